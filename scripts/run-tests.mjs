@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs every compiled test file with node's own test runner.
+// Why a script: Node 20's `--test` takes no globs, and each run needs a throwaway HOME so that
+// no test can ever read or write the real ~/.ccs, plus CI=false so Ink renders every frame.
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const testRoot = path.join(root, 'dist', 'test');
+const filter = process.argv.slice(2);
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return findTests(full);
+    return name.endsWith('.test.js') ? [full] : [];
+  });
+}
+
+const files = findTests(testRoot)
+  .filter((f) => filter.length === 0 || filter.some((word) => f.includes(word)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files under ${testRoot}${filter.length ? ` matching ${filter.join(' ')}` : ''}`);
+  process.exit(1);
+}
+
+const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-test-home-'));
+const env = {...process.env, HOME: home, CCS_DIR: '', CCS_HOME: '', XDG_CONFIG_HOME: path.join(home, '.config'), CI: 'false', FORCE_COLOR: '0'};
+delete env.CCS_DIR;
+delete env.CCS_HOME;
+delete env.SSH_CONNECTION;
+delete env.SSH_TTY;
+delete env.TMUX;
+
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  {stdio: 'inherit', env, cwd: root},
+);
+rmSync(home, {recursive: true, force: true});
+process.exit(result.status ?? 1);

@@ -1,0 +1,6 @@
+// Every command of the command line, in the order `--help` lists them. Each feature adds its
+// commands here; the dispatcher in run.ts knows nothing else about them.
+import type {CommandSpec} from '../context.js';
+import {accountCommands} from './accounts.js';
+
+export const COMMANDS: readonly CommandSpec[] = [...accountCommands];

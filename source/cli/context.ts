@@ -1,0 +1,71 @@
+// What every command gets: streams, environment and the CCS paths. Tests build one of these with
+// in-memory streams instead of spawning the binary where they can.
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {UserError} from '../core/types.js';
+import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & {isTTY?: boolean; columns?: number};
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & {isTTY?: boolean};
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CliContext extends CliIo {
+  paths: CcsPaths;
+}
+
+export function makeContext(io: CliIo): CliContext {
+  return {...io, paths: ccsPaths(resolveCcsDir(io.env))};
+}
+
+export interface CommandSpec {
+  /** Words that select the command: `['accounts']`, `['alias', 'add']`. */
+  name: readonly string[];
+  /** Arguments after the name, for `--help`: `<provider> <account> [--json]`. */
+  usage: string;
+  summary: string;
+  run(ctx: CliContext, args: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses a command's arguments strictly. Unknown flags, missing values and wrong positional counts
+ * become a UserError (exit 2) that names the flag or argument.
+ */
+export function parseCommandArgs<O extends Options>(
+  spec: Pick<CommandSpec, 'name' | 'usage'>,
+  args: string[],
+  options: O,
+  positionals: {required: readonly string[]; optional?: readonly string[]},
+) {
+  const usage = `usage: ccs-tui ${spec.name.join(' ')} ${spec.usage}`;
+  let parsed;
+  try {
+    parsed = parseArgs({args, options, allowPositionals: true, strict: true});
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UserError(`${message}\n${usage}`, 2);
+  }
+  const max = positionals.required.length + (positionals.optional?.length ?? 0);
+  if (parsed.positionals.length < positionals.required.length) {
+    const missing = positionals.required.slice(parsed.positionals.length);
+    throw new UserError(`missing ${missing.map((m) => `<${m}>`).join(' ')}\n${usage}`, 2);
+  }
+  if (parsed.positionals.length > max) {
+    throw new UserError(`unexpected argument "${parsed.positionals[max]}"\n${usage}`, 2);
+  }
+  return parsed;
+}
+
+export function printJson(ctx: CliIo, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Left-aligned columns, for the human-readable output of data commands. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,184 @@
+// The one keymap. The input dispatcher, the hint bar and the `?` overlay all read this table, so a
+// key cannot do one thing and be documented as another.
+//
+// Keys are named in a terminal-neutral way: single characters as typed (`j`, `G`, `?`), and
+// `enter`, `escape`, `tab`, `shift+tab`, `up`, `down`, `left`, `right`, `pageup`, `pagedown`,
+// `home`, `end`, `backspace`, `delete`, `space`, `ctrl+<letter>`.
+
+/** Where a binding applies. `global` bindings work on every screen unless a text field has focus. */
+export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'confirm';
+
+export type KeyAction =
+  // global
+  | 'quit'
+  | 'help'
+  | 'back'
+  | 'screen.accounts'
+  | 'screen.quota'
+  | 'screen.models'
+  | 'screen.proxy'
+  // any list
+  | 'cursor.up'
+  | 'cursor.down'
+  | 'cursor.top'
+  | 'cursor.bottom'
+  | 'cursor.pageUp'
+  | 'cursor.pageDown'
+  | 'filter'
+  // accounts (home and detail)
+  | 'pane.next'
+  | 'pane.left'
+  | 'pane.right'
+  | 'account.open'
+  | 'account.default'
+  | 'account.rename'
+  | 'account.pause'
+  | 'account.remove'
+  | 'account.rotate'
+  | 'account.login'
+  | 'account.test'
+  | 'account.serve'
+  | 'provider.serve'
+  // quota
+  | 'quota.refresh'
+  // login
+  | 'login.copy'
+  | 'login.open'
+  | 'login.paste'
+  | 'login.retry'
+  // model rules
+  | 'rules.add'
+  | 'rules.addAlias'
+  | 'rules.edit'
+  | 'rules.delete'
+  | 'rules.moveUp'
+  | 'rules.moveDown'
+  | 'rules.fork'
+  | 'rules.save'
+  | 'rules.account'
+  // proxy
+  | 'proxy.start'
+  | 'proxy.stop'
+  | 'proxy.restart'
+  | 'proxy.copyEnv'
+  // confirm dialog
+  | 'confirm.yes'
+  | 'confirm.no';
+
+export interface KeyBinding {
+  action: KeyAction;
+  keys: readonly string[];
+  scopes: readonly KeyScope[];
+  /** What the `?` overlay says. */
+  description: string;
+  /** Short label for the bottom hint bar; bindings without one only appear in `?`. */
+  hint?: string;
+}
+
+export const KEY_BINDINGS: readonly KeyBinding[] = [
+  {action: 'quit', keys: ['q', 'ctrl+c'], scopes: ['global'], description: 'Quit', hint: 'quit'},
+  {action: 'help', keys: ['?'], scopes: ['global'], description: 'Show or hide all keys', hint: 'help'},
+  {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter'},
+  {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
+  {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
+  {action: 'screen.models', keys: ['3', 'm'], scopes: ['global'], description: 'Model rules editor'},
+  {action: 'screen.proxy', keys: ['4'], scopes: ['global'], description: 'Proxy screen'},
+
+  {action: 'cursor.up', keys: ['k', 'up'], scopes: ['list'], description: 'Move up'},
+  {action: 'cursor.down', keys: ['j', 'down'], scopes: ['list'], description: 'Move down', hint: 'move'},
+  {action: 'cursor.top', keys: ['g', 'home'], scopes: ['list'], description: 'First item'},
+  {action: 'cursor.bottom', keys: ['G', 'end'], scopes: ['list'], description: 'Last item'},
+  {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},
+  {action: 'cursor.pageDown', keys: ['pagedown', 'ctrl+f'], scopes: ['list'], description: 'Page down'},
+  {action: 'filter', keys: ['/'], scopes: ['list'], description: 'Filter the list (Esc clears)', hint: 'filter'},
+
+  {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
+  {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
+  {action: 'pane.right', keys: ['l', 'right'], scopes: ['home'], description: 'Accounts pane'},
+  {action: 'account.open', keys: ['enter'], scopes: ['home'], description: 'Open the account (on a provider: its accounts)', hint: 'open'},
+  {action: 'account.default', keys: ['u'], scopes: ['home', 'detail'], description: 'Make the account the default', hint: 'use'},
+  {action: 'account.default', keys: ['enter'], scopes: ['detail'], description: 'Make the account the default'},
+  {action: 'account.rename', keys: ['n'], scopes: ['home', 'detail'], description: 'Rename (nickname)', hint: 'rename'},
+  {action: 'account.pause', keys: ['p'], scopes: ['home', 'detail'], description: 'Pause or resume', hint: 'pause'},
+  {action: 'account.remove', keys: ['d'], scopes: ['home', 'detail'], description: 'Remove (asks first)', hint: 'remove'},
+  {action: 'account.rotate', keys: ['r'], scopes: ['home', 'detail', 'quota', 'proxy'], description: "Rotate the provider's default to the next usable account", hint: 'rotate'},
+  {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
+  {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
+  {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy'},
+  {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
+
+  {action: 'quota.refresh', keys: ['R'], scopes: ['home', 'detail', 'quota'], description: 'Refresh quota now (ignores backoff)', hint: 'refresh'},
+
+  {action: 'login.copy', keys: ['c'], scopes: ['login'], description: 'Copy the code or URL (OSC 52, works over SSH)', hint: 'copy'},
+  {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser', hint: 'open'},
+  {action: 'login.paste', keys: ['v'], scopes: ['login'], description: 'Paste the redirect URL or code', hint: 'paste'},
+  {action: 'login.retry', keys: ['enter'], scopes: ['login'], description: 'New code after expiry or an error'},
+
+  {action: 'rules.add', keys: ['a'], scopes: ['models'], description: 'Add an exclusion pattern', hint: 'exclude'},
+  {action: 'rules.addAlias', keys: ['A'], scopes: ['models'], description: 'Add an alias', hint: 'alias'},
+  {action: 'rules.edit', keys: ['e', 'enter'], scopes: ['models'], description: 'Edit the selected rule', hint: 'edit'},
+  {action: 'rules.delete', keys: ['x', 'delete'], scopes: ['models'], description: 'Delete the selected rule', hint: 'delete'},
+  {action: 'rules.moveUp', keys: ['K'], scopes: ['models'], description: 'Move the rule up (first alias wins)'},
+  {action: 'rules.moveDown', keys: ['J'], scopes: ['models'], description: 'Move the rule down'},
+  {action: 'rules.fork', keys: ['f'], scopes: ['models'], description: 'Toggle fork (keep the original id too)'},
+  {action: 'rules.account', keys: ['tab'], scopes: ['models'], description: 'Switch provider / account scope'},
+  {action: 'rules.save', keys: ['s'], scopes: ['models'], description: 'Save to config.yaml / token file', hint: 'save'},
+
+  {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
+  {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy', hint: 'stop'},
+  {action: 'proxy.restart', keys: ['R'], scopes: ['proxy'], description: 'Restart the proxy'},
+  {action: 'proxy.copyEnv', keys: ['c'], scopes: ['proxy'], description: 'Copy the Claude Code exports (OSC 52)', hint: 'copy env'},
+
+  {action: 'confirm.yes', keys: ['y', 'Y'], scopes: ['confirm'], description: 'Yes'},
+  {action: 'confirm.no', keys: ['n', 'N', 'enter', 'escape'], scopes: ['confirm'], description: 'No (default)'},
+];
+
+/**
+ * The action a key triggers given the active scopes, most specific first (e.g. `['confirm']`, or
+ * `['home', 'list', 'global']`). Undefined when the key means nothing there.
+ */
+export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyAction | undefined {
+  for (const scope of scopes) {
+    const binding = KEY_BINDINGS.find((b) => b.scopes.includes(scope) && b.keys.includes(key));
+    if (binding) return binding.action;
+  }
+  return undefined;
+}
+
+/** Bindings to show for these scopes (most specific first), one per action. */
+export function bindingsFor(scopes: readonly KeyScope[]): KeyBinding[] {
+  const seen = new Set<KeyAction>();
+  const out: KeyBinding[] = [];
+  for (const scope of scopes) {
+    for (const binding of KEY_BINDINGS) {
+      if (binding.scopes.includes(scope) && !seen.has(binding.action)) {
+        seen.add(binding.action);
+        out.push(binding);
+      }
+    }
+  }
+  return out;
+}
+
+/** `ctrl+c` → `^C`, `escape` → `Esc`, for hint bars and the overlay. */
+export function keyLabel(key: string): string {
+  if (key.startsWith('ctrl+')) return `^${key.slice(5).toUpperCase()}`;
+  const names: Record<string, string> = {
+    escape: 'Esc',
+    enter: 'Enter',
+    tab: 'Tab',
+    'shift+tab': 'S-Tab',
+    up: '↑',
+    down: '↓',
+    left: '←',
+    right: '→',
+    pageup: 'PgUp',
+    pagedown: 'PgDn',
+    home: 'Home',
+    end: 'End',
+    delete: 'Del',
+    backspace: 'BS',
+    space: 'Space',
+  };
+  return names[key] ?? key;
+}

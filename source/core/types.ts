@@ -1,0 +1,87 @@
+// Domain types shared by every layer. Pure data: no I/O, no Ink.
+
+/** Provider id as used in the CCS registry and on the command line (`claude`, `codex`, ...). */
+export type ProviderId = string;
+
+/** Why an account cannot be used right now, as shown in the TUI and `accounts --json`. */
+export type AccountHealth =
+  | 'ok'
+  | 'expired' // access token past `expired`, refresh not yet attempted
+  | 'needs-login' // refresh token revoked / reused: only a new login helps
+  | 'missing-token' // registry names a token file that is not there
+  | 'unreadable'; // token file exists but is not valid JSON
+
+/** One account as every layer above the store sees it: registry entry merged with its token file. */
+export interface Account {
+  provider: ProviderId;
+  /** Registry key (CCS uses the email, `email#variant` for same-email accounts, else a file-derived id). */
+  id: string;
+  email?: string;
+  nickname?: string;
+  /** Token file name, relative to `cliproxy/auth/` (or `auth-paused/` while paused). */
+  tokenFile: string;
+  default: boolean;
+  paused: boolean;
+  pausedAt?: string;
+  createdAt?: string;
+  lastUsedAt?: string;
+  tier?: string;
+  projectId?: string;
+  /** Access-token expiry (RFC 3339) from the token file's `expired`. */
+  expiresAt?: string;
+  /** False for a token file found in `auth/` that the registry does not list yet. */
+  registered: boolean;
+  health: AccountHealth;
+  /** Human explanation for a health other than ok (e.g. the JSON parse error). */
+  healthDetail?: string;
+}
+
+/** A CLIProxyAPI token file. Unknown keys are kept verbatim on rewrite. */
+export interface TokenFile {
+  type: string;
+  access_token?: string;
+  refresh_token?: string;
+  expired?: string;
+  email?: string;
+  last_refresh?: string;
+  disabled?: boolean;
+  excluded_models?: string[];
+  model_aliases?: ModelAlias[];
+  [key: string]: unknown;
+}
+
+/** One `oauth-model-alias` entry. */
+export interface ModelAlias {
+  name: string;
+  alias: string;
+  fork?: boolean;
+}
+
+/** Quota window kinds, as in `quota --json`. `weekly:<model>` for model-scoped weekly windows. */
+export type QuotaWindowKind = '5h' | 'weekly' | 'monthly' | '30d' | `weekly:${string}`;
+
+export interface QuotaWindow {
+  kind: QuotaWindowKind;
+  /** 0–100, or null when the source did not say (never guessed as 0 or 100). */
+  usedPct: number | null;
+  /** RFC 3339, or null when unknown (e.g. an unused Claude window). */
+  resetsAt: string | null;
+  windowSeconds: number | null;
+  /** Where the numbers came from, e.g. `usage-endpoint`, `response-headers`. */
+  source: string;
+  /** RFC 3339 time the numbers were read. */
+  observedAt: string;
+  stale?: boolean;
+}
+
+/** A user-facing error with the file / field / flag it is about. Printed as-is (never a stack). */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    /** Exit code for the command line: 1 failure, 2 bad usage. */
+    readonly exitCode: 1 | 2 | 3 = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

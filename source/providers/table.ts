@@ -1,0 +1,470 @@
+// Every provider is one row of this table. Endpoints, client ids, scopes, ports and model lists are
+// data (from PROVIDERS.md), overridable per provider in tui.json (`endpoints.<provider>.<name>`).
+// Adding a provider means adding a row here and, for its quirks, an adapter beside this file.
+
+import type {ProviderId} from '../core/types.js';
+
+export type EndpointName = 'authorize' | 'token' | 'device' | 'discovery' | 'userinfo' | 'usage' | 'api';
+export type Endpoints = Partial<Record<EndpointName, string>>;
+
+export type LoginFlow =
+  | {
+      kind: 'auth-code';
+      pkce: boolean;
+      /** Loopback callback: `http://localhost:<port><path>`. */
+      callbackPort: number;
+      fallbackPorts?: number[];
+      callbackPath: string;
+      /** Redirect used in paste mode when the provider hosts a page that shows the code. */
+      pasteRedirectUri?: string;
+      extraAuthorizeParams?: Record<string, string>;
+      /** Token request body encoding. */
+      tokenBody: 'form' | 'json';
+      /** Client authentication at the token endpoint. */
+      tokenAuth: 'none' | 'client-secret-post' | 'basic';
+    }
+  | {
+      kind: 'device';
+      scheme: 'rfc8628' | 'openai' | 'github';
+      pkce?: boolean;
+      /** Seconds between polls when the server sends no `interval`. */
+      defaultIntervalSeconds: number;
+      /** Where the endpoints come from: fixed, or OIDC discovery (xai). */
+      discovery?: boolean;
+      /** Provider gives no identity: ask the user for a label. */
+      asksForLabel?: boolean;
+    }
+  | {kind: 'api-key'; needsBaseUrl: boolean}
+  | {kind: 'service-account'};
+
+export type QuotaSource = 'claude' | 'codex' | 'antigravity' | 'gemini' | 'kimi' | 'copilot';
+
+/** Wire protocol of the provider's inference API, which decides the proxy routes it can serve. */
+export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal';
+
+export interface ProviderRow {
+  id: ProviderId;
+  displayName: string;
+  /** Value of `type` in CLIProxyAPI token files. */
+  tokenType: string;
+  /** Login flows, preferred first. */
+  logins: LoginFlow[];
+  endpoints: Endpoints;
+  clientId?: string;
+  /** Public "installed app" secrets only (Google's desktop clients). */
+  clientSecret?: string;
+  scopes: string[];
+  /** Static model list; `byPlan` picks by the account's plan (codex). */
+  models: {default: string[]; byPlan?: Record<string, string[]>};
+  quotaSource: QuotaSource | null;
+  /** Refresh this long before `expired`. */
+  refreshLeadSeconds: number;
+  api: ApiProtocol[];
+}
+
+const HOUR = 3600;
+const MINUTE = 60;
+
+const CODEX_PRO = [
+  'gpt-5.6-sol',
+  'gpt-5.6-terra',
+  'gpt-5.6-luna',
+  'gpt-5.5',
+  'gpt-5.4',
+  'gpt-5.4-mini',
+  'gpt-5.3-codex-spark',
+  'codex-auto-review',
+];
+const CODEX_TEAM = CODEX_PRO.filter((m) => m !== 'gpt-5.3-codex-spark');
+const CODEX_FREE = ['gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-5.5', 'gpt-5.4-mini', 'codex-auto-review'];
+
+const GOOGLE_AUTH = {
+  authorize: 'https://accounts.google.com/o/oauth2/v2/auth',
+  token: 'https://oauth2.googleapis.com/token',
+  userinfo: 'https://www.googleapis.com/oauth2/v2/userinfo',
+};
+
+export const PROVIDERS: readonly ProviderRow[] = [
+  {
+    id: 'claude',
+    displayName: 'Claude',
+    tokenType: 'claude',
+    logins: [
+      {
+        kind: 'auth-code',
+        pkce: true,
+        callbackPort: 54545,
+        callbackPath: '/callback',
+        pasteRedirectUri: 'https://platform.claude.com/oauth/code/callback',
+        extraAuthorizeParams: {code: 'true'},
+        tokenBody: 'json',
+        tokenAuth: 'none',
+      },
+    ],
+    endpoints: {
+      authorize: 'https://claude.ai/oauth/authorize',
+      token: 'https://platform.claude.com/v1/oauth/token',
+      userinfo: 'https://api.anthropic.com/api/oauth/profile',
+      usage: 'https://api.anthropic.com/api/oauth/usage',
+      api: 'https://api.anthropic.com',
+    },
+    clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+    scopes: ['user:profile', 'user:inference', 'user:sessions:claude_code', 'user:mcp_servers', 'user:file_upload'],
+    models: {
+      default: [
+        'claude-opus-5',
+        'claude-sonnet-5',
+        'claude-fable-5',
+        'claude-opus-4-8',
+        'claude-opus-4-7',
+        'claude-opus-4-6',
+        'claude-sonnet-4-6',
+        'claude-opus-4-5-20251101',
+        'claude-sonnet-4-5-20250929',
+        'claude-haiku-4-5-20251001',
+        'claude-opus-4-1-20250805',
+        'claude-opus-4-20250514',
+        'claude-sonnet-4-20250514',
+        'claude-3-7-sonnet-20250219',
+        'claude-3-5-haiku-20241022',
+      ],
+    },
+    quotaSource: 'claude',
+    refreshLeadSeconds: 4 * HOUR,
+    api: ['anthropic'],
+  },
+  {
+    id: 'codex',
+    displayName: 'Codex',
+    tokenType: 'codex',
+    logins: [
+      {
+        kind: 'auth-code',
+        pkce: true,
+        callbackPort: 1455,
+        fallbackPorts: [1457],
+        callbackPath: '/auth/callback',
+        extraAuthorizeParams: {
+          prompt: 'login',
+          id_token_add_organizations: 'true',
+          codex_cli_simplified_flow: 'true',
+        },
+        tokenBody: 'form',
+        tokenAuth: 'none',
+      },
+      {kind: 'device', scheme: 'openai', defaultIntervalSeconds: 5},
+    ],
+    endpoints: {
+      authorize: 'https://auth.openai.com/oauth/authorize',
+      token: 'https://auth.openai.com/oauth/token',
+      device: 'https://auth.openai.com/api/accounts/deviceauth',
+      usage: 'https://chatgpt.com/backend-api/wham/usage',
+      api: 'https://chatgpt.com/backend-api/codex',
+    },
+    clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    models: {
+      default: CODEX_PRO,
+      byPlan: {pro: CODEX_PRO, plus: CODEX_PRO, team: CODEX_TEAM, business: CODEX_TEAM, go: CODEX_TEAM, free: CODEX_FREE},
+    },
+    quotaSource: 'codex',
+    refreshLeadSeconds: 5 * 24 * HOUR,
+    api: ['openai-responses'],
+  },
+  {
+    id: 'gemini',
+    displayName: 'Gemini',
+    tokenType: 'gemini',
+    logins: [
+      {
+        kind: 'auth-code',
+        pkce: true,
+        callbackPort: 8085,
+        callbackPath: '/oauth2callback',
+        pasteRedirectUri: 'https://codeassist.google.com/authcode',
+        extraAuthorizeParams: {access_type: 'offline', prompt: 'consent'},
+        tokenBody: 'form',
+        tokenAuth: 'client-secret-post',
+      },
+    ],
+    endpoints: {
+      ...GOOGLE_AUTH,
+      usage: 'https://cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota',
+      api: 'https://cloudcode-pa.googleapis.com',
+    },
+    clientId: '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com',
+    scopes: [
+      'https://www.googleapis.com/auth/cloud-platform',
+      'https://www.googleapis.com/auth/userinfo.email',
+      'https://www.googleapis.com/auth/userinfo.profile',
+    ],
+    models: {
+      default: [
+        'gemini-3.1-pro-preview',
+        'gemini-3-pro-preview',
+        'gemini-3-flash-preview',
+        'gemini-3.1-flash-lite-preview',
+        'gemini-2.5-pro',
+        'gemini-2.5-flash',
+        'gemini-2.5-flash-lite',
+      ],
+    },
+    quotaSource: 'gemini',
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['gemini-internal'],
+  },
+  {
+    id: 'antigravity',
+    displayName: 'Antigravity',
+    tokenType: 'antigravity',
+    logins: [
+      {
+        kind: 'auth-code',
+        pkce: true,
+        callbackPort: 51121,
+        callbackPath: '/oauth-callback',
+        extraAuthorizeParams: {access_type: 'offline', prompt: 'consent'},
+        tokenBody: 'form',
+        tokenAuth: 'client-secret-post',
+      },
+    ],
+    endpoints: {
+      ...GOOGLE_AUTH,
+      discovery: 'https://cloudcode-pa.googleapis.com/v1internal:loadCodeAssist',
+      usage: 'https://cloudcode-pa.googleapis.com/v1internal:retrieveUserQuotaSummary',
+      api: 'https://cloudcode-pa.googleapis.com',
+    },
+    clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
+    scopes: [
+      'https://www.googleapis.com/auth/cloud-platform',
+      'https://www.googleapis.com/auth/userinfo.email',
+      'https://www.googleapis.com/auth/userinfo.profile',
+      'https://www.googleapis.com/auth/cclog',
+      'https://www.googleapis.com/auth/experimentsandconfigs',
+    ],
+    models: {
+      default: [
+        'claude-opus-4-6-thinking',
+        'claude-sonnet-4-6',
+        'gemini-3.7-flash-high',
+        'gemini-3.6-flash-high',
+        'gemini-3-flash',
+        'gemini-3-flash-agent',
+        'gemini-3.1-flash-image',
+        'gemini-pro-agent',
+        'gemini-3.1-pro-low',
+        'gemini-3.1-flash-lite',
+        'gemini-3.5-flash-low',
+        'gemini-3.5-flash-extra-low',
+        'gpt-oss-120b-medium',
+      ],
+    },
+    quotaSource: 'antigravity',
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['gemini-internal'],
+  },
+  {
+    id: 'qwen',
+    displayName: 'Qwen',
+    tokenType: 'qwen',
+    logins: [{kind: 'device', scheme: 'rfc8628', pkce: true, defaultIntervalSeconds: 2, asksForLabel: true}],
+    endpoints: {
+      device: 'https://chat.qwen.ai/api/v1/oauth2/device/code',
+      token: 'https://chat.qwen.ai/api/v1/oauth2/token',
+      api: 'https://portal.qwen.ai/v1',
+    },
+    clientId: 'f0304373b74a44d2b584a3fb70ca9e56',
+    scopes: ['openid', 'profile', 'email', 'model.completion'],
+    models: {default: ['coder-model', 'qwen3-coder-plus', 'qwen3-coder-flash', 'vision-model']},
+    quotaSource: null,
+    refreshLeadSeconds: 20 * MINUTE,
+    api: ['openai-chat'],
+  },
+  {
+    id: 'iflow',
+    displayName: 'iFlow',
+    tokenType: 'iflow',
+    logins: [
+      {
+        kind: 'auth-code',
+        pkce: false,
+        callbackPort: 11451,
+        callbackPath: '/oauth2callback',
+        extraAuthorizeParams: {loginMethod: 'phone', type: 'phone'},
+        tokenBody: 'form',
+        tokenAuth: 'basic',
+      },
+    ],
+    endpoints: {
+      authorize: 'https://iflow.cn/oauth',
+      token: 'https://iflow.cn/oauth/token',
+      userinfo: 'https://iflow.cn/api/oauth/getUserInfo',
+      api: 'https://apis.iflow.cn/v1',
+    },
+    clientId: '10009311001',
+    scopes: [],
+    models: {
+      default: [
+        'qwen3-coder-plus',
+        'qwen3-max',
+        'qwen3-vl-plus',
+        'glm-4.7',
+        'glm-4.6',
+        'kimi-k2',
+        'deepseek-v3.2',
+        'deepseek-v3.1',
+        'deepseek-r1',
+        'deepseek-v3',
+        'tstars2.0',
+      ],
+    },
+    quotaSource: null,
+    refreshLeadSeconds: 24 * HOUR,
+    api: ['openai-chat'],
+  },
+  {
+    id: 'kimi',
+    displayName: 'Kimi',
+    tokenType: 'kimi',
+    logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5}],
+    endpoints: {
+      device: 'https://auth.kimi.com/api/oauth/device_authorization',
+      token: 'https://auth.kimi.com/api/oauth/token',
+      usage: 'https://api.kimi.com/coding/v1/usages',
+      api: 'https://api.kimi.com/coding/v1',
+    },
+    clientId: '17e5f671-d194-4dfb-9706-5516cb48c098',
+    scopes: [],
+    models: {
+      default: [
+        'kimi-k2',
+        'kimi-k2-thinking',
+        'kimi-k2.5',
+        'kimi-k2.6',
+        'kimi-k2.7-code',
+        'kimi-k2.7-code-highspeed',
+        'kimi-k3',
+        'kimi-k3-256k',
+      ],
+    },
+    quotaSource: 'kimi',
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['openai-chat', 'anthropic'],
+  },
+  {
+    id: 'xai',
+    displayName: 'Grok (xAI)',
+    tokenType: 'xai',
+    logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5, discovery: true}],
+    endpoints: {
+      discovery: 'https://auth.x.ai/.well-known/openid-configuration',
+      api: 'https://api.x.ai/v1',
+    },
+    clientId: 'b1a00492-073a-47ea-816f-4c329264a828',
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'grok-cli:access', 'api:access'],
+    models: {
+      default: ['grok-4.6', 'grok-4.5', 'grok-4.3', 'grok-4.20-multi-agent-0309', 'grok-3-mini', 'grok-3-mini-fast'],
+    },
+    quotaSource: null,
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['openai-chat'],
+  },
+  {
+    id: 'copilot',
+    displayName: 'GitHub Copilot',
+    tokenType: 'github-copilot',
+    logins: [{kind: 'device', scheme: 'github', defaultIntervalSeconds: 5}],
+    endpoints: {
+      device: 'https://github.com/login/device/code',
+      token: 'https://github.com/login/oauth/access_token',
+      userinfo: 'https://api.github.com/user',
+      discovery: 'https://api.github.com/copilot_internal/v2/token',
+      usage: 'https://api.github.com/copilot_internal/user',
+      api: 'https://api.githubcopilot.com',
+    },
+    clientId: 'Iv1.b507a08c87ecfe98',
+    scopes: ['read:user'],
+    models: {
+      default: [
+        'gpt-4.1',
+        'gpt-5',
+        'gpt-5-mini',
+        'gpt-5-codex',
+        'gpt-5.1',
+        'gpt-5.1-codex',
+        'claude-haiku-4.5',
+        'claude-sonnet-4.5',
+        'claude-opus-4.5',
+        'gemini-2.5-pro',
+        'gemini-3-pro',
+        'grok-code-fast-1',
+      ],
+    },
+    quotaSource: 'copilot',
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['openai-chat'],
+  },
+  {
+    id: 'vertex',
+    displayName: 'Vertex AI',
+    tokenType: 'vertex',
+    logins: [{kind: 'service-account'}],
+    endpoints: {token: 'https://oauth2.googleapis.com/token'},
+    scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    models: {default: []},
+    quotaSource: null,
+    refreshLeadSeconds: 5 * MINUTE,
+    api: ['gemini-internal'],
+  },
+  {
+    id: 'aistudio',
+    displayName: 'Google AI Studio',
+    tokenType: 'aistudio',
+    logins: [{kind: 'api-key', needsBaseUrl: false}],
+    endpoints: {api: 'https://generativelanguage.googleapis.com'},
+    scopes: [],
+    models: {default: []},
+    quotaSource: null,
+    refreshLeadSeconds: 0,
+    api: ['openai-chat'],
+  },
+  {
+    id: 'bob',
+    displayName: 'IBM Bob',
+    tokenType: 'bob',
+    logins: [{kind: 'api-key', needsBaseUrl: true}],
+    endpoints: {},
+    scopes: [],
+    models: {default: []},
+    quotaSource: null,
+    refreshLeadSeconds: 0,
+    api: ['openai-chat'],
+  },
+];
+
+const BY_ID = new Map(PROVIDERS.map((row) => [row.id, row]));
+const BY_TOKEN_TYPE = new Map(PROVIDERS.map((row) => [row.tokenType, row]));
+
+export function findProvider(id: string): ProviderRow | undefined {
+  return BY_ID.get(id.toLowerCase());
+}
+
+/** Provider for a token file's `type` (`github-copilot` → copilot). */
+export function providerForTokenType(type: string): ProviderRow | undefined {
+  return BY_TOKEN_TYPE.get(type) ?? BY_ID.get(type);
+}
+
+/** A provider row with the user's `tui.json` endpoint overrides applied; an override is used exactly as given. */
+export function withEndpointOverrides(row: ProviderRow, overrides: Endpoints | undefined): ProviderRow {
+  if (!overrides || Object.keys(overrides).length === 0) return row;
+  return {...row, endpoints: {...row.endpoints, ...overrides}};
+}
+
+/** The static model list for an account, chosen by plan where the provider has plans. */
+export function staticModels(row: ProviderRow, plan?: string): string[] {
+  if (plan && row.models.byPlan) {
+    const byPlan = row.models.byPlan[plan.toLowerCase()];
+    if (byPlan) return byPlan;
+  }
+  return row.models.default;
+}

@@ -1,0 +1,505 @@
+// The account store: the CCS registry merged with the token files on disk. This is the one place
+// that decides what an "account" is; the TUI, the command line, logins and the proxy all use it.
+//
+// Rules kept here:
+// - token files in auth/ that the registry does not list are accounts too (registered on first edit);
+// - a token file is found in auth/ or auth-paused/ whatever the registry says, so a crash between
+//   moving a file and writing the registry loses nothing;
+// - every mutation re-reads everything under one cross-process lock, then writes atomically;
+// - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
+//   written over.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {sanitizeLine} from '../core/sanitize.js';
+import type {Account, AccountHealth, TokenFile} from '../core/types.js';
+import {UserError} from '../core/types.js';
+import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import type {CcsPaths} from './paths.js';
+import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
+import {listJsonFiles, readTokenFile, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+
+export interface StoreProblem {
+  file: string;
+  message: string;
+  /** Where the original was copied before anything could replace it. */
+  backup?: string;
+}
+
+export interface ProviderAccounts {
+  provider: ProviderRow;
+  accounts: Account[];
+}
+
+export interface AccountsSnapshot {
+  /** Every provider of the table (so a person can add one), then unknown token types found on disk. */
+  providers: ProviderAccounts[];
+  /** All accounts, provider by provider. */
+  accounts: Account[];
+  problems: StoreProblem[];
+  /** True when the registry could not be read and was rebuilt from the token files. */
+  registryRebuilt: boolean;
+}
+
+/** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
+interface AccountState {
+  needsLogin?: {reason: string; at: string};
+}
+
+interface LoadedFiles {
+  registry: RegistryFile;
+  registryRebuilt: boolean;
+  /** Token file name → dir it was found in and its content (or the reason it is unreadable). */
+  tokens: Map<string, {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string}>;
+  state: Record<string, AccountState>;
+  problems: StoreProblem[];
+}
+
+export interface LoginResult {
+  provider: string;
+  token: TokenFile;
+  /** Extra registry fields (tier, projectId). */
+  tier?: string;
+  projectId?: string;
+  nickname?: string;
+}
+
+const stateKey = (provider: string, id: string) => `${provider}/${id}`;
+
+function syntheticProvider(type: string): ProviderRow {
+  return {
+    id: type,
+    displayName: type,
+    tokenType: type,
+    logins: [],
+    endpoints: {},
+    scopes: [],
+    models: {default: []},
+    quotaSource: null,
+    refreshLeadSeconds: 300,
+    api: [],
+  };
+}
+
+/** The id CCS gives an account found only as a token file: its email, made unique with the file name. */
+function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
+  const base = fileName.replace(/\.json$/, '');
+  if (email && !taken.has(email)) return email;
+  if (email) return `${email}#${base}`;
+  return base;
+}
+
+export class AccountStore {
+  constructor(
+    readonly paths: CcsPaths,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get stateFile(): string {
+    return path.join(this.paths.state, 'account-state.json');
+  }
+
+  /** Reads everything. Never writes, except a backup beside a corrupt registry. */
+  async load(): Promise<AccountsSnapshot> {
+    return this.toSnapshot(await this.readFiles());
+  }
+
+  private async readFiles(): Promise<LoadedFiles> {
+    const problems: StoreProblem[] = [];
+    const tokens: LoadedFiles['tokens'] = new Map();
+    const [authNames, pausedNames] = await Promise.all([
+      listJsonFiles(this.paths.authDir),
+      listJsonFiles(this.paths.pausedDir),
+    ]);
+    const readDir = async (dirName: 'auth' | 'auth-paused', dir: string, names: string[]) => {
+      await Promise.all(
+        names.map(async (name) => {
+          try {
+            const token = await readTokenFile(path.join(dir, name));
+            if (token) tokens.set(name, {dir: dirName, token});
+          } catch (error) {
+            tokens.set(name, {dir: dirName, error: (error as Error).message});
+          }
+        }),
+      );
+    };
+    // auth-paused first, so a file present in both (a crash mid-move) resolves to auth/.
+    await readDir('auth-paused', this.paths.pausedDir, pausedNames);
+    await readDir('auth', this.paths.authDir, authNames);
+
+    let registry: RegistryFile;
+    let registryRebuilt = false;
+    try {
+      registry = await readRegistry(this.paths.registry);
+    } catch (error) {
+      if (!(error instanceof CorruptFileError)) throw error;
+      const backup = await backupCorruptFile(this.paths.registry);
+      problems.push({
+        file: this.paths.registry,
+        message: `${error.message}; rebuilt the account list from the token files`,
+        backup,
+      });
+      registry = emptyRegistry();
+      registryRebuilt = true;
+    }
+
+    let state: Record<string, AccountState> = {};
+    try {
+      state = ((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined) ?? {};
+    } catch (error) {
+      problems.push({file: this.stateFile, message: (error as Error).message});
+    }
+    return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  private toSnapshot(files: LoadedFiles): AccountsSnapshot {
+    const now = this.now().getTime();
+    const problems = [...files.problems];
+    const byProvider = new Map<string, Account[]>();
+    const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
+    const claimed = new Set<string>();
+    const push = (account: Account) => {
+      if (!byProvider.has(account.provider)) byProvider.set(account.provider, []);
+      byProvider.get(account.provider)!.push(account);
+    };
+
+    const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
+      const needsLogin = files.state[stateKey(provider, id)]?.needsLogin;
+      let value: AccountHealth = 'ok';
+      let detail: string | undefined;
+      if (!entry) [value, detail] = ['missing-token', 'token file not found in auth/ or auth-paused/'];
+      else if (entry.error) [value, detail] = ['unreadable', entry.error];
+      else if (needsLogin) [value, detail] = ['needs-login', needsLogin.reason];
+      else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
+      return {health: value, healthDetail: detail};
+    };
+
+    for (const [providerId, provider] of Object.entries(files.registry.providers)) {
+      for (const [id, entry] of Object.entries(provider.accounts)) {
+        const found = files.tokens.get(entry.tokenFile);
+        claimed.add(entry.tokenFile);
+        push({
+          provider: providerId,
+          id,
+          email: entry.email ?? stringField(found?.token?.email),
+          nickname: entry.nickname,
+          tokenFile: entry.tokenFile,
+          default: false,
+          paused: found ? found.dir === 'auth-paused' : Boolean(entry.paused),
+          pausedAt: entry.pausedAt,
+          createdAt: entry.createdAt,
+          lastUsedAt: entry.lastUsedAt,
+          tier: entry.tier,
+          projectId: entry.projectId,
+          expiresAt: stringField(found?.token?.expired),
+          registered: true,
+          ...health(providerId, id, found),
+        });
+      }
+    }
+
+    // Token files nobody registered: accounts of their `type` (written by CLIProxyAPI or by hand).
+    for (const [name, found] of files.tokens) {
+      if (claimed.has(name)) continue;
+      if (found.error || !found.token) {
+        problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name), message: found.error ?? 'unreadable'});
+        continue;
+      }
+      const row = providerForTokenType(found.token.type);
+      const providerId = row?.id ?? found.token.type;
+      if (!row && !rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
+      const taken = new Set((byProvider.get(providerId) ?? []).map((a) => a.id));
+      const email = stringField(found.token.email);
+      const id = deriveAccountId(name, email, taken);
+      push({
+        provider: providerId,
+        id,
+        email,
+        tokenFile: name,
+        default: false,
+        paused: found.dir === 'auth-paused',
+        expiresAt: stringField(found.token.expired),
+        registered: false,
+        ...health(providerId, id, found),
+      });
+    }
+
+    const providers: ProviderAccounts[] = [];
+    for (const [providerId, row] of rows) {
+      const accounts = byProvider.get(providerId) ?? [];
+      const wanted = files.registry.providers[providerId]?.default;
+      const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
+      if (effective) effective.default = true;
+      providers.push({provider: row, accounts});
+    }
+    for (const providerId of byProvider.keys()) {
+      if (!rows.has(providerId)) providers.push({provider: syntheticProvider(providerId), accounts: byProvider.get(providerId)!});
+    }
+    for (const account of providers.flatMap((p) => p.accounts)) {
+      account.email = account.email === undefined ? undefined : sanitizeLine(account.email);
+      account.nickname = account.nickname === undefined ? undefined : sanitizeLine(account.nickname);
+    }
+    return {
+      providers,
+      accounts: providers.flatMap((p) => p.accounts),
+      problems,
+      registryRebuilt: files.registryRebuilt,
+    };
+  }
+
+  /** Absolute path of an account's token file where it is now. */
+  tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
+  }
+
+  async readToken(account: Pick<Account, 'tokenFile' | 'paused'>): Promise<TokenFile | undefined> {
+    return readTokenFile(this.tokenPath(account));
+  }
+
+  /**
+   * The one way to change anything: under the registry lock, re-read every file, let `change` edit
+   * the registry (and move or write token files), then write the registry atomically.
+   */
+  private async mutate<T>(change: (context: MutationContext) => Promise<T>): Promise<T> {
+    await ensurePrivateDir(this.paths.cliproxy);
+    return withFileLock(this.paths.registry, async () => {
+      const files = await this.readFiles();
+      const snapshot = this.toSnapshot(files);
+      const context = new MutationContext(this, files, snapshot);
+      const result = await change(context);
+      if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
+      if (context.stateChanged) await writeJsonAtomic(this.stateFile, files.state);
+      return result;
+    });
+  }
+
+  async setDefault(provider: string, ref: string): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      ctx.register(account);
+      ctx.providerEntry(provider).default = account.id;
+      ctx.entry(account).lastUsedAt = this.now().toISOString();
+      ctx.registryChanged = true;
+      return {...account, default: true};
+    });
+  }
+
+  async rename(provider: string, ref: string, nickname: string): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      const others = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.id !== account.id);
+      const problem = nicknameProblem(nickname, others);
+      if (problem) throw new UserError(problem);
+      ctx.register(account);
+      ctx.entry(account).nickname = nickname.trim();
+      ctx.registryChanged = true;
+      return {...account, nickname: nickname.trim()};
+    });
+  }
+
+  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
+      ctx.register(account);
+      if (account.paused !== paused) {
+        const from = this.tokenPath(account);
+        const to = this.tokenPath({...account, paused});
+        await ensurePrivateDir(path.dirname(to));
+        await fs.rename(from, to);
+      }
+      const entry = ctx.entry(account);
+      entry.paused = paused;
+      if (paused) entry.pausedAt = this.now().toISOString();
+      else delete entry.pausedAt;
+      ctx.registryChanged = true;
+      return {...account, paused};
+    });
+  }
+
+  async remove(provider: string, ref: string): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      const providerEntry = ctx.files.registry.providers[provider];
+      if (providerEntry) {
+        delete providerEntry.accounts[account.id];
+        if (providerEntry.default === account.id) {
+          const next = nextInTurn(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
+          if (next) providerEntry.default = next.id;
+          else delete providerEntry.default;
+        }
+        ctx.registryChanged = true;
+      }
+      await fs.rm(this.tokenPath(account), {force: true});
+      delete ctx.files.state[stateKey(provider, account.id)];
+      ctx.stateChanged = true;
+      return account;
+    });
+  }
+
+  /**
+   * Makes the next usable account the provider's default. `choose` picks it (rotation strategies
+   * live in core); by default, the next in turn.
+   */
+  async rotate(
+    provider: string,
+    choose: (accounts: Account[], current: Account | undefined) => Account | undefined = (accounts, current) =>
+      nextInTurn(accounts, current?.id),
+  ): Promise<{from?: Account; to: Account}> {
+    return this.mutate(async (ctx) => {
+      const accounts = ctx.snapshot.accounts.filter((a) => a.provider === provider);
+      if (accounts.length === 0) throw new UserError(`${provider} has no accounts to rotate`);
+      const current = accounts.find((a) => a.default);
+      const next = choose(accounts, current);
+      if (!next) {
+        throw new UserError(
+          `no other usable ${provider} account to rotate to` + (current ? ` (staying on ${current.nickname || current.email || current.id})` : ''),
+        );
+      }
+      ctx.register(next);
+      ctx.providerEntry(provider).default = next.id;
+      ctx.entry(next).lastUsedAt = this.now().toISOString();
+      ctx.registryChanged = true;
+      return {from: current, to: {...next, default: true}};
+    });
+  }
+
+  /**
+   * Stores the result of a login. The same account logging in again (same provider and identity:
+   * email plus organisation or account id) is updated in place; a new one gets a collision-safe file
+   * name and a registry entry, and becomes the default when it is the provider's first.
+   */
+  async saveLogin(login: LoginResult): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const identity = identityOf(login.token);
+      const existing = ctx.snapshot.accounts.find(
+        (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
+      );
+      let account: Account;
+      if (existing) {
+        const current = ctx.files.tokens.get(existing.tokenFile)?.token ?? {type: login.token.type};
+        await writeTokenFile(this.tokenPath(existing), {...current, ...login.token});
+        account = existing;
+      } else {
+        const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
+        const fileName = uniqueFileName(preferred, (name) => ctx.files.tokens.has(name));
+        const taken = new Set(ctx.snapshot.accounts.filter((a) => a.provider === login.provider).map((a) => a.id));
+        const email = stringField(login.token.email);
+        const id = deriveAccountId(fileName, email, taken);
+        await writeTokenFile(path.join(this.paths.authDir, fileName), login.token);
+        account = {
+          provider: login.provider,
+          id,
+          email,
+          tokenFile: fileName,
+          default: false,
+          paused: false,
+          registered: true,
+          health: 'ok',
+          createdAt: this.now().toISOString(),
+        };
+      }
+      ctx.register(account);
+      const entry = ctx.entry(account);
+      if (login.nickname) entry.nickname = login.nickname;
+      if (login.tier) entry.tier = login.tier;
+      if (login.projectId) entry.projectId = login.projectId;
+      if (stringField(login.token.email)) entry.email = stringField(login.token.email);
+      const providerEntry = ctx.providerEntry(login.provider);
+      if (!providerEntry.default || !providerEntry.accounts[providerEntry.default]) providerEntry.default = account.id;
+      delete ctx.files.state[stateKey(login.provider, account.id)];
+      ctx.stateChanged = true;
+      ctx.registryChanged = true;
+      return {...account, nickname: entry.nickname, default: providerEntry.default === account.id};
+    });
+  }
+
+  /**
+   * Rewrites one account's token file under the registry lock, wherever it lives now. `change` gets
+   * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
+   * spreading the old token. Refuses to touch an unreadable file.
+   */
+  async updateToken(provider: string, ref: string, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      const found = ctx.files.tokens.get(account.tokenFile);
+      if (!found?.token) {
+        throw new UserError(`${this.tokenPath(account)}: ${found?.error ?? 'token file not found'}; not rewriting it`);
+      }
+      const next = change(found.token);
+      await writeTokenFile(this.tokenPath(account), next);
+      return next;
+    });
+  }
+
+  /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
+  async setNeedsLogin(provider: string, ref: string, reason: string | undefined): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      const key = stateKey(provider, account.id);
+      if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
+      else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
+      ctx.stateChanged = true;
+    });
+  }
+}
+
+/** Edits made inside one locked mutation. */
+class MutationContext {
+  registryChanged = false;
+  stateChanged = false;
+
+  constructor(
+    private readonly store: AccountStore,
+    readonly files: LoadedFiles,
+    readonly snapshot: AccountsSnapshot,
+  ) {}
+
+  find(provider: string, ref: string): Account {
+    return findAccount(this.snapshot.accounts, provider, ref);
+  }
+
+  providerEntry(provider: string) {
+    const providers = this.files.registry.providers;
+    providers[provider] ??= {accounts: {}};
+    return providers[provider]!;
+  }
+
+  /** Adds a registry entry for an account that so far was only a token file. */
+  register(account: Account): void {
+    const entry = this.providerEntry(account.provider);
+    if (entry.accounts[account.id]) return;
+    entry.accounts[account.id] = {
+      ...(account.email ? {email: account.email} : {}),
+      ...(account.nickname ? {nickname: account.nickname} : {}),
+      tokenFile: account.tokenFile,
+      createdAt: account.createdAt ?? this.store['now']().toISOString(),
+      ...(account.paused ? {paused: true} : {}),
+    };
+    this.registryChanged = true;
+  }
+
+  entry(account: Account): RegistryAccount {
+    return this.providerEntry(account.provider).accounts[account.id]!;
+  }
+
+  identityOfAccount(account: Account): string {
+    const token = this.files.tokens.get(account.tokenFile)?.token;
+    return token ? identityOf(token) : '';
+  }
+}
+
+/** What makes two logins the same account: email plus organisation / account id where the provider has one. */
+export function identityOf(token: TokenFile): string {
+  const parts = [token.email, token.organization_uuid, token.account_id, token.account_uuid, token.sub, token.username]
+    .map(stringField)
+    .filter(Boolean);
+  return parts.join('|').toLowerCase();
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export {isUsable};

@@ -1,0 +1,153 @@
+// Safe file primitives: private dirs, atomic writes, cross-process locks, and parse errors that say
+// where a file is broken. Every writer in the store goes through these.
+import {createHash, randomBytes} from 'node:crypto';
+import fs from 'node:fs/promises';
+import {constants as fsConstants} from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+/** A file that exists but cannot be understood. Carries the file and the position of the fault. */
+export class CorruptFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    const where = line === undefined ? '' : `:${line}${column === undefined ? '' : `:${column}`}`;
+    super(`${file}${where}: ${detail}`);
+    this.name = 'CorruptFileError';
+  }
+}
+
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, {recursive: true, mode: DIR_MODE});
+  // mkdir's mode is masked by umask and ignored for existing dirs; our dirs hold secrets.
+  await fs.chmod(dir, DIR_MODE).catch(() => undefined);
+}
+
+/**
+ * Writes a file so that readers only ever see the old or the new content: temp file in the same
+ * dir, fsync, rename. The file is 0600 from its first byte.
+ */
+export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE): Promise<void> {
+  await ensurePrivateDir(path.dirname(file));
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, mode);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, {force: true});
+    throw error;
+  }
+}
+
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads a file, or undefined when it does not exist. */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Line and column (1-based) of a character offset. */
+export function lineAndColumn(text: string, offset: number): {line: number; column: number} {
+  const before = text.slice(0, Math.max(0, offset));
+  const lines = before.split('\n');
+  return {line: lines.length, column: lines[lines.length - 1]!.length + 1};
+}
+
+/** JSON.parse that throws CorruptFileError naming the file, line and column of the fault. */
+export function parseJsonFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    if (position) {
+      const {line, column} = lineAndColumn(text, Number(position[1]));
+      throw new CorruptFileError(file, `invalid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`, line, column);
+    }
+    const atEnd = text.trim().length === 0 ? 'empty file' : `invalid JSON (${message})`;
+    const {line, column} = lineAndColumn(text, text.length);
+    throw new CorruptFileError(file, atEnd, line, column);
+  }
+}
+
+/** Reads and parses a JSON file; undefined when missing; CorruptFileError when broken. */
+export async function readJsonFile(file: string): Promise<unknown | undefined> {
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
+  return parseJsonFile(file, text);
+}
+
+/**
+ * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
+ * nothing is lost to a bad file. Named by content, so reading the same broken file twice makes one copy.
+ */
+export async function backupCorruptFile(file: string): Promise<string> {
+  const content = await fs.readFile(file);
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 8);
+  const backup = `${file}.corrupt-${hash}`;
+  await fs.writeFile(backup, content, {mode: FILE_MODE, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  return backup;
+}
+
+export interface LockOptions {
+  /** How long to keep trying before giving up, in ms. */
+  waitMs?: number;
+  /** A lock older than this is taken over (its holder died). */
+  staleMs?: number;
+}
+
+/**
+ * Runs `work` while holding a cross-process lock on `target` (which need not exist). The lock is a
+ * `<target>.lock` directory (proper-lockfile), so it also excludes CCS processes that use the same scheme.
+ */
+export async function withFileLock<T>(target: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  await ensurePrivateDir(path.dirname(target));
+  const waitMs = options.waitMs ?? 30_000;
+  const started = Date.now();
+  let release: (() => Promise<void>) | undefined;
+  for (let attempt = 0; !release; attempt++) {
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: options.staleMs ?? 10_000,
+        update: 2_000,
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() - started > waitMs) {
+        if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+          throw new Error(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`);
+        }
+        throw error;
+      }
+      const backoff = Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,49 @@
+// Where everything lives. The CCS dir is `$CCS_DIR`, else `$CCS_HOME/.ccs`, else `~/.ccs`.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface CcsPaths {
+  /** The CCS dir itself. */
+  root: string;
+  /** `cliproxy/`, shared with CCS and CLIProxyAPI. */
+  cliproxy: string;
+  /** `cliproxy/accounts.json`, the CCS registry. */
+  registry: string;
+  /** `cliproxy/auth/`, CLIProxyAPI token files. */
+  authDir: string;
+  /** `cliproxy/auth-paused/`, token files of paused accounts. */
+  pausedDir: string;
+  /** `cliproxy/config.yaml`, CLIProxyAPI config. */
+  config: string;
+  /** `tui.json`, ccs-tui's own settings. */
+  settings: string;
+  /** `tui/`, ccs-tui's caches and state. */
+  state: string;
+  /** `tui/locks/`, lock targets that are not themselves files (per-account refresh). */
+  locks: string;
+  /** `tui/logs/`. */
+  logs: string;
+}
+
+export function resolveCcsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CCS_DIR) return path.resolve(env.CCS_DIR);
+  if (env.CCS_HOME) return path.join(path.resolve(env.CCS_HOME), '.ccs');
+  return path.join(os.homedir(), '.ccs');
+}
+
+export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
+  const cliproxy = path.join(root, 'cliproxy');
+  const state = path.join(root, 'tui');
+  return {
+    root,
+    cliproxy,
+    registry: path.join(cliproxy, 'accounts.json'),
+    authDir: path.join(cliproxy, 'auth'),
+    pausedDir: path.join(cliproxy, 'auth-paused'),
+    config: path.join(cliproxy, 'config.yaml'),
+    settings: path.join(root, 'tui.json'),
+    state,
+    locks: path.join(state, 'locks'),
+    logs: path.join(state, 'logs'),
+  };
+}
