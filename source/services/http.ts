@@ -1,0 +1,131 @@
+// Outgoing HTTP for logins, refresh and quota (undici). One small interface so tests can count and
+// shape requests, and one place that turns transport failures and nonsense answers into errors a
+// person can read (sanitised, secrets never echoed).
+import {request} from 'undici';
+import {sanitizeLine} from '../core/sanitize.js';
+
+export interface HttpRequest {
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  headers?: Record<string, string>;
+  /** A string is sent as is; URLSearchParams as a form; anything else as JSON. */
+  body?: string | URLSearchParams | object;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  text: string;
+}
+
+export interface HttpClient {
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** The request never got an answer: refused, reset, timed out, DNS. */
+export class NetworkError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`cannot reach ${hostOf(url)}: ${reason}`);
+    this.name = 'NetworkError';
+  }
+}
+
+/** The server answered, but not with what was expected (status or shape). */
+export class UnexpectedResponseError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    detail: string,
+  ) {
+    super(`${hostOf(url)} answered ${status}: ${detail}`);
+    this.name = 'UnexpectedResponseError';
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+function encodeBody(body: HttpRequest['body'], headers: Record<string, string>): string | undefined {
+  if (body === undefined) return undefined;
+  const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) {
+    if (!has('content-type')) headers['content-type'] = 'application/x-www-form-urlencoded';
+    return body.toString();
+  }
+  if (!has('content-type')) headers['content-type'] = 'application/json';
+  return JSON.stringify(body);
+}
+
+export const undiciHttpClient: HttpClient = {
+  async send(req) {
+    const headers = {...req.headers};
+    const body = encodeBody(req.body, headers);
+    const timeoutMs = req.timeoutMs ?? 30_000;
+    try {
+      const response = await request(req.url, {
+        method: req.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers,
+        body,
+        signal: req.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const text = await response.body.text();
+      const flat: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return {status: response.statusCode, headers: flat, text};
+    } catch (error) {
+      if (req.signal?.aborted) throw error;
+      const err = error as Error & {code?: string; cause?: {code?: string}};
+      const code = err.code ?? err.cause?.code;
+      const reason =
+        code === 'ECONNREFUSED' ? 'connection refused'
+        : code === 'ENOTFOUND' ? 'host not found'
+        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
+        : sanitizeLine(err.message);
+      throw new NetworkError(req.url, reason);
+    }
+  },
+};
+
+/** A short, safe excerpt of a response body for error messages. */
+export function bodyExcerpt(text: string, max = 200): string {
+  const line = sanitizeLine(text).trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line || '(empty body)';
+}
+
+/** Parses a JSON object body, or throws UnexpectedResponseError saying what came instead. */
+export function jsonBody(response: HttpResponse, url: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(response.text) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new UnexpectedResponseError(url, response.status, `expected a JSON object, got ${bodyExcerpt(response.text, 80)}`);
+}
+
+/** Seconds from a Retry-After header (delta seconds or HTTP date), or undefined. */
+export function retryAfterSeconds(headers: Record<string, string>, now: number = Date.now()): number | undefined {
+  const value = headers['retry-after'];
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}

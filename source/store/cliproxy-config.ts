@@ -1,0 +1,103 @@
+// CLIProxyAPI's `cliproxy/config.yaml`, shared with CCS and CLIProxyAPI. Edited as a YAML document
+// (the `yaml` package), so comments, key order and keys we do not own survive every save.
+import {isMap, parseDocument, type Document} from 'yaml';
+import type {ModelAlias} from '../core/types.js';
+import {CorruptFileError, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import type {CcsPaths} from './paths.js';
+
+export const DEFAULT_PROXY_PORT = 8317;
+
+/** The parts of config.yaml ccs-tui reads. */
+export interface CliproxyConfig {
+  port: number;
+  apiKeys: string[];
+  /** `oauth-model-alias`: channel → entries. */
+  modelAliases: Record<string, ModelAlias[]>;
+  /** `oauth-excluded-models`: channel → patterns. */
+  excludedModels: Record<string, string[]>;
+  /** `routing.strategy`, when set. */
+  routingStrategy?: string;
+}
+
+export interface LoadedCliproxyConfig {
+  config: CliproxyConfig;
+  /** The parsed document (undefined when the file does not exist yet). */
+  document?: Document;
+  exists: boolean;
+}
+
+/** Parses config.yaml text; a YAML error becomes a CorruptFileError with line and column. */
+export function parseCliproxyConfig(file: string, text: string): {config: CliproxyConfig; document: Document} {
+  const document = parseDocument(text, {keepSourceTokens: false});
+  const first = document.errors[0];
+  if (first) {
+    const position = first.linePos?.[0];
+    throw new CorruptFileError(file, `invalid YAML: ${first.message.split('\n')[0]}`, position?.line, position?.col);
+  }
+  if (document.contents !== null && !isMap(document.contents)) {
+    throw new CorruptFileError(file, 'expected a mapping (key: value) at the top level');
+  }
+  const data = (document.toJS() ?? {}) as Record<string, unknown>;
+  return {config: readFields(file, data), document};
+}
+
+function readFields(file: string, data: Record<string, unknown>): CliproxyConfig {
+  const port = data.port ?? DEFAULT_PROXY_PORT;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CorruptFileError(file, `field "port" must be a port number (1-65535), got ${JSON.stringify(port)}`);
+  }
+  const apiKeys = data['api-keys'] ?? [];
+  if (!Array.isArray(apiKeys) || apiKeys.some((k) => typeof k !== 'string')) {
+    throw new CorruptFileError(file, 'field "api-keys" must be a list of strings');
+  }
+  const modelAliases: Record<string, ModelAlias[]> = {};
+  for (const [channel, entries] of Object.entries(objectField(file, data, 'oauth-model-alias'))) {
+    if (!Array.isArray(entries)) throw new CorruptFileError(file, `field "oauth-model-alias.${channel}" must be a list`);
+    modelAliases[channel] = entries.map((entry, i) => {
+      if (typeof entry !== 'object' || entry === null) {
+        throw new CorruptFileError(file, `field "oauth-model-alias.${channel}[${i}]" must have name and alias`);
+      }
+      const {name, alias, fork} = entry as Record<string, unknown>;
+      return {name: String(name ?? ''), alias: String(alias ?? ''), ...(fork === true ? {fork: true} : {})};
+    });
+  }
+  const excludedModels: Record<string, string[]> = {};
+  for (const [channel, patterns] of Object.entries(objectField(file, data, 'oauth-excluded-models'))) {
+    if (!Array.isArray(patterns)) throw new CorruptFileError(file, `field "oauth-excluded-models.${channel}" must be a list`);
+    excludedModels[channel] = patterns.map(String);
+  }
+  const routing = data.routing as Record<string, unknown> | undefined;
+  const routingStrategy = typeof routing?.strategy === 'string' ? routing.strategy : undefined;
+  return {port, apiKeys: apiKeys as string[], modelAliases, excludedModels, routingStrategy};
+}
+
+function objectField(file: string, data: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = data[key];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new CorruptFileError(file, `field "${key}" must be a mapping`);
+  return value as Record<string, unknown>;
+}
+
+export async function loadCliproxyConfig(paths: CcsPaths): Promise<LoadedCliproxyConfig> {
+  const text = await readTextIfExists(paths.config);
+  if (text === undefined) {
+    return {config: {port: DEFAULT_PROXY_PORT, apiKeys: [], modelAliases: {}, excludedModels: {}}, exists: false};
+  }
+  return {...parseCliproxyConfig(paths.config, text), exists: true};
+}
+
+/**
+ * Edits config.yaml under a cross-process lock: re-reads it, lets `edit` change the document, checks
+ * the result still parses, and writes it atomically. A broken file is never overwritten.
+ */
+export async function updateCliproxyConfig(paths: CcsPaths, edit: (document: Document) => void): Promise<CliproxyConfig> {
+  return withFileLock(paths.config, async () => {
+    const text = (await readTextIfExists(paths.config)) ?? '';
+    const {document} = parseCliproxyConfig(paths.config, text);
+    edit(document);
+    const next = document.toString();
+    const {config} = parseCliproxyConfig(paths.config, next);
+    await writeFileAtomic(paths.config, next);
+    return config;
+  });
+}
