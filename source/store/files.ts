@@ -130,8 +130,10 @@ export async function withFileLock<T>(target: string, work: () => Promise<T>, op
     try {
       release = await lockfile.lock(target, {
         realpath: false,
-        stale: options.staleMs ?? 10_000,
-        update: 2_000,
+        // A holder refreshes the lock's mtime every second; one killed mid-write leaves a lock that
+        // others take over after 5 s, so a SIGKILLed process blocks nobody for long.
+        stale: options.staleMs ?? 5_000,
+        update: 1_000,
         onCompromised: () => undefined,
       });
     } catch (error) {

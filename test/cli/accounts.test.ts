@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+describe('ccs-tui account commands (built binary)', () => {
+  let ccs: TempCcs;
+  beforeEach(() => {
+    ccs = makeTempCcs();
+    ccs.writeRegistry({
+      version: 1,
+      providers: {
+        codex: {
+          default: 'a@example.com',
+          accounts: {
+            'a@example.com': {email: 'a@example.com', nickname: 'alpha', tokenFile: 'codex-a.json'},
+            'b@example.com': {email: 'b@example.com', nickname: 'beta', tokenFile: 'codex-b.json'},
+          },
+        },
+      },
+    });
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com', {expired: '2030-01-01T00:00:00Z'}));
+    ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com'));
+  });
+  afterEach(() => ccs.cleanup());
+
+  test('accounts --json prints the stable rows', async () => {
+    const run = await runBin(['accounts', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const rows = JSON.parse(run.stdout);
+    assert.deepEqual(rows[0], {
+      provider: 'codex',
+      id: 'a@example.com',
+      email: 'a@example.com',
+      nickname: 'alpha',
+      default: true,
+      paused: false,
+      tokenFile: 'codex-a.json',
+      expiresAt: '2030-01-01T00:00:00Z',
+      health: 'ok',
+      registered: true,
+    });
+    assert.equal(rows.length, 2);
+    assert.ok(!run.stdout.includes('0123456789abcdef'), 'no token in the output');
+  });
+
+  test('accounts prints a table, and a hint on an empty CCS dir', async () => {
+    const run = await runBin(['accounts'], ccs.env);
+    assert.match(run.stdout, /PROVIDER\s+DEF\s+ACCOUNT/);
+    assert.match(run.stdout, /codex\s+\*\s+alpha\s+a@example\.com\s+ok/);
+    const empty = makeTempCcs();
+    try {
+      const none = await runBin(['accounts'], empty.env);
+      assert.equal(none.code, 0);
+      assert.match(none.stdout, /No accounts in .*\.ccs\. Add one with: ccs-tui login <provider>/);
+      const json = await runBin(['accounts', '--json'], empty.env);
+      assert.deepEqual(JSON.parse(json.stdout), []);
+    } finally {
+      empty.cleanup();
+    }
+  });
+
+  test('use, rename, pause, resume, rotate and remove edit the registry', async () => {
+    const registry = () => JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    let run = await runBin(['use', 'codex', 'beta'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /codex: default is now beta/);
+    assert.equal(registry().providers.codex.default, 'b@example.com');
+
+    run = await runBin(['rename', 'codex', 'b@example.com', 'bravo'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(registry().providers.codex.accounts['b@example.com'].nickname, 'bravo');
+
+    run = await runBin(['rotate', 'codex'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /codex: bravo → alpha/);
+
+    run = await runBin(['pause', 'codex', 'bravo'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(registry().providers.codex.accounts['b@example.com'].paused, true);
+    run = await runBin(['rotate', 'codex'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no other usable codex account to rotate to \(staying on alpha\)/);
+    run = await runBin(['resume', 'codex', 'bravo'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+
+    run = await runBin(['remove', 'codex', 'alpha'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(Object.keys(registry().providers.codex.accounts), ['b@example.com']);
+    assert.equal(registry().providers.codex.default, 'b@example.com');
+  });
+
+  test('bad usage exits 2 and names the flag or argument', async () => {
+    let run = await runBin(['accounts', '--jsn'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /Unknown option '--jsn'/);
+    run = await runBin(['use', 'codex'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /missing <account>/);
+    run = await runBin(['use', 'nope', 'x'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown provider "nope"/);
+    run = await runBin(['frobnicate'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown command "frobnicate"/);
+    run = await runBin(['use', 'codex', 'nobody'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no codex account "nobody" \(accounts: alpha, beta\)/);
+  });
+
+  test('without a terminal the TUI says so, points at --help and exits 2', async () => {
+    const run = await runBin([], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /needs a terminal/);
+    assert.match(run.stderr, /ccs-tui --help/);
+  });
+
+  test('a corrupt registry is named with its position; the listing comes from the token files', async () => {
+    ccs.writeRaw('cliproxy/accounts.json', '{"version": 1,\n "providers": {,}}');
+    const run = await runBin(['accounts', '--json'], ccs.env);
+    assert.equal(run.code, 0);
+    assert.match(run.stderr, /accounts\.json:2:\d+: invalid JSON.*rebuilt the account list from the token files \(original kept at .*accounts\.json\.corrupt-/);
+    assert.equal(JSON.parse(run.stdout).length, 2);
+  });
+
+  test('--help lists the commands', async () => {
+    const run = await runBin(['--help'], ccs.env);
+    assert.equal(run.code, 0);
+    for (const word of ['accounts [--json]', 'use <provider> <account>', 'rotate <provider>', 'rename <provider> <account> <nickname>']) {
+      assert.ok(run.stdout.includes(word), word);
+    }
+  });
+});
