@@ -18,7 +18,7 @@ import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/ta
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
 import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
-import {listJsonFiles, readTokenFile, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
 export interface StoreProblem {
   file: string;
@@ -108,25 +108,19 @@ export class AccountStore {
   private async readFiles(): Promise<LoadedFiles> {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
-    const [authNames, pausedNames] = await Promise.all([
-      listJsonFiles(this.paths.authDir),
-      listJsonFiles(this.paths.pausedDir),
-    ]);
-    const readDir = async (dirName: 'auth' | 'auth-paused', dir: string, names: string[]) => {
-      await Promise.all(
-        names.map(async (name) => {
-          try {
-            const token = await readTokenFile(path.join(dir, name));
-            if (token) tokens.set(name, {dir: dirName, token});
-          } catch (error) {
-            tokens.set(name, {dir: dirName, error: (error as Error).message});
-          }
-        }),
-      );
+    const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
+      for (const name of listJsonFiles(dir)) {
+        try {
+          const token = readTokenFileSync(path.join(dir, name));
+          if (token) tokens.set(name, {dir: dirName, token});
+        } catch (error) {
+          tokens.set(name, {dir: dirName, error: (error as Error).message});
+        }
+      }
     };
     // auth-paused first, so a file present in both (a crash mid-move) resolves to auth/.
-    await readDir('auth-paused', this.paths.pausedDir, pausedNames);
-    await readDir('auth', this.paths.authDir, authNames);
+    readDir('auth-paused', this.paths.pausedDir);
+    readDir('auth', this.paths.authDir);
 
     let registry: RegistryFile;
     let registryRebuilt = false;

@@ -4,7 +4,6 @@ import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import {constants as fsConstants} from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -125,6 +124,8 @@ export async function withFileLock<T>(target: string, work: () => Promise<T>, op
   await ensurePrivateDir(path.dirname(target));
   const waitMs = options.waitMs ?? 30_000;
   const started = Date.now();
+  // Loaded on first use: read-only commands never pay for it.
+  const {default: lockfile} = await import('proper-lockfile');
   let release: (() => Promise<void>) | undefined;
   for (let attempt = 0; !release; attempt++) {
     try {

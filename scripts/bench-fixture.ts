@@ -1,0 +1,43 @@
+// A CCS dir with many accounts, for the benchmarks and the screenshot of a busy home screen.
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {ccsPaths, type CcsPaths} from '../source/store/paths.js';
+
+const PROVIDERS = [
+  ['claude', 'claude'],
+  ['codex', 'codex'],
+  ['gemini', 'gemini'],
+  ['kimi', 'kimi'],
+  ['qwen', 'qwen'],
+  ['copilot', 'github-copilot'],
+] as const;
+
+export function makeManyAccounts(count: number): CcsPaths {
+  const paths = ccsPaths(path.join(mkdtempSync(path.join(tmpdir(), 'ccs-tui-bench-')), '.ccs'));
+  mkdirSync(paths.authDir, {recursive: true, mode: 0o700});
+  const registry: {version: number; providers: Record<string, {default?: string; accounts: Record<string, unknown>}>} = {
+    version: 1,
+    providers: {},
+  };
+  for (let i = 0; i < count; i++) {
+    const [provider, type] = PROVIDERS[i % PROVIDERS.length]!;
+    const email = `user${String(i).padStart(4, '0')}@example.com`;
+    const tokenFile = `${provider}-${email}.json`;
+    registry.providers[provider] ??= {default: email, accounts: {}};
+    registry.providers[provider]!.accounts[email] = {email, nickname: `user${i}`, tokenFile, createdAt: '2026-01-01T00:00:00.000Z'};
+    writeFileSync(
+      path.join(paths.authDir, tokenFile),
+      JSON.stringify({
+        type,
+        email,
+        access_token: `bench-access-${i}-0123456789abcdef`,
+        refresh_token: `bench-refresh-${i}-0123456789abcdef`,
+        expired: new Date(Date.now() + (i % 7) * 3600_000).toISOString(),
+      }),
+      {mode: 0o600},
+    );
+  }
+  writeFileSync(paths.registry, JSON.stringify(registry, null, 2), {mode: 0o600});
+  return paths;
+}
