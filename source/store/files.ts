@@ -4,6 +4,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import {constants as fsConstants} from 'node:fs';
 import path from 'node:path';
+import {jsonErrorOffset} from '../core/json-error-position.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -76,15 +77,10 @@ export function parseJsonFile(file: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    if (position) {
-      const {line, column} = lineAndColumn(text, Number(position[1]));
-      throw new CorruptFileError(file, `invalid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`, line, column);
-    }
-    const atEnd = text.trim().length === 0 ? 'empty file' : `invalid JSON (${message})`;
-    const {line, column} = lineAndColumn(text, text.length);
-    throw new CorruptFileError(file, atEnd, line, column);
+    if (text.trim() === '') throw new CorruptFileError(file, 'empty file');
+    const reason = (error as Error).message.replace(/,? .*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const {line, column} = lineAndColumn(text, jsonErrorOffset(text) ?? text.length);
+    throw new CorruptFileError(file, `invalid JSON (${reason})`, line, column);
   }
 }
 

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
+import type {Account} from '../../source/core/types.js';
+
+const account = (id: string, extra: Partial<Account> = {}): Account => ({
+  provider: 'claude',
+  id,
+  email: `${id}@example.com`,
+  nickname: id,
+  tokenFile: `${id}.json`,
+  default: false,
+  paused: false,
+  registered: true,
+  health: 'ok',
+  ...extra,
+});
+
+test('next in turn wraps around and skips accounts that cannot serve', () => {
+  const list = [account('a'), account('b', {paused: true}), account('c', {health: 'needs-login'}), account('d', {health: 'expired'})];
+  assert.equal(nextInTurn(list, 'a')?.id, 'd');
+  assert.equal(nextInTurn(list, 'd')?.id, 'a');
+  assert.equal(nextInTurn([account('a')], 'a'), undefined);
+  assert.equal(nextInTurn(list, undefined)?.id, 'a');
+  assert.equal(isUsable(account('x', {health: 'missing-token'})), false);
+});
+
+test('an account is found by id, nickname or email', () => {
+  const list = [account('a', {nickname: 'Work'}), account('b', {email: 'B@Example.com', nickname: undefined})];
+  assert.equal(findAccount(list, 'claude', 'work').id, 'a');
+  assert.equal(findAccount(list, 'claude', 'b@example.com').id, 'b');
+  assert.throws(() => findAccount(list, 'claude', 'zzz'), /no claude account "zzz" \(accounts: Work, B@Example.com\)/);
+  assert.throws(() => findAccount(list, 'kimi', 'a'), /kimi has no accounts/);
+  const twins = [account('x', {nickname: 'same'}), account('y', {nickname: 'same'})];
+  assert.throws(() => findAccount(twins, 'claude', 'same'), /matches 2 claude accounts \(x, y\); use the account id/);
+});
+
+test('nickname rules', () => {
+  const others = [account('a', {nickname: 'work'})];
+  assert.equal(nicknameProblem('home', others), undefined);
+  assert.match(nicknameProblem('WORK', others)!, /already used/);
+  assert.match(nicknameProblem('', others)!, /empty/);
+  assert.match(nicknameProblem('x'.repeat(51), others)!, /50/);
+  assert.match(nicknameProblem('a\u001b[2Jb', others)!, /control/);
+});

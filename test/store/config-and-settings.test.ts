@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import {readFileSync, statSync} from 'node:fs';
+import {afterEach, beforeEach, test} from 'node:test';
+import {loadCliproxyConfig, updateCliproxyConfig} from '../../source/store/cliproxy-config.js';
+import {loadSettings, saveSetting} from '../../source/store/settings.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+
+let ccs: TempCcs;
+beforeEach(() => (ccs = makeTempCcs()));
+afterEach(() => ccs.cleanup());
+
+test('config.yaml defaults when missing, and its fields when present', async () => {
+  assert.deepEqual((await loadCliproxyConfig(ccs.paths)).config, {port: 8317, apiKeys: [], modelAliases: {}, excludedModels: {}});
+  ccs.writeRaw('cliproxy/config.yaml', '# mine\nport: 9000\napi-keys:\n  - k1\nrouting:\n  strategy: fill-first\n');
+  const {config} = await loadCliproxyConfig(ccs.paths);
+  assert.equal(config.port, 9000);
+  assert.deepEqual(config.apiKeys, ['k1']);
+  assert.equal(config.routingStrategy, 'fill-first');
+});
+
+test('a YAML error names line and column; a bad field names the field; nothing is overwritten', async () => {
+  const broken = 'port: 8317\napi-keys: [a,\n  b\nother: 1\n';
+  ccs.writeRaw('cliproxy/config.yaml', broken);
+  await assert.rejects(loadCliproxyConfig(ccs.paths), /config\.yaml:\d+:\d+: invalid YAML/);
+  await assert.rejects(updateCliproxyConfig(ccs.paths, (doc) => doc.set('port', 1)), /invalid YAML/);
+  assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
+  ccs.writeRaw('cliproxy/config.yaml', 'port: "eighty"\n');
+  await assert.rejects(loadCliproxyConfig(ccs.paths), /field "port" must be a port number/);
+});
+
+test('updates keep comments and unknown keys', async () => {
+  ccs.writeRaw('cliproxy/config.yaml', '# top comment\nport: 8317 # the port\nunknown-key: {a: 1}\n');
+  await updateCliproxyConfig(ccs.paths, (doc) => doc.set('api-keys', ['new-key']));
+  const text = readFileSync(ccs.paths.config, 'utf8');
+  assert.match(text, /^# top comment\nport: 8317 # the port\nunknown-key: \{ a: 1 \}\n/);
+  assert.match(text, /api-keys:\n {2}- new-key/);
+  assert.equal(statSync(ccs.paths.config).mode & 0o777, 0o600);
+});
+
+test('tui.json: defaults, merged values, and a broken file reported with its position', async () => {
+  assert.equal((await loadSettings(ccs.paths)).settings.rotation.strategy, 'most-headroom');
+  await saveSetting(ccs.paths, 'rotation.strategy', 'fill-first');
+  const loaded = await loadSettings(ccs.paths);
+  assert.equal(loaded.settings.rotation.strategy, 'fill-first');
+  assert.equal(loaded.settings.quota.pollSeconds, 300, 'defaults fill what the file leaves out');
+  assert.equal(statSync(ccs.paths.settings).mode & 0o777, 0o600);
+
+  ccs.writeRaw('tui.json', '{\n  "rotation": {"strategy": }\n}');
+  const broken = await loadSettings(ccs.paths);
+  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*using defaults/);
+  assert.equal(broken.settings.rotation.strategy, 'most-headroom');
+  await assert.rejects(saveSetting(ccs.paths, 'theme', 'dark'), /fix it before changing settings/);
+  assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{\n  "rotation": {"strategy": }\n}');
+});
