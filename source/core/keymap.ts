@@ -56,6 +56,8 @@ export type KeyAction =
   | 'rules.fork'
   | 'rules.save'
   | 'rules.account'
+  | 'rules.provider'
+  | 'rules.providerPrev'
   // proxy
   | 'proxy.start'
   | 'proxy.stop'
@@ -78,7 +80,7 @@ export interface KeyBinding {
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'quit', keys: ['q', 'ctrl+c'], scopes: ['global'], description: 'Quit', hint: 'quit'},
   {action: 'help', keys: ['?'], scopes: ['global'], description: 'Show or hide all keys', hint: 'help'},
-  {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter'},
+  {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter', hint: 'back'},
   {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
   {action: 'screen.models', keys: ['3', 'm'], scopes: ['global'], description: 'Model rules editor'},
@@ -121,7 +123,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'rules.moveUp', keys: ['K'], scopes: ['models'], description: 'Move the rule up (first alias wins)'},
   {action: 'rules.moveDown', keys: ['J'], scopes: ['models'], description: 'Move the rule down'},
   {action: 'rules.fork', keys: ['f'], scopes: ['models'], description: 'Toggle fork (keep the original id too)'},
-  {action: 'rules.account', keys: ['tab'], scopes: ['models'], description: 'Switch provider / account scope'},
+  {action: 'rules.account', keys: ['tab'], scopes: ['models'], description: "Next account (its token file's rules), then back to global rules", hint: 'account'},
+  {action: 'rules.provider', keys: ['p', ']'], scopes: ['models'], description: 'Next provider', hint: 'provider'},
+  {action: 'rules.providerPrev', keys: ['P', '['], scopes: ['models'], description: 'Previous provider'},
   {action: 'rules.save', keys: ['s'], scopes: ['models'], description: 'Save to config.yaml / token file', hint: 'save'},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},

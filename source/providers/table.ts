@@ -193,6 +193,8 @@ export const PROVIDERS: readonly ProviderRow[] = [
       api: 'https://cloudcode-pa.googleapis.com',
     },
     clientId: '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com',
+    // Public installed-app secret, as shipped in google-gemini/gemini-cli (oauth2.ts).
+    clientSecret: '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',
     scopes: [
       'https://www.googleapis.com/auth/cloud-platform',
       'https://www.googleapis.com/auth/userinfo.email',
@@ -235,6 +237,8 @@ export const PROVIDERS: readonly ProviderRow[] = [
       api: 'https://cloudcode-pa.googleapis.com',
     },
     clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
+    // Public installed-app secret paired with this client id in CLIProxyAPI's antigravity auth.
+    clientSecret: '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',
     scopes: [
       'https://www.googleapis.com/auth/cloud-platform',
       'https://www.googleapis.com/auth/userinfo.email',
@@ -302,6 +306,8 @@ export const PROVIDERS: readonly ProviderRow[] = [
       api: 'https://apis.iflow.cn/v1',
     },
     clientId: '10009311001',
+    // iFlow's Code Assist client secret, public in CLIProxyAPI (internal/auth/iflow); sent as HTTP Basic.
+    clientSecret: '4Z3YjXycVsQvyGF1etiNlIBB4RsqSDtW',
     scopes: [],
     models: {
       default: [

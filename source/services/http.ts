@@ -48,7 +48,7 @@ export class UnexpectedResponseError extends Error {
   }
 }
 
-function hostOf(url: string): string {
+export function hostOf(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.host}${parsed.pathname}`;

@@ -22,6 +22,11 @@ export interface TuiSettings {
   login: {
     /** Per-provider loopback callback port overrides. */
     callbackPorts: Record<string, number>;
+    /**
+     * Per-provider OAuth client id overrides (tests point a provider at a local authorization server
+     * that registered its own client; companies with their own OAuth app do the same).
+     */
+    clientIds: Record<string, string>;
   };
   proxy: {
     /** Launch the CLIProxyAPI binary (when on PATH) instead of the built-in proxy. */
@@ -34,7 +39,7 @@ export const DEFAULT_SETTINGS: TuiSettings = {
   endpoints: {},
   rotation: {strategy: 'most-headroom'},
   quota: {pollSeconds: 300, fastPollSeconds: 60, fastPollAbovePct: 80, staleAfterSeconds: 600},
-  login: {callbackPorts: {}},
+  login: {callbackPorts: {}, clientIds: {}},
   proxy: {useCliproxyBinary: false},
   theme: 'auto',
 };

@@ -1,7 +1,10 @@
-// Placeholder until the Ink app lands: owned by the TUI shell work.
+// Entry from the command line (`ccs-tui` with no arguments).
 import type {CliContext} from '../cli/context.js';
 
 export async function startTui(ctx: CliContext): Promise<number> {
-  ctx.stderr.write('the TUI is not built yet\n');
-  return 1;
+  // React's development build is several times slower per frame; run the production build unless
+  // someone asked otherwise. It must be set before React loads, hence the dynamic import.
+  process.env.NODE_ENV ??= 'production';
+  const {launchTui} = await import('./launch.js');
+  return launchTui(ctx);
 }

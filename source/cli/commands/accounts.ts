@@ -22,7 +22,7 @@ export function accountJson(account: Account) {
   };
 }
 
-function knownProvider(id: string): string {
+export function knownProvider(id: string): string {
   const row = findProvider(id);
   if (!row) throw new UserError(`unknown provider "${id}" (try: ccs-tui accounts)`, 2);
   return row.id;

@@ -2,5 +2,8 @@
 // commands here; the dispatcher in run.ts knows nothing else about them.
 import type {CommandSpec} from '../context.js';
 import {accountCommands} from './accounts.js';
+import {loginCommands} from './login.js';
+import {modelCommands} from './models.js';
+import {proxyCommands} from './proxy.js';
 
-export const COMMANDS: readonly CommandSpec[] = [...accountCommands];
+export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands];

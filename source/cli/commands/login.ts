@@ -1,0 +1,153 @@
+// `ccs-tui login <provider>`: every login without the TUI, and without a terminal. Device codes
+// print the code, the URL and (on a terminal) a QR; auth codes use a loopback callback when the
+// session is local, else paste mode reading the redirect URL or code from stdin. API keys and
+// Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
+// Exits 0 only once the account is stored. Heavy modules load only when the command runs.
+import {UserError} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
+import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
+
+/** The first line (or all of stdin for JSON) once stdin ends or a line arrives. */
+function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (!whole && text.includes('\n')) finish();
+    };
+    const finish = () => {
+      ctx.stdin.off('data', onData);
+      ctx.stdin.off('end', finish);
+      ctx.stdin.off('error', reject);
+      (ctx.stdin as NodeJS.ReadStream).pause?.();
+      resolve(whole ? text : (text.split('\n')[0] ?? ''));
+    };
+    ctx.stdin.on('data', onData);
+    ctx.stdin.once('end', finish);
+    ctx.stdin.once('error', reject);
+    (ctx.stdin as NodeJS.ReadStream).resume?.();
+  });
+}
+
+const login: CommandSpec = {
+  name: ['login'],
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL]',
+  summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account',
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(
+      this,
+      args,
+      {
+        nickname: {type: 'string'},
+        'no-browser': {type: 'boolean'},
+        paste: {type: 'boolean'},
+        device: {type: 'boolean'},
+        port: {type: 'string'},
+        'base-url': {type: 'string'},
+      },
+      {required: ['provider']},
+    );
+    const row = findProvider(positionals[0]!);
+    if (!row) throw new UserError(`unknown provider "${positionals[0]}" (known: claude, codex, gemini, antigravity, qwen, iflow, kimi, xai, copilot, vertex, aistudio, bob)`, 2);
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
+    }
+    const [{AccountStore}, {loadSettings}, login, {sessionKind, sshForwardHint}, {accountLabel}] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../store/settings.js'),
+      import('../../services/oauth/login.js'),
+      import('../../services/environment.js'),
+      import('../../core/accounts.js'),
+    ]);
+    const loaded = await loadSettings(ctx.paths);
+    if (loaded.problem) ctx.stderr.write(`ccs-tui: warning: ${loaded.problem.message}\n`);
+    const deps = {store: new AccountStore(ctx.paths), settings: loaded.settings};
+    const nickname = values.nickname?.trim() || undefined;
+    const say = (text: string) => ctx.stderr.write(`${text}\n`);
+    const tty = Boolean(ctx.stdout.isTTY);
+    const session = sessionKind(ctx.env);
+    const methods = row.logins.map((f) => f.kind);
+    const method = values.device ? 'device' : methods[0];
+    if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (it uses: ${methods.join(', ')})`, 2);
+
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new UserError('login cancelled'));
+    process.once('SIGINT', onSignal);
+    try {
+      let account;
+      if (method === 'api-key') {
+        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
+        const apiKey = await readStdin(ctx, false);
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
+      } else if (method === 'service-account') {
+        if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex < key.json):');
+        account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+      } else if (method === 'device') {
+        const {qrAnsi} = await import('../../services/qr.js');
+        account = await login.deviceLogin(deps, row.id, {
+          nickname,
+          signal: controller.signal,
+          onAuthorization: (a) => {
+            const url = a.verificationUriComplete ?? a.verificationUri;
+            ctx.stdout.write(`${row.displayName} login\n  Open:  ${a.verificationUri}\n  Code:  ${a.userCode}\n`);
+            if (a.verificationUriComplete) ctx.stdout.write(`  or open directly: ${a.verificationUriComplete}\n`);
+            if (tty) ctx.stdout.write(qrAnsi(url));
+            ctx.stdout.write(`Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`);
+            if (session.local && !values['no-browser']) void openBrowser(url);
+          },
+          onState: (s) => {
+            if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
+            if (s.pollState === 'retrying' && s.phase === 'polling') say(`(network error, retrying: ${s.message ?? ''})`);
+          },
+        });
+      } else if (method === 'auth-code') {
+        const {qrAnsi} = await import('../../services/qr.js');
+        const paste = Boolean(values.paste) || !session.local;
+        const flow = await login.beginAuthCodeLogin(deps, row.id, {paste, port, nickname});
+        const s = flow.session;
+        if (s.notice) say(`ccs-tui: ${s.notice}`);
+        ctx.stdout.write(`${row.displayName} login\n  Open: ${s.authorizeUrl}\n`);
+        if (tty) ctx.stdout.write(qrAnsi(s.authorizeUrl));
+        if (s.mode === 'loopback') {
+          ctx.stdout.write(`Waiting for the browser to come back to ${s.redirectUri}…\n`);
+          if (!values['no-browser']) void openBrowser(s.authorizeUrl);
+          account = await Promise.race([
+            flow.viaCallback(controller.signal),
+            new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
+          ]);
+        } else {
+          ctx.stdout.write(
+            `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
+              `  Prefer a callback? Forward the port and run without --paste: ${sshForwardHint(s.forwardPort, ctx.env)}\n`,
+          );
+          const pasted = await readStdin(ctx, false);
+          if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
+          account = await flow.viaPaste(pasted, controller.signal);
+        }
+      } else {
+        throw new UserError(`${row.id} has no login method`, 2);
+      }
+      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account)}${account.default ? ' (default)' : ''}\n`);
+      return 0;
+    } catch (error) {
+      const {DeviceFlowEnded} = await import('../../services/oauth/device.js');
+      const {OAuthError} = await import('../../services/oauth/token-endpoint.js');
+      const {NetworkError, UnexpectedResponseError} = await import('../../services/http.js');
+      if (error instanceof DeviceFlowEnded || error instanceof OAuthError || error instanceof NetworkError || error instanceof UnexpectedResponseError) {
+        throw new UserError(`${row.id} login: ${error.message}; no account stored`);
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  },
+};
+
+async function openBrowser(url: string): Promise<void> {
+  const {systemBrowser} = await import('../../services/browser.js');
+  await systemBrowser.open(url).catch(() => undefined);
+}
+
+export const loginCommands: CommandSpec[] = [login];

@@ -1,0 +1,166 @@
+// Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
+// `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
+// The store module pulls in `yaml`, so it is imported only when one of these commands runs.
+import {describeWarning, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
+import {UserError} from '../../core/types.js';
+import {knownProvider} from './accounts.js';
+import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+
+const loadStore = () => import('../../store/model-rules.js');
+
+/** The stable `models --json` shape (DESIGN.md), plus where the list came from and the warnings. */
+export function modelsJson(resolution: ModelResolution, account?: string) {
+  return {
+    provider: resolution.provider,
+    ...(account === undefined ? {} : {account}),
+    source: resolution.source,
+    models: resolution.models.map((m) => ({id: m.id, upstream: m.upstream})),
+    excluded: resolution.excluded.map((e) => ({id: e.id, pattern: e.pattern})),
+    counts: resolution.counts,
+    warnings: resolution.warnings.map(describeWarning),
+  };
+}
+
+function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
+  for (const warning of resolution.warnings) ctx.stderr.write(`ccs-tui: warning: ${describeWarning(warning)}\n`);
+}
+
+const models: CommandSpec = {
+  name: ['models'],
+  usage: '<provider> [--account A] [--json]',
+  summary: 'the model list after aliases and exclusions',
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {account: {type: 'string'}, json: {type: 'boolean'}}, {required: ['provider']});
+    const provider = knownProvider(positionals[0]!);
+    const {loadRulesContext, resolveContext} = await loadStore();
+    const context = await loadRulesContext(ctx.paths, provider, {account: values.account});
+    const resolution = resolveContext(context);
+    if (values.json) {
+      printJson(ctx, modelsJson(resolution, context.account?.id));
+      return 0;
+    }
+    const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
+    const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
+    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list)\n`);
+    ctx.stdout.write(formatTable([...rows, ...excludedRows]).replace(/ +$/gm, ''));
+    printWarnings(ctx, resolution);
+    return 0;
+  },
+};
+
+type RulesChange = (rules: ModelRules, where: string) => ModelRules;
+
+/** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
+async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
+  const store = await loadStore();
+  if (account === undefined) {
+    await store.updateGlobalRules(ctx.paths, provider, (rules) => change(rules, ctx.paths.config));
+  } else {
+    const {account: found, tokenFile} = await store.loadRulesContext(ctx.paths, provider, {account});
+    await store.updateAccountRules(ctx.paths, provider, found!.id, (rules) => change(rules, tokenFile!));
+  }
+  return store.resolveContext(await store.loadRulesContext(ctx.paths, provider, {account}));
+}
+
+function checkText(what: string, value: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') throw new UserError(`<${what}> is empty`, 2);
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new UserError(`<${what}> contains a control character`, 2);
+  return trimmed;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function ruleCommand(
+  name: [string, string],
+  usage: string,
+  summary: string,
+  extraFlags: {fork?: boolean},
+  positional: readonly string[],
+  apply: (rules: ModelRules, where: string, args: string[], fork: boolean) => ModelRules,
+  message: (provider: string, args: string[], resolution: ModelResolution) => string,
+): CommandSpec {
+  return {
+    name,
+    usage: `<provider> ${usage} [--account A]`,
+    summary,
+    async run(ctx, args) {
+      const options = {account: {type: 'string' as const}, ...(extraFlags.fork ? {fork: {type: 'boolean' as const}} : {})};
+      const {values, positionals} = parseCommandArgs(this, args, options, {required: ['provider', ...positional]});
+      const provider = knownProvider(positionals[0]!);
+      const rest = positional.map((what, i) => checkText(what, positionals[i + 1]!));
+      const fork = (values as {fork?: boolean}).fork === true;
+      const resolution = await editRules(ctx, provider, values.account, (rules, where) => apply(rules, where, rest, fork));
+      ctx.stdout.write(`${message(provider, rest, resolution)}\n`);
+      printWarnings(ctx, resolution);
+      return 0;
+    },
+  };
+}
+
+export const modelCommands: CommandSpec[] = [
+  models,
+  ruleCommand(
+    ['alias', 'add'],
+    '<name> <alias> [--fork]',
+    'add a model alias (--fork keeps the original id too)',
+    {fork: true},
+    ['name', 'alias'],
+    (rules, where, [name, alias], fork) => {
+      if (same(name!, alias!)) throw new UserError(`<alias> "${alias}" equals <name>; an alias must differ from the model id`, 2);
+      const existing = rules.aliases.find((a) => same(a.alias.trim(), alias!));
+      if (existing && !same(existing.name.trim(), name!)) {
+        throw new UserError(`alias "${alias}" already exists for ${existing.name} in ${where}; remove it first (ccs-tui alias rm)`);
+      }
+      if (existing) {
+        const updated = {name: existing.name, alias: existing.alias, ...(fork ? {fork: true} : {})};
+        return {...rules, aliases: rules.aliases.map((a) => (a === existing ? updated : a))};
+      }
+      return {...rules, aliases: [...rules.aliases, {name: name!, alias: alias!, ...(fork ? {fork: true} : {})}]};
+    },
+    (provider, [name, alias], resolution) => {
+      const relation = resolution.aliases.find((a) => same(a.alias, alias!));
+      const state = relation?.status === 'forked' ? 'both ids visible' : relation?.status === 'renamed' ? `${name} now appears as ${alias}` : 'not visible, see the warning';
+      return `${provider}: alias ${alias} ← ${name} (${state})`;
+    },
+  ),
+  ruleCommand(
+    ['alias', 'rm'],
+    '<alias>',
+    'remove a model alias',
+    {},
+    ['alias'],
+    (rules, where, [alias]) => {
+      const kept = rules.aliases.filter((a) => !same(a.alias.trim(), alias!));
+      if (kept.length === rules.aliases.length) throw new UserError(`no alias "${alias}" in ${where}`);
+      return {...rules, aliases: kept};
+    },
+    (provider, [alias], resolution) => `${provider}: removed alias ${alias} (${resolution.counts.visible} of ${resolution.counts.all} models visible)`,
+  ),
+  ruleCommand(
+    ['exclude', 'add'],
+    '<pattern>',
+    'hide models matching a pattern (exact id, or * for any run of characters)',
+    {},
+    ['pattern'],
+    (rules, _where, [pattern]) => (rules.excluded.some((p) => same(p.trim(), pattern!)) ? rules : {...rules, excluded: [...rules.excluded, pattern!]}),
+    (provider, [pattern], resolution) => {
+      const removed = resolution.excluded.filter((e) => same(e.pattern, pattern!)).map((e) => e.id);
+      return `${provider}: excluded "${pattern}" (${removed.length ? `hides ${removed.join(', ')}` : 'matches no model'}; ${resolution.counts.visible} of ${resolution.counts.all} visible)`;
+    },
+  ),
+  ruleCommand(
+    ['exclude', 'rm'],
+    '<pattern>',
+    'remove an exclusion pattern',
+    {},
+    ['pattern'],
+    (rules, where, [pattern]) => {
+      const kept = rules.excluded.filter((p) => !same(p.trim(), pattern!));
+      if (kept.length === rules.excluded.length) throw new UserError(`no exclusion "${pattern}" in ${where}`);
+      return {...rules, excluded: kept};
+    },
+    (provider, [pattern], resolution) => `${provider}: removed exclusion "${pattern}" (${resolution.counts.visible} of ${resolution.counts.all} models visible)`,
+  ),
+];
+

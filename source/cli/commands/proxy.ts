@@ -1,0 +1,132 @@
+// Proxy commands: `proxy serve` (foreground; what the TUI runs as its child), `proxy start/stop/status`
+// (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
+// for Claude Code). The server itself is imported only when it runs.
+import {UserError} from '../../core/types.js';
+import {parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+
+function portValue(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${value}"`, 2);
+  return port;
+}
+
+const targetOptions = {
+  port: {type: 'string'},
+  provider: {type: 'string'},
+  account: {type: 'string'},
+} as const;
+
+const serve: CommandSpec = {
+  name: ['proxy', 'serve'],
+  usage: '[--port N] [--provider P] [--account A]',
+  summary: 'run the proxy in the foreground (Ctrl-C stops it)',
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, targetOptions, {required: []});
+    const {serveProxy} = await import('../../proxy/serve.js');
+    const owner = ctx.env.CCS_TUI_PROXY_OWNER === 'tui' || ctx.env.CCS_TUI_PROXY_OWNER === 'background' ? ctx.env.CCS_TUI_PROXY_OWNER : 'foreground';
+    return serveProxy(ctx, {port: portValue(values.port), provider: values.provider, account: values.account, owner});
+  },
+};
+
+const start: CommandSpec = {
+  name: ['proxy', 'start'],
+  usage: '[--port N] [--provider P] [--account A] [--json]',
+  summary: 'start the proxy in the background',
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, {...targetOptions, json: {type: 'boolean'}}, {required: []});
+    const {startBackgroundProxy} = await import('../../services/proxy/control.js');
+    const {loadSettings} = await import('../../store/settings.js');
+    const {settings} = await loadSettings(ctx.paths);
+    const entry = await startBackgroundProxy(
+      ctx.paths,
+      {port: portValue(values.port), provider: values.provider, account: values.account},
+      {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary},
+    );
+    if (values.json) printJson(ctx, entry);
+    else ctx.stdout.write(`proxy started: pid ${entry.pid}, http://127.0.0.1:${entry.port}${entry.provider ? `, ${entry.provider}` : ''}${entry.account ? ` / ${entry.account}` : ''}\nexports for Claude Code: ccs-tui env${entry.provider ? ` ${entry.provider}` : ''}\n`);
+    return 0;
+  },
+};
+
+const stop: CommandSpec = {
+  name: ['proxy', 'stop'],
+  usage: '[--json]',
+  summary: 'stop the background proxy',
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {stopRunningProxy} = await import('../../services/proxy/control.js');
+    const stopped = await stopRunningProxy(ctx.paths);
+    if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
+    else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : 'no proxy is running\n');
+    return 0;
+  },
+};
+
+const status: CommandSpec = {
+  name: ['proxy', 'status'],
+  usage: '[--json]',
+  summary: 'whether a proxy runs, on which port, for which account',
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
+    const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+    const running = readRunningProxy(ctx.paths);
+    const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
+    const result = running
+      ? {
+          running: true,
+          pid: running.pid,
+          port: running.port,
+          startedAt: running.startedAt,
+          owner: running.owner,
+          kind: running.kind,
+          provider: running.provider ?? null,
+          account: live?.account ?? running.account ?? null,
+          requestsPerMinute: live?.requestsPerMinute ?? null,
+          totalRequests: live?.totalRequests ?? null,
+          lastError: live?.lastError?.message ?? null,
+          cooling: live?.cooling ?? [],
+        }
+      : {running: false};
+    if (values.json) {
+      printJson(ctx, result);
+      return 0;
+    }
+    if (!running) {
+      ctx.stdout.write('no proxy is running (start one: ccs-tui proxy start)\n');
+      return 0;
+    }
+    const lines = [
+      `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
+      `since ${running.startedAt}`,
+      ...(running.provider ? [`provider ${running.provider}${result.account ? `, account ${result.account}` : ''}`] : []),
+      ...(live ? [`${live.requestsPerMinute} requests in the last minute, ${live.totalRequests} in total`] : []),
+      ...(live?.lastError ? [`last error: ${live.lastError.message}`] : []),
+      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} until ${c.until} (${c.reason})`),
+    ];
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
+
+const env: CommandSpec = {
+  name: ['env'],
+  usage: '[provider] [--json]',
+  summary: 'shell exports that point Claude Code at the proxy',
+  async run(ctx: CliContext, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: [], optional: ['provider']});
+    const {claudeCodeEnv, exportLines} = await import('../../services/proxy/env.js');
+    const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
+    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
+    if (values.json) {
+      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes});
+      return 0;
+    }
+    for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
+    ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
+    return 0;
+  },
+};
+
+export const proxyCommands: readonly CommandSpec[] = [serve, start, stop, status, env];

@@ -1,0 +1,177 @@
+// The TUI's state as a pure reducer: screen stack, pane focus, a cursor per list, filters, the open
+// modal (help, confirm, rename) and the status line. Tested without rendering; the UI only dispatches.
+import {editText, draftOf, type TextDraft} from './text-edit.js';
+
+export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy';
+
+/** Route parameters. Known ones are typed; screens may add their own string parameters. */
+export interface ScreenParams {
+  provider?: string;
+  accountId?: string;
+  [name: string]: string | undefined;
+}
+
+export interface Route {
+  screen: ScreenId;
+  params: ScreenParams;
+}
+
+export type Pane = 'providers' | 'accounts';
+export type StatusKind = 'info' | 'ok' | 'error';
+
+export type Modal =
+  | {kind: 'help'}
+  /** `id` lets the UI resolve the promise of whoever asked. */
+  | {kind: 'confirm'; id: number; prompt: string}
+  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft};
+
+export interface AppState {
+  stack: Route[];
+  pane: Pane;
+  /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
+  cursors: Record<string, number>;
+  filters: Record<Pane, string>;
+  /** The filter field of this pane has focus (typing edits it). */
+  filterEditing?: {pane: Pane; draft: TextDraft};
+  modal?: Modal;
+  status?: {text: string; kind: StatusKind};
+  nextModalId: number;
+}
+
+export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
+
+export type AppAction =
+  | {type: 'navigate'; screen: ScreenId; params?: ScreenParams}
+  | {type: 'pop'}
+  /** Back to the root screen, then optionally push `route` (the 1-4 screen keys). */
+  | {type: 'reset'; route?: Route}
+  /** Esc: closes the modal, else the filter, else clears the filter, else pops the screen. */
+  | {type: 'escape'}
+  | {type: 'cursor'; list: string; move: CursorMove; total: number; page: number}
+  | {type: 'setCursor'; list: string; index: number}
+  | {type: 'pane'; pane: Pane | 'next'}
+  | {type: 'filterStart'}
+  | {type: 'filterKey'; input: string; key: string}
+  | {type: 'renameStart'; provider: string; accountId: string; current: string}
+  | {type: 'renameKey'; input: string; key: string}
+  | {type: 'confirmOpen'; prompt: string}
+  | {type: 'closeModal'}
+  | {type: 'toggleHelp'}
+  | {type: 'status'; text: string; kind?: StatusKind}
+  | {type: 'clearStatus'};
+
+export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {providers: '', accounts: ''}, nextModalId: 1};
+}
+
+export const currentRoute = (state: AppState): Route => state.stack[state.stack.length - 1]!;
+
+export const accountsListKey = (provider: string) => `accounts:${provider}`;
+
+/** The cursor clamped to a list of `total` items (-1 for an empty list). */
+export function cursorIn(state: AppState, list: string, total: number): number {
+  if (total <= 0) return -1;
+  return Math.max(0, Math.min(state.cursors[list] ?? 0, total - 1));
+}
+
+export function moveCursor(current: number, move: CursorMove, total: number, page: number): number {
+  if (total <= 0) return 0;
+  const last = total - 1;
+  const from = Math.max(0, Math.min(current, last));
+  const step = Math.max(1, page);
+  switch (move) {
+    case 'up':
+      return Math.max(0, from - 1);
+    case 'down':
+      return Math.min(last, from + 1);
+    case 'top':
+      return 0;
+    case 'bottom':
+      return last;
+    case 'pageUp':
+      return Math.max(0, from - step);
+    case 'pageDown':
+      return Math.min(last, from + step);
+  }
+}
+
+/** The name filter: every word must appear (case-insensitively) in one of the fields. */
+export function matchesFilter(filter: string, fields: readonly (string | undefined)[]): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const haystack = fields.filter(Boolean).join(' ').toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}
+
+export function appReducer(state: AppState, action: AppAction): AppState {
+  switch (action.type) {
+    case 'navigate':
+      return {...state, modal: undefined, filterEditing: undefined, stack: [...state.stack, {screen: action.screen, params: action.params ?? {}}]};
+    case 'pop':
+      return state.stack.length > 1 ? {...state, modal: undefined, stack: state.stack.slice(0, -1)} : state;
+    case 'reset':
+      return {...state, modal: undefined, filterEditing: undefined, stack: action.route ? [state.stack[0]!, action.route] : [state.stack[0]!]};
+    case 'escape': {
+      if (state.modal) return {...state, modal: undefined};
+      if (state.filterEditing) return applyFilterKey(state, '', 'escape');
+      const route = currentRoute(state);
+      if (route.screen === 'home' && state.filters[state.pane]) {
+        return {...state, filters: {...state.filters, [state.pane]: ''}};
+      }
+      return appReducer(state, {type: 'pop'});
+    }
+    case 'cursor': {
+      const index = moveCursor(state.cursors[action.list] ?? 0, action.move, action.total, action.page);
+      return setCursor(state, action.list, index);
+    }
+    case 'setCursor':
+      return setCursor(state, action.list, action.index);
+    case 'pane': {
+      const pane = action.pane === 'next' ? (state.pane === 'providers' ? 'accounts' : 'providers') : action.pane;
+      return pane === state.pane ? state : {...state, pane, filterEditing: undefined};
+    }
+    case 'filterStart':
+      return {...state, filterEditing: {pane: state.pane, draft: draftOf(state.filters[state.pane])}};
+    case 'filterKey':
+      return applyFilterKey(state, action.input, action.key);
+    case 'renameStart':
+      return {...state, modal: {kind: 'rename', provider: action.provider, accountId: action.accountId, draft: draftOf(action.current)}};
+    case 'renameKey': {
+      if (state.modal?.kind !== 'rename') return state;
+      const {draft, done} = editText(state.modal.draft, action.input, action.key);
+      // Submitting is the UI's job (it calls the store); the reducer only keeps the text.
+      if (done === 'cancel') return {...state, modal: undefined};
+      return {...state, modal: {...state.modal, draft}};
+    }
+    case 'confirmOpen':
+      return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt}, nextModalId: state.nextModalId + 1};
+    case 'closeModal':
+      return state.modal ? {...state, modal: undefined} : state;
+    case 'toggleHelp':
+      return {...state, modal: state.modal?.kind === 'help' ? undefined : {kind: 'help'}};
+    case 'status':
+      return {...state, status: {text: action.text, kind: action.kind ?? 'info'}};
+    case 'clearStatus':
+      return state.status ? {...state, status: undefined} : state;
+  }
+}
+
+function setCursor(state: AppState, list: string, index: number): AppState {
+  return state.cursors[list] === index ? state : {...state, cursors: {...state.cursors, [list]: index}};
+}
+
+/** Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. */
+function applyFilterKey(state: AppState, input: string, key: string): AppState {
+  if (!state.filterEditing) return state;
+  const {pane} = state.filterEditing;
+  const {draft, done} = editText(state.filterEditing.draft, input, key);
+  const text = done === 'cancel' ? '' : draft.text;
+  const listKey = pane === 'providers' ? 'providers' : undefined;
+  const cursors = listKey && text !== state.filters[pane] ? {...state.cursors, [listKey]: 0} : state.cursors;
+  return {
+    ...state,
+    cursors,
+    filters: {...state.filters, [pane]: text},
+    filterEditing: done ? undefined : {pane, draft},
+  };
+}

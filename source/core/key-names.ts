@@ -1,0 +1,43 @@
+// Turns what the terminal library reports for a key press into the keymap's key names
+// (`j`, `G`, `enter`, `escape`, `ctrl+c`, `pageup`, ...), or `paste` for several characters at once. Pure, so the mapping is tested without a TTY.
+
+/** The fields of Ink's `Key` that matter here (structural, so core does not import Ink). */
+export interface RawKey {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  meta?: boolean;
+}
+
+export function keyName(input: string, key: RawKey): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+  if (key.backspace) return 'backspace';
+  if (key.delete) return 'delete';
+  if (key.escape) return 'escape';
+  if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
+  if (input === ' ') return 'space';
+  // Several characters at once is a paste (or fast typing): never mistake "home" for the Home key.
+  if ([...input].length > 1) return 'paste';
+  return input;
+}

@@ -1,0 +1,320 @@
+// Model rules: which model ids a client sees and what reaches the provider. One pure resolution with
+// CLIProxyAPI's semantics (PROVIDERS.md, "Model rules"); the screen, `ccs-tui models` and the proxy
+// all read the same result, so the preview cannot disagree with what is served.
+//
+// Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
+// (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
+import type {ModelAlias} from './types.js';
+
+/** Where a rule comes from: the account's token file or config.yaml. */
+export type RuleScope = 'account' | 'global';
+
+export interface ModelRules {
+  /** Exclusion patterns: exact ids, or `*` for any run of characters. */
+  excluded: readonly string[];
+  aliases: readonly ModelAlias[];
+}
+
+export const NO_RULES: ModelRules = {excluded: [], aliases: []};
+
+export interface ModelResolutionInput {
+  provider: string;
+  /** The models before any rule: the static catalogue or a live list, and which one it is. */
+  base: {models: readonly string[]; source: 'static' | 'live'};
+  global: ModelRules;
+  /** The chosen account's own rules (token file); they come before the global ones. */
+  account?: ModelRules;
+  /** Maps a catalogue id to the id actually sent upstream (iFlow's legacy ids); identity otherwise. */
+  normalize?: (id: string) => string;
+}
+
+export interface VisibleModel {
+  /** What the client sees and asks for. */
+  id: string;
+  /** The catalogue id it stands for (equal to `id` unless renamed by an alias). */
+  upstream: string;
+  /** What the proxy sends upstream after provider normalisation (differs only for legacy ids). */
+  sentAs: string;
+  /** `original`: the model under its own id; `alias`: renamed; `fork`: an extra id beside the original. */
+  kind: 'original' | 'alias' | 'fork';
+}
+
+export interface ExcludedModel {
+  id: string;
+  /** The first pattern that matched (account patterns first). */
+  pattern: string;
+  scope: RuleScope;
+}
+
+export type AliasStatus =
+  | 'renamed' // the alias replaces the model's id
+  | 'forked' // the model appears under both ids
+  | 'excluded' // the model is excluded, so the alias never appears
+  | 'duplicate' // an earlier entry already uses this alias
+  | 'same' // alias equals name: dropped
+  | 'incomplete' // name or alias empty: dropped
+  | 'unknown'; // the name is not in the base list
+
+export interface AliasRelation {
+  name: string;
+  alias: string;
+  fork: boolean;
+  scope: RuleScope;
+  /** Position of the entry in its scope's alias list. */
+  index: number;
+  status: AliasStatus;
+}
+
+export type RuleWarning =
+  | {kind: 'alias-of-excluded'; scope: RuleScope; index: number; alias: string; name: string; pattern: string}
+  | {kind: 'duplicate-alias'; scope: RuleScope; index: number; alias: string; name: string; winner: string}
+  | {kind: 'alias-equals-name'; scope: RuleScope; index: number; alias: string}
+  | {kind: 'alias-incomplete'; scope: RuleScope; index: number}
+  | {kind: 'alias-unknown-model'; scope: RuleScope; index: number; alias: string; name: string}
+  | {kind: 'alias-collides'; scope: RuleScope; index: number; alias: string; name: string}
+  | {kind: 'pattern-matches-nothing'; scope: RuleScope; index: number; pattern: string}
+  | {kind: 'pattern-removes-everything'; scope: RuleScope; index: number; pattern: string}
+  | {kind: 'everything-excluded'};
+
+export interface ModelResolution {
+  provider: string;
+  source: 'static' | 'live';
+  base: readonly string[];
+  models: VisibleModel[];
+  excluded: ExcludedModel[];
+  aliases: AliasRelation[];
+  counts: {visible: number; all: number; excluded: number};
+  warnings: RuleWarning[];
+  /** Every exclusion pattern in force (account first), for ids outside the base list. */
+  patterns: string[];
+}
+
+/**
+ * CLIProxyAPI's exclusion match: case-insensitive, surrounding spaces ignored; without `*` the id must
+ * be equal, each `*` matches any run of characters (also none). An empty pattern matches nothing.
+ */
+export function matchesPattern(pattern: string, id: string): boolean {
+  const p = pattern.trim().toLowerCase();
+  const value = id.trim().toLowerCase();
+  if (p === '') return false;
+  if (!p.includes('*')) return p === value;
+  const parts = p.split('*');
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (!value.startsWith(first)) return false;
+  let position = first.length;
+  for (const middle of parts.slice(1, -1)) {
+    if (middle === '') continue;
+    const found = value.indexOf(middle, position);
+    if (found < 0) return false;
+    position = found + middle.length;
+  }
+  return value.length - last.length >= position && value.endsWith(last);
+}
+
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+interface ScopedPattern {
+  pattern: string;
+  scope: RuleScope;
+  index: number;
+}
+
+interface ScopedAlias extends ModelAlias {
+  scope: RuleScope;
+  index: number;
+}
+
+export function resolveModels(input: ModelResolutionInput): ModelResolution {
+  const normalize = input.normalize ?? ((id: string) => id);
+  const base = input.base.models;
+  const warnings: RuleWarning[] = [];
+
+  const patterns: ScopedPattern[] = [
+    ...(input.account?.excluded ?? []).map((pattern, index) => ({pattern, scope: 'account' as const, index})),
+    ...input.global.excluded.map((pattern, index) => ({pattern, scope: 'global' as const, index})),
+  ];
+  for (const p of patterns) {
+    if (p.pattern.trim() === '') continue;
+    const matched = base.filter((id) => matchesPattern(p.pattern, id)).length;
+    if (matched === 0) warnings.push({kind: 'pattern-matches-nothing', scope: p.scope, index: p.index, pattern: p.pattern});
+    else if (matched === base.length) warnings.push({kind: 'pattern-removes-everything', scope: p.scope, index: p.index, pattern: p.pattern});
+  }
+
+  const excluded: ExcludedModel[] = [];
+  const kept: string[] = [];
+  for (const id of base) {
+    const hit = patterns.find((p) => matchesPattern(p.pattern, id));
+    if (hit) excluded.push({id, pattern: hit.pattern.trim(), scope: hit.scope});
+    else kept.push(id);
+  }
+  if (base.length > 0 && kept.length === 0 && !warnings.some((w) => w.kind === 'pattern-removes-everything')) {
+    warnings.push({kind: 'everything-excluded'});
+  }
+
+  // Aliases: drop empty and name == alias entries, keep the first entry per alias.
+  const entries: ScopedAlias[] = [
+    ...(input.account?.aliases ?? []).map((a, index) => ({...a, scope: 'account' as const, index})),
+    ...input.global.aliases.map((a, index) => ({...a, scope: 'global' as const, index})),
+  ];
+  const relations: AliasRelation[] = [];
+  const winners = new Map<string, ScopedAlias>();
+  const active: ScopedAlias[] = [];
+  for (const entry of entries) {
+    const name = entry.name.trim();
+    const alias = entry.alias.trim();
+    const relation = (status: AliasStatus): AliasRelation => ({
+      name,
+      alias,
+      fork: entry.fork === true,
+      scope: entry.scope,
+      index: entry.index,
+      status,
+    });
+    const where = {scope: entry.scope, index: entry.index};
+    if (name === '' || alias === '') {
+      relations.push(relation('incomplete'));
+      warnings.push({kind: 'alias-incomplete', ...where});
+      continue;
+    }
+    if (same(name, alias)) {
+      relations.push(relation('same'));
+      warnings.push({kind: 'alias-equals-name', ...where, alias});
+      continue;
+    }
+    const winner = winners.get(alias.toLowerCase());
+    if (winner) {
+      relations.push(relation('duplicate'));
+      warnings.push({kind: 'duplicate-alias', ...where, alias, name, winner: winner.name.trim()});
+      continue;
+    }
+    winners.set(alias.toLowerCase(), entry);
+    const upstream = base.find((id) => same(id, name));
+    const exclusion = upstream === undefined ? undefined : excluded.find((e) => e.id === upstream);
+    if (upstream === undefined) {
+      relations.push(relation('unknown'));
+      warnings.push({kind: 'alias-unknown-model', ...where, alias, name});
+    } else if (exclusion) {
+      relations.push(relation('excluded'));
+      warnings.push({kind: 'alias-of-excluded', ...where, alias, name, pattern: exclusion.pattern});
+    } else {
+      relations.push(relation(entry.fork === true ? 'forked' : 'renamed'));
+      active.push({...entry, name: upstream, alias});
+    }
+  }
+  // A model with any fork entry keeps its id; any other aliased model is replaced by its aliases.
+  for (const relation of relations) {
+    if (relation.status !== 'renamed') continue;
+    const forkedElsewhere = active.some((a) => same(a.name, relation.name) && a.fork === true);
+    if (forkedElsewhere) relation.status = 'forked';
+  }
+
+  const keepsOriginal = (id: string) => {
+    const own = active.filter((a) => same(a.name, id));
+    return own.length === 0 || own.some((a) => a.fork === true);
+  };
+  const aliasIds = new Set(active.map((a) => a.alias.toLowerCase()));
+  const models: VisibleModel[] = [];
+  for (const id of kept) {
+    const keepOriginal = keepsOriginal(id);
+    for (const a of active.filter((entry) => same(entry.name, id))) {
+      models.push({id: a.alias, upstream: id, sentAs: normalize(id), kind: keepOriginal ? 'fork' : 'alias'});
+    }
+    // An alias that reuses another model's id shadows that model: requests for the id follow the alias.
+    if (keepOriginal && !aliasIds.has(id.toLowerCase())) {
+      models.push({id, upstream: id, sentAs: normalize(id), kind: 'original'});
+    }
+  }
+  for (const a of active) {
+    const shadowed = kept.find((id) => same(id, a.alias) && keepsOriginal(id));
+    if (shadowed) warnings.push({kind: 'alias-collides', scope: a.scope, index: a.index, alias: a.alias, name: a.name});
+  }
+
+  return {
+    provider: input.provider,
+    source: input.base.source,
+    base,
+    models,
+    excluded,
+    aliases: relations,
+    counts: {visible: models.length, all: base.length, excluded: excluded.length},
+    warnings,
+    patterns: patterns.map((p) => p.pattern.trim()).filter((p) => p !== ''),
+  };
+}
+
+export type RequestedModel =
+  | {kind: 'served'; id: string; upstream: string; sentAs: string}
+  | {kind: 'excluded'; id: string; pattern: string}
+  | {kind: 'unknown'; id: string; sentAs: string};
+
+/**
+ * What the proxy does with a requested model id: serve it (as `sentAs` upstream), refuse it because
+ * an exclusion removed it (also when asked for by one of its aliases), or pass on an id the list
+ * does not know.
+ */
+export function resolveRequestedModel(
+  resolution: ModelResolution,
+  requestedId: string,
+  normalize: (id: string) => string = (id) => id,
+): RequestedModel {
+  const id = requestedId.trim();
+  const visible = resolution.models.find((m) => m.id === id) ?? resolution.models.find((m) => same(m.id, id));
+  if (visible) return {kind: 'served', id: visible.id, upstream: visible.upstream, sentAs: visible.sentAs};
+  const viaAlias = resolution.aliases.find((a) => a.status === 'excluded' && same(a.alias, id));
+  const target = viaAlias?.name ?? id;
+  const excluded = resolution.excluded.find((e) => same(e.id, target));
+  if (excluded) return {kind: 'excluded', id, pattern: excluded.pattern};
+  // Not in the list (e.g. a model newer than the static catalogue): patterns still apply.
+  for (const pattern of resolution.patterns) {
+    if (matchesPattern(pattern, id)) return {kind: 'excluded', id, pattern};
+  }
+  return {kind: 'unknown', id, sentAs: normalize(id)};
+}
+
+/** One line for a warning, as the screen and the command line show it. */
+export function describeWarning(warning: RuleWarning): string {
+  switch (warning.kind) {
+    case 'alias-of-excluded':
+      return `alias "${warning.alias}" will not appear: ${warning.name} is excluded by "${warning.pattern}"`;
+    case 'duplicate-alias':
+      return `alias "${warning.alias}" is already used for ${warning.winner}; the first entry wins, this one (${warning.name}) is ignored`;
+    case 'alias-equals-name':
+      return `alias "${warning.alias}" equals its name; the entry is ignored`;
+    case 'alias-incomplete':
+      return 'an alias entry needs both a name and an alias; it is ignored';
+    case 'alias-unknown-model':
+      return `alias "${warning.alias}": ${warning.name} is not in the model list`;
+    case 'alias-collides':
+      return `alias "${warning.alias}" hides the model with the same id; requests for it go to ${warning.name}`;
+    case 'pattern-matches-nothing':
+      return `pattern "${warning.pattern}" matches no model`;
+    case 'pattern-removes-everything':
+      return `pattern "${warning.pattern}" removes every model`;
+    case 'everything-excluded':
+      return 'the exclusions remove every model';
+  }
+}
+
+/** Whether a warning is about the rule at this position (for inline display next to the rule). */
+export function warningFor(warning: RuleWarning, scope: RuleScope, list: 'excluded' | 'aliases', index: number): boolean {
+  if (!('scope' in warning) || warning.scope !== scope || warning.index !== index) return false;
+  const isPattern = warning.kind === 'pattern-matches-nothing' || warning.kind === 'pattern-removes-everything';
+  return list === 'excluded' ? isPattern : !isPattern;
+}
+
+/** A few words for a warning, shown next to the rule it is about (the full line is listed below). */
+export function shortWarning(warning: RuleWarning): string {
+  const words: Record<RuleWarning['kind'], string> = {
+    'alias-of-excluded': 'model excluded',
+    'duplicate-alias': 'duplicate, ignored',
+    'alias-equals-name': 'same as name, ignored',
+    'alias-incomplete': 'incomplete',
+    'alias-unknown-model': 'unknown model',
+    'alias-collides': 'hides a model',
+    'pattern-matches-nothing': 'matches nothing',
+    'pattern-removes-everything': 'removes everything',
+    'everything-excluded': 'nothing left',
+  };
+  return words[warning.kind];
+}

@@ -1,0 +1,303 @@
+// The proxy's account pool: which account serves the next request, which accounts are cooling down
+// after an upstream failure, and for how long. Pure: time is passed in, nothing is read or written.
+//
+// Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
+// the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
+// for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+
+export type PoolStrategy = 'fill-first' | 'round-robin' | 'most-headroom';
+
+export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
+
+/** An upstream answer that should move the request to another account. */
+export interface UpstreamFailure {
+  kind: FailureKind;
+  status: number;
+  /** Epoch ms when the provider said the limit resets, when it said so. */
+  resetAt?: number;
+  /** Short human reason, e.g. "5-hour limit reached". */
+  message: string;
+}
+
+export interface Cooldown {
+  until: number;
+  kind: FailureKind;
+  message: string;
+  /** Set for a 404: only this model is cooling on the account. */
+  model?: string;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, server: 60 * SECOND, backoffMax: 30 * MINUTE};
+
+/** Lower-case header map. */
+type Headers = Record<string, string | undefined>;
+
+function unixSeconds(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (Number.isFinite(n) && n > 0) return n * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `"30s"`, `"1.5s"` (Google duration) → ms. */
+function googleDuration(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+  return match ? Number(match[1]) * SECOND : undefined;
+}
+
+function findGoogleRetryDelay(body: unknown): number | undefined {
+  const details = (body as {error?: {details?: unknown}})?.error?.details;
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const delay = googleDuration((detail as {retryDelay?: unknown})?.retryDelay);
+    if (delay !== undefined) return delay;
+  }
+  return undefined;
+}
+
+/** Claude's unified rate-limit headers: the latest reset among the windows that are `rejected`. */
+function claudeRejection(headers: Headers): {resetAt?: number; message: string} | undefined {
+  const windows = [
+    {prefix: 'anthropic-ratelimit-unified-5h', label: '5-hour limit reached'},
+    {prefix: 'anthropic-ratelimit-unified-7d', label: 'weekly limit reached'},
+    {prefix: 'anthropic-ratelimit-unified', label: 'usage limit reached'},
+  ];
+  let found: {resetAt?: number; message: string} | undefined;
+  for (const window of windows) {
+    if (headers[`${window.prefix}-status`]?.toLowerCase() !== 'rejected') continue;
+    const resetAt = unixSeconds(headers[`${window.prefix}-reset`]);
+    if (!found || (resetAt !== undefined && (found.resetAt === undefined || resetAt > found.resetAt))) {
+      found = {resetAt, message: window.label};
+    }
+  }
+  return found;
+}
+
+/**
+ * Decides whether an upstream answer means "this account cannot serve now". Undefined for answers
+ * that belong to the client (400, a 200, …). `retryAfterMs` is the parsed Retry-After header.
+ */
+export function classifyUpstreamFailure(
+  status: number,
+  headers: Headers,
+  bodyText: string,
+  now: number,
+): UpstreamFailure | undefined {
+  const claude = claudeRejection(headers);
+  if (claude && (status === 429 || status === 403)) return {kind: 'quota', status, resetAt: claude.resetAt, message: claude.message};
+  const body = parseJson(bodyText);
+  const error = (body?.error ?? body) as Record<string, unknown> | undefined;
+  if (status === 429 && (error?.type === 'usage_limit_reached' || error?.code === 'usage_limit_reached')) {
+    const resetsAt = unixSeconds(String(error.resets_at ?? ''));
+    const resetsIn = Number(error.resets_in_seconds);
+    const resetAt = resetsAt ?? (Number.isFinite(resetsIn) && resetsIn > 0 ? now + resetsIn * SECOND : undefined);
+    return {kind: 'quota', status, resetAt, message: 'usage limit reached'};
+  }
+  if (status === 429 && (error?.status === 'RESOURCE_EXHAUSTED' || bodyText.includes('RESOURCE_EXHAUSTED'))) {
+    const delay = findGoogleRetryDelay(body);
+    return {kind: 'quota', status, resetAt: delay !== undefined ? now + delay : undefined, message: 'quota exhausted'};
+  }
+  if ((status === 429 || status === 403) && bodyText.includes('insufficient_quota')) {
+    return {kind: 'quota', status, message: 'insufficient quota'};
+  }
+  if (status === 429) {
+    const retryAfter = headers['retry-after'];
+    let resetAt: number | undefined;
+    if (retryAfter && /^\d+(\.\d+)?$/.test(retryAfter.trim())) resetAt = now + Number(retryAfter) * SECOND;
+    else if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) resetAt = Date.parse(retryAfter);
+    return {kind: 'rate-limit', status, resetAt, message: 'rate limited'};
+  }
+  if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
+  if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
+  if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
+  return undefined;
+}
+
+export interface PoolAccount {
+  id: string;
+  /** Shown in status and logs. */
+  label: string;
+}
+
+export interface PickOptions {
+  now: number;
+  /** Requests of one client session stick to one account while it stays healthy. */
+  session?: string;
+  model?: string;
+  /** Accounts already tried for this request. */
+  exclude?: ReadonlySet<string>;
+  /** most-headroom: ids ordered best first (the quota ranking); others keep pool order. */
+  ranked?: readonly string[];
+}
+
+export type PickResult = {account: PoolAccount} | {account?: undefined; retryAfterMs: number; reason: string};
+
+/**
+ * Accounts of one provider, in registry order, with their cooldowns. `single` pools serve only the
+ * current account (a person picked it) and never fail over; `rotate()` still moves it on.
+ */
+export class AccountPool {
+  private accounts: PoolAccount[];
+  private cooldowns = new Map<string, Cooldown[]>();
+  private rateLimitStreak = new Map<string, number>();
+  private affinity = new Map<string, string>();
+  private currentId: string | undefined;
+
+  constructor(
+    accounts: readonly PoolAccount[],
+    readonly strategy: PoolStrategy,
+    options: {current?: string; single?: boolean} = {},
+  ) {
+    this.accounts = [...accounts];
+    this.currentId = options.current ?? accounts[0]?.id;
+    this.single = options.single ?? false;
+  }
+
+  readonly single: boolean;
+
+  get current(): PoolAccount | undefined {
+    return this.accounts.find((a) => a.id === this.currentId);
+  }
+
+  get size(): number {
+    return this.accounts.length;
+  }
+
+  list(): readonly PoolAccount[] {
+    return this.accounts;
+  }
+
+  /** Replaces the account list (accounts added or removed on disk), keeping state for those that stay. */
+  setAccounts(accounts: readonly PoolAccount[]): void {
+    this.accounts = [...accounts];
+    const ids = new Set(accounts.map((a) => a.id));
+    if (!this.currentId || !ids.has(this.currentId)) this.currentId = accounts[0]?.id;
+    for (const [session, id] of this.affinity) if (!ids.has(id)) this.affinity.delete(session);
+  }
+
+  cooldownOf(id: string, now: number, model?: string): Cooldown | undefined {
+    const active = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && (!c.model || c.model === model));
+    return active.sort((a, b) => b.until - a.until)[0];
+  }
+
+  isHealthy(id: string, now: number, model?: string): boolean {
+    return this.cooldownOf(id, now, model) === undefined;
+  }
+
+  pick(options: PickOptions): PickResult {
+    const {now, session, model, exclude} = options;
+    const usable = (a: PoolAccount) => !exclude?.has(a.id) && this.isHealthy(a.id, now, model);
+    if (this.single) {
+      const current = this.current;
+      if (current && usable(current)) return {account: current};
+      return this.allCooling(now, model, current ? [current] : []);
+    }
+    if (session) {
+      const sticky = this.accounts.find((a) => a.id === this.affinity.get(session));
+      if (sticky && usable(sticky)) return {account: sticky};
+    }
+    let chosen: PoolAccount | undefined;
+    if (this.strategy === 'fill-first') {
+      const current = this.current;
+      chosen = current && usable(current) ? current : this.afterCurrent().find(usable);
+      if (chosen) this.currentId = chosen.id;
+    } else if (this.strategy === 'round-robin') {
+      chosen = this.afterCurrent().find(usable);
+      if (chosen) this.currentId = chosen.id;
+    } else {
+      const order = options.ranked ?? [];
+      const ranked = [...this.accounts].sort((a, b) => rankIndex(order, a.id) - rankIndex(order, b.id));
+      chosen = ranked.find(usable);
+      if (chosen) this.currentId = chosen.id;
+    }
+    if (!chosen) return this.allCooling(now, model, this.accounts);
+    if (session) this.affinity.set(session, chosen.id);
+    return {account: chosen};
+  }
+
+  /** Accounts after the current one, wrapping around, the current one last. */
+  private afterCurrent(): PoolAccount[] {
+    const start = this.accounts.findIndex((a) => a.id === this.currentId);
+    return this.accounts.map((_, i) => this.accounts[(start + 1 + i) % this.accounts.length]!);
+  }
+
+  private allCooling(now: number, model: string | undefined, accounts: readonly PoolAccount[]): PickResult {
+    const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined);
+    if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try'};
+    const soonest = cooling.sort((a, b) => a.until - b.until)[0]!;
+    return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`};
+  }
+
+  /** Records a failure and returns the cooldown it started. */
+  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown {
+    let until: number;
+    switch (failure.kind) {
+      case 'quota':
+      case 'rate-limit':
+        if (failure.resetAt !== undefined && failure.resetAt > now) until = failure.resetAt;
+        else {
+          const streak = (this.rateLimitStreak.get(id) ?? 0) + 1;
+          this.rateLimitStreak.set(id, streak);
+          until = now + Math.min(COOLDOWN_MS.backoffMax, SECOND * 2 ** (streak - 1));
+        }
+        break;
+      case 'auth':
+        until = now + COOLDOWN_MS.auth;
+        break;
+      case 'not-found':
+        until = now + COOLDOWN_MS.notFound;
+        break;
+      case 'server':
+        until = now + COOLDOWN_MS.server;
+        break;
+    }
+    const cooldown: Cooldown = {until, kind: failure.kind, message: failure.message, ...(failure.kind === 'not-found' && model ? {model} : {})};
+    const kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now);
+    this.cooldowns.set(id, [...kept, cooldown]);
+    for (const [session, sticky] of this.affinity) if (sticky === id) this.affinity.delete(session);
+    return cooldown;
+  }
+
+  recordSuccess(id: string): void {
+    this.rateLimitStreak.delete(id);
+  }
+
+  /**
+   * Moves the current account to the next healthy one (the `r` key). In-flight requests keep the
+   * account they started with; new requests and sessions go to the new one.
+   */
+  rotate(now: number): PoolAccount | undefined {
+    const next = this.afterCurrent().find((a) => a.id !== this.currentId && this.isHealthy(a.id, now));
+    if (!next) return undefined;
+    this.currentId = next.id;
+    this.affinity.clear();
+    return next;
+  }
+
+  /** Makes an account current (a person picked it). */
+  select(id: string): boolean {
+    if (!this.accounts.some((a) => a.id === id)) return false;
+    this.currentId = id;
+    this.affinity.clear();
+    return true;
+  }
+}
+
+function rankIndex(order: readonly string[], id: string): number {
+  const i = order.indexOf(id);
+  return i === -1 ? order.length : i;
+}

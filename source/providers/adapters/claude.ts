@@ -1,0 +1,24 @@
+// Claude's inference API with an OAuth token: it only accepts requests that look like Claude Code's
+// (PROVIDERS.md, "Upstream APIs"): the `oauth-2025-04-20` beta, the Claude Code beta, its user agent
+// and `x-app: cli`. Betas the client asked for are kept.
+
+/** The Claude Code version the requests present themselves as. */
+export const CLAUDE_CLI_VERSION = '2.1.20';
+
+const REQUIRED_BETAS = ['claude-code-20250219', 'oauth-2025-04-20'];
+
+/** The `anthropic-beta` list: the required betas, then what the client asked for, without repeats. */
+export function claudeBetaHeader(clientBetas: string | undefined): string {
+  const asked = (clientBetas ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  return [...new Set([...REQUIRED_BETAS, ...asked])].join(',');
+}
+
+export function claudeRequestHeaders(accessToken: string, client: {anthropicBeta?: string; anthropicVersion?: string}): Record<string, string> {
+  return {
+    authorization: `Bearer ${accessToken}`,
+    'anthropic-version': client.anthropicVersion || '2023-06-01',
+    'anthropic-beta': claudeBetaHeader(client.anthropicBeta),
+    'user-agent': `claude-cli/${CLAUDE_CLI_VERSION} (external, cli)`,
+    'x-app': 'cli',
+  };
+}

@@ -1,0 +1,95 @@
+// iFlow's quirks. Model ids first: iFlow retired some ids that clients and configs still use, and
+// answers them with a model error, so the proxy sends the current id instead (PROVIDERS.md, iFlow).
+// The model rules preview shows the same mapping ("sent as").
+import {createHmac, randomUUID} from 'node:crypto';
+
+/** Legacy model id → the id iFlow serves now. The one copy of this table. */
+export const IFLOW_LEGACY_MODELS: Readonly<Record<string, string>> = {
+  'kimi-k2.5': 'kimi-k2',
+  'deepseek-v3.2-chat': 'deepseek-v3.2',
+  'glm-4.7': 'glm-4.6',
+  'minimax-m2.5': 'qwen3-coder-plus',
+};
+
+/** The id to send to iFlow for a requested (or aliased) model id; unknown ids pass unchanged. */
+export function normalizeIflowModel(id: string): string {
+  return IFLOW_LEGACY_MODELS[id.trim().toLowerCase()] ?? id;
+}
+
+// Request signing (the integration audit's fix). iFlow checks `x-iflow-signature`, an HMAC-SHA256
+// keyed with the account's API key over "<user-agent>:<session-id>:<timestamp>"; the key is never
+// part of the signed data, and the session id is never empty. Header names are lower-case, as the
+// iFlow CLI sends them.
+
+export const IFLOW_USER_AGENT = 'iFlow-Cli';
+export const IFLOW_CLIENT_VERSION = '0.5.8';
+
+export function iflowSignature(apiKey: string, userAgent: string, sessionId: string, timestamp: string): string {
+  return createHmac('sha256', apiKey).update(`${userAgent}:${sessionId}:${timestamp}`).digest('hex');
+}
+
+/** Headers for one iFlow API call. `sessionId` and `conversationId` keep a client session together. */
+export function iflowRequestHeaders(
+  apiKey: string,
+  options: {sessionId?: string; conversationId?: string; now?: number} = {},
+): Record<string, string> {
+  const sessionId = options.sessionId?.trim() ? options.sessionId.trim() : `session-${randomUUID()}`;
+  const timestamp = String(options.now ?? Date.now());
+  return {
+    authorization: `Bearer ${apiKey}`,
+    'user-agent': IFLOW_USER_AGENT,
+    'session-id': sessionId,
+    'conversation-id': options.conversationId?.trim() || randomUUID(),
+    'x-client-type': 'iflow-cli',
+    'x-client-version': IFLOW_CLIENT_VERSION,
+    'x-iflow-timestamp': timestamp,
+    'x-iflow-signature': iflowSignature(apiKey, IFLOW_USER_AGENT, sessionId, timestamp),
+  };
+}
+
+/** iFlow's own error codes (as HTTP status or as `status`/`code` in a JSON body), by name. */
+export const IFLOW_ERRORS: Readonly<Record<string, {name: string; httpStatus: number; type: string}>> = {
+  '434': {name: 'invalid API key', httpStatus: 401, type: 'authentication_error'},
+  '439': {name: 'token expired', httpStatus: 401, type: 'authentication_error'},
+  '514': {name: 'model error', httpStatus: 502, type: 'api_error'},
+  '429': {name: 'rate limit', httpStatus: 429, type: 'rate_limit_error'},
+  '8211': {name: 'rate limit', httpStatus: 429, type: 'rate_limit_error'},
+  '449': {name: 'rate limit', httpStatus: 429, type: 'rate_limit_error'},
+};
+
+export interface IflowError {
+  code: string;
+  name: string;
+  httpStatus: number;
+  type: string;
+  /** iFlow's own message, when it sent one. */
+  detail?: string;
+}
+
+/** Recognises an iFlow error from the HTTP status or a JSON body (`{status: "434", msg}`), else undefined. */
+export function iflowError(status: number, bodyText: string): IflowError | undefined {
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed = JSON.parse(bodyText) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: the status decides
+  }
+  const nested = body?.error as Record<string, unknown> | undefined;
+  const candidates = [body?.status, body?.code, nested?.code, nested?.status, status].map((v) => (v === undefined || v === null ? '' : String(v)));
+  const code = candidates.find((c) => IFLOW_ERRORS[c] !== undefined);
+  if (!code) return undefined;
+  // A successful completion that merely carries a numeric field is not an error.
+  if (status >= 200 && status < 300 && Array.isArray(body?.choices)) return undefined;
+  const known = IFLOW_ERRORS[code]!;
+  const detail = [body?.msg, body?.message, nested?.message].find((m): m is string => typeof m === 'string' && m !== '');
+  return {code, ...known, detail};
+}
+
+/** glm-4.7 is only stable with these sampling parameters (iFlow CLI sends them). */
+export function applyIflowModelParams(body: Record<string, unknown>, model: string): boolean {
+  if (!model.trim().toLowerCase().startsWith('glm-4.7')) return false;
+  body.temperature = 1;
+  body.top_p = 0.95;
+  return true;
+}

@@ -1,0 +1,12 @@
+// Qwen OAuth tokens name the API host they are valid for (`resource_url` in the token file); the
+// portal host is the fallback. Requests say they carry a Qwen OAuth token.
+
+export const QWEN_AUTH_TYPE_HEADER = {'x-dashscope-authtype': 'qwen-oauth'} as const;
+
+/** `portal.qwen.ai` or `https://portal.qwen.ai` → `https://portal.qwen.ai/v1`. */
+export function qwenApiBase(resourceUrl: unknown): string | undefined {
+  if (typeof resourceUrl !== 'string' || resourceUrl.trim() === '') return undefined;
+  const withScheme = /^https?:\/\//i.test(resourceUrl) ? resourceUrl.trim() : `https://${resourceUrl.trim()}`;
+  const base = withScheme.replace(/\/+$/, '');
+  return base.endsWith('/v1') ? base : `${base}/v1`;
+}

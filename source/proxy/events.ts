@@ -1,0 +1,48 @@
+// What the proxy child tells its supervisor (over the IPC channel) and writes to its log. The
+// supervisor in the TUI imports these types only.
+
+export type ProxyEvent =
+  | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
+  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; status: number; ms: number}
+  | {type: 'failover'; provider: string; from: string; reason: string; until: number}
+  | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
+  | {type: 'rotated'; provider: string; account: string}
+  | {type: 'error'; message: string}
+  | {type: 'fatal'; code: string; message: string};
+
+/** Messages the supervisor sends to its child. */
+export type ProxyCommand = {type: 'rotate'; provider?: string} | {type: 'status'} | {type: 'shutdown'};
+
+/** The child's answer to `status` (also served at `GET /_ccs-tui/status` for background proxies). */
+export interface ProxyStatus {
+  pid: number;
+  port: number;
+  startedAt: string;
+  provider?: string;
+  /** Label of the account that serves the next request of the primary provider. */
+  account?: string;
+  requestsPerMinute: number;
+  totalRequests: number;
+  lastError?: {message: string; at: string};
+  cooling: {provider: string; account: string; until: string; reason: string}[];
+}
+
+/** One log line for a person (secrets are redacted by the writer). */
+export function describeEvent(event: ProxyEvent): string {
+  switch (event.type) {
+    case 'listening':
+      return `listening on http://127.0.0.1:${event.port} (pid ${event.pid})${event.provider ? ` serving ${event.provider}` : ''}${event.account ? ` / ${event.account}` : ''}`;
+    case 'request':
+      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.status} ${event.ms} ms`;
+    case 'failover':
+      return `${event.provider}/${event.from} cooling until ${new Date(event.until).toISOString()}: ${event.reason}`;
+    case 'refresh':
+      return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
+    case 'rotated':
+      return `${event.provider} now serves ${event.account}`;
+    case 'error':
+      return `error: ${event.message}`;
+    case 'fatal':
+      return `fatal: ${event.message}`;
+  }
+}

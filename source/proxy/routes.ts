@@ -1,0 +1,59 @@
+// The proxy's URL surface, as CCS and CLIProxyAPI clients use it: `/v1/...` routes to the provider
+// being served, `/api/provider/<provider>/v1/...` to a named provider.
+import type {ApiProtocol, ProviderRow} from '../providers/table.js';
+
+export type Endpoint = 'messages' | 'count-tokens' | 'chat-completions' | 'responses' | 'models';
+
+export interface Route {
+  endpoint: Endpoint;
+  /** From `/api/provider/<provider>/`; undefined for the root routes. */
+  provider?: string;
+}
+
+const ENDPOINTS: Record<string, Endpoint> = {
+  '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count-tokens',
+  '/v1/chat/completions': 'chat-completions',
+  '/v1/responses': 'responses',
+  '/v1/models': 'models',
+};
+
+/** Parses a request path (query ignored); undefined when it is not a proxy route. */
+export function parseRoute(url: string): Route | undefined {
+  const path = (url.split('?')[0] ?? '').replace(/\/+$/, '');
+  const direct = ENDPOINTS[path];
+  if (direct) return {endpoint: direct};
+  const match = /^\/api\/provider\/([A-Za-z0-9_-]+)(\/.*)$/.exec(path);
+  if (!match) return undefined;
+  const rest = match[2]!.startsWith('/v1/') ? match[2]! : `/v1${match[2]}`;
+  const endpoint = ENDPOINTS[rest];
+  return endpoint ? {endpoint, provider: match[1]!.toLowerCase()} : undefined;
+}
+
+/** The wire protocol a route speaks. */
+export function protocolOf(endpoint: Exclude<Endpoint, 'models'>): ApiProtocol {
+  switch (endpoint) {
+    case 'messages':
+    case 'count-tokens':
+      return 'anthropic';
+    case 'chat-completions':
+      return 'openai-chat';
+    case 'responses':
+      return 'openai-responses';
+  }
+}
+
+const ROUTE_FOR: Record<ApiProtocol, string> = {
+  anthropic: '/v1/messages',
+  'openai-chat': '/v1/chat/completions',
+  'openai-responses': '/v1/responses',
+  'gemini-internal': "Gemini's internal API (not served by the built-in proxy; set proxy.useCliproxyBinary in tui.json)",
+};
+
+/** Why a provider cannot serve a route (the proxy passes protocols through, it does not translate). */
+export function protocolMismatch(row: ProviderRow, endpoint: Exclude<Endpoint, 'models'>): string | undefined {
+  const wanted = protocolOf(endpoint);
+  if (row.api.includes(wanted)) return undefined;
+  const speaks = row.api.map((p) => ROUTE_FOR[p]).join(' or ');
+  return `${row.displayName} does not speak this API; send its requests to ${speaks || 'nothing (no inference API)'}`;
+}

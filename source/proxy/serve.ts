@@ -1,0 +1,227 @@
+// `ccs-tui proxy serve`: runs the proxy in this process until it is told to stop. The TUI starts it
+// as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
+// keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
+import {randomBytes} from 'node:crypto';
+import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
+import {findAccount} from '../core/accounts.js';
+import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
+import {UserError} from '../core/types.js';
+import {findProvider} from '../providers/table.js';
+import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {ensureFreshToken} from '../services/refresh.js';
+import {AccountStore} from '../store/accounts.js';
+import {loadCliproxyConfig, parseCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
+import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import type {CcsPaths} from '../store/paths.js';
+import {loadSettings} from '../store/settings.js';
+import {describeEvent, type ProxyCommand, type ProxyEvent} from './events.js';
+import {quotaHooks} from './quota-hooks.js';
+import {ProxyServer} from './server.js';
+
+export interface ServeOptions {
+  port?: number;
+  provider?: string;
+  account?: string;
+  owner: ProxyPidFile['owner'];
+}
+
+export interface ServeIo {
+  paths: CcsPaths;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+
+/** A strong key for `api-keys` when config.yaml has none. */
+export function generateApiKey(): string {
+  return `ccs-tui-${randomBytes(24).toString('base64url')}`;
+}
+
+/** The API keys, generating and saving one when config.yaml lists none. */
+export async function ensureApiKey(paths: CcsPaths): Promise<{config: CliproxyConfig; generated: boolean}> {
+  const loaded = await loadCliproxyConfig(paths);
+  if (loaded.config.apiKeys.length > 0) return {config: loaded.config, generated: false};
+  let generated = false;
+  const config = await updateCliproxyConfig(paths, (document) => {
+    const keys = document.get('api-keys');
+    const list = keys && typeof keys === 'object' && 'items' in keys ? (keys as {items: unknown[]}).items : [];
+    if (list.length > 0) return;
+    document.set('api-keys', [generateApiKey()]);
+    generated = true;
+  });
+  return {config, generated};
+}
+
+/** config.yaml as it is now: re-parsed when the file changes, the last good version kept when it breaks. */
+function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: string) => void): () => CliproxyConfig {
+  let current = initial;
+  let checkedAt = 0;
+  let stamp = '';
+  return () => {
+    const now = Date.now();
+    if (now - checkedAt < 500) return current;
+    checkedAt = now;
+    let next = '';
+    try {
+      const stat = statSync(paths.config);
+      next = `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return current;
+    }
+    if (next === stamp) return current;
+    stamp = next;
+    void readTextIfExists(paths.config).then((text) => {
+      if (text === undefined) return;
+      try {
+        current = parseCliproxyConfig(paths.config, text).config;
+      } catch (error) {
+        report(`${(error as Error).message}; keeping the previous config`);
+      }
+    });
+    return current;
+  };
+}
+
+export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
+  const {paths} = io;
+  const loadedSettings = await loadSettings(paths);
+  if (loadedSettings.problem) io.stderr.write(`ccs-tui: warning: ${loadedSettings.problem.message}\n`);
+  const settings = loadedSettings.settings;
+  const store = new AccountStore(paths);
+
+  let provider = options.provider;
+  if (provider !== undefined && !findProvider(provider)) throw new UserError(`unknown provider "${provider}" (--provider)`, 2);
+  provider = provider && findProvider(provider)!.id;
+  if (options.account !== undefined && provider === undefined) {
+    // An account without --provider: the one account anywhere that matches.
+    const snapshot = await store.load();
+    const matches = snapshot.providers.flatMap((p) => {
+      try {
+        return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
+      } catch {
+        return [];
+      }
+    });
+    if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
+    provider = matches[0]!.provider;
+  }
+
+  const {config, generated} = await ensureApiKey(paths);
+  const port = options.port ?? config.port;
+
+  await ensurePrivateDir(paths.logs);
+  const log = openLog(proxyLogPath(paths));
+  const secrets = new Set<string>(config.apiKeys);
+  const send = typeof process.send === 'function' ? (message: unknown) => process.send!(message) : undefined;
+  let server: ProxyServer | undefined;
+  const emit = (event: ProxyEvent) => {
+    const line = `${new Date().toISOString()} ${redact(describeEvent(event), secrets)}`;
+    log.write(`${line}\n`);
+    io.stdout.write(`${line}\n`);
+    if (send && process.connected) send({...event, ...('message' in event && event.message ? {message: redact(event.message, secrets)} : {})});
+  };
+  const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
+  const hooks = await quotaHooks(paths, settings);
+
+  server = new ProxyServer({
+    port,
+    provider,
+    account: options.account,
+    store,
+    settings,
+    config: () => {
+      const current = getConfig();
+      for (const key of current.apiKeys) secrets.add(key);
+      return current;
+    },
+    refresh: async (p, accountId, force) => {
+      const token = await ensureFreshToken({store, settings}, p, accountId, {force});
+      for (const value of [token.access_token, token.refresh_token, token.api_key, token.copilot_token]) if (typeof value === 'string') secrets.add(value);
+      return token;
+    },
+    onQuotaHeaders: hooks.onQuotaHeaders,
+    rank: hooks.rank,
+    emit,
+  });
+
+  let listening: number;
+  try {
+    listening = await server.listen();
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const message =
+      err.code === 'EADDRINUSE'
+        ? `port ${port} is in use by another process; set \`port\` in ${paths.config} or pass --port`
+        : err.code === 'EACCES'
+          ? `port ${port} needs privileges; set \`port\` in ${paths.config} or pass --port`
+          : sanitizeLine(err.message);
+    emit({type: 'fatal', code: err.code ?? 'ERROR', message});
+    io.stderr.write(`ccs-tui: ${message}\n`);
+    await closeLog(log);
+    return 1;
+  }
+
+  const entry: ProxyPidFile = {
+    pid: process.pid,
+    port: listening,
+    startedAt: new Date().toISOString(),
+    ...(provider ? {provider} : {}),
+    ...(options.account ? {account: options.account} : {}),
+    owner: options.owner,
+    kind: 'builtin',
+  };
+  await writeProxyPidFile(paths, entry);
+  emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, apiKeyGenerated: generated});
+  if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      removeProxyPidFile(paths, process.pid);
+      await server!.close().catch(() => undefined);
+      await closeLog(log);
+      process.off('message', onMessage);
+      resolve(code);
+    };
+    const onMessage = (message: ProxyCommand) => {
+      if (message?.type === 'rotate') {
+        void server!.rotate(message.provider).then((account) => {
+          if (!account) emit({type: 'error', message: 'no other healthy account to rotate to'});
+        });
+      } else if (message?.type === 'status') {
+        send?.({type: 'status', status: server!.status()});
+      } else if (message?.type === 'shutdown') {
+        void stop(0);
+      }
+    };
+    process.on('message', onMessage);
+    // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
+    process.once('disconnect', () => void stop(0));
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
+    // Status for the supervisor's screen, without it asking.
+    if (send) {
+      const timer = setInterval(() => process.connected && send({type: 'status', status: server!.status()}), 1000);
+      timer.unref();
+    }
+  });
+}
+
+function redact(text: string, secrets: Set<string>): string {
+  return redactSecrets(text, secrets).replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/g, '$1•••');
+}
+
+function openLog(file: string): WriteStream {
+  try {
+    if (statSync(file).size > LOG_ROTATE_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
+  return createWriteStream(file, {flags: 'a', mode: FILE_MODE});
+}
+
+function closeLog(log: WriteStream): Promise<void> {
+  return new Promise((resolve) => log.end(() => resolve()));
+}

@@ -1,0 +1,47 @@
+// Watches the CCS dir so edits by CCS, CLIProxyAPI or another ccs-tui show up in the TUI. Events are
+// debounced (an atomic write is a create plus a rename). Directories that do not exist yet are
+// picked up when their parent changes.
+import fs from 'node:fs';
+import type {CcsPaths} from '../store/paths.js';
+import type {Clock} from './clock.js';
+
+export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, debounceMs = 150): () => void {
+  const dirs = [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
+  const watchers = new Map<string, fs.FSWatcher>();
+  let cancelPending: (() => void) | undefined;
+  let stopped = false;
+
+  const fire = () => {
+    cancelPending?.();
+    cancelPending = clock.setTimeout(() => {
+      cancelPending = undefined;
+      if (stopped) return;
+      attach();
+      onChange();
+    }, debounceMs);
+  };
+
+  const attach = () => {
+    for (const dir of dirs) {
+      if (watchers.has(dir)) continue;
+      try {
+        const watcher = fs.watch(dir, {persistent: false}, fire);
+        watcher.on('error', () => {
+          watcher.close();
+          watchers.delete(dir);
+        });
+        watchers.set(dir, watcher);
+      } catch {
+        // Not there (yet): attached on a later change of its parent.
+      }
+    }
+  };
+
+  attach();
+  return () => {
+    stopped = true;
+    cancelPending?.();
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
+  };
+}

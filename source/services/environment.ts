@@ -1,0 +1,21 @@
+// Is this session on the person's own machine, or reached over SSH / without a display? Decides
+// whether to open a browser and whether auth-code logins default to paste mode.
+export interface SessionKind {
+  ssh: boolean;
+  /** Linux/BSD without DISPLAY or WAYLAND_DISPLAY: no browser can open here. */
+  headless: boolean;
+  /** A browser on this machine is reachable: not SSH and not headless. */
+  local: boolean;
+}
+
+export function sessionKind(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): SessionKind {
+  const ssh = Boolean(env.SSH_CONNECTION || env.SSH_TTY || env.SSH_CLIENT);
+  const headless = platform !== 'darwin' && platform !== 'win32' && !env.DISPLAY && !env.WAYLAND_DISPLAY;
+  return {ssh, headless, local: !ssh && !headless};
+}
+
+/** `ssh -L 1455:localhost:1455 <host>`: how to use a loopback login from afar. */
+export function sshForwardHint(port: number, env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.SSH_CONNECTION ? env.SSH_CONNECTION.split(' ')[2] : undefined;
+  return `ssh -L ${port}:localhost:${port} ${host ?? '<host>'}`;
+}

@@ -1,0 +1,202 @@
+// Logins from start to stored account: device code, auth code (loopback or paste), API keys and
+// Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
+import {randomUUID} from 'node:crypto';
+import path from 'node:path';
+import type {Account, TokenFile} from '../../core/types.js';
+import {UserError} from '../../core/types.js';
+import type {AccountStore} from '../../store/accounts.js';
+import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import type {TuiSettings} from '../../store/settings.js';
+import {systemClock, type Clock} from '../clock.js';
+import {undiciHttpClient, type HttpClient} from '../http.js';
+import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
+import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
+import {authEndpoints} from './endpoints.js';
+import {identify} from './identity.js';
+import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-config.js';
+import {buildTokenFile} from './token-file.js';
+import type {TokenResponse} from './token-endpoint.js';
+
+export interface LoginDeps {
+  store: AccountStore;
+  settings: TuiSettings;
+  http?: HttpClient;
+  clock?: Clock;
+}
+
+export type LoginMethod = 'device' | 'auth-code' | 'api-key' | 'service-account';
+
+/** The login methods a provider offers, preferred first. */
+export function loginMethods(settings: TuiSettings, provider: string): LoginMethod[] {
+  return resolveProvider(settings, provider).row.logins.map((flow) => flow.kind);
+}
+
+/** Kimi identifies the device on every auth call; the id is kept so refreshes send the same one. */
+async function kimiDeviceId(store: AccountStore): Promise<string> {
+  const file = path.join(store.paths.state, 'kimi-device-id');
+  const existing = (await readTextIfExists(file))?.trim();
+  if (existing) return existing;
+  const id = randomUUID();
+  await writeFileAtomic(file, `${id}\n`);
+  return id;
+}
+
+/** Identity, token file, registry: what every OAuth login ends with. */
+async function storeLogin(
+  deps: LoginDeps,
+  resolved: ResolvedProvider,
+  response: TokenResponse,
+  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>},
+): Promise<Account> {
+  const http = deps.http ?? undiciHttpClient;
+  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname});
+  const token = buildTokenFile(resolved, response, identity, (deps.clock ?? systemClock).now(), options.extra);
+  return deps.store.saveLogin({
+    provider: resolved.row.id,
+    token,
+    nickname: options.nickname,
+    tier: identity.tier,
+    projectId: identity.projectId,
+  });
+}
+
+export interface DeviceLoginOptions extends DeviceFlowCallbacks {
+  nickname?: string;
+  signal?: AbortSignal;
+}
+
+export async function deviceLogin(deps: LoginDeps, provider: string, options: DeviceLoginOptions = {}): Promise<Account> {
+  const resolved = resolveProvider(deps.settings, provider);
+  const flow = deviceFlowOf(resolved.row);
+  if (!flow) throw new UserError(`${resolved.row.id} has no device-code login`, 2);
+  if (flow.asksForLabel && !options.nickname?.trim()) {
+    throw new UserError(`${resolved.row.displayName} does not say who logged in: give the account a name first (--nickname N)`, 2);
+  }
+  const http = deps.http ?? undiciHttpClient;
+  const deviceId = resolved.row.id === 'kimi' ? await kimiDeviceId(deps.store) : undefined;
+  const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId}, options, options.signal);
+  const {userinfo} = await authEndpoints(http, resolved, options.signal);
+  return storeLogin(deps, resolved, response, {
+    nickname: options.nickname?.trim() || undefined,
+    userinfoUrl: userinfo,
+    extra: deviceId ? {device_id: deviceId} : undefined,
+  });
+}
+
+/** Kimi's clients start over with a fresh code when one expires; a few times, then give up. */
+const KIMI_RESTARTS = 3;
+
+async function runDeviceFlowRestarting(...args: Parameters<typeof runDeviceFlow>): ReturnType<typeof runDeviceFlow> {
+  const [resolved] = args;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runDeviceFlow(...args);
+    } catch (error) {
+      const restart = resolved.row.id === 'kimi' && error instanceof DeviceFlowEnded && error.state.phase === 'expired' && attempt < KIMI_RESTARTS;
+      if (!restart) throw error;
+    }
+  }
+}
+
+export interface AuthCodeLogin {
+  session: AuthCodeSession;
+  /** Loopback: waits for the callback, exchanges the code and stores the account. */
+  viaCallback(signal?: AbortSignal): Promise<Account>;
+  /** Paste: takes the pasted URL / code#state / code, exchanges it and stores the account. */
+  viaPaste(text: string, signal?: AbortSignal): Promise<Account>;
+  cancel(): void;
+}
+
+export async function beginAuthCodeLogin(
+  deps: LoginDeps,
+  provider: string,
+  options: AuthCodeOptions & {nickname?: string} = {},
+): Promise<AuthCodeLogin> {
+  const resolved = resolveProvider(deps.settings, provider);
+  const http = deps.http ?? undiciHttpClient;
+  const session = await startAuthCode(resolved, deps.settings, options);
+  const finish = async (code: string, signal?: AbortSignal) => {
+    try {
+      const response = await session.exchange(http, code, signal);
+      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo});
+    } finally {
+      session.close();
+    }
+  };
+  return {
+    session,
+    viaCallback: async (signal) => finish(await session.callback(), signal),
+    viaPaste: async (text, signal) => finish(session.codeFromPaste(text), signal),
+    cancel: () => session.close(),
+  };
+}
+
+/** An API-key account (aistudio, bob, a gateway): the key, and a base URL where the provider needs one. */
+export async function addApiKeyAccount(
+  deps: LoginDeps,
+  provider: string,
+  input: {apiKey: string; baseUrl?: string; nickname?: string},
+): Promise<Account> {
+  const resolved = resolveProvider(deps.settings, provider);
+  const apiKey = input.apiKey.trim();
+  if (!apiKey) throw new UserError('the API key is empty', 2);
+  if (/\s/.test(apiKey)) throw new UserError('the API key contains spaces or line breaks; paste only the key', 2);
+  const flow = resolved.row.logins.find((f) => f.kind === 'api-key');
+  const baseUrl = input.baseUrl?.trim() || undefined;
+  if (flow?.kind === 'api-key' && flow.needsBaseUrl && !baseUrl) throw new UserError(`${resolved.row.displayName} needs a base URL (--base-url URL)`, 2);
+  if (baseUrl) {
+    let parsed: URL;
+    try {
+      parsed = new URL(baseUrl);
+    } catch {
+      throw new UserError(`--base-url "${baseUrl}" is not a URL`, 2);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UserError(`--base-url must be http(s), got ${parsed.protocol}`, 2);
+  }
+  const {createHash} = await import('node:crypto');
+  const token: TokenFile = {
+    type: resolved.row.tokenType,
+    api_key: apiKey,
+    // The key's fingerprint is its identity: adding the same key again updates that account.
+    account_id: `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`,
+    ...(baseUrl ? {base_url: baseUrl} : {}),
+    ...(input.nickname ? {email: input.nickname.trim()} : {}),
+    last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
+  };
+  return deps.store.saveLogin({provider: resolved.row.id, token, nickname: input.nickname?.trim() || undefined});
+}
+
+const SERVICE_ACCOUNT_FIELDS = ['client_email', 'private_key', 'project_id'] as const;
+
+/** Checks a Google service-account key file; returns it parsed, or throws naming the field. */
+export function validateServiceAccount(file: string, text: string): Record<string, string> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${file}: not JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UserError(`${file}: expected a JSON object`);
+  const account = data as Record<string, unknown>;
+  if (account.type !== 'service_account') {
+    throw new UserError(`${file}: field "type" is ${JSON.stringify(account.type ?? null)}, expected "service_account" (a key file from IAM → Service accounts → Keys)`);
+  }
+  for (const field of SERVICE_ACCOUNT_FIELDS) {
+    if (typeof account[field] !== 'string' || account[field] === '') throw new UserError(`${file}: field "${field}" is missing`);
+  }
+  if (!String(account.private_key).includes('PRIVATE KEY')) throw new UserError(`${file}: field "private_key" is not a PEM private key`);
+  return account as Record<string, string>;
+}
+
+/** Imports a Vertex service-account key: validated, then stored 0600 like every token file. */
+export async function importServiceAccount(deps: LoginDeps, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+  const account = validateServiceAccount(file, text);
+  const token: TokenFile = {
+    type: 'vertex',
+    email: account.client_email,
+    project_id: account.project_id,
+    service_account: account,
+    last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
+  };
+  return deps.store.saveLogin({provider: 'vertex', token, nickname: options.nickname, projectId: account.project_id});
+}

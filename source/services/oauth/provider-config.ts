@@ -1,0 +1,47 @@
+// A provider row as this installation uses it: the table plus tui.json's endpoint, client id and
+// callback port overrides.
+import {UserError} from '../../core/types.js';
+import {findProvider, withEndpointOverrides, type LoginFlow, type ProviderRow} from '../../providers/table.js';
+import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
+
+export interface ResolvedProvider {
+  row: ProviderRow;
+  clientId: string;
+  /** The discovery URL was replaced in tui.json (xai then trusts what it discovers). */
+  discoveryOverridden: boolean;
+}
+
+export function resolveProvider(settings: TuiSettings, providerId: string): ResolvedProvider {
+  const base = findProvider(providerId);
+  if (!base) throw new UserError(`unknown provider "${providerId}"`, 2);
+  const overrides = endpointOverrides(settings, base.id);
+  const row = withEndpointOverrides(base, overrides);
+  const clientId = settings.login?.clientIds?.[base.id] ?? base.clientId ?? '';
+  return {row, clientId, discoveryOverridden: Boolean(overrides?.discovery)};
+}
+
+export function endpoint(resolved: ResolvedProvider, name: keyof ProviderRow['endpoints']): string {
+  const url = resolved.row.endpoints[name];
+  if (!url) {
+    throw new UserError(`${resolved.row.id}: no "${name}" endpoint; set endpoints.${resolved.row.id}.${name} in tui.json`);
+  }
+  return url;
+}
+
+export type DeviceFlowSpec = Extract<LoginFlow, {kind: 'device'}>;
+export type AuthCodeFlowSpec = Extract<LoginFlow, {kind: 'auth-code'}>;
+
+export function deviceFlowOf(row: ProviderRow): DeviceFlowSpec | undefined {
+  return row.logins.find((f): f is DeviceFlowSpec => f.kind === 'device');
+}
+
+export function authCodeFlowOf(row: ProviderRow): AuthCodeFlowSpec | undefined {
+  return row.logins.find((f): f is AuthCodeFlowSpec => f.kind === 'auth-code');
+}
+
+/** Loopback ports to try, in order: the tui.json override, else the table's port and fallbacks. */
+export function callbackPorts(settings: TuiSettings, providerId: string, flow: AuthCodeFlowSpec, explicit?: number): number[] {
+  const override = explicit ?? settings.login?.callbackPorts?.[providerId];
+  if (override !== undefined) return [override];
+  return [flow.callbackPort, ...(flow.fallbackPorts ?? [])];
+}

@@ -1,0 +1,107 @@
+// Requests to a provider's token endpoint, with its body encoding (form or JSON) and client
+// authentication (none, secret in the body, HTTP Basic), and the OAuth error they can answer.
+import {redactSecrets} from '../../core/sanitize.js';
+import {bodyExcerpt, hostOf, jsonBody, retryAfterSeconds, type HttpClient, type HttpResponse} from '../http.js';
+import {kimiHeaders} from '../../providers/adapters/kimi.js';
+import type {ResolvedProvider} from './provider-config.js';
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  expires_in?: number;
+  id_token?: string;
+  token_type?: string;
+  scope?: string;
+  [key: string]: unknown;
+}
+
+/** The token endpoint said no: `error` is the OAuth error code (`invalid_grant`, `slow_down`, …). */
+export class OAuthError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly error: string,
+    readonly description: string | undefined,
+    /** Seconds from Retry-After, on a 429. */
+    readonly retryAfter?: number,
+  ) {
+    super(`${hostOf(url)} refused: ${error}${description ? ` (${description})` : ''}`);
+    this.name = 'OAuthError';
+  }
+}
+
+export interface TokenRequestOptions {
+  url: string;
+  params: Record<string, string>;
+  /** Kimi's device id for its X-Msh-* headers. */
+  deviceId?: string;
+  signal?: AbortSignal;
+}
+
+/** Headers a provider wants on every call to its auth server. */
+export function authHeaders(resolved: ResolvedProvider, deviceId?: string): Record<string, string> {
+  const headers: Record<string, string> = {Accept: 'application/json'};
+  if (resolved.row.id === 'kimi' && deviceId) Object.assign(headers, kimiHeaders(deviceId));
+  return headers;
+}
+
+export async function postToken(http: HttpClient, resolved: ResolvedProvider, options: TokenRequestOptions): Promise<TokenResponse> {
+  const response = await sendTokenRequest(http, resolved, options);
+  return parseTokenResponse(response, options.url, Object.values(options.params));
+}
+
+/** Sends the request without interpreting the answer (device polls classify it themselves). */
+export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvider, options: TokenRequestOptions): Promise<HttpResponse> {
+  const {row, clientId} = resolved;
+  const flow = row.logins.find((f) => f.kind === 'auth-code');
+  const tokenAuth = flow?.kind === 'auth-code' ? flow.tokenAuth : 'none';
+  const tokenBody = flow?.kind === 'auth-code' ? flow.tokenBody : 'form';
+  const headers = authHeaders(resolved, options.deviceId);
+  const params: Record<string, string> = {...options.params};
+  if (clientId) params.client_id = clientId;
+  if (row.clientSecret && (tokenAuth === 'client-secret-post' || tokenAuth === 'basic')) params.client_secret = row.clientSecret;
+  if (tokenAuth === 'basic' && row.clientSecret) {
+    headers.Authorization = `Basic ${Buffer.from(`${clientId}:${row.clientSecret}`).toString('base64')}`;
+  }
+  return http.send({
+    url: options.url,
+    method: 'POST',
+    headers,
+    body: tokenBody === 'json' ? params : new URLSearchParams(params),
+    signal: options.signal,
+  });
+}
+
+export function parseTokenResponse(response: HttpResponse, url: string, secrets: string[] = []): TokenResponse {
+  const body = tryJson(response.text);
+  if (response.status >= 200 && response.status < 300 && body && typeof body.access_token === 'string' && !body.error) {
+    return body as TokenResponse;
+  }
+  throw oauthErrorOf(response, url, secrets);
+}
+
+export function oauthErrorOf(response: HttpResponse, url: string, secrets: string[] = []): OAuthError {
+  const body = tryJson(response.text);
+  const nested = body && typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>) : undefined;
+  const code =
+    (typeof body?.error === 'string' && body.error) ||
+    (typeof nested?.code === 'string' && nested.code) ||
+    (typeof nested?.type === 'string' && nested.type) ||
+    (response.status === 429 ? 'rate_limited' : response.status >= 200 && response.status < 300 ? 'invalid_response' : `http_${response.status}`);
+  const description =
+    (typeof body?.error_description === 'string' && body.error_description) ||
+    (typeof nested?.message === 'string' && nested.message) ||
+    (body ? undefined : bodyExcerpt(response.text, 120));
+  return new OAuthError(url, response.status, redactSecrets(code, secrets), description && redactSecrets(description, secrets), retryAfterSeconds(response.headers));
+}
+
+function tryJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export {jsonBody, tryJson};

@@ -1,0 +1,320 @@
+// The TUI's proxy: starts `ccs-tui proxy serve` as a child for the account or pool the person
+// picked, follows what it reports over the IPC channel, restarts it with backoff when it dies
+// (keeping its last log lines on screen), rotates it live with a message, and stops it when the TUI
+// quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
+// managed over its loopback API instead.
+import {spawn, type ChildProcess} from 'node:child_process';
+import type {ProxyCommand, ProxyEvent, ProxyStatus} from '../proxy/events.js';
+import {describeEvent} from '../proxy/events.js';
+import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
+import {loadCliproxyConfig} from '../store/cliproxy-config.js';
+import type {CcsPaths} from '../store/paths.js';
+import type {TuiSettings} from '../store/settings.js';
+import {systemClock, type Clock} from './clock.js';
+import {fetchProxyStatus, rotateRunningProxy, stopPid, tailFile} from './proxy/control.js';
+import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
+import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile} from './proxy/pid-file.js';
+
+export type ProxyPhase = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
+
+export interface ProxyState {
+  phase: ProxyPhase;
+  /** `child`: this TUI's own; `adopted`: started elsewhere and found through tui/proxy.json. */
+  managed: 'child' | 'adopted' | 'none';
+  kind: LaunchCommand['kind'];
+  target: ServeTarget;
+  pid?: number;
+  port?: number;
+  startedAt?: number;
+  account?: string;
+  requestsPerMinute: number;
+  totalRequests: number;
+  lastError?: string;
+  /** Last log lines (sanitised, secrets redacted), newest last. */
+  logTail: string[];
+  restarts: number;
+  nextRestartAt?: number;
+}
+
+export interface SupervisorOptions {
+  paths: CcsPaths;
+  settings: TuiSettings;
+  clock?: Clock;
+  /** Replaces the launch command (tests). */
+  command?: (target: ServeTarget) => LaunchCommand;
+  backoff?: {initialMs: number; maxMs: number};
+  /** A child that ran this long resets the backoff. */
+  stableAfterMs?: number;
+  logLines?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const INITIAL_STATE: ProxyState = {
+  phase: 'stopped',
+  managed: 'none',
+  kind: 'builtin',
+  target: {},
+  requestsPerMinute: 0,
+  totalRequests: 0,
+  logTail: [],
+  restarts: 0,
+};
+
+export class ProxySupervisor {
+  private state: ProxyState = INITIAL_STATE;
+  private readonly listeners = new Set<(state: ProxyState) => void>();
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private noRestart = false;
+  private consecutiveFailures = 0;
+  private cancelRestart: (() => void) | undefined;
+  private cancelPoll: (() => void) | undefined;
+  private secrets: string[] = [];
+  private readonly clock: Clock;
+  private readonly onProcessExit = () => this.child?.kill('SIGTERM');
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  get current(): ProxyState {
+    return this.state;
+  }
+
+  subscribe(listener: (state: ProxyState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  private update(change: Partial<ProxyState>): void {
+    this.state = {...this.state, ...change};
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  private log(line: string): void {
+    const clean = sanitizeLine(redactSecrets(line, this.secrets)).slice(0, 400);
+    const tail = [...this.state.logTail, clean].slice(-(this.options.logLines ?? 200));
+    this.update({logTail: tail});
+  }
+
+  /** Finds a proxy started elsewhere (pid file of a live process) and follows it. */
+  async adopt(): Promise<boolean> {
+    if (this.child) return false;
+    const running = readRunningProxy(this.options.paths);
+    if (!running) return false;
+    this.update({
+      ...INITIAL_STATE,
+      phase: 'running',
+      managed: 'adopted',
+      kind: running.kind,
+      target: {provider: running.provider, account: running.account, port: running.port},
+      pid: running.pid,
+      port: running.port,
+      startedAt: Date.parse(running.startedAt),
+      logTail: tailFile(proxyLogPath(this.options.paths), 50),
+    });
+    const poll = async () => {
+      const alive = readRunningProxy(this.options.paths);
+      if (!alive || alive.pid !== running.pid) {
+        this.cancelPoll?.();
+        this.update({...INITIAL_STATE, logTail: this.state.logTail, lastError: 'the proxy stopped'});
+        return;
+      }
+      const status = running.kind === 'builtin' ? await fetchProxyStatus(this.options.paths, running.port) : undefined;
+      if (status) this.applyStatus(status);
+      this.update({logTail: tailFile(proxyLogPath(this.options.paths), 50)});
+    };
+    this.cancelPoll = this.clock.setInterval(() => void poll(), 1000);
+    void poll();
+    return true;
+  }
+
+  /** Starts (or replaces) the TUI's proxy for a target. */
+  async start(target: ServeTarget): Promise<void> {
+    await this.stop();
+    const {config} = await loadCliproxyConfig(this.options.paths).catch(() => ({config: {apiKeys: [] as string[]}}));
+    this.secrets = config.apiKeys;
+    this.stopping = false;
+    this.noRestart = false;
+    this.consecutiveFailures = 0;
+    this.update({...INITIAL_STATE, phase: 'starting', managed: 'child', target});
+    this.spawnChild();
+  }
+
+  async restart(): Promise<void> {
+    const target = this.state.target;
+    await this.start(target);
+  }
+
+  private spawnChild(): void {
+    const target = this.state.target;
+    const command = this.options.command?.(target) ?? launchCommand(this.options.paths, target, this.options.settings.proxy.useCliproxyBinary, this.options.env);
+    const builtin = command.kind === 'builtin';
+    const child = spawn(command.file, command.args, {
+      stdio: builtin ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+      env: {...(this.options.env ?? process.env), CCS_DIR: this.options.paths.root, CCS_TUI_PROXY_OWNER: 'tui'},
+    });
+    this.child = child;
+    const spawnedAt = this.clock.now();
+    process.once('exit', this.onProcessExit);
+    this.update({kind: command.kind, pid: child.pid, startedAt: spawnedAt, phase: builtin ? 'starting' : 'running'});
+    if (!builtin && child.pid) {
+      void loadCliproxyConfig(this.options.paths)
+        .then(({config}) => {
+          this.update({port: config.port});
+          return writeProxyPidFile(this.options.paths, {pid: child.pid!, port: config.port, startedAt: new Date().toISOString(), owner: 'tui', kind: 'cliproxy-binary'});
+        })
+        .catch(() => undefined);
+    }
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (data: string) => {
+        buffered += data;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        // Built-in proxy events arrive over IPC; stdout would repeat them. stderr (crashes) always counts.
+        if (builtin && stream === child.stdout) return;
+        for (const line of lines) if (line.trim()) this.log(line);
+      });
+    }
+    child.on('message', (message: ProxyEvent | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
+    child.on('error', (error) => {
+      this.log(`cannot start the proxy: ${error.message}`);
+      this.update({lastError: error.message});
+    });
+    child.on('exit', (code, signal) => {
+      process.off('exit', this.onProcessExit);
+      if (this.child !== child) return;
+      this.child = undefined;
+      if (!builtin && child.pid) removeProxyPidFile(this.options.paths, child.pid);
+      if (this.stopping) {
+        this.update({phase: 'stopped', pid: undefined});
+        return;
+      }
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      this.log(`proxy ${how}`);
+      if (this.noRestart) {
+        this.update({phase: 'failed', pid: undefined});
+        return;
+      }
+      const stable = this.options.stableAfterMs ?? 30_000;
+      this.consecutiveFailures = this.clock.now() - spawnedAt >= stable ? 1 : this.consecutiveFailures + 1;
+      const backoff = this.options.backoff ?? {initialMs: 1000, maxMs: 30_000};
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (this.consecutiveFailures - 1));
+      this.update({
+        phase: 'restarting',
+        pid: undefined,
+        lastError: `proxy ${how}; restarting in ${Math.ceil(delay / 1000)} s`,
+        restarts: this.state.restarts + 1,
+        nextRestartAt: this.clock.now() + delay,
+      });
+      this.cancelRestart = this.clock.setTimeout(() => {
+        this.cancelRestart = undefined;
+        if (this.stopping || this.child) return;
+        this.update({phase: 'starting', nextRestartAt: undefined});
+        this.spawnChild();
+      }, delay);
+    });
+  }
+
+  private onChildMessage(message: ProxyEvent | {type: 'status'; status: ProxyStatus}): void {
+    if (message.type === 'status') {
+      this.applyStatus(message.status);
+      return;
+    }
+    this.log(describeEvent(message));
+    switch (message.type) {
+      case 'listening':
+        this.update({phase: 'running', port: message.port, pid: message.pid, account: message.account});
+        break;
+      case 'rotated':
+        this.update({account: message.account});
+        break;
+      case 'error':
+        this.update({lastError: message.message});
+        break;
+      case 'fatal':
+        // A busy port or a broken config does not get better by restarting.
+        this.noRestart = true;
+        this.update({lastError: message.message});
+        break;
+      case 'request':
+        this.update({totalRequests: this.state.totalRequests + 1});
+        break;
+      default:
+        break;
+    }
+  }
+
+  private applyStatus(status: ProxyStatus): void {
+    this.update({
+      port: status.port,
+      pid: status.pid,
+      account: status.account,
+      requestsPerMinute: status.requestsPerMinute,
+      totalRequests: status.totalRequests,
+      ...(status.lastError ? {lastError: status.lastError.message} : {}),
+    });
+  }
+
+  /** `r` on the proxy screen: the running proxy moves to the next healthy account, no restart. */
+  async rotate(): Promise<void> {
+    if (this.child && this.state.kind === 'builtin' && this.child.connected) {
+      this.child.send({type: 'rotate'} satisfies ProxyCommand);
+      return;
+    }
+    if (this.state.managed === 'adopted' && this.state.port && this.state.kind === 'builtin') {
+      try {
+        const account = await rotateRunningProxy(this.options.paths, this.state.port);
+        this.update({account});
+        this.log(`rotated to ${account}`);
+      } catch (error) {
+        this.update({lastError: `rotate failed: ${(error as Error).message}`});
+      }
+      return;
+    }
+    this.update({lastError: 'no running built-in proxy to rotate'});
+  }
+
+  /** Stops the proxy this supervisor manages (its child, or an adopted one). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelRestart?.();
+    this.cancelRestart = undefined;
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    const child = this.child;
+    if (child) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.connected) child.send({type: 'shutdown'} satisfies ProxyCommand);
+      else child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    } else if (this.state.managed === 'adopted' && this.state.pid) {
+      await stopPid(this.state.pid);
+      removeProxyPidFile(this.options.paths, this.state.pid);
+    }
+    if (this.state.phase !== 'stopped') this.update({phase: 'stopped', pid: undefined, nextRestartAt: undefined});
+  }
+
+  /**
+   * The TUI is quitting: its own child stops (an adopted proxy was started on purpose elsewhere and
+   * keeps running).
+   */
+  async dispose(): Promise<void> {
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    if (this.child || this.cancelRestart) await this.stop();
+    this.listeners.clear();
+  }
+
+  /** For the synchronous exit path (signals): kill the child now. */
+  killNow(): void {
+    this.stopping = true;
+    this.cancelRestart?.();
+    this.child?.kill('SIGTERM');
+  }
+}

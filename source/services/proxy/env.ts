@@ -1,0 +1,65 @@
+// The shell exports that point Claude Code at the proxy, as CCS emits them (src/cliproxy/config/
+// env-builder.ts): the root URL for Claude itself (model-neutral: Claude Code's own /model choice is
+// honoured), `/api/provider/<provider>` for the others with the model variables set from the list
+// the proxy will serve.
+import {accountLabel} from '../../core/accounts.js';
+import {UserError} from '../../core/types.js';
+import {accountResolution} from '../../proxy/models.js';
+import {ensureApiKey} from '../../proxy/serve.js';
+import {findProvider} from '../../providers/table.js';
+import {AccountStore} from '../../store/accounts.js';
+import type {CcsPaths} from '../../store/paths.js';
+
+export interface ClaudeCodeEnv {
+  vars: {name: string; value: string}[];
+  /** Things a person should know (printed as comments / on stderr). */
+  notes: string[];
+}
+
+/** The family model for a Claude Code slot: the first id that names it, else a fallback. */
+function pickModel(ids: readonly string[], words: readonly string[], fallback: string | undefined): string | undefined {
+  for (const word of words) {
+    const hit = ids.find((id) => id.toLowerCase().includes(word));
+    if (hit) return hit;
+  }
+  return fallback;
+}
+
+export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number): Promise<ClaudeCodeEnv> {
+  const {config, generated} = await ensureApiKey(paths);
+  const notes: string[] = [];
+  if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
+  const root = `http://127.0.0.1:${port ?? config.port}`;
+  const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0]!}];
+  if (!providerId || providerId === 'claude') {
+    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
+  }
+  const row = findProvider(providerId);
+  if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
+  if (!row.api.includes('anthropic')) {
+    notes.push(`${row.displayName} speaks ${row.api.join('/')} only; the built-in proxy does not translate it for Claude Code (set proxy.useCliproxyBinary in tui.json to use CLIProxyAPI)`);
+  }
+  const store = new AccountStore(paths);
+  const snapshot = await store.load();
+  const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
+  const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
+  if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
+  else notes.push(`models from ${accountLabel(account)}'s resolved list`);
+  const ids = accountResolution(row, config, token, account?.tier).models.map((m) => m.id);
+  const main = pickModel(ids, ['sonnet', 'coder', 'code'], ids[0]);
+  const opus = pickModel(ids, ['opus', 'max', 'pro', 'thinking'], main);
+  const haiku = pickModel(ids, ['haiku', 'mini', 'flash', 'lite', 'fast'], main);
+  const models = [
+    {name: 'ANTHROPIC_MODEL', value: main},
+    {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: opus},
+    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: main},
+    {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: haiku},
+  ].filter((v): v is {name: string; value: string} => v.value !== undefined);
+  if (models.length === 0) notes.push(`every ${row.displayName} model is excluded; no model variables`);
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes};
+}
+
+/** `KEY='value'` quoted for POSIX shells. */
+export function exportLines(env: ClaudeCodeEnv): string[] {
+  return env.vars.map(({name, value}) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
+}

@@ -1,0 +1,60 @@
+// How a proxy process is started: the built-in one (`ccs-tui proxy serve`, this same program) or the
+// CLIProxyAPI binary on the same config.yaml when the person asked for it and it is on PATH.
+import {accessSync, constants} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {CcsPaths} from '../../store/paths.js';
+
+export interface ServeTarget {
+  provider?: string;
+  account?: string;
+  port?: number;
+}
+
+export interface LaunchCommand {
+  file: string;
+  args: string[];
+  kind: 'builtin' | 'cliproxy-binary';
+}
+
+/** The compiled CLI entry point (dist/source/cli/main.js), next to this module's compiled form. */
+export const cliEntryPoint = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+export const CLIPROXY_BINARY_NAMES = ['cli-proxy-api', 'CLIProxyAPI'] as const;
+
+/** The first CLIProxyAPI binary on PATH, or undefined. */
+export function findCliproxyBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const name of CLIPROXY_BINARY_NAMES) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+export function builtinServeArgs(target: ServeTarget): string[] {
+  return [
+    'proxy',
+    'serve',
+    ...(target.port !== undefined ? ['--port', String(target.port)] : []),
+    ...(target.provider ? ['--provider', target.provider] : []),
+    ...(target.account ? ['--account', target.account] : []),
+  ];
+}
+
+/**
+ * What to run. The binary reads everything from config.yaml (`-config`, its only flag for this), so
+ * provider, account and port choices apply to the built-in proxy only.
+ */
+export function launchCommand(paths: CcsPaths, target: ServeTarget, useCliproxyBinary: boolean, env: NodeJS.ProcessEnv = process.env): LaunchCommand {
+  const binary = useCliproxyBinary ? findCliproxyBinary(env) : undefined;
+  if (binary) return {file: binary, args: ['-config', paths.config], kind: 'cliproxy-binary'};
+  return {file: process.execPath, args: [cliEntryPoint, ...builtinServeArgs(target)], kind: 'builtin'};
+}

@@ -1,0 +1,58 @@
+// `tui/proxy.json`: which proxy is running, so `ccs-tui proxy status/stop`, another TUI, and the
+// TUI after a restart find it. Written by the proxy itself once it listens, removed when it exits.
+import {readFileSync, rmSync} from 'node:fs';
+import path from 'node:path';
+import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
+import type {CcsPaths} from '../../store/paths.js';
+
+export interface ProxyPidFile {
+  pid: number;
+  port: number;
+  startedAt: string;
+  provider?: string;
+  account?: string;
+  /** `tui`: a TUI's child (stops with it); `background`: `ccs-tui proxy start`; `foreground`: `proxy serve` in a shell. */
+  owner: 'tui' | 'background' | 'foreground';
+  /** `builtin` or `cliproxy-binary`. */
+  kind: 'builtin' | 'cliproxy-binary';
+}
+
+export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
+export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running proxy, or undefined (a stale file of a dead process counts as none). */
+export function readRunningProxy(paths: CcsPaths): ProxyPidFile | undefined {
+  let data: ProxyPidFile;
+  try {
+    data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
+  } catch {
+    return undefined;
+  }
+  if (typeof data?.pid !== 'number' || typeof data.port !== 'number') return undefined;
+  return isProcessAlive(data.pid) ? data : undefined;
+}
+
+export async function writeProxyPidFile(paths: CcsPaths, entry: ProxyPidFile): Promise<void> {
+  await ensurePrivateDir(paths.state);
+  await writeJsonAtomic(proxyPidFilePath(paths), entry);
+}
+
+/** Removes the pid file if it still names `pid` (another proxy may have replaced it). */
+export function removeProxyPidFile(paths: CcsPaths, pid: number): void {
+  try {
+    const data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
+    if (data.pid !== pid) return;
+  } catch {
+    return;
+  }
+  rmSync(proxyPidFilePath(paths), {force: true});
+}

@@ -1,0 +1,63 @@
+// QR codes for terminals that scan on dark AND light themes. qrcode-terminal's own small mode
+// assumes a dark background; here the matrix comes from its bundled encoder and is drawn with half
+// blocks whose glyphs are the LIGHT modules, meant to be shown with explicit white-on-black colours
+// (QR_COLOURS / qrAnsi), with a quiet zone, so the terminal's theme never flips the code.
+import {createRequire} from 'node:module';
+
+interface QRCodeModel {
+  addData(text: string): void;
+  make(): void;
+  getModuleCount(): number;
+  isDark(row: number, col: number): boolean;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Quiet zone in modules around the code (spec says 4; 2 scans fine on screens and saves rows). */
+export const QR_QUIET_ZONE = 2;
+export const QR_COLOURS = {foreground: 'whiteBright', background: 'black'} as const;
+
+/** The module matrix, true = dark. Error correction L (the smallest code, as qrcode-terminal). */
+export function qrMatrix(text: string): boolean[][] {
+  const QRCode = require('qrcode-terminal/vendor/QRCode/index.js') as new (type: number, level: number) => QRCodeModel;
+  const level = require('qrcode-terminal/vendor/QRCode/QRErrorCorrectLevel.js') as {L: number};
+  const code = new QRCode(-1, level.L);
+  code.addData(text);
+  code.make();
+  const n = code.getModuleCount();
+  return Array.from({length: n}, (_, r) => Array.from({length: n}, (_, c) => code.isDark(r, c)));
+}
+
+/** Lines of half blocks (2 module rows per line) including the quiet zone; glyphs are light modules. */
+export function qrLines(text: string, quiet: number = QR_QUIET_ZONE): string[] {
+  const matrix = qrMatrix(text);
+  const n = matrix.length;
+  const size = n + quiet * 2;
+  const dark = (r: number, c: number) => {
+    const rr = r - quiet;
+    const cc = c - quiet;
+    return rr >= 0 && cc >= 0 && rr < n && cc < n && matrix[rr]![cc]!;
+  };
+  const lines: string[] = [];
+  for (let r = 0; r < size; r += 2) {
+    let line = '';
+    for (let c = 0; c < size; c++) {
+      const topLight = !dark(r, c);
+      const bottomLight = r + 1 < size ? !dark(r + 1, c) : true;
+      line += topLight && bottomLight ? '█' : topLight ? '▀' : bottomLight ? '▄' : ' ';
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** The size a QR of `text` takes on screen: columns and lines. */
+export function qrSize(text: string): {width: number; height: number} {
+  const n = qrMatrix(text).length + QR_QUIET_ZONE * 2;
+  return {width: n, height: Math.ceil(n / 2)};
+}
+
+/** The QR as ANSI text for a terminal (explicit bright-white on black, so themes cannot invert it). */
+export function qrAnsi(text: string): string {
+  return qrLines(text).map((line) => `\u001b[97;40m${line}\u001b[0m`).join('\n') + '\n';
+}

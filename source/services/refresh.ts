@@ -1,0 +1,200 @@
+// Keeps access tokens fresh without ever burning a refresh token.
+//
+// Refresh tokens rotate, and presenting an old one can revoke the whole grant. So:
+// - one refresh at a time per account, across every process (a lock file under tui/locks/), and
+//   inside the lock the token file is read again: when another process refreshed meanwhile, its
+//   result is used and no request is made;
+// - the rotated refresh token is written to disk before the new access token is returned;
+// - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
+//   "needs login", after which no refresh is attempted until a new login clears the mark.
+import {createHash, createSign} from 'node:crypto';
+import path from 'node:path';
+import {findAccount} from '../core/accounts.js';
+import type {Account, TokenFile} from '../core/types.js';
+import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../providers/adapters/copilot.js';
+import type {AccountStore} from '../store/accounts.js';
+import {withFileLock} from '../store/files.js';
+import type {TuiSettings} from '../store/settings.js';
+import {systemClock, type Clock} from './clock.js';
+import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
+import {authEndpoints} from './oauth/endpoints.js';
+import {endpoint, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
+import {OAuthError, postToken} from './oauth/token-endpoint.js';
+import {tokenFieldsFrom} from './oauth/token-file.js';
+
+export interface RefreshDeps {
+  store: AccountStore;
+  settings: TuiSettings;
+  http?: HttpClient;
+  clock?: Clock;
+}
+
+/** Only a new login helps: the refresh token was revoked, reused or is missing. */
+export class NeedsLoginError extends Error {
+  constructor(
+    readonly provider: string,
+    readonly accountId: string,
+    readonly reason: string,
+  ) {
+    super(`${provider} account ${accountId} needs a new login: ${reason} (ccs-tui login ${provider})`);
+    this.name = 'NeedsLoginError';
+  }
+}
+
+/** OAuth errors after which retrying the same refresh token can only make things worse. */
+const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
+const MAX_RATE_LIMIT_WAITS = 3;
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
+const inFlight = new Map<string, Promise<TokenFile>>();
+
+/**
+ * The account's token file with an access token that is good for at least the provider's lead time.
+ * `force` refreshes even when the token is not near expiry (a 401 upstream, or `t` in the TUI).
+ */
+export async function ensureFreshToken(
+  deps: RefreshDeps,
+  provider: string,
+  accountId: string,
+  options: {force?: boolean} = {},
+): Promise<TokenFile> {
+  const key = `${provider}/${accountId}/${options.force ? 'force' : ''}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const work = refreshOnce(deps, provider, accountId, Boolean(options.force)).finally(() => inFlight.delete(key));
+  inFlight.set(key, work);
+  return work;
+}
+
+async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
+  const snapshot = await store.load();
+  const account = findAccount(snapshot.accounts, provider, accountId);
+  const token = await store.readToken(account);
+  if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
+  return {account, token};
+}
+
+async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean): Promise<TokenFile> {
+  const clock = deps.clock ?? systemClock;
+  const resolved = resolveProvider(deps.settings, provider);
+  const before = await currentAccount(deps.store, provider, accountId);
+  if (before.account.health === 'needs-login') {
+    throw new NeedsLoginError(provider, before.account.id, before.account.healthDetail ?? 'refresh token no longer valid');
+  }
+  if (!canRefresh(resolved, before.token)) return before.token;
+  if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
+
+  const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
+  return withFileLock(lockTarget, async () => {
+    const inside = await currentAccount(deps.store, provider, before.account.id);
+    if (inside.account.health === 'needs-login') {
+      throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
+    }
+    // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
+    const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
+    if (changed) return inside.token;
+    if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    const updates = await requestRefresh(deps, resolved, inside.account, inside.token, clock);
+    // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
+    return deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
+  }, {waitMs: 120_000});
+}
+
+/** Whether this kind of account has anything to refresh. */
+function canRefresh(resolved: ResolvedProvider, token: TokenFile): boolean {
+  if (resolved.row.id === 'copilot') return typeof token.access_token === 'string' && token.access_token !== '';
+  if (resolved.row.id === 'vertex') return typeof token.service_account === 'object' && token.service_account !== null;
+  return typeof token.refresh_token === 'string' && token.refresh_token !== '';
+}
+
+/**
+ * True when the access token expires within the provider's lead time. Tokens that live shorter than
+ * twice the lead (a server with short lifetimes) are refreshed at half their life instead, so a
+ * just-refreshed token is never due at once.
+ */
+export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: number): boolean {
+  if (resolved.row.id === 'copilot' && !token.copilot_token) return true;
+  if (resolved.row.id === 'vertex' && !token.access_token) return true;
+  if (typeof token.expired !== 'string') return false;
+  const expiresAt = Date.parse(token.expired);
+  if (Number.isNaN(expiresAt)) return true;
+  let leadMs = resolved.row.refreshLeadSeconds * 1000;
+  const refreshedAt = typeof token.last_refresh === 'string' ? Date.parse(token.last_refresh) : Number.NaN;
+  if (!Number.isNaN(refreshedAt) && expiresAt > refreshedAt) leadMs = Math.min(leadMs, (expiresAt - refreshedAt) / 2);
+  return expiresAt - now <= leadMs;
+}
+
+async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock): Promise<Partial<TokenFile>> {
+  const http = deps.http ?? undiciHttpClient;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (resolved.row.id === 'copilot') return await refreshCopilot(http, resolved, token);
+      if (resolved.row.id === 'vertex') return await refreshVertex(http, resolved, token, clock.now());
+      const {token: tokenUrl} = await authEndpoints(http, resolved);
+      const response = await postToken(http, resolved, {
+        url: tokenUrl,
+        params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
+        deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
+      });
+      return tokenFieldsFrom(resolved.row.id, response, clock.now());
+    } catch (error) {
+      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
+        await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
+        continue;
+      }
+      if (error instanceof OAuthError && isFatal(error)) {
+        const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
+        await deps.store.setNeedsLogin(resolved.row.id, account.id, reason);
+        throw new NeedsLoginError(resolved.row.id, account.id, reason);
+      }
+      throw error;
+    }
+  }
+}
+
+function isFatal(error: OAuthError): boolean {
+  return FATAL_REFRESH_ERRORS.has(error.error) || /refresh_token_reused|invalid_grant/.test(error.description ?? '');
+}
+
+/** Copilot's refresh: a new API token fetched with the (long-lived) GitHub token. */
+async function refreshCopilot(http: HttpClient, resolved: ResolvedProvider, token: TokenFile): Promise<Partial<TokenFile>> {
+  const url = endpoint(resolved, 'discovery');
+  const response = await http.send({url, headers: {...GITHUB_JSON_HEADERS, Authorization: `token ${token.access_token}`}});
+  if (response.status === 401) throw new OAuthError(url, 401, 'invalid_grant', 'GitHub token was revoked');
+  if (response.status === 429) throw new OAuthError(url, 429, 'rate_limited', undefined, Number(response.headers['retry-after']) || undefined);
+  if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text));
+  return {...copilotTokenFields(parseCopilotApiToken(jsonBody(response, url))), last_refresh: new Date().toISOString()};
+}
+
+/** Vertex: a JWT signed with the service account's key, exchanged for an access token (RFC 7523). */
+async function refreshVertex(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): Promise<Partial<TokenFile>> {
+  const account = token.service_account as Record<string, string>;
+  const url = endpoint(resolved, 'token');
+  const iat = Math.floor(now / 1000);
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? {kid: account.private_key_id} : {})})}.${encode({
+    iss: account.client_email,
+    scope: resolved.row.scopes.join(' '),
+    aud: url,
+    iat,
+    exp: iat + 3600,
+  })}`;
+  const signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
+  const response = await postToken(http, {...resolved, clientId: ''}, {
+    url,
+    params: {grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}`},
+  });
+  return tokenFieldsFrom('vertex', response, now);
+}
+
+/**
+ * The secret an upstream request carries for this account: the Copilot API token, iFlow's API key,
+ * an API-key account's key, else the OAuth access token.
+ */
+export function bearerFor(provider: string, token: TokenFile): string | undefined {
+  const pick = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  if (provider === 'copilot') return pick(token.copilot_token);
+  if (provider === 'iflow') return pick(token.api_key) ?? pick(token.access_token);
+  return pick(token.access_token) ?? pick(token.api_key);
+}

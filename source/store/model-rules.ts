@@ -1,0 +1,354 @@
+// Where model rules live on disk: the global ones in config.yaml (`oauth-excluded-models`,
+// `oauth-model-alias`, keyed by CLIProxyAPI channel), an account's own in its token file
+// (`excluded_models`, `model_aliases`).
+//
+// config.yaml is shared with people and with CLIProxyAPI, so a save rewrites only the text of the
+// two keys it owns: everything else stays byte for byte (the yaml library would re-indent and
+// re-wrap the whole file if we printed the document). Inside the two keys, existing entries keep
+// their comments and their extra fields (`display-name`, `force-mapping`).
+import {isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
+import {findAccount} from '../core/accounts.js';
+import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
+import type {Account, ModelAlias, TokenFile} from '../core/types.js';
+import {UserError} from '../core/types.js';
+import {normalizeIflowModel} from '../providers/adapters/iflow.js';
+import {findProvider, staticModels} from '../providers/table.js';
+import {AccountStore} from './accounts.js';
+import {loadCliproxyConfig, parseCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import type {CcsPaths} from './paths.js';
+
+export const EXCLUDED_KEY = 'oauth-excluded-models';
+export const ALIAS_KEY = 'oauth-model-alias';
+
+/**
+ * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`,
+ * except that Google OAuth accounts (`type: gemini`) run as the `gemini-cli` channel
+ * (internal/watcher/synthesizer/file.go); copilot's type is `github-copilot`.
+ */
+export function rulesChannel(provider: string): string {
+  const type = findProvider(provider)?.tokenType ?? provider.toLowerCase();
+  return type === 'gemini' ? 'gemini-cli' : type;
+}
+
+/** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */
+function channelEntry<T>(map: Record<string, T>, channel: string): T | undefined {
+  if (channel in map) return map[channel];
+  const key = Object.keys(map).find((k) => k.toLowerCase() === channel);
+  return key === undefined ? undefined : map[key];
+}
+
+export function globalRules(config: CliproxyConfig, provider: string): ModelRules {
+  const channel = rulesChannel(provider);
+  return {
+    excluded: channelEntry(config.excludedModels, channel) ?? [],
+    aliases: channelEntry(config.modelAliases, channel) ?? [],
+  };
+}
+
+// Token files: `excluded_models` / `model_aliases` are canonical; CLIProxyAPI still reads the
+// hyphenated spellings of older files, so we read them too and replace them on write.
+const ACCOUNT_KEYS = {excluded: ['excluded_models', 'excluded-models'], aliases: ['model_aliases', 'model-aliases']} as const;
+
+export function accountRules(token: TokenFile | undefined): ModelRules {
+  if (!token) return {excluded: [], aliases: []};
+  const pick = (keys: readonly string[]) => keys.map((k) => token[k]).find((v) => v !== undefined);
+  const excluded = pick(ACCOUNT_KEYS.excluded);
+  const aliases = pick(ACCOUNT_KEYS.aliases);
+  return {
+    excluded: Array.isArray(excluded) ? excluded.filter((p): p is string => typeof p === 'string') : [],
+    aliases: Array.isArray(aliases) ? aliases.filter(isRecord).map(toAlias) : [],
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toAlias(entry: Record<string, unknown>): ModelAlias {
+  return {name: String(entry.name ?? ''), alias: String(entry.alias ?? ''), ...(entry.fork === true ? {fork: true} : {})};
+}
+
+/**
+ * Edits an account's rules in its token file under the store's lock: `change` gets the rules as they
+ * are on disk now and returns the new ones (or throws to refuse). Every other key is kept, and so are
+ * the extra fields of alias entries that stay.
+ */
+export async function updateAccountRules(
+  paths: CcsPaths,
+  provider: string,
+  accountRef: string,
+  change: (rules: ModelRules) => ModelRules,
+): Promise<ModelRules> {
+  let result: ModelRules = {excluded: [], aliases: []};
+  await new AccountStore(paths).updateToken(provider, accountRef, (token) => {
+    result = change(accountRules(token));
+    const next: TokenFile = {...token};
+    for (const key of [...ACCOUNT_KEYS.excluded, ...ACCOUNT_KEYS.aliases]) delete next[key];
+    const oldAliases = (token.model_aliases ?? token['model-aliases']) as unknown;
+    const previous = Array.isArray(oldAliases) ? oldAliases.filter(isRecord) : [];
+    if (result.excluded.length > 0) next.excluded_models = [...result.excluded];
+    if (result.aliases.length > 0) {
+      next.model_aliases = result.aliases.map((a) => {
+        const old = previous.find((p) => p.name === a.name && p.alias === a.alias) ?? {};
+        const {fork: _fork, ...extra} = old;
+        return {...extra, name: a.name, alias: a.alias, ...(a.fork ? {fork: true} : {})};
+      });
+    }
+    return next;
+  });
+  return result;
+}
+
+/** The id a provider actually receives for a catalogue id (iFlow's legacy ids); undefined = unchanged. */
+export function modelNormalizer(provider: string): ((id: string) => string) | undefined {
+  return provider === 'iflow' ? normalizeIflowModel : undefined;
+}
+
+/** The plan that picks codex's static list: the registry's tier, else the token file name's suffix. */
+export function accountPlan(account: Account | undefined): string | undefined {
+  if (!account) return undefined;
+  if (account.tier) return account.tier;
+  const row = findProvider(account.provider);
+  const suffix = /-([a-z]+)\.json$/i.exec(account.tokenFile)?.[1]?.toLowerCase();
+  return suffix && row?.models.byPlan?.[suffix] ? suffix : undefined;
+}
+
+/** A live model list (the running proxy's `/v1/models`); undefined when none can be had. */
+export type LiveModelList = (provider: string, account: Account | undefined) => Promise<string[] | undefined>;
+
+/** Everything a resolution needs, as loaded from disk; the screen edits `global` and `account`. */
+export interface RulesContext {
+  provider: string;
+  configFile: string;
+  account?: Account;
+  tokenFile?: string;
+  base: {models: string[]; source: 'static' | 'live'};
+  global: ModelRules;
+  accountRules?: ModelRules;
+}
+
+export async function loadRulesContext(
+  paths: CcsPaths,
+  provider: string,
+  options: {account?: string; live?: LiveModelList} = {},
+): Promise<RulesContext> {
+  const row = findProvider(provider);
+  if (!row) throw new UserError(`unknown provider "${provider}" (try: ccs-tui accounts)`, 2);
+  const {config} = await loadCliproxyConfig(paths);
+  const store = new AccountStore(paths);
+  let account: Account | undefined;
+  let rules: ModelRules | undefined;
+  if (options.account !== undefined) {
+    account = findAccount((await store.load()).accounts, row.id, options.account);
+    rules = accountRules(await store.readToken(account));
+  }
+  const live = await options.live?.(row.id, account).catch(() => undefined);
+  return {
+    provider: row.id,
+    configFile: paths.config,
+    account,
+    tokenFile: account && store.tokenPath(account),
+    base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account))], source: 'static'},
+    global: globalRules(config, row.id),
+    accountRules: rules,
+  };
+}
+
+/** The resolution for a context, with edited rules when given (the screen's unsaved state). */
+export function resolveContext(context: RulesContext, edited?: {global?: ModelRules; account?: ModelRules}): ModelResolution {
+  return resolveModels({
+    provider: context.provider,
+    base: context.base,
+    global: edited?.global ?? context.global,
+    account: edited?.account ?? context.accountRules,
+    normalize: modelNormalizer(context.provider),
+  });
+}
+
+// ---- config.yaml ----
+
+/**
+ * Edits the global rules of one provider in config.yaml under the file lock. `change` gets the
+ * current rules (re-read inside the lock) and returns the new ones; it may throw a UserError to
+ * refuse (nothing is written then). A broken file is never overwritten.
+ */
+export async function updateGlobalRules(
+  paths: CcsPaths,
+  provider: string,
+  change: (rules: ModelRules) => ModelRules,
+): Promise<ModelRules> {
+  const channel = rulesChannel(provider);
+  return withFileLock(paths.config, async () => {
+    const text = (await readTextIfExists(paths.config)) ?? '';
+    const {config, document} = parseCliproxyConfig(paths.config, text);
+    const next = change(globalRules(config, provider));
+    setChannelList(document, EXCLUDED_KEY, channel, next.excluded, {
+      matches: (node, pattern) => isScalar(node) && node.value === pattern,
+      create: quoted,
+    });
+    setChannelList(document, ALIAS_KEY, channel, next.aliases, {matches: sameAliasNode, create: aliasNode, update: updateAliasNode});
+    const output = spliceOwnedKeys(text, document, [EXCLUDED_KEY, ALIAS_KEY]);
+    parseCliproxyConfig(paths.config, output);
+    await writeFileAtomic(paths.config, output);
+    return next;
+  });
+}
+
+function quoted(value: string): Scalar {
+  const node = new Scalar(value);
+  node.type = Scalar.QUOTE_DOUBLE;
+  return node;
+}
+
+function aliasNode(alias: ModelAlias): YAMLMap {
+  const map = new YAMLMap();
+  map.set('name', quoted(alias.name));
+  map.set('alias', quoted(alias.alias));
+  if (alias.fork) map.set('fork', true);
+  return map;
+}
+
+/** Reused alias entries follow the new fork flag; their other fields stay. */
+function updateAliasNode(node: unknown, alias: ModelAlias): void {
+  if (!isMap(node)) return;
+  if (alias.fork) node.set('fork', true);
+  else node.delete('fork');
+}
+
+function sameAliasNode(node: unknown, alias: ModelAlias): boolean {
+  if (!isMap(node)) return false;
+  return String(node.get('name') ?? '') === alias.name && String(node.get('alias') ?? '') === alias.alias;
+}
+
+/**
+ * Sets `<key>.<channel>` to `values`, reusing the node of each value that was already there (its
+ * comments and extra fields survive); removes the channel when the list is empty, and the key when
+ * no channel is left.
+ */
+function setChannelList<T>(
+  document: Document,
+  key: string,
+  channel: string,
+  values: readonly T[],
+  nodes: {matches: (node: unknown, value: T) => boolean; create: (value: T) => Node; update?: (node: unknown, value: T) => void},
+): void {
+  let map = document.get(key, true);
+  if (!isMap(map)) {
+    if (values.length === 0) return;
+    map = new YAMLMap();
+    document.set(key, map);
+  }
+  const channelKey = (map as YAMLMap).items.find((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key).toLowerCase() === channel)?.key;
+  const existing = channelKey === undefined ? undefined : (map as YAMLMap).get(channelKey, true);
+  if (values.length === 0) {
+    if (channelKey !== undefined) (map as YAMLMap).delete(channelKey);
+    if ((map as YAMLMap).items.length === 0) document.delete(key);
+    return;
+  }
+  const old = isSeq(existing) ? [...existing.items] : [];
+  const seq = isSeq(existing) ? existing : new YAMLSeq();
+  seq.items = values.map((value) => {
+    const index = old.findIndex((node) => nodes.matches(node, value));
+    if (index < 0) return nodes.create(value);
+    const [node] = old.splice(index, 1);
+    nodes.update?.(node, value);
+    return node;
+  });
+  if (!isSeq(existing)) (map as YAMLMap).set(channelKey ?? channel, seq);
+}
+
+/**
+ * The original text with only what changed under `keys` re-rendered: a changed channel of a block
+ * map is replaced in place (its siblings keep their exact text), a changed key that is not a block
+ * map is replaced whole, new ones are appended. Falls back to printing the whole document if the
+ * splice does not give back the edited data (it always should; this guards the shared file).
+ */
+export function spliceOwnedKeys(original: string, edited: Document, keys: readonly string[]): string {
+  const before = parseDocument(original);
+  const edits: TextEdit[] = [];
+  let appended = '';
+  const top = isMap(before.contents) ? before.contents : undefined;
+  for (const key of keys) {
+    const oldValue = before.get(key, true) as Node | undefined;
+    const newValue = edited.get(key, true) as Node | undefined;
+    if (sameData(oldValue, newValue)) continue;
+    const oldPair = top?.items.find((p) => isScalar(p.key) && p.key.value === key);
+    const blockMaps = isMap(oldValue) && !oldValue.flow && isMap(newValue) && oldValue.items.length > 0;
+    if (oldPair && blockMaps) edits.push(...channelEdits(original, oldValue, newValue));
+    else if (oldPair) edits.push({...pairSpan(original, oldPair as PairLike, 0), text: renderPair(key, newValue, 0)});
+    else appended += renderPair(key, newValue, 0);
+  }
+  if (appended) edits.push({start: original.length, end: original.length, text: original && !original.endsWith('\n') ? `\n${appended}` : appended});
+  let text = original;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+  const same = JSON.stringify(parseDocument(text).toJS() ?? {}) === JSON.stringify(edited.toJS() ?? {});
+  return same ? text : edited.toString();
+}
+
+interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+interface PairLike {
+  key: Node;
+  value: Node | null;
+}
+
+function sameData(a: Node | undefined, b: Node | undefined): boolean {
+  return JSON.stringify(a?.toJSON() ?? null) === JSON.stringify(b?.toJSON() ?? null);
+}
+
+/** Edits for the channels of one block map that differ between the old and the new map. */
+function channelEdits(text: string, oldMap: YAMLMap, newMap: YAMLMap): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const name = (pair: {key: unknown}) => String(isScalar(pair.key) ? pair.key.value : pair.key);
+  const firstKey = oldMap.items[0]!.key as Node;
+  const indent = firstKey.range![0] - text.lastIndexOf('\n', firstKey.range![0] - 1) - 1;
+  for (const pair of oldMap.items) {
+    const replacement = newMap.items.find((p) => name(p) === name(pair));
+    if (replacement && sameData(pair.value as Node, replacement.value as Node)) continue;
+    const span = pairSpan(text, pair as PairLike, indent);
+    edits.push({...span, text: replacement ? renderPair(name(pair), replacement.value as Node, indent) : ''});
+  }
+  const last = oldMap.items[oldMap.items.length - 1]!;
+  const at = pairSpan(text, last as PairLike, indent).end;
+  const added = newMap.items.filter((p) => !oldMap.items.some((o) => name(o) === name(p)));
+  const addedText = added.map((p) => renderPair(name(p), p.value as Node, indent)).join('');
+  if (addedText) edits.push({start: at, end: at, text: at > 0 && text[at - 1] !== '\n' ? `\n${addedText}` : addedText});
+  return edits;
+}
+
+/** The text of a pair: from the start of its key's line to the end of its value's last line. */
+function pairSpan(text: string, pair: PairLike, indent: number): {start: number; end: number} {
+  const keyStart = pair.key.range![0];
+  let end = pair.value?.range?.[2] ?? pair.key.range![2];
+  // A nested value's range runs into the next key's indentation; a last line may lack its newline.
+  const lastNewline = text.lastIndexOf('\n', end - 1);
+  if (lastNewline >= keyStart && text.slice(lastNewline + 1, end).trim() === '') end = lastNewline + 1;
+  else {
+    const newline = text.indexOf('\n', end);
+    const rest = newline < 0 ? text.slice(end) : text.slice(end, newline);
+    if (rest.trim() === '') end = newline < 0 ? text.length : newline + 1;
+  }
+  return {start: keyStart - indent, end};
+}
+
+/** `key: value` as block YAML at an indentation, ending with a newline; empty when there is no value. */
+function renderPair(key: string, value: Node | undefined, indent: number): string {
+  if (value === undefined) return '';
+  const single = parseDocument('{}');
+  const map = new YAMLMap();
+  map.flow = false;
+  map.set(key, value);
+  single.contents = map as unknown as typeof single.contents;
+  const pad = ' '.repeat(indent);
+  const out = single.toString({lineWidth: 0});
+  return out
+    .split('\n')
+    .filter((line, i, all) => i < all.length - 1 || line !== '')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n') + '\n';
+}

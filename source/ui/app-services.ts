@@ -1,0 +1,20 @@
+// Real services for a CCS dir. Tests and benchmarks build the same thing with some parts replaced.
+import {terminalClipboard} from '../services/clipboard.js';
+import {systemClock} from '../services/clock.js';
+import {watchCcsDir} from '../services/ccs-watch.js';
+import {AccountStore} from '../store/accounts.js';
+import type {CcsPaths} from '../store/paths.js';
+import type {AppServices} from './services.js';
+
+export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
+  const clock = systemClock;
+  return {
+    paths,
+    store: new AccountStore(paths, () => new Date(clock.now())),
+    clock,
+    clipboard: terminalClipboard(output, env),
+    env,
+    watchCcsDir: (onChange) => watchCcsDir(paths, onChange, clock),
+    suspend,
+  };
+}

@@ -1,0 +1,53 @@
+// A one-line text field. While `focus` is true it receives every key raw (see keys.tsx); Enter calls
+// onSubmit, Esc onCancel. Editing rules live in core/text-edit.ts.
+import {Text} from 'ink';
+import {useRef, useState} from 'react';
+import {draftOf, editText, type TextDraft} from '../../core/text-edit.js';
+import {useTextCapture} from '../keys.js';
+
+export interface TextFieldProps {
+  initialValue?: string;
+  focus: boolean;
+  onChange?(text: string): void;
+  onSubmit(text: string): void;
+  onCancel?(): void;
+  placeholder?: string;
+  /** Show bullets instead of the text (pasted secrets). */
+  mask?: boolean;
+}
+
+export function TextField({initialValue = '', focus, onChange, onSubmit, onCancel, placeholder, mask}: TextFieldProps) {
+  const [draft, setDraft] = useState(() => draftOf(initialValue));
+  // Keys can arrive faster than renders (a paste, fast typing): edit the latest draft, not the rendered one.
+  const latest = useRef(draft);
+  useTextCapture(
+    focus
+      ? (input, key) => {
+          const current = latest.current;
+          const result = editText(current, input, key);
+          if (result.done === 'submit') return onSubmit(current.text);
+          if (result.done === 'cancel') return onCancel?.();
+          if (result.draft.text !== current.text) onChange?.(result.draft.text);
+          latest.current = result.draft;
+          setDraft(result.draft);
+        }
+      : undefined,
+  );
+  return <DraftText draft={draft} focus={focus} placeholder={placeholder} mask={mask} />;
+}
+
+/** Draws a draft with its cursor (inverse video, which is not colour, so NO_COLOR keeps it). */
+export function DraftText({draft, focus, placeholder, mask}: {draft: TextDraft; focus: boolean; placeholder?: string; mask?: boolean}) {
+  const text = mask ? '•'.repeat(draft.text.length) : draft.text;
+  if (!focus) return <Text wrap="truncate">{text || (placeholder ? <Text dimColor>{placeholder}</Text> : '')}</Text>;
+  const before = text.slice(0, draft.cursor);
+  const at = text[draft.cursor] ?? ' ';
+  const after = text.slice(draft.cursor + 1);
+  return (
+    <Text wrap="truncate">
+      {before}
+      <Text inverse>{at}</Text>
+      {after}
+    </Text>
+  );
+}

@@ -1,0 +1,84 @@
+// One account in full. Enter or u makes it the default; n renames in place; p, d, r as on home.
+import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
+import {accountLabel} from '../../core/accounts.js';
+import {formatRelative} from '../../core/relative-time.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {DraftText} from '../components/TextField.js';
+import {useAccountCommands} from '../hooks/useAccountCommands.js';
+import {useAccounts} from '../hooks/useAccounts.js';
+import {useScreenKeys} from '../keys.js';
+import type {ScreenProps} from '../screen-types.js';
+import {useServices} from '../services.js';
+import {useShell} from '../shell.js';
+import {useTheme} from '../theme.js';
+import {accountStatus} from './account-format.js';
+
+export function DetailScreen({width, height, params, navigate, back}: ScreenProps) {
+  const {snapshot} = useAccounts();
+  const {clock, store} = useServices();
+  const {state} = useShell();
+  const theme = useTheme();
+  const commands = useAccountCommands(navigate);
+  const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
+  const provider = params.provider ?? '';
+
+  useScreenKeys({
+    'account.default': () => commands.makeDefault(account),
+    'account.rename': () => commands.startRename(account),
+    'account.pause': () => commands.togglePause(account),
+    'account.remove': async () => {
+      if (await commands.remove(account)) back();
+    },
+    'account.rotate': () => commands.rotate(provider),
+    'account.test': () => commands.external('account.test', provider, account),
+    'account.serve': () => commands.external('account.serve', provider, account),
+    'provider.serve': () => commands.external('provider.serve', provider, account),
+    'quota.refresh': () => commands.external('quota.refresh', provider, account),
+  });
+
+  if (!snapshot) return <Text>Loading…</Text>;
+  if (!account) {
+    return (
+      <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
+        <Text>{`The ${sanitizeLine(provider)} account ${sanitizeLine(params.accountId)} is gone (removed or renamed on disk). Esc goes back.`}</Text>
+      </Box>
+    );
+  }
+  const now = clock.now();
+  const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
+  const status = accountStatus(account);
+  const when = (iso?: string) => (iso ? `${iso}  (${formatRelative(iso, now)})` : '—');
+  const rows: Array<[string, ReactNode]> = [
+    ['Provider', account.provider],
+    ['Account id', account.id],
+    ['Email', account.email ?? '—'],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
+    ['Default', account.default ? '* yes' : 'no'],
+    ['Status', status.text + (account.healthDetail ? ` — ${sanitizeLine(account.healthDetail)}` : '')],
+    ['Token expires', when(account.expiresAt)],
+    ['Token file', store.tokenPath(account)],
+    ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)'],
+    ['Created', when(account.createdAt)],
+    ['Last used', when(account.lastUsedAt)],
+    ['Paused since', account.paused ? when(account.pausedAt) : '—'],
+    ...(account.tier ? [['Tier', account.tier] as [string, string]] : []),
+    ...(account.projectId ? [['Project', account.projectId] as [string, string]] : []),
+  ];
+  return (
+    <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
+      <Text bold wrap="truncate">
+        {`${account.default ? '* ' : ''}${accountLabel(account)}`}
+      </Text>
+      {rows.map(([label, value]) => (
+        <Box key={label}>
+          <Box width={16} flexShrink={0}>
+            <Text dimColor>{label}</Text>
+          </Box>
+          <Text wrap="truncate">{value}</Text>
+        </Box>
+      ))}
+      {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,224 @@
+// Adding an account: device code (big user code, URL, QR, spinner with time left and poll state),
+// auth code (URL, QR, paste field, ssh -L hint), API key, or a service-account key file. The login
+// itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
+import {Box, Text} from 'ink';
+import {useState} from 'react';
+import {accountLabel} from '../../core/accounts.js';
+import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {findProvider} from '../../providers/table.js';
+import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
+import {TextField} from '../components/TextField.js';
+import {useScreenKeys} from '../keys.js';
+import type {ScreenProps} from '../screen-types.js';
+import {useServices} from '../services.js';
+import {useTheme} from '../theme.js';
+import {QrCode, useQrLines} from './login/QrCode.js';
+import {useLoginSession} from './login/useLoginSession.js';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** Narrowest text column beside a QR. */
+const TEXT_MIN_WIDTH = 30;
+
+export function LoginScreen({width, height, params, back, setStatus}: ScreenProps) {
+  const provider = params.provider ?? '';
+  const row = findProvider(provider);
+  const {clipboard} = useServices();
+  const theme = useTheme();
+  const {view, error, now, session} = useLoginSession(provider);
+  const [choice, setChoice] = useState(0);
+  const [pasting, setPasting] = useState(false);
+  const [fieldError, setFieldError] = useState<string | undefined>();
+  const [apiKey, setApiKey] = useState<string | undefined>();
+
+  const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
+  const qr = useQrLines(qrText);
+  const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1;
+  const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
+  const pasteFocused = view?.kind === 'auth-code' && pasting;
+
+  useScreenKeys({
+    'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
+    'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
+    'login.retry': () => {
+      if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
+      if (view?.kind === 'ended') return session?.retry();
+      if (view?.kind === 'done') return back();
+      return false;
+    },
+    'login.copy': () => {
+      const text = session?.copyText();
+      if (!text) return false;
+      clipboard.copy(text);
+      setStatus(view?.kind === 'device' ? `copied the code ${text}` : 'copied the login URL', 'ok');
+    },
+    'login.open': () => {
+      if (!session?.urlToOpen()) return false;
+      void session.openBrowser();
+      setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
+    },
+    'login.paste': () => {
+      if (view?.kind !== 'auth-code') return false;
+      setPasting(true);
+    },
+    back: () => {
+      session?.cancel();
+      return false;
+    },
+  });
+
+  if (!row) return <Text color={theme.error}>Unknown provider "{sanitizeLine(provider)}".</Text>;
+  if (error) return <Text color={theme.error}>{error}</Text>;
+  const title = <Text bold>{row.displayName} — add an account</Text>;
+  if (!view) return title;
+
+  const submitPaste = async (text: string) => {
+    const problem = await session?.paste(text);
+    setFieldError(problem);
+  };
+
+  const body = (() => {
+    switch (view.kind) {
+      case 'choose':
+        return (
+          <Box flexDirection="column">
+            <Text>How do you want to log in? (j/k, Enter)</Text>
+            {view.methods.map((m, i) => (
+              <Text key={m} inverse={i === choice}>
+                {i === choice ? '› ' : '  '}
+                {METHOD_LABELS[m]}
+              </Text>
+            ))}
+          </Box>
+        );
+      case 'label':
+        return (
+          <Box flexDirection="column">
+            <Text>{row.displayName} does not say who logs in. Name this account:</Text>
+            <Box>
+              <Text>Name: </Text>
+              <TextField focus onSubmit={(t) => session?.setLabel(t)} onCancel={back} placeholder="e.g. work" />
+            </Box>
+          </Box>
+        );
+      case 'starting':
+        return <Text>{SPINNER[0]} asking {row.displayName} for a login…</Text>;
+      case 'storing':
+        return <Text>{SPINNER[0]} approved, storing the account…</Text>;
+      case 'device': {
+        const left = secondsLeft(view.state, now);
+        const code = view.authorization.userCode.split('').join(' ');
+        return (
+          <Box flexDirection="column" width={textWidth}>
+            <Text>Open this address on any device:</Text>
+            <Text color={theme.accent} wrap="wrap">
+              {sanitizeLine(view.authorization.verificationUri)}
+            </Text>
+            <Text> </Text>
+            <Text>and enter the code:</Text>
+            <Box borderStyle="round" paddingX={1} alignSelf="flex-start">
+              <Text bold>{sanitizeLine(code)}</Text>
+            </Box>
+            <Text> </Text>
+            <Text>
+              {SPINNER[Math.floor(now / 1000) % SPINNER.length]} {describePollState(view.state)}
+            </Text>
+            <Text color={left < 60 ? theme.warn : undefined}>code expires in {formatCountdown(left)}</Text>
+            {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
+            <Text color={theme.muted}>c copy code · o open browser · Esc cancel</Text>
+          </Box>
+        );
+      }
+      case 'auth-code':
+        return (
+          <Box flexDirection="column" width={textWidth}>
+            {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
+            <Text>{view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one):' : 'Open this address in a browser and log in:'}</Text>
+            <Text color={theme.accent} wrap="wrap">
+              {view.url}
+            </Text>
+            {view.mode === 'loopback' ? <Text>{SPINNER[0]} waiting for the browser to return to {view.redirectUri}</Text> : null}
+            <Text>Then paste the address it ends on, or the code it shows:</Text>
+            {pasteFocused ? (
+              <Box>
+                <Text>› </Text>
+                <TextField focus onSubmit={(t) => void submitPaste(t)} onCancel={() => setPasting(false)} placeholder="redirect URL, code#state or code" />
+              </Box>
+            ) : (
+              <Text color={theme.muted}>v: paste it here</Text>
+            )}
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
+            <Text color={theme.muted}>or forward the callback: {view.sshHint}</Text>
+            {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
+          </Box>
+        );
+      case 'api-key':
+        return (
+          <Box flexDirection="column">
+            <Text>Paste the {row.displayName} API key (shown masked):</Text>
+            {apiKey === undefined ? (
+              <TextField
+                focus
+                mask
+                onSubmit={(key) => {
+                  if (view.needsBaseUrl) return setApiKey(key);
+                  void session?.submitApiKey(key).then(setFieldError);
+                }}
+                onCancel={back}
+              />
+            ) : (
+              <Box flexDirection="column">
+                <Text>Base URL:</Text>
+                <TextField focus onSubmit={(url) => void session?.submitApiKey(apiKey, url).then((e) => (setFieldError(e), e && setApiKey(undefined)))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
+              </Box>
+            )}
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
+          </Box>
+        );
+      case 'service-account':
+        return (
+          <Box flexDirection="column">
+            <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
+            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
+          </Box>
+        );
+      case 'done':
+        return (
+          <Box flexDirection="column">
+            <Text color={theme.ok}>
+              ✓ Added {row.displayName} account {sanitizeLine(accountLabel(view.account))}
+              {view.account.default ? ' (default)' : ''}
+            </Text>
+            <Text color={theme.muted}>Enter or Esc: back to the accounts</Text>
+          </Box>
+        );
+      case 'ended':
+        return (
+          <Box flexDirection="column">
+            <Text color={theme.error}>
+              {view.reason === 'denied' ? '✗ Access denied: ' : view.reason === 'expired' ? '✗ The code expired: ' : '✗ '}
+              {view.message}
+            </Text>
+            <Text>{view.reason === 'expired' ? 'Enter: get a new code · Esc: back' : 'Enter: try again · Esc: back'}</Text>
+          </Box>
+        );
+    }
+  })();
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {title}
+      <Box flexDirection="row">
+        {body}
+        {qrFits && (view.kind === 'device' || view.kind === 'auth-code') ? (
+          <Box marginLeft={2}>
+            <QrCode lines={qr} />
+          </Box>
+        ) : null}
+      </Box>
+    </Box>
+  );
+}
+
+export type {LoginView};

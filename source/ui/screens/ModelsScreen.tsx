@@ -1,0 +1,246 @@
+// Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
+// recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
+// renders it and turns keys into reducer actions.
+import {Box, Text} from 'ink';
+import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
+import {accountLabel} from '../../core/accounts.js';
+import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
+import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {PROVIDERS} from '../../providers/table.js';
+import {resolveContext, updateAccountRules, updateGlobalRules} from '../../store/model-rules.js';
+import {DraftText} from '../components/TextField.js';
+import {useAccounts} from '../hooks/useAccounts.js';
+import {useScreenKeys, useTextCapture} from '../keys.js';
+import type {ScreenProps} from '../screen-types.js';
+import {useServices} from '../services.js';
+import {useTheme} from '../theme.js';
+import {previewRows} from './models/preview.js';
+import {useRulesContext} from './models/useRulesContext.js';
+
+const MAX_WARNING_LINES = 3;
+
+/** Providers that have a model list to preview. */
+const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
+
+export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
+  const {paths} = useServices();
+  const theme = useTheme();
+  const {snapshot} = useAccounts();
+  const [choice, setChoice] = useReducer(
+    (_: {provider: string; accountId?: string}, next: {provider: string; accountId?: string}) => next,
+    {provider: params.provider && RULE_PROVIDERS.includes(params.provider) ? params.provider : RULE_PROVIDERS[0]!, accountId: params.accountId},
+  );
+  const {context: loaded, error} = useRulesContext(choice.provider, choice.accountId);
+  const [editor, dispatch] = useReducer(rulesEditorReducer, undefined, () => initialRulesEditor());
+  useEffect(() => {
+    if (loaded) dispatch({type: 'load', global: loaded.global, account: loaded.accountRules, source: loaded});
+  }, [loaded]);
+  // Until the editor holds the rules of what was loaded, show it as loading (keys would edit stale rules).
+  const context = loaded && editor.source === loaded ? loaded : undefined;
+
+  const resolution = useMemo(
+    () => context && resolveContext(context, {global: editor.rules.global, account: context.account ? editor.rules.account : undefined}),
+    [context, editor.rules],
+  );
+  const accounts = (snapshot?.accounts ?? []).filter((a) => a.provider === choice.provider);
+  const dirty = context !== undefined && isDirty(editor);
+
+  /** Runs `go` now, or after a yes when there are unsaved changes. */
+  const leave = async (go: () => void) => {
+    if (dirty && !(await confirm('Discard unsaved rule changes? (y/N)'))) return;
+    go();
+  };
+  const switchTo = (next: {provider: string; accountId?: string}) => void leave(() => setChoice(next));
+  const stepProvider = (by: number) => {
+    const index = RULE_PROVIDERS.indexOf(choice.provider);
+    switchTo({provider: RULE_PROVIDERS[(index + by + RULE_PROVIDERS.length) % RULE_PROVIDERS.length]!});
+  };
+  const nextAccount = () => {
+    const index = accounts.findIndex((a) => a.id === choice.accountId);
+    const next = accounts[index + 1];
+    switchTo({provider: choice.provider, accountId: next?.id});
+  };
+
+  const blockWhileDirty = () => {
+    if (!dirty) return false;
+    setStatus('unsaved rule changes: s saves them, Esc asks before discarding', 'error');
+    return true;
+  };
+
+  const save = async () => {
+    if (!context || !dirty) return setStatus('nothing to save');
+    try {
+      if (isDirty(editor, 'global')) await updateGlobalRules(paths, context.provider, () => editor.rules.global);
+      if (context.account && isDirty(editor, 'account')) {
+        await updateAccountRules(paths, context.provider, context.account.id, () => editor.rules.account);
+      }
+      dispatch({type: 'saved'});
+      const where = context.account && isDirty(editor, 'account') ? context.tokenFile : context.configFile;
+      setStatus(`saved ${context.provider} rules to ${where}`, 'ok');
+    } catch (err) {
+      setStatus(`not saved: ${(err as Error).message}`, 'error');
+    }
+  };
+
+  const ready = context !== undefined && !editor.editing;
+  useTextCapture(editor.editing ? (input, key) => dispatch({type: 'text', input, key}) : undefined);
+  useScreenKeys({
+    'cursor.up': () => ready && dispatch({type: 'cursor', by: -1}),
+    'cursor.down': () => ready && dispatch({type: 'cursor', by: 1}),
+    'cursor.top': () => ready && dispatch({type: 'cursor', by: -1_000_000}),
+    'cursor.bottom': () => ready && dispatch({type: 'cursor', by: 1_000_000}),
+    'rules.add': () => ready && dispatch({type: 'addExclusion'}),
+    'rules.addAlias': () => ready && dispatch({type: 'addAlias'}),
+    'rules.edit': () => ready && dispatch({type: 'edit'}),
+    'rules.delete': () => ready && dispatch({type: 'delete'}),
+    'rules.moveUp': () => ready && dispatch({type: 'move', by: -1}),
+    'rules.moveDown': () => ready && dispatch({type: 'move', by: 1}),
+    'rules.fork': () => ready && dispatch({type: 'toggleFork'}),
+    'rules.save': () => void save(),
+    'rules.account': nextAccount,
+    'rules.provider': () => stepProvider(1),
+    'rules.providerPrev': () => stepProvider(-1),
+    back: () => void leave(back),
+    // Quitting or switching screens keeps the edits on screen and says how to proceed.
+    quit: () => blockWhileDirty(),
+    'screen.accounts': () => blockWhileDirty(),
+    'screen.quota': () => blockWhileDirty(),
+    'screen.proxy': () => blockWhileDirty(),
+  });
+
+  const account = context?.account;
+  const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : 'global (config.yaml)';
+  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [p] · Rules: ${scopeLabel} [Tab]`;
+  const leftWidth = Math.max(30, Math.floor(width * 0.45));
+  const rightWidth = width - leftWidth - 1;
+  const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, resolution?.warnings.length ?? 0));
+  const bodyHeight = height - 1 - warningLines;
+
+  if (error) {
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text wrap="truncate">{header}</Text>
+        <Text color={theme.error}>! {sanitizeLine(error)}</Text>
+        <Text dimColor>Nothing is written while the file is broken. Fix it, then press p to reload.</Text>
+      </Box>
+    );
+  }
+  if (!context || !resolution) {
+    return (
+      <Box width={width} height={height}>
+        <Text>{header}   loading…</Text>
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate" bold>{header}</Text>
+      <Box height={bodyHeight}>
+        <Box flexDirection="column" width={leftWidth} height={bodyHeight} overflow="hidden">
+          <RulesPane editor={editor} resolution={resolution} height={bodyHeight} />
+        </Box>
+        <Box width={1} />
+        <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
+          <PreviewPane resolution={resolution} height={bodyHeight} />
+        </Box>
+      </Box>
+      <WarningsLine resolution={resolution} />
+    </Box>
+  );
+}
+
+function RulesPane({editor, resolution, height}: {editor: RulesEditorState; resolution: ModelResolution; height: number}) {
+  const theme = useTheme();
+  const scope = editor.scope;
+  const rules = editor.rules[scope];
+  const rows = ruleRows(rules);
+  const lines: ReactNode[] = [];
+  const section = (title: string) => lines.push(<Text key={`t:${title}`} bold wrap="truncate">{title}</Text>);
+  const rowLine = (row: RuleRow, position: number) => {
+    const selected = position === editor.cursor;
+    const editing = editor.editing && editor.editing.row.list === row.list && editor.editing.row.index === row.index ? editor.editing : undefined;
+    const warning = resolution.warnings.find((w) => warningFor(w, scope, row.list, row.index));
+    const marker = selected ? '›' : ' ';
+    const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
+    if (row.list === 'excluded') {
+      const body = editing ? <DraftText draft={editing.draft} focus /> : <Text>{rules.excluded[row.index]}</Text>;
+      lines.push(
+        <Text key={`e:${row.index}`} wrap="truncate" inverse={selected && !editing}>
+          {marker} ✕ {body}
+          {warn}
+        </Text>,
+      );
+      return;
+    }
+    const alias = rules.aliases[row.index]!;
+    const name = editing?.field === 'name' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.name || '…'}</Text>;
+    const aliasText = editing?.field === 'alias' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.alias || '…'}</Text>;
+    lines.push(
+      <Text key={`a:${row.index}`} wrap="truncate" inverse={selected && !editing}>
+        {marker} {aliasText} ← {name}
+        {alias.fork ? ' [fork]' : ''}
+        {warn}
+      </Text>,
+    );
+  };
+  section(`Exclusions (${rules.excluded.length})  a: add`);
+  rows.forEach((row, position) => row.list === 'excluded' && rowLine(row, position));
+  if (rules.excluded.length === 0) lines.push(<Text key="e:none" dimColor>  none</Text>);
+  section(`Aliases (${rules.aliases.length})  A: add, f: fork`);
+  rows.forEach((row, position) => row.list === 'aliases' && rowLine(row, position));
+  if (rules.aliases.length === 0) lines.push(<Text key="a:none" dimColor>  none</Text>);
+  if (editor.editing) {
+    const what = editor.editing.field === 'pattern' ? 'pattern, * = any run' : editor.editing.field === 'name' ? 'model name' : 'alias';
+    lines.push(<Text key="hint" dimColor wrap="truncate">  typing the {what}; Enter/Esc</Text>);
+  }
+  if (scope === 'account') {
+    const global = editor.rules.global;
+    section('Global (config.yaml), also applied');
+    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {p}</Text>);
+    for (const [i, a] of global.aliases.entries()) {
+      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {a.alias} ← {a.name}{a.fork ? ' [fork]' : ''}</Text>);
+    }
+  }
+  return <>{lines.slice(0, height)}</>;
+}
+
+function PreviewPane({resolution, height}: {resolution: ModelResolution; height: number}) {
+  const theme = useTheme();
+  const rows = previewRows(resolution);
+  const {visible, all} = resolution.counts;
+  const room = height - 1;
+  const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
+  return (
+    <>
+      <Text bold wrap="truncate">
+        Models {visible}/{all} visible ({resolution.source} list)
+      </Text>
+      {shown.map((row) => (
+        <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>
+          {row.text}
+          {row.note ? `  ${row.note}` : ''}
+        </Text>
+      ))}
+      {shown.length < rows.length ? <Text dimColor>  … {rows.length - shown.length} more</Text> : null}
+    </>
+  );
+}
+
+function WarningsLine({resolution}: {resolution: ModelResolution}) {
+  const theme = useTheme();
+  const {warnings} = resolution;
+  if (warnings.length === 0) return <Text dimColor>no warnings</Text>;
+  const shown = warnings.length > MAX_WARNING_LINES ? warnings.slice(0, MAX_WARNING_LINES - 1) : warnings;
+  return (
+    <>
+      {shown.map((warning, i) => (
+        <Text key={i} color={theme.warn} wrap="truncate">
+          ! {describeWarning(warning)}
+        </Text>
+      ))}
+      {shown.length < warnings.length ? <Text color={theme.warn}>! … {warnings.length - shown.length} more warnings</Text> : null}
+    </>
+  );
+}

@@ -1,0 +1,25 @@
+// Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
+import type {Account} from '../../core/types.js';
+
+const HEALTH_TEXT: Record<Account['health'], string> = {
+  ok: 'ok',
+  expired: 'refresh due',
+  'needs-login': '! re-login',
+  'missing-token': '! no token',
+  unreadable: '! corrupt',
+};
+
+export function accountStatus(account: Account): {text: string; attention: boolean} {
+  const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
+  if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
+  return {text: HEALTH_TEXT[account.health], attention};
+}
+
+/** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
+export function providerStatus(accounts: readonly Account[]): {text: string; marker: string; attention: boolean} {
+  if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
+  const broken = accounts.filter((a) => accountStatus(a).attention).length;
+  if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
+  if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
+  return {text: 'ok', marker: ' ', attention: false};
+}

@@ -1,0 +1,30 @@
+// Everything the UI needs from the outside world, behind one React context. Components reach it with
+// useServices(); tests build it with fakes (test/helpers/ink.ts). No component touches fs or timers.
+import {createContext, useContext} from 'react';
+import type {AccountStore} from '../store/accounts.js';
+import type {CcsPaths} from '../store/paths.js';
+import type {Clipboard} from '../services/clipboard.js';
+import type {Clock} from '../services/clock.js';
+
+export interface AppServices {
+  paths: CcsPaths;
+  store: AccountStore;
+  clock: Clock;
+  clipboard: Clipboard;
+  env: NodeJS.ProcessEnv;
+  /** Calls `onChange` (debounced) when files in the CCS dir change; returns the unsubscribe. */
+  watchCcsDir(onChange: () => void): () => void;
+  /**
+   * Leaves the full screen to run `task` in the foreground (a child process, an editor, a browser
+   * that prints to the terminal), then comes back and redraws.
+   */
+  suspend<T>(task: () => Promise<T>): Promise<T>;
+}
+
+export const ServicesContext = createContext<AppServices | undefined>(undefined);
+
+export function useServices(): AppServices {
+  const services = useContext(ServicesContext);
+  if (!services) throw new Error('useServices must be used inside the TUI shell');
+  return services;
+}

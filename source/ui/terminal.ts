@@ -1,0 +1,161 @@
+// The ONLY module that knows terminal specifics: the alternate screen, the cursor, the window size,
+// restoring the terminal on every way out (q, Ctrl-C, SIGTERM, SIGHUP, an uncaught error), suspending
+// to run something in the foreground, and mounting Ink. Moving to another Ink version (which may
+// manage the alternate screen itself) touches this file only.
+import type {ReactElement} from 'react';
+import {render} from 'ink';
+
+const ENTER_ALT_SCREEN = '\u001b[?1049h';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+const HIDE_CURSOR = '\u001b[?25l';
+const SHOW_CURSOR = '\u001b[?25h';
+const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** Where the UI reads its size from; tests and screenshots use fixedSize(). */
+export interface SizeSource {
+  size(): TerminalSize;
+  onResize(listener: () => void): () => void;
+}
+
+type TtyOut = NodeJS.WriteStream;
+type TtyIn = NodeJS.ReadStream;
+
+export function streamSize(stdout: TtyOut): SizeSource {
+  return {
+    size: () => ({columns: stdout.columns || 80, rows: stdout.rows || 24}),
+    onResize(listener) {
+      stdout.on('resize', listener);
+      return () => void stdout.off('resize', listener);
+    },
+  };
+}
+
+/** A size that only changes when told to (tests, screenshots, benchmarks). */
+export function fixedSize(columns: number, rows: number): SizeSource & {resize(columns: number, rows: number): void} {
+  let current = {columns, rows};
+  const listeners = new Set<() => void>();
+  return {
+    size: () => current,
+    onResize(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    resize(nextColumns, nextRows) {
+      current = {columns: nextColumns, rows: nextRows};
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+export interface FullScreenControls {
+  size: SizeSource;
+  /** Leaves the alternate screen (cooked mode, visible cursor) while `task` runs, then redraws. */
+  suspend<T>(task: () => Promise<T>): Promise<T>;
+}
+
+export interface FullScreenIo {
+  stdout: TtyOut;
+  stdin: TtyIn;
+  stderr: NodeJS.WriteStream;
+}
+
+const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
+
+/**
+ * Runs the app full screen until it exits (Ink's `exit()`), then restores the terminal. Resolves with
+ * the exit code. Signals and uncaught errors restore the terminal before the process ends.
+ */
+export async function runFullScreen(app: (controls: FullScreenControls) => ReactElement, io: FullScreenIo): Promise<number> {
+  const {stdout, stdin, stderr} = io;
+  const write = (text: string) => {
+    // After SIGHUP the terminal may be gone (EIO): restoring is best effort.
+    try {
+      stdout.write(text);
+    } catch {
+      /* terminal gone */
+    }
+  };
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      /* terminal gone */
+    }
+    write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+  };
+
+  write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
+
+  const size = streamSize(stdout);
+  const controls: FullScreenControls = {
+    size,
+    async suspend(task) {
+      write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+      try {
+        return await task();
+      } finally {
+        stdin.resume();
+        if (stdin.isTTY) stdin.setRawMode(true);
+        write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
+        // Ink redraws everything on a resize; the screen was cleared under it.
+        stdout.emit('resize');
+      }
+    },
+  };
+
+  const instance = render(app(controls), {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true});
+
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+    try {
+      instance.unmount();
+    } catch {
+      /* already unmounted */
+    }
+    restore();
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  const onFatal = (error: unknown) => {
+    try {
+      instance.unmount();
+    } catch {
+      /* already unmounted */
+    }
+    restore();
+    stderr.write(`ccs-tui: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  };
+  const handlers = {
+    SIGTERM: () => onSignal('SIGTERM'),
+    SIGHUP: () => onSignal('SIGHUP'),
+    SIGINT: () => onSignal('SIGINT'),
+  };
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  process.on('exit', restore);
+
+  try {
+    await instance.waitUntilExit();
+    return 0;
+  } catch (error) {
+    restore();
+    stderr.write(`ccs-tui: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 1;
+  } finally {
+    restore();
+    for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+    process.off('exit', restore);
+  }
+}

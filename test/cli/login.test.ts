@@ -1,0 +1,153 @@
+// `ccs-tui login` as a user runs it (the built binary, no terminal), against oidc-provider and stdin.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {generateKeyPairSync} from 'node:crypto';
+import {readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, before, test} from 'node:test';
+import {binPath, runBin} from '../helpers/cli.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+
+let oidc: OidcServer;
+before(async () => {
+  oidc = await startOidcServer({deviceInterval: 1});
+});
+after(async () => {
+  await oidc.close();
+});
+
+/** Runs the binary, calling `onOutput` with stdout so far until it returns true (once). */
+function runInteractive(args: string[], env: NodeJS.ProcessEnv, onOutput: (stdout: string, stdin: NodeJS.WritableStream) => boolean | Promise<boolean>) {
+  return new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    let handled = false;
+    child.stdout.on('data', async (d) => {
+      stdout += d;
+      if (!handled && (await onOutput(stdout, child.stdin))) handled = true;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({code, stdout, stderr});
+    });
+  });
+}
+
+test('API key from stdin (never argv): stored 0600, listed, printed masked nowhere', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const key = 'AIzaSyExampleExampleExample1234567890';
+    const run = await runBin(['login', 'aistudio', '--nickname', 'studio'], ccs.env, `${key}\n`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Added aistudio account studio/);
+    assert.ok(!run.stdout.includes(key) && !run.stderr.includes(key));
+    const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{provider: string; tokenFile: string}>;
+    const row = list.find((a) => a.provider === 'aistudio')!;
+    const file = path.join(ccs.paths.authDir, row.tokenFile);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).api_key, key);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const bob = await runBin(['login', 'bob'], ccs.env, 'some-key\n');
+    assert.equal(bob.code, 2);
+    assert.match(bob.stderr, /needs a base URL \(--base-url URL\)/);
+    const empty = await runBin(['login', 'aistudio'], ccs.env, '');
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /API key is empty/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('vertex: a service-account key on stdin is validated before it is stored', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const {privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048});
+    const good = {type: 'service_account', project_id: 'proj-1', client_email: 'sa@proj-1.iam.gserviceaccount.com', private_key: privateKey.export({type: 'pkcs8', format: 'pem'})};
+    const bad = await runBin(['login', 'vertex'], ccs.env, JSON.stringify({...good, type: 'authorized_user'}));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /field "type" is "authorized_user", expected "service_account"/);
+    const missing = await runBin(['login', 'vertex'], ccs.env, JSON.stringify({...good, client_email: undefined}));
+    assert.match(missing.stderr, /field "client_email" is missing/);
+    const ok = await runBin(['login', 'vertex'], ccs.env, JSON.stringify(good));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /Added vertex account sa@proj-1\.iam\.gserviceaccount\.com/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('device login without a terminal: prints code and URL (no QR), exits 0 once the account is stored', async () => {
+  const ccs = makeTempCcs();
+  try {
+    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
+    const run = await runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
+      const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
+      if (!complete) return false;
+      void oidc.approveDevice(complete, 'erin');
+      return true;
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Code: {2}[A-Z]{4}-[A-Z]{4}/);
+    assert.match(run.stdout, /Open: {2}http:\/\/127\.0\.0\.1:\d+\/device/);
+    assert.ok(!run.stdout.includes('█'), 'no QR when stdout is not a terminal');
+    assert.match(run.stdout, /Added xai account erin@example\.test \(default\)/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('device login denied: exit 1, says so, stores nothing', async () => {
+  const ccs = makeTempCcs();
+  try {
+    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
+    const run = await runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
+      const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
+      if (!complete) return false;
+      void oidc.denyDevice(complete);
+      return true;
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /access denied.*no account stored/);
+    assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL read from stdin', async () => {
+  const ccs = makeTempCcs();
+  try {
+    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
+    const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+    const run = await runInteractive(['login', 'codex'], env, async (stdout, stdin) => {
+      const url = /Open: (\S+)/.exec(stdout)?.[1];
+      if (!url || !stdout.includes('paste')) return false;
+      const redirect = await oidc.authorize(url, 'frank');
+      stdin.end(`${redirect}\n`);
+      return true;
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /ssh -L 1455:localhost:1455 10\.0\.0\.1/);
+    assert.match(run.stdout, /Added codex account frank@example\.test/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('bad usage: unknown provider and a bad --port are exit 2 naming them', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const unknown = await runBin(['login', 'nope'], ccs.env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown provider "nope"/);
+    const port = await runBin(['login', 'codex', '--port', 'abc'], ccs.env);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /--port must be a port number/);
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const CONFIG = `# my proxy
+port: 8317
+api-keys: ["sk-local"]   # clients use this
+oauth-excluded-models:
+  kimi:
+    - "*-thinking"
+oauth-model-alias:
+  gemini-cli:
+    - name: gemini-2.5-flash
+      alias: flash
+      fork: true
+`;
+
+describe('ccs-tui models / alias / exclude (built binary)', () => {
+  let ccs: TempCcs;
+  beforeEach(() => {
+    ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', CONFIG);
+    ccs.writeToken('codex-1a2b3c4d-a@example.com-free.json', tokenFixture('codex', 'a@example.com', {excluded_models: ['gpt-5.5']}));
+  });
+  afterEach(() => ccs.cleanup());
+
+  test('models --json: the resolved list with the pattern that removed each excluded model', async () => {
+    const run = await runBin(['models', 'kimi', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.provider, 'kimi');
+    assert.equal(out.source, 'static');
+    assert.deepEqual(out.excluded, [{id: 'kimi-k2-thinking', pattern: '*-thinking'}]);
+    assert.equal(out.models.length, 7);
+    assert.deepEqual(out.models[0], {id: 'kimi-k2', upstream: 'kimi-k2'});
+
+    const gemini = JSON.parse((await runBin(['models', 'gemini', '--json'], ccs.env)).stdout);
+    assert.deepEqual(gemini.models.filter((m: {upstream: string}) => m.upstream === 'gemini-2.5-flash'), [
+      {id: 'flash', upstream: 'gemini-2.5-flash'},
+      {id: 'gemini-2.5-flash', upstream: 'gemini-2.5-flash'},
+    ]);
+  });
+
+  test('models --account: the account plan picks the list and its own exclusions apply', async () => {
+    const run = await runBin(['models', 'codex', '--account', 'a@example.com', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.account, 'a@example.com');
+    assert.deepEqual(out.models.map((m: {id: string}) => m.id), ['gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-5.4-mini', 'codex-auto-review']);
+    assert.deepEqual(out.excluded, [{id: 'gpt-5.5', pattern: 'gpt-5.5'}]);
+  });
+
+  test('models (human): counts, renames and exclusions as words', async () => {
+    await runBin(['alias', 'add', 'iflow', 'glm-4.7', 'glm-god'], ccs.env);
+    const run = await runBin(['models', 'iflow'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^iflow: 11 of 11 models \(static list\)/);
+    assert.match(run.stdout, /glm-god +← glm-4\.7 +sent as glm-4\.6/);
+  });
+
+  test('exclude add / rm and alias add / rm edit config.yaml and keep the rest of it', async () => {
+    let run = await runBin(['exclude', 'add', 'codex', '*-mini'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /codex: excluded "\*-mini" \(hides gpt-5\.4-mini; 7 of 8 visible\)/);
+    run = await runBin(['alias', 'add', 'iflow', 'glm-4.7', 'glm-god', '--fork'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /iflow: alias glm-god ← glm-4\.7 \(both ids visible\)/);
+    let text = readFileSync(ccs.paths.config, 'utf8');
+    assert.ok(text.startsWith('# my proxy\nport: 8317\napi-keys: ["sk-local"]   # clients use this\n'), text);
+    assert.ok(text.includes('  codex:\n    - "*-mini"\n'));
+    assert.ok(text.includes('  iflow:\n    - name: "glm-4.7"\n      alias: "glm-god"\n      fork: true\n'));
+
+    const models = JSON.parse((await runBin(['models', 'iflow', '--json'], ccs.env)).stdout);
+    assert.ok(models.models.some((m: {id: string}) => m.id === 'glm-god'));
+
+    run = await runBin(['exclude', 'rm', 'codex', '*-MINI'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    run = await runBin(['alias', 'rm', 'iflow', 'glm-god'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    text = readFileSync(ccs.paths.config, 'utf8');
+    assert.equal(text, CONFIG);
+  });
+
+  test('warnings go to stderr: an alias of an excluded model', async () => {
+    const run = await runBin(['alias', 'add', 'kimi', 'kimi-k2-thinking', 'think'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: alias "think" will not appear: kimi-k2-thinking is excluded by "\*-thinking"/);
+  });
+
+  test('--account edits the token file, not config.yaml', async () => {
+    const run = await runBin(['exclude', 'add', 'codex', '*-mini', '--account', 'a@example.com'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const token = JSON.parse(readFileSync(`${ccs.paths.authDir}/codex-1a2b3c4d-a@example.com-free.json`, 'utf8'));
+    assert.deepEqual(token.excluded_models, ['gpt-5.5', '*-mini']);
+    assert.equal(token.access_token, 'at-codex-a@example.com-0123456789abcdef');
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+  });
+
+  test('clear errors: unknown provider, missing argument, unknown flag, missing rule, corrupt YAML', async () => {
+    let run = await runBin(['models', 'nope'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown provider "nope"/);
+    run = await runBin(['alias', 'add', 'codex', 'gpt-5.4'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /missing <alias>/);
+    run = await runBin(['exclude', 'add', 'codex', 'x', '--frok'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--frok/);
+    run = await runBin(['alias', 'add', 'codex', 'gpt-5.4', 'gpt-5.4'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /equals <name>/);
+    run = await runBin(['alias', 'rm', 'codex', 'nothing'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.ok(run.stderr.includes(`no alias "nothing" in ${ccs.paths.config}`), run.stderr);
+    await runBin(['alias', 'add', 'codex', 'gpt-5.4', 'fast'], ccs.env);
+    run = await runBin(['alias', 'add', 'codex', 'gpt-5.5', 'fast'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /alias "fast" already exists for gpt-5\.4/);
+    run = await runBin(['models', 'codex', '--account', 'nobody'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /nobody/);
+
+    const broken = 'port: 8317\noauth-excluded-models:\n  kimi: [a, b\n';
+    ccs.writeRaw('cliproxy/config.yaml', broken);
+    run = await runBin(['exclude', 'add', 'kimi', 'z'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /config\.yaml:\d+:\d+: invalid YAML/);
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
+    run = await runBin(['models', 'kimi'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /config\.yaml:\d+:\d+/);
+  });
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {initialRulesEditor, isDirty, rulesEditorReducer, selectedRow, type RulesEditorAction, type RulesEditorState} from '../../source/core/rules-editor.js';
+
+const run = (state: RulesEditorState, ...actions: RulesEditorAction[]) => actions.reduce(rulesEditorReducer, state);
+const type = (text: string): RulesEditorAction[] => [...text].map((ch) => ({type: 'text', input: ch, key: ch}));
+const key = (name: string): RulesEditorAction => ({type: 'text', input: '', key: name});
+
+test('adding a pattern updates the rules on every keystroke; Enter keeps it, dirty until saved', () => {
+  let state = run(initialRulesEditor(), {type: 'addExclusion'});
+  const seen: string[] = [];
+  for (const action of type('*-mini')) {
+    state = rulesEditorReducer(state, action);
+    seen.push(state.rules.global.excluded[0]!);
+  }
+  assert.deepEqual(seen, ['*', '*-', '*-m', '*-mi', '*-min', '*-mini']);
+  state = run(state, key('enter'));
+  assert.equal(state.editing, undefined);
+  assert.deepEqual(state.rules.global.excluded, ['*-mini']);
+  assert.equal(isDirty(state), true);
+  assert.equal(isDirty(run(state, {type: 'saved'})), false);
+});
+
+test('Esc on a new rule removes it; Esc on an edited rule restores it; an empty pattern is dropped', () => {
+  const base = initialRulesEditor({excluded: ['a'], aliases: []});
+  assert.deepEqual(run(base, {type: 'addExclusion'}, ...type('zz'), key('escape')).rules.global.excluded, ['a']);
+  assert.deepEqual(run(base, {type: 'edit'}, key('backspace'), ...type('b'), key('escape')).rules.global.excluded, ['a']);
+  assert.deepEqual(run(base, {type: 'edit'}, key('backspace'), key('enter')).rules.global.excluded, []);
+  assert.equal(isDirty(run(base, {type: 'edit'}, key('escape'))), false);
+});
+
+test('an alias is two fields (name, then alias); fork toggles; rules move within their list', () => {
+  let state = run(initialRulesEditor(), {type: 'addAlias'}, ...type('glm-4.7'), key('enter'), ...type('glm-god'), key('enter'));
+  assert.deepEqual(state.rules.global.aliases, [{name: 'glm-4.7', alias: 'glm-god'}]);
+  state = run(state, {type: 'toggleFork'});
+  assert.deepEqual(state.rules.global.aliases, [{name: 'glm-4.7', alias: 'glm-god', fork: true}]);
+  state = run(state, {type: 'toggleFork'});
+  assert.deepEqual(state.rules.global.aliases, [{name: 'glm-4.7', alias: 'glm-god'}]);
+  state = run(state, {type: 'addAlias'}, ...type('kimi-k2'), key('enter'), ...type('k2'), key('enter'));
+  assert.equal(state.cursor, 1);
+  state = run(state, {type: 'move', by: -1});
+  assert.deepEqual(state.rules.global.aliases.map((a) => a.alias), ['k2', 'glm-god']);
+  assert.equal(state.cursor, 0);
+  assert.deepEqual(run(state, {type: 'move', by: -1}), state, 'cannot move past the top');
+  state = run(state, {type: 'delete'});
+  assert.deepEqual(state.rules.global.aliases.map((a) => a.alias), ['glm-god']);
+});
+
+test('with an account, the account rules are edited and the global ones stay', () => {
+  const global = {excluded: ['g'], aliases: []};
+  let state = initialRulesEditor(global, {excluded: [], aliases: []});
+  assert.equal(state.scope, 'account');
+  state = run(state, {type: 'addExclusion'}, ...type('*-x'), key('enter'));
+  assert.deepEqual(state.rules.account.excluded, ['*-x']);
+  assert.deepEqual(state.rules.global, global);
+  assert.equal(isDirty(state, 'global'), false);
+  assert.equal(isDirty(state, 'account'), true);
+  assert.deepEqual(selectedRow(state), {list: 'excluded', index: 0});
+});

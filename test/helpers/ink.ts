@@ -1,0 +1,201 @@
+// Renders the TUI shell (real dispatcher, chrome and router, real services on a temp CCS dir) into a
+// fake terminal of a given size, like ink-testing-library but with the size injected (its stdout is
+// always 100 columns). Keys are written as the bytes a terminal sends.
+// Import this helper BEFORE anything that loads Ink, so colours are on (force-color.ts).
+import './force-color.js';
+import {EventEmitter} from 'node:events';
+import {createElement} from 'react';
+import type {Route} from '../../source/core/app-state.js';
+import type {CcsPaths} from '../../source/store/paths.js';
+import {App} from '../../source/ui/App.js';
+import type {AppServices} from '../../source/ui/services.js';
+import {buildServices} from '../../source/ui/app-services.js';
+import {fixedSize} from '../../source/ui/terminal.js';
+import {render} from 'ink';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+export const stripAnsi = (text: string) => text.replace(ANSI, '');
+
+/** Keymap key names → the bytes a terminal sends. Single characters are sent as they are. */
+const KEY_BYTES: Record<string, string> = {
+  enter: '\r',
+  escape: '\u001b',
+  tab: '\t',
+  'shift+tab': '\u001b[Z',
+  backspace: '\u007f',
+  delete: '\u001b[3~',
+  space: ' ',
+  up: '\u001b[A',
+  down: '\u001b[B',
+  right: '\u001b[C',
+  left: '\u001b[D',
+  home: '\u001b[H',
+  end: '\u001b[F',
+  pageup: '\u001b[5~',
+  pagedown: '\u001b[6~',
+};
+
+export function keyBytes(key: string): string {
+  if (KEY_BYTES[key]) return KEY_BYTES[key]!;
+  const ctrl = /^ctrl\+([a-z])$/.exec(key);
+  if (ctrl) return String.fromCharCode(ctrl[1]!.charCodeAt(0) - 96);
+  if ([...key].length !== 1) throw new Error(`keyBytes: unknown key name "${key}"`);
+  return key;
+}
+
+class FakeStdout extends EventEmitter {
+  frames: string[] = [];
+  constructor(public columns: number, public rows: number) {
+    super();
+  }
+  write = (frame: string) => {
+    this.frames.push(frame);
+    this.emit('frame', frame);
+    return true;
+  };
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write(data: string) {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  }
+  read = () => {
+    const data = this.data;
+    this.data = null;
+    return data;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+export interface RenderTuiOptions {
+  /** The CCS dir the real services work on (e.g. `makeTempCcs().paths`). */
+  paths: CcsPaths;
+  width?: number;
+  height?: number;
+  /** Environment seen by the app (NO_COLOR etc.); defaults to none of the host's variables. */
+  env?: NodeJS.ProcessEnv;
+  /** Replace any service (a FakeClock, a recording clipboard, ...). */
+  services?: Partial<AppServices>;
+  route?: Route;
+}
+
+export interface TuiHandle {
+  /** The latest frame, ANSI stripped, trailing spaces trimmed per line. */
+  frame(): string;
+  /** The latest frame as written, with escape codes. */
+  rawFrame(): string;
+  /** Presses keys (keymap names) one by one, each followed by the next frame (or a short settle). */
+  press(...keys: string[]): Promise<void>;
+  /** Types text as one chunk (like a paste) into whatever has focus. */
+  type(text: string): Promise<void>;
+  /** Resolves with the frame once `match` is in it (or the predicate holds); rejects after `timeoutMs` showing the frame. */
+  waitFor(match: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
+  resize(width: number, height: number): Promise<void>;
+  /** Resolves with performance.now() when the next frame is written (benchmarks). */
+  nextFrameAt(): Promise<number>;
+  /** Writes raw bytes to the app's stdin without waiting (benchmarks). */
+  write(bytes: string): void;
+  services: AppServices;
+  /** Resolves when the app exited by itself (q). */
+  exited: Promise<void>;
+  unmount(): void;
+}
+
+const tidy = (frame: string) => stripAnsi(frame).split('\n').map((line) => line.trimEnd()).join('\n');
+
+export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
+  const width = options.width ?? 80;
+  const height = options.height ?? 24;
+  const stdout = new FakeStdout(width, height);
+  const stdin = new FakeStdin();
+  const size = fixedSize(width, height);
+  const services: AppServices = {
+    ...buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task()),
+    ...options.services,
+  };
+  const instance = render(createElement(App, {services, size, initialRoute: options.route}), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: new FakeStdout(width, height) as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const last = () => stdout.frames.at(-1) ?? '';
+
+  const nextFrame = (timeoutMs: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        stdout.off('frame', done);
+        // Let effects triggered by this frame run before the test looks.
+        setImmediate(resolve);
+      }
+      stdout.on('frame', done);
+    });
+
+  const handle: TuiHandle = {
+    frame: () => tidy(last()),
+    rawFrame: last,
+    async press(...keys) {
+      for (const key of keys) {
+        const next = nextFrame(150);
+        stdin.write(keyBytes(key));
+        await next;
+      }
+    },
+    async type(text) {
+      const next = nextFrame(150);
+      stdin.write(text);
+      await next;
+    },
+    waitFor(match, timeoutMs = 5000) {
+      const test = (frame: string) =>
+        typeof match === 'string' ? frame.includes(match) : match instanceof RegExp ? match.test(frame) : match(frame);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const frame = tidy(last());
+          if (!test(frame)) return false;
+          clearTimeout(timer);
+          stdout.off('frame', onFrame);
+          setImmediate(() => resolve(frame));
+          return true;
+        };
+        const onFrame = () => void check();
+        const timer = setTimeout(() => {
+          stdout.off('frame', onFrame);
+          reject(new Error(`waitFor(${String(match)}) timed out; last frame:\n${tidy(last())}`));
+        }, timeoutMs);
+        stdout.on('frame', onFrame);
+        check();
+      });
+    },
+    async resize(nextWidth, nextHeight) {
+      stdout.columns = nextWidth;
+      stdout.rows = nextHeight;
+      const next = nextFrame(150);
+      size.resize(nextWidth, nextHeight);
+      await next;
+    },
+    nextFrameAt: () => new Promise((resolve) => stdout.once('frame', () => resolve(performance.now()))),
+    write: (bytes) => stdin.write(bytes),
+    services,
+    exited: instance.waitUntilExit().then(() => undefined),
+    unmount: () => {
+      instance.unmount();
+      instance.cleanup();
+    },
+  };
+  return handle;
+}

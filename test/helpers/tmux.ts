@@ -1,0 +1,106 @@
+// Drives a program in a real terminal: a detached tmux session of a fixed size. Type with keys(),
+// read the screen with screen(), ask tmux about the pane (alternate screen on? process exited?).
+// The program runs under a small shell that prints its exit status and keeps the pane open, so the
+// terminal state after exit can be checked (with remain-on-exit alone, tmux may stop reading the
+// pane before the program's last bytes, e.g. leaving the alternate screen, arrive).
+import {execFileSync, spawnSync} from 'node:child_process';
+import {randomUUID} from 'node:crypto';
+
+export const hasTmux = (): boolean => spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
+
+/** Why a tmux test is skipped, or false when tmux is there. */
+export const tmuxSkipReason = (): string | false => (hasTmux() ? false : 'tmux is not installed (.ci/run installs it with apt-get)');
+
+export interface TmuxSession {
+  name: string;
+  /** Sends tmux key names (`j`, `Enter`, `Escape`, `C-c`, `Up`) or literal text with {literal: true}. */
+  keys(keys: string[], options?: {literal?: boolean}): void;
+  /** The visible screen as text (`-e` keeps colours). */
+  screen(options?: {colors?: boolean}): string;
+  /** A tmux format about the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_width}`. */
+  display(format: string): string;
+  /** The program's pid (a child of the pane's shell), for sending it signals. */
+  programPid(): number;
+  /** Resizes the window (the program gets SIGWINCH). */
+  resize(width: number, height: number): void;
+  waitFor(test: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
+  /** Waits until the program in the pane has exited; resolves with its exit status. */
+  waitForExit(timeoutMs?: number): Promise<number>;
+  kill(): void;
+}
+
+const EXIT_MARK = '__program_exited_with=';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface TmuxOptions {
+  width?: number;
+  height?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Starts `command` (argv) in a new detached session. Each session gets its own tmux server socket
+ * (-L), so tests never touch a person's tmux and run in parallel.
+ */
+export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSession {
+  const name = `ccs-tui-${randomUUID().slice(0, 8)}`;
+  const socket = name;
+  const tmux = (args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env: {...process.env, TMUX: ''}});
+  const env = options.env ?? process.env;
+  // tmux starts the command through the server's environment; pass ours explicitly with `env`.
+  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color'})
+    .filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    .map(([key, value]) => `${key}=${value}`);
+  tmux([
+    '-f', '/dev/null',
+    'new-session', '-d', '-s', name,
+    '-x', String(options.width ?? 80), '-y', String(options.height ?? 24),
+    ...(options.cwd ? ['-c', options.cwd] : []),
+    'env', '-i', ...envArgs, 'sh', '-c', `"$@"; echo "${EXIT_MARK}$?"; exec sleep 86400`, 'sh', ...command,
+  ]);
+  // Keep the window at the size asked for, whatever clients attach.
+  tmux(['set-window-option', '-t', name, 'window-size', 'manual']);
+
+  const session: TmuxSession = {
+    name,
+    keys(keys, opts = {}) {
+      tmux(['send-keys', '-t', name, ...(opts.literal ? ['-l'] : []), ...keys]);
+    },
+    screen(opts = {}) {
+      return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), '-t', name]);
+    },
+    display(format) {
+      return tmux(['display-message', '-p', '-t', name, format]).trim();
+    },
+    async waitFor(test, timeoutMs = 10_000) {
+      const matches = (screen: string) =>
+        typeof test === 'string' ? screen.includes(test) : test instanceof RegExp ? test.test(screen) : test(screen);
+      const deadline = Date.now() + timeoutMs;
+      let screen = '';
+      while (Date.now() < deadline) {
+        screen = session.screen();
+        if (matches(screen)) return screen;
+        await sleep(50);
+      }
+      throw new Error(`tmux waitFor(${String(test)}) timed out; screen:\n${screen}`);
+    },
+    async waitForExit(timeoutMs = 10_000) {
+      const screen = await session.waitFor((text) => text.includes(EXIT_MARK), timeoutMs);
+      return Number(new RegExp(`${EXIT_MARK}(\\d+)`).exec(screen)![1]);
+    },
+    programPid() {
+      const shell = session.display('#{pane_pid}');
+      const children = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], {encoding: 'utf8'}).trim().split(/\s+/);
+      if (!children[0]) throw new Error('tmux: the program is not running');
+      return Number(children[0]);
+    },
+    resize(width, height) {
+      tmux(['resize-window', '-t', name, '-x', String(width), '-y', String(height)]);
+    },
+    kill() {
+      spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
+    },
+  };
+  return session;
+}

@@ -1,0 +1,92 @@
+// A proxy in front of fake upstreams, in this process, on the real files of a temp CCS dir: accounts
+// are token files, the API key and model rules live in config.yaml, and tui.json points the
+// provider's `api` and `token` endpoints at the local servers.
+import {writeFileSync} from 'node:fs';
+import {ProxyServer} from '../../source/proxy/server.js';
+import type {ProxyEvent} from '../../source/proxy/events.js';
+import {ensureFreshToken} from '../../source/services/refresh.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {startFakeTokenServer, startFakeUpstream, type FakeTokenServer, type FakeUpstream} from '../helpers/fake-upstreams.js';
+
+export const API_KEY = 'test-proxy-key-0123456789';
+
+export interface ProxyFixture {
+  ccs: TempCcs;
+  upstream: FakeUpstream;
+  tokenServer: FakeTokenServer;
+  proxy: ProxyServer;
+  url: string;
+  events: ProxyEvent[];
+  close(): Promise<void>;
+}
+
+export interface FixtureOptions {
+  provider: string;
+  tokens: {file: string; token: Record<string, unknown>}[];
+  serve?: {provider?: string; account?: string};
+  /** Extra config.yaml text after `api-keys`. */
+  configYaml?: string;
+  strategy?: 'fill-first' | 'round-robin' | 'most-headroom';
+  /** Path appended to the upstream URL for the `api` override (e.g. `/v1` for OpenAI-style bases). */
+  apiPath?: string;
+}
+
+export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
+  const ccs = makeTempCcs();
+  const upstream = await startFakeUpstream();
+  const tokenServer = await startFakeTokenServer();
+  for (const {file, token} of options.tokens) ccs.writeToken(file, token);
+  ccs.writeRaw('cliproxy/config.yaml', `# shared with CLIProxyAPI\nport: 8317\napi-keys:\n  - "${API_KEY}"\n${options.configYaml ?? ''}`);
+  writeFileSync(
+    ccs.paths.settings,
+    JSON.stringify({
+      endpoints: {[options.provider]: {api: `${upstream.url}${options.apiPath ?? ''}`, token: `${tokenServer.url}/oauth/token`}},
+      rotation: {strategy: options.strategy ?? 'fill-first'},
+    }),
+  );
+  const {settings} = await loadSettings(ccs.paths);
+  const store = new AccountStore(ccs.paths);
+  const {config} = await loadCliproxyConfig(ccs.paths);
+  const events: ProxyEvent[] = [];
+  const proxy = new ProxyServer({
+    port: 0,
+    provider: options.serve?.provider ?? options.provider,
+    account: options.serve?.account,
+    store,
+    settings,
+    config: () => config,
+    refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
+    emit: (event) => events.push(event),
+  });
+  const port = await proxy.listen();
+  return {
+    ccs,
+    upstream,
+    tokenServer,
+    proxy,
+    url: `http://127.0.0.1:${port}`,
+    events,
+    async close() {
+      await proxy.close();
+      await upstream.close();
+      await tokenServer.close();
+      ccs.cleanup();
+    },
+  };
+}
+
+/** A token file of the given provider that expires in a day (no refresh needed). */
+export function oauthToken(type: string, email: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type,
+    email,
+    access_token: `at-${email}-0123456789abcdef`,
+    refresh_token: `rt-${email}-0123456789abcdef`,
+    expired: new Date(Date.now() + 30 * 24 * 3600_000).toISOString(),
+    last_refresh: new Date().toISOString(),
+    ...extra,
+  };
+}

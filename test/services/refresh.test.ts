@@ -1,0 +1,169 @@
+// Refresh against a real authorization server (oidc-provider rotates refresh tokens and revokes the
+// whole grant when an old one is reused: the oracle for "never burn a refresh token").
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {test} from 'node:test';
+import {ensureFreshToken, NeedsLoginError} from '../../source/services/refresh.js';
+import type {HttpClient} from '../../source/services/http.js';
+import {undiciHttpClient} from '../../source/services/http.js';
+import type {AccountStore} from '../../source/store/accounts.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {FakeClock} from '../helpers/fake-clock.js';
+import {oidcDeviceLogin, startOidcServer} from '../helpers/oidc.js';
+
+const here = fileURLToPath(import.meta.url);
+const worker = path.join(path.dirname(here), 'oauth', `refresh-worker${path.extname(here)}`);
+
+/** As if the token had been issued an hour ago and now expires in 10 s (inside xai's 5-minute lead). */
+async function expireSoon(store: AccountStore, id: string) {
+  await store.updateToken('xai', id, (t) => ({
+    ...t,
+    last_refresh: new Date(Date.now() - 3590_000).toISOString(),
+    expired: new Date(Date.now() + 10_000).toISOString(),
+  }));
+}
+
+function runWorker(root: string, provider: string, accountId: string): Promise<{code: number | null; out: Record<string, string>}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, root, provider, accountId], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({code, out: JSON.parse(out || '{}') as Record<string, string>}));
+  });
+}
+
+test('a token near expiry is refreshed once; the rotated refresh token is on disk before it is returned', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'rita');
+    await expireSoon(store, account.id);
+    const before = await store.readToken(account);
+    const calls: string[] = [];
+    const http: HttpClient = {
+      async send(req) {
+        const response = await undiciHttpClient.send(req);
+        // When the response arrives, nothing may have been returned yet; after it, the file must change first.
+        calls.push(req.url);
+        return response;
+      },
+    };
+    const fresh = await ensureFreshToken({store, settings, http}, 'xai', account.id);
+    assert.notEqual(fresh.refresh_token, before!.refresh_token, 'refresh token rotated');
+    assert.notEqual(fresh.access_token, before!.access_token);
+    const onDisk = await store.readToken(account);
+    assert.equal(onDisk!.refresh_token, fresh.refresh_token, 'rotated refresh token persisted');
+    assert.equal(onDisk!.email, 'rita@example.test', 'other fields kept');
+    assert.equal(await oidc.userinfo(fresh.access_token!), 200);
+    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1);
+    // The old refresh token is dead, the new one alive: the grant was not revoked.
+    const check = await oidc.refreshWorks(fresh.refresh_token!);
+    assert.ok(check.ok, JSON.stringify(check.body));
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('not near expiry: no request unless forced; force refreshes', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1, accessTokenTtl: 3600});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'sam');
+    const before = await store.readToken(account);
+    const same = await ensureFreshToken({store, settings}, 'xai', account.id);
+    assert.equal(same.access_token, before!.access_token);
+    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 0);
+    const forced = await ensureFreshToken({store, settings}, 'xai', account.id, {force: true});
+    assert.notEqual(forced.access_token, before!.access_token);
+    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1);
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('10 processes find one account expiring: one refresh request, everyone ends with working tokens, grant intact', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'race');
+    await expireSoon(store, account.id);
+    const results = await Promise.all(Array.from({length: 10}, () => runWorker(ccs.paths.root, 'xai', account.id)));
+    for (const r of results) assert.equal(r.code, 0, JSON.stringify(r.out));
+    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1, 'exactly one refresh request');
+    const tokens = new Set(results.map((r) => r.out.access_token));
+    assert.equal(tokens.size, 1, 'all ten use the one refreshed token');
+    for (const r of results) assert.equal(await oidc.userinfo(r.out.access_token!), 200);
+    // The grant survives: the refresh token everyone holds still refreshes.
+    const check = await oidc.refreshWorks(results[0]!.out.refresh_token!);
+    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('a reused refresh token: invalid_grant marks the account needs-login, and no further request is made', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1, accessTokenTtl: 3600});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'vic');
+    const stale = await store.readToken(account);
+    // Someone else (another tool) used the refresh token: ours is now the old one.
+    assert.ok((await oidc.refreshWorks(stale!.refresh_token!)).ok);
+    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id, {force: true}), NeedsLoginError);
+    const after = (await store.load()).accounts.find((a) => a.id === account.id)!;
+    assert.equal(after.health, 'needs-login');
+    assert.match(after.healthDetail ?? '', /invalid_grant/);
+    const requests = oidc.tokenCalls.length;
+    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id, {force: true}), NeedsLoginError);
+    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id), NeedsLoginError);
+    assert.equal(oidc.tokenCalls.length, requests, 'no retry storm');
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'wes');
+    await expireSoon(store, account.id);
+    const clock = new FakeClock(Date.now());
+    let limited = false;
+    const sent: number[] = [];
+    const http: HttpClient = {
+      async send(req) {
+        if (!req.url.endsWith('/token')) return undiciHttpClient.send(req);
+        sent.push(clock.now());
+        if (!limited) {
+          limited = true;
+          return {status: 429, headers: {'retry-after': '42'}, text: '{"error":"rate_limited"}'};
+        }
+        return undiciHttpClient.send(req);
+      },
+    };
+    const refreshing = ensureFreshToken({store, settings, http, clock}, 'xai', account.id);
+    let done = false;
+    refreshing.then(() => (done = true), () => (done = true));
+    for (let i = 0; i < 200 && !done; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      await clock.advance(1000);
+    }
+    const fresh = await refreshing;
+    assert.ok(fresh.access_token);
+    const tokenSends = sent.slice(-2);
+    assert.ok(tokenSends[1]! - tokenSends[0]! >= 42_000, `waited ${(tokenSends[1]! - tokenSends[0]!) / 1000} s`);
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});

@@ -1,0 +1,251 @@
+// The Ink helper comes first: it forces colour before chalk loads (see test/helpers/force-color.ts).
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {readFileSync, existsSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, test} from 'node:test';
+import {keyLabel, KEY_BINDINGS} from '../../source/core/keymap.js';
+import {FEATURE_ROUTES, FEATURE_SCREENS} from '../../source/ui/screens/registry.js';
+import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+import {makeManyAccounts} from '../../scripts/bench-fixture.js';
+import {rmSync} from 'node:fs';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => {
+  tui?.unmount();
+  ccs?.cleanup();
+  tui = undefined;
+  ccs = undefined;
+});
+
+async function open(options: {width?: number; height?: number; env?: NodeJS.ProcessEnv} = {}) {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, ...options});
+  await tui.waitFor('alice@example.com');
+  return {ccs, tui};
+}
+
+const registry = (c: TempCcs) => JSON.parse(readFileSync(c.paths.registry, 'utf8'));
+/** The line of the frame that contains `text`. */
+const lineWith = (frame: string, text: string) => frame.split('\n').find((line) => line.includes(text)) ?? '';
+
+test('home lists every provider (also those without accounts) beside the selected provider\'s accounts', async () => {
+  const {tui} = await open();
+  const frame = tui.frame();
+  assert.match(lineWith(frame, '› Claude'), /Claude\s+2 [┃│]/);
+  assert.match(lineWith(frame, 'Codex'), /Codex\s+1 [┃│]/);
+  assert.match(lineWith(frame, 'Gemini'), /Gemini\s+0 [┃│]/);
+  assert.match(lineWith(frame, 'alice'), /›\*\s+work · alice@example.com\s+ok\s+in 1h/);
+  assert.match(frame, /3 accounts · 2\/\d+ providers/);
+  assert.ok(frame.includes(ccs!.paths.root.slice(-20)), 'status line shows the CCS dir');
+});
+
+test('j/k move between providers, Enter/l focuses the accounts, Enter on an account opens its detail, Esc goes back', async () => {
+  const {tui} = await open();
+  await tui.press('j');
+  let frame = await tui.waitFor('Codex accounts (1)');
+  assert.match(lineWith(frame, 'carol'), /\*\s+carol@example.com/);
+  await tui.press('k', 'enter');
+  frame = await tui.waitFor('▶ Claude accounts (2)');
+  await tui.press('j');
+  assert.match(lineWith(tui.frame(), 'bob@'), /›\s+bob@example.com/);
+  await tui.press('G', 'g');
+  assert.match(lineWith(tui.frame(), 'alice'), /›\*/);
+  await tui.press('down', 'enter');
+  frame = await tui.waitFor('Account id');
+  assert.match(frame, /Email\s+bob@example.com/);
+  assert.match(frame, /Default\s+no/);
+  await tui.press('escape');
+  await tui.waitFor('▶ Claude accounts (2)');
+});
+
+test('u makes the selected account the default, on disk and on screen', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'j', 'u');
+  const frame = await tui.waitFor('bob@example.com is now the default claude account');
+  assert.match(lineWith(frame, 'bob@'), /›\*/);
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+});
+
+test('Enter in the detail screen makes the account the default', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'j', 'enter');
+  await tui.waitFor('Account id');
+  await tui.press('enter');
+  await tui.waitFor(/Default\s+\* yes/);
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+});
+
+test('/ filters the accounts as you type; Enter keeps the filter; Esc clears it', async () => {
+  const {tui} = await open();
+  await tui.press('l', '/');
+  await tui.type('bob');
+  let frame = await tui.waitFor('Claude accounts (1 of 2)');
+  assert.ok(!frame.includes('alice'));
+  assert.match(frame, /\/bob/);
+  await tui.press('enter');
+  frame = await tui.waitFor('(Esc clears)');
+  assert.ok(!frame.includes('alice'));
+  await tui.press('escape');
+  frame = await tui.waitFor('Claude accounts (2)');
+  assert.ok(frame.includes('alice'));
+  assert.ok(!frame.includes('Esc clears'));
+});
+
+test('n renames in place; Enter saves; a clashing nickname shows the store error and keeps editing', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'j', 'n');
+  await tui.waitFor('rename:');
+  await tui.type('work');
+  await tui.press('enter');
+  let frame = await tui.waitFor('error: nickname "work" is already used by alice@example.com');
+  assert.ok(frame.includes('rename:'), 'still editing after the error');
+  await tui.press('backspace', 'backspace', 'backspace', 'backspace');
+  await tui.type('home');
+  await tui.press('enter');
+  frame = await tui.waitFor('renamed to home');
+  assert.match(lineWith(frame, 'bob@'), /home · bob@example.com/);
+  assert.equal(registry(ccs).providers.claude.accounts['bob@example.com'].nickname, 'home');
+});
+
+test('d asks y/N: Enter (the default) keeps the account, y removes it and its token file', async () => {
+  const {tui, ccs} = await open();
+  const tokenFile = path.join(ccs.paths.authDir, 'claude-bob@example.com.json');
+  await tui.press('l', 'j', 'd');
+  let frame = await tui.waitFor('[y/N]');
+  assert.match(frame, /Remove claude account bob@example.com \(deletes its token file\)\? \[y\/N\]/);
+  assert.match(frame, /y\/Y Yes/);
+  await tui.press('enter');
+  frame = await tui.waitFor('kept bob@example.com');
+  assert.ok(frame.includes('bob@example.com'));
+  assert.ok(existsSync(tokenFile));
+  await tui.press('d');
+  await tui.waitFor('[y/N]');
+  await tui.press('y');
+  frame = await tui.waitFor('removed claude account bob@example.com');
+  assert.ok(!lineWith(frame, 'Claude accounts').includes('(2)'));
+  assert.ok(!existsSync(tokenFile));
+  assert.equal(registry(ccs).providers.claude.accounts['bob@example.com'], undefined);
+});
+
+test('p pauses and resumes (⏸ marker), r rotates the default to the next usable account', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'j', 'p');
+  let frame = await tui.waitFor('bob@example.com paused');
+  assert.match(lineWith(frame, 'bob@'), /⏸ paused/);
+  assert.ok(existsSync(path.join(ccs.paths.pausedDir, 'claude-bob@example.com.json')));
+  // The only other account is paused: rotating says why it cannot.
+  await tui.press('r');
+  frame = await tui.waitFor('error: no other usable claude account to rotate to');
+  await tui.press('p');
+  await tui.waitFor('bob@example.com resumed');
+  await tui.press('r');
+  frame = await tui.waitFor('claude: default work → bob@example.com');
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+});
+
+test('1-4 and a switch screens; a route without a screen yet shows "not available yet"; Esc and 1 come back', async () => {
+  const {tui} = await open();
+  await tui.press('a');
+  await tui.waitFor('ccs-tui · Add account');
+  await tui.press('escape');
+  await tui.waitFor('Providers (');
+  for (const [key, id] of [['2', 'quota'], ['3', 'models'], ['4', 'proxy']] as const) {
+    await tui.press(key);
+    const frame = await tui.waitFor(`ccs-tui · ${FEATURE_ROUTES[id].title}`);
+    if (!FEATURE_SCREENS[id]) assert.ok(frame.includes('This screen is not available yet'), id);
+    await tui.press('1');
+    await tui.waitFor('Providers (');
+  }
+});
+
+test('below 80×24 a "terminal too small" screen says the current and the needed size; resizing back restores home', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  let frame = await tui.waitFor('Terminal too small');
+  assert.match(frame, /60×20/);
+  assert.match(frame, /80×24/);
+  await tui.resize(80, 24);
+  frame = await tui.waitFor('work · alice@example.com');
+  await tui.resize(79, 30);
+  await tui.waitFor('79×30');
+  await tui.press('q');
+  await tui.exited;
+});
+
+test('? shows every key of the active scopes, from the keymap table', async () => {
+  const {tui} = await open({width: 120, height: 40});
+  await tui.press('?');
+  const frame = await tui.waitFor('Keys (Esc or ? closes)');
+  for (const binding of KEY_BINDINGS.filter((b) => b.scopes.some((s) => s === 'home' || s === 'list' || s === 'global'))) {
+    if (binding.scopes.includes('detail') && !binding.scopes.includes('home')) continue;
+    assert.ok(frame.includes(binding.description.slice(0, 20)), `missing "${binding.description}"`);
+    assert.ok(frame.includes(keyLabel(binding.keys[0]!)), `missing key ${binding.keys[0]}`);
+  }
+  await tui.press('escape');
+  await tui.waitFor('Providers (');
+});
+
+test('colours are on by default and NO_COLOR removes every colour code (markers and words stay)', async () => {
+  const colour = /\u001b\[(?:3[0-79]|4[0-79]|9[0-7]|10[0-7]|38;|48;)/;
+  const {tui} = await open();
+  assert.match(tui.rawFrame(), colour);
+  tui.unmount();
+  ccs!.cleanup();
+  const plain = await open({env: {NO_COLOR: '1'}});
+  await plain.tui.press('l', 'j', 'p');
+  await plain.tui.waitFor('⏸ paused');
+  assert.doesNotMatch(plain.tui.rawFrame(), colour);
+  assert.match(lineWith(plain.tui.frame(), 'alice'), /\*\s+work/);
+  assert.match(lineWith(plain.tui.frame(), 'bob@'), /›\s+bob@example.com\s+⏸ paused/);
+});
+
+test('problems (a corrupt registry, with its backup) show in a banner; the rebuilt list still works', async () => {
+  ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/accounts.json', '{"providers": {');
+  tui = await renderTui({paths: ccs.paths});
+  const frame = await tui.waitFor('rebuilt the account list');
+  assert.match(frame, /! .*accounts\.json/);
+  assert.match(frame, /backup/);
+  assert.match(frame, /alice@example.com/);
+});
+
+test('edits made by another program show up without a key press', async () => {
+  const {tui, ccs} = await open();
+  ccs.writeToken('claude-dave@example.com.json', tokenFixture('claude', 'dave@example.com'));
+  await tui.waitFor('dave@example.com');
+  await tui.waitFor('Claude accounts (3)');
+});
+
+test('text from files cannot reach the terminal: escape sequences in a nickname are stripped', async () => {
+  ccs = makeUiCcs();
+  const reg = JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+  reg.providers.claude.accounts['bob@example.com'].nickname = 'evil\u001b]0;pwned\u0007\u001b[2J';
+  ccs.writeRegistry(reg);
+  tui = await renderTui({paths: ccs.paths});
+  await tui.waitFor('evil');
+  assert.ok(!tui.rawFrame().includes('pwned'));
+  assert.ok(!tui.rawFrame().includes('\u001b[2J'));
+});
+
+test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the cursor on screen', async () => {
+  const paths = makeManyAccounts(1000);
+  try {
+    tui = await renderTui({paths, width: 100, height: 30});
+    await tui.waitFor('Claude accounts (167)');
+    await tui.press('l', 'G');
+    let frame = await tui.waitFor(/›\s+user996 · user0996@example.com/);
+    assert.ok(!frame.includes('user0000@'), 'the top of the list scrolled away');
+    // Rows drawn = the pane's height, not the list's length.
+    assert.ok(frame.split('\n').filter((line) => /user\d+@example.com/.test(line)).length <= 30);
+    await tui.press('g');
+    frame = await tui.waitFor(/›\*\s+user0 · user0000@example.com/);
+    await tui.press('pagedown');
+    frame = await tui.waitFor(/›\s+user\d+ · user0\d+@example.com/);
+    assert.ok(!frame.includes('user0000@'));
+  } finally {
+    rmSync(path.dirname(paths.root), {recursive: true, force: true});
+  }
+});

@@ -1,0 +1,137 @@
+// The login screen with a fake clock against faithful local servers: big user code, URL, QR,
+// countdown and poll state; c copies, o opens, Esc leaves nothing running.
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {test} from 'node:test';
+import type {AppServices} from '../../source/ui/services.js';
+import {FakeClock} from '../helpers/fake-clock.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
+import {renderTui} from '../helpers/ink.js';
+
+function recorders() {
+  const copied: string[] = [];
+  const opened: string[] = [];
+  return {
+    copied,
+    opened,
+    services: {
+      clipboard: {copy: (t: string) => void copied.push(t)},
+      browser: {open: async (u: string) => void opened.push(u)},
+    } as unknown as Partial<AppServices>,
+  };
+}
+
+/** Advances the fake clock a second at a time, letting real I/O (the fake server) answer in between. */
+async function tick(clock: FakeClock, seconds: number) {
+  for (let i = 0; i < seconds; i++) {
+    await clock.advance(1000);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+test('device login screen: code, URL, QR beside the text at 80x24, countdown ticks, slow_down shown, c copies, success shows the account', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const clock = new FakeClock();
+  const rec = recorders();
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'login', params: {provider: 'copilot'}}, services: {clock, ...rec.services}});
+  try {
+    let frame = await tui.waitFor('W D J B - M J H T');
+    assert.match(frame, /https:\/\/github\.com\/login\/device/);
+    assert.match(frame, /code expires in 14:59/);
+    assert.match(frame, /waiting for approval · polling every 5 s/);
+    // The QR sits beside the text: some line holds both text and QR blocks.
+    assert.ok(frame.split('\n').some((line) => /[a-z]/.test(line) && line.includes('█')), frame);
+    assert.equal(rec.opened.length, 0, 'no browser opened when the session is not local');
+    await tick(clock, 1);
+    frame = await tui.waitFor('code expires in 14:58');
+    await tui.press('c');
+    assert.deepEqual(rec.copied, ['WDJB-MJHT']);
+    await tui.waitFor('copied the code WDJB-MJHT');
+    await tui.press('o');
+    assert.deepEqual(rec.opened, ['https://github.com/login/device']);
+    await tick(clock, 9);
+    await tui.waitFor('slowed down to 10 s');
+    await tick(clock, 11);
+    frame = await tui.waitFor('Added GitHub Copilot account octocat');
+    assert.match(frame, /\(default\)/);
+    await tui.press('escape');
+    await tui.waitFor('octocat');
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+test('Esc cancels: no timer, no further poll', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const clock = new FakeClock();
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'login', params: {provider: 'copilot'}}, services: {clock, ...recorders().services}});
+  try {
+    await tui.waitFor('W D J B - M J H T');
+    await tui.press('escape');
+    await new Promise((r) => setTimeout(r, 50));
+    const requests = fake.server.requests.length;
+    // The shell's own timers (status line, file watcher) are not ours: count only polls.
+    await tick(clock, 30);
+    assert.equal(fake.server.requests.length, requests, 'no poll after Esc');
+    assert.equal(fake.server.on('/login/oauth/access_token').length, 0);
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+  assert.equal(clock.pendingTimers, 0, 'no timer left behind after unmount');
+});
+
+test('a small terminal gets a one-line note instead of the QR; qwen asks for a name first', async () => {
+  // A long complete URL makes a QR taller than the screen at 80x24.
+  const fake = await fakeQwen(['pending', 'pending', 'pending'], `https://chat.qwen.ai/authorize?user_code=QWEN-1234&client=qwen-code&session=${'x'.repeat(120)}`);
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const clock = new FakeClock();
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'login', params: {provider: 'qwen'}}, services: {clock, ...recorders().services}});
+  try {
+    await tui.waitFor('Name this account');
+    assert.equal(fake.server.requests.length, 0);
+    await tui.type('team-qwen');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Q W E N - 1 2 3 4');
+    assert.match(frame, /enlarge the terminal to see a QR code/);
+    assert.ok(!frame.includes('█'));
+    assert.match(frame, /polling every 2 s/);
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+test('t on the home screen force-refreshes the selected account; the result is in the status line', async () => {
+  const {oidcDeviceLogin, startOidcServer} = await import('../helpers/oidc.js');
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'tess');
+    const before = await store.readToken(account);
+    const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'detail', params: {provider: 'xai', accountId: account.id}}});
+    try {
+      await tui.waitFor('tess@example.test');
+      await tui.press('t');
+      await tui.waitFor(/xai tess@example\.test: token refreshed, valid until/);
+      const after = await store.readToken(account);
+      assert.notEqual(after!.refresh_token, before!.refresh_token);
+      assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1);
+    } finally {
+      tui.unmount();
+    }
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+
+const CONFIG = `# shared with CLIProxyAPI
+port: 8317
+oauth-excluded-models:
+  kimi:
+    - "kimi-k3*"
+`;
+
+/** The right pane's model lines (what a client sees), read off the frame. */
+function previewIds(frame: string, width: number): string[] {
+  const left = Math.max(30, Math.floor(width * 0.45)) + 1;
+  return frame
+    .split('\n')
+    .map((line) => line.slice(left))
+    .filter((cell) => /^ {2}\S/.test(cell))
+    .map((cell) => cell.trim().split(/\s+/)[0]!);
+}
+
+describe('model rules screen', () => {
+  let ccs: TempCcs;
+  let tui: TuiHandle | undefined;
+  beforeEach(() => {
+    ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', CONFIG);
+    ccs.writeToken('kimi-1.json', tokenFixture('kimi', 'k@example.com'));
+  });
+  afterEach(() => {
+    tui?.unmount();
+    tui = undefined;
+    ccs.cleanup();
+  });
+
+  test('typing a pattern one character at a time changes the preview after each key', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible (static list)');
+    assert.match(tui.frame(), /✕ kimi-k3 +excluded by "kimi-k3\*"/);
+    await tui.press('a');
+    await tui.waitFor('typing the pattern');
+    const counts: string[] = [];
+    for (const ch of '*-thinking') {
+      await tui.press(ch);
+      const frame = tui.frame();
+      counts.push(/Models (\d+\/\d+) visible/.exec(frame)![1]!);
+      if (ch === '*') assert.match(frame, /pattern "\*" removes every model/);
+    }
+    // `*` hides everything, `*-` matches nothing, ..., `*-thinking` hides exactly one more.
+    assert.deepEqual(counts, ['0/8', '6/8', '6/8', '6/8', '6/8', '6/8', '6/8', '6/8', '6/8', '5/8']);
+    let frame = tui.frame();
+    assert.match(frame, /✕ kimi-k2-thinking +excluded by "\*-thinking"/);
+    assert.match(frame, /^\* unsaved · Provider kimi/m);
+    await tui.press('enter');
+
+    // Alias with fork: renamed shows `alias ← name`, forked shows both ids.
+    await tui.press('A');
+    await tui.type('kimi-k2');
+    await tui.press('enter');
+    await tui.type('k2');
+    await tui.press('enter');
+    frame = await tui.waitFor('k2 ← kimi-k2');
+    assert.ok(!previewIds(frame, 100).includes('kimi-k2'), 'renamed away');
+    await tui.press('f');
+    frame = await tui.waitFor(/k2 ← kimi-k2 +fork/);
+    assert.ok(previewIds(frame, 100).includes('kimi-k2'), 'fork keeps the original');
+    assert.match(frame, /Models 6\/8 visible/);
+
+    // Esc with unsaved changes asks first; No keeps the screen.
+    await tui.press('escape');
+    await tui.waitFor('Discard unsaved rule changes?');
+    await tui.press('n');
+    await tui.waitFor('Models 6/8 visible');
+
+    await tui.press('s');
+    await tui.waitFor('saved kimi rules');
+    const text = readFileSync(ccs.paths.config, 'utf8');
+    assert.ok(text.startsWith('# shared with CLIProxyAPI\nport: 8317\n'));
+    assert.ok(text.includes('"*-thinking"'));
+    assert.ok(text.includes('alias: "k2"') && text.includes('fork: true'));
+    assert.doesNotMatch(tui.frame(), /\* unsaved/);
+  });
+
+  test('inline warnings: alias of an excluded model, duplicate alias', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible');
+    await tui.press('A');
+    await tui.type('kimi-k3');
+    await tui.press('enter');
+    await tui.type('three');
+    await tui.press('enter');
+    await tui.waitFor('alias "three" will not appear: kimi-k3 is excluded by "kimi-k3*"');
+    await tui.press('A');
+    await tui.type('kimi-k2.5');
+    await tui.press('enter');
+    await tui.type('three');
+    await tui.press('enter');
+    await tui.waitFor('alias "three" is already used for kimi-k3');
+  });
+
+  test('models --json agrees with the screen (same fixture)', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-model-alias:\n  kimi:\n    - name: kimi-k2.5\n      alias: k25\n    - name: kimi-k2\n      alias: k2\n      fork: true\n`);
+    const run = await runBin(['models', 'kimi', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout);
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    const frame = await tui.waitFor(`Models ${json.models.length}/8 visible`);
+    assert.deepEqual(previewIds(frame, 100).sort(), json.models.map((m: {id: string}) => m.id).sort());
+    for (const excluded of json.excluded) assert.ok(frame.includes(`✕ ${excluded.id}  excluded by "${excluded.pattern}"`));
+  });
+
+  test('Tab picks an account: its token file rules are edited and saved, config.yaml stays', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible');
+    await tui.press('tab');
+    await tui.waitFor('Rules: k@example.com (token file)');
+    assert.match(tui.frame(), /Global \(config\.yaml\), also applied/);
+    await tui.press('a');
+    await tui.type('*-code*');
+    await tui.press('enter');
+    await tui.waitFor('Models 4/8 visible');
+    await tui.press('s');
+    await tui.waitFor('saved kimi rules');
+    const token = JSON.parse(readFileSync(`${ccs.paths.authDir}/kimi-1.json`, 'utf8'));
+    assert.deepEqual(token.excluded_models, ['*-code*']);
+    assert.equal(token.refresh_token, 'rt-kimi-k@example.com-0123456789abcdef');
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    const json = JSON.parse((await runBin(['models', 'kimi', '--account', 'k@example.com', '--json'], ccs.env)).stdout);
+    assert.equal(json.models.length, 4);
+  });
+
+  test('a corrupt config.yaml is named with its line and column; nothing is written', async () => {
+    const broken = 'port: 8317\noauth-excluded-models:\n  kimi: [a, b\n';
+    ccs.writeRaw('cliproxy/config.yaml', broken);
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor(/config\.yaml:\d+:\d+: invalid YAML/);
+    await tui.press('a', 'x', 's');
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
+  });
+});
