@@ -360,7 +360,6 @@ export class ProxyServer {
       const target = upstreamTarget(row, this.options.settings.endpoints[row.id], token, route.endpoint, {
         session,
         anthropicBeta: headerValue(req.headers['anthropic-beta']),
-        anthropicVersion: headerValue(req.headers['anthropic-version']),
         now,
       });
       let upstream: Dispatcher.ResponseData;

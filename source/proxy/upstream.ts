@@ -21,7 +21,6 @@ export interface UpstreamTarget {
 export interface TargetContext {
   /** The client's session (affinity key), reused as iFlow's session id. */
   session?: string;
-  anthropicVersion?: string;
   anthropicBeta?: string;
   now: number;
 }
@@ -56,7 +55,7 @@ export function upstreamTarget(
     case 'claude':
       return {
         url: `${api}/v1${pathFor(endpoint)}?beta=true`,
-        headers: claudeRequestHeaders(secret, {anthropicBeta: context.anthropicBeta, anthropicVersion: context.anthropicVersion}),
+        headers: claudeRequestHeaders(secret, {anthropicBeta: context.anthropicBeta}),
       };
     case 'codex':
       return {url: `${api}${pathFor(endpoint)}`, headers: codexRequestHeaders(secret, str(token.account_id))};

@@ -4,6 +4,7 @@ import {isMap, parseDocument, type Document} from 'yaml';
 import type {ModelAlias} from '../core/types.js';
 import {CorruptFileError, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
+import {spliceChangedKeys} from './yaml-splice.js';
 
 export const DEFAULT_PROXY_PORT = 8317;
 
@@ -87,15 +88,19 @@ export async function loadCliproxyConfig(paths: CcsPaths): Promise<LoadedCliprox
 }
 
 /**
- * Edits config.yaml under a cross-process lock: re-reads it, lets `edit` change the document, checks
- * the result still parses, and writes it atomically. A broken file is never overwritten.
+ * Edits config.yaml under a cross-process lock: re-reads it, lets `edit` change the document (it
+ * gets the current values too, and may throw to refuse), checks the result still parses, and writes
+ * it atomically, rewriting only the text of what changed. A broken file is never overwritten.
  */
-export async function updateCliproxyConfig(paths: CcsPaths, edit: (document: Document) => void): Promise<CliproxyConfig> {
+export async function updateCliproxyConfig(
+  paths: CcsPaths,
+  edit: (document: Document, current: CliproxyConfig) => void,
+): Promise<CliproxyConfig> {
   return withFileLock(paths.config, async () => {
     const text = (await readTextIfExists(paths.config)) ?? '';
-    const {document} = parseCliproxyConfig(paths.config, text);
-    edit(document);
-    const next = document.toString();
+    const {document, config: current} = parseCliproxyConfig(paths.config, text);
+    edit(document, current);
+    const next = spliceChangedKeys(text, document);
     const {config} = parseCliproxyConfig(paths.config, next);
     await writeFileAtomic(paths.config, next);
     return config;

@@ -2,11 +2,10 @@
 // `oauth-model-alias`, keyed by CLIProxyAPI channel), an account's own in its token file
 // (`excluded_models`, `model_aliases`).
 //
-// config.yaml is shared with people and with CLIProxyAPI, so a save rewrites only the text of the
-// two keys it owns: everything else stays byte for byte (the yaml library would re-indent and
-// re-wrap the whole file if we printed the document). Inside the two keys, existing entries keep
-// their comments and their extra fields (`display-name`, `force-mapping`).
-import {isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
+// config.yaml saves go through updateCliproxyConfig, which rewrites only the text that changed
+// (store/yaml-splice.ts). Inside the two keys, existing entries keep their comments and their extra
+// fields (`display-name`, `force-mapping`).
+import {isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
 import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
@@ -14,8 +13,7 @@ import {UserError} from '../core/types.js';
 import {normalizeIflowModel} from '../providers/adapters/iflow.js';
 import {findProvider, staticModels} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {loadCliproxyConfig, parseCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
-import {readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
@@ -179,20 +177,16 @@ export async function updateGlobalRules(
   change: (rules: ModelRules) => ModelRules,
 ): Promise<ModelRules> {
   const channel = rulesChannel(provider);
-  return withFileLock(paths.config, async () => {
-    const text = (await readTextIfExists(paths.config)) ?? '';
-    const {config, document} = parseCliproxyConfig(paths.config, text);
-    const next = change(globalRules(config, provider));
+  let next: ModelRules | undefined;
+  await updateCliproxyConfig(paths, (document, config) => {
+    next = change(globalRules(config, provider));
     setChannelList(document, EXCLUDED_KEY, channel, next.excluded, {
       matches: (node, pattern) => isScalar(node) && node.value === pattern,
       create: quoted,
     });
     setChannelList(document, ALIAS_KEY, channel, next.aliases, {matches: sameAliasNode, create: aliasNode, update: updateAliasNode});
-    const output = spliceOwnedKeys(text, document, [EXCLUDED_KEY, ALIAS_KEY]);
-    parseCliproxyConfig(paths.config, output);
-    await writeFileAtomic(paths.config, output);
-    return next;
   });
+  return next!;
 }
 
 function quoted(value: string): Scalar {
@@ -256,99 +250,4 @@ function setChannelList<T>(
     return node;
   });
   if (!isSeq(existing)) (map as YAMLMap).set(channelKey ?? channel, seq);
-}
-
-/**
- * The original text with only what changed under `keys` re-rendered: a changed channel of a block
- * map is replaced in place (its siblings keep their exact text), a changed key that is not a block
- * map is replaced whole, new ones are appended. Falls back to printing the whole document if the
- * splice does not give back the edited data (it always should; this guards the shared file).
- */
-export function spliceOwnedKeys(original: string, edited: Document, keys: readonly string[]): string {
-  const before = parseDocument(original);
-  const edits: TextEdit[] = [];
-  let appended = '';
-  const top = isMap(before.contents) ? before.contents : undefined;
-  for (const key of keys) {
-    const oldValue = before.get(key, true) as Node | undefined;
-    const newValue = edited.get(key, true) as Node | undefined;
-    if (sameData(oldValue, newValue)) continue;
-    const oldPair = top?.items.find((p) => isScalar(p.key) && p.key.value === key);
-    const blockMaps = isMap(oldValue) && !oldValue.flow && isMap(newValue) && oldValue.items.length > 0;
-    if (oldPair && blockMaps) edits.push(...channelEdits(original, oldValue, newValue));
-    else if (oldPair) edits.push({...pairSpan(original, oldPair as PairLike, 0), text: renderPair(key, newValue, 0)});
-    else appended += renderPair(key, newValue, 0);
-  }
-  if (appended) edits.push({start: original.length, end: original.length, text: original && !original.endsWith('\n') ? `\n${appended}` : appended});
-  let text = original;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
-  const same = JSON.stringify(parseDocument(text).toJS() ?? {}) === JSON.stringify(edited.toJS() ?? {});
-  return same ? text : edited.toString();
-}
-
-interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-interface PairLike {
-  key: Node;
-  value: Node | null;
-}
-
-function sameData(a: Node | undefined, b: Node | undefined): boolean {
-  return JSON.stringify(a?.toJSON() ?? null) === JSON.stringify(b?.toJSON() ?? null);
-}
-
-/** Edits for the channels of one block map that differ between the old and the new map. */
-function channelEdits(text: string, oldMap: YAMLMap, newMap: YAMLMap): TextEdit[] {
-  const edits: TextEdit[] = [];
-  const name = (pair: {key: unknown}) => String(isScalar(pair.key) ? pair.key.value : pair.key);
-  const firstKey = oldMap.items[0]!.key as Node;
-  const indent = firstKey.range![0] - text.lastIndexOf('\n', firstKey.range![0] - 1) - 1;
-  for (const pair of oldMap.items) {
-    const replacement = newMap.items.find((p) => name(p) === name(pair));
-    if (replacement && sameData(pair.value as Node, replacement.value as Node)) continue;
-    const span = pairSpan(text, pair as PairLike, indent);
-    edits.push({...span, text: replacement ? renderPair(name(pair), replacement.value as Node, indent) : ''});
-  }
-  const last = oldMap.items[oldMap.items.length - 1]!;
-  const at = pairSpan(text, last as PairLike, indent).end;
-  const added = newMap.items.filter((p) => !oldMap.items.some((o) => name(o) === name(p)));
-  const addedText = added.map((p) => renderPair(name(p), p.value as Node, indent)).join('');
-  if (addedText) edits.push({start: at, end: at, text: at > 0 && text[at - 1] !== '\n' ? `\n${addedText}` : addedText});
-  return edits;
-}
-
-/** The text of a pair: from the start of its key's line to the end of its value's last line. */
-function pairSpan(text: string, pair: PairLike, indent: number): {start: number; end: number} {
-  const keyStart = pair.key.range![0];
-  let end = pair.value?.range?.[2] ?? pair.key.range![2];
-  // A nested value's range runs into the next key's indentation; a last line may lack its newline.
-  const lastNewline = text.lastIndexOf('\n', end - 1);
-  if (lastNewline >= keyStart && text.slice(lastNewline + 1, end).trim() === '') end = lastNewline + 1;
-  else {
-    const newline = text.indexOf('\n', end);
-    const rest = newline < 0 ? text.slice(end) : text.slice(end, newline);
-    if (rest.trim() === '') end = newline < 0 ? text.length : newline + 1;
-  }
-  return {start: keyStart - indent, end};
-}
-
-/** `key: value` as block YAML at an indentation, ending with a newline; empty when there is no value. */
-function renderPair(key: string, value: Node | undefined, indent: number): string {
-  if (value === undefined) return '';
-  const single = parseDocument('{}');
-  const map = new YAMLMap();
-  map.flow = false;
-  map.set(key, value);
-  single.contents = map as unknown as typeof single.contents;
-  const pad = ' '.repeat(indent);
-  const out = single.toString({lineWidth: 0});
-  return out
-    .split('\n')
-    .filter((line, i, all) => i < all.length - 1 || line !== '')
-    .map((line) => (line === '' ? line : pad + line))
-    .join('\n') + '\n';
 }

@@ -32,7 +32,7 @@ test('updates keep comments and unknown keys', async () => {
   ccs.writeRaw('cliproxy/config.yaml', '# top comment\nport: 8317 # the port\nunknown-key: {a: 1}\n');
   await updateCliproxyConfig(ccs.paths, (doc) => doc.set('api-keys', ['new-key']));
   const text = readFileSync(ccs.paths.config, 'utf8');
-  assert.match(text, /^# top comment\nport: 8317 # the port\nunknown-key: \{ a: 1 \}\n/);
+  assert.match(text, /^# top comment\nport: 8317 # the port\nunknown-key: \{a: 1\}\n/, "untouched keys keep their exact text");
   assert.match(text, /api-keys:\n {2}- new-key/);
   assert.equal(statSync(ccs.paths.config).mode & 0o777, 0o600);
 });

@@ -13,10 +13,13 @@ export function claudeBetaHeader(clientBetas: string | undefined): string {
   return [...new Set([...REQUIRED_BETAS, ...asked])].join(',');
 }
 
-export function claudeRequestHeaders(accessToken: string, client: {anthropicBeta?: string; anthropicVersion?: string}): Record<string, string> {
+/** OAuth tokens are accepted with the API version Claude Code sends, whatever a newer SDK asks for. */
+export const CLAUDE_API_VERSION = '2023-06-01';
+
+export function claudeRequestHeaders(accessToken: string, client: {anthropicBeta?: string}): Record<string, string> {
   return {
     authorization: `Bearer ${accessToken}`,
-    'anthropic-version': client.anthropicVersion || '2023-06-01',
+    'anthropic-version': CLAUDE_API_VERSION,
     'anthropic-beta': claudeBetaHeader(client.anthropicBeta),
     'user-agent': `claude-cli/${CLAUDE_CLI_VERSION} (external, cli)`,
     'x-app': 'cli',
