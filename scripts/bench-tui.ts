@@ -3,11 +3,8 @@
 // Measured like the binary runs: React's production build (see source/ui/start.ts).
 import {performance} from 'node:perf_hooks';
 import {ccsPaths} from '../source/store/paths.js';
+import {percentile} from './bench-stats.js';
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 export async function benchTuiFrames(ccsDir: string, keys = 200): Promise<{firstFrameMs: number; keypressP95Ms: number}> {
   process.env.NODE_ENV ??= 'production';

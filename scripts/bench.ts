@@ -5,6 +5,7 @@ import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {makeManyAccounts} from './bench-fixture.js';
+import {median} from './bench-stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'dist', 'source', 'cli', 'main.js');
@@ -21,14 +22,6 @@ const record = (name: string, value: string, budget: string, ok: boolean) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}: ${value} (budget ${budget})`);
 };
 
-export const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-export const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 function wallTimeMs(args: string[], env: NodeJS.ProcessEnv, runs: number): number {
   const times: number[] = [];

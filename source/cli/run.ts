@@ -8,17 +8,19 @@ import {makeContext, type CliIo, type CommandSpec} from './context.js';
 const VERSION = '0.1.0';
 
 export function helpText(): string {
-  const lines = COMMANDS.map((c) => [`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary] as const);
-  const width = Math.max(...lines.map(([u]) => u.length));
+  const column = 44;
+  // Long usages put their summary on the next line, so the help fits 80 columns.
+  const row = (usage: string, summary: string) =>
+    usage.length < column ? `  ${usage.padEnd(column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
   return [
     'ccs-tui: account manager for AI coding subscriptions (CCS / CLIProxyAPI files)',
     '',
     'usage:',
-    `  ${'ccs-tui'.padEnd(width)}  open the full-screen TUI (needs a terminal)`,
-    ...lines.map(([usage, summary]) => `  ${usage.padEnd(width)}  ${summary}`),
+    row('ccs-tui', 'open the full-screen TUI (needs a terminal)'),
+    ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage.',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
 }

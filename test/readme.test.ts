@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {test} from 'node:test';
+import {keyTableMarkdown} from '../scripts/readme-keys.js';
+import {COMMANDS} from '../source/cli/commands/index.js';
+import {repoRoot} from './helpers/cli.js';
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+
+test('the README key table is the keymap (regenerate: node dist/scripts/readme-keys.js)', () => {
+  const block = /<!-- keys:start -->\n([\s\S]*?)\n<!-- keys:end -->/.exec(readme);
+  assert.ok(block, 'README has a keys block');
+  assert.equal(block[1], keyTableMarkdown());
+});
+
+test('the README command table names every command', () => {
+  for (const command of COMMANDS) {
+    assert.ok(readme.includes(`ccs-tui ${command.name.join(' ')}`), `README misses ccs-tui ${command.name.join(' ')}`);
+  }
+});
+
+test('the README has exactly the two set-up commands, and .ci/run runs the test one', () => {
+  const ci = readFileSync(path.join(repoRoot, '.ci', 'run'), 'utf8');
+  assert.match(readme, /```sh\nnpm ci && CCS_DIR="\$\(mktemp -d\)" npm start\n```/);
+  assert.match(readme, /```sh\nnpm ci && npm test\n```/);
+  assert.match(ci, /^npm ci && npm test$/m);
+});
