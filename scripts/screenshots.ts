@@ -10,6 +10,9 @@ import xterm from '@xterm/headless';
 import type {Route} from '../source/core/app-state.js';
 import {tokenFixture, type TempCcs} from '../test/helpers/ccs.js';
 import {makeUiCcs} from '../test/ui/fixtures.js';
+import type {AppServices} from '../source/ui/services.js';
+import {FakeClock} from '../test/helpers/fake-clock.js';
+import {pendingDeviceHttp} from '../test/helpers/fake-providers/providers.js';
 
 export interface Screenshot {
   name: string;
@@ -22,6 +25,8 @@ export interface Screenshot {
   keys?: string[];
   /** Text the frame must contain before the picture is taken. */
   waitFor: string | RegExp;
+  /** Services to replace (a frozen clock, an in-memory HTTP client for a login screen). */
+  services?: () => Partial<AppServices>;
 }
 
 /** A busier CCS dir: several providers, a paused account, one that needs a new login. */
@@ -41,6 +46,14 @@ export const SCREENSHOTS: Screenshot[] = [
   {name: 'remove-confirm', width: 100, height: 30, setup: richCcs, keys: ['l', 'j', 'd'], waitFor: '[y/N]'},
   {name: 'help', width: 100, height: 30, setup: richCcs, keys: ['?'], waitFor: 'Keys (Esc or ? closes)'},
   {name: 'too-small', width: 60, height: 20, waitFor: 'Terminal too small'},
+  {
+    name: 'login-device',
+    width: 80,
+    height: 24,
+    route: {screen: 'login', params: {provider: 'kimi'}},
+    services: () => ({clock: new FakeClock(), http: pendingDeviceHttp()}) as Partial<AppServices>,
+    waitFor: 'code expires in 15:00',
+  },
   {
     name: 'models',
     width: 100,
@@ -171,7 +184,7 @@ export function svgToPng(svg: string): Buffer {
 
 export async function takeScreenshot(shot: Screenshot): Promise<string> {
   const ccs = (shot.setup ?? makeUiCcs)();
-  const tui = await renderTui({paths: ccs.paths, width: shot.width, height: shot.height, route: shot.route, env: {}});
+  const tui = await renderTui({paths: ccs.paths, width: shot.width, height: shot.height, route: shot.route, env: {}, services: shot.services?.()});
   try {
     await tui.waitFor(shot.route ? /./ : /accounts ·|Terminal too small/);
     for (const key of shot.keys ?? []) await tui.press(key);

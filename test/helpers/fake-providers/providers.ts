@@ -144,3 +144,22 @@ export async function fakeIflow(): Promise<FakeProvider> {
     settings: {endpoints: {iflow: {authorize: `${server.url}/oauth`, token: `${server.url}/oauth/token`, userinfo: `${server.url}/api/oauth/getUserInfo`}}},
   };
 }
+
+/**
+ * An in-memory HttpClient for an RFC 8628 device flow that is never approved: a code, then
+ * `authorization_pending` forever. For screenshots and screen tests that need no socket.
+ */
+export function pendingDeviceHttp(code = 'KQ7M-X2PD', verificationUri = 'https://www.kimi.com/code'): import('../../../source/services/http.js').HttpClient {
+  return {
+    async send(req) {
+      if (/device/.test(req.url)) {
+        return {
+          status: 200,
+          headers: {'content-type': 'application/json'},
+          text: JSON.stringify({device_code: 'dc', user_code: code, verification_uri: verificationUri, verification_uri_complete: `${verificationUri}?user_code=${code}`, expires_in: 900, interval: 5}),
+        };
+      }
+      return {status: 400, headers: {'content-type': 'application/json'}, text: '{"error":"authorization_pending"}'};
+    },
+  };
+}
