@@ -132,6 +132,17 @@ function boxLines(chars: string, px: number, py: number, color: string): string 
   return out.join('');
 }
 
+// Half and full blocks (QR codes) as rects that overlap their neighbours a little: glyphs would leave
+// hairline seams between cells and draw a grid over the code.
+function blockRect(chars: string, px: number, py: number, color: string): string | undefined {
+  const spans: Record<string, [number, number]> = {'█': [0, 1], '▀': [0, 0.5], '▄': [0.5, 1]};
+  const span = spans[chars];
+  if (!span) return undefined;
+  const y = py + span[0] * CELL_H;
+  const h = (span[1] - span[0]) * CELL_H + 0.5;
+  return `<rect x="${px.toFixed(2)}" y="${y.toFixed(2)}" width="${(CELL_W + 0.5).toFixed(2)}" height="${h.toFixed(2)}" fill="${color}"/>`;
+}
+
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The terminal's cells as SVG: a background rect per coloured run, a glyph per character. */
@@ -164,6 +175,11 @@ export async function ansiToSvg(ansi: string, columns: number, rows: number): Pr
         parts.push(`<rect x="${(px + CELL_W * 0.6).toFixed(2)}" y="${py + 4}" width="${w.toFixed(2)}" height="${CELL_H - 8}" fill="${fg}"${opacity}/>`);
         continue;
       }
+      const block = blockRect(chars, px, py, fg);
+      if (block) {
+        parts.push(block);
+        continue;
+      }
       const drawn = boxLines(chars, px, py, fg);
       if (drawn) {
         parts.push(drawn);
@@ -174,7 +190,7 @@ export async function ansiToSvg(ansi: string, columns: number, rows: number): Pr
     }
   }
   term.dispose();
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans Mono" font-size="${FONT_SIZE}" xml:space="preserve">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges" width="${width}" height="${height}" font-family="DejaVu Sans Mono" font-size="${FONT_SIZE}" xml:space="preserve">${parts.join('')}</svg>`;
 }
 
 export function svgToPng(svg: string): Buffer {

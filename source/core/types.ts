@@ -57,8 +57,12 @@ export interface ModelAlias {
   fork?: boolean;
 }
 
-/** Quota window kinds, as in `quota --json`. `weekly:<model>` for model-scoped weekly windows. */
-export type QuotaWindowKind = '5h' | 'weekly' | 'monthly' | '30d' | `weekly:${string}`;
+/**
+ * Quota window kinds, as in `quota --json`. `weekly:<model>` for model-scoped weekly windows;
+ * `5h:<scope>` for a second 5-hour window of one model family (antigravity's third-party models);
+ * `daily:<model>` for Gemini's per-model daily buckets.
+ */
+export type QuotaWindowKind = '5h' | 'weekly' | 'monthly' | '30d' | `weekly:${string}` | `5h:${string}` | `daily:${string}`;
 
 export interface QuotaWindow {
   kind: QuotaWindowKind;

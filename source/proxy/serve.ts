@@ -1,7 +1,6 @@
 // `ccs-tui proxy serve`: runs the proxy in this process until it is told to stop. The TUI starts it
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
-import {randomBytes} from 'node:crypto';
 import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
@@ -10,7 +9,8 @@ import {findProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
-import {loadCliproxyConfig, parseCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
+import {ensureApiKey} from '../services/proxy/api-key.js';
+import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
@@ -32,26 +32,6 @@ export interface ServeIo {
 }
 
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
-
-/** A strong key for `api-keys` when config.yaml has none. */
-export function generateApiKey(): string {
-  return `ccs-tui-${randomBytes(24).toString('base64url')}`;
-}
-
-/** The API keys, generating and saving one when config.yaml lists none. */
-export async function ensureApiKey(paths: CcsPaths): Promise<{config: CliproxyConfig; generated: boolean}> {
-  const loaded = await loadCliproxyConfig(paths);
-  if (loaded.config.apiKeys.length > 0) return {config: loaded.config, generated: false};
-  let generated = false;
-  const config = await updateCliproxyConfig(paths, (document) => {
-    const keys = document.get('api-keys');
-    const list = keys && typeof keys === 'object' && 'items' in keys ? (keys as {items: unknown[]}).items : [];
-    if (list.length > 0) return;
-    document.set('api-keys', [generateApiKey()]);
-    generated = true;
-  });
-  return {config, generated};
-}
 
 /** config.yaml as it is now: re-parsed when the file changes, the last good version kept when it breaks. */
 function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: string) => void): () => CliproxyConfig {

@@ -2,11 +2,11 @@
 // the chosen account's credentials and headers injected, and on quota exhaustion the request moves
 // to the next healthy account of the pool. Everything it does is reported as ProxyEvents.
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import {once} from 'node:events';
-import {Agent, request as undiciRequest, type Dispatcher} from 'undici';
+import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
+import {pipeline} from 'node:stream/promises';
 import {accountLabel} from '../core/accounts.js';
-import {resolveRequestedModel} from '../core/model-rules.js';
+import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, classifyUpstreamFailure, type PoolStrategy, type UpstreamFailure} from '../core/pool.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
@@ -69,7 +69,11 @@ export class ProxyServer {
   private readonly accounts: AccountSource;
   private readonly pools = new Map<string, AccountPool>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
-  private readonly agent: Agent;
+  private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
+  private readonly agents = {
+    http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
+    https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
+  };
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly recent: number[] = [];
@@ -85,7 +89,6 @@ export class ProxyServer {
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
-    this.agent = new Agent({keepAliveTimeout: 30_000, connections: 256, pipelining: 1});
     this.server = createServer({noDelay: true, keepAlive: true}, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
     this.server.requestTimeout = 0;
@@ -117,7 +120,8 @@ export class ProxyServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-    await this.agent.close().catch(() => undefined);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   get listeningPort(): number {
@@ -260,12 +264,23 @@ export class ProxyServer {
     return pool;
   }
 
+  /** The account's model list, recomputed only when its token file or config.yaml changed. */
+  private resolutionFor(row: ProviderRow, account: Account, token: TokenFile | undefined): ModelResolution {
+    const config = this.options.config();
+    const key = `${row.id}/${account.id}`;
+    const cached = this.resolutions.get(key);
+    if (cached && cached.token === token && cached.config === config) return cached.resolution;
+    const resolution = accountResolution(row, config, token, account.tier);
+    this.resolutions.set(key, {token, config, resolution});
+    return resolution;
+  }
+
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
     const row = await this.providerFor(route, undefined);
     const pool = await this.poolFor(row);
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
-    const resolution = accountResolution(row, this.options.config(), token, account?.tier);
+    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config(), undefined);
     this.sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
   }
 
@@ -345,8 +360,7 @@ export class ProxyServer {
       let outgoing = raw;
       let sentModel = requestedModel;
       if (requestedModel !== undefined) {
-        const resolution = accountResolution(row, this.options.config(), token, account.tier);
-        const resolved = resolveRequestedModel(resolution, requestedModel);
+        const resolved = resolveRequestedModel(this.resolutionFor(row, account, token), requestedModel);
         if (resolved.kind === 'excluded') {
           throw new HttpError(404, `model "${sanitizeLine(requestedModel)}" is excluded for ${row.displayName} by the pattern "${sanitizeLine(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
         }
@@ -362,17 +376,9 @@ export class ProxyServer {
         anthropicBeta: headerValue(req.headers['anthropic-beta']),
         now,
       });
-      let upstream: Dispatcher.ResponseData;
+      let upstream: IncomingMessage;
       try {
-        upstream = await undiciRequest(target.url, {
-          method: 'POST',
-          headers: forwardedRequestHeaders(req.headers, target.headers, outgoing.length),
-          body: outgoing,
-          signal: abort.signal,
-          dispatcher: this.agent,
-          headersTimeout: 10 * 60_000,
-          bodyTimeout: 10 * 60_000,
-        });
+        upstream = await this.send(target.url, forwardedRequestHeaders(req.headers, target.headers, outgoing.length), outgoing, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) return;
         const message = `cannot reach ${hostOf(target.url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
@@ -387,29 +393,29 @@ export class ProxyServer {
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const contentType = headers['content-type'] ?? '';
-      const isError = upstream.statusCode >= 400;
+      const isError = upstream.statusCode! >= 400;
       // iFlow reports some errors with HTTP 200 and a JSON body; only non-stream JSON can carry them.
       const iflowMayHideError = row.id === 'iflow' && !isError && contentType.includes('json');
       if (!isError && !iflowMayHideError) {
         pool.recordSuccess(account.id);
         await this.pipe(upstream, res, abort.signal);
-        this.finish(active, req, sentModel, upstream.statusCode, started);
+        this.finish(active, req, sentModel, upstream.statusCode!, started);
         return;
       }
 
-      const text = await readLimited(upstream.body, MAX_ERROR_BODY);
-      const named = row.id === 'iflow' ? iflowError(upstream.statusCode, text) : undefined;
+      const text = await readLimited(upstream, MAX_ERROR_BODY);
+      const named = row.id === 'iflow' ? iflowError(upstream.statusCode!, text) : undefined;
       if (iflowMayHideError && !named) {
         pool.recordSuccess(account.id);
-        res.writeHead(upstream.statusCode, forwardedResponseHeaders(upstream.headers));
+        res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
         res.end(text);
-        this.finish(active, req, sentModel, upstream.statusCode, started);
+        this.finish(active, req, sentModel, upstream.statusCode!, started);
         return;
       }
-      const status = named?.httpStatus ?? upstream.statusCode;
+      const status = named?.httpStatus ?? upstream.statusCode!;
       const failure = named
         ? iflowFailure(named.code, named.name, status)
-        : classifyUpstreamFailure(upstream.statusCode, headers, text, now);
+        : classifyUpstreamFailure(upstream.statusCode!, headers, text, now);
       const responseHeaders = named ? {'content-type': 'application/json'} : forwardedResponseHeaders(upstream.headers);
       const responseText = named
         ? errorJson(status, `iFlow error ${named.code}: ${named.name}${named.detail ? ` (${sanitizeLine(named.detail)})` : ''}`, named.type, named.code)
@@ -451,15 +457,24 @@ export class ProxyServer {
     }
   }
 
-  /** Streams the upstream body to the client chunk by chunk, honouring backpressure. */
-  private async pipe(upstream: Dispatcher.ResponseData, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    res.writeHead(upstream.statusCode, forwardedResponseHeaders(upstream.headers));
+  /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
+  private send(url: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<IncomingMessage> {
+    const target = new URL(url);
+    const https = target.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
+      request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  /** Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no buffering). */
+  private async pipe(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
     res.flushHeaders();
     try {
-      for await (const chunk of upstream.body) {
-        if (!res.write(chunk)) await once(res, 'drain', {signal});
-      }
-      res.end();
+      await pipeline(upstream, res);
     } catch (error) {
       if (signal.aborted) return;
       this.recordError(`upstream stream broke: ${sanitizeLine((error as Error).message)}`);
@@ -568,7 +583,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+async function readLimited(body: IncomingMessage, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -1,7 +1,6 @@
 // Outgoing HTTP for logins, refresh and quota (undici). One small interface so tests can count and
 // shape requests, and one place that turns transport failures and nonsense answers into errors a
 // person can read (sanitised, secrets never echoed).
-import {request} from 'undici';
 import {sanitizeLine} from '../core/sanitize.js';
 
 export interface HttpRequest {
@@ -75,6 +74,8 @@ export const undiciHttpClient: HttpClient = {
     const body = encodeBody(req.body, headers);
     const timeoutMs = req.timeoutMs ?? 30_000;
     try {
+      // Loaded on first use: undici costs ~20 MB and startup time that most commands never need.
+      const {request} = await import('undici');
       const response = await request(req.url, {
         method: req.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,

@@ -9,7 +9,7 @@ import {describeEvent} from '../proxy/events.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
-import type {TuiSettings} from '../store/settings.js';
+import {loadSettings, type TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import {fetchProxyStatus, rotateRunningProxy, stopPid, tailFile} from './proxy/control.js';
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
@@ -38,7 +38,8 @@ export interface ProxyState {
 
 export interface SupervisorOptions {
   paths: CcsPaths;
-  settings: TuiSettings;
+  /** tui.json; read at each start when not given (the TUI builds its services synchronously). */
+  settings?: TuiSettings;
   clock?: Clock;
   /** Replaces the launch command (tests). */
   command?: (target: ServeTarget) => LaunchCommand;
@@ -139,8 +140,11 @@ export class ProxySupervisor {
     this.noRestart = false;
     this.consecutiveFailures = 0;
     this.update({...INITIAL_STATE, phase: 'starting', managed: 'child', target});
+    this.useCliproxyBinary = (this.options.settings ?? (await loadSettings(this.options.paths)).settings).proxy.useCliproxyBinary;
     this.spawnChild();
   }
+
+  private useCliproxyBinary = false;
 
   async restart(): Promise<void> {
     const target = this.state.target;
@@ -149,7 +153,7 @@ export class ProxySupervisor {
 
   private spawnChild(): void {
     const target = this.state.target;
-    const command = this.options.command?.(target) ?? launchCommand(this.options.paths, target, this.options.settings.proxy.useCliproxyBinary, this.options.env);
+    const command = this.options.command?.(target) ?? launchCommand(this.options.paths, target, this.useCliproxyBinary, this.options.env);
     const builtin = command.kind === 'builtin';
     const child = spawn(command.file, command.args, {
       stdio: builtin ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
@@ -195,7 +199,8 @@ export class ProxySupervisor {
       }
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       this.log(`proxy ${how}`);
-      if (this.noRestart) {
+      // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.
+      if (this.noRestart || code === 2) {
         this.update({phase: 'failed', pid: undefined});
         return;
       }

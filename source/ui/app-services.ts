@@ -2,6 +2,7 @@
 import {terminalClipboard} from '../services/clipboard.js';
 import {systemClock} from '../services/clock.js';
 import {watchCcsDir} from '../services/ccs-watch.js';
+import {ProxySupervisor} from '../services/proxy-supervisor.js';
 import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {AppServices} from './services.js';
@@ -16,5 +17,6 @@ export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: N
     env,
     watchCcsDir: (onChange) => watchCcsDir(paths, onChange, clock),
     suspend,
+    proxy: new ProxySupervisor({paths, clock, env}),
   };
 }

@@ -7,8 +7,14 @@ import {runFullScreen} from './terminal.js';
 
 export async function launchTui(ctx: CliContext): Promise<number> {
   const io = {stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream, stderr: ctx.stderr as NodeJS.WriteStream};
-  return runFullScreen(
-    (controls) => createElement(App, {services: buildServices(ctx.paths, ctx.env, io.stdout, controls.suspend), size: controls.size}),
-    io,
-  );
+  let services: ReturnType<typeof buildServices> | undefined;
+  try {
+    return await runFullScreen((controls) => {
+      services = buildServices(ctx.paths, ctx.env, io.stdout, controls.suspend);
+      return createElement(App, {services, size: controls.size});
+    }, io);
+  } finally {
+    // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook).
+    await services?.proxy?.dispose();
+  }
 }

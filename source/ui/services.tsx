@@ -5,6 +5,7 @@ import type {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {Clipboard} from '../services/clipboard.js';
 import type {Clock} from '../services/clock.js';
+import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 
 export interface AppServices {
   paths: CcsPaths;
@@ -19,6 +20,8 @@ export interface AppServices {
    * that prints to the terminal), then comes back and redraws.
    */
   suspend<T>(task: () => Promise<T>): Promise<T>;
+  /** The proxy child of this TUI (or a proxy found running); stopped when the TUI quits. */
+  proxy?: ProxySupervisor;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

@@ -5,5 +5,6 @@ import {accountCommands} from './accounts.js';
 import {loginCommands} from './login.js';
 import {modelCommands} from './models.js';
 import {proxyCommands} from './proxy.js';
+import {quotaCommands} from './quota.js';
 
-export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands];
+export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands, ...quotaCommands];

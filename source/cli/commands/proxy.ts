@@ -7,7 +7,8 @@ import {parseCommandArgs, printJson, type CliContext, type CommandSpec} from '..
 function portValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${value}"`, 2);
+  // 0 asks the system for any free port (the proxy reports the one it got).
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got "${value}"`, 2);
   return port;
 }
 

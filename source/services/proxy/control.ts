@@ -3,7 +3,6 @@
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {request} from 'undici';
 import type {ProxyStatus} from '../../proxy/events.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
@@ -95,6 +94,7 @@ async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'PO
   const {config} = await loadCliproxyConfig(paths);
   const key = config.apiKeys[0];
   if (!key) throw new Error(`no api-keys in ${paths.config}`);
+  const {request} = await import('undici');
   const response = await request(`http://127.0.0.1:${port}${route}`, {
     method,
     headers: {'x-api-key': key},

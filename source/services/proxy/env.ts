@@ -5,9 +5,10 @@
 import {accountLabel} from '../../core/accounts.js';
 import {UserError} from '../../core/types.js';
 import {accountResolution} from '../../proxy/models.js';
-import {ensureApiKey} from '../../proxy/serve.js';
+import {ensureApiKey} from './api-key.js';
 import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
@@ -25,12 +26,16 @@ function pickModel(ids: readonly string[], words: readonly string[], fallback: s
   return fallback;
 }
 
-export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number): Promise<ClaudeCodeEnv> {
-  const {config, generated} = await ensureApiKey(paths);
+/**
+ * The exports for a provider (none: Claude on the root URL). Without `generateKey` (the screen just
+ * looking) a config.yaml without api-keys is left alone and the token line says so.
+ */
+export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number, options: {generateKey?: boolean} = {generateKey: true}): Promise<ClaudeCodeEnv> {
+  const {config, generated} = options.generateKey ? await ensureApiKey(paths) : {config: (await loadCliproxyConfig(paths)).config, generated: false};
   const notes: string[] = [];
   if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
   const root = `http://127.0.0.1:${port ?? config.port}`;
-  const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0]!}];
+  const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
   if (!providerId || providerId === 'claude') {
     return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
   }

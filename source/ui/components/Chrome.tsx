@@ -93,6 +93,10 @@ export function HintBar({width, scopes}: {width: number; scopes: readonly KeySco
   // A dialog has no hint labels: show its keys with their descriptions.
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');
+  // Whole hints only: the ones that do not fit are left to the `?` overlay, never cut mid-word.
+  const hintWidth = (b: (typeof hints)[number]) => keyLabel(b.keys[0]!).length + 1 + b.hint!.length + 2;
+  let room = width - pinned.reduce((sum, b) => sum + hintWidth(b), 0) - 1;
+  const shown = hints.filter((b) => !pinned.includes(b)).filter((b) => (room -= hintWidth(b)) >= 0);
   const render = (list: typeof hints) =>
     list.map((b, i) => (
       <Text key={b.action}>
@@ -106,7 +110,7 @@ export function HintBar({width, scopes}: {width: number; scopes: readonly KeySco
   return (
     <Box width={width}>
       <Box flexGrow={1} flexShrink={1}>
-        <Text wrap="truncate">{render(hints.filter((b) => !pinned.includes(b)))}</Text>
+        <Text wrap="truncate">{render(shown)}</Text>
       </Box>
       <Box flexShrink={0} marginLeft={1}>
         <Text>{render(pinned)}</Text>

@@ -8,6 +8,8 @@ import type {ScreenId, ScreenParams, ScreenSpec, StatusKind} from '../screen-typ
 import {LoginScreen} from './LoginScreen.js';
 import {testAccount} from './login/testAccount.js';
 import {ModelsScreen} from './ModelsScreen.js';
+import {ProxyScreen} from './ProxyScreen.js';
+import {serveAccount, serveProviderPool} from './proxy/serve.js';
 
 export type FeatureScreenId = Exclude<ScreenId, 'home' | 'detail'>;
 
@@ -24,7 +26,7 @@ export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
   login: {...FEATURE_ROUTES.login, scopes: ['login', 'list'], component: LoginScreen},
   models: {...FEATURE_ROUTES.models, component: ModelsScreen},
   // quota: {...FEATURE_ROUTES.quota, component: QuotaScreen},
-  // proxy: {...FEATURE_ROUTES.proxy, component: ProxyScreen},
+  proxy: {...FEATURE_ROUTES.proxy, component: ProxyScreen},
 };
 
 /** What an account action gets when its key is pressed on the home or detail screen. */
@@ -47,4 +49,6 @@ export interface AccountActionContext {
 export type AccountActionId = 'account.test' | 'account.serve' | 'provider.serve' | 'quota.refresh';
 export const ACCOUNT_ACTIONS: Partial<Record<AccountActionId, (context: AccountActionContext) => unknown>> = {
   'account.test': testAccount,
+  'account.serve': serveAccount,
+  'provider.serve': serveProviderPool,
 };

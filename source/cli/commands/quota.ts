@@ -1,0 +1,79 @@
+// `ccs-tui quota [--provider P] [--json] [--refresh]`: every account's quota windows.
+//
+// Without --refresh the cached numbers are shown (what the TUI and the proxy last saw); accounts
+// with nothing cached are fetched once, so a first run is not empty. --refresh fetches every account
+// now, bypassing any 429 backoff. Exit 3 when every listed account is used up, so scripts can guard.
+import {accountLabel} from '../../core/accounts.js';
+import {describeWindow} from '../../core/quota-format.js';
+import {currentWindows, isExhausted} from '../../core/quota.js';
+import {UserError, type Account} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
+import {formatTable, parseCommandArgs, printJson, type CommandSpec} from '../context.js';
+import {knownProvider} from './accounts.js';
+
+export const EXIT_EXHAUSTED = 3;
+
+const quota: CommandSpec = {
+  name: ['quota'],
+  usage: '[--provider P] [--json] [--refresh]',
+  summary: "every account's 5-hour, weekly and monthly quota (exit 3 when all are used up)",
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(
+      this,
+      args,
+      {provider: {type: 'string'}, json: {type: 'boolean'}, refresh: {type: 'boolean'}},
+      {required: []},
+    );
+    const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
+    if (provider && !findProvider(provider)!.quotaSource) {
+      throw new UserError(`${provider} does not report quota (providers that do: claude, codex, antigravity, gemini, kimi, copilot)`);
+    }
+    const [{AccountStore}, {loadSettings}, service, cacheModule] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../store/settings.js'),
+      import('../../services/quota/service.js'),
+      import('../../services/quota/cache.js'),
+    ]);
+    const store = new AccountStore(ctx.paths);
+    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), store.load()]);
+    if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
+    const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
+    const deps = {paths: ctx.paths, store, settings};
+    const cache = await cacheModule.readQuotaCache(ctx.paths);
+    const entries = await Promise.all(
+      accounts.map(async (account: Account) => {
+        const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
+        if (values.refresh || !cached) return service.fetchAccountQuota(deps, account, {force: values.refresh});
+        return cached;
+      }),
+    );
+    const now = Date.now();
+    const staleAfterMs = settings.quota.staleAfterSeconds * 1000;
+    const rows = accounts.map((account, i) => ({
+      account,
+      windows: currentWindows(entries[i]!.windows, now, staleAfterMs),
+      error: entries[i]!.error ?? null,
+    }));
+
+    if (values.json) {
+      printJson(
+        ctx,
+        rows.map((r) => ({provider: r.account.provider, account: r.account.id, windows: r.windows, error: r.error})),
+      );
+    } else if (rows.length === 0) {
+      ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts with quota to show.\n');
+    } else {
+      const table = rows.map((r) => [
+        r.account.provider,
+        accountLabel(r.account),
+        r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ') : 'no numbers yet',
+        r.error ? `${r.error.kind}: ${r.error.message}` : '',
+      ]);
+      ctx.stdout.write(formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table]).replace(/ +$/gm, ''));
+    }
+    const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
+    return allExhausted ? EXIT_EXHAUSTED : 0;
+  },
+};
+
+export const quotaCommands: CommandSpec[] = [quota];

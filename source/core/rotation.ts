@@ -1,0 +1,59 @@
+// Which account comes next: most-headroom (default), fill-first, round-robin. Pure functions of the
+// accounts, their quota windows by account id, and now; the rotate command, the TUI `r` and the
+// proxy's pools all rank with these.
+import {isUsable, nextInTurn} from './accounts.js';
+import {headroom, isExhausted} from './quota.js';
+import type {Account, QuotaWindow} from './types.js';
+
+export type RotationStrategyName = 'most-headroom' | 'fill-first' | 'round-robin';
+export type WindowsByAccount = ReadonlyMap<string, readonly QuotaWindow[]> | Readonly<Record<string, readonly QuotaWindow[]>>;
+
+function windowsOf(windows: WindowsByAccount, id: string): readonly QuotaWindow[] {
+  return (windows instanceof Map ? windows.get(id) : (windows as Record<string, readonly QuotaWindow[]>)[id]) ?? [];
+}
+
+/** Usable (not paused, not needing login) and not out of quota in any window. */
+export function canServe(account: Account, windows: WindowsByAccount, now: number): boolean {
+  return isUsable(account) && !isExhausted(windowsOf(windows, account.id), now);
+}
+
+/**
+ * Accounts that can serve, best first by headroom over ALL windows (the least room left in any one):
+ * an account with a used-up week is excluded even when its 5-hour window looks fine. Accounts whose
+ * quota is unknown come after every account with known room, in their original order.
+ */
+export function rankByHeadroom<A extends Account>(accounts: readonly A[], windows: WindowsByAccount, now: number): A[] {
+  const scored = accounts
+    .filter((a) => canServe(a, windows, now))
+    .map((account, order) => ({account, order, room: headroom(windowsOf(windows, account.id), now)}));
+  scored.sort((a, b) => {
+    if (a.room === null || b.room === null) return a.room === b.room ? a.order - b.order : a.room === null ? 1 : -1;
+    return b.room - a.room || a.order - b.order;
+  });
+  return scored.map((s) => s.account);
+}
+
+/**
+ * The account to rotate to from `currentId` under a strategy, or undefined when no other account can
+ * serve. Exhausted, paused and needs-login accounts are never chosen.
+ */
+export function chooseNext(
+  strategy: RotationStrategyName,
+  accounts: readonly Account[],
+  currentId: string | undefined,
+  windows: WindowsByAccount,
+  now: number,
+): Account | undefined {
+  const others = accounts.filter((a) => a.id !== currentId);
+  switch (strategy) {
+    case 'most-headroom':
+      return rankByHeadroom(others, windows, now)[0];
+    case 'fill-first':
+      // Registry order: keep using the earliest account until it runs out.
+      return others.find((a) => canServe(a, windows, now));
+    case 'round-robin': {
+      const serving = accounts.filter((a) => a.id === currentId || canServe(a, windows, now));
+      return nextInTurn(serving, currentId);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// The proxy's API key lives in config.yaml's `api-keys` (shared with CLIProxyAPI and CCS). When there
+// is none, one strong key is generated and saved there (comments and other keys kept), once.
+import {randomBytes} from 'node:crypto';
+import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
+import type {CcsPaths} from '../../store/paths.js';
+
+/** A strong key for `api-keys` when config.yaml has none. */
+export function generateApiKey(): string {
+  return `ccs-tui-${randomBytes(24).toString('base64url')}`;
+}
+
+/** The API keys, generating and saving one when config.yaml lists none. */
+export async function ensureApiKey(paths: CcsPaths): Promise<{config: CliproxyConfig; generated: boolean}> {
+  const loaded = await loadCliproxyConfig(paths);
+  if (loaded.config.apiKeys.length > 0) return {config: loaded.config, generated: false};
+  let generated = false;
+  const config = await updateCliproxyConfig(paths, (document) => {
+    const keys = document.get('api-keys');
+    const list = keys && typeof keys === 'object' && 'items' in keys ? (keys as {items: unknown[]}).items : [];
+    if (list.length > 0) return;
+    document.set('api-keys', [generateApiKey()]);
+    generated = true;
+  });
+  return {config, generated};
+}
+

@@ -1,0 +1,64 @@
+// Why a quota read failed, in the five kinds a person can act on. Stored in the cache and printed by
+// `quota --json` as `error: {kind, message, retryAt}`.
+import {retryAfterSeconds, bodyExcerpt, hostOf, NetworkError, type HttpResponse} from '../http.js';
+
+export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected';
+
+export interface QuotaErrorInfo {
+  kind: QuotaErrorKind;
+  message: string;
+  /** Rate limited: RFC 3339 time of the next try. */
+  retryAt?: string;
+}
+
+export class QuotaFetchError extends Error {
+  constructor(
+    readonly kind: QuotaErrorKind,
+    message: string,
+    /** Epoch ms of the next try (rate limited). */
+    readonly retryAt?: number,
+  ) {
+    super(message);
+    this.name = 'QuotaFetchError';
+  }
+
+  toInfo(): QuotaErrorInfo {
+    return {kind: this.kind, message: this.message, ...(this.retryAt === undefined ? {} : {retryAt: new Date(this.retryAt).toISOString()})};
+  }
+}
+
+/** Back off this long after a 429 that does not say how long. */
+export const DEFAULT_BACKOFF_MS = 5 * 60_000;
+
+/** Turns a non-2xx answer into the error a person can act on; undefined for 2xx. */
+export function classifyStatus(response: HttpResponse, url: string, now: number): QuotaFetchError | undefined {
+  const {status} = response;
+  if (status >= 200 && status < 300) return undefined;
+  const where = hostOf(url);
+  if (status === 401) return new QuotaFetchError('needs-login', `${where} answered 401: the token was not accepted; log in again`);
+  if (status === 403) {
+    const deactivated = /deactivat|disabled|suspend/i.test(response.text);
+    return new QuotaFetchError(
+      'forbidden',
+      `${where} answered 403: ${deactivated ? 'the account is deactivated' : 'access forbidden'} (${bodyExcerpt(response.text, 120)})`,
+    );
+  }
+  if (status === 429) {
+    const after = retryAfterSeconds(response.headers, now);
+    const retryAt = now + (after === undefined ? DEFAULT_BACKOFF_MS : after * 1000);
+    return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${new Date(retryAt).toISOString()}`, retryAt);
+  }
+  return new QuotaFetchError('unexpected', `${where} answered ${status}: ${bodyExcerpt(response.text, 120)}`);
+}
+
+/** Any failure as a QuotaFetchError (network errors and programming slips included, sanitised). */
+export function asQuotaError(error: unknown): QuotaFetchError {
+  if (error instanceof QuotaFetchError) return error;
+  if (error instanceof NetworkError) return new QuotaFetchError('network', error.message);
+  return new QuotaFetchError('unexpected', (error as Error)?.message ?? String(error));
+}
+
+/** An answer that lacks a field we need: names the field. */
+export function missingField(url: string, field: string): QuotaFetchError {
+  return new QuotaFetchError('unexpected', `${hostOf(url)}: unexpected response, field "${field}" is missing`);
+}

@@ -1,0 +1,204 @@
+// Reading quota for accounts: one fetch (token, endpoint, backoff, cache), and the poller that keeps
+// every account's numbers current for the TUI.
+//
+// Polling: every `quota.pollSeconds` per account, every `quota.fastPollSeconds` once a window is above
+// `quota.fastPollAbovePct`, and at each window's reset. A 429 backs the token off (`Retry-After`, else
+// 5 minutes); a refresh the user asked for bypasses the backoff.
+import {anyWindowAbove, nextReset} from '../../core/quota.js';
+import type {Account, QuotaWindow} from '../../core/types.js';
+import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
+import type {AccountStore} from '../../store/accounts.js';
+import type {CcsPaths} from '../../store/paths.js';
+import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
+import {systemClock, type Clock} from '../clock.js';
+import {undiciHttpClient, type HttpClient} from '../http.js';
+import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
+import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
+import {asQuotaError, QuotaFetchError} from './errors.js';
+import {QUOTA_FETCHERS} from './fetchers.js';
+
+export interface QuotaDeps {
+  paths: CcsPaths;
+  store: AccountStore;
+  settings: TuiSettings;
+  http?: HttpClient;
+  clock?: Clock;
+}
+
+/** The provider row with tui.json overrides, when the provider reports quota at all. */
+export function quotaProvider(settings: TuiSettings, provider: string): ProviderRow | undefined {
+  const row = findProvider(provider);
+  if (!row?.quotaSource) return undefined;
+  return withEndpointOverrides(row, endpointOverrides(settings, row.id));
+}
+
+export const hasQuotaSource = (provider: string) => Boolean(findProvider(provider)?.quotaSource);
+
+async function tokenFor(deps: QuotaDeps, account: Account) {
+  if (account.health === 'needs-login') {
+    throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
+  }
+  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
+  if (account.provider !== 'copilot') {
+    try {
+      return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
+    } catch (error) {
+      if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.message);
+      // A failed refresh is not fatal here: the token on disk may still be accepted.
+    }
+  }
+  const token = await deps.store.readToken(account);
+  if (!token) throw new QuotaFetchError('needs-login', `${deps.store.tokenPath(account)}: token file not found`);
+  return token;
+}
+
+/**
+ * Reads one account's quota and records the result in the cache. Inside a 429 backoff nothing is
+ * asked unless `force` (a refresh the user asked for). Returns the cache entry as it now stands.
+ */
+export async function fetchAccountQuota(deps: QuotaDeps, account: Account, options: {force?: boolean} = {}): Promise<QuotaCacheEntry> {
+  const clock = deps.clock ?? systemClock;
+  const row = quotaProvider(deps.settings, account.provider);
+  if (!row) return {windows: []};
+  const cached = cacheEntry(await readQuotaCache(deps.paths), account.provider, account.id);
+  if (!options.force && cached?.backoffUntil !== undefined && cached.backoffUntil > clock.now()) return cached;
+  let windows: QuotaWindow[];
+  try {
+    const token = await tokenFor(deps, account);
+    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now()});
+  } catch (error) {
+    const failure = asQuotaError(error);
+    return updateQuotaEntry(deps.paths, account.provider, account.id, (entry) => ({
+      windows: entry.windows,
+      fetchedAt: new Date(clock.now()).toISOString(),
+      error: failure.toInfo(),
+      ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
+    }));
+  }
+  // The usage endpoint is the full picture: it replaces what headers contributed.
+  return updateQuotaEntry(deps.paths, account.provider, account.id, () => ({windows, fetchedAt: new Date(clock.now()).toISOString()}));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export type QuotaListener = (cache: QuotaCache) => void;
+
+const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
+/** Fetch a little after a reset, so the server has rolled the window over. */
+const AFTER_RESET_MS = 5_000;
+
+/** Keeps every account's quota current while the TUI runs; tells subscribers after each change. */
+export class QuotaPoller {
+  private accounts = new Map<string, Account>();
+  private timers = new Map<string, () => void>();
+  private inFlight = new Map<string, Promise<void>>();
+  private cache: QuotaCache = {version: 1, accounts: {}};
+  private listeners = new Set<QuotaListener>();
+  private stopped = false;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: QuotaDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** The cached numbers as last read or fetched. */
+  get snapshot(): QuotaCache {
+    return this.cache;
+  }
+
+  subscribe(listener: QuotaListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Loads the cache (numbers on screen at once) and starts polling the accounts. */
+  async start(accounts: readonly Account[]): Promise<void> {
+    this.cache = await readQuotaCache(this.deps.paths);
+    this.emit();
+    this.setAccounts(accounts);
+  }
+
+  /** The account list changed (reload): poll new accounts, forget removed ones. */
+  setAccounts(accounts: readonly Account[]): void {
+    if (this.stopped) return;
+    const next = new Map(accounts.filter((a) => hasQuotaSource(a.provider)).map((a) => [keyOf(a), a] as const));
+    for (const key of this.accounts.keys()) if (!next.has(key)) this.cancel(key);
+    const added = [...next.keys()].filter((key) => !this.accounts.has(key));
+    this.accounts = next;
+    for (const key of added) this.scheduleFromCache(key);
+  }
+
+  /** Fetches now, bypassing the backoff (the user asked). Without ids: every account. */
+  async refresh(accounts?: readonly Pick<Account, 'provider' | 'id'>[]): Promise<void> {
+    const keys = accounts ? accounts.map(keyOf) : [...this.accounts.keys()];
+    await Promise.all(keys.filter((key) => this.accounts.has(key)).map((key) => this.poll(key, true)));
+  }
+
+  /** Re-reads the cache file (another process, e.g. the proxy, wrote it). */
+  async reload(): Promise<void> {
+    this.cache = await readQuotaCache(this.deps.paths);
+    this.emit();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const key of [...this.timers.keys()]) this.cancel(key);
+    this.listeners.clear();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener(this.cache);
+  }
+
+  private cancel(key: string): void {
+    this.timers.get(key)?.();
+    this.timers.delete(key);
+  }
+
+  private scheduleFromCache(key: string): void {
+    const account = this.accounts.get(key)!;
+    const entry = cacheEntry(this.cache, account.provider, account.id);
+    const fetchedAt = entry?.fetchedAt ? Date.parse(entry.fetchedAt) : Number.NaN;
+    if (!entry || Number.isNaN(fetchedAt)) {
+      void this.poll(key, false);
+      return;
+    }
+    this.schedule(key, entry, fetchedAt);
+  }
+
+  /** Next poll: the interval after the last fetch, sooner at a reset, later inside a backoff. */
+  private schedule(key: string, entry: QuotaCacheEntry, from: number): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    const {quota} = this.deps.settings;
+    const fast = anyWindowAbove(entry.windows, quota.fastPollAbovePct, now);
+    let at = from + (fast ? quota.fastPollSeconds : quota.pollSeconds) * 1000;
+    const reset = nextReset(entry.windows, now);
+    if (reset !== undefined) at = Math.min(at, reset + AFTER_RESET_MS);
+    if (entry.backoffUntil !== undefined) at = Math.max(at, entry.backoffUntil);
+    this.cancel(key);
+    this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), Math.max(0, at - now)));
+  }
+
+  private poll(key: string, force: boolean): Promise<void> {
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const account = this.accounts.get(key);
+    if (!account || this.stopped) return Promise.resolve();
+    const work = (async () => {
+      let entry: QuotaCacheEntry;
+      try {
+        entry = await fetchAccountQuota(this.deps, account, {force});
+      } catch (error) {
+        // The cache itself could not be written (disk full, lock held too long): show it, retry later.
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
+      }
+      if (this.stopped) return;
+      ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
+      this.emit();
+      this.schedule(key, entry, this.clock.now());
+    })().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
+    return work;
+  }
+}

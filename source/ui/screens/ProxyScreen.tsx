@@ -1,0 +1,124 @@
+// The proxy screen (key 4): what the proxy child is doing — port, pid, uptime, the account serving,
+// requests per minute, the last error and a live log tail — with start, stop, restart, live rotation
+// and the Claude Code exports ready to copy.
+import {Box, Text} from 'ink';
+import {formatDuration} from '../../core/relative-time.js';
+import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
+import type {ServeTarget} from '../../services/proxy/launch.js';
+import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {useScreenKeys} from '../keys.js';
+import type {ScreenProps} from '../screen-types.js';
+import {useServices} from '../services.js';
+import {useTheme} from '../theme.js';
+import {useProxy} from './proxy/useProxy.js';
+
+function phaseLine(state: ProxyState | undefined, now: number): {marker: string; text: string; tone: 'ok' | 'warn' | 'error' | 'muted'} {
+  if (!state) return {marker: '○', text: 'no proxy supervisor in this session', tone: 'muted'};
+  const who = state.managed === 'adopted' ? 'started outside this TUI' : 'child of this TUI';
+  const kind = state.kind === 'cliproxy-binary' ? 'CLIProxyAPI binary' : 'built-in proxy';
+  switch (state.phase) {
+    case 'running':
+      return {marker: '●', text: `running · ${who} · ${kind}`, tone: 'ok'};
+    case 'starting':
+      return {marker: '◌', text: `starting · ${kind}`, tone: 'warn'};
+    case 'restarting': {
+      const wait = state.nextRestartAt ? Math.max(0, state.nextRestartAt - now) : 0;
+      return {marker: '↻', text: `died; restarting in ${Math.ceil(wait / 1000)} s (restart #${state.restarts})`, tone: 'warn'};
+    }
+    case 'failed':
+      return {marker: '✗', text: 'stopped after an error (s starts it again)', tone: 'error'};
+    case 'stopped':
+      return {marker: '○', text: 'stopped', tone: 'muted'};
+  }
+}
+
+export function ProxyScreen({width, height, params, setStatus}: ScreenProps) {
+  const {clipboard} = useServices();
+  const theme = useTheme();
+  const {supervisor, state, now, env} = useProxy();
+  const running = state?.phase === 'running' || state?.phase === 'starting';
+  const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
+
+  useScreenKeys({
+    'proxy.start': async () => {
+      if (!supervisor) return setStatus('no proxy supervisor in this session', 'error');
+      if (running) return setStatus(`the proxy is already ${state?.phase} (R restarts it, x stops it)`, 'info');
+      const target = requested ?? state?.target ?? {};
+      await supervisor.start(target);
+      setStatus(`starting the proxy${target.provider ? ` for ${target.provider}${target.account ? ` / ${target.account}` : ''}` : ''}`, 'info');
+    },
+    'proxy.stop': async () => {
+      if (!supervisor || !state || state.phase === 'stopped') return setStatus('the proxy is not running', 'info');
+      await supervisor.stop();
+      setStatus('proxy stopped', 'ok');
+    },
+    'proxy.restart': async () => {
+      if (!supervisor) return setStatus('no proxy supervisor in this session', 'error');
+      await supervisor.restart();
+      setStatus('restarting the proxy', 'info');
+    },
+    'account.rotate': async () => {
+      if (!supervisor || state?.phase !== 'running') return setStatus('start the proxy first (s)', 'info');
+      await supervisor.rotate();
+      setStatus('asked the proxy to move to the next healthy account', 'info');
+    },
+    'proxy.copyEnv': async () => {
+      if (!env) return setStatus('the exports are not ready yet', 'info');
+      const {exportLines} = await import('../../services/proxy/env.js');
+      clipboard.copy(`${exportLines(env).join('\n')}\n`);
+      setStatus(`copied ${env.vars.length} export lines (OSC 52)`, 'ok');
+    },
+  });
+
+  const phase = phaseLine(state, now);
+  const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
+  const dash = '—';
+  const target: ServeTarget = state?.target ?? requested ?? {};
+  const serving = state?.account ?? target.account ?? (target.provider ? 'pool' : 'any provider, by model');
+  const rows: Array<[string, string]> = [
+    ['Port', `${state?.port ?? target.port ?? dash}`.padEnd(8) + `PID ${state?.pid ?? dash}`.padEnd(14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
+    ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
+    ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
+    ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
+  ];
+  const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
+  // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
+  const fixed = 2 + 1 + rows.length + 1 + 1 + envLines.length + 1 + 1;
+  const logRoom = Math.max(1, height - fixed);
+  const tail = (state?.logTail ?? []).slice(-logRoom);
+  const inner = Math.max(10, width - 4);
+
+  return (
+    <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
+      <Text wrap="truncate">
+        <Text color={toneColor}>{phase.marker}</Text> <Text bold>{phase.text}</Text>
+      </Text>
+      {rows.map(([label, value]) => (
+        <Text key={label} wrap="truncate">
+          <Text dimColor>{label.padEnd(9)}</Text>
+          <Text color={label === 'Error' && state?.lastError && theme.color ? theme.error : undefined}>{value}</Text>
+        </Text>
+      ))}
+      <Text> </Text>
+      <Text wrap="truncate" dimColor>
+        {`Claude Code exports (c copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
+      </Text>
+      {envLines.map((line) => (
+        <Text key={line} wrap="truncate">
+          {line}
+        </Text>
+      ))}
+      <Text> </Text>
+      <Text dimColor wrap="truncate">
+        {state?.phase === 'stopped' && tail.length === 0
+          ? 's starts the proxy · on the accounts screen s serves an account, S a provider’s pool'
+          : 'Log'}
+      </Text>
+      {tail.map((line, i) => (
+        <Text key={`${i}:${line}`} wrap="truncate">
+          {line.slice(0, inner)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

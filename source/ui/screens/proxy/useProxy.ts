@@ -1,0 +1,46 @@
+// The proxy screen's view of the supervisor: its state (re-rendered on every change and once a
+// second for the uptime), and the Claude Code exports for the running proxy.
+import {useEffect, useState} from 'react';
+import type {ClaudeCodeEnv} from '../../../services/proxy/env.js';
+import type {ProxyState, ProxySupervisor} from '../../../services/proxy-supervisor.js';
+import {useServices} from '../../services.js';
+
+export interface ProxyView {
+  supervisor?: ProxySupervisor;
+  state?: ProxyState;
+  now: number;
+  env?: ClaudeCodeEnv;
+}
+
+export function useProxy(): ProxyView {
+  const {proxy, clock, paths} = useServices();
+  const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
+  const [now, setNow] = useState(() => clock.now());
+  const [env, setEnv] = useState<ClaudeCodeEnv>();
+
+  useEffect(() => {
+    if (!proxy) return undefined;
+    const unsubscribe = proxy.subscribe(setState);
+    // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed.
+    if (proxy.current.phase === 'stopped') void proxy.adopt();
+    return unsubscribe;
+  }, [proxy]);
+
+  useEffect(() => clock.setInterval(() => setNow(clock.now()), 1000), [clock]);
+
+  const provider = state?.target.provider;
+  const port = state?.port;
+  const phase = state?.phase;
+  useEffect(() => {
+    let cancelled = false;
+    void import('../../../services/proxy/env.js')
+      .then(({claudeCodeEnv}) => claudeCodeEnv(paths, provider, port, {generateKey: false}))
+      .then((result) => !cancelled && setEnv(result))
+      .catch(() => !cancelled && setEnv(undefined));
+    return () => {
+      cancelled = true;
+    };
+  }, [paths, provider, port, phase]);
+
+  return {supervisor: proxy, state, now, env};
+}

@@ -1,0 +1,132 @@
+// `ccs-tui proxy start/stop/status`, `proxy serve` on a busy port, and `env`, run as the built binary.
+import assert from 'node:assert/strict';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {createServer} from 'node:net';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from '../proxy/fixture.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as {port: number}).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('proxy start / status / stop', async () => {
+  const ccs = makeTempCcs();
+  const upstream = await startFakeUpstream();
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `# keep me\nport: 8317\napi-keys:\n  - "${API_KEY}"\n`);
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+  after(async () => {
+    await runBin(['proxy', 'stop'], ccs.env);
+    await upstream.close();
+    ccs.cleanup();
+  });
+
+  it('starts in the background, serves requests, reports status, and stops', async () => {
+    const port = await freePort();
+    const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude', '--json'], ccs.env);
+    assert.equal(started.code, 0, started.stderr);
+    const entry = JSON.parse(started.stdout) as {pid: number; port: number; owner: string};
+    assert.equal(entry.port, port);
+    assert.equal(entry.owner, 'background');
+    assert.ok(isProcessAlive(entry.pid));
+
+    const client = new Anthropic({apiKey: API_KEY, baseURL: `http://127.0.0.1:${port}`, maxRetries: 0});
+    const message = await client.messages.create({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(message.type, 'message');
+
+    const again = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already running \(pid \d+, port \d+/);
+
+    const status = await runBin(['proxy', 'status', '--json'], ccs.env);
+    const parsed = JSON.parse(status.stdout) as {running: boolean; pid: number; account: string; totalRequests: number};
+    assert.equal(parsed.running, true);
+    assert.equal(parsed.pid, entry.pid);
+    assert.equal(parsed.account, 'a@example.com');
+    assert.equal(parsed.totalRequests, 1);
+    const human = await runBin(['proxy', 'status'], ccs.env);
+    assert.match(human.stdout, new RegExp(`pid ${entry.pid}, http://127\\.0\\.0\\.1:${port}`));
+
+    const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
+    assert.match(log, /POST \/v1\/messages claude-opus-4-6 → claude\/a@example.com 200/);
+    assert.ok(!log.includes(API_KEY) && !log.includes('at-a@example.com-0123456789abcdef'), 'no secrets in the log');
+
+    const stopped = await runBin(['proxy', 'stop'], ccs.env);
+    assert.equal(stopped.code, 0);
+    assert.match(stopped.stdout, new RegExp(`proxy stopped \\(pid ${entry.pid}\\)`));
+    assert.equal(isProcessAlive(entry.pid), false);
+    assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false);
+    const after = await runBin(['proxy', 'status', '--json'], ccs.env);
+    assert.deepEqual(JSON.parse(after.stdout), {running: false});
+  });
+
+  it('reports a busy port clearly and exits 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as {port: number}).port;
+    try {
+      const result = await runBin(['proxy', 'serve', '--port', String(port)], ccs.env);
+      assert.equal(result.code, 1);
+      assert.ok(
+        result.stderr.includes(`port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port`),
+        result.stderr,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects a bad --port', async () => {
+    const result = await runBin(['proxy', 'serve', '--port', 'abc'], ccs.env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--port must be a port number/);
+  });
+});
+
+describe('env', () => {
+  it('generates and saves an API key when config.yaml has none, keeping its comments', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', '# my comment\nport: 9000\n');
+      const result = await runBin(['env'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      const config = readFileSync(ccs.paths.config, 'utf8');
+      assert.match(config, /# my comment/);
+      const key = /api-keys:\n\s+- (\S+)/.exec(config)?.[1];
+      assert.ok(key && key.length >= 32, config);
+      assert.equal(result.stdout, `export ANTHROPIC_BASE_URL='http://127.0.0.1:9000'\nexport ANTHROPIC_AUTH_TOKEN='${key}'\n`);
+      assert.match(result.stderr, /generated one and saved it/);
+      const second = await runBin(['env', '--json'], ccs.env);
+      assert.equal((JSON.parse(second.stdout) as {env: Record<string, string>}).env.ANTHROPIC_AUTH_TOKEN, key, 'the same key next time');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it('points Claude Code at a provider route with models from the resolved list', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  kimi:\n    - "kimi-k2.7-*"\n`);
+      const result = await runBin(['env', 'kimi', '--json'], ccs.env);
+      const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
+      assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8317/api/provider/kimi');
+      assert.equal(env.ANTHROPIC_AUTH_TOKEN, API_KEY);
+      for (const name of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL']) {
+        assert.ok(env[name]?.startsWith('kimi-'), `${name}=${env[name]}`);
+        assert.ok(!env[name]!.startsWith('kimi-k2.7-'), `${name} must not be an excluded model`);
+      }
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {chooseNext, rankByHeadroom} from '../../source/core/rotation.js';
+import type {Account, QuotaWindow} from '../../source/core/types.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const HOUR = 3600_000;
+
+const account = (id: string, extra: Partial<Account> = {}): Account => ({
+  provider: 'claude',
+  id,
+  tokenFile: `${id}.json`,
+  default: false,
+  paused: false,
+  registered: true,
+  health: 'ok',
+  ...extra,
+});
+
+const w = (kind: QuotaWindow['kind'], usedPct: number | null, resetInMs = 2 * HOUR): QuotaWindow => ({
+  kind,
+  usedPct,
+  resetsAt: new Date(NOW + resetInMs).toISOString(),
+  windowSeconds: kind === '5h' ? 18000 : 604800,
+  source: 'usage-endpoint',
+  observedAt: new Date(NOW).toISOString(),
+});
+
+test('most-headroom never picks an account whose week is used up because its 5-hour window looks fine', () => {
+  const accounts = [account('current', {default: true}), account('week-gone'), account('tight'), account('roomy')];
+  const windows = {
+    current: [w('5h', 50), w('weekly', 50)],
+    // 0 % used in 5 h, but no weekly headroom at all.
+    'week-gone': [w('5h', 0), w('weekly', 100)],
+    // 5 h fine, week nearly gone: 3 % headroom.
+    tight: [w('5h', 1), w('weekly', 97)],
+    // The least room is 60 % (5 h at 40 %).
+    roomy: [w('5h', 40), w('weekly', 20)],
+  };
+  assert.equal(chooseNext('most-headroom', accounts, 'current', windows, NOW)?.id, 'roomy');
+  assert.deepEqual(rankByHeadroom(accounts, windows, NOW).map((a) => a.id), ['roomy', 'current', 'tight']);
+  // Without roomy, the tight account (3 % left) still beats the one with 0 % weekly headroom.
+  assert.equal(chooseNext('most-headroom', accounts.filter((a) => a.id !== 'roomy'), 'current', windows, NOW)?.id, 'tight');
+  // Only the used-up account is left: nothing to rotate to.
+  assert.equal(chooseNext('most-headroom', [accounts[0]!, accounts[1]!], 'current', windows, NOW), undefined);
+});
+
+test('most-headroom skips paused and needs-login accounts; unknown quota ranks after known room', () => {
+  const accounts = [account('a', {default: true}), account('paused', {paused: true}), account('login', {health: 'needs-login'}), account('unknown'), account('some')];
+  const windows = new Map<string, QuotaWindow[]>([
+    ['paused', [w('5h', 0), w('weekly', 0)]],
+    ['login', [w('5h', 0), w('weekly', 0)]],
+    ['some', [w('5h', 90), w('weekly', 10)]],
+    ['unknown', [w('5h', null), w('weekly', null)]],
+  ]);
+  assert.equal(chooseNext('most-headroom', accounts, 'a', windows, NOW)?.id, 'some');
+  // With no numbers at all, the order of the list decides.
+  assert.equal(chooseNext('most-headroom', accounts, 'a', new Map(), NOW)?.id, 'unknown');
+});
+
+test('a used-up window that has since reset no longer blocks the account', () => {
+  const accounts = [account('a'), account('b')];
+  const windows = {b: [w('5h', 100, -60_000), w('weekly', 30)]};
+  assert.equal(chooseNext('most-headroom', accounts, 'a', windows, NOW)?.id, 'b');
+});
+
+test('fill-first takes the earliest account that can serve; round-robin the next in turn, both skipping used-up ones', () => {
+  const accounts = [account('a'), account('b'), account('c'), account('d')];
+  const windows = {a: [w('weekly', 100)], b: [w('5h', 100)], c: [w('weekly', 99)], d: [w('weekly', 0)]};
+  assert.equal(chooseNext('fill-first', accounts, 'd', windows, NOW)?.id, 'c');
+  assert.equal(chooseNext('round-robin', accounts, 'c', windows, NOW)?.id, 'd');
+  assert.equal(chooseNext('round-robin', accounts, 'd', windows, NOW)?.id, 'c');
+  assert.equal(chooseNext('round-robin', accounts, 'a', {}, NOW)?.id, 'b');
+});

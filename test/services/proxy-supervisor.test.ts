@@ -1,0 +1,113 @@
+// The TUI's proxy supervisor with the real built binary as its child.
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {createServer} from 'node:net';
+import {after, describe, it} from 'node:test';
+import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
+import {builtinServeArgs} from '../../source/services/proxy/launch.js';
+import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {binPath} from '../helpers/cli.js';
+import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from '../proxy/fixture.js';
+
+function waitFor(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs = 15_000): Promise<ProxyState> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out; state: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-5)})}`));
+    }, timeoutMs);
+    const unsubscribe = supervisor.subscribe((state) => {
+      if (!predicate(state)) return;
+      clearTimeout(timer);
+      queueMicrotask(() => unsubscribe());
+      resolve(state);
+    });
+  });
+}
+
+describe('ProxySupervisor', async () => {
+  const ccs = makeTempCcs();
+  const upstream = await startFakeUpstream();
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+  const {settings} = await loadSettings(ccs.paths);
+  const supervisor = new ProxySupervisor({
+    paths: ccs.paths,
+    settings,
+    env: ccs.env,
+    backoff: {initialMs: 100, maxMs: 1000},
+    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: target.port ?? 0})], kind: 'builtin'}),
+  });
+  after(async () => {
+    await supervisor.dispose();
+    await upstream.close();
+    ccs.cleanup();
+  });
+
+  it('starts the child and reports its port, pid and account', async () => {
+    await supervisor.start({provider: 'claude', account: 'a@example.com'});
+    const state = await waitFor(supervisor, (s) => s.phase === 'running' && s.port !== undefined && s.port > 0);
+    assert.equal(state.managed, 'child');
+    assert.ok(state.pid && isProcessAlive(state.pid));
+    assert.equal(state.account, 'a@example.com');
+    assert.ok(state.logTail.some((line) => line.includes('listening on http://127.0.0.1:')));
+  });
+
+  it('rotates the running child live, without a restart', async () => {
+    const pid = supervisor.current.pid;
+    await supervisor.rotate();
+    const state = await waitFor(supervisor, (s) => s.account === 'b@example.com');
+    assert.equal(state.pid, pid);
+    assert.equal(state.restarts, 0);
+  });
+
+  it('restarts a child killed with SIGKILL, keeping its last log lines', async () => {
+    const first = supervisor.current.pid!;
+    process.kill(first, 'SIGKILL');
+    const restarting = await waitFor(supervisor, (s) => s.phase === 'restarting');
+    assert.match(restarting.lastError ?? '', /killed by SIGKILL; restarting in/);
+    assert.ok(restarting.logTail.some((line) => line.includes('listening on')), 'earlier lines stay visible');
+    const back = await waitFor(supervisor, (s) => s.phase === 'running' && s.pid !== undefined && s.pid !== first);
+    assert.equal(back.restarts, 1);
+    assert.ok(isProcessAlive(back.pid!));
+  });
+
+  it('stops its child on dispose (the TUI quitting)', async () => {
+    const pid = supervisor.current.pid!;
+    await supervisor.dispose();
+    assert.equal(isProcessAlive(pid), false);
+    assert.equal(supervisor.current.phase, 'stopped');
+  });
+});
+
+describe('ProxySupervisor on a busy port', () => {
+  it('shows the busy port and does not restart', async () => {
+    const ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as {port: number}).port;
+    const {settings} = await loadSettings(ccs.paths);
+    const supervisor = new ProxySupervisor({
+      paths: ccs.paths,
+      settings,
+      env: ccs.env,
+      backoff: {initialMs: 50, maxMs: 100},
+      command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs(target)], kind: 'builtin'}),
+    });
+    try {
+      await supervisor.start({port});
+      const state = await waitFor(supervisor, (s) => s.phase === 'failed');
+      assert.equal(state.lastError, `port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port`);
+      assert.equal(state.restarts, 0);
+    } finally {
+      await supervisor.dispose();
+      blocker.close();
+      ccs.cleanup();
+    }
+  });
+});

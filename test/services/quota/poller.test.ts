@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {FakeClock} from '../../helpers/fake-clock.js';
+import {readQuotaCache} from '../../../source/services/quota/cache.js';
+import {QuotaPoller} from '../../../source/services/quota/service.js';
+import {makeQuotaFixture} from './fixture.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const MINUTE = 60_000;
+
+/** Lets the fetch (real HTTP to 127.0.0.1, file writes) finish between fake-clock steps. */
+async function settle(poller: QuotaPoller, until: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !until(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(until(), `poller did not settle: ${until.toString()}`);
+  void poller;
+}
+
+test('polls every 5 minutes, every minute above 80 %, at each reset, and backs off on 429; R bypasses the backoff', async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  const hits = () => fx.upstream.requests.filter((r) => r.path === '/claude/usage').length;
+  fx.serve('claude', {five_hour: {utilization: 20, resets_at: null}, seven_day: {utilization: 30, resets_at: null}});
+  const poller = new QuotaPoller(await fx.deps(clock));
+  let updates = 0;
+  poller.subscribe(() => updates++);
+  try {
+    await poller.start([await fx.account('claude')]);
+    await settle(poller, () => hits() === 1 && poller.snapshot.accounts.claude?.['user@example.com'] !== undefined);
+    assert.ok(updates >= 2, 'subscribers hear the cache load and the fetch');
+
+    await clock.advance(4 * MINUTE);
+    assert.equal(hits(), 1, 'not before 5 minutes');
+    await clock.advance(MINUTE);
+    await settle(poller, () => hits() === 2);
+
+    // Above 80 %: every minute, and a fetch right after the 5 h reset.
+    const reset = new Date(clock.now() + 150_000).toISOString();
+    fx.serve('claude', {five_hour: {utilization: 85, resets_at: reset}, seven_day: {utilization: 30, resets_at: null}});
+    await poller.refresh();
+    await settle(poller, () => hits() === 3);
+    await clock.advance(MINUTE);
+    console.log("hits", hits(), clock.pendingTimers);
+    await settle(poller, () => hits() === 4);
+    await clock.advance(MINUTE);
+    await settle(poller, () => hits() === 5);
+    // The reset is 30 s after now; it comes before the next minute.
+    await clock.advance(40 * 1000);
+    await settle(poller, () => hits() === 6);
+
+    // 429 without Retry-After: nothing for 5 minutes, though the fast interval is 1 minute.
+    fx.serve('claude', {error: {}}, 429);
+    await clock.advance(MINUTE);
+    await settle(poller, () => hits() === 7 && poller.snapshot.accounts.claude!['user@example.com']!.error?.kind === 'rate-limited');
+    await clock.advance(4 * MINUTE);
+    assert.equal(hits(), 7, 'backed off');
+    fx.serve('claude', {five_hour: {utilization: 5, resets_at: null}, seven_day: {utilization: 5, resets_at: null}});
+    await poller.refresh([{provider: 'claude', id: 'user@example.com'}]);
+    assert.equal(hits(), 8, 'a user refresh goes through the backoff');
+    assert.equal(poller.snapshot.accounts.claude!['user@example.com']!.error, undefined);
+    const cache = await readQuotaCache(fx.ccs.paths);
+    assert.deepEqual(cache.accounts.claude!['user@example.com']!.windows.map((w) => w.usedPct), [5, 5]);
+  } finally {
+    poller.stop();
+    assert.equal(clock.pendingTimers, 0, 'stop cancels every timer');
+    await fx.close();
+  }
+});
+
+test('on launch the cache shows numbers at once and a fresh entry is not fetched again', async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  fx.ccs.writeRaw(
+    'tui/quota-cache.json',
+    JSON.stringify({
+      version: 1,
+      accounts: {
+        kimi: {
+          'user@example.com': {
+            fetchedAt: new Date(NOW - MINUTE).toISOString(),
+            windows: [{kind: 'weekly', usedPct: 12, resetsAt: null, windowSeconds: 604800, source: 'usage-endpoint', observedAt: new Date(NOW - MINUTE).toISOString()}],
+          },
+        },
+      },
+    }),
+  );
+  const poller = new QuotaPoller(await fx.deps(clock));
+  try {
+    await poller.start([await fx.account('kimi')]);
+    assert.equal(poller.snapshot.accounts.kimi!['user@example.com']!.windows[0]!.usedPct, 12);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(fx.upstream.requests.length, 0);
+    fx.serve('kimi', {usage: {limit: '100', used: '20', resetTime: null}});
+    await clock.advance(4 * MINUTE);
+    await settle(poller, () => fx.upstream.requests.length === 1);
+  } finally {
+    poller.stop();
+    await fx.close();
+  }
+});
