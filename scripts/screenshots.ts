@@ -67,6 +67,20 @@ export const SCREENSHOTS: Screenshot[] = [
     keys: ['j', 'k', 'a', '*', '-', 'v', 'l', '*'],
     waitFor: 'excluded by "*-vl*"',
   },
+  {
+    // A real proxy child serving the claude pool (stopped again when the script exits).
+    name: 'proxy',
+    width: 100,
+    height: 30,
+    setup: () => {
+      const ccs = makeUiCcs();
+      ccs.writeRaw('cliproxy/config.yaml', '# shared with CLIProxyAPI\nport: 18317\napi-keys:\n  - "ccs-tui-screenshot-key-0123456789abcdef"\n');
+      return ccs;
+    },
+    route: {screen: 'proxy', params: {provider: 'claude'}},
+    keys: ['s'],
+    waitFor: /running[\s\S]*listening on http:\/\/127\.0\.0\.1:18317/,
+  },
 ];
 
 const root = (() => {

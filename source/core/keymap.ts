@@ -58,6 +58,7 @@ export type KeyAction =
   | 'rules.account'
   | 'rules.provider'
   | 'rules.providerPrev'
+  | 'rules.live'
   // proxy
   | 'proxy.start'
   | 'proxy.stop'
@@ -127,6 +128,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'rules.provider', keys: ['p', ']'], scopes: ['models'], description: 'Next provider', hint: 'provider'},
   {action: 'rules.providerPrev', keys: ['P', '['], scopes: ['models'], description: 'Previous provider'},
   {action: 'rules.save', keys: ['s'], scopes: ['models'], description: 'Save to config.yaml / token file', hint: 'save'},
+  {action: 'rules.live', keys: ['L'], scopes: ['models'], description: "Live model list from the provider (with the chosen account), or back to the static one"},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
   {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy', hint: 'stop'},

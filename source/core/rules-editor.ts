@@ -21,6 +21,8 @@ export interface RulesEditorState {
 export type RulesEditorAction =
   /** `source` identifies what was loaded, so a view can tell stale state from current. */
   | {type: 'load'; global: ModelRules; account?: ModelRules; source?: unknown}
+  /** The same rules over a new base list (live ↔ static): edits and cursor stay. */
+  | {type: 'rebase'; source?: unknown}
   | {type: 'addExclusion'}
   | {type: 'addAlias'}
   | {type: 'edit'}
@@ -97,6 +99,8 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
   switch (action.type) {
     case 'load':
       return {...initialRulesEditor(action.global, action.account), source: action.source};
+    case 'rebase':
+      return {...state, source: action.source};
     case 'addExclusion': {
       if (state.editing) return state;
       const next = withScopeRules(state, {...rules, excluded: [...rules.excluded, '']});

@@ -1,15 +1,61 @@
-// How the proxy feeds and reads the quota state: windows seen in response headers are recorded
-// (throttled per account, the headers come with every response), and most-headroom ranks accounts
-// by the cached quota.
-import type {Account} from '../core/types.js';
+// How the proxy feeds and reads the quota state. Windows seen in response headers go to the shared
+// quota cache (throttled per account: the headers come with every response) and into the ranking;
+// most-headroom ranks a pool with the same function as the TUI's `r`, over the cached windows.
+import {windowsFromHeaders} from '../core/quota.js';
+import {rankByHeadroom} from '../core/rotation.js';
+import type {Account, QuotaWindow} from '../core/types.js';
+import {readQuotaCache, recordObservedWindows} from '../services/quota/cache.js';
 import type {CcsPaths} from '../store/paths.js';
-import type {TuiSettings} from '../store/settings.js';
 
 export interface QuotaHooks {
-  onQuotaHeaders?: (provider: string, accountId: string, headers: Record<string, string>) => void;
-  rank?: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
+  onQuotaHeaders: (provider: string, accountId: string, headers: Record<string, string>) => void;
+  rank: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
 }
 
-export async function quotaHooks(_paths: CcsPaths, _settings: TuiSettings): Promise<QuotaHooks> {
-  return {};
+const RECORD_EVERY_MS = 10_000;
+const RELOAD_CACHE_EVERY_MS = 30_000;
+
+export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onError: (message: string) => void = () => {}): QuotaHooks {
+  const windows = new Map<string, Map<string, readonly QuotaWindow[]>>();
+  const lastRecorded = new Map<string, number>();
+  let cacheLoadedAt = -Infinity;
+  let loading = false;
+
+  const windowsOf = (provider: string) => {
+    let byAccount = windows.get(provider);
+    if (!byAccount) windows.set(provider, (byAccount = new Map()));
+    return byAccount;
+  };
+
+  const reloadCache = () => {
+    if (loading || now() - cacheLoadedAt < RELOAD_CACHE_EVERY_MS) return;
+    loading = true;
+    cacheLoadedAt = now();
+    void readQuotaCache(paths)
+      .then((cache) => {
+        for (const [provider, accounts] of Object.entries(cache.accounts)) {
+          const byAccount = windowsOf(provider);
+          for (const [accountId, entry] of Object.entries(accounts)) if (!byAccount.has(accountId)) byAccount.set(accountId, entry.windows);
+        }
+      })
+      .catch((error: Error) => onError(`quota cache: ${error.message}`))
+      .finally(() => (loading = false));
+  };
+
+  return {
+    onQuotaHeaders(provider, accountId, headers) {
+      const at = now();
+      const seen = windowsFromHeaders(provider, headers, at);
+      if (seen.length === 0) return;
+      windowsOf(provider).set(accountId, seen);
+      const key = `${provider}/${accountId}`;
+      if (at - (lastRecorded.get(key) ?? -Infinity) < RECORD_EVERY_MS) return;
+      lastRecorded.set(key, at);
+      recordObservedWindows(paths, provider, accountId, seen).catch((error: Error) => onError(`quota cache: ${error.message}`));
+    },
+    rank(provider, accounts) {
+      reloadCache();
+      return rankByHeadroom(accounts, windowsOf(provider), now()).map((a) => a.id);
+    },
+  };
 }

@@ -102,7 +102,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     if (send && process.connected) send({...event, ...('message' in event && event.message ? {message: redact(event.message, secrets)} : {})});
   };
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
-  const hooks = await quotaHooks(paths, settings);
+  const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
 
   server = new ProxyServer({
     port,

@@ -47,6 +47,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
 const MAX_ERROR_BODY = 256 * 1024;
+/** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
 export class HttpError extends Error {
   constructor(
@@ -89,7 +91,7 @@ export class ProxyServer {
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
-    this.server = createServer({noDelay: true, keepAlive: true}, (req, res) => void this.handle(req, res));
+    this.server = createServer({noDelay: true, keepAlive: true, highWaterMark: STREAM_HIGH_WATER_MARK}, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
     this.server.requestTimeout = 0;
   }
@@ -102,6 +104,8 @@ export class ProxyServer {
       const {findAccount} = await import('../core/accounts.js');
       this.pinnedAccountId = findAccount(accounts, provider.id, this.options.account).id;
     }
+    // The served provider's pool exists from the start, so status names the account that will serve.
+    if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
@@ -327,7 +331,7 @@ export class ProxyServer {
       const now = this.now();
       const pick = retrySame
         ? {account: retrySame}
-        : pool.pick({now, session, model: requestedModel, exclude: tried, ranked: this.options.rank?.(row.id, usable)});
+        : pool.pick({now, session, model: requestedModel, exclude: tried, ranked: pool.strategy === 'most-headroom' ? this.options.rank?.(row.id, usable) : undefined});
       retrySame = undefined;
       if (!pick.account) {
         if (lastFailure && lastFailure.failure.kind !== 'quota' && lastFailure.failure.kind !== 'rate-limit') {

@@ -103,17 +103,25 @@ export function modelNormalizer(provider: string): ((id: string) => string) | un
   return provider === 'iflow' ? normalizeIflowModel : undefined;
 }
 
-/** The plan that picks codex's static list: the registry's tier, else the token file name's suffix. */
-export function accountPlan(account: Account | undefined): string | undefined {
+/**
+ * The plan that picks codex's static list: the token file's `plan_type` (what login wrote, and what
+ * the proxy reads), else the registry's tier, else the token file name's plan suffix.
+ */
+export function accountPlan(account: Account | undefined, token?: TokenFile): string | undefined {
   if (!account) return undefined;
+  if (typeof token?.plan_type === 'string' && token.plan_type !== '') return token.plan_type;
   if (account.tier) return account.tier;
   const row = findProvider(account.provider);
   const suffix = /-([a-z]+)\.json$/i.exec(account.tokenFile)?.[1]?.toLowerCase();
   return suffix && row?.models.byPlan?.[suffix] ? suffix : undefined;
 }
 
-/** A live model list (the running proxy's `/v1/models`); undefined when none can be had. */
-export type LiveModelList = (provider: string, account: Account | undefined) => Promise<string[] | undefined>;
+/**
+ * A live model list (upstream ids, before any rule) for an account: undefined when none can be had
+ * (no account, or no models endpoint); throws when asking failed. services/live-models.ts has the
+ * HTTP one.
+ */
+export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<string[] | undefined>;
 
 /** Everything a resolution needs, as loaded from disk; the screen edits `global` and `account`. */
 export interface RulesContext {
@@ -122,6 +130,8 @@ export interface RulesContext {
   account?: Account;
   tokenFile?: string;
   base: {models: string[]; source: 'static' | 'live'};
+  /** Why a live list was asked for but the static one is shown. */
+  liveError?: string;
   global: ModelRules;
   accountRules?: ModelRules;
 }
@@ -136,20 +146,30 @@ export async function loadRulesContext(
   const {config} = await loadCliproxyConfig(paths);
   const store = new AccountStore(paths);
   let account: Account | undefined;
-  let rules: ModelRules | undefined;
+  let token: TokenFile | undefined;
   if (options.account !== undefined) {
     account = findAccount((await store.load()).accounts, row.id, options.account);
-    rules = accountRules(await store.readToken(account));
+    token = await store.readToken(account);
   }
-  const live = await options.live?.(row.id, account).catch(() => undefined);
+  let live: string[] | undefined;
+  let liveError: string | undefined;
+  try {
+    live = await options.live?.(row.id, account, token);
+    if (options.live && live === undefined) {
+      liveError = account ? `${row.displayName} has no models endpoint` : 'a live list needs an account (--account): its credentials ask the provider';
+    } else if (live?.length === 0) liveError = 'the live list is empty';
+  } catch (error) {
+    liveError = (error as Error).message;
+  }
   return {
     provider: row.id,
     configFile: paths.config,
     account,
     tokenFile: account && store.tokenPath(account),
-    base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account))], source: 'static'},
+    base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account, token))], source: 'static'},
+    ...(liveError === undefined ? {} : {liveError}),
     global: globalRules(config, row.id),
-    accountRules: rules,
+    accountRules: account && accountRules(token),
   };
 }
 

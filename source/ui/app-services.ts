@@ -3,20 +3,23 @@ import {terminalClipboard} from '../services/clipboard.js';
 import {systemClock} from '../services/clock.js';
 import {watchCcsDir} from '../services/ccs-watch.js';
 import {ProxySupervisor} from '../services/proxy-supervisor.js';
+import {QuotaPoller} from '../services/quota/service.js';
 import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {AppServices} from './services.js';
 
 export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
   const clock = systemClock;
+  const store = new AccountStore(paths, () => new Date(clock.now()));
   return {
     paths,
-    store: new AccountStore(paths, () => new Date(clock.now())),
+    store,
     clock,
     clipboard: terminalClipboard(output, env),
     env,
     watchCcsDir: (onChange) => watchCcsDir(paths, onChange, clock),
     suspend,
     proxy: new ProxySupervisor({paths, clock, env}),
+    quota: new QuotaPoller({paths, store, clock}),
   };
 }

@@ -6,6 +6,7 @@ import type {CcsPaths} from '../store/paths.js';
 import type {Clipboard} from '../services/clipboard.js';
 import type {Clock} from '../services/clock.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
+import type {QuotaPoller} from '../services/quota/service.js';
 
 export interface AppServices {
   paths: CcsPaths;
@@ -22,6 +23,8 @@ export interface AppServices {
   suspend<T>(task: () => Promise<T>): Promise<T>;
   /** The proxy child of this TUI (or a proxy found running); stopped when the TUI quits. */
   proxy?: ProxySupervisor;
+  /** Keeps every account's quota current while a screen shows it (absent: the cached numbers only). */
+  quota?: QuotaPoller;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

@@ -1,6 +1,6 @@
 // `ccs-tui proxy start/stop/status`, `proxy serve` on a busy port, and `env`, run as the built binary.
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -8,16 +8,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as {port: number}).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('proxy start / status / stop', async () => {
   const ccs = makeTempCcs();
@@ -125,6 +117,32 @@ describe('env', () => {
         assert.ok(env[name]?.startsWith('kimi-'), `${name}=${env[name]}`);
         assert.ok(!env[name]!.startsWith('kimi-k2.7-'), `${name} must not be an excluded model`);
       }
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('proxy.useCliproxyBinary', () => {
+  it('launches the CLIProxyAPI binary from PATH with -config <config.yaml>, and stops it', async () => {
+    const ccs = makeTempCcs();
+    try {
+      const bin = path.join(path.dirname(ccs.paths.root), 'bin');
+      const argsFile = path.join(bin, 'args.txt');
+      ccs.writeRaw('cliproxy/config.yaml', `port: 8399\napi-keys:\n  - "${API_KEY}"\n`);
+      writeFileSync(ccs.paths.settings, JSON.stringify({proxy: {useCliproxyBinary: true}}));
+      mkdirSync(bin, {recursive: true});
+      writeFileSync(path.join(bin, 'cli-proxy-api'), `#!/bin/sh\necho "$@" > "${argsFile}"\nexec sleep 60\n`, {mode: 0o755});
+      const env = {...ccs.env, PATH: `${bin}${path.delimiter}${ccs.env.PATH ?? ''}`};
+      const started = await runBin(['proxy', 'start', '--json'], env);
+      assert.equal(started.code, 0, started.stderr);
+      const entry = JSON.parse(started.stdout) as {pid: number; port: number; kind: string};
+      assert.equal(entry.kind, 'cliproxy-binary');
+      assert.equal(entry.port, 8399);
+      assert.equal(readFileSync(argsFile, 'utf8').trim(), `-config ${ccs.paths.config}`);
+      const stopped = await runBin(['proxy', 'stop'], env);
+      assert.equal(stopped.code, 0);
+      assert.equal(isProcessAlive(entry.pid), false);
     } finally {
       ccs.cleanup();
     }

@@ -57,3 +57,15 @@ test('with an account, the account rules are edited and the global ones stay', (
   assert.equal(isDirty(state, 'account'), true);
   assert.deepEqual(selectedRow(state), {list: 'excluded', index: 0});
 });
+
+test('rebase (live ↔ static base list) keeps unsaved edits and the cursor; load replaces them', () => {
+  let state = run(initialRulesEditor({excluded: ['a'], aliases: []}), {type: 'addExclusion'}, ...type('b*'), key('enter'));
+  state = run(state, {type: 'rebase', source: 'live'});
+  assert.equal(state.source, 'live');
+  assert.deepEqual(state.rules.global.excluded, ['a', 'b*']);
+  assert.equal(state.cursor, 1);
+  assert.equal(isDirty(state), true);
+  state = run(state, {type: 'load', global: {excluded: ['a'], aliases: []}, source: 'other'});
+  assert.deepEqual(state.rules.global.excluded, ['a']);
+  assert.equal(isDirty(state), false);
+});

@@ -2,7 +2,7 @@
 // They answer in each protocol's real wire format (JSON and SSE, as the official SDKs parse them) and
 // record every request (method, path, headers, body) so tests assert on what the proxy sent.
 import {createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import {createServer as createNetServer, type AddressInfo} from 'node:net';
 
 export interface RecordedRequest {
   method: string;
@@ -198,4 +198,13 @@ export async function startFakeTokenServer(prefix = 'refreshed'): Promise<FakeTo
     });
   });
   return Object.defineProperty(server, 'refreshes', {get: () => count}) as FakeTokenServer;
+}
+
+/** A loopback port that was free a moment ago (for a proxy that must listen on a known port). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

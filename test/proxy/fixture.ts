@@ -4,6 +4,7 @@
 import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
 import type {ProxyEvent} from '../../source/proxy/events.js';
+import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
@@ -60,6 +61,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     config: () => config,
     refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
+    ...quotaHooks(ccs.paths),
   });
   const port = await proxy.listen();
   return {

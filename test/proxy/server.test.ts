@@ -1,7 +1,9 @@
 // The proxy against real clients (@anthropic-ai/sdk, openai) in front of recording fake upstreams.
 import assert from 'node:assert/strict';
 import {createHmac} from 'node:crypto';
+import {existsSync, readFileSync} from 'node:fs';
 import {request as httpRequest} from 'node:http';
+import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -237,6 +239,23 @@ describe('failover across a claude pool', async () => {
     await anthropic(f).messages.create({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
     assert.equal(f.upstream.requests.length, before + 1);
     assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+
+  it('feeds quota headers of successful responses into the shared quota cache', async () => {
+    f.upstream.handler = (req, res) =>
+      exhausted.has(String(req.headers.authorization))
+        ? sendJson(res, 429, {}, {'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-5h-status': 'rejected', 'anthropic-ratelimit-unified-5h-reset': String(resetAt)})
+        : answerByProtocol(req, res, {headers: {'anthropic-ratelimit-unified-5h-utilization': '0.42', 'anthropic-ratelimit-unified-5h-reset': String(resetAt), 'anthropic-ratelimit-unified-5h-status': 'allowed'}});
+    await anthropic(f).messages.create({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
+    const file = path.join(f.ccs.paths.state, 'quota-cache.json');
+    type Cache = {accounts: Record<string, Record<string, {windows: {kind: string; usedPct: number}[]}>>};
+    const bWindow = () => {
+      if (!existsSync(file)) return undefined;
+      const cache = JSON.parse(readFileSync(file, 'utf8')) as Cache;
+      return cache.accounts.claude?.['b@example.com']?.windows.find((w) => w.kind === '5h');
+    };
+    for (let i = 0; i < 250 && !bWindow(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(bWindow()?.usedPct, 42);
   });
 
   it('answers 429 with Retry-After when every account is cooling', async () => {

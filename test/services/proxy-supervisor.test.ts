@@ -1,5 +1,6 @@
 // The TUI's proxy supervisor with the real built binary as its child.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {after, describe, it} from 'node:test';
@@ -107,6 +108,41 @@ describe('ProxySupervisor on a busy port', () => {
     } finally {
       await supervisor.dispose();
       blocker.close();
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('a TUI that dies without cleaning up', () => {
+  it('takes its proxy child with it (the child exits when the IPC channel closes)', async () => {
+    const ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+    const supervisorModule = new URL('../../source/services/proxy-supervisor.js', import.meta.url).href;
+    const script = `
+      const {ProxySupervisor} = await import(${JSON.stringify(supervisorModule)});
+      const supervisor = new ProxySupervisor({paths: JSON.parse(process.env.PATHS), command: () => ({file: process.execPath, args: [${JSON.stringify(binPath)}, 'proxy', 'serve', '--port', '0'], kind: 'builtin'})});
+      supervisor.subscribe((s) => { if (s.phase === 'running' && s.pid) console.log('CHILD ' + s.pid); });
+      await supervisor.start({});
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {env: {...ccs.env, PATHS: JSON.stringify(ccs.paths)}, stdio: ['ignore', 'pipe', 'inherit']});
+    try {
+      const childPid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout.on('data', (d) => {
+          out += String(d);
+          const match = /CHILD (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        parent.once('exit', () => reject(new Error(`parent exited: ${out}`)));
+      });
+      assert.ok(isProcessAlive(childPid));
+      parent.kill('SIGKILL');
+      const deadline = Date.now() + 5000;
+      while (isProcessAlive(childPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(isProcessAlive(childPid), false, 'no proxy left behind');
+    } finally {
+      parent.kill('SIGKILL');
       ccs.cleanup();
     }
   });

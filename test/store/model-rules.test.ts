@@ -195,3 +195,18 @@ test('account rules: read (also the legacy spelling), written to the token file 
     ccs.cleanup();
   }
 });
+
+test("codex's plan picks the base list: the token's plan_type (as the proxy reads it), then the tier, then the file name", async () => {
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeToken('codex-1111-a@example.com-pro.json', tokenFixture('codex', 'a@example.com', {account_id: 'a', plan_type: 'free'}));
+    ccs.writeToken('codex-2222-b@example.com-team.json', tokenFixture('codex', 'b@example.com', {account_id: 'b'}));
+    const byToken = await loadRulesContext(ccs.paths, 'codex', {account: 'a@example.com'});
+    assert.deepEqual(byToken.base.models, ['gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-5.5', 'gpt-5.4-mini', 'codex-auto-review']);
+    const byName = await loadRulesContext(ccs.paths, 'codex', {account: 'b@example.com'});
+    assert.ok(!byName.base.models.includes('gpt-5.3-codex-spark'), 'team has no spark');
+    assert.ok(byName.base.models.includes('gpt-5.4'));
+  } finally {
+    ccs.cleanup();
+  }
+});

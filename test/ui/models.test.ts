@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {runBin} from '../helpers/cli.js';
+import {startFakeUpstream} from '../helpers/fake-upstreams.js';
 
 const CONFIG = `# shared with CLIProxyAPI
 port: 8317
@@ -130,6 +131,39 @@ describe('model rules screen', () => {
     assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
     const json = JSON.parse((await runBin(['models', 'kimi', '--account', 'k@example.com', '--json'], ccs.env)).stdout);
     assert.equal(json.models.length, 4);
+  });
+
+  test('L asks the provider for its live list (with the account); edits stay; failures fall back to static', async () => {
+    const upstream = await startFakeUpstream((req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(JSON.stringify({object: 'list', data: [{id: 'kimi-k2'}, {id: 'kimi-k3-live'}, {id: 'kimi-k9'}]}));
+    });
+    try {
+      ccs.writeRaw('tui.json', JSON.stringify({endpoints: {kimi: {api: `${upstream.url}/v1`}}}));
+      tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+      await tui.waitFor('Models 6/8 visible (static list)');
+      await tui.press('L');
+      await tui.waitFor('no live list: a live list needs an account');
+      await tui.press('tab');
+      let frame = await tui.waitFor('Models 2/3 visible (live list)');
+      assert.match(frame, /✕ kimi-k3-live +excluded by "kimi-k3\*"/);
+      assert.equal(upstream.requests.at(-1)?.path, '/v1/models');
+      // An unsaved edit survives switching the base list back to static.
+      await tui.press('a');
+      await tui.type('*9');
+      await tui.press('enter');
+      await tui.waitFor('Models 1/3 visible (live list)');
+      await tui.press('L');
+      frame = await tui.waitFor('Models 6/8 visible (static list)');
+      assert.match(frame, /pattern "\*9" matches no model/);
+      upstream.handler = (_req, res) => void res.writeHead(500).end('upstream broke');
+      await tui.press('L');
+      frame = await tui.waitFor(/no live list: 127\.0\.0\.1:\d+\/v1\/models answered 50/);
+      assert.match(frame, /Models 6\/8 visible \(static list\)/);
+      assert.match(frame, /^\* unsaved/m);
+    } finally {
+      await upstream.close();
+    }
   });
 
   test('a corrupt config.yaml is named with its line and column; nothing is written', async () => {

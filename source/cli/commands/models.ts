@@ -27,13 +27,19 @@ function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
 
 const models: CommandSpec = {
   name: ['models'],
-  usage: '<provider> [--account A] [--json]',
-  summary: 'the model list after aliases and exclusions',
+  usage: '<provider> [--account A] [--live] [--json]',
+  summary: 'the model list after aliases and exclusions (--live: the provider\'s list, asked with the account)',
   async run(ctx, args) {
-    const {values, positionals} = parseCommandArgs(this, args, {account: {type: 'string'}, json: {type: 'boolean'}}, {required: ['provider']});
+    const flags = {account: {type: 'string'}, live: {type: 'boolean'}, json: {type: 'boolean'}} as const;
+    const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
     const provider = knownProvider(positionals[0]!);
+    if (values.live && values.account === undefined) {
+      throw new UserError('--live needs --account A: the list is asked from the provider with that account\'s credentials', 2);
+    }
     const {loadRulesContext, resolveContext} = await loadStore();
-    const context = await loadRulesContext(ctx.paths, provider, {account: values.account});
+    const live = values.live ? await (await import('../../services/live-models.js')).liveModelList(ctx.paths) : undefined;
+    const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
+    if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
     const resolution = resolveContext(context);
     if (values.json) {
       printJson(ctx, modelsJson(resolution, context.account?.id));

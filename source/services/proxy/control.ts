@@ -9,7 +9,7 @@ import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, type ServeTarget} from './launch.js';
-import {isProcessAlive, readRunningProxy, removeProxyPidFile, type ProxyPidFile} from './pid-file.js';
+import {isProcessAlive, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,6 +51,16 @@ export async function startBackgroundProxy(
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
+  if (command.kind === 'cliproxy-binary') {
+    // CLIProxyAPI knows nothing of tui/proxy.json: if it is still up after a moment, record it ourselves.
+    await sleep(500);
+    if (exited === undefined && child.pid) {
+      const {config} = await loadCliproxyConfig(paths);
+      const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary'};
+      await writeProxyPidFile(paths, entry);
+      return entry;
+    }
+  }
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   while (Date.now() < deadline) {
     const entry = readRunningProxy(paths);

@@ -9,7 +9,7 @@ import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import type {CcsPaths} from '../../store/paths.js';
-import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
+import {endpointOverrides, loadSettings, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import {undiciHttpClient, type HttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
@@ -87,7 +87,13 @@ const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider
 /** Fetch a little after a reset, so the server has rolled the window over. */
 const AFTER_RESET_MS = 5_000;
 
-/** Keeps every account's quota current while the TUI runs; tells subscribers after each change. */
+/** What the poller needs; tui.json is read at start when no settings are given. */
+export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings};
+
+/**
+ * Keeps every account's quota current while the TUI shows it; tells subscribers after each change.
+ * Screens `use()` it; when the last user lets go, polling pauses (the cache stays in memory).
+ */
 export class QuotaPoller {
   private accounts = new Map<string, Account>();
   private timers = new Map<string, () => void>();
@@ -95,10 +101,40 @@ export class QuotaPoller {
   private cache: QuotaCache = {version: 1, accounts: {}};
   private listeners = new Set<QuotaListener>();
   private stopped = false;
+  private users = 0;
+  private starting: Promise<void> | undefined;
+  private deps: QuotaDeps | undefined;
   private readonly clock: Clock;
 
-  constructor(private readonly deps: QuotaDeps) {
-    this.clock = deps.clock ?? systemClock;
+  constructor(private readonly options: QuotaPollerDeps) {
+    this.clock = options.clock ?? systemClock;
+    if (options.settings) this.deps = {...options, settings: options.settings};
+  }
+
+  /**
+   * Starts polling these accounts (or updates the list) for one more user; the returned function
+   * lets go. Resolves once the cached numbers are loaded.
+   */
+  use(accounts: readonly Account[]): {ready: Promise<void>; release: () => void} {
+    this.users++;
+    this.stopped = false;
+    const ready = this.starting && this.users > 1 ? this.starting.then(() => this.setAccounts(accounts)) : (this.starting = this.start(accounts));
+    let released = false;
+    return {
+      ready,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--this.users === 0) this.pause();
+      },
+    };
+  }
+
+  /** Stops the timers but keeps the numbers and the subscribers (a screen may come back). */
+  private pause(): void {
+    for (const key of [...this.timers.keys()]) this.cancel(key);
+    this.accounts.clear();
+    this.starting = undefined;
   }
 
   /** The cached numbers as last read or fetched. */
@@ -113,6 +149,8 @@ export class QuotaPoller {
 
   /** Loads the cache (numbers on screen at once) and starts polling the accounts. */
   async start(accounts: readonly Account[]): Promise<void> {
+    this.stopped = false;
+    this.deps ??= {...this.options, settings: (await loadSettings(this.options.paths)).settings};
     this.cache = await readQuotaCache(this.deps.paths);
     this.emit();
     this.setAccounts(accounts);
@@ -128,16 +166,26 @@ export class QuotaPoller {
     for (const key of added) this.scheduleFromCache(key);
   }
 
-  /** Fetches now, bypassing the backoff (the user asked). Without ids: every account. */
-  async refresh(accounts?: readonly Pick<Account, 'provider' | 'id'>[]): Promise<void> {
-    const keys = accounts ? accounts.map(keyOf) : [...this.accounts.keys()];
-    await Promise.all(keys.filter((key) => this.accounts.has(key)).map((key) => this.poll(key, true)));
+  /**
+   * Fetches now, bypassing the backoff (the user asked). Without accounts: every polled account.
+   * Works before any screen started polling (the home screen's `R`): the accounts are read once.
+   */
+  async refresh(accounts?: readonly Account[]): Promise<void> {
+    await this.starting;
+    this.deps ??= {...this.options, settings: (await loadSettings(this.options.paths)).settings};
+    const targets = accounts ? accounts.filter((a) => hasQuotaSource(a.provider)) : [...this.accounts.values()];
+    await Promise.all(targets.map((account) => this.poll(keyOf(account), true, account)));
   }
 
   /** Re-reads the cache file (another process, e.g. the proxy, wrote it). */
   async reload(): Promise<void> {
-    this.cache = await readQuotaCache(this.deps.paths);
+    this.cache = await readQuotaCache(this.options.paths);
     this.emit();
+  }
+
+  /** Resolves once no fetch is running (tests, and a clean exit). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
   }
 
   stop(): void {
@@ -170,7 +218,7 @@ export class QuotaPoller {
   private schedule(key: string, entry: QuotaCacheEntry, from: number): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    const {quota} = this.deps.settings;
+    const {quota} = this.deps!.settings;
     const fast = anyWindowAbove(entry.windows, quota.fastPollAbovePct, now);
     let at = from + (fast ? quota.fastPollSeconds : quota.pollSeconds) * 1000;
     const reset = nextReset(entry.windows, now);
@@ -180,15 +228,15 @@ export class QuotaPoller {
     this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), Math.max(0, at - now)));
   }
 
-  private poll(key: string, force: boolean): Promise<void> {
+  private poll(key: string, force: boolean, given?: Account): Promise<void> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    const account = this.accounts.get(key);
-    if (!account || this.stopped) return Promise.resolve();
+    const account = this.accounts.get(key) ?? given;
+    if (!account || this.stopped || !this.deps) return Promise.resolve();
     const work = (async () => {
       let entry: QuotaCacheEntry;
       try {
-        entry = await fetchAccountQuota(this.deps, account, {force});
+        entry = await fetchAccountQuota(this.deps!, account, {force});
       } catch (error) {
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
         entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
@@ -196,7 +244,8 @@ export class QuotaPoller {
       if (this.stopped) return;
       ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
       this.emit();
-      this.schedule(key, entry, this.clock.now());
+      // Paused meanwhile (no screen shows quota): no next poll.
+      if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
     return work;

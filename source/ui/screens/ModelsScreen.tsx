@@ -8,7 +8,7 @@ import {describeWarning, shortWarning, warningFor, type ModelResolution} from '.
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {PROVIDERS} from '../../providers/table.js';
-import {resolveContext, updateAccountRules, updateGlobalRules} from '../../store/model-rules.js';
+import {resolveContext, updateAccountRules, updateGlobalRules, type RulesContext} from '../../store/model-rules.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys, useTextCapture} from '../keys.js';
@@ -31,10 +31,16 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     (_: {provider: string; accountId?: string}, next: {provider: string; accountId?: string}) => next,
     {provider: params.provider && RULE_PROVIDERS.includes(params.provider) ? params.provider : RULE_PROVIDERS[0]!, accountId: params.accountId},
   );
-  const {context: loaded, error} = useRulesContext(choice.provider, choice.accountId);
+  const [live, toggleLive] = useReducer((on: boolean) => !on, false);
+  const {context: loaded, error} = useRulesContext(choice.provider, choice.accountId, live);
   const [editor, dispatch] = useReducer(rulesEditorReducer, undefined, () => initialRulesEditor());
   useEffect(() => {
-    if (loaded) dispatch({type: 'load', global: loaded.global, account: loaded.accountRules, source: loaded});
+    if (!loaded) return;
+    // Only the base list changed (live ↔ static): keep the edits.
+    const previous = editor.source as RulesContext | undefined;
+    if (previous && previous.provider === loaded.provider && previous.account?.id === loaded.account?.id) {
+      dispatch({type: 'rebase', source: loaded});
+    } else dispatch({type: 'load', global: loaded.global, account: loaded.accountRules, source: loaded});
   }, [loaded]);
   // Until the editor holds the rules of what was loaded, show it as loading (keys would edit stale rules).
   const context = loaded && editor.source === loaded ? loaded : undefined;
@@ -101,6 +107,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     'rules.account': nextAccount,
     'rules.provider': () => stepProvider(1),
     'rules.providerPrev': () => stepProvider(-1),
+    'rules.live': () => ready && toggleLive(),
     back: () => void leave(back),
     // Quitting or switching screens keeps the edits on screen and says how to proceed.
     quit: () => blockWhileDirty(),
@@ -111,7 +118,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
 
   const account = context?.account;
   const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : 'global (config.yaml)';
-  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [p] · Rules: ${scopeLabel} [Tab]`;
+  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [p] · Rules: ${scopeLabel} [Tab] · ${live ? 'live' : 'static'} list [L]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
   const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, resolution?.warnings.length ?? 0));
@@ -143,7 +150,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} height={bodyHeight} />
+          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight} />
         </Box>
       </Box>
       <WarningsLine resolution={resolution} />
@@ -206,17 +213,18 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   return <>{lines.slice(0, height)}</>;
 }
 
-function PreviewPane({resolution, height}: {resolution: ModelResolution; height: number}) {
+function PreviewPane({resolution, liveError, height}: {resolution: ModelResolution; liveError?: string; height: number}) {
   const theme = useTheme();
   const rows = previewRows(resolution);
   const {visible, all} = resolution.counts;
-  const room = height - 1;
+  const room = height - (liveError ? 2 : 1);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   return (
     <>
       <Text bold wrap="truncate">
         Models {visible}/{all} visible ({resolution.source} list)
       </Text>
+      {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
       {shown.map((row) => (
         <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>
           {row.text}

@@ -9,6 +9,8 @@ import {LoginScreen} from './LoginScreen.js';
 import {testAccount} from './login/testAccount.js';
 import {ModelsScreen} from './ModelsScreen.js';
 import {ProxyScreen} from './ProxyScreen.js';
+import {QuotaScreen} from './QuotaScreen.js';
+import {refreshQuota} from './quota/refreshQuota.js';
 import {serveAccount, serveProviderPool} from './proxy/serve.js';
 
 export type FeatureScreenId = Exclude<ScreenId, 'home' | 'detail'>;
@@ -25,7 +27,7 @@ export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
   // 'list' too: j/k choose the login method when a provider has several.
   login: {...FEATURE_ROUTES.login, scopes: ['login', 'list'], component: LoginScreen},
   models: {...FEATURE_ROUTES.models, component: ModelsScreen},
-  // quota: {...FEATURE_ROUTES.quota, component: QuotaScreen},
+  quota: {...FEATURE_ROUTES.quota, component: QuotaScreen},
   proxy: {...FEATURE_ROUTES.proxy, component: ProxyScreen},
 };
 
@@ -51,4 +53,5 @@ export const ACCOUNT_ACTIONS: Partial<Record<AccountActionId, (context: AccountA
   'account.test': testAccount,
   'account.serve': serveAccount,
   'provider.serve': serveProviderPool,
+  'quota.refresh': refreshQuota,
 };

@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 async function settle(poller: QuotaPoller, until: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !until(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(until(), `poller did not settle: ${until.toString()}`);
-  void poller;
+  await poller.idle();
 }
 
 test('polls every 5 minutes, every minute above 80 %, at each reset, and backs off on 429; R bypasses the backoff', async () => {
@@ -39,11 +39,11 @@ test('polls every 5 minutes, every minute above 80 %, at each reset, and backs o
     await poller.refresh();
     await settle(poller, () => hits() === 3);
     await clock.advance(MINUTE);
-    console.log("hits", hits(), clock.pendingTimers);
     await settle(poller, () => hits() === 4);
     await clock.advance(MINUTE);
     await settle(poller, () => hits() === 5);
     // The reset is 30 s after now; it comes before the next minute.
+    fx.serve('claude', {five_hour: {utilization: 90, resets_at: new Date(clock.now() + 5 * 3600_000).toISOString()}, seven_day: {utilization: 30, resets_at: null}});
     await clock.advance(40 * 1000);
     await settle(poller, () => hits() === 6);
 
@@ -54,7 +54,7 @@ test('polls every 5 minutes, every minute above 80 %, at each reset, and backs o
     await clock.advance(4 * MINUTE);
     assert.equal(hits(), 7, 'backed off');
     fx.serve('claude', {five_hour: {utilization: 5, resets_at: null}, seven_day: {utilization: 5, resets_at: null}});
-    await poller.refresh([{provider: 'claude', id: 'user@example.com'}]);
+    await poller.refresh([await fx.account('claude')]);
     assert.equal(hits(), 8, 'a user refresh goes through the backoff');
     assert.equal(poller.snapshot.accounts.claude!['user@example.com']!.error, undefined);
     const cache = await readQuotaCache(fx.ccs.paths);

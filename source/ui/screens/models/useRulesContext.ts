@@ -1,5 +1,6 @@
 // Loads what the model rules screen edits (config.yaml rules, the account's token file rules, the
-// base list) for a provider and optional account; reloads when the choice changes.
+// base list) for a provider and optional account; reloads when the choice changes. With `live`, the
+// base list is asked from the provider with the account's credentials (static when that fails).
 import {useEffect, useState} from 'react';
 import {loadRulesContext, type RulesContext} from '../../../store/model-rules.js';
 import {useServices} from '../../services.js';
@@ -9,19 +10,22 @@ export interface RulesContextState {
   error?: string;
 }
 
-export function useRulesContext(provider: string, accountId: string | undefined): RulesContextState {
+export function useRulesContext(provider: string, accountId: string | undefined, live: boolean): RulesContextState {
   const {paths} = useServices();
   const [state, setState] = useState<{context?: RulesContext; error?: string}>({});
   useEffect(() => {
     let current = true;
     setState({});
-    loadRulesContext(paths, provider, {account: accountId}).then(
-      (context) => current && setState({context}),
-      (error: Error) => current && setState({error: error.message}),
-    );
+    const fetcher = live ? import('../../../services/live-models.js').then((m) => m.liveModelList(paths)) : Promise.resolve(undefined);
+    fetcher
+      .then((list) => loadRulesContext(paths, provider, {account: accountId, live: list}))
+      .then(
+        (context) => current && setState({context}),
+        (error: Error) => current && setState({error: error.message}),
+      );
     return () => {
       current = false;
     };
-  }, [paths, provider, accountId]);
+  }, [paths, provider, accountId, live]);
   return state;
 }

@@ -1,0 +1,119 @@
+// The quota dashboard as data: one row per account with its windows as they stand now, headroom,
+// the binding window, and ★ on the best account to switch to; plus the column maths that fits the
+// rows into any width. Pure: the screen only draws what this returns.
+import {canServe, rankByHeadroom} from './rotation.js';
+import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
+import {windowLabel} from './quota-format.js';
+import type {Account, QuotaWindow, QuotaWindowKind} from './types.js';
+
+/** What the cache holds per account (kept structural: core knows no services). */
+export interface QuotaEntryLike {
+  windows: readonly QuotaWindow[];
+  fetchedAt?: string;
+  error?: {kind: string; message: string; retryAt?: string};
+}
+
+export interface QuotaRow {
+  account: Account;
+  /** Windows as they stand now (passed resets read 0 %, old numbers stale), display order. */
+  windows: QuotaWindow[];
+  headroom: number | null;
+  binding?: QuotaWindowKind;
+  /** The account to switch to: most headroom among the provider's others that can serve. */
+  best: boolean;
+  exhausted: boolean;
+  error?: QuotaEntryLike['error'];
+  /** Milliseconds since the last read, when there was one. */
+  ageMs?: number;
+  stale: boolean;
+}
+
+/**
+ * Rows for the accounts, grouped by provider (in the order given) and sorted by headroom within
+ * each; accounts whose headroom is unknown come last.
+ */
+export function quotaRows(
+  accounts: readonly Account[],
+  entryOf: (account: Account) => QuotaEntryLike | undefined,
+  now: number,
+  staleAfterMs: number,
+): QuotaRow[] {
+  const windowsById = new Map<string, QuotaWindow[]>();
+  const rows = accounts.map((account, order) => {
+    const entry = entryOf(account);
+    const windows = sortWindows(currentWindows(entry?.windows ?? [], now, staleAfterMs));
+    windowsById.set(`${account.provider}\u0000${account.id}`, windows);
+    const fetchedAt = entry?.fetchedAt ? Date.parse(entry.fetchedAt) : Number.NaN;
+    const row: QuotaRow = {
+      account,
+      windows,
+      headroom: headroom(windows, now),
+      binding: windows.length > 1 ? bindingWindow(windows, now)?.kind : undefined,
+      best: false,
+      exhausted: isExhausted(windows, now),
+      error: entry?.error,
+      ageMs: Number.isNaN(fetchedAt) ? undefined : Math.max(0, now - fetchedAt),
+      stale: windows.some((w) => w.stale),
+    };
+    return {row, order};
+  });
+
+  const providerOrder = new Map<string, number>();
+  for (const account of accounts) if (!providerOrder.has(account.provider)) providerOrder.set(account.provider, providerOrder.size);
+  rows.sort((a, b) => {
+    const byProvider = providerOrder.get(a.row.account.provider)! - providerOrder.get(b.row.account.provider)!;
+    if (byProvider) return byProvider;
+    const ha = a.row.headroom;
+    const hb = b.row.headroom;
+    if (ha === null || hb === null) return ha === hb ? a.order - b.order : ha === null ? 1 : -1;
+    return hb - ha || a.order - b.order;
+  });
+
+  // ★: per provider, the best account other than the current default (what `r` would pick).
+  for (const provider of providerOrder.keys()) {
+    const mine = accounts.filter((a) => a.provider === provider);
+    const windows = new Map(mine.map((a) => [a.id, windowsById.get(`${provider}\u0000${a.id}`) ?? []] as const));
+    const best = rankByHeadroom(mine.filter((a) => !a.default), windows, now)[0];
+    const bestRow = best && rows.find((r) => r.row.account === best);
+    if (bestRow && canServe(best, windows, now)) bestRow.row.best = true;
+  }
+  return rows.map((r) => r.row);
+}
+
+/** The windows a row shows first: 5 h and weekly where they exist, else the first two. */
+export function summaryWindows(windows: readonly QuotaWindow[]): QuotaWindow[] {
+  const main = windows.filter((w) => w.kind === '5h' || w.kind === 'weekly');
+  return (main.length > 0 ? main : windows).slice(0, 2);
+}
+
+export interface QuotaLayout {
+  /** Window cells side by side on a line. */
+  perLine: number;
+  cellWidth: number;
+  labelWidth: number;
+  barWidth: number;
+  /** Lines per account: one for the account, then the window lines. */
+  rowHeight: number;
+}
+
+/** Columns of a window cell besides label and bar: ` 100%▲◆ 2h 10m ` and the gap. */
+const CELL_FIXED = 16;
+const MIN_BAR = 6;
+const MAX_BAR = 30;
+
+/**
+ * How window cells fit `width` columns: as many per line as fit with a bar of at least 6 cells
+ * (never more than there are windows), then the bars grow into the room left, up to 30 cells.
+ */
+export function quotaLayout(width: number, rows: readonly Pick<QuotaRow, 'windows'>[]): QuotaLayout {
+  const maxWindows = Math.max(1, ...rows.map((r) => r.windows.length));
+  const labels = rows.flatMap((r) => r.windows.map((w) => windowLabel(w.kind).length));
+  const labelWidth = Math.min(width >= 120 ? 16 : 9, Math.max(4, ...labels));
+  // Window lines are indented by 3 columns under the account line.
+  const usable = Math.max(1, width - 3);
+  const minCell = labelWidth + MIN_BAR + CELL_FIXED;
+  const perLine = Math.max(1, Math.min(maxWindows, Math.floor(usable / minCell)));
+  const cellWidth = Math.floor(usable / perLine);
+  const barWidth = Math.max(1, Math.min(MAX_BAR, cellWidth - labelWidth - CELL_FIXED));
+  return {perLine, cellWidth, labelWidth, barWidth, rowHeight: 1 + Math.ceil(maxWindows / perLine)};
+}

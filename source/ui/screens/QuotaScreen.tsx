@@ -1,0 +1,154 @@
+// The quota dashboard (key 2): one row per account with a bar per window (5 h, weekly, and
+// model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
+// a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
+// `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
+import {Box, Text} from 'ink';
+import {useMemo} from 'react';
+import {accountLabel} from '../../core/accounts.js';
+import {cursorIn} from '../../core/app-state.js';
+import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
+import {formatRunOut} from '../../core/quota-format.js';
+import {runOut} from '../../core/quota.js';
+import {formatDuration} from '../../core/relative-time.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {List} from '../components/List.js';
+import {useAccountCommands} from '../hooks/useAccountCommands.js';
+import {useAccounts} from '../hooks/useAccounts.js';
+import {useScreenKeys} from '../keys.js';
+import type {ScreenProps} from '../screen-types.js';
+import {useShell} from '../shell.js';
+import {useTheme, type Theme} from '../theme.js';
+import {useQuota} from './quota/useQuota.js';
+import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
+import {hasQuotaSource} from '../../services/quota/service.js';
+
+const LIST = 'quota';
+export const BEST_MARK = '★';
+
+export function QuotaScreen({width, height, params, navigate, setStatus}: ScreenProps) {
+  const {state, dispatch, run} = useShell();
+  const {snapshot} = useAccounts();
+  const theme = useTheme();
+  const commands = useAccountCommands(navigate);
+  const provider = params.provider;
+  const accounts = useMemo(
+    () => snapshot?.accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider))),
+    [snapshot, provider],
+  );
+  const quota = useQuota(accounts);
+  const rows = useMemo(
+    () => quotaRows(accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs),
+    [accounts, quota.cache, quota.now, quota.staleAfterMs],
+  );
+  const layout = quotaLayout(width, rows);
+  const listHeight = Math.max(1, Math.floor((height - 2) / layout.rowHeight));
+  const cursor = cursorIn(state, LIST, rows.length);
+  const selected = rows[cursor];
+  const move = (to: 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown') =>
+    dispatch({type: 'cursor', list: LIST, move: to, total: rows.length, page: listHeight});
+
+  useScreenKeys({
+    'cursor.up': () => move('up'),
+    'cursor.down': () => move('down'),
+    'cursor.top': () => move('top'),
+    'cursor.bottom': () => move('bottom'),
+    'cursor.pageUp': () => move('pageUp'),
+    'cursor.pageDown': () => move('pageDown'),
+    'quota.refresh': () => {
+      if (!selected) return setStatus('no account selected', 'error');
+      const label = `${selected.account.provider} ${accountLabel(selected.account)}`;
+      setStatus(`refreshing quota of ${label}…`, 'info');
+      return run(async () => {
+        if (!(await quota.refresh([selected.account]))) throw new Error('quota polling is off in this session');
+        return `quota of ${label} refreshed`;
+      });
+    },
+    'account.rotate': () => {
+      const target = selected?.account.provider ?? provider;
+      if (!target) return setStatus('no account selected', 'error');
+      return commands.rotate(target);
+    },
+  });
+
+  if (!snapshot) return <Text>Loading accounts…</Text>;
+  if (rows.length === 0) {
+    return (
+      <Box width={width} height={height} flexDirection="column">
+        <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
+        <Text dimColor>Press 1 for accounts, a there to add one.</Text>
+      </Box>
+    );
+  }
+  return (
+    <Box width={width} height={height} flexDirection="column">
+      <Text dimColor wrap="truncate">
+        {`${BEST_MARK} best to switch to · ${BINDING_MARK} binding window · ▲ over pace · ! used up · │ even pace · ? unknown`}
+      </Text>
+      <Text dimColor wrap="truncate">
+        {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account · r rotates' : 'sorted by headroom · R refresh · r rotate'}
+      </Text>
+      <List
+        items={rows}
+        cursor={cursor}
+        height={listHeight}
+        keyOf={(r) => `${r.account.provider}/${r.account.id}`}
+        renderRow={(row, _i, isSelected) => <QuotaAccountRow row={row} selected={isSelected} width={width} layout={layout} now={quota.now} theme={theme} />}
+      />
+    </Box>
+  );
+}
+
+function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' | 'warn' | 'muted'} {
+  if (row.error) {
+    const retry = row.error.retryAt ? ` (next try in ${formatDuration(Date.parse(row.error.retryAt) - now)})` : '';
+    return {text: `! ${row.error.kind}: ${sanitizeLine(row.error.message)}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
+  }
+  if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
+  if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
+  return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
+}
+
+function summaryText(row: QuotaRow, now: number): string {
+  const parts: string[] = [];
+  if (row.exhausted) parts.push('used up');
+  else if (row.headroom !== null) parts.push(`headroom ${Math.round(row.headroom)}%${row.binding ? ` ${BINDING_MARK}${row.binding === 'weekly' ? 'week' : row.binding}` : ''}`);
+  // The weekly run-out says when the account stops working at its pace so far.
+  const weekly = row.windows.find((w) => w.kind === 'weekly') ?? row.windows.find((w) => w.kind !== '5h' && !w.kind.startsWith('5h:'));
+  const out = weekly && formatRunOut(runOut(weekly, now));
+  if (out && !row.exhausted) parts.push(`${weekly.kind === 'weekly' ? 'week' : weekly.kind} ${out}`);
+  return parts.join(' · ');
+}
+
+function QuotaAccountRow(props: {row: QuotaRow; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
+  const {row, selected, width, layout, now, theme} = props;
+  const {account} = row;
+  const note = accountNote(row, now);
+  const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
+  const name = `${account.provider} · ${accountLabel(account)}`;
+  const summary = summaryText(row, now);
+  const lines: (typeof row.windows)[] = [];
+  for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));
+  while (lines.length < layout.rowHeight - 1) lines.push([]);
+  const toneColor = note.tone === 'error' ? theme.error : note.tone === 'warn' ? theme.warn : theme.muted;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate" inverse={selected && !theme.color} backgroundColor={selected ? theme.selectionBg : undefined} color={selected ? theme.selectionFg : undefined}>
+        <Text bold={account.default}>{`${marks} ${name}`}</Text>
+        {summary ? <Text>{`  ${summary}`}</Text> : null}
+        <Text color={selected ? undefined : toneColor}>{`  ${note.text}`}</Text>
+      </Text>
+      {lines.map((windows, i) => (
+        <Box key={i} width={width}>
+          <Text>{'   '}</Text>
+          {windows.length === 0 && i === 0 ? <Text dimColor>no windows known</Text> : null}
+          {windows.map((w) => (
+            <Box key={w.kind} width={layout.cellWidth}>
+              <WindowCell window={w} now={now} labelWidth={layout.labelWidth} barWidth={layout.barWidth} binding={row.binding === w.kind} theme={theme} />
+            </Box>
+          ))}
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,63 @@
+// One quota window drawn as `label bar pct marks countdown`, used by the dashboard and the home
+// summary. Colour follows the level (ok, warn, over, used up); the marks say the same without it.
+import {Text} from 'ink';
+import {formatPct, formatResetCountdown, paceMark, quotaBar, quotaLevel, windowLabel, type QuotaLevel} from '../../../core/quota-format.js';
+import {windowState} from '../../../core/quota.js';
+import type {QuotaWindow} from '../../../core/types.js';
+import type {Theme} from '../../theme.js';
+
+export const BINDING_MARK = '◆';
+
+export function levelColor(theme: Theme, level: QuotaLevel): string | undefined {
+  if (level === 'ok') return theme.ok;
+  if (level === 'warn') return theme.warn;
+  if (level === 'over' || level === 'exhausted') return theme.error;
+  return theme.muted;
+}
+
+const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
+
+export interface WindowCellProps {
+  window: QuotaWindow;
+  now: number;
+  labelWidth: number;
+  barWidth: number;
+  binding: boolean;
+  theme: Theme;
+  /** Leave out the countdown (the home summary is narrow). */
+  countdown?: boolean;
+}
+
+/** `5h   ████░│░░░  42%▲◆ 2h 10m` — widths: label, 1, bar, 1, 4, 1, 1, then ` ` and 6 with the countdown. */
+export function WindowCell({window, now, labelWidth, barWidth, binding, theme, countdown = true}: WindowCellProps) {
+  const bar = quotaBar(window, now, barWidth);
+  const level = quotaLevel(window, now);
+  const color = levelColor(theme, level);
+  const used = windowState(window, now).usedPct;
+  const paceAt = bar.paceIndex - bar.filled.length;
+  const rest = bar.rest;
+  return (
+    <Text>
+      <Text>{fit(windowLabel(window.kind), labelWidth)} </Text>
+      <Text color={color}>{bar.filled}</Text>
+      {paceAt >= 0 ? (
+        <>
+          <Text color={theme.muted}>{rest.slice(0, paceAt)}</Text>
+          <Text color={theme.accent} bold>
+            {rest.slice(paceAt, paceAt + 1)}
+          </Text>
+          <Text color={theme.muted}>{rest.slice(paceAt + 1)}</Text>
+        </>
+      ) : (
+        <Text color={theme.muted}>{rest}</Text>
+      )}
+      <Text color={color} dimColor={window.stale} bold={level === 'exhausted'}>
+        {' '}
+        {formatPct(used)}
+        {paceMark(window, now)}
+      </Text>
+      <Text bold>{binding ? BINDING_MARK : ' '}</Text>
+      {countdown ? <Text dimColor>{` ${formatResetCountdown(window, now).padEnd(6)}`}</Text> : null}
+    </Text>
+  );
+}

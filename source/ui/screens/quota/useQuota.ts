@@ -1,0 +1,67 @@
+// The quota numbers for the screens that show them: the poller's cache while it runs (and it runs
+// while one of these hooks is mounted), else the cache file. `now` ticks every second so countdowns
+// move without a fetch; the file is re-read when another process (the proxy) writes it.
+import {useEffect, useRef, useState} from 'react';
+import type {Account} from '../../../core/types.js';
+import {readQuotaCache, type QuotaCache} from '../../../services/quota/cache.js';
+import {DEFAULT_SETTINGS, loadSettings} from '../../../store/settings.js';
+import {useServices} from '../../services.js';
+
+export interface QuotaState {
+  cache?: QuotaCache;
+  now: number;
+  staleAfterMs: number;
+  /** Fetches these accounts now, ignoring any backoff; false when polling is off. */
+  refresh(accounts: readonly Account[]): Promise<boolean>;
+}
+
+const TICK_MS = 1000;
+
+export function useQuota(accounts: readonly Account[] | undefined): QuotaState {
+  const {quota: poller, paths, clock, watchCcsDir} = useServices();
+  const [cache, setCache] = useState<QuotaCache | undefined>(poller?.snapshot.accounts && Object.keys(poller.snapshot.accounts).length ? poller.snapshot : undefined);
+  const [now, setNow] = useState(() => clock.now());
+  const [staleAfterMs, setStaleAfterMs] = useState(DEFAULT_SETTINGS.quota.staleAfterSeconds * 1000);
+  const ready = useRef<Promise<void> | undefined>(undefined);
+
+  useEffect(() => clock.setInterval(() => setNow(clock.now()), TICK_MS), [clock]);
+
+  useEffect(() => {
+    let alive = true;
+    void loadSettings(paths).then(({settings}) => alive && setStaleAfterMs(settings.quota.staleAfterSeconds * 1000));
+    const readFile = () => void readQuotaCache(paths).then((c) => alive && setCache(c)).catch(() => undefined);
+    if (!poller) {
+      readFile();
+      const stop = watchCcsDir(readFile);
+      return () => {
+        alive = false;
+        stop();
+      };
+    }
+    const unsubscribe = poller.subscribe((c) => alive && setCache({...c}));
+    const handle = poller.use([]);
+    ready.current = handle.ready;
+    const stop = watchCcsDir(() => void poller.reload());
+    return () => {
+      alive = false;
+      unsubscribe();
+      handle.release();
+      stop();
+    };
+  }, [poller, paths, watchCcsDir]);
+
+  useEffect(() => {
+    if (poller && accounts) void ready.current?.then(() => poller.setAccounts(accounts));
+  }, [poller, accounts]);
+
+  return {
+    cache,
+    now,
+    staleAfterMs,
+    async refresh(targets) {
+      if (!poller) return false;
+      await poller.refresh(targets);
+      return true;
+    },
+  };
+}

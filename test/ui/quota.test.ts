@@ -1,0 +1,115 @@
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {FakeClock} from '../helpers/fake-clock.js';
+import {makeUiCcs} from './fixtures.js';
+import {makeQuotaFixture} from '../services/quota/fixture.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {QuotaPoller} from '../../source/services/quota/service.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const HOUR = 3600_000;
+const at = (ms: number) => new Date(NOW + ms).toISOString();
+
+function w(kind: string, usedPct: number | null, resetInMs: number | null, windowSeconds: number) {
+  return {kind, usedPct, resetsAt: resetInMs === null ? null : at(resetInMs), windowSeconds, source: 'usage-endpoint', observedAt: at(-2 * 60_000)};
+}
+
+/** The UI fixture (claude: work = alice (default), bob; codex: carol) plus claude dave, with cached quota. */
+function dashboardCcs(): TempCcs {
+  const ccs = makeUiCcs();
+  ccs.writeToken('claude-dave@example.com.json', tokenFixture('claude', 'dave@example.com'));
+  const entry = (windows: unknown[]) => ({fetchedAt: at(-2 * 60_000), windows});
+  ccs.writeRaw(
+    'tui/quota-cache.json',
+    JSON.stringify({
+      version: 1,
+      accounts: {
+        claude: {
+          // Half the week gone, 81 % used: over pace, runs out before the reset.
+          'alice@example.com': entry([w('5h', 42, 2 * HOUR + 10 * 60_000, 18000), w('weekly', 81, 84 * HOUR, 604800), w('weekly:opus', 30, 84 * HOUR, 604800)]),
+          // A fine 5 h window, but the week is used up.
+          'bob@example.com': entry([w('5h', 0, null, 18000), w('weekly', 100, 20 * HOUR, 604800)]),
+          'dave@example.com': entry([w('5h', 10, 4 * HOUR, 18000), w('weekly', 20, 100 * HOUR, 604800)]),
+        },
+        codex: {'carol@example.com': entry([w('weekly', null, 50 * HOUR, 604800)])},
+      },
+    }),
+  );
+  return ccs;
+}
+
+let tui: TuiHandle | undefined;
+let cleanup: (() => unknown) | undefined;
+afterEach(async () => {
+  tui?.unmount();
+  tui = undefined;
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const lines = (frame: string) => frame.split('\n');
+const lineWith = (frame: string, text: string) => lines(frame).find((l) => l.includes(text)) ?? '';
+/** The window line right under an account line. */
+const windowLineOf = (frame: string, text: string) => lines(frame)[lines(frame).findIndex((l) => l.includes(text)) + 1] ?? '';
+
+test('dashboard at 80 columns: sorted by headroom, ★ on the best account, pace and binding marks, ticking countdowns', async () => {
+  const ccs = dashboardCcs();
+  cleanup = ccs.cleanup;
+  const clock = new FakeClock(NOW);
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock, quota: undefined}});
+  const frame = await tui.waitFor('claude · dave');
+  for (const line of lines(frame)) assert.ok(line.length <= 80, `line wider than 80: ${line}`);
+  // Sorted by headroom within the provider: dave (80 %), work (19 %), bob (0 %).
+  const order = ['claude · dave', 'claude · work', 'claude · bob', 'codex · carol'].map((t) => frame.indexOf(t));
+  assert.deepEqual([...order].sort((a, b) => a - b), order, frame);
+  assert.match(lineWith(frame, 'claude · dave'), /★ claude · dave@example\.com\s+headroom 80% ◆week · week lasts until reset\s+2m ago/);
+  assert.match(lineWith(frame, 'claude · work'), /\* claude · work\s+headroom 19% ◆week · week runs out in 21h/);
+  assert.match(lineWith(frame, 'claude · bob'), /used up/);
+  // Work's windows: 5 h at 42 % (under pace), week at 81 % over pace (▲) and binding (◆), opus on the next line.
+  const work = windowLineOf(frame, 'claude · work');
+  assert.match(work, /5h\s+[█░│]+\s+42% \s2h 10m/);
+  assert.match(work, /week\s+[█░│]+\s+81%▲◆3d|week\s+[█░│]+\s+81%▲◆ 3d/);
+  assert.match(lines(frame)[lines(frame).findIndex((l) => l.includes('claude · work')) + 2]!, /week opus\s+[█░│]+\s+30%/);
+  // Unknown is drawn as unknown: dots and ?%, never an empty or full bar.
+  assert.match(windowLineOf(frame, 'codex · carol'), /week\s+·+\s+\?%/);
+  // The countdown ticks without a fetch.
+  await clock.advance(60_000);
+  await tui.waitFor((f) => /42% \s2h 9m/.test(windowLineOf(f, 'claude · work')));
+});
+
+test('dashboard at 160 columns: wider bars, all of an account\'s windows on one line; NO_COLOR keeps every mark', async () => {
+  const ccs = dashboardCcs();
+  cleanup = ccs.cleanup;
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, env: {NO_COLOR: '1'}, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
+  const frame = await tui.waitFor('claude · dave');
+  const work = windowLineOf(frame, 'claude · work');
+  assert.match(work, /5h.*week.*week opus/, 'three windows side by side');
+  const bar = /5h\s+([█░│·]+)/.exec(work)![1]!;
+  assert.ok(bar.length >= 20, `bar of ${bar.length} cells at 160 columns`);
+  assert.match(frame, /★ best to switch to · ◆ binding window · ▲ over pace/);
+  assert.match(work, /81%▲◆/);
+  // No colour escapes with NO_COLOR (inverse marks the selection).
+  assert.doesNotMatch(tui.rawFrame(), /\u001b\[3[0-7]m|\u001b\[9[0-7]m/);
+});
+
+test('R refreshes the selected account now through the poller, and r rotates by headroom', async () => {
+  const fx = await makeQuotaFixture();
+  cleanup = fx.close;
+  fx.ccs.writeToken('claude-second@example.com.json', tokenFixture('claude', 'second@example.com', {expired: new Date(Date.now() + 30 * 24 * HOUR).toISOString()}));
+  fx.serve('claude', {five_hour: {utilization: 12, resets_at: null}, seven_day: {utilization: 34, resets_at: null}});
+  const clock = new FakeClock(NOW);
+  const store = new AccountStore(fx.ccs.paths);
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store, clock});
+  tui = await renderTui({paths: fx.ccs.paths, width: 100, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {clock, quota}});
+  // Nothing cached: the poller fetches both accounts at once.
+  await tui.waitFor((f) => (f.match(/34%/g) ?? []).length === 2);
+  const before = fx.upstream.requests.length;
+  fx.serve('claude', {five_hour: {utilization: 56, resets_at: null}, seven_day: {utilization: 78, resets_at: null}});
+  await tui.press('R');
+  await tui.waitFor(/quota of claude \S+ refreshed/);
+  assert.equal(fx.upstream.requests.length, before + 1, 'only the selected account');
+  await tui.waitFor('78%');
+  quota.stop();
+});

@@ -1,0 +1,56 @@
+// The built binary in tmux: `s` on an account starts the proxy child, the proxy screen shows it, it
+// answers requests, and quitting the TUI leaves no proxy process behind.
+import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, test} from 'node:test';
+import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
+import type {TempCcs} from '../helpers/ccs.js';
+import {binPath} from '../helpers/cli.js';
+import {freePort} from '../helpers/fake-upstreams.js';
+import {startTmux, tmuxSkipReason, type TmuxSession} from '../helpers/tmux.js';
+import {makeUiCcs} from './fixtures.js';
+
+const skip = tmuxSkipReason() || (existsSync(binPath) ? false : `build first: ${binPath} is missing (npx tsc -p .)`);
+const KEY = 'tmux-proxy-key-0123456789abcdef';
+let ccs: TempCcs | undefined;
+let tmux: TmuxSession | undefined;
+afterEach(() => {
+  tmux?.kill();
+  ccs?.cleanup();
+  tmux = ccs = undefined;
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('s serves the account, the proxy answers, q quits and no proxy process is left', {skip}, async () => {
+  ccs = makeUiCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
+  tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 80, height: 24});
+  await tmux.waitFor('work · alice@example.com');
+  tmux.keys(['l']);
+  await tmux.waitFor('▶ Claude accounts');
+  tmux.keys(['s']);
+  const screen = await tmux.waitFor(/running · child of this TUI[\s\S]*claude \/ work/, 15_000);
+  assert.match(screen, new RegExp(`export ANTHROPIC_BASE_URL='http://127\\.0\\.0\\.1:${port}'`));
+  assert.ok(!screen.includes(KEY), 'the API key is masked on screen');
+
+  const entry = JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')) as {pid: number; port: number; owner: string};
+  assert.equal(entry.port, port);
+  assert.equal(entry.owner, 'tui');
+  assert.ok(isProcessAlive(entry.pid));
+  const models = await fetch(`http://127.0.0.1:${port}/v1/models`, {headers: {'x-api-key': KEY}});
+  assert.equal(models.status, 200);
+
+  tmux.keys(['q']);
+  assert.equal(await tmux.waitForExit(), 0);
+  await waitUntil(() => !isProcessAlive(entry.pid));
+  assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'the pid file goes with it');
+});
