@@ -1,5 +1,6 @@
 // PKCE (RFC 7636, S256), OAuth `state`, and reading JWT claims. Pure: randomness and hashing only.
 import {createHash, randomBytes} from 'node:crypto';
+import {parseJsonObject} from './json-object.js';
 
 export interface Pkce {
   verifier: string;
@@ -28,12 +29,7 @@ export function jwtClaims(token: unknown): Record<string, unknown> | undefined {
   if (typeof token !== 'string') return undefined;
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
 }
 
 /**

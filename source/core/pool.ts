@@ -4,6 +4,7 @@
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+import {parseJsonObject} from './json-object.js';
 
 export type PoolStrategy = 'fill-first' | 'round-robin' | 'most-headroom';
 
@@ -41,15 +42,6 @@ function unixSeconds(value: string | undefined): number | undefined {
   if (Number.isFinite(n) && n > 0) return n * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : at;
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `"30s"`, `"1.5s"` (Google duration) → ms. */
@@ -99,7 +91,7 @@ export function classifyUpstreamFailure(
 ): UpstreamFailure | undefined {
   const claude = claudeRejection(headers);
   if (claude && (status === 429 || status === 403)) return {kind: 'quota', status, resetAt: claude.resetAt, message: claude.message};
-  const body = parseJson(bodyText);
+  const body = parseJsonObject(bodyText);
   const error = (body?.error ?? body) as Record<string, unknown> | undefined;
   if (status === 429 && (error?.type === 'usage_limit_reached' || error?.code === 'usage_limit_reached')) {
     const resetsAt = unixSeconds(String(error.resets_at ?? ''));

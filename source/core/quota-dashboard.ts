@@ -96,8 +96,8 @@ export interface QuotaLayout {
   rowHeight: number;
 }
 
-/** Columns of a window cell besides label and bar: ` 100%▲◆ 2h 10m ` and the gap. */
-const CELL_FIXED = 16;
+/** Columns of a window cell besides label and bar: the space after the label, ` 100%▲◆ 2h 10m` and a gap of 2. */
+const CELL_FIXED = 17;
 const MIN_BAR = 6;
 const MAX_BAR = 30;
 

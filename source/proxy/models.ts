@@ -1,22 +1,20 @@
 // The model list an account serves: the provider's catalogue with the account's and config.yaml's
 // rules applied by the one resolver the TUI preview and `ccs-tui models` use.
 import {resolveModels, type ModelResolution} from '../core/model-rules.js';
-import type {TokenFile} from '../core/types.js';
-import {normalizeIflowModel} from '../providers/adapters/iflow.js';
+import type {Account, TokenFile} from '../core/types.js';
 import {staticModels, type ProviderRow} from '../providers/table.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
-import {accountRules, globalRules} from '../store/model-rules.js';
+import {accountPlan, accountRules, globalRules, modelNormalizer} from '../store/model-rules.js';
 
-/** How a provider rewrites catalogue ids before sending them (iFlow's retired ids). */
-export function modelNormalizer(provider: string): ((id: string) => string) | undefined {
-  return provider === 'iflow' ? normalizeIflowModel : undefined;
-}
-
-export function accountResolution(row: ProviderRow, config: CliproxyConfig, token: TokenFile | undefined, tier?: string): ModelResolution {
-  const plan = typeof token?.plan_type === 'string' ? token.plan_type : tier;
+export function accountResolution(
+  row: ProviderRow,
+  config: CliproxyConfig,
+  account?: Account,
+  token?: TokenFile,
+): ModelResolution {
   return resolveModels({
     provider: row.id,
-    base: {models: staticModels(row, plan), source: 'static'},
+    base: {models: staticModels(row, accountPlan(account, token)), source: 'static'},
     global: globalRules(config, row.id),
     account: accountRules(token),
     normalize: modelNormalizer(row.id),

@@ -243,7 +243,7 @@ export class ProxyServer {
     for (const id of providers) {
       const row = findProvider(id);
       if (!row || !model) continue;
-      const resolution = accountResolution(row, config, undefined);
+      const resolution = accountResolution(row, config);
       if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
     }
     return this.requireProvider('claude');
@@ -274,7 +274,7 @@ export class ProxyServer {
     const key = `${row.id}/${account.id}`;
     const cached = this.resolutions.get(key);
     if (cached && cached.token === token && cached.config === config) return cached.resolution;
-    const resolution = accountResolution(row, config, token, account.tier);
+    const resolution = accountResolution(row, config, account, token);
     this.resolutions.set(key, {token, config, resolution});
     return resolution;
   }
@@ -284,7 +284,7 @@ export class ProxyServer {
     const pool = await this.poolFor(row);
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
-    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config(), undefined);
+    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config());
     this.sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
   }
 

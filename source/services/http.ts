@@ -2,6 +2,7 @@
 // shape requests, and one place that turns transport failures and nonsense answers into errors a
 // person can read (sanitised, secrets never echoed).
 import {sanitizeLine} from '../core/sanitize.js';
+import {parseJsonObject} from '../core/json-object.js';
 
 export interface HttpRequest {
   url: string;
@@ -113,12 +114,8 @@ export function bodyExcerpt(text: string, max = 200): string {
 
 /** Parses a JSON object body, or throws UnexpectedResponseError saying what came instead. */
 export function jsonBody(response: HttpResponse, url: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(response.text) as unknown;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
+  const body = parseJsonObject(response.text);
+  if (body) return body;
   throw new UnexpectedResponseError(url, response.status, `expected a JSON object, got ${bodyExcerpt(response.text, 80)}`);
 }
 

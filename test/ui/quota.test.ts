@@ -60,23 +60,24 @@ test('dashboard at 80 columns: sorted by headroom, ★ on the best account, pace
   const clock = new FakeClock(NOW);
   tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock, quota: undefined}});
   const frame = await tui.waitFor('claude · dave');
+  if (process.env.DUMP) console.log(frame);
   for (const line of lines(frame)) assert.ok(line.length <= 80, `line wider than 80: ${line}`);
   // Sorted by headroom within the provider: dave (80 %), work (19 %), bob (0 %).
   const order = ['claude · dave', 'claude · work', 'claude · bob', 'codex · carol'].map((t) => frame.indexOf(t));
   assert.deepEqual([...order].sort((a, b) => a - b), order, frame);
-  assert.match(lineWith(frame, 'claude · dave'), /★ claude · dave@example\.com\s+headroom 80% ◆week · week lasts until reset\s+2m ago/);
-  assert.match(lineWith(frame, 'claude · work'), /\* claude · work\s+headroom 19% ◆week · week runs out in 21h/);
+  assert.match(lineWith(frame, 'claude · dave'), /★ claude · dave@example\.com\s+80% left ◆week · week lasts until reset\s+2m ago/);
+  assert.match(lineWith(frame, 'claude · work'), /\* claude · work\s+19% left ◆week · week runs out in 19h/);
   assert.match(lineWith(frame, 'claude · bob'), /used up/);
   // Work's windows: 5 h at 42 % (under pace), week at 81 % over pace (▲) and binding (◆), opus on the next line.
   const work = windowLineOf(frame, 'claude · work');
-  assert.match(work, /5h\s+[█░│]+\s+42% \s2h 10m/);
+  assert.match(work, /5h\s+[█░│]+\s+42%\s+2h 10m/);
   assert.match(work, /week\s+[█░│]+\s+81%▲◆3d|week\s+[█░│]+\s+81%▲◆ 3d/);
   assert.match(lines(frame)[lines(frame).findIndex((l) => l.includes('claude · work')) + 2]!, /week opus\s+[█░│]+\s+30%/);
   // Unknown is drawn as unknown: dots and ?%, never an empty or full bar.
   assert.match(windowLineOf(frame, 'codex · carol'), /week\s+·+\s+\?%/);
   // The countdown ticks without a fetch.
   await clock.advance(60_000);
-  await tui.waitFor((f) => /42% \s2h 9m/.test(windowLineOf(f, 'claude · work')));
+  await tui.waitFor((f) => /42%\s+2h 9m/.test(windowLineOf(f, 'claude · work')));
 });
 
 test('dashboard at 160 columns: wider bars, all of an account\'s windows on one line; NO_COLOR keeps every mark', async () => {
@@ -90,11 +91,12 @@ test('dashboard at 160 columns: wider bars, all of an account\'s windows on one 
   assert.ok(bar.length >= 20, `bar of ${bar.length} cells at 160 columns`);
   assert.match(frame, /★ best to switch to · ◆ binding window · ▲ over pace/);
   assert.match(work, /81%▲◆/);
+  assert.match(lineWith(frame, 'claude · work'), /headroom 19% ◆week · week runs out in 19h/);
   // No colour escapes with NO_COLOR (inverse marks the selection).
   assert.doesNotMatch(tui.rawFrame(), /\u001b\[3[0-7]m|\u001b\[9[0-7]m/);
 });
 
-test('R refreshes the selected account now through the poller, and r rotates by headroom', async () => {
+test('the poller fills an empty cache on open, and R refreshes only the selected account now', async () => {
   const fx = await makeQuotaFixture();
   cleanup = fx.close;
   fx.ccs.writeToken('claude-second@example.com.json', tokenFixture('claude', 'second@example.com', {expired: new Date(Date.now() + 30 * 24 * HOUR).toISOString()}));

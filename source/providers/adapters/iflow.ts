@@ -2,6 +2,7 @@
 // answers them with a model error, so the proxy sends the current id instead (PROVIDERS.md, iFlow).
 // The model rules preview shows the same mapping ("sent as").
 import {createHmac, randomUUID} from 'node:crypto';
+import {parseJsonObject} from '../../core/json-object.js';
 
 /** Legacy model id → the id iFlow serves now. The one copy of this table. */
 export const IFLOW_LEGACY_MODELS: Readonly<Record<string, string>> = {
@@ -68,13 +69,7 @@ export interface IflowError {
 
 /** Recognises an iFlow error from the HTTP status or a JSON body (`{status: "434", msg}`), else undefined. */
 export function iflowError(status: number, bodyText: string): IflowError | undefined {
-  let body: Record<string, unknown> | undefined;
-  try {
-    const parsed = JSON.parse(bodyText) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
-  } catch {
-    // not JSON: the status decides
-  }
+  const body = parseJsonObject(bodyText); // not JSON: the status decides
   const nested = body?.error as Record<string, unknown> | undefined;
   const candidates = [body?.status, body?.code, nested?.code, nested?.status, status].map((v) => (v === undefined || v === null ? '' : String(v)));
   const code = candidates.find((c) => IFLOW_ERRORS[c] !== undefined);

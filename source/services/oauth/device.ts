@@ -10,7 +10,8 @@ import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, NetworkError, undiciHttpClient, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import {authEndpoints, type AuthEndpoints} from './endpoints.js';
 import {deviceFlowOf, endpoint, type DeviceFlowSpec, type ResolvedProvider} from './provider-config.js';
-import {authHeaders, OAuthError, parseTokenResponse, postToken, sendTokenRequest, tryJson, type TokenResponse} from './token-endpoint.js';
+import {authHeaders, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
+import {parseJsonObject} from '../../core/json-object.js';
 
 export interface DeviceAuthorization {
   userCode: string;
@@ -77,7 +78,7 @@ function outcomeOfError(code: string, description: string | undefined, body: Rec
 }
 
 function classifyRfc(response: HttpResponse, url: string): PollOutcome {
-  const body = tryJson(response.text) ?? {};
+  const body = parseJsonObject(response.text) ?? {};
   if (response.status === 200 && typeof body.access_token === 'string' && !body.error) return {kind: 'approved'};
   // Qwen says slow_down with HTTP 429 (and no body worth reading).
   if (response.status === 429) return {kind: 'slow-down'};
@@ -143,12 +144,12 @@ async function startOpenAi(http: HttpClient, resolved: ResolvedProvider, flow: D
       if (r.status === 403 || r.status === 404) return {kind: 'pending'};
       if (r.status === 429) return {kind: 'slow-down'};
       if (r.status >= 500) return {kind: 'network-error', message: `server answered ${r.status}`};
-      const answer = tryJson(r.text);
+      const answer = parseJsonObject(r.text);
       if (r.status === 200 && str(answer?.authorization_code) && str(answer?.code_verifier)) return {kind: 'approved'};
       return {kind: 'failed', message: `${new URL(tokenUrl).host} answered ${r.status}: ${bodyExcerpt(r.text, 100)}`};
     },
     finish: async (r) => {
-      const answer = tryJson(r.text)!;
+      const answer = parseJsonObject(r.text)!;
       return postToken(http, resolved, {
         url: endpoints.token,
         params: {

@@ -4,6 +4,7 @@ import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, retryAfterSeconds, type HttpClient, type HttpResponse} from '../http.js';
 import {kimiHeaders} from '../../providers/adapters/kimi.js';
 import type {ResolvedProvider} from './provider-config.js';
+import {parseJsonObject} from '../../core/json-object.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -73,7 +74,7 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
 }
 
 export function parseTokenResponse(response: HttpResponse, url: string, secrets: string[] = []): TokenResponse {
-  const body = tryJson(response.text);
+  const body = parseJsonObject(response.text);
   if (response.status >= 200 && response.status < 300 && body && typeof body.access_token === 'string' && !body.error) {
     return body as TokenResponse;
   }
@@ -81,7 +82,7 @@ export function parseTokenResponse(response: HttpResponse, url: string, secrets:
 }
 
 export function oauthErrorOf(response: HttpResponse, url: string, secrets: string[] = []): OAuthError {
-  const body = tryJson(response.text);
+  const body = parseJsonObject(response.text);
   const nested = body && typeof body.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>) : undefined;
   const code =
     (typeof body?.error === 'string' && body.error) ||
@@ -95,13 +96,4 @@ export function oauthErrorOf(response: HttpResponse, url: string, secrets: strin
   return new OAuthError(url, response.status, redactSecrets(code, secrets), description && redactSecrets(description, secrets), retryAfterSeconds(response.headers));
 }
 
-function tryJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export {jsonBody, tryJson};
+export {jsonBody};

@@ -50,7 +50,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
   else notes.push(`models from ${accountLabel(account)}'s resolved list`);
-  const ids = accountResolution(row, config, token, account?.tier).models.map((m) => m.id);
+  const ids = accountResolution(row, config, account, token).models.map((m) => m.id);
   const main = pickModel(ids, ['sonnet', 'coder', 'code'], ids[0]);
   const opus = pickModel(ids, ['opus', 'max', 'pro', 'thinking'], main);
   const haiku = pickModel(ids, ['haiku', 'mini', 'flash', 'lite', 'fast'], main);

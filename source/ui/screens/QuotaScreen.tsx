@@ -3,15 +3,15 @@
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
 import {Box, Text} from 'ink';
-import {useMemo} from 'react';
+import {useMemo, useRef} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {cursorIn} from '../../core/app-state.js';
+import {listWindow} from '../../core/list-window.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
-import {formatRunOut} from '../../core/quota-format.js';
+import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {List} from '../components/List.js';
 import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys} from '../keys.js';
@@ -41,9 +41,15 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
     [accounts, quota.cache, quota.now, quota.staleAfterMs],
   );
   const layout = quotaLayout(width, rows);
+  // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - 2) / layout.rowHeight));
   const cursor = cursorIn(state, LIST, rows.length);
   const selected = rows[cursor];
+  // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
+  const windowStart = useRef(0);
+  const window = listWindow(rows.length, cursor, listHeight, windowStart.current);
+  windowStart.current = window.start;
+  const visible = rows.slice(window.start, window.end);
   const move = (to: 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown') =>
     dispatch({type: 'cursor', list: LIST, move: to, total: rows.length, page: listHeight});
 
@@ -87,13 +93,11 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
       <Text dimColor wrap="truncate">
         {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account · r rotates' : 'sorted by headroom · R refresh · r rotate'}
       </Text>
-      <List
-        items={rows}
-        cursor={cursor}
-        height={listHeight}
-        keyOf={(r) => `${r.account.provider}/${r.account.id}`}
-        renderRow={(row, _i, isSelected) => <QuotaAccountRow row={row} selected={isSelected} width={width} layout={layout} now={quota.now} theme={theme} />}
-      />
+      <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
+        {visible.map((row, i) => (
+          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
+        ))}
+      </Box>
     </Box>
   );
 }
@@ -109,14 +113,15 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
 
-function summaryText(row: QuotaRow, now: number): string {
+function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   const parts: string[] = [];
+  const room = row.headroom === null ? '' : `${Math.round(row.headroom)}%`;
   if (row.exhausted) parts.push('used up');
-  else if (row.headroom !== null) parts.push(`headroom ${Math.round(row.headroom)}%${row.binding ? ` ${BINDING_MARK}${row.binding === 'weekly' ? 'week' : row.binding}` : ''}`);
+  else if (room) parts.push(`${compact ? `${room} left` : `headroom ${room}`}${row.binding ? ` ${BINDING_MARK}${windowLabel(row.binding)}` : ''}`);
   // The weekly run-out says when the account stops working at its pace so far.
   const weekly = row.windows.find((w) => w.kind === 'weekly') ?? row.windows.find((w) => w.kind !== '5h' && !w.kind.startsWith('5h:'));
   const out = weekly && formatRunOut(runOut(weekly, now));
-  if (out && !row.exhausted) parts.push(`${weekly.kind === 'weekly' ? 'week' : weekly.kind} ${out}`);
+  if (out && !row.exhausted) parts.push(`${windowLabel(weekly.kind)} ${out}`);
   return parts.join(' · ');
 }
 
@@ -125,14 +130,16 @@ function QuotaAccountRow(props: {row: QuotaRow; selected: boolean; width: number
   const {account} = row;
   const note = accountNote(row, now);
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
-  const name = `${account.provider} · ${accountLabel(account)}`;
-  const summary = summaryText(row, now);
+  const compact = width < 100;
+  const fullName = `${account.provider} · ${accountLabel(account)}`;
+  const name = compact && fullName.length > 26 ? `${fullName.slice(0, 25)}…` : fullName;
+  const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
   for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));
-  while (lines.length < layout.rowHeight - 1) lines.push([]);
+  if (lines.length === 0) lines.push([]);
   const toneColor = note.tone === 'error' ? theme.error : note.tone === 'warn' ? theme.warn : theme.muted;
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column" width={width} flexShrink={0}>
       <Text wrap="truncate" inverse={selected && !theme.color} backgroundColor={selected ? theme.selectionBg : undefined} color={selected ? theme.selectionFg : undefined}>
         <Text bold={account.default}>{`${marks} ${name}`}</Text>
         {summary ? <Text>{`  ${summary}`}</Text> : null}
