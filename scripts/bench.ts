@@ -44,10 +44,16 @@ async function benchAccountsCommand(ccsDir: string): Promise<void> {
 }
 
 async function benchTui(ccsDir: string): Promise<void> {
-  const {benchTuiFrames} = await import('./bench-tui.js');
-  const {firstFrameMs, keypressP95Ms} = await benchTuiFrames(ccsDir);
-  record('TUI first frame, 1,000 accounts', `${firstFrameMs.toFixed(1)} ms`, '< 250 ms', firstFrameMs < 250);
-  record('TUI keypress → next frame, p95', `${keypressP95Ms.toFixed(2)} ms`, '< 16 ms', keypressP95Ms < 16);
+  // Each run in a fresh process, as a person starting ccs-tui; the median of three.
+  const runs = [1, 2, 3].map(() => {
+    const result = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'bench-tui.js'), ccsDir], {encoding: 'utf8'});
+    if (result.status !== 0) throw new Error(`bench-tui failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as {firstFrameMs: number; keypressP95Ms: number};
+  });
+  const firstFrameMs = median(runs.map((r) => r.firstFrameMs));
+  const keypressP95Ms = median(runs.map((r) => r.keypressP95Ms));
+  record('TUI first frame from process start, 1,000 accounts, 120×40', `${firstFrameMs.toFixed(1)} ms`, '< 250 ms', firstFrameMs < 250);
+  record('TUI keypress → next frame, p95, 120×40', `${keypressP95Ms.toFixed(2)} ms`, '< 16 ms', keypressP95Ms < 16);
 }
 
 async function benchProxyOverhead(): Promise<void> {

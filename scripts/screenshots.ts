@@ -10,6 +10,7 @@ import xterm from '@xterm/headless';
 import type {Route} from '../source/core/app-state.js';
 import {tokenFixture, type TempCcs} from '../test/helpers/ccs.js';
 import {makeUiCcs} from '../test/ui/fixtures.js';
+import {dashboardCcs} from '../test/ui/quota-fixtures.js';
 import type {AppServices} from '../source/ui/services.js';
 import {FakeClock} from '../test/helpers/fake-clock.js';
 import {pendingDeviceHttp} from '../test/helpers/fake-providers/providers.js';
@@ -46,6 +47,8 @@ export const SCREENSHOTS: Screenshot[] = [
   {name: 'remove-confirm', width: 100, height: 30, setup: richCcs, keys: ['l', 'j', 'd'], waitFor: '[y/N]'},
   {name: 'help', width: 100, height: 30, setup: richCcs, keys: ['?'], waitFor: 'Keys (Esc or ? closes)'},
   {name: 'too-small', width: 60, height: 20, waitFor: 'Terminal too small'},
+  // Cached numbers only (no poller): the picture never depends on a network.
+  {name: 'quota', width: 100, height: 24, setup: () => dashboardCcs(), route: {screen: 'quota', params: {}}, services: () => ({quota: undefined}), waitFor: 'claude · dave'},
   {
     name: 'login-device',
     width: 80,

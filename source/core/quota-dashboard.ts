@@ -98,11 +98,11 @@ export interface QuotaLayout {
 
 /** Columns of a window cell besides label and bar: the space after the label, ` 100%▲◆ 2h 10m` and a gap of 2. */
 const CELL_FIXED = 17;
-const MIN_BAR = 6;
+const MIN_BAR = 10;
 const MAX_BAR = 30;
 
 /**
- * How window cells fit `width` columns: as many per line as fit with a bar of at least 6 cells
+ * How window cells fit `width` columns: as many per line as fit with a bar of at least 10 cells
  * (never more than there are windows), then the bars grow into the room left, up to 30 cells.
  */
 export function quotaLayout(width: number, rows: readonly Pick<QuotaRow, 'windows'>[]): QuotaLayout {

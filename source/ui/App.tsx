@@ -8,6 +8,7 @@ import {keyName} from '../core/key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MIN_COLUMNS, MIN_ROWS, StatusLine, TitleBar, TooSmall} from './components/Chrome.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
+import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
 import {createKeyRegistry, KeyRegistryContext, topScreenHandlers, topTextHandler} from './keys.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
@@ -21,9 +22,11 @@ export interface AppProps {
   services: AppServices;
   size: SizeSource;
   initialRoute?: Route;
+  /** Accounts read before mounting, so the first frame already shows them. */
+  initialAccounts?: AccountsSnapshot;
 }
 
-export function App({services, size, initialRoute}: AppProps) {
+export function App({services, size, initialRoute, initialAccounts}: AppProps) {
   const theme = useMemo(() => makeTheme(services.env), [services.env]);
   const registry = useMemo(createKeyRegistry, []);
   return (
@@ -31,7 +34,7 @@ export function App({services, size, initialRoute}: AppProps) {
       <SizeContext.Provider value={size}>
         <ThemeContext.Provider value={theme}>
           <KeyRegistryContext.Provider value={registry}>
-            <AccountsProvider>
+            <AccountsProvider initial={initialAccounts}>
               <Root initialRoute={initialRoute} />
             </AccountsProvider>
           </KeyRegistryContext.Provider>

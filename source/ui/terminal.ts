@@ -113,7 +113,16 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     },
   };
 
-  const instance = render(app(controls), {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true});
+  const instance = render(app(controls), {
+    stdout,
+    stdin,
+    stderr,
+    exitOnCtrlC: false,
+    patchConsole: true,
+    // Ink throttles frames to maxFps (30 by default): a key pressed right after a frame would wait
+    // up to 33 ms. A frame costs a few ms, so 60 keeps a key's frame within one 16 ms frame.
+    maxFps: 60,
+  });
 
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
     try {

@@ -3,7 +3,6 @@
 // always 100 columns). Keys are written as the bytes a terminal sends.
 // Import this helper BEFORE anything that loads Ink, so colours are on (force-color.ts).
 import './force-color.js';
-import {EventEmitter} from 'node:events';
 import {createElement} from 'react';
 import type {Route} from '../../source/core/app-state.js';
 import type {CcsPaths} from '../../source/store/paths.js';
@@ -12,70 +11,9 @@ import type {AppServices} from '../../source/ui/services.js';
 import {buildServices} from '../../source/ui/app-services.js';
 import {fixedSize} from '../../source/ui/terminal.js';
 import {render} from 'ink';
+import {FakeStdin, FakeStdout, keyBytes, stripAnsi} from './fake-terminal.js';
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
-export const stripAnsi = (text: string) => text.replace(ANSI, '');
-
-/** Keymap key names → the bytes a terminal sends. Single characters are sent as they are. */
-const KEY_BYTES: Record<string, string> = {
-  enter: '\r',
-  escape: '\u001b',
-  tab: '\t',
-  'shift+tab': '\u001b[Z',
-  backspace: '\u007f',
-  delete: '\u001b[3~',
-  space: ' ',
-  up: '\u001b[A',
-  down: '\u001b[B',
-  right: '\u001b[C',
-  left: '\u001b[D',
-  home: '\u001b[H',
-  end: '\u001b[F',
-  pageup: '\u001b[5~',
-  pagedown: '\u001b[6~',
-};
-
-export function keyBytes(key: string): string {
-  if (KEY_BYTES[key]) return KEY_BYTES[key]!;
-  const ctrl = /^ctrl\+([a-z])$/.exec(key);
-  if (ctrl) return String.fromCharCode(ctrl[1]!.charCodeAt(0) - 96);
-  if ([...key].length !== 1) throw new Error(`keyBytes: unknown key name "${key}"`);
-  return key;
-}
-
-class FakeStdout extends EventEmitter {
-  frames: string[] = [];
-  constructor(public columns: number, public rows: number) {
-    super();
-  }
-  write = (frame: string) => {
-    this.frames.push(frame);
-    this.emit('frame', frame);
-    return true;
-  };
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  write(data: string) {
-    this.data = data;
-    this.emit('readable');
-    this.emit('data', data);
-  }
-  read = () => {
-    const data = this.data;
-    this.data = null;
-    return data;
-  };
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
+export {keyBytes, stripAnsi} from './fake-terminal.js';
 
 export interface RenderTuiOptions {
   /** The CCS dir the real services work on (e.g. `makeTempCcs().paths`). */

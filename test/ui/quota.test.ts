@@ -1,44 +1,15 @@
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
-import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {tokenFixture} from '../helpers/ccs.js';
 import {FakeClock} from '../helpers/fake-clock.js';
-import {makeUiCcs} from './fixtures.js';
+import {dashboardCcs, quotaWindowFixture as w} from './quota-fixtures.js';
 import {makeQuotaFixture} from '../services/quota/fixture.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {QuotaPoller} from '../../source/services/quota/service.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const HOUR = 3600_000;
-const at = (ms: number) => new Date(NOW + ms).toISOString();
-
-function w(kind: string, usedPct: number | null, resetInMs: number | null, windowSeconds: number) {
-  return {kind, usedPct, resetsAt: resetInMs === null ? null : at(resetInMs), windowSeconds, source: 'usage-endpoint', observedAt: at(-2 * 60_000)};
-}
-
-/** The UI fixture (claude: work = alice (default), bob; codex: carol) plus claude dave, with cached quota. */
-function dashboardCcs(): TempCcs {
-  const ccs = makeUiCcs();
-  ccs.writeToken('claude-dave@example.com.json', tokenFixture('claude', 'dave@example.com'));
-  const entry = (windows: unknown[]) => ({fetchedAt: at(-2 * 60_000), windows});
-  ccs.writeRaw(
-    'tui/quota-cache.json',
-    JSON.stringify({
-      version: 1,
-      accounts: {
-        claude: {
-          // Half the week gone, 81 % used: over pace, runs out before the reset.
-          'alice@example.com': entry([w('5h', 42, 2 * HOUR + 10 * 60_000, 18000), w('weekly', 81, 84 * HOUR, 604800), w('weekly:opus', 30, 84 * HOUR, 604800)]),
-          // A fine 5 h window, but the week is used up.
-          'bob@example.com': entry([w('5h', 0, null, 18000), w('weekly', 100, 20 * HOUR, 604800)]),
-          'dave@example.com': entry([w('5h', 10, 4 * HOUR, 18000), w('weekly', 20, 100 * HOUR, 604800)]),
-        },
-        codex: {'carol@example.com': entry([w('weekly', null, 50 * HOUR, 604800)])},
-      },
-    }),
-  );
-  return ccs;
-}
 
 let tui: TuiHandle | undefined;
 let cleanup: (() => unknown) | undefined;
@@ -55,7 +26,7 @@ const lineWith = (frame: string, text: string) => lines(frame).find((l) => l.inc
 const windowLineOf = (frame: string, text: string) => lines(frame)[lines(frame).findIndex((l) => l.includes(text)) + 1] ?? '';
 
 test('dashboard at 80 columns: sorted by headroom, ★ on the best account, pace and binding marks, ticking countdowns', async () => {
-  const ccs = dashboardCcs();
+  const ccs = dashboardCcs(NOW);
   cleanup = ccs.cleanup;
   const clock = new FakeClock(NOW);
   tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock, quota: undefined}});
@@ -74,14 +45,14 @@ test('dashboard at 80 columns: sorted by headroom, ★ on the best account, pace
   assert.match(work, /week\s+[█░│]+\s+81%▲◆3d|week\s+[█░│]+\s+81%▲◆ 3d/);
   assert.match(lines(frame)[lines(frame).findIndex((l) => l.includes('claude · work')) + 2]!, /week opus\s+[█░│]+\s+30%/);
   // Unknown is drawn as unknown: dots and ?%, never an empty or full bar.
-  assert.match(windowLineOf(frame, 'codex · carol'), /week\s+·+\s+\?%/);
+  assert.match(windowLineOf(frame, 'codex · carol'), /week\s+[·│]+\s+\?%/);
   // The countdown ticks without a fetch.
   await clock.advance(60_000);
   await tui.waitFor((f) => /42%\s+2h 9m/.test(windowLineOf(f, 'claude · work')));
 });
 
 test('dashboard at 160 columns: wider bars, all of an account\'s windows on one line; NO_COLOR keeps every mark', async () => {
-  const ccs = dashboardCcs();
+  const ccs = dashboardCcs(NOW);
   cleanup = ccs.cleanup;
   tui = await renderTui({paths: ccs.paths, width: 160, height: 30, env: {NO_COLOR: '1'}, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
   const frame = await tui.waitFor('claude · dave');
@@ -114,4 +85,18 @@ test('the poller fills an empty cache on open, and R refreshes only the selected
   assert.equal(fx.upstream.requests.length, before + 1, 'only the selected account');
   await tui.waitFor('78%');
   quota.stop();
+});
+
+test('QuotaSummary: the 5 h and weekly windows in a few columns, unknown as ?%', async () => {
+  const {renderToString} = await import('ink');
+  const {createElement} = await import('react');
+  const {stripAnsi} = await import('../helpers/ink.js');
+  const {QuotaSummary, quotaSummaryWidth} = await import('../../source/ui/components/QuotaSummary.js');
+  const draw = (props: Parameters<typeof QuotaSummary>[0]) => stripAnsi(renderToString(createElement(QuotaSummary, props), {columns: 80})).trimEnd();
+  const windows = [w(NOW, '5h', 42, HOUR, 18000), w(NOW, 'weekly', 81, 84 * HOUR, 604800), w(NOW, 'weekly:opus', 10, HOUR, 604800)];
+  const bars = draw({windows: windows as never, now: NOW, barWidth: 4});
+  assert.equal(bars, '5h   ██░│  42%   week ██│░  81%▲');
+  assert.ok(bars.length <= quotaSummaryWidth(4));
+  assert.equal(draw({windows: [w(NOW, '5h', null, null, 18000)] as never, now: NOW, barWidth: 0}), '5h     ?%');
+  assert.match(draw({windows: undefined, now: NOW}), /^quota \?/);
 });

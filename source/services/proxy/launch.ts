@@ -4,6 +4,7 @@ import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {CcsPaths} from '../../store/paths.js';
+import {existsSync, readFileSync} from 'node:fs';
 
 export interface ServeTarget {
   provider?: string;
@@ -17,8 +18,16 @@ export interface LaunchCommand {
   kind: 'builtin' | 'cliproxy-binary';
 }
 
-/** The compiled CLI entry point (dist/source/cli/main.js), next to this module's compiled form. */
-export const cliEntryPoint = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/**
+ * The `ccs-tui` binary as package.json's `bin` names it. Found from the package root rather than
+ * relative to this module, because this module also runs from the TUI bundle (dist/tui/).
+ */
+export const cliEntryPoint = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const bin = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {bin: Record<string, string>}).bin['ccs-tui']!;
+  return path.join(dir, bin);
+})();
 
 export const CLIPROXY_BINARY_NAMES = ['cli-proxy-api', 'CLIProxyAPI'] as const;
 

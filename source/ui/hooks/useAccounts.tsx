@@ -13,9 +13,9 @@ export interface AccountsState {
 
 const AccountsContext = createContext<AccountsState | undefined>(undefined);
 
-export function AccountsProvider({children}: {children: ReactNode}) {
+export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
   const {store, watchCcsDir} = useServices();
-  const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({});
+  const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({snapshot: initial});
   const generation = useRef(0);
   const mounted = useRef(true);
 
@@ -32,7 +32,7 @@ export function AccountsProvider({children}: {children: ReactNode}) {
 
   useEffect(() => {
     mounted.current = true;
-    void reload();
+    if (!initial) void reload();
     const stop = watchCcsDir(() => void reload());
     return () => {
       mounted.current = false;

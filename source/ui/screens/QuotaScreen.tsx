@@ -91,7 +91,7 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
         {`${BEST_MARK} best to switch to · ${BINDING_MARK} binding window · ▲ over pace · ! used up · │ even pace · ? unknown`}
       </Text>
       <Text dimColor wrap="truncate">
-        {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account · r rotates' : 'sorted by headroom · R refresh · r rotate'}
+        {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account' : 'sorted by headroom · R refresh · r rotate'}
       </Text>
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (

@@ -39,8 +39,8 @@ export function WindowCell({window, now, labelWidth, barWidth, binding, theme, c
   return (
     <Text>
       <Text>{fit(windowLabel(window.kind), labelWidth)} </Text>
-      <Text color={color}>{bar.filled}</Text>
-      {paceAt >= 0 ? (
+      {barWidth === 0 ? null : <Text color={color}>{bar.filled}</Text>}
+      {barWidth === 0 ? null : paceAt >= 0 ? (
         <>
           <Text color={theme.muted}>{rest.slice(0, paceAt)}</Text>
           <Text color={theme.accent} bold>
@@ -52,7 +52,7 @@ export function WindowCell({window, now, labelWidth, barWidth, binding, theme, c
         <Text color={theme.muted}>{rest}</Text>
       )}
       <Text color={color} dimColor={window.stale} bold={level === 'exhausted'}>
-        {' '}
+        {barWidth === 0 ? '' : ' '}
         {formatPct(used)}
         {paceMark(window, now)}
       </Text>
