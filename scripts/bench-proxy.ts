@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
+import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
 
 export interface ProxyBenchResult {
   p50Ms: number;
@@ -145,7 +146,7 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
   writeFileSync(path.join(root, 'cliproxy', 'config.yaml'), `port: 8317\napi-keys:\n  - "${KEY}"\n`, {mode: 0o600});
   writeFileSync(path.join(root, 'tui.json'), JSON.stringify({endpoints: {claude: {api: upstreamUrl}}}), {mode: 0o600});
 
-  const child = spawn(process.execPath, [cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
+  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
     env: {...process.env, CCS_DIR: root, CCS_HOME: ''},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
