@@ -19,9 +19,10 @@ await build({
   minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  // Loaded by path at run time (open's xdg-open script, qrcode-terminal's encoder through require),
-  // or only in Ink's dev mode.
-  external: ['open', 'qrcode-terminal', 'react-devtools-core'],
+  // Loaded from node_modules at run time: open (finds its xdg-open script by path), qrcode-terminal
+  // (its encoder is required by path), undici (imported lazily for its named exports, which a split
+  // CommonJS chunk would not have), and react-devtools-core (only in Ink's dev mode).
+  external: ['open', 'qrcode-terminal', 'undici', 'react-devtools-core'],
   // CommonJS dependencies inside an ESM bundle still call require().
   banner: {js: "import {createRequire as __ccsCreateRequire} from 'node:module'; const require = __ccsCreateRequire(import.meta.url);"},
 });

@@ -59,6 +59,8 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const size = fixedSize(width, height);
   const services: AppServices = {
     ...buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task()),
+    // No quota polling unless a test passes a poller pointed at its local servers (tests reach 127.0.0.1 only).
+    quota: undefined,
     ...options.services,
   };
   const instance = render(createElement(App, {services, size, initialRoute: options.route}), {

@@ -98,5 +98,18 @@ test('QuotaSummary: the 5 h and weekly windows in a few columns, unknown as ?%',
   assert.equal(bars, '5h   ██░│  42%   week ██│░  81%▲');
   assert.ok(bars.length <= quotaSummaryWidth(4));
   assert.equal(draw({windows: [w(NOW, '5h', null, null, 18000)] as never, now: NOW, barWidth: 0}), '5h     ?%');
-  assert.match(draw({windows: undefined, now: NOW}), /^quota \?/);
+  assert.equal(draw({windows: [], now: NOW}), 'quota ?');
+  assert.equal(draw({windows: undefined, now: NOW}), '');
+});
+
+test('home at 140 columns: each account row ends with its 5 h and weekly summary; at 80 columns the rows stay as they were', async () => {
+  const ccs = dashboardCcs(NOW);
+  cleanup = ccs.cleanup;
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 30, services: {clock: new FakeClock(NOW)}});
+  const frame = await tui.waitFor((f) => /QUOTA/.test(f) && /81%▲/.test(f));
+  assert.match(lineWith(frame, 'alice@example.com'), /5h\s+42%\s+week\s+81%▲/);
+  assert.match(lineWith(frame, 'bob@example.com'), /5h\s+0%\s+week 100%!/);
+  await tui.resize(80, 24);
+  const narrow = await tui.waitFor('work · alice@example.com');
+  assert.doesNotMatch(narrow, /QUOTA|42%/);
 });

@@ -17,6 +17,8 @@ export interface QuotaFetchContext {
   account: Account;
   token: TokenFile;
   now: number;
+  /** Aborts the request (the TUI quits while a fetch is running). */
+  signal?: AbortSignal;
 }
 
 export type QuotaFetcher = (ctx: QuotaFetchContext) => Promise<QuotaWindow[]>;
@@ -41,7 +43,7 @@ function accessToken(ctx: QuotaFetchContext): string {
 
 /** Sends the request and returns the JSON body, or throws the classified failure. */
 async function getJson(ctx: QuotaFetchContext, req: HttpRequest): Promise<Json> {
-  const response = await ctx.http.send({timeoutMs: 20_000, ...req});
+  const response = await ctx.http.send({timeoutMs: 20_000, signal: ctx.signal, ...req});
   const failure = classifyStatus(response, req.url, ctx.now);
   if (failure) throw failure;
   try {

@@ -56,7 +56,7 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
  * Reads one account's quota and records the result in the cache. Inside a 429 backoff nothing is
  * asked unless `force` (a refresh the user asked for). Returns the cache entry as it now stands.
  */
-export async function fetchAccountQuota(deps: QuotaDeps, account: Account, options: {force?: boolean} = {}): Promise<QuotaCacheEntry> {
+export async function fetchAccountQuota(deps: QuotaDeps, account: Account, options: {force?: boolean; signal?: AbortSignal} = {}): Promise<QuotaCacheEntry> {
   const clock = deps.clock ?? systemClock;
   const row = quotaProvider(deps.settings, account.provider);
   if (!row) return {windows: []};
@@ -65,8 +65,10 @@ export async function fetchAccountQuota(deps: QuotaDeps, account: Account, optio
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now()});
+    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
+    // Abandoned (the TUI quit): nothing learned, nothing recorded.
+    if (options.signal?.aborted) throw error;
     const failure = asQuotaError(error);
     return updateQuotaEntry(deps.paths, account.provider, account.id, (entry) => ({
       windows: entry.windows,
@@ -101,6 +103,7 @@ export class QuotaPoller {
   private cache: QuotaCache = {version: 1, accounts: {}};
   private listeners = new Set<QuotaListener>();
   private stopped = false;
+  private aborter = new AbortController();
   private users = 0;
   private starting: Promise<void> | undefined;
   private deps: QuotaDeps | undefined;
@@ -133,6 +136,8 @@ export class QuotaPoller {
   /** Stops the timers but keeps the numbers and the subscribers (a screen may come back). */
   private pause(): void {
     for (const key of [...this.timers.keys()]) this.cancel(key);
+    this.aborter.abort();
+    this.aborter = new AbortController();
     this.accounts.clear();
     this.starting = undefined;
   }
@@ -191,6 +196,7 @@ export class QuotaPoller {
   stop(): void {
     this.stopped = true;
     for (const key of [...this.timers.keys()]) this.cancel(key);
+    this.aborter.abort();
     this.listeners.clear();
   }
 
@@ -235,9 +241,11 @@ export class QuotaPoller {
     if (!account || this.stopped || !this.deps) return Promise.resolve();
     const work = (async () => {
       let entry: QuotaCacheEntry;
+      const {signal} = this.aborter;
       try {
-        entry = await fetchAccountQuota(this.deps!, account, {force});
+        entry = await fetchAccountQuota(this.deps!, account, {force, signal});
       } catch (error) {
+        if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
         entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
       }

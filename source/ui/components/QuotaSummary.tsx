@@ -9,6 +9,7 @@ import {WindowCell} from '../screens/quota/WindowCell.js';
 import {useTheme} from '../theme.js';
 
 export interface QuotaSummaryProps {
+  /** Undefined: nothing read yet (draws nothing); []: read, but no window known (`quota ?`). */
   windows: readonly QuotaWindow[] | undefined;
   now: number;
   /** Cells per bar; 0 leaves the bars out (percentages only). */
@@ -20,8 +21,10 @@ export const quotaSummaryWidth = (barWidth: number) => 2 * (4 + 1 + (barWidth > 
 
 export function QuotaSummary({windows, now, barWidth = 4}: QuotaSummaryProps) {
   const theme = useTheme();
-  const shown = summaryWindows(currentWindows(windows ?? [], now));
-  if (shown.length === 0) return <Text dimColor>{'quota ?'.padEnd(quotaSummaryWidth(barWidth))}</Text>;
+  // Nothing read yet for this account: blank, not a guess.
+  if (!windows) return null;
+  const shown = summaryWindows(currentWindows(windows, now));
+  if (shown.length === 0) return <Text dimColor>quota ?</Text>;
   return (
     <Text>
       {shown.map((w, i) => (

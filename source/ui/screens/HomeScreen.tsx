@@ -5,9 +5,10 @@ import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
 import {formatRelative} from '../../core/relative-time.js';
 import type {TextDraft} from '../../core/text-edit.js';
-import type {Account} from '../../core/types.js';
+import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
 import {List} from '../components/List.js';
+import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -17,6 +18,7 @@ import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {accountStatus, providerStatus} from './account-format.js';
+import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {state, dispatch} = useShell();
@@ -24,6 +26,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {clock} = useServices();
   const theme = useTheme();
   const commands = useAccountCommands(navigate);
+  // Quota summaries need no seconds: the home screen redraws for them twice a minute.
+  const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
   const providers = useMemo(
     () => (snapshot?.providers ?? []).filter((p) => matchesFilter(state.filters.providers, [p.provider.id, p.provider.displayName])),
@@ -130,6 +134,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               focused={state.pane === 'accounts'}
               columns={columns}
               now={clock.now()}
+              quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
+              quotaNow={quota.now}
               theme={theme}
               renameDraft={rename && rename.provider === a.provider && rename.accountId === a.id ? rename.draft : undefined}
             />
@@ -183,26 +189,30 @@ interface AccountColumns {
   email: number;
   status: number;
   expiry: number;
+  /** The 5 h / weekly summary, on wide terminals only (0: not shown). */
+  quota: number;
 }
 
 function accountColumns(width: number): AccountColumns {
   const status = 13;
   const expiry = 9;
-  const rest = Math.max(8, width - 3 - status - expiry);
+  const wide = width - 3 - status - expiry >= 60;
+  const quota = wide ? quotaSummaryWidth(0) + 1 : 0;
+  const rest = Math.max(8, width - 3 - status - expiry - quota);
   // Narrow: one name column (nickname, else email); wide: nickname and email side by side.
-  if (rest < 44) return {name: rest, email: 0, status, expiry};
+  if (rest < 44) return {name: rest, email: 0, status, expiry, quota};
   const name = Math.floor(rest * 0.4);
-  return {name, email: rest - name, status, expiry};
+  return {name, email: rest - name, status, expiry, quota};
 }
 
 const cell = (text: string, width: number) => (text.length > width - 1 ? `${text.slice(0, Math.max(0, width - 2))}…` : text).padEnd(width);
 
 function headerRow(c: AccountColumns): string {
-  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}`;
+  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft}) {
-  const {account, selected, focused, columns: c, now, theme, renameDraft} = props;
+function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+  const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
   const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
@@ -223,6 +233,7 @@ function AccountRow(props: {account: Account; selected: boolean; focused: boolea
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
       {`${marks} ${cell(name, c.name)}${c.email ? cell(account.email ?? '', c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
+      {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
     </Text>
   );
 }

@@ -17,14 +17,15 @@ export interface QuotaState {
 
 const TICK_MS = 1000;
 
-export function useQuota(accounts: readonly Account[] | undefined): QuotaState {
+export function useQuota(accounts: readonly Account[] | undefined, options: {tickMs?: number} = {}): QuotaState {
+  const tickMs = options.tickMs ?? TICK_MS;
   const {quota: poller, paths, clock, watchCcsDir} = useServices();
   const [cache, setCache] = useState<QuotaCache | undefined>(poller?.snapshot.accounts && Object.keys(poller.snapshot.accounts).length ? poller.snapshot : undefined);
   const [now, setNow] = useState(() => clock.now());
   const [staleAfterMs, setStaleAfterMs] = useState(DEFAULT_SETTINGS.quota.staleAfterSeconds * 1000);
   const ready = useRef<Promise<void> | undefined>(undefined);
 
-  useEffect(() => clock.setInterval(() => setNow(clock.now()), TICK_MS), [clock]);
+  useEffect(() => clock.setInterval(() => setNow(clock.now()), tickMs), [clock, tickMs]);
 
   useEffect(() => {
     let alive = true;
