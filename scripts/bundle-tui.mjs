@@ -17,6 +17,9 @@ await build({
   platform: 'node',
   target: 'node20',
   minify: true,
+  // The shipped TUI runs React's production build (as start.ts asks); this also drops the
+  // development builds of react and react-reconciler from the bundle.
+  define: {'process.env.NODE_ENV': '"production"'},
   sourcemap: 'linked',
   logLevel: 'warning',
   // Loaded from node_modules at run time: open (finds its xdg-open script by path), qrcode-terminal

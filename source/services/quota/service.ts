@@ -99,7 +99,7 @@ export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSetti
 export class QuotaPoller {
   private accounts = new Map<string, Account>();
   private timers = new Map<string, () => void>();
-  private inFlight = new Map<string, Promise<void>>();
+  private inFlight = new Map<string, {work: Promise<void>; signal: AbortSignal}>();
   private cache: QuotaCache = {version: 1, accounts: {}};
   private listeners = new Set<QuotaListener>();
   private stopped = false;
@@ -190,7 +190,7 @@ export class QuotaPoller {
 
   /** Resolves once no fetch is running (tests, and a clean exit). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((f) => f.work));
   }
 
   stop(): void {
@@ -236,7 +236,8 @@ export class QuotaPoller {
 
   private poll(key: string, force: boolean, given?: Account): Promise<void> {
     const running = this.inFlight.get(key);
-    if (running) return running;
+    // A fetch abandoned by a pause is not joined: it records nothing.
+    if (running && !running.signal.aborted) return running.work;
     const account = this.accounts.get(key) ?? given;
     if (!account || this.stopped || !this.deps) return Promise.resolve();
     const work = (async () => {
@@ -254,8 +255,10 @@ export class QuotaPoller {
       this.emit();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());
-    })().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, work);
+    })().finally(() => {
+      if (this.inFlight.get(key)?.work === work) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, {work, signal: this.aborter.signal});
     return work;
   }
 }

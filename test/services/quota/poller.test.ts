@@ -97,3 +97,38 @@ test('on launch the cache shows numbers at once and a fresh entry is not fetched
     await fx.close();
   }
 });
+
+test('leaving the screens pauses polling and abandons the running fetch; coming back fetches afresh', async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  let answer: (() => void) | undefined;
+  // The first answer hangs until released, like a slow network.
+  fx.upstream.handler = (req, res) => {
+    const reply = () => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(JSON.stringify({usage: {limit: '10', used: '4', resetTime: null}}));
+    };
+    if (!answer && fx.upstream.requests.length === 1) answer = reply;
+    else reply();
+  };
+  const poller = new QuotaPoller(await fx.deps(clock));
+  try {
+    const account = await fx.account('kimi');
+    const first = poller.use([account]);
+    await first.ready;
+    for (let i = 0; i < 200 && !answer; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(answer, 'the first fetch reached the server');
+    first.release();
+    assert.equal(clock.pendingTimers, 0, 'paused: no timers');
+    const second = poller.use([account]);
+    await second.ready;
+    for (let i = 0; i < 200 && fx.upstream.requests.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await poller.idle();
+    assert.equal(poller.snapshot.accounts.kimi!['user@example.com']!.windows[0]!.usedPct, 40);
+    answer?.();
+    second.release();
+  } finally {
+    poller.stop();
+    await fx.close();
+  }
+});
