@@ -2,6 +2,7 @@
 import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {quotaCacheFile, type QuotaCache} from '../source/services/quota/cache.js';
 import {ccsPaths, type CcsPaths} from '../source/store/paths.js';
 
 const PROVIDERS = [
@@ -20,11 +21,26 @@ export function makeManyAccounts(count: number): CcsPaths {
     version: 1,
     providers: {},
   };
+  // A returning user: last-good quota for every account is cached (the poller fetches again later).
+  const now = Date.now();
+  const quota: QuotaCache = {version: 1, accounts: {}};
+  const window = (kind: '5h' | 'weekly', seconds: number, usedPct: number) => ({
+    kind,
+    usedPct,
+    resetsAt: new Date(now + seconds * 500).toISOString(),
+    windowSeconds: seconds,
+    source: 'usage-endpoint',
+    observedAt: new Date(now).toISOString(),
+  });
   for (let i = 0; i < count; i++) {
     const [provider, type] = PROVIDERS[i % PROVIDERS.length]!;
     const email = `user${String(i).padStart(4, '0')}@example.com`;
     const tokenFile = `${provider}-${email}.json`;
     registry.providers[provider] ??= {default: email, accounts: {}};
+    (quota.accounts[provider] ??= {})[email] = {
+      windows: [window('5h', 18_000, (i * 7) % 100), window('weekly', 604_800, (i * 13) % 100)],
+      fetchedAt: new Date(now).toISOString(),
+    };
     registry.providers[provider]!.accounts[email] = {email, nickname: `user${i}`, tokenFile, createdAt: '2026-01-01T00:00:00.000Z'};
     writeFileSync(
       path.join(paths.authDir, tokenFile),
@@ -39,5 +55,14 @@ export function makeManyAccounts(count: number): CcsPaths {
     );
   }
   writeFileSync(paths.registry, JSON.stringify(registry, null, 2), {mode: 0o600});
+  mkdirSync(paths.state, {recursive: true, mode: 0o700});
+  writeFileSync(quotaCacheFile(paths), JSON.stringify(quota), {mode: 0o600});
+  // Quota polling goes to a closed port on loopback: benchmarks reach no address but 127.0.0.1.
+  const closed = 'http://127.0.0.1:9/usage';
+  writeFileSync(
+    paths.settings,
+    JSON.stringify({endpoints: Object.fromEntries(PROVIDERS.map(([provider]) => [provider, {usage: closed, api: closed}]))}),
+    {mode: 0o600},
+  );
   return paths;
 }

@@ -2,6 +2,7 @@
 // debounced (an atomic write is a create plus a rename). Directories that do not exist yet are
 // picked up when their parent changes.
 import fs from 'node:fs';
+import path from 'node:path';
 import type {CcsPaths} from '../store/paths.js';
 import type {Clock} from './clock.js';
 
@@ -10,6 +11,15 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
   const watchers = new Map<string, fs.FSWatcher>();
   let cancelPending: (() => void) | undefined;
   let stopped = false;
+
+  // What changes accounts: token files, the registry, and ccs-tui's account state. Not lock dirs,
+  // temp files of atomic writes (their rename is seen), the quota cache, logs or the proxy state.
+  const matters = (dir: string, name: string | null) => {
+    if (!name) return true;
+    if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
+    if (dir === paths.state) return path.join(dir, name) === paths.accountState;
+    return true;
+  };
 
   const fire = () => {
     cancelPending?.();
@@ -25,7 +35,9 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     for (const dir of dirs) {
       if (watchers.has(dir)) continue;
       try {
-        const watcher = fs.watch(dir, {persistent: false}, fire);
+        const watcher = fs.watch(dir, {persistent: false}, (_event, name) => {
+          if (matters(dir, name === null ? null : String(name))) fire();
+        });
         watcher.on('error', () => {
           watcher.close();
           watchers.delete(dir);

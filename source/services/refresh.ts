@@ -9,7 +9,6 @@
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
 import {createHash, createSign} from 'node:crypto';
 import path from 'node:path';
-import {findAccount} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../providers/adapters/copilot.js';
 import type {AccountStore} from '../store/accounts.js';
@@ -68,8 +67,7 @@ export async function ensureFreshToken(
 }
 
 async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
-  const snapshot = await store.load();
-  const account = findAccount(snapshot.accounts, provider, accountId);
+  const account = await store.loadAccount(provider, accountId);
   const token = await store.readToken(account);
   if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
   return {account, token};

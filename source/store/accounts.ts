@@ -97,7 +97,7 @@ export class AccountStore {
   ) {}
 
   get stateFile(): string {
-    return path.join(this.paths.state, 'account-state.json');
+    return this.paths.accountState;
   }
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
@@ -105,11 +105,24 @@ export class AccountStore {
     return this.toSnapshot(await this.readFiles());
   }
 
-  private async readFiles(): Promise<LoadedFiles> {
+  /**
+   * One account, by provider and `<account>` reference. A registered account named by its id costs
+   * one token file read instead of all of them (refresh and quota do this per account, per request).
+   */
+  async loadAccount(provider: string, ref: string): Promise<Account> {
+    const entry = await readRegistry(this.paths.registry)
+      .then((registry) => registry.providers[provider]?.accounts[ref])
+      .catch(() => undefined);
+    if (!entry) return findAccount((await this.load()).accounts, provider, ref);
+    return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
+  }
+
+  /** Reads the registry, account state and token files (all of them, or only `onlyTokenFile`). */
+  private async readFiles(onlyTokenFile?: string): Promise<LoadedFiles> {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
-      for (const name of listJsonFiles(dir)) {
+      for (const name of onlyTokenFile === undefined ? listJsonFiles(dir) : [onlyTokenFile]) {
         try {
           const token = readTokenFileSync(path.join(dir, name));
           if (token) tokens.set(name, {dir: dirName, token});

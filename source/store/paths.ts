@@ -19,6 +19,8 @@ export interface CcsPaths {
   settings: string;
   /** `tui/`, ccs-tui's caches and state. */
   state: string;
+  /** `tui/account-state.json`, per-account state of ccs-tui's own (needs login). */
+  accountState: string;
   /** `tui/locks/`, lock targets that are not themselves files (per-account refresh). */
   locks: string;
   /** `tui/logs/`. */
@@ -43,6 +45,7 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
     config: path.join(cliproxy, 'config.yaml'),
     settings: path.join(root, 'tui.json'),
     state,
+    accountState: path.join(state, 'account-state.json'),
     locks: path.join(state, 'locks'),
     logs: path.join(state, 'logs'),
   };

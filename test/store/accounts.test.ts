@@ -268,3 +268,25 @@ describe('AccountStore with broken files', () => {
     }
   });
 });
+
+describe('AccountStore.loadAccount', () => {
+  test('finds one account like load() does, by id, nickname or email, registered or not', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRegistry({version: 1, providers: {claude: {default: 'a@example.com', accounts: {'a@example.com': {email: 'a@example.com', nickname: 'alpha', tokenFile: 'claude-a.json'}}}}});
+      ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: '2031-01-01T00:00:00Z'}));
+      ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com'));
+      const store = new AccountStore(ccs.paths);
+      const all = (await store.load()).accounts;
+      for (const ref of ['a@example.com', 'alpha', 'b@example.com']) {
+        const one = await store.loadAccount('claude', ref);
+        const same = all.find((a) => a.id === one.id)!;
+        assert.deepEqual({...one, default: same.default}, same, ref);
+      }
+      assert.equal((await store.loadAccount('claude', 'a@example.com')).expiresAt, '2031-01-01T00:00:00Z');
+      await assert.rejects(store.loadAccount('claude', 'nobody'), /no claude account "nobody"/);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});

@@ -86,6 +86,27 @@ export async function fetchAccountQuota(deps: QuotaDeps, account: Account, optio
 export type QuotaListener = (cache: QuotaCache) => void;
 
 const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
+/** How many accounts are fetched at once. */
+const MAX_CONCURRENT_FETCHES = 4;
+
+/** A small counting semaphore. */
+class FetchSlots {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
 /** Fetch a little after a reset, so the server has rolled the window over. */
 const AFTER_RESET_MS = 5_000;
 
@@ -108,6 +129,8 @@ export class QuotaPoller {
   private starting: Promise<void> | undefined;
   private deps: QuotaDeps | undefined;
   private readonly clock: Clock;
+  /** Fetches wait for one of these: with many accounts, polls due together do not all run at once. */
+  private readonly slots = new FetchSlots(MAX_CONCURRENT_FETCHES);
 
   constructor(private readonly options: QuotaPollerDeps) {
     this.clock = options.clock ?? systemClock;
@@ -244,7 +267,7 @@ export class QuotaPoller {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;
       try {
-        entry = await fetchAccountQuota(this.deps!, account, {force, signal});
+        entry = await this.slots.run(() => fetchAccountQuota(this.deps!, account, {force, signal}));
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
