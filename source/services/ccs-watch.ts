@@ -4,19 +4,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {CcsPaths} from '../store/paths.js';
+import {quotaCacheFile} from './quota/cache.js';
 import type {Clock} from './clock.js';
 
-export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, debounceMs = 150): () => void {
+/** Which changes a watcher cares about: the account files, or the quota cache (written by the proxy too). */
+export type WatchTopic = 'accounts' | 'quota';
+
+export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, topic: WatchTopic = 'accounts', debounceMs = 150): () => void {
   const dirs = [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
   const watchers = new Map<string, fs.FSWatcher>();
   let cancelPending: (() => void) | undefined;
   let stopped = false;
 
-  // What changes accounts: token files, the registry, and ccs-tui's account state. Not lock dirs,
-  // temp files of atomic writes (their rename is seen), the quota cache, logs or the proxy state.
+  // Accounts change with token files, the registry and ccs-tui's account state; the quota topic is
+  // its cache file. Never lock dirs or temp files of atomic writes (their rename is seen).
   const matters = (dir: string, name: string | null) => {
     if (!name) return true;
     if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
+    if (topic === 'quota') return path.join(dir, name) === quotaCacheFile(paths);
     if (dir === paths.state) return path.join(dir, name) === paths.accountState;
     return true;
   };

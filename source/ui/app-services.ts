@@ -17,7 +17,7 @@ export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: N
     clock,
     clipboard: terminalClipboard(output, env),
     env,
-    watchCcsDir: (onChange) => watchCcsDir(paths, onChange, clock),
+    watchCcsDir: (onChange, topic) => watchCcsDir(paths, onChange, clock, topic),
     suspend,
     proxy: new ProxySupervisor({paths, clock, env}),
     quota: new QuotaPoller({paths, store, clock}),

@@ -7,6 +7,7 @@ import type {Clipboard} from '../services/clipboard.js';
 import type {Clock} from '../services/clock.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 import type {QuotaPoller} from '../services/quota/service.js';
+import type {WatchTopic} from '../services/ccs-watch.js';
 
 export interface AppServices {
   paths: CcsPaths;
@@ -14,8 +15,8 @@ export interface AppServices {
   clock: Clock;
   clipboard: Clipboard;
   env: NodeJS.ProcessEnv;
-  /** Calls `onChange` (debounced) when files in the CCS dir change; returns the unsubscribe. */
-  watchCcsDir(onChange: () => void): () => void;
+  /** Calls `onChange` (debounced) when the topic's files in the CCS dir change; returns the unsubscribe. */
+  watchCcsDir(onChange: () => void, topic?: WatchTopic): () => void;
   /**
    * Leaves the full screen to run `task` in the foreground (a child process, an editor, a browser
    * that prints to the terminal), then comes back and redraws.

@@ -33,7 +33,7 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     const readFile = () => void readQuotaCache(paths).then((c) => alive && setCache(c)).catch(() => undefined);
     if (!poller) {
       readFile();
-      const stop = watchCcsDir(readFile);
+      const stop = watchCcsDir(readFile, 'quota');
       return () => {
         alive = false;
         stop();
@@ -42,7 +42,7 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     const unsubscribe = poller.subscribe((c) => alive && setCache({...c}));
     const handle = poller.use([]);
     ready.current = handle.ready;
-    const stop = watchCcsDir(() => void poller.reload());
+    const stop = watchCcsDir(() => void poller.reload(), 'quota');
     return () => {
       alive = false;
       unsubscribe();
