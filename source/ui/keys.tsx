@@ -1,7 +1,8 @@
 // Key routing for the single input dispatcher (see App.tsx). Screens never call Ink's useInput:
 // they register handlers for keymap actions with useScreenKeys, and a focused text field takes raw
 // keys with useTextCapture. The most recently mounted registration wins (a modal over a screen).
-import {createContext, useContext, useLayoutEffect, useRef} from 'react';
+import {createContext, useContext, useLayoutEffect, useRef, type Dispatch} from 'react';
+import type {AppAction, CursorMove} from '../core/app-state.js';
 import type {KeyHandlers, TextKeyHandler} from './screen-types.js';
 
 export interface KeyRegistry {
@@ -58,3 +59,16 @@ export function useTextCapture(handler: TextKeyHandler | undefined): void {
 
 export const topScreenHandlers = (registry: KeyRegistry): KeyHandlers | undefined => registry.screens.at(-1)?.current;
 export const topTextHandler = (registry: KeyRegistry): TextKeyHandler | undefined => registry.text.at(-1)?.current;
+
+/** The six cursor actions (up, down, top, bottom, page up/down) for a list of `total` rows, `page` visible. */
+export function cursorKeyHandlers(dispatch: Dispatch<AppAction>, list: string, total: number, page: number): KeyHandlers {
+  const move = (to: CursorMove) => () => dispatch({type: 'cursor', list, move: to, total, page});
+  return {
+    'cursor.up': move('up'),
+    'cursor.down': move('down'),
+    'cursor.top': move('top'),
+    'cursor.bottom': move('bottom'),
+    'cursor.pageUp': move('pageUp'),
+    'cursor.pageDown': move('pageDown'),
+  };
+}

@@ -6,7 +6,7 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {binPath, runBin} from '../helpers/cli.js';
-import {makeTempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
 
 let oidc: OidcServer;
@@ -38,9 +38,29 @@ function runInteractive(args: string[], env: NodeJS.ProcessEnv, onOutput: (stdou
   });
 }
 
-test('API key from stdin (never argv): stored 0600, listed, printed masked nowhere', async () => {
+/** Runs `fn` with a fresh CCS dir, removed afterwards whatever happens. */
+async function withTempCcs(fn: (ccs: TempCcs) => Promise<void>): Promise<void> {
   const ccs = makeTempCcs();
   try {
+    await fn(ccs);
+  } finally {
+    ccs.cleanup();
+  }
+}
+
+/** `login xai --no-browser` against oidc-provider; `answer` gets the device verification URL once printed. */
+function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => Promise<void>) {
+  writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
+  return runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
+    const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
+    if (!complete) return false;
+    void answer(complete);
+    return true;
+  });
+}
+
+test('API key from stdin (never argv): stored 0600, listed, printed masked nowhere', () =>
+  withTempCcs(async (ccs) => {
     const key = 'AIzaSyExampleExampleExample1234567890';
     const run = await runBin(['login', 'aistudio', '--nickname', 'studio'], ccs.env, `${key}\n`);
     assert.equal(run.code, 0, run.stderr);
@@ -57,14 +77,10 @@ test('API key from stdin (never argv): stored 0600, listed, printed masked nowhe
     const empty = await runBin(['login', 'aistudio'], ccs.env, '');
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /API key is empty/);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));
 
-test('vertex: a service-account key on stdin is validated before it is stored', async () => {
-  const ccs = makeTempCcs();
-  try {
+test('vertex: a service-account key on stdin is validated before it is stored', () =>
+  withTempCcs(async (ccs) => {
     const {privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048});
     const good = {type: 'service_account', project_id: 'proj-1', client_email: 'sa@proj-1.iam.gserviceaccount.com', private_key: privateKey.export({type: 'pkcs8', format: 'pem'})};
     const bad = await runBin(['login', 'vertex'], ccs.env, JSON.stringify({...good, type: 'authorized_user'}));
@@ -75,52 +91,28 @@ test('vertex: a service-account key on stdin is validated before it is stored', 
     const ok = await runBin(['login', 'vertex'], ccs.env, JSON.stringify(good));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Added vertex account sa@proj-1\.iam\.gserviceaccount\.com/);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));
 
-test('device login without a terminal: prints code and URL (no QR), exits 0 once the account is stored', async () => {
-  const ccs = makeTempCcs();
-  try {
-    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
-    const run = await runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
-      const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
-      if (!complete) return false;
-      void oidc.approveDevice(complete, 'erin');
-      return true;
-    });
+test('device login without a terminal: prints code and URL (no QR), exits 0 once the account is stored', () =>
+  withTempCcs(async (ccs) => {
+    const run = await deviceLogin(ccs, (complete) => oidc.approveDevice(complete, 'erin'));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Code: {2}[A-Z]{4}-[A-Z]{4}/);
     assert.match(run.stdout, /Open: {2}http:\/\/127\.0\.0\.1:\d+\/device/);
     assert.ok(!run.stdout.includes('█'), 'no QR when stdout is not a terminal');
     assert.match(run.stdout, /Added xai account erin@example\.test \(default\)/);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));
 
-test('device login denied: exit 1, says so, stores nothing', async () => {
-  const ccs = makeTempCcs();
-  try {
-    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
-    const run = await runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
-      const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
-      if (!complete) return false;
-      void oidc.denyDevice(complete);
-      return true;
-    });
+test('device login denied: exit 1, says so, stores nothing', () =>
+  withTempCcs(async (ccs) => {
+    const run = await deviceLogin(ccs, (complete) => oidc.denyDevice(complete));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /access denied.*no account stored/);
     assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));
 
-test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL read from stdin', async () => {
-  const ccs = makeTempCcs();
-  try {
+test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL read from stdin', () =>
+  withTempCcs(async (ccs) => {
     writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
     const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
     const run = await runInteractive(['login', 'codex'], env, async (stdout, stdin) => {
@@ -133,21 +125,14 @@ test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /ssh -L 1455:localhost:1455 10\.0\.0\.1/);
     assert.match(run.stdout, /Added codex account frank@example\.test/);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));
 
-test('bad usage: unknown provider and a bad --port are exit 2 naming them', async () => {
-  const ccs = makeTempCcs();
-  try {
+test('bad usage: unknown provider and a bad --port are exit 2 naming them', () =>
+  withTempCcs(async (ccs) => {
     const unknown = await runBin(['login', 'nope'], ccs.env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown provider "nope"/);
     const port = await runBin(['login', 'codex', '--port', 'abc'], ccs.env);
     assert.equal(port.code, 2);
     assert.match(port.stderr, /--port must be a port number/);
-  } finally {
-    ccs.cleanup();
-  }
-});
+  }));

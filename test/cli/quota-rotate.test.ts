@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {quotaWindowFixture, writeQuotaCache} from '../helpers/quota.js';
 
 const HOUR = 3600_000;
 let ccs: TempCcs;
 
-function window(kind: string, usedPct: number) {
-  return {kind, usedPct, resetsAt: new Date(Date.now() + 20 * HOUR).toISOString(), windowSeconds: kind === '5h' ? 18000 : 604800, source: 'usage-endpoint', observedAt: new Date().toISOString()};
-}
+const window = (kind: string, usedPct: number) => quotaWindowFixture(Date.now(), kind, usedPct, 20 * HOUR, kind === '5h' ? 18000 : 604800);
 
 before(() => {
   ccs = makeTempCcs();
@@ -23,22 +22,15 @@ before(() => {
       },
     },
   });
-  const entry = (windows: unknown[]) => ({fetchedAt: new Date().toISOString(), windows});
-  ccs.writeRaw(
-    'tui/quota-cache.json',
-    JSON.stringify({
-      version: 1,
-      accounts: {
-        claude: {
-          'a@example.com': entry([window('5h', 50), window('weekly', 50)]),
-          // Next in turn, and its 5 h window is empty: but its week is used up.
-          'b@example.com': entry([window('5h', 0), window('weekly', 100)]),
-          'c@example.com': entry([window('5h', 10), window('weekly', 70)]),
-          'd@example.com': entry([window('5h', 30), window('weekly', 20)]),
-        },
-      },
-    }),
-  );
+  writeQuotaCache(ccs, new Date(), {
+    claude: {
+      'a@example.com': [window('5h', 50), window('weekly', 50)],
+      // Next in turn, and its 5 h window is empty: but its week is used up.
+      'b@example.com': [window('5h', 0), window('weekly', 100)],
+      'c@example.com': [window('5h', 10), window('weekly', 70)],
+      'd@example.com': [window('5h', 30), window('weekly', 20)],
+    },
+  });
 });
 after(() => ccs.cleanup());
 

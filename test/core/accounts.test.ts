@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
 import type {Account} from '../../source/core/types.js';
+import {accountFixture} from '../helpers/accounts.js';
 
-const account = (id: string, extra: Partial<Account> = {}): Account => ({
-  provider: 'claude',
-  id,
-  email: `${id}@example.com`,
-  nickname: id,
-  tokenFile: `${id}.json`,
-  default: false,
-  paused: false,
-  registered: true,
-  health: 'ok',
-  ...extra,
-});
+const account = (id: string, extra: Partial<Account> = {}): Account => accountFixture(id, {email: `${id}@example.com`, nickname: id, ...extra});
 
 test('next in turn wraps around and skips accounts that cannot serve', () => {
   const list = [account('a'), account('b', {paused: true}), account('c', {health: 'needs-login'}), account('d', {health: 'expired'})];

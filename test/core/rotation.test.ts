@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {chooseNext, rankByHeadroom} from '../../source/core/rotation.js';
-import type {Account, QuotaWindow} from '../../source/core/types.js';
+import type {QuotaWindow} from '../../source/core/types.js';
+import {accountFixture} from '../helpers/accounts.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const HOUR = 3600_000;
 
-const account = (id: string, extra: Partial<Account> = {}): Account => ({
-  provider: 'claude',
-  id,
-  tokenFile: `${id}.json`,
-  default: false,
-  paused: false,
-  registered: true,
-  health: 'ok',
-  ...extra,
-});
+const account = accountFixture;
 
 const w = (kind: QuotaWindow['kind'], usedPct: number | null, resetInMs = 2 * HOUR): QuotaWindow => ({
   kind,

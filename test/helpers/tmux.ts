@@ -5,6 +5,10 @@
 // pane before the program's last bytes, e.g. leaving the alternate screen, arrive).
 import {execFileSync, spawnSync} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
+import {existsSync} from 'node:fs';
+import {afterEach} from 'node:test';
+import type {TempCcs} from './ccs.js';
+import {binPath} from './cli.js';
 
 export const hasTmux = (): boolean => spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
 
@@ -103,4 +107,27 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
     },
   };
   return session;
+}
+
+/** Why a test of the built binary in tmux is skipped: no tmux, or the binary is not built yet. */
+export const binInTmuxSkipReason = (): string | false =>
+  tmuxSkipReason() || (existsSync(binPath) ? false : `build first: ${binPath} is missing (npx tsc -p .)`);
+
+/**
+ * For a test file that runs the built binary in tmux (80×24): returns `start(ccs)`. After each test
+ * the session started is killed and its CCS dir removed.
+ */
+export function binInTmux(): (ccs: TempCcs) => TmuxSession {
+  let ccs: TempCcs | undefined;
+  let tmux: TmuxSession | undefined;
+  afterEach(() => {
+    tmux?.kill();
+    ccs?.cleanup();
+    tmux = ccs = undefined;
+  });
+  return (dir) => {
+    ccs = dir;
+    tmux = startTmux([process.execPath, binPath], {env: dir.env, width: 80, height: 24});
+    return tmux;
+  };
 }

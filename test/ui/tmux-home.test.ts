@@ -1,30 +1,18 @@
 // The built binary in a real terminal (tmux, 80×24): keys, the registry on disk, and the terminal
 // left as it was found (alternate screen off, cursor shown) on q, SIGTERM and SIGHUP.
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
-import {afterEach, test} from 'node:test';
-import type {TempCcs} from '../helpers/ccs.js';
-import {binPath} from '../helpers/cli.js';
-import {startTmux, tmuxSkipReason, type TmuxSession} from '../helpers/tmux.js';
+import {readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
 import {makeUiCcs} from './fixtures.js';
 
-const skip = tmuxSkipReason() || (existsSync(binPath) ? false : `build first: ${binPath} is missing (npx tsc -p .)`);
-let ccs: TempCcs | undefined;
-let tmux: TmuxSession | undefined;
-afterEach(() => {
-  tmux?.kill();
-  ccs?.cleanup();
-  tmux = ccs = undefined;
-});
-
-function start(): TmuxSession {
-  ccs = makeUiCcs();
-  tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 80, height: 24});
-  return tmux;
-}
+const skip = binInTmuxSkipReason();
+const startBin = binInTmux();
+const start = () => startBin(makeUiCcs());
 
 test('j moves, u sets the default on disk, q quits and leaves the alternate screen', {skip}, async () => {
-  const t = start();
+  const ccs = makeUiCcs();
+  const t = startBin(ccs);
   await t.waitFor('work · alice@example.com');
   assert.equal(t.display('#{alternate_on}'), '1', 'runs on the alternate screen');
   assert.equal(t.display('#{cursor_flag}'), '0', 'cursor hidden while running');
@@ -34,7 +22,7 @@ test('j moves, u sets the default on disk, q quits and leaves the alternate scre
   await t.waitFor(/›\s+bob@example.com/);
   t.keys(['u']);
   await t.waitFor('bob@example.com is now the default claude account');
-  const registry = JSON.parse(readFileSync(ccs!.paths.registry, 'utf8'));
+  const registry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
   assert.equal(registry.providers.claude.default, 'bob@example.com');
   t.keys(['q']);
   assert.equal(await t.waitForExit(), 0);

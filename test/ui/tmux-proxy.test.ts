@@ -3,23 +3,15 @@
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, test} from 'node:test';
+import {test} from 'node:test';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
-import type {TempCcs} from '../helpers/ccs.js';
-import {binPath} from '../helpers/cli.js';
 import {freePort} from '../helpers/fake-upstreams.js';
-import {startTmux, tmuxSkipReason, type TmuxSession} from '../helpers/tmux.js';
+import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
 import {makeUiCcs} from './fixtures.js';
 
-const skip = tmuxSkipReason() || (existsSync(binPath) ? false : `build first: ${binPath} is missing (npx tsc -p .)`);
+const skip = binInTmuxSkipReason();
 const KEY = 'tmux-proxy-key-0123456789abcdef';
-let ccs: TempCcs | undefined;
-let tmux: TmuxSession | undefined;
-afterEach(() => {
-  tmux?.kill();
-  ccs?.cleanup();
-  tmux = ccs = undefined;
-});
+const startBin = binInTmux();
 
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -30,10 +22,10 @@ async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> 
 }
 
 test('s serves the account, the proxy answers, q quits and no proxy process is left', {skip}, async () => {
-  ccs = makeUiCcs();
   const port = await freePort();
+  const ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
-  tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 80, height: 24});
+  const tmux = startBin(ccs);
   await tmux.waitFor('work · alice@example.com');
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');

@@ -147,13 +147,8 @@ function googleProject(ctx: QuotaFetchContext): string | undefined {
   return typeof project === 'string' && project !== '' ? project : undefined;
 }
 
-/** `remainingFraction` 0..1 → used %; a missing fraction is unknown (never 100 % left). */
-function usedFromRemaining(value: unknown): number | null {
-  const remaining = numberOrNull(value);
-  return remaining === null ? null : (1 - remaining) * 100;
-}
-
-export const fetchAntigravityQuota: QuotaFetcher = async (ctx) => {
+/** Antigravity and Gemini read quota the same way: a POST naming the account's Google project, if any. */
+async function postGoogleUsage(ctx: QuotaFetchContext): Promise<{url: string; body: Json}> {
   const url = usageUrl(ctx);
   const project = googleProject(ctx);
   const body = await getJson(ctx, {
@@ -162,6 +157,17 @@ export const fetchAntigravityQuota: QuotaFetcher = async (ctx) => {
     headers: {authorization: `Bearer ${accessToken(ctx)}`, accept: 'application/json'},
     body: project ? {project} : {},
   });
+  return {url, body};
+}
+
+/** `remainingFraction` 0..1 → used %; a missing fraction is unknown (never 100 % left). */
+function usedFromRemaining(value: unknown): number | null {
+  const remaining = numberOrNull(value);
+  return remaining === null ? null : (1 - remaining) * 100;
+}
+
+export const fetchAntigravityQuota: QuotaFetcher = async (ctx) => {
+  const {url, body} = await postGoogleUsage(ctx);
   if (!Array.isArray(body.groups)) throw missingField(url, 'groups');
   const windows = new Map<QuotaWindowKind, QuotaWindow>();
   for (const group of body.groups) {
@@ -181,14 +187,7 @@ export const fetchAntigravityQuota: QuotaFetcher = async (ctx) => {
 const DAY_SECONDS = 86_400;
 
 export const fetchGeminiQuota: QuotaFetcher = async (ctx) => {
-  const url = usageUrl(ctx);
-  const project = googleProject(ctx);
-  const body = await getJson(ctx, {
-    url,
-    method: 'POST',
-    headers: {authorization: `Bearer ${accessToken(ctx)}`, accept: 'application/json'},
-    body: project ? {project} : {},
-  });
+  const {url, body} = await postGoogleUsage(ctx);
   if (!Array.isArray(body.buckets)) throw missingField(url, 'buckets');
   const windows = new Map<QuotaWindowKind, QuotaWindow>();
   for (const bucket of body.buckets) {

@@ -12,7 +12,7 @@ import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {useScreenKeys} from '../keys.js';
+import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -51,17 +51,10 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accountsListHeight = height - 4 - (filterRow('accounts') ? 1 : 0);
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
-  const move = (to: 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown') =>
-    dispatch({type: 'cursor', list: focusedList.key, move: to, total: focusedList.total, page: focusedList.page});
   const provider = selected?.provider.id;
 
   useScreenKeys({
-    'cursor.up': () => move('up'),
-    'cursor.down': () => move('down'),
-    'cursor.top': () => move('top'),
-    'cursor.bottom': () => move('bottom'),
-    'cursor.pageUp': () => move('pageUp'),
-    'cursor.pageDown': () => move('pageDown'),
+    ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
     filter: () => dispatch({type: 'filterStart'}),
     'pane.next': () => dispatch({type: 'pane', pane: 'next'}),
     'pane.left': () => dispatch({type: 'pane', pane: 'providers'}),

@@ -14,7 +14,7 @@ import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {useScreenKeys} from '../keys.js';
+import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
@@ -50,16 +50,9 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
   const window = listWindow(rows.length, cursor, listHeight, windowStart.current);
   windowStart.current = window.start;
   const visible = rows.slice(window.start, window.end);
-  const move = (to: 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown') =>
-    dispatch({type: 'cursor', list: LIST, move: to, total: rows.length, page: listHeight});
 
   useScreenKeys({
-    'cursor.up': () => move('up'),
-    'cursor.down': () => move('down'),
-    'cursor.top': () => move('top'),
-    'cursor.bottom': () => move('bottom'),
-    'cursor.pageUp': () => move('pageUp'),
-    'cursor.pageDown': () => move('pageDown'),
+    ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
     'quota.refresh': () => {
       if (!selected) return setStatus('no account selected', 'error');
       const label = `${selected.account.provider} ${accountLabel(selected.account)}`;
