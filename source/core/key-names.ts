@@ -37,6 +37,9 @@ export function keyName(input: string, key: RawKey): string {
   if (key.escape) return 'escape';
   if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
   if (input === ' ') return 'space';
+  // Control bytes without key flags: what a run of coalesced keys is split into.
+  const control: Record<string, string> = {'\r': 'enter', '\t': 'tab', '\u001b': 'escape', '\u007f': 'backspace'};
+  if (control[input]) return control[input]!;
   // Several characters at once is a paste (or fast typing): never mistake "home" for the Home key.
   if ([...input].length > 1) return 'paste';
   return input;

@@ -4,7 +4,7 @@ import {Box, useApp, useInput} from 'ink';
 import {useCallback, useContext, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../core/accounts.js';
 import {appReducer, currentRoute, initialAppState, type AppState, type Route, type StatusKind} from '../core/app-state.js';
-import {keyName} from '../core/key-names.js';
+import {keyName, type RawKey} from '../core/key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MIN_COLUMNS, MIN_ROWS, StatusLine, TitleBar, TooSmall} from './components/Chrome.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
@@ -43,6 +43,9 @@ export function App({services, size, initialRoute, initialAccounts}: AppProps) {
     </ServicesContext.Provider>
   );
 }
+
+/** Up to this many characters in one read are separate key presses; more is a paste. */
+const MAX_COALESCED_KEYS = 8;
 
 const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
   'screen.quota': 'quota',
@@ -114,7 +117,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
 
   // The one input dispatcher. Order: Ctrl-C; too-small screen; confirm; text fields (filter, rename,
   // a focused TextField); the keymap action, first to the screen's handlers, then to the shell.
-  useInput((input, key) => {
+  const handleKey = (input: string, key: RawKey) => {
     const name = keyName(input, key);
     const current = latest.current;
     if (name === 'ctrl+c') return exit();
@@ -136,6 +139,15 @@ function Root({initialRoute}: {initialRoute?: Route}) {
     if (current.filterEditing) return dispatch({type: 'filterKey', input, key: name});
     const text = topTextHandler(registry);
     if (text) return text(input, name);
+    // Keys that arrived in one read (a held key, or typing over a laggy SSH link) are pressed one
+    // at a time, each after the previous one's frame; a longer run is a paste and means nothing here.
+    if (name === 'paste') {
+      const [first, ...rest] = [...input];
+      if (rest.length >= MAX_COALESCED_KEYS) return;
+      handleKey(first!, {});
+      if (rest.length > 0) services.clock.setTimeout(() => handleKeyRef.current(rest.join(''), {}), 0);
+      return;
+    }
 
     const action = actionForKey(name, routeScopes(currentRoute(current)));
     if (!action) return;
@@ -156,7 +168,10 @@ function Root({initialRoute}: {initialRoute?: Route}) {
     if (action === 'screen.accounts') return dispatch({type: 'reset'});
     const screen = SCREEN_KEYS[action];
     if (screen) return dispatch({type: 'reset', route: {screen, params: {}}});
-  });
+  };
+  const handleKeyRef = useRef(handleKey);
+  handleKeyRef.current = handleKey;
+  useInput(handleKey);
 
   if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
 

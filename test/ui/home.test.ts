@@ -249,3 +249,16 @@ test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the c
     rmSync(path.dirname(paths.root), {recursive: true, force: true});
   }
 });
+
+test('keys that arrive in one read (a held key, a laggy SSH link) are each pressed; a long paste is not', async () => {
+  const {tui} = await open();
+  await tui.type('jj'); // Claude → Codex → Gemini, one read
+  await tui.waitFor('Gemini accounts (0)');
+  await tui.type('k\r'); // back to Codex, then focus its accounts, one read
+  await tui.waitFor('▶ Codex accounts (1)');
+  await tui.type('qqqqqqqqqqqq'); // twelve characters: a paste, nothing happens (no quit)
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
+  await tui.type('2');
+  await tui.waitFor('[2 Quota]');
+});
