@@ -1,11 +1,16 @@
-// The proxy's view of the accounts on disk: the usable accounts per provider (re-read every few
-// seconds, so logins, pauses and rotations made elsewhere are picked up) and each account's token,
-// cached until its file changes (refreshes by the TUI, CCS or this proxy land on disk first).
-import {statSync} from 'node:fs';
+// The proxy's view of the accounts on disk: the usable accounts per provider (checked every few
+// seconds, so logins, pauses and rotations made elsewhere are picked up, and re-read only when the
+// registry, the token dirs or the account state changed: reading every token file would stall
+// requests) and each account's token, cached until its file changes (refreshes by the TUI, CCS or
+// this proxy land on disk first).
+import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync} from '../store/tokens.js';
+
+/** A full re-read at least this often, whatever the signature says (coarse mtimes can hide an edit). */
+const FULL_READ_EVERY_MS = 60_000;
 
 interface CachedToken {
   mtimeMs: number;
@@ -17,6 +22,8 @@ export class AccountSource {
   private snapshot: Account[] | undefined;
   private loadedAt = 0;
   private loading: Promise<Account[]> | undefined;
+  private loadedSignature = '';
+  private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
 
   constructor(
@@ -28,11 +35,18 @@ export class AccountSource {
   /** Every account (usable or not), re-read when older than the TTL. */
   async all(): Promise<Account[]> {
     if (this.snapshot && this.now() - this.loadedAt < this.ttlMs) return this.snapshot;
+    const signature = this.filesSignature();
+    if (this.snapshot && signature === this.loadedSignature && this.now() - this.fullReadAt < FULL_READ_EVERY_MS) {
+      this.loadedAt = this.now();
+      return this.snapshot;
+    }
     this.loading ??= this.store
       .load()
       .then((snapshot) => {
         this.snapshot = snapshot.accounts;
         this.loadedAt = this.now();
+        this.loadedSignature = signature;
+        this.fullReadAt = this.now();
         return snapshot.accounts;
       })
       .finally(() => (this.loading = undefined));
@@ -44,8 +58,23 @@ export class AccountSource {
     return (await this.all()).filter((a) => a.provider === provider && isUsable(a));
   }
 
-  invalidate(): void {
-    this.loadedAt = 0;
+  /**
+   * Modification times of what decides the account list: a login or removal adds or drops a file
+   * (dir mtime), a pause moves one, a rename or new default rewrites the registry, a revoked grant
+   * writes the account state. Token contents are not in it: token() follows those per file.
+   */
+  private filesSignature(): string {
+    const {registry, authDir, pausedDir, accountState} = this.store.paths;
+    const stamp = (file: string) => {
+      try {
+        const stat = statSync(file);
+        // Dir mtimes are coarse (a few ms): the entry count catches a file added or moved within one tick.
+        return `${stat.mtimeMs}:${stat.isDirectory() ? readdirSync(file).length : stat.size}`;
+      } catch {
+        return '-';
+      }
+    };
+    return [registry, authDir, pausedDir, accountState].map(stamp).join('|');
   }
 
   /** The account's token file now (one stat per call; the file is re-read only when it changed). */
