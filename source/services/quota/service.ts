@@ -56,11 +56,16 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
  * Reads one account's quota and records the result in the cache. Inside a 429 backoff nothing is
  * asked unless `force` (a refresh the user asked for). Returns the cache entry as it now stands.
  */
-export async function fetchAccountQuota(deps: QuotaDeps, account: Account, options: {force?: boolean; signal?: AbortSignal} = {}): Promise<QuotaCacheEntry> {
+export async function fetchAccountQuota(
+  deps: QuotaDeps,
+  account: Account,
+  /** `cache`: the caller's copy (the poller keeps one), so the file is not re-read for every account. */
+  options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache} = {},
+): Promise<QuotaCacheEntry> {
   const clock = deps.clock ?? systemClock;
   const row = quotaProvider(deps.settings, account.provider);
   if (!row) return {windows: []};
-  const cached = cacheEntry(await readQuotaCache(deps.paths), account.provider, account.id);
+  const cached = cacheEntry(options.cache ?? (await readQuotaCache(deps.paths)), account.provider, account.id);
   if (!options.force && cached?.backoffUntil !== undefined && cached.backoffUntil > clock.now()) return cached;
   let windows: QuotaWindow[];
   try {
@@ -267,7 +272,7 @@ export class QuotaPoller {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;
       try {
-        entry = await this.slots.run(() => fetchAccountQuota(this.deps!, account, {force, signal}));
+        entry = await this.slots.run(() => fetchAccountQuota(this.deps!, account, {force, signal, cache: this.cache}));
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
