@@ -15,8 +15,6 @@ export interface ModelRules {
   aliases: readonly ModelAlias[];
 }
 
-export const NO_RULES: ModelRules = {excluded: [], aliases: []};
-
 export interface ModelResolutionInput {
   provider: string;
   /** The models before any rule: the static catalogue or a live list, and which one it is. */

@@ -2,7 +2,7 @@
 // pure state machine in core/device-flow.ts. Three wire schemes: RFC 8628 (kimi, xai, qwen with
 // PKCE and 429 = slow_down), GitHub's (HTTP 200 errors, `slow_down` carries the interval) and
 // OpenAI's own (usercode/token endpoints, 403/404 = pending, then a code exchange).
-import {afterPoll, startDeviceFlow, type DeviceFlowState, type PollOutcome} from '../../core/device-flow.js';
+import {afterPoll, cancelDeviceFlow, startDeviceFlow, type DeviceFlowState, type PollOutcome} from '../../core/device-flow.js';
 import {makePkce, type Pkce} from '../../core/pkce.js';
 import {UserError} from '../../core/types.js';
 import {GITHUB_JSON_HEADERS} from '../../providers/adapters/copilot.js';
@@ -189,7 +189,7 @@ export async function runDeviceFlow(
     try {
       await clock.sleep(Math.max(0, state.nextPollAt - clock.now()), signal);
     } catch (error) {
-      if (signal?.aborted) throw new DeviceFlowEnded({...state, phase: 'cancelled'});
+      if (signal?.aborted) throw new DeviceFlowEnded(cancelDeviceFlow(state));
       throw error;
     }
     let response: HttpResponse | undefined;
@@ -198,7 +198,7 @@ export async function runDeviceFlow(
       response = await started.poll();
       outcome = started.classify(response);
     } catch (error) {
-      if (signal?.aborted) throw new DeviceFlowEnded({...state, phase: 'cancelled'});
+      if (signal?.aborted) throw new DeviceFlowEnded(cancelDeviceFlow(state));
       if (!(error instanceof NetworkError)) throw error;
       outcome = {kind: 'network-error', message: error.reason};
     }
