@@ -1,0 +1,9 @@
+// The translator registry: (client protocol, upstream protocol) → the pair's translator, or undefined
+// when no translator exists yet (the proxy then answers with a 400 naming what is missing).
+import type {ApiProtocol, PairTranslator} from './types.js';
+
+const PAIRS: PairTranslator[] = [];
+
+export function translatorFor(client: ApiProtocol, upstream: ApiProtocol): PairTranslator | undefined {
+  return PAIRS.find((pair) => pair.client === client && pair.upstream === upstream);
+}

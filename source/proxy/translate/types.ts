@@ -1,0 +1,78 @@
+// The contract between the proxy's request path and the protocol translators. One translator per
+// (client protocol, upstream protocol) pair, as CLIProxyAPI keeps one package per pair: it plans the
+// upstream request, turns the upstream's stream or body into the client's, and maps errors.
+// Same-protocol traffic never comes here: the proxy passes it through byte for byte.
+import type {ApiProtocol} from '../../providers/table.js';
+
+export type {ApiProtocol};
+
+export interface TranslateContext {
+  /** The model id the client asked for; reported back to it (e.g. Anthropic `message_start.model`). */
+  clientModel: string;
+  /** The model id sent upstream, after aliases and the provider's normalisation. */
+  upstreamModel: string;
+  /** Whether the client asked for a stream. */
+  clientStream: boolean;
+  /** Cloud Code project for `gemini-internal` upstreams (the token file's `project_id`). */
+  project?: string;
+}
+
+export interface UpstreamRequestPlan {
+  /** JSON body sent upstream. */
+  body: Record<string, unknown>;
+  /** Whether the upstream is asked to stream (codex's backend: always). */
+  upstreamStream: boolean;
+  /**
+   * What the upstream is asked to do, where the URL depends on it (Gemini's
+   * `v1internal:generateContent` / `streamGenerateContent?alt=sse` / `countTokens`).
+   */
+  method: 'generate' | 'stream' | 'count-tokens';
+}
+
+/** Per-request state: upstream SSE bytes in, client bytes out. Bytes may arrive split anywhere. */
+export interface StreamTranslator {
+  /** Feeds raw upstream bytes; returns the client bytes to write now ('' when none). */
+  push(chunk: string): string;
+  /** The upstream ended; returns the client's closing bytes (usage and stop events included). */
+  end(): string;
+  /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
+  fail(message: string): string;
+}
+
+export interface TranslatedError {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface PairTranslator {
+  readonly client: ApiProtocol;
+  readonly upstream: ApiProtocol;
+  /** Client request body → upstream request. Throws `TranslateError` for input it cannot carry. */
+  request(clientBody: Record<string, unknown>, context: TranslateContext): UpstreamRequestPlan;
+  /** For streaming clients. */
+  stream(context: TranslateContext): StreamTranslator;
+  /**
+   * For non-streaming clients: the upstream's whole body as text (its JSON, or the collected SSE text
+   * when the upstream had to stream) → the client's JSON body.
+   */
+  response(upstreamBody: string, context: TranslateContext): Record<string, unknown>;
+  /** An upstream error answered before the first byte → the client protocol's status and error body. */
+  error(status: number, upstreamBody: string): TranslatedError;
+  /**
+   * Anthropic `count_tokens`: the upstream request that counts (Gemini's `countTokens`), or undefined
+   * when the upstream has none and the proxy answers with a local estimate.
+   */
+  countTokens?(clientBody: Record<string, unknown>, context: TranslateContext): UpstreamRequestPlan | undefined;
+  /** The upstream's count answer → `{input_tokens}`. */
+  countTokensResponse?(upstreamBody: string): Record<string, unknown>;
+}
+
+/** A client request the translator cannot carry to the upstream (named field, 400). */
+export class TranslateError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
