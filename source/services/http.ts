@@ -30,6 +30,8 @@ export class NetworkError extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
+    /** True when the request certainly never reached the server (refused, host not found). */
+    readonly beforeSending: boolean = false,
   ) {
     super(`cannot reach ${hostOf(url)}: ${reason}`);
     this.name = 'NetworkError';
@@ -101,7 +103,7 @@ export const undiciHttpClient: HttpClient = {
         : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s`
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
         : sanitizeLine(err.message);
-      throw new NetworkError(req.url, reason);
+      throw new NetworkError(req.url, reason, code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN');
     }
   },
 };

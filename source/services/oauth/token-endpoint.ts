@@ -37,6 +37,8 @@ export interface TokenRequestOptions {
   /** Kimi's device id for its X-Msh-* headers. */
   deviceId?: string;
   signal?: AbortSignal;
+  /** Header and body timeout, ms (the HTTP client's default when undefined). */
+  timeoutMs?: number;
 }
 
 /** Headers a provider wants on every call to its auth server. */
@@ -70,6 +72,7 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
     headers,
     body: tokenBody === 'json' ? params : new URLSearchParams(params),
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
 }
 
