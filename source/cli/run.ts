@@ -1,5 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {CorruptFileError} from '../store/files.js';
 import {COMMANDS} from './commands/index.js';
@@ -67,12 +68,13 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     return await found.command.run(ctx, found.rest);
   } catch (error) {
+    // Messages quote names from files and requests: shown without their escapes.
     if (error instanceof UserError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
+      io.stderr.write(`ccs-tui: ${sanitizeText(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof CorruptFileError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
+      io.stderr.write(`ccs-tui: ${sanitizeText(error.message)}\n`);
       return 1;
     }
     const err = error as NodeJS.ErrnoException;

@@ -1,5 +1,7 @@
 // The CCS registry, `cliproxy/accounts.json`. Unknown fields at every level are carried through
 // untouched, because CCS (and future CCS versions) own this file as much as we do.
+import {idMap} from '../core/id-map.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists} from './files.js';
 
 export interface RegistryAccount {
@@ -27,8 +29,10 @@ export interface RegistryFile {
   [unknownField: string]: unknown;
 }
 
+export {idMap};
+
 export function emptyRegistry(): RegistryFile {
-  return {version: 1, providers: {}};
+  return {version: 1, providers: idMap()};
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -40,22 +44,22 @@ export function validateRegistry(file: string, data: unknown): RegistryFile {
   const providers = data.providers ?? {};
   if (!isObject(providers)) throw new CorruptFileError(file, 'field "providers" must be an object');
   for (const [providerId, provider] of Object.entries(providers)) {
-    if (!isObject(provider)) throw new CorruptFileError(file, `field "providers.${providerId}" must be an object`);
+    if (!isObject(provider)) throw new CorruptFileError(file, `field "providers.${sanitizeLine(providerId)}" must be an object`);
     const accounts = provider.accounts ?? {};
     if (!isObject(accounts)) {
-      throw new CorruptFileError(file, `field "providers.${providerId}.accounts" must be an object`);
+      throw new CorruptFileError(file, `field "providers.${sanitizeLine(providerId)}.accounts" must be an object`);
     }
     for (const [accountId, account] of Object.entries(accounts)) {
       if (!isObject(account)) {
-        throw new CorruptFileError(file, `field "providers.${providerId}.accounts.${accountId}" must be an object`);
+        throw new CorruptFileError(file, `field "providers.${sanitizeLine(providerId)}.accounts.${sanitizeLine(accountId)}" must be an object`);
       }
       if (typeof account.tokenFile !== 'string' || account.tokenFile === '') {
-        throw new CorruptFileError(file, `field "providers.${providerId}.accounts.${accountId}.tokenFile" must be a file name`);
+        throw new CorruptFileError(file, `field "providers.${sanitizeLine(providerId)}.accounts.${sanitizeLine(accountId)}.tokenFile" must be a file name`);
       }
     }
-    provider.accounts = accounts;
+    provider.accounts = idMap(accounts as Record<string, RegistryAccount>);
   }
-  data.providers = providers;
+  data.providers = idMap(providers as Record<string, RegistryProvider>);
   if (data.version === undefined) data.version = 1;
   return data as RegistryFile;
 }
