@@ -4,7 +4,7 @@ import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {CorruptFileError} from '../store/files.js';
 import {COMMANDS} from './commands/index.js';
-import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
 
 const VERSION = '0.1.0';
 
@@ -26,6 +26,18 @@ export function helpText(): string {
   ].join('\n');
 }
 
+/** An error message for the terminal: escapes stripped, credentials masked. */
+async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  let redacted = message;
+  try {
+    redacted = credentialRedactor(ctx.paths).redact(message);
+  } catch {
+    // The token dirs themselves are unreadable (the very error being reported): nothing to match.
+  }
+  return sanitizeText(redacted);
+}
+
 function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
   let best: CommandSpec | undefined;
   for (const command of COMMANDS) {
@@ -33,6 +45,28 @@ function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | u
     if (matches && (!best || command.name.length > best.name.length)) best = command;
   }
   return best && {command: best, rest: args.slice(best.name.length)};
+}
+
+/**
+ * The context commands get: whatever they print passes the credential redactor, so no account's
+ * token reaches stdout or stderr in full, whoever echoed it (a token endpoint, a usage endpoint).
+ * Not for the TUI, which owns the terminal.
+ */
+async function redactedContext(ctx: CliContext): Promise<CliContext> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  const redactor = credentialRedactor(ctx.paths);
+  const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
+    new Proxy(stream, {
+      get(target, property, receiver) {
+        if (property !== 'write') {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk) : chunk, ...rest);
+      },
+    });
+  return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
 }
 
 export async function runCli(args: string[], io: CliIo): Promise<number> {
@@ -66,15 +100,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await found.command.run(ctx, found.rest);
+    return await found.command.run(await redactedContext(ctx), found.rest);
   } catch (error) {
     // Messages quote names from files and requests: shown without their escapes.
     if (error instanceof UserError) {
-      io.stderr.write(`ccs-tui: ${sanitizeText(error.message)}\n`);
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof CorruptFileError) {
-      io.stderr.write(`ccs-tui: ${sanitizeText(error.message)}\n`);
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, error.message)}\n`);
       return 1;
     }
     const err = error as NodeJS.ErrnoException;
@@ -82,7 +116,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stderr.write(`ccs-tui: ${err.path ?? ''}: permission denied (${err.code})\n`);
       return 1;
     }
-    io.stderr.write(`ccs-tui: unexpected error: ${err.stack ?? String(error)}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, err.stack ?? String(error))}\n`);
     return 1;
   }
 }

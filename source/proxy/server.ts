@@ -13,6 +13,7 @@ import type {Account, TokenFile} from '../core/types.js';
 import {applyIflowModelParams, iflowError} from '../providers/adapters/iflow.js';
 import {findProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
+import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
 import {bearerFor, refreshDue} from '../services/refresh.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
@@ -82,12 +83,16 @@ export class ProxyServer {
   private totalRequests = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
+  private readonly credentials: CredentialRedactor;
   private port: number;
   private pinnedAccountId: string | undefined;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
-    this.emit = options.emit ?? (() => {});
+    // Credentials masked (issue 11): events, logs and status never carry an account's token.
+    this.credentials = credentialRedactor(options.store.paths);
+    const emit = options.emit ?? (() => {});
+    this.emit = (event) => emit(this.credentials.current().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
@@ -145,7 +150,8 @@ export class ProxyServer {
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
-    return {
+    // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
+    return this.credentials.current().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -155,7 +161,7 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       lastError: this.lastError && {message: this.lastError.message, at: new Date(this.lastError.at).toISOString()},
       cooling,
-    };
+    } satisfies ProxyStatus);
   }
 
   /**
@@ -335,8 +341,7 @@ export class ProxyServer {
       retrySame = undefined;
       if (!pick.account) {
         if (lastFailure && lastFailure.failure.kind !== 'quota' && lastFailure.failure.kind !== 'rate-limit') {
-          res.writeHead(lastFailure.status, lastFailure.headers);
-          res.end(lastFailure.text);
+          this.endWithUpstreamError(res, lastFailure.status, lastFailure.headers, lastFailure.text);
           this.finish(active, req, requestedModel, lastFailure.status, started);
           return;
         }
@@ -411,8 +416,7 @@ export class ProxyServer {
       const named = row.id === 'iflow' ? iflowError(upstream.statusCode!, text) : undefined;
       if (iflowMayHideError && !named) {
         pool.recordSuccess(account.id);
-        res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
-        res.end(text);
+        this.endWithUpstreamError(res, upstream.statusCode!, forwardedResponseHeaders(upstream.headers), text);
         this.finish(active, req, sentModel, upstream.statusCode!, started);
         return;
       }
@@ -434,8 +438,7 @@ export class ProxyServer {
         }
       }
       if (!failure) {
-        res.writeHead(status, responseHeaders);
-        res.end(responseText);
+        this.endWithUpstreamError(res, status, responseHeaders, responseText);
         this.recordError(`${row.id}/${poolAccount.label}: upstream ${status}: ${sanitizeLine(text).slice(0, 200)}`);
         this.finish(active, req, sentModel, status, started);
         return;
@@ -518,8 +521,21 @@ export class ProxyServer {
     res.end(text);
   }
 
+  /**
+   * An upstream's error answer, passed to the client with every account credential masked (issue 11):
+   * the proxy's clients hold only the proxy key and must never learn an account's token, even when
+   * an upstream echoes it. The length is recomputed for the masked body.
+   */
+  private endWithUpstreamError(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string): void {
+    const body = this.credentials.current().redact(text);
+    const out = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
+    res.end(body);
+  }
+
   private sendError(res: ServerResponse, error: HttpError): void {
-    const text = errorJson(error.status, error.message, error.type);
+    // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
+    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }

@@ -1,5 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the ONE useInput
 // dispatcher; the chrome (title, banner, status line, hint bar) around the routed screen.
+import {sanitizeText} from '../core/sanitize.js';
+import {credentialRedactor} from '../services/credential-redactor.js';
 import {Box, useApp, useInput} from 'ink';
 import {useCallback, useContext, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../core/accounts.js';
@@ -64,7 +66,11 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   latest.current = state;
   const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
 
-  const setStatus = useCallback((text: string, kind?: StatusKind) => dispatch({type: 'status', text, kind}), []);
+  // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
+  const setStatus = useCallback(
+    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(services.paths).redact(text)), kind}),
+    [services.paths],
+  );
   const shell: Shell = useMemo(
     () => ({
       state,
