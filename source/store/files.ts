@@ -63,6 +63,15 @@ function notAFile(stat: {isDirectory(): boolean; isFIFO(): boolean; isSocket(): 
   return 'is not a regular file';
 }
 
+/** An open that failed: undefined when the file does not exist, else a clear error. */
+function missingOrThrow(file: string, error: unknown): undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return undefined;
+  // O_NONBLOCK opens of a socket fail with ENXIO.
+  if (code === 'ENXIO') throw new CorruptFileError(file, 'is a socket or device, not a file');
+  throw error;
+}
+
 export interface RegularFile {
   text: string;
   /** Permission bits (mode & 0o777). */
@@ -79,10 +88,7 @@ export async function readRegularFile(file: string): Promise<RegularFile | undef
   try {
     handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ENXIO') throw new CorruptFileError(file, 'is a socket or device, not a file');
-    throw error;
+    return missingOrThrow(file, error);
   }
   try {
     const stat = await handle.stat();
@@ -99,10 +105,7 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ENXIO') throw new CorruptFileError(file, 'is a socket or device, not a file');
-    throw error;
+    return missingOrThrow(file, error);
   }
   try {
     const stat = fstatSync(fd);

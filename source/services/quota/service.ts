@@ -16,6 +16,7 @@ import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
+import {idMap} from '../../core/id-map.js';
 import {QUOTA_FETCHERS} from './fetchers.js';
 
 export interface QuotaDeps {
@@ -281,7 +282,7 @@ export class QuotaPoller {
         entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo())};
       }
       if (this.stopped) return;
-      ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);
       this.emit();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());

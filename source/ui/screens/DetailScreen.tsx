@@ -51,7 +51,7 @@ export function DetailScreen({width, height, params, navigate, back}: ScreenProp
   const when = (iso?: string) => (iso ? `${iso}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
-    ['Account id', account.id],
+    ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? '—'],
     ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
     ['Default', account.default ? '* yes' : 'no'],
@@ -62,8 +62,8 @@ export function DetailScreen({width, height, params, navigate, back}: ScreenProp
     ['Created', when(account.createdAt)],
     ['Last used', when(account.lastUsedAt)],
     ['Paused since', account.paused ? when(account.pausedAt) : '—'],
-    ...(account.tier ? [['Tier', account.tier] as [string, string]] : []),
-    ...(account.projectId ? [['Project', account.projectId] as [string, string]] : []),
+    ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
+    ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
   ];
   return (
     <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
