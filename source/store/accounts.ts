@@ -15,9 +15,9 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, idMap, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
 export interface StoreProblem {
@@ -158,12 +158,13 @@ export class AccountStore {
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
+      registry = emptyRegistry();
+      const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
         backup,
       });
-      registry = emptyRegistry();
       registryRebuilt = true;
     }
 
@@ -174,6 +175,29 @@ export class AccountStore {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
     return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  /**
+   * Puts what a corrupt registry still holds (entries that parse on their own, each provider's
+   * default) into the rebuilt one, for token files that exist. Returns how many entries were kept.
+   */
+  private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
+    const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
+    if (!text) return 0;
+    const salvaged = salvageRegistry(text, PROVIDERS.map((row) => row.id));
+    let kept = 0;
+    for (const {id, entry} of salvaged.accounts) {
+      const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
+      if (!type) continue;
+      const provider = providerForTokenType(type)?.id ?? type;
+      if (!Object.hasOwn(registry.providers, provider)) registry.providers[provider] = {accounts: idMap()};
+      registry.providers[provider]!.accounts[id] = entry;
+      kept++;
+    }
+    for (const [provider, id] of salvaged.defaults) {
+      if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+    }
+    return kept;
   }
 
   private toSnapshot(files: LoadedFiles): AccountsSnapshot {
@@ -301,7 +325,7 @@ export class AccountStore {
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
         throw new UserError(
-          `${problem.message.replace(/; rebuilt the account list from the token files$/, '')}\n` +
+          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
             `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
             `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
         );

@@ -111,6 +111,37 @@ describe('hostile files', () => {
     assert.deepEqual(list.map((a) => [a.id, a.default]), [['a@example.com', true], ['b@example.com', false]]);
   });
 
+  test('a truncated accounts.json: the rebuild keeps what the file still holds (default, nicknames, dates, unknown fields)', async () => {
+    const full = JSON.stringify(
+      {
+        version: 1,
+        providers: {
+          codex: {
+            default: 'b@example.com',
+            accounts: {
+              'a@example.com': {email: 'a@example.com', nickname: 'alpha', tokenFile: 'codex-a.json', createdAt: '2025-01-01T00:00:00.000Z', ccsOnly: {keep: true}},
+              'b@example.com': {email: 'b@example.com', nickname: 'beta', tokenFile: 'codex-b.json'},
+            },
+          },
+        },
+      },
+      null,
+      2,
+    );
+    ccs.writeRaw('cliproxy/accounts.json', full.slice(0, -8)); // a write cut short
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com'));
+    const list = await runBin(['accounts', '--json'], ccs.env);
+    assert.match(list.stderr, /accounts\.json:\d+:\d+: invalid JSON.*and the 2 account entries the file still held/);
+    const rows = JSON.parse(list.stdout) as {id: string; nickname: string | null; default: boolean}[];
+    assert.deepEqual(rows.map((a) => [a.id, a.nickname, a.default]), [['a@example.com', 'alpha', false], ['b@example.com', 'beta', true]]);
+    const renamed = await runBin(['rename', 'codex', 'alpha', 'first', '--force'], ccs.env);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    const written = JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    assert.equal(written.providers.codex.default, 'b@example.com');
+    assert.deepEqual(written.providers.codex.accounts['a@example.com'], {email: 'a@example.com', nickname: 'first', tokenFile: 'codex-a.json', createdAt: '2025-01-01T00:00:00.000Z', ccsOnly: {keep: true}});
+  });
+
   test('a corrupt token file is named with its position and cannot be made the default', async () => {
     ccs.writeRegistry({version: 1, providers: {codex: {default: 'a@example.com', accounts: {'a@example.com': {tokenFile: 'codex-a.json'}, 'b@example.com': {tokenFile: 'codex-b.json'}}}}});
     ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
