@@ -12,7 +12,7 @@ import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {useAccountCommands} from '../hooks/useAccountCommands.js';
+import {useAccountActions} from '../actions/useActions.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -25,11 +25,10 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 const LIST = 'quota';
 export const BEST_MARK = '★';
 
-export function QuotaScreen({width, height, params, navigate, setStatus}: ScreenProps) {
-  const {state, dispatch, run} = useShell();
+export function QuotaScreen({width, height, params}: ScreenProps) {
+  const {state, dispatch} = useShell();
   const {snapshot} = useAccounts();
   const theme = useTheme();
-  const commands = useAccountCommands(navigate);
   const provider = params.provider;
   const accounts = useMemo(
     () => snapshot?.accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider))),
@@ -50,23 +49,12 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
   const window = listWindow(rows.length, cursor, listHeight, windowStart.current);
   windowStart.current = window.start;
   const visible = rows.slice(window.start, window.end);
+  const actions = useAccountActions(selected?.account.provider ?? provider, selected?.account);
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
-    'quota.refresh': () => {
-      if (!selected) return setStatus('no account selected', 'error');
-      const label = `${selected.account.provider} ${accountLabel(selected.account)}`;
-      setStatus(`refreshing quota of ${label}…`, 'info');
-      return run(async () => {
-        if (!(await quota.refresh([selected.account]))) throw new Error('quota polling is off in this session');
-        return `quota of ${label} refreshed`;
-      });
-    },
-    'account.rotate': () => {
-      const target = selected?.account.provider ?? provider;
-      if (!target) return setStatus('no account selected', 'error');
-      return commands.rotate(target);
-    },
+    'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
+    'account.rotate': () => (selected || provider ? actions.perform('account.rotate') : actions.noAccount()),
   });
 
   if (!snapshot) return <Text>Loading accounts…</Text>;
