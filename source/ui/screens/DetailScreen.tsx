@@ -2,6 +2,7 @@
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
@@ -34,7 +35,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   if (!account) {
     return (
       <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
-        <Text>{`The ${sanitizeLine(provider)} account ${sanitizeLine(params.accountId)} is gone (removed or renamed on disk). Esc goes back.`}</Text>
+        <Text>{`The ${sanitizeLine(provider)} account ${sanitizeLine(params.accountId)} is gone (removed or renamed on disk). ${actionKey('back')} goes back.`}</Text>
       </Box>
     );
   }

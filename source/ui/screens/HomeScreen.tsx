@@ -3,6 +3,7 @@ import {Box, Text} from 'ink';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
+import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
@@ -110,7 +111,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           height={accountsListHeight}
           keyOf={(a) => a.id}
           emptyText={
-            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press a to add one.` : 'no account matches the filter'
+            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : 'no account matches the filter'
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow

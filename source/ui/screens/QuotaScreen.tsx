@@ -6,6 +6,7 @@ import {Box, Text} from 'ink';
 import {useMemo, useRef} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {cursorIn} from '../../core/app-state.js';
+import {actionKey} from '../../core/keymap.js';
 import {listWindow} from '../../core/list-window.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
@@ -62,7 +63,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
-        <Text dimColor>Press 1 for accounts, a there to add one.</Text>
+        <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
     );
   }
@@ -72,7 +73,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
         {`${BEST_MARK} best to switch to · ${BINDING_MARK} binding window · ▲ over pace · ! used up · │ even pace · ? unknown`}
       </Text>
       <Text dimColor wrap="truncate">
-        {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account' : 'sorted by headroom · R refresh · r rotate'}
+        {width >= 100 ? `sorted by headroom (the least room left in any window) · ${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `sorted by headroom · ${actionKey('quota.refresh', 'quota')} refresh · ${actionKey('account.rotate', 'quota')} rotate`}
       </Text>
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (
