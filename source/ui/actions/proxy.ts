@@ -1,6 +1,6 @@
 // The proxy screen's actions: start, stop, restart, live rotation and copying the Claude Code
 // exports. The screen renders the supervisor's state; only these functions command it.
-import {actionKey} from '../../core/keymap.js';
+import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError} from '../../core/types.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
@@ -69,4 +69,4 @@ export const PROXY_ACTIONS = {
   'proxy.restart': restartProxy,
   'account.rotate': rotateProxy,
   'proxy.copyEnv': copyProxyEnv,
-} as const satisfies Partial<Record<import('../../core/keymap.js').KeyAction, ProxyAction>>;
+} as const satisfies Partial<Record<KeyAction, ProxyAction>>;
