@@ -11,8 +11,6 @@ export interface QuotaState {
   cache?: QuotaCache;
   now: number;
   staleAfterMs: number;
-  /** Fetches these accounts now, ignoring any backoff; false when polling is off. */
-  refresh(accounts: readonly Account[]): Promise<boolean>;
 }
 
 const TICK_MS = 1000;
@@ -55,14 +53,5 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     if (poller && accounts) void ready.current?.then(() => poller.setAccounts(accounts));
   }, [poller, accounts]);
 
-  return {
-    cache,
-    now,
-    staleAfterMs,
-    async refresh(targets) {
-      if (!poller) return false;
-      await poller.refresh(targets);
-      return true;
-    },
-  };
+  return {cache, now, staleAfterMs};
 }
