@@ -18,8 +18,9 @@ import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import type {ProxyEvent, ProxyStatus} from './events.js';
-import {accountResolution, modelsPayload} from './models.js';
+import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
+import {accountResolution} from '../store/model-rules.js';
+import {modelsPayload} from './models.js';
 import {parseRoute, protocolMismatch, type Endpoint, type Route} from './routes.js';
 import {forwardedRequestHeaders, forwardedResponseHeaders, upstreamTarget} from './upstream.js';
 
