@@ -7,7 +7,8 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {pipeline} from 'node:stream/promises';
 import {accountLabel} from '../core/accounts.js';
 import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
-import {AccountPool, classifyUpstreamFailure, type PoolStrategy, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, classifyUpstreamFailure, type UpstreamFailure} from '../core/pool.js';
+import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {applyIflowModelParams, iflowError} from '../providers/adapters/iflow.js';
@@ -250,7 +251,7 @@ export class ProxyServer {
     return this.requireProvider('claude');
   }
 
-  private strategy(): PoolStrategy {
+  private strategy(): RotationStrategy {
     return this.options.settings.rotation.strategy;
   }
 
