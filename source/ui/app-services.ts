@@ -1,7 +1,9 @@
 // Real services for a CCS dir. Tests and benchmarks build the same thing with some parts replaced.
+import {systemBrowser} from '../services/browser.js';
 import {terminalClipboard} from '../services/clipboard.js';
 import {systemClock} from '../services/clock.js';
-import {watchCcsDir} from '../services/ccs-watch.js';
+import {watchCcsDir, WatchedSettings} from '../services/ccs-watch.js';
+import {undiciHttpClient} from '../services/http.js';
 import {ProxySupervisor} from '../services/proxy-supervisor.js';
 import {QuotaPoller} from '../services/quota/service.js';
 import {AccountStore} from '../store/accounts.js';
@@ -14,7 +16,10 @@ export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: N
   return {
     paths,
     store,
+    settings: new WatchedSettings(paths, clock),
+    http: undiciHttpClient,
     clock,
+    browser: systemBrowser,
     clipboard: terminalClipboard(output, env),
     env,
     watchCcsDir: (onChange, topic) => watchCcsDir(paths, onChange, clock, topic),

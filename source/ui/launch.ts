@@ -29,5 +29,6 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   } finally {
     // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook).
     await services?.proxy?.dispose();
+    services?.settings.dispose();
   }
 }

@@ -7,8 +7,6 @@ import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
-import {loadSettings} from '../../store/settings.js';
-import type {LoginServices} from '../screens/login/useLoginSession.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -76,10 +74,10 @@ export async function testAccount({services, provider, account, progress}: Accou
   const target = selected(account, 'select an account to test');
   const label = accountLabel(target);
   progress(`testing ${provider} ${label}…`);
-  const {settings} = await loadSettings(services.paths);
+  const {settings} = await services.settings.load();
   try {
     const token = await ensureFreshToken(
-      {store: services.store, settings, clock: services.clock, http: (services as LoginServices).http},
+      {store: services.store, settings, clock: services.clock, http: services.http},
       provider,
       target.id,
       {force: true},
