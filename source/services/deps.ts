@@ -1,14 +1,14 @@
 // The one dependency bag of the services: everything they need from the world, built once at
-// start-up (ui/app-services.ts for the TUI; a command builds the parts it uses) and passed down.
-// Tests build the same bag with fakes (a FakeClock, a recording browser, an HTTP client aimed at
-// 127.0.0.1).
-import type {AccountStore} from '../store/accounts.js';
+// start-up (by `worldDeps`: ui/app-services.ts for the TUI, the command for `ccs-tui login` and
+// `quota`) and passed down. Tests build the same bag with fakes (a FakeClock, a recording browser,
+// an HTTP client aimed at 127.0.0.1).
+import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {TuiSettings} from '../store/settings.js';
-import type {Browser} from './browser.js';
-import type {Clipboard} from './clipboard.js';
-import type {Clock} from './clock.js';
-import type {HttpClient} from './http.js';
+import {systemBrowser, type Browser} from './browser.js';
+import {terminalClipboard, type Clipboard} from './clipboard.js';
+import {systemClock, type Clock} from './clock.js';
+import {undiciHttpClient, type HttpClient} from './http.js';
 
 export interface ServiceDeps {
   paths: CcsPaths;
@@ -28,3 +28,21 @@ export interface ServiceDeps {
  */
 export type ServiceNeeds<Extra extends keyof ServiceDeps = never> = Pick<ServiceDeps, 'store' | 'settings' | Extra> &
   Partial<Pick<ServiceDeps, 'http' | 'clock'>>;
+
+/**
+ * The bag with the real world behind it, for a CCS dir: undici, the system clock and browser, the
+ * clipboard over OSC 52 on `output`. Settings are the caller's: a command reads tui.json once, the
+ * TUI watches it (services/ccs-watch.ts).
+ */
+export function worldDeps(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream): Omit<ServiceDeps, 'settings'> {
+  const clock = systemClock;
+  return {
+    paths,
+    store: new AccountStore(paths, () => new Date(clock.now())),
+    http: undiciHttpClient,
+    clock,
+    browser: systemBrowser,
+    clipboard: terminalClipboard(output, env),
+    env,
+  };
+}
