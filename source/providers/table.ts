@@ -53,6 +53,8 @@ export interface ProviderRow {
   clientId?: string;
   /** Public "installed app" secrets only (Google's desktop clients). */
   clientSecret?: string;
+  /** Other public clients whose accounts exist in the wild (refresh with the one a token belongs to). */
+  alternateClients?: Array<{clientId: string; clientSecret?: string}>;
   scopes: string[];
   /** Static model list; `byPlan` picks by the account's plan (codex). */
   models: {default: string[]; byPlan?: Record<string, string[]>};
@@ -232,13 +234,15 @@ export const PROVIDERS: readonly ProviderRow[] = [
     ],
     endpoints: {
       ...GOOGLE_AUTH,
-      discovery: 'https://cloudcode-pa.googleapis.com/v1internal:loadCodeAssist',
       usage: 'https://cloudcode-pa.googleapis.com/v1internal:retrieveUserQuotaSummary',
       api: 'https://cloudcode-pa.googleapis.com',
     },
     clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
     // Public installed-app secret paired with this client id in CLIProxyAPI's antigravity auth.
     clientSecret: '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',
+    // Newest CLIProxyAPI logs Antigravity in with this client (internal/auth/antigravity/constants.go);
+    // its accounts' refresh tokens only refresh with it (see adapters/google.ts refreshClients).
+    alternateClients: [{clientId: '884354919052-36trc1jjb3tguiac32ov6cod268c5blh.apps.googleusercontent.com', clientSecret: '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'}],
     scopes: [
       'https://www.googleapis.com/auth/cloud-platform',
       'https://www.googleapis.com/auth/userinfo.email',

@@ -11,13 +11,14 @@ import {createHash, createSign} from 'node:crypto';
 import path from 'node:path';
 import type {Account, TokenFile} from '../core/types.js';
 import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../providers/adapters/copilot.js';
+import {refreshClients} from '../providers/adapters/google.js';
 import type {AccountStore} from '../store/accounts.js';
 import {withFileLock} from '../store/files.js';
 import {systemClock, type Clock} from './clock.js';
 import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
 import {authEndpoints} from './oauth/endpoints.js';
-import {endpoint, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
+import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 
@@ -125,13 +126,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
     try {
       if (resolved.row.id === 'copilot') return await refreshCopilot(http, resolved, token);
       if (resolved.row.id === 'vertex') return await refreshVertex(http, resolved, token, clock.now());
-      const {token: tokenUrl} = await authEndpoints(http, resolved);
-      const response = await postToken(http, resolved, {
-        url: tokenUrl,
-        params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
-        deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
-      });
-      return tokenFieldsFrom(resolved.row.id, response, clock.now());
+      return await refreshGrant(http, resolved, token, clock.now());
     } catch (error) {
       if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
@@ -142,6 +137,33 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
         await deps.store.setNeedsLogin(resolved.row.id, account.id, reason);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }
+      throw error;
+    }
+  }
+}
+
+/**
+ * The refresh_token grant, sent with the OAuth client the account belongs to. Only Antigravity has
+ * several candidates (a file that records no client id; see adapters/google.ts refreshClients): a
+ * refusal as another client's token (`unauthorized_client`) tries the next, which is safe because
+ * Google does not rotate refresh tokens. The client that worked is then recorded in the file.
+ */
+async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): Promise<Partial<TokenFile>> {
+  const {token: tokenUrl} = await authEndpoints(http, resolved);
+  const preferred = {clientId: resolved.clientId, clientSecret: resolved.clientSecret};
+  const clients = refreshClients([preferred, ...knownClients(resolved.row).filter((c) => c.clientId !== preferred.clientId)], token);
+  for (let i = 0; ; i++) {
+    const client = clients[i]!;
+    try {
+      const response = await postToken(http, {...resolved, ...client}, {
+        url: tokenUrl,
+        params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
+        deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
+      });
+      const fields = tokenFieldsFrom(resolved.row.id, response, now);
+      return clients.length > 1 ? {...fields, client_id: client.clientId} : fields;
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'unauthorized_client' && i + 1 < clients.length) continue;
       throw error;
     }
   }

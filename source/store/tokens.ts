@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import type {TokenFile} from '../core/types.js';
+import {flattenTokenFile, nestTokenFile} from '../providers/adapters/google.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
@@ -13,7 +14,8 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof token.type !== 'string' || token.type === '') {
     throw new CorruptFileError(file, 'field "type" (the provider) is missing');
   }
-  return token as TokenFile;
+  // CLIProxyAPI's nested gemini layout is read as a flat view and written back nested.
+  return flattenTokenFile(token as TokenFile);
 }
 
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
@@ -23,7 +25,7 @@ export async function readTokenFile(file: string): Promise<TokenFile | undefined
 }
 
 export async function writeTokenFile(file: string, token: TokenFile): Promise<void> {
-  await writeJsonAtomic(file, token);
+  await writeJsonAtomic(file, nestTokenFile(token));
 }
 
 /**
@@ -79,6 +81,11 @@ export function upstreamTokenFileName(provider: string, token: TokenFile, now: D
       return `iflow-${email || 'account'}-${Math.floor(now.getTime() / 1000)}.json`;
     case 'kimi':
       return `kimi-${now.getTime()}.json`;
+    case 'gemini': {
+      // CLIProxyAPI: gemini-<email>-<project>.json (internal/auth/gemini CredentialFileName).
+      const project = typeof token.project_id === 'string' ? safePart(token.project_id) : '';
+      return `gemini-${email || 'account'}${project ? `-${project}` : ''}.json`;
+    }
     case 'copilot': {
       const user = typeof token.username === 'string' ? safePart(token.username) : email;
       return `github-copilot-${user || 'account'}.json`;

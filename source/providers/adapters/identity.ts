@@ -55,12 +55,6 @@ export function googleIdentity(userinfo: Record<string, unknown>): Identity {
   return {email: str(userinfo.email), extras: {}};
 }
 
-/** loadCodeAssist: `cloudaicompanionProject` is a string or `{id}`. */
-export function projectFromLoadCodeAssist(body: Record<string, unknown>): string | undefined {
-  const project = body.cloudaicompanionProject;
-  return str(project) ?? str(obj(project)?.id);
-}
-
 /** iFlow's getUserInfo: `{success, data: {apiKey, email, phone}}`; the API key signs requests. */
 export function iflowIdentity(body: Record<string, unknown>): Identity {
   const data = obj(body.data);

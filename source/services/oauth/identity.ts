@@ -8,9 +8,10 @@ import {
   googleIdentity,
   iflowIdentity,
   oidcIdentity,
-  projectFromLoadCodeAssist,
   type Identity,
 } from '../../providers/adapters/identity.js';
+import type {Clock} from '../clock.js';
+import {setupCodeAssist} from './code-assist.js';
 import {bodyExcerpt, jsonBody, UnexpectedResponseError, type HttpClient} from '../http.js';
 import {endpoint, type ResolvedProvider} from './provider-config.js';
 import type {TokenResponse} from './token-endpoint.js';
@@ -29,7 +30,7 @@ export async function identify(
   http: HttpClient,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {userinfoUrl?: string; label?: string},
+  options: {userinfoUrl?: string; label?: string; clock?: Clock; signal?: AbortSignal},
 ): Promise<Identity> {
   const bearer = {Authorization: `Bearer ${response.access_token}`};
   const {row} = resolved;
@@ -53,20 +54,11 @@ export async function identify(
     case 'gemini':
     case 'antigravity': {
       identity = googleIdentity(await getJson(http, endpoint(resolved, 'userinfo'), bearer));
-      if (row.id === 'antigravity') {
-        const url = endpoint(resolved, 'discovery');
-        const load = await http.send({
-          url,
-          method: 'POST',
-          headers: {...bearer, Accept: 'application/json'},
-          body: {metadata: {ideType: 'ANTIGRAVITY', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI'}},
-        });
-        const project = load.status === 200 ? projectFromLoadCodeAssist(jsonBody(load, url)) : undefined;
-        if (project) {
-          identity.extras.project_id = project;
-          identity.projectId = project;
-        }
-      }
+      const setup = await setupCodeAssist(http, resolved, response.access_token, {clock: options.clock, signal: options.signal});
+      // The client is recorded so a refresh uses the one this refresh token belongs to.
+      Object.assign(identity.extras, {project_id: setup.projectId, client_id: resolved.clientId});
+      identity.projectId = setup.projectId;
+      identity.tier = setup.tierId;
       break;
     }
     case 'iflow': {

@@ -43,10 +43,10 @@ async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>},
+  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
 ): Promise<Account> {
   const http = deps.http ?? undiciHttpClient;
-  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname});
+  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname, clock: deps.clock, signal: options.signal});
   const token = buildTokenFile(resolved, response, identity, (deps.clock ?? systemClock).now(), options.extra);
   return deps.store.saveLogin({
     provider: resolved.row.id,
@@ -115,7 +115,7 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo});
+      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo, signal});
     } finally {
       session.close();
     }

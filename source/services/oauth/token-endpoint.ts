@@ -53,16 +53,16 @@ export async function postToken(http: HttpClient, resolved: ResolvedProvider, op
 
 /** Sends the request without interpreting the answer (device polls classify it themselves). */
 export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvider, options: TokenRequestOptions): Promise<HttpResponse> {
-  const {row, clientId} = resolved;
+  const {row, clientId, clientSecret} = resolved;
   const flow = row.logins.find((f) => f.kind === 'auth-code');
   const tokenAuth = flow?.kind === 'auth-code' ? flow.tokenAuth : 'none';
   const tokenBody = flow?.kind === 'auth-code' ? flow.tokenBody : 'form';
   const headers = authHeaders(resolved, options.deviceId);
   const params: Record<string, string> = {...options.params};
   if (clientId) params.client_id = clientId;
-  if (row.clientSecret && (tokenAuth === 'client-secret-post' || tokenAuth === 'basic')) params.client_secret = row.clientSecret;
-  if (tokenAuth === 'basic' && row.clientSecret) {
-    headers.Authorization = `Basic ${Buffer.from(`${clientId}:${row.clientSecret}`).toString('base64')}`;
+  if (clientSecret && (tokenAuth === 'client-secret-post' || tokenAuth === 'basic')) params.client_secret = clientSecret;
+  if (tokenAuth === 'basic' && clientSecret) {
+    headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   }
   return http.send({
     url: options.url,
