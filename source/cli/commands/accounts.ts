@@ -19,6 +19,8 @@ export function accountJson(account: Account) {
     expiresAt: account.expiresAt ?? null,
     health: account.health,
     registered: account.registered,
+    // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
+    ...(account.projectId ? {projectId: account.projectId} : {}),
   };
 }
 

@@ -31,7 +31,7 @@ function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
 
 const login: CommandSpec = {
   name: ['login'],
-  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL]',
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH]',
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account',
   async run(ctx, args) {
     const {values, positionals} = parseCommandArgs(
@@ -44,6 +44,7 @@ const login: CommandSpec = {
         device: {type: 'boolean'},
         port: {type: 'string'},
         'base-url': {type: 'string'},
+        'key-file': {type: 'string'},
       },
       {required: ['provider']},
     );
@@ -82,8 +83,17 @@ const login: CommandSpec = {
         const apiKey = await readStdin(ctx, false);
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
       } else if (method === 'service-account') {
-        if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex < key.json):');
-        account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+        const keyFile = values['key-file'];
+        if (keyFile) {
+          const {readFile} = await import('node:fs/promises');
+          const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+            throw new UserError(`--key-file ${keyFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2);
+          });
+          account = await login.importServiceAccount(deps, keyFile, text, {nickname});
+        } else {
+          if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex --key-file key.json):');
+          account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+        }
       } else if (method === 'device') {
         const {qrAnsi} = await import('../../services/qr.js');
         account = await login.deviceLogin(deps, row.id, {

@@ -6,7 +6,7 @@
 import {accountLabel} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
-import {UserError, type Account} from '../../core/types.js';
+import type {Account} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {formatTable, parseCommandArgs, printJson, type CommandSpec} from '../context.js';
 import {knownProvider} from './accounts.js';
@@ -25,9 +25,8 @@ const quota: CommandSpec = {
       {required: []},
     );
     const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
-    if (provider && !findProvider(provider)!.quotaSource) {
-      throw new UserError(`${provider} does not report quota (providers that do: claude, codex, antigravity, gemini, kimi, copilot)`);
-    }
+    // A provider without a quota source (vertex, aistudio, …) lists its accounts with unknown numbers.
+    const noSource = provider !== undefined && !findProvider(provider)!.quotaSource;
     const [{worldDeps}, {loadSettings}, service, cacheModule] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
@@ -66,7 +65,9 @@ const quota: CommandSpec = {
       const table = rows.map((r) => [
         r.account.provider,
         accountLabel(r.account),
-        r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ') : 'no numbers yet',
+        r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
+        : noSource ? `unknown (${provider} reports no quota)`
+        : 'no numbers yet',
         r.error ? `${r.error.kind}: ${r.error.message}` : '',
       ]);
       ctx.stdout.write(formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table]).replace(/ +$/gm, ''));
