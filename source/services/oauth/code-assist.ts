@@ -2,6 +2,7 @@
 // project; an account without a tier is onboarded (onboardUser returns a long-running operation,
 // polled until `done`); an account Google wants verified, or one without Cloud Code, gets a message
 // saying so and nothing is stored. What the answers mean is in providers/adapters/google.ts.
+import {parseJsonObject} from '../../core/json-object.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {
@@ -28,12 +29,8 @@ const ONBOARD_LIMIT_MS = 120_000;
 
 /** Google's JSON error: `{error: {code, message, status}}`. */
 function googleError(response: HttpResponse): string {
-  try {
-    const error = JSON.parse(response.text)?.error;
-    if (error && typeof error === 'object') return sanitizeLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': '));
-  } catch {
-    // not JSON: the excerpt below
-  }
+  const error = parseJsonObject(response.text)?.error as Record<string, unknown> | undefined;
+  if (error && typeof error === 'object') return sanitizeLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': '));
   return sanitizeLine(bodyExcerpt(response.text));
 }
 
