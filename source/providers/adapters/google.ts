@@ -104,7 +104,7 @@ export function readLoadCodeAssist(providerId: string, body: Json): CodeAssistSt
     kind: 'no-access',
     message: reasons.length
       ? reasons.join('; ')
-      : `the account is on ${str(current.name) ?? str(current.id) ?? 'a Code Assist tier'} but has no Cloud Code project (Gemini CLI asks for GOOGLE_CLOUD_PROJECT here)`,
+      : `the account is on ${str(current.name) ?? str(current.id) ?? 'a Code Assist tier'} but has no Cloud Code project; its Google Cloud project must be set up for Gemini Code Assist (ccs-tui cannot choose one)`,
   };
 }
 
