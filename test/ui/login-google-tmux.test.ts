@@ -41,7 +41,10 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     assert.equal(`${landing.origin}${landing.pathname}`, 'https://codeassist.google.com/authcode');
     term.keys(['v']);
     await term.waitFor(/Then paste the address[^\n]*\n\s*›/);
-    term.keys([landing.searchParams.get('code')!], {literal: true});
+    const code = landing.searchParams.get('code')!;
+    term.keys([code], {literal: true});
+    // Enter once the paste is in the field, as a person does.
+    await term.waitFor((text) => text.includes(`› ${code}`));
     term.keys(['Enter']);
     await term.waitFor(/Added Gemini account alice@example\.com/);
     term.keys(['Escape']);
