@@ -10,7 +10,6 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {normalizeIflowModel} from '../providers/adapters/iflow.js';
 import {findProvider, staticModels} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
 import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
@@ -100,7 +99,7 @@ export async function updateAccountRules(
 
 /** The id a provider actually receives for a catalogue id (iFlow's legacy ids); undefined = unchanged. */
 export function modelNormalizer(provider: string): ((id: string) => string) | undefined {
-  return provider === 'iflow' ? normalizeIflowModel : undefined;
+  return findProvider(provider)?.adapter.normalizeModel;
 }
 
 /**

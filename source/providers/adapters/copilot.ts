@@ -1,6 +1,9 @@
 // GitHub Copilot: the device flow yields a GitHub OAuth token (kept as `access_token`, it does not
 // expire); requests to Copilot need a short-lived API token (~25 min) fetched with it from
 // copilot_internal/v2/token. That fetch is Copilot's "refresh".
+import type {ProviderAdapter} from '../types.js';
+import {apiBase, baseAdapter, emailPart, safePart, str, trimSlash, upstreamPath} from './base.js';
+import {githubIdentity} from './identity.js';
 
 /** Headers GitHub's endpoints need (without Accept: application/json the device flow answers a form). */
 export const GITHUB_JSON_HEADERS = {Accept: 'application/json', 'User-Agent': 'ccs-tui'} as const;
@@ -43,3 +46,40 @@ export function copilotRequestHeaders(apiToken: string): Record<string, string> 
     'user-agent': 'GitHubCopilotChat/0.26.7',
   };
 }
+
+// ---- the adapter ----
+
+const githubAuth = (token: unknown) => ({...GITHUB_JSON_HEADERS, Authorization: `token ${String(token)}`});
+
+export const copilotAdapter: ProviderAdapter = {
+  ...baseAdapter('copilot'),
+  tokenFileName(token) {
+    const user = typeof token.username === 'string' ? safePart(token.username) : emailPart(token);
+    return `github-copilot-${user || 'account'}.json`;
+  },
+  /** GitHub's /user names the account; the first Copilot API token goes into the file at once. */
+  async identify({response, getJson, endpoint}) {
+    const github = githubAuth(response.access_token);
+    const identity = githubIdentity(await getJson(endpoint('userinfo'), github));
+    const api = parseCopilotApiToken(await getJson(endpoint('discovery'), github));
+    Object.assign(identity.extras, copilotTokenFields(api));
+    return identity;
+  },
+  // The GitHub token (`access_token`) does not expire; "refresh" fetches a new Copilot API token with it.
+  canRefresh: (token) => typeof token.access_token === 'string' && token.access_token !== '',
+  refreshAlwaysDue: (token) => !token.copilot_token,
+  async refresh(ctx) {
+    const url = ctx.endpoint('discovery');
+    const response = await ctx.http.send({url, headers: githubAuth(ctx.token.access_token)});
+    if (response.status === 401) throw ctx.revoked(url, 'GitHub token was revoked');
+    if (response.status === 429) throw ctx.rateLimited(url, Number(response.headers['retry-after']) || undefined);
+    if (response.status !== 200) throw ctx.unexpected(url, response);
+    return {...copilotTokenFields(parseCopilotApiToken(ctx.json(response, url))), last_refresh: new Date().toISOString()};
+  },
+  quotaWithoutRefresh: true,
+  bearer: (token) => str(token.copilot_token),
+  upstreamTarget: (ctx) => {
+    const base = ctx.apiOverride ? apiBase(ctx) : trimSlash(str(ctx.token.copilot_api_base) ?? apiBase(ctx));
+    return {url: `${base}${upstreamPath(ctx.protocol, ctx.method)}`, headers: copilotRequestHeaders(ctx.secret)};
+  },
+};

@@ -31,9 +31,12 @@ export function loginMethods(settings: TuiSettings, provider: string): LoginMeth
   return resolveProvider(settings, provider).row.logins.map((flow) => flow.kind);
 }
 
-/** Kimi identifies the device on every auth call; the id is kept so refreshes send the same one. */
-async function kimiDeviceId(store: AccountStore): Promise<string> {
-  const file = path.join(store.paths.state, 'kimi-device-id');
+/**
+ * The installation's device id for providers that identify the device on every auth call (kimi;
+ * the adapter names the file); kept so refreshes send the same one.
+ */
+async function deviceId(store: AccountStore, fileName: string): Promise<string> {
+  const file = path.join(store.paths.state, fileName);
   const existing = (await readTextIfExists(file))?.trim();
   if (existing) return existing;
   const id = randomUUID();
@@ -73,26 +76,25 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
     throw new UserError(`${resolved.row.displayName} does not say who logged in: give the account a name first (--nickname N)`, 2);
   }
   const http = deps.http ?? undiciHttpClient;
-  const deviceId = resolved.row.id === 'kimi' ? await kimiDeviceId(deps.store) : undefined;
-  const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId}, options, options.signal);
+  const {deviceIdFile} = resolved.row.adapter;
+  const device = deviceIdFile ? await deviceId(deps.store, deviceIdFile) : undefined;
+  const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId: device}, options, options.signal);
   const {userinfo} = await authEndpoints(http, resolved, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
     userinfoUrl: userinfo,
-    extra: deviceId ? {device_id: deviceId} : undefined,
+    extra: device ? {device_id: device} : undefined,
   });
 }
 
-/** Kimi's clients start over with a fresh code when one expires; a few times, then give up. */
-const KIMI_RESTARTS = 3;
-
+/** An expired code starts over as many times as the provider's own clients do (adapter.deviceCodeRestarts). */
 async function runDeviceFlowRestarting(...args: Parameters<typeof runDeviceFlow>): ReturnType<typeof runDeviceFlow> {
   const [resolved] = args;
   for (let attempt = 0; ; attempt++) {
     try {
       return await runDeviceFlow(...args);
     } catch (error) {
-      const restart = resolved.row.id === 'kimi' && error instanceof DeviceFlowEnded && error.state.phase === 'expired' && attempt < KIMI_RESTARTS;
+      const restart = error instanceof DeviceFlowEnded && error.state.phase === 'expired' && attempt < (resolved.row.adapter.deviceCodeRestarts ?? 0);
       if (!restart) throw error;
     }
   }

@@ -38,8 +38,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
   }
-  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
-  if (account.provider !== 'copilot') {
+  // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
+  if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
