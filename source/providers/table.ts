@@ -134,6 +134,7 @@ const ROWS: ProviderRow[] = [
     id: 'gemini',
     displayName: 'Gemini',
     tokenType: 'gemini',
+    configChannel: 'gemini-cli',
     logins: [
       {
         kind: 'auth-code',

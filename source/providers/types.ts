@@ -46,6 +46,11 @@ export interface ProviderRow {
   displayName: string;
   /** Value of `type` in CLIProxyAPI token files. */
   tokenType: string;
+  /**
+   * config.yaml channel (`oauth-model-alias.<channel>`) when it is not the token type: Google OAuth
+   * accounts run as `gemini-cli` (CLIProxyAPI internal/watcher/synthesizer/file.go).
+   */
+  configChannel?: string;
   /** Login flows, preferred first. */
   logins: LoginFlow[];
   endpoints: Endpoints;

@@ -19,13 +19,12 @@ export const EXCLUDED_KEY = 'oauth-excluded-models';
 export const ALIAS_KEY = 'oauth-model-alias';
 
 /**
- * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`,
- * except that Google OAuth accounts (`type: gemini`) run as the `gemini-cli` channel
- * (internal/watcher/synthesizer/file.go); copilot's type is `github-copilot`.
+ * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`
+ * (copilot's is `github-copilot`), except where the row names another channel (Gemini's `gemini-cli`).
  */
 export function rulesChannel(provider: string): string {
-  const type = findProvider(provider)?.tokenType ?? provider.toLowerCase();
-  return type === 'gemini' ? 'gemini-cli' : type;
+  const row = findProvider(provider);
+  return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
 }
 
 /** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */

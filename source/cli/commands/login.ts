@@ -83,7 +83,7 @@ const login: CommandSpec = {
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
       } else if (method === 'service-account') {
         if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex < key.json):');
-        account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+        account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
       } else if (method === 'device') {
         const {qrAnsi} = await import('../../services/qr.js');
         account = await login.deviceLogin(deps, row.id, {

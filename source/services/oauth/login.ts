@@ -190,15 +190,17 @@ export function validateServiceAccount(file: string, text: string): Record<strin
   return account as Record<string, string>;
 }
 
-/** Imports a Vertex service-account key: validated, then stored 0600 like every token file. */
-export async function importServiceAccount(deps: LoginDeps, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+/** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */
+export async function importServiceAccount(deps: LoginDeps, provider: string, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+  const {row} = resolveProvider(deps.settings, provider);
+  if (!row.logins.some((f) => f.kind === 'service-account')) throw new UserError(`${row.id} takes no service-account key`, 2);
   const account = validateServiceAccount(file, text);
   const token: TokenFile = {
-    type: 'vertex',
+    type: row.tokenType,
     email: account.client_email,
     project_id: account.project_id,
     service_account: account,
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
-  return deps.store.saveLogin({provider: 'vertex', token, nickname: options.nickname, projectId: account.project_id});
+  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id});
 }
