@@ -4,6 +4,7 @@
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
 import {classifyUpstreamFailure, type UpstreamFailure} from '../core/pool.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import {errorJson} from './errors.js';
 import {forwardedResponseHeaders} from './upstream.js';
@@ -21,6 +22,23 @@ export type Outcome =
    * `headers` and `text` are what a pass-through client sees; `upstreamText` is what the upstream sent.
    */
   | {kind: 'error'; status: number; headers: Record<string, string | string[]>; text: string; upstreamStatus: number; upstreamText: string; failure?: UpstreamFailure};
+
+export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
+
+/** The upstream never answered (refused, reset, timed out): a server failure of the account, 502 for the client. */
+export function unreachable(url: string, error: unknown): ErrorOutcome & {failure: UpstreamFailure} {
+  const message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
+  const text = errorJson(502, message, 'api_error');
+  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, failure: {kind: 'server', status: 502, message}};
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
 
 export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number): Promise<Outcome> {
   const status = upstream.statusCode!;

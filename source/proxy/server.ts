@@ -23,7 +23,7 @@ import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from '
 import {errorJson, HttpError} from './errors.js';
 import type {ProxyEvent, ProxyStatus} from './events.js';
 import {accountResolution, modelsPayload} from './models.js';
-import {classifyOutcome, type Outcome} from './outcome.js';
+import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {parseRoute, type Route} from './routes.js';
 import {translatorFor} from './translate/index.js';
@@ -65,7 +65,6 @@ interface ActiveRequest {
 }
 
 type PoolMember = {id: string; label: string};
-type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
 
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
@@ -349,10 +348,8 @@ export class ProxyServer {
         upstream = await this.send(prepared.url, prepared.headers, prepared.body, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) return;
-        const message = `cannot reach ${hostOf(prepared.url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
-        const failure: UpstreamFailure = {kind: 'server', status: 502, message};
-        const outcome: ErrorOutcome = {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text: errorJson(502, message, 'api_error'), upstreamStatus: 502, upstreamText: errorJson(502, message, 'api_error'), failure};
-        this.failOver(row, pool, poolAccount, attempts, failure, now, undefined, message);
+        const outcome = unreachable(prepared.url, error);
+        this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, undefined, outcome.failure.message);
         attempts.lastFailure = {outcome, translation: prepared.translation};
         continue;
       }
@@ -526,14 +523,6 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
 
 /** The client going away aborts whatever upstream request is running for it. */
