@@ -1,7 +1,7 @@
 // The shapes of the provider table (one row per provider) and of a provider's adapter (its quirks
 // as functions). Kept apart from the table so adapters and the table import these, not each other.
 import type {UpstreamFailure} from '../core/pool.js';
-import type {ProviderId, QuotaWindow, TokenFile} from '../core/types.js';
+import type {Account, ProviderId, QuotaWindow, TokenFile} from '../core/types.js';
 
 export type EndpointName = 'authorize' | 'token' | 'device' | 'discovery' | 'userinfo' | 'usage' | 'api';
 export type Endpoints = Partial<Record<EndpointName, string>>;
@@ -36,7 +36,8 @@ export type LoginFlow =
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'};
 
-export type QuotaSource = 'claude' | 'codex' | 'antigravity' | 'gemini' | 'kimi' | 'copilot';
+/** Which usage endpoint reports the provider's quota (PROVIDERS.md "Quota sources"); its adapter's fetchQuota reads it. */
+export type QuotaSource = string;
 
 /** Wire protocol of the provider's inference API, which decides the proxy routes it can serve. */
 export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal';
@@ -60,6 +61,7 @@ export interface ProviderRow {
   scopes: string[];
   /** Static model list; `byPlan` picks by the account's plan (codex). */
   models: {default: string[]; byPlan?: Record<string, string[]>};
+  /** Null: the provider reports no quota (then its adapter has no fetchQuota). */
   quotaSource: QuotaSource | null;
   /** Refresh this long before `expired`. */
   refreshLeadSeconds: number;
@@ -137,6 +139,23 @@ export interface RefreshContext {
   json(response: {status: number; text: string}, url: string): Record<string, unknown>;
 }
 
+/** What a quota reader (adapter.fetchQuota) gets from the quota service. */
+export interface QuotaContext {
+  /** The row with the user's endpoint overrides applied. */
+  row: ProviderRow;
+  account: Account;
+  token: TokenFile;
+  now: number;
+  /** Sends the request and returns its JSON object; throws the service's classified failure (401, 403, 429, …). */
+  getJson(req: {url: string; method?: 'GET' | 'POST'; headers: Record<string, string>; body?: object}): Promise<Record<string, unknown>>;
+  /** The row's `usage` endpoint; throws when it has none. */
+  usageUrl(): string;
+  /** The token file's access token; throws "log in again" when it has none. */
+  accessToken(): string;
+  /** The error for an answer that lacks a field the reader needs (names the field). */
+  missingField(url: string, field: string): Error;
+}
+
 /** What the upstream is asked to do; with the protocol it decides the URL path (Gemini's differ). */
 export type UpstreamMethod = 'generate' | 'stream' | 'count-tokens';
 
@@ -201,6 +220,8 @@ export interface ProviderAdapter {
   refreshAlwaysDue?(token: TokenFile): boolean;
   /** A refresh that is not the RFC 6749 refresh_token grant (Copilot's API token, Vertex's JWT). */
   refresh?(ctx: RefreshContext): Promise<Partial<TokenFile>>;
+  /** Reads the account's quota windows from the provider's usage endpoint (rows with a quotaSource). */
+  fetchQuota?(ctx: QuotaContext): Promise<QuotaWindow[]>;
   /** Quota is read with a long-lived credential: no refresh before a quota fetch (Copilot). */
   quotaWithoutRefresh?: boolean;
   /** The secret an upstream request carries for this account, or undefined when the file has none. */

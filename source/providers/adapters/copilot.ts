@@ -1,9 +1,12 @@
 // GitHub Copilot: the device flow yields a GitHub OAuth token (kept as `access_token`, it does not
 // expire); requests to Copilot need a short-lived API token (~25 min) fetched with it from
 // copilot_internal/v2/token. That fetch is Copilot's "refresh".
-import type {ProviderAdapter} from '../types.js';
+import {isoFromInstant, numberOrNull} from '../../core/quota.js';
+import type {QuotaWindow} from '../../core/types.js';
+import type {ProviderAdapter, QuotaContext} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, str, trimSlash, upstreamPath} from './base.js';
 import {githubIdentity} from './identity.js';
+import {isObject, usageWindow} from './quota-windows.js';
 
 /** Headers GitHub's endpoints need (without Accept: application/json the device flow answers a form). */
 export const GITHUB_JSON_HEADERS = {Accept: 'application/json', 'User-Agent': 'ccs-tui'} as const;
@@ -47,6 +50,36 @@ export function copilotRequestHeaders(apiToken: string): Record<string, string> 
   };
 }
 
+// ---- quota (copilot_internal/user) ----
+
+/** Length of the monthly window that ends at `resetAt` (same day of the previous month to then). */
+function monthSecondsBefore(resetAt: string): number | null {
+  const end = Date.parse(resetAt);
+  if (Number.isNaN(end)) return null;
+  const start = new Date(end);
+  start.setUTCMonth(start.getUTCMonth() - 1);
+  return Math.round((end - start.getTime()) / 1000);
+}
+
+export const fetchCopilotQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]> => {
+  const url = ctx.usageUrl();
+  // The GitHub OAuth token (not the short-lived Copilot API token) reads the user's quota.
+  const body = await ctx.getJson({url, headers: {...GITHUB_JSON_HEADERS, authorization: `token ${ctx.accessToken()}`}});
+  if (!isObject(body.quota_snapshots)) throw ctx.missingField(url, 'quota_snapshots');
+  const premium = body.quota_snapshots.premium_interactions;
+  if (!isObject(premium)) throw ctx.missingField(url, 'quota_snapshots.premium_interactions');
+  const resetsAt = isoFromInstant(body.quota_reset_date_utc ?? body.quota_reset_date);
+  const percentRemaining = numberOrNull(premium.percent_remaining);
+  const entitlement = numberOrNull(premium.entitlement);
+  const remaining = numberOrNull(premium.remaining);
+  const usedPct =
+    premium.unlimited === true ? 0
+    : percentRemaining !== null ? 100 - percentRemaining
+    : entitlement !== null && entitlement > 0 && remaining !== null ? ((entitlement - remaining) / entitlement) * 100
+    : null;
+  return [usageWindow('monthly', usedPct, resetsAt, resetsAt ? monthSecondsBefore(resetsAt) : null, ctx.now)];
+};
+
 // ---- the adapter ----
 
 const githubAuth = (token: unknown) => ({...GITHUB_JSON_HEADERS, Authorization: `token ${String(token)}`});
@@ -76,6 +109,7 @@ export const copilotAdapter: ProviderAdapter = {
     if (response.status !== 200) throw ctx.unexpected(url, response);
     return {...copilotTokenFields(parseCopilotApiToken(ctx.json(response, url))), last_refresh: new Date().toISOString()};
   },
+  fetchQuota: fetchCopilotQuota,
   quotaWithoutRefresh: true,
   bearer: (token) => str(token.copilot_token),
   upstreamTarget: (ctx) => {

@@ -15,7 +15,7 @@ import {undiciHttpClient, type HttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
-import {QUOTA_FETCHERS} from './fetchers.js';
+import {fetchQuota} from './fetchers.js';
 
 export interface QuotaDeps {
   paths: CcsPaths;
@@ -70,7 +70,7 @@ export async function fetchAccountQuota(
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
+    windows = await fetchQuota({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;
