@@ -204,6 +204,12 @@ export interface ProviderAdapter {
   tokenResponseFields?(response: TokenResponseLike): Record<string, unknown>;
   /** Who logged in. */
   identify(ctx: IdentifyContext): Promise<Identity>;
+  /**
+   * Device and token endpoints from the provider's OIDC discovery document (login flows with
+   * `discovery: true`); throws naming the field it refuses. `overridden`: the person replaced the
+   * discovery URL in tui.json, so its answer is trusted.
+   */
+  fromDiscovery?(document: Record<string, unknown>, discoveryUrl: string, overridden: boolean): {device: string; token: string; userinfo?: string};
   /** Headers on every call to the auth server (kimi's X-Msh-*), given the account's device id. */
   authHeaders?(deviceId: string | undefined): Record<string, string>;
   /** Logins need a stable per-installation device id (kimi); the service keeps it under tui/state. */

@@ -41,4 +41,4 @@ function isXaiHttps(value: string): boolean {
 }
 
 /** Identity from the OIDC id_token or userinfo: the base adapter's. */
-export const xaiAdapter: ProviderAdapter = baseAdapter('xai');
+export const xaiAdapter: ProviderAdapter = {...baseAdapter('xai'), fromDiscovery: endpointsFromDiscovery};
