@@ -200,6 +200,11 @@ export interface NamedUpstreamError {
 export interface ProviderAdapter {
   /** The token file name CLIProxyAPI would give this account. */
   tokenFileName(token: TokenFile, now: Date): string;
+  /**
+   * A token file layout other than the flat one (Gemini's nested `token` object). The store reads
+   * every file into the flat shape (`toFlat`) and writes it back in the layout the file has (`toFile`).
+   */
+  tokenLayout?: {toFlat(file: TokenFile): TokenFile; toFile(flat: TokenFile): TokenFile};
   /** Provider-only fields a token response carries into the token file (qwen's `resource_url`). */
   tokenResponseFields?(response: TokenResponseLike): Record<string, unknown>;
   /** Who logged in. */

@@ -3,7 +3,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
-import {findProvider} from '../providers/table.js';
+import {findProvider, providerForTokenType} from '../providers/table.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
@@ -17,14 +17,21 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
   return token as TokenFile;
 }
 
+/** The layout hooks of the file's provider (by its `type`), if it has a non-flat layout. */
+const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter.tokenLayout;
+
+/** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
+const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
+
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
   const text = await readTextIfExists(file);
   if (text === undefined) return undefined;
-  return validateTokenFile(file, parseJsonFile(file, text));
+  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
 }
 
+/** Writes a (flat) token back in the layout the file has. */
 export async function writeTokenFile(file: string, token: TokenFile): Promise<void> {
-  await writeJsonAtomic(file, token);
+  await writeJsonAtomic(file, layoutOf(token)?.toFile(token) ?? token);
 }
 
 /**
@@ -39,7 +46,7 @@ export function readTokenFileSync(file: string): TokenFile | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return validateTokenFile(file, parseJsonFile(file, text));
+  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
 }
 
 /** Names of the `*.json` files in a dir (none when the dir does not exist). */

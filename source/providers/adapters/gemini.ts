@@ -2,7 +2,7 @@
 // inference goes to `{api}/v1internal:generateContent` / `:streamGenerateContent?alt=sse` /
 // `:countTokens` (base.ts upstreamPath), which only a translator can reach: no client speaks it.
 import {isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
-import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
+import type {QuotaWindow, QuotaWindowKind, TokenFile} from '../../core/types.js';
 import type {IdentifyContext, Identity, ProviderAdapter, QuotaContext} from '../types.js';
 import {baseAdapter} from './base.js';
 import {googleIdentity} from './identity.js';
@@ -57,8 +57,45 @@ export const fetchGeminiQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]
   return sortWindows([...windows.values()]);
 };
 
+// ---- token file layout ----
+
+/** The credentials object of a nested file (CLIProxyAPI's Gemini files), or undefined for a flat one. */
+const nestedCredentials = (token: TokenFile): Json | undefined =>
+  isObject(token.token) && typeof token.token.access_token === 'string' ? token.token : undefined;
+
+/**
+ * CLIProxyAPI writes Gemini files with the credentials nested: `{"type": "gemini", "token":
+ * {access_token, refresh_token, expiry, token_type, …}, "project_id", "email", …}` (PROVIDERS.md);
+ * flat files exist too. Each is kept in its own layout.
+ */
+export const geminiTokenLayout = {
+  toFlat(file: TokenFile): TokenFile {
+    const nested = nestedCredentials(file);
+    if (!nested) return file;
+    const flat: TokenFile = {...file, access_token: nested.access_token as string};
+    if (typeof nested.refresh_token === 'string') flat.refresh_token = nested.refresh_token;
+    if (typeof nested.expiry === 'string') flat.expired = nested.expiry;
+    return flat;
+  },
+  toFile(flat: TokenFile): TokenFile {
+    const nested = nestedCredentials(flat);
+    if (!nested) return flat;
+    const {access_token, refresh_token, expired, ...rest} = flat;
+    return {
+      ...rest,
+      token: {
+        ...nested,
+        access_token,
+        ...(refresh_token !== undefined ? {refresh_token} : {}),
+        ...(expired !== undefined ? {expiry: expired} : {}),
+      },
+    } as TokenFile;
+  },
+};
+
 export const geminiAdapter: ProviderAdapter = {
   ...baseAdapter('gemini'),
+  tokenLayout: geminiTokenLayout,
   identify: googleUserinfo,
   fetchQuota: fetchGeminiQuota,
 };
