@@ -150,3 +150,30 @@ describe("Gemini's internal API targets (the gemini and antigravity adapters)", 
     });
   }
 });
+
+describe('count_tokens when the upstream cannot count', async () => {
+  const unused = () => {
+    throw new Error('not used by count_tokens');
+  };
+  /** A pair without countTokens: the proxy answers with its own estimate. */
+  const messagesToChat: PairTranslator = {client: 'anthropic', upstream: 'openai-chat', request: unused, stream: unused, response: unused, error: unused};
+  const f = await proxyFixture({
+    provider: 'qwen',
+    tokens: [{file: 'qwen-a.json', token: oauthToken('qwen', 'a@example.com')}],
+    translators: (client, upstream) => (client === 'anthropic' && upstream === 'openai-chat' ? messagesToChat : undefined),
+  });
+  after(() => f.close());
+
+  it('answers an estimate of the input tokens without calling the upstream', async () => {
+    const text = 'x'.repeat(400);
+    const response = await fetch(`${f.url}/api/provider/qwen/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'qwen3-coder-plus', messages: [{role: 'user', content: text}]}),
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {input_tokens: number};
+    assert.ok(body.input_tokens >= 100 && body.input_tokens < 150, String(body.input_tokens));
+    assert.equal(f.upstream.requests.length, 0);
+  });
+});
