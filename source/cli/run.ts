@@ -1,7 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
-import {UserError} from '../core/types.js';
-import {CorruptFileError} from '../store/files.js';
+import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliIo, type CommandSpec} from './context.js';
 
@@ -67,20 +66,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     return await found.command.run(ctx, found.rest);
   } catch (error) {
-    if (error instanceof UserError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
-      return error.exitCode;
+    const report = describeUserError(error);
+    if (report) {
+      io.stderr.write(`ccs-tui: ${report.text}\n`);
+      return report.exitCode;
     }
-    if (error instanceof CorruptFileError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
-      return 1;
-    }
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') {
-      io.stderr.write(`ccs-tui: ${err.path ?? ''}: permission denied (${err.code})\n`);
-      return 1;
-    }
-    io.stderr.write(`ccs-tui: unexpected error: ${err.stack ?? String(error)}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${(error as Error | null)?.stack ?? String(error)}\n`);
     return 1;
   }
 }

@@ -8,21 +8,23 @@ import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingM
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
-import {AccountPool, type PoolStrategy, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {findProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
+import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {refreshDue} from '../services/refresh.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
+import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {readClientRequest, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
 import {errorJson, HttpError} from './errors.js';
-import type {ProxyEvent, ProxyStatus} from './events.js';
-import {accountResolution, modelsPayload} from './models.js';
+import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {parseRoute, type Route} from './routes.js';
@@ -260,7 +262,7 @@ export class ProxyServer {
     return this.requireProvider(ROOT_ROUTE_PROVIDER);
   }
 
-  private strategy(): PoolStrategy {
+  private strategy(): RotationStrategy {
     return this.options.settings.rotation.strategy;
   }
 

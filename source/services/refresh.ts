@@ -14,20 +14,16 @@ import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
 import {withFileLock} from '../store/files.js';
-import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
+import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
 import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 
-export interface RefreshDeps {
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a refresh uses (services/deps.ts). */
+export type RefreshDeps = ServiceNeeds;
 
 /** Only a new login helps: the refresh token was revoked, reused or is missing. */
 export class NeedsLoginError extends Error {

@@ -10,7 +10,7 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {findProvider, staticModels} from '../providers/table.js';
+import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
 import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
@@ -116,7 +116,7 @@ export function accountPlan(account: Account | undefined, token?: TokenFile): st
 
 /**
  * A live model list (upstream ids, before any rule) for an account: undefined when none can be had
- * (no account, or no models endpoint); throws when asking failed. services/live-models.ts has the
+ * (no account, or no models endpoint); throws when asking failed. proxy/live-models.ts has the
  * HTTP one.
  */
 export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<string[] | undefined>;
@@ -179,6 +179,20 @@ export function resolveContext(context: RulesContext, edited?: {global?: ModelRu
     global: edited?.global ?? context.global,
     account: edited?.account ?? context.accountRules,
     normalize: modelNormalizer(context.provider),
+  });
+}
+
+/**
+ * The models an account serves as the proxy answers them: the static catalogue (by the account's
+ * plan) with config.yaml's and the token file's rules applied. Without an account, the provider's.
+ */
+export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile): ModelResolution {
+  return resolveModels({
+    provider: row.id,
+    base: {models: staticModels(row, accountPlan(account, token)), source: 'static'},
+    global: globalRules(config, row.id),
+    account: accountRules(token),
+    normalize: modelNormalizer(row.id),
   });
 }
 

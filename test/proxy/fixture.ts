@@ -3,8 +3,8 @@
 // provider's `api` and `token` endpoints at the local servers.
 import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
-import type {ProxyEvent} from '../../source/proxy/events.js';
 import type {TranslatorLookup} from '../../source/proxy/prepare.js';
+import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';

@@ -54,8 +54,8 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{AccountStore}, {loadSettings}, login, {sessionKind, sshForwardHint}, {accountLabel}] = await Promise.all([
-      import('../../store/accounts.js'),
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, sshForwardHint}, {accountLabel}] = await Promise.all([
+      import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
       import('../../services/environment.js'),
@@ -63,7 +63,7 @@ const login: CommandSpec = {
     ]);
     const loaded = await loadSettings(ctx.paths);
     if (loaded.problem) ctx.stderr.write(`ccs-tui: warning: ${loaded.problem.message}\n`);
-    const deps = {store: new AccountStore(ctx.paths), settings: loaded.settings};
+    const deps = {...worldDeps(ctx.paths, ctx.env, ctx.stdout), settings: loaded.settings};
     const nickname = values.nickname?.trim() || undefined;
     const say = (text: string) => ctx.stderr.write(`${text}\n`);
     const tty = Boolean(ctx.stdout.isTTY);
@@ -95,7 +95,7 @@ const login: CommandSpec = {
             if (a.verificationUriComplete) ctx.stdout.write(`  or open directly: ${a.verificationUriComplete}\n`);
             if (tty) ctx.stdout.write(qrAnsi(url));
             ctx.stdout.write(`Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`);
-            if (session.local && !values['no-browser']) void openBrowser(url);
+            if (session.local && !values['no-browser']) void deps.browser.open(url).catch(() => undefined);
           },
           onState: (s) => {
             if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
@@ -112,7 +112,7 @@ const login: CommandSpec = {
         if (tty) ctx.stdout.write(qrAnsi(s.authorizeUrl));
         if (s.mode === 'loopback') {
           ctx.stdout.write(`Waiting for the browser to come back to ${s.redirectUri}…\n`);
-          if (!values['no-browser']) void openBrowser(s.authorizeUrl);
+          if (!values['no-browser']) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           account = await Promise.race([
             flow.viaCallback(controller.signal),
             new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
@@ -144,10 +144,5 @@ const login: CommandSpec = {
     }
   },
 };
-
-async function openBrowser(url: string): Promise<void> {
-  const {systemBrowser} = await import('../../services/browser.js');
-  await systemBrowser.open(url).catch(() => undefined);
-}
 
 export const loginCommands: CommandSpec[] = [login];

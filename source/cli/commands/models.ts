@@ -37,7 +37,7 @@ const models: CommandSpec = {
       throw new UserError('--live needs --account A: the list is asked from the provider with that account\'s credentials', 2);
     }
     const {loadRulesContext, resolveContext} = await loadStore();
-    const live = values.live ? await (await import('../../services/live-models.js')).liveModelList(ctx.paths) : undefined;
+    const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
     if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
     const resolution = resolveContext(context);

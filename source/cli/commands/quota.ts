@@ -28,17 +28,17 @@ const quota: CommandSpec = {
     if (provider && !findProvider(provider)!.quotaSource) {
       throw new UserError(`${provider} does not report quota (providers that do: claude, codex, antigravity, gemini, kimi, copilot)`);
     }
-    const [{AccountStore}, {loadSettings}, service, cacheModule] = await Promise.all([
-      import('../../store/accounts.js'),
+    const [{worldDeps}, {loadSettings}, service, cacheModule] = await Promise.all([
+      import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/quota/service.js'),
       import('../../services/quota/cache.js'),
     ]);
-    const store = new AccountStore(ctx.paths);
-    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), store.load()]);
+    const world = worldDeps(ctx.paths, ctx.env, ctx.stdout);
+    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), world.store.load()]);
     if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
     const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
-    const deps = {paths: ctx.paths, store, settings};
+    const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
     const entries = await Promise.all(
       accounts.map(async (account: Account) => {

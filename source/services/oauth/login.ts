@@ -7,8 +7,9 @@ import {UserError} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {TuiSettings} from '../../store/settings.js';
-import {systemClock, type Clock} from '../clock.js';
-import {undiciHttpClient, type HttpClient} from '../http.js';
+import {systemClock} from '../clock.js';
+import type {ServiceNeeds} from '../deps.js';
+import {undiciHttpClient} from '../http.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
 import {authEndpoints} from './endpoints.js';
@@ -17,12 +18,8 @@ import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-c
 import {buildTokenFile} from './token-file.js';
 import type {TokenResponse} from './token-endpoint.js';
 
-export interface LoginDeps {
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a login uses (services/deps.ts). */
+export type LoginDeps = ServiceNeeds;
 
 export type LoginMethod = 'device' | 'auth-code' | 'api-key' | 'service-account';
 

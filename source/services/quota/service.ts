@@ -7,23 +7,17 @@
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
-import type {AccountStore} from '../../store/accounts.js';
-import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, loadSettings, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
-import {undiciHttpClient, type HttpClient} from '../http.js';
+import type {ServiceNeeds} from '../deps.js';
+import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
 import {fetchQuota} from './fetchers.js';
 
-export interface QuotaDeps {
-  paths: CcsPaths;
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a quota fetch uses (services/deps.ts). */
+export type QuotaDeps = ServiceNeeds<'paths'>;
 
 /** The provider row with tui.json overrides, when the provider reports quota at all. */
 export function quotaProvider(settings: TuiSettings, provider: string): ProviderRow | undefined {

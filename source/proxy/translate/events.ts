@@ -1,0 +1,34 @@
+// The neutral stream of one model turn. Each upstream protocol has a reader (upstream SSE or JSON →
+// these events) and each client protocol a writer (these events → client SSE or JSON), so a pair is
+// its request translator plus one reader and one writer, and no stream state machine is written twice.
+// Indexes are the upstream's content positions; writers renumber for their own wire rules.
+
+export type StopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'stop_sequence' | 'refusal' | 'pause_turn';
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Input tokens served from the prompt cache. */
+  cachedInputTokens?: number;
+  /** Input tokens written to the prompt cache (Anthropic). */
+  cacheCreationInputTokens?: number;
+  /** Output tokens spent on reasoning (OpenAI). */
+  reasoningTokens?: number;
+}
+
+export type TurnEvent =
+  /** The upstream's message began; `id` and `model` as the upstream said, when it did. */
+  | {type: 'start'; id?: string; model?: string}
+  | {type: 'text'; text: string}
+  /** Reasoning text; `signature` proves it to the upstream that made it (Anthropic signature, Gemini thoughtSignature, Responses encrypted_content). */
+  | {type: 'thinking'; text: string}
+  | {type: 'thinking-signature'; signature: string}
+  | {type: 'redacted-thinking'; data: string}
+  /** A tool call opens; `key` identifies it among parallel calls until `tool-call-end`. */
+  | {type: 'tool-call-start'; key: string; id: string; name: string}
+  | {type: 'tool-call-args'; key: string; json: string}
+  | {type: 'tool-call-end'; key: string}
+  | {type: 'usage'; usage: Usage}
+  | {type: 'stop'; reason: StopReason; stopSequence?: string}
+  /** The upstream reported an error inside the stream. */
+  | {type: 'error'; message: string; errorType?: string};
