@@ -14,6 +14,7 @@ import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accoun
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
+import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
@@ -79,6 +80,7 @@ function syntheticProvider(type: string): ProviderRow {
     quotaSource: null,
     refreshLeadSeconds: 300,
     api: [],
+    adapter: baseAdapter(type),
   };
 }
 

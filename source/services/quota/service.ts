@@ -14,7 +14,7 @@ import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
-import {QUOTA_FETCHERS} from './fetchers.js';
+import {fetchQuota} from './fetchers.js';
 
 /** The dependency bag's part a quota fetch uses (services/deps.ts). */
 export type QuotaDeps = ServiceNeeds<'paths'>;
@@ -32,8 +32,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
   }
-  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
-  if (account.provider !== 'copilot') {
+  // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
+  if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
@@ -64,7 +64,7 @@ export async function fetchAccountQuota(
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
+    windows = await fetchQuota({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;
