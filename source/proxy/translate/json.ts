@@ -33,8 +33,13 @@ export function asNumber(value: unknown): number | undefined {
 /** A copy of `body` without `keys`: the fields a translator rewrites; the rest are carried over. */
 export function withoutKeys(body: JsonObject, keys: readonly string[]): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(body)) if (!keys.includes(key)) out[key] = value;
+  for (const [key, value] of Object.entries(body)) if (!keys.includes(key)) setOwn(out, key, value);
   return out;
+}
+
+/** `target[key] = value` that defines an own property even for `__proto__` (keys come from requests). */
+export function setOwn(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
 }
 
 /**
