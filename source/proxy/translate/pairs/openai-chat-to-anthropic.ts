@@ -1,0 +1,137 @@
+// OpenAI Chat Completions client (aider, opencode, Cline) → Anthropic Messages upstream (claude
+// accounts). System and developer messages become `system`; `tool` messages become `tool_result`
+// blocks after the assistant turn that called them; `reasoning_effort` becomes a thinking budget.
+// Anthropic rejects fields it does not know, so only the fields below are carried.
+import {AnthropicConversation, anthropicMediaBlock, anthropicTool, applyThinking} from '../anthropic-messages.js';
+import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
+import {asEffort, budgetForEffort} from '../reasoning.js';
+import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
+import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import {chatClientPair} from './openai-client.js';
+import {AnthropicReader} from '../readers/anthropic.js';
+
+export function chatToAnthropicRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
+  const names = toolNamesFor(context);
+  if ((asNumber(client.n) ?? 1) !== 1) throw new TranslateError('n: Anthropic returns one choice per request; send n = 1');
+  const system: JsonObject[] = [];
+  const conversation = new AnthropicConversation();
+  asArray(client.messages).forEach((message, i) => {
+    const where = `messages[${i}]`;
+    const role = asString(field(message, 'role'));
+    const content = field(message, 'content');
+    switch (role) {
+      case 'system':
+      case 'developer':
+        system.push(...chatContentBlocks(content, where).filter((block) => block.type === 'text'));
+        return;
+      case 'user':
+        return conversation.add('user', chatContentBlocks(content, where));
+      case 'assistant': {
+        const blocks = chatContentBlocks(content, where);
+        for (const call of asArray(field(message, 'tool_calls'))) {
+          const fn = field(call, 'function');
+          blocks.push({
+            type: 'tool_use',
+            id: safeToolId(asString(field(call, 'id')) ?? ''),
+            name: names.upstream(asString(field(fn, 'name')) ?? ''),
+            input: parseToolArguments(asString(field(fn, 'arguments'))),
+          });
+        }
+        return conversation.add('assistant', blocks);
+      }
+      case 'tool': {
+        const id = asString(field(message, 'tool_call_id'));
+        if (!id) throw new TranslateError(`${where}.tool_call_id: a tool message needs the id of the call it answers`);
+        return conversation.add('user', [{type: 'tool_result', tool_use_id: safeToolId(id), content: toolResultContent(content, where)}]);
+      }
+      default:
+        throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role Anthropic can take (system, developer, user, assistant, tool)`);
+    }
+  });
+  const format = asRecord(client.response_format);
+  if (format?.type === 'json_object' || format?.type === 'json_schema') system.push({type: 'text', text: jsonInstruction(format)});
+
+  const body: JsonObject = {model: context.upstreamModel, messages: []};
+  if (system.length > 0) body.system = system;
+  const tools = chatTools(client.tools, names);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = anthropicToolChoice(client.tool_choice, client.parallel_tool_calls, names);
+    if (choice) body.tool_choice = choice;
+  }
+  const stop = typeof client.stop === 'string' ? [client.stop] : asArray(client.stop).filter((s): s is string => typeof s === 'string');
+  if (stop.length > 0) body.stop_sequences = stop;
+  const effort = asEffort(client.reasoning_effort);
+  applyThinking(body, {
+    maxTokens: asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens),
+    budget: effort ? budgetForEffort(effort) : 0,
+    temperature: asNumber(client.temperature),
+    topP: asNumber(client.top_p),
+    conversation,
+  });
+  body.messages = conversation.messages();
+  const user = asString(client.user);
+  if (user) body.metadata = {user_id: user};
+  body.stream = context.clientStream;
+  return {body, upstreamStream: context.clientStream, method: context.clientStream ? 'stream' : 'generate'};
+}
+
+/** Chat `content` (string or parts) → Anthropic blocks; `cache_control` on a part is kept. */
+export function chatContentBlocks(content: unknown, where: string): JsonObject[] {
+  if (typeof content === 'string') return [{type: 'text', text: content}];
+  if (content === null || content === undefined) return [];
+  return asArray(content).map((part, j) => {
+    const block = chatPartBlock(part, `${where}.content[${j}]`);
+    const cache = field(part, 'cache_control');
+    return cache === undefined ? block : {...block, cache_control: cache};
+  });
+}
+
+function chatPartBlock(part: unknown, where: string): JsonObject {
+  const type = asString(field(part, 'type'));
+  if (type === 'text' || type === 'refusal') return {type: 'text', text: asString(field(part, type)) ?? ''};
+  if (type === 'image_url') {
+    const image = field(part, 'image_url');
+    return anthropicMediaBlock('image', asString(image) ?? asString(field(image, 'url')) ?? '', `${where}.image_url.url`);
+  }
+  if (type === 'file') return anthropicMediaBlock('document', asString(field(field(part, 'file'), 'file_data')) ?? '', `${where}.file.file_data`);
+  throw new TranslateError(`${where}.type: "${String(type)}" parts cannot be sent to Anthropic (text, image_url and file can)`);
+}
+
+/** A `tool` message's content → `tool_result.content` (a string, or text and image blocks). */
+function toolResultContent(content: unknown, where: string): string | JsonObject[] {
+  if (typeof content === 'string') return content;
+  return chatContentBlocks(content, where).filter((block) => block.type !== 'text' || block.text !== '');
+}
+
+function chatTools(tools: unknown, names: ToolNames): JsonObject[] {
+  return asArray(tools).map((tool, i) => {
+    const fn = field(tool, 'function');
+    const name = asString(field(fn, 'name'));
+    if (field(tool, 'type') !== 'function' || !name) throw new TranslateError(`tools[${i}]: only function tools with a name can be sent to Anthropic`);
+    return anthropicTool(name, asString(field(fn, 'description')), asRecord(field(fn, 'parameters')), names);
+  });
+}
+
+/** Chat `tool_choice` + `parallel_tool_calls` → Anthropic `tool_choice`. */
+export function anthropicToolChoice(choice: unknown, parallel: unknown, names: ToolNames): JsonObject | undefined {
+  let out: JsonObject | undefined;
+  if (choice === 'none') out = {type: 'none'};
+  else if (choice === 'auto') out = {type: 'auto'};
+  else if (choice === 'required') out = {type: 'any'};
+  else {
+    const name = asString(field(field(choice, 'function'), 'name')) ?? asString(field(choice, 'name'));
+    if (name) out = {type: 'tool', name: names.upstream(name)};
+  }
+  if (parallel === false && out?.type !== 'none') out = {...(out ?? {type: 'auto'}), disable_parallel_tool_use: true};
+  return out;
+}
+
+function jsonInstruction(format: JsonObject): string {
+  const schema = field(field(format, 'json_schema'), 'schema');
+  return schema === undefined
+    ? 'Answer with one JSON object and nothing else.'
+    : `Answer with one JSON object and nothing else, matching this JSON Schema:\n${JSON.stringify(schema)}`;
+}
+
+export const openaiChatToAnthropic = chatClientPair('anthropic', chatToAnthropicRequest, AnthropicReader);

@@ -1,0 +1,124 @@
+// OpenAI Chat Completions client → OpenAI Responses upstream (the codex backend). The backend takes
+// only streamed requests with `store: false` and a top-level `instructions` (400 "Instructions are
+// required" without one); it refuses `max_output_tokens`, `temperature` and `top_p`, so those are not
+// sent. System and developer messages become `instructions`; tool messages become
+// `function_call_output` items. Reasoning comes back as encrypted content, which a Chat client has no
+// place to keep, so each Chat turn starts its reasoning afresh.
+import {asArray, asRecord, asString, field, type JsonObject} from '../json.js';
+import {asEffort} from '../reasoning.js';
+import {toolNamesFor, type ToolNames} from '../tool-names.js';
+import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import {chatClientPair} from './openai-client.js';
+import {OpenAIResponsesReader} from '../readers/openai-responses.js';
+
+/** What the codex backend gets when the client sent no system prompt (it requires `instructions`). */
+export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant.';
+
+export function chatToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
+  const names = toolNamesFor(context);
+  const instructions: string[] = [];
+  const input: JsonObject[] = [];
+  asArray(client.messages).forEach((message, i) => {
+    const where = `messages[${i}]`;
+    const role = asString(field(message, 'role'));
+    const content = field(message, 'content');
+    switch (role) {
+      case 'system':
+      case 'developer':
+        instructions.push(chatText(content));
+        return;
+      case 'user': {
+        const parts = responsesInputParts(content, where);
+        if (parts.length > 0) input.push({type: 'message', role: 'user', content: parts});
+        return;
+      }
+      case 'assistant': {
+        const text = chatText(content);
+        if (text !== '') input.push({type: 'message', role: 'assistant', content: [{type: 'output_text', text}]});
+        for (const call of asArray(field(message, 'tool_calls'))) {
+          const fn = field(call, 'function');
+          input.push({
+            type: 'function_call',
+            call_id: asString(field(call, 'id')) ?? '',
+            name: names.upstream(asString(field(fn, 'name')) ?? ''),
+            arguments: asString(field(fn, 'arguments')) ?? '',
+          });
+        }
+        return;
+      }
+      case 'tool': {
+        const id = asString(field(message, 'tool_call_id'));
+        if (!id) throw new TranslateError(`${where}.tool_call_id: a tool message needs the id of the call it answers`);
+        input.push({type: 'function_call_output', call_id: id, output: typeof content === 'string' ? content : responsesInputParts(content, where)});
+        return;
+      }
+      default:
+        throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role (system, developer, user, assistant, tool)`);
+    }
+  });
+
+  const body: JsonObject = {
+    model: context.upstreamModel,
+    instructions: instructions.filter((text) => text !== '').join('\n\n') || DEFAULT_INSTRUCTIONS,
+    input,
+  };
+  const tools = responsesTools(client.tools, names);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = responsesToolChoice(client.tool_choice, names);
+    if (choice !== undefined) body.tool_choice = choice;
+    if (typeof client.parallel_tool_calls === 'boolean') body.parallel_tool_calls = client.parallel_tool_calls;
+  }
+  const effort = asEffort(client.reasoning_effort);
+  body.reasoning = {...(effort ? {effort} : {}), summary: 'auto'};
+  body.include = ['reasoning.encrypted_content'];
+  const format = asRecord(client.response_format);
+  if (format?.type === 'json_schema') body.text = {format: {type: 'json_schema', ...asRecord(format.json_schema)}};
+  else if (format?.type === 'json_object') body.text = {format: {type: 'json_object'}};
+  body.store = false;
+  body.stream = true;
+  return {body, upstreamStream: true, method: 'stream'};
+}
+
+/** The text of Chat `content` (string, or the text parts joined). */
+export function chatText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return asArray(content)
+    .map((part) => asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '')
+    .join('');
+}
+
+/** Chat content parts → Responses input parts (`input_text`, `input_image`, `input_file`). */
+function responsesInputParts(content: unknown, where: string): JsonObject[] {
+  if (typeof content === 'string') return content === '' ? [] : [{type: 'input_text', text: content}];
+  return asArray(content).map((part, j) => {
+    const type = asString(field(part, 'type'));
+    if (type === 'text') return {type: 'input_text', text: asString(field(part, 'text')) ?? ''};
+    if (type === 'image_url') {
+      const image = field(part, 'image_url');
+      const detail = asString(field(image, 'detail'));
+      return {type: 'input_image', image_url: asString(image) ?? asString(field(image, 'url')) ?? '', ...(detail ? {detail} : {})};
+    }
+    if (type === 'file') return {type: 'input_file', ...asRecord(field(part, 'file'))};
+    throw new TranslateError(`${where}.content[${j}].type: "${String(type)}" parts cannot be sent to the Responses API (text, image_url and file can)`);
+  });
+}
+
+function responsesTools(tools: unknown, names: ToolNames): JsonObject[] {
+  return asArray(tools).map((tool, i) => {
+    const fn = asRecord(field(tool, 'function'));
+    const name = asString(fn?.name);
+    if (field(tool, 'type') !== 'function' || !fn || !name) throw new TranslateError(`tools[${i}]: only function tools with a name can be sent to the Responses API`);
+    // Everything else of the definition (description, parameters, strict) has the same shape there.
+    return {type: 'function', ...fn, name: names.upstream(name)};
+  });
+}
+
+/** Chat `tool_choice` → Responses `tool_choice` (a named function is flattened). */
+function responsesToolChoice(choice: unknown, names: ToolNames): unknown {
+  if (choice === 'none' || choice === 'auto' || choice === 'required') return choice;
+  const name = asString(field(field(choice, 'function'), 'name'));
+  return name ? {type: 'function', name: names.upstream(name)} : undefined;
+}
+
+export const openaiChatToOpenaiResponses = chatClientPair('openai-responses', chatToResponsesRequest, OpenAIResponsesReader);
