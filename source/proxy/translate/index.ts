@@ -1,6 +1,8 @@
 // The translator registry: (client protocol, upstream protocol) → the pair's translator, or undefined
 // when no translator exists yet (the proxy then answers with a 400 naming what is missing).
+import {anthropicToGemini} from './pairs/anthropic-to-gemini.js';
 import {anthropicToOpenAIChat} from './pairs/anthropic-to-openai-chat.js';
+import {anthropicToOpenAIResponses} from './pairs/anthropic-to-openai-responses.js';
 import {openaiChatToAnthropic} from './pairs/openai-chat-to-anthropic.js';
 import {openaiChatToGemini} from './pairs/openai-chat-to-gemini.js';
 import {openaiChatToOpenaiResponses} from './pairs/openai-chat-to-openai-responses.js';
@@ -20,7 +22,7 @@ const OPENAI_CLIENT_PAIRS: PairTranslator[] = [
 ];
 
 /** The Anthropic Messages client (Claude Code) on the other upstreams. */
-const ANTHROPIC_CLIENT_PAIRS: PairTranslator[] = [anthropicToOpenAIChat];
+const ANTHROPIC_CLIENT_PAIRS: PairTranslator[] = [anthropicToOpenAIChat, anthropicToOpenAIResponses, anthropicToGemini];
 
 const PAIRS: PairTranslator[] = [...ANTHROPIC_CLIENT_PAIRS, ...OPENAI_CLIENT_PAIRS];
 
