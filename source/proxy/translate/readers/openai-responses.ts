@@ -75,6 +75,7 @@ export class OpenAIResponsesReader implements TurnReader {
         this.onItemAdded(event);
         return;
       case 'response.output_text.delta':
+      case 'response.refusal.delta':
         this.markStreamed(event);
         this.out.text(asString(event.delta) ?? '');
         return;
@@ -130,7 +131,7 @@ export class OpenAIResponsesReader implements TurnReader {
     const state = this.items.get(key);
     const streamed = state?.streamed ?? false;
     if (type === 'message') {
-      if (!streamed) for (const part of asArray(item.content)) this.out.text(asString(field(part, 'text')) ?? '');
+      if (!streamed) for (const part of asArray(item.content)) this.out.text(asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '');
     } else if (type === 'reasoning') {
       let text = streamed;
       if (!streamed) {
