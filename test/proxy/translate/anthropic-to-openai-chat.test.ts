@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {translatorFor} from '../../../source/proxy/translate/index.js';
-import type {TranslateContext} from '../../../source/proxy/translate/types.js';
+import {TranslateError, type TranslateContext} from '../../../source/proxy/translate/types.js';
 import {anthropicSdkFinalMessage, runStream, sseEvents} from '../../helpers/translate-stream.js';
 
 const pair = translatorFor('anthropic', 'openai-chat')!;
@@ -114,6 +114,14 @@ describe('anthropic → openai-chat: non-stream', () => {
       {type: 'tool_use', id: 'call_9', name: 'Bash', input: {command: 'ls'}},
     ]);
     assert.deepEqual(message.usage, {input_tokens: 10, output_tokens: 4});
+  });
+});
+
+describe('anthropic → openai-chat: non-stream failures', () => {
+  it('throws a 502 TranslateError naming the upstream error instead of answering an empty message', () => {
+    const ctx = context({clientStream: false});
+    assert.throws(() => pair.response('{"error":{"message":"model overloaded"}}', ctx), (error: unknown) => error instanceof TranslateError && error.status === 502 && /model overloaded/.test(error.message));
+    assert.throws(() => pair.response('upstream proxy error', ctx), (error: unknown) => error instanceof TranslateError && /not JSON/.test(error.message));
   });
 });
 

@@ -169,6 +169,13 @@ describe('anthropic → openai-responses: request', () => {
     });
   });
 
+  it('keys the prompt cache by Claude Code\'s session (its user id, hashed)', () => {
+    const turn = (text: string) => pair.request({model: 'm', max_tokens: 1, metadata: {user_id: 'user_abc_account_x_session_1'}, messages: [{role: 'user', content: text}]}, context()).body.prompt_cache_key;
+    assert.match(String(turn('a')), /^[0-9a-f]{32}$/);
+    assert.equal(turn('a'), turn('b'));
+    assert.ok(!String(turn('a')).includes('session'));
+  });
+
   it('always sends instructions, even without a system prompt', () => {
     const plan = pair.request({model: 'm', max_tokens: 1, messages: [{role: 'user', content: 'hi'}]}, context());
     assert.equal(typeof plan.body.instructions, 'string');

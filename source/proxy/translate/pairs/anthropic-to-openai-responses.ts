@@ -5,6 +5,7 @@
 // ["reasoning.encrypted_content"]`, handed to Claude Code as the thinking block's (tagged) signature
 // or a redacted_thinking block, and sent back as a `reasoning` input item. Thinking another upstream
 // made is dropped (the backend cannot verify it).
+import {createHash} from 'node:crypto';
 import {
   anthropicMessages,
   clientTools,
@@ -17,7 +18,7 @@ import {
   type AnthropicMessage,
 } from '../anthropic-request.js';
 import {anthropicError} from '../errors.js';
-import {asString, setOwn, toolInputJson, type JsonObject} from '../json.js';
+import {asString, field, setOwn, toolInputJson, type JsonObject} from '../json.js';
 import {pipeStream} from '../pipe.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
 import {untagSignature} from '../signatures.js';
@@ -52,6 +53,9 @@ export function anthropicToResponsesRequest(client: JsonObject, context: Transla
   const effort = thinkingEffort(client);
   // Summaries only when the client shows thinking; the encrypted reasoning is kept either way.
   if (effort && effort !== 'none') body.reasoning = {effort, summary: 'auto'};
+  const user = asString(field(client.metadata, 'user_id'));
+  // Claude Code's user id names its session: the same key on every turn lets codex reuse its prompt cache.
+  if (user && body.prompt_cache_key === undefined) body.prompt_cache_key = createHash('sha256').update(user).digest('hex').slice(0, 32);
   body.include = ['reasoning.encrypted_content'];
   body.store = false;
   body.stream = true;
