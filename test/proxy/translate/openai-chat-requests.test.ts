@@ -180,6 +180,26 @@ describe('openai-chat → openai-responses (codex) request', () => {
     });
   });
 
+  it('an orphan tool message becomes user text and an unanswered call gets an error output (the Responses API rejects both)', () => {
+    const body = translator.request(
+      {
+        model: 'm',
+        messages: [
+          {role: 'tool', tool_call_id: 'gone', content: 'old'},
+          {role: 'assistant', content: null, tool_calls: [{id: 'c1', type: 'function', function: {name: 'get_weather', arguments: '{}'}}]},
+          {role: 'user', content: 'never mind'},
+        ],
+      },
+      context('gpt-5'),
+    ).body;
+    assert.deepEqual(body.input, [
+      {type: 'message', role: 'user', content: [{type: 'input_text', text: '[tool result gone]\nold'}]},
+      {type: 'function_call', call_id: 'c1', name: 'get_weather', arguments: '{}'},
+      {type: 'function_call_output', call_id: 'c1', output: 'Error: no result: the client sent none for this call'},
+      {type: 'message', role: 'user', content: [{type: 'input_text', text: 'never mind'}]},
+    ]);
+  });
+
   it('sends instructions even when the client has no system prompt (codex requires them)', () => {
     const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}]}, context('gpt-5')).body;
     assert.equal(typeof body.instructions, 'string');

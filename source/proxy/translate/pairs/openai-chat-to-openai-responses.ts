@@ -4,7 +4,8 @@
 // sent. System and developer messages become `instructions`; tool messages become
 // `function_call_output` items. Reasoning comes back as encrypted content, which a Chat client has no
 // place to keep, so each Chat turn starts its reasoning afresh.
-import {asArray, asRecord, asString, field, type JsonObject} from '../json.js';
+import {pairToolMessages} from '../chat-history.js';
+import {asArray, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -18,7 +19,7 @@ export function chatToResponsesRequest(client: JsonObject, context: TranslateCon
   const names = toolNamesFor(context);
   const instructions: string[] = [];
   const input: JsonObject[] = [];
-  asArray(client.messages).forEach((message, i) => {
+  pairToolMessages(asArray(client.messages).filter(isRecord)).forEach((message, i) => {
     const where = `messages[${i}]`;
     const role = asString(field(message, 'role'));
     const content = field(message, 'content');

@@ -5,6 +5,7 @@
 // the Chat providers that reason read); other reasoning is left out. Fields the Chat API shares with
 // Responses (`metadata`, `user`, `prompt_cache_key`, `service_tier`, `store`) are carried.
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
+import {pairToolMessages} from '../chat-history.js';
 import {requestMemo} from '../request-memo.js';
 import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
@@ -81,33 +82,6 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
   body.stream = context.clientStream;
   if (context.clientStream) body.stream_options = {include_usage: true};
   return {body, upstreamStream: context.clientStream, method: context.clientStream ? 'stream' : 'generate'};
-}
-
-/**
- * Chat upstreams answer 400 to a `tool` message without a call right before it and to a call left
- * unanswered: an orphan result (history trimmed by the client) is kept as user text, an unanswered
- * call (an aborted tool) gets an error result.
- */
-function pairToolMessages(messages: JsonObject[]): JsonObject[] {
-  const out: JsonObject[] = [];
-  let open = new Set<string>();
-  const closeOpen = () => {
-    for (const id of open) out.push({role: 'tool', tool_call_id: id, content: 'Error: no result: the client sent none for this call'});
-    open = new Set();
-  };
-  for (const message of messages) {
-    if (message.role === 'tool') {
-      const id = String(message.tool_call_id);
-      if (open.delete(id)) out.push(message);
-      else out.push({role: 'user', content: `[tool result ${id}]\n${typeof message.content === 'string' ? message.content : JSON.stringify(message.content)}`});
-      continue;
-    }
-    closeOpen();
-    out.push(message);
-    if (message.role === 'assistant') open = new Set(asArray(message.tool_calls).map((call) => String(field(call, 'id'))));
-  }
-  // Calls at the very end are the turn the client continues, not unanswered ones.
-  return out;
 }
 
 /** Responses message parts → Chat content: a plain string when all text (what every Chat provider takes), else parts. */
