@@ -13,6 +13,10 @@ export interface ResponsesInput {
 }
 
 export function readResponsesInput(body: JsonObject): ResponsesInput {
+  // A stored conversation lives at OpenAI; no other upstream can continue it.
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
+    throw new TranslateError('previous_response_id: this upstream keeps no stored responses; send the whole conversation as input (store: false)');
+  }
   const system: string[] = [];
   const instructions = asString(body.instructions);
   if (instructions) system.push(instructions);
