@@ -3,7 +3,10 @@
 // writes them), and the SDK's own stream helpers assemble the result.
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
+import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import {translatorFor} from '../../source/proxy/translate/index.js';
+import type {ApiProtocol, PairTranslator} from '../../source/proxy/translate/types.js';
 
 export interface ChunkServer {
   client: OpenAI;
@@ -43,4 +46,14 @@ export async function withChunks<T>(chunks: string[], use: (client: OpenAI) => P
   } finally {
     await server.close();
   }
+}
+
+/** One upstream SSE event as the services write it (`event:` line only when named). */
+export const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+
+/** The registered translator for a pair (fails the test when there is none). */
+export function pairFor(client: ApiProtocol, upstream: ApiProtocol): PairTranslator {
+  const found = translatorFor(client, upstream);
+  assert.ok(found, `a translator for ${client} → ${upstream}`);
+  return found;
 }

@@ -3,18 +3,11 @@
 // `chat.completions.stream()` assembling the answer over HTTP.
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {translatorFor} from '../../../source/proxy/translate/index.js';
-import type {PairTranslator, TranslateContext} from '../../../source/proxy/translate/types.js';
-import {withChunks} from '../../helpers/openai-sdk.js';
+import type {TranslateContext} from '../../../source/proxy/translate/types.js';
+import {pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
 import {runStream, sseEvents} from '../../helpers/translate-stream.js';
 
-const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-
-function pair(upstream: 'anthropic' | 'openai-responses' | 'gemini-internal'): PairTranslator {
-  const found = translatorFor('openai-chat', upstream);
-  assert.ok(found, `a translator for openai-chat → ${upstream}`);
-  return found;
-}
+const pair = (upstream: 'anthropic' | 'openai-responses' | 'gemini-internal') => pairFor('openai-chat', upstream);
 
 const context = (upstreamModel: string, clientStream = true): TranslateContext => ({clientModel: 'my-model', upstreamModel, clientStream, project: 'proj-1'});
 

@@ -4,18 +4,11 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {ResponseInputItem} from 'openai/resources/responses/responses';
-import {translatorFor} from '../../../source/proxy/translate/index.js';
-import type {PairTranslator, TranslateContext} from '../../../source/proxy/translate/types.js';
-import {withChunks} from '../../helpers/openai-sdk.js';
+import type {TranslateContext} from '../../../source/proxy/translate/types.js';
+import {pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
 import {runStream, sseEvents} from '../../helpers/translate-stream.js';
 
-const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-
-function pair(upstream: 'anthropic' | 'openai-chat' | 'gemini-internal'): PairTranslator {
-  const found = translatorFor('openai-responses', upstream);
-  assert.ok(found, `a translator for openai-responses → ${upstream}`);
-  return found;
-}
+const pair = (upstream: 'anthropic' | 'openai-chat' | 'gemini-internal') => pairFor('openai-responses', upstream);
 
 const context = (upstreamModel: string, clientStream = true): TranslateContext => ({clientModel: 'gpt-5-codex', upstreamModel, clientStream, project: 'proj-1'});
 

@@ -3,6 +3,7 @@
 // blocks after the assistant turn that called them; `reasoning_effort` becomes a thinking budget.
 // Anthropic rejects fields it does not know, so only the fields below are carried.
 import {AnthropicConversation, anthropicMediaBlock, anthropicTool, applyThinking} from '../anthropic-messages.js';
+import {chatFunctionTools, visitChatMessages} from '../chat-history.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort, budgetForEffort} from '../reasoning.js';
 import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
@@ -15,45 +16,22 @@ export function chatToAnthropicRequest(client: JsonObject, context: TranslateCon
   if ((asNumber(client.n) ?? 1) !== 1) throw new TranslateError('n: Anthropic returns one choice per request; send n = 1');
   const system: JsonObject[] = [];
   const conversation = new AnthropicConversation();
-  asArray(client.messages).forEach((message, i) => {
-    const where = `messages[${i}]`;
-    const role = asString(field(message, 'role'));
-    const content = field(message, 'content');
-    switch (role) {
-      case 'system':
-      case 'developer':
-        system.push(...chatContentBlocks(content, where).filter((block) => block.type === 'text'));
-        return;
-      case 'user':
-        return conversation.add('user', chatContentBlocks(content, where));
-      case 'assistant': {
-        const blocks = chatContentBlocks(content, where);
-        for (const call of asArray(field(message, 'tool_calls'))) {
-          const fn = field(call, 'function');
-          blocks.push({
-            type: 'tool_use',
-            id: safeToolId(asString(field(call, 'id')) ?? ''),
-            name: names.upstream(asString(field(fn, 'name')) ?? ''),
-            input: parseToolArguments(asString(field(fn, 'arguments'))),
-          });
-        }
-        return conversation.add('assistant', blocks);
-      }
-      case 'tool': {
-        const id = asString(field(message, 'tool_call_id'));
-        if (!id) throw new TranslateError(`${where}.tool_call_id: a tool message needs the id of the call it answers`);
-        return conversation.add('user', [{type: 'tool_result', tool_use_id: safeToolId(id), content: toolResultContent(content, where)}]);
-      }
-      default:
-        throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role Anthropic can take (system, developer, user, assistant, tool)`);
-    }
+  visitChatMessages(asArray(client.messages), {
+    system: (content, where) => system.push(...chatContentBlocks(content, where).filter((block) => block.type === 'text')),
+    user: (content, where) => conversation.add('user', chatContentBlocks(content, where)),
+    assistant: (content, calls, where) =>
+      conversation.add('assistant', [
+        ...chatContentBlocks(content, where),
+        ...calls.map((call) => ({type: 'tool_use', id: safeToolId(call.id), name: names.upstream(call.name), input: parseToolArguments(call.arguments)})),
+      ]),
+    tool: (id, content, where) => conversation.add('user', [{type: 'tool_result', tool_use_id: safeToolId(id), content: toolResultContent(content, where)}]),
   });
   const format = asRecord(client.response_format);
   if (format?.type === 'json_object' || format?.type === 'json_schema') system.push({type: 'text', text: jsonInstruction(format)});
 
   const body: JsonObject = {model: context.upstreamModel, messages: []};
   if (system.length > 0) body.system = system;
-  const tools = chatTools(client.tools, names);
+  const tools = chatFunctionTools(client.tools, 'Anthropic').map((tool) => anthropicTool(tool.name, tool.description, tool.parameters, names));
   if (tools.length > 0) {
     body.tools = tools;
     const choice = anthropicToolChoice(client.tool_choice, client.parallel_tool_calls, names);
@@ -102,15 +80,6 @@ function chatPartBlock(part: unknown, where: string): JsonObject {
 function toolResultContent(content: unknown, where: string): string | JsonObject[] {
   if (typeof content === 'string') return content;
   return chatContentBlocks(content, where).filter((block) => block.type !== 'text' || block.text !== '');
-}
-
-function chatTools(tools: unknown, names: ToolNames): JsonObject[] {
-  return asArray(tools).map((tool, i) => {
-    const fn = field(tool, 'function');
-    const name = asString(field(fn, 'name'));
-    if (field(tool, 'type') !== 'function' || !name) throw new TranslateError(`tools[${i}]: only function tools with a name can be sent to Anthropic`);
-    return anthropicTool(name, asString(field(fn, 'description')), asRecord(field(fn, 'parameters')), names);
-  });
 }
 
 /** Chat `tool_choice` + `parallel_tool_calls` → Anthropic `tool_choice`. */

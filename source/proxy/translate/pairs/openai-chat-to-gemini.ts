@@ -2,7 +2,7 @@
 // System messages become `systemInstruction`, assistant tool calls `functionCall` parts, tool
 // messages `functionResponse` parts named after the call they answer; tool schemas are cleaned to
 // the subset Gemini accepts.
-import {chatText} from './openai-chat-to-openai-responses.js';
+import {chatFunctionTools, chatText, visitChatMessages} from '../chat-history.js';
 import {GeminiConversation, geminiFunctionDeclaration, geminiMediaPart, geminiPlan, geminiThinkingConfig, geminiToolConfig} from '../gemini-contents.js';
 import {geminiParameters} from '../gemini-schema.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
@@ -16,46 +16,23 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
   const names = toolNamesFor(context);
   const system: string[] = [];
   const conversation = new GeminiConversation();
-  asArray(client.messages).forEach((message, i) => {
-    const where = `messages[${i}]`;
-    const role = asString(field(message, 'role'));
-    const content = field(message, 'content');
-    switch (role) {
-      case 'system':
-      case 'developer':
-        system.push(chatText(content));
-        return;
-      case 'user':
-        return conversation.add('user', chatGeminiParts(content, where));
-      case 'assistant': {
-        conversation.add('model', chatGeminiParts(content, where));
-        for (const call of asArray(field(message, 'tool_calls'))) {
-          const fn = field(call, 'function');
-          conversation.addCall(asString(field(call, 'id')) ?? '', names.upstream(asString(field(fn, 'name')) ?? ''), parseToolArguments(asString(field(fn, 'arguments'))));
-        }
-        return;
-      }
-      case 'tool': {
-        const id = asString(field(message, 'tool_call_id'));
-        if (!id) throw new TranslateError(`${where}.tool_call_id: a tool message needs the id of the call it answers`);
-        const parts = chatGeminiParts(content, where);
-        conversation.addResult(id, chatText(content), parts.filter((part) => part.inlineData !== undefined));
-        return;
-      }
-      default:
-        throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role (system, developer, user, assistant, tool)`);
-    }
+  visitChatMessages(asArray(client.messages), {
+    system: (content) => system.push(chatText(content)),
+    user: (content, where) => conversation.add('user', chatGeminiParts(content, where)),
+    assistant: (content, calls, where) => {
+      conversation.add('model', chatGeminiParts(content, where));
+      for (const call of calls) conversation.addCall(call.id, names.upstream(call.name), parseToolArguments(call.arguments));
+    },
+    tool: (id, content, where) => {
+      const images = chatGeminiParts(content, where).filter((part) => part.inlineData !== undefined);
+      conversation.addResult(id, chatText(content), images);
+    },
   });
 
   const request: JsonObject = {contents: conversation.contents()};
   const systemText = system.filter((text) => text !== '').join('\n\n');
   if (systemText) request.systemInstruction = {role: 'user', parts: [{text: systemText}]};
-  const declarations = asArray(client.tools).map((tool, i) => {
-    const fn = field(tool, 'function');
-    const name = asString(field(fn, 'name'));
-    if (field(tool, 'type') !== 'function' || !name) throw new TranslateError(`tools[${i}]: only function tools with a name can be sent to Gemini`);
-    return geminiFunctionDeclaration(name, asString(field(fn, 'description')), field(fn, 'parameters'), names);
-  });
+  const declarations = chatFunctionTools(client.tools, 'Gemini').map((tool) => geminiFunctionDeclaration(tool.name, tool.description, tool.parameters, names));
   if (declarations.length > 0) {
     request.tools = [{functionDeclarations: declarations}];
     const toolConfig = geminiToolConfig(client.tool_choice, asString(field(field(client.tool_choice, 'function'), 'name')), names);

@@ -4,7 +4,7 @@
 // sent. System and developer messages become `instructions`; tool messages become
 // `function_call_output` items. Reasoning comes back as encrypted content, which a Chat client has no
 // place to keep, so each Chat turn starts its reasoning afresh.
-import {pairToolMessages} from '../chat-history.js';
+import {chatFunctionTools, chatText, pairToolMessages, visitChatMessages} from '../chat-history.js';
 import {asArray, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
@@ -19,43 +19,18 @@ export function chatToResponsesRequest(client: JsonObject, context: TranslateCon
   const names = toolNamesFor(context);
   const instructions: string[] = [];
   const input: JsonObject[] = [];
-  pairToolMessages(asArray(client.messages).filter(isRecord)).forEach((message, i) => {
-    const where = `messages[${i}]`;
-    const role = asString(field(message, 'role'));
-    const content = field(message, 'content');
-    switch (role) {
-      case 'system':
-      case 'developer':
-        instructions.push(chatText(content));
-        return;
-      case 'user': {
-        const parts = responsesInputParts(content, where);
-        if (parts.length > 0) input.push({type: 'message', role: 'user', content: parts});
-        return;
-      }
-      case 'assistant': {
-        const text = chatText(content);
-        if (text !== '') input.push({type: 'message', role: 'assistant', content: [{type: 'output_text', text}]});
-        for (const call of asArray(field(message, 'tool_calls'))) {
-          const fn = field(call, 'function');
-          input.push({
-            type: 'function_call',
-            call_id: asString(field(call, 'id')) ?? '',
-            name: names.upstream(asString(field(fn, 'name')) ?? ''),
-            arguments: asString(field(fn, 'arguments')) ?? '',
-          });
-        }
-        return;
-      }
-      case 'tool': {
-        const id = asString(field(message, 'tool_call_id'));
-        if (!id) throw new TranslateError(`${where}.tool_call_id: a tool message needs the id of the call it answers`);
-        input.push({type: 'function_call_output', call_id: id, output: typeof content === 'string' ? content : responsesInputParts(content, where)});
-        return;
-      }
-      default:
-        throw new TranslateError(`${where}.role: "${String(role)}" is not a Chat Completions role (system, developer, user, assistant, tool)`);
-    }
+  visitChatMessages(pairToolMessages(asArray(client.messages).filter(isRecord)), {
+    system: (content) => instructions.push(chatText(content)),
+    user: (content, where) => {
+      const parts = responsesInputParts(content, where);
+      if (parts.length > 0) input.push({type: 'message', role: 'user', content: parts});
+    },
+    assistant: (content, calls) => {
+      const text = chatText(content);
+      if (text !== '') input.push({type: 'message', role: 'assistant', content: [{type: 'output_text', text}]});
+      for (const call of calls) input.push({type: 'function_call', call_id: call.id, name: names.upstream(call.name), arguments: call.arguments});
+    },
+    tool: (id, content, where) => input.push({type: 'function_call_output', call_id: id, output: typeof content === 'string' ? content : responsesInputParts(content, where)}),
   });
 
   const body: JsonObject = {
@@ -81,14 +56,6 @@ export function chatToResponsesRequest(client: JsonObject, context: TranslateCon
   return {body, upstreamStream: true, method: 'stream'};
 }
 
-/** The text of Chat `content` (string, or the text parts joined). */
-export function chatText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  return asArray(content)
-    .map((part) => asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '')
-    .join('');
-}
-
 /** Chat content parts → Responses input parts (`input_text`, `input_image`, `input_file`). */
 function responsesInputParts(content: unknown, where: string): JsonObject[] {
   if (typeof content === 'string') return content === '' ? [] : [{type: 'input_text', text: content}];
@@ -106,13 +73,8 @@ function responsesInputParts(content: unknown, where: string): JsonObject[] {
 }
 
 function responsesTools(tools: unknown, names: ToolNames): JsonObject[] {
-  return asArray(tools).map((tool, i) => {
-    const fn = asRecord(field(tool, 'function'));
-    const name = asString(fn?.name);
-    if (field(tool, 'type') !== 'function' || !fn || !name) throw new TranslateError(`tools[${i}]: only function tools with a name can be sent to the Responses API`);
-    // Everything else of the definition (description, parameters, strict) has the same shape there.
-    return {type: 'function', ...fn, name: names.upstream(name)};
-  });
+  // Everything else of the definition (description, parameters, strict) has the same shape there.
+  return chatFunctionTools(tools, 'the Responses API').map((tool) => ({type: 'function', ...tool.definition, name: names.upstream(tool.name)}));
 }
 
 /** Chat `tool_choice` → Responses `tool_choice` (a named function is flattened). */

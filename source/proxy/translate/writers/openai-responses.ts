@@ -69,9 +69,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
   }
 
   write(events: TurnEvent[]): string {
-    let out = '';
-    for (const event of events) out += this.event(event);
-    return out;
+    return events.map((event) => this.event(event)).join('');
   }
 
   fail(message: string): string {
