@@ -286,6 +286,29 @@ describe('openai-chat client ← Gemini (Cloud Code) upstream', () => {
     assert.deepEqual(completion.usage, {prompt_tokens: 40, completion_tokens: 15, total_tokens: 55, prompt_tokens_details: {cached_tokens: 8}, completion_tokens_details: {reasoning_tokens: 5}});
   });
 
+  it('a non-streaming client gets a chat.completion from generateContent', () => {
+    const plain = context('gemini-2.5-flash', false);
+    const plan = translator.request(chatRequest(false), plain);
+    assert.deepEqual([plan.method, plan.upstreamStream], ['generate', false]);
+    const body = translator.response(
+      JSON.stringify({response: {responseId: 'g2', candidates: [{content: {role: 'model', parts: [{text: 'Sunny.'}]}, finishReason: 'MAX_TOKENS'}], usageMetadata: {promptTokenCount: 5, candidatesTokenCount: 2}}}),
+      plain,
+    );
+    const {created, ...rest} = body;
+    assert.equal(typeof created, 'number');
+    assert.deepEqual(rest, {
+      id: 'chatcmpl-g2',
+      object: 'chat.completion',
+      model: 'my-model',
+      choices: [{index: 0, message: {role: 'assistant', content: 'Sunny.'}, finish_reason: 'length', logprobs: null}],
+      usage: {prompt_tokens: 5, completion_tokens: 2, total_tokens: 7},
+    });
+  });
+
+  it('n > 1 is refused by name (one answer per upstream request)', () => {
+    assert.throws(() => translator.request({...chatRequest(), n: 3}, context('gemini-2.5-pro')), /^Error: n: gemini-internal answers with one choice per request/);
+  });
+
   it('a Google RESOURCE_EXHAUSTED before the first byte is a 429 OpenAI error', () => {
     const error = translator.error(429, JSON.stringify([{error: {code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED'}}]));
     assert.deepEqual(error, {status: 429, body: {error: {message: 'Resource has been exhausted', type: 'rate_limit_error', param: null, code: 'RESOURCE_EXHAUSTED'}}});

@@ -84,6 +84,11 @@ describe('openai-chat → anthropic request', () => {
     });
   });
 
+  it('Anthropic-style thinking passed through the OpenAI API sets the budget', () => {
+    const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], thinking: {type: 'enabled', budget_tokens: 5000}, max_tokens: 9000}, context('c')).body;
+    assert.deepEqual(body.thinking, {type: 'enabled', budget_tokens: 5000});
+  });
+
   it('reasoning_effort becomes a thinking budget below max_tokens, without temperature', () => {
     const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], reasoning_effort: 'medium', temperature: 0.5}, context('claude-opus-4-1', false)).body;
     assert.deepEqual(body, {model: 'claude-opus-4-1', messages: [{role: 'user', content: [{type: 'text', text: 'hi'}]}], max_tokens: 12_288, thinking: {type: 'enabled', budget_tokens: 8192}, stream: false});
@@ -124,7 +129,7 @@ describe('openai-chat → anthropic request', () => {
     assert.throws(bad([{role: 'user', content: [{type: 'input_audio', input_audio: {data: 'x', format: 'wav'}}]}]), (e: Error) => e instanceof TranslateError && /messages\[0\]\.content\[0\]\.type: "input_audio"/.test(e.message));
     assert.throws(bad([{role: 'function', name: 'f', content: 'x'}]), /messages\[0\]\.role: "function"/);
     assert.throws(bad([{role: 'tool', content: 'x'}]), /messages\[0\]\.tool_call_id/);
-    assert.throws(bad([{role: 'user', content: 'x'}], {n: 2}), /^TranslateError|n: Anthropic returns one choice/);
+    assert.throws(bad([{role: 'user', content: 'x'}], {n: 2}), /n: anthropic answers with one choice per request/);
     assert.throws(bad([{role: 'user', content: [{type: 'image_url', image_url: {url: 'file:///etc/passwd'}}]}]), /messages\[0\]\.content\[0\]\.image_url\.url/);
   });
 });

@@ -13,7 +13,6 @@ import {AnthropicReader} from '../readers/anthropic.js';
 
 export function chatToAnthropicRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
-  if ((asNumber(client.n) ?? 1) !== 1) throw new TranslateError('n: Anthropic returns one choice per request; send n = 1');
   const system: JsonObject[] = [];
   const conversation = new AnthropicConversation();
   visitChatMessages(asArray(client.messages), {
@@ -42,7 +41,8 @@ export function chatToAnthropicRequest(client: JsonObject, context: TranslateCon
   const effort = asEffort(client.reasoning_effort);
   applyThinking(body, {
     maxTokens: asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens),
-    budget: effort ? budgetForEffort(effort) : 0,
+    // Some clients pass Anthropic's own `thinking` through the OpenAI API (LiteLLM style).
+    budget: asNumber(field(client.thinking, 'budget_tokens')) ?? (effort ? budgetForEffort(effort) : 0),
     temperature: asNumber(client.temperature),
     topP: asNumber(client.top_p),
     conversation,

@@ -43,7 +43,6 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
   set('temperature', asNumber(client.temperature));
   set('topP', asNumber(client.top_p));
   set('maxOutputTokens', asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens));
-  set('candidateCount', asNumber(client.n));
   set('seed', asNumber(client.seed));
   set('presencePenalty', asNumber(client.presence_penalty));
   set('frequencyPenalty', asNumber(client.frequency_penalty));

@@ -3,11 +3,11 @@
 // translator and upstream reader.
 import type {TurnEvent} from '../events.js';
 import {upstreamErrorCode, upstreamErrorMessage} from '../errors.js';
-import {field, type JsonObject} from '../json.js';
+import {asNumber, field, type JsonObject} from '../json.js';
 import {pipeStream, type TurnReader} from '../pipe.js';
 import {requestMemo} from '../request-memo.js';
 import {toolNamesFor} from '../tool-names.js';
-import type {ApiProtocol, PairTranslator, TranslateContext, TranslatedError, UpstreamRequestPlan} from '../types.js';
+import {TranslateError, type ApiProtocol, type PairTranslator, type TranslateContext, type TranslatedError, type UpstreamRequestPlan} from '../types.js';
 import {OpenAIChatWriter, openaiError} from '../writers/openai-chat.js';
 import {OpenAIResponsesWriter} from '../writers/openai-responses.js';
 
@@ -42,6 +42,8 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
     client: 'openai-chat',
     upstream,
     request(client, context) {
+      // The readers follow one answer; none of these upstreams returns several per request.
+      if ((asNumber(client.n) ?? 1) !== 1) throw new TranslateError(`n: ${upstream} answers with one choice per request; send n = 1 (or leave it out)`);
       requestMemo(context).includeUsage = field(client.stream_options, 'include_usage') === true;
       return request(client, context);
     },
