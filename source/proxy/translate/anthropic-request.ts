@@ -19,9 +19,11 @@ export const ANTHROPIC_REQUEST_FIELDS = [
   'output_config', 'output_format', 'betas', 'anthropic_beta', 'anthropic_version',
 ] as const;
 
-/** The fields of `body` that are not Anthropic's own (see ANTHROPIC_REQUEST_FIELDS). */
-export function extraFields(body: JsonObject): JsonObject {
-  return withoutKeys(body, ANTHROPIC_REQUEST_FIELDS);
+/** The start of an upstream body: the client's extra fields (see ANTHROPIC_REQUEST_FIELDS) and the upstream model. */
+export function upstreamBodyBase(client: JsonObject, upstreamModel: string): JsonObject {
+  const body = withoutKeys(client, ANTHROPIC_REQUEST_FIELDS);
+  body.model = upstreamModel;
+  return body;
 }
 
 /** `system` (string or text blocks) as one text; blocks joined by a blank line. */

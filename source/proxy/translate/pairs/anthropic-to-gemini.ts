@@ -6,21 +6,16 @@
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
 import {anthropicMessages, clientTools, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
-import {anthropicError} from '../errors.js';
 import {geminiFunctionDeclaration, geminiMediaPart, geminiPlan, geminiThinkingConfig, geminiToolConfig, GeminiConversation} from '../gemini-contents.js';
 import {asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
-import {pipeStream} from '../pipe.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART, GeminiReader} from '../readers/gemini.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type PairTranslator, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
-import {anthropicMessage, AnthropicStreamWriter, type AnthropicWriterOptions} from '../writers/anthropic.js';
+import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'gemini-internal' as const;
 
-function writerOptions(context: TranslateContext): AnthropicWriterOptions {
-  return {clientModel: context.clientModel, upstream: UPSTREAM, names: toolNamesFor(context)};
-}
 
 /** The `contents` of an Anthropic conversation. */
 function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObject[] {
@@ -113,13 +108,11 @@ export function geminiCountTokensResponse(upstreamBody: string): Record<string, 
   return {input_tokens: total};
 }
 
-export const anthropicToGemini: PairTranslator = {
-  client: 'anthropic',
+export const anthropicToGemini = anthropicClientPair({
   upstream: UPSTREAM,
   request: anthropicToGeminiRequest,
-  stream: (context) => pipeStream(new GeminiReader(), new AnthropicStreamWriter(writerOptions(context))),
-  response: (upstreamBody, context) => anthropicMessage(GeminiReader.readBody(upstreamBody), writerOptions(context)),
-  error: anthropicError,
+  reader: () => new GeminiReader(),
+  readBody: GeminiReader.readBody,
   countTokens: anthropicToGeminiCountTokens,
   countTokensResponse: geminiCountTokensResponse,
-};
+});

@@ -6,37 +6,20 @@
 // `reasoning_content`. Reasoning this upstream made (tagged signature) goes back as the assistant
 // message's `reasoning_content`, which DeepSeek-style thinking models need inside a tool loop;
 // foreign thinking is dropped.
-import {
-  anthropicMessages,
-  clientTools,
-  extraFields,
-  mediaUrl,
-  systemText,
-  thinkingEffort,
-  toolChoice,
-  toolResult,
-  type AnthropicMessage,
-} from '../anthropic-request.js';
-import {anthropicError} from '../errors.js';
-import {asNumber, asString, setOwn, toolInputJson, type JsonObject} from '../json.js';
-import {pipeStream} from '../pipe.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type PairTranslator, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
-import {anthropicMessage, AnthropicStreamWriter, type AnthropicWriterOptions} from '../writers/anthropic.js';
+import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'openai-chat' as const;
 
-function writerOptions(context: TranslateContext): AnthropicWriterOptions {
-  return {clientModel: context.clientModel, upstream: UPSTREAM, names: toolNamesFor(context)};
-}
 
 export function anthropicToChatRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
-  const body: JsonObject = {};
-  for (const [key, value] of Object.entries(extraFields(client))) setOwn(body, key, value);
-  body.model = context.upstreamModel;
+  const body = upstreamBodyBase(client, context.upstreamModel);
   const messages: JsonObject[] = [];
   const system = systemText(client.system);
   if (system) messages.push({role: 'system', content: system});
@@ -127,11 +110,9 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
   return out;
 }
 
-export const anthropicToOpenAIChat: PairTranslator = {
-  client: 'anthropic',
+export const anthropicToOpenAIChat = anthropicClientPair({
   upstream: UPSTREAM,
   request: anthropicToChatRequest,
-  stream: (context) => pipeStream(new OpenAIChatReader(), new AnthropicStreamWriter(writerOptions(context))),
-  response: (upstreamBody, context) => anthropicMessage(OpenAIChatReader.readBody(upstreamBody), writerOptions(context)),
-  error: anthropicError,
-};
+  reader: () => new OpenAIChatReader(),
+  readBody: OpenAIChatReader.readBody,
+});

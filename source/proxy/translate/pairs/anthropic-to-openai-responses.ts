@@ -6,38 +6,21 @@
 // or a redacted_thinking block, and sent back as a `reasoning` input item. Thinking another upstream
 // made is dropped (the backend cannot verify it).
 import {createHash} from 'node:crypto';
-import {
-  anthropicMessages,
-  clientTools,
-  extraFields,
-  mediaUrl,
-  systemText,
-  thinkingEffort,
-  toolChoice,
-  toolResult,
-  type AnthropicMessage,
-} from '../anthropic-request.js';
-import {anthropicError} from '../errors.js';
-import {asString, field, setOwn, toolInputJson, type JsonObject} from '../json.js';
-import {pipeStream} from '../pipe.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {asString, field, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
-import {TranslateError, type PairTranslator, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
-import {anthropicMessage, AnthropicStreamWriter, type AnthropicWriterOptions} from '../writers/anthropic.js';
+import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
+import {anthropicClientPair} from '../writers/anthropic.js';
 import {DEFAULT_INSTRUCTIONS} from './openai-chat-to-openai-responses.js';
 
 const UPSTREAM = 'openai-responses' as const;
 
-function writerOptions(context: TranslateContext): AnthropicWriterOptions {
-  return {clientModel: context.clientModel, upstream: UPSTREAM, names: toolNamesFor(context)};
-}
 
 export function anthropicToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
-  const body: JsonObject = {};
-  for (const [key, value] of Object.entries(extraFields(client))) setOwn(body, key, value);
-  body.model = context.upstreamModel;
+  const body = upstreamBodyBase(client, context.upstreamModel);
   body.instructions = systemText(client.system) || DEFAULT_INSTRUCTIONS;
   body.input = responsesInput(anthropicMessages(client), names);
 
@@ -115,12 +98,10 @@ function responsesInput(history: AnthropicMessage[], names: ToolNames): JsonObje
   return items;
 }
 
-export const anthropicToOpenAIResponses: PairTranslator = {
-  client: 'anthropic',
+export const anthropicToOpenAIResponses = anthropicClientPair({
   upstream: UPSTREAM,
   request: anthropicToResponsesRequest,
-  stream: (context) => pipeStream(new OpenAIResponsesReader(), new AnthropicStreamWriter(writerOptions(context))),
-  // The upstream always streams: a non-streaming client's answer is built from the whole SSE text.
-  response: (upstreamBody, context) => anthropicMessage(OpenAIResponsesReader.readBody(upstreamBody), writerOptions(context)),
-  error: anthropicError,
-};
+  reader: () => new OpenAIResponsesReader(),
+  // The upstream always streams: a non-streaming client's answer is read from the whole SSE text.
+  readBody: OpenAIResponsesReader.readBody,
+});

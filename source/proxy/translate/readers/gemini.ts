@@ -10,11 +10,9 @@
 // signature prefixed with GEMINI_SIGNATURE_FOR_NEXT_PART so the request translator puts it back on
 // the part that follows.
 import {randomUUID} from 'node:crypto';
-import type {StopReason, Usage} from '../events.js';
-import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
-import type {TurnReader} from '../pipe.js';
-import {looksLikeSse, SseParser} from '../sse.js';
-import {TurnEmitter} from './turn-emitter.js';
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
 
 /** Prefix of a signature that belongs on the part after its (empty) thinking block. */
 export const GEMINI_SIGNATURE_FOR_NEXT_PART = 'next:';
@@ -40,29 +38,10 @@ export function geminiUsage(metadata: unknown): Usage | undefined {
   };
 }
 
-export class GeminiReader implements TurnReader {
-  private readonly sse = new SseParser();
-  private readonly out = new TurnEmitter();
+export class GeminiReader extends SseTurnReader {
   private calls = 0;
 
-  push(chunk: string) {
-    for (const event of this.sse.push(chunk)) this.onData(event.data);
-    return this.out.take();
-  }
-
-  end() {
-    for (const event of this.sse.end()) this.onData(event.data);
-    this.out.finish();
-    return this.out.take();
-  }
-
-  private onData(data: string): void {
-    if (this.out.finished) return;
-    const chunk = parseJsonObject(data);
-    if (chunk) this.onChunk(chunk);
-  }
-
-  private onChunk(chunk: JsonObject): void {
+  protected onJson(chunk: JsonObject): void {
     const error = asRecord(chunk.error);
     if (error) {
       this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.status));
@@ -101,18 +80,10 @@ export class GeminiReader implements TurnReader {
   }
 
   /** A whole body: `generateContent`'s object, a JSON array of stream chunks, or SSE text. */
-  static readBody(text: string) {
+  static readBody(text: string): TurnEvent[] {
     const reader = new GeminiReader();
-    if (looksLikeSse(text)) return [...reader.push(text), ...reader.end()];
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      reader.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
-      return reader.out.take();
-    }
-    for (const chunk of Array.isArray(value) ? value : [value]) if (isRecord(chunk)) reader.onChunk(chunk);
-    reader.out.finish();
-    return reader.out.take();
+    return reader.readWhole(text, (value) => {
+      for (const chunk of Array.isArray(value) ? value : [value]) if (isRecord(chunk) && !reader.out.finished) reader.onJson(chunk);
+    });
   }
 }

@@ -2,11 +2,9 @@
 // chunks, tool calls as `delta.tool_calls[].index` fragments (id and name in the first), reasoning as
 // `delta.reasoning_content` (DeepSeek, Qwen, Kimi, iFlow, xAI) or `delta.reasoning` (OpenRouter-style),
 // a final usage chunk (`stream_options.include_usage`) with empty `choices`, then `data: [DONE]`.
-import type {StopReason, Usage} from '../events.js';
-import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
-import type {TurnReader} from '../pipe.js';
-import {looksLikeSse, SseParser} from '../sse.js';
-import {TurnEmitter} from './turn-emitter.js';
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
 
 /** `finish_reason` → stop reason. */
 export function chatStopReason(finish: string): StopReason {
@@ -41,39 +39,19 @@ interface CallState {
   state: 'waiting' | 'open' | 'closed';
 }
 
-export class OpenAIChatReader implements TurnReader {
-  private readonly sse = new SseParser();
-  private readonly out = new TurnEmitter();
+export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new Map<number, CallState>();
   private thinkingOpen = false;
   private sawDone = false;
 
-  push(chunk: string) {
-    for (const event of this.sse.push(chunk)) this.onData(event.data);
-    return this.out.take();
-  }
-
-  end() {
-    for (const event of this.sse.end()) this.onData(event.data);
-    this.finish();
-    return this.out.take();
-  }
-
-  private onData(data: string): void {
-    if (this.out.finished) return;
-    if (data.trim() === '[DONE]') {
-      this.sawDone = true;
-      // Some providers send [DONE] without any finish_reason; [DONE] itself says the turn is complete.
-      if (!this.out.stopKnown) this.out.stop('end_turn');
-      return;
-    }
-    const chunk = parseJsonObject(data);
-    if (!chunk) return;
-    this.onChunk(chunk);
+  protected override onDone(): void {
+    this.sawDone = true;
+    // Some providers send [DONE] without any finish_reason; [DONE] itself says the turn is complete.
+    if (!this.out.stopKnown) this.out.stop('end_turn');
   }
 
   /** One stream chunk, or a whole non-stream completion (its `message` read as one big delta). */
-  onChunk(chunk: JsonObject): void {
+  protected onJson(chunk: JsonObject): void {
     const error = asRecord(chunk.error);
     if (error) {
       this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.type) ?? asString(error.code));
@@ -155,7 +133,7 @@ export class OpenAIChatReader implements TurnReader {
     state.pending = '';
   }
 
-  private finish(): void {
+  protected override onEnd(): void {
     if (this.out.finished) return;
     // A call whose name never arrived is still reported, not lost.
     for (const state of this.calls.values()) if (state.state === 'waiting') this.openCall(state);
@@ -167,16 +145,10 @@ export class OpenAIChatReader implements TurnReader {
   }
 
   /** A whole non-stream body (or SSE text from an upstream that streamed anyway). */
-  static readBody(text: string) {
+  static readBody(text: string): TurnEvent[] {
     const reader = new OpenAIChatReader();
-    if (looksLikeSse(text)) return [...reader.push(text), ...reader.end()];
-    const body = parseJsonObject(text);
-    if (!body) {
-      reader.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
-      return reader.out.take();
-    }
-    reader.onChunk(body);
-    reader.finish();
-    return reader.out.take();
+    return reader.readWhole(text, (body) => {
+      if (isRecord(body)) reader.onJson(body);
+    });
   }
 }

@@ -6,11 +6,9 @@
 // Reasoning comes back as `encrypted_content` on the reasoning item's `.done` (asked for with
 // `include: ["reasoning.encrypted_content"]`): it becomes the thinking block's signature, or a
 // redacted-thinking block when the item had no summary text.
-import type {StopReason, Usage} from '../events.js';
-import {asArray, asNumber, asRecord, asString, field, parseJsonObject, type JsonObject} from '../json.js';
-import type {TurnReader} from '../pipe.js';
-import {looksLikeSse, SseParser} from '../sse.js';
-import {TurnEmitter} from './turn-emitter.js';
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
 
 /** Responses `usage` → Usage; `input_tokens` includes the cached ones. */
 export function responsesUsage(usage: unknown): Usage | undefined {
@@ -39,31 +37,12 @@ interface ItemState {
   streamed: boolean;
 }
 
-export class OpenAIResponsesReader implements TurnReader {
-  private readonly sse = new SseParser();
-  private readonly out = new TurnEmitter();
+export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
   /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
   private summaryParts = 0;
 
-  push(chunk: string) {
-    for (const event of this.sse.push(chunk)) this.onData(event.data);
-    return this.out.take();
-  }
-
-  end() {
-    for (const event of this.sse.end()) this.onData(event.data);
-    this.out.finish();
-    return this.out.take();
-  }
-
-  private onData(data: string): void {
-    if (this.out.finished || data.trim() === '[DONE]') return;
-    const event = parseJsonObject(data);
-    if (event) this.onEvent(event);
-  }
-
-  private onEvent(event: JsonObject): void {
+  protected onJson(event: JsonObject): void {
     const type = asString(event.type) ?? '';
     const response = asRecord(event.response);
     switch (type) {
@@ -159,25 +138,19 @@ export class OpenAIResponsesReader implements TurnReader {
   }
 
   /** A whole body: a Response object (`output` items), or the SSE text of a streamed one. */
-  static readBody(text: string) {
+  static readBody(text: string): TurnEvent[] {
     const reader = new OpenAIResponsesReader();
-    if (looksLikeSse(text)) return [...reader.push(text), ...reader.end()];
-    const body = parseJsonObject(text);
-    if (!body) {
-      reader.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
-      return reader.out.take();
-    }
-    const error = asRecord(body.error);
-    if (error && asString(body.status) !== 'completed') {
-      reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code));
-      return reader.out.take();
-    }
-    reader.out.start(asString(body.id), asString(body.model));
-    for (const [index, item] of asArray(body.output).entries()) {
-      reader.onItemDone(asRecord(item) ?? {}, String(index));
-    }
-    reader.onFinished(body);
-    return reader.out.take();
+    return reader.readWhole(text, (value) => {
+      const body = asRecord(value) ?? {};
+      const error = asRecord(body.error);
+      if (error && asString(body.status) !== 'completed') {
+        reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code));
+        return;
+      }
+      reader.out.start(asString(body.id), asString(body.model));
+      for (const [index, item] of asArray(body.output).entries()) reader.onItemDone(asRecord(item) ?? {}, String(index));
+      reader.onFinished(body);
+    });
   }
 }
 

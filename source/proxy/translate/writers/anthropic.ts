@@ -12,11 +12,12 @@ import {anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {estimateTokensOfText} from '../estimate-tokens.js';
 import {parseToolArguments, type JsonObject} from '../json.js';
-import type {TurnWriter} from '../pipe.js';
+import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
 import {formatSse} from '../sse.js';
-import {safeToolId, type ToolNames} from '../tool-names.js';
-import {TranslateError, type ApiProtocol} from '../types.js';
+import {anthropicError} from '../errors.js';
+import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
+import {TranslateError, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
 
 export interface AnthropicWriterOptions {
   /** The model id the client asked for: reported in `message_start` whatever the upstream says. */
@@ -213,4 +214,35 @@ export function anthropicMessage(events: TurnEvent[], options: AnthropicWriterOp
   }
   if (!machine.finished) throw new TranslateError('the upstream answer ended before the turn finished', 502);
   return {...message, content};
+}
+
+export interface AnthropicClientPairSpec {
+  upstream: ApiProtocol;
+  request: PairTranslator['request'];
+  /** A fresh reader of the upstream's stream (one per request). */
+  reader: () => TurnReader;
+  /** The upstream's whole body → TurnEvents (the reader's `readBody`). */
+  readBody: (upstreamBody: string) => TurnEvent[];
+  countTokens?: PairTranslator['countTokens'];
+  countTokensResponse?: PairTranslator['countTokensResponse'];
+}
+
+/**
+ * The PairTranslator of an Anthropic client on `upstream`: the pair's own request translation, the
+ * upstream's reader feeding this writer, and Anthropic errors. Tool names restored from the table
+ * the request filled on the same context (tool-names.ts).
+ */
+export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslator {
+  const options = (context: TranslateContext): AnthropicWriterOptions => ({clientModel: context.clientModel, upstream: spec.upstream, names: toolNamesFor(context)});
+  const pair: PairTranslator = {
+    client: 'anthropic',
+    upstream: spec.upstream,
+    request: spec.request,
+    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context))),
+    response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
+    error: anthropicError,
+  };
+  if (spec.countTokens) pair.countTokens = spec.countTokens;
+  if (spec.countTokensResponse) pair.countTokensResponse = spec.countTokensResponse;
+  return pair;
 }
