@@ -10,22 +10,27 @@ import {TranslateError} from './types.js';
 export function pairToolMessages(messages: JsonObject[]): JsonObject[] {
   const out: JsonObject[] = [];
   let open = new Set<string>();
-  const closeOpen = () => {
+  /** Orphan results met among a call's results: placed after them, so the run stays unbroken. */
+  let orphans: JsonObject[] = [];
+  const closeRun = () => {
     for (const id of open) out.push({role: 'tool', tool_call_id: id, content: 'Error: no result: the client sent none for this call'});
+    out.push(...orphans);
     open = new Set();
+    orphans = [];
   };
   for (const message of messages) {
     if (message.role === 'tool' && typeof message.tool_call_id === 'string') {
-      const id = String(message.tool_call_id);
+      const id = message.tool_call_id;
       if (open.delete(id)) out.push(message);
-      else out.push({role: 'user', content: `[tool result ${id}]\n${typeof message.content === 'string' ? message.content : JSON.stringify(message.content)}`});
+      else orphans.push({role: 'user', content: `[tool result ${id}]\n${typeof message.content === 'string' ? message.content : JSON.stringify(message.content)}`});
       continue;
     }
-    closeOpen();
+    closeRun();
     out.push(message);
     if (message.role === 'assistant') open = new Set(asArray(message.tool_calls).map((call) => String(field(call, 'id'))));
   }
-  // Calls at the very end are the turn the client continues, not unanswered ones.
+  // Calls ending the history with no result yet are the turn the client continues, not unanswered ones.
+  if (messages.at(-1)?.role !== 'assistant') closeRun();
   return out;
 }
 

@@ -52,21 +52,30 @@ export class GeminiConversation {
     this.add('user', [{functionResponse: {name, id, response: isError ? {error: output} : {result: output}}}, ...images]);
   }
 
-  /** The `contents`, with an error response added for each call the client never answered. */
+  /**
+   * The `contents`, each user turn opening with exactly one response per call of the model turn
+   * before it: an error response for a call the client never answered, and a response to a call not
+   * in that turn (history trimmed or reordered by the client) kept as text.
+   */
   contents(): JsonObject[] {
-    const out: JsonObject[] = [];
-    this.turns.forEach((turn, i) => {
-      out.push({role: turn.role, parts: turn.parts});
-      const next = this.turns[i + 1];
-      if (turn.role !== 'model' || !next) return;
-      const answered = new Set(next.parts.map((part) => (isRecord(part.functionResponse) ? String(part.functionResponse.id) : undefined)));
-      const missing = turn.parts
-        .map((part) => (isRecord(part.functionCall) ? part.functionCall : undefined))
-        .filter((call): call is JsonObject => call !== undefined && !answered.has(String(call.id)))
+    return this.turns.map((turn, i) => {
+      if (turn.role === 'model') return {role: turn.role, parts: turn.parts};
+      const previous = this.turns[i - 1];
+      const calls = (previous?.parts ?? []).map((part) => part.functionCall).filter(isRecord);
+      const open = new Set(calls.map((call) => String(call.id)));
+      const responses: JsonObject[] = [];
+      const rest: JsonObject[] = [];
+      for (const part of turn.parts) {
+        const response = isRecord(part.functionResponse) ? part.functionResponse : undefined;
+        if (!response) rest.push(part);
+        else if (open.delete(String(response.id))) responses.push(part);
+        else rest.push({text: `[tool result ${String(response.id)}]\n${JSON.stringify(response.response)}`});
+      }
+      const missing = calls
+        .filter((call) => open.has(String(call.id)))
         .map((call) => ({functionResponse: {name: call.name, id: call.id, response: {error: 'no result: the client sent none for this call'}}}));
-      if (missing.length > 0 && next.role === 'user') next.parts.unshift(...missing);
+      return {role: turn.role, parts: [...missing, ...responses, ...rest]};
     });
-    return out;
   }
 }
 
