@@ -5,11 +5,9 @@
 // message (non-streaming) is the same blocks at once.
 // Usage: Anthropic's `input_tokens` excludes cache reads and writes; TurnEvents count all input
 // (OpenAI's convention), so the three are added and the cached parts reported beside.
-import type {StopReason, Usage} from '../events.js';
-import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
-import type {TurnReader} from '../pipe.js';
-import {looksLikeSse, SseParser} from '../sse.js';
-import {TurnEmitter} from './turn-emitter.js';
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
 
 const STOP_REASONS: Record<string, StopReason> = {
   end_turn: 'end_turn',
@@ -38,29 +36,10 @@ export function anthropicUsage(usage: unknown): Usage | undefined {
 
 type Block = {kind: 'text' | 'thinking' | 'other'} | {kind: 'tool'; key: string};
 
-export class AnthropicReader implements TurnReader {
-  private readonly sse = new SseParser();
-  private readonly out = new TurnEmitter();
+export class AnthropicReader extends SseTurnReader {
   private readonly blocks = new Map<number, Block>();
 
-  push(chunk: string) {
-    for (const event of this.sse.push(chunk)) this.onData(event.data);
-    return this.out.take();
-  }
-
-  end() {
-    for (const event of this.sse.end()) this.onData(event.data);
-    this.finish();
-    return this.out.take();
-  }
-
-  private onData(data: string): void {
-    if (this.out.finished) return;
-    const event = parseJsonObject(data);
-    if (event) this.onEvent(event);
-  }
-
-  private onEvent(event: JsonObject): void {
+  protected onJson(event: JsonObject): void {
     switch (event.type) {
       case 'message_start': {
         const message = asRecord(event.message);
@@ -81,7 +60,7 @@ export class AnthropicReader implements TurnReader {
         return;
       }
       case 'message_stop':
-        return this.finish();
+        return this.onEnd();
       case 'error': {
         const error = asRecord(event.error);
         return this.out.error(asString(error?.message) ?? JSON.stringify(event.error ?? event), asString(error?.type));
@@ -147,38 +126,21 @@ export class AnthropicReader implements TurnReader {
     if (read) this.out.usage(read);
   }
 
-  private finish(): void {
-    if (this.out.finished) return;
-    if (!this.out.stopKnown) {
-      this.out.error('the upstream stream ended before the turn finished (no stop_reason)');
-      return;
-    }
-    this.out.finish();
-  }
-
   /** A whole non-stream message (or SSE text from an upstream that streamed anyway). */
-  static readBody(text: string) {
+  static readBody(text: string): TurnEvent[] {
     const reader = new AnthropicReader();
-    if (looksLikeSse(text)) return [...reader.push(text), ...reader.end()];
-    const body = parseJsonObject(text);
-    if (!body) {
-      reader.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
-      return reader.out.take();
-    }
-    if (body.type === 'error') {
-      reader.onEvent(body);
-      return reader.out.take();
-    }
-    reader.out.start(asString(body.id), asString(body.model));
-    reader.onUsage(body.usage);
-    asArray(body.content).forEach((block, index) => {
-      if (!isRecord(block)) return;
-      reader.onBlockStart(index, block);
-      reader.onBlockStop(index);
+    return reader.readWhole(text, (value) => {
+      const body = asRecord(value);
+      if (!body || body.type === 'error') return reader.onJson(body ?? {type: 'error', error: {message: text.slice(0, 200)}});
+      reader.out.start(asString(body.id), asString(body.model));
+      reader.onUsage(body.usage);
+      asArray(body.content).forEach((block, index) => {
+        if (!isRecord(block)) return;
+        reader.onBlockStart(index, block);
+        reader.onBlockStop(index);
+      });
+      const reason = asString(body.stop_reason);
+      if (reason) reader.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(body.stop_sequence));
     });
-    const reason = asString(body.stop_reason);
-    if (reason) reader.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(body.stop_sequence));
-    reader.finish();
-    return reader.out.take();
   }
 }
