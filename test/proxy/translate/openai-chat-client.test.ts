@@ -127,7 +127,7 @@ describe('openai-chat client ← Anthropic upstream', () => {
     ].join('');
     const written = runStream(translator.stream(ctx), broken, [4]);
     const events = chunks(written.join(''));
-    assert.deepEqual(events.at(-1), {error: {message: 'Overloaded', type: 'api_error', param: null, code: null}});
+    assert.deepEqual(events.at(-1), {error: {message: 'Overloaded', type: 'api_error', param: null, code: 'overloaded_error'}});
     assert.ok(!events.includes('[DONE]'));
     await assert.rejects(
       withChunks(written, (client) => client.chat.completions.stream({model: 'm', messages: [{role: 'user', content: 'hi'}]}).finalChatCompletion()),
@@ -243,7 +243,7 @@ describe('openai-chat client ← codex (Responses) upstream', () => {
   it('response.failed mid-stream ends the stream with an error', () => {
     const failed = upstream.slice(0, upstream.indexOf('event: response.output_item.added')) + ev({type: 'response.failed', sequence_number: 1, response: {id: 'resp_abc', status: 'failed', error: {code: 'server_error', message: 'The model failed'}}});
     const written = chunks(runStream(translator.stream(ctx), failed).join(''));
-    assert.deepEqual(written.at(-1), {error: {message: 'The model failed', type: 'api_error', param: null, code: null}});
+    assert.deepEqual(written.at(-1), {error: {message: 'The model failed', type: 'api_error', param: null, code: 'server_error'}});
   });
 
   it('a codex usage-limit 429 stays a 429 with the upstream code', () => {

@@ -51,6 +51,8 @@ export function chatToResponsesRequest(client: JsonObject, context: TranslateCon
   const format = asRecord(client.response_format);
   if (format?.type === 'json_schema') body.text = {format: {type: 'json_schema', ...asRecord(format.json_schema)}};
   else if (format?.type === 'json_object') body.text = {format: {type: 'json_object'}};
+  // The one client field the backend uses as is: it keys the prompt cache.
+  if (typeof client.prompt_cache_key === 'string') body.prompt_cache_key = client.prompt_cache_key;
   body.store = false;
   body.stream = true;
   return {body, upstreamStream: true, method: 'stream'};

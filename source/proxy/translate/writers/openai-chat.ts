@@ -64,10 +64,10 @@ export class OpenAIChatWriter implements TurnWriter {
     return events.map((event) => this.event(event)).join('');
   }
 
-  fail(message: string): string {
+  fail(message: string, code?: string): string {
     if (this.done) return '';
     this.done = true;
-    return formatSse(undefined, openaiError(message));
+    return formatSse(undefined, openaiError(message, 'api_error', code ?? null));
   }
 
   private event(event: TurnEvent): string {
@@ -107,7 +107,8 @@ export class OpenAIChatWriter implements TurnWriter {
         return `${out}data: [DONE]\n\n`;
       }
       case 'error':
-        return this.fail(event.message);
+        // The upstream's own code word (overloaded_error, RESOURCE_EXHAUSTED…) tells clients whether to retry.
+        return this.fail(event.message, event.errorType);
       default:
         return ''; // signatures and redacted thinking: Chat has no place for them
     }
