@@ -179,8 +179,9 @@ describe('anthropic → gemini-internal: request', () => {
               role: 'user',
               parts: [
                 {functionResponse: {name: 'TodoRead', id: 'toolu_2', response: {result: 'none'}}},
-                {inlineData: {mimeType: 'image/jpeg', data: 'JPG'}},
                 {functionResponse: {name: 'Edit', id: 'toolu_1', response: {error: 'Error: File not found'}}},
+                // Images a tool returned follow the run of function responses, which Gemini wants unbroken.
+                {inlineData: {mimeType: 'image/jpeg', data: 'JPG'}},
               ],
             },
           ],

@@ -32,6 +32,30 @@ describe('OpenAIChatReader', () => {
     assert.equal(events.at(-1)!.type, 'error');
   });
 
+  it('tells parallel calls apart by id when the server sends no index', () => {
+    const reader = new OpenAIChatReader();
+    const events = [
+      ...reader.push(
+        chat({tool_calls: [{id: 'a', function: {name: 'f', arguments: '{"x"'}}]}) +
+          chat({tool_calls: [{function: {arguments: ':1}'}}]}) +
+          chat({tool_calls: [{id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+          chat({}, 'tool_calls'),
+      ),
+      ...reader.end(),
+    ];
+    assert.deepEqual(events, [
+      {type: 'start'},
+      {type: 'tool-call-start', key: '0', id: 'a', name: 'f'},
+      {type: 'tool-call-args', key: '0', json: '{"x"'},
+      {type: 'tool-call-args', key: '0', json: ':1}'},
+      {type: 'tool-call-end', key: '0'},
+      {type: 'tool-call-start', key: '1', id: 'b', name: 'g'},
+      {type: 'tool-call-args', key: '1', json: '{}'},
+      {type: 'tool-call-end', key: '1'},
+      {type: 'stop', reason: 'tool_use'},
+    ]);
+  });
+
   it('reads a non-stream body whose arguments are a JSON object instead of a string', () => {
     const body = JSON.stringify({choices: [{index: 0, message: {content: null, tool_calls: [{id: 'c1', function: {name: 'f', arguments: {a: 1}}}]}, finish_reason: 'tool_calls'}]});
     assert.deepEqual(OpenAIChatReader.readBody(body), [

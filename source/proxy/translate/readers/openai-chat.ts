@@ -93,7 +93,7 @@ export class OpenAIChatReader extends SseTurnReader {
   }
 
   private onToolCall(call: unknown, position: number): void {
-    const index = asNumber(field(call, 'index')) ?? position;
+    const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(asString(field(call, 'id')), position);
     const fn = field(call, 'function');
     let state = this.calls.get(index);
     if (!state) {
@@ -113,6 +113,16 @@ export class OpenAIChatReader extends SseTurnReader {
     }
     state.pending += args;
     if (state.name) this.openCall(state);
+  }
+
+  /**
+   * Some OpenAI-compatible servers omit `index`: a fragment with a new id is a new call, one without
+   * an id continues the latest call.
+   */
+  private indexWithoutIndex(id: string | undefined, position: number): number {
+    for (const [index, state] of this.calls) if (id && state.id === id) return index;
+    if (id || this.calls.size === 0) return Math.max(this.calls.size, position);
+    return Math.max(...this.calls.keys());
   }
 
   /**
