@@ -26,6 +26,8 @@ export function readResponsesInput(body: JsonObject): ResponsesInput {
     const item = asRecord(raw);
     if (!item) throw new TranslateError(`input[${i}]: an input item must be an object`);
     const type = asString(item.type) ?? (item.role !== undefined ? 'message' : undefined);
+    // A record of a search OpenAI ran itself: nothing in it can be replayed to another upstream.
+    if (type === 'web_search_call') return;
     if (type !== 'message') {
       items.push({...item, type});
       return;
@@ -35,6 +37,18 @@ export function readResponsesInput(body: JsonObject): ResponsesInput {
     else items.push({...item, type, content});
   });
   return {system, items};
+}
+
+/** The summary text of a reasoning item, as the client showed it and sends it back. */
+export function reasoningSummary(item: JsonObject): string {
+  return asArray(item.summary)
+    .map((part) => asString(field(part, 'text')) ?? '')
+    .join('');
+}
+
+/** The error for an input item of a type `upstream` cannot take. */
+export function unsupportedItem(item: JsonObject, where: string, upstream: string): TranslateError {
+  return new TranslateError(`${where}.type: "${String(item.type)}" items cannot be sent to ${upstream} (messages, reasoning, function and custom tool calls and their outputs can)`);
 }
 
 /** Text of message parts (`input_text`, `output_text`, `refusal`). */

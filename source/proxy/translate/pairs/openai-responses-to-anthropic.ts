@@ -7,7 +7,7 @@ import {AnthropicConversation, anthropicMediaBlock, anthropicTool, applyThinking
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort, budgetForEffort} from '../reasoning.js';
 import {requestMemo} from '../request-memo.js';
-import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, responsesFunctionTools} from '../responses-input.js';
+import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, reasoningSummary, unsupportedItem, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
 import {safeToolId, toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -36,9 +36,8 @@ export function responsesToAnthropicRequest(client: JsonObject, context: Transla
       const output = item.output;
       const content = typeof output === 'string' ? output : asArray(output).map((part, j) => responsesPartBlock(part, `${where}.output[${j}]`));
       conversation.add('user', [{type: 'tool_result', tool_use_id: safeToolId(asString(item.call_id) ?? ''), content}]);
-    } else if (item.type !== 'web_search_call') {
-      // web_search_call records a search OpenAI ran itself; nothing of it can be replayed here.
-      throw new TranslateError(`${where}.type: "${String(item.type)}" items cannot be sent to Anthropic (messages, reasoning, function and custom tool calls and their outputs can)`);
+    } else {
+      throw unsupportedItem(item, where, 'Anthropic');
     }
   });
 
@@ -74,9 +73,7 @@ function anthropicThinkingBlock(item: JsonObject): JsonObject | undefined {
   const raw = untagSignature('anthropic', item.encrypted_content);
   if (raw === undefined) return undefined;
   if (raw.startsWith(REDACTED_THINKING_PREFIX)) return {type: 'redacted_thinking', data: raw.slice(REDACTED_THINKING_PREFIX.length)};
-  const thinking = asArray(item.summary)
-    .map((part) => asString(field(part, 'text')) ?? '')
-    .join('');
+  const thinking = reasoningSummary(item);
   return {type: 'thinking', thinking, signature: raw};
 }
 

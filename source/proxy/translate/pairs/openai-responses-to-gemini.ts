@@ -9,7 +9,7 @@ import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type J
 import {asEffort} from '../reasoning.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
 import {requestMemo} from '../request-memo.js';
-import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, responsesFunctionTools} from '../responses-input.js';
+import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, reasoningSummary, unsupportedItem, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -44,9 +44,7 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
         pending = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
         return;
       }
-      const text = asArray(item.summary)
-        .map((part) => asString(field(part, 'text')) ?? '')
-        .join('');
+      const text = reasoningSummary(item);
       return conversation.add('model', [{text, thought: true, ...(raw ? {thoughtSignature: raw} : {})}]);
     }
     if (isCallItem(item)) {
@@ -57,9 +55,7 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
       const parts = typeof output === 'string' ? [] : asArray(output).map((part, j) => geminiPart(part, `${where}.output[${j}]`));
       return conversation.addResult(asString(item.call_id) ?? '', typeof output === 'string' ? output : partsText(output), parts.filter((part) => part.inlineData !== undefined));
     }
-    if (item.type !== 'web_search_call') {
-      throw new TranslateError(`${where}.type: "${String(item.type)}" items cannot be sent to Gemini (messages, reasoning, function and custom tool calls and their outputs can)`);
-    }
+    throw unsupportedItem(item, where, 'Gemini');
   });
 
   const request: JsonObject = {contents: conversation.contents()};

@@ -7,7 +7,7 @@
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {pairToolMessages} from '../chat-history.js';
 import {requestMemo} from '../request-memo.js';
-import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, responsesFunctionTools} from '../responses-input.js';
+import {callArguments, forcedToolName, isCallItem, isCallOutputItem, partsText, readResponsesInput, reasoningSummary, unsupportedItem, responsesFunctionTools} from '../responses-input.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -42,9 +42,7 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
       messages.push({role: 'user', content: chatContent(item.content, `${where}.content`)});
     } else if (item.type === 'reasoning') {
       if (untagSignature('openai-chat', item.encrypted_content) === undefined) return;
-      const text = asArray(item.summary)
-        .map((part) => asString(field(part, 'text')) ?? '')
-        .join('');
+      const text = reasoningSummary(item);
       if (text) assistantMessage().reasoning_content = `${asString(assistantMessage().reasoning_content) ?? ''}${text}`;
     } else if (isCallItem(item)) {
       const message = assistantMessage();
@@ -54,8 +52,8 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
       assistant = undefined;
       const output = item.output;
       messages.push({role: 'tool', tool_call_id: asString(item.call_id) ?? '', content: typeof output === 'string' ? output : chatContent(output, `${where}.output`)});
-    } else if (item.type !== 'web_search_call') {
-      throw new TranslateError(`${where}.type: "${String(item.type)}" items cannot be sent to a Chat Completions upstream (messages, reasoning, function and custom tool calls and their outputs can)`);
+    } else {
+      throw unsupportedItem(item, where, 'a Chat Completions upstream');
     }
   });
 
