@@ -57,3 +57,15 @@ export function pairFor(client: ApiProtocol, upstream: ApiProtocol): PairTransla
   assert.ok(found, `a translator for ${client} → ${upstream}`);
   return found;
 }
+
+/** One Anthropic stream event: `event: <type>` and data with that `type`. */
+export const anthropicEvent = (type: string, fields: Record<string, unknown> = {}) => sse(type, {type, ...fields});
+
+/** A whole Anthropic content block as streamed: its start, each delta, its stop. */
+export function anthropicBlock(index: number, contentBlock: Record<string, unknown>, ...deltas: Record<string, unknown>[]): string {
+  return [
+    anthropicEvent('content_block_start', {index, content_block: contentBlock}),
+    ...deltas.map((delta) => anthropicEvent('content_block_delta', {index, delta})),
+    anthropicEvent('content_block_stop', {index}),
+  ].join('');
+}

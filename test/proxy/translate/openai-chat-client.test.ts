@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {TranslateContext} from '../../../source/proxy/translate/types.js';
-import {pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
+import {anthropicBlock, anthropicEvent, pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
 import {runStream, sseEvents} from '../../helpers/translate-stream.js';
 
 const pair = (upstream: 'anthropic' | 'openai-responses' | 'gemini-internal') => pairFor('openai-chat', upstream);
@@ -45,24 +45,14 @@ describe('openai-chat client ← Anthropic upstream', () => {
   const shortName = (plan.body.tools as {name: string}[])[1]!.name;
 
   const upstream = [
-    sse('message_start', {type: 'message_start', message: {id: 'msg_01', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 1}}}),
-    sse('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'thinking', thinking: '', signature: ''}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'thinking_delta', thinking: 'Two tools.'}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'signature_delta', signature: 'c2lnbmF0dXJl'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 0}),
-    sse('ping', {type: 'ping'}),
-    sse('content_block_start', {type: 'content_block_start', index: 1, content_block: {type: 'text', text: ''}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 1, delta: {type: 'text_delta', text: 'Checking — ünïcode ✓'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 1}),
-    sse('content_block_start', {type: 'content_block_start', index: 2, content_block: {type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {}}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 2, delta: {type: 'input_json_delta', partial_json: '{"city": "Par'}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 2, delta: {type: 'input_json_delta', partial_json: 'is"}'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 2}),
-    sse('content_block_start', {type: 'content_block_start', index: 3, content_block: {type: 'tool_use', id: 'toolu_02', name: shortName, input: {}}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 3, delta: {type: 'input_json_delta', partial_json: ''}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 3}),
-    sse('message_delta', {type: 'message_delta', delta: {stop_reason: 'tool_use', stop_sequence: null}, usage: {output_tokens: 42}}),
-    sse('message_stop', {type: 'message_stop'}),
+    anthropicEvent('message_start', {message: {id: 'msg_01', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: {input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 5, output_tokens: 1}}}),
+    anthropicBlock(0, {type: 'thinking', thinking: '', signature: ''}, {type: 'thinking_delta', thinking: 'Two tools.'}, {type: 'signature_delta', signature: 'c2lnbmF0dXJl'}),
+    anthropicEvent('ping'),
+    anthropicBlock(1, {type: 'text', text: ''}, {type: 'text_delta', text: 'Checking — ünïcode ✓'}),
+    anthropicBlock(2, {type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {}}, {type: 'input_json_delta', partial_json: '{"city": "Par'}, {type: 'input_json_delta', partial_json: 'is"}'}),
+    anthropicBlock(3, {type: 'tool_use', id: 'toolu_02', name: shortName, input: {}}, {type: 'input_json_delta', partial_json: ''}),
+    anthropicEvent('message_delta', {delta: {stop_reason: 'tool_use', stop_sequence: null}, usage: {output_tokens: 42}}),
+    anthropicEvent('message_stop'),
   ].join('');
 
   const expected = [
@@ -120,10 +110,10 @@ describe('openai-chat client ← Anthropic upstream', () => {
 
   it('an Anthropic error event mid-stream ends the stream with an error the SDK throws', async () => {
     const broken = [
-      sse('message_start', {type: 'message_start', message: {id: 'msg_02', model: 'claude-sonnet-4-5', usage: {input_tokens: 3, output_tokens: 0}}}),
-      sse('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}}),
-      sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: 'Hel'}}),
-      sse('error', {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}),
+      anthropicEvent('message_start', {message: {id: 'msg_02', model: 'claude-sonnet-4-5', usage: {input_tokens: 3, output_tokens: 0}}}),
+      anthropicEvent('content_block_start', {index: 0, content_block: {type: 'text', text: ''}}),
+      anthropicEvent('content_block_delta', {index: 0, delta: {type: 'text_delta', text: 'Hel'}}),
+      anthropicEvent('error', {error: {type: 'overloaded_error', message: 'Overloaded'}}),
     ].join('');
     const written = runStream(translator.stream(ctx), broken, [4]);
     const events = chunks(written.join(''));

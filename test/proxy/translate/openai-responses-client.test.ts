@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {ResponseInputItem} from 'openai/resources/responses/responses';
 import type {TranslateContext} from '../../../source/proxy/translate/types.js';
-import {pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
+import {anthropicBlock, anthropicEvent, pairFor, sse, withChunks} from '../../helpers/openai-sdk.js';
 import {runStream, sseEvents} from '../../helpers/translate-stream.js';
 
 const pair = (upstream: 'anthropic' | 'openai-chat' | 'gemini-internal') => pairFor('openai-responses', upstream);
@@ -49,23 +49,13 @@ describe('openai-responses client ← Anthropic upstream', () => {
   const ctx = context('claude-sonnet-4-5');
   const plan = translator.request(codexRequest(), ctx);
   const upstream = [
-    sse('message_start', {type: 'message_start', message: {id: 'msg_01', model: 'claude-sonnet-4-5', content: [], usage: {input_tokens: 20, cache_read_input_tokens: 30, output_tokens: 1}}}),
-    sse('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'thinking', thinking: '', signature: ''}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'thinking_delta', thinking: 'Look at '}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'thinking_delta', thinking: 'the file.'}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'signature_delta', signature: 'RXVTaWc='}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 0}),
-    sse('content_block_start', {type: 'content_block_start', index: 1, content_block: {type: 'redacted_thinking', data: 'RW5jcnlwdGVk'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 1}),
-    sse('content_block_start', {type: 'content_block_start', index: 2, content_block: {type: 'text', text: ''}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 2, delta: {type: 'text_delta', text: 'Running it.'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 2}),
-    sse('content_block_start', {type: 'content_block_start', index: 3, content_block: {type: 'tool_use', id: 'toolu_A', name: 'shell', input: {}}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 3, delta: {type: 'input_json_delta', partial_json: '{"command": ["ls",'}}),
-    sse('content_block_delta', {type: 'content_block_delta', index: 3, delta: {type: 'input_json_delta', partial_json: ' "-la"]}'}}),
-    sse('content_block_stop', {type: 'content_block_stop', index: 3}),
-    sse('message_delta', {type: 'message_delta', delta: {stop_reason: 'tool_use'}, usage: {output_tokens: 25}}),
-    sse('message_stop', {type: 'message_stop'}),
+    anthropicEvent('message_start', {message: {id: 'msg_01', model: 'claude-sonnet-4-5', content: [], usage: {input_tokens: 20, cache_read_input_tokens: 30, output_tokens: 1}}}),
+    anthropicBlock(0, {type: 'thinking', thinking: '', signature: ''}, {type: 'thinking_delta', thinking: 'Look at '}, {type: 'thinking_delta', thinking: 'the file.'}, {type: 'signature_delta', signature: 'RXVTaWc='}),
+    anthropicBlock(1, {type: 'redacted_thinking', data: 'RW5jcnlwdGVk'}),
+    anthropicBlock(2, {type: 'text', text: ''}, {type: 'text_delta', text: 'Running it.'}),
+    anthropicBlock(3, {type: 'tool_use', id: 'toolu_A', name: 'shell', input: {}}, {type: 'input_json_delta', partial_json: '{"command": ["ls",'}, {type: 'input_json_delta', partial_json: ' "-la"]}'}),
+    anthropicEvent('message_delta', {delta: {stop_reason: 'tool_use'}, usage: {output_tokens: 25}}),
+    anthropicEvent('message_stop'),
   ].join('');
 
   it('the request carries instructions as system, function and custom tools, high effort as a thinking budget', () => {
@@ -179,7 +169,7 @@ describe('openai-responses client ← Anthropic upstream', () => {
   });
 
   it('an error event mid-stream ends with response.failed, which the SDK reports', async () => {
-    const broken = upstream.slice(0, upstream.indexOf('event: content_block_start')) + sse('error', {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}});
+    const broken = upstream.slice(0, upstream.indexOf('event: content_block_start')) + anthropicEvent('error', {error: {type: 'overloaded_error', message: 'Overloaded'}});
     const written = runStream(translator.stream(ctx), broken, [3]);
     const events = eventsOf(written);
     assert.deepEqual(
