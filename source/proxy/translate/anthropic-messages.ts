@@ -92,8 +92,10 @@ export function applyThinking(
     if (options.topP !== undefined && options.topP >= 0.95) body.top_p = options.topP;
     return;
   }
-  if (options.temperature !== undefined) body.temperature = options.temperature;
-  if (options.topP !== undefined) body.top_p = options.topP;
+  // OpenAI's temperature runs to 2, Anthropic's to 1; recent Claude models refuse temperature and
+  // top_p together, so temperature (the one clients set on purpose) wins.
+  if (options.temperature !== undefined) body.temperature = Math.min(options.temperature, 1);
+  else if (options.topP !== undefined) body.top_p = options.topP;
 }
 
 function endsInUnsignedToolLoop(conversation: AnthropicConversation): boolean {

@@ -84,6 +84,12 @@ describe('openai-chat → anthropic request', () => {
     });
   });
 
+  it('temperature is capped at the Anthropic maximum of 1 and wins over top_p (recent Claude models refuse both)', () => {
+    const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], temperature: 1.5, top_p: 0.9}, context('c')).body;
+    assert.deepEqual([body.temperature, body.top_p], [1, undefined]);
+    assert.equal(translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], top_p: 0.9}, context('c')).body.top_p, 0.9);
+  });
+
   it('Anthropic-style thinking passed through the OpenAI API sets the budget', () => {
     const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], thinking: {type: 'enabled', budget_tokens: 5000}, max_tokens: 9000}, context('c')).body;
     assert.deepEqual(body.thinking, {type: 'enabled', budget_tokens: 5000});
