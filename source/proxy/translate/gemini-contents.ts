@@ -4,7 +4,7 @@
 // within Gemini's rules, and the `{model, project, request}` envelope.
 import {budgetForEffort, type ReasoningEffort} from './reasoning.js';
 import {geminiParameters} from './gemini-schema.js';
-import {isRecord, type JsonObject} from './json.js';
+import {field, isRecord, type JsonObject} from './json.js';
 import {parseMediaUrl} from './media.js';
 import type {ToolNames} from './tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from './types.js';
@@ -58,25 +58,48 @@ export class GeminiConversation {
    * in that turn (history trimmed or reordered by the client) kept as text.
    */
   contents(): JsonObject[] {
+    return this.paired().map((turn) => ({role: turn.role, parts: turn.parts.map(withoutCallId)}));
+  }
+
+  private paired(): {role: Role; parts: JsonObject[]}[] {
     return this.turns.map((turn, i) => {
-      if (turn.role === 'model') return {role: turn.role, parts: turn.parts};
+      if (turn.role === 'model') return turn;
       const previous = this.turns[i - 1];
       const calls = (previous?.parts ?? []).map((part) => part.functionCall).filter(isRecord);
-      const open = new Set(calls.map((call) => String(call.id)));
-      const responses: JsonObject[] = [];
+      const answers = new Map<string, JsonObject>();
       const rest: JsonObject[] = [];
       for (const part of turn.parts) {
         const response = isRecord(part.functionResponse) ? part.functionResponse : undefined;
+        const id = String(response?.id);
         if (!response) rest.push(part);
-        else if (open.delete(String(response.id))) responses.push(part);
-        else rest.push({text: `[tool result ${String(response.id)}]\n${JSON.stringify(response.response)}`});
+        else if (calls.some((call) => String(call.id) === id) && !answers.has(id)) answers.set(id, part);
+        else {
+          const output = field(response.response, 'result') ?? field(response.response, 'error');
+          rest.push({text: `[tool result ${id}]\n${typeof output === 'string' ? output : JSON.stringify(response.response)}`});
+        }
       }
-      const missing = calls
-        .filter((call) => open.has(String(call.id)))
-        .map((call) => ({functionResponse: {name: call.name, id: call.id, response: {error: 'no result: the client sent none for this call'}}}));
-      return {role: turn.role, parts: [...missing, ...responses, ...rest]};
+      // In the order of the calls: Gemini pairs them by position.
+      const responses = calls.map(
+        (call) => answers.get(String(call.id)) ?? {functionResponse: {name: call.name, id: call.id, response: {error: 'no result: the client sent none for this call'}}},
+      );
+      return {role: turn.role, parts: [...responses, ...rest]};
     });
   }
+}
+
+/**
+ * The call ids pair calls with responses here; they are not sent: Gemini pairs them by order and
+ * name, and Cloud Code is not known to accept `id` (CLIProxyAPI never sends it).
+ */
+function withoutCallId(part: JsonObject): JsonObject {
+  for (const key of ['functionCall', 'functionResponse'] as const) {
+    const value = part[key];
+    if (isRecord(value) && 'id' in value) {
+      const {id: _id, ...rest} = value;
+      return {...part, [key]: rest};
+    }
+  }
+  return part;
 }
 
 /** An OpenAI image or file URL → a Gemini `inlineData` part (Cloud Code cannot fetch links). */

@@ -33,7 +33,7 @@ function chatHistory(rand: () => number): Json[] {
     else if (kind === 'assistant') messages.push({role: 'assistant', content: `a${i}`});
     else if (kind === 'calls') {
       pending = Array.from({length: 1 + Math.floor(rand() * 3)}, () => `call_${call++}`);
-      messages.push({role: 'assistant', content: rand() < 0.5 ? null : `a${i}`, tool_calls: pending.map((id) => ({id, type: 'function', function: {name: 'tool', arguments: rand() < 0.3 ? '' : '{"x":1}'}}))});
+      messages.push({role: 'assistant', content: rand() < 0.5 ? null : `a${i}`, tool_calls: pending.map((id) => ({id, type: 'function', function: {name: pick(['tool', 'read', 'write']), arguments: rand() < 0.3 ? '' : '{"x":1}'}}))});
     } else if (kind === 'results') {
       // Some answered, some not (an aborted tool).
       for (const id of pending) if (rand() < 0.7) messages.push({role: 'tool', tool_call_id: id, content: `r-${id}`});
@@ -85,9 +85,10 @@ function checkGemini(contents: Json[], h: number): void {
     const where = `history ${h}, turn ${i}: ${JSON.stringify(contents)}`;
     if (i > 0) assert.notEqual(turn.role, contents[i - 1]!.role, `roles alternate (${where})`);
     const previous = contents[i - 1];
-    const calls = previous ? (previous.parts as Json[]).filter((p) => p.functionCall).map((p) => (p.functionCall as Json).id) : [];
-    const responses = (turn.parts as Json[]).filter((p) => p.functionResponse).map((p) => (p.functionResponse as Json).id);
-    if (turn.role === 'user') assert.deepEqual([...responses].sort(), [...calls].sort(), `one response per call (${where})`);
+    // Gemini pairs responses with calls by order and name.
+    const calls = previous ? (previous.parts as Json[]).filter((p) => p.functionCall).map((p) => (p.functionCall as Json).name) : [];
+    const responses = (turn.parts as Json[]).filter((p) => p.functionResponse).map((p) => (p.functionResponse as Json).name);
+    if (turn.role === 'user') assert.deepEqual(responses, calls, `one response per call, in order (${where})`);
   });
 }
 
