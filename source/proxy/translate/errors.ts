@@ -1,6 +1,7 @@
 // Upstream errors → what clients understand. Upstream bodies differ: OpenAI and codex
 // `{error: {message, type, code}}` (codex also `{detail}`), Google `{error: {code, message, status}}`
-// (sometimes wrapped in an array), Anthropic `{type: "error", error: {type, message}}`, or plain text.
+// (sometimes wrapped in an array), Anthropic `{type: "error", error: {type, message}}`, iFlow
+// `{status, msg}` (with HTTP 200), or plain text.
 import {asRecord, asString, field} from './json.js';
 import type {TranslatedError} from './types.js';
 
@@ -20,6 +21,7 @@ export function upstreamErrorMessage(status: number, body: string): string {
     asString(field(value, 'detail')) ??
     asString(field(field(value, 'detail'), 'message')) ??
     asString(field(value, 'message')) ??
+    asString(field(value, 'msg')) ??
     body.trim();
   return (message || `the upstream answered ${status} with an empty body`).slice(0, 1000);
 }

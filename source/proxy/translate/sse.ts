@@ -20,6 +20,11 @@ export class SseParser {
   private event: string | undefined;
   private dataLines: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
+  /**
+   * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
+   * streaming request), kept so a reader can quote what the upstream said; at most 1000 chars.
+   */
+  notSse = '';
 
   push(chunk: string | Uint8Array): SseEvent[] {
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true});
@@ -66,6 +71,7 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.dataLines.push(value);
     else if (field === 'event') this.event = value;
+    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1000);
     return undefined;
   }
 

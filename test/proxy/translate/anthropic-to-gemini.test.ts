@@ -171,16 +171,16 @@ describe('anthropic → gemini-internal: request', () => {
               parts: [
                 {text: 'Thought summary', thought: true, thoughtSignature: 'THOUGHT'},
                 {text: 'Editing.'},
-                {functionCall: {name: 'Edit', args: {file_path: '/a'}, id: 'toolu_1'}, thoughtSignature: 'CALLSIG'},
-                {functionCall: {name: 'TodoRead', args: {}, id: 'toolu_2'}},
+                {functionCall: {name: 'Edit', args: {file_path: '/a'}}, thoughtSignature: 'CALLSIG'},
+                {functionCall: {name: 'TodoRead', args: {}}},
               ],
             },
             {
               role: 'user',
               parts: [
-                {functionResponse: {name: 'TodoRead', id: 'toolu_2', response: {result: 'none'}}},
-                {functionResponse: {name: 'Edit', id: 'toolu_1', response: {error: 'Error: File not found'}}},
-                // Images a tool returned follow the run of function responses, which Gemini wants unbroken.
+                // In the order of the calls (Gemini pairs them by position), unbroken by the tool's image.
+                {functionResponse: {name: 'Edit', response: {error: 'Error: File not found'}}},
+                {functionResponse: {name: 'TodoRead', response: {result: 'none'}}},
                 {inlineData: {mimeType: 'image/jpeg', data: 'JPG'}},
               ],
             },

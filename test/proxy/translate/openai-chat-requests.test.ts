@@ -268,15 +268,15 @@ describe('openai-chat → gemini request', () => {
               role: 'model',
               parts: [
                 {text: 'Checking.'},
-                {functionCall: {name: 'get_weather', args: {city: 'Paris'}}, thoughtSignature: 'skip_thought_signature_validator'},
-                {functionCall: {name: 'screenshot', args: {}}},
+                {functionCall: {name: 'get_weather', args: {city: 'Paris'}, id: 'call_1'}, thoughtSignature: 'skip_thought_signature_validator'},
+                {functionCall: {name: 'screenshot', args: {}, id: 'call.2'}},
               ],
             },
             {
               role: 'user',
               parts: [
-                {functionResponse: {name: 'get_weather', response: {result: 'Sunny'}}},
-                {functionResponse: {name: 'screenshot', response: {result: 'Here:'}}},
+                {functionResponse: {name: 'get_weather', id: 'call_1', response: {result: 'Sunny'}}},
+                {functionResponse: {name: 'screenshot', id: 'call.2', response: {result: 'Here:'}}},
                 {inlineData: {mimeType: 'image/png', data: 'iVBORw0KGgo='}},
                 {text: 'Thanks'},
               ],
@@ -324,8 +324,8 @@ describe('openai-chat → gemini request', () => {
       context('gemini-2.5-flash', false),
     ).body as {request: {contents: {parts: unknown[]}[]}};
     assert.deepEqual(body.request.contents[2]!.parts, [
-      {functionResponse: {name: 'f', response: {error: 'no result: the client sent none for this call'}}},
-      {functionResponse: {name: 'g', response: {result: 'B'}}},
+      {functionResponse: {name: 'f', id: 'a', response: {error: 'no result: the client sent none for this call'}}},
+      {functionResponse: {name: 'g', id: 'b', response: {result: 'B'}}},
     ]);
   });
 

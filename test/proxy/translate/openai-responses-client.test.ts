@@ -356,10 +356,10 @@ describe('openai-responses client ← Gemini upstream', () => {
         role: 'model',
         parts: [
           {text: 'Think', thought: true, thoughtSignature: 'VGhvdWdodA=='},
-          {functionCall: {name: 'shell', args: {command: ['ls']}}, thoughtSignature: 'Q2FsbFNpZw=='},
+          {functionCall: {name: 'shell', args: {command: ['ls']}, id: call.call_id}, thoughtSignature: 'Q2FsbFNpZw=='},
         ],
       },
-      {role: 'user', parts: [{functionResponse: {name: 'shell', response: {result: 'a.txt'}}}]},
+      {role: 'user', parts: [{functionResponse: {name: 'shell', id: call.call_id, response: {result: 'a.txt'}}}]},
     ]);
   });
 });

@@ -69,8 +69,8 @@ describe('openai-responses → gemini request', () => {
         request: {
           contents: [
             {role: 'user', parts: [{text: 'Look'}, {inlineData: {mimeType: 'image/png', data: 'iVBORw0KGgo='}}]},
-            {role: 'model', parts: [{functionCall: {name: 'view_image', args: {path: 'a.png'}}, thoughtSignature: 'skip_thought_signature_validator'}]},
-            {role: 'user', parts: [{functionResponse: {name: 'view_image', response: {result: 'the image:'}}}, {inlineData: {mimeType: 'image/png', data: 'iVBORw0KGgo='}}]},
+            {role: 'model', parts: [{functionCall: {name: 'view_image', args: {path: 'a.png'}, id: 'call_img'}, thoughtSignature: 'skip_thought_signature_validator'}]},
+            {role: 'user', parts: [{functionResponse: {name: 'view_image', id: 'call_img', response: {result: 'the image:'}}}, {inlineData: {mimeType: 'image/png', data: 'iVBORw0KGgo='}}]},
           ],
           systemInstruction: {role: 'user', parts: [{text: 'Repo rules.'}]},
           tools: [{functionDeclarations: [{name: 'view_image', parameters: {type: 'object', properties: {path: {type: 'string'}}, required: ['path']}}]}],

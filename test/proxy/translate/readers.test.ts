@@ -67,6 +67,14 @@ describe('OpenAIChatReader', () => {
     ]);
   });
 
+  it('quotes a JSON error body sent with status 200 to a streaming request', () => {
+    const reader = new OpenAIChatReader();
+    const events = [...reader.push('{"status":"439","msg":"token expired'), ...reader.push('","body":null}'), ...reader.end()];
+    assert.deepEqual(events, [{type: 'start'}, {type: 'error', message: 'token expired'}]);
+    const openai = new OpenAIChatReader();
+    assert.deepEqual([...openai.push('{"error":{"message":"Invalid model"}}\n'), ...openai.end()], [{type: 'start'}, {type: 'error', message: 'Invalid model'}]);
+  });
+
   it('says so when a non-stream body is not JSON', () => {
     assert.match(JSON.stringify(OpenAIChatReader.readBody('<html>Bad gateway</html>')), /not JSON: <html>Bad gateway/);
   });

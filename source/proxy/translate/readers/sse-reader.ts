@@ -1,5 +1,6 @@
 // The part every SSE reader shares: SSE text in, each event's JSON `data` handed to the protocol's
 // reader, TurnEvents out through the TurnEmitter; and a whole body read the same way.
+import {upstreamErrorMessage} from '../errors.js';
 import type {TurnEvent} from '../events.js';
 import {parseJsonObject, type JsonObject} from '../json.js';
 import type {TurnReader} from '../pipe.js';
@@ -17,6 +18,8 @@ export abstract class SseTurnReader implements TurnReader {
 
   end(): TurnEvent[] {
     for (const event of this.sse.end()) this.onData(event.data);
+    // An upstream that answered a stream with a plain body (an error with status 200): say what it said.
+    if (!this.out.finished && !this.out.stopKnown && this.sse.notSse.trim()) this.out.error(upstreamErrorMessage(200, this.sse.notSse.trim()));
     this.onEnd();
     return this.out.take();
   }
