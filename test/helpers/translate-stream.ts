@@ -56,3 +56,14 @@ export async function anthropicSdkFinalMessage(chunks: string[]): Promise<Anthro
   const stream = client.messages.stream({model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{role: 'user', content: 'hi'}]});
   return stream.finalMessage();
 }
+
+/**
+ * A Gemini body without the `id` of its function calls and responses: whether ids are sent is
+ * gemini-contents.ts's decision (tested there); the pair tests compare everything else exactly.
+ */
+export function withoutGeminiCallIds<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), function (this: Record<string, unknown>, key, item: unknown) {
+    if (key === 'id' && (Object.hasOwn(this, 'args') || Object.hasOwn(this, 'response'))) return undefined;
+    return item;
+  }) as T;
+}

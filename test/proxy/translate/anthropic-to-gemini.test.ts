@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {translatorFor} from '../../../source/proxy/translate/index.js';
 import type {TranslateContext} from '../../../source/proxy/translate/types.js';
-import {anthropicSdkFinalMessage, runStream, sseEvents} from '../../helpers/translate-stream.js';
+import {anthropicSdkFinalMessage, runStream, sseEvents, withoutGeminiCallIds} from '../../helpers/translate-stream.js';
 
 const pair = translatorFor('anthropic', 'gemini-internal')!;
 const context = (over: Partial<TranslateContext> = {}): TranslateContext => ({clientModel: 'claude-sonnet-4-6', upstreamModel: 'gemini-2.5-pro', clientStream: true, project: 'proj-42', ...over});
@@ -157,7 +157,7 @@ describe('anthropic → gemini-internal: request', () => {
   };
 
   it('builds the exact Cloud Code body: envelope, cleaned schema, signatures back on their parts, named function responses', () => {
-    assert.deepEqual(pair.request(CLIENT, context()), {
+    assert.deepEqual(withoutGeminiCallIds(pair.request(CLIENT, context())), {
       upstreamStream: true,
       method: 'stream',
       body: {
