@@ -58,12 +58,8 @@ export class GeminiConversation {
    * in that turn (history trimmed or reordered by the client) kept as text.
    */
   contents(): JsonObject[] {
-    return this.paired().map((turn) => ({role: turn.role, parts: turn.parts.map(withoutCallId)}));
-  }
-
-  private paired(): {role: Role; parts: JsonObject[]}[] {
     return this.turns.map((turn, i) => {
-      if (turn.role === 'model') return turn;
+      if (turn.role === 'model') return {role: turn.role, parts: turn.parts};
       const previous = this.turns[i - 1];
       const calls = (previous?.parts ?? []).map((part) => part.functionCall).filter(isRecord);
       const answers = new Map<string, JsonObject>();
@@ -78,28 +74,14 @@ export class GeminiConversation {
           rest.push({text: `[tool result ${id}]\n${typeof output === 'string' ? output : JSON.stringify(response.response)}`});
         }
       }
-      // In the order of the calls: Gemini pairs them by position.
+      // In the order of the calls (the ids are sent too, as gemini-cli sends them, but order is what
+      // Gemini checks first).
       const responses = calls.map(
         (call) => answers.get(String(call.id)) ?? {functionResponse: {name: call.name, id: call.id, response: {error: 'no result: the client sent none for this call'}}},
       );
       return {role: turn.role, parts: [...responses, ...rest]};
     });
   }
-}
-
-/**
- * The call ids pair calls with responses here; they are not sent: Gemini pairs them by order and
- * name, and Cloud Code is not known to accept `id` (CLIProxyAPI never sends it).
- */
-function withoutCallId(part: JsonObject): JsonObject {
-  for (const key of ['functionCall', 'functionResponse'] as const) {
-    const value = part[key];
-    if (isRecord(value) && 'id' in value) {
-      const {id: _id, ...rest} = value;
-      return {...part, [key]: rest};
-    }
-  }
-  return part;
 }
 
 /** An OpenAI image or file URL → a Gemini `inlineData` part (Cloud Code cannot fetch links). */
