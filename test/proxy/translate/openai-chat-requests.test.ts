@@ -85,8 +85,8 @@ describe('openai-chat → anthropic request', () => {
   });
 
   it('temperature is capped at the Anthropic maximum of 1 and wins over top_p (recent Claude models refuse both)', () => {
-    const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], temperature: 1.5, top_p: 0.9}, context('c')).body;
-    assert.deepEqual([body.temperature, body.top_p], [1, undefined]);
+    const body = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], temperature: 1.5, top_p: 0.9, top_k: 40}, context('c')).body;
+    assert.deepEqual([body.temperature, body.top_p, body.top_k], [1, undefined, 40]);
     assert.equal(translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], top_p: 0.9}, context('c')).body.top_p, 0.9);
   });
 
@@ -249,6 +249,7 @@ describe('openai-chat → gemini request', () => {
         tool_choice: 'auto',
         max_tokens: 512,
         temperature: 0.1,
+        top_k: 20,
         stop: ['END'],
         reasoning_effort: 'high',
         stream: true,
@@ -305,7 +306,7 @@ describe('openai-chat → gemini request', () => {
             },
           ],
           toolConfig: {functionCallingConfig: {mode: 'AUTO'}},
-          generationConfig: {temperature: 0.1, maxOutputTokens: 512, stopSequences: ['END'], thinkingConfig: {thinkingBudget: 24_576, includeThoughts: true}},
+          generationConfig: {temperature: 0.1, topK: 20, maxOutputTokens: 512, stopSequences: ['END'], thinkingConfig: {thinkingBudget: 24_576, includeThoughts: true}},
         },
       },
     });

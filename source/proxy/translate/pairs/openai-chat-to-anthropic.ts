@@ -48,6 +48,8 @@ export function chatToAnthropicRequest(client: JsonObject, context: TranslateCon
     conversation,
   });
   body.messages = conversation.messages();
+  // Not OpenAI's, but clients written for several providers send it; Anthropic takes it as is.
+  if (asNumber(client.top_k) !== undefined && body.thinking === undefined) body.top_k = client.top_k;
   const user = asString(client.user);
   if (user) body.metadata = {user_id: user};
   body.stream = context.clientStream;

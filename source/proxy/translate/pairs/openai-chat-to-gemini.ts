@@ -42,6 +42,7 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
   const set = (key: string, value: unknown) => value !== undefined && (generationConfig[key] = value);
   set('temperature', asNumber(client.temperature));
   set('topP', asNumber(client.top_p));
+  set('topK', asNumber(client.top_k));
   set('maxOutputTokens', asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens));
   set('seed', asNumber(client.seed));
   set('presencePenalty', asNumber(client.presence_penalty));
