@@ -70,6 +70,10 @@ function toolResultText(block: JsonObject): string {
 
 /** Output tokens asked for when an OpenAI client sets no limit (Anthropic requires `max_tokens`). */
 export const DEFAULT_MAX_TOKENS = 8192;
+/** The largest `max_tokens` asked for on the client's behalf: every current Claude model allows it. */
+const MAX_DEFAULT_OUTPUT = 32_000;
+/** Output tokens kept for the answer when thinking shares `max_tokens` with it. */
+const ANSWER_ROOM = 4096;
 
 /**
  * Sets `max_tokens`, `thinking` and the sampling fields on an Anthropic body from an OpenAI client's
@@ -84,7 +88,12 @@ export function applyThinking(
 ): void {
   const forcedTool = (body.tool_choice as JsonObject | undefined)?.type === 'any' || (body.tool_choice as JsonObject | undefined)?.type === 'tool';
   let budget = options.budget >= 1024 && !forcedTool && !endsInUnsignedToolLoop(options.conversation) ? options.budget : 0;
-  const maxTokens = options.maxTokens ?? Math.max(DEFAULT_MAX_TOKENS, budget + 4096);
+  let maxTokens = options.maxTokens;
+  if (maxTokens === undefined) {
+    // Chosen here: room for the answer beside the thinking, within every current model's output limit.
+    maxTokens = Math.min(MAX_DEFAULT_OUTPUT, Math.max(DEFAULT_MAX_TOKENS, budget + ANSWER_ROOM));
+    budget = Math.min(budget, maxTokens - ANSWER_ROOM);
+  }
   if (budget >= maxTokens) budget = maxTokens - 1 >= 1024 ? maxTokens - 1 : 0;
   body.max_tokens = maxTokens;
   if (budget > 0) {

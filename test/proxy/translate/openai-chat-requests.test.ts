@@ -100,6 +100,9 @@ describe('openai-chat → anthropic request', () => {
     assert.deepEqual(body, {model: 'claude-opus-4-1', messages: [{role: 'user', content: [{type: 'text', text: 'hi'}]}], max_tokens: 12_288, thinking: {type: 'enabled', budget_tokens: 8192}, stream: false});
     const capped = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], reasoning_effort: 'high', max_tokens: 4000}, context('c')).body;
     assert.deepEqual([capped.max_tokens, capped.thinking], [4000, {type: 'enabled', budget_tokens: 3999}]);
+    // Unset max_tokens with the largest effort stays within every Claude model's output limit, leaving room to answer.
+    const largest = translator.request({model: 'm', messages: [{role: 'user', content: 'hi'}], reasoning_effort: 'xhigh'}, context('c')).body;
+    assert.deepEqual([largest.max_tokens, largest.thinking], [32_000, {type: 'enabled', budget_tokens: 27_904}]);
   });
 
   it('thinking is left off inside a tool loop whose calls carry no signed thinking (Anthropic would reject it)', () => {
