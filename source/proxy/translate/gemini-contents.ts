@@ -117,6 +117,30 @@ export function geminiThinkingConfig(model: string, effort: ReasoningEffort | un
   return {thinkingBudget: budgetForEffort(effort), includeThoughts: true};
 }
 
+export interface GenerationOptions {
+  /** Sampling and limits under their Gemini names (temperature, topP, topK, maxOutputTokens, seed…); undefined ones are left out. */
+  sampling: Record<string, number | undefined>;
+  stopSequences?: string[];
+  /** The client asked for JSON output (`undefined` schema: any JSON object). */
+  json?: {schema: unknown};
+  effort?: ReasoningEffort;
+}
+
+/** `generationConfig` for `model`, or undefined when nothing is set. */
+export function geminiGenerationConfig(model: string, options: GenerationOptions): JsonObject | undefined {
+  const config: JsonObject = {};
+  for (const [key, value] of Object.entries(options.sampling)) if (value !== undefined) config[key] = value;
+  if (options.stopSequences?.length) config.stopSequences = options.stopSequences;
+  if (options.json) {
+    config.responseMimeType = 'application/json';
+    const schema = geminiParameters(options.json.schema);
+    if (schema) config.responseSchema = schema;
+  }
+  const thinking = geminiThinkingConfig(model, options.effort);
+  if (thinking) config.thinkingConfig = thinking;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
 /** The Cloud Code envelope around a Gemini request, streamed or not as the client asked. */
 export function geminiPlan(context: TranslateContext, request: JsonObject): UpstreamRequestPlan {
   const body: JsonObject = {model: context.upstreamModel, request};

@@ -3,8 +3,7 @@
 // messages `functionResponse` parts named after the call they answer; tool schemas are cleaned to
 // the subset Gemini accepts.
 import {chatFunctionTools, chatText, visitChatMessages} from '../chat-history.js';
-import {GeminiConversation, geminiFunctionDeclaration, geminiMediaPart, geminiPlan, geminiThinkingConfig, geminiToolConfig} from '../gemini-contents.js';
-import {geminiParameters} from '../gemini-schema.js';
+import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig} from '../gemini-contents.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {toolNamesFor} from '../tool-names.js';
@@ -38,25 +37,22 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
     const toolConfig = geminiToolConfig(client.tool_choice, asString(field(field(client.tool_choice, 'function'), 'name')), names);
     if (toolConfig) request.toolConfig = toolConfig;
   }
-  const generationConfig: JsonObject = {};
-  const set = (key: string, value: unknown) => value !== undefined && (generationConfig[key] = value);
-  set('temperature', asNumber(client.temperature));
-  set('topP', asNumber(client.top_p));
-  set('topK', asNumber(client.top_k));
-  set('maxOutputTokens', asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens));
-  set('seed', asNumber(client.seed));
-  set('presencePenalty', asNumber(client.presence_penalty));
-  set('frequencyPenalty', asNumber(client.frequency_penalty));
-  const stop = typeof client.stop === 'string' ? [client.stop] : asArray(client.stop).filter((s) => typeof s === 'string');
-  if (stop.length > 0) generationConfig.stopSequences = stop;
   const format = asRecord(client.response_format);
-  if (format?.type === 'json_object' || format?.type === 'json_schema') {
-    generationConfig.responseMimeType = 'application/json';
-    const schema = geminiParameters(field(format.json_schema, 'schema'));
-    if (schema) generationConfig.responseSchema = schema;
-  }
-  set('thinkingConfig', geminiThinkingConfig(context.upstreamModel, asEffort(client.reasoning_effort)));
-  if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
+  const generationConfig = geminiGenerationConfig(context.upstreamModel, {
+    sampling: {
+      temperature: asNumber(client.temperature),
+      topP: asNumber(client.top_p),
+      topK: asNumber(client.top_k),
+      maxOutputTokens: asNumber(client.max_completion_tokens) ?? asNumber(client.max_tokens),
+      seed: asNumber(client.seed),
+      presencePenalty: asNumber(client.presence_penalty),
+      frequencyPenalty: asNumber(client.frequency_penalty),
+    },
+    stopSequences: typeof client.stop === 'string' ? [client.stop] : asArray(client.stop).filter((s): s is string => typeof s === 'string'),
+    json: format?.type === 'json_object' || format?.type === 'json_schema' ? {schema: field(format.json_schema, 'schema')} : undefined,
+    effort: asEffort(client.reasoning_effort),
+  });
+  if (generationConfig) request.generationConfig = generationConfig;
   return geminiPlan(context, request);
 }
 

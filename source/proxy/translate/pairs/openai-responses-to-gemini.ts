@@ -3,8 +3,7 @@
 // parts, their outputs `functionResponse` parts. Reasoning items this proxy made from Gemini
 // signatures go back where Gemini put them: a thought part with its signature, or (signatures the
 // Gemini reader marked for the next part) the signature on the call or text that follows.
-import {GeminiConversation, geminiFunctionDeclaration, geminiMediaPart, geminiPlan, geminiThinkingConfig, geminiToolConfig} from '../gemini-contents.js';
-import {geminiParameters} from '../gemini-schema.js';
+import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig} from '../gemini-contents.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
@@ -67,18 +66,13 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
     const toolConfig = geminiToolConfig(client.tool_choice, forcedToolName(client.tool_choice), names);
     if (toolConfig) request.toolConfig = toolConfig;
   }
-  const generationConfig: JsonObject = {};
-  const set = (key: string, value: unknown) => value !== undefined && (generationConfig[key] = value);
-  set('temperature', asNumber(client.temperature));
-  set('topP', asNumber(client.top_p));
-  set('maxOutputTokens', asNumber(client.max_output_tokens));
   const format = asRecord(field(client.text, 'format'));
-  if (format?.type === 'json_object' || format?.type === 'json_schema') {
-    generationConfig.responseMimeType = 'application/json';
-    set('responseSchema', geminiParameters(format.schema));
-  }
-  set('thinkingConfig', geminiThinkingConfig(context.upstreamModel, asEffort(field(client.reasoning, 'effort'))));
-  if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
+  const generationConfig = geminiGenerationConfig(context.upstreamModel, {
+    sampling: {temperature: asNumber(client.temperature), topP: asNumber(client.top_p), maxOutputTokens: asNumber(client.max_output_tokens)},
+    json: format?.type === 'json_object' || format?.type === 'json_schema' ? {schema: format.schema} : undefined,
+    effort: asEffort(field(client.reasoning, 'effort')),
+  });
+  if (generationConfig) request.generationConfig = generationConfig;
   return geminiPlan(context, request);
 }
 
