@@ -180,7 +180,7 @@ describe('anthropic → openai-chat: request', () => {
           {
             role: 'assistant',
             content: 'Reading.',
-            reasoning_content: 'mine',
+            // No reasoning_content: the last user message asks something new, so this tool loop is over.
             tool_calls: [
               {id: 'call_1', type: 'function', function: {name: 'Read', arguments: '{"file_path":"/a"}'}},
               {id: 'call_2', type: 'function', function: {name: shortName, arguments: '{}'}},
@@ -202,6 +202,29 @@ describe('anthropic → openai-chat: request', () => {
         stream_options: {include_usage: true},
       },
     });
+  });
+
+  it('sends its own reasoning back only inside the current tool loop', () => {
+    const thinking = (text: string) => ({type: 'thinking', thinking: text, signature: 'ccs1:openai-chat:'});
+    const plan = pair.request(
+      {
+        model: 'm',
+        max_tokens: 10,
+        messages: [
+          {role: 'user', content: 'first'},
+          {role: 'assistant', content: [thinking('old turn'), {type: 'text', text: 'Done.'}]},
+          {role: 'user', content: 'second'},
+          {role: 'assistant', content: [thinking('this loop'), {type: 'tool_use', id: 'c1', name: 'Bash', input: {}}]},
+          {role: 'user', content: [{type: 'tool_result', tool_use_id: 'c1', content: 'ok'}]},
+        ],
+      },
+      context(),
+    );
+    const assistants = (plan.body.messages as {role: string; reasoning_content?: string}[]).filter((m) => m.role === 'assistant');
+    assert.deepEqual(
+      assistants.map((m) => m.reasoning_content),
+      [undefined, 'this loop'],
+    );
   });
 
   it('answers a call the client left unanswered, and keeps a result without its call as text', () => {

@@ -4,8 +4,9 @@
 // answers 400 to a tool message without a preceding call, and to a call left unanswered); images go
 // as `image_url` data URLs; thinking is asked for with `reasoning_effort` and comes back from
 // `reasoning_content`. Reasoning this upstream made (tagged signature) goes back as the assistant
-// message's `reasoning_content`, which DeepSeek-style thinking models need inside a tool loop;
-// foreign thinking is dropped.
+// message's `reasoning_content` within the current tool loop (after the last user message that is
+// not only tool results), which DeepSeek V3.2 and Kimi thinking models require there; older turns
+// and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere).
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIChatReader} from '../readers/openai-chat.js';
@@ -56,7 +57,8 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
     for (const id of unanswered) out.push({role: 'tool', tool_call_id: id, content: 'Error: no result: the client sent none for this call'});
     unanswered = [];
   };
-  for (const message of history) {
+  const loopStart = history.findLastIndex((message) => message.role === 'user' && message.blocks.some((block) => block.type !== 'tool_result'));
+  for (const [i, message] of history.entries()) {
     if (message.role === 'assistant') {
       answerMissing();
       const text: string[] = [];
@@ -64,7 +66,7 @@ function chatMessages(history: AnthropicMessage[], names: ToolNames): JsonObject
       const calls: JsonObject[] = [];
       message.blocks.forEach((block, j) => {
         if (block.type === 'text') text.push(asString(block.text) ?? '');
-        else if (block.type === 'thinking' && untagSignature(UPSTREAM, block.signature) !== undefined) reasoning.push(asString(block.thinking) ?? '');
+        else if (block.type === 'thinking' && i > loopStart && untagSignature(UPSTREAM, block.signature) !== undefined) reasoning.push(asString(block.thinking) ?? '');
         else if (block.type === 'tool_use') {
           const id = asString(block.id);
           if (!id) throw new TranslateError(`${message.where}.content[${j}].id: a tool_use needs an id`);
