@@ -6,8 +6,8 @@
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
 import {anthropicMessages, clientTools, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
-import {geminiFunctionDeclaration, geminiMediaPart, geminiPlan, geminiThinkingConfig, geminiToolConfig, GeminiConversation} from '../gemini-contents.js';
-import {asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
+import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation} from '../gemini-contents.js';
+import {asArray, asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART, GeminiReader} from '../readers/gemini.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
@@ -77,15 +77,12 @@ export function anthropicToGeminiRequest(client: JsonObject, context: TranslateC
     if (config) request.toolConfig = config;
   }
 
-  const generationConfig: JsonObject = {};
-  if (asNumber(client.max_tokens) !== undefined) generationConfig.maxOutputTokens = client.max_tokens;
-  if (asNumber(client.temperature) !== undefined) generationConfig.temperature = client.temperature;
-  if (asNumber(client.top_p) !== undefined) generationConfig.topP = client.top_p;
-  if (asNumber(client.top_k) !== undefined) generationConfig.topK = client.top_k;
-  if (Array.isArray(client.stop_sequences) && client.stop_sequences.length > 0) generationConfig.stopSequences = client.stop_sequences;
-  const thinking = geminiThinkingConfig(context.upstreamModel, thinkingEffort(client));
-  if (thinking) generationConfig.thinkingConfig = thinking;
-  if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
+  const generationConfig = geminiGenerationConfig(context.upstreamModel, {
+    sampling: {maxOutputTokens: asNumber(client.max_tokens), temperature: asNumber(client.temperature), topP: asNumber(client.top_p), topK: asNumber(client.top_k)},
+    stopSequences: asArray(client.stop_sequences).filter((stop): stop is string => typeof stop === 'string'),
+    effort: thinkingEffort(client),
+  });
+  if (generationConfig) request.generationConfig = generationConfig;
   return geminiPlan(context, request);
 }
 
