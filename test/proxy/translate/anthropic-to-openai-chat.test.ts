@@ -204,6 +204,13 @@ describe('anthropic → openai-chat: request', () => {
     });
   });
 
+  it('asks for low, medium or high reasoning only, and none when thinking is off', () => {
+    const effortFor = (thinking: object) => pair.request({model: 'm', max_tokens: 64000, thinking, messages: [{role: 'user', content: 'x'}]}, context()).body.reasoning_effort;
+    assert.equal(effortFor({type: 'enabled', budget_tokens: 1024}), 'low');
+    assert.equal(effortFor({type: 'enabled', budget_tokens: 31999}), 'high');
+    assert.equal(effortFor({type: 'disabled'}), undefined);
+  });
+
   it('sends its own reasoning back only inside the current tool loop', () => {
     const thinking = (text: string) => ({type: 'thinking', thinking: text, signature: 'ccs1:openai-chat:'});
     const plan = pair.request(

@@ -16,7 +16,6 @@ import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'gemini-internal' as const;
 
-
 /** The `contents` of an Anthropic conversation. */
 function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObject[] {
   const conversation = new GeminiConversation();

@@ -17,7 +17,6 @@ import {anthropicClientPair} from '../writers/anthropic.js';
 
 const UPSTREAM = 'openai-chat' as const;
 
-
 export function anthropicToChatRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const body = upstreamBodyBase(client, context.upstreamModel);
@@ -41,8 +40,9 @@ export function anthropicToChatRequest(client: JsonObject, context: TranslateCon
     body.tool_choice = choice.mode === 'any' ? 'required' : choice.mode === 'tool' ? {type: 'function', function: {name: names.upstream(choice.name!)}} : choice.mode;
     if (choice.oneCall) body.parallel_tool_calls = false;
   }
+  // Chat upstreams know low, medium and high (OpenAI's newer minimal and xhigh are not widely taken).
   const effort = thinkingEffort(client);
-  if (effort) body.reasoning_effort = effort;
+  if (effort && effort !== 'none') body.reasoning_effort = effort === 'minimal' ? 'low' : effort === 'xhigh' ? 'high' : effort;
   body.stream = context.clientStream;
   if (context.clientStream) body.stream_options = {include_usage: true};
   return {body, upstreamStream: context.clientStream, method: context.clientStream ? 'stream' : 'generate'};

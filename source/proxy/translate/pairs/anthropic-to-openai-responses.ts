@@ -17,7 +17,6 @@ import {DEFAULT_INSTRUCTIONS} from './openai-chat-to-openai-responses.js';
 
 const UPSTREAM = 'openai-responses' as const;
 
-
 export function anthropicToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const body = upstreamBodyBase(client, context.upstreamModel);
