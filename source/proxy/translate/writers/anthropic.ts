@@ -8,14 +8,13 @@
 // Signatures are tagged with the upstream's protocol (signatures.ts) so the next request can tell
 // them apart; tool names come back as the client named them (tool-names.ts).
 import {randomUUID} from 'node:crypto';
-import {anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
+import {anthropicError, anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {estimateTokensOfText} from '../estimate-tokens.js';
 import {parseToolArguments, type JsonObject} from '../json.js';
 import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
 import {formatSse} from '../sse.js';
-import {anthropicError} from '../errors.js';
 import {safeToolId, toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type ApiProtocol, type PairTranslator, type TranslateContext} from '../types.js';
 
