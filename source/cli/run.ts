@@ -3,6 +3,7 @@
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {runOnTarget, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -19,6 +20,7 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
+    '--target NAME on a command acts on a remote CLIProxyAPI server named in tui.json "targets" (default: local).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
@@ -42,8 +44,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const ctx = makeContext(io);
+  let ctx = makeContext(io);
   try {
+    const {target, rest} = takeTargetFlag(args);
+    ctx = makeContext(io, target);
+    args = rest;
     if (args.length === 0) {
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
@@ -64,7 +69,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await found.command.run(ctx, found.rest);
+    return await runOnTarget(ctx, found.command, found.rest);
   } catch (error) {
     const report = describeUserError(error);
     if (report) {
