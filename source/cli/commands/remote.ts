@@ -1,9 +1,75 @@
-// Commands on a remote target (`--target NAME`). The account commands run unchanged on the target's
-// AccountService ('same'); the others have a remote implementation here, talking to the server's
-// Management API instead of this machine's files.
+// Commands on a remote target (`--target NAME`). The account and rule-editing commands run unchanged
+// ('same': they get the target's AccountService or rules); the others have a remote implementation
+// here, talking to the server's Management API instead of this machine's files.
+import type {ModelResolution} from '../../core/model-rules.js';
+import {UserError} from '../../core/types.js';
 import type {CliContext, CommandSpec} from '../context.js';
+import {formatTable, parseCommandArgs, printJson} from '../context.js';
+import {openRemoteStore} from '../target.js';
+import {knownProvider} from './accounts.js';
+import {modelsJson, printWarnings, type RulesChange} from './models.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
+
+const loadRules = () => import('../../services/remote/model-rules.js');
+
+/** `alias add/rm`, `exclude add/rm` on a target: the server's global maps, through their endpoints. */
+export async function editRemoteRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
+  if (account !== undefined) {
+    throw new UserError(
+      '--account rules are not available on a remote target: they live in the token file, and the Management API edits only the ' +
+        'global oauth-model-alias and oauth-excluded-models maps (drop --account to edit those)',
+      2,
+    );
+  }
+  const store = await openRemoteStore(ctx);
+  const rules = await loadRules();
+  const where = `target ${ctx.target}'s oauth-model-alias / oauth-excluded-models`;
+  const after = await rules.updateRemoteGlobalRules(store.client, provider, (current) => change(current, where));
+  return rules.resolveRemote(provider, after);
+}
+
+/**
+ * `models <provider> --target T`: our resolver on the server's rules, next to the server's own list
+ * for one account (`--account`, else the provider's first enabled one); ids on one side only are
+ * flagged, on stderr and under `differences` in --json.
+ */
+const remoteModels: RemoteRun = async function (ctx, args) {
+  const flags = {account: {type: 'string'}, json: {type: 'boolean'}, live: {type: 'boolean'}} as const;
+  const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
+  if (values.live) throw new UserError('--live is not available on a remote target: the server\'s own list is shown instead', 2);
+  const provider = knownProvider(positionals[0]!);
+  const store = await openRemoteStore(ctx);
+  const rules = await loadRules();
+  const snapshot = await store.load();
+  const candidates = snapshot.accounts.filter((a) => a.provider === provider);
+  const account = values.account !== undefined ? await store.find(provider, values.account) : (candidates.find((a) => !a.paused) ?? candidates[0]);
+  const resolution = rules.resolveRemote(provider, await rules.remoteGlobalRules(store.client, provider), account);
+  const ours = resolution.models.map((m) => m.id);
+  const server = account ? await rules.serverModels(store.client, account) : undefined;
+  const differences = server ? rules.modelDifferences(ours, server) : undefined;
+  if (values.json) {
+    printJson(ctx, {
+      ...modelsJson(resolution, account?.id),
+      target: ctx.target,
+      server: server ? {account: account!.id, models: server} : null,
+      differences: differences ?? null,
+    });
+    return 0;
+  }
+  ctx.stdout.write(`${provider} on target ${ctx.target}: ${resolution.counts.visible} of ${resolution.counts.all} models by our resolver (${resolution.source} list, the server's rules)\n`);
+  const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`]);
+  ctx.stdout.write(formatTable([...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])]).replace(/ +$/gm, ''));
+  if (!server) {
+    ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
+  } else {
+    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} models${differences!.onlyServer.length + differences!.onlyLocal.length === 0 ? ', the same' : ''}\n`);
+    if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
+    if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
+  }
+  printWarnings(ctx, resolution);
+  return 0;
+};
 
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',
@@ -12,4 +78,9 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   pause: 'same',
   resume: 'same',
   remove: 'same',
+  models: remoteModels,
+  'alias add': 'same',
+  'alias rm': 'same',
+  'exclude add': 'same',
+  'exclude rm': 'same',
 };
