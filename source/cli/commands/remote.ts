@@ -7,6 +7,7 @@ import type {CliContext, CommandSpec} from '../context.js';
 import {formatTable, parseCommandArgs, printJson} from '../context.js';
 import {openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
+import {printQuota} from './quota.js';
 import {modelsJson, printWarnings, type RulesChange} from './models.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
@@ -71,6 +72,26 @@ const remoteModels: RemoteRun = async function (ctx, args) {
   return 0;
 };
 
+/**
+ * `quota --target T`: every account's windows, read now through the server's api-call (the server
+ * holds the tokens). Nothing is cached on this machine, so --refresh changes nothing.
+ */
+const remoteQuota: RemoteRun = async function (ctx, args) {
+  const flags = {provider: {type: 'string'}, json: {type: 'boolean'}, refresh: {type: 'boolean'}} as const;
+  const {values} = parseCommandArgs(this, args, flags, {required: []});
+  const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
+  const [{loadSettings}, {fetchRemoteQuota}, {hasQuotaSource}] = await Promise.all([
+    import('../../store/settings.js'),
+    import('../../services/remote/quota.js'),
+    import('../../services/quota/service.js'),
+  ]);
+  const {settings} = await loadSettings(ctx.paths);
+  const store = await openRemoteStore(ctx);
+  const accounts = (await store.load()).accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)));
+  const entries = await Promise.all(accounts.map((account) => fetchRemoteQuota(store, settings, account)));
+  return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
+};
+
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',
   use: 'same',
@@ -83,4 +104,5 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'alias rm': 'same',
   'exclude add': 'same',
   'exclude rm': 'same',
+  quota: remoteQuota,
 };
