@@ -3,11 +3,13 @@
 // here, talking to the server's Management API instead of this machine's files.
 import type {ModelResolution} from '../../core/model-rules.js';
 import {UserError} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
 import type {CliContext, CommandSpec} from '../context.js';
 import {formatTable, parseCommandArgs, printJson} from '../context.js';
 import {openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
+import {readStdin} from './login.js';
 import {modelsJson, printWarnings, type RulesChange} from './models.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
@@ -92,6 +94,71 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
   return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
 };
 
+/**
+ * `login <provider> --target T`: the server runs the flow and keeps the token. Device flows show the
+ * URL and code (and a QR on a terminal); auth-code flows show the URL, read the redirect the browser
+ * ended on from stdin and post it to the server. Then the status is asked every 2 s. Ctrl-C cancels
+ * the login on the server too.
+ */
+const remoteLogin: RemoteRun = async function (ctx, args) {
+  const flags = {nickname: {type: 'string'}, 'no-browser': {type: 'boolean'}, paste: {type: 'boolean'}, device: {type: 'boolean'}, port: {type: 'string'}, 'base-url': {type: 'string'}} as const;
+  const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
+  for (const flag of ['port', 'base-url', 'device'] as const) {
+    if (values[flag] !== undefined) throw new UserError(`--${flag} is not available on a remote target: the server chooses how it runs the ${positionals[0]} login`, 2);
+  }
+  const provider = knownProvider(positionals[0]!);
+  const [remoteLogins, {accountLabel}, {sessionKind}, {systemBrowser}] = await Promise.all([
+    import('../../services/remote/login.js'),
+    import('../../core/accounts.js'),
+    import('../../services/environment.js'),
+    import('../../services/browser.js'),
+  ]);
+  const store = await openRemoteStore(ctx);
+  const before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
+  const login = await remoteLogins.startRemoteLogin(store.client, provider);
+  const name = findProvider(provider)?.displayName ?? provider;
+  const tty = Boolean(ctx.stdout.isTTY);
+  ctx.stdout.write(`${name} login on target ${ctx.target}\n  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`);
+  if (tty) ctx.stdout.write((await import('../../services/qr.js')).qrAnsi(login.url));
+  if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new UserError('login cancelled'));
+  process.once('SIGINT', onSignal);
+  try {
+    if (login.device) {
+      const minutes = login.expiresInSeconds ? ` (the code expires in ${Math.round(login.expiresInSeconds / 60)} min)` : '';
+      ctx.stdout.write(`Waiting for approval${minutes}…\n`);
+    } else {
+      ctx.stdout.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
+      const pasted = await Promise.race([
+        readStdin(ctx, false),
+        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
+      ]);
+      await remoteLogins.submitRemoteCallback(store.client, login, pasted);
+    }
+    await remoteLogins.waitForRemoteLogin(store.client, login, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.kind === 'retrying') ctx.stderr.write(`(cannot ask the server for the status, retrying: ${p.message})\n`);
+      },
+    });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
+      throw new UserError(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+  let added = accounts.find((a) => !before.has(a.tokenFile));
+  if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
+  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
+  return 0;
+};
+
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',
   use: 'same',
@@ -105,4 +172,5 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'exclude add': 'same',
   'exclude rm': 'same',
   quota: remoteQuota,
+  login: remoteLogin,
 };

@@ -320,6 +320,8 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
     // The providers' registered redirect URIs (54545 for Claude, 1455 for Codex: auth_files_oauth_callback.go).
     const redirectUri = provider === 'anthropic' ? 'http://localhost:54545/callback' : 'http://localhost:1455/auth/callback';
     sessions.set(state, {provider, status: '', completed: false, expiresAt: Date.now() + SESSION_TTL_MS, verifier, redirectUri});
+    // The server waits 5 minutes for the callback, then fails the session (RequestAnthropicToken).
+    setTimeout(() => finish(state, 'Timeout waiting for OAuth callback'), 5 * 60_000).unref();
     const url = new URL(endpoints.authorize!);
     url.search = new URLSearchParams({
       client_id: endpoints.clientId,
@@ -535,6 +537,8 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
         delete which[name];
         return json(res, 200, {status: 'ok'});
       }
+      case 'POST /oauth-callback':
+        return oauthCallback(res, body);
       case 'POST /api-call':
         return apiCall(res, body);
       case 'GET /anthropic-auth-url':
