@@ -2,7 +2,7 @@
 // on local files: same JSON shapes, pause/resume as disabled, remove, rename as note; the key never in
 // any output; wrong keys, the IP ban and remote-disabled reported by name.
 import assert from 'node:assert/strict';
-import {chmodSync, writeFileSync} from 'node:fs';
+import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -180,5 +180,59 @@ describe('remote target errors by name', () => {
     assertNoSecrets(run, stand);
     const missing = await runBin(['accounts', '--target', 'team'], ccs.env);
     assert.match(missing.stderr, /\$TEAM_KEY is empty or not set/);
+  });
+});
+
+describe('moving accounts between local files and a remote target', () => {
+  let ccs: TempCcs;
+  let stand: FakeCliproxy;
+  beforeEach(async () => {
+    ccs = makeTempCcs();
+    stand = await remoteTarget(ccs);
+  });
+  afterEach(async () => {
+    await stand.close();
+    ccs.cleanup();
+  });
+
+  test('push uploads the token file under its name (refusing to replace without --force); pull stores it locally', async () => {
+    ccs.writeToken('codex-a.json', A);
+    const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team\n');
+    assert.deepEqual(stand.files.get('codex-a.json')!.json, A);
+    const upload = stand.requests.find((r) => r.method === 'POST')!;
+    assert.equal(upload.query.get('name'), 'codex-a.json');
+    const again = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /target team already has codex-a\.json; pass --force to replace it/);
+    assert.ok(!pushed.stdout.includes(String(A.access_token)) && !again.stderr.includes(String(A.access_token)));
+
+    stand.addFile('claude-c.json', C, {});
+    stand.files.get('claude-c.json')!.json.note = 'shared';
+    const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], ccs.env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared\n$/);
+    const local = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
+    const claude = local.find((a) => a.provider === 'claude')!;
+    assert.equal(claude.email, 'c@example.com');
+    const file = JSON.parse(readFileSync(path.join(ccs.paths.authDir, claude.tokenFile), 'utf8'));
+    assert.equal(file.refresh_token, C.refresh_token);
+    assert.equal(statSync(path.join(ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
+  });
+
+  test('fields sets priority, note, prefix and proxy_url; the proxy URL is not echoed', async () => {
+    stand.addFile('codex-a.json', A);
+    const run = await runBin(['fields', 'codex', 'a@example.com', '--priority', '5', '--prefix', 'team', '--proxy-url', 'http://u:p@proxy:3128', '--target', 'team'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'codex: a@example.com on target team: priority=5, prefix="team", proxy_url=(set)\n');
+    const patch = stand.requests.find((r) => r.path === '/v0/management/auth-files/fields')!;
+    assert.deepEqual(JSON.parse(patch.body), {name: 'codex-a.json', priority: 5, prefix: 'team', proxy_url: 'http://u:p@proxy:3128'});
+    const bad = await runBin(['fields', 'codex', 'a@example.com', '--priority', 'high', '--target', 'team'], ccs.env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--priority must be an integer, got "high"/);
+    const local = await runBin(['fields', 'codex', 'a@example.com', '--priority', '1'], ccs.env);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /fields needs --target NAME/);
   });
 });

@@ -173,4 +173,7 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'exclude rm': 'same',
   quota: remoteQuota,
   login: remoteLogin,
+  push: 'same',
+  pull: 'same',
+  fields: 'same',
 };
