@@ -20,7 +20,8 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
-    '--target NAME on a command acts on a remote CLIProxyAPI server named in tui.json "targets" (default: local).',
+    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
+    '(default: local, the files).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
