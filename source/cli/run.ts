@@ -1,5 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliIo, type CommandSpec} from './context.js';
@@ -51,6 +52,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     ctx = makeContext(io, target);
     args = rest;
     if (args.length === 0) {
+      if (target !== 'local') {
+        throw new UserError(`the TUI shows only the local files so far; for target ${target} use the commands with --target (ccs-tui --help)`, 2);
+      }
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');

@@ -208,8 +208,7 @@ describe('moving accounts between local files and a remote target', () => {
     assert.match(again.stderr, /target team already has codex-a\.json; pass --force to replace it/);
     assert.ok(!pushed.stdout.includes(String(A.access_token)) && !again.stderr.includes(String(A.access_token)));
 
-    stand.addFile('claude-c.json', C, {});
-    stand.files.get('claude-c.json')!.json.note = 'shared';
+    stand.addFile('claude-c.json', {...C, note: 'shared'});
     const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], ccs.env);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared\n$/);
@@ -235,4 +234,25 @@ describe('moving accounts between local files and a remote target', () => {
     assert.equal(local.code, 2);
     assert.match(local.stderr, /fields needs --target NAME/);
   });
+});
+
+test('cooldown clear resets the server cooldown by auth_index; the TUI refuses a remote target plainly', async () => {
+  const ccs = makeTempCcs();
+  const stand = await remoteTarget(ccs);
+  try {
+    const file = stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
+    const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout)[0];
+    assert.equal(before.health, 'ok');
+    const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'claude: cleared the cooldown of c@example.com on target team\n');
+    assert.deepEqual(JSON.parse(stand.requests.find((r) => r.path === '/v0/management/reset-quota')!.body), {auth_index: file.index});
+    assert.equal(file.nextRetryAfter, undefined);
+    const tui = await runBin(['--target', 'team'], ccs.env);
+    assert.equal(tui.code, 2);
+    assert.match(tui.stderr, /the TUI shows only the local files so far; for target team use the commands with --target/);
+  } finally {
+    await stand.close();
+    ccs.cleanup();
+  }
 });

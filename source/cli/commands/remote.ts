@@ -176,4 +176,5 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   push: 'same',
   pull: 'same',
   fields: 'same',
+  'cooldown clear': 'same',
 };

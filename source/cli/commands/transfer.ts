@@ -88,4 +88,22 @@ const fields: CommandSpec = {
   },
 };
 
-export const transferCommands: CommandSpec[] = [push, pull, fields];
+const cooldownClear: CommandSpec = {
+  name: ['cooldown', 'clear'],
+  usage: '<provider> <account> --target T',
+  summary: "clear the server's quota cooldown of an account (its next_retry_after), so it is tried again now",
+  async run(ctx, args) {
+    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
+    needTarget(ctx, 'cooldown clear');
+    const provider = knownProvider(positionals[0]!);
+    const remote = await openRemoteStore(ctx);
+    const account = await remote.find(provider, positionals[1]!);
+    const authIndex = remote.detail(account)?.entry.auth_index;
+    if (!authIndex) throw new UserError(`target ${ctx.target} gave no auth_index for ${account.tokenFile}; cannot name it to the server`);
+    await remote.client.send({method: 'POST', route: '/reset-quota', json: {auth_index: authIndex}, feature: 'clearing cooldowns (reset-quota)'});
+    ctx.stdout.write(`${provider}: cleared the cooldown of ${accountLabel(account)} on target ${ctx.target}\n`);
+    return 0;
+  },
+};
+
+export const transferCommands: CommandSpec[] = [push, pull, fields, cooldownClear];

@@ -537,6 +537,15 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
         delete which[name];
         return json(res, 200, {status: 'ok'});
       }
+      case 'POST /reset-quota': {
+        // quota.go ResetQuota: {auth_index}; clears the cooldown and quota state of that auth.
+        const index = String(body.auth_index ?? '').trim();
+        if (!index) return json(res, 400, {error: 'auth_index is required'});
+        const file = [...files.values()].find((f) => f.index === index);
+        if (!file) return json(res, 404, {error: 'auth not found'});
+        Object.assign(file, {nextRetryAfter: undefined, unavailable: false, status: 'active', statusMessage: ''});
+        return json(res, 200, {status: 'ok', auth_index: index, models: []});
+      }
       case 'POST /oauth-callback':
         return oauthCallback(res, body);
       case 'POST /api-call':
