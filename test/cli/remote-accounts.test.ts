@@ -14,6 +14,20 @@ const A = tokenFixture('codex', 'a@example.com');
 const B = tokenFixture('codex', 'b@example.com');
 const C = tokenFixture('claude', 'c@example.com');
 
+/** A temp CCS dir with the stand-in as target `team`, fresh for each test of the calling describe. */
+function withRemote(): {ccs: TempCcs; stand: FakeCliproxy} {
+  const fx = {} as {ccs: TempCcs; stand: FakeCliproxy};
+  beforeEach(async () => {
+    fx.ccs = makeTempCcs();
+    fx.stand = await remoteTarget(fx.ccs);
+  });
+  afterEach(async () => {
+    await fx.stand.close();
+    fx.ccs.cleanup();
+  });
+  return fx;
+}
+
 function assertNoSecrets(run: CliRun, stand?: FakeCliproxy) {
   for (const text of [run.stdout, run.stderr]) {
     assert.ok(!text.includes(MANAGEMENT_KEY), 'management key printed');
@@ -109,150 +123,129 @@ describe('account commands on a remote target', () => {
 });
 
 describe('remote target errors by name', () => {
-  let ccs: TempCcs;
-  let stand: FakeCliproxy;
-  beforeEach(async () => {
-    ccs = makeTempCcs();
-    stand = await remoteTarget(ccs);
-  });
-  afterEach(async () => {
-    await stand.close();
-    ccs.cleanup();
-  });
+  const fx = withRemote();
 
-  const keyFile = () => path.join(ccs.paths.root, 'team.key');
+  const keyFile = () => path.join(fx.ccs.paths.root, 'team.key');
 
   test('a wrong key is reported; after 5 the server bans the address and that is said by name, without retrying', async () => {
     writeFileSync(keyFile(), 'not-the-key-0000\n', {mode: 0o600});
     for (let i = 0; i < 5; i++) {
-      const run = await runBin(['accounts', '--target', 'team'], ccs.env);
+      const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
       assert.equal(run.code, 1);
       assert.match(run.stderr, /target team: the management key was refused \(invalid management key\); check key file .*team\.key/);
       assert.ok(!run.stderr.includes('not-the-key-0000'));
     }
-    const before = stand.requests.length;
-    const banned = await runBin(['accounts', '--target', 'team'], ccs.env);
+    const before = fx.stand.requests.length;
+    const banned = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
     assert.equal(banned.code, 1);
     assert.match(banned.stderr, /target team: the server has banned this address after too many wrong keys \(IP banned due to too many failed attempts\. Try again in (30m0s|29m5\ds)\).*will not retry/);
-    assert.equal(stand.requests.length, before + 1, 'one request, no retry into the ban');
+    assert.equal(fx.stand.requests.length, before + 1, 'one request, no retry into the ban');
     // Even the right key is refused now: the ban is per address.
     writeFileSync(keyFile(), `${MANAGEMENT_KEY}\n`, {mode: 0o600});
-    const after = await runBin(['accounts', '--json', '--target', 'team'], ccs.env);
+    const after = await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env);
     assert.match(after.stderr, /banned/);
     assertNoSecrets(after);
   });
 
   test('a group- or world-readable key file is refused before anything is sent', async () => {
     chmodSync(keyFile(), 0o644);
-    const run = await runBin(['accounts', '--target', 'team'], ccs.env);
+    const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /team\.key: the management key file is readable by others \(mode 644\); run: chmod 600/);
-    assert.equal(stand.requests.length, 0);
+    assert.equal(fx.stand.requests.length, 0);
   });
 
   test('plain http to a non-loopback host needs allowInsecureHttp; unknown targets are named', async () => {
     writeFileSync(
-      path.join(ccs.paths.root, 'tui.json'),
+      path.join(fx.ccs.paths.root, 'tui.json'),
       JSON.stringify({targets: {far: {url: 'http://proxy.example.com:8317', managementKeyEnv: 'TEAM_KEY'}}}),
     );
-    const run = await runBin(['accounts', '--target', 'far'], {...ccs.env, TEAM_KEY: MANAGEMENT_KEY});
+    const run = await runBin(['accounts', '--target', 'far'], {...fx.ccs.env, TEAM_KEY: MANAGEMENT_KEY});
     assert.equal(run.code, 1);
     assert.match(run.stderr, /targets\.far\.url uses plain http:\/\/ to proxy\.example\.com.*"allowInsecureHttp": true/);
-    const unknown = await runBin(['accounts', '--target', 'nope'], ccs.env);
+    const unknown = await runBin(['accounts', '--target', 'nope'], fx.ccs.env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown target "nope" \(targets: local, far;/);
   });
 
   test('remote management disabled on the server is named', async () => {
-    await stand.close();
-    stand = await remoteTarget(ccs, {remoteClient: true, allowRemote: false});
-    const run = await runBin(['accounts', '--target', 'team'], ccs.env);
+    await fx.stand.close();
+    fx.stand = await remoteTarget(fx.ccs, {remoteClient: true, allowRemote: false});
+    const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /target team: remote management is disabled on the server; set remote-management\.allow-remote: true/);
   });
 
   test('the key from an environment variable works and is never echoed', async () => {
-    writeFileSync(path.join(ccs.paths.root, 'tui.json'), JSON.stringify({targets: {team: {url: stand.url, managementKeyEnv: 'TEAM_KEY'}}}));
-    stand.addFile('codex-a.json', A);
-    const run = await runBin(['accounts', '--json', '--target', 'team'], {...ccs.env, TEAM_KEY: MANAGEMENT_KEY});
+    writeFileSync(path.join(fx.ccs.paths.root, 'tui.json'), JSON.stringify({targets: {team: {url: fx.stand.url, managementKeyEnv: 'TEAM_KEY'}}}));
+    fx.stand.addFile('codex-a.json', A);
+    const run = await runBin(['accounts', '--json', '--target', 'team'], {...fx.ccs.env, TEAM_KEY: MANAGEMENT_KEY});
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).length, 1);
-    assertNoSecrets(run, stand);
-    const missing = await runBin(['accounts', '--target', 'team'], ccs.env);
+    assertNoSecrets(run, fx.stand);
+    const missing = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
     assert.match(missing.stderr, /\$TEAM_KEY is empty or not set/);
   });
 });
 
 describe('moving accounts between local files and a remote target', () => {
-  let ccs: TempCcs;
-  let stand: FakeCliproxy;
-  beforeEach(async () => {
-    ccs = makeTempCcs();
-    stand = await remoteTarget(ccs);
-  });
-  afterEach(async () => {
-    await stand.close();
-    ccs.cleanup();
-  });
+  const fx = withRemote();
 
   test('push uploads the token file under its name (refusing to replace without --force); pull stores it locally', async () => {
-    ccs.writeToken('codex-a.json', A);
-    const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    fx.ccs.writeToken('codex-a.json', A);
+    const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pushed.code, 0, pushed.stderr);
     assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team\n');
-    assert.deepEqual(stand.files.get('codex-a.json')!.json, A);
-    const upload = stand.requests.find((r) => r.method === 'POST')!;
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
+    const upload = fx.stand.requests.find((r) => r.method === 'POST')!;
     assert.equal(upload.query.get('name'), 'codex-a.json');
-    const again = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    const again = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /target team already has codex-a\.json; pass --force to replace it/);
     assert.ok(!pushed.stdout.includes(String(A.access_token)) && !again.stderr.includes(String(A.access_token)));
 
-    stand.addFile('claude-c.json', {...C, note: 'shared'});
-    const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], ccs.env);
+    fx.stand.addFile('claude-c.json', {...C, note: 'shared'});
+    const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared\n$/);
-    const local = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
+    const local = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
     const claude = local.find((a) => a.provider === 'claude')!;
     assert.equal(claude.email, 'c@example.com');
-    const file = JSON.parse(readFileSync(path.join(ccs.paths.authDir, claude.tokenFile), 'utf8'));
+    const file = JSON.parse(readFileSync(path.join(fx.ccs.paths.authDir, claude.tokenFile), 'utf8'));
     assert.equal(file.refresh_token, C.refresh_token);
-    assert.equal(statSync(path.join(ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(fx.ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
   });
 
   test('fields sets priority, note, prefix and proxy_url; the proxy URL is not echoed', async () => {
-    stand.addFile('codex-a.json', A);
-    const run = await runBin(['fields', 'codex', 'a@example.com', '--priority', '5', '--prefix', 'team', '--proxy-url', 'http://u:p@proxy:3128', '--target', 'team'], ccs.env);
+    fx.stand.addFile('codex-a.json', A);
+    const run = await runBin(['fields', 'codex', 'a@example.com', '--priority', '5', '--prefix', 'team', '--proxy-url', 'http://u:p@proxy:3128', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'codex: a@example.com on target team: priority=5, prefix="team", proxy_url=(set)\n');
-    const patch = stand.requests.find((r) => r.path === '/v0/management/auth-files/fields')!;
+    const patch = fx.stand.requests.find((r) => r.path === '/v0/management/auth-files/fields')!;
     assert.deepEqual(JSON.parse(patch.body), {name: 'codex-a.json', priority: 5, prefix: 'team', proxy_url: 'http://u:p@proxy:3128'});
-    const bad = await runBin(['fields', 'codex', 'a@example.com', '--priority', 'high', '--target', 'team'], ccs.env);
+    const bad = await runBin(['fields', 'codex', 'a@example.com', '--priority', 'high', '--target', 'team'], fx.ccs.env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--priority must be an integer, got "high"/);
-    const local = await runBin(['fields', 'codex', 'a@example.com', '--priority', '1'], ccs.env);
+    const local = await runBin(['fields', 'codex', 'a@example.com', '--priority', '1'], fx.ccs.env);
     assert.equal(local.code, 2);
     assert.match(local.stderr, /fields needs --target NAME/);
   });
 });
 
-test('cooldown clear resets the server cooldown by auth_index; the TUI refuses a remote target plainly', async () => {
-  const ccs = makeTempCcs();
-  const stand = await remoteTarget(ccs);
-  try {
-    const file = stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
-    const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout)[0];
+describe('cooldowns on a remote target', () => {
+  const fx = withRemote();
+
+  test('cooldown clear resets the server cooldown by auth_index; the TUI refuses a remote target plainly', async () => {
+    const file = fx.stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
+    const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env)).stdout)[0];
     assert.equal(before.health, 'ok');
-    const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], ccs.env);
+    const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'claude: cleared the cooldown of c@example.com on target team\n');
-    assert.deepEqual(JSON.parse(stand.requests.find((r) => r.path === '/v0/management/reset-quota')!.body), {auth_index: file.index});
+    assert.deepEqual(JSON.parse(fx.stand.requests.find((r) => r.path === '/v0/management/reset-quota')!.body), {auth_index: file.index});
     assert.equal(file.nextRetryAfter, undefined);
-    const tui = await runBin(['--target', 'team'], ccs.env);
+    const tui = await runBin(['--target', 'team'], fx.ccs.env);
     assert.equal(tui.code, 2);
     assert.match(tui.stderr, /the TUI shows only the local files so far; for target team use the commands with --target/);
-  } finally {
-    await stand.close();
-    ccs.cleanup();
-  }
+  });
 });

@@ -9,7 +9,7 @@ import {readFile} from 'node:fs/promises';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
-import {bodyExcerpt} from '../http.js';
+import {bodyExcerpt, transportFailure} from '../http.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -140,15 +140,8 @@ export class ManagementClient {
       response = await this.transport(url.toString(), {method: req.method, headers, body, signal: req.signal, timeoutMs: req.timeoutMs ?? 30_000});
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      const err = error as Error & {code?: string; cause?: {code?: string}};
-      const code = err.code ?? err.cause?.code;
-      const reason =
-        code === 'ECONNREFUSED' ? 'connection refused'
-        : code === 'ENOTFOUND' ? 'host not found'
-        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? 'no answer in time'
-        : code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-          ? `the server's TLS certificate is not trusted (${code}); set targets.${this.target.name}.caFile`
-        : sanitizeLine(err.message);
+      let reason = transportFailure(error, req.timeoutMs ?? 30_000);
+      if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
       throw new ManagementError('network', `cannot reach target ${this.target.name} (${this.target.url}): ${reason}`);
     }
     if (response.headers['x-cpa-version']) this.version = sanitizeLine(response.headers['x-cpa-version']);

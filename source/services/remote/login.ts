@@ -11,6 +11,7 @@
 // paste flow, which is what a terminal on another machine needs.
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
+import {systemClock, type Clock} from '../clock.js';
 import {ManagementError, type ManagementClient} from './client.js';
 
 /**
@@ -86,12 +87,12 @@ export type RemoteLoginProgress = {kind: 'waiting'} | {kind: 'retrying'; errors:
 export async function waitForRemoteLogin(
   client: ManagementClient,
   login: RemoteLogin,
-  options: {signal?: AbortSignal; intervalMs?: number; onProgress?: (p: RemoteLoginProgress) => void} = {},
+  options: {signal?: AbortSignal; intervalMs?: number; clock?: Clock; onProgress?: (p: RemoteLoginProgress) => void} = {},
 ): Promise<void> {
   const intervalMs = options.intervalMs ?? STATUS_POLL_MS;
   let errors = 0;
   for (;;) {
-    await sleep(intervalMs, options.signal);
+    await (options.clock ?? systemClock).sleep(intervalMs, options.signal);
     let body: {status?: string; error?: string};
     try {
       body = await client.json({method: 'GET', route: '/get-auth-status', query: {state: login.state}, feature: 'login status', signal: options.signal});
@@ -116,19 +117,4 @@ export async function waitForRemoteLogin(
 export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin): Promise<boolean> {
   const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins'});
   return body.cancelled === true;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, {once: true});
-  });
 }

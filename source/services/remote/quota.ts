@@ -8,7 +8,7 @@
 import type {Account, TokenFile} from '../../core/types.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
-import type {HttpClient, HttpRequest, HttpResponse} from '../http.js';
+import {encodeBody, type HttpClient, type HttpRequest, type HttpResponse} from '../http.js';
 import type {QuotaCacheEntry} from '../quota/cache.js';
 import {asQuotaError} from '../quota/errors.js';
 import {fetchQuota} from '../quota/fetchers.js';
@@ -19,24 +19,12 @@ import {ManagementError, type ManagementClient} from './client.js';
 /** The server's magic variable: replaced in header values by the chosen credential's token. */
 export const SERVER_TOKEN = '$TOKEN$';
 
-function bodyText(body: HttpRequest['body'], headers: Record<string, string>): string | undefined {
-  if (body === undefined) return undefined;
-  const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
-  if (typeof body === 'string') return body;
-  if (body instanceof URLSearchParams) {
-    if (!has('content-type')) headers['content-type'] = 'application/x-www-form-urlencoded';
-    return body.toString();
-  }
-  if (!has('content-type')) headers['content-type'] = 'application/json';
-  return JSON.stringify(body);
-}
-
 /** An HttpClient whose requests the server makes with one credential (`auth_index`). */
 export function apiCallHttp(client: ManagementClient, authIndex: string): HttpClient {
   return {
     async send(req: HttpRequest): Promise<HttpResponse> {
       const header = {...req.headers};
-      const data = bodyText(req.body, header);
+      const data = encodeBody(req.body, header);
       const method = req.method ?? (data === undefined ? 'GET' : 'POST');
       const answer = await client.json<{status_code?: number; header?: Record<string, string[] | string>; body?: string}>({
         method: 'POST',
