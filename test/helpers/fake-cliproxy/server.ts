@@ -13,6 +13,7 @@
 //   server's own aliases and exclusions, like the registry does once the config is loaded.
 import {createHash, randomBytes} from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type {AddressInfo} from 'node:net';
 
 export interface MgmtRequest {
@@ -60,6 +61,8 @@ export interface FakeCliproxyOptions {
   models?: Record<string, string[]>;
   /** `/api-call` may only reach these origins (the tests' own fakes). */
   apiCallOrigins?: string[];
+  /** Serve HTTPS with this key and certificate (PEM), as a server behind TLS does. */
+  tls?: {key: string; cert: string};
 }
 
 export interface FakeCliproxy {
@@ -587,7 +590,7 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => (raw += d));
@@ -607,9 +610,10 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
         if (!res.headersSent) json(res, 500, {error: String(error)});
       });
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stand.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stand.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stand.close = () =>
     new Promise<void>((resolve) => {
       for (const s of sessions.values()) s.abort?.abort();
