@@ -107,6 +107,9 @@ describe('account commands on a remote target', () => {
     const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as {tokenFile: string; nickname: string}[];
     assert.equal(listed.find((r) => r.tokenFile === 'codex-a.json')!.nickname, 'work');
 
+    const clash = await runBin(['rename', 'codex', 'b@example.com', 'WORK', '--target', 'team'], ccs.env);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /nickname "WORK" is already used by a@example\.com/);
     const use = await runBin(['use', 'codex', 'work', '--target', 'team'], ccs.env);
     assert.equal(use.code, 1);
     assert.match(use.stderr, /use is not available on a remote target: CLIProxyAPI has no default account.*\(round-robin\)/);

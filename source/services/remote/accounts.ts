@@ -6,7 +6,7 @@
 // What a server does not have: a default account (it picks by its routing strategy), so `use` and
 // `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
 // `expiresAt` is not in the list and stays unset.
-import {findAccount} from '../../core/accounts.js';
+import {findAccount, nicknameProblem} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, AccountHealth} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
@@ -137,9 +137,11 @@ export class RemoteAccountStore implements AccountService {
 
   /** A nickname on a server is the auth file's `note` (PATCH /auth-files/fields). */
   async rename(provider: string, ref: string, nickname: string): Promise<Account> {
-    const account = await this.find(provider, ref);
+    const accounts = (await this.load()).accounts;
+    const account = findAccount(accounts, provider, ref);
+    const problem = nicknameProblem(nickname, accounts.filter((a) => a.provider === provider && a.id !== account.id));
+    if (problem) throw new UserError(problem);
     const trimmed = nickname.trim();
-    if (trimmed === '' || /[\u0000-\u001f\u007f]/.test(trimmed)) throw new UserError('a nickname cannot be empty or contain control characters', 2);
     await this.setFields(account, {note: trimmed});
     return {...account, nickname: trimmed};
   }
