@@ -4,7 +4,7 @@ import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliIo, type CommandSpec} from './context.js';
-import {runOnTarget, takeTargetFlag} from './target.js';
+import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -74,7 +74,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await runOnTarget(ctx, found.command, found.rest);
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(ctx, found.command, found.rest);
+    return await found.command.run(ctx, found.rest);
   } catch (error) {
     const report = describeUserError(error);
     if (report) {

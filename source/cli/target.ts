@@ -1,10 +1,9 @@
 // `--target NAME` for every command: `local` (the files, the default) or a remote CLIProxyAPI server
-// named in tui.json. Commands that work the same on both get an AccountService; commands whose remote
-// form talks to other endpoints have a remote implementation in commands/remote.ts; any other command
-// says plainly that it is not available on a remote target.
+// named in tui.json. Commands that work the same on both get an AccountService here; which commands
+// work on a remote target at all, and how, is decided in commands/remote.ts.
 import {UserError} from '../core/types.js';
 import type {AccountService} from '../store/account-service.js';
-import type {CliContext, CommandSpec} from './context.js';
+import type {CliContext} from './context.js';
 
 /** Removes `--target NAME` / `--target=NAME` from anywhere in argv. */
 export function takeTargetFlag(args: readonly string[]): {target: string; rest: string[]} {
@@ -48,17 +47,4 @@ export async function openAccountService(ctx: CliContext): Promise<AccountServic
   if (isRemote(ctx)) return openRemoteStore(ctx);
   const {AccountStore} = await import('../store/accounts.js');
   return new AccountStore(ctx.paths);
-}
-
-export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
-  if (!isRemote(ctx)) return command.run(ctx, args);
-  const {REMOTE_COMMANDS} = await import('./commands/remote.js');
-  const remote = REMOTE_COMMANDS[command.name.join(' ')];
-  if (remote === 'same') return command.run(ctx, args);
-  if (remote) return remote.call(command, ctx, args);
-  throw new UserError(
-    `${command.name.join(' ')} is not available on a remote target (${ctx.target}): it acts on this machine's files or proxy. ` +
-      `On a remote target: ${Object.keys(REMOTE_COMMANDS).join(', ')}`,
-    2,
-  );
 }

@@ -6,6 +6,7 @@ import {UserError} from '../../core/types.js';
 import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 import {isRemote} from '../target.js';
+import type {RulesChange} from './remote-rules.js';
 
 const loadStore = () => import('../../store/model-rules.js');
 
@@ -55,11 +56,10 @@ const models: CommandSpec = {
   },
 };
 
-export type RulesChange = (rules: ModelRules, where: string) => ModelRules;
 
 /** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
 async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
-  if (isRemote(ctx)) return (await import('./remote.js')).editRemoteRules(ctx, provider, account, change);
+  if (isRemote(ctx)) return (await import('./remote-rules.js')).editRemoteRules(ctx, provider, account, change);
   const store = await loadStore();
   if (account === undefined) {
     await store.updateGlobalRules(ctx.paths, provider, (rules) => change(rules, ctx.paths.config));

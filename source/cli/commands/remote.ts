@@ -10,27 +10,11 @@ import {openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
 import {readStdin} from './login.js';
-import {modelsJson, printWarnings, type RulesChange} from './models.js';
+import {modelsJson, printWarnings} from './models.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
 
 const loadRules = () => import('../../services/remote/model-rules.js');
-
-/** `alias add/rm`, `exclude add/rm` on a target: the server's global maps, through their endpoints. */
-export async function editRemoteRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
-  if (account !== undefined) {
-    throw new UserError(
-      '--account rules are not available on a remote target: they live in the token file, and the Management API edits only the ' +
-        'global oauth-model-alias and oauth-excluded-models maps (drop --account to edit those)',
-      2,
-    );
-  }
-  const store = await openRemoteStore(ctx);
-  const rules = await loadRules();
-  const where = `target ${ctx.target}'s oauth-model-alias / oauth-excluded-models`;
-  const after = await rules.updateRemoteGlobalRules(store.client, provider, (current) => change(current, where));
-  return rules.resolveRemote(provider, after);
-}
 
 /**
  * `models <provider> --target T`: our resolver on the server's rules, next to the server's own list
@@ -178,3 +162,15 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   fields: 'same',
   'cooldown clear': 'same',
 };
+
+/** Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. */
+export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
+  const remote = REMOTE_COMMANDS[command.name.join(' ')];
+  if (remote === 'same') return command.run(ctx, args);
+  if (remote) return remote.call(command, ctx, args);
+  throw new UserError(
+    `${command.name.join(' ')} is not available on a remote target (${ctx.target}): it acts on this machine's files or proxy. ` +
+      `On a remote target: ${Object.keys(REMOTE_COMMANDS).join(', ')}`,
+    2,
+  );
+}
