@@ -1,8 +1,10 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -19,6 +21,8 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
+    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
+    '(default: local, the files).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
@@ -42,9 +46,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const ctx = makeContext(io);
+  let ctx = makeContext(io);
   try {
+    const {target, rest} = takeTargetFlag(args);
+    ctx = makeContext(io, target);
+    args = rest;
     if (args.length === 0) {
+      if (target !== 'local') {
+        throw new UserError(`the TUI shows only the local files so far; for target ${target} use the commands with --target (ccs-tui --help)`, 2);
+      }
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');
@@ -64,6 +74,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(ctx, found.command, found.rest);
     return await found.command.run(ctx, found.rest);
   } catch (error) {
     const report = describeUserError(error);

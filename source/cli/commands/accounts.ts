@@ -4,6 +4,8 @@ import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import type {AccountService} from '../../store/account-service.js';
+import {openAccountService} from '../target.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
@@ -42,14 +44,15 @@ const accounts: CommandSpec = {
   summary: 'list every provider and account',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
-    const snapshot = await new AccountStore(ctx.paths).load();
+    const service = await openAccountService(ctx);
+    const snapshot = await service.load();
     reportProblems(ctx, snapshot.problems);
     if (values.json) {
       printJson(ctx, snapshot.accounts.map(accountJson));
       return 0;
     }
     if (snapshot.accounts.length === 0) {
-      ctx.stdout.write(`No accounts in ${ctx.paths.root}. Add one with: ccs-tui login <provider>\n`);
+      ctx.stdout.write(`No accounts in ${service.location}. Add one with: ccs-tui login <provider>\n`);
       return 0;
     }
     const rows = snapshot.accounts.map((a) => [
@@ -69,7 +72,7 @@ function registryEdit(
   name: string,
   summary: string,
   extra: readonly string[],
-  apply: (store: AccountStore, provider: string, account: string, rest: string[]) => Promise<string>,
+  apply: (store: AccountService, provider: string, account: string, rest: string[]) => Promise<string>,
 ): CommandSpec {
   return {
     name: [name],
@@ -78,7 +81,7 @@ function registryEdit(
     async run(ctx, args) {
       const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
-      const message = await apply(new AccountStore(ctx.paths), knownProvider(provider), account, rest);
+      const message = await apply(await openAccountService(ctx), knownProvider(provider), account, rest);
       ctx.stdout.write(`${message}\n`);
       return 0;
     },
