@@ -14,10 +14,12 @@ export interface CliIo {
 
 export interface CliContext extends CliIo {
   paths: CcsPaths;
+  /** `--target NAME`: `local` (the files) or a remote server named in tui.json. */
+  target: string;
 }
 
-export function makeContext(io: CliIo): CliContext {
-  return {...io, paths: ccsPaths(resolveCcsDir(io.env))};
+export function makeContext(io: CliIo, target = 'local'): CliContext {
+  return {...io, paths: ccsPaths(resolveCcsDir(io.env)), target};
 }
 
 export interface CommandSpec {

@@ -2,9 +2,10 @@
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {CorruptFileError} from '../store/files.js';
+import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
+import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -21,6 +22,8 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
+    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
+    '(default: local, the files).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
@@ -78,9 +81,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const ctx = makeContext(io);
+  let ctx = makeContext(io);
   try {
+    const {target, rest} = takeTargetFlag(args);
+    ctx = makeContext(io, target);
+    args = rest;
     if (args.length === 0) {
+      if (target !== 'local') {
+        throw new UserError(`the TUI shows only the local files so far; for target ${target} use the commands with --target (ccs-tui --help)`, 2);
+      }
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');
@@ -100,23 +109,17 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await found.command.run(await redactedContext(ctx), found.rest);
+    const run = await redactedContext(ctx);
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
+    return await found.command.run(run, found.rest);
   } catch (error) {
-    // Messages quote names from files and requests: shown without their escapes.
-    if (error instanceof UserError) {
-      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, error.message)}\n`);
-      return error.exitCode;
+    // Messages quote names from files and servers: shown without escapes, credentials masked.
+    const report = describeUserError(error);
+    if (report) {
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, report.text)}\n`);
+      return report.exitCode;
     }
-    if (error instanceof CorruptFileError) {
-      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, error.message)}\n`);
-      return 1;
-    }
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') {
-      io.stderr.write(`ccs-tui: ${err.path ?? ''}: permission denied (${err.code})\n`);
-      return 1;
-    }
-    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, err.stack ?? String(error))}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n`);
     return 1;
   }
 }

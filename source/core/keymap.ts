@@ -188,3 +188,24 @@ export function keyLabel(key: string): string {
   };
   return names[key] ?? key;
 }
+
+/** The keys bound to `action` (only in `scope` when given), in table order. */
+export function keysOf(action: KeyAction, scope?: KeyScope): string[] {
+  return KEY_BINDINGS.filter((b) => b.action === action && (!scope || b.scopes.includes(scope))).flatMap((b) => b.keys);
+}
+
+/**
+ * The label of the first key bound to `action`, for screen text that names a key:
+ * `actionKey('proxy.start')` → `s`, `actionKey('back')` → `Esc`. Throws for an unbound action, so a
+ * screen cannot name a key the keymap does not have.
+ */
+export function actionKey(action: KeyAction, scope?: KeyScope): string {
+  const key = keysOf(action, scope)[0];
+  if (key === undefined) throw new Error(`no key is bound to ${action}${scope ? ` in ${scope}` : ''}`);
+  return keyLabel(key);
+}
+
+/** The confirm dialog's answer hint, `[y/N]`: the default answer (No) in capitals. */
+export function confirmHint(): string {
+  return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}]`;
+}

@@ -5,8 +5,7 @@
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
 import {parseJsonObject} from './json-object.js';
-
-export type PoolStrategy = 'fill-first' | 'round-robin' | 'most-headroom';
+import type {RotationStrategy} from './rotation.js';
 
 export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
 
@@ -151,7 +150,7 @@ export class AccountPool {
 
   constructor(
     accounts: readonly PoolAccount[],
-    readonly strategy: PoolStrategy,
+    readonly strategy: RotationStrategy,
     options: {current?: string; single?: boolean} = {},
   ) {
     this.accounts = [...accounts];

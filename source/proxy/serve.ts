@@ -15,7 +15,7 @@ import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
-import {describeEvent, type ProxyCommand, type ProxyEvent} from './events.js';
+import {describeEvent, type ProxyCommand, type ProxyEvent} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {ProxyServer} from './server.js';
 

@@ -4,8 +4,8 @@
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
 import {spawn, type ChildProcess} from 'node:child_process';
-import type {ProxyCommand, ProxyEvent, ProxyStatus} from '../proxy/events.js';
-import {describeEvent} from '../proxy/events.js';
+import type {ProxyCommand, ProxyEvent, ProxyStatus} from './proxy/ipc.js';
+import {describeEvent} from './proxy/ipc.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';

@@ -14,33 +14,15 @@ import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
+import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import type {AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
-export interface StoreProblem {
-  file: string;
-  message: string;
-  /** Where the original was copied before anything could replace it. */
-  backup?: string;
-}
-
-export interface ProviderAccounts {
-  provider: ProviderRow;
-  accounts: Account[];
-}
-
-export interface AccountsSnapshot {
-  /** Every provider of the table (so a person can add one), then unknown token types found on disk. */
-  providers: ProviderAccounts[];
-  /** All accounts, provider by provider. */
-  accounts: Account[];
-  problems: StoreProblem[];
-  /** True when the registry could not be read and was rebuilt from the token files. */
-  registryRebuilt: boolean;
-}
+export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
@@ -67,7 +49,8 @@ export interface LoginResult {
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
-function syntheticProvider(type: string): ProviderRow {
+/** A provider row for a token `type` the table does not know (shown as is, no logins or quota). */
+export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
     displayName: type,
@@ -79,18 +62,19 @@ function syntheticProvider(type: string): ProviderRow {
     quotaSource: null,
     refreshLeadSeconds: 300,
     api: [],
+    adapter: baseAdapter(type),
   };
 }
 
 /** The id CCS gives an account found only as a token file: its email, made unique with the file name. */
-function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
+export function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
   const base = fileName.replace(/\.json$/, '');
   if (email && !taken.has(email)) return email;
   if (email) return `${email}#${base}`;
   return base;
 }
 
-export class AccountStore {
+export class AccountStore implements AccountService {
   /**
    * Whether a mutation may replace a corrupt registry with one rebuilt from the token files (the
    * command line's `--force`). Without it, mutations refuse and say where the backup is.
@@ -101,6 +85,10 @@ export class AccountStore {
     readonly paths: CcsPaths,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  get location(): string {
+    return this.paths.root;
+  }
 
   get stateFile(): string {
     return this.paths.accountState;
@@ -479,7 +467,7 @@ export class AccountStore {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, default: providerEntry.default === account.id};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id};
     });
   }
 

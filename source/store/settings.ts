@@ -1,10 +1,9 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults.
+import type {RotationStrategy} from '../core/rotation.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import type {CcsPaths} from './paths.js';
-
-export type RotationStrategy = 'most-headroom' | 'fill-first' | 'round-robin';
 
 export interface TuiSettings {
   /** Per-provider endpoint overrides: `endpoints.<provider>.<authorize|token|device|...>`. */

@@ -1,9 +1,10 @@
 // CLIProxyAPI token files (`cliproxy/auth/*.json`). Keys we do not know are kept on every rewrite.
-import {createHash} from 'node:crypto';
 import {readdirSync} from 'node:fs';
 import path from 'node:path';
-import type {TokenFile} from '../core/types.js';
 import {sanitizeLine} from '../core/sanitize.js';
+import type {TokenFile} from '../core/types.js';
+import {baseAdapter} from '../providers/adapters/base.js';
+import {findProvider, providerForTokenType} from '../providers/table.js';
 import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
@@ -17,14 +18,21 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
   return token as TokenFile;
 }
 
+/** The layout hooks of the file's provider (by its `type`), if it has a non-flat layout. */
+const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter.tokenLayout;
+
+/** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
+const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
+
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
   const text = await readTextIfExists(file);
   if (text === undefined) return undefined;
-  return validateTokenFile(file, parseJsonFile(file, text));
+  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
 }
 
+/** Writes a (flat) token back in the layout the file has. */
 export async function writeTokenFile(file: string, token: TokenFile): Promise<void> {
-  await writeJsonAtomic(file, token);
+  await writeJsonAtomic(file, layoutOf(token)?.toFile(token) ?? token);
 }
 
 /**
@@ -34,7 +42,7 @@ export async function writeTokenFile(file: string, token: TokenFile): Promise<vo
 export function readTokenFileSync(file: string): {token: TokenFile; mode: number} | undefined {
   const found = readRegularFileSync(file);
   if (!found) return undefined;
-  return {token: validateTokenFile(file, parseJsonFile(file, found.text)), mode: found.mode};
+  return {token: toFlat(validateTokenFile(file, parseJsonFile(file, found.text))), mode: found.mode};
 }
 
 /**
@@ -76,40 +84,12 @@ export function listJsonFiles(dir: string): {names: string[]; skipped: {file: st
   return {names: names.sort(), skipped};
 }
 
-const safePart = (value: string) =>
-  value
-    .trim()
-    .replace(/[^A-Za-z0-9@._+-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80);
-
 /**
  * The file name CLIProxyAPI would give this account (PROVIDERS.md, "Token files"), so both tools
- * agree. Same-email accounts in different organisations get different names.
+ * agree: the provider's adapter decides (adapters/base.ts for a provider without a rule).
  */
 export function upstreamTokenFileName(provider: string, token: TokenFile, now: Date = new Date()): string {
-  const email = typeof token.email === 'string' && token.email ? safePart(token.email) : '';
-  const org = typeof token.organization_uuid === 'string' ? token.organization_uuid.slice(0, 8) : '';
-  switch (provider) {
-    case 'claude':
-      return `claude-${email || 'account'}${org ? `-${safePart(org)}` : ''}.json`;
-    case 'codex': {
-      const accountId = typeof token.account_id === 'string' ? token.account_id : email;
-      const hash = createHash('sha256').update(accountId).digest('hex').slice(0, 8);
-      const plan = typeof token.plan_type === 'string' ? `-${safePart(token.plan_type)}` : '';
-      return `codex-${hash}-${email || 'account'}${plan}.json`;
-    }
-    case 'iflow':
-      return `iflow-${email || 'account'}-${Math.floor(now.getTime() / 1000)}.json`;
-    case 'kimi':
-      return `kimi-${now.getTime()}.json`;
-    case 'copilot': {
-      const user = typeof token.username === 'string' ? safePart(token.username) : email;
-      return `github-copilot-${user || 'account'}.json`;
-    }
-    default:
-      return `${provider}-${email || now.getTime()}.json`;
-  }
+  return (findProvider(provider)?.adapter ?? baseAdapter(provider)).tokenFileName(token, now);
 }
 
 /** `name.json` → `name-2.json`, `name-3.json`, … until `isTaken` says no. */

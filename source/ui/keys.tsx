@@ -1,6 +1,7 @@
-// Key routing for the single input dispatcher (see App.tsx). Screens never call Ink's useInput:
+// The single input dispatcher and how screens receive keys. Screens never call Ink's useInput:
 // they register handlers for keymap actions with useScreenKeys, and a focused text field takes raw
 // keys with useTextCapture. The most recently mounted registration wins (a modal over a screen).
+// The dispatcher that calls these handlers is dispatcher.ts.
 import {createContext, useContext, useLayoutEffect, useRef, type Dispatch} from 'react';
 import type {AppAction, CursorMove} from '../core/app-state.js';
 import type {KeyHandlers, TextKeyHandler} from './screen-types.js';
@@ -14,14 +15,14 @@ export const createKeyRegistry = (): KeyRegistry => ({screens: [], text: []});
 
 export const KeyRegistryContext = createContext<KeyRegistry | undefined>(undefined);
 
-function useRegistry(): KeyRegistry {
+export function useKeyRegistry(): KeyRegistry {
   const registry = useContext(KeyRegistryContext);
   if (!registry) throw new Error('useScreenKeys/useTextCapture must be used inside the TUI shell');
   return registry;
 }
 
 function useRegistration<T>(list: (registry: KeyRegistry) => Array<{current: T}>, value: T | undefined): void {
-  const registry = useRegistry();
+  const registry = useKeyRegistry();
   const ref = useRef(value);
   ref.current = value;
   const active = value !== undefined;
@@ -72,3 +73,4 @@ export function cursorKeyHandlers(dispatch: Dispatch<AppAction>, list: string, t
     'cursor.pageDown': move('pageDown'),
   };
 }
+

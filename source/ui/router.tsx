@@ -5,6 +5,8 @@
 // - a screen is a component taking ScreenProps (screen-types.ts): width, height, params,
 //   navigate(screen, params), back(), setStatus(text, kind), confirm(prompt);
 // - it is registered with one entry in screens/registry.ts (FEATURE_SCREENS), with its keymap scopes;
+// - its keys run action functions from actions/ (status line or UserError), it does not command
+//   services itself;
 // - it receives keys through useScreenKeys({action: handler}) (keys.tsx), never Ink's useInput; a
 //   focused text field gets raw keys through TextField / useTextCapture;
 // - it reaches the world through useServices() and useAccounts(), never fs or timers in render;
@@ -12,15 +14,8 @@
 import type {KeyScope} from '../core/keymap.js';
 import type {Route, ScreenId} from '../core/app-state.js';
 import {NotAvailable} from './components/Chrome.js';
-import {DetailScreen} from './screens/DetailScreen.js';
-import {HomeScreen} from './screens/HomeScreen.js';
-import {FEATURE_ROUTES, FEATURE_SCREENS} from './screens/registry.js';
+import {FEATURE_ROUTES, FEATURE_SCREENS, SHELL_SCREENS} from './screens/registry.js';
 import type {ScreenProps, ScreenSpec} from './screen-types.js';
-
-const SHELL_SCREENS: Record<'home' | 'detail', ScreenSpec> = {
-  home: {title: 'Accounts', scopes: ['home', 'list'], component: HomeScreen},
-  detail: {title: 'Account', scopes: ['detail'], component: DetailScreen},
-};
 
 const placeholders = new Map<ScreenId, ScreenSpec>();
 

@@ -85,6 +85,20 @@ describe('model rules screen', () => {
     assert.doesNotMatch(tui.frame(), /\* unsaved/);
   });
 
+  test('the discard question names its keys once, from the keymap: "[y/N]", not "(y/N) [y/N]"', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible (static list)');
+    await tui.press('a');
+    await tui.type('x');
+    await tui.press('enter');
+    await tui.press('escape');
+    const frame = await tui.waitFor('Discard unsaved rule changes? [y/N]');
+    assert.doesNotMatch(frame, /\(y\/N\)/);
+    assert.equal(frame.split('y/N').length - 1, 1);
+    await tui.press('n');
+    await tui.waitFor('Models');
+  });
+
   test('inline warnings: alias of an excluded model, duplicate alias', async () => {
     tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
     await tui.waitFor('Models 6/8 visible');

@@ -5,6 +5,8 @@ import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import type {AccountService} from '../../store/account-service.js';
+import {openAccountService} from '../target.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
@@ -20,6 +22,8 @@ export function accountJson(account: Account) {
     expiresAt: account.expiresAt ?? null,
     health: account.health,
     registered: account.registered,
+    // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
+    ...(account.projectId ? {projectId: account.projectId} : {}),
   };
 }
 
@@ -41,14 +45,15 @@ const accounts: CommandSpec = {
   summary: 'list every provider and account',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
-    const snapshot = await new AccountStore(ctx.paths).load();
+    const service = await openAccountService(ctx);
+    const snapshot = await service.load();
     reportProblems(ctx, snapshot.problems);
     if (values.json) {
       printJson(ctx, snapshot.accounts.map(accountJson));
       return 0;
     }
     if (snapshot.accounts.length === 0) {
-      ctx.stdout.write(`No accounts in ${ctx.paths.root}. Add one with: ccs-tui login <provider>\n`);
+      ctx.stdout.write(`No accounts in ${service.location}. Add one with: ccs-tui login <provider>\n`);
       return 0;
     }
     const rows = snapshot.accounts.map((a) => [
@@ -68,7 +73,7 @@ function registryEdit(
   name: string,
   summary: string,
   extra: readonly string[],
-  apply: (store: AccountStore, provider: string, account: string, rest: string[]) => Promise<string>,
+  apply: (store: AccountService, provider: string, account: string, rest: string[]) => Promise<string>,
 ): CommandSpec {
   return {
     name: [name],
@@ -77,8 +82,7 @@ function registryEdit(
     async run(ctx, args) {
       const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
-      const store = await storeForEdit(ctx, Boolean(values.force));
-      const message = await apply(store, knownProvider(provider), account, rest);
+      const message = await apply(await serviceForEdit(ctx, Boolean(values.force)), knownProvider(provider), account, rest);
       ctx.stdout.write(`${sanitizeLine(message)}\n`);
       return 0;
     },
@@ -96,6 +100,12 @@ async function storeForEdit(ctx: CliContext, force: boolean): Promise<AccountSto
     reportProblems(ctx, (await store.load()).problems);
   }
   return store;
+}
+
+/** Where a registry edit acts: the local store (see storeForEdit), or a remote target's. */
+async function serviceForEdit(ctx: CliContext, force: boolean): Promise<AccountService> {
+  const service = await openAccountService(ctx);
+  return service instanceof AccountStore ? storeForEdit(ctx, force) : service;
 }
 
 const rotate: CommandSpec = {

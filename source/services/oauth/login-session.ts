@@ -178,7 +178,7 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       this.set({kind: 'storing'});
-      const account = await importServiceAccount(this.options.deps, file.trim(), text, {nickname: this.nickname});
+      const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
       this.set({kind: 'done', account});
       return undefined;
     } catch (error) {

@@ -3,7 +3,7 @@
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import type {ProxyStatus} from '../../proxy/events.js';
+import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';

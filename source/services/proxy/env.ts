@@ -4,7 +4,7 @@
 // the proxy will serve.
 import {accountLabel} from '../../core/accounts.js';
 import {UserError} from '../../core/types.js';
-import {accountResolution} from '../../proxy/models.js';
+import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
 import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';

@@ -7,25 +7,19 @@
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
-import type {AccountStore} from '../../store/accounts.js';
-import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, loadSettings, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
-import {undiciHttpClient, type HttpClient} from '../http.js';
+import type {ServiceNeeds} from '../deps.js';
+import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {idMap} from '../../core/id-map.js';
-import {QUOTA_FETCHERS} from './fetchers.js';
+import {fetchQuota} from './fetchers.js';
 
-export interface QuotaDeps {
-  paths: CcsPaths;
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a quota fetch uses (services/deps.ts). */
+export type QuotaDeps = ServiceNeeds<'paths'>;
 
 /** The provider row with tui.json overrides, when the provider reports quota at all. */
 export function quotaProvider(settings: TuiSettings, provider: string): ProviderRow | undefined {
@@ -40,8 +34,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
   }
-  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
-  if (account.provider !== 'copilot') {
+  // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
+  if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
@@ -72,7 +66,7 @@ export async function fetchAccountQuota(
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
+    windows = await fetchQuota({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;

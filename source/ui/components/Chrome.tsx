@@ -1,7 +1,7 @@
 // The frame around every screen: title bar, problem banner, status line, key-hint bar, the `?`
 // overlay and the too-small screen. All key texts come from the keymap table.
 import {Box, Text} from 'ink';
-import {bindingsFor, keyLabel, type KeyScope} from '../../core/keymap.js';
+import {actionKey, bindingsFor, keyLabel, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
@@ -129,7 +129,7 @@ export function HelpOverlay({width, height, scopes}: {width: number; height: num
   const chunks = Array.from({length: columns}, (_, c) => bindings.slice(c * rows, (c + 1) * rows));
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
-      <Text bold>Keys (Esc or ? closes)</Text>
+      <Text bold>{`Keys (${actionKey('back')} or ${actionKey('help')} closes)`}</Text>
       <Box>
         {chunks.map((chunk, c) => (
           <Box key={c} flexDirection="column" width={columnWidth} paddingRight={1}>
@@ -153,7 +153,7 @@ export function TooSmall({columns, rows}: {columns: number; rows: number}) {
     <Box flexDirection="column" width={columns} height={rows}>
       <Text wrap="wrap">Terminal too small</Text>
       <Text wrap="wrap">{`It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`}</Text>
-      <Text wrap="wrap">Enlarge the window, or press q to quit.</Text>
+      <Text wrap="wrap">{`Enlarge the window, or press ${actionKey('quit')} to quit.`}</Text>
     </Box>
   );
 }
@@ -163,7 +163,7 @@ export function NotAvailable({title, width, height}: {title: string; width: numb
   return (
     <Box width={width} height={height} borderStyle="round" flexDirection="column" paddingX={1}>
       <Text bold>{title}</Text>
-      <Text>This screen is not available yet. Esc goes back.</Text>
+      <Text>{`This screen is not available yet. ${actionKey('back')} goes back.`}</Text>
     </Box>
   );
 }

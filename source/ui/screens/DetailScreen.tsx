@@ -2,10 +2,11 @@
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
-import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -14,34 +15,27 @@ import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
 import {accountStatus} from './account-format.js';
 
-export function DetailScreen({width, height, params, navigate, back}: ScreenProps) {
+export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
   const {clock, store} = useServices();
   const {state} = useShell();
   const theme = useTheme();
-  const commands = useAccountCommands(navigate);
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
   const provider = params.provider ?? '';
+  const actions = useAccountActions(provider, account);
 
   useScreenKeys({
-    'account.default': () => commands.makeDefault(account),
-    'account.rename': () => commands.startRename(account),
-    'account.pause': () => commands.togglePause(account),
+    ...actions.keys,
     'account.remove': async () => {
-      if (await commands.remove(account)) back();
+      if (await actions.perform('account.remove')) back();
     },
-    'account.rotate': () => commands.rotate(provider),
-    'account.test': () => commands.external('account.test', provider, account),
-    'account.serve': () => commands.external('account.serve', provider, account),
-    'provider.serve': () => commands.external('provider.serve', provider, account),
-    'quota.refresh': () => commands.external('quota.refresh', provider, account),
   });
 
   if (!snapshot) return <Text>Loading…</Text>;
   if (!account) {
     return (
       <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
-        <Text>{`The ${sanitizeLine(provider)} account ${sanitizeLine(params.accountId)} is gone (removed or renamed on disk). Esc goes back.`}</Text>
+        <Text>{`The ${sanitizeLine(provider)} account ${sanitizeLine(params.accountId)} is gone (removed or renamed on disk). ${actionKey('back')} goes back.`}</Text>
       </Box>
     );
   }

@@ -3,14 +3,15 @@ import {Box, Text} from 'ink';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
+import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
+import {useAccountActions} from '../actions/useActions.js';
 import {List} from '../components/List.js';
 import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
-import {useAccountCommands} from '../hooks/useAccountCommands.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -25,7 +26,6 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {snapshot} = useAccounts();
   const {clock} = useServices();
   const theme = useTheme();
-  const commands = useAccountCommands(navigate);
   // Quota summaries need no seconds: the home screen redraws for them twice a minute.
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
@@ -52,6 +52,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
+  const actions = useAccountActions(provider, account);
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
@@ -63,16 +64,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       if (state.pane === 'providers') return dispatch({type: 'pane', pane: 'accounts'});
       if (account) navigate('detail', {provider: account.provider, accountId: account.id});
     },
-    'account.default': () => commands.makeDefault(account),
-    'account.rename': () => commands.startRename(account),
-    'account.pause': () => commands.togglePause(account),
-    'account.remove': () => commands.remove(account),
-    'account.rotate': () => provider && commands.rotate(provider),
-    'account.login': () => provider && commands.login(provider),
-    'account.test': () => provider && commands.external('account.test', provider, account),
-    'account.serve': () => provider && commands.external('account.serve', provider, account),
-    'provider.serve': () => provider && commands.external('provider.serve', provider, account),
-    'quota.refresh': () => provider && commands.external('quota.refresh', provider, account),
+    ...actions.keys,
+    'account.login': () => provider && navigate('login', {provider}),
   });
 
   if (!snapshot) {
@@ -118,7 +111,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           height={accountsListHeight}
           keyOf={(a) => a.id}
           emptyText={
-            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press a to add one.` : 'no account matches the filter'
+            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : 'no account matches the filter'
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow

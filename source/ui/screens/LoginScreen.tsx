@@ -5,6 +5,7 @@ import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
+import {actionKey} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
@@ -82,7 +83,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'choose':
         return (
           <Box flexDirection="column">
-            <Text>How do you want to log in? (j/k, Enter)</Text>
+            <Text>{`How do you want to log in? (${actionKey('cursor.down')}/${actionKey('cursor.up')}, ${actionKey('login.retry', 'login')})`}</Text>
             {view.methods.map((m, i) => (
               <Text key={m} inverse={i === choice}>
                 {i === choice ? '› ' : '  '}
@@ -125,7 +126,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             </Text>
             <Text color={left < 60 ? theme.warn : undefined}>code expires in {formatCountdown(left)}</Text>
             {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
-            <Text color={theme.muted}>c copy code · o open browser · Esc cancel</Text>
+            <Text color={theme.muted}>{`${actionKey('login.copy', 'login')} copy code · ${actionKey('login.open', 'login')} open browser · ${actionKey('back')} cancel`}</Text>
           </Box>
         );
       }
@@ -145,7 +146,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                 <TextField focus onSubmit={(t) => void submitPaste(t)} onCancel={() => setPasting(false)} placeholder="redirect URL, code#state or code" />
               </Box>
             ) : (
-              <Text color={theme.muted}>v: paste it here</Text>
+              <Text color={theme.muted}>{`${actionKey('login.paste', 'login')}: paste it here`}</Text>
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
             <Text color={theme.muted}>or forward the callback: {view.sshHint}</Text>
@@ -190,7 +191,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               ✓ Added {row.displayName} account {sanitizeLine(accountLabel(view.account))}
               {view.account.default ? ' (default)' : ''}
             </Text>
-            <Text color={theme.muted}>Enter or Esc: back to the accounts</Text>
+            <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
           </Box>
         );
       case 'ended':
@@ -200,7 +201,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               {view.reason === 'denied' ? '✗ Access denied: ' : view.reason === 'expired' ? '✗ The code expired: ' : '✗ '}
               {view.message}
             </Text>
-            <Text>{view.reason === 'expired' ? 'Enter: get a new code · Esc: back' : 'Enter: try again · Esc: back'}</Text>
+            <Text>{`${actionKey('login.retry', 'login')}: ${view.reason === 'expired' ? 'get a new code' : 'try again'} · ${actionKey('back')}: back`}</Text>
           </Box>
         );
     }

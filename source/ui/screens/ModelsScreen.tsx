@@ -4,16 +4,19 @@
 import {Box, Text} from 'ink';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {actionKey} from '../../core/keymap.js';
 import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {PROVIDERS} from '../../providers/table.js';
-import {resolveContext, updateAccountRules, updateGlobalRules, type RulesContext} from '../../store/model-rules.js';
+import {resolveContext, type RulesContext} from '../../store/model-rules.js';
+import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys, useTextCapture} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
 import {previewRows} from './models/preview.js';
 import {useRulesContext} from './models/useRulesContext.js';
@@ -24,7 +27,8 @@ const MAX_WARNING_LINES = 3;
 const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
 
 export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
-  const {paths} = useServices();
+  const services = useServices();
+  const {run} = useShell();
   const theme = useTheme();
   const {snapshot} = useAccounts();
   const [choice, setChoice] = useReducer(
@@ -54,7 +58,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
 
   /** Runs `go` now, or after a yes when there are unsaved changes. */
   const leave = async (go: () => void) => {
-    if (dirty && !(await confirm('Discard unsaved rule changes? (y/N)'))) return;
+    if (dirty && !(await confirm('Discard unsaved rule changes?'))) return;
     go();
   };
   const switchTo = (next: {provider: string; accountId?: string}) => void leave(() => setChoice(next));
@@ -70,23 +74,12 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
 
   const blockWhileDirty = () => {
     if (!dirty) return false;
-    setStatus('unsaved rule changes: s saves them, Esc asks before discarding', 'error');
+    setStatus(`unsaved rule changes: ${actionKey('rules.save', 'models')} saves them, ${actionKey('back')} asks before discarding`, 'error');
     return true;
   };
 
   const save = async () => {
-    if (!context || !dirty) return setStatus('nothing to save');
-    try {
-      if (isDirty(editor, 'global')) await updateGlobalRules(paths, context.provider, () => editor.rules.global);
-      if (context.account && isDirty(editor, 'account')) {
-        await updateAccountRules(paths, context.provider, context.account.id, () => editor.rules.account);
-      }
-      dispatch({type: 'saved'});
-      const where = context.account && isDirty(editor, 'account') ? context.tokenFile : context.configFile;
-      setStatus(`saved ${context.provider} rules to ${where}`, 'ok');
-    } catch (err) {
-      setStatus(`not saved: ${(err as Error).message}`, 'error');
-    }
+    if (await run(() => saveRules(services, context, editor))) dispatch({type: 'saved'});
   };
 
   const ready = context !== undefined && !editor.editing;
@@ -118,7 +111,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
 
   const account = context?.account;
   const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : 'global (config.yaml)';
-  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [p] · Rules: ${scopeLabel} [Tab] · ${live ? 'live' : 'static'} list [L]`;
+  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
   const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, resolution?.warnings.length ?? 0));
@@ -129,7 +122,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
       <Box flexDirection="column" width={width} height={height}>
         <Text wrap="truncate">{header}</Text>
         <Text color={theme.error}>! {sanitizeLine(error)}</Text>
-        <Text dimColor>Nothing is written while the file is broken. Fix it, then press p to reload.</Text>
+        <Text dimColor>{`Nothing is written while the file is broken. Fix it, then press ${actionKey('rules.provider', 'models')} to reload.`}</Text>
       </Box>
     );
   }
@@ -192,10 +185,10 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
       </Text>,
     );
   };
-  section(`Exclusions (${rules.excluded.length})  a: add`);
+  section(`Exclusions (${rules.excluded.length})  ${actionKey('rules.add', 'models')}: add`);
   rows.forEach((row, position) => row.list === 'excluded' && rowLine(row, position));
   if (rules.excluded.length === 0) lines.push(<Text key="e:none" dimColor>  none</Text>);
-  section(`Aliases (${rules.aliases.length})  A: add, f: fork`);
+  section(`Aliases (${rules.aliases.length})  ${actionKey('rules.addAlias', 'models')}: add, ${actionKey('rules.fork', 'models')}: fork`);
   rows.forEach((row, position) => row.list === 'aliases' && rowLine(row, position));
   if (rules.aliases.length === 0) lines.push(<Text key="a:none" dimColor>  none</Text>);
   if (editor.editing) {

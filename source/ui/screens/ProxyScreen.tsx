@@ -2,13 +2,14 @@
 // requests per minute, the last error and a live log tail — with start, stop, restart, live rotation
 // and the Claude Code exports ready to copy.
 import {Box, Text} from 'ink';
+import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
-import {useServices} from '../services.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
 
@@ -26,49 +27,19 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
       return {marker: '↻', text: `died; restarting in ${Math.ceil(wait / 1000)} s (restart #${state.restarts})`, tone: 'warn'};
     }
     case 'failed':
-      return {marker: '✗', text: 'stopped after an error (s starts it again)', tone: 'error'};
+      return {marker: '✗', text: `stopped after an error (${actionKey('proxy.start', 'proxy')} starts it again)`, tone: 'error'};
     case 'stopped':
       return {marker: '○', text: 'stopped', tone: 'muted'};
   }
 }
 
-export function ProxyScreen({width, height, params, setStatus}: ScreenProps) {
-  const {clipboard} = useServices();
+export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {supervisor, state, now, env} = useProxy();
+  const {state, now, env} = useProxy();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
-  useScreenKeys({
-    'proxy.start': async () => {
-      if (!supervisor) return setStatus('no proxy supervisor in this session', 'error');
-      if (running) return setStatus(`the proxy is already ${state?.phase} (R restarts it, x stops it)`, 'info');
-      const target = requested ?? state?.target ?? {};
-      await supervisor.start(target);
-      setStatus(`starting the proxy${target.provider ? ` for ${target.provider}${target.account ? ` / ${target.account}` : ''}` : ''}`, 'info');
-    },
-    'proxy.stop': async () => {
-      if (!supervisor || !state || state.phase === 'stopped') return setStatus('the proxy is not running', 'info');
-      await supervisor.stop();
-      setStatus('proxy stopped', 'ok');
-    },
-    'proxy.restart': async () => {
-      if (!supervisor) return setStatus('no proxy supervisor in this session', 'error');
-      await supervisor.restart();
-      setStatus('restarting the proxy', 'info');
-    },
-    'account.rotate': async () => {
-      if (!supervisor || state?.phase !== 'running') return setStatus('start the proxy first (s)', 'info');
-      await supervisor.rotate();
-      setStatus('asked the proxy to move to the next healthy account', 'info');
-    },
-    'proxy.copyEnv': async () => {
-      if (!env) return setStatus('the exports are not ready yet', 'info');
-      const {exportLines} = await import('../../services/proxy/env.js');
-      clipboard.copy(`${exportLines(env).join('\n')}\n`);
-      setStatus(`copied ${env.vars.length} export lines (OSC 52)`, 'ok');
-    },
-  });
+  useScreenKeys(useProxyActions({state, requested, env}));
 
   const phase = phaseLine(state, now);
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
@@ -101,7 +72,7 @@ export function ProxyScreen({width, height, params, setStatus}: ScreenProps) {
       ))}
       <Text> </Text>
       <Text wrap="truncate" dimColor>
-        {`Claude Code exports (c copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
+        {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
       </Text>
       {envLines.map((line) => (
         <Text key={line} wrap="truncate">
@@ -111,7 +82,7 @@ export function ProxyScreen({width, height, params, setStatus}: ScreenProps) {
       <Text> </Text>
       <Text dimColor wrap="truncate">
         {state?.phase === 'stopped' && tail.length === 0
-          ? 's starts the proxy · on the accounts screen s serves an account, S a provider’s pool'
+          ? `${actionKey('proxy.start', 'proxy')} starts the proxy · on the accounts screen ${actionKey('account.serve', 'home')} serves an account, ${actionKey('provider.serve', 'home')} a provider’s pool`
           : 'Log'}
       </Text>
       {tail.map((line, i) => (

@@ -6,13 +6,14 @@ import {Box, Text} from 'ink';
 import {useMemo, useRef} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {cursorIn} from '../../core/app-state.js';
+import {actionKey} from '../../core/keymap.js';
 import {listWindow} from '../../core/list-window.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {useAccountCommands} from '../hooks/useAccountCommands.js';
+import {useAccountActions} from '../actions/useActions.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -25,11 +26,10 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 const LIST = 'quota';
 export const BEST_MARK = '★';
 
-export function QuotaScreen({width, height, params, navigate, setStatus}: ScreenProps) {
-  const {state, dispatch, run} = useShell();
+export function QuotaScreen({width, height, params}: ScreenProps) {
+  const {state, dispatch} = useShell();
   const {snapshot} = useAccounts();
   const theme = useTheme();
-  const commands = useAccountCommands(navigate);
   const provider = params.provider;
   const accounts = useMemo(
     () => snapshot?.accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider))),
@@ -50,23 +50,12 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
   const window = listWindow(rows.length, cursor, listHeight, windowStart.current);
   windowStart.current = window.start;
   const visible = rows.slice(window.start, window.end);
+  const actions = useAccountActions(selected?.account.provider ?? provider, selected?.account);
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
-    'quota.refresh': () => {
-      if (!selected) return setStatus('no account selected', 'error');
-      const label = `${selected.account.provider} ${accountLabel(selected.account)}`;
-      setStatus(`refreshing quota of ${label}…`, 'info');
-      return run(async () => {
-        if (!(await quota.refresh([selected.account]))) throw new Error('quota polling is off in this session');
-        return `quota of ${label} refreshed`;
-      });
-    },
-    'account.rotate': () => {
-      const target = selected?.account.provider ?? provider;
-      if (!target) return setStatus('no account selected', 'error');
-      return commands.rotate(target);
-    },
+    'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
+    'account.rotate': () => (selected || provider ? actions.perform('account.rotate') : actions.noAccount()),
   });
 
   if (!snapshot) return <Text>Loading accounts…</Text>;
@@ -74,7 +63,7 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
     return (
       <Box width={width} height={height} flexDirection="column">
         <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
-        <Text dimColor>Press 1 for accounts, a there to add one.</Text>
+        <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
     );
   }
@@ -84,7 +73,7 @@ export function QuotaScreen({width, height, params, navigate, setStatus}: Screen
         {`${BEST_MARK} best to switch to · ${BINDING_MARK} binding window · ▲ over pace · ! used up · │ even pace · ? unknown`}
       </Text>
       <Text dimColor wrap="truncate">
-        {width >= 100 ? 'sorted by headroom (the least room left in any window) · R refreshes the selected account' : 'sorted by headroom · R refresh · r rotate'}
+        {width >= 100 ? `sorted by headroom (the least room left in any window) · ${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `sorted by headroom · ${actionKey('quota.refresh', 'quota')} refresh · ${actionKey('account.rotate', 'quota')} rotate`}
       </Text>
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (

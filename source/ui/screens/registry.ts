@@ -1,19 +1,23 @@
-// Where feature screens and account actions plug into the shell. Each engineer adds ONE import and
-// ONE entry below (keep the entries sorted as listed); nothing else in the shell needs to change.
-// Until a route has an entry, the router shows a "not available yet" panel for it.
-import type {Account} from '../../core/types.js';
+// The screen table: each route's title, key scopes and component. Only the router imports it, and it
+// imports only screens, so there is no circle: screens reach their actions in ../actions/, never here.
+// Adding a screen: one import and one entry below (README.md). Until a route has a component, the
+// router shows a "not available yet" panel for it.
 import type {KeyScope} from '../../core/keymap.js';
-import type {AppServices} from '../services.js';
-import type {ScreenId, ScreenParams, ScreenSpec, StatusKind} from '../screen-types.js';
+import type {ScreenId, ScreenSpec} from '../screen-types.js';
+import {DetailScreen} from './DetailScreen.js';
+import {HomeScreen} from './HomeScreen.js';
 import {LoginScreen} from './LoginScreen.js';
-import {testAccount} from './login/testAccount.js';
 import {ModelsScreen} from './ModelsScreen.js';
 import {ProxyScreen} from './ProxyScreen.js';
 import {QuotaScreen} from './QuotaScreen.js';
-import {refreshQuota} from './quota/refreshQuota.js';
-import {serveAccount, serveProviderPool} from './proxy/serve.js';
 
 export type FeatureScreenId = Exclude<ScreenId, 'home' | 'detail'>;
+
+/** The accounts screens the shell starts on. */
+export const SHELL_SCREENS: Record<'home' | 'detail', ScreenSpec> = {
+  home: {title: 'Accounts', scopes: ['home', 'list'], component: HomeScreen},
+  detail: {title: 'Account', scopes: ['detail'], component: DetailScreen},
+};
 
 /** Title and key scopes of each feature route, used for the placeholder until the screen lands. */
 export const FEATURE_ROUTES: Record<FeatureScreenId, {title: string; scopes: readonly KeyScope[]}> = {
@@ -29,29 +33,4 @@ export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
   models: {...FEATURE_ROUTES.models, component: ModelsScreen},
   quota: {...FEATURE_ROUTES.quota, component: QuotaScreen},
   proxy: {...FEATURE_ROUTES.proxy, component: ProxyScreen},
-};
-
-/** What an account action gets when its key is pressed on the home or detail screen. */
-export interface AccountActionContext {
-  services: AppServices;
-  provider: string;
-  /** The selected account (undefined when the provider has none or the providers pane has focus on an empty one). */
-  account?: Account;
-  setStatus(text: string, kind?: StatusKind): void;
-  navigate(screen: ScreenId, params?: ScreenParams): void;
-  /** Re-reads the accounts from disk (after a change the file watcher might not see yet). */
-  reload(): Promise<void>;
-}
-
-/**
- * Home/detail keys whose behaviour lives in other features (`t` test, `s`/`S` serve, `R` quota
- * refresh). The shell calls the entry when the key is pressed; a thrown error or rejected promise is
- * shown in the status line. Without an entry the key says "not available yet".
- */
-export type AccountActionId = 'account.test' | 'account.serve' | 'provider.serve' | 'quota.refresh';
-export const ACCOUNT_ACTIONS: Partial<Record<AccountActionId, (context: AccountActionContext) => unknown>> = {
-  'account.test': testAccount,
-  'account.serve': serveAccount,
-  'provider.serve': serveProviderPool,
-  'quota.refresh': refreshQuota,
 };

@@ -1,18 +1,12 @@
-// Subscribes the login screen to a LoginSession (services/oauth/login-session.ts): loads tui.json,
+// Subscribes the login screen to a LoginSession (services/oauth/login-session.ts): takes tui.json,
 // creates the session, re-renders on every change, ticks the countdown on the injected clock while
 // a code is shown, and cancels everything on unmount.
 import {useEffect, useRef, useState} from 'react';
-import {systemBrowser, type Browser} from '../../../services/browser.js';
-import type {HttpClient} from '../../../services/http.js';
 import {LoginSession, type LoginView} from '../../../services/oauth/login-session.js';
-import {loadSettings} from '../../../store/settings.js';
-import {useServices, type AppServices} from '../../services.js';
-
-/** Optional services the login screen can use when the shell provides them (tests inject fakes). */
-export type LoginServices = AppServices & {browser?: Browser; http?: HttpClient};
+import {useServices} from '../../services.js';
 
 export function useLoginSession(provider: string) {
-  const services = useServices() as LoginServices;
+  const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [now, setNow] = useState(() => services.clock.now());
@@ -20,14 +14,14 @@ export function useLoginSession(provider: string) {
 
   useEffect(() => {
     let cancelled = false;
-    void loadSettings(services.paths).then(({settings}) => {
+    void services.settings.load().then(({settings}) => {
       if (cancelled) return;
       try {
         const session = new LoginSession({
           deps: {store: services.store, settings, clock: services.clock, http: services.http},
           provider,
           env: services.env,
-          browser: services.browser ?? systemBrowser,
+          browser: services.browser,
           onChange: (next) => {
             setNow(services.clock.now());
             setView(next);

@@ -16,7 +16,7 @@ export function useRulesContext(provider: string, accountId: string | undefined,
   useEffect(() => {
     let current = true;
     setState({});
-    const fetcher = live ? import('../../../services/live-models.js').then((m) => m.liveModelList(paths)) : Promise.resolve(undefined);
+    const fetcher = live ? import('../../../proxy/live-models.js').then((m) => m.liveModelList(paths)) : Promise.resolve(undefined);
     fetcher
       .then((list) => loadRulesContext(paths, provider, {account: accountId, live: list}))
       .then(

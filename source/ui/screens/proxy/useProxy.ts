@@ -2,11 +2,10 @@
 // second for the uptime), and the Claude Code exports for the running proxy.
 import {useEffect, useState} from 'react';
 import type {ClaudeCodeEnv} from '../../../services/proxy/env.js';
-import type {ProxyState, ProxySupervisor} from '../../../services/proxy-supervisor.js';
+import type {ProxyState} from '../../../services/proxy-supervisor.js';
 import {useServices} from '../../services.js';
 
 export interface ProxyView {
-  supervisor?: ProxySupervisor;
   state?: ProxyState;
   now: number;
   env?: ClaudeCodeEnv;
@@ -42,5 +41,5 @@ export function useProxy(): ProxyView {
     };
   }, [paths, provider, port, phase]);
 
-  return {supervisor: proxy, state, now, env};
+  return {state, now, env};
 }

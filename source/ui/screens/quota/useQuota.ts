@@ -4,22 +4,20 @@
 import {useEffect, useRef, useState} from 'react';
 import type {Account} from '../../../core/types.js';
 import {readQuotaCache, type QuotaCache} from '../../../services/quota/cache.js';
-import {DEFAULT_SETTINGS, loadSettings} from '../../../store/settings.js';
+import {DEFAULT_SETTINGS, type LoadedSettings} from '../../../store/settings.js';
 import {useServices} from '../../services.js';
 
 export interface QuotaState {
   cache?: QuotaCache;
   now: number;
   staleAfterMs: number;
-  /** Fetches these accounts now, ignoring any backoff; false when polling is off. */
-  refresh(accounts: readonly Account[]): Promise<boolean>;
 }
 
 const TICK_MS = 1000;
 
 export function useQuota(accounts: readonly Account[] | undefined, options: {tickMs?: number} = {}): QuotaState {
   const tickMs = options.tickMs ?? TICK_MS;
-  const {quota: poller, paths, clock, watchCcsDir} = useServices();
+  const {quota: poller, paths, clock, watchCcsDir, settings} = useServices();
   const [cache, setCache] = useState<QuotaCache | undefined>(poller?.snapshot.accounts && Object.keys(poller.snapshot.accounts).length ? poller.snapshot : undefined);
   const [now, setNow] = useState(() => clock.now());
   const [staleAfterMs, setStaleAfterMs] = useState(DEFAULT_SETTINGS.quota.staleAfterSeconds * 1000);
@@ -29,7 +27,17 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
 
   useEffect(() => {
     let alive = true;
-    void loadSettings(paths).then(({settings}) => alive && setStaleAfterMs(settings.quota.staleAfterSeconds * 1000));
+    const take = ({settings: loaded}: LoadedSettings) => alive && setStaleAfterMs(loaded.quota.staleAfterSeconds * 1000);
+    void settings.load().then(take, () => undefined);
+    const unsubscribe = settings.subscribe(take);
+    return () => {
+      alive = false;
+      unsubscribe();
+    };
+  }, [settings]);
+
+  useEffect(() => {
+    let alive = true;
     const readFile = () => void readQuotaCache(paths).then((c) => alive && setCache(c)).catch(() => undefined);
     if (!poller) {
       readFile();
@@ -55,14 +63,5 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     if (poller && accounts) void ready.current?.then(() => poller.setAccounts(accounts));
   }, [poller, accounts]);
 
-  return {
-    cache,
-    now,
-    staleAfterMs,
-    async refresh(targets) {
-      if (!poller) return false;
-      await poller.refresh(targets);
-      return true;
-    },
-  };
+  return {cache, now, staleAfterMs};
 }

@@ -4,14 +4,15 @@
 // `/v1/models` is not used because it already has the rules applied.
 // Providers without a models endpoint (codex, the Google ones) have no live list: the caller falls
 // back to the static catalogue and labels it so.
+// It sits in proxy/ because it builds its request with the proxy's own upstreamTarget (upstream.ts).
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {upstreamTarget} from '../proxy/upstream.js';
+import {upstreamTarget} from './upstream.js';
 import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
 import type {LiveModelList} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
-import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
+import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
 
 const MAX_MODELS = 1000;
 const TIMEOUT_MS = 8000;

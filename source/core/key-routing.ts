@@ -1,0 +1,88 @@
+// Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
+// routeKey() and carries out the answer. Order, first match wins:
+//   Ctrl-C quits → a too-small terminal knows only quit → an open confirm prompt takes y/N →
+//   the rename field → the filter field → a focused text field (raw keys) → several keys from one
+//   read are pressed one by one → the help overlay (close or quit) → the screen's handler for the
+//   keymap action → the shell's own meaning of that action (shellActionFor).
+import type {AppAction, Modal, Route} from './app-state.js';
+import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
+
+/** Up to this many characters in one read are separate key presses; more is a paste. */
+export const MAX_COALESCED_KEYS = 8;
+
+/** What the dispatcher knows at the moment a key arrives. */
+export interface KeyContext {
+  /** The terminal is below the minimum size (only the too-small notice shows). */
+  tooSmall: boolean;
+  modal?: Modal['kind'];
+  /** A filter field has focus. */
+  filterEditing: boolean;
+  /** A screen's text field (TextField / useTextCapture) has focus. */
+  textFocused: boolean;
+  /** The active route's key scopes, most specific first, `global` last (router.routeScopes). */
+  scopes: readonly KeyScope[];
+}
+
+export type KeyRoute =
+  | {to: 'quit'}
+  /** The key means nothing here. */
+  | {to: 'none'}
+  | {to: 'confirm'; yes: boolean}
+  /** Enter submits the rename field; any other key edits it. */
+  | {to: 'rename'; submit: boolean}
+  | {to: 'filter'}
+  /** The focused text field gets the key raw. */
+  | {to: 'text'}
+  /** Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now, `rest` after its frame. */
+  | {to: 'split'; first: string; rest: string}
+  | {to: 'closeHelp'}
+  /** Offer the keymap action to the screen's handlers first, then apply shellActionFor(action). */
+  | {to: 'action'; action: KeyAction};
+
+/** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
+export function routeKey(name: string, input: string, context: KeyContext): KeyRoute {
+  if (name === 'ctrl+c') return {to: 'quit'};
+  if (context.tooSmall) return actionForKey(name, ['global']) === 'quit' ? {to: 'quit'} : {to: 'none'};
+  if (context.modal === 'confirm') {
+    const action = actionForKey(name, ['confirm']);
+    if (action === 'confirm.yes') return {to: 'confirm', yes: true};
+    if (action === 'confirm.no') return {to: 'confirm', yes: false};
+    return {to: 'none'};
+  }
+  if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
+  if (context.filterEditing) return {to: 'filter'};
+  if (context.textFocused) return {to: 'text'};
+  if (name === 'paste') {
+    const [first, ...rest] = [...input];
+    // A longer run is a paste and means nothing outside a text field.
+    if (first === undefined || rest.length >= MAX_COALESCED_KEYS) return {to: 'none'};
+    return {to: 'split', first, rest: rest.join('')};
+  }
+  const action = actionForKey(name, context.scopes);
+  if (!action) return {to: 'none'};
+  if (context.modal === 'help') {
+    if (action === 'help' || action === 'back') return {to: 'closeHelp'};
+    if (action === 'quit') return {to: 'quit'};
+    return {to: 'none'};
+  }
+  return {to: 'action', action};
+}
+
+const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
+  'screen.quota': 'quota',
+  'screen.models': 'models',
+  'screen.proxy': 'proxy',
+};
+
+/**
+ * The shell's meaning of an action no screen handler took: `quit`, or the reducer action to
+ * dispatch (help overlay, Esc, the 1-4 screen keys). Undefined when the shell has none.
+ */
+export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | undefined {
+  if (action === 'quit') return {type: 'quit'};
+  if (action === 'help') return {type: 'toggleHelp'};
+  if (action === 'back') return {type: 'escape'};
+  if (action === 'screen.accounts') return {type: 'reset'};
+  const screen = SCREEN_KEYS[action];
+  return screen ? {type: 'reset', route: {screen, params: {}}} : undefined;
+}

@@ -1,0 +1,134 @@
+// The account actions of the accounts, detail and quota screens: one function each, bound to its
+// keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
+// → serveAccount below). Each returns the status line or throws a UserError.
+import {accountLabel} from '../../core/accounts.js';
+import type {KeyAction} from '../../core/keymap.js';
+import {UserError, type Account} from '../../core/types.js';
+import {hasQuotaSource} from '../../services/quota/service.js';
+import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
+import {chooseRotationTarget} from '../../services/rotation.js';
+import type {AppServices} from '../services.js';
+import type {ActionResult} from './result.js';
+
+/** What an account action gets when its key is pressed. */
+export interface AccountActionContext {
+  services: AppServices;
+  provider: string;
+  /** The selected account (undefined when the provider has none, or the providers pane has focus). */
+  account?: Account;
+  /** A y/N question in the status area; resolves false for No (the default). */
+  confirm(prompt: string): Promise<boolean>;
+  /** Shows what is under way before the result arrives (`testing…`). */
+  progress(text: string): void;
+}
+
+export type AccountAction = (context: AccountActionContext) => Promise<ActionResult | string>;
+
+function selected(account: Account | undefined, missing = 'no account selected'): Account {
+  if (!account) throw new UserError(missing);
+  return account;
+}
+
+/** `u` (Enter on the detail screen): make the account its provider's default. */
+export async function makeDefault({services, account}: AccountActionContext): Promise<string> {
+  const target = selected(account);
+  await services.store.setDefault(target.provider, target.id);
+  return `${accountLabel(target)} is now the default ${target.provider} account`;
+}
+
+/** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
+export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
+  const renamed = await services.store.rename(provider, accountId, nickname);
+  return `renamed to ${accountLabel(renamed)}`;
+}
+
+/** `p`: pause the account (its token file moves to auth-paused/) or resume it. */
+export async function togglePause({services, account}: AccountActionContext): Promise<string> {
+  const target = selected(account);
+  await services.store.setPaused(target.provider, target.id, !target.paused);
+  return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}`;
+}
+
+/** `d`: remove the account and its token file, after a yes. */
+export async function removeAccount({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
+  const target = selected(account);
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)} (deletes its token file)?`))) {
+    return {text: `kept ${accountLabel(target)}`, kind: 'info', done: false};
+  }
+  await services.store.remove(target.provider, target.id);
+  return `removed ${target.provider} account ${accountLabel(target)}`;
+}
+
+/** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */
+export async function rotateProvider({services, provider}: AccountActionContext): Promise<string> {
+  const choose = await chooseRotationTarget(services.paths, provider);
+  const {from, to} = await services.store.rotate(provider, choose);
+  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}`;
+}
+
+/**
+ * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
+ * marked needs-login by the refresh itself.
+ */
+export async function testAccount({services, provider, account, progress}: AccountActionContext): Promise<string> {
+  const target = selected(account, 'select an account to test');
+  const label = accountLabel(target);
+  progress(`testing ${provider} ${label}…`);
+  const {settings} = await services.settings.load();
+  try {
+    const token = await ensureFreshToken(
+      {store: services.store, settings, clock: services.clock, http: services.http},
+      provider,
+      target.id,
+      {force: true},
+    );
+    if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
+    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${token.expired}` : ''}`;
+  } catch (error) {
+    throw new UserError(`${provider} ${label}: ${(error as Error).message}${error instanceof NeedsLoginError ? '' : ' (not refreshed)'}`);
+  }
+}
+
+/** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
+export async function serveAccount({services, provider, account}: AccountActionContext): Promise<ActionResult> {
+  if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
+  await services.proxy.start({provider, account: target.id});
+  return {text: `starting the proxy for ${provider} / ${accountLabel(target)}`, kind: 'info', navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
+}
+
+/** `S`: serve the provider's pool with the TUI's proxy child, then show the proxy screen. */
+export async function serveProviderPool({services, provider}: AccountActionContext): Promise<ActionResult> {
+  if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  await services.proxy.start({provider});
+  return {text: `starting the proxy for the ${provider} pool`, kind: 'info', navigate: {screen: 'proxy', params: {provider}}};
+}
+
+/** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
+export async function refreshQuota({services, provider, account, progress}: AccountActionContext): Promise<string> {
+  if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
+  if (!services.quota) throw new UserError('quota polling is off in this session');
+  if (account) progress(`refreshing quota of ${provider} ${accountLabel(account)}…`);
+  const targets = account ? [account] : (await services.store.load()).accounts.filter((a) => a.provider === provider);
+  await services.quota.refresh(targets);
+  const entry = services.quota.snapshot.accounts[provider]?.[account?.id ?? ''];
+  if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account)}: ${entry.error.message}`);
+  return account ? `quota of ${provider} ${accountLabel(account)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
+}
+
+export type AccountActionName = Extract<
+  KeyAction,
+  'account.default' | 'account.pause' | 'account.remove' | 'account.rotate' | 'account.test' | 'account.serve' | 'provider.serve' | 'quota.refresh'
+>;
+
+/** Keymap action → the function it runs, for every screen that shows accounts. */
+export const ACCOUNT_ACTIONS: Record<AccountActionName, AccountAction> = {
+  'account.default': makeDefault,
+  'account.pause': togglePause,
+  'account.remove': removeAccount,
+  'account.rotate': rotateProvider,
+  'account.test': testAccount,
+  'account.serve': serveAccount,
+  'provider.serve': serveProviderPool,
+  'quota.refresh': refreshQuota,
+};

@@ -1,0 +1,72 @@
+// The proxy screen's actions: start, stop, restart, live rotation and copying the Claude Code
+// exports. The screen renders the supervisor's state; only these functions command it.
+import {actionKey, type KeyAction} from '../../core/keymap.js';
+import {UserError} from '../../core/types.js';
+import type {ServeTarget} from '../../services/proxy/launch.js';
+import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
+import type {ProxyState} from '../../services/proxy-supervisor.js';
+import type {AppServices} from '../services.js';
+import type {ActionResult} from './result.js';
+
+export interface ProxyActionContext {
+  services: AppServices;
+  /** The supervisor's last state (undefined: no supervisor in this session). */
+  state?: ProxyState;
+  /** What the route asked to serve (`s` / `S` on the accounts screen), if anything. */
+  requested?: ServeTarget;
+  /** The exports for the running (or configured) proxy, once computed. */
+  env?: ClaudeCodeEnv;
+}
+
+export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult | string>;
+
+const isRunning = (state?: ProxyState) => state?.phase === 'running' || state?.phase === 'starting';
+
+/** `s`: start the proxy for the requested target, else the last one, else every provider. */
+export async function startProxy({services, state, requested}: ProxyActionContext): Promise<ActionResult> {
+  if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  if (isRunning(state)) {
+    return {text: `the proxy is already ${state?.phase} (${actionKey('proxy.restart', 'proxy')} restarts it, ${actionKey('proxy.stop', 'proxy')} stops it)`, kind: 'info'};
+  }
+  const target = requested ?? state?.target ?? {};
+  await services.proxy.start(target);
+  return {text: `starting the proxy${target.provider ? ` for ${target.provider}${target.account ? ` / ${target.account}` : ''}` : ''}`, kind: 'info'};
+}
+
+/** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
+export async function stopProxy({services, state}: ProxyActionContext): Promise<ActionResult> {
+  if (!services.proxy || !state || state.phase === 'stopped') return {text: 'the proxy is not running', kind: 'info'};
+  await services.proxy.stop();
+  return {text: 'proxy stopped', kind: 'ok'};
+}
+
+/** `R`: restart the proxy with the same target. */
+export async function restartProxy({services}: ProxyActionContext): Promise<ActionResult> {
+  if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  await services.proxy.restart();
+  return {text: 'restarting the proxy', kind: 'info'};
+}
+
+/** `r`: ask the running proxy to move to the next healthy account. */
+export async function rotateProxy({services, state}: ProxyActionContext): Promise<ActionResult> {
+  if (!services.proxy || state?.phase !== 'running') return {text: `start the proxy first (${actionKey('proxy.start', 'proxy')})`, kind: 'info'};
+  await services.proxy.rotate();
+  return {text: 'asked the proxy to move to the next healthy account', kind: 'info'};
+}
+
+/** `c`: copy the Claude Code exports (OSC 52, so it works over SSH). */
+export async function copyProxyEnv({services, env}: ProxyActionContext): Promise<ActionResult> {
+  if (!env) return {text: 'the exports are not ready yet', kind: 'info'};
+  const {exportLines} = await import('../../services/proxy/env.js');
+  services.clipboard.copy(`${exportLines(env).join('\n')}\n`);
+  return {text: `copied ${env.vars.length} export lines (OSC 52)`, kind: 'ok'};
+}
+
+/** Keymap action → the function it runs on the proxy screen. */
+export const PROXY_ACTIONS = {
+  'proxy.start': startProxy,
+  'proxy.stop': stopProxy,
+  'proxy.restart': restartProxy,
+  'account.rotate': rotateProxy,
+  'proxy.copyEnv': copyProxyEnv,
+} as const satisfies Partial<Record<KeyAction, ProxyAction>>;

@@ -1,0 +1,50 @@
+// How screens dispatch actions: key handlers that run the action functions of this folder through
+// the shell's runner (status line, reload, navigation). Screens spread these into useScreenKeys.
+import type {Account} from '../../core/types.js';
+import {UserError} from '../../core/types.js';
+import type {KeyHandlers} from '../screen-types.js';
+import {useServices} from '../services.js';
+import {useShell} from '../shell.js';
+import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
+import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
+
+/** Actions about the provider as a whole: without a provider selected their keys do nothing. */
+const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh'];
+
+export interface AccountActions {
+  /** A handler for every account action key, plus `account.rename` (opens the rename field). */
+  keys: KeyHandlers;
+  /** Runs one account action; resolves true when it did what was asked (false: declined or failed). */
+  perform(name: AccountActionName): Promise<boolean>;
+  /** The status line for a key pressed with nothing selected. */
+  noAccount(): Promise<boolean>;
+}
+
+/** The account actions for `provider` (undefined: none selected) and the selected `account`. */
+export function useAccountActions(provider: string | undefined, account: Account | undefined): AccountActions {
+  const services = useServices();
+  const {run, confirm, setStatus, dispatch} = useShell();
+  const perform = (name: AccountActionName) =>
+    run(() => ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, confirm, progress: (text) => setStatus(text)}));
+  const noAccount = () =>
+    run(async () => {
+      throw new UserError('no account selected');
+    });
+  const keys: KeyHandlers = {
+    'account.rename': () =>
+      account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
+  };
+  for (const name of Object.keys(ACCOUNT_ACTIONS) as AccountActionName[]) {
+    keys[name] = () => (provider === undefined && PROVIDER_ACTIONS.includes(name) ? undefined : perform(name));
+  }
+  return {keys, perform, noAccount};
+}
+
+/** Key handlers for the proxy screen's actions, given what the screen shows. */
+export function useProxyActions(context: Omit<ProxyActionContext, 'services'>): KeyHandlers {
+  const services = useServices();
+  const {run} = useShell();
+  const keys: KeyHandlers = {};
+  for (const [name, action] of Object.entries(PROXY_ACTIONS)) keys[name as keyof typeof PROXY_ACTIONS] = () => run(() => action({services, ...context}));
+  return keys;
+}

@@ -1,0 +1,77 @@
+// The single input dispatcher: Ink's one useInput for the whole TUI. WHICH layer gets a key is
+// decided by the pure core/key-routing.ts; this hook only carries the answer out (answers the
+// confirm prompt, edits the rename or filter field, feeds a focused text field, calls the screen's
+// handler for the keymap action, else applies the shell's meaning of it).
+import {useApp, useInput} from 'ink';
+import {useRef} from 'react';
+import {currentRoute, type AppState} from '../core/app-state.js';
+import {keyName, type RawKey} from '../core/key-names.js';
+import {routeKey, shellActionFor} from '../core/key-routing.js';
+import {renameAccount} from './actions/accounts.js';
+import {describeError} from './errors.js';
+import {topScreenHandlers, topTextHandler, useKeyRegistry} from './keys.js';
+import {routeScopes} from './router.js';
+import {useServices} from './services.js';
+import type {Shell} from './shell.js';
+
+/**
+ * Ink's one useInput for the whole TUI: routes each key (core/key-routing.ts) to the confirm prompt,
+ * the rename or filter field, a focused text field, the screen's handlers or the shell.
+ */
+export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state: AppState; shell: Shell; answerConfirm(yes: boolean): void; tooSmall: boolean}): void {
+  const {exit} = useApp();
+  const services = useServices();
+  const registry = useKeyRegistry();
+  const latest = useRef({state, shell, answerConfirm, tooSmall});
+  latest.current = {state, shell, answerConfirm, tooSmall};
+
+  const handleKey = (input: string, key: RawKey): void => {
+    const {state: current, shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
+    const name = keyName(input, key);
+    const route = routeKey(name, input, {
+      tooSmall: small,
+      modal: current.modal?.kind,
+      filterEditing: current.filterEditing !== undefined,
+      textFocused: topTextHandler(registry) !== undefined,
+      scopes: routeScopes(currentRoute(current)),
+    });
+    switch (route.to) {
+      case 'quit':
+        return exit();
+      case 'none':
+        return;
+      case 'confirm':
+        return answer(route.yes);
+      case 'rename': {
+        const modal = current.modal?.kind === 'rename' ? current.modal : undefined;
+        if (!modal) return;
+        if (!route.submit) return dispatch({type: 'renameKey', input, key: name});
+        void run(() => renameAccount(services, modal.provider, modal.accountId, modal.draft.text)).then((ok) => ok && dispatch({type: 'closeModal'}));
+        return;
+      }
+      case 'filter':
+        return dispatch({type: 'filterKey', input, key: name});
+      case 'text':
+        return topTextHandler(registry)!(input, name);
+      case 'split':
+        handleKey(route.first, {});
+        if (route.rest) services.clock.setTimeout(() => handleKey(route.rest, {}), 0);
+        return;
+      case 'closeHelp':
+        return dispatch({type: 'closeModal'});
+      case 'action': {
+        const handler = topScreenHandlers(registry)?.[route.action];
+        if (handler) {
+          const result = handler();
+          if (result instanceof Promise) result.catch((error) => setStatus(describeError(error), 'error'));
+          if (result !== false) return;
+        }
+        const shellAction = shellActionFor(route.action);
+        if (shellAction?.type === 'quit') return exit();
+        if (shellAction) dispatch(shellAction);
+        return;
+      }
+    }
+  };
+  useInput(handleKey);
+}

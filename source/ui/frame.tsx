@@ -1,0 +1,59 @@
+// The chrome around the routed screen: title bar, problems banner, the screen (or the `?` overlay),
+// status line (or the open confirm prompt) and hint bar. Renders only; App.tsx wires it.
+import {Box} from 'ink';
+import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
+import {confirmHint, type KeyScope} from '../core/keymap.js';
+import {Banner, bannerLines, HelpOverlay, HintBar, StatusLine, TitleBar} from './components/Chrome.js';
+import {useAccounts} from './hooks/useAccounts.js';
+import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
+import {useServices} from './services.js';
+import type {Shell} from './shell.js';
+
+export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
+  const services = useServices();
+  const accounts = useAccounts();
+  const route = currentRoute(state);
+  const dispatch = (action: AppAction) => shell.dispatch(action);
+  const snapshot = accounts.snapshot;
+  const problems = [
+    ...(accounts.error ? [`cannot read the accounts: ${accounts.error}`] : []),
+    ...(snapshot?.problems ?? []).map((p) => `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`),
+  ].map((line) => line.split(`${services.paths.root}/`).join(''));
+  const banner = bannerLines(problems, columns);
+  const bodyHeight = rows - 3 - banner.length;
+  const counts = snapshot
+    ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
+    : 'loading…';
+  const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} />
+      {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
+      <Box height={bodyHeight} width={columns} flexDirection="column">
+        {state.modal?.kind === 'help' ? (
+          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} />
+        ) : (
+          <ScreenView
+            route={route}
+            width={columns}
+            height={bodyHeight}
+            navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
+            back={() => dispatch({type: 'pop'})}
+            setStatus={shell.setStatus}
+            confirm={shell.confirm}
+          />
+        )}
+      </Box>
+      <StatusLine
+        width={columns}
+        counts={counts}
+        dir={services.paths.root}
+        message={confirmPrompt ? {text: `${confirmPrompt} ${confirmHint()}`, kind: 'info'} : state.status}
+        emphasize={Boolean(confirmPrompt)}
+      />
+      <HintBar width={columns} scopes={scopes} />
+    </Box>
+  );
+}
