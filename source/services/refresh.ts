@@ -7,8 +7,7 @@
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {createHash, createSign} from 'node:crypto';
-import path from 'node:path';
+import {createSign} from 'node:crypto';
 import type {Account, TokenFile} from '../core/types.js';
 import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../providers/adapters/copilot.js';
 import type {AccountStore} from '../store/accounts.js';
@@ -20,6 +19,8 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
+import {nativeTokensInsteadOfRefresh} from './native/sync.js';
+import {refreshLockPath} from './refresh-lock.js';
 
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
@@ -79,12 +80,14 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!canRefresh(resolved, before.token)) return before.token;
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
-  const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
-  return withFileLock(lockTarget, async () => {
+  return withFileLock(refreshLockPath(deps.store.paths, provider, before.account.id), async () => {
     const inside = await currentAccount(deps.store, provider, before.account.id);
     if (inside.account.health === 'needs-login') {
       throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
     }
+    // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
+    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account.id);
+    if (native) return native;
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
     if (changed) return inside.token;
