@@ -95,15 +95,19 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
   write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
 
   const size = streamSize(stdout);
+  // While suspended, Ctrl-C belongs to the program in the foreground (the whole process group gets it).
+  let suspended = 0;
   const controls: FullScreenControls = {
     size,
     async suspend(task) {
+      suspended++;
       write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
       try {
         return await task();
       } finally {
+        suspended--;
         stdin.resume();
         if (stdin.isTTY) stdin.setRawMode(true);
         write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
@@ -125,6 +129,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
   });
 
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+    if (signal === 'SIGINT' && suspended > 0) return;
     try {
       instance.unmount();
     } catch {
