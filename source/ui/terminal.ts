@@ -72,10 +72,11 @@ const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
  */
 export async function runFullScreen(app: (controls: FullScreenControls) => ReactElement, io: FullScreenIo): Promise<number> {
   const {stdout, stdin, stderr} = io;
+  const stdoutWrite = stdout.write;
   const write = (text: string) => {
     // After SIGHUP the terminal may be gone (EIO): restoring is best effort.
     try {
-      stdout.write(text);
+      stdoutWrite.call(stdout, text);
     } catch {
       /* terminal gone */
     }
@@ -101,14 +102,30 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     size,
     async suspend(task) {
       suspended++;
+      // Frames Ink renders meanwhile (a clock, a status) would land in the foreground program's
+      // screen: they are dropped, and the resize below redraws everything.
+      stdout.write = (() => true) as typeof stdout.write;
       write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
+      // pause() alone keeps the tty handle reading (Ink reads on 'readable'), so keys typed for the
+      // foreground program would reach this process instead: stop the handle until we are back.
+      const handle = (stdin as unknown as {_handle?: {reading?: boolean; readStop?: () => number; readStart?: () => number}})._handle;
+      const stopped = Boolean(handle?.reading && handle.readStop && handle.readStart);
+      if (stopped) {
+        handle!.reading = false;
+        handle!.readStop!();
+      }
       try {
         return await task();
       } finally {
         suspended--;
+        stdout.write = stdoutWrite;
         stdin.resume();
+        if (stopped) {
+          handle!.reading = true;
+          handle!.readStart!();
+        }
         if (stdin.isTTY) stdin.setRawMode(true);
         write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
         // Ink redraws everything on a resize; the screen was cleared under it.
