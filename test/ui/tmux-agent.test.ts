@@ -16,6 +16,7 @@ const FAKE_AGENT = [
   "process.on('SIGINT', () => { process.stdout.write('agent got SIGINT\\n'); process.exit(130); });",
   "process.stdin.setEncoding('utf8');",
   "process.stdin.on('data', (d) => { if (d.includes('bye')) process.exit(3); });",
+  "process.stdout.write(`agent ${process.pid} reads its input\n`);",
 ].join('\n');
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -76,7 +77,8 @@ test('outside tmux: e suspends the TUI, the agent has the terminal and Ctrl-C, t
   tmux.keys(['j']);
   await tmux.waitFor(/›\s+bob@example.com/);
   tmux.keys(['e']);
-  await tmux.waitFor(`fake agent on http://127.0.0.1:${port}/api/provider/claude`, 20_000);
+  const running = await tmux.waitFor(new RegExp(`fake agent on http://127\\.0\\.0\\.1:${port}/api/provider/claude\\s+agent \\d+ reads its input`), 20_000);
+  const first = /agent (\d+) reads its input/.exec(running)![1];
   assert.equal(tmux.display('#{alternate_on}'), '0', 'the TUI left the alternate screen');
   assert.equal(tmux.display('#{cursor_flag}'), '1', 'cursor shown for the agent');
   tmux.keys(['C-c']);
@@ -86,7 +88,8 @@ test('outside tmux: e suspends the TUI, the agent has the terminal and Ctrl-C, t
   assert.ok(!back.includes('fake agent on'), 'the screen was redrawn');
   // And once more, ending the agent normally: its exit code is on the status line.
   tmux.keys(['e']);
-  await tmux.waitFor('fake agent on', 20_000);
+  // The normal screen still shows the first agent's lines: wait for the second one.
+  await tmux.waitFor((text) => [...text.matchAll(/agent (\d+) reads its input/g)].some((m) => m[1] !== first), 20_000);
   tmux.keys(['bye', 'Enter'], {literal: false});
   await tmux.waitFor('exited with code 3', 10_000);
   tmux.keys(['q']);
