@@ -66,16 +66,32 @@ async function assertGrantsAlive(oidc: OidcServer, ccs: TempCcs, authFile: strin
   }
 }
 
+interface GrantsFixture {
+  oidc: OidcServer;
+  ccs: TempCcs;
+  /** Environment of the switching processes: the agent's home is $CODEX_HOME. */
+  env: NodeJS.ProcessEnv;
+  authFile: string;
+  store: AccountStore;
+}
+
+/** Runs `work` on two codex accounts with real grants and Codex's home in the temp dir; cleans up. */
+async function withTwoGrants(work: (fixture: GrantsFixture) => Promise<void>): Promise<void> {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    await twoGrants(oidc, ccs);
+    const codexHome = path.join(ccs.env.HOME!, 'codex-home');
+    await work({oidc, ccs, env: {...ccs.env, CODEX_HOME: codexHome}, authFile: path.join(codexHome, 'auth.json'), store: new AccountStore(ccs.paths)});
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+}
+
 describe('native mode keeps every grant alive', () => {
   it('A → B → A from several processes while the agent and the refresher refresh in between', {timeout: 240_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const codexHome = path.join(ccs.env.HOME!, 'codex-home');
-      const env = {...ccs.env, CODEX_HOME: codexHome};
-      const authFile = path.join(codexHome, 'auth.json');
-      const store = new AccountStore(ccs.paths);
+    await withTwoGrants(async ({oidc, ccs, env, authFile, store}) => {
       const {settings} = await loadSettings(ccs.paths);
       let agentRefreshes = 0;
       for (let round = 0; round < 6; round++) {
@@ -102,21 +118,11 @@ describe('native mode keeps every grant alive', () => {
       const last = await runBin(['native', '--json'], env);
       assert.equal(last.code, 0, last.stderr);
       await assertGrantsAlive(oidc, ccs, authFile);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 
   it('the agent killed in the middle of writing its file: nothing half-written reaches a token file, the switch goes on', {timeout: 240_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const codexHome = path.join(ccs.env.HOME!, 'codex-home');
-      const env = {...ccs.env, CODEX_HOME: codexHome};
-      const authFile = path.join(codexHome, 'auth.json');
-      const store = new AccountStore(ccs.paths);
+    await withTwoGrants(async ({oidc, ccs, env, authFile, store}) => {
       // The TUI (or the proxy child) watches the file while an account is native.
       const picked: string[] = [];
       let stop = () => {};
@@ -145,9 +151,6 @@ describe('native mode keeps every grant alive', () => {
       assert.equal(last.code, 0, last.stderr);
       assert.match(last.stderr, /was not valid JSON; kept a copy at .*auth\.json\.corrupt-/);
       await assertGrantsAlive(oidc, ccs, authFile);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });

@@ -5,8 +5,6 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
 // JSON), else the table's binary names on PATH.
 import {spawn} from 'node:child_process';
-import {accessSync, constants} from 'node:fs';
-import path from 'node:path';
 import {accountLabel, findAccount} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {findProvider, type ProviderRow} from '../../providers/table.js';
@@ -15,6 +13,7 @@ import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv} from '../proxy/env.js';
+import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {addRunningAgent, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
@@ -55,20 +54,6 @@ export function agentSettings(settings: TuiSettings): AgentSettings {
 
 export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.id.toUpperCase()}`;
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /** The agent's command line (executable first). Throws naming the three ways to provide it. */
 export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
   const configured = settings.commands[agent.id];
@@ -84,10 +69,8 @@ export function agentCommand(agent: AgentRow, settings: AgentSettings, env: Node
     }
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
-  for (const name of agent.binaries) {
-    const found = onPath(name, env);
-    if (found) return [found];
-  }
+  const found = findOnPath(agent.binaries, env);
+  if (found) return [found];
   throw new UserError(
     `${agent.displayName} not found: no ${agent.binaries.join(' or ')} on PATH ` +
       `(install it, or set agents.${agent.id}.command in tui.json or ${agentCommandVariable(agent)})`,

@@ -8,11 +8,20 @@ import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, planAgentRun, runAgentForeground} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
-import type {AccountActionContext} from './accounts.js';
+import type {Account} from '../../core/types.js';
+import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
+/** The part of an account action's context (actions/accounts.ts) these actions use. */
+interface AgentActionContext {
+  services: AppServices;
+  provider: string;
+  account?: Account;
+  progress(text: string): void;
+}
+
 /** `e`: the agent on the selected account, or on the provider's pool when no account is selected. */
-export async function launchAgent({services, provider, account, progress}: AccountActionContext): Promise<ActionResult | string> {
+export async function launchAgent({services, provider, account, progress}: AgentActionContext): Promise<ActionResult | string> {
   const row = findProvider(provider);
   if (!row) throw new UserError(`unknown provider "${provider}"`);
   const {settings} = await services.settings.load();
@@ -36,7 +45,7 @@ export async function launchAgent({services, provider, account, progress}: Accou
 }
 
 /** `N`: the selected account goes into its agent's own credential file. */
-export async function useNatively({services, provider, account}: AccountActionContext): Promise<string> {
+export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {
   if (!account) throw new UserError(`select a ${provider} account to write into its agent's credential file`);
   const result = await switchNative(services.store, provider, account.id, services.env);
   const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
