@@ -177,12 +177,15 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   }
 
   const exports = await claudeCodeEnv(paths, target.provider.id, port);
-  notes.push(...exports.notes.filter((note) => !note.startsWith('models from')));
+  // The key note matters to every agent; the model and translation notes are about Claude Code's
+  // exports, and whether this agent can be served was decided above.
+  notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const launch = agent.launch({
     baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
     apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
     models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
+    native: (target.provider.api as readonly string[]).includes(agent.protocol),
   });
   const env: NodeJS.ProcessEnv = {...options.env};
   for (const [name, v] of Object.entries(launch.env)) {

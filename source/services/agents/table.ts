@@ -25,6 +25,11 @@ export interface AgentTarget {
   apiKey: string;
   /** Model slots picked from the provider's list (undefined: the agent's own default). */
   models: {main?: string; opus?: string; haiku?: string};
+  /**
+   * True when the provider speaks the agent's protocol itself (no translation): the agent's own
+   * default model is then one the provider knows, so agents that pick their model keep it.
+   */
+  native: boolean;
 }
 
 export interface AgentLaunch {
@@ -76,7 +81,7 @@ export const AGENTS: readonly AgentRow[] = [
     displayName: 'Codex CLI',
     binaries: ['codex'],
     protocol: 'openai-responses',
-    launch: ({baseUrl, apiKey, models}) => ({
+    launch: ({baseUrl, apiKey, models, native}) => ({
       env: {[CODEX_KEY_VARIABLE]: apiKey},
       args: [
         '-c', 'model_providers.ccs-tui.name="ccs-tui proxy"',
@@ -84,7 +89,7 @@ export const AGENTS: readonly AgentRow[] = [
         '-c', 'model_providers.ccs-tui.wire_api="responses"',
         '-c', `model_providers.ccs-tui.env_key="${CODEX_KEY_VARIABLE}"`,
         '-c', 'model_provider="ccs-tui"',
-        ...(models.main ? ['-c', `model="${models.main}"`] : []),
+        ...(models.main && !native ? ['-c', `model="${models.main}"`] : []),
       ],
     }),
   },

@@ -2,13 +2,12 @@
 // its own window (or pane) and the TUI stays; otherwise the TUI suspends, the agent has the terminal,
 // and the TUI comes back where it was.
 import {accountLabel} from '../../core/accounts.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, planAgentRun, runAgentForeground} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
-import type {Account} from '../../core/types.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
