@@ -67,6 +67,10 @@ describe('native credential files', () => {
         last_refresh: '2026-11-01T00:00:00.000Z',
       });
       assert.equal(readNativeState(ccs.paths).codex?.accountKey, 'acct-a');
+      // The login the file held before is nobody's in ccs-tui: it is kept, not lost.
+      assert.ok(result.foreignBackup, 'kept the earlier login');
+      assert.equal(JSON.parse(readFileSync(result.foreignBackup, 'utf8')).tokens.refresh_token, 'y');
+      assert.equal(mode(result.foreignBackup), 0o600);
       assert.equal(nativeFormat('codex')!.file(env), path.join(home, '.codex', 'auth.json'));
     } finally {
       ccs.cleanup();

@@ -18,10 +18,11 @@ const useNative: CommandSpec = {
     const store = new AccountStore(ctx.paths);
     const result = await native.switchNative(store, provider, positionals[1]!, ctx.env);
     if (values.json) {
-      printJson(ctx, {provider, file: result.file, from: result.from ?? null, to: result.to.id, savedOutgoing: result.savedOutgoing, corruptBackup: result.corruptBackup ?? null});
+      printJson(ctx, {provider, file: result.file, from: result.from ?? null, to: result.to.id, savedOutgoing: result.savedOutgoing, corruptBackup: result.corruptBackup ?? null, foreignBackup: result.foreignBackup ?? null});
       return 0;
     }
     if (result.corruptBackup) ctx.stderr.write(`ccs-tui: ${result.file} was not valid JSON; kept a copy at ${result.corruptBackup}\n`);
+    if (result.foreignBackup) ctx.stderr.write(`ccs-tui: ${result.file} held a login that no ccs-tui account has; kept it at ${result.foreignBackup}\n`);
     const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
     ctx.stdout.write(`${provider}: ${result.file} now holds ${accountLabel(result.to)}${saved}\n`);
     return 0;

@@ -204,3 +204,8 @@ export function sameTokens(token: TokenFile, tokens: NativeTokens): boolean {
   const c = credentialsOf(token);
   return c.access === tokens.accessToken && c.refresh === tokens.refreshToken;
 }
+
+/** The refresh token a token file holds (flat, or nested in CLIProxyAPI's Gemini layout). */
+export function refreshTokenOf(token: TokenFile): string | undefined {
+  return credentialsOf(token).refresh;
+}

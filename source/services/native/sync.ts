@@ -22,7 +22,7 @@ import type {AccountStore} from '../../store/accounts.js';
 import {backupCorruptFile, ensurePrivateDir, FILE_MODE, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {refreshLockPath} from '../refresh-lock.js';
-import {nativeFormat, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
+import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
 /** One provider's entry in `tui/native.json`. */
 export interface NativeHolder {
@@ -171,6 +171,8 @@ export interface SwitchResult {
   savedOutgoing: boolean;
   /** Where a file that could not be read was kept. */
   corruptBackup?: string;
+  /** Where a login ccs-tui does not know (the agent's own, from before native mode) was kept. */
+  foreignBackup?: string;
 }
 
 /**
@@ -198,10 +200,14 @@ export async function switchNative(store: AccountStore, provider: string, accoun
       lockIn(outgoing?.account === target.id ? undefined : target.id, async () => {
         let savedOutgoing = false;
         let corruptBackup: string | undefined;
+        let foreignBackup: string | undefined;
         for (let attempt = 0; ; attempt++) {
           const read = await readSettled(format, file);
           if (outgoing && (await saveBack(store, provider, outgoing, read))) savedOutgoing = true;
           if (read.kind === 'corrupt') corruptBackup = await backupCorruptFile(file);
+          if (read.kind === 'ok' && (!outgoing || (read.tokens && !belongsTo(outgoing, read.tokens)))) {
+            foreignBackup = (await keepForeignLogin(store, provider, file, read)) ?? foreignBackup;
+          }
           const token = await store.readToken(await store.loadAccount(provider, target.id));
           if (!token) throw new UserError(`${provider} account ${accountLabel(target)}: token file not found`);
           const previous = read.kind === 'ok' ? read.json : undefined;
@@ -219,11 +225,29 @@ export async function switchNative(store: AccountStore, provider: string, accoun
             state[provider] = {account: target.id, file, synced: fingerprint(written), ...(written?.accountKey ? {accountKey: written.accountKey} : {}), since: new Date().toISOString()};
           });
           rmSync(backupPath(file), {force: true});
-          return {provider, file, from: outgoing?.account, to: target, savedOutgoing, corruptBackup};
+          return {provider, file, from: outgoing?.account, to: target, savedOutgoing, corruptBackup, foreignBackup};
         }
       }),
     );
   }, {waitMs: 120_000});
+}
+
+/**
+ * A login in the agent's file that no account of ccs-tui holds (the person's own, from before native
+ * mode, or one the agent made itself) is the only copy of that grant: it is kept beside the file,
+ * `<file>.ccs-tui-kept-<hash>`, for good. Returns where, or undefined when ccs-tui knows the tokens.
+ */
+async function keepForeignLogin(store: AccountStore, provider: string, file: string, read: FileRead & {kind: 'ok'}): Promise<string | undefined> {
+  const refresh = read.tokens?.refreshToken;
+  if (!refresh) return undefined;
+  const snapshot = await store.load();
+  for (const account of snapshot.accounts.filter((a) => a.provider === provider)) {
+    const token = await store.readToken(account).catch(() => undefined);
+    if (token && refreshTokenOf(token) === refresh) return undefined;
+  }
+  const kept = `${file}.ccs-tui-kept-${createHash('sha256').update(read.text).digest('hex').slice(0, 8)}`;
+  await writeFileAtomic(kept, read.text);
+  return kept;
 }
 
 /**

@@ -48,5 +48,6 @@ export async function useNatively({services, provider, account}: AgentActionCont
   if (!account) throw new UserError(`select a ${provider} account to write into its agent's credential file`);
   const result = await switchNative(services.store, provider, account.id, services.env);
   const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
-  return `${result.file} now holds ${accountLabel(account)}${saved}`;
+  const kept = result.foreignBackup ? `; the login it held before is kept in ${result.foreignBackup}` : '';
+  return `${result.file} now holds ${accountLabel(account)}${saved}${kept}`;
 }
