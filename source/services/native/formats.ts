@@ -10,8 +10,8 @@
 // - Codex CLI, `$CODEX_HOME` or `~/.codex`, `auth.json` (openai/codex codex-rs/login/src/auth.rs
 //   `AuthDotJson`, token_data.rs `TokenData`): `{"OPENAI_API_KEY": string|null, "tokens": {"id_token",
 //   "access_token", "refresh_token", "account_id"}, "last_refresh": RFC 3339}`.
-// - Gemini CLI, `~/.gemini/oauth_creds.json` (home from `$GEMINI_CLI_HOME`, else the user's home;
-//   google-gemini/gemini-cli packages/core/src/code_assist/oauth2.ts caches google-auth-library's
+// - Gemini CLI, `~/.gemini/oauth_creds.json` (home from `$GEMINI_CLI_HOME`, else the user's home:
+//   packages/core/src/utils/paths.ts `homedir()`; packages/core/src/code_assist/oauth2.ts caches google-auth-library's
 //   `Credentials`): `{"access_token", "refresh_token", "scope", "token_type", "id_token",
 //   "expiry_date" (ms)}`.
 // - Qwen Code, `~/.qwen/oauth_creds.json` (QwenLM/qwen-code packages/core/src/qwen/qwenOAuth2.ts
