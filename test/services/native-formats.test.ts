@@ -119,6 +119,25 @@ describe('native credential files', () => {
     }
   });
 
+  it('an outgoing account removed meanwhile: its login in the file is kept, the switch goes on', async () => {
+    const {ccs, home, store, env} = setup();
+    try {
+      ccs.writeToken('qwen-a.json', tokenFixture('qwen', 'a@example.com'));
+      ccs.writeToken('qwen-b.json', tokenFixture('qwen', 'b@example.com'));
+      const first = await switchNative(store, 'qwen', 'a@example.com', env);
+      // The agent refreshes a's login, then a is removed from ccs-tui.
+      writeFileSync(first.file, JSON.stringify({access_token: 'at-new', refresh_token: 'rt-new', token_type: 'Bearer', expiry_date: EXPIRES_MS}));
+      await store.remove('qwen', 'a@example.com');
+      const second = await switchNative(store, 'qwen', 'b@example.com', env);
+      assert.equal(second.from, undefined);
+      assert.ok(second.foreignBackup);
+      assert.equal(JSON.parse(readFileSync(second.foreignBackup, 'utf8')).refresh_token, 'rt-new');
+      assert.equal(JSON.parse(readFileSync(path.join(home, '.qwen', 'oauth_creds.json'), 'utf8')).refresh_token, 'rt-qwen-b@example.com-0123456789abcdef');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
   it('refuses providers without a native file, and accounts that cannot be used', async () => {
     const {ccs, store, env} = setup();
     try {

@@ -191,7 +191,9 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   const file = format.file(env);
   return withFileLock(nativeLockPath(paths, provider), async () => {
     const holder = readNativeState(paths)[provider];
-    const outgoing = holder && holder.file === file ? holder : undefined;
+    // An outgoing account removed since is nobody's any more: its login is kept like a stranger's.
+    const exists = holder ? await store.loadAccount(provider, holder.account).then(() => true, () => false) : false;
+    const outgoing = holder && exists && holder.file === file ? holder : undefined;
     const lockIn = (id: string | undefined, work: () => Promise<SwitchResult>) =>
       id ? withFileLock(refreshLockPath(paths, provider, id), work, {waitMs: 120_000}) : work();
     // Both refresh locks: the outgoing account's while its tokens are saved back and the file is
