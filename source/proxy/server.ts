@@ -27,6 +27,7 @@ import {errorJson, HttpError} from './errors.js';
 import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
 import {translatorFor} from './translate/index.js';
 import {forwardedResponseHeaders} from './upstream.js';
@@ -53,6 +54,8 @@ export interface ProxyServerOptions {
   host?: string;
   /** Translator lookup (default: translate/index.ts translatorFor); tests pass their own. */
   translators?: TranslatorLookup;
+  /** Limits for slow clients (default: refusal.ts CLIENT_TIMEOUTS); tests pass short ones. */
+  clientTimeouts?: ClientTimeouts;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -104,9 +107,19 @@ export class ProxyServer {
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
-    this.server = createServer({noDelay: true, keepAlive: true, highWaterMark: STREAM_HIGH_WATER_MARK}, (req, res) => void this.handle(req, res));
+    const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
+    this.server = createServer(
+      {
+        noDelay: true,
+        keepAlive: true,
+        highWaterMark: STREAM_HIGH_WATER_MARK,
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        connectionsCheckingInterval: timeouts.checkEveryMs,
+      },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 30_000;
-    this.server.requestTimeout = 0;
   }
 
   /** Binds 127.0.0.1; rejects with the listen error (EADDRINUSE) for the caller to report. */
@@ -208,8 +221,12 @@ export class ProxyServer {
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
-      if (!res.headersSent) this.sendError(res, err);
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else {
+        // Refused before the body was read: answer and close rather than drain what the client sends.
+        if (!req.complete) closeAfterAnswer(req, res);
+        this.sendError(res, err);
+      }
     }
   }
 

@@ -1,0 +1,107 @@
+// The proxy under abuse and outage (issue 11): clients that trickle bytes, refused requests with big
+// bodies, large bodies, and upstreams that are overloaded. Raw sockets play the abusive client.
+import assert from 'node:assert/strict';
+import {connect} from 'node:net';
+import {after, describe, it} from 'node:test';
+import {anthropicStreamEvents, writeSse} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+
+interface RawExchange {
+  /** Everything the proxy sent back. */
+  text: string;
+  /** Whether the proxy closed the connection within the wait. */
+  closed: boolean;
+  /** ms from connect to close (or to the end of the wait). */
+  ms: number;
+}
+
+/**
+ * A client that sends `head` and then one byte of `trickle` every 50 ms (never finishing the body it
+ * announced), waiting up to `waitMs` for the proxy to close the connection.
+ */
+function trickle(url: string, head: string, waitMs: number, trickleByte = 'x'): Promise<RawExchange> {
+  const {port} = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    const done = (closed: boolean) => {
+      clearInterval(timer);
+      clearTimeout(guard);
+      socket.destroy();
+      resolve({text, closed, ms: Date.now() - started});
+    };
+    const guard = setTimeout(() => done(false), waitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (data: string) => (text += data));
+    socket.on('close', () => done(true));
+    socket.on('error', () => {}); // a reset after the answer counts as closed ('close' follows)
+    socket.on('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (!socket.destroyed && socket.writable) socket.write(trickleByte);
+      }, 50);
+    });
+  });
+}
+
+const postHead = (path: string, headers: Record<string, string>) =>
+  `POST ${path} HTTP/1.1\r\n${Object.entries({host: '127.0.0.1', 'content-type': 'application/json', ...headers}).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+
+describe('refused requests close the connection without reading the body', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}],
+    clientTimeouts: {headersMs: 1_000, requestMs: 1_500, checkEveryMs: 200},
+  });
+  after(() => f.close());
+  const big = {'content-length': String(50 * 1024 * 1024)};
+
+  for (const [name, path, headers, status] of [
+    ['no key (401)', '/v1/messages', {...big}, 401],
+    ['a wrong key (401)', '/v1/messages', {...big, 'x-api-key': 'wrong-key'}, 401],
+    ['a foreign Host (403)', '/v1/messages', {...big, 'x-api-key': API_KEY, host: 'evil.example:8317'}, 403],
+    ['an unknown route (404)', '/v1/nothing-here', {...big, 'x-api-key': API_KEY}, 404],
+    ['a declared size over the limit (413)', '/v1/messages', {'content-length': String(200 * 1024 * 1024), 'x-api-key': API_KEY}, 413],
+  ] as const) {
+    it(`answers ${name} and closes while the client still trickles its body`, async () => {
+      const before = f.upstream.requests.length;
+      const exchange = await trickle(f.url, postHead(path, headers), 5_000);
+      assert.match(exchange.text, new RegExp(`^HTTP/1.1 ${status} `));
+      assert.match(exchange.text, /\r\nconnection: close\r\n/i);
+      assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms: ${exchange.text.slice(0, 80)}`);
+      assert.equal(f.upstream.requests.length, before, 'nothing reached the upstream');
+    });
+  }
+
+  it('drops a client that trickles its headers', async () => {
+    const exchange = await trickle(f.url, 'POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-a: ', 5_000);
+    assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
+    assert.ok(exchange.ms < 4_000, `closed after ${exchange.ms} ms`);
+  });
+
+  it('drops an authenticated client that never finishes its body (request timeout)', async () => {
+    const exchange = await trickle(f.url, postHead('/v1/messages', {'content-length': '100000', 'x-api-key': API_KEY}), 5_000);
+    assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
+  });
+
+  it('does not cut a long streaming answer: the request timeout only covers the request', async () => {
+    f.upstream.handler = (req, res) => writeSse(res, anthropicStreamEvents(String(req.body?.model), ['a', 'b', 'c', 'd', 'e', 'f']), {pauseMs: 500});
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text(); // 2.5 s, longer than requestMs
+    assert.match(text, /message_stop/);
+  });
+
+  it('keeps the connection of an accepted request alive', async () => {
+    const exchange = await trickle(f.url, `GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`, 600, '');
+    assert.match(exchange.text, /^HTTP\/1.1 200 /);
+    assert.doesNotMatch(exchange.text, /connection: close/i);
+    assert.equal(exchange.closed, false);
+  });
+});
