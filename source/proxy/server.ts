@@ -461,7 +461,11 @@ export class ProxyServer {
 
   /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
   private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
-    if (translation) return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText);
+    if (translation) {
+      const retryAfter = outcome.headers['retry-after'];
+      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText);
+    }
     res.writeHead(outcome.status, outcome.headers);
     res.end(outcome.text);
     return outcome.status;

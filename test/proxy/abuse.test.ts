@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
-import {anthropicStreamEvents, writeSse} from '../helpers/fake-upstreams.js';
+import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
 
 interface RawExchange {
@@ -103,5 +103,59 @@ describe('refused requests close the connection without reading the body', async
     assert.match(exchange.text, /^HTTP\/1.1 200 /);
     assert.doesNotMatch(exchange.text, /connection: close/i);
     assert.equal(exchange.closed, false);
+  });
+});
+
+describe('an overloaded upstream (529, 503) is not the account\'s fault', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    strategy: 'fill-first',
+    tokens: [
+      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
+      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
+    ],
+  });
+  after(() => f.close());
+  const ask = () =>
+    fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+  const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
+
+  it('passes a 529 and its Retry-After through, again and again, without parking the account', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, overloaded, {'retry-after': '7'});
+    for (let i = 0; i < 3; i++) {
+      const before = f.upstream.requests.length;
+      const response = await ask();
+      assert.equal(response.status, 529, `request ${i + 1}: not the proxy's own 429`);
+      assert.equal(response.headers.get('retry-after'), '7');
+      assert.equal(((await response.json()) as {error: {type: string}}).error.type, 'overloaded_error');
+      assert.equal(f.upstream.requests.length, before + 1, `request ${i + 1} reached the upstream once`);
+      assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef', 'the same account, not parked');
+    }
+    assert.deepEqual(f.proxy.status().cooling, []);
+    assert.equal(f.events.filter((e) => e.type === 'failover').length, 0);
+  });
+
+  it('passes a 503 through and serves the next request on the same account once the upstream recovers', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 503, {error: {message: 'Service Unavailable'}}, {'retry-after': '3'});
+    const response = await ask();
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '3');
+    assert.deepEqual(f.proxy.status().cooling, []);
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const recovered = await ask();
+    assert.equal(recovered.status, 200);
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+  });
+
+  it('still parks an account on a plain 500 (a server error of that account)', async () => {
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 500, {error: {message: 'boom'}}) : answerByProtocol(req, res);
+    const response = await ask();
+    assert.equal(response.status, 200);
+    assert.equal(f.proxy.status().cooling.length, 1);
   });
 });
