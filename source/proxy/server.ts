@@ -21,7 +21,8 @@ import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import {readClientRequest, type ClientRequest} from './client-request.js';
+import {bodySpent, sendBody, type OutgoingBody} from './body.js';
+import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
 import {errorJson, HttpError} from './errors.js';
 import {modelsPayload} from './models.js';
@@ -323,10 +324,12 @@ export class ProxyServer {
    * fail over (next account, or the same one after a refresh) or stream the answer.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
-    const client = await readClientRequest(req);
+    let client = await readClientRequest(req);
     const row = await this.providerFor(route, client.model);
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
+    // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
     const pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
     if (pool.size === 0) {
@@ -370,6 +373,7 @@ export class ProxyServer {
         const outcome = unreachable(prepared.url, error);
         this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, undefined, outcome.failure.message);
         attempts.lastFailure = {outcome, translation: prepared.translation};
+        if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
         continue;
       }
 
@@ -385,6 +389,8 @@ export class ProxyServer {
         // One refresh per account and request, then the same account once more.
         attempts.refreshed.add(account.id);
         if (await this.tryRefresh(row, account, true)) {
+          // A streamed body is gone: the refreshed token serves the client's next request.
+          if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
           attempts.retrySame = poolAccount;
           continue;
         }
@@ -395,6 +401,8 @@ export class ProxyServer {
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
       attempts.lastFailure = {outcome, translation: prepared.translation};
+      // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
+      if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
     }
   }
 
@@ -485,14 +493,14 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(url: string, headers: Record<string, string>, body: OutgoingBody, signal: AbortSignal): Promise<IncomingMessage> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
       request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
-      request.end(body);
+      sendBody(request, body);
     });
   }
 

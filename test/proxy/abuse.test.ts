@@ -1,6 +1,7 @@
 // The proxy under abuse and outage (issue 11): clients that trickle bytes, refused requests with big
 // bodies, large bodies, and upstreams that are overloaded. Raw sockets play the abusive client.
 import assert from 'node:assert/strict';
+import {request as httpRequest} from 'node:http';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
@@ -75,6 +76,13 @@ describe('refused requests close the connection without reading the body', async
     });
   }
 
+  it('answers 400 for a body that is not a JSON object without waiting for the rest of it', async () => {
+    const exchange = await trickle(f.url, `${postHead('/v1/messages', {...big, 'x-api-key': API_KEY})}[`, 5_000, ' ');
+    assert.match(exchange.text, /^HTTP\/1.1 400 /);
+    assert.match(exchange.text, /JSON object/);
+    assert.equal(exchange.closed, true);
+  });
+
   it('drops a client that trickles its headers', async () => {
     const exchange = await trickle(f.url, 'POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-a: ', 5_000);
     assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
@@ -82,7 +90,9 @@ describe('refused requests close the connection without reading the body', async
   });
 
   it('drops an authenticated client that never finishes its body (request timeout)', async () => {
-    const exchange = await trickle(f.url, postHead('/v1/messages', {'content-length': '100000', 'x-api-key': API_KEY}), 5_000);
+    const head = `${postHead('/v1/messages', {'content-length': '100000', 'x-api-key': API_KEY})}{"model":"claude-opus-4-6","messages":[`;
+    const exchange = await trickle(f.url, head, 5_000, ' ');
+    assert.match(exchange.text, /^HTTP\/1.1 408 /);
     assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
   });
 
@@ -157,5 +167,102 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
     const response = await ask();
     assert.equal(response.status, 200);
     assert.equal(f.proxy.status().cooling.length, 1);
+  });
+});
+
+describe('large bodies are streamed to the upstream, not held whole', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    strategy: 'fill-first',
+    tokens: [
+      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
+      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
+    ],
+    configYaml: ['oauth-model-alias:', '  claude:', '    - name: "claude-sonnet-4-5-20250929"', '      alias: "sonnet"', ''].join('\n'),
+  });
+  after(() => f.close());
+
+  /** A Messages body of about `bytes` bytes: `model` first, then one long user message. */
+  const bigBody = (model: string, bytes: number) => {
+    const head = `{"model":${JSON.stringify(model)},"max_tokens":8,"messages":[{"role":"user","content":"`;
+    const tail = '"}]}';
+    return {head, filler: 'y'.repeat(bytes - head.length - tail.length), tail};
+  };
+
+  /**
+   * Sends the head and most of the filler, then holds the last byte of the body until the upstream
+   * has received bytes of this request (a proxy that reads the whole body first never lets it), or
+   * 5 s passed. Returns what the client got and whether the upstream saw bytes before the end.
+   */
+  const sendHeld = (model: string, bytes: number) =>
+    new Promise<{status: number; text: string; streamedEarly: boolean}>((resolve, reject) => {
+      const {head, filler, tail} = bigBody(model, bytes);
+      const body = Buffer.from(head + filler + tail);
+      const before = f.upstream.bytesReceived;
+      const req = httpRequest(`${f.url}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'content-length': String(body.length)},
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({status: res.statusCode!, text, streamedEarly}));
+      });
+      req.on('error', reject);
+      let streamedEarly = false;
+      req.write(body.subarray(0, body.length - 1));
+      const started = Date.now();
+      const poll = setInterval(() => {
+        streamedEarly = f.upstream.bytesReceived > before;
+        if (streamedEarly || Date.now() - started > 5_000) {
+          clearInterval(poll);
+          req.end(body.subarray(body.length - 1));
+        }
+      }, 10);
+    });
+
+  it('pipes an 8 MB body upstream as it arrives, the alias resolved in place and the rest intact', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const result = await sendHeld('sonnet', 8 * 1024 * 1024);
+    assert.equal(result.status, 200, result.text.slice(0, 200));
+    assert.equal(result.streamedEarly, true, 'the upstream got bytes before the client finished its body');
+    const sent = f.upstream.requests.at(-1)!;
+    assert.equal(sent.body?.model, 'claude-sonnet-4-5-20250929');
+    const {filler} = bigBody('sonnet', 8 * 1024 * 1024);
+    assert.equal((sent.body?.messages as {content: string}[])[0]!.content, filler);
+    assert.equal(Number(sent.headers['content-length']), Buffer.byteLength(sent.raw));
+  });
+
+  it('passes the upstream\'s quota answer on for a streamed body (it cannot be sent twice) and cools the account', async () => {
+    const resetAt = Math.floor(Date.now() / 1000) + 3600;
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef'
+        ? sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
+            'anthropic-ratelimit-unified-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
+          })
+        : answerByProtocol(req, res);
+    const before = f.upstream.requests.length;
+    const result = await sendHeld('claude-opus-4-6', 2 * 1024 * 1024);
+    assert.equal(result.status, 429);
+    assert.match(result.text, /limit reached/);
+    assert.equal(f.upstream.requests.length, before + 1, 'sent once');
+    assert.equal(f.proxy.status().cooling.length, 1);
+    const next = await sendHeld('claude-opus-4-6', 2 * 1024 * 1024);
+    assert.equal(next.status, 200, 'the next request goes to the other account');
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+
+  it('reads a large body whole when its model comes last, and still serves it', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const filler = 'z'.repeat(2 * 1024 * 1024);
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({max_tokens: 8, messages: [{role: 'user', content: filler}], model: 'sonnet'}),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(f.upstream.requests.at(-1)!.body?.model, 'claude-sonnet-4-5-20250929');
   });
 });
