@@ -5,7 +5,7 @@ import {request as httpRequest} from 'node:http';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
 interface RawExchange {
   /** Everything the proxy sent back. */
@@ -53,7 +53,7 @@ const postHead = (path: string, headers: Record<string, string>) =>
 describe('refused requests close the connection without reading the body', async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}],
+    tokens: claudeAccounts('a'),
     clientTimeouts: {headersMs: 1_000, requestMs: 1_500, checkEveryMs: 200},
   });
   after(() => f.close());
@@ -120,10 +120,7 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
   const f = await proxyFixture({
     provider: 'claude',
     strategy: 'fill-first',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: claudeAccounts('a', 'b'),
   });
   after(() => f.close());
   const ask = () =>
@@ -174,10 +171,7 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
   const f = await proxyFixture({
     provider: 'claude',
     strategy: 'fill-first',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: claudeAccounts('a', 'b'),
     configYaml: ['oauth-model-alias:', '  claude:', '    - name: "claude-sonnet-4-5-20250929"', '      alias: "sonnet"', ''].join('\n'),
   });
   after(() => f.close());

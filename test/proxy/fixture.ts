@@ -100,3 +100,8 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
     ...extra,
   };
 }
+
+/** Token files of claude accounts `<name>@example.com`, in registry order (a pool). */
+export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
+  return names.map((name) => ({file: `claude-${name}@example.com.json`, token: oauthToken('claude', `${name}@example.com`)}));
+}
