@@ -7,8 +7,13 @@
 import type {ClientRequest as UpstreamRequest, IncomingMessage} from 'node:http';
 import {HttpError} from './errors.js';
 
-/** Bodies at least this large, with a Content-Length and a top-level "model" in their head, are streamed. */
-export const STREAM_ABOVE_BYTES = 1024 * 1024;
+/**
+ * Bodies at least this large, with a Content-Length and a top-level "model" in their head, are
+ * streamed. Smaller ones are read whole, because a read body can fail over to the next account and
+ * its session field (Claude Code's `metadata.user_id`, after the messages) keeps the session on one
+ * account; a long conversation of text (200k tokens, under 1 MB) stays well under this.
+ */
+export const STREAM_ABOVE_BYTES = 4 * 1024 * 1024;
 /**
  * The largest body read whole and parsed (Anthropic's own request limit is 32 MB): larger ones must be
  * streamable, i.e. pass through unchanged but for the model name.
@@ -110,9 +115,9 @@ export class ModelScanner {
   }
 }
 
-/** A body that goes upstream as it arrives: the head already read, then the rest of the client's request. */
+/** A body that goes upstream as it arrives: the head already read (as read, not copied), then the rest of the client's request. */
 export interface StreamedBody {
-  head: Buffer;
+  head: readonly Buffer[];
   rest: IncomingMessage;
   /** Bytes the upstream receives (its Content-Length). */
   length: number;
@@ -124,12 +129,17 @@ export type OutgoingBody = Buffer | StreamedBody;
 
 /**
  * The streamed body with the model name replaced by `sentAs` (an alias resolved) when it differs.
- * `declaredLength` is the client's Content-Length.
+ * `declaredLength` is the client's Content-Length; `model` the scanner's find in `head`.
  */
-export function streamedBody(head: Buffer, rest: IncomingMessage, declaredLength: number, model: {value: string; start: number; end: number}, sentAs: string | undefined): StreamedBody {
+export function streamedBody(head: readonly Buffer[], rest: IncomingMessage, declaredLength: number, model: {value: string; start: number; end: number}, sentAs: string | undefined): StreamedBody {
   if (sentAs === undefined || sentAs === model.value) return {head, rest, length: declaredLength, sent: false};
+  // Only the chunks up to the model's end are copied; the model is near the start of the body.
+  let covered = 0;
+  let count = 0;
+  while (covered < model.end) covered += head[count++]!.length;
+  const front = Buffer.concat(head.slice(0, count));
   const token = Buffer.from(JSON.stringify(sentAs));
-  const spliced = Buffer.concat([head.subarray(0, model.start), token, head.subarray(model.end)]);
+  const spliced = [front.subarray(0, model.start), token, front.subarray(model.end), ...head.slice(count)];
   return {head: spliced, rest, length: declaredLength - (model.end - model.start) + token.length, sent: false};
 }
 
@@ -140,7 +150,7 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
     return;
   }
   body.sent = true;
-  request.write(body.head);
+  for (const chunk of body.head) request.write(chunk);
   body.rest.pipe(request);
 }
 

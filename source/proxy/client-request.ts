@@ -9,7 +9,7 @@ import {HttpError} from './errors.js';
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface ClientRequest {
-  /** The whole body, or for a streamed one the head read so far. */
+  /** The whole body; empty for a streamed one (its head is `streamed.head`). */
   raw: Buffer;
   /** The parsed body; for a streamed one only `{model}`. */
   body: Record<string, unknown>;
@@ -21,7 +21,7 @@ export interface ClientRequest {
   session: string | undefined;
   headers: IncomingMessage['headers'];
   /** Set when the body is streamed: the rest of it is still to come from `req`. */
-  streamed?: {req: IncomingMessage; declaredLength: number; model: {value: string; start: number; end: number}};
+  streamed?: {head: readonly Buffer[]; req: IncomingMessage; declaredLength: number; model: {value: string; start: number; end: number}};
 }
 
 /**
@@ -43,12 +43,12 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
     return undefined;
   });
-  const raw = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
   if (!read.complete && scanner.model) {
     const model = scanner.model;
-    return {raw, body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed: {req, declaredLength: declared, model}};
+    const streamed = {head: read.chunks, req, declaredLength: declared, model};
+    return {raw: Buffer.alloc(0), body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed};
   }
-  return parsed(req, raw);
+  return parsed(req, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks));
 }
 
 /**
@@ -57,9 +57,10 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
  */
 export async function readWhole(client: ClientRequest): Promise<ClientRequest> {
   if (!client.streamed) return client;
-  const {req} = client.streamed;
-  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - client.raw.length, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'));
-  return parsed(req, Buffer.concat([client.raw, ...rest.chunks]));
+  const {req, head} = client.streamed;
+  const headBytes = head.reduce((sum, chunk) => sum + chunk.length, 0);
+  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'));
+  return parsed(req, Buffer.concat([...head, ...rest.chunks]));
 }
 
 function parsed(req: IncomingMessage, raw: Buffer): ClientRequest {

@@ -83,8 +83,8 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
 
   if (input.plan.kind === 'pass-through' && client.streamed) {
     // Streamed as it arrives; only the model name may change (readWhole ran when more must).
-    const {req, declaredLength, model: scanned} = client.streamed;
-    const body = streamedBody(client.raw, req, declaredLength, scanned, model?.sentAs);
+    const {head, req, declaredLength, model: scanned} = client.streamed;
+    const body = streamedBody(head, req, declaredLength, scanned, model?.sentAs);
     const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: model?.sentAs ?? client.model};
   }

@@ -215,14 +215,14 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
       }, 10);
     });
 
-  it('pipes an 8 MB body upstream as it arrives, the alias resolved in place and the rest intact', async () => {
+  it('pipes a 9 MB body upstream as it arrives, the alias resolved in place and the rest intact', async () => {
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
-    const result = await sendHeld('sonnet', 8 * 1024 * 1024);
+    const result = await sendHeld('sonnet', 9 * 1024 * 1024);
     assert.equal(result.status, 200, result.text.slice(0, 200));
     assert.equal(result.streamedEarly, true, 'the upstream got bytes before the client finished its body');
     const sent = f.upstream.requests.at(-1)!;
     assert.equal(sent.body?.model, 'claude-sonnet-4-5-20250929');
-    const {filler} = bigBody('sonnet', 8 * 1024 * 1024);
+    const {filler} = bigBody('sonnet', 9 * 1024 * 1024);
     assert.equal((sent.body?.messages as {content: string}[])[0]!.content, filler);
     assert.equal(Number(sent.headers['content-length']), Buffer.byteLength(sent.raw));
   });
@@ -238,19 +238,19 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
           })
         : answerByProtocol(req, res);
     const before = f.upstream.requests.length;
-    const result = await sendHeld('claude-opus-4-6', 2 * 1024 * 1024);
+    const result = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
     assert.equal(result.status, 429);
     assert.match(result.text, /limit reached/);
     assert.equal(f.upstream.requests.length, before + 1, 'sent once');
     assert.equal(f.proxy.status().cooling.length, 1);
-    const next = await sendHeld('claude-opus-4-6', 2 * 1024 * 1024);
+    const next = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
     assert.equal(next.status, 200, 'the next request goes to the other account');
     assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
   });
 
   it('reads a large body whole when its model comes last, and still serves it', async () => {
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
-    const filler = 'z'.repeat(2 * 1024 * 1024);
+    const filler = 'z'.repeat(9 * 1024 * 1024);
     const response = await fetch(`${f.url}/v1/messages`, {
       method: 'POST',
       headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},

@@ -1,7 +1,8 @@
 // The incremental scanner that finds a streamed body's top-level "model" (proxy/body.ts).
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {ModelScanner} from '../../source/proxy/body.js';
+import type {IncomingMessage} from 'node:http';
+import {ModelScanner, streamedBody} from '../../source/proxy/body.js';
 
 /** Feeds `text` in pieces of `size` bytes. */
 function scan(text: string, size = text.length): ModelScanner {
@@ -33,5 +34,24 @@ describe('ModelScanner', () => {
     assert.equal(scan('{"model":42,"a":{"model":"x"}}').model, undefined);
     assert.equal(scan('{"a":"model","b":"c"}').model, undefined);
     assert.equal(scan('{"a":{"b":1}}').done, true);
+  });
+});
+
+describe('streamedBody', () => {
+  it('replaces the model token wherever the head was split, and counts the new length', () => {
+    const text = '{"max_tokens":8,"model":"sonnet","messages":[]}';
+    const model = scan(text).model!;
+    const rest = {} as IncomingMessage;
+    for (const size of [1, 5, 20, 27, text.length]) {
+      const bytes = Buffer.from(text);
+      const head: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) head.push(bytes.subarray(i, i + size));
+      const body = streamedBody(head, rest, bytes.length, model, 'claude-sonnet-4-5-20250929');
+      const sent = Buffer.concat(body.head).toString();
+      assert.equal(sent, '{"max_tokens":8,"model":"claude-sonnet-4-5-20250929","messages":[]}', `pieces of ${size}`);
+      assert.equal(body.length, Buffer.byteLength(sent));
+    }
+    const same = streamedBody([Buffer.from(text)], rest, text.length, model, 'sonnet');
+    assert.equal(Buffer.concat(same.head).toString(), text);
   });
 });
