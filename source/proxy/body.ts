@@ -191,5 +191,6 @@ export function collectBody(
     const onError = (error: Error) => finish(error, false);
     const onAborted = () => finish(new Error('client closed the connection while sending the body'), false);
     req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+    req.resume(); // a 'data' listener alone does not restart a request paused by an earlier read
   });
 }

@@ -260,3 +260,29 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
     assert.equal(f.upstream.requests.at(-1)!.body?.model, 'claude-sonnet-4-5-20250929');
   });
 });
+
+describe('a Chat Completions client on a Claude account (translated)', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+  const chat = (body: Record<string, unknown>) =>
+    fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(body)});
+
+  it('gets the overloaded upstream\'s Retry-After with its translated error', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}, {'retry-after': '9'});
+    const response = await chat({model: 'claude-opus-4-6', messages: [{role: 'user', content: 'hi'}]});
+    assert.notEqual(response.status, 200);
+    assert.notEqual(response.status, 429, 'not the proxy\'s own cooldown answer');
+    assert.equal(response.headers.get('retry-after'), '9');
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+
+  it('reads a large body whole when it must be translated, and the upstream gets all of it', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const filler = 'q'.repeat(5 * 1024 * 1024);
+    const response = await chat({model: 'claude-opus-4-6', messages: [{role: 'user', content: filler}]});
+    assert.equal(response.status, 200);
+    const sent = f.upstream.requests.at(-1)!;
+    assert.equal(sent.path, '/v1/messages');
+    assert.ok(sent.raw.includes(filler), 'the whole message was translated and sent');
+  });
+});
