@@ -4,6 +4,8 @@
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+// An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault: it
+// cools nothing and is the client's answer, Retry-After included.
 import {parseJsonObject} from './json-object.js';
 import type {RotationStrategy} from './rotation.js';
 
@@ -80,7 +82,7 @@ function claudeRejection(headers: Headers): {resetAt?: number; message: string} 
 
 /**
  * Decides whether an upstream answer means "this account cannot serve now". Undefined for answers
- * that belong to the client (400, a 200, …). `retryAfterMs` is the parsed Retry-After header.
+ * that belong to the client (400, a 200, an overload, …). `retryAfterMs` is the parsed Retry-After header.
  */
 export function classifyUpstreamFailure(
   status: number,
@@ -112,10 +114,19 @@ export function classifyUpstreamFailure(
     else if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) resetAt = Date.parse(retryAfter);
     return {kind: 'rate-limit', status, resetAt, message: 'rate limited'};
   }
+  if (isOverload(status, error)) return undefined;
   if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
   if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
   if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
   return undefined;
+}
+
+/**
+ * The provider is overloaded (Anthropic's 529 `overloaded_error`, a 503 Service Unavailable): every
+ * account would get the same answer, so no account is parked and the client retries as told.
+ */
+function isOverload(status: number, error: Record<string, unknown> | undefined): boolean {
+  return status === 529 || status === 503 || (status >= 500 && error?.type === 'overloaded_error');
 }
 
 export interface PoolAccount {
