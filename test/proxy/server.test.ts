@@ -1,13 +1,13 @@
 // The proxy against real clients (@anthropic-ai/sdk, openai) in front of recording fake upstreams.
 import assert from 'node:assert/strict';
-import {createHmac} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
-import {request as httpRequest} from 'node:http';
+import {request as httpRequest, type IncomingHttpHeaders} from 'node:http';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import {anthropicStreamEvents, answerByProtocol, chatCompletion, sendJson, writeSse} from '../helpers/fake-upstreams.js';
+import {iflowSignatureProblems} from '../helpers/fake-inference/iflow.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const anthropic = (f: ProxyFixture, apiKey = API_KEY) => new Anthropic({apiKey, baseURL: f.url, maxRetries: 0});
@@ -337,17 +337,8 @@ describe('iFlow signing, model parameters and named errors with the OpenAI SDK',
   });
   after(() => f.close());
   const signatureProblems: string[] = [];
-  const verify = (headers: Record<string, unknown>) => {
-    const ua = String(headers['user-agent']);
-    const session = String(headers['session-id'] ?? '');
-    const timestamp = String(headers['x-iflow-timestamp']);
-    const expected = createHmac('sha256', apiKey).update(`${ua}:${session}:${timestamp}`).digest('hex');
-    if (headers['x-iflow-signature'] !== expected) signatureProblems.push(`bad signature ${String(headers['x-iflow-signature'])}`);
-    if (!/^session-[0-9a-f-]{36}$/.test(session)) signatureProblems.push(`bad session id "${session}"`);
-    if (ua !== 'iFlow-Cli') signatureProblems.push(`user-agent ${ua}`);
-    if (headers['x-client-type'] !== 'iflow-cli' || headers['x-client-version'] !== '0.5.8') signatureProblems.push('client headers');
-    if (!headers['conversation-id']) signatureProblems.push('no conversation-id');
-    if (headers.authorization !== `Bearer ${apiKey}`) signatureProblems.push('authorization');
+  const verify = (headers: IncomingHttpHeaders) => {
+    signatureProblems.push(...iflowSignatureProblems(headers, apiKey));
     return signatureProblems.length === 0;
   };
   let errorCode: string | undefined;
