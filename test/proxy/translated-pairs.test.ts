@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import {startFakeInference, type FakeInference} from '../helpers/fake-inference/server.js';
-import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import type {FakeInference, Script} from '../helpers/fake-inference/server.js';
+import {API_KEY} from './fixture.js';
+import {inferenceFixture, UPSTREAMS, type UpstreamCase} from './upstream-cases.js';
 
 /** Longer than the 64 characters every upstream allows: only the request's context can restore it. */
 const TOOL = 'mcp__workspace_files_server__read_a_file_from_the_workspace_by_its_path';
@@ -20,37 +21,13 @@ const SCHEMA = {
 };
 const RESULT = 'the file says: forty-two';
 
-interface UpstreamCase {
-  provider: string;
-  model: string;
-  apiPath?: string;
-  token: Record<string, unknown>;
-  project?: string;
-  iflowKey?: string;
-}
-
-const UPSTREAMS: Record<string, UpstreamCase> = {
-  claude: {provider: 'claude', model: 'claude-sonnet-4-5', token: oauthToken('claude', 'c@example.com')},
-  qwen: {provider: 'qwen', model: 'qwen3-coder-plus', apiPath: '/v1', token: oauthToken('qwen', 'q@example.com')},
-  iflow: {provider: 'iflow', model: 'glm-4.7', apiPath: '/v1', token: oauthToken('iflow', 'i@example.com', {api_key: 'iflow-key-0123456789abcdef'}), iflowKey: 'iflow-key-0123456789abcdef'},
-  codex: {provider: 'codex', model: 'gpt-5.2-codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1'})},
-  gemini: {provider: 'gemini', model: 'gemini-2.5-pro', token: oauthToken('gemini', 'g@example.com', {project_id: 'proj-gemini-1'}), project: 'proj-gemini-1'},
-  antigravity: {provider: 'antigravity', model: 'gemini-3-pro-high', token: oauthToken('antigravity', 'a@example.com', {project_id: 'proj-agy-1'}), project: 'proj-agy-1'},
+/** Calls the first tool offered (after some reasoning), then answers with what it returned. */
+const script: Script = (turn) => {
+  if (turn.toolResults.length > 0) return {text: `Tool said: ${turn.toolResults.join(' | ')}`};
+  if (turn.tools.length > 0) return {reasoning: 'I should read the file.', call: {name: turn.tools[0]!, args: {path: 'notes.txt'}}};
+  return {text: 'no tools'};
 };
-
-async function fixtureFor(c: UpstreamCase): Promise<{f: ProxyFixture; upstream: FakeInference}> {
-  const upstream = await startFakeInference({
-    ...(c.project ? {project: c.project} : {}),
-    ...(c.iflowKey ? {iflowKey: c.iflowKey} : {}),
-    script: (turn) => {
-      if (turn.toolResults.length > 0) return {text: `Tool said: ${turn.toolResults.join(' | ')}`};
-      if (turn.tools.length > 0) return {reasoning: 'I should read the file.', call: {name: turn.tools[0]!, args: {path: 'notes.txt'}}};
-      return {text: 'no tools'};
-    },
-  });
-  const f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}], upstream});
-  return {f, upstream};
-}
+const fixtureFor = (c: UpstreamCase) => inferenceFixture(c, script);
 
 /** The upstream saw the tool under a name within its limit, refused nothing, and read the result. */
 function assertUpstreamSawRoundTrip(upstream: FakeInference): void {
@@ -78,8 +55,11 @@ for (const id of ['qwen', 'iflow', 'codex', 'gemini', 'antigravity']) {
           const params = {model, max_tokens: 1024, system: 'You are a test.', tools: anthropicTools, messages, thinking: {type: 'enabled' as const, budget_tokens: 1024}};
           return stream ? client.messages.stream(params).finalMessage() : client.messages.create(params);
         };
-        const messages: Anthropic.MessageParam[] = [{role: 'user', content: 'What does notes.txt say?'}];
+        // Claude Code 2.1 sends its environment as a `system` message mid-conversation.
+        const environment = {role: 'system', content: [{type: 'text', text: 'Environment: a test run'}]} as unknown as Anthropic.MessageParam;
+        const messages: Anthropic.MessageParam[] = [{role: 'user', content: 'What does notes.txt say?'}, environment];
         const first = await ask(messages);
+        assert.match(upstream.turns.at(-1)!.system, /You are a test\.[\s\S]*Environment: a test run/, 'system messages join the system prompt');
         assert.equal(first.stop_reason, 'tool_use');
         assert.equal(first.model, model, 'the model the client asked for');
         const call = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
