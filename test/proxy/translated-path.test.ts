@@ -179,3 +179,85 @@ describe('the faithful upstreams refuse what the real services refuse', async ()
     assert.match(foreign.text, /Invalid `signature`/);
   });
 });
+
+describe('iFlow on a translated request: the same model normalisation, glm parameters and signature as pass-through', async () => {
+  const apiKey = 'iflow-key-0123456789abcdef';
+  const upstream = await startFakeInference({iflowKey: apiKey, script: () => ({text: 'signed and sealed'})});
+  const f = await proxyFixture({provider: 'iflow', apiPath: '/v1', tokens: [{file: 'iflow-a.json', token: oauthToken('iflow', 'i@example.com', {api_key: apiKey})}], upstream});
+  after(() => f.close());
+
+  it('Claude Code → iFlow sends what a Chat client passed through would', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${f.url}${path}`, {method: 'POST', headers: {'x-api-key': API_KEY, 'content-type': 'application/json'}, body: JSON.stringify(body)});
+    const passed = await post('/v1/chat/completions', {model: 'glm-4.7', temperature: 0.2, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(passed.status, 200, await passed.clone().text());
+    const passedBody = upstream.requests.at(-1)!.body!;
+    const translated = await post('/v1/messages', {model: 'glm-4.7', max_tokens: 64, temperature: 0.2, messages: [{role: 'user', content: 'hi'}]});
+    assert.equal(translated.status, 200, await translated.clone().text());
+    const message = (await translated.json()) as {content: {text: string}[]; model: string};
+    assert.equal(message.content[0]?.text, 'signed and sealed');
+    assert.equal(message.model, 'glm-4.7', 'the client sees the model it asked for');
+    const translatedBody = upstream.requests.at(-1)!.body!;
+    for (const key of ['model', 'temperature', 'top_p'] as const) assert.equal(translatedBody[key], passedBody[key], key);
+    assert.deepEqual(upstream.refusals, [], 'both signatures accepted');
+  });
+});
+
+describe('failover and refresh before the first byte, on a translated path (Claude Code → qwen)', async () => {
+  const upstream = await startFakeInference({script: () => ({text: 'served'})});
+  const f = await proxyFixture({
+    provider: 'qwen',
+    apiPath: '/v1',
+    tokens: [
+      {file: 'qwen-a.json', token: oauthToken('qwen', 'a@example.com')},
+      {file: 'qwen-b.json', token: oauthToken('qwen', 'b@example.com')},
+    ],
+    upstream,
+  });
+  after(() => f.close());
+  const inner = upstream.handler;
+  const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+  const ask = () => client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+
+  it('a quota error moves the request to the next account before anything is streamed', async () => {
+    const tried: string[] = [];
+    upstream.handler = (req, res, incoming) => {
+      tried.push(String(req.headers.authorization));
+      if (tried.length === 1) {
+        res.writeHead(429, {'content-type': 'application/json'});
+        return void res.end(JSON.stringify({error: {message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota'}}));
+      }
+      return inner(req, res, incoming);
+    };
+    const message = await ask();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served');
+    assert.equal(tried.length, 2);
+    assert.notEqual(tried[0], tried[1]);
+    assert.ok(f.events.some((e) => e.type === 'failover'));
+  });
+
+  it('a refused token is refreshed once and the request retried', async () => {
+    const before = f.tokenServer.refreshes;
+    let refusedOnce = false;
+    upstream.handler = (req, res, incoming) => {
+      if (!refusedOnce) {
+        refusedOnce = true;
+        res.writeHead(401, {'content-type': 'application/json'});
+        return void res.end(JSON.stringify({error: {message: 'invalid access token', type: 'invalid_request_error', code: 'invalid_api_key'}}));
+      }
+      return inner(req, res, incoming);
+    };
+    const message = await ask();
+    assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served');
+    assert.equal(f.tokenServer.refreshes - before, 1);
+  });
+
+  it("the client's own error comes back as an Anthropic error with the upstream's status and message", async () => {
+    upstream.handler = (_req, res) => {
+      res.writeHead(400, {'content-type': 'application/json'});
+      res.end(JSON.stringify({error: {message: 'Range of input length should be [1, 98304]', type: 'invalid_request_error'}}));
+    };
+    await assert.rejects(ask(), (error: unknown) => error instanceof Anthropic.BadRequestError && /Range of input length/.test(error.message));
+    upstream.handler = inner;
+  });
+});
