@@ -8,9 +8,12 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {before, describe, it} from 'node:test';
-import type {Script, Turn} from '../helpers/fake-inference/server.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {startFakeInference, type Script, type Turn} from '../helpers/fake-inference/server.js';
+import {freePort} from '../helpers/fake-upstreams.js';
 import {ensureClaudeCode, ensureCodex, type AgentCommand} from '../helpers/real-agents.js';
-import {API_KEY} from './fixture.js';
+import {API_KEY, oauthToken} from './fixture.js';
 import {inferenceFixture, UPSTREAMS, type UpstreamCase} from './upstream-cases.js';
 
 const SECRET = 'purple-otter-4217';
@@ -183,3 +186,43 @@ describe('real Codex CLI (codex exec) through the proxy', async () => {
   }
 });
 
+
+describe('as a user meets it: ccs-tui proxy start, eval "$(ccs-tui env iflow)", claude -p', async () => {
+  it('Claude Code reads a file through the background proxy on iFlow, signed, with the models env chose', {timeout: RUN_TIMEOUT_MS + 60_000}, async (t) => {
+    const installed = await ensureClaudeCode();
+    if ('skip' in installed) return t.skip(installed.skip);
+    const ws = workspace();
+    const iflowKey = 'iflow-key-0123456789abcdef';
+    const upstream = await startFakeInference({
+      iflowKey,
+      script: (turn) => answerFromResult(turn) ?? (turn.tools.includes('Read') ? {call: {name: 'Read', args: {file_path: ws.file}}} : {text: 'ok'}),
+    });
+    const ccs = makeTempCcs();
+    const port = await freePort();
+    ccs.writeToken('iflow-a@example.com-1.json', oauthToken('iflow', 'a@example.com', {api_key: iflowKey}));
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {iflow: {api: `${upstream.url}/v1`}}}));
+    try {
+      const started = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
+      assert.equal(started.code, 0, started.stderr);
+      const exported = await runBin(['env', 'iflow', '--json'], ccs.env);
+      assert.equal(exported.code, 0, exported.stderr);
+      const {env} = JSON.parse(exported.stdout) as {env: Record<string, string>};
+      assert.equal(env.ANTHROPIC_BASE_URL, `http://127.0.0.1:${port}/api/provider/iflow`);
+      const result = await run(installed, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
+        cwd: ws.dir,
+        env: cleanEnv(ws.home, {...env, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1'}),
+      });
+      assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}\n${JSON.stringify(upstream.refusals)}`);
+      const output = JSON.parse(result.stdout) as {is_error: boolean; result: string};
+      assertRoundTrip(upstream.turns, upstream.refusals, output.result, 'iflow via env');
+      assert.ok(upstream.turns.every((turn) => turn.model === upstream.turns[0]!.model), 'one model');
+      t.diagnostic(`ANTHROPIC_MODEL=${env.ANTHROPIC_MODEL} (sent upstream as ${upstream.turns[0]!.model}); Claude Code answered: ${output.result}`);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+      ws.cleanup();
+    }
+  });
+});
