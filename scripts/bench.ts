@@ -81,6 +81,7 @@ try {
   await benchAccountsCommand(paths.root);
   await benchTui(paths.root);
   await benchProxyOverhead();
+  for (const v of await (await import('./bench-translate.js')).translateVerdicts()) record(v.name, v.value, v.budget, v.ok);
 } finally {
   rmSync(path.dirname(paths.root), {recursive: true, force: true});
 }

@@ -10,9 +10,12 @@ import {streamedBody, type OutgoingBody} from './body.js';
 import type {ClientRequest} from './client-request.js';
 import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
-import {protocolMismatch, protocolOf, type Endpoint} from './routes.js';
+import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
+import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
+import {dropForeignThinking} from './translate/foreign-thinking.js';
+import {SIGNATURE_TAG} from './translate/signatures.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
-import {forwardedRequestHeaders, passThroughCall, upstreamTargetFor} from './upstream.js';
+import {forwardedRequestHeaders, passThroughCall, upstreamTargetFor, type UpstreamTarget} from './upstream.js';
 
 export type ForwardEndpoint = Exclude<Endpoint, 'models'>;
 
@@ -27,14 +30,38 @@ export type ProtocolPlan = {kind: 'pass-through'} | {kind: 'translate'; translat
  * protocols a translator exists for; else 400 saying where to send the request instead.
  */
 export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup: TranslatorLookup): ProtocolPlan {
-  const mismatch = protocolMismatch(row, endpoint);
-  if (!mismatch) return {kind: 'pass-through'};
-  const client = protocolOf(endpoint);
+  const plan = planFor(row, protocolOf(endpoint), lookup);
+  if ('missing' in plan) throw new HttpError(400, plan.missing);
+  return plan;
+}
+
+/** How a client of `client` protocol reaches the provider, or what is missing for it to. */
+function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
+  if (row.api.includes(client)) return {kind: 'pass-through'};
   for (const upstream of row.api) {
     const translator = lookup(client, upstream);
     if (translator) return {kind: 'translate', translator};
   }
-  throw new HttpError(400, mismatch);
+  return {missing: protocolMismatchFor(row, client)!};
+}
+
+/**
+ * Why a client of `client` protocol cannot be served by the provider (undefined: it can): no
+ * translator to any protocol the provider speaks, or no inference URL (a provider whose base URL
+ * comes from the account, like IBM Bob's, needs that account first). `token` is the account's, if any.
+ */
+export function whyCannotServe(row: ProviderRow, client: ApiProtocol, token: TokenFile | undefined, lookup: TranslatorLookup, apiOverride?: string): string | undefined {
+  const plan = planFor(row, client, lookup);
+  if ('missing' in plan) return plan.missing;
+  const protocol = plan.kind === 'translate' ? plan.translator.upstream : client;
+  const target = row.adapter.upstreamTarget({row, ...(apiOverride ? {apiOverride} : {}), token: token ?? {type: row.tokenType}, secret: '', protocol, method: 'generate', now: 0});
+  return missingBaseUrl(row, target.url, token !== undefined);
+}
+
+/** What is missing when an upstream URL is not absolute (no `api` endpoint in the table, the account or tui.json). */
+export function missingBaseUrl(row: ProviderRow, url: string, withAccount: boolean): string | undefined {
+  if (/^https?:\/\//i.test(url)) return undefined;
+  return `${row.displayName} has no inference base URL: ${withAccount ? 'the account names none and ' : 'log in first (its account names the base URL), or '}set endpoints.${row.id}.api in tui.json`;
 }
 
 export interface Translation {
@@ -89,12 +116,14 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: model?.sentAs ?? client.model};
   }
   if (input.plan.kind === 'pass-through') {
+    const call = passThroughCall(input.endpoint);
     let outgoing = client.raw;
-    if (model) {
-      const changedParams = row.adapter.rewriteBody?.(model.body, model.rewriteFor) ?? false;
-      if (model.changed || changedParams) outgoing = Buffer.from(JSON.stringify(model.body));
-    }
-    const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
+    const body = model?.body ?? {...client.body};
+    // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
+    const droppedThinking = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG) && dropForeignThinking(body);
+    const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
+    if (model?.changed || changedParams || droppedThinking) outgoing = Buffer.from(JSON.stringify(body));
+    const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: model?.sentAs ?? client.model};
   }
 
@@ -108,12 +137,15 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   };
   const countTokens = input.endpoint === 'count-tokens';
   const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));
-  if (!plan) return {local: {input_tokens: estimateTokens(body)}, sentModel: context.upstreamModel || undefined};
+  if (!plan) return {local: estimatedCountTokensResponse(body), sentModel: context.upstreamModel || undefined};
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
   const outgoing = Buffer.from(JSON.stringify(plan.body));
-  const target = upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method}, targetContext);
-  const headers = forwardedRequestHeaders(client.headers, target.headers, outgoing.length);
+  const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method}, targetContext));
+  // The client's own headers (anthropic-version, x-stainless-*, openai-beta) mean nothing to an
+  // upstream of another protocol: a translated request carries only what the adapter names.
+  const headers = forwardedRequestHeaders({}, target.headers, outgoing.length);
   headers['content-type'] = 'application/json';
+  headers.accept = plan.upstreamStream ? 'text/event-stream' : 'application/json';
   return {
     url: target.url,
     headers,
@@ -147,6 +179,13 @@ function applyModelRules(
   };
 }
 
+/** The target, or a 400 naming the missing base URL (never a request to a relative URL). */
+function checkedTarget(row: ProviderRow, target: UpstreamTarget): UpstreamTarget {
+  const missing = missingBaseUrl(row, target.url, true);
+  if (missing) throw new HttpError(400, missing);
+  return target;
+}
+
 /** A translator's refusal of the client's input becomes the client's 4xx. */
 function translate<T>(plan: () => T): T {
   try {
@@ -155,13 +194,4 @@ function translate<T>(plan: () => T): T {
     if (error instanceof TranslateError) throw new HttpError(error.status, error.message);
     throw error;
   }
-}
-
-/**
- * A rough input-token count for `count_tokens` when the upstream cannot count: about four
- * characters of the JSON text per token (the usual rule of thumb for English and code).
- */
-function estimateTokens(body: Record<string, unknown>): number {
-  const counted = JSON.stringify([body.system ?? null, body.messages ?? null, body.tools ?? null]);
-  return Math.max(1, Math.ceil(counted.length / 4));
 }

@@ -39,11 +39,13 @@ export interface FixtureOptions {
   translators?: TranslatorLookup;
   /** Slow-client limits handed to the proxy (default: the proxy's own). */
   clientTimeouts?: ClientTimeouts;
+  /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
+  upstream?: FakeUpstream;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
   const ccs = makeTempCcs();
-  const upstream = await startFakeUpstream();
+  const upstream = options.upstream ?? (await startFakeUpstream());
   const tokenServer = await startFakeTokenServer();
   for (const {file, token} of options.tokens) ccs.writeToken(file, token);
   ccs.writeRaw('cliproxy/config.yaml', `# shared with CLIProxyAPI\nport: 8317\napi-keys:\n  - "${API_KEY}"\n${options.configYaml ?? ''}`);

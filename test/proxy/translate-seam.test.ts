@@ -131,7 +131,7 @@ describe('without a translator for the pair', async () => {
   it('answers 400 saying which route the provider speaks, and calls no upstream', async () => {
     await assert.rejects(
       openai(f.url).chat.completions.create({model: 'claude-opus-4-6', messages: [{role: 'user', content: 'hi'}]}),
-      (error: unknown) => error instanceof OpenAI.BadRequestError && error.message.includes('Claude does not speak this API; send its requests to /v1/messages'),
+      (error: unknown) => error instanceof OpenAI.BadRequestError && error.message.includes('Claude does not speak this API and no translator bridges it; send its requests to /v1/messages'),
     );
     assert.equal(f.upstream.requests.length, 0);
   });

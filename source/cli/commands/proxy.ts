@@ -117,14 +117,22 @@ const env: CommandSpec = {
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
     const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: [], optional: ['provider']});
-    const {claudeCodeEnv, exportLines} = await import('../../services/proxy/env.js');
-    const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
-    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
+    const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}] = await Promise.all([
+      import('../../services/proxy/env.js'),
+      import('../../services/proxy/pid-file.js'),
+      import('../../store/settings.js'),
+      import('../../proxy/servability.js'),
+    ]);
+    const {settings} = await loadSettings(ctx.paths);
+    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings)});
+    // Exit 1 only when the provider truly cannot serve Claude Code: the exports would end in an error.
+    const status = result.unservable ? 1 : 0;
     if (values.json) {
-      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes});
-      return 0;
+      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(result.unservable ? {error: result.unservable} : {})});
+      return status;
     }
     for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
+    if (result.unservable) return status;
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;
   },

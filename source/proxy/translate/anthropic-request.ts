@@ -42,17 +42,35 @@ export interface AnthropicMessage {
   where: string;
 }
 
-/** The messages with string content as one text block; throws for a message without a valid role. */
+/**
+ * The user and assistant messages, string content as one text block; `system` messages (Claude Code
+ * 2.1 sends its environment as one, mid-conversation) are left to requestSystemText. Throws for a
+ * message without a valid role.
+ */
 export function anthropicMessages(body: JsonObject): AnthropicMessage[] {
   if (!Array.isArray(body.messages)) throw new TranslateError('messages: must be an array');
-  return body.messages.map((message, i) => {
+  return body.messages.flatMap((message, i) => {
     const where = `messages[${i}]`;
     const role = field(message, 'role');
-    if (role !== 'user' && role !== 'assistant') throw new TranslateError(`${where}.role: must be "user" or "assistant"`);
-    const content = field(message, 'content');
-    const blocks = typeof content === 'string' ? (content ? [{type: 'text', text: content}] : []) : asArray(content).filter(isRecord);
-    return {role, blocks, where};
+    if (role === 'system') return [];
+    if (role !== 'user' && role !== 'assistant') throw new TranslateError(`${where}.role: must be "user", "assistant" or "system"`);
+    return [{role, blocks: contentBlocks(field(message, 'content')), where}];
   });
+}
+
+function contentBlocks(content: unknown): JsonObject[] {
+  return typeof content === 'string' ? (content ? [{type: 'text', text: content}] : []) : asArray(content).filter(isRecord);
+}
+
+/**
+ * The whole system prompt: `system`, then the text of any `system` messages in `messages` (no other
+ * upstream protocol takes system text mid-conversation everywhere, so it joins the prompt).
+ */
+export function requestSystemText(body: JsonObject): string {
+  const inline = asArray(body.messages)
+    .filter((message) => field(message, 'role') === 'system')
+    .map((message) => systemText(contentBlocks(field(message, 'content'))));
+  return [systemText(body.system), ...inline].filter(Boolean).join('\n\n');
 }
 
 /** An `image` or `document` block's bytes as a data: URL, or its link; throws for an unknown source. */

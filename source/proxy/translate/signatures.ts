@@ -5,7 +5,9 @@
 // base64 (Anthropic, Gemini, Responses encrypted content), which has no `:`, so the tag is unambiguous.
 import type {ApiProtocol} from './types.js';
 
-const PREFIX = 'ccs1:';
+/** What every tagged signature starts with. */
+export const SIGNATURE_TAG = 'ccs1:';
+const PREFIX = SIGNATURE_TAG;
 
 /** The signature as handed to a client: tagged with the upstream that made it. */
 export function tagSignature(upstream: ApiProtocol, raw: string): string {

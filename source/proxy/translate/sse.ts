@@ -13,6 +13,9 @@ export interface SseEvent {
  * event when the stream ended without its blank line (lenient: upstreams do that on close).
  * Comments (`:` lines), `id:` and `retry:` are ignored: translation has no use for them.
  */
+/** An SSE line end: CRLF, CR or LF. */
+const LINE_END = /\r\n|\r|\n/g;
+
 export class SseParser {
   private buffer = '';
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
@@ -33,19 +36,17 @@ export class SseParser {
     this.buffer += text;
     const events: SseEvent[] = [];
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const ch = this.buffer.charCodeAt(i);
-      if (ch !== 10 && ch !== 13) continue;
-      const line = this.buffer.slice(start, i);
-      if (ch === 13) {
-        if (i + 1 === this.buffer.length) this.pendingCr = true;
-        else if (this.buffer.charCodeAt(i + 1) === 10) i++;
-      }
-      start = i + 1;
-      const done = this.line(line);
+    // Line ends found by the regex engine, not char by char: this loop sees every upstream byte.
+    LINE_END.lastIndex = 0;
+    for (let match = LINE_END.exec(this.buffer); match; match = LINE_END.exec(this.buffer)) {
+      const end = match.index;
+      // A `\r` that ends the buffer: its `\n` may open the next chunk.
+      if (match[0] === '\r' && end + 1 === this.buffer.length) this.pendingCr = true;
+      const done = this.line(this.buffer.slice(start, end));
+      start = end + match[0].length;
       if (done) events.push(done);
     }
-    this.buffer = this.buffer.slice(start);
+    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
     return events;
   }
 

@@ -53,9 +53,9 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];
-  const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
+  const envLines = env?.unservable ? [] : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
   // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
-  const fixed = 2 + 1 + rows.length + 1 + 1 + envLines.length + 1 + 1;
+  const fixed = 2 + 1 + rows.length + 1 + 1 + (env?.unservable ? 1 : envLines.length) + 1 + 1;
   const logRoom = Math.max(1, height - fixed);
   const tail = (state?.logTail ?? []).slice(-logRoom);
   const inner = Math.max(10, width - 4);
@@ -75,6 +75,11 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       <Text wrap="truncate" dimColor>
         {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
       </Text>
+      {env?.unservable ? (
+        <Text color="red" wrap="truncate">
+          {`cannot serve Claude Code: ${env.unservable}`}
+        </Text>
+      ) : null}
       {envLines.map((line) => (
         <Text key={line} wrap="truncate">
           {line}

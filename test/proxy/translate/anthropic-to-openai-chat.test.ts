@@ -268,7 +268,15 @@ describe('anthropic → openai-chat: request', () => {
   });
 
   it('throws a TranslateError naming the field for a message without a valid role', () => {
-    assert.throws(() => pair.request({model: 'm', messages: [{role: 'system', content: 'x'}]}, context()), /messages\[0\]\.role/);
+    assert.throws(() => pair.request({model: 'm', messages: [{role: 'tool', content: 'x'}]}, context()), /messages\[0\]\.role/);
+  });
+
+  it('joins system messages sent mid-conversation (Claude Code 2.1) to the system prompt', () => {
+    const plan = pair.request({model: 'm', system: 'base', messages: [{role: 'user', content: 'hi'}, {role: 'system', content: [{type: 'text', text: 'env'}]}]}, context());
+    assert.deepEqual(plan.body.messages, [
+      {role: 'system', content: 'base\n\nenv'},
+      {role: 'user', content: 'hi'},
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@
 // images go inline. Thought signatures come back to Claude Code as tagged thinking-block signatures
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
-import {anthropicMessages, clientTools, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation} from '../gemini-contents.js';
 import {asArray, asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART, GeminiReader} from '../readers/gemini.js';
@@ -65,7 +65,7 @@ function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObje
 export function anthropicToGeminiRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const request: JsonObject = {contents: geminiContents(anthropicMessages(client), names)};
-  const system = systemText(client.system);
+  const system = requestSystemText(client);
   if (system) request.systemInstruction = {role: 'user', parts: [{text: system}]};
 
   const tools = clientTools(client);
@@ -91,7 +91,7 @@ export function anthropicToGeminiRequest(client: JsonObject, context: TranslateC
  */
 export function anthropicToGeminiCountTokens(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const contents = geminiContents(anthropicMessages(client), toolNamesFor(context));
-  const system = systemText(client.system);
+  const system = requestSystemText(client);
   if (system) contents.unshift({role: 'user', parts: [{text: system}]});
   return {body: {request: {model: `models/${context.upstreamModel}`, contents}}, upstreamStream: false, method: 'count-tokens'};
 }

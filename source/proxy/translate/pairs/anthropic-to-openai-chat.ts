@@ -7,7 +7,7 @@
 // message's `reasoning_content` within the current tool loop (after the last user message that is
 // not only tool results), which DeepSeek V3.2 and Kimi thinking models require there; older turns
 // and foreign thinking are dropped (DeepSeek's reasoner refuses reasoning_content elsewhere).
-import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asNumber, asString, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIChatReader} from '../readers/openai-chat.js';
 import {untagSignature} from '../signatures.js';
@@ -21,7 +21,7 @@ export function anthropicToChatRequest(client: JsonObject, context: TranslateCon
   const names = toolNamesFor(context);
   const body = upstreamBodyBase(client, context.upstreamModel);
   const messages: JsonObject[] = [];
-  const system = systemText(client.system);
+  const system = requestSystemText(client);
   if (system) messages.push({role: 'system', content: system});
   messages.push(...chatMessages(anthropicMessages(client), names));
   body.messages = messages;

@@ -6,7 +6,7 @@
 // or a redacted_thinking block, and sent back as a `reasoning` input item. Thinking another upstream
 // made is dropped (the backend cannot verify it).
 import {createHash} from 'node:crypto';
-import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, systemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
+import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asString, field, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
 import {untagSignature} from '../signatures.js';
@@ -20,7 +20,7 @@ const UPSTREAM = 'openai-responses' as const;
 export function anthropicToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const body = upstreamBodyBase(client, context.upstreamModel);
-  body.instructions = systemText(client.system) || DEFAULT_INSTRUCTIONS;
+  body.instructions = requestSystemText(client) || DEFAULT_INSTRUCTIONS;
   body.input = responsesInput(anthropicMessages(client), names);
 
   const tools = clientTools(client);

@@ -46,8 +46,10 @@ export function useProxy(): ProxyView {
   const phase = state?.phase;
   useEffect(() => {
     let cancelled = false;
-    void import('../../../services/proxy/env.js')
-      .then(({claudeCodeEnv}) => claudeCodeEnv(paths, provider, port, {generateKey: false}))
+    void Promise.all([import('../../../services/proxy/env.js'), import('../../../proxy/servability.js'), import('../../../store/settings.js')])
+      .then(async ([{claudeCodeEnv}, {claudeCodeServability}, {loadSettings}]) =>
+        claudeCodeEnv(paths, provider, port, {generateKey: false, whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
+      )
       .then((result) => !cancelled && setEnv(result))
       .catch(() => !cancelled && setEnv(undefined));
     return () => {
