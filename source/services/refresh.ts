@@ -64,7 +64,7 @@ export async function ensureFreshToken(
 }
 
 async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
-  const account = await store.loadAccount(provider, accountId);
+  const account = await store.loadAccount(provider, {id: accountId});
   const token = await store.readToken(account);
   if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
   return {account, token};
@@ -92,7 +92,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
     const updates = await requestRefresh(deps, resolved, inside.account, inside.token, clock);
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    return deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
+    return deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
   }, {waitMs: 120_000});
 }
 
@@ -131,7 +131,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
-        await deps.store.setNeedsLogin(resolved.row.id, account.id, reason);
+        await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }
       throw error;
