@@ -12,7 +12,7 @@ import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
@@ -27,11 +27,9 @@ export function rulesChannel(provider: string): string {
   return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
 }
 
-/** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */
+/** A channel's entry in a config map (whose keys are trimmed and lower-cased when read). */
 function channelEntry<T>(map: Record<string, T>, channel: string): T | undefined {
-  if (channel in map) return map[channel];
-  const key = Object.keys(map).find((k) => k.toLowerCase() === channel);
-  return key === undefined ? undefined : map[key];
+  return Object.hasOwn(map, channelKey(channel)) ? map[channelKey(channel)] : undefined;
 }
 
 export function globalRules(config: CliproxyConfig, provider: string): ModelRules {
@@ -265,14 +263,17 @@ function setChannelList<T>(
     map = new YAMLMap();
     document.set(key, map);
   }
-  const channelKey = (map as YAMLMap).items.find((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key).toLowerCase() === channel)?.key;
-  const existing = channelKey === undefined ? undefined : (map as YAMLMap).get(channelKey, true);
+  // The first key that means this channel (CLIProxyAPI trims and lower-cases them); others merged into it are dropped.
+  const sameChannel = (map as YAMLMap).items.filter((pair) => channelKey(String(isScalar(pair.key) ? pair.key.value : pair.key)) === channelKey(channel));
+  const existingKey = sameChannel[0]?.key;
+  for (const extra of sameChannel.slice(1)) (map as YAMLMap).delete(extra.key);
+  const existing = existingKey === undefined ? undefined : (map as YAMLMap).get(existingKey, true);
   if (values.length === 0) {
-    if (channelKey !== undefined) (map as YAMLMap).delete(channelKey);
+    if (existingKey !== undefined) (map as YAMLMap).delete(existingKey);
     if ((map as YAMLMap).items.length === 0) document.delete(key);
     return;
   }
-  const old = isSeq(existing) ? [...existing.items] : [];
+  const old = [...sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []))];
   const seq = isSeq(existing) ? existing : new YAMLSeq();
   seq.items = values.map((value) => {
     const index = old.findIndex((node) => nodes.matches(node, value));
@@ -281,5 +282,5 @@ function setChannelList<T>(
     nodes.update?.(node, value);
     return node;
   });
-  if (!isSeq(existing)) (map as YAMLMap).set(channelKey ?? channel, seq);
+  if (!isSeq(existing)) (map as YAMLMap).set(existingKey ?? channel, seq);
 }
