@@ -117,7 +117,13 @@ export function accountPlan(account: Account | undefined, token?: TokenFile): st
  * (no account, or no models endpoint); throws when asking failed. proxy/live-models.ts has the
  * HTTP one.
  */
-export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<string[] | undefined>;
+export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<LiveModels | undefined>;
+
+/** A live list: the ids, and why it is incomplete when the provider's pages could not all be read. */
+export interface LiveModels {
+  models: string[];
+  partial?: string;
+}
 
 /** Everything a resolution needs, as loaded from disk; the screen edits `global` and `account`. */
 export interface RulesContext {
@@ -128,6 +134,8 @@ export interface RulesContext {
   base: {models: string[]; source: 'static' | 'live'};
   /** Why a live list was asked for but the static one is shown. */
   liveError?: string;
+  /** Why the live list shown is incomplete (its pages could not all be read). */
+  livePartial?: string;
   global: ModelRules;
   accountRules?: ModelRules;
 }
@@ -149,8 +157,11 @@ export async function loadRulesContext(
   }
   let live: string[] | undefined;
   let liveError: string | undefined;
+  let livePartial: string | undefined;
   try {
-    live = await options.live?.(row.id, account, token);
+    const answer = await options.live?.(row.id, account, token);
+    live = answer?.models;
+    livePartial = answer?.partial;
     if (options.live && live === undefined) {
       liveError = account ? `${row.displayName} has no models endpoint` : 'a live list needs an account (--account): its credentials ask the provider';
     } else if (live?.length === 0) liveError = 'the live list is empty';
@@ -164,6 +175,7 @@ export async function loadRulesContext(
     tokenFile: account && store.tokenPath(account),
     base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account, token))], source: 'static'},
     ...(liveError === undefined ? {} : {liveError}),
+    ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
     accountRules: account && accountRules(token),
   };
