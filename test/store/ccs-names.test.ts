@@ -86,7 +86,10 @@ describe('ids CCS gives token files', () => {
     const {email: _drop, ...noEmail} = tokenFixture('gemini', 'x');
     ccs.writeToken('google-dev@lab.example.json', noEmail);
     ccs.writeToken('github-copilot-octocat.json', noEmail && tokenFixture('github-copilot', ''));
-    assert.deepEqual(await idsOf('codex'), ['ops@corp.example', 'user@mail.example.com']);
+    // Empty-email collisions: two files whose names give the same id stay two accounts.
+    ccs.writeToken('codex-ops@corp.example-2.json', tokenFixture('codex', ''));
+    ccs.writeToken('codex-ops@corp.example.json', tokenFixture('codex', ''));
+    assert.deepEqual(await idsOf('codex'), ['ops@corp.example', 'ops@corp.example#openai-ops@corp.example', 'ops@corp.example-2', 'user@mail.example.com']);
     assert.deepEqual(await idsOf('copilot'), ['amazon-XYZ789', 'octocat']);
     assert.deepEqual(await idsOf('gemini'), ['dev@lab.example']);
     // And they are what a person types.
