@@ -4,15 +4,12 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import {anthropicStreamEvents, answerByProtocol, sendJson} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {accountTokens, API_KEY, proxyFixture} from './fixture.js';
 
 describe('bug reports replayed on the proxy', async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com']),
   });
   after(() => f.close());
   const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});

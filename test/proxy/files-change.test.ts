@@ -6,7 +6,7 @@ import {after, describe, it} from 'node:test';
 import {classifyUpstreamFailure, withProviderWait} from '../../source/core/pool.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {sendJson, answerByProtocol} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import {accountTokens, API_KEY, proxyFixture, type ProxyFixture} from './fixture.js';
 
 async function ask(f: ProxyFixture, path = '/v1/messages', model = 'claude-sonnet-4-5-20250929'): Promise<{status: number; text: string; retryAfter: string | null}> {
   const body =
@@ -24,7 +24,7 @@ async function ask(f: ProxyFixture, path = '/v1/messages', model = 'claude-sonne
 const bearers = (f: ProxyFixture, from: number) => f.upstream.requests.slice(from).map((r) => String(r.headers.authorization));
 
 describe('pause and resume while the proxy serves', async () => {
-  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}]});
+  const f = await proxyFixture({provider: 'claude', tokens: accountTokens('claude', ['a@example.com'])});
   after(() => f.close());
   const store = new AccountStore(f.ccs.paths);
 
@@ -57,10 +57,7 @@ describe('pause and resume while the proxy serves', async () => {
 describe('a paused account among several: the others serve, and it serves again once resumed', async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com']),
   });
   after(() => f.close());
   const store = new AccountStore(f.ccs.paths);
@@ -85,10 +82,7 @@ describe('a paused account among several: the others serve, and it serves again 
 describe("a provider's own wait is obeyed", async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com']),
   });
   after(() => f.close());
   let limited: Record<string, string> | undefined;
@@ -117,10 +111,7 @@ describe("a provider's own wait is obeyed", async () => {
 describe('Retry-After with reset headers, on a fresh proxy', async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com']),
   });
   after(() => f.close());
   const resetSoon = Math.floor(Date.now() / 1000) + 30;
@@ -141,10 +132,7 @@ describe("iFlow's own rate-limit codes obey Retry-After too", async () => {
   const f = await proxyFixture({
     provider: 'iflow',
     apiPath: '/v1',
-    tokens: [
-      {file: 'iflow-a@example.com-1.json', token: oauthToken('iflow', 'a@example.com', {api_key: 'key-a-0123456789abcdef'})},
-      {file: 'iflow-b@example.com-2.json', token: oauthToken('iflow', 'b@example.com', {api_key: 'key-b-0123456789abcdef'})},
-    ],
+    tokens: accountTokens('iflow', ['a@example.com', 'b@example.com'], (email) => ({api_key: `key-${email[0]}-0123456789abcdef`})),
   });
   after(() => f.close());
   f.upstream.handler = (req, res) =>
@@ -191,10 +179,7 @@ describe('every provider names its reset; Retry-After fills in where it names no
 describe('a connection failure is not a rate limit', async () => {
   const f = await proxyFixture({
     provider: 'claude',
-    tokens: [
-      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'claude-b@example.com.json', token: oauthToken('claude', 'b@example.com')},
-    ],
+    tokens: accountTokens('claude', ['a@example.com', 'b@example.com']),
   });
   after(() => f.close());
 

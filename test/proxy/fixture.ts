@@ -96,3 +96,8 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
     ...extra,
   };
 }
+
+/** Token files for a proxy fixture: one account per email, named as CLIProxyAPI names them (`<type>-<email>.json`). */
+export function accountTokens(type: string, emails: readonly string[], extra: (email: string) => Record<string, unknown> = () => ({})): FixtureOptions['tokens'] {
+  return emails.map((email) => ({file: `${type}-${email}.json`, token: oauthToken(type, email, extra(email))}));
+}

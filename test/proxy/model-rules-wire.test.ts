@@ -10,6 +10,15 @@ import {readFileSync} from 'node:fs';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
+/** Asks for each requested id in turn and checks the model id the upstream received for it. */
+async function assertSent(f: ProxyFixture, cases: readonly [requested: string, expected: string][]): Promise<void> {
+  for (const [requested, expected] of cases) {
+    const {status, upstreamModel} = await sentModel(f, requested);
+    assert.equal(status, 200, requested);
+    assert.equal(upstreamModel, expected, requested);
+  }
+}
+
 /** Posts a chat completion for `model` and returns the model id the upstream received. */
 async function sentModel(f: ProxyFixture, model: string): Promise<{status: number; upstreamModel: unknown}> {
   const before = f.upstream.requests.length;
@@ -44,11 +53,7 @@ describe('iFlow legacy ids are normalised in the proxy, suffixes kept', async ()
       ['glm-4.7()', 'glm-4.6'],
       ['qwen3-max', 'qwen3-max'],
     ];
-    for (const [requested, expected] of cases) {
-      const {status, upstreamModel} = await sentModel(f, requested);
-      assert.equal(status, 200, requested);
-      assert.equal(upstreamModel, expected, requested);
-    }
+    await assertSent(f, cases);
   });
 });
 
@@ -101,11 +106,7 @@ describe('aliases with thinking suffixes, channel keys as CLIProxyAPI reads them
       ['mine', 'grok-3-mini'],
       ['mine(2048)', 'grok-3-mini(2048)'],
     ];
-    for (const [requested, expected] of cases) {
-      const {status, upstreamModel} = await sentModel(f, requested);
-      assert.equal(status, 200, requested);
-      assert.equal(upstreamModel, expected, requested);
-    }
+    await assertSent(f, cases);
   });
 
   it('an excluded model stays excluded with a suffix (channel key "Xai")', async () => {
