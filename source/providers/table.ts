@@ -450,8 +450,9 @@ export function registerProvider(row: ProviderRow): void {
   index(row);
 }
 
+/** A provider by its id, or by the name CCS uses for it (`agy`, `ghcp`), any case. */
 export function findProvider(id: string): ProviderRow | undefined {
-  return BY_ID.get(id.toLowerCase());
+  return BY_ID.get(id.toLowerCase()) ?? BY_REGISTRY_KEY.get(id.trim().toLowerCase());
 }
 
 /**

@@ -44,6 +44,11 @@ describe("CCS's registry keys", () => {
 
     const run = await runBin(['use', 'antigravity', 'b@example.com'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
+    // CCS's own names for the providers work on the command line too.
+    const viaCcsName = await runBin(['pause', 'ghcp', 'gh'], ccs.env);
+    assert.equal(viaCcsName.code, 0, viaCcsName.stderr);
+    assert.match(viaCcsName.stdout, /copilot: paused gh/);
+    assert.equal((await runBin(['resume', 'GHCP', 'gh'], ccs.env)).code, 0);
     await store.rename('copilot', 'gh', 'hub');
     const written = registry();
     assert.equal(written.providers.agy.default, 'b@example.com', 'the default is written where CCS reads it');

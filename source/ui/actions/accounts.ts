@@ -38,7 +38,7 @@ export async function makeDefault({services, account}: AccountActionContext): Pr
 
 /** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
 export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
-  const renamed = await services.store.rename(provider, accountId, nickname);
+  const renamed = await services.store.rename(provider, {id: accountId}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 
