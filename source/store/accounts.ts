@@ -10,7 +10,7 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {AmbiguousAccountError, ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -410,9 +410,19 @@ export class AccountStore {
   async saveLogin(login: LoginResult): Promise<Account> {
     return this.mutate(async (ctx) => {
       const identity = identityOf(login.token);
-      const existing = ctx.snapshot.accounts.find(
+      const same = ctx.snapshot.accounts.filter(
         (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
       );
+      // Several files of this one identity (CCS and CLIProxyAPI each wrote one): the file CLIProxyAPI
+      // would write is the one to update; without it, none is picked silently.
+      const canonical = upstreamTokenFileName(login.provider, login.token, this.now());
+      const existing = same.length > 1 ? same.find((a) => a.tokenFile === canonical) : same[0];
+      if (same.length > 1 && !existing) {
+        throw new AmbiguousAccountError(
+          `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+            `nothing was saved: remove the copies you do not want (ccs-tui remove ${login.provider} <token file>) and log in again`,
+        );
+      }
       let account: Account;
       if (existing) {
         const current = ctx.files.tokens.get(existing.tokenFile)?.token ?? {type: login.token.type};

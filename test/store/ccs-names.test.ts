@@ -141,6 +141,25 @@ describe('ids CCS gives token files', () => {
   });
 });
 
+test('a login matching several files of one identity updates none of them silently', async () => {
+  const token = (extra: Record<string, unknown>) => tokenFixture('claude', 'twin@example.com', {organization_uuid: 'org-1', ...extra});
+  ccs.writeToken('claude-twin-ccs.json', token({access_token: 'old-one-0123456789'}));
+  ccs.writeToken('claude-twin-copy.json', token({access_token: 'old-two-0123456789'}));
+  await assert.rejects(
+    store.saveLogin({provider: 'claude', token: token({access_token: 'new-0123456789abcdef'}) as never}),
+    /this claude login matches 2 accounts: .*claude-twin-ccs\.json.*claude-twin-copy\.json.*nothing was saved/,
+  );
+  assert.match(readFileSync(`${ccs.paths.authDir}/claude-twin-ccs.json`, 'utf8'), /old-one/);
+  assert.match(readFileSync(`${ccs.paths.authDir}/claude-twin-copy.json`, 'utf8'), /old-two/);
+  // With the file CLIProxyAPI would write among them, that one is updated.
+  const canonical = (await import('../../source/store/tokens.js')).upstreamTokenFileName('claude', token({}) as never);
+  ccs.writeToken(canonical, token({access_token: 'old-three-0123456789'}));
+  const saved = await store.saveLogin({provider: 'claude', token: token({access_token: 'new-0123456789abcdef'}) as never});
+  assert.equal(saved.tokenFile, canonical);
+  assert.match(readFileSync(`${ccs.paths.authDir}/${canonical}`, 'utf8'), /new-0123456789abcdef/);
+  assert.match(readFileSync(`${ccs.paths.authDir}/claude-twin-ccs.json`, 'utf8'), /old-one/);
+});
+
 test('token type is matched trimmed and case-insensitively', async () => {
   ccs.writeToken('codex-upper@example.com.json', tokenFixture('CODEX', 'upper@example.com'));
   ccs.writeToken('x-spaced@example.com.json', tokenFixture(' Claude ', 'spaced@example.com'));
