@@ -60,6 +60,16 @@ function findGoogleRetryDelay(body: unknown): number | undefined {
   return undefined;
 }
 
+/** The first element of a JSON array answer when it is an object (`[{"error": {…}}]`), else undefined. */
+function firstArrayObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? parseJsonObject(JSON.stringify(value[0] ?? null)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Claude's unified rate-limit headers: the latest reset among the windows that are `rejected`. */
 function claudeRejection(headers: Headers): {resetAt?: number; message: string} | undefined {
   const windows = [
@@ -131,7 +141,8 @@ export function classifyUpstreamFailure(
 function quotaFailure(status: number, headers: Headers, bodyText: string, now: number): UpstreamFailure | undefined {
   const claude = claudeRejection(headers);
   if (claude && (status === 429 || status === 403)) return {kind: 'quota', status, resetAt: claude.resetAt, message: claude.message};
-  const body = parseJsonObject(bodyText);
+  // Cloud Code's non-SSE answers wrap the error in a one-element array: `[{"error": {…}}]`.
+  const body = parseJsonObject(bodyText) ?? firstArrayObject(bodyText);
   const error = (body?.error ?? body) as Record<string, unknown> | undefined;
   if (status === 429 && (error?.type === 'usage_limit_reached' || error?.code === 'usage_limit_reached')) {
     const resetsAt = unixSeconds(String(error.resets_at ?? ''));

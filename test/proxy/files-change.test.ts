@@ -158,6 +158,7 @@ describe('every provider names its reset; Retry-After fills in where it names no
     {name: 'codex resets_at', status: 429, headers: {}, body: {error: {type: 'usage_limit_reached', resets_at: NOW / 1000 + 3600}}, until: NOW + 3600_000, kind: 'quota'},
     {name: 'codex resets_in_seconds', status: 429, headers: {}, body: {error: {type: 'usage_limit_reached', resets_in_seconds: 90}}, until: NOW + 90_000, kind: 'quota'},
     {name: 'google retryDelay', status: 429, headers: {}, body: {error: {status: 'RESOURCE_EXHAUSTED', details: [{'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '42.5s'}]}}, until: NOW + 42_500, kind: 'quota'},
+    {name: 'google error in an array (Cloud Code, not SSE)', status: 429, headers: {}, body: [{error: {code: 429, status: 'RESOURCE_EXHAUSTED', details: [{retryDelay: '7s'}]}}], until: NOW + 7000, kind: 'quota'},
     {name: 'google without retryDelay, Retry-After', status: 429, headers: {'retry-after': '30'}, body: {error: {status: 'RESOURCE_EXHAUSTED'}}, until: NOW + 30_000, kind: 'quota'},
     {name: 'qwen insufficient_quota, Retry-After', status: 429, headers: {'retry-after': '3600'}, body: {error: {code: 'insufficient_quota'}}, until: NOW + 3600_000, kind: 'quota'},
     {name: 'qwen insufficient_quota as 403', status: 403, headers: {}, body: {error: {code: 'insufficient_quota'}}, until: undefined, kind: 'quota'},
