@@ -1,9 +1,11 @@
 // Keeps access tokens fresh without ever burning a refresh token.
 //
 // Refresh tokens rotate, and presenting an old one can revoke the whole grant. So:
-// - one refresh at a time per account, across every process (a lock file under tui/locks/), and
-//   inside the lock the token file is read again: when another process refreshed meanwhile, its
-//   result is used and no request is made;
+// - one refresh at a time per account, across every process (an owned lock under tui/locks/, stale
+//   only when its holder is gone: store/owned-lock.ts), and inside the lock the token file is read
+//   again: when another process refreshed meanwhile, its result is used and no request is made;
+// - a refresh token is sent at most once, whatever happens to the answer (services/refresh-attempt.ts):
+//   a lost answer is reported as "refresh outcome unknown", never retried;
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
@@ -13,7 +15,8 @@ import type {Account, TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
-import {withFileLock} from '../store/files.js';
+import {withOwnedLock} from '../store/owned-lock.js';
+import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
@@ -21,6 +24,9 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
+import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+
+export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
 
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
@@ -41,6 +47,21 @@ export class NeedsLoginError extends Error {
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
 const MAX_RATE_LIMIT_WAITS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** A 429 asking for a longer wait than this fails the refresh instead (the lock's bound stays finite). */
+const MAX_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Bounds of the refresh lock, from the token call's timeout: the longest a refresh can take is every
+ * rate-limited attempt running into both timeouts (discovery and token) plus the allowed waits. The
+ * lock is taken over as stale only after that (or at once when its holder's process is gone).
+ */
+export function refreshLockBounds(settings: TuiSettings): {timeoutMs: number; staleMs: number; waitMs: number} {
+  const configured = Number(settings.refresh?.timeoutSeconds);
+  const timeoutMs = (Number.isFinite(configured) && configured > 0 ? configured : 120) * 1000;
+  const attempts = MAX_RATE_LIMIT_WAITS + 1;
+  const staleMs = attempts * 2 * timeoutMs + MAX_RATE_LIMIT_WAITS * MAX_RETRY_AFTER_SECONDS * 1000 + 60_000;
+  return {timeoutMs, staleMs, waitMs: timeoutMs + 30_000};
+}
 
 /** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
 const inFlight = new Map<string, Promise<TokenFile>>();
@@ -81,7 +102,8 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
   const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
-  return withFileLock(lockTarget, async () => {
+  const bounds = refreshLockBounds(deps.settings);
+  return withOwnedLock(lockTarget, async (lock) => {
     const inside = await currentAccount(deps.store, provider, before.account.id);
     if (inside.account.health === 'needs-login') {
       throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
@@ -90,10 +112,31 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
     if (changed) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
-    const updates = await requestRefresh(deps, resolved, inside.account, inside.token, clock);
+    const target = {
+      file: attemptFile(deps.store.paths.state, provider, inside.account.id),
+      provider,
+      accountId: inside.account.id,
+      spends: spentRefreshToken(resolved, inside.token),
+    };
+    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs));
+    // A holder suspended past the lock's bound lost it: another process may be writing now.
+    if (!(await lock.stillHeld())) {
+      throw new RefreshOutcomeUnknownError(provider, inside.account.id, 'the refresh lock was taken over while this refresh was in flight; its result was not saved');
+    }
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    return deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
-  }, {waitMs: 120_000});
+    const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
+    await settled();
+    return saved;
+  }, {...bounds, describe: `a refresh of ${provider} account ${before.account.id}`});
+}
+
+/**
+ * The single-use refresh token a refresh of this account presents: the refresh_token grant's. A
+ * provider's own refresh (adapter.refresh: Copilot's GitHub token, Vertex's signed JWT) spends none.
+ */
+function spentRefreshToken(resolved: ResolvedProvider, token: TokenFile): string | undefined {
+  if (resolved.row.adapter.refresh) return undefined;
+  return token.refresh_token || undefined;
 }
 
 /** Whether this kind of account has anything to refresh (the adapter says: refresh token, GitHub token, key file). */
@@ -117,15 +160,15 @@ export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: nu
   return expiresAt - now <= leadMs;
 }
 
-async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock): Promise<Partial<TokenFile>> {
+async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number): Promise<Partial<TokenFile>> {
   const http = deps.http ?? undiciHttpClient;
   for (let attempt = 0; ; attempt++) {
     try {
       const {adapter} = resolved.row;
       if (adapter.refresh) return await adapter.refresh(refreshContext(http, resolved, token, clock.now()));
-      return await refreshGrant(http, resolved, token, clock.now());
+      return await refreshGrant(http, resolved, token, clock.now(), timeoutMs);
     } catch (error) {
-      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
+      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS && (error.retryAfter ?? 0) <= MAX_RETRY_AFTER_SECONDS) {
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
         continue;
       }
@@ -146,7 +189,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
  * rotate offer several (Google), so a refused try spends nothing. When there were several, the
  * client that worked is recorded in the file.
  */
-async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): Promise<Partial<TokenFile>> {
+async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number, timeoutMs: number): Promise<Partial<TokenFile>> {
   const {token: tokenUrl} = await authEndpoints(http, resolved);
   const preferred = {clientId: resolved.clientId, clientSecret: resolved.clientSecret};
   const known = [preferred, ...knownClients(resolved.row).filter((c) => c.clientId !== preferred.clientId)];
@@ -158,6 +201,7 @@ async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token:
         url: tokenUrl,
         params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
         deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
+        timeoutMs,
       });
       const fields = tokenFieldsFrom(resolved.row, response, now);
       return clients.length > 1 ? {...fields, client_id: client.clientId} : fields;

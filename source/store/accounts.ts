@@ -10,38 +10,19 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {AmbiguousAccountError, ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import type {AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
-import {listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
-export interface StoreProblem {
-  file: string;
-  message: string;
-  /** Where the original was copied before anything could replace it. */
-  backup?: string;
-}
-
-export interface ProviderAccounts {
-  provider: ProviderRow;
-  accounts: Account[];
-}
-
-export interface AccountsSnapshot {
-  /** Every provider of the table (so a person can add one), then unknown token types found on disk. */
-  providers: ProviderAccounts[];
-  /** All accounts, provider by provider. */
-  accounts: Account[];
-  problems: StoreProblem[];
-  /** True when the registry could not be read and was rebuilt from the token files. */
-  registryRebuilt: boolean;
-}
+export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
@@ -68,7 +49,8 @@ export interface LoginResult {
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
-function syntheticProvider(type: string): ProviderRow {
+/** A provider row for a token `type` the table does not know (shown as is, no logins or quota). */
+export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
     displayName: type,
@@ -89,7 +71,7 @@ const providerOfRegistryKey = (key: string) => providerForRegistryKey(key)?.id ?
 
 /** The registry entries of one provider under every key CCS may use for it (`antigravity` and `agy`). */
 function registryEntriesOf(registry: RegistryFile, provider: string): RegistryProvider[] {
-  return registryKeysOf(provider).flatMap((key) => (registry.providers[key] ? [registry.providers[key]!] : []));
+  return registryKeysOf(provider).flatMap((key) => (Object.hasOwn(registry.providers, key) ? [registry.providers[key]!] : []));
 }
 
 /**
@@ -97,15 +79,35 @@ function registryEntriesOf(registry: RegistryFile, provider: string): RegistryPr
  * holding `accountId` first), else the provider's id.
  */
 function registryKeyFor(registry: RegistryFile, provider: string, accountId?: string): string {
-  const present = registryKeysOf(provider).filter((key) => registry.providers[key]);
-  return present.find((key) => accountId !== undefined && registry.providers[key]!.accounts[accountId]) ?? present[0] ?? provider;
+  const present = registryKeysOf(provider).filter((key) => Object.hasOwn(registry.providers, key));
+  return present.find((key) => accountId !== undefined && Object.hasOwn(registry.providers[key]!.accounts, accountId)) ?? present[0] ?? provider;
 }
 
-export class AccountStore {
+/**
+ * The id CCS gives an account found only as a token file (core/accounts.ts ccsAccountId: the email,
+ * else the file name after its provider prefix; `email#<rest>` when `shared` or the email is taken),
+ * made unique among `taken` with the file name.
+ */
+export function deriveAccountId(fileName: string, email: string | undefined, taken: ReadonlySet<string>, prefixes: readonly string[], shared = false): string {
+  const id = ccsAccountId(fileName, email, prefixes, shared || (email !== undefined && taken.has(email)));
+  return taken.has(id) ? `${id}#${fileName.replace(/\.json$/, '')}` : id;
+}
+
+export class AccountStore implements AccountService {
+  /**
+   * Whether a mutation may replace a corrupt registry with one rebuilt from the token files (the
+   * command line's `--force`). Without it, mutations refuse and say where the backup is.
+   */
+  rebuildCorruptRegistry = false;
+
   constructor(
     readonly paths: CcsPaths,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  get location(): string {
+    return this.paths.root;
+  }
 
   get stateFile(): string {
     return this.paths.accountState;
@@ -126,7 +128,7 @@ export class AccountStore {
       typeof ref === 'string'
         ? undefined
         : await readRegistry(this.paths.registry)
-            .then((registry) => registryEntriesOf(registry, provider).find((p) => p.accounts[ref.id])?.accounts[ref.id])
+            .then((registry) => registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id])
             .catch(() => undefined);
     if (!entry) return findAccount((await this.load()).accounts, provider, ref);
     return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
@@ -137,10 +139,20 @@ export class AccountStore {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
-      for (const name of onlyTokenFile === undefined ? listJsonFiles(dir) : [onlyTokenFile]) {
+      let names: string[];
+      if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
+      else {
+        const listed = listJsonFiles(dir);
+        problems.push(...listed.skipped);
+        names = listed.names;
+      }
+      for (const name of names) {
         try {
-          const token = readTokenFileSync(path.join(dir, name));
-          if (token) tokens.set(name, {dir: dirName, token});
+          const found = readTokenFileSync(path.join(dir, name));
+          if (!found) continue;
+          tokens.set(name, {dir: dirName, token: found.token});
+          const exposed = exposedMode(found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -157,22 +169,48 @@ export class AccountStore {
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
+      registry = emptyRegistry();
+      const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
         backup,
       });
-      registry = emptyRegistry();
       registryRebuilt = true;
     }
 
-    let state: Record<string, AccountState> = {};
+    let state: Record<string, AccountState> = idMap();
     try {
-      state = ((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined) ?? {};
+      state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
     return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  /**
+   * Puts what a corrupt registry still holds (entries that parse on their own, each provider's
+   * default) into the rebuilt one, for token files that exist. Returns how many entries were kept.
+   */
+  private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
+    const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
+    if (!text) return 0;
+    // Under every key CCS uses too (`agy`, `ghcp`); what is kept is filed under the provider's id.
+    const salvaged = salvageRegistry(text, PROVIDERS.flatMap((row) => registryKeysOf(row.id)));
+    let kept = 0;
+    for (const {id, entry} of salvaged.accounts) {
+      const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
+      if (!type) continue;
+      const provider = providerForTokenType(type)?.id ?? type;
+      if (!Object.hasOwn(registry.providers, provider)) registry.providers[provider] = {accounts: idMap()};
+      registry.providers[provider]!.accounts[id] = entry;
+      kept++;
+    }
+    for (const [key, id] of salvaged.defaults) {
+      const provider = providerOfRegistryKey(key);
+      if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+    }
+    return kept;
   }
 
   private toSnapshot(files: LoadedFiles): AccountsSnapshot {
@@ -202,7 +240,15 @@ export class AccountStore {
       for (const [id, entry] of Object.entries(provider.accounts)) {
         // The same account under both spellings (`antigravity` and `agy`) is one account.
         if (byProvider.get(providerId)?.some((a) => a.id === id)) continue;
+        if (!isPlainTokenFileName(entry.tokenFile)) {
+          problems.push({
+            file: this.paths.registry,
+            message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+          });
+          continue;
+        }
         const found = files.tokens.get(entry.tokenFile);
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: found.error});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -230,7 +276,8 @@ export class AccountStore {
     for (const [name, found] of files.tokens) {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
-        problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name), message: found.error ?? 'unreadable'});
+        const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
+        problems.push({file, message: found.error ?? `${file}: unreadable`});
         continue;
       }
       const row = providerForTokenType(found.token.type);
@@ -247,8 +294,7 @@ export class AccountStore {
     for (const {name, found, providerId, prefixes, email} of unregistered) {
       const taken = new Set((byProvider.get(providerId) ?? []).map((a) => a.id));
       const shared = email !== undefined && (emailCount.get(emailKey(providerId, email)) ?? 0) > 1;
-      let id = ccsAccountId(name, email, prefixes, shared || (email !== undefined && taken.has(email)));
-      if (taken.has(id)) id = `${id}#${name.replace(/\.json$/, '')}`;
+      const id = deriveAccountId(name, email, taken, prefixes, shared);
       push({
         provider: providerId,
         id,
@@ -287,6 +333,7 @@ export class AccountStore {
 
   /** Absolute path of an account's token file where it is now. */
   tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    if (!isPlainTokenFileName(account.tokenFile)) throw new UserError(`"${sanitizeLine(account.tokenFile)}" is not a plain token file name; refusing to use it as a path`);
     return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
   }
 
@@ -298,10 +345,18 @@ export class AccountStore {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>): Promise<T> {
+  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const files = await this.readFiles();
+      if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
+        const problem = files.problems.find((p) => p.file === this.paths.registry)!;
+        throw new UserError(
+          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
+            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
+            `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
+        );
+      }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
       const result = await change(context);
@@ -314,6 +369,9 @@ export class AccountStore {
   async setDefault(provider: string, ref: AccountRef): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
+      if (account.health === 'unreadable' || account.health === 'missing-token') {
+        throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
+      }
       ctx.register(account);
       ctx.providerEntry(provider, account.id).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
@@ -434,8 +492,7 @@ export class AccountStore {
         const taken = new Set(ctx.snapshot.accounts.filter((a) => a.provider === login.provider).map((a) => a.id));
         const email = stringField(login.token.email);
         const row = PROVIDERS.find((r) => r.id === login.provider);
-        let id = ccsAccountId(fileName, email, tokenFilePrefixesOf(row ?? {id: login.provider, tokenType: login.token.type}), email !== undefined && taken.has(email));
-        if (taken.has(id)) id = `${id}#${fileName.replace(/\.json$/, '')}`;
+        const id = deriveAccountId(fileName, email, taken, tokenFilePrefixesOf(row ?? {id: login.provider, tokenType: login.token.type}));
         await writeTokenFile(path.join(this.paths.authDir, fileName), login.token);
         account = {
           provider: login.provider,
@@ -456,7 +513,7 @@ export class AccountStore {
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
       const providerEntry = ctx.providerEntry(login.provider, account.id);
-      if (!providerEntry.default || !providerEntry.accounts[providerEntry.default]) providerEntry.default = account.id;
+      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
@@ -479,7 +536,7 @@ export class AccountStore {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    });
+    }, {writesRegistry: false});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
@@ -490,7 +547,7 @@ export class AccountStore {
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    });
+    }, {writesRegistry: false});
   }
 }
 
@@ -513,14 +570,14 @@ class MutationContext {
   providerEntry(provider: string, accountId?: string) {
     const providers = this.files.registry.providers;
     const key = registryKeyFor(this.files.registry, provider, accountId);
-    providers[key] ??= {accounts: {}};
+    if (!Object.hasOwn(providers, key)) providers[key] = {accounts: idMap()};
     return providers[key]!;
   }
 
   /** Adds a registry entry for an account that so far was only a token file. */
   register(account: Account): void {
     const entry = this.providerEntry(account.provider, account.id);
-    if (entry.accounts[account.id]) return;
+    if (Object.hasOwn(entry.accounts, account.id)) return;
     entry.accounts[account.id] = {
       ...(account.email ? {email: account.email} : {}),
       ...(account.nickname ? {nickname: account.nickname} : {}),

@@ -8,7 +8,7 @@ import {findProvider} from '../../providers/table.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 
 /** The first line (or all of stdin for JSON) once stdin ends or a line arrives. */
-function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
+export function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk: Buffer | string) => {
