@@ -106,7 +106,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
       return 2;
     }
-    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    // After `--` the arguments are another program's (`ccs-tui run -- --help`).
+    const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }

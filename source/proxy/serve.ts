@@ -8,6 +8,7 @@ import {UserError} from '../core/types.js';
 import {findProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
+import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
@@ -161,11 +162,17 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
 
+  // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
+  const stopNativeWatch = watchNativeFiles(store, (result) =>
+    emit({type: 'refresh', provider: result.provider, account: result.account ?? '-', ok: !result.problem, message: result.problem ?? "took the native agent's refreshed tokens"}),
+  );
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (code: number) => {
       if (stopping) return;
       stopping = true;
+      stopNativeWatch();
       removeProxyPidFile(paths, process.pid);
       await server!.close().catch(() => undefined);
       await closeLog(log);

@@ -190,6 +190,22 @@ export class ProxyServer {
     return next?.label;
   }
 
+  /**
+   * Makes `providerId` the served provider (root routes) with its pool, or only `accountRef` when
+   * given (`ccs-tui run` reusing a running proxy). Running streams keep their account.
+   */
+  async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
+    const row = this.requireProvider(providerId);
+    const {findAccount} = await import('../core/accounts.js');
+    this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
+    this.options.provider = row.id;
+    this.options.account = accountRef;
+    this.pools.delete(row.id);
+    const label = (await this.poolFor(row)).current?.label;
+    if (label) this.emit({type: 'rotated', provider: row.id, account: label});
+    return label;
+  }
+
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -202,6 +218,11 @@ export class ProxyServer {
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
         const account = await this.rotate();
         return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
+      }
+      if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
+        const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
+        const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
+        return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error');

@@ -9,13 +9,10 @@
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {createHash} from 'node:crypto';
-import path from 'node:path';
 import type {Account, TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
-import {withOwnedLock} from '../store/owned-lock.js';
 import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import type {ServiceNeeds} from './deps.js';
@@ -25,8 +22,11 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {nativeTokensInsteadOfRefresh} from './native/sync.js';
+import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
 
 export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
+export {refreshLockBounds} from './refresh-lock.js';
 
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
@@ -45,23 +45,7 @@ export class NeedsLoginError extends Error {
 
 /** OAuth errors after which retrying the same refresh token can only make things worse. */
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
-const MAX_RATE_LIMIT_WAITS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
-/** A 429 asking for a longer wait than this fails the refresh instead (the lock's bound stays finite). */
-const MAX_RETRY_AFTER_SECONDS = 60;
-
-/**
- * Bounds of the refresh lock, from the token call's timeout: the longest a refresh can take is every
- * rate-limited attempt running into both timeouts (discovery and token) plus the allowed waits. The
- * lock is taken over as stale only after that (or at once when its holder's process is gone).
- */
-export function refreshLockBounds(settings: TuiSettings): {timeoutMs: number; staleMs: number; waitMs: number} {
-  const configured = Number(settings.refresh?.timeoutSeconds);
-  const timeoutMs = (Number.isFinite(configured) && configured > 0 ? configured : 120) * 1000;
-  const attempts = MAX_RATE_LIMIT_WAITS + 1;
-  const staleMs = attempts * 2 * timeoutMs + MAX_RATE_LIMIT_WAITS * MAX_RETRY_AFTER_SECONDS * 1000 + 60_000;
-  return {timeoutMs, staleMs, waitMs: timeoutMs + 30_000};
-}
 
 /** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
 const inFlight = new Map<string, Promise<TokenFile>>();
@@ -101,13 +85,15 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!canRefresh(resolved, before.token)) return before.token;
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
-  const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
   const bounds = refreshLockBounds(deps.settings);
-  return withOwnedLock(lockTarget, async (lock) => {
+  return withRefreshLock(deps.store.paths, provider, before.account.id, async (lock) => {
     const inside = await currentAccount(deps.store, provider, before.account.id);
     if (inside.account.health === 'needs-login') {
       throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
     }
+    // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
+    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account.id);
+    if (native) return native;
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
     if (changed) return inside.token;
@@ -127,7 +113,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
     await settled();
     return saved;
-  }, {...bounds, describe: `a refresh of ${provider} account ${before.account.id}`});
+  }, bounds);
 }
 
 /**

@@ -116,6 +116,8 @@ describe('ids CCS gives token files', () => {
       ['models', 'codex', '--account', 'dup@example.com'],
       ['proxy', 'serve', '--account', 'dup@example.com', '--port', '0'],
       ['proxy', 'serve', '--provider', 'codex', '--account', 'dup@example.com', '--port', '0'],
+      ['run', 'dup@example.com'],
+      ['run', 'codex', 'dup@example.com'],
     ]) {
       const run = await runBin(args, ccs.env);
       assert.notEqual(run.code, 0, `${args.join(' ')} must not succeed`);

@@ -119,6 +119,9 @@ const rotate: CommandSpec = {
     const store = await storeForEdit(ctx, Boolean(values.force));
     const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
     ctx.stdout.write(`${provider}: ${from ? `${accountLabel(from)} → ` : ''}${accountLabel(to)}\n`);
+    const {followRotationNatively} = await import('../../services/native/sync.js');
+    const native = await followRotationNatively(store, provider, to.id, ctx.env);
+    if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${accountLabel(to)}\n`);
     return 0;
   },
 };
