@@ -4,6 +4,8 @@
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+// An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault: it
+// cools nothing and is the client's answer, Retry-After included.
 import {parseJsonObject} from './json-object.js';
 import type {RotationStrategy} from './rotation.js';
 
@@ -58,6 +60,17 @@ function findGoogleRetryDelay(body: unknown): number | undefined {
     if (delay !== undefined) return delay;
   }
   return undefined;
+}
+
+/** An error answer's JSON object; Cloud Code's non-SSE answers wrap it in a one-element array: `[{"error": {…}}]`. */
+function errorBody(bodyText: string): Record<string, unknown> | undefined {
+  return parseJsonObject(bodyText) ?? firstArrayObject(bodyText);
+}
+
+/** The `error` object of an error answer (or the answer itself when it has none). */
+function errorOf(bodyText: string): Record<string, unknown> | undefined {
+  const body = errorBody(bodyText);
+  return (body?.error ?? body) as Record<string, unknown> | undefined;
 }
 
 /** The first element of a JSON array answer when it is an object (`[{"error": {…}}]`), else undefined. */
@@ -116,7 +129,7 @@ export function withProviderWait(failure: UpstreamFailure, headers: Headers, now
 
 /**
  * Decides whether an upstream answer means "this account cannot serve now". Undefined for answers
- * that belong to the client (400, a 200, …). `retryAfterMs` is the parsed Retry-After header.
+ * that belong to the client (400, a 200, an overload, …). `retryAfterMs` is the parsed Retry-After header.
  */
 export function classifyUpstreamFailure(
   status: number,
@@ -126,6 +139,7 @@ export function classifyUpstreamFailure(
 ): UpstreamFailure | undefined {
   const failure = quotaFailure(status, headers, bodyText, now);
   if (failure) return withProviderWait(failure, headers, now);
+  if (isOverload(status, errorOf(bodyText))) return undefined;
   if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
   if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
   if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
@@ -141,9 +155,8 @@ export function classifyUpstreamFailure(
 function quotaFailure(status: number, headers: Headers, bodyText: string, now: number): UpstreamFailure | undefined {
   const claude = claudeRejection(headers);
   if (claude && (status === 429 || status === 403)) return {kind: 'quota', status, resetAt: claude.resetAt, message: claude.message};
-  // Cloud Code's non-SSE answers wrap the error in a one-element array: `[{"error": {…}}]`.
-  const body = parseJsonObject(bodyText) ?? firstArrayObject(bodyText);
-  const error = (body?.error ?? body) as Record<string, unknown> | undefined;
+  const body = errorBody(bodyText);
+  const error = errorOf(bodyText);
   if (status === 429 && (error?.type === 'usage_limit_reached' || error?.code === 'usage_limit_reached')) {
     const resetsAt = unixSeconds(String(error.resets_at ?? ''));
     const resetsIn = Number(error.resets_in_seconds);
@@ -159,6 +172,14 @@ function quotaFailure(status: number, headers: Headers, bodyText: string, now: n
   }
   if (status === 429) return {kind: 'rate-limit', status, message: 'rate limited'};
   return undefined;
+}
+
+/**
+ * The provider is overloaded (Anthropic's 529 `overloaded_error`, a 503 Service Unavailable): every
+ * account would get the same answer, so no account is parked and the client retries as told.
+ */
+function isOverload(status: number, error: Record<string, unknown> | undefined): boolean {
+  return status === 529 || status === 503 || (status >= 500 && error?.type === 'overloaded_error');
 }
 
 export interface PoolAccount {

@@ -57,7 +57,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
     return {
       kind: 'error',
       status: named.status,
-      headers: {'content-type': 'application/json'},
+      headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
       text: errorJson(named.status, named.message, named.type, named.code),
       upstreamStatus: status,
       upstreamText: text,
@@ -74,6 +74,11 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
     upstreamText: text,
     failure: classifyUpstreamFailure(status, headers, text, now),
   };
+}
+
+/** The upstream's Retry-After, kept on an answer the proxy rewrites: the client waits as the provider asked. */
+export function retryAfterOf(headers: Record<string, string>): Record<string, string> {
+  return headers['retry-after'] ? {'retry-after': headers['retry-after']} : {};
 }
 
 export async function readLimited(body: IncomingMessage, max: number): Promise<string> {

@@ -6,6 +6,7 @@ import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.j
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
+import {streamedBody, type OutgoingBody} from './body.js';
 import type {ClientRequest} from './client-request.js';
 import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
@@ -48,7 +49,8 @@ export interface Translation {
 export interface PreparedRequest {
   url: string;
   headers: Record<string, string>;
-  body: Buffer;
+  /** The whole body, or a streamed one (body.ts) that can be sent only once. */
+  body: OutgoingBody;
   /** The model id sent upstream (for the request log). */
   sentModel: string | undefined;
   /** Set when the request was translated: how the answer goes back to the client. */
@@ -79,6 +81,13 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   const model = applyModelRules(row, input.resolution, client);
   const targetContext = {session: client.session, anthropicBeta: headerValue(client.headers['anthropic-beta']), now: input.now};
 
+  if (input.plan.kind === 'pass-through' && client.streamed) {
+    // Streamed as it arrives; only the model name may change (readWhole ran when more must).
+    const {head, req, declaredLength, model: scanned} = client.streamed;
+    const body = streamedBody(head, req, declaredLength, scanned, model?.sentAs);
+    const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: model?.sentAs ?? client.model};
+  }
   if (input.plan.kind === 'pass-through') {
     let outgoing = client.raw;
     if (model) {

@@ -22,12 +22,14 @@ import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import {readClientRequest, type ClientRequest} from './client-request.js';
+import {bodySpent, sendBody, type OutgoingBody} from './body.js';
+import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
 import {errorJson, HttpError} from './errors.js';
 import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
 import {translatorFor} from './translate/index.js';
 import {forwardedResponseHeaders} from './upstream.js';
@@ -54,6 +56,8 @@ export interface ProxyServerOptions {
   host?: string;
   /** Translator lookup (default: translate/index.ts translatorFor); tests pass their own. */
   translators?: TranslatorLookup;
+  /** Limits for slow clients (default: refusal.ts CLIENT_TIMEOUTS); tests pass short ones. */
+  clientTimeouts?: ClientTimeouts;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -109,9 +113,19 @@ export class ProxyServer {
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
-    this.server = createServer({noDelay: true, keepAlive: true, highWaterMark: STREAM_HIGH_WATER_MARK}, (req, res) => void this.handle(req, res));
+    const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
+    this.server = createServer(
+      {
+        noDelay: true,
+        keepAlive: true,
+        highWaterMark: STREAM_HIGH_WATER_MARK,
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        connectionsCheckingInterval: timeouts.checkEveryMs,
+      },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 30_000;
-    this.server.requestTimeout = 0;
   }
 
   /** Binds 127.0.0.1; rejects with the listen error (EADDRINUSE) for the caller to report. */
@@ -235,8 +249,12 @@ export class ProxyServer {
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
-      if (!res.headersSent) this.sendError(res, err);
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else {
+        // Refused before the body was read: answer and close rather than drain what the client sends.
+        if (!req.complete) closeAfterAnswer(req, res);
+        this.sendError(res, err);
+      }
     }
   }
 
@@ -333,10 +351,12 @@ export class ProxyServer {
    * fail over (next account, or the same one after a refresh) or stream the answer.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
-    const client = await readClientRequest(req);
+    let client = await readClientRequest(req);
     const row = await this.providerFor(route, client.model);
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
+    // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
     let pool = await this.poolFor(row);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
     if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
@@ -382,6 +402,7 @@ export class ProxyServer {
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = {outcome, translation: prepared.translation};
+        if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
         continue;
       }
 
@@ -397,6 +418,8 @@ export class ProxyServer {
         // One refresh per account and request, then the same account once more.
         attempts.refreshed.add(account.id);
         if (await this.tryRefresh(row, account, true)) {
+          // A streamed body is gone: the refreshed token serves the client's next request.
+          if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
           attempts.retrySame = poolAccount;
           continue;
         }
@@ -407,6 +430,8 @@ export class ProxyServer {
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
       attempts.lastFailure = {outcome, translation: prepared.translation};
+      // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
+      if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
     }
   }
 
@@ -493,7 +518,11 @@ export class ProxyServer {
   private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
     // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
     const masked = this.credentials.current();
-    if (translation) return deliverTranslatedError(translation, res, outcome.upstreamStatus, masked.redact(outcome.upstreamText));
+    if (translation) {
+      const retryAfter = outcome.headers['retry-after'];
+      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      return deliverTranslatedError(translation, res, outcome.upstreamStatus, masked.redact(outcome.upstreamText));
+    }
     this.endMasked(res, outcome.status, outcome.headers, outcome.text);
     return outcome.status;
   }
@@ -524,14 +553,14 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(url: string, headers: Record<string, string>, body: OutgoingBody, signal: AbortSignal): Promise<IncomingMessage> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
       request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
-      request.end(body);
+      sendBody(request, body);
     });
   }
 

@@ -4,6 +4,7 @@
 import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
 import type {TranslatorLookup} from '../../source/proxy/prepare.js';
+import type {ClientTimeouts} from '../../source/proxy/refusal.js';
 import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
@@ -36,6 +37,8 @@ export interface FixtureOptions {
   apiPath?: string;
   /** Translator lookup handed to the proxy (default: the real registry). */
   translators?: TranslatorLookup;
+  /** Slow-client limits handed to the proxy (default: the proxy's own). */
+  clientTimeouts?: ClientTimeouts;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
@@ -66,6 +69,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     emit: (event) => events.push(event),
     ...quotaHooks(ccs.paths),
     ...(options.translators ? {translators: options.translators} : {}),
+    ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
   });
   const port = await proxy.listen();
   return {
@@ -95,6 +99,11 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
     last_refresh: new Date().toISOString(),
     ...extra,
   };
+}
+
+/** Token files of claude accounts `<name>@example.com`, in registry order (a pool). */
+export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
+  return accountTokens('claude', names.map((name) => `${name}@example.com`));
 }
 
 /** Token files for a proxy fixture: one account per email, named as CLIProxyAPI names them (`<type>-<email>.json`). */
