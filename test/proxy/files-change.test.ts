@@ -2,8 +2,10 @@
 // resume while serving, every account paused, Retry-After obeyed for every provider's limit signal,
 // and a connection failure that is neither a rate limit nor a reason to cool accounts.
 import assert from 'node:assert/strict';
+import {existsSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import {classifyUpstreamFailure, withProviderWait} from '../../source/core/pool.js';
+import {cacheEntry, quotaCacheFile, readQuotaCache} from '../../source/services/quota/cache.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {sendJson, answerByProtocol} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, proxyFixture, type ProxyFixture} from './fixture.js';
@@ -125,6 +127,11 @@ describe('Retry-After with reset headers, on a fresh proxy', async () => {
     const cooling = f.proxy.status().cooling.find((c) => c.account === 'a@example.com')!;
     assert.ok(Date.parse(cooling.until) > Date.now() + 800_000, `cooling until ${cooling.until}`);
     assert.equal(cooling.reason, '5-hour limit reached');
+    // The rejected answer's rate-limit headers go to the quota cache in the background: let that
+    // write finish before the fixture's directory is removed.
+    const written = async () => cacheEntry(await readQuotaCache(f.ccs.paths), 'claude', 'a@example.com') !== undefined && !existsSync(`${quotaCacheFile(f.ccs.paths)}.lock`);
+    for (let i = 0; i < 100 && !(await written()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await written(), 'the rejected window reached the quota cache');
   });
 });
 
