@@ -1,6 +1,7 @@
 // What every command gets: streams, environment and the CCS paths. Tests build one of these with
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {cellWidth, padCells} from '../core/cells.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
@@ -73,11 +74,14 @@ export function printJson(ctx: CliIo, value: unknown): void {
   ctx.stdout.write(`${text}\n`);
 }
 
-/** Left-aligned columns, for the human-readable output of data commands. */
+/**
+ * Left-aligned columns, for the human-readable output of data commands. Widths are terminal cells
+ * (core/cells.ts), so wide (CJK) and combining characters in names keep every column aligned.
+ */
 export function formatTable(rawRows: readonly (readonly string[])[]): string {
   if (rawRows.length === 0) return '';
   // Cells hold names from files and the network: no escape sequence reaches the terminal.
   const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(cell)));
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n') + '\n';
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : padCells(cell, widths[col]!))).join('  ')).join('\n') + '\n';
 }

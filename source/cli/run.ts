@@ -1,5 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {cellWidth, padCells} from '../core/cells.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
@@ -13,7 +14,7 @@ export function helpText(): string {
   const column = 44;
   // Long usages put their summary on the next line, so the help fits 80 columns.
   const row = (usage: string, summary: string) =>
-    usage.length < column ? `  ${usage.padEnd(column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
+    cellWidth(usage) < column ? `  ${padCells(usage, column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
   return [
     'ccs-tui: account manager for AI coding subscriptions (CCS / CLIProxyAPI files)',
     '',

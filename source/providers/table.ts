@@ -93,6 +93,7 @@ const ROWS: ProviderRow[] = [
   },
   {
     id: 'codex',
+    tokenFilePrefixes: ['codex-', 'openai-'],
     displayName: 'Codex',
     tokenType: 'codex',
     logins: [
@@ -132,6 +133,7 @@ const ROWS: ProviderRow[] = [
   },
   {
     id: 'gemini',
+    tokenFilePrefixes: ['gemini-', 'google-'],
     displayName: 'Gemini',
     tokenType: 'gemini',
     configChannel: 'gemini-cli',
@@ -178,6 +180,8 @@ const ROWS: ProviderRow[] = [
   },
   {
     id: 'antigravity',
+    registryKeys: ['agy'],
+    tokenFilePrefixes: ['antigravity-', 'agy-'],
     displayName: 'Antigravity',
     tokenType: 'antigravity',
     logins: [
@@ -347,6 +351,9 @@ const ROWS: ProviderRow[] = [
     id: 'copilot',
     displayName: 'GitHub Copilot',
     tokenType: 'github-copilot',
+    tokenTypeAliases: ['copilot'],
+    registryKeys: ['ghcp'],
+    tokenFilePrefixes: ['github-copilot-', 'ghcp-', 'copilot-', 'gh-'],
     logins: [{kind: 'device', scheme: 'github', defaultIntervalSeconds: 5}],
     endpoints: {
       device: 'https://github.com/login/device/code',
@@ -423,27 +430,54 @@ const ROWS: ProviderRow[] = [
 /** Every provider, table order. */
 export const PROVIDERS: readonly ProviderRow[] = ROWS;
 
-const BY_ID = new Map(ROWS.map((row) => [row.id, row]));
-const BY_TOKEN_TYPE = new Map(ROWS.map((row) => [row.tokenType, row]));
+const BY_ID = new Map<string, ProviderRow>();
+const BY_TOKEN_TYPE = new Map<string, ProviderRow>();
+const BY_REGISTRY_KEY = new Map<string, ProviderRow>();
+function index(row: ProviderRow): void {
+  BY_ID.set(row.id, row);
+  for (const type of [row.tokenType, ...(row.tokenTypeAliases ?? [])]) BY_TOKEN_TYPE.set(type.toLowerCase(), row);
+  for (const key of [row.id, ...(row.registryKeys ?? [])]) BY_REGISTRY_KEY.set(key.toLowerCase(), row);
+}
+for (const row of ROWS) index(row);
 
 /**
  * Adds a provider at run time: for tests that prove a row and an adapter are all a provider needs.
  * Throws when the id or token type is taken.
  */
 export function registerProvider(row: ProviderRow): void {
-  if (BY_ID.has(row.id) || BY_TOKEN_TYPE.has(row.tokenType)) throw new Error(`provider "${row.id}" (type "${row.tokenType}") is already registered`);
+  if (BY_ID.has(row.id) || BY_TOKEN_TYPE.has(row.tokenType.toLowerCase())) throw new Error(`provider "${row.id}" (type "${row.tokenType}") is already registered`);
   ROWS.push(row);
-  BY_ID.set(row.id, row);
-  BY_TOKEN_TYPE.set(row.tokenType, row);
+  index(row);
 }
 
+/** A provider by its id, or by the name CCS uses for it (`agy`, `ghcp`), any case. */
 export function findProvider(id: string): ProviderRow | undefined {
-  return BY_ID.get(id.toLowerCase());
+  return BY_ID.get(id.toLowerCase()) ?? BY_REGISTRY_KEY.get(id.trim().toLowerCase());
 }
 
-/** Provider for a token file's `type` (`github-copilot` → copilot). */
+/**
+ * Provider for a token file's `type` (`github-copilot` → copilot), matched trimmed and
+ * case-insensitively as CLIProxyAPI does (`" CODEX "` is codex).
+ */
 export function providerForTokenType(type: string): ProviderRow | undefined {
-  return BY_TOKEN_TYPE.get(type) ?? BY_ID.get(type);
+  const wanted = type.trim().toLowerCase();
+  return BY_TOKEN_TYPE.get(wanted) ?? BY_ID.get(wanted);
+}
+
+/** Provider for a key of CCS's `accounts.json` `providers` (`agy` → antigravity, `ghcp` → copilot). */
+export function providerForRegistryKey(key: string): ProviderRow | undefined {
+  return BY_REGISTRY_KEY.get(key.trim().toLowerCase());
+}
+
+/** Every key under which CCS may list this provider's accounts, the provider's own id first. */
+export function registryKeysOf(provider: string): string[] {
+  const row = findProvider(provider);
+  return row ? [row.id, ...(row.registryKeys ?? [])] : [provider];
+}
+
+/** The file name prefixes CCS strips to name an account from its token file (see ProviderRow). */
+export function tokenFilePrefixesOf(row: Pick<ProviderRow, 'id' | 'tokenType' | 'tokenFilePrefixes'>): string[] {
+  return row.tokenFilePrefixes ?? [...new Set([`${row.tokenType}-`, `${row.id}-`])];
 }
 
 /** A provider row with the user's `tui.json` endpoint overrides applied; an override is used exactly as given. */

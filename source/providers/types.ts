@@ -47,6 +47,18 @@ export interface ProviderRow {
   displayName: string;
   /** Value of `type` in CLIProxyAPI token files. */
   tokenType: string;
+  /** Other `type` values that mean this provider (CCS reads `copilot` as GitHub Copilot; CCS auth-types.ts). */
+  tokenTypeAliases?: string[];
+  /**
+   * Keys CCS uses for this provider in `accounts.json` besides `id` (CCS 8.x: `agy` is antigravity,
+   * `ghcp` is copilot). Read under every spelling; written back under the one the file uses.
+   */
+  registryKeys?: string[];
+  /**
+   * Token file name prefixes CCS strips to name an account whose file has no email (CCS auth-types.ts
+   * PROVIDER_AUTH_PREFIXES, plus `ghcp-`). Default: `<tokenType>-` and `<id>-`.
+   */
+  tokenFilePrefixes?: string[];
   /**
    * config.yaml channel (`oauth-model-alias.<channel>`) when it is not the token type: Google OAuth
    * accounts run as `gemini-cli` (CLIProxyAPI internal/watcher/synthesizer/file.go).

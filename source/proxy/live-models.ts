@@ -16,19 +16,44 @@ import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type H
 
 const MAX_MODELS = 1000;
 const TIMEOUT_MS = 8000;
+/** Pages followed at most: past this the list is given as partial, and says so. */
+const MAX_PAGES = 50;
+
+/**
+ * How a models list pages: Anthropic's `/v1/models` returns 20 by default with `has_more` and
+ * `last_id`, and takes `limit` (up to 1000) and `after_id`; OpenAI-style lists that page say
+ * `has_more` and take `after` (the last id of the page).
+ */
+interface Paging {
+  limitParam?: string;
+  afterParam: string;
+}
+const PAGING: Record<'anthropic' | 'openai', Paging> = {
+  anthropic: {limitParam: 'limit', afterParam: 'after_id'},
+  openai: {afterParam: 'after'},
+};
 
 /** The models URL and headers for a provider, derived from its inference target; undefined = none. */
 export function modelsRequest(row: ProviderRow, overrides: Endpoints | undefined, token: TokenFile, now: number) {
   const context = {now};
   if (row.api.includes('openai-chat')) {
     const target = upstreamTarget(row, overrides, token, 'chat-completions', context);
-    return {url: target.url.replace(/\/chat\/completions$/, '/models'), headers: target.headers};
+    return {url: target.url.replace(/\/chat\/completions$/, '/models'), headers: target.headers, paging: PAGING.openai};
   }
   if (row.api.includes('anthropic')) {
     const target = upstreamTarget(row, overrides, token, 'messages', context);
-    return {url: target.url.replace(/\/messages(\?|$)/, '/models$1'), headers: target.headers};
+    const url = new URL(target.url.replace(/\/messages(\?|$)/, '/models$1'));
+    url.searchParams.set(PAGING.anthropic.limitParam!, String(MAX_MODELS));
+    return {url: url.toString(), headers: target.headers, paging: PAGING.anthropic};
   }
   return undefined;
+}
+
+/** Where the next page starts, when the answer says there is one: its `last_id`, else the page's last id. */
+function nextCursor(body: Record<string, unknown>, ids: readonly string[]): {more: boolean; cursor?: string} {
+  if (body.has_more !== true) return {more: false};
+  const last = typeof body.last_id === 'string' && body.last_id !== '' ? body.last_id : ids.at(-1);
+  return {more: true, cursor: last};
 }
 
 /** Model ids from an OpenAI (`{data: [{id}]}`) or Anthropic (`{data: [{id}]}`) list answer. */
@@ -43,8 +68,10 @@ export function parseModelList(body: Record<string, unknown>, url: string, statu
 }
 
 /**
- * A LiveModelList over HTTP. Without an account (no credentials) or for a provider with no models
- * endpoint it answers undefined; a failed request throws with the reason (status, host, excerpt).
+ * A LiveModelList over HTTP, following the list's pages to the end. Without an account (no
+ * credentials) or for a provider with no models endpoint it answers undefined; a failed request
+ * throws with the reason (status, host, excerpt). A list cut short (too many pages or models, or a
+ * page that says there is more without saying where) comes back with `partial` saying why.
  */
 export function providerModelList(options: {http: HttpClient; endpoints: (provider: string) => Endpoints | undefined; now?: () => number}): LiveModelList {
   return async (provider: string, account: Account | undefined, token: TokenFile | undefined) => {
@@ -52,9 +79,25 @@ export function providerModelList(options: {http: HttpClient; endpoints: (provid
     if (!row || !account || !token) return undefined;
     const request = modelsRequest(row, options.endpoints(row.id), token, (options.now ?? Date.now)());
     if (!request) return undefined;
-    const response = await options.http.send({url: request.url, method: 'GET', headers: request.headers, timeoutMs: TIMEOUT_MS});
-    if (response.status !== 200) throw new UnexpectedResponseError(request.url, response.status, bodyExcerpt(response.text, 120));
-    return parseModelList(jsonBody(response, request.url), request.url, response.status);
+    const models: string[] = [];
+    let url = request.url;
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: TIMEOUT_MS});
+      if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text, 120));
+      const body = jsonBody(response, url);
+      const ids = parseModelList(body, url, response.status);
+      for (const id of ids) if (!models.includes(id)) models.push(id);
+      const next = nextCursor(body, ids);
+      if (!next.more) return {models};
+      const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${models.length} models so far`});
+      if (!next.cursor || seen.has(next.cursor)) return partial('the provider says there are more models but not where they start');
+      if (page >= MAX_PAGES || models.length >= MAX_MODELS) return partial(`stopped after ${page} pages`);
+      seen.add(next.cursor);
+      const nextUrl = new URL(request.url);
+      nextUrl.searchParams.set(request.paging.afterParam, next.cursor);
+      url = nextUrl.toString();
+    }
   };
 }
 

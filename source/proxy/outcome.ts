@@ -3,7 +3,7 @@
 // serve now (auth, quota, rate limit, server), which moves the request to the pool's next account.
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
-import {classifyUpstreamFailure, type UpstreamFailure} from '../core/pool.js';
+import {classifyUpstreamFailure, withProviderWait, type UpstreamFailure} from '../core/pool.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import {errorJson} from './errors.js';
@@ -25,11 +25,15 @@ export type Outcome =
 
 export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
 
-/** The upstream never answered (refused, reset, timed out): a server failure of the account, 502 for the client. */
-export function unreachable(url: string, error: unknown): ErrorOutcome & {failure: UpstreamFailure} {
+/**
+ * The upstream never answered (refused, reset, timed out, name not found). That is the network's
+ * fault, not the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause
+ * once no other account could be tried.
+ */
+export function unreachable(url: string, error: unknown): ErrorOutcome & {message: string} {
   const message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
   const text = errorJson(502, message, 'api_error');
-  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, failure: {kind: 'server', status: 502, message}};
+  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, message};
 }
 
 function hostOf(url: string): string {
@@ -57,7 +61,8 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
       text: errorJson(named.status, named.message, named.type, named.code),
       upstreamStatus: status,
       upstreamText: text,
-      failure: named.failure,
+      // The provider's Retry-After holds for errors it names in its own terms too (iFlow's 8211 / 449).
+      failure: named.failure && withProviderWait(named.failure, headers, now),
     };
   }
   return {

@@ -166,7 +166,7 @@ function applyModelRules(
 ): {body: Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string} | undefined {
   const requested = client.model;
   if (requested === undefined) return undefined;
-  const resolved = resolveRequestedModel(resolution, requested);
+  const resolved = resolveRequestedModel(resolution, requested, row.adapter.normalizeModel);
   if (resolved.kind === 'excluded') {
     throw new HttpError(404, `model "${sanitizeLine(requested)}" is excluded for ${row.displayName} by the pattern "${sanitizeLine(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
   }

@@ -2,7 +2,7 @@
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
-import {findAccount} from '../core/accounts.js';
+import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider} from '../providers/table.js';
@@ -81,7 +81,9 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     const matches = snapshot.providers.flatMap((p) => {
       try {
         return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
-      } catch {
+      } catch (error) {
+        // Several accounts of one provider: refused, never one of them picked.
+        if (error instanceof AmbiguousAccountError) throw error;
         return [];
       }
     });

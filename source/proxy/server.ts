@@ -357,11 +357,11 @@ export class ProxyServer {
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
-    const pool = await this.poolFor(row);
+    let pool = await this.poolFor(row);
+    // An empty pool may only be an old view of the files (an account resumed a moment ago).
+    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
-    if (pool.size === 0) {
-      throw new HttpError(503, `no usable ${row.displayName} account (log in with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
-    }
+    if (pool.size === 0) throw await this.noAccountError(row);
     const abort = abortWhenClientLeaves(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
@@ -397,8 +397,10 @@ export class ProxyServer {
         upstream = await this.send(prepared.url, prepared.headers, prepared.body, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) return;
+        // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
-        this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, undefined, outcome.failure.message);
+        this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+        attempts.tried.add(poolAccount.id);
         attempts.lastFailure = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
         continue;
@@ -453,13 +455,17 @@ export class ProxyServer {
     if (!pick.account) {
       const last = attempts.lastFailure;
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
+      // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
+      if (!pick.cooling) throw await this.noAccountError(row);
       const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
       throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)});
     }
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
-    if (!account) {
+    if (!account || !this.accounts.hasTokenFile(account)) {
+      // Paused, removed or moved since the list was read: not a failure of its credential.
       attempts.tried.add(poolAccount.id);
+      if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
       return 'next';
     }
     let token = this.accounts.token(account);
@@ -470,6 +476,21 @@ export class ProxyServer {
       return 'next';
     }
     return {account, poolAccount, token};
+  }
+
+  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk. */
+  private async noAccountError(row: ProviderRow): Promise<HttpError> {
+    const accounts = (await this.accounts.all()).filter((a) => a.provider === row.id);
+    if (accounts.length === 0) return new HttpError(503, `no ${row.displayName} account (log in with: ccs-tui login ${row.id})`, 'api_error');
+    if (accounts.every((a) => a.paused)) {
+      return new HttpError(
+        503,
+        `every ${row.displayName} account is paused (${accounts.map((a) => sanitizeLine(accountLabel(a))).join(', ')}): resume one with: ccs-tui resume ${row.id} <account>`,
+        'api_error',
+      );
+    }
+    const states = accounts.map((a) => `${sanitizeLine(accountLabel(a))}: ${a.paused ? 'paused' : a.health}`).join(', ');
+    return new HttpError(503, `no usable ${row.displayName} account (${states}; log in again with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

@@ -69,7 +69,7 @@ export async function ensureFreshToken(
 }
 
 async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
-  const account = await store.loadAccount(provider, accountId);
+  const account = await store.loadAccount(provider, {id: accountId});
   const token = await store.readToken(account);
   if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
   return {account, token};
@@ -110,7 +110,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       throw new RefreshOutcomeUnknownError(provider, inside.account.id, 'the refresh lock was taken over while this refresh was in flight; its result was not saved');
     }
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    const saved = await deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
+    const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
     await settled();
     return saved;
   }, bounds);
@@ -160,7 +160,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
-        await deps.store.setNeedsLogin(resolved.row.id, account.id, reason);
+        await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }
       throw error;

@@ -10,16 +10,16 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
-import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
+import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
@@ -66,12 +66,31 @@ export function syntheticProvider(type: string): ProviderRow {
   };
 }
 
-/** The id CCS gives an account found only as a token file: its email, made unique with the file name. */
-export function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
-  const base = fileName.replace(/\.json$/, '');
-  if (email && !taken.has(email)) return email;
-  if (email) return `${email}#${base}`;
-  return base;
+/** The provider a registry key stands for (`agy` → antigravity); an unknown key is its own provider. */
+const providerOfRegistryKey = (key: string) => providerForRegistryKey(key)?.id ?? key;
+
+/** The registry entries of one provider under every key CCS may use for it (`antigravity` and `agy`). */
+function registryEntriesOf(registry: RegistryFile, provider: string): RegistryProvider[] {
+  return registryKeysOf(provider).flatMap((key) => (Object.hasOwn(registry.providers, key) ? [registry.providers[key]!] : []));
+}
+
+/**
+ * The key this provider's accounts are written under: the one the file already uses (the one
+ * holding `accountId` first), else the provider's id.
+ */
+function registryKeyFor(registry: RegistryFile, provider: string, accountId?: string): string {
+  const present = registryKeysOf(provider).filter((key) => Object.hasOwn(registry.providers, key));
+  return present.find((key) => accountId !== undefined && Object.hasOwn(registry.providers[key]!.accounts, accountId)) ?? present[0] ?? provider;
+}
+
+/**
+ * The id CCS gives an account found only as a token file (core/accounts.ts ccsAccountId: the email,
+ * else the file name after its provider prefix; `email#<rest>` when `shared` or the email is taken),
+ * made unique among `taken` with the file name.
+ */
+export function deriveAccountId(fileName: string, email: string | undefined, taken: ReadonlySet<string>, prefixes: readonly string[], shared = false): string {
+  const id = ccsAccountId(fileName, email, prefixes, shared || (email !== undefined && taken.has(email)));
+  return taken.has(id) ? `${id}#${fileName.replace(/\.json$/, '')}` : id;
 }
 
 export class AccountStore implements AccountService {
@@ -103,10 +122,14 @@ export class AccountStore implements AccountService {
    * One account, by provider and `<account>` reference. A registered account named by its id costs
    * one token file read instead of all of them (refresh and quota do this per account, per request).
    */
-  async loadAccount(provider: string, ref: string): Promise<Account> {
-    const entry = await readRegistry(this.paths.registry)
-      .then((registry) => (Object.hasOwn(registry.providers, provider) ? registry.providers[provider]!.accounts[ref] : undefined))
-      .catch(() => undefined);
+  async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
+    // Only a program's exact id may skip reading the others: a person's text may match several.
+    const entry =
+      typeof ref === 'string'
+        ? undefined
+        : await readRegistry(this.paths.registry)
+            .then((registry) => registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id])
+            .catch(() => undefined);
     if (!entry) return findAccount((await this.load()).accounts, provider, ref);
     return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
   }
@@ -172,7 +195,8 @@ export class AccountStore implements AccountService {
   private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
     const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
     if (!text) return 0;
-    const salvaged = salvageRegistry(text, PROVIDERS.map((row) => row.id));
+    // Under every key CCS uses too (`agy`, `ghcp`); what is kept is filed under the provider's id.
+    const salvaged = salvageRegistry(text, PROVIDERS.flatMap((row) => registryKeysOf(row.id)));
     let kept = 0;
     for (const {id, entry} of salvaged.accounts) {
       const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
@@ -182,7 +206,8 @@ export class AccountStore implements AccountService {
       registry.providers[provider]!.accounts[id] = entry;
       kept++;
     }
-    for (const [provider, id] of salvaged.defaults) {
+    for (const [key, id] of salvaged.defaults) {
+      const provider = providerOfRegistryKey(key);
       if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
     }
     return kept;
@@ -210,8 +235,11 @@ export class AccountStore implements AccountService {
       return {health: value, healthDetail: detail};
     };
 
-    for (const [providerId, provider] of Object.entries(files.registry.providers)) {
+    for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
+      const providerId = providerOfRegistryKey(registryKey);
       for (const [id, entry] of Object.entries(provider.accounts)) {
+        // The same account under both spellings (`antigravity` and `agy`) is one account.
+        if (byProvider.get(providerId)?.some((a) => a.id === id)) continue;
         if (!isPlainTokenFileName(entry.tokenFile)) {
           problems.push({
             file: this.paths.registry,
@@ -242,7 +270,9 @@ export class AccountStore implements AccountService {
       }
     }
 
-    // Token files nobody registered: accounts of their `type` (written by CLIProxyAPI or by hand).
+    // Token files nobody registered: accounts of their `type` (written by CLIProxyAPI or by hand),
+    // named as CCS names them (core/accounts.ts ccsAccountId).
+    const unregistered: {name: string; found: {dir: 'auth' | 'auth-paused'; token: TokenFile}; providerId: string; prefixes: string[]; email?: string}[] = [];
     for (const [name, found] of files.tokens) {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
@@ -251,11 +281,20 @@ export class AccountStore implements AccountService {
         continue;
       }
       const row = providerForTokenType(found.token.type);
-      const providerId = row?.id ?? found.token.type;
+      const providerId = row?.id ?? found.token.type.trim().toLowerCase();
       if (!row && !rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
+      const prefixes = tokenFilePrefixesOf(row ?? {id: providerId, tokenType: providerId});
+      unregistered.push({name, found: {dir: found.dir, token: found.token}, providerId, prefixes, email: stringField(found.token.email)});
+    }
+    const emailKey = (provider: string, email: string) => `${provider}\u0000${email.toLowerCase()}`;
+    const emailCount = new Map<string, number>();
+    for (const {providerId, email} of [...unregistered, ...[...byProvider.values()].flat().map((a) => ({providerId: a.provider, email: a.email}))]) {
+      if (email) emailCount.set(emailKey(providerId, email), (emailCount.get(emailKey(providerId, email)) ?? 0) + 1);
+    }
+    for (const {name, found, providerId, prefixes, email} of unregistered) {
       const taken = new Set((byProvider.get(providerId) ?? []).map((a) => a.id));
-      const email = stringField(found.token.email);
-      const id = deriveAccountId(name, email, taken);
+      const shared = email !== undefined && (emailCount.get(emailKey(providerId, email)) ?? 0) > 1;
+      const id = deriveAccountId(name, email, taken, prefixes, shared);
       push({
         provider: providerId,
         id,
@@ -272,7 +311,7 @@ export class AccountStore implements AccountService {
     const providers: ProviderAccounts[] = [];
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
-      const wanted = files.registry.providers[providerId]?.default;
+      const wanted = registryEntriesOf(files.registry, providerId).find((entry) => entry.default)?.default;
       const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
       if (effective) effective.default = true;
       providers.push({provider: row, accounts});
@@ -327,21 +366,21 @@ export class AccountStore implements AccountService {
     });
   }
 
-  async setDefault(provider: string, ref: string): Promise<Account> {
+  async setDefault(provider: string, ref: AccountRef): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       if (account.health === 'unreadable' || account.health === 'missing-token') {
         throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
       }
       ctx.register(account);
-      ctx.providerEntry(provider).default = account.id;
+      ctx.providerEntry(provider, account.id).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
       ctx.registryChanged = true;
       return {...account, default: true};
     });
   }
 
-  async rename(provider: string, ref: string, nickname: string): Promise<Account> {
+  async rename(provider: string, ref: AccountRef, nickname: string): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const others = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.id !== account.id);
@@ -354,7 +393,7 @@ export class AccountStore implements AccountService {
     });
   }
 
-  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account> {
+  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
@@ -374,11 +413,11 @@ export class AccountStore implements AccountService {
     });
   }
 
-  async remove(provider: string, ref: string): Promise<Account> {
+  async remove(provider: string, ref: AccountRef): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
-      const providerEntry = ctx.files.registry.providers[provider];
-      if (providerEntry) {
+      for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {
+        if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;
         delete providerEntry.accounts[account.id];
         if (providerEntry.default === account.id) {
           const next = nextInTurn(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
@@ -414,7 +453,7 @@ export class AccountStore implements AccountService {
         );
       }
       ctx.register(next);
-      ctx.providerEntry(provider).default = next.id;
+      ctx.providerEntry(provider, next.id).default = next.id;
       ctx.entry(next).lastUsedAt = this.now().toISOString();
       ctx.registryChanged = true;
       return {from: current, to: {...next, default: true}};
@@ -429,9 +468,19 @@ export class AccountStore implements AccountService {
   async saveLogin(login: LoginResult): Promise<Account> {
     return this.mutate(async (ctx) => {
       const identity = identityOf(login.token);
-      const existing = ctx.snapshot.accounts.find(
+      const same = ctx.snapshot.accounts.filter(
         (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
       );
+      // Several files of this one identity (CCS and CLIProxyAPI each wrote one): the file CLIProxyAPI
+      // would write is the one to update; without it, none is picked silently.
+      const canonical = upstreamTokenFileName(login.provider, login.token, this.now());
+      const existing = same.length > 1 ? same.find((a) => a.tokenFile === canonical) : same[0];
+      if (same.length > 1 && !existing) {
+        throw new AmbiguousAccountError(
+          `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+            `nothing was saved: remove the copies you do not want (ccs-tui remove ${login.provider} <token file>) and log in again`,
+        );
+      }
       let account: Account;
       if (existing) {
         const current = ctx.files.tokens.get(existing.tokenFile)?.token ?? {type: login.token.type};
@@ -442,7 +491,8 @@ export class AccountStore implements AccountService {
         const fileName = uniqueFileName(preferred, (name) => ctx.files.tokens.has(name));
         const taken = new Set(ctx.snapshot.accounts.filter((a) => a.provider === login.provider).map((a) => a.id));
         const email = stringField(login.token.email);
-        const id = deriveAccountId(fileName, email, taken);
+        const row = PROVIDERS.find((r) => r.id === login.provider);
+        const id = deriveAccountId(fileName, email, taken, tokenFilePrefixesOf(row ?? {id: login.provider, tokenType: login.token.type}));
         await writeTokenFile(path.join(this.paths.authDir, fileName), login.token);
         account = {
           provider: login.provider,
@@ -462,7 +512,7 @@ export class AccountStore implements AccountService {
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
-      const providerEntry = ctx.providerEntry(login.provider);
+      const providerEntry = ctx.providerEntry(login.provider, account.id);
       if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
@@ -476,7 +526,7 @@ export class AccountStore implements AccountService {
    * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
    * spreading the old token. Refuses to touch an unreadable file.
    */
-  async updateToken(provider: string, ref: string, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
+  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const found = ctx.files.tokens.get(account.tokenFile);
@@ -490,7 +540,7 @@ export class AccountStore implements AccountService {
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
-  async setNeedsLogin(provider: string, ref: string, reason: string | undefined): Promise<void> {
+  async setNeedsLogin(provider: string, ref: AccountRef, reason: string | undefined): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const key = stateKey(provider, account.id);
@@ -512,19 +562,21 @@ class MutationContext {
     readonly snapshot: AccountsSnapshot,
   ) {}
 
-  find(provider: string, ref: string): Account {
+  find(provider: string, ref: AccountRef): Account {
     return findAccount(this.snapshot.accounts, provider, ref);
   }
 
-  providerEntry(provider: string) {
+  /** The provider's registry entry, under the key the file uses for it (`agy` stays `agy`). */
+  providerEntry(provider: string, accountId?: string) {
     const providers = this.files.registry.providers;
-    if (!Object.hasOwn(providers, provider)) providers[provider] = {accounts: idMap()};
-    return providers[provider]!;
+    const key = registryKeyFor(this.files.registry, provider, accountId);
+    if (!Object.hasOwn(providers, key)) providers[key] = {accounts: idMap()};
+    return providers[key]!;
   }
 
   /** Adds a registry entry for an account that so far was only a token file. */
   register(account: Account): void {
-    const entry = this.providerEntry(account.provider);
+    const entry = this.providerEntry(account.provider, account.id);
     if (Object.hasOwn(entry.accounts, account.id)) return;
     entry.accounts[account.id] = {
       ...(account.email ? {email: account.email} : {}),
@@ -537,7 +589,7 @@ class MutationContext {
   }
 
   entry(account: Account): RegistryAccount {
-    return this.providerEntry(account.provider).accounts[account.id]!;
+    return this.providerEntry(account.provider, account.id).accounts[account.id]!;
   }
 
   identityOfAccount(account: Account): string {

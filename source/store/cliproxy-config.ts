@@ -61,23 +61,27 @@ function readFields(file: string, data: Record<string, unknown>): CliproxyConfig
   const modelAliases: Record<string, ModelAlias[]> = idMap();
   for (const [channel, entries] of Object.entries(objectField(file, data, 'oauth-model-alias'))) {
     if (!Array.isArray(entries)) throw new CorruptFileError(file, `field "oauth-model-alias.${channel}" must be a list`);
-    modelAliases[channel] = entries.map((entry, i) => {
+    // CLIProxyAPI keys both maps by channel trimmed and lower-cased (" Codex " is codex).
+    (modelAliases[channelKey(channel)] ??= []).push(...entries.map((entry, i) => {
       if (typeof entry !== 'object' || entry === null) {
         throw new CorruptFileError(file, `field "oauth-model-alias.${channel}[${i}]" must have name and alias`);
       }
       const {name, alias, fork} = entry as Record<string, unknown>;
       return {name: String(name ?? ''), alias: String(alias ?? ''), ...(fork === true ? {fork: true} : {})};
-    });
+    }));
   }
   const excludedModels: Record<string, string[]> = idMap();
   for (const [channel, patterns] of Object.entries(objectField(file, data, 'oauth-excluded-models'))) {
     if (!Array.isArray(patterns)) throw new CorruptFileError(file, `field "oauth-excluded-models.${channel}" must be a list`);
-    excludedModels[channel] = patterns.map(String);
+    (excludedModels[channelKey(channel)] ??= []).push(...patterns.map(String));
   }
   const routing = data.routing as Record<string, unknown> | undefined;
   const routingStrategy = typeof routing?.strategy === 'string' ? routing.strategy : undefined;
   return {port, apiKeys: apiKeys as string[], modelAliases, excludedModels, routingStrategy};
 }
+
+/** A channel key as CLIProxyAPI compares it: trimmed, lower-case. */
+export const channelKey = (key: string) => key.trim().toLowerCase();
 
 function objectField(file: string, data: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = data[key];

@@ -12,7 +12,7 @@ import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
@@ -27,11 +27,9 @@ export function rulesChannel(provider: string): string {
   return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
 }
 
-/** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */
+/** A channel's entry in a config map (whose keys are trimmed and lower-cased when read). */
 function channelEntry<T>(map: Record<string, T>, channel: string): T | undefined {
-  if (channel in map) return map[channel];
-  const key = Object.keys(map).find((k) => k.toLowerCase() === channel);
-  return key === undefined ? undefined : map[key];
+  return Object.hasOwn(map, channelKey(channel)) ? map[channelKey(channel)] : undefined;
 }
 
 export function globalRules(config: CliproxyConfig, provider: string): ModelRules {
@@ -119,7 +117,13 @@ export function accountPlan(account: Account | undefined, token?: TokenFile): st
  * (no account, or no models endpoint); throws when asking failed. proxy/live-models.ts has the
  * HTTP one.
  */
-export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<string[] | undefined>;
+export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<LiveModels | undefined>;
+
+/** A live list: the ids, and why it is incomplete when the provider's pages could not all be read. */
+export interface LiveModels {
+  models: string[];
+  partial?: string;
+}
 
 /** Everything a resolution needs, as loaded from disk; the screen edits `global` and `account`. */
 export interface RulesContext {
@@ -130,6 +134,8 @@ export interface RulesContext {
   base: {models: string[]; source: 'static' | 'live'};
   /** Why a live list was asked for but the static one is shown. */
   liveError?: string;
+  /** Why the live list shown is incomplete (its pages could not all be read). */
+  livePartial?: string;
   global: ModelRules;
   accountRules?: ModelRules;
 }
@@ -151,8 +157,11 @@ export async function loadRulesContext(
   }
   let live: string[] | undefined;
   let liveError: string | undefined;
+  let livePartial: string | undefined;
   try {
-    live = await options.live?.(row.id, account, token);
+    const answer = await options.live?.(row.id, account, token);
+    live = answer?.models;
+    livePartial = answer?.partial;
     if (options.live && live === undefined) {
       liveError = account ? `${row.displayName} has no models endpoint` : 'a live list needs an account (--account): its credentials ask the provider';
     } else if (live?.length === 0) liveError = 'the live list is empty';
@@ -166,6 +175,7 @@ export async function loadRulesContext(
     tokenFile: account && store.tokenPath(account),
     base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account, token))], source: 'static'},
     ...(liveError === undefined ? {} : {liveError}),
+    ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
     accountRules: account && accountRules(token),
   };
@@ -265,14 +275,17 @@ function setChannelList<T>(
     map = new YAMLMap();
     document.set(key, map);
   }
-  const channelKey = (map as YAMLMap).items.find((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key).toLowerCase() === channel)?.key;
-  const existing = channelKey === undefined ? undefined : (map as YAMLMap).get(channelKey, true);
+  // The first key that means this channel (CLIProxyAPI trims and lower-cases them); others merged into it are dropped.
+  const sameChannel = (map as YAMLMap).items.filter((pair) => channelKey(String(isScalar(pair.key) ? pair.key.value : pair.key)) === channelKey(channel));
+  const existingKey = sameChannel[0]?.key;
+  for (const extra of sameChannel.slice(1)) (map as YAMLMap).delete(extra.key);
+  const existing = existingKey === undefined ? undefined : (map as YAMLMap).get(existingKey, true);
   if (values.length === 0) {
-    if (channelKey !== undefined) (map as YAMLMap).delete(channelKey);
+    if (existingKey !== undefined) (map as YAMLMap).delete(existingKey);
     if ((map as YAMLMap).items.length === 0) document.delete(key);
     return;
   }
-  const old = isSeq(existing) ? [...existing.items] : [];
+  const old = [...sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []))];
   const seq = isSeq(existing) ? existing : new YAMLSeq();
   seq.items = values.map((value) => {
     const index = old.findIndex((node) => nodes.matches(node, value));
@@ -281,5 +294,5 @@ function setChannelList<T>(
     nodes.update?.(node, value);
     return node;
   });
-  if (!isSeq(existing)) (map as YAMLMap).set(channelKey ?? channel, seq);
+  if (!isSeq(existing)) (map as YAMLMap).set(existingKey ?? channel, seq);
 }

@@ -12,7 +12,7 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
     throw new CorruptFileError(file, 'expected a JSON object at the top level');
   }
   const token = data as Record<string, unknown>;
-  if (typeof token.type !== 'string' || token.type === '') {
+  if (typeof token.type !== 'string' || token.type.trim() === '') {
     throw new CorruptFileError(file, 'field "type" (the provider) is missing');
   }
   return token as TokenFile;

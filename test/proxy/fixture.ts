@@ -105,5 +105,10 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
 
 /** Token files of claude accounts `<name>@example.com`, in registry order (a pool). */
 export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
-  return names.map((name) => ({file: `claude-${name}@example.com.json`, token: oauthToken('claude', `${name}@example.com`)}));
+  return accountTokens('claude', names.map((name) => `${name}@example.com`));
+}
+
+/** Token files for a proxy fixture: one account per email, named as CLIProxyAPI names them (`<type>-<email>.json`). */
+export function accountTokens(type: string, emails: readonly string[], extra: (email: string) => Record<string, unknown> = () => ({})): FixtureOptions['tokens'] {
+  return emails.map((email) => ({file: `${type}-${email}.json`, token: oauthToken(type, email, extra(email))}));
 }

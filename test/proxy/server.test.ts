@@ -126,6 +126,27 @@ describe('claude pass-through with the Anthropic SDK', async () => {
     assert.equal(sent.headers['anthropic-version'], '2023-06-01');
     assert.equal(sent.headers['x-stainless-lang'], undefined, "the OpenAI client's own headers stay behind");
   });
+
+  it('tells a client that speaks the wrong protocol where to go when no translator serves the pair', async () => {
+    // Chat Completions → Anthropic has a translator now; without one the client is sent to /v1/messages.
+    const untranslated = await proxyFixture({
+      provider: 'claude',
+      tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}],
+      translators: () => undefined,
+    });
+    try {
+      const response = await rawRequest(`${untranslated.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
+        body: JSON.stringify({model: 'claude-opus-4-6', messages: []}),
+      });
+      assert.equal(response.status, 400);
+      assert.match(response.text, /\/v1\/messages/);
+      assert.equal(untranslated.upstream.requests.length, 0);
+    } finally {
+      await untranslated.close();
+    }
+  });
 });
 
 describe('a provider that truly cannot serve a route', async () => {

@@ -42,14 +42,15 @@ const models: CommandSpec = {
     const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
     if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
+    if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
     const resolution = resolveContext(context);
     if (values.json) {
-      printJson(ctx, modelsJson(resolution, context.account?.id));
+      printJson(ctx, {...modelsJson(resolution, context.account?.id), ...(context.livePartial ? {partial: context.livePartial} : {})});
       return 0;
     }
     const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
     const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
-    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list)\n`);
+    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write(formatTable([...rows, ...excludedRows]).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
     return 0;

@@ -46,12 +46,35 @@ export const fetchClaudeQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]
       accept: 'application/json',
     },
   });
-  if (!('five_hour' in body) && !('seven_day' in body)) throw ctx.missingField(url, 'five_hour');
+  const windows = claudeUsageWindows(body, ctx.now);
+  if (!windows) throw ctx.missingField(url, 'five_hour');
+  return windows;
+};
+
+/** Which window a `restrictions` entry or a limit's `kind` names (`five_hour`, `session`, `seven_day`, `weekly`, …). */
+function windowOfName(name: unknown): '5h' | 'weekly' | undefined {
+  if (typeof name !== 'string') return undefined;
+  if (/five|5h|session|hour/i.test(name)) return '5h';
+  if (/seven|7d|week/i.test(name)) return 'weekly';
+  return undefined;
+}
+
+/**
+ * The windows of a Claude usage answer, in every shape it comes in (PROVIDERS.md "Quota sources"):
+ * `five_hour` / `seven_day` / `seven_day_<model>` objects (utilization 0–100), a `limits[]` list
+ * (percent 0–100, model-scoped), and a `restrictions[]` list of ratios (0–1) naming their window
+ * and, optionally, a model. Any of them may be missing: an answer with only `seven_day_haiku` is
+ * read as that window, and the 5-hour window is then unknown (null), not an error. Undefined when
+ * the answer has no window at all.
+ */
+export function claudeUsageWindows(body: Record<string, unknown>, now: number): QuotaWindow[] | undefined {
   const windows = new Map<QuotaWindowKind, QuotaWindow>();
+  const put = (kind: QuotaWindowKind, seconds: number, usedPct: number | null, resetsAt: unknown) =>
+    windows.set(kind, usageWindow(kind, usedPct, isoFromInstant(resetsAt), seconds, now));
   const fromSlot = (kind: QuotaWindowKind, seconds: number, value: unknown) => {
     if (!isObject(value)) return;
     // `resets_at: null` while the window is unused: the reset is unknown, the use is known.
-    windows.set(kind, usageWindow(kind, numberOrNull(value.utilization), isoFromInstant(value.resets_at), seconds, ctx.now));
+    put(kind, seconds, numberOrNull(value.utilization), value.resets_at);
   };
   fromSlot('5h', WINDOW_SECONDS['5h'], body.five_hour);
   fromSlot('weekly', WINDOW_SECONDS.weekly, body.seven_day);
@@ -64,13 +87,25 @@ export const fetchClaudeQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]
     if (!isObject(limit)) continue;
     const scope = isObject(limit.scope) && isObject(limit.scope.model) ? limit.scope.model.display_name : undefined;
     if (typeof scope !== 'string' || scope === '') continue;
-    const fiveHour = typeof limit.kind === 'string' && /five|5h|session/i.test(limit.kind);
+    const fiveHour = windowOfName(limit.kind) === '5h';
     const kind: QuotaWindowKind = fiveHour ? `5h:${modelScope(scope)}` : `weekly:${modelScope(scope)}`;
-    const seconds = fiveHour ? WINDOW_SECONDS['5h'] : WINDOW_SECONDS.weekly;
-    windows.set(kind, usageWindow(kind, numberOrNull(limit.percent), isoFromInstant(limit.resets_at), seconds, ctx.now));
+    put(kind, fiveHour ? WINDOW_SECONDS['5h'] : WINDOW_SECONDS.weekly, numberOrNull(limit.percent), limit.resets_at);
   }
+  // `restrictions`: ratios of the limit used (0–1), each naming its window (and maybe a model).
+  for (const restriction of Array.isArray(body.restrictions) ? body.restrictions : []) {
+    if (!isObject(restriction)) continue;
+    const window = windowOfName(restriction.window ?? restriction.kind ?? restriction.type ?? restriction.name);
+    if (!window) continue;
+    const model = isObject(restriction.scope) && isObject(restriction.scope.model) ? restriction.scope.model.display_name : restriction.model;
+    const kind = (typeof model === 'string' && model !== '' ? `${window}:${modelScope(model)}` : window) as QuotaWindowKind;
+    const ratio = numberOrNull(restriction.ratio ?? restriction.utilization ?? restriction.used_ratio);
+    put(kind, WINDOW_SECONDS[window], ratio === null ? null : ratio * 100, restriction.resets_at ?? restriction.reset_at);
+  }
+  if (windows.size === 0) return undefined;
+  // Every account has a 5-hour window; when the answer leaves it out, its use is unknown.
+  if (!windows.has('5h')) put('5h', WINDOW_SECONDS['5h'], null, null);
   return sortWindows([...windows.values()]);
-};
+}
 
 // ---- the adapter ----
 

@@ -1,7 +1,7 @@
 // Codex (ChatGPT subscription) speaks the Responses API at chatgpt.com/backend-api/codex and wants
 // the ChatGPT account id and an originator the backend knows (PROVIDERS.md, "Upstream APIs").
 import {createHash} from 'node:crypto';
-import {codexHeaderWindows, isoFromInstant, kindForWindowSeconds, numberOrNull, sortWindows} from '../../core/quota.js';
+import {classifyWindow, codexHeaderWindows, isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
 import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
 import type {ProviderAdapter, QuotaContext} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, str, upstreamPath} from './base.js';
@@ -20,17 +20,18 @@ export function codexRequestHeaders(accessToken: string, accountId: string | und
 
 // ---- quota (usage endpoint) ----
 
-function codexWindow(value: unknown, now: number, scope?: string): QuotaWindow | undefined {
+function codexWindow(value: unknown, slot: 'primary' | 'secondary', now: number, scope?: string): QuotaWindow | undefined {
   if (!isObject(value)) return undefined;
-  const seconds = numberOrNull(value.limit_window_seconds);
-  // Classified by length, never by slot: weekly-only plans send the week as `primary_window`.
-  const base = kindForWindowSeconds(seconds);
-  if (!base) return undefined;
-  const kind = (scope ? `${base === '5h' ? '5h' : 'weekly'}:${scope}` : base) as QuotaWindowKind;
-  if (scope && base === '30d') return undefined;
   const after = numberOrNull(value.reset_after_seconds);
   const resetsAt = isoFromInstant(value.reset_at) ?? (after === null ? null : new Date(now + after * 1000).toISOString());
-  return usageWindow(kind, numberOrNull(value.used_percent), resetsAt, seconds, now);
+  // Classified by length, never by slot: weekly-only plans send the week as `primary_window`.
+  // Without a length, by how far away the reset is; the slot only as the last resort.
+  const classified = classifyWindow(numberOrNull(value.limit_window_seconds), resetsAt === null ? null : (Date.parse(resetsAt) - now) / 1000, slot);
+  if (!classified) return undefined;
+  const base = classified.kind;
+  if (scope && base === '30d') return undefined;
+  const kind = (scope ? `${base === '5h' ? '5h' : 'weekly'}:${scope}` : base) as QuotaWindowKind;
+  return usageWindow(kind, numberOrNull(value.used_percent), resetsAt, classified.seconds, now);
 }
 
 export const fetchCodexQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]> => {
@@ -39,16 +40,16 @@ export const fetchCodexQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]>
   const body = await ctx.getJson({url, headers: {...codexRequestHeaders(ctx.accessToken(), accountId), accept: 'application/json'}});
   if (!isObject(body.rate_limit)) throw ctx.missingField(url, 'rate_limit');
   const windows: QuotaWindow[] = [];
-  for (const slot of ['primary_window', 'secondary_window']) {
-    const w = codexWindow(body.rate_limit[slot], ctx.now);
+  for (const slot of ['primary', 'secondary'] as const) {
+    const w = codexWindow(body.rate_limit[`${slot}_window`], slot, ctx.now);
     if (w) windows.push(w);
   }
   for (const extra of Array.isArray(body.additional_rate_limits) ? body.additional_rate_limits : []) {
     if (!isObject(extra) || !isObject(extra.rate_limit)) continue;
     const name = typeof extra.limit_name === 'string' ? extra.limit_name : typeof extra.metered_feature === 'string' ? extra.metered_feature : undefined;
     if (!name) continue;
-    for (const slot of ['primary_window', 'secondary_window']) {
-      const w = codexWindow(extra.rate_limit[slot], ctx.now, modelScope(name));
+    for (const slot of ['primary', 'secondary'] as const) {
+      const w = codexWindow(extra.rate_limit[`${slot}_window`], slot, ctx.now, modelScope(name));
       if (w) windows.push(w);
     }
   }

@@ -3,6 +3,7 @@
 // The model rules preview shows the same mapping ("sent as").
 import {createHmac, randomUUID} from 'node:crypto';
 import {parseJsonObject} from '../../core/json-object.js';
+import {normalizeKeepingSuffix} from '../../core/model-rules.js';
 import type {UpstreamFailure} from '../../core/pool.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {ProviderAdapter} from '../types.js';
@@ -11,15 +12,19 @@ import {iflowIdentity} from './identity.js';
 
 /** Legacy model id → the id iFlow serves now. The one copy of this table. */
 export const IFLOW_LEGACY_MODELS: Readonly<Record<string, string>> = {
+  'iflow-default': 'qwen3-coder-plus',
   'kimi-k2.5': 'kimi-k2',
   'deepseek-v3.2-chat': 'deepseek-v3.2',
   'glm-4.7': 'glm-4.6',
   'minimax-m2.5': 'qwen3-coder-plus',
 };
 
-/** The id to send to iFlow for a requested (or aliased) model id; unknown ids pass unchanged. */
+/**
+ * The id to send to iFlow for a requested (or aliased) model id; unknown ids pass unchanged. A
+ * thinking suffix survives (`kimi-k2.5(8192)` → `kimi-k2(8192)`, CCS's normaliser).
+ */
 export function normalizeIflowModel(id: string): string {
-  return IFLOW_LEGACY_MODELS[id.trim().toLowerCase()] ?? id;
+  return normalizeKeepingSuffix((bare) => IFLOW_LEGACY_MODELS[bare.trim().toLowerCase()] ?? bare, id);
 }
 
 // Request signing (the integration audit's fix). iFlow checks `x-iflow-signature`, an HMAC-SHA256

@@ -5,7 +5,7 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
 // JSON), else the table's binary names on PATH.
 import {spawn} from 'node:child_process';
-import {accountLabel, findAccount} from '../../core/accounts.js';
+import {AmbiguousAccountError, accountLabel, findAccount} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {findProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
@@ -97,8 +97,9 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   for (const provider of snapshot.providers) {
     try {
       matches.push(findAccount(snapshot.accounts, provider.provider.id, ref!));
-    } catch {
-      // not this provider's
+    } catch (error) {
+      // Several accounts of one provider: refused, never one of them picked; otherwise not this provider's.
+      if (error instanceof AmbiguousAccountError) throw error;
     }
   }
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};

@@ -110,7 +110,7 @@ async function saveBack(store: AccountStore, provider: string, holder: NativeHol
   if (read.kind !== 'ok' || !read.tokens?.refreshToken || !belongsTo(holder, read.tokens)) return undefined;
   if (fingerprint(read.tokens) === holder.synced) return undefined;
   const tokens = read.tokens;
-  return store.updateToken(provider, holder.account, (current) => (sameTokens(current, tokens) ? current : tokenFileUpdate(current, tokens)));
+  return store.updateToken(provider, {id: holder.account}, (current) => (sameTokens(current, tokens) ? current : tokenFileUpdate(current, tokens)));
 }
 
 /**
@@ -122,7 +122,7 @@ export async function nativeTokensInsteadOfRefresh(store: AccountStore, provider
   if (!holder || holder.account !== accountId) return undefined;
   const format = nativeFormat(provider)!;
   const saved = await saveBack(store, provider, holder, await readSettled(format, holder.file));
-  return saved ?? (await store.readToken(await store.loadAccount(provider, accountId)));
+  return saved ?? (await store.readToken(await store.loadAccount(provider, {id: accountId})));
 }
 
 export interface SyncResult {
@@ -192,7 +192,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   return withFileLock(nativeLockPath(paths, provider), async () => {
     const holder = readNativeState(paths)[provider];
     // An outgoing account removed since is nobody's any more: its login is kept like a stranger's.
-    const exists = holder ? await store.loadAccount(provider, holder.account).then(() => true, () => false) : false;
+    const exists = holder ? await store.loadAccount(provider, {id: holder.account}).then(() => true, () => false) : false;
     const outgoing = holder && exists && holder.file === file ? holder : undefined;
     const lockIn = (id: string | undefined, work: () => Promise<SwitchResult>) =>
       id ? withRefreshLock(paths, provider, id, work) : work();
@@ -210,7 +210,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           if (read.kind === 'ok' && (!outgoing || (read.tokens && !belongsTo(outgoing, read.tokens)))) {
             foreignBackup = (await keepForeignLogin(store, provider, file, read)) ?? foreignBackup;
           }
-          const token = await store.readToken(await store.loadAccount(provider, target.id));
+          const token = await store.readToken(await store.loadAccount(provider, {id: target.id}));
           if (!token) throw new UserError(`${provider} account ${accountLabel(target)}: token file not found`);
           const previous = read.kind === 'ok' ? read.json : undefined;
           const same = outgoing?.account === target.id;

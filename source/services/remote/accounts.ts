@@ -10,7 +10,7 @@ import {findAccount, nicknameProblem} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, AccountHealth} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
-import {PROVIDERS, providerForTokenType, type ProviderRow} from '../../providers/table.js';
+import {PROVIDERS, providerForTokenType, tokenFilePrefixesOf, type ProviderRow} from '../../providers/table.js';
 import type {AccountService} from '../../store/account-service.js';
 import {deriveAccountId, syntheticProvider, type AccountsSnapshot, type ProviderAccounts} from '../../store/accounts.js';
 import type {ManagementClient} from './client.js';
@@ -100,7 +100,7 @@ export class RemoteAccountStore implements AccountService {
       const name = sanitizeLine(entry.name);
       list.push({
         provider,
-        id: deriveAccountId(name, email, new Set(list.map((a) => a.id))),
+        id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type})),
         email,
         nickname: str(entry.note),
         tokenFile: name,

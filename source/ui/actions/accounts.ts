@@ -34,20 +34,20 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  await services.store.setDefault(target.provider, target.id);
+  await services.store.setDefault(target.provider, {id: target.id});
   return `${accountLabel(target)} is now the default ${target.provider} account`;
 }
 
 /** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
 export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
-  const renamed = await services.store.rename(provider, accountId, nickname);
+  const renamed = await services.store.rename(provider, {id: accountId}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 
 /** `p`: pause the account (its token file moves to auth-paused/) or resume it. */
 export async function togglePause({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  await services.store.setPaused(target.provider, target.id, !target.paused);
+  await services.store.setPaused(target.provider, {id: target.id}, !target.paused);
   return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}`;
 }
 
@@ -57,7 +57,7 @@ export async function removeAccount({services, account, confirm}: AccountActionC
   if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)} (deletes its token file)?`))) {
     return {text: `kept ${accountLabel(target)}`, kind: 'info', done: false};
   }
-  await services.store.remove(target.provider, target.id);
+  await services.store.remove(target.provider, {id: target.id});
   return `removed ${target.provider} account ${accountLabel(target)}`;
 }
 
