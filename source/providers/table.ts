@@ -46,6 +46,7 @@ const ROWS: ProviderRow[] = [
     id: 'claude',
     displayName: 'Claude',
     tokenType: 'claude',
+    cliproxyAuthRoute: 'anthropic',
     logins: [
       {
         kind: 'auth-code',
@@ -95,6 +96,7 @@ const ROWS: ProviderRow[] = [
     id: 'codex',
     displayName: 'Codex',
     tokenType: 'codex',
+    cliproxyAuthRoute: 'codex',
     logins: [
       {
         kind: 'auth-code',
@@ -135,6 +137,7 @@ const ROWS: ProviderRow[] = [
     displayName: 'Gemini',
     tokenType: 'gemini',
     configChannel: 'gemini-cli',
+    cliproxyAuthRoute: 'gemini-cli',
     logins: [
       {
         kind: 'auth-code',
@@ -180,6 +183,7 @@ const ROWS: ProviderRow[] = [
     id: 'antigravity',
     displayName: 'Antigravity',
     tokenType: 'antigravity',
+    cliproxyAuthRoute: 'antigravity',
     logins: [
       {
         kind: 'auth-code',
@@ -235,6 +239,7 @@ const ROWS: ProviderRow[] = [
     id: 'qwen',
     displayName: 'Qwen',
     tokenType: 'qwen',
+    cliproxyAuthRoute: 'qwen',
     logins: [{kind: 'device', scheme: 'rfc8628', pkce: true, defaultIntervalSeconds: 2, asksForLabel: true}],
     endpoints: {
       device: 'https://chat.qwen.ai/api/v1/oauth2/device/code',
@@ -253,6 +258,7 @@ const ROWS: ProviderRow[] = [
     id: 'iflow',
     displayName: 'iFlow',
     tokenType: 'iflow',
+    cliproxyAuthRoute: 'iflow',
     logins: [
       {
         kind: 'auth-code',
@@ -298,6 +304,7 @@ const ROWS: ProviderRow[] = [
     id: 'kimi',
     displayName: 'Kimi',
     tokenType: 'kimi',
+    cliproxyAuthRoute: 'kimi',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5}],
     endpoints: {
       device: 'https://auth.kimi.com/api/oauth/device_authorization',
@@ -328,6 +335,7 @@ const ROWS: ProviderRow[] = [
     id: 'xai',
     displayName: 'Grok (xAI)',
     tokenType: 'xai',
+    cliproxyAuthRoute: 'xai',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5, discovery: true}],
     endpoints: {
       discovery: 'https://auth.x.ai/.well-known/openid-configuration',
