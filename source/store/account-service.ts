@@ -26,6 +26,14 @@ export interface AccountsSnapshot {
   registryRebuilt: boolean;
 }
 
+/**
+ * Operations a place may not offer. `default`/`rotate`: a CLIProxyAPI server has no default account;
+ * `serve`/`proxy`/`test`: they run this machine's proxy or refresh this machine's tokens;
+ * `clear-cooldown`: only a server rests accounts; `account-rules`, `live-models`: per-account rules
+ * live in token files and a live list needs the token, both of which stay on a server.
+ */
+export type AccountOperation = 'default' | 'rotate' | 'serve' | 'proxy' | 'test' | 'clear-cooldown' | 'account-rules' | 'live-models';
+
 export interface AccountService {
   /** Where the accounts live, for messages: the CCS dir, or `target team (https://…)`. */
   readonly location: string;
@@ -38,4 +46,10 @@ export interface AccountService {
   setPaused(provider: string, ref: string, paused: boolean): Promise<Account>;
   /** Removes the account and its token file. */
   remove(provider: string, ref: string): Promise<Account>;
+  /** Why `operation` is not offered here (shown to the person as is), or undefined when it is. */
+  unavailable(operation: AccountOperation): string | undefined;
+  /** Where the account's token file is, for display: a path, or `<name> on target team`. */
+  tokenLocation(account: Pick<Account, 'tokenFile' | 'paused'>): string;
+  /** Ends a server's cooldown of the account so it is tried again now (UserError where not offered). */
+  clearCooldown(provider: string, ref: string): Promise<Account>;
 }

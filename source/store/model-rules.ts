@@ -132,6 +132,13 @@ export interface RulesContext {
   liveError?: string;
   global: ModelRules;
   accountRules?: ModelRules;
+  /** Where the global rules live, for the header (absent: config.yaml). */
+  globalLabel?: string;
+  /**
+   * A remote server's own resolved model ids for one account (`GET /auth-files/models`), to set
+   * beside ours: `models`, or why they could not be had.
+   */
+  server?: {account: string; models?: string[]; error?: string};
 }
 
 export async function loadRulesContext(

@@ -11,7 +11,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, AccountHealth} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../../providers/table.js';
-import type {AccountService} from '../../store/account-service.js';
+import type {AccountOperation, AccountService} from '../../store/account-service.js';
 import {deriveAccountId, syntheticProvider, type AccountsSnapshot, type ProviderAccounts} from '../../store/accounts.js';
 import type {ManagementClient} from './client.js';
 
@@ -109,6 +109,7 @@ export class RemoteAccountStore implements AccountService {
         projectId: str(entry.project_id),
         registered: true,
         ...health,
+        ...(coolingUntil === undefined ? {} : {coolingUntil: new Date(coolingUntil).toISOString()}),
       });
       byProvider.set(provider, list);
       this.details.set(name, {entry, coolingUntil});
@@ -127,6 +128,41 @@ export class RemoteAccountStore implements AccountService {
       `use is not available on a remote target: CLIProxyAPI has no default account, it picks one per request by its routing strategy` +
         `${strategy ? ` (${strategy})` : ''}; pause the others, or set priorities with: ccs-tui fields <provider> <account> --priority N`,
     );
+  }
+
+  /** What a server does not offer, and why (the person sees these words). */
+  unavailable(operation: AccountOperation): string | undefined {
+    const where = `on target ${this.client.target.name}`;
+    switch (operation) {
+      case 'default':
+      case 'rotate':
+        return `${operation === 'default' ? 'use' : 'rotate'} is not available ${where}: CLIProxyAPI has no default account, it picks one per request by its routing strategy (pause accounts or set priorities instead)`;
+      case 'serve':
+      case 'proxy':
+        return `${operation} is not available ${where}: the server is the proxy; this machine's proxy serves only the local accounts (switch to local)`;
+      case 'test':
+        return `test is not available ${where}: the server refreshes its own tokens; they never leave it`;
+      case 'account-rules':
+        return `per-account rules are not available ${where}: they live in the token file, and the Management API edits only the global oauth-model-alias and oauth-excluded-models maps`;
+      case 'live-models':
+        return `the live list is not available ${where}: it needs the token, which stays on the server; the server's own list is shown instead`;
+      case 'clear-cooldown':
+        return undefined;
+    }
+  }
+
+  tokenLocation(account: Pick<Account, 'tokenFile'>): string {
+    return `${account.tokenFile} on target ${this.client.target.name}`;
+  }
+
+  /** Ends the server's cooldown of the account (`POST /reset-quota` with its auth_index, quota.go). */
+  async clearCooldown(provider: string, ref: string): Promise<Account> {
+    const account = await this.find(provider, ref);
+    const authIndex = this.detail(account)?.entry.auth_index;
+    if (!authIndex) throw new UserError(`target ${this.client.target.name} gave no auth_index for ${account.tokenFile}; cannot name it to the server`);
+    await this.client.send({method: 'POST', route: '/reset-quota', json: {auth_index: authIndex}, feature: 'clearing cooldowns (reset-quota)'});
+    const {coolingUntil: _, ...rest} = account;
+    return rest;
   }
 
   /** The server's `routing.strategy` (round-robin, fill-first). */
