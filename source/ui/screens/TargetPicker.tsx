@@ -4,7 +4,7 @@
 // the keys (a text capture here, `isFocused` off while a prompt is open or a switch is under way).
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
-import {useEffect, useState} from 'react';
+import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {actionKey} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {switchTarget} from '../actions/targets.js';
@@ -40,14 +40,17 @@ export function TargetPicker({width, height, back}: ScreenProps) {
     if (key === 'escape' && !switching) back();
   });
 
-  const choose = async (name: string) => {
+  const choose = useRef(async (_name: string) => {});
+  choose.current = async (name: string) => {
     setSwitching(name);
     // Back where T was pressed, now showing the new target; on failure the picker stays open.
     if (await run(() => switchTarget(services, name))) back();
     else setSwitching(undefined);
   };
+  const onSelect = useCallback((item: {value: string}) => void choose.current(item.value), []);
 
-  const items = (names ?? []).map((name) => ({key: name, value: name, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}`}));
+  // Stable between renders: the list re-subscribes its key handler whenever its items change.
+  const items = useMemo(() => (names ?? []).map((name) => ({key: name, value: name, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}`})), [names, live.name]);
   const initialIndex = Math.max(0, items.findIndex((item) => item.value === live.name));
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
@@ -61,7 +64,7 @@ export function TargetPicker({width, height, back}: ScreenProps) {
           initialIndex={initialIndex}
           limit={Math.max(1, height - 7)}
           isFocused={switching === undefined && state.modal === undefined}
-          onSelect={(item) => void choose(item.value)}
+          onSelect={onSelect}
         />
       ) : null}
       {switching ? <Text>{`connecting to ${sanitizeLine(switching)}…`}</Text> : null}
