@@ -1,5 +1,6 @@
 // Mounts the App full screen on the real terminal with real services.
 import {createElement} from 'react';
+import {describeUserError} from '../store/errors.js';
 import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
 import {buildServices} from './app-services.js';
@@ -24,8 +25,18 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task()));
   try {
     // Opened before the full screen: a wrong key, a ban or an unreachable server is a plain error on
-    // the command line (the key is never part of it).
-    if (ctx.target) await services.targets.switchTo(ctx.target);
+    // the command line (the key is never part of it). Reported here, not by the caller: in the
+    // bundle (start.ts) this module's UserError is not the command line's class.
+    if (ctx.target) {
+      try {
+        await services.targets.switchTo(ctx.target);
+      } catch (error) {
+        const report = describeUserError(error);
+        if (!report) throw error;
+        ctx.stderr.write(`ccs-tui: ${report.text}\n`);
+        return report.exitCode;
+      }
+    }
     // Read before mounting, so the first frame shows the accounts instead of an empty list; a failure
     // here is shown by the app, which loads again.
     const initialAccounts = await services.targets.current.accounts.load().catch(() => undefined);
