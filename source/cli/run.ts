@@ -1,9 +1,10 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
-import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
@@ -28,6 +29,18 @@ export function helpText(): string {
   ].join('\n');
 }
 
+/** An error message for the terminal: escapes stripped, credentials masked. */
+async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  let redacted = message;
+  try {
+    redacted = credentialRedactor(ctx.paths).redact(message);
+  } catch {
+    // The token dirs themselves are unreadable (the very error being reported): nothing to match.
+  }
+  return sanitizeText(redacted);
+}
+
 function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
   let best: CommandSpec | undefined;
   for (const command of COMMANDS) {
@@ -35,6 +48,28 @@ function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | u
     if (matches && (!best || command.name.length > best.name.length)) best = command;
   }
   return best && {command: best, rest: args.slice(best.name.length)};
+}
+
+/**
+ * The context commands get: whatever they print passes the credential redactor, so no account's
+ * token reaches stdout or stderr in full, whoever echoed it (a token endpoint, a usage endpoint).
+ * Not for the TUI, which owns the terminal.
+ */
+async function redactedContext(ctx: CliContext): Promise<CliContext> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  const redactor = credentialRedactor(ctx.paths);
+  const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
+    new Proxy(stream, {
+      get(target, property, receiver) {
+        if (property !== 'write') {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk) : chunk, ...rest);
+      },
+    });
+  return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
 }
 
 export async function runCli(args: string[], io: CliIo): Promise<number> {
@@ -67,19 +102,23 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
       return 2;
     }
-    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    // After `--` the arguments are another program's (`ccs-tui run -- --help`).
+    const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(ctx, found.command, found.rest);
-    return await found.command.run(ctx, found.rest);
+    const run = await redactedContext(ctx);
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
+    return await found.command.run(run, found.rest);
   } catch (error) {
+    // Messages quote names from files and servers: shown without escapes, credentials masked.
     const report = describeUserError(error);
     if (report) {
-      io.stderr.write(`ccs-tui: ${report.text}\n`);
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, report.text)}\n`);
       return report.exitCode;
     }
-    io.stderr.write(`ccs-tui: unexpected error: ${(error as Error | null)?.stack ?? String(error)}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n`);
     return 1;
   }
 }

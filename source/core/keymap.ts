@@ -40,6 +40,8 @@ export type KeyAction =
   | 'account.test'
   | 'account.serve'
   | 'provider.serve'
+  | 'account.launch'
+  | 'account.native'
   | 'account.clearCooldown'
   // target picker
   | 'target.choose'
@@ -114,6 +116,8 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy'},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
+  {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
+  {action: 'account.native', keys: ['N'], scopes: ['home', 'detail'], description: "Write the account into the agent's own credential file (native mode)"},
   {action: 'account.clearCooldown', keys: ['C'], scopes: ['home', 'detail', 'quota'], description: "Clear the server's cooldown of the account (remote targets)"},
 
   {action: 'target.choose', keys: ['enter'], scopes: ['targets'], description: 'Switch to the highlighted target', hint: 'switch'},

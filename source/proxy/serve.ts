@@ -7,6 +7,8 @@ import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {credentialRedactor} from '../services/credential-redactor.js';
+import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
@@ -95,11 +97,14 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const secrets = new Set<string>(config.apiKeys);
   const send = typeof process.send === 'function' ? (message: unknown) => process.send!(message) : undefined;
   let server: ProxyServer | undefined;
+  // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
+  const credentials = credentialRedactor(paths);
   const emit = (event: ProxyEvent) => {
-    const line = `${new Date().toISOString()} ${redact(describeEvent(event), secrets)}`;
+    const masked = credentials.current().redactDeep(event);
+    const line = `${new Date().toISOString()} ${sanitizeLine(redact(describeEvent(masked), secrets))}`;
     log.write(`${line}\n`);
     io.stdout.write(`${line}\n`);
-    if (send && process.connected) send({...event, ...('message' in event && event.message ? {message: redact(event.message, secrets)} : {})});
+    if (send && process.connected) send({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
@@ -155,11 +160,17 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
 
+  // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
+  const stopNativeWatch = watchNativeFiles(store, (result) =>
+    emit({type: 'refresh', provider: result.provider, account: result.account ?? '-', ok: !result.problem, message: result.problem ?? "took the native agent's refreshed tokens"}),
+  );
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (code: number) => {
       if (stopping) return;
       stopping = true;
+      stopNativeWatch();
       removeProxyPidFile(paths, process.pid);
       await server!.close().catch(() => undefined);
       await closeLog(log);

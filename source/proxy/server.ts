@@ -15,6 +15,7 @@ import type {Account, TokenFile} from '../core/types.js';
 import {findProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
+import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
 import {refreshDue} from '../services/refresh.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
@@ -95,12 +96,16 @@ export class ProxyServer {
   private totalRequests = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
+  private readonly credentials: CredentialRedactor;
   private port: number;
   private pinnedAccountId: string | undefined;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
-    this.emit = options.emit ?? (() => {});
+    // Credentials masked (issue 11): events, logs and status never carry an account's token.
+    this.credentials = credentialRedactor(options.store.paths);
+    const emit = options.emit ?? (() => {});
+    this.emit = (event) => emit(this.credentials.current().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
@@ -158,7 +163,8 @@ export class ProxyServer {
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
-    return {
+    // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
+    return this.credentials.current().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -168,7 +174,7 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       lastError: this.lastError && {message: this.lastError.message, at: new Date(this.lastError.at).toISOString()},
       cooling,
-    };
+    } satisfies ProxyStatus);
   }
 
   /**
@@ -184,6 +190,22 @@ export class ProxyServer {
     return next?.label;
   }
 
+  /**
+   * Makes `providerId` the served provider (root routes) with its pool, or only `accountRef` when
+   * given (`ccs-tui run` reusing a running proxy). Running streams keep their account.
+   */
+  async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
+    const row = this.requireProvider(providerId);
+    const {findAccount} = await import('../core/accounts.js');
+    this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
+    this.options.provider = row.id;
+    this.options.account = accountRef;
+    this.pools.delete(row.id);
+    const label = (await this.poolFor(row)).current?.label;
+    if (label) this.emit({type: 'rotated', provider: row.id, account: label});
+    return label;
+  }
+
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -196,6 +218,11 @@ export class ProxyServer {
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
         const account = await this.rotate();
         return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
+      }
+      if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
+        const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
+        const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
+        return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error');
@@ -436,18 +463,30 @@ export class ProxyServer {
     if (readText === undefined) {
       await pipeThrough(upstream, res, signal, onBroken);
     } else {
-      res.writeHead(outcome.status, forwardedResponseHeaders(upstream.headers));
-      res.end(readText);
+      this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText);
     }
     return outcome.status;
   }
 
   /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
   private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
-    if (translation) return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText);
-    res.writeHead(outcome.status, outcome.headers);
-    res.end(outcome.text);
+    // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
+    const masked = this.credentials.current();
+    if (translation) return deliverTranslatedError(translation, res, outcome.upstreamStatus, masked.redact(outcome.upstreamText));
+    this.endMasked(res, outcome.status, outcome.headers, outcome.text);
     return outcome.status;
+  }
+
+  /**
+   * A body the proxy read whole (an upstream's error, iFlow's error-with-200), sent with every account
+   * credential masked (issue 11): the proxy's clients hold only the proxy key and must never learn
+   * an account's token. The length is recomputed for the masked body.
+   */
+  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string): void {
+    const body = this.credentials.current().redact(text);
+    const out = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
+    res.end(body);
   }
 
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
@@ -502,7 +541,8 @@ export class ProxyServer {
   }
 
   private sendError(res: ServerResponse, error: HttpError): void {
-    const text = errorJson(error.status, error.message, error.type);
+    // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
+    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }

@@ -7,6 +7,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, type LoadedSettings} from '../store/settings.js';
 import {quotaCacheFile} from './quota/cache.js';
 import type {Clock} from './clock.js';
+import {nativeStatePath} from './native/sync.js';
 
 /**
  * Which changes a watcher cares about: the account files, the quota cache (written by the proxy
@@ -27,7 +28,7 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
     if (topic === 'quota') return path.join(dir, name) === quotaCacheFile(paths);
     if (topic === 'settings') return path.join(dir, name) === paths.settings;
-    if (dir === paths.state) return path.join(dir, name) === paths.accountState;
+    if (dir === paths.state) return path.join(dir, name) === paths.accountState || path.join(dir, name) === nativeStatePath(paths);
     return true;
   };
 

@@ -30,6 +30,8 @@ export class NetworkError extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
+    /** True when the request certainly never reached the server (refused, host not found). */
+    readonly beforeSending: boolean = false,
   ) {
     super(`cannot reach ${hostOf(url)}: ${reason}`);
     this.name = 'NetworkError';
@@ -94,7 +96,7 @@ export const undiciHttpClient: HttpClient = {
       return {status: response.statusCode, headers: flat, text};
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      throw new NetworkError(req.url, transportFailure(error, timeoutMs));
+      throw new NetworkError(req.url, transportFailure(error, timeoutMs), neverSent(error));
     }
   },
 };
@@ -109,6 +111,13 @@ export function transportFailure(error: unknown, timeoutMs: number): string {
     : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
     : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code ?? '') ? `the TLS certificate is not trusted (${code})`
     : sanitizeLine(err.message);
+}
+
+/** True when the request certainly never reached the server (refused, host not found). */
+export function neverSent(error: unknown): boolean {
+  const err = error as Error & {code?: string; cause?: {code?: string}};
+  const code = err.code ?? err.cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
 /** A short, safe excerpt of a response body for error messages. */

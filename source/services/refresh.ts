@@ -1,19 +1,19 @@
 // Keeps access tokens fresh without ever burning a refresh token.
 //
 // Refresh tokens rotate, and presenting an old one can revoke the whole grant. So:
-// - one refresh at a time per account, across every process (a lock file under tui/locks/), and
-//   inside the lock the token file is read again: when another process refreshed meanwhile, its
-//   result is used and no request is made;
+// - one refresh at a time per account, across every process (an owned lock under tui/locks/, stale
+//   only when its holder is gone: store/owned-lock.ts), and inside the lock the token file is read
+//   again: when another process refreshed meanwhile, its result is used and no request is made;
+// - a refresh token is sent at most once, whatever happens to the answer (services/refresh-attempt.ts):
+//   a lost answer is reported as "refresh outcome unknown", never retried;
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {createHash} from 'node:crypto';
-import path from 'node:path';
 import type {Account, TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
-import {withFileLock} from '../store/files.js';
+import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
@@ -21,6 +21,12 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
+import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {nativeTokensInsteadOfRefresh} from './native/sync.js';
+import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
+
+export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
+export {refreshLockBounds} from './refresh-lock.js';
 
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
@@ -39,7 +45,6 @@ export class NeedsLoginError extends Error {
 
 /** OAuth errors after which retrying the same refresh token can only make things worse. */
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
-const MAX_RATE_LIMIT_WAITS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
@@ -80,20 +85,44 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!canRefresh(resolved, before.token)) return before.token;
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
-  const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
-  return withFileLock(lockTarget, async () => {
+  const bounds = refreshLockBounds(deps.settings);
+  return withRefreshLock(deps.store.paths, provider, before.account.id, async (lock) => {
     const inside = await currentAccount(deps.store, provider, before.account.id);
     if (inside.account.health === 'needs-login') {
       throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
     }
+    // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
+    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account.id);
+    if (native) return native;
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
     if (changed) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
-    const updates = await requestRefresh(deps, resolved, inside.account, inside.token, clock);
+    const target = {
+      file: attemptFile(deps.store.paths.state, provider, inside.account.id),
+      provider,
+      accountId: inside.account.id,
+      spends: spentRefreshToken(resolved, inside.token),
+    };
+    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs));
+    // A holder suspended past the lock's bound lost it: another process may be writing now.
+    if (!(await lock.stillHeld())) {
+      throw new RefreshOutcomeUnknownError(provider, inside.account.id, 'the refresh lock was taken over while this refresh was in flight; its result was not saved');
+    }
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    return deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
-  }, {waitMs: 120_000});
+    const saved = await deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
+    await settled();
+    return saved;
+  }, bounds);
+}
+
+/**
+ * The single-use refresh token a refresh of this account presents: the refresh_token grant's. A
+ * provider's own refresh (adapter.refresh: Copilot's GitHub token, Vertex's signed JWT) spends none.
+ */
+function spentRefreshToken(resolved: ResolvedProvider, token: TokenFile): string | undefined {
+  if (resolved.row.adapter.refresh) return undefined;
+  return token.refresh_token || undefined;
 }
 
 /** Whether this kind of account has anything to refresh (the adapter says: refresh token, GitHub token, key file). */
@@ -117,15 +146,15 @@ export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: nu
   return expiresAt - now <= leadMs;
 }
 
-async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock): Promise<Partial<TokenFile>> {
+async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number): Promise<Partial<TokenFile>> {
   const http = deps.http ?? undiciHttpClient;
   for (let attempt = 0; ; attempt++) {
     try {
       const {adapter} = resolved.row;
       if (adapter.refresh) return await adapter.refresh(refreshContext(http, resolved, token, clock.now()));
-      return await refreshGrant(http, resolved, token, clock.now());
+      return await refreshGrant(http, resolved, token, clock.now(), timeoutMs);
     } catch (error) {
-      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
+      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS && (error.retryAfter ?? 0) <= MAX_RETRY_AFTER_SECONDS) {
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
         continue;
       }
@@ -146,7 +175,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
  * rotate offer several (Google), so a refused try spends nothing. When there were several, the
  * client that worked is recorded in the file.
  */
-async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): Promise<Partial<TokenFile>> {
+async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number, timeoutMs: number): Promise<Partial<TokenFile>> {
   const {token: tokenUrl} = await authEndpoints(http, resolved);
   const preferred = {clientId: resolved.clientId, clientSecret: resolved.clientSecret};
   const known = [preferred, ...knownClients(resolved.row).filter((c) => c.clientId !== preferred.clientId)];
@@ -158,6 +187,7 @@ async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token:
         url: tokenUrl,
         params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
         deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
+        timeoutMs,
       });
       const fields = tokenFieldsFrom(resolved.row, response, now);
       return clients.length > 1 ? {...fields, client_id: client.clientId} : fields;

@@ -28,11 +28,12 @@ export interface AccountsSnapshot {
 
 /**
  * Operations a place may not offer. `default`/`rotate`: a CLIProxyAPI server has no default account;
- * `serve`/`proxy`/`test`: they run this machine's proxy or refresh this machine's tokens;
+ * `serve`/`proxy`/`test`/`native`: they run this machine's proxy, refresh this machine's tokens or
+ * write them into an agent's own credential file;
  * `clear-cooldown`: only a server rests accounts; `account-rules`, `live-models`: per-account rules
  * live in token files and a live list needs the token, both of which stay on a server.
  */
-export type AccountOperation = 'default' | 'rotate' | 'serve' | 'proxy' | 'test' | 'clear-cooldown' | 'account-rules' | 'live-models';
+export type AccountOperation = 'default' | 'rotate' | 'serve' | 'proxy' | 'test' | 'native' | 'clear-cooldown' | 'account-rules' | 'live-models';
 
 export interface AccountService {
   /** Where the accounts live, for messages: the CCS dir, or `target team (https://…)`. */

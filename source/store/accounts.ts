@@ -10,17 +10,17 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
-import {listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
@@ -75,6 +75,12 @@ export function deriveAccountId(fileName: string, email: string | undefined, tak
 }
 
 export class AccountStore implements AccountService {
+  /**
+   * Whether a mutation may replace a corrupt registry with one rebuilt from the token files (the
+   * command line's `--force`). Without it, mutations refuse and say where the backup is.
+   */
+  rebuildCorruptRegistry = false;
+
   constructor(
     readonly paths: CcsPaths,
     private readonly now: () => Date = () => new Date(),
@@ -99,7 +105,7 @@ export class AccountStore implements AccountService {
    */
   async loadAccount(provider: string, ref: string): Promise<Account> {
     const entry = await readRegistry(this.paths.registry)
-      .then((registry) => registry.providers[provider]?.accounts[ref])
+      .then((registry) => (Object.hasOwn(registry.providers, provider) ? registry.providers[provider]!.accounts[ref] : undefined))
       .catch(() => undefined);
     if (!entry) return findAccount((await this.load()).accounts, provider, ref);
     return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
@@ -110,10 +116,20 @@ export class AccountStore implements AccountService {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
-      for (const name of onlyTokenFile === undefined ? listJsonFiles(dir) : [onlyTokenFile]) {
+      let names: string[];
+      if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
+      else {
+        const listed = listJsonFiles(dir);
+        problems.push(...listed.skipped);
+        names = listed.names;
+      }
+      for (const name of names) {
         try {
-          const token = readTokenFileSync(path.join(dir, name));
-          if (token) tokens.set(name, {dir: dirName, token});
+          const found = readTokenFileSync(path.join(dir, name));
+          if (!found) continue;
+          tokens.set(name, {dir: dirName, token: found.token});
+          const exposed = exposedMode(found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -130,22 +146,46 @@ export class AccountStore implements AccountService {
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
+      registry = emptyRegistry();
+      const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
         backup,
       });
-      registry = emptyRegistry();
       registryRebuilt = true;
     }
 
-    let state: Record<string, AccountState> = {};
+    let state: Record<string, AccountState> = idMap();
     try {
-      state = ((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined) ?? {};
+      state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
     return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  /**
+   * Puts what a corrupt registry still holds (entries that parse on their own, each provider's
+   * default) into the rebuilt one, for token files that exist. Returns how many entries were kept.
+   */
+  private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
+    const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
+    if (!text) return 0;
+    const salvaged = salvageRegistry(text, PROVIDERS.map((row) => row.id));
+    let kept = 0;
+    for (const {id, entry} of salvaged.accounts) {
+      const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
+      if (!type) continue;
+      const provider = providerForTokenType(type)?.id ?? type;
+      if (!Object.hasOwn(registry.providers, provider)) registry.providers[provider] = {accounts: idMap()};
+      registry.providers[provider]!.accounts[id] = entry;
+      kept++;
+    }
+    for (const [provider, id] of salvaged.defaults) {
+      if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+    }
+    return kept;
   }
 
   private toSnapshot(files: LoadedFiles): AccountsSnapshot {
@@ -172,7 +212,15 @@ export class AccountStore implements AccountService {
 
     for (const [providerId, provider] of Object.entries(files.registry.providers)) {
       for (const [id, entry] of Object.entries(provider.accounts)) {
+        if (!isPlainTokenFileName(entry.tokenFile)) {
+          problems.push({
+            file: this.paths.registry,
+            message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+          });
+          continue;
+        }
         const found = files.tokens.get(entry.tokenFile);
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: found.error});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -198,7 +246,8 @@ export class AccountStore implements AccountService {
     for (const [name, found] of files.tokens) {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
-        problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name), message: found.error ?? 'unreadable'});
+        const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
+        problems.push({file, message: found.error ?? `${file}: unreadable`});
         continue;
       }
       const row = providerForTokenType(found.token.type);
@@ -245,6 +294,7 @@ export class AccountStore implements AccountService {
 
   /** Absolute path of an account's token file where it is now. */
   tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    if (!isPlainTokenFileName(account.tokenFile)) throw new UserError(`"${sanitizeLine(account.tokenFile)}" is not a plain token file name; refusing to use it as a path`);
     return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
   }
 
@@ -271,10 +321,18 @@ export class AccountStore implements AccountService {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>): Promise<T> {
+  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const files = await this.readFiles();
+      if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
+        const problem = files.problems.find((p) => p.file === this.paths.registry)!;
+        throw new UserError(
+          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
+            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
+            `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
+        );
+      }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
       const result = await change(context);
@@ -287,6 +345,9 @@ export class AccountStore implements AccountService {
   async setDefault(provider: string, ref: string): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
+      if (account.health === 'unreadable' || account.health === 'missing-token') {
+        throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
+      }
       ctx.register(account);
       ctx.providerEntry(provider).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
@@ -417,7 +478,7 @@ export class AccountStore implements AccountService {
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
       const providerEntry = ctx.providerEntry(login.provider);
-      if (!providerEntry.default || !providerEntry.accounts[providerEntry.default]) providerEntry.default = account.id;
+      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
@@ -440,7 +501,7 @@ export class AccountStore implements AccountService {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    });
+    }, {writesRegistry: false});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
@@ -451,7 +512,7 @@ export class AccountStore implements AccountService {
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    });
+    }, {writesRegistry: false});
   }
 }
 
@@ -472,14 +533,14 @@ class MutationContext {
 
   providerEntry(provider: string) {
     const providers = this.files.registry.providers;
-    providers[provider] ??= {accounts: {}};
+    if (!Object.hasOwn(providers, provider)) providers[provider] = {accounts: idMap()};
     return providers[provider]!;
   }
 
   /** Adds a registry entry for an account that so far was only a token file. */
   register(account: Account): void {
     const entry = this.providerEntry(account.provider);
-    if (entry.accounts[account.id]) return;
+    if (Object.hasOwn(entry.accounts, account.id)) return;
     entry.accounts[account.id] = {
       ...(account.email ? {email: account.email} : {}),
       ...(account.nickname ? {nickname: account.nickname} : {}),

@@ -1,10 +1,11 @@
 // CLIProxyAPI token files (`cliproxy/auth/*.json`). Keys we do not know are kept on every rewrite.
-import {readdirSync, readFileSync} from 'node:fs';
+import {readdirSync} from 'node:fs';
 import path from 'node:path';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, providerForTokenType} from '../providers/table.js';
-import {CorruptFileError, parseJsonFile, readTextIfExists, writeJsonAtomic} from './files.js';
+import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -38,26 +39,49 @@ export async function writeTokenFile(file: string, token: TokenFile): Promise<vo
  * Reads a token file synchronously. Loading every account reads up to thousands of small files at
  * once, and sync reads are several times faster than as many promise round-trips through the pool.
  */
-export function readTokenFileSync(file: string): TokenFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
+export function readTokenFileSync(file: string): {token: TokenFile; mode: number} | undefined {
+  const found = readRegularFileSync(file);
+  if (!found) return undefined;
+  return {token: toFlat(validateTokenFile(file, parseJsonFile(file, found.text))), mode: found.mode};
 }
 
-/** Names of the `*.json` files in a dir (none when the dir does not exist). */
-export function listJsonFiles(dir: string): string[] {
+/**
+ * A token file name as the registry may name it: one plain path segment ending in `.json`, without
+ * control characters. `../elsewhere/x.json`, `/etc/x.json` or a name carrying terminal escapes is
+ * data from a file, not a path to follow.
+ */
+export function isPlainTokenFileName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    name.endsWith('.json') &&
+    !name.startsWith('.') &&
+    !/[/\\]/.test(name) &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f-\u009f]/.test(name) &&
+    path.basename(name) === name
+  );
+}
+
+/** Names of the token files in a dir (none when the dir does not exist), and what was skipped and why. */
+export function listJsonFiles(dir: string): {names: string[]; skipped: {file: string; message: string}[]} {
+  let entries;
   try {
-    const names = readdirSync(dir);
-    return names.filter((name) => name.endsWith('.json') && !name.startsWith('.')).sort();
+    entries = readdirSync(dir, {withFileTypes: true});
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {names: [], skipped: []};
     throw error;
   }
+  const names: string[] = [];
+  const skipped: {file: string; message: string}[] = [];
+  for (const entry of entries) {
+    if (!entry.name.endsWith('.json') || entry.name.startsWith('.')) continue;
+    const file = path.join(dir, sanitizeLine(entry.name));
+    if (!isPlainTokenFileName(entry.name)) skipped.push({file, message: `${file}: control characters in the file name; skipped`});
+    // A FIFO named *.json would block every read; directories and sockets are not token files either.
+    else if (!entry.isFile() && !entry.isSymbolicLink()) skipped.push({file, message: `${file}: not a regular file; skipped`});
+    else names.push(entry.name);
+  }
+  return {names: names.sort(), skipped};
 }
 
 /**

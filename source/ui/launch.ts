@@ -1,6 +1,8 @@
 // Mounts the App full screen on the real terminal with real services.
 import {createElement} from 'react';
 import {describeUserError} from '../store/errors.js';
+import {watchNativeFiles} from '../services/native/sync.js';
+import {AccountStore} from '../store/accounts.js';
 import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
 import {buildServices} from './app-services.js';
@@ -23,6 +25,8 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   // Suspending needs the full screen, which comes later; the services are needed before it.
   let suspend: AppServices['suspend'] | undefined;
   const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task()));
+  // Native mode: what an agent refreshes into its own credential file is saved while the TUI runs.
+  const stopNativeWatch = watchNativeFiles(new AccountStore(ctx.paths));
   try {
     // Opened before the full screen: a wrong key, a ban or an unreachable server is a plain error on
     // the command line (the key is never part of it). Reported here, not by the caller: in the
@@ -45,6 +49,7 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
       return createElement(App, {services, size: controls.size, initialAccounts});
     }, io);
   } finally {
+    stopNativeWatch();
     // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook).
     await services.proxy?.dispose();
     services.targets.dispose();

@@ -36,6 +36,8 @@ export interface TokenRequestOptions {
   /** The account's device id, for providers whose auth server wants one in its headers (adapter.authHeaders). */
   deviceId?: string;
   signal?: AbortSignal;
+  /** Header and body timeout, ms (the HTTP client's default when undefined). */
+  timeoutMs?: number;
 }
 
 /** Headers a provider wants on every call to its auth server. */
@@ -69,6 +71,7 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
     headers,
     body: tokenBody === 'json' ? params : new URLSearchParams(params),
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
 }
 

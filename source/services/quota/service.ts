@@ -14,6 +14,8 @@ import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
+import {credentialRedactor} from '../credential-redactor.js';
+import {idMap} from '../../core/id-map.js';
 import {fetchQuota} from './fetchers.js';
 
 /** The dependency bag's part a quota fetch uses (services/deps.ts). */
@@ -72,7 +74,8 @@ export async function fetchAccountQuota(
     return updateQuotaEntry(deps.paths, account.provider, account.id, (entry) => ({
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
-      error: failure.toInfo(),
+      // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
+      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo()),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
     }));
   }
@@ -281,10 +284,10 @@ export class QuotaPoller {
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
-        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo())};
       }
       if (this.stopped) return;
-      ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);
       this.emit();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());

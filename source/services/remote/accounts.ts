@@ -142,6 +142,8 @@ export class RemoteAccountStore implements AccountService {
         return `${operation} is not available ${where}: the server is the proxy; this machine's proxy serves only the local accounts (switch to local)`;
       case 'test':
         return `test is not available ${where}: the server refreshes its own tokens; they never leave it`;
+      case 'native':
+        return `native mode is not available ${where}: it writes the token into the agent's own file, and the token stays on the server`;
       case 'account-rules':
         return `per-account rules are not available ${where}: they live in the token file, and the Management API edits only the global oauth-model-alias and oauth-excluded-models maps`;
       case 'live-models':

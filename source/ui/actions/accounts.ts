@@ -6,8 +6,10 @@ import type {KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
+import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
 import type {AppServices} from '../services.js';
+import {launchAgent, useNatively} from './agents.js';
 import type {ActionResult} from './result.js';
 
 /** What an account action gets when its key is pressed. */
@@ -64,7 +66,8 @@ export async function removeAccount({services, account, confirm}: AccountActionC
 export async function rotateProvider({services, provider}: AccountActionContext): Promise<string> {
   const choose = await chooseRotationTarget(services.paths, provider);
   const {from, to} = await services.store.rotate(provider, choose);
-  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}`;
+  const native = await followRotationNatively(services.store, provider, to.id, services.env);
+  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}${native ? ` (also in ${native.file})` : ''}`;
 }
 
 /**
@@ -128,7 +131,17 @@ export async function clearCooldown({services, account}: AccountActionContext): 
 
 export type AccountActionName = Extract<
   KeyAction,
-  'account.default' | 'account.pause' | 'account.remove' | 'account.rotate' | 'account.test' | 'account.serve' | 'provider.serve' | 'quota.refresh' | 'account.clearCooldown'
+  | 'account.default'
+  | 'account.pause'
+  | 'account.remove'
+  | 'account.rotate'
+  | 'account.test'
+  | 'account.serve'
+  | 'provider.serve'
+  | 'quota.refresh'
+  | 'account.launch'
+  | 'account.native'
+  | 'account.clearCooldown'
 >;
 
 /** Keymap action → the function it runs, for every screen that shows accounts. */
@@ -141,5 +154,7 @@ export const ACCOUNT_ACTIONS: Record<AccountActionName, AccountAction> = {
   'account.serve': serveAccount,
   'provider.serve': serveProviderPool,
   'quota.refresh': refreshQuota,
+  'account.launch': launchAgent,
+  'account.native': useNatively,
   'account.clearCooldown': clearCooldown,
 };

@@ -12,6 +12,9 @@ const OPERATION_OF: Partial<Record<KeyAction, AccountOperation>> = {
   'account.serve': 'serve',
   'provider.serve': 'serve',
   'account.test': 'test',
+  // Runs the agent through this machine's proxy; native mode writes this machine's token files.
+  'account.launch': 'serve',
+  'account.native': 'native',
   'account.clearCooldown': 'clear-cooldown',
   'proxy.start': 'proxy',
   'proxy.restart': 'proxy',

@@ -10,7 +10,7 @@ import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
 import {unavailableReason} from './targets.js';
 
 /** Actions about the provider as a whole: without a provider selected their keys do nothing. */
-const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh'];
+const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh', 'account.launch', 'account.native'];
 
 export interface AccountActions {
   /** A handler for every account action key, plus `account.rename` (opens the rename field). */

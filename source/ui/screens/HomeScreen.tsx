@@ -18,7 +18,8 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
-import {accountStatus, providerStatus} from './account-format.js';
+import {useNativeHolders} from '../hooks/useNativeHolders.js';
+import {accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
@@ -53,6 +54,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
   const actions = useAccountActions(provider, account);
+  const native = useNativeHolders();
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
@@ -94,7 +96,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       <Pane
         title={
           selected
-            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts).text}` : ''}`
+            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts).text}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
             : 'Accounts'
         }
         focused={state.pane === 'accounts'}

@@ -35,7 +35,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env} = useProxy();
+  const {state, now, env, agents} = useProxy();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
@@ -51,6 +51,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
+    ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];
   const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
   // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.

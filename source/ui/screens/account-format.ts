@@ -1,4 +1,6 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
+import {accountLabel} from '../../core/accounts.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 
 const HEALTH_TEXT: Record<Account['health'], string> = {
@@ -24,4 +26,11 @@ export function providerStatus(accounts: readonly Account[]): {text: string; mar
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
+}
+
+/** ` · native CLI: <account>` for a provider whose agent's own credential file holds one of its accounts. */
+export function nativeLine(accounts: readonly Account[], nativeId: string | undefined): string {
+  if (!nativeId) return '';
+  const account = accounts.find((a) => a.id === nativeId);
+  return ` · native CLI: ${account ? accountLabel(account) : sanitizeLine(nativeId)}`;
 }
