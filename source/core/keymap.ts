@@ -94,8 +94,8 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'screen.proxy', keys: ['4'], scopes: ['global'], description: 'Proxy screen'},
   {action: 'target.switch', keys: ['T'], scopes: ['global'], description: 'Switch target: local files or a remote CLIProxyAPI server'},
 
-  {action: 'cursor.up', keys: ['k', 'up'], scopes: ['list'], description: 'Move up'},
-  {action: 'cursor.down', keys: ['j', 'down'], scopes: ['list'], description: 'Move down', hint: 'move'},
+  {action: 'cursor.up', keys: ['k', 'up'], scopes: ['list', 'targets'], description: 'Move up'},
+  {action: 'cursor.down', keys: ['j', 'down'], scopes: ['list', 'targets'], description: 'Move down', hint: 'move'},
   {action: 'cursor.top', keys: ['g', 'home'], scopes: ['list'], description: 'First item'},
   {action: 'cursor.bottom', keys: ['G', 'end'], scopes: ['list'], description: 'Last item'},
   {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},

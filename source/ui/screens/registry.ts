@@ -26,7 +26,8 @@ export const FEATURE_ROUTES: Record<FeatureScreenId, {title: string; scopes: rea
   models: {title: 'Model rules', scopes: ['models', 'list']},
   quota: {title: 'Quota', scopes: ['quota', 'list']},
   proxy: {title: 'Proxy', scopes: ['proxy']},
-  targets: {title: 'Targets', scopes: ['targets', 'list']},
+  // Not 'list': the picker has no filter; ink-select-input reads j/k/↑/↓/Enter while it has the keys.
+  targets: {title: 'Targets', scopes: ['targets']},
 };
 
 export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
