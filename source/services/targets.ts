@@ -35,6 +35,11 @@ export interface Target {
   /** Keeps the quota numbers current while a screen shows them (absent: none polled). */
   readonly quota?: QuotaPoller;
   readonly rules: RulesService;
+  /**
+   * Calls `onChange` when the accounts may have changed outside this TUI: the CCS dir changing on
+   * disk, or (a server tells no one) every REMOTE_RELOAD_MS. Returns the stop.
+   */
+  watch(onChange: () => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
   login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void): AccountLogin;
   dispose(): void;
@@ -51,7 +56,12 @@ export interface TargetDeps {
   env: NodeJS.ProcessEnv;
   /** The local accounts' poller (absent: no polling). */
   quota?: QuotaPoller;
+  /** Hears changes in the CCS dir (services/ccs-watch.ts); absent: none heard. */
+  watchCcsDir?(onChange: () => void): () => void;
 }
+
+/** How often a remote target's accounts are re-read (cooldowns end, others change the server). */
+export const REMOTE_RELOAD_MS = 15_000;
 
 export function localTarget(deps: TargetDeps): Target {
   const {paths, store} = deps;
@@ -60,6 +70,7 @@ export function localTarget(deps: TargetDeps): Target {
     where: paths.root,
     accounts: store,
     quota: deps.quota,
+    watch: (onChange) => deps.watchCcsDir?.(onChange) ?? (() => undefined),
     rules: {
       load: (provider, accountId, live) => loadRulesContext(paths, provider, {account: accountId, live}),
       async save(context, rules) {
@@ -98,6 +109,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
     where: target.url,
     accounts: store,
     quota,
+    watch: (onChange) => deps.clock.setInterval(onChange, REMOTE_RELOAD_MS),
     rules: {
       /**
        * The server's global rules over the static catalogue, with the server's own resolved list for

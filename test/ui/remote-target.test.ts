@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {findProvider, staticModels} from '../../source/providers/table.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {FakeClock} from '../helpers/fake-clock.js';
 import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
 import {MANAGEMENT_KEY, remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
@@ -78,6 +79,19 @@ describe('accounts screen on a remote target', () => {
     const codex = await t.waitFor('b@example.com');
     seen.push(codex);
     assert.match(lineWith(codex, 'b@example.com'), /! re-login/);
+  });
+
+  test('the server\'s list is re-read every 15 s: an account added elsewhere appears, an ended cooldown clears', async () => {
+    const clock = new FakeClock(Date.now());
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, target: 'team', services: {clock}});
+    seen.push(await tui.waitFor('c@example.com'));
+    stand.addFile('claude-d.json', tokenFixture('claude', 'd@example.com'));
+    await clock.advance(14_000);
+    assert.doesNotMatch(tui.frame(), /d@example\.com/);
+    await clock.advance(1_000);
+    seen.push(await tui.waitFor('d@example.com'));
+    await clock.advance(600_000);
+    seen.push(await tui.waitFor((f) => !lineWith(f, 'c@example.com').includes('cooldown')));
   });
 
   test('p disables and enables on the server, d removes after a yes, n sets the note', async () => {

@@ -1,9 +1,8 @@
 // The accounts snapshot of the live target, loaded once at the root, re-read after each mutation,
-// whenever the CCS dir changes on disk (CCS, CLIProxyAPI or another ccs-tui editing it) and when the
-// person switches targets.
+// whenever the accounts change outside (the CCS dir on disk, edited by CCS, CLIProxyAPI or another
+// ccs-tui; a remote target is re-read every 15 s) and when the person switches targets.
 import {createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode} from 'react';
 import type {AccountsSnapshot} from '../../store/accounts.js';
-import {useServices} from '../services.js';
 import {useTarget} from './useTarget.js';
 
 export interface AccountsState {
@@ -16,8 +15,8 @@ export interface AccountsState {
 const AccountsContext = createContext<AccountsState | undefined>(undefined);
 
 export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
-  const {watchCcsDir} = useServices();
-  const store = useTarget().accounts;
+  const target = useTarget();
+  const store = target.accounts;
   const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({snapshot: initial});
   const generation = useRef(0);
   const mounted = useRef(true);
@@ -39,12 +38,12 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     // The snapshot read before mounting is the first target's; a switch loads the new one.
     if (!initial || !first.current) void reload();
     first.current = false;
-    const stop = watchCcsDir(() => void reload());
+    const stop = target.watch(() => void reload());
     return () => {
       mounted.current = false;
       stop();
     };
-  }, [reload, watchCcsDir]);
+  }, [reload, target]);
 
   return <AccountsContext.Provider value={{...state, reload}}>{children}</AccountsContext.Provider>;
 }
