@@ -88,9 +88,6 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     ctx = makeContext(io, target);
     args = rest;
     if (args.length === 0) {
-      if (target !== 'local') {
-        throw new UserError(`the TUI shows only the local files so far; for target ${target} use the commands with --target (ccs-tui --help)`, 2);
-      }
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');

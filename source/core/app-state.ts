@@ -2,7 +2,7 @@
 // modal (help, confirm, rename) and the status line. Tested without rendering; the UI only dispatches.
 import {editText, draftOf, type TextDraft} from './text-edit.js';
 
-export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy';
+export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets';
 
 /** Route parameters. Known ones are typed; screens may add their own string parameters. */
 export interface ScreenParams {

@@ -83,6 +83,7 @@ export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | 
   if (action === 'help') return {type: 'toggleHelp'};
   if (action === 'back') return {type: 'escape'};
   if (action === 'screen.accounts') return {type: 'reset'};
+  if (action === 'target.switch') return {type: 'navigate', screen: 'targets'};
   const screen = SCREEN_KEYS[action];
   return screen ? {type: 'reset', route: {screen, params: {}}} : undefined;
 }

@@ -46,6 +46,7 @@ const ROWS: ProviderRow[] = [
     id: 'claude',
     displayName: 'Claude',
     tokenType: 'claude',
+    cliproxyAuthRoute: 'anthropic',
     logins: [
       {
         kind: 'auth-code',
@@ -96,6 +97,7 @@ const ROWS: ProviderRow[] = [
     tokenFilePrefixes: ['codex-', 'openai-'],
     displayName: 'Codex',
     tokenType: 'codex',
+    cliproxyAuthRoute: 'codex',
     logins: [
       {
         kind: 'auth-code',
@@ -137,6 +139,7 @@ const ROWS: ProviderRow[] = [
     displayName: 'Gemini',
     tokenType: 'gemini',
     configChannel: 'gemini-cli',
+    cliproxyAuthRoute: 'gemini-cli',
     logins: [
       {
         kind: 'auth-code',
@@ -184,6 +187,7 @@ const ROWS: ProviderRow[] = [
     tokenFilePrefixes: ['antigravity-', 'agy-'],
     displayName: 'Antigravity',
     tokenType: 'antigravity',
+    cliproxyAuthRoute: 'antigravity',
     logins: [
       {
         kind: 'auth-code',
@@ -239,6 +243,7 @@ const ROWS: ProviderRow[] = [
     id: 'qwen',
     displayName: 'Qwen',
     tokenType: 'qwen',
+    cliproxyAuthRoute: 'qwen',
     logins: [{kind: 'device', scheme: 'rfc8628', pkce: true, defaultIntervalSeconds: 2, asksForLabel: true}],
     endpoints: {
       device: 'https://chat.qwen.ai/api/v1/oauth2/device/code',
@@ -257,6 +262,7 @@ const ROWS: ProviderRow[] = [
     id: 'iflow',
     displayName: 'iFlow',
     tokenType: 'iflow',
+    cliproxyAuthRoute: 'iflow',
     logins: [
       {
         kind: 'auth-code',
@@ -302,6 +308,7 @@ const ROWS: ProviderRow[] = [
     id: 'kimi',
     displayName: 'Kimi',
     tokenType: 'kimi',
+    cliproxyAuthRoute: 'kimi',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5}],
     endpoints: {
       device: 'https://auth.kimi.com/api/oauth/device_authorization',
@@ -332,6 +339,7 @@ const ROWS: ProviderRow[] = [
     id: 'xai',
     displayName: 'Grok (xAI)',
     tokenType: 'xai',
+    cliproxyAuthRoute: 'xai',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5, discovery: true}],
     endpoints: {
       discovery: 'https://auth.x.ai/.well-known/openid-configuration',

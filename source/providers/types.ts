@@ -64,6 +64,13 @@ export interface ProviderRow {
    * accounts run as `gemini-cli` (CLIProxyAPI internal/watcher/synthesizer/file.go).
    */
   configChannel?: string;
+  /**
+   * The login route of a remote CLIProxyAPI server's Management API for this provider
+   * (`GET /v0/management/<route>-auth-url`; e.g. `anthropic` for Claude), from its
+   * auth_files_provider_oauth.go. Absent: the server has no login for it. Newer servers dropped some
+   * (gemini-cli, qwen, iflow): they answer 404, reported as "too old / not offered".
+   */
+  cliproxyAuthRoute?: string;
   /** Login flows, preferred first. */
   logins: LoginFlow[];
   endpoints: Endpoints;

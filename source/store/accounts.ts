@@ -17,7 +17,7 @@ import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
-import type {AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
+import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
@@ -335,6 +335,21 @@ export class AccountStore implements AccountService {
   tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
     if (!isPlainTokenFileName(account.tokenFile)) throw new UserError(`"${sanitizeLine(account.tokenFile)}" is not a plain token file name; refusing to use it as a path`);
     return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
+  }
+
+  /** AccountService's display location: the path itself. */
+  tokenLocation(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    return this.tokenPath(account);
+  }
+
+  /** Local files offer everything but a server's cooldown (the local proxy keeps its own, in memory). */
+  unavailable(operation: AccountOperation): string | undefined {
+    if (operation === 'clear-cooldown') return 'local accounts have no server cooldown to clear (that is a remote CLIProxyAPI target\'s next_retry_after)';
+    return undefined;
+  }
+
+  async clearCooldown(): Promise<Account> {
+    throw new UserError(this.unavailable('clear-cooldown')!);
   }
 
   async readToken(account: Pick<Account, 'tokenFile' | 'paused'>): Promise<TokenFile | undefined> {

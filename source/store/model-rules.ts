@@ -138,6 +138,13 @@ export interface RulesContext {
   livePartial?: string;
   global: ModelRules;
   accountRules?: ModelRules;
+  /** Where the global rules live, for the header (absent: config.yaml). */
+  globalLabel?: string;
+  /**
+   * A remote server's own resolved model ids for one account (`GET /auth-files/models`), to set
+   * beside ours: `models`, or why they could not be had.
+   */
+  server?: {account: string; models?: string[]; error?: string};
 }
 
 export async function loadRulesContext(

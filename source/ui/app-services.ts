@@ -4,13 +4,14 @@ import {watchCcsDir, WatchedSettings} from '../services/ccs-watch.js';
 import {worldDeps} from '../services/deps.js';
 import {ProxySupervisor} from '../services/proxy-supervisor.js';
 import {QuotaPoller} from '../services/quota/service.js';
+import {Targets} from '../services/targets.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {AppServices} from './services.js';
 
 export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
   const deps = worldDeps(paths, env, output);
   const {store, clock} = deps;
-  return {
+  const services: Omit<AppServices, 'targets'> = {
     ...deps,
     settings: new WatchedSettings(paths, clock),
     watchCcsDir: (onChange, topic) => watchCcsDir(paths, onChange, clock, topic),
@@ -18,4 +19,10 @@ export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: N
     proxy: new ProxySupervisor({paths, clock, env}),
     quota: new QuotaPoller({paths, store, clock}),
   };
+  return withTargets(services);
+}
+
+/** Adds the target switch, starting on `local`, built on the services as given (tests replace some first). */
+export function withTargets(services: Omit<AppServices, 'targets'>): AppServices {
+  return {...services, targets: new Targets(services)};
 }

@@ -4,7 +4,9 @@ import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, StatusLine, TitleBar} from './components/Chrome.js';
+import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
+import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
 import type {Shell} from './shell.js';
@@ -12,6 +14,7 @@ import type {Shell} from './shell.js';
 export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
   const services = useServices();
   const accounts = useAccounts();
+  const target = useTarget();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
   const snapshot = accounts.snapshot;
@@ -29,7 +32,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} />
+      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
         {state.modal?.kind === 'help' ? (
@@ -49,11 +52,11 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       <StatusLine
         width={columns}
         counts={counts}
-        dir={services.paths.root}
+        dir={target.where}
         message={confirmPrompt ? {text: `${confirmPrompt} ${confirmHint()}`, kind: 'info'} : state.status}
         emphasize={Boolean(confirmPrompt)}
       />
-      <HintBar width={columns} scopes={scopes} />
+      <HintBar width={columns} scopes={scopes} unavailable={unavailableActions(target.accounts)} />
     </Box>
   );
 }

@@ -5,6 +5,7 @@ import type {WatchedSettings, WatchTopic} from '../services/ccs-watch.js';
 import type {ServiceDeps} from '../services/deps.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 import type {QuotaPoller} from '../services/quota/service.js';
+import type {Targets} from '../services/targets.js';
 
 /** The services' dependency bag (paths, store, http, clock, browser, clipboard, env) plus the TUI's own parts. */
 export interface AppServices extends Omit<ServiceDeps, 'settings'> {
@@ -21,6 +22,11 @@ export interface AppServices extends Omit<ServiceDeps, 'settings'> {
   proxy?: ProxySupervisor;
   /** Keeps every account's quota current while a screen shows it (absent: the cached numbers only). */
   quota?: QuotaPoller;
+  /**
+   * The live target (local files or a remote CLIProxyAPI server) and the switch between them: the
+   * accounts, quota, rules and login screens act on `targets.current` (services/targets.ts).
+   */
+  targets: Targets;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

@@ -238,7 +238,7 @@ describe('moving accounts between local files and a remote target', () => {
 describe('cooldowns on a remote target', () => {
   const fx = withRemote();
 
-  test('cooldown clear resets the server cooldown by auth_index; the TUI refuses a remote target plainly', async () => {
+  test('cooldown clear resets the server cooldown by auth_index; the TUI on a target still needs a terminal', async () => {
     const file = fx.stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
     const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env)).stdout)[0];
     assert.equal(before.health, 'ok');
@@ -249,6 +249,6 @@ describe('cooldowns on a remote target', () => {
     assert.equal(file.nextRetryAfter, undefined);
     const tui = await runBin(['--target', 'team'], fx.ccs.env);
     assert.equal(tui.code, 2);
-    assert.match(tui.stderr, /the TUI shows only the local files so far; for target team use the commands with --target/);
+    assert.match(tui.stderr, /the full-screen TUI needs a terminal/);
   });
 });

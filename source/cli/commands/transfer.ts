@@ -96,11 +96,7 @@ const cooldownClear: CommandSpec = {
     const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
     needTarget(ctx, 'cooldown clear');
     const provider = knownProvider(positionals[0]!);
-    const remote = await openRemoteStore(ctx);
-    const account = await remote.find(provider, positionals[1]!);
-    const authIndex = remote.detail(account)?.entry.auth_index;
-    if (!authIndex) throw new UserError(`target ${ctx.target} gave no auth_index for ${account.tokenFile}; cannot name it to the server`);
-    await remote.client.send({method: 'POST', route: '/reset-quota', json: {auth_index: authIndex}, feature: 'clearing cooldowns (reset-quota)'});
+    const account = await (await openRemoteStore(ctx)).clearCooldown(provider, positionals[1]!);
     ctx.stdout.write(`${provider}: cleared the cooldown of ${accountLabel(account)} on target ${ctx.target}\n`);
     return 0;
   },

@@ -20,7 +20,8 @@ export type LoginView =
   | {kind: 'label'; method: LoginMethod}
   | {kind: 'starting'; method: LoginMethod}
   | {kind: 'device'; authorization: DeviceAuthorization; state: DeviceFlowState}
-  | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint: string; redirectUri: string}
+  /** `sshHint`: how to forward a loopback callback from afar (absent when no callback comes here). */
+  | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint?: string; redirectUri: string}
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'}
   | {kind: 'storing'}
@@ -33,6 +34,15 @@ export const METHOD_LABELS: Record<LoginMethod, string> = {
   'api-key': 'API key',
   'service-account': 'Service-account key file',
 };
+
+/**
+ * What the login screen drives: a login on this machine (LoginSession) or one a remote server runs
+ * (services/remote/login-session.ts). Both show the same views.
+ */
+export type AccountLogin = Pick<
+  LoginSession,
+  'view' | 'local' | 'start' | 'choose' | 'setLabel' | 'retry' | 'paste' | 'submitApiKey' | 'submitKeyFile' | 'copyText' | 'urlToOpen' | 'openBrowser' | 'cancel'
+>;
 
 export interface LoginSessionOptions {
   deps: LoginDeps;

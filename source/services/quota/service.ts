@@ -112,8 +112,17 @@ class FetchSlots {
 /** Fetch a little after a reset, so the server has rolled the window over. */
 const AFTER_RESET_MS = 5_000;
 
+/**
+ * Where a poller's numbers come from: this machine's cache file and fetchAccountQuota (the default),
+ * or a remote server (services/remote/quota.ts), whose numbers stay in memory.
+ */
+export interface QuotaSource {
+  read(): Promise<QuotaCache>;
+  fetch(deps: QuotaDeps, account: Account, options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache}): Promise<QuotaCacheEntry>;
+}
+
 /** What the poller needs; tui.json is read at start when no settings are given. */
-export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings};
+export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings; source?: QuotaSource};
 
 /**
  * Keeps every account's quota current while the TUI shows it; tells subscribers after each change.
@@ -133,9 +142,11 @@ export class QuotaPoller {
   private readonly clock: Clock;
   /** Fetches wait for one of these: with many accounts, polls due together do not all run at once. */
   private readonly slots = new FetchSlots(MAX_CONCURRENT_FETCHES);
+  private readonly source: QuotaSource;
 
   constructor(private readonly options: QuotaPollerDeps) {
     this.clock = options.clock ?? systemClock;
+    this.source = options.source ?? {read: () => readQuotaCache(options.paths), fetch: fetchAccountQuota};
     if (options.settings) this.deps = {...options, settings: options.settings};
   }
 
@@ -181,7 +192,7 @@ export class QuotaPoller {
   async start(accounts: readonly Account[]): Promise<void> {
     this.stopped = false;
     this.deps ??= {...this.options, settings: (await loadSettings(this.options.paths)).settings};
-    this.cache = await readQuotaCache(this.deps.paths);
+    this.cache = await this.source.read();
     this.emit();
     this.setAccounts(accounts);
   }
@@ -209,7 +220,7 @@ export class QuotaPoller {
 
   /** Re-reads the cache file (another process, e.g. the proxy, wrote it). */
   async reload(): Promise<void> {
-    this.cache = await readQuotaCache(this.options.paths);
+    this.cache = await this.source.read();
     this.emit();
   }
 
@@ -269,7 +280,7 @@ export class QuotaPoller {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;
       try {
-        entry = await this.slots.run(() => fetchAccountQuota(this.deps!, account, {force, signal, cache: this.cache}));
+        entry = await this.slots.run(() => this.source.fetch(this.deps!, account, {force, signal, cache: this.cache}));
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.

@@ -6,12 +6,12 @@
 // What a server does not have: a default account (it picks by its routing strategy), so `use` and
 // `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
 // `expiresAt` is not in the list and stays unset.
-import {findAccount, nicknameProblem} from '../../core/accounts.js';
+import {findAccount, nicknameProblem, type AccountRef} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, AccountHealth} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {PROVIDERS, providerForTokenType, tokenFilePrefixesOf, type ProviderRow} from '../../providers/table.js';
-import type {AccountService} from '../../store/account-service.js';
+import type {AccountOperation, AccountService} from '../../store/account-service.js';
 import {deriveAccountId, syntheticProvider, type AccountsSnapshot, type ProviderAccounts} from '../../store/accounts.js';
 import type {ManagementClient} from './client.js';
 
@@ -109,6 +109,7 @@ export class RemoteAccountStore implements AccountService {
         projectId: str(entry.project_id),
         registered: true,
         ...health,
+        ...(coolingUntil === undefined ? {} : {coolingUntil: new Date(coolingUntil).toISOString()}),
       });
       byProvider.set(provider, list);
       this.details.set(name, {entry, coolingUntil});
@@ -117,7 +118,7 @@ export class RemoteAccountStore implements AccountService {
     return {providers, accounts: providers.flatMap((p) => p.accounts), problems: [], registryRebuilt: false};
   }
 
-  async find(provider: string, ref: string): Promise<Account> {
+  async find(provider: string, ref: AccountRef): Promise<Account> {
     return findAccount((await this.load()).accounts, provider, ref);
   }
 
@@ -129,6 +130,43 @@ export class RemoteAccountStore implements AccountService {
     );
   }
 
+  /** What a server does not offer, and why (the person sees these words). */
+  unavailable(operation: AccountOperation): string | undefined {
+    const where = `on target ${this.client.target.name}`;
+    switch (operation) {
+      case 'default':
+      case 'rotate':
+        return `${operation === 'default' ? 'use' : 'rotate'} is not available ${where}: CLIProxyAPI has no default account, it picks one per request by its routing strategy (pause accounts or set priorities instead)`;
+      case 'serve':
+      case 'proxy':
+        return `${operation} is not available ${where}: the server is the proxy; this machine's proxy serves only the local accounts (switch to local)`;
+      case 'test':
+        return `test is not available ${where}: the server refreshes its own tokens; they never leave it`;
+      case 'native':
+        return `native mode is not available ${where}: it writes the token into the agent's own file, and the token stays on the server`;
+      case 'account-rules':
+        return `per-account rules are not available ${where}: they live in the token file, and the Management API edits only the global oauth-model-alias and oauth-excluded-models maps`;
+      case 'live-models':
+        return `the live list is not available ${where}: it needs the token, which stays on the server; the server's own list is shown instead`;
+      case 'clear-cooldown':
+        return undefined;
+    }
+  }
+
+  tokenLocation(account: Pick<Account, 'tokenFile'>): string {
+    return `${account.tokenFile} on target ${this.client.target.name}`;
+  }
+
+  /** Ends the server's cooldown of the account (`POST /reset-quota` with its auth_index, quota.go). */
+  async clearCooldown(provider: string, ref: AccountRef): Promise<Account> {
+    const account = await this.find(provider, ref);
+    const authIndex = this.detail(account)?.entry.auth_index;
+    if (!authIndex) throw new UserError(`target ${this.client.target.name} gave no auth_index for ${account.tokenFile}; cannot name it to the server`);
+    await this.client.send({method: 'POST', route: '/reset-quota', json: {auth_index: authIndex}, feature: 'clearing cooldowns (reset-quota)'});
+    const {coolingUntil: _, ...rest} = account;
+    return rest;
+  }
+
   /** The server's `routing.strategy` (round-robin, fill-first). */
   async routingStrategy(): Promise<string | undefined> {
     const body = await this.client.json<{strategy?: string}>({method: 'GET', route: '/routing/strategy', feature: 'the routing strategy'});
@@ -136,7 +174,7 @@ export class RemoteAccountStore implements AccountService {
   }
 
   /** A nickname on a server is the auth file's `note` (PATCH /auth-files/fields). */
-  async rename(provider: string, ref: string, nickname: string): Promise<Account> {
+  async rename(provider: string, ref: AccountRef, nickname: string): Promise<Account> {
     const accounts = (await this.load()).accounts;
     const account = findAccount(accounts, provider, ref);
     const problem = nicknameProblem(nickname, accounts.filter((a) => a.provider === provider && a.id !== account.id));
@@ -146,13 +184,13 @@ export class RemoteAccountStore implements AccountService {
     return {...account, nickname: trimmed};
   }
 
-  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account> {
+  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
     const account = await this.find(provider, ref);
     await this.client.send({method: 'PATCH', route: '/auth-files/status', json: {name: account.tokenFile, disabled: paused}, feature: 'enabling and disabling accounts'});
     return {...account, paused};
   }
 
-  async remove(provider: string, ref: string): Promise<Account> {
+  async remove(provider: string, ref: AccountRef): Promise<Account> {
     const account = await this.find(provider, ref);
     await this.client.send({method: 'DELETE', route: '/auth-files', query: {name: account.tokenFile}, feature: 'deleting accounts'});
     return account;

@@ -11,24 +11,9 @@
 // paste flow, which is what a terminal on another machine needs.
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
+import {findProvider, PROVIDERS} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
 import {ManagementError, type ManagementClient} from './client.js';
-
-/**
- * The server's login route per provider id. A fact about CLIProxyAPI's API (its names, e.g.
- * `anthropic` for Claude), not about the providers. Newer servers dropped some (gemini-cli, qwen,
- * iflow); a server without the route answers 404, reported as "too old / not offered".
- */
-export const SERVER_LOGIN_ROUTES: Readonly<Record<string, string>> = Object.freeze({
-  claude: 'anthropic',
-  codex: 'codex',
-  antigravity: 'antigravity',
-  kimi: 'kimi',
-  xai: 'xai',
-  gemini: 'gemini-cli',
-  qwen: 'qwen',
-  iflow: 'iflow',
-});
 
 export interface RemoteLogin {
   /** The server's name for the flow (`anthropic`, `kimi`…), sent back with the callback. */
@@ -46,9 +31,11 @@ export const STATUS_POLL_MS = 2000;
 export const MAX_STATUS_ERRORS = 5;
 
 export async function startRemoteLogin(client: ManagementClient, provider: string): Promise<RemoteLogin> {
-  const serverProvider = Object.hasOwn(SERVER_LOGIN_ROUTES, provider) ? SERVER_LOGIN_ROUTES[provider]! : undefined;
+  // The server's name for the flow is a fact of the provider table (ProviderRow.cliproxyAuthRoute).
+  const serverProvider = findProvider(provider)?.cliproxyAuthRoute;
   if (!serverProvider) {
-    throw new UserError(`${provider} logins are not available on a remote target: CLIProxyAPI's Management API has no login for it (logins there: ${Object.keys(SERVER_LOGIN_ROUTES).join(', ')})`, 2);
+    const offered = PROVIDERS.filter((row) => row.cliproxyAuthRoute).map((row) => row.id);
+    throw new UserError(`${provider} logins are not available on a remote target: CLIProxyAPI's Management API has no login for it (logins there: ${offered.join(', ')})`, 2);
   }
   const body = await client.json<Record<string, unknown>>({method: 'GET', route: `/${serverProvider}-auth-url`, feature: `${provider} logins`});
   const url = typeof body.url === 'string' ? body.url : '';

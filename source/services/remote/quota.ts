@@ -9,10 +9,10 @@ import type {Account, TokenFile} from '../../core/types.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import {encodeBody, type HttpClient, type HttpRequest, type HttpResponse} from '../http.js';
-import type {QuotaCacheEntry} from '../quota/cache.js';
+import type {QuotaCache, QuotaCacheEntry} from '../quota/cache.js';
 import {asQuotaError} from '../quota/errors.js';
 import {fetchQuota} from '../quota/fetchers.js';
-import {quotaProvider} from '../quota/service.js';
+import {quotaProvider, type QuotaSource} from '../quota/service.js';
 import type {RemoteAccountStore} from './accounts.js';
 import {ManagementError, type ManagementClient} from './client.js';
 
@@ -70,4 +70,17 @@ export async function fetchRemoteQuota(
     if (error instanceof ManagementError || options.signal?.aborted) throw error;
     return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: asQuotaError(error).toInfo()};
   }
+}
+
+/**
+ * A QuotaPoller source for a remote target: numbers fetched through the server, kept in memory only
+ * (the cache file belongs to this machine's accounts).
+ */
+export function remoteQuotaSource(store: RemoteAccountStore): QuotaSource {
+  const memory: QuotaCache = {version: 1, accounts: {}};
+  return {
+    // One object for the session: the poller records into it, and a reload keeps what it holds.
+    read: async () => memory,
+    fetch: (deps, account, {signal}) => fetchRemoteQuota(store, deps.settings, account, {clock: deps.clock, signal}),
+  };
 }

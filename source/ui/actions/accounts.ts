@@ -34,30 +34,31 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  await services.store.setDefault(target.provider, {id: target.id});
+  await services.targets.current.accounts.setDefault(target.provider, {id: target.id});
   return `${accountLabel(target)} is now the default ${target.provider} account`;
 }
 
 /** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
 export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
-  const renamed = await services.store.rename(provider, {id: accountId}, nickname);
+  const renamed = await services.targets.current.accounts.rename(provider, {id: accountId}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 
-/** `p`: pause the account (its token file moves to auth-paused/) or resume it. */
+/** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
 export async function togglePause({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  await services.store.setPaused(target.provider, {id: target.id}, !target.paused);
+  await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
   return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */
 export async function removeAccount({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
-  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)} (deletes its token file)?`))) {
+  const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)}${where} (deletes its token file)?`))) {
     return {text: `kept ${accountLabel(target)}`, kind: 'info', done: false};
   }
-  await services.store.remove(target.provider, {id: target.id});
+  await services.targets.current.accounts.remove(target.provider, {id: target.id});
   return `removed ${target.provider} account ${accountLabel(target)}`;
 }
 
@@ -110,13 +111,22 @@ export async function serveProviderPool({services, provider}: AccountActionConte
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
 export async function refreshQuota({services, provider, account, progress}: AccountActionContext): Promise<string> {
   if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
-  if (!services.quota) throw new UserError('quota polling is off in this session');
+  const {quota, accounts} = services.targets.current;
+  if (!quota) throw new UserError('quota polling is off in this session');
   if (account) progress(`refreshing quota of ${provider} ${accountLabel(account)}…`);
-  const targets = account ? [account] : (await services.store.load()).accounts.filter((a) => a.provider === provider);
-  await services.quota.refresh(targets);
-  const entry = services.quota.snapshot.accounts[provider]?.[account?.id ?? ''];
+  const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
+  await quota.refresh(targets);
+  const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
   if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account)}: ${entry.error.message}`);
   return account ? `quota of ${provider} ${accountLabel(account)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
+}
+
+/** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
+export async function clearCooldown({services, account}: AccountActionContext): Promise<string> {
+  const target = selected(account);
+  const {accounts, name} = services.targets.current;
+  await accounts.clearCooldown(target.provider, target.id);
+  return `cleared the cooldown of ${target.provider} ${accountLabel(target)} on target ${name}`;
 }
 
 export type AccountActionName = Extract<
@@ -131,6 +141,7 @@ export type AccountActionName = Extract<
   | 'quota.refresh'
   | 'account.launch'
   | 'account.native'
+  | 'account.clearCooldown'
 >;
 
 /** Keymap action → the function it runs, for every screen that shows accounts. */
@@ -145,4 +156,5 @@ export const ACCOUNT_ACTIONS: Record<AccountActionName, AccountAction> = {
   'quota.refresh': refreshQuota,
   'account.launch': launchAgent,
   'account.native': useNatively,
+  'account.clearCooldown': clearCooldown,
 };

@@ -8,6 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useTarget} from '../hooks/useTarget.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -17,7 +18,8 @@ import {accountStatus} from './account-format.js';
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
-  const {clock, store} = useServices();
+  const {clock} = useServices();
+  const store = useTarget().accounts;
   const {state} = useShell();
   const theme = useTheme();
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
@@ -51,7 +53,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Default', account.default ? '* yes' : 'no'],
     ['Status', status.text + (account.healthDetail ? ` — ${sanitizeLine(account.healthDetail)}` : '')],
     ['Token expires', when(account.expiresAt)],
-    ['Token file', store.tokenPath(account)],
+    ['Token file', store.tokenLocation(account)],
+    ...(account.coolingUntil ? [['Cooldown until', when(account.coolingUntil)] as [string, string]] : []),
     ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)'],
     ['Created', when(account.createdAt)],
     ['Last used', when(account.lastUsedAt)],

@@ -14,6 +14,8 @@ const HEALTH_TEXT: Record<Account['health'], string> = {
 export function accountStatus(account: Account): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
   if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
+  // A server resting the account (its next_retry_after; the detail screen shows until when).
+  if (account.coolingUntil && !attention) return {text: '⏳ cooldown', attention: false};
   return {text: HEALTH_TEXT[account.health], attention};
 }
 

@@ -2,7 +2,8 @@
 // creates the session, re-renders on every change, ticks the countdown on the injected clock while
 // a code is shown, and cancels everything on unmount.
 import {useEffect, useRef, useState} from 'react';
-import {LoginSession, type LoginView} from '../../../services/oauth/login-session.js';
+import type {AccountLogin, LoginView} from '../../../services/oauth/login-session.js';
+import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 
 export function useLoginSession(provider: string) {
@@ -10,22 +11,18 @@ export function useLoginSession(provider: string) {
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [now, setNow] = useState(() => services.clock.now());
-  const sessionRef = useRef<LoginSession | undefined>(undefined);
+  const sessionRef = useRef<AccountLogin | undefined>(undefined);
+  // Logins run where the live target keeps accounts: here, or on the server (it keeps the token).
+  const target = useTarget();
 
   useEffect(() => {
     let cancelled = false;
     void services.settings.load().then(({settings}) => {
       if (cancelled) return;
       try {
-        const session = new LoginSession({
-          deps: {store: services.store, settings, clock: services.clock, http: services.http},
-          provider,
-          env: services.env,
-          browser: services.browser,
-          onChange: (next) => {
-            setNow(services.clock.now());
-            setView(next);
-          },
+        const session = target.login(provider, settings, (next) => {
+          setNow(services.clock.now());
+          setView(next);
         });
         sessionRef.current = session;
         setView(session.view);
@@ -39,7 +36,7 @@ export function useLoginSession(provider: string) {
       sessionRef.current?.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, services]);
+  }, [provider, services, target]);
 
   const ticking = view?.kind === 'device';
   useEffect(() => {
