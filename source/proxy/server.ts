@@ -82,6 +82,11 @@ interface Attempts {
   retrySame?: PoolMember;
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
+  /**
+   * The last overload met (529, 503): the client's answer when no account is left, before any later
+   * account's failure, since the overloaded account is not parked and the client's retry may land there.
+   */
+  overload?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
 export class ProxyServer {
@@ -348,7 +353,8 @@ export class ProxyServer {
 
   /**
    * One inference request: route → pick account → prepare request → send → classify outcome →
-   * fail over (next account, or the same one after a refresh) or stream the answer.
+   * fail over (next account, or the same one after a refresh) or stream the answer. Failover happens
+   * only before the first byte reaches the client, and only while the body can be sent again.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
@@ -371,7 +377,7 @@ export class ProxyServer {
       const picked = await this.pickAccount(row, pool, usable, client, attempts, now);
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
-        const last = attempts.lastFailure!;
+        const last = attempts.overload ?? attempts.lastFailure!;
         return finish(client.model, this.answerError(res, last.translation, last.outcome));
       }
       const {account, poolAccount, token} = picked;
@@ -426,6 +432,14 @@ export class ProxyServer {
       }
       if (!outcome.failure) {
         this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+        // An overload (issue 11): another account may have capacity; this one is not parked. Each
+        // account is tried once (`tried`); when none is left, pickAccount answers with the last overload.
+        if (outcome.overload && !pool.single && !bodySpent(prepared.body)) {
+          this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: `provider overloaded (${outcome.upstreamStatus})`});
+          attempts.tried.add(poolAccount.id);
+          attempts.lastFailure = attempts.overload = {outcome, translation: prepared.translation};
+          continue;
+        }
         return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
@@ -437,8 +451,8 @@ export class ProxyServer {
 
   /**
    * "Pick account": the pool's next account with a usable credential (refreshed first when due).
-   * 'next' when this one could not serve (try again), 'exhausted' when the last failure is the
-   * client's answer; throws 429 when every account is cooling down.
+   * 'next' when this one could not serve (try again), 'exhausted' when the last failure (or an
+   * overload met on the way) is the client's answer; throws 429 when every account is cooling down.
    */
   private async pickAccount(
     row: ProviderRow,
@@ -454,6 +468,8 @@ export class ProxyServer {
     attempts.retrySame = undefined;
     if (!pick.account) {
       const last = attempts.lastFailure;
+      // An overload met on the way is the answer, not the proxy's own 429 (issue 11).
+      if (attempts.overload) return 'exhausted';
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
