@@ -39,10 +39,12 @@ const quota: CommandSpec = {
     const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
     const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
+    // Results are written in batches: one read-modify-write of the cache for many accounts.
+    const sink = new cacheModule.QuotaCacheWriter(ctx.paths);
     const entries = await Promise.all(
       accounts.map(async (account: Account) => {
         const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
-        if (values.refresh || !cached) return service.fetchAccountQuota(deps, account, {force: values.refresh});
+        if (values.refresh || !cached) return service.fetchAccountQuota(deps, account, {force: values.refresh, cache, sink});
         return cached;
       }),
     );
