@@ -102,8 +102,18 @@ export class AccountStore {
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
   async load(): Promise<AccountsSnapshot> {
-    return this.toSnapshot(await this.readFiles());
+    const snapshot = this.toSnapshot(await this.readFiles());
+    this.tokenFileById.clear();
+    for (const account of snapshot.accounts) this.tokenFileById.set(`${account.provider}\u0000${account.id}`, account.tokenFile);
+    return snapshot;
   }
+
+  /**
+   * provider + account id → token file, from the last full load: an account that is not in the
+   * registry (a CLIProxyAPI token file) is then found by one file read, not by reading all of them
+   * (quota and refresh ask per account: with 1,000 accounts that was a million reads per poll round).
+   */
+  private readonly tokenFileById = new Map<string, string>();
 
   /**
    * One account, by provider and `<account>` reference. A registered account named by its id costs
@@ -113,8 +123,14 @@ export class AccountStore {
     const entry = await readRegistry(this.paths.registry)
       .then((registry) => registry.providers[provider]?.accounts[ref])
       .catch(() => undefined);
-    if (!entry) return findAccount((await this.load()).accounts, provider, ref);
-    return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
+    if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
+    const seen = this.tokenFileById.get(`${provider}\u0000${ref}`);
+    if (seen !== undefined) {
+      // Only an exact id is trusted from one file: nickname and email need every account to be unique.
+      const found = this.toSnapshot(await this.readFiles(seen)).accounts.find((a) => a.provider === provider && a.id === ref);
+      if (found) return found;
+    }
+    return findAccount((await this.load()).accounts, provider, ref);
   }
 
   /** Reads the registry, account state and token files (all of them, or only `onlyTokenFile`). */

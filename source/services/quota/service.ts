@@ -48,11 +48,15 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
 }
 
 /**
- * Asks the account's usage endpoint (unless inside a 429 backoff and not `force`) and returns how its
- * cache entry changes; undefined when nothing was asked. Throws only when `signal` aborted it.
+ * Asks the account's usage endpoint (unless inside a 429 backoff and not `force`, or the provider
+ * reports no quota) and returns how its cache entry changes; undefined when nothing was asked.
+ * `cached`: the entry as the caller has it. Throws only when `signal` aborted it. Writing the change
+ * is the caller's (fetchAccountQuota, or a batch: the request need not wait for the file).
  */
-async function askQuota(deps: QuotaDeps, row: ProviderRow, account: Account, cached: QuotaCacheEntry | undefined, options: {force?: boolean; signal?: AbortSignal}): Promise<QuotaEntryChange | undefined> {
+export async function askAccountQuota(deps: QuotaDeps, account: Account, cached: QuotaCacheEntry | undefined, options: {force?: boolean; signal?: AbortSignal} = {}): Promise<QuotaEntryChange | undefined> {
   const clock = deps.clock ?? systemClock;
+  const row = quotaProvider(deps.settings, account.provider);
+  if (!row) return undefined;
   if (!options.force && cached?.backoffUntil !== undefined && cached.backoffUntil > clock.now()) return undefined;
   let windows: QuotaWindow[];
   try {
@@ -87,10 +91,9 @@ export async function fetchAccountQuota(
    */
   options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache; sink?: QuotaEntrySink} = {},
 ): Promise<QuotaCacheEntry> {
-  const row = quotaProvider(deps.settings, account.provider);
-  if (!row) return {windows: []};
+  if (!quotaProvider(deps.settings, account.provider)) return {windows: []};
   const cached = cacheEntry(options.cache ?? (await readQuotaCache(deps.paths)), account.provider, account.id);
-  const change = await askQuota(deps, row, account, cached, options);
+  const change = await askAccountQuota(deps, account, cached, options);
   if (!change) return cached!;
   return (options.sink ?? directQuotaSink(deps.paths)).update(account.provider, account.id, change);
 }
@@ -344,10 +347,9 @@ export class QuotaPoller {
       const {signal} = this.aborter;
       try {
         const deps = this.deps!;
-        const row = quotaProvider(deps.settings, account.provider);
         const cached = cacheEntry(this.cache, account.provider, account.id);
         // Only the request holds a slot; the batched write is waited for outside it.
-        const change = row && (await this.slots.run(() => askQuota(deps, row, account, cached, {force, signal})));
+        const change = await this.slots.run(() => askAccountQuota(deps, account, cached, {force, signal}));
         entry = change ? await this.writer.update(account.provider, account.id, change) : (cached ?? {windows: []});
       } catch (error) {
         if (signal.aborted) return;
