@@ -19,7 +19,8 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted);',
+    '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
     '',
   ].join('\n');
 }
