@@ -120,10 +120,9 @@ export class AccountStore {
    * one token file read instead of all of them (refresh and quota do this per account, per request).
    */
   async loadAccount(provider: string, ref: string): Promise<Account> {
-    const entry = await readRegistry(this.paths.registry)
-      .then((registry) => registry.providers[provider]?.accounts[ref])
-      .catch(() => undefined);
-    if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
+    const registry = await this.registryForReading().catch(() => undefined);
+    const entry = registry?.providers[provider]?.accounts[ref];
+    if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry)).accounts, provider, ref);
     const seen = this.tokenFileById.get(`${provider}\u0000${ref}`);
     if (seen !== undefined) {
       // Only an exact id is trusted from one file: nickname and email need every account to be unique.
@@ -133,8 +132,25 @@ export class AccountStore {
     return findAccount((await this.load()).accounts, provider, ref);
   }
 
-  /** Reads the registry, account state and token files (all of them, or only `onlyTokenFile`). */
-  private async readFiles(onlyTokenFile?: string): Promise<LoadedFiles> {
+  /**
+   * The registry as last parsed while the file is unchanged (size, mtime, inode), for reading only:
+   * at 1,000 accounts it is ~0.3 MB, and quota and refresh look up one account at a time.
+   */
+  private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
+  private async registryForReading(): Promise<RegistryFile> {
+    const stamp = await fs.stat(this.paths.registry).then(
+      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+      () => 'missing',
+    );
+    if (this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp, registry: readRegistry(this.paths.registry)};
+    return this.parsedRegistry.registry;
+  }
+
+  /**
+   * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
+   * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
+   */
+  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile): Promise<LoadedFiles> {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
@@ -154,7 +170,7 @@ export class AccountStore {
     let registry: RegistryFile;
     let registryRebuilt = false;
     try {
-      registry = await readRegistry(this.paths.registry);
+      registry = parsedRegistry ?? (await readRegistry(this.paths.registry));
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
