@@ -185,16 +185,15 @@ async function benchProxyOverhead(): Promise<void> {
 
 // The load average says how busy the machine was: figures from a loaded machine are not budgets' figures.
 console.log(`ccs-tui bench, ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+// `node dist/scripts/bench.js [accounts] [first-frame] [tui] [stale] [proxy]`: only those parts.
 const only = process.argv.slice(2);
 const wanted = (part: string) => only.length === 0 || only.includes(part);
 const paths = makeManyAccounts(ACCOUNTS);
 try {
   if (wanted('accounts')) benchAccountsCommand(paths.root);
-  if (wanted('tui')) {
-    await benchFirstFrame(paths.root);
-    benchTuiFresh(paths.root);
-    await benchTuiStale();
-  }
+  if (wanted('first-frame')) await benchFirstFrame(paths.root);
+  if (wanted('tui')) benchTuiFresh(paths.root);
+  if (wanted('stale')) await benchTuiStale();
   if (wanted('proxy')) await benchProxyOverhead();
 } finally {
   rmSync(path.dirname(paths.root), {recursive: true, force: true});
