@@ -1,8 +1,11 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {sanitizeText} from '../core/sanitize.js';
+import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
-import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
+import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -19,10 +22,24 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
+    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
+    '(default: local, the files).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted);',
     '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
     '',
   ].join('\n');
+}
+
+/** An error message for the terminal: escapes stripped, credentials masked. */
+async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  let redacted = message;
+  try {
+    redacted = credentialRedactor(ctx.paths).redact(message);
+  } catch {
+    // The token dirs themselves are unreadable (the very error being reported): nothing to match.
+  }
+  return sanitizeText(redacted);
 }
 
 function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
@@ -34,6 +51,28 @@ function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | u
   return best && {command: best, rest: args.slice(best.name.length)};
 }
 
+/**
+ * The context commands get: whatever they print passes the credential redactor, so no account's
+ * token reaches stdout or stderr in full, whoever echoed it (a token endpoint, a usage endpoint).
+ * Not for the TUI, which owns the terminal.
+ */
+async function redactedContext(ctx: CliContext): Promise<CliContext> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  const redactor = credentialRedactor(ctx.paths);
+  const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
+    new Proxy(stream, {
+      get(target, property, receiver) {
+        if (property !== 'write') {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk) : chunk, ...rest);
+      },
+    });
+  return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
+}
+
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     io.stdout.write(helpText());
@@ -43,9 +82,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const ctx = makeContext(io);
+  let ctx = makeContext(io);
   try {
+    const {target, rest} = takeTargetFlag(args);
+    ctx = makeContext(io, target);
+    args = rest;
     if (args.length === 0) {
+      if (target !== 'local') {
+        throw new UserError(`the TUI shows only the local files so far; for target ${target} use the commands with --target (ccs-tui --help)`, 2);
+      }
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');
@@ -65,14 +110,17 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await found.command.run(ctx, found.rest);
+    const run = await redactedContext(ctx);
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
+    return await found.command.run(run, found.rest);
   } catch (error) {
+    // Messages quote names from files and servers: shown without escapes, credentials masked.
     const report = describeUserError(error);
     if (report) {
-      io.stderr.write(`ccs-tui: ${report.text}\n`);
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, report.text)}\n`);
       return report.exitCode;
     }
-    io.stderr.write(`ccs-tui: unexpected error: ${(error as Error | null)?.stack ?? String(error)}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
+import {sanitizeLine} from './sanitize.js';
 import type {Account} from './types.js';
 import {UserError} from './types.js';
 
@@ -7,9 +8,9 @@ export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
 }
 
-/** What a person calls this account: nickname, else email, else id. */
+/** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
 export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
-  return account.nickname || account.email || account.id;
+  return sanitizeLine(account.nickname || account.email || account.id);
 }
 
 /**

@@ -231,21 +231,20 @@ export function mergeWindows(cached: readonly QuotaWindow[], fresh: readonly Quo
 // ---------------------------------------------------------------------------------------------
 // Response headers
 
-/**
- * Windows from the rate-limit headers a provider sends with every response (Claude's
- * `anthropic-ratelimit-unified-*`, Codex's `x-codex-*`). Header names may come in any case.
- * Returns [] when the response carries none.
- */
-export function windowsFromHeaders(provider: string, headers: Record<string, string>, now: number): QuotaWindow[] {
+/** Header names in lower case (answers may come in any case). */
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   const lower: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = String(value);
-  const observedAt = new Date(now).toISOString();
-  if (provider === 'claude') return claudeHeaderWindows(lower, observedAt);
-  if (provider === 'codex') return codexHeaderWindows(lower, observedAt, now);
-  return [];
+  return lower;
 }
 
-function claudeHeaderWindows(h: Record<string, string>, observedAt: string): QuotaWindow[] {
+/**
+ * Windows from Claude's `anthropic-ratelimit-unified-*` response headers ([] when it sent none).
+ * Each provider's adapter says which reader its headers need (providers/table.ts windowsFromHeaders).
+ */
+export function claudeHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
+  const h = lowerCaseHeaders(headers);
+  const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
   const slots = [
     {slot: '5h', kind: '5h', seconds: WINDOW_SECONDS['5h']},
@@ -264,7 +263,10 @@ function claudeHeaderWindows(h: Record<string, string>, observedAt: string): Quo
   return windows;
 }
 
-function codexHeaderWindows(h: Record<string, string>, observedAt: string, now: number): QuotaWindow[] {
+/** Windows from Codex's `x-codex-primary-*` / `x-codex-secondary-*` response headers ([] when none). */
+export function codexHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
+  const h = lowerCaseHeaders(headers);
+  const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
   for (const slot of ['primary', 'secondary']) {
     const prefix = `x-codex-${slot}-`;

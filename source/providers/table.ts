@@ -1,68 +1,23 @@
 // Every provider is one row of this table. Endpoints, client ids, scopes, ports and model lists are
 // data (from PROVIDERS.md), overridable per provider in tui.json (`endpoints.<provider>.<name>`).
-// Adding a provider means adding a row here and, for its quirks, an adapter beside this file.
+// A row's `adapter` (adapters/<id>.ts) holds the provider's quirks as functions. Adding a provider
+// means adding a row and its adapter, nothing else: no other layer branches on a provider id.
+import type {QuotaWindow} from '../core/types.js';
+import {aistudioAdapter} from './adapters/aistudio.js';
+import {antigravityAdapter} from './adapters/antigravity.js';
+import {bobAdapter} from './adapters/bob.js';
+import {claudeAdapter} from './adapters/claude.js';
+import {codexAdapter} from './adapters/codex.js';
+import {copilotAdapter} from './adapters/copilot.js';
+import {geminiAdapter} from './adapters/gemini.js';
+import {iflowAdapter} from './adapters/iflow.js';
+import {kimiAdapter} from './adapters/kimi.js';
+import {qwenAdapter} from './adapters/qwen.js';
+import {vertexAdapter} from './adapters/vertex.js';
+import {xaiAdapter} from './adapters/xai.js';
+import type {Endpoints, ProviderRow} from './types.js';
 
-import type {ProviderId} from '../core/types.js';
-
-export type EndpointName = 'authorize' | 'token' | 'device' | 'discovery' | 'userinfo' | 'usage' | 'api';
-export type Endpoints = Partial<Record<EndpointName, string>>;
-
-export type LoginFlow =
-  | {
-      kind: 'auth-code';
-      pkce: boolean;
-      /** Loopback callback: `http://localhost:<port><path>`. */
-      callbackPort: number;
-      fallbackPorts?: number[];
-      callbackPath: string;
-      /** Redirect used in paste mode when the provider hosts a page that shows the code. */
-      pasteRedirectUri?: string;
-      extraAuthorizeParams?: Record<string, string>;
-      /** Token request body encoding. */
-      tokenBody: 'form' | 'json';
-      /** Client authentication at the token endpoint. */
-      tokenAuth: 'none' | 'client-secret-post' | 'basic';
-    }
-  | {
-      kind: 'device';
-      scheme: 'rfc8628' | 'openai' | 'github';
-      pkce?: boolean;
-      /** Seconds between polls when the server sends no `interval`. */
-      defaultIntervalSeconds: number;
-      /** Where the endpoints come from: fixed, or OIDC discovery (xai). */
-      discovery?: boolean;
-      /** Provider gives no identity: ask the user for a label. */
-      asksForLabel?: boolean;
-    }
-  | {kind: 'api-key'; needsBaseUrl: boolean}
-  | {kind: 'service-account'};
-
-export type QuotaSource = 'claude' | 'codex' | 'antigravity' | 'gemini' | 'kimi' | 'copilot';
-
-/** Wire protocol of the provider's inference API, which decides the proxy routes it can serve. */
-export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal';
-
-export interface ProviderRow {
-  id: ProviderId;
-  displayName: string;
-  /** Value of `type` in CLIProxyAPI token files. */
-  tokenType: string;
-  /** Login flows, preferred first. */
-  logins: LoginFlow[];
-  endpoints: Endpoints;
-  clientId?: string;
-  /** Public "installed app" secrets only (Google's desktop clients). */
-  clientSecret?: string;
-  /** Other public clients whose accounts exist in the wild (refresh with the one a token belongs to). */
-  alternateClients?: Array<{clientId: string; clientSecret?: string}>;
-  scopes: string[];
-  /** Static model list; `byPlan` picks by the account's plan (codex). */
-  models: {default: string[]; byPlan?: Record<string, string[]>};
-  quotaSource: QuotaSource | null;
-  /** Refresh this long before `expired`. */
-  refreshLeadSeconds: number;
-  api: ApiProtocol[];
-}
+export type * from './types.js';
 
 const HOUR = 3600;
 const MINUTE = 60;
@@ -86,7 +41,7 @@ const GOOGLE_AUTH = {
   userinfo: 'https://www.googleapis.com/oauth2/v2/userinfo',
 };
 
-export const PROVIDERS: readonly ProviderRow[] = [
+const ROWS: ProviderRow[] = [
   {
     id: 'claude',
     displayName: 'Claude',
@@ -134,6 +89,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'claude',
     refreshLeadSeconds: 4 * HOUR,
     api: ['anthropic'],
+    adapter: claudeAdapter,
   },
   {
     id: 'codex',
@@ -172,11 +128,13 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'codex',
     refreshLeadSeconds: 5 * 24 * HOUR,
     api: ['openai-responses'],
+    adapter: codexAdapter,
   },
   {
     id: 'gemini',
     displayName: 'Gemini',
     tokenType: 'gemini',
+    configChannel: 'gemini-cli',
     logins: [
       {
         kind: 'auth-code',
@@ -216,6 +174,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'gemini',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: geminiAdapter,
   },
   {
     id: 'antigravity',
@@ -270,6 +229,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'antigravity',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: antigravityAdapter,
   },
   {
     id: 'qwen',
@@ -287,6 +247,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 20 * MINUTE,
     api: ['openai-chat'],
+    adapter: qwenAdapter,
   },
   {
     id: 'iflow',
@@ -331,6 +292,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 24 * HOUR,
     api: ['openai-chat'],
+    adapter: iflowAdapter,
   },
   {
     id: 'kimi',
@@ -360,6 +322,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'kimi',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat', 'anthropic'],
+    adapter: kimiAdapter,
   },
   {
     id: 'xai',
@@ -378,6 +341,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat'],
+    adapter: xaiAdapter,
   },
   {
     id: 'copilot',
@@ -413,6 +377,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'copilot',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat'],
+    adapter: copilotAdapter,
   },
   {
     id: 'vertex',
@@ -425,6 +390,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: vertexAdapter,
   },
   {
     id: 'aistudio',
@@ -437,6 +403,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],
+    adapter: aistudioAdapter,
   },
   {
     id: 'bob',
@@ -449,11 +416,26 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],
+    adapter: bobAdapter,
   },
 ];
 
-const BY_ID = new Map(PROVIDERS.map((row) => [row.id, row]));
-const BY_TOKEN_TYPE = new Map(PROVIDERS.map((row) => [row.tokenType, row]));
+/** Every provider, table order. */
+export const PROVIDERS: readonly ProviderRow[] = ROWS;
+
+const BY_ID = new Map(ROWS.map((row) => [row.id, row]));
+const BY_TOKEN_TYPE = new Map(ROWS.map((row) => [row.tokenType, row]));
+
+/**
+ * Adds a provider at run time: for tests that prove a row and an adapter are all a provider needs.
+ * Throws when the id or token type is taken.
+ */
+export function registerProvider(row: ProviderRow): void {
+  if (BY_ID.has(row.id) || BY_TOKEN_TYPE.has(row.tokenType)) throw new Error(`provider "${row.id}" (type "${row.tokenType}") is already registered`);
+  ROWS.push(row);
+  BY_ID.set(row.id, row);
+  BY_TOKEN_TYPE.set(row.tokenType, row);
+}
 
 export function findProvider(id: string): ProviderRow | undefined {
   return BY_ID.get(id.toLowerCase());
@@ -477,4 +459,12 @@ export function staticModels(row: ProviderRow, plan?: string): string[] {
     if (byPlan) return byPlan;
   }
   return row.models.default;
+}
+
+/**
+ * Quota windows from the rate-limit headers of an inference answer (Claude's, Codex's; [] for a
+ * provider that sends none). Header names may come in any case.
+ */
+export function windowsFromHeaders(provider: string, headers: Record<string, string>, now: number): QuotaWindow[] {
+  return findProvider(provider)?.adapter.quotaHeaderWindows?.(headers, now) ?? [];
 }

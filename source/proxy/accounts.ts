@@ -91,7 +91,7 @@ export class AccountSource {
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;
     let token: TokenFile | undefined;
     try {
-      token = readTokenFileSync(file);
+      token = readTokenFileSync(file)?.token;
     } catch {
       token = undefined;
     }

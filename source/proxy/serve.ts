@@ -7,6 +7,7 @@ import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {credentialRedactor} from '../services/credential-redactor.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
@@ -95,11 +96,14 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const secrets = new Set<string>(config.apiKeys);
   const send = typeof process.send === 'function' ? (message: unknown) => process.send!(message) : undefined;
   let server: ProxyServer | undefined;
+  // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
+  const credentials = credentialRedactor(paths);
   const emit = (event: ProxyEvent) => {
-    const line = `${new Date().toISOString()} ${redact(describeEvent(event), secrets)}`;
+    const masked = credentials.current().redactDeep(event);
+    const line = `${new Date().toISOString()} ${sanitizeLine(redact(describeEvent(masked), secrets))}`;
     log.write(`${line}\n`);
     io.stdout.write(`${line}\n`);
-    if (send && process.connected) send({...event, ...('message' in event && event.message ? {message: redact(event.message, secrets)} : {})});
+    if (send && process.connected) send({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));

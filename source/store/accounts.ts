@@ -10,37 +10,19 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
+import {baseAdapter} from '../providers/adapters/base.js';
 import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import type {AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
-import {listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
-export interface StoreProblem {
-  file: string;
-  message: string;
-  /** Where the original was copied before anything could replace it. */
-  backup?: string;
-}
-
-export interface ProviderAccounts {
-  provider: ProviderRow;
-  accounts: Account[];
-}
-
-export interface AccountsSnapshot {
-  /** Every provider of the table (so a person can add one), then unknown token types found on disk. */
-  providers: ProviderAccounts[];
-  /** All accounts, provider by provider. */
-  accounts: Account[];
-  problems: StoreProblem[];
-  /** True when the registry could not be read and was rebuilt from the token files. */
-  registryRebuilt: boolean;
-}
+export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
@@ -67,7 +49,8 @@ export interface LoginResult {
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
-function syntheticProvider(type: string): ProviderRow {
+/** A provider row for a token `type` the table does not know (shown as is, no logins or quota). */
+export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
     displayName: type,
@@ -79,22 +62,33 @@ function syntheticProvider(type: string): ProviderRow {
     quotaSource: null,
     refreshLeadSeconds: 300,
     api: [],
+    adapter: baseAdapter(type),
   };
 }
 
 /** The id CCS gives an account found only as a token file: its email, made unique with the file name. */
-function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
+export function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
   const base = fileName.replace(/\.json$/, '');
   if (email && !taken.has(email)) return email;
   if (email) return `${email}#${base}`;
   return base;
 }
 
-export class AccountStore {
+export class AccountStore implements AccountService {
+  /**
+   * Whether a mutation may replace a corrupt registry with one rebuilt from the token files (the
+   * command line's `--force`). Without it, mutations refuse and say where the backup is.
+   */
+  rebuildCorruptRegistry = false;
+
   constructor(
     readonly paths: CcsPaths,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  get location(): string {
+    return this.paths.root;
+  }
 
   get stateFile(): string {
     return this.paths.accountState;
@@ -121,7 +115,7 @@ export class AccountStore {
    */
   async loadAccount(provider: string, ref: string): Promise<Account> {
     const registry = await this.registryForReading().catch(() => undefined);
-    const entry = registry?.providers[provider]?.accounts[ref];
+    const entry = registry && Object.hasOwn(registry.providers, provider) ? registry.providers[provider]!.accounts[ref] : undefined;
     if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry)).accounts, provider, ref);
     const seen = this.tokenFileById.get(`${provider}\u0000${ref}`);
     if (seen !== undefined) {
@@ -154,10 +148,20 @@ export class AccountStore {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
-      for (const name of onlyTokenFile === undefined ? listJsonFiles(dir) : [onlyTokenFile]) {
+      let names: string[];
+      if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
+      else {
+        const listed = listJsonFiles(dir);
+        problems.push(...listed.skipped);
+        names = listed.names;
+      }
+      for (const name of names) {
         try {
-          const token = readTokenFileSync(path.join(dir, name));
-          if (token) tokens.set(name, {dir: dirName, token});
+          const found = readTokenFileSync(path.join(dir, name));
+          if (!found) continue;
+          tokens.set(name, {dir: dirName, token: found.token});
+          const exposed = exposedMode(found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -174,22 +178,46 @@ export class AccountStore {
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
+      registry = emptyRegistry();
+      const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
         backup,
       });
-      registry = emptyRegistry();
       registryRebuilt = true;
     }
 
-    let state: Record<string, AccountState> = {};
+    let state: Record<string, AccountState> = idMap();
     try {
-      state = ((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined) ?? {};
+      state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
     return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  /**
+   * Puts what a corrupt registry still holds (entries that parse on their own, each provider's
+   * default) into the rebuilt one, for token files that exist. Returns how many entries were kept.
+   */
+  private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
+    const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
+    if (!text) return 0;
+    const salvaged = salvageRegistry(text, PROVIDERS.map((row) => row.id));
+    let kept = 0;
+    for (const {id, entry} of salvaged.accounts) {
+      const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
+      if (!type) continue;
+      const provider = providerForTokenType(type)?.id ?? type;
+      if (!Object.hasOwn(registry.providers, provider)) registry.providers[provider] = {accounts: idMap()};
+      registry.providers[provider]!.accounts[id] = entry;
+      kept++;
+    }
+    for (const [provider, id] of salvaged.defaults) {
+      if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+    }
+    return kept;
   }
 
   private toSnapshot(files: LoadedFiles): AccountsSnapshot {
@@ -216,7 +244,15 @@ export class AccountStore {
 
     for (const [providerId, provider] of Object.entries(files.registry.providers)) {
       for (const [id, entry] of Object.entries(provider.accounts)) {
+        if (!isPlainTokenFileName(entry.tokenFile)) {
+          problems.push({
+            file: this.paths.registry,
+            message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+          });
+          continue;
+        }
         const found = files.tokens.get(entry.tokenFile);
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: found.error});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -242,7 +278,8 @@ export class AccountStore {
     for (const [name, found] of files.tokens) {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
-        problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name), message: found.error ?? 'unreadable'});
+        const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
+        problems.push({file, message: found.error ?? `${file}: unreadable`});
         continue;
       }
       const row = providerForTokenType(found.token.type);
@@ -289,6 +326,7 @@ export class AccountStore {
 
   /** Absolute path of an account's token file where it is now. */
   tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    if (!isPlainTokenFileName(account.tokenFile)) throw new UserError(`"${sanitizeLine(account.tokenFile)}" is not a plain token file name; refusing to use it as a path`);
     return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
   }
 
@@ -300,10 +338,18 @@ export class AccountStore {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>): Promise<T> {
+  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const files = await this.readFiles();
+      if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
+        const problem = files.problems.find((p) => p.file === this.paths.registry)!;
+        throw new UserError(
+          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
+            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
+            `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
+        );
+      }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
       const result = await change(context);
@@ -316,6 +362,9 @@ export class AccountStore {
   async setDefault(provider: string, ref: string): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
+      if (account.health === 'unreadable' || account.health === 'missing-token') {
+        throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
+      }
       ctx.register(account);
       ctx.providerEntry(provider).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
@@ -446,7 +495,7 @@ export class AccountStore {
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
       const providerEntry = ctx.providerEntry(login.provider);
-      if (!providerEntry.default || !providerEntry.accounts[providerEntry.default]) providerEntry.default = account.id;
+      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
@@ -469,7 +518,7 @@ export class AccountStore {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    });
+    }, {writesRegistry: false});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
@@ -480,7 +529,7 @@ export class AccountStore {
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    });
+    }, {writesRegistry: false});
   }
 }
 
@@ -501,14 +550,14 @@ class MutationContext {
 
   providerEntry(provider: string) {
     const providers = this.files.registry.providers;
-    providers[provider] ??= {accounts: {}};
+    if (!Object.hasOwn(providers, provider)) providers[provider] = {accounts: idMap()};
     return providers[provider]!;
   }
 
   /** Adds a registry entry for an account that so far was only a token file. */
   register(account: Account): void {
     const entry = this.providerEntry(account.provider);
-    if (entry.accounts[account.id]) return;
+    if (Object.hasOwn(entry.accounts, account.id)) return;
     entry.accounts[account.id] = {
       ...(account.email ? {email: account.email} : {}),
       ...(account.nickname ? {nickname: account.nickname} : {}),

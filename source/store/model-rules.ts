@@ -10,7 +10,6 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {normalizeIflowModel} from '../providers/adapters/iflow.js';
 import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
 import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
@@ -20,13 +19,12 @@ export const EXCLUDED_KEY = 'oauth-excluded-models';
 export const ALIAS_KEY = 'oauth-model-alias';
 
 /**
- * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`,
- * except that Google OAuth accounts (`type: gemini`) run as the `gemini-cli` channel
- * (internal/watcher/synthesizer/file.go); copilot's type is `github-copilot`.
+ * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`
+ * (copilot's is `github-copilot`), except where the row names another channel (Gemini's `gemini-cli`).
  */
 export function rulesChannel(provider: string): string {
-  const type = findProvider(provider)?.tokenType ?? provider.toLowerCase();
-  return type === 'gemini' ? 'gemini-cli' : type;
+  const row = findProvider(provider);
+  return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
 }
 
 /** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */
@@ -100,7 +98,7 @@ export async function updateAccountRules(
 
 /** The id a provider actually receives for a catalogue id (iFlow's legacy ids); undefined = unchanged. */
 export function modelNormalizer(provider: string): ((id: string) => string) | undefined {
-  return provider === 'iflow' ? normalizeIflowModel : undefined;
+  return findProvider(provider)?.adapter.normalizeModel;
 }
 
 /**

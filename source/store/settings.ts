@@ -31,6 +31,13 @@ export interface TuiSettings {
     /** Launch the CLIProxyAPI binary (when on PATH) instead of the built-in proxy. */
     useCliproxyBinary: boolean;
   };
+  refresh: {
+    /**
+     * Seconds a token refresh may take before its outcome counts as unknown (the refresh token is
+     * then never sent again). Far longer than any real token endpoint needs.
+     */
+    timeoutSeconds: number;
+  };
   theme: 'auto' | 'dark' | 'light';
 }
 
@@ -40,6 +47,7 @@ export const DEFAULT_SETTINGS: TuiSettings = {
   quota: {pollSeconds: 300, fastPollSeconds: 60, fastPollAbovePct: 80, staleAfterSeconds: 600},
   login: {callbackPorts: {}, clientIds: {}},
   proxy: {useCliproxyBinary: false},
+  refresh: {timeoutSeconds: 120},
   theme: 'auto',
 };
 

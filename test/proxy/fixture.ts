@@ -3,6 +3,7 @@
 // provider's `api` and `token` endpoints at the local servers.
 import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
+import type {TranslatorLookup} from '../../source/proxy/prepare.js';
 import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
@@ -33,6 +34,8 @@ export interface FixtureOptions {
   strategy?: 'fill-first' | 'round-robin' | 'most-headroom';
   /** Path appended to the upstream URL for the `api` override (e.g. `/v1` for OpenAI-style bases). */
   apiPath?: string;
+  /** Translator lookup handed to the proxy (default: the real registry). */
+  translators?: TranslatorLookup;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
@@ -62,6 +65,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
     ...quotaHooks(ccs.paths),
+    ...(options.translators ? {translators: options.translators} : {}),
   });
   const port = await proxy.listen();
   return {

@@ -6,5 +6,6 @@ import {loginCommands} from './login.js';
 import {modelCommands} from './models.js';
 import {proxyCommands} from './proxy.js';
 import {quotaCommands} from './quota.js';
+import {transferCommands} from './transfer.js';
 
-export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands, ...quotaCommands];
+export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands, ...quotaCommands, ...transferCommands];

@@ -8,7 +8,7 @@ import {findProvider} from '../../providers/table.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 
 /** The first line (or all of stdin for JSON) once stdin ends or a line arrives. */
-function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
+export function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk: Buffer | string) => {
@@ -89,10 +89,10 @@ const login: CommandSpec = {
           const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
             throw new UserError(`--key-file ${keyFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2);
           });
-          account = await login.importServiceAccount(deps, keyFile, text, {nickname});
+          account = await login.importServiceAccount(deps, row.id, keyFile, text, {nickname});
         } else {
-          if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex --key-file key.json):');
-          account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login ${row.id} --key-file key.json):`);
+          account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
         }
       } else if (method === 'device') {
         const {qrAnsi} = await import('../../services/qr.js');

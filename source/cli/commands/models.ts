@@ -5,6 +5,8 @@ import {describeWarning, type ModelResolution, type ModelRules} from '../../core
 import {UserError} from '../../core/types.js';
 import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {isRemote} from '../target.js';
+import type {RulesChange} from './remote-rules.js';
 
 const loadStore = () => import('../../store/model-rules.js');
 
@@ -21,7 +23,7 @@ export function modelsJson(resolution: ModelResolution, account?: string) {
   };
 }
 
-function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
+export function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
   for (const warning of resolution.warnings) ctx.stderr.write(`ccs-tui: warning: ${describeWarning(warning)}\n`);
 }
 
@@ -54,10 +56,10 @@ const models: CommandSpec = {
   },
 };
 
-type RulesChange = (rules: ModelRules, where: string) => ModelRules;
 
 /** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
 async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
+  if (isRemote(ctx)) return (await import('./remote-rules.js')).editRemoteRules(ctx, provider, account, change);
   const store = await loadStore();
   if (account === undefined) {
     await store.updateGlobalRules(ctx.paths, provider, (rules) => change(rules, ctx.paths.config));

@@ -1,6 +1,12 @@
 // Claude's inference API with an OAuth token: it only accepts requests that look like Claude Code's
 // (PROVIDERS.md, "Upstream APIs"): the `oauth-2025-04-20` beta, the Claude Code beta, its user agent
 // and `x-app: cli`. Betas the client asked for are kept.
+import {claudeHeaderWindows, isoFromInstant, numberOrNull, sortWindows, WINDOW_SECONDS} from '../../core/quota.js';
+import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
+import type {ProviderAdapter, QuotaContext} from '../types.js';
+import {apiBase, baseAdapter, emailPart, safePart, upstreamPath} from './base.js';
+import {claudeIdentity} from './identity.js';
+import {isObject, modelScope, usageWindow} from './quota-windows.js';
 
 /** The Claude Code version the requests present themselves as. */
 export const CLAUDE_CLI_VERSION = '2.1.20';
@@ -25,3 +31,74 @@ export function claudeRequestHeaders(accessToken: string, client: {anthropicBeta
     'x-app': 'cli',
   };
 }
+
+// ---- quota (usage endpoint) ----
+
+export const fetchClaudeQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]> => {
+  const url = ctx.usageUrl();
+  const body = await ctx.getJson({
+    url,
+    headers: {
+      authorization: `Bearer ${ctx.accessToken()}`,
+      'anthropic-beta': 'oauth-2025-04-20',
+      // Without Claude Code's user agent the endpoint answers 429 forever.
+      'user-agent': `claude-code/${CLAUDE_CLI_VERSION}`,
+      accept: 'application/json',
+    },
+  });
+  if (!('five_hour' in body) && !('seven_day' in body)) throw ctx.missingField(url, 'five_hour');
+  const windows = new Map<QuotaWindowKind, QuotaWindow>();
+  const fromSlot = (kind: QuotaWindowKind, seconds: number, value: unknown) => {
+    if (!isObject(value)) return;
+    // `resets_at: null` while the window is unused: the reset is unknown, the use is known.
+    windows.set(kind, usageWindow(kind, numberOrNull(value.utilization), isoFromInstant(value.resets_at), seconds, ctx.now));
+  };
+  fromSlot('5h', WINDOW_SECONDS['5h'], body.five_hour);
+  fromSlot('weekly', WINDOW_SECONDS.weekly, body.seven_day);
+  for (const [key, value] of Object.entries(body)) {
+    const match = /^seven_day_(.+)$/.exec(key);
+    if (match && !['oauth_apps', 'cowork'].includes(match[1]!)) fromSlot(`weekly:${modelScope(match[1]!)}`, WINDOW_SECONDS.weekly, value);
+  }
+  // Newer answers list model-scoped limits; they win over the `seven_day_<model>` fields.
+  for (const limit of Array.isArray(body.limits) ? body.limits : []) {
+    if (!isObject(limit)) continue;
+    const scope = isObject(limit.scope) && isObject(limit.scope.model) ? limit.scope.model.display_name : undefined;
+    if (typeof scope !== 'string' || scope === '') continue;
+    const fiveHour = typeof limit.kind === 'string' && /five|5h|session/i.test(limit.kind);
+    const kind: QuotaWindowKind = fiveHour ? `5h:${modelScope(scope)}` : `weekly:${modelScope(scope)}`;
+    const seconds = fiveHour ? WINDOW_SECONDS['5h'] : WINDOW_SECONDS.weekly;
+    windows.set(kind, usageWindow(kind, numberOrNull(limit.percent), isoFromInstant(limit.resets_at), seconds, ctx.now));
+  }
+  return sortWindows([...windows.values()]);
+};
+
+// ---- the adapter ----
+
+export const claudeAdapter: ProviderAdapter = {
+  ...baseAdapter('claude'),
+  /** Same-email accounts in different organisations get different names. */
+  tokenFileName(token) {
+    const org = typeof token.organization_uuid === 'string' ? token.organization_uuid.slice(0, 8) : '';
+    return `claude-${emailPart(token) || 'account'}${org ? `-${safePart(org)}` : ''}.json`;
+  },
+  /** The token body already names the account; the profile endpoint only confirms it. */
+  async identify({row, response, getJson}) {
+    let profile: Record<string, unknown> | undefined;
+    try {
+      if (row.endpoints.userinfo) {
+        profile = await getJson(row.endpoints.userinfo, {Authorization: `Bearer ${response.access_token}`, 'anthropic-beta': 'oauth-2025-04-20'});
+      }
+    } catch (error) {
+      if (!response.account) throw error;
+    }
+    return claudeIdentity(response, profile);
+  },
+  // Claude's token endpoint wants the state in its JSON body.
+  exchangeParams: ({state}) => ({state}),
+  upstreamTarget: (ctx) => ({
+    url: `${apiBase(ctx)}/v1${upstreamPath(ctx.protocol, ctx.method)}?beta=true`,
+    headers: claudeRequestHeaders(ctx.secret, {anthropicBeta: ctx.anthropicBeta}),
+  }),
+  quotaHeaderWindows: claudeHeaderWindows,
+  fetchQuota: fetchClaudeQuota,
+};

@@ -1,6 +1,7 @@
 // Google accounts (gemini, antigravity, vertex): what Cloud Code's set-up answers mean, which
 // installed-app OAuth client an account belongs to, and CLIProxyAPI's nested token-file layout.
-// Pure data and functions; the requests are made in services/oauth/code-assist.ts and refresh.ts.
+// Pure data and functions; the set-up requests are made in code-assist.ts, the refresh in
+// services/refresh.ts (which asks the adapter's refreshClients).
 //
 // Sources (facts only): Gemini CLI `packages/core/src/code_assist/` (setup.ts: loadCodeAssist →
 // onboardUser → operation polling, tier choice, VALIDATION_REQUIRED; types.ts: field names and
@@ -8,6 +9,7 @@
 // `internal/auth/antigravity` (Antigravity metadata, client ids) and `internal/auth/gemini`
 // (the nested `token` layout with `client_id` / `client_secret` inside it).
 import type {TokenFile} from '../../core/types.js';
+import type {OAuthClient} from '../types.js';
 
 type Json = Record<string, unknown>;
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
@@ -122,12 +124,6 @@ export function readOnboardOperation(op: Json): {done: boolean; projectId?: stri
 // ---------------------------------------------------------------------------------------------
 // Installed-app OAuth clients
 
-export interface OAuthClient {
-  clientId: string;
-  /** Google's desktop ("installed app") clients have a secret that is public in their CLIs. */
-  clientSecret?: string;
-}
-
 /**
  * The OAuth client to refresh a Google account with, preferred first. Google binds a refresh token
  * to the client that obtained it (another client gets `unauthorized_client`), and two Antigravity
@@ -150,54 +146,47 @@ export function refreshClients(known: OAuthClient[], token: TokenFile): OAuthCli
   return known;
 }
 
-/** The secret that belongs to `clientId` among the known clients (a tui.json client id override). */
-export function secretFor(known: OAuthClient[], clientId: string): string | undefined {
-  return known.find((c) => c.clientId === clientId)?.clientSecret;
-}
-
 // ---------------------------------------------------------------------------------------------
 // CLIProxyAPI's nested layout: {"type":"gemini","token":{"access_token","refresh_token","expiry",…},"project_id",…}
+// (internal/auth/gemini GeminiTokenStorage: the oauth2 token object under `token`, no flat copy).
+// Flat files exist too (ours, older tools); each file is kept in its own layout. Stateless: whether
+// a view goes back nested is read from its `token` object, so a copied or merged view still does.
 
 /** Flat token-file field ↔ field inside the nested `token` object. */
 const NESTED_FIELDS: ReadonlyArray<readonly [flat: string, nested: string]> = [
   ['access_token', 'access_token'],
   ['refresh_token', 'refresh_token'],
   ['expired', 'expiry'],
-  ['token_type', 'token_type'],
 ];
 
-/** Flat fields that a view filled in from the nested object (kept out of the file on write). */
-const DERIVED = Symbol('fields derived from the nested token object');
+/** The credentials object of a nested file, or undefined (a flat file, or a `token` key that holds no credentials). */
+function nestedCredentials(file: TokenFile): Json | undefined {
+  const nested = obj(file.token);
+  return nested && (str(nested.access_token) !== undefined || str(nested.refresh_token) !== undefined) ? nested : undefined;
+}
 
 /**
- * The flat view every layer above the store works with. A file whose `token` object holds the
- * credentials gets `access_token`, `refresh_token`, `expired` and `token_type` from it; the
- * `token` object stays, so `nestTokenFile` can put updates back where they came from.
+ * The flat view every layer above the store works with: a nested file gets `access_token`,
+ * `refresh_token` and `expired` from its `token` object, which stays in the view so that
+ * `nestTokenFile` puts updates back where they came from. Any other file is returned as is.
  */
 export function flattenTokenFile(file: TokenFile): TokenFile {
-  const nested = obj(file.token);
-  if (!nested || (str(nested.access_token) === undefined && str(nested.refresh_token) === undefined)) return file;
+  const nested = nestedCredentials(file);
+  if (!nested) return file;
   const view: Json = {...file};
-  const derived: string[] = [];
-  for (const [flat, inner] of NESTED_FIELDS) {
-    if (nested[inner] === undefined) continue;
-    if (view[flat] === undefined) derived.push(flat);
-    view[flat] = nested[inner];
-  }
-  Object.defineProperty(view, DERIVED, {value: derived, enumerable: true});
+  for (const [flat, inner] of NESTED_FIELDS) if (nested[inner] !== undefined) view[flat] = nested[inner];
   return view as TokenFile;
 }
 
-/** The file to write for a (possibly updated) view: the layout the file had, updates included. */
+/** The file to write for a (possibly updated) view: a nested file gets the credentials back inside `token`, with no flat copy. */
 export function nestTokenFile(view: TokenFile): TokenFile {
-  const nested = obj(view.token);
-  const derived = (view as {[DERIVED]?: string[]})[DERIVED];
-  if (!nested || !derived) return view;
+  const nested = nestedCredentials(view);
+  if (!nested) return view;
   const token: Json = {...nested};
   const file: Json = {...view};
   for (const [flat, inner] of NESTED_FIELDS) {
     if (view[flat] !== undefined) token[inner] = view[flat];
-    if (derived.includes(flat)) delete file[flat];
+    delete file[flat];
   }
   file.token = token;
   return file as TokenFile;

@@ -1,15 +1,9 @@
 // Who logged in, as each provider tells it: the id_token (codex, xai, any OIDC server), Claude's
 // token body and profile endpoint, Google's userinfo, iFlow's getUserInfo, GitHub's /user.
 import {jwtClaims} from '../../core/pkce.js';
+import type {Identity} from '../types.js';
 
-export interface Identity {
-  email?: string;
-  /** Provider extras written into the token file (PROVIDERS.md "Token files"). */
-  extras: Record<string, unknown>;
-  /** Registry tier (plan). */
-  tier?: string;
-  projectId?: string;
-}
+export type {Identity};
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const obj = (value: unknown): Record<string, unknown> | undefined =>

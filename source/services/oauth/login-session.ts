@@ -1,6 +1,8 @@
 // One login as the TUI drives it: a small observable state machine over the login functions, so the
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
+import {Redactor} from '../../core/redact.js';
+import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
@@ -165,7 +167,8 @@ export class LoginSession {
       return undefined;
     } catch (error) {
       this.choose('api-key');
-      return (error as Error).message;
+      // A server refusing the key may quote it back; it is in no token file yet.
+      return this.shown((error as Error).message, apiKey);
     }
   }
 
@@ -175,12 +178,12 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       this.set({kind: 'storing'});
-      const account = await importServiceAccount(this.options.deps, file.trim(), text, {nickname: this.nickname});
+      const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
       this.set({kind: 'done', account});
       return undefined;
     } catch (error) {
       this.set({kind: 'service-account'});
-      return (error as Error).message;
+      return this.shown((error as Error).message);
     }
   }
 
@@ -208,9 +211,14 @@ export class LoginSession {
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
       const reason = error.state.phase === 'denied' ? 'denied' : error.state.phase === 'expired' ? 'expired' : 'failed';
-      return this.set({kind: 'ended', reason, message: sanitizeLine(error.message)});
+      return this.set({kind: 'ended', reason, message: this.shown(error.message)});
     }
-    this.set({kind: 'ended', reason: 'failed', message: sanitizeLine((error as Error).message)});
+    this.set({kind: 'ended', reason: 'failed', message: this.shown((error as Error).message)});
+  }
+
+  /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
+  private shown(message: string, ...extra: string[]): string {
+    return sanitizeLine(new Redactor(extra).redact(credentialRedactor(this.options.deps.store.paths).redact(message)));
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

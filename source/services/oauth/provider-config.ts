@@ -1,8 +1,7 @@
 // A provider row as this installation uses it: the table plus tui.json's endpoint, client id and
 // callback port overrides.
 import {UserError} from '../../core/types.js';
-import {secretFor, type OAuthClient} from '../../providers/adapters/google.js';
-import {findProvider, withEndpointOverrides, type LoginFlow, type ProviderRow} from '../../providers/table.js';
+import {findProvider, withEndpointOverrides, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 
 export interface ResolvedProvider {
@@ -20,7 +19,7 @@ export function resolveProvider(settings: TuiSettings, providerId: string): Reso
   const overrides = endpointOverrides(settings, base.id);
   const row = withEndpointOverrides(base, overrides);
   const clientId = settings.login?.clientIds?.[base.id] ?? base.clientId ?? '';
-  return {row, clientId, clientSecret: secretFor(knownClients(row), clientId), discoveryOverridden: Boolean(overrides?.discovery)};
+  return {row, clientId, clientSecret: knownClients(row).find((c) => c.clientId === clientId)?.clientSecret, discoveryOverridden: Boolean(overrides?.discovery)};
 }
 
 /** The table's client, then the alternates (public clients whose accounts exist too). */

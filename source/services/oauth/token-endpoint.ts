@@ -2,7 +2,6 @@
 // authentication (none, secret in the body, HTTP Basic), and the OAuth error they can answer.
 import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, retryAfterSeconds, type HttpClient, type HttpResponse} from '../http.js';
-import {kimiHeaders} from '../../providers/adapters/kimi.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
 
@@ -34,15 +33,17 @@ export class OAuthError extends Error {
 export interface TokenRequestOptions {
   url: string;
   params: Record<string, string>;
-  /** Kimi's device id for its X-Msh-* headers. */
+  /** The account's device id, for providers whose auth server wants one in its headers (adapter.authHeaders). */
   deviceId?: string;
   signal?: AbortSignal;
+  /** Header and body timeout, ms (the HTTP client's default when undefined). */
+  timeoutMs?: number;
 }
 
 /** Headers a provider wants on every call to its auth server. */
 export function authHeaders(resolved: ResolvedProvider, deviceId?: string): Record<string, string> {
   const headers: Record<string, string> = {Accept: 'application/json'};
-  if (resolved.row.id === 'kimi' && deviceId) Object.assign(headers, kimiHeaders(deviceId));
+  Object.assign(headers, resolved.row.adapter.authHeaders?.(deviceId));
   return headers;
 }
 
@@ -70,6 +71,7 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
     headers,
     body: tokenBody === 'json' ? params : new URLSearchParams(params),
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
+import {idMap} from '../../core/id-map.js';
 import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {QuotaErrorInfo} from './errors.js';
@@ -29,7 +30,14 @@ export interface QuotaCache {
 
 export const quotaCacheFile = (paths: CcsPaths) => path.join(paths.state, 'quota-cache.json');
 
-const emptyCache = (): QuotaCache => ({version: 1, accounts: {}});
+const emptyCache = (): QuotaCache => ({version: 1, accounts: idMap()});
+
+/** Account ids are keys here: maps without prototypes, so `__proto__` or `constructor` is an ordinary id. */
+function withIdMaps(cache: QuotaCache): QuotaCache {
+  const accounts = idMap<Record<string, QuotaCacheEntry>>();
+  for (const [provider, byAccount] of Object.entries(cache.accounts)) accounts[provider] = idMap(byAccount);
+  return {...cache, accounts};
+}
 
 function isCache(value: unknown): value is QuotaCache {
   return typeof value === 'object' && value !== null && typeof (value as QuotaCache).accounts === 'object' && (value as QuotaCache).accounts !== null;
@@ -42,7 +50,7 @@ export async function readQuotaCache(paths: CcsPaths): Promise<QuotaCache> {
     const value = await readJsonFile(file);
     if (value === undefined) return emptyCache();
     if (!isCache(value)) throw new CorruptFileError(file, 'expected {"version": 1, "accounts": {...}}');
-    return value;
+    return withIdMaps(value);
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     await backupCorruptFile(file).catch(() => undefined);
@@ -106,7 +114,7 @@ export async function updateQuotaEntries(
   return withFileLock(file, async () => {
     const cache = await readQuotaCache(paths);
     const results = changes.map(({provider, accountId, change}) => {
-      const byAccount = (cache.accounts[provider] ??= {});
+      const byAccount = (cache.accounts[provider] ??= idMap());
       return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
     });
     await writeFileAtomic(file, JSON.stringify(cache));

@@ -15,7 +15,9 @@ import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
-import {QUOTA_FETCHERS} from './fetchers.js';
+import {credentialRedactor} from '../credential-redactor.js';
+import {idMap} from '../../core/id-map.js';
+import {fetchQuota} from './fetchers.js';
 
 /** The dependency bag's part a quota fetch uses (services/deps.ts). */
 export type QuotaDeps = ServiceNeeds<'paths'>;
@@ -33,8 +35,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
   }
-  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
-  if (account.provider !== 'copilot') {
+  // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
+  if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
@@ -61,7 +63,7 @@ export async function askAccountQuota(deps: QuotaDeps, account: Account, cached:
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
+    windows = await fetchQuota({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;
@@ -69,7 +71,8 @@ export async function askAccountQuota(deps: QuotaDeps, account: Account, cached:
     return (entry) => ({
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
-      error: failure.toInfo(),
+      // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
+      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo()),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
     });
   }
@@ -354,10 +357,10 @@ export class QuotaPoller {
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
-        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo())};
       }
       if (this.stopped) return;
-      ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);
       this.emitResult();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());

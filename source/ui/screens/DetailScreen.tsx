@@ -45,7 +45,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const when = (iso?: string) => (iso ? `${iso}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
-    ['Account id', account.id],
+    ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? '—'],
     ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
     ['Default', account.default ? '* yes' : 'no'],
@@ -56,8 +56,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Created', when(account.createdAt)],
     ['Last used', when(account.lastUsedAt)],
     ['Paused since', account.paused ? when(account.pausedAt) : '—'],
-    ...(account.tier ? [['Tier', account.tier] as [string, string]] : []),
-    ...(account.projectId ? [['Project', account.projectId] as [string, string]] : []),
+    ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
+    ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
   ];
   return (
     <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">

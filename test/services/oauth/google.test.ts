@@ -256,7 +256,7 @@ test('antigravity: a file that records its client refreshes with that client and
 test('vertex: key file imported 0600, JWT-bearer refresh verified by the stand-in, quota unknown rather than an error', () =>
   withStore(async (store, ccs) => {
     const key = google.addServiceAccount('vertex-proj-3');
-    const account = await importServiceAccount({store, settings: settings()}, 'key.json', JSON.stringify(key));
+    const account = await importServiceAccount({store, settings: settings()}, 'vertex', 'key.json', JSON.stringify(key));
     assert.equal(account.email, key.client_email);
     assert.equal(account.projectId, 'vertex-proj-3');
     assert.equal(statSync(store.tokenPath(account)).mode & 0o777, 0o600);
@@ -283,7 +283,7 @@ test("vertex: a key Google does not know (a deleted key) is refused by name, and
     const key = google.addServiceAccount('vertex-proj-4');
     const {generateKeyPairSync} = await import('node:crypto');
     const foreign = generateKeyPairSync('rsa', {modulusLength: 2048}).privateKey.export({type: 'pkcs8', format: 'pem'}).toString();
-    const account = await importServiceAccount({store, settings: settings()}, 'key.json', JSON.stringify({...key, private_key: foreign}));
+    const account = await importServiceAccount({store, settings: settings()}, 'vertex', 'key.json', JSON.stringify({...key, private_key: foreign}));
     await assert.rejects(ensureFreshToken({store, settings: settings()}, 'vertex', account.id), /needs a new login: invalid_grant: Invalid JWT Signature/);
     assert.equal((await onlyAccount(store)).health, 'needs-login');
   }));
