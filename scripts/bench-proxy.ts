@@ -178,17 +178,21 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
   writeFileSync(path.join(root, 'cliproxy', 'config.yaml'), `port: 8317\napi-keys:\n  - "${KEY}"\n`, {mode: 0o600});
   writeFileSync(path.join(root, 'tui.json'), JSON.stringify({endpoints: {claude: {api: upstreamUrl, token: 'http://127.0.0.1:9/token'}}}), {mode: 0o600});
 
-  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
+  // BENCH_PROXY_PROFILE_DIR=dir: the proxy child writes a CPU profile there (node --cpu-prof) when it exits.
+  const profile = process.env.BENCH_PROXY_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, ...profile, cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
     env: {...process.env, CCS_DIR: root, CCS_HOME: ''},
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // As the TUI's supervisor runs it: events over an IPC channel (read and dropped here).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  child.on('message', () => {});
   const agents = new Map([1, 16].map((n) => [n, new Agent({keepAliveTimeout: 30_000, connections: n, pipelining: 1})]));
   try {
     const proxyPort = await new Promise<number>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`proxy did not start: ${out}`)), 15_000);
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (data: string) => {
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (data: string) => {
         out += data;
         const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
         if (match) {
@@ -196,10 +200,10 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
           resolve(Number(match[1]));
         }
       });
-      child.stderr.on('data', (data) => (out += String(data)));
+      child.stderr!.on('data', (data) => (out += String(data)));
       child.once('exit', (code) => reject(new Error(`proxy exited with ${code}: ${out}`)));
     });
-    child.stdout.resume();
+    child.stdout!.resume();
     const direct: Target = {name: 'direct', url: `${upstreamUrl}/v1/messages`, headers: {authorization: 'Bearer bench-access-token-0123456789'}};
     const proxied: Target = {name: 'proxy', url: `http://127.0.0.1:${proxyPort}/v1/messages`, headers: {'x-api-key': KEY}};
 
@@ -209,7 +213,9 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
     const throughput: ThroughputPairs[] = [];
     let directLatency: number[] = [];
     let proxiedLatency: number[] = [];
-    for (const kind of ['json', 'stream', 'bulk'] as const) {
+    // BENCH_PROXY_KINDS=json,stream: only those kinds (profiling one path).
+    const kinds = (process.env.BENCH_PROXY_KINDS?.split(',') ?? ['json', 'stream', 'bulk']) as PayloadKind[];
+    for (const kind of kinds) {
       for (const connections of [1, 16]) {
         const agent = agents.get(connections)!;
         const count = BATCH[kind][connections]!;
@@ -262,7 +268,13 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
       sustained: {requests: SUSTAINED_REQUESTS, connections: SUSTAINED_CONNECTIONS, peakRssMb, endRssMb, seconds: sustained.seconds},
     };
   } finally {
+    // Let it exit as it does when the TUI quits (the profile, if asked, is written on exit).
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
     child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(kill);
     await Promise.all([...agents.values()].map((a) => a.close()));
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
     upstream.closeAllConnections();
