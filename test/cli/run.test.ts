@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {readRunningAgents} from '../../source/services/agents/running.js';
 import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
 import {installedAgents} from '../helpers/agents.js';
 import {makeTempCcs} from '../helpers/ccs.js';
@@ -92,6 +93,19 @@ describe('ccs-tui run', async () => {
     assert.equal(seen.base, `http://127.0.0.1:${port}/api/provider/claude`);
     assert.equal(seen.key, API_KEY);
     assert.equal(seen.apiKey, null);
+  });
+
+  it("returns the exit code of an agent that exits at once, and 128+n when a signal ends it", async () => {
+    // No node start-up to hide behind: these exit before ccs-tui has written agents.json.
+    const seven = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'exit 7']));
+    assert.equal(seven.code, 7, seven.stderr);
+    const no = await runBin(['run', 'claude'], env(['/bin/false']));
+    assert.equal(no.code, 1, no.stderr);
+    const killed = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'kill -TERM $$']));
+    assert.equal(killed.code, 143, killed.stderr);
+    const quit = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'kill -KILL $$']));
+    assert.equal(quit.code, 137, quit.stderr);
+    assert.deepEqual(readRunningAgents(ccs.paths), [], 'no agent left in agents.json');
   });
 
   it('refuses an agent the proxy cannot serve for the provider, before starting anything', async () => {

@@ -4,7 +4,8 @@
 // The agent's executable: `agents.<id>.command` in tui.json (a path, or an array such as
 // `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
 // JSON), else the table's binary names on PATH.
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {constants as osConstants} from 'node:os';
 import {accountLabel, findAccount} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {findProvider, type ProviderRow} from '../../providers/table.js';
@@ -217,10 +218,31 @@ export function runningEntry(plan: AgentPlan, pid: number, where: RunningAgent['
   };
 }
 
-/** 128 + the signal's number, as shells report a child killed by a signal. */
-function signalExitCode(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15};
-  return 128 + (numbers[signal] ?? 1);
+/** 128 + the signal's number, as shells report a child killed by a signal (os.constants.signals). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 1);
+}
+
+/**
+ * How a spawned child ended, with the listeners attached in the same tick as `spawn()`: a child that
+ * exits at once (`/bin/false`, `sh -c 'exit 7'`) emits `exit` possibly before any await of ours
+ * resumes, and an `exit` nobody listens to is lost (the caller would wait forever, or node would
+ * leave with 0). `spawned` settles on `spawn` or a start failure; `exited` with the exit code
+ * (128 + n for a signal).
+ */
+export function watchChild(child: ChildProcess): {spawned: Promise<void>; exited: Promise<number>} {
+  let started: () => void;
+  let failed: (error: Error) => void;
+  const spawned = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
+  });
+  child.once('spawn', () => started());
+  child.once('error', (error) => failed(error));
+  return {spawned, exited};
 }
 
 /**
@@ -232,16 +254,8 @@ function signalExitCode(signal: NodeJS.Signals): number {
 export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Promise<number> {
   const [file, ...args] = plan.command;
   const child = spawn(file!, args, {stdio: 'inherit', env: plan.env});
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  try {
-    await spawned;
-  } catch (error) {
-    throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
-  }
-  await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
+  const {spawned, exited} = watchChild(child);
+  // Signal handlers go in before any await, so a SIGINT typed while the entry is written is ignored too.
   const ignore = () => undefined;
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const handlers: [NodeJS.Signals, () => void][] = [
@@ -252,11 +266,15 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    return await new Promise<number>((resolve) => {
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
-    });
+    try {
+      await spawned;
+    } catch (error) {
+      throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
+    }
+    await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
+    return await exited;
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
-    await removeRunningAgent(paths, child.pid!).catch(() => undefined);
+    if (child.pid) await removeRunningAgent(paths, child.pid).catch(() => undefined);
   }
 }
