@@ -8,6 +8,18 @@ export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
 }
 
+/**
+ * Why a provider's pool cannot serve a request, or undefined when it has a usable account: the one
+ * answer the proxy gives (its 503) and `ccs-tui run` / the launch key refuse with before starting.
+ * `accounts`: every account of every provider (only the provider's are looked at).
+ */
+export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[]): string | undefined {
+  const own = accounts.filter((a) => a.provider === provider.id);
+  if (own.some(isUsable)) return undefined;
+  if (own.length === 0) return `no ${provider.displayName} account (ccs-tui login ${provider.id})`;
+  return `no usable ${provider.displayName} account (log in with: ccs-tui login ${provider.id}, or resume a paused one)`;
+}
+
 /** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
 export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
   return sanitizeLine(account.nickname || account.email || account.id);

@@ -6,7 +6,7 @@
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel} from '../core/accounts.js';
+import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -360,7 +360,7 @@ export class ProxyServer {
     const pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
     if (pool.size === 0) {
-      throw new HttpError(503, `no usable ${row.displayName} account (log in with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
+      throw new HttpError(503, noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`, 'api_error');
     }
     const abort = abortWhenClientLeaves(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};

@@ -2,7 +2,7 @@
 // it, Claude Code answers a prompt from a local Anthropic upstream, and its exit code comes back; a
 // second run reuses the proxy. Agents the proxy cannot serve are refused before anything starts.
 import assert from 'node:assert/strict';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {readRunningAgents} from '../../source/services/agents/running.js';
@@ -122,6 +122,31 @@ describe('ccs-tui run', async () => {
     // qwen (OpenAI Chat) on Claude (Anthropic) needs a translator; until one lands this is the refusal.
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Qwen Code (cannot use Claude through the proxy|not found: no qwen on PATH \(install it, or set agents\.qwen\.command in tui\.json or CCS_TUI_AGENT_QWEN\))/);
+  });
+});
+
+describe('ccs-tui run on a provider nothing can serve', () => {
+  it('refuses before starting the proxy or the agent, with the proxy\'s own reason', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('qwen-q@example.com.json', oauthToken('qwen', 'q@example.com'), 'auth-paused');
+      const started = ccs.writeRaw('agent-started', '');
+      // The agent would record that it ran; it must never get there.
+      const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', `echo ran >> ${started}`])};
+      const gemini = await runBin(['run', 'gemini'], env);
+      assert.equal(gemini.code, 1, gemini.stderr);
+      assert.match(gemini.stderr, /Claude Code cannot use Gemini: no Gemini account \(ccs-tui login gemini\)/);
+      const paused = await runBin(['run', 'qwen'], env);
+      assert.equal(paused.code, 1, paused.stderr);
+      assert.match(paused.stderr, /no usable Qwen account \(log in with: ccs-tui login qwen, or resume a paused one\)/);
+      const vertex = await runBin(['run', 'vertex'], env);
+      assert.equal(vertex.code, 1, vertex.stderr);
+      assert.match(vertex.stderr, /Claude Code cannot use Vertex AI through the proxy: Vertex AI has no inference base URL/);
+      assert.equal(readRunningProxy(ccs.paths), undefined, 'no proxy was started');
+      assert.equal(readFileSync(started, 'utf8'), '', 'the agent never ran');
+    } finally {
+      ccs.cleanup();
+    }
   });
 });
 

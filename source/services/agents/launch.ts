@@ -6,8 +6,8 @@
 // JSON), else the table's binary names on PATH.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {accountLabel, findAccount} from '../../core/accounts.js';
-import {UserError, type Account} from '../../core/types.js';
+import {accountLabel, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {findProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -131,8 +131,11 @@ export interface PlanOptions {
   /** Agent id (`--agent`); else tui.json agents.default; else Claude Code. */
   agent?: string;
   target: RunTarget;
-  /** Why the proxy cannot serve this client protocol for this provider (proxy/client-support.ts). */
-  protocolProblem: (row: ProviderRow, client: string) => string | undefined;
+  /**
+   * Why the proxy cannot serve this client protocol for this provider (proxy/client-support.ts),
+   * given the token of the account that would serve (its base URL) and tui.json's `api` override.
+   */
+  protocolProblem: (row: ProviderRow, client: string, token: TokenFile | undefined, apiOverride: string | undefined) => string | undefined;
   /** The person's own arguments for the agent. */
   agentArgs?: string[];
 }
@@ -147,9 +150,15 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const agentId = options.agent ?? settings.default ?? DEFAULT_AGENT;
   const agent = findAgent(agentId);
   if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
-  const problem = options.protocolProblem(target.provider, agent.protocol);
+  // The account that would serve first: the one asked for, else the pool's default (else any usable).
+  const accounts = (await options.store.load()).accounts;
+  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts);
+  const serving = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
+  const token = serving ? await options.store.readToken(serving).catch(() => undefined) : undefined;
+  const problem = options.protocolProblem(target.provider, agent.protocol, token, options.settings.endpoints[target.provider.id]?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}`);
-  if (target.account && (target.account.paused || target.account.health === 'needs-login' || target.account.health === 'missing-token' || target.account.health === 'unreadable')) {
+  if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
+  if (target.account && !isUsable(target.account)) {
     throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
   }
   const command = agentCommand(agent, settings, options.env);
