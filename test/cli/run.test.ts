@@ -2,6 +2,7 @@
 // it, Claude Code answers a prompt from a local Anthropic upstream, and its exit code comes back; a
 // second run reuses the proxy. Agents the proxy cannot serve are refused before anything starts.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -9,7 +10,7 @@ import {readRunningAgents} from '../../source/services/agents/running.js';
 import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
 import {installedAgents} from '../helpers/agents.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
+import {binPath, runBin} from '../helpers/cli.js';
 import {anthropicMessage, freePort, sendJson, startFakeUpstream, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -106,6 +107,36 @@ describe('ccs-tui run', async () => {
     const quit = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'kill -KILL $$']));
     assert.equal(quit.code, 137, quit.stderr);
     assert.deepEqual(readRunningAgents(ccs.paths), [], 'no agent left in agents.json');
+  });
+
+  it('warns, naming them, when a second run moves the shared proxy away from agents still running', async () => {
+    const ready = ccs.writeRaw('first-agent-ready', '');
+    // The first agent stays until killed; it says when it runs.
+    const first = spawn(process.execPath, [binPath, 'run', 'claude', 'a@example.com'], {
+      env: env(['/bin/sh', '-c', `echo up > ${ready}; exec sleep 60`]),
+      stdio: 'ignore',
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!readFileSync(ready, 'utf8') || readRunningAgents(ccs.paths).length === 0) {
+        assert.ok(Date.now() < deadline, 'the first agent did not start');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const [agent] = readRunningAgents(ccs.paths);
+      const second = await runBin(['run', 'claude', 'b@example.com'], env(['/bin/true']));
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(
+        second.stderr,
+        new RegExp(`ccs-tui: warning: the proxy is shared with agents still running: claude pid ${agent!.pid} \\(started on claude / a@example\\.com\\) is now served by b@example\\.com`),
+      );
+      // Moving it back to the account the agent started on warns no more.
+      const third = await runBin(['run', 'claude', 'a@example.com'], env(['/bin/true']));
+      assert.equal(third.code, 0, third.stderr);
+      assert.doesNotMatch(third.stderr, /warning/);
+    } finally {
+      first.kill('SIGTERM');
+      await new Promise((resolve) => first.once('exit', resolve));
+    }
   });
 
   it('refuses an agent the proxy cannot serve for the provider, before starting anything', async () => {

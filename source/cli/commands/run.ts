@@ -33,6 +33,7 @@ const run: CommandSpec = {
       agentArgs,
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
+    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);
     return launch.runAgentForeground(plan, ctx.paths);
   },
 };

@@ -16,7 +16,7 @@ import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
-import {addRunningAgent, removeRunningAgent, type RunningAgent} from './running.js';
+import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
 
 /** tui.json `agents`: `{default?: id, launchIn?: 'window' | 'pane', <id>: {command?}}`. */
@@ -121,6 +121,8 @@ export interface AgentPlan {
   /** True when this call started the background proxy. */
   startedProxy: boolean;
   notes: string[];
+  /** What a person must not miss (running agents this run moved to another account). */
+  warnings: string[];
 }
 
 export interface PlanOptions {
@@ -164,6 +166,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const command = agentCommand(agent, settings, options.env);
 
   const notes: string[] = [];
+  const warnings: string[] = [];
   const running = readRunningProxy(paths);
   let port: number;
   let startedProxy = false;
@@ -179,8 +182,11 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   } else {
     port = running.port;
     if (running.kind === 'builtin') {
+      const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
       notes.push(`using the running proxy (pid ${running.pid}, port ${running.port})${serving ? `, now serving ${target.provider.id} / ${serving}` : ''}`);
+      const moved = movedAgentsWarning(before, target, serving);
+      if (moved) warnings.push(moved);
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);
     }
@@ -211,7 +217,30 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     port,
     startedProxy,
     notes,
+    warnings,
   };
+}
+
+/**
+ * The warning for agents already running on the shared proxy that a new target moves (agents.json
+ * entries): the proxy serves one account per provider (the one pinned for its current provider), so
+ * agents of the target's provider are now served by `serving`, and one pinned to an account of
+ * another provider falls back to that provider's pool. Undefined when no running agent is moved.
+ */
+export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget, serving: string | undefined): string | undefined {
+  const moved: string[] = [];
+  for (const agent of agents) {
+    const was = `${agent.provider} / ${agent.account ?? 'pool'}`;
+    if (agent.provider === target.provider.id) {
+      const now = target.account ? serving ?? accountLabel(target.account) : `the ${target.provider.id} pool${serving ? ` (${serving} first)` : ''}`;
+      if (target.account && agent.account === now) continue;
+      if (!target.account && !agent.account) continue;
+      moved.push(`${agent.agent} pid ${agent.pid} (started on ${was}) is now served by ${now}`);
+    } else if (agent.account) {
+      moved.push(`${agent.agent} pid ${agent.pid} (started on ${was}) is now served by the ${agent.provider} pool`);
+    }
+  }
+  return moved.length > 0 ? `the proxy is shared with agents still running: ${moved.join('; ')}` : undefined;
 }
 
 /** The agents.json entry of a plan's process. */
