@@ -56,3 +56,20 @@ test('e on the shared proxy says which running agents it moves to another accoun
     await runBin(['proxy', 'stop'], ccs.env);
   }
 });
+
+test("e with the providers pane focused runs the agent on the provider's pool, not the highlighted account", async () => {
+  ccs = makeUiCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "agent-launch-key-0123456789abcdef"\n`);
+  try {
+    tui = await renderTui({paths: ccs.paths, width: 200, env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'}});
+    await tui.waitFor('alice@example.com');
+    await tui.press('e');
+    await tui.waitFor('Claude Code on claude pool exited with code 0');
+    // The accounts pane focused: the highlighted account.
+    await tui.press('l', 'j', 'e');
+    await tui.waitFor('Claude Code on claude / bob@example.com exited with code 0');
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+  }
+});
