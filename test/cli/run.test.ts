@@ -3,6 +3,7 @@
 // second run reuses the proxy. Agents the proxy cannot serve are refused before anything starts.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import {createServer, type AddressInfo} from 'node:net';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -175,6 +176,50 @@ describe('ccs-tui run on a provider nothing can serve', () => {
       assert.match(vertex.stderr, /Claude Code cannot use Vertex AI through the proxy: Vertex AI has no inference base URL/);
       assert.equal(readRunningProxy(ccs.paths), undefined, 'no proxy was started');
       assert.equal(readFileSync(started, 'utf8'), '', 'the agent never ran');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe("ccs-tui run's hints", () => {
+  it('a busy port: the hint names --port, and run --port starts the proxy there', async () => {
+    const ccs = makeTempCcs();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as AddressInfo).port;
+    try {
+      ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${busyPort}\napi-keys:\n  - "${API_KEY}"\n`);
+      const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'};
+      const refused = await runBin(['run', 'claude'], env);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`port ${busyPort} is in use by another process; set \`port\` in .*config\\.yaml or pass --port`));
+      const port = await freePort();
+      const started = await runBin(['run', 'claude', '--port', String(port)], env);
+      assert.equal(started.code, 0, started.stderr);
+      assert.match(started.stderr, new RegExp(`started the proxy in the background \\(pid \\d+, port ${port}; stop it: ccs-tui proxy stop\\), serving the claude pool \\(a@example\\.com first\\)`));
+      const elsewhere = await runBin(['run', 'claude', 'a@example.com', '--port', String(busyPort)], env);
+      assert.equal(elsewhere.code, 2, elsewhere.stderr);
+      assert.match(elsewhere.stderr, new RegExp(`--port ${busyPort}: the proxy already runs on port ${port} \\(pid \\d+\\); use it \\(drop --port\\), or stop it first: ccs-tui proxy stop`));
+      const bad = await runBin(['run', 'claude', '--port', 'x'], env);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--port must be a port number/);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      busy.close();
+      ccs.cleanup();
+    }
+  });
+
+  it("the provider's own CLI refused through the proxy points at native mode", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('gemini-g@example.com.json', oauthToken('gemini', 'g@example.com'));
+      const result = await runBin(['run', 'gemini', '--agent', 'gemini'], {...ccs.env, CCS_TUI_AGENT_GEMINI: '/bin/true'});
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /Gemini CLI cannot use Gemini through the proxy: the proxy has no gemini-api route .*; to run Gemini CLI on g@example\.com without the proxy, use native mode: ccs-tui use --native gemini g@example\.com/);
+      assert.equal(readRunningProxy(ccs.paths), undefined);
     } finally {
       ccs.cleanup();
     }

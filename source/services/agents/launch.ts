@@ -16,6 +16,7 @@ import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
+import {nativeFormat} from '../native/formats.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
 
@@ -140,6 +141,24 @@ export interface PlanOptions {
   protocolProblem: (row: ProviderRow, client: string, token: TokenFile | undefined, apiOverride: string | undefined) => string | undefined;
   /** The person's own arguments for the agent. */
   agentArgs?: string[];
+  /** `--port`: the port of the proxy this run starts (0: any free one); refused when one runs elsewhere. */
+  port?: number;
+}
+
+/** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
+function servingText(target: RunTarget, label: string | undefined): string {
+  if (target.account) return `${target.provider.id} / ${label ?? accountLabel(target.account)}`;
+  return `the ${target.provider.id} pool${label ? ` (${label} first)` : ''}`;
+}
+
+/**
+ * The way round a refusal when the agent is the provider's own CLI: native mode puts the account in
+ * the agent's credential file, no proxy needed (README "Native mode").
+ */
+function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined): string {
+  if (nativeFormat(target.provider.id)?.agent !== agent.id) return '';
+  const account = target.account ?? first;
+  return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
 }
 
 /**
@@ -155,10 +174,10 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // The account that would serve first: the one asked for, else the pool's default (else any usable).
   const accounts = (await options.store.load()).accounts;
   const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts);
-  const serving = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
-  const token = serving ? await options.store.readToken(serving).catch(() => undefined) : undefined;
+  const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
+  const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, options.settings.endpoints[target.provider.id]?.api);
-  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}`);
+  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   if (target.account && !isUsable(target.account)) {
     throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
@@ -173,18 +192,21 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (!running) {
     const entry = await startBackgroundProxy(
       paths,
-      {provider: target.provider.id, account: target.account?.id},
+      {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
       {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
     );
     port = entry.port;
     startedProxy = true;
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop)`);
+    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop), serving ${servingText(target, first && accountLabel(first))}`);
   } else {
     port = running.port;
+    if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {
+      throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);
+    }
     if (running.kind === 'builtin') {
       const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
-      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port})${serving ? `, now serving ${target.provider.id} / ${serving}` : ''}`);
+      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}), now serving ${servingText(target, serving)}`);
       const moved = movedAgentsWarning(before, target, serving);
       if (moved) warnings.push(moved);
     } else {
