@@ -12,7 +12,7 @@ import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {findProvider, type ProviderRow} from '../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
@@ -61,8 +61,6 @@ export interface ProxyServerOptions {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-/** Who answers a root route when nothing else decides: Claude Code's default (CCS's too). */
-const ROOT_ROUTE_PROVIDER = 'claude';
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
@@ -304,7 +302,7 @@ export class ProxyServer {
       const resolution = accountResolution(row, config);
       if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
     }
-    return this.requireProvider(ROOT_ROUTE_PROVIDER);
+    return this.requireProvider(rootProvider().id);
   }
 
   private strategy(): RotationStrategy {

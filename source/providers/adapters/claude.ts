@@ -7,6 +7,7 @@ import type {ProviderAdapter, QuotaContext} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, upstreamPath} from './base.js';
 import {claudeIdentity} from './identity.js';
 import {isObject, modelScope, usageWindow} from './quota-windows.js';
+import {claudeNativeCredentials} from './native-credentials.js';
 
 /** The Claude Code version the requests present themselves as. */
 export const CLAUDE_CLI_VERSION = '2.1.20';
@@ -75,6 +76,7 @@ export const fetchClaudeQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]
 // ---- the adapter ----
 
 export const claudeAdapter: ProviderAdapter = {
+  nativeCredentials: claudeNativeCredentials,
   ...baseAdapter('claude'),
   /** Same-email accounts in different organisations get different names. */
   tokenFileName(token) {

@@ -8,7 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {accountLabel, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
-import {findProvider, type ProviderRow} from '../../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -16,7 +16,6 @@ import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
-import {nativeFormat} from '../native/formats.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
 
@@ -87,10 +86,11 @@ export interface RunTarget {
 
 /**
  * What `run [provider|account] [account]` names: a provider id (its pool, or `accountRef` of it), else
- * an account id, nickname or email of exactly one provider; nothing means Claude's pool.
+ * an account id, nickname or email of exactly one provider; nothing means the pool of the provider
+ * the proxy's root routes serve (Claude's: `ccs` runs Claude Code).
  */
 export async function resolveRunTarget(store: AccountStore, ref: string | undefined, accountRef?: string): Promise<RunTarget> {
-  const row = findProvider(ref ?? 'claude');
+  const row = ref === undefined ? rootProvider() : findProvider(ref);
   if (row && accountRef) return {provider: row, account: findAccount((await store.load()).accounts, row.id, accountRef)};
   if (accountRef) throw new UserError(`unknown provider "${ref}" (try: ccs-tui accounts)`, 2);
   if (row) return {provider: row};
@@ -156,7 +156,7 @@ function servingText(target: RunTarget, label: string | undefined): string {
  * the agent's credential file, no proxy needed (README "Native mode").
  */
 function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined): string {
-  if (nativeFormat(target.provider.id)?.agent !== agent.id) return '';
+  if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
   return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
 }

@@ -6,7 +6,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {UserError, type TokenFile} from '../../core/types.js';
 import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
-import {findProvider, type ProviderRow} from '../../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -51,11 +51,9 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
   const root = `http://127.0.0.1:${port ?? config.port}`;
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
-  if (!providerId || providerId === 'claude') {
-    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
-  }
-  const row = findProvider(providerId);
+  const row = providerId ? findProvider(providerId) : rootProvider();
   if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
+  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
   const store = new AccountStore(paths);
   const snapshot = await store.load();
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
