@@ -226,6 +226,43 @@ describe("ccs-tui run's hints", () => {
   });
 });
 
+describe('ccs-tui env and run agree', () => {
+  it("the agent gets exactly the variables ccs-tui env exports (small/fast and haiku models included)", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('iflow-i@example.com.json', oauthToken('iflow', 'i@example.com', {api_key: 'sk-iflow-0123456789abcdef'}));
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+      const run = await runBin(['run', 'iflow'], {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', 'env | grep ^ANTHROPIC_ | sort'])});
+      assert.equal(run.code, 0, run.stderr);
+      const env = await runBin(['env', 'iflow'], ccs.env);
+      assert.equal(env.code, 0, env.stderr);
+      const exported = [...env.stdout.matchAll(/^export (ANTHROPIC_\w+)='([^']*)'$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
+      assert.deepEqual(run.stdout.trim().split('\n'), exported);
+      assert.ok(exported.some((line) => line.startsWith('ANTHROPIC_SMALL_FAST_MODEL=')) && exported.some((line) => line.startsWith('ANTHROPIC_DEFAULT_HAIKU_MODEL=')), exported.join('\n'));
+      // Translation landed: no note says the built-in proxy cannot translate.
+      for (const provider of ['gemini', 'iflow']) {
+        const out = await runBin(['env', provider], ccs.env);
+        assert.doesNotMatch(out.stdout + out.stderr, /does not translate|useCliproxyBinary/);
+      }
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      ccs.cleanup();
+    }
+  });
+
+  it('env vertex says what is missing, not that every model is excluded', async () => {
+    const ccs = makeTempCcs();
+    try {
+      const out = await runBin(['env', 'vertex'], ccs.env);
+      const text = out.stdout + out.stderr;
+      assert.match(text, /the proxy cannot serve Claude Code on Vertex AI: Vertex AI has no inference base URL/);
+      assert.doesNotMatch(text, /excluded/);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
 /** A whole Responses stream as OpenAI sends it (Codex CLI needs the item events around the deltas). */
 function responsesTurn(model: string, text: string): string[] {
   const event = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
