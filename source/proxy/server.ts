@@ -6,13 +6,13 @@
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel} from '../core/accounts.js';
+import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {findProvider, type ProviderRow} from '../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
@@ -61,8 +61,6 @@ export interface ProxyServerOptions {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-/** Who answers a root route when nothing else decides: Claude Code's default (CCS's too). */
-const ROOT_ROUTE_PROVIDER = 'claude';
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
@@ -309,7 +307,7 @@ export class ProxyServer {
       const resolution = accountResolution(row, config);
       if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
     }
-    return this.requireProvider(ROOT_ROUTE_PROVIDER);
+    return this.requireProvider(rootProvider().id);
   }
 
   private strategy(): RotationStrategy {
@@ -494,19 +492,9 @@ export class ProxyServer {
     return {account, poolAccount, token};
   }
 
-  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk. */
+  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk (core/accounts.ts). */
   private async noAccountError(row: ProviderRow): Promise<HttpError> {
-    const accounts = (await this.accounts.all()).filter((a) => a.provider === row.id);
-    if (accounts.length === 0) return new HttpError(503, `no ${row.displayName} account (log in with: ccs-tui login ${row.id})`, 'api_error');
-    if (accounts.every((a) => a.paused)) {
-      return new HttpError(
-        503,
-        `every ${row.displayName} account is paused (${accounts.map((a) => sanitizeLine(accountLabel(a))).join(', ')}): resume one with: ccs-tui resume ${row.id} <account>`,
-        'api_error',
-      );
-    }
-    const states = accounts.map((a) => `${sanitizeLine(accountLabel(a))}: ${a.paused ? 'paused' : a.health}`).join(', ');
-    return new HttpError(503, `no usable ${row.displayName} account (${states}; log in again with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
+    return new HttpError(503, noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`, 'api_error');
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

@@ -53,7 +53,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
-  const actions = useAccountActions(provider, account);
+  // With the providers pane focused the actions are about the provider (its pool), as their context says.
+  const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
   const native = useNativeHolders();
 
   useScreenKeys({
