@@ -135,3 +135,26 @@ test('t on the home screen force-refreshes the selected account; the result is i
     ccs.cleanup();
   }
 });
+
+test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const server = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await tui.waitFor('v: paste it here');
+    await tui.press('v');
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Enter: try again');
+    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: invalid_grant \(Invalid authorization code\)/);
+    assert.doesNotMatch(frame, /storing the account/);
+    await tui.press('enter');
+    await tui.waitFor('v: paste it here');
+  } finally {
+    tui.unmount();
+    await server.close();
+    ccs.cleanup();
+  }
+});

@@ -21,8 +21,9 @@ export type LoginView =
   | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint: string; redirectUri: string}
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'}
-  | {kind: 'storing'}
+  | {kind: 'storing'; method: LoginMethod}
   | {kind: 'done'; account: Account}
+  /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
 
 export const METHOD_LABELS: Record<LoginMethod, string> = {
@@ -48,6 +49,10 @@ export class LoginSession {
   private method?: LoginMethod;
   private nickname?: string;
   private closed = false;
+  /** Counts starts of a method; a flow's late end (a loopback wait closed after a paste) is ignored once a newer one runs. */
+  private attempt = 0;
+  /** The attempt whose code came by paste: its loopback wait ending is no failure. */
+  private pastedAttempt = -1;
   readonly local: boolean;
   readonly methods: LoginMethod[];
   private readonly asksForLabel: boolean;
@@ -74,6 +79,7 @@ export class LoginSession {
 
   choose(method: LoginMethod): void {
     this.method = method;
+    this.attempt++;
     if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method});
     if (method === 'api-key') {
       const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
@@ -93,12 +99,15 @@ export class LoginSession {
   /** A new code after expiry or an error (Enter on the ended view). */
   retry(): void {
     if (this.view.kind !== 'ended' || !this.method) return;
+    this.authCode?.cancel();
+    this.authCode = undefined;
     this.controller = new AbortController();
     this.choose(this.method);
   }
 
   private async runDevice(): Promise<void> {
     this.set({kind: 'starting', method: 'device'});
+    const attempt = this.attempt;
     const signal = this.controller.signal;
     let authorization: DeviceAuthorization | undefined;
     try {
@@ -112,17 +121,18 @@ export class LoginSession {
         },
         onState: (state) => {
           if (authorization && state.phase === 'polling') this.set({kind: 'device', authorization, state});
-          if (state.phase === 'approved') this.set({kind: 'storing'});
+          if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
       this.set({kind: 'done', account});
     } catch (error) {
-      this.fail(error);
+      this.fail(error, attempt);
     }
   }
 
   private async runAuthCode(): Promise<void> {
     this.set({kind: 'starting', method: 'auth-code'});
+    const attempt = this.attempt;
     try {
       const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local});
       if (this.closed) return login.cancel();
@@ -132,10 +142,13 @@ export class LoginSession {
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);
+        if (this.pastedAttempt === attempt) return;
         this.set({kind: 'done', account});
       }
     } catch (error) {
-      this.fail(error);
+      // A paste took over this attempt: the loopback wait it closed is no failure.
+      if (this.pastedAttempt === attempt) return;
+      this.fail(error, attempt);
     }
   }
 
@@ -147,40 +160,42 @@ export class LoginSession {
     } catch (error) {
       return (error as Error).message;
     }
-    this.set({kind: 'storing'});
+    const attempt = this.attempt;
+    this.pastedAttempt = attempt;
+    this.set({kind: 'storing', method: 'auth-code'});
     try {
       const account = await this.authCode.viaPaste(text, this.controller.signal);
       this.set({kind: 'done', account});
     } catch (error) {
-      this.fail(error);
+      this.fail(error, attempt);
     }
     return undefined;
   }
 
-  async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
+  /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
+  async submitApiKey(apiKey: string, baseUrl?: string): Promise<void> {
+    const attempt = this.attempt;
     try {
-      this.set({kind: 'storing'});
+      this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname});
       this.set({kind: 'done', account});
-      return undefined;
     } catch (error) {
-      this.choose('api-key');
-      return (error as Error).message;
+      this.fail(error, attempt);
     }
   }
 
-  async submitKeyFile(file: string): Promise<string | undefined> {
+  /** Imports a service-account key file; a missing or invalid file ends on the error view naming it. */
+  async submitKeyFile(file: string): Promise<void> {
+    const attempt = this.attempt;
     try {
+      this.set({kind: 'storing', method: 'service-account'});
       const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
-      this.set({kind: 'storing'});
       const account = await importServiceAccount(this.options.deps, file.trim(), text, {nickname: this.nickname});
       this.set({kind: 'done', account});
-      return undefined;
     } catch (error) {
-      this.set({kind: 'service-account'});
-      return (error as Error).message;
+      this.fail(error, attempt);
     }
   }
 
@@ -202,15 +217,20 @@ export class LoginSession {
     if (url) await this.options.browser.open(url).catch(() => undefined);
   }
 
-  private fail(error: unknown): void {
-    // A paste finished the login while the loopback wait was still pending: that wait's end is no failure.
-    if (this.closed || this.view.kind === 'storing' || this.view.kind === 'done') return;
+  /**
+   * Every failure of the current attempt ends on the `ended` view with its cause (Enter retries):
+   * refused codes, unreachable hosts, timeouts, nonsense answers, denial, expiry, bad input.
+   */
+  private fail(error: unknown, attempt: number): void {
+    if (this.closed || attempt !== this.attempt || this.view.kind === 'done') return;
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
-      const reason = error.state.phase === 'denied' ? 'denied' : error.state.phase === 'expired' ? 'expired' : 'failed';
-      return this.set({kind: 'ended', reason, message: sanitizeLine(error.message)});
+      const {phase, message} = error.state;
+      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: `Access denied${message ? `: ${sanitizeLine(message)}` : ''}`});
+      if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
+      return this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${sanitizeLine(message ?? 'unexpected answer')}`});
     }
-    this.set({kind: 'ended', reason: 'failed', message: sanitizeLine((error as Error).message)});
+    this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${sanitizeLine(error instanceof Error ? error.message : String(error))}`});
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

@@ -37,13 +37,18 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1;
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
+  const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
     'login.retry': () => {
       if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
-      if (view?.kind === 'ended') return session?.retry();
+      if (view?.kind === 'ended') {
+        setPasting(false);
+        setFieldError(undefined);
+        return session?.retry();
+      }
       if (view?.kind === 'done') return back();
       return false;
     },
@@ -103,9 +108,9 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           </Box>
         );
       case 'starting':
-        return <Text>{SPINNER[0]} asking {row.displayName} for a login…</Text>;
+        return <Text>{spinner} asking {row.displayName} for a login…</Text>;
       case 'storing':
-        return <Text>{SPINNER[0]} approved, storing the account…</Text>;
+        return <Text>{spinner} {view.method === 'device' ? 'approved, storing the account…' : 'checking with the provider and storing the account…'}</Text>;
       case 'device': {
         const left = secondsLeft(view.state, now);
         const code = view.authorization.userCode.split('').join(' ');
@@ -122,7 +127,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             </Box>
             <Text> </Text>
             <Text>
-              {SPINNER[Math.floor(now / 1000) % SPINNER.length]} {describePollState(view.state)}
+              {spinner} {describePollState(view.state)}
             </Text>
             <Text color={left < 60 ? theme.warn : undefined}>code expires in {formatCountdown(left)}</Text>
             {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
@@ -138,7 +143,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             <Text color={theme.accent} wrap="wrap">
               {view.url}
             </Text>
-            {view.mode === 'loopback' ? <Text>{SPINNER[0]} waiting for the browser to return to {view.redirectUri}</Text> : null}
+            {view.mode === 'loopback' ? <Text>{spinner} waiting for the browser to return to {view.redirectUri}</Text> : null}
             <Text>Then paste the address it ends on, or the code it shows:</Text>
             {pasteFocused ? (
               <Box>
@@ -163,25 +168,23 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                 mask
                 onSubmit={(key) => {
                   if (view.needsBaseUrl) return setApiKey(key);
-                  void session?.submitApiKey(key).then(setFieldError);
+                  void session?.submitApiKey(key);
                 }}
                 onCancel={back}
               />
             ) : (
               <Box flexDirection="column">
                 <Text>Base URL:</Text>
-                <TextField focus onSubmit={(url) => void session?.submitApiKey(apiKey, url).then((e) => (setFieldError(e), e && setApiKey(undefined)))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
+                <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
               </Box>
             )}
-            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
       case 'service-account':
         return (
           <Box flexDirection="column">
             <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
-            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
-            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
+            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file)} onCancel={back} placeholder="/path/to/key.json" />
           </Box>
         );
       case 'done':
@@ -197,9 +200,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'ended':
         return (
           <Box flexDirection="column">
-            <Text color={theme.error}>
-              {view.reason === 'denied' ? '✗ Access denied: ' : view.reason === 'expired' ? '✗ The code expired: ' : '✗ '}
-              {view.message}
+            <Text color={theme.error} wrap="wrap">
+              ✗ {view.message}
             </Text>
             <Text>{`${actionKey('login.retry', 'login')}: ${view.reason === 'expired' ? 'get a new code' : 'try again'} · ${actionKey('back')}: back`}</Text>
           </Box>

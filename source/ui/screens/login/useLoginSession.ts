@@ -20,7 +20,7 @@ export function useLoginSession(provider: string) {
 
   useEffect(() => {
     let cancelled = false;
-    void loadSettings(services.paths).then(({settings}) => {
+    loadSettings(services.paths).then(({settings}) => {
       if (cancelled) return;
       try {
         const session = new LoginSession({
@@ -39,7 +39,7 @@ export function useLoginSession(provider: string) {
       } catch (err) {
         setError((err as Error).message);
       }
-    });
+    }, (err: Error) => !cancelled && setError(err.message));
     return () => {
       cancelled = true;
       sessionRef.current?.cancel();
@@ -47,7 +47,8 @@ export function useLoginSession(provider: string) {
     };
   }, [provider, services]);
 
-  const ticking = view?.kind === 'device';
+  // The countdown and every spinner move once a second while something is under way.
+  const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
   useEffect(() => {
     if (!ticking) return;
     setNow(services.clock.now());
