@@ -30,9 +30,10 @@ export interface AppState {
   pane: Pane;
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
-  filters: Record<Pane, string>;
-  /** The filter field of this pane has focus (typing edits it). */
-  filterEditing?: {pane: Pane; draft: TextDraft};
+  /** Filter text per filter key (filterKeyOf): `providers` / `accounts` on home, else the screen id. */
+  filters: Record<string, string>;
+  /** The filter field of this key has focus (typing edits it). */
+  filterEditing?: {list: string; draft: TextDraft};
   modal?: Modal;
   status?: {text: string; kind: StatusKind};
   nextModalId: number;
@@ -61,8 +62,20 @@ export type AppAction =
   | {type: 'clearStatus'};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {providers: '', accounts: ''}, nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, nextModalId: 1};
 }
+
+/**
+ * Which filter `/` edits and Esc clears here: the focused pane on the home screen, else the
+ * screen's own (`quota`, `models`). Screens read theirs with filterOf.
+ */
+export function filterKeyOf(state: AppState): string {
+  const route = currentRoute(state);
+  return route.screen === 'home' ? state.pane : route.screen;
+}
+
+/** The filter text under `key` ('' when none). */
+export const filterOf = (state: AppState, key: string): string => state.filters[key] ?? '';
 
 export const currentRoute = (state: AppState): Route => state.stack[state.stack.length - 1]!;
 
@@ -114,10 +127,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'escape': {
       if (state.modal) return {...state, modal: undefined};
       if (state.filterEditing) return applyFilterKey(state, '', 'escape');
-      const route = currentRoute(state);
-      if (route.screen === 'home' && state.filters[state.pane]) {
-        return {...state, filters: {...state.filters, [state.pane]: ''}};
-      }
+      const key = filterKeyOf(state);
+      if (filterOf(state, key)) return {...state, filters: {...state.filters, [key]: ''}};
       return appReducer(state, {type: 'pop'});
     }
     case 'cursor': {
@@ -130,8 +141,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const pane = action.pane === 'next' ? (state.pane === 'providers' ? 'accounts' : 'providers') : action.pane;
       return pane === state.pane ? state : {...state, pane, filterEditing: undefined};
     }
-    case 'filterStart':
-      return {...state, filterEditing: {pane: state.pane, draft: draftOf(state.filters[state.pane])}};
+    case 'filterStart': {
+      const list = filterKeyOf(state);
+      return {...state, filterEditing: {list, draft: draftOf(filterOf(state, list))}};
+    }
     case 'filterKey':
       return applyFilterKey(state, action.input, action.key);
     case 'renameStart':
@@ -160,18 +173,20 @@ function setCursor(state: AppState, list: string, index: number): AppState {
   return state.cursors[list] === index ? state : {...state, cursors: {...state.cursors, [list]: index}};
 }
 
-/** Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. */
+/**
+ * Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. The
+ * list of the same name (providers, quota, models) goes back to its top when the filter changes.
+ */
 function applyFilterKey(state: AppState, input: string, key: string): AppState {
   if (!state.filterEditing) return state;
-  const {pane} = state.filterEditing;
+  const {list} = state.filterEditing;
   const {draft, done} = editText(state.filterEditing.draft, input, key);
   const text = done === 'cancel' ? '' : draft.text;
-  const listKey = pane === 'providers' ? 'providers' : undefined;
-  const cursors = listKey && text !== state.filters[pane] ? {...state.cursors, [listKey]: 0} : state.cursors;
+  const cursors = text !== filterOf(state, list) && list in state.cursors ? {...state.cursors, [list]: 0} : state.cursors;
   return {
     ...state,
     cursors,
-    filters: {...state.filters, [pane]: text},
-    filterEditing: done ? undefined : {pane, draft},
+    filters: {...state.filters, [list]: text},
+    filterEditing: done ? undefined : {list, draft},
   };
 }

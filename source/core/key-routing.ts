@@ -1,9 +1,10 @@
 // Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
 // routeKey() and carries out the answer. Order, first match wins:
 //   Ctrl-C quits → a too-small terminal knows only quit → an open confirm prompt takes y/N →
-//   the rename field → the filter field → a focused text field (raw keys) → several keys from one
-//   read are pressed one by one → the help overlay (close or quit) → the screen's handler for the
-//   keymap action → the shell's own meaning of that action (shellActionFor).
+//   several keys from one read in a text field are pressed one by one → the rename field → the
+//   filter field → a focused text field (raw keys) → several keys from one read elsewhere are
+//   pressed one by one → the help overlay (close or quit) → the screen's handler for the keymap
+//   action → the shell's own meaning of that action (shellActionFor).
 import type {AppAction, Modal, Route} from './app-state.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
@@ -49,6 +50,10 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
+  const inText = context.modal === 'rename' || context.filterEditing || context.textFocused;
+  // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
+  const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
+  if (burst) return {to: 'split', ...burst};
   if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
   if (context.filterEditing) return {to: 'filter'};
   if (context.textFocused) return {to: 'text'};
@@ -68,6 +73,23 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   return {to: 'action', action};
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Splits what a text field got in one read into presses: each control byte (Backspace, Ctrl-U,
+ * Enter, …) is a key of its own, a run of printable text stays one insert. A line break followed by
+ * more text belongs to a multi-line paste and stays in it (editText makes it a space); one at the
+ * end is Enter. Undefined when there is nothing to split (plain text: one insert).
+ */
+export function splitTextBurst(input: string): {first: string; rest: string} | undefined {
+  const text = input.replace(/[\r\n]+(?=[^\r\n])/g, ' ');
+  if (!CONTROL.test(text)) return undefined;
+  const firstControl = text.search(CONTROL);
+  const end = firstControl === 0 ? 1 : firstControl;
+  return {first: text.slice(0, end), rest: text.slice(end)};
+}
+
 const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
   'screen.quota': 'quota',
   'screen.models': 'models',
@@ -82,6 +104,8 @@ export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | 
   if (action === 'quit') return {type: 'quit'};
   if (action === 'help') return {type: 'toggleHelp'};
   if (action === 'back') return {type: 'escape'};
+  // Only screens whose scopes bind `/` get here: every one of them filters (app-state filterKeyOf).
+  if (action === 'filter') return {type: 'filterStart'};
   if (action === 'screen.accounts') return {type: 'reset'};
   const screen = SCREEN_KEYS[action];
   return screen ? {type: 'reset', route: {screen, params: {}}} : undefined;

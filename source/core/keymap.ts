@@ -93,7 +93,8 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'cursor.bottom', keys: ['G', 'end'], scopes: ['list'], description: 'Last item'},
   {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},
   {action: 'cursor.pageDown', keys: ['pagedown', 'ctrl+f'], scopes: ['list'], description: 'Page down'},
-  {action: 'filter', keys: ['/'], scopes: ['list'], description: 'Filter the list (Esc clears)', hint: 'filter'},
+  // Bound only where a screen filters (home, quota, models): '/' elsewhere must not open an invisible field.
+  {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter'},
 
   {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},

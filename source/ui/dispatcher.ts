@@ -24,6 +24,20 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
   const registry = useKeyRegistry();
   const latest = useRef({state, shell, answerConfirm, tooSmall});
   latest.current = {state, shell, answerConfirm, tooSmall};
+  // Keys split out of one read wait for the frame of the key before them (so an Enter that closes a
+  // field routes the next key anew); anything read meanwhile queues behind them, never in between.
+  const queued = useRef<Array<{input: string; key: RawKey}>>([]);
+  const scheduled = useRef(false);
+  const drain = () => {
+    scheduled.current = false;
+    const next = queued.current.shift();
+    if (next) handleKey(next.input, next.key);
+    if (queued.current.length > 0 && !scheduled.current) schedule();
+  };
+  const schedule = () => {
+    scheduled.current = true;
+    services.clock.setTimeout(drain, 0);
+  };
 
   const handleKey = (input: string, key: RawKey): void => {
     const {state: current, shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
@@ -55,7 +69,10 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
         return topTextHandler(registry)!(input, name);
       case 'split':
         handleKey(route.first, {});
-        if (route.rest) services.clock.setTimeout(() => handleKey(route.rest, {}), 0);
+        if (route.rest) {
+          queued.current.unshift({input: route.rest, key: {}});
+          if (!scheduled.current) schedule();
+        }
         return;
       case 'closeHelp':
         return dispatch({type: 'closeModal'});
@@ -73,5 +90,8 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       }
     }
   };
-  useInput(handleKey);
+  useInput((input, key) => {
+    if (queued.current.length > 0 && keyName(input, key) !== 'ctrl+c') queued.current.push({input, key});
+    else handleKey(input, key);
+  });
 }

@@ -2,7 +2,7 @@
 import {Box, Text} from 'ink';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
-import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
+import {accountsListKey, cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import type {TextDraft} from '../../core/text-edit.js';
@@ -12,6 +12,7 @@ import {useAccountActions} from '../actions/useActions.js';
 import {List} from '../components/List.js';
 import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
+import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -30,13 +31,13 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
   const providers = useMemo(
-    () => (snapshot?.providers ?? []).filter((p) => matchesFilter(state.filters.providers, [p.provider.id, p.provider.displayName])),
+    () => (snapshot?.providers ?? []).filter((p) => matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName])),
     [snapshot, state.filters.providers],
   );
   const providerIndex = cursorIn(state, 'providers', providers.length);
   const selected = providers[providerIndex];
   const accounts = useMemo(
-    () => (selected?.accounts ?? []).filter((a) => matchesFilter(state.filters.accounts, [a.nickname, a.email, a.id])),
+    () => (selected?.accounts ?? []).filter((a) => matchesFilter(filterOf(state, 'accounts'), [a.nickname, a.email, a.id])),
     [selected, state.filters.accounts],
   );
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
@@ -45,10 +46,11 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const leftWidth = width >= 100 ? 30 : 26;
   const rightWidth = width - leftWidth;
-  const filterRow = (pane: Pane) => state.filterEditing?.pane === pane || state.filters[pane] !== '';
+  const providersFiltered = useFilterShown('providers');
+  const accountsFiltered = useFilterShown('accounts');
   // Border (2) + pane title (1) + column header (accounts) + filter line when shown.
-  const providersListHeight = height - 3 - (filterRow('providers') ? 1 : 0);
-  const accountsListHeight = height - 4 - (filterRow('accounts') ? 1 : 0);
+  const providersListHeight = height - 3 - (providersFiltered ? 1 : 0);
+  const accountsListHeight = height - 4 - (accountsFiltered ? 1 : 0);
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
@@ -56,7 +58,6 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
-    filter: () => dispatch({type: 'filterStart'}),
     'pane.next': () => dispatch({type: 'pane', pane: 'next'}),
     'pane.left': () => dispatch({type: 'pane', pane: 'providers'}),
     'pane.right': () => dispatch({type: 'pane', pane: 'accounts'}),
@@ -89,7 +90,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           emptyText="no provider matches the filter"
           renderRow={(p, _i, isSelected) => <ProviderRow entry={p} selected={isSelected} focused={state.pane === 'providers'} width={leftWidth - 4} theme={theme} />}
         />
-        <FilterLine pane="providers" />
+        <FilterLine list="providers" />
       </Pane>
       <Pane
         title={
@@ -127,7 +128,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
             />
           )}
         />
-        <FilterLine pane="accounts" />
+        <FilterLine list="accounts" />
       </Pane>
     </Box>
   );
@@ -142,18 +143,6 @@ function Pane(props: {title: string; focused: boolean; width: number; height: nu
         {title}
       </Text>
       {children}
-    </Box>
-  );
-}
-
-function FilterLine({pane}: {pane: Pane}) {
-  const {state} = useShell();
-  const editing = state.filterEditing?.pane === pane ? state.filterEditing : undefined;
-  if (!editing && !state.filters[pane]) return null;
-  return (
-    <Box>
-      <Text>/</Text>
-      {editing ? <DraftText draft={editing.draft} focus /> : <Text wrap="truncate">{`${state.filters[pane]}  (Esc clears)`}</Text>}
     </Box>
   );
 }

@@ -4,6 +4,7 @@
 import {Box, Text} from 'ink';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
@@ -12,6 +13,7 @@ import {PROVIDERS} from '../../providers/table.js';
 import {resolveContext, type RulesContext} from '../../store/model-rules.js';
 import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
+import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys, useTextCapture} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -22,13 +24,16 @@ import {previewRows} from './models/preview.js';
 import {useRulesContext} from './models/useRulesContext.js';
 
 const MAX_WARNING_LINES = 3;
+/** The filter key of this screen (core/app-state.ts filterKeyOf). */
+const FILTER = 'models';
 
 /** Providers that have a model list to preview. */
 const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
 
 export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
   const services = useServices();
-  const {run} = useShell();
+  const {run, state, dispatch: shellDispatch} = useShell();
+  const filter = filterOf(state, FILTER);
   const theme = useTheme();
   const {snapshot} = useAccounts();
   const [choice, setChoice] = useReducer(
@@ -101,7 +106,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     'rules.provider': () => stepProvider(1),
     'rules.providerPrev': () => stepProvider(-1),
     'rules.live': () => ready && toggleLive(),
-    back: () => void leave(back),
+    // Esc first clears a kept filter (as on every list), then leaves.
+    back: () => (filter ? shellDispatch({type: 'escape'}) : void leave(back)),
     // Quitting or switching screens keeps the edits on screen and says how to proceed.
     quit: () => blockWhileDirty(),
     'screen.accounts': () => blockWhileDirty(),
@@ -143,7 +149,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight} />
+          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight} filter={filter} />
         </Box>
       </Box>
       <WarningsLine resolution={resolution} />
@@ -206,17 +212,20 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   return <>{lines.slice(0, height)}</>;
 }
 
-function PreviewPane({resolution, liveError, height}: {resolution: ModelResolution; liveError?: string; height: number}) {
+/** `/` filters the model list on the right (the rules on the left are few and edited in place). */
+function PreviewPane({resolution, liveError, height, filter}: {resolution: ModelResolution; liveError?: string; height: number; filter: string}) {
   const theme = useTheme();
-  const rows = previewRows(resolution);
+  const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
-  const room = height - (liveError ? 2 : 1);
+  const filterShown = useFilterShown(FILTER);
+  const room = height - (liveError ? 2 : 1) - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   return (
     <>
       <Text bold wrap="truncate">
-        Models {visible}/{all} visible ({resolution.source} list)
+        Models {visible}/{all} visible ({resolution.source} list){filter ? ` · ${rows.length} match` : ''}
       </Text>
+      <FilterLine list={FILTER} />
       {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
       {shown.map((row) => (
         <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>
