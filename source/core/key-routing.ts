@@ -25,7 +25,8 @@ export interface KeyContext {
 }
 
 export type KeyRoute =
-  | {to: 'quit'}
+  /** `ask`: the screen's quit handler may ask first (unsaved rules); without it, quit now. */
+  | {to: 'quit'; ask?: boolean}
   /** The key means nothing here. */
   | {to: 'none'}
   | {to: 'confirm'; yes: boolean}
@@ -42,7 +43,9 @@ export type KeyRoute =
 
 /** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
 export function routeKey(name: string, input: string, context: KeyContext): KeyRoute {
-  if (name === 'ctrl+c') return {to: 'quit'};
+  // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
+  // the too-small screen, where no prompt can show) quits at once.
+  if (name === 'ctrl+c') return context.tooSmall || context.modal === 'confirm' ? {to: 'quit'} : {to: 'quit', ask: true};
   if (context.tooSmall) return actionForKey(name, ['global']) === 'quit' ? {to: 'quit'} : {to: 'none'};
   if (context.modal === 'confirm') {
     const action = actionForKey(name, ['confirm']);

@@ -50,8 +50,12 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       scopes: routeScopes(currentRoute(current)),
     });
     switch (route.to) {
-      case 'quit':
+      case 'quit': {
+        // The screen's quit handler may keep the app open to ask first (unsaved rules).
+        const quitHandler = route.ask ? topScreenHandlers(registry)?.quit : undefined;
+        if (quitHandler && quitHandler() !== false) return;
         return exit();
+      }
       case 'none':
         return;
       case 'confirm':

@@ -9,7 +9,11 @@ const home: KeyContext = {tooSmall: false, filterEditing: false, textFocused: fa
 const at = (context: Partial<KeyContext>): KeyContext => ({...home, ...context});
 
 test('Ctrl-C quits from every layer, even a focused text field or an open prompt', () => {
-  for (const context of [home, at({tooSmall: true}), at({modal: 'confirm'}), at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true}), at({modal: 'help'})]) {
+  for (const context of [home, at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true}), at({modal: 'help'})]) {
+    assert.deepEqual(routeKey('ctrl+c', '\u0003', context), {to: 'quit', ask: true}, 'the screen may ask first (unsaved rules)');
+  }
+  // At a prompt (a second Ctrl-C) and on the too-small screen, where nothing can ask: quit now.
+  for (const context of [at({tooSmall: true}), at({modal: 'confirm'})]) {
     assert.deepEqual(routeKey('ctrl+c', '\u0003', context), {to: 'quit'});
   }
 });

@@ -41,6 +41,8 @@ export interface TmuxOptions {
   height?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Set after the defaults (CI=false, TERM=xterm-256color): to test CI=true or TERM=dumb. */
+  terminalEnv?: Record<string, string>;
 }
 
 /**
@@ -53,7 +55,7 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
   const tmux = (args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env: {...process.env, TMUX: ''}});
   const env = options.env ?? process.env;
   // tmux starts the command through the server's environment; pass ours explicitly with `env`.
-  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color'})
+  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color', ...options.terminalEnv})
     .filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
     .map(([key, value]) => `${key}=${value}`);
   tmux([
@@ -117,7 +119,7 @@ export const binInTmuxSkipReason = (): string | false =>
  * For a test file that runs the built binary in tmux (80×24): returns `start(ccs)`. After each test
  * the session started is killed and its CCS dir removed.
  */
-export function binInTmux(): (ccs: TempCcs) => TmuxSession {
+export function binInTmux(): (ccs: TempCcs, options?: TmuxOptions) => TmuxSession {
   let ccs: TempCcs | undefined;
   let tmux: TmuxSession | undefined;
   afterEach(() => {
@@ -125,9 +127,9 @@ export function binInTmux(): (ccs: TempCcs) => TmuxSession {
     ccs?.cleanup();
     tmux = ccs = undefined;
   });
-  return (dir) => {
+  return (dir, options = {}) => {
     ccs = dir;
-    tmux = startTmux([process.execPath, binPath], {env: dir.env, width: 80, height: 24});
+    tmux = startTmux([process.execPath, binPath], {env: dir.env, width: 80, height: 24, ...options});
     return tmux;
   };
 }

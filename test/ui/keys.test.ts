@@ -109,3 +109,27 @@ test('a text field on the login screen gets every key: q and 1 in the key field 
   const frame = await tui.waitFor('••');
   assert.match(frame, /API key/, 'still on the login screen: q did not quit, 1 did not switch');
 });
+
+test('unsaved rules: Ctrl-C asks like q; No keeps the edits; a second Ctrl-C at the prompt quits', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}});
+  await tui.waitFor('Models 15/15');
+  await tui.press('a');
+  await tui.type('*haiku*');
+  await tui.press('enter');
+  await tui.waitFor('* unsaved');
+  await tui.press('ctrl+c');
+  await tui.waitFor('Quit and discard unsaved rule changes? (s saves them) [y/N]');
+  await tui.press('n');
+  await tui.waitFor((f) => f.includes('* unsaved') && !f.includes('[y/N]'));
+  await tui.press('q');
+  await tui.waitFor('Quit and discard unsaved rule changes?');
+  await tui.press('ctrl+c');
+  await tui.exited;
+});
+
+test('with nothing unsaved Ctrl-C quits at once', async () => {
+  const {tui: t} = await open({screen: 'models', params: {provider: 'claude'}}, 'Models 15/15');
+  await t.press('ctrl+c');
+  await t.exited;
+});

@@ -1,7 +1,7 @@
 // Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
 // recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
 // renders it and turns keys into reducer actions.
-import {Box, Text} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
@@ -33,6 +33,7 @@ const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).
 export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
   const services = useServices();
   const {run, state, dispatch: shellDispatch} = useShell();
+  const {exit} = useApp();
   const filter = filterOf(state, FILTER);
   const theme = useTheme();
   const {snapshot} = useAccounts();
@@ -108,8 +109,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     'rules.live': () => ready && toggleLive(),
     // Esc first clears a kept filter (as on every list), then leaves.
     back: () => (filter ? shellDispatch({type: 'escape'}) : void leave(back)),
-    // Quitting or switching screens keeps the edits on screen and says how to proceed.
-    quit: () => blockWhileDirty(),
+    // q and Ctrl-C ask before unsaved edits are lost; switching screens keeps them and says how to proceed.
+    quit: () => (dirty ? void confirm(`Quit and discard unsaved rule changes? (${actionKey('rules.save', 'models')} saves them)`).then((yes) => yes && exit()) : false),
     'screen.accounts': () => blockWhileDirty(),
     'screen.quota': () => blockWhileDirty(),
     'screen.proxy': () => blockWhileDirty(),
