@@ -49,6 +49,26 @@ export function nextInTurn(accounts: readonly Account[], currentId: string | und
   return undefined;
 }
 
+/**
+ * Where a provider's default goes when its current default leaves (removed or paused): the next
+ * usable account in turn, or none. One rule for `remove`, `pause`, the CLI and the TUI.
+ */
+export function defaultAfterLeaving(accounts: readonly Account[], leavingId: string): Account | undefined {
+  return nextInTurn(accounts, leavingId);
+}
+
+/** Why `account` cannot be made the default as it is, or undefined. A paused account serves nothing. */
+export function defaultProblem(account: Account): string | undefined {
+  if (account.paused) return `${account.provider} account ${accountLabel(account)} is paused, so it cannot be the default`;
+  return undefined;
+}
+
+/** What a pause did to the default, for a status line: `; default is now home`, or ''. */
+export function defaultMoveNote(movedTo: Account | null | undefined): string {
+  if (movedTo === undefined) return '';
+  return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';
+}
+
 /** Nickname rules: what `rename` accepts. Returns an error message or undefined. */
 export function nicknameProblem(nickname: string, others: readonly Account[]): string | undefined {
   const trimmed = nickname.trim();

@@ -10,7 +10,7 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {accountLabel, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -281,9 +281,18 @@ export class AccountStore {
     });
   }
 
-  async setDefault(provider: string, ref: string): Promise<Account> {
+  /**
+   * Makes the account its provider's default. A paused account is refused (core defaultProblem),
+   * unless `resume` is set: then it is resumed in the same step (the TUI asks first).
+   */
+  async setDefault(provider: string, ref: string, options: {resume?: boolean} = {}): Promise<Account> {
     return this.mutate(async (ctx) => {
-      const account = ctx.find(provider, ref);
+      let account = ctx.find(provider, ref);
+      const problem = defaultProblem(account);
+      if (problem && !(options.resume && account.paused)) {
+        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account)})`);
+      }
+      if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);
       ctx.providerEntry(provider).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
@@ -305,24 +314,38 @@ export class AccountStore {
     });
   }
 
-  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account> {
+  /**
+   * Pauses or resumes. Pausing the default moves the default to the next usable account
+   * (core defaultAfterLeaving, as `remove` does): `defaultMovedTo` says where, null when none is left.
+   */
+  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
-      const account = ctx.find(provider, ref);
-      if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
-      ctx.register(account);
-      if (account.paused !== paused) {
-        const from = this.tokenPath(account);
-        const to = this.tokenPath({...account, paused});
-        await ensurePrivateDir(path.dirname(to));
-        await fs.rename(from, to);
-      }
-      const entry = ctx.entry(account);
-      entry.paused = paused;
-      if (paused) entry.pausedAt = this.now().toISOString();
-      else delete entry.pausedAt;
-      ctx.registryChanged = true;
-      return {...account, paused};
+      const account = await this.movePaused(ctx, ctx.find(provider, ref), paused);
+      const providerEntry = ctx.providerEntry(provider);
+      if (!paused || providerEntry.default !== account.id) return account;
+      const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
+      if (next) providerEntry.default = next.id;
+      else delete providerEntry.default;
+      return {...account, default: false, defaultMovedTo: next ?? null};
     });
+  }
+
+  /** Moves the token file between auth/ and auth-paused/ and records it in the registry entry. */
+  private async movePaused(ctx: MutationContext, account: Account, paused: boolean): Promise<Account> {
+    if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
+    ctx.register(account);
+    if (account.paused !== paused) {
+      const from = this.tokenPath(account);
+      const to = this.tokenPath({...account, paused});
+      await ensurePrivateDir(path.dirname(to));
+      await fs.rename(from, to);
+    }
+    const entry = ctx.entry(account);
+    entry.paused = paused;
+    if (paused) entry.pausedAt = this.now().toISOString();
+    else delete entry.pausedAt;
+    ctx.registryChanged = true;
+    return {...account, paused};
   }
 
   async remove(provider: string, ref: string): Promise<Account> {
@@ -332,7 +355,7 @@ export class AccountStore {
       if (providerEntry) {
         delete providerEntry.accounts[account.id];
         if (providerEntry.default === account.id) {
-          const next = nextInTurn(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
+          const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
           if (next) providerEntry.default = next.id;
           else delete providerEntry.default;
         }

@@ -262,3 +262,23 @@ test('keys that arrive in one read (a held key, a laggy SSH link) are each press
   await tui.type('2');
   await tui.waitFor('[2 Quota]');
 });
+
+test('p on the default account moves the default to the next usable one; u on a paused account asks to resume it', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'p');
+  let frame = await tui.waitFor('work paused; default is now bob@example.com');
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+  assert.match(lineWith(frame, 'bob@'), /\*\s+bob@example.com/);
+  // alice is paused: u asks; No keeps everything.
+  await tui.press('u');
+  frame = await tui.waitFor('work is paused. Resume it and make it the default? [y/N]');
+  await tui.press('n');
+  await tui.waitFor('work stays paused; the default is unchanged');
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+  await tui.press('u');
+  await tui.waitFor('[y/N]');
+  await tui.press('y');
+  await tui.waitFor('work resumed; it is now the default claude account');
+  assert.equal(registry(ccs).providers.claude.default, 'alice@example.com');
+  assert.equal(registry(ccs).providers.claude.accounts['alice@example.com'].paused, false);
+});

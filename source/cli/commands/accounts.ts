@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
@@ -111,7 +111,7 @@ export const accountCommands: CommandSpec[] = [
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
     const account = await store.setPaused(p, a, true);
-    return `${p}: paused ${accountLabel(account)}`;
+    return `${p}: paused ${accountLabel(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const account = await store.setPaused(p, a, false);
