@@ -60,6 +60,10 @@ describe('proxy start / status / stop', async () => {
     assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false);
     const after = await runBin(['proxy', 'status', '--json'], ccs.env);
     assert.deepEqual(JSON.parse(after.stdout), {running: false});
+    assert.equal(after.code, 3, 'no proxy: exit 3, like systemctl status');
+    const none = await runBin(['proxy', 'status'], ccs.env);
+    assert.equal(none.code, 3);
+    assert.match(none.stdout, /no proxy is running/);
   });
 
   it('reports a busy port clearly and exits 1', async () => {
@@ -117,6 +121,25 @@ describe('env', () => {
         assert.ok(env[name]?.startsWith('kimi-'), `${name}=${env[name]}`);
         assert.ok(!env[name]!.startsWith('kimi-k2.7-'), `${name} must not be an excluded model`);
       }
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('env for a provider Claude Code cannot use', () => {
+  it('exits 1 naming why, prints no exports; with the CLIProxyAPI binary configured it prints them', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      const refused = await runBin(['env', 'gemini'], ccs.env);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stdout, '');
+      assert.match(refused.stderr, /Claude Code cannot use Gemini .*through the built-in proxy: .*set proxy\.useCliproxyBinary/);
+      writeFileSync(ccs.paths.settings, JSON.stringify({proxy: {useCliproxyBinary: true}}));
+      const served = await runBin(['env', 'gemini'], ccs.env);
+      assert.equal(served.code, 0, served.stderr);
+      assert.match(served.stdout, /ANTHROPIC_BASE_URL='http:\/\/127\.0\.0\.1:8317\/api\/provider\/gemini'/);
     } finally {
       ccs.cleanup();
     }

@@ -90,13 +90,14 @@ const status: CommandSpec = {
           cooling: live?.cooling ?? [],
         }
       : {running: false};
+    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing.
     if (values.json) {
       printJson(ctx, result);
-      return 0;
+      return running ? 0 : 3;
     }
     if (!running) {
       ctx.stdout.write('no proxy is running (start one: ccs-tui proxy start)\n');
-      return 0;
+      return 3;
     }
     const lines = [
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
@@ -117,6 +118,7 @@ const env: CommandSpec = {
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
     const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: [], optional: ['provider']});
+    await refuseWhatClaudeCodeCannotUse(ctx, positionals[0]);
     const {claudeCodeEnv, exportLines} = await import('../../services/proxy/env.js');
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
@@ -129,5 +131,23 @@ const env: CommandSpec = {
     return 0;
   },
 };
+
+/**
+ * Exits non-zero (no exports) when the proxy cannot serve this provider to Claude Code, which sends
+ * Anthropic Messages: the proxy's own route check decides (proxy/routes.ts protocolMismatch, which
+ * knows what the proxy translates), unless the CLIProxyAPI binary serves instead.
+ */
+async function refuseWhatClaudeCodeCannotUse(ctx: CliContext, providerId: string | undefined): Promise<void> {
+  if (!providerId) return;
+  const {findProvider} = await import('../../providers/table.js');
+  const row = findProvider(providerId);
+  if (!row) return; // claudeCodeEnv names the unknown provider
+  const {protocolMismatch} = await import('../../proxy/routes.js');
+  const problem = protocolMismatch(row, 'messages');
+  if (!problem) return;
+  const {loadSettings} = await import('../../store/settings.js');
+  if ((await loadSettings(ctx.paths)).settings.proxy.useCliproxyBinary) return;
+  throw new UserError(`Claude Code cannot use ${row.displayName} through the built-in proxy: ${problem} (set proxy.useCliproxyBinary in tui.json to serve it with CLIProxyAPI)`);
+}
 
 export const proxyCommands: readonly CommandSpec[] = [serve, start, stop, status, env];
