@@ -18,7 +18,7 @@ test('tmux: claude paste login with a refused code ends on the error screen with
     const ccs = makeUiCcs();
     writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
     const t = startBin(ccs);
-    await t.waitFor('work · alice@example.com');
+    await t.waitFor(/work\s+alice@example\.com/);
     t.keys(['a']);
     await t.waitFor('v: paste it here');
     t.keys(['v']);
@@ -29,7 +29,7 @@ test('tmux: claude paste login with a refused code ends on the error screen with
     assert.match(screen, /Login failed: .*invalid_grant/);
     assert.doesNotMatch(screen, /storing the account/);
     t.keys(['Escape']);
-    await t.waitFor('work · alice@example.com');
+    await t.waitFor(/work\s+alice@example\.com/);
     t.keys(['q']);
     assert.equal(await t.waitForExit(), 0);
   } finally {
@@ -41,7 +41,7 @@ test('tmux: / on Quota filters; /work and q typed there run nothing', {skip}, as
   const ccs = makeUiCcs();
   const before = registry(ccs.paths.registry);
   const t = startBin(ccs);
-  await t.waitFor('work · alice@example.com');
+  await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['2']);
   await t.waitFor('claude · work');
   t.keys(['/work'], {literal: true});
@@ -59,7 +59,7 @@ test('tmux: / on Quota filters; /work and q typed there run nothing', {skip}, as
 test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
   const ccs = makeUiCcs();
   const t = startBin(ccs);
-  await t.waitFor('work · alice@example.com');
+  await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['l']);
   await t.waitFor('▶ Claude accounts');
   t.keys(['n']);
@@ -77,7 +77,7 @@ test('tmux: CI=true in a terminal still draws every frame, in colour', {skip}, a
   const ccs = makeUiCcs();
   // Only what a person's shell would have (the test runner's FORCE_COLOR=0 would hide colours).
   const t = startBin(ccs, {env: {PATH: process.env.PATH, CCS_DIR: ccs.paths.root, HOME: ccs.env.HOME}, terminalEnv: {CI: 'true'}});
-  await t.waitFor('work · alice@example.com');
+  await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['j']);
   await t.waitFor('Codex accounts (1)');
   assert.match(t.screen({colors: true}), /\u001b\[[0-9;]*3[0-9]/, 'colour escapes present');
@@ -95,7 +95,7 @@ test('tmux: TERM=dumb gets a clear message pointing at the commands, no escape c
 
 test('tmux: Ctrl-C with unsaved rules asks first; n keeps them; y quits', {skip}, async () => {
   const t = startBin(makeUiCcs());
-  await t.waitFor('work · alice@example.com');
+  await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['3']);
   await t.waitFor('Models 15/15');
   t.keys(['a']);
@@ -113,4 +113,20 @@ test('tmux: Ctrl-C with unsaved rules asks first; n keeps them; y quits', {skip}
   t.keys(['y']);
   assert.equal(await t.waitForExit(), 0);
   assert.equal(t.display('#{alternate_on}'), '0');
+});
+
+test('tmux: at 60×20 the compact layout keeps the accounts list and a login usable; 59×20 is too small', {skip}, async () => {
+  const t = startBin(makeUiCcs(), {width: 60, height: 20});
+  await t.waitFor('work · alice@');
+  t.keys(['a']);
+  const login = await t.waitFor('v: paste it here');
+  assert.match(login, /Claude — add an account/);
+  t.keys(['Escape']);
+  await t.waitFor('work · alice@');
+  t.resize(59, 20);
+  await t.waitFor(/Terminal too small[\s\S]*59×20/);
+  t.resize(60, 20);
+  await t.waitFor('work · alice@');
+  t.keys(['C-c']);
+  assert.equal(await t.waitForExit(), 0);
 });

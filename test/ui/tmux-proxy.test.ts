@@ -26,7 +26,7 @@ test('s serves the account, the proxy answers, q quits and no proxy process is l
   const ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
   const tmux = startBin(ccs);
-  await tmux.waitFor('work · alice@example.com');
+  await tmux.waitFor(/work\s+alice@example\.com/);
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
   tmux.keys(['s']);

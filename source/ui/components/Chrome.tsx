@@ -3,16 +3,21 @@
 import {Box, Text} from 'ink';
 import {actionKey, bindingsFor, keyLabel, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {cellWidth} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
 
-export const MIN_COLUMNS = 80;
-export const MIN_ROWS = 24;
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 20;
 
 const TABS: ReadonlyArray<[string, string]> = [['1', 'Accounts'], ['2', 'Quota'], ['3', 'Models'], ['4', 'Proxy']];
 
 export function TitleBar({title, width, activeTab}: {title: string; width: number; activeTab?: string}) {
   const theme = useTheme();
+  const label = (key: string, name: string, compact: boolean) => (key === activeTab ? `[${key} ${name}]` : compact ? ` ${key} ` : ` ${key} ${name} `);
+  const full = TABS.map(([key, name]) => label(key, name, false)).join('');
+  // Narrow terminals: the other tabs show only their number, so the title keeps its room.
+  const compact = cellWidth(`ccs-tui · ${title}`) + cellWidth(full) + 1 > width;
   return (
     <Box width={width} justifyContent="space-between">
       <Text bold color={theme.accent} wrap="truncate">
@@ -21,7 +26,7 @@ export function TitleBar({title, width, activeTab}: {title: string; width: numbe
       <Text wrap="truncate">
         {TABS.map(([key, name]) => (
           <Text key={key} bold={key === activeTab} color={key === activeTab ? theme.accent : theme.muted}>
-            {key === activeTab ? `[${key} ${name}]` : ` ${key} ${name} `}
+            {label(key, name, compact)}
           </Text>
         ))}
       </Text>
@@ -148,6 +153,7 @@ export function HelpOverlay({width, height, scopes}: {width: number; height: num
   );
 }
 
+/** Below MIN_COLUMNS × MIN_ROWS: the accounts list and a login no longer fit even compact. */
 export function TooSmall({columns, rows}: {columns: number; rows: number}) {
   return (
     <Box flexDirection="column" width={columns} height={rows}>

@@ -5,6 +5,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
+import {cellWidth, fitCell} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -44,7 +45,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accountIndex = cursorIn(state, accountsKey, accounts.length);
   const account = accounts[accountIndex];
 
-  const leftWidth = width >= 100 ? 30 : 26;
+  // Compact below 80 columns (a 160-column terminal split in two): a narrower providers pane.
+  const leftWidth = width >= 100 ? 30 : width >= 80 ? 26 : 22;
   const rightWidth = width - leftWidth;
   const providersFiltered = useFilterShown('providers');
   const accountsFiltered = useFilterShown('accounts');
@@ -78,7 +80,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   }
 
   const rename = state.modal?.kind === 'rename' ? state.modal : undefined;
-  const columns = accountColumns(rightWidth - 4);
+  const columns = accountColumns(rightWidth - 4, accounts, clock.now());
   return (
     <Box width={width} height={height}>
       <Pane title={`Providers (${providers.length})`} focused={state.pane === 'providers'} width={leftWidth} height={height} theme={theme}>
@@ -168,19 +170,40 @@ interface AccountColumns {
   quota: number;
 }
 
-function accountColumns(width: number): AccountColumns {
-  const status = 13;
-  const expiry = 9;
-  const wide = width - 3 - status - expiry >= 60;
-  const quota = wide ? quotaSummaryWidth(0) + 1 : 0;
-  const rest = Math.max(8, width - 3 - status - expiry - quota);
-  // Narrow: one name column (nickname, else email); wide: nickname and email side by side.
-  if (rest < 44) return {name: rest, email: 0, status, expiry, quota};
-  const name = Math.floor(rest * 0.4);
-  return {name, email: rest - name, status, expiry, quota};
+/** What each account row shows in its text columns (the same strings AccountRow draws). */
+function accountCells(account: Account, now: number, wide: boolean) {
+  const status = accountStatus(account).text;
+  const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
+  // Narrow: nickname and email share one column.
+  const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
+  return {name, email: account.email ?? '', status, expiry};
 }
 
-const cell = (text: string, width: number) => (text.length > width - 1 ? `${text.slice(0, Math.max(0, width - 2))}…` : text).padEnd(width);
+/**
+ * Column widths from the content and the room: STATUS and TOKEN as wide as their longest cell (never
+ * cut), the quota summary where there is room, and what is left to the names (nickname and email
+ * side by side when both fit, else one column), cut with … only when they really do not fit.
+ */
+function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
+  const widest = (header: string, cells: string[]) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + 2;
+  const narrowCells = accounts.map((a) => accountCells(a, now, false));
+  const status = widest('STATUS', narrowCells.map((c) => c.status));
+  const expiry = widest('TOKEN', narrowCells.map((c) => c.expiry));
+  const fixed = 3 + status + expiry;
+  const quota = width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
+  const rest = Math.max(8, width - fixed - quota);
+  const wideCells = accounts.map((a) => accountCells(a, now, true));
+  const nick = widest('NICKNAME', wideCells.map((c) => c.name));
+  const email = widest('EMAIL', wideCells.map((c) => c.email));
+  // Side by side when both fit whole, or when there is room to give each a fair share.
+  if (nick + email <= rest || rest >= 44) {
+    const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - email));
+    return {name, email: rest - name, status, expiry, quota};
+  }
+  return {name: rest, email: 0, status, expiry, quota};
+}
+
+const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
@@ -189,10 +212,8 @@ function headerRow(c: AccountColumns): string {
 function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
   const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
-  const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
+  const {name, expiry} = accountCells(account, now, c.email > 0);
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
-  // Narrow: nickname and email share one column.
-  const name = c.email ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
   if (renameDraft) {
