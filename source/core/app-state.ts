@@ -20,7 +20,10 @@ export type Pane = 'providers' | 'accounts';
 export type StatusKind = 'info' | 'ok' | 'error';
 
 export type Modal =
-  | {kind: 'help'}
+  /** `offset`: the first entry shown when the overlay scrolls (j/k, PgUp/PgDn). */
+  | {kind: 'help'; offset?: number}
+  /** Every status message of this session, newest first, wrapped (a cut status line in full). */
+  | {kind: 'messages'; offset?: number}
   /** `id` lets the UI resolve the promise of whoever asked. */
   | {kind: 'confirm'; id: number; prompt: string}
   | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft};
@@ -35,9 +38,14 @@ export interface AppState {
   /** The filter field of this key has focus (typing edits it). */
   filterEditing?: {list: string; draft: TextDraft};
   modal?: Modal;
-  status?: {text: string; kind: StatusKind};
+  /** `id` counts messages, so a timer clears only the message it was started for. */
+  status?: {text: string; kind: StatusKind; id: number};
+  /** Past status messages, oldest first, at most MESSAGE_LOG_SIZE. */
+  messages: Array<{text: string; kind: StatusKind}>;
   nextModalId: number;
 }
+
+export const MESSAGE_LOG_SIZE = 100;
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
 
@@ -58,11 +66,14 @@ export type AppAction =
   | {type: 'confirmOpen'; prompt: string}
   | {type: 'closeModal'}
   | {type: 'toggleHelp'}
+  | {type: 'toggleMessages'}
+  | {type: 'scrollOverlay'; by: number}
   | {type: 'status'; text: string; kind?: StatusKind}
-  | {type: 'clearStatus'};
+  /** Clears the status line (only message `id` when given: a newer one stays). */
+  | {type: 'clearStatus'; id?: number};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, messages: [], nextModalId: 1};
 }
 
 /**
@@ -162,10 +173,22 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return state.modal ? {...state, modal: undefined} : state;
     case 'toggleHelp':
       return {...state, modal: state.modal?.kind === 'help' ? undefined : {kind: 'help'}};
-    case 'status':
-      return {...state, status: {text: action.text, kind: action.kind ?? 'info'}};
+    case 'toggleMessages':
+      return {...state, modal: state.modal?.kind === 'messages' ? undefined : {kind: 'messages'}};
+    case 'scrollOverlay': {
+      const modal = state.modal;
+      if (modal?.kind !== 'help' && modal?.kind !== 'messages') return state;
+      // The overlay clamps the end (it knows how many entries fit).
+      return {...state, modal: {...modal, offset: Math.max(0, (modal.offset ?? 0) + action.by)}};
+    }
+    case 'status': {
+      const kind = action.kind ?? 'info';
+      const messages = [...state.messages, {text: action.text, kind}].slice(-MESSAGE_LOG_SIZE);
+      return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1}, messages};
+    }
     case 'clearStatus':
-      return state.status ? {...state, status: undefined} : state;
+      if (!state.status || (action.id !== undefined && action.id !== state.status.id)) return state;
+      return {...state, status: undefined};
   }
 }
 

@@ -18,7 +18,7 @@ export function truncateCells(text: string, width: number): string {
     out += char;
     used += w;
   }
-  return `${out}…`;
+  return `${out.trimEnd()}…`;
 }
 
 /** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap) or padded. */

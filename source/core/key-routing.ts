@@ -38,6 +38,8 @@ export type KeyRoute =
   /** Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now, `rest` after its frame. */
   | {to: 'split'; first: string; rest: string}
   | {to: 'closeHelp'}
+  /** Scroll the open overlay (help, messages) by entries. */
+  | {to: 'scrollOverlay'; by: number}
   /** Offer the keymap action to the screen's handlers first, then apply shellActionFor(action). */
   | {to: 'action'; action: KeyAction};
 
@@ -68,8 +70,10 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   }
   const action = actionForKey(name, context.scopes);
   if (!action) return {to: 'none'};
-  if (context.modal === 'help') {
-    if (action === 'help' || action === 'back') return {to: 'closeHelp'};
+  if (context.modal === 'help' || context.modal === 'messages') {
+    if (action === 'help' || action === 'back' || action === 'messages') return {to: 'closeHelp'};
+    const scroll = OVERLAY_SCROLL[actionForKey(name, ['list']) ?? 'quit'];
+    if (scroll) return {to: 'scrollOverlay', by: scroll};
     if (action === 'quit') return {to: 'quit'};
     return {to: 'none'};
   }
@@ -93,6 +97,15 @@ export function splitTextBurst(input: string): {first: string; rest: string} | u
   return {first: text.slice(0, end), rest: text.slice(end)};
 }
 
+/** Entries an overlay scrolls by for each list key. */
+const OVERLAY_SCROLL: Partial<Record<KeyAction, number>> = {
+  'cursor.down': 1,
+  'cursor.up': -1,
+  'cursor.pageDown': 10,
+  'cursor.pageUp': -10,
+  'cursor.top': -1_000_000,
+};
+
 const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
   'screen.quota': 'quota',
   'screen.models': 'models',
@@ -106,6 +119,7 @@ const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
 export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | undefined {
   if (action === 'quit') return {type: 'quit'};
   if (action === 'help') return {type: 'toggleHelp'};
+  if (action === 'messages') return {type: 'toggleMessages'};
   if (action === 'back') return {type: 'escape'};
   // Only screens whose scopes bind `/` get here: every one of them filters (app-state filterKeyOf).
   if (action === 'filter') return {type: 'filterStart'};

@@ -12,6 +12,7 @@ export type KeyAction =
   // global
   | 'quit'
   | 'help'
+  | 'messages'
   | 'back'
   | 'screen.accounts'
   | 'screen.quota'
@@ -81,6 +82,7 @@ export interface KeyBinding {
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'quit', keys: ['q', 'ctrl+c'], scopes: ['global'], description: 'Quit', hint: 'quit'},
   {action: 'help', keys: ['?'], scopes: ['global'], description: 'Show or hide all keys', hint: 'help'},
+  {action: 'messages', keys: ['M'], scopes: ['global'], description: 'Show or hide every status message of this session, in full'},
   {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter', hint: 'back'},
   {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},

@@ -80,6 +80,8 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
         return;
       case 'closeHelp':
         return dispatch({type: 'closeModal'});
+      case 'scrollOverlay':
+        return dispatch({type: 'scrollOverlay', by: route.by});
       case 'action': {
         const handler = topScreenHandlers(registry)?.[route.action];
         if (handler) {

@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, HelpOverlay, HintBar, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
@@ -33,7 +33,9 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
         {state.modal?.kind === 'help' ? (
-          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} />
+          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
+        ) : state.modal?.kind === 'messages' ? (
+          <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal.offset} />
         ) : (
           <ScreenView
             route={route}
@@ -50,7 +52,8 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
         width={columns}
         counts={counts}
         dir={services.paths.root}
-        message={confirmPrompt ? {text: `${confirmPrompt} ${confirmHint()}`, kind: 'info'} : state.status}
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
+        keep={confirmPrompt ? confirmHint() : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
       <HintBar width={columns} scopes={scopes} />

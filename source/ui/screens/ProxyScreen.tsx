@@ -5,6 +5,7 @@ import {Box, Text} from 'ink';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
+import {truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -52,7 +53,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
   ];
-  const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
+  // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
+  const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
   // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
   const fixed = 2 + 1 + rows.length + 1 + 1 + envLines.length + 1 + 1;
   const logRoom = Math.max(1, height - fixed);
@@ -87,7 +89,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       </Text>
       {tail.map((line, i) => (
         <Text key={`${i}:${line}`} wrap="truncate">
-          {line.slice(0, inner)}
+          {truncateCells(sanitizeLine(line), inner)}
         </Text>
       ))}
     </Box>
