@@ -19,3 +19,21 @@ export function sshForwardHint(port: number, env: NodeJS.ProcessEnv = process.en
   const host = env.SSH_CONNECTION ? env.SSH_CONNECTION.split(' ')[2] : undefined;
   return `ssh -L ${port}:localhost:${port} ${host ?? '<host>'}`;
 }
+
+/**
+ * The `ssh -L` advice for an auth-code login, only where it is true: the browser will be sent to a
+ * loopback port on this machine (the redirect URI is localhost / 127.0.0.1) and that browser runs
+ * elsewhere (an SSH or headless session). A redirect to the provider's own page (Claude's code page
+ * in paste mode) needs no forwarding: undefined.
+ */
+export function callbackForwardHint(redirectUri: string, port: number, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+  let host: string;
+  try {
+    host = new URL(redirectUri).hostname;
+  } catch {
+    return undefined;
+  }
+  if (host !== 'localhost' && host !== '127.0.0.1' && host !== '[::1]') return undefined;
+  if (sessionKind(env, platform).local) return undefined;
+  return sshForwardHint(port, env);
+}

@@ -6,7 +6,7 @@ import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {sessionKind, sshForwardHint} from '../environment.js';
+import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
@@ -18,7 +18,8 @@ export type LoginView =
   | {kind: 'label'; method: LoginMethod}
   | {kind: 'starting'; method: LoginMethod}
   | {kind: 'device'; authorization: DeviceAuthorization; state: DeviceFlowState}
-  | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint: string; redirectUri: string}
+  /** `sshHint` only when forwarding really helps (environment.ts callbackForwardHint). */
+  | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint?: string; redirectUri: string}
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'}
   | {kind: 'storing'; method: LoginMethod}
@@ -138,7 +139,7 @@ export class LoginSession {
       if (this.closed) return login.cancel();
       this.authCode = login;
       const s = login.session;
-      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: sshForwardHint(s.forwardPort, this.options.env), redirectUri: s.redirectUri});
+      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.forwardPort, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);

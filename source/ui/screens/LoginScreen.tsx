@@ -154,7 +154,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               <Text color={theme.muted}>{`${actionKey('login.paste', 'login')}: paste it here`}</Text>
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
-            <Text color={theme.muted}>or forward the callback: {view.sshHint}</Text>
+            {view.sshHint ? <Text color={theme.muted}>{`the browser returns to ${view.redirectUri} on this machine: forward it with ${view.sshHint}`}</Text> : null}
             {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
           </Box>
         );

@@ -303,3 +303,22 @@ test('service account: a missing file and a file that is not a key both end nami
     ccs.cleanup();
   }
 });
+
+test('the ssh -L hint appears only when the redirect comes to a loopback port here and the browser is elsewhere', async () => {
+  const {callbackForwardHint} = await import('../../../source/services/environment.js');
+  const ssh = {SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, ssh, 'linux'), 'ssh -L 1455:localhost:1455 10.0.0.1');
+  assert.equal(callbackForwardHint('https://platform.claude.com/oauth/code/callback', 54545, ssh, 'linux'), undefined, "Claude's code page needs no forwarding");
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, {DISPLAY: ':0'}, 'linux'), undefined, 'a local browser reaches it directly');
+  // The TUI's claude paste view carries no hint.
+  const fake = await fakeClaude();
+  const h = harness('claude', fake.settings.endpoints, {env: ssh});
+  try {
+    h.session.start();
+    const view = await h.until('auth-code');
+    assert.equal(view.kind === 'auth-code' && view.sshHint, undefined);
+  } finally {
+    h.cleanup();
+    await fake.server.close();
+  }
+});
