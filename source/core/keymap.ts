@@ -37,6 +37,7 @@ export type KeyAction =
   | 'account.remove'
   | 'account.rotate'
   | 'account.login'
+  | 'account.relogin'
   | 'account.test'
   | 'account.serve'
   | 'provider.serve'
@@ -109,6 +110,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.remove', keys: ['d'], scopes: ['home', 'detail'], description: 'Remove (asks first)', hint: 'remove'},
   {action: 'account.rotate', keys: ['r'], scopes: ['home', 'detail', 'quota', 'proxy'], description: "Rotate the provider's default to the next usable account", hint: 'rotate'},
   {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
+  {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login)', hint: 're-login'},
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy'},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
@@ -154,19 +156,23 @@ export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyActio
   return undefined;
 }
 
-/** Bindings to show for these scopes (most specific first), one per action. */
+/**
+ * Bindings to show for these scopes (most specific first), one per action, with every key that
+ * action has there (the detail screen's `u` and Enter both make the account the default).
+ */
 export function bindingsFor(scopes: readonly KeyScope[]): KeyBinding[] {
-  const seen = new Set<KeyAction>();
-  const out: KeyBinding[] = [];
+  const byAction = new Map<KeyAction, KeyBinding>();
   for (const scope of scopes) {
     for (const binding of KEY_BINDINGS) {
-      if (binding.scopes.includes(scope) && !seen.has(binding.action)) {
-        seen.add(binding.action);
-        out.push(binding);
+      if (!binding.scopes.includes(scope)) continue;
+      const seen = byAction.get(binding.action);
+      if (!seen) byAction.set(binding.action, binding);
+      else if (binding.keys.some((k) => !seen.keys.includes(k) && actionForKey(k, scopes) === binding.action)) {
+        byAction.set(binding.action, {...seen, keys: [...seen.keys, ...binding.keys.filter((k) => !seen.keys.includes(k))]});
       }
     }
   }
-  return out;
+  return [...byAction.values()];
 }
 
 /** `ctrl+c` → `^C`, `escape` → `Esc`, for hint bars and the overlay. */

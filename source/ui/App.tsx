@@ -6,6 +6,7 @@ import {appReducer, initialAppState, type AppAction, type AppState, type Route} 
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
 import {Frame} from './frame.js';
+import {HintsProvider} from './hints.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
 import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
@@ -32,7 +33,9 @@ export function App({services, size, initialRoute, initialAccounts}: AppProps) {
         <ThemeContext.Provider value={theme}>
           <KeyRegistryContext.Provider value={registry}>
             <AccountsProvider initial={initialAccounts}>
-              <Root initialRoute={initialRoute} />
+              <HintsProvider>
+                <Root initialRoute={initialRoute} />
+              </HintsProvider>
             </AccountsProvider>
           </KeyRegistryContext.Provider>
         </ThemeContext.Provider>

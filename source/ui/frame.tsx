@@ -7,11 +7,13 @@ import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, 
 import {useAccounts} from './hooks/useAccounts.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
+import {useHints} from './hints.js';
 import type {Shell} from './shell.js';
 
 export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
   const services = useServices();
   const accounts = useAccounts();
+  const hints = useHints();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
   const snapshot = accounts.snapshot;
@@ -56,7 +58,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
         keep={confirmPrompt ? confirmHint() : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
-      <HintBar width={columns} scopes={scopes} />
+      <HintBar width={columns} scopes={scopes} overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename'}} />
     </Box>
   );
 }

@@ -39,6 +39,8 @@ export interface LoginSessionOptions {
   provider: string;
   env: NodeJS.ProcessEnv;
   browser: Browser;
+  /** Logging in again as a known account: its nickname (no name is asked for). */
+  nickname?: string;
   onChange(view: LoginView): void;
 }
 
@@ -64,6 +66,7 @@ export class LoginSession {
     this.methods = row.logins.map((f) => f.kind);
     this.asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
     this.local = sessionKind(options.env).local;
+    this.nickname = options.nickname;
     this.view = this.methods.length > 1 ? {kind: 'choose', methods: this.methods} : {kind: 'starting', method: this.methods[0]!};
   }
 

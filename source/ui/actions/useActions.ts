@@ -33,6 +33,9 @@ export function useAccountActions(provider: string | undefined, account: Account
   const keys: KeyHandlers = {
     'account.rename': () =>
       account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
+    // Like `gh auth refresh`: the login screen for this account; the new tokens replace its token file.
+    'account.relogin': () =>
+      account ? dispatch({type: 'navigate', screen: 'login', params: {provider: account.provider, accountId: account.id}}) : noAccount(),
   };
   for (const name of Object.keys(ACCOUNT_ACTIONS) as AccountActionName[]) {
     keys[name] = () => (provider === undefined && PROVIDER_ACTIONS.includes(name) ? undefined : perform(name));

@@ -7,6 +7,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
+import type {ScreenHints} from '../hints.js';
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 20;
@@ -99,9 +100,19 @@ export function Banner({width, lines}: {width: number; lines: string[]}) {
 }
 
 /** The bottom bar: hints of the active scopes from the keymap table; help and quit always at the right. */
-export function HintBar({width, scopes}: {width: number; scopes: readonly KeyScope[]}) {
+export function HintBar({width, scopes, overrides = {}}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints}) {
   const theme = useTheme();
-  const all = bindingsFor(scopes);
+  const typing = overrides.typing && !scopes.includes('confirm');
+  // While a text field has the keys, only the field's keys mean anything.
+  const all = typing
+    ? [
+        {action: 'login.retry' as const, keys: ['enter'], scopes: [], description: '', hint: 'done'},
+        {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: 'cancel'},
+        {action: 'quit' as const, keys: ['ctrl+c'], scopes: [], description: '', hint: 'quit'},
+      ]
+    : bindingsFor(scopes)
+        .filter((b) => !overrides.hide?.includes(b.action))
+        .map((b) => (overrides.labels?.[b.action] ? {...b, hint: overrides.labels[b.action]} : b));
   // A dialog has no hint labels: show its keys with their descriptions.
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');

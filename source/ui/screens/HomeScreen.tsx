@@ -20,7 +20,8 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
-import {accountStatus, providerStatus} from './account-format.js';
+import {accountHints, accountStatus, providerStatus} from './account-format.js';
+import {useScreenHints} from '../hints.js';
 import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
@@ -57,6 +58,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
   const actions = useAccountActions(provider, account);
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined));
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),

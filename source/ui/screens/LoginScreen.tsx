@@ -11,8 +11,10 @@ import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
 import {useScreenKeys} from '../keys.js';
+import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
 import {useLoginSession} from './login/useLoginSession.js';
@@ -26,7 +28,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const row = findProvider(provider);
   const {clipboard} = useServices();
   const theme = useTheme();
-  const {view, error, now, session} = useLoginSession(provider);
+  const {snapshot} = useAccounts();
+  // L on an account: log in again as it (its nickname is kept; same identity → same account).
+  const again = params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined;
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname);
   const [choice, setChoice] = useState(0);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
@@ -39,6 +44,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
+  useScreenHints(loginHints(view));
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
@@ -75,7 +81,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   if (!row) return <Text color={theme.error}>Unknown provider "{sanitizeLine(provider)}".</Text>;
   if (error) return <Text color={theme.error}>{error}</Text>;
-  const title = <Text bold>{row.displayName} — add an account</Text>;
+  const title = <Text bold>{again ? `${row.displayName} — log in again as ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}</Text>;
   if (!view) return title;
 
   const submitPaste = async (text: string) => {
@@ -222,6 +228,26 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       </Box>
     </Box>
   );
+}
+
+/** The hint bar per login state: only keys that do something now, Enter named for what it does. */
+function loginHints(view: LoginView | undefined): ScreenHints {
+  const codeKeys = ['login.copy', 'login.open', 'login.paste'] as const;
+  const moves = ['cursor.down', 'cursor.up'] as const;
+  switch (view?.kind) {
+    case 'choose':
+      return {hide: [...codeKeys], labels: {'login.retry': 'choose'}};
+    case 'device':
+      return {hide: ['login.paste', ...moves]};
+    case 'auth-code':
+      return {hide: [...moves]};
+    case 'ended':
+      return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
+    case 'done':
+      return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
+    default:
+      return {hide: [...codeKeys, ...moves]};
+  }
 }
 
 export type {LoginView};

@@ -1,5 +1,6 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
 import type {Account} from '../../core/types.js';
+import type {ScreenHints} from '../hints.js';
 
 const HEALTH_TEXT: Record<Account['health'], string> = {
   ok: 'ok',
@@ -22,4 +23,12 @@ export function providerStatus(accounts: readonly Account[]): {text: string; mar
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
+}
+
+/** Hint bar for the selected account: `p` says resume on a paused one; re-login only where it is due. */
+export function accountHints(account: Account | undefined): ScreenHints {
+  return {
+    labels: account?.paused ? {'account.pause': 'resume'} : {},
+    hide: account?.health === 'needs-login' ? [] : ['account.relogin'],
+  };
 }

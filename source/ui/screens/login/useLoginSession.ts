@@ -11,7 +11,8 @@ import {useServices, type AppServices} from '../../services.js';
 /** Optional services the login screen can use when the shell provides them (tests inject fakes). */
 export type LoginServices = AppServices & {browser?: Browser; http?: HttpClient};
 
-export function useLoginSession(provider: string) {
+/** `nickname`: logging in again as a known account (its name is kept, not asked for). */
+export function useLoginSession(provider: string, nickname?: string) {
   const services = useServices() as LoginServices;
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -28,6 +29,7 @@ export function useLoginSession(provider: string) {
           provider,
           env: services.env,
           browser: services.browser ?? systemBrowser,
+          nickname,
           onChange: (next) => {
             setNow(services.clock.now());
             setView(next);
@@ -45,7 +47,7 @@ export function useLoginSession(provider: string) {
       sessionRef.current?.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, services]);
+  }, [provider, nickname, services]);
 
   // The countdown and every spinner move once a second while something is under way.
   const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
