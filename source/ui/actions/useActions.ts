@@ -44,10 +44,11 @@ export function useAccountActions(provider: string | undefined, account: Account
 }
 
 /** Key handlers for the proxy screen's actions, given what the screen shows. */
-export function useProxyActions(context: Omit<ProxyActionContext, 'services'>): KeyHandlers {
+export function useProxyActions(context: Omit<ProxyActionContext, 'services' | 'progress'>): KeyHandlers {
   const services = useServices();
-  const {run} = useShell();
+  const {run, setStatus} = useShell();
   const keys: KeyHandlers = {};
-  for (const [name, action] of Object.entries(PROXY_ACTIONS)) keys[name as keyof typeof PROXY_ACTIONS] = () => run(() => action({services, ...context}));
+  const progress = (text: string) => setStatus(text, 'info');
+  for (const [name, action] of Object.entries(PROXY_ACTIONS)) keys[name as keyof typeof PROXY_ACTIONS] = () => run(() => action({services, progress, ...context}));
   return keys;
 }

@@ -10,6 +10,8 @@ import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
+import {useAccounts} from '../hooks/useAccounts.js';
+import {isUsable} from '../../core/accounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
@@ -37,6 +39,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, now, env} = useProxy();
+  const {snapshot} = useAccounts();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
@@ -46,7 +49,11 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
   const dash = '—';
   const target: ServeTarget = state?.target ?? requested ?? {};
-  const serving = state?.account ?? target.account ?? (target.provider ? 'pool' : 'any provider, by model');
+  // A pool says how many accounts it rotates over and which one serves now.
+  const pool = target.provider && !target.account ? (snapshot?.accounts ?? []).filter((a) => a.provider === target.provider && isUsable(a)).length : undefined;
+  const serving =
+    pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
+    : (state?.account ?? target.account ?? 'any provider, by model');
   const rows: Array<[string, string]> = [
     ['Port', `${state?.port ?? target.port ?? dash}`.padEnd(8) + `PID ${state?.pid ?? dash}`.padEnd(14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
