@@ -37,3 +37,18 @@ export function callbackForwardHint(redirectUri: string, port: number, env: Node
   if (sessionKind(env, platform).local) return undefined;
   return sshForwardHint(port, env);
 }
+
+/**
+ * Whether the terminal turns OSC 8 escapes into clickable links (the long login URL is then one
+ * link, whichever of its rows is clicked). Terminals say so only through their environment:
+ * iTerm2, WezTerm, kitty, ghostty, VS Code, Windows Terminal, foot, VTE ≥ 0.50 (GNOME Terminal…).
+ * FORCE_HYPERLINK=1/0 overrides. Elsewhere the URL is plain text (`c` copies it whole).
+ */
+export function supportsHyperlinks(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.FORCE_HYPERLINK !== undefined) return env.FORCE_HYPERLINK !== '0' && env.FORCE_HYPERLINK !== 'false';
+  if (env.TERM === 'dumb') return false;
+  if (['iTerm.app', 'WezTerm', 'vscode', 'ghostty'].includes(env.TERM_PROGRAM ?? '')) return true;
+  if (env.KITTY_WINDOW_ID || env.WT_SESSION || env.WEZTERM_PANE) return true;
+  if (/^(xterm-kitty|foot|xterm-ghostty)/.test(env.TERM ?? '')) return true;
+  return Number(env.VTE_VERSION ?? 0) >= 5000;
+}

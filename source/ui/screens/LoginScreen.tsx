@@ -10,6 +10,8 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
+import {LinkText, urlRows} from '../components/LinkText.js';
+import {supportsHyperlinks} from '../../services/environment.js';
 import {useScreenKeys} from '../keys.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -26,7 +28,8 @@ const TEXT_MIN_WIDTH = 30;
 export function LoginScreen({width, height, params, back, setStatus}: ScreenProps) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
-  const {clipboard} = useServices();
+  const services = useServices();
+  const {clipboard} = services;
   const theme = useTheme();
   const {snapshot} = useAccounts();
   // L on an account: log in again as it (its nickname is kept; same identity → same account).
@@ -39,7 +42,9 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
   const qr = useQrLines(qrText);
-  const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1;
+  const links = supportsHyperlinks(services.env);
+  const urlLines = view?.kind === 'auth-code' ? urlRows(view.url, width).length + 1 + (view.notice ? 1 : 0) : 0;
+  const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
@@ -123,9 +128,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return (
           <Box flexDirection="column" width={textWidth}>
             <Text>Open this address on any device:</Text>
-            <Text color={theme.accent} wrap="wrap">
-              {sanitizeLine(view.authorization.verificationUri)}
-            </Text>
+            <LinkText url={view.authorization.verificationUri} width={textWidth} links={links} color={theme.accent} />
             <Text> </Text>
             <Text>and enter the code:</Text>
             <Box borderStyle="round" paddingX={1} alignSelf="flex-start">
@@ -144,11 +147,6 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'auth-code':
         return (
           <Box flexDirection="column" width={textWidth}>
-            {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
-            <Text>{view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one):' : 'Open this address in a browser and log in:'}</Text>
-            <Text color={theme.accent} wrap="wrap">
-              {view.url}
-            </Text>
             {view.mode === 'loopback' ? <Text>{spinner} waiting for the browser to return to {view.redirectUri}</Text> : null}
             <Text>Then paste the address it ends on, or the code it shows:</Text>
             {pasteFocused ? (
@@ -215,9 +213,20 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     }
   })();
 
+  // The auth URL takes whole rows above everything else: never beside the QR, one link where the
+  // terminal supports OSC 8, so a selection or a click gets the whole URL.
+  const urlBlock =
+    view.kind === 'auth-code' ? (
+      <Box flexDirection="column" width={width}>
+        {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
+        <Text>{`${view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`}</Text>
+        <LinkText url={view.url} width={width} links={links} color={theme.accent} />
+      </Box>
+    ) : null;
   return (
     <Box flexDirection="column" width={width} height={height}>
       {title}
+      {urlBlock}
       <Box flexDirection="row">
         {body}
         {qrFits && (view.kind === 'device' || view.kind === 'auth-code') ? (
