@@ -2,6 +2,19 @@
 import type {Account} from './types.js';
 import {UserError} from './types.js';
 
+/**
+ * The words for an account's health, the same in the TUI and `ccs-tui accounts`: an access token
+ * past its expiry is "refresh due" (the next use refreshes it), never "expired" in one place and
+ * "due" in another.
+ */
+export const HEALTH_TEXT: Record<Account['health'], string> = {
+  ok: 'ok',
+  expired: 'refresh due',
+  'needs-login': '! re-login',
+  'missing-token': '! no token',
+  unreadable: '! corrupt',
+};
+
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');

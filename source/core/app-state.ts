@@ -26,7 +26,8 @@ export type Modal =
   | {kind: 'messages'; offset?: number}
   /** `id` lets the UI resolve the promise of whoever asked. */
   | {kind: 'confirm'; id: number; prompt: string}
-  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft};
+  /** `submitted`: Enter was pressed; the UI saves this draft (the reducer's, never a stale render's). */
+  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean};
 
 export interface AppState {
   stack: Route[];
@@ -63,6 +64,8 @@ export type AppAction =
   | {type: 'filterKey'; input: string; key: string}
   | {type: 'renameStart'; provider: string; accountId: string; current: string}
   | {type: 'renameKey'; input: string; key: string}
+  /** The save of a submitted rename failed: keep editing. */
+  | {type: 'renameFailed'}
   | {type: 'confirmOpen'; prompt: string}
   | {type: 'closeModal'}
   | {type: 'toggleHelp'}
@@ -162,11 +165,15 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return {...state, modal: {kind: 'rename', provider: action.provider, accountId: action.accountId, draft: draftOf(action.current)}};
     case 'renameKey': {
       if (state.modal?.kind !== 'rename') return state;
+      // A submitted draft is being saved: keys wait (Esc still cancels).
+      if (state.modal.submitted && action.key !== 'escape') return state;
       const {draft, done} = editText(state.modal.draft, action.input, action.key);
-      // Submitting is the UI's job (it calls the store); the reducer only keeps the text.
       if (done === 'cancel') return {...state, modal: undefined};
-      return {...state, modal: {...state.modal, draft}};
+      // Saving is the UI's job (it calls the store); the reducer marks the draft to save.
+      return {...state, modal: {...state.modal, draft, submitted: done === 'submit'}};
     }
+    case 'renameFailed':
+      return state.modal?.kind === 'rename' ? {...state, modal: {...state.modal, submitted: false}} : state;
     case 'confirmOpen':
       return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt}, nextModalId: state.nextModalId + 1};
     case 'closeModal':

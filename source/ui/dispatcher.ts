@@ -3,7 +3,7 @@
 // confirm prompt, edits the rename or filter field, feeds a focused text field, calls the screen's
 // handler for the keymap action, else applies the shell's meaning of it).
 import {useApp, useInput} from 'ink';
-import {useRef} from 'react';
+import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
@@ -24,20 +24,35 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
   const registry = useKeyRegistry();
   const latest = useRef({state, shell, answerConfirm, tooSmall});
   latest.current = {state, shell, answerConfirm, tooSmall};
-  // Keys split out of one read wait for the frame of the key before them (so an Enter that closes a
-  // field routes the next key anew); anything read meanwhile queues behind them, never in between.
+  // Keys split out of one read wait for the render of the key before them, so each sees the state
+  // it left (an Enter submits the text typed just before it; an Enter that closes a field routes the
+  // next key anew). Anything read meanwhile queues behind them, never in between. A key that
+  // changes nothing renders nothing: a short timer drains then.
   const queued = useRef<Array<{input: string; key: RawKey}>>([]);
-  const scheduled = useRef(false);
+  const cancelFallback = useRef<(() => void) | undefined>(undefined);
   const drain = () => {
-    scheduled.current = false;
+    cancelFallback.current?.();
+    cancelFallback.current = undefined;
     const next = queued.current.shift();
     if (next) handleKey(next.input, next.key);
-    if (queued.current.length > 0 && !scheduled.current) schedule();
+    if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
   const schedule = () => {
-    scheduled.current = true;
-    services.clock.setTimeout(drain, 0);
+    cancelFallback.current = services.clock.setTimeout(drain, 250);
   };
+  useEffect(() => {
+    if (queued.current.length > 0 && cancelFallback.current) drain();
+  });
+
+  // A submitted rename is saved once, with the draft as the reducer holds it.
+  const rename = state.modal?.kind === 'rename' && state.modal.submitted ? state.modal : undefined;
+  useEffect(() => {
+    if (!rename) return;
+    const {dispatch, run} = latest.current.shell;
+    void run(() => renameAccount(services, rename.provider, rename.accountId, rename.draft.text)).then((ok) =>
+      dispatch(ok ? {type: 'closeModal'} : {type: 'renameFailed'}),
+    );
+  }, [rename]);
 
   const handleKey = (input: string, key: RawKey): void => {
     const {state: current, shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
@@ -60,13 +75,9 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
         return;
       case 'confirm':
         return answer(route.yes);
-      case 'rename': {
-        const modal = current.modal?.kind === 'rename' ? current.modal : undefined;
-        if (!modal) return;
-        if (!route.submit) return dispatch({type: 'renameKey', input, key: name});
-        void run(() => renameAccount(services, modal.provider, modal.accountId, modal.draft.text)).then((ok) => ok && dispatch({type: 'closeModal'}));
-        return;
-      }
+      case 'rename':
+        // Enter marks the reducer's draft as submitted; the effect below saves it.
+        return dispatch({type: 'renameKey', input, key: name});
       case 'filter':
         return dispatch({type: 'filterKey', input, key: name});
       case 'text':
@@ -75,7 +86,7 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
         handleKey(route.first, {});
         if (route.rest) {
           queued.current.unshift({input: route.rest, key: {}});
-          if (!scheduled.current) schedule();
+          if (!cancelFallback.current) schedule();
         }
         return;
       case 'closeHelp':

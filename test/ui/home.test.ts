@@ -135,7 +135,8 @@ test('p pauses and resumes (⏸ marker), r rotates the default to the next usabl
   const {tui, ccs} = await open();
   await tui.press('l', 'j', 'p');
   let frame = await tui.waitFor('bob@example.com paused');
-  assert.match(lineWith(frame, 'bob@'), /⏸ paused/);
+  // The list reloads right after the status line.
+  frame = await tui.waitFor((f) => /⏸ paused/.test(lineWith(f, 'bob@')));
   assert.ok(existsSync(path.join(ccs.paths.pausedDir, 'claude-bob@example.com.json')));
   // The only other account is paused: rotating says why it cannot.
   await tui.press('r');

@@ -103,6 +103,8 @@ test('a burst in the filter field: text, Backspace, Enter in one read keep the f
 test('a text field on the login screen gets every key: q and 1 in the key field are text', async () => {
   ccs = makeUiCcs();
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  await tui.waitFor('Enter skips');
+  await tui.press('enter');
   await tui.waitFor('API key');
   await tui.type('q');
   await tui.press('1');

@@ -75,6 +75,8 @@ test('while a field is open the hints are the field\'s own; after a failed login
   ccs.cleanup();
   ccs = makeUiCcs();
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
+  await tui.waitFor('Enter skips');
+  await tui.press('enter');
   await tui.waitFor('API key');
   assert.match(hintBar(tui.frame()), /Enter done/);
   await tui.type('two words');

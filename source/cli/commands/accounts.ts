@@ -1,5 +1,6 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
+import {formatLocalTime} from '../../core/relative-time.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
@@ -55,8 +56,8 @@ const accounts: CommandSpec = {
       a.default ? '*' : ' ',
       accountLabel(a),
       a.email ?? '',
-      a.paused ? 'paused' : a.health,
-      a.expiresAt ?? '',
+      a.paused ? 'paused' : HEALTH_TEXT[a.health],
+      a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', 'STATE', 'EXPIRES'], ...rows]));
     return 0;

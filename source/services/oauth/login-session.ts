@@ -15,7 +15,8 @@ import {resolveProvider} from './provider-config.js';
 
 export type LoginView =
   | {kind: 'choose'; methods: LoginMethod[]}
-  | {kind: 'label'; method: LoginMethod}
+  /** A name for the account first: required where the provider does not say who logs in, optional for API keys. */
+  | {kind: 'label'; method: LoginMethod; optional: boolean}
   | {kind: 'starting'; method: LoginMethod}
   | {kind: 'device'; authorization: DeviceAuthorization; state: DeviceFlowState}
   /** `sshHint` only when forwarding really helps (environment.ts callbackForwardHint). */
@@ -52,6 +53,7 @@ export class LoginSession {
   private method?: LoginMethod;
   private nickname?: string;
   private closed = false;
+  private labelOffered = false;
   /** Counts starts of a method; a flow's late end (a loopback wait closed after a paste) is ignored once a newer one runs. */
   private attempt = 0;
   /** The attempt whose code came by paste: its loopback wait ending is no failure. */
@@ -84,7 +86,12 @@ export class LoginSession {
   choose(method: LoginMethod): void {
     this.method = method;
     this.attempt++;
-    if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method});
+    if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method, optional: false});
+    // An API key says nothing about whose it is: offer a name (Enter skips), once.
+    if (method === 'api-key' && this.nickname === undefined && !this.labelOffered) {
+      this.labelOffered = true;
+      return this.set({kind: 'label', method, optional: true});
+    }
     if (method === 'api-key') {
       const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
       return this.set({kind: 'api-key', needsBaseUrl: flow?.kind === 'api-key' && flow.needsBaseUrl});
@@ -95,8 +102,9 @@ export class LoginSession {
   }
 
   setLabel(label: string): void {
-    if (!label.trim()) return;
-    this.nickname = label.trim();
+    const optional = this.view.kind === 'label' && this.view.optional;
+    if (!label.trim() && !optional) return;
+    this.nickname = label.trim() || undefined;
     this.choose(this.method ?? 'device');
   }
 

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {formatRelative} from '../../core/relative-time.js';
+import {formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
@@ -50,7 +50,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const now = clock.now();
   const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
   const status = accountStatus(account);
-  const when = (iso?: string) => (iso ? `${iso}  (${formatRelative(iso, now)})` : '—');
+  const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
     ['Account id', account.id],

@@ -33,7 +33,11 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
   const providers = useMemo(
-    () => (snapshot?.providers ?? []).filter((p) => matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName])),
+    // The providers filter also finds providers by their accounts' names (search every provider).
+    () =>
+      (snapshot?.providers ?? []).filter((p) =>
+        matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
+      ),
     [snapshot, state.filters.providers],
   );
   const providerIndex = cursorIn(state, 'providers', providers.length);
@@ -175,7 +179,8 @@ interface AccountColumns {
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
 function accountCells(account: Account, now: number, wide: boolean) {
   const status = accountStatus(account).text;
-  const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
+  // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
+  const expiry = formatRelative(account.expiresAt, now);
   // Narrow: nickname and email share one column.
   const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
   return {name, email: account.email ?? '', status, expiry};

@@ -111,7 +111,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'label':
         return (
           <Box flexDirection="column">
-            <Text>{row.displayName} does not say who logs in. Name this account:</Text>
+            <Text>{view.optional ? `Name this ${row.displayName} account (optional: Enter skips):` : `${row.displayName} does not say who logs in. Name this account:`}</Text>
             <Box>
               <Text>Name: </Text>
               <TextField focus onSubmit={(t) => session?.setLabel(t)} onCancel={back} placeholder="e.g. work" />

@@ -1,14 +1,7 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
 import type {Account} from '../../core/types.js';
+import {HEALTH_TEXT} from '../../core/accounts.js';
 import type {ScreenHints} from '../hints.js';
-
-const HEALTH_TEXT: Record<Account['health'], string> = {
-  ok: 'ok',
-  expired: 'refresh due',
-  'needs-login': '! re-login',
-  'missing-token': '! no token',
-  unreadable: '! corrupt',
-};
 
 export function accountStatus(account: Account): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';

@@ -268,10 +268,13 @@ test('device (copilot): approved, then the identity call fails → ended, not "a
   }
 });
 
-test('API key: a key with spaces ends with the cause; retry returns to the key field', async () => {
+test('API key: a name is offered first (Enter skips); a key with spaces ends with the cause; retry returns to the key field', async () => {
   const h = harness('aistudio', {});
   try {
     h.session.start();
+    const label = await h.until('label');
+    assert.equal(label.kind === 'label' && label.optional, true);
+    h.session.setLabel('');
     await h.until('api-key');
     await h.session.submitApiKey('two words');
     assert.match(endedMessage(await h.until('ended')), /^Login failed: the API key contains spaces/);
@@ -320,5 +323,20 @@ test('the ssh -L hint appears only when the redirect comes to a loopback port he
   } finally {
     h.cleanup();
     await fake.server.close();
+  }
+});
+
+test('API key with a name: the account is stored under that nickname', async () => {
+  const h = harness('aistudio', {});
+  try {
+    h.session.start();
+    await h.until('label');
+    h.session.setLabel('studio-work');
+    await h.until('api-key');
+    await h.session.submitApiKey('AIzaSyExampleKey0123456789');
+    const done = await h.until('done');
+    assert.equal(done.kind === 'done' && done.account.nickname, 'studio-work');
+  } finally {
+    h.cleanup();
   }
 });
