@@ -1,6 +1,7 @@
 // The TUI's state as a pure reducer: screen stack, pane focus, a cursor per list, filters, the open
 // modal (help, confirm, rename) and the status line. Tested without rendering; the UI only dispatches.
 import {editText, draftOf, type TextDraft} from './text-edit.js';
+import {nextOrder, type AccountOrder} from './account-order.js';
 
 export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy';
 
@@ -27,7 +28,9 @@ export type Modal =
   /** `id` lets the UI resolve the promise of whoever asked. */
   | {kind: 'confirm'; id: number; prompt: string}
   /** `submitted`: Enter was pressed; the UI saves this draft (the reducer's, never a stale render's). */
-  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean};
+  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean}
+  /** `:` jump to a provider or account by name; `submitted` when Enter was pressed (home resolves it). */
+  | {kind: 'jump'; draft: TextDraft; submitted?: boolean};
 
 export interface AppState {
   stack: Route[];
@@ -41,6 +44,10 @@ export interface AppState {
   modal?: Modal;
   /** `id` counts messages, so a timer clears only the message it was started for. */
   status?: {text: string; kind: StatusKind; id: number};
+  /** Home: providers without accounts left out (`e`). */
+  hideEmpty: boolean;
+  /** Home: how the accounts list is ordered (`o` cycles). */
+  order: AccountOrder;
   /** Past status messages, oldest first, at most MESSAGE_LOG_SIZE. */
   messages: Array<{text: string; kind: StatusKind}>;
   nextModalId: number;
@@ -71,12 +78,16 @@ export type AppAction =
   | {type: 'toggleHelp'}
   | {type: 'toggleMessages'}
   | {type: 'scrollOverlay'; by: number}
+  | {type: 'toggleHideEmpty'}
+  | {type: 'cycleOrder'}
+  | {type: 'jumpStart'}
+  | {type: 'jumpKey'; input: string; key: string}
   | {type: 'status'; text: string; kind?: StatusKind}
   /** Clears the status line (only message `id` when given: a newer one stays). */
   | {type: 'clearStatus'; id?: number};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, messages: [], nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', messages: [], nextModalId: 1};
 }
 
 /**
@@ -171,6 +182,18 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       if (done === 'cancel') return {...state, modal: undefined};
       // Saving is the UI's job (it calls the store); the reducer marks the draft to save.
       return {...state, modal: {...state.modal, draft, submitted: done === 'submit'}};
+    }
+    case 'toggleHideEmpty':
+      return {...state, hideEmpty: !state.hideEmpty};
+    case 'cycleOrder':
+      return {...state, order: nextOrder(state.order)};
+    case 'jumpStart':
+      return {...state, modal: {kind: 'jump', draft: draftOf('')}};
+    case 'jumpKey': {
+      if (state.modal?.kind !== 'jump') return state;
+      const {draft, done} = editText(state.modal.draft, action.input, action.key);
+      if (done === 'cancel') return {...state, modal: undefined};
+      return {...state, modal: {kind: 'jump', draft, submitted: done === 'submit'}};
     }
     case 'renameFailed':
       return state.modal?.kind === 'rename' ? {...state, modal: {...state.modal, submitted: false}} : state;

@@ -33,6 +33,8 @@ export type KeyRoute =
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
   | {to: 'filter'}
+  /** The `:` jump field gets the key. */
+  | {to: 'jump'}
   /** The focused text field gets the key raw. */
   | {to: 'text'}
   /** Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now, `rest` after its frame. */
@@ -55,11 +57,12 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
-  const inText = context.modal === 'rename' || context.filterEditing || context.textFocused;
+  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || context.textFocused;
   // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
   const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
   if (burst) return {to: 'split', ...burst};
   if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
+  if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
   if (context.textFocused) return {to: 'text'};
   if (name === 'paste') {

@@ -28,6 +28,9 @@ export type KeyAction =
   | 'filter'
   // accounts (home and detail)
   | 'pane.next'
+  | 'providers.hideEmpty'
+  | 'accounts.sort'
+  | 'jump'
   | 'pane.left'
   | 'pane.right'
   | 'account.open'
@@ -100,6 +103,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter'},
 
   {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
+  {action: 'providers.hideEmpty', keys: ['e'], scopes: ['home'], description: 'Hide or show providers without accounts'},
+  {action: 'accounts.sort', keys: ['o'], scopes: ['home'], description: 'Order the accounts: as registered, by name, by token expiry, by quota headroom'},
+  {action: 'jump', keys: [':'], scopes: ['home'], description: 'Jump to a provider or account by name'},
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
   {action: 'pane.right', keys: ['l', 'right'], scopes: ['home'], description: 'Accounts pane'},
   {action: 'account.open', keys: ['enter'], scopes: ['home'], description: 'Open the account (on a provider: its accounts)', hint: 'open'},

@@ -80,6 +80,8 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
         return dispatch({type: 'renameKey', input, key: name});
       case 'filter':
         return dispatch({type: 'filterKey', input, key: name});
+      case 'jump':
+        return dispatch({type: 'jumpKey', input, key: name});
       case 'text':
         return topTextHandler(registry)!(input, name);
       case 'split':

@@ -58,7 +58,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
         keep={confirmPrompt ? confirmHint() : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
-      <HintBar width={columns} scopes={scopes} overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename'}} />
+      <HintBar width={columns} scopes={scopes} overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}} />
     </Box>
   );
 }

@@ -1,8 +1,9 @@
 // Home: providers (account count, status) beside the selected provider's accounts.
 import {Box, Text} from 'ink';
-import {useMemo, type ReactNode} from 'react';
+import {useEffect, useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
-import {accountsListKey, cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
+import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
+import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {cellWidth, fitCell} from '../../core/cells.js';
@@ -25,7 +26,7 @@ import {useScreenHints} from '../hints.js';
 import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
-  const {state, dispatch} = useShell();
+  const {state, dispatch, setStatus} = useShell();
   const {snapshot} = useAccounts();
   const {clock} = useServices();
   const theme = useTheme();
@@ -35,17 +36,24 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const providers = useMemo(
     // The providers filter also finds providers by their accounts' names (search every provider).
     () =>
-      (snapshot?.providers ?? []).filter((p) =>
-        matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
+      (snapshot?.providers ?? []).filter(
+        (p) =>
+          !(state.hideEmpty && p.accounts.length === 0) &&
+          matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
       ),
-    [snapshot, state.filters.providers],
+    [snapshot, state.filters.providers, state.hideEmpty],
   );
   const providerIndex = cursorIn(state, 'providers', providers.length);
   const selected = providers[providerIndex];
-  const accounts = useMemo(
-    () => (selected?.accounts ?? []).filter((a) => matchesFilter(filterOf(state, 'accounts'), [a.nickname, a.email, a.id])),
-    [selected, state.filters.accounts],
-  );
+  /** A provider's accounts as the list shows them: the accounts filter, then the chosen order. */
+  const shownAccounts = (entry: ProviderAccounts | undefined) =>
+    sortAccounts(
+      (entry?.accounts ?? []).filter((a) => matchesFilter(filterOf(state, 'accounts'), [a.nickname, a.email, a.id])),
+      state.order,
+      (a) => quota.cache?.accounts[a.provider]?.[a.id]?.windows,
+      quota.now,
+    );
+  const accounts = useMemo(() => shownAccounts(selected), [selected, state.filters.accounts, state.order, state.order === 'headroom' ? quota.cache : undefined]);
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
   const accountIndex = cursorIn(state, accountsKey, accounts.length);
   const account = accounts[accountIndex];
@@ -57,7 +65,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accountsFiltered = useFilterShown('accounts');
   // Border (2) + pane title (1) + column header (accounts) + filter line when shown.
   const providersListHeight = height - 3 - (providersFiltered ? 1 : 0);
-  const accountsListHeight = height - 4 - (accountsFiltered ? 1 : 0);
+  const accountsListHeight = height - 4 - (accountsFiltered ? 1 : 0) - (state.modal?.kind === 'jump' ? 1 : 0);
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
@@ -75,7 +83,17 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
     },
     ...actions.keys,
     'account.login': () => provider && navigate('login', {provider}),
+    'providers.hideEmpty': () => {
+      dispatch({type: 'toggleHideEmpty'});
+      setStatus(state.hideEmpty ? 'showing every provider' : `hiding providers without accounts (${actionKey('providers.hideEmpty', 'home')} shows them)`);
+    },
+    'accounts.sort': () => {
+      dispatch({type: 'cycleOrder'});
+      setStatus(`accounts ordered ${ORDER_WORDS[nextOrder(state.order)]}`);
+    },
+    jump: () => dispatch({type: 'jumpStart'}),
   });
+  useJump(snapshot?.providers ?? [], providers, shownAccounts, dispatch, setStatus);
 
   if (!snapshot) {
     return (
@@ -137,9 +155,59 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           )}
         />
         <FilterLine list="accounts" />
+        {state.modal?.kind === 'jump' ? (
+          <Box>
+            <Text>:</Text>
+            <DraftText draft={state.modal.draft} focus />
+          </Box>
+        ) : null}
       </Pane>
     </Box>
   );
+}
+
+const ORDER_WORDS: Record<AccountOrder, string> = {
+  registered: 'as registered',
+  name: 'by name',
+  expiry: 'by token expiry (soonest first)',
+  headroom: 'by quota headroom (most room first)',
+};
+
+/**
+ * `:` then a name and Enter: selects the provider whose id or name starts with it, else the first
+ * account (any provider) whose nickname, email or id contains it, and focuses it.
+ */
+function useJump(
+  all: readonly ProviderAccounts[],
+  visible: readonly ProviderAccounts[],
+  shownAccounts: (entry: ProviderAccounts) => Account[],
+  dispatch: (a: AppAction) => void,
+  setStatus: (text: string, kind?: StatusKind) => void,
+) {
+  const {state} = useShell();
+  const jump = state.modal?.kind === 'jump' && state.modal.submitted ? state.modal : undefined;
+  useEffect(() => {
+    if (!jump) return;
+    dispatch({type: 'closeModal'});
+    const wanted = jump.draft.text.trim().toLowerCase();
+    if (!wanted) return;
+    const providerHit = visible.findIndex((p) => p.provider.id.startsWith(wanted) || p.provider.displayName.toLowerCase().startsWith(wanted));
+    if (providerHit >= 0) {
+      dispatch({type: 'setCursor', list: 'providers', index: providerHit});
+      dispatch({type: 'pane', pane: 'providers'});
+      return;
+    }
+    for (const [index, entry] of visible.entries()) {
+      const at = shownAccounts(entry).findIndex((a) => [a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted)));
+      if (at < 0) continue;
+      dispatch({type: 'setCursor', list: 'providers', index});
+      dispatch({type: 'setCursor', list: accountsListKey(entry.provider.id), index: at});
+      dispatch({type: 'pane', pane: 'accounts'});
+      return;
+    }
+    const hidden = all.length !== visible.length ? ' (some providers are hidden or filtered out)' : '';
+    setStatus(`no provider or account matches "${jump.draft.text.trim()}"${hidden}`, 'error');
+  }, [jump]);
 }
 
 function Pane(props: {title: string; focused: boolean; width: number; height: number; theme: Theme; children: ReactNode}) {
