@@ -1,6 +1,6 @@
 // What k9s and lazygit users look for first: e hides empty providers, o orders the accounts,
 // : jumps to a provider or account by name.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {sortAccounts} from '../../source/core/account-order.js';
@@ -10,12 +10,7 @@ import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = undefined;
-  ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 async function open() {
   ccs = makeUiCcs();

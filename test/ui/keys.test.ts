@@ -1,6 +1,6 @@
 // Keys never leak into commands: every screen that offers `/` filters, and while a text field is
 // open every key goes to it. Keys that arrive in one read all count, editing keys included.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
@@ -12,12 +12,7 @@ import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = undefined;
-  ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 async function open(route?: Route, wait = 'alice@example.com') {
   ccs = makeUiCcs();

@@ -1,6 +1,6 @@
 // Every state offers its way out and the hints match it: re-login from home and detail, the detail
 // screen's quota, "resume" on a paused account, Enter after a failed login, a field's own keys.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
@@ -11,12 +11,7 @@ import {dashboardCcs} from './quota-fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = undefined;
-  ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 const hintBar = (frame: string) => frame.split('\n').at(-1) ?? '';
 

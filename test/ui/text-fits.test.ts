@@ -1,6 +1,6 @@
 // Text fits: the `?` overlay wraps instead of cutting, every status message can be read in full
 // (M), status messages expire, and the proxy screen never shows a half-masked placeholder.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {bindingsFor, KEY_BINDINGS} from '../../source/core/keymap.js';
@@ -11,12 +11,7 @@ import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = undefined;
-  ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 const flat = (frame: string) => frame.replace(/[│┃╭╮╰╯─━]/g, ' ').replace(/\s+/g, ' ');
 
