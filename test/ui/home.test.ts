@@ -270,7 +270,8 @@ test('p on the default account moves the default to the next usable one; u on a 
   await tui.press('l', 'p');
   let frame = await tui.waitFor('work paused; default is now bob@example.com');
   assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
-  assert.match(lineWith(frame, 'bob@'), /\*\s+bob@example.com/);
+  // The list reloads right after the status line.
+  frame = await tui.waitFor((f) => /\*\s+bob@example.com/.test(lineWith(f, 'bob@')));
   // alice is paused: u asks; No keeps everything.
   await tui.press('u');
   frame = await tui.waitFor('work is paused. Resume it and make it the default? [y/N]');
