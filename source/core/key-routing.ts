@@ -93,7 +93,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * end is Enter. Undefined when there is nothing to split (plain text: one insert).
  */
 export function splitTextBurst(input: string): {first: string; rest: string} | undefined {
-  const text = input.replace(/[\r\n]+(?=[^\r\n])/g, ' ');
+  // CR LF (a pasted line's end) is one Enter, never two (the second would reach the next screen).
+  const text = input.replace(/[\r\n]+(?=[^\r\n])/g, ' ').replace(/[\r\n]+$/, '\r');
   if (!CONTROL.test(text)) return undefined;
   const firstControl = text.search(CONTROL);
   const end = firstControl === 0 ? 1 : firstControl;

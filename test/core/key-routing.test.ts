@@ -136,6 +136,9 @@ test('a multi-line paste stays in the field (line breaks become spaces); plain t
   assert.equal(splitTextBurst('plain text'), undefined);
   assert.deepEqual(typeBurst('', 'line one\nline two'), {text: 'line one line two', submitted: false});
   assert.deepEqual(typeBurst('', 'https://x.test/cb?code=1\r'), {text: 'https://x.test/cb?code=1', submitted: true});
+  // A pasted line ending in CR LF is one Enter: nothing is left over to reach the next screen.
+  assert.deepEqual(splitTextBurst('code\r\n'), {first: 'code', rest: '\r'});
+  assert.equal(splitTextBurst('\r\n')?.rest, '');
   assert.deepEqual(splitTextBurst('ab\u007f'), {first: 'ab', rest: '\u007f'});
   assert.deepEqual(splitTextBurst('\u007fab'), {first: '\u007f', rest: 'ab'});
   for (const context of [at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true})]) {
