@@ -6,6 +6,7 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {Readable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
@@ -20,6 +21,8 @@ export interface ProxyBenchResult {
   /** Proxied bytes per second divided by direct bytes per second. */
   throughputRatio: number;
   rssMb: number;
+  /** Proxy RSS just before four 60 MB bodies are sent at once, and its peak while they stream through. */
+  largeBodies: {beforeMb: number; peakMb: number; bytesReceived: number};
 }
 
 const cliMain = fileURLToPath(new URL('../source/cli/main.js', import.meta.url));
@@ -31,8 +34,22 @@ const BULK_CHUNK = Buffer.alloc(64 * 1024, 97);
 const BULK_CHUNKS = 1024; // 64 MB
 const SMALL_REPLY = JSON.stringify({id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-opus-4-6', content: [{type: 'text', text: 'ok'}], stop_reason: 'end_turn', usage: {input_tokens: 1, output_tokens: 1}});
 
+const LARGE_BODY_BYTES = 60 * 1024 * 1024;
+const LARGE_BODIES = 4;
+
 function startUpstream(): Promise<Server> {
   const server = createServer((req, res) => {
+    if (req.headers['x-bench-large']) {
+      // Counted, not kept: the bench measures the proxy's memory, not this server's.
+      let bytes = 0;
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => {
+        const text = JSON.stringify({bytes});
+        res.writeHead(200, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
+        res.end(text);
+      });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -122,6 +139,45 @@ async function bytesPerSecond(agent: Agent, target: Target): Promise<number> {
   return bytes / ((performance.now() - start) / 1000);
 }
 
+/** A Messages body of `LARGE_BODY_BYTES` bytes, produced chunk by chunk (the bench holds none of it). */
+function largeBody(): {length: number; stream: Readable} {
+  const head = Buffer.from('{"model":"claude-opus-4-6","max_tokens":8,"messages":[{"role":"user","content":"');
+  const tail = Buffer.from('"}]}');
+  const fill = LARGE_BODY_BYTES - head.length - tail.length;
+  async function* chunks() {
+    yield head;
+    for (let left = fill; left > 0; left -= BULK_CHUNK.length) yield left >= BULK_CHUNK.length ? BULK_CHUNK : BULK_CHUNK.subarray(0, left);
+    yield tail;
+  }
+  return {length: LARGE_BODY_BYTES, stream: Readable.from(chunks(), {objectMode: false})};
+}
+
+/** Sends LARGE_BODIES bodies at once through the proxy, sampling its RSS every 20 ms. */
+async function largeBodies(agent: Agent, target: Target, pid: number): Promise<ProxyBenchResult['largeBodies']> {
+  const beforeMb = rssMb(pid);
+  let peakMb = beforeMb;
+  const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(pid))), 20);
+  try {
+    const sent = await Promise.all(
+      Array.from({length: LARGE_BODIES}, async () => {
+        const body = largeBody();
+        const response = await request(target.url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: {'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'content-length': String(body.length), 'x-bench-large': '1', ...target.headers},
+          body: body.stream,
+        });
+        const text = await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`large body answered ${response.statusCode}: ${text.slice(0, 200)}`);
+        return (JSON.parse(text) as {bytes: number}).bytes;
+      }),
+    );
+    return {beforeMb, peakMb, bytesReceived: sent.reduce((a, b) => a + b, 0)};
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -180,6 +236,8 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
     const directFirst = await firstByteTimes(agent, direct);
     const proxiedFirst = await firstByteTimes(agent, proxied);
     sampleRss();
+    // Before the bulk answers below, whose socket buffers V8 frees lazily and would blur the figure.
+    const large = await largeBodies(agent, proxied, child.pid!);
     const directRate = await bytesPerSecond(agent, direct);
     const proxiedRate = await bytesPerSecond(agent, proxied);
     return {
@@ -190,6 +248,7 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
       firstByteDelayMs: Math.max(0, median(proxiedFirst) - median(directFirst)),
       throughputRatio: proxiedRate / directRate,
       rssMb: peakRss,
+      largeBodies: large,
     };
   } finally {
     child.kill('SIGTERM');

@@ -1,6 +1,8 @@
 // What every command gets: streams, environment and the CCS paths. Tests build one of these with
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {cellWidth, padCells} from '../core/cells.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
@@ -13,10 +15,12 @@ export interface CliIo {
 
 export interface CliContext extends CliIo {
   paths: CcsPaths;
+  /** `--target NAME`: `local` (the files) or a remote server named in tui.json. */
+  target: string;
 }
 
-export function makeContext(io: CliIo): CliContext {
-  return {...io, paths: ccsPaths(resolveCcsDir(io.env))};
+export function makeContext(io: CliIo, target = 'local'): CliContext {
+  return {...io, paths: ccsPaths(resolveCcsDir(io.env)), target};
 }
 
 export interface CommandSpec {
@@ -59,13 +63,25 @@ export function parseCommandArgs<O extends Options>(
   return parsed;
 }
 
+/**
+ * JSON output stays data (names are not altered), but never carries a raw control character to a
+ * terminal: JSON.stringify already escapes C0 controls (ESC becomes \u001b); C1 controls (U+0080–U+009F,
+ * e.g. the 8-bit CSI U+009B) and DEL are escaped here the same way. The parsed value is unchanged.
+ */
 export function printJson(ctx: CliIo, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // eslint-disable-next-line no-control-regex
+  const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  ctx.stdout.write(`${text}\n`);
 }
 
-/** Left-aligned columns, for the human-readable output of data commands. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-  if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n') + '\n';
+/**
+ * Left-aligned columns, for the human-readable output of data commands. Widths are terminal cells
+ * (core/cells.ts), so wide (CJK) and combining characters in names keep every column aligned.
+ */
+export function formatTable(rawRows: readonly (readonly string[])[]): string {
+  if (rawRows.length === 0) return '';
+  // Cells hold names from files and the network: no escape sequence reaches the terminal.
+  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(cell)));
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : padCells(cell, widths[col]!))).join('  ')).join('\n') + '\n';
 }

@@ -1,9 +1,12 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {cellWidth, padCells} from '../core/cells.js';
+import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {CorruptFileError} from '../store/files.js';
+import {describeUserError} from '../store/errors.js';
 import {COMMANDS} from './commands/index.js';
-import {makeContext, type CliIo, type CommandSpec} from './context.js';
+import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
+import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
 
@@ -11,7 +14,7 @@ export function helpText(): string {
   const column = 44;
   // Long usages put their summary on the next line, so the help fits 80 columns.
   const row = (usage: string, summary: string) =>
-    usage.length < column ? `  ${usage.padEnd(column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
+    cellWidth(usage) < column ? `  ${padCells(usage, column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
   return [
     'ccs-tui: account manager for AI coding subscriptions (CCS / CLIProxyAPI files)',
     '',
@@ -20,9 +23,23 @@ export function helpText(): string {
     ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
+    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
+    '(default: local, the files).',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
     '',
   ].join('\n');
+}
+
+/** An error message for the terminal: escapes stripped, credentials masked. */
+async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  let redacted = message;
+  try {
+    redacted = credentialRedactor(ctx.paths).redact(message);
+  } catch {
+    // The token dirs themselves are unreadable (the very error being reported): nothing to match.
+  }
+  return sanitizeText(redacted);
 }
 
 function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
@@ -34,6 +51,28 @@ function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | u
   return best && {command: best, rest: args.slice(best.name.length)};
 }
 
+/**
+ * The context commands get: whatever they print passes the credential redactor, so no account's
+ * token reaches stdout or stderr in full, whoever echoed it (a token endpoint, a usage endpoint).
+ * Not for the TUI, which owns the terminal.
+ */
+async function redactedContext(ctx: CliContext): Promise<CliContext> {
+  const {credentialRedactor} = await import('../services/credential-redactor.js');
+  const redactor = credentialRedactor(ctx.paths);
+  const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
+    new Proxy(stream, {
+      get(target, property, receiver) {
+        if (property !== 'write') {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk) : chunk, ...rest);
+      },
+    });
+  return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
+}
+
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     io.stdout.write(helpText());
@@ -43,8 +82,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const ctx = makeContext(io);
+  let ctx = makeContext(io);
   try {
+    const {target, rest} = takeTargetFlag(args);
+    ctx = makeContext(io, target);
+    args = rest;
     if (args.length === 0) {
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
@@ -66,26 +108,23 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
       return 2;
     }
-    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    // After `--` the arguments are another program's (`ccs-tui run -- --help`).
+    const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
-    return await found.command.run(ctx, found.rest);
+    const run = await redactedContext(ctx);
+    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
+    return await found.command.run(run, found.rest);
   } catch (error) {
-    if (error instanceof UserError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
-      return error.exitCode;
+    // Messages quote names from files and servers: shown without escapes, credentials masked.
+    const report = describeUserError(error);
+    if (report) {
+      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, report.text)}\n`);
+      return report.exitCode;
     }
-    if (error instanceof CorruptFileError) {
-      io.stderr.write(`ccs-tui: ${error.message}\n`);
-      return 1;
-    }
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') {
-      io.stderr.write(`ccs-tui: ${err.path ?? ''}: permission denied (${err.code})\n`);
-      return 1;
-    }
-    io.stderr.write(`ccs-tui: unexpected error: ${err.stack ?? String(error)}\n`);
+    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n`);
     return 1;
   }
 }

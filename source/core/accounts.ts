@@ -1,4 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
+import {sanitizeLine} from './sanitize.js';
 import type {Account} from './types.js';
 import {UserError} from './types.js';
 
@@ -20,32 +21,87 @@ export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
 }
 
-/** What a person calls this account: nickname, else email, else id. */
+/** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
 export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
-  return account.nickname || account.email || account.id;
+  return sanitizeLine(account.nickname || account.email || account.id);
 }
 
+/** How a program names an account it already holds: by its id, exactly, with no guessing. */
+export interface AccountIdRef {
+  id: string;
+}
+
+/** What a person types (id, nickname, email or token file name) or a program's exact id. */
+export type AccountRef = string | AccountIdRef;
+
+/** The refusal when a person's `<account>` matches several accounts; it names every candidate. */
+export class AmbiguousAccountError extends UserError {}
+
+const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : ref.id);
+
 /**
- * Finds the account a person means by `<account>`: an id, a nickname or an email (the latter two
- * case-insensitively). Throws a UserError naming the candidates when it is not exactly one.
+ * Finds the account meant by `ref` among a provider's accounts. A program's `{id}` is matched
+ * exactly. What a person types is matched against ids, token file names (with or without `.json`),
+ * nicknames and emails (the last two case-insensitively), and must name exactly one account: a bare
+ * email shared by two accounts (CCS's `email#suffix` ids) is refused as ambiguous, listing the
+ * candidates, even when one account's id is that email. Throws a UserError otherwise.
  */
-export function findAccount(accounts: readonly Account[], provider: string, ref: string): Account {
+export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
   const inProvider = accounts.filter((a) => a.provider === provider);
-  const exact = inProvider.find((a) => a.id === ref);
-  if (exact) return exact;
-  const wanted = ref.toLowerCase();
-  const byNickname = inProvider.filter((a) => a.nickname?.toLowerCase() === wanted);
-  const matches = byNickname.length > 0 ? byNickname : inProvider.filter((a) => a.email?.toLowerCase() === wanted);
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) {
-    throw new UserError(
-      `"${ref}" matches ${matches.length} ${provider} accounts (${matches.map((a) => a.id).join(', ')}); use the account id`,
+  if (typeof ref !== 'string') {
+    const byId = inProvider.find((a) => a.id === ref.id);
+    if (byId) return byId;
+  } else {
+    const wanted = ref.toLowerCase();
+    const matches = inProvider.filter(
+      (a) =>
+        a.id === ref ||
+        a.tokenFile === ref ||
+        a.tokenFile === `${ref}.json` ||
+        a.nickname?.toLowerCase() === wanted ||
+        a.email?.toLowerCase() === wanted,
     );
+    // A nickname or file name names one account on purpose; an id or email may be shared.
+    const deliberate = matches.filter((a) => a.nickname?.toLowerCase() === wanted || a.tokenFile === ref || a.tokenFile === `${ref}.json`);
+    if (deliberate.length === 1) return deliberate[0]!;
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new AmbiguousAccountError(
+        `"${ref}" matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+          'name one by its id, nickname or token file',
+      );
+    }
   }
   const known = inProvider.map(accountLabel);
   throw new UserError(
-    `no ${provider} account "${ref}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
+    `no ${provider} account "${refText(ref)}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
   );
+}
+
+/** The address part of a token file name: the name without `.json` and the first matching provider prefix. */
+function fileNameStem(fileName: string, prefixes: readonly string[]): string {
+  const base = fileName.replace(/\.json$/i, '');
+  const lower = base.toLowerCase();
+  const prefix = prefixes.find((p) => lower.startsWith(p.toLowerCase()) && base.length > p.length);
+  return prefix ? base.slice(prefix.length) : base;
+}
+
+/**
+ * The id CCS gives an account found as a token file (PROVIDERS.md, "What CCS and CLIProxyAPI write"):
+ * - no email: the file name after its provider prefix (`codex-user@mail.example.com.json` →
+ *   `user@mail.example.com`, `ghcp-amazon-XYZ789.json` → `amazon-XYZ789`);
+ * - an email only this file has: the email;
+ * - an email several accounts share: `email#<suffix>`, the suffix being the rest of the file name
+ *   (`codex-04a0f049-a@b.c-team.json` → `a@b.c#04a0f049-team`), else the whole stem.
+ * `shared` says whether other accounts of the provider have this email.
+ */
+export function ccsAccountId(fileName: string, email: string | undefined, prefixes: readonly string[], shared: boolean): string {
+  const stem = fileNameStem(fileName, prefixes);
+  if (!email) return stem;
+  if (!shared) return email;
+  const at = stem.toLowerCase().indexOf(email.toLowerCase());
+  const rest = at < 0 ? stem : [stem.slice(0, at), stem.slice(at + email.length)].map((part) => part.replace(/^[-_.]+|[-_.]+$/g, '')).filter(Boolean).join('-');
+  return `${email}#${rest || stem}`;
 }
 
 /**

@@ -3,7 +3,7 @@
 import {editText, draftOf, type TextDraft} from './text-edit.js';
 import {nextOrder, type AccountOrder} from './account-order.js';
 
-export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy';
+export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets';
 
 /** Route parameters. Known ones are typed; screens may add their own string parameters. */
 export interface ScreenParams {

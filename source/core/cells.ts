@@ -1,24 +1,46 @@
-// Text measured in terminal cells, not UTF-16 units: a CJK character or an emoji takes two cells,
-// a combining mark none (string-width, the measure Ink itself uses). Every column and cut-off in
-// the TUI goes through these, so a wide nickname never pushes a row past its width.
+// Text measured in terminal cells, not string length: a CJK character takes two cells, a combining
+// mark or a zero-width joiner none, an emoji sequence two. Every column of the command line's tables
+// (and any list that aligns text) pads and cuts with these, so nicknames, emails and model ids in
+// any script keep the columns straight. Widths are string-width's (Unicode East Asian Width, with
+// ambiguous characters narrow, as most terminals draw them).
 import stringWidth from 'string-width';
 
-/** Terminal cells `text` takes. */
-export const cellWidth = (text: string): number => stringWidth(text);
+/** The number of terminal cells `text` takes (ANSI escapes count as none). */
+export function cellWidth(text: string): number {
+  return stringWidth(text);
+}
 
-/** `text` cut to at most `width` cells, ending in `…` when something was cut. */
-export function truncateCells(text: string, width: number): string {
+const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
+
+/**
+ * `text` cut to at most `width` cells, never inside a character (a grapheme cluster: a letter with
+ * its combining marks, an emoji sequence); when cut, the last cell is `ellipsis` (a one-cell `…` by
+ * default, or '' for a hard cut). A wide character that would straddle the edge is dropped whole.
+ */
+export function truncateCells(text: string, width: number, ellipsis = '…'): string {
   if (width <= 0) return '';
   if (cellWidth(text) <= width) return text;
+  const room = width - cellWidth(ellipsis);
+  if (room < 0) return truncateCells(ellipsis, width, '');
   let out = '';
   let used = 0;
-  for (const char of text) {
-    const w = cellWidth(char);
-    if (used + w > width - 1) break;
-    out += char;
+  for (const {segment} of segmenter.segment(text)) {
+    const w = cellWidth(segment);
+    if (used + w > room) break;
+    out += segment;
     used += w;
   }
-  return `${out.trimEnd()}…`;
+  return out + ellipsis;
+}
+
+/**
+ * `text` padded with spaces to exactly `width` cells (`align: 'right'` pads on the left); longer
+ * text is returned as is, unless `truncate` is set, then it is cut with truncateCells.
+ */
+export function padCells(text: string, width: number, options: {align?: 'left' | 'right'; truncate?: boolean} = {}): string {
+  const fitted = options.truncate ? truncateCells(text, width) : text;
+  const gap = ' '.repeat(Math.max(0, width - cellWidth(fitted)));
+  return options.align === 'right' ? gap + fitted : fitted + gap;
 }
 
 /** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap) or padded. */

@@ -128,6 +128,7 @@ export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | 
   // Only screens whose scopes bind `/` get here: every one of them filters (app-state filterKeyOf).
   if (action === 'filter') return {type: 'filterStart'};
   if (action === 'screen.accounts') return {type: 'reset'};
+  if (action === 'target.switch') return {type: 'navigate', screen: 'targets'};
   const screen = SCREEN_KEYS[action];
   return screen ? {type: 'reset', route: {screen, params: {}}} : undefined;
 }

@@ -6,7 +6,7 @@
 // `home`, `end`, `backspace`, `delete`, `space`, `ctrl+<letter>`.
 
 /** Where a binding applies. `global` bindings work on every screen unless a text field has focus. */
-export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'confirm';
+export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets' | 'confirm';
 
 export type KeyAction =
   // global
@@ -18,6 +18,7 @@ export type KeyAction =
   | 'screen.quota'
   | 'screen.models'
   | 'screen.proxy'
+  | 'target.switch'
   // any list
   | 'cursor.up'
   | 'cursor.down'
@@ -44,6 +45,11 @@ export type KeyAction =
   | 'account.test'
   | 'account.serve'
   | 'provider.serve'
+  | 'account.launch'
+  | 'account.native'
+  | 'account.clearCooldown'
+  // target picker
+  | 'target.choose'
   // quota
   | 'quota.refresh'
   // login
@@ -92,9 +98,10 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
   {action: 'screen.models', keys: ['3', 'm'], scopes: ['global'], description: 'Model rules editor'},
   {action: 'screen.proxy', keys: ['4'], scopes: ['global'], description: 'Proxy screen'},
+  {action: 'target.switch', keys: ['T'], scopes: ['global'], description: 'Switch target: local files or a remote CLIProxyAPI server'},
 
-  {action: 'cursor.up', keys: ['k', 'up'], scopes: ['list'], description: 'Move up'},
-  {action: 'cursor.down', keys: ['j', 'down'], scopes: ['list'], description: 'Move down', hint: 'move'},
+  {action: 'cursor.up', keys: ['k', 'up'], scopes: ['list', 'targets'], description: 'Move up'},
+  {action: 'cursor.down', keys: ['j', 'down'], scopes: ['list', 'targets'], description: 'Move down', hint: 'move'},
   {action: 'cursor.top', keys: ['g', 'home'], scopes: ['list'], description: 'First item'},
   {action: 'cursor.bottom', keys: ['G', 'end'], scopes: ['list'], description: 'Last item'},
   {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},
@@ -103,7 +110,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter'},
 
   {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
-  {action: 'providers.hideEmpty', keys: ['e'], scopes: ['home'], description: 'Hide or show providers without accounts'},
+  {action: 'providers.hideEmpty', keys: ['H'], scopes: ['home'], description: 'Hide or show providers without accounts'},
   {action: 'accounts.sort', keys: ['o'], scopes: ['home'], description: 'Order the accounts: as registered, by name, by token expiry, by quota headroom'},
   {action: 'jump', keys: [':'], scopes: ['home'], description: 'Jump to a provider or account by name'},
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
@@ -120,6 +127,11 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy'},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
+  {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
+  {action: 'account.native', keys: ['N'], scopes: ['home', 'detail'], description: "Write the account into the agent's own credential file (native mode)"},
+  {action: 'account.clearCooldown', keys: ['C'], scopes: ['home', 'detail', 'quota'], description: "Clear the server's cooldown of the account (remote targets)"},
+
+  {action: 'target.choose', keys: ['enter'], scopes: ['targets'], description: 'Switch to the highlighted target', hint: 'switch'},
 
   {action: 'quota.refresh', keys: ['R'], scopes: ['home', 'detail', 'quota'], description: 'Refresh quota now (ignores backoff)', hint: 'refresh'},
 

@@ -35,6 +35,8 @@ export interface VisibleModel {
   sentAs: string;
   /** `original`: the model under its own id; `alias`: renamed; `fork`: an extra id beside the original. */
   kind: 'original' | 'alias' | 'fork';
+  /** The thinking suffix written on the alias's target (already in `sentAs`); it wins over a requested one. */
+  suffix?: string;
 }
 
 export interface ExcludedModel {
@@ -112,6 +114,25 @@ export function matchesPattern(pattern: string, id: string): boolean {
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+/**
+ * CLIProxyAPI's thinking suffix: `model(8192)`, `model(high)`, `model(auto)`, `model(none)` carry a
+ * budget or level after the id (PROVIDERS.md). `suffix` is what is inside the parentheses ('' for an
+ * empty `model()`), undefined when the id has none.
+ */
+export function splitModelSuffix(id: string): {base: string; suffix?: string} {
+  const match = /^(.*[^\s(])\s*\(([^()]*)\)$/.exec(id.trim());
+  return match ? {base: match[1]!, suffix: match[2]!.trim()} : {base: id.trim()};
+}
+
+/** `id` with a thinking suffix; an empty or missing suffix gives the bare id. */
+export const withModelSuffix = (id: string, suffix: string | undefined) => (suffix ? `${id}(${suffix})` : id);
+
+/** A normaliser applied to the id before a thinking suffix, the suffix kept (`kimi-k2.5(8192)` → `kimi-k2(8192)`). */
+export function normalizeKeepingSuffix(normalize: (id: string) => string, id: string): string {
+  const {base, suffix} = splitModelSuffix(id);
+  return suffix === undefined ? normalize(id) : withModelSuffix(normalize(base), suffix);
+}
+
 interface ScopedPattern {
   pattern: string;
   scope: RuleScope;
@@ -121,6 +142,8 @@ interface ScopedPattern {
 interface ScopedAlias extends ModelAlias {
   scope: RuleScope;
   index: number;
+  /** A thinking suffix written on the target (`name: gpt-5(high)`): it wins over the request's. */
+  targetSuffix?: string;
 }
 
 export function resolveModels(input: ModelResolutionInput): ModelResolution {
@@ -187,7 +210,9 @@ export function resolveModels(input: ModelResolutionInput): ModelResolution {
       continue;
     }
     winners.set(alias.toLowerCase(), entry);
-    const upstream = base.find((id) => same(id, name));
+    // A target may carry a thinking suffix: the model is the part before it.
+    const target = base.some((id) => same(id, name)) ? {base: name} : splitModelSuffix(name);
+    const upstream = base.find((id) => same(id, target.base));
     const exclusion = upstream === undefined ? undefined : excluded.find((e) => e.id === upstream);
     if (upstream === undefined) {
       relations.push(relation('unknown'));
@@ -197,7 +222,7 @@ export function resolveModels(input: ModelResolutionInput): ModelResolution {
       warnings.push({kind: 'alias-of-excluded', ...where, alias, name, pattern: exclusion.pattern});
     } else {
       relations.push(relation(entry.fork === true ? 'forked' : 'renamed'));
-      active.push({...entry, name: upstream, alias});
+      active.push({...entry, name: upstream, alias, ...(target.suffix ? {targetSuffix: target.suffix} : {})});
     }
   }
   // A model with any fork entry keeps its id; any other aliased model is replaced by its aliases.
@@ -215,12 +240,19 @@ export function resolveModels(input: ModelResolutionInput): ModelResolution {
   const models: VisibleModel[] = [];
   for (const id of kept) {
     const keepOriginal = keepsOriginal(id);
-    for (const a of active.filter((entry) => same(entry.name, id))) {
-      models.push({id: a.alias, upstream: id, sentAs: normalize(id), kind: keepOriginal ? 'fork' : 'alias'});
-    }
+    // CLIProxyAPI lists a forked model's own id first, then its aliases in config order.
     // An alias that reuses another model's id shadows that model: requests for the id follow the alias.
     if (keepOriginal && !aliasIds.has(id.toLowerCase())) {
       models.push({id, upstream: id, sentAs: normalize(id), kind: 'original'});
+    }
+    for (const a of active.filter((entry) => same(entry.name, id))) {
+      models.push({
+        id: a.alias,
+        upstream: id,
+        sentAs: withModelSuffix(normalize(id), a.targetSuffix),
+        kind: keepOriginal ? 'fork' : 'alias',
+        ...(a.targetSuffix ? {suffix: a.targetSuffix} : {}),
+      });
     }
   }
   for (const a of active) {
@@ -249,7 +281,12 @@ export type RequestedModel =
 /**
  * What the proxy does with a requested model id: serve it (as `sentAs` upstream), refuse it because
  * an exclusion removed it (also when asked for by one of its aliases), or pass on an id the list
- * does not know.
+ * does not know (normalised, e.g. iFlow's legacy ids).
+ *
+ * Thinking suffixes as CLIProxyAPI applies them: an id in the list that itself ends in `(…)` is
+ * matched exactly first; otherwise `alias(8192)` resolves on the part before the parenthesis and is
+ * sent as `upstream(8192)`, an empty `alias()` as the bare upstream id, and a suffix written on the
+ * alias's target wins over the request's.
  */
 export function resolveRequestedModel(
   resolution: ModelResolution,
@@ -257,17 +294,25 @@ export function resolveRequestedModel(
   normalize: (id: string) => string = (id) => id,
 ): RequestedModel {
   const id = requestedId.trim();
-  const visible = resolution.models.find((m) => m.id === id) ?? resolution.models.find((m) => same(m.id, id));
-  if (visible) return {kind: 'served', id: visible.id, upstream: visible.upstream, sentAs: visible.sentAs};
-  const viaAlias = resolution.aliases.find((a) => a.status === 'excluded' && same(a.alias, id));
-  const target = viaAlias?.name ?? id;
-  const excluded = resolution.excluded.find((e) => same(e.id, target));
-  if (excluded) return {kind: 'excluded', id, pattern: excluded.pattern};
-  // Not in the list (e.g. a model newer than the static catalogue): patterns still apply.
-  for (const pattern of resolution.patterns) {
-    if (matchesPattern(pattern, id)) return {kind: 'excluded', id, pattern};
+  const find = (wanted: string) => resolution.models.find((m) => m.id === wanted) ?? resolution.models.find((m) => same(m.id, wanted));
+  const exact = find(id);
+  if (exact) return {kind: 'served', id: exact.id, upstream: exact.upstream, sentAs: exact.sentAs};
+  const {base, suffix} = splitModelSuffix(id);
+  const visible = suffix === undefined ? undefined : find(base);
+  if (visible) {
+    return {kind: 'served', id: visible.id, upstream: visible.upstream, sentAs: visible.suffix !== undefined ? visible.sentAs : withModelSuffix(visible.sentAs, suffix)};
   }
-  return {kind: 'unknown', id, sentAs: normalize(id)};
+  for (const wanted of suffix === undefined ? [id] : [id, base]) {
+    const viaAlias = resolution.aliases.find((a) => a.status === 'excluded' && same(a.alias, wanted));
+    const target = viaAlias?.name ?? wanted;
+    const excluded = resolution.excluded.find((e) => same(e.id, target));
+    if (excluded) return {kind: 'excluded', id, pattern: excluded.pattern};
+    // Not in the list (e.g. a model newer than the static catalogue): patterns still apply.
+    for (const pattern of resolution.patterns) {
+      if (matchesPattern(pattern, wanted)) return {kind: 'excluded', id, pattern};
+    }
+  }
+  return {kind: 'unknown', id, sentAs: normalizeKeepingSuffix(normalize, id)};
 }
 
 /** One line for a warning, as the screen and the command line show it. */

@@ -4,9 +4,10 @@
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+// An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault: it
+// cools nothing and is the client's answer, Retry-After included.
 import {parseJsonObject} from './json-object.js';
-
-export type PoolStrategy = 'fill-first' | 'round-robin' | 'most-headroom';
+import type {RotationStrategy} from './rotation.js';
 
 export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
 
@@ -61,6 +62,27 @@ function findGoogleRetryDelay(body: unknown): number | undefined {
   return undefined;
 }
 
+/** An error answer's JSON object; Cloud Code's non-SSE answers wrap it in a one-element array: `[{"error": {…}}]`. */
+function errorBody(bodyText: string): Record<string, unknown> | undefined {
+  return parseJsonObject(bodyText) ?? firstArrayObject(bodyText);
+}
+
+/** The `error` object of an error answer (or the answer itself when it has none). */
+function errorOf(bodyText: string): Record<string, unknown> | undefined {
+  const body = errorBody(bodyText);
+  return (body?.error ?? body) as Record<string, unknown> | undefined;
+}
+
+/** The first element of a JSON array answer when it is an object (`[{"error": {…}}]`), else undefined. */
+function firstArrayObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? parseJsonObject(JSON.stringify(value[0] ?? null)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Claude's unified rate-limit headers: the latest reset among the windows that are `rejected`. */
 function claudeRejection(headers: Headers): {resetAt?: number; message: string} | undefined {
   const windows = [
@@ -79,9 +101,35 @@ function claudeRejection(headers: Headers): {resetAt?: number; message: string} 
   return found;
 }
 
+/** When a `Retry-After` header (seconds or an HTTP date) lets the client come back; undefined without one. */
+export function retryAfterAt(headers: Headers, now: number): number | undefined {
+  const value = headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return now + Number(value) * SECOND;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** The later of two announced waits, ignoring any already past: the account is not used before either says. */
+function laterWait(now: number, ...waits: (number | undefined)[]): number | undefined {
+  const future = waits.filter((w): w is number => w !== undefined && w > now);
+  return future.length > 0 ? Math.max(...future) : undefined;
+}
+
+/**
+ * A failure with the provider's own wait applied: a quota or rate-limit failure cools the account
+ * until the later of the reset it already names and the answer's `Retry-After` (for failures the
+ * adapter named, such as iFlow's 8211 / 449, which carry no reset of their own).
+ */
+export function withProviderWait(failure: UpstreamFailure, headers: Headers, now: number): UpstreamFailure {
+  if (failure.kind !== 'quota' && failure.kind !== 'rate-limit') return failure;
+  const resetAt = laterWait(now, failure.resetAt, retryAfterAt(headers, now));
+  return resetAt === undefined ? failure : {...failure, resetAt};
+}
+
 /**
  * Decides whether an upstream answer means "this account cannot serve now". Undefined for answers
- * that belong to the client (400, a 200, …). `retryAfterMs` is the parsed Retry-After header.
+ * that belong to the client (400, a 200, an overload, …). `retryAfterMs` is the parsed Retry-After header.
  */
 export function classifyUpstreamFailure(
   status: number,
@@ -89,14 +137,30 @@ export function classifyUpstreamFailure(
   bodyText: string,
   now: number,
 ): UpstreamFailure | undefined {
+  const failure = quotaFailure(status, headers, bodyText, now);
+  if (failure) return withProviderWait(failure, headers, now);
+  if (isOverload(status, errorOf(bodyText))) return undefined;
+  if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
+  if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
+  if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
+  return undefined;
+}
+
+/**
+ * A rate or quota limit in an answer, with the reset the provider names (PROVIDERS.md "Quota
+ * exhaustion signals"): Claude's unified `-status: rejected` headers with `-reset`, Codex's
+ * `usage_limit_reached` with `resets_at` / `resets_in_seconds`, Google's `RESOURCE_EXHAUSTED` with
+ * `retryDelay`, Qwen's `insufficient_quota`, and any other 429. `Retry-After` is applied by the caller.
+ */
+function quotaFailure(status: number, headers: Headers, bodyText: string, now: number): UpstreamFailure | undefined {
   const claude = claudeRejection(headers);
   if (claude && (status === 429 || status === 403)) return {kind: 'quota', status, resetAt: claude.resetAt, message: claude.message};
-  const body = parseJsonObject(bodyText);
-  const error = (body?.error ?? body) as Record<string, unknown> | undefined;
+  const body = errorBody(bodyText);
+  const error = errorOf(bodyText);
   if (status === 429 && (error?.type === 'usage_limit_reached' || error?.code === 'usage_limit_reached')) {
     const resetsAt = unixSeconds(String(error.resets_at ?? ''));
     const resetsIn = Number(error.resets_in_seconds);
-    const resetAt = resetsAt ?? (Number.isFinite(resetsIn) && resetsIn > 0 ? now + resetsIn * SECOND : undefined);
+    const resetAt = laterWait(now, resetsAt, Number.isFinite(resetsIn) && resetsIn > 0 ? now + resetsIn * SECOND : undefined);
     return {kind: 'quota', status, resetAt, message: 'usage limit reached'};
   }
   if (status === 429 && (error?.status === 'RESOURCE_EXHAUSTED' || bodyText.includes('RESOURCE_EXHAUSTED'))) {
@@ -106,17 +170,16 @@ export function classifyUpstreamFailure(
   if ((status === 429 || status === 403) && bodyText.includes('insufficient_quota')) {
     return {kind: 'quota', status, message: 'insufficient quota'};
   }
-  if (status === 429) {
-    const retryAfter = headers['retry-after'];
-    let resetAt: number | undefined;
-    if (retryAfter && /^\d+(\.\d+)?$/.test(retryAfter.trim())) resetAt = now + Number(retryAfter) * SECOND;
-    else if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) resetAt = Date.parse(retryAfter);
-    return {kind: 'rate-limit', status, resetAt, message: 'rate limited'};
-  }
-  if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
-  if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
-  if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
+  if (status === 429) return {kind: 'rate-limit', status, message: 'rate limited'};
   return undefined;
+}
+
+/**
+ * The provider is overloaded (Anthropic's 529 `overloaded_error`, a 503 Service Unavailable): every
+ * account would get the same answer, so no account is parked and the client retries as told.
+ */
+function isOverload(status: number, error: Record<string, unknown> | undefined): boolean {
+  return status === 529 || status === 503 || (status >= 500 && error?.type === 'overloaded_error');
 }
 
 export interface PoolAccount {
@@ -136,7 +199,8 @@ export interface PickOptions {
   ranked?: readonly string[];
 }
 
-export type PickResult = {account: PoolAccount} | {account?: undefined; retryAfterMs: number; reason: string};
+/** `cooling`: some account waits out a cooldown (429 with Retry-After); else none is left at all (503). */
+export type PickResult = {account: PoolAccount} | {account?: undefined; retryAfterMs: number; reason: string; cooling: boolean};
 
 /**
  * Accounts of one provider, in registry order, with their cooldowns. `single` pools serve only the
@@ -151,7 +215,7 @@ export class AccountPool {
 
   constructor(
     accounts: readonly PoolAccount[],
-    readonly strategy: PoolStrategy,
+    readonly strategy: RotationStrategy,
     options: {current?: string; single?: boolean} = {},
   ) {
     this.accounts = [...accounts];
@@ -173,10 +237,19 @@ export class AccountPool {
     return this.accounts;
   }
 
-  /** Replaces the account list (accounts added or removed on disk), keeping state for those that stay. */
+  /**
+   * Replaces the account list (accounts added or removed on disk), keeping state for those that
+   * stay. An account that leaves (paused, logged out) forgets its auth cooldown, so once it is back
+   * (resumed, logged in again) it serves; the provider's own waits (quota, rate limit) stay.
+   */
   setAccounts(accounts: readonly PoolAccount[]): void {
-    this.accounts = [...accounts];
     const ids = new Set(accounts.map((a) => a.id));
+    for (const left of this.accounts.filter((a) => !ids.has(a.id))) {
+      const kept = (this.cooldowns.get(left.id) ?? []).filter((c) => c.kind !== 'auth');
+      if (kept.length > 0) this.cooldowns.set(left.id, kept);
+      else this.cooldowns.delete(left.id);
+    }
+    this.accounts = [...accounts];
     if (!this.currentId || !ids.has(this.currentId)) this.currentId = accounts[0]?.id;
     for (const [session, id] of this.affinity) if (!ids.has(id)) this.affinity.delete(session);
   }
@@ -229,9 +302,9 @@ export class AccountPool {
 
   private allCooling(now: number, model: string | undefined, accounts: readonly PoolAccount[]): PickResult {
     const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined);
-    if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try'};
+    if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try', cooling: false};
     const soonest = cooling.sort((a, b) => a.until - b.until)[0]!;
-    return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`};
+    return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`, cooling: true};
   }
 
   /** Records a failure and returns the cooldown it started. */

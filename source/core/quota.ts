@@ -20,6 +20,31 @@ export function kindForWindowSeconds(seconds: number | null | undefined): QuotaW
   return undefined;
 }
 
+/**
+ * The kind and length of a window whose length may be missing (Codex sends some without
+ * `limit_window_seconds`): its length when given; else how far away its reset is (within 5 h: the
+ * 5-hour window, within 7 days: the week, within 30 days: the month); else, as a last resort, the
+ * slot it came in (`primary` is the 5-hour window, `secondary` the week). Undefined when a length is
+ * given that matches no known window.
+ */
+export function classifyWindow(
+  windowSeconds: number | null,
+  resetInSeconds: number | null,
+  slot: 'primary' | 'secondary',
+): {kind: QuotaWindowKind; seconds: number} | undefined {
+  if (windowSeconds !== null) {
+    const kind = kindForWindowSeconds(windowSeconds);
+    return kind ? {kind, seconds: windowSeconds} : undefined;
+  }
+  let kind: '5h' | 'weekly' | '30d' = slot === 'primary' ? '5h' : 'weekly';
+  if (resetInSeconds !== null && resetInSeconds > 0) {
+    if (resetInSeconds <= WINDOW_SECONDS['5h']) kind = '5h';
+    else if (resetInSeconds <= WINDOW_SECONDS.weekly) kind = 'weekly';
+    else if (resetInSeconds <= WINDOW_SECONDS['30d']) kind = '30d';
+  }
+  return {kind, seconds: WINDOW_SECONDS[kind]};
+}
+
 /** A number from JSON that providers send as a number or a numeric string; null for anything else. */
 export function numberOrNull(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
@@ -231,21 +256,20 @@ export function mergeWindows(cached: readonly QuotaWindow[], fresh: readonly Quo
 // ---------------------------------------------------------------------------------------------
 // Response headers
 
-/**
- * Windows from the rate-limit headers a provider sends with every response (Claude's
- * `anthropic-ratelimit-unified-*`, Codex's `x-codex-*`). Header names may come in any case.
- * Returns [] when the response carries none.
- */
-export function windowsFromHeaders(provider: string, headers: Record<string, string>, now: number): QuotaWindow[] {
+/** Header names in lower case (answers may come in any case). */
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   const lower: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = String(value);
-  const observedAt = new Date(now).toISOString();
-  if (provider === 'claude') return claudeHeaderWindows(lower, observedAt);
-  if (provider === 'codex') return codexHeaderWindows(lower, observedAt, now);
-  return [];
+  return lower;
 }
 
-function claudeHeaderWindows(h: Record<string, string>, observedAt: string): QuotaWindow[] {
+/**
+ * Windows from Claude's `anthropic-ratelimit-unified-*` response headers ([] when it sent none).
+ * Each provider's adapter says which reader its headers need (providers/table.ts windowsFromHeaders).
+ */
+export function claudeHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
+  const h = lowerCaseHeaders(headers);
+  const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
   const slots = [
     {slot: '5h', kind: '5h', seconds: WINDOW_SECONDS['5h']},
@@ -264,22 +288,26 @@ function claudeHeaderWindows(h: Record<string, string>, observedAt: string): Quo
   return windows;
 }
 
-function codexHeaderWindows(h: Record<string, string>, observedAt: string, now: number): QuotaWindow[] {
+/** Windows from Codex's `x-codex-primary-*` / `x-codex-secondary-*` response headers ([] when none). */
+export function codexHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
+  const h = lowerCaseHeaders(headers);
+  const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
-  for (const slot of ['primary', 'secondary']) {
+  for (const slot of ['primary', 'secondary'] as const) {
     const prefix = `x-codex-${slot}-`;
     const minutes = numberOrNull(h[`${prefix}window-minutes`]);
-    const kind = kindForWindowSeconds(minutes === null ? null : minutes * 60);
-    if (!kind) continue;
     const used = numberOrNull(h[`${prefix}used-percent`]);
     const afterSeconds = numberOrNull(h[`${prefix}reset-after-seconds`]);
     const resetsAt =
       isoFromInstant(h[`${prefix}reset-at`]) ?? (afterSeconds === null ? null : new Date(now + afterSeconds * 1000).toISOString());
+    if (minutes === null && used === null) continue;
+    const classified = classifyWindow(minutes === null ? null : minutes * 60, resetsAt === null ? null : (Date.parse(resetsAt) - now) / 1000, slot);
+    if (!classified) continue;
     windows.push({
-      kind,
+      kind: classified.kind,
       usedPct: used === null ? null : clampPct(used),
       resetsAt,
-      windowSeconds: minutes! * 60,
+      windowSeconds: classified.seconds,
       source: 'response-headers',
       observedAt,
     });

@@ -5,7 +5,8 @@ import {isUsable, nextInTurn} from './accounts.js';
 import {headroom, isExhausted} from './quota.js';
 import type {Account, QuotaWindow} from './types.js';
 
-export type RotationStrategyName = 'most-headroom' | 'fill-first' | 'round-robin';
+/** How the next account is picked, for `rotate`, the TUI's `r` and the proxy's pools alike (tui.json `rotation.strategy`). */
+export type RotationStrategy = 'most-headroom' | 'fill-first' | 'round-robin';
 export type WindowsByAccount = ReadonlyMap<string, readonly QuotaWindow[]> | Readonly<Record<string, readonly QuotaWindow[]>>;
 
 function windowsOf(windows: WindowsByAccount, id: string): readonly QuotaWindow[] {
@@ -38,7 +39,7 @@ export function rankByHeadroom<A extends Account>(accounts: readonly A[], window
  * serve. Exhausted, paused and needs-login accounts are never chosen.
  */
 export function chooseNext(
-  strategy: RotationStrategyName,
+  strategy: RotationStrategy,
   accounts: readonly Account[],
   currentId: string | undefined,
   windows: WindowsByAccount,

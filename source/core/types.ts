@@ -34,6 +34,11 @@ export interface Account {
   health: AccountHealth;
   /** Human explanation for a health other than ok (e.g. the JSON parse error). */
   healthDetail?: string;
+  /**
+   * Until when (RFC 3339) a CLIProxyAPI server rests the account after a quota or rate error (its
+   * auth file's `next_retry_after`); set only while in the future. Local files have no cooldown.
+   */
+  coolingUntil?: string;
 }
 
 /** A CLIProxyAPI token file. Unknown keys are kept verbatim on rewrite. */

@@ -1,66 +1,23 @@
 // Every provider is one row of this table. Endpoints, client ids, scopes, ports and model lists are
 // data (from PROVIDERS.md), overridable per provider in tui.json (`endpoints.<provider>.<name>`).
-// Adding a provider means adding a row here and, for its quirks, an adapter beside this file.
+// A row's `adapter` (adapters/<id>.ts) holds the provider's quirks as functions. Adding a provider
+// means adding a row and its adapter, nothing else: no other layer branches on a provider id.
+import type {QuotaWindow} from '../core/types.js';
+import {aistudioAdapter} from './adapters/aistudio.js';
+import {antigravityAdapter} from './adapters/antigravity.js';
+import {bobAdapter} from './adapters/bob.js';
+import {claudeAdapter} from './adapters/claude.js';
+import {codexAdapter} from './adapters/codex.js';
+import {copilotAdapter} from './adapters/copilot.js';
+import {geminiAdapter} from './adapters/gemini.js';
+import {iflowAdapter} from './adapters/iflow.js';
+import {kimiAdapter} from './adapters/kimi.js';
+import {qwenAdapter} from './adapters/qwen.js';
+import {vertexAdapter} from './adapters/vertex.js';
+import {xaiAdapter} from './adapters/xai.js';
+import type {Endpoints, ProviderRow} from './types.js';
 
-import type {ProviderId} from '../core/types.js';
-
-export type EndpointName = 'authorize' | 'token' | 'device' | 'discovery' | 'userinfo' | 'usage' | 'api';
-export type Endpoints = Partial<Record<EndpointName, string>>;
-
-export type LoginFlow =
-  | {
-      kind: 'auth-code';
-      pkce: boolean;
-      /** Loopback callback: `http://localhost:<port><path>`. */
-      callbackPort: number;
-      fallbackPorts?: number[];
-      callbackPath: string;
-      /** Redirect used in paste mode when the provider hosts a page that shows the code. */
-      pasteRedirectUri?: string;
-      extraAuthorizeParams?: Record<string, string>;
-      /** Token request body encoding. */
-      tokenBody: 'form' | 'json';
-      /** Client authentication at the token endpoint. */
-      tokenAuth: 'none' | 'client-secret-post' | 'basic';
-    }
-  | {
-      kind: 'device';
-      scheme: 'rfc8628' | 'openai' | 'github';
-      pkce?: boolean;
-      /** Seconds between polls when the server sends no `interval`. */
-      defaultIntervalSeconds: number;
-      /** Where the endpoints come from: fixed, or OIDC discovery (xai). */
-      discovery?: boolean;
-      /** Provider gives no identity: ask the user for a label. */
-      asksForLabel?: boolean;
-    }
-  | {kind: 'api-key'; needsBaseUrl: boolean}
-  | {kind: 'service-account'};
-
-export type QuotaSource = 'claude' | 'codex' | 'antigravity' | 'gemini' | 'kimi' | 'copilot';
-
-/** Wire protocol of the provider's inference API, which decides the proxy routes it can serve. */
-export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal';
-
-export interface ProviderRow {
-  id: ProviderId;
-  displayName: string;
-  /** Value of `type` in CLIProxyAPI token files. */
-  tokenType: string;
-  /** Login flows, preferred first. */
-  logins: LoginFlow[];
-  endpoints: Endpoints;
-  clientId?: string;
-  /** Public "installed app" secrets only (Google's desktop clients). */
-  clientSecret?: string;
-  scopes: string[];
-  /** Static model list; `byPlan` picks by the account's plan (codex). */
-  models: {default: string[]; byPlan?: Record<string, string[]>};
-  quotaSource: QuotaSource | null;
-  /** Refresh this long before `expired`. */
-  refreshLeadSeconds: number;
-  api: ApiProtocol[];
-}
+export type * from './types.js';
 
 const HOUR = 3600;
 const MINUTE = 60;
@@ -84,11 +41,12 @@ const GOOGLE_AUTH = {
   userinfo: 'https://www.googleapis.com/oauth2/v2/userinfo',
 };
 
-export const PROVIDERS: readonly ProviderRow[] = [
+const ROWS: ProviderRow[] = [
   {
     id: 'claude',
     displayName: 'Claude',
     tokenType: 'claude',
+    cliproxyAuthRoute: 'anthropic',
     logins: [
       {
         kind: 'auth-code',
@@ -132,11 +90,14 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'claude',
     refreshLeadSeconds: 4 * HOUR,
     api: ['anthropic'],
+    adapter: claudeAdapter,
   },
   {
     id: 'codex',
+    tokenFilePrefixes: ['codex-', 'openai-'],
     displayName: 'Codex',
     tokenType: 'codex',
+    cliproxyAuthRoute: 'codex',
     logins: [
       {
         kind: 'auth-code',
@@ -170,11 +131,15 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'codex',
     refreshLeadSeconds: 5 * 24 * HOUR,
     api: ['openai-responses'],
+    adapter: codexAdapter,
   },
   {
     id: 'gemini',
+    tokenFilePrefixes: ['gemini-', 'google-'],
     displayName: 'Gemini',
     tokenType: 'gemini',
+    configChannel: 'gemini-cli',
+    cliproxyAuthRoute: 'gemini-cli',
     logins: [
       {
         kind: 'auth-code',
@@ -214,11 +179,15 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'gemini',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: geminiAdapter,
   },
   {
     id: 'antigravity',
+    registryKeys: ['agy'],
+    tokenFilePrefixes: ['antigravity-', 'agy-'],
     displayName: 'Antigravity',
     tokenType: 'antigravity',
+    cliproxyAuthRoute: 'antigravity',
     logins: [
       {
         kind: 'auth-code',
@@ -232,13 +201,15 @@ export const PROVIDERS: readonly ProviderRow[] = [
     ],
     endpoints: {
       ...GOOGLE_AUTH,
-      discovery: 'https://cloudcode-pa.googleapis.com/v1internal:loadCodeAssist',
       usage: 'https://cloudcode-pa.googleapis.com/v1internal:retrieveUserQuotaSummary',
       api: 'https://cloudcode-pa.googleapis.com',
     },
     clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
     // Public installed-app secret paired with this client id in CLIProxyAPI's antigravity auth.
     clientSecret: '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',
+    // Newest CLIProxyAPI logs Antigravity in with this client (internal/auth/antigravity/constants.go);
+    // its accounts' refresh tokens only refresh with it (see adapters/google.ts refreshClients).
+    alternateClients: [{clientId: '884354919052-36trc1jjb3tguiac32ov6cod268c5blh.apps.googleusercontent.com', clientSecret: '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'}],
     scopes: [
       'https://www.googleapis.com/auth/cloud-platform',
       'https://www.googleapis.com/auth/userinfo.email',
@@ -266,11 +237,13 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'antigravity',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: antigravityAdapter,
   },
   {
     id: 'qwen',
     displayName: 'Qwen',
     tokenType: 'qwen',
+    cliproxyAuthRoute: 'qwen',
     logins: [{kind: 'device', scheme: 'rfc8628', pkce: true, defaultIntervalSeconds: 2, asksForLabel: true}],
     endpoints: {
       device: 'https://chat.qwen.ai/api/v1/oauth2/device/code',
@@ -283,11 +256,13 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 20 * MINUTE,
     api: ['openai-chat'],
+    adapter: qwenAdapter,
   },
   {
     id: 'iflow',
     displayName: 'iFlow',
     tokenType: 'iflow',
+    cliproxyAuthRoute: 'iflow',
     logins: [
       {
         kind: 'auth-code',
@@ -327,11 +302,13 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 24 * HOUR,
     api: ['openai-chat'],
+    adapter: iflowAdapter,
   },
   {
     id: 'kimi',
     displayName: 'Kimi',
     tokenType: 'kimi',
+    cliproxyAuthRoute: 'kimi',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5}],
     endpoints: {
       device: 'https://auth.kimi.com/api/oauth/device_authorization',
@@ -356,11 +333,13 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'kimi',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat', 'anthropic'],
+    adapter: kimiAdapter,
   },
   {
     id: 'xai',
     displayName: 'Grok (xAI)',
     tokenType: 'xai',
+    cliproxyAuthRoute: 'xai',
     logins: [{kind: 'device', scheme: 'rfc8628', defaultIntervalSeconds: 5, discovery: true}],
     endpoints: {
       discovery: 'https://auth.x.ai/.well-known/openid-configuration',
@@ -374,11 +353,15 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat'],
+    adapter: xaiAdapter,
   },
   {
     id: 'copilot',
     displayName: 'GitHub Copilot',
     tokenType: 'github-copilot',
+    tokenTypeAliases: ['copilot'],
+    registryKeys: ['ghcp'],
+    tokenFilePrefixes: ['github-copilot-', 'ghcp-', 'copilot-', 'gh-'],
     logins: [{kind: 'device', scheme: 'github', defaultIntervalSeconds: 5}],
     endpoints: {
       device: 'https://github.com/login/device/code',
@@ -409,6 +392,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: 'copilot',
     refreshLeadSeconds: 5 * MINUTE,
     api: ['openai-chat'],
+    adapter: copilotAdapter,
   },
   {
     id: 'vertex',
@@ -421,6 +405,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
     api: ['gemini-internal'],
+    adapter: vertexAdapter,
   },
   {
     id: 'aistudio',
@@ -433,6 +418,7 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],
+    adapter: aistudioAdapter,
   },
   {
     id: 'bob',
@@ -445,19 +431,61 @@ export const PROVIDERS: readonly ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],
+    adapter: bobAdapter,
   },
 ];
 
-const BY_ID = new Map(PROVIDERS.map((row) => [row.id, row]));
-const BY_TOKEN_TYPE = new Map(PROVIDERS.map((row) => [row.tokenType, row]));
+/** Every provider, table order. */
+export const PROVIDERS: readonly ProviderRow[] = ROWS;
 
-export function findProvider(id: string): ProviderRow | undefined {
-  return BY_ID.get(id.toLowerCase());
+const BY_ID = new Map<string, ProviderRow>();
+const BY_TOKEN_TYPE = new Map<string, ProviderRow>();
+const BY_REGISTRY_KEY = new Map<string, ProviderRow>();
+function index(row: ProviderRow): void {
+  BY_ID.set(row.id, row);
+  for (const type of [row.tokenType, ...(row.tokenTypeAliases ?? [])]) BY_TOKEN_TYPE.set(type.toLowerCase(), row);
+  for (const key of [row.id, ...(row.registryKeys ?? [])]) BY_REGISTRY_KEY.set(key.toLowerCase(), row);
+}
+for (const row of ROWS) index(row);
+
+/**
+ * Adds a provider at run time: for tests that prove a row and an adapter are all a provider needs.
+ * Throws when the id or token type is taken.
+ */
+export function registerProvider(row: ProviderRow): void {
+  if (BY_ID.has(row.id) || BY_TOKEN_TYPE.has(row.tokenType.toLowerCase())) throw new Error(`provider "${row.id}" (type "${row.tokenType}") is already registered`);
+  ROWS.push(row);
+  index(row);
 }
 
-/** Provider for a token file's `type` (`github-copilot` → copilot). */
+/** A provider by its id, or by the name CCS uses for it (`agy`, `ghcp`), any case. */
+export function findProvider(id: string): ProviderRow | undefined {
+  return BY_ID.get(id.toLowerCase()) ?? BY_REGISTRY_KEY.get(id.trim().toLowerCase());
+}
+
+/**
+ * Provider for a token file's `type` (`github-copilot` → copilot), matched trimmed and
+ * case-insensitively as CLIProxyAPI does (`" CODEX "` is codex).
+ */
 export function providerForTokenType(type: string): ProviderRow | undefined {
-  return BY_TOKEN_TYPE.get(type) ?? BY_ID.get(type);
+  const wanted = type.trim().toLowerCase();
+  return BY_TOKEN_TYPE.get(wanted) ?? BY_ID.get(wanted);
+}
+
+/** Provider for a key of CCS's `accounts.json` `providers` (`agy` → antigravity, `ghcp` → copilot). */
+export function providerForRegistryKey(key: string): ProviderRow | undefined {
+  return BY_REGISTRY_KEY.get(key.trim().toLowerCase());
+}
+
+/** Every key under which CCS may list this provider's accounts, the provider's own id first. */
+export function registryKeysOf(provider: string): string[] {
+  const row = findProvider(provider);
+  return row ? [row.id, ...(row.registryKeys ?? [])] : [provider];
+}
+
+/** The file name prefixes CCS strips to name an account from its token file (see ProviderRow). */
+export function tokenFilePrefixesOf(row: Pick<ProviderRow, 'id' | 'tokenType' | 'tokenFilePrefixes'>): string[] {
+  return row.tokenFilePrefixes ?? [...new Set([`${row.tokenType}-`, `${row.id}-`])];
 }
 
 /** A provider row with the user's `tui.json` endpoint overrides applied; an override is used exactly as given. */
@@ -473,4 +501,12 @@ export function staticModels(row: ProviderRow, plan?: string): string[] {
     if (byPlan) return byPlan;
   }
   return row.models.default;
+}
+
+/**
+ * Quota windows from the rate-limit headers of an inference answer (Claude's, Codex's; [] for a
+ * provider that sends none). Header names may come in any case.
+ */
+export function windowsFromHeaders(provider: string, headers: Record<string, string>, now: number): QuotaWindow[] {
+  return findProvider(provider)?.adapter.quotaHeaderWindows?.(headers, now) ?? [];
 }

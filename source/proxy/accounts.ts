@@ -54,6 +54,29 @@ export class AccountSource {
     return this.snapshot ?? this.loading;
   }
 
+  /**
+   * Re-reads the accounts now when the files that decide them changed since the last read (a pause,
+   * resume, login or removal), instead of waiting for the TTL. True when it re-read.
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    if (this.snapshot && this.filesSignature() === this.loadedSignature) return false;
+    this.loadedAt = 0;
+    this.fullReadAt = 0;
+    await this.all();
+    await this.loading;
+    return true;
+  }
+
+  /** Whether the account's token file is where the account list says (not moved or removed meanwhile). */
+  hasTokenFile(account: Account): boolean {
+    try {
+      statSync(this.store.tokenPath(account));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async usable(provider: string): Promise<Account[]> {
     return (await this.all()).filter((a) => a.provider === provider && isUsable(a));
   }
@@ -91,7 +114,7 @@ export class AccountSource {
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;
     let token: TokenFile | undefined;
     try {
-      token = readTokenFileSync(file);
+      token = readTokenFileSync(file)?.token;
     } catch {
       token = undefined;
     }

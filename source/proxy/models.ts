@@ -1,25 +1,6 @@
-// The model list an account serves: the provider's catalogue with the account's and config.yaml's
-// rules applied by the one resolver the TUI preview and `ccs-tui models` use.
-import {resolveModels, type ModelResolution} from '../core/model-rules.js';
-import type {Account, TokenFile} from '../core/types.js';
-import {staticModels, type ProviderRow} from '../providers/table.js';
-import type {CliproxyConfig} from '../store/cliproxy-config.js';
-import {accountPlan, accountRules, globalRules, modelNormalizer} from '../store/model-rules.js';
-
-export function accountResolution(
-  row: ProviderRow,
-  config: CliproxyConfig,
-  account?: Account,
-  token?: TokenFile,
-): ModelResolution {
-  return resolveModels({
-    provider: row.id,
-    base: {models: staticModels(row, accountPlan(account, token)), source: 'static'},
-    global: globalRules(config, row.id),
-    account: accountRules(token),
-    normalize: modelNormalizer(row.id),
-  });
-}
+// `/v1/models` as the proxy answers it. Which models an account serves is store/model-rules.ts's
+// accountResolution, the one resolver the TUI preview, `ccs-tui models` and the proxy share.
+import type {ModelResolution} from '../core/model-rules.js';
 
 /** `/v1/models` in the shape the asking client expects (Anthropic's when it sent `anthropic-version`). */
 export function modelsPayload(resolution: ModelResolution, anthropic: boolean): unknown {

@@ -1,9 +1,9 @@
 // How the proxy feeds and reads the quota state. Windows seen in response headers go to the shared
 // quota cache (throttled per account: the headers come with every response) and into the ranking;
 // most-headroom ranks a pool with the same function as the TUI's `r`, over the cached windows.
-import {windowsFromHeaders} from '../core/quota.js';
 import {rankByHeadroom} from '../core/rotation.js';
 import type {Account, QuotaWindow} from '../core/types.js';
+import {windowsFromHeaders} from '../providers/table.js';
 import {readQuotaCache, recordObservedWindows} from '../services/quota/cache.js';
 import type {CcsPaths} from '../store/paths.js';
 

@@ -47,13 +47,16 @@ const ROUTE_FOR: Record<ApiProtocol, string> = {
   anthropic: '/v1/messages',
   'openai-chat': '/v1/chat/completions',
   'openai-responses': '/v1/responses',
-  'gemini-internal': "Gemini's internal API (not served by the built-in proxy; set proxy.useCliproxyBinary in tui.json)",
+  'gemini-internal': "Gemini's internal API (no client speaks it; the proxy translates to it)",
 };
 
-/** Why a provider cannot serve a route (the proxy passes protocols through, it does not translate). */
+/** Why a provider cannot serve a route's protocol as is (a translator may still bridge it). */
 export function protocolMismatch(row: ProviderRow, endpoint: Exclude<Endpoint, 'models'>): string | undefined {
-  const wanted = protocolOf(endpoint);
+  return protocolMismatchFor(row, protocolOf(endpoint));
+}
+
+export function protocolMismatchFor(row: ProviderRow, wanted: ApiProtocol): string | undefined {
   if (row.api.includes(wanted)) return undefined;
   const speaks = row.api.map((p) => ROUTE_FOR[p]).join(' or ');
-  return `${row.displayName} does not speak this API; send its requests to ${speaks || 'nothing (no inference API)'}`;
+  return `${row.displayName} does not speak this API and no translator bridges it; send its requests to ${speaks || 'nothing (no inference API)'}`;
 }

@@ -2,11 +2,13 @@
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
-import {findAccount} from '../core/accounts.js';
+import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {credentialRedactor} from '../services/credential-redactor.js';
+import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
@@ -14,7 +16,7 @@ import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
-import {describeEvent, type ProxyCommand, type ProxyEvent} from './events.js';
+import {describeEvent, type ProxyCommand, type ProxyEvent} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {ProxyServer} from './server.js';
 
@@ -79,7 +81,9 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     const matches = snapshot.providers.flatMap((p) => {
       try {
         return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
-      } catch {
+      } catch (error) {
+        // Several accounts of one provider: refused, never one of them picked.
+        if (error instanceof AmbiguousAccountError) throw error;
         return [];
       }
     });
@@ -95,11 +99,14 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const secrets = new Set<string>(config.apiKeys);
   const send = typeof process.send === 'function' ? (message: unknown) => process.send!(message) : undefined;
   let server: ProxyServer | undefined;
+  // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
+  const credentials = credentialRedactor(paths);
   const emit = (event: ProxyEvent) => {
-    const line = `${new Date().toISOString()} ${redact(describeEvent(event), secrets)}`;
+    const masked = credentials.current().redactDeep(event);
+    const line = `${new Date().toISOString()} ${sanitizeLine(redact(describeEvent(masked), secrets))}`;
     log.write(`${line}\n`);
     io.stdout.write(`${line}\n`);
-    if (send && process.connected) send({...event, ...('message' in event && event.message ? {message: redact(event.message, secrets)} : {})});
+    if (send && process.connected) send({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
@@ -155,11 +162,17 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
 
+  // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
+  const stopNativeWatch = watchNativeFiles(store, (result) =>
+    emit({type: 'refresh', provider: result.provider, account: result.account ?? '-', ok: !result.problem, message: result.problem ?? "took the native agent's refreshed tokens"}),
+  );
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (code: number) => {
       if (stopping) return;
       stopping = true;
+      stopNativeWatch();
       removeProxyPidFile(paths, process.pid);
       await server!.close().catch(() => undefined);
       await closeLog(log);

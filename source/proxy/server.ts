@@ -1,27 +1,40 @@
-// The proxy server: loopback only, API key required, provider protocols passed through unbuffered,
-// the chosen account's credentials and headers injected, and on quota exhaustion the request moves
-// to the next healthy account of the pool. Everything it does is reported as ProxyEvents.
+// The proxy server: loopback only, API key required, provider protocols passed through unbuffered
+// (or translated when the client speaks another protocol than the provider), the chosen account's
+// credentials and headers injected, and on quota exhaustion the request moves to the next healthy
+// account of the pool. Everything it does is reported as ProxyEvents. The request path's steps live
+// beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {pipeline} from 'node:stream/promises';
 import {accountLabel} from '../core/accounts.js';
-import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
-import {AccountPool, classifyUpstreamFailure, type PoolStrategy, type UpstreamFailure} from '../core/pool.js';
+import type {ModelResolution} from '../core/model-rules.js';
+import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {applyIflowModelParams, iflowError} from '../providers/adapters/iflow.js';
 import {findProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
-import {bearerFor, refreshDue} from '../services/refresh.js';
+import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
+import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
+import {refreshDue} from '../services/refresh.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
+import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import type {ProxyEvent, ProxyStatus} from './events.js';
-import {accountResolution, modelsPayload} from './models.js';
-import {parseRoute, protocolMismatch, type Endpoint, type Route} from './routes.js';
-import {forwardedRequestHeaders, forwardedResponseHeaders, upstreamTarget} from './upstream.js';
+import {bodySpent, sendBody, type OutgoingBody} from './body.js';
+import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
+import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
+import {errorJson, HttpError} from './errors.js';
+import {modelsPayload} from './models.js';
+import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
+import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
+import {parseRoute, type Route} from './routes.js';
+import {translatorFor} from './translate/index.js';
+import {forwardedResponseHeaders} from './upstream.js';
+
+export {HttpError};
 
 export interface ProxyServerOptions {
   port: number;
@@ -41,29 +54,34 @@ export interface ProxyServerOptions {
   now?: () => number;
   emit?: (event: ProxyEvent) => void;
   host?: string;
+  /** Translator lookup (default: translate/index.ts translatorFor); tests pass their own. */
+  translators?: TranslatorLookup;
+  /** Limits for slow clients (default: refusal.ts CLIENT_TIMEOUTS); tests pass short ones. */
+  clientTimeouts?: ClientTimeouts;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** Error bodies read to decide about failover are small; a giant one is cut here. */
-const MAX_ERROR_BODY = 256 * 1024;
+/** Who answers a root route when nothing else decides: Claude Code's default (CCS's too). */
+const ROOT_ROUTE_PROVIDER = 'claude';
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = 'invalid_request_error',
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface ActiveRequest {
   provider: string;
   account?: string;
+}
+
+type PoolMember = {id: string; label: string};
+
+/** What one request has tried so far, across its attempts. */
+interface Attempts {
+  tried: Set<string>;
+  /** Accounts refreshed after an auth failure (once per account and request). */
+  refreshed: Set<string>;
+  /** After a successful refresh the same account is tried once more, whatever the strategy says. */
+  retrySame?: PoolMember;
+  /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
+  lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
 export class ProxyServer {
@@ -82,18 +100,32 @@ export class ProxyServer {
   private totalRequests = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
+  private readonly credentials: CredentialRedactor;
   private port: number;
   private pinnedAccountId: string | undefined;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
-    this.emit = options.emit ?? (() => {});
+    // Credentials masked (issue 11): events, logs and status never carry an account's token.
+    this.credentials = credentialRedactor(options.store.paths);
+    const emit = options.emit ?? (() => {});
+    this.emit = (event) => emit(this.credentials.current().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now);
-    this.server = createServer({noDelay: true, keepAlive: true, highWaterMark: STREAM_HIGH_WATER_MARK}, (req, res) => void this.handle(req, res));
+    const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
+    this.server = createServer(
+      {
+        noDelay: true,
+        keepAlive: true,
+        highWaterMark: STREAM_HIGH_WATER_MARK,
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        connectionsCheckingInterval: timeouts.checkEveryMs,
+      },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 30_000;
-    this.server.requestTimeout = 0;
   }
 
   /** Binds 127.0.0.1; rejects with the listen error (EADDRINUSE) for the caller to report. */
@@ -145,7 +177,8 @@ export class ProxyServer {
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
-    return {
+    // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
+    return this.credentials.current().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -155,7 +188,7 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       lastError: this.lastError && {message: this.lastError.message, at: new Date(this.lastError.at).toISOString()},
       cooling,
-    };
+    } satisfies ProxyStatus);
   }
 
   /**
@@ -171,6 +204,22 @@ export class ProxyServer {
     return next?.label;
   }
 
+  /**
+   * Makes `providerId` the served provider (root routes) with its pool, or only `accountRef` when
+   * given (`ccs-tui run` reusing a running proxy). Running streams keep their account.
+   */
+  async serve(providerId: string, accountRef?: string): Promise<string | undefined> {
+    const row = this.requireProvider(providerId);
+    const {findAccount} = await import('../core/accounts.js');
+    this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
+    this.options.provider = row.id;
+    this.options.account = accountRef;
+    this.pools.delete(row.id);
+    const label = (await this.poolFor(row)).current?.label;
+    if (label) this.emit({type: 'rotated', provider: row.id, account: label});
+    return label;
+  }
+
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -179,10 +228,15 @@ export class ProxyServer {
     try {
       this.checkHost(req);
       this.checkKey(req);
-      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return this.sendJson(res, 200, this.status());
+      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
         const account = await this.rotate();
-        return this.sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
+        return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
+      }
+      if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
+        const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));
+        const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
+        return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error');
@@ -191,12 +245,16 @@ export class ProxyServer {
         return await this.serveModels(req, res, route);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
-      await this.forward(req, res, route as Route & {endpoint: Exclude<Endpoint, 'models'>}, active, started);
+      await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active, started);
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
-      if (!res.headersSent) this.sendError(res, err);
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else {
+        // Refused before the body was read: answer and close rather than drain what the client sends.
+        if (!req.complete) closeAfterAnswer(req, res);
+        this.sendError(res, err);
+      }
     }
   }
 
@@ -246,10 +304,10 @@ export class ProxyServer {
       const resolution = accountResolution(row, config);
       if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
     }
-    return this.requireProvider('claude');
+    return this.requireProvider(ROOT_ROUTE_PROVIDER);
   }
 
-  private strategy(): PoolStrategy {
+  private strategy(): RotationStrategy {
     return this.options.settings.rotation.strategy;
   }
 
@@ -285,167 +343,200 @@ export class ProxyServer {
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
     const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config());
-    this.sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
+    sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
   }
 
-  private async forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: Route & {endpoint: Exclude<Endpoint, 'models'>},
-    active: ActiveRequest,
-    started: number,
-  ): Promise<void> {
-    const raw = await readBody(req);
-    let body: Record<string, unknown>;
-    try {
-      const parsed = JSON.parse(raw.toString('utf8')) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
-      throw new HttpError(400, 'request body must be a JSON object');
-    }
-    const requestedModel = typeof body.model === 'string' ? body.model : undefined;
-    const row = await this.providerFor(route, requestedModel);
+  /**
+   * One inference request: route → pick account → prepare request → send → classify outcome →
+   * fail over (next account, or the same one after a refresh) or stream the answer.
+   */
+  private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
+    let client = await readClientRequest(req);
+    const row = await this.providerFor(route, client.model);
     active.provider = row.id;
-    const mismatch = protocolMismatch(row, route.endpoint);
-    if (mismatch) throw new HttpError(400, mismatch);
-    const pool = await this.poolFor(row);
+    const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
+    // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
+    let pool = await this.poolFor(row);
+    // An empty pool may only be an old view of the files (an account resumed a moment ago).
+    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
-    if (pool.size === 0) {
-      throw new HttpError(503, `no usable ${row.displayName} account (log in with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
-    }
+    if (pool.size === 0) throw await this.noAccountError(row);
+    const abort = abortWhenClientLeaves(res);
+    const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
+    const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
 
-    // The client going away aborts whatever upstream request is running for it.
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-    });
-
-    const session = sessionKey(req, body);
-    const tried = new Set<string>();
-    const refreshed = new Set<string>();
-    let lastFailure: {failure: UpstreamFailure; status: number; headers: Record<string, string | string[]>; text: string} | undefined;
-    /** After a successful refresh the same account is tried once more, whatever the strategy says. */
-    let retrySame: {id: string; label: string} | undefined;
     for (;;) {
       const now = this.now();
-      const pick = retrySame
-        ? {account: retrySame}
-        : pool.pick({now, session, model: requestedModel, exclude: tried, ranked: pool.strategy === 'most-headroom' ? this.options.rank?.(row.id, usable) : undefined});
-      retrySame = undefined;
-      if (!pick.account) {
-        if (lastFailure && lastFailure.failure.kind !== 'quota' && lastFailure.failure.kind !== 'rate-limit') {
-          res.writeHead(lastFailure.status, lastFailure.headers);
-          res.end(lastFailure.text);
-          this.finish(active, req, requestedModel, lastFailure.status, started);
-          return;
-        }
-        const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
-        throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)});
+      const picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+      if (picked === 'next') continue;
+      if (picked === 'exhausted') {
+        const last = attempts.lastFailure!;
+        return finish(client.model, this.answerError(res, last.translation, last.outcome));
       }
-      const poolAccount = pick.account;
-      const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
-      if (!account) {
-        tried.add(poolAccount.id);
-        continue;
-      }
+      const {account, poolAccount, token} = picked;
       active.account = poolAccount.label;
 
-      let token = this.accounts.token(account);
-      if (token && refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
-      const secret = token ? bearerFor(row.id, token) : undefined;
-      if (!token || !secret) {
-        pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
-        tried.add(account.id);
-        continue;
-      }
-
-      // Model rules of this account: aliases become upstream ids, excluded models are refused.
-      let outgoing = raw;
-      let sentModel = requestedModel;
-      if (requestedModel !== undefined) {
-        const resolved = resolveRequestedModel(this.resolutionFor(row, account, token), requestedModel);
-        if (resolved.kind === 'excluded') {
-          throw new HttpError(404, `model "${sanitizeLine(requestedModel)}" is excluded for ${row.displayName} by the pattern "${sanitizeLine(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
-        }
-        sentModel = resolved.sentAs;
-        const changedModel = sentModel !== requestedModel;
-        const next = changedModel ? {...body, model: sentModel} : {...body};
-        const changedParams = row.id === 'iflow' && applyIflowModelParams(next, resolved.kind === 'served' ? resolved.upstream : requestedModel);
-        if (changedModel || changedParams) outgoing = Buffer.from(JSON.stringify(next));
-      }
-
-      const target = upstreamTarget(row, this.options.settings.endpoints[row.id], token, route.endpoint, {
-        session,
-        anthropicBeta: headerValue(req.headers['anthropic-beta']),
+      const prepared = prepareRequest({
+        row,
+        overrides: this.options.settings.endpoints[row.id],
+        token,
+        resolution: this.resolutionFor(row, account, token),
+        client,
+        endpoint: route.endpoint,
+        plan,
         now,
       });
+      if ('local' in prepared) {
+        sendJson(res, 200, prepared.local);
+        return finish(prepared.sentModel, 200);
+      }
+
       let upstream: IncomingMessage;
       try {
-        upstream = await this.send(target.url, forwardedRequestHeaders(req.headers, target.headers, outgoing.length), outgoing, abort.signal);
+        upstream = await this.send(prepared.url, prepared.headers, prepared.body, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) return;
-        const message = `cannot reach ${hostOf(target.url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
-        const cooldown = pool.recordFailure(account.id, {kind: 'server', status: 502, message}, now);
-        this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: message, until: cooldown.until});
-        this.recordError(message);
-        tried.add(account.id);
-        lastFailure = {failure: {kind: 'server', status: 502, message}, status: 502, headers: {'content-type': 'application/json'}, text: errorJson(502, message, 'api_error')};
+        // The network, not the account: try the next account (it may live elsewhere), cool none.
+        const outcome = unreachable(prepared.url, error);
+        this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+        attempts.tried.add(poolAccount.id);
+        attempts.lastFailure = {outcome, translation: prepared.translation};
+        if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
         continue;
       }
 
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
-      const contentType = headers['content-type'] ?? '';
-      const isError = upstream.statusCode! >= 400;
-      // iFlow reports some errors with HTTP 200 and a JSON body; only non-stream JSON can carry them.
-      const iflowMayHideError = row.id === 'iflow' && !isError && contentType.includes('json');
-      if (!isError && !iflowMayHideError) {
+      const outcome = await classifyOutcome(row, upstream, headers, now);
+      if (outcome.kind !== 'error') {
         pool.recordSuccess(account.id);
-        await this.pipe(upstream, res, abort.signal);
-        this.finish(active, req, sentModel, upstream.statusCode!, started);
-        return;
+        const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
+        return finish(prepared.sentModel, status);
       }
-
-      const text = await readLimited(upstream, MAX_ERROR_BODY);
-      const named = row.id === 'iflow' ? iflowError(upstream.statusCode!, text) : undefined;
-      if (iflowMayHideError && !named) {
-        pool.recordSuccess(account.id);
-        res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
-        res.end(text);
-        this.finish(active, req, sentModel, upstream.statusCode!, started);
-        return;
-      }
-      const status = named?.httpStatus ?? upstream.statusCode!;
-      const failure = named
-        ? iflowFailure(named.code, named.name, status)
-        : classifyUpstreamFailure(upstream.statusCode!, headers, text, now);
-      const responseHeaders = named ? {'content-type': 'application/json'} : forwardedResponseHeaders(upstream.headers);
-      const responseText = named
-        ? errorJson(status, `iFlow error ${named.code}: ${named.name}${named.detail ? ` (${sanitizeLine(named.detail)})` : ''}`, named.type, named.code)
-        : text;
-      if (failure?.kind === 'auth' && !refreshed.has(account.id)) {
+      if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
         // One refresh per account and request, then the same account once more.
-        refreshed.add(account.id);
-        const fresh = await this.tryRefresh(row, account, true);
-        if (fresh) {
-          retrySame = poolAccount;
+        attempts.refreshed.add(account.id);
+        if (await this.tryRefresh(row, account, true)) {
+          // A streamed body is gone: the refreshed token serves the client's next request.
+          if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+          attempts.retrySame = poolAccount;
           continue;
         }
       }
-      if (!failure) {
-        res.writeHead(status, responseHeaders);
-        res.end(responseText);
-        this.recordError(`${row.id}/${poolAccount.label}: upstream ${status}: ${sanitizeLine(text).slice(0, 200)}`);
-        this.finish(active, req, sentModel, status, started);
-        return;
+      if (!outcome.failure) {
+        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+        return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
       }
-      const cooldown = pool.recordFailure(account.id, failure, now, requestedModel);
-      this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: failure.message, until: cooldown.until});
-      this.recordError(`${row.id}/${poolAccount.label}: ${failure.message}`);
-      tried.add(account.id);
-      lastFailure = {failure, status, headers: responseHeaders, text: responseText};
+      this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
+      attempts.lastFailure = {outcome, translation: prepared.translation};
+      // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
+      if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
     }
+  }
+
+  /**
+   * "Pick account": the pool's next account with a usable credential (refreshed first when due).
+   * 'next' when this one could not serve (try again), 'exhausted' when the last failure is the
+   * client's answer; throws 429 when every account is cooling down.
+   */
+  private async pickAccount(
+    row: ProviderRow,
+    pool: AccountPool,
+    usable: readonly Account[],
+    client: ClientRequest,
+    attempts: Attempts,
+    now: number,
+  ): Promise<{account: Account; poolAccount: PoolMember; token: TokenFile} | 'next' | 'exhausted'> {
+    const pick = attempts.retrySame
+      ? {account: attempts.retrySame}
+      : pool.pick({now, session: client.session, model: client.model, exclude: attempts.tried, ranked: pool.strategy === 'most-headroom' ? this.options.rank?.(row.id, usable) : undefined});
+    attempts.retrySame = undefined;
+    if (!pick.account) {
+      const last = attempts.lastFailure;
+      if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
+      // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
+      if (!pick.cooling) throw await this.noAccountError(row);
+      const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)});
+    }
+    const poolAccount = pick.account;
+    const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
+    if (!account || !this.accounts.hasTokenFile(account)) {
+      // Paused, removed or moved since the list was read: not a failure of its credential.
+      attempts.tried.add(poolAccount.id);
+      if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
+      return 'next';
+    }
+    let token = this.accounts.token(account);
+    if (token && refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
+    if (!token || !row.adapter.bearer(token)) {
+      pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
+      attempts.tried.add(account.id);
+      return 'next';
+    }
+    return {account, poolAccount, token};
+  }
+
+  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk. */
+  private async noAccountError(row: ProviderRow): Promise<HttpError> {
+    const accounts = (await this.accounts.all()).filter((a) => a.provider === row.id);
+    if (accounts.length === 0) return new HttpError(503, `no ${row.displayName} account (log in with: ccs-tui login ${row.id})`, 'api_error');
+    if (accounts.every((a) => a.paused)) {
+      return new HttpError(
+        503,
+        `every ${row.displayName} account is paused (${accounts.map((a) => sanitizeLine(accountLabel(a))).join(', ')}): resume one with: ccs-tui resume ${row.id} <account>`,
+        'api_error',
+      );
+    }
+    const states = accounts.map((a) => `${sanitizeLine(accountLabel(a))}: ${a.paused ? 'paused' : a.health}`).join(', ');
+    return new HttpError(503, `no usable ${row.displayName} account (${states}; log in again with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
+  }
+
+  /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
+  private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
+    const cooldown = pool.recordFailure(from.id, failure, now, model);
+    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown.until});
+    this.recordError(logLine);
+    attempts.tried.add(from.id);
+  }
+
+  /** "Stream": a success goes to the client, through the translator when there is one. Returns the status sent. */
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
+    const onBroken = (message: string) => this.recordError(message);
+    const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
+    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, readText);
+    if (readText === undefined) {
+      await pipeThrough(upstream, res, signal, onBroken);
+    } else {
+      this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText);
+    }
+    return outcome.status;
+  }
+
+  /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
+  private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
+    // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
+    const masked = this.credentials.current();
+    if (translation) {
+      const retryAfter = outcome.headers['retry-after'];
+      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      return deliverTranslatedError(translation, res, outcome.upstreamStatus, masked.redact(outcome.upstreamText));
+    }
+    this.endMasked(res, outcome.status, outcome.headers, outcome.text);
+    return outcome.status;
+  }
+
+  /**
+   * A body the proxy read whole (an upstream's error, iFlow's error-with-200), sent with every account
+   * credential masked (issue 11): the proxy's clients hold only the proxy key and must never learn
+   * an account's token. The length is recomputed for the masked body.
+   */
+  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string): void {
+    const body = this.credentials.current().redact(text);
+    const out = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
+    res.end(body);
   }
 
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
@@ -462,28 +553,15 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(url: string, headers: Record<string, string>, body: OutgoingBody, signal: AbortSignal): Promise<IncomingMessage> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
       request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
-      request.end(body);
+      sendBody(request, body);
     });
-  }
-
-  /** Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no buffering). */
-  private async pipe(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
-    res.flushHeaders();
-    try {
-      await pipeline(upstream, res);
-    } catch (error) {
-      if (signal.aborted) return;
-      this.recordError(`upstream stream broke: ${sanitizeLine((error as Error).message)}`);
-      res.destroy();
-    }
   }
 
   private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number): void {
@@ -512,28 +590,12 @@ export class ProxyServer {
     this.emit({type: 'error', message});
   }
 
-  private sendJson(res: ServerResponse, status: number, value: unknown): void {
-    const text = JSON.stringify(value);
-    res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
-    res.end(text);
-  }
-
   private sendError(res: ServerResponse, error: HttpError): void {
-    const text = errorJson(error.status, error.message, error.type);
+    // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
+    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }
-}
-
-/** An error body both SDKs understand: Anthropic's `{type: "error", error: {type, message}}` plus OpenAI's `code`. */
-function errorJson(_status: number, message: string, type: string, code?: string): string {
-  return JSON.stringify({type: 'error', error: {type, message, ...(code ? {code} : {})}});
-}
-
-function iflowFailure(code: string, name: string, status: number): UpstreamFailure | undefined {
-  if (code === '434' || code === '439') return {kind: 'auth', status, message: `iFlow ${name} (${code})`};
-  if (status === 429) return {kind: 'rate-limit', status, message: `iFlow ${name} (${code})`};
-  return undefined;
 }
 
 /** Compares secrets in constant time (hashing first makes lengths equal). */
@@ -547,10 +609,6 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
   return a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.label === b[i]!.label);
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -559,40 +617,11 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** What ties requests of one client session together (for affinity and iFlow's session id). */
-function sessionKey(req: IncomingMessage, body: Record<string, unknown>): string | undefined {
-  const header = headerValue(req.headers['x-session-id'] ?? req.headers['session_id'] ?? req.headers['session-id'] ?? req.headers['conversation_id']);
-  if (header) return header;
-  const metadata = body.metadata as Record<string, unknown> | undefined;
-  for (const value of [metadata?.user_id, body.prompt_cache_key, body.user]) if (typeof value === 'string' && value) return value;
-  return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`);
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-async function readLimited(body: IncomingMessage, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < max) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+/** The client going away aborts whatever upstream request is running for it. */
+function abortWhenClientLeaves(res: ServerResponse): AbortController {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
+  });
+  return abort;
 }

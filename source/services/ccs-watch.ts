@@ -4,14 +4,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {CcsPaths} from '../store/paths.js';
+import {loadSettings, type LoadedSettings} from '../store/settings.js';
 import {quotaCacheFile} from './quota/cache.js';
 import type {Clock} from './clock.js';
+import {nativeStatePath} from './native/sync.js';
 
-/** Which changes a watcher cares about: the account files, or the quota cache (written by the proxy too). */
-export type WatchTopic = 'accounts' | 'quota';
+/**
+ * Which changes a watcher cares about: the account files, the quota cache (written by the proxy
+ * too), or tui.json.
+ */
+export type WatchTopic = 'accounts' | 'quota' | 'settings';
 
 export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, topic: WatchTopic = 'accounts', debounceMs = 150): () => void {
-  const dirs = [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
+  const dirs = topic === 'settings' ? [paths.root] : [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
   const watchers = new Map<string, fs.FSWatcher>();
   let cancelPending: (() => void) | undefined;
   let stopped = false;
@@ -22,7 +27,8 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     if (!name) return true;
     if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
     if (topic === 'quota') return path.join(dir, name) === quotaCacheFile(paths);
-    if (dir === paths.state) return path.join(dir, name) === paths.accountState;
+    if (topic === 'settings') return path.join(dir, name) === paths.settings;
+    if (dir === paths.state) return path.join(dir, name) === paths.accountState || path.join(dir, name) === nativeStatePath(paths);
     return true;
   };
 
@@ -61,4 +67,55 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     for (const watcher of watchers.values()) watcher.close();
     watchers.clear();
   };
+}
+
+/**
+ * tui.json for a long-running process (the TUI): read once, then re-read only when the file changes.
+ * Everyone asks `load()` and gets the same read; `subscribe` hears each re-read. The watch starts
+ * with the first `load()` and ends with `dispose()`.
+ */
+export class WatchedSettings {
+  private loaded: Promise<LoadedSettings> | undefined;
+  private stopWatching: (() => void) | undefined;
+  private readonly listeners = new Set<(loaded: LoadedSettings) => void>();
+
+  constructor(
+    private readonly paths: CcsPaths,
+    private readonly clock: Clock,
+  ) {}
+
+  load(): Promise<LoadedSettings> {
+    this.stopWatching ??= watchCcsDir(this.paths, () => this.reread(), this.clock, 'settings');
+    return (this.loaded ??= this.read());
+  }
+
+  subscribe(listener: (loaded: LoadedSettings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+  }
+
+  /** A failed read (no permission) is not kept: the next `load()` tries again. */
+  private read(): Promise<LoadedSettings> {
+    const reading: Promise<LoadedSettings> = loadSettings(this.paths).catch((error: unknown) => {
+      if (this.loaded === reading) this.loaded = undefined;
+      throw error;
+    });
+    return reading;
+  }
+
+  private reread(): void {
+    const next = this.read();
+    this.loaded = next;
+    next.then(
+      (loaded) => {
+        if (this.loaded === next) for (const listener of this.listeners) listener(loaded);
+      },
+      () => undefined,
+    );
+  }
 }

@@ -30,6 +30,8 @@ export class NetworkError extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
+    /** True when the request certainly never reached the server (refused, host not found). */
+    readonly beforeSending: boolean = false,
   ) {
     super(`cannot reach ${hostOf(url)}: ${reason}`);
     this.name = 'NetworkError';
@@ -57,7 +59,8 @@ export function hostOf(url: string): string {
   }
 }
 
-function encodeBody(body: HttpRequest['body'], headers: Record<string, string>): string | undefined {
+/** The body as text; sets the content type for forms and JSON unless `headers` has one. */
+export function encodeBody(body: HttpRequest['body'], headers: Record<string, string>): string | undefined {
   if (body === undefined) return undefined;
   const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
   if (typeof body === 'string') return body;
@@ -93,18 +96,29 @@ export const undiciHttpClient: HttpClient = {
       return {status: response.statusCode, headers: flat, text};
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      const err = error as Error & {code?: string; cause?: {code?: string}};
-      const code = err.code ?? err.cause?.code;
-      const reason =
-        code === 'ECONNREFUSED' ? 'connection refused'
-        : code === 'ENOTFOUND' ? 'host not found'
-        : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
-        : sanitizeLine(err.message);
-      throw new NetworkError(req.url, reason);
+      throw new NetworkError(req.url, transportFailure(error, timeoutMs), neverSent(error));
     }
   },
 };
+
+/** Why a request got no answer, in words (refused, not found, timed out, reset), from undici's error. */
+export function transportFailure(error: unknown, timeoutMs: number): string {
+  const err = error as Error & {code?: string; cause?: {code?: string}};
+  const code = err.code ?? err.cause?.code;
+  return code === 'ECONNREFUSED' ? 'connection refused'
+    : code === 'ENOTFOUND' ? 'host not found'
+    : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
+    : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code ?? '') ? `the TLS certificate is not trusted (${code})`
+    : sanitizeLine(err.message);
+}
+
+/** True when the request certainly never reached the server (refused, host not found). */
+export function neverSent(error: unknown): boolean {
+  const err = error as Error & {code?: string; cause?: {code?: string}};
+  const code = err.code ?? err.cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
 
 /** A short, safe excerpt of a response body for error messages. */
 export function bodyExcerpt(text: string, max = 200): string {

@@ -4,9 +4,10 @@
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
 import {spawn, type ChildProcess} from 'node:child_process';
-import type {ProxyCommand, ProxyEvent, ProxyStatus} from '../proxy/events.js';
-import {describeEvent} from '../proxy/events.js';
+import type {ProxyCommand, ProxyEvent, ProxyStatus} from './proxy/ipc.js';
+import {describeEvent} from './proxy/ipc.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
+import {credentialRedactor} from './credential-redactor.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, type TuiSettings} from '../store/settings.js';
@@ -94,7 +95,8 @@ export class ProxySupervisor {
   }
 
   private log(line: string): void {
-    const clean = sanitizeLine(redactSecrets(line, this.secrets)).slice(0, 400);
+    // Every account's credentials masked, not only the API keys this supervisor knows (issue 11).
+    const clean = sanitizeLine(credentialRedactor(this.options.paths).redact(redactSecrets(line, this.secrets))).slice(0, 400);
     const tail = [...this.state.logTail, clean].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
   }

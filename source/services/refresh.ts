@@ -1,32 +1,35 @@
 // Keeps access tokens fresh without ever burning a refresh token.
 //
 // Refresh tokens rotate, and presenting an old one can revoke the whole grant. So:
-// - one refresh at a time per account, across every process (a lock file under tui/locks/), and
-//   inside the lock the token file is read again: when another process refreshed meanwhile, its
-//   result is used and no request is made;
+// - one refresh at a time per account, across every process (an owned lock under tui/locks/, stale
+//   only when its holder is gone: store/owned-lock.ts), and inside the lock the token file is read
+//   again: when another process refreshed meanwhile, its result is used and no request is made;
+// - a refresh token is sent at most once, whatever happens to the answer (services/refresh-attempt.ts):
+//   a lost answer is reported as "refresh outcome unknown", never retried;
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {createHash, createSign} from 'node:crypto';
-import path from 'node:path';
 import type {Account, TokenFile} from '../core/types.js';
-import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../providers/adapters/copilot.js';
+import {baseAdapter} from '../providers/adapters/base.js';
+import {findProvider, type RefreshContext} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
-import {withFileLock} from '../store/files.js';
 import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
+import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
 import {authEndpoints} from './oauth/endpoints.js';
-import {endpoint, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
+import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
+import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {nativeTokensInsteadOfRefresh} from './native/sync.js';
+import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
 
-export interface RefreshDeps {
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
+export {refreshLockBounds} from './refresh-lock.js';
+
+/** The dependency bag's part a refresh uses (services/deps.ts). */
+export type RefreshDeps = ServiceNeeds;
 
 /** Only a new login helps: the refresh token was revoked, reused or is missing. */
 export class NeedsLoginError extends Error {
@@ -42,7 +45,6 @@ export class NeedsLoginError extends Error {
 
 /** OAuth errors after which retrying the same refresh token can only make things worse. */
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
-const MAX_RATE_LIMIT_WAITS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
@@ -67,7 +69,7 @@ export async function ensureFreshToken(
 }
 
 async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
-  const account = await store.loadAccount(provider, accountId);
+  const account = await store.loadAccount(provider, {id: accountId});
   const token = await store.readToken(account);
   if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
   return {account, token};
@@ -83,27 +85,49 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!canRefresh(resolved, before.token)) return before.token;
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
-  const lockTarget = path.join(deps.store.paths.locks, `refresh-${provider}-${createHash('sha256').update(before.account.id).digest('hex').slice(0, 16)}`);
-  return withFileLock(lockTarget, async () => {
+  const bounds = refreshLockBounds(deps.settings);
+  return withRefreshLock(deps.store.paths, provider, before.account.id, async (lock) => {
     const inside = await currentAccount(deps.store, provider, before.account.id);
     if (inside.account.health === 'needs-login') {
       throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
     }
+    // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
+    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account.id);
+    if (native) return native;
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
     if (changed) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
-    const updates = await requestRefresh(deps, resolved, inside.account, inside.token, clock);
+    const target = {
+      file: attemptFile(deps.store.paths.state, provider, inside.account.id),
+      provider,
+      accountId: inside.account.id,
+      spends: spentRefreshToken(resolved, inside.token),
+    };
+    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs));
+    // A holder suspended past the lock's bound lost it: another process may be writing now.
+    if (!(await lock.stillHeld())) {
+      throw new RefreshOutcomeUnknownError(provider, inside.account.id, 'the refresh lock was taken over while this refresh was in flight; its result was not saved');
+    }
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    return deps.store.updateToken(provider, inside.account.id, (current) => ({...current, ...updates}));
-  }, {waitMs: 120_000});
+    const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
+    await settled();
+    return saved;
+  }, bounds);
 }
 
-/** Whether this kind of account has anything to refresh. */
+/**
+ * The single-use refresh token a refresh of this account presents: the refresh_token grant's. A
+ * provider's own refresh (adapter.refresh: Copilot's GitHub token, Vertex's signed JWT) spends none.
+ */
+function spentRefreshToken(resolved: ResolvedProvider, token: TokenFile): string | undefined {
+  if (resolved.row.adapter.refresh) return undefined;
+  return token.refresh_token || undefined;
+}
+
+/** Whether this kind of account has anything to refresh (the adapter says: refresh token, GitHub token, key file). */
 function canRefresh(resolved: ResolvedProvider, token: TokenFile): boolean {
-  if (resolved.row.id === 'copilot') return typeof token.access_token === 'string' && token.access_token !== '';
-  if (resolved.row.id === 'vertex') return typeof token.service_account === 'object' && token.service_account !== null;
-  return typeof token.refresh_token === 'string' && token.refresh_token !== '';
+  return resolved.row.adapter.canRefresh(token);
 }
 
 /**
@@ -112,8 +136,7 @@ function canRefresh(resolved: ResolvedProvider, token: TokenFile): boolean {
  * just-refreshed token is never due at once.
  */
 export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: number): boolean {
-  if (resolved.row.id === 'copilot' && !token.copilot_token) return true;
-  if (resolved.row.id === 'vertex' && !token.access_token) return true;
+  if (resolved.row.adapter.refreshAlwaysDue?.(token)) return true;
   if (typeof token.expired !== 'string') return false;
   const expiresAt = Date.parse(token.expired);
   if (Number.isNaN(expiresAt)) return true;
@@ -123,29 +146,53 @@ export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: nu
   return expiresAt - now <= leadMs;
 }
 
-async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock): Promise<Partial<TokenFile>> {
+async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number): Promise<Partial<TokenFile>> {
   const http = deps.http ?? undiciHttpClient;
   for (let attempt = 0; ; attempt++) {
     try {
-      if (resolved.row.id === 'copilot') return await refreshCopilot(http, resolved, token);
-      if (resolved.row.id === 'vertex') return await refreshVertex(http, resolved, token, clock.now());
-      const {token: tokenUrl} = await authEndpoints(http, resolved);
-      const response = await postToken(http, resolved, {
-        url: tokenUrl,
-        params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
-        deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
-      });
-      return tokenFieldsFrom(resolved.row.id, response, clock.now());
+      const {adapter} = resolved.row;
+      if (adapter.refresh) return await adapter.refresh(refreshContext(http, resolved, token, clock.now()));
+      return await refreshGrant(http, resolved, token, clock.now(), timeoutMs);
     } catch (error) {
-      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
+      if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS && (error.retryAfter ?? 0) <= MAX_RETRY_AFTER_SECONDS) {
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
         continue;
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
-        await deps.store.setNeedsLogin(resolved.row.id, account.id, reason);
+        await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }
+      throw error;
+    }
+  }
+}
+
+/**
+ * The refresh_token grant, sent with the OAuth client the account belongs to. The adapter names the
+ * candidates (adapter.refreshClients; default: the login's client alone). A refusal as another
+ * client's token (`unauthorized_client`) tries the next: only providers whose refresh tokens do not
+ * rotate offer several (Google), so a refused try spends nothing. When there were several, the
+ * client that worked is recorded in the file.
+ */
+async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number, timeoutMs: number): Promise<Partial<TokenFile>> {
+  const {token: tokenUrl} = await authEndpoints(http, resolved);
+  const preferred = {clientId: resolved.clientId, clientSecret: resolved.clientSecret};
+  const known = [preferred, ...knownClients(resolved.row).filter((c) => c.clientId !== preferred.clientId)];
+  const clients = resolved.row.adapter.refreshClients?.(known, token) ?? [preferred];
+  for (let i = 0; ; i++) {
+    const client = clients[i]!;
+    try {
+      const response = await postToken(http, {...resolved, ...client}, {
+        url: tokenUrl,
+        params: {grant_type: 'refresh_token', refresh_token: token.refresh_token!},
+        deviceId: typeof token.device_id === 'string' ? token.device_id : undefined,
+        timeoutMs,
+      });
+      const fields = tokenFieldsFrom(resolved.row, response, now);
+      return clients.length > 1 ? {...fields, client_id: client.clientId} : fields;
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'unauthorized_client' && i + 1 < clients.length) continue;
       throw error;
     }
   }
@@ -155,35 +202,22 @@ function isFatal(error: OAuthError): boolean {
   return FATAL_REFRESH_ERRORS.has(error.error) || /refresh_token_reused|invalid_grant/.test(error.description ?? '');
 }
 
-/** Copilot's refresh: a new API token fetched with the (long-lived) GitHub token. */
-async function refreshCopilot(http: HttpClient, resolved: ResolvedProvider, token: TokenFile): Promise<Partial<TokenFile>> {
-  const url = endpoint(resolved, 'discovery');
-  const response = await http.send({url, headers: {...GITHUB_JSON_HEADERS, Authorization: `token ${token.access_token}`}});
-  if (response.status === 401) throw new OAuthError(url, 401, 'invalid_grant', 'GitHub token was revoked');
-  if (response.status === 429) throw new OAuthError(url, 429, 'rate_limited', undefined, Number(response.headers['retry-after']) || undefined);
-  if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text));
-  return {...copilotTokenFields(parseCopilotApiToken(jsonBody(response, url))), last_refresh: new Date().toISOString()};
-}
-
-/** Vertex: a JWT signed with the service account's key, exchanged for an access token (RFC 7523). */
-async function refreshVertex(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): Promise<Partial<TokenFile>> {
-  const account = token.service_account as Record<string, string>;
-  const url = endpoint(resolved, 'token');
-  const iat = Math.floor(now / 1000);
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${encode({alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? {kid: account.private_key_id} : {})})}.${encode({
-    iss: account.client_email,
-    scope: resolved.row.scopes.join(' '),
-    aud: url,
-    iat,
-    exp: iat + 3600,
-  })}`;
-  const signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
-  const response = await postToken(http, {...resolved, clientId: ''}, {
-    url,
-    params: {grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}`},
-  });
-  return tokenFieldsFrom('vertex', response, now);
+/** What a provider's own refresh request (adapter.refresh) needs from this service. */
+function refreshContext(http: HttpClient, resolved: ResolvedProvider, token: TokenFile, now: number): RefreshContext {
+  return {
+    row: resolved.row,
+    token,
+    now,
+    http,
+    endpoint: (name) => endpoint(resolved, name),
+    postToken: (params, options = {}) =>
+      postToken(http, options.withoutClientId ? {...resolved, clientId: ''} : resolved, {url: options.url ?? endpoint(resolved, 'token'), params}),
+    tokenFields: (response) => tokenFieldsFrom(resolved.row, response, now),
+    revoked: (url, description) => new OAuthError(url, 401, 'invalid_grant', description),
+    rateLimited: (url, retryAfter) => new OAuthError(url, 429, 'rate_limited', undefined, retryAfter),
+    unexpected: (url, response) => new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text)),
+    json: (response, url) => jsonBody({...response, headers: {}}, url),
+  };
 }
 
 /**
@@ -191,8 +225,5 @@ async function refreshVertex(http: HttpClient, resolved: ResolvedProvider, token
  * an API-key account's key, else the OAuth access token.
  */
 export function bearerFor(provider: string, token: TokenFile): string | undefined {
-  const pick = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
-  if (provider === 'copilot') return pick(token.copilot_token);
-  if (provider === 'iflow') return pick(token.api_key) ?? pick(token.access_token);
-  return pick(token.access_token) ?? pick(token.api_key);
+  return (findProvider(provider)?.adapter ?? baseAdapter(provider)).bearer(token);
 }

@@ -10,37 +10,19 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem} from '../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {PROVIDERS, providerForTokenType, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, withFileLock, writeJsonAtomic} from './files.js';
+import {baseAdapter} from '../providers/adapters/base.js';
+import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {emptyRegistry, readRegistry, type RegistryAccount, type RegistryFile} from './registry.js';
-import {listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
-export interface StoreProblem {
-  file: string;
-  message: string;
-  /** Where the original was copied before anything could replace it. */
-  backup?: string;
-}
-
-export interface ProviderAccounts {
-  provider: ProviderRow;
-  accounts: Account[];
-}
-
-export interface AccountsSnapshot {
-  /** Every provider of the table (so a person can add one), then unknown token types found on disk. */
-  providers: ProviderAccounts[];
-  /** All accounts, provider by provider. */
-  accounts: Account[];
-  problems: StoreProblem[];
-  /** True when the registry could not be read and was rebuilt from the token files. */
-  registryRebuilt: boolean;
-}
+export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
@@ -67,7 +49,8 @@ export interface LoginResult {
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
-function syntheticProvider(type: string): ProviderRow {
+/** A provider row for a token `type` the table does not know (shown as is, no logins or quota). */
+export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
     displayName: type,
@@ -79,22 +62,52 @@ function syntheticProvider(type: string): ProviderRow {
     quotaSource: null,
     refreshLeadSeconds: 300,
     api: [],
+    adapter: baseAdapter(type),
   };
 }
 
-/** The id CCS gives an account found only as a token file: its email, made unique with the file name. */
-function deriveAccountId(fileName: string, email: string | undefined, taken: Set<string>): string {
-  const base = fileName.replace(/\.json$/, '');
-  if (email && !taken.has(email)) return email;
-  if (email) return `${email}#${base}`;
-  return base;
+/** The provider a registry key stands for (`agy` → antigravity); an unknown key is its own provider. */
+const providerOfRegistryKey = (key: string) => providerForRegistryKey(key)?.id ?? key;
+
+/** The registry entries of one provider under every key CCS may use for it (`antigravity` and `agy`). */
+function registryEntriesOf(registry: RegistryFile, provider: string): RegistryProvider[] {
+  return registryKeysOf(provider).flatMap((key) => (Object.hasOwn(registry.providers, key) ? [registry.providers[key]!] : []));
 }
 
-export class AccountStore {
+/**
+ * The key this provider's accounts are written under: the one the file already uses (the one
+ * holding `accountId` first), else the provider's id.
+ */
+function registryKeyFor(registry: RegistryFile, provider: string, accountId?: string): string {
+  const present = registryKeysOf(provider).filter((key) => Object.hasOwn(registry.providers, key));
+  return present.find((key) => accountId !== undefined && Object.hasOwn(registry.providers[key]!.accounts, accountId)) ?? present[0] ?? provider;
+}
+
+/**
+ * The id CCS gives an account found only as a token file (core/accounts.ts ccsAccountId: the email,
+ * else the file name after its provider prefix; `email#<rest>` when `shared` or the email is taken),
+ * made unique among `taken` with the file name.
+ */
+export function deriveAccountId(fileName: string, email: string | undefined, taken: ReadonlySet<string>, prefixes: readonly string[], shared = false): string {
+  const id = ccsAccountId(fileName, email, prefixes, shared || (email !== undefined && taken.has(email)));
+  return taken.has(id) ? `${id}#${fileName.replace(/\.json$/, '')}` : id;
+}
+
+export class AccountStore implements AccountService {
+  /**
+   * Whether a mutation may replace a corrupt registry with one rebuilt from the token files (the
+   * command line's `--force`). Without it, mutations refuse and say where the backup is.
+   */
+  rebuildCorruptRegistry = false;
+
   constructor(
     readonly paths: CcsPaths,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  get location(): string {
+    return this.paths.root;
+  }
 
   get stateFile(): string {
     return this.paths.accountState;
@@ -109,10 +122,14 @@ export class AccountStore {
    * One account, by provider and `<account>` reference. A registered account named by its id costs
    * one token file read instead of all of them (refresh and quota do this per account, per request).
    */
-  async loadAccount(provider: string, ref: string): Promise<Account> {
-    const entry = await readRegistry(this.paths.registry)
-      .then((registry) => registry.providers[provider]?.accounts[ref])
-      .catch(() => undefined);
+  async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
+    // Only a program's exact id may skip reading the others: a person's text may match several.
+    const entry =
+      typeof ref === 'string'
+        ? undefined
+        : await readRegistry(this.paths.registry)
+            .then((registry) => registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id])
+            .catch(() => undefined);
     if (!entry) return findAccount((await this.load()).accounts, provider, ref);
     return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
   }
@@ -122,10 +139,20 @@ export class AccountStore {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
-      for (const name of onlyTokenFile === undefined ? listJsonFiles(dir) : [onlyTokenFile]) {
+      let names: string[];
+      if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
+      else {
+        const listed = listJsonFiles(dir);
+        problems.push(...listed.skipped);
+        names = listed.names;
+      }
+      for (const name of names) {
         try {
-          const token = readTokenFileSync(path.join(dir, name));
-          if (token) tokens.set(name, {dir: dirName, token});
+          const found = readTokenFileSync(path.join(dir, name));
+          if (!found) continue;
+          tokens.set(name, {dir: dirName, token: found.token});
+          const exposed = exposedMode(found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -142,22 +169,48 @@ export class AccountStore {
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
+      registry = emptyRegistry();
+      const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
         backup,
       });
-      registry = emptyRegistry();
       registryRebuilt = true;
     }
 
-    let state: Record<string, AccountState> = {};
+    let state: Record<string, AccountState> = idMap();
     try {
-      state = ((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined) ?? {};
+      state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
     return {registry, registryRebuilt, tokens, state, problems};
+  }
+
+  /**
+   * Puts what a corrupt registry still holds (entries that parse on their own, each provider's
+   * default) into the rebuilt one, for token files that exist. Returns how many entries were kept.
+   */
+  private async mergeSalvaged(registry: RegistryFile, tokens: LoadedFiles['tokens']): Promise<number> {
+    const text = await readTextIfExists(this.paths.registry).catch(() => undefined);
+    if (!text) return 0;
+    // Under every key CCS uses too (`agy`, `ghcp`); what is kept is filed under the provider's id.
+    const salvaged = salvageRegistry(text, PROVIDERS.flatMap((row) => registryKeysOf(row.id)));
+    let kept = 0;
+    for (const {id, entry} of salvaged.accounts) {
+      const type = isPlainTokenFileName(entry.tokenFile) ? tokens.get(entry.tokenFile)?.token?.type : undefined;
+      if (!type) continue;
+      const provider = providerForTokenType(type)?.id ?? type;
+      if (!Object.hasOwn(registry.providers, provider)) registry.providers[provider] = {accounts: idMap()};
+      registry.providers[provider]!.accounts[id] = entry;
+      kept++;
+    }
+    for (const [key, id] of salvaged.defaults) {
+      const provider = providerOfRegistryKey(key);
+      if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+    }
+    return kept;
   }
 
   private toSnapshot(files: LoadedFiles): AccountsSnapshot {
@@ -182,9 +235,20 @@ export class AccountStore {
       return {health: value, healthDetail: detail};
     };
 
-    for (const [providerId, provider] of Object.entries(files.registry.providers)) {
+    for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
+      const providerId = providerOfRegistryKey(registryKey);
       for (const [id, entry] of Object.entries(provider.accounts)) {
+        // The same account under both spellings (`antigravity` and `agy`) is one account.
+        if (byProvider.get(providerId)?.some((a) => a.id === id)) continue;
+        if (!isPlainTokenFileName(entry.tokenFile)) {
+          problems.push({
+            file: this.paths.registry,
+            message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+          });
+          continue;
+        }
         const found = files.tokens.get(entry.tokenFile);
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: found.error});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -206,19 +270,31 @@ export class AccountStore {
       }
     }
 
-    // Token files nobody registered: accounts of their `type` (written by CLIProxyAPI or by hand).
+    // Token files nobody registered: accounts of their `type` (written by CLIProxyAPI or by hand),
+    // named as CCS names them (core/accounts.ts ccsAccountId).
+    const unregistered: {name: string; found: {dir: 'auth' | 'auth-paused'; token: TokenFile}; providerId: string; prefixes: string[]; email?: string}[] = [];
     for (const [name, found] of files.tokens) {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
-        problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name), message: found.error ?? 'unreadable'});
+        const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
+        problems.push({file, message: found.error ?? `${file}: unreadable`});
         continue;
       }
       const row = providerForTokenType(found.token.type);
-      const providerId = row?.id ?? found.token.type;
+      const providerId = row?.id ?? found.token.type.trim().toLowerCase();
       if (!row && !rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
+      const prefixes = tokenFilePrefixesOf(row ?? {id: providerId, tokenType: providerId});
+      unregistered.push({name, found: {dir: found.dir, token: found.token}, providerId, prefixes, email: stringField(found.token.email)});
+    }
+    const emailKey = (provider: string, email: string) => `${provider}\u0000${email.toLowerCase()}`;
+    const emailCount = new Map<string, number>();
+    for (const {providerId, email} of [...unregistered, ...[...byProvider.values()].flat().map((a) => ({providerId: a.provider, email: a.email}))]) {
+      if (email) emailCount.set(emailKey(providerId, email), (emailCount.get(emailKey(providerId, email)) ?? 0) + 1);
+    }
+    for (const {name, found, providerId, prefixes, email} of unregistered) {
       const taken = new Set((byProvider.get(providerId) ?? []).map((a) => a.id));
-      const email = stringField(found.token.email);
-      const id = deriveAccountId(name, email, taken);
+      const shared = email !== undefined && (emailCount.get(emailKey(providerId, email)) ?? 0) > 1;
+      const id = deriveAccountId(name, email, taken, prefixes, shared);
       push({
         provider: providerId,
         id,
@@ -235,7 +311,7 @@ export class AccountStore {
     const providers: ProviderAccounts[] = [];
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
-      const wanted = files.registry.providers[providerId]?.default;
+      const wanted = registryEntriesOf(files.registry, providerId).find((entry) => entry.default)?.default;
       const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
       if (effective) effective.default = true;
       providers.push({provider: row, accounts});
@@ -257,7 +333,23 @@ export class AccountStore {
 
   /** Absolute path of an account's token file where it is now. */
   tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    if (!isPlainTokenFileName(account.tokenFile)) throw new UserError(`"${sanitizeLine(account.tokenFile)}" is not a plain token file name; refusing to use it as a path`);
     return path.join(account.paused ? this.paths.pausedDir : this.paths.authDir, account.tokenFile);
+  }
+
+  /** AccountService's display location: the path itself. */
+  tokenLocation(account: Pick<Account, 'tokenFile' | 'paused'>): string {
+    return this.tokenPath(account);
+  }
+
+  /** Local files offer everything but a server's cooldown (the local proxy keeps its own, in memory). */
+  unavailable(operation: AccountOperation): string | undefined {
+    if (operation === 'clear-cooldown') return 'local accounts have no server cooldown to clear (that is a remote CLIProxyAPI target\'s next_retry_after)';
+    return undefined;
+  }
+
+  async clearCooldown(): Promise<Account> {
+    throw new UserError(this.unavailable('clear-cooldown')!);
   }
 
   async readToken(account: Pick<Account, 'tokenFile' | 'paused'>): Promise<TokenFile | undefined> {
@@ -268,10 +360,18 @@ export class AccountStore {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>): Promise<T> {
+  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const files = await this.readFiles();
+      if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
+        const problem = files.problems.find((p) => p.file === this.paths.registry)!;
+        throw new UserError(
+          `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
+            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
+            `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
+        );
+      }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
       const result = await change(context);
@@ -285,23 +385,26 @@ export class AccountStore {
    * Makes the account its provider's default. A paused account is refused (core defaultProblem),
    * unless `resume` is set: then it is resumed in the same step (the TUI asks first).
    */
-  async setDefault(provider: string, ref: string, options: {resume?: boolean} = {}): Promise<Account> {
+  async setDefault(provider: string, ref: AccountRef, options: {resume?: boolean} = {}): Promise<Account> {
     return this.mutate(async (ctx) => {
       let account = ctx.find(provider, ref);
+      if (account.health === 'unreadable' || account.health === 'missing-token') {
+        throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
+      }
       const problem = defaultProblem(account);
       if (problem && !(options.resume && account.paused)) {
         throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account)})`);
       }
       if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);
-      ctx.providerEntry(provider).default = account.id;
+      ctx.providerEntry(provider, account.id).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
       ctx.registryChanged = true;
       return {...account, default: true};
     });
   }
 
-  async rename(provider: string, ref: string, nickname: string): Promise<Account> {
+  async rename(provider: string, ref: AccountRef, nickname: string): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const others = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.id !== account.id);
@@ -318,10 +421,10 @@ export class AccountStore {
    * Pauses or resumes. Pausing the default moves the default to the next usable account
    * (core defaultAfterLeaving, as `remove` does): `defaultMovedTo` says where, null when none is left.
    */
-  async setPaused(provider: string, ref: string, paused: boolean): Promise<Account & {defaultMovedTo?: Account | null}> {
+  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
       const account = await this.movePaused(ctx, ctx.find(provider, ref), paused);
-      const providerEntry = ctx.providerEntry(provider);
+      const providerEntry = ctx.providerEntry(provider, account.id);
       if (!paused || providerEntry.default !== account.id) return account;
       const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
       if (next) providerEntry.default = next.id;
@@ -348,11 +451,11 @@ export class AccountStore {
     return {...account, paused};
   }
 
-  async remove(provider: string, ref: string): Promise<Account> {
+  async remove(provider: string, ref: AccountRef): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
-      const providerEntry = ctx.files.registry.providers[provider];
-      if (providerEntry) {
+      for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {
+        if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;
         delete providerEntry.accounts[account.id];
         if (providerEntry.default === account.id) {
           const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
@@ -388,7 +491,7 @@ export class AccountStore {
         );
       }
       ctx.register(next);
-      ctx.providerEntry(provider).default = next.id;
+      ctx.providerEntry(provider, next.id).default = next.id;
       ctx.entry(next).lastUsedAt = this.now().toISOString();
       ctx.registryChanged = true;
       return {from: current, to: {...next, default: true}};
@@ -403,9 +506,19 @@ export class AccountStore {
   async saveLogin(login: LoginResult): Promise<Account> {
     return this.mutate(async (ctx) => {
       const identity = identityOf(login.token);
-      const existing = ctx.snapshot.accounts.find(
+      const same = ctx.snapshot.accounts.filter(
         (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
       );
+      // Several files of this one identity (CCS and CLIProxyAPI each wrote one): the file CLIProxyAPI
+      // would write is the one to update; without it, none is picked silently.
+      const canonical = upstreamTokenFileName(login.provider, login.token, this.now());
+      const existing = same.length > 1 ? same.find((a) => a.tokenFile === canonical) : same[0];
+      if (same.length > 1 && !existing) {
+        throw new AmbiguousAccountError(
+          `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+            `nothing was saved: remove the copies you do not want (ccs-tui remove ${login.provider} <token file>) and log in again`,
+        );
+      }
       let account: Account;
       if (existing) {
         const current = ctx.files.tokens.get(existing.tokenFile)?.token ?? {type: login.token.type};
@@ -416,7 +529,8 @@ export class AccountStore {
         const fileName = uniqueFileName(preferred, (name) => ctx.files.tokens.has(name));
         const taken = new Set(ctx.snapshot.accounts.filter((a) => a.provider === login.provider).map((a) => a.id));
         const email = stringField(login.token.email);
-        const id = deriveAccountId(fileName, email, taken);
+        const row = PROVIDERS.find((r) => r.id === login.provider);
+        const id = deriveAccountId(fileName, email, taken, tokenFilePrefixesOf(row ?? {id: login.provider, tokenType: login.token.type}));
         await writeTokenFile(path.join(this.paths.authDir, fileName), login.token);
         account = {
           provider: login.provider,
@@ -436,12 +550,12 @@ export class AccountStore {
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
-      const providerEntry = ctx.providerEntry(login.provider);
-      if (!providerEntry.default || !providerEntry.accounts[providerEntry.default]) providerEntry.default = account.id;
+      const providerEntry = ctx.providerEntry(login.provider, account.id);
+      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, default: providerEntry.default === account.id};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id};
     });
   }
 
@@ -450,7 +564,7 @@ export class AccountStore {
    * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
    * spreading the old token. Refuses to touch an unreadable file.
    */
-  async updateToken(provider: string, ref: string, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
+  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const found = ctx.files.tokens.get(account.tokenFile);
@@ -460,18 +574,18 @@ export class AccountStore {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    });
+    }, {writesRegistry: false});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
-  async setNeedsLogin(provider: string, ref: string, reason: string | undefined): Promise<void> {
+  async setNeedsLogin(provider: string, ref: AccountRef, reason: string | undefined): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const key = stateKey(provider, account.id);
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    });
+    }, {writesRegistry: false});
   }
 }
 
@@ -486,20 +600,22 @@ class MutationContext {
     readonly snapshot: AccountsSnapshot,
   ) {}
 
-  find(provider: string, ref: string): Account {
+  find(provider: string, ref: AccountRef): Account {
     return findAccount(this.snapshot.accounts, provider, ref);
   }
 
-  providerEntry(provider: string) {
+  /** The provider's registry entry, under the key the file uses for it (`agy` stays `agy`). */
+  providerEntry(provider: string, accountId?: string) {
     const providers = this.files.registry.providers;
-    providers[provider] ??= {accounts: {}};
-    return providers[provider]!;
+    const key = registryKeyFor(this.files.registry, provider, accountId);
+    if (!Object.hasOwn(providers, key)) providers[key] = {accounts: idMap()};
+    return providers[key]!;
   }
 
   /** Adds a registry entry for an account that so far was only a token file. */
   register(account: Account): void {
-    const entry = this.providerEntry(account.provider);
-    if (entry.accounts[account.id]) return;
+    const entry = this.providerEntry(account.provider, account.id);
+    if (Object.hasOwn(entry.accounts, account.id)) return;
     entry.accounts[account.id] = {
       ...(account.email ? {email: account.email} : {}),
       ...(account.nickname ? {nickname: account.nickname} : {}),
@@ -511,7 +627,7 @@ class MutationContext {
   }
 
   entry(account: Account): RegistryAccount {
-    return this.providerEntry(account.provider).accounts[account.id]!;
+    return this.providerEntry(account.provider, account.id).accounts[account.id]!;
   }
 
   identityOfAccount(account: Account): string {

@@ -1,6 +1,7 @@
 // CLIProxyAPI's `cliproxy/config.yaml`, shared with CCS and CLIProxyAPI. Edited as a YAML document
 // (the `yaml` package), so comments, key order and keys we do not own survive every save.
 import {isMap, parseDocument, type Document} from 'yaml';
+import {idMap} from '../core/id-map.js';
 import type {ModelAlias} from '../core/types.js';
 import {CorruptFileError, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
@@ -38,7 +39,13 @@ export function parseCliproxyConfig(file: string, text: string): {config: Clipro
   if (document.contents !== null && !isMap(document.contents)) {
     throw new CorruptFileError(file, 'expected a mapping (key: value) at the top level');
   }
-  const data = (document.toJS() ?? {}) as Record<string, unknown>;
+  let data: Record<string, unknown>;
+  try {
+    data = (document.toJS({maxAliasCount: 1000}) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    // yaml refuses documents whose aliases expand exponentially ("billion laughs") with a ReferenceError.
+    throw new CorruptFileError(file, `invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
   return {config: readFields(file, data), document};
 }
 
@@ -51,26 +58,30 @@ function readFields(file: string, data: Record<string, unknown>): CliproxyConfig
   if (!Array.isArray(apiKeys) || apiKeys.some((k) => typeof k !== 'string')) {
     throw new CorruptFileError(file, 'field "api-keys" must be a list of strings');
   }
-  const modelAliases: Record<string, ModelAlias[]> = {};
+  const modelAliases: Record<string, ModelAlias[]> = idMap();
   for (const [channel, entries] of Object.entries(objectField(file, data, 'oauth-model-alias'))) {
     if (!Array.isArray(entries)) throw new CorruptFileError(file, `field "oauth-model-alias.${channel}" must be a list`);
-    modelAliases[channel] = entries.map((entry, i) => {
+    // CLIProxyAPI keys both maps by channel trimmed and lower-cased (" Codex " is codex).
+    (modelAliases[channelKey(channel)] ??= []).push(...entries.map((entry, i) => {
       if (typeof entry !== 'object' || entry === null) {
         throw new CorruptFileError(file, `field "oauth-model-alias.${channel}[${i}]" must have name and alias`);
       }
       const {name, alias, fork} = entry as Record<string, unknown>;
       return {name: String(name ?? ''), alias: String(alias ?? ''), ...(fork === true ? {fork: true} : {})};
-    });
+    }));
   }
-  const excludedModels: Record<string, string[]> = {};
+  const excludedModels: Record<string, string[]> = idMap();
   for (const [channel, patterns] of Object.entries(objectField(file, data, 'oauth-excluded-models'))) {
     if (!Array.isArray(patterns)) throw new CorruptFileError(file, `field "oauth-excluded-models.${channel}" must be a list`);
-    excludedModels[channel] = patterns.map(String);
+    (excludedModels[channelKey(channel)] ??= []).push(...patterns.map(String));
   }
   const routing = data.routing as Record<string, unknown> | undefined;
   const routingStrategy = typeof routing?.strategy === 'string' ? routing.strategy : undefined;
   return {port, apiKeys: apiKeys as string[], modelAliases, excludedModels, routingStrategy};
 }
+
+/** A channel key as CLIProxyAPI compares it: trimmed, lower-case. */
+export const channelKey = (key: string) => key.trim().toLowerCase();
 
 function objectField(file: string, data: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = data[key];

@@ -2,7 +2,7 @@
 // where a file is broken. Every writer in the store goes through these.
 import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
-import {constants as fsConstants} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
 
@@ -55,14 +55,77 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Reads a file, or undefined when it does not exist. */
-export async function readTextIfExists(file: string): Promise<string | undefined> {
+/** What a path that should be a file is instead, for the "file: reason" line. */
+function notAFile(stat: {isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean}): string {
+  if (stat.isDirectory()) return 'is a directory, not a file';
+  if (stat.isFIFO()) return 'is a named pipe (FIFO), not a file';
+  if (stat.isSocket()) return 'is a socket, not a file';
+  return 'is not a regular file';
+}
+
+/** An open that failed: undefined when the file does not exist, else a clear error. */
+function missingOrThrow(file: string, error: unknown): undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return undefined;
+  // O_NONBLOCK opens of a socket fail with ENXIO.
+  if (code === 'ENXIO') throw new CorruptFileError(file, 'is a socket or device, not a file');
+  throw error;
+}
+
+export interface RegularFile {
+  text: string;
+  /** Permission bits (mode & 0o777). */
+  mode: number;
+}
+
+/**
+ * Reads a regular file; undefined when it does not exist. Anything else at the path (a directory, a
+ * FIFO that would block the read forever, a socket or device) is a CorruptFileError saying what it is.
+ * Opened non-blocking, so even a FIFO's open returns at once.
+ */
+export async function readRegularFile(file: string): Promise<RegularFile | undefined> {
+  let handle: fs.FileHandle;
   try {
-    return await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    return missingOrThrow(file, error);
   }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
+    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777};
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The synchronous twin of readRegularFile (bulk token-file reads). */
+export function readRegularFileSync(file: string): RegularFile | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    return missingOrThrow(file, error);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
+    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777};
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a file, or undefined when it does not exist (CorruptFileError when it is not a regular file). */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  return (await readRegularFile(file))?.text;
+}
+
+/** "readable by group and others (mode 0644)" when a secret file is not private, else undefined. */
+export function exposedMode(mode: number): string | undefined {
+  if ((mode & 0o077) === 0) return undefined;
+  const who = [mode & 0o070 ? 'group' : '', mode & 0o007 ? 'others' : ''].filter(Boolean).join(' and ');
+  return `readable by ${who} (mode 0${mode.toString(8)})`;
 }
 
 /** Line and column (1-based) of a character offset. */
@@ -95,7 +158,10 @@ export async function readJsonFile(file: string): Promise<unknown | undefined> {
  * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
  * nothing is lost to a bad file. Named by content, so reading the same broken file twice makes one copy.
  */
-export async function backupCorruptFile(file: string): Promise<string> {
+export async function backupCorruptFile(file: string): Promise<string | undefined> {
+  // Only a regular file has content to keep (a directory or FIFO in its place is reported as such).
+  const found = await readRegularFile(file).catch(() => undefined);
+  if (!found) return undefined;
   const content = await fs.readFile(file);
   const hash = createHash('sha256').update(content).digest('hex').slice(0, 8);
   const backup = `${file}.corrupt-${hash}`;

@@ -10,30 +10,26 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {normalizeIflowModel} from '../providers/adapters/iflow.js';
-import {findProvider, staticModels} from '../providers/table.js';
+import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
 export const ALIAS_KEY = 'oauth-model-alias';
 
 /**
- * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`,
- * except that Google OAuth accounts (`type: gemini`) run as the `gemini-cli` channel
- * (internal/watcher/synthesizer/file.go); copilot's type is `github-copilot`.
+ * The config.yaml channel of a provider. CLIProxyAPI keys both maps by the token file's `type`
+ * (copilot's is `github-copilot`), except where the row names another channel (Gemini's `gemini-cli`).
  */
 export function rulesChannel(provider: string): string {
-  const type = findProvider(provider)?.tokenType ?? provider.toLowerCase();
-  return type === 'gemini' ? 'gemini-cli' : type;
+  const row = findProvider(provider);
+  return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
 }
 
-/** A channel's entry in a config map: exact key first, then case-insensitive (CLIProxyAPI lowercases). */
+/** A channel's entry in a config map (whose keys are trimmed and lower-cased when read). */
 function channelEntry<T>(map: Record<string, T>, channel: string): T | undefined {
-  if (channel in map) return map[channel];
-  const key = Object.keys(map).find((k) => k.toLowerCase() === channel);
-  return key === undefined ? undefined : map[key];
+  return Object.hasOwn(map, channelKey(channel)) ? map[channelKey(channel)] : undefined;
 }
 
 export function globalRules(config: CliproxyConfig, provider: string): ModelRules {
@@ -100,7 +96,7 @@ export async function updateAccountRules(
 
 /** The id a provider actually receives for a catalogue id (iFlow's legacy ids); undefined = unchanged. */
 export function modelNormalizer(provider: string): ((id: string) => string) | undefined {
-  return provider === 'iflow' ? normalizeIflowModel : undefined;
+  return findProvider(provider)?.adapter.normalizeModel;
 }
 
 /**
@@ -118,10 +114,16 @@ export function accountPlan(account: Account | undefined, token?: TokenFile): st
 
 /**
  * A live model list (upstream ids, before any rule) for an account: undefined when none can be had
- * (no account, or no models endpoint); throws when asking failed. services/live-models.ts has the
+ * (no account, or no models endpoint); throws when asking failed. proxy/live-models.ts has the
  * HTTP one.
  */
-export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<string[] | undefined>;
+export type LiveModelList = (provider: string, account: Account | undefined, token: TokenFile | undefined) => Promise<LiveModels | undefined>;
+
+/** A live list: the ids, and why it is incomplete when the provider's pages could not all be read. */
+export interface LiveModels {
+  models: string[];
+  partial?: string;
+}
 
 /** Everything a resolution needs, as loaded from disk; the screen edits `global` and `account`. */
 export interface RulesContext {
@@ -132,8 +134,17 @@ export interface RulesContext {
   base: {models: string[]; source: 'static' | 'live'};
   /** Why a live list was asked for but the static one is shown. */
   liveError?: string;
+  /** Why the live list shown is incomplete (its pages could not all be read). */
+  livePartial?: string;
   global: ModelRules;
   accountRules?: ModelRules;
+  /** Where the global rules live, for the header (absent: config.yaml). */
+  globalLabel?: string;
+  /**
+   * A remote server's own resolved model ids for one account (`GET /auth-files/models`), to set
+   * beside ours: `models`, or why they could not be had.
+   */
+  server?: {account: string; models?: string[]; error?: string};
 }
 
 export async function loadRulesContext(
@@ -153,8 +164,11 @@ export async function loadRulesContext(
   }
   let live: string[] | undefined;
   let liveError: string | undefined;
+  let livePartial: string | undefined;
   try {
-    live = await options.live?.(row.id, account, token);
+    const answer = await options.live?.(row.id, account, token);
+    live = answer?.models;
+    livePartial = answer?.partial;
     if (options.live && live === undefined) {
       liveError = account ? `${row.displayName} has no models endpoint` : 'a live list needs an account (--account): its credentials ask the provider';
     } else if (live?.length === 0) liveError = 'the live list is empty';
@@ -168,6 +182,7 @@ export async function loadRulesContext(
     tokenFile: account && store.tokenPath(account),
     base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account, token))], source: 'static'},
     ...(liveError === undefined ? {} : {liveError}),
+    ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
     accountRules: account && accountRules(token),
   };
@@ -181,6 +196,20 @@ export function resolveContext(context: RulesContext, edited?: {global?: ModelRu
     global: edited?.global ?? context.global,
     account: edited?.account ?? context.accountRules,
     normalize: modelNormalizer(context.provider),
+  });
+}
+
+/**
+ * The models an account serves as the proxy answers them: the static catalogue (by the account's
+ * plan) with config.yaml's and the token file's rules applied. Without an account, the provider's.
+ */
+export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile): ModelResolution {
+  return resolveModels({
+    provider: row.id,
+    base: {models: staticModels(row, accountPlan(account, token)), source: 'static'},
+    global: globalRules(config, row.id),
+    account: accountRules(token),
+    normalize: modelNormalizer(row.id),
   });
 }
 
@@ -253,14 +282,17 @@ function setChannelList<T>(
     map = new YAMLMap();
     document.set(key, map);
   }
-  const channelKey = (map as YAMLMap).items.find((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key).toLowerCase() === channel)?.key;
-  const existing = channelKey === undefined ? undefined : (map as YAMLMap).get(channelKey, true);
+  // The first key that means this channel (CLIProxyAPI trims and lower-cases them); others merged into it are dropped.
+  const sameChannel = (map as YAMLMap).items.filter((pair) => channelKey(String(isScalar(pair.key) ? pair.key.value : pair.key)) === channelKey(channel));
+  const existingKey = sameChannel[0]?.key;
+  for (const extra of sameChannel.slice(1)) (map as YAMLMap).delete(extra.key);
+  const existing = existingKey === undefined ? undefined : (map as YAMLMap).get(existingKey, true);
   if (values.length === 0) {
-    if (channelKey !== undefined) (map as YAMLMap).delete(channelKey);
+    if (existingKey !== undefined) (map as YAMLMap).delete(existingKey);
     if ((map as YAMLMap).items.length === 0) document.delete(key);
     return;
   }
-  const old = isSeq(existing) ? [...existing.items] : [];
+  const old = [...sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []))];
   const seq = isSeq(existing) ? existing : new YAMLSeq();
   seq.items = values.map((value) => {
     const index = old.findIndex((node) => nodes.matches(node, value));
@@ -269,5 +301,5 @@ function setChannelList<T>(
     nodes.update?.(node, value);
     return node;
   });
-  if (!isSeq(existing)) (map as YAMLMap).set(channelKey ?? channel, seq);
+  if (!isSeq(existing)) (map as YAMLMap).set(existingKey ?? channel, seq);
 }

@@ -1,10 +1,9 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults.
+import type {RotationStrategy} from '../core/rotation.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import type {CcsPaths} from './paths.js';
-
-export type RotationStrategy = 'most-headroom' | 'fill-first' | 'round-robin';
 
 export interface TuiSettings {
   /** Per-provider endpoint overrides: `endpoints.<provider>.<authorize|token|device|...>`. */
@@ -32,6 +31,13 @@ export interface TuiSettings {
     /** Launch the CLIProxyAPI binary (when on PATH) instead of the built-in proxy. */
     useCliproxyBinary: boolean;
   };
+  refresh: {
+    /**
+     * Seconds a token refresh may take before its outcome counts as unknown (the refresh token is
+     * then never sent again). Far longer than any real token endpoint needs.
+     */
+    timeoutSeconds: number;
+  };
   theme: 'auto' | 'dark' | 'light';
 }
 
@@ -41,6 +47,7 @@ export const DEFAULT_SETTINGS: TuiSettings = {
   quota: {pollSeconds: 300, fastPollSeconds: 60, fastPollAbovePct: 80, staleAfterSeconds: 600},
   login: {callbackPorts: {}, clientIds: {}},
   proxy: {useCliproxyBinary: false},
+  refresh: {timeoutSeconds: 120},
   theme: 'auto',
 };
 

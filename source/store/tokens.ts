@@ -1,91 +1,95 @@
 // CLIProxyAPI token files (`cliproxy/auth/*.json`). Keys we do not know are kept on every rewrite.
-import {createHash} from 'node:crypto';
-import {readdirSync, readFileSync} from 'node:fs';
+import {readdirSync} from 'node:fs';
 import path from 'node:path';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
-import {CorruptFileError, parseJsonFile, readTextIfExists, writeJsonAtomic} from './files.js';
+import {baseAdapter} from '../providers/adapters/base.js';
+import {findProvider, providerForTokenType} from '../providers/table.js';
+import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new CorruptFileError(file, 'expected a JSON object at the top level');
   }
   const token = data as Record<string, unknown>;
-  if (typeof token.type !== 'string' || token.type === '') {
+  if (typeof token.type !== 'string' || token.type.trim() === '') {
     throw new CorruptFileError(file, 'field "type" (the provider) is missing');
   }
   return token as TokenFile;
 }
 
+/** The layout hooks of the file's provider (by its `type`), if it has a non-flat layout. */
+const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter.tokenLayout;
+
+/** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
+const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
+
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
   const text = await readTextIfExists(file);
   if (text === undefined) return undefined;
-  return validateTokenFile(file, parseJsonFile(file, text));
+  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
 }
 
+/** Writes a (flat) token back in the layout the file has. */
 export async function writeTokenFile(file: string, token: TokenFile): Promise<void> {
-  await writeJsonAtomic(file, token);
+  await writeJsonAtomic(file, layoutOf(token)?.toFile(token) ?? token);
 }
 
 /**
  * Reads a token file synchronously. Loading every account reads up to thousands of small files at
  * once, and sync reads are several times faster than as many promise round-trips through the pool.
  */
-export function readTokenFileSync(file: string): TokenFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return validateTokenFile(file, parseJsonFile(file, text));
+export function readTokenFileSync(file: string): {token: TokenFile; mode: number} | undefined {
+  const found = readRegularFileSync(file);
+  if (!found) return undefined;
+  return {token: toFlat(validateTokenFile(file, parseJsonFile(file, found.text))), mode: found.mode};
 }
 
-/** Names of the `*.json` files in a dir (none when the dir does not exist). */
-export function listJsonFiles(dir: string): string[] {
-  try {
-    const names = readdirSync(dir);
-    return names.filter((name) => name.endsWith('.json') && !name.startsWith('.')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+/**
+ * A token file name as the registry may name it: one plain path segment ending in `.json`, without
+ * control characters. `../elsewhere/x.json`, `/etc/x.json` or a name carrying terminal escapes is
+ * data from a file, not a path to follow.
+ */
+export function isPlainTokenFileName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    name.endsWith('.json') &&
+    !name.startsWith('.') &&
+    !/[/\\]/.test(name) &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f-\u009f]/.test(name) &&
+    path.basename(name) === name
+  );
 }
 
-const safePart = (value: string) =>
-  value
-    .trim()
-    .replace(/[^A-Za-z0-9@._+-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 80);
+/** Names of the token files in a dir (none when the dir does not exist), and what was skipped and why. */
+export function listJsonFiles(dir: string): {names: string[]; skipped: {file: string; message: string}[]} {
+  let entries;
+  try {
+    entries = readdirSync(dir, {withFileTypes: true});
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {names: [], skipped: []};
+    throw error;
+  }
+  const names: string[] = [];
+  const skipped: {file: string; message: string}[] = [];
+  for (const entry of entries) {
+    if (!entry.name.endsWith('.json') || entry.name.startsWith('.')) continue;
+    const file = path.join(dir, sanitizeLine(entry.name));
+    if (!isPlainTokenFileName(entry.name)) skipped.push({file, message: `${file}: control characters in the file name; skipped`});
+    // A FIFO named *.json would block every read; directories and sockets are not token files either.
+    else if (!entry.isFile() && !entry.isSymbolicLink()) skipped.push({file, message: `${file}: not a regular file; skipped`});
+    else names.push(entry.name);
+  }
+  return {names: names.sort(), skipped};
+}
 
 /**
  * The file name CLIProxyAPI would give this account (PROVIDERS.md, "Token files"), so both tools
- * agree. Same-email accounts in different organisations get different names.
+ * agree: the provider's adapter decides (adapters/base.ts for a provider without a rule).
  */
 export function upstreamTokenFileName(provider: string, token: TokenFile, now: Date = new Date()): string {
-  const email = typeof token.email === 'string' && token.email ? safePart(token.email) : '';
-  const org = typeof token.organization_uuid === 'string' ? token.organization_uuid.slice(0, 8) : '';
-  switch (provider) {
-    case 'claude':
-      return `claude-${email || 'account'}${org ? `-${safePart(org)}` : ''}.json`;
-    case 'codex': {
-      const accountId = typeof token.account_id === 'string' ? token.account_id : email;
-      const hash = createHash('sha256').update(accountId).digest('hex').slice(0, 8);
-      const plan = typeof token.plan_type === 'string' ? `-${safePart(token.plan_type)}` : '';
-      return `codex-${hash}-${email || 'account'}${plan}.json`;
-    }
-    case 'iflow':
-      return `iflow-${email || 'account'}-${Math.floor(now.getTime() / 1000)}.json`;
-    case 'kimi':
-      return `kimi-${now.getTime()}.json`;
-    case 'copilot': {
-      const user = typeof token.username === 'string' ? safePart(token.username) : email;
-      return `github-copilot-${user || 'account'}.json`;
-    }
-    default:
-      return `${provider}-${email || now.getTime()}.json`;
-  }
+  return (findProvider(provider)?.adapter ?? baseAdapter(provider)).tokenFileName(token, now);
 }
 
 /** `name.json` → `name-2.json`, `name-3.json`, … until `isTaken` says no. */

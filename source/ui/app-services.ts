@@ -1,25 +1,28 @@
-// Real services for a CCS dir. Tests and benchmarks build the same thing with some parts replaced.
-import {terminalClipboard} from '../services/clipboard.js';
-import {systemClock} from '../services/clock.js';
-import {watchCcsDir} from '../services/ccs-watch.js';
+// Real services for a CCS dir: the services' dependency bag (services/deps.ts) with tui.json watched,
+// plus the TUI's own parts. Tests and benchmarks build the same thing with some parts replaced.
+import {watchCcsDir, WatchedSettings} from '../services/ccs-watch.js';
+import {worldDeps} from '../services/deps.js';
 import {ProxySupervisor} from '../services/proxy-supervisor.js';
 import {QuotaPoller} from '../services/quota/service.js';
-import {AccountStore} from '../store/accounts.js';
+import {Targets} from '../services/targets.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {AppServices} from './services.js';
 
 export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
-  const clock = systemClock;
-  const store = new AccountStore(paths, () => new Date(clock.now()));
-  return {
-    paths,
-    store,
-    clock,
-    clipboard: terminalClipboard(output, env),
-    env,
+  const deps = worldDeps(paths, env, output);
+  const {store, clock} = deps;
+  const services: Omit<AppServices, 'targets'> = {
+    ...deps,
+    settings: new WatchedSettings(paths, clock),
     watchCcsDir: (onChange, topic) => watchCcsDir(paths, onChange, clock, topic),
     suspend,
     proxy: new ProxySupervisor({paths, clock, env}),
     quota: new QuotaPoller({paths, store, clock}),
   };
+  return withTargets(services);
+}
+
+/** Adds the target switch, starting on `local`, built on the services as given (tests replace some first). */
+export function withTargets(services: Omit<AppServices, 'targets'>): AppServices {
+  return {...services, targets: new Targets(services)};
 }

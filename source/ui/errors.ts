@@ -1,11 +1,8 @@
-// One line for the status line from whatever a store or service call threw.
+// One line for the status line from whatever a store or service call threw: the command line's
+// wording (store/errors.ts), made safe for the terminal; an unexpected error shows its message.
 import {sanitizeLine} from '../core/sanitize.js';
+import {describeUserError} from '../store/errors.js';
 
 export function describeError(error: unknown): string {
-  const err = error as NodeJS.ErrnoException;
-  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {
-    return sanitizeLine(`${err.path ?? ''}: permission denied (${err.code})`);
-  }
-  // UserError and CorruptFileError messages already name the file or field.
-  return sanitizeLine(err?.message ?? String(error));
+  return sanitizeLine(describeUserError(error)?.text ?? (error as Error | null | undefined)?.message ?? String(error));
 }

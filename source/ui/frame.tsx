@@ -4,7 +4,9 @@ import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
+import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
+import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
 import {useHints} from './hints.js';
@@ -14,6 +16,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
   const services = useServices();
   const accounts = useAccounts();
   const hints = useHints();
+  const target = useTarget();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
   const snapshot = accounts.snapshot;
@@ -31,7 +34,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} />
+      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
         {state.modal?.kind === 'help' ? (
@@ -53,12 +56,17 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       <StatusLine
         width={columns}
         counts={counts}
-        dir={services.paths.root}
+        dir={target.where}
         message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
         keep={confirmPrompt ? confirmHint() : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
-      <HintBar width={columns} scopes={scopes} overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}} />
+      <HintBar
+        width={columns}
+        scopes={scopes}
+        overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
+        unavailable={unavailableActions(target.accounts)}
+      />
     </Box>
   );
 }

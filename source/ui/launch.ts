@@ -1,26 +1,60 @@
 // Mounts the App full screen on the real terminal with real services.
 import {createElement} from 'react';
-import type {CliContext} from '../cli/context.js';
+import {describeUserError} from '../store/errors.js';
+import {watchNativeFiles} from '../services/native/sync.js';
 import {AccountStore} from '../store/accounts.js';
+import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
 import {buildServices} from './app-services.js';
+import type {AppServices} from './services.js';
 import {runFullScreen} from './terminal.js';
 
-export async function launchTui(ctx: CliContext): Promise<number> {
+/** What the TUI needs from whoever starts it (the command line passes its own context). */
+export interface TuiContext {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  paths: CcsPaths;
+  /** `--target NAME`: start on this target (`local`, or one of tui.json "targets"). */
+  target?: string;
+}
+
+export async function launchTui(ctx: TuiContext): Promise<number> {
   const io = {stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream, stderr: ctx.stderr as NodeJS.WriteStream};
-  let services: ReturnType<typeof buildServices> | undefined;
-  // Read before mounting, so the first frame shows the accounts instead of an empty list; a failure
-  // here is shown by the app, which loads again.
-  const initialAccounts = await new AccountStore(ctx.paths).load().catch(() => undefined);
+  // Suspending needs the full screen, which comes later; the services are needed before it.
+  let suspend: AppServices['suspend'] | undefined;
+  const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task()));
+  // Native mode: what an agent refreshes into its own credential file is saved while the TUI runs.
+  const stopNativeWatch = watchNativeFiles(new AccountStore(ctx.paths));
   try {
+    // Opened before the full screen: a wrong key, a ban or an unreachable server is a plain error on
+    // the command line (the key is never part of it). Reported here, not by the caller: in the
+    // bundle (start.ts) this module's UserError is not the command line's class.
+    if (ctx.target) {
+      try {
+        await services.targets.switchTo(ctx.target);
+      } catch (error) {
+        const report = describeUserError(error);
+        if (!report) throw error;
+        ctx.stderr.write(`ccs-tui: ${report.text}\n`);
+        return report.exitCode;
+      }
+    }
+    // Read before mounting, so the first frame shows the accounts instead of an empty list; a failure
+    // here is shown by the app, which loads again.
+    const initialAccounts = await services.targets.current.accounts.load().catch(() => undefined);
     return await runFullScreen((controls) => {
-      services = buildServices(ctx.paths, ctx.env, io.stdout, controls.suspend);
+      suspend = controls.suspend;
       return createElement(App, {services, size: controls.size, initialAccounts});
     }, io);
   } finally {
+    stopNativeWatch();
     // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook)
     // and the quota poller: its timers and requests in flight would keep the process alive after quit.
-    services?.quota?.stop();
-    await services?.proxy?.dispose();
+    services.quota?.stop();
+    await services.proxy?.dispose();
+    services.targets.dispose();
+    services.settings.dispose();
   }
 }

@@ -39,7 +39,7 @@ export function routeScopes(route: Route): KeyScope[] {
 
 /** The number key of the tab a route belongs to (title bar). */
 export function tabOf(route: Route): string {
-  return {home: '1', detail: '1', login: '1', quota: '2', models: '3', proxy: '4'}[route.screen];
+  return {home: '1', detail: '1', login: '1', quota: '2', models: '3', proxy: '4', targets: ''}[route.screen];
 }
 
 export function ScreenView({route, ...props}: Omit<ScreenProps, 'params'> & {route: Route}) {

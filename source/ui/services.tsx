@@ -1,20 +1,16 @@
 // Everything the UI needs from the outside world, behind one React context. Components reach it with
 // useServices(); tests build it with fakes (test/helpers/ink.ts). No component touches fs or timers.
 import {createContext, useContext} from 'react';
-import type {AccountStore} from '../store/accounts.js';
-import type {CcsPaths} from '../store/paths.js';
-import type {Clipboard} from '../services/clipboard.js';
-import type {Clock} from '../services/clock.js';
+import type {WatchedSettings, WatchTopic} from '../services/ccs-watch.js';
+import type {ServiceDeps} from '../services/deps.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 import type {QuotaPoller} from '../services/quota/service.js';
-import type {WatchTopic} from '../services/ccs-watch.js';
+import type {Targets} from '../services/targets.js';
 
-export interface AppServices {
-  paths: CcsPaths;
-  store: AccountStore;
-  clock: Clock;
-  clipboard: Clipboard;
-  env: NodeJS.ProcessEnv;
+/** The services' dependency bag (paths, store, http, clock, browser, clipboard, env) plus the TUI's own parts. */
+export interface AppServices extends Omit<ServiceDeps, 'settings'> {
+  /** tui.json, read once and re-read when it changes (the TUI runs for hours). */
+  settings: WatchedSettings;
   /** Calls `onChange` (debounced) when the topic's files in the CCS dir change; returns the unsubscribe. */
   watchCcsDir(onChange: () => void, topic?: WatchTopic): () => void;
   /**
@@ -26,6 +22,11 @@ export interface AppServices {
   proxy?: ProxySupervisor;
   /** Keeps every account's quota current while a screen shows it (absent: the cached numbers only). */
   quota?: QuotaPoller;
+  /**
+   * The live target (local files or a remote CLIProxyAPI server) and the switch between them: the
+   * accounts, quota, rules and login screens act on `targets.current` (services/targets.ts).
+   */
+  targets: Targets;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

@@ -2,7 +2,10 @@
 // confirm prompt and the runner of actions (actions/). Feature screens use ScreenProps instead.
 import {createContext, useCallback, useContext, useMemo, useRef, type Dispatch} from 'react';
 import type {AppAction, AppState, StatusKind} from '../core/app-state.js';
+import {sanitizeText} from '../core/sanitize.js';
+import {credentialRedactor} from '../services/credential-redactor.js';
 import {runAction, type ActionResult} from './actions/result.js';
+import {useServices} from './services.js';
 
 export interface Shell {
   state: AppState;
@@ -28,7 +31,12 @@ export function useShell(): Shell {
 /** Builds the root's Shell; `answerConfirm` resolves the open confirm prompt (the key dispatcher calls it). */
 export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, reload: () => Promise<void>): {shell: Shell; answerConfirm(yes: boolean): void} {
   const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
-  const setStatus = useCallback((text: string, kind?: StatusKind) => dispatch({type: 'status', text, kind}), [dispatch]);
+  const {paths} = useServices();
+  // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
+  const setStatus = useCallback(
+    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text)), kind}),
+    [dispatch, paths],
+  );
   const shell: Shell = useMemo(
     () => ({
       state,

@@ -72,10 +72,11 @@ const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
  */
 export async function runFullScreen(app: (controls: FullScreenControls) => ReactElement, io: FullScreenIo): Promise<number> {
   const {stdout, stdin, stderr} = io;
+  const stdoutWrite = stdout.write;
   const write = (text: string) => {
     // After SIGHUP the terminal may be gone (EIO): restoring is best effort.
     try {
-      stdout.write(text);
+      stdoutWrite.call(stdout, text);
     } catch {
       /* terminal gone */
     }
@@ -95,16 +96,36 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
   write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
 
   const size = streamSize(stdout);
+  // While suspended, Ctrl-C belongs to the program in the foreground (the whole process group gets it).
+  let suspended = 0;
   const controls: FullScreenControls = {
     size,
     async suspend(task) {
+      suspended++;
+      // Frames Ink renders meanwhile (a clock, a status) would land in the foreground program's
+      // screen: they are dropped, and the resize below redraws everything.
+      stdout.write = (() => true) as typeof stdout.write;
       write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
+      // pause() alone keeps the tty handle reading (Ink reads on 'readable'), so keys typed for the
+      // foreground program would reach this process instead: stop the handle until we are back.
+      const handle = (stdin as unknown as {_handle?: {reading?: boolean; readStop?: () => number; readStart?: () => number}})._handle;
+      const stopped = Boolean(handle?.reading && handle.readStop && handle.readStart);
+      if (stopped) {
+        handle!.reading = false;
+        handle!.readStop!();
+      }
       try {
         return await task();
       } finally {
+        suspended--;
+        stdout.write = stdoutWrite;
         stdin.resume();
+        if (stopped) {
+          handle!.reading = true;
+          handle!.readStart!();
+        }
         if (stdin.isTTY) stdin.setRawMode(true);
         write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
         // Ink redraws everything on a resize; the screen was cleared under it.
@@ -125,6 +146,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
   });
 
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
+    if (signal === 'SIGINT' && suspended > 0) return;
     try {
       instance.unmount();
     } catch {

@@ -1,11 +1,10 @@
 // `ccs-tui login` as a user runs it (the built binary, no terminal), against oidc-provider and stdin.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {generateKeyPairSync} from 'node:crypto';
 import {readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
-import {binPath, runBin} from '../helpers/cli.js';
+import {runBin, runInteractive} from '../helpers/cli.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
 
@@ -16,27 +15,6 @@ before(async () => {
 after(async () => {
   await oidc.close();
 });
-
-/** Runs the binary, calling `onOutput` with stdout so far until it returns true (once). */
-function runInteractive(args: string[], env: NodeJS.ProcessEnv, onOutput: (stdout: string, stdin: NodeJS.WritableStream) => boolean | Promise<boolean>) {
-  return new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
-    let stdout = '';
-    let stderr = '';
-    let handled = false;
-    child.stdout.on('data', async (d) => {
-      stdout += d;
-      if (!handled && (await onOutput(stdout, child.stdin))) handled = true;
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({code, stdout, stderr});
-    });
-  });
-}
 
 /** Runs `fn` with a fresh CCS dir, removed afterwards whatever happens. */
 async function withTempCcs(fn: (ccs: TempCcs) => Promise<void>): Promise<void> {

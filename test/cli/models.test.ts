@@ -38,8 +38,9 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
 
     const gemini = JSON.parse((await runBin(['models', 'gemini', '--json'], ccs.env)).stdout);
     assert.deepEqual(gemini.models.filter((m: {upstream: string}) => m.upstream === 'gemini-2.5-flash'), [
-      {id: 'flash', upstream: 'gemini-2.5-flash'},
+      // CLIProxyAPI's order: the forked model's own id, then its aliases.
       {id: 'gemini-2.5-flash', upstream: 'gemini-2.5-flash'},
+      {id: 'flash', upstream: 'gemini-2.5-flash'},
     ]);
   });
 

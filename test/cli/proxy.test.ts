@@ -127,25 +127,6 @@ describe('env', () => {
   });
 });
 
-describe('env for a provider Claude Code cannot use', () => {
-  it('exits 1 naming why, prints no exports; with the CLIProxyAPI binary configured it prints them', async () => {
-    const ccs = makeTempCcs();
-    try {
-      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
-      const refused = await runBin(['env', 'gemini'], ccs.env);
-      assert.equal(refused.code, 1);
-      assert.equal(refused.stdout, '');
-      assert.match(refused.stderr, /Claude Code cannot use Gemini .*through the built-in proxy: .*set proxy\.useCliproxyBinary/);
-      writeFileSync(ccs.paths.settings, JSON.stringify({proxy: {useCliproxyBinary: true}}));
-      const served = await runBin(['env', 'gemini'], ccs.env);
-      assert.equal(served.code, 0, served.stderr);
-      assert.match(served.stdout, /ANTHROPIC_BASE_URL='http:\/\/127\.0\.0\.1:8317\/api\/provider\/gemini'/);
-    } finally {
-      ccs.cleanup();
-    }
-  });
-});
-
 describe('proxy.useCliproxyBinary', () => {
   it('launches the CLIProxyAPI binary from PATH with -config <config.yaml>, and stops it', async () => {
     const ccs = makeTempCcs();
@@ -166,6 +147,57 @@ describe('proxy.useCliproxyBinary', () => {
       const stopped = await runBin(['proxy', 'stop'], env);
       assert.equal(stopped.code, 0);
       assert.equal(isProcessAlive(entry.pid), false);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it('works for every provider with an inference API, Claude Code translated where the provider speaks another protocol', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      for (const id of ['codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi', 'xai', 'copilot']) {
+        const result = await runBin(['env', id, '--json'], ccs.env);
+        assert.equal(result.code, 0, `${id}: ${result.stdout}${result.stderr}`);
+        const {env, notes} = JSON.parse(result.stdout) as {env: Record<string, string>; notes: string[]};
+        assert.equal(env.ANTHROPIC_BASE_URL, `http://127.0.0.1:8317/api/provider/${id}`);
+        for (const name of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL']) {
+          assert.ok(env[name], `${id}: ${name} is set`);
+        }
+        assert.ok(!notes.some((note) => /does not translate|cannot serve/.test(note)), `${id}: ${notes.join('; ')}`);
+        if (id !== 'kimi') assert.ok(notes.some((note) => note.includes('translated')), `${id}: ${notes.join('; ')}`);
+      }
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it("uses the person's aliases for the model slots, the small/fast one included", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-model-alias:\n  iflow:\n    - name: "glm-4.7"\n      alias: "team-sonnet"\n    - name: "qwen3-coder-plus"\n      alias: "team-haiku"\n`);
+      const result = await runBin(['env', 'iflow', '--json'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
+      assert.equal(env.ANTHROPIC_MODEL, 'team-sonnet');
+      assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'team-haiku');
+      assert.equal(env.ANTHROPIC_SMALL_FAST_MODEL, 'team-haiku');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it('exits 1 naming what is missing when the provider truly cannot be served', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      const vertex = await runBin(['env', 'vertex'], ccs.env);
+      assert.equal(vertex.code, 1);
+      assert.equal(vertex.stdout, '', 'no exports that would end in an error');
+      assert.match(vertex.stderr, /Vertex AI has no inference base URL: .*set endpoints\.vertex\.api in tui\.json/);
+      const bob = await runBin(['env', 'bob', '--json'], ccs.env);
+      assert.equal(bob.code, 1);
+      assert.match((JSON.parse(bob.stdout) as {error: string}).error, /IBM Bob has no inference base URL: log in first/);
     } finally {
       ccs.cleanup();
     }

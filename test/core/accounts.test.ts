@@ -22,7 +22,7 @@ test('an account is found by id, nickname or email', () => {
   assert.throws(() => findAccount(list, 'claude', 'zzz'), /no claude account "zzz" \(accounts: Work, B@Example.com\)/);
   assert.throws(() => findAccount(list, 'kimi', 'a'), /kimi has no accounts/);
   const twins = [account('x', {nickname: 'same'}), account('y', {nickname: 'same'})];
-  assert.throws(() => findAccount(twins, 'claude', 'same'), /matches 2 claude accounts \(x, y\); use the account id/);
+  assert.throws(() => findAccount(twins, 'claude', 'same'), /matches 2 claude accounts: x \(.+\), y \(.+\); name one by its id, nickname or token file/);
 });
 
 test('nickname rules', () => {

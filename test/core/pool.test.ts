@@ -30,6 +30,14 @@ describe('classifyUpstreamFailure', () => {
     const body = {error: {code: 429, status: 'RESOURCE_EXHAUSTED', details: [{'@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '42s'}]}};
     assert.equal(classifyUpstreamFailure(429, {}, JSON.stringify(body), now)?.resetAt, now + 42_000);
   });
+  it('leaves overload answers (529, 503, overloaded_error) to the client: not the account\'s fault', () => {
+    const overloaded = JSON.stringify({type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}});
+    assert.equal(classifyUpstreamFailure(529, {'retry-after': '7'}, overloaded, now), undefined);
+    assert.equal(classifyUpstreamFailure(503, {}, 'Service Unavailable', now), undefined);
+    assert.equal(classifyUpstreamFailure(500, {}, overloaded, now), undefined);
+    assert.equal(classifyUpstreamFailure(500, {}, '{}', now)?.kind, 'server');
+    assert.equal(classifyUpstreamFailure(502, {}, '', now)?.kind, 'server');
+  });
   it('leaves client errors alone', () => {
     assert.equal(classifyUpstreamFailure(400, {}, '{}', now), undefined);
     assert.equal(classifyUpstreamFailure(200, {}, '{}', now), undefined);

@@ -11,9 +11,9 @@ import {
   pacePct,
   paceStatus,
   runOut,
-  windowsFromHeaders,
   windowState,
 } from '../../source/core/quota.js';
+import {windowsFromHeaders} from '../../source/providers/table.js';
 import type {QuotaWindow} from '../../source/core/types.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');

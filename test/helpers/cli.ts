@@ -34,3 +34,28 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, t
     child.stdin.end(input ?? '');
   });
 }
+
+/** Runs the binary, calling `onOutput` with stdout so far until it returns true (once); stdin stays open for it. */
+export function runInteractive(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onOutput: (stdout: string, stdin: NodeJS.WritableStream) => boolean | Promise<boolean>,
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    let handled = false;
+    child.stdout.on('data', async (d) => {
+      stdout += d;
+      if (!handled && (await onOutput(stdout, child.stdin))) handled = true;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({code, stdout, stderr});
+    });
+  });
+}

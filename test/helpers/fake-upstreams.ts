@@ -20,6 +20,8 @@ export interface FakeUpstream {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** Body bytes received so far, counted as they arrive (before a request is complete). */
+  bytesReceived: number;
   /** Replaces how it answers (default: a well-formed success in the route's protocol). */
   handler: UpstreamHandler;
   close(): Promise<void>;
@@ -27,10 +29,13 @@ export interface FakeUpstream {
 
 export async function startFakeUpstream(handler: UpstreamHandler = (req, res) => answerByProtocol(req, res)): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
-  const upstream: FakeUpstream = {url: '', port: 0, requests, handler, close: async () => {}};
+  const upstream: FakeUpstream = {url: '', port: 0, requests, bytesReceived: 0, handler, close: async () => {}};
   const server: Server = createServer(async (incoming, res) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    for await (const chunk of incoming) {
+      chunks.push(chunk as Buffer);
+      upstream.bytesReceived += (chunk as Buffer).length;
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     let body: Record<string, unknown> | undefined;
     try {

@@ -8,7 +8,7 @@ import type {Route} from '../../source/core/app-state.js';
 import type {CcsPaths} from '../../source/store/paths.js';
 import {App} from '../../source/ui/App.js';
 import type {AppServices} from '../../source/ui/services.js';
-import {buildServices} from '../../source/ui/app-services.js';
+import {buildServices, withTargets} from '../../source/ui/app-services.js';
 import {fixedSize} from '../../source/ui/terminal.js';
 import {render} from 'ink';
 import {FakeStdin, FakeStdout, keyBytes, stripAnsi} from './fake-terminal.js';
@@ -25,6 +25,8 @@ export interface RenderTuiOptions {
   /** Replace any service (a FakeClock, a recording clipboard, ...). */
   services?: Partial<AppServices>;
   route?: Route;
+  /** Start on this target (tui.json "targets"), as `ccs-tui --target NAME` does. */
+  target?: string;
 }
 
 export interface TuiHandle {
@@ -57,12 +59,16 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const stdout = new FakeStdout(width, height);
   const stdin = new FakeStdin();
   const size = fixedSize(width, height);
-  const services: AppServices = {
-    ...buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task()),
+  const {targets: _, ...base} = buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task());
+  const merged = {
+    ...base,
     // No quota polling unless a test passes a poller pointed at its local servers (tests reach 127.0.0.1 only).
     quota: undefined,
     ...options.services,
   };
+  // The target switch is built on the services as replaced, so `local` uses the test's poller and clock.
+  const services: AppServices = options.services?.targets ? (merged as AppServices) : withTargets(merged);
+  if (options.target) await services.targets.switchTo(options.target);
   const instance = render(createElement(App, {services, size, initialRoute: options.route}), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: new FakeStdout(width, height) as unknown as NodeJS.WriteStream,
@@ -135,6 +141,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
     unmount: () => {
       instance.unmount();
       instance.cleanup();
+      services.targets.dispose();
     },
   };
   return handle;

@@ -35,6 +35,15 @@ export interface OidcServer {
   tokenCalls: TokenCall[];
   /** The next N pending device polls are answered `slow_down` instead. */
   slowDownPolls: number;
+  /**
+   * Refresh answers are held back this long AFTER the server processed them (the refresh token is
+   * already rotated): a token endpoint slower than the client's timeout.
+   */
+  delayRefreshMs: number;
+  /** Refresh requests the server processed (counted before a delayed answer goes out). */
+  readonly refreshRequestsReceived: number;
+  /** The refresh token of the latest successful refresh answer, delivered or not. */
+  readonly lastIssuedRefreshToken: string | undefined;
   approveDevice(verificationUriComplete: string, login: string): Promise<void>;
   denyDevice(verificationUriComplete: string): Promise<void>;
   /** Follows an authorization URL through login and consent; returns the redirect to the client. */
@@ -96,9 +105,19 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     }),
   });
   provider.proxy = false;
-  const state: {tokenCalls: TokenCall[]; slowDownPolls: number} = {tokenCalls: [], slowDownPolls: 0};
+  const state: {tokenCalls: TokenCall[]; slowDownPolls: number; delayRefreshMs: number; refreshReceived: number; lastIssued?: string} = {
+    tokenCalls: [],
+    slowDownPolls: 0,
+    delayRefreshMs: 0,
+    refreshReceived: 0,
+  };
   provider.use(async (ctx: any, next: () => Promise<void>) => {
     await next();
+    if (ctx.path === '/token' && String(ctx.oidc?.params?.grant_type ?? '') === 'refresh_token') {
+      state.refreshReceived++;
+      if (typeof ctx.body?.refresh_token === 'string') state.lastIssued = ctx.body.refresh_token;
+      if (state.delayRefreshMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayRefreshMs));
+    }
     if (ctx.path === '/device/auth' && ctx.status === 200 && options.deviceInterval !== undefined) {
       ctx.body = {...ctx.body, interval: options.deviceInterval};
     }
@@ -186,6 +205,18 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     },
     set slowDownPolls(n: number) {
       state.slowDownPolls = n;
+    },
+    get delayRefreshMs() {
+      return state.delayRefreshMs;
+    },
+    set delayRefreshMs(ms: number) {
+      state.delayRefreshMs = ms;
+    },
+    get refreshRequestsReceived() {
+      return state.refreshReceived;
+    },
+    get lastIssuedRefreshToken() {
+      return state.lastIssued;
     },
     async approveDevice(verificationUriComplete, login) {
       const {xsrf, userCode} = await confirmPage(verificationUriComplete);

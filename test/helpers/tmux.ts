@@ -30,6 +30,12 @@ export interface TmuxSession {
   waitFor(test: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
   /** Waits until the program in the pane has exited; resolves with its exit status. */
   waitForExit(timeoutMs?: number): Promise<number>;
+  /** `<index> <name> <pane pid>` per window of the session. */
+  windows(): string[];
+  /** Makes a window the active one (where keys() and screen() go). */
+  selectWindow(index: number | string): void;
+  /** The screen of another window of the session. */
+  windowScreen(index: number | string): string;
   kill(): void;
 }
 
@@ -43,6 +49,8 @@ export interface TmuxOptions {
   cwd?: string;
   /** Set after the defaults (CI=false, TERM=xterm-256color): to test CI=true or TERM=dumb. */
   terminalEnv?: Record<string, string>;
+  /** Sets TMUX for the program as tmux would, so it can open windows in this session's server. */
+  insideTmux?: boolean;
 }
 
 /**
@@ -55,7 +63,9 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
   const tmux = (args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env: {...process.env, TMUX: ''}});
   const env = options.env ?? process.env;
   // tmux starts the command through the server's environment; pass ours explicitly with `env`.
-  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color', ...options.terminalEnv})
+  // TMUX is `<server socket>,<server pid>,<session>`; tmux clients connect to the socket it names.
+  const socketPath = `${process.env.TMUX_TMPDIR || '/tmp'}/tmux-${process.getuid?.() ?? 0}/${socket}`;
+  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color', ...(options.insideTmux ? {TMUX: `${socketPath},0,0`} : {}), ...options.terminalEnv})
     .filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
     .map(([key, value]) => `${key}=${value}`);
   tmux([
@@ -63,7 +73,9 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
     'new-session', '-d', '-s', name,
     '-x', String(options.width ?? 80), '-y', String(options.height ?? 24),
     ...(options.cwd ? ['-c', options.cwd] : []),
-    'env', '-i', ...envArgs, 'sh', '-c', `"$@"; echo "${EXIT_MARK}$?"; exec sleep 86400`, 'sh', ...command,
+    // The trap: a Ctrl-C typed while the program's terminal is in cooked mode (a program it runs in the
+    // foreground) reaches the whole process group; a shell waiting in the pane must not die of it.
+    'env', '-i', ...envArgs, 'sh', '-c', `trap true INT; "$@"; echo "${EXIT_MARK}$?"; exec sleep 86400`, 'sh', ...command,
   ]);
   // Keep the window at the size asked for, whatever clients attach.
   tmux(['set-window-option', '-t', name, 'window-size', 'manual']);
@@ -103,6 +115,15 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
     },
     resize(width, height) {
       tmux(['resize-window', '-t', name, '-x', String(width), '-y', String(height)]);
+    },
+    windows() {
+      return tmux(['list-windows', '-t', name, '-F', '#{window_index} #{window_name} #{pane_pid}']).trim().split('\n');
+    },
+    selectWindow(index) {
+      tmux(['select-window', '-t', `${name}:${index}`]);
+    },
+    windowScreen(index) {
+      return tmux(['capture-pane', '-p', '-t', `${name}:${index}`]);
     },
     kill() {
       spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});

@@ -3,7 +3,9 @@
 // provider's `api` and `token` endpoints at the local servers.
 import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
-import type {ProxyEvent} from '../../source/proxy/events.js';
+import type {TranslatorLookup} from '../../source/proxy/prepare.js';
+import type {ClientTimeouts} from '../../source/proxy/refusal.js';
+import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
@@ -33,11 +35,17 @@ export interface FixtureOptions {
   strategy?: 'fill-first' | 'round-robin' | 'most-headroom';
   /** Path appended to the upstream URL for the `api` override (e.g. `/v1` for OpenAI-style bases). */
   apiPath?: string;
+  /** Translator lookup handed to the proxy (default: the real registry). */
+  translators?: TranslatorLookup;
+  /** Slow-client limits handed to the proxy (default: the proxy's own). */
+  clientTimeouts?: ClientTimeouts;
+  /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
+  upstream?: FakeUpstream;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
   const ccs = makeTempCcs();
-  const upstream = await startFakeUpstream();
+  const upstream = options.upstream ?? (await startFakeUpstream());
   const tokenServer = await startFakeTokenServer();
   for (const {file, token} of options.tokens) ccs.writeToken(file, token);
   ccs.writeRaw('cliproxy/config.yaml', `# shared with CLIProxyAPI\nport: 8317\napi-keys:\n  - "${API_KEY}"\n${options.configYaml ?? ''}`);
@@ -62,6 +70,8 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
     ...quotaHooks(ccs.paths),
+    ...(options.translators ? {translators: options.translators} : {}),
+    ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
   });
   const port = await proxy.listen();
   return {
@@ -91,4 +101,14 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
     last_refresh: new Date().toISOString(),
     ...extra,
   };
+}
+
+/** Token files of claude accounts `<name>@example.com`, in registry order (a pool). */
+export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
+  return accountTokens('claude', names.map((name) => `${name}@example.com`));
+}
+
+/** Token files for a proxy fixture: one account per email, named as CLIProxyAPI names them (`<type>-<email>.json`). */
+export function accountTokens(type: string, emails: readonly string[], extra: (email: string) => Record<string, unknown> = () => ({})): FixtureOptions['tokens'] {
+  return emails.map((email) => ({file: `${type}-${email}.json`, token: oauthToken(type, email, extra(email))}));
 }

@@ -1,13 +1,13 @@
 // The proxy against real clients (@anthropic-ai/sdk, openai) in front of recording fake upstreams.
 import assert from 'node:assert/strict';
-import {createHmac} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
-import {request as httpRequest} from 'node:http';
+import {request as httpRequest, type IncomingHttpHeaders} from 'node:http';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import {anthropicStreamEvents, answerByProtocol, chatCompletion, sendJson, writeSse} from '../helpers/fake-upstreams.js';
+import {iflowSignatureProblems} from '../helpers/fake-inference/iflow.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const anthropic = (f: ProxyFixture, apiKey = API_KEY) => new Anthropic({apiKey, baseURL: f.url, maxRetries: 0});
@@ -113,14 +113,63 @@ describe('claude pass-through with the Anthropic SDK', async () => {
     assert.equal(message.model, 'claude-opus-4-6');
   });
 
-  it('tells a client that speaks the wrong protocol where to go', async () => {
-    const response = await rawRequest(`${f.url}/v1/chat/completions`, {
+  it('serves a Chat Completions client on Claude through the translator (a Messages request upstream)', async () => {
+    const completion = await openai(f).chat.completions.create({model: 'sonnet', messages: [{role: 'system', content: 'be brief'}, {role: 'user', content: 'hi'}]});
+    assert.equal(completion.choices[0]?.message.content, 'Hello from upstream');
+    assert.equal(completion.model, 'sonnet', 'the model the client asked for');
+    const sent = f.upstream.requests.at(-1)!;
+    assert.equal(sent.url, '/v1/messages?beta=true');
+    assert.equal(sent.body?.model, 'claude-sonnet-4-5-20250929', 'the alias resolved before translation');
+    assert.deepEqual(sent.body?.messages, [{role: 'user', content: [{type: 'text', text: 'hi'}]}]);
+    assert.match(JSON.stringify(sent.body?.system), /be brief/);
+    assert.equal(sent.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+    assert.equal(sent.headers['anthropic-version'], '2023-06-01');
+    assert.equal(sent.headers['x-stainless-lang'], undefined, "the OpenAI client's own headers stay behind");
+  });
+
+  it('tells a client that speaks the wrong protocol where to go when no translator serves the pair', async () => {
+    // Chat Completions → Anthropic has a translator now; without one the client is sent to /v1/messages.
+    const untranslated = await proxyFixture({
+      provider: 'claude',
+      tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}],
+      translators: () => undefined,
+    });
+    try {
+      const response = await rawRequest(`${untranslated.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
+        body: JSON.stringify({model: 'claude-opus-4-6', messages: []}),
+      });
+      assert.equal(response.status, 400);
+      assert.match(response.text, /\/v1\/messages/);
+      assert.equal(untranslated.upstream.requests.length, 0);
+    } finally {
+      await untranslated.close();
+    }
+  });
+});
+
+describe('a provider that truly cannot serve a route', async () => {
+  // Vertex AI has no inference base URL in the table (its accounts are service accounts whose
+  // regional endpoint the built-in proxy does not build yet).
+  const f = await proxyFixture({
+    provider: 'claude',
+    tokens: [
+      {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
+      {file: 'vertex-svc@example.iam.gserviceaccount.com.json', token: oauthToken('vertex', 'svc@example.iam.gserviceaccount.com', {project_id: 'p-1'})},
+    ],
+  });
+  after(() => f.close());
+
+  it('answers 400 naming what is missing, and calls no upstream', async () => {
+    const response = await rawRequest(`${f.url}/api/provider/vertex/v1/messages`, {
       method: 'POST',
       headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
-      body: JSON.stringify({model: 'claude-opus-4-6', messages: []}),
+      body: JSON.stringify({model: 'gemini-2.5-pro', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}),
     });
-    assert.equal(response.status, 400);
-    assert.match(response.text, /\/v1\/messages/);
+    assert.equal(response.status, 400, response.text);
+    assert.match(response.text, /Vertex AI has no inference base URL: .*set endpoints\.vertex\.api in tui\.json/);
+    assert.equal(f.upstream.requests.length, 0);
   });
 });
 
@@ -309,17 +358,8 @@ describe('iFlow signing, model parameters and named errors with the OpenAI SDK',
   });
   after(() => f.close());
   const signatureProblems: string[] = [];
-  const verify = (headers: Record<string, unknown>) => {
-    const ua = String(headers['user-agent']);
-    const session = String(headers['session-id'] ?? '');
-    const timestamp = String(headers['x-iflow-timestamp']);
-    const expected = createHmac('sha256', apiKey).update(`${ua}:${session}:${timestamp}`).digest('hex');
-    if (headers['x-iflow-signature'] !== expected) signatureProblems.push(`bad signature ${String(headers['x-iflow-signature'])}`);
-    if (!/^session-[0-9a-f-]{36}$/.test(session)) signatureProblems.push(`bad session id "${session}"`);
-    if (ua !== 'iFlow-Cli') signatureProblems.push(`user-agent ${ua}`);
-    if (headers['x-client-type'] !== 'iflow-cli' || headers['x-client-version'] !== '0.5.8') signatureProblems.push('client headers');
-    if (!headers['conversation-id']) signatureProblems.push('no conversation-id');
-    if (headers.authorization !== `Bearer ${apiKey}`) signatureProblems.push('authorization');
+  const verify = (headers: IncomingHttpHeaders) => {
+    signatureProblems.push(...iflowSignatureProblems(headers, apiKey));
     return signatureProblems.length === 0;
   };
   let errorCode: string | undefined;

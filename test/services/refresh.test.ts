@@ -1,7 +1,8 @@
 // Refresh against a real authorization server (oidc-provider rotates refresh tokens and revokes the
 // whole grant when an old one is reused: the oracle for "never burn a refresh token").
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {test} from 'node:test';
@@ -9,6 +10,7 @@ import {ensureFreshToken, NeedsLoginError} from '../../source/services/refresh.j
 import type {HttpClient} from '../../source/services/http.js';
 import {undiciHttpClient} from '../../source/services/http.js';
 import type {AccountStore} from '../../source/store/accounts.js';
+import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {oidcDeviceLogin, startOidcServer} from '../helpers/oidc.js';
@@ -25,11 +27,13 @@ async function expireSoon(store: AccountStore, id: string) {
   }));
 }
 
+let lastWorker: ChildProcess | undefined;
+
 function runWorker(root: string, provider: string, accountId: string): Promise<{code: number | null; out: Record<string, string>}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, root, provider, accountId], {
+    const child = (lastWorker = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, root, provider, accountId], {
       stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    }));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -163,6 +167,87 @@ test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async
     const tokenSends = sent.slice(-2);
     assert.ok(tokenSends[1]! - tokenSends[0]! >= 42_000, `waited ${(tokenSends[1]! - tokenSends[0]!) / 1000} s`);
   } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+/** tui.json with the refresh timeout set (keeps the endpoint overrides the login wrote). */
+function setRefreshTimeout(root: string, seconds: number) {
+  const file = path.join(root, 'tui.json');
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({...settings, refresh: {timeoutSeconds: seconds}}), {mode: 0o600});
+}
+
+test('a token endpoint slower than the timeout: the sent refresh is the one attempt, nobody resends it, the grant survives', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'slow');
+    await expireSoon(store, account.id);
+    setRefreshTimeout(ccs.paths.root, 1);
+    const {settings} = await loadSettings(ccs.paths);
+    // The server rotates the refresh token, then answers only after the client gave up.
+    oidc.delayRefreshMs = 2500;
+    const first = ensureFreshToken({store, settings}, 'xai', account.id);
+    await assert.rejects(first, (error: Error) => {
+      assert.equal(error.name, 'RefreshOutcomeUnknownError');
+      assert.match(error.message, /refresh outcome unknown .*log in again only if the next request fails/);
+      return true;
+    });
+    const issued = oidc.lastIssuedRefreshToken;
+    assert.ok(issued, 'the server did issue a new refresh token');
+    // Every later attempt, in this process or in others queued on the lock, reports and does not send.
+    const later = await Promise.all([runWorker(ccs.paths.root, 'xai', account.id), runWorker(ccs.paths.root, 'xai', account.id)]);
+    for (const r of later) {
+      assert.equal(r.code, 1);
+      assert.equal(r.out.name, 'RefreshOutcomeUnknownError', JSON.stringify(r.out));
+    }
+    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id, {force: true}), /refresh outcome unknown/);
+    assert.equal(oidc.refreshRequestsReceived, 1, 'the refresh token was sent once');
+    oidc.delayRefreshMs = 0;
+    const check = await oidc.refreshWorks(issued);
+    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+    // A new login (a new refresh token) refreshes normally again.
+    await store.updateToken('xai', account.id, (t) => ({...t, refresh_token: String(check.body.refresh_token)}));
+    const fresh = await ensureFreshToken({store, settings}, 'xai', account.id, {force: true});
+    assert.equal(await oidc.userinfo(fresh.access_token!), 200);
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('a lock holder suspended mid-refresh (SIGSTOP past the old 5 s staleness) keeps its lock; the waiter gets its result; the grant survives', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'stopped');
+    await expireSoon(store, account.id);
+    oidc.delayRefreshMs = 1000;
+    const holder = runWorker(ccs.paths.root, 'xai', account.id);
+    const child = lastWorker!;
+    for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
+    child.kill('SIGSTOP');
+    const waiter = ensureFreshToken({store, settings}, 'xai', account.id);
+    let waiterDone = false;
+    void waiter.then(() => (waiterDone = true), () => (waiterDone = true));
+    await new Promise((r) => setTimeout(r, 7000));
+    assert.equal(waiterDone, false, 'the waiter did not take the lock of a live, suspended holder');
+    child.kill('SIGCONT');
+    const held = await holder;
+    assert.equal(held.code, 0, JSON.stringify(held.out));
+    const got = await waiter;
+    assert.equal(got.access_token, held.out.access_token, 'the waiter uses the holder’s result');
+    assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
+    oidc.delayRefreshMs = 0;
+    const onDisk = await store.readToken(account);
+    const check = await oidc.refreshWorks(onDisk!.refresh_token!);
+    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+  } finally {
+    // A failed assertion must not leave the worker stopped (the test run would wait for it forever).
+    lastWorker?.kill('SIGCONT');
     await oidc.close();
     ccs.cleanup();
   }

@@ -252,7 +252,16 @@ describe('AccountStore with broken files', () => {
     assert.equal(readFileSync(problem.backup!, 'utf8'), broken, 'backup is byte for byte the original');
     assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken, 'reading never overwrites the original');
     assert.deepEqual(snapshot.accounts.map((a) => a.id), ['a@example.com']);
-    // the first edit writes the rebuilt registry; the backup stays
+    // an edit refuses until told, naming the fault and the backup; nothing is written
+    await assert.rejects(store.rename('claude', 'a@example.com', 'alpha'), (error: Error) => {
+      assert.match(error.message, /accounts\.json:3:\d+: invalid JSON/);
+      assert.ok(error.message.includes(problem.backup!), error.message);
+      assert.match(error.message, /Nothing was changed.*--force/s);
+      return true;
+    });
+    assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken, 'a refused edit leaves the file alone');
+    // told to go on (--force), the edit writes the rebuilt registry; the backup stays
+    store.rebuildCorruptRegistry = true;
     await store.rename('claude', 'a@example.com', 'alpha');
     assert.equal(JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.claude.accounts['a@example.com'].nickname, 'alpha');
     assert.equal(readFileSync(problem.backup!, 'utf8'), broken);

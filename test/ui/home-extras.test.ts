@@ -1,4 +1,4 @@
-// What k9s and lazygit users look for first: e hides empty providers, o orders the accounts,
+// What k9s and lazygit users look for first: H hides empty providers, o orders the accounts,
 // : jumps to a provider or account by name.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
@@ -19,14 +19,14 @@ async function open() {
   return tui;
 }
 
-test('e hides providers without accounts and shows them again', async () => {
+test('H hides providers without accounts and shows them again', async () => {
   const t = await open();
   assert.match(t.frame(), /Gemini\s+0/);
-  await t.press('e');
+  await t.press('H');
   let frame = await t.waitFor('Providers (2)');
   assert.doesNotMatch(frame, /Gemini/);
   assert.match(frame, /hiding providers without accounts/);
-  await t.press('e');
+  await t.press('H');
   frame = await t.waitFor('Providers (12)');
   assert.match(frame, /Gemini\s+0/);
 });

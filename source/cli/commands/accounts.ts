@@ -1,10 +1,13 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
 import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
 import {formatLocalTime} from '../../core/relative-time.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import type {AccountService} from '../../store/account-service.js';
+import {openAccountService} from '../target.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
@@ -20,6 +23,8 @@ export function accountJson(account: Account) {
     expiresAt: account.expiresAt ?? null,
     health: account.health,
     registered: account.registered,
+    // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
+    ...(account.projectId ? {projectId: account.projectId} : {}),
   };
 }
 
@@ -31,7 +36,7 @@ export function knownProvider(id: string): string {
 
 function reportProblems(ctx: CliContext, problems: {file: string; message: string; backup?: string}[]): void {
   for (const p of problems) {
-    ctx.stderr.write(`ccs-tui: warning: ${p.message}${p.backup ? ` (original kept at ${p.backup})` : ''}\n`);
+    ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(p.message)}${p.backup ? ` (original kept at ${p.backup})` : ''}\n`);
   }
 }
 
@@ -41,14 +46,15 @@ const accounts: CommandSpec = {
   summary: 'list every provider and account',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
-    const snapshot = await new AccountStore(ctx.paths).load();
+    const service = await openAccountService(ctx);
+    const snapshot = await service.load();
     reportProblems(ctx, snapshot.problems);
     if (values.json) {
       printJson(ctx, snapshot.accounts.map(accountJson));
       return 0;
     }
     if (snapshot.accounts.length === 0) {
-      ctx.stdout.write(`No accounts in ${ctx.paths.root}. Add one with: ccs-tui login <provider>\n`);
+      ctx.stdout.write(`No accounts in ${service.location}. Add one with: ccs-tui login <provider>\n`);
       return 0;
     }
     const rows = snapshot.accounts.map((a) => [
@@ -68,33 +74,55 @@ function registryEdit(
   name: string,
   summary: string,
   extra: readonly string[],
-  apply: (store: AccountStore, provider: string, account: string, rest: string[]) => Promise<string>,
+  apply: (store: AccountService, provider: string, account: string, rest: string[]) => Promise<string>,
 ): CommandSpec {
   return {
     name: [name],
-    usage: ['<provider>', '<account>', ...extra.map((e) => `<${e}>`)].join(' '),
+    usage: ['<provider>', '<account>', ...extra.map((e) => `<${e}>`), '[--force]'].join(' '),
     summary,
     async run(ctx, args) {
-      const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account', ...extra]});
+      const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
-      const message = await apply(new AccountStore(ctx.paths), knownProvider(provider), account, rest);
-      ctx.stdout.write(`${message}\n`);
+      const message = await apply(await serviceForEdit(ctx, Boolean(values.force)), knownProvider(provider), account, rest);
+      ctx.stdout.write(`${sanitizeLine(message)}\n`);
       return 0;
     },
   };
 }
 
+/**
+ * The store for a registry edit. With `--force`, a corrupt registry may be rebuilt from the token
+ * files, and the same warnings as `accounts` (file:line:col, backup path) are printed first.
+ */
+async function storeForEdit(ctx: CliContext, force: boolean): Promise<AccountStore> {
+  const store = new AccountStore(ctx.paths);
+  if (force) {
+    store.rebuildCorruptRegistry = true;
+    reportProblems(ctx, (await store.load()).problems);
+  }
+  return store;
+}
+
+/** Where a registry edit acts: the local store (see storeForEdit), or a remote target's. */
+async function serviceForEdit(ctx: CliContext, force: boolean): Promise<AccountService> {
+  const service = await openAccountService(ctx);
+  return service instanceof AccountStore ? storeForEdit(ctx, force) : service;
+}
+
 const rotate: CommandSpec = {
   name: ['rotate'],
-  usage: '<provider>',
+  usage: '<provider> [--force]',
   summary: "make the next usable account the provider's default",
   async run(ctx, args) {
-    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider']});
+    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider']});
     const provider = knownProvider(positionals[0]!);
     const {chooseRotationTarget} = await import('../../services/rotation.js');
-    const store = new AccountStore(ctx.paths);
+    const store = await storeForEdit(ctx, Boolean(values.force));
     const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
     ctx.stdout.write(`${provider}: ${from ? `${accountLabel(from)} → ` : ''}${accountLabel(to)}\n`);
+    const {followRotationNatively} = await import('../../services/native/sync.js');
+    const native = await followRotationNatively(store, provider, to.id, ctx.env);
+    if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${accountLabel(to)}\n`);
     return 0;
   },
 };
@@ -111,7 +139,8 @@ export const accountCommands: CommandSpec[] = [
     return `${p}: ${account.email || account.id} is now "${account.nickname}"`;
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
-    const account = await store.setPaused(p, a, true);
+    // The local store says where the default went (a remote server decides that itself).
+    const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
     return `${p}: paused ${accountLabel(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {

@@ -6,5 +6,8 @@ import {loginCommands} from './login.js';
 import {modelCommands} from './models.js';
 import {proxyCommands} from './proxy.js';
 import {quotaCommands} from './quota.js';
+import {nativeCommands} from './native.js';
+import {runCommands} from './run.js';
+import {transferCommands} from './transfer.js';
 
-export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands, ...quotaCommands];
+export const COMMANDS: readonly CommandSpec[] = [...accountCommands, ...loginCommands, ...modelCommands, ...proxyCommands, ...quotaCommands, ...runCommands, ...nativeCommands, ...transferCommands];

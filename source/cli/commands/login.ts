@@ -8,7 +8,7 @@ import {findProvider} from '../../providers/table.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 
 /** The first line (or all of stdin for JSON) once stdin ends or a line arrives. */
-function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
+export function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk: Buffer | string) => {
@@ -31,7 +31,7 @@ function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
 
 const login: CommandSpec = {
   name: ['login'],
-  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL]',
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH]',
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account',
   async run(ctx, args) {
     const {values, positionals} = parseCommandArgs(
@@ -44,6 +44,7 @@ const login: CommandSpec = {
         device: {type: 'boolean'},
         port: {type: 'string'},
         'base-url': {type: 'string'},
+        'key-file': {type: 'string'},
       },
       {required: ['provider']},
     );
@@ -54,8 +55,8 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{AccountStore}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel}] = await Promise.all([
-      import('../../store/accounts.js'),
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel}] = await Promise.all([
+      import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
       import('../../services/environment.js'),
@@ -63,7 +64,7 @@ const login: CommandSpec = {
     ]);
     const loaded = await loadSettings(ctx.paths);
     if (loaded.problem) ctx.stderr.write(`ccs-tui: warning: ${loaded.problem.message}\n`);
-    const deps = {store: new AccountStore(ctx.paths), settings: loaded.settings};
+    const deps = {...worldDeps(ctx.paths, ctx.env, ctx.stdout), settings: loaded.settings};
     const nickname = values.nickname?.trim() || undefined;
     const say = (text: string) => ctx.stderr.write(`${text}\n`);
     const tty = Boolean(ctx.stdout.isTTY);
@@ -82,8 +83,17 @@ const login: CommandSpec = {
         const apiKey = await readStdin(ctx, false);
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
       } else if (method === 'service-account') {
-        if (ctx.stdin.isTTY) say('Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login vertex < key.json):');
-        account = await login.importServiceAccount(deps, 'stdin', await readStdin(ctx, true), {nickname});
+        const keyFile = values['key-file'];
+        if (keyFile) {
+          const {readFile} = await import('node:fs/promises');
+          const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+            throw new UserError(`--key-file ${keyFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2);
+          });
+          account = await login.importServiceAccount(deps, row.id, keyFile, text, {nickname});
+        } else {
+          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login ${row.id} --key-file key.json):`);
+          account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
+        }
       } else if (method === 'device') {
         const {qrAnsi} = await import('../../services/qr.js');
         account = await login.deviceLogin(deps, row.id, {
@@ -96,7 +106,7 @@ const login: CommandSpec = {
             if (tty) ctx.stdout.write(qrAnsi(url));
             ctx.stdout.write(`Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
-            else if (session.local) void openBrowser(url);
+            else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
           onState: (s) => {
             if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
@@ -115,7 +125,7 @@ const login: CommandSpec = {
           ctx.stdout.write(`Waiting for the browser to come back to ${s.redirectUri}…\n`);
           const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
           if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser that can reach ${s.redirectUri} (this machine${hint ? `, or forward it: ${hint}` : ''}).`);
-          else void openBrowser(s.authorizeUrl);
+          else void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           account = await Promise.race([
             flow.viaCallback(controller.signal),
             new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
@@ -123,7 +133,7 @@ const login: CommandSpec = {
         } else {
           const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
           if (values['no-browser']) say('--no-browser: no browser is opened; open the address in any browser yourself.');
-          else if (session.local) void openBrowser(s.authorizeUrl);
+          else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           ctx.stdout.write(
             `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
               (hint ? `  The browser is sent to ${s.redirectUri}, a port on this machine: if that page does not load, copy its address anyway, or forward it: ${hint}\n` : ''),
@@ -150,10 +160,5 @@ const login: CommandSpec = {
     }
   },
 };
-
-async function openBrowser(url: string): Promise<void> {
-  const {systemBrowser} = await import('../../services/browser.js');
-  await systemBrowser.open(url).catch(() => undefined);
-}
 
 export const loginCommands: CommandSpec[] = [login];

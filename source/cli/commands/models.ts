@@ -5,6 +5,8 @@ import {describeWarning, type ModelResolution, type ModelRules} from '../../core
 import {UserError} from '../../core/types.js';
 import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {isRemote} from '../target.js';
+import type {RulesChange} from './remote-rules.js';
 
 const loadStore = () => import('../../store/model-rules.js');
 
@@ -21,7 +23,7 @@ export function modelsJson(resolution: ModelResolution, account?: string) {
   };
 }
 
-function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
+export function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
   for (const warning of resolution.warnings) ctx.stderr.write(`ccs-tui: warning: ${describeWarning(warning)}\n`);
 }
 
@@ -37,27 +39,28 @@ const models: CommandSpec = {
       throw new UserError('--live needs --account A: the list is asked from the provider with that account\'s credentials', 2);
     }
     const {loadRulesContext, resolveContext} = await loadStore();
-    const live = values.live ? await (await import('../../services/live-models.js')).liveModelList(ctx.paths) : undefined;
+    const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
     if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
+    if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
     const resolution = resolveContext(context);
     if (values.json) {
-      printJson(ctx, modelsJson(resolution, context.account?.id));
+      printJson(ctx, {...modelsJson(resolution, context.account?.id), ...(context.livePartial ? {partial: context.livePartial} : {})});
       return 0;
     }
     const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
     const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
-    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list)\n`);
+    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write(formatTable([...rows, ...excludedRows]).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
     return 0;
   },
 };
 
-type RulesChange = (rules: ModelRules, where: string) => ModelRules;
 
 /** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
 async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
+  if (isRemote(ctx)) return (await import('./remote-rules.js')).editRemoteRules(ctx, provider, account, change);
   const store = await loadStore();
   if (account === undefined) {
     await store.updateGlobalRules(ctx.paths, provider, (rules) => change(rules, ctx.paths.config));

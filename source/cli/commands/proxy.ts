@@ -118,36 +118,25 @@ const env: CommandSpec = {
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
     const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: [], optional: ['provider']});
-    await refuseWhatClaudeCodeCannotUse(ctx, positionals[0]);
-    const {claudeCodeEnv, exportLines} = await import('../../services/proxy/env.js');
-    const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
-    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
+    const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}] = await Promise.all([
+      import('../../services/proxy/env.js'),
+      import('../../services/proxy/pid-file.js'),
+      import('../../store/settings.js'),
+      import('../../proxy/servability.js'),
+    ]);
+    const {settings} = await loadSettings(ctx.paths);
+    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings)});
+    // Exit 1 only when the provider truly cannot serve Claude Code: the exports would end in an error.
+    const status = result.unservable ? 1 : 0;
     if (values.json) {
-      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes});
-      return 0;
+      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(result.unservable ? {error: result.unservable} : {})});
+      return status;
     }
     for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
+    if (result.unservable) return status;
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;
   },
 };
-
-/**
- * Exits non-zero (no exports) when the proxy cannot serve this provider to Claude Code, which sends
- * Anthropic Messages: the proxy's own route check decides (proxy/routes.ts protocolMismatch, which
- * knows what the proxy translates), unless the CLIProxyAPI binary serves instead.
- */
-async function refuseWhatClaudeCodeCannotUse(ctx: CliContext, providerId: string | undefined): Promise<void> {
-  if (!providerId) return;
-  const {findProvider} = await import('../../providers/table.js');
-  const row = findProvider(providerId);
-  if (!row) return; // claudeCodeEnv names the unknown provider
-  const {protocolMismatch} = await import('../../proxy/routes.js');
-  const problem = protocolMismatch(row, 'messages');
-  if (!problem) return;
-  const {loadSettings} = await import('../../store/settings.js');
-  if ((await loadSettings(ctx.paths)).settings.proxy.useCliproxyBinary) return;
-  throw new UserError(`Claude Code cannot use ${row.displayName} through the built-in proxy: ${problem} (set proxy.useCliproxyBinary in tui.json to serve it with CLIProxyAPI)`);
-}
 
 export const proxyCommands: readonly CommandSpec[] = [serve, start, stop, status, env];

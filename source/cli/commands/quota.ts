@@ -6,9 +6,10 @@
 import {accountLabel} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
-import {UserError, type Account} from '../../core/types.js';
+import type {Account, QuotaWindow} from '../../core/types.js';
+import type {QuotaErrorInfo} from '../../services/quota/errors.js';
 import {findProvider} from '../../providers/table.js';
-import {formatTable, parseCommandArgs, printJson, type CommandSpec} from '../context.js';
+import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 import {knownProvider} from './accounts.js';
 
 export const EXIT_EXHAUSTED = 3;
@@ -25,20 +26,17 @@ const quota: CommandSpec = {
       {required: []},
     );
     const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
-    if (provider && !findProvider(provider)!.quotaSource) {
-      throw new UserError(`${provider} does not report quota (providers that do: claude, codex, antigravity, gemini, kimi, copilot)`);
-    }
-    const [{AccountStore}, {loadSettings}, service, cacheModule] = await Promise.all([
-      import('../../store/accounts.js'),
+    const [{worldDeps}, {loadSettings}, service, cacheModule] = await Promise.all([
+      import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/quota/service.js'),
       import('../../services/quota/cache.js'),
     ]);
-    const store = new AccountStore(ctx.paths);
-    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), store.load()]);
+    const world = worldDeps(ctx.paths, ctx.env, ctx.stdout);
+    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), world.store.load()]);
     if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
     const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
-    const deps = {paths: ctx.paths, store, settings};
+    const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
     const entries = await Promise.all(
       accounts.map(async (account: Account) => {
@@ -47,33 +45,50 @@ const quota: CommandSpec = {
         return cached;
       }),
     );
-    const now = Date.now();
-    const staleAfterMs = settings.quota.staleAfterSeconds * 1000;
-    const rows = accounts.map((account, i) => ({
-      account,
-      windows: currentWindows(entries[i]!.windows, now, staleAfterMs),
-      error: entries[i]!.error ?? null,
-    }));
-
-    if (values.json) {
-      printJson(
-        ctx,
-        rows.map((r) => ({provider: r.account.provider, account: r.account.id, windows: r.windows, error: r.error})),
-      );
-    } else if (rows.length === 0) {
-      ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts with quota to show.\n');
-    } else {
-      const table = rows.map((r) => [
-        r.account.provider,
-        accountLabel(r.account),
-        r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ') : 'no numbers yet',
-        r.error ? `${r.error.kind}: ${r.error.message}` : '',
-      ]);
-      ctx.stdout.write(formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table]).replace(/ +$/gm, ''));
-    }
-    const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
-    return allExhausted ? EXIT_EXHAUSTED : 0;
+    return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
   },
 };
+
+/**
+ * Prints one quota row per account (table or --json) and returns the exit code: 3 when every listed
+ * account is used up. `entries[i]` belongs to `accounts[i]`.
+ */
+export function printQuota(
+  ctx: CliContext,
+  accounts: readonly Account[],
+  entries: readonly {windows: QuotaWindow[]; error?: QuotaErrorInfo}[],
+  options: {json?: boolean; provider?: string; staleAfterMs: number},
+): number {
+  const {provider, staleAfterMs} = options;
+  // A provider without a quota source (vertex, aistudio, …) lists its accounts with unknown numbers.
+  const noSource = provider !== undefined && !findProvider(provider)!.quotaSource;
+  const now = Date.now();
+  const rows = accounts.map((account, i) => ({
+    account,
+    windows: currentWindows(entries[i]!.windows, now, staleAfterMs),
+    error: entries[i]!.error ?? null,
+  }));
+
+  if (options.json) {
+    printJson(
+      ctx,
+      rows.map((r) => ({provider: r.account.provider, account: r.account.id, windows: r.windows, error: r.error})),
+    );
+  } else if (rows.length === 0) {
+    ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts with quota to show.\n');
+  } else {
+    const table = rows.map((r) => [
+      r.account.provider,
+      accountLabel(r.account),
+      r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
+      : noSource ? `unknown (${provider} reports no quota)`
+      : 'no numbers yet',
+      r.error ? `${r.error.kind}: ${r.error.message}` : '',
+    ]);
+    ctx.stdout.write(formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table]).replace(/ +$/gm, ''));
+  }
+  const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
+  return allExhausted ? EXIT_EXHAUSTED : 0;
+}
 
 export const quotaCommands: CommandSpec[] = [quota];

@@ -1,15 +1,9 @@
 // Who logged in, as each provider tells it: the id_token (codex, xai, any OIDC server), Claude's
 // token body and profile endpoint, Google's userinfo, iFlow's getUserInfo, GitHub's /user.
 import {jwtClaims} from '../../core/pkce.js';
+import type {Identity} from '../types.js';
 
-export interface Identity {
-  email?: string;
-  /** Provider extras written into the token file (PROVIDERS.md "Token files"). */
-  extras: Record<string, unknown>;
-  /** Registry tier (plan). */
-  tier?: string;
-  projectId?: string;
-}
+export type {Identity};
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const obj = (value: unknown): Record<string, unknown> | undefined =>
@@ -53,12 +47,6 @@ export function claudeIdentity(tokenBody: Record<string, unknown>, profile?: Rec
 
 export function googleIdentity(userinfo: Record<string, unknown>): Identity {
   return {email: str(userinfo.email), extras: {}};
-}
-
-/** loadCodeAssist: `cloudaicompanionProject` is a string or `{id}`. */
-export function projectFromLoadCodeAssist(body: Record<string, unknown>): string | undefined {
-  const project = body.cloudaicompanionProject;
-  return str(project) ?? str(obj(project)?.id);
 }
 
 /** iFlow's getUserInfo: `{success, data: {apiKey, email, phone}}`; the API key signs requests. */

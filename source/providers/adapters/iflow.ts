@@ -3,18 +3,28 @@
 // The model rules preview shows the same mapping ("sent as").
 import {createHmac, randomUUID} from 'node:crypto';
 import {parseJsonObject} from '../../core/json-object.js';
+import {normalizeKeepingSuffix} from '../../core/model-rules.js';
+import type {UpstreamFailure} from '../../core/pool.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import type {ProviderAdapter} from '../types.js';
+import {apiBase, baseAdapter, emailPart, str, upstreamPath} from './base.js';
+import {iflowIdentity} from './identity.js';
 
 /** Legacy model id → the id iFlow serves now. The one copy of this table. */
 export const IFLOW_LEGACY_MODELS: Readonly<Record<string, string>> = {
+  'iflow-default': 'qwen3-coder-plus',
   'kimi-k2.5': 'kimi-k2',
   'deepseek-v3.2-chat': 'deepseek-v3.2',
   'glm-4.7': 'glm-4.6',
   'minimax-m2.5': 'qwen3-coder-plus',
 };
 
-/** The id to send to iFlow for a requested (or aliased) model id; unknown ids pass unchanged. */
+/**
+ * The id to send to iFlow for a requested (or aliased) model id; unknown ids pass unchanged. A
+ * thinking suffix survives (`kimi-k2.5(8192)` → `kimi-k2(8192)`, CCS's normaliser).
+ */
 export function normalizeIflowModel(id: string): string {
-  return IFLOW_LEGACY_MODELS[id.trim().toLowerCase()] ?? id;
+  return normalizeKeepingSuffix((bare) => IFLOW_LEGACY_MODELS[bare.trim().toLowerCase()] ?? bare, id);
 }
 
 // Request signing (the integration audit's fix). iFlow checks `x-iflow-signature`, an HMAC-SHA256
@@ -88,3 +98,61 @@ export function applyIflowModelParams(body: Record<string, unknown>, model: stri
   body.top_p = 0.95;
   return true;
 }
+
+/** A stable iFlow session id for a client session (`session-<uuid-shaped hash>`), or none. */
+function iflowSession(session: string | undefined): string | undefined {
+  if (!session) return undefined;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < session.length; i++) {
+    h1 = Math.imul(h1 ^ session.charCodeAt(i), 16777619) >>> 0;
+    h2 = Math.imul(h2 ^ session.charCodeAt(i), 2246822519) >>> 0;
+  }
+  const hex = (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).repeat(2);
+  return `session-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** What an iFlow error code means for the account: a dead key (auth) or a rate limit; others are answered as is. */
+function iflowFailure(error: IflowError, status: number): UpstreamFailure | undefined {
+  if (error.code === '434' || error.code === '439') return {kind: 'auth', status, message: `iFlow ${error.name} (${error.code})`};
+  if (status === 429) return {kind: 'rate-limit', status, message: `iFlow ${error.name} (${error.code})`};
+  return undefined;
+}
+
+export const iflowAdapter: ProviderAdapter = {
+  ...baseAdapter('iflow'),
+  tokenFileName: (token, now) => `iflow-${emailPart(token) || 'account'}-${Math.floor(now.getTime() / 1000)}.json`,
+  /** getUserInfo takes the access token as a query parameter; its answer carries the API key. */
+  async identify({response, getJson, endpoint, unexpected}) {
+    const url = new URL(endpoint('userinfo'));
+    url.searchParams.set('accessToken', response.access_token);
+    try {
+      return iflowIdentity(await getJson(url.toString(), {}));
+    } catch (error) {
+      throw unexpected(endpoint('userinfo'), 200, (error as Error).message.replace(response.access_token, '…'));
+    }
+  },
+  // iFlow's page takes `redirect`, not `redirect_uri`, and no response_type or scope.
+  authorizeParams: ({clientId, redirectUri, state, extra}) => ({...extra, redirect: redirectUri, state, client_id: clientId}),
+  // The API key (from getUserInfo) signs requests; old files may only have the access token.
+  bearer: (token) => str(token.api_key) ?? str(token.access_token),
+  upstreamTarget: (ctx) => ({
+    url: `${apiBase(ctx)}${upstreamPath(ctx.protocol, ctx.method)}`,
+    headers: iflowRequestHeaders(ctx.secret, {sessionId: iflowSession(ctx.session), now: ctx.now}),
+  }),
+  normalizeModel: normalizeIflowModel,
+  rewriteBody: applyIflowModelParams,
+  // iFlow reports some errors with HTTP 200 and a JSON body; only non-stream JSON can carry them.
+  mayHideErrorInSuccess: (contentType) => contentType.includes('json'),
+  namedError(status, bodyText) {
+    const named = iflowError(status, bodyText);
+    if (!named) return undefined;
+    return {
+      status: named.httpStatus,
+      type: named.type,
+      code: named.code,
+      message: `iFlow error ${named.code}: ${named.name}${named.detail ? ` (${sanitizeLine(named.detail)})` : ''}`,
+      failure: iflowFailure(named, named.httpStatus),
+    };
+  },
+};

@@ -1,6 +1,8 @@
 // xAI publishes its device and token endpoints through OIDC discovery. A discovery document could
 // point anywhere, so only https endpoints on *.x.ai are accepted — unless the person overrode the
 // discovery URL itself in tui.json (a gateway, or a local test server), then they are trusted.
+import type {ProviderAdapter} from '../types.js';
+import {baseAdapter} from './base.js';
 
 export interface DiscoveredEndpoints {
   device: string;
@@ -37,3 +39,6 @@ function isXaiHttps(value: string): boolean {
     return false;
   }
 }
+
+/** Identity from the OIDC id_token or userinfo: the base adapter's. */
+export const xaiAdapter: ProviderAdapter = {...baseAdapter('xai'), fromDiscovery: endpointsFromDiscovery};

@@ -61,12 +61,9 @@ function listen(port: number, handler: http.RequestListener): Promise<http.Serve
 export function buildAuthorizeUrl(resolved: ResolvedProvider, flow: AuthCodeFlowSpec, redirectUri: string, state: string, pkce?: Pkce): string {
   const url = new URL(endpoint(resolved, 'authorize'));
   const params = url.searchParams;
-  if (resolved.row.id === 'iflow') {
-    // iFlow's page takes `redirect`, not `redirect_uri`, and no response_type or scope.
-    for (const [k, v] of Object.entries(flow.extraAuthorizeParams ?? {})) params.set(k, v);
-    params.set('redirect', redirectUri);
-    params.set('state', state);
-    params.set('client_id', resolved.clientId);
+  const custom = resolved.row.adapter.authorizeParams?.({clientId: resolved.clientId, redirectUri, state, extra: flow.extraAuthorizeParams ?? {}});
+  if (custom) {
+    for (const [k, v] of Object.entries(custom)) params.set(k, v);
     return url.toString();
   }
   for (const [k, v] of Object.entries(flow.extraAuthorizeParams ?? {})) params.set(k, v);
@@ -166,8 +163,7 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     exchange(httpClient, code, signal) {
       const params: Record<string, string> = {grant_type: 'authorization_code', code, redirect_uri: redirectUri};
       if (pkce) params.code_verifier = pkce.verifier;
-      // Claude's token endpoint wants the state in its JSON body.
-      if (resolved.row.id === 'claude') params.state = state;
+      Object.assign(params, resolved.row.adapter.exchangeParams?.({state}));
       return postToken(httpClient, resolved, {url: endpoint(resolved, 'token'), params, signal});
     },
     close,

@@ -1,16 +1,8 @@
-// After the token endpoint: who logged in, and the provider extras the token file needs.
+// After the token endpoint: who logged in, and the provider extras the token file needs. How each
+// provider tells it is its adapter's identify(); this service hands it the HTTP it needs.
 import {UserError} from '../../core/types.js';
-import {copilotTokenFields, GITHUB_JSON_HEADERS, parseCopilotApiToken} from '../../providers/adapters/copilot.js';
-import {
-  claudeIdentity,
-  codexIdentity,
-  githubIdentity,
-  googleIdentity,
-  iflowIdentity,
-  oidcIdentity,
-  projectFromLoadCodeAssist,
-  type Identity,
-} from '../../providers/adapters/identity.js';
+import type {IdentifyContext, Identity} from '../../providers/table.js';
+import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, UnexpectedResponseError, type HttpClient} from '../http.js';
 import {endpoint, type ResolvedProvider} from './provider-config.js';
 import type {TokenResponse} from './token-endpoint.js';
@@ -29,76 +21,25 @@ export async function identify(
   http: HttpClient,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {userinfoUrl?: string; label?: string},
+  options: {userinfoUrl?: string; label?: string; clock?: Clock; signal?: AbortSignal},
 ): Promise<Identity> {
-  const bearer = {Authorization: `Bearer ${response.access_token}`};
   const {row} = resolved;
-  let identity: Identity;
-  switch (row.id) {
-    case 'claude': {
-      let profile: Record<string, unknown> | undefined;
-      try {
-        if (row.endpoints.userinfo) profile = await getJson(http, row.endpoints.userinfo, {...bearer, 'anthropic-beta': 'oauth-2025-04-20'});
-      } catch (error) {
-        // The token body already names the account; the profile only confirms it.
-        if (!response.account) throw error;
-      }
-      identity = claudeIdentity(response, profile);
-      break;
-    }
-    case 'codex':
-      identity = codexIdentity(response.id_token);
-      if (!identity.email && options.userinfoUrl) identity.email = googleIdentity(await getJson(http, options.userinfoUrl, bearer)).email;
-      break;
-    case 'gemini':
-    case 'antigravity': {
-      identity = googleIdentity(await getJson(http, endpoint(resolved, 'userinfo'), bearer));
-      if (row.id === 'antigravity') {
-        const url = endpoint(resolved, 'discovery');
-        const load = await http.send({
-          url,
-          method: 'POST',
-          headers: {...bearer, Accept: 'application/json'},
-          body: {metadata: {ideType: 'ANTIGRAVITY', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI'}},
-        });
-        const project = load.status === 200 ? projectFromLoadCodeAssist(jsonBody(load, url)) : undefined;
-        if (project) {
-          identity.extras.project_id = project;
-          identity.projectId = project;
-        }
-      }
-      break;
-    }
-    case 'iflow': {
-      const url = new URL(endpoint(resolved, 'userinfo'));
-      url.searchParams.set('accessToken', response.access_token);
-      try {
-        identity = iflowIdentity(await getJson(http, url.toString(), {}));
-      } catch (error) {
-        throw new UnexpectedResponseError(endpoint(resolved, 'userinfo'), 200, (error as Error).message.replace(response.access_token, '…'));
-      }
-      break;
-    }
-    case 'copilot': {
-      const github = {...GITHUB_JSON_HEADERS, Authorization: `token ${response.access_token}`};
-      identity = githubIdentity(await getJson(http, endpoint(resolved, 'userinfo'), github));
-      const api = parseCopilotApiToken(await getJson(http, endpoint(resolved, 'discovery'), github));
-      Object.assign(identity.extras, copilotTokenFields(api));
-      break;
-    }
-    default: {
-      identity = oidcIdentity(response.id_token);
-      if (!identity.email && options.userinfoUrl && !row.logins.some((f) => f.kind === 'device' && f.asksForLabel)) {
-        try {
-          const info = await getJson(http, options.userinfoUrl, bearer);
-          identity.email = typeof info.email === 'string' ? info.email : identity.email;
-          if (typeof info.sub === 'string') identity.extras.sub = info.sub;
-        } catch {
-          // No userinfo: fall back to the label below.
-        }
-      }
-    }
-  }
+  const clock = options.clock ?? systemClock;
+  const context: IdentifyContext = {
+    row,
+    response,
+    clientId: resolved.clientId,
+    http,
+    signal: options.signal,
+    now: () => clock.now(),
+    sleep: (ms) => clock.sleep(ms, options.signal),
+    getJson: (url, headers) => getJson(http, url, headers),
+    endpoint: (name) => endpoint(resolved, name),
+    userinfoUrl: options.userinfoUrl,
+    unexpected: (url, status, detail) => new UnexpectedResponseError(url, status, detail),
+    json: (answer, url) => jsonBody({...answer, headers: {}}, url),
+  };
+  const identity = await row.adapter.identify(context);
   if (!identity.email && options.label) identity.email = options.label;
   if (!identity.email && row.logins.some((f) => f.kind === 'device' && f.asksForLabel)) {
     throw new UserError(`${row.displayName} does not say who logged in: give the account a name (--nickname N)`, 2);

@@ -1,6 +1,8 @@
 // One login as the TUI drives it: a small observable state machine over the login functions, so the
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
+import {Redactor} from '../../core/redact.js';
+import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
@@ -23,7 +25,8 @@ export type LoginView =
   | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint?: string; redirectUri: string}
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'}
-  | {kind: 'storing'; method: LoginMethod}
+  /** `method` says what is being checked (a device approval, a pasted code, a key); absent from a remote login. */
+  | {kind: 'storing'; method?: LoginMethod}
   | {kind: 'done'; account: Account}
   /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
@@ -34,6 +37,15 @@ export const METHOD_LABELS: Record<LoginMethod, string> = {
   'api-key': 'API key',
   'service-account': 'Service-account key file',
 };
+
+/**
+ * What the login screen drives: a login on this machine (LoginSession) or one a remote server runs
+ * (services/remote/login-session.ts). Both show the same views.
+ */
+export type AccountLogin = Pick<
+  LoginSession,
+  'view' | 'local' | 'start' | 'choose' | 'setLabel' | 'retry' | 'paste' | 'submitApiKey' | 'submitKeyFile' | 'copyText' | 'urlToOpen' | 'openBrowser' | 'cancel'
+>;
 
 export interface LoginSessionOptions {
   deps: LoginDeps;
@@ -185,30 +197,34 @@ export class LoginSession {
   }
 
   /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
-  async submitApiKey(apiKey: string, baseUrl?: string): Promise<void> {
+  async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname});
       this.set({kind: 'done', account});
     } catch (error) {
-      this.fail(error, attempt);
+      // A server refusing the key may quote it back; it is in no token file yet.
+      this.fail(error, attempt, apiKey);
     }
+    // Every outcome is a view here; a remote login (services/remote) may answer with a field message.
+    return undefined;
   }
 
   /** Imports a service-account key file; a missing or invalid file ends on the error view naming it. */
-  async submitKeyFile(file: string): Promise<void> {
+  async submitKeyFile(file: string): Promise<string | undefined> {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'service-account'});
       const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
-      const account = await importServiceAccount(this.options.deps, file.trim(), text, {nickname: this.nickname});
+      const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
       this.set({kind: 'done', account});
     } catch (error) {
       this.fail(error, attempt);
     }
+    return undefined;
   }
 
   /** What `c` copies: the user code on the device view, the URL on the auth-code view. */
@@ -233,16 +249,21 @@ export class LoginSession {
    * Every failure of the current attempt ends on the `ended` view with its cause (Enter retries):
    * refused codes, unreachable hosts, timeouts, nonsense answers, denial, expiry, bad input.
    */
-  private fail(error: unknown, attempt: number): void {
+  private fail(error: unknown, attempt: number, ...secrets: string[]): void {
     if (this.closed || attempt !== this.attempt || this.view.kind === 'done') return;
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
       const {phase, message} = error.state;
-      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: `Access denied${message ? `: ${sanitizeLine(message)}` : ''}`});
+      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: `Access denied${message ? `: ${this.shown(message)}` : ''}`});
       if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
-      return this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${sanitizeLine(message ?? 'unexpected answer')}`});
+      return this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(message ?? 'unexpected answer')}`});
     }
-    this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${sanitizeLine(error instanceof Error ? error.message : String(error))}`});
+    this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(error instanceof Error ? error.message : String(error), ...secrets)}`});
+  }
+
+  /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
+  private shown(message: string, ...extra: string[]): string {
+    return sanitizeLine(new Redactor(extra).redact(credentialRedactor(this.options.deps.store.paths).redact(message)));
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

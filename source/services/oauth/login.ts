@@ -7,8 +7,9 @@ import {UserError} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {TuiSettings} from '../../store/settings.js';
-import {systemClock, type Clock} from '../clock.js';
-import {undiciHttpClient, type HttpClient} from '../http.js';
+import {systemClock} from '../clock.js';
+import type {ServiceNeeds} from '../deps.js';
+import {undiciHttpClient} from '../http.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
 import {authEndpoints} from './endpoints.js';
@@ -17,12 +18,8 @@ import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-c
 import {buildTokenFile} from './token-file.js';
 import type {TokenResponse} from './token-endpoint.js';
 
-export interface LoginDeps {
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a login uses (services/deps.ts). */
+export type LoginDeps = ServiceNeeds;
 
 export type LoginMethod = 'device' | 'auth-code' | 'api-key' | 'service-account';
 
@@ -31,9 +28,12 @@ export function loginMethods(settings: TuiSettings, provider: string): LoginMeth
   return resolveProvider(settings, provider).row.logins.map((flow) => flow.kind);
 }
 
-/** Kimi identifies the device on every auth call; the id is kept so refreshes send the same one. */
-async function kimiDeviceId(store: AccountStore): Promise<string> {
-  const file = path.join(store.paths.state, 'kimi-device-id');
+/**
+ * The installation's device id for providers that identify the device on every auth call (kimi;
+ * the adapter names the file); kept so refreshes send the same one.
+ */
+async function deviceId(store: AccountStore, fileName: string): Promise<string> {
+  const file = path.join(store.paths.state, fileName);
   const existing = (await readTextIfExists(file))?.trim();
   if (existing) return existing;
   const id = randomUUID();
@@ -46,10 +46,10 @@ async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>},
+  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
 ): Promise<Account> {
   const http = deps.http ?? undiciHttpClient;
-  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname});
+  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname, clock: deps.clock, signal: options.signal});
   const token = buildTokenFile(resolved, response, identity, (deps.clock ?? systemClock).now(), options.extra);
   return deps.store.saveLogin({
     provider: resolved.row.id,
@@ -73,26 +73,25 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
     throw new UserError(`${resolved.row.displayName} does not say who logged in: give the account a name first (--nickname N)`, 2);
   }
   const http = deps.http ?? undiciHttpClient;
-  const deviceId = resolved.row.id === 'kimi' ? await kimiDeviceId(deps.store) : undefined;
-  const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId}, options, options.signal);
+  const {deviceIdFile} = resolved.row.adapter;
+  const device = deviceIdFile ? await deviceId(deps.store, deviceIdFile) : undefined;
+  const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId: device}, options, options.signal);
   const {userinfo} = await authEndpoints(http, resolved, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
     userinfoUrl: userinfo,
-    extra: deviceId ? {device_id: deviceId} : undefined,
+    extra: device ? {device_id: device} : undefined,
   });
 }
 
-/** Kimi's clients start over with a fresh code when one expires; a few times, then give up. */
-const KIMI_RESTARTS = 3;
-
+/** An expired code starts over as many times as the provider's own clients do (adapter.deviceCodeRestarts). */
 async function runDeviceFlowRestarting(...args: Parameters<typeof runDeviceFlow>): ReturnType<typeof runDeviceFlow> {
   const [resolved] = args;
   for (let attempt = 0; ; attempt++) {
     try {
       return await runDeviceFlow(...args);
     } catch (error) {
-      const restart = resolved.row.id === 'kimi' && error instanceof DeviceFlowEnded && error.state.phase === 'expired' && attempt < KIMI_RESTARTS;
+      const restart = error instanceof DeviceFlowEnded && error.state.phase === 'expired' && attempt < (resolved.row.adapter.deviceCodeRestarts ?? 0);
       if (!restart) throw error;
     }
   }
@@ -118,7 +117,7 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo});
+      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo, signal});
     } finally {
       session.close();
     }
@@ -188,15 +187,17 @@ export function validateServiceAccount(file: string, text: string): Record<strin
   return account as Record<string, string>;
 }
 
-/** Imports a Vertex service-account key: validated, then stored 0600 like every token file. */
-export async function importServiceAccount(deps: LoginDeps, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+/** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */
+export async function importServiceAccount(deps: LoginDeps, provider: string, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+  const {row} = resolveProvider(deps.settings, provider);
+  if (!row.logins.some((f) => f.kind === 'service-account')) throw new UserError(`${row.id} takes no service-account key`, 2);
   const account = validateServiceAccount(file, text);
   const token: TokenFile = {
-    type: 'vertex',
+    type: row.tokenType,
     email: account.client_email,
     project_id: account.project_id,
     service_account: account,
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
-  return deps.store.saveLogin({provider: 'vertex', token, nickname: options.nickname, projectId: account.project_id});
+  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id});
 }

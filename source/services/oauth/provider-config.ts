@@ -1,12 +1,14 @@
 // A provider row as this installation uses it: the table plus tui.json's endpoint, client id and
 // callback port overrides.
 import {UserError} from '../../core/types.js';
-import {findProvider, withEndpointOverrides, type LoginFlow, type ProviderRow} from '../../providers/table.js';
+import {findProvider, withEndpointOverrides, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 
 export interface ResolvedProvider {
   row: ProviderRow;
   clientId: string;
+  /** The public installed-app secret that belongs to `clientId`, if it has one. */
+  clientSecret?: string;
   /** The discovery URL was replaced in tui.json (xai then trusts what it discovers). */
   discoveryOverridden: boolean;
 }
@@ -17,7 +19,13 @@ export function resolveProvider(settings: TuiSettings, providerId: string): Reso
   const overrides = endpointOverrides(settings, base.id);
   const row = withEndpointOverrides(base, overrides);
   const clientId = settings.login?.clientIds?.[base.id] ?? base.clientId ?? '';
-  return {row, clientId, discoveryOverridden: Boolean(overrides?.discovery)};
+  return {row, clientId, clientSecret: knownClients(row).find((c) => c.clientId === clientId)?.clientSecret, discoveryOverridden: Boolean(overrides?.discovery)};
+}
+
+/** The table's client, then the alternates (public clients whose accounts exist too). */
+export function knownClients(row: ProviderRow): OAuthClient[] {
+  const main = row.clientId ? [{clientId: row.clientId, clientSecret: row.clientSecret}] : [];
+  return [...main, ...(row.alternateClients ?? [])];
 }
 
 export function endpoint(resolved: ResolvedProvider, name: keyof ProviderRow['endpoints']): string {

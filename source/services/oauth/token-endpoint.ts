@@ -2,7 +2,6 @@
 // authentication (none, secret in the body, HTTP Basic), and the OAuth error they can answer.
 import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, retryAfterSeconds, type HttpClient, type HttpResponse} from '../http.js';
-import {kimiHeaders} from '../../providers/adapters/kimi.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
 
@@ -34,15 +33,17 @@ export class OAuthError extends Error {
 export interface TokenRequestOptions {
   url: string;
   params: Record<string, string>;
-  /** Kimi's device id for its X-Msh-* headers. */
+  /** The account's device id, for providers whose auth server wants one in its headers (adapter.authHeaders). */
   deviceId?: string;
   signal?: AbortSignal;
+  /** Header and body timeout, ms (the HTTP client's default when undefined). */
+  timeoutMs?: number;
 }
 
 /** Headers a provider wants on every call to its auth server. */
 export function authHeaders(resolved: ResolvedProvider, deviceId?: string): Record<string, string> {
   const headers: Record<string, string> = {Accept: 'application/json'};
-  if (resolved.row.id === 'kimi' && deviceId) Object.assign(headers, kimiHeaders(deviceId));
+  Object.assign(headers, resolved.row.adapter.authHeaders?.(deviceId));
   return headers;
 }
 
@@ -53,16 +54,16 @@ export async function postToken(http: HttpClient, resolved: ResolvedProvider, op
 
 /** Sends the request without interpreting the answer (device polls classify it themselves). */
 export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvider, options: TokenRequestOptions): Promise<HttpResponse> {
-  const {row, clientId} = resolved;
+  const {row, clientId, clientSecret} = resolved;
   const flow = row.logins.find((f) => f.kind === 'auth-code');
   const tokenAuth = flow?.kind === 'auth-code' ? flow.tokenAuth : 'none';
   const tokenBody = flow?.kind === 'auth-code' ? flow.tokenBody : 'form';
   const headers = authHeaders(resolved, options.deviceId);
   const params: Record<string, string> = {...options.params};
   if (clientId) params.client_id = clientId;
-  if (row.clientSecret && (tokenAuth === 'client-secret-post' || tokenAuth === 'basic')) params.client_secret = row.clientSecret;
-  if (tokenAuth === 'basic' && row.clientSecret) {
-    headers.Authorization = `Basic ${Buffer.from(`${clientId}:${row.clientSecret}`).toString('base64')}`;
+  if (clientSecret && (tokenAuth === 'client-secret-post' || tokenAuth === 'basic')) params.client_secret = clientSecret;
+  if (tokenAuth === 'basic' && clientSecret) {
+    headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   }
   return http.send({
     url: options.url,
@@ -70,6 +71,7 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
     headers,
     body: tokenBody === 'json' ? params : new URLSearchParams(params),
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
 }
 

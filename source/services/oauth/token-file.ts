@@ -1,6 +1,6 @@
 // The CLIProxyAPI token file a login or refresh writes (PROVIDERS.md "Token files").
 import type {TokenFile} from '../../core/types.js';
-import type {Identity} from '../../providers/adapters/identity.js';
+import type {Identity, ProviderRow} from '../../providers/table.js';
 import type {ResolvedProvider} from './provider-config.js';
 import type {TokenResponse} from './token-endpoint.js';
 
@@ -11,7 +11,7 @@ export function expiryFrom(response: {expires_in?: unknown}, now: number): strin
 }
 
 /** Fields of a token response that go into the file (rotated refresh token, new expiry, provider extras). */
-export function tokenFieldsFrom(providerId: string, response: TokenResponse, now: number): Partial<TokenFile> {
+export function tokenFieldsFrom(row: ProviderRow, response: TokenResponse, now: number): Partial<TokenFile> {
   const fields: Partial<TokenFile> = {
     access_token: response.access_token,
     last_refresh: new Date(now).toISOString(),
@@ -20,14 +20,13 @@ export function tokenFieldsFrom(providerId: string, response: TokenResponse, now
   const expired = expiryFrom(response, now);
   if (expired) fields.expired = expired;
   if (typeof response.id_token === 'string') fields.id_token = response.id_token;
-  if (providerId === 'qwen' && typeof response.resource_url === 'string') fields.resource_url = response.resource_url;
-  return fields;
+  return {...fields, ...row.adapter.tokenResponseFields?.(response)};
 }
 
 export function buildTokenFile(resolved: ResolvedProvider, response: TokenResponse, identity: Identity, now: number, extra: Record<string, unknown> = {}): TokenFile {
   return {
     type: resolved.row.tokenType,
-    ...tokenFieldsFrom(resolved.row.id, response, now),
+    ...tokenFieldsFrom(resolved.row, response, now),
     ...(identity.email ? {email: identity.email} : {}),
     ...identity.extras,
     ...extra,

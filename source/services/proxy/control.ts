@@ -3,7 +3,7 @@
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import type {ProxyStatus} from '../../proxy/events.js';
+import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -137,4 +137,16 @@ export async function rotateRunningProxy(paths: CcsPaths, port: number): Promise
   const result = body as {account?: string; error?: {message?: string}};
   if (status !== 200 || !result.account) throw new Error(result.error?.message ?? `proxy answered ${status}`);
   return result.account;
+}
+
+/**
+ * Moves a running built-in proxy to a provider (its pool) or one of its accounts; returns the label
+ * of the account that now serves. Throws with the proxy's own message when it refuses.
+ */
+export async function serveOnRunningProxy(paths: CcsPaths, port: number, provider: string, account?: string): Promise<string | undefined> {
+  const query = new URLSearchParams({provider, ...(account ? {account} : {})});
+  const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);
+  const result = body as {account?: string | null; error?: {message?: string}};
+  if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
+  return result.account ?? undefined;
 }

@@ -3,10 +3,10 @@
 // honoured), `/api/provider/<provider>` for the others with the model variables set from the list
 // the proxy will serve.
 import {accountLabel} from '../../core/accounts.js';
-import {UserError} from '../../core/types.js';
-import {accountResolution} from '../../proxy/models.js';
+import {UserError, type TokenFile} from '../../core/types.js';
+import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
-import {findProvider} from '../../providers/table.js';
+import {findProvider, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -15,6 +15,21 @@ export interface ClaudeCodeEnv {
   vars: {name: string; value: string}[];
   /** Things a person should know (printed as comments / on stderr). */
   notes: string[];
+  /** Set when the proxy cannot serve Claude Code on this provider: what is missing. */
+  unservable?: string;
+}
+
+/**
+ * Why the proxy cannot serve Claude Code (an Anthropic Messages client) on a provider, given its
+ * account's token file if any; undefined when it can. The proxy layer knows (proxy/prepare.ts
+ * whyCannotServe: translators, base URLs); its callers hand it in.
+ */
+export type ServabilityCheck = (row: ProviderRow, token: TokenFile | undefined) => string | undefined;
+
+export interface ClaudeCodeEnvOptions {
+  /** Generate an API key into config.yaml when it has none (false: the screen just looking). */
+  generateKey?: boolean;
+  whyCannotServe?: ServabilityCheck;
 }
 
 /** The family model for a Claude Code slot: the first id that names it, else a fallback. */
@@ -30,8 +45,8 @@ function pickModel(ids: readonly string[], words: readonly string[], fallback: s
  * The exports for a provider (none: Claude on the root URL). Without `generateKey` (the screen just
  * looking) a config.yaml without api-keys is left alone and the token line says so.
  */
-export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number, options: {generateKey?: boolean} = {generateKey: true}): Promise<ClaudeCodeEnv> {
-  const {config, generated} = options.generateKey ? await ensureApiKey(paths) : {config: (await loadCliproxyConfig(paths)).config, generated: false};
+export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number, options: ClaudeCodeEnvOptions = {generateKey: true}): Promise<ClaudeCodeEnv> {
+  const {config, generated} = (options.generateKey ?? true) ? await ensureApiKey(paths) : {config: (await loadCliproxyConfig(paths)).config, generated: false};
   const notes: string[] = [];
   if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
   const root = `http://127.0.0.1:${port ?? config.port}`;
@@ -41,13 +56,13 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   }
   const row = findProvider(providerId);
   if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
-  if (!row.api.includes('anthropic')) {
-    notes.push(`${row.displayName} speaks ${row.api.join('/')} only; the built-in proxy does not translate it for Claude Code (set proxy.useCliproxyBinary in tui.json to use CLIProxyAPI)`);
-  }
   const store = new AccountStore(paths);
   const snapshot = await store.load();
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
+  const unservable = options.whyCannotServe?.(row, token);
+  if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
+  else if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
   if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
   else notes.push(`models from ${accountLabel(account)}'s resolved list`);
   const ids = accountResolution(row, config, account, token).models.map((m) => m.id);
@@ -59,9 +74,12 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
     {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: opus},
     {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: main},
     {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: haiku},
+    // The small/fast model of background calls (titles, summaries): Claude Code reads the haiku slot,
+    // and older releases this variable.
+    {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: haiku},
   ].filter((v): v is {name: string; value: string} => v.value !== undefined);
   if (models.length === 0) notes.push(`every ${row.displayName} model is excluded; no model variables`);
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes};
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {})};
 }
 
 /** `KEY='value'` quoted for POSIX shells. */

@@ -33,9 +33,14 @@ export const CLIPROXY_BINARY_NAMES = ['cli-proxy-api', 'CLIProxyAPI'] as const;
 
 /** The first CLIProxyAPI binary on PATH, or undefined. */
 export function findCliproxyBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findOnPath(CLIPROXY_BINARY_NAMES, env);
+}
+
+/** The first executable of `names` on PATH (directory by directory), or undefined. */
+export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
-    for (const name of CLIPROXY_BINARY_NAMES) {
+    for (const name of names) {
       const candidate = path.join(dir, name);
       try {
         accessSync(candidate, constants.X_OK);

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
+import {idMap} from '../../core/id-map.js';
 import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {QuotaErrorInfo} from './errors.js';
@@ -27,7 +28,14 @@ export interface QuotaCache {
 
 export const quotaCacheFile = (paths: CcsPaths) => path.join(paths.state, 'quota-cache.json');
 
-const emptyCache = (): QuotaCache => ({version: 1, accounts: {}});
+const emptyCache = (): QuotaCache => ({version: 1, accounts: idMap()});
+
+/** Account ids are keys here: maps without prototypes, so `__proto__` or `constructor` is an ordinary id. */
+function withIdMaps(cache: QuotaCache): QuotaCache {
+  const accounts = idMap<Record<string, QuotaCacheEntry>>();
+  for (const [provider, byAccount] of Object.entries(cache.accounts)) accounts[provider] = idMap(byAccount);
+  return {...cache, accounts};
+}
 
 function isCache(value: unknown): value is QuotaCache {
   return typeof value === 'object' && value !== null && typeof (value as QuotaCache).accounts === 'object' && (value as QuotaCache).accounts !== null;
@@ -40,7 +48,7 @@ export async function readQuotaCache(paths: CcsPaths): Promise<QuotaCache> {
     const value = await readJsonFile(file);
     if (value === undefined) return emptyCache();
     if (!isCache(value)) throw new CorruptFileError(file, 'expected {"version": 1, "accounts": {...}}');
-    return value;
+    return withIdMaps(value);
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     await backupCorruptFile(file).catch(() => undefined);
@@ -62,7 +70,7 @@ export async function updateQuotaEntry(
   const file = quotaCacheFile(paths);
   return withFileLock(file, async () => {
     const cache = await readQuotaCache(paths);
-    const byAccount = (cache.accounts[provider] ??= {});
+    const byAccount = (cache.accounts[provider] ??= idMap());
     const next = change(byAccount[accountId] ?? {windows: []});
     byAccount[accountId] = next;
     await writeJsonAtomic(file, cache);

@@ -7,23 +7,19 @@
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
-import type {AccountStore} from '../../store/accounts.js';
-import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, loadSettings, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
-import {undiciHttpClient, type HttpClient} from '../http.js';
+import type {ServiceNeeds} from '../deps.js';
+import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
-import {QUOTA_FETCHERS} from './fetchers.js';
+import {credentialRedactor} from '../credential-redactor.js';
+import {idMap} from '../../core/id-map.js';
+import {fetchQuota} from './fetchers.js';
 
-export interface QuotaDeps {
-  paths: CcsPaths;
-  store: AccountStore;
-  settings: TuiSettings;
-  http?: HttpClient;
-  clock?: Clock;
-}
+/** The dependency bag's part a quota fetch uses (services/deps.ts). */
+export type QuotaDeps = ServiceNeeds<'paths'>;
 
 /** The provider row with tui.json overrides, when the provider reports quota at all. */
 export function quotaProvider(settings: TuiSettings, provider: string): ProviderRow | undefined {
@@ -38,8 +34,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
     throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
   }
-  // Copilot reads quota with the GitHub token, which does not expire: nothing to refresh.
-  if (account.provider !== 'copilot') {
+  // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
+  if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
@@ -70,7 +66,7 @@ export async function fetchAccountQuota(
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
-    windows = await QUOTA_FETCHERS[row.quotaSource!]({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
+    windows = await fetchQuota({http: deps.http ?? undiciHttpClient, row, account, token, now: clock.now(), signal: options.signal});
   } catch (error) {
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;
@@ -78,7 +74,8 @@ export async function fetchAccountQuota(
     return updateQuotaEntry(deps.paths, account.provider, account.id, (entry) => ({
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
-      error: failure.toInfo(),
+      // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
+      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo()),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
     }));
   }
@@ -115,8 +112,17 @@ class FetchSlots {
 /** Fetch a little after a reset, so the server has rolled the window over. */
 const AFTER_RESET_MS = 5_000;
 
+/**
+ * Where a poller's numbers come from: this machine's cache file and fetchAccountQuota (the default),
+ * or a remote server (services/remote/quota.ts), whose numbers stay in memory.
+ */
+export interface QuotaSource {
+  read(): Promise<QuotaCache>;
+  fetch(deps: QuotaDeps, account: Account, options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache}): Promise<QuotaCacheEntry>;
+}
+
 /** What the poller needs; tui.json is read at start when no settings are given. */
-export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings};
+export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings; source?: QuotaSource};
 
 /**
  * Keeps every account's quota current while the TUI shows it; tells subscribers after each change.
@@ -136,9 +142,11 @@ export class QuotaPoller {
   private readonly clock: Clock;
   /** Fetches wait for one of these: with many accounts, polls due together do not all run at once. */
   private readonly slots = new FetchSlots(MAX_CONCURRENT_FETCHES);
+  private readonly source: QuotaSource;
 
   constructor(private readonly options: QuotaPollerDeps) {
     this.clock = options.clock ?? systemClock;
+    this.source = options.source ?? {read: () => readQuotaCache(options.paths), fetch: fetchAccountQuota};
     if (options.settings) this.deps = {...options, settings: options.settings};
   }
 
@@ -184,7 +192,7 @@ export class QuotaPoller {
   async start(accounts: readonly Account[]): Promise<void> {
     this.stopped = false;
     this.deps ??= {...this.options, settings: (await loadSettings(this.options.paths)).settings};
-    this.cache = await readQuotaCache(this.deps.paths);
+    this.cache = await this.source.read();
     this.emit();
     this.setAccounts(accounts);
   }
@@ -212,7 +220,7 @@ export class QuotaPoller {
 
   /** Re-reads the cache file (another process, e.g. the proxy, wrote it). */
   async reload(): Promise<void> {
-    this.cache = await readQuotaCache(this.options.paths);
+    this.cache = await this.source.read();
     this.emit();
   }
 
@@ -272,14 +280,14 @@ export class QuotaPoller {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;
       try {
-        entry = await this.slots.run(() => fetchAccountQuota(this.deps!, account, {force, signal, cache: this.cache}));
+        entry = await this.slots.run(() => this.source.fetch(this.deps!, account, {force, signal, cache: this.cache}));
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
-        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: asQuotaError(error).toInfo()};
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo())};
       }
       if (this.stopped) return;
-      ((this.cache.accounts[account.provider] ??= {})[account.id] = entry);
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);
       this.emit();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());

@@ -6,10 +6,10 @@ import type {KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
+import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
-import {loadSettings} from '../../store/settings.js';
-import type {LoginServices} from '../screens/login/useLoginSession.js';
 import type {AppServices} from '../services.js';
+import {launchAgent, useNatively} from './agents.js';
 import type {ActionResult} from './result.js';
 
 /** What an account action gets when its key is pressed. */
@@ -34,38 +34,41 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
-  // A paused account cannot be the default (store setDefault): offer to resume it.
+  const accounts = services.targets.current.accounts;
+  // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
   if (target.paused) {
     if (!(await confirm(`${accountLabel(target)} is paused. Resume it and make it the default?`))) {
       return {text: `${accountLabel(target)} stays paused; the default is unchanged`, kind: 'info', done: false};
     }
-    await services.store.setDefault(target.provider, target.id, {resume: true});
+    await accounts.setPaused(target.provider, {id: target.id}, false);
+    await accounts.setDefault(target.provider, {id: target.id});
     return `${accountLabel(target)} resumed; it is now the default ${target.provider} account`;
   }
-  await services.store.setDefault(target.provider, target.id);
+  await accounts.setDefault(target.provider, {id: target.id});
   return `${accountLabel(target)} is now the default ${target.provider} account`;
 }
 
 /** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
 export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
-  const renamed = await services.store.rename(provider, accountId, nickname);
+  const renamed = await services.targets.current.accounts.rename(provider, {id: accountId}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 
-/** `p`: pause the account (its token file moves to auth-paused/) or resume it. */
+/** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
 export async function togglePause({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  const result = await services.store.setPaused(target.provider, target.id, !target.paused);
+  const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
   return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo)}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */
 export async function removeAccount({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
-  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)} (deletes its token file)?`))) {
+  const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)}${where} (deletes its token file)?`))) {
     return {text: `kept ${accountLabel(target)}`, kind: 'info', done: false};
   }
-  await services.store.remove(target.provider, target.id);
+  await services.targets.current.accounts.remove(target.provider, {id: target.id});
   return `removed ${target.provider} account ${accountLabel(target)}`;
 }
 
@@ -73,7 +76,8 @@ export async function removeAccount({services, account, confirm}: AccountActionC
 export async function rotateProvider({services, provider}: AccountActionContext): Promise<string> {
   const choose = await chooseRotationTarget(services.paths, provider);
   const {from, to} = await services.store.rotate(provider, choose);
-  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}`;
+  const native = await followRotationNatively(services.store, provider, to.id, services.env);
+  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}${native ? ` (also in ${native.file})` : ''}`;
 }
 
 /**
@@ -84,10 +88,10 @@ export async function testAccount({services, provider, account, progress}: Accou
   const target = selected(account, 'select an account to test');
   const label = accountLabel(target);
   progress(`testing ${provider} ${label}…`);
-  const {settings} = await loadSettings(services.paths);
+  const {settings} = await services.settings.load();
   try {
     const token = await ensureFreshToken(
-      {store: services.store, settings, clock: services.clock, http: (services as LoginServices).http},
+      {store: services.store, settings, clock: services.clock, http: services.http},
       provider,
       target.id,
       {force: true},
@@ -117,18 +121,37 @@ export async function serveProviderPool({services, provider}: AccountActionConte
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
 export async function refreshQuota({services, provider, account, progress}: AccountActionContext): Promise<string> {
   if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
-  if (!services.quota) throw new UserError('quota polling is off in this session');
+  const {quota, accounts} = services.targets.current;
+  if (!quota) throw new UserError('quota polling is off in this session');
   if (account) progress(`refreshing quota of ${provider} ${accountLabel(account)}…`);
-  const targets = account ? [account] : (await services.store.load()).accounts.filter((a) => a.provider === provider);
-  await services.quota.refresh(targets);
-  const entry = services.quota.snapshot.accounts[provider]?.[account?.id ?? ''];
+  const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
+  await quota.refresh(targets);
+  const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
   if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account)}: ${entry.error.message}`);
   return account ? `quota of ${provider} ${accountLabel(account)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
 }
 
+/** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
+export async function clearCooldown({services, account}: AccountActionContext): Promise<string> {
+  const target = selected(account);
+  const {accounts, name} = services.targets.current;
+  await accounts.clearCooldown(target.provider, target.id);
+  return `cleared the cooldown of ${target.provider} ${accountLabel(target)} on target ${name}`;
+}
+
 export type AccountActionName = Extract<
   KeyAction,
-  'account.default' | 'account.pause' | 'account.remove' | 'account.rotate' | 'account.test' | 'account.serve' | 'provider.serve' | 'quota.refresh'
+  | 'account.default'
+  | 'account.pause'
+  | 'account.remove'
+  | 'account.rotate'
+  | 'account.test'
+  | 'account.serve'
+  | 'provider.serve'
+  | 'quota.refresh'
+  | 'account.launch'
+  | 'account.native'
+  | 'account.clearCooldown'
 >;
 
 /** Keymap action → the function it runs, for every screen that shows accounts. */
@@ -141,4 +164,7 @@ export const ACCOUNT_ACTIONS: Record<AccountActionName, AccountAction> = {
   'account.serve': serveAccount,
   'provider.serve': serveProviderPool,
   'quota.refresh': refreshQuota,
+  'account.launch': launchAgent,
+  'account.native': useNatively,
+  'account.clearCooldown': clearCooldown,
 };

@@ -1,8 +1,9 @@
-// `s` on the model rules screen: write the edited rules, global ones to config.yaml and an account's
-// to its token file. The screen keeps the editing state (core/rules-editor.ts); this writes it.
+// `s` on the model rules screen: write the edited rules through the live target (global ones to
+// config.yaml or the server's maps, an account's to its token file). The screen keeps the editing
+// state (core/rules-editor.ts); this writes it.
 import {isDirty, type RulesEditorState} from '../../core/rules-editor.js';
 import {UserError} from '../../core/types.js';
-import {updateAccountRules, updateGlobalRules, type RulesContext} from '../../store/model-rules.js';
+import type {RulesContext} from '../../store/model-rules.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -11,8 +12,10 @@ export async function saveRules(services: AppServices, context: RulesContext | u
   if (!context || !isDirty(editor)) return {text: 'nothing to save', kind: 'info', done: false};
   const accountDirty = context.account !== undefined && isDirty(editor, 'account');
   try {
-    if (isDirty(editor, 'global')) await updateGlobalRules(services.paths, context.provider, () => editor.rules.global);
-    if (context.account && accountDirty) await updateAccountRules(services.paths, context.provider, context.account.id, () => editor.rules.account);
+    await services.targets.current.rules.save(context, {
+      ...(isDirty(editor, 'global') ? {global: editor.rules.global} : {}),
+      ...(accountDirty ? {account: editor.rules.account} : {}),
+    });
   } catch (error) {
     throw new UserError(`not saved: ${(error as Error).message}`);
   }

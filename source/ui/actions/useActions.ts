@@ -7,9 +7,10 @@ import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
 import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
+import {unavailableReason} from './targets.js';
 
 /** Actions about the provider as a whole: without a provider selected their keys do nothing. */
-const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh'];
+const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh', 'account.launch', 'account.native'];
 
 export interface AccountActions {
   /** A handler for every account action key, plus `account.rename` (opens the rename field). */
@@ -25,7 +26,12 @@ export function useAccountActions(provider: string | undefined, account: Account
   const services = useServices();
   const {run, confirm, setStatus, dispatch} = useShell();
   const perform = (name: AccountActionName) =>
-    run(() => ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, confirm, progress: (text) => setStatus(text)}));
+    run(() => {
+      // A key the live target does not offer says why (the action itself is not run).
+      const reason = unavailableReason(services.targets.current.accounts, name);
+      if (reason) throw new UserError(reason);
+      return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, confirm, progress: (text) => setStatus(text)});
+    });
   const noAccount = () =>
     run(async () => {
       throw new UserError('no account selected');
@@ -49,6 +55,13 @@ export function useProxyActions(context: Omit<ProxyActionContext, 'services' | '
   const {run, setStatus} = useShell();
   const keys: KeyHandlers = {};
   const progress = (text: string) => setStatus(text, 'info');
-  for (const [name, action] of Object.entries(PROXY_ACTIONS)) keys[name as keyof typeof PROXY_ACTIONS] = () => run(() => action({services, progress, ...context}));
+  for (const [name, action] of Object.entries(PROXY_ACTIONS)) {
+    keys[name as keyof typeof PROXY_ACTIONS] = () =>
+      run(async () => {
+        const reason = unavailableReason(services.targets.current.accounts, name as keyof typeof PROXY_ACTIONS);
+        if (reason) throw new UserError(reason);
+        return action({services, progress, ...context});
+      });
+  }
   return keys;
 }

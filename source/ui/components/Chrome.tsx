@@ -2,7 +2,7 @@
 // overlay and the too-small screen. All key texts come from the keymap table.
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
-import {actionKey, bindingsFor, keyLabel, type KeyScope} from '../../core/keymap.js';
+import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
@@ -14,16 +14,17 @@ export const MIN_ROWS = 20;
 
 const TABS: ReadonlyArray<[string, string]> = [['1', 'Accounts'], ['2', 'Quota'], ['3', 'Models'], ['4', 'Proxy']];
 
-export function TitleBar({title, width, activeTab}: {title: string; width: number; activeTab?: string}) {
+/** `target`: the live target's name (local or a remote server), always shown. */
+export function TitleBar({title, width, activeTab, target}: {title: string; width: number; activeTab?: string; target: string}) {
   const theme = useTheme();
   const label = (key: string, name: string, compact: boolean) => (key === activeTab ? `[${key} ${name}]` : compact ? ` ${key} ` : ` ${key} ${name} `);
   const full = TABS.map(([key, name]) => label(key, name, false)).join('');
   // Narrow terminals: the other tabs show only their number, so the title keeps its room.
-  const compact = cellWidth(`ccs-tui · ${title}`) + cellWidth(full) + 1 > width;
+  const compact = cellWidth(`ccs-tui · ${title} · @${target}`) + cellWidth(full) + 1 > width;
   return (
     <Box width={width} justifyContent="space-between">
       <Text bold color={theme.accent} wrap="truncate">
-        ccs-tui · {title}
+        ccs-tui · {title} · <Text color={target === 'local' ? undefined : theme.warn}>@{sanitizeLine(target)}</Text>
       </Text>
       <Text wrap="truncate">
         {TABS.map(([key, name]) => (
@@ -99,8 +100,12 @@ export function Banner({width, lines}: {width: number; lines: string[]}) {
   );
 }
 
-/** The bottom bar: hints of the active scopes from the keymap table; help and quit always at the right. */
-export function HintBar({width, scopes, overrides = {}}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints}) {
+/**
+ * The bottom bar: hints of the active scopes from the keymap table; help and quit always at the right.
+ * `overrides`: what the screen says is true now (hints.tsx). `unavailable`: keys the live target does
+ * not offer, shown struck through with `✕` (pressing one says why).
+ */
+export function HintBar({width, scopes, overrides = {}, unavailable}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>}) {
   const theme = useTheme();
   const typing = overrides.typing && !scopes.includes('confirm');
   // While a text field has the keys, only the field's keys mean anything.
@@ -117,17 +122,22 @@ export function HintBar({width, scopes, overrides = {}}: {width: number; scopes:
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');
   // Whole hints only: the ones that do not fit are left to the `?` overlay, never cut mid-word.
-  const hintWidth = (b: (typeof hints)[number]) => keyLabel(b.keys[0]!).length + 1 + b.hint!.length + 2;
+  const off = (b: (typeof hints)[number]) => unavailable?.has(b.action) === true;
+  const hintWidth = (b: (typeof hints)[number]) => keyLabel(b.keys[0]!).length + 1 + b.hint!.length + 2 + (off(b) ? 1 : 0);
   let room = width - pinned.reduce((sum, b) => sum + hintWidth(b), 0) - 1;
   const shown = hints.filter((b) => !pinned.includes(b)).filter((b) => (room -= hintWidth(b)) >= 0);
   const render = (list: typeof hints) =>
     list.map((b, i) => (
       <Text key={b.action}>
         {i > 0 ? '  ' : ''}
-        <Text bold color={theme.accent}>
+        <Text bold color={off(b) ? theme.muted : theme.accent} strikethrough={off(b)}>
           {keyLabel(b.keys[0]!)}
         </Text>
-        {` ${b.hint}`}
+        {off(b) ? (
+          <Text color={theme.muted} strikethrough>{` ${b.hint}✕`}</Text>
+        ) : (
+          ` ${b.hint}`
+        )}
       </Text>
     ));
   return (

@@ -1,8 +1,9 @@
-// The accounts snapshot, loaded once at the root, re-read after each mutation and whenever the CCS
-// dir changes on disk (CCS, CLIProxyAPI or another ccs-tui editing it).
+// The accounts snapshot of the live target, loaded once at the root, re-read after each mutation,
+// whenever the accounts change outside (the CCS dir on disk, edited by CCS, CLIProxyAPI or another
+// ccs-tui; a remote target is re-read every 15 s) and when the person switches targets.
 import {createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode} from 'react';
 import type {AccountsSnapshot} from '../../store/accounts.js';
-import {useServices} from '../services.js';
+import {useTarget} from './useTarget.js';
 
 export interface AccountsState {
   snapshot?: AccountsSnapshot;
@@ -14,7 +15,8 @@ export interface AccountsState {
 const AccountsContext = createContext<AccountsState | undefined>(undefined);
 
 export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
-  const {store, watchCcsDir} = useServices();
+  const target = useTarget();
+  const store = target.accounts;
   const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({snapshot: initial});
   const generation = useRef(0);
   const mounted = useRef(true);
@@ -30,15 +32,18 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     }
   }, [store]);
 
+  const first = useRef(true);
   useEffect(() => {
     mounted.current = true;
-    if (!initial) void reload();
-    const stop = watchCcsDir(() => void reload());
+    // The snapshot read before mounting is the first target's; a switch loads the new one.
+    if (!initial || !first.current) void reload();
+    first.current = false;
+    const stop = target.watch(() => void reload());
     return () => {
       mounted.current = false;
       stop();
     };
-  }, [reload, watchCcsDir]);
+  }, [reload, target]);
 
   return <AccountsContext.Provider value={{...state, reload}}>{children}</AccountsContext.Provider>;
 }

@@ -8,6 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useTarget} from '../hooks/useTarget.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -21,7 +22,8 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
-  const {clock, store} = useServices();
+  const {clock} = useServices();
+  const store = useTarget().accounts;
   const {state} = useShell();
   const theme = useTheme();
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
@@ -53,19 +55,20 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
-    ['Account id', account.id],
+    ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? '—'],
     ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
     ['Default', account.default ? '* yes' : 'no'],
     ['Status', status.text + (account.healthDetail ? ` — ${sanitizeLine(account.healthDetail)}` : '')],
     ['Token expires', when(account.expiresAt)],
-    ['Token file', store.tokenPath(account)],
+    ['Token file', store.tokenLocation(account)],
+    ...(account.coolingUntil ? [['Cooldown until', when(account.coolingUntil)] as [string, string]] : []),
     ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)'],
     ['Created', when(account.createdAt)],
     ['Last used', when(account.lastUsedAt)],
     ['Paused since', account.paused ? when(account.pausedAt) : '—'],
-    ...(account.tier ? [['Tier', account.tier] as [string, string]] : []),
-    ...(account.projectId ? [['Project', account.projectId] as [string, string]] : []),
+    ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
+    ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
     ...(hasQuotaSource(account.provider)
       ? [['Quota', windows ? <QuotaSummary windows={windows.windows} now={quota.now} barWidth={8} /> : `not read yet (${actionKey('quota.refresh', 'detail')} reads it)`] as [string, ReactNode]]
       : []),

@@ -21,8 +21,9 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
-import {accountHints, accountStatus, providerStatus} from './account-format.js';
 import {useScreenHints} from '../hints.js';
+import {useNativeHolders} from '../hooks/useNativeHolders.js';
+import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
@@ -71,6 +72,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const provider = selected?.provider.id;
   const actions = useAccountActions(provider, account);
   useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined));
+  const native = useNativeHolders();
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
@@ -121,7 +123,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       <Pane
         title={
           selected
-            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts).text}` : ''}`
+            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts).text}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
             : 'Accounts'
         }
         focused={state.pane === 'accounts'}

@@ -172,23 +172,25 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                 mask
                 onSubmit={(key) => {
                   if (view.needsBaseUrl) return setApiKey(key);
-                  void session?.submitApiKey(key);
+                  void session?.submitApiKey(key).then(setFieldError);
                 }}
                 onCancel={back}
               />
             ) : (
               <Box flexDirection="column">
                 <Text>Base URL:</Text>
-                <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
+                <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url).then(setFieldError))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
               </Box>
             )}
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
       case 'service-account':
         return (
           <Box flexDirection="column">
             <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
-            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file)} onCancel={back} placeholder="/path/to/key.json" />
+            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
       case 'done':

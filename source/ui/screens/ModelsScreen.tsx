@@ -21,6 +21,7 @@ import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
 import {previewRows} from './models/preview.js';
+import {SERVER_LIST_LINES, ServerList} from './models/ServerList.js';
 import {useRulesContext} from './models/useRulesContext.js';
 
 const MAX_WARNING_LINES = 3;
@@ -117,7 +118,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   });
 
   const account = context?.account;
-  const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : 'global (config.yaml)';
+  const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : `global (${context?.globalLabel ?? 'config.yaml'})`;
   const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
@@ -150,7 +151,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight} filter={filter} />
+          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
+          {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
       <WarningsLine resolution={resolution} />

@@ -38,7 +38,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env} = useProxy();
+  const {state, now, env, agents} = useProxy();
   const {snapshot} = useAccounts();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
@@ -59,11 +59,14 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
+    ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
-  const envLines = (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
+  const envLines = env?.unservable
+    ? []
+    : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
   // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
-  const fixed = 2 + 1 + rows.length + 1 + 1 + envLines.length + 1 + 1;
+  const fixed = 2 + 1 + rows.length + 1 + 1 + (env?.unservable ? 1 : envLines.length) + 1 + 1;
   const logRoom = Math.max(1, height - fixed);
   const tail = (state?.logTail ?? []).slice(-logRoom);
   const inner = Math.max(10, width - 4);
@@ -83,6 +86,11 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       <Text wrap="truncate" dimColor>
         {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
       </Text>
+      {env?.unservable ? (
+        <Text color="red" wrap="truncate">
+          {`cannot serve Claude Code: ${env.unservable}`}
+        </Text>
+      ) : null}
       {envLines.map((line) => (
         <Text key={line} wrap="truncate">
           {line}

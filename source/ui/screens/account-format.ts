@@ -1,11 +1,14 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
-import {HEALTH_TEXT} from '../../core/accounts.js';
 import type {ScreenHints} from '../hints.js';
 
 export function accountStatus(account: Account): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
   if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
+  // A server resting the account (its next_retry_after; the detail screen shows until when).
+  if (account.coolingUntil && !attention) return {text: '⏳ cooldown', attention: false};
   return {text: HEALTH_TEXT[account.health], attention};
 }
 
@@ -24,4 +27,11 @@ export function accountHints(account: Account | undefined): ScreenHints {
     labels: account?.paused ? {'account.pause': 'resume'} : {},
     hide: account?.health === 'needs-login' ? [] : ['account.relogin'],
   };
+}
+
+/** ` · native CLI: <account>` for a provider whose agent's own credential file holds one of its accounts. */
+export function nativeLine(accounts: readonly Account[], nativeId: string | undefined): string {
+  if (!nativeId) return '';
+  const account = accounts.find((a) => a.id === nativeId);
+  return ` · native CLI: ${account ? accountLabel(account) : sanitizeLine(nativeId)}`;
 }

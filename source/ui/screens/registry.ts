@@ -10,6 +10,7 @@ import {LoginScreen} from './LoginScreen.js';
 import {ModelsScreen} from './ModelsScreen.js';
 import {ProxyScreen} from './ProxyScreen.js';
 import {QuotaScreen} from './QuotaScreen.js';
+import {TargetPicker} from './TargetPicker.js';
 
 export type FeatureScreenId = Exclude<ScreenId, 'home' | 'detail'>;
 
@@ -25,6 +26,8 @@ export const FEATURE_ROUTES: Record<FeatureScreenId, {title: string; scopes: rea
   models: {title: 'Model rules', scopes: ['models', 'list']},
   quota: {title: 'Quota', scopes: ['quota', 'list']},
   proxy: {title: 'Proxy', scopes: ['proxy']},
+  // Not 'list': the picker has no filter; ink-select-input reads j/k/↑/↓/Enter while it has the keys.
+  targets: {title: 'Targets', scopes: ['targets']},
 };
 
 export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
@@ -33,4 +36,5 @@ export const FEATURE_SCREENS: Partial<Record<FeatureScreenId, ScreenSpec>> = {
   models: {...FEATURE_ROUTES.models, component: ModelsScreen},
   quota: {...FEATURE_ROUTES.quota, component: QuotaScreen},
   proxy: {...FEATURE_ROUTES.proxy, component: ProxyScreen},
+  targets: {...FEATURE_ROUTES.targets, component: TargetPicker},
 };

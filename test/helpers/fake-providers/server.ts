@@ -48,7 +48,8 @@ export async function startFakeServer(routes: Record<string, Route>): Promise<Fa
       } else if (type.includes('x-www-form-urlencoded')) fields = Object.fromEntries(new URLSearchParams(body));
       const recorded: Recorded = {method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, fields};
       requests.push(recorded);
-      const route = routes[`${recorded.method} ${url.pathname}`] ?? routes[url.pathname];
+      // `*` answers what no other route does (paths with ids in them).
+      const route = routes[`${recorded.method} ${url.pathname}`] ?? routes[url.pathname] ?? routes['*'];
       const reply: Reply = route ? await route(recorded) : {status: 404, json: {error: 'not_found'}};
       const text = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? '');
       res.writeHead(reply.status ?? 200, {'content-type': reply.json !== undefined ? 'application/json' : 'text/plain', ...reply.headers});

@@ -11,6 +11,6 @@ try {
   const token = await ensureFreshToken({store: new AccountStore(paths), settings}, provider, accountId);
   process.stdout.write(JSON.stringify({access_token: token.access_token, refresh_token: token.refresh_token}));
 } catch (error) {
-  process.stdout.write(JSON.stringify({error: (error as Error).message}));
+  process.stdout.write(JSON.stringify({error: (error as Error).message, name: (error as Error).name}));
   process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 // The proxy screen's view of the supervisor: its state (re-rendered on every change and once a
 // second for the uptime), and the Claude Code exports for the running proxy.
 import {useEffect, useState} from 'react';
+import {readRunningAgents, type RunningAgent} from '../../../services/agents/running.js';
 import type {ClaudeCodeEnv} from '../../../services/proxy/env.js';
 import type {ProxyState} from '../../../services/proxy-supervisor.js';
 import {useServices} from '../../services.js';
@@ -9,6 +10,8 @@ export interface ProxyView {
   state?: ProxyState;
   now: number;
   env?: ClaudeCodeEnv;
+  /** Agents started through the proxy (`ccs-tui run`, the launch key) that are still running. */
+  agents: RunningAgent[];
 }
 
 export function useProxy(): ProxyView {
@@ -25,15 +28,28 @@ export function useProxy(): ProxyView {
     return unsubscribe;
   }, [proxy]);
 
-  useEffect(() => clock.setInterval(() => setNow(clock.now()), 1000), [clock]);
+  const [agents, setAgents] = useState<RunningAgent[]>(() => readRunningAgents(paths));
+  useEffect(
+    () =>
+      clock.setInterval(() => {
+        setNow(clock.now());
+        setAgents((before) => {
+          const next = readRunningAgents(paths);
+          return JSON.stringify(next) === JSON.stringify(before) ? before : next;
+        });
+      }, 1000),
+    [clock, paths],
+  );
 
   const provider = state?.target.provider;
   const port = state?.port;
   const phase = state?.phase;
   useEffect(() => {
     let cancelled = false;
-    void import('../../../services/proxy/env.js')
-      .then(({claudeCodeEnv}) => claudeCodeEnv(paths, provider, port, {generateKey: false}))
+    void Promise.all([import('../../../services/proxy/env.js'), import('../../../proxy/servability.js'), import('../../../store/settings.js')])
+      .then(async ([{claudeCodeEnv}, {claudeCodeServability}, {loadSettings}]) =>
+        claudeCodeEnv(paths, provider, port, {generateKey: false, whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
+      )
       .then((result) => !cancelled && setEnv(result))
       .catch(() => !cancelled && setEnv(undefined));
     return () => {
@@ -41,5 +57,5 @@ export function useProxy(): ProxyView {
     };
   }, [paths, provider, port, phase]);
 
-  return {state, now, env};
+  return {state, now, env, agents};
 }

@@ -4,7 +4,8 @@
 import {useEffect, useRef, useState} from 'react';
 import type {Account} from '../../../core/types.js';
 import {readQuotaCache, type QuotaCache} from '../../../services/quota/cache.js';
-import {DEFAULT_SETTINGS, loadSettings} from '../../../store/settings.js';
+import {DEFAULT_SETTINGS, type LoadedSettings} from '../../../store/settings.js';
+import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 
 export interface QuotaState {
@@ -17,7 +18,9 @@ const TICK_MS = 1000;
 
 export function useQuota(accounts: readonly Account[] | undefined, options: {tickMs?: number} = {}): QuotaState {
   const tickMs = options.tickMs ?? TICK_MS;
-  const {quota: poller, paths, clock, watchCcsDir} = useServices();
+  const {paths, clock, watchCcsDir, settings} = useServices();
+  // The live target's poller: this machine's cache and fetches, or a server's numbers through api-call.
+  const poller = useTarget().quota;
   const [cache, setCache] = useState<QuotaCache | undefined>(poller?.snapshot.accounts && Object.keys(poller.snapshot.accounts).length ? poller.snapshot : undefined);
   const [now, setNow] = useState(() => clock.now());
   const [staleAfterMs, setStaleAfterMs] = useState(DEFAULT_SETTINGS.quota.staleAfterSeconds * 1000);
@@ -27,7 +30,17 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
 
   useEffect(() => {
     let alive = true;
-    void loadSettings(paths).then(({settings}) => alive && setStaleAfterMs(settings.quota.staleAfterSeconds * 1000));
+    const take = ({settings: loaded}: LoadedSettings) => alive && setStaleAfterMs(loaded.quota.staleAfterSeconds * 1000);
+    void settings.load().then(take, () => undefined);
+    const unsubscribe = settings.subscribe(take);
+    return () => {
+      alive = false;
+      unsubscribe();
+    };
+  }, [settings]);
+
+  useEffect(() => {
+    let alive = true;
     const readFile = () => void readQuotaCache(paths).then((c) => alive && setCache(c)).catch(() => undefined);
     if (!poller) {
       readFile();

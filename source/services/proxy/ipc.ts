@@ -1,5 +1,6 @@
-// What the proxy child tells its supervisor (over the IPC channel) and writes to its log. The
-// supervisor in the TUI imports these types only.
+// The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
+// (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
+// may ask. It lives below both so that the supervisor never imports the proxy.
 
 export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}

@@ -1,0 +1,56 @@
+// Native mode on the command line: `use --native <provider> <account>` writes the account into the
+// agent's own credential file (services/native/), `native` lists which account each agent's file holds.
+import {parseCommandArgs, printJson, type CommandSpec} from '../context.js';
+import {knownProvider} from './accounts.js';
+
+const useNative: CommandSpec = {
+  name: ['use', '--native'],
+  usage: '<provider> <account> [--json]',
+  summary: "write the account into the agent's own credential file (Claude Code, Codex, Gemini CLI, Qwen Code)",
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: ['provider', 'account']});
+    const provider = knownProvider(positionals[0]!);
+    const [{AccountStore}, native, {accountLabel}] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../services/native/sync.js'),
+      import('../../core/accounts.js'),
+    ]);
+    const store = new AccountStore(ctx.paths);
+    const result = await native.switchNative(store, provider, positionals[1]!, ctx.env);
+    if (values.json) {
+      printJson(ctx, {provider, file: result.file, from: result.from ?? null, to: result.to.id, savedOutgoing: result.savedOutgoing, corruptBackup: result.corruptBackup ?? null, foreignBackup: result.foreignBackup ?? null});
+      return 0;
+    }
+    if (result.corruptBackup) ctx.stderr.write(`ccs-tui: ${result.file} was not valid JSON; kept a copy at ${result.corruptBackup}\n`);
+    if (result.foreignBackup) ctx.stderr.write(`ccs-tui: ${result.file} held a login that no ccs-tui account has; kept it at ${result.foreignBackup}\n`);
+    const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
+    ctx.stdout.write(`${provider}: ${result.file} now holds ${accountLabel(result.to)}${saved}\n`);
+    return 0;
+  },
+};
+
+const nativeStatus: CommandSpec = {
+  name: ['native'],
+  usage: '[--json]',
+  summary: "which account each agent's own credential file holds (native mode); syncs what the agents refreshed",
+  async run(ctx, args) {
+    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const [{AccountStore}, native] = await Promise.all([import('../../store/accounts.js'), import('../../services/native/sync.js')]);
+    const store = new AccountStore(ctx.paths);
+    const state = native.readNativeState(ctx.paths);
+    const rows = [];
+    for (const [provider, holder] of Object.entries(state)) {
+      const result = await native.syncNative(store, provider);
+      rows.push({provider, account: holder.account, file: holder.file, since: holder.since, saved: result.saved, problem: result.problem ?? null});
+    }
+    if (values.json) {
+      printJson(ctx, rows);
+      return 0;
+    }
+    if (rows.length === 0) ctx.stdout.write('no account is in native mode (ccs-tui use --native <provider> <account>)\n');
+    for (const row of rows) ctx.stdout.write(`${row.provider}: ${row.account} in ${row.file}${row.saved ? ' (picked up refreshed tokens)' : ''}${row.problem ? ` — ${row.problem}` : ''}\n`);
+    return 0;
+  },
+};
+
+export const nativeCommands: readonly CommandSpec[] = [useNative, nativeStatus];

@@ -1,0 +1,176 @@
+// Commands on a remote target (`--target NAME`). The account and rule-editing commands run unchanged
+// ('same': they get the target's AccountService or rules); the others have a remote implementation
+// here, talking to the server's Management API instead of this machine's files.
+import type {ModelResolution} from '../../core/model-rules.js';
+import {UserError} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
+import type {CliContext, CommandSpec} from '../context.js';
+import {formatTable, parseCommandArgs, printJson} from '../context.js';
+import {openRemoteStore} from '../target.js';
+import {knownProvider} from './accounts.js';
+import {printQuota} from './quota.js';
+import {readStdin} from './login.js';
+import {modelsJson, printWarnings} from './models.js';
+
+type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
+
+const loadRules = () => import('../../services/remote/model-rules.js');
+
+/**
+ * `models <provider> --target T`: our resolver on the server's rules, next to the server's own list
+ * for one account (`--account`, else the provider's first enabled one); ids on one side only are
+ * flagged, on stderr and under `differences` in --json.
+ */
+const remoteModels: RemoteRun = async function (ctx, args) {
+  const flags = {account: {type: 'string'}, json: {type: 'boolean'}, live: {type: 'boolean'}} as const;
+  const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
+  if (values.live) throw new UserError('--live is not available on a remote target: the server\'s own list is shown instead', 2);
+  const provider = knownProvider(positionals[0]!);
+  const store = await openRemoteStore(ctx);
+  const rules = await loadRules();
+  const snapshot = await store.load();
+  const candidates = snapshot.accounts.filter((a) => a.provider === provider);
+  const account = values.account !== undefined ? await store.find(provider, values.account) : (candidates.find((a) => !a.paused) ?? candidates[0]);
+  const resolution = rules.resolveRemote(provider, await rules.remoteGlobalRules(store.client, provider), account);
+  const ours = resolution.models.map((m) => m.id);
+  const server = account ? await rules.serverModels(store.client, account) : undefined;
+  const differences = server ? rules.modelDifferences(ours, server) : undefined;
+  if (values.json) {
+    printJson(ctx, {
+      ...modelsJson(resolution, account?.id),
+      target: ctx.target,
+      server: server ? {account: account!.id, models: server} : null,
+      differences: differences ?? null,
+    });
+    return 0;
+  }
+  ctx.stdout.write(`${provider} on target ${ctx.target}: ${resolution.counts.visible} of ${resolution.counts.all} models by our resolver (${resolution.source} list, the server's rules)\n`);
+  const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`]);
+  ctx.stdout.write(formatTable([...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])]).replace(/ +$/gm, ''));
+  if (!server) {
+    ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
+  } else {
+    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} models${differences!.onlyServer.length + differences!.onlyLocal.length === 0 ? ', the same' : ''}\n`);
+    if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
+    if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
+  }
+  printWarnings(ctx, resolution);
+  return 0;
+};
+
+/**
+ * `quota --target T`: every account's windows, read now through the server's api-call (the server
+ * holds the tokens). Nothing is cached on this machine, so --refresh changes nothing.
+ */
+const remoteQuota: RemoteRun = async function (ctx, args) {
+  const flags = {provider: {type: 'string'}, json: {type: 'boolean'}, refresh: {type: 'boolean'}} as const;
+  const {values} = parseCommandArgs(this, args, flags, {required: []});
+  const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
+  const [{loadSettings}, {fetchRemoteQuota}, {hasQuotaSource}] = await Promise.all([
+    import('../../store/settings.js'),
+    import('../../services/remote/quota.js'),
+    import('../../services/quota/service.js'),
+  ]);
+  const {settings} = await loadSettings(ctx.paths);
+  const store = await openRemoteStore(ctx);
+  const accounts = (await store.load()).accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)));
+  const entries = await Promise.all(accounts.map((account) => fetchRemoteQuota(store, settings, account)));
+  return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
+};
+
+/**
+ * `login <provider> --target T`: the server runs the flow and keeps the token. Device flows show the
+ * URL and code (and a QR on a terminal); auth-code flows show the URL, read the redirect the browser
+ * ended on from stdin and post it to the server. Then the status is asked every 2 s. Ctrl-C cancels
+ * the login on the server too.
+ */
+const remoteLogin: RemoteRun = async function (ctx, args) {
+  const flags = {nickname: {type: 'string'}, 'no-browser': {type: 'boolean'}, paste: {type: 'boolean'}, device: {type: 'boolean'}, port: {type: 'string'}, 'base-url': {type: 'string'}} as const;
+  const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
+  for (const flag of ['port', 'base-url', 'device'] as const) {
+    if (values[flag] !== undefined) throw new UserError(`--${flag} is not available on a remote target: the server chooses how it runs the ${positionals[0]} login`, 2);
+  }
+  const provider = knownProvider(positionals[0]!);
+  const [remoteLogins, {accountLabel}, {sessionKind}, {systemBrowser}] = await Promise.all([
+    import('../../services/remote/login.js'),
+    import('../../core/accounts.js'),
+    import('../../services/environment.js'),
+    import('../../services/browser.js'),
+  ]);
+  const store = await openRemoteStore(ctx);
+  const before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
+  const login = await remoteLogins.startRemoteLogin(store.client, provider);
+  const name = findProvider(provider)?.displayName ?? provider;
+  const tty = Boolean(ctx.stdout.isTTY);
+  ctx.stdout.write(`${name} login on target ${ctx.target}\n  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`);
+  if (tty) ctx.stdout.write((await import('../../services/qr.js')).qrAnsi(login.url));
+  if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new UserError('login cancelled'));
+  process.once('SIGINT', onSignal);
+  try {
+    if (login.device) {
+      const minutes = login.expiresInSeconds ? ` (the code expires in ${Math.round(login.expiresInSeconds / 60)} min)` : '';
+      ctx.stdout.write(`Waiting for approval${minutes}…\n`);
+    } else {
+      ctx.stdout.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
+      const pasted = await Promise.race([
+        readStdin(ctx, false),
+        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
+      ]);
+      await remoteLogins.submitRemoteCallback(store.client, login, pasted);
+    }
+    await remoteLogins.waitForRemoteLogin(store.client, login, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.kind === 'retrying') ctx.stderr.write(`(cannot ask the server for the status, retrying: ${p.message})\n`);
+      },
+    });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
+      throw new UserError(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+  let added = accounts.find((a) => !before.has(a.tokenFile));
+  if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
+  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
+  return 0;
+};
+
+export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
+  accounts: 'same',
+  use: 'same',
+  rename: 'same',
+  pause: 'same',
+  resume: 'same',
+  remove: 'same',
+  models: remoteModels,
+  'alias add': 'same',
+  'alias rm': 'same',
+  'exclude add': 'same',
+  'exclude rm': 'same',
+  quota: remoteQuota,
+  login: remoteLogin,
+  push: 'same',
+  pull: 'same',
+  fields: 'same',
+  'cooldown clear': 'same',
+};
+
+/** Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. */
+export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
+  const remote = REMOTE_COMMANDS[command.name.join(' ')];
+  if (remote === 'same') return command.run(ctx, args);
+  if (remote) return remote.call(command, ctx, args);
+  throw new UserError(
+    `${command.name.join(' ')} is not available on a remote target (${ctx.target}): it acts on this machine's files or proxy. ` +
+      `On a remote target: ${Object.keys(REMOTE_COMMANDS).join(', ')}`,
+    2,
+  );
+}

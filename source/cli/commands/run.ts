@@ -1,0 +1,40 @@
+// `ccs-tui run [provider|account] [account] [--agent ID] [-- agent args…]`: the one-liner CCS's
+// `ccs <profile> "prompt"` is. Starts (or reuses and switches) the proxy, points the agent at it and
+// runs the agent in the foreground; the agent's exit code is ours.
+import {parseCommandArgs, type CommandSpec} from '../context.js';
+
+const run: CommandSpec = {
+  name: ['run'],
+  usage: '[provider|account] [account] [--agent claude|codex|qwen|gemini] [-- agent args…]',
+  summary: 'run a coding agent on an account or a provider\'s pool through the proxy',
+  async run(ctx, args) {
+    const split = args.indexOf('--');
+    const own = split === -1 ? args : args.slice(0, split);
+    const agentArgs = split === -1 ? [] : args.slice(split + 1);
+    const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}}, {required: [], optional: ['provider|account', 'account']});
+    const [{AccountStore}, {loadSettings}, launch, {clientProtocolProblem}] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../store/settings.js'),
+      import('../../services/agents/launch.js'),
+      import('../../proxy/client-support.js'),
+    ]);
+    const store = new AccountStore(ctx.paths);
+    const {settings, problem} = await loadSettings(ctx.paths);
+    if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
+    const target = await launch.resolveRunTarget(store, positionals[0], positionals[1]);
+    const plan = await launch.planAgentRun({
+      paths: ctx.paths,
+      store,
+      settings,
+      env: ctx.env,
+      agent: values.agent,
+      target,
+      protocolProblem: clientProtocolProblem,
+      agentArgs,
+    });
+    for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
+    return launch.runAgentForeground(plan, ctx.paths);
+  },
+};
+
+export const runCommands: readonly CommandSpec[] = [run];

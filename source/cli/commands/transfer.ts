@@ -1,0 +1,105 @@
+// Commands that only make sense with a remote target: moving a token file between this machine and
+// the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
+//
+// push/pull are the one place a token crosses the network, because the person asked for exactly that.
+import {accountLabel} from '../../core/accounts.js';
+import {UserError, type TokenFile} from '../../core/types.js';
+import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
+import {isRemote, openRemoteStore} from '../target.js';
+import {knownProvider} from './accounts.js';
+
+function needTarget(ctx: CliContext, what: string): void {
+  if (!isRemote(ctx)) throw new UserError(`${what} needs --target NAME: a remote server named in tui.json "targets"`, 2);
+}
+
+const push: CommandSpec = {
+  name: ['push'],
+  usage: '<provider> <account> --target T [--force]',
+  summary: "upload a local account's token file to a remote server (--force replaces one of the same name)",
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account']});
+    needTarget(ctx, 'push');
+    const provider = knownProvider(positionals[0]!);
+    const {AccountStore} = await import('../../store/accounts.js');
+    const local = new AccountStore(ctx.paths);
+    const {findAccount} = await import('../../core/accounts.js');
+    const account = findAccount((await local.load()).accounts, provider, positionals[1]!);
+    const token = await local.readToken(account);
+    if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
+    const remote = await openRemoteStore(ctx);
+    const existing = (await remote.entries()).find((e) => e.name === account.tokenFile);
+    if (existing && !values.force) {
+      throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
+    }
+    await remote.upload(account.tokenFile, token as Record<string, unknown>);
+    ctx.stdout.write(`${provider}: pushed ${accountLabel(account)} (${account.tokenFile}) to target ${ctx.target}\n`);
+    return 0;
+  },
+};
+
+const pull: CommandSpec = {
+  name: ['pull'],
+  usage: '<provider> <account> --target T',
+  summary: "download a remote account's token file and store it as a local account",
+  async run(ctx, args) {
+    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
+    needTarget(ctx, 'pull');
+    const provider = knownProvider(positionals[0]!);
+    const remote = await openRemoteStore(ctx);
+    const account = await remote.find(provider, positionals[1]!);
+    const token = await remote.download(account);
+    if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
+    const {AccountStore} = await import('../../store/accounts.js');
+    const {disabled: _disabled, ...kept} = token;
+    const saved = await new AccountStore(ctx.paths).saveLogin({provider, token: kept as TokenFile, nickname: account.nickname});
+    ctx.stdout.write(`${provider}: pulled ${accountLabel(account)} from target ${ctx.target} into ${ctx.paths.root} as ${accountLabel(saved)}\n`);
+    return 0;
+  },
+};
+
+const fields: CommandSpec = {
+  name: ['fields'],
+  usage: '<provider> <account> --target T [--priority N] [--note S] [--prefix S] [--proxy-url URL]',
+  summary: "set an account's fields on a remote server (priority, note, model prefix, proxy)",
+  async run(ctx, args) {
+    const options = {priority: {type: 'string'}, note: {type: 'string'}, prefix: {type: 'string'}, 'proxy-url': {type: 'string'}} as const;
+    const {values, positionals} = parseCommandArgs(this, args, options, {required: ['provider', 'account']});
+    needTarget(ctx, 'fields');
+    const changes: Record<string, string | number> = {};
+    if (values.priority !== undefined) {
+      const priority = Number(values.priority);
+      if (!Number.isInteger(priority)) throw new UserError(`--priority must be an integer, got "${values.priority}"`, 2);
+      changes.priority = priority;
+    }
+    for (const [flag, field] of [['note', 'note'], ['prefix', 'prefix'], ['proxy-url', 'proxy_url']] as const) {
+      const value = values[flag];
+      if (value === undefined) continue;
+      if (/[\u0000-\u001f\u007f]/.test(value)) throw new UserError(`--${flag} contains a control character`, 2);
+      changes[field] = value.trim();
+    }
+    if (Object.keys(changes).length === 0) throw new UserError('nothing to set: give --priority, --note, --prefix or --proxy-url', 2);
+    const provider = knownProvider(positionals[0]!);
+    const remote = await openRemoteStore(ctx);
+    const account = await remote.find(provider, positionals[1]!);
+    await remote.setFields(account, changes);
+    const shown = Object.entries(changes).map(([k, v]) => `${k}=${k === 'proxy_url' ? '(set)' : JSON.stringify(v)}`).join(', ');
+    ctx.stdout.write(`${provider}: ${accountLabel(account)} on target ${ctx.target}: ${shown}\n`);
+    return 0;
+  },
+};
+
+const cooldownClear: CommandSpec = {
+  name: ['cooldown', 'clear'],
+  usage: '<provider> <account> --target T',
+  summary: "clear the server's quota cooldown of an account (its next_retry_after), so it is tried again now",
+  async run(ctx, args) {
+    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
+    needTarget(ctx, 'cooldown clear');
+    const provider = knownProvider(positionals[0]!);
+    const account = await (await openRemoteStore(ctx)).clearCooldown(provider, positionals[1]!);
+    ctx.stdout.write(`${provider}: cleared the cooldown of ${accountLabel(account)} on target ${ctx.target}\n`);
+    return 0;
+  },
+};
+
+export const transferCommands: CommandSpec[] = [push, pull, fields, cooldownClear];

@@ -1,0 +1,8 @@
+// Google AI Studio API keys: Gemini's OpenAI-compatible surface lives under `/v1beta/openai`.
+import type {ProviderAdapter} from '../types.js';
+import {apiBase, baseAdapter, bearerHeader, upstreamPath} from './base.js';
+
+export const aistudioAdapter: ProviderAdapter = {
+  ...baseAdapter('aistudio'),
+  upstreamTarget: (ctx) => ({url: `${apiBase(ctx)}/v1beta/openai${upstreamPath(ctx.protocol, ctx.method)}`, headers: bearerHeader(ctx.secret)}),
+};

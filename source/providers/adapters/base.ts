@@ -1,0 +1,68 @@
+// What a provider does when it has no quirk: OAuth tokens with a refresh_token grant, an OIDC
+// id_token for identity, a Bearer access token (or API key), and the API paths of its protocol.
+// Each adapter spreads baseAdapter(id) and replaces what its provider does differently.
+import type {TokenFile} from '../../core/types.js';
+import type {ApiProtocol, IdentifyContext, Identity, ProviderAdapter, ProviderRow, TargetContext, UpstreamMethod} from '../types.js';
+import {oidcIdentity} from './identity.js';
+
+export const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+export const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/** A file-name-safe part (CLIProxyAPI's: letters, digits, `@._+-`; runs of others become `-`). */
+export const safePart = (value: string) =>
+  value
+    .trim()
+    .replace(/[^A-Za-z0-9@._+-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+
+/** The token file's email, file-name-safe, or ''. */
+export const emailPart = (token: TokenFile) => (typeof token.email === 'string' && token.email ? safePart(token.email) : '');
+
+/** Path of a protocol's call below the API base (`/messages`, `/chat/completions`, Gemini's `/v1internal:…`). */
+export function upstreamPath(protocol: ApiProtocol, method: UpstreamMethod): string {
+  switch (protocol) {
+    case 'anthropic':
+      return method === 'count-tokens' ? '/messages/count_tokens' : '/messages';
+    case 'openai-chat':
+      return '/chat/completions';
+    case 'openai-responses':
+      return '/responses';
+    case 'gemini-internal':
+      return method === 'count-tokens' ? '/v1internal:countTokens' : method === 'stream' ? '/v1internal:streamGenerateContent?alt=sse' : '/v1internal:generateContent';
+  }
+}
+
+/** The API base: the tui.json override, else a host the token file names, else the table's. */
+export function apiBase(ctx: TargetContext): string {
+  return trimSlash(ctx.apiOverride ?? str(ctx.token.base_url) ?? ctx.row.endpoints.api ?? '');
+}
+
+export const bearerHeader = (secret: string) => ({authorization: `Bearer ${secret}`});
+
+const asksForLabel = (row: ProviderRow) => row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
+
+/** OIDC identity from the id_token, else the userinfo endpoint (not for providers that ask for a label). */
+async function oidcOrUserinfo(ctx: IdentifyContext): Promise<Identity> {
+  const identity = oidcIdentity(ctx.response.id_token);
+  if (!identity.email && ctx.userinfoUrl && !asksForLabel(ctx.row)) {
+    try {
+      const info = await ctx.getJson(ctx.userinfoUrl, {Authorization: `Bearer ${ctx.response.access_token}`});
+      identity.email = typeof info.email === 'string' ? info.email : identity.email;
+      if (typeof info.sub === 'string') identity.extras.sub = info.sub;
+    } catch {
+      // No userinfo: the login falls back to the label the person gave.
+    }
+  }
+  return identity;
+}
+
+export function baseAdapter(id: string): ProviderAdapter {
+  return {
+    tokenFileName: (token, now) => `${id}-${emailPart(token) || now.getTime()}.json`,
+    identify: oidcOrUserinfo,
+    canRefresh: (token) => typeof token.refresh_token === 'string' && token.refresh_token !== '',
+    bearer: (token) => str(token.access_token) ?? str(token.api_key),
+    upstreamTarget: (ctx) => ({url: `${apiBase(ctx)}${upstreamPath(ctx.protocol, ctx.method)}`, headers: bearerHeader(ctx.secret)}),
+  };
+}

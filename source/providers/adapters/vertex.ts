@@ -1,0 +1,31 @@
+// Vertex AI service accounts: no OAuth login and no refresh token; an access token is had by
+// signing a JWT with the service account's key and exchanging it at Google's token endpoint
+// (RFC 7523, jwt-bearer grant).
+import {createSign} from 'node:crypto';
+import type {ProviderAdapter} from '../types.js';
+import {baseAdapter} from './base.js';
+
+export const vertexAdapter: ProviderAdapter = {
+  ...baseAdapter('vertex'),
+  canRefresh: (token) => typeof token.service_account === 'object' && token.service_account !== null,
+  refreshAlwaysDue: (token) => !token.access_token,
+  async refresh({row, token, now, endpoint, postToken, tokenFields}) {
+    const account = token.service_account as Record<string, string>;
+    const url = endpoint('token');
+    const iat = Math.floor(now / 1000);
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? {kid: account.private_key_id} : {})})}.${encode({
+      iss: account.client_email,
+      scope: row.scopes.join(' '),
+      aud: url,
+      iat,
+      exp: iat + 3600,
+    })}`;
+    const signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
+    const response = await postToken(
+      {grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}`},
+      {url, withoutClientId: true},
+    );
+    return tokenFields(response);
+  },
+};

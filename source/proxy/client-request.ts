@@ -1,0 +1,114 @@
+// The client's request as the proxy's request path uses it: the raw bytes (passed through unchanged
+// when nothing needs rewriting), the parsed JSON body, the model asked for and the session key. A
+// large body is not read whole: only its head is, and the rest is streamed upstream (body.ts).
+import type {IncomingMessage} from 'node:http';
+import {collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES} from './body.js';
+import {HttpError} from './errors.js';
+
+/** The largest body the proxy forwards (streamed); a parsed one stops at MAX_PARSED_BODY_BYTES. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export interface ClientRequest {
+  /** The whole body; empty for a streamed one (its head is `streamed.head`). */
+  raw: Buffer;
+  /** The parsed body; for a streamed one only `{model}`. */
+  body: Record<string, unknown>;
+  /** `body.model`, when it is a string. */
+  model: string | undefined;
+  /** Whether the client asked for a stream (`stream: true`; unknown, so false, for a streamed body). */
+  stream: boolean;
+  /** What ties requests of one client session together (affinity, iFlow's session id). */
+  session: string | undefined;
+  headers: IncomingMessage['headers'];
+  /** Set when the body is streamed: the rest of it is still to come from `req`. */
+  streamed?: {head: readonly Buffer[]; req: IncomingMessage; declaredLength: number; model: {value: string; start: number; end: number}};
+}
+
+/**
+ * Reads the body: whole and parsed when small (400 when it is not a JSON object), or only its head
+ * when it is large and names its model early (then `streamed` is set). 413 over MAX_BODY_BYTES
+ * (declared or sent), or over MAX_PARSED_BODY_BYTES for a body that cannot be streamed; 400 as soon
+ * as the first byte shows it is not a JSON object.
+ */
+export async function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+  const streamable = Number.isInteger(declared) && declared > 0;
+  const scanner = new ModelScanner();
+  const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
+  const read = await collectBody(req, limit, () => tooLarge(limit), (chunk, size) => {
+    if (!scanner.done) scanner.feed(chunk);
+    if (scanner.invalid) return notAnObject();
+    if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
+    if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
+    return undefined;
+  });
+  if (!read.complete && scanner.model) {
+    const model = scanner.model;
+    const streamed = {head: read.chunks, req, declaredLength: declared, model};
+    return {raw: Buffer.alloc(0), body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed};
+  }
+  return parsed(req, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks));
+}
+
+/**
+ * The whole request, parsed: a streamed one is read to its end first (a translator or an adapter's
+ * rewrite needs the body), 413 over MAX_PARSED_BODY_BYTES.
+ */
+export async function readWhole(client: ClientRequest): Promise<ClientRequest> {
+  if (!client.streamed) return client;
+  const {req, head} = client.streamed;
+  const headBytes = head.reduce((sum, chunk) => sum + chunk.length, 0);
+  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'));
+  return parsed(req, Buffer.concat([...head, ...rest.chunks]));
+}
+
+function parsed(req: IncomingMessage, raw: Buffer): ClientRequest {
+  let body: Record<string, unknown>;
+  try {
+    const value = JSON.parse(raw.toString('utf8')) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    body = value as Record<string, unknown>;
+  } catch {
+    throw notAnObject();
+  }
+  return {
+    raw,
+    body,
+    model: typeof body.model === 'string' ? body.model : undefined,
+    stream: body.stream === true,
+    session: sessionKey(req, body),
+    headers: req.headers,
+  };
+}
+
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The session header clients send, else a per-user field of the body. */
+function sessionKey(req: IncomingMessage, body: Record<string, unknown>): string | undefined {
+  const header = headerValue(req.headers['x-session-id'] ?? req.headers['session_id'] ?? req.headers['session-id'] ?? req.headers['conversation_id']);
+  if (header) return header;
+  const metadata = body.metadata as Record<string, unknown> | undefined;
+  for (const value of [metadata?.user_id, body.prompt_cache_key, body.user]) if (typeof value === 'string' && value) return value;
+  return undefined;
+}
+
+const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
+
+function tooLarge(limit: number, purpose = ''): HttpError {
+  return new HttpError(413, `request body larger than ${megabytes(limit)}${purpose}`, 'request_too_large');
+}
+
+function notAnObject(): HttpError {
+  return new HttpError(400, 'request body must be a JSON object');
+}
+
+function modelTooLate(): HttpError {
+  return new HttpError(
+    413,
+    `request body larger than ${megabytes(MAX_PARSED_BODY_BYTES)} with no top-level "model" in it so far: a body this large is streamed, which needs its "model" ahead of the messages (and a Content-Length)`,
+    'request_too_large',
+  );
+}

@@ -1,0 +1,103 @@
+// "Stream": the answer goes to the client. Pass-through pipes the upstream bytes as they arrive;
+// a translated answer goes through the pair's translator (SSE event by event for a streaming
+// client, the whole body for one that did not ask for a stream, errors in the client's format).
+import type {IncomingMessage, ServerResponse} from 'node:http';
+import {pipeline} from 'node:stream/promises';
+import {sanitizeLine} from '../core/sanitize.js';
+import {MAX_BODY_BYTES} from './client-request.js';
+import {HttpError} from './errors.js';
+import type {Translation} from './prepare.js';
+import {forwardedResponseHeaders} from './upstream.js';
+
+/** Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no buffering). */
+export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, onBroken: (message: string) => void): Promise<void> {
+  res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
+  res.flushHeaders();
+  try {
+    await pipeline(upstream, res);
+  } catch (error) {
+    if (signal.aborted) return;
+    onBroken(`upstream stream broke: ${sanitizeLine((error as Error).message)}`);
+    res.destroy();
+  }
+}
+
+/**
+ * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it
+ * with an error event when the upstream breaks off); any other client gets `response(text)` as JSON.
+ * `readText` is set when the body was already read (an answer checked for a hidden error).
+ */
+export async function deliverTranslated(
+  translation: Translation,
+  upstream: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+  onBroken: (message: string) => void,
+  readText?: string,
+): Promise<number> {
+  const {translator, context} = translation;
+  if (context.clientStream && !translation.countTokens) {
+    res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
+    res.flushHeaders();
+    const stream = translator.stream(context);
+    try {
+      if (readText !== undefined) {
+        await write(res, stream.push(readText));
+      } else {
+        upstream.setEncoding('utf8');
+        for await (const chunk of upstream) await write(res, stream.push(chunk as string));
+      }
+      res.end(stream.end());
+    } catch (error) {
+      if (signal.aborted) return 200;
+      const message = `upstream stream broke: ${sanitizeLine((error as Error).message)}`;
+      onBroken(message);
+      res.end(stream.fail(message));
+    }
+    return 200;
+  }
+  const text = readText ?? (await readAll(upstream));
+  const body = translation.countTokens
+    ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
+    : translator.response(text, context);
+  sendJson(res, 200, body);
+  return 200;
+}
+
+/** An upstream error answered to a translated client: the translator maps it to the client's protocol. */
+export function deliverTranslatedError(translation: Translation, res: ServerResponse, status: number, upstreamText: string): number {
+  const mapped = translation.translator.error(status, upstreamText);
+  sendJson(res, mapped.status, mapped.body);
+  return mapped.status;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
+  res.end(text);
+}
+
+/** Writes, waiting for the socket to drain when its buffer is full (backpressure). */
+async function write(res: ServerResponse, text: string): Promise<void> {
+  if (!text || res.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function readAll(body: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,108 @@
+// The live base list for the model rules preview: the provider's own models endpoint, asked with the
+// chosen account's credentials and the same URL and headers the proxy uses for inference (so a
+// gateway override in tui.json applies here too). Upstream ids, before any rule: the running proxy's
+// `/v1/models` is not used because it already has the rules applied.
+// Providers without a models endpoint (codex, the Google ones) have no live list: the caller falls
+// back to the static catalogue and labels it so.
+// It sits in proxy/ because it builds its request with the proxy's own upstreamTarget (upstream.ts).
+import {sanitizeLine} from '../core/sanitize.js';
+import type {Account, TokenFile} from '../core/types.js';
+import {upstreamTarget} from './upstream.js';
+import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
+import type {LiveModelList} from '../store/model-rules.js';
+import type {CcsPaths} from '../store/paths.js';
+import {endpointOverrides, loadSettings} from '../store/settings.js';
+import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
+
+const MAX_MODELS = 1000;
+const TIMEOUT_MS = 8000;
+/** Pages followed at most: past this the list is given as partial, and says so. */
+const MAX_PAGES = 50;
+
+/**
+ * How a models list pages: Anthropic's `/v1/models` returns 20 by default with `has_more` and
+ * `last_id`, and takes `limit` (up to 1000) and `after_id`; OpenAI-style lists that page say
+ * `has_more` and take `after` (the last id of the page).
+ */
+interface Paging {
+  limitParam?: string;
+  afterParam: string;
+}
+const PAGING: Record<'anthropic' | 'openai', Paging> = {
+  anthropic: {limitParam: 'limit', afterParam: 'after_id'},
+  openai: {afterParam: 'after'},
+};
+
+/** The models URL and headers for a provider, derived from its inference target; undefined = none. */
+export function modelsRequest(row: ProviderRow, overrides: Endpoints | undefined, token: TokenFile, now: number) {
+  const context = {now};
+  if (row.api.includes('openai-chat')) {
+    const target = upstreamTarget(row, overrides, token, 'chat-completions', context);
+    return {url: target.url.replace(/\/chat\/completions$/, '/models'), headers: target.headers, paging: PAGING.openai};
+  }
+  if (row.api.includes('anthropic')) {
+    const target = upstreamTarget(row, overrides, token, 'messages', context);
+    const url = new URL(target.url.replace(/\/messages(\?|$)/, '/models$1'));
+    url.searchParams.set(PAGING.anthropic.limitParam!, String(MAX_MODELS));
+    return {url: url.toString(), headers: target.headers, paging: PAGING.anthropic};
+  }
+  return undefined;
+}
+
+/** Where the next page starts, when the answer says there is one: its `last_id`, else the page's last id. */
+function nextCursor(body: Record<string, unknown>, ids: readonly string[]): {more: boolean; cursor?: string} {
+  if (body.has_more !== true) return {more: false};
+  const last = typeof body.last_id === 'string' && body.last_id !== '' ? body.last_id : ids.at(-1);
+  return {more: true, cursor: last};
+}
+
+/** Model ids from an OpenAI (`{data: [{id}]}`) or Anthropic (`{data: [{id}]}`) list answer. */
+export function parseModelList(body: Record<string, unknown>, url: string, status: number): string[] {
+  const data = body.data;
+  if (!Array.isArray(data)) throw new UnexpectedResponseError(url, status, 'expected {"data": [{"id": …}]}');
+  const ids = data
+    .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).id : undefined))
+    .filter((id): id is string => typeof id === 'string' && id.trim() !== '')
+    .map((id) => sanitizeLine(id.trim()));
+  return [...new Set(ids)].slice(0, MAX_MODELS);
+}
+
+/**
+ * A LiveModelList over HTTP, following the list's pages to the end. Without an account (no
+ * credentials) or for a provider with no models endpoint it answers undefined; a failed request
+ * throws with the reason (status, host, excerpt). A list cut short (too many pages or models, or a
+ * page that says there is more without saying where) comes back with `partial` saying why.
+ */
+export function providerModelList(options: {http: HttpClient; endpoints: (provider: string) => Endpoints | undefined; now?: () => number}): LiveModelList {
+  return async (provider: string, account: Account | undefined, token: TokenFile | undefined) => {
+    const row = findProvider(provider);
+    if (!row || !account || !token) return undefined;
+    const request = modelsRequest(row, options.endpoints(row.id), token, (options.now ?? Date.now)());
+    if (!request) return undefined;
+    const models: string[] = [];
+    let url = request.url;
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: TIMEOUT_MS});
+      if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text, 120));
+      const body = jsonBody(response, url);
+      const ids = parseModelList(body, url, response.status);
+      for (const id of ids) if (!models.includes(id)) models.push(id);
+      const next = nextCursor(body, ids);
+      if (!next.more) return {models};
+      const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${models.length} models so far`});
+      if (!next.cursor || seen.has(next.cursor)) return partial('the provider says there are more models but not where they start');
+      if (page >= MAX_PAGES || models.length >= MAX_MODELS) return partial(`stopped after ${page} pages`);
+      seen.add(next.cursor);
+      const nextUrl = new URL(request.url);
+      nextUrl.searchParams.set(request.paging.afterParam, next.cursor);
+      url = nextUrl.toString();
+    }
+  };
+}
+
+/** The live list with the user's tui.json endpoint overrides, over undici unless told otherwise. */
+export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient): Promise<LiveModelList> {
+  const {settings} = await loadSettings(paths);
+  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider)});
+}

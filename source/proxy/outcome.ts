@@ -1,0 +1,92 @@
+// "Classify outcome": what an upstream answer means for the request and the account. A success is
+// streamed on; an error either belongs to the client (answered as is) or says the account cannot
+// serve now (auth, quota, rate limit, server), which moves the request to the pool's next account.
+// The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
+import type {IncomingMessage} from 'node:http';
+import {classifyUpstreamFailure, withProviderWait, type UpstreamFailure} from '../core/pool.js';
+import {sanitizeLine} from '../core/sanitize.js';
+import type {ProviderRow} from '../providers/table.js';
+import {errorJson} from './errors.js';
+import {forwardedResponseHeaders} from './upstream.js';
+
+/** Error bodies read to decide about failover are small; a giant one is cut here. */
+const MAX_ERROR_BODY = 256 * 1024;
+
+export type Outcome =
+  /** A success, body not read yet: stream it on. */
+  | {kind: 'success'; status: number}
+  /** A success whose body had to be read to rule out a hidden error. */
+  | {kind: 'success-read'; status: number; text: string}
+  /**
+   * An error. `failure` set: the account cannot serve now; unset: the client's error. `status`,
+   * `headers` and `text` are what a pass-through client sees; `upstreamText` is what the upstream sent.
+   */
+  | {kind: 'error'; status: number; headers: Record<string, string | string[]>; text: string; upstreamStatus: number; upstreamText: string; failure?: UpstreamFailure};
+
+export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
+
+/**
+ * The upstream never answered (refused, reset, timed out, name not found). That is the network's
+ * fault, not the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause
+ * once no other account could be tried.
+ */
+export function unreachable(url: string, error: unknown): ErrorOutcome & {message: string} {
+  const message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
+  const text = errorJson(502, message, 'api_error');
+  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, message};
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number): Promise<Outcome> {
+  const status = upstream.statusCode!;
+  const isError = status >= 400;
+  const mayHideError = !isError && (row.adapter.mayHideErrorInSuccess?.(headers['content-type'] ?? '') ?? false);
+  if (!isError && !mayHideError) return {kind: 'success', status};
+
+  const text = await readLimited(upstream, MAX_ERROR_BODY);
+  const named = row.adapter.namedError?.(status, text);
+  if (mayHideError && !named) return {kind: 'success-read', status, text};
+  if (named) {
+    return {
+      kind: 'error',
+      status: named.status,
+      headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
+      text: errorJson(named.status, named.message, named.type, named.code),
+      upstreamStatus: status,
+      upstreamText: text,
+      // The provider's Retry-After holds for errors it names in its own terms too (iFlow's 8211 / 449).
+      failure: named.failure && withProviderWait(named.failure, headers, now),
+    };
+  }
+  return {
+    kind: 'error',
+    status,
+    headers: forwardedResponseHeaders(upstream.headers),
+    text,
+    upstreamStatus: status,
+    upstreamText: text,
+    failure: classifyUpstreamFailure(status, headers, text, now),
+  };
+}
+
+/** The upstream's Retry-After, kept on an answer the proxy rewrites: the client waits as the provider asked. */
+export function retryAfterOf(headers: Record<string, string>): Record<string, string> {
+  return headers['retry-after'] ? {'retry-after': headers['retry-after']} : {};
+}
+
+export async function readLimited(body: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < max) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+}

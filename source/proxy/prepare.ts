@@ -1,0 +1,197 @@
+// "Prepare request": what goes upstream for one account. The account's model rules turn the
+// requested id into the upstream id (or refuse an excluded one); when the client's protocol is not
+// one the provider speaks, the pair's translator plans the upstream body, stream and method;
+// the provider's adapter rewrites the body (iFlow's glm params) and names the URL and headers.
+import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
+import {sanitizeLine} from '../core/sanitize.js';
+import type {TokenFile} from '../core/types.js';
+import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
+import {streamedBody, type OutgoingBody} from './body.js';
+import type {ClientRequest} from './client-request.js';
+import {headerValue} from './client-request.js';
+import {HttpError} from './errors.js';
+import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
+import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
+import {dropForeignThinking} from './translate/foreign-thinking.js';
+import {SIGNATURE_TAG} from './translate/signatures.js';
+import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
+import {forwardedRequestHeaders, passThroughCall, upstreamTargetFor, type UpstreamTarget} from './upstream.js';
+
+export type ForwardEndpoint = Exclude<Endpoint, 'models'>;
+
+/** Finds the translator of a (client, upstream) protocol pair (translate/index.ts translatorFor). */
+export type TranslatorLookup = (client: ApiProtocol, upstream: ApiProtocol) => PairTranslator | undefined;
+
+/** How the client's protocol reaches the provider: unchanged, or through a translator. */
+export type ProtocolPlan = {kind: 'pass-through'} | {kind: 'translate'; translator: PairTranslator};
+
+/**
+ * Pass-through when the provider speaks the route's protocol; else the first of the provider's
+ * protocols a translator exists for; else 400 saying where to send the request instead.
+ */
+export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup: TranslatorLookup): ProtocolPlan {
+  const plan = planFor(row, protocolOf(endpoint), lookup);
+  if ('missing' in plan) throw new HttpError(400, plan.missing);
+  return plan;
+}
+
+/** How a client of `client` protocol reaches the provider, or what is missing for it to. */
+function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
+  if (row.api.includes(client)) return {kind: 'pass-through'};
+  for (const upstream of row.api) {
+    const translator = lookup(client, upstream);
+    if (translator) return {kind: 'translate', translator};
+  }
+  return {missing: protocolMismatchFor(row, client)!};
+}
+
+/**
+ * Why a client of `client` protocol cannot be served by the provider (undefined: it can): no
+ * translator to any protocol the provider speaks, or no inference URL (a provider whose base URL
+ * comes from the account, like IBM Bob's, needs that account first). `token` is the account's, if any.
+ */
+export function whyCannotServe(row: ProviderRow, client: ApiProtocol, token: TokenFile | undefined, lookup: TranslatorLookup, apiOverride?: string): string | undefined {
+  const plan = planFor(row, client, lookup);
+  if ('missing' in plan) return plan.missing;
+  const protocol = plan.kind === 'translate' ? plan.translator.upstream : client;
+  const target = row.adapter.upstreamTarget({row, ...(apiOverride ? {apiOverride} : {}), token: token ?? {type: row.tokenType}, secret: '', protocol, method: 'generate', now: 0});
+  return missingBaseUrl(row, target.url, token !== undefined);
+}
+
+/** What is missing when an upstream URL is not absolute (no `api` endpoint in the table, the account or tui.json). */
+export function missingBaseUrl(row: ProviderRow, url: string, withAccount: boolean): string | undefined {
+  if (/^https?:\/\//i.test(url)) return undefined;
+  return `${row.displayName} has no inference base URL: ${withAccount ? 'the account names none and ' : 'log in first (its account names the base URL), or '}set endpoints.${row.id}.api in tui.json`;
+}
+
+export interface Translation {
+  translator: PairTranslator;
+  context: TranslateContext;
+  /** The request counts tokens (Anthropic `count_tokens`): the answer goes through countTokensResponse. */
+  countTokens: boolean;
+  /** The upstream streams (SSE) whatever the client asked. */
+  upstreamStream: boolean;
+}
+
+export interface PreparedRequest {
+  url: string;
+  headers: Record<string, string>;
+  /** The whole body, or a streamed one (body.ts) that can be sent only once. */
+  body: OutgoingBody;
+  /** The model id sent upstream (for the request log). */
+  sentModel: string | undefined;
+  /** Set when the request was translated: how the answer goes back to the client. */
+  translation?: Translation;
+}
+
+/** A count_tokens request no upstream can answer: the proxy's own estimate. */
+export interface LocalAnswer {
+  local: Record<string, unknown>;
+  sentModel: string | undefined;
+}
+
+export interface PrepareInput {
+  row: ProviderRow;
+  /** tui.json endpoint overrides of the provider. */
+  overrides: Endpoints | undefined;
+  token: TokenFile;
+  /** The account's model list (aliases, exclusions). */
+  resolution: ModelResolution;
+  client: ClientRequest;
+  endpoint: ForwardEndpoint;
+  plan: ProtocolPlan;
+  now: number;
+}
+
+export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnswer {
+  const {row, client} = input;
+  const model = applyModelRules(row, input.resolution, client);
+  const targetContext = {session: client.session, anthropicBeta: headerValue(client.headers['anthropic-beta']), now: input.now};
+
+  if (input.plan.kind === 'pass-through' && client.streamed) {
+    // Streamed as it arrives; only the model name may change (readWhole ran when more must).
+    const {head, req, declaredLength, model: scanned} = client.streamed;
+    const body = streamedBody(head, req, declaredLength, scanned, model?.sentAs);
+    const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: model?.sentAs ?? client.model};
+  }
+  if (input.plan.kind === 'pass-through') {
+    const call = passThroughCall(input.endpoint);
+    let outgoing = client.raw;
+    const body = model?.body ?? {...client.body};
+    // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
+    const droppedThinking = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG) && dropForeignThinking(body);
+    const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
+    if (model?.changed || changedParams || droppedThinking) outgoing = Buffer.from(JSON.stringify(body));
+    const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: model?.sentAs ?? client.model};
+  }
+
+  const {translator} = input.plan;
+  const body = model?.body ?? client.body;
+  const context: TranslateContext = {
+    clientModel: client.model ?? '',
+    upstreamModel: model?.sentAs ?? client.model ?? '',
+    clientStream: client.stream,
+    ...(typeof input.token.project_id === 'string' && input.token.project_id ? {project: input.token.project_id} : {}),
+  };
+  const countTokens = input.endpoint === 'count-tokens';
+  const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));
+  if (!plan) return {local: estimatedCountTokensResponse(body), sentModel: context.upstreamModel || undefined};
+  if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
+  const outgoing = Buffer.from(JSON.stringify(plan.body));
+  const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method}, targetContext));
+  // The client's own headers (anthropic-version, x-stainless-*, openai-beta) mean nothing to an
+  // upstream of another protocol: a translated request carries only what the adapter names.
+  const headers = forwardedRequestHeaders({}, target.headers, outgoing.length);
+  headers['content-type'] = 'application/json';
+  headers.accept = plan.upstreamStream ? 'text/event-stream' : 'application/json';
+  return {
+    url: target.url,
+    headers,
+    body: outgoing,
+    sentModel: context.upstreamModel || undefined,
+    translation: {translator, context, countTokens, upstreamStream: plan.upstreamStream},
+  };
+}
+
+/**
+ * The account's model rules: aliases become upstream ids, excluded models are refused (404 naming
+ * the pattern). Undefined when the request names no model. `body` is a copy the caller may rewrite.
+ */
+function applyModelRules(
+  row: ProviderRow,
+  resolution: ModelResolution,
+  client: ClientRequest,
+): {body: Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string} | undefined {
+  const requested = client.model;
+  if (requested === undefined) return undefined;
+  const resolved = resolveRequestedModel(resolution, requested, row.adapter.normalizeModel);
+  if (resolved.kind === 'excluded') {
+    throw new HttpError(404, `model "${sanitizeLine(requested)}" is excluded for ${row.displayName} by the pattern "${sanitizeLine(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
+  }
+  const changed = resolved.sentAs !== requested;
+  return {
+    body: changed ? {...client.body, model: resolved.sentAs} : {...client.body},
+    sentAs: resolved.sentAs,
+    changed,
+    rewriteFor: resolved.kind === 'served' ? resolved.upstream : requested,
+  };
+}
+
+/** The target, or a 400 naming the missing base URL (never a request to a relative URL). */
+function checkedTarget(row: ProviderRow, target: UpstreamTarget): UpstreamTarget {
+  const missing = missingBaseUrl(row, target.url, true);
+  if (missing) throw new HttpError(400, missing);
+  return target;
+}
+
+/** A translator's refusal of the client's input becomes the client's 4xx. */
+function translate<T>(plan: () => T): T {
+  try {
+    return plan();
+  } catch (error) {
+    if (error instanceof TranslateError) throw new HttpError(error.status, error.message);
+    throw error;
+  }
+}

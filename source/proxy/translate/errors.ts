@@ -1,0 +1,71 @@
+// Upstream errors → what clients understand. Upstream bodies differ: OpenAI and codex
+// `{error: {message, type, code}}` (codex also `{detail}`), Google `{error: {code, message, status}}`
+// (sometimes wrapped in an array), Anthropic `{type: "error", error: {type, message}}`, iFlow
+// `{status, msg}` (with HTTP 200), or plain text.
+import {asRecord, asString, field} from './json.js';
+import type {TranslatedError} from './types.js';
+
+/** The human message of an upstream error body, whatever its shape; never longer than 1000 chars. */
+export function upstreamErrorMessage(status: number, body: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  if (Array.isArray(value)) value = value[0];
+  const error = field(value, 'error');
+  const message =
+    asString(field(error, 'message')) ??
+    asString(error) ??
+    asString(field(value, 'detail')) ??
+    asString(field(field(value, 'detail'), 'message')) ??
+    asString(field(value, 'message')) ??
+    asString(field(value, 'msg')) ??
+    body.trim();
+  return (message || `the upstream answered ${status} with an empty body`).slice(0, 1000);
+}
+
+/** The upstream's own error code or status word (`RESOURCE_EXHAUSTED`, `usage_limit_reached`...). */
+export function upstreamErrorCode(body: string): string | undefined {
+  try {
+    let value = JSON.parse(body) as unknown;
+    if (Array.isArray(value)) value = value[0];
+    const error = asRecord(field(value, 'error'));
+    return asString(error?.status) ?? asString(error?.type) ?? asString(error?.code);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Anthropic error `type` for an HTTP status (docs.anthropic.com "Errors"). */
+export function anthropicErrorType(status: number): string {
+  if (status === 400 || status === 422) return 'invalid_request_error';
+  if (status === 401) return 'authentication_error';
+  if (status === 402) return 'billing_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503 || status === 529) return 'overloaded_error';
+  return 'api_error';
+}
+
+/** Anthropic error `type` for an error reported inside a stream, from the upstream's code word. */
+export function anthropicStreamErrorType(code: string | undefined): string {
+  const word = (code ?? '').toLowerCase();
+  if (/rate_limit|resource_exhausted|usage_limit|quota/.test(word)) return 'rate_limit_error';
+  if (/overloaded|unavailable/.test(word)) return 'overloaded_error';
+  if (/invalid|bad_request|context_length/.test(word)) return 'invalid_request_error';
+  return 'api_error';
+}
+
+export function anthropicErrorBody(type: string, message: string): Record<string, unknown> {
+  return {type: 'error', error: {type, message}};
+}
+
+/** An upstream error answered before the first byte → Anthropic status and body (status kept, so the pool's failover sees it). */
+export function anthropicError(status: number, upstreamBody: string): TranslatedError {
+  const httpStatus = status >= 400 && status <= 599 ? status : 502;
+  return {status: httpStatus, body: anthropicErrorBody(anthropicErrorType(httpStatus), upstreamErrorMessage(status, upstreamBody))};
+}

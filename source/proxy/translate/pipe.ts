@@ -1,0 +1,33 @@
+// A pair's stream is one reader (upstream protocol → TurnEvents) feeding one writer (TurnEvents →
+// client protocol). The interfaces both sides implement, and the glue every pair uses.
+import type {TurnEvent} from './events.js';
+import type {StreamTranslator} from './types.js';
+
+/** Upstream SSE → TurnEvents, one per request (stateful). Order guarantees: readers/README.md. */
+export interface TurnReader {
+  /** Raw upstream SSE text, split anywhere. */
+  push(chunk: string): TurnEvent[];
+  /** The upstream closed: the last events, always ending in `stop` or `error`. */
+  end(): TurnEvent[];
+}
+
+/** TurnEvents → client stream bytes, one per request (stateful). */
+export interface TurnWriter {
+  write(events: TurnEvent[]): string;
+  /** Ends the client stream with the protocol's error event ('' when it already ended). */
+  fail(message: string): string;
+}
+
+/** The StreamTranslator of a pair: `reader`'s events written by `writer`. */
+export function pipeStream(reader: TurnReader, writer: TurnWriter): StreamTranslator {
+  return {
+    push: (chunk) => writer.write(reader.push(chunk)),
+    end: () => writer.write(reader.end()),
+    fail: (message) => writer.fail(message),
+  };
+}
+
+/** All events of a whole upstream stream held as text (a non-streaming client on a streaming upstream). */
+export function readWholeStream(reader: TurnReader, text: string): TurnEvent[] {
+  return [...reader.push(text), ...reader.end()];
+}

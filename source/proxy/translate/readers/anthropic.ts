@@ -1,0 +1,146 @@
+// Anthropic Messages upstream → TurnEvents. Stream: `message_start` (id, model, input usage),
+// `content_block_start/delta/stop` per block (`text_delta`, `thinking_delta`, `signature_delta`,
+// `input_json_delta` fragments of a `tool_use` input; `redacted_thinking` whole in its start),
+// `message_delta` (stop_reason, output usage), `message_stop`, `ping`, and `error` events. A whole
+// message (non-streaming) is the same blocks at once.
+// Usage: Anthropic's `input_tokens` excludes cache reads and writes; TurnEvents count all input
+// (OpenAI's convention), so the three are added and the cached parts reported beside.
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
+
+const STOP_REASONS: Record<string, StopReason> = {
+  end_turn: 'end_turn',
+  max_tokens: 'max_tokens',
+  stop_sequence: 'stop_sequence',
+  tool_use: 'tool_use',
+  pause_turn: 'pause_turn',
+  refusal: 'refusal',
+  model_context_window_exceeded: 'max_tokens',
+};
+
+/** Anthropic `usage` → Usage (see the file comment); fields it lacks stay undefined. */
+export function anthropicUsage(usage: unknown): Usage | undefined {
+  const record = asRecord(usage);
+  if (!record) return undefined;
+  const input = asNumber(record.input_tokens);
+  const read = asNumber(record.cache_read_input_tokens);
+  const written = asNumber(record.cache_creation_input_tokens);
+  return {
+    inputTokens: input === undefined ? undefined : input + (read ?? 0) + (written ?? 0),
+    outputTokens: asNumber(record.output_tokens),
+    cachedInputTokens: read,
+    cacheCreationInputTokens: written,
+  };
+}
+
+type Block = {kind: 'text' | 'thinking' | 'other'} | {kind: 'tool'; key: string};
+
+export class AnthropicReader extends SseTurnReader {
+  private readonly blocks = new Map<number, Block>();
+
+  protected onJson(event: JsonObject): void {
+    switch (event.type) {
+      case 'message_start': {
+        const message = asRecord(event.message);
+        this.out.start(asString(message?.id), asString(message?.model));
+        this.onUsage(message?.usage);
+        return;
+      }
+      case 'content_block_start':
+        return this.onBlockStart(asNumber(event.index) ?? 0, asRecord(event.content_block) ?? {});
+      case 'content_block_delta':
+        return this.onDelta(asNumber(event.index) ?? 0, asRecord(event.delta) ?? {});
+      case 'content_block_stop':
+        return this.onBlockStop(asNumber(event.index) ?? 0);
+      case 'message_delta': {
+        const reason = asString(field(event.delta, 'stop_reason'));
+        if (reason) this.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(field(event.delta, 'stop_sequence')));
+        this.onUsage(event.usage);
+        return;
+      }
+      case 'message_stop':
+        return this.onEnd();
+      case 'error': {
+        const error = asRecord(event.error);
+        return this.out.error(asString(error?.message) ?? JSON.stringify(event.error ?? event), asString(error?.type));
+      }
+      default:
+        return; // ping, and event types added later
+    }
+  }
+
+  private onBlockStart(index: number, block: JsonObject): void {
+    switch (block.type) {
+      case 'text':
+        this.blocks.set(index, {kind: 'text'});
+        this.out.text(asString(block.text) ?? '');
+        return;
+      case 'thinking':
+        this.blocks.set(index, {kind: 'thinking'});
+        this.out.thinking(asString(block.thinking) ?? '');
+        if (asString(block.signature)) this.out.thinkingSignature(String(block.signature));
+        return;
+      case 'redacted_thinking':
+        this.blocks.set(index, {kind: 'other'});
+        this.out.redactedThinking(asString(block.data) ?? '');
+        return;
+      case 'tool_use': {
+        const key = String(index);
+        this.blocks.set(index, {kind: 'tool', key});
+        this.out.toolCallStart(key, asString(block.id) ?? `toolu_${index}`, asString(block.name) ?? '');
+        // A whole message carries the input here; a stream sends `{}` and then input_json_delta.
+        if (isRecord(block.input) && Object.keys(block.input).length > 0) this.out.toolCallArgs(key, JSON.stringify(block.input));
+        return;
+      }
+      default:
+        // Server tools (web search results and the like) have no counterpart in the clients' protocols.
+        this.blocks.set(index, {kind: 'other'});
+    }
+  }
+
+  private onDelta(index: number, delta: JsonObject): void {
+    const block = this.blocks.get(index);
+    switch (delta.type) {
+      case 'text_delta':
+        return this.out.text(asString(delta.text) ?? '');
+      case 'thinking_delta':
+        return this.out.thinking(asString(delta.thinking) ?? '');
+      case 'signature_delta':
+        return this.out.thinkingSignature(asString(delta.signature) ?? '');
+      case 'input_json_delta':
+        if (block?.kind === 'tool') this.out.toolCallArgs(block.key, asString(delta.partial_json) ?? '');
+        return;
+      default:
+        return; // citations_delta: the text it cites already came as text
+    }
+  }
+
+  private onBlockStop(index: number): void {
+    const block = this.blocks.get(index);
+    if (block?.kind === 'tool') this.out.toolCallEnd(block.key);
+  }
+
+  private onUsage(usage: unknown): void {
+    const read = anthropicUsage(usage);
+    if (read) this.out.usage(read);
+  }
+
+  /** A whole non-stream message (or SSE text from an upstream that streamed anyway). */
+  static readBody(text: string): TurnEvent[] {
+    const reader = new AnthropicReader();
+    return reader.readWhole(text, (value) => {
+      const body = asRecord(value);
+      if (!body || body.type === 'error') return reader.onJson(body ?? {type: 'error', error: {message: text.slice(0, 200)}});
+      reader.out.start(asString(body.id), asString(body.model));
+      reader.onUsage(body.usage);
+      asArray(body.content).forEach((block, index) => {
+        if (!isRecord(block)) return;
+        reader.onBlockStart(index, block);
+        reader.onBlockStop(index);
+      });
+      const reason = asString(body.stop_reason);
+      if (reason) reader.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(body.stop_sequence));
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// OpenAI Responses upstream (codex backend) → TurnEvents. Stream events (each `data` carries `type`):
+// `response.created`, `response.output_item.added` / `.done` (items `message`, `reasoning`,
+// `function_call`), `response.output_text.delta`, `response.reasoning_summary_text.delta`,
+// `response.reasoning_text.delta`, `response.function_call_arguments.delta`, then
+// `response.completed` / `response.incomplete` (with usage) or `response.failed` / `error`.
+// Reasoning comes back as `encrypted_content` on the reasoning item's `.done` (asked for with
+// `include: ["reasoning.encrypted_content"]`): it becomes the thinking block's signature, or a
+// redacted-thinking block when the item had no summary text.
+import type {StopReason, TurnEvent, Usage} from '../events.js';
+import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
+import {SseTurnReader} from './sse-reader.js';
+
+/** Responses `usage` → Usage; `input_tokens` includes the cached ones. */
+export function responsesUsage(usage: unknown): Usage | undefined {
+  const record = asRecord(usage);
+  if (!record) return undefined;
+  return {
+    inputTokens: asNumber(record.input_tokens),
+    outputTokens: asNumber(record.output_tokens),
+    cachedInputTokens: asNumber(field(record.input_tokens_details, 'cached_tokens')),
+    reasoningTokens: asNumber(field(record.output_tokens_details, 'reasoning_tokens')),
+  };
+}
+
+/** A finished response's status → stop reason (`incomplete` for max_output_tokens or content filter). */
+export function responsesStopReason(response: unknown): StopReason {
+  if (asString(field(response, 'status')) === 'incomplete') {
+    const reason = asString(field(field(response, 'incomplete_details'), 'reason'));
+    return reason === 'content_filter' ? 'refusal' : 'max_tokens';
+  }
+  return 'end_turn';
+}
+
+interface ItemState {
+  type: string;
+  /** Text (or summary text) already emitted for this item from deltas. */
+  streamed: boolean;
+}
+
+export class OpenAIResponsesReader extends SseTurnReader {
+  private readonly items = new Map<string, ItemState>();
+  /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
+  private summaryParts = 0;
+
+  protected onJson(event: JsonObject): void {
+    const type = asString(event.type) ?? '';
+    const response = asRecord(event.response);
+    switch (type) {
+      case 'response.created':
+      case 'response.in_progress':
+        this.out.start(asString(field(response, 'id')), asString(field(response, 'model')));
+        return;
+      case 'response.output_item.added':
+        this.onItemAdded(event);
+        return;
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+        this.markStreamed(event);
+        this.out.text(asString(event.delta) ?? '');
+        return;
+      case 'response.reasoning_summary_part.added':
+        if (this.summaryParts++ > 0) this.out.thinking('\n\n');
+        return;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        this.markStreamed(event);
+        this.out.thinking(asString(event.delta) ?? '');
+        return;
+      case 'response.function_call_arguments.delta':
+        this.markStreamed(event);
+        this.out.toolCallArgs(itemKey(event), asString(event.delta) ?? '');
+        return;
+      case 'response.output_item.done':
+        this.onItemDone(asRecord(event.item) ?? {}, itemKey(event));
+        return;
+      case 'response.completed':
+      case 'response.incomplete':
+        this.onFinished(response);
+        return;
+      case 'response.failed': {
+        const error = field(response, 'error');
+        this.out.error(asString(field(error, 'message')) ?? 'the upstream response failed', asString(field(error, 'code')));
+        return;
+      }
+      case 'error':
+        this.out.error(asString(event.message) ?? asString(field(event.error, 'message')) ?? JSON.stringify(event), asString(event.code) ?? undefined);
+        return;
+    }
+  }
+
+  private onItemAdded(event: JsonObject): void {
+    const item = asRecord(event.item) ?? {};
+    const type = asString(item.type) ?? '';
+    const key = itemKey(event);
+    this.items.set(key, {type, streamed: false});
+    if (type === 'reasoning') this.summaryParts = 0;
+    if (type === 'function_call') {
+      this.out.toolCallStart(key, asString(item.call_id) ?? asString(item.id) ?? `call_${key}`, asString(item.name) ?? '');
+    }
+  }
+
+  private markStreamed(event: JsonObject): void {
+    const state = this.items.get(itemKey(event));
+    if (state) state.streamed = true;
+  }
+
+  /** An item is complete: what its deltas did not carry comes from the item itself. */
+  private onItemDone(item: JsonObject, key: string): void {
+    const type = asString(item.type) ?? '';
+    const state = this.items.get(key);
+    const streamed = state?.streamed ?? false;
+    if (type === 'message') {
+      if (!streamed) for (const part of asArray(item.content)) this.out.text(asString(field(part, 'text')) ?? asString(field(part, 'refusal')) ?? '');
+    } else if (type === 'reasoning') {
+      let text = streamed;
+      if (!streamed) {
+        const summary = asArray(item.summary).map((part) => asString(field(part, 'text')) ?? '').filter(Boolean);
+        this.out.thinking(summary.join('\n\n'));
+        text = summary.length > 0;
+      }
+      const encrypted = asString(item.encrypted_content);
+      if (encrypted && text) this.out.thinkingSignature(encrypted);
+      else if (encrypted) this.out.redactedThinking(encrypted);
+    } else if (type === 'function_call') {
+      if (!state) this.out.toolCallStart(key, asString(item.call_id) ?? `call_${key}`, asString(item.name) ?? '');
+      if (!streamed) this.out.toolCallArgs(key, asString(item.arguments) ?? '');
+      this.out.toolCallEnd(key);
+    }
+    this.items.delete(key);
+  }
+
+  private onFinished(response: JsonObject | undefined): void {
+    this.out.start(asString(field(response, 'id')), asString(field(response, 'model')));
+    const usage = responsesUsage(field(response, 'usage'));
+    if (usage) this.out.usage(usage);
+    this.out.stop(responsesStopReason(response));
+    this.out.finish();
+  }
+
+  /** A whole body: a Response object (`output` items), or the SSE text of a streamed one. */
+  static readBody(text: string): TurnEvent[] {
+    const reader = new OpenAIResponsesReader();
+    return reader.readWhole(text, (value) => {
+      const body = asRecord(value) ?? {};
+      const error = asRecord(body.error);
+      if (error && asString(body.status) !== 'completed') {
+        reader.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.code));
+        return;
+      }
+      reader.out.start(asString(body.id), asString(body.model));
+      for (const [index, item] of asArray(body.output).entries()) reader.onItemDone(asRecord(item) ?? {}, String(index));
+      reader.onFinished(body);
+    });
+  }
+}
+
+/** The item an event is about: its `output_index` (every item event has one), else the item id. */
+function itemKey(event: JsonObject): string {
+  const index = asNumber(event.output_index);
+  return index !== undefined ? String(index) : (asString(event.item_id) ?? asString(field(event.item, 'id')) ?? '0');
+}

@@ -1,0 +1,65 @@
+// The part every SSE reader shares: SSE text in, each event's JSON `data` handed to the protocol's
+// reader, TurnEvents out through the TurnEmitter; and a whole body read the same way.
+import {upstreamErrorMessage} from '../errors.js';
+import type {TurnEvent} from '../events.js';
+import {parseJsonObject, type JsonObject} from '../json.js';
+import type {TurnReader} from '../pipe.js';
+import {looksLikeSse, SseParser} from '../sse.js';
+import {TurnEmitter} from './turn-emitter.js';
+
+export abstract class SseTurnReader implements TurnReader {
+  private readonly sse = new SseParser();
+  protected readonly out = new TurnEmitter();
+
+  push(chunk: string): TurnEvent[] {
+    for (const event of this.sse.push(chunk)) this.onData(event.data);
+    return this.out.take();
+  }
+
+  end(): TurnEvent[] {
+    for (const event of this.sse.end()) this.onData(event.data);
+    // An upstream that answered a stream with a plain body (an error with status 200): say what it said.
+    if (!this.out.finished && !this.out.stopKnown && this.sse.notSse.trim()) this.out.error(upstreamErrorMessage(200, this.sse.notSse.trim()));
+    this.onEnd();
+    return this.out.take();
+  }
+
+  /** One event's JSON `data` (events after the end of the turn never get here). */
+  protected abstract onJson(data: JsonObject): void;
+
+  /** `data: [DONE]` (OpenAI's end marker). */
+  protected onDone(): void {}
+
+  /** The upstream closed: ends the turn (an error when the upstream never said how it ended). */
+  protected onEnd(): void {
+    this.out.finish();
+  }
+
+  /**
+   * A whole non-stream body: SSE text (an upstream that streamed anyway) goes through `push`,
+   * JSON to `readJson`; anything else ends the turn with an error quoting its start.
+   */
+  protected readWhole(text: string, readJson: (value: unknown) => void): TurnEvent[] {
+    if (looksLikeSse(text)) return [...this.push(text), ...this.end()];
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
+      return this.out.take();
+    }
+    readJson(value);
+    this.onEnd();
+    return this.out.take();
+  }
+
+  private onData(data: string): void {
+    if (this.out.finished) return;
+    if (data.trim() === '[DONE]') {
+      this.onDone();
+      return;
+    }
+    const json = parseJsonObject(data);
+    if (json) this.onJson(json);
+  }
+}

@@ -1,0 +1,104 @@
+// Server-sent events (WHATWG HTML § 9.2 "event stream interpretation"), both ways. The parser accepts
+// the upstream's bytes split anywhere: inside a line, between `\r` and `\n`, inside a UTF-8 sequence.
+
+export interface SseEvent {
+  /** The `event:` field; undefined when the event had none (the spec's default type "message"). */
+  event?: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+}
+
+/**
+ * Incremental SSE parser. `push` returns the events completed by the chunk; `end` returns the last
+ * event when the stream ended without its blank line (lenient: upstreams do that on close).
+ * Comments (`:` lines), `id:` and `retry:` are ignored: translation has no use for them.
+ */
+/** An SSE line end: CRLF, CR or LF. */
+const LINE_END = /\r\n|\r|\n/g;
+
+export class SseParser {
+  private buffer = '';
+  /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
+  private pendingCr = false;
+  private event: string | undefined;
+  private dataLines: string[] = [];
+  private readonly decoder = new TextDecoder('utf-8');
+  /**
+   * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
+   * streaming request), kept so a reader can quote what the upstream said; at most 1000 chars.
+   */
+  notSse = '';
+
+  push(chunk: string | Uint8Array): SseEvent[] {
+    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true});
+    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
+    this.pendingCr = false;
+    this.buffer += text;
+    const events: SseEvent[] = [];
+    let start = 0;
+    // Line ends found by the regex engine, not char by char: this loop sees every upstream byte.
+    LINE_END.lastIndex = 0;
+    for (let match = LINE_END.exec(this.buffer); match; match = LINE_END.exec(this.buffer)) {
+      const end = match.index;
+      // A `\r` that ends the buffer: its `\n` may open the next chunk.
+      if (match[0] === '\r' && end + 1 === this.buffer.length) this.pendingCr = true;
+      const done = this.line(this.buffer.slice(start, end));
+      start = end + match[0].length;
+      if (done) events.push(done);
+    }
+    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
+    return events;
+  }
+
+  end(): SseEvent[] {
+    const tail = this.decoder.decode();
+    const events = tail ? this.push(tail) : [];
+    if (this.buffer) {
+      const done = this.line(this.buffer);
+      this.buffer = '';
+      if (done) events.push(done);
+    }
+    const last = this.dispatch();
+    if (last) events.push(last);
+    return events;
+  }
+
+  private line(line: string): SseEvent | undefined {
+    if (line === '') return this.dispatch();
+    if (line.startsWith(':')) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.dataLines.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1000);
+    return undefined;
+  }
+
+  private dispatch(): SseEvent | undefined {
+    const hadData = this.dataLines.length > 0;
+    const event: SseEvent = {data: this.dataLines.join('\n')};
+    if (this.event !== undefined) event.event = this.event;
+    this.dataLines = [];
+    this.event = undefined;
+    return hadData ? event : undefined;
+  }
+}
+
+/** All events of a whole SSE body (a non-streaming client served by a streaming upstream). */
+export function parseSseText(text: string): SseEvent[] {
+  const parser = new SseParser();
+  return [...parser.push(text), ...parser.end()];
+}
+
+/** One SSE event: `event: <name>` (when named) and one `data:` line of JSON, then the blank line. */
+export function formatSse(event: string | undefined, data: unknown): string {
+  const json = typeof data === 'string' ? data : JSON.stringify(data);
+  return `${event === undefined ? '' : `event: ${event}\n`}data: ${json}\n\n`;
+}
+
+/** Whether a body looks like SSE rather than one JSON document (upstreams that ignore `stream: false`). */
+export function looksLikeSse(text: string): boolean {
+  return /^\s*(data|event|:)/.test(text);
+}

@@ -1,0 +1,53 @@
+// Tool names and call ids within what the upstreams accept, and the names restored on the way back.
+// Anthropic and OpenAI Responses take tool names matching ^[a-zA-Z0-9_-]{1,64}$, Gemini function
+// names must start with a letter or `_` and stay within 64 characters; Anthropic tool_use ids match
+// ^[a-zA-Z0-9_-]+$. Clients (MCP servers especially) send longer names and dotted ids.
+import {createHash} from 'node:crypto';
+import type {TranslateContext} from './types.js';
+
+const NAME_LIMIT = 64;
+
+/** The client's tool names ↔ the names sent upstream, for one request. */
+export class ToolNames {
+  private readonly toUpstream = new Map<string, string>();
+  private readonly toClient = new Map<string, string>();
+
+  /** The upstream-safe name for a client name; the same client name always gets the same one. */
+  upstream(name: string): string {
+    const known = this.toUpstream.get(name);
+    if (known !== undefined) return known;
+    let safe = name.replace(/[^a-zA-Z0-9_-]/g, '_');
+    if (!/^[a-zA-Z_]/.test(safe)) safe = `_${safe}`;
+    if (safe.length > NAME_LIMIT) safe = `${safe.slice(0, NAME_LIMIT - 9)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+    // Two client names that clean to one upstream name: number the later one.
+    for (let n = 2; this.toClient.has(safe) && this.toClient.get(safe) !== name; n++) safe = `${safe.slice(0, NAME_LIMIT - String(n).length - 1)}_${n}`;
+    this.toUpstream.set(name, safe);
+    this.toClient.set(safe, name);
+    return safe;
+  }
+
+  /** The client's name for a name the upstream called (unknown names pass unchanged). */
+  client(name: string): string {
+    return this.toClient.get(name) ?? name;
+  }
+}
+
+// The proxy hands the same context object to `request` and then to `stream`/`response` of one request;
+// the names chosen while translating the request are found again through it.
+const namesByRequest = new WeakMap<TranslateContext, ToolNames>();
+
+/** The tool-name table of one request (created on first use). */
+export function toolNamesFor(context: TranslateContext): ToolNames {
+  let names = namesByRequest.get(context);
+  if (!names) {
+    names = new ToolNames();
+    namesByRequest.set(context, names);
+  }
+  return names;
+}
+
+/** A tool call id Anthropic accepts (^[a-zA-Z0-9_-]+$); the same id always maps to the same one. */
+export function safeToolId(id: string): string {
+  const safe = id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return safe === '' ? 'toolu_empty' : safe;
+}

@@ -1,0 +1,263 @@
+// `ccs-tui run` and the TUI's launch key: pick the account or pool, make sure a proxy serves it,
+// build the agent's environment from the agent table, and run the agent with the terminal handed over.
+//
+// The agent's executable: `agents.<id>.command` in tui.json (a path, or an array such as
+// `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
+// JSON), else the table's binary names on PATH.
+import {spawn} from 'node:child_process';
+import {AmbiguousAccountError, accountLabel, findAccount} from '../../core/accounts.js';
+import {UserError, type Account} from '../../core/types.js';
+import {findProvider, type ProviderRow} from '../../providers/table.js';
+import type {AccountStore} from '../../store/accounts.js';
+import type {CcsPaths} from '../../store/paths.js';
+import type {TuiSettings} from '../../store/settings.js';
+import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
+import {claudeCodeEnv} from '../proxy/env.js';
+import {findOnPath} from '../proxy/launch.js';
+import {readRunningProxy} from '../proxy/pid-file.js';
+import {addRunningAgent, removeRunningAgent, type RunningAgent} from './running.js';
+import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
+
+/** tui.json `agents`: `{default?: id, launchIn?: 'window' | 'pane', <id>: {command?}}`. */
+export interface AgentSettings {
+  default?: string;
+  /** Inside tmux, the TUI opens the agent in a new window (default) or splits a pane. */
+  launchIn: 'window' | 'pane';
+  commands: Record<string, string[]>;
+}
+
+/** Reads the `agents` part of tui.json, naming the field when it is malformed. */
+export function agentSettings(settings: TuiSettings): AgentSettings {
+  const raw = (settings as unknown as {agents?: unknown}).agents;
+  const out: AgentSettings = {launchIn: 'window', commands: {}};
+  if (raw === undefined) return out;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('tui.json: "agents" must be an object');
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'default') {
+      if (typeof value !== 'string' || !findAgent(value)) throw new UserError(`tui.json: agents.default must be one of ${AGENTS.map((a) => a.id).join(', ')}`);
+      out.default = value;
+    } else if (key === 'launchIn') {
+      if (value !== 'window' && value !== 'pane') throw new UserError('tui.json: agents.launchIn must be "window" or "pane"');
+      out.launchIn = value;
+    } else if (findAgent(key)) {
+      const command = (value as {command?: unknown} | null)?.command;
+      if (command === undefined) continue;
+      const list = typeof command === 'string' ? [command] : command;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((part) => typeof part === 'string' && part !== '')) {
+        throw new UserError(`tui.json: agents.${key}.command must be a path or a non-empty array of strings`);
+      }
+      out.commands[findAgent(key)!.id] = list as string[];
+    }
+  }
+  return out;
+}
+
+export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.id.toUpperCase()}`;
+
+/** The agent's command line (executable first). Throws naming the three ways to provide it. */
+export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  const configured = settings.commands[agent.id];
+  if (configured) return configured;
+  const variable = env[agentCommandVariable(agent)];
+  if (variable) {
+    if (!variable.trim().startsWith('[')) return [variable];
+    try {
+      const parsed = JSON.parse(variable) as unknown;
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return parsed as string[];
+    } catch {
+      // reported below
+    }
+    throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
+  }
+  const found = findOnPath(agent.binaries, env);
+  if (found) return [found];
+  throw new UserError(
+    `${agent.displayName} not found: no ${agent.binaries.join(' or ')} on PATH ` +
+      `(install it, or set agents.${agent.id}.command in tui.json or ${agentCommandVariable(agent)})`,
+  );
+}
+
+export interface RunTarget {
+  provider: ProviderRow;
+  /** Undefined: the provider's pool. */
+  account?: Account;
+}
+
+/**
+ * What `run [provider|account] [account]` names: a provider id (its pool, or `accountRef` of it), else
+ * an account id, nickname or email of exactly one provider; nothing means Claude's pool.
+ */
+export async function resolveRunTarget(store: AccountStore, ref: string | undefined, accountRef?: string): Promise<RunTarget> {
+  const row = findProvider(ref ?? 'claude');
+  if (row && accountRef) return {provider: row, account: findAccount((await store.load()).accounts, row.id, accountRef)};
+  if (accountRef) throw new UserError(`unknown provider "${ref}" (try: ccs-tui accounts)`, 2);
+  if (row) return {provider: row};
+  const snapshot = await store.load();
+  const matches: Account[] = [];
+  for (const provider of snapshot.providers) {
+    try {
+      matches.push(findAccount(snapshot.accounts, provider.provider.id, ref!));
+    } catch (error) {
+      // Several accounts of one provider: refused, never one of them picked; otherwise not this provider's.
+      if (error instanceof AmbiguousAccountError) throw error;
+    }
+  }
+  if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
+  if (matches.length > 1) {
+    throw new UserError(`"${ref}" matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${ref}`, 2);
+  }
+  throw new UserError(`"${ref}" is neither a provider nor an account (try: ccs-tui accounts)`, 2);
+}
+
+export interface AgentPlan {
+  agent: AgentRow;
+  target: RunTarget;
+  command: string[];
+  /** The agent's complete environment. */
+  env: NodeJS.ProcessEnv;
+  /** Only what ccs-tui sets or removes (for tmux, which starts the agent in its own environment). */
+  changes: Record<string, string | undefined>;
+  port: number;
+  /** True when this call started the background proxy. */
+  startedProxy: boolean;
+  notes: string[];
+}
+
+export interface PlanOptions {
+  paths: CcsPaths;
+  store: AccountStore;
+  settings: TuiSettings;
+  env: NodeJS.ProcessEnv;
+  /** Agent id (`--agent`); else tui.json agents.default; else Claude Code. */
+  agent?: string;
+  target: RunTarget;
+  /** Why the proxy cannot serve this client protocol for this provider (proxy/client-support.ts). */
+  protocolProblem: (row: ProviderRow, client: string) => string | undefined;
+  /** The person's own arguments for the agent. */
+  agentArgs?: string[];
+}
+
+/**
+ * Everything short of starting the agent. Refuses, before any proxy is started, an agent the proxy
+ * cannot serve for the provider and an agent that cannot be found.
+ */
+export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
+  const {paths, target} = options;
+  const settings = agentSettings(options.settings);
+  const agentId = options.agent ?? settings.default ?? DEFAULT_AGENT;
+  const agent = findAgent(agentId);
+  if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
+  const problem = options.protocolProblem(target.provider, agent.protocol);
+  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}`);
+  if (target.account && (target.account.paused || target.account.health === 'needs-login' || target.account.health === 'missing-token' || target.account.health === 'unreadable')) {
+    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
+  }
+  const command = agentCommand(agent, settings, options.env);
+
+  const notes: string[] = [];
+  const running = readRunningProxy(paths);
+  let port: number;
+  let startedProxy = false;
+  if (!running) {
+    const entry = await startBackgroundProxy(
+      paths,
+      {provider: target.provider.id, account: target.account?.id},
+      {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
+    );
+    port = entry.port;
+    startedProxy = true;
+    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop)`);
+  } else {
+    port = running.port;
+    if (running.kind === 'builtin') {
+      const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
+      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port})${serving ? `, now serving ${target.provider.id} / ${serving}` : ''}`);
+    } else {
+      notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);
+    }
+  }
+
+  const exports = await claudeCodeEnv(paths, target.provider.id, port);
+  // The key note matters to every agent; the model and translation notes are about Claude Code's
+  // exports, and whether this agent can be served was decided above.
+  notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
+  const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
+  const launch = agent.launch({
+    baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
+    apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
+    models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
+    native: (target.provider.api as readonly string[]).includes(agent.protocol),
+  });
+  const env: NodeJS.ProcessEnv = {...options.env};
+  for (const [name, v] of Object.entries(launch.env)) {
+    if (v === undefined) delete env[name];
+    else env[name] = v;
+  }
+  return {
+    agent,
+    target,
+    command: [...command, ...launch.args, ...(options.agentArgs ?? [])],
+    env,
+    changes: launch.env,
+    port,
+    startedProxy,
+    notes,
+  };
+}
+
+/** The agents.json entry of a plan's process. */
+export function runningEntry(plan: AgentPlan, pid: number, where: RunningAgent['where']): RunningAgent {
+  return {
+    pid,
+    agent: plan.agent.id,
+    provider: plan.target.provider.id,
+    ...(plan.target.account ? {account: accountLabel(plan.target.account)} : {}),
+    port: plan.port,
+    startedAt: new Date().toISOString(),
+    where,
+  };
+}
+
+/** 128 + the signal's number, as shells report a child killed by a signal. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15};
+  return 128 + (numbers[signal] ?? 1);
+}
+
+/**
+ * Runs the agent in the foreground with this process's terminal (stdin, stdout, stderr inherited),
+ * recorded in agents.json while it runs. Ctrl-C reaches the agent from the terminal (same process
+ * group), so ccs-tui only ignores it; SIGTERM and SIGHUP sent to ccs-tui are passed on. Resolves
+ * with the agent's exit code (128 + signal when a signal ended it).
+ */
+export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Promise<number> {
+  const [file, ...args] = plan.command;
+  const child = spawn(file!, args, {stdio: 'inherit', env: plan.env});
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  try {
+    await spawned;
+  } catch (error) {
+    throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
+  }
+  await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
+  const ignore = () => undefined;
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', ignore],
+    ['SIGQUIT', ignore],
+    ['SIGTERM', forward('SIGTERM')],
+    ['SIGHUP', forward('SIGHUP')],
+  ];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
+    });
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    await removeRunningAgent(paths, child.pid!).catch(() => undefined);
+  }
+}

@@ -1,0 +1,51 @@
+// The agents started through the proxy (`ccs-tui run`, the TUI's launch key): `tui/agents.json`,
+// one entry per agent process, added when it starts and removed when it exits. Entries of processes
+// that died without cleaning up are dropped on read, so the proxy screen shows only live ones.
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {withFileLock, writeJsonAtomic} from '../../store/files.js';
+import type {CcsPaths} from '../../store/paths.js';
+import {isProcessAlive} from '../proxy/pid-file.js';
+
+export interface RunningAgent {
+  pid: number;
+  /** Agent id from services/agents/table.ts. */
+  agent: string;
+  provider: string;
+  /** Account label when one account was asked for; absent for the provider's pool. */
+  account?: string;
+  /** Port of the proxy it talks to. */
+  port: number;
+  startedAt: string;
+  /** `tmux` when it runs in a tmux window or pane the TUI opened. */
+  where?: 'foreground' | 'tmux';
+}
+
+export const runningAgentsPath = (paths: CcsPaths) => path.join(paths.state, 'agents.json');
+
+function readEntries(paths: CcsPaths): RunningAgent[] {
+  try {
+    const data = JSON.parse(readFileSync(runningAgentsPath(paths), 'utf8')) as unknown;
+    return Array.isArray(data) ? data.filter((e): e is RunningAgent => typeof (e as RunningAgent)?.pid === 'number') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Live agents, oldest first. */
+export function readRunningAgents(paths: CcsPaths): RunningAgent[] {
+  return readEntries(paths).filter((entry) => isProcessAlive(entry.pid));
+}
+
+async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => RunningAgent[]): Promise<void> {
+  const file = runningAgentsPath(paths);
+  await withFileLock(file, async () => writeJsonAtomic(file, change(readRunningAgents(paths))));
+}
+
+export async function addRunningAgent(paths: CcsPaths, entry: RunningAgent): Promise<void> {
+  await edit(paths, (entries) => [...entries.filter((e) => e.pid !== entry.pid), entry]);
+}
+
+export async function removeRunningAgent(paths: CcsPaths, pid: number): Promise<void> {
+  await edit(paths, (entries) => entries.filter((e) => e.pid !== pid));
+}

@@ -1,0 +1,123 @@
+// Which coding agent speaks which client protocol, and how each is pointed at the proxy. One row per
+// agent: `ccs-tui run --agent <id>` and the TUI's launch key read this table, never branch on an id.
+//
+// Sources of the variables (facts from each agent's docs and source):
+// - Claude Code: ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`),
+//   ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL (docs.claude.com "Model
+//   configuration"); ANTHROPIC_SMALL_FAST_MODEL is the deprecated name of the haiku slot, still read
+//   by older versions. ANTHROPIC_API_KEY would win over the token as `x-api-key`, so it is removed.
+// - Codex CLI: a custom model provider given with `-c` overrides (openai/codex docs/config.md,
+//   `model_providers.<id>.{name,base_url,wire_api,env_key}`, `model_provider`, `model`); the key is
+//   read from the env var that `env_key` names.
+// - Qwen Code: OpenAI-compatible mode reads OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL
+//   (QwenLM/qwen-code docs, "Authorization").
+// - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
+//   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
+import type {ApiProtocol} from '../../providers/table.js';
+
+/** What an agent sends: one of the proxy's client protocols, or the Gemini API (not served). */
+export type AgentProtocol = ApiProtocol | 'gemini-api';
+
+/** What the launcher knows when it builds an agent's environment. */
+export interface AgentTarget {
+  /** `http://127.0.0.1:<port>/api/provider/<provider>` (no trailing `/v1`). */
+  baseUrl: string;
+  apiKey: string;
+  /** Model slots picked from the provider's list (undefined: the agent's own default). */
+  models: {main?: string; opus?: string; haiku?: string};
+  /**
+   * True when the provider speaks the agent's protocol itself (no translation): the agent's own
+   * default model is then one the provider knows, so agents that pick their model keep it.
+   */
+  native: boolean;
+}
+
+export interface AgentLaunch {
+  /** Variables to set; `undefined` removes a variable the caller's environment had. */
+  env: Record<string, string | undefined>;
+  /** Arguments placed before the person's own agent arguments. */
+  args: string[];
+}
+
+export interface AgentRow {
+  id: string;
+  displayName: string;
+  /** Executable names looked up on PATH, first found wins. */
+  binaries: string[];
+  protocol: AgentProtocol;
+  /** How to point this agent at the proxy. */
+  launch(target: AgentTarget): AgentLaunch;
+}
+
+const defined = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as Record<string, string>;
+
+/** The env var the codex provider's `env_key` names (codex reads the key from it). */
+export const CODEX_KEY_VARIABLE = 'CCS_TUI_PROXY_API_KEY';
+
+export const AGENTS: readonly AgentRow[] = [
+  {
+    id: 'claude',
+    displayName: 'Claude Code',
+    binaries: ['claude'],
+    protocol: 'anthropic',
+    launch: ({baseUrl, apiKey, models}) => ({
+      env: {
+        ANTHROPIC_BASE_URL: baseUrl,
+        ANTHROPIC_AUTH_TOKEN: apiKey,
+        ANTHROPIC_API_KEY: undefined,
+        ...defined([
+          ['ANTHROPIC_MODEL', models.main],
+          ['ANTHROPIC_DEFAULT_OPUS_MODEL', models.opus],
+          ['ANTHROPIC_DEFAULT_SONNET_MODEL', models.main],
+          ['ANTHROPIC_DEFAULT_HAIKU_MODEL', models.haiku],
+          ['ANTHROPIC_SMALL_FAST_MODEL', models.haiku],
+        ]),
+      },
+      args: [],
+    }),
+  },
+  {
+    id: 'codex',
+    displayName: 'Codex CLI',
+    binaries: ['codex'],
+    protocol: 'openai-responses',
+    launch: ({baseUrl, apiKey, models, native}) => ({
+      env: {[CODEX_KEY_VARIABLE]: apiKey},
+      args: [
+        '-c', 'model_providers.ccs-tui.name="ccs-tui proxy"',
+        '-c', `model_providers.ccs-tui.base_url="${baseUrl}/v1"`,
+        '-c', 'model_providers.ccs-tui.wire_api="responses"',
+        '-c', `model_providers.ccs-tui.env_key="${CODEX_KEY_VARIABLE}"`,
+        '-c', 'model_provider="ccs-tui"',
+        ...(models.main && !native ? ['-c', `model="${models.main}"`] : []),
+      ],
+    }),
+  },
+  {
+    id: 'qwen',
+    displayName: 'Qwen Code',
+    binaries: ['qwen'],
+    protocol: 'openai-chat',
+    launch: ({baseUrl, apiKey, models}) => ({
+      env: {OPENAI_BASE_URL: `${baseUrl}/v1`, OPENAI_API_KEY: apiKey, ...defined([['OPENAI_MODEL', models.main]])},
+      args: [],
+    }),
+  },
+  {
+    id: 'gemini',
+    displayName: 'Gemini CLI',
+    binaries: ['gemini'],
+    protocol: 'gemini-api',
+    launch: ({baseUrl, apiKey, models}) => ({
+      env: {GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: apiKey, ...defined([['GEMINI_MODEL', models.main]])},
+      args: [],
+    }),
+  },
+];
+
+export function findAgent(id: string): AgentRow | undefined {
+  return AGENTS.find((agent) => agent.id === id.toLowerCase());
+}
+
+/** The agent `run` starts when none is named (as `ccs <profile>` runs Claude Code). */
+export const DEFAULT_AGENT = 'claude';

@@ -1,0 +1,101 @@
+// The Redactor of a CCS dir: every credential of every token file in auth/ and auth-paused/ (not
+// only the accounts this process refreshed), plus extra secrets a caller adds (the proxy's API keys).
+// Files are re-read only when their mtime or size changed, so asking often is cheap.
+import {statSync} from 'node:fs';
+import path from 'node:path';
+import {credentialsOf, Redactor} from '../core/redact.js';
+import type {CcsPaths} from '../store/paths.js';
+import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
+
+/** A full scan at least this often, whatever the dir mtimes say. */
+const FULL_SCAN_EVERY_MS = 5_000;
+
+function stampOf(dir: string): string {
+  try {
+    const stat = statSync(dir);
+    return `${stat.mtimeMs}:${stat.size}`;
+  } catch {
+    return '-';
+  }
+}
+
+interface Seen {
+  stamp: string;
+  secrets: string[];
+}
+
+export class CredentialRedactor {
+  private readonly files = new Map<string, Seen>();
+  private readonly extra = new Set<string>();
+  private built: {key: string; extra: number; redactor: Redactor} | undefined;
+  private scannedDirs = '';
+  private scannedAt = 0;
+
+  constructor(private readonly paths: CcsPaths) {}
+
+  /** Adds secrets that are not in token files (API keys, a token just received). */
+  add(...secrets: (string | undefined)[]): void {
+    for (const secret of secrets) if (secret) this.extra.add(secret);
+  }
+
+  /**
+   * The current Redactor (rebuilt only when a token file or the extra secrets changed). The dirs are
+   * scanned only when their mtime changed (every token write is a rename into the dir) or every few
+   * seconds (a tool that rewrites a file in place), so a log line per request stays cheap.
+   */
+  current(): Redactor {
+    const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
+    if (this.built && dirStamp === this.scannedDirs && Date.now() - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
+      return this.built.redactor;
+    }
+    this.scannedDirs = dirStamp;
+    this.scannedAt = Date.now();
+    const present = new Set<string>();
+    for (const dir of [this.paths.authDir, this.paths.pausedDir]) {
+      let names: string[];
+      try {
+        names = listJsonFiles(dir).names;
+      } catch {
+        continue; // not a dir, or unreadable: the store reports that
+      }
+      for (const name of names) {
+        const file = path.join(dir, name);
+        present.add(file);
+        let stamp: string;
+        try {
+          const stat = statSync(file);
+          stamp = `${stat.mtimeMs}:${stat.size}`;
+        } catch {
+          continue;
+        }
+        if (this.files.get(file)?.stamp === stamp) continue;
+        let secrets: string[] = [];
+        try {
+          secrets = credentialsOf(readTokenFileSync(file)?.token);
+        } catch {
+          // An unreadable token file has no secrets we could recognise; the store reports it.
+        }
+        this.files.set(file, {stamp, secrets});
+      }
+    }
+    for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
+    const key = `${[...this.files.values()].map((s) => s.stamp).join('|')}#${this.extra.size}`;
+    if (this.built?.key !== key) {
+      this.built = {key, extra: this.extra.size, redactor: new Redactor([...[...this.files.values()].flatMap((s) => s.secrets), ...this.extra])};
+    }
+    return this.built.redactor;
+  }
+
+  redact(text: string): string {
+    return this.current().redact(text);
+  }
+}
+
+const byRoot = new Map<string, CredentialRedactor>();
+
+/** The shared redactor of a CCS dir (one per process and dir). */
+export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
+  let redactor = byRoot.get(paths.root);
+  if (!redactor) byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
+  return redactor;
+}

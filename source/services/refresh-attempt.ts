@@ -1,0 +1,111 @@
+// One refresh attempt per refresh token, across every process and every outcome.
+//
+// A rotating refresh token is spent the moment the authorization server processes the request; if
+// the answer is lost (timeout, dropped connection, crash, a suspended holder), presenting the same
+// token again makes servers such as oidc-provider or OpenAI's revoke the whole grant. So, under the
+// account's refresh lock and BEFORE the request is sent, the attempt is recorded in a per-account
+// file, `tui/refresh/<provider>-<account hash>.json`:
+//   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?}
+// A process that finds the token it holds already `sent` or `unknown` never sends it again: it reports
+// "refresh outcome unknown", and only a new login (a new refresh token) or another tool's refresh
+// (the file's token changes) moves on. Outcomes that prove the token was not spent allow a retry:
+// the request never left (connection refused, host not found), or the server answered with an OAuth
+// error (it refused the request, so it did not rotate).
+import {createHash} from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import {readJsonFile, writeJsonAtomic} from '../store/files.js';
+import {NetworkError} from './http.js';
+import {OAuthError} from './oauth/token-endpoint.js';
+
+export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
+
+export interface AttemptRecord {
+  fingerprint: string;
+  outcome: AttemptOutcome;
+  /** ISO time of the last change. */
+  at: string;
+  pid: number;
+  host: string;
+  detail?: string;
+}
+
+/** The refresh was sent and its answer was lost: the refresh token may be spent. Never retried. */
+export class RefreshOutcomeUnknownError extends Error {
+  constructor(
+    readonly provider: string,
+    readonly accountId: string,
+    readonly detail: string,
+  ) {
+    super(`${provider} account ${accountId}: refresh outcome unknown (${detail}); log in again only if the next request fails (ccs-tui login ${provider})`);
+    this.name = 'RefreshOutcomeUnknownError';
+  }
+}
+
+/** Short, one-way fingerprint of a refresh token: enough to recognise it, useless to an attacker. */
+export function tokenFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+/** The state file of one account's refresh attempts. */
+export function attemptFile(stateDir: string, provider: string, accountId: string): string {
+  return path.join(stateDir, 'refresh', `${provider}-${createHash('sha256').update(accountId).digest('hex').slice(0, 16)}.json`);
+}
+
+async function readRecord(file: string): Promise<AttemptRecord | undefined> {
+  try {
+    const data = (await readJsonFile(file)) as Partial<AttemptRecord> | undefined;
+    return data && typeof data.fingerprint === 'string' && typeof data.outcome === 'string' ? (data as AttemptRecord) : undefined;
+  } catch {
+    // A broken record must not unlock a resend: treat it as "sent, outcome unknown" for every token.
+    return {fingerprint: '*', outcome: 'unknown', at: new Date(0).toISOString(), pid: 0, host: '', detail: `${file} is unreadable`};
+  }
+}
+
+/**
+ * What the failure says about the refresh token: `not-sent` (never left this machine or was rate
+ * limited: safe to send again later), `refused` (the server answered no: not rotated), or `unknown`.
+ */
+export function classifyFailure(error: unknown): AttemptOutcome {
+  if (error instanceof NetworkError && error.beforeSending) return 'not-sent';
+  if (error instanceof OAuthError && error.status === 429) return 'not-sent';
+  if (error instanceof OAuthError && error.status >= 400 && error.status < 500) return 'refused';
+  if ((error as Error | undefined)?.name === 'NeedsLoginError') return 'refused';
+  return 'unknown';
+}
+
+export interface AttemptTarget {
+  file: string;
+  provider: string;
+  accountId: string;
+  /** The refresh token this attempt spends; undefined when the grant is not single-use (nothing recorded). */
+  spends: string | undefined;
+}
+
+/**
+ * Sends `send()` at most once for `target.spends`, recording the attempt before sending. Must be
+ * called under the account's refresh lock. On success, the caller persists the result and then calls
+ * the returned `settled()`; an unknown outcome throws RefreshOutcomeUnknownError.
+ */
+export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: () => Promise<void>}> {
+  if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
+  const fingerprint = tokenFingerprint(target.spends);
+  const previous = await readRecord(target.file);
+  if (previous && (previous.fingerprint === fingerprint || previous.fingerprint === '*') && (previous.outcome === 'sent' || previous.outcome === 'unknown')) {
+    const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${previous.at}` : '';
+    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
+  }
+  const write = (outcome: AttemptOutcome, detail?: string) =>
+    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail} : {})} satisfies AttemptRecord);
+  await write('sent');
+  let result: T;
+  try {
+    result = await send();
+  } catch (error) {
+    const outcome = classifyFailure(error);
+    await write(outcome, (error as Error).message);
+    if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, (error as Error).message);
+    throw error;
+  }
+  return {result, settled: () => write('ok')};
+}

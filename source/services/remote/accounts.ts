@@ -1,0 +1,213 @@
+// The accounts of a remote CLIProxyAPI server, as the same AccountService the local files offer.
+//
+// Mapping (from CLIProxyAPI's auth_files.go list entry):
+//   type → provider (through the provider table) · name → tokenFile · email → email · note → nickname
+//   disabled → paused · status "error" / unavailable / next_retry_after → health and healthDetail
+// What a server does not have: a default account (it picks by its routing strategy), so `use` and
+// `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
+// `expiresAt` is not in the list and stays unset.
+import {findAccount, nicknameProblem, type AccountRef} from '../../core/accounts.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import type {Account, AccountHealth} from '../../core/types.js';
+import {UserError} from '../../core/types.js';
+import {PROVIDERS, providerForTokenType, tokenFilePrefixesOf, type ProviderRow} from '../../providers/table.js';
+import type {AccountOperation, AccountService} from '../../store/account-service.js';
+import {deriveAccountId, syntheticProvider, type AccountsSnapshot, type ProviderAccounts} from '../../store/accounts.js';
+import type {ManagementClient} from './client.js';
+
+/** One row of `GET /v0/management/auth-files` (the fields ccs-tui reads). */
+export interface AuthFileEntry {
+  id?: string;
+  auth_index?: string;
+  name: string;
+  type?: string;
+  provider?: string;
+  email?: string;
+  label?: string;
+  status?: string;
+  status_message?: string;
+  disabled?: boolean;
+  unavailable?: boolean;
+  next_retry_after?: string;
+  last_refresh?: string;
+  success?: number;
+  failed?: number;
+  priority?: number;
+  note?: string;
+  project_id?: string;
+  id_token?: {chatgpt_account_id?: string; plan_type?: string};
+}
+
+/** What the server says about an account beyond the Account shape (shown by the human table). */
+export interface RemoteAccountDetail {
+  entry: AuthFileEntry;
+  /** Cooldown end (epoch ms) when the server is resting the account. */
+  coolingUntil?: number;
+}
+
+const str = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? sanitizeLine(value.trim()) : undefined);
+
+function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; healthDetail?: string; coolingUntil?: number} {
+  const retryAt = entry.next_retry_after ? Date.parse(entry.next_retry_after) : NaN;
+  const message = str(entry.status_message);
+  if (!Number.isNaN(retryAt) && retryAt > now) {
+    return {health: 'ok', healthDetail: `cooling down until ${new Date(retryAt).toISOString()}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
+  }
+  if (entry.status === 'error' || entry.unavailable) {
+    // CLIProxyAPI marks a credential whose refresh was refused as status "error" with the reason.
+    const needsLogin = message !== undefined && /invalid_grant|unauthorized|401|revoked|re-?login|expired/i.test(message);
+    return {health: needsLogin ? 'needs-login' : 'ok', healthDetail: message ?? (entry.unavailable ? 'unavailable' : 'error')};
+  }
+  return {health: 'ok'};
+}
+
+export class RemoteAccountStore implements AccountService {
+  private details = new Map<string, RemoteAccountDetail>();
+
+  constructor(
+    readonly client: ManagementClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get location(): string {
+    return `target ${this.client.target.name} (${this.client.target.url})`;
+  }
+
+  /** The server's own row for an account last loaded (auth_index, counters, cooldown). */
+  detail(account: Pick<Account, 'tokenFile'>): RemoteAccountDetail | undefined {
+    return this.details.get(account.tokenFile);
+  }
+
+  async entries(): Promise<AuthFileEntry[]> {
+    const body = await this.client.json<{files?: AuthFileEntry[]}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
+    return (body.files ?? []).filter((f) => typeof f?.name === 'string' && f.name !== '');
+  }
+
+  async load(): Promise<AccountsSnapshot> {
+    const entries = await this.entries();
+    const now = this.now();
+    const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
+    const byProvider = new Map<string, Account[]>();
+    this.details.clear();
+    for (const entry of entries) {
+      const type = str(entry.type ?? entry.provider) ?? 'unknown';
+      const row = providerForTokenType(type);
+      const provider = row?.id ?? type;
+      if (!rows.has(provider)) rows.set(provider, syntheticProvider(provider));
+      const list = byProvider.get(provider) ?? [];
+      const email = str(entry.email);
+      const {coolingUntil, ...health} = healthOf(entry, now);
+      const name = sanitizeLine(entry.name);
+      list.push({
+        provider,
+        id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type})),
+        email,
+        nickname: str(entry.note),
+        tokenFile: name,
+        default: false,
+        paused: entry.disabled === true,
+        projectId: str(entry.project_id),
+        registered: true,
+        ...health,
+        ...(coolingUntil === undefined ? {} : {coolingUntil: new Date(coolingUntil).toISOString()}),
+      });
+      byProvider.set(provider, list);
+      this.details.set(name, {entry, coolingUntil});
+    }
+    const providers: ProviderAccounts[] = [...rows.values()].map((provider) => ({provider, accounts: byProvider.get(provider.id) ?? []}));
+    return {providers, accounts: providers.flatMap((p) => p.accounts), problems: [], registryRebuilt: false};
+  }
+
+  async find(provider: string, ref: AccountRef): Promise<Account> {
+    return findAccount((await this.load()).accounts, provider, ref);
+  }
+
+  async setDefault(): Promise<Account> {
+    const strategy = await this.routingStrategy().catch(() => undefined);
+    throw new UserError(
+      `use is not available on a remote target: CLIProxyAPI has no default account, it picks one per request by its routing strategy` +
+        `${strategy ? ` (${strategy})` : ''}; pause the others, or set priorities with: ccs-tui fields <provider> <account> --priority N`,
+    );
+  }
+
+  /** What a server does not offer, and why (the person sees these words). */
+  unavailable(operation: AccountOperation): string | undefined {
+    const where = `on target ${this.client.target.name}`;
+    switch (operation) {
+      case 'default':
+      case 'rotate':
+        return `${operation === 'default' ? 'use' : 'rotate'} is not available ${where}: CLIProxyAPI has no default account, it picks one per request by its routing strategy (pause accounts or set priorities instead)`;
+      case 'serve':
+      case 'proxy':
+        return `${operation} is not available ${where}: the server is the proxy; this machine's proxy serves only the local accounts (switch to local)`;
+      case 'test':
+        return `test is not available ${where}: the server refreshes its own tokens; they never leave it`;
+      case 'native':
+        return `native mode is not available ${where}: it writes the token into the agent's own file, and the token stays on the server`;
+      case 'account-rules':
+        return `per-account rules are not available ${where}: they live in the token file, and the Management API edits only the global oauth-model-alias and oauth-excluded-models maps`;
+      case 'live-models':
+        return `the live list is not available ${where}: it needs the token, which stays on the server; the server's own list is shown instead`;
+      case 'clear-cooldown':
+        return undefined;
+    }
+  }
+
+  tokenLocation(account: Pick<Account, 'tokenFile'>): string {
+    return `${account.tokenFile} on target ${this.client.target.name}`;
+  }
+
+  /** Ends the server's cooldown of the account (`POST /reset-quota` with its auth_index, quota.go). */
+  async clearCooldown(provider: string, ref: AccountRef): Promise<Account> {
+    const account = await this.find(provider, ref);
+    const authIndex = this.detail(account)?.entry.auth_index;
+    if (!authIndex) throw new UserError(`target ${this.client.target.name} gave no auth_index for ${account.tokenFile}; cannot name it to the server`);
+    await this.client.send({method: 'POST', route: '/reset-quota', json: {auth_index: authIndex}, feature: 'clearing cooldowns (reset-quota)'});
+    const {coolingUntil: _, ...rest} = account;
+    return rest;
+  }
+
+  /** The server's `routing.strategy` (round-robin, fill-first). */
+  async routingStrategy(): Promise<string | undefined> {
+    const body = await this.client.json<{strategy?: string}>({method: 'GET', route: '/routing/strategy', feature: 'the routing strategy'});
+    return str(body.strategy);
+  }
+
+  /** A nickname on a server is the auth file's `note` (PATCH /auth-files/fields). */
+  async rename(provider: string, ref: AccountRef, nickname: string): Promise<Account> {
+    const accounts = (await this.load()).accounts;
+    const account = findAccount(accounts, provider, ref);
+    const problem = nicknameProblem(nickname, accounts.filter((a) => a.provider === provider && a.id !== account.id));
+    if (problem) throw new UserError(problem);
+    const trimmed = nickname.trim();
+    await this.setFields(account, {note: trimmed});
+    return {...account, nickname: trimmed};
+  }
+
+  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
+    const account = await this.find(provider, ref);
+    await this.client.send({method: 'PATCH', route: '/auth-files/status', json: {name: account.tokenFile, disabled: paused}, feature: 'enabling and disabling accounts'});
+    return {...account, paused};
+  }
+
+  async remove(provider: string, ref: AccountRef): Promise<Account> {
+    const account = await this.find(provider, ref);
+    await this.client.send({method: 'DELETE', route: '/auth-files', query: {name: account.tokenFile}, feature: 'deleting accounts'});
+    return account;
+  }
+
+  /** Per-account fields the server keeps in the file: priority, note, prefix, proxy_url. */
+  async setFields(account: Pick<Account, 'tokenFile'>, fields: Record<string, string | number>): Promise<void> {
+    await this.client.send({method: 'PATCH', route: '/auth-files/fields', json: {name: account.tokenFile, ...fields}, feature: 'per-account fields'});
+  }
+
+  /** The token file as the server stores it (the user asked for it: `pull`). */
+  async download(account: Pick<Account, 'tokenFile'>): Promise<Record<string, unknown>> {
+    return this.client.json({method: 'GET', route: '/auth-files/download', query: {name: account.tokenFile}, feature: 'downloading token files'});
+  }
+
+  /** Stores a token file on the server under `name` (the user asked for it: `push`). */
+  async upload(name: string, token: Record<string, unknown>): Promise<void> {
+    await this.client.send({method: 'POST', route: '/auth-files', query: {name}, json: token, feature: 'uploading token files'});
+  }
+}

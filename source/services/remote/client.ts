@@ -1,0 +1,191 @@
+// The Management API client: one remote CLIProxyAPI server, `/v0/management/…`, the key sent as
+// `Authorization: Bearer`. Transport is undici, as in services/http.ts, with the target's TLS options.
+//
+// Errors come out by name (ManagementError.kind) so commands and screens can say what happened:
+// a wrong key, remote management switched off, the server's IP ban after failed keys (never retried
+// into: one ban stops every further request of this client), a route the server does not have (an
+// older CLIProxyAPI). Messages name the target and route, never the key.
+import {readFile} from 'node:fs/promises';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {UserError} from '../../core/types.js';
+import type {RemoteTarget} from '../../store/targets.js';
+import {bodyExcerpt, transportFailure} from '../http.js';
+
+export type ManagementErrorKind =
+  | 'wrong-key' // 401: missing or invalid management key
+  | 'remote-disabled' // 403 "remote management disabled": the server's allow-remote is off
+  | 'key-not-set' // 403 "remote management key not set": the server has no secret-key
+  | 'banned' // 403 "IP banned due to too many failed attempts…"
+  | 'unsupported' // 404 on a management route: the server is too old for this feature
+  | 'not-found' // 404 naming a thing (auth file, channel, state)
+  | 'rejected' // another 4xx with the server's message
+  | 'server' // 5xx
+  | 'network';
+
+export class ManagementError extends UserError {
+  constructor(
+    readonly kind: ManagementErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message, 1);
+    this.name = 'ManagementError';
+  }
+}
+
+export interface ManagementResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+export interface ManagementRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Route under `/v0/management`, e.g. `/auth-files`. */
+  route: string;
+  query?: Record<string, string>;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** What the route does, for "the server does not offer …" messages. */
+  feature?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Sends one HTTP request; tests may replace it, the default is undici with the target's TLS options. */
+export type ManagementTransport = (url: string, init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; timeoutMs: number}) => Promise<ManagementResponse>;
+
+async function undiciTransport(target: RemoteTarget): Promise<ManagementTransport> {
+  const {request, Agent} = await import('undici');
+  let dispatcher: InstanceType<typeof Agent> | undefined;
+  if (target.caFile || target.insecureSkipVerify) {
+    let ca: string | undefined;
+    if (target.caFile) {
+      try {
+        ca = await readFile(target.caFile, 'utf8');
+      } catch (error) {
+        throw new UserError(`${target.caFile}: ${(error as NodeJS.ErrnoException).code ?? 'cannot read'} (targets.${target.name}.caFile)`);
+      }
+    }
+    dispatcher = new Agent({connect: {...(ca ? {ca} : {}), rejectUnauthorized: !target.insecureSkipVerify}});
+  }
+  return async (url, init) => {
+    const response = await request(url, {
+      method: init.method as 'GET',
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
+      headersTimeout: init.timeoutMs,
+      bodyTimeout: init.timeoutMs,
+      ...(dispatcher ? {dispatcher} : {}),
+    });
+    const text = await response.body.text();
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return {status: response.statusCode, headers, text};
+  };
+}
+
+/** The `error` field of a management answer, sanitised; else a short excerpt of the body. */
+function serverMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as {error?: unknown; message?: unknown};
+    const message = body.error ?? body.message;
+    if (typeof message === 'string' && message.trim()) return sanitizeLine(message).slice(0, 300);
+  } catch {
+    // not JSON: fall through
+  }
+  return bodyExcerpt(text, 120);
+}
+
+export class ManagementClient {
+  /** The server's version from the last answer's X-CPA-VERSION (e.g. "v6.9.1"). */
+  version: string | undefined;
+  private banned: ManagementError | undefined;
+  private transport: ManagementTransport | undefined;
+
+  constructor(
+    readonly target: RemoteTarget,
+    private readonly key: string,
+    transport?: ManagementTransport,
+  ) {
+    this.transport = transport;
+  }
+
+  /** Reads the key and builds a client for the target. */
+  static async open(target: RemoteTarget, transport?: ManagementTransport): Promise<ManagementClient> {
+    return new ManagementClient(target, await target.readKey(), transport);
+  }
+
+  private describe(req: ManagementRequest): string {
+    return `${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}`;
+  }
+
+  /** Sends a request; any non-2xx answer becomes a ManagementError. */
+  async send(req: ManagementRequest): Promise<ManagementResponse> {
+    if (this.banned) throw this.banned;
+    this.transport ??= await undiciTransport(this.target);
+    const url = new URL(`${this.target.url}/v0/management${req.route}`);
+    for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
+    const headers: Record<string, string> = {authorization: `Bearer ${this.key}`, accept: 'application/json'};
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    }
+    let response: ManagementResponse;
+    try {
+      response = await this.transport(url.toString(), {method: req.method, headers, body, signal: req.signal, timeoutMs: req.timeoutMs ?? 30_000});
+    } catch (error) {
+      if (req.signal?.aborted) throw error;
+      let reason = transportFailure(error, req.timeoutMs ?? 30_000);
+      if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
+      throw new ManagementError('network', `cannot reach target ${this.target.name} (${this.target.url}): ${reason}`);
+    }
+    if (response.headers['x-cpa-version']) this.version = sanitizeLine(response.headers['x-cpa-version']);
+    if (response.status >= 200 && response.status < 300) return response;
+    throw this.errorFor(req, response);
+  }
+
+  /** Sends a request and parses a JSON object answer. */
+  async json<T = Record<string, unknown>>(req: ManagementRequest): Promise<T> {
+    const response = await this.send(req);
+    try {
+      const value = JSON.parse(response.text) as unknown;
+      if (typeof value === 'object' && value !== null) return value as T;
+    } catch {
+      // reported below
+    }
+    throw new ManagementError('server', `${this.describe(req)}: expected JSON, got ${bodyExcerpt(response.text, 80)}`, response.status);
+  }
+
+  private errorFor(req: ManagementRequest, response: ManagementResponse): ManagementError {
+    const message = serverMessage(response.text);
+    const where = this.describe(req);
+    const version = this.version ? `CLIProxyAPI ${this.version}` : 'the server';
+    if (response.status === 401) {
+      return new ManagementError('wrong-key', `target ${this.target.name}: the management key was refused (${message}); check ${this.target.keySource}. ` +
+        'The server bans an address for 30 minutes after 5 wrong keys', 401);
+    }
+    if (response.status === 403 && /banned/i.test(message)) {
+      this.banned = new ManagementError('banned', `target ${this.target.name}: the server has banned this address after too many wrong keys (${message}). ` +
+        `Fix ${this.target.keySource} and wait; ccs-tui will not retry`, 403);
+      return this.banned;
+    }
+    if (response.status === 403 && /remote management disabled/i.test(message)) {
+      return new ManagementError('remote-disabled', `target ${this.target.name}: remote management is disabled on the server; ` +
+        'set remote-management.allow-remote: true in its config.yaml (or connect from the server itself)', 403);
+    }
+    if (response.status === 403 && /key not set/i.test(message)) {
+      return new ManagementError('key-not-set', `target ${this.target.name}: the server has no management key (remote-management.secret-key is empty)`, 403);
+    }
+    if (response.status === 404 && (message === 'not found' || message.startsWith('404') || message === '(empty body)')) {
+      return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? req.route} (${req.method} /v0/management${req.route} is unknown there; it may be too old)`, 404);
+    }
+    if (response.status === 404) return new ManagementError('not-found', `${where}: ${message}`, 404);
+    if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);
+    return new ManagementError('rejected', `${where}: ${response.status} ${message}`, response.status);
+  }
+}

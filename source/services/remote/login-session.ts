@@ -1,0 +1,172 @@
+// One login through a remote CLIProxyAPI server, as the TUI's login screen drives it: the same
+// observable views as the local LoginSession (services/oauth/login-session.ts), so the screen renders
+// either without knowing which. The server runs the OAuth flow and keeps the token; this side shows
+// the URL (and device code), posts a pasted callback, and asks the status every 2 s (./login.ts).
+import {startDeviceFlow} from '../../core/device-flow.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import type {Account} from '../../core/types.js';
+import {UserError} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
+import type {Browser} from '../browser.js';
+import {systemClock, type Clock} from '../clock.js';
+import {sessionKind} from '../environment.js';
+import type {AccountLogin, LoginView} from '../oauth/login-session.js';
+import type {RemoteAccountStore} from './accounts.js';
+import {cancelRemoteLogin, startRemoteLogin, submitRemoteCallback, waitForRemoteLogin, type RemoteLogin} from './login.js';
+
+export interface RemoteLoginSessionOptions {
+  store: RemoteAccountStore;
+  provider: string;
+  env: NodeJS.ProcessEnv;
+  browser: Browser;
+  clock?: Clock;
+  onChange(view: LoginView): void;
+}
+
+export class RemoteLoginSession implements AccountLogin {
+  view: LoginView;
+  readonly local: boolean;
+  private controller = new AbortController();
+  private login?: RemoteLogin;
+  private before = new Set<string>();
+  private closed = false;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: RemoteLoginSessionOptions) {
+    this.local = sessionKind(options.env).local;
+    this.clock = options.clock ?? systemClock;
+    // The server decides device or auth code; until it answers, this is "asking for a login".
+    this.view = {kind: 'starting', method: 'auth-code'};
+  }
+
+  private get target(): string {
+    return this.options.store.client.target.name;
+  }
+
+  private set(view: LoginView): void {
+    if (this.closed) return;
+    this.view = view;
+    this.options.onChange(view);
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  /** The server offers one flow per provider: any choice starts it. */
+  choose(): void {
+    this.start();
+  }
+
+  setLabel(): void {}
+
+  retry(): void {
+    if (this.view.kind !== 'ended') return;
+    this.controller = new AbortController();
+    this.start();
+  }
+
+  private async run(): Promise<void> {
+    this.set({kind: 'starting', method: 'auth-code'});
+    try {
+      const {store, provider} = this.options;
+      this.before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
+      const login = await startRemoteLogin(store.client, provider);
+      if (this.closed) return void cancelRemoteLogin(store.client, login).catch(() => undefined);
+      this.login = login;
+      if (login.device) {
+        const now = this.clock.now();
+        const state = startDeviceFlow({intervalSeconds: 2, expiresInSeconds: login.expiresInSeconds}, now, 2);
+        this.set({
+          kind: 'device',
+          authorization: {userCode: login.userCode ?? '(shown at the address)', verificationUri: login.url, verificationUriComplete: login.url, expiresAt: state.expiresAt},
+          state,
+        });
+        if (this.local) void this.openBrowser();
+        await this.finish();
+      } else {
+        this.set({
+          kind: 'auth-code',
+          url: login.url,
+          mode: 'paste',
+          notice: `The server of target ${this.target} runs this login and keeps the account; the token never comes here.`,
+          redirectUri: login.url,
+        });
+        if (this.local) void this.openBrowser();
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Waits for the server's "ok", then shows the account it stored. */
+  private async finish(): Promise<void> {
+    const {store, provider} = this.options;
+    await waitForRemoteLogin(store.client, this.login!, {
+      signal: this.controller.signal,
+      clock: this.clock,
+      onProgress: (p) => {
+        if (this.view.kind === 'device') this.set({...this.view, state: {...this.view.state, pollState: p.kind === 'retrying' ? 'retrying' : 'waiting', message: p.kind === 'retrying' ? p.message : undefined}});
+      },
+    });
+    this.set({kind: 'storing'});
+    const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+    const account: Account | undefined = accounts.find((a) => !this.before.has(a.tokenFile)) ?? accounts[0];
+    if (!account) throw new UserError(`the server of target ${this.target} reported the login done, but lists no ${provider} account`);
+    this.set({kind: 'done', account});
+  }
+
+  /** The pasted redirect URL or code goes to the server (`POST /oauth-callback`); a refusal keeps the field open. */
+  async paste(text: string): Promise<string | undefined> {
+    if (!this.login) return 'nothing to paste into';
+    try {
+      await submitRemoteCallback(this.options.store.client, this.login, text);
+    } catch (error) {
+      return sanitizeLine((error as Error).message);
+    }
+    this.set({kind: 'storing'});
+    try {
+      await this.finish();
+    } catch (error) {
+      this.fail(error);
+    }
+    return undefined;
+  }
+
+  async submitApiKey(): Promise<string | undefined> {
+    return `API-key accounts are not added through target ${this.target}'s logins`;
+  }
+
+  async submitKeyFile(): Promise<string | undefined> {
+    return `key files are not added through target ${this.target}'s logins`;
+  }
+
+  copyText(): string | undefined {
+    if (this.view.kind === 'device') return this.view.authorization.userCode;
+    if (this.view.kind === 'auth-code') return this.view.url;
+    return undefined;
+  }
+
+  urlToOpen(): string | undefined {
+    return this.view.kind === 'device' || this.view.kind === 'auth-code' ? this.login?.url : undefined;
+  }
+
+  async openBrowser(): Promise<void> {
+    const url = this.urlToOpen();
+    if (url) await this.options.browser.open(url).catch(() => undefined);
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    const name = findProvider(this.options.provider)?.displayName ?? this.options.provider;
+    this.set({kind: 'ended', reason: 'failed', message: sanitizeLine(`${name} on target ${this.target}: ${(error as Error).message}`)});
+  }
+
+  /** Esc: stops asking, and tells the server to drop the pending login (it then stores nothing). */
+  cancel(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.abort(new UserError('login cancelled'));
+    if (this.login && this.view.kind !== 'done') void cancelRemoteLogin(this.options.store.client, this.login).catch(() => undefined);
+  }
+}

@@ -1,0 +1,107 @@
+// Logins on a remote server: the server runs the OAuth flow and stores the token file; this side
+// only shows the URL (and device code) and, for auth-code flows, hands back the redirect the person
+// pasted. Routes and payloads from CLIProxyAPI's auth_files_provider_oauth.go and oauth_callback.go:
+//
+//   GET  /<route>-auth-url            → {status: "ok", url, state[, flow: "device", user_code, expires_in]}
+//   POST /oauth-callback               {provider, redirect_url} or {provider, code, state}
+//   GET  /get-auth-status?state=S      → {status: "wait" | "ok" | "error", error?}
+//   DELETE /oauth-session?state=S      → {status: "ok", cancelled}
+//
+// Without `is_webui` the server waits (5 minutes) for the callback posted to /oauth-callback: the
+// paste flow, which is what a terminal on another machine needs.
+import {sanitizeLine} from '../../core/sanitize.js';
+import {UserError} from '../../core/types.js';
+import {findProvider, PROVIDERS} from '../../providers/table.js';
+import {systemClock, type Clock} from '../clock.js';
+import {ManagementError, type ManagementClient} from './client.js';
+
+export interface RemoteLogin {
+  /** The server's name for the flow (`anthropic`, `kimi`…), sent back with the callback. */
+  serverProvider: string;
+  state: string;
+  /** The URL to open (device flows: the verification URL, with the code when the server has it). */
+  url: string;
+  device: boolean;
+  userCode?: string;
+  expiresInSeconds?: number;
+}
+
+/** How often the status is asked (seconds), and after how many failures in a row it gives up. */
+export const STATUS_POLL_MS = 2000;
+export const MAX_STATUS_ERRORS = 5;
+
+export async function startRemoteLogin(client: ManagementClient, provider: string): Promise<RemoteLogin> {
+  // The server's name for the flow is a fact of the provider table (ProviderRow.cliproxyAuthRoute).
+  const serverProvider = findProvider(provider)?.cliproxyAuthRoute;
+  if (!serverProvider) {
+    const offered = PROVIDERS.filter((row) => row.cliproxyAuthRoute).map((row) => row.id);
+    throw new UserError(`${provider} logins are not available on a remote target: CLIProxyAPI's Management API has no login for it (logins there: ${offered.join(', ')})`, 2);
+  }
+  const body = await client.json<Record<string, unknown>>({method: 'GET', route: `/${serverProvider}-auth-url`, feature: `${provider} logins`});
+  const url = typeof body.url === 'string' ? body.url : '';
+  const state = typeof body.state === 'string' ? body.state : '';
+  if (!url || !state || !/^https?:\/\//i.test(url)) {
+    throw new ManagementError('server', `target ${client.target.name}: the ${provider} login start gave no usable url and state`);
+  }
+  const userCode = typeof body.user_code === 'string' ? sanitizeLine(body.user_code) : undefined;
+  return {
+    serverProvider,
+    state,
+    url: sanitizeLine(url),
+    device: body.flow === 'device' || userCode !== undefined,
+    userCode,
+    expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : undefined,
+  };
+}
+
+/** Posts what the person pasted: the redirect URL the browser ended on, or the bare code. */
+export async function submitRemoteCallback(client: ManagementClient, login: RemoteLogin, pasted: string): Promise<void> {
+  const text = pasted.trim();
+  if (!text) throw new UserError('nothing was pasted; no account stored');
+  const json = /^https?:\/\//i.test(text)
+    ? {provider: login.serverProvider, redirect_url: text}
+    : {provider: login.serverProvider, code: text.split('#')[0], state: login.state};
+  await client.send({method: 'POST', route: '/oauth-callback', json, feature: 'pasted login callbacks'});
+}
+
+export type RemoteLoginProgress = {kind: 'waiting'} | {kind: 'retrying'; errors: number; message: string};
+
+/**
+ * Asks `get-auth-status` every 2 s until the server says ok (resolves) or error (throws a UserError
+ * with its message). A failed status request is retried up to MAX_STATUS_ERRORS times in a row; a
+ * wrong key or an IP ban ends it at once (retrying into a ban only extends it).
+ */
+export async function waitForRemoteLogin(
+  client: ManagementClient,
+  login: RemoteLogin,
+  options: {signal?: AbortSignal; intervalMs?: number; clock?: Clock; onProgress?: (p: RemoteLoginProgress) => void} = {},
+): Promise<void> {
+  const intervalMs = options.intervalMs ?? STATUS_POLL_MS;
+  let errors = 0;
+  for (;;) {
+    await (options.clock ?? systemClock).sleep(intervalMs, options.signal);
+    let body: {status?: string; error?: string};
+    try {
+      body = await client.json({method: 'GET', route: '/get-auth-status', query: {state: login.state}, feature: 'login status', signal: options.signal});
+      errors = 0;
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (error instanceof ManagementError && ['wrong-key', 'banned', 'remote-disabled', 'key-not-set', 'unsupported'].includes(error.kind)) throw error;
+      errors++;
+      if (errors >= MAX_STATUS_ERRORS) {
+        throw new UserError(`gave up asking target ${client.target.name} for the login status after ${errors} failures in a row: ${(error as Error).message}`);
+      }
+      options.onProgress?.({kind: 'retrying', errors, message: (error as Error).message});
+      continue;
+    }
+    if (body.status === 'ok') return;
+    if (body.status === 'error') throw new UserError(`the server's login failed: ${sanitizeLine(String(body.error ?? 'unknown error'))}; no account stored`);
+    options.onProgress?.({kind: 'waiting'});
+  }
+}
+
+/** Tells the server to drop a pending login (it then stores nothing even if approval comes late). */
+export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin): Promise<boolean> {
+  const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins'});
+  return body.cancelled === true;
+}

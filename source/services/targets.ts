@@ -1,0 +1,190 @@
+// Where the TUI's accounts live right now: `local` (this machine's files) or a remote CLIProxyAPI
+// server named in tui.json "targets". A Target bundles what the screens use for one place (its
+// AccountService, quota poller, model rules, logins), so the screens are the same for both and the
+// difference lives here, in two implementations. Targets holds the live one and switches it.
+import {findAccount, accountLabel} from '../core/accounts.js';
+import type {ModelRules} from '../core/model-rules.js';
+import {UserError} from '../core/types.js';
+import {findProvider, staticModels} from '../providers/table.js';
+import type {AccountService} from '../store/account-service.js';
+import type {AccountStore} from '../store/accounts.js';
+import {accountPlan, loadRulesContext, updateAccountRules, updateGlobalRules, type LiveModelList, type RulesContext} from '../store/model-rules.js';
+import type {CcsPaths} from '../store/paths.js';
+import type {LoadedSettings, TuiSettings} from '../store/settings.js';
+import {LOCAL_TARGET, resolveTarget, targetNames} from '../store/targets.js';
+import type {Browser} from './browser.js';
+import type {Clock} from './clock.js';
+import type {HttpClient} from './http.js';
+import {LoginSession, type AccountLogin, type LoginView} from './oauth/login-session.js';
+import {QuotaPoller} from './quota/service.js';
+
+/** The model rules of a place: read for the editor, written back on save. */
+export interface RulesService {
+  /** `live`: the caller's live-list fetcher (this machine's proxy code); a place without one says why in `liveError`. */
+  load(provider: string, accountId: string | undefined, live: LiveModelList | undefined): Promise<RulesContext>;
+  /** Writes the lists given (only those that changed). */
+  save(context: RulesContext, rules: {global?: ModelRules; account?: ModelRules}): Promise<void>;
+}
+
+export interface Target {
+  /** `local`, or the name in tui.json "targets". */
+  readonly name: string;
+  /** For the header: the CCS dir, or the server's URL. */
+  readonly where: string;
+  readonly accounts: AccountService;
+  /** Keeps the quota numbers current while a screen shows them (absent: none polled). */
+  readonly quota?: QuotaPoller;
+  readonly rules: RulesService;
+  /**
+   * Calls `onChange` when the accounts may have changed outside this TUI: the CCS dir changing on
+   * disk, or (a server tells no one) every REMOTE_RELOAD_MS. Returns the stop.
+   */
+  watch(onChange: () => void): () => void;
+  /** A login for `provider` here; `onChange` hears every view. */
+  /** `options.nickname`: logging in again as a known account (no name is asked for). */
+  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string}): AccountLogin;
+  dispose(): void;
+}
+
+/** What a target is built from: the TUI's services (ui/services.tsx) minus the UI's own parts. */
+export interface TargetDeps {
+  paths: CcsPaths;
+  store: AccountStore;
+  settings: {load(): Promise<LoadedSettings>};
+  http: HttpClient;
+  clock: Clock;
+  browser: Browser;
+  env: NodeJS.ProcessEnv;
+  /** The local accounts' poller (absent: no polling). */
+  quota?: QuotaPoller;
+  /** Hears changes in the CCS dir (services/ccs-watch.ts); absent: none heard. */
+  watchCcsDir?(onChange: () => void): () => void;
+}
+
+/** How often a remote target's accounts are re-read (cooldowns end, others change the server). */
+export const REMOTE_RELOAD_MS = 15_000;
+
+export function localTarget(deps: TargetDeps): Target {
+  const {paths, store} = deps;
+  return {
+    name: LOCAL_TARGET,
+    where: paths.root,
+    accounts: store,
+    quota: deps.quota,
+    watch: (onChange) => deps.watchCcsDir?.(onChange) ?? (() => undefined),
+    rules: {
+      load: (provider, accountId, live) => loadRulesContext(paths, provider, {account: accountId, live}),
+      async save(context, rules) {
+        if (rules.global) await updateGlobalRules(paths, context.provider, () => rules.global!);
+        if (rules.account && context.account) await updateAccountRules(paths, context.provider, context.account.id, () => rules.account!);
+      },
+    },
+    login: (provider, settings, onChange, options) =>
+      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange, nickname: options?.nickname}),
+    dispose: () => undefined,
+  };
+}
+
+/**
+ * Opens a remote target: reads its key, builds the management client and lists the accounts once,
+ * so a wrong key, a ban or an unreachable server is an error here (by name), not a blank screen.
+ */
+export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<Target> {
+  const [{ManagementClient}, {RemoteAccountStore}, remoteRules, {remoteQuotaSource}, {RemoteLoginSession}] = await Promise.all([
+    import('./remote/client.js'),
+    import('./remote/accounts.js'),
+    import('./remote/model-rules.js'),
+    import('./remote/quota.js'),
+    import('./remote/login-session.js'),
+  ]);
+  const {settings, problem} = await deps.settings.load();
+  if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
+  const target = resolveTarget(deps.paths, settings, name, deps.env);
+  const store = new RemoteAccountStore(await ManagementClient.open(target), () => deps.clock.now());
+  await store.load();
+  const {client} = store;
+  const quota = new QuotaPoller({paths: deps.paths, store: deps.store, clock: deps.clock, http: deps.http, source: remoteQuotaSource(store)});
+  const globalWhere = `target ${name}'s oauth-model-alias / oauth-excluded-models`;
+  return {
+    name,
+    where: target.url,
+    accounts: store,
+    quota,
+    watch: (onChange) => deps.clock.setInterval(onChange, REMOTE_RELOAD_MS),
+    rules: {
+      /**
+       * The server's global rules over the static catalogue, with the server's own resolved list for
+       * the chosen account (else the provider's first enabled one) to compare. Rules stay global: a
+       * server's per-account rules are in token files the Management API does not edit.
+       */
+      async load(provider, accountId, live) {
+        const row = findProvider(provider);
+        if (!row) throw new UserError(`unknown provider "${provider}"`, 2);
+        const accounts = (await store.load()).accounts.filter((a) => a.provider === row.id);
+        const account = accountId !== undefined ? findAccount(accounts, row.id, accountId) : (accounts.find((a) => !a.paused) ?? accounts[0]);
+        const global = await remoteRules.remoteGlobalRules(client, row.id);
+        const server = account
+          ? await remoteRules.serverModels(client, account).then(
+              (models) => ({models}),
+              (error: Error) => ({error: error.message}),
+            )
+          : undefined;
+        const liveError = live ? store.unavailable('live-models') : undefined;
+        return {
+          provider: row.id,
+          configFile: globalWhere,
+          globalLabel: `target ${name}`,
+          base: {models: [...staticModels(row, accountPlan(account))], source: 'static'},
+          ...(liveError ? {liveError} : {}),
+          global,
+          ...(account && server ? {server: {account: accountLabel(account), ...server}} : {}),
+        };
+      },
+      async save(context, rules) {
+        if (rules.account) throw new UserError(store.unavailable('account-rules')!);
+        if (rules.global) await remoteRules.updateRemoteGlobalRules(client, context.provider, () => rules.global!);
+      },
+    },
+    login: (provider, _settings, onChange) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, onChange}),
+    dispose: () => quota.stop(),
+  };
+}
+
+/** The live target and the switch between targets; screens subscribe to hear a switch. */
+export class Targets {
+  private target: Target;
+  private readonly listeners = new Set<(target: Target) => void>();
+
+  constructor(private readonly deps: TargetDeps) {
+    this.target = localTarget(deps);
+  }
+
+  get current(): Target {
+    return this.target;
+  }
+
+  /** `local`, then tui.json's targets. */
+  async names(): Promise<string[]> {
+    return targetNames((await this.deps.settings.load()).settings);
+  }
+
+  /** Opens `name` and makes it live; on failure the current target stays live and the error is thrown. */
+  async switchTo(name: string): Promise<Target> {
+    if (name === this.target.name) return this.target;
+    const next = name === LOCAL_TARGET ? localTarget(this.deps) : await openRemoteTarget(name, this.deps);
+    this.target.dispose();
+    this.target = next;
+    for (const listener of this.listeners) listener(next);
+    return next;
+  }
+
+  subscribe(listener: (target: Target) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.target.dispose();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,169 @@
+// A cross-process lock whose staleness is decided by its holder's liveness, not by a heartbeat.
+//
+// proper-lockfile (used for the registry) calls a lock stale when its mtime stops moving for a few
+// seconds, so a holder that is merely suspended (Ctrl-Z, a debugger, a sleeping laptop) loses its lock
+// while it still works. For a refresh that is fatal: a second process would present the same refresh
+// token. This lock is a file `<name>.lock` holding {pid, host, nonce, at}; it is stale only when
+//   - its holder is on this host and its pid no longer exists, or
+//   - it is older than `staleMs`, a bound longer than the longest possible piece of work.
+// A holder checks `stillHeld()` before it writes anything the lock protects: a lock taken over while
+// its holder was suspended must not be followed by a write from that holder.
+import {randomBytes} from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {ensurePrivateDir, FILE_MODE, parseJsonFile} from './files.js';
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  nonce: string;
+  /** When the lock was taken, ms since the epoch. */
+  at: number;
+}
+
+export interface OwnedLock {
+  readonly owner: LockOwner;
+  /** True while the lock file is still ours (nobody took it over as stale). */
+  stillHeld(): Promise<boolean>;
+}
+
+export interface OwnedLockOptions {
+  /** How long to wait for a live holder before giving up, ms. */
+  waitMs: number;
+  /** Age after which a lock is taken over even though its holder seems alive, ms. */
+  staleMs: number;
+  /** Says who holds the lock, for the error after `waitMs`. */
+  describe?: string;
+}
+
+/** A live holder kept the lock longer than the caller would wait. Nothing was done. */
+export class LockBusyError extends Error {
+  constructor(
+    readonly lockFile: string,
+    readonly holder: LockOwner | undefined,
+    waitedMs: number,
+    what: string,
+  ) {
+    const by = holder ? ` by process ${holder.pid} on ${holder.host} for ${Math.round((Date.now() - holder.at) / 1000)} s` : '';
+    super(`${what} is in progress${by} (${lockFile}); waited ${Math.round(waitedMs / 1000)} s and did nothing`);
+    this.name = 'LockBusyError';
+  }
+}
+
+/** A takeover (stale lock replaced) takes milliseconds; a guard older than this was left by a crash. */
+const TAKEOVER_GUARD_STALE_MS = 10_000;
+/** A lock file that cannot be parsed (written by something else) counts as stale after this long. */
+const UNREADABLE_LOCK_STALE_MS = 10_000;
+
+async function readOwner(lockFile: string): Promise<{owner?: LockOwner; mtimeMs: number} | undefined> {
+  try {
+    const [text, stat] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]);
+    try {
+      const data = parseJsonFile(lockFile, text) as Partial<LockOwner>;
+      const valid = typeof data.pid === 'number' && typeof data.host === 'string' && typeof data.nonce === 'string' && typeof data.at === 'number';
+      return {owner: valid ? (data as LockOwner) : undefined, mtimeMs: stat.mtimeMs};
+    } catch {
+      return {mtimeMs: stat.mtimeMs};
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Why a lock may be taken over, or undefined while its holder may still be working. */
+export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs: number, now: number = Date.now()): string | undefined {
+  const {owner} = found;
+  if (!owner) return now - found.mtimeMs > UNREADABLE_LOCK_STALE_MS ? 'unreadable lock file' : undefined;
+  if (owner.host === os.hostname() && owner.pid !== process.pid && !processExists(owner.pid)) return `process ${owner.pid} is gone`;
+  if (now - owner.at > staleMs) return `held for more than ${Math.round(staleMs / 1000)} s`;
+  return undefined;
+}
+
+/** Links a fully written owner file into place: the lock appears atomically, with its content. */
+async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
+  const temp = `${lockFile}.${owner.nonce}.tmp`;
+  await fs.writeFile(temp, JSON.stringify(owner), {mode: FILE_MODE});
+  try {
+    await fs.link(temp, lockFile);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await fs.rm(temp, {force: true});
+  }
+}
+
+/**
+ * Removes a stale lock, but only the one that was judged stale: under a short guard directory, the
+ * lock is re-read and removed only if its nonce is unchanged (two waiters judging the same stale
+ * lock must not remove each other's new lock).
+ */
+async function removeIfStill(lockFile: string, nonce: string | undefined, mtimeMs: number): Promise<void> {
+  const guard = `${lockFile}.takeover`;
+  try {
+    await fs.mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const stat = await fs.stat(guard).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > TAKEOVER_GUARD_STALE_MS) await fs.rm(guard, {recursive: true, force: true});
+    return;
+  }
+  try {
+    const again = await readOwner(lockFile);
+    if (again && again.owner?.nonce === nonce && again.mtimeMs === mtimeMs) await fs.rm(lockFile, {force: true});
+  } finally {
+    await fs.rm(guard, {recursive: true, force: true});
+  }
+}
+
+/**
+ * Runs `work` holding the lock `<target>.lock`. Waits (polling) while a live holder has it, takes it
+ * over when stale, and throws LockBusyError after `waitMs` without running `work`.
+ */
+export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) => Promise<T>, options: OwnedLockOptions): Promise<T> {
+  const lockFile = `${target}.lock`;
+  await ensurePrivateDir(path.dirname(lockFile));
+  const owner: LockOwner = {pid: process.pid, host: os.hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now()};
+  const started = Date.now();
+  let last: LockOwner | undefined;
+  for (let attempt = 0; ; attempt++) {
+    owner.at = Date.now();
+    if (await tryCreate(lockFile, owner)) break;
+    const found = await readOwner(lockFile);
+    if (found) {
+      last = found.owner;
+      if (staleReason(found, options.staleMs)) {
+        await removeIfStill(lockFile, found.owner?.nonce, found.mtimeMs);
+        continue;
+      }
+    }
+    if (Date.now() - started > options.waitMs) throw new LockBusyError(lockFile, last, Date.now() - started, options.describe ?? 'work');
+    await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
+  }
+  const lock: OwnedLock = {
+    owner,
+    async stillHeld() {
+      const found = await readOwner(lockFile);
+      return found?.owner?.nonce === owner.nonce;
+    },
+  };
+  try {
+    return await work(lock);
+  } finally {
+    // Never remove a lock that is no longer ours.
+    if (await lock.stillHeld().catch(() => false)) await fs.rm(lockFile, {force: true});
+  }
+}

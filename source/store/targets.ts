@@ -1,0 +1,115 @@
+// Remote targets: CLIProxyAPI servers named in tui.json, managed through their Management API.
+//
+//   "targets": {"team": {"url": "https://proxy.example.com:8317",
+//                        "managementKeyFile": "~/.ccs/team.key",   // or "managementKeyEnv": "TEAM_KEY"
+//                        "caFile": "~/.ccs/team-ca.pem", "insecureSkipVerify": false,
+//                        "allowInsecureHttp": false}}
+//
+// `local` (the default) is the files. The key is read here and handed only to the management
+// client: it never appears in a message, a --json answer or a log line.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {UserError} from '../core/types.js';
+import type {CcsPaths} from './paths.js';
+import type {TuiSettings} from './settings.js';
+
+export const LOCAL_TARGET = 'local';
+
+export interface RemoteTarget {
+  name: string;
+  /** Base URL of the server, without a trailing slash (`https://host:8317`). */
+  url: string;
+  /** Where the key comes from, for messages (never the key itself). */
+  keySource: string;
+  readKey(): Promise<string>;
+  /** PEM bundle to trust in addition to the system CAs. */
+  caFile?: string;
+  insecureSkipVerify: boolean;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function expandHome(file: string, env: NodeJS.ProcessEnv): string {
+  if (file === '~' || file.startsWith('~/')) return path.join(env.HOME || os.homedir(), file.slice(1));
+  return file;
+}
+
+/** Loopback hosts: the only ones plain http:// is allowed for without `allowInsecureHttp`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The names a person can pass to --target: `local`, then tui.json's targets. */
+export function targetNames(settings: TuiSettings): string[] {
+  const raw = (settings as unknown as {targets?: unknown}).targets;
+  return [LOCAL_TARGET, ...(isObject(raw) ? Object.keys(raw).filter((k) => k !== LOCAL_TARGET) : [])];
+}
+
+/**
+ * Resolves a target name from tui.json. Throws a UserError naming `targets.<name>.<field>` for a
+ * bad entry: an unknown name, a missing url or key source, plain http to a non-loopback host
+ * without `allowInsecureHttp`.
+ */
+export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: string, env: NodeJS.ProcessEnv): RemoteTarget {
+  const raw = (settings as unknown as {targets?: unknown}).targets;
+  const where = `${paths.settings}: targets.${name}`;
+  const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
+  if (!isObject(entry)) {
+    const known = targetNames(settings);
+    throw new UserError(`unknown target "${name}" (targets: ${known.join(', ')}; add one under "targets" in ${paths.settings})`, 2);
+  }
+  if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
+  let url: URL;
+  try {
+    url = new URL(entry.url.trim());
+  } catch {
+    throw new UserError(`${where}.url is not a URL: "${entry.url}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`${where}.url must start with https:// (got ${url.protocol})`);
+  if (url.username || url.password) throw new UserError(`${where}.url must not contain credentials; use managementKeyFile or managementKeyEnv`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && entry.allowInsecureHttp !== true) {
+    throw new UserError(
+      `${where}.url uses plain http:// to ${url.hostname}: the management key would cross the network unencrypted. ` +
+        `Use https://, or set "allowInsecureHttp": true in targets.${name} if you accept that`,
+    );
+  }
+  const keyFile = typeof entry.managementKeyFile === 'string' ? expandHome(entry.managementKeyFile, env) : undefined;
+  const keyEnv = typeof entry.managementKeyEnv === 'string' ? entry.managementKeyEnv : undefined;
+  if (!keyFile && !keyEnv) throw new UserError(`${where} needs "managementKeyFile" (a 0600 file) or "managementKeyEnv" (an environment variable name)`);
+  const caFile = typeof entry.caFile === 'string' ? expandHome(entry.caFile, env) : undefined;
+  return {
+    name,
+    url: url.toString().replace(/\/+$/, ''),
+    keySource: keyFile ? `key file ${keyFile}` : `$${keyEnv}`,
+    caFile,
+    insecureSkipVerify: entry.insecureSkipVerify === true,
+    async readKey() {
+      if (keyFile) return readKeyFile(keyFile, `${where}.managementKeyFile`);
+      const value = env[keyEnv!]?.trim();
+      if (!value) throw new UserError(`$${keyEnv} is empty or not set (${where}.managementKeyEnv)`);
+      return value;
+    },
+  };
+}
+
+/** Reads a key file, refusing one that others can read (the key is the server's admin password). */
+async function readKeyFile(file: string, field: string): Promise<string> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code ?? 'cannot read'} (${field})`);
+  }
+  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+    throw new UserError(
+      `${file}: the management key file is readable by others (mode ${(stat.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+    );
+  }
+  const key = (await fs.readFile(file, 'utf8')).trim();
+  if (!key) throw new UserError(`${file}: the management key file is empty (${field})`);
+  return key;
+}

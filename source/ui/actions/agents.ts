@@ -1,0 +1,53 @@
+// Running an agent from the accounts screens (`e`) and native mode (`N`). Inside tmux the agent gets
+// its own window (or pane) and the TUI stays; otherwise the TUI suspends, the agent has the terminal,
+// and the TUI comes back where it was.
+import {accountLabel} from '../../core/accounts.js';
+import {UserError, type Account} from '../../core/types.js';
+import {findProvider} from '../../providers/table.js';
+import {clientProtocolProblem} from '../../proxy/client-support.js';
+import {agentSettings, planAgentRun, runAgentForeground} from '../../services/agents/launch.js';
+import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
+import {switchNative} from '../../services/native/sync.js';
+import type {AppServices} from '../services.js';
+import type {ActionResult} from './result.js';
+
+/** The part of an account action's context (actions/accounts.ts) these actions use. */
+interface AgentActionContext {
+  services: AppServices;
+  provider: string;
+  account?: Account;
+  progress(text: string): void;
+}
+
+/** `e`: the agent on the selected account, or on the provider's pool when no account is selected. */
+export async function launchAgent({services, provider, account, progress}: AgentActionContext): Promise<ActionResult | string> {
+  const row = findProvider(provider);
+  if (!row) throw new UserError(`unknown provider "${provider}"`);
+  const {settings} = await services.settings.load();
+  const what = `${provider}${account ? ` / ${accountLabel(account)}` : ' pool'}`;
+  progress(`preparing the agent for ${what}…`);
+  const plan = await planAgentRun({
+    paths: services.paths,
+    store: services.store,
+    settings,
+    env: services.env,
+    target: {provider: row, account},
+    protocolProblem: clientProtocolProblem,
+  });
+  if (insideTmux(services.env)) {
+    const where = agentSettings(settings).launchIn;
+    const pid = await launchInTmux(plan, services.paths, where, services.env);
+    return `${plan.agent.displayName} runs on ${what} in a new tmux ${where} (pid ${pid}, proxy port ${plan.port})`;
+  }
+  const code = await services.suspend(() => runAgentForeground(plan, services.paths));
+  return {text: `${plan.agent.displayName} on ${what} exited with code ${code}`, kind: code === 0 ? 'ok' : 'error'};
+}
+
+/** `N`: the selected account goes into its agent's own credential file. */
+export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {
+  if (!account) throw new UserError(`select a ${provider} account to write into its agent's credential file`);
+  const result = await switchNative(services.store, provider, account.id, services.env);
+  const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
+  const kept = result.foreignBackup ? `; the login it held before is kept in ${result.foreignBackup}` : '';
+  return `${result.file} now holds ${accountLabel(account)}${saved}${kept}`;
+}

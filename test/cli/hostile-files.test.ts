@@ -1,0 +1,178 @@
+// Attacks through the files the product reads (issue 11): names from files are data, bad files get
+// one clear line, and an edit on a broken registry is deliberate. Every test runs the built binary.
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {AccountStore} from '../../source/store/accounts.js';
+import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const ESC = '\u001b';
+/** A window-title change and an OSC 52 clipboard write, as an attacker would plant them. */
+const TITLE = `${ESC}]0;pwned\u0007`;
+const CLIPBOARD = `${ESC}]52;c;ZWNobyBwd25lZA==\u0007`;
+
+function assertNoEscapes(text: string, where: string) {
+  assert.ok(!text.includes(ESC) && !text.includes('\u009b') && !text.includes('\u0007'), `${where} carries raw control characters: ${JSON.stringify(text)}`);
+}
+
+describe('hostile files', () => {
+  let ccs: TempCcs;
+  beforeEach(() => {
+    ccs = makeTempCcs();
+  });
+  afterEach(() => ccs.cleanup());
+
+  test('a registry tokenFile outside the token dirs is reported and ignored; remove deletes nothing outside', async () => {
+    const outside = path.join(ccs.paths.root, 'elsewhere');
+    mkdirSync(outside, {recursive: true});
+    const victim = path.join(outside, 'file.json');
+    writeFileSync(victim, JSON.stringify(tokenFixture('codex', 'victim@example.com')));
+    ccs.writeRegistry({version: 1, providers: {codex: {default: 'evil', accounts: {evil: {tokenFile: '../../elsewhere/file.json'}, good: {tokenFile: 'codex-good.json'}}}}});
+    ccs.writeToken('codex-good.json', tokenFixture('codex', 'good@example.com'));
+    const list = await runBin(['accounts', '--json'], ccs.env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stderr, /"evil".*"\.\.\/\.\.\/elsewhere\/file\.json", which is not a plain file name in auth\/; ignored/);
+    assert.deepEqual((JSON.parse(list.stdout) as {id: string}[]).map((a) => a.id), ['good']);
+    const removed = await runBin(['remove', 'codex', 'evil'], ccs.env);
+    assert.notEqual(removed.code, 0);
+    assert.ok(existsSync(victim), 'the file outside the token dirs is still there');
+  });
+
+  test('a FIFO and a directory named *.json in auth/ are skipped with a warning; listing does not hang', async () => {
+    ccs.writeToken('codex-good.json', tokenFixture('codex', 'good@example.com'));
+    execFileSync('mkfifo', [path.join(ccs.paths.authDir, 'pipe.json')]);
+    mkdirSync(path.join(ccs.paths.authDir, 'dir.json'));
+    // The registry may name the FIFO too: reading it must not block.
+    ccs.writeRegistry({version: 1, providers: {codex: {accounts: {piped: {tokenFile: 'pipe.json'}}}}});
+    for (const args of [['accounts'], ['accounts', '--json'], ['quota', '--json']]) {
+      const run = await runBin(args, ccs.env, undefined, 10_000);
+      assert.notEqual(run.code, null, `${args.join(' ')} hung`);
+      if (args[0] === 'quota') continue;
+      assert.match(run.stderr, /pipe\.json: (not a regular file; skipped|is a named pipe)/, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /dir\.json: not a regular file; skipped/);
+    }
+  });
+
+  test('escape sequences in file names and registry ids never reach the terminal', async () => {
+    ccs.writeRegistry({version: 1, providers: {codex: {default: `id${TITLE}`, accounts: {[`id${TITLE}`]: {tokenFile: 'codex-a.json'}, [`b${CLIPBOARD}`]: {tokenFile: 'codex-b.json'}}}}});
+    ccs.writeToken('codex-a.json', tokenFixture('codex', ''));
+    ccs.writeToken('codex-b.json', tokenFixture('codex', ''));
+    writeFileSync(path.join(ccs.paths.authDir, `x${CLIPBOARD}.json`), JSON.stringify(tokenFixture('codex', '')));
+    const table = await runBin(['accounts'], ccs.env);
+    assert.equal(table.code, 0, table.stderr);
+    assertNoEscapes(table.stdout + table.stderr, 'accounts');
+    // The whole sequence is dropped, not only its ESC: no "]0;pwned" left to confuse a reader.
+    assert.match(table.stdout, /^codex\s+\*\s+id\s/m);
+    const json = await runBin(['accounts', '--json'], ccs.env);
+    assertNoEscapes(json.stdout + json.stderr, 'accounts --json');
+    // JSON stays data: the id parses back exactly.
+    assert.ok((JSON.parse(json.stdout) as {id: string}[]).some((a) => a.id === `id${TITLE}`));
+    const rotated = await runBin(['rotate', 'codex'], ccs.env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assertNoEscapes(rotated.stdout + rotated.stderr, 'rotate');
+    const missing = await runBin(['use', 'codex', `nobody${TITLE}`], ccs.env);
+    assertNoEscapes(missing.stdout + missing.stderr, 'use (error)');
+  });
+
+  test('ids __proto__ and constructor are ordinary ids: a rename sticks', async () => {
+    ccs.writeToken('__proto__.json', tokenFixture('codex', ''));
+    ccs.writeToken('constructor.json', tokenFixture('codex', ''));
+    for (const id of ['__proto__', 'constructor']) {
+      const run = await runBin(['rename', 'codex', id, `nick-${id}`], ccs.env);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; nickname: string}[];
+    assert.deepEqual(list.map((a) => [a.id, a.nickname]).sort(), [['__proto__', 'nick-__proto__'], ['constructor', 'nick-constructor']]);
+    const registry = readFileSync(ccs.paths.registry, 'utf8');
+    assert.equal(JSON.parse(registry).providers.codex.accounts.__proto__.nickname, 'nick-__proto__');
+  });
+
+  test('use/rename on a corrupt accounts.json refuse with file:line:col and the backup; --force rebuilds and says so', async () => {
+    const broken = '{"version": 1, "providers": {"codex": {\n  "default": "b@example.com",\n  oops\n}}';
+    ccs.writeRaw('cliproxy/accounts.json', broken);
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com'));
+    for (const args of [['use', 'codex', 'a@example.com'], ['rename', 'codex', 'a@example.com', 'alpha']]) {
+      const run = await runBin(args, ccs.env);
+      assert.equal(run.code, 1, `${args[0]}: ${run.stdout}`);
+      assert.match(run.stderr, /accounts\.json:3:\d+: invalid JSON/);
+      assert.match(run.stderr, /accounts\.json\.corrupt-[0-9a-f]{8}/);
+      assert.match(run.stderr, /--force/);
+      assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken, `${args[0]} left the file alone`);
+    }
+    const forced = await runBin(['use', 'codex', 'a@example.com', '--force'], ccs.env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /warning: .*accounts\.json:3:\d+: invalid JSON.*original kept at .*corrupt-/);
+    const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; default: boolean}[];
+    assert.deepEqual(list.map((a) => [a.id, a.default]), [['a@example.com', true], ['b@example.com', false]]);
+  });
+
+  test('a truncated accounts.json: the rebuild keeps what the file still holds (default, nicknames, dates, unknown fields)', async () => {
+    const full = JSON.stringify(
+      {
+        version: 1,
+        providers: {
+          codex: {
+            default: 'b@example.com',
+            accounts: {
+              'a@example.com': {email: 'a@example.com', nickname: 'alpha', tokenFile: 'codex-a.json', createdAt: '2025-01-01T00:00:00.000Z', ccsOnly: {keep: true}},
+              'b@example.com': {email: 'b@example.com', nickname: 'beta', tokenFile: 'codex-b.json'},
+            },
+          },
+        },
+      },
+      null,
+      2,
+    );
+    ccs.writeRaw('cliproxy/accounts.json', full.slice(0, -8)); // a write cut short
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com'));
+    const list = await runBin(['accounts', '--json'], ccs.env);
+    assert.match(list.stderr, /accounts\.json:\d+:\d+: invalid JSON.*and the 2 account entries the file still held/);
+    const rows = JSON.parse(list.stdout) as {id: string; nickname: string | null; default: boolean}[];
+    assert.deepEqual(rows.map((a) => [a.id, a.nickname, a.default]), [['a@example.com', 'alpha', false], ['b@example.com', 'beta', true]]);
+    const renamed = await runBin(['rename', 'codex', 'alpha', 'first', '--force'], ccs.env);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    const written = JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    assert.equal(written.providers.codex.default, 'b@example.com');
+    assert.deepEqual(written.providers.codex.accounts['a@example.com'], {email: 'a@example.com', nickname: 'first', tokenFile: 'codex-a.json', createdAt: '2025-01-01T00:00:00.000Z', ccsOnly: {keep: true}});
+  });
+
+  test('a corrupt token file is named with its position and cannot be made the default', async () => {
+    ccs.writeRegistry({version: 1, providers: {codex: {default: 'a@example.com', accounts: {'a@example.com': {tokenFile: 'codex-a.json'}, 'b@example.com': {tokenFile: 'codex-b.json'}}}}});
+    ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    ccs.writeRaw('cliproxy/auth/codex-b.json', '{"type": "codex",\n  "access_token": }');
+    const list = await runBin(['accounts'], ccs.env);
+    assert.match(list.stderr, /codex-b\.json:2:\d+: invalid JSON/);
+    const use = await runBin(['use', 'codex', 'b@example.com'], ccs.env);
+    assert.equal(use.code, 1);
+    assert.match(use.stderr, /cannot be the default: .*codex-b\.json:2:\d+/);
+    assert.equal(JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.codex.default, 'a@example.com');
+  });
+
+  test('a directory where a file should be, and a YAML anchor bomb, give one "file: reason" line', async () => {
+    mkdirSync(ccs.paths.registry, {recursive: true});
+    const run = await runBin(['accounts'], ccs.env);
+    assert.equal(run.code, 0);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /accounts\.json: is a directory, not a file/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+    const lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]`);
+    ccs.writeRaw('cliproxy/config.yaml', lines.join('\n'));
+    await assert.rejects(loadCliproxyConfig(ccs.paths), /config\.yaml: invalid YAML: .*alias/i);
+  });
+
+  test('a group/world-readable token file is reported, and is 0600 after its next write', async () => {
+    const file = ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com'));
+    chmodSync(file, 0o644);
+    const run = await runBin(['accounts'], ccs.env);
+    assert.match(run.stderr, /codex-a\.json: readable by group and others \(mode 0644\)/);
+    await new AccountStore(ccs.paths).updateToken('codex', 'a@example.com', (t) => ({...t, note: 'x'}));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+});

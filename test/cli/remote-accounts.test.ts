@@ -1,0 +1,254 @@
+// Account commands against a remote target (the Management API stand-in), next to the same commands
+// on local files: same JSON shapes, pause/resume as disabled, remove, rename as note; the key never in
+// any output; wrong keys, the IP ban and remote-disabled reported by name.
+import assert from 'node:assert/strict';
+import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin, type CliRun} from '../helpers/cli.js';
+import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {MANAGEMENT_KEY, remoteTarget} from '../helpers/fake-cliproxy/target.js';
+
+const A = tokenFixture('codex', 'a@example.com');
+const B = tokenFixture('codex', 'b@example.com');
+const C = tokenFixture('claude', 'c@example.com');
+
+/** A temp CCS dir with the stand-in as target `team`, fresh for each test of the calling describe. */
+function withRemote(): {ccs: TempCcs; stand: FakeCliproxy} {
+  const fx = {} as {ccs: TempCcs; stand: FakeCliproxy};
+  beforeEach(async () => {
+    fx.ccs = makeTempCcs();
+    fx.stand = await remoteTarget(fx.ccs);
+  });
+  afterEach(async () => {
+    await fx.stand.close();
+    fx.ccs.cleanup();
+  });
+  return fx;
+}
+
+function assertNoSecrets(run: CliRun, stand?: FakeCliproxy) {
+  for (const text of [run.stdout, run.stderr]) {
+    assert.ok(!text.includes(MANAGEMENT_KEY), 'management key printed');
+    for (const token of [A, B, C]) assert.ok(!text.includes(String(token.access_token)), 'access token printed');
+  }
+  if (stand) assert.ok(stand.requests.every((r) => !r.body.includes(String(A.access_token))), 'a token was sent to the server');
+}
+
+describe('account commands on a remote target', () => {
+  let ccs: TempCcs;
+  let stand: FakeCliproxy;
+  beforeEach(async () => {
+    ccs = makeTempCcs();
+    stand = await remoteTarget(ccs);
+    stand.addFile('codex-a.json', A);
+    stand.addFile('codex-b.json', B, {status: 'error', statusMessage: 'refresh failed: invalid_grant'});
+    stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), statusMessage: 'quota exhausted'});
+  });
+  afterEach(async () => {
+    await stand.close();
+    ccs.cleanup();
+  });
+
+  test('accounts --json has the same shape as on local files', async () => {
+    ccs.writeToken('codex-a.json', A);
+    const local = await runBin(['accounts', '--json'], ccs.env);
+    const remote = await runBin(['accounts', '--json', '--target', 'team'], ccs.env);
+    assert.equal(remote.code, 0, remote.stderr);
+    const localRow = JSON.parse(local.stdout)[0];
+    const rows = JSON.parse(remote.stdout) as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(rows[0]!).sort(), Object.keys(localRow).sort());
+    const a = rows.find((r) => r.tokenFile === 'codex-a.json')!;
+    assert.deepEqual(
+      {provider: a.provider, id: a.id, email: a.email, paused: a.paused, health: a.health},
+      {provider: localRow.provider, id: localRow.id, email: localRow.email, paused: localRow.paused, health: localRow.health},
+    );
+    assert.equal(rows.find((r) => r.tokenFile === 'codex-b.json')!.health, 'needs-login');
+    assert.deepEqual(stand.requests.map((r) => `${r.method} ${r.path}`), ['GET /v0/management/auth-files']);
+    assert.equal(stand.requests[0]!.headers.authorization, `Bearer ${MANAGEMENT_KEY}`);
+    assertNoSecrets(remote, stand);
+  });
+
+  test('the human table names the server and its cooldowns', async () => {
+    const run = await runBin(['accounts', '--target=team'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /claude\s+c@example\.com\s+c@example\.com\s+ok/);
+    assertNoSecrets(run, stand);
+  });
+
+  test('pause and resume disable and enable the auth file; remove deletes it', async () => {
+    const paused = await runBin(['pause', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(paused.stdout, 'codex: paused a@example.com\n');
+    const patch = stand.requests.find((r) => r.method === 'PATCH')!;
+    assert.equal(patch.path, '/v0/management/auth-files/status');
+    assert.deepEqual(JSON.parse(patch.body), {name: 'codex-a.json', disabled: true});
+    assert.equal(stand.files.get('codex-a.json')!.disabled, true);
+    const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as {tokenFile: string; paused: boolean}[];
+    assert.equal(listed.find((r) => r.tokenFile === 'codex-a.json')!.paused, true);
+
+    const resumed = await runBin(['resume', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(stand.files.get('codex-a.json')!.disabled, false);
+
+    const removed = await runBin(['remove', 'codex', 'b@example.com', '--target', 'team'], ccs.env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, 'codex: removed b@example.com\n');
+    assert.equal(stand.files.has('codex-b.json'), false);
+    const del = stand.requests.find((r) => r.method === 'DELETE')!;
+    assert.equal(del.query.get('name'), 'codex-b.json');
+  });
+
+  test('rename sets the note; use is refused with the reason; local-only commands say so', async () => {
+    const renamed = await runBin(['rename', 'codex', 'a@example.com', 'work', '--target', 'team'], ccs.env);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal(stand.files.get('codex-a.json')!.json.note, 'work');
+    const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as {tokenFile: string; nickname: string}[];
+    assert.equal(listed.find((r) => r.tokenFile === 'codex-a.json')!.nickname, 'work');
+
+    const clash = await runBin(['rename', 'codex', 'b@example.com', 'WORK', '--target', 'team'], ccs.env);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /nickname "WORK" is already used by a@example\.com/);
+    const use = await runBin(['use', 'codex', 'work', '--target', 'team'], ccs.env);
+    assert.equal(use.code, 1);
+    assert.match(use.stderr, /use is not available on a remote target: CLIProxyAPI has no default account.*\(round-robin\)/);
+    const rotate = await runBin(['rotate', 'codex', '--target', 'team'], ccs.env);
+    assert.equal(rotate.code, 2);
+    assert.match(rotate.stderr, /rotate is not available on a remote target \(team\)/);
+  });
+
+  test('an unknown account names the candidates, as on local files', async () => {
+    const run = await runBin(['pause', 'codex', 'nobody', '--target', 'team'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no codex account "nobody" \(accounts: a@example\.com, b@example\.com\)/);
+  });
+});
+
+describe('remote target errors by name', () => {
+  const fx = withRemote();
+
+  const keyFile = () => path.join(fx.ccs.paths.root, 'team.key');
+
+  test('a wrong key is reported; after 5 the server bans the address and that is said by name, without retrying', async () => {
+    writeFileSync(keyFile(), 'not-the-key-0000\n', {mode: 0o600});
+    for (let i = 0; i < 5; i++) {
+      const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /target team: the management key was refused \(invalid management key\); check key file .*team\.key/);
+      assert.ok(!run.stderr.includes('not-the-key-0000'));
+    }
+    const before = fx.stand.requests.length;
+    const banned = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+    assert.equal(banned.code, 1);
+    assert.match(banned.stderr, /target team: the server has banned this address after too many wrong keys \(IP banned due to too many failed attempts\. Try again in (30m0s|29m5\ds)\).*will not retry/);
+    assert.equal(fx.stand.requests.length, before + 1, 'one request, no retry into the ban');
+    // Even the right key is refused now: the ban is per address.
+    writeFileSync(keyFile(), `${MANAGEMENT_KEY}\n`, {mode: 0o600});
+    const after = await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env);
+    assert.match(after.stderr, /banned/);
+    assertNoSecrets(after);
+  });
+
+  test('a group- or world-readable key file is refused before anything is sent', async () => {
+    chmodSync(keyFile(), 0o644);
+    const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /team\.key: the management key file is readable by others \(mode 644\); run: chmod 600/);
+    assert.equal(fx.stand.requests.length, 0);
+  });
+
+  test('plain http to a non-loopback host needs allowInsecureHttp; unknown targets are named', async () => {
+    writeFileSync(
+      path.join(fx.ccs.paths.root, 'tui.json'),
+      JSON.stringify({targets: {far: {url: 'http://proxy.example.com:8317', managementKeyEnv: 'TEAM_KEY'}}}),
+    );
+    const run = await runBin(['accounts', '--target', 'far'], {...fx.ccs.env, TEAM_KEY: MANAGEMENT_KEY});
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /targets\.far\.url uses plain http:\/\/ to proxy\.example\.com.*"allowInsecureHttp": true/);
+    const unknown = await runBin(['accounts', '--target', 'nope'], fx.ccs.env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown target "nope" \(targets: local, far;/);
+  });
+
+  test('remote management disabled on the server is named', async () => {
+    await fx.stand.close();
+    fx.stand = await remoteTarget(fx.ccs, {remoteClient: true, allowRemote: false});
+    const run = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /target team: remote management is disabled on the server; set remote-management\.allow-remote: true/);
+  });
+
+  test('the key from an environment variable works and is never echoed', async () => {
+    writeFileSync(path.join(fx.ccs.paths.root, 'tui.json'), JSON.stringify({targets: {team: {url: fx.stand.url, managementKeyEnv: 'TEAM_KEY'}}}));
+    fx.stand.addFile('codex-a.json', A);
+    const run = await runBin(['accounts', '--json', '--target', 'team'], {...fx.ccs.env, TEAM_KEY: MANAGEMENT_KEY});
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).length, 1);
+    assertNoSecrets(run, fx.stand);
+    const missing = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+    assert.match(missing.stderr, /\$TEAM_KEY is empty or not set/);
+  });
+});
+
+describe('moving accounts between local files and a remote target', () => {
+  const fx = withRemote();
+
+  test('push uploads the token file under its name (refusing to replace without --force); pull stores it locally', async () => {
+    fx.ccs.writeToken('codex-a.json', A);
+    const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team\n');
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
+    const upload = fx.stand.requests.find((r) => r.method === 'POST')!;
+    assert.equal(upload.query.get('name'), 'codex-a.json');
+    const again = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /target team already has codex-a\.json; pass --force to replace it/);
+    assert.ok(!pushed.stdout.includes(String(A.access_token)) && !again.stderr.includes(String(A.access_token)));
+
+    fx.stand.addFile('claude-c.json', {...C, note: 'shared'});
+    const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared\n$/);
+    const local = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
+    const claude = local.find((a) => a.provider === 'claude')!;
+    assert.equal(claude.email, 'c@example.com');
+    const file = JSON.parse(readFileSync(path.join(fx.ccs.paths.authDir, claude.tokenFile), 'utf8'));
+    assert.equal(file.refresh_token, C.refresh_token);
+    assert.equal(statSync(path.join(fx.ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
+  });
+
+  test('fields sets priority, note, prefix and proxy_url; the proxy URL is not echoed', async () => {
+    fx.stand.addFile('codex-a.json', A);
+    const run = await runBin(['fields', 'codex', 'a@example.com', '--priority', '5', '--prefix', 'team', '--proxy-url', 'http://u:p@proxy:3128', '--target', 'team'], fx.ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'codex: a@example.com on target team: priority=5, prefix="team", proxy_url=(set)\n');
+    const patch = fx.stand.requests.find((r) => r.path === '/v0/management/auth-files/fields')!;
+    assert.deepEqual(JSON.parse(patch.body), {name: 'codex-a.json', priority: 5, prefix: 'team', proxy_url: 'http://u:p@proxy:3128'});
+    const bad = await runBin(['fields', 'codex', 'a@example.com', '--priority', 'high', '--target', 'team'], fx.ccs.env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--priority must be an integer, got "high"/);
+    const local = await runBin(['fields', 'codex', 'a@example.com', '--priority', '1'], fx.ccs.env);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /fields needs --target NAME/);
+  });
+});
+
+describe('cooldowns on a remote target', () => {
+  const fx = withRemote();
+
+  test('cooldown clear resets the server cooldown by auth_index; the TUI on a target still needs a terminal', async () => {
+    const file = fx.stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
+    const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env)).stdout)[0];
+    assert.equal(before.health, 'ok');
+    const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'claude: cleared the cooldown of c@example.com on target team\n');
+    assert.deepEqual(JSON.parse(fx.stand.requests.find((r) => r.path === '/v0/management/reset-quota')!.body), {auth_index: file.index});
+    assert.equal(file.nextRetryAfter, undefined);
+    const tui = await runBin(['--target', 'team'], fx.ccs.env);
+    assert.equal(tui.code, 2);
+    assert.match(tui.stderr, /the full-screen TUI needs a terminal/);
+  });
+});

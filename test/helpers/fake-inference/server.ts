@@ -1,0 +1,105 @@
+// A scripted inference upstream that speaks every protocol the proxy sends to (OpenAI Chat, the codex
+// Responses backend, Cloud Code Gemini, Anthropic Messages) and refuses what the real services refuse
+// (PROVIDERS.md; the messages are theirs): Chat's `tool` message without a preceding call or a call
+// left unanswered, codex's non-streamed request / missing `instructions` / `store: true`, Cloud Code's
+// wrong `project` and the schema keywords Gemini rejects, Anthropic's orphan tool_result and foreign
+// thinking signatures, and (with `iflowKey`) iFlow's signature check. What the model "does" is a
+// script: a function of the turn as seen in any protocol (tools offered, tool results sent back).
+import type {ServerResponse} from 'node:http';
+import {sendJson, startFakeUpstream, type FakeUpstream, type RecordedRequest} from '../fake-upstreams.js';
+import {iflowSignatureProblems} from './iflow.js';
+import {anthropicTurn, chatTurn, geminiTurn, responsesTurn, type Turn} from './turns.js';
+import {writeAnthropic, writeChat, writeGemini, writeResponses, type Reply} from './replies.js';
+
+export type {Reply, Turn};
+
+/** The model's move for one turn. */
+export type Script = (turn: Turn, req: RecordedRequest) => Reply;
+
+export interface FakeInferenceOptions {
+  script?: Script;
+  /** Cloud Code: the project every request must name in its envelope. */
+  project?: string;
+  /** iFlow: the API key its HMAC signature is checked with (Chat requests only). */
+  iflowKey?: string;
+  /** Delay between streamed events. */
+  pauseMs?: number;
+}
+
+export interface FakeInference extends FakeUpstream {
+  /** The turns as the upstream understood them, in order (accepted requests only). */
+  turns: Turn[];
+  /** Every refusal sent (status and message), for tests that prove none happened. */
+  refusals: {path: string; status: number; message: string}[];
+  script: Script;
+}
+
+/** The default model: calls the first tool offered once, then answers with the results it got. */
+export const callFirstToolThenAnswer: Script = (turn) => {
+  if (turn.toolResults.length > 0) return {text: `Tool said: ${turn.toolResults.join(' | ')}`};
+  if (turn.tools.length > 0) return {call: {name: turn.tools[0]!, args: {}}};
+  return {text: `Hello from ${turn.protocol}`};
+};
+
+export async function startFakeInference(options: FakeInferenceOptions = {}): Promise<FakeInference> {
+  const upstream = (await startFakeUpstream()) as FakeInference;
+  upstream.turns = [];
+  upstream.refusals = [];
+  upstream.script = options.script ?? callFirstToolThenAnswer;
+  const refuse = (req: RecordedRequest, res: ServerResponse, status: number, body: Record<string, unknown>, message: string) => {
+    upstream.refusals.push({path: req.path, status, message});
+    sendJson(res, status, body);
+  };
+  upstream.handler = async (req, res) => {
+    const body = req.body ?? {};
+    const pause = options.pauseMs ?? 0;
+    if (req.path.endsWith('/chat/completions')) {
+      if (options.iflowKey) {
+        const problems = iflowSignatureProblems(req.headers, options.iflowKey);
+        // iFlow answers a bad signature with HTTP 200 and its own error body.
+        if (problems.length > 0) return refuse(req, res, 200, {status: '434', msg: `signature mismatch: ${problems.join('; ')}`}, problems.join('; '));
+      }
+      const turn = chatTurn(body);
+      if ('refusal' in turn) return refuse(req, res, 400, {error: {message: turn.refusal, type: 'invalid_request_error', param: 'messages', code: null}}, turn.refusal);
+      upstream.turns.push(turn);
+      return writeChat(res, body, upstream.script(turn, req), pause);
+    }
+    if (req.path.endsWith('/responses')) {
+      const detail = body.stream !== true ? 'Stream must be set to true' : typeof body.instructions !== 'string' ? 'Instructions are required' : body.store !== false ? 'Store must be set to false' : undefined;
+      if (detail) return refuse(req, res, 400, {detail}, detail);
+      for (const key of ['max_output_tokens', 'temperature', 'top_p']) {
+        if (key in body) return refuse(req, res, 400, {detail: `Unsupported parameter: ${key}`}, `Unsupported parameter: ${key}`);
+      }
+      const turn = responsesTurn(body);
+      if ('refusal' in turn) return refuse(req, res, 400, {error: {message: turn.refusal, type: 'invalid_request_error'}}, turn.refusal);
+      upstream.turns.push(turn);
+      return writeResponses(res, body, upstream.script(turn, req), pause);
+    }
+    const gemini = /\/v1internal:(generateContent|streamGenerateContent|countTokens)$/.exec(req.path)?.[1];
+    if (gemini) {
+      const googleError = (message: string) => refuse(req, res, 400, {error: {code: 400, message, status: 'INVALID_ARGUMENT'}}, message);
+      if (gemini === 'countTokens') {
+        const request = body.request as {contents?: unknown[]} | undefined;
+        if (!Array.isArray(request?.contents)) return googleError('Invalid JSON payload received. Missing "request.contents".');
+        return sendJson(res, 200, {totalTokens: Math.ceil(JSON.stringify(request.contents).length / 4)});
+      }
+      if (options.project && body.project !== options.project) {
+        return refuse(req, res, 403, {error: {code: 403, message: `Permission denied on resource project ${String(body.project)}.`, status: 'PERMISSION_DENIED'}}, `project ${String(body.project)}`);
+      }
+      if (gemini === 'streamGenerateContent' && !req.url.includes('alt=sse')) return googleError('streamGenerateContent without alt=sse answers a JSON array, not SSE');
+      const turn = geminiTurn(body);
+      if ('refusal' in turn) return googleError(turn.refusal);
+      upstream.turns.push(turn);
+      return writeGemini(res, gemini === 'streamGenerateContent', String(body.model), upstream.script(turn, req), pause);
+    }
+    if (req.path.endsWith('/messages/count_tokens')) return sendJson(res, 200, {input_tokens: Math.ceil(req.raw.length / 4)});
+    if (req.path.endsWith('/messages')) {
+      const turn = anthropicTurn(body);
+      if ('refusal' in turn) return refuse(req, res, 400, {type: 'error', error: {type: 'invalid_request_error', message: turn.refusal}}, turn.refusal);
+      upstream.turns.push(turn);
+      return writeAnthropic(res, body, upstream.script(turn, req), pause);
+    }
+    sendJson(res, 404, {error: {message: `fake inference upstream has no route ${req.path}`}});
+  };
+  return upstream;
+}

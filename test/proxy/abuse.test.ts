@@ -1,0 +1,288 @@
+// The proxy under abuse and outage (issue 11): clients that trickle bytes, refused requests with big
+// bodies, large bodies, and upstreams that are overloaded. Raw sockets play the abusive client.
+import assert from 'node:assert/strict';
+import {request as httpRequest} from 'node:http';
+import {connect} from 'node:net';
+import {after, describe, it} from 'node:test';
+import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
+import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
+
+interface RawExchange {
+  /** Everything the proxy sent back. */
+  text: string;
+  /** Whether the proxy closed the connection within the wait. */
+  closed: boolean;
+  /** ms from connect to close (or to the end of the wait). */
+  ms: number;
+}
+
+/**
+ * A client that sends `head` and then one byte of `trickle` every 50 ms (never finishing the body it
+ * announced), waiting up to `waitMs` for the proxy to close the connection.
+ */
+function trickle(url: string, head: string, waitMs: number, trickleByte = 'x'): Promise<RawExchange> {
+  const {port} = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    const done = (closed: boolean) => {
+      clearInterval(timer);
+      clearTimeout(guard);
+      socket.destroy();
+      resolve({text, closed, ms: Date.now() - started});
+    };
+    const guard = setTimeout(() => done(false), waitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (data: string) => (text += data));
+    socket.on('close', () => done(true));
+    socket.on('error', () => {}); // a reset after the answer counts as closed ('close' follows)
+    socket.on('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (!socket.destroyed && socket.writable) socket.write(trickleByte);
+      }, 50);
+    });
+  });
+}
+
+const postHead = (path: string, headers: Record<string, string>) =>
+  `POST ${path} HTTP/1.1\r\n${Object.entries({host: '127.0.0.1', 'content-type': 'application/json', ...headers}).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+
+describe('refused requests close the connection without reading the body', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    tokens: claudeAccounts('a'),
+    clientTimeouts: {headersMs: 1_000, requestMs: 1_500, checkEveryMs: 200},
+  });
+  after(() => f.close());
+  const big = {'content-length': String(50 * 1024 * 1024)};
+
+  for (const [name, path, headers, status] of [
+    ['no key (401)', '/v1/messages', {...big}, 401],
+    ['a wrong key (401)', '/v1/messages', {...big, 'x-api-key': 'wrong-key'}, 401],
+    ['a foreign Host (403)', '/v1/messages', {...big, 'x-api-key': API_KEY, host: 'evil.example:8317'}, 403],
+    ['an unknown route (404)', '/v1/nothing-here', {...big, 'x-api-key': API_KEY}, 404],
+    ['a declared size over the limit (413)', '/v1/messages', {'content-length': String(200 * 1024 * 1024), 'x-api-key': API_KEY}, 413],
+  ] as const) {
+    it(`answers ${name} and closes while the client still trickles its body`, async () => {
+      const before = f.upstream.requests.length;
+      const exchange = await trickle(f.url, postHead(path, headers), 5_000);
+      assert.match(exchange.text, new RegExp(`^HTTP/1.1 ${status} `));
+      assert.match(exchange.text, /\r\nconnection: close\r\n/i);
+      assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms: ${exchange.text.slice(0, 80)}`);
+      assert.equal(f.upstream.requests.length, before, 'nothing reached the upstream');
+    });
+  }
+
+  it('answers 400 for a body that is not a JSON object without waiting for the rest of it', async () => {
+    const exchange = await trickle(f.url, `${postHead('/v1/messages', {...big, 'x-api-key': API_KEY})}[`, 5_000, ' ');
+    assert.match(exchange.text, /^HTTP\/1.1 400 /);
+    assert.match(exchange.text, /JSON object/);
+    assert.equal(exchange.closed, true);
+  });
+
+  it('drops a client that trickles its headers', async () => {
+    const exchange = await trickle(f.url, 'POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-a: ', 5_000);
+    assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
+    assert.ok(exchange.ms < 4_000, `closed after ${exchange.ms} ms`);
+  });
+
+  it('drops an authenticated client that never finishes its body (request timeout)', async () => {
+    const head = `${postHead('/v1/messages', {'content-length': '100000', 'x-api-key': API_KEY})}{"model":"claude-opus-4-6","messages":[`;
+    const exchange = await trickle(f.url, head, 5_000, ' ');
+    assert.match(exchange.text, /^HTTP\/1.1 408 /);
+    assert.equal(exchange.closed, true, `still connected after ${exchange.ms} ms`);
+  });
+
+  it('does not cut a long streaming answer: the request timeout only covers the request', async () => {
+    f.upstream.handler = (req, res) => writeSse(res, anthropicStreamEvents(String(req.body?.model), ['a', 'b', 'c', 'd', 'e', 'f']), {pauseMs: 500});
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text(); // 2.5 s, longer than requestMs
+    assert.match(text, /message_stop/);
+  });
+
+  it('keeps the connection of an accepted request alive', async () => {
+    const exchange = await trickle(f.url, `GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`, 600, '');
+    assert.match(exchange.text, /^HTTP\/1.1 200 /);
+    assert.doesNotMatch(exchange.text, /connection: close/i);
+    assert.equal(exchange.closed, false);
+  });
+});
+
+describe('an overloaded upstream (529, 503) is not the account\'s fault', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    strategy: 'fill-first',
+    tokens: claudeAccounts('a', 'b'),
+  });
+  after(() => f.close());
+  const ask = () =>
+    fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+  const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
+
+  it('passes a 529 and its Retry-After through, again and again, without parking the account', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, overloaded, {'retry-after': '7'});
+    for (let i = 0; i < 3; i++) {
+      const before = f.upstream.requests.length;
+      const response = await ask();
+      assert.equal(response.status, 529, `request ${i + 1}: not the proxy's own 429`);
+      assert.equal(response.headers.get('retry-after'), '7');
+      assert.equal(((await response.json()) as {error: {type: string}}).error.type, 'overloaded_error');
+      assert.equal(f.upstream.requests.length, before + 1, `request ${i + 1} reached the upstream once`);
+      assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef', 'the same account, not parked');
+    }
+    assert.deepEqual(f.proxy.status().cooling, []);
+    assert.equal(f.events.filter((e) => e.type === 'failover').length, 0);
+  });
+
+  it('passes a 503 through and serves the next request on the same account once the upstream recovers', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 503, {error: {message: 'Service Unavailable'}}, {'retry-after': '3'});
+    const response = await ask();
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '3');
+    assert.deepEqual(f.proxy.status().cooling, []);
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const recovered = await ask();
+    assert.equal(recovered.status, 200);
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+  });
+
+  it('still parks an account on a plain 500 (a server error of that account)', async () => {
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 500, {error: {message: 'boom'}}) : answerByProtocol(req, res);
+    const response = await ask();
+    assert.equal(response.status, 200);
+    assert.equal(f.proxy.status().cooling.length, 1);
+  });
+});
+
+describe('large bodies are streamed to the upstream, not held whole', async () => {
+  const f = await proxyFixture({
+    provider: 'claude',
+    strategy: 'fill-first',
+    tokens: claudeAccounts('a', 'b'),
+    configYaml: ['oauth-model-alias:', '  claude:', '    - name: "claude-sonnet-4-5-20250929"', '      alias: "sonnet"', ''].join('\n'),
+  });
+  after(() => f.close());
+
+  /** A Messages body of about `bytes` bytes: `model` first, then one long user message. */
+  const bigBody = (model: string, bytes: number) => {
+    const head = `{"model":${JSON.stringify(model)},"max_tokens":8,"messages":[{"role":"user","content":"`;
+    const tail = '"}]}';
+    return {head, filler: 'y'.repeat(bytes - head.length - tail.length), tail};
+  };
+
+  /**
+   * Sends the head and most of the filler, then holds the last byte of the body until the upstream
+   * has received bytes of this request (a proxy that reads the whole body first never lets it), or
+   * 5 s passed. Returns what the client got and whether the upstream saw bytes before the end.
+   */
+  const sendHeld = (model: string, bytes: number) =>
+    new Promise<{status: number; text: string; streamedEarly: boolean}>((resolve, reject) => {
+      const {head, filler, tail} = bigBody(model, bytes);
+      const body = Buffer.from(head + filler + tail);
+      const before = f.upstream.bytesReceived;
+      const req = httpRequest(`${f.url}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'content-length': String(body.length)},
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({status: res.statusCode!, text, streamedEarly}));
+      });
+      req.on('error', reject);
+      let streamedEarly = false;
+      req.write(body.subarray(0, body.length - 1));
+      const started = Date.now();
+      const poll = setInterval(() => {
+        streamedEarly = f.upstream.bytesReceived > before;
+        if (streamedEarly || Date.now() - started > 5_000) {
+          clearInterval(poll);
+          req.end(body.subarray(body.length - 1));
+        }
+      }, 10);
+    });
+
+  it('pipes a 9 MB body upstream as it arrives, the alias resolved in place and the rest intact', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const result = await sendHeld('sonnet', 9 * 1024 * 1024);
+    assert.equal(result.status, 200, result.text.slice(0, 200));
+    assert.equal(result.streamedEarly, true, 'the upstream got bytes before the client finished its body');
+    const sent = f.upstream.requests.at(-1)!;
+    assert.equal(sent.body?.model, 'claude-sonnet-4-5-20250929');
+    const {filler} = bigBody('sonnet', 9 * 1024 * 1024);
+    assert.equal((sent.body?.messages as {content: string}[])[0]!.content, filler);
+    assert.equal(Number(sent.headers['content-length']), Buffer.byteLength(sent.raw));
+  });
+
+  it('passes the upstream\'s quota answer on for a streamed body (it cannot be sent twice) and cools the account', async () => {
+    const resetAt = Math.floor(Date.now() / 1000) + 3600;
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef'
+        ? sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
+            'anthropic-ratelimit-unified-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
+          })
+        : answerByProtocol(req, res);
+    const before = f.upstream.requests.length;
+    const result = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
+    assert.equal(result.status, 429);
+    assert.match(result.text, /limit reached/);
+    assert.equal(f.upstream.requests.length, before + 1, 'sent once');
+    assert.equal(f.proxy.status().cooling.length, 1);
+    const next = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
+    assert.equal(next.status, 200, 'the next request goes to the other account');
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+
+  it('reads a large body whole when its model comes last, and still serves it', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const filler = 'z'.repeat(9 * 1024 * 1024);
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({max_tokens: 8, messages: [{role: 'user', content: filler}], model: 'sonnet'}),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(f.upstream.requests.at(-1)!.body?.model, 'claude-sonnet-4-5-20250929');
+  });
+});
+
+describe('a Chat Completions client on a Claude account (translated)', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+  const chat = (body: Record<string, unknown>) =>
+    fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(body)});
+
+  it('gets the overloaded upstream\'s Retry-After with its translated error', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}, {'retry-after': '9'});
+    const response = await chat({model: 'claude-opus-4-6', messages: [{role: 'user', content: 'hi'}]});
+    assert.notEqual(response.status, 200);
+    assert.notEqual(response.status, 429, 'not the proxy\'s own cooldown answer');
+    assert.equal(response.headers.get('retry-after'), '9');
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+
+  it('reads a large body whole when it must be translated, and the upstream gets all of it', async () => {
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const filler = 'q'.repeat(5 * 1024 * 1024);
+    const response = await chat({model: 'claude-opus-4-6', messages: [{role: 'user', content: filler}]});
+    assert.equal(response.status, 200);
+    const sent = f.upstream.requests.at(-1)!;
+    assert.equal(sent.path, '/v1/messages');
+    assert.ok(sent.raw.includes(filler), 'the whole message was translated and sent');
+  });
+});

@@ -1,0 +1,153 @@
+// Reader edge cases the pair golden tests do not reach: what upstreams do at the margins.
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {OpenAIChatReader} from '../../../source/proxy/translate/readers/openai-chat.js';
+import {GeminiReader} from '../../../source/proxy/translate/readers/gemini.js';
+import {OpenAIResponsesReader} from '../../../source/proxy/translate/readers/openai-responses.js';
+import {estimateAnthropicInputTokens} from '../../../source/proxy/translate/estimate-tokens.js';
+import {isTaggedSignature, tagSignature, untagSignature} from '../../../source/proxy/translate/signatures.js';
+
+const chat = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
+
+describe('OpenAIChatReader', () => {
+  it('takes [DONE] without any finish_reason as the end of the turn', () => {
+    const reader = new OpenAIChatReader();
+    const events = [...reader.push(chat({content: 'hi'}) + 'data: [DONE]\n\n'), ...reader.end()];
+    assert.deepEqual(events, [{type: 'start'}, {type: 'text', text: 'hi'}, {type: 'stop', reason: 'end_turn'}]);
+  });
+
+  it('maps length to max_tokens and keeps it even after a tool call', () => {
+    const reader = new OpenAIChatReader();
+    const events = [...reader.push(chat({tool_calls: [{index: 0, id: 'c', function: {name: 'f', arguments: '{"a'}}]}) + chat({}, 'length')), ...reader.end()];
+    assert.deepEqual(events.at(-1), {type: 'stop', reason: 'max_tokens'});
+  });
+
+  it('fails loudly rather than losing arguments of a call already ended (interleaved calls)', () => {
+    const reader = new OpenAIChatReader();
+    const events = reader.push(
+      chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{'}}]}) +
+        chat({tool_calls: [{index: 1, id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+        chat({tool_calls: [{index: 0, function: {arguments: '}'}}]}),
+    );
+    assert.equal(events.at(-1)!.type, 'error');
+  });
+
+  it('tells parallel calls apart by id when the server sends no index', () => {
+    const reader = new OpenAIChatReader();
+    const events = [
+      ...reader.push(
+        chat({tool_calls: [{id: 'a', function: {name: 'f', arguments: '{"x"'}}]}) +
+          chat({tool_calls: [{function: {arguments: ':1}'}}]}) +
+          chat({tool_calls: [{id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+          chat({}, 'tool_calls'),
+      ),
+      ...reader.end(),
+    ];
+    assert.deepEqual(events, [
+      {type: 'start'},
+      {type: 'tool-call-start', key: '0', id: 'a', name: 'f'},
+      {type: 'tool-call-args', key: '0', json: '{"x"'},
+      {type: 'tool-call-args', key: '0', json: ':1}'},
+      {type: 'tool-call-end', key: '0'},
+      {type: 'tool-call-start', key: '1', id: 'b', name: 'g'},
+      {type: 'tool-call-args', key: '1', json: '{}'},
+      {type: 'tool-call-end', key: '1'},
+      {type: 'stop', reason: 'tool_use'},
+    ]);
+  });
+
+  it('reads a non-stream body whose arguments are a JSON object instead of a string', () => {
+    const body = JSON.stringify({choices: [{index: 0, message: {content: null, tool_calls: [{id: 'c1', function: {name: 'f', arguments: {a: 1}}}]}, finish_reason: 'tool_calls'}]});
+    assert.deepEqual(OpenAIChatReader.readBody(body), [
+      {type: 'start'},
+      {type: 'tool-call-start', key: '0', id: 'c1', name: 'f'},
+      {type: 'tool-call-args', key: '0', json: '{"a":1}'},
+      {type: 'tool-call-end', key: '0'},
+      {type: 'stop', reason: 'tool_use'},
+    ]);
+  });
+
+  it('quotes a JSON error body sent with status 200 to a streaming request', () => {
+    const reader = new OpenAIChatReader();
+    const events = [...reader.push('{"status":"439","msg":"token expired'), ...reader.push('","body":null}'), ...reader.end()];
+    assert.deepEqual(events, [{type: 'start'}, {type: 'error', message: 'token expired'}]);
+    const openai = new OpenAIChatReader();
+    assert.deepEqual([...openai.push('{"error":{"message":"Invalid model"}}\n'), ...openai.end()], [{type: 'start'}, {type: 'error', message: 'Invalid model'}]);
+  });
+
+  it('says so when a non-stream body is not JSON', () => {
+    assert.match(JSON.stringify(OpenAIChatReader.readBody('<html>Bad gateway</html>')), /not JSON: <html>Bad gateway/);
+  });
+});
+
+describe('OpenAIResponsesReader', () => {
+  it('reads a whole Response object (non-streamed upstream)', () => {
+    const body = JSON.stringify({
+      id: 'resp_1',
+      status: 'completed',
+      output: [
+        {type: 'reasoning', summary: [{type: 'summary_text', text: 'a'}, {type: 'summary_text', text: 'b'}], encrypted_content: 'E'},
+        {type: 'message', content: [{type: 'output_text', text: 'Hi'}]},
+        {type: 'function_call', call_id: 'call_1', name: 'f', arguments: ''},
+      ],
+      usage: {input_tokens: 3, output_tokens: 2},
+    });
+    assert.deepEqual(OpenAIResponsesReader.readBody(body), [
+      {type: 'start', id: 'resp_1'},
+      {type: 'thinking', text: 'a\n\nb'},
+      {type: 'thinking-signature', signature: 'E'},
+      {type: 'text', text: 'Hi'},
+      {type: 'tool-call-start', key: '2', id: 'call_1', name: 'f'},
+      {type: 'tool-call-end', key: '2'},
+      {type: 'usage', usage: {inputTokens: 3, outputTokens: 2}},
+      {type: 'stop', reason: 'tool_use'},
+    ]);
+  });
+
+  it('ends with an error when the stream closes before response.completed', () => {
+    const reader = new OpenAIResponsesReader();
+    const events = [...reader.push('data: {"type":"response.output_text.delta","output_index":0,"delta":"x"}\n\n'), ...reader.end()];
+    assert.equal(events.at(-1)!.type, 'error');
+  });
+});
+
+describe('GeminiReader', () => {
+  it('reads a native (envelope-less) chunk and a JSON array of chunks', () => {
+    const chunk = {candidates: [{content: {parts: [{text: 'Hi'}]}, finishReason: 'STOP'}], usageMetadata: {promptTokenCount: 2, candidatesTokenCount: 1}};
+    const expected = [{type: 'start'}, {type: 'text', text: 'Hi'}, {type: 'usage', usage: {inputTokens: 2, outputTokens: 1}}, {type: 'stop', reason: 'end_turn'}];
+    assert.deepEqual(GeminiReader.readBody(JSON.stringify(chunk)), expected);
+    assert.deepEqual(GeminiReader.readBody(JSON.stringify([chunk])), expected);
+  });
+
+  it('reports a blocked prompt as a refusal', () => {
+    const events = GeminiReader.readBody(JSON.stringify({response: {promptFeedback: {blockReason: 'SAFETY'}}}));
+    assert.deepEqual(events.at(-1), {type: 'stop', reason: 'refusal'});
+  });
+});
+
+describe('signature tags', () => {
+  it('recognises only its own upstream', () => {
+    const tagged = tagSignature('gemini-internal', 'abc/+=');
+    assert.equal(untagSignature('gemini-internal', tagged), 'abc/+=');
+    assert.equal(untagSignature('openai-responses', tagged), undefined);
+    assert.equal(untagSignature('gemini-internal', 'EqQBCkYIBxgCKkD'), undefined);
+    assert.equal(isTaggedSignature(tagged), true);
+    assert.equal(isTaggedSignature('EqQBCkYIBxgCKkD'), false);
+  });
+});
+
+describe('estimateAnthropicInputTokens', () => {
+  it('counts 4 characters a token over system, messages, tool traffic and tool definitions, plus images', () => {
+    const body = {
+      system: [{type: 'text', text: 'x'.repeat(40)}],
+      messages: [
+        {role: 'user', content: 'y'.repeat(40)},
+        {role: 'assistant', content: [{type: 'tool_use', id: 't', name: 'Read', input: {}}]},
+        {role: 'user', content: [{type: 'tool_result', tool_use_id: 't', content: [{type: 'text', text: 'z'.repeat(36)}, {type: 'image', source: {type: 'base64', media_type: 'image/png', data: 'A'}}]}]},
+      ],
+      tools: [{name: 'Read'}],
+    };
+    // 40 + 40 + (4 + 2) + 36 + JSON of the tool (15) = 137 chars → 35 tokens, plus one image.
+    assert.equal(estimateAnthropicInputTokens(body), 35 + 1600);
+  });
+});

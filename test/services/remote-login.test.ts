@@ -1,0 +1,50 @@
+// The remote login service against the stand-in: cancel drops the server's pending session, and the
+// status poll gives up after repeated failures instead of asking forever.
+import assert from 'node:assert/strict';
+import {afterEach, beforeEach, test} from 'node:test';
+import {ManagementClient} from '../../source/services/remote/client.js';
+import {cancelRemoteLogin, MAX_STATUS_ERRORS, startRemoteLogin, waitForRemoteLogin} from '../../source/services/remote/login.js';
+import type {RemoteTarget} from '../../source/store/targets.js';
+import {startFakeCliproxy, type FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+
+const KEY = 'service-test-key-0123';
+let oidc: OidcServer;
+let stand: FakeCliproxy;
+let client: ManagementClient;
+beforeEach(async () => {
+  oidc = await startOidcServer({deviceInterval: 1});
+  stand = await startFakeCliproxy({
+    key: KEY,
+    oauth: {kimi: {clientId: OIDC_CLIENT_ID, device: `${oidc.issuer}/device/auth`, token: `${oidc.issuer}/token`}},
+  });
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  client = await ManagementClient.open(target);
+});
+afterEach(async () => {
+  await stand.close();
+  await oidc.close();
+});
+
+test('cancel drops the pending login on the server; the poll then reports it', async () => {
+  const login = await startRemoteLogin(client, 'kimi');
+  assert.equal(login.device, true);
+  assert.ok(login.userCode);
+  assert.equal(await cancelRemoteLogin(client, login), true);
+  const del = stand.requests.find((r) => r.method === 'DELETE')!;
+  assert.equal(del.path, '/v0/management/oauth-session');
+  assert.equal(del.query.get('state'), login.state);
+  await assert.rejects(waitForRemoteLogin(client, login, {intervalMs: 10}), /the server's login failed: Authentication cancelled/);
+  assert.equal(await cancelRemoteLogin(client, login), false, 'nothing left to cancel');
+});
+
+test(`the status poll gives up after ${MAX_STATUS_ERRORS} failures in a row`, async () => {
+  const login = await startRemoteLogin(client, 'kimi');
+  await stand.close();
+  const retries: number[] = [];
+  await assert.rejects(
+    waitForRemoteLogin(client, login, {intervalMs: 5, onProgress: (p) => p.kind === 'retrying' && retries.push(p.errors)}),
+    new RegExp(`gave up asking target svc for the login status after ${MAX_STATUS_ERRORS} failures in a row: cannot reach target svc`),
+  );
+  assert.deepEqual(retries, [1, 2, 3, 4]);
+});

@@ -1,0 +1,53 @@
+// Native mode from the TUI: `N` writes the selected account into the agent's own credential file,
+// the accounts pane names the account the native CLI holds, and `r` (rotation) moves the file too.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, test} from 'node:test';
+import type {TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => {
+  tui?.unmount();
+  ccs?.cleanup();
+  tui = ccs = undefined;
+});
+
+const credentials = (home: string) => JSON.parse(readFileSync(path.join(home, '.claude', '.credentials.json'), 'utf8')) as {claudeAiOauth: {refreshToken: string}};
+
+test('N puts the account into Claude Code\'s credential file; the pane says which account the native CLI holds; r moves it', async () => {
+  ccs = makeUiCcs();
+  const home = ccs.env.HOME!;
+  tui = await renderTui({paths: ccs.paths, env: {HOME: home}, width: 110});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'j', 'N');
+  let frame = await tui.waitFor(`${path.join(home, '.claude', '.credentials.json')} now holds bob@example.com`);
+  assert.equal(credentials(home).claudeAiOauth.refreshToken, 'rt-claude-bob@example.com-0123456789abcdef');
+  frame = await tui.waitFor('native CLI: bob@example.com');
+  assert.match(frame, /Claude accounts \(2\) · ok · native CLI: bob@example.com/);
+  // The default is alice; rotating moves the default to bob and the native file stays with bob...
+  // so first make alice native again through the command line, then rotate from the TUI.
+  const cli = await runBin(['use', '--native', 'claude', 'work'], {...ccs.env, HOME: home});
+  assert.equal(cli.code, 0, cli.stderr);
+  await tui.waitFor('native CLI: work');
+  await tui.press('r');
+  await tui.waitFor(/default work → bob@example.com \(also in .*\.credentials\.json\)/);
+  assert.equal(credentials(home).claudeAiOauth.refreshToken, 'rt-claude-bob@example.com-0123456789abcdef');
+  await tui.waitFor('native CLI: bob@example.com');
+});
+
+test('the command line: rotate follows into native mode; native lists the holder', async () => {
+  ccs = makeUiCcs();
+  const env = {...ccs.env};
+  assert.equal((await runBin(['use', '--native', 'claude', 'work'], env)).code, 0);
+  const rotated = await runBin(['rotate', 'claude'], env);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stdout, /claude: work → bob@example.com\nclaude: .*\.credentials\.json now holds bob@example.com/);
+  assert.equal(credentials(env.HOME!).claudeAiOauth.refreshToken, 'rt-claude-bob@example.com-0123456789abcdef');
+  const listed = await runBin(['native', '--json'], env);
+  assert.deepEqual(JSON.parse(listed.stdout).map((r: {provider: string; account: string}) => [r.provider, r.account]), [['claude', 'bob@example.com']]);
+});
