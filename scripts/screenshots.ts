@@ -14,13 +14,14 @@ import {dashboardCcs} from '../test/ui/quota-fixtures.js';
 import type {AppServices} from '../source/ui/services.js';
 import {FakeClock} from '../test/helpers/fake-clock.js';
 import {pendingDeviceHttp} from '../test/helpers/fake-providers/providers.js';
+import {freePort} from '../test/helpers/fake-providers/server.js';
 
 export interface Screenshot {
   name: string;
   width: number;
   height: number;
   /** The CCS dir to show; defaults to the UI test fixture. */
-  setup?: () => TempCcs;
+  setup?: () => TempCcs | Promise<TempCcs>;
   route?: Route;
   /** Keys pressed before the picture (keymap names), each followed by a frame. */
   keys?: string[];
@@ -30,9 +31,17 @@ export interface Screenshot {
   services?: () => Partial<AppServices>;
 }
 
-/** A busier CCS dir: several providers, a paused account, one that needs a new login. */
+const HOUR = 3600_000;
+/** An expiry `ms` from now, as token files write it. */
+const inMs = (ms: number) => ({expired: new Date(Date.now() + ms).toISOString()});
+
+/** A busier CCS dir: several providers, a paused account, one that needs a new login, expiries that differ. */
 function richCcs(): TempCcs {
   const ccs = makeUiCcs();
+  // Not every token "in 1h": the TOKEN column shows what a real dir shows.
+  ccs.writeToken('claude-alice@example.com.json', tokenFixture('claude', 'alice@example.com', inMs(4 * HOUR + 5 * 60_000)));
+  ccs.writeToken('claude-bob@example.com.json', tokenFixture('claude', 'bob@example.com', inMs(35 * 60_000)));
+  ccs.writeToken('codex-carol@example.com.json', tokenFixture('codex', 'carol@example.com', inMs(6 * 24 * HOUR)));
   ccs.writeToken('gemini-dana@example.com.json', tokenFixture('gemini', 'dana@example.com'), 'auth-paused');
   ccs.writeToken('kimi-erin@example.com.json', tokenFixture('kimi', 'erin@example.com', {expired: new Date(Date.now() - 7200_000).toISOString()}));
   ccs.writeToken('claude-frank@example.com.json', tokenFixture('claude', 'frank@example.com'));
@@ -42,11 +51,15 @@ function richCcs(): TempCcs {
 
 export const SCREENSHOTS: Screenshot[] = [
   {name: 'home', width: 100, height: 30, setup: richCcs, keys: ['l'], waitFor: 'frank@example.com'},
-  {name: 'home-80x24', width: 80, height: 24, setup: richCcs, waitFor: 'work · alice@example.com'},
+  {name: 'home-80x24', width: 80, height: 24, setup: richCcs, waitFor: 'alice@example'},
+  {name: 'home-160x45', width: 160, height: 45, setup: richCcs, keys: ['l'], waitFor: 'frank@example.com'},
+  {name: 'home-60x20', width: 60, height: 20, setup: richCcs, keys: ['l'], waitFor: '▶ Claude accounts'},
+  {name: 'help-60x20', width: 60, height: 20, setup: richCcs, keys: ['?'], waitFor: 'j/k scroll'},
+  {name: 'messages', width: 80, height: 24, setup: richCcs, keys: ['l', 'j', 'p', 'p', 'M'], waitFor: 'Messages, newest first'},
   {name: 'detail', width: 100, height: 30, setup: richCcs, keys: ['l', 'enter'], waitFor: 'Account id'},
   {name: 'remove-confirm', width: 100, height: 30, setup: richCcs, keys: ['l', 'j', 'd'], waitFor: '[y/N]'},
   {name: 'help', width: 100, height: 30, setup: richCcs, keys: ['?'], waitFor: 'Keys (Esc or ? closes)'},
-  {name: 'too-small', width: 60, height: 20, waitFor: 'Terminal too small'},
+  {name: 'too-small', width: 58, height: 18, waitFor: 'Terminal too small'},
   // Cached numbers only (no poller): the picture never depends on a network.
   {name: 'quota', width: 100, height: 24, setup: () => dashboardCcs(), route: {screen: 'quota', params: {}}, services: () => ({quota: undefined}), waitFor: 'claude · dave'},
   {
@@ -56,6 +69,21 @@ export const SCREENSHOTS: Screenshot[] = [
     route: {screen: 'login', params: {provider: 'kimi'}},
     services: () => ({clock: new FakeClock(), http: pendingDeviceHttp()}) as Partial<AppServices>,
     waitFor: 'code expires in 15:00',
+  },
+  {
+    // A pasted code the token endpoint refuses (in memory: no network): the error and the way out.
+    name: 'login-error',
+    width: 80,
+    height: 24,
+    route: {screen: 'login', params: {provider: 'claude'}},
+    services: () =>
+      ({
+        http: {
+          send: async () => ({status: 400, headers: {'content-type': 'application/json'}, text: '{"error":"invalid_grant","error_description":"Invalid authorization code"}'}),
+        },
+      }) as Partial<AppServices>,
+    keys: ['v', 'c', 'o', 'd', 'e', 'enter'],
+    waitFor: 'Enter: try again',
   },
   {
     name: 'models',
@@ -71,18 +99,19 @@ export const SCREENSHOTS: Screenshot[] = [
     waitFor: 'excluded by "*-vl*"',
   },
   {
-    // A real proxy child serving the claude pool (stopped again when the script exits).
+    // A real proxy child serving the claude pool (stopped again when the script exits), on a port
+    // that is free now (a fixed one clashes with whatever else runs).
     name: 'proxy',
     width: 100,
     height: 30,
-    setup: () => {
+    setup: async () => {
       const ccs = makeUiCcs();
-      ccs.writeRaw('cliproxy/config.yaml', '# shared with CLIProxyAPI\nport: 18317\napi-keys:\n  - "ccs-tui-screenshot-key-0123456789abcdef"\n');
+      ccs.writeRaw('cliproxy/config.yaml', `# shared with CLIProxyAPI\nport: ${await freePort()}\napi-keys:\n  - "ccs-tui-screenshot-key-0123456789abcdef"\n`);
       return ccs;
     },
     route: {screen: 'proxy', params: {provider: 'claude'}},
     keys: ['s'],
-    waitFor: /running[\s\S]*listening on http:\/\/127\.0\.0\.1:18317/,
+    waitFor: /running[\s\S]*listening on http:\/\/127\.0\.0\.1:\d+/,
   },
 ];
 
@@ -216,7 +245,7 @@ export function svgToPng(svg: string): Buffer {
 }
 
 export async function takeScreenshot(shot: Screenshot): Promise<string> {
-  const ccs = (shot.setup ?? makeUiCcs)();
+  const ccs = await (shot.setup ?? makeUiCcs)();
   const tui = await renderTui({paths: ccs.paths, width: shot.width, height: shot.height, route: shot.route, env: {}, services: shot.services?.()});
   try {
     await tui.waitFor(shot.route ? /./ : /accounts ·|Terminal too small/);

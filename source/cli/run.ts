@@ -94,6 +94,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
           'For scripts, use the commands instead: ccs-tui --help\n');
         return 2;
       }
+      if (ctx.env.TERM === 'dumb') {
+        io.stderr.write('ccs-tui: this terminal (TERM=dumb) cannot draw the full-screen TUI (no cursor movement).\n' +
+          'Use the commands instead: ccs-tui accounts, ccs-tui login <provider>, ccs-tui --help\n');
+        return 2;
+      }
       const {startTui} = await import('../ui/start.js');
       return await startTui(ctx);
     }

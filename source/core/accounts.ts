@@ -3,6 +3,19 @@ import {sanitizeLine} from './sanitize.js';
 import type {Account} from './types.js';
 import {UserError} from './types.js';
 
+/**
+ * The words for an account's health, the same in the TUI and `ccs-tui accounts`: an access token
+ * past its expiry is "refresh due" (the next use refreshes it), never "expired" in one place and
+ * "due" in another.
+ */
+export const HEALTH_TEXT: Record<Account['health'], string> = {
+  ok: 'ok',
+  expired: 'refresh due',
+  'needs-login': '! re-login',
+  'missing-token': '! no token',
+  unreadable: '! corrupt',
+};
+
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
@@ -119,6 +132,26 @@ export function nextInTurn(accounts: readonly Account[], currentId: string | und
     if (candidate.id !== currentId && isUsable(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * Where a provider's default goes when its current default leaves (removed or paused): the next
+ * usable account in turn, or none. One rule for `remove`, `pause`, the CLI and the TUI.
+ */
+export function defaultAfterLeaving(accounts: readonly Account[], leavingId: string): Account | undefined {
+  return nextInTurn(accounts, leavingId);
+}
+
+/** Why `account` cannot be made the default as it is, or undefined. A paused account serves nothing. */
+export function defaultProblem(account: Account): string | undefined {
+  if (account.paused) return `${account.provider} account ${accountLabel(account)} is paused, so it cannot be the default`;
+  return undefined;
+}
+
+/** What a pause did to the default, for a status line: `; default is now home`, or ''. */
+export function defaultMoveNote(movedTo: Account | null | undefined): string {
+  if (movedTo === undefined) return '';
+  return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';
 }
 
 /** Nickname rules: what `rename` accepts. Returns an error message or undefined. */

@@ -1,6 +1,7 @@
 // The TUI's state as a pure reducer: screen stack, pane focus, a cursor per list, filters, the open
 // modal (help, confirm, rename) and the status line. Tested without rendering; the UI only dispatches.
 import {editText, draftOf, type TextDraft} from './text-edit.js';
+import {nextOrder, type AccountOrder} from './account-order.js';
 
 export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets';
 
@@ -20,23 +21,39 @@ export type Pane = 'providers' | 'accounts';
 export type StatusKind = 'info' | 'ok' | 'error';
 
 export type Modal =
-  | {kind: 'help'}
+  /** `offset`: the first entry shown when the overlay scrolls (j/k, PgUp/PgDn). */
+  | {kind: 'help'; offset?: number}
+  /** Every status message of this session, newest first, wrapped (a cut status line in full). */
+  | {kind: 'messages'; offset?: number}
   /** `id` lets the UI resolve the promise of whoever asked. */
   | {kind: 'confirm'; id: number; prompt: string}
-  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft};
+  /** `submitted`: Enter was pressed; the UI saves this draft (the reducer's, never a stale render's). */
+  | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean}
+  /** `:` jump to a provider or account by name; `submitted` when Enter was pressed (home resolves it). */
+  | {kind: 'jump'; draft: TextDraft; submitted?: boolean};
 
 export interface AppState {
   stack: Route[];
   pane: Pane;
   /** List key → cursor index. Accounts lists are keyed per provider (`accounts:claude`). */
   cursors: Record<string, number>;
-  filters: Record<Pane, string>;
-  /** The filter field of this pane has focus (typing edits it). */
-  filterEditing?: {pane: Pane; draft: TextDraft};
+  /** Filter text per filter key (filterKeyOf): `providers` / `accounts` on home, else the screen id. */
+  filters: Record<string, string>;
+  /** The filter field of this key has focus (typing edits it). */
+  filterEditing?: {list: string; draft: TextDraft};
   modal?: Modal;
-  status?: {text: string; kind: StatusKind};
+  /** `id` counts messages, so a timer clears only the message it was started for. */
+  status?: {text: string; kind: StatusKind; id: number};
+  /** Home: providers without accounts left out (`e`). */
+  hideEmpty: boolean;
+  /** Home: how the accounts list is ordered (`o` cycles). */
+  order: AccountOrder;
+  /** Past status messages, oldest first, at most MESSAGE_LOG_SIZE. */
+  messages: Array<{text: string; kind: StatusKind}>;
   nextModalId: number;
 }
+
+export const MESSAGE_LOG_SIZE = 100;
 
 export type CursorMove = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
 
@@ -54,15 +71,36 @@ export type AppAction =
   | {type: 'filterKey'; input: string; key: string}
   | {type: 'renameStart'; provider: string; accountId: string; current: string}
   | {type: 'renameKey'; input: string; key: string}
+  /** The save of a submitted rename failed: keep editing. */
+  | {type: 'renameFailed'}
   | {type: 'confirmOpen'; prompt: string}
   | {type: 'closeModal'}
   | {type: 'toggleHelp'}
+  | {type: 'toggleMessages'}
+  | {type: 'scrollOverlay'; by: number}
+  | {type: 'toggleHideEmpty'}
+  | {type: 'cycleOrder'}
+  | {type: 'jumpStart'}
+  | {type: 'jumpKey'; input: string; key: string}
   | {type: 'status'; text: string; kind?: StatusKind}
-  | {type: 'clearStatus'};
+  /** Clears the status line (only message `id` when given: a newer one stays). */
+  | {type: 'clearStatus'; id?: number};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {providers: '', accounts: ''}, nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', messages: [], nextModalId: 1};
 }
+
+/**
+ * Which filter `/` edits and Esc clears here: the focused pane on the home screen, else the
+ * screen's own (`quota`, `models`). Screens read theirs with filterOf.
+ */
+export function filterKeyOf(state: AppState): string {
+  const route = currentRoute(state);
+  return route.screen === 'home' ? state.pane : route.screen;
+}
+
+/** The filter text under `key` ('' when none). */
+export const filterOf = (state: AppState, key: string): string => state.filters[key] ?? '';
 
 export const currentRoute = (state: AppState): Route => state.stack[state.stack.length - 1]!;
 
@@ -114,10 +152,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'escape': {
       if (state.modal) return {...state, modal: undefined};
       if (state.filterEditing) return applyFilterKey(state, '', 'escape');
-      const route = currentRoute(state);
-      if (route.screen === 'home' && state.filters[state.pane]) {
-        return {...state, filters: {...state.filters, [state.pane]: ''}};
-      }
+      const key = filterKeyOf(state);
+      if (filterOf(state, key)) return {...state, filters: {...state.filters, [key]: ''}};
       return appReducer(state, {type: 'pop'});
     }
     case 'cursor': {
@@ -130,29 +166,59 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const pane = action.pane === 'next' ? (state.pane === 'providers' ? 'accounts' : 'providers') : action.pane;
       return pane === state.pane ? state : {...state, pane, filterEditing: undefined};
     }
-    case 'filterStart':
-      return {...state, filterEditing: {pane: state.pane, draft: draftOf(state.filters[state.pane])}};
+    case 'filterStart': {
+      const list = filterKeyOf(state);
+      return {...state, filterEditing: {list, draft: draftOf(filterOf(state, list))}};
+    }
     case 'filterKey':
       return applyFilterKey(state, action.input, action.key);
     case 'renameStart':
       return {...state, modal: {kind: 'rename', provider: action.provider, accountId: action.accountId, draft: draftOf(action.current)}};
     case 'renameKey': {
       if (state.modal?.kind !== 'rename') return state;
+      // A submitted draft is being saved: keys wait (Esc still cancels).
+      if (state.modal.submitted && action.key !== 'escape') return state;
       const {draft, done} = editText(state.modal.draft, action.input, action.key);
-      // Submitting is the UI's job (it calls the store); the reducer only keeps the text.
       if (done === 'cancel') return {...state, modal: undefined};
-      return {...state, modal: {...state.modal, draft}};
+      // Saving is the UI's job (it calls the store); the reducer marks the draft to save.
+      return {...state, modal: {...state.modal, draft, submitted: done === 'submit'}};
     }
+    case 'toggleHideEmpty':
+      return {...state, hideEmpty: !state.hideEmpty};
+    case 'cycleOrder':
+      return {...state, order: nextOrder(state.order)};
+    case 'jumpStart':
+      return {...state, modal: {kind: 'jump', draft: draftOf('')}};
+    case 'jumpKey': {
+      if (state.modal?.kind !== 'jump') return state;
+      const {draft, done} = editText(state.modal.draft, action.input, action.key);
+      if (done === 'cancel') return {...state, modal: undefined};
+      return {...state, modal: {kind: 'jump', draft, submitted: done === 'submit'}};
+    }
+    case 'renameFailed':
+      return state.modal?.kind === 'rename' ? {...state, modal: {...state.modal, submitted: false}} : state;
     case 'confirmOpen':
       return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt}, nextModalId: state.nextModalId + 1};
     case 'closeModal':
       return state.modal ? {...state, modal: undefined} : state;
     case 'toggleHelp':
       return {...state, modal: state.modal?.kind === 'help' ? undefined : {kind: 'help'}};
-    case 'status':
-      return {...state, status: {text: action.text, kind: action.kind ?? 'info'}};
+    case 'toggleMessages':
+      return {...state, modal: state.modal?.kind === 'messages' ? undefined : {kind: 'messages'}};
+    case 'scrollOverlay': {
+      const modal = state.modal;
+      if (modal?.kind !== 'help' && modal?.kind !== 'messages') return state;
+      // The overlay clamps the end (it knows how many entries fit).
+      return {...state, modal: {...modal, offset: Math.max(0, (modal.offset ?? 0) + action.by)}};
+    }
+    case 'status': {
+      const kind = action.kind ?? 'info';
+      const messages = [...state.messages, {text: action.text, kind}].slice(-MESSAGE_LOG_SIZE);
+      return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1}, messages};
+    }
     case 'clearStatus':
-      return state.status ? {...state, status: undefined} : state;
+      if (!state.status || (action.id !== undefined && action.id !== state.status.id)) return state;
+      return {...state, status: undefined};
   }
 }
 
@@ -160,18 +226,20 @@ function setCursor(state: AppState, list: string, index: number): AppState {
   return state.cursors[list] === index ? state : {...state, cursors: {...state.cursors, [list]: index}};
 }
 
-/** Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. */
+/**
+ * Typing filters live (k9s style); Enter keeps the filter and leaves the field, Esc clears it. The
+ * list of the same name (providers, quota, models) goes back to its top when the filter changes.
+ */
 function applyFilterKey(state: AppState, input: string, key: string): AppState {
   if (!state.filterEditing) return state;
-  const {pane} = state.filterEditing;
+  const {list} = state.filterEditing;
   const {draft, done} = editText(state.filterEditing.draft, input, key);
   const text = done === 'cancel' ? '' : draft.text;
-  const listKey = pane === 'providers' ? 'providers' : undefined;
-  const cursors = listKey && text !== state.filters[pane] ? {...state.cursors, [listKey]: 0} : state.cursors;
+  const cursors = text !== filterOf(state, list) && list in state.cursors ? {...state.cursors, [list]: 0} : state.cursors;
   return {
     ...state,
     cursors,
-    filters: {...state.filters, [pane]: text},
-    filterEditing: done ? undefined : {pane, draft},
+    filters: {...state.filters, [list]: text},
+    filterEditing: done ? undefined : {list, draft},
   };
 }

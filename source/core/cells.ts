@@ -42,3 +42,10 @@ export function padCells(text: string, width: number, options: {align?: 'left' |
   const gap = ' '.repeat(Math.max(0, width - cellWidth(fitted)));
   return options.align === 'right' ? gap + fitted : fitted + gap;
 }
+
+/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap) or padded. */
+export function fitCell(text: string, width: number): string {
+  if (width <= 0) return '';
+  const cut = cellWidth(text) > width - 1 ? truncateCells(text, Math.max(1, width - 1)) : text;
+  return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
+}

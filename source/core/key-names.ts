@@ -38,8 +38,11 @@ export function keyName(input: string, key: RawKey): string {
   if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
   if (input === ' ') return 'space';
   // Control bytes without key flags: what a run of coalesced keys is split into.
-  const control: Record<string, string> = {'\r': 'enter', '\t': 'tab', '\u001b': 'escape', '\u007f': 'backspace'};
+  const control: Record<string, string> = {'\r': 'enter', '\n': 'enter', '\t': 'tab', '\u001b': 'escape', '\u007f': 'backspace', '\b': 'backspace'};
   if (control[input]) return control[input]!;
+  // Ctrl-A … Ctrl-Z as raw bytes (0x01-0x1a), e.g. Ctrl-U or Ctrl-W split out of one read.
+  const code = input.length === 1 ? input.charCodeAt(0) : 0;
+  if (code >= 1 && code <= 26) return `ctrl+${String.fromCharCode(code + 96)}`;
   // Several characters at once is a paste (or fast typing): never mistake "home" for the Home key.
   if ([...input].length > 1) return 'paste';
   return input;

@@ -1,9 +1,10 @@
 // Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
 // routeKey() and carries out the answer. Order, first match wins:
 //   Ctrl-C quits → a too-small terminal knows only quit → an open confirm prompt takes y/N →
-//   the rename field → the filter field → a focused text field (raw keys) → several keys from one
-//   read are pressed one by one → the help overlay (close or quit) → the screen's handler for the
-//   keymap action → the shell's own meaning of that action (shellActionFor).
+//   several keys from one read in a text field are pressed one by one → the rename field → the
+//   filter field → a focused text field (raw keys) → several keys from one read elsewhere are
+//   pressed one by one → the help overlay (close or quit) → the screen's handler for the keymap
+//   action → the shell's own meaning of that action (shellActionFor).
 import type {AppAction, Modal, Route} from './app-state.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
@@ -24,24 +25,31 @@ export interface KeyContext {
 }
 
 export type KeyRoute =
-  | {to: 'quit'}
+  /** `ask`: the screen's quit handler may ask first (unsaved rules); without it, quit now. */
+  | {to: 'quit'; ask?: boolean}
   /** The key means nothing here. */
   | {to: 'none'}
   | {to: 'confirm'; yes: boolean}
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
   | {to: 'filter'}
+  /** The `:` jump field gets the key. */
+  | {to: 'jump'}
   /** The focused text field gets the key raw. */
   | {to: 'text'}
   /** Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now, `rest` after its frame. */
   | {to: 'split'; first: string; rest: string}
   | {to: 'closeHelp'}
+  /** Scroll the open overlay (help, messages) by entries. */
+  | {to: 'scrollOverlay'; by: number}
   /** Offer the keymap action to the screen's handlers first, then apply shellActionFor(action). */
   | {to: 'action'; action: KeyAction};
 
 /** Routes one key press. `name` is the normalised key name (core/key-names.ts), `input` what was typed. */
 export function routeKey(name: string, input: string, context: KeyContext): KeyRoute {
-  if (name === 'ctrl+c') return {to: 'quit'};
+  // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
+  // the too-small screen, where no prompt can show) quits at once.
+  if (name === 'ctrl+c') return context.tooSmall || context.modal === 'confirm' ? {to: 'quit'} : {to: 'quit', ask: true};
   if (context.tooSmall) return actionForKey(name, ['global']) === 'quit' ? {to: 'quit'} : {to: 'none'};
   if (context.modal === 'confirm') {
     const action = actionForKey(name, ['confirm']);
@@ -49,7 +57,12 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
+  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || context.textFocused;
+  // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
+  const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
+  if (burst) return {to: 'split', ...burst};
   if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
+  if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
   if (context.textFocused) return {to: 'text'};
   if (name === 'paste') {
@@ -60,13 +73,42 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   }
   const action = actionForKey(name, context.scopes);
   if (!action) return {to: 'none'};
-  if (context.modal === 'help') {
-    if (action === 'help' || action === 'back') return {to: 'closeHelp'};
+  if (context.modal === 'help' || context.modal === 'messages') {
+    if (action === 'help' || action === 'back' || action === 'messages') return {to: 'closeHelp'};
+    const scroll = OVERLAY_SCROLL[actionForKey(name, ['list']) ?? 'quit'];
+    if (scroll) return {to: 'scrollOverlay', by: scroll};
     if (action === 'quit') return {to: 'quit'};
     return {to: 'none'};
   }
   return {to: 'action', action};
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Splits what a text field got in one read into presses: each control byte (Backspace, Ctrl-U,
+ * Enter, …) is a key of its own, a run of printable text stays one insert. A line break followed by
+ * more text belongs to a multi-line paste and stays in it (editText makes it a space); one at the
+ * end is Enter. Undefined when there is nothing to split (plain text: one insert).
+ */
+export function splitTextBurst(input: string): {first: string; rest: string} | undefined {
+  // CR LF (a pasted line's end) is one Enter, never two (the second would reach the next screen).
+  const text = input.replace(/[\r\n]+(?=[^\r\n])/g, ' ').replace(/[\r\n]+$/, '\r');
+  if (!CONTROL.test(text)) return undefined;
+  const firstControl = text.search(CONTROL);
+  const end = firstControl === 0 ? 1 : firstControl;
+  return {first: text.slice(0, end), rest: text.slice(end)};
+}
+
+/** Entries an overlay scrolls by for each list key. */
+const OVERLAY_SCROLL: Partial<Record<KeyAction, number>> = {
+  'cursor.down': 1,
+  'cursor.up': -1,
+  'cursor.pageDown': 10,
+  'cursor.pageUp': -10,
+  'cursor.top': -1_000_000,
+};
 
 const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
   'screen.quota': 'quota',
@@ -81,7 +123,10 @@ const SCREEN_KEYS: Partial<Record<KeyAction, Route['screen']>> = {
 export function shellActionFor(action: KeyAction): {type: 'quit'} | AppAction | undefined {
   if (action === 'quit') return {type: 'quit'};
   if (action === 'help') return {type: 'toggleHelp'};
+  if (action === 'messages') return {type: 'toggleMessages'};
   if (action === 'back') return {type: 'escape'};
+  // Only screens whose scopes bind `/` get here: every one of them filters (app-state filterKeyOf).
+  if (action === 'filter') return {type: 'filterStart'};
   if (action === 'screen.accounts') return {type: 'reset'};
   if (action === 'target.switch') return {type: 'navigate', screen: 'targets'};
   const screen = SCREEN_KEYS[action];

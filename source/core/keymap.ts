@@ -12,6 +12,7 @@ export type KeyAction =
   // global
   | 'quit'
   | 'help'
+  | 'messages'
   | 'back'
   | 'screen.accounts'
   | 'screen.quota'
@@ -28,6 +29,9 @@ export type KeyAction =
   | 'filter'
   // accounts (home and detail)
   | 'pane.next'
+  | 'providers.hideEmpty'
+  | 'accounts.sort'
+  | 'jump'
   | 'pane.left'
   | 'pane.right'
   | 'account.open'
@@ -37,6 +41,7 @@ export type KeyAction =
   | 'account.remove'
   | 'account.rotate'
   | 'account.login'
+  | 'account.relogin'
   | 'account.test'
   | 'account.serve'
   | 'provider.serve'
@@ -87,6 +92,7 @@ export interface KeyBinding {
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'quit', keys: ['q', 'ctrl+c'], scopes: ['global'], description: 'Quit', hint: 'quit'},
   {action: 'help', keys: ['?'], scopes: ['global'], description: 'Show or hide all keys', hint: 'help'},
+  {action: 'messages', keys: ['M'], scopes: ['global'], description: 'Show or hide every status message of this session, in full'},
   {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter', hint: 'back'},
   {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
@@ -100,9 +106,13 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'cursor.bottom', keys: ['G', 'end'], scopes: ['list'], description: 'Last item'},
   {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},
   {action: 'cursor.pageDown', keys: ['pagedown', 'ctrl+f'], scopes: ['list'], description: 'Page down'},
-  {action: 'filter', keys: ['/'], scopes: ['list'], description: 'Filter the list (Esc clears)', hint: 'filter'},
+  // Bound only where a screen filters (home, quota, models): '/' elsewhere must not open an invisible field.
+  {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter'},
 
   {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
+  {action: 'providers.hideEmpty', keys: ['H'], scopes: ['home'], description: 'Hide or show providers without accounts'},
+  {action: 'accounts.sort', keys: ['o'], scopes: ['home'], description: 'Order the accounts: as registered, by name, by token expiry, by quota headroom'},
+  {action: 'jump', keys: [':'], scopes: ['home'], description: 'Jump to a provider or account by name'},
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
   {action: 'pane.right', keys: ['l', 'right'], scopes: ['home'], description: 'Accounts pane'},
   {action: 'account.open', keys: ['enter'], scopes: ['home'], description: 'Open the account (on a provider: its accounts)', hint: 'open'},
@@ -113,6 +123,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.remove', keys: ['d'], scopes: ['home', 'detail'], description: 'Remove (asks first)', hint: 'remove'},
   {action: 'account.rotate', keys: ['r'], scopes: ['home', 'detail', 'quota', 'proxy'], description: "Rotate the provider's default to the next usable account", hint: 'rotate'},
   {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
+  {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login)', hint: 're-login'},
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy'},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
@@ -163,19 +174,23 @@ export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyActio
   return undefined;
 }
 
-/** Bindings to show for these scopes (most specific first), one per action. */
+/**
+ * Bindings to show for these scopes (most specific first), one per action, with every key that
+ * action has there (the detail screen's `u` and Enter both make the account the default).
+ */
 export function bindingsFor(scopes: readonly KeyScope[]): KeyBinding[] {
-  const seen = new Set<KeyAction>();
-  const out: KeyBinding[] = [];
+  const byAction = new Map<KeyAction, KeyBinding>();
   for (const scope of scopes) {
     for (const binding of KEY_BINDINGS) {
-      if (binding.scopes.includes(scope) && !seen.has(binding.action)) {
-        seen.add(binding.action);
-        out.push(binding);
+      if (!binding.scopes.includes(scope)) continue;
+      const seen = byAction.get(binding.action);
+      if (!seen) byAction.set(binding.action, binding);
+      else if (binding.keys.some((k) => !seen.keys.includes(k) && actionForKey(k, scopes) === binding.action)) {
+        byAction.set(binding.action, {...seen, keys: [...seen.keys, ...binding.keys.filter((k) => !seen.keys.includes(k))]});
       }
     }
   }
-  return out;
+  return [...byAction.values()];
 }
 
 /** `ctrl+c` → `^C`, `escape` → `Esc`, for hint bars and the overlay. */

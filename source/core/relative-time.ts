@@ -18,3 +18,14 @@ export function formatRelative(iso: string | undefined, now: number): string {
   const delta = at - now;
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
 }
+
+/**
+ * `2026-11-29 21:55` in the local time zone (the process's TZ): what a person reads on their own
+ * clock. The ISO string itself stays in files and --json. Unparseable input comes back unchanged.
+ */
+export function formatLocalTime(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
+}

@@ -41,7 +41,8 @@ export interface Target {
    */
   watch(onChange: () => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
-  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void): AccountLogin;
+  /** `options.nickname`: logging in again as a known account (no name is asked for). */
+  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string}): AccountLogin;
   dispose(): void;
 }
 
@@ -78,8 +79,8 @@ export function localTarget(deps: TargetDeps): Target {
         if (rules.account && context.account) await updateAccountRules(paths, context.provider, context.account.id, () => rules.account!);
       },
     },
-    login: (provider, settings, onChange) =>
-      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange}),
+    login: (provider, settings, onChange, options) =>
+      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange, nickname: options?.nickname}),
     dispose: () => undefined,
   };
 }

@@ -10,7 +10,7 @@
 //   written over.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, AmbiguousAccountError, ccsAccountId, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -411,12 +411,21 @@ export class AccountStore implements AccountService {
     });
   }
 
-  async setDefault(provider: string, ref: AccountRef): Promise<Account> {
+  /**
+   * Makes the account its provider's default. A paused account is refused (core defaultProblem),
+   * unless `resume` is set: then it is resumed in the same step (the TUI asks first).
+   */
+  async setDefault(provider: string, ref: AccountRef, options: {resume?: boolean} = {}): Promise<Account> {
     return this.mutate(async (ctx) => {
-      const account = ctx.find(provider, ref);
+      let account = ctx.find(provider, ref);
       if (account.health === 'unreadable' || account.health === 'missing-token') {
         throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
       }
+      const problem = defaultProblem(account);
+      if (problem && !(options.resume && account.paused)) {
+        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account)})`);
+      }
+      if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);
       ctx.providerEntry(provider, account.id).default = account.id;
       ctx.entry(account).lastUsedAt = this.now().toISOString();
@@ -438,24 +447,38 @@ export class AccountStore implements AccountService {
     });
   }
 
-  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
+  /**
+   * Pauses or resumes. Pausing the default moves the default to the next usable account
+   * (core defaultAfterLeaving, as `remove` does): `defaultMovedTo` says where, null when none is left.
+   */
+  async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
-      const account = ctx.find(provider, ref);
-      if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
-      ctx.register(account);
-      if (account.paused !== paused) {
-        const from = this.tokenPath(account);
-        const to = this.tokenPath({...account, paused});
-        await ensurePrivateDir(path.dirname(to));
-        await fs.rename(from, to);
-      }
-      const entry = ctx.entry(account);
-      entry.paused = paused;
-      if (paused) entry.pausedAt = this.now().toISOString();
-      else delete entry.pausedAt;
-      ctx.registryChanged = true;
-      return {...account, paused};
+      const account = await this.movePaused(ctx, ctx.find(provider, ref), paused);
+      const providerEntry = ctx.providerEntry(provider, account.id);
+      if (!paused || providerEntry.default !== account.id) return account;
+      const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
+      if (next) providerEntry.default = next.id;
+      else delete providerEntry.default;
+      return {...account, default: false, defaultMovedTo: next ?? null};
     });
+  }
+
+  /** Moves the token file between auth/ and auth-paused/ and records it in the registry entry. */
+  private async movePaused(ctx: MutationContext, account: Account, paused: boolean): Promise<Account> {
+    if (account.health === 'missing-token') throw new UserError(`${account.tokenFile}: token file is missing, nothing to ${paused ? 'pause' : 'resume'}`);
+    ctx.register(account);
+    if (account.paused !== paused) {
+      const from = this.tokenPath(account);
+      const to = this.tokenPath({...account, paused});
+      await ensurePrivateDir(path.dirname(to));
+      await fs.rename(from, to);
+    }
+    const entry = ctx.entry(account);
+    entry.paused = paused;
+    if (paused) entry.pausedAt = this.now().toISOString();
+    else delete entry.pausedAt;
+    ctx.registryChanged = true;
+    return {...account, paused};
   }
 
   async remove(provider: string, ref: AccountRef): Promise<Account> {
@@ -465,7 +488,7 @@ export class AccountStore implements AccountService {
         if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;
         delete providerEntry.accounts[account.id];
         if (providerEntry.default === account.id) {
-          const next = nextInTurn(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
+          const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
           if (next) providerEntry.default = next.id;
           else delete providerEntry.default;
         }

@@ -1,16 +1,17 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {useMemo, useReducer} from 'react';
-import {appReducer, initialAppState, type Route} from '../core/app-state.js';
+import {useEffect, useMemo, useReducer, type Dispatch} from 'react';
+import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
 import {Frame} from './frame.js';
+import {HintsProvider} from './hints.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
 import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
 import {createKeyRegistry, KeyRegistryContext} from './keys.js';
-import {ServicesContext, type AppServices} from './services.js';
+import {ServicesContext, useServices, type AppServices} from './services.js';
 import {ShellContext, useShellValue} from './shell.js';
 import type {SizeSource} from './terminal.js';
 import {makeTheme, ThemeContext} from './theme.js';
@@ -32,13 +33,27 @@ export function App({services, size, initialRoute, initialAccounts}: AppProps) {
         <ThemeContext.Provider value={theme}>
           <KeyRegistryContext.Provider value={registry}>
             <AccountsProvider initial={initialAccounts}>
-              <Root initialRoute={initialRoute} />
+              <HintsProvider>
+                <Root initialRoute={initialRoute} />
+              </HintsProvider>
             </AccountsProvider>
           </KeyRegistryContext.Provider>
         </ThemeContext.Provider>
       </SizeContext.Provider>
     </ServicesContext.Provider>
   );
+}
+
+/** How long a status message stays on the status line (the `M` log keeps every one). */
+export const STATUS_SECONDS = {info: 10, ok: 10, error: 30} as const;
+
+function useStatusExpiry(status: AppState['status'], dispatch: Dispatch<AppAction>): void {
+  const {clock} = useServices();
+  useEffect(() => {
+    if (!status) return;
+    const id = status.id;
+    return clock.setTimeout(() => dispatch({type: 'clearStatus', id}), STATUS_SECONDS[status.kind] * 1000);
+  }, [status?.id, clock, dispatch]);
 }
 
 function Root({initialRoute}: {initialRoute?: Route}) {
@@ -48,6 +63,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   const {shell, answerConfirm} = useShellValue(state, dispatch, reload);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
   useKeyDispatcher({state, shell, answerConfirm, tooSmall});
+  useStatusExpiry(state.status, dispatch);
 
   if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
   return (

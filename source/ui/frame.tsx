@@ -3,17 +3,19 @@
 import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, HelpOverlay, HintBar, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
+import {useHints} from './hints.js';
 import type {Shell} from './shell.js';
 
 export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
   const services = useServices();
   const accounts = useAccounts();
+  const hints = useHints();
   const target = useTarget();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
@@ -36,7 +38,9 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
         {state.modal?.kind === 'help' ? (
-          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} />
+          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
+        ) : state.modal?.kind === 'messages' ? (
+          <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal.offset} />
         ) : (
           <ScreenView
             route={route}
@@ -53,10 +57,16 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
         width={columns}
         counts={counts}
         dir={target.where}
-        message={confirmPrompt ? {text: `${confirmPrompt} ${confirmHint()}`, kind: 'info'} : state.status}
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
+        keep={confirmPrompt ? confirmHint() : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
-      <HintBar width={columns} scopes={scopes} unavailable={unavailableActions(target.accounts)} />
+      <HintBar
+        width={columns}
+        scopes={scopes}
+        overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
+        unavailable={unavailableActions(target.accounts)}
+      />
     </Box>
   );
 }

@@ -5,6 +5,7 @@
 import {createContext, useContext, useLayoutEffect, useRef, type Dispatch} from 'react';
 import type {AppAction, CursorMove} from '../core/app-state.js';
 import type {KeyHandlers, TextKeyHandler} from './screen-types.js';
+import {useScreenHints} from './hints.js';
 
 export interface KeyRegistry {
   screens: Array<{current: KeyHandlers}>;
@@ -56,6 +57,7 @@ export function useScreenKeys(handlers: KeyHandlers | undefined): void {
  */
 export function useTextCapture(handler: TextKeyHandler | undefined): void {
   useRegistration((r) => r.text, handler);
+  useScreenHints(handler ? {typing: true} : undefined);
 }
 
 export const topScreenHandlers = (registry: KeyRegistry): KeyHandlers | undefined => registry.screens.at(-1)?.current;

@@ -50,7 +50,9 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
     }, io);
   } finally {
     stopNativeWatch();
-    // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook).
+    // Quitting the TUI stops its proxy child (signals kill it through the supervisor's exit hook)
+    // and the quota poller: its timers and requests in flight would keep the process alive after quit.
+    services.quota?.stop();
     await services.proxy?.dispose();
     services.targets.dispose();
     services.settings.dispose();

@@ -5,8 +5,25 @@ export async function startTui(ctx: TuiContext): Promise<number> {
   // React's development build is several times slower per frame; run the production build unless
   // someone asked otherwise. It must be set before React loads, hence the dynamic import.
   process.env.NODE_ENV ??= 'production';
-  const {launchTui} = await loadLaunch();
+  const {launchTui} = await withoutCiDetection(loadLaunch);
   return launchTui(ctx);
+}
+
+/**
+ * Ink (is-in-ci) and its colour detection (supports-color) read CI once, when they load: with CI set
+ * Ink draws no frame until exit and colours go off, a blank screen in a real terminal. The TUI only
+ * starts when stdout is a TTY (cli/run.ts), so hide CI while they load and put it back after (the
+ * proxy child and commands run from here still see it).
+ */
+async function withoutCiDetection<T>(load: () => Promise<T>): Promise<T> {
+  const saved = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION};
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await load();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
 }
 
 /**

@@ -91,6 +91,18 @@ describe('ccs-tui account commands (built binary)', () => {
     assert.equal(registry().providers.codex.default, 'b@example.com');
   });
 
+  test('pause on the default moves it and says so; use on a paused account is refused with the way out', async () => {
+    const registry = () => JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    let run = await runBin(['pause', 'codex', 'alpha'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /codex: paused alpha; default is now beta/);
+    assert.equal(registry().providers.codex.default, 'b@example.com');
+    run = await runBin(['use', 'codex', 'alpha'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /codex account alpha is paused, so it cannot be the default: resume it first \(ccs-tui resume codex alpha\)/);
+    assert.equal(registry().providers.codex.default, 'b@example.com');
+  });
+
   test('bad usage exits 2 and names the flag or argument', async () => {
     let run = await runBin(['accounts', '--jsn'], ccs.env);
     assert.equal(run.code, 2);

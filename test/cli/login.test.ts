@@ -105,6 +105,26 @@ test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL
     assert.match(run.stdout, /Added codex account frank@example\.test/);
   }));
 
+test('--no-browser says what happens; claude paste mode gives no ssh -L advice (its redirect is not a local port)', () =>
+  withTempCcs(async (ccs) => {
+    const {fakeClaude} = await import('../helpers/fake-providers/providers.js');
+    const fake = await fakeClaude();
+    try {
+      writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+      const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+      const run = await runInteractive(['login', 'claude', '--no-browser'], env, async (stdout, stdin) => {
+        if (!stdout.includes('paste the address')) return false;
+        stdin.end('\n');
+        return true;
+      });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /--no-browser: no browser is opened; open the address in any browser yourself/);
+      assert.doesNotMatch(run.stdout, /ssh -L/);
+    } finally {
+      await fake.server.close();
+    }
+  }));
+
 test('bad usage: unknown provider and a bad --port are exit 2 naming them', () =>
   withTempCcs(async (ccs) => {
     const unknown = await runBin(['login', 'nope'], ccs.env);

@@ -60,6 +60,10 @@ describe('proxy start / status / stop', async () => {
     assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false);
     const after = await runBin(['proxy', 'status', '--json'], ccs.env);
     assert.deepEqual(JSON.parse(after.stdout), {running: false});
+    assert.equal(after.code, 3, 'no proxy: exit 3, like systemctl status');
+    const none = await runBin(['proxy', 'status'], ccs.env);
+    assert.equal(none.code, 3);
+    assert.match(none.stdout, /no proxy is running/);
   });
 
   it('reports a busy port clearly and exits 1', async () => {

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {MAX_COALESCED_KEYS, routeKey, shellActionFor, type KeyContext} from '../../source/core/key-routing.js';
+import {MAX_COALESCED_KEYS, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
 import {actionKey, confirmHint, keysOf} from '../../source/core/keymap.js';
+import {keyName} from '../../source/core/key-names.js';
+import {editText, draftOf} from '../../source/core/text-edit.js';
 
 const home: KeyContext = {tooSmall: false, filterEditing: false, textFocused: false, scopes: ['home', 'list', 'global']};
 const at = (context: Partial<KeyContext>): KeyContext => ({...home, ...context});
 
 test('Ctrl-C quits from every layer, even a focused text field or an open prompt', () => {
-  for (const context of [home, at({tooSmall: true}), at({modal: 'confirm'}), at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true}), at({modal: 'help'})]) {
+  for (const context of [home, at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true}), at({modal: 'help'})]) {
+    assert.deepEqual(routeKey('ctrl+c', '\u0003', context), {to: 'quit', ask: true}, 'the screen may ask first (unsaved rules)');
+  }
+  // At a prompt (a second Ctrl-C) and on the too-small screen, where nothing can ask: quit now.
+  for (const context of [at({tooSmall: true}), at({modal: 'confirm'})]) {
     assert.deepEqual(routeKey('ctrl+c', '\u0003', context), {to: 'quit'});
   }
 });
@@ -72,6 +78,9 @@ test("the shell's meaning of an action no screen took", () => {
   assert.deepEqual(shellActionFor('screen.accounts'), {type: 'reset'});
   assert.deepEqual(shellActionFor('screen.proxy'), {type: 'reset', route: {screen: 'proxy', params: {}}});
   assert.equal(shellActionFor('account.serve'), undefined);
+  assert.deepEqual(shellActionFor('filter'), {type: 'filterStart'}, '/ filters wherever it is bound');
+  assert.deepEqual(routeKey('/', '/', at({scopes: ['login', 'list', 'global']})), {to: 'none'}, 'no invisible filter on the login screen');
+  assert.deepEqual(routeKey('/', '/', at({scopes: ['quota', 'list', 'global']})), {to: 'action', action: 'filter'});
 });
 
 test('screen text names keys from the keymap: labels, scopes, and the confirm hint', () => {
@@ -82,4 +91,57 @@ test('screen text names keys from the keymap: labels, scopes, and the confirm hi
   assert.deepEqual(keysOf('account.default', 'home'), ['u']);
   assert.throws(() => actionKey('proxy.start', 'home'), /no key is bound to proxy\.start in home/);
   assert.equal(confirmHint(), '[y/N]');
+});
+
+/** Feeds one read to a text field the way the dispatcher does: split, then each press through editText. */
+function typeBurst(text: string, bytes: string): {text: string; submitted: boolean} {
+  let draft = draftOf(text);
+  const pending = [bytes];
+  while (pending.length) {
+    const input = pending.shift()!;
+    const name = keyName(input, {});
+    const route = routeKey(name, input, at({textFocused: true}));
+    if (route.to === 'split') {
+      pending.unshift(route.first, route.rest);
+      continue;
+    }
+    assert.equal(route.to, 'text');
+    const result = editText(draft, input, name);
+    if (result.done === 'submit') return {text: draft.text, submitted: true};
+    draft = result.draft;
+  }
+  return {text: draft.text, submitted: false};
+}
+
+test('keys that arrive in one read in a text field all count: every editing key in a burst', () => {
+  const cases: Array<[string, string, string, boolean?]> = [
+    ['hello', '\u007f\u007f', 'hel'],
+    ['hello', '\b\b\b', 'he'],
+    ['hello world', '\u0017\u0017', ''],
+    ['hello world', '\u0015', ''],
+    ['hello', '\u0001X\u0005Y', 'XhelloY'],
+    ['hello', '\u0001\u0004\u0004', 'llo'],
+    ['hello', '\u0001\u000b', ''],
+    ['hello', '\u0002\u0002!\u0006?', 'hel!l?o'],
+    ['', 'abc\u007fd', 'abd'],
+    ['', 'name\r', 'name', true],
+    ['', 'name\u007f\n', 'nam', true],
+  ];
+  for (const [before, bytes, after, submitted = false] of cases) {
+    assert.deepEqual(typeBurst(before, bytes), {text: after, submitted}, JSON.stringify(bytes));
+  }
+});
+
+test('a multi-line paste stays in the field (line breaks become spaces); plain text is one insert', () => {
+  assert.equal(splitTextBurst('plain text'), undefined);
+  assert.deepEqual(typeBurst('', 'line one\nline two'), {text: 'line one line two', submitted: false});
+  assert.deepEqual(typeBurst('', 'https://x.test/cb?code=1\r'), {text: 'https://x.test/cb?code=1', submitted: true});
+  // A pasted line ending in CR LF is one Enter: nothing is left over to reach the next screen.
+  assert.deepEqual(splitTextBurst('code\r\n'), {first: 'code', rest: '\r'});
+  assert.equal(splitTextBurst('\r\n')?.rest, '');
+  assert.deepEqual(splitTextBurst('ab\u007f'), {first: 'ab', rest: '\u007f'});
+  assert.deepEqual(splitTextBurst('\u007fab'), {first: '\u007f', rest: 'ab'});
+  for (const context of [at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true})]) {
+    assert.deepEqual(routeKey('paste', '\u007f\u007f', context), {to: 'split', first: '\u007f', rest: '\u007f'});
+  }
 });

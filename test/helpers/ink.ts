@@ -146,3 +146,10 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   };
   return handle;
 }
+
+/** For a test file's afterEach: unmounts the TUI, removes its CCS dir, returns the cleared pair. */
+export function cleanUp(tui?: TuiHandle, ccs?: {cleanup(): void}): [undefined, undefined] {
+  tui?.unmount();
+  ccs?.cleanup();
+  return [undefined, undefined];
+}

@@ -47,6 +47,8 @@ export interface TmuxOptions {
   height?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Set after the defaults (CI=false, TERM=xterm-256color): to test CI=true or TERM=dumb. */
+  terminalEnv?: Record<string, string>;
   /** Sets TMUX for the program as tmux would, so it can open windows in this session's server. */
   insideTmux?: boolean;
 }
@@ -63,7 +65,7 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
   // tmux starts the command through the server's environment; pass ours explicitly with `env`.
   // TMUX is `<server socket>,<server pid>,<session>`; tmux clients connect to the socket it names.
   const socketPath = `${process.env.TMUX_TMPDIR || '/tmp'}/tmux-${process.getuid?.() ?? 0}/${socket}`;
-  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color', ...(options.insideTmux ? {TMUX: `${socketPath},0,0`} : {})})
+  const envArgs = Object.entries({...env, CI: 'false', TERM: 'xterm-256color', ...(options.insideTmux ? {TMUX: `${socketPath},0,0`} : {}), ...options.terminalEnv})
     .filter(([key, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
     .map(([key, value]) => `${key}=${value}`);
   tmux([
@@ -138,7 +140,7 @@ export const binInTmuxSkipReason = (): string | false =>
  * For a test file that runs the built binary in tmux (80×24): returns `start(ccs)`. After each test
  * the session started is killed and its CCS dir removed.
  */
-export function binInTmux(): (ccs: TempCcs) => TmuxSession {
+export function binInTmux(): (ccs: TempCcs, options?: TmuxOptions) => TmuxSession {
   let ccs: TempCcs | undefined;
   let tmux: TmuxSession | undefined;
   afterEach(() => {
@@ -146,9 +148,9 @@ export function binInTmux(): (ccs: TempCcs) => TmuxSession {
     ccs?.cleanup();
     tmux = ccs = undefined;
   });
-  return (dir) => {
+  return (dir, options = {}) => {
     ccs = dir;
-    tmux = startTmux([process.execPath, binPath], {env: dir.env, width: 80, height: 24});
+    tmux = startTmux([process.execPath, binPath], {env: dir.env, width: 80, height: 24, ...options});
     return tmux;
   };
 }

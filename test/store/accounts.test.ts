@@ -121,6 +121,33 @@ describe('AccountStore on CCS and CLIProxyAPI files', () => {
     assert.equal(account.paused, false);
   });
 
+  test('pausing the default moves the default to the next usable account; pausing the last leaves none', async () => {
+    const registry = () => JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    const paused = await store.setPaused('claude', 'work', true);
+    assert.equal(paused.defaultMovedTo?.id, 'home@example.com');
+    assert.equal(registry().providers.claude.default, 'home@example.com');
+    const last = await store.setPaused('claude', 'home', true);
+    assert.equal(last.defaultMovedTo, null, 'no usable account left');
+    assert.equal(registry().providers.claude.default, undefined);
+    // Pausing an account that is not the default leaves the default alone.
+    await store.setPaused('claude', 'home', false);
+    await store.setDefault('claude', 'home');
+    await store.setPaused('claude', 'work', false);
+    assert.equal((await store.setPaused('claude', 'work', true)).defaultMovedTo, undefined);
+    assert.equal(registry().providers.claude.default, 'home@example.com');
+  });
+
+  test('a paused account cannot be made the default, unless resumed in the same step', async () => {
+    await store.setPaused('claude', 'home', true);
+    await assert.rejects(store.setDefault('claude', 'home'), /claude account home is paused, so it cannot be the default: resume it first \(ccs-tui resume claude home\)/);
+    assert.ok(existsSync(path.join(ccs.paths.pausedDir, 'claude-home@example.com.json')), 'nothing changed');
+    const account = await store.setDefault('claude', 'home', {resume: true});
+    assert.equal(account.paused, false);
+    assert.ok(existsSync(path.join(ccs.paths.authDir, 'claude-home@example.com.json')));
+    const home = (await store.load()).accounts.find((a) => a.id === 'home@example.com')!;
+    assert.deepEqual([home.default, home.paused], [true, false]);
+  });
+
   test('a file left in auth-paused/ by a crash still counts as paused, whatever the registry says', async () => {
     ccs.writeToken('claude-home@example.com.json', tokenFixture('claude', 'home@example.com'), 'auth-paused');
     readdirSync(ccs.paths.authDir); // both copies exist: auth/ wins

@@ -192,7 +192,7 @@ test("an expired nested Gemini file shows its expiry and health, and a quota rea
     assert.equal(account!.expiresAt, expiry);
     assert.equal(account!.health, 'expired');
     const run = await runBin(['accounts'], ccs.env);
-    assert.match(run.stdout, /gemini .*n@example\.com .*expired/);
+    assert.match(run.stdout, /gemini .*n@example\.com .*refresh due/);
     const entry = await fetchAccountQuota({paths: ccs.paths, store, settings: (await loadSettings(ccs.paths)).settings}, account!);
     assert.equal(tokens.requests.length, 1, 'the nested refresh token was used');
     assert.equal(usage.requests.at(-1)!.headers.authorization, 'Bearer refreshed-access-1-0123456789abcdef');

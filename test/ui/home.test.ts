@@ -37,7 +37,7 @@ test('home lists every provider (also those without accounts) beside the selecte
   assert.match(lineWith(frame, '› Claude'), /Claude\s+2 [┃│]/);
   assert.match(lineWith(frame, 'Codex'), /Codex\s+1 [┃│]/);
   assert.match(lineWith(frame, 'Gemini'), /Gemini\s+0 [┃│]/);
-  assert.match(lineWith(frame, 'alice'), /›\*\s+work · alice@example.com\s+ok\s+in 1h/);
+  assert.match(lineWith(frame, 'alice'), /›\*\s+work\s+alice@example.com\s+ok\s+in (1h|59m)/);
   assert.match(frame, /3 accounts · 2\/\d+ providers/);
   assert.ok(frame.includes(ccs!.paths.root.slice(-20)), 'status line shows the CCS dir');
 });
@@ -64,8 +64,9 @@ test('j/k move between providers, Enter/l focuses the accounts, Enter on an acco
 test('u makes the selected account the default, on disk and on screen', async () => {
   const {tui, ccs} = await open();
   await tui.press('l', 'j', 'u');
-  const frame = await tui.waitFor('bob@example.com is now the default claude account');
-  assert.match(lineWith(frame, 'bob@'), /›\*/);
+  await tui.waitFor('bob@example.com is now the default claude account');
+  // The list reloads right after the status line: the row shows the new default then.
+  await tui.waitFor((f) => /›\*/.test(lineWith(f, 'bob@')));
   assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
 });
 
@@ -106,7 +107,7 @@ test('n renames in place; Enter saves; a clashing nickname shows the store error
   await tui.type('home');
   await tui.press('enter');
   frame = await tui.waitFor('renamed to home');
-  assert.match(lineWith(frame, 'bob@'), /home · bob@example.com/);
+  assert.match(lineWith(frame, 'bob@'), /home\s+bob@example.com/);
   assert.equal(registry(ccs).providers.claude.accounts['bob@example.com'].nickname, 'home');
 });
 
@@ -134,7 +135,8 @@ test('p pauses and resumes (⏸ marker), r rotates the default to the next usabl
   const {tui, ccs} = await open();
   await tui.press('l', 'j', 'p');
   let frame = await tui.waitFor('bob@example.com paused');
-  assert.match(lineWith(frame, 'bob@'), /⏸ paused/);
+  // The list reloads right after the status line.
+  frame = await tui.waitFor((f) => /⏸ paused/.test(lineWith(f, 'bob@')));
   assert.ok(existsSync(path.join(ccs.paths.pausedDir, 'claude-bob@example.com.json')));
   // The only other account is paused: rotating says why it cannot.
   await tui.press('r');
@@ -161,16 +163,16 @@ test('1-4 and a switch screens; a route without a screen yet shows "not availabl
   }
 });
 
-test('below 80×24 a "terminal too small" screen says the current and the needed size; resizing back restores home', async () => {
+test('below 60×20 a "terminal too small" screen says the current and the needed size; resizing back restores home', async () => {
   ccs = makeUiCcs();
-  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  tui = await renderTui({paths: ccs.paths, width: 59, height: 20});
   let frame = await tui.waitFor('Terminal too small');
+  assert.match(frame, /59×20/);
   assert.match(frame, /60×20/);
-  assert.match(frame, /80×24/);
-  await tui.resize(80, 24);
-  frame = await tui.waitFor('work · alice@example.com');
-  await tui.resize(79, 30);
-  await tui.waitFor('79×30');
+  await tui.resize(60, 20);
+  frame = await tui.waitFor(/work · alice@e/);
+  await tui.resize(100, 19);
+  await tui.waitFor('100×19');
   await tui.press('q');
   await tui.exited;
 });
@@ -236,14 +238,14 @@ test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the c
     tui = await renderTui({paths, width: 100, height: 30});
     await tui.waitFor('Claude accounts (167)');
     await tui.press('l', 'G');
-    let frame = await tui.waitFor(/›\s+user996 · user0996@example.com/);
+    let frame = await tui.waitFor(/›\s+user996\s+user0996@example.com/);
     assert.ok(!frame.includes('user0000@'), 'the top of the list scrolled away');
     // Rows drawn = the pane's height, not the list's length.
     assert.ok(frame.split('\n').filter((line) => /user\d+@example.com/.test(line)).length <= 30);
     await tui.press('g');
-    frame = await tui.waitFor(/›\*\s+user0 · user0000@example.com/);
+    frame = await tui.waitFor(/›\*\s+user0\s+user0000@example.com/);
     await tui.press('pagedown');
-    frame = await tui.waitFor(/›\s+user\d+ · user0\d+@example.com/);
+    frame = await tui.waitFor(/›\s+user\d+\s+user0\d+@example.com/);
     assert.ok(!frame.includes('user0000@'));
   } finally {
     rmSync(path.dirname(paths.root), {recursive: true, force: true});
@@ -261,4 +263,52 @@ test('keys that arrive in one read (a held key, a laggy SSH link) are each press
   assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
   await tui.type('2');
   await tui.waitFor('[2 Quota]');
+});
+
+test('p on the default account moves the default to the next usable one; u on a paused account asks to resume it', async () => {
+  const {tui, ccs} = await open();
+  await tui.press('l', 'p');
+  let frame = await tui.waitFor('work paused; default is now bob@example.com');
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+  // The list reloads right after the status line.
+  frame = await tui.waitFor((f) => /\*\s+bob@example.com/.test(lineWith(f, 'bob@')));
+  // alice is paused: u asks; No keeps everything.
+  await tui.press('u');
+  frame = await tui.waitFor('work is paused. Resume it and make it the default? [y/N]');
+  await tui.press('n');
+  await tui.waitFor('work stays paused; the default is unchanged');
+  assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
+  await tui.press('u');
+  await tui.waitFor('[y/N]');
+  await tui.press('y');
+  await tui.waitFor('work resumed; it is now the default claude account');
+  assert.equal(registry(ccs).providers.claude.default, 'alice@example.com');
+  assert.equal(registry(ccs).providers.claude.accounts['alice@example.com'].paused, false);
+});
+
+test('60×20 (half of a 160-column terminal, compact): the accounts list and the tabs stay usable', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  await tui.waitFor('work · alice@');
+  await tui.press('l');
+  const frame = await tui.waitFor('▶ Claude accounts (2)');
+  assert.match(frame, /\[1 Accounts\]/);
+  assert.match(lineWith(frame, 'alice'), /›\*\s+work · alice@e\S*…?\s+ok\s+in (1h|59m)/);
+  assert.match(frame, /Antigravity\s+0/, 'provider names fit the compact pane');
+  await tui.press('j', 'enter');
+  await tui.waitFor(/Email\s+bob@example.com/);
+});
+
+test('columns follow the content: a long TOKEN cell is never cut while EMAIL has room; wide characters are measured in cells', async () => {
+  const {tui, ccs} = await open({width: 160, height: 30});
+  // A nickname in CJK (2 cells a character) must not push the row past its border.
+  await tui.press('l', 'n', 'ctrl+u');
+  await tui.type('仕事用アカウント');
+  await tui.press('enter');
+  const frame = await tui.waitFor('renamed to 仕事用アカウント');
+  const row = lineWith(frame, 'alice@');
+  const {default: stringWidth} = await import('string-width');
+  assert.equal(stringWidth(row), stringWidth(lineWith(frame, 'bob@')), 'both rows end at the same cell');
+  assert.match(row, /仕事用アカウント\s+alice@example.com\s+ok\s+in (1h|59m)/);
+  void ccs;
 });

@@ -33,7 +33,7 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     term.keys(['a']);
     const screen = await term.waitFor(/v: paste it here/);
     assert.match(screen, /Gemini — add an account/);
-    assert.match(screen, /Open this address in a browser and log in:/);
+    assert.match(screen, /Open this address in a browser and log in/);
     const url = urlBetween(screen, 'Open this address in a browser', 'Then paste the address');
     assert.ok(url.startsWith(`${google.url}/o/oauth2/v2/auth?`), url);
     // The browser on the person's laptop: Google ends on the Code Assist page, which shows the code.
@@ -48,7 +48,7 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     term.keys(['Enter']);
     await term.waitFor(/Added Gemini account alice@example\.com/);
     term.keys(['Escape']);
-    await term.waitFor(/›\* alice@example\.com/);
+    await term.waitFor(/›\*\s+alice@example\.com/);
     // Accounts pane, then open the account.
     term.keys(['l']);
     await new Promise((r) => setTimeout(r, 200));

@@ -135,3 +135,65 @@ test('t on the home screen force-refreshes the selected account; the result is i
     ccs.cleanup();
   }
 });
+
+test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const server = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await tui.waitFor('v: paste it here');
+    await tui.press('v');
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Enter: try again');
+    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: invalid_grant \(Invalid authorization code\)/);
+    assert.doesNotMatch(frame, /storing the account/);
+    await tui.press('enter');
+    await tui.waitFor('v: paste it here');
+  } finally {
+    tui.unmount();
+    await server.close();
+    ccs.cleanup();
+  }
+});
+
+test('the auth URL takes whole rows above the QR, never beside it; OSC 8 links where the terminal supports them; c copies it whole', async () => {
+  const ccs = makeTempCcs();
+  const rec = recorders();
+  const route = {screen: 'login' as const, params: {provider: 'claude'}};
+  const tui = await renderTui({paths: ccs.paths, width: 160, height: 45, route, env: {TERM_PROGRAM: 'WezTerm'}, services: rec.services});
+  try {
+    const frame = await tui.waitFor('v: paste it here');
+    const lines = frame.split('\n');
+    const urlLines = lines.filter((l) => /^(https:\/\/claude\.ai\/oauth|[A-Za-z0-9%&=_.+-]+$)/.test(l) && !l.includes('█') && l.length > 0);
+    assert.ok(urlLines.length >= 2, frame);
+    // No URL row shares its row with QR blocks.
+    const firstUrlRow = lines.findIndex((l) => l.startsWith('https://claude.ai/oauth/authorize'));
+    assert.ok(firstUrlRow > 0 && !lines[firstUrlRow]!.includes('█'));
+    assert.ok(lines.some((l) => l.includes('█')), 'the QR is shown (below the URL)');
+    const firstQrRow = lines.findIndex((l) => l.includes('█'));
+    assert.ok(firstQrRow > firstUrlRow, 'the QR starts below the URL');
+    // Every URL row is a link to the whole URL.
+    const links = [...tui.rawFrame().matchAll(/\u001b\]8;;(https:[^\u0007]+)\u0007/g)].map((m) => m[1]);
+    assert.ok(links.length >= 2 && links.every((l) => l === links[0]), 'each row links the whole URL');
+    await tui.press('c');
+    assert.equal(rec.copied[0], links[0]);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('without a terminal that supports hyperlinks the URL is plain text', async () => {
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await tui.waitFor('v: paste it here');
+    assert.ok(!tui.rawFrame().includes('\u001b]8;;'));
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

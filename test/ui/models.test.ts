@@ -16,8 +16,10 @@ oauth-excluded-models:
 /** The right pane's model lines (what a client sees), read off the frame. */
 function previewIds(frame: string, width: number): string[] {
   const left = Math.max(30, Math.floor(width * 0.45)) + 1;
+  // The last line is the hint bar, not the preview.
   return frame
     .split('\n')
+    .slice(0, -1)
     .map((line) => line.slice(left))
     .filter((cell) => /^ {2}\S/.test(cell))
     .map((cell) => cell.trim().split(/\s+/)[0]!);

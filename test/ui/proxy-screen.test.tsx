@@ -30,6 +30,64 @@ test('shows a stopped proxy with the Claude Code exports (key masked) and c copi
   }
 });
 
+/** A supervisor stand-in whose stop and restart finish only when the test says so. */
+function slowSupervisor(initial: Record<string, unknown>) {
+  let state = {phase: 'running', managed: 'child', kind: 'builtin', requestsPerMinute: 0, totalRequests: 0, logTail: [], restarts: 0, ...initial};
+  const listeners = new Set<(s: unknown) => void>();
+  let finish: (() => void) | undefined;
+  const slow = (next: Record<string, unknown>) => () =>
+    new Promise<void>((resolve) => {
+      finish = () => {
+        state = {...state, ...next};
+        for (const l of listeners) l(state);
+        resolve();
+      };
+    });
+  return {
+    finish: () => finish?.(),
+    supervisor: {
+      get current() {
+        return state;
+      },
+      subscribe(listener: (s: unknown) => void) {
+        listeners.add(listener);
+        listener(state);
+        return () => void listeners.delete(listener);
+      },
+      adopt: async () => undefined,
+      stop: slow({phase: 'stopped'}),
+      restart: slow({}),
+      start: async () => undefined,
+      rotate: async () => undefined,
+      dispose: async () => undefined,
+    },
+  };
+}
+
+test('serving a pool says "pool of N" and the current account; x says "stopping…" at once; log lines end in … when cut', async () => {
+  const ccs = makeUiCcs();
+  const long = `request ${'x'.repeat(200)} tail-marker`;
+  const fake = slowSupervisor({target: {provider: 'claude'}, account: 'alice@example.com', port: 18997, pid: 4242, startedAt: Date.now(), logTail: [long]});
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'proxy', params: {}}, services: {proxy: fake.supervisor as never}});
+  try {
+    let frame = await tui.waitFor('pool of 2');
+    assert.match(frame, /claude \/ pool of 2 · now alice@example\.com/);
+    const logLine = frame.split('\n').find((l) => l.includes('request xxx'))!;
+    assert.match(logLine, /x… *│$/);
+    assert.doesNotMatch(frame, /tail-marker/);
+    await tui.press('x');
+    frame = await tui.waitFor('stopping the proxy…');
+    fake.finish();
+    await tui.waitFor('proxy stopped');
+    await tui.press('R');
+    await tui.waitFor('restarting the proxy…');
+    fake.finish();
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
 /** A supervisor already running the proxy for `provider` (what the screen reads of it). */
 function runningFor(provider: string): ProxySupervisor {
   const state: ProxyState = {phase: 'running', managed: 'child', kind: 'builtin', target: {provider}, pid: 4242, port: 18999, startedAt: Date.now(), requestsPerMinute: 0, totalRequests: 0, logTail: [], restarts: 0};

@@ -111,6 +111,6 @@ test('home at 140 columns: each account row ends with its 5 h and weekly summary
   assert.match(lineWith(frame, 'alice@example.com'), /5h\s+42%\s+week\s+81%▲/);
   assert.match(lineWith(frame, 'bob@example.com'), /5h\s+0%\s+week 100%!/);
   await tui.resize(80, 24);
-  const narrow = await tui.waitFor('work · alice@example.com');
+  const narrow = await tui.waitFor(/work\s+alice@example\.com/);
   assert.doesNotMatch(narrow, /QUOTA|42%/);
 });

@@ -44,7 +44,7 @@ async function setup(insideTmux: boolean, agentCommand?: string[]): Promise<{tmu
     await runBin(['proxy', 'stop'], ccs.env);
     ccs.cleanup();
   });
-  await tmux.waitFor('work · alice@example.com');
+  await tmux.waitFor(/work\s+alice@example\.com/);
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
   return {tmux, port};

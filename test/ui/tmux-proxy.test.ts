@@ -26,12 +26,13 @@ test('s serves the account, the proxy answers, q quits and no proxy process is l
   const ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
   const tmux = startBin(ccs);
-  await tmux.waitFor('work · alice@example.com');
+  await tmux.waitFor(/work\s+alice@example\.com/);
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
   tmux.keys(['s']);
-  const screen = await tmux.waitFor(/running · child of this TUI[\s\S]*claude \/ work/, 15_000);
-  assert.match(screen, new RegExp(`export ANTHROPIC_BASE_URL='http://127\\.0\\.0\\.1:${port}'`));
+  await tmux.waitFor(/running · child of this TUI[\s\S]*claude \/ work/, 15_000);
+  // The exports are computed once the port is known: they follow the running line.
+  const screen = await tmux.waitFor(new RegExp(`export ANTHROPIC_BASE_URL='http://127\\.0\\.0\\.1:${port}'`));
   assert.ok(!screen.includes(KEY), 'the API key is masked on screen');
 
   const entry = JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')) as {pid: number; port: number; owner: string};

@@ -1,5 +1,6 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
+import {formatLocalTime} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
@@ -61,8 +62,8 @@ const accounts: CommandSpec = {
       a.default ? '*' : ' ',
       accountLabel(a),
       a.email ?? '',
-      a.paused ? 'paused' : a.health,
-      a.expiresAt ?? '',
+      a.paused ? 'paused' : HEALTH_TEXT[a.health],
+      a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', 'STATE', 'EXPIRES'], ...rows]));
     return 0;
@@ -138,8 +139,9 @@ export const accountCommands: CommandSpec[] = [
     return `${p}: ${account.email || account.id} is now "${account.nickname}"`;
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
-    const account = await store.setPaused(p, a, true);
-    return `${p}: paused ${accountLabel(account)}`;
+    // The local store says where the default went (a remote server decides that itself).
+    const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
+    return `${p}: paused ${accountLabel(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const account = await store.setPaused(p, a, false);

@@ -55,7 +55,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, sshForwardHint}, {accountLabel}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -105,7 +105,8 @@ const login: CommandSpec = {
             if (a.verificationUriComplete) ctx.stdout.write(`  or open directly: ${a.verificationUriComplete}\n`);
             if (tty) ctx.stdout.write(qrAnsi(url));
             ctx.stdout.write(`Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`);
-            if (session.local && !values['no-browser']) void deps.browser.open(url).catch(() => undefined);
+            if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
+            else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
           onState: (s) => {
             if (s.pollState === 'slowed-down' && s.phase === 'polling') say(`(server asked to slow down: polling every ${s.intervalSeconds} s)`);
@@ -122,15 +123,20 @@ const login: CommandSpec = {
         if (tty) ctx.stdout.write(qrAnsi(s.authorizeUrl));
         if (s.mode === 'loopback') {
           ctx.stdout.write(`Waiting for the browser to come back to ${s.redirectUri}…\n`);
-          if (!values['no-browser']) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
+          const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
+          if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser that can reach ${s.redirectUri} (this machine${hint ? `, or forward it: ${hint}` : ''}).`);
+          else void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           account = await Promise.race([
             flow.viaCallback(controller.signal),
             new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
           ]);
         } else {
+          const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
+          if (values['no-browser']) say('--no-browser: no browser is opened; open the address in any browser yourself.');
+          else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           ctx.stdout.write(
             `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
-              `  Prefer a callback? Forward the port and run without --paste: ${sshForwardHint(s.forwardPort, ctx.env)}\n`,
+              (hint ? `  The browser is sent to ${s.redirectUri}, a port on this machine: if that page does not load, copy its address anyway, or forward it: ${hint}\n` : ''),
           );
           const pasted = await readStdin(ctx, false);
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');

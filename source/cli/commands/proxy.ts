@@ -91,13 +91,14 @@ const status: CommandSpec = {
           cooling: live?.cooling ?? [],
         }
       : {running: false};
+    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing.
     if (values.json) {
       printJson(ctx, result);
-      return 0;
+      return running ? 0 : 3;
     }
     if (!running) {
       ctx.stdout.write('no proxy is running (start one: ccs-tui proxy start)\n');
-      return 0;
+      return 3;
     }
     const lines = [
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,

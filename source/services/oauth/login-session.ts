@@ -8,7 +8,7 @@ import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {sessionKind, sshForwardHint} from '../environment.js';
+import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
@@ -17,15 +17,18 @@ import {resolveProvider} from './provider-config.js';
 
 export type LoginView =
   | {kind: 'choose'; methods: LoginMethod[]}
-  | {kind: 'label'; method: LoginMethod}
+  /** A name for the account first: required where the provider does not say who logs in, optional for API keys. */
+  | {kind: 'label'; method: LoginMethod; optional: boolean}
   | {kind: 'starting'; method: LoginMethod}
   | {kind: 'device'; authorization: DeviceAuthorization; state: DeviceFlowState}
-  /** `sshHint`: how to forward a loopback callback from afar (absent when no callback comes here). */
+  /** `sshHint` only when forwarding really helps (environment.ts callbackForwardHint). */
   | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint?: string; redirectUri: string}
   | {kind: 'api-key'; needsBaseUrl: boolean}
   | {kind: 'service-account'}
-  | {kind: 'storing'}
+  /** `method` says what is being checked (a device approval, a pasted code, a key); absent from a remote login. */
+  | {kind: 'storing'; method?: LoginMethod}
   | {kind: 'done'; account: Account}
+  /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
 
 export const METHOD_LABELS: Record<LoginMethod, string> = {
@@ -49,6 +52,8 @@ export interface LoginSessionOptions {
   provider: string;
   env: NodeJS.ProcessEnv;
   browser: Browser;
+  /** Logging in again as a known account: its nickname (no name is asked for). */
+  nickname?: string;
   onChange(view: LoginView): void;
 }
 
@@ -60,6 +65,11 @@ export class LoginSession {
   private method?: LoginMethod;
   private nickname?: string;
   private closed = false;
+  private labelOffered = false;
+  /** Counts starts of a method; a flow's late end (a loopback wait closed after a paste) is ignored once a newer one runs. */
+  private attempt = 0;
+  /** The attempt whose code came by paste: its loopback wait ending is no failure. */
+  private pastedAttempt = -1;
   readonly local: boolean;
   readonly methods: LoginMethod[];
   private readonly asksForLabel: boolean;
@@ -70,6 +80,7 @@ export class LoginSession {
     this.methods = row.logins.map((f) => f.kind);
     this.asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
     this.local = sessionKind(options.env).local;
+    this.nickname = options.nickname;
     this.view = this.methods.length > 1 ? {kind: 'choose', methods: this.methods} : {kind: 'starting', method: this.methods[0]!};
   }
 
@@ -86,7 +97,13 @@ export class LoginSession {
 
   choose(method: LoginMethod): void {
     this.method = method;
-    if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method});
+    this.attempt++;
+    if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method, optional: false});
+    // An API key says nothing about whose it is: offer a name (Enter skips), once.
+    if (method === 'api-key' && this.nickname === undefined && !this.labelOffered) {
+      this.labelOffered = true;
+      return this.set({kind: 'label', method, optional: true});
+    }
     if (method === 'api-key') {
       const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
       return this.set({kind: 'api-key', needsBaseUrl: flow?.kind === 'api-key' && flow.needsBaseUrl});
@@ -97,20 +114,24 @@ export class LoginSession {
   }
 
   setLabel(label: string): void {
-    if (!label.trim()) return;
-    this.nickname = label.trim();
+    const optional = this.view.kind === 'label' && this.view.optional;
+    if (!label.trim() && !optional) return;
+    this.nickname = label.trim() || undefined;
     this.choose(this.method ?? 'device');
   }
 
   /** A new code after expiry or an error (Enter on the ended view). */
   retry(): void {
     if (this.view.kind !== 'ended' || !this.method) return;
+    this.authCode?.cancel();
+    this.authCode = undefined;
     this.controller = new AbortController();
     this.choose(this.method);
   }
 
   private async runDevice(): Promise<void> {
     this.set({kind: 'starting', method: 'device'});
+    const attempt = this.attempt;
     const signal = this.controller.signal;
     let authorization: DeviceAuthorization | undefined;
     try {
@@ -124,30 +145,34 @@ export class LoginSession {
         },
         onState: (state) => {
           if (authorization && state.phase === 'polling') this.set({kind: 'device', authorization, state});
-          if (state.phase === 'approved') this.set({kind: 'storing'});
+          if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
       this.set({kind: 'done', account});
     } catch (error) {
-      this.fail(error);
+      this.fail(error, attempt);
     }
   }
 
   private async runAuthCode(): Promise<void> {
     this.set({kind: 'starting', method: 'auth-code'});
+    const attempt = this.attempt;
     try {
       const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local});
       if (this.closed) return login.cancel();
       this.authCode = login;
       const s = login.session;
-      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: sshForwardHint(s.forwardPort, this.options.env), redirectUri: s.redirectUri});
+      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.forwardPort, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);
+        if (this.pastedAttempt === attempt) return;
         this.set({kind: 'done', account});
       }
     } catch (error) {
-      this.fail(error);
+      // A paste took over this attempt: the loopback wait it closed is no failure.
+      if (this.pastedAttempt === attempt) return;
+      this.fail(error, attempt);
     }
   }
 
@@ -159,42 +184,47 @@ export class LoginSession {
     } catch (error) {
       return (error as Error).message;
     }
-    this.set({kind: 'storing'});
+    const attempt = this.attempt;
+    this.pastedAttempt = attempt;
+    this.set({kind: 'storing', method: 'auth-code'});
     try {
       const account = await this.authCode.viaPaste(text, this.controller.signal);
       this.set({kind: 'done', account});
     } catch (error) {
-      this.fail(error);
+      this.fail(error, attempt);
     }
     return undefined;
   }
 
+  /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
+    const attempt = this.attempt;
     try {
-      this.set({kind: 'storing'});
+      this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname});
       this.set({kind: 'done', account});
-      return undefined;
     } catch (error) {
-      this.choose('api-key');
       // A server refusing the key may quote it back; it is in no token file yet.
-      return this.shown((error as Error).message, apiKey);
+      this.fail(error, attempt, apiKey);
     }
+    // Every outcome is a view here; a remote login (services/remote) may answer with a field message.
+    return undefined;
   }
 
+  /** Imports a service-account key file; a missing or invalid file ends on the error view naming it. */
   async submitKeyFile(file: string): Promise<string | undefined> {
+    const attempt = this.attempt;
     try {
+      this.set({kind: 'storing', method: 'service-account'});
       const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
-      this.set({kind: 'storing'});
       const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
       this.set({kind: 'done', account});
-      return undefined;
     } catch (error) {
-      this.set({kind: 'service-account'});
-      return this.shown((error as Error).message);
+      this.fail(error, attempt);
     }
+    return undefined;
   }
 
   /** What `c` copies: the user code on the device view, the URL on the auth-code view. */
@@ -215,15 +245,20 @@ export class LoginSession {
     if (url) await this.options.browser.open(url).catch(() => undefined);
   }
 
-  private fail(error: unknown): void {
-    // A paste finished the login while the loopback wait was still pending: that wait's end is no failure.
-    if (this.closed || this.view.kind === 'storing' || this.view.kind === 'done') return;
+  /**
+   * Every failure of the current attempt ends on the `ended` view with its cause (Enter retries):
+   * refused codes, unreachable hosts, timeouts, nonsense answers, denial, expiry, bad input.
+   */
+  private fail(error: unknown, attempt: number, ...secrets: string[]): void {
+    if (this.closed || attempt !== this.attempt || this.view.kind === 'done') return;
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
-      const reason = error.state.phase === 'denied' ? 'denied' : error.state.phase === 'expired' ? 'expired' : 'failed';
-      return this.set({kind: 'ended', reason, message: this.shown(error.message)});
+      const {phase, message} = error.state;
+      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: `Access denied${message ? `: ${this.shown(message)}` : ''}`});
+      if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
+      return this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(message ?? 'unexpected answer')}`});
     }
-    this.set({kind: 'ended', reason: 'failed', message: this.shown((error as Error).message)});
+    this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(error instanceof Error ? error.message : String(error), ...secrets)}`});
   }
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */

@@ -1,7 +1,7 @@
 // The account actions of the accounts, detail and quota screens: one function each, bound to its
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
 import type {KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
@@ -32,9 +32,19 @@ function selected(account: Account | undefined, missing = 'no account selected')
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
-export async function makeDefault({services, account}: AccountActionContext): Promise<string> {
+export async function makeDefault({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
-  await services.targets.current.accounts.setDefault(target.provider, {id: target.id});
+  const accounts = services.targets.current.accounts;
+  // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
+  if (target.paused) {
+    if (!(await confirm(`${accountLabel(target)} is paused. Resume it and make it the default?`))) {
+      return {text: `${accountLabel(target)} stays paused; the default is unchanged`, kind: 'info', done: false};
+    }
+    await accounts.setPaused(target.provider, {id: target.id}, false);
+    await accounts.setDefault(target.provider, {id: target.id});
+    return `${accountLabel(target)} resumed; it is now the default ${target.provider} account`;
+  }
+  await accounts.setDefault(target.provider, {id: target.id});
   return `${accountLabel(target)} is now the default ${target.provider} account`;
 }
 
@@ -47,8 +57,8 @@ export async function renameAccount(services: AppServices, provider: string, acc
 /** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
 export async function togglePause({services, account}: AccountActionContext): Promise<string> {
   const target = selected(account);
-  await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
-  return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}`;
+  const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
+  return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo)}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */

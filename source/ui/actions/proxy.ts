@@ -16,6 +16,8 @@ export interface ProxyActionContext {
   requested?: ServeTarget;
   /** The exports for the running (or configured) proxy, once computed. */
   env?: ClaudeCodeEnv;
+  /** Shows what is under way at once (a stop can take seconds). */
+  progress?(text: string): void;
 }
 
 export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult | string>;
@@ -34,15 +36,17 @@ export async function startProxy({services, state, requested}: ProxyActionContex
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
-export async function stopProxy({services, state}: ProxyActionContext): Promise<ActionResult> {
+export async function stopProxy({services, state, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy || !state || state.phase === 'stopped') return {text: 'the proxy is not running', kind: 'info'};
+  progress?.('stopping the proxy…');
   await services.proxy.stop();
   return {text: 'proxy stopped', kind: 'ok'};
 }
 
 /** `R`: restart the proxy with the same target. */
-export async function restartProxy({services}: ProxyActionContext): Promise<ActionResult> {
+export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
+  progress?.('restarting the proxy…');
   await services.proxy.restart();
   return {text: 'restarting the proxy', kind: 'info'};
 }

@@ -39,6 +39,9 @@ export function useAccountActions(provider: string | undefined, account: Account
   const keys: KeyHandlers = {
     'account.rename': () =>
       account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
+    // Like `gh auth refresh`: the login screen for this account; the new tokens replace its token file.
+    'account.relogin': () =>
+      account ? dispatch({type: 'navigate', screen: 'login', params: {provider: account.provider, accountId: account.id}}) : noAccount(),
   };
   for (const name of Object.keys(ACCOUNT_ACTIONS) as AccountActionName[]) {
     keys[name] = () => (provider === undefined && PROVIDER_ACTIONS.includes(name) ? undefined : perform(name));
@@ -47,16 +50,17 @@ export function useAccountActions(provider: string | undefined, account: Account
 }
 
 /** Key handlers for the proxy screen's actions, given what the screen shows. */
-export function useProxyActions(context: Omit<ProxyActionContext, 'services'>): KeyHandlers {
+export function useProxyActions(context: Omit<ProxyActionContext, 'services' | 'progress'>): KeyHandlers {
   const services = useServices();
-  const {run} = useShell();
+  const {run, setStatus} = useShell();
   const keys: KeyHandlers = {};
+  const progress = (text: string) => setStatus(text, 'info');
   for (const [name, action] of Object.entries(PROXY_ACTIONS)) {
     keys[name as keyof typeof PROXY_ACTIONS] = () =>
       run(async () => {
         const reason = unavailableReason(services.targets.current.accounts, name as keyof typeof PROXY_ACTIONS);
         if (reason) throw new UserError(reason);
-        return action({services, ...context});
+        return action({services, progress, ...context});
       });
   }
   return keys;

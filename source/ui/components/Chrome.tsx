@@ -1,19 +1,26 @@
 // The frame around every screen: title bar, problem banner, status line, key-hint bar, the `?`
 // overlay and the too-small screen. All key texts come from the keymap table.
 import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
 import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {cellWidth, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
+import type {ScreenHints} from '../hints.js';
 
-export const MIN_COLUMNS = 80;
-export const MIN_ROWS = 24;
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 20;
 
 const TABS: ReadonlyArray<[string, string]> = [['1', 'Accounts'], ['2', 'Quota'], ['3', 'Models'], ['4', 'Proxy']];
 
 /** `target`: the live target's name (local or a remote server), always shown. */
 export function TitleBar({title, width, activeTab, target}: {title: string; width: number; activeTab?: string; target: string}) {
   const theme = useTheme();
+  const label = (key: string, name: string, compact: boolean) => (key === activeTab ? `[${key} ${name}]` : compact ? ` ${key} ` : ` ${key} ${name} `);
+  const full = TABS.map(([key, name]) => label(key, name, false)).join('');
+  // Narrow terminals: the other tabs show only their number, so the title keeps its room.
+  const compact = cellWidth(`ccs-tui · ${title} · @${target}`) + cellWidth(full) + 1 > width;
   return (
     <Box width={width} justifyContent="space-between">
       <Text bold color={theme.accent} wrap="truncate">
@@ -22,7 +29,7 @@ export function TitleBar({title, width, activeTab, target}: {title: string; widt
       <Text wrap="truncate">
         {TABS.map(([key, name]) => (
           <Text key={key} bold={key === activeTab} color={key === activeTab ? theme.accent : theme.muted}>
-            {key === activeTab ? `[${key} ${name}]` : ` ${key} ${name} `}
+            {label(key, name, compact)}
           </Text>
         ))}
       </Text>
@@ -31,12 +38,18 @@ export function TitleBar({title, width, activeTab, target}: {title: string; widt
 }
 
 /** The last action's result first (it matters most), then the counts and the CCS dir (cut from its start). */
-export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean}) {
-  const {width, counts, dir, message, emphasize} = props;
+export function StatusLine(props: {width: number; counts: string; dir: string; message?: {text: string; kind: StatusKind}; emphasize?: boolean; keep?: string}) {
+  const {width, counts, dir, message, emphasize, keep} = props;
   const theme = useTheme();
   const color = message?.kind === 'error' ? theme.error : message?.kind === 'ok' ? theme.ok : undefined;
-  const text = message ? `${message.kind === 'error' ? 'error: ' : ''}${sanitizeLine(message.text)}` : '';
-  const room = width - text.length - (text ? 3 : 0);
+  const full = message ? `${message.kind === 'error' ? 'error: ' : ''}${sanitizeLine(message.text)}` : '';
+  // `keep` (a prompt's [y/N]) always shows; a message longer than the line says where to read it whole.
+  const tail = keep ? ` ${keep}` : '';
+  const text =
+    cellWidth(full + tail) <= width ? full + tail
+    : keep ? `${truncateCells(full, width - cellWidth(tail))}${tail}`
+    : `${truncateCells(full, width - 4)} (${actionKey('messages')})`;
+  const room = width - cellWidth(text) - (text ? 3 : 0);
   const right = [counts, dir].join(' · ');
   const shownRight = room < 8 ? '' : right.length <= room ? right : `…${right.slice(right.length - room + 1)}`;
   return (
@@ -89,11 +102,22 @@ export function Banner({width, lines}: {width: number; lines: string[]}) {
 
 /**
  * The bottom bar: hints of the active scopes from the keymap table; help and quit always at the right.
- * `unavailable`: keys the live target does not offer, shown struck through with `✕` (pressing one says why).
+ * `overrides`: what the screen says is true now (hints.tsx). `unavailable`: keys the live target does
+ * not offer, shown struck through with `✕` (pressing one says why).
  */
-export function HintBar({width, scopes, unavailable}: {width: number; scopes: readonly KeyScope[]; unavailable?: ReadonlySet<KeyAction>}) {
+export function HintBar({width, scopes, overrides = {}, unavailable}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>}) {
   const theme = useTheme();
-  const all = bindingsFor(scopes);
+  const typing = overrides.typing && !scopes.includes('confirm');
+  // While a text field has the keys, only the field's keys mean anything.
+  const all = typing
+    ? [
+        {action: 'login.retry' as const, keys: ['enter'], scopes: [], description: '', hint: 'done'},
+        {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: 'cancel'},
+        {action: 'quit' as const, keys: ['ctrl+c'], scopes: [], description: '', hint: 'quit'},
+      ]
+    : bindingsFor(scopes)
+        .filter((b) => !overrides.hide?.includes(b.action))
+        .map((b) => (overrides.labels?.[b.action] ? {...b, hint: overrides.labels[b.action]} : b));
   // A dialog has no hint labels: show its keys with their descriptions.
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');
@@ -128,35 +152,134 @@ export function HintBar({width, scopes, unavailable}: {width: number; scopes: re
   );
 }
 
-/** Every key of the active scopes, in two columns when they do not fit in one. */
-export function HelpOverlay({width, height, scopes}: {width: number; height: number; scopes: readonly KeyScope[]}) {
+/** Lines `text` takes when wrapped at `width` cells (a word longer than a line is cut into pieces). */
+function wrappedLines(text: string, width: number): number {
+  let lines = 1;
+  let used = 0;
+  for (const word of text.split(' ')) {
+    const w = cellWidth(word);
+    if (used > 0 && used + 1 + w > width) {
+      lines++;
+      used = 0;
+    }
+    used += (used > 0 ? 1 : 0) + w;
+    while (used > width) {
+      lines++;
+      used -= width;
+    }
+  }
+  return lines;
+}
+
+
+/**
+ * Shows `entries` (each `lines` rows tall once wrapped) from `offset` while they fit `room` rows;
+ * the last row says how to scroll when some do not fit.
+ */
+function scrollWindow<T>(entries: readonly T[], lines: (entry: T) => number, room: number, offset: number): {shown: T[]; start: number; more: number} {
+  const total = entries.reduce((sum, e) => sum + lines(e), 0);
+  const budget = total <= room ? room : room - 1;
+  const start = Math.max(0, Math.min(offset, entries.length - 1));
+  const shown: T[] = [];
+  let used = 0;
+  for (const entry of entries.slice(start)) {
+    if (used + lines(entry) > budget && shown.length > 0) break;
+    shown.push(entry);
+    used += lines(entry);
+  }
+  return {shown, start, more: entries.length - start - shown.length};
+}
+
+function ScrollNote({start, more}: {start: number; more: number}) {
+  if (start === 0 && more === 0) return null;
+  return <Text dimColor>{`${start > 0 ? `↑ ${start} above · ` : ''}${more > 0 ? `↓ ${more} more · ` : ''}${actionKey('cursor.down')}/${actionKey('cursor.up')} scroll`}</Text>;
+}
+
+const KEY_COLUMN = 11;
+
+/**
+ * Every key of the active scopes. Descriptions wrap instead of being cut: in up to three columns
+ * when all fit the height, else in one column that scrolls (j/k, PgUp/PgDn).
+ */
+export function HelpOverlay({width, height, scopes, offset = 0}: {width: number; height: number; scopes: readonly KeyScope[]; offset?: number}) {
   const theme = useTheme();
   const bindings = bindingsFor(scopes);
-  const rows = Math.max(1, height - 3);
-  const columns = Math.ceil(bindings.length / rows);
-  const columnWidth = Math.floor((width - 4) / Math.max(1, columns));
-  const chunks = Array.from({length: columns}, (_, c) => bindings.slice(c * rows, (c + 1) * rows));
-  return (
+  const room = Math.max(1, height - 3);
+  const layout = (columns: number) => {
+    const columnWidth = Math.floor((width - 4) / columns);
+    const textWidth = Math.max(10, columnWidth - KEY_COLUMN - 1);
+    const chunks: (typeof bindings)[] = [[]];
+    let used = 0;
+    for (const b of bindings) {
+      const lines = wrappedLines(b.description, textWidth);
+      if (used + lines > room && chunks.at(-1)!.length > 0) {
+        chunks.push([]);
+        used = 0;
+      }
+      chunks.at(-1)!.push(b);
+      used += lines;
+    }
+    return {columnWidth, textWidth, chunks};
+  };
+  const fitting = [1, 2, 3].map(layout).find((l, i) => l.chunks.length <= i + 1 && l.textWidth >= 16);
+  const row = (b: (typeof bindings)[number]) => (
+    <Box key={b.action}>
+      <Box width={KEY_COLUMN} flexShrink={0}>
+        <Text bold color={theme.accent} wrap="truncate">
+          {b.keys.map(keyLabel).join(' ')}
+        </Text>
+      </Box>
+      <Text wrap="wrap">{b.description}</Text>
+    </Box>
+  );
+  const title = <Text bold>{`Keys (${actionKey('back')} or ${actionKey('help')} closes)`}</Text>;
+  const frame = (children: ReactNode) => (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
-      <Text bold>{`Keys (${actionKey('back')} or ${actionKey('help')} closes)`}</Text>
+      {title}
+      {children}
+    </Box>
+  );
+  if (fitting) {
+    return frame(
       <Box>
-        {chunks.map((chunk, c) => (
-          <Box key={c} flexDirection="column" width={columnWidth} paddingRight={1}>
-            {chunk.map((b) => (
-              <Text key={b.action} wrap="truncate">
-                <Text bold color={theme.accent}>
-                  {b.keys.map(keyLabel).join(' ').padEnd(10)}
-                </Text>
-                {` ${b.description}`}
-              </Text>
-            ))}
+        {fitting.chunks.map((chunk, c) => (
+          <Box key={c} flexDirection="column" width={fitting.columnWidth} paddingRight={1}>
+            {chunk.map(row)}
           </Box>
         ))}
-      </Box>
+      </Box>,
+    );
+  }
+  const textWidth = Math.max(10, width - 4 - KEY_COLUMN);
+  const view = scrollWindow(bindings, (b) => wrappedLines(b.description, textWidth), room, offset);
+  return frame(
+    <>
+      {view.shown.map(row)}
+      <ScrollNote start={view.start} more={view.more} />
+    </>,
+  );
+}
+
+/** The session's status messages, newest first, each wrapped in full (`M` opens it; j/k scroll). */
+export function MessagesOverlay({width, height, messages, offset = 0}: {width: number; height: number; messages: ReadonlyArray<{text: string; kind: StatusKind}>; offset?: number}) {
+  const theme = useTheme();
+  const line = (m: {text: string; kind: StatusKind}) => `${m.kind === 'error' ? 'error: ' : ''}${sanitizeLine(m.text)}`;
+  const view = scrollWindow([...messages].reverse(), (m) => wrappedLines(line(m), width - 4), Math.max(1, height - 3), offset);
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
+      <Text bold>{`Messages, newest first (${actionKey('back')} or ${actionKey('messages')} closes)`}</Text>
+      {messages.length === 0 ? <Text dimColor>no messages yet</Text> : null}
+      {view.shown.map((m, i) => (
+        <Text key={view.start + i} wrap="wrap" color={m.kind === 'error' ? theme.error : m.kind === 'ok' ? theme.ok : undefined}>
+          {line(m)}
+        </Text>
+      ))}
+      <ScrollNote start={view.start} more={view.more} />
     </Box>
   );
 }
 
+/** Below MIN_COLUMNS × MIN_ROWS: the accounts list and a login no longer fit even compact. */
 export function TooSmall({columns, rows}: {columns: number; rows: number}) {
   return (
     <Box flexDirection="column" width={columns} height={rows}>

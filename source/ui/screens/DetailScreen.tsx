@@ -1,9 +1,9 @@
 // One account in full. Enter or u makes it the default; n renames in place; p, d, r as on home.
 import {Box, Text} from 'ink';
-import type {ReactNode} from 'react';
+import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {formatRelative} from '../../core/relative-time.js';
+import {formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
@@ -14,7 +14,11 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
-import {accountStatus} from './account-format.js';
+import {accountHints, accountStatus} from './account-format.js';
+import {useScreenHints} from '../hints.js';
+import {QuotaSummary} from '../components/QuotaSummary.js';
+import {useQuota} from './quota/useQuota.js';
+import {hasQuotaSource} from '../../services/quota/service.js';
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
@@ -25,6 +29,10 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
   const provider = params.provider ?? '';
   const actions = useAccountActions(provider, account);
+  useScreenHints(accountHints(account));
+  const watched = useMemo(() => (account ? [account] : undefined), [account]);
+  const quota = useQuota(watched, {tickMs: 30_000});
+  const windows = account ? quota.cache?.accounts[account.provider]?.[account.id] : undefined;
 
   useScreenKeys({
     ...actions.keys,
@@ -44,7 +52,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const now = clock.now();
   const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
   const status = accountStatus(account);
-  const when = (iso?: string) => (iso ? `${iso}  (${formatRelative(iso, now)})` : '—');
+  const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
@@ -61,6 +69,9 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Paused since', account.paused ? when(account.pausedAt) : '—'],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
+    ...(hasQuotaSource(account.provider)
+      ? [['Quota', windows ? <QuotaSummary windows={windows.windows} now={quota.now} barWidth={8} /> : `not read yet (${actionKey('quota.refresh', 'detail')} reads it)`] as [string, ReactNode]]
+      : []),
   ];
   return (
     <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
@@ -76,6 +87,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
         </Box>
       ))}
       {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
+      {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`! this account must log in again: ${actionKey('account.relogin', 'detail')} logs in as it`}</Text> : null}
     </Box>
   );
 }

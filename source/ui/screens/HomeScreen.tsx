@@ -1,10 +1,12 @@
 // Home: providers (account count, status) beside the selected provider's accounts.
 import {Box, Text} from 'ink';
-import {memo, useMemo, type ReactNode} from 'react';
+import {memo, useEffect, useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
-import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
+import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
+import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
+import {cellWidth, fitCell} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -12,18 +14,20 @@ import {useAccountActions} from '../actions/useActions.js';
 import {List} from '../components/List.js';
 import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
+import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
+import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
-import {accountStatus, nativeLine, providerStatus} from './account-format.js';
+import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
-  const {state, dispatch} = useShell();
+  const {state, dispatch, setStatus} = useShell();
   const {snapshot} = useAccounts();
   const {clock} = useServices();
   const theme = useTheme();
@@ -31,35 +35,52 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
   const providers = useMemo(
-    () => (snapshot?.providers ?? []).filter((p) => matchesFilter(state.filters.providers, [p.provider.id, p.provider.displayName])),
-    [snapshot, state.filters.providers],
+    // The providers filter also finds providers by their accounts' names (search every provider).
+    () =>
+      (snapshot?.providers ?? []).filter(
+        (p) =>
+          !(state.hideEmpty && p.accounts.length === 0) &&
+          matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
+      ),
+    [snapshot, state.filters.providers, state.hideEmpty],
   );
   const providerIndex = cursorIn(state, 'providers', providers.length);
   const selected = providers[providerIndex];
-  const accounts = useMemo(
-    () => (selected?.accounts ?? []).filter((a) => matchesFilter(state.filters.accounts, [a.nickname, a.email, a.id])),
-    [selected, state.filters.accounts],
-  );
+  /** A provider's accounts as the list shows them: the accounts filter, then the chosen order. */
+  const shownAccounts = (entry: ProviderAccounts | undefined) =>
+    sortAccounts(
+      (entry?.accounts ?? []).filter((a) => matchesFilter(filterOf(state, 'accounts'), [a.nickname, a.email, a.id])),
+      state.order,
+      (a) => quota.cache?.accounts[a.provider]?.[a.id]?.windows,
+      quota.now,
+    );
+  const accounts = useMemo(() => shownAccounts(selected), [selected, state.filters.accounts, state.order, state.order === 'headroom' ? quota.cache : undefined]);
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
   const accountIndex = cursorIn(state, accountsKey, accounts.length);
   const account = accounts[accountIndex];
 
-  const leftWidth = width >= 100 ? 30 : 26;
+  // Compact below 80 columns (a 160-column terminal split in two): a narrower providers pane.
+  const leftWidth = width >= 100 ? 30 : width >= 80 ? 26 : 22;
   const rightWidth = width - leftWidth;
-  const filterRow = (pane: Pane) => state.filterEditing?.pane === pane || state.filters[pane] !== '';
+  const providersFiltered = useFilterShown('providers');
+  const accountsFiltered = useFilterShown('accounts');
   // Border (2) + pane title (1) + column header (accounts) + filter line when shown.
-  const providersListHeight = height - 3 - (filterRow('providers') ? 1 : 0);
-  const accountsListHeight = height - 4 - (filterRow('accounts') ? 1 : 0);
+  const providersListHeight = height - 3 - (providersFiltered ? 1 : 0);
+  const accountsListHeight = height - 4 - (accountsFiltered ? 1 : 0) - (state.modal?.kind === 'jump' ? 1 : 0);
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
   // With the providers pane focused the actions are about the provider (its pool), as their context says.
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined));
   const native = useNativeHolders();
+  // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
+  // props between keypresses, so a frame re-renders only the rows that changed.
+  const now = Math.floor(clock.now() / 1000) * 1000;
+  const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now), [rightWidth, accounts, now]);
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
-    filter: () => dispatch({type: 'filterStart'}),
     'pane.next': () => dispatch({type: 'pane', pane: 'next'}),
     'pane.left': () => dispatch({type: 'pane', pane: 'providers'}),
     'pane.right': () => dispatch({type: 'pane', pane: 'accounts'}),
@@ -69,7 +90,17 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
     },
     ...actions.keys,
     'account.login': () => provider && navigate('login', {provider}),
+    'providers.hideEmpty': () => {
+      dispatch({type: 'toggleHideEmpty'});
+      setStatus(state.hideEmpty ? 'showing every provider' : `hiding providers without accounts (${actionKey('providers.hideEmpty', 'home')} shows them)`);
+    },
+    'accounts.sort': () => {
+      dispatch({type: 'cycleOrder'});
+      setStatus(`accounts ordered ${ORDER_WORDS[nextOrder(state.order)]}`);
+    },
+    jump: () => dispatch({type: 'jumpStart'}),
   });
+  useJump(snapshot?.providers ?? [], providers, shownAccounts, dispatch, setStatus);
 
   if (!snapshot) {
     return (
@@ -80,8 +111,6 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   }
 
   const rename = state.modal?.kind === 'rename' ? state.modal : undefined;
-  const columns = accountColumnsFor(rightWidth - 4);
-  const now = clock.now();
   return (
     <Box width={width} height={height}>
       <Pane title={`Providers (${providers.length})`} focused={state.pane === 'providers'} width={leftWidth} height={height} theme={theme}>
@@ -93,7 +122,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           emptyText="no provider matches the filter"
           renderRow={(p, _i, isSelected) => <ProviderRow entry={p} selected={isSelected} focused={state.pane === 'providers'} width={leftWidth - 4} theme={theme} />}
         />
-        <FilterLine pane="providers" />
+        <FilterLine list="providers" />
       </Pane>
       <Pane
         title={
@@ -123,7 +152,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               selected={isSelected}
               focused={state.pane === 'accounts'}
               columns={columns}
-              expiry={a.expiresAt ? (Date.parse(a.expiresAt) < now ? 'expired' : formatRelative(a.expiresAt, now)) : ''}
+              now={now}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
               quotaNow={quota.now}
               theme={theme}
@@ -131,10 +160,60 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
             />
           )}
         />
-        <FilterLine pane="accounts" />
+        <FilterLine list="accounts" />
+        {state.modal?.kind === 'jump' ? (
+          <Box>
+            <Text>:</Text>
+            <DraftText draft={state.modal.draft} focus />
+          </Box>
+        ) : null}
       </Pane>
     </Box>
   );
+}
+
+const ORDER_WORDS: Record<AccountOrder, string> = {
+  registered: 'as registered',
+  name: 'by name',
+  expiry: 'by token expiry (soonest first)',
+  headroom: 'by quota headroom (most room first)',
+};
+
+/**
+ * `:` then a name and Enter: selects the provider whose id or name starts with it, else the first
+ * account (any provider) whose nickname, email or id contains it, and focuses it.
+ */
+function useJump(
+  all: readonly ProviderAccounts[],
+  visible: readonly ProviderAccounts[],
+  shownAccounts: (entry: ProviderAccounts) => Account[],
+  dispatch: (a: AppAction) => void,
+  setStatus: (text: string, kind?: StatusKind) => void,
+) {
+  const {state} = useShell();
+  const jump = state.modal?.kind === 'jump' && state.modal.submitted ? state.modal : undefined;
+  useEffect(() => {
+    if (!jump) return;
+    dispatch({type: 'closeModal'});
+    const wanted = jump.draft.text.trim().toLowerCase();
+    if (!wanted) return;
+    const providerHit = visible.findIndex((p) => p.provider.id.startsWith(wanted) || p.provider.displayName.toLowerCase().startsWith(wanted));
+    if (providerHit >= 0) {
+      dispatch({type: 'setCursor', list: 'providers', index: providerHit});
+      dispatch({type: 'pane', pane: 'providers'});
+      return;
+    }
+    for (const [index, entry] of visible.entries()) {
+      const at = shownAccounts(entry).findIndex((a) => [a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted)));
+      if (at < 0) continue;
+      dispatch({type: 'setCursor', list: 'providers', index});
+      dispatch({type: 'setCursor', list: accountsListKey(entry.provider.id), index: at});
+      dispatch({type: 'pane', pane: 'accounts'});
+      return;
+    }
+    const hidden = all.length !== visible.length ? ' (some providers are hidden or filtered out)' : '';
+    setStatus(`no provider or account matches "${jump.draft.text.trim()}"${hidden}`, 'error');
+  }, [jump]);
 }
 
 function Pane(props: {title: string; focused: boolean; width: number; height: number; theme: Theme; children: ReactNode}) {
@@ -146,18 +225,6 @@ function Pane(props: {title: string; focused: boolean; width: number; height: nu
         {title}
       </Text>
       {children}
-    </Box>
-  );
-}
-
-function FilterLine({pane}: {pane: Pane}) {
-  const {state} = useShell();
-  const editing = state.filterEditing?.pane === pane ? state.filterEditing : undefined;
-  if (!editing && !state.filters[pane]) return null;
-  return (
-    <Box>
-      <Text>/</Text>
-      {editing ? <DraftText draft={editing.draft} focus /> : <Text wrap="truncate">{`${state.filters[pane]}  (Esc clears)`}</Text>}
     </Box>
   );
 }
@@ -185,39 +252,51 @@ interface AccountColumns {
   quota: number;
 }
 
-function accountColumns(width: number): AccountColumns {
-  const status = 13;
-  const expiry = 9;
-  const wide = width - 3 - status - expiry >= 60;
-  const quota = wide ? quotaSummaryWidth(0) + 1 : 0;
-  const rest = Math.max(8, width - 3 - status - expiry - quota);
-  // Narrow: one name column (nickname, else email); wide: nickname and email side by side.
-  if (rest < 44) return {name: rest, email: 0, status, expiry, quota};
-  const name = Math.floor(rest * 0.4);
-  return {name, email: rest - name, status, expiry, quota};
+/** What each account row shows in its text columns (the same strings AccountRow draws). */
+function accountCells(account: Account, now: number, wide: boolean) {
+  const status = accountStatus(account).text;
+  // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
+  const expiry = formatRelative(account.expiresAt, now);
+  // Narrow: nickname and email share one column.
+  const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
+  return {name, email: account.email ?? '', status, expiry};
 }
 
-/** The same columns object for the same width, so memoised rows see stable props. */
-const columnsByWidth = new Map<number, AccountColumns>();
-function accountColumnsFor(width: number): AccountColumns {
-  let columns = columnsByWidth.get(width);
-  if (!columns) columnsByWidth.set(width, (columns = accountColumns(width)));
-  return columns;
+/**
+ * Column widths from the content and the room: STATUS and TOKEN as wide as their longest cell (never
+ * cut), the quota summary where there is room, and what is left to the names (nickname and email
+ * side by side when both fit, else one column), cut with … only when they really do not fit.
+ */
+function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
+  const widest = (header: string, cells: string[]) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + 2;
+  const narrowCells = accounts.map((a) => accountCells(a, now, false));
+  const status = widest('STATUS', narrowCells.map((c) => c.status));
+  const expiry = widest('TOKEN', narrowCells.map((c) => c.expiry));
+  const fixed = 3 + status + expiry;
+  const quota = width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
+  const rest = Math.max(8, width - fixed - quota);
+  const wideCells = accounts.map((a) => accountCells(a, now, true));
+  const nick = widest('NICKNAME', wideCells.map((c) => c.name));
+  const email = widest('EMAIL', wideCells.map((c) => c.email));
+  // Side by side when both fit whole, or when there is room to give each a fair share.
+  if (nick + email <= rest || rest >= 44) {
+    const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - email));
+    return {name, email: rest - name, status, expiry, quota};
+  }
+  return {name: rest, email: 0, status, expiry, quota};
 }
 
-const cell = (text: string, width: number) => (text.length > width - 1 ? `${text.slice(0, Math.max(0, width - 2))}…` : text).padEnd(width);
+const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-/** `expiry`: the token cell's text (computed by the caller, so a row's props change only when its text does). */
-const AccountRow = memo(function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; expiry: string; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
-  const {account, selected, focused, columns: c, expiry, theme, renameDraft, quota, quotaNow} = props;
+const AccountRow = memo(function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+  const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
+  const {name, expiry} = accountCells(account, now, c.email > 0);
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
-  // Narrow: nickname and email share one column.
-  const name = c.email ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
   if (renameDraft) {

@@ -10,9 +10,13 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
+import {LinkText, urlRows} from '../components/LinkText.js';
+import {supportsHyperlinks} from '../../services/environment.js';
 import {useScreenKeys} from '../keys.js';
+import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
 import {useLoginSession} from './login/useLoginSession.js';
@@ -24,9 +28,13 @@ const TEXT_MIN_WIDTH = 30;
 export function LoginScreen({width, height, params, back, setStatus}: ScreenProps) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
-  const {clipboard} = useServices();
+  const services = useServices();
+  const {clipboard} = services;
   const theme = useTheme();
-  const {view, error, now, session} = useLoginSession(provider);
+  const {snapshot} = useAccounts();
+  // L on an account: log in again as it (its nickname is kept; same identity → same account).
+  const again = params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined;
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname);
   const [choice, setChoice] = useState(0);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
@@ -34,16 +42,24 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
   const qr = useQrLines(qrText);
-  const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1;
+  const links = supportsHyperlinks(services.env);
+  const urlLines = view?.kind === 'auth-code' ? urlRows(view.url, width).length + 1 + (view.notice ? 1 : 0) : 0;
+  const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
+  const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
+  useScreenHints(loginHints(view));
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
     'login.retry': () => {
       if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
-      if (view?.kind === 'ended') return session?.retry();
+      if (view?.kind === 'ended') {
+        setPasting(false);
+        setFieldError(undefined);
+        return session?.retry();
+      }
       if (view?.kind === 'done') return back();
       return false;
     },
@@ -70,7 +86,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   if (!row) return <Text color={theme.error}>Unknown provider "{sanitizeLine(provider)}".</Text>;
   if (error) return <Text color={theme.error}>{error}</Text>;
-  const title = <Text bold>{row.displayName} — add an account</Text>;
+  const title = <Text bold>{again ? `${row.displayName} — log in again as ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}</Text>;
   if (!view) return title;
 
   const submitPaste = async (text: string) => {
@@ -95,7 +111,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'label':
         return (
           <Box flexDirection="column">
-            <Text>{row.displayName} does not say who logs in. Name this account:</Text>
+            <Text>{view.optional ? `Name this ${row.displayName} account (optional: Enter skips):` : `${row.displayName} does not say who logs in. Name this account:`}</Text>
             <Box>
               <Text>Name: </Text>
               <TextField focus onSubmit={(t) => session?.setLabel(t)} onCancel={back} placeholder="e.g. work" />
@@ -103,18 +119,16 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           </Box>
         );
       case 'starting':
-        return <Text>{SPINNER[0]} asking {row.displayName} for a login…</Text>;
+        return <Text>{spinner} asking {row.displayName} for a login…</Text>;
       case 'storing':
-        return <Text>{SPINNER[0]} approved, storing the account…</Text>;
+        return <Text>{spinner} {view.method === 'device' ? 'approved, storing the account…' : 'checking with the provider and storing the account…'}</Text>;
       case 'device': {
         const left = secondsLeft(view.state, now);
         const code = view.authorization.userCode.split('').join(' ');
         return (
           <Box flexDirection="column" width={textWidth}>
             <Text>Open this address on any device:</Text>
-            <Text color={theme.accent} wrap="wrap">
-              {sanitizeLine(view.authorization.verificationUri)}
-            </Text>
+            <LinkText url={view.authorization.verificationUri} width={textWidth} links={links} color={theme.accent} />
             <Text> </Text>
             <Text>and enter the code:</Text>
             <Box borderStyle="round" paddingX={1} alignSelf="flex-start">
@@ -122,7 +136,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             </Box>
             <Text> </Text>
             <Text>
-              {SPINNER[Math.floor(now / 1000) % SPINNER.length]} {describePollState(view.state)}
+              {spinner} {describePollState(view.state)}
             </Text>
             <Text color={left < 60 ? theme.warn : undefined}>code expires in {formatCountdown(left)}</Text>
             {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
@@ -133,12 +147,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'auth-code':
         return (
           <Box flexDirection="column" width={textWidth}>
-            {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
-            <Text>{view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one):' : 'Open this address in a browser and log in:'}</Text>
-            <Text color={theme.accent} wrap="wrap">
-              {view.url}
-            </Text>
-            {view.mode === 'loopback' ? <Text>{SPINNER[0]} waiting for the browser to return to {view.redirectUri}</Text> : null}
+            {view.mode === 'loopback' ? <Text>{spinner} waiting for the browser to return to {view.redirectUri}</Text> : null}
             <Text>Then paste the address it ends on, or the code it shows:</Text>
             {pasteFocused ? (
               <Box>
@@ -149,7 +158,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               <Text color={theme.muted}>{`${actionKey('login.paste', 'login')}: paste it here`}</Text>
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
-            {view.sshHint ? <Text color={theme.muted}>or forward the callback: {view.sshHint}</Text> : null}
+            {view.sshHint ? <Text color={theme.muted}>{`the browser returns to ${view.redirectUri} on this machine: forward it with ${view.sshHint}`}</Text> : null}
             {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
           </Box>
         );
@@ -170,7 +179,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             ) : (
               <Box flexDirection="column">
                 <Text>Base URL:</Text>
-                <TextField focus onSubmit={(url) => void session?.submitApiKey(apiKey, url).then((e) => (setFieldError(e), e && setApiKey(undefined)))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
+                <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url).then(setFieldError))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
               </Box>
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
@@ -197,9 +206,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       case 'ended':
         return (
           <Box flexDirection="column">
-            <Text color={theme.error}>
-              {view.reason === 'denied' ? '✗ Access denied: ' : view.reason === 'expired' ? '✗ The code expired: ' : '✗ '}
-              {view.message}
+            <Text color={theme.error} wrap="wrap">
+              ✗ {view.message}
             </Text>
             <Text>{`${actionKey('login.retry', 'login')}: ${view.reason === 'expired' ? 'get a new code' : 'try again'} · ${actionKey('back')}: back`}</Text>
           </Box>
@@ -207,9 +215,20 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     }
   })();
 
+  // The auth URL takes whole rows above everything else: never beside the QR, one link where the
+  // terminal supports OSC 8, so a selection or a click gets the whole URL.
+  const urlBlock =
+    view.kind === 'auth-code' ? (
+      <Box flexDirection="column" width={width}>
+        {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
+        <Text>{`${view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`}</Text>
+        <LinkText url={view.url} width={width} links={links} color={theme.accent} />
+      </Box>
+    ) : null;
   return (
     <Box flexDirection="column" width={width} height={height}>
       {title}
+      {urlBlock}
       <Box flexDirection="row">
         {body}
         {qrFits && (view.kind === 'device' || view.kind === 'auth-code') ? (
@@ -220,6 +239,26 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       </Box>
     </Box>
   );
+}
+
+/** The hint bar per login state: only keys that do something now, Enter named for what it does. */
+function loginHints(view: LoginView | undefined): ScreenHints {
+  const codeKeys = ['login.copy', 'login.open', 'login.paste'] as const;
+  const moves = ['cursor.down', 'cursor.up'] as const;
+  switch (view?.kind) {
+    case 'choose':
+      return {hide: [...codeKeys], labels: {'login.retry': 'choose'}};
+    case 'device':
+      return {hide: ['login.paste', ...moves]};
+    case 'auth-code':
+      return {hide: [...moves]};
+    case 'ended':
+      return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
+    case 'done':
+      return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
+    default:
+      return {hide: [...codeKeys, ...moves]};
+  }
 }
 
 export type {LoginView};

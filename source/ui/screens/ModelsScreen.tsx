@@ -1,9 +1,10 @@
 // Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
 // recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
 // renders it and turns keys into reducer actions.
-import {Box, Text} from 'ink';
+import {Box, Text, useApp} from 'ink';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
@@ -12,6 +13,7 @@ import {PROVIDERS} from '../../providers/table.js';
 import {resolveContext, type RulesContext} from '../../store/model-rules.js';
 import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
+import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys, useTextCapture} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -23,13 +25,17 @@ import {SERVER_LIST_LINES, ServerList} from './models/ServerList.js';
 import {useRulesContext} from './models/useRulesContext.js';
 
 const MAX_WARNING_LINES = 3;
+/** The filter key of this screen (core/app-state.ts filterKeyOf). */
+const FILTER = 'models';
 
 /** Providers that have a model list to preview. */
 const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
 
 export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
   const services = useServices();
-  const {run} = useShell();
+  const {run, state, dispatch: shellDispatch} = useShell();
+  const {exit} = useApp();
+  const filter = filterOf(state, FILTER);
   const theme = useTheme();
   const {snapshot} = useAccounts();
   const [choice, setChoice] = useReducer(
@@ -102,9 +108,10 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     'rules.provider': () => stepProvider(1),
     'rules.providerPrev': () => stepProvider(-1),
     'rules.live': () => ready && toggleLive(),
-    back: () => void leave(back),
-    // Quitting or switching screens keeps the edits on screen and says how to proceed.
-    quit: () => blockWhileDirty(),
+    // Esc first clears a kept filter (as on every list), then leaves.
+    back: () => (filter ? shellDispatch({type: 'escape'}) : void leave(back)),
+    // q and Ctrl-C ask before unsaved edits are lost; switching screens keeps them and says how to proceed.
+    quit: () => (dirty ? void confirm(`Quit and discard unsaved rule changes? (${actionKey('rules.save', 'models')} saves them)`).then((yes) => yes && exit()) : false),
     'screen.accounts': () => blockWhileDirty(),
     'screen.quota': () => blockWhileDirty(),
     'screen.proxy': () => blockWhileDirty(),
@@ -144,7 +151,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} />
+          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
@@ -208,17 +215,20 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   return <>{lines.slice(0, height)}</>;
 }
 
-function PreviewPane({resolution, liveError, height}: {resolution: ModelResolution; liveError?: string; height: number}) {
+/** `/` filters the model list on the right (the rules on the left are few and edited in place). */
+function PreviewPane({resolution, liveError, height, filter}: {resolution: ModelResolution; liveError?: string; height: number; filter: string}) {
   const theme = useTheme();
-  const rows = previewRows(resolution);
+  const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
-  const room = height - (liveError ? 2 : 1);
+  const filterShown = useFilterShown(FILTER);
+  const room = height - (liveError ? 2 : 1) - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   return (
     <>
       <Text bold wrap="truncate">
-        Models {visible}/{all} visible ({resolution.source} list)
+        Models {visible}/{all} visible ({resolution.source} list){filter ? ` · ${rows.length} match` : ''}
       </Text>
+      <FilterLine list={FILTER} />
       {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
       {shown.map((row) => (
         <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>

@@ -5,10 +5,13 @@ import {Box, Text} from 'ink';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
+import {truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
+import {useAccounts} from '../hooks/useAccounts.js';
+import {isUsable} from '../../core/accounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
@@ -36,6 +39,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, now, env, agents} = useProxy();
+  const {snapshot} = useAccounts();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
@@ -45,7 +49,11 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
   const dash = '—';
   const target: ServeTarget = state?.target ?? requested ?? {};
-  const serving = state?.account ?? target.account ?? (target.provider ? 'pool' : 'any provider, by model');
+  // A pool says how many accounts it rotates over and which one serves now.
+  const pool = target.provider && !target.account ? (snapshot?.accounts ?? []).filter((a) => a.provider === target.provider && isUsable(a)).length : undefined;
+  const serving =
+    pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
+    : (state?.account ?? target.account ?? 'any provider, by model');
   const rows: Array<[string, string]> = [
     ['Port', `${state?.port ?? target.port ?? dash}`.padEnd(8) + `PID ${state?.pid ?? dash}`.padEnd(14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
@@ -53,7 +61,10 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];
-  const envLines = env?.unservable ? [] : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' ? maskSecret(value) : value}'`);
+  // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
+  const envLines = env?.unservable
+    ? []
+    : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
   // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
   const fixed = 2 + 1 + rows.length + 1 + 1 + (env?.unservable ? 1 : envLines.length) + 1 + 1;
   const logRoom = Math.max(1, height - fixed);
@@ -93,7 +104,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       </Text>
       {tail.map((line, i) => (
         <Text key={`${i}:${line}`} wrap="truncate">
-          {line.slice(0, inner)}
+          {truncateCells(sanitizeLine(line), inner)}
         </Text>
       ))}
     </Box>

@@ -5,7 +5,7 @@
 import {Box, Text} from 'ink';
 import {useMemo, useRef} from 'react';
 import {accountLabel} from '../../core/accounts.js';
-import {cursorIn} from '../../core/app-state.js';
+import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {listWindow} from '../../core/list-window.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
@@ -14,6 +14,7 @@ import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
+import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -31,10 +32,15 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const {snapshot} = useAccounts();
   const theme = useTheme();
   const provider = params.provider;
+  const filter = filterOf(state, LIST);
   const accounts = useMemo(
-    () => snapshot?.accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider))),
-    [snapshot, provider],
+    () =>
+      snapshot?.accounts.filter(
+        (a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
+      ),
+    [snapshot, provider, filter],
   );
+  const filterShown = useFilterShown(LIST);
   const quota = useQuota(accounts);
   const rows = useMemo(
     () => quotaRows(accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs),
@@ -42,7 +48,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   );
   const layout = quotaLayout(width, rows);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
-  const listHeight = Math.max(1, Math.floor((height - 2) / layout.rowHeight));
+  const listHeight = Math.max(1, Math.floor((height - 2 - (filterShown ? 1 : 0)) / layout.rowHeight));
   const cursor = cursorIn(state, LIST, rows.length);
   const selected = rows[cursor];
   // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
@@ -59,9 +65,18 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   });
 
   if (!snapshot) return <Text>Loading accounts…</Text>;
+  if (rows.length === 0 && filter) {
+    return (
+      <Box width={width} height={height} flexDirection="column">
+        <Text>no account matches the filter</Text>
+        <FilterLine list={LIST} />
+      </Box>
+    );
+  }
   if (rows.length === 0) {
     return (
       <Box width={width} height={height} flexDirection="column">
+        <FilterLine list={LIST} />
         <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
         <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
@@ -75,6 +90,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
       <Text dimColor wrap="truncate">
         {width >= 100 ? `sorted by headroom (the least room left in any window) · ${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `sorted by headroom · ${actionKey('quota.refresh', 'quota')} refresh · ${actionKey('account.rotate', 'quota')} rotate`}
       </Text>
+      <FilterLine list={LIST} />
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (
           <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />

@@ -1,15 +1,8 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
-
-const HEALTH_TEXT: Record<Account['health'], string> = {
-  ok: 'ok',
-  expired: 'refresh due',
-  'needs-login': '! re-login',
-  'missing-token': '! no token',
-  unreadable: '! corrupt',
-};
+import type {ScreenHints} from '../hints.js';
 
 export function accountStatus(account: Account): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
@@ -26,6 +19,14 @@ export function providerStatus(accounts: readonly Account[]): {text: string; mar
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
+}
+
+/** Hint bar for the selected account: `p` says resume on a paused one; re-login only where it is due. */
+export function accountHints(account: Account | undefined): ScreenHints {
+  return {
+    labels: account?.paused ? {'account.pause': 'resume'} : {},
+    hide: account?.health === 'needs-login' ? [] : ['account.relogin'],
+  };
 }
 
 /** ` · native CLI: <account>` for a provider whose agent's own credential file holds one of its accounts. */

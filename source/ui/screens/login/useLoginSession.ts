@@ -1,12 +1,13 @@
 // Subscribes the login screen to a LoginSession (services/oauth/login-session.ts): takes tui.json,
-// creates the session, re-renders on every change, ticks the countdown on the injected clock while
-// a code is shown, and cancels everything on unmount.
+// creates the session, re-renders on every change, ticks the countdown and spinners on the injected
+// clock while something is under way, and cancels everything on unmount.
 import {useEffect, useRef, useState} from 'react';
 import type {AccountLogin, LoginView} from '../../../services/oauth/login-session.js';
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 
-export function useLoginSession(provider: string) {
+/** `nickname`: logging in again as a known account (its name is kept, not asked for). */
+export function useLoginSession(provider: string, nickname?: string) {
   const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -17,28 +18,37 @@ export function useLoginSession(provider: string) {
 
   useEffect(() => {
     let cancelled = false;
-    void services.settings.load().then(({settings}) => {
-      if (cancelled) return;
-      try {
-        const session = target.login(provider, settings, (next) => {
-          setNow(services.clock.now());
-          setView(next);
-        });
-        sessionRef.current = session;
-        setView(session.view);
-        session.start();
-      } catch (err) {
-        setError((err as Error).message);
-      }
-    });
+    services.settings.load().then(
+      ({settings}) => {
+        if (cancelled) return;
+        try {
+          const session = target.login(
+            provider,
+            settings,
+            (next) => {
+              setNow(services.clock.now());
+              setView(next);
+            },
+            {nickname},
+          );
+          sessionRef.current = session;
+          setView(session.view);
+          session.start();
+        } catch (err) {
+          setError((err as Error).message);
+        }
+      },
+      (err: Error) => !cancelled && setError(err.message),
+    );
     return () => {
       cancelled = true;
       sessionRef.current?.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, services, target]);
+  }, [provider, nickname, services, target]);
 
-  const ticking = view?.kind === 'device';
+  // The countdown and every spinner move once a second while something is under way.
+  const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
   useEffect(() => {
     if (!ticking) return;
     setNow(services.clock.now());

@@ -1,0 +1,342 @@
+// The TUI's login state machine (LoginSession): every failure of every flow ends on the `ended`
+// view with its cause, and Enter (retry) starts over. Real local servers on 127.0.0.1 play the
+// providers; a closed port plays an unreachable host.
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {test} from 'node:test';
+import {AccountStore} from '../../../source/store/accounts.js';
+import {DEFAULT_SETTINGS, type TuiSettings} from '../../../source/store/settings.js';
+import {undiciHttpClient, type HttpClient} from '../../../source/services/http.js';
+import {LoginSession, type LoginView} from '../../../source/services/oauth/login-session.js';
+import {FakeClock} from '../../helpers/fake-clock.js';
+import {makeTempCcs} from '../../helpers/ccs.js';
+import {freePort, startFakeServer, type Route} from '../../helpers/fake-providers/server.js';
+import {fakeClaude, fakeCopilot} from '../../helpers/fake-providers/providers.js';
+
+interface Harness {
+  session: LoginSession;
+  views: LoginView[];
+  /** Resolves with the first view (seen so far or later) of this kind. */
+  until(kind: LoginView['kind'], timeoutMs?: number): Promise<LoginView>;
+  store: AccountStore;
+  cleanup(): void;
+}
+
+function harness(provider: string, endpoints: Record<string, Record<string, string>>, options: {env?: NodeJS.ProcessEnv; http?: HttpClient; clock?: FakeClock; callbackPort?: number} = {}): Harness {
+  const ccs = makeTempCcs();
+  const store = new AccountStore(ccs.paths);
+  const settings: TuiSettings = {
+    ...DEFAULT_SETTINGS,
+    endpoints,
+    login: {...DEFAULT_SETTINGS.login, callbackPorts: options.callbackPort ? {[provider]: options.callbackPort} : {}},
+  };
+  const views: LoginView[] = [];
+  const waiters: Array<() => void> = [];
+  const session = new LoginSession({
+    deps: {store, settings, clock: options.clock ?? new FakeClock(), http: options.http},
+    provider,
+    // No DISPLAY on Linux: not local, so auth-code logins start in paste mode and nothing opens.
+    env: options.env ?? {},
+    browser: {open: async () => undefined},
+    onChange: (view) => {
+      views.push(view);
+      for (const w of waiters.splice(0)) w();
+    },
+  });
+  views.push(session.view);
+  const until = (kind: LoginView['kind'], timeoutMs = 5000) =>
+    new Promise<LoginView>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "${kind}" view within ${timeoutMs} ms; saw ${views.map((v) => v.kind).join(' → ')}`)), timeoutMs);
+      const check = () => {
+        const found = views.find((v) => v.kind === kind);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return {session, views, until, store, cleanup: () => (session.cancel(), ccs.cleanup())};
+}
+
+function endedMessage(view: LoginView): string {
+  assert.equal(view.kind, 'ended');
+  return view.kind === 'ended' ? view.message : '';
+}
+
+/** A token endpoint on 127.0.0.1 answering with `route`; the claude authorize URL points at it too. */
+async function claudeTokenServer(route: Route) {
+  const server = await startFakeServer({'POST /v1/oauth/token': route});
+  return {server, endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`, userinfo: `${server.url}/profile`}}};
+}
+
+async function pasteLogin(endpoints: Record<string, Record<string, string>>, http?: HttpClient): Promise<Harness & {ended: LoginView}> {
+  const h = harness('claude', endpoints, {http});
+  h.session.start();
+  const view = await h.until('auth-code');
+  assert.equal(view.kind === 'auth-code' && view.mode, 'paste');
+  const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
+  assert.equal(await h.session.paste(`pasted-code#${state}`), undefined);
+  return {...h, ended: await h.until('ended')};
+}
+
+test('claude paste: a code the token endpoint refuses (invalid_grant) ends with the cause, not a frozen "storing"', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}}));
+  const h = await pasteLogin(endpoints);
+  try {
+    assert.deepEqual(h.views.map((v) => v.kind), ['starting', 'starting', 'auth-code', 'storing', 'ended']);
+    assert.match(endedMessage(h.ended), /^Login failed: .*refused: invalid_grant \(Invalid authorization code\)$/);
+    assert.equal((await h.store.load()).accounts.length, 0, 'nothing stored');
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+test('claude paste: an unreachable token endpoint ends with "cannot reach … connection refused"', async () => {
+  const port = await freePort();
+  const h = await pasteLogin({claude: {authorize: `http://127.0.0.1:${port}/oauth/authorize`, token: `http://127.0.0.1:${port}/v1/oauth/token`}});
+  try {
+    assert.match(endedMessage(h.ended), /^Login failed: cannot reach 127\.0\.0\.1:\d+\/v1\/oauth\/token: connection refused$/);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('claude paste: a token endpoint that never answers ends with the timeout', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => new Promise(() => undefined));
+  // The real client with a short timeout: the same code path as the 30 s default.
+  const http: HttpClient = {send: (req) => undiciHttpClient.send({...req, timeoutMs: 300})};
+  const h = await pasteLogin(endpoints, http);
+  try {
+    assert.match(endedMessage(h.ended), /cannot reach .*: no answer within 0 s|cannot reach .*no answer within/);
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+test('claude paste: an answer that is not JSON ends with what came instead', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => ({status: 200, text: '<html>maintenance</html>'}));
+  const h = await pasteLogin(endpoints);
+  try {
+    assert.match(endedMessage(h.ended), /refused: invalid_response \(<html>maintenance<\/html>\)/);
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+test('claude paste: a pasted error (access_denied) stays on the field; a wrong state too; then retry after a failure starts over', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => ({status: 400, json: {error: 'invalid_grant'}}));
+  const h = harness('claude', endpoints);
+  try {
+    h.session.start();
+    const view = await h.until('auth-code');
+    assert.match((await h.session.paste('http://localhost/callback?error=access_denied&state=x')) ?? '', /refused the login: access_denied/);
+    assert.match((await h.session.paste('code#not-the-state')) ?? '', /state does not match/);
+    assert.equal(h.session.view.kind, 'auth-code');
+    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
+    await h.session.paste(`c#${state}`);
+    await h.until('ended');
+    h.views.length = 0;
+    h.session.retry();
+    const again = await h.until('auth-code');
+    assert.notEqual(again.kind === 'auth-code' && again.url, view.kind === 'auth-code' && view.url, 'a new state and PKCE pair');
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+test('claude loopback: the browser returns with error=access_denied → ended with the provider\'s words', async () => {
+  const fake = await fakeClaude();
+  const port = await freePort();
+  const h = harness('claude', fake.settings.endpoints, {env: {DISPLAY: ':0'}, callbackPort: port});
+  try {
+    h.session.start();
+    const view = await h.until('auth-code');
+    assert.equal(view.kind === 'auth-code' && view.mode, 'loopback');
+    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
+    const answer = await fetch(`http://127.0.0.1:${port}/callback?error=access_denied&error_description=The+user+said+no&state=${state}`);
+    assert.equal(answer.status, 400);
+    assert.match(endedMessage(await h.until('ended')), /^Login failed: login refused: The user said no$/);
+  } finally {
+    h.cleanup();
+    await fake.server.close();
+  }
+});
+
+test('claude loopback: the callback arrives but the code is refused → ended (not "storing" forever)', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => ({status: 400, json: {error: 'invalid_grant', error_description: 'code expired'}}));
+  const port = await freePort();
+  const h = harness('claude', endpoints, {env: {DISPLAY: ':0'}, callbackPort: port});
+  try {
+    h.session.start();
+    const view = await h.until('auth-code');
+    const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
+    await fetch(`http://127.0.0.1:${port}/callback?code=abc&state=${state}`);
+    assert.match(endedMessage(await h.until('ended')), /refused: invalid_grant \(code expired\)/);
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+/** Pumps a fake clock while real sockets answer in between. */
+async function pumpUntil(clock: FakeClock, h: Harness, kind: LoginView['kind']): Promise<LoginView> {
+  for (let i = 0; i < 400 && !h.views.some((v) => v.kind === kind); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(1000);
+  }
+  return h.until(kind, 100);
+}
+
+/** An RFC 8628 device server (xai's scheme) whose polls answer with `poll`. */
+async function deviceServer(poll: Route, device?: Route) {
+  const server = await startFakeServer({
+    'POST /device': device ?? (() => ({json: {device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: 'https://example.test/device', expires_in: 30, interval: 5}})),
+    'POST /token': poll,
+    'GET /.well-known/openid-configuration': () => ({json: {device_authorization_endpoint: `${server.url}/device`, token_endpoint: `${server.url}/token`}}),
+  });
+  return {server, endpoints: {xai: {discovery: `${server.url}/.well-known/openid-configuration`}}};
+}
+
+for (const [name, poll, expected] of [
+  ['denied', () => ({status: 400, json: {error: 'access_denied', error_description: 'the owner declined'}}), /^Access denied: the owner declined$/],
+  ['expired_token', () => ({status: 400, json: {error: 'expired_token'}}), /^The code expired before it was approved$/],
+  ['an unknown error', () => ({status: 400, json: {error: 'invalid_client'}}), /^Login failed: invalid_client$/],
+  ['a code that runs out while pending', () => ({status: 400, json: {error: 'authorization_pending'}}), /^The code expired before it was approved$/],
+] as Array<[string, Route, RegExp]>) {
+  test(`device (xai): ${name} ends with the cause`, async () => {
+    const {server, endpoints} = await deviceServer(poll);
+    const clock = new FakeClock();
+    const h = harness('xai', endpoints, {clock});
+    try {
+      h.session.start();
+      await h.until('device');
+      const ended = await pumpUntil(clock, h, 'ended');
+      assert.match(endedMessage(ended), expected);
+      // No doubled wording ("Access denied: access denied").
+      assert.doesNotMatch(endedMessage(ended), /denied.*denied|expired.*expired/i);
+    } finally {
+      h.cleanup();
+      await server.close();
+    }
+  });
+}
+
+test('device: an unreachable device endpoint and a non-JSON device answer end at once', async () => {
+  const port = await freePort();
+  for (const [endpoints, expected] of [
+    [{xai: {discovery: `http://127.0.0.1:${port}/.well-known/openid-configuration`}}, /^Login failed: cannot reach .*connection refused$/],
+  ] as Array<[Record<string, Record<string, string>>, RegExp]>) {
+    const h = harness('xai', endpoints);
+    try {
+      h.session.start();
+      assert.match(endedMessage(await h.until('ended')), expected);
+    } finally {
+      h.cleanup();
+    }
+  }
+  const {server, endpoints} = await deviceServer(() => ({json: {}}), () => ({status: 200, text: 'Bad gateway page'}));
+  const h = harness('xai', endpoints);
+  try {
+    h.session.start();
+    assert.match(endedMessage(await h.until('ended')), /expected a JSON object, got Bad gateway page/);
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
+test('device (copilot): approved, then the identity call fails → ended, not "approved, storing…" forever', async () => {
+  const fake = await fakeCopilot();
+  const clock = new FakeClock();
+  const endpoints = {copilot: {...fake.settings.endpoints.copilot!, userinfo: `http://127.0.0.1:${await freePort()}/user`}};
+  const h = harness('copilot', endpoints, {clock});
+  try {
+    h.session.start();
+    await h.until('device');
+    const ended = await pumpUntil(clock, h, 'ended');
+    assert.ok(h.views.some((v) => v.kind === 'storing'), 'went through storing');
+    assert.match(endedMessage(ended), /^Login failed: cannot reach .*connection refused/);
+  } finally {
+    h.cleanup();
+    await fake.server.close();
+  }
+});
+
+test('API key: a name is offered first (Enter skips); a key with spaces ends with the cause; retry returns to the key field', async () => {
+  const h = harness('aistudio', {});
+  try {
+    h.session.start();
+    const label = await h.until('label');
+    assert.equal(label.kind === 'label' && label.optional, true);
+    h.session.setLabel('');
+    await h.until('api-key');
+    await h.session.submitApiKey('two words');
+    assert.match(endedMessage(await h.until('ended')), /^Login failed: the API key contains spaces/);
+    h.views.length = 0;
+    h.session.retry();
+    await h.until('api-key');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('service account: a missing file and a file that is not a key both end naming the file', async () => {
+  const ccs = makeTempCcs();
+  const h = harness('vertex', {});
+  try {
+    h.session.start();
+    await h.until('service-account');
+    await h.session.submitKeyFile('/nonexistent/key.json');
+    assert.match(endedMessage(await h.until('ended')), /^Login failed: \/nonexistent\/key\.json: no such file$/);
+    h.views.length = 0;
+    h.session.retry();
+    await h.until('service-account');
+    const file = path.join(ccs.paths.root, 'key.json');
+    writeFileSync(file, '{"type": "authorized_user"}');
+    await h.session.submitKeyFile(file);
+    assert.match(endedMessage(await h.until('ended')), /field "type" is "authorized_user", expected "service_account"/);
+  } finally {
+    h.cleanup();
+    ccs.cleanup();
+  }
+});
+
+test('the ssh -L hint appears only when the redirect comes to a loopback port here and the browser is elsewhere', async () => {
+  const {callbackForwardHint} = await import('../../../source/services/environment.js');
+  const ssh = {SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, ssh, 'linux'), 'ssh -L 1455:localhost:1455 10.0.0.1');
+  assert.equal(callbackForwardHint('https://platform.claude.com/oauth/code/callback', 54545, ssh, 'linux'), undefined, "Claude's code page needs no forwarding");
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, {DISPLAY: ':0'}, 'linux'), undefined, 'a local browser reaches it directly');
+  // The TUI's claude paste view carries no hint.
+  const fake = await fakeClaude();
+  const h = harness('claude', fake.settings.endpoints, {env: ssh});
+  try {
+    h.session.start();
+    const view = await h.until('auth-code');
+    assert.equal(view.kind === 'auth-code' && view.sshHint, undefined);
+  } finally {
+    h.cleanup();
+    await fake.server.close();
+  }
+});
+
+test('API key with a name: the account is stored under that nickname', async () => {
+  const h = harness('aistudio', {});
+  try {
+    h.session.start();
+    await h.until('label');
+    h.session.setLabel('studio-work');
+    await h.until('api-key');
+    await h.session.submitApiKey('AIzaSyExampleKey0123456789');
+    const done = await h.until('done');
+    assert.equal(done.kind === 'done' && done.account.nickname, 'studio-work');
+  } finally {
+    h.cleanup();
+  }
+});

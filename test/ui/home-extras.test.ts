@@ -1,0 +1,78 @@
+// What k9s and lazygit users look for first: H hides empty providers, o orders the accounts,
+// : jumps to a provider or account by name.
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {sortAccounts} from '../../source/core/account-order.js';
+import type {Account, QuotaWindow} from '../../source/core/types.js';
+import type {TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+async function open() {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  await tui.waitFor('alice@example.com');
+  return tui;
+}
+
+test('H hides providers without accounts and shows them again', async () => {
+  const t = await open();
+  assert.match(t.frame(), /Gemini\s+0/);
+  await t.press('H');
+  let frame = await t.waitFor('Providers (2)');
+  assert.doesNotMatch(frame, /Gemini/);
+  assert.match(frame, /hiding providers without accounts/);
+  await t.press('H');
+  frame = await t.waitFor('Providers (12)');
+  assert.match(frame, /Gemini\s+0/);
+});
+
+test('o orders the accounts: by name puts bob before work', async () => {
+  const t = await open();
+  await t.press('l');
+  let frame = await t.waitFor('▶ Claude accounts');
+  const order = (f: string) => [f.indexOf('alice@example.com'), f.indexOf('bob@example.com')];
+  let [alice, bob] = order(frame);
+  assert.ok(alice < bob, 'registered order: alice (work) first');
+  await t.press('o');
+  frame = await t.waitFor('accounts ordered by name');
+  [alice, bob] = order(frame);
+  assert.ok(bob < alice, 'by name: bob@… before work');
+});
+
+test(': jumps to an account in any provider, or to a provider by name', async () => {
+  const t = await open();
+  await t.press(':');
+  await t.type('carol');
+  let frame = await t.waitFor(':carol');
+  assert.match(frame.split('\n').at(-1)!, /Enter done/);
+  await t.press('enter');
+  frame = await t.waitFor('▶ Codex accounts (1)');
+  assert.match(frame, /›\*\s+carol@example.com/);
+  await t.press(':');
+  await t.type('gem');
+  await t.press('enter');
+  frame = await t.waitFor('Gemini accounts');
+  assert.match(frame, /› Gemini/);
+  await t.press(':');
+  await t.type('nobody');
+  await t.press('enter');
+  await t.waitFor('no provider or account matches "nobody"');
+});
+
+test('sortAccounts: expiry soonest first, headroom most room first, unknown last, ties stable', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z');
+  const account = (id: string, expiresAt?: string): Account => ({id, provider: 'claude', email: id, expiresAt, default: false, paused: false, health: 'ok', registered: true, tokenFile: `${id}.json`}) as Account;
+  const a = account('a', '2026-11-29T15:00:00Z');
+  const b = account('b', '2026-11-29T13:00:00Z');
+  const c = account('c');
+  assert.deepEqual(sortAccounts([a, b, c], 'expiry', () => undefined, now).map((x) => x.id), ['b', 'a', 'c']);
+  const w = (used: number): QuotaWindow[] => [{kind: '5h', usedPct: used, resetsAt: '2026-11-29T14:00:00Z', windowSeconds: 18000, source: 'api', observedAt: '2026-11-29T11:59:00Z'} as QuotaWindow];
+  const windows: Record<string, QuotaWindow[]> = {a: w(90), b: w(10)};
+  assert.deepEqual(sortAccounts([a, b, c], 'headroom', (x) => windows[x.id], now).map((x) => x.id), ['b', 'a', 'c']);
+  assert.deepEqual(sortAccounts([c, b, a], 'registered', () => undefined, now).map((x) => x.id), ['c', 'b', 'a']);
+});

@@ -1,0 +1,132 @@
+// The built binary in a real terminal (tmux) as a newcomer meets it: a refused login ends with its
+// cause, typed filter text runs no command, keys from one read all count, CI=true still draws,
+// TERM=dumb is told where to go.
+import assert from 'node:assert/strict';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {startFakeServer} from '../helpers/fake-providers/server.js';
+import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
+import {makeUiCcs} from './fixtures.js';
+
+const skip = binInTmuxSkipReason();
+const startBin = binInTmux();
+const registry = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+test('tmux: claude paste login with a refused code ends on the error screen with the cause and Enter: try again', {skip}, async () => {
+  const server = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid code'}})});
+  try {
+    const ccs = makeUiCcs();
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
+    const t = startBin(ccs);
+    await t.waitFor(/work\s+alice@example\.com/);
+    t.keys(['a']);
+    await t.waitFor('v: paste it here');
+    t.keys(['v']);
+    await t.waitFor(/^›\s*$/m);
+    t.keys(['some-code-from-the-page'], {literal: true});
+    t.keys(['Enter']);
+    const screen = await t.waitFor('Enter: try again');
+    assert.match(screen, /Login failed: .*invalid_grant/);
+    assert.doesNotMatch(screen, /storing the account/);
+    t.keys(['Escape']);
+    await t.waitFor(/work\s+alice@example\.com/);
+    t.keys(['q']);
+    assert.equal(await t.waitForExit(), 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('tmux: / on Quota filters; /work and q typed there run nothing', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const before = registry(ccs.paths.registry);
+  const t = startBin(ccs);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['2']);
+  await t.waitFor('claude · work');
+  t.keys(['/work'], {literal: true});
+  await t.waitFor('/work');
+  t.keys(['q']);
+  const screen = await t.waitFor('/workq');
+  assert.match(screen, /no account matches the filter/);
+  assert.deepEqual(registry(ccs.paths.registry), before, 'no default changed, nothing rotated');
+  t.keys(['Escape']);
+  await t.waitFor('bob@example.com');
+  t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const t = startBin(ccs);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['l']);
+  await t.waitFor('▶ Claude accounts');
+  t.keys(['n']);
+  await t.waitFor('rename: work');
+  t.keys(['-H', '7f', '7f']);
+  await t.waitFor(/rename: wo(?!r)/);
+  t.keys(['-H', '15', '68', '6f', '6d', '65', '0d']);
+  await t.waitFor('renamed to home');
+  assert.equal(registry(ccs.paths.registry).providers.claude.accounts['alice@example.com'].nickname, 'home');
+  t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: CI=true in a terminal still draws every frame, in colour', {skip}, async () => {
+  const ccs = makeUiCcs();
+  // Only what a person's shell would have (the test runner's FORCE_COLOR=0 would hide colours).
+  const t = startBin(ccs, {env: {PATH: process.env.PATH, CCS_DIR: ccs.paths.root, HOME: ccs.env.HOME}, terminalEnv: {CI: 'true'}});
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['j']);
+  await t.waitFor('Codex accounts (1)');
+  assert.match(t.screen({colors: true}), /\u001b\[[0-9;]*3[0-9]/, 'colour escapes present');
+  t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: TERM=dumb gets a clear message pointing at the commands, no escape codes', {skip}, async () => {
+  const t = startBin(makeUiCcs(), {terminalEnv: {TERM: 'dumb'}});
+  const screen = await t.waitFor('TERM=dumb');
+  assert.match(screen, /Use the commands instead: ccs-tui accounts/);
+  assert.equal(await t.waitForExit(), 2);
+  assert.equal(t.display('#{alternate_on}'), '0');
+});
+
+test('tmux: Ctrl-C with unsaved rules asks first; n keeps them; y quits', {skip}, async () => {
+  const t = startBin(makeUiCcs());
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['3']);
+  await t.waitFor('Models 15/15');
+  t.keys(['a']);
+  await t.waitFor('typing the pattern');
+  t.keys(['*haiku*'], {literal: true});
+  await t.waitFor('*haiku*');
+  t.keys(['Enter']);
+  await t.waitFor('* unsaved');
+  t.keys(['C-c']);
+  await t.waitFor('Quit and discard unsaved rule changes?');
+  t.keys(['n']);
+  await t.waitFor((s) => s.includes('* unsaved') && !s.includes('[y/N]'));
+  t.keys(['C-c']);
+  await t.waitFor('Quit and discard unsaved rule changes?');
+  t.keys(['y']);
+  assert.equal(await t.waitForExit(), 0);
+  assert.equal(t.display('#{alternate_on}'), '0');
+});
+
+test('tmux: at 60×20 the compact layout keeps the accounts list and a login usable; 59×20 is too small', {skip}, async () => {
+  const t = startBin(makeUiCcs(), {width: 60, height: 20});
+  await t.waitFor('work · alice@');
+  t.keys(['a']);
+  const login = await t.waitFor('v: paste it here');
+  assert.match(login, /Claude — add an account/);
+  t.keys(['Escape']);
+  await t.waitFor('work · alice@');
+  t.resize(59, 20);
+  await t.waitFor(/Terminal too small[\s\S]*59×20/);
+  t.resize(60, 20);
+  await t.waitFor('work · alice@');
+  t.keys(['C-c']);
+  assert.equal(await t.waitForExit(), 0);
+});
