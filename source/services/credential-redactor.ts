@@ -39,6 +39,17 @@ export class CredentialRedactor {
   }
 
   /**
+   * A token file just read by someone else (the proxy's token cache, which follows each file's mtime
+   * and size): its secrets are masked from now on, even when the file was rewritten in place and the
+   * dir scan would notice only later. `stamp` is `mtimeMs:size`, as the scan computes it.
+   */
+  noteToken(file: string, stamp: string, token: unknown): void {
+    if (this.files.get(file)?.stamp === stamp) return;
+    this.files.set(file, {stamp, secrets: credentialsOf(token)});
+    this.built = undefined;
+  }
+
+  /**
    * The current Redactor (rebuilt only when a token file or the extra secrets changed). The dirs are
    * scanned only when their mtime changed (every token write is a rename into the dir) or every few
    * seconds (a tool that rewrites a file in place), so a log line per request stays cheap.
