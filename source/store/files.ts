@@ -143,7 +143,9 @@ export function parseJsonFile(file: string, text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     if (text.trim() === '') throw new CorruptFileError(file, 'empty file');
-    const reason = (error as Error).message.replace(/,? .*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    // V8 quotes the start of the text (`Unexpected token 'h', "hello…" is not valid JSON`): that may
+    // be a secret, so the quote goes; the reason itself is kept whole.
+    const reason = (error as Error).message.replace(/, (?:\.\.\.)?".*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
     const {line, column} = lineAndColumn(text, jsonErrorOffset(text) ?? text.length);
     throw new CorruptFileError(file, `invalid JSON (${reason})`, line, column);
   }

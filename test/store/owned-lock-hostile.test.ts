@@ -10,6 +10,7 @@ import os from 'node:os';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
+import {parseJsonFile} from '../../source/store/files.js';
 import {LockBusyError, withOwnedLock} from '../../source/store/owned-lock.js';
 
 test('a FIFO where the lock file should be: an answer within waitMs, naming the file', () => {
@@ -87,5 +88,22 @@ test('pid 0 or a negative pid is no holder (kill(0) would signal our own group)'
     }
   } finally {
     rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test('a file that is not JSON: the whole reason with line:col, and none of its text', () => {
+  const secretish = 'sk-ant-oat01-NOTJSON-0123456789';
+  for (const [text, reason, where] of [
+    [`hello ${secretish}`, "invalid JSON (Unexpected token 'h')", ':1:1'],
+    ['{\n  "a": 1,\n}', 'invalid JSON (Expected double-quoted property name)', ':3:1'],
+  ] as const) {
+    assert.throws(
+      () => parseJsonFile('/x/claude-a.json', text),
+      (e: Error) => {
+        assert.ok(e.message.startsWith(`/x/claude-a.json${where}: ${reason}`), e.message);
+        assert.ok(!e.message.includes('NOTJSON'), e.message);
+        return true;
+      },
+    );
   }
 });
