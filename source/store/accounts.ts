@@ -53,7 +53,8 @@ const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
-    displayName: type,
+    // The type comes from a token file: data, shown on terminals (issue 11).
+    displayName: sanitizeLine(type),
     tokenType: type,
     logins: [],
     endpoints: {},
