@@ -3,7 +3,7 @@
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, Redactor} from '../core/redact.js';
+import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
 
@@ -56,6 +56,7 @@ export class CredentialRedactor {
    */
   current(): Redactor {
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
+    for (const secret of processSecrets) this.extra.add(secret);
     if (this.built && dirStamp === this.scannedDirs && Date.now() - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
@@ -97,9 +98,20 @@ export class CredentialRedactor {
     return this.built.redactor;
   }
 
-  redact(text: string): string {
-    return this.current().redact(text);
+  redact(text: string, options?: RedactOptions): string {
+    return this.current().redact(text, options);
   }
+}
+
+/**
+ * Secrets of this process that are in no token file and belong to no CCS dir (a remote target's
+ * management key): every CredentialRedactor masks them.
+ */
+const processSecrets = new Set<string>();
+
+/** Masks `secret` in every output of this process from now on (see processSecrets). */
+export function rememberSecret(secret: string | undefined): void {
+  if (secret) processSecrets.add(secret);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();
