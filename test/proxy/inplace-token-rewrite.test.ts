@@ -4,11 +4,11 @@
 // mtime changes or every 5 s, so for up to 5 s an upstream that echoes the token gets it to the client.
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
-import {after, test} from 'node:test';
+import {test} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
-import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from './fixture.js';
+import {startClaudeProxyChild} from './proxy-child.js';
 
 test('a token rewritten in place is masked in the very next answer', async () => {
   const ccs = makeTempCcs();
@@ -17,15 +17,7 @@ test('a token rewritten in place is masked in the very next answer', async () =>
     res.end(JSON.stringify({type: 'error', error: {type: 'invalid_request_error', message: `you sent ${String(req.headers.authorization ?? req.headers['x-api-key'])}`}}));
   });
   const file = ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com', {access_token: 'sk-ant-oat01-OLD-0123456789abcdef'}));
-  ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
-  const port = await freePort();
-  after(async () => {
-    await runBin(['proxy', 'stop'], ccs.env);
-    await upstream.close();
-    ccs.cleanup();
-  });
-  assert.equal((await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude'], ccs.env)).code, 0);
+  const port = await startClaudeProxyChild(ccs, upstream);
   const ask = async () =>
     (
       await fetch(`http://127.0.0.1:${port}/v1/messages`, {

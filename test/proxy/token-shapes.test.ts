@@ -2,13 +2,12 @@
 // Each `it` plants a token in an account and has the upstream echo it in one shape; the proxy's
 // client must not receive it.
 import assert from 'node:assert/strict';
-import {after, describe, it} from 'node:test';
-import {writeFileSync} from 'node:fs';
+import {describe, it} from 'node:test';
 import {gzipSync} from 'node:zlib';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
-import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken} from '../proxy/fixture.js';
+import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from './fixture.js';
+import {startClaudeProxyChild} from './proxy-child.js';
 
 // A stream without secrets, with non-ASCII text cut inside a UTF-8 sequence at the chunk boundary.
 const SSE_CLEAN = `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"h\u00e9llo ✓ sk-and 1//"}}\n\n`;
@@ -64,16 +63,7 @@ describe('token shapes the redactor misses', async () => {
     }
   });
   ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com', {access_token: access, refresh_token: refresh}));
-  ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
-  const port = await freePort();
-  after(async () => {
-    await runBin(['proxy', 'stop'], ccs.env);
-    await upstream.close();
-    ccs.cleanup();
-  });
-  const started = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude'], ccs.env);
-  assert.equal(started.code, 0, started.stderr);
+  const port = await startClaudeProxyChild(ccs, upstream);
 
   const ask = async (stream: boolean) => {
     const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {

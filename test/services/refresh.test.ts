@@ -173,10 +173,10 @@ test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async
 });
 
 /** tui.json with the refresh timeout set (keeps the endpoint overrides the login wrote). */
-function setRefreshTimeout(root: string, seconds: number) {
+function setRefreshTimeout(root: string, seconds: number, more: {lockStaleSeconds?: number} = {}) {
   const file = path.join(root, 'tui.json');
   const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({...settings, refresh: {timeoutSeconds: seconds}}), {mode: 0o600});
+  writeFileSync(file, JSON.stringify({...settings, refresh: {timeoutSeconds: seconds, ...more}}), {mode: 0o600});
 }
 
 test('a token endpoint slower than the timeout: the sent refresh is the one attempt, nobody resends it, the grant survives', async () => {
@@ -259,9 +259,7 @@ test('a holder suspended past a (short) staleness bound saves the rotated token 
   try {
     const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'overdue');
     await expireSoon(store, account.id);
-    const file = path.join(ccs.paths.root, 'tui.json');
-    const current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, JSON.stringify({...current, refresh: {timeoutSeconds: 120, lockStaleSeconds: 2}}), {mode: 0o600});
+    setRefreshTimeout(ccs.paths.root, 120, {lockStaleSeconds: 2});
     const {settings} = await loadSettings(ccs.paths);
     const before = await store.readToken(account);
     oidc.delayRefreshMs = 500;
