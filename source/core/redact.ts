@@ -74,6 +74,9 @@ function decodeEchoed(found: string): string {
   return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)/g, (_, u?: string, p?: string, slash?: string) => slash ?? String.fromCharCode(parseInt((u ?? p)!, 16)));
 }
 
+/** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
+const ESCAPE_HINT = /\\[/u]|%[0-9a-fA-F]{2}/;
+
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\(?:u[0-9a-fA-F]{0,3})?|%[0-9a-fA-F]?)$';
 
@@ -91,7 +94,10 @@ export interface RedactOptions {
  * text, however many secrets) so the proxy can apply it to every body it forwards.
  */
 export class Redactor {
+  /** Every echoed form (escapes included). */
   private readonly pattern: RegExp | undefined;
+  /** The forms as sent only: many times faster, enough for text without any escape (ESCAPE_HINT). */
+  private readonly plain: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end. */
   private readonly head: RegExp | undefined;
   private readonly byDecoded = new Map<string, string>();
@@ -117,6 +123,7 @@ export class Redactor {
     this.maxEchoLength = Math.max(0, ...literals.map((l) => l.length * 6));
     if (!literals.length) return;
     this.pattern = new RegExp(literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g');
+    this.plain = new RegExp(literals.map(escapeRegExp).join('|'), 'g');
     // a1(?:$|a2(?:$|a3…)): the head of an echo, or as much of it as the text still holds (an escape
     // such as `\u00` cut off at the end included).
     const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${PARTIAL_ESCAPE})` : charPattern(c)));
@@ -132,7 +139,8 @@ export class Redactor {
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
-    const masked = this.pattern ? text.replace(this.pattern, (found) => this.maskFor(found)) : text;
+    const pattern = ESCAPE_HINT.test(text) ? this.pattern : this.plain;
+    const masked = pattern ? text.replace(pattern, (found) => this.maskFor(found)) : text;
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
