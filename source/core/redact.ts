@@ -109,17 +109,17 @@ export class Redactor {
     const unique = new Set<string>();
     for (const secret of secrets) if (secret && secret.length >= MIN_SECRET_LENGTH) unique.add(secret);
     this.count = unique.size;
-    const literals: string[] = [];
+    const forms = new Set<string>();
     for (const secret of unique) {
-      literals.push(secret);
+      forms.add(secret);
       this.byDecoded.set(secret, redactedForm(secret));
       for (const core of base64Cores(secret)) {
-        literals.push(core);
+        forms.add(core);
         this.byDecoded.set(core, redactedForm(secret));
       }
     }
     // Longest first, so a secret that contains another is masked whole.
-    literals.sort((a, b) => b.length - a.length);
+    const literals = [...forms].sort((a, b) => b.length - a.length);
     this.maxEchoLength = Math.max(0, ...literals.map((l) => l.length * 6));
     if (!literals.length) return;
     this.pattern = new RegExp(literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g');
