@@ -36,7 +36,8 @@ async function redactedMessage(ctx: CliContext, message: string): Promise<string
   const {credentialRedactor} = await import('../services/credential-redactor.js');
   let redacted = message;
   try {
-    redacted = credentialRedactor(ctx.paths).redact(message);
+    // A remote target's tokens are unknown here: generic credential shapes are masked too.
+    redacted = credentialRedactor(ctx.paths).redact(message, {patterns: isRemote(ctx)});
   } catch {
     // The token dirs themselves are unreadable (the very error being reported): nothing to match.
   }
@@ -60,6 +61,9 @@ function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | u
 async function redactedContext(ctx: CliContext): Promise<CliContext> {
   const {credentialRedactor} = await import('../services/credential-redactor.js');
   const redactor = credentialRedactor(ctx.paths);
+  // A remote target's tokens are unknown here (its server holds them): generic credential shapes
+  // (Bearer …, sk-ant-…, JWTs) are masked too, and its management key (remembered when it is read).
+  const patterns = isRemote(ctx);
   const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
     new Proxy(stream, {
       get(target, property, receiver) {
@@ -68,7 +72,7 @@ async function redactedContext(ctx: CliContext): Promise<CliContext> {
           return typeof value === 'function' ? value.bind(target) : value;
         }
         return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk) : chunk, ...rest);
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? redactor.redact(chunk, {patterns}) : chunk, ...rest);
       },
     });
   return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};

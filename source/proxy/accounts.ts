@@ -30,6 +30,8 @@ export class AccountSource {
     readonly store: AccountStore,
     private readonly now: () => number,
     private readonly ttlMs = 3000,
+    /** Told of every token (re)read from disk, so masking knows a new token before it is sent (issue 11). */
+    private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
   ) {}
 
   /** Every account (usable or not), re-read when older than the TTL. */
@@ -119,6 +121,7 @@ export class AccountSource {
       token = undefined;
     }
     this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
+    this.onTokenRead?.(file, `${stat.mtimeMs}:${stat.size}`, token);
     return token;
   }
 }

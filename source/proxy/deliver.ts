@@ -2,21 +2,27 @@
 // a translated answer goes through the pair's translator (SSE event by event for a streaming
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import {Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
+import type {Redactor} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
-/** Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no buffering). */
-export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, onBroken: (message: string) => void): Promise<void> {
-  res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
+/**
+ * Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no
+ * buffering), with every account credential masked in the headers and the body (issue 11: an error
+ * event inside a 200 SSE stream may echo the token). Bytes without a secret pass unchanged.
+ */
+export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, onBroken: (message: string) => void, redactor: Redactor): Promise<void> {
+  res.writeHead(upstream.statusCode!, redactor.redactHeaders(forwardedResponseHeaders(upstream.headers)));
   // A stream's headers go out at once (the client sees the answer start); a body of known length
   // takes them along in its first write (one write, not two, per JSON answer).
   if (upstream.headers['content-length'] === undefined) res.flushHeaders();
   try {
-    await pipeline(upstream, res);
+    await pipeline(upstream, maskingStream(redactor), res);
   } catch (error) {
     if (signal.aborted) return;
     onBroken(`upstream stream broke: ${sanitizeLine((error as Error).message)}`);
@@ -35,26 +41,31 @@ export async function deliverTranslated(
   res: ServerResponse,
   signal: AbortSignal,
   onBroken: (message: string) => void,
+  redactor: Redactor,
   readText?: string,
 ): Promise<number> {
   const {translator, context} = translation;
+  const masker = redactor.stream();
+  const masked = (text: string) => masker.push(Buffer.from(text, 'utf8'));
   if (context.clientStream && !translation.countTokens) {
     res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
     res.flushHeaders();
     const stream = translator.stream(context);
     try {
       if (readText !== undefined) {
-        await write(res, stream.push(readText));
+        await write(res, masked(stream.push(readText)));
       } else {
         upstream.setEncoding('utf8');
-        for await (const chunk of upstream) await write(res, stream.push(chunk as string));
+        for await (const chunk of upstream) await write(res, masked(stream.push(chunk as string)));
       }
-      res.end(stream.end());
+      await write(res, masked(stream.end()));
+      res.end(masker.end());
     } catch (error) {
       if (signal.aborted) return 200;
       const message = `upstream stream broke: ${sanitizeLine((error as Error).message)}`;
       onBroken(message);
-      res.end(stream.fail(message));
+      await write(res, masked(stream.fail(message)));
+      res.end(masker.end());
     }
     return 200;
   }
@@ -62,14 +73,14 @@ export async function deliverTranslated(
   const body = translation.countTokens
     ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
     : translator.response(text, context);
-  sendJson(res, 200, body);
+  sendJson(res, 200, redactor.redactDeep(body));
   return 200;
 }
 
 /** An upstream error answered to a translated client: the translator maps it to the client's protocol. */
-export function deliverTranslatedError(translation: Translation, res: ServerResponse, status: number, upstreamText: string): number {
-  const mapped = translation.translator.error(status, upstreamText);
-  sendJson(res, mapped.status, mapped.body);
+export function deliverTranslatedError(translation: Translation, res: ServerResponse, status: number, upstreamText: string, redactor: Redactor): number {
+  const mapped = translation.translator.error(status, redactor.redact(upstreamText, {patterns: true}));
+  sendJson(res, mapped.status, redactor.redactDeep(mapped.body, {patterns: true}));
   return mapped.status;
 }
 
@@ -79,9 +90,24 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(text);
 }
 
+/** A Transform that masks secrets in a byte stream as it passes (see StreamRedactor). */
+function maskingStream(redactor: Redactor): Transform {
+  const masker = redactor.stream();
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const out = masker.push(chunk);
+      done(null, out.length ? out : undefined);
+    },
+    flush(done) {
+      const rest = masker.end();
+      done(null, rest.length ? rest : undefined);
+    },
+  });
+}
+
 /** Writes, waiting for the socket to drain when its buffer is full (backpressure). */
-async function write(res: ServerResponse, text: string): Promise<void> {
-  if (!text || res.write(text)) return;
+async function write(res: ServerResponse, text: string | Buffer): Promise<void> {
+  if (!text.length || res.write(text)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       res.off('drain', done);

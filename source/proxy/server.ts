@@ -9,6 +9,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
@@ -32,7 +33,7 @@ import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
 import {translatorFor} from './translate/index.js';
-import {forwardedResponseHeaders} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders} from './upstream.js';
 
 export {HttpError};
 
@@ -115,7 +116,7 @@ export class ProxyServer {
     this.emit = (event) => emit(this.credentials.current().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now);
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.server = createServer(
       {
@@ -398,7 +399,7 @@ export class ProxyServer {
 
       let upstream: IncomingMessage;
       try {
-        upstream = await this.send(prepared.url, prepared.headers, prepared.body, abort.signal);
+        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, abort.signal));
       } catch (error) {
         if (abort.signal.aborted) return;
         // The network, not the account: try the next account (it may live elsewhere), cool none.
@@ -509,11 +510,12 @@ export class ProxyServer {
   private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
-    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, readText);
+    const redactor = this.credentials.current();
+    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
     if (readText === undefined) {
-      await pipeThrough(upstream, res, signal, onBroken);
+      await pipeThrough(upstream, res, signal, onBroken, redactor);
     } else {
-      this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText);
+      this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {});
     }
     return outcome.status;
   }
@@ -525,20 +527,22 @@ export class ProxyServer {
     if (translation) {
       const retryAfter = outcome.headers['retry-after'];
       if (retryAfter) res.setHeader('retry-after', retryAfter);
-      return deliverTranslatedError(translation, res, outcome.upstreamStatus, masked.redact(outcome.upstreamText));
+      return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText, masked);
     }
-    this.endMasked(res, outcome.status, outcome.headers, outcome.text);
+    this.endMasked(res, outcome.status, outcome.headers, outcome.text, {patterns: true});
     return outcome.status;
   }
 
   /**
    * A body the proxy read whole (an upstream's error, iFlow's error-with-200), sent with every account
    * credential masked (issue 11): the proxy's clients hold only the proxy key and must never learn
-   * an account's token. The length is recomputed for the masked body.
+   * an account's token, in the body or a header. The length is recomputed for the masked body. An
+   * error also gets generic credential shapes masked (`patterns`); a success keeps its content.
    */
-  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string): void {
-    const body = this.credentials.current().redact(text);
-    const out = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string, options: RedactOptions): void {
+    const redactor = this.credentials.current();
+    const body = redactor.redact(text, options);
+    const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')));
     res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
     res.end(body);
   }

@@ -2,6 +2,9 @@
 // upstreamTarget); this file maps the proxy's routes onto it and filters the headers passed through.
 // Base URLs come from the provider table with the tui.json overrides applied (an override wins over
 // a host named in the token file).
+import type {IncomingMessage} from 'node:http';
+import {pipeline} from 'node:stream';
+import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow, UpstreamMethod, UpstreamTarget} from '../providers/table.js';
 import {protocolOf, type Endpoint} from './routes.js';
@@ -91,4 +94,22 @@ export function forwardedResponseHeaders(upstream: Record<string, string | strin
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * The upstream's answer with its Content-Encoding undone (gzip, deflate, br): the proxy asks for
+ * `identity`, but an upstream or a gateway may compress anyway, and an encoded body can be neither
+ * read for an error, masked, nor classified. The decoded answer carries no Content-Encoding and no
+ * Content-Length (the length is recomputed or the body is chunked). Unknown encodings pass as sent.
+ */
+export function decodedAnswer(upstream: IncomingMessage): IncomingMessage {
+  const encoding = String(upstream.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  if (!decoder) return upstream;
+  const headers = {...upstream.headers};
+  delete headers['content-encoding'];
+  delete headers['content-length'];
+  // An upstream that breaks off destroys the decoder too, so readers see the failure.
+  pipeline(upstream, decoder, () => {});
+  return Object.assign(decoder, {statusCode: upstream.statusCode, statusMessage: upstream.statusMessage, headers}) as unknown as IncomingMessage;
 }

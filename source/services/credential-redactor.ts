@@ -3,7 +3,7 @@
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, Redactor} from '../core/redact.js';
+import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
 
@@ -39,12 +39,24 @@ export class CredentialRedactor {
   }
 
   /**
+   * A token file just read by someone else (the proxy's token cache, which follows each file's mtime
+   * and size): its secrets are masked from now on, even when the file was rewritten in place and the
+   * dir scan would notice only later. `stamp` is `mtimeMs:size`, as the scan computes it.
+   */
+  noteToken(file: string, stamp: string, token: unknown): void {
+    if (this.files.get(file)?.stamp === stamp) return;
+    this.files.set(file, {stamp, secrets: credentialsOf(token)});
+    this.built = undefined;
+  }
+
+  /**
    * The current Redactor (rebuilt only when a token file or the extra secrets changed). The dirs are
    * scanned only when their mtime changed (every token write is a rename into the dir) or every few
    * seconds (a tool that rewrites a file in place), so a log line per request stays cheap.
    */
   current(): Redactor {
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
+    for (const secret of processSecrets) this.extra.add(secret);
     if (this.built && dirStamp === this.scannedDirs && Date.now() - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
@@ -86,9 +98,20 @@ export class CredentialRedactor {
     return this.built.redactor;
   }
 
-  redact(text: string): string {
-    return this.current().redact(text);
+  redact(text: string, options?: RedactOptions): string {
+    return this.current().redact(text, options);
   }
+}
+
+/**
+ * Secrets of this process that are in no token file and belong to no CCS dir (a remote target's
+ * management key): every CredentialRedactor masks them.
+ */
+const processSecrets = new Set<string>();
+
+/** Masks `secret` in every output of this process from now on (see processSecrets). */
+export function rememberSecret(secret: string | undefined): void {
+  if (secret) processSecrets.add(secret);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();

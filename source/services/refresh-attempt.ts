@@ -8,13 +8,14 @@
 //   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?}
 // A process that finds the token it holds already `sent` or `unknown` never sends it again: it reports
 // "refresh outcome unknown", and only a new login (a new refresh token) or another tool's refresh
-// (the file's token changes) moves on. Outcomes that prove the token was not spent allow a retry:
+// (the file's token changes) moves on. An unreadable record is copied aside and blocks only the
+// token held when it was found. Outcomes that prove the token was not spent allow a retry:
 // the request never left (connection refused, host not found), or the server answered with an OAuth
 // error (it refused the request, so it did not rotate).
 import {createHash} from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import {readJsonFile, writeJsonAtomic} from '../store/files.js';
+import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 
@@ -52,14 +53,32 @@ export function attemptFile(stateDir: string, provider: string, accountId: strin
   return path.join(stateDir, 'refresh', `${provider}-${createHash('sha256').update(accountId).digest('hex').slice(0, 16)}.json`);
 }
 
-async function readRecord(file: string): Promise<AttemptRecord | undefined> {
+/** The record, or `{unreadable}` saying what is wrong with the file (it is not trusted either way). */
+async function readRecord(file: string): Promise<AttemptRecord | {unreadable: string} | undefined> {
   try {
     const data = (await readJsonFile(file)) as Partial<AttemptRecord> | undefined;
-    return data && typeof data.fingerprint === 'string' && typeof data.outcome === 'string' ? (data as AttemptRecord) : undefined;
-  } catch {
-    // A broken record must not unlock a resend: treat it as "sent, outcome unknown" for every token.
-    return {fingerprint: '*', outcome: 'unknown', at: new Date(0).toISOString(), pid: 0, host: '', detail: `${file} is unreadable`};
+    if (data === undefined) return undefined;
+    if (typeof data.fingerprint === 'string' && typeof data.outcome === 'string') return data as AttemptRecord;
+    return {unreadable: `${file}: not a refresh attempt record`};
+  } catch (error) {
+    return {unreadable: (error as Error).message};
   }
+}
+
+/**
+ * A record that cannot be read may have been about the refresh token held now: that token is treated
+ * as sent (never resent). The file is copied aside and replaced by a record naming that token only,
+ * so a new login (a new refresh token) refreshes normally, as the message promises.
+ */
+async function replaceUnreadable(target: AttemptTarget, fingerprint: string, unreadable: string): Promise<never> {
+  const backup = await backupCorruptFile(target.file).catch(() => undefined);
+  const detail = `the attempt record was unreadable (${unreadable})${backup ? `; copied to ${backup}` : ''}`;
+  try {
+    await writeJsonAtomic(target.file, {fingerprint, outcome: 'unknown', at: new Date().toISOString(), pid: process.pid, host: os.hostname(), detail} satisfies AttemptRecord);
+  } catch (error) {
+    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `${detail}; it cannot be replaced (${(error as Error).message}): remove ${target.file}`);
+  }
+  throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token may have been sent: ${detail}`);
 }
 
 /**
@@ -91,7 +110,8 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
   const fingerprint = tokenFingerprint(target.spends);
   const previous = await readRecord(target.file);
-  if (previous && (previous.fingerprint === fingerprint || previous.fingerprint === '*') && (previous.outcome === 'sent' || previous.outcome === 'unknown')) {
+  if (previous && 'unreadable' in previous) return replaceUnreadable(target, fingerprint, previous.unreadable);
+  if (previous && previous.fingerprint === fingerprint && (previous.outcome === 'sent' || previous.outcome === 'unknown')) {
     const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${previous.at}` : '';
     throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
   }

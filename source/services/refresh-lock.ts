@@ -30,7 +30,9 @@ export function refreshLockBounds(settings: Partial<Pick<TuiSettings, 'refresh'>
   const configured = Number(settings.refresh?.timeoutSeconds);
   const timeoutMs = (Number.isFinite(configured) && configured > 0 ? configured : 120) * 1000;
   const attempts = MAX_RATE_LIMIT_WAITS + 1;
-  const staleMs = attempts * 2 * timeoutMs + MAX_RATE_LIMIT_WAITS * MAX_RETRY_AFTER_SECONDS * 1000 + 60_000;
+  const derived = attempts * 2 * timeoutMs + MAX_RATE_LIMIT_WAITS * MAX_RETRY_AFTER_SECONDS * 1000 + 60_000;
+  const configuredStale = Number(settings.refresh?.lockStaleSeconds);
+  const staleMs = Number.isFinite(configuredStale) && configuredStale > 0 ? configuredStale * 1000 : derived;
   return {timeoutMs, staleMs, waitMs: timeoutMs + 30_000};
 }
 

@@ -106,11 +106,38 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     };
     const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs));
     // A holder suspended past the lock's bound lost it: another process may be writing now.
-    if (!(await lock.stillHeld())) {
-      throw new RefreshOutcomeUnknownError(provider, inside.account.id, 'the refresh lock was taken over while this refresh was in flight; its result was not saved');
-    }
+    if (!(await lock.stillHeld())) return saveAfterTakeover(deps, inside, updates, settled, target.spends !== undefined, bounds);
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
     const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
+    await settled();
+    return saved;
+  }, bounds);
+}
+
+/**
+ * A refresh that succeeded after its holder lost the lock (suspended past the lock's bound). The
+ * grant is spent and the rotated token exists only here: the process that took the lock over found
+ * the "sent" record and never resends, so dropping this result would lose the grant. It is saved
+ * under a fresh acquisition of the lock, if the file still holds the token this refresh started from
+ * (otherwise something newer, a new login, is there and wins).
+ */
+async function saveAfterTakeover(
+  deps: RefreshDeps,
+  inside: {account: Account; token: TokenFile},
+  updates: Partial<TokenFile>,
+  settled: () => Promise<void>,
+  spendsRefreshToken: boolean,
+  bounds: ReturnType<typeof refreshLockBounds>,
+): Promise<TokenFile> {
+  const {provider, id} = inside.account;
+  return withRefreshLock(deps.store.paths, provider, id, async () => {
+    const now = await currentAccount(deps.store, provider, id);
+    const unchanged = now.token.access_token === inside.token.access_token && now.token.refresh_token === inside.token.refresh_token;
+    if (!unchanged) {
+      if (!spendsRefreshToken) return now.token;
+      throw new RefreshOutcomeUnknownError(provider, id, 'the refresh lock was taken over while this refresh was in flight and the token file changed since; its result was not saved');
+    }
+    const saved = await deps.store.updateToken(provider, id, (current) => ({...current, ...updates}));
     await settled();
     return saved;
   }, bounds);

@@ -53,7 +53,8 @@ const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 export function syntheticProvider(type: string): ProviderRow {
   return {
     id: type,
-    displayName: type,
+    // The type comes from a token file: data, shown on terminals (issue 11).
+    displayName: sanitizeLine(type),
     tokenType: type,
     logins: [],
     endpoints: {},
@@ -236,9 +237,20 @@ export class AccountStore implements AccountService {
       registry.providers[provider]!.accounts[id] = entry;
       kept++;
     }
+    // Other tools' fields survive the rebuild; ours (version, providers) come from the rebuild.
+    for (const [key, value] of Object.entries(salvaged.topLevel)) if (key !== 'version' || typeof value === 'number') setOwn(registry, key, value);
+    const providerOf = (id: string) => {
+      if (!Object.hasOwn(registry.providers, id)) registry.providers[id] = {accounts: idMap()};
+      return registry.providers[id]!;
+    };
+    for (const [provider, fields] of salvaged.providerFields) for (const [key, value] of Object.entries(fields)) setOwn(providerOf(provider), key, value);
+    // The default is kept while the provider still has a token file: an account whose own entry is
+    // damaged still exists from its token file (under the id it had, its email or file name).
+    const hasTokenFile = (provider: string) => [...tokens.values()].some((found) => found.token?.type && (providerForTokenType(found.token.type)?.id ?? found.token.type) === provider);
     for (const [key, id] of salvaged.defaults) {
       const provider = providerOfRegistryKey(key);
       if (Object.hasOwn(registry.providers, provider) && Object.hasOwn(registry.providers[provider]!.accounts, id)) registry.providers[provider]!.default = id;
+      else if (hasTokenFile(provider)) providerOf(provider).default = id;
     }
     return kept;
   }
@@ -679,3 +691,8 @@ function stringField(value: unknown): string | undefined {
 }
 
 export {isUsable};
+
+/** Sets a field as an own data property (a "__proto__" field from a file stays data). */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+}

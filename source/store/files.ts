@@ -76,6 +76,8 @@ export interface RegularFile {
   text: string;
   /** Permission bits (mode & 0o777). */
   mode: number;
+  /** Last modification, ms since the epoch. */
+  mtimeMs: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function readRegularFile(file: string): Promise<RegularFile | undef
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777};
+    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs};
   } finally {
     await handle.close();
   }
@@ -110,7 +112,7 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777};
+    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs};
   } finally {
     closeSync(fd);
   }
@@ -141,7 +143,9 @@ export function parseJsonFile(file: string, text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     if (text.trim() === '') throw new CorruptFileError(file, 'empty file');
-    const reason = (error as Error).message.replace(/,? .*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    // V8 quotes the start of the text (`Unexpected token 'h', "hello…" is not valid JSON`): that may
+    // be a secret, so the quote goes; the reason itself is kept whole.
+    const reason = (error as Error).message.replace(/, (?:\.\.\.)?".*is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
     const {line, column} = lineAndColumn(text, jsonErrorOffset(text) ?? text.length);
     throw new CorruptFileError(file, `invalid JSON (${reason})`, line, column);
   }

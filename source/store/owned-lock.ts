@@ -12,7 +12,7 @@ import {randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {ensurePrivateDir, FILE_MODE, parseJsonFile} from './files.js';
+import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile} from './files.js';
 
 export interface LockOwner {
   pid: number;
@@ -44,8 +44,10 @@ export class LockBusyError extends Error {
     readonly holder: LockOwner | undefined,
     waitedMs: number,
     what: string,
+    holderMtimeMs: number = Date.now(),
   ) {
-    const by = holder ? ` by process ${holder.pid} on ${holder.host} for ${Math.round((Date.now() - holder.at) / 1000)} s` : '';
+    const held = holder && heldFor(holder, holderMtimeMs);
+    const by = holder && held ? ` by process ${holder.pid} on ${holder.host} for ${Math.round(held.ms / 1000)} s${held.skewed ? ' (its clock is ahead of ours: clock skew)' : ''}` : '';
     super(`${what} is in progress${by} (${lockFile}); waited ${Math.round(waitedMs / 1000)} s and did nothing`);
     this.name = 'LockBusyError';
   }
@@ -56,20 +58,38 @@ const TAKEOVER_GUARD_STALE_MS = 10_000;
 /** A lock file that cannot be parsed (written by something else) counts as stale after this long. */
 const UNREADABLE_LOCK_STALE_MS = 10_000;
 
+/**
+ * The lock file's owner (undefined owner: not a lock file we can read), or undefined when there is no
+ * lock. Opened non-blocking and checked to be a regular file: a FIFO at the path would block the read
+ * forever, a directory would fail with a bare EISDIR; both are a CorruptFileError naming the file.
+ */
 async function readOwner(lockFile: string): Promise<{owner?: LockOwner; mtimeMs: number} | undefined> {
+  let file;
   try {
-    const [text, stat] = await Promise.all([fs.readFile(lockFile, 'utf8'), fs.stat(lockFile)]);
-    try {
-      const data = parseJsonFile(lockFile, text) as Partial<LockOwner>;
-      const valid = typeof data.pid === 'number' && typeof data.host === 'string' && typeof data.nonce === 'string' && typeof data.at === 'number';
-      return {owner: valid ? (data as LockOwner) : undefined, mtimeMs: stat.mtimeMs};
-    } catch {
-      return {mtimeMs: stat.mtimeMs};
-    }
+    file = await readRegularFile(lockFile);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    if (error instanceof CorruptFileError) throw new CorruptFileError(lockFile, `${error.detail}; remove it so the lock can be taken`);
+    throw new Error(`${lockFile}: ${(error as Error).message}`);
   }
+  if (!file) return undefined;
+  try {
+    const data = parseJsonFile(lockFile, file.text) as Partial<LockOwner>;
+    // pid 0 or below names a process group for kill(), never a holder: such a file is not a valid lock.
+    const valid = Number.isInteger(data.pid) && data.pid! > 0 && typeof data.host === 'string' && typeof data.nonce === 'string' && typeof data.at === 'number';
+    return {owner: valid ? (data as LockOwner) : undefined, mtimeMs: file.mtimeMs};
+  } catch {
+    return {mtimeMs: file.mtimeMs};
+  }
+}
+
+/**
+ * How long a lock has been held, ms, never negative: a holder whose clock is ahead of ours (another
+ * host, clock skew) wrote an `at` in the future; the lock file's mtime (our file system's clock) is
+ * used instead.
+ */
+export function heldFor(owner: LockOwner, mtimeMs: number, now: number = Date.now()): {ms: number; skewed: boolean} {
+  if (owner.at <= now) return {ms: now - owner.at, skewed: false};
+  return {ms: Math.max(0, now - mtimeMs), skewed: true};
 }
 
 /** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
@@ -87,7 +107,7 @@ export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs
   const {owner} = found;
   if (!owner) return now - found.mtimeMs > UNREADABLE_LOCK_STALE_MS ? 'unreadable lock file' : undefined;
   if (owner.host === os.hostname() && owner.pid !== process.pid && !processExists(owner.pid)) return `process ${owner.pid} is gone`;
-  if (now - owner.at > staleMs) return `held for more than ${Math.round(staleMs / 1000)} s`;
+  if (heldFor(owner, found.mtimeMs, now).ms > staleMs) return `held for more than ${Math.round(staleMs / 1000)} s`;
   return undefined;
 }
 
@@ -138,19 +158,19 @@ export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) =
   await ensurePrivateDir(path.dirname(lockFile));
   const owner: LockOwner = {pid: process.pid, host: os.hostname(), nonce: randomBytes(8).toString('hex'), at: Date.now()};
   const started = Date.now();
-  let last: LockOwner | undefined;
+  let last: {owner?: LockOwner; mtimeMs: number} | undefined;
   for (let attempt = 0; ; attempt++) {
     owner.at = Date.now();
     if (await tryCreate(lockFile, owner)) break;
     const found = await readOwner(lockFile);
     if (found) {
-      last = found.owner;
+      last = found;
       if (staleReason(found, options.staleMs)) {
         await removeIfStill(lockFile, found.owner?.nonce, found.mtimeMs);
         continue;
       }
     }
-    if (Date.now() - started > options.waitMs) throw new LockBusyError(lockFile, last, Date.now() - started, options.describe ?? 'work');
+    if (Date.now() - started > options.waitMs) throw new LockBusyError(lockFile, last?.owner, Date.now() - started, options.describe ?? 'work', last?.mtimeMs);
     await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
   }
   const lock: OwnedLock = {

@@ -101,6 +101,106 @@ export interface SalvagedRegistry {
   accounts: {id: string; entry: RegistryAccount}[];
   /** `"default"` values found inside each provider's block. */
   defaults: Map<string, string>;
+  /** Top-level fields other than `providers` (other tools' settings) read whole before the fault. */
+  topLevel: Record<string, unknown>;
+  /** Each provider's own fields other than `accounts` and `default`, read whole before the fault. */
+  providerFields: Map<string, Record<string, unknown>>;
+}
+
+/** Where a partial parse stopped: everything before it was read. */
+class Stop extends Error {}
+
+/** Thrown up through the containers a fault cut, carrying the container's partial content. */
+class PartialValue extends Stop {
+  constructor(readonly value: object) {
+    super('partial');
+  }
+}
+
+const SCALAR = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+/** Sets a member as an own property, "__proto__" included: names from files are data. */
+function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+}
+
+/**
+ * JSON read up to its first fault (a truncated write, a stray character): objects and arrays opened
+ * before the fault hold the members completed before it (plus the partial container the fault cut)
+ * and are listed in `incomplete`. A scalar the fault cut is dropped. Linear in the text.
+ */
+export function parseUntilFault(text: string): {value: unknown; incomplete: WeakSet<object>} {
+  const incomplete = new WeakSet<object>();
+  let at = 0;
+  const space = () => {
+    while (at < text.length && ' \t\r\n'.includes(text[at]!)) at++;
+  };
+  const container = (isObject: boolean): object => {
+    const out: Record<string, unknown> | unknown[] = isObject ? {} : [];
+    const close = isObject ? '}' : ']';
+    at++;
+    let pending: {key?: string} | undefined;
+    try {
+      space();
+      if (text[at] === close) {
+        at++;
+        return out;
+      }
+      for (;;) {
+        if (isObject) {
+          space();
+          const key = value();
+          space();
+          if (typeof key !== 'string' || text[at] !== ':') throw new Stop();
+          at++;
+          pending = {key};
+          setMember(out as Record<string, unknown>, key, value());
+        } else {
+          pending = {};
+          (out as unknown[]).push(value());
+        }
+        pending = undefined;
+        space();
+        if (text[at] === ',') at++;
+        else if (text[at] === close) {
+          at++;
+          return out;
+        } else throw new Stop();
+      }
+    } catch (error) {
+      if (error instanceof PartialValue && pending) {
+        if (pending.key !== undefined) setMember(out as Record<string, unknown>, pending.key, error.value);
+        else (out as unknown[]).push(error.value);
+      }
+      incomplete.add(out);
+      throw new PartialValue(out);
+    }
+  };
+  const value = (): unknown => {
+    space();
+    if (text[at] === '{' || text[at] === '[') return container(text[at] === '{');
+    SCALAR.lastIndex = at;
+    const found = SCALAR.exec(text);
+    if (!found) throw new Stop();
+    at = SCALAR.lastIndex;
+    return JSON.parse(found[0]) as unknown;
+  };
+  try {
+    return {value: value(), incomplete};
+  } catch (error) {
+    return {value: error instanceof PartialValue ? error.value : undefined, incomplete};
+  }
+}
+
+/** The fields of a partially read object that were read whole, but for the names in `skip`. */
+function wholeFields(value: unknown, incomplete: WeakSet<object>, skip: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isObject(value)) return out;
+  for (const [key, field] of Object.entries(value)) {
+    if (skip.includes(key) || (typeof field === 'object' && field !== null && incomplete.has(field))) continue;
+    setMember(out, key, field);
+  }
+  return out;
 }
 
 /**
@@ -140,5 +240,16 @@ export function salvageRegistry(text: string, providerIds: readonly string[]): S
       }
     }
   }
-  return {accounts, defaults};
+  // Other tools' fields at the top and provider level, as far as the file reads.
+  const {value: partial, incomplete} = parseUntilFault(text);
+  const topLevel = wholeFields(partial, incomplete, ['providers']);
+  const providerFields = new Map<string, Record<string, unknown>>();
+  const providers = isObject(partial) ? partial.providers : undefined;
+  if (isObject(providers)) {
+    for (const [provider, block] of Object.entries(providers)) {
+      const fields = wholeFields(block, incomplete, ['accounts', 'default']);
+      if (Object.keys(fields).length) providerFields.set(provider, fields);
+    }
+  }
+  return {accounts, defaults, topLevel, providerFields};
 }

@@ -37,6 +37,11 @@ export interface TuiSettings {
      * then never sent again). Far longer than any real token endpoint needs.
      */
     timeoutSeconds: number;
+    /**
+     * Seconds after which a refresh lock whose holder seems alive is taken over. Unset: derived from
+     * timeoutSeconds (longer than the longest possible refresh). Meant for tests of a suspended holder.
+     */
+    lockStaleSeconds?: number;
   };
   theme: 'auto' | 'dark' | 'light';
 }

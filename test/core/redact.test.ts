@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {credentialsOf, Redactor} from '../../source/core/redact.js';
+import {credentialsOf, maskCredentialPatterns, Redactor} from '../../source/core/redact.js';
 
 test('credentialsOf finds every credential of a token file, nested ones included, and nothing else', () => {
   const found = credentialsOf({
@@ -33,4 +33,27 @@ test('a Redactor masks every occurrence, URL-encoded ones too, longest secret fi
   assert.equal(redactor.redact(text), 'a 1//r…(redacted) b 1//r…(redacted) c 1//r…(redacted) short');
   assert.deepEqual(redactor.redactDeep({list: ['x 1//refresh-0123456789'], n: 1}), {list: ['x 1//r…(redacted)'], n: 1});
   assert.equal(new Redactor([]).redact('unchanged'), 'unchanged');
+});
+
+test('a stream masker catches a secret cut at any byte, and passes other bytes unchanged', () => {
+  const secret = '1//0gAB+cd/ef-0123456789';
+  const redactor = new Redactor([secret]);
+  for (const form of [secret, secret.replace(/\//g, '\\/'), secret.replace(/\//g, '\\u002f'), Buffer.from(`u:${secret}`).toString('base64')]) {
+    const body = Buffer.from(`data: {"msg":"héllo ${form} ✓ end"}\n\n`);
+    for (let cut = 1; cut < body.length; cut++) {
+      const masker = redactor.stream();
+      const out = Buffer.concat([masker.push(body.subarray(0, cut)), masker.push(body.subarray(cut)), masker.end()]).toString('utf8');
+      assert.ok(!out.includes(form) && !out.includes('0gAB'), `cut ${cut}: ${out}`);
+      assert.ok(out.startsWith('data: {"msg":"héllo ') && out.endsWith(' ✓ end"}\n\n'), out);
+    }
+  }
+  const clean = Buffer.from('event: x\ndata: {"text":"plain ✓ 1/ sk"}\n\n');
+  const masker = redactor.stream();
+  assert.equal(masker.push(clean), clean, 'a chunk without a secret is passed as the same bytes');
+});
+
+test('generic credential shapes are masked for servers whose tokens we cannot know', () => {
+  const text = maskCredentialPatterns('auth Bearer abcdefghijklmnop1234 and ya29.a0AfH6SMBxyz123456 and gho_abcdefghijklmnop and eyJhbGciOi.eyJzdWIiOiIx.sig_abc; token limit is fine');
+  for (const leaked of ['abcdefghijklmnop1234', 'a0AfH6SMBxyz123456', 'gho_abcdefghijklmnop', 'eyJzdWIiOiIx']) assert.ok(!text.includes(leaked), text);
+  assert.ok(text.includes('token limit is fine'), text);
 });

@@ -173,10 +173,10 @@ test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async
 });
 
 /** tui.json with the refresh timeout set (keeps the endpoint overrides the login wrote). */
-function setRefreshTimeout(root: string, seconds: number) {
+function setRefreshTimeout(root: string, seconds: number, more: {lockStaleSeconds?: number} = {}) {
   const file = path.join(root, 'tui.json');
   const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({...settings, refresh: {timeoutSeconds: seconds}}), {mode: 0o600});
+  writeFileSync(file, JSON.stringify({...settings, refresh: {timeoutSeconds: seconds, ...more}}), {mode: 0o600});
 }
 
 test('a token endpoint slower than the timeout: the sent refresh is the one attempt, nobody resends it, the grant survives', async () => {
@@ -247,6 +247,41 @@ test('a lock holder suspended mid-refresh (SIGSTOP past the old 5 s staleness) k
     assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
   } finally {
     // A failed assertion must not leave the worker stopped (the test run would wait for it forever).
+    lastWorker?.kill('SIGCONT');
+    await oidc.close();
+    ccs.cleanup();
+  }
+});
+
+test('a holder suspended past a (short) staleness bound saves the rotated token it got, under a fresh lock; nobody resends; the grant survives', async () => {
+  const oidc = await startOidcServer({deviceInterval: 1});
+  const ccs = makeTempCcs();
+  try {
+    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'overdue');
+    await expireSoon(store, account.id);
+    setRefreshTimeout(ccs.paths.root, 120, {lockStaleSeconds: 2});
+    const {settings} = await loadSettings(ccs.paths);
+    const before = await store.readToken(account);
+    oidc.delayRefreshMs = 500;
+    const holder = runWorker(ccs.paths.root, 'xai', account.id);
+    const child = lastWorker!;
+    for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
+    child.kill('SIGSTOP');
+    // Past the 2 s bound, a waiter takes the lock over, finds the refresh token already sent, and does not resend it.
+    await new Promise((r) => setTimeout(r, 2500));
+    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id), /refresh outcome unknown/);
+    child.kill('SIGCONT');
+    const held = await holder;
+    assert.equal(held.code, 0, JSON.stringify(held.out));
+    const onDisk = await store.readToken(account);
+    assert.notEqual(onDisk!.refresh_token, before!.refresh_token, 'the rotated refresh token was saved');
+    assert.equal(onDisk!.access_token, held.out.access_token);
+    assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
+    oidc.delayRefreshMs = 0;
+    const check = await oidc.refreshWorks(onDisk!.refresh_token!);
+    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+  } finally {
     lastWorker?.kill('SIGCONT');
     await oidc.close();
     ccs.cleanup();

@@ -10,6 +10,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, transportFailure} from '../http.js';
+import {rememberSecret} from '../credential-redactor.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -112,6 +113,8 @@ export class ManagementClient {
     transport?: ManagementTransport,
   ) {
     this.transport = transport;
+    // The key is the server's admin password: masked in whatever this process prints (issue 11).
+    rememberSecret(key);
   }
 
   /** Reads the key and builds a client for the target. */

@@ -5,6 +5,7 @@
 //
 // Not cached in this machine's quota cache (that cache belongs to the local accounts), and no
 // refresh is done here: the server refreshes its own tokens (api-call refreshes one before use).
+import {maskCredentialPatterns} from '../../core/redact.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
@@ -34,9 +35,11 @@ export function apiCallHttp(client: ManagementClient, authIndex: string): HttpCl
         signal: req.signal,
         timeoutMs: req.timeoutMs,
       });
+      // The server put a token we never see in the request; an upstream that echoes it back must not
+      // get it printed: what looks like a credential in the answer is masked (issue 11).
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(answer.header ?? {})) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-      return {status: Number(answer.status_code ?? 0), headers, text: typeof answer.body === 'string' ? answer.body : ''};
+      for (const [name, value] of Object.entries(answer.header ?? {})) headers[name.toLowerCase()] = maskCredentialPatterns(Array.isArray(value) ? value.join(', ') : String(value));
+      return {status: Number(answer.status_code ?? 0), headers, text: typeof answer.body === 'string' ? maskCredentialPatterns(answer.body) : ''};
     },
   };
 }

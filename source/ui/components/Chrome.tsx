@@ -1,6 +1,7 @@
 // The frame around every screen: title bar, problem banner, status line, key-hint bar, the `?`
 // overlay and the too-small screen. All key texts come from the keymap table.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import type {ReactNode} from 'react';
 import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';

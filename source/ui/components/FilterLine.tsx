@@ -1,6 +1,7 @@
 // The `/` filter line under a list: the field while it is being typed, then the kept filter with
 // how to clear it. One per filter key (core/app-state.ts filterKeyOf); nothing when unused.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {filterOf} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useShell} from '../shell.js';

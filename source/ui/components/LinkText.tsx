@@ -1,7 +1,8 @@
 // A long URL drawn as whole rows of the given width, nothing else on those rows (so a selection
 // copies only the URL). Where the terminal supports OSC 8 every row is a link to the whole URL:
 // clicking any row opens all of it. `c` on the login screen copies it whole (OSC 52) anyway.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {TrustedText as Text} from './Text.js';
 import {cellWidth} from '../../core/cells.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 

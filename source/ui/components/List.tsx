@@ -1,5 +1,6 @@
 // A windowed list: only the rows that fit are rendered, whatever the list length.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {useRef, type ReactNode} from 'react';
 import {listWindow} from '../../core/list-window.js';
 

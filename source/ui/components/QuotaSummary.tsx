@@ -1,7 +1,7 @@
 // A compact two-window quota summary for one account row (home screen): `5h ██░ 42% week ███ 81%▲`.
 // Give it the account's cached windows (useQuota() in screens/quota/useQuota.ts reads them once for
 // the whole list) and the ticking `now`. Unknown reads `?%`, never 0 or 100.
-import {Text} from 'ink';
+import {Text} from './Text.js';
 import {summaryWindows} from '../../core/quota-dashboard.js';
 import {currentWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';

@@ -1,6 +1,6 @@
 // A one-line text field. While `focus` is true it receives every key raw (see keys.tsx); Enter calls
 // onSubmit, Esc onCancel. Editing rules live in core/text-edit.ts.
-import {Text} from 'ink';
+import {Text} from './Text.js';
 import {useRef, useState} from 'react';
 import {draftOf, editText, type TextDraft} from '../../core/text-edit.js';
 import {useTextCapture} from '../keys.js';

@@ -1,5 +1,6 @@
 // One account in full. Enter or u makes it the default; n renames in place; p, d, r as on home.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';

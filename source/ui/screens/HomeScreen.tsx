@@ -1,5 +1,6 @@
 // Home: providers (account count, status) beside the selected provider's accounts.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';

@@ -1,7 +1,8 @@
 // Adding an account: device code (big user code, URL, QR, spinner with time left and poll state),
 // auth code (URL, QR, paste field, ssh -L hint), API key, or a service-account key file. The login
 // itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {useState} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';

@@ -1,7 +1,8 @@
 // Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
 // recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
 // renders it and turns keys into reducer actions.
-import {Box, Text, useApp} from 'ink';
+import {Box, useApp} from 'ink';
+import {Text} from '../components/Text.js';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';

@@ -1,7 +1,8 @@
 // The proxy screen (key 4): what the proxy child is doing — port, pid, uptime, the account serving,
 // requests per minute, the last error and a live log tail — with start, stop, restart, live rotation
 // and the Claude Code exports ready to copy.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';

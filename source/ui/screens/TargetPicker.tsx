@@ -2,7 +2,8 @@
 // Enter switches (the accounts, quota, rules and login screens then act on that target). The list is
 // ink-select-input; its own key handling is active only while the app's dispatcher gives this screen
 // the keys (a text capture here, `isFocused` off while a prompt is open or a switch is under way).
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import SelectInput from 'ink-select-input';
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {actionKey} from '../../core/keymap.js';

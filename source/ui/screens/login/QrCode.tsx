@@ -1,7 +1,8 @@
 // A QR code drawn with half blocks in explicit bright-white on black (see services/qr.ts), so it
 // scans on dark and light terminal themes alike. Renders nothing when it does not fit: the caller
 // shows a one-line note instead.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../../components/Text.js';
 import {useMemo} from 'react';
 import {QR_COLOURS, qrLines} from '../../../services/qr.js';
 

@@ -1,7 +1,7 @@
 // Under the preview on a remote target: the server's own resolved list for one account (`GET
 // /auth-files/models`) set against ours, recomputed as the rules are edited. Ids on one side only
 // are flagged with `!` and named (words carry it, colour repeats it).
-import {Text} from 'ink';
+import {Text} from '../../components/Text.js';
 import type {ModelResolution} from '../../../core/model-rules.js';
 import {sanitizeLine} from '../../../core/sanitize.js';
 import {modelDifferences} from '../../../services/remote/model-rules.js';

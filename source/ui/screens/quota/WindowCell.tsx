@@ -1,6 +1,6 @@
 // One quota window drawn as `label bar pct marks countdown`, used by the dashboard and the home
 // summary. Colour follows the level (ok, warn, over, used up); the marks say the same without it.
-import {Text} from 'ink';
+import {Text} from '../../components/Text.js';
 import {formatPct, formatResetCountdown, paceMark, quotaBar, quotaLevel, windowLabel, type QuotaLevel} from '../../../core/quota-format.js';
 import {windowState} from '../../../core/quota.js';
 import type {QuotaWindow} from '../../../core/types.js';
