@@ -5,6 +5,7 @@
 // `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
 // JSON), else the table's binary names on PATH.
 import {spawn} from 'node:child_process';
+import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, accountLabel, findAccount} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {findProvider, type ProviderRow} from '../../providers/table.js';
@@ -218,10 +219,11 @@ export function runningEntry(plan: AgentPlan, pid: number, where: RunningAgent['
   };
 }
 
-/** 128 + the signal's number, as shells report a child killed by a signal. */
-function signalExitCode(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15};
-  return 128 + (numbers[signal] ?? 1);
+/** 128 + the signal's number (os.constants.signals), as shells report a child killed by a signal. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  const number = (osConstants.signals as Partial<Record<string, number>>)[signal];
+  // A signal this platform does not number: a plain failure rather than a wrong signal's code.
+  return number === undefined ? 1 : 128 + number;
 }
 
 /**
