@@ -16,6 +16,19 @@
 //   "expiry_date" (ms)}`.
 // - Qwen Code, `~/.qwen/oauth_creds.json` (QwenLM/qwen-code packages/core/src/qwen/qwenOAuth2.ts
 //   `QwenCredentials`): `{"access_token", "refresh_token", "token_type", "resource_url", "expiry_date" (ms)}`.
+//
+// Whose login a file holds (services/native/sync.ts saves the agent's tokens into an account only
+// when they can be attributed to it; a login that cannot be is kept beside the file, never written):
+// - any format: a refresh or access token ccs-tui wrote into the file, saved from it, or holds in a
+//   token file is that account's (the last few per account are remembered as fingerprints);
+// - Codex: `tokens.account_id` (or the id_token's `chatgpt_account_id` claim), narrowed by the
+//   id_token's email (members of one ChatGPT workspace share the account id);
+// - Gemini CLI: the id_token's `email` claim;
+// - Claude Code and Qwen Code name no account. Tokens ccs-tui never saw are the native account's only
+//   when the agent was due to refresh it (the file changed after the access token it held was within
+//   REFRESH_DUE_MS of expiry): agents refresh only then, while a `/login` as someone else can happen at
+//   any time. The token file's previous content is kept aside (tui/native-kept/) whenever tokens are
+//   taken on that ground alone. Anything else is a foreign login.
 import {homedir} from 'node:os';
 import path from 'node:path';
 import type {TokenFile} from '../../core/types.js';
@@ -32,6 +45,8 @@ export interface NativeTokens {
   idToken?: string;
   /** What names the account inside the file, where the format has it (codex `account_id`). */
   accountKey?: string;
+  /** The login's email, where the format carries it (the `email` claim of an OpenID id_token). */
+  email?: string;
 }
 
 export interface NativeFormat {
@@ -57,16 +72,30 @@ const home = (env: NodeJS.ProcessEnv) => env.HOME || homedir();
 const expiryMs = (token: TokenFile) => (typeof token.expired === 'string' && !Number.isNaN(Date.parse(token.expired)) ? Date.parse(token.expired) : undefined);
 const scopesOf = (provider: string) => findProvider(provider)?.scopes ?? [];
 
-/** `exp` of a JWT access token in ms, when it is one (codex access tokens are). */
-function jwtExpiry(token: string | undefined): number | undefined {
+/** The claims of a JWT (not verified: only to tell whose login a file holds), or undefined. */
+function jwtClaims(token: string | undefined): Json | undefined {
   const payload = token?.split('.')[1];
   if (!payload) return undefined;
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Json).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    return obj(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
   } catch {
     return undefined;
   }
+}
+
+/** `exp` of a JWT access token in ms, when it is one (codex access tokens are). */
+function jwtExpiry(token: string | undefined): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/**
+ * The email an OpenID id_token names: the standard `email` claim, or OpenAI's
+ * `https://api.openai.com/profile` claim's `email` (Codex id_tokens, codex-rs/login token_data.rs).
+ */
+function idTokenEmail(idToken: string | undefined): string | undefined {
+  const claims = jwtClaims(idToken);
+  return str(claims?.email) ?? str(obj(claims?.['https://api.openai.com/profile'])?.email);
 }
 
 /** Flat token files, or CLIProxyAPI's Gemini files with the credentials nested under `token`. */
@@ -117,7 +146,10 @@ export const NATIVE_FORMATS: readonly NativeFormat[] = [
       const tokens = obj(file.tokens);
       if (!tokens) return undefined;
       const access = str(tokens.access_token);
-      return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken: str(tokens.id_token), accountKey: str(tokens.account_id), expiresAt: jwtExpiry(access)};
+      const idToken = str(tokens.id_token);
+      // `account_id` is the ChatGPT workspace: members of one team share it, so the email tells them apart.
+      const accountKey = str(tokens.account_id) ?? str(obj(jwtClaims(idToken)?.['https://api.openai.com/auth'])?.chatgpt_account_id);
+      return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access)};
     },
     write(previous, token, sameAccount) {
       const c = credentialsOf(token);
@@ -136,7 +168,7 @@ export const NATIVE_FORMATS: readonly NativeFormat[] = [
     agent: 'gemini',
     displayName: 'Gemini CLI',
     file: (env) => path.join(env.GEMINI_CLI_HOME || home(env), '.gemini', 'oauth_creds.json'),
-    read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), idToken: str(file.id_token), expiresAt: num(file.expiry_date)}),
+    read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), idToken: str(file.id_token), email: idTokenEmail(str(file.id_token)), expiresAt: num(file.expiry_date)}),
     write(previous, token, sameAccount) {
       const c = credentialsOf(token);
       const kept = sameAccount ? previous : {...previous, id_token: undefined};
