@@ -291,3 +291,17 @@ export interface ProviderAdapter {
   /** Quota windows from the rate-limit headers of an inference answer (lower-case names). */
   quotaHeaderWindows?(headers: Record<string, string>, now: number): QuotaWindow[];
 }
+
+/**
+ * A token file's field that a refresh cannot use (e.g. Vertex's `service_account.private_key`). The
+ * refresher adds the account and the file to the message.
+ */
+export class TokenFieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`field "${field}" ${detail}`);
+    this.name = 'TokenFieldError';
+  }
+}
