@@ -332,7 +332,11 @@ async function syncAll(store: AccountStore, provider: string, format: NativeForm
   let saved = false;
   const problems: string[] = [];
   for (const entry of [...holder.files]) {
-    const result = await syncEntry(store, provider, format, holder, entry);
+    // One unreadable file (it became a FIFO or a directory) must not stop the others' sync.
+    const result = await syncEntry(store, provider, format, holder, entry).catch((error: unknown) => {
+      if (error instanceof UserError) return {saved: false, problem: error.message};
+      throw error;
+    });
     saved ||= result.saved;
     if (result.problem) problems.push(result.problem);
   }
