@@ -13,20 +13,11 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {OIDC_CLIENT_ID, oidcDeviceLogin, oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+import {OIDC_CLIENT_ID, startOidcServer, twoCodexGrants as twoGrants, type OidcServer} from '../helpers/oidc.js';
 
 const here = fileURLToPath(import.meta.url);
 const standin = path.join(path.dirname(here), '..', 'services', 'native', `agent-standin${path.extname(here)}`);
 
-async function twoGrants(oidc: OidcServer, ccs: TempCcs) {
-  for (const login of ['alice', 'bob']) {
-    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, login);
-    const token = (await store.readToken(account))!;
-    await store.remove('xai', account.id);
-    ccs.writeToken(`codex-${login}.json`, {...token, type: 'codex', account_id: `acct-${login}`, email: `${login}@example.test`});
-  }
-  writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
-}
 
 function agentRefresh(authFile: string, oidc: OidcServer): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -69,7 +60,6 @@ describe('ATTACK native mode: the agent file moves between switches', () => {
   });
 });
 
-const slowAgent = path.join(path.dirname(here), 'native', `slow-agent${path.extname(here)}`);
 
 describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
   it('the agent refreshed alice and writes its file just after `use --native bob`: alice\'s grant survives', {timeout: 120_000}, async () => {
@@ -81,7 +71,7 @@ describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
       const authFile = path.join(env.CODEX_HOME, 'auth.json');
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       assert.equal(first.code, 0, first.stderr);
-      const agent = spawn(process.execPath, [slowAgent, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, '3000'], {stdio: ['ignore', 'pipe', 'inherit']});
+      const agent = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh-late', '3000'], {stdio: ['ignore', 'pipe', 'inherit']});
       let out = '';
       agent.stdout.on('data', (d) => (out += d));
       const done = new Promise((resolve) => agent.on('close', resolve));
