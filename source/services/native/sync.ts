@@ -64,7 +64,10 @@ export type NativeState = Record<string, NativeHolder>;
 
 /** How many token fingerprints are remembered per account (a few rotations back is plenty). */
 const KNOWN_PER_ACCOUNT = 8;
-/** Agents refresh an access token this close to its expiry (Claude Code and Qwen Code: 5 min; margin added). */
+/**
+ * An agent refreshes its access token shortly before it expires (or once it has); new tokens in a
+ * file that names no account count as the agent's refresh only from this long before the expiry.
+ */
 export const REFRESH_DUE_MS = 10 * 60_000;
 
 export const nativeStatePath = (paths: CcsPaths) => path.join(paths.state, 'native.json');
@@ -211,10 +214,7 @@ async function ownerOf(store: AccountStore, holder: NativeHolder | undefined, pr
   const prints = printsOf(tokens);
   const knownBy = holder?.known.find((k) => exists(k.account) && prints.some((p) => k.tokens.includes(p)));
   if (knownBy) return {kind: 'account', id: knownBy.account, weak: false};
-  const holding = all.find((c) => {
-    const own = tokenFileUpdate(c.token, {});
-    return (tokens.refreshToken && refreshTokenOf(own) === tokens.refreshToken) || sameTokens(c.token, tokens);
-  });
+  const holding = all.find((c) => (tokens.refreshToken && refreshTokenOf(c.token) === tokens.refreshToken) || sameTokens(c.token, tokens));
   if (holding) return {kind: 'account', id: holding.account.id, weak: false};
   if (tokens.accountKey || tokens.email) {
     let matches = tokens.accountKey ? all.filter((c) => c.token.account_id === tokens.accountKey) : all;
