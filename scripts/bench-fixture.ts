@@ -14,7 +14,14 @@ const PROVIDERS = [
   ['copilot', 'github-copilot'],
 ] as const;
 
-export function makeManyAccounts(count: number): CcsPaths {
+export interface FixtureOptions {
+  /** Age of every cached quota entry, ms (0: fetched just now; over the poll interval: a returning user). */
+  quotaAgeMs?: number;
+  /** Base URL of a local usage server (`<base>/<provider>/usage`, `<base>/token`); default: a closed port. */
+  endpointBase?: string;
+}
+
+export function makeManyAccounts(count: number, options: FixtureOptions = {}): CcsPaths {
   const paths = ccsPaths(path.join(mkdtempSync(path.join(tmpdir(), 'ccs-tui-bench-')), '.ccs'));
   mkdirSync(paths.authDir, {recursive: true, mode: 0o700});
   const registry: {version: number; providers: Record<string, {default?: string; accounts: Record<string, unknown>}>} = {
@@ -23,6 +30,7 @@ export function makeManyAccounts(count: number): CcsPaths {
   };
   // A returning user: last-good quota for every account is cached (the poller fetches again later).
   const now = Date.now();
+  const fetchedAt = now - (options.quotaAgeMs ?? 0);
   const quota: QuotaCache = {version: 1, accounts: {}};
   const window = (kind: '5h' | 'weekly', seconds: number, usedPct: number) => ({
     kind,
@@ -30,7 +38,7 @@ export function makeManyAccounts(count: number): CcsPaths {
     resetsAt: new Date(now + seconds * 500).toISOString(),
     windowSeconds: seconds,
     source: 'usage-endpoint',
-    observedAt: new Date(now).toISOString(),
+    observedAt: new Date(fetchedAt).toISOString(),
   });
   for (let i = 0; i < count; i++) {
     const [provider, type] = PROVIDERS[i % PROVIDERS.length]!;
@@ -39,7 +47,7 @@ export function makeManyAccounts(count: number): CcsPaths {
     registry.providers[provider] ??= {default: email, accounts: {}};
     (quota.accounts[provider] ??= {})[email] = {
       windows: [window('5h', 18_000, (i * 7) % 100), window('weekly', 604_800, (i * 13) % 100)],
-      fetchedAt: new Date(now).toISOString(),
+      fetchedAt: new Date(fetchedAt).toISOString(),
     };
     registry.providers[provider]!.accounts[email] = {email, nickname: `user${i}`, tokenFile, createdAt: '2026-01-01T00:00:00.000Z'};
     writeFileSync(
@@ -57,11 +65,13 @@ export function makeManyAccounts(count: number): CcsPaths {
   writeFileSync(paths.registry, JSON.stringify(registry, null, 2), {mode: 0o600});
   mkdirSync(paths.state, {recursive: true, mode: 0o700});
   writeFileSync(quotaCacheFile(paths), JSON.stringify(quota), {mode: 0o600});
-  // Quota polling goes to a closed port on loopback: benchmarks reach no address but 127.0.0.1.
-  const closed = 'http://127.0.0.1:9/usage';
+  // Quota polling and token refresh go to loopback only: the bench's usage server, else a closed port.
+  const base = options.endpointBase ?? 'http://127.0.0.1:9';
   writeFileSync(
     paths.settings,
-    JSON.stringify({endpoints: Object.fromEntries(PROVIDERS.map(([provider]) => [provider, {usage: closed, api: closed}]))}),
+    JSON.stringify({
+      endpoints: Object.fromEntries(PROVIDERS.map(([provider]) => [provider, {usage: `${base}/${provider}/usage`, api: `${base}/${provider}/api`, token: `${base}/token`}])),
+    }),
     {mode: 0o600},
   );
   return paths;

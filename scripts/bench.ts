@@ -1,14 +1,21 @@
-// `npm run bench`: measures ccs-tui against the budgets in DESIGN.md and prints a verdict for each.
-// Budgets are checked here, never in tests (timed tests flake on shared machines).
-import {spawnSync} from 'node:child_process';
+// `npm run bench`: measures what users meet against the budgets in DESIGN.md ("Budgets") and prints a
+// verdict for each figure: PASS or OVER. Budgets are checked here, never in tests (timed tests flake
+// on shared machines). Figures without a DESIGN.md budget carry issue 14's target and say so.
+import {spawn, spawnSync} from 'node:child_process';
+import {cpus, loadavg} from 'node:os';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {makeManyAccounts} from './bench-fixture.js';
 import {median} from './bench-stats.js';
+import type {TuiBenchResult} from './bench-tui.js';
+import {startUsageServer} from './bench-usage-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'dist', 'source', 'cli', 'main.js');
+const ACCOUNTS = 1000;
+/** Older than the default 5-minute poll interval: every account is due when the TUI opens. */
+const STALE_AGE_MS = 60 * 60_000;
 
 interface Verdict {
   name: string;
@@ -17,11 +24,19 @@ interface Verdict {
   ok: boolean;
 }
 const verdicts: Verdict[] = [];
-const record = (name: string, value: string, budget: string, ok: boolean) => {
+/** `source`: 'DESIGN.md' for a budget from DESIGN.md, else where the target comes from. */
+const record = (name: string, value: string, budget: string, ok: boolean, source = 'DESIGN.md') => {
   verdicts.push({name, value, budget, ok});
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}: ${value} (budget ${budget})`);
+  console.log(`${ok ? 'PASS' : 'OVER'}  ${name}: ${value}  (budget ${budget}${source === 'DESIGN.md' ? '' : `, ${source}`})`);
 };
+const info = (line: string) => console.log(`      ${line}`);
 
+/** Environment of a user's terminal: colour on, not CI (Ink draws only the last frame under CI). */
+function userEnv(ccsDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, CCS_DIR: ccsDir, TERM: 'xterm-256color'};
+  for (const name of ['CI', 'NO_COLOR', 'FORCE_COLOR', 'CCS_HOME', 'TMUX']) delete env[name];
+  return env;
+}
 
 function wallTimeMs(args: string[], env: NodeJS.ProcessEnv, runs: number): number {
   const times: number[] = [];
@@ -35,35 +50,136 @@ function wallTimeMs(args: string[], env: NodeJS.ProcessEnv, runs: number): numbe
   return median(times);
 }
 
-async function benchAccountsCommand(ccsDir: string): Promise<void> {
-  const env = {...process.env, CCS_DIR: ccsDir};
+function benchAccountsCommand(ccsDir: string): void {
+  const env = userEnv(ccsDir);
   const baseline = wallTimeMs(['-e', '0'], env, 15);
   const accounts = wallTimeMs([bin, 'accounts', '--json'], env, 15);
   const ratio = accounts / baseline;
   record('accounts --json, 1,000 accounts', `${accounts.toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0 (${baseline.toFixed(1)} ms)`, '< 3×', ratio < 3);
 }
 
-async function benchTui(ccsDir: string): Promise<void> {
-  // Each run in a fresh process, as a person starting ccs-tui; the median of three.
-  const runs = [1, 2, 3].map(() => {
-    const result = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'bench-tui.js'), ccsDir], {encoding: 'utf8'});
-    if (result.status !== 0) throw new Error(`bench-tui failed: ${result.stderr}`);
-    return JSON.parse(result.stdout) as {firstFrameMs: number; keypressP95Ms: number};
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]/g, '');
+
+/**
+ * Process start → first frame with account rows, through the real `ccs-tui` entry point on a pty
+ * (util-linux `script`, 120×40, colour on). The clock starts before `script` is spawned, so its own
+ * start (a few ms) is counted against us.
+ */
+async function firstFrameOnPty(ccsDir: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn('script', ['-q', '-e', '-c', `stty cols 120 rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)}`, '/dev/null'], {
+    env: userEnv(ccsDir),
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const firstFrameMs = median(runs.map((r) => r.firstFrameMs));
-  const keypressP95Ms = median(runs.map((r) => r.keypressP95Ms));
-  record('TUI first frame from process start, 1,000 accounts, 120×40', `${firstFrameMs.toFixed(1)} ms`, '< 250 ms', firstFrameMs < 250);
-  record('TUI keypress → next frame, p95, 120×40', `${keypressP95Ms.toFixed(2)} ms`, '< 16 ms', keypressP95Ms < 16);
+  let seen = '';
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no first frame within 10 s: ${stripAnsi(seen).slice(-300)}`)), 10_000);
+      child.stdout.on('data', (data: Buffer) => {
+        seen += data.toString('utf8');
+        if (/›\*/.test(stripAnsi(seen))) {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`ccs-tui exited ${code} before its first frame: ${stripAnsi(seen).slice(-300)}`)));
+    });
+  } finally {
+    child.stdin.write('q');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(kill);
+  }
+}
+
+async function benchFirstFrame(ccsDir: string): Promise<void> {
+  await firstFrameOnPty(ccsDir); // warm the file cache
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) runs.push(await firstFrameOnPty(ccsDir));
+  const value = median(runs);
+  record('TUI first frame through `ccs-tui` on a pty, 1,000 accounts, 120×40', `${value.toFixed(0)} ms (runs ${runs.map((r) => r.toFixed(0)).join(', ')})`, '< 250 ms', value < 250);
+}
+
+function runBenchTui(ccsDir: string, mode: 'fresh' | 'stale'): TuiBenchResult {
+  const result = spawnSync(process.execPath, [path.join(root, 'dist', 'scripts', 'bench-tui.js'), ccsDir, mode], {encoding: 'utf8', env: userEnv(ccsDir)});
+  if (result.status !== 0) throw new Error(`bench-tui ${mode} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as TuiBenchResult;
+}
+
+/** A returning user with a fresh cache: keys, then the steady screen. Median of three processes. */
+function benchTuiFresh(ccsDir: string): void {
+  const runs = [1, 2, 3].map(() => runBenchTui(ccsDir, 'fresh'));
+  const keyP95 = median(runs.map((r) => r.keypressP95Ms));
+  const cpu = median(runs.map((r) => r.idle.cpuPct));
+  const fps = median(runs.map((r) => r.idle.fps));
+  record('TUI keypress → next frame, p95, 120×40, colour', `${keyP95.toFixed(2)} ms`, '< 16 ms', keyP95 < 16);
+  record('TUI steady screen (nothing changes): CPU', `${cpu.toFixed(1)} % of a core`, '≤ 1 %', cpu <= 1, 'issue 14: ~0 %');
+  record('TUI steady screen: frames per second', `${fps.toFixed(1)}`, '0', fps === 0, 'issue 14: no frame when nothing visible changed');
+}
+
+/**
+ * A returning user whose cache is an hour old: all 1,000 accounts are due, the usage endpoints (on
+ * 127.0.0.1) answer in 80–400 ms. Measured during the poll: CPU and frames with no key pressed, then
+ * key → frame.
+ */
+async function benchTuiStale(): Promise<void> {
+  const server = await startUsageServer();
+  const runs: TuiBenchResult[] = [];
+  const answered: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const paths = makeManyAccounts(ACCOUNTS, {quotaAgeMs: STALE_AGE_MS, endpointBase: server.url});
+      try {
+        const before = server.answered();
+        // Async spawn: the usage server in this process must keep answering meanwhile.
+        runs.push(await new Promise<TuiBenchResult>((resolve, reject) => {
+          const child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'bench-tui.js'), paths.root, 'stale'], {env: userEnv(paths.root), stdio: ['ignore', 'pipe', 'pipe']});
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as TuiBenchResult) : reject(new Error(`bench-tui stale failed: ${err}`))));
+        }));
+        answered.push(server.answered() - before);
+      } finally {
+        rmSync(path.dirname(paths.root), {recursive: true, force: true});
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  const cpu = median(runs.map((r) => r.idle.cpuPct));
+  const fps = median(runs.map((r) => r.idle.fps));
+  const keyP95 = median(runs.map((r) => r.keypressP95Ms));
+  info(`stale cache (1 h old, 1,000 accounts due, endpoints answering in 80–400 ms): ${median(answered)} usage requests answered per run`);
+  record('TUI during the stale-cache poll, no key: CPU', `${cpu.toFixed(1)} % of a core`, '≤ 25 %', cpu <= 25, 'issue 14 (was 127 %)');
+  record('TUI during the stale-cache poll, no key: frames per second', `${fps.toFixed(1)}`, '≤ 5', fps <= 5, 'issue 14: quota updates a few times a second');
+  record('TUI during the stale-cache poll: keypress → next frame, p95', `${keyP95.toFixed(2)} ms`, '< 16 ms', keyP95 < 16);
 }
 
 async function benchProxyOverhead(): Promise<void> {
-  const {benchProxy} = await import('./bench-proxy.js');
-  const r = await benchProxy();
-  record('proxy added latency p50', `${(r.p50Ms - r.directP50Ms).toFixed(2)} ms`, '< 1 ms', r.p50Ms - r.directP50Ms < 1);
-  record('proxy added latency p99', `${(r.p99Ms - r.directP99Ms).toFixed(2)} ms`, '< 5 ms', r.p99Ms - r.directP99Ms < 5);
+  const {benchProxy, benchClaudeCodeRouter} = await import('./bench-proxy.js');
+  const r = await benchProxy(info);
+  record('proxy added latency p50 (1 connection, JSON)', `${(r.p50Ms - r.directP50Ms).toFixed(2)} ms (${r.p50Ms.toFixed(2)} vs ${r.directP50Ms.toFixed(2)} direct)`, '< 1 ms', r.p50Ms - r.directP50Ms < 1);
+  record('proxy added latency p99 (1 connection, JSON)', `${(r.p99Ms - r.directP99Ms).toFixed(2)} ms (${r.p99Ms.toFixed(2)} vs ${r.directP99Ms.toFixed(2)} direct)`, '< 5 ms', r.p99Ms - r.directP99Ms < 5);
   record('proxy first streamed byte delay', `${r.firstByteDelayMs.toFixed(2)} ms`, '< 2 ms', r.firstByteDelayMs < 2);
-  record('proxy throughput vs direct', `${(r.throughputRatio * 100).toFixed(0)} %`, '≥ 70 %', r.throughputRatio >= 0.7);
-  record('proxy RSS', `${r.rssMb.toFixed(1)} MB`, '< 80 MB', r.rssMb < 80);
+  for (const t of r.throughput) {
+    const ratio = median(t.ratios);
+    record(
+      `proxy throughput vs direct, ${t.kind}, ${t.connections} connection${t.connections > 1 ? 's' : ''}`,
+      `${(ratio * 100).toFixed(0)} % (median of ${t.ratios.length} A/B pairs; ${t.proxiedPerSecond.toFixed(0)} vs ${t.directPerSecond.toFixed(0)} ${t.unit})`,
+      '≥ 70 %',
+      ratio >= 0.7,
+    );
+  }
+  const s = r.sustained;
+  record(
+    `proxy RSS over ${s.requests.toLocaleString('en-US')} JSON requests at ${s.connections} connections`,
+    `peak ${s.peakRssMb.toFixed(1)} MB, end ${s.endRssMb.toFixed(1)} MB (${(s.requests / s.seconds).toFixed(0)} req/s)`,
+    '< 80 MB',
+    s.peakRssMb < 80,
+  );
   // DESIGN.md: memory does not grow with request size (a 60 MB body is streamed, not held).
   const growth = r.largeBodies.peakMb - r.largeBodies.beforeMb;
   const allArrived = r.largeBodies.bytesReceived === 4 * 60 * 1024 * 1024;
@@ -73,18 +189,25 @@ async function benchProxyOverhead(): Promise<void> {
     '< 100 MB; held bodies add ≥ 240 MB',
     growth < 100 && allArrived,
   );
+  if (!(await benchClaudeCodeRouter())) info('Claude Code Router side by side: not run yet (needs translation; TODO in scripts/bench-proxy.ts)');
 }
 
-const paths = makeManyAccounts(1000);
+// The load average says how busy the machine was: figures from a loaded machine are not budgets' figures.
+console.log(`ccs-tui bench, ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+// `node dist/scripts/bench.js [accounts] [first-frame] [tui] [stale] [proxy] [translate]`: only those parts.
+const only = process.argv.slice(2);
+const wanted = (part: string) => only.length === 0 || only.includes(part);
+const paths = makeManyAccounts(ACCOUNTS);
 try {
-  console.log(`ccs-tui bench on ${process.version}, fixture ${paths.root}\n`);
-  await benchAccountsCommand(paths.root);
-  await benchTui(paths.root);
-  await benchProxyOverhead();
-  for (const v of await (await import('./bench-translate.js')).translateVerdicts()) record(v.name, v.value, v.budget, v.ok);
+  if (wanted('accounts')) benchAccountsCommand(paths.root);
+  if (wanted('first-frame')) await benchFirstFrame(paths.root);
+  if (wanted('tui')) benchTuiFresh(paths.root);
+  if (wanted('stale')) await benchTuiStale();
+  if (wanted('proxy')) await benchProxyOverhead();
+  if (wanted('translate')) for (const v of await (await import('./bench-translate.js')).translateVerdicts()) record(v.name, v.value, v.budget, v.ok);
 } finally {
   rmSync(path.dirname(paths.root), {recursive: true, force: true});
 }
-const failed = verdicts.filter((v) => !v.ok);
-console.log(`\n${verdicts.length - failed.length} within budget, ${failed.length} over`);
-process.exitCode = failed.length ? 1 : 0;
+const over = verdicts.filter((v) => !v.ok);
+console.log(`\n${verdicts.length - over.length} PASS, ${over.length} OVER`);
+process.exitCode = over.length ? 1 : 0;

@@ -4,11 +4,54 @@
 // has no compile cache; one bundle loads in ~100 ms, which is what makes the first frame fast.
 // The command line itself stays unbundled: its commands load only what they need.
 import {build} from 'esbuild';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
+function patchSource(file, source, from, to) {
+  if (!source.includes(from)) throw new Error(`${file}: Ink changed; update the ink-frame-caches patch in scripts/bundle-tui.mjs`);
+  return source.replace(from, to);
+}
+
+/**
+ * Ink 6.8 keeps its per-line caches (ANSI tokenising, string widths) on each frame's Output object,
+ * so they are thrown away every frame and the whole screen is tokenised and measured again: at
+ * 120×40 with colour that was ~20 % of a keypress's CPU, plus the garbage it makes. This keeps ONE
+ * set of caches across frames (keyed by the line's text, so a line that did not change costs a map
+ * look-up), emptied when it grows past a bound. Done at bundle time on the pinned Ink version; the
+ * build fails if Ink's code no longer has the line to change.
+ */
+const inkFrameCaches = {
+  name: 'ink-frame-caches',
+  setup(esbuild) {
+    // Each text node's width is measured again every frame; measure-text.js already caches it by text.
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/}, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      source = patchSource(args.path, source, 'const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;');
+      source = patchSource(args.path, source, "import wrapText from './wrap-text.js';", "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';");
+      return {contents: source, loader: 'js'};
+    });
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]output\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const shared = `
+const MAX_CACHED_LINES = 20000;
+let sharedCaches;
+function framesCaches() {
+  if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size > MAX_CACHED_LINES) sharedCaches = new OutputCaches();
+  return sharedCaches;
+}
+`;
+      const patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();');
+      return {contents: patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`), loader: 'js'};
+    });
+  },
+};
+
 await build({
+  plugins: [inkFrameCaches],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outdir: path.join(root, 'dist/tui'),
   bundle: true,

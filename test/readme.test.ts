@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {keyTableMarkdown} from '../scripts/readme-keys.js';
 import {COMMANDS} from '../source/cli/commands/index.js';
+import {PROVIDERS} from '../source/providers/table.js';
 import {repoRoot} from './helpers/cli.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -25,4 +26,18 @@ test('the README has exactly the two set-up commands, and .ci/run runs the test 
   assert.match(readme, /```sh\nnpm ci && CCS_DIR="\$\(mktemp -d\)" npm start\n```/);
   assert.match(readme, /```sh\nnpm ci && npm test\n```/);
   assert.match(ci, /^npm ci && npm test$/m);
+});
+
+test('the README intro names every provider and the folder table every source folder (services/ ones included)', () => {
+  const intro = readme.slice(0, readme.indexOf('## '));
+  // Display names are one line in the table; the intro may wrap them.
+  for (const row of PROVIDERS) assert.ok(intro.replace(/\s+/g, ' ').includes(row.displayName), `README intro misses ${row.displayName}`);
+  const folders = [
+    ...readdirSync(path.join(repoRoot, 'source'), {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => `source/${e.name}/`),
+    ...['agents', 'native'].map((name) => `source/services/${name}/`),
+  ];
+  for (const folder of folders) assert.ok(readme.includes(`| \`${folder}\` |`), `README folder table misses ${folder}`);
+  // What the launch key does inside and outside tmux, and its setting.
+  assert.match(readme, /"launchIn":\s*"pane"/);
+  assert.match(readme, /Outside tmux the TUI\s+suspends/);
 });

@@ -25,7 +25,8 @@ export function helpText(): string {
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
     '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
     '(default: local, the files).',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted).',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted);',
+    '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
     '',
   ].join('\n');
 }

@@ -8,6 +8,22 @@ export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
 }
 
+/**
+ * Why a provider's pool cannot serve a request, or undefined when it has a usable account: the one
+ * answer the proxy gives (its 503) and `ccs-tui run` / the launch key refuse with before starting.
+ * `accounts`: every account of every provider (only the provider's are looked at).
+ */
+export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[]): string | undefined {
+  const own = accounts.filter((a) => a.provider === provider.id);
+  if (own.some(isUsable)) return undefined;
+  if (own.length === 0) return `no ${provider.displayName} account (ccs-tui login ${provider.id})`;
+  if (own.every((a) => a.paused)) {
+    return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a)).join(', ')}): resume one with: ccs-tui resume ${provider.id} <account>`;
+  }
+  const states = own.map((a) => `${accountLabel(a)}: ${a.paused ? 'paused' : a.health}`).join(', ');
+  return `no usable ${provider.displayName} account (${states}; log in again with: ccs-tui login ${provider.id}, or resume a paused one)`;
+}
+
 /** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
 export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
   return sanitizeLine(account.nickname || account.email || account.id);

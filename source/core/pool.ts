@@ -4,8 +4,9 @@
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
 // for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
-// An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault: it
-// cools nothing and is the client's answer, Retry-After included.
+// An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault
+// (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
+// none is left the upstream's answer, Retry-After included, is the client's.
 import {parseJsonObject} from './json-object.js';
 import type {RotationStrategy} from './rotation.js';
 
@@ -175,9 +176,15 @@ function quotaFailure(status: number, headers: Headers, bodyText: string, now: n
 }
 
 /**
- * The provider is overloaded (Anthropic's 529 `overloaded_error`, a 503 Service Unavailable): every
- * account would get the same answer, so no account is parked and the client retries as told.
+ * Whether an upstream answer says the provider is overloaded (Anthropic's 529 `overloaded_error`, a
+ * 503 Service Unavailable, any 5xx whose error type is `overloaded_error`). Not a failure of the
+ * account, so classifyUpstreamFailure gives undefined and nothing cools; the caller may still try
+ * another account of the pool (another organisation may be served by other capacity), at most once each.
  */
+export function isOverloadAnswer(status: number, bodyText: string): boolean {
+  return isOverload(status, errorOf(bodyText));
+}
+
 function isOverload(status: number, error: Record<string, unknown> | undefined): boolean {
   return status === 529 || status === 503 || (status >= 500 && error?.type === 'overloaded_error');
 }

@@ -90,6 +90,7 @@ const ROWS: ProviderRow[] = [
     quotaSource: 'claude',
     refreshLeadSeconds: 4 * HOUR,
     api: ['anthropic'],
+    servesRootRoutes: true,
     adapter: claudeAdapter,
   },
   {
@@ -509,4 +510,11 @@ export function staticModels(row: ProviderRow, plan?: string): string[] {
  */
 export function windowsFromHeaders(provider: string, headers: Record<string, string>, now: number): QuotaWindow[] {
   return findProvider(provider)?.adapter.quotaHeaderWindows?.(headers, now) ?? [];
+}
+
+/** The provider the proxy's root routes serve (the row with `servesRootRoutes`). */
+export function rootProvider(): ProviderRow {
+  const row = PROVIDERS.find((p) => p.servesRootRoutes);
+  if (!row) throw new Error('no provider row has servesRootRoutes');
+  return row;
 }

@@ -87,6 +87,12 @@ export interface ProviderRow {
   /** Refresh this long before `expired`. */
   refreshLeadSeconds: number;
   api: ApiProtocol[];
+  /**
+   * The proxy's root routes (`/v1/messages` without `/api/provider/<id>`) serve this provider, and
+   * `ccs-tui env` points Claude Code there without model variables (its own /model choice is kept),
+   * as CCS does for Claude. One row has it.
+   */
+  servesRootRoutes?: boolean;
   /** Everything about this provider that is not data: see ProviderAdapter. */
   adapter: ProviderAdapter;
 }
@@ -228,6 +234,38 @@ export interface NamedUpstreamError {
   failure?: UpstreamFailure;
 }
 
+/** The tokens an agent's credential file holds, in one shape. */
+export interface NativeTokens {
+  accessToken?: string;
+  refreshToken?: string;
+  /** Access-token expiry, ms since epoch. */
+  expiresAt?: number;
+  idToken?: string;
+  /** What names the account inside the file, where the format has it (codex `account_id`). */
+  accountKey?: string;
+  /** The login's email, where the format carries it (the `email` claim of an OpenID id_token). */
+  email?: string;
+}
+
+/**
+ * The provider's own agent CLI and its credential file ("native mode", adapters/native-credentials.ts).
+ * Pure: services/native/ reads and writes the file.
+ */
+export interface NativeCredentials {
+  /** Agent id of the provider's own CLI (services/agents/table.ts). */
+  agent: string;
+  displayName: string;
+  /** The credential file, from the same variables the agent reads; `home`: the user's home dir. */
+  file(env: NodeJS.ProcessEnv, home: string): string;
+  /** The tokens in the agent's file (undefined when it holds none, e.g. an API-key login). */
+  read(file: Record<string, unknown>): NativeTokens | undefined;
+  /**
+   * The agent's file holding `token`. `previous` is the file as it is: its unknown fields are kept;
+   * account-specific fields of another account are not. `scopes`: the row's OAuth scopes.
+   */
+  write(previous: Record<string, unknown> | undefined, token: TokenFile, sameAccount: boolean, scopes: readonly string[]): Record<string, unknown>;
+}
+
 /**
  * A provider's quirks. Services, store and proxy ask the adapter; none of them branches on a provider
  * id. Optional members default to the common OAuth/OpenAI behaviour (adapters/base.ts).
@@ -290,6 +328,8 @@ export interface ProviderAdapter {
   namedError?(status: number, bodyText: string): NamedUpstreamError | undefined;
   /** Quota windows from the rate-limit headers of an inference answer (lower-case names). */
   quotaHeaderWindows?(headers: Record<string, string>, now: number): QuotaWindow[];
+  /** The provider's own agent CLI and its credential file, when the format is public (native mode). */
+  nativeCredentials?: NativeCredentials;
 }
 
 /**

@@ -12,7 +12,9 @@ import {forwardedResponseHeaders} from './upstream.js';
 /** Streams the upstream body to the client chunk by chunk as it arrives (pipe: backpressure, no buffering). */
 export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, onBroken: (message: string) => void): Promise<void> {
   res.writeHead(upstream.statusCode!, forwardedResponseHeaders(upstream.headers));
-  res.flushHeaders();
+  // A stream's headers go out at once (the client sees the answer start); a body of known length
+  // takes them along in its first write (one write, not two, per JSON answer).
+  if (upstream.headers['content-length'] === undefined) res.flushHeaders();
   try {
     await pipeline(upstream, res);
   } catch (error) {

@@ -1,9 +1,10 @@
 // "Classify outcome": what an upstream answer means for the request and the account. A success is
 // streamed on; an error either belongs to the client (answered as is) or says the account cannot
-// serve now (auth, quota, rate limit, server), which moves the request to the pool's next account.
+// serve now (auth, quota, rate limit, server), which moves the request to the pool's next account
+// and cools this one. An overload (529, 503) moves the request on too, but cools nothing (issue 11).
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
-import {classifyUpstreamFailure, withProviderWait, type UpstreamFailure} from '../core/pool.js';
+import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type UpstreamFailure} from '../core/pool.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import {errorJson} from './errors.js';
@@ -18,10 +19,20 @@ export type Outcome =
   /** A success whose body had to be read to rule out a hidden error. */
   | {kind: 'success-read'; status: number; text: string}
   /**
-   * An error. `failure` set: the account cannot serve now; unset: the client's error. `status`,
+   * An error. `failure` set: the account cannot serve now (it cools); `overload` set: the provider is
+   * overloaded, another account may be tried but none cools; neither: the client's error. `status`,
    * `headers` and `text` are what a pass-through client sees; `upstreamText` is what the upstream sent.
    */
-  | {kind: 'error'; status: number; headers: Record<string, string | string[]>; text: string; upstreamStatus: number; upstreamText: string; failure?: UpstreamFailure};
+  | {
+      kind: 'error';
+      status: number;
+      headers: Record<string, string | string[]>;
+      text: string;
+      upstreamStatus: number;
+      upstreamText: string;
+      failure?: UpstreamFailure;
+      overload?: boolean;
+    };
 
 export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
 
@@ -65,6 +76,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
       failure: named.failure && withProviderWait(named.failure, headers, now),
     };
   }
+  const failure = classifyUpstreamFailure(status, headers, text, now);
   return {
     kind: 'error',
     status,
@@ -72,7 +84,8 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
     text,
     upstreamStatus: status,
     upstreamText: text,
-    failure: classifyUpstreamFailure(status, headers, text, now),
+    failure,
+    ...(!failure && isOverloadAnswer(status, text) ? {overload: true} : {}),
   };
 }
 

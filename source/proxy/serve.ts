@@ -105,7 +105,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     const masked = credentials.current().redactDeep(event);
     const line = `${new Date().toISOString()} ${sanitizeLine(redact(describeEvent(masked), secrets))}`;
     log.write(`${line}\n`);
-    io.stdout.write(`${line}\n`);
+    // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
+    // the one-per-request line is not written there (a synchronous pipe write per request). Run by
+    // hand, every line is printed.
+    if (event.type !== 'request' || !(send && process.connected)) io.stdout.write(`${line}\n`);
     if (send && process.connected) send({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));

@@ -6,13 +6,13 @@
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel} from '../core/accounts.js';
+import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {findProvider, type ProviderRow} from '../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
@@ -61,8 +61,6 @@ export interface ProxyServerOptions {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-/** Who answers a root route when nothing else decides: Claude Code's default (CCS's too). */
-const ROOT_ROUTE_PROVIDER = 'claude';
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
@@ -82,6 +80,11 @@ interface Attempts {
   retrySame?: PoolMember;
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
+  /**
+   * The last overload met (529, 503): the client's answer when no account is left, before any later
+   * account's failure, since the overloaded account is not parked and the client's retry may land there.
+   */
+  overload?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
 export class ProxyServer {
@@ -304,7 +307,7 @@ export class ProxyServer {
       const resolution = accountResolution(row, config);
       if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
     }
-    return this.requireProvider(ROOT_ROUTE_PROVIDER);
+    return this.requireProvider(rootProvider().id);
   }
 
   private strategy(): RotationStrategy {
@@ -348,7 +351,8 @@ export class ProxyServer {
 
   /**
    * One inference request: route → pick account → prepare request → send → classify outcome →
-   * fail over (next account, or the same one after a refresh) or stream the answer.
+   * fail over (next account, or the same one after a refresh) or stream the answer. Failover happens
+   * only before the first byte reaches the client, and only while the body can be sent again.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
@@ -371,7 +375,7 @@ export class ProxyServer {
       const picked = await this.pickAccount(row, pool, usable, client, attempts, now);
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
-        const last = attempts.lastFailure!;
+        const last = attempts.overload ?? attempts.lastFailure!;
         return finish(client.model, this.answerError(res, last.translation, last.outcome));
       }
       const {account, poolAccount, token} = picked;
@@ -426,6 +430,14 @@ export class ProxyServer {
       }
       if (!outcome.failure) {
         this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+        // An overload (issue 11): another account may have capacity; this one is not parked. Each
+        // account is tried once (`tried`); when none is left, pickAccount answers with the last overload.
+        if (outcome.overload && !pool.single && !bodySpent(prepared.body)) {
+          this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: `provider overloaded (${outcome.upstreamStatus})`});
+          attempts.tried.add(poolAccount.id);
+          attempts.lastFailure = attempts.overload = {outcome, translation: prepared.translation};
+          continue;
+        }
         return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
@@ -437,8 +449,8 @@ export class ProxyServer {
 
   /**
    * "Pick account": the pool's next account with a usable credential (refreshed first when due).
-   * 'next' when this one could not serve (try again), 'exhausted' when the last failure is the
-   * client's answer; throws 429 when every account is cooling down.
+   * 'next' when this one could not serve (try again), 'exhausted' when the last failure (or an
+   * overload met on the way) is the client's answer; throws 429 when every account is cooling down.
    */
   private async pickAccount(
     row: ProviderRow,
@@ -454,6 +466,8 @@ export class ProxyServer {
     attempts.retrySame = undefined;
     if (!pick.account) {
       const last = attempts.lastFailure;
+      // An overload met on the way is the answer, not the proxy's own 429 (issue 11).
+      if (attempts.overload) return 'exhausted';
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
@@ -478,19 +492,9 @@ export class ProxyServer {
     return {account, poolAccount, token};
   }
 
-  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk. */
+  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk (core/accounts.ts). */
   private async noAccountError(row: ProviderRow): Promise<HttpError> {
-    const accounts = (await this.accounts.all()).filter((a) => a.provider === row.id);
-    if (accounts.length === 0) return new HttpError(503, `no ${row.displayName} account (log in with: ccs-tui login ${row.id})`, 'api_error');
-    if (accounts.every((a) => a.paused)) {
-      return new HttpError(
-        503,
-        `every ${row.displayName} account is paused (${accounts.map((a) => sanitizeLine(accountLabel(a))).join(', ')}): resume one with: ccs-tui resume ${row.id} <account>`,
-        'api_error',
-      );
-    }
-    const states = accounts.map((a) => `${sanitizeLine(accountLabel(a))}: ${a.paused ? 'paused' : a.health}`).join(', ');
-    return new HttpError(503, `no usable ${row.displayName} account (${states}; log in again with: ccs-tui login ${row.id}, or resume a paused one)`, 'api_error');
+    return new HttpError(503, noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`, 'api_error');
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

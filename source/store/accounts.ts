@@ -115,8 +115,18 @@ export class AccountStore implements AccountService {
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
   async load(): Promise<AccountsSnapshot> {
-    return this.toSnapshot(await this.readFiles());
+    const snapshot = this.toSnapshot(await this.readFiles());
+    this.tokenFileById.clear();
+    for (const account of snapshot.accounts) this.tokenFileById.set(`${account.provider}\u0000${account.id}`, account.tokenFile);
+    return snapshot;
   }
+
+  /**
+   * provider + account id → token file, from the last full load: an account that is not in the
+   * registry (a CLIProxyAPI token file) is then found by one file read, not by reading all of them
+   * (quota and refresh ask per account: with 1,000 accounts that was a million reads per poll round).
+   */
+  private readonly tokenFileById = new Map<string, string>();
 
   /**
    * One account, by provider and `<account>` reference. A registered account named by its id costs
@@ -124,18 +134,38 @@ export class AccountStore implements AccountService {
    */
   async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
     // Only a program's exact id may skip reading the others: a person's text may match several.
-    const entry =
-      typeof ref === 'string'
-        ? undefined
-        : await readRegistry(this.paths.registry)
-            .then((registry) => registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id])
-            .catch(() => undefined);
-    if (!entry) return findAccount((await this.load()).accounts, provider, ref);
-    return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile)).accounts, provider, ref);
+    if (typeof ref !== 'string') {
+      const registry = await this.registryForReading().catch(() => undefined);
+      const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id];
+      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry)).accounts, provider, ref);
+      const seen = this.tokenFileById.get(`${provider}\u0000${ref.id}`);
+      if (seen !== undefined) {
+        const found = this.toSnapshot(await this.readFiles(seen, registry)).accounts.find((a) => a.provider === provider && a.id === ref.id);
+        if (found) return found;
+      }
+    }
+    return findAccount((await this.load()).accounts, provider, ref);
   }
 
-  /** Reads the registry, account state and token files (all of them, or only `onlyTokenFile`). */
-  private async readFiles(onlyTokenFile?: string): Promise<LoadedFiles> {
+  /**
+   * The registry as last parsed while the file is unchanged (size, mtime, inode), for reading only:
+   * at 1,000 accounts it is ~0.3 MB, and quota and refresh look up one account at a time.
+   */
+  private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
+  private async registryForReading(): Promise<RegistryFile> {
+    const stamp = await fs.stat(this.paths.registry).then(
+      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+      () => 'missing',
+    );
+    if (this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp, registry: readRegistry(this.paths.registry)};
+    return this.parsedRegistry.registry;
+  }
+
+  /**
+   * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
+   * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
+   */
+  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile): Promise<LoadedFiles> {
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
@@ -165,7 +195,7 @@ export class AccountStore implements AccountService {
     let registry: RegistryFile;
     let registryRebuilt = false;
     try {
-      registry = await readRegistry(this.paths.registry);
+      registry = parsedRegistry ?? (await readRegistry(this.paths.registry));
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);

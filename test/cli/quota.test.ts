@@ -4,7 +4,8 @@ import {runBin} from '../helpers/cli.js';
 import {makeQuotaFixture, quotaToken, type QuotaFixture} from '../services/quota/fixture.js';
 
 const HOUR = 3600_000;
-const inHours = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
+// Half a minute of margin: the text still reads "resets in 2h" however slowly a loaded machine runs the command.
+const inHours = (h: number) => new Date(Date.now() + h * HOUR + 30_000).toISOString();
 const window = (kind: string, usedPct: number | null, resetsAt: string | null, windowSeconds: number, observedAgoMs = 60_000) => ({
   kind,
   usedPct,

@@ -2,13 +2,16 @@
 // it, Claude Code answers a prompt from a local Anthropic upstream, and its exit code comes back; a
 // second run reuses the proxy. Agents the proxy cannot serve are refused before anything starts.
 import assert from 'node:assert/strict';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {createServer, type AddressInfo} from 'node:net';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {readRunningAgents} from '../../source/services/agents/running.js';
 import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
 import {installedAgents} from '../helpers/agents.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin} from '../helpers/cli.js';
+import {binPath, runBin} from '../helpers/cli.js';
 import {anthropicMessage, freePort, sendJson, startFakeUpstream, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -94,6 +97,49 @@ describe('ccs-tui run', async () => {
     assert.equal(seen.apiKey, null);
   });
 
+  it("returns the exit code of an agent that exits at once, and 128+n when a signal ends it", async () => {
+    // No node start-up to hide behind: these exit before ccs-tui has written agents.json.
+    const seven = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'exit 7']));
+    assert.equal(seven.code, 7, seven.stderr);
+    const no = await runBin(['run', 'claude'], env(['/bin/false']));
+    assert.equal(no.code, 1, no.stderr);
+    const killed = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'kill -TERM $$']));
+    assert.equal(killed.code, 143, killed.stderr);
+    const quit = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'kill -KILL $$']));
+    assert.equal(quit.code, 137, quit.stderr);
+    assert.deepEqual(readRunningAgents(ccs.paths), [], 'no agent left in agents.json');
+  });
+
+  it('warns, naming them, when a second run moves the shared proxy away from agents still running', async () => {
+    const ready = ccs.writeRaw('first-agent-ready', '');
+    // The first agent stays until killed; it says when it runs.
+    const first = spawn(process.execPath, [binPath, 'run', 'claude', 'a@example.com'], {
+      env: env(['/bin/sh', '-c', `echo up > ${ready}; exec sleep 60`]),
+      stdio: 'ignore',
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!readFileSync(ready, 'utf8') || readRunningAgents(ccs.paths).length === 0) {
+        assert.ok(Date.now() < deadline, 'the first agent did not start');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const [agent] = readRunningAgents(ccs.paths);
+      const second = await runBin(['run', 'claude', 'b@example.com'], env(['/bin/true']));
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(
+        second.stderr,
+        new RegExp(`ccs-tui: warning: the proxy is shared with agents still running: claude pid ${agent!.pid} \\(started on claude / a@example\\.com\\) is now served by b@example\\.com`),
+      );
+      // Moving it back to the account the agent started on warns no more.
+      const third = await runBin(['run', 'claude', 'a@example.com'], env(['/bin/true']));
+      assert.equal(third.code, 0, third.stderr);
+      assert.doesNotMatch(third.stderr, /warning/);
+    } finally {
+      first.kill('SIGTERM');
+      await new Promise((resolve) => first.once('exit', resolve));
+    }
+  });
+
   it('refuses an agent the proxy cannot serve for the provider, before starting anything', async () => {
     const result = await runBin(['run', 'claude', '--agent', 'gemini'], env([process.execPath, '-e', 'process.exit(0)']));
     assert.equal(result.code, 1);
@@ -108,6 +154,112 @@ describe('ccs-tui run', async () => {
     // qwen (OpenAI Chat) on Claude (Anthropic) needs a translator; until one lands this is the refusal.
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Qwen Code (cannot use Claude through the proxy|not found: no qwen on PATH \(install it, or set agents\.qwen\.command in tui\.json or CCS_TUI_AGENT_QWEN\))/);
+  });
+});
+
+describe('ccs-tui run on a provider nothing can serve', () => {
+  it('refuses before starting the proxy or the agent, with the proxy\'s own reason', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('qwen-q@example.com.json', oauthToken('qwen', 'q@example.com'), 'auth-paused');
+      const started = ccs.writeRaw('agent-started', '');
+      // The agent would record that it ran; it must never get there.
+      const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', `echo ran >> ${started}`])};
+      const gemini = await runBin(['run', 'gemini'], env);
+      assert.equal(gemini.code, 1, gemini.stderr);
+      assert.match(gemini.stderr, /Claude Code cannot use Gemini: no Gemini account \(ccs-tui login gemini\)/);
+      const paused = await runBin(['run', 'qwen'], env);
+      assert.equal(paused.code, 1, paused.stderr);
+      assert.match(paused.stderr, /every Qwen account is paused \(.*\): resume one with: ccs-tui resume qwen <account>/);
+      const vertex = await runBin(['run', 'vertex'], env);
+      assert.equal(vertex.code, 1, vertex.stderr);
+      assert.match(vertex.stderr, /Claude Code cannot use Vertex AI through the proxy: Vertex AI has no inference base URL/);
+      assert.equal(readRunningProxy(ccs.paths), undefined, 'no proxy was started');
+      assert.equal(readFileSync(started, 'utf8'), '', 'the agent never ran');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe("ccs-tui run's hints", () => {
+  it('a busy port: the hint names --port, and run --port starts the proxy there', async () => {
+    const ccs = makeTempCcs();
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as AddressInfo).port;
+    try {
+      ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${busyPort}\napi-keys:\n  - "${API_KEY}"\n`);
+      const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'};
+      const refused = await runBin(['run', 'claude'], env);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`port ${busyPort} is in use by another process; set \`port\` in .*config\\.yaml or pass --port`));
+      const port = await freePort();
+      const started = await runBin(['run', 'claude', '--port', String(port)], env);
+      assert.equal(started.code, 0, started.stderr);
+      assert.match(started.stderr, new RegExp(`started the proxy in the background \\(pid \\d+, port ${port}; stop it: ccs-tui proxy stop\\), serving the claude pool \\(a@example\\.com first\\)`));
+      const elsewhere = await runBin(['run', 'claude', 'a@example.com', '--port', String(busyPort)], env);
+      assert.equal(elsewhere.code, 2, elsewhere.stderr);
+      assert.match(elsewhere.stderr, new RegExp(`--port ${busyPort}: the proxy already runs on port ${port} \\(pid \\d+\\); use it \\(drop --port\\), or stop it first: ccs-tui proxy stop`));
+      const bad = await runBin(['run', 'claude', '--port', 'x'], env);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--port must be a port number/);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      busy.close();
+      ccs.cleanup();
+    }
+  });
+
+  it("the provider's own CLI refused through the proxy points at native mode", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('gemini-g@example.com.json', oauthToken('gemini', 'g@example.com'));
+      const result = await runBin(['run', 'gemini', '--agent', 'gemini'], {...ccs.env, CCS_TUI_AGENT_GEMINI: '/bin/true'});
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /Gemini CLI cannot use Gemini through the proxy: the proxy has no gemini-api route .*; to run Gemini CLI on g@example\.com without the proxy, use native mode: ccs-tui use --native gemini g@example\.com/);
+      assert.equal(readRunningProxy(ccs.paths), undefined);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('ccs-tui env and run agree', () => {
+  it("the agent gets exactly the variables ccs-tui env exports (small/fast and haiku models included)", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('iflow-i@example.com.json', oauthToken('iflow', 'i@example.com', {api_key: 'sk-iflow-0123456789abcdef'}));
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+      const run = await runBin(['run', 'iflow'], {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', 'env | grep ^ANTHROPIC_ | sort'])});
+      assert.equal(run.code, 0, run.stderr);
+      const env = await runBin(['env', 'iflow'], ccs.env);
+      assert.equal(env.code, 0, env.stderr);
+      const exported = [...env.stdout.matchAll(/^export (ANTHROPIC_\w+)='([^']*)'$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
+      assert.deepEqual(run.stdout.trim().split('\n'), exported);
+      assert.ok(exported.some((line) => line.startsWith('ANTHROPIC_SMALL_FAST_MODEL=')) && exported.some((line) => line.startsWith('ANTHROPIC_DEFAULT_HAIKU_MODEL=')), exported.join('\n'));
+      // Translation landed: no note says the built-in proxy cannot translate.
+      for (const provider of ['gemini', 'iflow']) {
+        const out = await runBin(['env', provider], ccs.env);
+        assert.doesNotMatch(out.stdout + out.stderr, /does not translate|useCliproxyBinary/);
+      }
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      ccs.cleanup();
+    }
+  });
+
+  it('env vertex says what is missing, not that every model is excluded', async () => {
+    const ccs = makeTempCcs();
+    try {
+      const out = await runBin(['env', 'vertex'], ccs.env);
+      const text = out.stdout + out.stderr;
+      assert.match(text, /the proxy cannot serve Claude Code on Vertex AI: Vertex AI has no inference base URL/);
+      assert.doesNotMatch(text, /excluded/);
+    } finally {
+      ccs.cleanup();
+    }
   });
 });
 

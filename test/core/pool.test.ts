@@ -1,7 +1,7 @@
 // The account pool's choices and cooldowns, with time passed in (a fake clock's now()).
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS} from '../../source/core/pool.js';
+import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS, isOverloadAnswer} from '../../source/core/pool.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 
 const accounts = [
@@ -37,6 +37,15 @@ describe('classifyUpstreamFailure', () => {
     assert.equal(classifyUpstreamFailure(500, {}, overloaded, now), undefined);
     assert.equal(classifyUpstreamFailure(500, {}, '{}', now)?.kind, 'server');
     assert.equal(classifyUpstreamFailure(502, {}, '', now)?.kind, 'server');
+  });
+  it('names overload answers, which may move a request on without cooling anything', () => {
+    const overloaded = JSON.stringify({type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}});
+    assert.equal(isOverloadAnswer(529, overloaded), true);
+    assert.equal(isOverloadAnswer(503, 'Service Unavailable'), true);
+    assert.equal(isOverloadAnswer(500, overloaded), true);
+    assert.equal(isOverloadAnswer(500, '{}'), false);
+    assert.equal(isOverloadAnswer(429, overloaded), false, 'a 429 is a rate limit, not an overload');
+    assert.equal(isOverloadAnswer(502, ''), false);
   });
   it('leaves client errors alone', () => {
     assert.equal(classifyUpstreamFailure(400, {}, '{}', now), undefined);

@@ -44,7 +44,8 @@ export function tokenFixture(type: string, email: string, extra: Record<string, 
     email,
     access_token: `at-${type}-${email}-0123456789abcdef`,
     refresh_token: `rt-${type}-${email}-0123456789abcdef`,
-    expired: new Date(Date.now() + 3600_000).toISOString(),
+    // An hour and half a minute: the screen still reads "in 1h" however slow a loaded machine starts the program.
+    expired: new Date(Date.now() + 3600_000 + 30_000).toISOString(),
     last_refresh: new Date().toISOString(),
     ...extra,
   };

@@ -1,9 +1,10 @@
 // The proxy under abuse and outage (issue 11): clients that trickle bytes, refused requests with big
 // bodies, large bodies, and upstreams that are overloaded. Raw sockets play the abusive client.
 import assert from 'node:assert/strict';
-import {request as httpRequest} from 'node:http';
+import {request as httpRequest, type ServerResponse} from 'node:http';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
+import {describeEvent} from '../../source/services/proxy/ipc.js';
 import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
@@ -130,8 +131,41 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
       body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
     });
   const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
+  const bearerA = 'Bearer at-a@example.com-0123456789abcdef';
+  const bearerB = 'Bearer at-b@example.com-0123456789abcdef';
+  /** Each account answers with its own handler: an overload, or a normal answer. */
+  const perAccount = (answers: Record<string, 'ok' | {status: number; body: unknown; retryAfter: string}>) => {
+    f.upstream.handler = (req, res) => {
+      const answer = answers[String(req.headers.authorization)] ?? 'ok';
+      if (answer === 'ok') return answerByProtocol(req, res);
+      sendJson(res, answer.status, answer.body, {'retry-after': answer.retryAfter});
+    };
+  };
+  const failovers = () => f.events.filter((e) => e.type === 'failover');
 
-  it('passes a 529 and its Retry-After through, again and again, without parking the account', async () => {
+  it('a 529 from account A moves the request to B before the first byte, and A is not parked', async () => {
+    perAccount({[bearerA]: {status: 529, body: overloaded, retryAfter: '7'}});
+    const before = f.upstream.requests.length;
+    const eventsBefore = failovers().length;
+    const response = await ask();
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /"type":"message"/);
+    assert.deepEqual(f.upstream.requests.slice(before).map((r) => r.headers.authorization), [bearerA, bearerB]);
+    assert.deepEqual(f.proxy.status().cooling, [], 'A is not cooling');
+    const events = failovers().slice(eventsBefore);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.type === 'failover' && events[0]!.until, undefined, 'the failover names no cooldown');
+    assert.match(describeEvent(events[0]!), /^claude\/a@example\.com not parked, trying another account: provider overloaded \(529\)$/);
+    // A serves again at once: B is now the current account (fill-first moved on); when B is overloaded the next request lands on A.
+    perAccount({[bearerB]: {status: 529, body: overloaded, retryAfter: '7'}});
+    const next = await ask();
+    assert.equal(next.status, 200);
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, bearerA, 'A was not parked');
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+
+  it('passes the last 529 and its Retry-After through when every account is overloaded, again and again, without parking any', async () => {
+    // Before failover on overload each request reached the upstream once; now it tries each account once.
     f.upstream.handler = (_req, res) => sendJson(res, 529, overloaded, {'retry-after': '7'});
     for (let i = 0; i < 3; i++) {
       const before = f.upstream.requests.length;
@@ -139,31 +173,101 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
       assert.equal(response.status, 529, `request ${i + 1}: not the proxy's own 429`);
       assert.equal(response.headers.get('retry-after'), '7');
       assert.equal(((await response.json()) as {error: {type: string}}).error.type, 'overloaded_error');
-      assert.equal(f.upstream.requests.length, before + 1, `request ${i + 1} reached the upstream once`);
-      assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef', 'the same account, not parked');
+      const sent = f.upstream.requests.slice(before).map((r) => r.headers.authorization);
+      assert.equal(sent.length, 2, `request ${i + 1} tried each account once`);
+      assert.deepEqual(new Set(sent), new Set([bearerA, bearerB]));
     }
     assert.deepEqual(f.proxy.status().cooling, []);
-    assert.equal(f.events.filter((e) => e.type === 'failover').length, 0);
+    assert.ok(failovers().every((e) => e.type === 'failover' && e.until === undefined), 'no failover parked an account');
   });
 
-  it('passes a 503 through and serves the next request on the same account once the upstream recovers', async () => {
-    f.upstream.handler = (_req, res) => sendJson(res, 503, {error: {message: 'Service Unavailable'}}, {'retry-after': '3'});
+  /** The first upstream request from now on gets `first`; later ones a normal answer. */
+  const firstOnly = (first: (res: ServerResponse) => void) => {
+    let n = 0;
+    f.upstream.handler = (req, res) => (n++ === 0 ? first(res) : answerByProtocol(req, res));
+  };
+
+  it('a 503 from the first account is served by the other; a 503 from both passes the upstream\'s 503 and Retry-After through', async () => {
+    const unavailable = {error: {message: 'Service Unavailable'}};
+    firstOnly((res) => sendJson(res, 503, unavailable, {'retry-after': '3'}));
+    let before = f.upstream.requests.length;
+    const served = await ask();
+    assert.equal(served.status, 200);
+    const sent = f.upstream.requests.slice(before).map((r) => r.headers.authorization);
+    assert.equal(sent.length, 2);
+    assert.notEqual(sent[0], sent[1], 'the other account served');
+    assert.deepEqual(f.proxy.status().cooling, []);
+    f.upstream.handler = (_req, res) => sendJson(res, 503, unavailable, {'retry-after': '3'});
+    before = f.upstream.requests.length;
     const response = await ask();
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('retry-after'), '3');
+    assert.match(await response.text(), /Service Unavailable/);
+    assert.equal(f.upstream.requests.length, before + 2);
     assert.deepEqual(f.proxy.status().cooling, []);
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     const recovered = await ask();
-    assert.equal(recovered.status, 200);
-    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+    assert.equal(recovered.status, 200, 'served as soon as the upstream recovers: nothing was parked');
   });
 
   it('still parks an account on a plain 500 (a server error of that account)', async () => {
-    f.upstream.handler = (req, res) =>
-      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 500, {error: {message: 'boom'}}) : answerByProtocol(req, res);
+    firstOnly((res) => sendJson(res, 500, {error: {message: 'boom'}}));
     const response = await ask();
     assert.equal(response.status, 200);
     assert.equal(f.proxy.status().cooling.length, 1);
+  });
+});
+
+describe('an overload and an account out of quota in one request', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+  const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
+  const ask = () =>
+    fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+
+  it('answers with the overload, not the proxy\'s own 429, when the other account is out of quota', async () => {
+    const resetAt = Math.floor(Date.now() / 1000) + 3600;
+    let n = 0;
+    f.upstream.handler = (_req, res) =>
+      n++ === 0
+        ? sendJson(res, 529, overloaded, {'retry-after': '7'})
+        : sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
+            'anthropic-ratelimit-unified-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
+          });
+    const cooling = f.proxy.status().cooling.length;
+    const response = await ask();
+    assert.equal(response.status, 529);
+    assert.equal(response.headers.get('retry-after'), '7', 'the overloaded account\'s wait, not the other account\'s hour');
+    assert.equal(((await response.json()) as {error: {type: string}}).error.type, 'overloaded_error');
+    assert.equal(n, 2);
+    assert.equal(f.proxy.status().cooling.length, cooling + 1, 'only the account out of quota cools');
+  });
+});
+
+describe('an overloaded upstream with one account served (--account): no failover, the answer passes through', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a', 'b'), serve: {account: 'a@example.com'}});
+  after(() => f.close());
+
+  it('passes the 529 and its Retry-After through after one upstream request, nothing parked', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}, {'retry-after': '5'});
+    const before = f.upstream.requests.length;
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 529);
+    assert.equal(response.headers.get('retry-after'), '5');
+    assert.equal(f.upstream.requests.length, before + 1);
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+    assert.deepEqual(f.proxy.status().cooling, []);
+    assert.equal(f.events.filter((e) => e.type === 'failover').length, 0);
   });
 });
 
@@ -246,6 +350,18 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
     const next = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
     assert.equal(next.status, 200, 'the next request goes to the other account');
     assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
+  });
+
+  it('passes a 529 through for a streamed body (it cannot be sent twice) and parks no account', async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 529, {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}, {'retry-after': '4'});
+    const cooling = f.proxy.status().cooling.length;
+    const before = f.upstream.requests.length;
+    const result = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
+    assert.equal(result.status, 529);
+    assert.match(result.text, /overloaded_error/);
+    assert.equal(result.streamedEarly, true, 'the body was streamed');
+    assert.equal(f.upstream.requests.length, before + 1, 'sent once');
+    assert.equal(f.proxy.status().cooling.length, cooling, 'nothing more is cooling');
   });
 
   it('reads a large body whole when its model comes last, and still serves it', async () => {

@@ -1,6 +1,6 @@
 // Bug reports against CCS and CLIProxyAPI that ccs-tui passes (issue 10, "keep covered"): an SSE
-// stream split at odd bytes reaches the client intact. (Anthropic's 529 is the client's answer since
-// issue 11, test/proxy/abuse.test.ts, not a failover.)
+// stream split at odd bytes reaches the client intact. (The 529 failover lives in
+// test/proxy/abuse.test.ts and translated-path.test.ts: another account, none parked, issue 11.)
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';

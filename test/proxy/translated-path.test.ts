@@ -203,7 +203,11 @@ describe('iFlow on a translated request: the same model normalisation, glm param
   });
 });
 
-describe('failover and refresh before the first byte, on a translated path (Claude Code → qwen)', async () => {
+/**
+ * A pool of two qwen accounts behind a fake Chat upstream that answers "served", and an Anthropic
+ * client that asks it with a streamed Messages request (Claude Code → qwen, translated).
+ */
+async function qwenPool() {
   const upstream = await startFakeInference({script: () => ({text: 'served'})});
   const f = await proxyFixture({
     provider: 'qwen',
@@ -215,9 +219,13 @@ describe('failover and refresh before the first byte, on a translated path (Clau
     upstream,
   });
   after(() => f.close());
-  const inner = upstream.handler;
   const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
   const ask = () => client.messages.stream({model: 'qwen3-coder-plus', max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).finalMessage();
+  return {upstream, f, inner: upstream.handler, ask};
+}
+
+describe('failover and refresh before the first byte, on a translated path (Claude Code → qwen)', async () => {
+  const {upstream, f, inner, ask} = await qwenPool();
 
   it('a quota error moves the request to the next account before anything is streamed', async () => {
     const tried: string[] = [];
@@ -258,6 +266,54 @@ describe('failover and refresh before the first byte, on a translated path (Clau
       res.end(JSON.stringify({error: {message: 'Range of input length should be [1, 98304]', type: 'invalid_request_error'}}));
     };
     await assert.rejects(ask(), (error: unknown) => error instanceof Anthropic.BadRequestError && /Range of input length/.test(error.message));
+    upstream.handler = inner;
+  });
+});
+
+describe('an overload on a translated path (Claude Code → qwen): failover without parking, or the upstream\'s answer', async () => {
+  // Its own pool: the quota failover above leaves an account cooling.
+  const {upstream, f, inner, ask} = await qwenPool();
+
+  it('an overload (529, 503) moves the request to the next account without parking the first', async () => {
+    for (const status of [529, 503]) {
+      const tried: string[] = [];
+      upstream.handler = (req, res, incoming) => {
+        tried.push(String(req.headers.authorization));
+        if (tried.length === 1) {
+          res.writeHead(status, {'content-type': 'application/json', 'retry-after': '6'});
+          return void res.end(JSON.stringify({error: {message: 'The server is overloaded', type: 'server_error'}}));
+        }
+        return inner(req, res, incoming);
+      };
+      const message = await ask();
+      assert.equal(message.content[0]?.type === 'text' && message.content[0].text, 'served', `${status}`);
+      assert.equal(tried.length, 2, `${status}`);
+      assert.notEqual(tried[0], tried[1]);
+      assert.deepEqual(f.proxy.status().cooling, [], `${status}: the overloaded account is not cooling`);
+    }
+    upstream.handler = inner;
+  });
+
+  it("every account overloaded: the upstream's status and Retry-After come back as an Anthropic overloaded_error", async () => {
+    for (const status of [529, 503]) {
+      const tried: string[] = [];
+      upstream.handler = (req, res) => {
+        tried.push(String(req.headers.authorization));
+        res.writeHead(status, {'content-type': 'application/json', 'retry-after': '8'});
+        res.end(JSON.stringify({error: {message: 'The server is overloaded', type: 'server_error'}}));
+      };
+      await assert.rejects(ask(), (error: unknown) => {
+        assert.ok(error instanceof Anthropic.APIError, String(error));
+        assert.equal(error.status, status);
+        assert.equal(error.headers?.get('retry-after'), '8');
+        assert.equal((error.error as {error?: {type?: string}})?.error?.type, 'overloaded_error');
+        assert.match(error.message, /overloaded/);
+        return true;
+      });
+      assert.equal(tried.length, 2, `${status}: each account tried once`);
+      assert.equal(new Set(tried).size, 2);
+      assert.deepEqual(f.proxy.status().cooling, [], `${status}: nothing parked`);
+    }
     upstream.handler = inner;
   });
 });

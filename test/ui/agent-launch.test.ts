@@ -7,6 +7,9 @@ import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
+import {addRunningAgent} from '../../source/services/agents/running.js';
+import {runBin} from '../helpers/cli.js';
+import {freePort} from '../helpers/fake-upstreams.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -33,4 +36,40 @@ test('e with a malformed agents setting names the field', async () => {
   await tui.waitFor('alice@example.com');
   await tui.press('e');
   await tui.waitFor('tui.json: agents.claude.command must be a path or a non-empty array of strings');
+});
+
+test('e on the shared proxy says which running agents it moves to another account', async () => {
+  ccs = makeUiCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "agent-launch-key-0123456789abcdef"\n`);
+  const started = await runBin(['proxy', 'start'], ccs.env);
+  assert.equal(started.code, 0, started.stderr);
+  const paths = ccs.paths;
+  try {
+    // An agent running on "work" (this test process stands in for it: agents.json keeps live pids).
+    await addRunningAgent(paths, {pid: process.pid, agent: 'claude', provider: 'claude', account: 'work', port, startedAt: new Date().toISOString(), where: 'tmux'});
+    tui = await renderTui({paths, width: 200, env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'}});
+    await tui.waitFor('alice@example.com');
+    await tui.press('l', 'j', 'e');
+    await tui.waitFor(`warning: the proxy is shared with agents still running: claude pid ${process.pid} (started on claude / work) is now served by bob@example.com`);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+  }
+});
+
+test("e with the providers pane focused runs the agent on the provider's pool, not the highlighted account", async () => {
+  ccs = makeUiCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "agent-launch-key-0123456789abcdef"\n`);
+  try {
+    tui = await renderTui({paths: ccs.paths, width: 200, env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'}});
+    await tui.waitFor('alice@example.com');
+    await tui.press('e');
+    await tui.waitFor('Claude Code on claude pool exited with code 0');
+    // The accounts pane focused: the highlighted account.
+    await tui.press('l', 'j', 'e');
+    await tui.waitFor('Claude Code on claude / bob@example.com exited with code 0');
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+  }
 });

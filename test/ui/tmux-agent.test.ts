@@ -32,12 +32,12 @@ after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function setup(insideTmux: boolean): Promise<{tmux: TmuxSession; port: number}> {
+async function setup(insideTmux: boolean, agentCommand?: string[]): Promise<{tmux: TmuxSession; port: number}> {
   const ccs = makeUiCcs();
   const port = await freePort();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
   const agent = ccs.writeRaw('fake-agent.mjs', FAKE_AGENT);
-  const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify([process.execPath, agent])};
+  const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(agentCommand ?? [process.execPath, agent])};
   const tmux = startTmux([process.execPath, binPath], {env, width: 100, height: 24, insideTmux});
   cleanups.push(async () => {
     tmux.kill();
@@ -92,6 +92,16 @@ test('outside tmux: e suspends the TUI, the agent has the terminal and Ctrl-C, t
   await tmux.waitFor((text) => [...text.matchAll(/agent (\d+) reads its input/g)].some((m) => m[1] !== first), 20_000);
   tmux.keys(['bye', 'Enter'], {literal: false});
   await tmux.waitFor('exited with code 3', 10_000);
+  tmux.keys(['q']);
+  assert.equal(await tmux.waitForExit(), 0);
+});
+
+test('outside tmux: an agent that exits at once brings the TUI back with its exit code, and q still quits', {skip}, async () => {
+  const {tmux} = await setup(false, ['/bin/sh', '-c', 'exit 7']);
+  tmux.keys(['e']);
+  const back = await tmux.waitFor('Claude Code on claude / work exited with code 7', 20_000);
+  assert.equal(tmux.display('#{alternate_on}'), '1', 'back on the alternate screen');
+  assert.match(back, /▶ Claude accounts/);
   tmux.keys(['q']);
   assert.equal(await tmux.waitForExit(), 0);
 });

@@ -4,7 +4,8 @@
 import {UserError} from '../../core/types.js';
 import {parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
-function portValue(value: string | undefined): number | undefined {
+/** `--port N` of the commands that start a proxy (proxy serve/start, run). */
+export function portValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
   // 0 asks the system for any free port (the proxy reports the one it got).

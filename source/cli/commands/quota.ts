@@ -14,6 +14,22 @@ import {knownProvider} from './accounts.js';
 
 export const EXIT_EXHAUSTED = 3;
 
+const QUOTA_FETCHES_AT_ONCE = 8;
+
+/** `work` over `items`, at most `limit` at once; results in `items`' order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
+  return results;
+}
+
 const quota: CommandSpec = {
   name: ['quota'],
   usage: '[--provider P] [--json] [--refresh]',
@@ -38,13 +54,18 @@ const quota: CommandSpec = {
     const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
     const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
-    const entries = await Promise.all(
-      accounts.map(async (account: Account) => {
-        const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
-        if (values.refresh || !cached) return service.fetchAccountQuota(deps, account, {force: values.refresh});
-        return cached;
-      }),
-    );
+    // Results are written in batches: one read-modify-write of the cache for many accounts.
+    const sink = new cacheModule.QuotaCacheWriter(ctx.paths);
+    // A few requests at a time (1,000 accounts are not 1,000 connections at once); a request does not
+    // wait for its batch to be written, the command waits for all of them at the end.
+    const written = await mapWithConcurrency(accounts, QUOTA_FETCHES_AT_ONCE, async (account: Account) => {
+      const cached = cacheModule.cacheEntry(cache, account.provider, account.id);
+      if (!values.refresh && cached) return {entry: Promise.resolve(cached)};
+      const change = await service.askAccountQuota(deps, account, cached, {force: values.refresh});
+      // Wrapped: an async function's returned promise would be awaited here, holding the slot.
+      return {entry: change ? sink.update(account.provider, account.id, change) : Promise.resolve(cached ?? {windows: []})};
+    });
+    const entries = await Promise.all(written.map((w) => w.entry));
     return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
   },
 };

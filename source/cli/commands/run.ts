@@ -2,16 +2,17 @@
 // `ccs <profile> "prompt"` is. Starts (or reuses and switches) the proxy, points the agent at it and
 // runs the agent in the foreground; the agent's exit code is ours.
 import {parseCommandArgs, type CommandSpec} from '../context.js';
+import {portValue} from './proxy.js';
 
 const run: CommandSpec = {
   name: ['run'],
-  usage: '[provider|account] [account] [--agent claude|codex|qwen|gemini] [-- agent args…]',
+  usage: '[provider|account] [account] [--agent claude|codex|qwen|gemini] [--port N] [-- agent args…]',
   summary: 'run a coding agent on an account or a provider\'s pool through the proxy',
   async run(ctx, args) {
     const split = args.indexOf('--');
     const own = split === -1 ? args : args.slice(0, split);
     const agentArgs = split === -1 ? [] : args.slice(split + 1);
-    const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}}, {required: [], optional: ['provider|account', 'account']});
+    const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}, port: {type: 'string'}}, {required: [], optional: ['provider|account', 'account']});
     const [{AccountStore}, {loadSettings}, launch, {clientProtocolProblem}] = await Promise.all([
       import('../../store/accounts.js'),
       import('../../store/settings.js'),
@@ -31,8 +32,10 @@ const run: CommandSpec = {
       target,
       protocolProblem: clientProtocolProblem,
       agentArgs,
+      port: portValue(values.port),
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
+    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);
     return launch.runAgentForeground(plan, ctx.paths);
   },
 };

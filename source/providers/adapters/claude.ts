@@ -7,6 +7,7 @@ import type {ProviderAdapter, QuotaContext} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, upstreamPath} from './base.js';
 import {claudeIdentity} from './identity.js';
 import {isObject, modelScope, usageWindow} from './quota-windows.js';
+import {claudeNativeCredentials} from './native-credentials.js';
 
 /** The Claude Code version the requests present themselves as. */
 export const CLAUDE_CLI_VERSION = '2.1.20';
@@ -110,6 +111,7 @@ export function claudeUsageWindows(body: Record<string, unknown>, now: number): 
 // ---- the adapter ----
 
 export const claudeAdapter: ProviderAdapter = {
+  nativeCredentials: claudeNativeCredentials,
   ...baseAdapter('claude'),
   /** Same-email accounts in different organisations get different names. */
   tokenFileName(token) {

@@ -7,6 +7,7 @@ import type {ProviderAdapter, QuotaContext} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, str, upstreamPath} from './base.js';
 import {codexIdentity, googleIdentity} from './identity.js';
 import {isObject, modelScope, usageWindow} from './quota-windows.js';
+import {codexNativeCredentials} from './native-credentials.js';
 
 export const CODEX_ORIGINATOR = 'codex_cli_rs';
 
@@ -57,6 +58,7 @@ export const fetchCodexQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]>
 };
 
 export const codexAdapter: ProviderAdapter = {
+  nativeCredentials: codexNativeCredentials,
   ...baseAdapter('codex'),
   /** `codex-<hash of the ChatGPT account id>-<email>[-<plan>].json`, as CLIProxyAPI names them. */
   tokenFileName(token) {

@@ -10,6 +10,7 @@ import {baseAdapter, emailPart, safePart} from './base.js';
 import {googleCloudCodeIdentity} from './code-assist.js';
 import {flattenTokenFile, nestTokenFile, refreshClients} from './google.js';
 import {isObject, usageWindow, type Json} from './quota-windows.js';
+import {geminiNativeCredentials} from './native-credentials.js';
 
 // ---- quota (Cloud Code's retrieveUserQuota) ----
 
@@ -56,6 +57,7 @@ export const fetchGeminiQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]
 };
 
 export const geminiAdapter: ProviderAdapter = {
+  nativeCredentials: geminiNativeCredentials,
   ...baseAdapter('gemini'),
   // CLIProxyAPI: gemini-<email>-<project>.json (internal/auth/gemini CredentialFileName).
   tokenFileName: (token, now) => {

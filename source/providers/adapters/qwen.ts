@@ -2,6 +2,7 @@
 // portal host is the fallback. Requests say they carry a Qwen OAuth token.
 import type {ProviderAdapter} from '../types.js';
 import {apiBase, baseAdapter, bearerHeader, trimSlash, upstreamPath} from './base.js';
+import {qwenNativeCredentials} from './native-credentials.js';
 
 export const QWEN_AUTH_TYPE_HEADER = {'x-dashscope-authtype': 'qwen-oauth'} as const;
 
@@ -14,6 +15,7 @@ export function qwenApiBase(resourceUrl: unknown): string | undefined {
 }
 
 export const qwenAdapter: ProviderAdapter = {
+  nativeCredentials: qwenNativeCredentials,
   ...baseAdapter('qwen'),
   tokenResponseFields: (response) => (typeof response.resource_url === 'string' ? {resource_url: response.resource_url} : {}),
   upstreamTarget(ctx) {

@@ -4,11 +4,11 @@
 // The agent's executable: `agents.<id>.command` in tui.json (a path, or an array such as
 // `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
 // JSON), else the table's binary names on PATH.
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, findAccount} from '../../core/accounts.js';
-import {UserError, type Account} from '../../core/types.js';
-import {findProvider, type ProviderRow} from '../../providers/table.js';
+import {AmbiguousAccountError, accountLabel, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {UserError, type Account, type TokenFile} from '../../core/types.js';
+import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -16,7 +16,7 @@ import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
-import {addRunningAgent, removeRunningAgent, type RunningAgent} from './running.js';
+import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
 
 /** tui.json `agents`: `{default?: id, launchIn?: 'window' | 'pane', <id>: {command?}}`. */
@@ -86,10 +86,11 @@ export interface RunTarget {
 
 /**
  * What `run [provider|account] [account]` names: a provider id (its pool, or `accountRef` of it), else
- * an account id, nickname or email of exactly one provider; nothing means Claude's pool.
+ * an account id, nickname or email of exactly one provider; nothing means the pool of the provider
+ * the proxy's root routes serve (Claude's: `ccs` runs Claude Code).
  */
 export async function resolveRunTarget(store: AccountStore, ref: string | undefined, accountRef?: string): Promise<RunTarget> {
-  const row = findProvider(ref ?? 'claude');
+  const row = ref === undefined ? rootProvider() : findProvider(ref);
   if (row && accountRef) return {provider: row, account: findAccount((await store.load()).accounts, row.id, accountRef)};
   if (accountRef) throw new UserError(`unknown provider "${ref}" (try: ccs-tui accounts)`, 2);
   if (row) return {provider: row};
@@ -122,6 +123,8 @@ export interface AgentPlan {
   /** True when this call started the background proxy. */
   startedProxy: boolean;
   notes: string[];
+  /** What a person must not miss (running agents this run moved to another account). */
+  warnings: string[];
 }
 
 export interface PlanOptions {
@@ -132,10 +135,31 @@ export interface PlanOptions {
   /** Agent id (`--agent`); else tui.json agents.default; else Claude Code. */
   agent?: string;
   target: RunTarget;
-  /** Why the proxy cannot serve this client protocol for this provider (proxy/client-support.ts). */
-  protocolProblem: (row: ProviderRow, client: string) => string | undefined;
+  /**
+   * Why the proxy cannot serve this client protocol for this provider (proxy/client-support.ts),
+   * given the token of the account that would serve (its base URL) and tui.json's `api` override.
+   */
+  protocolProblem: (row: ProviderRow, client: string, token: TokenFile | undefined, apiOverride: string | undefined) => string | undefined;
   /** The person's own arguments for the agent. */
   agentArgs?: string[];
+  /** `--port`: the port of the proxy this run starts (0: any free one); refused when one runs elsewhere. */
+  port?: number;
+}
+
+/** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
+function servingText(target: RunTarget, label: string | undefined): string {
+  if (target.account) return `${target.provider.id} / ${label ?? accountLabel(target.account)}`;
+  return `the ${target.provider.id} pool${label ? ` (${label} first)` : ''}`;
+}
+
+/**
+ * The way round a refusal when the agent is the provider's own CLI: native mode puts the account in
+ * the agent's credential file, no proxy needed (README "Native mode").
+ */
+function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined): string {
+  if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
+  const account = target.account ?? first;
+  return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
 }
 
 /**
@@ -148,31 +172,44 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const agentId = options.agent ?? settings.default ?? DEFAULT_AGENT;
   const agent = findAgent(agentId);
   if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
-  const problem = options.protocolProblem(target.provider, agent.protocol);
-  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}`);
-  if (target.account && (target.account.paused || target.account.health === 'needs-login' || target.account.health === 'missing-token' || target.account.health === 'unreadable')) {
+  // The account that would serve first: the one asked for, else the pool's default (else any usable).
+  const accounts = (await options.store.load()).accounts;
+  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts);
+  const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
+  const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
+  const problem = options.protocolProblem(target.provider, agent.protocol, token, options.settings.endpoints[target.provider.id]?.api);
+  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first)}`);
+  if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
+  if (target.account && !isUsable(target.account)) {
     throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
   }
   const command = agentCommand(agent, settings, options.env);
 
   const notes: string[] = [];
+  const warnings: string[] = [];
   const running = readRunningProxy(paths);
   let port: number;
   let startedProxy = false;
   if (!running) {
     const entry = await startBackgroundProxy(
       paths,
-      {provider: target.provider.id, account: target.account?.id},
+      {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
       {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
     );
     port = entry.port;
     startedProxy = true;
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop)`);
+    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop), serving ${servingText(target, first && accountLabel(first))}`);
   } else {
     port = running.port;
+    if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {
+      throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);
+    }
     if (running.kind === 'builtin') {
+      const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
-      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port})${serving ? `, now serving ${target.provider.id} / ${serving}` : ''}`);
+      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}), now serving ${servingText(target, serving)}`);
+      const moved = movedAgentsWarning(before, target, serving);
+      if (moved) warnings.push(moved);
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);
     }
@@ -203,7 +240,30 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     port,
     startedProxy,
     notes,
+    warnings,
   };
+}
+
+/**
+ * The warning for agents already running on the shared proxy that a new target moves (agents.json
+ * entries): the proxy serves one account per provider (the one pinned for its current provider), so
+ * agents of the target's provider are now served by `serving`, and one pinned to an account of
+ * another provider falls back to that provider's pool. Undefined when no running agent is moved.
+ */
+export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget, serving: string | undefined): string | undefined {
+  const moved: string[] = [];
+  for (const agent of agents) {
+    const was = `${agent.provider} / ${agent.account ?? 'pool'}`;
+    if (agent.provider === target.provider.id) {
+      const now = target.account ? serving ?? accountLabel(target.account) : `the ${target.provider.id} pool${serving ? ` (${serving} first)` : ''}`;
+      if (target.account && agent.account === now) continue;
+      if (!target.account && !agent.account) continue;
+      moved.push(`${agent.agent} pid ${agent.pid} (started on ${was}) is now served by ${now}`);
+    } else if (agent.account) {
+      moved.push(`${agent.agent} pid ${agent.pid} (started on ${was}) is now served by the ${agent.provider} pool`);
+    }
+  }
+  return moved.length > 0 ? `the proxy is shared with agents still running: ${moved.join('; ')}` : undefined;
 }
 
 /** The agents.json entry of a plan's process. */
@@ -219,11 +279,31 @@ export function runningEntry(plan: AgentPlan, pid: number, where: RunningAgent['
   };
 }
 
-/** 128 + the signal's number (os.constants.signals), as shells report a child killed by a signal. */
+/** 128 + the signal's number, as shells report a child killed by a signal (os.constants.signals). */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  const number = (osConstants.signals as Partial<Record<string, number>>)[signal];
-  // A signal this platform does not number: a plain failure rather than a wrong signal's code.
-  return number === undefined ? 1 : 128 + number;
+  return 128 + (osConstants.signals[signal] ?? 1);
+}
+
+/**
+ * How a spawned child ended, with the listeners attached in the same tick as `spawn()`: a child that
+ * exits at once (`/bin/false`, `sh -c 'exit 7'`) emits `exit` possibly before any await of ours
+ * resumes, and an `exit` nobody listens to is lost (the caller would wait forever, or node would
+ * leave with 0). `spawned` settles on `spawn` or a start failure; `exited` with the exit code
+ * (128 + n for a signal).
+ */
+export function watchChild(child: ChildProcess): {spawned: Promise<void>; exited: Promise<number>} {
+  let started: () => void;
+  let failed: (error: Error) => void;
+  const spawned = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
+  });
+  child.once('spawn', () => started());
+  child.once('error', (error) => failed(error));
+  return {spawned, exited};
 }
 
 /**
@@ -235,16 +315,8 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Promise<number> {
   const [file, ...args] = plan.command;
   const child = spawn(file!, args, {stdio: 'inherit', env: plan.env});
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  try {
-    await spawned;
-  } catch (error) {
-    throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
-  }
-  await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
+  const {spawned, exited} = watchChild(child);
+  // Signal handlers go in before any await, so a SIGINT typed while the entry is written is ignored too.
   const ignore = () => undefined;
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const handlers: [NodeJS.Signals, () => void][] = [
@@ -255,11 +327,15 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
   ];
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    return await new Promise<number>((resolve) => {
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
-    });
+    try {
+      await spawned;
+    } catch (error) {
+      throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
+    }
+    await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
+    return await exited;
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
-    await removeRunningAgent(paths, child.pid!).catch(() => undefined);
+    if (child.pid) await removeRunningAgent(paths, child.pid).catch(() => undefined);
   }
 }

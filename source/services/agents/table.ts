@@ -14,6 +14,7 @@
 // - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
 //   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
 import type {ApiProtocol} from '../../providers/table.js';
+import {claudeModelVariables, type ClaudeModels} from '../proxy/env.js';
 
 /** What an agent sends: one of the proxy's client protocols, or the Gemini API (not served). */
 export type AgentProtocol = ApiProtocol | 'gemini-api';
@@ -24,7 +25,7 @@ export interface AgentTarget {
   baseUrl: string;
   apiKey: string;
   /** Model slots picked from the provider's list (undefined: the agent's own default). */
-  models: {main?: string; opus?: string; haiku?: string};
+  models: ClaudeModels;
   /**
    * True when the provider speaks the agent's protocol itself (no translation): the agent's own
    * default model is then one the provider knows, so agents that pick their model keep it.
@@ -65,13 +66,8 @@ export const AGENTS: readonly AgentRow[] = [
         ANTHROPIC_BASE_URL: baseUrl,
         ANTHROPIC_AUTH_TOKEN: apiKey,
         ANTHROPIC_API_KEY: undefined,
-        ...defined([
-          ['ANTHROPIC_MODEL', models.main],
-          ['ANTHROPIC_DEFAULT_OPUS_MODEL', models.opus],
-          ['ANTHROPIC_DEFAULT_SONNET_MODEL', models.main],
-          ['ANTHROPIC_DEFAULT_HAIKU_MODEL', models.haiku],
-          ['ANTHROPIC_SMALL_FAST_MODEL', models.haiku],
-        ]),
+        // The same variables `ccs-tui env` exports.
+        ...Object.fromEntries(claudeModelVariables(models).map(({name, value}) => [name, value])),
       },
       args: [],
     }),

@@ -6,7 +6,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {UserError, type TokenFile} from '../../core/types.js';
 import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
-import {findProvider, type ProviderRow} from '../../providers/table.js';
+import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -51,11 +51,9 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
   const root = `http://127.0.0.1:${port ?? config.port}`;
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
-  if (!providerId || providerId === 'claude') {
-    return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
-  }
-  const row = findProvider(providerId);
+  const row = providerId ? findProvider(providerId) : rootProvider();
   if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
+  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
   const store = new AccountStore(paths);
   const snapshot = await store.load();
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
@@ -65,21 +63,42 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   else if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
   if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
   else notes.push(`models from ${accountLabel(account)}'s resolved list`);
-  const ids = accountResolution(row, config, account, token).models.map((m) => m.id);
+  const resolution = accountResolution(row, config, account, token);
+  const ids = resolution.models.map((m) => m.id);
   const main = pickModel(ids, ['sonnet', 'coder', 'code'], ids[0]);
-  const opus = pickModel(ids, ['opus', 'max', 'pro', 'thinking'], main);
-  const haiku = pickModel(ids, ['haiku', 'mini', 'flash', 'lite', 'fast'], main);
-  const models = [
-    {name: 'ANTHROPIC_MODEL', value: main},
-    {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: opus},
-    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: main},
-    {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: haiku},
-    // The small/fast model of background calls (titles, summaries): Claude Code reads the haiku slot,
-    // and older releases this variable.
-    {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: haiku},
-  ].filter((v): v is {name: string; value: string} => v.value !== undefined);
-  if (models.length === 0) notes.push(`every ${row.displayName} model is excluded; no model variables`);
+  const models = claudeModelVariables({main, opus: pickModel(ids, ['opus', 'max', 'pro', 'thinking'], main), haiku: pickModel(ids, ['haiku', 'mini', 'flash', 'lite', 'fast'], main)});
+  // What is missing, once: a provider the proxy cannot serve already said so above.
+  if (models.length === 0 && !unservable) {
+    notes.push(
+      resolution.base.length === 0
+        ? `no ${row.displayName} model list (${account ? 'the account names none' : 'the table has none; log in first'}); no model variables`
+        : `every ${row.displayName} model is excluded; no model variables`,
+    );
+  }
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {})};
+}
+
+/** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
+export interface ClaudeModels {
+  main?: string;
+  opus?: string;
+  haiku?: string;
+}
+
+/**
+ * Claude Code's model variables, for `ccs-tui env` and the environment `ccs-tui run` gives Claude
+ * Code (the agents table): ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL and
+ * ANTHROPIC_SMALL_FAST_MODEL (the small/fast model of background calls such as titles: current
+ * releases read the haiku slot, older ones this variable).
+ */
+export function claudeModelVariables(models: ClaudeModels): {name: string; value: string}[] {
+  return [
+    {name: 'ANTHROPIC_MODEL', value: models.main},
+    {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: models.opus},
+    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: models.main},
+    {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: models.haiku},
+    {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: models.haiku},
+  ].filter((v): v is {name: string; value: string} => v.value !== undefined);
 }
 
 /** `KEY='value'` quoted for POSIX shells. */

@@ -5,7 +5,8 @@
 export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
   | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; status: number; ms: number}
-  | {type: 'failover'; provider: string; from: string; reason: string; until: number}
+  /** `until` (epoch ms): when the account serves again; absent when it is not parked (an overload, issue 11). */
+  | {type: 'failover'; provider: string; from: string; reason: string; until?: number}
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string}
@@ -36,7 +37,9 @@ export function describeEvent(event: ProxyEvent): string {
     case 'request':
       return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.status} ${event.ms} ms`;
     case 'failover':
-      return `${event.provider}/${event.from} cooling until ${new Date(event.until).toISOString()}: ${event.reason}`;
+      return event.until === undefined
+        ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
+        : `${event.provider}/${event.from} cooling until ${new Date(event.until).toISOString()}: ${event.reason}`;
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
     case 'rotated':

@@ -1,11 +1,13 @@
 // The last good quota per account, kept in `tui/quota-cache.json` so the dashboard and `quota` show
 // numbers at once. Written atomically under a lock: the TUI's poller, its proxy child (which feeds
 // windows it sees in response headers) and `ccs-tui quota --refresh` may all write at the same time.
+// The poller batches its results (QuotaCacheWriter): one write per batch, not one per account.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
 import {idMap} from '../../core/id-map.js';
-import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeJsonAtomic} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {QuotaErrorInfo} from './errors.js';
 
@@ -60,22 +62,131 @@ export function cacheEntry(cache: QuotaCache, provider: string, accountId: strin
   return cache.accounts[provider]?.[accountId];
 }
 
-/** Read-modify-write of one account's entry under the cache lock; returns the new entry. */
-export async function updateQuotaEntry(
+/** Size and mtime of a file, to tell our own last write from another process's. */
+const fileStamp = (file: string) =>
+  fs.stat(file).then(
+    (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+    () => undefined,
+  );
+/** file → stamp right after this process last wrote it. */
+const lastOwnWrite = new Map<string, string | undefined>();
+
+/**
+ * The cache as it now is on disk, or undefined when the file is still the one this process last
+ * wrote (a watcher fires for our own writes too: no need to re-read 0.75 MB to learn nothing).
+ */
+export async function readQuotaCacheIfChanged(paths: CcsPaths): Promise<QuotaCache | undefined> {
+  const file = quotaCacheFile(paths);
+  const own = lastOwnWrite.get(file);
+  if (own !== undefined && own === (await fileStamp(file))) return undefined;
+  return readQuotaCache(paths);
+}
+
+/**
+ * `next` with every entry that did not change replaced by `current`'s object for it, so that whoever
+ * compares by identity (memoised rows) sees only the accounts whose numbers changed.
+ */
+export function keepUnchangedEntries(current: QuotaCache, next: QuotaCache): QuotaCache {
+  for (const [provider, accounts] of Object.entries(next.accounts)) {
+    const before = current.accounts[provider];
+    if (!before) continue;
+    for (const [accountId, entry] of Object.entries(accounts)) {
+      const old = before[accountId];
+      if (old && JSON.stringify(old) === JSON.stringify(entry)) accounts[accountId] = old;
+    }
+  }
+  return next;
+}
+
+/** How one account's entry changes: given the entry as it stands in the file (or an empty one). */
+export type QuotaEntryChange = (entry: QuotaCacheEntry) => QuotaCacheEntry;
+
+/**
+ * One read-modify-write of the cache file under its lock, for any number of accounts: entries other
+ * processes wrote meanwhile are kept (merge, never clobber). Returns the new entries in `changes`'
+ * order. Compact JSON: the file is machine-read and, at 1,000 accounts, large.
+ */
+export async function updateQuotaEntries(
   paths: CcsPaths,
-  provider: string,
-  accountId: string,
-  change: (entry: QuotaCacheEntry) => QuotaCacheEntry,
-): Promise<QuotaCacheEntry> {
+  changes: readonly {provider: string; accountId: string; change: QuotaEntryChange}[],
+): Promise<QuotaCacheEntry[]> {
   const file = quotaCacheFile(paths);
   return withFileLock(file, async () => {
     const cache = await readQuotaCache(paths);
-    const byAccount = (cache.accounts[provider] ??= idMap());
-    const next = change(byAccount[accountId] ?? {windows: []});
-    byAccount[accountId] = next;
-    await writeJsonAtomic(file, cache);
-    return next;
+    const results = changes.map(({provider, accountId, change}) => {
+      const byAccount = (cache.accounts[provider] ??= idMap());
+      return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
+    });
+    await writeFileAtomic(file, JSON.stringify(cache));
+    lastOwnWrite.set(file, await fileStamp(file));
+    return results;
   });
+}
+
+/** Read-modify-write of one account's entry under the cache lock; returns the new entry. */
+export async function updateQuotaEntry(paths: CcsPaths, provider: string, accountId: string, change: QuotaEntryChange): Promise<QuotaCacheEntry> {
+  const [entry] = await updateQuotaEntries(paths, [{provider, accountId, change}]);
+  return entry!;
+}
+
+/** Where a fetch's result goes: straight to the file, or into a batch (QuotaCacheWriter). */
+export interface QuotaEntrySink {
+  update(provider: string, accountId: string, change: QuotaEntryChange): Promise<QuotaCacheEntry>;
+}
+
+/** Each result is its own read-modify-write (one-off fetches: `ccs-tui quota --refresh` of one account). */
+export const directQuotaSink = (paths: CcsPaths): QuotaEntrySink => ({
+  update: (provider, accountId, change) => updateQuotaEntry(paths, provider, accountId, change),
+});
+
+/** Real milliseconds between two batched writes of the cache file. */
+export const QUOTA_WRITE_EVERY_MS = 500;
+
+/**
+ * Batches results into one locked read-modify-write at most every `everyMs` (real time: this is file
+ * I/O pacing, not quota time). With 1,000 accounts a poll storm rewrote the whole file once per
+ * result; now it is rewritten a couple of times a second whatever the number of results. `update`
+ * resolves with the entry as written, once its batch is on disk; a failed write rejects every
+ * `update` in that batch.
+ */
+export class QuotaCacheWriter implements QuotaEntrySink {
+  private queue: {provider: string; accountId: string; change: QuotaEntryChange; resolve: (entry: QuotaCacheEntry) => void; reject: (error: unknown) => void}[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  /** How many times the file was written (one per batch). */
+  writes = 0;
+
+  constructor(
+    private readonly paths: CcsPaths,
+    private readonly everyMs = QUOTA_WRITE_EVERY_MS,
+  ) {}
+
+  update(provider: string, accountId: string, change: QuotaEntryChange): Promise<QuotaCacheEntry> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({provider, accountId, change, resolve, reject});
+      // Not unref'd: someone awaits this batch, so the process stays until it is written.
+      this.timer ??= setTimeout(() => void this.flush(), this.everyMs);
+    });
+  }
+
+  /** Writes what is queued now (one write at a time); resolves once it is on disk or has failed. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(async () => {
+      try {
+        const entries = await updateQuotaEntries(this.paths, batch);
+        this.writes++;
+        batch.forEach((item, i) => item.resolve(entries[i]!));
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    });
+    return this.writing;
+  }
 }
 
 /**

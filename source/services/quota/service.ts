@@ -4,6 +4,7 @@
 // Polling: every `quota.pollSeconds` per account, every `quota.fastPollSeconds` once a window is above
 // `quota.fastPollAbovePct`, and at each window's reset. A 429 backs the token off (`Retry-After`, else
 // 5 minutes); a refresh the user asked for bypasses the backoff.
+import {performance} from 'node:perf_hooks';
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
@@ -12,7 +13,7 @@ import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
-import {cacheEntry, readQuotaCache, updateQuotaEntry, type QuotaCache, type QuotaCacheEntry} from './cache.js';
+import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
 import {asQuotaError, QuotaFetchError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {idMap} from '../../core/id-map.js';
@@ -49,20 +50,16 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
 }
 
 /**
- * Reads one account's quota and records the result in the cache. Inside a 429 backoff nothing is
- * asked unless `force` (a refresh the user asked for). Returns the cache entry as it now stands.
+ * Asks the account's usage endpoint (unless inside a 429 backoff and not `force`, or the provider
+ * reports no quota) and returns how its cache entry changes; undefined when nothing was asked.
+ * `cached`: the entry as the caller has it. Throws only when `signal` aborted it. Writing the change
+ * is the caller's (fetchAccountQuota, or a batch: the request need not wait for the file).
  */
-export async function fetchAccountQuota(
-  deps: QuotaDeps,
-  account: Account,
-  /** `cache`: the caller's copy (the poller keeps one), so the file is not re-read for every account. */
-  options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache} = {},
-): Promise<QuotaCacheEntry> {
+export async function askAccountQuota(deps: QuotaDeps, account: Account, cached: QuotaCacheEntry | undefined, options: {force?: boolean; signal?: AbortSignal} = {}): Promise<QuotaEntryChange | undefined> {
   const clock = deps.clock ?? systemClock;
   const row = quotaProvider(deps.settings, account.provider);
-  if (!row) return {windows: []};
-  const cached = cacheEntry(options.cache ?? (await readQuotaCache(deps.paths)), account.provider, account.id);
-  if (!options.force && cached?.backoffUntil !== undefined && cached.backoffUntil > clock.now()) return cached;
+  if (!row) return undefined;
+  if (!options.force && cached?.backoffUntil !== undefined && cached.backoffUntil > clock.now()) return undefined;
   let windows: QuotaWindow[];
   try {
     const token = await tokenFor(deps, account);
@@ -71,16 +68,37 @@ export async function fetchAccountQuota(
     // Abandoned (the TUI quit): nothing learned, nothing recorded.
     if (options.signal?.aborted) throw error;
     const failure = asQuotaError(error);
-    return updateQuotaEntry(deps.paths, account.provider, account.id, (entry) => ({
+    return (entry) => ({
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
       // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
       error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo()),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
-    }));
+    });
   }
   // The usage endpoint is the full picture: it replaces what headers contributed.
-  return updateQuotaEntry(deps.paths, account.provider, account.id, () => ({windows, fetchedAt: new Date(clock.now()).toISOString()}));
+  const fetchedAt = new Date(clock.now()).toISOString();
+  return () => ({windows, fetchedAt});
+}
+
+/**
+ * Reads one account's quota and records the result in the cache. Inside a 429 backoff nothing is
+ * asked unless `force` (a refresh the user asked for). Returns the cache entry as it now stands.
+ */
+export async function fetchAccountQuota(
+  deps: QuotaDeps,
+  account: Account,
+  /**
+   * `cache`: the caller's copy (the poller keeps one), so the file is not re-read for every account.
+   * `sink`: where the result is written (default: its own locked read-modify-write of the file).
+   */
+  options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache; sink?: QuotaEntrySink} = {},
+): Promise<QuotaCacheEntry> {
+  if (!quotaProvider(deps.settings, account.provider)) return {windows: []};
+  const cached = cacheEntry(options.cache ?? (await readQuotaCache(deps.paths)), account.provider, account.id);
+  const change = await askAccountQuota(deps, account, cached, options);
+  if (!change) return cached!;
+  return (options.sink ?? directQuotaSink(deps.paths)).update(account.provider, account.id, change);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +108,20 @@ export type QuotaListener = (cache: QuotaCache) => void;
 const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
 /** How many accounts are fetched at once. */
 const MAX_CONCURRENT_FETCHES = 4;
+/**
+ * Polls due together (a returning user's stale cache, a first start) beyond the first few are spread
+ * at random over `min(SPREAD_MAX_MS, due × SPREAD_PER_ACCOUNT_MS)`: 1,000 overdue accounts are asked
+ * over a minute, not all at the first frame. The first `MAX_CONCURRENT_FETCHES` go at once.
+ */
+const SPREAD_PER_ACCOUNT_MS = 60;
+const SPREAD_MAX_MS = 60_000;
+/**
+ * Each next poll comes up to this fraction of its interval EARLY (never late: numbers stay no older
+ * than `pollSeconds`), so accounts fetched together drift apart instead of staying in step.
+ */
+const JITTER_FRACTION = 0.1;
+/** Subscribers hear results at most this often (a storm of results is one redraw, a few a second). */
+const EMIT_EVERY_MS = 250;
 
 /** A small counting semaphore. */
 class FetchSlots {
@@ -113,16 +145,47 @@ class FetchSlots {
 const AFTER_RESET_MS = 5_000;
 
 /**
- * Where a poller's numbers come from: this machine's cache file and fetchAccountQuota (the default),
- * or a remote server (services/remote/quota.ts), whose numbers stay in memory.
+ * Where a poller's numbers come from and go: this machine's cache file (localQuotaSource: the
+ * default), or a remote server (services/remote/quota.ts), whose numbers stay in memory.
  */
 export interface QuotaSource {
+  /** The numbers as they stand (at start). */
   read(): Promise<QuotaCache>;
-  fetch(deps: QuotaDeps, account: Account, options: {force?: boolean; signal?: AbortSignal; cache?: QuotaCache}): Promise<QuotaCacheEntry>;
+  /** The numbers again after a change was heard; undefined when nothing is new (this process's own write). */
+  reread(): Promise<QuotaCache | undefined>;
+  /**
+   * Asks one account's usage (the only part that holds a fetch slot) and returns how its entry
+   * changes; undefined when nothing was asked. `cached`: the entry as the poller has it.
+   */
+  fetch(deps: QuotaDeps, account: Account, cached: QuotaCacheEntry | undefined, options: {force?: boolean; signal?: AbortSignal}): Promise<QuotaEntryChange | undefined>;
+  /** Keeps a change; resolves with the entry as kept (local: once its batch is on disk). */
+  record(provider: string, accountId: string, change: QuotaEntryChange): Promise<QuotaCacheEntry>;
+  /** Keeps what is still pending (on stop: nothing fetched is lost on quit). */
+  flush(): Promise<void>;
+}
+
+/**
+ * The cache file of this machine: fetches ask the account's usage endpoint; results are written in
+ * batches (QuotaCacheWriter: one locked read-modify-write that merges other processes' entries).
+ */
+export function localQuotaSource(paths: QuotaDeps['paths']): QuotaSource {
+  const writer = new QuotaCacheWriter(paths);
+  return {
+    read: () => readQuotaCache(paths),
+    reread: () => readQuotaCacheIfChanged(paths),
+    fetch: askAccountQuota,
+    record: (provider, accountId, change) => writer.update(provider, accountId, change),
+    flush: () => writer.flush(),
+  };
 }
 
 /** What the poller needs; tui.json is read at start when no settings are given. */
-export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {settings?: TuiSettings; source?: QuotaSource};
+export type QuotaPollerDeps = Omit<QuotaDeps, 'settings'> & {
+  settings?: TuiSettings;
+  source?: QuotaSource;
+  /** [0, 1) for jitter and spreading (tests pin it); Math.random by default. */
+  random?: () => number;
+};
 
 /**
  * Keeps every account's quota current while the TUI shows it; tells subscribers after each change.
@@ -142,11 +205,20 @@ export class QuotaPoller {
   private readonly clock: Clock;
   /** Fetches wait for one of these: with many accounts, polls due together do not all run at once. */
   private readonly slots = new FetchSlots(MAX_CONCURRENT_FETCHES);
+  /** Local results are written in batches (localQuotaSource): one locked write of the file for many accounts. */
   private readonly source: QuotaSource;
+  private readonly random: () => number;
+  /**
+   * Real time (performance.now) of the last emit of a result, and the pending trailing emit. Real
+   * time, not `clock`: this paces redraws (CPU), not quota time.
+   */
+  private lastEmitAt = -Infinity;
+  private emitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: QuotaPollerDeps) {
     this.clock = options.clock ?? systemClock;
-    this.source = options.source ?? {read: () => readQuotaCache(options.paths), fetch: fetchAccountQuota};
+    this.random = options.random ?? Math.random;
+    this.source = options.source ?? localQuotaSource(options.paths);
     if (options.settings) this.deps = {...options, settings: options.settings};
   }
 
@@ -204,7 +276,13 @@ export class QuotaPoller {
     for (const key of this.accounts.keys()) if (!next.has(key)) this.cancel(key);
     const added = [...next.keys()].filter((key) => !this.accounts.has(key));
     this.accounts = next;
-    for (const key of added) this.scheduleFromCache(key);
+    const due = added.filter((key) => !this.scheduleFromCache(key));
+    // Few due at once: now (the slots bound them). Many: spread out, so the first minute is no storm.
+    const spreadMs = due.length <= MAX_CONCURRENT_FETCHES ? 0 : Math.min(SPREAD_MAX_MS, due.length * SPREAD_PER_ACCOUNT_MS);
+    for (const key of due) {
+      if (spreadMs === 0) void this.poll(key, false);
+      else this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), Math.floor(this.random() * spreadMs)));
+    }
   }
 
   /**
@@ -220,7 +298,9 @@ export class QuotaPoller {
 
   /** Re-reads the cache file (another process, e.g. the proxy, wrote it). */
   async reload(): Promise<void> {
-    this.cache = await this.source.read();
+    const next = await this.source.reread();
+    if (!next) return; // our own batch: nothing new
+    this.cache = keepUnchangedEntries(this.cache, next);
     this.emit();
   }
 
@@ -234,10 +314,27 @@ export class QuotaPoller {
     for (const key of [...this.timers.keys()]) this.cancel(key);
     this.aborter.abort();
     this.listeners.clear();
+    clearTimeout(this.emitTimer);
+    this.emitTimer = undefined;
+    // Results still queued for the file are written (nothing fetched is lost on quit).
+    void this.source.flush();
   }
 
   private emit(): void {
     for (const listener of this.listeners) listener(this.cache);
+  }
+
+  /** A result came in: tell subscribers now, or once the throttle window ends (one emit for many results). */
+  private emitResult(): void {
+    if (this.emitTimer) return;
+    const wait = this.lastEmitAt + EMIT_EVERY_MS - performance.now();
+    const fire = () => {
+      this.emitTimer = undefined;
+      this.lastEmitAt = performance.now();
+      this.emit();
+    };
+    if (wait <= 0) fire();
+    else this.emitTimer = setTimeout(fire, wait).unref();
   }
 
   private cancel(key: string): void {
@@ -245,29 +342,37 @@ export class QuotaPoller {
     this.timers.delete(key);
   }
 
-  private scheduleFromCache(key: string): void {
+  /** Schedules the account's next poll from its cached entry; false when it is due now (none, or overdue). */
+  private scheduleFromCache(key: string): boolean {
     const account = this.accounts.get(key)!;
     const entry = cacheEntry(this.cache, account.provider, account.id);
     const fetchedAt = entry?.fetchedAt ? Date.parse(entry.fetchedAt) : Number.NaN;
-    if (!entry || Number.isNaN(fetchedAt)) {
-      void this.poll(key, false);
-      return;
-    }
-    this.schedule(key, entry, fetchedAt);
+    if (!entry || Number.isNaN(fetchedAt)) return false;
+    const at = this.nextPollAt(entry, fetchedAt);
+    if (at <= this.clock.now()) return false;
+    this.cancel(key);
+    this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), at - this.clock.now()));
+    return true;
   }
 
-  /** Next poll: the interval after the last fetch, sooner at a reset, later inside a backoff. */
-  private schedule(key: string, entry: QuotaCacheEntry, from: number): void {
-    if (this.stopped) return;
+  /** Next poll: the interval (less its jitter) after the last fetch, sooner at a reset, later inside a backoff. */
+  private nextPollAt(entry: QuotaCacheEntry, from: number): number {
     const now = this.clock.now();
     const {quota} = this.deps!.settings;
     const fast = anyWindowAbove(entry.windows, quota.fastPollAbovePct, now);
-    let at = from + (fast ? quota.fastPollSeconds : quota.pollSeconds) * 1000;
+    const intervalMs = (fast ? quota.fastPollSeconds : quota.pollSeconds) * 1000;
+    let at = from + intervalMs * (1 - JITTER_FRACTION * this.random());
     const reset = nextReset(entry.windows, now);
     if (reset !== undefined) at = Math.min(at, reset + AFTER_RESET_MS);
     if (entry.backoffUntil !== undefined) at = Math.max(at, entry.backoffUntil);
+    return at;
+  }
+
+  private schedule(key: string, entry: QuotaCacheEntry, from: number): void {
+    if (this.stopped) return;
+    const delay = Math.max(0, this.nextPollAt(entry, from) - this.clock.now());
     this.cancel(key);
-    this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), Math.max(0, at - now)));
+    this.timers.set(key, this.clock.setTimeout(() => void this.poll(key, false), delay));
   }
 
   private poll(key: string, force: boolean, given?: Account): Promise<void> {
@@ -280,7 +385,11 @@ export class QuotaPoller {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;
       try {
-        entry = await this.slots.run(() => this.source.fetch(this.deps!, account, {force, signal, cache: this.cache}));
+        const deps = this.deps!;
+        const cached = cacheEntry(this.cache, account.provider, account.id);
+        // Only the request holds a slot; the batched write is waited for outside it.
+        const change = await this.slots.run(() => this.source.fetch(deps, account, cached, {force, signal}));
+        entry = change ? await this.source.record(account.provider, account.id, change) : (cached ?? {windows: []});
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
@@ -288,7 +397,7 @@ export class QuotaPoller {
       }
       if (this.stopped) return;
       ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);
-      this.emit();
+      this.emitResult();
       // Paused meanwhile (no screen shows quota): no next poll.
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());
     })().finally(() => {

@@ -9,7 +9,7 @@ import type {Account, TokenFile} from '../../core/types.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import {encodeBody, type HttpClient, type HttpRequest, type HttpResponse} from '../http.js';
-import type {QuotaCache, QuotaCacheEntry} from '../quota/cache.js';
+import {cacheEntry, type QuotaCache, type QuotaCacheEntry} from '../quota/cache.js';
 import {asQuotaError} from '../quota/errors.js';
 import {fetchQuota} from '../quota/fetchers.js';
 import {quotaProvider, type QuotaSource} from '../quota/service.js';
@@ -79,8 +79,16 @@ export async function fetchRemoteQuota(
 export function remoteQuotaSource(store: RemoteAccountStore): QuotaSource {
   const memory: QuotaCache = {version: 1, accounts: {}};
   return {
-    // One object for the session: the poller records into it, and a reload keeps what it holds.
+    // One object for the session: the poller records into it, and a restart keeps what it holds.
     read: async () => memory,
-    fetch: (deps, account, {signal}) => fetchRemoteQuota(store, deps.settings, account, {clock: deps.clock, signal}),
+    // Nothing but this poller changes it: a change heard elsewhere (the local cache file) is not ours.
+    reread: async () => undefined,
+    fetch: async (deps, account, _cached, {signal}) => {
+      const entry = await fetchRemoteQuota(store, deps.settings, account, {clock: deps.clock, signal});
+      return () => entry;
+    },
+    // The poller puts the entry into `memory` (its cache) itself.
+    record: async (provider, accountId, change) => change(cacheEntry(memory, provider, accountId) ?? {windows: []}),
+    flush: async () => {},
   };
 }

@@ -37,11 +37,15 @@ export async function launchAgent({services, provider, account, progress}: Agent
   if (insideTmux(services.env)) {
     const where = agentSettings(settings).launchIn;
     const pid = await launchInTmux(plan, services.paths, where, services.env);
-    return `${plan.agent.displayName} runs on ${what} in a new tmux ${where} (pid ${pid}, proxy port ${plan.port})`;
+    const text = `${plan.agent.displayName} runs on ${what} in a new tmux ${where} (pid ${pid}, proxy port ${plan.port})`;
+    return plan.warnings.length > 0 ? {text: withWarnings(text, plan.warnings), kind: 'info'} : text;
   }
   const code = await services.suspend(() => runAgentForeground(plan, services.paths));
-  return {text: `${plan.agent.displayName} on ${what} exited with code ${code}`, kind: code === 0 ? 'ok' : 'error'};
+  return {text: withWarnings(`${plan.agent.displayName} on ${what} exited with code ${code}`, plan.warnings), kind: code === 0 && plan.warnings.length === 0 ? 'ok' : code === 0 ? 'info' : 'error'};
 }
+
+/** A status line with the plan's warnings after it. */
+const withWarnings = (text: string, warnings: readonly string[]) => [text, ...warnings.map((w) => `warning: ${w}`)].join('; ');
 
 /** `N`: the selected account goes into its agent's own credential file. */
 export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {

@@ -2,6 +2,7 @@
 // whenever the accounts change outside (the CCS dir on disk, edited by CCS, CLIProxyAPI or another
 // ccs-tui; a remote target is re-read every 15 s) and when the person switches targets.
 import {createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode} from 'react';
+import type {Account} from '../../core/types.js';
 import type {AccountsSnapshot} from '../../store/accounts.js';
 import {useTarget} from './useTarget.js';
 
@@ -24,9 +25,9 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
   const reload = useCallback(async () => {
     const mine = ++generation.current;
     try {
-      const snapshot = await store.load();
+      const loaded = await store.load();
       // A slower, older load must not overwrite a newer one.
-      if (mounted.current && mine === generation.current) setState({snapshot});
+      if (mounted.current && mine === generation.current) setState((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
     } catch (error) {
       if (mounted.current && mine === generation.current) setState((s) => ({...s, error: (error as Error).message}));
     }
@@ -52,4 +53,27 @@ export function useAccounts(): AccountsState {
   const value = useContext(AccountsContext);
   if (!value) throw new Error('useAccounts must be used inside the TUI shell');
   return value;
+}
+
+/**
+ * `next` with every account, and every provider's list, that did not change replaced by `previous`'s
+ * object: a reload after one token file changed (a refresh during a poll) re-renders that one row,
+ * not all of them (rows are memoised by identity).
+ */
+export function keepUnchanged(previous: AccountsSnapshot, next: AccountsSnapshot): AccountsSnapshot {
+  const before = new Map(previous.accounts.map((a) => [`${a.provider}\u0000${a.id}`, a] as const));
+  const same = (a: Account) => {
+    const old = before.get(`${a.provider}\u0000${a.id}`);
+    return old && JSON.stringify(old) === JSON.stringify(a) ? old : a;
+  };
+  const accounts = next.accounts.map(same);
+  const byAccount = new Map(next.accounts.map((a, i) => [a, accounts[i]!] as const));
+  const oldProviders = new Map(previous.providers.map((p) => [p.provider.id, p] as const));
+  const providers = next.providers.map((entry) => {
+    const list = entry.accounts.map((a) => byAccount.get(a) ?? same(a));
+    const old = oldProviders.get(entry.provider.id);
+    if (old && old.accounts.length === list.length && old.accounts.every((a, i) => a === list[i])) return old;
+    return {...entry, accounts: list};
+  });
+  return {...next, accounts, providers};
 }

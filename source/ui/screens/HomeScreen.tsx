@@ -1,6 +1,6 @@
 // Home: providers (account count, status) beside the selected provider's accounts.
 import {Box, Text} from 'ink';
-import {useMemo, type ReactNode} from 'react';
+import {memo, useMemo, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, matchesFilter, type Pane} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
@@ -53,7 +53,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
-  const actions = useAccountActions(provider, account);
+  // With the providers pane focused the actions are about the provider (its pool), as their context says.
+  const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
   const native = useNativeHolders();
 
   useScreenKeys({
@@ -79,7 +80,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   }
 
   const rename = state.modal?.kind === 'rename' ? state.modal : undefined;
-  const columns = accountColumns(rightWidth - 4);
+  const columns = accountColumnsFor(rightWidth - 4);
+  const now = clock.now();
   return (
     <Box width={width} height={height}>
       <Pane title={`Providers (${providers.length})`} focused={state.pane === 'providers'} width={leftWidth} height={height} theme={theme}>
@@ -121,7 +123,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               selected={isSelected}
               focused={state.pane === 'accounts'}
               columns={columns}
-              now={clock.now()}
+              expiry={a.expiresAt ? (Date.parse(a.expiresAt) < now ? 'expired' : formatRelative(a.expiresAt, now)) : ''}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
               quotaNow={quota.now}
               theme={theme}
@@ -160,7 +162,9 @@ function FilterLine({pane}: {pane: Pane}) {
   );
 }
 
-function ProviderRow({entry, selected, focused, width, theme}: {entry: ProviderAccounts; selected: boolean; focused: boolean; width: number; theme: Theme}) {
+// Rows are memoised (React.memo): a frame re-renders only the rows whose props changed (the cursor's
+// two rows on a keypress, the rows whose quota entry changed on a poll result), not every visible row.
+const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, theme}: {entry: ProviderAccounts; selected: boolean; focused: boolean; width: number; theme: Theme}) {
   const status = providerStatus(entry.accounts);
   // Count and a one-character status marker; the words are in the accounts pane title and rows.
   const right = `${status.marker}${String(entry.accounts.length).padStart(3)}`;
@@ -170,7 +174,7 @@ function ProviderRow({entry, selected, focused, width, theme}: {entry: ProviderA
       {line}
     </Text>
   );
-}
+});
 
 interface AccountColumns {
   name: number;
@@ -193,16 +197,24 @@ function accountColumns(width: number): AccountColumns {
   return {name, email: rest - name, status, expiry, quota};
 }
 
+/** The same columns object for the same width, so memoised rows see stable props. */
+const columnsByWidth = new Map<number, AccountColumns>();
+function accountColumnsFor(width: number): AccountColumns {
+  let columns = columnsByWidth.get(width);
+  if (!columns) columnsByWidth.set(width, (columns = accountColumns(width)));
+  return columns;
+}
+
 const cell = (text: string, width: number) => (text.length > width - 1 ? `${text.slice(0, Math.max(0, width - 2))}…` : text).padEnd(width);
 
 function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
-  const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
+/** `expiry`: the token cell's text (computed by the caller, so a row's props change only when its text does). */
+const AccountRow = memo(function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; expiry: string; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+  const {account, selected, focused, columns: c, expiry, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
-  const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
   // Narrow: nickname and email share one column.
   const name = c.email ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
@@ -224,4 +236,4 @@ function AccountRow(props: {account: Account; selected: boolean; focused: boolea
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
     </Text>
   );
-}
+});
