@@ -8,11 +8,15 @@ const ESCAPE_SEQUENCES =
 // Remaining C0/C1 controls except tab and newline.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// Bidirectional formatting characters (Unicode UAX #9): marks (LRM U+200E, RLM U+200F, ALM U+061C),
+// embeddings and overrides (U+202A–202E, e.g. RLO) and isolates (U+2066–2069). They reorder what the
+// terminal shows, so a name can look like another ("Trojan Source", CVE-2021-42574).
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Removes escape sequences and control characters; keeps tabs and newlines. */
+/** Removes escape sequences, control characters and bidi controls; keeps tabs and newlines. */
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
-  return String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '');
+  return String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
 }
 
 /** Like sanitizeText, but also folds newlines and tabs into spaces, for one-line cells. */

@@ -243,6 +243,8 @@ export interface NativeTokens {
   idToken?: string;
   /** What names the account inside the file, where the format has it (codex `account_id`). */
   accountKey?: string;
+  /** The login's email, where the format carries it (the `email` claim of an OpenID id_token). */
+  email?: string;
 }
 
 /**
@@ -328,4 +330,18 @@ export interface ProviderAdapter {
   quotaHeaderWindows?(headers: Record<string, string>, now: number): QuotaWindow[];
   /** The provider's own agent CLI and its credential file, when the format is public (native mode). */
   nativeCredentials?: NativeCredentials;
+}
+
+/**
+ * A token file's field that a refresh cannot use (e.g. Vertex's `service_account.private_key`). The
+ * refresher adds the account and the file to the message.
+ */
+export class TokenFieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`field "${field}" ${detail}`);
+    this.name = 'TokenFieldError';
+  }
 }

@@ -9,9 +9,10 @@
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import type {Account, TokenFile} from '../core/types.js';
+import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
+import {TokenFieldError} from '../providers/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
@@ -185,6 +186,9 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
         continue;
       }
+      if (error instanceof TokenFieldError) {
+        throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`);
+      }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
         await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
@@ -220,6 +224,12 @@ async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token:
       return clients.length > 1 ? {...fields, client_id: client.clientId} : fields;
     } catch (error) {
       if (error instanceof OAuthError && error.error === 'unauthorized_client' && i + 1 < clients.length) continue;
+      if (error instanceof OAuthError && !known.some((k) => k.clientId === client.clientId)) {
+        // The file names a client ccs-tui has no facts for (its refresh token works with that client
+        // alone); say which one and what to do, since the server's answer will not.
+        const hint = `the token file's client_id ${client.clientId} is not an OAuth client ccs-tui knows${client.clientSecret ? '' : ' (and it has no client_secret)'}: add its "client_secret" to the token file, or log in again (ccs-tui login ${resolved.row.id})`;
+        throw new OAuthError(error.url, error.status, error.error, error.description ? `${error.description}; ${hint}` : hint, error.retryAfter);
+      }
       throw error;
     }
   }

@@ -30,11 +30,31 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /**
- * Writes a file so that readers only ever see the old or the new content: temp file in the same
- * dir, fsync, rename. The file is 0600 from its first byte.
+ * A dir that belongs to someone else's program (an agent's `$CODEX_HOME`, `$CLAUDE_CONFIG_DIR`): created
+ * 0700 when missing, but an existing one keeps the mode its owner chose. Returns a warning when it is
+ * open to group or others (the caller shows it), else undefined.
  */
-export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE): Promise<void> {
-  await ensurePrivateDir(path.dirname(file));
+export async function ensureForeignDir(dir: string): Promise<string | undefined> {
+  try {
+    const stat = await fs.stat(dir);
+    const exposed = exposedMode(stat.mode & 0o777);
+    return exposed && `${dir} is ${exposed}, and it holds credentials (chmod 700 ${dir})`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await fs.mkdir(dir, {recursive: true, mode: DIR_MODE});
+  // Created by us: private regardless of the umask.
+  await fs.chmod(dir, DIR_MODE);
+  return undefined;
+}
+
+/**
+ * Writes a file so that readers only ever see the old or the new content: temp file in the same
+ * dir, fsync, rename. The file is 0600 from its first byte. Its dir is made private (ensurePrivateDir)
+ * unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ */
+export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
+  if (!keepDir) await ensurePrivateDir(path.dirname(file));
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, mode);
   try {

@@ -18,3 +18,13 @@ test('secrets are never shown whole', () => {
   assert.equal(maskSecret(undefined), '');
   assert.equal(redactSecrets(`refresh failed for ${token} (retry)`, [token]), 'refresh failed for sk-a…EEEE (retry)');
 });
+
+test('bidi controls cannot reorder what a name looks like (RLO, isolates, LRM/RLM)', () => {
+  // "alice\u202Emoc.elpmaxe@" would show as "alice@example.com" reversed in part: a spoofed name.
+  assert.equal(sanitizeLine('alice\u202Etxt.exe'), 'alicetxt.exe');
+  assert.equal(sanitizeLine('a\u2066b\u2067c\u2068d\u2069e'), 'abcde');
+  assert.equal(sanitizeLine('x\u200Ey\u200Fz\u061C'), 'xyz');
+  assert.equal(sanitizeText('\u202Aone\u202B\u202C\u202D'), 'one');
+  // Letters of right-to-left scripts stay.
+  assert.equal(sanitizeLine('שלום مرحبا'), 'שלום مرحبا');
+});

@@ -283,3 +283,18 @@ export async function oidcDeviceLogin(oidc: OidcServer, ccsRoot: string, login: 
   });
   return {account, store, settings};
 }
+
+/**
+ * Two codex accounts, alice and bob (`codex-<login>.json`, `account_id` `acct-<login>`), each a real
+ * grant at this server (logged in through the device flow); tui.json points codex at the server.
+ */
+export async function twoCodexGrants(oidc: OidcServer, ccs: {paths: {root: string; settings: string}; writeToken(name: string, content: unknown): unknown}) {
+  for (const login of ['alice', 'bob']) {
+    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, login);
+    const token = (await store.readToken(account))!;
+    await store.remove('xai', account.id);
+    ccs.writeToken(`codex-${login}.json`, {...token, type: 'codex', account_id: `acct-${login}`, email: `${login}@example.test`});
+  }
+  const {writeFileSync} = await import('node:fs');
+  writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
+}

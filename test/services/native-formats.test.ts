@@ -41,11 +41,16 @@ describe('native credential files', () => {
         },
       });
       assert.equal(mode(result.file), 0o600);
-      assert.equal(mode(path.dirname(result.file)), 0o700);
+      // The user's own dir keeps the mode they chose (no silent chmod); they are told it is open.
+      assert.equal(mode(path.dirname(result.file)), 0o755);
+      assert.match(result.warnings.join('\n'), /\.claude is readable by group and others \(mode 0755\)/);
       assert.equal(existsSync(`${result.file}.ccs-tui-previous`), false, 'the backup goes once the switch succeeded');
       const custom = path.join(home, 'claude-profile');
       const other = await switchNative(store, 'claude', 'a@example.com', {...env, CLAUDE_CONFIG_DIR: custom});
       assert.equal(other.file, path.join(custom, '.credentials.json'));
+      // A dir ccs-tui creates is private.
+      assert.equal(mode(custom), 0o700);
+      assert.deepEqual(other.warnings, []);
     } finally {
       ccs.cleanup();
     }
@@ -90,11 +95,11 @@ describe('native credential files', () => {
         token_type: 'Bearer',
         expiry_date: EXPIRES_MS,
       });
-      // The agent refreshes: the nested file takes the new tokens where it keeps them.
-      writeFileSync(result.file, JSON.stringify({access_token: 'ya29.b', refresh_token: '1//b', scope: 's', token_type: 'Bearer', expiry_date: EXPIRES_MS + 1000}));
+      // The agent refreshes (Google keeps the refresh token): the nested file takes the new tokens where it keeps them.
+      writeFileSync(result.file, JSON.stringify({access_token: 'ya29.b', refresh_token: '1//a', scope: 's', token_type: 'Bearer', expiry_date: EXPIRES_MS + 1000}));
       assert.equal((await syncNative(store, 'gemini')).saved, true);
       const token = JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'gemini-a.json'), 'utf8'));
-      assert.deepEqual(token.token, {access_token: 'ya29.b', refresh_token: '1//b', expiry: new Date(EXPIRES_MS + 1000).toISOString(), token_type: 'Bearer'});
+      assert.deepEqual(token.token, {access_token: 'ya29.b', refresh_token: '1//a', expiry: new Date(EXPIRES_MS + 1000).toISOString(), token_type: 'Bearer'});
       assert.equal(token.project_id, 'p1');
     } finally {
       ccs.cleanup();

@@ -5,7 +5,7 @@
 // on disk still work, and every token file holds the newest tokens.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
@@ -15,22 +15,12 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {OIDC_CLIENT_ID, oidcDeviceLogin, oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+import {OIDC_CLIENT_ID, startOidcServer, twoCodexGrants as twoGrants, type OidcServer} from '../helpers/oidc.js';
 
 const here = fileURLToPath(import.meta.url);
 const standin = path.join(path.dirname(here), 'native', `agent-standin${path.extname(here)}`);
 const ACCOUNTS = ['alice@example.test', 'bob@example.test'] as const;
 
-/** Two codex accounts, each a real grant at the server (logged in through the device flow). */
-async function twoGrants(oidc: OidcServer, ccs: TempCcs) {
-  for (const login of ['alice', 'bob']) {
-    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, login);
-    const token = (await store.readToken(account))!;
-    await store.remove('xai', account.id);
-    ccs.writeToken(`codex-${login}.json`, {...token, type: 'codex', account_id: `acct-${login}`, email: `${login}@example.test`});
-  }
-  writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
-}
 
 function runStandin(authFile: string, oidc: OidcServer, mode: 'refresh' | 'rewrite-slowly', onHalf?: (kill: () => void) => void): Promise<{code: number | null; out: string}> {
   return new Promise((resolve, reject) => {

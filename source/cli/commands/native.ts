@@ -18,9 +18,10 @@ const useNative: CommandSpec = {
     const store = new AccountStore(ctx.paths);
     const result = await native.switchNative(store, provider, positionals[1]!, ctx.env);
     if (values.json) {
-      printJson(ctx, {provider, file: result.file, from: result.from ?? null, to: result.to.id, savedOutgoing: result.savedOutgoing, corruptBackup: result.corruptBackup ?? null, foreignBackup: result.foreignBackup ?? null});
+      printJson(ctx, {provider, file: result.file, from: result.from ?? null, to: result.to.id, savedOutgoing: result.savedOutgoing, corruptBackup: result.corruptBackup ?? null, foreignBackup: result.foreignBackup ?? null, warnings: result.warnings});
       return 0;
     }
+    for (const warning of result.warnings) ctx.stderr.write(`ccs-tui: ${warning}\n`);
     if (result.corruptBackup) ctx.stderr.write(`ccs-tui: ${result.file} was not valid JSON; kept a copy at ${result.corruptBackup}\n`);
     if (result.foreignBackup) ctx.stderr.write(`ccs-tui: ${result.file} held a login that no ccs-tui account has; kept it at ${result.foreignBackup}\n`);
     const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
@@ -41,7 +42,10 @@ const nativeStatus: CommandSpec = {
     const rows = [];
     for (const [provider, holder] of Object.entries(state)) {
       const result = await native.syncNative(store, provider);
-      rows.push({provider, account: holder.account, file: holder.file, since: holder.since, saved: result.saved, problem: result.problem ?? null});
+      // After the sync: a file may now hold another account (the agent wrote it), or be gone.
+      for (const entry of native.readNativeState(ctx.paths)[provider]?.files ?? holder.files) {
+        rows.push({provider, account: entry.account, file: entry.file, since: entry.since, saved: result.saved, problem: result.problem ?? null});
+      }
     }
     if (values.json) {
       printJson(ctx, rows);

@@ -28,16 +28,30 @@ const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(va
 const obj = (value: unknown): Json | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
 const expiryMs = (token: TokenFile) => (typeof token.expired === 'string' && !Number.isNaN(Date.parse(token.expired)) ? Date.parse(token.expired) : undefined);
 
-/** `exp` of a JWT access token in ms, when it is one (codex access tokens are). */
-function jwtExpiry(token: string | undefined): number | undefined {
+/** The claims of a JWT (not verified: only to tell whose login a file holds), or undefined. */
+function jwtClaims(token: string | undefined): Json | undefined {
   const payload = token?.split('.')[1];
   if (!payload) return undefined;
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Json).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    return obj(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
   } catch {
     return undefined;
   }
+}
+
+/** `exp` of a JWT access token in ms, when it is one (codex access tokens are). */
+function jwtExpiry(token: string | undefined): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/**
+ * The email an OpenID id_token names: the standard `email` claim, or OpenAI's
+ * `https://api.openai.com/profile` claim's `email` (Codex id_tokens, codex-rs/login token_data.rs).
+ */
+function idTokenEmail(idToken: string | undefined): string | undefined {
+  const claims = jwtClaims(idToken);
+  return str(claims?.email) ?? str(obj(claims?.['https://api.openai.com/profile'])?.email);
 }
 
 /** Flat token files, or CLIProxyAPI's Gemini files with the credentials nested under `token`. */
@@ -86,7 +100,10 @@ export const codexNativeCredentials: NativeCredentials = {
     const tokens = obj(file.tokens);
     if (!tokens) return undefined;
     const access = str(tokens.access_token);
-    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken: str(tokens.id_token), accountKey: str(tokens.account_id), expiresAt: jwtExpiry(access)};
+    const idToken = str(tokens.id_token);
+    // `account_id` is the ChatGPT workspace: members of one team share it, so the email tells them apart.
+    const accountKey = str(tokens.account_id) ?? str(obj(jwtClaims(idToken)?.['https://api.openai.com/auth'])?.chatgpt_account_id);
+    return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access)};
   },
   write(previous, token, sameAccount) {
     const c = credentialsOf(token);
@@ -105,7 +122,7 @@ export const geminiNativeCredentials: NativeCredentials = {
   agent: 'gemini',
   displayName: 'Gemini CLI',
   file: (env, home) => path.join(env.GEMINI_CLI_HOME || home, '.gemini', 'oauth_creds.json'),
-  read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), idToken: str(file.id_token), expiresAt: num(file.expiry_date)}),
+  read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), idToken: str(file.id_token), email: idTokenEmail(str(file.id_token)), expiresAt: num(file.expiry_date)}),
   write(previous, token, sameAccount, scopes) {
     const c = credentialsOf(token);
     const kept = sameAccount ? previous : {...previous, id_token: undefined};

@@ -2,7 +2,7 @@
 // signing a JWT with the service account's key and exchanging it at Google's token endpoint
 // (RFC 7523, jwt-bearer grant).
 import {createSign} from 'node:crypto';
-import type {ProviderAdapter} from '../types.js';
+import {TokenFieldError, type ProviderAdapter} from '../types.js';
 import {baseAdapter} from './base.js';
 
 export const vertexAdapter: ProviderAdapter = {
@@ -21,7 +21,13 @@ export const vertexAdapter: ProviderAdapter = {
       iat,
       exp: iat + 3600,
     })}`;
-    const signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
+    let signature: string;
+    try {
+      signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
+    } catch (error) {
+      // OpenSSL's own text ("error:1E08010C:DECODER routines::unsupported") names no field.
+      throw new TokenFieldError('service_account.private_key', `is not a usable RSA private key (${(error as Error).message}); import the key file again (ccs-tui login vertex --key-file <file>)`);
+    }
     const response = await postToken(
       {grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}`},
       {url, withoutClientId: true},

@@ -1,33 +1,67 @@
 // Starting an agent beside the TUI when the TUI runs inside tmux: a new window (or a split pane,
-// `agents.launchIn` in tui.json), so the TUI stays on screen. tmux starts the command in its own
-// environment, so what ccs-tui sets is passed with `-e NAME=value` (tmux 3.0+); a variable ccs-tui
-// removes is passed empty.
+// `agents.launchIn` in tui.json), so the TUI stays on screen.
+// - tmux runs a command given as ONE argument through `sh -c` (a path with a space breaks, a `;` in it
+//   runs a second command); given several, it execs them directly. The agent always goes through
+//   the launcher below, so tmux always gets several arguments and no shell parses the agent's path.
+// - tmux starts the command in its own environment, and `-e NAME=value` would put the proxy key on
+//   tmux's command line (visible in `ps`). What ccs-tui sets or removes is written to a 0600 file
+//   instead; the launcher (`sh` with a fixed script) sources it, deletes it and execs the agent, so
+//   the pane's pid is the agent's.
 import {execFile} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {rmSync} from 'node:fs';
+import path from 'node:path';
 import {UserError} from '../../core/types.js';
+import {writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {AgentPlan} from './launch.js';
 import {addRunningAgent} from './running.js';
 import {runningEntry} from './launch.js';
 
+/** `$1` is the env file; the rest is the agent's argv, exec'd as given. */
+const LAUNCHER_SCRIPT = '. "$1" && rm -f -- "$1" && shift && exec "$@"';
+/** How long an env file the launcher never read may stay (tmux failed to start the pane). */
+const ENV_FILE_TTL_MS = 60_000;
+
+/** A value in single quotes for sh: `'` becomes `'\''`. */
+const shQuote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/** The env file's text: `export NAME='value'` for what ccs-tui sets, `unset NAME` for what it removes. */
+export function launchEnvFile(changes: AgentPlan['changes']): string {
+  return Object.entries(changes)
+    .filter(([key]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+    .map(([key, value]) => (value === undefined ? `unset ${key}\n` : `export ${key}=${shQuote(value)}\n`))
+    .join('');
+}
+
 /** Whether this process runs inside tmux (tmux sets TMUX in every pane). */
 export const insideTmux = (env: NodeJS.ProcessEnv) => Boolean(env.TMUX);
 
-/** The tmux command line that starts the plan's agent in a new window or pane and prints its pid. */
-export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane'): string[] {
+/**
+ * The tmux command line that starts the plan's agent in a new window or pane and prints its pid:
+ * several arguments (tmux execs them, no shell), the environment in `envFile`, no secret in argv.
+ */
+export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane', envFile: string): string[] {
   const name = `${plan.agent.id}:${plan.target.provider.id}`;
-  const env = Object.entries(plan.changes).flatMap(([key, value]) => ['-e', `${key}=${value ?? ''}`]);
   const open = where === 'pane' ? ['split-window', '-h'] : ['new-window', '-n', name];
-  return [...open, '-P', '-F', '#{pane_pid}', ...env, '--', ...plan.command];
+  return [...open, '-P', '-F', '#{pane_pid}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command];
 }
 
 /** Starts the agent through tmux; resolves with its pid once tmux reports it (recorded in agents.json). */
 export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'window' | 'pane', env: NodeJS.ProcessEnv): Promise<number> {
+  const envFile = path.join(paths.state, `launch-${randomBytes(8).toString('hex')}.env`);
+  await writeFileAtomic(envFile, launchEnvFile(plan.changes));
+  const removeEnvFile = () => rmSync(envFile, {force: true});
   const output = await new Promise<string>((resolve, reject) => {
-    execFile('tmux', tmuxLaunchArgs(plan, where), {env, timeout: 10_000}, (error, stdout, stderr) => {
-      if (error) reject(new UserError(`tmux could not open a ${where} for ${plan.agent.displayName}: ${(stderr || error.message).trim()}`));
-      else resolve(stdout);
+    execFile('tmux', tmuxLaunchArgs(plan, where, envFile), {env, timeout: 10_000}, (error, stdout, stderr) => {
+      if (error) {
+        removeEnvFile();
+        reject(new UserError(`tmux could not open a ${where} for ${plan.agent.displayName}: ${(stderr || error.message).trim()}`));
+      } else resolve(stdout);
     });
   });
+  // The launcher deletes it at once; this only covers a pane that died before its shell ran.
+  setTimeout(removeEnvFile, ENV_FILE_TTL_MS).unref();
   const pid = Number(output.trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`tmux did not report the agent's pid (it printed "${output.trim().slice(0, 40)}")`);
   await addRunningAgent(paths, runningEntry(plan, pid, 'tmux'));

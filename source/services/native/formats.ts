@@ -2,6 +2,19 @@
 // `nativeCredentials` (providers/adapters/native-credentials.ts, where the sources of the formats are
 // named); this binds one to the row's scopes and the user's home, and maps the tokens the agent
 // refreshed back into a token file.
+//
+// Whose login a file holds (services/native/sync.ts saves the agent's tokens into an account only
+// when they can be attributed to it; a login that cannot be is kept beside the file, never written):
+// - any format: a refresh or access token ccs-tui wrote into the file, saved from it, or holds in a
+//   token file is that account's (the last few per account are remembered as fingerprints);
+// - Codex: `tokens.account_id` (or the id_token's `chatgpt_account_id` claim), narrowed by the
+//   id_token's email (members of one ChatGPT workspace share the account id);
+// - Gemini CLI: the id_token's `email` claim;
+// - Claude Code and Qwen Code name no account. Tokens ccs-tui never saw are the native account's only
+//   when the agent was due to refresh it (the file changed after the access token it held was within
+//   sync.ts REFRESH_DUE_MS of expiry): agents refresh only then, while a `/login` as someone else can
+//   happen at any time. The token file's previous content is kept aside (tui/native-kept/) whenever
+//   tokens are taken on that ground alone. Anything else is a foreign login.
 import {homedir} from 'node:os';
 import type {TokenFile} from '../../core/types.js';
 import {credentialsOf} from '../../providers/adapters/native-credentials.js';

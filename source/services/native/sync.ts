@@ -1,11 +1,14 @@
 // Native mode: the agent's own credential file holds the chosen account, and no grant is ever lost.
 //
 // Refresh tokens rotate; whoever refreshes last holds the only live one. So:
-// - `tui/native.json` records, per provider, which account the agent's file holds (the mark that
-//   makes ccs-tui's refresher leave that account to the agent) and what the file held at the last sync;
-// - before the file is overwritten, what the agent refreshed into it is saved into the outgoing
-//   account's token file; while an account is native, the agent's changes are picked up the same way
-//   (the TUI and the proxy watch the file, `use --native` syncs on each call);
+// - `tui/native.json` records, per provider, every agent file an account was written into, which
+//   account each holds (the mark that makes ccs-tui's refresher leave that account to the agent) and
+//   what it held at the last sync, plus fingerprints of the tokens ccs-tui knows per account;
+// - before any file is overwritten, every recorded file is synced (wherever the new file is): what an
+//   agent wrote is saved into the account the tokens belong to (formats.ts says how each format is
+//   attributed), never into the one the file "should" hold; a login that is no account's is kept and
+//   written nowhere. While an account is native, the agents' changes are picked up the same way (the
+//   TUI and the proxy watch the files, `use --native` and `native` sync on each call);
 // - locks, always taken in this order: `native-<provider>` (one switch or sync at a time), then the
 //   account's refresh lock (the one services/refresh.ts holds while it refreshes), so a refresh of the
 //   account and a sync of its file never interleave. The mark moves away from an account only while
@@ -19,69 +22,136 @@ import path from 'node:path';
 import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, ensurePrivateDir, FILE_MODE, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {withRefreshLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
-/** One provider's entry in `tui/native.json`. */
-export interface NativeHolder {
-  /** Account id whose tokens the agent's file holds. */
-  account: string;
-  /** The agent's file. */
+/** One agent file ccs-tui wrote an account into. */
+export interface NativeFileEntry {
+  /** The agent's file, absolute (a symlink's target when it was one). */
   file: string;
+  /** Account id whose tokens the file holds, as last written or attributed. */
+  account: string;
   /** Hash of the tokens in the file at the last sync (never the tokens themselves). */
   synced: string;
-  /** `account_id` (codex) or similar, when the format names the account. */
+  /** Access-token expiry (ms since epoch) at the last sync: from then on the agent is due to refresh. */
+  expiresAt?: number;
+  /** True while the file holds a login that is no account's (`synced` is its hash). */
+  foreign?: boolean;
+  since: string;
+}
+
+/** One provider's entry in `tui/native.json`. */
+export interface NativeHolder {
+  /** Account id most recently switched in (what the TUI shows as the agent's login). */
+  account: string;
+  /** The file it was written into. */
+  file: string;
+  /** `account_id` (codex) of that account, when the format names the account. */
   accountKey?: string;
   since: string;
+  /**
+   * Every agent file an account was written into (an account may be native in two agent dirs, e.g.
+   * two `CODEX_HOME`s): all are watched and synced, and each file's account stays native.
+   */
+  files: NativeFileEntry[];
+  /** Per account, fingerprints of the last KNOWN_PER_ACCOUNT tokens ccs-tui wrote into or saved from a file. */
+  known: {account: string; tokens: string[]}[];
 }
 
 export type NativeState = Record<string, NativeHolder>;
 
+/** How many token fingerprints are remembered per account (a few rotations back is plenty). */
+const KNOWN_PER_ACCOUNT = 8;
+/**
+ * An agent refreshes its access token shortly before it expires (or once it has); new tokens in a
+ * file that names no account count as the agent's refresh only from this long before the expiry.
+ */
+export const REFRESH_DUE_MS = 10 * 60_000;
+
 export const nativeStatePath = (paths: CcsPaths) => path.join(paths.state, 'native.json');
 const nativeLockPath = (paths: CcsPaths, provider: string) => path.join(paths.locks, `native-${provider}`);
 const backupPath = (file: string) => `${file}.ccs-tui-previous`;
+const keptTokensDir = (paths: CcsPaths) => path.join(paths.state, 'native-kept');
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A state entry as written by this or the earlier layout (one file per provider, no `files`). */
+function holderFrom(value: unknown): NativeHolder | undefined {
+  if (!isRecord(value) || typeof value.account !== 'string' || typeof value.file !== 'string') return undefined;
+  const since = typeof value.since === 'string' ? value.since : '';
+  const files = Array.isArray(value.files)
+    ? value.files.filter((e): e is NativeFileEntry => isRecord(e) && typeof e.file === 'string' && typeof e.account === 'string' && typeof e.synced === 'string')
+    : [{file: value.file, account: value.account, synced: typeof value.synced === 'string' ? value.synced : '', since}];
+  const known = Array.isArray(value.known)
+    ? value.known.filter((k): k is NativeHolder['known'][number] => isRecord(k) && typeof k.account === 'string' && Array.isArray(k.tokens) && k.tokens.every((t) => typeof t === 'string'))
+    : [];
+  return {account: value.account, file: value.file, ...(typeof value.accountKey === 'string' ? {accountKey: value.accountKey} : {}), since, files, known};
+}
 
 /** `tui/native.json` (empty when missing or unreadable: no account is native then). */
 export function readNativeState(paths: CcsPaths): NativeState {
   try {
     const data = JSON.parse(readFileSync(nativeStatePath(paths), 'utf8')) as unknown;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
-    return Object.fromEntries(Object.entries(data).filter(([key, v]) => nativeFormat(key) && typeof (v as NativeHolder)?.account === 'string')) as NativeState;
+    if (!isRecord(data)) return {};
+    const state: NativeState = {};
+    for (const [provider, value] of Object.entries(data)) {
+      const holder = nativeFormat(provider) && holderFrom(value);
+      if (holder) state[provider] = holder;
+    }
+    return state;
   } catch {
     return {};
   }
 }
 
-async function writeNativeState(paths: CcsPaths, change: (state: NativeState) => void): Promise<void> {
+/** Writes `provider`'s entry (undefined: removes it). Call holding the provider's native lock. */
+async function writeHolder(paths: CcsPaths, provider: string, holder: NativeHolder | undefined): Promise<void> {
   const state = readNativeState(paths);
-  change(state);
+  if (holder && holder.files.length > 0) state[provider] = holder;
+  else delete state[provider];
   await writeJsonAtomic(nativeStatePath(paths), state);
 }
 
-/** The account id the agent's file holds for `provider`, if an account is native. */
+/** The account id the agent's file holds for `provider` (the one last switched in), if any is native. */
 export function nativeAccount(paths: CcsPaths, provider: string): string | undefined {
   return readNativeState(paths)[provider]?.account;
 }
 
 const fingerprint = (tokens: NativeTokens | undefined) =>
   createHash('sha256').update(`${tokens?.accessToken ?? ''}\n${tokens?.refreshToken ?? ''}`).digest('hex').slice(0, 16);
+const tokenPrint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
+const printsOf = (tokens: NativeTokens) => [tokens.refreshToken, tokens.accessToken].filter((t): t is string => Boolean(t)).map(tokenPrint);
 
-type FileRead = {kind: 'missing'} | {kind: 'corrupt'; text: string} | {kind: 'ok'; text: string; json: Record<string, unknown>; tokens?: NativeTokens};
+/** Remembers the tokens as `account`'s (newest first, the last KNOWN_PER_ACCOUNT). */
+function remember(holder: NativeHolder, account: string, tokens: NativeTokens | undefined): void {
+  if (!tokens) return;
+  const entry = holder.known.find((k) => k.account === account) ?? holder.known[holder.known.push({account, tokens: []}) - 1]!;
+  entry.tokens = [...new Set([...printsOf(tokens), ...entry.tokens])].slice(0, KNOWN_PER_ACCOUNT * 2);
+}
 
+type FileRead = {kind: 'missing'} | {kind: 'corrupt'; text: string} | {kind: 'ok'; text: string; json: Record<string, unknown>; tokens?: NativeTokens; mtimeMs: number};
+
+/**
+ * Reads the agent's file without ever blocking: a FIFO, directory or socket in its place is a
+ * UserError naming the file (it would hang the switch while it holds the refresh locks).
+ */
 async function readAgentFile(format: NativeFormat, file: string): Promise<FileRead> {
-  let text: string;
+  let found;
   try {
-    text = await fs.readFile(file, 'utf8');
+    found = await readRegularFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {kind: 'missing'};
-    throw error;
+    if (error instanceof CorruptFileError) throw new UserError(`${format.displayName}'s credential file ${error.message}; move it away and try again`);
+    throw new UserError(`${format.displayName}'s credential file ${file} cannot be read: ${(error as Error).message}`);
   }
+  if (!found) return {kind: 'missing'};
+  const text = found.text;
   try {
     const json = JSON.parse(text) as unknown;
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return {kind: 'corrupt', text};
-    return {kind: 'ok', text, json: json as Record<string, unknown>, tokens: format.read(json as Record<string, unknown>)};
+    if (!isRecord(json)) return {kind: 'corrupt', text};
+    const mtimeMs = (await fs.stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
+    return {kind: 'ok', text, json, tokens: format.read(json), mtimeMs};
   } catch {
     return {kind: 'corrupt', text};
   }
@@ -97,69 +167,190 @@ async function readSettled(format: NativeFormat, file: string, attempts = 10): P
   return read;
 }
 
-/** Whether the file's tokens belong to the holder's account (false: the agent logged in as someone else). */
-function belongsTo(holder: NativeHolder, tokens: NativeTokens): boolean {
-  return !holder.accountKey || !tokens.accountKey || holder.accountKey === tokens.accountKey;
-}
-
 /**
- * Saves what the agent refreshed into `holder`'s token file, if anything. Call with the account's
- * refresh lock held. Returns the token file as it is afterwards.
+ * The agent's file path as the user means it, absolute: a symlink is followed to its target when that
+ * is a regular file inside the agent's dir (written through), else refused rather than replaced.
  */
-async function saveBack(store: AccountStore, provider: string, holder: NativeHolder, read: FileRead): Promise<TokenFile | undefined> {
-  if (read.kind !== 'ok' || !read.tokens?.refreshToken || !belongsTo(holder, read.tokens)) return undefined;
-  if (fingerprint(read.tokens) === holder.synced) return undefined;
-  const tokens = read.tokens;
-  return store.updateToken(provider, {id: holder.account}, (current) => (sameTokens(current, tokens) ? current : tokenFileUpdate(current, tokens)));
+async function agentFilePath(format: NativeFormat, env: NodeJS.ProcessEnv): Promise<string> {
+  const file = path.resolve(format.file(env));
+  const link = await fs.lstat(file).catch(() => undefined);
+  if (!link?.isSymbolicLink()) return file;
+  const dir = await fs.realpath(path.dirname(file));
+  const target = await fs.realpath(file).catch(() => undefined);
+  const targetStat = target ? await fs.stat(target).catch(() => undefined) : undefined;
+  if (target && targetStat?.isFile() && target.startsWith(`${dir}${path.sep}`)) return target;
+  const where = target ?? (await fs.readlink(file));
+  const why = !targetStat ? 'which does not exist' : !targetStat.isFile() ? 'which is not a regular file' : `outside ${dir}`;
+  throw new UserError(`${format.displayName}'s credential file ${file} is a symbolic link to ${where}, ${why}: ccs-tui does not replace it. Replace the link with the file, or point it at a file in ${dir}`);
+}
+
+interface Candidate {
+  account: Account;
+  token: TokenFile;
+}
+
+async function candidates(store: AccountStore, provider: string): Promise<Candidate[]> {
+  const snapshot = await store.load();
+  const out: Candidate[] = [];
+  for (const account of snapshot.accounts.filter((a) => a.provider === provider)) {
+    const token = await store.readToken(account).catch(() => undefined);
+    if (token) out.push({account, token});
+  }
+  return out;
+}
+
+/** Whose tokens these are: an account (`weak` when only continuity says so), or a foreign login. */
+type Owner = {kind: 'account'; id: string; weak: boolean} | {kind: 'foreign'};
+
+/**
+ * Attributes the tokens in an agent's file to an account (the rule per format is in formats.ts):
+ * tokens ccs-tui knows, then the login the format names, then, for formats that name none, the
+ * file's account when the agent was due to refresh it. `entry` is the file's state entry, if any.
+ */
+async function ownerOf(store: AccountStore, holder: NativeHolder | undefined, provider: string, read: FileRead & {kind: 'ok'}, entry: NativeFileEntry | undefined): Promise<Owner> {
+  const tokens = read.tokens!;
+  const all = await candidates(store, provider);
+  const exists = (id: string) => all.some((c) => c.account.id === id);
+  const prints = printsOf(tokens);
+  const knownBy = holder?.known.find((k) => exists(k.account) && prints.some((p) => k.tokens.includes(p)));
+  if (knownBy) return {kind: 'account', id: knownBy.account, weak: false};
+  const holding = all.find((c) => (tokens.refreshToken && refreshTokenOf(c.token) === tokens.refreshToken) || sameTokens(c.token, tokens));
+  if (holding) return {kind: 'account', id: holding.account.id, weak: false};
+  if (tokens.accountKey || tokens.email) {
+    let matches = tokens.accountKey ? all.filter((c) => c.token.account_id === tokens.accountKey) : all;
+    if (tokens.email) {
+      const email = tokens.email.toLowerCase();
+      const byEmail = matches.filter((c) => (c.account.email ?? (typeof c.token.email === 'string' ? c.token.email : ''))?.toLowerCase() === email);
+      if (byEmail.length > 0 || !tokens.accountKey) matches = byEmail;
+    }
+    if (matches.length === 1) return {kind: 'account', id: matches[0]!.account.id, weak: false};
+    if (matches.length === 0) return {kind: 'foreign'};
+  }
+  if (entry && !entry.foreign && exists(entry.account) && entry.expiresAt !== undefined && read.mtimeMs >= entry.expiresAt - REFRESH_DUE_MS) {
+    return {kind: 'account', id: entry.account, weak: true};
+  }
+  return {kind: 'foreign'};
 }
 
 /**
- * For the refresher, inside the account's refresh lock: when the account is native, the agent's
- * latest tokens (saved into the token file first) instead of a refresh. Undefined when it is not native.
+ * Saves the tokens into `accountId`'s token file (call holding its refresh lock). When they are
+ * attributed by continuity alone (`weak`), the token file's previous content is kept in
+ * `tui/native-kept/` first. Returns whether anything changed.
+ */
+async function saveInto(store: AccountStore, provider: string, accountId: string, tokens: NativeTokens, weak: boolean): Promise<boolean> {
+  const account = await store.loadAccount(provider, {id: accountId});
+  const current = await store.readToken(account);
+  if (!current || sameTokens(current, tokens)) return false;
+  if (weak) {
+    const text = `${JSON.stringify(current, null, 2)}\n`;
+    await writeFileAtomic(path.join(keptTokensDir(store.paths), `${path.basename(account.tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`), text);
+  }
+  await store.updateToken(provider, {id: accountId}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
+  return true;
+}
+
+/**
+ * For the refresher, inside the account's refresh lock: when the account is native (in any agent
+ * file), the agents' latest tokens that are its own (saved into the token file first) instead of a
+ * refresh. Undefined when it is not native.
  */
 export async function nativeTokensInsteadOfRefresh(store: AccountStore, provider: string, accountId: string): Promise<TokenFile | undefined> {
   const holder = readNativeState(store.paths)[provider];
-  if (!holder || holder.account !== accountId) return undefined;
+  const entries = holder?.files.filter((e) => e.account === accountId) ?? [];
+  if (entries.length === 0) return undefined;
   const format = nativeFormat(provider)!;
-  const saved = await saveBack(store, provider, holder, await readSettled(format, holder.file));
-  return saved ?? (await store.readToken(await store.loadAccount(provider, {id: accountId})));
+  for (const entry of entries) {
+    const read = await readSettled(format, entry.file).catch(() => undefined);
+    if (read?.kind !== 'ok' || !read.tokens?.refreshToken || fingerprint(read.tokens) === entry.synced) continue;
+    const owner = await ownerOf(store, holder, provider, read, entry);
+    // Only this account's lock is held here: tokens of another account wait for the next sync.
+    if (owner.kind === 'account' && owner.id === accountId) await saveInto(store, provider, accountId, read.tokens, owner.weak);
+  }
+  return store.readToken(await store.loadAccount(provider, {id: accountId}));
 }
 
 export interface SyncResult {
   provider: string;
   account?: string;
-  /** True when the agent's newer tokens were written into the token file. */
+  /** True when the agent's newer tokens were written into a token file. */
   saved: boolean;
-  /** Why nothing could be taken from the file (corrupt, another login). */
+  /** Why nothing could be taken from a file (corrupt, a foreign login). */
   problem?: string;
 }
 
+const foreignProblem = (format: NativeFormat, file: string) =>
+  `${file} holds a login that is no ccs-tui account's (${format.displayName} logged in itself?); left as it is, saved into no account`;
+
 /**
- * Picks up what the agent wrote into its file for the native account of `provider` (the watchers
- * and `use --native` call this). Nothing happens when no account is native or nothing changed.
+ * Syncs one recorded file (call holding the provider's native lock): the tokens the agent wrote are
+ * saved into the account they belong to, and the entry follows. Mutates `holder` and writes it.
+ */
+async function syncEntry(store: AccountStore, provider: string, format: NativeFormat, holder: NativeHolder, entry: NativeFileEntry): Promise<{saved: boolean; problem?: string}> {
+  const paths = store.paths;
+  return withRefreshLock(paths, provider, entry.account, async () => {
+    const read = await readSettled(format, entry.file);
+    if (read.kind === 'missing') {
+      // The agent's file is gone (logout, dir removed): nobody holds the account there any more.
+      holder.files = holder.files.filter((e) => e !== entry);
+      await writeHolder(paths, provider, promoteLatest(holder));
+      return {saved: false};
+    }
+    if (read.kind === 'corrupt') return {saved: false, problem: `${entry.file} is not valid JSON (the agent may be writing it); left as it is`};
+    if (!read.tokens?.refreshToken) return {saved: false};
+    const print = fingerprint(read.tokens);
+    if (print === entry.synced) return entry.foreign ? {saved: false, problem: foreignProblem(format, entry.file)} : {saved: false};
+    const owner = await ownerOf(store, holder, provider, read, entry);
+    if (owner.kind === 'foreign') {
+      // The entry's account stays marked: it may be the agent's own refresh we cannot attribute, so
+      // ccs-tui's refresher must not spend a token the agent may have spent already.
+      Object.assign(entry, {synced: print, foreign: true});
+      await writeHolder(paths, provider, holder);
+      return {saved: false, problem: foreignProblem(format, entry.file)};
+    }
+    const tokens = read.tokens;
+    const save = () => saveInto(store, provider, owner.id, tokens, owner.weak);
+    const saved = owner.id === entry.account ? await save() : await withRefreshLock(paths, provider, owner.id, save);
+    Object.assign(entry, {account: owner.id, synced: print, expiresAt: tokens.expiresAt, foreign: undefined});
+    if (holder.file === entry.file) Object.assign(holder, {account: owner.id, accountKey: tokens.accountKey});
+    remember(holder, owner.id, tokens);
+    await writeHolder(paths, provider, holder);
+    return {saved};
+  });
+}
+
+/** After the main entry went away, the most recent remaining one is what the TUI shows. */
+function promoteLatest(holder: NativeHolder): NativeHolder {
+  const latest = holder.files.at(-1);
+  if (latest && !holder.files.some((e) => e.file === holder.file)) Object.assign(holder, {account: latest.account, file: latest.file, accountKey: undefined, since: latest.since});
+  return holder;
+}
+
+/** Syncs every file the state records for `provider` (call holding its native lock). */
+async function syncAll(store: AccountStore, provider: string, format: NativeFormat): Promise<SyncResult> {
+  const holder = readNativeState(store.paths)[provider];
+  if (!holder) return {provider, saved: false};
+  let saved = false;
+  const problems: string[] = [];
+  for (const entry of [...holder.files]) {
+    // One unreadable file (it became a FIFO or a directory) must not stop the others' sync.
+    const result = await syncEntry(store, provider, format, holder, entry).catch((error: unknown) => {
+      if (error instanceof UserError) return {saved: false, problem: error.message};
+      throw error;
+    });
+    saved ||= result.saved;
+    if (result.problem) problems.push(result.problem);
+  }
+  return {provider, account: holder.account, saved, ...(problems.length > 0 ? {problem: problems.join('; ')} : {})};
+}
+
+/**
+ * Picks up what the agents wrote into every file of `provider` that holds a native account (the
+ * watchers and `use --native` call this). Nothing happens when no account is native or nothing changed.
  */
 export async function syncNative(store: AccountStore, provider: string): Promise<SyncResult> {
   const format = nativeFormat(provider);
   if (!format) return {provider, saved: false};
-  const paths = store.paths;
-  return withFileLock(nativeLockPath(paths, provider), async () => {
-    const holder = readNativeState(paths)[provider];
-    if (!holder) return {provider, saved: false};
-    return withRefreshLock(paths, provider, holder.account, async () => {
-      const read = await readSettled(format, holder.file);
-      if (read.kind === 'corrupt') return {provider, account: holder.account, saved: false, problem: `${holder.file} is not valid JSON (the agent may be writing it); left as it is`};
-      if (read.kind === 'ok' && read.tokens && !belongsTo(holder, read.tokens)) {
-        return {provider, account: holder.account, saved: false, problem: `${holder.file} now holds another login (${format.displayName} logged in itself); not saved into ${holder.account}`};
-      }
-      const saved = await saveBack(store, provider, holder, read);
-      if (read.kind === 'ok' && read.tokens && fingerprint(read.tokens) !== holder.synced) {
-        await writeNativeState(paths, (state) => {
-          if (state[provider]?.account === holder.account) state[provider]!.synced = fingerprint(read.tokens);
-        });
-      }
-      return {provider, account: holder.account, saved: Boolean(saved)};
-    });
-  }, {waitMs: 120_000});
+  return withFileLock(nativeLockPath(store.paths, provider), () => syncAll(store, provider, format), {waitMs: 120_000});
 }
 
 export interface SwitchResult {
@@ -167,18 +358,21 @@ export interface SwitchResult {
   file: string;
   from?: string;
   to: Account;
-  /** True when the outgoing account's newer tokens were saved from the agent's file first. */
+  /** True when the agents' newer tokens (of any file) were saved into their accounts first. */
   savedOutgoing: boolean;
   /** Where a file that could not be read was kept. */
   corruptBackup?: string;
   /** Where a login ccs-tui does not know (the agent's own, from before native mode) was kept. */
   foreignBackup?: string;
+  /** Things the user should know (an agent dir open to others, a file's problem). */
+  warnings: string[];
 }
 
 /**
  * Writes `accountRef`'s tokens into the agent's credential file (`use --native`). First saves what
- * the agent refreshed for the outgoing account; the file's unknown fields are kept; the previous file
- * is kept beside it (`<file>.ccs-tui-previous`) until the switch is complete.
+ * the agents refreshed, from every file the state records (wherever the new file is), each into the
+ * account the tokens belong to; the file's unknown fields are kept; the previous file is kept beside
+ * it (`<file>.ccs-tui-previous`) until the switch is complete.
  */
 export async function switchNative(store: AccountStore, provider: string, accountRef: string, env: NodeJS.ProcessEnv): Promise<SwitchResult> {
   const format = nativeFormat(provider);
@@ -188,34 +382,48 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
     throw new UserError(`${provider} account ${accountLabel(target)} cannot be used: ${target.healthDetail ?? target.health}`);
   }
-  const file = format.file(env);
+  const file = await agentFilePath(format, env);
+  // Refuse a FIFO or a directory before any lock is taken.
+  await readAgentFile(format, file);
   return withFileLock(nativeLockPath(paths, provider), async () => {
-    const holder = readNativeState(paths)[provider];
-    // An outgoing account removed since is nobody's any more: its login is kept like a stranger's.
-    const exists = holder ? await store.loadAccount(provider, {id: holder.account}).then(() => true, () => false) : false;
-    const outgoing = holder && exists && holder.file === file ? holder : undefined;
-    const lockIn = (id: string | undefined, work: () => Promise<SwitchResult>) =>
-      id ? withRefreshLock(paths, provider, id, work) : work();
-    // Both refresh locks: the outgoing account's while its tokens are saved back and the file is
-    // replaced, the incoming one's while its tokens are copied into the file.
-    return lockIn(outgoing?.account, () =>
-      lockIn(outgoing?.account === target.id ? undefined : target.id, async () => {
-        let savedOutgoing = false;
+    const synced = await syncAll(store, provider, format);
+    const warnings = synced.problem ? [synced.problem] : [];
+    const holder = readNativeState(paths)[provider] ?? {account: target.id, file, since: '', files: [], known: []};
+    const entry = holder.files.find((e) => e.file === file);
+    const all = await candidates(store, provider);
+    const outgoing = entry && all.some((c) => c.account.id === entry.account) ? entry.account : undefined;
+    const lockIn = (id: string | undefined, work: () => Promise<SwitchResult>) => (id ? withRefreshLock(paths, provider, id, work) : work());
+    // Both refresh locks: the outgoing account's while the file is replaced, the incoming one's while
+    // its tokens are copied into the file.
+    return lockIn(outgoing, () =>
+      lockIn(outgoing === target.id ? undefined : target.id, async () => {
+        let savedOutgoing = synced.saved;
         let corruptBackup: string | undefined;
         let foreignBackup: string | undefined;
+        const dirWarning = await ensureForeignDir(path.dirname(file));
+        if (dirWarning) warnings.push(dirWarning);
         for (let attempt = 0; ; attempt++) {
           const read = await readSettled(format, file);
-          if (outgoing && (await saveBack(store, provider, outgoing, read))) savedOutgoing = true;
           if (read.kind === 'corrupt') corruptBackup = await backupCorruptFile(file);
-          if (read.kind === 'ok' && (!outgoing || (read.tokens && !belongsTo(outgoing, read.tokens)))) {
-            foreignBackup = (await keepForeignLogin(store, provider, file, read)) ?? foreignBackup;
+          if (read.kind === 'ok' && read.tokens?.refreshToken && (!entry || entry.foreign || fingerprint(read.tokens) !== entry.synced)) {
+            // Written since the sync above (the agent just refreshed), or never recorded: whose is it?
+            const owner = await ownerOf(store, holder, provider, read, entry);
+            if (owner.kind === 'account') {
+              const tokens = read.tokens;
+              const save = () => saveInto(store, provider, owner.id, tokens, owner.weak);
+              const locked = owner.id === outgoing || owner.id === target.id;
+              if (await (locked ? save() : withRefreshLock(paths, provider, owner.id, save))) savedOutgoing = true;
+              remember(holder, owner.id, tokens);
+            } else {
+              foreignBackup = (await keepForeignLogin(file, read.text)) ?? foreignBackup;
+            }
           }
           const token = await store.readToken(await store.loadAccount(provider, {id: target.id}));
           if (!token) throw new UserError(`${provider} account ${accountLabel(target)}: token file not found`);
           const previous = read.kind === 'ok' ? read.json : undefined;
-          const same = outgoing?.account === target.id;
+          const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;
-          if (read.kind !== 'missing') await writeFileAtomic(backupPath(file), read.text);
+          if (read.kind !== 'missing') await writeFileAtomic(backupPath(file), read.text, FILE_MODE, {keepDir: true});
           const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content);
           if (!replaced) {
             // The agent wrote its file between our read and now: save that too, then try again.
@@ -223,11 +431,14 @@ export async function switchNative(store: AccountStore, provider: string, accoun
             throw new UserError(`${file} keeps changing (is ${format.displayName} refreshing in a loop?); try again`);
           }
           const written = format.read(JSON.parse(content) as Record<string, unknown>);
-          await writeNativeState(paths, (state) => {
-            state[provider] = {account: target.id, file, synced: fingerprint(written), ...(written?.accountKey ? {accountKey: written.accountKey} : {}), since: new Date().toISOString()};
-          });
+          const since = new Date().toISOString();
+          const fresh: NativeFileEntry = {file, account: target.id, synced: fingerprint(written), ...(written?.expiresAt !== undefined ? {expiresAt: written.expiresAt} : {}), since};
+          holder.files = [...holder.files.filter((e) => e.file !== file), fresh];
+          Object.assign(holder, {account: target.id, file, accountKey: written?.accountKey, since});
+          remember(holder, target.id, written);
+          await writeHolder(paths, provider, holder);
           rmSync(backupPath(file), {force: true});
-          return {provider, file, from: outgoing?.account, to: target, savedOutgoing, corruptBackup, foreignBackup};
+          return {provider, file, from: outgoing, to: target, savedOutgoing, corruptBackup, foreignBackup, warnings};
         }
       }),
     );
@@ -235,20 +446,13 @@ export async function switchNative(store: AccountStore, provider: string, accoun
 }
 
 /**
- * A login in the agent's file that no account of ccs-tui holds (the person's own, from before native
- * mode, or one the agent made itself) is the only copy of that grant: it is kept beside the file,
- * `<file>.ccs-tui-kept-<hash>`, for good. Returns where, or undefined when ccs-tui knows the tokens.
+ * A login in the agent's file that is no account's (the person's own, from before native mode, or one
+ * the agent made itself) is the only copy of that grant: it is kept beside the file,
+ * `<file>.ccs-tui-kept-<hash>`, for good. Returns where.
  */
-async function keepForeignLogin(store: AccountStore, provider: string, file: string, read: FileRead & {kind: 'ok'}): Promise<string | undefined> {
-  const refresh = read.tokens?.refreshToken;
-  if (!refresh) return undefined;
-  const snapshot = await store.load();
-  for (const account of snapshot.accounts.filter((a) => a.provider === provider)) {
-    const token = await store.readToken(account).catch(() => undefined);
-    if (token && refreshTokenOf(token) === refresh) return undefined;
-  }
-  const kept = `${file}.ccs-tui-kept-${createHash('sha256').update(read.text).digest('hex').slice(0, 8)}`;
-  await writeFileAtomic(kept, read.text);
+async function keepForeignLogin(file: string, text: string): Promise<string> {
+  const kept = `${file}.ccs-tui-kept-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+  await writeFileAtomic(kept, text, FILE_MODE, {keepDir: true});
   return kept;
 }
 
@@ -257,7 +461,6 @@ async function keepForeignLogin(store: AccountStore, provider: string, file: str
  * The temp file is written and synced first, so the check and the rename are a few µs apart.
  */
 async function replaceIfUnchanged(file: string, expected: string | undefined, content: string): Promise<boolean> {
-  await ensurePrivateDir(path.dirname(file));
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.ccs-tui-${process.pid}.tmp`);
   const handle = await fs.open(temp, 'w', FILE_MODE);
   try {
@@ -268,9 +471,9 @@ async function replaceIfUnchanged(file: string, expected: string | undefined, co
   }
   let now: string | undefined;
   try {
-    now = readFileSync(file, 'utf8');
+    now = readRegularFileSync(file)?.text;
   } catch {
-    now = undefined;
+    now = '';
   }
   if (now !== expected) {
     rmSync(temp, {force: true});
@@ -281,15 +484,22 @@ async function replaceIfUnchanged(file: string, expected: string | undefined, co
   return true;
 }
 
-/** Leaves native mode for `provider`: the file's latest tokens are saved, the mark removed, the file left as it is. */
+/** Leaves native mode for `provider`: every file's latest tokens are saved, the marks removed, the files left as they are. */
 export async function releaseNative(store: AccountStore, provider: string): Promise<string | undefined> {
-  const result = await syncNative(store, provider);
-  await withFileLock(nativeLockPath(store.paths, provider), async () => {
+  const format = nativeFormat(provider);
+  if (!format) return undefined;
+  return withFileLock(nativeLockPath(store.paths, provider), async () => {
+    const result = await syncAll(store, provider, format);
     const holder = readNativeState(store.paths)[provider];
-    if (!holder) return;
-    await withRefreshLock(store.paths, provider, holder.account, () => writeNativeState(store.paths, (state) => void delete state[provider]));
-  });
-  return result.account;
+    // Each mark moves away from its account only while that account's refresh lock is held.
+    for (const entry of [...(holder?.files ?? [])]) {
+      await withRefreshLock(store.paths, provider, entry.account, async () => {
+        holder!.files = holder!.files.filter((e) => e !== entry);
+        await writeHolder(store.paths, provider, promoteLatest(holder!));
+      });
+    }
+    return result.account;
+  }, {waitMs: 120_000});
 }
 
 /**
@@ -311,13 +521,13 @@ export function watchNativeFiles(store: AccountStore, onResult: (result: SyncRes
   };
   const refreshWatches = () => {
     const state = readNativeState(store.paths);
-    for (const [provider, holder] of Object.entries(state)) {
-      const dir = path.dirname(holder.file);
-      const key = `${provider}:${dir}`;
+    for (const [provider, {file}] of Object.entries(state).flatMap(([p, holder]) => holder.files.map((e) => [p, e] as const))) {
+      const dir = path.dirname(file);
+      const key = `${provider}:${file}`;
       if (watchers.has(key) || !existsSync(dir)) continue;
       try {
         const watcher = watch(dir, (_event, name) => {
-          if (!name || name === path.basename(holder.file)) sync(provider);
+          if (!name || name === path.basename(file)) sync(provider);
         });
         watcher.on('error', () => watchers.delete(key));
         watchers.set(key, watcher);

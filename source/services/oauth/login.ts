@@ -1,6 +1,6 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
-import {randomUUID} from 'node:crypto';
+import {createPrivateKey, randomUUID} from 'node:crypto';
 import path from 'node:path';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
@@ -184,6 +184,14 @@ export function validateServiceAccount(file: string, text: string): Record<strin
     if (typeof account[field] !== 'string' || account[field] === '') throw new UserError(`${file}: field "${field}" is missing`);
   }
   if (!String(account.private_key).includes('PRIVATE KEY')) throw new UserError(`${file}: field "private_key" is not a PEM private key`);
+  // The markers alone say nothing: parse the key now, not at the first refresh (RS256 needs RSA).
+  let key;
+  try {
+    key = createPrivateKey(String(account.private_key));
+  } catch (error) {
+    throw new UserError(`${file}: field "private_key" is not a usable private key (${(error as Error).message}); download a new key from IAM → Service accounts → Keys`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw new UserError(`${file}: field "private_key" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; Google service accounts sign with RSA (RS256)`);
   return account as Record<string, string>;
 }
 

@@ -2,6 +2,8 @@
 // in its file at the authorization server and writes the rotated ones back, as the real agent does.
 // argv: <auth.json> <token endpoint> <client id> <mode>
 //   refresh          refresh once, write the file atomically (temp file + rename), print "refreshed"
+//   refresh-late     refresh, print "refreshed", wait argv[6] ms, then write as `refresh` does (a real
+//                    agent's HTTP round trip and bookkeeping sit between reading its file and writing it)
 //   rewrite-slowly   rewrite the file in place (truncate, half, pause, rest) with no refresh; prints
 //                    "half" after the first half, so a test can kill it mid-write
 import {readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync} from 'node:fs';
@@ -9,7 +11,7 @@ import {readFileSync, renameSync, writeFileSync, openSync, writeSync, closeSync}
 const [file, tokenUrl, clientId, mode] = process.argv.slice(2) as [string, string, string, string];
 const auth = JSON.parse(readFileSync(file, 'utf8')) as {tokens: Record<string, unknown>; last_refresh?: string; [key: string]: unknown};
 
-if (mode === 'refresh') {
+if (mode === 'refresh' || mode === 'refresh-late') {
   const response = await fetch(tokenUrl, {
     method: 'POST',
     headers: {'content-type': 'application/x-www-form-urlencoded'},
@@ -19,6 +21,10 @@ if (mode === 'refresh') {
   if (response.status !== 200) {
     process.stdout.write(JSON.stringify({error: body}));
     process.exit(1);
+  }
+  if (mode === 'refresh-late') {
+    process.stdout.write('refreshed\n');
+    await new Promise((resolve) => setTimeout(resolve, Number(process.argv[6])));
   }
   auth.tokens = {...auth.tokens, access_token: body.access_token, refresh_token: body.refresh_token ?? auth.tokens.refresh_token, ...(body.id_token ? {id_token: body.id_token} : {})};
   auth.last_refresh = new Date().toISOString();

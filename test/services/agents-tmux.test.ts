@@ -1,0 +1,69 @@
+// Inside tmux the agent starts in a new window through tmux: tmux must exec it without a shell (a path
+// with a space starts, a path with `;` runs nothing else) and the proxy key must not be on any
+// command line (`ps` shows argv to every user). Review of issue 15.
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {test} from 'node:test';
+import {launchInTmux, tmuxLaunchArgs} from '../../source/services/agents/tmux.js';
+import {findAgent} from '../../source/services/agents/table.js';
+import type {AgentPlan} from '../../source/services/agents/launch.js';
+import {findProvider} from '../../source/providers/table.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {hasTmux} from '../helpers/tmux.js';
+
+const SECRET = "ccs-proxy-key-0123456789abcdef'\"$x";
+
+function planFor(command: string[]): AgentPlan {
+  return {
+    agent: findAgent('claude')!,
+    target: {provider: findProvider('claude')!},
+    command,
+    env: {},
+    changes: {ANTHROPIC_BASE_URL: 'http://127.0.0.1:1/api/provider/claude', ANTHROPIC_AUTH_TOKEN: SECRET, ANTHROPIC_API_KEY: undefined},
+    port: 1,
+    startedProxy: false,
+    notes: [],
+  } as unknown as AgentPlan;
+}
+
+test('tmux launch args: several arguments (no sh -c of the agent path), no secret', () => {
+  const args = tmuxLaunchArgs(planFor(['/tmp/My Tools/claude']), 'window', '/state/launch-x.env');
+  assert.ok(!args.some((a) => a.includes('0123456789abcdef')), `the key is not on tmux's command line: ${args.join(' ')}`);
+  assert.deepEqual(args.slice(args.indexOf('--') + 1).slice(-2), ['/state/launch-x.env', '/tmp/My Tools/claude']);
+  assert.ok(args.length - args.indexOf('--') - 1 > 1, 'tmux gets more than one argument, so it execs them');
+});
+
+for (const dirName of ['My Tools', 'x;touch pwned']) {
+  test(`tmux launch of an agent in "${dirName}": it starts, sees the key, runs nothing else`, {skip: !hasTmux() && 'no tmux', timeout: 30_000}, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tmux-'));
+    const ccs = makeTempCcs();
+    const socket = path.join(dir, 'sock');
+    try {
+      execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'att', 'sleep 60'], {cwd: dir});
+      const agentDir = path.join(dir, dirName);
+      mkdirSync(agentDir);
+      const marker = path.join(dir, 'agent-ran');
+      const agent = path.join(agentDir, 'claude');
+      writeFileSync(agent, `#!/bin/sh\nprintf '%s|%s|%s' "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}" "$1" > '${marker}'\nsleep 5\n`);
+      chmodSync(agent, 0o755);
+      await launchInTmux(planFor([agent, 'arg with space']), ccs.paths, 'window', {...process.env, TMUX: `${socket},1,0`});
+      const deadline = Date.now() + 5000;
+      while (!existsSync(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(marker), `"${agent}" did not start`);
+      assert.equal(readFileSync(marker, 'utf8'), `${SECRET}|unset|arg with space`);
+      assert.equal(existsSync(path.join(dir, 'pwned')), false, 'nothing after the ; ran');
+      assert.deepEqual(readdirSync(ccs.paths.state).filter((f) => f.endsWith('.env')), [], 'the env file is gone once read');
+    } finally {
+      try {
+        execFileSync('tmux', ['-S', socket, 'kill-server']);
+      } catch {
+        /* gone */
+      }
+      ccs.cleanup();
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+}
