@@ -26,6 +26,9 @@ export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse
  * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it
  * with an error event when the upstream breaks off); any other client gets `response(text)` as JSON.
  * `readText` is set when the body was already read (an answer checked for a hidden error).
+ * `redact` masks account credentials (core/redact.ts): an upstream may echo its token inside a 200
+ * answer, and the translator re-encodes that text, so every byte written goes through it. Each
+ * write is whole events (a secret inside one event's JSON is never split across two writes).
  */
 export async function deliverTranslated(
   translation: Translation,
@@ -33,6 +36,7 @@ export async function deliverTranslated(
   res: ServerResponse,
   signal: AbortSignal,
   onBroken: (message: string) => void,
+  redact: (text: string) => string,
   readText?: string,
 ): Promise<number> {
   const {translator, context} = translation;
@@ -42,17 +46,17 @@ export async function deliverTranslated(
     const stream = translator.stream(context);
     try {
       if (readText !== undefined) {
-        await write(res, stream.push(readText));
+        await write(res, redact(stream.push(readText)));
       } else {
         upstream.setEncoding('utf8');
-        for await (const chunk of upstream) await write(res, stream.push(chunk as string));
+        for await (const chunk of upstream) await write(res, redact(stream.push(chunk as string)));
       }
-      res.end(stream.end());
+      res.end(redact(stream.end()));
     } catch (error) {
       if (signal.aborted) return 200;
       const message = `upstream stream broke: ${sanitizeLine((error as Error).message)}`;
       onBroken(message);
-      res.end(stream.fail(message));
+      res.end(redact(stream.fail(message)));
     }
     return 200;
   }
@@ -60,7 +64,7 @@ export async function deliverTranslated(
   const body = translation.countTokens
     ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
     : translator.response(text, context);
-  sendJson(res, 200, body);
+  sendJson(res, 200, body, redact);
   return 200;
 }
 
@@ -71,8 +75,10 @@ export function deliverTranslatedError(translation: Translation, res: ServerResp
   return mapped.status;
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const text = JSON.stringify(value);
+/** `value` as JSON; `redact` masks credentials in the text when it may carry upstream words. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, redact?: (text: string) => string): void {
+  const json = JSON.stringify(value);
+  const text = redact ? redact(json) : json;
   res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
   res.end(text);
 }

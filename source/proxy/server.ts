@@ -521,7 +521,10 @@ export class ProxyServer {
   private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
-    if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, readText);
+    if (prepared.translation) {
+      const masked = this.credentials.current();
+      return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, (text) => masked.redact(text), readText);
+    }
     if (readText === undefined) {
       await pipeThrough(upstream, res, signal, onBroken);
     } else {
