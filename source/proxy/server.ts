@@ -31,6 +31,7 @@ import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './o
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
+import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
@@ -371,10 +372,24 @@ export class ProxyServer {
     const abort = abortWhenClientLeaves(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
+    // Counting tokens is advice, not inference: its failure never cools an account or a model (the
+    // next real request would meet that cooldown); the client gets the local estimate instead.
+    const counting = route.endpoint === 'count-tokens' && !client.streamed;
+    const countEstimate = (model: string | undefined, why: string) => {
+      this.recordError(`${row.id}: count_tokens answered with the local estimate: ${why}`);
+      sendJson(res, 200, estimatedCountTokensResponse(client.body));
+      return finish(model, 200);
+    };
 
     for (;;) {
       const now = this.now();
-      const picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+      let picked: Awaited<ReturnType<ProxyServer['pickAccount']>>;
+      try {
+        picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+      } catch (error) {
+        if (counting && error instanceof HttpError) return countEstimate(client.model, error.message);
+        throw error;
+      }
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
         const last = attempts.overload ?? attempts.lastFailure!;
@@ -405,6 +420,7 @@ export class ProxyServer {
         if (abort.signal.aborted) return;
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
+        if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = {outcome, translation: prepared.translation};
@@ -415,8 +431,9 @@ export class ProxyServer {
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
+      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
       if (outcome.kind !== 'error') {
-        pool.recordSuccess(account.id);
+        if (!counting) pool.recordSuccess(account.id);
         const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
         return finish(prepared.sentModel, status);
       }
