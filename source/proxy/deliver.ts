@@ -45,6 +45,11 @@ export async function deliverTranslated(
     res.flushHeaders();
     const stream = translator.stream(context);
     try {
+      if (stream.whole && isWholeJson(upstream)) {
+        // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
+        res.end(redact(stream.whole(readText ?? (await readAll(upstream)))));
+        return 200;
+      }
       if (readText !== undefined) {
         await write(res, redact(stream.push(readText)));
       } else {
@@ -81,6 +86,12 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, re
   const text = redact ? redact(json) : json;
   res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
   res.end(text);
+}
+
+/** An answer that is one JSON document, not SSE (by its content type). */
+function isWholeJson(upstream: IncomingMessage): boolean {
+  const type = String(upstream.headers['content-type'] ?? '');
+  return /json/i.test(type) && !/event-stream/i.test(type);
 }
 
 /** Writes, waiting for the socket to drain when its buffer is full (backpressure). */

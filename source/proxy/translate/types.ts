@@ -35,6 +35,11 @@ export interface StreamTranslator {
   push(chunk: string): string;
   /** The upstream ended; returns the client's closing bytes (usage and stop events included). */
   end(): string;
+  /**
+   * The upstream answered the stream request with a whole body (an OpenAI-compatible server that
+   * ignores `stream: true`): the body read as a non-stream answer, written as the whole client stream.
+   */
+  whole?(body: string): string;
   /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
   fail(message: string): string;
 }

@@ -237,7 +237,7 @@ export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslat
     client: 'anthropic',
     upstream: spec.upstream,
     request: spec.request,
-    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context))),
+    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context)), spec.readBody),
     response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
     error: anthropicError,
   };
