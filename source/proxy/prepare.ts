@@ -11,7 +11,7 @@ import type {ClientRequest} from './client-request.js';
 import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
-import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
+import {estimatedCountTokensResponse, estimateRequestInputTokens} from './translate/estimate-tokens.js';
 import {dropForeignThinking} from './translate/foreign-thinking.js';
 import {SIGNATURE_TAG} from './translate/signatures.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
@@ -133,6 +133,7 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
     clientModel: client.model ?? '',
     upstreamModel: model?.sentAs ?? client.model ?? '',
     clientStream: client.stream,
+    estimatedInputTokens: estimateRequestInputTokens(body),
     ...(typeof input.token.project_id === 'string' && input.token.project_id ? {project: input.token.project_id} : {}),
   };
   const countTokens = input.endpoint === 'count-tokens';

@@ -15,6 +15,8 @@ export interface TranslateContext {
   clientStream: boolean;
   /** Cloud Code project for `gemini-internal` upstreams (the token file's `project_id`). */
   project?: string;
+  /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
+  estimatedInputTokens?: number;
 }
 
 export interface UpstreamRequestPlan {

@@ -37,7 +37,7 @@ export function openaiClientError(status: number, upstreamBody: string): Transla
 
 /** The translator for an OpenAI Chat Completions client on `upstream`. */
 export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator, Reader: ReaderClass): PairTranslator {
-  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage});
+  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage, estimatedInputTokens: context.estimatedInputTokens});
   return {
     client: 'openai-chat',
     upstream,
@@ -55,7 +55,7 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
 
 /** The translator for an OpenAI Responses client on `upstream`. */
 export function responsesClientPair(upstream: ApiProtocol, request: RequestTranslator, Reader: ReaderClass): PairTranslator {
-  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, upstream, names: toolNamesFor(context), customTools: requestMemo(context).customTools});
+  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, upstream, names: toolNamesFor(context), customTools: requestMemo(context).customTools, estimatedInputTokens: context.estimatedInputTokens});
   return {
     client: 'openai-responses',
     upstream,
