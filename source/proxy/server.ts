@@ -363,7 +363,8 @@ export class ProxyServer {
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
-    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
+    // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
     let pool = await this.poolFor(row);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
     if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
