@@ -136,6 +136,10 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
 
   const {translator} = input.plan;
   const body = model?.body ?? client.body;
+  // Fields every translator reads, checked once: a translated request never goes upstream without a
+  // model, and a malformed `tools` is the client's error, not a silently tool-less turn.
+  if (!client.model) throw new HttpError(400, 'model: the request names no model (a string field "model" is required)');
+  if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new HttpError(400, 'tools: must be an array of tool definitions');
   const suffix = thinkingFromModel(model?.sentAs ?? client.model ?? '');
   const context: TranslateContext = {
     clientModel: client.model ?? '',

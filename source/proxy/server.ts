@@ -259,7 +259,7 @@ export class ProxyServer {
       else {
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
-        this.sendError(res, err);
+        this.sendError(res, err, req.url);
       }
     }
   }
@@ -627,9 +627,12 @@ export class ProxyServer {
     this.emit({type: 'error', message});
   }
 
-  private sendError(res: ServerResponse, error: HttpError): void {
+  private sendError(res: ServerResponse, error: HttpError, url: string | undefined): void {
+    // The proxy's own errors (cooling, no account, bad input) in the shape of the client's protocol.
+    const endpoint = parseRoute(url ?? '/')?.endpoint;
+    const shape = endpoint === 'chat-completions' || endpoint === 'responses' ? 'openai' : 'anthropic';
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type));
+    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type, undefined, shape));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }
