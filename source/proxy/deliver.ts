@@ -34,6 +34,9 @@ export async function pipeThrough(upstream: IncomingMessage, res: ServerResponse
  * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it
  * with an error event when the upstream breaks off); any other client gets `response(text)` as JSON.
  * `readText` is set when the body was already read (an answer checked for a hidden error).
+ * `redactor` masks account credentials (core/redact.ts): an upstream may echo its token inside a
+ * 200 answer, and the translator re-encodes that text, so every byte written goes through its
+ * stream masker (which also catches a secret split across two writes).
  */
 export async function deliverTranslated(
   translation: Translation,
@@ -52,6 +55,12 @@ export async function deliverTranslated(
     res.flushHeaders();
     const stream = translator.stream(context);
     try {
+      if (stream.whole && isWholeJson(upstream)) {
+        // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
+        await write(res, masked(stream.whole(readText ?? (await readAll(upstream)))));
+        res.end(masker.end());
+        return 200;
+      }
       if (readText !== undefined) {
         await write(res, masked(stream.push(readText)));
       } else {
@@ -84,8 +93,10 @@ export function deliverTranslatedError(translation: Translation, res: ServerResp
   return mapped.status;
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const text = JSON.stringify(value);
+/** `value` as JSON; `redact` masks credentials in the text when it may carry upstream words. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, redact?: (text: string) => string): void {
+  const json = JSON.stringify(value);
+  const text = redact ? redact(json) : json;
   res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
   res.end(text);
 }
@@ -103,6 +114,12 @@ function maskingStream(redactor: Redactor): Transform {
       done(null, rest.length ? rest : undefined);
     },
   });
+}
+
+/** An answer that is one JSON document, not SSE (by its content type). */
+function isWholeJson(upstream: IncomingMessage): boolean {
+  const type = String(upstream.headers['content-type'] ?? '');
+  return /json/i.test(type) && !/event-stream/i.test(type);
 }
 
 /** Writes, waiting for the socket to drain when its buffer is full (backpressure). */

@@ -11,7 +11,12 @@ export class HttpError extends Error {
   }
 }
 
-/** An error body both SDKs understand: Anthropic's `{type: "error", error: {type, message}}` plus OpenAI's `code`. */
-export function errorJson(_status: number, message: string, type: string, code?: string): string {
+/**
+ * An error body in the client's protocol: Anthropic's `{type: "error", error: {type, message}}`
+ * (also what an unknown route gets), or OpenAI's `{error: {message, type, param, code}}` for the
+ * Chat Completions and Responses routes.
+ */
+export function errorJson(_status: number, message: string, type: string, code?: string, shape: 'anthropic' | 'openai' = 'anthropic'): string {
+  if (shape === 'openai') return JSON.stringify({error: {message, type, param: null, code: code ?? null}});
   return JSON.stringify({type: 'error', error: {type, message, ...(code ? {code} : {})}});
 }

@@ -11,9 +11,10 @@ import type {ClientRequest} from './client-request.js';
 import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
-import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
+import {estimatedCountTokensResponse, estimateRequestInputTokens} from './translate/estimate-tokens.js';
 import {dropForeignThinking} from './translate/foreign-thinking.js';
 import {SIGNATURE_TAG} from './translate/signatures.js';
+import {applyThinking, thinkingFromModel} from './translate/thinking-suffix.js';
 import {TranslateError, type PairTranslator, type TranslateContext} from './translate/types.js';
 import {forwardedRequestHeaders, passThroughCall, upstreamTargetFor, type UpstreamTarget} from './upstream.js';
 
@@ -110,34 +111,47 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
 
   if (input.plan.kind === 'pass-through' && client.streamed) {
     // Streamed as it arrives; only the model name may change (readWhole ran when more must).
+    // A suffix the client wrote made server.ts read the body whole; one from an alias's target is
+    // stripped here (the streamed body can change only its model name).
     const {head, req, declaredLength, model: scanned} = client.streamed;
-    const body = streamedBody(head, req, declaredLength, scanned, model?.sentAs);
+    const sentAs = model ? thinkingFromModel(model.sentAs).model : undefined;
+    const body = streamedBody(head, req, declaredLength, scanned, sentAs);
     const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
-    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: model?.sentAs ?? client.model};
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: sentAs ?? client.model};
   }
   if (input.plan.kind === 'pass-through') {
     const call = passThroughCall(input.endpoint);
     let outgoing = client.raw;
     const body = model?.body ?? {...client.body};
+    const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
+    if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
+    if (suffix) body.model = suffix.model;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
     const droppedThinking = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG) && dropForeignThinking(body);
     const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
-    if (model?.changed || changedParams || droppedThinking) outgoing = Buffer.from(JSON.stringify(body));
+    if (model?.changed || changedParams || droppedThinking || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
     const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
-    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: model?.sentAs ?? client.model};
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: suffix?.model ?? client.model};
   }
 
   const {translator} = input.plan;
   const body = model?.body ?? client.body;
+  // Fields every translator reads, checked once: a translated request never goes upstream without a
+  // model, and a malformed `tools` is the client's error, not a silently tool-less turn.
+  if (!client.model) throw new HttpError(400, 'model: the request names no model (a string field "model" is required)');
+  if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new HttpError(400, 'tools: must be an array of tool definitions');
+  const suffix = thinkingFromModel(model?.sentAs ?? client.model ?? '');
   const context: TranslateContext = {
     clientModel: client.model ?? '',
-    upstreamModel: model?.sentAs ?? client.model ?? '',
+    upstreamModel: suffix.model,
     clientStream: client.stream,
+    estimatedInputTokens: estimateRequestInputTokens(body),
     ...(typeof input.token.project_id === 'string' && input.token.project_id ? {project: input.token.project_id} : {}),
   };
   const countTokens = input.endpoint === 'count-tokens';
   const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));
   if (!plan) return {local: estimatedCountTokensResponse(body), sentModel: context.upstreamModel || undefined};
+  if (suffix.thinking && !countTokens) applyThinking(plan.body, translator.upstream, suffix.model, suffix.thinking);
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
   const outgoing = Buffer.from(JSON.stringify(plan.body));
   const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method}, targetContext));

@@ -32,6 +32,7 @@ import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './o
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
+import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders} from './upstream.js';
 
@@ -257,7 +258,7 @@ export class ProxyServer {
       else {
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
-        this.sendError(res, err);
+        this.sendError(res, err, req.url);
       }
     }
   }
@@ -361,7 +362,8 @@ export class ProxyServer {
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
-    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody)) client = await readWhole(client);
+    // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
     let pool = await this.poolFor(row);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
     if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
@@ -370,10 +372,24 @@ export class ProxyServer {
     const abort = abortWhenClientLeaves(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
+    // Counting tokens is advice, not inference: its failure never cools an account or a model (the
+    // next real request would meet that cooldown); the client gets the local estimate instead.
+    const counting = route.endpoint === 'count-tokens' && !client.streamed;
+    const countEstimate = (model: string | undefined, why: string) => {
+      this.recordError(`${row.id}: count_tokens answered with the local estimate: ${why}`);
+      sendJson(res, 200, estimatedCountTokensResponse(client.body));
+      return finish(model, 200);
+    };
 
     for (;;) {
       const now = this.now();
-      const picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+      let picked: Awaited<ReturnType<ProxyServer['pickAccount']>>;
+      try {
+        picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+      } catch (error) {
+        if (counting && error instanceof HttpError) return countEstimate(client.model, error.message);
+        throw error;
+      }
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
         const last = attempts.overload ?? attempts.lastFailure!;
@@ -404,6 +420,7 @@ export class ProxyServer {
         if (abort.signal.aborted) return;
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
+        if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = {outcome, translation: prepared.translation};
@@ -414,8 +431,9 @@ export class ProxyServer {
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
+      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
       if (outcome.kind !== 'error') {
-        pool.recordSuccess(account.id);
+        if (!counting) pool.recordSuccess(account.id);
         const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
         return finish(prepared.sentModel, status);
       }
@@ -598,9 +616,12 @@ export class ProxyServer {
     this.emit({type: 'error', message});
   }
 
-  private sendError(res: ServerResponse, error: HttpError): void {
+  private sendError(res: ServerResponse, error: HttpError, url: string | undefined): void {
+    // The proxy's own errors (cooling, no account, bad input) in the shape of the client's protocol.
+    const endpoint = parseRoute(url ?? '/')?.endpoint;
+    const shape = endpoint === 'chat-completions' || endpoint === 'responses' ? 'openai' : 'anthropic';
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type));
+    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type, undefined, shape));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }

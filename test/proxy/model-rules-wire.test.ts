@@ -1,6 +1,8 @@
 // Model rules as CLIProxyAPI applies them (issue 10), asserted on the body the upstream RECEIVED:
 // channel keys trimmed and lower-cased, thinking suffixes, a token file's aliases before the global
-// ones, and iFlow's legacy ids normalised in the proxy.
+// ones, and iFlow's legacy ids normalised in the proxy. A thinking suffix resolves with the alias and
+// then, like CLIProxyAPI's executors, becomes the upstream's thinking setting: these Chat upstreams
+// get the bare id and `reasoning_effort` (translate/thinking-suffix.ts); no real service accepts `id(8192)`.
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {resolveModels, resolveRequestedModel} from '../../source/core/model-rules.js';
@@ -10,17 +12,21 @@ import {readFileSync} from 'node:fs';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
-/** Asks for each requested id in turn and checks the model id the upstream received for it. */
-async function assertSent(f: ProxyFixture, cases: readonly [requested: string, expected: string][]): Promise<void> {
-  for (const [requested, expected] of cases) {
-    const {status, upstreamModel} = await sentModel(f, requested);
+/**
+ * Asks for each requested id in turn and checks the model id the upstream received for it, and the
+ * `reasoning_effort` its thinking suffix became (undefined: none sent).
+ */
+async function assertSent(f: ProxyFixture, cases: readonly [requested: string, expected: string, effort?: string][]): Promise<void> {
+  for (const [requested, expected, effort] of cases) {
+    const {status, upstreamModel, reasoningEffort} = await sentModel(f, requested);
     assert.equal(status, 200, requested);
     assert.equal(upstreamModel, expected, requested);
+    assert.equal(reasoningEffort, effort, `${requested}: reasoning_effort`);
   }
 }
 
-/** Posts a chat completion for `model` and returns the model id the upstream received. */
-async function sentModel(f: ProxyFixture, model: string): Promise<{status: number; upstreamModel: unknown}> {
+/** Posts a chat completion for `model` and returns the model id and reasoning effort the upstream received. */
+async function sentModel(f: ProxyFixture, model: string): Promise<{status: number; upstreamModel: unknown; reasoningEffort?: unknown}> {
   const before = f.upstream.requests.length;
   const response = await fetch(`${f.url}/v1/chat/completions`, {
     method: 'POST',
@@ -29,7 +35,7 @@ async function sentModel(f: ProxyFixture, model: string): Promise<{status: numbe
   });
   await response.text();
   const received = f.upstream.requests.slice(before).at(-1);
-  return {status: response.status, upstreamModel: received?.body?.model};
+  return {status: response.status, upstreamModel: received?.body?.model, reasoningEffort: received?.body?.reasoning_effort};
 }
 
 describe('iFlow legacy ids are normalised in the proxy, suffixes kept', async () => {
@@ -41,15 +47,15 @@ describe('iFlow legacy ids are normalised in the proxy, suffixes kept', async ()
   after(() => f.close());
 
   it('sends the current id for every legacy id, whether or not the static list has it', async () => {
-    const cases: [string, string][] = [
+    const cases: [string, string, string?][] = [
       ['iflow-default', 'qwen3-coder-plus'],
       ['kimi-k2.5', 'kimi-k2'],
       ['deepseek-v3.2-chat', 'deepseek-v3.2'],
       ['glm-4.7', 'glm-4.6'],
       ['minimax-m2.5', 'qwen3-coder-plus'],
-      ['kimi-k2.5(8192)', 'kimi-k2(8192)'],
+      ['kimi-k2.5(8192)', 'kimi-k2', 'medium'],
       // Same kind, not in the issue: another suffix and a differently cased legacy id.
-      ['DeepSeek-V3.2-Chat(high)', 'deepseek-v3.2(high)'],
+      ['DeepSeek-V3.2-Chat(high)', 'deepseek-v3.2', 'high'],
       ['glm-4.7()', 'glm-4.6'],
       ['qwen3-max', 'qwen3-max'],
     ];
@@ -86,25 +92,25 @@ describe('aliases with thinking suffixes, channel keys as CLIProxyAPI reads them
   });
   after(() => f.close());
 
-  it('resolves the part before the parenthesis and sends the suffix upstream', async () => {
-    const cases: [string, string][] = [
-      ['big(8192)', 'grok-4.6(8192)'],
-      ['big(high)', 'grok-4.6(high)'],
-      ['big(auto)', 'grok-4.6(auto)'],
-      ['big(none)', 'grok-4.6(none)'],
+  it('resolves the part before the parenthesis and sends the suffix upstream as the thinking setting', async () => {
+    const cases: [string, string, string?][] = [
+      ['big(8192)', 'grok-4.6', 'medium'],
+      ['big(high)', 'grok-4.6', 'high'],
+      ['big(auto)', 'grok-4.6', 'medium'],
+      ['big(none)', 'grok-4.6', 'none'],
       ['big()', 'grok-4.6'],
       ['big', 'grok-4.6'],
       // A suffix on the alias's target wins over the request's.
-      ['deep(low)', 'grok-4.6(high)'],
-      ['deep', 'grok-4.6(high)'],
+      ['deep(low)', 'grok-4.6', 'high'],
+      ['deep', 'grok-4.6', 'high'],
       // An alias that carries a suffix in its own name is matched exactly first.
       ['fast(low)', 'grok-4.5'],
-      ['fast(low)(1024)', 'grok-4.5(1024)'],
+      ['fast(low)(1024)', 'grok-4.5', 'low'],
       // An upstream id with a suffix and no alias.
-      ['grok-3-mini(16384)', 'grok-3-mini(16384)'],
+      ['grok-3-mini(16384)', 'grok-3-mini', 'high'],
       // The token file's alias beats the global one for the same alias.
       ['mine', 'grok-3-mini'],
-      ['mine(2048)', 'grok-3-mini(2048)'],
+      ['mine(2048)', 'grok-3-mini', 'medium'],
     ];
     await assertSent(f, cases);
   });

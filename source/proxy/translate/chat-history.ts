@@ -2,6 +2,11 @@
 import {asArray, asRecord, asString, field, type JsonObject} from './json.js';
 import {TranslateError} from './types.js';
 
+/** An orphan tool result kept as user text (its call is no longer in the history). */
+export function orphanResultText(id: string, content: unknown): string {
+  return `[tool result ${id}]\n${typeof content === 'string' ? content : JSON.stringify(content)}`;
+}
+
 /**
  * Chat upstreams (and the Responses API, for its call items) answer 400 to a `tool` message without
  * its call right before it and to a call left unanswered: an orphan result (history trimmed by the
@@ -22,7 +27,7 @@ export function pairToolMessages(messages: JsonObject[]): JsonObject[] {
     if (message.role === 'tool' && typeof message.tool_call_id === 'string') {
       const id = message.tool_call_id;
       if (open.delete(id)) out.push(message);
-      else orphans.push({role: 'user', content: `[tool result ${id}]\n${typeof message.content === 'string' ? message.content : JSON.stringify(message.content)}`});
+      else orphans.push({role: 'user', content: orphanResultText(id, message.content)});
       continue;
     }
     closeRun();

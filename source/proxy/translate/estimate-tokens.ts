@@ -52,6 +52,22 @@ export function estimateAnthropicInputTokens(body: Record<string, unknown>): num
   return estimateTokensOfText(chars) + images * TOKENS_PER_IMAGE;
 }
 
+/**
+ * Estimated input tokens of any client request (Anthropic Messages, OpenAI Chat `messages`, Responses
+ * `input` and `instructions`): usage to report when the upstream reports none.
+ */
+export function estimateRequestInputTokens(body: Record<string, unknown>): number {
+  const {input, instructions} = body;
+  // Responses items carry `content` as a string or text parts, like a message's.
+  const items = typeof input === 'string' ? [{content: input}] : asArray(input);
+  return estimateAnthropicInputTokens(body) + estimateAnthropicInputTokens({messages: items, ...(typeof instructions === 'string' ? {system: instructions} : {})});
+}
+
+/** Usage to start from: the input estimate when the proxy made one. */
+export function estimatedUsage(estimatedInputTokens: number | undefined): {inputTokens?: number} {
+  return estimatedInputTokens ? {inputTokens: estimatedInputTokens} : {};
+}
+
 /** The `count_tokens` answer from the estimate. */
 export function estimatedCountTokensResponse(body: Record<string, unknown>): {input_tokens: number} {
   return {input_tokens: estimateAnthropicInputTokens(body)};

@@ -18,11 +18,12 @@ export interface TurnWriter {
   fail(message: string): string;
 }
 
-/** The StreamTranslator of a pair: `reader`'s events written by `writer`. */
-export function pipeStream(reader: TurnReader, writer: TurnWriter): StreamTranslator {
+/** The StreamTranslator of a pair: `reader`'s events written by `writer`; `readBody` reads a whole body. */
+export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[]): StreamTranslator {
   return {
     push: (chunk) => writer.write(reader.push(chunk)),
     end: () => writer.write(reader.end()),
+    whole: (body) => writer.write(readBody(body)),
     fail: (message) => writer.fail(message),
   };
 }

@@ -15,6 +15,8 @@ export interface TranslateContext {
   clientStream: boolean;
   /** Cloud Code project for `gemini-internal` upstreams (the token file's `project_id`). */
   project?: string;
+  /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
+  estimatedInputTokens?: number;
 }
 
 export interface UpstreamRequestPlan {
@@ -35,6 +37,11 @@ export interface StreamTranslator {
   push(chunk: string): string;
   /** The upstream ended; returns the client's closing bytes (usage and stop events included). */
   end(): string;
+  /**
+   * The upstream answered the stream request with a whole body (an OpenAI-compatible server that
+   * ignores `stream: true`): the body read as a non-stream answer, written as the whole client stream.
+   */
+  whole?(body: string): string;
   /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
   fail(message: string): string;
 }

@@ -22,14 +22,28 @@ describe('OpenAIChatReader', () => {
     assert.deepEqual(events.at(-1), {type: 'stop', reason: 'max_tokens'});
   });
 
-  it('fails loudly rather than losing arguments of a call already ended (interleaved calls)', () => {
+  it('keeps the arguments of interleaved calls: each call is emitted whole, in order', () => {
     const reader = new OpenAIChatReader();
-    const events = reader.push(
-      chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{'}}]}) +
-        chat({tool_calls: [{index: 1, id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
-        chat({tool_calls: [{index: 0, function: {arguments: '}'}}]}),
-    );
-    assert.equal(events.at(-1)!.type, 'error');
+    const events = [
+      ...reader.push(
+        chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{'}}]}) +
+          chat({tool_calls: [{index: 1, id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+          chat({tool_calls: [{index: 0, function: {arguments: '}'}}]}) +
+          chat({}, 'tool_calls'),
+      ),
+      ...reader.end(),
+    ];
+    assert.deepEqual(events, [
+      {type: 'start'},
+      {type: 'tool-call-start', key: '0', id: 'a', name: 'f'},
+      {type: 'tool-call-args', key: '0', json: '{'},
+      {type: 'tool-call-args', key: '0', json: '}'},
+      {type: 'tool-call-end', key: '0'},
+      {type: 'tool-call-start', key: '1', id: 'b', name: 'g'},
+      {type: 'tool-call-args', key: '1', json: '{}'},
+      {type: 'tool-call-end', key: '1'},
+      {type: 'stop', reason: 'tool_use'},
+    ]);
   });
 
   it('tells parallel calls apart by id when the server sends no index', () => {

@@ -9,6 +9,7 @@ import {createHash} from 'node:crypto';
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asString, field, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
+import {orphanResultText} from '../chat-history.js';
 import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
@@ -47,6 +48,8 @@ export function anthropicToResponsesRequest(client: JsonObject, context: Transla
 /** Anthropic messages → Responses input items, in conversation order. */
 function responsesInput(history: AnthropicMessage[], names: ToolNames): JsonObject[] {
   const items: JsonObject[] = [];
+  /** Call ids of the history's tool_use blocks so far. */
+  const calls = new Set<string>();
   for (const message of history) {
     // Consecutive text and image blocks form one message item; calls, outputs and reasoning are items of their own.
     let parts: JsonObject[] = [];
@@ -79,13 +82,16 @@ function responsesInput(history: AnthropicMessage[], names: ToolNames): JsonObje
           const id = asString(block.id);
           if (!id) throw new TranslateError(`${where}.id: a tool_use needs an id`);
           flush();
+          calls.add(id);
           items.push({type: 'function_call', call_id: id, name: names.upstream(asString(block.name) ?? ''), arguments: toolInputJson(block.input)});
           return;
         }
         case 'tool_result': {
           flush();
           const result = toolResult(block, where);
-          items.push({type: 'function_call_output', call_id: result.id, output: result.text});
+          // The Responses API refuses an output without its call (history trimmed by the client): kept as user text.
+          if (calls.has(result.id)) items.push({type: 'function_call_output', call_id: result.id, output: result.text});
+          else items.push({type: 'message', role: 'user', content: [{type: 'input_text', text: orphanResultText(result.id, result.text)}]});
           // Images a tool returned follow as a user message (function outputs here are text).
           if (result.media.length > 0) items.push({type: 'message', role: 'user', content: result.media.map((url) => ({type: 'input_image', image_url: url}))});
           return;

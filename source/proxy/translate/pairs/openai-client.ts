@@ -37,7 +37,7 @@ export function openaiClientError(status: number, upstreamBody: string): Transla
 
 /** The translator for an OpenAI Chat Completions client on `upstream`. */
 export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator, Reader: ReaderClass): PairTranslator {
-  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage});
+  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, names: toolNamesFor(context), includeUsage: requestMemo(context).includeUsage, estimatedInputTokens: context.estimatedInputTokens});
   return {
     client: 'openai-chat',
     upstream,
@@ -47,7 +47,7 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
       requestMemo(context).includeUsage = field(client.stream_options, 'include_usage') === true;
       return request(client, context);
     },
-    stream: (context) => pipeStream(new Reader(), new OpenAIChatWriter(writerOptions(context))),
+    stream: (context) => pipeStream(new Reader(), new OpenAIChatWriter(writerOptions(context)), Reader.readBody),
     response: (text, context) => OpenAIChatWriter.body(Reader.readBody(text), writerOptions(context)),
     error: openaiClientError,
   };
@@ -55,12 +55,12 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
 
 /** The translator for an OpenAI Responses client on `upstream`. */
 export function responsesClientPair(upstream: ApiProtocol, request: RequestTranslator, Reader: ReaderClass): PairTranslator {
-  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, upstream, names: toolNamesFor(context), customTools: requestMemo(context).customTools});
+  const writerOptions = (context: TranslateContext) => ({model: context.clientModel, upstream, names: toolNamesFor(context), customTools: requestMemo(context).customTools, estimatedInputTokens: context.estimatedInputTokens});
   return {
     client: 'openai-responses',
     upstream,
     request,
-    stream: (context) => pipeStream(new Reader(), new OpenAIResponsesWriter(writerOptions(context))),
+    stream: (context) => pipeStream(new Reader(), new OpenAIResponsesWriter(writerOptions(context)), Reader.readBody),
     response: (text, context) => OpenAIResponsesWriter.body(Reader.readBody(text), writerOptions(context)),
     error: openaiClientError,
   };

@@ -5,6 +5,7 @@
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
+import {ToolCallQueue} from './tool-calls.js';
 
 /** `finish_reason` → stop reason. */
 export function chatStopReason(finish: string): StopReason {
@@ -30,17 +31,10 @@ function reasoningOf(record: unknown): string | undefined {
   return asString(field(record, 'reasoning_content')) ?? asString(field(record, 'reasoning'));
 }
 
-interface CallState {
-  key: string;
-  id: string;
-  name: string;
-  /** Arguments received before the call could be opened (another call was open). */
-  pending: string;
-  state: 'waiting' | 'open' | 'closed';
-}
-
 export class OpenAIChatReader extends SseTurnReader {
-  private readonly calls = new Map<number, CallState>();
+  private readonly calls = new ToolCallQueue(this.out);
+  /** Tool-call ids by index (for fragments without an `index`). */
+  private readonly callIds = new Map<number, string>();
   private thinkingOpen = false;
   private sawDone = false;
 
@@ -93,26 +87,15 @@ export class OpenAIChatReader extends SseTurnReader {
   }
 
   private onToolCall(call: unknown, position: number): void {
-    const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(asString(field(call, 'id')), position);
+    const id = asString(field(call, 'id'));
+    const index = asNumber(field(call, 'index')) ?? this.indexWithoutIndex(id, position);
     const fn = field(call, 'function');
-    let state = this.calls.get(index);
-    if (!state) {
-      state = {key: String(index), id: '', name: '', pending: '', state: 'waiting'};
-      this.calls.set(index, state);
-    }
-    state.id ||= asString(field(call, 'id')) ?? '';
-    state.name ||= asString(field(fn, 'name')) ?? '';
+    if (!this.callIds.has(index) || (id && !this.callIds.get(index))) this.callIds.set(index, id ?? '');
+    const key = String(index);
+    this.calls.announce(key, id ?? '', asString(field(fn, 'name')) ?? '');
     const args = asString(field(fn, 'arguments')) ?? (isRecord(field(fn, 'arguments')) ? JSON.stringify(field(fn, 'arguments')) : '');
-    if (state.state === 'open') {
-      this.out.toolCallArgs(state.key, args);
-      return;
-    }
-    if (state.state === 'closed') {
-      if (args) this.out.error(`the upstream sent arguments for tool call ${index} after starting call ${this.out.openToolKey}: interleaved tool calls are not supported`);
-      return;
-    }
-    state.pending += args;
-    if (state.name) this.openCall(state);
+    // Chat never says a call is complete: a later call's fragment ends it once its JSON is whole.
+    this.calls.args(key, args, true);
   }
 
   /**
@@ -120,33 +103,15 @@ export class OpenAIChatReader extends SseTurnReader {
    * an id continues the latest call.
    */
   private indexWithoutIndex(id: string | undefined, position: number): number {
-    for (const [index, state] of this.calls) if (id && state.id === id) return index;
-    if (id || this.calls.size === 0) return Math.max(this.calls.size, position);
-    return Math.max(...this.calls.keys());
-  }
-
-  /**
-   * Opens `state` as the one streaming call. Providers send parallel calls one after another, so a
-   * new index ends the previous call. Arguments for a call already ended end the turn with an error
-   * rather than being lost (no known provider interleaves them).
-   */
-  private openCall(state: CallState): void {
-    const openKey = this.out.openToolKey;
-    if (openKey !== undefined) {
-      const previous = this.calls.get(Number(openKey));
-      if (previous) previous.state = 'closed';
-      this.out.toolCallEnd(openKey);
-    }
-    state.state = 'open';
-    this.out.toolCallStart(state.key, state.id || `call_${state.key}`, state.name);
-    this.out.toolCallArgs(state.key, state.pending);
-    state.pending = '';
+    for (const [index, known] of this.callIds) if (id && known === id) return index;
+    if (id || this.callIds.size === 0) return Math.max(this.callIds.size, position);
+    return Math.max(...this.callIds.keys());
   }
 
   protected override onEnd(): void {
     if (this.out.finished) return;
-    // A call whose name never arrived is still reported, not lost.
-    for (const state of this.calls.values()) if (state.state === 'waiting') this.openCall(state);
+    // Every call still held is reported (one whose name never arrived too), in order.
+    this.calls.flush();
     if (!this.out.stopKnown && !this.sawDone) {
       this.out.error('the upstream stream ended before the turn finished (no finish_reason, no [DONE])');
       return;

@@ -9,6 +9,7 @@
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
+import {ToolCallQueue} from './tool-calls.js';
 
 /** Responses `usage` → Usage; `input_tokens` includes the cached ones. */
 export function responsesUsage(usage: unknown): Usage | undefined {
@@ -39,6 +40,8 @@ interface ItemState {
 
 export class OpenAIResponsesReader extends SseTurnReader {
   private readonly items = new Map<string, ItemState>();
+  private readonly calls = new ToolCallQueue(this.out);
+  private readonly keysById = new Map<string, string>();
   /** Summary parts seen in the open reasoning item: later parts are separated by a blank line. */
   private summaryParts = 0;
 
@@ -67,11 +70,10 @@ export class OpenAIResponsesReader extends SseTurnReader {
         this.out.thinking(asString(event.delta) ?? '');
         return;
       case 'response.function_call_arguments.delta':
-        this.markStreamed(event);
-        this.out.toolCallArgs(itemKey(event), asString(event.delta) ?? '');
+        this.calls.args(this.keyOf(event), asString(event.delta) ?? '');
         return;
       case 'response.output_item.done':
-        this.onItemDone(asRecord(event.item) ?? {}, itemKey(event));
+        this.onItemDone(asRecord(event.item) ?? {}, this.keyOf(event));
         return;
       case 'response.completed':
       case 'response.incomplete':
@@ -88,19 +90,29 @@ export class OpenAIResponsesReader extends SseTurnReader {
     }
   }
 
+  /** The item an event is about: its `output_index` (every item event has one), else the item id as announced. */
+  private keyOf(event: JsonObject): string {
+    const index = asNumber(event.output_index);
+    if (index !== undefined) return String(index);
+    const id = asString(event.item_id) ?? asString(field(event.item, 'id'));
+    return (id && this.keysById.get(id)) ?? id ?? '0';
+  }
+
   private onItemAdded(event: JsonObject): void {
     const item = asRecord(event.item) ?? {};
     const type = asString(item.type) ?? '';
-    const key = itemKey(event);
+    const key = this.keyOf(event);
+    const id = asString(item.id);
+    if (id) this.keysById.set(id, key);
     this.items.set(key, {type, streamed: false});
     if (type === 'reasoning') this.summaryParts = 0;
     if (type === 'function_call') {
-      this.out.toolCallStart(key, asString(item.call_id) ?? asString(item.id) ?? `call_${key}`, asString(item.name) ?? '');
+      this.calls.announce(key, asString(item.call_id) ?? asString(item.id) ?? `call_${key}`, asString(item.name) ?? '');
     }
   }
 
   private markStreamed(event: JsonObject): void {
-    const state = this.items.get(itemKey(event));
+    const state = this.items.get(this.keyOf(event));
     if (state) state.streamed = true;
   }
 
@@ -122,15 +134,16 @@ export class OpenAIResponsesReader extends SseTurnReader {
       if (encrypted && text) this.out.thinkingSignature(encrypted);
       else if (encrypted) this.out.redactedThinking(encrypted);
     } else if (type === 'function_call') {
-      if (!state) this.out.toolCallStart(key, asString(item.call_id) ?? `call_${key}`, asString(item.name) ?? '');
-      if (!streamed) this.out.toolCallArgs(key, asString(item.arguments) ?? '');
-      this.out.toolCallEnd(key);
+      if (!this.calls.has(key)) this.calls.announce(key, asString(item.call_id) ?? `call_${key}`, asString(item.name) ?? '');
+      // The item's full arguments win over deltas that were incomplete.
+      this.calls.done(key, asString(item.arguments));
     }
     this.items.delete(key);
   }
 
   private onFinished(response: JsonObject | undefined): void {
     this.out.start(asString(field(response, 'id')), asString(field(response, 'model')));
+    this.calls.flush();
     const usage = responsesUsage(field(response, 'usage'));
     if (usage) this.out.usage(usage);
     this.out.stop(responsesStopReason(response));
@@ -152,10 +165,4 @@ export class OpenAIResponsesReader extends SseTurnReader {
       reader.onFinished(body);
     });
   }
-}
-
-/** The item an event is about: its `output_index` (every item event has one), else the item id. */
-function itemKey(event: JsonObject): string {
-  const index = asNumber(event.output_index);
-  return index !== undefined ? String(index) : (asString(event.item_id) ?? asString(field(event.item, 'id')) ?? '0');
 }

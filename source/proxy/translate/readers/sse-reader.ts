@@ -10,6 +10,8 @@ import {TurnEmitter} from './turn-emitter.js';
 export abstract class SseTurnReader implements TurnReader {
   private readonly sse = new SseParser();
   protected readonly out = new TurnEmitter();
+  /** `data: [DONE]` came: the upstream said the answer is over, and nothing after it counts. */
+  private sawDoneMarker = false;
 
   push(chunk: string): TurnEvent[] {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
@@ -54,8 +56,9 @@ export abstract class SseTurnReader implements TurnReader {
   }
 
   private onData(data: string): void {
-    if (this.out.finished) return;
+    if (this.out.finished || this.sawDoneMarker) return;
     if (data.trim() === '[DONE]') {
+      this.sawDoneMarker = true;
       this.onDone();
       return;
     }

@@ -10,7 +10,7 @@
 import {randomUUID} from 'node:crypto';
 import {anthropicError, anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
-import {estimateTokensOfText} from '../estimate-tokens.js';
+import {estimatedUsage, estimateTokensOfText} from '../estimate-tokens.js';
 import {parseToolArguments, type JsonObject} from '../json.js';
 import {pipeStream, type TurnReader, type TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
@@ -25,6 +25,8 @@ export interface AnthropicWriterOptions {
   upstream: ApiProtocol;
   /** Client names for the tool names the upstream calls. */
   names: ToolNames;
+  /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
+  estimatedInputTokens?: number;
 }
 
 /** Usage → Anthropic `usage`: its `input_tokens` excludes cache reads and writes (TurnEvents count all input). */
@@ -55,7 +57,9 @@ class AnthropicEvents {
   private outputChars = 0;
   finished = false;
 
-  constructor(private readonly options: AnthropicWriterOptions) {}
+  constructor(private readonly options: AnthropicWriterOptions) {
+    this.usage = estimatedUsage(options.estimatedInputTokens);
+  }
 
   events(event: TurnEvent): JsonObject[] {
     if (this.finished) return [];
@@ -232,12 +236,12 @@ export interface AnthropicClientPairSpec {
  * the request filled on the same context (tool-names.ts).
  */
 export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslator {
-  const options = (context: TranslateContext): AnthropicWriterOptions => ({clientModel: context.clientModel, upstream: spec.upstream, names: toolNamesFor(context)});
+  const options = (context: TranslateContext): AnthropicWriterOptions => ({clientModel: context.clientModel, upstream: spec.upstream, names: toolNamesFor(context), estimatedInputTokens: context.estimatedInputTokens});
   const pair: PairTranslator = {
     client: 'anthropic',
     upstream: spec.upstream,
     request: spec.request,
-    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context))),
+    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context)), spec.readBody),
     response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
     error: anthropicError,
   };

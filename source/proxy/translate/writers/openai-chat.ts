@@ -9,6 +9,7 @@
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import type {JsonObject} from '../json.js';
 import type {TurnWriter} from '../pipe.js';
+import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
 import type {ToolNames} from '../tool-names.js';
 
@@ -21,6 +22,8 @@ export interface ChatWriterOptions {
   includeUsage: boolean;
   /** `created`, in unix seconds (now by default). */
   created?: number;
+  /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
+  estimatedInputTokens?: number;
 }
 
 /** Stop reason → `finish_reason`. */
@@ -58,6 +61,8 @@ export class OpenAIChatWriter implements TurnWriter {
 
   constructor(private readonly options: ChatWriterOptions) {
     this.created = options.created ?? Math.floor(Date.now() / 1000);
+    this.usage = estimatedUsage(options.estimatedInputTokens);
+    this.sawUsage = options.estimatedInputTokens !== undefined;
   }
 
   write(events: TurnEvent[]): string {
@@ -135,7 +140,7 @@ export class OpenAIChatWriter implements TurnWriter {
     let reasoning = '';
     const calls: JsonObject[] = [];
     const args = new Map<string, {fn: JsonObject; json: string}>();
-    let usage: Usage = {};
+    let usage: Usage = estimatedUsage(options.estimatedInputTokens);
     let finish = 'stop';
     for (const event of events) {
       switch (event.type) {

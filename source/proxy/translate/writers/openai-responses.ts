@@ -15,6 +15,7 @@ import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asString, field, parseJsonObject, type JsonObject} from '../json.js';
 import type {TurnWriter} from '../pipe.js';
 import {tagSignature} from '../signatures.js';
+import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
 import type {ToolNames} from '../tool-names.js';
 import type {ApiProtocol} from '../types.js';
@@ -32,6 +33,8 @@ export interface ResponsesWriterOptions {
   customTools: ReadonlySet<string>;
   /** `created_at`, unix seconds (now by default). */
   createdAt?: number;
+  /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
+  estimatedInputTokens?: number;
 }
 
 /** Usage → Responses `usage` (`input_tokens` counts cached tokens too). */
@@ -66,6 +69,7 @@ export class OpenAIResponsesWriter implements TurnWriter {
 
   constructor(private readonly options: ResponsesWriterOptions) {
     this.createdAt = options.createdAt ?? Math.floor(Date.now() / 1000);
+    this.usage = estimatedUsage(options.estimatedInputTokens);
   }
 
   write(events: TurnEvent[]): string {

@@ -1,0 +1,122 @@
+// Parallel tool calls as upstreams send them → one call at a time, as TurnEvents require (README.md
+// rule 2). Chat may announce every call first and then send the arguments per index; the Responses
+// API may interleave `function_call_arguments.delta` of several items. The first unfinished call
+// streams live; fragments of the others are buffered per call and emitted whole, in the order the
+// calls were announced, once the calls before them are complete.
+import type {TurnEmitter} from './turn-emitter.js';
+
+interface QueuedCall {
+  key: string;
+  id: string;
+  name: string;
+  /** Arguments not yet emitted. */
+  pending: string;
+  /** Arguments already emitted (live). */
+  emitted: string;
+  /** The upstream said the call is complete. */
+  done: boolean;
+  state: 'queued' | 'open' | 'closed';
+}
+
+export class ToolCallQueue {
+  private readonly calls: QueuedCall[] = [];
+
+  constructor(private readonly out: TurnEmitter) {}
+
+  has(key: string): boolean {
+    return this.find(key) !== undefined;
+  }
+
+  /** A call is announced (or its id and name arrive later); the first one open opens at once. */
+  announce(key: string, id: string, name: string): void {
+    let call = this.find(key);
+    if (!call) {
+      call = {key, id: '', name: '', pending: '', emitted: '', done: false, state: 'queued'};
+      this.calls.push(call);
+    }
+    call.id ||= id;
+    call.name ||= name;
+    this.advance();
+  }
+
+  /**
+   * An arguments fragment for `key`. With `completesPrevious` (Chat, which never says a call is
+   * done), a fragment for a later call ends the open call when its arguments are already whole JSON.
+   */
+  args(key: string, json: string, completesPrevious = false): void {
+    const call = this.find(key);
+    if (!call || !json || call.state === 'closed') return;
+    const current = this.current();
+    if (completesPrevious && current && current !== call && this.calls.indexOf(call) > this.calls.indexOf(current) && isWholeJson(current.emitted + current.pending)) {
+      current.done = true;
+      this.advance();
+    }
+    call.pending += json;
+    if (call.state === 'open') this.emitPending(call);
+  }
+
+  /**
+   * The call is complete; `fullArguments` (Responses `output_item.done`) replaces what the deltas
+   * carried when they were incomplete (only the missing tail can follow what was already streamed).
+   */
+  done(key: string, fullArguments?: string): void {
+    const call = this.find(key);
+    if (!call || call.state === 'closed') return;
+    if (fullArguments !== undefined && fullArguments !== '') {
+      const have = call.emitted + call.pending;
+      if (have !== fullArguments) {
+        if (fullArguments.startsWith(call.emitted)) call.pending = fullArguments.slice(call.emitted.length);
+        else if (!call.emitted) call.pending = fullArguments;
+      }
+    }
+    call.done = true;
+    this.advance();
+  }
+
+  /** The turn ends: every call still held is emitted, in order. */
+  flush(): void {
+    for (const call of this.calls) call.done = true;
+    this.advance();
+  }
+
+  private find(key: string): QueuedCall | undefined {
+    return this.calls.find((call) => call.key === key);
+  }
+
+  private current(): QueuedCall | undefined {
+    return this.calls.find((call) => call.state !== 'closed');
+  }
+
+  /** Opens the first unfinished call, closing each complete one on the way. */
+  private advance(): void {
+    for (let call = this.current(); call; call = this.current()) {
+      if (call.state === 'queued') {
+        // A call without a name cannot be opened until its name arrives (unless the turn ends).
+        if (!call.name && !call.done) return;
+        call.state = 'open';
+        this.out.toolCallStart(call.key, call.id || `call_${call.key}`, call.name);
+      }
+      this.emitPending(call);
+      if (!call.done) return;
+      this.out.toolCallEnd(call.key);
+      call.state = 'closed';
+    }
+  }
+
+  private emitPending(call: QueuedCall): void {
+    if (!call.pending) return;
+    this.out.toolCallArgs(call.key, call.pending);
+    call.emitted += call.pending;
+    call.pending = '';
+  }
+}
+
+function isWholeJson(text: string): boolean {
+  if (!text.trim()) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
