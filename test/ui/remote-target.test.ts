@@ -75,7 +75,9 @@ describe('accounts screen on a remote target', () => {
     seen.push(detail);
     assert.match(detail, /Token file +claude-c\.json on target team/);
     assert.match(detail, /cooling down until .*quota exhausted/);
-    await t.press('escape', 'h', 'j');
+    await t.press('escape');
+    await t.waitFor('▶ Claude accounts');
+    await t.press('h', 'j');
     const codex = await t.waitFor('b@example.com');
     seen.push(codex);
     assert.match(lineWith(codex, 'b@example.com'), /! re-login/);
