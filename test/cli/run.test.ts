@@ -97,6 +97,17 @@ describe('ccs-tui run', async () => {
     assert.equal(seen.apiKey, null);
   });
 
+  it("always names the provider's default model to Codex CLI, whose own default no other provider serves", async () => {
+    const script = ccs.writeRaw('args-agent.mjs', 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
+    for (const [provider, model] of [['claude', 'claude-opus-5'], ['codex', 'gpt-5.6-sol']]) {
+      const result = await runBin(['run', provider!, '--agent', 'codex', '--', 'exec', 'hi'], {...ccs.env, CCS_TUI_AGENT_CODEX: JSON.stringify([process.execPath, script])});
+      assert.equal(result.code, 0, result.stderr);
+      const args = JSON.parse(result.stdout) as string[];
+      assert.ok(args.includes(`model="${model}"`), `${provider}: ${args.join(' ')}`);
+      assert.deepEqual(args.slice(-2), ['exec', 'hi']);
+    }
+  });
+
   it("returns the exit code of an agent that exits at once, and 128+n when a signal ends it", async () => {
     // No node start-up to hide behind: these exit before ccs-tui has written agents.json.
     const seven = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'exit 7']));
