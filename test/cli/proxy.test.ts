@@ -11,6 +11,11 @@ import {runBin} from '../helpers/cli.js';
 import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
+/** One account per provider (env refuses a provider without one, as run does). */
+function withAccounts(ccs: ReturnType<typeof makeTempCcs>, ...providers: string[]): void {
+  for (const id of providers) ccs.writeToken(`${id}-x@example.com.json`, oauthToken(id, 'x@example.com', {api_key: 'sk-0123456789abcdef'}));
+}
+
 describe('proxy start / status / stop', async () => {
   const ccs = makeTempCcs();
   const upstream = await startFakeUpstream();
@@ -90,6 +95,7 @@ describe('env', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', '# my comment\nport: 9000\n');
+      withAccounts(ccs, 'claude');
       const result = await runBin(['env'], ccs.env);
       assert.equal(result.code, 0, result.stderr);
       const config = readFileSync(ccs.paths.config, 'utf8');
@@ -109,6 +115,7 @@ describe('env', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  kimi:\n    - "kimi-k2.7-*"\n`);
+      withAccounts(ccs, 'kimi');
       const result = await runBin(['env', 'kimi', '--json'], ccs.env);
       const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
       assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8317/api/provider/kimi');
@@ -152,6 +159,7 @@ describe('proxy.useCliproxyBinary', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      withAccounts(ccs, 'codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi', 'xai', 'copilot');
       for (const id of ['codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi', 'xai', 'copilot']) {
         const result = await runBin(['env', id, '--json'], ccs.env);
         assert.equal(result.code, 0, `${id}: ${result.stdout}${result.stderr}`);
@@ -183,6 +191,7 @@ describe('proxy.useCliproxyBinary', () => {
         xai: ['grok-4.6', 'grok-4.5', 'grok-3-mini-fast'],
         copilot: ['claude-opus-4.5', 'claude-sonnet-4.5', 'claude-haiku-4.5'],
       };
+      withAccounts(ccs, 'claude', ...Object.keys(expected));
       for (const [id, [main, sonnet, haiku]] of Object.entries(expected)) {
         const result = await runBin(['env', id, '--json'], ccs.env);
         assert.equal(result.code, 0, `${id}: ${result.stderr}`);
@@ -213,6 +222,7 @@ describe('proxy.useCliproxyBinary', () => {
         'cliproxy/config.yaml',
         `api-keys:\n  - "${API_KEY}"\noauth-model-alias:\n  iflow:\n    - name: "glm-4.7"\n      alias: "team-sonnet"\n    - name: "deepseek-v3.2"\n      alias: "team-haiku"\n    - name: "qwen3-max"\n      alias: "opus"\n`,
       );
+      withAccounts(ccs, 'iflow');
       const result = await runBin(['env', 'iflow', '--json'], ccs.env);
       assert.equal(result.code, 0, result.stderr);
       const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};

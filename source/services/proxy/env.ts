@@ -2,7 +2,7 @@
 // env-builder.ts): the root URL for Claude itself (model-neutral: Claude Code's own /model choice is
 // honoured), `/api/provider/<provider>` for the others with the model variables set from the list
 // the proxy will serve.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {accountResolution} from '../../store/model-rules.js';
@@ -18,6 +18,11 @@ export interface ClaudeCodeEnv {
   notes: string[];
   /** Set when the proxy cannot serve Claude Code on this provider: what is missing. */
   unservable?: string;
+  /**
+   * Set when the provider has no usable account: `ccs-tui run`'s refusal (core/accounts
+   * noUsableAccount's reason); the exports would end in an error.
+   */
+  noAccount?: string;
 }
 
 /**
@@ -84,9 +89,11 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
   const row = providerId ? findProvider(providerId) : rootProvider();
   if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
-  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
   const store = new AccountStore(paths);
   const snapshot = await store.load();
+  const reason = noUsableAccount(row, snapshot.accounts);
+  const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
+  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, ...(noAccount ? {noAccount} : {})};
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
@@ -105,7 +112,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
         : `every ${row.displayName} model is excluded; no model variables`,
     );
   }
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {})};
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
 /** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
