@@ -80,8 +80,8 @@ export interface ProviderRow {
   /** Other public clients whose accounts exist in the wild (refresh with the one a token belongs to). */
   alternateClients?: OAuthClient[];
   scopes: string[];
-  /** Static model list; `byPlan` picks by the account's plan (codex). */
-  models: {default: string[]; byPlan?: Record<string, string[]>};
+  /** Static model list; `byPlan` picks by the account's plan (codex); `tiers`: see ModelTiers. */
+  models: {default: string[]; byPlan?: Record<string, string[]>; tiers?: ModelTiers};
   /** Null: the provider reports no quota (then its adapter has no fetchQuota). */
   quotaSource: QuotaSource | null;
   /** Refresh this long before `expired`. */
@@ -95,6 +95,19 @@ export interface ProviderRow {
   servesRootRoutes?: boolean;
   /** Everything about this provider that is not data: see ProviderAdapter. */
   adapter: ProviderAdapter;
+}
+
+/**
+ * Which of the provider's models fill an agent's model slots, each a preference list of catalogue ids
+ * (the first one the account's resolved list has wins; plans differ, so later ids are fallbacks):
+ * `big` is the provider's default (Claude Code's ANTHROPIC_MODEL and opus slot, Codex CLI's `model`),
+ * `mid` the sonnet slot, `small` the small/fast (haiku) slot of background calls. Ids are matched
+ * exactly, never by part of a name (from PROVIDERS.md's model lists).
+ */
+export interface ModelTiers {
+  big: string[];
+  mid: string[];
+  small: string[];
 }
 
 /** An OAuth client: its id and, for Google's desktop ("installed app") clients, the secret that is public in their CLIs. */

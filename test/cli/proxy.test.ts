@@ -11,6 +11,11 @@ import {runBin} from '../helpers/cli.js';
 import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
+/** One account per provider (env refuses a provider without one, as run does). */
+function withAccounts(ccs: ReturnType<typeof makeTempCcs>, ...providers: string[]): void {
+  for (const id of providers) ccs.writeToken(`${id}-x@example.com.json`, oauthToken(id, 'x@example.com', {api_key: 'sk-0123456789abcdef'}));
+}
+
 describe('proxy start / status / stop', async () => {
   const ccs = makeTempCcs();
   const upstream = await startFakeUpstream();
@@ -94,6 +99,7 @@ describe('env', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', '# my comment\nport: 9000\n');
+      withAccounts(ccs, 'claude');
       const result = await runBin(['env'], ccs.env);
       assert.equal(result.code, 0, result.stderr);
       const config = readFileSync(ccs.paths.config, 'utf8');
@@ -113,6 +119,7 @@ describe('env', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  kimi:\n    - "kimi-k2.7-*"\n`);
+      withAccounts(ccs, 'kimi');
       const result = await runBin(['env', 'kimi', '--json'], ccs.env);
       const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
       assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8317/api/provider/kimi');
@@ -156,6 +163,7 @@ describe('proxy.useCliproxyBinary', () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      withAccounts(ccs, 'codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi', 'xai', 'copilot');
       for (const id of ['codex', 'gemini', 'antigravity', 'qwen', 'iflow', 'kimi', 'xai', 'copilot']) {
         const result = await runBin(['env', id, '--json'], ccs.env);
         assert.equal(result.code, 0, `${id}: ${result.stdout}${result.stderr}`);
@@ -172,14 +180,59 @@ describe('proxy.useCliproxyBinary', () => {
     }
   });
 
-  it("uses the person's aliases for the model slots, the small/fast one included", async () => {
+  it("fills every provider's slots from its tier table, never from part of a model's name", async () => {
     const ccs = makeTempCcs();
     try {
-      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-model-alias:\n  iflow:\n    - name: "glm-4.7"\n      alias: "team-sonnet"\n    - name: "qwen3-coder-plus"\n      alias: "team-haiku"\n`);
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      // [main = opus, sonnet, haiku = small/fast] per provider, from PROVIDERS.md's lists.
+      const expected: Record<string, [string, string, string]> = {
+        codex: ['gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna'],
+        gemini: ['gemini-3.1-pro-preview', 'gemini-3-flash-preview', 'gemini-3.1-flash-lite-preview'],
+        antigravity: ['claude-opus-4-6-thinking', 'claude-sonnet-4-6', 'gemini-3-flash'],
+        qwen: ['coder-model', 'qwen3-coder-plus', 'qwen3-coder-flash'],
+        iflow: ['qwen3-coder-plus', 'glm-4.7', 'qwen3-coder-plus'],
+        kimi: ['kimi-k3', 'kimi-k2.7-code', 'kimi-k2.7-code-highspeed'],
+        xai: ['grok-4.6', 'grok-4.5', 'grok-3-mini-fast'],
+        copilot: ['claude-opus-4.5', 'claude-sonnet-4.5', 'claude-haiku-4.5'],
+      };
+      withAccounts(ccs, 'claude', ...Object.keys(expected));
+      for (const [id, [main, sonnet, haiku]] of Object.entries(expected)) {
+        const result = await runBin(['env', id, '--json'], ccs.env);
+        assert.equal(result.code, 0, `${id}: ${result.stderr}`);
+        const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
+        assert.deepEqual(
+          [env.ANTHROPIC_MODEL, env.ANTHROPIC_DEFAULT_OPUS_MODEL, env.ANTHROPIC_DEFAULT_SONNET_MODEL, env.ANTHROPIC_DEFAULT_HAIKU_MODEL, env.ANTHROPIC_SMALL_FAST_MODEL],
+          [main, main, sonnet, haiku, haiku],
+          id,
+        );
+      }
+      // A codex free account has no gpt-5.6-sol: the next id of the tier, not a name that merely contains "code".
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  codex:\n    - "gpt-5.6-sol"\n    - "gpt-5.6-luna"\n`);
+      const {env} = JSON.parse((await runBin(['env', 'codex', '--json'], ccs.env)).stdout) as {env: Record<string, string>};
+      assert.equal(env.ANTHROPIC_MODEL, 'gpt-5.6-terra');
+      assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'gpt-5.4-mini');
+      // The root provider keeps Claude Code's own model choice: no model variables.
+      const claude = JSON.parse((await runBin(['env', 'claude', '--json'], ccs.env)).stdout) as {env: Record<string, string>};
+      assert.deepEqual(Object.keys(claude.env).sort(), ['ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL']);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it("uses the person's aliases named like Claude's tiers for the model slots, the small/fast one included", async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw(
+        'cliproxy/config.yaml',
+        `api-keys:\n  - "${API_KEY}"\noauth-model-alias:\n  iflow:\n    - name: "glm-4.7"\n      alias: "team-sonnet"\n    - name: "deepseek-v3.2"\n      alias: "team-haiku"\n    - name: "qwen3-max"\n      alias: "opus"\n`,
+      );
+      withAccounts(ccs, 'iflow');
       const result = await runBin(['env', 'iflow', '--json'], ccs.env);
       assert.equal(result.code, 0, result.stderr);
       const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
-      assert.equal(env.ANTHROPIC_MODEL, 'team-sonnet');
+      assert.equal(env.ANTHROPIC_MODEL, 'opus');
+      assert.equal(env.ANTHROPIC_DEFAULT_OPUS_MODEL, 'opus');
+      assert.equal(env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'team-sonnet');
       assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'team-haiku');
       assert.equal(env.ANTHROPIC_SMALL_FAST_MODEL, 'team-haiku');
     } finally {

@@ -8,7 +8,9 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {readRunningAgents} from '../../source/services/agents/running.js';
+import {fetchProxyStatus} from '../../source/services/proxy/control.js';
 import {readRunningProxy} from '../../source/services/proxy/pid-file.js';
+import {PROVIDERS} from '../../source/providers/table.js';
 import {installedAgents} from '../helpers/agents.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath, runBin} from '../helpers/cli.js';
@@ -97,6 +99,17 @@ describe('ccs-tui run', async () => {
     assert.equal(seen.apiKey, null);
   });
 
+  it("always names the provider's default model to Codex CLI, whose own default no other provider serves", async () => {
+    const script = ccs.writeRaw('args-agent.mjs', 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
+    for (const [provider, model] of [['claude', 'claude-opus-5'], ['codex', 'gpt-5.6-sol']]) {
+      const result = await runBin(['run', provider!, '--agent', 'codex', '--', 'exec', 'hi'], {...ccs.env, CCS_TUI_AGENT_CODEX: JSON.stringify([process.execPath, script])});
+      assert.equal(result.code, 0, result.stderr);
+      const args = JSON.parse(result.stdout) as string[];
+      assert.ok(args.includes(`model="${model}"`), `${provider}: ${args.join(' ')}`);
+      assert.deepEqual(args.slice(-2), ['exec', 'hi']);
+    }
+  });
+
   it("returns the exit code of an agent that exits at once, and 128+n when a signal ends it", async () => {
     // No node start-up to hide behind: these exit before ccs-tui has written agents.json.
     const seven = await runBin(['run', 'claude'], env(['/bin/sh', '-c', 'exit 7']));
@@ -177,6 +190,44 @@ describe('ccs-tui run on a provider nothing can serve', () => {
       assert.equal(readRunningProxy(ccs.paths), undefined, 'no proxy was started');
       assert.equal(readFileSync(started, 'utf8'), '', 'the agent never ran');
     } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('ccs-tui run and env on a provider with no account', () => {
+  it('refuses every provider before starting anything, leaves a running proxy where it was, and env exits 1 with the same reason', {timeout: 120_000}, async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+      const started = ccs.writeRaw('agent-started', '');
+      const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', `echo ran >> ${started}`])};
+      const none = await runBin(['run', 'claude', '--', '-p', 'hi'], env);
+      assert.equal(none.code, 1, none.stderr);
+      assert.match(none.stderr, /Claude Code cannot use Claude: no Claude account \(ccs-tui login claude\)/);
+      assert.equal(readRunningProxy(ccs.paths), undefined, 'no proxy was started');
+
+      ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+      const first = await runBin(['run', 'claude', 'a@example.com'], {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'});
+      assert.equal(first.code, 0, first.stderr);
+      const proxy = readRunningProxy(ccs.paths)!;
+      const before = await fetchProxyStatus(ccs.paths, proxy.port);
+      assert.deepEqual([before?.provider, before?.account], ['claude', 'a@example.com']);
+      for (const row of PROVIDERS.filter((p) => p.id !== 'claude')) {
+        const refused = await runBin(['run', row.id, '--', '-p', 'hi'], env);
+        assert.equal(refused.code, 1, `${row.id}: ${refused.stderr}`);
+        assert.match(refused.stderr, new RegExp(`Claude Code cannot use ${row.displayName.replace(/[()]/g, '\\$&')}(: no ${row.displayName.replace(/[()]/g, '\\$&')} account \\(ccs-tui login ${row.id}\\)| through the proxy: )`), row.id);
+        const after = await fetchProxyStatus(ccs.paths, proxy.port);
+        assert.deepEqual([after?.pid, after?.provider, after?.account], [proxy.pid, 'claude', 'a@example.com'], `${row.id}: the running proxy was moved`);
+
+        const exported = await runBin(['env', row.id], ccs.env);
+        assert.equal(exported.code, 1, `${row.id}: ${exported.stdout}${exported.stderr}`);
+        assert.equal(exported.stdout, '', `${row.id}: no exports that would end in an error`);
+        assert.match(exported.stderr, new RegExp(`(no ${row.displayName.replace(/[()]/g, '\\$&')} account \\(ccs-tui login ${row.id}\\)|cannot serve Claude Code)`), row.id);
+      }
+      assert.equal(readFileSync(started, 'utf8'), '', 'the agent never ran');
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
       ccs.cleanup();
     }
   });

@@ -226,3 +226,46 @@ describe('as a user meets it: ccs-tui proxy start, eval "$(ccs-tui env iflow)", 
     }
   });
 });
+
+describe('as a user meets it: ccs-tui run <claude account> --agent codex -- exec "…", no -m', async () => {
+  it('Codex CLI runs on the provider default model ccs-tui names and completes a shell tool round trip on an Anthropic upstream', {timeout: RUN_TIMEOUT_MS + 60_000}, async (t) => {
+    const installed = await ensureCodex();
+    if ('skip' in installed) return t.skip(installed.skip);
+    const ws = workspace();
+    const upstream = await startFakeInference({
+      script: (turn) => {
+        const answer = answerFromResult(turn);
+        if (answer) return answer;
+        if (turn.tools.includes('exec_command')) return {call: {name: 'exec_command', args: {cmd: 'cat notes.txt', workdir: ws.dir}}};
+        if (turn.tools.includes('shell')) return {call: {name: 'shell', args: {command: ['cat', 'notes.txt'], workdir: ws.dir}}};
+        return {text: `no shell tool among: ${turn.tools.join(', ')}`};
+      },
+    });
+    const ccs = makeTempCcs();
+    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+    const codexHome = path.join(ws.home, '.codex');
+    mkdirSync(codexHome);
+    try {
+      const result = await runBin(
+        ['run', 'a@example.com', '--agent', 'codex', '--', 'exec', '--skip-git-repo-check', 'What is the password in notes.txt? Use the shell to read it.'],
+        {...cleanEnv(ws.home, {CODEX_HOME: codexHome}), CCS_DIR: ccs.env.CCS_DIR!, CCS_TUI_AGENT_CODEX: JSON.stringify([installed.file, ...installed.args])},
+        undefined,
+        RUN_TIMEOUT_MS,
+      );
+      const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(-3000)}\nrefusals: ${JSON.stringify(upstream.refusals)}`;
+      assert.equal(result.code, 0, detail);
+      assertRoundTrip(upstream.turns, upstream.refusals, result.stdout, 'codex on a claude account via run');
+      // No -m: ccs-tui named Claude's default (its tier table's big model), not Codex's own default.
+      assert.ok(upstream.turns.length >= 2 && upstream.turns.every((turn) => turn.model === 'claude-opus-5'), JSON.stringify(upstream.turns.map((turn) => turn.model)));
+      assert.match(result.stderr, /model: claude-opus-5/);
+      t.diagnostic(`Codex answered: ${result.stdout.trim()}`);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+      ws.cleanup();
+    }
+  });
+});

@@ -127,14 +127,19 @@ const env: CommandSpec = {
     ]);
     const {settings} = await loadSettings(ctx.paths);
     const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings)});
-    // Exit 1 only when the provider truly cannot serve Claude Code: the exports would end in an error.
-    const status = result.unservable ? 1 : 0;
+    // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
+    // refuses): the exports would end in an error.
+    const error = result.unservable ?? result.noAccount;
     if (values.json) {
-      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(result.unservable ? {error: result.unservable} : {})});
-      return status;
+      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(error ? {error} : {})});
+      return error ? 1 : 0;
     }
     for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
-    if (result.unservable) return status;
+    if (result.unservable) return 1;
+    if (error) {
+      ctx.stderr.write(`ccs-tui: ${error}\n`);
+      return 1;
+    }
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;
   },

@@ -10,6 +10,8 @@ export interface ResponsesInput {
   system: string[];
   /** The remaining items; messages have `type: "message"` and `content` as an array of parts. */
   items: JsonObject[];
+  /** The request's tool declarations: `tools`, then those of `additional_tools` input items. */
+  tools: unknown[];
 }
 
 export function readResponsesInput(body: JsonObject): ResponsesInput {
@@ -18,9 +20,10 @@ export function readResponsesInput(body: JsonObject): ResponsesInput {
     throw new TranslateError('previous_response_id: this upstream keeps no stored responses; send the whole conversation as input (store: false)');
   }
   const system: string[] = [];
+  const tools = [...asArray(body.tools)];
   const instructions = asString(body.instructions);
   if (instructions) system.push(instructions);
-  if (typeof body.input === 'string') return {system, items: [{type: 'message', role: 'user', content: [{type: 'input_text', text: body.input}]}]};
+  if (typeof body.input === 'string') return {system, items: [{type: 'message', role: 'user', content: [{type: 'input_text', text: body.input}]}], tools};
   const items: JsonObject[] = [];
   asArray(body.input).forEach((raw, i) => {
     const item = asRecord(raw);
@@ -28,6 +31,12 @@ export function readResponsesInput(body: JsonObject): ResponsesInput {
     const type = asString(item.type) ?? (item.role !== undefined ? 'message' : undefined);
     // A record of a search OpenAI ran itself: nothing in it can be replayed to another upstream.
     if (type === 'web_search_call') return;
+    // Codex CLI (0.171, for models it knows) declares its tools in an input item rather than in
+    // `tools`: declarations, no conversation content.
+    if (type === 'additional_tools') {
+      tools.push(...asArray(item.tools));
+      return;
+    }
     if (type !== 'message') {
       items.push({...item, type});
       return;
@@ -36,7 +45,7 @@ export function readResponsesInput(body: JsonObject): ResponsesInput {
     if (item.role === 'system' || item.role === 'developer') system.push(content.map((part) => asString(field(part, 'text')) ?? '').join(''));
     else items.push({...item, type, content});
   });
-  return {system, items};
+  return {system, items, tools};
 }
 
 /** The summary text of a reasoning item, as the client showed it and sends it back. */
@@ -82,6 +91,12 @@ export function responsesFunctionTools(tools: unknown, memo: RequestMemo): Funct
   asArray(tools).forEach((tool, i) => {
     const type = asString(field(tool, 'type'));
     const name = asString(field(tool, 'name'));
+    // `functions` is the namespace of plain functions (their calls come back by bare name); tools of
+    // other namespaces are called with the namespace, which no other upstream can carry: left out.
+    if (type === 'namespace' && name === 'functions') {
+      out.push(...responsesFunctionTools(field(tool, 'tools'), memo));
+      return;
+    }
     if (type !== 'function' && type !== 'custom') return;
     if (!name) throw new TranslateError(`tools[${i}].name: a ${type} tool needs a name`);
     let description = asString(field(tool, 'description'));

@@ -10,10 +10,11 @@ import {AmbiguousAccountError, accountLabel, findAccount, isUsable, noUsableAcco
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
+import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
-import {claudeCodeEnv} from '../proxy/env.js';
+import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
@@ -223,8 +224,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const launch = agent.launch({
     baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
     apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
-    models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
-    native: (target.provider.api as readonly string[]).includes(agent.protocol),
+    models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), sonnet: value('ANTHROPIC_DEFAULT_SONNET_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
+    defaultModel: providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main,
   });
   const env: NodeJS.ProcessEnv = {...options.env};
   for (const [name, v] of Object.entries(launch.env)) {

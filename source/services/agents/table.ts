@@ -24,13 +24,17 @@ export interface AgentTarget {
   /** `http://127.0.0.1:<port>/api/provider/<provider>` (no trailing `/v1`). */
   baseUrl: string;
   apiKey: string;
-  /** Model slots picked from the provider's list (undefined: the agent's own default). */
+  /**
+   * Claude Code's model slots as `ccs-tui env` exports them (none on the root routes, where Claude
+   * Code's own /model choice is kept).
+   */
   models: ClaudeModels;
   /**
-   * True when the provider speaks the agent's protocol itself (no translation): the agent's own
-   * default model is then one the provider knows, so agents that pick their model keep it.
+   * The provider's default model (its tier table's `big`), set for every provider: an agent left on
+   * its own default would ask for a model of its vendor, which another provider does not serve.
+   * Undefined only when the provider lists no model.
    */
-  native: boolean;
+  defaultModel?: string;
 }
 
 export interface AgentLaunch {
@@ -77,7 +81,7 @@ export const AGENTS: readonly AgentRow[] = [
     displayName: 'Codex CLI',
     binaries: ['codex'],
     protocol: 'openai-responses',
-    launch: ({baseUrl, apiKey, models, native}) => ({
+    launch: ({baseUrl, apiKey, defaultModel}) => ({
       env: {[CODEX_KEY_VARIABLE]: apiKey},
       args: [
         '-c', 'model_providers.ccs-tui.name="ccs-tui proxy"',
@@ -85,7 +89,7 @@ export const AGENTS: readonly AgentRow[] = [
         '-c', 'model_providers.ccs-tui.wire_api="responses"',
         '-c', `model_providers.ccs-tui.env_key="${CODEX_KEY_VARIABLE}"`,
         '-c', 'model_provider="ccs-tui"',
-        ...(models.main && !native ? ['-c', `model="${models.main}"`] : []),
+        ...(defaultModel ? ['-c', `model="${defaultModel}"`] : []),
       ],
     }),
   },
@@ -94,8 +98,8 @@ export const AGENTS: readonly AgentRow[] = [
     displayName: 'Qwen Code',
     binaries: ['qwen'],
     protocol: 'openai-chat',
-    launch: ({baseUrl, apiKey, models}) => ({
-      env: {OPENAI_BASE_URL: `${baseUrl}/v1`, OPENAI_API_KEY: apiKey, ...defined([['OPENAI_MODEL', models.main]])},
+    launch: ({baseUrl, apiKey, defaultModel}) => ({
+      env: {OPENAI_BASE_URL: `${baseUrl}/v1`, OPENAI_API_KEY: apiKey, ...defined([['OPENAI_MODEL', defaultModel]])},
       args: [],
     }),
   },
@@ -104,8 +108,8 @@ export const AGENTS: readonly AgentRow[] = [
     displayName: 'Gemini CLI',
     binaries: ['gemini'],
     protocol: 'gemini-api',
-    launch: ({baseUrl, apiKey, models}) => ({
-      env: {GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: apiKey, ...defined([['GEMINI_MODEL', models.main]])},
+    launch: ({baseUrl, apiKey, defaultModel}) => ({
+      env: {GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: apiKey, ...defined([['GEMINI_MODEL', defaultModel]])},
       args: [],
     }),
   },

@@ -2,13 +2,14 @@
 // env-builder.ts): the root URL for Claude itself (model-neutral: Claude Code's own /model choice is
 // honoured), `/api/provider/<provider>` for the others with the model variables set from the list
 // the proxy will serve.
-import {accountLabel} from '../../core/accounts.js';
-import {UserError, type TokenFile} from '../../core/types.js';
+import {accountLabel, noUsableAccount} from '../../core/accounts.js';
+import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
+import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
-import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
+import {findProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
-import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
+import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
@@ -17,6 +18,11 @@ export interface ClaudeCodeEnv {
   notes: string[];
   /** Set when the proxy cannot serve Claude Code on this provider: what is missing. */
   unservable?: string;
+  /**
+   * Set when the provider has no usable account: `ccs-tui run`'s refusal (core/accounts
+   * noUsableAccount's reason); the exports would end in an error.
+   */
+  noAccount?: string;
 }
 
 /**
@@ -32,13 +38,43 @@ export interface ClaudeCodeEnvOptions {
   whyCannotServe?: ServabilityCheck;
 }
 
-/** The family model for a Claude Code slot: the first id that names it, else a fallback. */
-function pickModel(ids: readonly string[], words: readonly string[], fallback: string | undefined): string | undefined {
-  for (const word of words) {
-    const hit = ids.find((id) => id.toLowerCase().includes(word));
-    if (hit) return hit;
+/** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
+const TIER_WORDS = {opus: 'big', sonnet: 'mid', haiku: 'small'} as const;
+
+/**
+ * The models of an agent's slots from an account's resolved list: a person's alias whose name has a
+ * Claude tier word (`opus`, `sonnet`, `haiku` as a whole word: `team-sonnet`) wins its slot; else
+ * the provider's tier table (ModelTiers, ids matched exactly, aliases found by the id they stand
+ * for); else list order (the first model, which the mid and small slots fall back to as well).
+ */
+export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined): ClaudeModels {
+  const byAlias: Partial<Record<keyof ModelTiers, string>> = {};
+  for (const model of models) {
+    if (model.kind === 'original') continue;
+    for (const word of model.id.toLowerCase().split(/[^a-z0-9]+/)) {
+      const tier = Object.hasOwn(TIER_WORDS, word) ? TIER_WORDS[word as keyof typeof TIER_WORDS] : undefined;
+      if (tier && !byAlias[tier]) byAlias[tier] = model.id;
+    }
   }
-  return fallback;
+  const fromTable = (tier: keyof ModelTiers) => {
+    for (const wanted of tiers?.[tier] ?? []) {
+      const hit = models.find((m) => m.id === wanted) ?? models.find((m) => m.upstream === wanted);
+      if (hit) return hit.id;
+    }
+    return undefined;
+  };
+  const pick = (tier: keyof ModelTiers) => byAlias[tier] ?? fromTable(tier);
+  const main = pick('big') ?? models[0]?.id;
+  return {main, opus: main, sonnet: pick('mid') ?? main, haiku: pick('small') ?? main};
+}
+
+/**
+ * The model slots for a provider's account (the static list by plan, with config.yaml's and the
+ * account's rules applied) and that resolution.
+ */
+export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile): {models: ClaudeModels; resolution: ModelResolution} {
+  const resolution = accountResolution(row, config, account, token);
+  return {models: modelSlots(resolution.models, row.models.tiers), resolution};
 }
 
 /**
@@ -53,9 +89,11 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
   const row = providerId ? findProvider(providerId) : rootProvider();
   if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
-  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes};
   const store = new AccountStore(paths);
   const snapshot = await store.load();
+  const reason = noUsableAccount(row, snapshot.accounts);
+  const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
+  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, ...(noAccount ? {noAccount} : {})};
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
@@ -63,10 +101,9 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   else if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
   if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
   else notes.push(`models from ${accountLabel(account)}'s resolved list`);
-  const resolution = accountResolution(row, config, account, token);
-  const ids = resolution.models.map((m) => m.id);
-  const main = pickModel(ids, ['sonnet', 'coder', 'code'], ids[0]);
-  const models = claudeModelVariables({main, opus: pickModel(ids, ['opus', 'max', 'pro', 'thinking'], main), haiku: pickModel(ids, ['haiku', 'mini', 'flash', 'lite', 'fast'], main)});
+  const slots = providerModelSlots(row, config, account, token);
+  const resolution = slots.resolution;
+  const models = claudeModelVariables(slots.models);
   // What is missing, once: a provider the proxy cannot serve already said so above.
   if (models.length === 0 && !unservable) {
     notes.push(
@@ -75,13 +112,16 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
         : `every ${row.displayName} model is excluded; no model variables`,
     );
   }
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {})};
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
 /** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
 export interface ClaudeModels {
+  /** The provider's default model (ANTHROPIC_MODEL; Codex CLI's `model`). */
   main?: string;
   opus?: string;
+  /** Defaults to `main`. */
+  sonnet?: string;
   haiku?: string;
 }
 
@@ -95,7 +135,7 @@ export function claudeModelVariables(models: ClaudeModels): {name: string; value
   return [
     {name: 'ANTHROPIC_MODEL', value: models.main},
     {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: models.opus},
-    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: models.main},
+    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: models.sonnet ?? models.main},
     {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: models.haiku},
     {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: models.haiku},
   ].filter((v): v is {name: string; value: string} => v.value !== undefined);

@@ -81,3 +81,51 @@ describe('openai-responses → gemini request', () => {
     });
   });
 });
+
+describe("Codex CLI's additional_tools input item (0.171, for models it knows)", () => {
+  // Trimmed from what codex 0.171 sent a recording server: its tools as an input item, no `tools`.
+  const recorded = {
+    model: 'm',
+    input: [
+      {
+        type: 'additional_tools',
+        id: 'at_1',
+        role: 'developer',
+        tools: [
+          {
+            type: 'namespace',
+            name: 'functions',
+            description: '',
+            tools: [
+              {type: 'custom', name: 'exec', description: 'Run JavaScript code', format: {type: 'grammar', syntax: 'lark', definition: 'start: SOURCE'}},
+              {type: 'function', name: 'wait', description: 'Waits on a yielded exec cell', strict: false, parameters: {type: 'object', properties: {cell_id: {type: 'string'}}, required: ['cell_id']}},
+            ],
+          },
+          {type: 'namespace', name: 'clock', description: 'Tools for reading and waiting on time.', tools: [{type: 'function', name: 'sleep', parameters: {type: 'object', properties: {}}}]},
+        ],
+      },
+      {type: 'message', id: 'msg_1', role: 'developer', content: [{type: 'input_text', text: 'You are Codex.'}]},
+      {type: 'message', id: 'msg_2', role: 'user', content: [{type: 'input_text', text: 'say hi'}]},
+    ],
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    stream: true,
+    store: false,
+  };
+  const toolNames: Record<string, (body: Record<string, unknown>) => string[]> = {
+    anthropic: (body) => (body.tools as {name: string}[]).map((t) => t.name),
+    'openai-chat': (body) => (body.tools as {function: {name: string}}[]).map((t) => t.function.name),
+    'gemini-internal': (body) => ((body.request as {tools: {functionDeclarations: {name: string}[]}[]}).tools[0]!.functionDeclarations).map((t) => t.name),
+  };
+  for (const [upstream, names] of Object.entries(toolNames)) {
+    it(`→ ${upstream}: its plain functions become the request's tools, its other items are left out, the conversation is kept`, () => {
+      const body = translatorFor('openai-responses', upstream as 'anthropic')!.request(structuredClone(recorded), context('up-model')).body as Record<string, unknown>;
+      // The `functions` namespace holds plain functions (called by bare name); other namespaces are called with theirs, which no other upstream carries.
+      assert.deepEqual(names(body), ['exec', 'wait']);
+      const text = JSON.stringify(body);
+      assert.match(text, /say hi/);
+      assert.match(text, /You are Codex\./);
+      assert.doesNotMatch(text, /additional_tools|sleep/);
+    });
+  }
+});

@@ -19,7 +19,7 @@ import {AnthropicReader} from '../readers/anthropic.js';
 export function responsesToAnthropicRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const memo = requestMemo(context);
-  const {system, items} = readResponsesInput(client);
+  const {system, items, tools: declared} = readResponsesInput(client);
   const conversation = new AnthropicConversation();
   items.forEach((item, i) => {
     const where = `input[${i}]`;
@@ -48,7 +48,7 @@ export function responsesToAnthropicRequest(client: JsonObject, context: Transla
   }
   const systemBlocks = system.filter((text) => text !== '').map((text) => ({type: 'text', text}));
   if (systemBlocks.length > 0) body.system = systemBlocks;
-  const tools = responsesFunctionTools(client.tools, memo);
+  const tools = responsesFunctionTools(declared, memo);
   if (tools.length > 0) {
     body.tools = tools.map((tool) => anthropicTool(tool.name, tool.description, tool.parameters, names));
     const forced = forcedToolName(client.tool_choice);

@@ -18,7 +18,7 @@ import {GeminiReader} from '../readers/gemini.js';
 export function responsesToGeminiRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const memo = requestMemo(context);
-  const {system, items} = readResponsesInput(client);
+  const {system, items, tools: declared} = readResponsesInput(client);
   const conversation = new GeminiConversation();
   /** A Gemini signature waiting for the model part it belongs on. */
   let pending: string | undefined;
@@ -60,7 +60,7 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
   const request: JsonObject = {contents: conversation.contents()};
   const systemText = system.filter((text) => text !== '').join('\n\n');
   if (systemText) request.systemInstruction = {role: 'user', parts: [{text: systemText}]};
-  const tools = responsesFunctionTools(client.tools, memo);
+  const tools = responsesFunctionTools(declared, memo);
   if (tools.length > 0) {
     request.tools = [{functionDeclarations: tools.map((tool) => geminiFunctionDeclaration(tool.name, tool.description, tool.parameters, names))}];
     const toolConfig = geminiToolConfig(client.tool_choice, forcedToolName(client.tool_choice), names);

@@ -19,7 +19,7 @@ const CARRIED = ['metadata', 'user', 'prompt_cache_key', 'service_tier', 'safety
 export function responsesToChatRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const memo = requestMemo(context);
-  const {system, items} = readResponsesInput(client);
+  const {system, items, tools: declared} = readResponsesInput(client);
   const messages: JsonObject[] = [];
   const systemText = system.filter((text) => text !== '').join('\n\n');
   if (systemText) messages.push({role: 'system', content: systemText});
@@ -59,7 +59,7 @@ export function responsesToChatRequest(client: JsonObject, context: TranslateCon
 
   const body: JsonObject = {model: context.upstreamModel, messages: pairToolMessages(messages)};
   for (const key of CARRIED) if (client[key] !== undefined) body[key] = client[key];
-  const tools = responsesFunctionTools(client.tools, memo);
+  const tools = responsesFunctionTools(declared, memo);
   if (tools.length > 0) {
     body.tools = tools.map((tool) => ({type: 'function', function: {name: names.upstream(tool.name), ...(tool.description ? {description: tool.description} : {}), parameters: tool.parameters}}));
     const forced = forcedToolName(client.tool_choice);
