@@ -8,9 +8,26 @@ export function isUsable(account: Account): boolean {
   return !account.paused && (account.health === 'ok' || account.health === 'expired');
 }
 
-/** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
-export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
-  return sanitizeLine(account.nickname || account.email || account.id);
+type Labelled = Pick<Account, 'nickname' | 'email' | 'id'> & Partial<Pick<Account, 'provider' | 'tokenFile'>>;
+
+const baseLabel = (account: Labelled) => account.nickname || account.email || account.id;
+
+/**
+ * What a person calls this account: nickname, else email, else id (stripped of escapes: ids come
+ * from files). `siblings` are the accounts it is listed or confirmed among (any providers; only the
+ * same provider's count): when another of them has the same label (two logins of one email, CCS's
+ * `email#suffix` ids), the label is the account's id, which tells them apart and is what `use`,
+ * `pause`, … accept; when even the id is that label, the token file is added.
+ */
+export function accountLabel(account: Labelled, siblings: readonly Labelled[] = []): string {
+  const base = baseLabel(account);
+  const lower = base.toLowerCase();
+  const clash = siblings.some(
+    (other) => other.id !== account.id && other.provider === account.provider && baseLabel(other).toLowerCase() === lower,
+  );
+  if (!clash) return sanitizeLine(base);
+  if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
+  return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
 }
 
 /** How a program names an account it already holds: by its id, exactly, with no guessing. */
@@ -59,7 +76,7 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
       );
     }
   }
-  const known = inProvider.map(accountLabel);
+  const known = inProvider.map((a) => accountLabel(a, inProvider));
   throw new UserError(
     `no ${provider} account "${refText(ref)}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
   );

@@ -118,6 +118,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           renderRow={(a, _i, isSelected) => (
             <AccountRow
               account={a}
+              siblings={selected?.accounts ?? []}
               selected={isSelected}
               focused={state.pane === 'accounts'}
               columns={columns}
@@ -199,13 +200,15 @@ function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
-  const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
+function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+  const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
   const expiry = account.expiresAt ? (Date.parse(account.expiresAt) < now ? 'expired' : formatRelative(account.expiresAt, now)) : '';
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
   // Narrow: nickname and email share one column.
-  const name = c.email ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
+  const name = c.email ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
+  // Two logins of one email: the EMAIL column shows the id that tells them apart.
+  const email = !account.nickname && account.email ? accountLabel(account, siblings) : account.email ?? '';
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
   if (renameDraft) {
@@ -220,7 +223,7 @@ function AccountRow(props: {account: Account; selected: boolean; focused: boolea
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(account.email ?? '', c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
+      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
     </Text>
   );
