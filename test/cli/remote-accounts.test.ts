@@ -58,8 +58,10 @@ describe('account commands on a remote target', () => {
     assert.equal(remote.code, 0, remote.stderr);
     const localRow = JSON.parse(local.stdout)[0];
     const rows = JSON.parse(remote.stdout) as Record<string, unknown>[];
-    assert.deepEqual(Object.keys(rows[0]!).sort(), Object.keys(localRow).sort());
+    // The local row's fields, plus the server's status word and message (and a cooldown's end when resting).
     const a = rows.find((r) => r.tokenFile === 'codex-a.json')!;
+    assert.deepEqual(Object.keys(a).sort(), [...Object.keys(localRow), 'status', 'statusMessage'].sort());
+    assert.equal(rows.find((r) => r.tokenFile === 'claude-c.json')!.health, 'cooling');
     assert.deepEqual(
       {provider: a.provider, id: a.id, email: a.email, paused: a.paused, health: a.health},
       {provider: localRow.provider, id: localRow.id, email: localRow.email, paused: localRow.paused, health: localRow.health},
@@ -73,7 +75,7 @@ describe('account commands on a remote target', () => {
   test('the human table names the server and its cooldowns', async () => {
     const run = await runBin(['accounts', '--target=team'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /claude\s+c@example\.com\s+c@example\.com\s+ok/);
+    assert.match(run.stdout, /claude\s+c@example\.com\s+c@example\.com\s+cooling until \d{4}-\d\d-\d\dT/);
     assertNoSecrets(run, stand);
   });
 
@@ -239,14 +241,23 @@ describe('cooldowns on a remote target', () => {
   const fx = withRemote();
 
   test('cooldown clear resets the server cooldown by auth_index; the TUI on a target still needs a terminal', async () => {
-    const file = fx.stand.addFile('claude-c.json', C, {nextRetryAfter: new Date(Date.now() + 600_000).toISOString(), unavailable: true});
+    const until = new Date(Date.now() + 600_000).toISOString();
+    const file = fx.stand.addFile('claude-c.json', C, {nextRetryAfter: until, unavailable: true, status: 'error', statusMessage: 'quota exhausted'});
     const before = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env)).stdout)[0];
-    assert.equal(before.health, 'ok');
+    assert.equal(before.health, 'cooling');
+    assert.equal(before.cooldownUntil, until);
+    assert.equal(before.status, 'error');
+    assert.match(before.statusMessage, /cooling down until .*: quota exhausted/);
+    const table = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
+    assert.match(table.stdout, new RegExp(`claude\\s+c@example\\.com\\s+c@example\\.com\\s+cooling until ${until.replace(/[.]/g, '\\.')}`));
     const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'claude: cleared the cooldown of c@example.com on target team\n');
     assert.deepEqual(JSON.parse(fx.stand.requests.find((r) => r.path === '/v0/management/reset-quota')!.body), {auth_index: file.index});
     assert.equal(file.nextRetryAfter, undefined);
+    const after = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], fx.ccs.env)).stdout)[0];
+    assert.equal(after.cooldownUntil, undefined);
+    assert.equal(after.health, 'ok');
     const tui = await runBin(['--target', 'team'], fx.ccs.env);
     assert.equal(tui.code, 2);
     assert.match(tui.stderr, /the full-screen TUI needs a terminal/);

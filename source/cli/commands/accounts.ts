@@ -24,6 +24,9 @@ export function accountJson(account: Account) {
     registered: account.registered,
     // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
     ...(account.projectId ? {projectId: account.projectId} : {}),
+    // Remote targets: the server's cooldown end (RFC 3339) and its own status word and message.
+    ...(account.coolingUntil ? {cooldownUntil: account.coolingUntil} : {}),
+    ...(account.serverStatus ? {status: account.serverStatus, statusMessage: account.healthDetail ?? null} : {}),
   };
 }
 
@@ -61,7 +64,7 @@ const accounts: CommandSpec = {
       a.default ? '*' : ' ',
       accountLabel(a, snapshot.accounts),
       a.email ?? '',
-      a.paused ? 'paused' : a.health,
+      a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling until ${a.coolingUntil}` : a.health,
       a.expiresAt ?? '',
     ]);
     ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', 'STATE', 'EXPIRES'], ...rows]));
