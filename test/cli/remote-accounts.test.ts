@@ -212,7 +212,15 @@ describe('moving accounts between local files and a remote target', () => {
     fx.stand.addFile('claude-c.json', {...C, note: 'shared'});
     const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pulled.code, 0, pulled.stderr);
-    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared\n$/);
+    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared; it is the local claude default \(there was none\)\n$/);
+
+    // With a local account already (the default only by being the first: no registry entry), a pull keeps it.
+    fx.stand.addFile('codex-b.json', B);
+    const second = await runBin(['pull', 'codex', 'b@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /^codex: pulled b@example\.com from target team into .* as b@example\.com\n$/);
+    const codex = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; id: string; default: boolean}[];
+    assert.deepEqual(codex.filter((a) => a.provider === 'codex' && a.default).map((a) => a.id), ['a@example.com']);
     const local = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
     const claude = local.find((a) => a.provider === 'claude')!;
     assert.equal(claude.email, 'c@example.com');
