@@ -64,7 +64,7 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
   test('exclude add / rm and alias add / rm edit config.yaml and keep the rest of it', async () => {
     let run = await runBin(['exclude', 'add', 'codex', '*-mini'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /codex: excluded "\*-mini" \(hides gpt-5\.4-mini; 7 of 8 visible\)/);
+    assert.match(run.stdout, /codex: excluded "\*-mini" \(hides gpt-5\.4-mini; 7 of 8 models visible\)/);
     run = await runBin(['alias', 'add', 'iflow', 'glm-4.7', 'glm-god', '--fork'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /iflow: alias glm-god ← glm-4\.7 \(both ids visible\)/);
@@ -73,6 +73,9 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.ok(text.includes('  codex:\n    - "*-mini"\n'));
     assert.ok(text.includes('  iflow:\n    - name: "glm-4.7"\n      alias: "glm-god"\n      fork: true\n'));
 
+    // A forked alias adds an id, not a model: the headline says both numbers.
+    const listed = await runBin(['models', 'iflow'], ccs.env);
+    assert.match(listed.stdout, /^iflow: (\d+) of \1 models as \d+ ids \(\d+ forked alias(es)?\) \(static list\)\n/);
     const models = JSON.parse((await runBin(['models', 'iflow', '--json'], ccs.env)).stdout);
     assert.ok(models.models.some((m: {id: string}) => m.id === 'glm-god'));
 
