@@ -61,6 +61,16 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.match(run.stdout, /glm-god +← glm-4\.7 +sent as glm-4\.6/);
   });
 
+  test('a rules key naming a provider instead of its CLIProxyAPI channel is warned about, naming the right key', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}  " GEMINI":\n    - name: gemini-2.5-pro\n      alias: pro\n`);
+    const run = await runBin(['models', 'gemini'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: config\.yaml oauth-model-alias: key "gemini" is not a CLIProxyAPI channel and does nothing; Gemini's rules go under "gemini-cli"/);
+    // The channel keys themselves raise nothing.
+    ccs.writeRaw('cliproxy/config.yaml', CONFIG);
+    assert.doesNotMatch((await runBin(['models', 'gemini'], ccs.env)).stderr, /not a CLIProxyAPI channel/);
+  });
+
   test('exclude add / rm and alias add / rm edit config.yaml and keep the rest of it', async () => {
     let run = await runBin(['exclude', 'add', 'codex', '*-mini'], ccs.env);
     assert.equal(run.code, 0, run.stderr);

@@ -2,6 +2,7 @@
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
 import {describeWarning, modelCountText, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -43,6 +44,7 @@ const models: CommandSpec = {
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
     if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
     if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
+    for (const problem of context.configWarnings ?? []) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(problem)}\n`);
     const resolution = resolveContext(context);
     if (values.json) {
       printJson(ctx, {...modelsJson(resolution, context.account?.id), ...(context.livePartial ? {partial: context.livePartial} : {})});
