@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
+import {endpointTableMarkdown} from '../scripts/readme-endpoints.js';
 import {keyTableMarkdown} from '../scripts/readme-keys.js';
 import {COMMANDS} from '../source/cli/commands/index.js';
 import {repoRoot} from './helpers/cli.js';
@@ -25,4 +26,12 @@ test('the README has exactly the two set-up commands, and .ci/run runs the test 
   assert.match(readme, /```sh\nnpm ci && CCS_DIR="\$\(mktemp -d\)" npm start\n```/);
   assert.match(readme, /```sh\nnpm ci && npm test\n```/);
   assert.match(ci, /^npm ci && npm test$/m);
+});
+
+test('the README endpoint table is the provider table (regenerate: node dist/scripts/readme-endpoints.js)', () => {
+  const block = /<!-- endpoints:start -->\n([\s\S]*?)\n<!-- endpoints:end -->/.exec(readme);
+  assert.ok(block, 'README has an endpoints block');
+  assert.equal(block[1], endpointTableMarkdown());
+  // What a newcomer needs to see: the path an override keeps.
+  assert.match(block[1], /\| `codex` \| `https:\/\/chatgpt\.com\/backend-api\/codex` \| your gateway's URL ending in `\/backend-api\/codex` \|/);
 });
