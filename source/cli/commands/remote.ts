@@ -142,7 +142,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
   let added = accounts.find((a) => !before.has(a.tokenFile));
   if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
-  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
+  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
   return 0;
 };
 
