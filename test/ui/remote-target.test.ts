@@ -69,6 +69,8 @@ describe('accounts screen on a remote target', () => {
     const frame = t.frame();
     assert.match(titleLine(frame), /ccs-tui · Accounts · @team/);
     assert.match(lineWith(frame, 'c@example.com'), /⏳ cooldown/);
+    // The pane header agrees with the row: a resting account is not "ok".
+    assert.match(frame, /accounts \(1\) · 1 cooling down/);
     assert.match(frame, new RegExp(stand.url.replace(/[.]/g, '\\.')), 'the status line shows the server, not the CCS dir');
     await t.press('l', 'enter');
     const detail = await t.waitFor('Cooldown until');

@@ -100,7 +100,7 @@ export function printQuota(
   } else {
     const table = rows.map((r) => [
       r.account.provider,
-      accountLabel(r.account),
+      accountLabel(r.account, accounts),
       r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
       : noSource ? `unknown (${provider} reports no quota)`
       : 'no numbers yet',

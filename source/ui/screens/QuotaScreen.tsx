@@ -14,6 +14,7 @@ import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import type {Account} from '../../core/types.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -47,6 +48,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     () => quotaRows(accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs),
     [accounts, quota.cache, quota.now, quota.staleAfterMs],
   );
+  const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - 2 - (filterShown ? 1 : 0)) / layout.rowHeight));
@@ -94,7 +96,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
       <FilterLine list={LIST} />
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (
-          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
+          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} siblings={siblings} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
         ))}
       </Box>
     </Box>
@@ -124,13 +126,13 @@ function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   return parts.join(' · ');
 }
 
-function QuotaAccountRow(props: {row: QuotaRow; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
-  const {row, selected, width, layout, now, theme} = props;
+function QuotaAccountRow(props: {row: QuotaRow; siblings: readonly Account[]; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
+  const {row, siblings, selected, width, layout, now, theme} = props;
   const {account} = row;
   const note = accountNote(row, now);
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
   const compact = width < 100;
-  const fullName = `${account.provider} · ${accountLabel(account)}`;
+  const fullName = `${account.provider} · ${accountLabel(account, siblings)}`;
   const name = compact && fullName.length > 26 ? `${fullName.slice(0, 25)}…` : fullName;
   const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
