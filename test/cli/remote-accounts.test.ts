@@ -2,6 +2,7 @@
 // on local files: same JSON shapes, pause/resume as disabled, remove, rename as note; the key never in
 // any output; wrong keys, the IP ban and remote-disabled reported by name.
 import assert from 'node:assert/strict';
+import {formatLocalTime} from '../../source/core/relative-time.js';
 import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
@@ -75,7 +76,7 @@ describe('account commands on a remote target', () => {
   test('the human table names the server and its cooldowns', async () => {
     const run = await runBin(['accounts', '--target=team'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /claude\s+c@example\.com\s+c@example\.com\s+cooling until \d{4}-\d\d-\d\dT/);
+    assert.match(run.stdout, /claude\s+c@example\.com\s+c@example\.com\s+cooling until \d{4}-\d\d-\d\d \d\d:\d\d/, 'the time in the local time zone, as every time on screen');
     assertNoSecrets(run, stand);
   });
 
@@ -259,7 +260,7 @@ describe('cooldowns on a remote target', () => {
     assert.equal(before.status, 'error');
     assert.match(before.statusMessage, /cooling down until .*: quota exhausted/);
     const table = await runBin(['accounts', '--target', 'team'], fx.ccs.env);
-    assert.match(table.stdout, new RegExp(`claude\\s+c@example\\.com\\s+c@example\\.com\\s+cooling until ${until.replace(/[.]/g, '\\.')}`));
+    assert.match(table.stdout, new RegExp(`claude\\s+c@example\\.com\\s+c@example\\.com\\s+cooling until ${formatLocalTime(until)}`));
     const run = await runBin(['cooldown', 'clear', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'claude: cleared the cooldown of c@example.com on target team\n');
