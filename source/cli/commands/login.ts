@@ -153,7 +153,7 @@ const login: CommandSpec = {
       } else {
         throw new UserError(`${row.id} has no login method`, 2);
       }
-      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account)}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

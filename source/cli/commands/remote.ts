@@ -73,8 +73,8 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
   ]);
   const {settings} = await loadSettings(ctx.paths);
   const store = await openRemoteStore(ctx);
-  const accounts = (await store.load()).accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)));
-  const entries = await Promise.all(accounts.map((account) => fetchRemoteQuota(store, settings, account)));
+  const accounts = (await store.load()).accounts.filter((a) => !provider || a.provider === provider);
+  const entries = await Promise.all(accounts.map((account) => (hasQuotaSource(account.provider) ? fetchRemoteQuota(store, settings, account) : {windows: []})));
   return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
 };
 

@@ -22,6 +22,7 @@ import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
+import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 
 const LIST = 'quota';
@@ -36,7 +37,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const accounts = useMemo(
     () =>
       snapshot?.accounts.filter(
-        (a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
+        (a) => (!provider || a.provider === provider) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
       ),
     [snapshot, provider, filter],
   );
@@ -77,7 +78,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <FilterLine list={LIST} />
-        <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
+        <Text>{provider ? `No ${provider} accounts.` : 'No accounts.'}</Text>
         <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
     );
@@ -107,6 +108,7 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
   if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
