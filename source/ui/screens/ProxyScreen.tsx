@@ -5,7 +5,7 @@ import {Box, Text} from 'ink';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
-import {truncateCells} from '../../core/cells.js';
+import {padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -55,7 +55,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
     : (state?.account ?? target.account ?? 'any provider, by model');
   const rows: Array<[string, string]> = [
-    ['Port', `${state?.port ?? target.port ?? dash}`.padEnd(8) + `PID ${state?.pid ?? dash}`.padEnd(14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
+    ['Port', padCells(`${state?.port ?? target.port ?? dash}`, 8) + padCells(`PID ${state?.pid ?? dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
@@ -78,7 +78,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       </Text>
       {rows.map(([label, value]) => (
         <Text key={label} wrap="truncate">
-          <Text dimColor>{label.padEnd(9)}</Text>
+          <Text dimColor>{padCells(label, 9)}</Text>
           <Text color={label === 'Error' && state?.lastError && theme.color ? theme.error : undefined}>{value}</Text>
         </Text>
       ))}

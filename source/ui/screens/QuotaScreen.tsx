@@ -2,6 +2,7 @@
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
+import {truncateCells} from '../../core/cells.js';
 import {Box, Text} from 'ink';
 import {useMemo, useRef} from 'react';
 import {accountLabel} from '../../core/accounts.js';
@@ -132,7 +133,7 @@ function QuotaAccountRow(props: {row: QuotaRow; selected: boolean; width: number
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
   const compact = width < 100;
   const fullName = `${account.provider} · ${accountLabel(account)}`;
-  const name = compact && fullName.length > 26 ? `${fullName.slice(0, 25)}…` : fullName;
+  const name = compact ? truncateCells(fullName, 26) : fullName;
   const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
   for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));
