@@ -54,9 +54,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const serving =
     pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
     : (state?.account ?? target.account ?? 'any provider, by model');
+  // Stopped: nothing is served; what the start key would serve is said only when this screen was
+  // opened for an account or provider (the last run's target is history, not the present).
+  const servingText =
+    running ? `${target.provider ?? 'all providers'} / ${sanitizeLine(serving)}`
+    : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
+    : 'nothing';
   const rows: Array<[string, string]> = [
-    ['Port', padCells(`${state?.port ?? target.port ?? dash}`, 8) + padCells(`PID ${state?.pid ?? dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
-    ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
+    ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
+    ['Serving', servingText],
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
