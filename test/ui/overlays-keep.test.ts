@@ -32,3 +32,29 @@ test('a login survives ?, M, the target picker and a too-small resize: the same 
     ccs.cleanup();
   }
 });
+
+test('an unsaved rules edit survives ?, M, the target picker and a too-small resize', async () => {
+  const {makeUiCcs} = await import('./fixtures.js');
+  const ccs = makeUiCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}});
+  try {
+    await tui.waitFor('(static list)');
+    await tui.press('a');
+    await tui.type('zz-kept*');
+    await tui.press('enter');
+    await tui.waitFor(/^\* unsaved/m);
+    for (const [key, wait] of [['?', /Keys|keys/], ['escape', '(static list)'], ['M', /messages/i], ['escape', '(static list)'], ['T', 'Live target'], ['escape', '(static list)']] as const) {
+      await tui.press(key);
+      await tui.waitFor(wait);
+    }
+    await tui.resize(30, 8);
+    await tui.waitFor(/small/i);
+    await tui.resize(100, 30);
+    const frame = await tui.waitFor('(static list)');
+    assert.match(frame, /^\* unsaved/m);
+    assert.match(frame, /zz-kept\*/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
