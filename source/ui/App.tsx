@@ -1,7 +1,6 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {Box} from 'ink';
 import {useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
@@ -73,10 +72,8 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   const fit = lastFit.current;
   return (
     <ShellContext.Provider value={shell}>
+      <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
       {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
-      <Box display={tooSmall ? 'none' : 'flex'}>
-        <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} />
-      </Box>
     </ShellContext.Provider>
   );
 }

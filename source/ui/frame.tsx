@@ -12,7 +12,8 @@ import {useServices} from './services.js';
 import {useHints} from './hints.js';
 import type {Shell} from './shell.js';
 
-export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
+/** `hidden`: the terminal is too small; the frame stays mounted (its screen keeps its state) but draws nothing. */
+export function Frame({state, shell, columns, rows, hidden = false}: {state: AppState; shell: Shell; columns: number; rows: number; hidden?: boolean}) {
   const services = useServices();
   const accounts = useAccounts();
   const hints = useHints();
@@ -34,7 +35,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 
   return (
-    <Box flexDirection="column" width={columns} height={rows}>
+    <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
       <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
