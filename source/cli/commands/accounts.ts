@@ -60,15 +60,18 @@ const accounts: CommandSpec = {
       ctx.stdout.write(`No accounts in ${service.location}. Add one with: ccs-tui login <provider>\n`);
       return 0;
     }
+    // The Cloud project column only when some account works in one (Google logins record it).
+    const withProject = snapshot.accounts.some((a) => a.projectId);
     const rows = snapshot.accounts.map((a) => [
       a.provider,
       a.default ? '*' : ' ',
       accountLabel(a, snapshot.accounts),
       a.email ?? '',
+      ...(withProject ? [a.projectId ?? ''] : []),
       a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling until ${formatLocalTime(a.coolingUntil)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
-    ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', 'STATE', 'EXPIRES'], ...rows]));
+    ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
     return 0;
   },
 };

@@ -76,8 +76,8 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
   ]);
   const {settings} = await loadSettings(ctx.paths);
   const store = await openRemoteStore(ctx);
-  const accounts = (await store.load()).accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)));
-  const entries = await Promise.all(accounts.map((account) => fetchRemoteQuota(store, settings, account)));
+  const accounts = (await store.load()).accounts.filter((a) => !provider || a.provider === provider);
+  const entries = await Promise.all(accounts.map((account) => (hasQuotaSource(account.provider) ? fetchRemoteQuota(store, settings, account) : {windows: []})));
   return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
 };
 
@@ -105,8 +105,14 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const login = await remoteLogins.startRemoteLogin(store.client, provider);
   const name = findProvider(provider)?.displayName ?? provider;
   const tty = Boolean(ctx.stdout.isTTY);
-  ctx.stdout.write(`${name} login on target ${ctx.target}\n  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`);
-  if (tty) ctx.stdout.write((await import('../../services/qr.js')).qrAnsi(login.url));
+  // The QR (when it fits) first, the address last, so it stays on screen above the prompt.
+  const open = `  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`;
+  ctx.stdout.write(`${name} login on target ${ctx.target}\n`);
+  if (tty) {
+    const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
+    ctx.stdout.write(qrForTerminal(login.url, ctx.stdout, 3 + wrappedRows(open, ctx.stdout.columns ?? 80)));
+  }
+  ctx.stdout.write(open);
   if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
 
   const controller = new AbortController();

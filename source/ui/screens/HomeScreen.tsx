@@ -237,7 +237,7 @@ const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, 
   const status = providerStatus(entry.accounts);
   // Count and a one-character status marker; the words are in the accounts pane title and rows.
   const right = `${status.marker}${String(entry.accounts.length).padStart(3)}`;
-  const line = `${selected ? '›' : ' '} ${cell(entry.provider.displayName, Math.max(0, width - 2 - right.length))}${right}`;
+  const line = `${selected ? '›' : ' '} ${cell(entry.provider.displayName, Math.max(0, width - 2 - cellWidth(right)))}${right}`;
   return (
     <Text wrap="truncate" bold={selected && focused} inverse={selected && focused && !theme.color} backgroundColor={selected && focused ? theme.selectionBg : undefined} color={selected && focused ? theme.selectionFg : status.attention ? theme.warn : entry.accounts.length === 0 ? theme.muted : undefined}>
       {line}

@@ -2,6 +2,7 @@
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
+import {truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, useRef} from 'react';
@@ -24,6 +25,7 @@ import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
+import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 
 const LIST = 'quota';
@@ -38,7 +40,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const accounts = useMemo(
     () =>
       snapshot?.accounts.filter(
-        (a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
+        (a) => (!provider || a.provider === provider) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
       ),
     [snapshot, provider, filter],
   );
@@ -80,7 +82,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <FilterLine list={LIST} />
-        <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
+        <Text>{provider ? `No ${provider} accounts.` : 'No accounts.'}</Text>
         <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
     );
@@ -110,6 +112,7 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
   if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
@@ -133,7 +136,7 @@ function QuotaAccountRow(props: {row: QuotaRow; siblings: readonly Account[]; se
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
   const compact = width < 100;
   const fullName = `${account.provider} · ${accountLabel(account, siblings)}`;
-  const name = compact && fullName.length > 26 ? `${fullName.slice(0, 25)}…` : fullName;
+  const name = compact ? truncateCells(fullName, 26) : fullName;
   const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
   for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));
