@@ -426,7 +426,8 @@ const ROWS: ProviderRow[] = [
     models: {default: []},
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
-    api: ['gemini-internal'],
+    // The native Gemini API; the URL is built from the account's project and region (adapters/vertex.ts).
+    api: ['gemini'],
     adapter: vertexAdapter,
   },
   {
