@@ -131,6 +131,24 @@ describe("vertex: the account's region and the stand-in's refusals", async () =>
     }
   });
 
+  it('a `location` that is not a region is refused naming the field, and nothing is sent', async () => {
+    const key = google.addServiceAccount('vertex-bad');
+    const f = await proxyFixture({provider: 'vertex', tokens: [{file: 'vertex-bad.json', token: vertexToken(key, {location: 'x.evil.example/'})}], endpoints: google.settings().endpoints});
+    try {
+      const response = await fetch(`${f.url}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
+        body: JSON.stringify({model: 'gemini-2.5-pro', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}),
+      });
+      const text = await response.text();
+      assert.ok(response.status >= 400, text);
+      assert.match(text, /field \"location\" is \"x.evil.example\/\", not a Vertex AI region/);
+      assert.equal(google.requests.filter((r) => r.path.includes('/projects/vertex-bad/')).length, 0);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('the stand-in refuses a Cloud Code envelope, another project, a token it did not issue and a schema keyword Gemini refuses', async () => {
     const key = google.addServiceAccount('vertex-own');
     google.addServiceAccount('vertex-other');
