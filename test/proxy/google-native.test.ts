@@ -142,7 +142,7 @@ describe("vertex: the account's region and the stand-in's refusals", async () =>
       });
       const text = await response.text();
       assert.ok(response.status >= 400, text);
-      assert.match(text, /field \"location\" is \"x.evil.example\/\", not a Vertex AI region/);
+      assert.match((JSON.parse(text) as {error: {message: string}}).error.message, /field "location" is "x\.evil\.example\/", not a Vertex AI region/);
       assert.equal(google.requests.filter((r) => r.path.includes('/projects/vertex-bad/')).length, 0);
     } finally {
       await f.close();
