@@ -67,6 +67,22 @@ function answerFromResult(turn: Turn): {text: string} | undefined {
   return found ? {text: `The file says the password is ${found}.`} : undefined;
 }
 
+/** Claude Code, headless in the workspace, asked for the password through the proxy at `baseUrl` on `model`. */
+function askForPassword(claude: AgentCommand, ws: {dir: string; home: string}, baseUrl: string, model: string): Promise<Run> {
+  return run(claude, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
+    cwd: ws.dir,
+    env: cleanEnv(ws.home, {
+      ANTHROPIC_BASE_URL: baseUrl,
+      ANTHROPIC_AUTH_TOKEN: API_KEY,
+      ANTHROPIC_MODEL: model,
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+      ANTHROPIC_SMALL_FAST_MODEL: model,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    }),
+  });
+}
+
 function assertRoundTrip(turns: Turn[], refusals: unknown[], output: string, what: string): void {
   assert.deepEqual(refusals, [], `${what}: the upstream refused nothing`);
   assert.ok(turns.some((turn) => turn.toolResults.some((result) => result.includes(SECRET))), `${what}: the file's content reached the upstream in a tool result`);
@@ -101,18 +117,7 @@ describe('real Claude Code (headless) through the proxy', async () => {
       const {f, upstream} = await inferenceFixture(upstreamCase, script);
       try {
         const model = upstreamCase.model;
-        const result = await run(claude, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
-          cwd: ws.dir,
-          env: cleanEnv(ws.home, {
-            ANTHROPIC_BASE_URL: `${f.url}/api/provider/${upstreamCase.provider}`,
-            ANTHROPIC_AUTH_TOKEN: API_KEY,
-            ANTHROPIC_MODEL: model,
-            ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-            ANTHROPIC_SMALL_FAST_MODEL: model,
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-            DISABLE_AUTOUPDATER: '1',
-          }),
-        });
+        const result = await askForPassword(claude, ws, `${f.url}/api/provider/${upstreamCase.provider}`, model);
         const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}\nrefusals: ${JSON.stringify(upstream.refusals)}\nproxy errors: ${JSON.stringify(f.events.filter((e) => e.type === 'error'))}`;
         assert.equal(result.code, 0, detail);
         const output = JSON.parse(result.stdout) as {type: string; is_error: boolean; result: string};
@@ -139,18 +144,7 @@ describe('real Claude Code (headless) through the proxy', async () => {
     const f = await proxyFixture({provider: 'vertex', tokens: [{file: 'vertex-agent.json', token}], endpoints: google.settings().endpoints});
     try {
       const model = 'gemini-2.5-pro';
-      const result = await run(claude, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
-        cwd: ws.dir,
-        env: cleanEnv(ws.home, {
-          ANTHROPIC_BASE_URL: `${f.url}/api/provider/vertex`,
-          ANTHROPIC_AUTH_TOKEN: API_KEY,
-          ANTHROPIC_MODEL: model,
-          ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-          ANTHROPIC_SMALL_FAST_MODEL: model,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-        }),
-      });
+      const result = await askForPassword(claude, ws, `${f.url}/api/provider/vertex`, model);
       const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}\nrefusals: ${JSON.stringify(google.vertexRefusals)}\nproxy errors: ${JSON.stringify(f.events.filter((e) => e.type === 'error'))}`;
       assert.equal(result.code, 0, detail);
       const output = JSON.parse(result.stdout) as {type: string; is_error: boolean; result: string};
