@@ -431,7 +431,7 @@ const ROWS: ProviderRow[] = [
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
     // The native Gemini API; the URL is built from the account's project and region (adapters/vertex.ts).
-    api: ['gemini'],
+    api: ['gemini-native'],
     adapter: vertexAdapter,
   },
   {

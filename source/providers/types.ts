@@ -42,10 +42,10 @@ export type QuotaSource = string;
 /**
  * Wire protocol of the provider's inference API, which decides the proxy routes it can serve.
  * `gemini-internal`: Cloud Code's `v1internal` methods, the Gemini request in a `{model, project,
- * request}` envelope and answers in `{response}`; `gemini`: the native Gemini API (Vertex AI), the
- * same request and answer objects without the envelopes and the model in the URL.
+ * request}` envelope and answers in `{response}`; `gemini-native`: the native Gemini API (Vertex
+ * AI), the same request and answer objects without the envelopes, the model in the URL.
  */
-export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal' | 'gemini';
+export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal' | 'gemini-native';
 
 export interface ProviderRow {
   id: ProviderId;

@@ -36,7 +36,7 @@ export function upstreamPath(protocol: ApiProtocol, method: UpstreamMethod, mode
       return '/responses';
     case 'gemini-internal':
       return `/v1internal${geminiMethod(method)}`;
-    case 'gemini':
+    case 'gemini-native':
       return `/models/${encodeURIComponent(model)}${geminiMethod(method)}`;
   }
 }

@@ -32,7 +32,7 @@ function vertexUrl(ctx: TargetContext): string {
   if (!project) return '';
   const location = vertexLocation(ctx.token);
   const host = ctx.apiOverride ?? str(ctx.token.base_url) ?? `https://${location === 'global' ? '' : `${location}-`}aiplatform.googleapis.com`;
-  const model = upstreamPath('gemini', ctx.method, ctx.model ?? '');
+  const model = upstreamPath('gemini-native', ctx.method, ctx.model ?? '');
   return `${trimSlash(host)}/v1/projects/${encodeURIComponent(project)}/locations/${location}/publishers/google${model}`;
 }
 

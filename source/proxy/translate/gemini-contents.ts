@@ -142,7 +142,7 @@ export function geminiGenerationConfig(model: string, options: GenerationOptions
 }
 
 /** The two protocols that carry a Gemini request: Cloud Code's envelope, or the native API's bare request. */
-export type GeminiProtocol = Extract<ApiProtocol, 'gemini-internal' | 'gemini'>;
+export type GeminiProtocol = Extract<ApiProtocol, 'gemini-internal' | 'gemini-native'>;
 
 /**
  * The body that carries a Gemini request, streamed or not as the client asked: Cloud Code wraps it
@@ -151,7 +151,7 @@ export type GeminiProtocol = Extract<ApiProtocol, 'gemini-internal' | 'gemini'>;
  */
 export function geminiPlan(upstream: GeminiProtocol, context: TranslateContext, request: JsonObject): UpstreamRequestPlan {
   const method = context.clientStream ? 'stream' : 'generate';
-  if (upstream === 'gemini') return {body: request, upstreamStream: context.clientStream, method};
+  if (upstream === 'gemini-native') return {body: request, upstreamStream: context.clientStream, method};
   const body: JsonObject = {model: context.upstreamModel, request};
   if (context.project) body.project = context.project;
   return {body, upstreamStream: context.clientStream, method};

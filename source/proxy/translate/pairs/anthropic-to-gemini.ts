@@ -92,7 +92,7 @@ export function anthropicToGeminiCountTokens(client: JsonObject, context: Transl
   const contents = geminiContents(anthropicMessages(client), toolNamesFor(context), upstream);
   const system = requestSystemText(client);
   if (system) contents.unshift({role: 'user', parts: [{text: system}]});
-  const body = upstream === 'gemini' ? {contents} : {request: {model: `models/${context.upstreamModel}`, contents}};
+  const body = upstream === 'gemini-native' ? {contents} : {request: {model: `models/${context.upstreamModel}`, contents}};
   return {body, upstreamStream: false, method: 'count-tokens'};
 }
 
@@ -116,4 +116,4 @@ const anthropicToGeminiPair = (upstream: GeminiProtocol) =>
   });
 
 export const anthropicToGemini = anthropicToGeminiPair('gemini-internal');
-export const anthropicToNativeGemini = anthropicToGeminiPair('gemini');
+export const anthropicToNativeGemini = anthropicToGeminiPair('gemini-native');

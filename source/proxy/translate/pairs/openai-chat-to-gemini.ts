@@ -73,4 +73,4 @@ function chatGeminiParts(content: unknown, where: string): JsonObject[] {
 const chatToGeminiPair = (upstream: GeminiProtocol) => chatClientPair(upstream, (client, context) => chatToGeminiRequest(client, context, upstream), GeminiReader);
 
 export const openaiChatToGemini = chatToGeminiPair('gemini-internal');
-export const openaiChatToNativeGemini = chatToGeminiPair('gemini');
+export const openaiChatToNativeGemini = chatToGeminiPair('gemini-native');

@@ -87,4 +87,4 @@ function geminiPart(part: unknown, where: string): JsonObject {
 const responsesToGeminiPair = (upstream: GeminiProtocol) => responsesClientPair(upstream, (client, context) => responsesToGeminiRequest(client, context, upstream), GeminiReader);
 
 export const openaiResponsesToGemini = responsesToGeminiPair('gemini-internal');
-export const openaiResponsesToNativeGemini = responsesToGeminiPair('gemini');
+export const openaiResponsesToNativeGemini = responsesToGeminiPair('gemini-native');
