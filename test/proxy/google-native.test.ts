@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import type {ApiProtocol} from '../../source/providers/table.js';
+import {translatorFor} from '../../source/proxy/translate/index.js';
 import {startFakeGoogle, type FakeGoogle} from '../helpers/fake-google/server.js';
 import {startFakeInference} from '../helpers/fake-inference/server.js';
 import {API_KEY, proxyFixture, type ProxyFixture} from './fixture.js';
@@ -198,4 +200,23 @@ describe("aistudio: a Claude Code request on an API key reaches Gemini's OpenAI-
     assert.deepEqual(new Set(upstream.requests.map((r) => r.path)), new Set(['/v1beta/openai/chat/completions']));
     assert.ok(upstream.requests.every((r) => r.headers.authorization === 'Bearer AIzaSyTestKey0123456789'));
   });
+});
+
+describe('the Gemini translators carry the request bare for the native API and in the envelope for Cloud Code', () => {
+  const context = {clientModel: 'gemini-2.5-pro', upstreamModel: 'gemini-2.5-pro', clientStream: true, project: 'cloud-code-proj'};
+  const bodies: [ApiProtocol, Record<string, unknown>][] = [
+    ['anthropic', {model: 'gemini-2.5-pro', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}],
+    ['openai-chat', {model: 'gemini-2.5-pro', messages: [{role: 'user', content: 'hi'}]}],
+    ['openai-responses', {model: 'gemini-2.5-pro', input: 'hi'}],
+  ];
+  for (const [client, body] of bodies) {
+    it(`${client} client`, () => {
+      const native = translatorFor(client, 'gemini-native')!.request(body, context);
+      assert.deepEqual(native.body.contents, [{role: 'user', parts: [{text: 'hi'}]}]);
+      assert.equal(native.method, 'stream');
+      assert.ok(!('request' in native.body) && !('project' in native.body) && !('model' in native.body), JSON.stringify(native.body));
+      const internal = translatorFor(client, 'gemini-internal')!.request(body, context);
+      assert.deepEqual(internal.body, {model: 'gemini-2.5-pro', project: 'cloud-code-proj', request: native.body});
+    });
+  }
 });
