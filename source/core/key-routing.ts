@@ -1,6 +1,6 @@
 // Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
 // routeKey() and carries out the answer. Order, first match wins:
-//   Ctrl-C quits → a too-small terminal knows only quit → an open confirm prompt takes y/N →
+//   Ctrl-C quits → a too-small terminal ignores every other key → an open confirm prompt takes y/N →
 //   several keys from one read in a text field are pressed one by one → the rename field → the
 //   filter field → a focused text field (raw keys) → several keys from one read elsewhere are
 //   pressed one by one → the help overlay (close or quit) → the screen's handler for the keymap
@@ -50,21 +50,26 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
   // the too-small screen, where no prompt can show) quits at once.
   if (name === 'ctrl+c') return context.tooSmall || context.modal === 'confirm' ? {to: 'quit'} : {to: 'quit', ask: true};
-  if (context.tooSmall) return actionForKey(name, ['global']) === 'quit' ? {to: 'quit'} : {to: 'none'};
+  // Too small, the screen underneath cannot be seen: no key but Ctrl-C acts (a `q` meant for a
+  // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
+  if (context.tooSmall) return {to: 'none'};
   if (context.modal === 'confirm') {
     const action = actionForKey(name, ['confirm']);
     if (action === 'confirm.yes') return {to: 'confirm', yes: true};
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
-  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || context.textFocused;
+  // An overlay (help, messages) covers a still-mounted screen: its focused field gets nothing meanwhile.
+  const overlay = context.modal === 'help' || context.modal === 'messages';
+  const textFocused = context.textFocused && !overlay;
+  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || textFocused;
   // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
   const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
   if (burst) return {to: 'split', ...burst};
   if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
   if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
-  if (context.textFocused) return {to: 'text'};
+  if (textFocused) return {to: 'text'};
   if (name === 'paste') {
     const [first, ...rest] = [...input];
     // A longer run is a paste and means nothing outside a text field.

@@ -1,6 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
+import {Box} from 'ink';
 import {useEffect, useMemo, useReducer, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
@@ -65,10 +66,15 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   useKeyDispatcher({state, shell, answerConfirm, tooSmall});
   useStatusExpiry(state.status, dispatch);
 
-  if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+  // The too-small notice covers the frame but never unmounts it: a screen's session (a login whose
+  // code is being exchanged, a half-typed field) lives on and shows again when the terminal grows.
+  // Hidden, the frame is laid out at the minimum size so no screen draws into a negative width.
   return (
     <ShellContext.Provider value={shell}>
-      <Frame state={state} shell={shell} columns={columns} rows={rows} />
+      {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
+      <Box display={tooSmall ? 'none' : 'flex'}>
+        <Frame state={state} shell={shell} columns={Math.max(columns, MIN_COLUMNS)} rows={Math.max(rows, MIN_ROWS)} />
+      </Box>
     </ShellContext.Provider>
   );
 }

@@ -30,6 +30,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
     ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
     : 'loading…';
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages' ? state.modal.kind : undefined;
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 
   return (
@@ -37,11 +38,13 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
-        {state.modal?.kind === 'help' ? (
-          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
-        ) : state.modal?.kind === 'messages' ? (
-          <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal.offset} />
-        ) : (
+        {overlay === 'help' ? (
+          <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal?.kind === 'help' ? state.modal.offset : undefined} />
+        ) : overlay === 'messages' ? (
+          <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal?.kind === 'messages' ? state.modal.offset : undefined} />
+        ) : null}
+        {/* An overlay hides the screen but never unmounts it: its session (a login under way) lives on. */}
+        <Box display={overlay ? 'none' : 'flex'} height={bodyHeight} width={columns} flexDirection="column">
           <ScreenView
             route={route}
             width={columns}
@@ -51,7 +54,7 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
             setStatus={shell.setStatus}
             confirm={shell.confirm}
           />
-        )}
+        </Box>
       </Box>
       <StatusLine
         width={columns}

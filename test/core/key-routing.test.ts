@@ -18,10 +18,17 @@ test('Ctrl-C quits from every layer, even a focused text field or an open prompt
   }
 });
 
-test('a too-small terminal knows only quit', () => {
-  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'quit'});
+test('a too-small terminal ignores every key but Ctrl-C, even in a text field (q must not quit)', () => {
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'none'});
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, modal: 'rename'})), {to: 'none'});
+  assert.deepEqual(routeKey('x', 'x', at({tooSmall: true, textFocused: true})), {to: 'none'});
   assert.deepEqual(routeKey('j', 'j', at({tooSmall: true})), {to: 'none'});
   assert.deepEqual(routeKey('escape', '', at({tooSmall: true})), {to: 'none'});
+});
+
+test('an overlay over a screen with a focused field takes the keys, the field gets none', () => {
+  assert.deepEqual(routeKey('escape', '', at({modal: 'help', textFocused: true})), {to: 'closeHelp'});
+  assert.deepEqual(routeKey('paste', 'ab', at({modal: 'help', textFocused: true})).to, 'split');
 });
 
 test('an open confirm prompt takes y/N and nothing else; Enter and Esc answer no', () => {

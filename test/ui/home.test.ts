@@ -174,7 +174,28 @@ test('below 60×20 a "terminal too small" screen says the current and the needed
   await tui.resize(100, 19);
   await tui.waitFor('100×19');
   await tui.press('q');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(tui.frame(), /Terminal too small/, 'q does nothing while too small (it may be meant for a hidden field)');
+  await tui.press('ctrl+c');
   await tui.exited;
+});
+
+test('too small while renaming: typed keys and q do nothing, the field keeps its text when the terminal grows', async () => {
+  const {tui} = await open();
+  await tui.press('l', 'j', 'n');
+  await tui.waitFor('rename:');
+  await tui.type('hom');
+  await tui.resize(59, 19);
+  await tui.waitFor('Terminal too small');
+  await tui.press('q');
+  await tui.type('zz');
+  await tui.resize(100, 30);
+  const frame = await tui.waitFor('rename:');
+  assert.match(frame, /rename:.*hom/);
+  assert.doesNotMatch(frame, /homzz|homq/);
+  await tui.type('e');
+  await tui.press('enter');
+  await tui.waitFor('renamed to home');
 });
 
 test('? shows every key of the active scopes, from the keymap table', async () => {
