@@ -273,13 +273,20 @@ test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the c
   }
 });
 
-test('keys that arrive in one read (a held key, a laggy SSH link) are each pressed; a long paste is not', async () => {
+test('a held navigation key read at once is pressed per repeat; any other run of letters is a paste that runs nothing', async () => {
   const {tui} = await open();
   await tui.type('jj'); // Claude → Codex → Gemini, one read
   await tui.waitFor('Gemini accounts (0)');
-  await tui.type('k\r'); // back to Codex, then focus its accounts, one read
+  await tui.type('k'.repeat(12)); // a held k: twelve presses, back to the top (Claude)
+  await tui.waitFor('Claude accounts (2)');
+  await tui.type('j');
+  await tui.waitFor('Codex accounts (1)');
+  await tui.press('enter');
   await tui.waitFor('▶ Codex accounts (1)');
-  await tui.type('qqqqqqqqqqqq'); // twelve characters: a paste, nothing happens (no quit)
+  await tui.type('workq'); // a paste: no reorder, no rotate, no quit
+  await tui.waitFor('paste ignored — press / to filter');
+  assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
+  await tui.type('qqqqqqqqqqqq');
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
   await tui.type('2');
