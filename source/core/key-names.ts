@@ -21,6 +21,19 @@ export interface RawKey {
   meta?: boolean;
 }
 
+/**
+ * Escape sequences (VT100/xterm, normal and application cursor mode) of the keys a held key repeats,
+ * as they arrive when the dispatcher splits a run of them out of one read (key-routing.ts).
+ */
+export const KEY_SEQUENCES: Readonly<Record<string, string>> = {
+  '\u001b[A': 'up',
+  '\u001b[B': 'down',
+  '\u001bOA': 'up',
+  '\u001bOB': 'down',
+  '\u001b[5~': 'pageup',
+  '\u001b[6~': 'pagedown',
+};
+
 export function keyName(input: string, key: RawKey): string {
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
@@ -40,6 +53,7 @@ export function keyName(input: string, key: RawKey): string {
   // Control bytes without key flags: what a run of coalesced keys is split into.
   const control: Record<string, string> = {'\r': 'enter', '\n': 'enter', '\t': 'tab', '\u001b': 'escape', '\u007f': 'backspace', '\b': 'backspace'};
   if (control[input]) return control[input]!;
+  if (Object.hasOwn(KEY_SEQUENCES, input)) return KEY_SEQUENCES[input]!;
   // Ctrl-A … Ctrl-Z as raw bytes (0x01-0x1a), e.g. Ctrl-U or Ctrl-W split out of one read.
   const code = input.length === 1 ? input.charCodeAt(0) : 0;
   if (code >= 1 && code <= 26) return `ctrl+${String.fromCharCode(code + 96)}`;

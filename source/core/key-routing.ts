@@ -1,15 +1,16 @@
 // Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
 // routeKey() and carries out the answer. Order, first match wins:
-//   Ctrl-C quits → a too-small terminal knows only quit → an open confirm prompt takes y/N →
+//   Ctrl-C quits → a too-small terminal ignores every other key → an open confirm prompt takes y/N →
 //   several keys from one read in a text field are pressed one by one → the rename field → the
-//   filter field → a focused text field (raw keys) → several keys from one read elsewhere are
-//   pressed one by one → the help overlay (close or quit) → the screen's handler for the keymap
+//   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
+//   is pressed once per repeat and any other run of characters is a paste that runs nothing → the help overlay (close or quit) → the screen's handler for the keymap
 //   action → the shell's own meaning of that action (shellActionFor).
 import type {AppAction, Modal, Route} from './app-state.js';
+import {keyName, KEY_SEQUENCES} from './key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
-/** Up to this many characters in one read are separate key presses; more is a paste. */
-export const MAX_COALESCED_KEYS = 8;
+/** A held navigation key read all at once moves at most this many rows (a laggy link's backlog). */
+export const MAX_REPEATED_KEYS = 50;
 
 /** What the dispatcher knows at the moment a key arrives. */
 export interface KeyContext {
@@ -29,6 +30,8 @@ export type KeyRoute =
   | {to: 'quit'; ask?: boolean}
   /** The key means nothing here. */
   | {to: 'none'}
+  /** Several characters outside a text field that are no held key: a paste, which runs no command. */
+  | {to: 'pasteIgnored'}
   | {to: 'confirm'; yes: boolean}
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
@@ -50,26 +53,33 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // Ctrl-C asks like q where something unsaved would be lost; a second Ctrl-C at that prompt (or on
   // the too-small screen, where no prompt can show) quits at once.
   if (name === 'ctrl+c') return context.tooSmall || context.modal === 'confirm' ? {to: 'quit'} : {to: 'quit', ask: true};
-  if (context.tooSmall) return actionForKey(name, ['global']) === 'quit' ? {to: 'quit'} : {to: 'none'};
+  // Too small, the screen underneath cannot be seen: no key but Ctrl-C acts (a `q` meant for a
+  // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
+  if (context.tooSmall) return {to: 'none'};
   if (context.modal === 'confirm') {
     const action = actionForKey(name, ['confirm']);
     if (action === 'confirm.yes') return {to: 'confirm', yes: true};
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
-  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || context.textFocused;
+  // An overlay (help, messages) covers a still-mounted screen: its focused field gets nothing meanwhile.
+  const overlay = context.modal === 'help' || context.modal === 'messages';
+  const textFocused = context.textFocused && !overlay;
+  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || textFocused;
   // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
   const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
   if (burst) return {to: 'split', ...burst};
   if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
   if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
-  if (context.textFocused) return {to: 'text'};
+  if (textFocused) return {to: 'text'};
   if (name === 'paste') {
-    const [first, ...rest] = [...input];
-    // A longer run is a paste and means nothing outside a text field.
-    if (first === undefined || rest.length >= MAX_COALESCED_KEYS) return {to: 'none'};
-    return {to: 'split', first, rest: rest.join('')};
+    // A held j/k/arrow/PgUp/PgDn over a laggy link: each repeat is a press (up to a cap). Anything
+    // else (`workq`) is a paste: running its letters as commands would reorder, rotate and quit.
+    const repeat = navigationRepeat(input);
+    if (!repeat) return {to: 'pasteIgnored'};
+    const presses = Math.min(repeat.count, MAX_REPEATED_KEYS);
+    return {to: 'split', first: repeat.key, rest: repeat.key.repeat(presses - 1)};
   }
   const action = actionForKey(name, context.scopes);
   if (!action) return {to: 'none'};
@@ -81,6 +91,18 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     return {to: 'none'};
   }
   return {to: 'action', action};
+}
+
+/** The keys whose repeats in one read each count: the list's movement keys. */
+const NAVIGATION = new Set(['j', 'k', 'up', 'down', 'pageup', 'pagedown']);
+
+/** `input` as N repeats of one navigation key (`jjjj`, four Down sequences), else undefined. */
+export function navigationRepeat(input: string): {key: string; count: number} | undefined {
+  for (const key of ['j', 'k', ...Object.keys(KEY_SEQUENCES)]) {
+    if (!NAVIGATION.has(keyName(key, {})) || input.length % key.length !== 0) continue;
+    if (input === key.repeat(input.length / key.length)) return {key, count: input.length / key.length};
+  }
+  return undefined;
 }
 
 // eslint-disable-next-line no-control-regex

@@ -6,6 +6,7 @@ import {useApp, useInput} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
+import {actionKey} from '../core/keymap.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
@@ -73,6 +74,8 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       }
       case 'none':
         return;
+      case 'pasteIgnored':
+        return setStatus(`paste ignored — press ${actionKey('filter')} to filter`, 'info');
       case 'confirm':
         return answer(route.yes);
       case 'rename':

@@ -64,6 +64,21 @@ export interface FullScreenIo {
   stderr: NodeJS.WriteStream;
 }
 
+/** How long input already queued in the terminal takes to arrive once reading restarts (ms): one poll. */
+const PENDING_INPUT_MS = 50;
+
+/** Reads and drops whatever input is queued now (what arrives within PENDING_INPUT_MS). */
+async function discardPendingInput(stdin: TtyIn): Promise<void> {
+  const drop = () => {
+    while (stdin.read() !== null) {
+      /* dropped: typed for the program that had the terminal */
+    }
+  };
+  drop();
+  await new Promise((resolve) => setTimeout(resolve, PENDING_INPUT_MS));
+  drop();
+}
+
 const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
 
 /**
@@ -120,13 +135,22 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         return await task();
       } finally {
         suspended--;
-        stdout.write = stdoutWrite;
-        stdin.resume();
+        // Keys typed while the foreground program ran, and left unread by it, wait in the
+        // terminal's input queue: they were meant for that program, never for the TUI (`jjq` typed
+        // during an agent must not quit it). Ink's reader is detached while they are read into
+        // nothing; raw mode first, so a half-typed line (no Enter) is readable too.
+        const readers = stdin.listeners('readable') as Array<() => void>;
+        stdin.removeAllListeners('readable');
+        if (stdin.isTTY) stdin.setRawMode(true);
         if (stopped) {
           handle!.reading = true;
           handle!.readStart!();
         }
-        if (stdin.isTTY) stdin.setRawMode(true);
+        await discardPendingInput(stdin);
+        for (const reader of readers) stdin.on('readable', reader);
+        stdin.resume();
+        // Frames show again only now: what the screen says (the agent's exit code) is heard by keys.
+        stdout.write = stdoutWrite;
         write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
         // Ink redraws everything on a resize; the screen was cleared under it.
         stdout.emit('resize');

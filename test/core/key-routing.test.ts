@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {MAX_COALESCED_KEYS, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
+import {MAX_REPEATED_KEYS, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
 import {actionKey, confirmHint, keysOf} from '../../source/core/keymap.js';
 import {keyName} from '../../source/core/key-names.js';
 import {editText, draftOf} from '../../source/core/text-edit.js';
@@ -18,10 +18,17 @@ test('Ctrl-C quits from every layer, even a focused text field or an open prompt
   }
 });
 
-test('a too-small terminal knows only quit', () => {
-  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'quit'});
+test('a too-small terminal ignores every key but Ctrl-C, even in a text field (q must not quit)', () => {
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true})), {to: 'none'});
+  assert.deepEqual(routeKey('q', 'q', at({tooSmall: true, modal: 'rename'})), {to: 'none'});
+  assert.deepEqual(routeKey('x', 'x', at({tooSmall: true, textFocused: true})), {to: 'none'});
   assert.deepEqual(routeKey('j', 'j', at({tooSmall: true})), {to: 'none'});
   assert.deepEqual(routeKey('escape', '', at({tooSmall: true})), {to: 'none'});
+});
+
+test('an overlay over a screen with a focused field takes the keys, the field gets none', () => {
+  assert.deepEqual(routeKey('escape', '', at({modal: 'help', textFocused: true})), {to: 'closeHelp'});
+  assert.deepEqual(routeKey('x', 'x', at({modal: 'help', textFocused: true})), {to: 'none'});
 });
 
 test('an open confirm prompt takes y/N and nothing else; Enter and Esc answer no', () => {
@@ -47,11 +54,15 @@ test('a filter field, then a focused text field, take keys raw before the keymap
   assert.deepEqual(routeKey('paste', 'a long pasted text', at({textFocused: true})), {to: 'text'}, 'a paste goes whole to the field');
 });
 
-test('a few keys from one read are pressed one by one; a longer run is a paste and ignored', () => {
+test('a held navigation key read at once is pressed once per repeat (capped); any other run is a paste that runs nothing', () => {
   assert.deepEqual(routeKey('paste', 'jjj', home), {to: 'split', first: 'j', rest: 'jj'});
-  const limit = 'j'.repeat(MAX_COALESCED_KEYS);
-  assert.deepEqual(routeKey('paste', limit, home), {to: 'split', first: 'j', rest: 'j'.repeat(MAX_COALESCED_KEYS - 1)});
-  assert.deepEqual(routeKey('paste', `${limit}j`, home), {to: 'none'});
+  assert.deepEqual(routeKey('paste', 'j'.repeat(12), home), {to: 'split', first: 'j', rest: 'j'.repeat(11)});
+  assert.deepEqual(routeKey('paste', 'k'.repeat(80), home), {to: 'split', first: 'k', rest: 'k'.repeat(MAX_REPEATED_KEYS - 1)});
+  assert.deepEqual(routeKey('paste', '\u001b[B\u001b[B', home), {to: 'split', first: '\u001b[B', rest: '\u001b[B'});
+  assert.deepEqual(routeKey('paste', '\u001b[6~\u001b[6~\u001b[6~', home), {to: 'split', first: '\u001b[6~', rest: '\u001b[6~\u001b[6~'});
+  for (const paste of ['workq', 'qq', 'jk', 'k\r', 'oooo']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, paste);
+  // A split-out sequence is its key again.
+  assert.deepEqual(routeKey('down', '\u001b[B', home), {to: 'action', action: 'cursor.down'});
 });
 
 test('the help overlay closes on ? or Esc, quits on q, and swallows the rest', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {sortAccounts} from '../../source/core/account-order.js';
 import type {Account, QuotaWindow} from '../../source/core/types.js';
-import type {TempCcs} from '../helpers/ccs.js';
+import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
@@ -29,6 +29,40 @@ test('H hides providers without accounts and shows them again', async () => {
   await t.press('H');
   frame = await t.waitFor('Providers (12)');
   assert.match(frame, /Gemini\s+0/);
+});
+
+test('H, filters and o keep the cursor on the same provider and account (by id), not the same row', async () => {
+  ccs = makeUiCcs();
+  ccs.writeToken('qwen-quinn@example.com.json', tokenFixture('qwen', 'quinn@example.com'));
+  ccs.writeToken('kimi-kim@example.com.json', tokenFixture('kimi', 'kim@example.com'));
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  const t = tui;
+  await t.waitFor('alice@example.com');
+  await t.press('j', 'j', 'j', 'j');
+  await t.waitFor('Qwen accounts');
+  await t.press('H'); // Qwen moves from row 5 to row 3
+  let frame = await t.waitFor('Providers (4)');
+  assert.match(frame, /› Qwen/);
+  await t.press('H');
+  frame = await t.waitFor('Providers (12)');
+  assert.match(frame, /› Qwen/);
+  // A filter that keeps the provider keeps the cursor on it.
+  await t.press('/');
+  await t.type('e');
+  frame = await t.waitFor('/e');
+  assert.match(frame, /› Qwen/);
+  await t.press('escape');
+  frame = await t.waitFor((f) => !f.includes('/e') && f.includes('Providers (12)'));
+  assert.match(frame, /› Qwen/);
+  await t.press('g');
+  await t.waitFor('Claude accounts');
+  await t.press('l');
+  frame = await t.waitFor('▶ Claude accounts');
+  assert.match(frame, /›\*?\s+work\s+alice@/);
+  await t.press('o'); // by name: bob first; the cursor stays on work (alice)
+  frame = await t.waitFor('accounts ordered by name');
+  assert.ok(frame.indexOf('bob@example.com') < frame.indexOf('alice@example.com'));
+  assert.match(frame, /›\*?\s+work\s+alice@/);
 });
 
 test('o orders the accounts: by name puts bob before work', async () => {

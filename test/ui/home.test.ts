@@ -174,7 +174,28 @@ test('below 60×20 a "terminal too small" screen says the current and the needed
   await tui.resize(100, 19);
   await tui.waitFor('100×19');
   await tui.press('q');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(tui.frame(), /Terminal too small/, 'q does nothing while too small (it may be meant for a hidden field)');
+  await tui.press('ctrl+c');
   await tui.exited;
+});
+
+test('too small while renaming: typed keys and q do nothing, the field keeps its text when the terminal grows', async () => {
+  const {tui} = await open();
+  await tui.press('l', 'j', 'n');
+  await tui.waitFor('rename:');
+  await tui.type('hom');
+  await tui.resize(59, 19);
+  await tui.waitFor('Terminal too small');
+  await tui.press('q');
+  await tui.type('zz');
+  await tui.resize(100, 30);
+  const frame = await tui.waitFor('rename:');
+  assert.match(frame, /rename:.*hom/);
+  assert.doesNotMatch(frame, /homzz|homq/);
+  await tui.type('e');
+  await tui.press('enter');
+  await tui.waitFor('renamed to home');
 });
 
 test('? shows every key of the active scopes, from the keymap table', async () => {
@@ -252,13 +273,20 @@ test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the c
   }
 });
 
-test('keys that arrive in one read (a held key, a laggy SSH link) are each pressed; a long paste is not', async () => {
+test('a held navigation key read at once is pressed per repeat; any other run of letters is a paste that runs nothing', async () => {
   const {tui} = await open();
   await tui.type('jj'); // Claude → Codex → Gemini, one read
   await tui.waitFor('Gemini accounts (0)');
-  await tui.type('k\r'); // back to Codex, then focus its accounts, one read
+  await tui.type('k'.repeat(12)); // a held k: twelve presses, back to the top (Claude)
+  await tui.waitFor('Claude accounts (2)');
+  await tui.type('j');
+  await tui.waitFor('Codex accounts (1)');
+  await tui.press('enter');
   await tui.waitFor('▶ Codex accounts (1)');
-  await tui.type('qqqqqqqqqqqq'); // twelve characters: a paste, nothing happens (no quit)
+  await tui.type('workq'); // a paste: no reorder, no rotate, no quit
+  await tui.waitFor('paste ignored — press / to filter');
+  assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
+  await tui.type('qqqqqqqqqqqq');
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.match(tui.frame(), /▶ Codex accounts \(1\)/);
   await tui.type('2');

@@ -6,7 +6,7 @@ import {test} from 'node:test';
 import type {AppServices} from '../../source/ui/services.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
+import {fakeClaude, fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
 import {renderTui} from '../helpers/ink.js';
 
 function recorders() {
@@ -194,6 +194,58 @@ test('without a terminal that supports hyperlinks the URL is plain text', async 
     assert.ok(!tui.rawFrame().includes('\u001b]8;;'));
   } finally {
     tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('too small, then back, during a slow code exchange: the login lives on, the account is saved and the screen says so', async () => {
+  let release!: () => void;
+  const fake = await fakeClaude({tokenGate: new Promise<void>((r) => (release = r))});
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    const before = await tui.waitFor('v: paste it here');
+    const state = /state=([\w-]+)/.exec(before.replace(/\n/g, ''))?.[1];
+    await tui.press('v');
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    await new Promise((r) => setTimeout(r, 100));
+    await tui.resize(59, 19);
+    await tui.waitFor('Terminal too small');
+    await tui.resize(100, 30);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const frame = await tui.waitFor('claude-user@example.com');
+    assert.doesNotMatch(frame, /v: paste it here/, 'the login was not restarted');
+    assert.ok(state, 'the auth URL carries a state');
+    const {readdirSync} = await import('node:fs');
+    assert.ok(readdirSync(ccs.paths.authDir).some((f) => String(f).includes('claude-user@example.com')), 'the token file is written');
+  } finally {
+    release();
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+test('? over a login under way: closing it shows the same login, not a new one', async () => {
+  const fake = await fakeClaude();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    const state = (frame: string) => /state=([\w-]+)/.exec(frame.replace(/\n/g, ''))?.[1];
+    const first = state(await tui.waitFor('v: paste it here'));
+    await tui.press('?');
+    await tui.waitFor('Keys (Esc or ? closes)');
+    await tui.press('escape');
+    const again = state(await tui.waitFor('v: paste it here'));
+    assert.ok(first);
+    assert.equal(again, first, 'same auth URL state: the session was kept');
+  } finally {
+    tui.unmount();
+    await fake.server.close();
     ccs.cleanup();
   }
 });

@@ -105,3 +105,17 @@ test('outside tmux: an agent that exits at once brings the TUI back with its exi
   tmux.keys(['q']);
   assert.equal(await tmux.waitForExit(), 0);
 });
+
+test('outside tmux: keys typed while the agent runs (and it does not read) never reach the TUI when it comes back', {skip}, async () => {
+  const {tmux} = await setup(false, ['/bin/sh', '-c', 'echo agent runs; sleep 2; exit 0']);
+  tmux.keys(['e']);
+  await tmux.waitFor('agent runs', 20_000);
+  // One key: several read at once would be a paste, ignored anyway (key-routing.ts).
+  tmux.keys(['q'], {literal: true});
+  await tmux.waitFor('Claude Code on claude / work exited with code 0', 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(tmux.display('#{alternate_on}'), '1', 'q typed for the agent did not quit the TUI');
+  assert.match(tmux.screen(), /▶ Claude accounts/);
+  tmux.keys(['q']);
+  assert.equal(await tmux.waitForExit(), 0);
+});

@@ -37,14 +37,19 @@ test('tmux: claude paste login with a refused code ends on the error screen with
   }
 });
 
-test('tmux: / on Quota filters; /work and q typed there run nothing', {skip}, async () => {
+test('tmux: / on Quota filters; /work (a paste, or typed in the field) and q typed there run nothing', {skip}, async () => {
   const ccs = makeUiCcs();
   const before = registry(ccs.paths.registry);
   const t = startBin(ccs);
   await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['2']);
   await t.waitFor('claude · work');
+  // In one read, `/work` is a paste: it runs nothing and says how to filter.
   t.keys(['/work'], {literal: true});
+  await t.waitFor('paste ignored — press / to filter');
+  t.keys(['/']);
+  await t.waitFor('Enter done');
+  t.keys(['work'], {literal: true});
   await t.waitFor('/work');
   t.keys(['q']);
   const screen = await t.waitFor('/workq');

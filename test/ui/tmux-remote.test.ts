@@ -37,7 +37,8 @@ test('ccs-tui --target team: the server\'s accounts under an @team header; p dis
   assert.match(first.split('\n')[0]!, /ccs-tui · Accounts · @team/);
   assert.doesNotMatch(first, /local@example\.com/);
   t.keys(['l']);
-  await t.waitFor(/›\s+c@example\.com/);
+  // The accounts pane has the focus before p: two keys read at once would be a paste (ignored).
+  await t.waitFor(/▶ Claude accounts[\s\S]*›\s+c@example\.com/);
   t.keys(['p']);
   await t.waitFor(/c@example\.com\s+⏸ paused/);
   assert.equal(stand.files.get('claude-c.json')!.disabled, true);

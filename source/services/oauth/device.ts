@@ -2,6 +2,7 @@
 // pure state machine in core/device-flow.ts. Three wire schemes: RFC 8628 (kimi, xai, qwen with
 // PKCE and 429 = slow_down), GitHub's (HTTP 200 errors, `slow_down` carries the interval) and
 // OpenAI's own (usercode/token endpoints, 403/404 = pending, then a code exchange).
+import {withCause} from '../../core/wording.js';
 import {afterPoll, cancelDeviceFlow, startDeviceFlow, type DeviceFlowState, type PollOutcome} from '../../core/device-flow.js';
 import {makePkce, type Pkce} from '../../core/pkce.js';
 import {UserError} from '../../core/types.js';
@@ -37,10 +38,10 @@ export interface DeviceFlowCallbacks {
 export class DeviceFlowEnded extends Error {
   constructor(readonly state: DeviceFlowState) {
     super(
-      state.phase === 'denied' ? `access denied${state.message ? ` (${state.message})` : ''}`
+      state.phase === 'denied' ? withCause('access denied', state.message)
       : state.phase === 'expired' ? 'the code expired before it was approved'
       : state.phase === 'cancelled' ? 'cancelled'
-      : `login failed: ${state.message ?? 'unexpected answer'}`,
+      : withCause('login failed', state.message ?? 'unexpected answer'),
     );
     this.name = 'DeviceFlowEnded';
   }
@@ -73,7 +74,7 @@ function outcomeOfError(code: string, description: string | undefined, body: Rec
     case 'expired_token':
       return {kind: 'expired'};
     default:
-      return {kind: 'failed', message: `${code}${description ? `: ${description}` : ''}`};
+      return {kind: 'failed', message: withCause(code, description)};
   }
 }
 

@@ -1,6 +1,7 @@
 // One login as the TUI drives it: a small observable state machine over the login functions, so the
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
+import {withCause} from '../../core/wording.js';
 import {Redactor} from '../../core/redact.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
@@ -254,11 +255,11 @@ export class LoginSession {
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
       const {phase, message} = error.state;
-      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: `Access denied${message ? `: ${this.shown(message)}` : ''}`});
+      if (phase === 'denied') return this.set({kind: 'ended', reason: 'denied', message: withCause('Access denied', message && this.shown(message))});
       if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
-      return this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(message ?? 'unexpected answer')}`});
+      return this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(message ?? 'unexpected answer'))});
     }
-    this.set({kind: 'ended', reason: 'failed', message: `Login failed: ${this.shown(error instanceof Error ? error.message : String(error), ...secrets)}`});
+    this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(error instanceof Error ? error.message : String(error), ...secrets))});
   }
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */

@@ -288,7 +288,7 @@ export function TooSmall({columns, rows}: {columns: number; rows: number}) {
     <Box flexDirection="column" width={columns} height={rows}>
       <Text wrap="wrap">Terminal too small</Text>
       <Text wrap="wrap">{`It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`}</Text>
-      <Text wrap="wrap">{`Enlarge the window, or press ${actionKey('quit')} to quit.`}</Text>
+      <Text wrap="wrap">Enlarge the window (nothing is lost meanwhile), or press Ctrl-C to quit.</Text>
     </Box>
   );
 }

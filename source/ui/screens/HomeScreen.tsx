@@ -1,4 +1,5 @@
 // Home: providers (account count, status) beside the selected provider's accounts.
+import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, type ReactNode} from 'react';
@@ -45,7 +46,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       ),
     [snapshot, state.filters.providers, state.hideEmpty],
   );
-  const providerIndex = cursorIn(state, 'providers', providers.length);
+  const providerIds = useMemo(() => providers.map((p) => p.provider.id), [providers]);
+  const providerIndex = useCursorOnId('providers', providerIds, cursorIn(state, 'providers', providers.length), dispatch);
   const selected = providers[providerIndex];
   /** A provider's accounts as the list shows them: the accounts filter, then the chosen order. */
   const shownAccounts = (entry: ProviderAccounts | undefined) =>
@@ -57,7 +59,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
     );
   const accounts = useMemo(() => shownAccounts(selected), [selected, state.filters.accounts, state.order, state.order === 'headroom' ? quota.cache : undefined]);
   const accountsKey = accountsListKey(selected?.provider.id ?? '');
-  const accountIndex = cursorIn(state, accountsKey, accounts.length);
+  const accountIds = useMemo(() => accounts.map((a) => a.id), [accounts]);
+  const accountIndex = useCursorOnId(accountsKey, accountIds, cursorIn(state, accountsKey, accounts.length), dispatch);
   const account = accounts[accountIndex];
 
   // Compact below 80 columns (a 160-column terminal split in two): a narrower providers pane.

@@ -96,9 +96,11 @@ export async function fakeCodex(): Promise<FakeProvider> {
 }
 
 /** Claude: token request is JSON and carries `state`; identity in the body and the profile endpoint. */
-export async function fakeClaude(): Promise<FakeProvider> {
+export async function fakeClaude(options: {tokenGate?: Promise<void>} = {}): Promise<FakeProvider> {
   const server = await startFakeServer({
-    'POST /v1/oauth/token': (req) => {
+    // tokenGate: the code exchange answers only once it resolves (a slow token endpoint).
+    'POST /v1/oauth/token': async (req) => {
+      if (req.fields.grant_type !== 'refresh_token') await options.tokenGate;
       if (!String(req.headers['content-type']).includes('application/json')) return {status: 400, json: {error: 'invalid_request', error_description: 'JSON body required'}};
       if (req.fields.grant_type === 'refresh_token') return {json: {access_token: 'sk-ant-oat-2', refresh_token: 'sk-ant-ort-2', expires_in: 28800}};
       if (!req.fields.state || !req.fields.code || !req.fields.code_verifier) return {status: 400, json: {error: 'invalid_request', error_description: 'state, code and code_verifier are required'}};

@@ -205,6 +205,9 @@ async function deviceServer(poll: Route, device?: Route) {
 
 for (const [name, poll, expected] of [
   ['denied', () => ({status: 400, json: {error: 'access_denied', error_description: 'the owner declined'}}), /^Access denied: the owner declined$/],
+  ['denied, described by its own name (Kimi)', () => ({status: 400, json: {error: 'access_denied', error_description: 'access denied'}}), /^Access denied$/],
+  ['denied, described as "Access denied: the owner declined"', () => ({status: 400, json: {error: 'access_denied', error_description: 'Access denied: the owner declined'}}), /^Access denied: the owner declined$/],
+  ['an unknown error described by its own name', () => ({status: 400, json: {error: 'invalid_client', error_description: 'Invalid client'}}), /^Login failed: invalid_client$/],
   ['expired_token', () => ({status: 400, json: {error: 'expired_token'}}), /^The code expired before it was approved$/],
   ['an unknown error', () => ({status: 400, json: {error: 'invalid_client'}}), /^Login failed: invalid_client$/],
   ['a code that runs out while pending', () => ({status: 400, json: {error: 'authorization_pending'}}), /^The code expired before it was approved$/],
@@ -219,7 +222,7 @@ for (const [name, poll, expected] of [
       const ended = await pumpUntil(clock, h, 'ended');
       assert.match(endedMessage(ended), expected);
       // No doubled wording ("Access denied: access denied").
-      assert.doesNotMatch(endedMessage(ended), /denied.*denied|expired.*expired/i);
+      assert.doesNotMatch(endedMessage(ended), /denied.*denied|expired.*expired|client.*client/i);
     } finally {
       h.cleanup();
       await server.close();
