@@ -124,7 +124,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
         const account = accountId !== undefined ? findAccount(accounts, row.id, accountId) : (accounts.find((a) => !a.paused) ?? accounts[0]);
         const global = await remoteRules.remoteGlobalRules(client, row.id);
         const server = account
-          ? await remoteRules.serverModels(client, account).then(
+          ? await remoteRules.serverModels(client, store.serverName(account)).then(
               (models) => ({models}),
               (error: Error) => ({error: error.message}),
             )
