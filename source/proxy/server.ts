@@ -9,6 +9,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -178,7 +179,7 @@ export class ProxyServer {
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
-        if (cooldown) cooling.push({provider, account: account.label, until: new Date(cooldown.until).toISOString(), reason: cooldown.message});
+        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message});
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
@@ -191,7 +192,7 @@ export class ProxyServer {
       account: primary?.current?.label ?? this.options.account,
       requestsPerMinute: this.recent.length,
       totalRequests: this.totalRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: new Date(this.lastError.at).toISOString()},
+      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
     } satisfies ProxyStatus);
   }
