@@ -503,8 +503,14 @@ export class ProxyServer {
       return 'next';
     }
     let token = this.accounts.token(account);
-    if (token && refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
-    if (!token || !row.adapter.bearer(token)) {
+    if (!token) {
+      // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
+      // for this request without a cooldown, and read again on the next one.
+      attempts.tried.add(account.id);
+      return 'next';
+    }
+    if (refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
+    if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
       attempts.tried.add(account.id);
       return 'next';
