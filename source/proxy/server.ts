@@ -170,6 +170,11 @@ export class ProxyServer {
     return this.port;
   }
 
+  /** An upstream answer cut to one log line, credentials masked before the cut (a cut secret is not recognised). */
+  private excerpt(text: string): string {
+    return sanitizeLine(this.credentials.current().redact(text)).slice(0, 200);
+  }
+
   // ---- status and rotation ----
 
   status(): ProxyStatus {
@@ -432,7 +437,7 @@ export class ProxyServer {
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
-      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
         const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
@@ -449,7 +454,7 @@ export class ProxyServer {
         }
       }
       if (!outcome.failure) {
-        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${this.excerpt(outcome.upstreamText)}`);
         // An overload (issue 11): another account may have capacity; this one is not parked. Each
         // account is tried once (`tried`); when none is left, pickAccount answers with the last overload.
         if (outcome.overload && !pool.single && !bodySpent(prepared.body)) {

@@ -4,6 +4,7 @@
 import {clampProviderWait} from '../core/provider-wait.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {parseJsonObject} from '../core/json-object.js';
+import {maskProcessSecrets} from './credential-redactor.js';
 
 export interface HttpRequest {
   url: string;
@@ -123,7 +124,8 @@ export function neverSent(error: unknown): boolean {
 
 /** A short, safe excerpt of a response body for error messages. */
 export function bodyExcerpt(text: string, max = 200): string {
-  const line = sanitizeLine(text).trim();
+  // Masked before the cut: a secret cut in half is no longer recognised by any later redaction.
+  const line = sanitizeLine(maskProcessSecrets(text)).trim();
   return line.length > max ? `${line.slice(0, max)}…` : line || '(empty body)';
 }
 

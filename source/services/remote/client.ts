@@ -10,7 +10,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, transportFailure} from '../http.js';
-import {rememberSecret} from '../credential-redactor.js';
+import {maskProcessSecrets, rememberSecret} from '../credential-redactor.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -94,7 +94,7 @@ function serverMessage(text: string): string {
   try {
     const body = JSON.parse(text) as {error?: unknown; message?: unknown};
     const message = body.error ?? body.message;
-    if (typeof message === 'string' && message.trim()) return sanitizeLine(message).slice(0, 300);
+    if (typeof message === 'string' && message.trim()) return sanitizeLine(maskProcessSecrets(message)).slice(0, 300);
   } catch {
     // not JSON: fall through
   }
