@@ -5,6 +5,7 @@
 // a wrong key, remote management switched off, the server's IP ban after failed keys (never retried
 // into: one ban stops every further request of this client), a route the server does not have (an
 // older CLIProxyAPI). Messages name the target and route, never the key.
+import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
@@ -101,6 +102,21 @@ function serverMessage(text: string): string {
   return bodyExcerpt(text, 120);
 }
 
+/**
+ * Keys a server refused (401/403), per server URL and key digest, for this whole process: the TUI's
+ * reloads and quota polls would otherwise re-send the refused key until the server bans the address
+ * (5 failures, 30 minutes). A different key (the file or variable changed) is tried again at once;
+ * the same key only after forgetRefusedKey (the person asked to retry).
+ */
+const refusedKeys = new Map<string, ManagementError>();
+
+const refusalId = (url: string, key: string) => `${url}\n${createHash('sha256').update(key).digest('hex')}`;
+
+/** Lets the next request of `target` send its key again (an explicit retry by the person). */
+export function forgetRefusedKey(target: Pick<RemoteTarget, 'url'>): void {
+  for (const id of refusedKeys.keys()) if (id.startsWith(`${target.url}\n`)) refusedKeys.delete(id);
+}
+
 export class ManagementClient {
   /** The server's version from the last answer's X-CPA-VERSION (e.g. "v6.9.1"). */
   version: string | undefined;
@@ -109,7 +125,7 @@ export class ManagementClient {
 
   constructor(
     readonly target: RemoteTarget,
-    private readonly key: string,
+    private key: string,
     transport?: ManagementTransport,
   ) {
     this.transport = transport;
@@ -129,6 +145,16 @@ export class ManagementClient {
   /** Sends a request; any non-2xx answer becomes a ManagementError. */
   async send(req: ManagementRequest): Promise<ManagementResponse> {
     if (this.banned) throw this.banned;
+    if (refusedKeys.has(refusalId(this.target.url, this.key))) {
+      // The person may have fixed the key file meanwhile: a new key is tried, the refused one never.
+      const fresh = await this.target.readKey().catch(() => this.key);
+      if (fresh !== this.key) {
+        rememberSecret(fresh);
+        this.key = fresh;
+      }
+      const refused = refusedKeys.get(refusalId(this.target.url, this.key));
+      if (refused) throw refused;
+    }
     this.transport ??= await undiciTransport(this.target);
     const url = new URL(`${this.target.url}/v0/management${req.route}`);
     for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
@@ -149,7 +175,14 @@ export class ManagementClient {
     }
     if (response.headers['x-cpa-version']) this.version = sanitizeLine(response.headers['x-cpa-version']);
     if (response.status >= 200 && response.status < 300) return response;
-    throw this.errorFor(req, response);
+    const error = this.errorFor(req, response);
+    if (error.kind === 'wrong-key' || error.kind === 'banned' || error.kind === 'key-not-set' || error.kind === 'remote-disabled') {
+      refusedKeys.set(
+        refusalId(this.target.url, this.key),
+        new ManagementError(error.kind, `${error.message}. Requests to ${this.target.name} stop until the key changes or you retry`, error.status),
+      );
+    }
+    throw error;
   }
 
   /** Sends a request and parses a JSON object answer. */
