@@ -15,7 +15,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
-import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
+import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
@@ -323,7 +323,7 @@ export class AccountStore implements AccountService {
         continue;
       }
       const row = providerForTokenType(found.token.type);
-      const providerId = row?.id ?? found.token.type.trim().toLowerCase();
+      const providerId = row?.id ?? normalizeTokenType(found.token.type);
       if (!row && !rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
       const prefixes = tokenFilePrefixesOf(row ?? {id: providerId, tokenType: providerId});
       unregistered.push({name, found: {dir: found.dir, token: found.token}, providerId, prefixes, email: stringField(found.token.email)});
