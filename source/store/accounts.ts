@@ -416,6 +416,7 @@ export class AccountStore implements AccountService {
       }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
+      if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
       if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
       if (context.stateChanged) await writeJsonAtomic(this.stateFile, files.state);
@@ -666,6 +667,25 @@ class MutationContext {
       ...(account.paused ? {paused: true} : {}),
     };
     this.registryChanged = true;
+  }
+
+  /**
+   * Whatever registry this mutation writes lists every account shown, as shown: the token files
+   * not yet registered are registered ("registered on first edit" means every one, not only the
+   * edited one), and a provider whose default was derived (no `default` in the file) keeps the
+   * account that was shown as its default. Written only when the mutation changes the registry.
+   */
+  adoptShownState(): void {
+    const changed = this.registryChanged;
+    for (const account of this.snapshot.accounts) {
+      if (!account.registered && account.health !== 'missing-token') this.register(account);
+    }
+    for (const account of this.snapshot.accounts) {
+      if (!account.default) continue;
+      const providerEntry = this.providerEntry(account.provider, account.id);
+      if (!providerEntry.default) providerEntry.default = account.id;
+    }
+    this.registryChanged = changed;
   }
 
   entry(account: Account): RegistryAccount {
