@@ -57,6 +57,16 @@ export interface ManagementRequest {
 /** Sends one HTTP request; tests may replace it, the default is undici with the target's TLS options. */
 export type ManagementTransport = (url: string, init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; timeoutMs: number}) => Promise<ManagementResponse>;
 
+/** Largest management answer read (bytes): an auth-file list of thousands of accounts fits well. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** The whole request (headers and body) took longer than its deadline. */
+class ManagementDeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
+  }
+}
+
 async function undiciTransport(target: RemoteTarget): Promise<ManagementTransport> {
   const {request, Agent} = await import('undici');
   let dispatcher: InstanceType<typeof Agent> | undefined;
@@ -72,16 +82,37 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
     dispatcher = new Agent({connect: {...(ca ? {ca} : {}), rejectUnauthorized: !target.insecureSkipVerify}});
   }
   return async (url, init) => {
+    // undici's timeouts are idle timeouts: a server trickling a byte every few seconds never trips
+    // them. The whole exchange gets one deadline, and the answer a size limit.
+    const deadline = AbortSignal.timeout(init.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const response = await request(url, {
       method: init.method as 'GET',
       headers: init.headers,
       body: init.body,
-      signal: init.signal,
+      signal,
       headersTimeout: init.timeoutMs,
       bodyTimeout: init.timeoutMs,
       ...(dispatcher ? {dispatcher} : {}),
+    }).catch((error: unknown) => {
+      throw deadline.aborted && !init.signal?.aborted ? new ManagementDeadlineError(init.timeoutMs) : error;
     });
-    const text = await response.body.text();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_RESPONSE_BYTES) {
+          response.body.destroy();
+          throw new ManagementError('server', `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; not read`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (deadline.aborted && !init.signal?.aborted) throw new ManagementDeadlineError(init.timeoutMs);
+      throw error;
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -169,6 +200,10 @@ export class ManagementClient {
       response = await this.transport(url.toString(), {method: req.method, headers, body, signal: req.signal, timeoutMs: req.timeoutMs ?? 30_000});
     } catch (error) {
       if (req.signal?.aborted) throw error;
+      if (error instanceof ManagementError) throw new ManagementError(error.kind, `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message}`);
+      if (error instanceof ManagementDeadlineError) {
+        throw new ManagementError('network', `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message} (the server sends too slowly)`);
+      }
       let reason = transportFailure(error, req.timeoutMs ?? 30_000);
       if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
       throw new ManagementError('network', `cannot reach target ${this.target.name} (${this.target.url}): ${reason}`);
