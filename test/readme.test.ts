@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
+import {endpointTableMarkdown} from '../scripts/readme-endpoints.js';
 import {keyTableMarkdown} from '../scripts/readme-keys.js';
 import {COMMANDS} from '../source/cli/commands/index.js';
 import {PROVIDERS} from '../source/providers/table.js';
@@ -40,4 +41,12 @@ test('the README intro names every provider and the folder table every source fo
   // What the launch key does inside and outside tmux, and its setting.
   assert.match(readme, /"launchIn":\s*"pane"/);
   assert.match(readme, /Outside tmux the TUI\s+suspends/);
+});
+
+test('the README endpoint table is the provider table (regenerate: node dist/scripts/readme-endpoints.js)', () => {
+  const block = /<!-- endpoints:start -->\n([\s\S]*?)\n<!-- endpoints:end -->/.exec(readme);
+  assert.ok(block, 'README has an endpoints block');
+  assert.equal(block[1], endpointTableMarkdown());
+  // What a newcomer needs to see: the path an override keeps.
+  assert.match(block[1], /\| `codex` \| `https:\/\/chatgpt\.com\/backend-api\/codex` \| your gateway's URL ending in `\/backend-api\/codex` \|/);
 });

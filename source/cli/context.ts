@@ -7,7 +7,7 @@ import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
 export interface CliIo {
-  stdout: NodeJS.WritableStream & {isTTY?: boolean; columns?: number};
+  stdout: NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number};
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream & {isTTY?: boolean};
   env: NodeJS.ProcessEnv;

@@ -14,6 +14,7 @@ export const HEALTH_TEXT: Record<Account['health'], string> = {
   'needs-login': '! re-login',
   'missing-token': '! no token',
   unreadable: '! corrupt',
+  cooling: '⏳ cooldown',
 };
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
@@ -31,15 +32,32 @@ export function noUsableAccount(provider: {id: string; displayName: string}, acc
   if (own.some(isUsable)) return undefined;
   if (own.length === 0) return `no ${provider.displayName} account (ccs-tui login ${provider.id})`;
   if (own.every((a) => a.paused)) {
-    return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a)).join(', ')}): resume one with: ccs-tui resume ${provider.id} <account>`;
+    return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a, own)).join(', ')}): resume one with: ccs-tui resume ${provider.id} <account>`;
   }
-  const states = own.map((a) => `${accountLabel(a)}: ${a.paused ? 'paused' : a.health}`).join(', ');
+  const states = own.map((a) => `${accountLabel(a, own)}: ${a.paused ? 'paused' : a.health}`).join(', ');
   return `no usable ${provider.displayName} account (${states}; log in again with: ccs-tui login ${provider.id}, or resume a paused one)`;
 }
 
-/** What a person calls this account: nickname, else email, else id (stripped of escapes: ids come from files). */
-export function accountLabel(account: Pick<Account, 'nickname' | 'email' | 'id'>): string {
-  return sanitizeLine(account.nickname || account.email || account.id);
+type Labelled = Pick<Account, 'nickname' | 'email' | 'id'> & Partial<Pick<Account, 'provider' | 'tokenFile'>>;
+
+const baseLabel = (account: Labelled) => account.nickname || account.email || account.id;
+
+/**
+ * What a person calls this account: nickname, else email, else id (stripped of escapes: ids come
+ * from files). `siblings` are the accounts it is listed or confirmed among (any providers; only the
+ * same provider's count): when another of them has the same label (two logins of one email, CCS's
+ * `email#suffix` ids), the label is the account's id, which tells them apart and is what `use`,
+ * `pause`, … accept; when even the id is that label, the token file is added.
+ */
+export function accountLabel(account: Labelled, siblings: readonly Labelled[] = []): string {
+  const base = baseLabel(account);
+  const lower = base.toLowerCase();
+  const clash = siblings.some(
+    (other) => other.id !== account.id && other.provider === account.provider && baseLabel(other).toLowerCase() === lower,
+  );
+  if (!clash) return sanitizeLine(base);
+  if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
+  return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
 }
 
 /** How a program names an account it already holds: by its id, exactly, with no guessing. */
@@ -88,7 +106,7 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
       );
     }
   }
-  const known = inProvider.map(accountLabel);
+  const known = inProvider.map((a) => accountLabel(a, inProvider));
   throw new UserError(
     `no ${provider} account "${refText(ref)}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
   );

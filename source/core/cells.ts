@@ -49,3 +49,17 @@ export function fitCell(text: string, width: number): string {
   const cut = cellWidth(text) > width - 1 ? truncateCells(text, Math.max(1, width - 1)) : text;
   return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
 }
+
+/** The end of `text` that fits in `width` cells, whole characters only (a path cut from its start). */
+export function lastCells(text: string, width: number): string {
+  const segments = [...segmenter.segment(text)].map((s) => s.segment);
+  let out = '';
+  let used = 0;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const w = cellWidth(segments[i]!);
+    if (used + w > width) break;
+    out = segments[i]! + out;
+    used += w;
+  }
+  return out;
+}

@@ -90,6 +90,18 @@ export interface ModelResolution {
 }
 
 /**
+ * The headline numbers in words: how many of the provider's models are offered (`N of M models`,
+ * M = the static or live list), and, when forked aliases add names for a model (the original stays
+ * too), how many ids that makes: `15 of 15 models as 16 ids (1 forked alias)`, never "16 of 15".
+ */
+export function modelCountText(resolution: Pick<ModelResolution, 'models' | 'counts'>): string {
+  const offered = new Set(resolution.models.map((m) => m.upstream.toLowerCase())).size;
+  const extra = resolution.counts.visible - offered;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${offered} of ${plural(resolution.counts.all, 'model')}${extra > 0 ? ` as ${resolution.counts.visible} ids (${plural(extra, 'forked alias')})` : ''}`;
+}
+
+/**
  * CLIProxyAPI's exclusion match: case-insensitive, surrounding spaces ignored; without `*` the id must
  * be equal, each `*` matches any run of characters (also none). An empty pattern matches nothing.
  */

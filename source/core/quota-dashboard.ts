@@ -1,6 +1,7 @@
 // The quota dashboard as data: one row per account with its windows as they stand now, headroom,
 // the binding window, and ★ on the best account to switch to; plus the column maths that fits the
 // rows into any width. Pure: the screen only draws what this returns.
+import {cellWidth} from './cells.js';
 import {canServe, rankByHeadroom} from './rotation.js';
 import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
 import {windowLabel} from './quota-format.js';
@@ -107,13 +108,13 @@ const MAX_BAR = 30;
  */
 export function quotaLayout(width: number, rows: readonly Pick<QuotaRow, 'windows'>[]): QuotaLayout {
   const maxWindows = Math.max(1, ...rows.map((r) => r.windows.length));
-  const labels = rows.flatMap((r) => r.windows.map((w) => windowLabel(w.kind).length));
+  const labels = rows.flatMap((r) => r.windows.map((w) => cellWidth(windowLabel(w.kind))));
   const labelWidth = Math.min(width >= 120 ? 16 : 9, Math.max(4, ...labels));
   // Window lines are indented by 3 columns under the account line.
   const usable = Math.max(1, width - 3);
   const minCell = labelWidth + MIN_BAR + CELL_FIXED;
   const perLine = Math.max(1, Math.min(maxWindows, Math.floor(usable / minCell)));
-  const cellWidth = Math.floor(usable / perLine);
-  const barWidth = Math.max(1, Math.min(MAX_BAR, cellWidth - labelWidth - CELL_FIXED));
-  return {perLine, cellWidth, labelWidth, barWidth, rowHeight: 1 + Math.ceil(maxWindows / perLine)};
+  const columns = Math.floor(usable / perLine);
+  const barWidth = Math.max(1, Math.min(MAX_BAR, columns - labelWidth - CELL_FIXED));
+  return {perLine, cellWidth: columns, labelWidth, barWidth, rowHeight: 1 + Math.ceil(maxWindows / perLine)};
 }

@@ -156,7 +156,8 @@ export type RunOut =
 
 /**
  * At the current average rate since the window began, when it runs out: before the reset, or it lasts.
- * None for 5-hour windows (too bursty to extrapolate) or when the numbers are unknown.
+ * None for 5-hour windows (too bursty to extrapolate), when the numbers or the window length are
+ * unknown, or when the projected run-out is already past for numbers read earlier.
  */
 export function runOut(window: QuotaWindow, now: number): RunOut | null {
   if (window.kind === '5h' || window.kind.startsWith('5h:')) return null;
@@ -173,7 +174,10 @@ export function runOut(window: QuotaWindow, now: number): RunOut | null {
   const perMs = state.usedPct / elapsed;
   const at = observed + (100 - state.usedPct) / perMs;
   if (at >= resetAt) return {kind: 'lasts'};
-  return {kind: 'runs-out', inMs: Math.max(0, at - now)};
+  // Projected from numbers read earlier: a run-out already behind us is not known to have happened
+  // (the numbers say less than 100 %), so nothing is claimed until a fresh read, never "in 0s".
+  if (at <= now) return null;
+  return {kind: 'runs-out', inMs: at - now};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ export type AccountHealth =
   | 'expired' // access token past `expired`, refresh not yet attempted
   | 'needs-login' // refresh token revoked / reused: only a new login helps
   | 'missing-token' // registry names a token file that is not there
-  | 'unreadable'; // token file exists but is not valid JSON
+  | 'unreadable' // token file exists but is not valid JSON
+  | 'cooling'; // a CLIProxyAPI server rests the account until `coolingUntil` (its next_retry_after)
 
 /** One account as every layer above the store sees it: registry entry merged with its token file. */
 export interface Account {
@@ -39,6 +40,8 @@ export interface Account {
    * auth file's `next_retry_after`); set only while in the future. Local files have no cooldown.
    */
   coolingUntil?: string;
+  /** A CLIProxyAPI server's own status word for the account (`active`, `error`, …); remote targets only. */
+  serverStatus?: string;
 }
 
 /** A CLIProxyAPI token file. Unknown keys are kept verbatim on rewrite. */

@@ -8,15 +8,16 @@ import {loadSettings, type LoadedSettings} from '../store/settings.js';
 import {quotaCacheFile} from './quota/cache.js';
 import type {Clock} from './clock.js';
 import {nativeStatePath} from './native/sync.js';
+import {proxyPidFilePath} from './proxy/pid-file.js';
 
 /**
  * Which changes a watcher cares about: the account files, the quota cache (written by the proxy
- * too), or tui.json.
+ * too), tui.json, or which proxy runs (tui/proxy.json, written by whoever starts one).
  */
-export type WatchTopic = 'accounts' | 'quota' | 'settings';
+export type WatchTopic = 'accounts' | 'quota' | 'settings' | 'proxy';
 
 export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, topic: WatchTopic = 'accounts', debounceMs = 150): () => void {
-  const dirs = topic === 'settings' ? [paths.root] : [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
+  const dirs = topic === 'settings' ? [paths.root] : topic === 'proxy' ? [paths.root, paths.state] : [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
   const watchers = new Map<string, fs.FSWatcher>();
   let cancelPending: (() => void) | undefined;
   let stopped = false;
@@ -28,6 +29,8 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
     if (topic === 'quota') return path.join(dir, name) === quotaCacheFile(paths);
     if (topic === 'settings') return path.join(dir, name) === paths.settings;
+    // The state dir itself appearing (root) lets the watcher attach to it.
+    if (topic === 'proxy') return path.join(dir, name) === proxyPidFilePath(paths) || path.join(dir, name) === paths.state;
     if (dir === paths.state) return path.join(dir, name) === paths.accountState || path.join(dir, name) === nativeStatePath(paths);
     return true;
   };

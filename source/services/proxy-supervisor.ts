@@ -101,11 +101,22 @@ export class ProxySupervisor {
     this.update({logTail: tail});
   }
 
-  /** Finds a proxy started elsewhere (pid file of a live process) and follows it. */
+  /**
+   * Finds a proxy started elsewhere (pid file of a live process) and follows it. Called again when
+   * tui/proxy.json changes: a proxy replaced by another (`proxy stop; proxy start` in a shell) is
+   * followed in its place, one that is gone shows as stopped. Its own child is never given up.
+   */
   async adopt(): Promise<boolean> {
-    if (this.child) return false;
+    if (this.child || (this.state.managed === 'child' && (this.state.phase === 'restarting' || this.state.phase === 'starting'))) return false;
     const running = readRunningProxy(this.options.paths);
-    if (!running) return false;
+    const following = this.state.managed === 'adopted' && this.state.phase === 'running';
+    if (following && running?.pid === this.state.pid) return true;
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    if (!running) {
+      if (following) this.update({...INITIAL_STATE, logTail: this.state.logTail, lastError: 'the proxy stopped'});
+      return false;
+    }
     this.update({
       ...INITIAL_STATE,
       phase: 'running',
@@ -120,8 +131,8 @@ export class ProxySupervisor {
     const poll = async () => {
       const alive = readRunningProxy(this.options.paths);
       if (!alive || alive.pid !== running.pid) {
-        this.cancelPoll?.();
-        this.update({...INITIAL_STATE, logTail: this.state.logTail, lastError: 'the proxy stopped'});
+        // Gone, or another proxy took its place: follow that one (or show it stopped).
+        void this.adopt();
         return;
       }
       const status = running.kind === 'builtin' ? await fetchProxyStatus(this.options.paths, running.port) : undefined;

@@ -61,3 +61,23 @@ export function qrSize(text: string): {width: number; height: number} {
 export function qrAnsi(text: string): string {
   return qrLines(text).map((line) => `\u001b[97;40m${line}\u001b[0m`).join('\n') + '\n';
 }
+
+/** The one line printed instead of a QR that would not fit (the TUI says the same). */
+export const QR_TOO_BIG = '(enlarge the terminal to see a QR code, or open the address below)';
+
+/**
+ * What a command line prints for a login's QR on a terminal of `columns` × `rows`: the QR when it
+ * fits in width and leaves `reservedRows` rows below it (the address and the prompt, which must stay
+ * on screen), else QR_TOO_BIG. Unknown size (not a terminal): nothing.
+ */
+export function qrForTerminal(text: string, size: {columns?: number; rows?: number}, reservedRows: number): string {
+  if (!size.columns || !size.rows) return '';
+  const lines = qrLines(text);
+  const fits = lines[0]!.length <= size.columns && lines.length + reservedRows <= size.rows;
+  return fits ? qrAnsi(text) : `${QR_TOO_BIG}\n`;
+}
+
+/** Rows `text` takes on a terminal `columns` wide (each line wraps). */
+export function wrappedRows(text: string, columns: number): number {
+  return text.split('\n').reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / Math.max(1, columns))), 0);
+}

@@ -544,7 +544,8 @@ export class AccountStore implements AccountService {
   /**
    * Stores the result of a login. The same account logging in again (same provider and identity:
    * email plus organisation or account id) is updated in place; a new one gets a collision-safe file
-   * name and a registry entry, and becomes the default when it is the provider's first.
+   * name and a registry entry, and becomes the default only when the provider has no other account
+   * (a default shown but not yet in the registry is written down and kept).
    */
   async saveLogin(login: LoginResult): Promise<Account> {
     return this.mutate(async (ctx) => {
@@ -594,7 +595,18 @@ export class AccountStore implements AccountService {
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
       const providerEntry = ctx.providerEntry(login.provider, account.id);
-      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) providerEntry.default = account.id;
+      if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) {
+        // No default in the registry: the one shown (the first unpaused account) is kept by writing it
+        // down, since a new token file may sort before it; the new account is the default only when
+        // the provider had no other.
+        const shown = ctx.snapshot.accounts.find((a) => a.provider === login.provider && a.default && a.id !== account.id);
+        if (shown) {
+          ctx.register(shown);
+          ctx.providerEntry(login.provider, shown.id).default = shown.id;
+        } else {
+          providerEntry.default = account.id;
+        }
+      }
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;

@@ -10,7 +10,7 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {findProvider, staticModels, type ProviderRow} from '../providers/table.js';
+import {findProvider, PROVIDERS, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
 import {channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
@@ -25,6 +25,26 @@ export const ALIAS_KEY = 'oauth-model-alias';
 export function rulesChannel(provider: string): string {
   const row = findProvider(provider);
   return row?.configChannel ?? row?.tokenType ?? provider.toLowerCase();
+}
+
+/**
+ * Keys of `oauth-excluded-models` / `oauth-model-alias` that are no CLIProxyAPI channel but name a
+ * provider whose channel is spelt otherwise (`gemini` for `gemini-cli`): CLIProxyAPI silently ignores
+ * them. One message per key, naming the key to use. Keys naming nothing we know are left alone.
+ */
+export function misnamedChannels(config: Pick<CliproxyConfig, 'excludedModels' | 'modelAliases'>): string[] {
+  const channels = new Set(PROVIDERS.map((row) => channelKey(rulesChannel(row.id))));
+  const problems: string[] = [];
+  for (const [key, map] of [[EXCLUDED_KEY, config.excludedModels], [ALIAS_KEY, config.modelAliases]] as const) {
+    for (const name of Object.keys(map)) {
+      if (channels.has(name)) continue;
+      const meant = PROVIDERS.find((row) => [row.id, row.tokenType, row.displayName].some((n) => n !== undefined && channelKey(n) === name));
+      if (meant) {
+        problems.push(`config.yaml ${key}: key "${name}" is not a CLIProxyAPI channel and does nothing; ${meant.displayName}'s rules go under "${rulesChannel(meant.id)}"`);
+      }
+    }
+  }
+  return problems;
 }
 
 /** A channel's entry in a config map (whose keys are trimmed and lower-cased when read). */
@@ -138,6 +158,8 @@ export interface RulesContext {
   livePartial?: string;
   global: ModelRules;
   accountRules?: ModelRules;
+  /** config.yaml keys that name a provider but no channel (see misnamedChannels): warnings. */
+  configWarnings?: string[];
   /** Where the global rules live, for the header (absent: config.yaml). */
   globalLabel?: string;
   /**
@@ -185,6 +207,7 @@ export async function loadRulesContext(
     ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
     accountRules: account && accountRules(token),
+    configWarnings: misnamedChannels(config),
   };
 }
 

@@ -1,7 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {useEffect, useMemo, useReducer, type Dispatch} from 'react';
+import {useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
@@ -65,10 +65,15 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   useKeyDispatcher({state, shell, answerConfirm, tooSmall});
   useStatusExpiry(state.status, dispatch);
 
-  if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+  // While the terminal is too small the frame stays mounted, hidden at its last usable size, so a
+  // resize never restarts a screen (a login keeps its session).
+  const lastFit = useRef({columns: Math.max(columns, MIN_COLUMNS), rows: Math.max(rows, MIN_ROWS)});
+  if (!tooSmall) lastFit.current = {columns, rows};
+  const fit = lastFit.current;
   return (
     <ShellContext.Provider value={shell}>
-      <Frame state={state} shell={shell} columns={columns} rows={rows} />
+      <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
+      {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
     </ShellContext.Provider>
   );
 }

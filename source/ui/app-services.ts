@@ -11,13 +11,19 @@ import type {AppServices} from './services.js';
 export function buildServices(paths: CcsPaths, env: NodeJS.ProcessEnv, output: NodeJS.WritableStream, suspend: AppServices['suspend']): AppServices {
   const deps = worldDeps(paths, env, output);
   const {store, clock} = deps;
+  const settings = new WatchedSettings(paths, clock);
+  const quota = new QuotaPoller({paths, store, clock});
+  // The poller follows tui.json (intervals, endpoint overrides); the proxy supervisor reads it at
+  // each start (no settings given), so a restarted proxy gets the current file.
+  settings.subscribe(({settings: current}) => quota.updateSettings(current));
+  void settings.load().catch(() => undefined); // starts watching tui.json now, not at the first screen that reads it
   const services: Omit<AppServices, 'targets'> = {
     ...deps,
-    settings: new WatchedSettings(paths, clock),
+    settings,
     watchCcsDir: (onChange, topic) => watchCcsDir(paths, onChange, clock, topic),
     suspend,
     proxy: new ProxySupervisor({paths, clock, env}),
-    quota: new QuotaPoller({paths, store, clock}),
+    quota,
   };
   return withTargets(services);
 }

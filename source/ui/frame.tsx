@@ -1,7 +1,7 @@
 // The chrome around the routed screen: title bar, problems banner, the screen (or the `?` overlay),
 // status line (or the open confirm prompt) and hint bar. Renders only; App.tsx wires it.
 import {Box} from 'ink';
-import {currentRoute, type AppAction, type AppState} from '../core/app-state.js';
+import {currentRoute, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
@@ -12,7 +12,8 @@ import {useServices} from './services.js';
 import {useHints} from './hints.js';
 import type {Shell} from './shell.js';
 
-export function Frame({state, shell, columns, rows}: {state: AppState; shell: Shell; columns: number; rows: number}) {
+/** `hidden`: the terminal is too small; the frame stays mounted (its screen keeps its state) but draws nothing. */
+export function Frame({state, shell, columns, rows, hidden = false}: {state: AppState; shell: Shell; columns: number; rows: number; hidden?: boolean}) {
   const services = useServices();
   const accounts = useAccounts();
   const hints = useHints();
@@ -30,10 +31,11 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
     ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
     : 'loading…';
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 
   return (
-    <Box flexDirection="column" width={columns} height={rows}>
+    <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
       <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       <Box height={bodyHeight} width={columns} flexDirection="column">
@@ -41,17 +43,22 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
           <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
         ) : state.modal?.kind === 'messages' ? (
           <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal.offset} />
-        ) : (
-          <ScreenView
-            route={route}
-            width={columns}
-            height={bodyHeight}
-            navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
-            back={() => dispatch({type: 'pop'})}
-            setStatus={shell.setStatus}
-            confirm={shell.confirm}
-          />
-        )}
+        ) : null}
+        {mountedRoutes(state).map(({route: shown, index, visible}) => (
+          // Hidden, not unmounted: an overlay or the target picker over a screen must not restart
+          // what it holds (a login's PKCE state, unsaved rules, a poll). Keyed by stack position.
+          <Box key={`${index}:${shown.screen}`} display={visible && !overlay ? 'flex' : 'none'} flexDirection="column" height={bodyHeight} width={columns}>
+            <ScreenView
+              route={shown}
+              width={columns}
+              height={bodyHeight}
+              navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
+              back={() => dispatch({type: 'pop'})}
+              setStatus={shell.setStatus}
+              confirm={shell.confirm}
+            />
+          </Box>
+        ))}
       </Box>
       <StatusLine
         width={columns}
@@ -69,4 +76,15 @@ export function Frame({state, shell, columns, rows}: {state: AppState; shell: Sh
       />
     </Box>
   );
+}
+
+/**
+ * The routes whose screens stay mounted: the top one, and under the target picker (a screen laid
+ * over another) the one it was opened from, hidden, so closing the picker finds it as it was.
+ */
+function mountedRoutes(state: AppState): Array<{route: Route; index: number; visible: boolean}> {
+  const top = state.stack.length - 1;
+  const shown = [{route: state.stack[top]!, index: top, visible: true}];
+  if (state.stack[top]!.screen === 'targets' && top > 0) shown.unshift({route: state.stack[top - 1]!, index: top - 1, visible: false});
+  return shown;
 }

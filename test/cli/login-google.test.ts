@@ -48,7 +48,10 @@ test('gemini over SSH: paste the code from the Code Assist page; the account is 
     const run = await pasteLogin(ccs, 'gemini', 'alice', (landing) => landing.searchParams.get('code')!);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Open: http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\?.*redirect_uri=https%3A%2F%2Fcodeassist\.google\.com%2Fauthcode/);
-    assert.match(run.stdout, /Added gemini account alice@example\.com \(default\)/);
+    assert.match(run.stdout, /Added gemini account alice@example\.com \(project alice-proj-1\) \(default\)/);
+    const table = (await runBin(['accounts'], ccs.env)).stdout;
+    assert.match(table, /EMAIL +PROJECT +STATE/);
+    assert.match(table, /alice@example\.com +alice-proj-1 /);
     const list = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<Record<string, string>>;
     assert.equal(list.length, 1);
     assert.equal(list[0]!.email, 'alice@example.com');
@@ -71,7 +74,7 @@ test('antigravity by loopback: the browser comes back to the callback port; free
       return true;
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Added antigravity account fred@example\.com/);
+    assert.match(run.stdout, /Added antigravity account fred@example\.com \(project fred-managed-7\)/);
     const [account] = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<Record<string, string>>;
     assert.equal(account!.projectId, 'fred-managed-7');
     const quota = await runBin(['quota', '--provider', 'antigravity', '--json', '--refresh'], ccs.env);
@@ -100,5 +103,5 @@ test('vertex from --key-file: stored, refreshed by JWT bearer for quota, quota s
     assert.match(run.stdout, /Added vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com/);
     const quota = await runBin(['quota', '--provider', 'vertex'], ccs.env);
     assert.equal(quota.code, 0, quota.stderr);
-    assert.match(quota.stdout, /vertex +ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com +unknown \(vertex reports no quota\)/);
+    assert.match(quota.stdout, /vertex +ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com +unknown \(no quota source\)/);
   }));

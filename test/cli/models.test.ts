@@ -61,10 +61,20 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.match(run.stdout, /glm-god +← glm-4\.7 +sent as glm-4\.6/);
   });
 
+  test('a rules key naming a provider instead of its CLIProxyAPI channel is warned about, naming the right key', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}  " GEMINI":\n    - name: gemini-2.5-pro\n      alias: pro\n`);
+    const run = await runBin(['models', 'gemini'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: config\.yaml oauth-model-alias: key "gemini" is not a CLIProxyAPI channel and does nothing; Gemini's rules go under "gemini-cli"/);
+    // The channel keys themselves raise nothing.
+    ccs.writeRaw('cliproxy/config.yaml', CONFIG);
+    assert.doesNotMatch((await runBin(['models', 'gemini'], ccs.env)).stderr, /not a CLIProxyAPI channel/);
+  });
+
   test('exclude add / rm and alias add / rm edit config.yaml and keep the rest of it', async () => {
     let run = await runBin(['exclude', 'add', 'codex', '*-mini'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /codex: excluded "\*-mini" \(hides gpt-5\.4-mini; 7 of 8 visible\)/);
+    assert.match(run.stdout, /codex: excluded "\*-mini" \(hides gpt-5\.4-mini; 7 of 8 models visible\)/);
     run = await runBin(['alias', 'add', 'iflow', 'glm-4.7', 'glm-god', '--fork'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /iflow: alias glm-god ← glm-4\.7 \(both ids visible\)/);
@@ -73,6 +83,9 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.ok(text.includes('  codex:\n    - "*-mini"\n'));
     assert.ok(text.includes('  iflow:\n    - name: "glm-4.7"\n      alias: "glm-god"\n      fork: true\n'));
 
+    // A forked alias adds an id, not a model: the headline says both numbers.
+    const listed = await runBin(['models', 'iflow'], ccs.env);
+    assert.match(listed.stdout, /^iflow: (\d+) of \1 models as \d+ ids \(\d+ forked alias(es)?\) \(static list\)\n/);
     const models = JSON.parse((await runBin(['models', 'iflow', '--json'], ccs.env)).stdout);
     assert.ok(models.models.some((m: {id: string}) => m.id === 'glm-god'));
 

@@ -102,7 +102,12 @@ test('errors are reported per account in JSON; bad provider is exit 2; a provide
   assert.match(bad.stderr, /unknown provider "nope"/);
   const none = await runBin(['quota', '--provider', 'qwen'], fx.ccs.env);
   assert.equal(none.code, 0, none.stderr);
-  assert.match(none.stdout, /qwen +q@example\.com +unknown \(qwen reports no quota\)/);
+  assert.match(none.stdout, /qwen +q@example\.com +unknown \(no quota source\)/);
+  // Without --provider too, in text and JSON: listed, no error, no windows, a note saying why.
+  const all = await runBin(['quota'], fx.ccs.env);
+  assert.match(all.stdout, /qwen +q@example\.com +unknown \(no quota source\)/);
+  const json = JSON.parse((await runBin(['quota', '--json'], fx.ccs.env)).stdout) as Array<Record<string, unknown>>;
+  assert.deepEqual(json.find((r) => r.provider === 'qwen'), {provider: 'qwen', account: 'q@example.com', windows: [], error: null, note: 'no quota source'});
   const flag = await runBin(['quota', '--bogus'], fx.ccs.env);
   assert.equal(flag.code, 2);
 });

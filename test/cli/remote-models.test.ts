@@ -35,7 +35,7 @@ describe('model rules on a remote target', () => {
       assert.equal(alias.stdout, 'claude: alias opus ← claude-opus-5 (claude-opus-5 now appears as opus)\n');
       const exclude = await runBin(['exclude', 'add', 'claude', 'claude-3-*', ...target], ccs.env);
       assert.equal(exclude.code, 0, exclude.stderr);
-      assert.match(exclude.stdout, /^claude: excluded "claude-3-\*" \(hides claude-3-7-sonnet-20250219, claude-3-5-haiku-20241022; 13 of 15 visible\)/);
+      assert.match(exclude.stdout, /^claude: excluded "claude-3-\*" \(hides claude-3-7-sonnet-20250219, claude-3-5-haiku-20241022; 13 of 15 models visible\)/);
     }
     assert.match(readFileSync(ccs.paths.config, 'utf8'), /alias: "opus"/);
     assert.deepEqual(stand.config.oauthModelAlias, {claude: [{name: 'claude-opus-5', alias: 'opus'}]});
@@ -62,7 +62,8 @@ describe('model rules on a remote target', () => {
     const run = await runBin(['models', 'claude', '--target', 'team'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^claude on target team: 15 of 15 models by our resolver/);
-    assert.match(run.stdout, /Server's list for c@example\.com: 15 models\n/);
+    // The server's list itself is printed under its headline, one id a line.
+    assert.match(run.stdout, /Server's list for c@example\.com: 15 models:\n  claude-opus-5\n[\s\S]*\n  claude-server-only\n$/);
     assert.match(run.stderr, /differs: only the server lists claude-server-only\n/);
     assert.match(run.stderr, /differs: only our resolver lists claude-haiku-4-5-20251001\n/);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
+import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
 import type {Account} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
 
@@ -32,4 +32,22 @@ test('nickname rules', () => {
   assert.match(nicknameProblem('', others)!, /empty/);
   assert.match(nicknameProblem('x'.repeat(51), others)!, /50/);
   assert.match(nicknameProblem('a\u001b[2Jb', others)!, /control/);
+});
+
+test('an account label shows the #suffix id only when another account of the provider has the same label', () => {
+  const team = account('dup@corp.example.com#1a2b3c4d-team', {provider: 'codex', email: 'dup@corp.example.com', nickname: undefined});
+  const plus = account('dup@corp.example.com#5e6f7a8b-plus', {provider: 'codex', email: 'DUP@corp.example.com', nickname: undefined});
+  const claude = account('dup@corp.example.com', {email: 'dup@corp.example.com', nickname: undefined});
+  const all = [team, plus, claude];
+  assert.equal(accountLabel(team, all), 'dup@corp.example.com#1a2b3c4d-team');
+  assert.equal(accountLabel(plus, all), 'dup@corp.example.com#5e6f7a8b-plus');
+  // Another provider's account with that email is no clash; without siblings the plain label stays.
+  assert.equal(accountLabel(claude, all), 'dup@corp.example.com');
+  assert.equal(accountLabel(team), 'dup@corp.example.com');
+  // A nickname makes the label unique again.
+  assert.equal(accountLabel({...plus, nickname: 'Plus'}, [team, {...plus, nickname: 'Plus'}]), 'Plus');
+  // Ids equal to the shared label (an old registry): the token file tells them apart.
+  const a = account('x@y.z', {email: 'x@y.z', nickname: undefined, tokenFile: 'claude-x@y.z-1.json'});
+  const b = account('x@y.z#2', {email: 'x@y.z', nickname: undefined});
+  assert.equal(accountLabel(a, [a, b]), 'x@y.z (claude-x@y.z-1.json)');
 });

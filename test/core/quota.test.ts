@@ -172,3 +172,15 @@ test('merging header windows into cached ones replaces same kinds and keeps the 
   const merged = mergeWindows(cached, [win('5h', 20, HOUR, 18000), win('weekly', 30, HOUR, 604800)]);
   assert.deepEqual(merged.map((w) => [w.kind, w.usedPct]), [['5h', 20], ['weekly', 30], ['weekly:opus', 50]]);
 });
+
+test('a run-out projected from numbers read earlier is never "in 0s": past projections claim nothing until a fresh read', () => {
+  // Gemini daily bucket, 75 % used, 23 h left (1 h elapsed): at that rate the last 25 % lasts 20 min.
+  assert.equal(formatRunOut(runOut(win('daily:gemini-2.5-pro', 75, 23 * HOUR, 86_400), NOW)), 'runs out in 20m');
+  // The same numbers read 10 min ago (50 min into the day): 25 % more took 16 min 40 s from then, 6 min 40 s from now.
+  assert.deepEqual(runOut(win('daily:gemini-2.5-pro', 75, 23 * HOUR, 86_400, 10 * 60_000), NOW), {kind: 'runs-out', inMs: 400_000});
+  // Read 30 min ago: the projection is behind us, but the numbers said 75 %: nothing is claimed.
+  assert.equal(runOut(win('daily:gemini-2.5-pro', 75, 23 * HOUR, 86_400, 30 * 60_000), NOW), null);
+  assert.doesNotMatch(describeWindow(win('daily:gemini-2.5-pro', 75, 23 * HOUR, 86_400, 30 * 60_000), NOW), /runs out in 0s/);
+  // A window whose length is unknown has no pace and no run-out.
+  assert.equal(runOut(win('daily:gemini-2.5-pro', 75, 23 * HOUR, null), NOW), null);
+});

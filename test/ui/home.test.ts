@@ -312,3 +312,26 @@ test('columns follow the content: a long TOKEN cell is never cut while EMAIL has
   assert.match(row, /仕事用アカウント\s+alice@example.com\s+ok\s+in (1h|59m)/);
   void ccs;
 });
+
+test('two logins of one email are told apart by their #suffix id on home and in the quota list', async () => {
+  ccs = makeUiCcs();
+  ccs.writeToken('codex-1a2b3c4d-dup@corp.example.com-team.json', tokenFixture('codex', 'dup@corp.example.com'));
+  ccs.writeToken('codex-5e6f7a8b-dup@corp.example.com-plus.json', tokenFixture('codex', 'dup@corp.example.com'));
+  for (const width of [100, 160]) {
+    tui = await renderTui({paths: ccs.paths, width, height: 30});
+    await tui.waitFor('alice@example.com');
+    await tui.press('j');
+    const frame = await tui.waitFor('Codex accounts (3)');
+    assert.ok(lineWith(frame, '1a2b3c4d').includes('dup@corp.example.com#1a2b3c4d-team'), `width ${width}: ${frame}`);
+    assert.ok(lineWith(frame, '5e6f7a8b').includes('dup@corp.example.com#5e6f7a8b-plus'), `width ${width}: ${frame}`);
+    // The account with an email of its own keeps the plain email.
+    assert.doesNotMatch(lineWith(frame, 'carol'), /#/);
+    tui.unmount();
+  }
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 40});
+  await tui.waitFor('alice@example.com');
+  await tui.press('2');
+  const quota = await tui.waitFor('5e6f7a8b');
+  assert.match(quota, /codex · dup@corp\.example\.com#1a2b3c4d-team/);
+  assert.match(quota, /codex · dup@corp\.example\.com#5e6f7a8b-plus/);
+});

@@ -182,6 +182,28 @@ describe('model rules screen', () => {
     }
   });
 
+  test('a partial live list says so beside the counts, with the reason', async () => {
+    // Every page says there are more, and the next one starts where this one did: cut short.
+    const upstream = await startFakeUpstream((req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(JSON.stringify({object: 'list', data: [{id: 'kimi-k2'}, {id: 'kimi-k9'}], has_more: true, last_id: 'kimi-k9'}));
+    });
+    try {
+      ccs.writeRaw('tui.json', JSON.stringify({endpoints: {kimi: {api: `${upstream.url}/v1`}}}));
+      tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+      await tui.waitFor('(static list)');
+      await tui.press('L');
+      await tui.press('tab');
+      const frame = await tui.waitFor('(live list, partial)');
+      const lines = frame.split('\n');
+      const col = lines.find((l) => l.includes('(live list, partial)'))!.indexOf('Models');
+      const right = lines.map((l) => l.slice(col).trimEnd()).join(' ').replace(/\s+/g, ' ');
+      assert.match(right, /! the live list is partial: the provider says there are more models but not where they start; 2 models so far/);
+    } finally {
+      await upstream.close();
+    }
+  });
+
   test('a corrupt config.yaml is named with its line and column; nothing is written', async () => {
     const broken = 'port: 8317\noauth-excluded-models:\n  kimi: [a, b\n';
     ccs.writeRaw('cliproxy/config.yaml', broken);

@@ -114,3 +114,12 @@ test('home at 140 columns: each account row ends with its 5 h and weekly summary
   const narrow = await tui.waitFor(/work\s+alice@example\.com/);
   assert.doesNotMatch(narrow, /QUOTA|42%/);
 });
+
+test('an account whose provider has no quota source is listed as unknown (no quota source), like the CLI', async () => {
+  const ccs = dashboardCcs(NOW);
+  ccs.writeToken('qwen-q@example.com.json', tokenFixture('qwen', 'q@example.com'));
+  cleanup = ccs.cleanup;
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
+  const frame = await tui.waitFor('qwen · q@example.com');
+  assert.match(lineWith(frame, 'qwen · q@example.com'), /unknown \(no quota source\)/);
+});

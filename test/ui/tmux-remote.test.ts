@@ -44,8 +44,10 @@ test('ccs-tui --target team: the server\'s accounts under an @team header; p dis
 
   t.keys(['T']);
   await t.waitFor('Live target: team');
-  await new Promise((r) => setTimeout(r, 150));
-  t.keys(['1']);
+  // Keys sent in one go (one read) each count: k k moves up twice (to local, the first row).
+  t.keys(['k', 'k']);
+  await t.waitFor(/❯ local/);
+  t.keys(['Enter']);
   const local = await t.waitFor('local@example.com');
   assert.match(local.split('\n')[0]!, /@local/);
   assert.ok(!t.screen().includes(MANAGEMENT_KEY));

@@ -25,6 +25,9 @@ export function accountJson(account: Account) {
     registered: account.registered,
     // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
     ...(account.projectId ? {projectId: account.projectId} : {}),
+    // Remote targets: the server's cooldown end (RFC 3339) and its own status word and message.
+    ...(account.coolingUntil ? {cooldownUntil: account.coolingUntil} : {}),
+    ...(account.serverStatus ? {status: account.serverStatus, statusMessage: account.healthDetail ?? null} : {}),
   };
 }
 
@@ -57,15 +60,18 @@ const accounts: CommandSpec = {
       ctx.stdout.write(`No accounts in ${service.location}. Add one with: ccs-tui login <provider>\n`);
       return 0;
     }
+    // The Cloud project column only when some account works in one (Google logins record it).
+    const withProject = snapshot.accounts.some((a) => a.projectId);
     const rows = snapshot.accounts.map((a) => [
       a.provider,
       a.default ? '*' : ' ',
-      accountLabel(a),
+      accountLabel(a, snapshot.accounts),
       a.email ?? '',
-      a.paused ? 'paused' : HEALTH_TEXT[a.health],
+      ...(withProject ? [a.projectId ?? ''] : []),
+      a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling until ${formatLocalTime(a.coolingUntil)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
-    ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', 'STATE', 'EXPIRES'], ...rows]));
+    ctx.stdout.write(formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
     return 0;
   },
 };
@@ -109,6 +115,15 @@ async function serviceForEdit(ctx: CliContext, force: boolean): Promise<AccountS
   return service instanceof AccountStore ? storeForEdit(ctx, force) : service;
 }
 
+/**
+ * How a confirmation names accounts: as the listing does, among the store's accounts after the edit
+ * (two logins of one email show their `#suffix` ids).
+ */
+export async function labeller(store: Pick<AccountService, 'load'>): Promise<(account: Account) => string> {
+  const {accounts} = await store.load();
+  return (account) => accountLabel(account, accounts);
+}
+
 const rotate: CommandSpec = {
   name: ['rotate'],
   usage: '<provider> [--force]',
@@ -119,10 +134,11 @@ const rotate: CommandSpec = {
     const {chooseRotationTarget} = await import('../../services/rotation.js');
     const store = await storeForEdit(ctx, Boolean(values.force));
     const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
-    ctx.stdout.write(`${provider}: ${from ? `${accountLabel(from)} → ` : ''}${accountLabel(to)}\n`);
+    const label = await labeller(store);
+    ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
     const {followRotationNatively} = await import('../../services/native/sync.js');
     const native = await followRotationNatively(store, provider, to.id, ctx.env);
-    if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${accountLabel(to)}\n`);
+    if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${label(to)}\n`);
     return 0;
   },
 };
@@ -131,7 +147,7 @@ export const accountCommands: CommandSpec[] = [
   accounts,
   registryEdit('use', "make the account the provider's default", [], async (store, p, a) => {
     const account = await store.setDefault(p, a);
-    return `${p}: default is now ${accountLabel(account)}`;
+    return `${p}: default is now ${(await labeller(store))(account)}`;
   }),
   rotate,
   registryEdit('rename', 'set the nickname', ['nickname'], async (store, p, a, [nickname]) => {
@@ -141,14 +157,14 @@ export const accountCommands: CommandSpec[] = [
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
     // The local store says where the default went (a remote server decides that itself).
     const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
-    return `${p}: paused ${accountLabel(account)}${defaultMoveNote(account.defaultMovedTo)}`;
+    return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const account = await store.setPaused(p, a, false);
-    return `${p}: resumed ${accountLabel(account)}`;
+    return `${p}: resumed ${(await labeller(store))(account)}`;
   }),
   registryEdit('remove', 'remove the account and its token file', [], async (store, p, a) => {
     const account = await store.remove(p, a);
-    return `${p}: removed ${accountLabel(account)}`;
+    return `${p}: removed ${(await labeller(store))(account)}`;
   }),
 ];

@@ -95,16 +95,20 @@ const login: CommandSpec = {
           account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
         }
       } else if (method === 'device') {
-        const {qrAnsi} = await import('../../services/qr.js');
+        const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
         account = await login.deviceLogin(deps, row.id, {
           nickname,
           signal: controller.signal,
           onAuthorization: (a) => {
             const url = a.verificationUriComplete ?? a.verificationUri;
-            ctx.stdout.write(`${row.displayName} login\n  Open:  ${a.verificationUri}\n  Code:  ${a.userCode}\n`);
-            if (a.verificationUriComplete) ctx.stdout.write(`  or open directly: ${a.verificationUriComplete}\n`);
-            if (tty) ctx.stdout.write(qrAnsi(url));
-            ctx.stdout.write(`Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`);
+            // The QR first, the address and code last, so they stay on screen above the wait line.
+            const tail =
+              `  Open:  ${a.verificationUri}\n  Code:  ${a.userCode}\n` +
+              (a.verificationUriComplete ? `  or open directly: ${a.verificationUriComplete}\n` : '') +
+              `Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`;
+            ctx.stdout.write(`${row.displayName} login\n`);
+            if (tty) ctx.stdout.write(qrForTerminal(url, ctx.stdout, 1 + wrappedRows(tail, ctx.stdout.columns ?? 80)));
+            ctx.stdout.write(tail);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
@@ -114,16 +118,24 @@ const login: CommandSpec = {
           },
         });
       } else if (method === 'auth-code') {
-        const {qrAnsi} = await import('../../services/qr.js');
+        const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
         const paste = Boolean(values.paste) || !session.local;
         const flow = await login.beginAuthCodeLogin(deps, row.id, {paste, port, nickname});
         const s = flow.session;
         if (s.notice) say(`ccs-tui: ${s.notice}`);
-        ctx.stdout.write(`${row.displayName} login\n  Open: ${s.authorizeUrl}\n`);
-        if (tty) ctx.stdout.write(qrAnsi(s.authorizeUrl));
+        // The QR first (when it fits), then the address, then the prompt: the last lines stay on screen.
+        const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
+        const prompt =
+          s.mode === 'loopback'
+            ? `Waiting for the browser to come back to ${s.redirectUri}…\n`
+            : `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
+              (hint ? `  The browser is sent to ${s.redirectUri}, a port on this machine: if that page does not load, copy its address anyway, or forward it: ${hint}\n` : '');
+        const open = `  Open: ${s.authorizeUrl}\n`;
+        ctx.stdout.write(`${row.displayName} login\n`);
+        if (tty) ctx.stdout.write(qrForTerminal(s.authorizeUrl, ctx.stdout, 1 + wrappedRows(open + prompt, ctx.stdout.columns ?? 80)));
+        ctx.stdout.write(open);
         if (s.mode === 'loopback') {
-          ctx.stdout.write(`Waiting for the browser to come back to ${s.redirectUri}…\n`);
-          const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
+          ctx.stdout.write(prompt);
           if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser that can reach ${s.redirectUri} (this machine${hint ? `, or forward it: ${hint}` : ''}).`);
           else void deps.browser.open(s.authorizeUrl).catch(() => undefined);
           account = await Promise.race([
@@ -131,13 +143,9 @@ const login: CommandSpec = {
             new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
           ]);
         } else {
-          const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
           if (values['no-browser']) say('--no-browser: no browser is opened; open the address in any browser yourself.');
           else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
-          ctx.stdout.write(
-            `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
-              (hint ? `  The browser is sent to ${s.redirectUri}, a port on this machine: if that page does not load, copy its address anyway, or forward it: ${hint}\n` : ''),
-          );
+          ctx.stdout.write(prompt);
           const pasted = await readStdin(ctx, false);
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
           account = await flow.viaPaste(pasted, controller.signal);
@@ -145,7 +153,7 @@ const login: CommandSpec = {
       } else {
         throw new UserError(`${row.id} has no login method`, 2);
       }
-      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account)}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account, (await deps.store.load()).accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

@@ -1,7 +1,8 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
+import {describeWarning, modelCountText, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -43,6 +44,7 @@ const models: CommandSpec = {
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
     if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
     if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
+    for (const problem of context.configWarnings ?? []) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(problem)}\n`);
     const resolution = resolveContext(context);
     if (values.json) {
       printJson(ctx, {...modelsJson(resolution, context.account?.id), ...(context.livePartial ? {partial: context.livePartial} : {})});
@@ -50,7 +52,7 @@ const models: CommandSpec = {
     }
     const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
     const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
-    ctx.stdout.write(`${provider}: ${resolution.counts.visible} of ${resolution.counts.all} models (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
+    ctx.stdout.write(`${provider}: ${modelCountText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write(formatTable([...rows, ...excludedRows]).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
     return 0;
@@ -144,7 +146,7 @@ export const modelCommands: CommandSpec[] = [
       if (kept.length === rules.aliases.length) throw new UserError(`no alias "${alias}" in ${where}`);
       return {...rules, aliases: kept};
     },
-    (provider, [alias], resolution) => `${provider}: removed alias ${alias} (${resolution.counts.visible} of ${resolution.counts.all} models visible)`,
+    (provider, [alias], resolution) => `${provider}: removed alias ${alias} (${modelCountText(resolution)} visible)`,
   ),
   ruleCommand(
     ['exclude', 'add'],
@@ -155,7 +157,7 @@ export const modelCommands: CommandSpec[] = [
     (rules, _where, [pattern]) => (rules.excluded.some((p) => same(p.trim(), pattern!)) ? rules : {...rules, excluded: [...rules.excluded, pattern!]}),
     (provider, [pattern], resolution) => {
       const removed = resolution.excluded.filter((e) => same(e.pattern, pattern!)).map((e) => e.id);
-      return `${provider}: excluded "${pattern}" (${removed.length ? `hides ${removed.join(', ')}` : 'matches no model'}; ${resolution.counts.visible} of ${resolution.counts.all} visible)`;
+      return `${provider}: excluded "${pattern}" (${removed.length ? `hides ${removed.join(', ')}` : 'matches no model'}; ${modelCountText(resolution)} visible)`;
     },
   ),
   ruleCommand(
@@ -169,7 +171,7 @@ export const modelCommands: CommandSpec[] = [
       if (kept.length === rules.excluded.length) throw new UserError(`no exclusion "${pattern}" in ${where}`);
       return {...rules, excluded: kept};
     },
-    (provider, [pattern], resolution) => `${provider}: removed exclusion "${pattern}" (${resolution.counts.visible} of ${resolution.counts.all} models visible)`,
+    (provider, [pattern], resolution) => `${provider}: removed exclusion "${pattern}" (${modelCountText(resolution)} visible)`,
   ),
 ];
 

@@ -25,7 +25,7 @@ const useNative: CommandSpec = {
     if (result.corruptBackup) ctx.stderr.write(`ccs-tui: ${result.file} was not valid JSON; kept a copy at ${result.corruptBackup}\n`);
     if (result.foreignBackup) ctx.stderr.write(`ccs-tui: ${result.file} held a login that no ccs-tui account has; kept it at ${result.foreignBackup}\n`);
     const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
-    ctx.stdout.write(`${provider}: ${result.file} now holds ${accountLabel(result.to)}${saved}\n`);
+    ctx.stdout.write(`${provider}: ${result.file} now holds ${accountLabel(result.to, (await store.load()).accounts)}${saved}\n`);
     return 0;
   },
 };

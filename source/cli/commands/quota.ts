@@ -8,6 +8,7 @@ import {describeWindow} from '../../core/quota-format.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {QuotaErrorInfo} from '../../services/quota/errors.js';
+import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {findProvider} from '../../providers/table.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 import {knownProvider} from './accounts.js';
@@ -51,7 +52,8 @@ const quota: CommandSpec = {
     const world = worldDeps(ctx.paths, ctx.env, ctx.stdout);
     const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), world.store.load()]);
     if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
-    const accounts = snapshot.accounts.filter((a) => (provider ? a.provider === provider : service.hasQuotaSource(a.provider)));
+    // Every account: one whose provider has no quota source is listed as unknown (printQuota).
+    const accounts = snapshot.accounts.filter((a) => !provider || a.provider === provider);
     const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
     // Results are written in batches: one read-modify-write of the cache for many accounts.
@@ -81,28 +83,28 @@ export function printQuota(
   options: {json?: boolean; provider?: string; staleAfterMs: number},
 ): number {
   const {provider, staleAfterMs} = options;
-  // A provider without a quota source (vertex, aistudio, …) lists its accounts with unknown numbers.
-  const noSource = provider !== undefined && !findProvider(provider)!.quotaSource;
   const now = Date.now();
   const rows = accounts.map((account, i) => ({
     account,
     windows: currentWindows(entries[i]!.windows, now, staleAfterMs),
     error: entries[i]!.error ?? null,
+    // A provider without a quota source (vertex, aistudio, …) lists its accounts with unknown numbers.
+    noSource: !findProvider(account.provider)?.quotaSource,
   }));
 
   if (options.json) {
     printJson(
       ctx,
-      rows.map((r) => ({provider: r.account.provider, account: r.account.id, windows: r.windows, error: r.error})),
+      rows.map((r) => ({provider: r.account.provider, account: r.account.id, windows: r.windows, error: r.error, ...(r.noSource ? {note: NO_QUOTA_SOURCE} : {})})),
     );
   } else if (rows.length === 0) {
-    ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts with quota to show.\n');
+    ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts. Add one with: ccs-tui login <provider>\n');
   } else {
     const table = rows.map((r) => [
       r.account.provider,
-      accountLabel(r.account),
+      accountLabel(r.account, accounts),
       r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
-      : noSource ? `unknown (${provider} reports no quota)`
+      : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
       : 'no numbers yet',
       r.error ? `${r.error.kind}: ${r.error.message}` : '',
     ]);

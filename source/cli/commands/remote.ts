@@ -11,6 +11,7 @@ import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
 import {readStdin} from './login.js';
 import {modelsJson, printWarnings} from './models.js';
+import {modelCountText} from '../../core/model-rules.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
 
@@ -44,13 +45,15 @@ const remoteModels: RemoteRun = async function (ctx, args) {
     });
     return 0;
   }
-  ctx.stdout.write(`${provider} on target ${ctx.target}: ${resolution.counts.visible} of ${resolution.counts.all} models by our resolver (${resolution.source} list, the server's rules)\n`);
+  ctx.stdout.write(`${provider} on target ${ctx.target}: ${modelCountText(resolution)} by our resolver (${resolution.source} list, the server's rules)\n`);
   const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`]);
   ctx.stdout.write(formatTable([...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])]).replace(/ +$/gm, ''));
   if (!server) {
     ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
   } else {
-    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} models${differences!.onlyServer.length + differences!.onlyLocal.length === 0 ? ', the same' : ''}\n`);
+    const same = differences!.onlyServer.length + differences!.onlyLocal.length === 0;
+    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} model${server.length === 1 ? '' : 's'}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
+    if (server.length) ctx.stdout.write(formatTable(server.map((id) => [`  ${id}`])).replace(/ +$/gm, ''));
     if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
     if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
   }
@@ -73,8 +76,8 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
   ]);
   const {settings} = await loadSettings(ctx.paths);
   const store = await openRemoteStore(ctx);
-  const accounts = (await store.load()).accounts.filter((a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)));
-  const entries = await Promise.all(accounts.map((account) => fetchRemoteQuota(store, settings, account)));
+  const accounts = (await store.load()).accounts.filter((a) => !provider || a.provider === provider);
+  const entries = await Promise.all(accounts.map((account) => (hasQuotaSource(account.provider) ? fetchRemoteQuota(store, settings, account) : {windows: []})));
   return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
 };
 
@@ -102,8 +105,14 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const login = await remoteLogins.startRemoteLogin(store.client, provider);
   const name = findProvider(provider)?.displayName ?? provider;
   const tty = Boolean(ctx.stdout.isTTY);
-  ctx.stdout.write(`${name} login on target ${ctx.target}\n  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`);
-  if (tty) ctx.stdout.write((await import('../../services/qr.js')).qrAnsi(login.url));
+  // The QR (when it fits) first, the address last, so it stays on screen above the prompt.
+  const open = `  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`;
+  ctx.stdout.write(`${name} login on target ${ctx.target}\n`);
+  if (tty) {
+    const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
+    ctx.stdout.write(qrForTerminal(login.url, ctx.stdout, 3 + wrappedRows(open, ctx.stdout.columns ?? 80)));
+  }
+  ctx.stdout.write(open);
   if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
 
   const controller = new AbortController();
@@ -139,7 +148,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
   let added = accounts.find((a) => !before.has(a.tokenFile));
   if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
-  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
+  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
   return 0;
 };
 

@@ -2,11 +2,10 @@
 // the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
 //
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
-import {accountLabel} from '../../core/accounts.js';
 import {UserError, type TokenFile} from '../../core/types.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 import {isRemote, openRemoteStore} from '../target.js';
-import {knownProvider} from './accounts.js';
+import {knownProvider, labeller} from './accounts.js';
 
 function needTarget(ctx: CliContext, what: string): void {
   if (!isRemote(ctx)) throw new UserError(`${what} needs --target NAME: a remote server named in tui.json "targets"`, 2);
@@ -32,7 +31,7 @@ const push: CommandSpec = {
       throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
     }
     await remote.upload(account.tokenFile, token as Record<string, unknown>);
-    ctx.stdout.write(`${provider}: pushed ${accountLabel(account)} (${account.tokenFile}) to target ${ctx.target}\n`);
+    ctx.stdout.write(`${provider}: pushed ${(await labeller(local))(account)} (${account.tokenFile}) to target ${ctx.target}\n`);
     return 0;
   },
 };
@@ -51,8 +50,13 @@ const pull: CommandSpec = {
     if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
     const {AccountStore} = await import('../../store/accounts.js');
     const {disabled: _disabled, ...kept} = token;
-    const saved = await new AccountStore(ctx.paths).saveLogin({provider, token: kept as TokenFile, nickname: account.nickname});
-    ctx.stdout.write(`${provider}: pulled ${accountLabel(account)} from target ${ctx.target} into ${ctx.paths.root} as ${accountLabel(saved)}\n`);
+    const local = new AccountStore(ctx.paths);
+    const defaultBefore = (await local.load()).accounts.find((a) => a.provider === provider && a.default);
+    const saved = await local.saveLogin({provider, token: kept as TokenFile, nickname: account.nickname});
+    // A pull keeps the local default; it sets one only where there was none, and says so.
+    const becameDefault = saved.default && defaultBefore?.id !== saved.id ? `; it is the local ${provider} default (there was none)` : '';
+    const label = await labeller(local);
+    ctx.stdout.write(`${provider}: pulled ${(await labeller(remote))(account)} from target ${ctx.target} into ${ctx.paths.root} as ${label(saved)}${becameDefault}\n`);
     return 0;
   },
 };
@@ -83,7 +87,7 @@ const fields: CommandSpec = {
     const account = await remote.find(provider, positionals[1]!);
     await remote.setFields(account, changes);
     const shown = Object.entries(changes).map(([k, v]) => `${k}=${k === 'proxy_url' ? '(set)' : JSON.stringify(v)}`).join(', ');
-    ctx.stdout.write(`${provider}: ${accountLabel(account)} on target ${ctx.target}: ${shown}\n`);
+    ctx.stdout.write(`${provider}: ${(await labeller(remote))(account)} on target ${ctx.target}: ${shown}\n`);
     return 0;
   },
 };
@@ -96,8 +100,9 @@ const cooldownClear: CommandSpec = {
     const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
     needTarget(ctx, 'cooldown clear');
     const provider = knownProvider(positionals[0]!);
-    const account = await (await openRemoteStore(ctx)).clearCooldown(provider, positionals[1]!);
-    ctx.stdout.write(`${provider}: cleared the cooldown of ${accountLabel(account)} on target ${ctx.target}\n`);
+    const remote = await openRemoteStore(ctx);
+    const account = await remote.clearCooldown(provider, positionals[1]!);
+    ctx.stdout.write(`${provider}: cleared the cooldown of ${(await labeller(remote))(account)} on target ${ctx.target}\n`);
     return 0;
   },
 };

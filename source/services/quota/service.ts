@@ -269,6 +269,16 @@ export class QuotaPoller {
     this.setAccounts(accounts);
   }
 
+  /**
+   * tui.json changed: its poll intervals and endpoint overrides apply from now on. Every polled
+   * account's next poll is worked out again from its last fetch (an account now due is fetched).
+   */
+  updateSettings(settings: TuiSettings): void {
+    this.deps = {...this.options, settings};
+    if (this.stopped) return;
+    for (const key of this.accounts.keys()) if (!this.inFlight.has(key) && !this.scheduleFromCache(key)) void this.poll(key, false);
+  }
+
   /** The account list changed (reload): poll new accounts, forget removed ones. */
   setAccounts(accounts: readonly Account[]): void {
     if (this.stopped) return;

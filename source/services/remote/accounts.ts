@@ -2,7 +2,8 @@
 //
 // Mapping (from CLIProxyAPI's auth_files.go list entry):
 //   type → provider (through the provider table) · name → tokenFile · email → email · note → nickname
-//   disabled → paused · status "error" / unavailable / next_retry_after → health and healthDetail
+//   disabled → paused · status → serverStatus · next_retry_after ahead → health "cooling", coolingUntil
+//   · status "error" / unavailable → healthDetail (needs-login when the message says the grant is dead)
 // What a server does not have: a default account (it picks by its routing strategy), so `use` and
 // `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
 // `expiresAt` is not in the list and stays unset.
@@ -51,7 +52,7 @@ function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; he
   const retryAt = entry.next_retry_after ? Date.parse(entry.next_retry_after) : NaN;
   const message = str(entry.status_message);
   if (!Number.isNaN(retryAt) && retryAt > now) {
-    return {health: 'ok', healthDetail: `cooling down until ${new Date(retryAt).toISOString()}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
+    return {health: 'cooling', healthDetail: `cooling down until ${new Date(retryAt).toISOString()}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
   }
   if (entry.status === 'error' || entry.unavailable) {
     // CLIProxyAPI marks a credential whose refresh was refused as status "error" with the reason.
@@ -137,6 +138,7 @@ export class RemoteAccountStore implements AccountService {
         projectId: str(entry.project_id),
         registered: true,
         ...health,
+        ...(str(entry.status) ? {serverStatus: str(entry.status)} : {}),
         ...(coolingUntil === undefined ? {} : {coolingUntil: new Date(coolingUntil).toISOString()}),
       });
       byProvider.set(provider, list);

@@ -148,6 +148,13 @@ export function forgetRefusedKey(target: Pick<RemoteTarget, 'url'>): void {
   for (const id of refusedKeys.keys()) if (id.startsWith(`${target.url}\n`)) refusedKeys.delete(id);
 }
 
+/** "for N minutes" from the server's "Try again in 29m59s" (handler.go), rounded up; else its usual 30. */
+function banMinutes(message: string): string {
+  const left = /try again in (\d+)m(\d+)s/i.exec(message);
+  const minutes = left ? Number(left[1]) + (Number(left[2]) > 0 ? 1 : 0) : undefined;
+  return minutes === undefined ? 'for up to 30 minutes' : `for ${minutes} more minute${minutes === 1 ? '' : 's'}`;
+}
+
 export class ManagementClient {
   /** The server's version from the last answer's X-CPA-VERSION (e.g. "v6.9.1"). */
   version: string | undefined;
@@ -241,8 +248,10 @@ export class ManagementClient {
         'The server bans an address for 30 minutes after 5 wrong keys', 401);
     }
     if (response.status === 403 && /banned/i.test(message)) {
-      this.banned = new ManagementError('banned', `target ${this.target.name}: the server has banned this address after too many wrong keys (${message}). ` +
-        `Fix ${this.target.keySource} and wait; ccs-tui will not retry`, 403);
+      // The ban is the server's, per client address, after failed keys from anyone here (any target
+      // naming this server): this target's own key may be right, so it is not blamed.
+      this.banned = new ManagementError('banned', `target ${this.target.name} (${this.target.url}): this address is banned by the server ` +
+        `${banMinutes(message)} after failed keys (from any target); wait or ask the server's admin. The server said: ${message}; ccs-tui will not retry`, 403);
       return this.banned;
     }
     if (response.status === 403 && /remote management disabled/i.test(message)) {

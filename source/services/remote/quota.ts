@@ -11,7 +11,7 @@ import type {TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import {encodeBody, type HttpClient, type HttpRequest, type HttpResponse} from '../http.js';
 import {cacheEntry, type QuotaCache, type QuotaCacheEntry} from '../quota/cache.js';
-import {asQuotaError} from '../quota/errors.js';
+import {asQuotaError, QuotaFetchError, type QuotaErrorInfo} from '../quota/errors.js';
 import {fetchQuota} from '../quota/fetchers.js';
 import {quotaProvider, type QuotaSource} from '../quota/service.js';
 import type {RemoteAccountStore} from './accounts.js';
@@ -45,8 +45,22 @@ export function apiCallHttp(client: ManagementClient, authIndex: string): HttpCl
 }
 
 /**
+ * Management errors that stop every account's read (the key, the ban, the server's settings or
+ * version, the server unreachable): thrown. Others (the server's api-call for this one account
+ * answering 4xx/5xx, e.g. 502 when it could not reach the provider) are this account's error.
+ */
+const TARGET_WIDE: ReadonlySet<ManagementError['kind']> = new Set(['wrong-key', 'banned', 'remote-disabled', 'key-not-set', 'unsupported', 'network']);
+
+/** One account's management failure as a quota error: a 502/503/504 means the provider was not reached. */
+function accountError(error: ManagementError): QuotaErrorInfo {
+  const unreached = error.kind === 'server' && [502, 503, 504].includes(error.status ?? 0);
+  return new QuotaFetchError(unreached ? 'network' : 'unexpected', error.message).toInfo();
+}
+
+/**
  * Reads one remote account's quota with the fetcher of its provider. Failures are returned as the
- * entry's error (as for local accounts); a management error (wrong key, ban) is thrown.
+ * entry's error (as for local accounts, and for the server's api-call failing for this account); a
+ * management error that concerns the whole target (wrong key, ban, see TARGET_WIDE) is thrown.
  */
 export async function fetchRemoteQuota(
   store: RemoteAccountStore,
@@ -70,7 +84,8 @@ export async function fetchRemoteQuota(
     const windows = await fetchQuota({http: apiCallHttp(store.client, entry.auth_index), row, account, token, now: clock.now(), signal: options.signal});
     return {windows, fetchedAt: new Date(clock.now()).toISOString()};
   } catch (error) {
-    if (error instanceof ManagementError || options.signal?.aborted) throw error;
+    if (options.signal?.aborted || (error instanceof ManagementError && TARGET_WIDE.has(error.kind))) throw error;
+    if (error instanceof ManagementError) return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: accountError(error)};
     return {windows: [], fetchedAt: new Date(clock.now()).toISOString(), error: asQuotaError(error).toInfo()};
   }
 }

@@ -18,6 +18,8 @@ export interface AccountActionContext {
   provider: string;
   /** The selected account (undefined when the provider has none, or the providers pane has focus). */
   account?: Account;
+  /** The accounts shown with it (the labels of two logins of one email then show their ids). */
+  siblings?: readonly Account[];
   /** A y/N question in the status area; resolves false for No (the default). */
   confirm(prompt: string): Promise<boolean>;
   /** Shows what is under way before the result arrives (`testing…`). */
@@ -32,20 +34,20 @@ function selected(account: Account | undefined, missing = 'no account selected')
 }
 
 /** `u` (Enter on the detail screen): make the account its provider's default. */
-export async function makeDefault({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
+export async function makeDefault({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
   const accounts = services.targets.current.accounts;
   // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
   if (target.paused) {
-    if (!(await confirm(`${accountLabel(target)} is paused. Resume it and make it the default?`))) {
-      return {text: `${accountLabel(target)} stays paused; the default is unchanged`, kind: 'info', done: false};
+    if (!(await confirm(`${accountLabel(target, siblings)} is paused. Resume it and make it the default?`))) {
+      return {text: `${accountLabel(target, siblings)} stays paused; the default is unchanged`, kind: 'info', done: false};
     }
     await accounts.setPaused(target.provider, {id: target.id}, false);
     await accounts.setDefault(target.provider, {id: target.id});
-    return `${accountLabel(target)} resumed; it is now the default ${target.provider} account`;
+    return `${accountLabel(target, siblings)} resumed; it is now the default ${target.provider} account`;
   }
   await accounts.setDefault(target.provider, {id: target.id});
-  return `${accountLabel(target)} is now the default ${target.provider} account`;
+  return `${accountLabel(target, siblings)} is now the default ${target.provider} account`;
 }
 
 /** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
@@ -55,38 +57,38 @@ export async function renameAccount(services: AppServices, provider: string, acc
 }
 
 /** `p`: pause the account (its token file moves to auth-paused/; on a server: disabled) or resume it. */
-export async function togglePause({services, account}: AccountActionContext): Promise<string> {
+export async function togglePause({services, account, siblings}: AccountActionContext): Promise<string> {
   const target = selected(account);
   const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
-  return `${accountLabel(target)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo)}`;
+  return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo)}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */
-export async function removeAccount({services, account, confirm}: AccountActionContext): Promise<ActionResult | string> {
+export async function removeAccount({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
   const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
-  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target)}${where} (deletes its token file)?`))) {
-    return {text: `kept ${accountLabel(target)}`, kind: 'info', done: false};
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where} (deletes its token file)?`))) {
+    return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   await services.targets.current.accounts.remove(target.provider, {id: target.id});
-  return `removed ${target.provider} account ${accountLabel(target)}`;
+  return `removed ${target.provider} account ${accountLabel(target, siblings)}`;
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */
-export async function rotateProvider({services, provider}: AccountActionContext): Promise<string> {
+export async function rotateProvider({services, provider, siblings}: AccountActionContext): Promise<string> {
   const choose = await chooseRotationTarget(services.paths, provider);
   const {from, to} = await services.store.rotate(provider, choose);
   const native = await followRotationNatively(services.store, provider, to.id, services.env);
-  return `${provider}: default ${from ? accountLabel(from) : '(none)'} → ${accountLabel(to)}${native ? ` (also in ${native.file})` : ''}`;
+  return `${provider}: default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}${native ? ` (also in ${native.file})` : ''}`;
 }
 
 /**
  * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
  * marked needs-login by the refresh itself.
  */
-export async function testAccount({services, provider, account, progress}: AccountActionContext): Promise<string> {
+export async function testAccount({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
   const target = selected(account, 'select an account to test');
-  const label = accountLabel(target);
+  const label = accountLabel(target, siblings);
   progress(`testing ${provider} ${label}…`);
   const {settings} = await services.settings.load();
   try {
@@ -104,11 +106,11 @@ export async function testAccount({services, provider, account, progress}: Accou
 }
 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
-export async function serveAccount({services, provider, account}: AccountActionContext): Promise<ActionResult> {
+export async function serveAccount({services, provider, account, siblings}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
   await services.proxy.start({provider, account: target.id});
-  return {text: `starting the proxy for ${provider} / ${accountLabel(target)}`, kind: 'info', navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
+  return {text: `starting the proxy for ${provider} / ${accountLabel(target, siblings)}`, kind: 'info', navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
 }
 
 /** `S`: serve the provider's pool with the TUI's proxy child, then show the proxy screen. */
@@ -119,24 +121,24 @@ export async function serveProviderPool({services, provider}: AccountActionConte
 }
 
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
-export async function refreshQuota({services, provider, account, progress}: AccountActionContext): Promise<string> {
+export async function refreshQuota({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
   if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
   const {quota, accounts} = services.targets.current;
   if (!quota) throw new UserError('quota polling is off in this session');
-  if (account) progress(`refreshing quota of ${provider} ${accountLabel(account)}…`);
+  if (account) progress(`refreshing quota of ${provider} ${accountLabel(account, siblings)}…`);
   const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
   await quota.refresh(targets);
   const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
-  if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account)}: ${entry.error.message}`);
-  return account ? `quota of ${provider} ${accountLabel(account)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
+  if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account, siblings)}: ${entry.error.message}`);
+  return account ? `quota of ${provider} ${accountLabel(account, siblings)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
 }
 
 /** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */
-export async function clearCooldown({services, account}: AccountActionContext): Promise<string> {
+export async function clearCooldown({services, account, siblings}: AccountActionContext): Promise<string> {
   const target = selected(account);
   const {accounts, name} = services.targets.current;
   await accounts.clearCooldown(target.provider, target.id);
-  return `cleared the cooldown of ${target.provider} ${accountLabel(target)} on target ${name}`;
+  return `cleared the cooldown of ${target.provider} ${accountLabel(target, siblings)} on target ${name}`;
 }
 
 export type AccountActionName = Extract<

@@ -3,6 +3,7 @@
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import type {KeyHandlers} from '../screen-types.js';
+import {useAccounts} from '../hooks/useAccounts.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
@@ -25,12 +26,13 @@ export interface AccountActions {
 export function useAccountActions(provider: string | undefined, account: Account | undefined): AccountActions {
   const services = useServices();
   const {run, confirm, setStatus, dispatch} = useShell();
+  const siblings = useAccounts().snapshot?.accounts ?? [];
   const perform = (name: AccountActionName) =>
     run(() => {
       // A key the live target does not offer says why (the action itself is not run).
       const reason = unavailableReason(services.targets.current.accounts, name);
       if (reason) throw new UserError(reason);
-      return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, confirm, progress: (text) => setStatus(text)});
+      return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress: (text) => setStatus(text)});
     });
   const noAccount = () =>
     run(async () => {

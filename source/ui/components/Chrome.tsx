@@ -5,7 +5,7 @@ import {Text} from './Text.js';
 import type {ReactNode} from 'react';
 import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {cellWidth, truncateCells} from '../../core/cells.js';
+import {cellWidth, lastCells, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
 import type {ScreenHints} from '../hints.js';
@@ -52,7 +52,7 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
     : `${truncateCells(full, width - 4)} (${actionKey('messages')})`;
   const room = width - cellWidth(text) - (text ? 3 : 0);
   const right = [counts, dir].join(' · ');
-  const shownRight = room < 8 ? '' : right.length <= room ? right : `…${right.slice(right.length - room + 1)}`;
+  const shownRight = room < 8 ? '' : cellWidth(right) <= room ? right : `…${lastCells(right, room - 1)}`;
   return (
     <Box width={width} justifyContent="space-between">
       <Box flexShrink={1}>
@@ -75,15 +75,17 @@ export function bannerLines(problems: readonly string[], width: number): string[
   const shown = problems.length > 2 ? [problems[0]!, `${problems.length - 1} more problems (see ccs-tui accounts)`] : problems;
   for (const problem of shown) {
     const text = `! ${sanitizeLine(problem)}`;
-    if (text.length <= width) {
+    if (cellWidth(text) <= width) {
       lines.push(text);
       continue;
     }
-    const space = text.lastIndexOf(' ', width);
-    const cut = space > width / 2 ? space : width;
-    const rest = text.slice(cut).trimStart();
-    lines.push(text.slice(0, cut));
-    lines.push(rest.length > width - 2 ? `  ${rest.slice(0, width - 3)}…` : `  ${rest}`);
+    // The first line ends at the last space that fits (in cells), else it is cut hard.
+    const hard = truncateCells(text, width, '');
+    const space = hard.lastIndexOf(' ');
+    const first = cellWidth(hard.slice(0, space)) > width / 2 ? hard.slice(0, space) : hard;
+    const rest = text.slice(first.length).trimStart();
+    lines.push(first);
+    lines.push(`  ${truncateCells(rest, width - 2)}`);
   }
   return lines;
 }

@@ -77,7 +77,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   return (
     <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
       <Text bold wrap="truncate">
-        {`${account.default ? '* ' : ''}${accountLabel(account)}`}
+        {`${account.default ? '* ' : ''}${accountLabel(account, snapshot.accounts)}`}
       </Text>
       {rows.map(([label, value]) => (
         <Box key={label}>

@@ -150,6 +150,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           renderRow={(a, _i, isSelected) => (
             <AccountRow
               account={a}
+              siblings={selected?.accounts ?? []}
               selected={isSelected}
               focused={state.pane === 'accounts'}
               columns={columns}
@@ -236,7 +237,7 @@ const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, 
   const status = providerStatus(entry.accounts);
   // Count and a one-character status marker; the words are in the accounts pane title and rows.
   const right = `${status.marker}${String(entry.accounts.length).padStart(3)}`;
-  const line = `${selected ? '›' : ' '} ${cell(entry.provider.displayName, Math.max(0, width - 2 - right.length))}${right}`;
+  const line = `${selected ? '›' : ' '} ${cell(entry.provider.displayName, Math.max(0, width - 2 - cellWidth(right)))}${right}`;
   return (
     <Text wrap="truncate" bold={selected && focused} inverse={selected && focused && !theme.color} backgroundColor={selected && focused ? theme.selectionBg : undefined} color={selected && focused ? theme.selectionFg : status.attention ? theme.warn : entry.accounts.length === 0 ? theme.muted : undefined}>
       {line}
@@ -254,13 +255,15 @@ interface AccountColumns {
 }
 
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
-function accountCells(account: Account, now: number, wide: boolean) {
+function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[]) {
   const status = accountStatus(account).text;
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
   const expiry = formatRelative(account.expiresAt, now);
   // Narrow: nickname and email share one column.
-  const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account);
-  return {name, email: account.email ?? '', status, expiry};
+  const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
+  // Two logins of one email: the EMAIL column shows the id that tells them apart.
+  const email = !account.nickname && account.email ? accountLabel(account, siblings) : account.email ?? '';
+  return {name, email, status, expiry};
 }
 
 /**
@@ -270,13 +273,13 @@ function accountCells(account: Account, now: number, wide: boolean) {
  */
 function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
   const widest = (header: string, cells: string[]) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + 2;
-  const narrowCells = accounts.map((a) => accountCells(a, now, false));
+  const narrowCells = accounts.map((a) => accountCells(a, now, false, accounts));
   const status = widest('STATUS', narrowCells.map((c) => c.status));
   const expiry = widest('TOKEN', narrowCells.map((c) => c.expiry));
   const fixed = 3 + status + expiry;
   const quota = width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
   const rest = Math.max(8, width - fixed - quota);
-  const wideCells = accounts.map((a) => accountCells(a, now, true));
+  const wideCells = accounts.map((a) => accountCells(a, now, true, accounts));
   const nick = widest('NICKNAME', wideCells.map((c) => c.name));
   const email = widest('EMAIL', wideCells.map((c) => c.email));
   // Side by side when both fit whole, or when there is room to give each a fair share.
@@ -293,10 +296,10 @@ function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
-  const {account, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
+const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+  const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account);
-  const {name, expiry} = accountCells(account, now, c.email > 0);
+  const {name, email, expiry} = accountCells(account, now, c.email > 0, siblings);
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
@@ -312,7 +315,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; selected: 
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(account.email ?? '', c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
+      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
     </Text>
   );

@@ -199,6 +199,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           <Box flexDirection="column">
             <Text color={theme.ok}>
               ✓ Added {row.displayName} account {sanitizeLine(accountLabel(view.account))}
+              {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
               {view.account.default ? ' (default)' : ''}
             </Text>
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>

@@ -1,6 +1,7 @@
 // Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
 // recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
 // renders it and turns keys into reducer actions.
+import {cellWidth} from '../../core/cells.js';
 import {Box, useApp} from 'ink';
 import {Text} from '../components/Text.js';
 import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
@@ -152,7 +153,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
+          <PreviewPane resolution={resolution} liveError={context.liveError} livePartial={context.livePartial} width={rightWidth} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
@@ -217,20 +218,25 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
 }
 
 /** `/` filters the model list on the right (the rules on the left are few and edited in place). */
-function PreviewPane({resolution, liveError, height, filter}: {resolution: ModelResolution; liveError?: string; height: number; filter: string}) {
+/** `livePartial`: why the live list is incomplete (its pages could not all be read); said beside the counts. */
+function PreviewPane({resolution, liveError, livePartial, width, height, filter}: {resolution: ModelResolution; liveError?: string; livePartial?: string; width: number; height: number; filter: string}) {
   const theme = useTheme();
   const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
   const filterShown = useFilterShown(FILTER);
-  const room = height - (liveError ? 2 : 1) - (filterShown ? 1 : 0);
+  // The reason a list is partial is read whole (wrapped): it says what is missing.
+  const partialText = livePartial ? `! the live list is partial: ${sanitizeLine(livePartial)}` : '';
+  const partialRows = partialText ? Math.ceil(cellWidth(partialText) / Math.max(1, width)) : 0;
+  const room = height - 1 - (liveError ? 1 : 0) - partialRows - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   return (
     <>
       <Text bold wrap="truncate">
-        Models {visible}/{all} visible ({resolution.source} list){filter ? ` · ${rows.length} match` : ''}
+        Models {visible}/{all} visible ({resolution.source} list{livePartial ? ', partial' : ''}){filter ? ` · ${rows.length} match` : ''}
       </Text>
       <FilterLine list={FILTER} />
       {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
+      {partialText ? <Text color={theme.warn} wrap="wrap">{partialText}</Text> : null}
       {shown.map((row) => (
         <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>
           {row.text}

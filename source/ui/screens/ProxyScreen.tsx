@@ -6,7 +6,7 @@ import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
-import {truncateCells} from '../../core/cells.js';
+import {padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -55,9 +55,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const serving =
     pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
     : (state?.account ?? target.account ?? 'any provider, by model');
+  // Stopped: nothing is served; what the start key would serve is said only when this screen was
+  // opened for an account or provider (the last run's target is history, not the present).
+  const servingText =
+    running ? `${target.provider ?? 'all providers'} / ${sanitizeLine(serving)}`
+    : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
+    : 'nothing';
   const rows: Array<[string, string]> = [
-    ['Port', `${state?.port ?? target.port ?? dash}`.padEnd(8) + `PID ${state?.pid ?? dash}`.padEnd(14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
-    ['Serving', `${target.provider ?? 'all providers'} / ${serving}`],
+    ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
+    ['Serving', servingText],
     ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
@@ -79,7 +85,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       </Text>
       {rows.map(([label, value]) => (
         <Text key={label} wrap="truncate">
-          <Text dimColor>{label.padEnd(9)}</Text>
+          <Text dimColor>{padCells(label, 9)}</Text>
           <Text color={label === 'Error' && state?.lastError && theme.color ? theme.error : undefined}>{value}</Text>
         </Text>
       ))}

@@ -2,6 +2,7 @@
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
+import {truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, useRef} from 'react';
@@ -14,6 +15,7 @@ import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import type {Account} from '../../core/types.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -23,6 +25,7 @@ import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
+import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 
 const LIST = 'quota';
@@ -37,7 +40,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const accounts = useMemo(
     () =>
       snapshot?.accounts.filter(
-        (a) => (provider ? a.provider === provider : hasQuotaSource(a.provider)) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
+        (a) => (!provider || a.provider === provider) && matchesFilter(filter, [a.provider, a.nickname, a.email, a.id]),
       ),
     [snapshot, provider, filter],
   );
@@ -47,6 +50,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     () => quotaRows(accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs),
     [accounts, quota.cache, quota.now, quota.staleAfterMs],
   );
+  const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - 2 - (filterShown ? 1 : 0)) / layout.rowHeight));
@@ -78,7 +82,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <FilterLine list={LIST} />
-        <Text>{provider ? `No ${provider} accounts.` : 'No accounts of a provider that reports quota (claude, codex, antigravity, gemini, kimi, copilot).'}</Text>
+        <Text>{provider ? `No ${provider} accounts.` : 'No accounts.'}</Text>
         <Text dimColor>{`Press ${actionKey('screen.accounts')} for accounts, ${actionKey('account.login', 'home')} there to add one.`}</Text>
       </Box>
     );
@@ -94,7 +98,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
       <FilterLine list={LIST} />
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (
-          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
+          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} siblings={siblings} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
         ))}
       </Box>
     </Box>
@@ -108,6 +112,7 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
   if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
@@ -124,14 +129,14 @@ function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   return parts.join(' · ');
 }
 
-function QuotaAccountRow(props: {row: QuotaRow; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
-  const {row, selected, width, layout, now, theme} = props;
+function QuotaAccountRow(props: {row: QuotaRow; siblings: readonly Account[]; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
+  const {row, siblings, selected, width, layout, now, theme} = props;
   const {account} = row;
   const note = accountNote(row, now);
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
   const compact = width < 100;
-  const fullName = `${account.provider} · ${accountLabel(account)}`;
-  const name = compact && fullName.length > 26 ? `${fullName.slice(0, 25)}…` : fullName;
+  const fullName = `${account.provider} · ${accountLabel(account, siblings)}`;
+  const name = compact ? truncateCells(fullName, 26) : fullName;
   const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
   for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));

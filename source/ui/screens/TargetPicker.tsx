@@ -1,16 +1,15 @@
 // The target picker (key T): `local` and the remote CLIProxyAPI servers named in tui.json "targets".
-// Enter switches (the accounts, quota, rules and login screens then act on that target). The list is
-// ink-select-input; its own key handling is active only while the app's dispatcher gives this screen
-// the keys (a text capture here, `isFocused` off while a prompt is open or a switch is under way).
+// Enter switches (the accounts, quota, rules and login screens then act on that target). Its keys
+// come through the app's one dispatcher like every screen's, so keys read together (`j j`) each move.
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import SelectInput from 'ink-select-input';
-import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import {useEffect, useMemo, useState} from 'react';
 import {actionKey} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {switchTarget} from '../actions/targets.js';
+import {List} from '../components/List.js';
 import {useTarget} from '../hooks/useTarget.js';
-import {useTextCapture} from '../keys.js';
+import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -18,7 +17,7 @@ import {useTheme} from '../theme.js';
 
 export function TargetPicker({width, height, back}: ScreenProps) {
   const services = useServices();
-  const {state, run} = useShell();
+  const {run} = useShell();
   const live = useTarget();
   const theme = useTheme();
   const [names, setNames] = useState<string[] | undefined>();
@@ -36,23 +35,31 @@ export function TargetPicker({width, height, back}: ScreenProps) {
     };
   }, [services.targets]);
 
-  // The list reads the keys itself: route every key here so no shell key (1-4, q) fires meanwhile.
-  useTextCapture((_input, key) => {
-    if (key === 'escape' && !switching) back();
-  });
+  const items = useMemo(() => (names ?? []).map((name) => ({name, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}`})), [names, live.name]);
+  const [cursor, setCursor] = useState<number | undefined>();
+  const at = Math.min(items.length - 1, cursor ?? Math.max(0, items.findIndex((item) => item.name === live.name)));
 
-  const choose = useRef(async (_name: string) => {});
-  choose.current = async (name: string) => {
+  const choose = async (name: string) => {
     setSwitching(name);
     // Back where T was pressed, now showing the new target; on failure the picker stays open.
     if (await run(() => switchTarget(services, name))) back();
     else setSwitching(undefined);
   };
-  const onSelect = useCallback((item: {value: string}) => void choose.current(item.value), []);
+  const idle = switching === undefined;
+  const consume = () => undefined;
+  useScreenKeys({
+    'cursor.up': () => idle && setCursor(Math.max(0, at - 1)),
+    'cursor.down': () => idle && setCursor(Math.min(items.length - 1, at + 1)),
+    'target.choose': () => void (idle && items[at] && choose(items[at]!.name)),
+    // Esc goes back (not while a switch is under way); screen keys wait until the picker is closed.
+    back: () => (idle ? false : undefined),
+    'screen.accounts': consume,
+    'screen.quota': consume,
+    'screen.models': consume,
+    'screen.proxy': consume,
+    'target.switch': consume,
+  });
 
-  // Stable between renders: the list re-subscribes its key handler whenever its items change.
-  const items = useMemo(() => (names ?? []).map((name) => ({key: name, value: name, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}`})), [names, live.name]);
-  const initialIndex = Math.max(0, items.findIndex((item) => item.value === live.name));
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
       <Text bold wrap="truncate">{`Live target: ${sanitizeLine(live.name)} · ${sanitizeLine(live.where)}`}</Text>
@@ -60,12 +67,14 @@ export function TargetPicker({width, height, back}: ScreenProps) {
       {error ? <Text color={theme.error}>{`! ${sanitizeLine(error)}`}</Text> : null}
       {names === undefined && !error ? <Text>reading tui.json…</Text> : null}
       {items.length > 0 ? (
-        <SelectInput
+        <List
           items={items}
-          initialIndex={initialIndex}
-          limit={Math.max(1, height - 7)}
-          isFocused={switching === undefined && state.modal === undefined}
-          onSelect={onSelect}
+          cursor={at}
+          height={Math.max(1, Math.min(items.length, height - 10))}
+          keyOf={(item) => item.name}
+          renderRow={(item, _index, selected) => (
+            <Text key={item.name} color={selected ? theme.accent : undefined} wrap="truncate">{`${selected ? '❯' : ' '} ${item.label}`}</Text>
+          )}
         />
       ) : null}
       {switching ? <Text>{`connecting to ${sanitizeLine(switching)}…`}</Text> : null}

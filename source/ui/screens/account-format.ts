@@ -7,8 +7,6 @@ import type {ScreenHints} from '../hints.js';
 export function accountStatus(account: Account): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
   if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
-  // A server resting the account (its next_retry_after; the detail screen shows until when).
-  if (account.coolingUntil && !attention) return {text: '⏳ cooldown', attention: false};
   return {text: HEALTH_TEXT[account.health], attention};
 }
 
@@ -18,6 +16,9 @@ export function providerStatus(accounts: readonly Account[]): {text: string; mar
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
+  // A server resting accounts (their next_retry_after): not broken, but not "ok" either.
+  const cooling = accounts.filter((a) => !a.paused && a.health === 'cooling').length;
+  if (cooling > 0) return {text: `${cooling} cooling down`, marker: ' ', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
 }
 
@@ -33,5 +34,5 @@ export function accountHints(account: Account | undefined): ScreenHints {
 export function nativeLine(accounts: readonly Account[], nativeId: string | undefined): string {
   if (!nativeId) return '';
   const account = accounts.find((a) => a.id === nativeId);
-  return ` · native CLI: ${account ? accountLabel(account) : sanitizeLine(nativeId)}`;
+  return ` · native CLI: ${account ? accountLabel(account, accounts) : sanitizeLine(nativeId)}`;
 }

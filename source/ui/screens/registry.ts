@@ -26,7 +26,7 @@ export const FEATURE_ROUTES: Record<FeatureScreenId, {title: string; scopes: rea
   models: {title: 'Model rules', scopes: ['models', 'list']},
   quota: {title: 'Quota', scopes: ['quota', 'list']},
   proxy: {title: 'Proxy', scopes: ['proxy']},
-  // Not 'list': the picker has no filter; ink-select-input reads j/k/↑/↓/Enter while it has the keys.
+  // Not 'list': the picker has no filter; its cursor keys and Enter are bound in the 'targets' scope.
   targets: {title: 'Targets', scopes: ['targets']},
 };
 

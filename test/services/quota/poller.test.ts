@@ -132,3 +132,26 @@ test('leaving the screens pauses polling and abandons the running fetch; coming 
     await fx.close();
   }
 });
+
+test('tui.json changes apply to a running poller: a shorter interval reschedules the next poll from the last fetch', async () => {
+  const fx = await makeQuotaFixture();
+  const clock = new FakeClock(NOW);
+  const hits = () => fx.upstream.requests.filter((r) => r.path === '/claude/usage').length;
+  fx.serve('claude', {five_hour: {utilization: 20, resets_at: null}, seven_day: {utilization: 30, resets_at: null}});
+  const deps = await fx.deps(clock);
+  const poller = new QuotaPoller(deps);
+  try {
+    await poller.start([await fx.account('claude')]);
+    await settle(poller, () => hits() === 1 && poller.snapshot.accounts.claude?.['user@example.com'] !== undefined);
+    await clock.advance(2 * MINUTE);
+    assert.equal(hits(), 1, 'every 5 minutes by default');
+    // tui.json now says every 60 s: two minutes have passed since the fetch, so it is due now.
+    poller.updateSettings({...deps.settings, quota: {...deps.settings.quota, pollSeconds: 60}});
+    await settle(poller, () => hits() === 2);
+    await clock.advance(MINUTE);
+    await settle(poller, () => hits() === 3);
+  } finally {
+    poller.stop();
+    await fx.close();
+  }
+});

@@ -15,7 +15,7 @@ export interface ProxyView {
 }
 
 export function useProxy(): ProxyView {
-  const {proxy, clock, paths} = useServices();
+  const {proxy, clock, paths, watchCcsDir} = useServices();
   const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
   const [now, setNow] = useState(() => clock.now());
   const [env, setEnv] = useState<ClaudeCodeEnv>();
@@ -25,8 +25,13 @@ export function useProxy(): ProxyView {
     const unsubscribe = proxy.subscribe(setState);
     // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed.
     if (proxy.current.phase === 'stopped') void proxy.adopt();
-    return unsubscribe;
-  }, [proxy]);
+    // …and followed again when tui/proxy.json changes (stopped, or replaced from another shell).
+    const unwatch = watchCcsDir(() => void proxy.adopt(), 'proxy');
+    return () => {
+      unsubscribe();
+      unwatch();
+    };
+  }, [proxy, watchCcsDir]);
 
   const [agents, setAgents] = useState<RunningAgent[]>(() => readRunningAgents(paths));
   useEffect(

@@ -1,6 +1,7 @@
 // One quota window drawn as `label bar pct marks countdown`, used by the dashboard and the home
 // summary. Colour follows the level (ok, warn, over, used up); the marks say the same without it.
 import {Text} from '../../components/Text.js';
+import {padCells} from '../../../core/cells.js';
 import {formatPct, formatResetCountdown, paceMark, quotaBar, quotaLevel, windowLabel, type QuotaLevel} from '../../../core/quota-format.js';
 import {windowState} from '../../../core/quota.js';
 import type {QuotaWindow} from '../../../core/types.js';
@@ -15,7 +16,8 @@ export function levelColor(theme: Theme, level: QuotaLevel): string | undefined 
   return theme.muted;
 }
 
-const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
+// Labels are model ids too (`week 模型-pro`): measured in terminal cells, cut with `…`.
+const fit = (text: string, width: number) => padCells(text, width, {truncate: true});
 
 export interface WindowCellProps {
   window: QuotaWindow;
@@ -57,7 +59,7 @@ export function WindowCell({window, now, labelWidth, barWidth, binding, theme, c
         {paceMark(window, now)}
       </Text>
       <Text bold>{binding ? BINDING_MARK : ' '}</Text>
-      {countdown ? <Text dimColor>{` ${formatResetCountdown(window, now).padEnd(6)}`}</Text> : null}
+      {countdown ? <Text dimColor>{` ${padCells(formatResetCountdown(window, now), 6)}`}</Text> : null}
     </Text>
   );
 }
