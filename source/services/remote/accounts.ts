@@ -107,8 +107,11 @@ export class RemoteAccountStore implements AccountService {
   }
 
   async entries(): Promise<AuthFileEntry[]> {
-    const body = await this.client.json<{files?: AuthFileEntry[]}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
-    return (body.files ?? []).filter((f) => typeof f?.name === 'string' && f.name !== '');
+    const body = await this.client.json<{files?: unknown}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
+    if (body.files !== undefined && body.files !== null && !Array.isArray(body.files)) {
+      throw new UserError(`target ${this.client.target.name}: GET /v0/management/auth-files answered a "files" field that is not a list (${typeof body.files}); cannot read the accounts`);
+    }
+    return ((body.files ?? []) as AuthFileEntry[]).filter((f) => typeof f?.name === 'string' && f.name !== '');
   }
 
   async load(): Promise<AccountsSnapshot> {

@@ -232,9 +232,11 @@ export class ManagementClient {
     const response = await this.send(req);
     try {
       const value = JSON.parse(response.text) as unknown;
-      if (typeof value === 'object' && value !== null) return value as T;
-    } catch {
-      // reported below
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as T;
+      if (Array.isArray(value)) throw new ManagementError('server', `${this.describe(req)}: expected a JSON object, got a JSON array`, response.status);
+    } catch (error) {
+      if (error instanceof ManagementError) throw error;
+      // not JSON: reported below
     }
     throw new ManagementError('server', `${this.describe(req)}: expected JSON, got ${bodyExcerpt(response.text, 80)}`, response.status);
   }
