@@ -423,10 +423,15 @@ const ROWS: ProviderRow[] = [
     logins: [{kind: 'service-account'}],
     endpoints: {token: 'https://oauth2.googleapis.com/token'},
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-    models: {default: []},
+    // Gemini's generally available models on Vertex AI (its "Google models" page); previews vary by region.
+    models: {
+      default: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite'],
+      tiers: {big: ['gemini-2.5-pro'], mid: ['gemini-2.5-flash'], small: ['gemini-2.5-flash-lite']},
+    },
     quotaSource: null,
     refreshLeadSeconds: 5 * MINUTE,
-    api: ['gemini-internal'],
+    // The native Gemini API; the URL is built from the account's project and region (adapters/vertex.ts).
+    api: ['gemini-native'],
     adapter: vertexAdapter,
   },
   {

@@ -39,8 +39,13 @@ export type LoginFlow =
 /** Which usage endpoint reports the provider's quota (PROVIDERS.md "Quota sources"); its adapter's fetchQuota reads it. */
 export type QuotaSource = string;
 
-/** Wire protocol of the provider's inference API, which decides the proxy routes it can serve. */
-export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal';
+/**
+ * Wire protocol of the provider's inference API, which decides the proxy routes it can serve.
+ * `gemini-internal`: Cloud Code's `v1internal` methods, the Gemini request in a `{model, project,
+ * request}` envelope and answers in `{response}`; `gemini-native`: the native Gemini API (Vertex
+ * AI), the same request and answer objects without the envelopes, the model in the URL.
+ */
+export type ApiProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini-internal' | 'gemini-native';
 
 export interface ProviderRow {
   id: ProviderId;
@@ -223,6 +228,8 @@ export interface TargetContext {
   secret: string;
   protocol: ApiProtocol;
   method: UpstreamMethod;
+  /** The model id sent upstream, for protocols that name it in the URL (native Gemini); absent when unknown. */
+  model?: string;
   /** The client's session (affinity key), reused as iFlow's session id. */
   session?: string;
   /** The client's `anthropic-beta` header. */

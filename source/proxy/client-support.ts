@@ -13,6 +13,7 @@ const ENDPOINT_OF: Record<ApiProtocol, Exclude<Endpoint, 'models'> | undefined> 
   'openai-responses': 'responses',
   // Nobody sends Cloud Code requests to the proxy: it is an upstream protocol only.
   'gemini-internal': undefined,
+  'gemini-native': undefined,
 };
 
 /**

@@ -154,7 +154,7 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
   if (suffix.thinking && !countTokens) applyThinking(plan.body, translator.upstream, suffix.model, suffix.thinking);
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
   const outgoing = Buffer.from(JSON.stringify(plan.body));
-  const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method}, targetContext));
+  const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method, model: context.upstreamModel}, targetContext));
   // The client's own headers (anthropic-version, x-stainless-*, openai-beta) mean nothing to an
   // upstream of another protocol: a translated request carries only what the adapter names.
   const headers = forwardedRequestHeaders({}, target.headers, outgoing.length);

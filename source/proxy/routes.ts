@@ -48,6 +48,7 @@ const ROUTE_FOR: Record<ApiProtocol, string> = {
   'openai-chat': '/v1/chat/completions',
   'openai-responses': '/v1/responses',
   'gemini-internal': "Gemini's internal API (no client speaks it; the proxy translates to it)",
+  'gemini-native': 'the Gemini API (the proxy has no route for it; it translates to it)',
 };
 
 /** Why a provider cannot serve a route's protocol as is (a translator may still bridge it). */

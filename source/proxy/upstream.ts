@@ -23,12 +23,12 @@ export function passThroughCall(endpoint: Exclude<Endpoint, 'models'>): {protoco
   return {protocol: protocolOf(endpoint), method: endpoint === 'count-tokens' ? 'count-tokens' : 'generate'};
 }
 
-/** URL and headers for one upstream call of `protocol` and `method` (a translated request picks both). */
+/** URL and headers for one upstream call of `protocol` and `method` (a translated request picks both, and names its model). */
 export function upstreamTargetFor(
   row: ProviderRow,
   overrides: Endpoints | undefined,
   token: TokenFile,
-  call: {protocol: ApiProtocol; method: UpstreamMethod},
+  call: {protocol: ApiProtocol; method: UpstreamMethod; model?: string},
   context: TargetContext,
 ): UpstreamTarget {
   const secret = row.adapter.bearer(token) ?? '';

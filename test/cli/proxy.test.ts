@@ -255,4 +255,21 @@ describe('proxy.useCliproxyBinary', () => {
       ccs.cleanup();
     }
   });
+
+  it('serves vertex once a service account is imported: its project names the URL, Gemini models fill the tiers', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      const account = {type: 'service_account', project_id: 'p-1', client_email: 'sa@p-1.iam.gserviceaccount.com', private_key: 'unused here'};
+      ccs.writeToken('vertex-sa@p-1.iam.gserviceaccount.com.json', {type: 'vertex', email: account.client_email, project_id: 'p-1', service_account: account});
+      const result = await runBin(['env', 'vertex', '--json'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      const {env} = JSON.parse(result.stdout) as {env: Record<string, string>};
+      assert.match(env.ANTHROPIC_BASE_URL!, /\/api\/provider\/vertex$/);
+      assert.equal(env.ANTHROPIC_DEFAULT_OPUS_MODEL, 'gemini-2.5-pro');
+      assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'gemini-2.5-flash-lite');
+    } finally {
+      ccs.cleanup();
+    }
+  });
 });

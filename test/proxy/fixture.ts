@@ -41,6 +41,8 @@ export interface FixtureOptions {
   clientTimeouts?: ClientTimeouts;
   /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
   upstream?: FakeUpstream;
+  /** tui.json `endpoints` instead of the provider's at the fake upstream and token server (e.g. the Google stand-in's). */
+  endpoints?: Record<string, Record<string, string>>;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
@@ -52,7 +54,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   writeFileSync(
     ccs.paths.settings,
     JSON.stringify({
-      endpoints: {[options.provider]: {api: `${upstream.url}${options.apiPath ?? ''}`, token: `${tokenServer.url}/oauth/token`}},
+      endpoints: options.endpoints ?? {[options.provider]: {api: `${upstream.url}${options.apiPath ?? ''}`, token: `${tokenServer.url}/oauth/token`}},
       rotation: {strategy: options.strategy ?? 'fill-first'},
     }),
   );

@@ -10,10 +10,11 @@ import path from 'node:path';
 import {before, describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {startFakeGoogle} from '../helpers/fake-google/server.js';
 import {startFakeInference, type Script, type Turn} from '../helpers/fake-inference/server.js';
 import {freePort} from '../helpers/fake-upstreams.js';
 import {ensureClaudeCode, ensureCodex, type AgentCommand} from '../helpers/real-agents.js';
-import {API_KEY, oauthToken} from './fixture.js';
+import {API_KEY, oauthToken, proxyFixture} from './fixture.js';
 import {inferenceFixture, UPSTREAMS, type UpstreamCase} from './upstream-cases.js';
 
 const SECRET = 'purple-otter-4217';
@@ -66,6 +67,22 @@ function answerFromResult(turn: Turn): {text: string} | undefined {
   return found ? {text: `The file says the password is ${found}.`} : undefined;
 }
 
+/** Claude Code, headless in the workspace, asked for the password through the proxy at `baseUrl` on `model`. */
+function askForPassword(claude: AgentCommand, ws: {dir: string; home: string}, baseUrl: string, model: string): Promise<Run> {
+  return run(claude, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
+    cwd: ws.dir,
+    env: cleanEnv(ws.home, {
+      ANTHROPIC_BASE_URL: baseUrl,
+      ANTHROPIC_AUTH_TOKEN: API_KEY,
+      ANTHROPIC_MODEL: model,
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+      ANTHROPIC_SMALL_FAST_MODEL: model,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    }),
+  });
+}
+
 function assertRoundTrip(turns: Turn[], refusals: unknown[], output: string, what: string): void {
   assert.deepEqual(refusals, [], `${what}: the upstream refused nothing`);
   assert.ok(turns.some((turn) => turn.toolResults.some((result) => result.includes(SECRET))), `${what}: the file's content reached the upstream in a tool result`);
@@ -100,18 +117,7 @@ describe('real Claude Code (headless) through the proxy', async () => {
       const {f, upstream} = await inferenceFixture(upstreamCase, script);
       try {
         const model = upstreamCase.model;
-        const result = await run(claude, ['-p', 'What is the password in notes.txt? Read the file.', '--output-format', 'json', '--allowedTools', 'Read'], {
-          cwd: ws.dir,
-          env: cleanEnv(ws.home, {
-            ANTHROPIC_BASE_URL: `${f.url}/api/provider/${upstreamCase.provider}`,
-            ANTHROPIC_AUTH_TOKEN: API_KEY,
-            ANTHROPIC_MODEL: model,
-            ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-            ANTHROPIC_SMALL_FAST_MODEL: model,
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-            DISABLE_AUTOUPDATER: '1',
-          }),
-        });
+        const result = await askForPassword(claude, ws, `${f.url}/api/provider/${upstreamCase.provider}`, model);
         const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}\nrefusals: ${JSON.stringify(upstream.refusals)}\nproxy errors: ${JSON.stringify(f.events.filter((e) => e.type === 'error'))}`;
         assert.equal(result.code, 0, detail);
         const output = JSON.parse(result.stdout) as {type: string; is_error: boolean; result: string};
@@ -125,6 +131,34 @@ describe('real Claude Code (headless) through the proxy', async () => {
       }
     });
   }
+
+  it('reads a file with its Read tool on Vertex AI (a service account, the native Gemini API of its project)', {timeout: RUN_TIMEOUT_MS + 30_000}, async (t) => {
+    if (skip || !claude) return t.skip(skip);
+    const ws = workspace();
+    const google = await startFakeGoogle({
+      users: {},
+      vertexScript: (turn) => answerFromResult(turn) ?? (turn.tools.includes('Read') ? {call: {name: 'Read', args: {file_path: ws.file}}} : {text: 'ok'}),
+    });
+    const key = google.addServiceAccount('vertex-agent');
+    const token = {type: 'vertex', email: key.client_email, project_id: key.project_id, service_account: key};
+    const f = await proxyFixture({provider: 'vertex', tokens: [{file: 'vertex-agent.json', token}], endpoints: google.settings().endpoints});
+    try {
+      const model = 'gemini-2.5-pro';
+      const result = await askForPassword(claude, ws, `${f.url}/api/provider/vertex`, model);
+      const detail = `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}\nrefusals: ${JSON.stringify(google.vertexRefusals)}\nproxy errors: ${JSON.stringify(f.events.filter((e) => e.type === 'error'))}`;
+      assert.equal(result.code, 0, detail);
+      const output = JSON.parse(result.stdout) as {type: string; is_error: boolean; result: string};
+      assert.equal(output.is_error, false, detail);
+      assertRoundTrip(google.vertexTurns, google.vertexRefusals, output.result, 'Vertex AI');
+      const paths = google.requests.filter((r) => r.path.startsWith('/v1/projects/')).map((r) => r.path);
+      t.diagnostic(`Claude Code answered: ${output.result}; Vertex requests: ${paths.join(', ')}`);
+      assert.ok(paths.some((p) => p === `/v1/projects/vertex-agent/locations/us-central1/publishers/google/models/${model}:streamGenerateContent`), paths.join(', '));
+    } finally {
+      await f.close();
+      await google.close();
+      ws.cleanup();
+    }
+  });
 });
 
 describe('real Codex CLI (codex exec) through the proxy', async () => {

@@ -150,25 +150,24 @@ describe('claude pass-through with the Anthropic SDK', async () => {
 });
 
 describe('a provider that truly cannot serve a route', async () => {
-  // Vertex AI has no inference base URL in the table (its accounts are service accounts whose
-  // regional endpoint the built-in proxy does not build yet).
+  // IBM Bob has no inference base URL in the table: its accounts name one, and this one does not.
   const f = await proxyFixture({
     provider: 'claude',
     tokens: [
       {file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')},
-      {file: 'vertex-svc@example.iam.gserviceaccount.com.json', token: oauthToken('vertex', 'svc@example.iam.gserviceaccount.com', {project_id: 'p-1'})},
+      {file: 'bob-key.json', token: {type: 'bob', api_key: 'bob-key-0123456789'}},
     ],
   });
   after(() => f.close());
 
   it('answers 400 naming what is missing, and calls no upstream', async () => {
-    const response = await rawRequest(`${f.url}/api/provider/vertex/v1/messages`, {
+    const response = await rawRequest(`${f.url}/api/provider/bob/v1/messages`, {
       method: 'POST',
       headers: {'x-api-key': API_KEY, 'content-type': 'application/json'},
       body: JSON.stringify({model: 'gemini-2.5-pro', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]}),
     });
     assert.equal(response.status, 400, response.text);
-    assert.match(response.text, /Vertex AI has no inference base URL: .*set endpoints\.vertex\.api in tui\.json/);
+    assert.match(response.text, /IBM Bob has no inference base URL: .*set endpoints\.bob\.api in tui\.json/);
     assert.equal(f.upstream.requests.length, 0);
   });
 });

@@ -31,7 +31,8 @@ test('dashboard at 80 columns: sorted by headroom, ★ on the best account, pace
   cleanup = ccs.cleanup;
   const clock = new FakeClock(NOW);
   tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock, quota: undefined}});
-  const frame = await tui.waitFor('claude · dave');
+  // The accounts show before the cached numbers load: wait for the numbers, not only the names.
+  const frame = await tui.waitFor((f) => f.includes('claude · dave') && f.includes('80% left'));
   if (process.env.DUMP) console.log(frame);
   for (const line of lines(frame)) assert.ok(line.length <= 80, `line wider than 80: ${line}`);
   // Sorted by headroom within the provider: dave (80 %), work (19 %), bob (0 %).

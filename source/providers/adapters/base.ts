@@ -19,8 +19,14 @@ export const safePart = (value: string) =>
 /** The token file's email, file-name-safe, or ''. */
 export const emailPart = (token: TokenFile) => (typeof token.email === 'string' && token.email ? safePart(token.email) : '');
 
-/** Path of a protocol's call below the API base (`/messages`, `/chat/completions`, Gemini's `/v1internal:…`). */
-export function upstreamPath(protocol: ApiProtocol, method: UpstreamMethod): string {
+/** Gemini's method suffix, shared by Cloud Code and the native API (`:streamGenerateContent?alt=sse` streams SSE). */
+const geminiMethod = (method: UpstreamMethod) => (method === 'count-tokens' ? ':countTokens' : method === 'stream' ? ':streamGenerateContent?alt=sse' : ':generateContent');
+
+/**
+ * Path of a protocol's call below the API base (`/messages`, `/chat/completions`, Cloud Code's
+ * `/v1internal:…`, the native Gemini API's `/models/<model>:…` below the base that owns the models).
+ */
+export function upstreamPath(protocol: ApiProtocol, method: UpstreamMethod, model = ''): string {
   switch (protocol) {
     case 'anthropic':
       return method === 'count-tokens' ? '/messages/count_tokens' : '/messages';
@@ -29,7 +35,9 @@ export function upstreamPath(protocol: ApiProtocol, method: UpstreamMethod): str
     case 'openai-responses':
       return '/responses';
     case 'gemini-internal':
-      return method === 'count-tokens' ? '/v1internal:countTokens' : method === 'stream' ? '/v1internal:streamGenerateContent?alt=sse' : '/v1internal:generateContent';
+      return `/v1internal${geminiMethod(method)}`;
+    case 'gemini-native':
+      return `/models/${encodeURIComponent(model)}${geminiMethod(method)}`;
   }
 }
 

@@ -7,7 +7,7 @@ import {geminiParameters} from './gemini-schema.js';
 import {field, isRecord, type JsonObject} from './json.js';
 import {parseMediaUrl} from './media.js';
 import type {ToolNames} from './tool-names.js';
-import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from './types.js';
+import {TranslateError, type ApiProtocol, type TranslateContext, type UpstreamRequestPlan} from './types.js';
 
 /**
  * Gemini 3 refuses a function call in history without the `thoughtSignature` it made; calls that
@@ -141,9 +141,18 @@ export function geminiGenerationConfig(model: string, options: GenerationOptions
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
-/** The Cloud Code envelope around a Gemini request, streamed or not as the client asked. */
-export function geminiPlan(context: TranslateContext, request: JsonObject): UpstreamRequestPlan {
+/** The two protocols that carry a Gemini request: Cloud Code's envelope, or the native API's bare request. */
+export type GeminiProtocol = Extract<ApiProtocol, 'gemini-internal' | 'gemini-native'>;
+
+/**
+ * The body that carries a Gemini request, streamed or not as the client asked: Cloud Code wraps it
+ * as `{model, project, request}`; the native API (Vertex) takes the request itself, the model and
+ * project being in its URL.
+ */
+export function geminiPlan(upstream: GeminiProtocol, context: TranslateContext, request: JsonObject): UpstreamRequestPlan {
+  const method = context.clientStream ? 'stream' : 'generate';
+  if (upstream === 'gemini-native') return {body: request, upstreamStream: context.clientStream, method};
   const body: JsonObject = {model: context.upstreamModel, request};
   if (context.project) body.project = context.project;
-  return {body, upstreamStream: context.clientStream, method: context.clientStream ? 'stream' : 'generate'};
+  return {body, upstreamStream: context.clientStream, method};
 }

@@ -1,13 +1,13 @@
 // The translator registry: (client protocol, upstream protocol) → the pair's translator, or undefined
 // when no translator exists yet (the proxy then answers with a 400 naming what is missing).
-import {anthropicToGemini} from './pairs/anthropic-to-gemini.js';
+import {anthropicToGemini, anthropicToNativeGemini} from './pairs/anthropic-to-gemini.js';
 import {anthropicToOpenAIChat} from './pairs/anthropic-to-openai-chat.js';
 import {anthropicToOpenAIResponses} from './pairs/anthropic-to-openai-responses.js';
 import {openaiChatToAnthropic} from './pairs/openai-chat-to-anthropic.js';
-import {openaiChatToGemini} from './pairs/openai-chat-to-gemini.js';
+import {openaiChatToGemini, openaiChatToNativeGemini} from './pairs/openai-chat-to-gemini.js';
 import {openaiChatToOpenaiResponses} from './pairs/openai-chat-to-openai-responses.js';
 import {openaiResponsesToAnthropic} from './pairs/openai-responses-to-anthropic.js';
-import {openaiResponsesToGemini} from './pairs/openai-responses-to-gemini.js';
+import {openaiResponsesToGemini, openaiResponsesToNativeGemini} from './pairs/openai-responses-to-gemini.js';
 import {openaiResponsesToOpenaiChat} from './pairs/openai-responses-to-openai-chat.js';
 import type {ApiProtocol, PairTranslator} from './types.js';
 
@@ -16,13 +16,15 @@ const OPENAI_CLIENT_PAIRS: PairTranslator[] = [
   openaiChatToAnthropic,
   openaiChatToOpenaiResponses,
   openaiChatToGemini,
+  openaiChatToNativeGemini,
   openaiResponsesToAnthropic,
   openaiResponsesToOpenaiChat,
   openaiResponsesToGemini,
+  openaiResponsesToNativeGemini,
 ];
 
 /** The Anthropic Messages client (Claude Code) on the other upstreams. */
-const ANTHROPIC_CLIENT_PAIRS: PairTranslator[] = [anthropicToOpenAIChat, anthropicToOpenAIResponses, anthropicToGemini];
+const ANTHROPIC_CLIENT_PAIRS: PairTranslator[] = [anthropicToOpenAIChat, anthropicToOpenAIResponses, anthropicToGemini, anthropicToNativeGemini];
 
 const PAIRS: PairTranslator[] = [...ANTHROPIC_CLIENT_PAIRS, ...OPENAI_CLIENT_PAIRS];
 

@@ -72,7 +72,9 @@ export function applyThinking(body: JsonObject, protocol: ApiProtocol, model: st
     case 'openai-responses':
       body.reasoning = {...(asRecord(body.reasoning) ?? {}), effort: reasoningEffort(setting)};
       return;
-    case 'gemini-internal': {
+    case 'gemini-internal':
+    case 'gemini-native': {
+      // Cloud Code's body holds the request in its envelope; the native API's body is the request.
       const request = asRecord(body.request) ?? body;
       const config = (request.generationConfig = asRecord(request.generationConfig) ?? {});
       const thinking: JsonObject = {...(asRecord(config.thinkingConfig) ?? {})};

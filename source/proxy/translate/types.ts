@@ -13,7 +13,7 @@ export interface TranslateContext {
   upstreamModel: string;
   /** Whether the client asked for a stream. */
   clientStream: boolean;
-  /** Cloud Code project for `gemini-internal` upstreams (the token file's `project_id`). */
+  /** Cloud Code project for `gemini-internal` upstreams (the token file's `project_id`; native Gemini names it in the URL). */
   project?: string;
   /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
   estimatedInputTokens?: number;

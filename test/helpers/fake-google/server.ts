@@ -24,7 +24,18 @@
 // - JWT bearer (RFC 7523 as Google runs it): RS256 assertion signed with the service account's key,
 //   `iss` = client_email, `aud` = the token URI, `scope`, at most one hour between iat and exp;
 //   error texts as Google's token endpoint returns them.
+// - Vertex AI inference, the native Gemini API (Vertex AI REST reference,
+//   projects.locations.publishers.models): `POST /v1/projects/{project}/locations/{location}/
+//   publishers/google/models/{model}:generateContent | :streamGenerateContent?alt=sse |
+//   :countTokens`, the GenerateContentRequest itself as the body (no Cloud Code envelope) and the
+//   GenerateContentResponse bare (no `{response}`); an OAuth access token of an identity with access
+//   to the project (here: a service account of that project), 403 PERMISSION_DENIED otherwise; an
+//   unknown region or publisher model is NOT_FOUND. The real host is `{location}-aiplatform…`, so
+//   the region appears twice; the stand-in sees only the path's.
 import {createVerify, generateKeyPairSync, randomBytes, type KeyObject} from 'node:crypto';
+import {callFirstToolThenAnswer, type Reply as ModelReply, type Turn} from '../fake-inference/server.js';
+import {geminiAnswer} from '../fake-inference/replies.js';
+import {geminiTurn} from '../fake-inference/turns.js';
 import {pkceMatches, startFakeServer, type FakeServer, type Recorded, type Reply} from '../fake-providers/server.js';
 
 const SCOPE = (name: string) => `https://www.googleapis.com/auth/${name}`;
@@ -71,7 +82,12 @@ export interface FakeGoogleOptions {
   accessTokenSeconds?: number;
   /** The stand-in's clock (JWT iat/exp checks, token expiry). */
   now?: () => number;
+  /** Vertex inference: the model's move for each turn (default: call the first tool offered once, then answer). */
+  vertexScript?: (turn: Turn) => ModelReply;
 }
+
+/** Regions the Vertex stand-in serves Gemini in (a few of Google's; `global` is the location-less endpoint). */
+export const VERTEX_LOCATIONS = ['us-central1', 'us-east5', 'europe-west1', 'europe-west4', 'asia-northeast1', 'global'];
 
 interface Grant {
   user: string;
@@ -103,6 +119,10 @@ export interface FakeGoogle {
   issueTokens(login: string, clientId: string, scopes?: string[]): {access_token: string; refresh_token: string};
   /** A service account of `project` and its key file (what IAM → Keys → JSON downloads). */
   addServiceAccount(project: string): Record<string, string>;
+  /** Vertex inference turns the stand-in accepted, in order. */
+  vertexTurns: Turn[];
+  /** Vertex inference refusals sent (status and message), for tests that prove none happened. */
+  vertexRefusals: {path: string; status: number; message: string}[];
   revoke(refreshToken: string): void;
   close(): Promise<void>;
 }
@@ -142,6 +162,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
   const accessTokens = new Map<string, AccessGrant>();
   const operations = new Map<string, {user: string; pollsLeft: number}>();
   const serviceAccounts = new Map<string, {publicKey: KeyObject; keyId: string}>();
+  const vertexTurns: Turn[] = [];
+  const vertexRefusals: {path: string; status: number; message: string}[] = [];
+  const vertexScript = options.vertexScript ?? ((turn: Turn) => callFirstToolThenAnswer(turn, undefined as never));
   let url = '';
 
   const issueAccess = (grant: Omit<AccessGrant, 'expiresAt'>) => {
@@ -261,6 +284,48 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
     if (typeof claims.scope !== 'string' || claims.scope.trim() === '') return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     const token = issueAccess({serviceAccount: String(claims.iss), scopes: claims.scope.split(' ')});
     return {json: {access_token: token, expires_in: lifetime, token_type: 'Bearer'}};
+  };
+
+  /** `POST /v1/projects/{project}/locations/{location}/publishers/google/models/{model}:{method}` (native Gemini API). */
+  const vertexInference = (req: Recorded, match: RegExpExecArray): Reply => {
+    const [, project, location, model, method] = match as unknown as [string, string, string, string, string];
+    const refuse = (code: number, status: string, message: string): Reply => {
+      vertexRefusals.push({path: req.path, status: code, message});
+      return apiError(code, status, message);
+    };
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const grant = token ? accessTokens.get(token) : undefined;
+    if (!grant || grant.expiresAt <= now()) {
+      return refuse(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+    }
+    if (!grant.scopes.includes(SCOPE('cloud-platform'))) return refuse(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.');
+    const resource = `projects/${project}/locations/${location}/publishers/google/models/${model}`;
+    // A service account has access to its own project (…@<project>.iam.gserviceaccount.com).
+    if (!grant.serviceAccount?.endsWith(`@${project}.iam.gserviceaccount.com`)) {
+      return refuse(403, 'PERMISSION_DENIED', `Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`);
+    }
+    if (!VERTEX_LOCATIONS.includes(location)) return refuse(404, 'NOT_FOUND', `Location ${location} is not supported.`);
+    if (!/^gemini-[a-z0-9.-]+$/.test(model)) return refuse(404, 'NOT_FOUND', `Publisher Model \`${resource}\` not found.`);
+    if (!String(req.headers['content-type']).includes('application/json')) return refuse(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return refuse(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+    }
+    if (method === 'countTokens') {
+      const stray = ['request', 'project'].find((key) => key in body);
+      if (stray) return refuse(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. Unknown name "${stray}": Cannot find field.`);
+      if (!Array.isArray(body.contents)) return refuse(400, 'INVALID_ARGUMENT', 'contents is not specified');
+      return {json: {totalTokens: Math.ceil(JSON.stringify(body.contents).length / 4), totalBillableCharacters: JSON.stringify(body.contents).length}};
+    }
+    // Without alt=sse the stream is a JSON array, which no SSE reader can read.
+    if (method === 'streamGenerateContent' && req.query.get('alt') !== 'sse') return refuse(400, 'INVALID_ARGUMENT', 'streamGenerateContent without alt=sse answers a JSON array, not SSE');
+    const turn = geminiTurn(body, {model});
+    if ('refusal' in turn) return refuse(400, 'INVALID_ARGUMENT', turn.refusal);
+    vertexTurns.push(turn);
+    const answer = geminiAnswer(method === 'streamGenerateContent', model, vertexScript(turn), true);
+    return 'json' in answer ? {json: answer.json} : {headers: {'content-type': 'text/event-stream'}, text: answer.frames.join('')};
   };
 
   const server = await startFakeServer({
@@ -396,6 +461,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       };
     }),
     '*': (req) => {
+      const vertex = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(req.path);
+      if (vertex && req.method === 'POST') return vertexInference(req, vertex);
       // GET v1internal/operations/<id>: the onboarding operation, done after its polls.
       const match = /^\/v1internal\/(operations\/[^/]+)$/.exec(req.path);
       if (req.method !== 'GET' || !match) return apiError(404, 'NOT_FOUND', `${req.method} ${req.path} not found`);
@@ -426,7 +493,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
       endpoints: {
         gemini: {authorize: `${url}/o/oauth2/v2/auth`, token: `${url}/token`, userinfo: `${url}/oauth2/v2/userinfo`, api: url, usage: `${url}/v1internal:retrieveUserQuota`},
         antigravity: {authorize: `${url}/o/oauth2/v2/auth`, token: `${url}/token`, userinfo: `${url}/oauth2/v2/userinfo`, api: url, usage: `${url}/v1internal:retrieveUserQuotaSummary`},
-        vertex: {token: `${url}/token`},
+        vertex: {token: `${url}/token`, api: url},
       },
     }),
     async approve(authorizeUrl, login) {
@@ -460,6 +527,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
         token_uri: `${url}/token`,
       };
     },
+    vertexTurns,
+    vertexRefusals,
     revoke(refreshToken) {
       refreshTokens.delete(refreshToken);
     },

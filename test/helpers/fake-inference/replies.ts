@@ -97,20 +97,29 @@ export function writeResponses(res: ServerResponse, body: Json, reply: Reply, pa
   return sse(res, frames, pauseMs);
 }
 
-// ---- Cloud Code Gemini ----
+// ---- Gemini (Cloud Code, and the native API Vertex serves) ----
 
-export function writeGemini(res: ServerResponse, stream: boolean, model: string, reply: Reply, pauseMs: number): Promise<void> | void {
+/**
+ * A Gemini answer: the whole GenerateContentResponse, or its SSE frames (one part each). Cloud Code
+ * wraps each in `{response: …}`; the native API (`native`) sends it bare.
+ */
+export function geminiAnswer(stream: boolean, model: string, reply: Reply, native = false): {json: Json} | {frames: string[]} {
   const usageMetadata = {promptTokenCount: USAGE.input, candidatesTokenCount: USAGE.output, totalTokenCount: USAGE.input + USAGE.output, cachedContentTokenCount: USAGE.cached};
-  const envelope = (parts: Json[], finish?: string, usage?: Json) => ({
-    response: {candidates: [{content: {role: 'model', parts}, ...(finish ? {finishReason: finish} : {}), index: 0}], ...(usage ? {usageMetadata: usage} : {}), modelVersion: model, responseId: 'gemini-resp-1'},
-  });
+  const envelope = (parts: Json[], finish?: string, usage?: Json) => {
+    const response = {candidates: [{content: {role: 'model', parts}, ...(finish ? {finishReason: finish} : {}), index: 0}], ...(usage ? {usageMetadata: usage} : {}), modelVersion: model, responseId: 'gemini-resp-1'};
+    return native ? response : {response};
+  };
   const parts: Json[] = [];
   if (reply.reasoning) parts.push({text: reply.reasoning, thought: true, thoughtSignature: 'gemini-thought-sig'});
   if (reply.text) parts.push({text: reply.text});
   if ('call' in reply) parts.push({functionCall: {name: reply.call.name, args: reply.call.args}, thoughtSignature: 'gemini-call-sig'});
-  if (!stream) return sendJson(res, 200, envelope(parts, 'STOP', usageMetadata));
-  const frames = parts.map((part, i) => `data: ${JSON.stringify(envelope([part], i === parts.length - 1 ? 'STOP' : undefined, i === parts.length - 1 ? usageMetadata : undefined))}\r\n\r\n`);
-  return sse(res, frames, pauseMs);
+  if (!stream) return {json: envelope(parts, 'STOP', usageMetadata)};
+  return {frames: parts.map((part, i) => `data: ${JSON.stringify(envelope([part], i === parts.length - 1 ? 'STOP' : undefined, i === parts.length - 1 ? usageMetadata : undefined))}\r\n\r\n`)};
+}
+
+export function writeGemini(res: ServerResponse, stream: boolean, model: string, reply: Reply, pauseMs: number): Promise<void> | void {
+  const answer = geminiAnswer(stream, model, reply);
+  return 'json' in answer ? sendJson(res, 200, answer.json) : sse(res, answer.frames, pauseMs);
 }
 
 // ---- Anthropic Messages ----

@@ -105,10 +105,19 @@ function geminiSchemaProblem(schema: unknown, where: string): string | undefined
   return undefined;
 }
 
-/** Cloud Code Gemini: `{model, project, request: {contents, tools, systemInstruction, …}}`. */
-export function geminiTurn(body: Json): Turn | Refusal {
-  const request = isRecord(body.request) ? body.request : undefined;
+/**
+ * Cloud Code Gemini: `{model, project, request: {contents, tools, systemInstruction, …}}`; with
+ * `native` (the Gemini API Vertex serves), the request itself, the model named in the URL: an
+ * envelope field there is an unknown field, as Google's JSON parser reports it.
+ */
+export function geminiTurn(body: Json, native?: {model: string}): Turn | Refusal {
+  if (native) {
+    const envelope = ['request', 'project', 'model'].find((key) => key in body);
+    if (envelope) return {refusal: `Invalid JSON payload received. Unknown name "${envelope}": Cannot find field.`};
+  }
+  const request = native ? body : isRecord(body.request) ? body.request : undefined;
   if (!request) return {refusal: 'Invalid JSON payload received. Missing "request".'};
+  const at = native ? '' : 'request.';
   const contents = arr(request.contents).filter(isRecord);
   if (contents.length === 0) return {refusal: 'contents is not specified'};
   const tools: string[] = [];
@@ -116,7 +125,7 @@ export function geminiTurn(body: Json): Turn | Refusal {
     for (const [d, declaration] of arr(isRecord(tool) ? tool.functionDeclarations : undefined).entries()) {
       if (!isRecord(declaration)) continue;
       tools.push(String(declaration.name));
-      const problem = geminiSchemaProblem(declaration.parameters, `request.tools[${t}].function_declarations[${d}].parameters`);
+      const problem = geminiSchemaProblem(declaration.parameters, `${at}tools[${t}].function_declarations[${d}].parameters`);
       if (problem) return {refusal: problem};
     }
   }
@@ -129,7 +138,7 @@ export function geminiTurn(body: Json): Turn | Refusal {
   const lastParts = arr(contents.at(-1)!.parts).filter(isRecord);
   return {
     protocol: 'gemini',
-    model: String(body.model),
+    model: native ? native.model : String(body.model),
     tools,
     toolResults,
     continuesToolLoop: lastParts.some((part) => isRecord(part.functionResponse)),

@@ -1,12 +1,12 @@
-// Anthropic Messages client (Claude Code) → Gemini via Cloud Code (gemini-cli, antigravity):
-// `{model, project, request: {contents, systemInstruction, tools: [{functionDeclarations}],
-// toolConfig, generationConfig}}`. Tool schemas are cleaned to the subset Gemini accepts
+// Anthropic Messages client (Claude Code) → Gemini: `{contents, systemInstruction, tools:
+// [{functionDeclarations}], toolConfig, generationConfig}`, in Cloud Code's `{model, project,
+// request}` envelope (gemini-cli, antigravity) or bare for the native API (Vertex AI). Tool schemas are cleaned to the subset Gemini accepts
 // (gemini-schema.ts); `tool_result` blocks become `functionResponse` parts named after their call;
 // images go inline. Thought signatures come back to Claude Code as tagged thinking-block signatures
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
 import {anthropicMessages, clientTools, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
-import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation} from '../gemini-contents.js';
+import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART, GeminiReader} from '../readers/gemini.js';
 import {untagSignature} from '../signatures.js';
@@ -14,10 +14,8 @@ import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
 import {anthropicClientPair} from '../writers/anthropic.js';
 
-const UPSTREAM = 'gemini-internal' as const;
-
-/** The `contents` of an Anthropic conversation. */
-function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObject[] {
+/** The `contents` of an Anthropic conversation; thinking signatures `upstream` made go back to it. */
+function geminiContents(history: AnthropicMessage[], names: ToolNames, upstream: GeminiProtocol): JsonObject[] {
   const conversation = new GeminiConversation();
   for (const message of history) {
     const role = message.role === 'user' ? 'user' : 'model';
@@ -38,7 +36,7 @@ function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObje
           conversation.add(role, [geminiMediaPart(mediaUrl(block, where), where)]);
           return;
         case 'thinking': {
-          const raw = untagSignature(UPSTREAM, block.signature);
+          const raw = untagSignature(upstream, block.signature);
           if (raw === undefined || role !== 'model') return;
           if (raw.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) pending = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
           else conversation.add('model', [{text: asString(block.thinking) ?? '', thought: true, thoughtSignature: raw}]);
@@ -62,9 +60,9 @@ function geminiContents(history: AnthropicMessage[], names: ToolNames): JsonObje
   return conversation.contents();
 }
 
-export function anthropicToGeminiRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
+export function anthropicToGeminiRequest(client: JsonObject, context: TranslateContext, upstream: GeminiProtocol): UpstreamRequestPlan {
   const names = toolNamesFor(context);
-  const request: JsonObject = {contents: geminiContents(anthropicMessages(client), names)};
+  const request: JsonObject = {contents: geminiContents(anthropicMessages(client), names, upstream)};
   const system = requestSystemText(client);
   if (system) request.systemInstruction = {role: 'user', parts: [{text: system}]};
 
@@ -82,18 +80,20 @@ export function anthropicToGeminiRequest(client: JsonObject, context: TranslateC
     effort: thinkingEffort(client),
   });
   if (generationConfig) request.generationConfig = generationConfig;
-  return geminiPlan(context, request);
+  return geminiPlan(upstream, context, request);
 }
 
 /**
- * Cloud Code `v1internal:countTokens`: `{request: {model: "models/<id>", contents}}` (as gemini-cli
- * sends it; it counts contents only, so the system prompt is counted as a first user turn).
+ * `countTokens`: Cloud Code's `{request: {model: "models/<id>", contents}}` (as gemini-cli sends
+ * it), the native API's `{contents}` (model in the URL). Contents only, so the system prompt is
+ * counted as a first user turn.
  */
-export function anthropicToGeminiCountTokens(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
-  const contents = geminiContents(anthropicMessages(client), toolNamesFor(context));
+export function anthropicToGeminiCountTokens(client: JsonObject, context: TranslateContext, upstream: GeminiProtocol): UpstreamRequestPlan {
+  const contents = geminiContents(anthropicMessages(client), toolNamesFor(context), upstream);
   const system = requestSystemText(client);
   if (system) contents.unshift({role: 'user', parts: [{text: system}]});
-  return {body: {request: {model: `models/${context.upstreamModel}`, contents}}, upstreamStream: false, method: 'count-tokens'};
+  const body = upstream === 'gemini-native' ? {contents} : {request: {model: `models/${context.upstreamModel}`, contents}};
+  return {body, upstreamStream: false, method: 'count-tokens'};
 }
 
 /** `{totalTokens}` → `{input_tokens}`; throws when the answer has no count. */
@@ -104,11 +104,16 @@ export function geminiCountTokensResponse(upstreamBody: string): Record<string, 
   return {input_tokens: total};
 }
 
-export const anthropicToGemini = anthropicClientPair({
-  upstream: UPSTREAM,
-  request: anthropicToGeminiRequest,
-  reader: () => new GeminiReader(),
-  readBody: GeminiReader.readBody,
-  countTokens: anthropicToGeminiCountTokens,
-  countTokensResponse: geminiCountTokensResponse,
-});
+/** The pair for one of the two Gemini protocols (one translation, two envelopes). */
+const anthropicToGeminiPair = (upstream: GeminiProtocol) =>
+  anthropicClientPair({
+    upstream,
+    request: (client, context) => anthropicToGeminiRequest(client, context, upstream),
+    reader: () => new GeminiReader(),
+    readBody: GeminiReader.readBody,
+    countTokens: (client, context) => anthropicToGeminiCountTokens(client, context, upstream),
+    countTokensResponse: geminiCountTokensResponse,
+  });
+
+export const anthropicToGemini = anthropicToGeminiPair('gemini-internal');
+export const anthropicToNativeGemini = anthropicToGeminiPair('gemini-native');

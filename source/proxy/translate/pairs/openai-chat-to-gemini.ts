@@ -1,9 +1,10 @@
-// OpenAI Chat Completions client → Gemini through Cloud Code (gemini-cli and antigravity accounts).
+// OpenAI Chat Completions client → Gemini, through Cloud Code (gemini-cli and antigravity accounts)
+// or the native API (Vertex AI).
 // System messages become `systemInstruction`, assistant tool calls `functionCall` parts, tool
 // messages `functionResponse` parts named after the call they answer; tool schemas are cleaned to
 // the subset Gemini accepts.
 import {chatFunctionTools, chatText, visitChatMessages} from '../chat-history.js';
-import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig} from '../gemini-contents.js';
+import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {toolNamesFor} from '../tool-names.js';
@@ -11,7 +12,7 @@ import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '.
 import {chatClientPair} from './openai-client.js';
 import {GeminiReader} from '../readers/gemini.js';
 
-export function chatToGeminiRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
+export function chatToGeminiRequest(client: JsonObject, context: TranslateContext, upstream: GeminiProtocol): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const system: string[] = [];
   const conversation = new GeminiConversation();
@@ -53,7 +54,7 @@ export function chatToGeminiRequest(client: JsonObject, context: TranslateContex
     effort: asEffort(client.reasoning_effort),
   });
   if (generationConfig) request.generationConfig = generationConfig;
-  return geminiPlan(context, request);
+  return geminiPlan(upstream, context, request);
 }
 
 /** Chat content → Gemini parts (text and inline images/files). */
@@ -69,4 +70,7 @@ function chatGeminiParts(content: unknown, where: string): JsonObject[] {
   });
 }
 
-export const openaiChatToGemini = chatClientPair('gemini-internal', chatToGeminiRequest, GeminiReader);
+const chatToGeminiPair = (upstream: GeminiProtocol) => chatClientPair(upstream, (client, context) => chatToGeminiRequest(client, context, upstream), GeminiReader);
+
+export const openaiChatToGemini = chatToGeminiPair('gemini-internal');
+export const openaiChatToNativeGemini = chatToGeminiPair('gemini-native');

@@ -1,9 +1,9 @@
-// OpenAI Responses client (Codex CLI) → Gemini through Cloud Code (gemini-cli and antigravity
-// accounts). `instructions` become `systemInstruction`, function and custom tool calls `functionCall`
+// OpenAI Responses client (Codex CLI) → Gemini, through Cloud Code (gemini-cli and antigravity
+// accounts) or the native API (Vertex AI). `instructions` become `systemInstruction`, function and custom tool calls `functionCall`
 // parts, their outputs `functionResponse` parts. Reasoning items this proxy made from Gemini
 // signatures go back where Gemini put them: a thought part with its signature, or (signatures the
 // Gemini reader marked for the next part) the signature on the call or text that follows.
-import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig} from '../gemini-contents.js';
+import {GeminiConversation, geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asRecord, asString, field, parseToolArguments, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
 import {GEMINI_SIGNATURE_FOR_NEXT_PART} from '../readers/gemini.js';
@@ -15,7 +15,7 @@ import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '.
 import {responsesClientPair} from './openai-client.js';
 import {GeminiReader} from '../readers/gemini.js';
 
-export function responsesToGeminiRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
+export function responsesToGeminiRequest(client: JsonObject, context: TranslateContext, upstream: GeminiProtocol): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const memo = requestMemo(context);
   const {system, items, tools: declared} = readResponsesInput(client);
@@ -37,7 +37,7 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
       return conversation.add('model', parts);
     }
     if (item.type === 'reasoning') {
-      const raw = untagSignature('gemini-internal', item.encrypted_content);
+      const raw = untagSignature(upstream, item.encrypted_content);
       if (raw === undefined) return;
       if (raw.startsWith(GEMINI_SIGNATURE_FOR_NEXT_PART)) {
         pending = raw.slice(GEMINI_SIGNATURE_FOR_NEXT_PART.length);
@@ -73,7 +73,7 @@ export function responsesToGeminiRequest(client: JsonObject, context: TranslateC
     effort: asEffort(field(client.reasoning, 'effort')),
   });
   if (generationConfig) request.generationConfig = generationConfig;
-  return geminiPlan(context, request);
+  return geminiPlan(upstream, context, request);
 }
 
 function geminiPart(part: unknown, where: string): JsonObject {
@@ -84,4 +84,7 @@ function geminiPart(part: unknown, where: string): JsonObject {
   throw new TranslateError(`${where}.type: "${String(type)}" parts cannot be sent to Gemini (input_text, output_text, input_image and input_file can)`);
 }
 
-export const openaiResponsesToGemini = responsesClientPair('gemini-internal', responsesToGeminiRequest, GeminiReader);
+const responsesToGeminiPair = (upstream: GeminiProtocol) => responsesClientPair(upstream, (client, context) => responsesToGeminiRequest(client, context, upstream), GeminiReader);
+
+export const openaiResponsesToGemini = responsesToGeminiPair('gemini-internal');
+export const openaiResponsesToNativeGemini = responsesToGeminiPair('gemini-native');
