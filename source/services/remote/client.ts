@@ -219,10 +219,9 @@ export class ManagementClient {
     if (response.status >= 200 && response.status < 300) return response;
     const error = this.errorFor(req, response);
     if (error.kind === 'wrong-key' || error.kind === 'banned' || error.kind === 'key-not-set' || error.kind === 'remote-disabled') {
-      refusedKeys.set(
-        refusalId(this.target.url, this.key),
-        new ManagementError(error.kind, `${error.message}. Requests to ${this.target.name} stop until the key changes or you retry`, error.status),
-      );
+      const stopped = new ManagementError(error.kind, `${error.message}. Requests to ${this.target.name} stop until the key changes or you retry`, error.status);
+      refusedKeys.set(refusalId(this.target.url, this.key), stopped);
+      throw stopped;
     }
     throw error;
   }
