@@ -78,7 +78,8 @@ const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : ref.id);
  * exactly. What a person types is matched against ids, token file names (with or without `.json`),
  * nicknames and emails (the last two case-insensitively), and must name exactly one account: a bare
  * email shared by two accounts (CCS's `email#suffix` ids) is refused as ambiguous, listing the
- * candidates, even when one account's id is that email. Throws a UserError otherwise.
+ * candidates, even when one account's id is that email. An exact id that is not the account's own
+ * email (`u@x.com#team`) wins over any email or nickname reading the same. Throws a UserError otherwise.
  */
 export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
   const inProvider = accounts.filter((a) => a.provider === provider);
@@ -95,7 +96,12 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
         a.nickname?.toLowerCase() === wanted ||
         a.email?.toLowerCase() === wanted,
     );
-    // A nickname or file name names one account on purpose; an id or email may be shared.
+    // Precedence: an exact id (`u@x.com#team`) wins over emails, nicknames and file names that
+    // happen to read the same, except an id that is just the account's own email: a bare email
+    // shared by several accounts stays ambiguous. Then a nickname or file name, which name one
+    // account on purpose; an email or email-like id may be shared.
+    const exactId = matches.filter((a) => a.id === ref && a.email?.toLowerCase() !== wanted);
+    if (exactId.length === 1) return exactId[0]!;
     const deliberate = matches.filter((a) => a.nickname?.toLowerCase() === wanted || a.tokenFile === ref || a.tokenFile === `${ref}.json`);
     if (deliberate.length === 1) return deliberate[0]!;
     if (matches.length === 1) return matches[0]!;

@@ -8,6 +8,7 @@
 // (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
 // none is left the upstream's answer, Retry-After included, is the client's.
 import {parseJsonObject} from './json-object.js';
+import {clampProviderWait} from './provider-wait.js';
 import type {RotationStrategy} from './rotation.js';
 
 export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
@@ -106,9 +107,9 @@ function claudeRejection(headers: Headers): {resetAt?: number; message: string} 
 export function retryAfterAt(headers: Headers, now: number): number | undefined {
   const value = headers['retry-after']?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return now + Number(value) * SECOND;
+  if (/^\d+(\.\d+)?$/.test(value)) return clampProviderWait(now, now + Number(value) * SECOND);
   const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : at;
+  return Number.isNaN(at) ? undefined : clampProviderWait(now, at);
 }
 
 /** The later of two announced waits, ignoring any already past: the account is not used before either says. */
@@ -124,7 +125,7 @@ function laterWait(now: number, ...waits: (number | undefined)[]): number | unde
  */
 export function withProviderWait(failure: UpstreamFailure, headers: Headers, now: number): UpstreamFailure {
   if (failure.kind !== 'quota' && failure.kind !== 'rate-limit') return failure;
-  const resetAt = laterWait(now, failure.resetAt, retryAfterAt(headers, now));
+  const resetAt = clampProviderWait(now, laterWait(now, failure.resetAt, retryAfterAt(headers, now)));
   return resetAt === undefined ? failure : {...failure, resetAt};
 }
 

@@ -1,5 +1,6 @@
 // Quota window maths: what a window means right now (reset, stale), pace, run-out, headroom, the
 // binding window, exhaustion, and windows read from response headers. Pure: callers pass `now`.
+import {isoOrUndefined} from './provider-wait.js';
 import type {QuotaWindow, QuotaWindowKind} from './types.js';
 
 const MINUTE_MS = 60_000;
@@ -62,7 +63,7 @@ export function isoFromInstant(value: unknown): string | null {
   const n = numberOrNull(value);
   if (n !== null) {
     if (n <= 0) return null;
-    return new Date(n > 1e12 ? n : n * 1000).toISOString();
+    return isoOrUndefined(n > 1e12 ? n : n * 1000) ?? null;
   }
   if (typeof value === 'string') {
     const at = Date.parse(value);

@@ -491,11 +491,27 @@ export function findProvider(id: string): ProviderRow | undefined {
 }
 
 /**
- * Provider for a token file's `type` (`github-copilot` → copilot), matched trimmed and
- * case-insensitively as CLIProxyAPI does (`" CODEX "` is codex).
+ * Go's unicode.IsSpace set, which CLIProxyAPI's strings.TrimSpace strips: ASCII \t \n \v \f \r and
+ * space, U+0085, U+00A0 and Unicode White_Space (U+1680, U+2000–200A, U+2028/2029, U+202F, U+205F,
+ * U+3000). Unlike String.prototype.trim it includes U+0085 and excludes U+FEFF.
+ */
+const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, 'g');
+
+/**
+ * A token file's `type` as CLIProxyAPI compares it: trimmed by Go's strings.TrimSpace, lower-cased
+ * (`" CODEX\u0085"` is `codex`). The one place token types are normalised.
+ */
+export function normalizeTokenType(type: string): string {
+  return type.replace(GO_TRIM, '').toLowerCase();
+}
+
+/**
+ * Provider for a token file's `type` (`github-copilot` → copilot), matched as CLIProxyAPI does
+ * (normalizeTokenType).
  */
 export function providerForTokenType(type: string): ProviderRow | undefined {
-  const wanted = type.trim().toLowerCase();
+  const wanted = normalizeTokenType(type);
   return BY_TOKEN_TYPE.get(wanted) ?? BY_ID.get(wanted);
 }
 

@@ -120,7 +120,9 @@ export class AccountSource {
     } catch {
       token = undefined;
     }
-    this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
+    // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
+    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
+    else this.tokens.delete(file);
     this.onTokenRead?.(file, `${stat.mtimeMs}:${stat.size}`, token);
     return token;
   }

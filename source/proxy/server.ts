@@ -9,6 +9,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -169,6 +170,11 @@ export class ProxyServer {
     return this.port;
   }
 
+  /** An upstream answer cut to one log line, credentials masked before the cut (a cut secret is not recognised). */
+  private excerpt(text: string): string {
+    return sanitizeLine(this.credentials.current().redact(text)).slice(0, 200);
+  }
+
   // ---- status and rotation ----
 
   status(): ProxyStatus {
@@ -178,7 +184,7 @@ export class ProxyServer {
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
-        if (cooldown) cooling.push({provider, account: account.label, until: new Date(cooldown.until).toISOString(), reason: cooldown.message});
+        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message});
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
@@ -191,7 +197,7 @@ export class ProxyServer {
       account: primary?.current?.label ?? this.options.account,
       requestsPerMinute: this.recent.length,
       totalRequests: this.totalRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: new Date(this.lastError.at).toISOString()},
+      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
     } satisfies ProxyStatus);
   }
@@ -431,7 +437,7 @@ export class ProxyServer {
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
-      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+      if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
         const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
@@ -448,7 +454,7 @@ export class ProxyServer {
         }
       }
       if (!outcome.failure) {
-        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${sanitizeLine(outcome.upstreamText).slice(0, 200)}`);
+        this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${this.excerpt(outcome.upstreamText)}`);
         // An overload (issue 11): another account may have capacity; this one is not parked. Each
         // account is tried once (`tried`); when none is left, pickAccount answers with the last overload.
         if (outcome.overload && !pool.single && !bodySpent(prepared.body)) {
@@ -502,8 +508,14 @@ export class ProxyServer {
       return 'next';
     }
     let token = this.accounts.token(account);
-    if (token && refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
-    if (!token || !row.adapter.bearer(token)) {
+    if (!token) {
+      // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
+      // for this request without a cooldown, and read again on the next one.
+      attempts.tried.add(account.id);
+      return 'next';
+    }
+    if (refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
+    if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
       attempts.tried.add(account.id);
       return 'next';

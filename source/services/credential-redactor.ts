@@ -4,6 +4,7 @@
 import {statSync} from 'node:fs';
 import path from 'node:path';
 import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
+import {redactSecrets} from '../core/sanitize.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
 
@@ -112,6 +113,14 @@ const processSecrets = new Set<string>();
 /** Masks `secret` in every output of this process from now on (see processSecrets). */
 export function rememberSecret(secret: string | undefined): void {
   if (secret) processSecrets.add(secret);
+}
+
+/**
+ * `text` with this process's remembered secrets masked. Call it BEFORE cutting text to an excerpt:
+ * a cut through a secret leaves a prefix no later redaction recognises.
+ */
+export function maskProcessSecrets(text: string): string {
+  return processSecrets.size === 0 ? text : redactSecrets(text, processSecrets);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();

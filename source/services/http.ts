@@ -1,8 +1,10 @@
 // Outgoing HTTP for logins, refresh and quota (undici). One small interface so tests can count and
 // shape requests, and one place that turns transport failures and nonsense answers into errors a
 // person can read (sanitised, secrets never echoed).
+import {clampProviderWait} from '../core/provider-wait.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {parseJsonObject} from '../core/json-object.js';
+import {maskProcessSecrets} from './credential-redactor.js';
 
 export interface HttpRequest {
   url: string;
@@ -122,7 +124,8 @@ export function neverSent(error: unknown): boolean {
 
 /** A short, safe excerpt of a response body for error messages. */
 export function bodyExcerpt(text: string, max = 200): string {
-  const line = sanitizeLine(text).trim();
+  // Masked before the cut: a secret cut in half is no longer recognised by any later redaction.
+  const line = sanitizeLine(maskProcessSecrets(text)).trim();
   return line.length > max ? `${line.slice(0, max)}…` : line || '(empty body)';
 }
 
@@ -137,7 +140,7 @@ export function jsonBody(response: HttpResponse, url: string): Record<string, un
 export function retryAfterSeconds(headers: Record<string, string>, now: number = Date.now()): number | undefined {
   const value = headers['retry-after'];
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+  const at = /^\d+(\.\d+)?$/.test(value.trim()) ? now + Number(value) * 1000 : Date.parse(value);
+  const clamped = clampProviderWait(now, Number.isNaN(at) ? undefined : at);
+  return clamped === undefined ? undefined : Math.max(0, Math.ceil((clamped - now) / 1000));
 }

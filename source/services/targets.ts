@@ -90,7 +90,7 @@ export function localTarget(deps: TargetDeps): Target {
  * so a wrong key, a ban or an unreachable server is an error here (by name), not a blank screen.
  */
 export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<Target> {
-  const [{ManagementClient}, {RemoteAccountStore}, remoteRules, {remoteQuotaSource}, {RemoteLoginSession}] = await Promise.all([
+  const [{ManagementClient, forgetRefusedKey}, {RemoteAccountStore}, remoteRules, {remoteQuotaSource}, {RemoteLoginSession}] = await Promise.all([
     import('./remote/client.js'),
     import('./remote/accounts.js'),
     import('./remote/model-rules.js'),
@@ -100,6 +100,8 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
   const {settings, problem} = await deps.settings.load();
   if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
   const target = resolveTarget(deps.paths, settings, name, deps.env);
+  // Opening a target is the person's explicit retry: a key refused earlier is sent once more.
+  forgetRefusedKey(target);
   const store = new RemoteAccountStore(await ManagementClient.open(target), () => deps.clock.now());
   await store.load();
   const {client} = store;
@@ -124,7 +126,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
         const account = accountId !== undefined ? findAccount(accounts, row.id, accountId) : (accounts.find((a) => !a.paused) ?? accounts[0]);
         const global = await remoteRules.remoteGlobalRules(client, row.id);
         const server = account
-          ? await remoteRules.serverModels(client, account).then(
+          ? await remoteRules.serverModels(client, store.serverName(account)).then(
               (models) => ({models}),
               (error: Error) => ({error: error.message}),
             )

@@ -15,7 +15,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
-import {PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
+import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
@@ -323,7 +323,7 @@ export class AccountStore implements AccountService {
         continue;
       }
       const row = providerForTokenType(found.token.type);
-      const providerId = row?.id ?? found.token.type.trim().toLowerCase();
+      const providerId = row?.id ?? normalizeTokenType(found.token.type);
       if (!row && !rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
       const prefixes = tokenFilePrefixesOf(row ?? {id: providerId, tokenType: providerId});
       unregistered.push({name, found: {dir: found.dir, token: found.token}, providerId, prefixes, email: stringField(found.token.email)});
@@ -416,6 +416,7 @@ export class AccountStore implements AccountService {
       }
       const snapshot = this.toSnapshot(files);
       const context = new MutationContext(this, files, snapshot);
+      if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
       if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
       if (context.stateChanged) await writeJsonAtomic(this.stateFile, files.state);
@@ -678,6 +679,25 @@ class MutationContext {
       ...(account.paused ? {paused: true} : {}),
     };
     this.registryChanged = true;
+  }
+
+  /**
+   * Whatever registry this mutation writes lists every account shown, as shown: the token files
+   * not yet registered are registered ("registered on first edit" means every one, not only the
+   * edited one), and a provider whose default was derived (no `default` in the file) keeps the
+   * account that was shown as its default. Written only when the mutation changes the registry.
+   */
+  adoptShownState(): void {
+    const changed = this.registryChanged;
+    for (const account of this.snapshot.accounts) {
+      if (!account.registered && account.health !== 'missing-token') this.register(account);
+    }
+    for (const account of this.snapshot.accounts) {
+      if (!account.default) continue;
+      const providerEntry = this.providerEntry(account.provider, account.id);
+      if (!providerEntry.default) providerEntry.default = account.id;
+    }
+    this.registryChanged = changed;
   }
 
   entry(account: Account): RegistryAccount {

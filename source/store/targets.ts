@@ -7,10 +7,10 @@
 //
 // `local` (the default) is the files. The key is read here and handed only to the management
 // client: it never appears in a message, a --json answer or a log line.
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {UserError} from '../core/types.js';
+import {CorruptFileError, readRegularFile} from './files.js';
 import type {CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
 
@@ -97,19 +97,20 @@ export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: stri
 
 /** Reads a key file, refusing one that others can read (the key is the server's admin password). */
 async function readKeyFile(file: string, field: string): Promise<string> {
-  let stat;
+  // Non-blocking regular-file read: a FIFO or a directory is refused by name, never waited on.
+  let read;
   try {
-    stat = await fs.stat(file);
+    read = await readRegularFile(file);
   } catch (error) {
+    if (error instanceof CorruptFileError) throw new UserError(`${error.message} (${field})`);
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code ?? 'cannot read'} (${field})`);
+    throw new UserError(`${file}: ${code ?? 'cannot read'} (${field})`);
   }
-  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-    throw new UserError(
-      `${file}: the management key file is readable by others (mode ${(stat.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
-    );
+  if (!read) throw new UserError(`${file}: no such file (${field})`);
+  if (process.platform !== 'win32' && (read.mode & 0o077) !== 0) {
+    throw new UserError(`${file}: the management key file is readable by others (mode ${read.mode.toString(8)}); run: chmod 600 ${file}`);
   }
-  const key = (await fs.readFile(file, 'utf8')).trim();
+  const key = read.text.trim();
   if (!key) throw new UserError(`${file}: the management key file is empty (${field})`);
   return key;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
-import {findProvider, providerForTokenType} from '../providers/table.js';
+import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
 import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
@@ -12,7 +12,7 @@ export function validateTokenFile(file: string, data: unknown): TokenFile {
     throw new CorruptFileError(file, 'expected a JSON object at the top level');
   }
   const token = data as Record<string, unknown>;
-  if (typeof token.type !== 'string' || token.type.trim() === '') {
+  if (typeof token.type !== 'string' || normalizeTokenType(token.type) === '') {
     throw new CorruptFileError(file, 'field "type" (the provider) is missing');
   }
   return token as TokenFile;

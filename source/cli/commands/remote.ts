@@ -34,7 +34,7 @@ const remoteModels: RemoteRun = async function (ctx, args) {
   const account = values.account !== undefined ? await store.find(provider, values.account) : (candidates.find((a) => !a.paused) ?? candidates[0]);
   const resolution = rules.resolveRemote(provider, await rules.remoteGlobalRules(store.client, provider), account);
   const ours = resolution.models.map((m) => m.id);
-  const server = account ? await rules.serverModels(store.client, account) : undefined;
+  const server = account ? await rules.serverModels(store.client, store.serverName(account)) : undefined;
   const differences = server ? rules.modelDifferences(ours, server) : undefined;
   if (values.json) {
     printJson(ctx, {

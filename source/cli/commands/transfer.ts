@@ -2,6 +2,8 @@
 // the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
 //
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
+import {sanitizeLine} from '../../core/sanitize.js';
+import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type TokenFile} from '../../core/types.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 import {isRemote, openRemoteStore} from '../target.js';
@@ -48,6 +50,14 @@ const pull: CommandSpec = {
     const account = await remote.find(provider, positionals[1]!);
     const token = await remote.download(account);
     if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
+    // The file decides the provider wherever it is read later: one whose type differs from the list would be stored under the wrong one.
+    const downloadedAs = providerForTokenType(token.type)?.id;
+    if (downloadedAs !== account.provider) {
+      throw new UserError(
+        `target ${ctx.target}: ${account.tokenFile} is listed as ${account.provider} but the downloaded file's "type" is ` +
+          `${JSON.stringify(sanitizeLine(token.type))}${downloadedAs && downloadedAs !== token.type ? ` (${downloadedAs})` : ''}; not storing it`,
+      );
+    }
     const {AccountStore} = await import('../../store/accounts.js');
     const {disabled: _disabled, ...kept} = token;
     const local = new AccountStore(ctx.paths);

@@ -1,6 +1,7 @@
 // Codex (ChatGPT subscription) speaks the Responses API at chatgpt.com/backend-api/codex and wants
 // the ChatGPT account id and an originator the backend knows (PROVIDERS.md, "Upstream APIs").
 import {createHash} from 'node:crypto';
+import {clampProviderWait, isoOrUndefined, MAX_QUOTA_RESET_MS} from '../../core/provider-wait.js';
 import {classifyWindow, codexHeaderWindows, isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
 import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
 import type {ProviderAdapter, QuotaContext} from '../types.js';
@@ -24,7 +25,7 @@ export function codexRequestHeaders(accessToken: string, accountId: string | und
 function codexWindow(value: unknown, slot: 'primary' | 'secondary', now: number, scope?: string): QuotaWindow | undefined {
   if (!isObject(value)) return undefined;
   const after = numberOrNull(value.reset_after_seconds);
-  const resetsAt = isoFromInstant(value.reset_at) ?? (after === null ? null : new Date(now + after * 1000).toISOString());
+  const resetsAt = isoFromInstant(value.reset_at) ?? (after === null ? null : (isoOrUndefined(clampProviderWait(now, now + after * 1000, MAX_QUOTA_RESET_MS)) ?? null));
   // Classified by length, never by slot: weekly-only plans send the week as `primary_window`.
   // Without a length, by how far away the reset is; the slot only as the last resort.
   const classified = classifyWindow(numberOrNull(value.limit_window_seconds), resetsAt === null ? null : (Date.parse(resetsAt) - now) / 1000, slot);

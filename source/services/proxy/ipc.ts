@@ -1,6 +1,7 @@
 // The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
 // (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
 // may ask. It lives below both so that the supervisor never imports the proxy.
+import {isoOrUndefined} from '../../core/provider-wait.js';
 
 export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
@@ -39,7 +40,7 @@ export function describeEvent(event: ProxyEvent): string {
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
-        : `${event.provider}/${event.from} cooling until ${new Date(event.until).toISOString()}: ${event.reason}`;
+        : `${event.provider}/${event.from} cooling until ${isoOrUndefined(event.until) ?? 'an unknown time'}: ${event.reason}`;
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
     case 'rotated':

@@ -62,8 +62,21 @@ function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; he
   return {health: 'ok'};
 }
 
+/**
+ * How a server's file name is shown: sanitised, and when sanitising changed it, with the removed
+ * characters written as `\u{…}` so two names that differ only by an invisible character never look
+ * alike. The raw name stays the identity sent back to the server (RemoteAccountStore.serverName).
+ */
+export function displayFileName(name: string): string {
+  if (sanitizeLine(name) === name) return name;
+  return [...name].map((c) => (sanitizeLine(c) === c ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`)).join('');
+}
+
 export class RemoteAccountStore implements AccountService {
+  /** Keyed by the displayed tokenFile; the entry keeps the server's raw `name`. */
   private details = new Map<string, RemoteAccountDetail>();
+  /** Displayed names that two server files share: refused rather than guessed. */
+  private ambiguous = new Map<string, string[]>();
 
   constructor(
     readonly client: ManagementClient,
@@ -79,9 +92,26 @@ export class RemoteAccountStore implements AccountService {
     return this.details.get(account.tokenFile);
   }
 
+  /**
+   * The name the server wrote for this account's file, as it must be sent back in requests (the
+   * displayed tokenFile is sanitised). Throws when two server files show under one name.
+   */
+  serverName(account: Pick<Account, 'tokenFile'>): string {
+    const clash = this.ambiguous.get(account.tokenFile);
+    if (clash) {
+      throw new UserError(`target ${this.client.target.name} lists several files shown as ${account.tokenFile}: ${clash.map((n) => JSON.stringify(n)).join(', ')}; rename one on the server`);
+    }
+    const raw = this.details.get(account.tokenFile)?.entry.name;
+    if (raw === undefined) throw new UserError(`target ${this.client.target.name} does not list ${account.tokenFile} (reload the account list)`);
+    return raw;
+  }
+
   async entries(): Promise<AuthFileEntry[]> {
-    const body = await this.client.json<{files?: AuthFileEntry[]}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
-    return (body.files ?? []).filter((f) => typeof f?.name === 'string' && f.name !== '');
+    const body = await this.client.json<{files?: unknown}>({method: 'GET', route: '/auth-files', feature: 'the account list'});
+    if (body.files !== undefined && body.files !== null && !Array.isArray(body.files)) {
+      throw new UserError(`target ${this.client.target.name}: GET /v0/management/auth-files answered a "files" field that is not a list (${typeof body.files}); cannot read the accounts`);
+    }
+    return ((body.files ?? []) as AuthFileEntry[]).filter((f) => typeof f?.name === 'string' && f.name !== '');
   }
 
   async load(): Promise<AccountsSnapshot> {
@@ -90,6 +120,7 @@ export class RemoteAccountStore implements AccountService {
     const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
     const byProvider = new Map<string, Account[]>();
     this.details.clear();
+    this.ambiguous.clear();
     for (const entry of entries) {
       const type = str(entry.type ?? entry.provider) ?? 'unknown';
       const row = providerForTokenType(type);
@@ -98,7 +129,7 @@ export class RemoteAccountStore implements AccountService {
       const list = byProvider.get(provider) ?? [];
       const email = str(entry.email);
       const {coolingUntil, ...health} = healthOf(entry, now);
-      const name = sanitizeLine(entry.name);
+      const name = displayFileName(entry.name);
       list.push({
         provider,
         id: deriveAccountId(name, email, new Set(list.map((a) => a.id)), tokenFilePrefixesOf(row ?? {id: provider, tokenType: type})),
@@ -114,6 +145,8 @@ export class RemoteAccountStore implements AccountService {
         ...(coolingUntil === undefined ? {} : {coolingUntil: new Date(coolingUntil).toISOString()}),
       });
       byProvider.set(provider, list);
+      const seen = this.details.get(name);
+      if (seen && seen.entry.name !== entry.name) this.ambiguous.set(name, [...(this.ambiguous.get(name) ?? [seen.entry.name]), entry.name]);
       this.details.set(name, {entry, coolingUntil});
     }
     const providers: ProviderAccounts[] = [...rows.values()].map((provider) => ({provider, accounts: byProvider.get(provider.id) ?? []}));
@@ -188,24 +221,24 @@ export class RemoteAccountStore implements AccountService {
 
   async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
     const account = await this.find(provider, ref);
-    await this.client.send({method: 'PATCH', route: '/auth-files/status', json: {name: account.tokenFile, disabled: paused}, feature: 'enabling and disabling accounts'});
+    await this.client.send({method: 'PATCH', route: '/auth-files/status', json: {name: this.serverName(account), disabled: paused}, feature: 'enabling and disabling accounts'});
     return {...account, paused};
   }
 
   async remove(provider: string, ref: AccountRef): Promise<Account> {
     const account = await this.find(provider, ref);
-    await this.client.send({method: 'DELETE', route: '/auth-files', query: {name: account.tokenFile}, feature: 'deleting accounts'});
+    await this.client.send({method: 'DELETE', route: '/auth-files', query: {name: this.serverName(account)}, feature: 'deleting accounts'});
     return account;
   }
 
   /** Per-account fields the server keeps in the file: priority, note, prefix, proxy_url. */
   async setFields(account: Pick<Account, 'tokenFile'>, fields: Record<string, string | number>): Promise<void> {
-    await this.client.send({method: 'PATCH', route: '/auth-files/fields', json: {name: account.tokenFile, ...fields}, feature: 'per-account fields'});
+    await this.client.send({method: 'PATCH', route: '/auth-files/fields', json: {name: this.serverName(account), ...fields}, feature: 'per-account fields'});
   }
 
   /** The token file as the server stores it (the user asked for it: `pull`). */
   async download(account: Pick<Account, 'tokenFile'>): Promise<Record<string, unknown>> {
-    return this.client.json({method: 'GET', route: '/auth-files/download', query: {name: account.tokenFile}, feature: 'downloading token files'});
+    return this.client.json({method: 'GET', route: '/auth-files/download', query: {name: this.serverName(account)}, feature: 'downloading token files'});
   }
 
   /** Stores a token file on the server under `name` (the user asked for it: `push`). */

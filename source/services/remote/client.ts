@@ -5,12 +5,13 @@
 // a wrong key, remote management switched off, the server's IP ban after failed keys (never retried
 // into: one ban stops every further request of this client), a route the server does not have (an
 // older CLIProxyAPI). Messages name the target and route, never the key.
+import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, transportFailure} from '../http.js';
-import {rememberSecret} from '../credential-redactor.js';
+import {maskProcessSecrets, rememberSecret} from '../credential-redactor.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -56,6 +57,16 @@ export interface ManagementRequest {
 /** Sends one HTTP request; tests may replace it, the default is undici with the target's TLS options. */
 export type ManagementTransport = (url: string, init: {method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal; timeoutMs: number}) => Promise<ManagementResponse>;
 
+/** Largest management answer read (bytes): an auth-file list of thousands of accounts fits well. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** The whole request (headers and body) took longer than its deadline. */
+class ManagementDeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
+  }
+}
+
 async function undiciTransport(target: RemoteTarget): Promise<ManagementTransport> {
   const {request, Agent} = await import('undici');
   let dispatcher: InstanceType<typeof Agent> | undefined;
@@ -71,16 +82,37 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
     dispatcher = new Agent({connect: {...(ca ? {ca} : {}), rejectUnauthorized: !target.insecureSkipVerify}});
   }
   return async (url, init) => {
+    // undici's timeouts are idle timeouts: a server trickling a byte every few seconds never trips
+    // them. The whole exchange gets one deadline, and the answer a size limit.
+    const deadline = AbortSignal.timeout(init.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const response = await request(url, {
       method: init.method as 'GET',
       headers: init.headers,
       body: init.body,
-      signal: init.signal,
+      signal,
       headersTimeout: init.timeoutMs,
       bodyTimeout: init.timeoutMs,
       ...(dispatcher ? {dispatcher} : {}),
+    }).catch((error: unknown) => {
+      throw deadline.aborted && !init.signal?.aborted ? new ManagementDeadlineError(init.timeoutMs) : error;
     });
-    const text = await response.body.text();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_RESPONSE_BYTES) {
+          response.body.destroy();
+          throw new ManagementError('server', `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; not read`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (deadline.aborted && !init.signal?.aborted) throw new ManagementDeadlineError(init.timeoutMs);
+      throw error;
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -94,11 +126,26 @@ function serverMessage(text: string): string {
   try {
     const body = JSON.parse(text) as {error?: unknown; message?: unknown};
     const message = body.error ?? body.message;
-    if (typeof message === 'string' && message.trim()) return sanitizeLine(message).slice(0, 300);
+    if (typeof message === 'string' && message.trim()) return sanitizeLine(maskProcessSecrets(message)).slice(0, 300);
   } catch {
     // not JSON: fall through
   }
   return bodyExcerpt(text, 120);
+}
+
+/**
+ * Keys a server refused (401/403), per server URL and key digest, for this whole process: the TUI's
+ * reloads and quota polls would otherwise re-send the refused key until the server bans the address
+ * (5 failures, 30 minutes). A different key (the file or variable changed) is tried again at once;
+ * the same key only after forgetRefusedKey (the person asked to retry).
+ */
+const refusedKeys = new Map<string, ManagementError>();
+
+const refusalId = (url: string, key: string) => `${url}\n${createHash('sha256').update(key).digest('hex')}`;
+
+/** Lets the next request of `target` send its key again (an explicit retry by the person). */
+export function forgetRefusedKey(target: Pick<RemoteTarget, 'url'>): void {
+  for (const id of refusedKeys.keys()) if (id.startsWith(`${target.url}\n`)) refusedKeys.delete(id);
 }
 
 /** "for N minutes" from the server's "Try again in 29m59s" (handler.go), rounded up; else its usual 30. */
@@ -116,7 +163,7 @@ export class ManagementClient {
 
   constructor(
     readonly target: RemoteTarget,
-    private readonly key: string,
+    private key: string,
     transport?: ManagementTransport,
   ) {
     this.transport = transport;
@@ -136,6 +183,16 @@ export class ManagementClient {
   /** Sends a request; any non-2xx answer becomes a ManagementError. */
   async send(req: ManagementRequest): Promise<ManagementResponse> {
     if (this.banned) throw this.banned;
+    if (refusedKeys.has(refusalId(this.target.url, this.key))) {
+      // The person may have fixed the key file meanwhile: a new key is tried, the refused one never.
+      const fresh = await this.target.readKey().catch(() => this.key);
+      if (fresh !== this.key) {
+        rememberSecret(fresh);
+        this.key = fresh;
+      }
+      const refused = refusedKeys.get(refusalId(this.target.url, this.key));
+      if (refused) throw refused;
+    }
     this.transport ??= await undiciTransport(this.target);
     const url = new URL(`${this.target.url}/v0/management${req.route}`);
     for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
@@ -150,13 +207,23 @@ export class ManagementClient {
       response = await this.transport(url.toString(), {method: req.method, headers, body, signal: req.signal, timeoutMs: req.timeoutMs ?? 30_000});
     } catch (error) {
       if (req.signal?.aborted) throw error;
+      if (error instanceof ManagementError) throw new ManagementError(error.kind, `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message}`);
+      if (error instanceof ManagementDeadlineError) {
+        throw new ManagementError('network', `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message} (the server sends too slowly)`);
+      }
       let reason = transportFailure(error, req.timeoutMs ?? 30_000);
       if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
       throw new ManagementError('network', `cannot reach target ${this.target.name} (${this.target.url}): ${reason}`);
     }
     if (response.headers['x-cpa-version']) this.version = sanitizeLine(response.headers['x-cpa-version']);
     if (response.status >= 200 && response.status < 300) return response;
-    throw this.errorFor(req, response);
+    const error = this.errorFor(req, response);
+    if (error.kind === 'wrong-key' || error.kind === 'banned' || error.kind === 'key-not-set' || error.kind === 'remote-disabled') {
+      const stopped = new ManagementError(error.kind, `${error.message}. Requests to ${this.target.name} stop until the key changes or you retry`, error.status);
+      refusedKeys.set(refusalId(this.target.url, this.key), stopped);
+      throw stopped;
+    }
+    throw error;
   }
 
   /** Sends a request and parses a JSON object answer. */
@@ -164,9 +231,11 @@ export class ManagementClient {
     const response = await this.send(req);
     try {
       const value = JSON.parse(response.text) as unknown;
-      if (typeof value === 'object' && value !== null) return value as T;
-    } catch {
-      // reported below
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as T;
+      if (Array.isArray(value)) throw new ManagementError('server', `${this.describe(req)}: expected a JSON object, got a JSON array`, response.status);
+    } catch (error) {
+      if (error instanceof ManagementError) throw error;
+      // not JSON: reported below
     }
     throw new ManagementError('server', `${this.describe(req)}: expected JSON, got ${bodyExcerpt(response.text, 80)}`, response.status);
   }

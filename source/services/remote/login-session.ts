@@ -111,8 +111,14 @@ export class RemoteLoginSession implements AccountLogin {
     });
     this.set({kind: 'storing'});
     const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
-    const account: Account | undefined = accounts.find((a) => !this.before.has(a.tokenFile)) ?? accounts[0];
-    if (!account) throw new UserError(`the server of target ${this.target} reported the login done, but lists no ${provider} account`);
+    // Never another account shown as the new one: a login that added none says so.
+    const account: Account | undefined = accounts.find((a) => !this.before.has(a.tokenFile));
+    if (!account) {
+      throw new UserError(
+        `the server of target ${this.target} reported the login done, but no new ${provider} account appeared ` +
+          `(a login of an account it already has updates that one; reload the list to see it)`,
+      );
+    }
     this.set({kind: 'done', account});
   }
 

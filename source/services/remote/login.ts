@@ -29,6 +29,10 @@ export interface RemoteLogin {
 /** How often the status is asked (seconds), and after how many failures in a row it gives up. */
 export const STATUS_POLL_MS = 2000;
 export const MAX_STATUS_ERRORS = 5;
+/** Longest a remote login is waited for, whatever the server says (ms); the server's own wait is 5 minutes. */
+export const MAX_REMOTE_LOGIN_MS = 20 * 60_000;
+/** Status answers that are neither wait, ok nor error tolerated in a row before giving up. */
+export const MAX_UNKNOWN_STATUSES = 3;
 
 export async function startRemoteLogin(client: ManagementClient, provider: string): Promise<RemoteLogin> {
   // The server's name for the flow is a fact of the provider table (ProviderRow.cliproxyAuthRoute).
@@ -77,9 +81,18 @@ export async function waitForRemoteLogin(
   options: {signal?: AbortSignal; intervalMs?: number; clock?: Clock; onProgress?: (p: RemoteLoginProgress) => void} = {},
 ): Promise<void> {
   const intervalMs = options.intervalMs ?? STATUS_POLL_MS;
+  const clock = options.clock ?? systemClock;
+  // The code's expiry (RFC 8628 expires_in) is enforced here too: a server answering "wait" past it
+  // would otherwise keep this loop alive forever. A few seconds of grace for the server's own clock.
+  const expiresInMs = login.expiresInSeconds !== undefined && login.expiresInSeconds > 0 ? login.expiresInSeconds * 1000 + 10_000 : Infinity;
+  const deadline = clock.now() + Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS);
   let errors = 0;
+  let unknown = 0;
   for (;;) {
-    await (options.clock ?? systemClock).sleep(intervalMs, options.signal);
+    if (clock.now() >= deadline) {
+      throw new UserError(`the login on target ${client.target.name} expired after ${Math.round(Math.min(expiresInMs, MAX_REMOTE_LOGIN_MS) / 60_000)} min without an answer; no account stored, start it again`);
+    }
+    await clock.sleep(intervalMs, options.signal);
     let body: {status?: string; error?: string};
     try {
       body = await client.json({method: 'GET', route: '/get-auth-status', query: {state: login.state}, feature: 'login status', signal: options.signal});
@@ -96,6 +109,12 @@ export async function waitForRemoteLogin(
     }
     if (body.status === 'ok') return;
     if (body.status === 'error') throw new UserError(`the server's login failed: ${sanitizeLine(String(body.error ?? 'unknown error'))}; no account stored`);
+    if (body.status !== 'wait') {
+      unknown++;
+      if (unknown >= MAX_UNKNOWN_STATUSES) {
+        throw new UserError(`target ${client.target.name} answered the login status with "${sanitizeLine(String(body.status ?? '(none)')).slice(0, 40)}" ${unknown} times (expected wait, ok or error); gave up`);
+      }
+    } else unknown = 0;
     options.onProgress?.({kind: 'waiting'});
   }
 }

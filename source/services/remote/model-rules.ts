@@ -70,12 +70,12 @@ export function resolveRemote(provider: string, rules: ModelRules, account?: Acc
   });
 }
 
-/** The server's resolved model ids for one account (its model registry after its rules). */
-export async function serverModels(client: ManagementClient, account: Pick<Account, 'tokenFile'>): Promise<string[]> {
+/** The server's resolved model ids for one account (its model registry after its rules); `name` is the server's raw file name. */
+export async function serverModels(client: ManagementClient, name: string): Promise<string[]> {
   const body = await client.json<{models?: {id?: unknown}[]}>({
     method: 'GET',
     route: '/auth-files/models',
-    query: {name: account.tokenFile},
+    query: {name},
     feature: "an account's model list",
   });
   return (body.models ?? []).map((m) => m?.id).filter((id): id is string => typeof id === 'string' && id !== '').map((id) => sanitizeLine(id));
