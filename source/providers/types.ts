@@ -272,7 +272,7 @@ export interface NativeTokens {
  * Pure: services/native/ reads and writes the file.
  */
 export interface NativeCredentials {
-  /** Agent id of the provider's own CLI (services/agents/table.ts). */
+  /** Agent id of the provider's own CLI (providers/agents.ts). */
   agent: string;
   displayName: string;
   /** The credential file, from the same variables the agent reads; `home`: the user's home dir. */

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {launchInTmux, tmuxLaunchArgs} from '../../source/services/agents/tmux.js';
-import {findAgent} from '../../source/services/agents/table.js';
+import {findAgent} from '../../source/providers/agents.js';
 import type {AgentPlan} from '../../source/services/agents/launch.js';
 import {findProvider} from '../../source/providers/table.js';
 import {makeTempCcs} from '../helpers/ccs.js';

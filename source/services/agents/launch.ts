@@ -18,7 +18,7 @@ import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
-import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from './table.js';
+import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from '../../providers/agents.js';
 
 /** tui.json `agents`: `{default?: id, launchIn?: 'window' | 'pane', <id>: {command?}}`. */
 export interface AgentSettings {

@@ -9,7 +9,7 @@ import {isProcessAlive} from '../proxy/pid-file.js';
 
 export interface RunningAgent {
   pid: number;
-  /** Agent id from services/agents/table.ts. */
+  /** Agent id from providers/agents.ts. */
   agent: string;
   provider: string;
   /** Account label when one account was asked for; absent for the provider's pool. */

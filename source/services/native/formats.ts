@@ -27,7 +27,7 @@ type Json = Record<string, unknown>;
 
 export interface NativeFormat {
   provider: string;
-  /** Agent id (services/agents/table.ts). */
+  /** Agent id (providers/agents.ts). */
   agent: string;
   displayName: string;
   /** The credential file, from the same variables the agent reads. */

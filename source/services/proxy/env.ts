@@ -2,6 +2,7 @@
 // env-builder.ts): the root URL for Claude itself (model-neutral: Claude Code's own /model choice is
 // honoured), `/api/provider/<provider>` for the others with the model variables set from the list
 // the proxy will serve.
+import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js';
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -115,33 +116,9 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
-/** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
-export interface ClaudeModels {
-  /** The provider's default model (ANTHROPIC_MODEL; Codex CLI's `model`). */
-  main?: string;
-  opus?: string;
-  /** Defaults to `main`. */
-  sonnet?: string;
-  haiku?: string;
-}
-
-/**
- * Claude Code's model variables, for `ccs-tui env` and the environment `ccs-tui run` gives Claude
- * Code (the agents table): ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL and
- * ANTHROPIC_SMALL_FAST_MODEL (the small/fast model of background calls such as titles: current
- * releases read the haiku slot, older ones this variable).
- */
-export function claudeModelVariables(models: ClaudeModels): {name: string; value: string}[] {
-  return [
-    {name: 'ANTHROPIC_MODEL', value: models.main},
-    {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: models.opus},
-    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: models.sonnet ?? models.main},
-    {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: models.haiku},
-    {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: models.haiku},
-  ].filter((v): v is {name: string; value: string} => v.value !== undefined);
-}
-
 /** `KEY='value'` quoted for POSIX shells. */
 export function exportLines(env: ClaudeCodeEnv): string[] {
   return env.vars.map(({name, value}) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
 }
+
+export {claudeModelVariables, type ClaudeModels};

@@ -1,5 +1,5 @@
-// Which coding agent speaks which client protocol, and how each is pointed at the proxy. One row per
-// agent: `ccs-tui run --agent <id>` and the TUI's launch key read this table, never branch on an id.
+// Which coding agent speaks which client protocol, and how each is pointed at the proxy: data about
+// the providers' own CLIs, beside the provider table. One row per agent: `ccs-tui run --agent <id>` and the TUI's launch key read this table, never branch on an id.
 //
 // Sources of the variables (facts from each agent's docs and source):
 // - Claude Code: ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`),
@@ -13,8 +13,33 @@
 //   (QwenLM/qwen-code docs, "Authorization").
 // - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
 //   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
-import type {ApiProtocol} from '../../providers/table.js';
-import {claudeModelVariables, type ClaudeModels} from '../proxy/env.js';
+import type {ApiProtocol} from './types.js';
+
+/** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
+export interface ClaudeModels {
+  /** The provider's default model (ANTHROPIC_MODEL; Codex CLI's `model`). */
+  main?: string;
+  opus?: string;
+  /** Defaults to `main`. */
+  sonnet?: string;
+  haiku?: string;
+}
+
+/**
+ * Claude Code's model variables, for `ccs-tui env` and the environment `ccs-tui run` gives Claude
+ * Code (the agents table): ANTHROPIC_MODEL, ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL and
+ * ANTHROPIC_SMALL_FAST_MODEL (the small/fast model of background calls such as titles: current
+ * releases read the haiku slot, older ones this variable).
+ */
+export function claudeModelVariables(models: ClaudeModels): {name: string; value: string}[] {
+  return [
+    {name: 'ANTHROPIC_MODEL', value: models.main},
+    {name: 'ANTHROPIC_DEFAULT_OPUS_MODEL', value: models.opus},
+    {name: 'ANTHROPIC_DEFAULT_SONNET_MODEL', value: models.sonnet ?? models.main},
+    {name: 'ANTHROPIC_DEFAULT_HAIKU_MODEL', value: models.haiku},
+    {name: 'ANTHROPIC_SMALL_FAST_MODEL', value: models.haiku},
+  ].filter((v): v is {name: string; value: string} => v.value !== undefined);
+}
 
 /** What an agent sends: one of the proxy's client protocols, or the Gemini API (not served). */
 export type AgentProtocol = ApiProtocol | 'gemini-api';
