@@ -10,7 +10,7 @@ export interface ScreenProps {
   /** Columns and rows the screen may draw in (the shell's title, status line and hint bar are outside it). */
   width: number;
   height: number;
-  /** Route parameters, e.g. `{provider: 'claude', accountId: 'a@b.c'}`. */
+  /** Route parameters, e.g. `{provider: <provider id>, accountId: 'a@b.c'}`. */
   params: ScreenParams;
   /** Pushes a screen on the stack (Esc comes back here). */
   navigate(screen: ScreenId, params?: ScreenParams): void;
