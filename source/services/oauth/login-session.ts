@@ -163,7 +163,7 @@ export class LoginSession {
       if (this.closed) return login.cancel();
       this.authCode = login;
       const s = login.session;
-      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.forwardPort, this.options.env), redirectUri: s.redirectUri});
+      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.port, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);

@@ -103,6 +103,11 @@ export interface AuthCodeLogin {
   viaCallback(signal?: AbortSignal): Promise<Account>;
   /** Paste: takes the pasted URL / code#state / code, exchanges it and stores the account. */
   viaPaste(text: string, signal?: AbortSignal): Promise<Account>;
+  /**
+   * Loopback and paste at once: the callback or `pasted` (a blank paste is no answer), whichever
+   * comes first, is exchanged. A pasted text that is no code throws (UserError).
+   */
+  viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<Account>;
   cancel(): void;
 }
 
@@ -126,6 +131,10 @@ export async function beginAuthCodeLogin(
     session,
     viaCallback: async (signal) => finish(await session.callback(), signal),
     viaPaste: async (text, signal) => finish(session.codeFromPaste(text), signal),
+    viaFirst: async (pasted, signal) => {
+      const fromPaste = pasted.then((text) => (text.trim() ? session.codeFromPaste(text) : new Promise<never>(() => undefined)));
+      return finish(await Promise.race([session.callback(), fromPaste]), signal);
+    },
     cancel: () => session.close(),
   };
 }

@@ -316,6 +316,7 @@ test('the ssh -L hint appears only when the redirect comes to a loopback port he
   assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, ssh, 'linux'), 'ssh -L 1455:localhost:1455 10.0.0.1');
   assert.equal(callbackForwardHint('https://platform.claude.com/oauth/code/callback', 54545, ssh, 'linux'), undefined, "Claude's code page needs no forwarding");
   assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, {DISPLAY: ':0'}, 'linux'), undefined, 'a local browser reaches it directly');
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', undefined, ssh, 'linux'), undefined, 'nothing of ours listens (busy port): forwarding would reach nothing');
   // The TUI's claude paste view carries no hint.
   const fake = await fakeClaude();
   const h = harness('claude', fake.settings.endpoints, {env: ssh});
