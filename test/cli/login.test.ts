@@ -37,9 +37,18 @@ function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => 
   });
 }
 
-test('API key from stdin (never argv): stored 0600, listed, printed masked nowhere', () =>
+test('API key from stdin (never argv): tried against the provider, stored 0600, listed, printed masked nowhere', () =>
   withTempCcs(async (ccs) => {
     const key = 'AIzaSyExampleExampleExample1234567890';
+    const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+    const studio = await fakeKeyedApi(key, '/v1beta/openai');
+    after(() => studio.close());
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+    const refused = await runBin(['login', 'aistudio'], ccs.env, 'AIzaSyNotTheKey000000000000\n');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Google AI Studio refused the key AIza…\(redacted\) \(HTTP 401 .*; nothing was stored/);
+    assert.ok(!refused.stderr.includes('AIzaSyNotTheKey000000000000'), refused.stderr);
+    assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
     const run = await runBin(['login', 'aistudio', '--nickname', 'studio'], ccs.env, `${key}\n`);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Added aistudio account studio/);
@@ -55,6 +64,12 @@ test('API key from stdin (never argv): stored 0600, listed, printed masked nowhe
     const empty = await runBin(['login', 'aistudio'], ccs.env, '');
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /API key is empty/);
+    const {freePort} = await import('../helpers/fake-providers/server.js');
+    const closed = await freePort();
+    const unreachable = await runBin(['login', 'bob', '--base-url', `http://127.0.0.1:${closed}/v1`], ccs.env, 'bob-key-0123456789\n');
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, new RegExp(`cannot reach 127\\.0\\.0\\.1:${closed}/v1/models: .*; the key bob-…\\(redacted\\) was not checked and nothing was stored`));
+    assert.ok(!unreachable.stderr.includes('bob-key-0123456789'));
   }));
 
 test('vertex: a service-account key on stdin is validated before it is stored', () =>

@@ -87,7 +87,7 @@ const login: CommandSpec = {
       if (method === 'api-key') {
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
         const apiKey = await readStdin(ctx, false);
-        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {

@@ -202,7 +202,7 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname});
+      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
       this.set({kind: 'done', account});
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
