@@ -28,7 +28,11 @@ export type LoginView =
   | {kind: 'service-account'}
   /** `method` says what is being checked (a device approval, a pasted code, a key); absent from a remote login. */
   | {kind: 'storing'; method?: LoginMethod}
-  | {kind: 'done'; account: Account}
+  /**
+   * `notRelogin`: logging in again as that account id, the browser or device logged in as another
+   * identity, stored as its own account (no grant is lost); that account still needs a login.
+   */
+  | {kind: 'done'; account: Account; notRelogin?: string}
   /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
 
@@ -55,6 +59,8 @@ export interface LoginSessionOptions {
   browser: Browser;
   /** Logging in again as a known account: its nickname (no name is asked for). */
   nickname?: string;
+  /** Logging in again as a known account: its id (the nickname goes to no other identity). */
+  relogin?: string;
   onChange(view: LoginView): void;
 }
 
@@ -121,9 +127,15 @@ export class LoginSession {
     this.choose(this.method ?? 'device');
   }
 
-  /** A new code after expiry or an error (Enter on the ended view). */
+  private done(account: Account): void {
+    const {relogin} = this.options;
+    this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
+  }
+
+  /** A new code after expiry or an error (Enter on the ended view), or after logging in as another identity than the one asked for. */
   retry(): void {
-    if (this.view.kind !== 'ended' || !this.method) return;
+    const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
+    if (!again || !this.method) return;
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
@@ -138,6 +150,7 @@ export class LoginSession {
     try {
       const account = await deviceLogin(this.options.deps, this.options.provider, {
         nickname: this.nickname,
+        relogin: this.options.relogin,
         signal,
         onAuthorization: (a, state) => {
           authorization = a;
@@ -149,7 +162,7 @@ export class LoginSession {
           if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -159,7 +172,7 @@ export class LoginSession {
     this.set({kind: 'starting', method: 'auth-code'});
     const attempt = this.attempt;
     try {
-      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local});
+      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
       if (this.closed) return login.cancel();
       this.authCode = login;
       const s = login.session;
@@ -168,7 +181,7 @@ export class LoginSession {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);
         if (this.pastedAttempt === attempt) return;
-        this.set({kind: 'done', account});
+        this.done(account);
       }
     } catch (error) {
       // A paste took over this attempt: the loopback wait it closed is no failure.
@@ -190,7 +203,7 @@ export class LoginSession {
     this.set({kind: 'storing', method: 'auth-code'});
     try {
       const account = await this.authCode.viaPaste(text, this.controller.signal);
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -203,7 +216,7 @@ export class LoginSession {
     try {
       this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
       this.fail(error, attempt, apiKey);
@@ -221,7 +234,7 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }

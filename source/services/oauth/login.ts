@@ -49,7 +49,7 @@ async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
+  options: {nickname?: string; relogin?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
 ): Promise<Account> {
   const http = deps.http ?? undiciHttpClient;
   const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname, clock: deps.clock, signal: options.signal});
@@ -58,6 +58,7 @@ async function storeLogin(
     provider: resolved.row.id,
     token,
     nickname: options.nickname,
+    relogin: options.relogin,
     tier: identity.tier,
     projectId: identity.projectId,
   });
@@ -65,6 +66,8 @@ async function storeLogin(
 
 export interface DeviceLoginOptions extends DeviceFlowCallbacks {
   nickname?: string;
+  /** Logging in again as this account id (the nickname is its: store LoginResult.relogin). */
+  relogin?: string;
   signal?: AbortSignal;
 }
 
@@ -82,6 +85,7 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
   const {userinfo} = await authEndpoints(http, resolved, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
+    relogin: options.relogin,
     userinfoUrl: userinfo,
     extra: device ? {device_id: device} : undefined,
   });
@@ -117,7 +121,7 @@ export interface AuthCodeLogin {
 export async function beginAuthCodeLogin(
   deps: LoginDeps,
   provider: string,
-  options: AuthCodeOptions & {nickname?: string} = {},
+  options: AuthCodeOptions & {nickname?: string; relogin?: string} = {},
 ): Promise<AuthCodeLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const http = deps.http ?? undiciHttpClient;
@@ -125,7 +129,7 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
     } finally {
       session.close();
     }

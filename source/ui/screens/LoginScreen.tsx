@@ -3,7 +3,7 @@
 // itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -21,6 +21,8 @@ import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
 import {useLoginSession} from './login/useLoginSession.js';
+import {useAccountActions} from '../actions/useActions.js';
+import type {Account} from '../../core/types.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** Narrowest text column beside a QR. */
@@ -33,9 +35,16 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const {clipboard} = services;
   const theme = useTheme();
   const {snapshot} = useAccounts();
-  // L on an account: log in again as it (its nickname is kept; same identity → same account).
-  const again = params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined;
-  const {view, error, now, session} = useLoginSession(provider, again?.nickname);
+  // L on an account: log in again as it (its nickname is kept; same identity → same account). The
+  // account is remembered once seen: removing it here (`d` after another identity logged in) must
+  // not turn this into another login.
+  const seen = useRef<Account | undefined>(undefined);
+  seen.current = (params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined) ?? seen.current;
+  const again = seen.current;
+  const removed = Boolean(again && snapshot && !snapshot.accounts.some((a) => a.provider === provider && a.id === again.id));
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id);
+  const actions = useAccountActions(provider, again);
+  const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   const [choice, setChoice] = useState(0);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
@@ -50,13 +59,13 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
-  useScreenHints(loginHints(view));
+  useScreenHints(loginHints(view, removed));
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
     'login.retry': () => {
       if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
-      if (view?.kind === 'ended') {
+      if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
         setFieldError(undefined);
         return session?.retry();
@@ -79,6 +88,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       if (view?.kind !== 'auth-code') return false;
       setPasting(true);
     },
+    // Logged in as another identity: the account asked for can be removed from here (asks first).
+    'account.remove': () => (otherIdentity && !removed ? actions.keys['account.remove']?.() : false),
     back: () => {
       session?.cancel();
       return false;
@@ -195,6 +206,21 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           </Box>
         );
       case 'done':
+        if (view.notRelogin !== undefined && again) {
+          const asked = sanitizeLine(accountLabel(again));
+          const got = sanitizeLine(accountLabel(view.account));
+          return (
+            <Box flexDirection="column" width={width}>
+              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${got} is kept as a new account.`}</Text>
+              <Text wrap="wrap">{removed ? `${asked} was removed.` : `${asked} still needs a login.`}</Text>
+              <Text color={theme.muted} wrap="wrap">
+                {removed
+                  ? `${actionKey('back')}: back to the accounts`
+                  : `${actionKey('login.retry', 'login')}: log in again as ${asked} (log out of ${got} in the browser first) · ${actionKey('account.remove', 'login')}: remove ${asked} · ${actionKey('back')}: back`}
+              </Text>
+            </Box>
+          );
+        }
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
@@ -244,19 +270,20 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 }
 
 /** The hint bar per login state: only keys that do something now, Enter named for what it does. */
-function loginHints(view: LoginView | undefined): ScreenHints {
-  const codeKeys = ['login.copy', 'login.open', 'login.paste'] as const;
+function loginHints(view: LoginView | undefined, removed: boolean): ScreenHints {
+  const codeKeys = ['login.copy', 'login.open', 'login.paste', 'account.remove'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
   switch (view?.kind) {
     case 'choose':
       return {hide: [...codeKeys], labels: {'login.retry': 'choose'}};
     case 'device':
-      return {hide: ['login.paste', ...moves]};
+      return {hide: ['login.paste', 'account.remove', ...moves]};
     case 'auth-code':
-      return {hide: [...moves]};
+      return {hide: ['account.remove', ...moves]};
     case 'ended':
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
     case 'done':
+      if (view.notRelogin !== undefined && !removed) return {hide: ['login.copy', 'login.open', 'login.paste', ...moves], labels: {'login.retry': 'log in again'}};
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
     default:
       return {hide: [...codeKeys, ...moves]};
