@@ -147,6 +147,7 @@ test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a brows
     assert.match(run.stdout, new RegExp(`ssh -L ${port}:localhost:${port} 10\\.0\\.0\\.1`));
     assert.match(run.stderr, new RegExp(`--no-browser: no browser is opened; open the address in a browser yourself \\(it comes back to http://localhost:${port}/auth/callback, where ccs-tui listens on this machine\\), then wait here or paste`));
     assert.match(run.stdout, /Added codex account gina@example\.test/);
+    assert.match(run.stderr, /over SSH a device code needs no port and no paste: ccs-tui login codex --device/);
   }));
 
 test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ours listens), the paste still works', () =>

@@ -319,3 +319,74 @@ test('L as a different identity, then Enter: a new login as the account asked fo
     ccs.cleanup();
   }
 });
+
+/** Codex (browser or device) against the stand-in, its loopback callback on a free port. */
+async function codexLoginScreen(env: NodeJS.ProcessEnv) {
+  const {fakeCodex} = await import('../helpers/fake-providers/providers.js');
+  const {freePort} = await import('../helpers/fake-providers/server.js');
+  const fake = await fakeCodex();
+  const port = await freePort();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({...fake.settings, login: {callbackPorts: {codex: port}}}));
+  const clock = new FakeClock();
+  const rec = recorders();
+  const tui = await renderTui({paths: ccs.paths, width: 110, height: 40, env, route: {screen: 'login', params: {provider: 'codex'}}, services: {clock, ...rec.services}});
+  return {fake, port, ccs, clock, tui, rec, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
+}
+
+test('codex over SSH: the method picker says which method works over SSH and starts on the device code', async () => {
+  const c = await codexLoginScreen({SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'});
+  try {
+    const frame = await c.tui.waitFor('How do you want to log in?');
+    assert.match(frame, new RegExp(`over SSH: forward port ${c.port} \\(ssh -L\\) or paste the address the browser ends on`));
+    assert.match(frame, /› Device code.*\n\s+works over SSH as is/);
+    await c.tui.press('enter');
+    await c.tui.waitFor('C O D X - 7 7 8 8');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('codex on this machine: no SSH notes, the cursor starts on the browser login', async () => {
+  const c = await codexLoginScreen({DISPLAY: ':0'});
+  try {
+    const frame = await c.tui.waitFor('How do you want to log in?');
+    assert.match(frame, /› Browser login/);
+    assert.doesNotMatch(frame, /SSH/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('codex browser login over SSH: the screen names the port that listens; a wrong-state callback is ignored; a refusal ends; Enter tries the same method again', async () => {
+  const c = await codexLoginScreen({SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'});
+  try {
+    await c.tui.waitFor('How do you want to log in?');
+    await c.tui.press('k');
+    await c.tui.waitFor('› Browser login');
+    await c.tui.press('enter');
+    // The hint wraps beside the QR: read the frame without its line breaks.
+    const flat = (f: string) => f.replace(/\s+/g, '');
+    let frame = await c.tui.waitFor((f) => flat(f).includes(`forwarditwithssh-L${c.port}:localhost:${c.port}10.0.0.1`));
+    assert.ok(flat(frame).includes(`waitingforthebrowsertoreturntohttp://localhost:${c.port}/auth/callback`), frame);
+    const callback = `http://127.0.0.1:${c.port}/auth/callback`;
+    // A stale tab's callback: answered, ignored, still waiting.
+    assert.equal((await fetch(`${callback}?code=x&state=stale`)).status, 400);
+    assert.equal((await fetch(`http://127.0.0.1:${c.port}/favicon.ico`)).status, 404);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(c.tui.frame(), /waiting for the browser to return/);
+    // `c` copies the login URL whole: its state is the one the right callback carries.
+    await c.tui.press('c');
+    await c.tui.waitFor('copied the login URL');
+    const state = new URL(c.rec.copied.at(-1)!).searchParams.get('state');
+    await fetch(`${callback}?error=access_denied&error_description=Denied%20by%20you&state=${state}`);
+    frame = await c.tui.waitFor('Enter: try again');
+    assert.match(frame, /Login failed: login refused: Denied by you/);
+    await c.tui.press('enter');
+    frame = await c.tui.waitFor((f) => flat(f).includes(`forwarditwithssh-L${c.port}`));
+    assert.doesNotMatch(frame, /How do you want to log in\?/, 'the method chosen is kept');
+  } finally {
+    await c.cleanup();
+  }
+});
+

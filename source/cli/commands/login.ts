@@ -145,6 +145,7 @@ const login: CommandSpec = {
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
         else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
         ctx.stdout.write(prompt);
+        if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {
           // The callback or a paste, whichever comes first; stdin is let go once the login ends.
           const reading = new AbortController();

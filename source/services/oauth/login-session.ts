@@ -14,10 +14,14 @@ import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
 import {addApiKeyAccount, beginAuthCodeLogin, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
-import {resolveProvider} from './provider-config.js';
+import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
-  | {kind: 'choose'; methods: LoginMethod[]}
+  /**
+   * "How would you like to log in?" (as `gh auth login` asks). `notes` say what a method needs here
+   * (over SSH: which one works as is); `preferred` is where the cursor starts.
+   */
+  | {kind: 'choose'; methods: LoginMethod[]; notes: Partial<Record<LoginMethod, string>>; preferred: number}
   /** A name for the account first: required where the provider does not say who logs in, optional for API keys. */
   | {kind: 'label'; method: LoginMethod; optional: boolean}
   | {kind: 'starting'; method: LoginMethod}
@@ -88,7 +92,28 @@ export class LoginSession {
     this.asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
     this.local = sessionKind(options.env).local;
     this.nickname = options.nickname;
-    this.view = this.methods.length > 1 ? {kind: 'choose', methods: this.methods} : {kind: 'starting', method: this.methods[0]!};
+    this.view = this.methods.length > 1 ? this.chooseView() : {kind: 'starting', method: this.methods[0]!};
+  }
+
+  /**
+   * The method picker. On this machine the provider's first method is preferred. With the browser
+   * elsewhere (SSH, no display) a device code works as is, while a browser login needs its loopback
+   * port forwarded or the address it ends on pasted: the picker says so and starts on the device code.
+   */
+  private chooseView(): LoginView {
+    const {settings} = this.options.deps;
+    const resolved = resolveProvider(settings, this.options.provider);
+    const notes: Partial<Record<LoginMethod, string>> = {};
+    if (!this.local) {
+      const flow = authCodeFlowOf(resolved.row);
+      notes.device = 'works over SSH as is';
+      if (flow && !flow.pasteRedirectUri) {
+        const [port] = callbackPorts(settings, resolved.row.id, flow);
+        notes['auth-code'] = `over SSH: forward port ${port} (ssh -L) or paste the address the browser ends on`;
+      } else if (flow) notes['auth-code'] = 'over SSH: paste the code the provider shows';
+    }
+    const device = this.methods.indexOf('device');
+    return {kind: 'choose', methods: this.methods, notes, preferred: !this.local && device >= 0 ? device : 0};
   }
 
   /** Starts the only method at once (after `start` the screen just renders). */

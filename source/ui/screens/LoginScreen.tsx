@@ -45,7 +45,9 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
-  const [choice, setChoice] = useState(0);
+  const [choice, setChoice] = useState<number | undefined>();
+  // The picker's cursor starts where the session prefers (the device code over SSH).
+  const cursor = view?.kind === 'choose' ? (choice ?? view.preferred) : 0;
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
   const [apiKey, setApiKey] = useState<string | undefined>();
@@ -61,10 +63,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   useScreenHints(loginHints(view, removed));
   useScreenKeys({
-    'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
-    'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
+    'cursor.down': () => view?.kind === 'choose' && setChoice(Math.min(cursor + 1, view.methods.length - 1)),
+    'cursor.up': () => view?.kind === 'choose' && setChoice(Math.max(cursor - 1, 0)),
     'login.retry': () => {
-      if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
+      if (view?.kind === 'choose') return session?.choose(view.methods[cursor]!);
       if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
         setFieldError(undefined);
@@ -113,10 +115,13 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           <Box flexDirection="column">
             <Text>{`How do you want to log in? (${actionKey('cursor.down')}/${actionKey('cursor.up')}, ${actionKey('login.retry', 'login')})`}</Text>
             {view.methods.map((m, i) => (
-              <Text key={m} inverse={i === choice}>
-                {i === choice ? '› ' : '  '}
-                {METHOD_LABELS[m]}
-              </Text>
+              <Box key={m} flexDirection="column">
+                <Text inverse={i === cursor}>
+                  {i === cursor ? '› ' : '  '}
+                  {METHOD_LABELS[m]}
+                </Text>
+                {view.notes[m] ? <Text color={theme.muted} wrap="wrap">{`    ${view.notes[m]}`}</Text> : null}
+              </Box>
             ))}
           </Box>
         );
