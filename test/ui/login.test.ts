@@ -390,3 +390,28 @@ test('codex browser login over SSH: the screen names the port that listens; a wr
   }
 });
 
+
+test('API key refused by the provider: the error screen names the refusal with the key masked, Enter: try again, nothing stored', async () => {
+  const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+  const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('API key');
+    await tui.type('AIzaSyWrongKey99999999999');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Enter: try again');
+    assert.match(frame.replace(/\s+/g, ' '), /Login failed: Google AI Studio refused the key AIza…\(redacted\) \(HTTP 401 from 127\.0\.0\.1:\d+\/v1beta\/openai\/models: .*Incorrect API key provided: AIza…\(redacted\)/);
+    assert.ok(!frame.includes('WrongKey'), frame);
+    assert.equal((await new AccountStore(ccs.paths).load()).accounts.length, 0);
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('Paste the Google AI Studio API key') && !f.includes('Login failed'));
+  } finally {
+    tui.unmount();
+    await studio.close();
+    ccs.cleanup();
+  }
+});
