@@ -1,6 +1,7 @@
 // `ccs-tui login <provider>`: every login without the TUI, and without a terminal. Device codes
-// print the code, the URL and (on a terminal) a QR; auth codes use a loopback callback when the
-// session is local, else paste mode reading the redirect URL or code from stdin. API keys and
+// print the code, the URL and (on a terminal) a QR; auth codes wait for a loopback callback and
+// read a pasted redirect URL or code from stdin at once (over SSH, providers with a code page of
+// their own are paste only). API keys (tried against the provider before they are stored) and
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {UserError} from '../../core/types.js';
