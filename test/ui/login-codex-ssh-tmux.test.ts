@@ -9,7 +9,7 @@ import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {freePort} from '../helpers/fake-providers/server.js';
 import {oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
-import {binInTmuxSkipReason, startTmux} from '../helpers/tmux.js';
+import {binInTmuxSkipReason, startTmux, urlBetween} from '../helpers/tmux.js';
 
 let oidc: OidcServer;
 before(async () => {
@@ -18,14 +18,6 @@ before(async () => {
 after(async () => {
   await oidc.close();
 });
-
-/** The URL drawn as whole rows between two lines of the login screen, unwrapped. */
-function urlBetween(screen: string, before: string, after: string): string {
-  const lines = screen.split('\n');
-  const start = lines.findIndex((l) => l.includes(before));
-  const end = lines.findIndex((l, i) => i > start && l.includes(after));
-  return lines.slice(start + 1, end).map((l) => l.trim()).join('');
-}
 
 test('tmux: Codex browser login over SSH: the ssh -L port really listens and completes the login', {skip: binInTmuxSkipReason()}, async () => {
   const port = await freePort();
@@ -51,7 +43,7 @@ test('tmux: Codex browser login over SSH: the ssh -L port really listens and com
     await term.waitFor(/› Browser login/);
     term.keys(['Enter']);
     screen = await term.waitFor((text) => flat(text).includes(`ssh-L${port}:localhost:${port}10.0.0.1`));
-    const url = urlBetween(screen, 'Log in in the browser', 'waiting for the browser');
+    const url = urlBetween(screen, 'Open this address in a browser and log in', 'waiting for the browser');
     assert.ok(url.startsWith(`${oidc.issuer}/auth?`), url);
     // A port scanner's request and a stale tab's callback reach the forwarded port first: ignored.
     assert.equal((await fetch(`http://127.0.0.1:${port}/favicon.ico`)).status, 404);

@@ -251,21 +251,30 @@ test('? over a login under way: closing it shows the same login, not a new one',
   }
 });
 
-test('L as a different identity: the screen says who logged in and who still needs a login; Enter tries again, d removes the old one (asks); no grant is lost', async () => {
+/**
+ * A copilot account `monalisa` (nicknamed mona, marked re-login) and the login screen opened by `L`
+ * on it; the stand-in's device login always comes back as octocat.
+ */
+async function reloginAsOther() {
   const fake = await fakeCopilot();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
   ccs.writeToken('github-copilot-monalisa.json', {type: 'github-copilot', email: 'monalisa', username: 'monalisa', access_token: 'gho_monalisa_old_token_123'});
   const store = new AccountStore(ccs.paths);
-  const [mona] = (await store.load()).accounts;
-  await store.rename('copilot', mona!.id, 'mona');
-  await store.setNeedsLogin('copilot', mona!.id, 'token revoked');
+  const mona = (await store.load()).accounts[0]!;
+  await store.rename('copilot', mona.id, 'mona');
+  await store.setNeedsLogin('copilot', mona.id, 'token revoked');
   const clock = new FakeClock();
-  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'copilot', accountId: mona!.id}}, services: {clock, ...recorders().services}});
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'copilot', accountId: mona.id}}, services: {clock, ...recorders().services}});
+  await tui.waitFor('GitHub Copilot — log in again as mona');
+  await tui.waitFor('W D J B - M J H T');
+  await tick(clock, 21);
+  return {store, mona, tui, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
+}
+
+test('L as a different identity: the screen says who logged in and who still needs a login; d removes the old one (asks); no grant is lost', async () => {
+  const {store, mona, tui, cleanup} = await reloginAsOther();
   try {
-    await tui.waitFor('GitHub Copilot — log in again as mona');
-    await tui.waitFor('W D J B - M J H T');
-    await tick(clock, 21);
     let frame = await tui.waitFor('still needs a login');
     assert.match(frame, /Logged in as octocat, not mona: octocat is kept as a new account\./);
     assert.match(frame, /Enter: log in again as mona \(log out of octocat in the browser first\) · d: remove mona · Esc: back/);
@@ -274,9 +283,9 @@ test('L as a different identity: the screen says who logged in and who still nee
     // Both grants are kept; the new account did not take mona's nickname; mona still needs a login.
     let accounts = (await store.load()).accounts;
     assert.equal(accounts.length, 2);
-    const octo = accounts.find((a) => a.id !== mona!.id)!;
+    const octo = accounts.find((a) => a.id !== mona.id)!;
     assert.equal(octo.nickname, undefined, 'the nickname stays with the account it names');
-    assert.equal(accounts.find((a) => a.id === mona!.id)!.health, 'needs-login');
+    assert.equal(accounts.find((a) => a.id === mona.id)!.health, 'needs-login');
     // d asks first; No keeps mona.
     await tui.press('d');
     await tui.waitFor('Remove copilot account mona');
@@ -286,37 +295,24 @@ test('L as a different identity: the screen says who logged in and who still nee
     await tui.press('d');
     await tui.waitFor('Remove copilot account mona');
     await tui.press('y');
-    frame = await tui.waitFor('mona was removed.');
+    await tui.waitFor('mona was removed.');
     accounts = (await store.load()).accounts;
     assert.deepEqual(accounts.map((a) => a.id), [octo.id]);
     frame = await tui.waitFor((f) => !/remove old/.test(f.split('\n').at(-1)!));
     assert.match(frame.split('\n').at(-1)!, /Enter back/);
   } finally {
-    tui.unmount();
-    await fake.server.close();
-    ccs.cleanup();
+    await cleanup();
   }
 });
 
 test('L as a different identity, then Enter: a new login as the account asked for starts (the choice of method is kept)', async () => {
-  const fake = await fakeCopilot();
-  const ccs = makeTempCcs();
-  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
-  ccs.writeToken('github-copilot-monalisa.json', {type: 'github-copilot', email: 'monalisa', username: 'monalisa', access_token: 'gho_monalisa_old_token_123'});
-  const store = new AccountStore(ccs.paths);
-  const [mona] = (await store.load()).accounts;
-  const clock = new FakeClock();
-  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'copilot', accountId: mona!.id}}, services: {clock, ...recorders().services}});
+  const {tui, cleanup} = await reloginAsOther();
   try {
-    await tui.waitFor('W D J B - M J H T');
-    await tick(clock, 21);
     await tui.waitFor('still needs a login');
     await tui.press('enter');
     await tui.waitFor((f) => f.includes('W D J B - M J H T') && !f.includes('still needs a login'));
   } finally {
-    tui.unmount();
-    await fake.server.close();
-    ccs.cleanup();
+    await cleanup();
   }
 });
 

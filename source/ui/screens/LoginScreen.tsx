@@ -254,7 +254,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     view.kind === 'auth-code' ? (
       <Box flexDirection="column" width={width}>
         {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
-        <Text>{`${view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`}</Text>
+        <Text>{`${view.mode === 'loopback' && session?.local ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`}</Text>
         <LinkText url={view.url} width={width} links={links} color={theme.accent} />
       </Box>
     ) : null;
