@@ -177,6 +177,25 @@ test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ou
     }
   }));
 
+test('codex over SSH: a paste that is no code ends the login at once (exit 1, the port let go), nothing stored', () =>
+  withTempCcs(async (ccs) => {
+    const {freePort} = await import('../helpers/fake-providers/server.js');
+    const port = await freePort();
+    const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
+    settings.login.callbackPorts = {codex: port};
+    writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+    const started = Date.now();
+    const run = await runInteractive(['login', 'codex'], {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}, async (stdout, stdin) => {
+      if (!stdout.includes(`ssh -L ${port}`)) return false;
+      stdin.write('http://localhost/elsewhere?foo=bar\n');
+      return true;
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /that is not a redirect URL or a code/);
+    assert.ok(Date.now() - started < 15_000, 'exits at once, not at the callback timeout');
+    assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
+  }));
+
 test('--no-browser says what happens; claude paste mode gives no ssh -L advice (its redirect is not a local port)', () =>
   withTempCcs(async (ccs) => {
     const {fakeClaude} = await import('../helpers/fake-providers/providers.js');

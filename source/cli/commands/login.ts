@@ -21,6 +21,8 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
       ctx.stdin.off('end', finish);
       ctx.stdin.off('error', reject);
       (ctx.stdin as NodeJS.ReadStream).pause?.();
+      // A paused stdin pipe still holds the event loop open: let it go, so the command ends when its work does.
+      (ctx.stdin as NodeJS.ReadStream).unref?.();
       resolve(whole ? text : (text.split('\n')[0] ?? ''));
     };
     const stop = () => {
@@ -32,6 +34,7 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
     ctx.stdin.on('data', onData);
     ctx.stdin.once('end', finish);
     ctx.stdin.once('error', reject);
+    (ctx.stdin as NodeJS.ReadStream).ref?.();
     (ctx.stdin as NodeJS.ReadStream).resume?.();
   });
 }
@@ -148,7 +151,8 @@ const login: CommandSpec = {
         ctx.stdout.write(prompt);
         if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {
-          // The callback or a paste, whichever comes first; stdin is let go once the login ends.
+          // The callback or a paste, whichever comes first; stdin and the port are let go once the
+          // login ends (Ctrl-C included: a listening server would keep the process alive).
           const reading = new AbortController();
           try {
             account = await Promise.race([
@@ -157,6 +161,7 @@ const login: CommandSpec = {
             ]);
           } finally {
             reading.abort();
+            flow.cancel();
           }
         } else {
           const pasted = await readStdin(ctx, false);

@@ -140,7 +140,15 @@ export async function beginAuthCodeLogin(
     viaPaste: async (text, signal) => finish(session.codeFromPaste(text), signal),
     viaFirst: async (pasted, signal) => {
       const fromPaste = pasted.then((text) => (text.trim() ? session.codeFromPaste(text) : new Promise<never>(() => undefined)));
-      return finish(await Promise.race([session.callback(), fromPaste]), signal);
+      let code: string;
+      try {
+        code = await Promise.race([session.callback(), fromPaste]);
+      } catch (error) {
+        // A paste that is no code ends this login: the port is let go at once.
+        session.close();
+        throw error;
+      }
+      return finish(code, signal);
     },
     cancel: () => session.close(),
   };
