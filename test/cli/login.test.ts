@@ -37,6 +37,16 @@ function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => 
   });
 }
 
+/** tui.json pointing codex at oidc-provider with its loopback callback on `port` (a free one by default). */
+async function codexOnPort(ccs: TempCcs, port?: number): Promise<number> {
+  const {freePort} = await import('../helpers/fake-providers/server.js');
+  const chosen = port ?? (await freePort());
+  const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
+  settings.login.callbackPorts = {codex: chosen};
+  writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+  return chosen;
+}
+
 test('API key from stdin (never argv): tried against the provider, stored 0600, listed, printed masked nowhere', () =>
   withTempCcs(async (ccs) => {
     const key = 'AIzaSyExampleExampleExample1234567890';
@@ -122,11 +132,7 @@ test('auth-code login over SSH: the loopback server listens and a pasted redirec
 
 test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a browser coming back through it completes the login', () =>
   withTempCcs(async (ccs) => {
-    const {freePort} = await import('../helpers/fake-providers/server.js');
-    const port = await freePort();
-    const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
-    settings.login.callbackPorts = {codex: port};
-    writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+    const port = await codexOnPort(ccs);
     const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
     let page: number | undefined;
     // stdin stays open and silent: only the forwarded callback can end this login.
@@ -157,9 +163,7 @@ test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ou
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const port = (squatter.address() as {port: number}).port;
     try {
-      const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
-      settings.login.callbackPorts = {codex: port};
-      writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+      await codexOnPort(ccs, port);
       const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
       const run = await runInteractive(['login', 'codex'], env, async (stdout, stdin) => {
         const url = /Open: (\S+)/.exec(stdout)?.[1];
@@ -179,11 +183,7 @@ test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ou
 
 test('codex over SSH: a paste that is no code ends the login at once (exit 1, the port let go), nothing stored', () =>
   withTempCcs(async (ccs) => {
-    const {freePort} = await import('../helpers/fake-providers/server.js');
-    const port = await freePort();
-    const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
-    settings.login.callbackPorts = {codex: port};
-    writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+    const port = await codexOnPort(ccs);
     const started = Date.now();
     const run = await runInteractive(['login', 'codex'], {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}, async (stdout, stdin) => {
       if (!stdout.includes(`ssh -L ${port}`)) return false;
