@@ -12,6 +12,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
+import {listeningPort} from './bench-serve.js';
 import {median, percentile} from './bench-stats.js';
 
 const cliMain = fileURLToPath(new URL('../source/cli/main.js', import.meta.url));
@@ -148,21 +149,7 @@ async function serveQwen(root: string, upstreamUrl: string): Promise<{child: Chi
     env: {...process.env, CCS_DIR: root, CCS_HOME: ''},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.on('data', (data) => (out += String(data)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${out}`)), 15_000);
-    child.stdout!.on('data', (data: string) => {
-      out += data;
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}: ${out}`)));
-  });
+  const port = await listeningPort(child);
   return {child, port};
 }
 
