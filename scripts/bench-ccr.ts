@@ -262,7 +262,7 @@ export async function benchClaudeCodeRouter(log: (line: string) => void = () => 
 
     // Warm all three (JIT, connections, the routers' config and account loads).
     for (const name of order) {
-      await latencies(one, targets[name], 200);
+      await latencies(one, targets[name], 1000);
       await load(many, targets[name], LOAD_CONNECTIONS, 500);
       await bulkSeconds(one, targets[name]);
     }
