@@ -52,10 +52,24 @@ export function fixedSize(columns: number, rows: number): SizeSource & {resize(c
   };
 }
 
+/** The terminal while the TUI is suspended: the normal screen, for the task that runs meanwhile. */
+export interface SuspendedTerminal {
+  /** Writes text to the normal screen as it is (`\r\n` line ends: the terminal may be in raw mode). */
+  write(text: string): void;
+  /** Resolves when Enter is pressed (Esc, q and Ctrl-C count too); no key typed meanwhile reaches the TUI. */
+  waitForEnter(): Promise<void>;
+}
+
+/** A SuspendedTerminal on a plain stream (before the full screen exists): writes go out, nothing waits. */
+export const plainTerminal = (stdout: NodeJS.WritableStream): SuspendedTerminal => ({
+  write: (text) => void stdout.write(text),
+  waitForEnter: async () => undefined,
+});
+
 export interface FullScreenControls {
   size: SizeSource;
   /** Leaves the alternate screen (cooked mode, visible cursor) while `task` runs, then redraws. */
-  suspend<T>(task: () => Promise<T>): Promise<T>;
+  suspend<T>(task: (terminal: SuspendedTerminal) => Promise<T>): Promise<T>;
 }
 
 export interface FullScreenIo {
@@ -131,8 +145,40 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         handle!.reading = false;
         handle!.readStop!();
       }
+      const terminal: SuspendedTerminal = {
+        write,
+        async waitForEnter() {
+          // Read keys here, raw (Enter needs no line discipline), while Ink's reader stays detached.
+          const readers = stdin.listeners('readable') as Array<() => void>;
+          stdin.removeAllListeners('readable');
+          if (stdin.isTTY) stdin.setRawMode(true);
+          if (stopped) {
+            handle!.reading = true;
+            handle!.readStart!();
+          }
+          await new Promise<void>((resolve) => {
+            const onReadable = () => {
+              let chunk: unknown;
+              while ((chunk = stdin.read()) !== null) {
+                if (!/[\r\n\u0003\u001bq]/.test(String(chunk))) continue;
+                stdin.off('readable', onReadable);
+                resolve();
+                return;
+              }
+            };
+            stdin.on('readable', onReadable);
+            onReadable();
+          });
+          if (stopped) {
+            handle!.reading = false;
+            handle!.readStop!();
+          }
+          if (stdin.isTTY) stdin.setRawMode(false);
+          for (const reader of readers) stdin.on('readable', reader);
+        },
+      };
       try {
-        return await task();
+        return await task(terminal);
       } finally {
         suspended--;
         // Keys typed while the foreground program ran, and left unread by it, wait in the
