@@ -108,9 +108,10 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   return {to: 'action', action};
 }
 
-/** Actions that change the route (or open the account's pane): keys read behind them are the next screen's. */
+/** Actions that change the route or the focused pane: keys read behind them are for what they open. */
 const SCREEN_CHANGES = new Set<KeyAction>([
   'screen.accounts', 'screen.quota', 'screen.models', 'screen.proxy', 'target.switch', 'account.open', 'account.login', 'back',
+  'pane.left', 'pane.right', 'pane.next',
 ]);
 
 /** The keys whose repeats in one read each count: the list's movement keys. */

@@ -162,6 +162,7 @@ test('a screen key read together with the next keys is pressed first; the rest g
   assert.deepEqual(routeKey('paste', '\rn', home), {to: 'split', first: '\r', rest: 'n'}, 'Enter opens the account');
   assert.deepEqual(routeKey('paste', 'a\r', home), {to: 'split', first: 'a', rest: '\r'}, 'a opens the login');
   assert.deepEqual(routeKey('paste', 'mxyz', home), {to: 'split', first: 'm', rest: 'xyz'}, 'the rest is routed (and ignored as a paste) there');
+  assert.deepEqual(routeKey('paste', 'lj', home), {to: 'split', first: 'l', rest: 'j'}, 'a pane switch, then a move in that pane');
   // Anything else is still a paste that runs nothing, whatever its later letters are.
   assert.deepEqual(routeKey('paste', 'workq', home), {to: 'pasteIgnored'});
   assert.deepEqual(routeKey('paste', 'uq', home), {to: 'pasteIgnored'});
