@@ -39,7 +39,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // (and loaded, useKeysWait). Every commit drains; a key that changes nothing renders nothing, so a
   // short timer drains then (a loading screen is waited for longer).
   const queued = useRef<Array<{input: string; key: RawKey}>>([]);
-  /** A key went to a screen's handler or field and its render has not committed yet. */
+  /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
   const pending = useRef(false);
   const waitedSince = useRef<number | undefined>(undefined);
   const cancelFallback = useRef<(() => void) | undefined>(undefined);
@@ -124,7 +124,8 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       case 'jump':
         return dispatch({type: 'jumpKey', input, key: name});
       case 'text':
-        pending.current = true;
+        // Enter and Esc may close the field: the next key waits to see whether it is still there.
+        if (name === 'enter' || name === 'escape') pending.current = true;
         return topTextHandler(registry, owner)!(input, name);
       case 'split':
         handleKey(route.first, {});

@@ -145,36 +145,47 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         handle!.reading = false;
         handle!.readStop!();
       }
+      /** Runs `read` with the tty read raw by this module, Ink's reader detached until it is done. */
+      const readDetached = async (read: () => Promise<void>) => {
+        const readers = stdin.listeners('readable') as Array<() => void>;
+        stdin.removeAllListeners('readable');
+        if (stdin.isTTY) stdin.setRawMode(true);
+        if (stopped) {
+          handle!.reading = true;
+          handle!.readStart!();
+        }
+        try {
+          await read();
+        } finally {
+          for (const reader of readers) stdin.on('readable', reader);
+        }
+      };
       const terminal: SuspendedTerminal = {
         write,
         async waitForEnter() {
-          // Read keys here, raw (Enter needs no line discipline), while Ink's reader stays detached.
-          const readers = stdin.listeners('readable') as Array<() => void>;
-          stdin.removeAllListeners('readable');
-          if (stdin.isTTY) stdin.setRawMode(true);
-          if (stopped) {
-            handle!.reading = true;
-            handle!.readStart!();
-          }
-          await new Promise<void>((resolve) => {
-            const onReadable = () => {
-              let chunk: unknown;
-              while ((chunk = stdin.read()) !== null) {
-                if (!/[\r\n\u0003\u001bq]/.test(String(chunk))) continue;
-                stdin.off('readable', onReadable);
-                resolve();
-                return;
-              }
-            };
-            stdin.on('readable', onReadable);
-            onReadable();
-          });
+          // Raw, so Enter needs no line discipline; the keys read here never reach the TUI.
+          await readDetached(
+            () =>
+              new Promise<void>((resolve) => {
+                const onReadable = () => {
+                  let chunk: unknown;
+                  while ((chunk = stdin.read()) !== null) {
+                    if (!/[\r\n\u0003\u001bq]/.test(String(chunk))) continue;
+                    stdin.off('readable', onReadable);
+                    resolve();
+                    return;
+                  }
+                };
+                stdin.on('readable', onReadable);
+                onReadable();
+              }),
+          );
+          // Back to the suspended state for the rest of the task.
           if (stopped) {
             handle!.reading = false;
             handle!.readStop!();
           }
           if (stdin.isTTY) stdin.setRawMode(false);
-          for (const reader of readers) stdin.on('readable', reader);
         },
       };
       try {
@@ -183,17 +194,9 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         suspended--;
         // Keys typed while the foreground program ran, and left unread by it, wait in the
         // terminal's input queue: they were meant for that program, never for the TUI (`jjq` typed
-        // during an agent must not quit it). Ink's reader is detached while they are read into
-        // nothing; raw mode first, so a half-typed line (no Enter) is readable too.
-        const readers = stdin.listeners('readable') as Array<() => void>;
-        stdin.removeAllListeners('readable');
-        if (stdin.isTTY) stdin.setRawMode(true);
-        if (stopped) {
-          handle!.reading = true;
-          handle!.readStart!();
-        }
-        await discardPendingInput(stdin);
-        for (const reader of readers) stdin.on('readable', reader);
+        // during an agent must not quit it). They are read into nothing, raw, so a half-typed line
+        // (no Enter) is readable too.
+        await readDetached(() => discardPendingInput(stdin));
         stdin.resume();
         // Frames show again only now: what the screen says (the agent's exit code) is heard by keys.
         stdout.write = stdoutWrite;
