@@ -22,10 +22,10 @@ const MAX_LOADING_WAIT_MS = 5000;
  * Ink's one useInput for the whole TUI: routes each key (core/key-routing.ts) to the confirm prompt,
  * the rename or filter field, a focused text field, the screen's handlers or the shell.
  *
- * `state` is the rendered app state; `live` the app state as of the last action dispatched, ahead of the last render (App.tsx keeps
- * it with the pure reducer): a key read right after one that navigated routes by the new route at
- * once, and waits only until that route's screen has mounted and registered its handlers, so it is
- * never lost and never goes to the screen before.
+ * `state` is the rendered app state; `live` the state as of the last action dispatched, ahead of
+ * the render (App.tsx keeps it with the pure reducer): a key read right after one that navigated is
+ * routed by the new route, and waits until that route's screen has mounted and registered its
+ * handlers, so it is never lost and never goes to the screen before.
  */
 export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: {state: AppState; live: {readonly current: AppState}; shell: Shell; answerConfirm(yes: boolean): void; tooSmall: boolean}): void {
   const {exit} = useApp();
