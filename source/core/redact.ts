@@ -59,12 +59,14 @@ function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const out: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
-    const padded = Buffer.concat([Buffer.alloc(shift), bytes]);
-    const from = shift === 0 ? 0 : 3; // the first group mixes in bytes before the secret
-    const to = Math.floor(padded.length / 3) * 3; // a last partial group mixes in bytes after it
+    // With `shift` bytes before the secret, groups start at byte 3 - shift of it (the first group
+    // mixes in bytes before the secret); a last partial group mixes in bytes after it.
+    const from = shift === 0 ? 0 : 3 - shift;
+    const to = from + Math.floor((bytes.length - from) / 3) * 3;
     if (to - from < 6) continue;
-    const core = padded.subarray(from, to).toString('base64');
-    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    // Whole groups: no '=' padding, so base64url is the standard text with '-' and '_'.
+    const core = bytes.subarray(from, to);
+    out.push(core.toString('base64'), core.toString('base64url'));
   }
   return out.filter((core) => core.length >= MIN_SECRET_LENGTH);
 }
