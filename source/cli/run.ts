@@ -3,7 +3,6 @@
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
-import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
@@ -22,9 +21,9 @@ async function redactedMessage(ctx: CliContext, message: string): Promise<string
   return sanitizeText(redacted);
 }
 
-function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
+function findCommand(commands: readonly CommandSpec[], args: string[]): {command: CommandSpec; rest: string[]} | undefined {
   let best: CommandSpec | undefined;
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     const matches = command.name.every((word, i) => args[i] === word);
     if (matches && (!best || command.name.length > best.name.length)) best = command;
   }
@@ -85,7 +84,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       const {startTui} = await import('../ui/start.js');
       return await startTui(ctx);
     }
-    const found = findCommand(args);
+    // Loaded here, after the TUI's branch: the commands and their stores are not the TUI's (its bundle
+    // has its own), and loading them first delayed its first frame.
+    const {COMMANDS} = await import('./commands/index.js');
+    const found = findCommand(COMMANDS, args);
     if (!found) {
       const near = COMMANDS.filter((c) => c.name[0] === args[0]).map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
       io.stderr.write(`ccs-tui: unknown command "${args.join(' ')}"\n` +
