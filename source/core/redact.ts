@@ -91,17 +91,14 @@ export interface RedactOptions {
 }
 
 /**
- * Masks every echo of a set of secrets: as sent, percent-encoded, JSON-escaped (`\/`, `\u002f`), and
- * base64 (alone or inside `Basic base64(user:token)`), with one regular expression (one pass over the
- * text, however many secrets) so the proxy can apply it to every body it forwards.
- */
-/**
  * Finds literals (each at least MIN_SECRET_LENGTH long) in text as one regular expression alternating
  * them (longest first) would: leftmost match first, at one position the first literal in the given
- * order. Why not that expression: V8 takes tens of milliseconds to compile an alternation of the
- * ~14,000 forms of 1,000 accounts' secrets, on every rebuild (each token refresh), while this is built
- * in a few and scans about as fast. Candidates come from a rolling hash of the first MIN_SECRET_LENGTH
- * characters, checked against a bit filter, then the literals with those characters.
+ * order. Why: V8 takes tens of milliseconds to compile an alternation of the ~14,000 forms of 1,000
+ * accounts' secrets, on every rebuild (each token refresh), while this is built in a few. It scans
+ * several times slower than the compiled expression, so a Redactor switches to that expression once
+ * it has scanned enough text to pay for compiling it (COMPILE_AFTER). Candidates come from a rolling
+ * hash of the first MIN_SECRET_LENGTH characters, checked against a bit filter, then the literals
+ * with those characters.
  */
 class LiteralFinder {
   private readonly byHead = new Map<string, string[]>();
@@ -147,6 +144,14 @@ class LiteralFinder {
   }
 }
 
+/**
+ * Characters a Redactor scans with its LiteralFinder, per character of its forms, before it compiles
+ * them into one expression instead: compiling costs about as much per character of the forms as
+ * scanning several characters of text, so a one-off listing (the command line) never compiles and a
+ * proxy forwarding megabytes soon does.
+ */
+const COMPILE_AFTER = 8;
+
 /** Characters hashed to find candidates: every literal is at least this long. */
 const HEAD_LENGTH = MIN_SECRET_LENGTH;
 const HASH_BASE = 0x9e3779b1 | 0;
@@ -172,6 +177,10 @@ export class Redactor {
   private readonly literals: string[];
   /** Finds the forms as sent: enough for text without any escape (ESCAPE_HINT). */
   private readonly plain: LiteralFinder;
+  /** The same forms as one expression, once `plainScanned` passed COMPILE_AFTER × their length. */
+  private plainPattern: RegExp | undefined;
+  private plainScanned = 0;
+  private readonly formsLength: number;
   /** Every echoed form (escapes included), compiled on first use. */
   private echoes: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end (compiled on first use). */
@@ -198,6 +207,15 @@ export class Redactor {
     this.literals = [...forms].sort((a, b) => b.length - a.length);
     this.maxEchoLength = this.literals.length ? this.literals[0]!.length * 6 : 0;
     this.plain = new LiteralFinder(this.literals);
+    this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
+  }
+
+  /** The forms as sent, masked: with the LiteralFinder, or the compiled expression once it pays. */
+  private replacePlain(text: string, mask: (found: string) => string): string {
+    if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * this.formsLength) {
+      this.plainPattern = new RegExp(this.literals.map(escapeRegExp).join('|'), 'g');
+    }
+    return this.plainPattern ? text.replace(this.plainPattern, mask) : this.plain.replace(text, mask);
   }
 
   private echoPattern(): RegExp {
@@ -221,7 +239,7 @@ export class Redactor {
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
     const mask = (found: string) => this.maskFor(found);
-    const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.plain.replace(text, mask);
+    const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
