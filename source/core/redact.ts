@@ -185,7 +185,8 @@ export class Redactor {
   private echoes: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end (compiled on first use). */
   private head: RegExp | undefined;
-  private readonly byDecoded = new Map<string, string>();
+  /** Each base64 core → the secret it comes from (its masked form shows the secret's first characters). */
+  private readonly secretOfCore = new Map<string, string>();
   private readonly count: number;
   /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
   readonly maxEchoLength: number;
@@ -197,10 +198,9 @@ export class Redactor {
     const forms = new Set<string>();
     for (const secret of unique) {
       forms.add(secret);
-      this.byDecoded.set(secret, redactedForm(secret));
       for (const core of base64Cores(secret)) {
         forms.add(core);
-        this.byDecoded.set(core, redactedForm(secret));
+        if (!unique.has(core)) this.secretOfCore.set(core, secret);
       }
     }
     // Longest first, so a secret that contains another is masked whole.
@@ -245,7 +245,7 @@ export class Redactor {
 
   private maskFor(found: string): string {
     const decoded = decodeEchoed(found);
-    return this.byDecoded.get(decoded) ?? redactedForm(decoded);
+    return redactedForm(this.secretOfCore.get(decoded) ?? decoded);
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */
