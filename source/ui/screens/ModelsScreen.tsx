@@ -124,7 +124,12 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
-  const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, resolution?.warnings.length ?? 0));
+  // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.
+  const warnings = useMemo(
+    () => [...(context?.configWarnings ?? []).map(sanitizeLine), ...(resolution?.warnings ?? []).map(describeWarning)],
+    [context, resolution],
+  );
+  const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, warnings.length));
   const bodyHeight = height - 1 - warningLines;
 
   if (error) {
@@ -157,7 +162,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
-      <WarningsLine resolution={resolution} />
+      <WarningsLine warnings={warnings} />
     </Box>
   );
 }
@@ -248,16 +253,16 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   );
 }
 
-function WarningsLine({resolution}: {resolution: ModelResolution}) {
+/** `warnings`: config.yaml's, then the rules', as sentences. */
+function WarningsLine({warnings}: {warnings: readonly string[]}) {
   const theme = useTheme();
-  const {warnings} = resolution;
   if (warnings.length === 0) return <Text dimColor>no warnings</Text>;
   const shown = warnings.length > MAX_WARNING_LINES ? warnings.slice(0, MAX_WARNING_LINES - 1) : warnings;
   return (
     <>
       {shown.map((warning, i) => (
         <Text key={i} color={theme.warn} wrap="truncate">
-          ! {describeWarning(warning)}
+          ! {warning}
         </Text>
       ))}
       {shown.length < warnings.length ? <Text color={theme.warn}>! … {warnings.length - shown.length} more warnings</Text> : null}
