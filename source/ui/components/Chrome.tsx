@@ -124,11 +124,17 @@ export function HintBar({width, scopes, overrides = {}, unavailable}: {width: nu
   // A dialog has no hint labels: show its keys with their descriptions.
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');
+  // The state's way out first (hints.tsx `first`), then the keymap's order; the bar is cut from the end.
+  const rank = (b: (typeof hints)[number]) => {
+    const at = overrides.first?.indexOf(b.action) ?? -1;
+    return at < 0 ? Number.MAX_SAFE_INTEGER : at;
+  };
+  const ranked = hints.filter((b) => !pinned.includes(b)).sort((a, b) => rank(a) - rank(b));
   // Whole hints only: the ones that do not fit are left to the `?` overlay, never cut mid-word.
   const off = (b: (typeof hints)[number]) => unavailable?.has(b.action) === true;
   const hintWidth = (b: (typeof hints)[number]) => keyLabel(b.keys[0]!).length + 1 + b.hint!.length + 2 + (off(b) ? 1 : 0);
   let room = width - pinned.reduce((sum, b) => sum + hintWidth(b), 0) - 1;
-  const shown = hints.filter((b) => !pinned.includes(b)).filter((b) => (room -= hintWidth(b)) >= 0);
+  const shown = ranked.filter((b) => (room -= hintWidth(b)) >= 0);
   const render = (list: typeof hints) =>
     list.map((b, i) => (
       <Text key={b.action}>

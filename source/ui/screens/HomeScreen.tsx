@@ -76,7 +76,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const provider = selected?.provider.id;
   // With the providers pane focused the actions are about the provider (its pool), as their context says.
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
-  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined));
+  // No account selected: the providers pane opens a provider's accounts; an empty provider offers `a`.
+  const empty = selected !== undefined && selected.accounts.length === 0;
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : []));
   const native = useNativeHolders();
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.

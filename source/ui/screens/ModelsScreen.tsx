@@ -18,6 +18,7 @@ import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useScreenKeys, useTextCapture} from '../keys.js';
+import {useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -92,6 +93,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   };
 
   const ready = context !== undefined && !editor.editing;
+  // The way out first: unsaved edits are saved with s; a broken file is read again with p.
+  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save']} : undefined);
   useTextCapture(editor.editing ? (input, key) => dispatch({type: 'text', input, key}) : undefined);
   useScreenKeys({
     'cursor.up': () => ready && dispatch({type: 'cursor', by: -1}),
