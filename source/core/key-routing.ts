@@ -5,7 +5,7 @@
 //   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
 //   is pressed once per repeat and any other run of characters is a paste that runs nothing → the help overlay (close or quit) → the screen's handler for the keymap
 //   action → the shell's own meaning of that action (shellActionFor).
-import type {AppAction, Modal, Route} from './app-state.js';
+import type {AppAction, ConfirmChoice, Modal, Route} from './app-state.js';
 import {keyName, KEY_SEQUENCES} from './key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
@@ -21,6 +21,8 @@ export interface KeyContext {
   filterEditing: boolean;
   /** A screen's text field (TextField / useTextCapture) has focus. */
   textFocused: boolean;
+  /** The open confirm prompt's answers besides y/N (their keys answer it). */
+  confirmChoices?: readonly ConfirmChoice[];
   /** The active route's key scopes, most specific first, `global` last (router.routeScopes). */
   scopes: readonly KeyScope[];
 }
@@ -32,7 +34,8 @@ export type KeyRoute =
   | {to: 'none'}
   /** Several characters outside a text field that are no held key: a paste, which runs no command. */
   | {to: 'pasteIgnored'}
-  | {to: 'confirm'; yes: boolean}
+  /** `choice`: one of the prompt's other answers (ConfirmChoice.action) instead of yes or no. */
+  | {to: 'confirm'; yes: boolean; choice?: KeyAction}
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
   | {to: 'filter'}
@@ -57,6 +60,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
   if (context.tooSmall) return {to: 'none'};
   if (context.modal === 'confirm') {
+    const choice = context.confirmChoices?.find((c) => c.key === name);
+    if (choice) return {to: 'confirm', yes: false, choice: choice.action};
     const action = actionForKey(name, ['confirm']);
     if (action === 'confirm.yes') return {to: 'confirm', yes: true};
     if (action === 'confirm.no') return {to: 'confirm', yes: false};

@@ -6,7 +6,7 @@ import {useApp, useInput} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
-import {actionKey} from '../core/keymap.js';
+import {actionKey, type KeyAction} from '../core/keymap.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
@@ -19,7 +19,7 @@ import type {Shell} from './shell.js';
  * Ink's one useInput for the whole TUI: routes each key (core/key-routing.ts) to the confirm prompt,
  * the rename or filter field, a focused text field, the screen's handlers or the shell.
  */
-export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state: AppState; shell: Shell; answerConfirm(yes: boolean): void; tooSmall: boolean}): void {
+export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state: AppState; shell: Shell; answerConfirm(answer: 'yes' | 'no' | KeyAction): void; tooSmall: boolean}): void {
   const {exit} = useApp();
   const services = useServices();
   const registry = useKeyRegistry();
@@ -63,6 +63,7 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       modal: current.modal?.kind,
       filterEditing: current.filterEditing !== undefined,
       textFocused: topTextHandler(registry) !== undefined,
+      confirmChoices: current.modal?.kind === 'confirm' ? current.modal.choices : undefined,
       scopes: routeScopes(currentRoute(current)),
     });
     switch (route.to) {
@@ -77,7 +78,7 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       case 'pasteIgnored':
         return setStatus(`paste ignored — press ${actionKey('filter')} to filter`, 'info');
       case 'confirm':
-        return answer(route.yes);
+        return answer(route.choice ?? (route.yes ? 'yes' : 'no'));
       case 'rename':
         // Enter marks the reducer's draft as submitted; the effect below saves it.
         return dispatch({type: 'renameKey', input, key: name});

@@ -94,7 +94,7 @@ describe('model rules screen', () => {
     await tui.type('x');
     await tui.press('enter');
     await tui.press('escape');
-    const frame = await tui.waitFor('Discard unsaved rule changes? [y/N]');
+    const frame = await tui.waitFor('Discard unsaved rule changes? [y/N, s: save, then go on]');
     assert.doesNotMatch(frame, /\(y\/N\)/);
     assert.equal(frame.split('y/N').length - 1, 1);
     await tui.press('n');

@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {Text} from './Text.js';
 import type {ReactNode} from 'react';
-import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
+import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, lastCells, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
@@ -108,7 +108,8 @@ export function Banner({width, lines}: {width: number; lines: string[]}) {
  * `overrides`: what the screen says is true now (hints.tsx). `unavailable`: keys the live target does
  * not offer, shown struck through with `✕` (pressing one says why).
  */
-export function HintBar({width, scopes, overrides = {}, unavailable}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>}) {
+export function HintBar(props: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>; extra?: readonly KeyBinding[]}) {
+  const {width, scopes, overrides = {}, unavailable, extra = []} = props;
   const theme = useTheme();
   const typing = overrides.typing && !scopes.includes('confirm');
   // While a text field has the keys, only the field's keys mean anything.
@@ -118,7 +119,7 @@ export function HintBar({width, scopes, overrides = {}, unavailable}: {width: nu
         {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: 'cancel'},
         {action: 'quit' as const, keys: ['ctrl+c'], scopes: [], description: '', hint: 'quit'},
       ]
-    : bindingsFor(scopes)
+    : [...bindingsFor(scopes), ...extra]
         .filter((b) => !overrides.hide?.includes(b.action))
         .map((b) => (overrides.labels?.[b.action] ? {...b, hint: overrides.labels[b.action]} : b));
   // A dialog has no hint labels: show its keys with their descriptions.
