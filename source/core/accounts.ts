@@ -14,12 +14,14 @@ export const HEALTH_TEXT: Record<Account['health'], string> = {
   'needs-login': '! re-login',
   'missing-token': '! no token',
   unreadable: '! corrupt',
+  'refresh-unknown': '? refresh unknown',
   cooling: '⏳ cooldown',
 };
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
-  return !account.paused && (account.health === 'ok' || account.health === 'expired');
+  // `refresh-unknown`: its access token may still be good until it expires (then requests fail clearly).
+  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown');
 }
 
 /**

@@ -60,6 +60,11 @@ export interface AppState {
   hideEmpty: boolean;
   /** Home: how the accounts list is ordered (`o` cycles). */
   order: AccountOrder;
+  /**
+   * Operations under way (a token test, a stop), oldest first: the status line shows the newest
+   * when no message is up, so a message expiring never hides that something still runs.
+   */
+  busy: Array<{id: number; text: string}>;
   /** Past status messages, oldest first, at most MESSAGE_LOG_SIZE. */
   messages: Array<{text: string; kind: StatusKind}>;
   nextModalId: number;
@@ -95,11 +100,14 @@ export type AppAction =
   | {type: 'jumpStart'}
   | {type: 'jumpKey'; input: string; key: string}
   | {type: 'status'; text: string; kind?: StatusKind}
+  /** Operation `id` is under way, saying `text` (started, or a new progress text). */
+  | {type: 'busy'; id: number; text: string}
+  | {type: 'busyEnd'; id: number}
   /** Clears the status line (only message `id` when given: a newer one stays). */
   | {type: 'clearStatus'; id?: number};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', messages: [], nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', busy: [], messages: [], nextModalId: 1};
 }
 
 /**
@@ -228,6 +236,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const messages = [...state.messages, {text: action.text, kind}].slice(-MESSAGE_LOG_SIZE);
       return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1}, messages};
     }
+    case 'busy':
+      return {...state, busy: [...state.busy.filter((b) => b.id !== action.id), {id: action.id, text: action.text}]};
+    case 'busyEnd':
+      return state.busy.some((b) => b.id === action.id) ? {...state, busy: state.busy.filter((b) => b.id !== action.id)} : state;
     case 'clearStatus':
       if (!state.status || (action.id !== undefined && action.id !== state.status.id)) return state;
       return {...state, status: undefined};

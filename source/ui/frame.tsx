@@ -65,7 +65,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         width={columns}
         counts={counts}
         dir={target.where}
-        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
         keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
       />

@@ -24,6 +24,14 @@ export interface Shell {
    * true when the action did what was asked.
    */
   run(task: () => Promise<ActionResult | string>): Promise<boolean>;
+  /**
+   * Starts operation `key` (e.g. `account.test claude/bob`): undefined when it is already under way
+   * (say so rather than start it twice). `progress(text)` shows it on the status line until `end()`,
+   * past the message's expiry.
+   */
+  begin(key: string): {progress(text: string): void; end(): void} | undefined;
+  /** What operation `key` last said it is doing, while it runs. */
+  busyText(key: string): string | undefined;
 }
 
 export const ShellContext = createContext<Shell | undefined>(undefined);
@@ -37,6 +45,9 @@ export function useShell(): Shell {
 /** Builds the root's Shell; `answerConfirm` resolves the open confirm prompt (the key dispatcher calls it). */
 export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, reload: () => Promise<void>): {shell: Shell; answerConfirm(answer: 'yes' | 'no' | KeyAction): void} {
   const pendingConfirm = useRef<((answer: 'yes' | 'no' | KeyAction) => void) | undefined>(undefined);
+  // Synchronous, so a second key pressed before the next render already finds the operation.
+  const busy = useRef(new Map<string, {id: number; text?: string}>());
+  const nextBusyId = useRef(1);
   const {paths} = useServices();
   // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
   const setStatus = useCallback(
@@ -57,9 +68,27 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
       setStatus,
       confirm: (prompt) => ask(prompt, []).then((answer) => answer === 'yes'),
       ask,
+      begin: (key) => {
+        if (busy.current.has(key)) return undefined;
+        const id = nextBusyId.current++;
+        const entry: {id: number; text?: string} = {id};
+        busy.current.set(key, entry);
+        return {
+          progress: (text) => {
+            entry.text = text;
+            setStatus(text, 'info');
+            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text))});
+          },
+          end: () => {
+            if (busy.current.get(key) === entry) busy.current.delete(key);
+            dispatch({type: 'busyEnd', id});
+          },
+        };
+      },
+      busyText: (key) => busy.current.get(key)?.text,
       run: (task) => runAction(task, {setStatus, reload, navigate: ({screen, params}) => dispatch({type: 'navigate', screen, params})}),
     }),
-    [state, dispatch, setStatus, reload],
+    [state, dispatch, setStatus, reload, paths],
   );
   const answerConfirm = (answer: 'yes' | 'no' | KeyAction) => {
     const resolve = pendingConfirm.current;

@@ -44,7 +44,7 @@ test('x: the panel says stopping… at once, x again says it is already stopping
   assert.doesNotMatch(frame, /● running/);
   assert.match(frame.split('\n').at(-1)!, /^s start/, 'the way out of stopping first: start');
   await tui.press('x');
-  await tui.waitFor('the proxy is already stopping');
+  await tui.waitFor('already under way: stopping the proxy…');
   await tui.press('r');
   await tui.waitFor('the proxy is stopping; rotation works once it is running');
   await tui.waitFor((f) => panel(f).includes('○ stopped'), 5000);

@@ -104,6 +104,9 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
       ))}
       {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
       {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`! this account must log in again: ${actionKey('account.relogin', 'detail')} logs in as it`}</Text> : null}
+      {account.health === 'refresh-unknown' && !rename ? (
+        <Text color={theme.warn} wrap="wrap">{`? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`}</Text>
+      ) : null}
     </Box>
   );
 }

@@ -6,7 +6,7 @@ import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
 
 export function accountStatus(account: Account): {text: string; attention: boolean} {
-  const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
+  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'missing-token' || account.health === 'unreadable';
   if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
   return {text: HEALTH_TEXT[account.health], attention};
 }
@@ -44,12 +44,13 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
 export function accountHints(account: Account | undefined, none: readonly KeyAction[] = []): ScreenHints {
   if (!account) return {hide: ONE_ACCOUNT_ACTIONS, first: none};
   const first: KeyAction[] = [];
-  if (account.health === 'needs-login') first.push('account.relogin');
+  const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown';
+  if (relogin) first.push('account.relogin');
   if (account.paused) first.push('account.pause');
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {
     labels: account.paused ? {'account.pause': 'resume'} : {},
-    hide: account.health === 'needs-login' ? [] : ['account.relogin'],
+    hide: relogin ? [] : ['account.relogin'],
     first,
   };
 }
