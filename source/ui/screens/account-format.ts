@@ -1,14 +1,16 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
 
-export function accountStatus(account: Account): {text: string; attention: boolean} {
+/** `short`: the narrow table's words (`! login`, `due`), same markers. */
+export function accountStatus(account: Account, short = false): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'missing-token' || account.health === 'unreadable';
-  if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
-  return {text: HEALTH_TEXT[account.health], attention};
+  const words = short ? HEALTH_SHORT : HEALTH_TEXT;
+  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
+  return {text: words[account.health], attention};
 }
 
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
