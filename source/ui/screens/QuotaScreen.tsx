@@ -124,7 +124,8 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
   if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
-  if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
+  // Nothing read yet: the window line below says why (never fetched, fetching…).
+  if (row.ageMs === undefined) return {text: '', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
 
