@@ -47,3 +47,37 @@ test('s serves the account, the proxy answers, q quits and no proxy process is l
   await waitUntil(() => !isProcessAlive(entry.pid));
   assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'the pid file goes with it');
 });
+
+test('tmux: R then x at once: the restart is called off and the proxy stays stopped; x says stopping… first', {skip}, async () => {
+  const port = await freePort();
+  const ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
+  const tmux = startBin(ccs);
+  await tmux.waitFor(/work\s+alice@example\.com/);
+  tmux.keys(['l']);
+  await tmux.waitFor('▶ Claude accounts');
+  tmux.keys(['s']);
+  await tmux.waitFor(/running · child of this TUI/, 15_000);
+  const pid = JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')).pid as number;
+  // Two keys, two reads (in one read they would be a paste, which runs nothing).
+  tmux.keys(['R']);
+  await tmux.waitFor(/restarting/);
+  tmux.keys(['x']);
+  await tmux.waitFor(/restart called off: the proxy was stopped meanwhile|proxy stopped/, 10_000);
+  await tmux.waitFor(/○ stopped/, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const screen = await tmux.waitFor(/○ stopped/);
+  assert.doesNotMatch(screen, /● running/);
+  await waitUntil(() => !isProcessAlive(pid));
+  assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'no proxy left running');
+  // x on a running proxy: the panel says stopping… (or is already stopped) — never running.
+  tmux.keys(['s']);
+  await tmux.waitFor(/● running · child of this TUI/, 15_000);
+  tmux.keys(['x']);
+  const after = await tmux.waitFor(/◌ stopping…|○ stopped/, 2000);
+  assert.doesNotMatch(after.split('\n').find((l) => /[●◌○]/.test(l)) ?? '', /running/);
+  await tmux.waitFor(/○ stopped/, 10_000);
+  tmux.keys(['q']);
+  assert.equal(await tmux.waitForExit(), 0);
+  ccs.cleanup();
+});
