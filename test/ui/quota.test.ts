@@ -180,3 +180,16 @@ test('detail: while the usage request hangs the row says fetching…', async () 
   tui = await renderTui({paths: fx.ccs.paths, width: 100, height: 30, route: {screen: 'detail', params: {provider: 'claude', accountId: 'user@example.com'}}, services: {quota}});
   await tui.waitFor((f) => /Quota\s+\? fetching…/.test(f));
 });
+
+test('home at 140 columns: a row whose quota read failed says why in its QUOTA cell', async () => {
+  const fx = await makeQuotaFixture();
+  cleanup = fx.close;
+  fx.serve('claude', {error: 'unauthorized'}, 401);
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
+  tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, services: {quota}});
+  await tui.waitFor('QUOTA');
+  await tui.press('l');
+  const frame = await tui.waitFor((f) => /user@example\.com.*\? 401 re-login/.test(f));
+  assert.doesNotMatch(frame, /quota \?/);
+  quota.stop();
+});

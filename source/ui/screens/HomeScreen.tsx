@@ -27,6 +27,7 @@ import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
+import {quotaCause} from './quota/quota-cause.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {state, dispatch, setStatus} = useShell();
@@ -161,6 +162,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               columns={columns}
               now={now}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
+              quotaCause={columns.quota && quota.cache?.accounts[a.provider]?.[a.id] ? quotaCause(a, quota.cache.accounts[a.provider]![a.id], quota.fetching(a), quota.now) : undefined}
               quotaNow={quota.now}
               theme={theme}
               renameDraft={rename && rename.provider === a.provider && rename.accountId === a.id ? rename.draft : undefined}
@@ -329,7 +331,7 @@ function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
   const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   const status = accountStatus(account, c.short);
   const cells = accountCells(account, now, c.email > 0, siblings, c.short);
@@ -351,7 +353,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
       {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
-      {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
+      {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );
 });
