@@ -111,6 +111,8 @@ export class ProxySupervisor {
    */
   async adopt(): Promise<boolean> {
     if (this.child || (this.state.managed === 'child' && (this.state.phase === 'restarting' || this.state.phase === 'starting'))) return false;
+    // Being stopped (its pid file goes last): not to be followed again meanwhile.
+    if (this.state.phase === 'stopping') return false;
     const running = readRunningProxy(this.options.paths);
     const following = this.state.managed === 'adopted' && this.state.phase === 'running';
     if (following && running?.pid === this.state.pid) return true;
