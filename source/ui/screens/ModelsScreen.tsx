@@ -17,7 +17,7 @@ import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {useScreenKeys, useTextCapture} from '../keys.js';
+import {useKeysWait, useScreenKeys, useTextCapture} from '../keys.js';
 import {useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -102,9 +102,11 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   };
 
   const ready = context !== undefined && !editor.editing;
+  // Keys typed while the rules load (right after opening the screen) act once they are there.
+  useKeysWait(context === undefined && error === undefined);
   // The way out first: unsaved edits are saved with s; a broken file is read again with p.
   useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save']} : undefined);
-  /** An editing key before the rules are loaded says so (never silently nothing). */
+  /** An editing key before the rules are loaded (past the wait above) says so, never silently nothing. */
   const whenReady = (go: () => void) => () => {
     if (ready) return go();
     if (!editor.editing) setStatus(error ? `the rules could not be read; ${actionKey('rules.provider', 'models')} reads them again` : 'the rules are still loading…', 'info');
