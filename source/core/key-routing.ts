@@ -9,7 +9,7 @@
 //   of that action (shellActionFor).
 // The dispatcher routes by the route state as of the last action (not the last render) and holds a
 // key until the route's screen has mounted, so a key read mid-navigation is the new screen's.
-import type {AppAction, Modal, Route} from './app-state.js';
+import type {AppAction, ConfirmChoice, Modal, Route} from './app-state.js';
 import {keyName, KEY_SEQUENCES} from './key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
@@ -25,6 +25,8 @@ export interface KeyContext {
   filterEditing: boolean;
   /** A screen's text field (TextField / useTextCapture) has focus. */
   textFocused: boolean;
+  /** The open confirm prompt's answers besides y/N (their keys answer it). */
+  confirmChoices?: readonly ConfirmChoice[];
   /** The active route's key scopes, most specific first, `global` last (router.routeScopes). */
   scopes: readonly KeyScope[];
   /** The key came with Esc in front of it in one read (the terminal library's `meta`). */
@@ -38,7 +40,8 @@ export type KeyRoute =
   | {to: 'none'}
   /** Several characters outside a text field that are no held key: a paste, which runs no command. */
   | {to: 'pasteIgnored'}
-  | {to: 'confirm'; yes: boolean}
+  /** `choice`: one of the prompt's other answers (ConfirmChoice.action) instead of yes or no. */
+  | {to: 'confirm'; yes: boolean; choice?: KeyAction}
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
   | {to: 'filter'}
@@ -63,6 +66,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
   if (context.tooSmall) return {to: 'none'};
   if (context.modal === 'confirm') {
+    const choice = context.confirmChoices?.find((c) => c.key === name);
+    if (choice) return {to: 'confirm', yes: false, choice: choice.action};
     const action = actionForKey(name, ['confirm']);
     if (action === 'confirm.yes') return {to: 'confirm', yes: true};
     if (action === 'confirm.no') return {to: 'confirm', yes: false};

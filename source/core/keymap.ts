@@ -234,7 +234,11 @@ export function actionKey(action: KeyAction, scope?: KeyScope): string {
   return keyLabel(key);
 }
 
-/** The confirm dialog's answer hint, `[y/N]`: the default answer (No) in capitals. */
-export function confirmHint(): string {
-  return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}]`;
+/**
+ * The confirm dialog's answer hint, `[y/N]`: the default answer (No) in capitals; other answers
+ * follow with what they do: `[y/N, s: save, then quit]`.
+ */
+export function confirmHint(choices: ReadonlyArray<{key: string; label: string}> = []): string {
+  const more = choices.map((c) => `, ${keyLabel(c.key)}: ${c.label}`).join('');
+  return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}${more}]`;
 }

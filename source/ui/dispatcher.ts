@@ -6,7 +6,7 @@ import {useApp, useInput} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
-import {actionKey} from '../core/keymap.js';
+import {actionKey, type KeyAction} from '../core/keymap.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
@@ -27,7 +27,7 @@ const MAX_LOADING_WAIT_MS = 5000;
  * routed by the new route, and waits until that route's screen has mounted and registered its
  * handlers, so it is never lost and never goes to the screen before.
  */
-export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: {state: AppState; live: {readonly current: AppState}; shell: Shell; answerConfirm(yes: boolean): void; tooSmall: boolean}): void {
+export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: {state: AppState; live: {readonly current: AppState}; shell: Shell; answerConfirm(answer: 'yes' | 'no' | KeyAction): void; tooSmall: boolean}): void {
   const {exit} = useApp();
   const services = useServices();
   const registry = useKeyRegistry();
@@ -100,6 +100,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       modal: current.modal?.kind,
       filterEditing: current.filterEditing !== undefined,
       textFocused: topTextHandler(registry, owner) !== undefined,
+      confirmChoices: current.modal?.kind === 'confirm' ? current.modal.choices : undefined,
       scopes: routeScopes(currentRoute(current)),
       escaped: key.meta === true && !key.escape && input !== '',
     });
@@ -115,7 +116,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       case 'pasteIgnored':
         return setStatus(`paste ignored — press ${actionKey('filter')} to filter`, 'info');
       case 'confirm':
-        return answer(route.yes);
+        return answer(route.choice ?? (route.yes ? 'yes' : 'no'));
       case 'rename':
         // Enter marks the reducer's draft as submitted; the effect below saves it.
         return dispatch({type: 'renameKey', input, key: name});

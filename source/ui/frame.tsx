@@ -32,6 +32,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
     : 'loading…';
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
   const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 
@@ -67,8 +68,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         width={columns}
         counts={counts}
         dir={target.where}
-        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
-        keep={confirmPrompt ? confirmHint() : undefined}
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
+        keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
       <HintBar
@@ -76,6 +77,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         scopes={scopes}
         overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
         unavailable={unavailableActions(target.accounts)}
+        extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
       />
     </Box>
   );

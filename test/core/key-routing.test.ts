@@ -40,6 +40,14 @@ test('an open confirm prompt takes y/N and nothing else; Enter and Esc answer no
   assert.deepEqual(routeKey('d', 'd', confirm), {to: 'none'});
 });
 
+test('a prompt that names another key makes it answer: s at the unsaved-rules prompt; other keys still do nothing', () => {
+  const confirm = at({modal: 'confirm', confirmChoices: [{action: 'rules.save', key: 's', label: 'save, then quit'}]});
+  assert.deepEqual(routeKey('s', 's', confirm), {to: 'confirm', yes: false, choice: 'rules.save'});
+  assert.deepEqual(routeKey('y', 'y', confirm), {to: 'confirm', yes: true});
+  assert.deepEqual(routeKey('x', 'x', confirm), {to: 'none'});
+  assert.equal(confirmHint([{key: 's', label: 'save, then quit'}]), '[y/N, s: save, then quit]');
+});
+
 test('the rename field gets every key; Enter submits it', () => {
   const rename = at({modal: 'rename'});
   assert.deepEqual(routeKey('enter', '\r', rename), {to: 'rename', submit: true});

@@ -89,6 +89,24 @@ test('Esc cancels: no timer, no further poll', async () => {
   assert.equal(clock.pendingTimers, 0, 'no timer left behind after unmount');
 });
 
+test('a login key that means nothing in this step says so and what the step waits for', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'login', params: {provider: 'copilot'}}, services: {clock: new FakeClock(), ...recorders().services}});
+  try {
+    await tui.waitFor('W D J B - M J H T');
+    await tui.press('enter');
+    await tui.waitFor('Enter does nothing now: waiting for the code to be approved');
+    await tui.press('v');
+    await tui.waitFor('v does nothing now: waiting for the code to be approved');
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
 test('a small terminal gets a one-line note instead of the QR; qwen asks for a name first', async () => {
   // A long complete URL makes a QR taller than the screen at 80x24.
   const fake = await fakeQwen(['pending', 'pending', 'pending'], `https://chat.qwen.ai/authorize?user_code=QWEN-1234&client=qwen-code&session=${'x'.repeat(120)}`);

@@ -62,6 +62,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
   useScreenHints(loginHints(view));
+  /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
+  const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
@@ -73,16 +75,16 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
-      return false;
+      notNow(actionKey('login.retry', 'login'));
     },
     'login.copy': () => {
       const text = session?.copyText();
-      if (!text) return false;
+      if (!text) return notNow(actionKey('login.copy', 'login'));
       clipboard.copy(text);
       setStatus(view?.kind === 'device' ? `copied the code ${text}` : 'copied the login URL', 'ok');
     },
     'login.open': () => {
-      if (!session?.urlToOpen()) return false;
+      if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
       void session.openBrowser();
       setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
     },
@@ -92,7 +94,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       return showUrlAlone(services, `${row.displayName} login`, url);
     },
     'login.paste': () => {
-      if (view?.kind !== 'auth-code') return false;
+      if (view?.kind !== 'auth-code') return notNow(actionKey('login.paste', 'login'));
       setPasting(true);
     },
     back: () => {
@@ -257,6 +259,20 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     </Box>
   );
 }
+
+/** What each login step is doing or waits for, for a key pressed there that means nothing. */
+const STEP_WORDS: Record<LoginView['kind'], string> = {
+  choose: 'choose how to log in first',
+  label: 'type the name, Enter to go on',
+  starting: 'asking the provider for a login…',
+  device: 'waiting for the code to be approved',
+  'auth-code': 'waiting for the browser to come back',
+  'api-key': 'type the key, Enter to go on',
+  'service-account': 'type the key file path, Enter to go on',
+  storing: 'storing the account…',
+  ended: `the login ended (${actionKey('login.retry', 'login')} tries again)`,
+  done: 'the account is stored',
+};
 
 /** The hint bar per login state: only keys that do something now, Enter named for what it does. */
 function loginHints(view: LoginView | undefined): ScreenHints {
