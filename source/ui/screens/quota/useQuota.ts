@@ -12,6 +12,8 @@ export interface QuotaState {
   cache?: QuotaCache;
   now: number;
   staleAfterMs: number;
+  /** True while the account's quota is being fetched. */
+  fetching(account: Account): boolean;
 }
 
 const TICK_MS = 1000;
@@ -66,5 +68,5 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     if (poller && accounts) void ready.current?.then(() => poller.setAccounts(accounts));
   }, [poller, accounts]);
 
-  return {cache, now, staleAfterMs};
+  return {cache, now, staleAfterMs, fetching: (account) => poller?.isFetching(account) ?? false};
 }
