@@ -4,11 +4,11 @@
 // `/v1/models` is not used because it already has the rules applied.
 // Providers without a models endpoint (codex, the Google ones) have no live list: the caller falls
 // back to the static catalogue and labels it so.
-// It sits in proxy/ because it builds its request with the proxy's own upstreamTarget (upstream.ts).
+// It sits in proxy/ because the rules preview it serves does; the request itself comes from providers/models-list.ts.
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
-import {upstreamTarget} from './upstream.js';
 import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
+import {modelsListTarget} from '../providers/models-list.js';
 import type {LiveModelList} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
@@ -35,18 +35,12 @@ const PAGING: Record<'anthropic' | 'openai', Paging> = {
 
 /** The models URL and headers for a provider, derived from its inference target; undefined = none. */
 export function modelsRequest(row: ProviderRow, overrides: Endpoints | undefined, token: TokenFile, now: number) {
-  const context = {now};
-  if (row.api.includes('openai-chat')) {
-    const target = upstreamTarget(row, overrides, token, 'chat-completions', context);
-    return {url: target.url.replace(/\/chat\/completions$/, '/models'), headers: target.headers, paging: PAGING.openai};
-  }
-  if (row.api.includes('anthropic')) {
-    const target = upstreamTarget(row, overrides, token, 'messages', context);
-    const url = new URL(target.url.replace(/\/messages(\?|$)/, '/models$1'));
-    url.searchParams.set(PAGING.anthropic.limitParam!, String(MAX_MODELS));
-    return {url: url.toString(), headers: target.headers, paging: PAGING.anthropic};
-  }
-  return undefined;
+  const target = modelsListTarget(row, overrides?.api, token, now);
+  if (!target) return undefined;
+  if (target.dialect === 'openai') return {url: target.url, headers: target.headers, paging: PAGING.openai};
+  const url = new URL(target.url);
+  url.searchParams.set(PAGING.anthropic.limitParam!, String(MAX_MODELS));
+  return {url: url.toString(), headers: target.headers, paging: PAGING.anthropic};
 }
 
 /** Where the next page starts, when the answer says there is one: its `last_id`, else the page's last id. */

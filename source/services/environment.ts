@@ -22,11 +22,18 @@ export function sshForwardHint(port: number, env: NodeJS.ProcessEnv = process.en
 
 /**
  * The `ssh -L` advice for an auth-code login, only where it is true: the browser will be sent to a
- * loopback port on this machine (the redirect URI is localhost / 127.0.0.1) and that browser runs
+ * loopback port on this machine (the redirect URI is localhost / 127.0.0.1), ccs-tui listens on that
+ * port (`listeningPort`, undefined when nothing does: a busy port, paste mode), and the browser runs
  * elsewhere (an SSH or headless session). A redirect to the provider's own page (Claude's code page
  * in paste mode) needs no forwarding: undefined.
  */
-export function callbackForwardHint(redirectUri: string, port: number, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+export function callbackForwardHint(
+  redirectUri: string,
+  listeningPort: number | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (listeningPort === undefined) return undefined;
   let host: string;
   try {
     host = new URL(redirectUri).hostname;
@@ -35,7 +42,7 @@ export function callbackForwardHint(redirectUri: string, port: number, env: Node
   }
   if (host !== 'localhost' && host !== '127.0.0.1' && host !== '[::1]') return undefined;
   if (sessionKind(env, platform).local) return undefined;
-  return sshForwardHint(port, env);
+  return sshForwardHint(listeningPort, env);
 }
 
 /**

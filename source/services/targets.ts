@@ -41,8 +41,8 @@ export interface Target {
    */
   watch(onChange: () => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
-  /** `options.nickname`: logging in again as a known account (no name is asked for). */
-  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string}): AccountLogin;
+  /** `options.nickname` / `relogin`: logging in again as a known account (its name and id; no name is asked for). */
+  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string}): AccountLogin;
   dispose(): void;
 }
 
@@ -80,7 +80,7 @@ export function localTarget(deps: TargetDeps): Target {
       },
     },
     login: (provider, settings, onChange, options) =>
-      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange, nickname: options?.nickname}),
+      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange, nickname: options?.nickname, relogin: options?.relogin}),
     dispose: () => undefined,
   };
 }

@@ -52,6 +52,11 @@ export interface LoginResult {
   tier?: string;
   projectId?: string;
   nickname?: string;
+  /**
+   * The account this login was started for (logging in again as it): `nickname` is that account's,
+   * so it is applied only when the login turns out to be that account, never to another identity.
+   */
+  relogin?: string;
 }
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
@@ -601,7 +606,7 @@ export class AccountStore implements AccountService {
       }
       ctx.register(account);
       const entry = ctx.entry(account);
-      if (login.nickname) entry.nickname = login.nickname;
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id)) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);

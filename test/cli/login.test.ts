@@ -37,9 +37,28 @@ function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => 
   });
 }
 
-test('API key from stdin (never argv): stored 0600, listed, printed masked nowhere', () =>
+/** tui.json pointing codex at oidc-provider with its loopback callback on `port` (a free one by default). */
+async function codexOnPort(ccs: TempCcs, port?: number): Promise<number> {
+  const {freePort} = await import('../helpers/fake-providers/server.js');
+  const chosen = port ?? (await freePort());
+  const settings = oidcSettingsFor(oidc, 'codex') as {login: Record<string, unknown>};
+  settings.login.callbackPorts = {codex: chosen};
+  writeFileSync(ccs.paths.settings, JSON.stringify(settings));
+  return chosen;
+}
+
+test('API key from stdin (never argv): tried against the provider, stored 0600, listed, printed masked nowhere', () =>
   withTempCcs(async (ccs) => {
     const key = 'AIzaSyExampleExampleExample1234567890';
+    const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+    const studio = await fakeKeyedApi(key, '/v1beta/openai');
+    after(() => studio.close());
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+    const refused = await runBin(['login', 'aistudio'], ccs.env, 'AIzaSyNotTheKey000000000000\n');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Google AI Studio refused the key AIza…\(redacted\) \(HTTP 401 .*; nothing was stored/);
+    assert.ok(!refused.stderr.includes('AIzaSyNotTheKey000000000000'), refused.stderr);
+    assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
     const run = await runBin(['login', 'aistudio', '--nickname', 'studio'], ccs.env, `${key}\n`);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Added aistudio account studio/);
@@ -55,6 +74,12 @@ test('API key from stdin (never argv): stored 0600, listed, printed masked nowhe
     const empty = await runBin(['login', 'aistudio'], ccs.env, '');
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /API key is empty/);
+    const {freePort} = await import('../helpers/fake-providers/server.js');
+    const closed = await freePort();
+    const unreachable = await runBin(['login', 'bob', '--base-url', `http://127.0.0.1:${closed}/v1`], ccs.env, 'bob-key-0123456789\n');
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, new RegExp(`cannot reach 127\\.0\\.0\\.1:${closed}/v1/models: .*; the key bob-…\\(redacted\\) was not checked and nothing was stored`));
+    assert.ok(!unreachable.stderr.includes('bob-key-0123456789'));
   }));
 
 test('vertex: a service-account key on stdin is validated before it is stored', () =>
@@ -89,7 +114,7 @@ test('device login denied: exit 1, says so, stores nothing', () =>
     assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
   }));
 
-test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL read from stdin', () =>
+test('auth-code login over SSH: the loopback server listens and a pasted redirect URL is read from stdin too', () =>
   withTempCcs(async (ccs) => {
     writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
     const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
@@ -105,6 +130,72 @@ test('auth-code login over SSH defaults to paste mode: ssh -L hint, redirect URL
     assert.match(run.stdout, /Added codex account frank@example\.test/);
   }));
 
+test('codex over SSH: the ssh -L hint names the port ccs-tui listens on; a browser coming back through it completes the login', () =>
+  withTempCcs(async (ccs) => {
+    const port = await codexOnPort(ccs);
+    const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+    let page: number | undefined;
+    // stdin stays open and silent: only the forwarded callback can end this login.
+    const run = await runInteractive(['login', 'codex', '--no-browser'], env, async (stdout) => {
+      const url = /Open: (\S+)/.exec(stdout)?.[1];
+      const forwarded = /ssh -L (\d+):localhost:(\d+) 10\.0\.0\.1/.exec(stdout);
+      if (!url || !forwarded) return false;
+      // What the forwarded browser does: the provider redirects it to localhost:<port>, which the
+      // tunnel delivers to that port here.
+      const redirect = new URL(await oidc.authorize(url, 'gina'));
+      assert.equal(redirect.port, forwarded[1]);
+      redirect.hostname = '127.0.0.1';
+      page = (await fetch(redirect)).status;
+      return true;
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(page, 200);
+    assert.match(run.stdout, new RegExp(`ssh -L ${port}:localhost:${port} 10\\.0\\.0\\.1`));
+    assert.match(run.stderr, new RegExp(`--no-browser: no browser is opened; open the address in a browser yourself \\(it comes back to http://localhost:${port}/auth/callback, where ccs-tui listens on this machine\\), then wait here or paste`));
+    assert.match(run.stdout, /Added codex account gina@example\.test/);
+    assert.match(run.stderr, /over SSH a device code needs no port and no paste: ccs-tui login codex --device/);
+  }));
+
+test('codex over SSH with the callback port taken: no ssh -L hint (nothing of ours listens), the paste still works', () =>
+  withTempCcs(async (ccs) => {
+    const {createServer} = await import('node:net');
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as {port: number}).port;
+    try {
+      await codexOnPort(ccs, port);
+      const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
+      const run = await runInteractive(['login', 'codex'], env, async (stdout, stdin) => {
+        const url = /Open: (\S+)/.exec(stdout)?.[1];
+        if (!url || !stdout.includes('paste')) return false;
+        stdin.end(`${await oidc.authorize(url, 'hank')}\n`);
+        return true;
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, new RegExp(`callback port ${port} is busy`));
+      assert.doesNotMatch(run.stdout, /ssh -L/);
+      assert.match(run.stdout, new RegExp(`Nothing of ccs-tui listens on http://localhost:${port}/auth/callback`));
+      assert.match(run.stdout, /Added codex account hank@example\.test/);
+    } finally {
+      squatter.close();
+    }
+  }));
+
+test('codex over SSH: a paste that is no code ends the login at once (exit 1, the port let go), nothing stored', () =>
+  withTempCcs(async (ccs) => {
+    const port = await codexOnPort(ccs);
+    const started = Date.now();
+    const run = await runInteractive(['login', 'codex'], {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}, async (stdout, stdin) => {
+      if (!stdout.includes(`ssh -L ${port}`)) return false;
+      stdin.write('http://localhost/elsewhere?foo=bar\n');
+      return true;
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /that is not a redirect URL or a code/);
+    assert.ok(Date.now() - started < 15_000, 'exits at once, not at the callback timeout');
+    assert.equal(JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout).length, 0);
+  }));
+
 test('--no-browser says what happens; claude paste mode gives no ssh -L advice (its redirect is not a local port)', () =>
   withTempCcs(async (ccs) => {
     const {fakeClaude} = await import('../helpers/fake-providers/providers.js');
@@ -118,7 +209,7 @@ test('--no-browser says what happens; claude paste mode gives no ssh -L advice (
         return true;
       });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /--no-browser: no browser is opened; open the address in any browser yourself/);
+      assert.match(run.stderr, /--no-browser: no browser is opened; open the address in a browser yourself, then paste what it ends on here/);
       assert.doesNotMatch(run.stdout, /ssh -L/);
     } finally {
       await fake.server.close();

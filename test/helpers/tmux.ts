@@ -161,3 +161,11 @@ export function binInTmux(): (ccs: TempCcs, options?: TmuxOptions) => TmuxSessio
     return tmux;
   };
 }
+
+/** A URL drawn as whole rows between the lines holding `before` and `after` on a screen, unwrapped. */
+export function urlBetween(screen: string, before: string, after: string): string {
+  const lines = screen.split('\n');
+  const start = lines.findIndex((l) => l.includes(before));
+  const end = lines.findIndex((l, i) => i > start && l.includes(after));
+  return lines.slice(start + 1, end).map((l) => l.trim()).join('');
+}

@@ -7,15 +7,7 @@ import {test} from 'node:test';
 import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {startFakeGoogle} from '../helpers/fake-google/server.js';
-import {binInTmuxSkipReason, startTmux} from '../helpers/tmux.js';
-
-/** The URL printed between two lines of the login screen, unwrapped. */
-function urlBetween(screen: string, before: string, after: string): string {
-  const lines = screen.split('\n');
-  const start = lines.findIndex((l) => l.includes(before));
-  const end = lines.findIndex((l, i) => i > start && l.includes(after));
-  return lines.slice(start + 1, end).map((l) => l.trim()).join('');
-}
+import {binInTmuxSkipReason, startTmux, urlBetween} from '../helpers/tmux.js';
 
 test('tmux: Gemini over SSH, paste the code, the account is listed with its project', {skip: binInTmuxSkipReason()}, async () => {
   const google = await startFakeGoogle({users: {alice: {email: 'alice@example.com', codeAssist: {kind: 'project', project: 'alice-proj-1'}}}});

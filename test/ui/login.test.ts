@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {test} from 'node:test';
 import type {AppServices} from '../../source/ui/services.js';
+import {AccountStore} from '../../source/store/accounts.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {fakeClaude, fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
@@ -264,6 +265,167 @@ test('? over a login under way: closing it shows the same login, not a new one',
   } finally {
     tui.unmount();
     await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+/**
+ * A copilot account `monalisa` (nicknamed mona, marked re-login) and the login screen opened by `L`
+ * on it; the stand-in's device login always comes back as octocat.
+ */
+async function reloginAsOther() {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  ccs.writeToken('github-copilot-monalisa.json', {type: 'github-copilot', email: 'monalisa', username: 'monalisa', access_token: 'gho_monalisa_old_token_123'});
+  const store = new AccountStore(ccs.paths);
+  const mona = (await store.load()).accounts[0]!;
+  await store.rename('copilot', mona.id, 'mona');
+  await store.setNeedsLogin('copilot', mona.id, 'token revoked');
+  const clock = new FakeClock();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'copilot', accountId: mona.id}}, services: {clock, ...recorders().services}});
+  await tui.waitFor('GitHub Copilot — log in again as mona');
+  await tui.waitFor('W D J B - M J H T');
+  await tick(clock, 21);
+  return {store, mona, tui, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
+}
+
+test('L as a different identity: the screen says who logged in and who still needs a login; d removes the old one (asks); no grant is lost', async () => {
+  const {store, mona, tui, cleanup} = await reloginAsOther();
+  try {
+    let frame = await tui.waitFor('still needs a login');
+    assert.match(frame, /Logged in as octocat, not mona: octocat is kept as a new account\./);
+    assert.match(frame, /Enter: log in again as mona \(log out of octocat in the browser first\) · d: remove mona · Esc: back/);
+    frame = await tui.waitFor((f) => /d remove old/.test(f.split('\n').at(-1)!));
+    assert.match(frame.split('\n').at(-1)!, /Enter log in again/);
+    // Both grants are kept; the new account did not take mona's nickname; mona still needs a login.
+    let accounts = (await store.load()).accounts;
+    assert.equal(accounts.length, 2);
+    const octo = accounts.find((a) => a.id !== mona.id)!;
+    assert.equal(octo.nickname, undefined, 'the nickname stays with the account it names');
+    assert.equal(accounts.find((a) => a.id === mona.id)!.health, 'needs-login');
+    // d asks first; No keeps mona.
+    await tui.press('d');
+    await tui.waitFor('Remove copilot account mona');
+    await tui.press('n');
+    await tui.waitFor('kept mona');
+    assert.equal((await store.load()).accounts.length, 2);
+    await tui.press('d');
+    await tui.waitFor('Remove copilot account mona');
+    await tui.press('y');
+    await tui.waitFor('mona was removed.');
+    accounts = (await store.load()).accounts;
+    assert.deepEqual(accounts.map((a) => a.id), [octo.id]);
+    frame = await tui.waitFor((f) => !/remove old/.test(f.split('\n').at(-1)!));
+    assert.match(frame.split('\n').at(-1)!, /Enter back/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('L as a different identity, then Enter: a new login as the account asked for starts (the choice of method is kept)', async () => {
+  const {tui, cleanup} = await reloginAsOther();
+  try {
+    await tui.waitFor('still needs a login');
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('W D J B - M J H T') && !f.includes('still needs a login'));
+  } finally {
+    await cleanup();
+  }
+});
+
+/** Codex (browser or device) against the stand-in, its loopback callback on a free port. */
+async function codexLoginScreen(env: NodeJS.ProcessEnv) {
+  const {fakeCodex} = await import('../helpers/fake-providers/providers.js');
+  const {freePort} = await import('../helpers/fake-providers/server.js');
+  const fake = await fakeCodex();
+  const port = await freePort();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({...fake.settings, login: {callbackPorts: {codex: port}}}));
+  const clock = new FakeClock();
+  const rec = recorders();
+  const tui = await renderTui({paths: ccs.paths, width: 110, height: 40, env, route: {screen: 'login', params: {provider: 'codex'}}, services: {clock, ...rec.services}});
+  return {fake, port, ccs, clock, tui, rec, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
+}
+
+test('codex over SSH: the method picker says which method works over SSH and starts on the device code', async () => {
+  const c = await codexLoginScreen({SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'});
+  try {
+    const frame = await c.tui.waitFor('How do you want to log in?');
+    assert.match(frame, new RegExp(`over SSH: forward port ${c.port} \\(ssh -L\\) or paste the address the browser ends on`));
+    assert.match(frame, /› Device code.*\n\s+works over SSH as is/);
+    await c.tui.press('enter');
+    await c.tui.waitFor('C O D X - 7 7 8 8');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('codex on this machine: no SSH notes, the cursor starts on the browser login', async () => {
+  const c = await codexLoginScreen({DISPLAY: ':0'});
+  try {
+    const frame = await c.tui.waitFor('How do you want to log in?');
+    assert.match(frame, /› Browser login/);
+    assert.doesNotMatch(frame, /SSH/);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('codex browser login over SSH: the screen names the port that listens; a wrong-state callback is ignored; a refusal ends; Enter tries the same method again', async () => {
+  const c = await codexLoginScreen({SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'});
+  try {
+    await c.tui.waitFor('How do you want to log in?');
+    await c.tui.press('k');
+    await c.tui.waitFor('› Browser login');
+    await c.tui.press('enter');
+    // The hint wraps beside the QR: read the frame without its line breaks.
+    const flat = (f: string) => f.replace(/\s+/g, '');
+    let frame = await c.tui.waitFor((f) => flat(f).includes(`forwarditwithssh-L${c.port}:localhost:${c.port}10.0.0.1`));
+    assert.ok(flat(frame).includes(`waitingforthebrowsertoreturntohttp://localhost:${c.port}/auth/callback`), frame);
+    const callback = `http://127.0.0.1:${c.port}/auth/callback`;
+    // A stale tab's callback: answered, ignored, still waiting.
+    assert.equal((await fetch(`${callback}?code=x&state=stale`)).status, 400);
+    assert.equal((await fetch(`http://127.0.0.1:${c.port}/favicon.ico`)).status, 404);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(c.tui.frame(), /waiting for the browser to return/);
+    // `c` copies the login URL whole: its state is the one the right callback carries.
+    await c.tui.press('c');
+    await c.tui.waitFor('copied the login URL');
+    const state = new URL(c.rec.copied.at(-1)!).searchParams.get('state');
+    await fetch(`${callback}?error=access_denied&error_description=Denied%20by%20you&state=${state}`);
+    frame = await c.tui.waitFor('Enter: try again');
+    assert.match(frame, /Login failed: login refused: Denied by you/);
+    await c.tui.press('enter');
+    frame = await c.tui.waitFor((f) => flat(f).includes(`forwarditwithssh-L${c.port}`));
+    assert.doesNotMatch(frame, /How do you want to log in\?/, 'the method chosen is kept');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+
+test('API key refused by the provider: the error screen names the refusal with the key masked, Enter: try again, nothing stored', async () => {
+  const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+  const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('API key');
+    await tui.type('AIzaSyWrongKey99999999999');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Enter: try again');
+    assert.match(frame.replace(/\s+/g, ' '), /Login failed: Google AI Studio refused the key AIza…\(redacted\) \(HTTP 401 from 127\.0\.0\.1:\d+\/v1beta\/openai\/models: .*Incorrect API key provided: AIza…\(redacted\)/);
+    assert.ok(!frame.includes('WrongKey'), frame);
+    assert.equal((await new AccountStore(ccs.paths).load()).accounts.length, 0);
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('Paste the Google AI Studio API key') && !f.includes('Login failed'));
+  } finally {
+    tui.unmount();
+    await studio.close();
     ccs.cleanup();
   }
 });

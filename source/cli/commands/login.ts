@@ -1,14 +1,15 @@
 // `ccs-tui login <provider>`: every login without the TUI, and without a terminal. Device codes
-// print the code, the URL and (on a terminal) a QR; auth codes use a loopback callback when the
-// session is local, else paste mode reading the redirect URL or code from stdin. API keys and
+// print the code, the URL and (on a terminal) a QR; auth codes wait for a loopback callback and
+// read a pasted redirect URL or code from stdin at once (over SSH, providers with a code page of
+// their own are paste only). API keys (tried against the provider before they are stored) and
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 
-/** The first line (or all of stdin for JSON) once stdin ends or a line arrives. */
-export function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
+/** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
+export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk: Buffer | string) => {
@@ -20,11 +21,20 @@ export function readStdin(ctx: CliContext, whole: boolean): Promise<string> {
       ctx.stdin.off('end', finish);
       ctx.stdin.off('error', reject);
       (ctx.stdin as NodeJS.ReadStream).pause?.();
+      // A paused stdin pipe still holds the event loop open: let it go, so the command ends when its work does.
+      (ctx.stdin as NodeJS.ReadStream).unref?.();
       resolve(whole ? text : (text.split('\n')[0] ?? ''));
     };
+    const stop = () => {
+      text = '';
+      finish();
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener('abort', stop, {once: true});
     ctx.stdin.on('data', onData);
     ctx.stdin.once('end', finish);
     ctx.stdin.once('error', reject);
+    (ctx.stdin as NodeJS.ReadStream).ref?.();
     (ctx.stdin as NodeJS.ReadStream).resume?.();
   });
 }
@@ -81,7 +91,7 @@ const login: CommandSpec = {
       if (method === 'api-key') {
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
         const apiKey = await readStdin(ctx, false);
-        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname});
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
@@ -123,29 +133,37 @@ const login: CommandSpec = {
         const flow = await login.beginAuthCodeLogin(deps, row.id, {paste, port, nickname});
         const s = flow.session;
         if (s.notice) say(`ccs-tui: ${s.notice}`);
-        // The QR first (when it fits), then the address, then the prompt: the last lines stay on screen.
-        const hint = callbackForwardHint(s.redirectUri, s.forwardPort, ctx.env);
+        // Advice names only what is true: the port is forwarded only when ccs-tui listens on it here.
+        const hint = callbackForwardHint(s.redirectUri, s.port, ctx.env);
+        const pasteLine = 'paste the address the browser ends on (or the code it shows) here and press Enter';
         const prompt =
           s.mode === 'loopback'
-            ? `Waiting for the browser to come back to ${s.redirectUri}…\n`
-            : `After approving, paste the address the browser ends on (or the code it shows) here and press Enter.\n` +
-              (hint ? `  The browser is sent to ${s.redirectUri}, a port on this machine: if that page does not load, copy its address anyway, or forward it: ${hint}\n` : '');
+            ? `Waiting for the browser to come back to ${s.redirectUri} (ccs-tui listens there on this machine), or ${pasteLine}.\n` +
+              (hint ? `  The browser is on another machine: forward the port first (${hint}), or paste the address even if the page does not load.\n` : '')
+            : `After approving, ${pasteLine}.\n` +
+              (new URL(s.redirectUri).hostname === 'localhost' ? `  Nothing of ccs-tui listens on ${s.redirectUri}: copy that address from the browser even if the page shows an error.\n` : '');
         const open = `  Open: ${s.authorizeUrl}\n`;
         ctx.stdout.write(`${row.displayName} login\n`);
         if (tty) ctx.stdout.write(qrForTerminal(s.authorizeUrl, ctx.stdout, 1 + wrappedRows(open + prompt, ctx.stdout.columns ?? 80)));
         ctx.stdout.write(open);
+        if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
+        else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
+        ctx.stdout.write(prompt);
+        if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {
-          ctx.stdout.write(prompt);
-          if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser that can reach ${s.redirectUri} (this machine${hint ? `, or forward it: ${hint}` : ''}).`);
-          else void deps.browser.open(s.authorizeUrl).catch(() => undefined);
-          account = await Promise.race([
-            flow.viaCallback(controller.signal),
-            new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
-          ]);
+          // The callback or a paste, whichever comes first; stdin and the port are let go once the
+          // login ends (Ctrl-C included: a listening server would keep the process alive).
+          const reading = new AbortController();
+          try {
+            account = await Promise.race([
+              flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal),
+              new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
+            ]);
+          } finally {
+            reading.abort();
+            flow.cancel();
+          }
         } else {
-          if (values['no-browser']) say('--no-browser: no browser is opened; open the address in any browser yourself.');
-          else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
-          ctx.stdout.write(prompt);
           const pasted = await readStdin(ctx, false);
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
           account = await flow.viaPaste(pasted, controller.signal);

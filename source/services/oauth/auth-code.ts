@@ -1,9 +1,15 @@
 // Auth-code logins (PKCE where the provider uses it), by loopback callback or by paste.
 //
-// Loopback: a one-shot HTTP server bound to 127.0.0.1 (the redirect says `localhost`, as the
-// providers registered it), checks `state`, shows a plain success or failure page, and closes after
-// the one callback. A busy port tries the fallbacks, then falls back to paste mode saying which port.
-// Paste: the person pastes the redirect URL, `code#state` (Claude's code page) or the bare code.
+// Loopback: an HTTP server bound to 127.0.0.1 (the redirect says `localhost`, as the providers
+// registered it) that waits for the one callback carrying this login's `state` and closes after it.
+// Anything else that reaches the port (a callback with another state or no code, /favicon.ico, a
+// port scanner) gets an error page and the login keeps waiting, until the callback timeout. A busy
+// port tries the fallbacks, then falls back to paste mode saying which port.
+// Paste: the person pastes the redirect URL, `code#state` (Claude's code page) or the bare code. A
+// paste is accepted in loopback mode too: whichever comes first wins (as `gh auth login` does).
+// When the browser is elsewhere (SSH), providers with a page of their own that shows the code
+// (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
+// port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
 import http from 'node:http';
 import {makePkce, makeState, parsePastedCode, type Pkce} from '../../core/pkce.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -14,23 +20,32 @@ import {authCodeFlowOf, callbackPorts, endpoint, type AuthCodeFlowSpec, type Res
 import {postToken, type TokenResponse} from './token-endpoint.js';
 
 export interface AuthCodeOptions {
-  /** Paste mode even when a loopback server could be used. */
+  /**
+   * The browser is elsewhere and the person will paste: the provider's own code page where it has
+   * one (no server then); otherwise the loopback server still listens beside the paste.
+   */
   paste?: boolean;
   /** Callback port (overrides the table and tui.json). */
   port?: number;
+  /** How long the loopback server waits for the right callback (ms); default CALLBACK_TIMEOUT_MS. */
+  callbackTimeoutMs?: number;
 }
+
+/** The loopback wait's bound: as long as a person plausibly takes to log in in a browser. */
+export const CALLBACK_TIMEOUT_MS = 10 * 60_000;
 
 export interface AuthCodeSession {
   mode: 'loopback' | 'paste';
   authorizeUrl: string;
   redirectUri: string;
-  /** Set in loopback mode. */
+  /** The port this machine listens on for the callback: set exactly in loopback mode. */
   port?: number;
   /** Why paste mode was chosen when loopback was wanted (a busy port). */
   notice?: string;
-  /** The ports a person would forward with `ssh -L` to use loopback from afar. */
-  forwardPort: number;
-  /** Loopback mode: the code from the one callback. Rejects on a bad state, an error callback or close(). */
+  /**
+   * Loopback mode: the code from the callback carrying this login's state. Rejects on an error
+   * callback (with the right state), the callback timeout, or close().
+   */
   callback(): Promise<string>;
   /** Paste mode (and loopback, as a fallback): the code from what the person pasted; throws UserError. */
   codeFromPaste(text: string): string;
@@ -93,34 +108,43 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   let port: number | undefined;
   let notice: string | undefined;
 
-  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) => {
-    response.writeHead(ok ? 200 : 400, {'content-type': 'text/html; charset=utf-8', connection: 'close'});
-    response.end(page(ok, message), () => {
+  const answer = (response: http.ServerResponse, status: number, ok: boolean, message: string, after?: () => void) => {
+    response.writeHead(status, {'content-type': 'text/html; charset=utf-8', connection: 'close'});
+    response.end(page(ok, message), after);
+  };
+  /** The login's own end: answer the browser, settle, stop listening. */
+  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) =>
+    answer(response, ok ? 200 : 400, ok, message, () => {
       result();
       close();
     });
-  };
+  const stillWaiting = 'The login in the terminal is still waiting for its own callback.';
   const handler: http.RequestListener = (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (request.method !== 'GET' || url.pathname !== flow.callbackPath) {
-      response.writeHead(404, {'content-type': 'text/plain'}).end('not found');
+      response.writeHead(404, {'content-type': 'text/plain', connection: 'close'}).end('not found');
       return;
     }
     const error = url.searchParams.get('error');
     const code = url.searchParams.get('code');
+    // Only the callback carrying this login's state may end it: anything else is a stale tab, another
+    // login's redirect or a probe, answered and ignored.
     if (url.searchParams.get('state') !== state) {
-      finish(response, false, 'The state parameter does not match this login; nothing was stored.', () => settle?.reject(new UserError('login callback carried the wrong state; nothing was stored')));
+      answer(response, 400, false, `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
       const description = sanitizeLine(url.searchParams.get('error_description') ?? error);
       finish(response, false, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
     } else if (!code) {
-      finish(response, false, 'The callback carried no code.', () => settle?.reject(new UserError('login callback carried no code')));
+      answer(response, 400, false, `The callback carried no code; nothing was stored. ${stillWaiting}`);
     } else {
       finish(response, true, `${resolved.row.displayName} login received. ccs-tui is storing the account.`, () => settle?.resolve(code));
     }
   };
 
-  if (!options.paste) {
+  // A provider page that shows the code needs no server; a loopback redirect is listened for even
+  // when the person will paste, so what the hint says (forward the port) is true.
+  const pastePage = options.paste ? flow.pasteRedirectUri : undefined;
+  if (!pastePage) {
     for (const candidate of ports) {
       server = await listen(candidate, handler);
       if (server) {
@@ -135,11 +159,21 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   const redirectUri = mode === 'loopback' ? loopbackRedirect(port!) : (flow.pasteRedirectUri ?? loopbackRedirect(ports[0]!));
   const authorizeUrl = buildAuthorizeUrl(resolved, flow, redirectUri, state, pkce);
   if (mode === 'paste') settle?.reject(new UserError('no loopback server in paste mode'));
+  const timeoutMs = options.callbackTimeoutMs ?? CALLBACK_TIMEOUT_MS;
+  const timer =
+    mode === 'loopback'
+      ? setTimeout(() => {
+          settle?.reject(new UserError(`no browser came back to ${redirectUri} within ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.ceil(timeoutMs / 1000)} s`}; nothing was stored`));
+          close();
+        }, timeoutMs)
+      : undefined;
+  timer?.unref();
 
   let closed = false;
   function close() {
     if (closed) return;
     closed = true;
+    clearTimeout(timer);
     settle?.reject(new UserError('login cancelled'));
     server?.close();
     server?.closeAllConnections();
@@ -151,7 +185,6 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     redirectUri,
     port,
     notice,
-    forwardPort: port ?? ports[0]!,
     callback: () => callbackResult,
     codeFromPaste(text) {
       const parsed = parsePastedCode(text);

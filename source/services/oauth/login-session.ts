@@ -14,10 +14,14 @@ import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
 import {addApiKeyAccount, beginAuthCodeLogin, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
-import {resolveProvider} from './provider-config.js';
+import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
-  | {kind: 'choose'; methods: LoginMethod[]}
+  /**
+   * "How would you like to log in?" (as `gh auth login` asks). `notes` say what a method needs here
+   * (over SSH: which one works as is); `preferred` is where the cursor starts.
+   */
+  | {kind: 'choose'; methods: LoginMethod[]; notes: Partial<Record<LoginMethod, string>>; preferred: number}
   /** A name for the account first: required where the provider does not say who logs in, optional for API keys. */
   | {kind: 'label'; method: LoginMethod; optional: boolean}
   | {kind: 'starting'; method: LoginMethod}
@@ -28,7 +32,11 @@ export type LoginView =
   | {kind: 'service-account'}
   /** `method` says what is being checked (a device approval, a pasted code, a key); absent from a remote login. */
   | {kind: 'storing'; method?: LoginMethod}
-  | {kind: 'done'; account: Account}
+  /**
+   * `notRelogin`: logging in again as that account id, the browser or device logged in as another
+   * identity, stored as its own account (no grant is lost); that account still needs a login.
+   */
+  | {kind: 'done'; account: Account; notRelogin?: string}
   /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
 
@@ -55,6 +63,8 @@ export interface LoginSessionOptions {
   browser: Browser;
   /** Logging in again as a known account: its nickname (no name is asked for). */
   nickname?: string;
+  /** Logging in again as a known account: its id (the nickname goes to no other identity). */
+  relogin?: string;
   onChange(view: LoginView): void;
 }
 
@@ -82,7 +92,28 @@ export class LoginSession {
     this.asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
     this.local = sessionKind(options.env).local;
     this.nickname = options.nickname;
-    this.view = this.methods.length > 1 ? {kind: 'choose', methods: this.methods} : {kind: 'starting', method: this.methods[0]!};
+    this.view = this.methods.length > 1 ? this.chooseView() : {kind: 'starting', method: this.methods[0]!};
+  }
+
+  /**
+   * The method picker. On this machine the provider's first method is preferred. With the browser
+   * elsewhere (SSH, no display) a device code works as is, while a browser login needs its loopback
+   * port forwarded or the address it ends on pasted: the picker says so and starts on the device code.
+   */
+  private chooseView(): LoginView {
+    const {settings} = this.options.deps;
+    const resolved = resolveProvider(settings, this.options.provider);
+    const notes: Partial<Record<LoginMethod, string>> = {};
+    if (!this.local) {
+      const flow = authCodeFlowOf(resolved.row);
+      notes.device = 'works over SSH as is';
+      if (flow && !flow.pasteRedirectUri) {
+        const [port] = callbackPorts(settings, resolved.row.id, flow);
+        notes['auth-code'] = `over SSH: forward port ${port} (ssh -L) or paste the address the browser ends on`;
+      } else if (flow) notes['auth-code'] = 'over SSH: paste the code the provider shows';
+    }
+    const device = this.methods.indexOf('device');
+    return {kind: 'choose', methods: this.methods, notes, preferred: !this.local && device >= 0 ? device : 0};
   }
 
   /** Starts the only method at once (after `start` the screen just renders). */
@@ -121,9 +152,15 @@ export class LoginSession {
     this.choose(this.method ?? 'device');
   }
 
-  /** A new code after expiry or an error (Enter on the ended view). */
+  private done(account: Account): void {
+    const {relogin} = this.options;
+    this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
+  }
+
+  /** A new code after expiry or an error (Enter on the ended view), or after logging in as another identity than the one asked for. */
   retry(): void {
-    if (this.view.kind !== 'ended' || !this.method) return;
+    const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
+    if (!again || !this.method) return;
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
@@ -138,6 +175,7 @@ export class LoginSession {
     try {
       const account = await deviceLogin(this.options.deps, this.options.provider, {
         nickname: this.nickname,
+        relogin: this.options.relogin,
         signal,
         onAuthorization: (a, state) => {
           authorization = a;
@@ -149,7 +187,7 @@ export class LoginSession {
           if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -159,16 +197,16 @@ export class LoginSession {
     this.set({kind: 'starting', method: 'auth-code'});
     const attempt = this.attempt;
     try {
-      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local});
+      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
       if (this.closed) return login.cancel();
       this.authCode = login;
       const s = login.session;
-      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.forwardPort, this.options.env), redirectUri: s.redirectUri});
+      this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.port, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
         const account = await login.viaCallback(this.controller.signal);
         if (this.pastedAttempt === attempt) return;
-        this.set({kind: 'done', account});
+        this.done(account);
       }
     } catch (error) {
       // A paste took over this attempt: the loopback wait it closed is no failure.
@@ -190,7 +228,7 @@ export class LoginSession {
     this.set({kind: 'storing', method: 'auth-code'});
     try {
       const account = await this.authCode.viaPaste(text, this.controller.signal);
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -202,8 +240,8 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname});
-      this.set({kind: 'done', account});
+      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
+      this.done(account);
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
       this.fail(error, attempt, apiKey);
@@ -221,7 +259,7 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
-      this.set({kind: 'done', account});
+      this.done(account);
     } catch (error) {
       this.fail(error, attempt);
     }

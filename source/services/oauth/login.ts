@@ -9,7 +9,10 @@ import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
-import {undiciHttpClient} from '../http.js';
+import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
+import {Redactor, redactedForm} from '../../core/redact.js';
+import {modelsListTarget} from '../../providers/models-list.js';
+import {endpointOverrides} from '../../store/settings.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
 import {authEndpoints} from './endpoints.js';
@@ -46,7 +49,7 @@ async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {nickname?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
+  options: {nickname?: string; relogin?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
 ): Promise<Account> {
   const http = deps.http ?? undiciHttpClient;
   const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname, clock: deps.clock, signal: options.signal});
@@ -55,6 +58,7 @@ async function storeLogin(
     provider: resolved.row.id,
     token,
     nickname: options.nickname,
+    relogin: options.relogin,
     tier: identity.tier,
     projectId: identity.projectId,
   });
@@ -62,6 +66,8 @@ async function storeLogin(
 
 export interface DeviceLoginOptions extends DeviceFlowCallbacks {
   nickname?: string;
+  /** Logging in again as this account id (the nickname is its: store LoginResult.relogin). */
+  relogin?: string;
   signal?: AbortSignal;
 }
 
@@ -79,6 +85,7 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
   const {userinfo} = await authEndpoints(http, resolved, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
+    relogin: options.relogin,
     userinfoUrl: userinfo,
     extra: device ? {device_id: device} : undefined,
   });
@@ -103,13 +110,18 @@ export interface AuthCodeLogin {
   viaCallback(signal?: AbortSignal): Promise<Account>;
   /** Paste: takes the pasted URL / code#state / code, exchanges it and stores the account. */
   viaPaste(text: string, signal?: AbortSignal): Promise<Account>;
+  /**
+   * Loopback and paste at once: the callback or `pasted` (a blank paste is no answer), whichever
+   * comes first, is exchanged. A pasted text that is no code throws (UserError).
+   */
+  viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<Account>;
   cancel(): void;
 }
 
 export async function beginAuthCodeLogin(
   deps: LoginDeps,
   provider: string,
-  options: AuthCodeOptions & {nickname?: string} = {},
+  options: AuthCodeOptions & {nickname?: string; relogin?: string} = {},
 ): Promise<AuthCodeLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const http = deps.http ?? undiciHttpClient;
@@ -117,7 +129,7 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
     } finally {
       session.close();
     }
@@ -126,15 +138,30 @@ export async function beginAuthCodeLogin(
     session,
     viaCallback: async (signal) => finish(await session.callback(), signal),
     viaPaste: async (text, signal) => finish(session.codeFromPaste(text), signal),
+    viaFirst: async (pasted, signal) => {
+      const fromPaste = pasted.then((text) => (text.trim() ? session.codeFromPaste(text) : new Promise<never>(() => undefined)));
+      let code: string;
+      try {
+        code = await Promise.race([session.callback(), fromPaste]);
+      } catch (error) {
+        // A paste that is no code ends this login: the port is let go at once.
+        session.close();
+        throw error;
+      }
+      return finish(code, signal);
+    },
     cancel: () => session.close(),
   };
 }
 
-/** An API-key account (aistudio, bob, a gateway): the key, and a base URL where the provider needs one. */
+/**
+ * An API-key account (aistudio, bob, a gateway): the key, and a base URL where the provider needs one.
+ * The key is tried once against the provider (checkApiKey) before anything is written.
+ */
 export async function addApiKeyAccount(
   deps: LoginDeps,
   provider: string,
-  input: {apiKey: string; baseUrl?: string; nickname?: string},
+  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal},
 ): Promise<Account> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
@@ -162,7 +189,45 @@ export async function addApiKeyAccount(
     ...(input.nickname ? {email: input.nickname.trim()} : {}),
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
+  await checkApiKey(deps, resolved, token, input.signal);
   return deps.store.saveLogin({provider: resolved.row.id, token, nickname: input.nickname?.trim() || undefined});
+}
+
+/** How long the key check may take (ms): a models list answers in well under a second. */
+const KEY_CHECK_TIMEOUT_MS = 15_000;
+
+/**
+ * One cheap real call with the new key before it is stored: the provider's models list, built by its
+ * adapter with the base URL the proxy will use. A refused key (401/403), an unreachable base URL or
+ * any other answer than a list (a wrong base URL's 404, a 5xx) throws naming the cause, with the key
+ * masked; 429 counts as accepted (the key was recognised, only rate-limited). A provider whose API
+ * has no models list is stored unchecked.
+ */
+async function checkApiKey(deps: LoginDeps, resolved: ResolvedProvider, token: TokenFile, signal?: AbortSignal): Promise<void> {
+  const {row} = resolved;
+  const now = (deps.clock ?? systemClock).now();
+  const target = modelsListTarget(row, endpointOverrides(deps.settings, row.id)?.api, token, now);
+  if (!target) return;
+  const http = deps.http ?? undiciHttpClient;
+  const key = redactedForm(String(token.api_key));
+  const mask = (text: string) => new Redactor([String(token.api_key)]).redact(text);
+  let response;
+  try {
+    response = await http.send({url: target.url, method: 'GET', headers: {accept: 'application/json', ...target.headers}, timeoutMs: KEY_CHECK_TIMEOUT_MS, signal});
+  } catch (error) {
+    throw new UserError(`${mask((error as Error).message)}; the key ${key} was not checked and nothing was stored`);
+  }
+  const said = () => {
+    const excerpt = mask(bodyExcerpt(response.text, 160));
+    return excerpt ? `: ${excerpt}` : '';
+  };
+  if (response.status === 401 || response.status === 403) {
+    throw new UserError(`${row.displayName} refused the key ${key} (HTTP ${response.status} from ${hostOf(target.url)}${said()}); nothing was stored`);
+  }
+  if ((response.status >= 200 && response.status < 300) || response.status === 429) return;
+  throw new UserError(
+    `${hostOf(target.url)} answered HTTP ${response.status} to a models list${said()}: check the base URL; the key ${key} was not stored`,
+  );
 }
 
 const SERVICE_ACCOUNT_FIELDS = ['client_email', 'private_key', 'project_id'] as const;

@@ -3,7 +3,7 @@
 // itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
@@ -23,6 +23,8 @@ import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
 import {useLoginSession} from './login/useLoginSession.js';
+import {useAccountActions} from '../actions/useActions.js';
+import type {Account} from '../../core/types.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** Narrowest text column beside a QR. */
@@ -35,10 +37,19 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const {clipboard} = services;
   const theme = useTheme();
   const {snapshot} = useAccounts();
-  // L on an account: log in again as it (its nickname is kept; same identity → same account).
-  const again = params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined;
-  const {view, error, now, session} = useLoginSession(provider, again?.nickname);
-  const [choice, setChoice] = useState(0);
+  // L on an account: log in again as it (its nickname is kept; same identity → same account). The
+  // account is remembered once seen: removing it here (`d` after another identity logged in) must
+  // not turn this into another login.
+  const seen = useRef<Account | undefined>(undefined);
+  seen.current = (params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined) ?? seen.current;
+  const again = seen.current;
+  const removed = Boolean(again && snapshot && !snapshot.accounts.some((a) => a.provider === provider && a.id === again.id));
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id);
+  const actions = useAccountActions(provider, again);
+  const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
+  const [choice, setChoice] = useState<number | undefined>();
+  // The picker's cursor starts where the session prefers (the device code over SSH).
+  const cursor = view?.kind === 'choose' ? (choice ?? view.preferred) : 0;
   // Keys typed while the login starts (right after opening the screen) act on what it shows.
   useKeysWait(view === undefined && error === undefined);
   const [pasting, setPasting] = useState(false);
@@ -53,7 +64,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const heading =
     view?.kind === 'device'
       ? 'Open this address on any device:'
-      : `${view?.kind === 'auth-code' && view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
+      : `${view?.kind === 'auth-code' && view.mode === 'loopback' && session?.local ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
   // Heading (wrapped), URL rows, and the notice when there is one.
   const urlLines = address === undefined ? 0 : Math.ceil(cellWidth(heading) / width) + urlRows(address, width).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
@@ -61,15 +72,15 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
-  useScreenHints(loginHints(view));
+  useScreenHints(loginHints(view, removed));
   /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
   const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
-    'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
-    'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
+    'cursor.down': () => view?.kind === 'choose' && setChoice(Math.min(cursor + 1, view.methods.length - 1)),
+    'cursor.up': () => view?.kind === 'choose' && setChoice(Math.max(cursor - 1, 0)),
     'login.retry': () => {
-      if (view?.kind === 'choose') return session?.choose(view.methods[choice]!);
-      if (view?.kind === 'ended') {
+      if (view?.kind === 'choose') return session?.choose(view.methods[cursor]!);
+      if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
         setFieldError(undefined);
         return session?.retry();
@@ -97,6 +108,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       if (view?.kind !== 'auth-code') return notNow(actionKey('login.paste', 'login'));
       setPasting(true);
     },
+    // Logged in as another identity: the account asked for can be removed from here (asks first).
+    'account.remove': () => (otherIdentity && !removed ? actions.keys['account.remove']?.() : false),
     back: () => {
       session?.cancel();
       return false;
@@ -120,10 +133,13 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           <Box flexDirection="column">
             <Text>{`How do you want to log in? (${actionKey('cursor.down')}/${actionKey('cursor.up')}, ${actionKey('login.retry', 'login')})`}</Text>
             {view.methods.map((m, i) => (
-              <Text key={m} inverse={i === choice}>
-                {i === choice ? '› ' : '  '}
-                {METHOD_LABELS[m]}
-              </Text>
+              <Box key={m} flexDirection="column">
+                <Text inverse={i === cursor}>
+                  {i === cursor ? '› ' : '  '}
+                  {METHOD_LABELS[m]}
+                </Text>
+                {view.notes[m] ? <Text color={theme.muted} wrap="wrap">{`    ${view.notes[m]}`}</Text> : null}
+              </Box>
             ))}
           </Box>
         );
@@ -210,6 +226,21 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           </Box>
         );
       case 'done':
+        if (view.notRelogin !== undefined && again) {
+          const asked = sanitizeLine(accountLabel(again));
+          const got = sanitizeLine(accountLabel(view.account));
+          return (
+            <Box flexDirection="column" width={width}>
+              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${got} is kept as a new account.`}</Text>
+              <Text wrap="wrap">{removed ? `${asked} was removed.` : `${asked} still needs a login.`}</Text>
+              <Text color={theme.muted} wrap="wrap">
+                {removed
+                  ? `${actionKey('back')}: back to the accounts`
+                  : `${actionKey('login.retry', 'login')}: log in again as ${asked} (log out of ${got} in the browser first) · ${actionKey('account.remove', 'login')}: remove ${asked} · ${actionKey('back')}: back`}
+              </Text>
+            </Box>
+          );
+        }
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
@@ -275,19 +306,20 @@ const STEP_WORDS: Record<LoginView['kind'], string> = {
 };
 
 /** The hint bar per login state: only keys that do something now, Enter named for what it does. */
-function loginHints(view: LoginView | undefined): ScreenHints {
-  const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl'] as const;
+function loginHints(view: LoginView | undefined, removed: boolean): ScreenHints {
+  const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl', 'account.remove'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
   switch (view?.kind) {
     case 'choose':
       return {hide: [...codeKeys], labels: {'login.retry': 'choose'}};
     case 'device':
-      return {hide: ['login.paste', ...moves]};
+      return {hide: ['login.paste', 'account.remove', ...moves]};
     case 'auth-code':
-      return {hide: [...moves]};
+      return {hide: ['account.remove', ...moves]};
     case 'ended':
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
     case 'done':
+      if (view.notRelogin !== undefined && !removed) return {hide: ['login.copy', 'login.open', 'login.paste', 'login.showUrl', ...moves], labels: {'login.retry': 'log in again'}};
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
     default:
       return {hide: [...codeKeys, ...moves]};

@@ -192,7 +192,7 @@ test('iflow loopback: callback server on 127.0.0.1 checks state, token request w
   }
 });
 
-test('loopback: a wrong state gets a failure page and stores nothing', async () => {
+test('loopback: a wrong state gets a failure page, stores nothing, and the login keeps waiting for its own callback', async () => {
   const fake = await fakeIflow();
   const ccs = makeTempCcs();
   try {
@@ -203,9 +203,12 @@ test('loopback: a wrong state gets a failure page and stores nothing', async () 
     done.catch(() => undefined);
     const page = await fetch(`http://127.0.0.1:${port}/oauth2callback?code=iflow-code&state=forged`);
     assert.equal(page.status, 400);
-    assert.match(await page.text(), /Login failed/);
-    await assert.rejects(done, /wrong state/);
+    assert.match(await page.text(), /Login failed.*not for the login under way/s);
     assert.equal(fake.server.on('/oauth/token').length, 0);
+    const state = new URL(login.session.authorizeUrl).searchParams.get('state')!;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/oauth2callback?code=iflow-code&state=${state}`)).status, 200);
+    await done;
+    assert.equal(fake.server.on('/oauth/token').length, 1);
   } finally {
     await fake.server.close();
     ccs.cleanup();

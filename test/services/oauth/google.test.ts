@@ -290,12 +290,21 @@ test("vertex: a key Google does not know (a deleted key) is refused by name, and
 
 test('aistudio: an API-key account has nothing to refresh and no quota source; neither is an error', () =>
   withStore(async (store, ccs) => {
-    const account = await addApiKeyAccount({store, settings: settings()}, 'aistudio', {apiKey: 'AIzaSyExampleExampleExample1234567890', nickname: 'studio'});
-    const mark = google.requests.length;
-    const token = await ensureFreshToken({store, settings: settings()}, 'aistudio', account.id);
-    assert.equal(token.api_key, 'AIzaSyExampleExampleExample1234567890');
-    assert.deepEqual(await fetchAccountQuota({paths: ccs.paths, store, settings: settings()}, account), {windows: []});
-    assert.equal(google.requests.length, mark);
+    const {fakeKeyedApi} = await import('../../helpers/fake-providers/providers.js');
+    const studio = await fakeKeyedApi('AIzaSyExampleExampleExample1234567890', '/v1beta/openai');
+    try {
+      const withStudio = (): TuiSettings => ({...settings(), endpoints: {...settings().endpoints, aistudio: {api: studio.url}}});
+      const account = await addApiKeyAccount({store, settings: withStudio()}, 'aistudio', {apiKey: 'AIzaSyExampleExampleExample1234567890', nickname: 'studio'});
+      assert.equal(studio.on('/v1beta/openai/models').length, 1, 'the key was tried once before it was stored');
+      const mark = google.requests.length;
+      const token = await ensureFreshToken({store, settings: withStudio()}, 'aistudio', account.id);
+      assert.equal(token.api_key, 'AIzaSyExampleExampleExample1234567890');
+      assert.deepEqual(await fetchAccountQuota({paths: ccs.paths, store, settings: withStudio()}, account), {windows: []});
+      assert.equal(google.requests.length, mark);
+      assert.equal(studio.requests.length, 1, 'no refresh, no quota call');
+    } finally {
+      await studio.close();
+    }
   }));
 
 test('the stand-in refuses what Google refuses: wrong secret, wrong redirect, missing verifier, another client', async () => {

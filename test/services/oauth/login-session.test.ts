@@ -12,7 +12,7 @@ import {LoginSession, type LoginView} from '../../../source/services/oauth/login
 import {FakeClock} from '../../helpers/fake-clock.js';
 import {makeTempCcs} from '../../helpers/ccs.js';
 import {freePort, startFakeServer, type Route} from '../../helpers/fake-providers/server.js';
-import {fakeClaude, fakeCopilot} from '../../helpers/fake-providers/providers.js';
+import {fakeClaude, fakeCopilot, fakeKeyedApi} from '../../helpers/fake-providers/providers.js';
 
 interface Harness {
   session: LoginSession;
@@ -316,6 +316,7 @@ test('the ssh -L hint appears only when the redirect comes to a loopback port he
   assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, ssh, 'linux'), 'ssh -L 1455:localhost:1455 10.0.0.1');
   assert.equal(callbackForwardHint('https://platform.claude.com/oauth/code/callback', 54545, ssh, 'linux'), undefined, "Claude's code page needs no forwarding");
   assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', 1455, {DISPLAY: ':0'}, 'linux'), undefined, 'a local browser reaches it directly');
+  assert.equal(callbackForwardHint('http://localhost:1455/auth/callback', undefined, ssh, 'linux'), undefined, 'nothing of ours listens (busy port): forwarding would reach nothing');
   // The TUI's claude paste view carries no hint.
   const fake = await fakeClaude();
   const h = harness('claude', fake.settings.endpoints, {env: ssh});
@@ -329,8 +330,9 @@ test('the ssh -L hint appears only when the redirect comes to a loopback port he
   }
 });
 
-test('API key with a name: the account is stored under that nickname', async () => {
-  const h = harness('aistudio', {});
+test('API key with a name: the key is tried against the provider, then stored under that nickname', async () => {
+  const studio = await fakeKeyedApi('AIzaSyExampleKey0123456789', '/v1beta/openai');
+  const h = harness('aistudio', {aistudio: {api: studio.url}});
   try {
     h.session.start();
     await h.until('label');
@@ -339,7 +341,68 @@ test('API key with a name: the account is stored under that nickname', async () 
     await h.session.submitApiKey('AIzaSyExampleKey0123456789');
     const done = await h.until('done');
     assert.equal(done.kind === 'done' && done.account.nickname, 'studio-work');
+    assert.equal(studio.on('/v1beta/openai/models')[0]?.headers.authorization, 'Bearer AIzaSyExampleKey0123456789');
   } finally {
     h.cleanup();
+    await studio.close();
+  }
+});
+
+/** An API-key login in the TUI's state machine up to the ended view; returns its message. */
+async function refusedKeyLogin(provider: string, endpoints: Record<string, Record<string, string>>, key: string, baseUrl?: string) {
+  const h = harness(provider, endpoints);
+  try {
+    h.session.start();
+    await h.until('label');
+    h.session.setLabel('');
+    await h.until('api-key');
+    await h.session.submitApiKey(key, baseUrl);
+    const message = endedMessage(await h.until('ended'));
+    assert.ok(!message.includes(key), `the key is never shown in full: ${message}`);
+    assert.equal((await h.store.load()).accounts.length, 0, 'nothing stored');
+    // Enter: try again goes back to the key field.
+    h.views.length = 0;
+    h.session.retry();
+    await h.until('api-key');
+    return message;
+  } finally {
+    h.cleanup();
+  }
+}
+
+test('API key refused by the provider (401, the key quoted back): ended naming the refusal, key masked, nothing stored', async () => {
+  const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');
+  try {
+    const message = await refusedKeyLogin('aistudio', {aistudio: {api: studio.url}}, 'AIzaSyWrongKey99999999999');
+    assert.match(message, /^Login failed: Google AI Studio refused the key AIza…\(redacted\) \(HTTP 401 from 127\.0\.0\.1:\d+\/v1beta\/openai\/models: .*Incorrect API key provided: AIza…\(redacted\).*\); nothing was stored$/);
+  } finally {
+    await studio.close();
+  }
+});
+
+test('bob: a 403, an unreachable base URL and a base URL that is not an API (404) each end with the cause; the right key is stored', async () => {
+  const bob = await fakeKeyedApi('bob-key-0123456789');
+  const forbidden = await startFakeServer({'GET /v1/models': () => ({status: 403, json: {error: 'key disabled'}})});
+  const closed = await freePort();
+  try {
+    assert.match(await refusedKeyLogin('bob', {}, 'bob-key-0123456789', `${forbidden.url}/v1`), /IBM Bob refused the key bob-…\(redacted\) \(HTTP 403 from .*key disabled.*nothing was stored$/);
+    assert.match(await refusedKeyLogin('bob', {}, 'bob-key-0123456789', `http://127.0.0.1:${closed}/v1`), new RegExp(`^Login failed: cannot reach 127\\.0\\.0\\.1:${closed}/v1/models: .*refused.*; the key bob-…\\(redacted\\) was not checked and nothing was stored$`));
+    assert.match(await refusedKeyLogin('bob', {}, 'bob-key-0123456789', `${bob.url}/wrong`), /answered HTTP 404 to a models list.*check the base URL; the key bob-…\(redacted\) was not stored$/);
+    const h = harness('bob', {});
+    try {
+      h.session.start();
+      await h.until('label');
+      h.session.setLabel('');
+      await h.until('api-key');
+      await h.session.submitApiKey('bob-key-0123456789', bob.url);
+      const done = await h.until('done');
+      assert.equal(done.kind, 'done');
+      assert.equal((await h.store.load()).accounts.length, 1);
+    } finally {
+      h.cleanup();
+    }
+  } finally {
+    await bob.close();
+    await forbidden.close();
   }
 });

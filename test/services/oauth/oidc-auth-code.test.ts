@@ -56,9 +56,14 @@ test('paste mode: the full redirect URL pasted from the browser; a replayed past
     const port = await freePort();
     const store = new AccountStore(ccs.paths);
     const login = await beginAuthCodeLogin({store, settings: settings(port)}, 'codex', {paste: true});
-    assert.equal(login.session.mode, 'paste');
+    // Codex has no code page of its own: a person who will paste still gets the loopback server.
+    assert.equal(login.session.mode, 'loopback');
+    assert.equal(login.session.port, port);
     const redirect = await oidc.authorize(login.session.authorizeUrl, 'dana');
+    // The port is taken by the first login: the second is paste-only and says why.
     const other = await beginAuthCodeLogin({store, settings: settings(port)}, 'codex', {paste: true});
+    assert.equal(other.session.mode, 'paste');
+    assert.match(other.session.notice ?? '', new RegExp(`callback port ${port} is busy`));
     await assert.rejects(other.viaPaste(redirect), /state does not match/);
     const account = await login.viaPaste(redirect);
     assert.equal(account.email, 'dana@example.test');

@@ -6,8 +6,8 @@ import type {AccountLogin, LoginView} from '../../../services/oauth/login-sessio
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 
-/** `nickname`: logging in again as a known account (its name is kept, not asked for). */
-export function useLoginSession(provider: string, nickname?: string) {
+/** `nickname` / `relogin`: logging in again as a known account (its name and id; the name is not asked for). */
+export function useLoginSession(provider: string, nickname?: string, relogin?: string) {
   const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -29,7 +29,7 @@ export function useLoginSession(provider: string, nickname?: string) {
               setNow(services.clock.now());
               setView(next);
             },
-            {nickname},
+            {nickname, relogin},
           );
           sessionRef.current = session;
           setView(session.view);
@@ -45,7 +45,7 @@ export function useLoginSession(provider: string, nickname?: string) {
       sessionRef.current?.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, nickname, services, target]);
+  }, [provider, nickname, relogin, services, target]);
 
   // The countdown and every spinner move once a second while something is under way.
   const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
