@@ -69,16 +69,6 @@ export class AccountSource {
     return true;
   }
 
-  /** Whether the account's token file is where the account list says (not moved or removed meanwhile). */
-  hasTokenFile(account: Account): boolean {
-    try {
-      statSync(this.store.tokenPath(account));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   async usable(provider: string): Promise<Account[]> {
     return (await this.all()).filter((a) => a.provider === provider && isUsable(a));
   }
@@ -104,13 +94,22 @@ export class AccountSource {
 
   /** The account's token file now (one stat per call; the file is re-read only when it changed). */
   token(account: Account): TokenFile | undefined {
+    const read = this.read(account);
+    return read === 'missing' ? undefined : read;
+  }
+
+  /**
+   * As token(), but 'missing' when the file is not where the account list says (moved or removed
+   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
+   */
+  read(account: Account): TokenFile | 'missing' | undefined {
     const file = this.store.tokenPath(account);
     let stat;
     try {
       stat = statSync(file);
     } catch {
       this.tokens.delete(file);
-      return undefined;
+      return 'missing';
     }
     const cached = this.tokens.get(file);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;

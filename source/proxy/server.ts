@@ -4,7 +4,7 @@
 // account of the pool. Everything it does is reported as ProxyEvents. The request path's steps live
 // beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
@@ -26,7 +26,7 @@ import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {bodySpent, sendBody, type OutgoingBody} from './body.js';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
-import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
+import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError} from './errors.js';
 import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
@@ -104,6 +104,7 @@ export class ProxyServer {
   private readonly startedAt: number;
   private readonly recent: number[] = [];
   private totalRequests = 0;
+  private refreshes = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -281,8 +282,7 @@ export class ProxyServer {
     const header = req.headers['x-api-key'];
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
-    const keys = this.options.config().apiKeys;
-    if (presented && keys.some((key) => sameSecret(presented.trim(), key))) return;
+    if (presented && isApiKey(presented.trim(), this.options.config().apiKeys)) return;
     throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
   }
 
@@ -375,7 +375,7 @@ export class ProxyServer {
     if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
     if (pool.size === 0) throw await this.noAccountError(row);
-    const abort = abortWhenClientLeaves(res);
+    const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
     // Counting tokens is advice, not inference: its failure never cools an account or a model (the
@@ -421,9 +421,9 @@ export class ProxyServer {
 
       let upstream: IncomingMessage;
       try {
-        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, abort.signal));
+        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
-        if (abort.signal.aborted) return;
+        if (watch.aborted) return;
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
@@ -440,7 +440,7 @@ export class ProxyServer {
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
-        const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
+        const status = await this.deliver(prepared, upstream, res, watch, outcome);
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -501,13 +501,15 @@ export class ProxyServer {
     }
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
-    if (!account || !this.accounts.hasTokenFile(account)) {
+    // One stat tells both whether the file is there and whether it changed since it was read.
+    const read = account ? this.accounts.read(account) : 'missing';
+    if (!account || read === 'missing') {
       // Paused, removed or moved since the list was read: not a failure of its credential.
       attempts.tried.add(poolAccount.id);
       if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
       return 'next';
     }
-    let token = this.accounts.token(account);
+    let token = read;
     if (!token) {
       // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
       // for this request without a cooldown, and read again on the next one.
@@ -537,7 +539,7 @@ export class ProxyServer {
   }
 
   /** "Stream": a success goes to the client, through the translator when there is one. Returns the status sent. */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.current();
@@ -580,6 +582,8 @@ export class ProxyServer {
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
     try {
       const token = await this.options.refresh(row.id, account.id, force);
+      // Masked from the first answer on, before the credential redactor's next look at the dirs.
+      this.credentials.noteToken(`${this.accounts.store.tokenPath(account)}#refreshed`, `refresh ${++this.refreshes}`, token);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
       return token;
     } catch (error) {
@@ -591,13 +595,14 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: OutgoingBody, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
+      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, agent: https ? this.agents.https : this.agents.http}, resolve);
       request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
+      client.track(request);
       sendBody(request, body);
     });
   }
@@ -639,11 +644,17 @@ export class ProxyServer {
   }
 }
 
-/** Compares secrets in constant time (hashing first makes lengths equal). */
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+/** The SHA-256 of each API key, by the config's key list (hashed once per config, not per request). */
+const keyDigests = new WeakMap<readonly string[], Buffer[]>();
+
+/** Whether `presented` is one of `keys`, compared in constant time (hashing first makes lengths equal). */
+function isApiKey(presented: string, keys: readonly string[]): boolean {
+  let digests = keyDigests.get(keys);
+  if (!digests) keyDigests.set(keys, (digests = keys.map((key) => createHash('sha256').update(key).digest())));
+  const digest = createHash('sha256').update(presented).digest();
+  let found = false;
+  for (const key of digests) found = timingSafeEqual(digest, key) || found;
+  return found;
 }
 
 function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id: string; label: string}[]): boolean {
@@ -658,11 +669,26 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-/** The client going away aborts whatever upstream request is running for it. */
-function abortWhenClientLeaves(res: ServerResponse): AbortController {
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-  });
-  return abort;
+/**
+ * The client going away destroys whatever upstream request is running for it (which also ends the
+ * answer's stream). A listener on the response, not an AbortController: one of those per request,
+ * with its signal wired into node:http, cost more than the rest of the request's bookkeeping.
+ */
+class ClientWatch implements ClientGone {
+  aborted = false;
+  private upstream: UpstreamRequest | undefined;
+
+  constructor(res: ServerResponse) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.aborted = true;
+      this.upstream?.destroy(new Error('client disconnected'));
+    });
+  }
+
+  /** The upstream request now sent for this client (destroyed at once if the client already left). */
+  track(request: UpstreamRequest): void {
+    this.upstream = request;
+    if (this.aborted) request.destroy(new Error('client disconnected'));
+  }
 }
