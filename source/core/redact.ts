@@ -33,10 +33,14 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** JSON's two-character escapes: the character after the backslash, by the character it stands for. */
+const JSON_SHORT_ESCAPES: Record<string, string> = {'\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f', '"': '"', '\\': '\\'};
+const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.entries(JSON_SHORT_ESCAPES).map(([char, short]) => [short, char]));
+
 /**
  * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
- * a form body), JSON-escaped as `\uXXXX` (either hex case), or `\/` (PHP, Jackson and many gateways
- * escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
+ * a form body), JSON-escaped as `\uXXXX` (either hex case) or `\n`-style, or `\/` (PHP, Jackson and
+ * many gateways escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
  */
 function charPattern(char: string): string {
   if (/[A-Za-z0-9_.~-]/.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
@@ -46,6 +50,9 @@ function charPattern(char: string): string {
   const either = hex.replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
   const forms = [escapeRegExp(char), `%${either}`, `\\\\u00${either}`];
   if (char === '/') forms.push('\\\\/');
+  // JSON's short escapes (a private key's newlines echoed inside a JSON string).
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short) forms.push(`\\\\${escapeRegExp(short)}`);
   return `(?:${forms.join('|')})`;
 }
 
@@ -71,11 +78,13 @@ function base64Cores(secret: string): string[] {
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
-  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)/g, (_, u?: string, p?: string, slash?: string) => slash ?? String.fromCharCode(parseInt((u ?? p)!, 16)));
+  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)|\\([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+    slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
+  );
 }
 
 /** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
-const ESCAPE_HINT = /\\[/u]|%[0-9a-fA-F]{2}/;
+const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\(?:u[0-9a-fA-F]{0,3})?|%[0-9a-fA-F]?)$';
@@ -100,6 +109,10 @@ export class Redactor {
   private readonly plain: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end. */
   private readonly head: RegExp | undefined;
+  /** Rules out, cheaply, that a text holds any echo (see EchoFilter); undefined when it cannot. */
+  private readonly filter: EchoFilter | undefined;
+  /** By char code (0–255): whether it may be part of an echo (a character of a secret, or of an escape). */
+  private readonly echoChars: Uint8Array = new Uint8Array(256);
   private readonly byDecoded = new Map<string, string>();
   private readonly count: number;
   /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
@@ -122,6 +135,8 @@ export class Redactor {
     const literals = [...forms].sort((a, b) => b.length - a.length);
     this.maxEchoLength = Math.max(0, ...literals.map((l) => l.length * 6));
     if (!literals.length) return;
+    this.filter = EchoFilter.of(literals);
+    this.echoChars = echoCharTable(literals);
     this.pattern = new RegExp(literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g');
     this.plain = new RegExp(literals.map(escapeRegExp).join('|'), 'g');
     // a1(?:$|a2(?:$|a3…)): the head of an echo, or as much of it as the text still holds (an escape
@@ -139,6 +154,7 @@ export class Redactor {
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
+    if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const pattern = ESCAPE_HINT.test(text) ? this.pattern : this.plain;
     const masked = pattern ? text.replace(pattern, (found) => this.maskFor(found)) : text;
     return options.patterns ? maskCredentialPatterns(masked) : masked;
@@ -177,6 +193,27 @@ export class Redactor {
     return new StreamRedactor(this);
   }
 
+  /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
+  mayHoldEcho(bytes: Uint8Array): boolean {
+    return !this.filter || this.filter.mayHoldEcho(bytes);
+  }
+
+  /**
+   * For the stream masker, on bytes that hold no whole echo: where their tail may begin an echo
+   * that the next chunk completes; `bytes.length` when it cannot. Only the run after the last byte
+   * that no echo can contain is looked at, so an SSE event's closing newlines (or a JSON answer's
+   * closing brace) settle it without a regular expression.
+   */
+  holdBytesFrom(bytes: Uint8Array): number {
+    if (!this.head) return bytes.length;
+    const floor = Math.max(0, bytes.length - this.maxEchoLength);
+    let start = bytes.length;
+    while (start > floor && this.echoChars[bytes[start - 1]!] === 1) start--;
+    if (start === bytes.length) return start;
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('latin1');
+    return start + this.holdFrom(tail, 0);
+  }
+
   /**
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
@@ -195,35 +232,150 @@ export class Redactor {
 /**
  * Masks a body chunk by chunk, bytes in and bytes out, without buffering it: each chunk goes out at
  * once, except a tail that may be the start of a secret cut between two chunks (at most the longest
- * echo's length, and only when the tail matches the first characters of a secret). Bytes are handled
- * as latin1 text so that pass-through bytes come out identical (the same Buffer when nothing matched).
+ * echo's length, and only when the tail matches the first characters of a secret). A chunk that
+ * certainly holds no echo (Redactor.mayHoldEcho) passes as the same Buffer, never decoded; one that
+ * may is handled as latin1 text so that pass-through bytes come out identical.
  */
 export class StreamRedactor {
-  private carry = '';
+  /** Bytes held back from the last chunk (a possible start of an echo), already masked. */
+  private carry: Buffer = EMPTY;
 
   constructor(private readonly redactor: Redactor) {}
 
   push(chunk: Buffer): Buffer {
     if (this.redactor.size === 0) return chunk;
-    const text = this.carry + chunk.toString('latin1');
+    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (!this.redactor.mayHoldEcho(bytes)) {
+      const hold = this.redactor.holdBytesFrom(bytes);
+      // Copied: the carried bytes outlive a chunk its reader may reuse.
+      this.carry = hold < bytes.length ? Buffer.from(bytes.subarray(hold)) : EMPTY;
+      return hold < bytes.length ? bytes.subarray(0, hold) : bytes;
+    }
+    const text = bytes.toString('latin1');
     const masked = this.maskLatin1(text);
     const hold = this.redactor.holdFrom(masked, masked.length - this.redactor.maxEchoLength);
-    this.carry = masked.slice(hold);
-    if (!this.carry && masked === text && text.length === chunk.length) return chunk;
+    this.carry = hold < masked.length ? Buffer.from(masked.slice(hold), 'latin1') : EMPTY;
+    if (hold === masked.length && masked === text) return bytes;
     return Buffer.from(masked.slice(0, hold), 'latin1');
   }
 
   /** What is still held back, masked (call once the body has ended). */
   end(): Buffer {
     const rest = this.carry;
-    this.carry = '';
-    return Buffer.from(this.maskLatin1(rest), 'latin1');
+    this.carry = EMPTY;
+    if (rest.length === 0 || !this.redactor.mayHoldEcho(rest)) return rest;
+    return Buffer.from(this.maskLatin1(rest.toString('latin1')), 'latin1');
   }
 
   private maskLatin1(text: string): string {
     // Secrets are ASCII; the masked form ('…') is written as its UTF-8 bytes.
     return this.redactor.redact(text).replace(/…/g, Buffer.from('…', 'utf8').toString('latin1'));
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Characters that every encoding of an echo leaves as they are (percent-encoding, JSON escapes and
+ * base64's URL-safe alphabet never touch them; see charPattern): a secret's runs of them appear
+ * verbatim, in the same order, in every echoed form.
+ */
+const VERBATIM = /^[A-Za-z0-9_.~-]$/;
+
+/**
+ * A prefilter that proves, in one sampled pass, that a text holds no echo, so that the regular
+ * expressions (slow with many secrets: thousands of alternatives) run only where one may be.
+ * Every literal form (a secret, a base64 core) has a run of at least `run` verbatim characters,
+ * which every echo of it carries unchanged. Looking at the `width`-character window at every
+ * `step`-th position (step = run − width + 1) therefore lands inside that run at one of its first
+ * `step` offsets; those windows of every literal are kept, hashed into a bit set. No sampled window
+ * in the set: no echo. A hit only means "look closer" (the full regular expression decides).
+ */
+class EchoFilter {
+  private constructor(
+    private readonly width: 4 | 8,
+    private readonly step: number,
+    /** The shortest text that can hold a whole echo of any literal. */
+    private readonly minEcho: number,
+    private readonly bits: Int32Array,
+    private readonly shift: number,
+  ) {}
+
+  /** The filter for these literal forms, or undefined when some literal has too short a verbatim run to sample. */
+  static of(literals: readonly string[]): EchoFilter | undefined {
+    const runs = literals.map(longestVerbatimRun);
+    const run = Math.min(...runs.map((r) => r.length));
+    if (run < 6) return undefined;
+    const width = run >= 12 ? 8 : 4;
+    const step = run - width + 1;
+    const windows = new Set<string>();
+    for (const r of runs) for (let i = 0; i < step; i++) windows.add(r.slice(i, i + width));
+    // About 32 bits per window: a random window hits a set bit about 1 time in 32 at most.
+    const log2 = Math.min(24, Math.max(10, Math.ceil(Math.log2(windows.size * 32))));
+    const bits = new Int32Array(1 << (log2 - 5));
+    const filter = new EchoFilter(width, step, Math.min(...literals.map((l) => l.length)), bits, 32 - log2);
+    for (const w of windows) {
+      // As sampleString hashes a window (the same bits as sampleBytes for ASCII).
+      const a = w.charCodeAt(0) | (w.charCodeAt(1) << 8) | (w.charCodeAt(2) << 16) | (w.charCodeAt(3) << 24);
+      const b = width === 8 ? w.charCodeAt(4) | (w.charCodeAt(5) << 8) | (w.charCodeAt(6) << 16) | (w.charCodeAt(7) << 24) : 0;
+      const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> (32 - log2);
+      bits[h >>> 5]! |= 1 << (h & 31);
+    }
+    return filter;
+  }
+
+  /** Whether some echo may lie whole in `text` (bytes, or a string's UTF-16 code units). */
+  mayHoldEcho(text: Uint8Array | string): boolean {
+    if (text.length < this.minEcho) return false;
+    return typeof text === 'string' ? this.sampleString(text) : this.sampleBytes(text);
+  }
+
+  // The two loops below are the hot path of every answer: kept monomorphic, fields in locals.
+  private sampleBytes(bytes: Uint8Array): boolean {
+    const {bits, step, shift} = this;
+    const last = bytes.length - this.width;
+    const wide = this.width === 8;
+    for (let p = 0; p <= last; p += step) {
+      const a = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+      const b = wide ? bytes[p + 4]! | (bytes[p + 5]! << 8) | (bytes[p + 6]! << 16) | (bytes[p + 7]! << 24) : 0;
+      const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
+    }
+    return false;
+  }
+
+  private sampleString(text: string): boolean {
+    const {bits, step, shift} = this;
+    const last = text.length - this.width;
+    const wide = this.width === 8;
+    for (let p = 0; p <= last; p += step) {
+      const a = text.charCodeAt(p) | (text.charCodeAt(p + 1) << 8) | (text.charCodeAt(p + 2) << 16) | (text.charCodeAt(p + 3) << 24);
+      const b = wide ? text.charCodeAt(p + 4) | (text.charCodeAt(p + 5) << 8) | (text.charCodeAt(p + 6) << 16) | (text.charCodeAt(p + 7) << 24) : 0;
+      const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
+    }
+    return false;
+  }
+}
+
+/** The longest run of VERBATIM characters in a literal (the first, on ties). */
+function longestVerbatimRun(literal: string): string {
+  let best = '';
+  let start = 0;
+  for (let i = 0; i <= literal.length; i++) {
+    if (i < literal.length && VERBATIM.test(literal[i]!)) continue;
+    if (i - start > best.length) best = literal.slice(start, i);
+    start = i + 1;
+  }
+  return best;
+}
+
+/** By char code 0–255: 1 when the character may be part of an echo of some literal (its own characters, or an escape's). */
+function echoCharTable(literals: readonly string[]): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of '%\\/u0123456789abcdefABCDEFnrt"') table[c.charCodeAt(0)] = 1;
+  for (const literal of literals) for (let i = 0; i < literal.length; i++) if (literal.charCodeAt(i) < 256) table[literal.charCodeAt(i)] = 1;
+  return table;
 }
 
 /**
