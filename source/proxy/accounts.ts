@@ -25,6 +25,7 @@ export class AccountSource {
   private loadedSignature = '';
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
+  private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]}>();
 
   constructor(
     readonly store: AccountStore,
@@ -69,8 +70,14 @@ export class AccountSource {
     return true;
   }
 
+  /** The provider's usable accounts: the same array (do not change it) until the account list is re-read. */
   async usable(provider: string): Promise<Account[]> {
-    return (await this.all()).filter((a) => a.provider === provider && isUsable(a));
+    const all = await this.all();
+    const cached = this.usableByProvider.get(provider);
+    if (cached?.of === all) return cached.usable;
+    const usable = all.filter((a) => a.provider === provider && isUsable(a));
+    this.usableByProvider.set(provider, {of: all, usable});
+    return usable;
   }
 
   /**

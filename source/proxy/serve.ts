@@ -18,6 +18,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
 import {describeEvent, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
+import {RequestBatch} from './request-batch.js';
 import {ProxyServer} from './server.js';
 
 export interface ServeOptions {
@@ -34,12 +35,10 @@ export interface ServeIo {
 }
 
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
-/** Request events are gathered this long before one log write and one IPC message carry them. */
+/** Request events are gathered this long before one log write and one IPC message carry them (request-batch.ts). */
 const REQUEST_BATCH_MS = 100;
 /** The newest request events an IPC batch carries for the supervisor's log tail (it shows fewer). */
 const REQUEST_BATCH_RECENT = 50;
-
-type RequestEvent = Extract<ProxyEvent, {type: 'request'}>;
 
 let isoCache = {at: Number.NaN, text: ''};
 /** `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most). */
@@ -116,33 +115,19 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const credentials = credentialRedactor(paths);
   const ipc = () => send !== undefined && process.connected;
   const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${sanitizeLine(redact(describeEvent(event), secrets))}`;
-  // One request is one log line, but neither a write nor an IPC message of its own: they are
-  // gathered for REQUEST_BATCH_MS and go out together (a message and a write per request were a
-  // fifth of the proxy's time per request). Any other event flushes them first, keeping the order.
-  let pending: {event: RequestEvent; at: number}[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flushRequests = () => {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = undefined;
-    if (pending.length === 0) return;
-    const lines = pending.map(({event, at}) => `${lineOf(event, at)}\n`).join('');
+  // One request is one log line, but neither a write nor an IPC message of its own (request-batch.ts).
+  // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
+  // request lines are not written there. Run by hand, every line is printed.
+  const requests = new RequestBatch(REQUEST_BATCH_MS, REQUEST_BATCH_RECENT, ({lines, count, recent}) => {
     log.write(lines);
-    // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's
-    // copy: request lines are not written there. Run by hand, every line is printed.
-    if (ipc()) {
-      const recent = pending.slice(-REQUEST_BATCH_RECENT).map(({event}) => event);
-      send!({type: 'requests', count: pending.length, recent} satisfies ProxyRequestBatch);
-    } else io.stdout.write(lines);
-    pending = [];
-  };
+    if (ipc()) send!({type: 'requests', count, recent} satisfies ProxyRequestBatch);
+    else io.stdout.write(lines);
+  });
   /** An event already masked with every account credential (the server masks what it emits). */
   const emitMasked = (masked: ProxyEvent) => {
-    if (masked.type === 'request') {
-      pending.push({event: masked, at: Date.now()});
-      flushTimer ??= setTimeout(flushRequests, REQUEST_BATCH_MS).unref();
-      return;
-    }
-    flushRequests();
+    if (masked.type === 'request') return requests.add(masked, lineOf(masked, Date.now()));
+    // Any other event goes out at once, after the requests before it.
+    requests.flush();
     const line = lineOf(masked, Date.now());
     log.write(`${line}\n`);
     io.stdout.write(`${line}\n`);
@@ -215,7 +200,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       if (stopping) return;
       stopping = true;
       stopNativeWatch();
-      flushRequests();
+      requests.flush();
       removeProxyPidFile(paths, process.pid);
       await server!.close().catch(() => undefined);
       await closeLog(log);
@@ -228,10 +213,16 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
           if (!account) emit({type: 'error', message: 'no other healthy account to rotate to'});
         });
       } else if (message?.type === 'status') {
-        send?.({type: 'status', status: server!.status()});
+        sendStatus();
       } else if (message?.type === 'shutdown') {
         void stop(0);
       }
+    };
+    // The requests gathered so far go first: the status counts them, and the supervisor must not
+    // count them again when their batch arrives after it.
+    const sendStatus = () => {
+      requests.flush();
+      send?.({type: 'status', status: server!.status()});
     };
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
@@ -239,7 +230,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
     // Status for the supervisor's screen, without it asking.
     if (send) {
-      const timer = setInterval(() => process.connected && send({type: 'status', status: server!.status()}), 1000);
+      const timer = setInterval(() => process.connected && sendStatus(), 1000);
       timer.unref();
     }
   });

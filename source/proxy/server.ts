@@ -94,6 +94,8 @@ export class ProxyServer {
   readonly server: Server;
   private readonly accounts: AccountSource;
   private readonly pools = new Map<string, AccountPool>();
+  /** The usable-account list each pool was last built or updated from. */
+  private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
   private readonly agents = {
@@ -102,7 +104,8 @@ export class ProxyServer {
   };
   private readonly now: () => number;
   private readonly startedAt: number;
-  private readonly recent: number[] = [];
+  /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
+  private readonly recent = new PerSecondCounts(60);
   private totalRequests = 0;
   private refreshes = 0;
   private lastError: {message: string; at: number} | undefined;
@@ -180,7 +183,6 @@ export class ProxyServer {
 
   status(): ProxyStatus {
     const now = this.now();
-    this.trimRecent(now);
     const cooling: ProxyStatus['cooling'] = [];
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
@@ -196,7 +198,7 @@ export class ProxyServer {
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
       account: primary?.current?.label ?? this.options.account,
-      requestsPerMinute: this.recent.length,
+      requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
@@ -324,8 +326,11 @@ export class ProxyServer {
 
   private async poolFor(row: ProviderRow): Promise<AccountPool> {
     const usable = await this.accounts.usable(row.id);
-    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
     let pool = this.pools.get(row.id);
+    // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
+    if (pool && this.poolSources.get(row.id) === usable) return pool;
+    this.poolSources.set(row.id, usable);
+    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
@@ -610,8 +615,7 @@ export class ProxyServer {
   private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number): void {
     const now = this.now();
     this.totalRequests++;
-    this.recent.push(now);
-    this.trimRecent(now);
+    this.recent.add(now);
     this.emit({
       type: 'request',
       provider: active.provider,
@@ -622,10 +626,6 @@ export class ProxyServer {
       status,
       ms: now - started,
     });
-  }
-
-  private trimRecent(now: number): void {
-    while (this.recent.length > 0 && this.recent[0]! <= now - 60_000) this.recent.shift();
   }
 
   private recordError(message: string): void {
@@ -667,6 +667,35 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/** Events counted per whole second over the last `seconds` seconds, in constant memory. */
+class PerSecondCounts {
+  private readonly counts: Uint32Array;
+  private readonly stamps: Float64Array;
+
+  constructor(private readonly seconds: number) {
+    this.counts = new Uint32Array(seconds);
+    this.stamps = new Float64Array(seconds).fill(-1);
+  }
+
+  add(nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const slot = second % this.seconds;
+    if (this.stamps[slot] !== second) {
+      this.stamps[slot] = second;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]!++;
+  }
+
+  /** Events in the last `seconds` whole seconds, this one included. */
+  total(nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    let sum = 0;
+    for (let slot = 0; slot < this.seconds; slot++) if (this.stamps[slot]! > second - this.seconds) sum += this.counts[slot]!;
+    return sum;
+  }
 }
 
 /**
