@@ -119,7 +119,7 @@ export class ProxyServer {
     // Credentials masked (issue 11): events, logs and status never carry an account's token.
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
-    this.emit = (event) => emit(this.credentials.current().redactDeep(event));
+    this.emit = (event) => emit(this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -176,7 +176,7 @@ export class ProxyServer {
 
   /** An upstream answer cut to one log line, credentials masked before the cut (a cut secret is not recognised). */
   private excerpt(text: string): string {
-    return sanitizeLine(this.credentials.current().redact(text)).slice(0, 200);
+    return sanitizeLine(this.credentials.currentForSender().redact(text)).slice(0, 200);
   }
 
   // ---- status and rotation ----
@@ -192,7 +192,7 @@ export class ProxyServer {
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
     // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
-    return this.credentials.current().redactDeep({
+    return this.credentials.currentForSender().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -547,7 +547,7 @@ export class ProxyServer {
   private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
-    const redactor = this.credentials.current();
+    const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
     if (readText === undefined) {
       await pipeThrough(upstream, res, signal, onBroken, redactor);
@@ -560,7 +560,7 @@ export class ProxyServer {
   /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
   private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
     // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
-    const masked = this.credentials.current();
+    const masked = this.credentials.currentForSender();
     if (translation) {
       const retryAfter = outcome.headers['retry-after'];
       if (retryAfter) res.setHeader('retry-after', retryAfter);
@@ -577,7 +577,7 @@ export class ProxyServer {
    * error also gets generic credential shapes masked (`patterns`); a success keeps its content.
    */
   private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string, options: RedactOptions): void {
-    const redactor = this.credentials.current();
+    const redactor = this.credentials.currentForSender();
     const body = redactor.redact(text, options);
     const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')));
     res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
@@ -638,7 +638,7 @@ export class ProxyServer {
     const endpoint = parseRoute(url ?? '/')?.endpoint;
     const shape = endpoint === 'chat-completions' || endpoint === 'responses' ? 'openai' : 'anthropic';
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type, undefined, shape));
+    const text = this.credentials.currentForSender().redact(errorJson(error.status, error.message, error.type, undefined, shape));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }

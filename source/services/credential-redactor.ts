@@ -6,16 +6,12 @@ import path from 'node:path';
 import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
 import {redactSecrets} from '../core/sanitize.js';
 import type {CcsPaths} from '../store/paths.js';
-import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
+import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
-/**
- * The dirs' mtimes are looked at no more often than this (two stat calls per look were a tenth of
- * the proxy's time per request). A token the proxy sends is noted before it is sent (noteToken), so
- * the wait only delays masking of a token this process never sent.
- */
-const DIR_CHECK_EVERY_MS = 100;
+/** How long currentForSender() reuses a look at the dirs (see there). */
+const SENDER_DIR_CHECK_EVERY_MS = 100;
 
 function stampOf(dir: string): string {
   try {
@@ -65,9 +61,6 @@ export class CredentialRedactor {
    */
   current(): Redactor {
     const now = Date.now();
-    if (this.built && now - this.checkedAt < DIR_CHECK_EVERY_MS && this.mergedProcessSecrets === processSecrets.size && this.built.extra === this.extra.size) {
-      return this.built.redactor;
-    }
     this.checkedAt = now;
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
     for (const secret of processSecrets) this.extra.add(secret);
@@ -90,8 +83,7 @@ export class CredentialRedactor {
         present.add(file);
         let stamp: string;
         try {
-          const stat = statSync(file);
-          stamp = `${stat.mtimeMs}:${stat.size}`;
+          stamp = tokenFileStamp(statSync(file));
         } catch {
           continue;
         }
@@ -111,6 +103,19 @@ export class CredentialRedactor {
       this.built = {key, extra: this.extra.size, redactor: new Redactor([...[...this.files.values()].flatMap((s) => s.secrets), ...this.extra])};
     }
     return this.built.redactor;
+  }
+
+  /**
+   * As current(), but the dirs are looked at no more often than every 100 ms: for a caller that
+   * notes every token it sends before sending it (the proxy: noteToken), so that the wait only
+   * delays masking of a token that caller never sent. The proxy masks several times per request,
+   * and two stat calls per look were a tenth of its time per request (issue 14).
+   */
+  currentForSender(): Redactor {
+    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessSecrets === processSecrets.size && this.built.extra === this.extra.size) {
+      return this.built.redactor;
+    }
+    return this.current();
   }
 
   redact(text: string, options?: RedactOptions): string {
@@ -138,10 +143,19 @@ export function maskProcessSecrets(text: string): string {
 }
 
 const byRoot = new Map<string, CredentialRedactor>();
+/** Token dir (auth/, auth-paused/) → the redactor of its CCS dir. */
+const byTokenDir = new Map<string, CredentialRedactor>();
+
+// Token files the store reads (`accounts` lists 1,000 of them before it prints) are noted as read,
+// so the first masking of that output re-reads none of them, only stats them (stamps compared).
+onTokenFileRead((file, stamp, token) => byTokenDir.get(path.dirname(file))?.noteToken(file, stamp, token));
 
 /** The shared redactor of a CCS dir (one per process and dir). */
 export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
   let redactor = byRoot.get(paths.root);
-  if (!redactor) byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
+  if (!redactor) {
+    byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
+    for (const dir of [paths.authDir, paths.pausedDir]) byTokenDir.set(dir, redactor);
+  }
   return redactor;
 }

@@ -10,6 +10,7 @@ import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
 import {useHints} from './hints.js';
+import {KeyOwner, screenOwner} from './keys.js';
 import type {Shell} from './shell.js';
 
 /** `hidden`: the terminal is too small; the frame stays mounted (its screen keeps its state) but draws nothing. */
@@ -47,16 +48,18 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         {mountedRoutes(state).map(({route: shown, index, visible}) => (
           // Hidden, not unmounted: an overlay or the target picker over a screen must not restart
           // what it holds (a login's PKCE state, unsaved rules, a poll). Keyed by stack position.
-          <Box key={`${index}:${shown.screen}`} display={visible && !overlay ? 'flex' : 'none'} flexDirection="column" height={bodyHeight} width={columns}>
-            <ScreenView
-              route={shown}
-              width={columns}
-              height={bodyHeight}
-              navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
-              back={() => dispatch({type: 'pop'})}
-              setStatus={shell.setStatus}
-              confirm={shell.confirm}
-            />
+          <Box key={screenOwner(index, shown.screen)} display={visible && !overlay ? 'flex' : 'none'} flexDirection="column" height={bodyHeight} width={columns}>
+            <KeyOwner id={screenOwner(index, shown.screen)}>
+              <ScreenView
+                route={shown}
+                width={columns}
+                height={bodyHeight}
+                navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
+                back={() => dispatch({type: 'pop'})}
+                setStatus={shell.setStatus}
+                confirm={shell.confirm}
+              />
+            </KeyOwner>
           </Box>
         ))}
       </Box>

@@ -17,7 +17,7 @@ import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {useScreenKeys, useTextCapture} from '../keys.js';
+import {useKeysWait, useScreenKeys, useTextCapture} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -92,6 +92,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   };
 
   const ready = context !== undefined && !editor.editing;
+  // Keys typed while the rules load (right after opening the screen) act once they are there.
+  useKeysWait(context === undefined && error === undefined);
   useTextCapture(editor.editing ? (input, key) => dispatch({type: 'text', input, key}) : undefined);
   useScreenKeys({
     'cursor.up': () => ready && dispatch({type: 'cursor', by: -1}),
