@@ -395,8 +395,8 @@ const VERBATIM = /^[A-Za-z0-9_.~-]$/;
  * Every literal form (a secret, a base64 core) has a run of at least `run` verbatim characters,
  * which every echo of it carries unchanged. Looking at the `width`-character window at every
  * `step`-th position (step = run − width + 1) therefore lands inside that run at one of its first
- * `step` offsets; those windows of every literal are kept, hashed into a bit set. No sampled window
- * in the set: no echo. A hit only means "look closer" (the full regular expression decides).
+ * `step` offsets; those windows of every literal are kept in a bit set (two hashes each, a Bloom
+ * filter). No sampled window in the set: no echo. A hit only means "look closer" (the full regular expression decides).
  */
 class EchoFilter {
   private constructor(
@@ -420,8 +420,10 @@ class EchoFilter {
     if (run < 6) return null;
     const width = run >= 12 ? 8 : 4;
     const step = run - width + 1;
-    // About 32 bits per window: a random window hits a set bit about 1 time in 32 at most.
-    const log2 = Math.min(24, Math.max(10, Math.ceil(Math.log2(runs.length * step * 32))));
+    // Two bits per window (two hashes), 512 bits per window up to 2 MB: a random window has both of
+    // its bits set about 1 time in 60,000, so a 64 KB chunk of text without a secret rarely needs a
+    // closer look (at 1,000 accounts the set is full enough that bulk chunks often do).
+    const log2 = Math.min(24, Math.max(10, Math.ceil(Math.log2(runs.length * step * 512))));
     const bits = new Int32Array(1 << (log2 - 5));
     const shift = 32 - log2;
     let minEcho = Infinity;
@@ -432,7 +434,9 @@ class EchoFilter {
         const a = text.charCodeAt(p) | (text.charCodeAt(p + 1) << 8) | (text.charCodeAt(p + 2) << 16) | (text.charCodeAt(p + 3) << 24);
         const b = width === 8 ? text.charCodeAt(p + 4) | (text.charCodeAt(p + 5) << 8) | (text.charCodeAt(p + 6) << 16) | (text.charCodeAt(p + 7) << 24) : 0;
         const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+        const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
         bits[h >>> 5]! |= 1 << (h & 31);
+        bits[g >>> 5]! |= 1 << (g & 31);
       }
     }
     return new EchoFilter(width, step, minEcho, bits, shift, echoChars);
@@ -449,11 +453,15 @@ class EchoFilter {
     const {bits, step, shift} = this;
     const last = bytes.length - this.width;
     const wide = this.width === 8;
+    // Little-endian 32-bit reads: the same values as sampleString's four characters.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let p = 0; p <= last; p += step) {
-      const a = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
-      const b = wide ? bytes[p + 4]! | (bytes[p + 5]! << 8) | (bytes[p + 6]! << 16) | (bytes[p + 7]! << 24) : 0;
+      const a = view.getInt32(p, true);
+      const b = wide ? view.getInt32(p + 4, true) : 0;
       const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
-      if ((bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) === 0) continue;
+      const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
+      if ((bits[g >>> 5]! & (1 << (g & 31))) !== 0) return true;
     }
     return false;
   }
@@ -466,7 +474,9 @@ class EchoFilter {
       const a = text.charCodeAt(p) | (text.charCodeAt(p + 1) << 8) | (text.charCodeAt(p + 2) << 16) | (text.charCodeAt(p + 3) << 24);
       const b = wide ? text.charCodeAt(p + 4) | (text.charCodeAt(p + 5) << 8) | (text.charCodeAt(p + 6) << 16) | (text.charCodeAt(p + 7) << 24) : 0;
       const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
-      if ((bits[h >>> 5]! & (1 << (h & 31))) !== 0) return true;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) === 0) continue;
+      const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
+      if ((bits[g >>> 5]! & (1 << (g & 31))) !== 0) return true;
     }
     return false;
   }
