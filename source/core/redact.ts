@@ -408,6 +408,8 @@ class EchoFilter {
     private readonly shift: number,
     /** By char code (0–255): 1 when the character may be part of an echo (a character of a literal, or of an escape). */
     readonly echoChars: Uint8Array,
+    /** A few bytes, one of which is in every literal's verbatim run (empty: too many would be needed). */
+    private readonly anyOf: readonly number[],
   ) {}
 
   /** The filter for these literal forms, or undefined when some literal has too short a verbatim run to sample. */
@@ -439,13 +441,17 @@ class EchoFilter {
         bits[g >>> 5]! |= 1 << (g & 31);
       }
     }
-    return new EchoFilter(width, step, minEcho, bits, shift, echoChars);
+    return new EchoFilter(width, step, minEcho, bits, shift, echoChars, hittingBytes(runs.map((r) => r.text.slice(r.start, r.start + r.length))));
   }
 
   /** Whether some echo may lie whole in `text` (bytes, or a string's UTF-16 code units). */
   mayHoldEcho(text: Uint8Array | string): boolean {
     if (text.length < this.minEcho) return false;
-    return typeof text === 'string' ? this.sampleString(text) : this.sampleBytes(text);
+    if (typeof text === 'string') return this.sampleString(text);
+    // Every echo holds one of these bytes (in its verbatim run): none in the chunk, no echo. A
+    // native search, so a long chunk without any of them (bulk data) is not sampled at all.
+    if (this.anyOf.length > 0 && !this.anyOf.some((byte) => (text as Buffer).includes(byte))) return false;
+    return this.sampleBytes(text);
   }
 
   // The two loops below are the hot path of every answer: kept monomorphic, fields in locals.
@@ -480,6 +486,20 @@ class EchoFilter {
     }
     return false;
   }
+}
+
+/** At most four bytes such that each run holds one of them (greedy: the byte in most runs left first); [] when four do not do. */
+function hittingBytes(runs: readonly string[]): number[] {
+  let left = [...new Set(runs)];
+  const chosen: number[] = [];
+  while (left.length > 0 && chosen.length < 4) {
+    const counts = new Map<number, number>();
+    for (const run of left) for (const code of new Set([...run].map((c) => c.charCodeAt(0)))) counts.set(code, (counts.get(code) ?? 0) + 1);
+    const [best] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    chosen.push(best);
+    left = left.filter((run) => !run.includes(String.fromCharCode(best)));
+  }
+  return left.length === 0 ? chosen : [];
 }
 
 /** By char code: 1 for VERBATIM characters. */
