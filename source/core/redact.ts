@@ -33,10 +33,14 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** JSON's two-character escapes: the character after the backslash, by the character it stands for. */
+const JSON_SHORT_ESCAPES: Record<string, string> = {'\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f', '"': '"', '\\': '\\'};
+const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.entries(JSON_SHORT_ESCAPES).map(([char, short]) => [short, char]));
+
 /**
  * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
- * a form body), JSON-escaped as `\uXXXX` (either hex case), or `\/` (PHP, Jackson and many gateways
- * escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
+ * a form body), JSON-escaped as `\uXXXX` (either hex case) or `\n`-style, or `\/` (PHP, Jackson and
+ * many gateways escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
  */
 function charPattern(char: string): string {
   if (/[A-Za-z0-9_.~-]/.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
@@ -46,6 +50,9 @@ function charPattern(char: string): string {
   const either = hex.replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
   const forms = [escapeRegExp(char), `%${either}`, `\\\\u00${either}`];
   if (char === '/') forms.push('\\\\/');
+  // JSON's short escapes (a private key's newlines echoed inside a JSON string).
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short) forms.push(`\\\\${escapeRegExp(short)}`);
   return `(?:${forms.join('|')})`;
 }
 
@@ -73,11 +80,13 @@ function base64Cores(secret: string): string[] {
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
-  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)/g, (_, u?: string, p?: string, slash?: string) => slash ?? String.fromCharCode(parseInt((u ?? p)!, 16)));
+  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)|\\([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+    slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
+  );
 }
 
 /** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
-const ESCAPE_HINT = /\\[/u]|%[0-9a-fA-F]{2}/;
+const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\(?:u[0-9a-fA-F]{0,3})?|%[0-9a-fA-F]?)$';
@@ -187,6 +196,12 @@ export class Redactor {
   private head: RegExp | undefined;
   /** Each base64 core → the secret it comes from (its masked form shows the secret's first characters). */
   private readonly secretOfCore = new Map<string, string>();
+  /**
+   * Rules out, cheaply, that a text holds any echo (see EchoFilter); built for the first stream
+   * (a one-off listing does not pay for it), used by every redaction from then on. `null` when it
+   * cannot be built (a literal without a long enough verbatim run).
+   */
+  private filter: EchoFilter | null | undefined;
   private readonly count: number;
   /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
   readonly maxEchoLength: number;
@@ -238,6 +253,7 @@ export class Redactor {
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
+    if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const mask = (found: string) => this.maskFor(found);
     const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
@@ -276,6 +292,34 @@ export class Redactor {
     return new StreamRedactor(this);
   }
 
+  private echoFilter(): EchoFilter | null {
+    if (this.filter === undefined) this.filter = this.count === 0 ? null : EchoFilter.of(this.literals);
+    return this.filter;
+  }
+
+  /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
+  mayHoldEcho(bytes: Uint8Array): boolean {
+    const filter = this.echoFilter();
+    return !filter || filter.mayHoldEcho(bytes);
+  }
+
+  /**
+   * For the stream masker, on bytes that hold no whole echo: where their tail may begin an echo
+   * that the next chunk completes; `bytes.length` when it cannot. Only the run after the last byte
+   * that no echo can contain is looked at, so an SSE event's closing newlines (or a JSON answer's
+   * closing brace) settle it without a regular expression.
+   */
+  holdBytesFrom(bytes: Uint8Array): number {
+    if (this.count === 0) return bytes.length;
+    const floor = Math.max(0, bytes.length - this.maxEchoLength);
+    let start = bytes.length;
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    while (start > floor && echoChars[bytes[start - 1]!] === 1) start--;
+    if (start === bytes.length) return start;
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('latin1');
+    return start + this.holdFrom(tail, 0);
+  }
+
   /**
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
@@ -295,29 +339,39 @@ export class Redactor {
 /**
  * Masks a body chunk by chunk, bytes in and bytes out, without buffering it: each chunk goes out at
  * once, except a tail that may be the start of a secret cut between two chunks (at most the longest
- * echo's length, and only when the tail matches the first characters of a secret). Bytes are handled
- * as latin1 text so that pass-through bytes come out identical (the same Buffer when nothing matched).
+ * echo's length, and only when the tail matches the first characters of a secret). A chunk that
+ * certainly holds no echo (Redactor.mayHoldEcho) passes as the same Buffer, never decoded; one that
+ * may is handled as latin1 text so that pass-through bytes come out identical.
  */
 export class StreamRedactor {
-  private carry = '';
+  /** Bytes held back from the last chunk (a possible start of an echo), already masked. */
+  private carry: Buffer = EMPTY;
 
   constructor(private readonly redactor: Redactor) {}
 
   push(chunk: Buffer): Buffer {
     if (this.redactor.size === 0) return chunk;
-    const text = this.carry + chunk.toString('latin1');
+    const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    if (!this.redactor.mayHoldEcho(bytes)) {
+      const hold = this.redactor.holdBytesFrom(bytes);
+      // Copied: the carried bytes outlive a chunk its reader may reuse.
+      this.carry = hold < bytes.length ? Buffer.from(bytes.subarray(hold)) : EMPTY;
+      return hold < bytes.length ? bytes.subarray(0, hold) : bytes;
+    }
+    const text = bytes.toString('latin1');
     const masked = this.maskLatin1(text);
     const hold = this.redactor.holdFrom(masked, masked.length - this.redactor.maxEchoLength);
-    this.carry = masked.slice(hold);
-    if (!this.carry && masked === text && text.length === chunk.length) return chunk;
+    this.carry = hold < masked.length ? Buffer.from(masked.slice(hold), 'latin1') : EMPTY;
+    if (hold === masked.length && masked === text) return bytes;
     return Buffer.from(masked.slice(0, hold), 'latin1');
   }
 
   /** What is still held back, masked (call once the body has ended). */
   end(): Buffer {
     const rest = this.carry;
-    this.carry = '';
-    return Buffer.from(this.maskLatin1(rest), 'latin1');
+    this.carry = EMPTY;
+    if (rest.length === 0 || !this.redactor.mayHoldEcho(rest)) return rest;
+    return Buffer.from(this.maskLatin1(rest.toString('latin1')), 'latin1');
   }
 
   private maskLatin1(text: string): string {
@@ -325,6 +379,157 @@ export class StreamRedactor {
     return this.redactor.redact(text).replace(/…/g, Buffer.from('…', 'utf8').toString('latin1'));
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Characters that every encoding of an echo leaves as they are (percent-encoding, JSON escapes and
+ * base64's URL-safe alphabet never touch them; see charPattern): a secret's runs of them appear
+ * verbatim, in the same order, in every echoed form.
+ */
+const VERBATIM = /^[A-Za-z0-9_.~-]$/;
+
+/**
+ * A prefilter that proves, in one sampled pass, that a text holds no echo, so that the regular
+ * expressions (slow with many secrets: thousands of alternatives) run only where one may be.
+ * Every literal form (a secret, a base64 core) has a run of at least `run` verbatim characters,
+ * which every echo of it carries unchanged. Looking at the `width`-character window at every
+ * `step`-th position (step = run − width + 1) therefore lands inside that run at one of its first
+ * `step` offsets; those windows of every literal are kept in a bit set (two hashes each, a Bloom
+ * filter). No sampled window in the set: no echo. A hit only means "look closer" (the full regular expression decides).
+ */
+class EchoFilter {
+  private constructor(
+    private readonly width: 4 | 8,
+    private readonly step: number,
+    /** The shortest text that can hold a whole echo of any literal. */
+    private readonly minEcho: number,
+    private readonly bits: Int32Array,
+    private readonly shift: number,
+    /** By char code (0–255): 1 when the character may be part of an echo (a character of a literal, or of an escape). */
+    readonly echoChars: Uint8Array,
+    /** A few bytes, one of which is in every literal's verbatim run (empty: too many would be needed). */
+    private readonly anyOf: readonly number[],
+  ) {}
+
+  /** The filter for these literal forms, or undefined when some literal has too short a verbatim run to sample. */
+  static of(literals: readonly string[]): EchoFilter | null {
+    const echoChars = new Uint8Array(256);
+    for (const c of '%\\/u0123456789abcdefABCDEFnrt"') echoChars[c.charCodeAt(0)] = 1;
+    const runs = literals.map((literal) => longestVerbatimRun(literal, echoChars));
+    let run = Infinity;
+    for (const r of runs) run = Math.min(run, r.length);
+    if (run < 6) return null;
+    const width = run >= 12 ? 8 : 4;
+    const step = run - width + 1;
+    // Two bits per window (two hashes), 512 bits per window up to 2 MB: a random window has both of
+    // its bits set about 1 time in 60,000, so a 64 KB chunk of text without a secret rarely needs a
+    // closer look (at 1,000 accounts the set is full enough that bulk chunks often do).
+    const log2 = Math.min(24, Math.max(10, Math.ceil(Math.log2(runs.length * step * 512))));
+    const bits = new Int32Array(1 << (log2 - 5));
+    const shift = 32 - log2;
+    let minEcho = Infinity;
+    for (const literal of literals) minEcho = Math.min(minEcho, literal.length);
+    for (const {text, start} of runs) {
+      // The windows at the run's first `step` offsets, hashed as sampleString hashes a window.
+      for (let p = start; p < start + step; p++) {
+        const a = text.charCodeAt(p) | (text.charCodeAt(p + 1) << 8) | (text.charCodeAt(p + 2) << 16) | (text.charCodeAt(p + 3) << 24);
+        const b = width === 8 ? text.charCodeAt(p + 4) | (text.charCodeAt(p + 5) << 8) | (text.charCodeAt(p + 6) << 16) | (text.charCodeAt(p + 7) << 24) : 0;
+        const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+        const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
+        bits[h >>> 5]! |= 1 << (h & 31);
+        bits[g >>> 5]! |= 1 << (g & 31);
+      }
+    }
+    return new EchoFilter(width, step, minEcho, bits, shift, echoChars, hittingBytes(runs.map((r) => r.text.slice(r.start, r.start + r.length))));
+  }
+
+  /** Whether some echo may lie whole in `text` (bytes, or a string's UTF-16 code units). */
+  mayHoldEcho(text: Uint8Array | string): boolean {
+    if (text.length < this.minEcho) return false;
+    if (typeof text === 'string') return this.sampleString(text);
+    // Every echo holds one of these bytes (in its verbatim run): none in the chunk, no echo. A
+    // native search, so a long chunk without any of them (bulk data) is not sampled at all.
+    if (this.anyOf.length > 0 && !this.anyOf.some((byte) => (text as Buffer).includes(byte))) return false;
+    return this.sampleBytes(text);
+  }
+
+  // The two loops below are the hot path of every answer: kept monomorphic, fields in locals.
+  private sampleBytes(bytes: Uint8Array): boolean {
+    const {bits, step, shift} = this;
+    const last = bytes.length - this.width;
+    const wide = this.width === 8;
+    // Little-endian 32-bit reads: the same values as sampleString's four characters.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let p = 0; p <= last; p += step) {
+      const a = view.getInt32(p, true);
+      const b = wide ? view.getInt32(p + 4, true) : 0;
+      const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) === 0) continue;
+      const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
+      if ((bits[g >>> 5]! & (1 << (g & 31))) !== 0) return true;
+    }
+    return false;
+  }
+
+  private sampleString(text: string): boolean {
+    const {bits, step, shift} = this;
+    const last = text.length - this.width;
+    const wide = this.width === 8;
+    for (let p = 0; p <= last; p += step) {
+      const a = text.charCodeAt(p) | (text.charCodeAt(p + 1) << 8) | (text.charCodeAt(p + 2) << 16) | (text.charCodeAt(p + 3) << 24);
+      const b = wide ? text.charCodeAt(p + 4) | (text.charCodeAt(p + 5) << 8) | (text.charCodeAt(p + 6) << 16) | (text.charCodeAt(p + 7) << 24) : 0;
+      const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> shift;
+      if ((bits[h >>> 5]! & (1 << (h & 31))) === 0) continue;
+      const g = Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> shift;
+      if ((bits[g >>> 5]! & (1 << (g & 31))) !== 0) return true;
+    }
+    return false;
+  }
+}
+
+/** At most four bytes such that each run holds one of them (greedy: the byte in most runs left first); [] when four do not do. */
+function hittingBytes(runs: readonly string[]): number[] {
+  let left = [...new Set(runs)];
+  const chosen: number[] = [];
+  while (left.length > 0 && chosen.length < 4) {
+    const counts = new Map<number, number>();
+    for (const run of left) for (const code of new Set([...run].map((c) => c.charCodeAt(0)))) counts.set(code, (counts.get(code) ?? 0) + 1);
+    const [best] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    chosen.push(best);
+    left = left.filter((run) => !run.includes(String.fromCharCode(best)));
+  }
+  return left.length === 0 ? chosen : [];
+}
+
+/** By char code: 1 for VERBATIM characters. */
+const VERBATIM_CODES = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) if (VERBATIM.test(String.fromCharCode(code))) table[code] = 1;
+  return table;
+})();
+
+/**
+ * The longest run of VERBATIM characters in a literal (the first, on ties): where it starts, and its
+ * length. Marks each of the literal's characters in `echoChars` on the way (one pass over the forms).
+ */
+function longestVerbatimRun(text: string, echoChars: Uint8Array): {text: string; start: number; length: number} {
+  let best = {text, start: 0, length: 0};
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length) {
+      const code = text.charCodeAt(i);
+      if (code < 256) echoChars[code] = 1;
+      if (code < 128 && VERBATIM_CODES[code] === 1) continue;
+    }
+    if (i - start > best.length) best = {text, start, length: i - start};
+    start = i + 1;
+  }
+  return best;
+}
+
+/** Every byte may be part of an echo (no filter: the tail is left to the regular expression). */
+const ALL_CHARS = new Uint8Array(256).fill(1);
 
 /**
  * Generic credential shapes, for text from a server whose credentials this process cannot know (a

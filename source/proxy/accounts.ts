@@ -25,6 +25,7 @@ export class AccountSource {
   private loadedSignature = '';
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
+  private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]}>();
 
   constructor(
     readonly store: AccountStore,
@@ -69,18 +70,14 @@ export class AccountSource {
     return true;
   }
 
-  /** Whether the account's token file is where the account list says (not moved or removed meanwhile). */
-  hasTokenFile(account: Account): boolean {
-    try {
-      statSync(this.store.tokenPath(account));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
+  /** The provider's usable accounts: the same array (do not change it) until the account list is re-read. */
   async usable(provider: string): Promise<Account[]> {
-    return (await this.all()).filter((a) => a.provider === provider && isUsable(a));
+    const all = await this.all();
+    const cached = this.usableByProvider.get(provider);
+    if (cached?.of === all) return cached.usable;
+    const usable = all.filter((a) => a.provider === provider && isUsable(a));
+    this.usableByProvider.set(provider, {of: all, usable});
+    return usable;
   }
 
   /**
@@ -104,13 +101,22 @@ export class AccountSource {
 
   /** The account's token file now (one stat per call; the file is re-read only when it changed). */
   token(account: Account): TokenFile | undefined {
+    const read = this.read(account);
+    return read === 'missing' ? undefined : read;
+  }
+
+  /**
+   * As token(), but 'missing' when the file is not where the account list says (moved or removed
+   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
+   */
+  read(account: Account): TokenFile | 'missing' | undefined {
     const file = this.store.tokenPath(account);
     let stat;
     try {
       stat = statSync(file);
     } catch {
       this.tokens.delete(file);
-      return undefined;
+      return 'missing';
     }
     const cached = this.tokens.get(file);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;

@@ -14,10 +14,18 @@ export interface QuotaHooks {
 
 const RECORD_EVERY_MS = 10_000;
 const RELOAD_CACHE_EVERY_MS = 30_000;
+/**
+ * A ranking is reused this long: ranking 1,000 accounts (headroom of each, a sort) per request cost
+ * more than the request. Windows seen meanwhile count from the next ranking; an account that fails
+ * is parked by the pool at once whatever the ranking says.
+ */
+const RANK_FOR_MS = 1000;
 
 export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onError: (message: string) => void = () => {}): QuotaHooks {
   const windows = new Map<string, Map<string, readonly QuotaWindow[]>>();
   const lastRecorded = new Map<string, number>();
+  /** The last ranking per provider, reused for RANK_FOR_MS while the account list is the same. */
+  const ranked = new Map<string, {accounts: readonly Account[]; at: number; ids: readonly string[]}>();
   let cacheLoadedAt = -Infinity;
   let loading = false;
 
@@ -55,7 +63,12 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
     },
     rank(provider, accounts) {
       reloadCache();
-      return rankByHeadroom(accounts, windowsOf(provider), now()).map((a) => a.id);
+      const at = now();
+      const cached = ranked.get(provider);
+      if (cached && cached.accounts === accounts && at - cached.at < RANK_FOR_MS) return cached.ids;
+      const ids = rankByHeadroom(accounts, windowsOf(provider), at).map((a) => a.id);
+      ranked.set(provider, {accounts, at, ids});
+      return ids;
     },
   };
 }

@@ -16,8 +16,9 @@ import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
-import {describeEvent, type ProxyCommand, type ProxyEvent} from '../services/proxy/ipc.js';
+import {describeEvent, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
+import {RequestBatch} from './request-batch.js';
 import {ProxyServer} from './server.js';
 
 export interface ServeOptions {
@@ -34,6 +35,17 @@ export interface ServeIo {
 }
 
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
+/** Request events are gathered this long before one log write and one IPC message carry them (request-batch.ts). */
+const REQUEST_BATCH_MS = 100;
+/** The newest request events an IPC batch carries for the supervisor's log tail (it shows fewer). */
+const REQUEST_BATCH_RECENT = 50;
+
+let isoCache = {at: Number.NaN, text: ''};
+/** `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most). */
+function isoAt(at: number): string {
+  if (at !== isoCache.at) isoCache = {at, text: new Date(at).toISOString()};
+  return isoCache.text;
+}
 
 /** config.yaml as it is now: re-parsed when the file changes, the last good version kept when it breaks. */
 function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: string) => void): () => CliproxyConfig {
@@ -101,16 +113,28 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);
-  const emit = (event: ProxyEvent) => {
-    const masked = credentials.current().redactDeep(event);
-    const line = `${new Date().toISOString()} ${sanitizeLine(redact(describeEvent(masked), secrets))}`;
+  const ipc = () => send !== undefined && process.connected;
+  const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${sanitizeLine(redact(describeEvent(event), secrets))}`;
+  // One request is one log line, but neither a write nor an IPC message of its own (request-batch.ts).
+  // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
+  // request lines are not written there. Run by hand, every line is printed.
+  const requests = new RequestBatch(REQUEST_BATCH_MS, REQUEST_BATCH_RECENT, ({lines, count, recent}) => {
+    log.write(lines);
+    if (ipc()) send!({type: 'requests', count, recent} satisfies ProxyRequestBatch);
+    else io.stdout.write(lines);
+  });
+  /** An event already masked with every account credential (the server masks what it emits). */
+  const emitMasked = (masked: ProxyEvent) => {
+    if (masked.type === 'request') return requests.add(masked, lineOf(masked, Date.now()));
+    // Any other event goes out at once, after the requests before it.
+    requests.flush();
+    const line = lineOf(masked, Date.now());
     log.write(`${line}\n`);
-    // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
-    // the one-per-request line is not written there (a synchronous pipe write per request). Run by
-    // hand, every line is printed.
-    if (event.type !== 'request' || !(send && process.connected)) io.stdout.write(`${line}\n`);
-    if (send && process.connected) send({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
+    io.stdout.write(`${line}\n`);
+    if (ipc()) send!({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
+  // Credentials masked (issue 11): events of this file may quote files and answers.
+  const emit = (event: ProxyEvent) => emitMasked(credentials.current().redactDeep(event));
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
 
@@ -132,7 +156,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     },
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
-    emit,
+    emit: emitMasked,
   });
 
   let listening: number;
@@ -176,6 +200,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       if (stopping) return;
       stopping = true;
       stopNativeWatch();
+      requests.flush();
       removeProxyPidFile(paths, process.pid);
       await server!.close().catch(() => undefined);
       await closeLog(log);
@@ -188,10 +213,16 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
           if (!account) emit({type: 'error', message: 'no other healthy account to rotate to'});
         });
       } else if (message?.type === 'status') {
-        send?.({type: 'status', status: server!.status()});
+        sendStatus();
       } else if (message?.type === 'shutdown') {
         void stop(0);
       }
+    };
+    // The requests gathered so far go first: the status counts them, and the supervisor must not
+    // count them again when their batch arrives after it.
+    const sendStatus = () => {
+      requests.flush();
+      send?.({type: 'status', status: server!.status()});
     };
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
@@ -199,7 +230,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
     // Status for the supervisor's screen, without it asking.
     if (send) {
-      const timer = setInterval(() => process.connected && send({type: 'status', status: server!.status()}), 1000);
+      const timer = setInterval(() => process.connected && sendStatus(), 1000);
       timer.unref();
     }
   });

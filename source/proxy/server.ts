@@ -4,7 +4,7 @@
 // account of the pool. Everything it does is reported as ProxyEvents. The request path's steps live
 // beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
@@ -26,7 +26,7 @@ import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {bodySpent, sendBody, type OutgoingBody} from './body.js';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
-import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson} from './deliver.js';
+import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError} from './errors.js';
 import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
@@ -94,6 +94,8 @@ export class ProxyServer {
   readonly server: Server;
   private readonly accounts: AccountSource;
   private readonly pools = new Map<string, AccountPool>();
+  /** The usable-account list each pool was last built or updated from. */
+  private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
   private readonly agents = {
@@ -102,8 +104,10 @@ export class ProxyServer {
   };
   private readonly now: () => number;
   private readonly startedAt: number;
-  private readonly recent: number[] = [];
+  /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
+  private readonly recent = new PerSecondCounts(60);
   private totalRequests = 0;
+  private refreshes = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -115,7 +119,7 @@ export class ProxyServer {
     // Credentials masked (issue 11): events, logs and status never carry an account's token.
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
-    this.emit = (event) => emit(this.credentials.current().redactDeep(event));
+    this.emit = (event) => emit(this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -172,14 +176,13 @@ export class ProxyServer {
 
   /** An upstream answer cut to one log line, credentials masked before the cut (a cut secret is not recognised). */
   private excerpt(text: string): string {
-    return sanitizeLine(this.credentials.current().redact(text)).slice(0, 200);
+    return sanitizeLine(this.credentials.currentForSender().redact(text)).slice(0, 200);
   }
 
   // ---- status and rotation ----
 
   status(): ProxyStatus {
     const now = this.now();
-    this.trimRecent(now);
     const cooling: ProxyStatus['cooling'] = [];
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
@@ -189,13 +192,13 @@ export class ProxyServer {
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
     // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
-    return this.credentials.current().redactDeep({
+    return this.credentials.currentForSender().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
       account: primary?.current?.label ?? this.options.account,
-      requestsPerMinute: this.recent.length,
+      requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
@@ -281,8 +284,7 @@ export class ProxyServer {
     const header = req.headers['x-api-key'];
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
-    const keys = this.options.config().apiKeys;
-    if (presented && keys.some((key) => sameSecret(presented.trim(), key))) return;
+    if (presented && isApiKey(presented.trim(), this.options.config().apiKeys)) return;
     throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
   }
 
@@ -324,8 +326,11 @@ export class ProxyServer {
 
   private async poolFor(row: ProviderRow): Promise<AccountPool> {
     const usable = await this.accounts.usable(row.id);
-    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
     let pool = this.pools.get(row.id);
+    // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
+    if (pool && this.poolSources.get(row.id) === usable) return pool;
+    this.poolSources.set(row.id, usable);
+    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
@@ -375,7 +380,7 @@ export class ProxyServer {
     if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
     const usable = await this.accounts.usable(row.id);
     if (pool.size === 0) throw await this.noAccountError(row);
-    const abort = abortWhenClientLeaves(res);
+    const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
     // Counting tokens is advice, not inference: its failure never cools an account or a model (the
@@ -421,9 +426,9 @@ export class ProxyServer {
 
       let upstream: IncomingMessage;
       try {
-        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, abort.signal));
+        upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
-        if (abort.signal.aborted) return;
+        if (watch.aborted) return;
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
@@ -440,7 +445,7 @@ export class ProxyServer {
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
-        const status = await this.deliver(prepared, upstream, res, abort.signal, outcome);
+        const status = await this.deliver(prepared, upstream, res, watch, outcome);
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -501,13 +506,15 @@ export class ProxyServer {
     }
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
-    if (!account || !this.accounts.hasTokenFile(account)) {
+    // One stat tells both whether the file is there and whether it changed since it was read.
+    const read = account ? this.accounts.read(account) : 'missing';
+    if (!account || read === 'missing') {
       // Paused, removed or moved since the list was read: not a failure of its credential.
       attempts.tried.add(poolAccount.id);
       if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
       return 'next';
     }
-    let token = this.accounts.token(account);
+    let token = read;
     if (!token) {
       // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
       // for this request without a cooldown, and read again on the next one.
@@ -537,10 +544,10 @@ export class ProxyServer {
   }
 
   /** "Stream": a success goes to the client, through the translator when there is one. Returns the status sent. */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: AbortSignal, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
-    const redactor = this.credentials.current();
+    const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
     if (readText === undefined) {
       await pipeThrough(upstream, res, signal, onBroken, redactor);
@@ -553,7 +560,7 @@ export class ProxyServer {
   /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
   private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
     // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
-    const masked = this.credentials.current();
+    const masked = this.credentials.currentForSender();
     if (translation) {
       const retryAfter = outcome.headers['retry-after'];
       if (retryAfter) res.setHeader('retry-after', retryAfter);
@@ -570,7 +577,7 @@ export class ProxyServer {
    * error also gets generic credential shapes masked (`patterns`); a success keeps its content.
    */
   private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string, options: RedactOptions): void {
-    const redactor = this.credentials.current();
+    const redactor = this.credentials.currentForSender();
     const body = redactor.redact(text, options);
     const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')));
     res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
@@ -580,6 +587,8 @@ export class ProxyServer {
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
     try {
       const token = await this.options.refresh(row.id, account.id, force);
+      // Masked from the first answer on, before the credential redactor's next look at the dirs.
+      this.credentials.noteToken(`${this.accounts.store.tokenPath(account)}#refreshed`, `refresh ${++this.refreshes}`, token);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
       return token;
     } catch (error) {
@@ -591,13 +600,14 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: OutgoingBody, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, signal, agent: https ? this.agents.https : this.agents.http}, resolve);
+      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, agent: https ? this.agents.https : this.agents.http}, resolve);
       request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
+      client.track(request);
       sendBody(request, body);
     });
   }
@@ -605,8 +615,7 @@ export class ProxyServer {
   private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number): void {
     const now = this.now();
     this.totalRequests++;
-    this.recent.push(now);
-    this.trimRecent(now);
+    this.recent.add(now);
     this.emit({
       type: 'request',
       provider: active.provider,
@@ -619,10 +628,6 @@ export class ProxyServer {
     });
   }
 
-  private trimRecent(now: number): void {
-    while (this.recent.length > 0 && this.recent[0]! <= now - 60_000) this.recent.shift();
-  }
-
   private recordError(message: string): void {
     this.lastError = {message, at: this.now()};
     this.emit({type: 'error', message});
@@ -633,17 +638,23 @@ export class ProxyServer {
     const endpoint = parseRoute(url ?? '/')?.endpoint;
     const shape = endpoint === 'chat-completions' || endpoint === 'responses' ? 'openai' : 'anthropic';
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.current().redact(errorJson(error.status, error.message, error.type, undefined, shape));
+    const text = this.credentials.currentForSender().redact(errorJson(error.status, error.message, error.type, undefined, shape));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }
 }
 
-/** Compares secrets in constant time (hashing first makes lengths equal). */
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+/** The SHA-256 of each API key, by the config's key list (hashed once per config, not per request). */
+const keyDigests = new WeakMap<readonly string[], Buffer[]>();
+
+/** Whether `presented` is one of `keys`, compared in constant time (hashing first makes lengths equal). */
+function isApiKey(presented: string, keys: readonly string[]): boolean {
+  let digests = keyDigests.get(keys);
+  if (!digests) keyDigests.set(keys, (digests = keys.map((key) => createHash('sha256').update(key).digest())));
+  const digest = createHash('sha256').update(presented).digest();
+  let found = false;
+  for (const key of digests) found = timingSafeEqual(digest, key) || found;
+  return found;
 }
 
 function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id: string; label: string}[]): boolean {
@@ -658,11 +669,55 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-/** The client going away aborts whatever upstream request is running for it. */
-function abortWhenClientLeaves(res: ServerResponse): AbortController {
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort(new Error('client disconnected'));
-  });
-  return abort;
+/** Events counted per whole second over the last `seconds` seconds, in constant memory. */
+class PerSecondCounts {
+  private readonly counts: Uint32Array;
+  private readonly stamps: Float64Array;
+
+  constructor(private readonly seconds: number) {
+    this.counts = new Uint32Array(seconds);
+    this.stamps = new Float64Array(seconds).fill(-1);
+  }
+
+  add(nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const slot = second % this.seconds;
+    if (this.stamps[slot] !== second) {
+      this.stamps[slot] = second;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]!++;
+  }
+
+  /** Events in the last `seconds` whole seconds, this one included. */
+  total(nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    let sum = 0;
+    for (let slot = 0; slot < this.seconds; slot++) if (this.stamps[slot]! > second - this.seconds) sum += this.counts[slot]!;
+    return sum;
+  }
+}
+
+/**
+ * The client going away destroys whatever upstream request is running for it (which also ends the
+ * answer's stream). A listener on the response, not an AbortController: one of those per request,
+ * with its signal wired into node:http, cost more than the rest of the request's bookkeeping.
+ */
+class ClientWatch implements ClientGone {
+  aborted = false;
+  private upstream: UpstreamRequest | undefined;
+
+  constructor(res: ServerResponse) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.aborted = true;
+      this.upstream?.destroy(new Error('client disconnected'));
+    });
+  }
+
+  /** The upstream request now sent for this client (destroyed at once if the client already left). */
+  track(request: UpstreamRequest): void {
+    this.upstream = request;
+    if (this.aborted) request.destroy(new Error('client disconnected'));
+  }
 }

@@ -10,6 +10,8 @@ import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from 
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
+/** How long currentForSender() reuses a look at the dirs (see there). */
+const SENDER_DIR_CHECK_EVERY_MS = 100;
 
 function stampOf(dir: string): string {
   try {
@@ -31,6 +33,8 @@ export class CredentialRedactor {
   private built: {key: string; extra: number; redactor: Redactor} | undefined;
   private scannedDirs = '';
   private scannedAt = 0;
+  private checkedAt = 0;
+  private mergedProcessSecrets = 0;
 
   constructor(private readonly paths: CcsPaths) {}
 
@@ -56,9 +60,12 @@ export class CredentialRedactor {
    * seconds (a tool that rewrites a file in place), so a log line per request stays cheap.
    */
   current(): Redactor {
+    const now = Date.now();
+    this.checkedAt = now;
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
     for (const secret of processSecrets) this.extra.add(secret);
-    if (this.built && dirStamp === this.scannedDirs && Date.now() - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
+    this.mergedProcessSecrets = processSecrets.size;
+    if (this.built && dirStamp === this.scannedDirs && now - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
     this.scannedDirs = dirStamp;
@@ -96,6 +103,19 @@ export class CredentialRedactor {
       this.built = {key, extra: this.extra.size, redactor: new Redactor([...[...this.files.values()].flatMap((s) => s.secrets), ...this.extra])};
     }
     return this.built.redactor;
+  }
+
+  /**
+   * As current(), but the dirs are looked at no more often than every 100 ms: for a caller that
+   * notes every token it sends before sending it (the proxy: noteToken), so that the wait only
+   * delays masking of a token that caller never sent. The proxy masks several times per request,
+   * and two stat calls per look were a tenth of its time per request (issue 14).
+   */
+  currentForSender(): Redactor {
+    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessSecrets === processSecrets.size && this.built.extra === this.extra.size) {
+      return this.built.redactor;
+    }
+    return this.current();
   }
 
   redact(text: string, options?: RedactOptions): string {

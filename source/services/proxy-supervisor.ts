@@ -4,7 +4,7 @@
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
 import {spawn, type ChildProcess} from 'node:child_process';
-import type {ProxyCommand, ProxyEvent, ProxyStatus} from './proxy/ipc.js';
+import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
@@ -97,10 +97,11 @@ export class ProxySupervisor {
     for (const listener of this.listeners) listener(this.state);
   }
 
-  private log(line: string): void {
+  private log(...lines: string[]): void {
     // Every account's credentials masked, not only the API keys this supervisor knows (issue 11).
-    const clean = sanitizeLine(credentialRedactor(this.options.paths).redact(redactSecrets(line, this.secrets))).slice(0, 400);
-    const tail = [...this.state.logTail, clean].slice(-(this.options.logLines ?? 200));
+    const redactor = credentialRedactor(this.options.paths);
+    const clean = lines.map((line) => sanitizeLine(redactor.redact(redactSecrets(line, this.secrets))).slice(0, 400));
+    const tail = [...this.state.logTail, ...clean].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
   }
 
@@ -212,7 +213,7 @@ export class ProxySupervisor {
         for (const line of lines) if (line.trim()) this.log(line);
       });
     }
-    child.on('message', (message: ProxyEvent | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
+    child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
     child.on('error', (error) => {
       this.log(`cannot start the proxy: ${error.message}`);
       this.update({lastError: error.message});
@@ -253,9 +254,15 @@ export class ProxySupervisor {
     });
   }
 
-  private onChildMessage(message: ProxyEvent | {type: 'status'; status: ProxyStatus}): void {
+  private onChildMessage(message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}): void {
     if (message.type === 'status') {
       this.applyStatus(message.status);
+      return;
+    }
+    if (message.type === 'requests') {
+      // A batch: one screen update for all of it (the log tail shows the newest lines).
+      this.log(...message.recent.map(describeEvent));
+      this.update({totalRequests: this.state.totalRequests + message.count});
       return;
     }
     this.log(describeEvent(message));

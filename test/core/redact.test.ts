@@ -58,6 +58,84 @@ test('generic credential shapes are masked for servers whose tokens we cannot kn
   assert.ok(text.includes('token limit is fine'), text);
 });
 
+/** A small deterministic generator (the same cases on every run). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+test('with many accounts, every echo form is masked in a stream cut anywhere, as in the whole text', () => {
+  const next = random(14);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const token = (prefix: string, length: number) => prefix + Array.from({length}, () => pick([...alphabet])).join('');
+  // Real shapes: Anthropic OAuth, Google access and refresh (with '/'), API keys, a PEM key (newlines, spaces).
+  const secrets = [
+    ...Array.from({length: 300}, (_, i) => token(`sk-ant-oat01-${i}-`, 40)),
+    ...Array.from({length: 100}, () => token('ya29.a0AfB_', 60)),
+    ...Array.from({length: 100}, () => `1//0${token('g', 30)}/${token('', 20)}`),
+    '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n',
+  ];
+  const redactor = new Redactor(secrets);
+  const forms = (secret: string) => [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    secret.replace(/\//g, '\\/'),
+    encodeURIComponent(secret),
+    Buffer.from(`user:${secret}`).toString('base64'),
+  ];
+  const filler = ['event: content_block_delta\ndata: {"type":"text_delta","text":"', 'hello world ', '"}\n\n', 'sk-', 'ya29.', '1//', '\\u00', '%2', 'é✓ ', 'aaaaaaaaaaaaaaaaaaaa'];
+  for (let round = 0; round < 150; round++) {
+    const parts: string[] = [];
+    const planted: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      if (next() < 0.25) {
+        const secret = pick(secrets);
+        const form = pick(forms(secret));
+        planted.push(secret);
+        parts.push(form);
+      } else parts.push(pick(filler));
+    }
+    const body = Buffer.from(parts.join(''));
+    const whole = redactor.redact(body.toString('utf8'));
+    // Cut into 1–6 pieces at random bytes (a UTF-8 character may be cut too).
+    const cuts = [...new Set(Array.from({length: Math.floor(next() * 6)}, () => Math.floor(next() * body.length)))].sort((a, b) => a - b);
+    const masker = redactor.stream();
+    const out: Buffer[] = [];
+    let from = 0;
+    for (const cut of [...cuts, body.length]) {
+      out.push(masker.push(body.subarray(from, cut)));
+      from = cut;
+    }
+    out.push(masker.end());
+    const streamed = Buffer.concat(out).toString('utf8');
+    assert.equal(streamed, whole, `round ${round}, cuts ${cuts.join(',')}`);
+    for (const secret of planted) assert.ok(!streamed.includes(secret) && !streamed.includes(secret.slice(8, 24)), `round ${round}: ${secret} in ${streamed}`);
+  }
+});
+
+test('with many accounts, a chunk without a secret passes as the same bytes and a held tail is released at the end', () => {
+  const secrets = Array.from({length: 1000}, (_, i) => `sk-ant-oat01-${i}-abcdefghijklmnopqrstuvwxyz0123456789`);
+  const redactor = new Redactor(secrets);
+  const event = Buffer.from(`event: content_block_delta\ndata: ${JSON.stringify({type: 'content_block_delta', delta: {text: 'hello '.repeat(8)}})}\n\n`);
+  const masker = redactor.stream();
+  assert.equal(masker.push(event), event, 'an SSE event without a secret is passed as the same Buffer');
+  const bulk = Buffer.alloc(13 * 5000, 'plain words. ');
+  assert.equal(masker.push(bulk), bulk, 'a bulk chunk without a secret too');
+  // The tail may start a secret: held until the next chunk says otherwise, or the end.
+  const cut = Buffer.from('text sk-ant-oa');
+  const first = masker.push(cut);
+  assert.equal(first.toString(), 'text ');
+  assert.equal(Buffer.concat([first, masker.end()]).toString(), 'text sk-ant-oa');
+  const split = redactor.stream();
+  const out = Buffer.concat([split.push(Buffer.from('a sk-ant-oat01-7-abcdefghij')), split.push(Buffer.from('klmnopqrstuvwxyz0123456789 b')), split.end()]).toString();
+  assert.equal(out, 'a sk-a…(redacted) b');
+  assert.equal(redactor.redact('plain text, no secret here at all, long enough to be sampled'), 'plain text, no secret here at all, long enough to be sampled');
+});
+
 test('with many secrets sharing heads, each echo is masked whole, leftmost and longest first, and other text is kept', () => {
   // Secrets that share their first characters (as `sk-ant-oat01-…` tokens do), contain one another,
   // and sit next to each other or overlap in the text.

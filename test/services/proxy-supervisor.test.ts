@@ -1,7 +1,8 @@
 // The TUI's proxy supervisor with the real built binary as its child.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {createServer} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
@@ -56,6 +57,25 @@ describe('ProxySupervisor', async () => {
     assert.ok(state.pid && isProcessAlive(state.pid));
     assert.equal(state.account, 'a@example.com');
     assert.ok(state.logTail.some((line) => line.includes('listening on http://127.0.0.1:')));
+  });
+
+  it('counts every request and shows the newest in the log tail; the log file has a line for each', async () => {
+    const before = supervisor.current.totalRequests;
+    const ask = () =>
+      fetch(`http://127.0.0.1:${supervisor.current.port}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+      }).then((response) => response.text());
+    // Requests arrive in batches (one IPC message per tenth of a second): 120 of them, 8 at a time.
+    for (let i = 0; i < 15; i++) await Promise.all(Array.from({length: 8}, ask));
+    const state = await waitFor(supervisor, (s) => s.totalRequests >= before + 120);
+    assert.equal(state.totalRequests, before + 120);
+    assert.ok(state.logTail.at(-1)?.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200'), state.logTail.at(-1));
+    // The log write of the last batch may land a moment after its IPC message.
+    const logged = () => readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8').split('\n').filter((line) => line.includes('POST /v1/messages claude-opus-4-6 → claude/a@example.com 200')).length;
+    for (let waited = 0; logged() < before + 120 && waited < 3000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(logged(), before + 120);
   });
 
   it('rotates the running child live, without a restart', async () => {

@@ -13,6 +13,16 @@ export type ProxyEvent =
   | {type: 'error'; message: string}
   | {type: 'fatal'; code: string; message: string};
 
+/**
+ * Request events as the child sends them over IPC: gathered over a tenth of a second, `count` of
+ * them, the newest (at most 50) in `recent` for the log tail. The log file has every one.
+ */
+export interface ProxyRequestBatch {
+  type: 'requests';
+  count: number;
+  recent: Extract<ProxyEvent, {type: 'request'}>[];
+}
+
 /** Messages the supervisor sends to its child. */
 export type ProxyCommand = {type: 'rotate'; provider?: string} | {type: 'status'} | {type: 'shutdown'};
 
