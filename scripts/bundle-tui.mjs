@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
 function patchSource(file, source, from, to) {
-  if (!source.includes(from)) throw new Error(`${file}: Ink changed; update the ink-frame-caches patch in scripts/bundle-tui.mjs`);
+  if (!source.includes(from)) throw new Error(`${file}: Ink changed; update the patches of Ink in scripts/bundle-tui.mjs`);
   return source.replace(from, to);
 }
 
@@ -50,8 +50,34 @@ function framesCaches() {
   },
 };
 
+/**
+ * Ink 6.8 writes a full-screen frame (clear the terminal, then every line) on every React commit,
+ * even when the text is the one already on screen: its "same output, no write" check is only on the
+ * path for output shorter than the terminal. A commit that changes nothing visible (a quota batch for
+ * rows scrolled away, an account re-read that changed nothing shown) then still cleared and redrew
+ * the whole terminal. This makes the full-screen path skip a frame equal to the last one written; a
+ * resize (and the redraw after a suspended agent, which emits one) still redraws everything.
+ */
+const inkSkipSameFrame = {
+  name: 'ink-skip-same-frame',
+  setup(esbuild) {
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]ink\.js$/}, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      source = patchSource(
+        args.path,
+        source,
+        'if (this.lastOutputHeight >= this.options.stdout.rows) {',
+        'if (this.lastOutputHeight >= this.options.stdout.rows) {\n            if (output === this.lastOutput && !hasStaticOutput) return;',
+      );
+      // resized(): forget the last frame, so the next one is written whole.
+      source = patchSource(args.path, source, '        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;', "        this.lastOutput = '';\n        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;");
+      return {contents: source, loader: 'js'};
+    });
+  },
+};
+
 await build({
-  plugins: [inkFrameCaches],
+  plugins: [inkFrameCaches, inkSkipSameFrame],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outdir: path.join(root, 'dist/tui'),
   bundle: true,
