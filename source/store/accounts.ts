@@ -136,9 +136,8 @@ export class AccountStore implements AccountService {
   async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
     // Only a program's exact id may skip reading the others: a person's text may match several.
     if (typeof ref !== 'string') {
-      const registry = await this.registryForReading().catch(() => undefined);
-      const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id];
-      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry)).accounts, provider, ref);
+      const {registry, entry} = await this.registeredEntry(provider, ref.id);
+      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry), provider).accounts, provider, ref);
       const seen = this.tokenFileById.get(`${provider}\u0000${ref.id}`);
       if (seen !== undefined) {
         const found = this.toSnapshot(await this.readFiles(seen, registry)).accounts.find((a) => a.provider === provider && a.id === ref.id);
@@ -146,6 +145,13 @@ export class AccountStore implements AccountService {
       }
     }
     return findAccount((await this.load()).accounts, provider, ref);
+  }
+
+  /** The account's registry entry by exact id (and the registry it is in), from the registry as now on disk. */
+  private async registeredEntry(provider: string, id: string) {
+    const registry = await this.registryForReading().catch(() => undefined);
+    const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, id))?.accounts[id];
+    return {registry, entry};
   }
 
   /**
@@ -255,15 +261,22 @@ export class AccountStore implements AccountService {
     return kept;
   }
 
-  private toSnapshot(files: LoadedFiles): AccountsSnapshot {
+  /**
+   * `onlyProvider`: build only that provider's registered accounts (a one-account look-up: its
+   * account comes out the same, and 1,000 registry entries of other providers are not built).
+   */
+  private toSnapshot(files: LoadedFiles, onlyProvider?: string): AccountsSnapshot {
     const now = this.now().getTime();
     const problems = [...files.problems];
     const byProvider = new Map<string, Account[]>();
     const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
     const claimed = new Set<string>();
+    /** provider + id of every account pushed (a Set: a scan of the provider's list per entry was quadratic). */
+    const pushed = new Set<string>();
     const push = (account: Account) => {
       if (!byProvider.has(account.provider)) byProvider.set(account.provider, []);
       byProvider.get(account.provider)!.push(account);
+      pushed.add(`${account.provider}\u0000${account.id}`);
     };
 
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
@@ -279,9 +292,10 @@ export class AccountStore implements AccountService {
 
     for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
       const providerId = providerOfRegistryKey(registryKey);
+      if (onlyProvider !== undefined && providerId !== onlyProvider) continue;
       for (const [id, entry] of Object.entries(provider.accounts)) {
         // The same account under both spellings (`antigravity` and `agy`) is one account.
-        if (byProvider.get(providerId)?.some((a) => a.id === id)) continue;
+        if (pushed.has(`${providerId}\u0000${id}`)) continue;
         if (!isPlainTokenFileName(entry.tokenFile)) {
           problems.push({
             file: this.paths.registry,
@@ -402,10 +416,20 @@ export class AccountStore implements AccountService {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
+  private async mutate<T>(
+    change: (context: MutationContext) => Promise<T>,
+    /**
+     * `account`: the mutation touches only this account and never the registry (a token rewrite, a
+     * needs-login mark): when it is registered under that exact id, only its token file is read
+     * (a refresh during a 1,000-account poll read all 1,000 files under the lock for one).
+     */
+    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
+  ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
-      const files = await this.readFiles();
+      const {account} = options;
+      const only = account && !options.writesRegistry && typeof account.ref !== 'string' ? (await this.registeredEntry(account.provider, account.ref.id)).entry?.tokenFile : undefined;
+      const files = await this.readFiles(only);
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
         throw new UserError(
@@ -414,7 +438,7 @@ export class AccountStore implements AccountService {
             `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
         );
       }
-      const snapshot = this.toSnapshot(files);
+      const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider);
       const context = new MutationContext(this, files, snapshot);
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
@@ -629,7 +653,7 @@ export class AccountStore implements AccountService {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    }, {writesRegistry: false});
+    }, {writesRegistry: false, account: {provider, ref}});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
@@ -640,7 +664,7 @@ export class AccountStore implements AccountService {
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    }, {writesRegistry: false});
+    }, {writesRegistry: false, account: {provider, ref}});
   }
 }
 
