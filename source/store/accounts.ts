@@ -8,6 +8,7 @@
 // - every mutation re-reads everything under one cross-process lock, then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
+import {statSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
@@ -28,6 +29,9 @@ export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-s
 interface AccountState {
   needsLogin?: {reason: string; at: string};
 }
+
+/** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
+type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
 
 interface LoadedFiles {
   registry: RegistryFile;
@@ -116,7 +120,10 @@ export class AccountStore implements AccountService {
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
   async load(): Promise<AccountsSnapshot> {
-    const snapshot = this.toSnapshot(await this.readFiles());
+    // Read-only: the registry as parsed while unchanged, and token files unchanged since the last
+    // load are not read again (a TUI re-reads after every refresh of a 1,000-account poll).
+    const registry = await this.registryForReading().catch(() => undefined);
+    const snapshot = this.toSnapshot(await this.readFiles(undefined, registry, this.lastTokenReads));
     this.tokenFileById.clear();
     for (const account of snapshot.accounts) this.tokenFileById.set(`${account.provider}\u0000${account.id}`, account.tokenFile);
     return snapshot;
@@ -168,11 +175,31 @@ export class AccountStore implements AccountService {
     return this.parsedRegistry.registry;
   }
 
+  /** Token files as the last load() read them, by path, with their stat stamp (load() only: its tokens are never changed). */
+  private readonly lastTokenReads = new Map<string, TokenRead>();
+
   /**
    * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
    * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
+   * `reuse`: token files read before (replaced by this read's), taken again while their size,
+   * mtime, inode and mode are unchanged; for read-only look-ups too.
    */
-  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile): Promise<LoadedFiles> {
+  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile, reuse?: Map<string, TokenRead>): Promise<LoadedFiles> {
+    const kept = new Map<string, TokenRead>();
+    const readToken = (file: string) => {
+      if (!reuse) return readTokenFileSync(file);
+      let stamp: string | undefined;
+      try {
+        const stat = statSync(file);
+        if (stat.isFile()) stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode}`;
+      } catch {
+        // Missing or unreadable: the read below says so.
+      }
+      const before = stamp === undefined ? undefined : reuse.get(file);
+      const found = before?.stamp === stamp ? before!.found : readTokenFileSync(file);
+      if (found && stamp !== undefined) kept.set(file, {stamp, found});
+      return found;
+    };
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
@@ -185,7 +212,7 @@ export class AccountStore implements AccountService {
       }
       for (const name of names) {
         try {
-          const found = readTokenFileSync(path.join(dir, name));
+          const found = readToken(path.join(dir, name));
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedMode(found.mode);
@@ -198,6 +225,10 @@ export class AccountStore implements AccountService {
     // auth-paused first, so a file present in both (a crash mid-move) resolves to auth/.
     readDir('auth-paused', this.paths.pausedDir);
     readDir('auth', this.paths.authDir);
+    if (reuse) {
+      reuse.clear();
+      for (const [file, read] of kept) reuse.set(file, read);
+    }
 
     let registry: RegistryFile;
     let registryRebuilt = false;
