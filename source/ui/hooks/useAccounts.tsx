@@ -5,6 +5,7 @@ import {createContext, useCallback, useContext, useEffect, useRef, useState, typ
 import type {Account} from '../../core/types.js';
 import type {AccountsSnapshot} from '../../store/accounts.js';
 import {useTarget} from './useTarget.js';
+import {whenInputQuiet} from '../input-priority.js';
 
 export interface AccountsState {
   snapshot?: AccountsSnapshot;
@@ -48,10 +49,12 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     first.current = false;
     let lastAt = -Infinity;
     let pending: NodeJS.Timeout | undefined;
+    let cancelWait: (() => void) | undefined;
     const reloadNow = () => {
       pending = undefined;
       lastAt = performance.now();
-      void reload();
+      // Not while keys come in (input-priority.ts): a held key is not queued behind the re-read.
+      cancelWait = whenInputQuiet(() => void reload());
     };
     const stop = target.watch(() => {
       if (pending) return;
@@ -62,6 +65,7 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     return () => {
       mounted.current = false;
       clearTimeout(pending);
+      cancelWait?.();
       stop();
     };
   }, [reload, target]);

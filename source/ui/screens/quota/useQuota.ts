@@ -12,6 +12,7 @@ import {cacheEntry, readQuotaCache, type QuotaCache, type QuotaCacheEntry} from 
 import {DEFAULT_SETTINGS, type LoadedSettings} from '../../../store/settings.js';
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
+import {whenInputQuiet} from '../../input-priority.js';
 
 export interface QuotaState {
   cache?: QuotaCache;
@@ -73,8 +74,10 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
         stop();
       };
     }
-    const unsubscribe = poller.subscribe((c) => {
-      if (!alive) return;
+    let latest: QuotaCache | undefined;
+    let waiting = false;
+    let cancelWait: (() => void) | undefined;
+    const take = (c: QuotaCache) => {
       const {shown, entries, from} = drawn.current;
       // The poller updates its cache in place, so a copy is the new state. Skipped when nothing drawn
       // changed, unless the poller's cache is another object (re-read from the file): rows scrolled
@@ -83,12 +86,23 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
         drawn.current = {...drawn.current, from: c};
         setCache({...c});
       }
+    };
+    // A batch waits while keys come in (input-priority.ts); batches meanwhile are one update.
+    const unsubscribe = poller.subscribe((c) => {
+      latest = c;
+      if (!alive || waiting) return;
+      waiting = true;
+      cancelWait = whenInputQuiet(() => {
+        waiting = false;
+        if (alive && latest) take(latest);
+      });
     });
     const handle = poller.use([]);
     ready.current = handle.ready;
     const stop = watchCcsDir(() => void poller.reload(), 'quota');
     return () => {
       alive = false;
+      cancelWait?.();
       unsubscribe();
       handle.release();
       stop();
