@@ -5,7 +5,8 @@
 // - token files in auth/ that the registry does not list are accounts too (registered on first edit);
 // - a token file is found in auth/ or auth-paused/ whatever the registry says, so a crash between
 //   moving a file and writing the registry loses nothing;
-// - every mutation re-reads everything under one cross-process lock, then writes atomically;
+// - every mutation re-reads what it decides on under one cross-process lock (everything; a token
+//   rewrite of a registered account: the registry, the state and that one file), then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
 import {statSync} from 'node:fs';
