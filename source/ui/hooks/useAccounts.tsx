@@ -16,6 +16,8 @@ export interface AccountsState {
 
 const AccountsContext = createContext<AccountsState | undefined>(undefined);
 
+type Loaded = Pick<AccountsState, 'snapshot' | 'error'>;
+
 /**
  * Real milliseconds between two re-reads for changes heard on disk. A quota poll of 1,000 accounts
  * refreshes a token every few hundred ms, and each re-read reads every token file: at most one a
@@ -26,18 +28,29 @@ const WATCH_RELOAD_EVERY_MS = 1000;
 export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
   const target = useTarget();
   const store = target.accounts;
-  const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({snapshot: initial});
+  const [state, setState] = useState<Loaded>({snapshot: initial});
   const generation = useRef(0);
+  /** The generation of the newest load shown so far. */
+  const shown = useRef(0);
   const mounted = useRef(true);
+  const liveStore = useRef(store);
+  liveStore.current = store;
 
   const reload = useCallback(async () => {
     const mine = ++generation.current;
+    // A slower, older load never overwrites a newer one, and a switched-away target's is dropped. A
+    // load is shown even when a newer one has started but not finished: whoever awaited it (an
+    // action, before its status line) sees at least what was on disk when it started.
+    const show = (update: (s: Loaded) => Loaded) => {
+      if (!mounted.current || mine < shown.current || liveStore.current !== store) return;
+      shown.current = mine;
+      setState(update);
+    };
     try {
       const loaded = await store.load();
-      // A slower, older load must not overwrite a newer one.
-      if (mounted.current && mine === generation.current) setState((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
+      show((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
     } catch (error) {
-      if (mounted.current && mine === generation.current) setState((s) => ({...s, error: (error as Error).message}));
+      show((s) => ({...s, error: (error as Error).message}));
     }
   }, [store]);
 
