@@ -31,6 +31,12 @@ interface AccountState {
   needsLogin?: {reason: string; at: string};
 }
 
+/**
+ * File times tick coarsely (a few ms on Linux): two same-size writes in one tick look alike. A file
+ * changed in the last second is read again whatever its stamp says (git's "racily clean" rule).
+ */
+const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
+
 /** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
 type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
 
@@ -169,10 +175,10 @@ export class AccountStore implements AccountService {
   private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
   private async registryForReading(): Promise<RegistryFile> {
     const stamp = await fs.stat(this.paths.registry).then(
-      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+      (stat) => (recentlyModified(stat.mtimeMs) ? undefined : `${stat.size}:${stat.mtimeMs}:${stat.ino}`),
       () => 'missing',
     );
-    if (this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp, registry: readRegistry(this.paths.registry)};
+    if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp: stamp ?? '', registry: readRegistry(this.paths.registry)};
     return this.parsedRegistry.registry;
   }
 
@@ -192,7 +198,7 @@ export class AccountStore implements AccountService {
       let stamp: string | undefined;
       try {
         const stat = statSync(file);
-        if (stat.isFile()) stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode}`;
+        if (stat.isFile() && !recentlyModified(stat.mtimeMs)) stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode}`;
       } catch {
         // Missing or unreadable: the read below says so.
       }
