@@ -203,7 +203,7 @@ export class AccountStore implements AccountService {
         // Missing or unreadable: the read below says so.
       }
       const before = stamp === undefined ? undefined : reuse.get(file);
-      const found = before?.stamp === stamp ? before!.found : readTokenFileSync(file);
+      const found = before !== undefined && before.stamp === stamp ? before.found : readTokenFileSync(file);
       if (found && stamp !== undefined) kept.set(file, {stamp, found});
       return found;
     };
