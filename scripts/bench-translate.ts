@@ -12,16 +12,17 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {PROXY_NODE_FLAGS} from '../source/services/proxy/launch.js';
-import {median, percentile} from './bench-stats.js';
+import {listeningPort} from './bench-serve.js';
+import {median, percentile, type Verdict} from './bench-stats.js';
 
 const cliMain = fileURLToPath(new URL('../source/cli/main.js', import.meta.url));
-const KEY = 'bench-translate-key-0123456789abcdef';
+export const KEY = 'bench-translate-key-0123456789abcdef';
 const LATENCY_REQUESTS = 1000;
 const WARMUP = 200;
 const FIRST_BYTE_SAMPLES = 60;
 /** The bulk answer: this many content deltas of DELTA_TEXT (a few tokens each, as models stream; ≈ 12 MB of text). */
-const BULK_DELTAS = 200_000;
-const DELTA_TEXT = 'a streamed answer arrives in small deltas, a few tokens each. ';
+export const BULK_DELTAS = 200_000;
+export const DELTA_TEXT = 'a streamed answer arrives in small deltas, a few tokens each. ';
 
 export interface TranslateBenchResult {
   directP50Ms: number;
@@ -48,19 +49,24 @@ const SMALL_REPLY = JSON.stringify({
   usage: {prompt_tokens: 5, completion_tokens: 1, total_tokens: 6},
 });
 
-/** A Chat Completions upstream: a small JSON answer, a stream whose end comes 5 ms after its start, or a bulk stream. */
-function startChatUpstream(): Promise<ReturnType<typeof createServer>> {
+/**
+ * A Chat Completions upstream: a small JSON answer, a stream whose end comes 5 ms after its start, or
+ * a bulk stream. `bench-first-byte` asks for the short stream as the model name or, for a router that
+ * replaces the model (Claude Code Router sends every request to its configured one), as the message.
+ */
+export function startChatUpstream(): Promise<ReturnType<typeof createServer>> {
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as {model: string; stream?: boolean};
+      const text = Buffer.concat(parts).toString('utf8');
+      const body = JSON.parse(text) as {model: string; stream?: boolean};
       if (!body.stream) {
         res.writeHead(200, {'content-type': 'application/json', 'content-length': Buffer.byteLength(SMALL_REPLY)});
         return res.end(SMALL_REPLY);
       }
       res.writeHead(200, {'content-type': 'text/event-stream'});
-      if (body.model === 'bench-first-byte') {
+      if (text.includes('"bench-first-byte"')) {
         res.write(chunk({role: 'assistant', content: 'first'}));
         return setTimeout(() => res.end(END), 5);
       }
@@ -84,7 +90,7 @@ function streamBulk(res: ServerResponse): void {
   pump();
 }
 
-interface Target {
+export interface Target {
   url: string;
   headers: Record<string, string>;
   body: (model: string, stream: boolean) => string;
@@ -94,7 +100,7 @@ const chatBody = (model: string, stream: boolean) => JSON.stringify({model, stre
 const messagesBody = (model: string, stream: boolean) => JSON.stringify({model, stream, max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
 
 /** One request; resolves once the whole answer is read. */
-async function post(agent: Agent, target: Target, model: string, stream: boolean, onFirstByte?: () => void): Promise<void> {
+export async function post(agent: Agent, target: Target, model: string, stream: boolean, onFirstByte?: () => void): Promise<void> {
   const response = await request(target.url, {method: 'POST', dispatcher: agent, headers: {'content-type': 'application/json', ...target.headers}, body: target.body(model, stream)});
   let first = true;
   for await (const _ of response.body) {
@@ -138,7 +144,7 @@ async function bulkSeconds(agent: Agent, target: Target): Promise<number> {
 }
 
 /** `ccs-tui proxy serve --provider qwen` on a temp CCS dir whose qwen account points at `upstreamUrl`. */
-async function serveQwen(root: string, upstreamUrl: string): Promise<{child: ChildProcess; port: number}> {
+export async function serveQwen(root: string, upstreamUrl: string): Promise<{child: ChildProcess; port: number}> {
   mkdirSync(path.join(root, 'cliproxy', 'auth'), {recursive: true, mode: 0o700});
   const token = {type: 'qwen', email: 'bench@example.com', access_token: 'bench-qwen-access-0123456789', refresh_token: 'bench-refresh', expired: new Date(Date.now() + 30 * 86400_000).toISOString()};
   writeFileSync(path.join(root, 'cliproxy', 'auth', 'qwen-bench@example.com.json'), JSON.stringify(token), {mode: 0o600});
@@ -148,21 +154,7 @@ async function serveQwen(root: string, upstreamUrl: string): Promise<{child: Chi
     env: {...process.env, CCS_DIR: root, CCS_HOME: ''},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.on('data', (data) => (out += String(data)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${out}`)), 15_000);
-    child.stdout!.on('data', (data: string) => {
-      out += data;
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}: ${out}`)));
-  });
+  const port = await listeningPort(child);
   return {child, port};
 }
 
@@ -206,15 +198,8 @@ export async function benchTranslate(): Promise<TranslateBenchResult> {
   }
 }
 
-export interface TranslateVerdict {
-  name: string;
-  value: string;
-  budget: string;
-  ok: boolean;
-}
-
 /** The measurements against DESIGN.md's budgets for translated paths (Claude Code → Chat upstream). */
-export async function translateVerdicts(): Promise<TranslateVerdict[]> {
+export async function translateVerdicts(): Promise<Verdict[]> {
   const r = await benchTranslate();
   const added = r.translatedP50Ms - r.directP50Ms;
   const firstDelay = Math.max(0, r.translatedFirstByteMs - r.directFirstByteMs);

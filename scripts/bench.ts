@@ -7,7 +7,7 @@ import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {makeManyAccounts} from './bench-fixture.js';
-import {median} from './bench-stats.js';
+import {median, type Verdict} from './bench-stats.js';
 import type {TuiBenchResult} from './bench-tui.js';
 import {startUsageServer} from './bench-usage-server.js';
 
@@ -17,12 +17,6 @@ const ACCOUNTS = 1000;
 /** Older than the default 5-minute poll interval: every account is due when the TUI opens. */
 const STALE_AGE_MS = 60 * 60_000;
 
-interface Verdict {
-  name: string;
-  value: string;
-  budget: string;
-  ok: boolean;
-}
 const verdicts: Verdict[] = [];
 /** `source`: 'DESIGN.md' for a budget from DESIGN.md, else where the target comes from. */
 const record = (name: string, value: string, budget: string, ok: boolean, source = 'DESIGN.md') => {
@@ -30,6 +24,12 @@ const record = (name: string, value: string, budget: string, ok: boolean, source
   console.log(`${ok ? 'PASS' : 'OVER'}  ${name}: ${value}  (budget ${budget}${source === 'DESIGN.md' ? '' : `, ${source}`})`);
 };
 const info = (line: string) => console.log(`      ${line}`);
+/** Parts that could not run (say why; never a figure). */
+const skipped: string[] = [];
+const skip = (line: string) => {
+  skipped.push(line);
+  console.log(`SKIP  ${line}`);
+};
 
 /** Environment of a user's terminal: colour on, not CI (Ink draws only the last frame under CI). */
 function userEnv(ccsDir: string): NodeJS.ProcessEnv {
@@ -159,7 +159,7 @@ async function benchTuiStale(): Promise<void> {
 }
 
 async function benchProxyOverhead(): Promise<void> {
-  const {benchProxy, benchClaudeCodeRouter} = await import('./bench-proxy.js');
+  const {benchProxy} = await import('./bench-proxy.js');
   const r = await benchProxy(info);
   record('proxy added latency p50 (1 connection, JSON)', `${(r.p50Ms - r.directP50Ms).toFixed(2)} ms (${r.p50Ms.toFixed(2)} vs ${r.directP50Ms.toFixed(2)} direct)`, '< 1 ms', r.p50Ms - r.directP50Ms < 1);
   record('proxy added latency p99 (1 connection, JSON)', `${(r.p99Ms - r.directP99Ms).toFixed(2)} ms (${r.p99Ms.toFixed(2)} vs ${r.directP99Ms.toFixed(2)} direct)`, '< 5 ms', r.p99Ms - r.directP99Ms < 5);
@@ -189,12 +189,20 @@ async function benchProxyOverhead(): Promise<void> {
     '< 100 MB; held bodies add ≥ 240 MB',
     growth < 100 && allArrived,
   );
-  if (!(await benchClaudeCodeRouter())) info('Claude Code Router side by side: not run yet (needs translation; TODO in scripts/bench-proxy.ts)');
+}
+
+/** Claude Code Router 2.x against ccs-tui's translated path on one upstream (scripts/bench-ccr.ts). */
+async function benchCcr(): Promise<void> {
+  const {benchClaudeCodeRouter, ccrVerdicts} = await import('./bench-ccr.js');
+  const r = await benchClaudeCodeRouter(info);
+  if ('skip' in r) return skip(`Claude Code Router side by side: ${r.skip}`);
+  info(`Claude Code Router ${r.ccrVersion} on Node ${r.ccrNode}, ccs-tui on Node ${r.ccsNode}; non-loopback connections or lookups it tried: ${r.refused.length ? r.refused.join(', ') : 'none'}`);
+  for (const v of ccrVerdicts(r)) record(v.name, v.value, v.budget, v.ok);
 }
 
 // The load average says how busy the machine was: figures from a loaded machine are not budgets' figures.
 console.log(`ccs-tui bench, ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-// `node dist/scripts/bench.js [accounts] [first-frame] [tui] [stale] [proxy] [translate]`: only those parts.
+// `node dist/scripts/bench.js [accounts] [first-frame] [tui] [stale] [proxy] [translate] [ccr]`: only those parts.
 const only = process.argv.slice(2);
 const wanted = (part: string) => only.length === 0 || only.includes(part);
 const paths = makeManyAccounts(ACCOUNTS);
@@ -205,9 +213,10 @@ try {
   if (wanted('stale')) await benchTuiStale();
   if (wanted('proxy')) await benchProxyOverhead();
   if (wanted('translate')) for (const v of await (await import('./bench-translate.js')).translateVerdicts()) record(v.name, v.value, v.budget, v.ok);
+  if (wanted('ccr')) await benchCcr();
 } finally {
   rmSync(path.dirname(paths.root), {recursive: true, force: true});
 }
 const over = verdicts.filter((v) => !v.ok);
-console.log(`\n${verdicts.length - over.length} PASS, ${over.length} OVER`);
+console.log(`\n${verdicts.length - over.length} PASS, ${over.length} OVER${skipped.length ? `, ${skipped.length} SKIP` : ''}`);
 process.exitCode = over.length ? 1 : 0;

@@ -11,10 +11,29 @@ import {fileURLToPath} from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Replaces `from` with `to` in a dependency's source, or fails the build naming the patch to update. */
-function patchSource(file, source, from, to) {
-  if (!source.includes(from)) throw new Error(`${file}: Ink changed; update the patches of Ink in scripts/bundle-tui.mjs`);
+function patchSource(file, source, from, to, patch = 'ink-frame-caches') {
+  if (!source.includes(from)) throw new Error(`${file}: the dependency changed; update the ${patch} patch in scripts/bundle-tui.mjs`);
   return source.replace(from, to);
 }
+
+/**
+ * Yoga (Ink's layout engine) carries its WebAssembly inside its code as a base64 `data:` URL, and its
+ * loader decodes it in place only when there is no global `fetch`. On Node there is one, so it
+ * fetched its own data: URL, which loads Node's built-in fetch implementation (undici) just for that:
+ * 10-20 ms before the first frame, and nothing else in the TUI uses that fetch. Patched to decode
+ * an embedded binary in place. Done at bundle time on the pinned yoga-layout; the build fails if
+ * the loader no longer has the line to change.
+ */
+const yogaEmbeddedWasm = {
+  name: 'yoga-embedded-wasm',
+  setup(esbuild) {
+    esbuild.onLoad({filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'function ya(){return w||"function"!=typeof fetch?';
+      return {contents: patchSource(args.path, source, from, 'function ya(){return w||ua(H)||"function"!=typeof fetch?', 'yoga-embedded-wasm'), loader: 'js'};
+    });
+  },
+};
 
 /**
  * Ink 6.8 keeps its per-line caches (ANSI tokenising, string widths) on each frame's Output object,
@@ -68,16 +87,17 @@ const inkSkipSameFrame = {
         source,
         'if (this.lastOutputHeight >= this.options.stdout.rows) {',
         'if (this.lastOutputHeight >= this.options.stdout.rows) {\n            if (output === this.lastOutput && !hasStaticOutput) return;',
+        'ink-skip-same-frame',
       );
       // resized(): forget the last frame, so the next one is written whole.
-      source = patchSource(args.path, source, '        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;', "        this.lastOutput = '';\n        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;");
+      source = patchSource(args.path, source, '        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;', "        this.lastOutput = '';\n        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;", 'ink-skip-same-frame');
       return {contents: source, loader: 'js'};
     });
   },
 };
 
 await build({
-  plugins: [inkFrameCaches, inkSkipSameFrame],
+  plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outdir: path.join(root, 'dist/tui'),
   bundle: true,

@@ -1,7 +1,6 @@
 // What every command gets: streams, environment and the CCS paths. Tests build one of these with
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
-import {cellWidth, padCells} from '../core/cells.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
@@ -77,9 +76,12 @@ export function printJson(ctx: CliIo, value: unknown): void {
 /**
  * Left-aligned columns, for the human-readable output of data commands. Widths are terminal cells
  * (core/cells.ts), so wide (CJK) and combining characters in names keep every column aligned.
+ * Async because the cell measure is loaded here, on first use: loading it (string-width's Unicode
+ * tables and expressions) costs more than `node -e 0`, and `--json` output never needs it.
  */
-export function formatTable(rawRows: readonly (readonly string[])[]): string {
+export async function formatTable(rawRows: readonly (readonly string[])[]): Promise<string> {
   if (rawRows.length === 0) return '';
+  const {cellWidth, padCells} = await import('../core/cells.js');
   // Cells hold names from files and the network: no escape sequence reaches the terminal.
   const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(cell)));
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));

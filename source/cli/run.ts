@@ -1,35 +1,12 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
-import {cellWidth, padCells} from '../core/cells.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
-import {COMMANDS} from './commands/index.js';
 import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
-
-export function helpText(): string {
-  const column = 44;
-  // Long usages put their summary on the next line, so the help fits 80 columns.
-  const row = (usage: string, summary: string) =>
-    cellWidth(usage) < column ? `  ${padCells(usage, column)}${summary}` : `  ${usage}\n  ${' '.repeat(column)}${summary}`;
-  return [
-    'ccs-tui: account manager for AI coding subscriptions (CCS / CLIProxyAPI files)',
-    '',
-    'usage:',
-    row('ccs-tui', 'open the full-screen TUI (needs a terminal)'),
-    ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
-    '',
-    'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
-    '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
-    '(default: local, the files).',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted);',
-    '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
-    '',
-  ].join('\n');
-}
 
 /** An error message for the terminal: escapes stripped, credentials masked. */
 async function redactedMessage(ctx: CliContext, message: string): Promise<string> {
@@ -44,9 +21,9 @@ async function redactedMessage(ctx: CliContext, message: string): Promise<string
   return sanitizeText(redacted);
 }
 
-function findCommand(args: string[]): {command: CommandSpec; rest: string[]} | undefined {
+function findCommand(commands: readonly CommandSpec[], args: string[]): {command: CommandSpec; rest: string[]} | undefined {
   let best: CommandSpec | undefined;
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     const matches = command.name.every((word, i) => args[i] === word);
     if (matches && (!best || command.name.length > best.name.length)) best = command;
   }
@@ -80,7 +57,8 @@ async function redactedContext(ctx: CliContext): Promise<CliContext> {
 
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-    io.stdout.write(helpText());
+    // Loaded only here: the help's columns need the cell measure (core/cells.ts), which is slow to load.
+    io.stdout.write((await import('./help.js')).helpText());
     return 0;
   }
   if (args[0] === '--version' || args[0] === '-V') {
@@ -106,7 +84,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       const {startTui} = await import('../ui/start.js');
       return await startTui(ctx);
     }
-    const found = findCommand(args);
+    // Loaded here, after the TUI's branch: the commands and their stores are not the TUI's (its bundle
+    // has its own), and loading them first delayed its first frame.
+    const {COMMANDS} = await import('./commands/index.js');
+    const found = findCommand(COMMANDS, args);
     if (!found) {
       const near = COMMANDS.filter((c) => c.name[0] === args[0]).map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
       io.stderr.write(`ccs-tui: unknown command "${args.join(' ')}"\n` +

@@ -14,12 +14,25 @@ export const HEALTH_TEXT: Record<Account['health'], string> = {
   'needs-login': '! re-login',
   'missing-token': '! no token',
   unreadable: '! corrupt',
+  'refresh-unknown': '? refresh unknown',
   cooling: '⏳ cooldown',
+};
+
+/** Shorter words for the narrowest tables (a 60-column terminal), same meaning and markers. */
+export const HEALTH_SHORT: Record<Account['health'], string> = {
+  ok: 'ok',
+  expired: 'due',
+  'needs-login': '! login',
+  'missing-token': '! no file',
+  unreadable: '! corrupt',
+  'refresh-unknown': '? unknown',
+  cooling: '⏳ cool',
 };
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
-  return !account.paused && (account.health === 'ok' || account.health === 'expired');
+  // `refresh-unknown`: its access token may still be good until it expires (then requests fail clearly).
+  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown');
 }
 
 /**

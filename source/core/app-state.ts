@@ -2,6 +2,7 @@
 // modal (help, confirm, rename) and the status line. Tested without rendering; the UI only dispatches.
 import {editText, draftOf, type TextDraft} from './text-edit.js';
 import {nextOrder, type AccountOrder} from './account-order.js';
+import type {KeyAction} from './keymap.js';
 
 export type ScreenId = 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets';
 
@@ -25,12 +26,23 @@ export type Modal =
   | {kind: 'help'; offset?: number}
   /** Every status message of this session, newest first, wrapped (a cut status line in full). */
   | {kind: 'messages'; offset?: number}
-  /** `id` lets the UI resolve the promise of whoever asked. */
-  | {kind: 'confirm'; id: number; prompt: string}
+  /** `id` lets the UI resolve the promise of whoever asked; `choices`: answers besides y/N. */
+  | {kind: 'confirm'; id: number; prompt: string; choices?: readonly ConfirmChoice[]}
   /** `submitted`: Enter was pressed; the UI saves this draft (the reducer's, never a stale render's). */
   | {kind: 'rename'; provider: string; accountId: string; draft: TextDraft; submitted?: boolean}
   /** `:` jump to a provider or account by name; `submitted` when Enter was pressed (home resolves it). */
   | {kind: 'jump'; draft: TextDraft; submitted?: boolean};
+
+/**
+ * An answer to a confirm prompt besides yes and no, e.g. `s` "save, then quit" at the unsaved-rules
+ * prompt: `key` is the keymap's key for `action` where the prompt was asked (a prompt that names a
+ * key makes that key work there).
+ */
+export interface ConfirmChoice {
+  action: KeyAction;
+  key: string;
+  label: string;
+}
 
 export interface AppState {
   stack: Route[];
@@ -48,6 +60,11 @@ export interface AppState {
   hideEmpty: boolean;
   /** Home: how the accounts list is ordered (`o` cycles). */
   order: AccountOrder;
+  /**
+   * Operations under way (a token test, a stop), oldest first: the status line shows the newest
+   * when no message is up, so a message expiring never hides that something still runs.
+   */
+  busy: Array<{id: number; text: string}>;
   /** Past status messages, oldest first, at most MESSAGE_LOG_SIZE. */
   messages: Array<{text: string; kind: StatusKind}>;
   nextModalId: number;
@@ -73,7 +90,7 @@ export type AppAction =
   | {type: 'renameKey'; input: string; key: string}
   /** The save of a submitted rename failed: keep editing. */
   | {type: 'renameFailed'}
-  | {type: 'confirmOpen'; prompt: string}
+  | {type: 'confirmOpen'; prompt: string; choices?: readonly ConfirmChoice[]}
   | {type: 'closeModal'}
   | {type: 'toggleHelp'}
   | {type: 'toggleMessages'}
@@ -83,11 +100,14 @@ export type AppAction =
   | {type: 'jumpStart'}
   | {type: 'jumpKey'; input: string; key: string}
   | {type: 'status'; text: string; kind?: StatusKind}
+  /** Operation `id` is under way, saying `text` (started, or a new progress text). */
+  | {type: 'busy'; id: number; text: string}
+  | {type: 'busyEnd'; id: number}
   /** Clears the status line (only message `id` when given: a newer one stays). */
   | {type: 'clearStatus'; id?: number};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', messages: [], nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', busy: [], messages: [], nextModalId: 1};
 }
 
 /**
@@ -198,7 +218,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'renameFailed':
       return state.modal?.kind === 'rename' ? {...state, modal: {...state.modal, submitted: false}} : state;
     case 'confirmOpen':
-      return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt}, nextModalId: state.nextModalId + 1};
+      return {...state, modal: {kind: 'confirm', id: state.nextModalId, prompt: action.prompt, ...(action.choices?.length ? {choices: action.choices} : {})}, nextModalId: state.nextModalId + 1};
     case 'closeModal':
       return state.modal ? {...state, modal: undefined} : state;
     case 'toggleHelp':
@@ -216,6 +236,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const messages = [...state.messages, {text: action.text, kind}].slice(-MESSAGE_LOG_SIZE);
       return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1}, messages};
     }
+    case 'busy':
+      return {...state, busy: [...state.busy.filter((b) => b.id !== action.id), {id: action.id, text: action.text}]};
+    case 'busyEnd':
+      return state.busy.some((b) => b.id === action.id) ? {...state, busy: state.busy.filter((b) => b.id !== action.id)} : state;
     case 'clearStatus':
       if (!state.status || (action.id !== undefined && action.id !== state.status.id)) return state;
       return {...state, status: undefined};

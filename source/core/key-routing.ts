@@ -3,9 +3,13 @@
 //   Ctrl-C quits → a too-small terminal ignores every other key → an open confirm prompt takes y/N →
 //   several keys from one read in a text field are pressed one by one → the rename field → the
 //   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
-//   is pressed once per repeat and any other run of characters is a paste that runs nothing → the help overlay (close or quit) → the screen's handler for the keymap
-//   action → the shell's own meaning of that action (shellActionFor).
-import type {AppAction, Modal, Route} from './app-state.js';
+//   is pressed once per repeat, a key that changes the screen is pressed and the rest of its read
+//   goes to the new screen, and any other run of characters is a paste that runs nothing → the help
+//   overlay (close or quit) → the screen's handler for the keymap action → the shell's own meaning
+//   of that action (shellActionFor).
+// The dispatcher routes by the route state as of the last action (not the last render) and holds a
+// key until the route's screen has mounted, so a key read mid-navigation is the new screen's.
+import type {AppAction, ConfirmChoice, Modal, Route} from './app-state.js';
 import {keyName, KEY_SEQUENCES} from './key-names.js';
 import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
 
@@ -21,8 +25,12 @@ export interface KeyContext {
   filterEditing: boolean;
   /** A screen's text field (TextField / useTextCapture) has focus. */
   textFocused: boolean;
+  /** The open confirm prompt's answers besides y/N (their keys answer it). */
+  confirmChoices?: readonly ConfirmChoice[];
   /** The active route's key scopes, most specific first, `global` last (router.routeScopes). */
   scopes: readonly KeyScope[];
+  /** The key came with Esc in front of it in one read (the terminal library's `meta`). */
+  escaped?: boolean;
 }
 
 export type KeyRoute =
@@ -32,7 +40,8 @@ export type KeyRoute =
   | {to: 'none'}
   /** Several characters outside a text field that are no held key: a paste, which runs no command. */
   | {to: 'pasteIgnored'}
-  | {to: 'confirm'; yes: boolean}
+  /** `choice`: one of the prompt's other answers (ConfirmChoice.action) instead of yes or no. */
+  | {to: 'confirm'; yes: boolean; choice?: KeyAction}
   /** Enter submits the rename field; any other key edits it. */
   | {to: 'rename'; submit: boolean}
   | {to: 'filter'}
@@ -57,6 +66,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
   if (context.tooSmall) return {to: 'none'};
   if (context.modal === 'confirm') {
+    const choice = context.confirmChoices?.find((c) => c.key === name);
+    if (choice) return {to: 'confirm', yes: false, choice: choice.action};
     const action = actionForKey(name, ['confirm']);
     if (action === 'confirm.yes') return {to: 'confirm', yes: true};
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
@@ -73,11 +84,20 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
   if (textFocused) return {to: 'text'};
+  // No binding uses Alt: outside a text field, Esc read together with the next key (Esc then H
+  // typed fast, which is also what Alt+H sends) is both keys.
+  if (context.escaped && [...input].length === 1) return {to: 'split', first: '\u001b', rest: input};
   if (name === 'paste') {
     // A held j/k/arrow/PgUp/PgDn over a laggy link: each repeat is a press (up to a cap). Anything
     // else (`workq`) is a paste: running its letters as commands would reorder, rotate and quit.
     const repeat = navigationRepeat(input);
-    if (!repeat) return {to: 'pasteIgnored'};
+    if (!repeat) {
+      // A key that changes the screen, with the next screen's keys typed right behind it (`2j` over a
+      // laggy link): the screen key now, the rest on the new screen (where a run is again a paste).
+      const first = [...input][0]!;
+      const opens = SCREEN_CHANGES.has(actionForKey(keyName(first, {}), context.scopes) ?? 'quit');
+      return opens ? {to: 'split', first, rest: input.slice(first.length)} : {to: 'pasteIgnored'};
+    }
     const presses = Math.min(repeat.count, MAX_REPEATED_KEYS);
     return {to: 'split', first: repeat.key, rest: repeat.key.repeat(presses - 1)};
   }
@@ -92,6 +112,12 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   }
   return {to: 'action', action};
 }
+
+/** Actions that change the route or the focused pane: keys read behind them are for what they open. */
+const SCREEN_CHANGES = new Set<KeyAction>([
+  'screen.accounts', 'screen.quota', 'screen.models', 'screen.proxy', 'target.switch', 'account.open', 'account.login', 'back',
+  'pane.left', 'pane.right', 'pane.next',
+]);
 
 /** The keys whose repeats in one read each count: the list's movement keys. */
 const NAVIGATION = new Set(['j', 'k', 'up', 'down', 'pageup', 'pagedown']);

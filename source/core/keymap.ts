@@ -56,6 +56,7 @@ export type KeyAction =
   | 'login.copy'
   | 'login.open'
   | 'login.paste'
+  | 'login.showUrl'
   | 'login.retry'
   // model rules
   | 'rules.add'
@@ -138,6 +139,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'login.copy', keys: ['c'], scopes: ['login'], description: 'Copy the code or URL (OSC 52, works over SSH)', hint: 'copy'},
   {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser', hint: 'open'},
   {action: 'login.paste', keys: ['v'], scopes: ['login'], description: 'Paste the redirect URL or code', hint: 'paste'},
+  {action: 'login.showUrl', keys: ['U'], scopes: ['login'], description: 'Show the URL alone on the normal screen, one line to select and copy (Enter returns; the login keeps waiting)', hint: 'show URL'},
   {action: 'login.retry', keys: ['enter'], scopes: ['login'], description: 'New code after expiry or an error'},
 
   {action: 'rules.add', keys: ['a'], scopes: ['models'], description: 'Add an exclusion pattern', hint: 'exclude'},
@@ -232,7 +234,11 @@ export function actionKey(action: KeyAction, scope?: KeyScope): string {
   return keyLabel(key);
 }
 
-/** The confirm dialog's answer hint, `[y/N]`: the default answer (No) in capitals. */
-export function confirmHint(): string {
-  return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}]`;
+/**
+ * The confirm dialog's answer hint, `[y/N]`: the default answer (No) in capitals; other answers
+ * follow with what they do: `[y/N, s: save, then quit]`.
+ */
+export function confirmHint(choices: ReadonlyArray<{key: string; label: string}> = []): string {
+  const more = choices.map((c) => `, ${keyLabel(c.key)}: ${c.label}`).join('');
+  return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}${more}]`;
 }

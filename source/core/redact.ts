@@ -59,12 +59,14 @@ function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const out: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
-    const padded = Buffer.concat([Buffer.alloc(shift), bytes]);
-    const from = shift === 0 ? 0 : 3; // the first group mixes in bytes before the secret
-    const to = Math.floor(padded.length / 3) * 3; // a last partial group mixes in bytes after it
+    // With `shift` bytes before the secret, groups start at byte 3 - shift of it (the first group
+    // mixes in bytes before the secret); a last partial group mixes in bytes after it.
+    const from = shift === 0 ? 0 : 3 - shift;
+    const to = from + Math.floor((bytes.length - from) / 3) * 3;
     if (to - from < 6) continue;
-    const core = padded.subarray(from, to).toString('base64');
-    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    // Whole groups: no '=' padding, so base64url is the standard text with '-' and '_'.
+    const core = bytes.subarray(from, to);
+    out.push(core.toString('base64'), core.toString('base64url'));
   }
   return out.filter((core) => core.length >= MIN_SECRET_LENGTH);
 }
@@ -89,18 +91,102 @@ export interface RedactOptions {
 }
 
 /**
+ * Finds literals (each at least MIN_SECRET_LENGTH long) in text as one regular expression alternating
+ * them (longest first) would: leftmost match first, at one position the first literal in the given
+ * order. Why: V8 takes tens of milliseconds to compile an alternation of the ~14,000 forms of 1,000
+ * accounts' secrets, on every rebuild (each token refresh), while this is built in a few. It scans
+ * several times slower than the compiled expression, so a Redactor switches to that expression once
+ * it has scanned enough text to pay for compiling it (COMPILE_AFTER). Candidates come from a rolling
+ * hash of the first MIN_SECRET_LENGTH characters, checked against a bit filter, then the literals
+ * with those characters.
+ */
+class LiteralFinder {
+  private readonly byHead = new Map<string, string[]>();
+  /** 2^18 bits, one per value of the hash's top 18 bits: whether some literal's head hashes there. */
+  private readonly filter = new Int32Array(1 << 13);
+
+  /** `literals`: longest first (ties keep their order). */
+  constructor(literals: readonly string[]) {
+    for (const literal of literals) {
+      const head = literal.slice(0, HEAD_LENGTH);
+      const list = this.byHead.get(head);
+      if (list) list.push(literal);
+      else {
+        this.byHead.set(head, [literal]);
+        const bit = hashHead(literal, 0) >>> 14;
+        this.filter[bit >>> 5]! |= 1 << (bit & 31);
+      }
+    }
+  }
+
+  /** The text with every literal found replaced by `mask(literal)`; the same string when none is found. */
+  replace(text: string, mask: (found: string) => string): string {
+    let out = '';
+    let copied = 0;
+    let i = 0;
+    let hash = hashHead(text, 0);
+    while (i + HEAD_LENGTH <= text.length) {
+      const bit = hash >>> 14;
+      if (this.filter[bit >>> 5]! & (1 << (bit & 31))) {
+        const found = this.byHead.get(text.slice(i, i + HEAD_LENGTH))?.find((literal) => text.startsWith(literal, i));
+        if (found) {
+          out += text.slice(copied, i) + mask(found);
+          i = copied = i + found.length;
+          hash = hashHead(text, i);
+          continue;
+        }
+      }
+      // Roll the hash one character on: drop text[i], take in text[i + HEAD_LENGTH].
+      hash = (Math.imul(hash - Math.imul(text.charCodeAt(i), HASH_BASE_TO_HEAD), HASH_BASE) + text.charCodeAt(i + HEAD_LENGTH)) | 0;
+      i++;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+  }
+}
+
+/**
+ * Characters a Redactor scans with its LiteralFinder, per character of its forms, before it compiles
+ * them into one expression instead: compiling costs about as much per character of the forms as
+ * scanning several characters of text, so a one-off listing (the command line) never compiles and a
+ * proxy forwarding megabytes soon does.
+ */
+const COMPILE_AFTER = 8;
+
+/** Characters hashed to find candidates: every literal is at least this long. */
+const HEAD_LENGTH = MIN_SECRET_LENGTH;
+const HASH_BASE = 0x9e3779b1 | 0;
+/** HASH_BASE ** (HEAD_LENGTH - 1), modulo 2^32. */
+const HASH_BASE_TO_HEAD = Array.from({length: HEAD_LENGTH - 1}).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
+
+/** Polynomial hash (modulo 2^32) of text[from, from + HEAD_LENGTH); characters past the end count as 0. */
+function hashHead(text: string, from: number): number {
+  let hash = 0;
+  for (let i = from; i < from + HEAD_LENGTH; i++) hash = (Math.imul(hash, HASH_BASE) + (text.charCodeAt(i) || 0)) | 0;
+  return hash;
+}
+
+/**
  * Masks every echo of a set of secrets: as sent, percent-encoded, JSON-escaped (`\/`, `\u002f`), and
- * base64 (alone or inside `Basic base64(user:token)`), with one regular expression (one pass over the
- * text, however many secrets) so the proxy can apply it to every body it forwards.
+ * base64 (alone or inside `Basic base64(user:token)`), in one pass over the text however many
+ * secrets, so the proxy can apply it to every body it forwards. The expressions for escaped echoes
+ * and for a stream's tail are compiled on first use: most text has no escape, and only streams
+ * need the tail's.
  */
 export class Redactor {
-  /** Every echoed form (escapes included). */
-  private readonly pattern: RegExp | undefined;
-  /** The forms as sent only: many times faster, enough for text without any escape (ESCAPE_HINT). */
-  private readonly plain: RegExp | undefined;
-  /** Matches, from a position, text that may be the first characters of an echo cut off at the end. */
-  private readonly head: RegExp | undefined;
-  private readonly byDecoded = new Map<string, string>();
+  /** Every form as sent (secrets and their base64 cores), longest first. */
+  private readonly literals: string[];
+  /** Finds the forms as sent: enough for text without any escape (ESCAPE_HINT). */
+  private readonly plain: LiteralFinder;
+  /** The same forms as one expression, once `plainScanned` passed COMPILE_AFTER × their length. */
+  private plainPattern: RegExp | undefined;
+  private plainScanned = 0;
+  private readonly formsLength: number;
+  /** Every echoed form (escapes included), compiled on first use. */
+  private echoes: RegExp | undefined;
+  /** Matches, from a position, text that may be the first characters of an echo cut off at the end (compiled on first use). */
+  private head: RegExp | undefined;
+  /** Each base64 core → the secret it comes from (its masked form shows the secret's first characters). */
+  private readonly secretOfCore = new Map<string, string>();
   private readonly count: number;
   /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
   readonly maxEchoLength: number;
@@ -112,23 +198,36 @@ export class Redactor {
     const forms = new Set<string>();
     for (const secret of unique) {
       forms.add(secret);
-      this.byDecoded.set(secret, redactedForm(secret));
       for (const core of base64Cores(secret)) {
         forms.add(core);
-        this.byDecoded.set(core, redactedForm(secret));
+        if (!unique.has(core)) this.secretOfCore.set(core, secret);
       }
     }
     // Longest first, so a secret that contains another is masked whole.
-    const literals = [...forms].sort((a, b) => b.length - a.length);
-    this.maxEchoLength = Math.max(0, ...literals.map((l) => l.length * 6));
-    if (!literals.length) return;
-    this.pattern = new RegExp(literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g');
-    this.plain = new RegExp(literals.map(escapeRegExp).join('|'), 'g');
+    this.literals = [...forms].sort((a, b) => b.length - a.length);
+    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * 6 : 0;
+    this.plain = new LiteralFinder(this.literals);
+    this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
+  }
+
+  /** The forms as sent, masked: with the LiteralFinder, or the compiled expression once it pays. */
+  private replacePlain(text: string, mask: (found: string) => string): string {
+    if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * this.formsLength) {
+      this.plainPattern = new RegExp(this.literals.map(escapeRegExp).join('|'), 'g');
+    }
+    return this.plainPattern ? text.replace(this.plainPattern, mask) : this.plain.replace(text, mask);
+  }
+
+  private echoPattern(): RegExp {
+    return (this.echoes ??= new RegExp(this.literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g'));
+  }
+
+  private headPattern(): RegExp {
     // a1(?:$|a2(?:$|a3…)): the head of an echo, or as much of it as the text still holds (an escape
     // such as `\u00` cut off at the end included).
     const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${PARTIAL_ESCAPE})` : charPattern(c)));
-    const heads = new Set(literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
-    this.head = new RegExp([...heads].join('|'), 'g');
+    const heads = () => new Set(this.literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
+    return (this.head ??= new RegExp([...heads()].join('|'), 'g'));
   }
 
   /** How many distinct secrets are masked. */
@@ -139,19 +238,19 @@ export class Redactor {
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
-    const pattern = ESCAPE_HINT.test(text) ? this.pattern : this.plain;
-    const masked = pattern ? text.replace(pattern, (found) => this.maskFor(found)) : text;
+    const mask = (found: string) => this.maskFor(found);
+    const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
   private maskFor(found: string): string {
     const decoded = decodeEchoed(found);
-    return this.byDecoded.get(decoded) ?? redactedForm(decoded);
+    return redactedForm(this.secretOfCore.get(decoded) ?? decoded);
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */
   redactDeep<T>(value: T, options: RedactOptions = {}): T {
-    if (!this.pattern && !options.patterns) return value;
+    if (this.count === 0 && !options.patterns) return value;
     if (typeof value === 'string') return this.redact(value, options) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactDeep(v, options)) as T;
     if (typeof value === 'object' && value !== null) {
@@ -164,7 +263,7 @@ export class Redactor {
 
   /** Response headers with every value redacted (an upstream may echo the bearer in any header). */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
-    if (!this.pattern) return headers;
+    if (this.count === 0) return headers;
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const [name, value] of Object.entries(headers)) {
       out[name] = typeof value === 'string' ? this.redact(value) : Array.isArray(value) ? value.map((v) => this.redact(v)) : value;
@@ -182,11 +281,12 @@ export class Redactor {
    * (only positions at or after `from`); the text's length when it cannot.
    */
   holdFrom(text: string, from: number): number {
-    if (!this.head) return text.length;
-    this.head.lastIndex = Math.max(0, from);
-    for (let found = this.head.exec(text); found; found = this.head.exec(text)) {
+    if (this.count === 0) return text.length;
+    const head = this.headPattern();
+    head.lastIndex = Math.max(0, from);
+    for (let found = head.exec(text); found; found = head.exec(text)) {
       if (found.index + this.maxEchoLength > text.length) return found.index;
-      this.head.lastIndex = found.index + 1;
+      head.lastIndex = found.index + 1;
     }
     return text.length;
   }

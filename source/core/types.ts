@@ -10,6 +10,7 @@ export type AccountHealth =
   | 'needs-login' // refresh token revoked / reused: only a new login helps
   | 'missing-token' // registry names a token file that is not there
   | 'unreadable' // token file exists but is not valid JSON
+  | 'refresh-unknown' // a refresh of the held refresh token was sent and its answer lost: it is never sent again, so a new login is needed once the access token expires
   | 'cooling'; // a CLIProxyAPI server rests the account until `coolingUntil` (its next_retry_after)
 
 /** One account as every layer above the store sees it: registry entry merged with its token file. */

@@ -7,7 +7,7 @@ import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
-import {readTokenFileSync} from '../store/tokens.js';
+import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
 /** A full re-read at least this often, whatever the signature says (coarse mtimes can hide an edit). */
 const FULL_READ_EVERY_MS = 60_000;
@@ -123,7 +123,7 @@ export class AccountSource {
     // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
     if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
     else this.tokens.delete(file);
-    this.onTokenRead?.(file, `${stat.mtimeMs}:${stat.size}`, token);
+    this.onTokenRead?.(file, tokenFileStamp(stat), token);
     return token;
   }
 }

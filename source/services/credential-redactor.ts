@@ -6,7 +6,7 @@ import path from 'node:path';
 import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
 import {redactSecrets} from '../core/sanitize.js';
 import type {CcsPaths} from '../store/paths.js';
-import {listJsonFiles, readTokenFileSync} from '../store/tokens.js';
+import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
@@ -76,8 +76,7 @@ export class CredentialRedactor {
         present.add(file);
         let stamp: string;
         try {
-          const stat = statSync(file);
-          stamp = `${stat.mtimeMs}:${stat.size}`;
+          stamp = tokenFileStamp(statSync(file));
         } catch {
           continue;
         }
@@ -124,10 +123,19 @@ export function maskProcessSecrets(text: string): string {
 }
 
 const byRoot = new Map<string, CredentialRedactor>();
+/** Token dir (auth/, auth-paused/) → the redactor of its CCS dir. */
+const byTokenDir = new Map<string, CredentialRedactor>();
+
+// Token files the store reads (`accounts` lists 1,000 of them before it prints) are noted as read,
+// so the first masking of that output re-reads none of them, only stats them (stamps compared).
+onTokenFileRead((file, stamp, token) => byTokenDir.get(path.dirname(file))?.noteToken(file, stamp, token));
 
 /** The shared redactor of a CCS dir (one per process and dir). */
 export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
   let redactor = byRoot.get(paths.root);
-  if (!redactor) byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
+  if (!redactor) {
+    byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
+    for (const dir of [paths.authDir, paths.pausedDir]) byTokenDir.set(dir, redactor);
+  }
   return redactor;
 }

@@ -16,7 +16,8 @@ import {fetchProxyStatus, rotateRunningProxy, stopPid, tailFile} from './proxy/c
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
 import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile} from './proxy/pid-file.js';
 
-export type ProxyPhase = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
+/** `stopping`: asked to stop, not gone yet (a child is given up to 5 s); `restarting`: died, waiting to start again. */
+export type ProxyPhase = 'stopped' | 'stopping' | 'starting' | 'running' | 'restarting' | 'failed';
 
 export interface ProxyState {
   phase: ProxyPhase;
@@ -35,6 +36,8 @@ export interface ProxyState {
   logTail: string[];
   restarts: number;
   nextRestartAt?: number;
+  /** While `stopping`: the stop is the first half of a restart or a new start (a new proxy follows). */
+  replacing?: boolean;
 }
 
 export interface SupervisorOptions {
@@ -108,6 +111,8 @@ export class ProxySupervisor {
    */
   async adopt(): Promise<boolean> {
     if (this.child || (this.state.managed === 'child' && (this.state.phase === 'restarting' || this.state.phase === 'starting'))) return false;
+    // Being stopped (its pid file goes last): not to be followed again meanwhile.
+    if (this.state.phase === 'stopping') return false;
     const running = readRunningProxy(this.options.paths);
     const following = this.state.managed === 'adopted' && this.state.phase === 'running';
     if (following && running?.pid === this.state.pid) return true;
@@ -144,24 +149,35 @@ export class ProxySupervisor {
     return true;
   }
 
-  /** Starts (or replaces) the TUI's proxy for a target. */
-  async start(target: ServeTarget): Promise<void> {
-    await this.stop();
+  /**
+   * Starts (or replaces) the TUI's proxy for a target. A stop or another start asked meanwhile wins:
+   * this one then returns false without starting anything (`x` during a restart stops it for good).
+   */
+  async start(target: ServeTarget): Promise<boolean> {
+    const generation = ++this.generation;
+    await this.halt(true);
     const {config} = await loadCliproxyConfig(this.options.paths).catch(() => ({config: {apiKeys: [] as string[]}}));
+    if (generation !== this.generation) return false;
     this.secrets = config.apiKeys;
     this.stopping = false;
     this.noRestart = false;
     this.consecutiveFailures = 0;
     this.update({...INITIAL_STATE, phase: 'starting', managed: 'child', target});
-    this.useCliproxyBinary = (this.options.settings ?? (await loadSettings(this.options.paths)).settings).proxy.useCliproxyBinary;
+    const settings = this.options.settings ?? (await loadSettings(this.options.paths)).settings;
+    if (generation !== this.generation) return false;
+    this.useCliproxyBinary = settings.proxy.useCliproxyBinary;
     this.spawnChild();
+    return true;
   }
+
+  /** Counts start and stop requests: a start superseded while it waited does not go on. */
+  private generation = 0;
 
   private useCliproxyBinary = false;
 
-  async restart(): Promise<void> {
-    const target = this.state.target;
-    await this.start(target);
+  /** Resolves false when a stop came meanwhile (nothing was started). */
+  async restart(): Promise<boolean> {
+    return this.start(this.state.target);
   }
 
   private spawnChild(): void {
@@ -207,7 +223,7 @@ export class ProxySupervisor {
       this.child = undefined;
       if (!builtin && child.pid) removeProxyPidFile(this.options.paths, child.pid);
       if (this.stopping) {
-        this.update({phase: 'stopped', pid: undefined});
+        this.update({phase: 'stopped', pid: undefined, replacing: undefined});
         return;
       }
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
@@ -296,8 +312,19 @@ export class ProxySupervisor {
     this.update({lastError: 'no running built-in proxy to rotate'});
   }
 
-  /** Stops the proxy this supervisor manages (its child, or an adopted one). */
+  /** Stops the proxy this supervisor manages (its child, or an adopted one); a start under way is called off. */
   async stop(): Promise<void> {
+    this.generation++;
+    await this.halt(false);
+  }
+
+  /**
+   * Stops what runs now; the state says `stopping` at once (a child may take seconds to go).
+   * `replacing`: a new proxy follows (restart, start for another target).
+   */
+  private async halt(replacing: boolean): Promise<void> {
+    const active = this.child !== undefined || this.cancelRestart !== undefined || (this.state.managed === 'adopted' && this.state.phase === 'running') || this.state.phase === 'starting';
+    if (active) this.update({phase: 'stopping', replacing});
     this.stopping = true;
     this.cancelRestart?.();
     this.cancelRestart = undefined;
@@ -315,7 +342,7 @@ export class ProxySupervisor {
       await stopPid(this.state.pid);
       removeProxyPidFile(this.options.paths, this.state.pid);
     }
-    if (this.state.phase !== 'stopped') this.update({phase: 'stopped', pid: undefined, nextRestartAt: undefined});
+    if (this.state.phase !== 'stopped') this.update({phase: 'stopped', pid: undefined, nextRestartAt: undefined, replacing: undefined});
   }
 
   /**

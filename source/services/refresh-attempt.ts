@@ -18,6 +18,7 @@ import path from 'node:path';
 import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
+import {tokenFingerprint} from '../core/fingerprint.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -43,10 +44,7 @@ export class RefreshOutcomeUnknownError extends Error {
   }
 }
 
-/** Short, one-way fingerprint of a refresh token: enough to recognise it, useless to an attacker. */
-export function tokenFingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
-}
+export {tokenFingerprint} from '../core/fingerprint.js';
 
 /** The state file of one account's refresh attempts. */
 export function attemptFile(stateDir: string, provider: string, accountId: string): string {

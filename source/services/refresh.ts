@@ -105,7 +105,15 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       accountId: inside.account.id,
       spends: spentRefreshToken(resolved, inside.token),
     };
-    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs));
+    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs)).catch(
+      async (error: unknown) => {
+        // The account says so wherever it is listed (TUI row, `accounts`): this token is never sent again.
+        if (error instanceof RefreshOutcomeUnknownError && target.spends !== undefined) {
+          await deps.store.setRefreshUnknown(provider, {id: inside.account.id}, error.detail, target.spends).catch(() => undefined);
+        }
+        throw error;
+      },
+    );
     // A holder suspended past the lock's bound lost it: another process may be writing now.
     if (!(await lock.stillHeld())) return saveAfterTakeover(deps, inside, updates, settled, target.spends !== undefined, bounds);
     // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.

@@ -10,6 +10,7 @@
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
 import {statSync} from 'node:fs';
+import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
@@ -29,6 +30,12 @@ export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-s
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
   needsLogin?: {reason: string; at: string};
+  /**
+   * A refresh of the refresh token with this fingerprint (core/fingerprint.ts) was sent and its
+   * answer lost: it is never sent again. Shown while the token file still holds that token (a new
+   * login, or another tool's refresh, moves on).
+   */
+  refreshUnknown?: {reason: string; at: string; fingerprint: string};
 }
 
 /**
@@ -319,11 +326,15 @@ export class AccountStore implements AccountService {
 
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
       const needsLogin = files.state[stateKey(provider, id)]?.needsLogin;
+      const unknown = files.state[stateKey(provider, id)]?.refreshUnknown;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
       if (!entry) [value, detail] = ['missing-token', 'token file not found in auth/ or auth-paused/'];
       else if (entry.error) [value, detail] = ['unreadable', entry.error];
       else if (needsLogin) [value, detail] = ['needs-login', needsLogin.reason];
+      else if (unknown && typeof entry.token?.refresh_token === 'string' && tokenFingerprint(entry.token.refresh_token) === unknown.fingerprint) {
+        [value, detail] = ['refresh-unknown', unknown.reason];
+      }
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
       return {health: value, healthDetail: detail};
     };
@@ -692,6 +703,19 @@ export class AccountStore implements AccountService {
       await writeTokenFile(this.tokenPath(account), next);
       return next;
     }, {writesRegistry: false, account: {provider, ref}});
+  }
+
+  /**
+   * Marks an account whose refresh token (`refreshToken`, kept only as its fingerprint) was sent
+   * without a known outcome: it shows as `refresh-unknown` while its token file holds that token.
+   */
+  async setRefreshUnknown(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      const key = stateKey(provider, account.id);
+      ctx.files.state[key] = {...ctx.files.state[key], refreshUnknown: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(refreshToken)}};
+      ctx.stateChanged = true;
+    }, {writesRegistry: false});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */

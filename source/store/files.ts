@@ -98,6 +98,8 @@ export interface RegularFile {
   mode: number;
   /** Last modification, ms since the epoch. */
   mtimeMs: number;
+  /** Bytes. */
+  size: number;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function readRegularFile(file: string): Promise<RegularFile | undef
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs};
+    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size};
   } finally {
     await handle.close();
   }
@@ -132,7 +134,7 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs};
+    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size};
   } finally {
     closeSync(fd);
   }

@@ -36,13 +36,38 @@ export async function writeTokenFile(file: string, token: TokenFile): Promise<vo
 }
 
 /**
+ * `mtimeMs:size` of a token file (from stat or fstat): how readers that keep what they parsed tell
+ * whether the file changed since (every write is a rename of a new file, which changes both or one).
+ */
+export const tokenFileStamp = (stat: {mtimeMs: number; size: number}) => `${stat.mtimeMs}:${stat.size}`;
+
+/** Told of each token file readTokenFileSync parsed: its path, stamp (tokenFileStamp) and flat token. */
+export type TokenReadListener = (file: string, stamp: string, token: TokenFile) => void;
+const tokenReadListeners = new Set<TokenReadListener>();
+
+/**
+ * Tells `listener` of every token file this process reads with readTokenFileSync from now on, so a
+ * second reader of the same files (the credential masker after an account listing) need not read
+ * and parse them again. Returns the function that stops it.
+ */
+export function onTokenFileRead(listener: TokenReadListener): () => void {
+  tokenReadListeners.add(listener);
+  return () => tokenReadListeners.delete(listener);
+}
+
+/**
  * Reads a token file synchronously. Loading every account reads up to thousands of small files at
  * once, and sync reads are several times faster than as many promise round-trips through the pool.
  */
 export function readTokenFileSync(file: string): {token: TokenFile; mode: number} | undefined {
   const found = readRegularFileSync(file);
   if (!found) return undefined;
-  return {token: toFlat(validateTokenFile(file, parseJsonFile(file, found.text))), mode: found.mode};
+  const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
+  if (tokenReadListeners.size) {
+    const stamp = tokenFileStamp(found);
+    for (const listener of tokenReadListeners) listener(file, stamp, token);
+  }
+  return {token, mode: found.mode};
 }
 
 /**

@@ -1,7 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
+import {useCallback, useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
@@ -59,10 +59,19 @@ function useStatusExpiry(status: AppState['status'], dispatch: Dispatch<AppActio
 function Root({initialRoute}: {initialRoute?: Route}) {
   const {reload} = useAccounts();
   const {columns, rows} = useTerminalSize();
-  const [state, dispatch] = useReducer(appReducer, initialRoute, initialAppState);
+  const [state, reactDispatch] = useReducer(appReducer, initialRoute, initialAppState);
+  // The state as of the last action, before React renders it: the key dispatcher routes by it, so a
+  // key read right after one that navigated already belongs to the new route. A render has applied
+  // every action dispatched before it.
+  const live = useRef(state);
+  live.current = state;
+  const dispatch = useCallback((action: AppAction) => {
+    live.current = appReducer(live.current, action);
+    reactDispatch(action);
+  }, []);
   const {shell, answerConfirm} = useShellValue(state, dispatch, reload);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
-  useKeyDispatcher({state, shell, answerConfirm, tooSmall});
+  useKeyDispatcher({state, live, shell, answerConfirm, tooSmall});
   useStatusExpiry(state.status, dispatch);
 
   // While the terminal is too small the frame stays mounted, hidden at its last usable size, so a

@@ -6,45 +6,69 @@ import {useApp, useInput} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
-import {actionKey} from '../core/keymap.js';
+import {actionKey, type KeyAction} from '../core/keymap.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
 import {noteKey} from './input-priority.js';
-import {topScreenHandlers, topTextHandler, useKeyRegistry} from './keys.js';
+import {routeOwner, topScreenHandlers, topTextHandler, useKeyRegistry} from './keys.js';
 import {routeScopes} from './router.js';
 import {useServices} from './services.js';
 import type {Shell} from './shell.js';
 
+/** How long keys for a screen still loading its data wait before they are routed anyway. */
+const MAX_LOADING_WAIT_MS = 5000;
+
 /**
  * Ink's one useInput for the whole TUI: routes each key (core/key-routing.ts) to the confirm prompt,
  * the rename or filter field, a focused text field, the screen's handlers or the shell.
+ *
+ * `state` is the rendered app state; `live` the state as of the last action dispatched, ahead of
+ * the render (App.tsx keeps it with the pure reducer): a key read right after one that navigated is
+ * routed by the new route, and waits until that route's screen has mounted and registered its
+ * handlers, so it is never lost and never goes to the screen before.
  */
-export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state: AppState; shell: Shell; answerConfirm(yes: boolean): void; tooSmall: boolean}): void {
+export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: {state: AppState; live: {readonly current: AppState}; shell: Shell; answerConfirm(answer: 'yes' | 'no' | KeyAction): void; tooSmall: boolean}): void {
   const {exit} = useApp();
   const services = useServices();
   const registry = useKeyRegistry();
   const latest = useRef({state, shell, answerConfirm, tooSmall});
   latest.current = {state, shell, answerConfirm, tooSmall};
-  // Keys split out of one read wait for the render of the key before them, so each sees the state
-  // it left (an Enter submits the text typed just before it; an Enter that closes a field routes the
-  // next key anew). Anything read meanwhile queues behind them, never in between. A key that
-  // changes nothing renders nothing: a short timer drains then.
+  // Keys wait in this queue (in order; anything read meanwhile queues behind them) until what the
+  // key before them did has rendered, so each sees the state it left: an Enter submits the text
+  // typed just before it, a key after a screen change goes to the new screen once it has mounted
+  // (and loaded, useKeysWait). Every commit drains; a key that changes nothing renders nothing, so a
+  // short timer drains then (a loading screen is waited for longer).
   const queued = useRef<Array<{input: string; key: RawKey}>>([]);
+  /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
+  const pending = useRef(false);
+  const waitedSince = useRef<number | undefined>(undefined);
   const cancelFallback = useRef<(() => void) | undefined>(undefined);
-  const drain = () => {
+  const drain = (force = false) => {
     cancelFallback.current?.();
     cancelFallback.current = undefined;
     const next = queued.current.shift();
-    if (next) handleKey(next.input, next.key);
+    if (next) handleKey(next.input, next.key, force);
     if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
   const schedule = () => {
-    cancelFallback.current = services.clock.setTimeout(drain, 250);
+    cancelFallback.current = services.clock.setTimeout(() => {
+      const loading = registry.loading.has(routeOwner(live.current));
+      const waited = services.clock.now() - (waitedSince.current ?? services.clock.now());
+      if (loading && waited < MAX_LOADING_WAIT_MS) {
+        cancelFallback.current = undefined;
+        schedule();
+        return;
+      }
+      drain(true);
+    }, 250);
   };
-  useEffect(() => {
-    if (queued.current.length > 0 && cancelFallback.current) drain();
-  });
+  const committed = () => {
+    pending.current = false;
+    if (queued.current.length > 0 && cancelFallback.current) queueMicrotask(() => queued.current.length > 0 && drain());
+  };
+  registry.committed = committed;
+  useEffect(committed);
 
   // A submitted rename is saved once, with the draft as the reducer holds it.
   const rename = state.modal?.kind === 'rename' && state.modal.submitted ? state.modal : undefined;
@@ -56,20 +80,35 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
     );
   }, [rename]);
 
-  const handleKey = (input: string, key: RawKey): void => {
-    const {state: current, shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
+  /** `force`: the fallback timer gave up waiting for the route's screen; route the key anyway. */
+  const handleKey = (input: string, key: RawKey, force = false): void => {
+    const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
+    const current = live.current;
     const name = keyName(input, key);
+    const owner = routeOwner(current);
+    // An action not rendered yet (the screen's handlers still see the state before it), or a route
+    // whose screen has not mounted yet: this key waits for the render, then goes where it leads.
+    const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner);
+    if (!force && name !== 'ctrl+c' && waiting) {
+      queued.current.unshift({input, key});
+      waitedSince.current ??= services.clock.now();
+      if (!cancelFallback.current) schedule();
+      return;
+    }
+    waitedSince.current = undefined;
     const route = routeKey(name, input, {
       tooSmall: small,
       modal: current.modal?.kind,
       filterEditing: current.filterEditing !== undefined,
-      textFocused: topTextHandler(registry) !== undefined,
+      textFocused: topTextHandler(registry, owner) !== undefined,
+      confirmChoices: current.modal?.kind === 'confirm' ? current.modal.choices : undefined,
       scopes: routeScopes(currentRoute(current)),
+      escaped: key.meta === true && !key.escape && input !== '',
     });
     switch (route.to) {
       case 'quit': {
         // The screen's quit handler may keep the app open to ask first (unsaved rules).
-        const quitHandler = route.ask ? topScreenHandlers(registry)?.quit : undefined;
+        const quitHandler = route.ask ? topScreenHandlers(registry, owner)?.quit : undefined;
         if (quitHandler && quitHandler() !== false) return;
         return exit();
       }
@@ -78,7 +117,7 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       case 'pasteIgnored':
         return setStatus(`paste ignored — press ${actionKey('filter')} to filter`, 'info');
       case 'confirm':
-        return answer(route.yes);
+        return answer(route.choice ?? (route.yes ? 'yes' : 'no'));
       case 'rename':
         // Enter marks the reducer's draft as submitted; the effect below saves it.
         return dispatch({type: 'renameKey', input, key: name});
@@ -87,7 +126,9 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       case 'jump':
         return dispatch({type: 'jumpKey', input, key: name});
       case 'text':
-        return topTextHandler(registry)!(input, name);
+        // Enter and Esc may close the field: the next key waits to see whether it is still there.
+        if (name === 'enter' || name === 'escape') pending.current = true;
+        return topTextHandler(registry, owner)!(input, name);
       case 'split':
         handleKey(route.first, {});
         if (route.rest) {
@@ -100,8 +141,9 @@ export function useKeyDispatcher({state, shell, answerConfirm, tooSmall}: {state
       case 'scrollOverlay':
         return dispatch({type: 'scrollOverlay', by: route.by});
       case 'action': {
-        const handler = topScreenHandlers(registry)?.[route.action];
+        const handler = topScreenHandlers(registry, owner)?.[route.action];
         if (handler) {
+          pending.current = true;
           const result = handler();
           if (result instanceof Promise) result.catch((error) => setStatus(describeError(error), 'error'));
           if (result !== false) return;

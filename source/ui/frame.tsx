@@ -10,6 +10,7 @@ import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
 import {useHints} from './hints.js';
+import {KeyOwner, screenOwner} from './keys.js';
 import type {Shell} from './shell.js';
 
 /** `hidden`: the terminal is too small; the frame stays mounted (its screen keeps its state) but draws nothing. */
@@ -31,6 +32,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
     : 'loading…';
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
   const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 
@@ -47,16 +49,18 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         {mountedRoutes(state).map(({route: shown, index, visible}) => (
           // Hidden, not unmounted: an overlay or the target picker over a screen must not restart
           // what it holds (a login's PKCE state, unsaved rules, a poll). Keyed by stack position.
-          <Box key={`${index}:${shown.screen}`} display={visible && !overlay ? 'flex' : 'none'} flexDirection="column" height={bodyHeight} width={columns}>
-            <ScreenView
-              route={shown}
-              width={columns}
-              height={bodyHeight}
-              navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
-              back={() => dispatch({type: 'pop'})}
-              setStatus={shell.setStatus}
-              confirm={shell.confirm}
-            />
+          <Box key={screenOwner(index, shown.screen)} display={visible && !overlay ? 'flex' : 'none'} flexDirection="column" height={bodyHeight} width={columns}>
+            <KeyOwner id={screenOwner(index, shown.screen)}>
+              <ScreenView
+                route={shown}
+                width={columns}
+                height={bodyHeight}
+                navigate={(screen, params) => dispatch({type: 'navigate', screen, params})}
+                back={() => dispatch({type: 'pop'})}
+                setStatus={shell.setStatus}
+                confirm={shell.confirm}
+              />
+            </KeyOwner>
           </Box>
         ))}
       </Box>
@@ -64,8 +68,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         width={columns}
         counts={counts}
         dir={target.where}
-        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : state.status}
-        keep={confirmPrompt ? confirmHint() : undefined}
+        message={confirmPrompt ? {text: confirmPrompt, kind: 'info'} : (state.status ?? (state.busy.length ? {text: state.busy.at(-1)!.text, kind: 'info'} : undefined))}
+        keep={confirmPrompt ? confirmHint(confirmChoices) : undefined}
         emphasize={Boolean(confirmPrompt)}
       />
       <HintBar
@@ -73,6 +77,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         scopes={scopes}
         overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
         unavailable={unavailableActions(target.accounts)}
+        extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
       />
     </Box>
   );

@@ -11,6 +11,11 @@ export interface ScreenHints {
   labels?: Partial<Record<KeyAction, string>>;
   /** A text field has the keys: the bar shows Enter / Esc only. */
   typing?: boolean;
+  /**
+   * The way out of the state shown now (re-login on an account marked so, resume on a paused one,
+   * save on unsaved rules): shown first, and the last to be left out when the bar is cut.
+   */
+  first?: readonly KeyAction[];
 }
 
 type Registrations = Map<number, ScreenHints>;
@@ -29,9 +34,10 @@ export function HintsProvider({children}: {children: ReactNode}) {
       else next.delete(id);
       return next;
     });
-  const merged: ScreenHints = {hide: [], labels: {}, typing: false};
+  const merged: ScreenHints = {hide: [], labels: {}, typing: false, first: []};
   for (const h of registrations.values()) {
     merged.hide = [...merged.hide!, ...(h.hide ?? [])];
+    merged.first = [...merged.first!, ...(h.first ?? [])];
     merged.labels = {...merged.labels, ...h.labels};
     merged.typing ||= Boolean(h.typing);
   }

@@ -7,7 +7,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {App} from './App.js';
 import {buildServices} from './app-services.js';
 import type {AppServices} from './services.js';
-import {runFullScreen} from './terminal.js';
+import {plainTerminal, runFullScreen} from './terminal.js';
 
 /** What the TUI needs from whoever starts it (the command line passes its own context). */
 export interface TuiContext {
@@ -24,7 +24,7 @@ export async function launchTui(ctx: TuiContext): Promise<number> {
   const io = {stdout: ctx.stdout as NodeJS.WriteStream, stdin: ctx.stdin as NodeJS.ReadStream, stderr: ctx.stderr as NodeJS.WriteStream};
   // Suspending needs the full screen, which comes later; the services are needed before it.
   let suspend: AppServices['suspend'] | undefined;
-  const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task()));
+  const services = buildServices(ctx.paths, ctx.env, io.stdout, (task) => (suspend ? suspend(task) : task(plainTerminal(io.stdout))));
   // Native mode: what an agent refreshes into its own credential file is saved while the TUI runs.
   const stopNativeWatch = watchNativeFiles(new AccountStore(ctx.paths));
   try {

@@ -1,5 +1,6 @@
 // Everything the UI needs from the outside world, behind one React context. Components reach it with
 // useServices(); tests build it with fakes (test/helpers/ink.ts). No component touches fs or timers.
+import type {SuspendedTerminal} from './terminal.js';
 import {createContext, useContext} from 'react';
 import type {WatchedSettings, WatchTopic} from '../services/ccs-watch.js';
 import type {ServiceDeps} from '../services/deps.js';
@@ -15,9 +16,9 @@ export interface AppServices extends Omit<ServiceDeps, 'settings'> {
   watchCcsDir(onChange: () => void, topic?: WatchTopic): () => void;
   /**
    * Leaves the full screen to run `task` in the foreground (a child process, an editor, a browser
-   * that prints to the terminal), then comes back and redraws.
+   * that prints to the terminal, a URL to select on the normal screen), then comes back and redraws.
    */
-  suspend<T>(task: () => Promise<T>): Promise<T>;
+  suspend<T>(task: (terminal: SuspendedTerminal) => Promise<T>): Promise<T>;
   /** The proxy child of this TUI (or a proxy found running); stopped when the TUI quits. */
   proxy?: ProxySupervisor;
   /** Keeps every account's quota current while a screen shows it (absent: the cached numbers only). */

@@ -1,7 +1,8 @@
 // What the shell's own screens (home, detail, quota) share with the root: the reducer state, the
 // confirm prompt and the runner of actions (actions/). Feature screens use ScreenProps instead.
 import {createContext, useCallback, useContext, useMemo, useRef, type Dispatch} from 'react';
-import type {AppAction, AppState, StatusKind} from '../core/app-state.js';
+import type {AppAction, AppState, ConfirmChoice, StatusKind} from '../core/app-state.js';
+import {keysOf, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {runAction, type ActionResult} from './actions/result.js';
@@ -13,11 +14,24 @@ export interface Shell {
   setStatus(text: string, kind?: StatusKind): void;
   confirm(prompt: string): Promise<boolean>;
   /**
+   * A y/N prompt with more answers, each the keymap's key for an action where it is asked (`s` for
+   * `rules.save` in `models`): resolves 'yes', 'no' or the chosen action.
+   */
+  ask(prompt: string, choices: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>): Promise<'yes' | 'no' | KeyAction>;
+  /**
    * Runs an action (actions/): its result text goes to the status line, its error (UserError,
    * corrupt file, permissions) too; then its `navigate`. Reloads the accounts either way. Resolves
    * true when the action did what was asked.
    */
   run(task: () => Promise<ActionResult | string>): Promise<boolean>;
+  /**
+   * Starts operation `key` (e.g. `account.test claude/bob`): undefined when it is already under way
+   * (say so rather than start it twice). `progress(text)` shows it on the status line until `end()`,
+   * past the message's expiry.
+   */
+  begin(key: string): {progress(text: string): void; end(): void} | undefined;
+  /** What operation `key` last said it is doing, while it runs. */
+  busyText(key: string): string | undefined;
 }
 
 export const ShellContext = createContext<Shell | undefined>(undefined);
@@ -29,34 +43,58 @@ export function useShell(): Shell {
 }
 
 /** Builds the root's Shell; `answerConfirm` resolves the open confirm prompt (the key dispatcher calls it). */
-export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, reload: () => Promise<void>): {shell: Shell; answerConfirm(yes: boolean): void} {
-  const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
+export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, reload: () => Promise<void>): {shell: Shell; answerConfirm(answer: 'yes' | 'no' | KeyAction): void} {
+  const pendingConfirm = useRef<((answer: 'yes' | 'no' | KeyAction) => void) | undefined>(undefined);
+  // Synchronous, so a second key pressed before the next render already finds the operation.
+  const busy = useRef(new Map<string, {id: number; text?: string}>());
+  const nextBusyId = useRef(1);
   const {paths} = useServices();
   // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
   const setStatus = useCallback(
     (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text)), kind}),
     [dispatch, paths],
   );
+  const ask = (prompt: string, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
+    new Promise<'yes' | 'no' | KeyAction>((resolve) => {
+      pendingConfirm.current?.('no');
+      pendingConfirm.current = resolve;
+      const choices: ConfirmChoice[] = wanted.map(({action, scope, label}) => ({action, label, key: keysOf(action, scope)[0]!}));
+      dispatch({type: 'confirmOpen', prompt, choices});
+    });
   const shell: Shell = useMemo(
     () => ({
       state,
       dispatch,
       setStatus,
-      confirm: (prompt) =>
-        new Promise<boolean>((resolve) => {
-          pendingConfirm.current?.(false);
-          pendingConfirm.current = resolve;
-          dispatch({type: 'confirmOpen', prompt});
-        }),
+      confirm: (prompt) => ask(prompt, []).then((answer) => answer === 'yes'),
+      ask,
+      begin: (key) => {
+        if (busy.current.has(key)) return undefined;
+        const id = nextBusyId.current++;
+        const entry: {id: number; text?: string} = {id};
+        busy.current.set(key, entry);
+        return {
+          progress: (text) => {
+            entry.text = text;
+            setStatus(text, 'info');
+            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text))});
+          },
+          end: () => {
+            if (busy.current.get(key) === entry) busy.current.delete(key);
+            dispatch({type: 'busyEnd', id});
+          },
+        };
+      },
+      busyText: (key) => busy.current.get(key)?.text,
       run: (task) => runAction(task, {setStatus, reload, navigate: ({screen, params}) => dispatch({type: 'navigate', screen, params})}),
     }),
-    [state, dispatch, setStatus, reload],
+    [state, dispatch, setStatus, reload, paths],
   );
-  const answerConfirm = (yes: boolean) => {
+  const answerConfirm = (answer: 'yes' | 'no' | KeyAction) => {
     const resolve = pendingConfirm.current;
     pendingConfirm.current = undefined;
     dispatch({type: 'closeModal'});
-    resolve?.(yes);
+    resolve?.(answer);
   };
   return {shell, answerConfirm};
 }

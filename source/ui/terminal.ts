@@ -52,10 +52,24 @@ export function fixedSize(columns: number, rows: number): SizeSource & {resize(c
   };
 }
 
+/** The terminal while the TUI is suspended: the normal screen, for the task that runs meanwhile. */
+export interface SuspendedTerminal {
+  /** Writes text to the normal screen as it is (`\r\n` line ends: the terminal may be in raw mode). */
+  write(text: string): void;
+  /** Resolves when Enter is pressed (Esc, q and Ctrl-C count too); no key typed meanwhile reaches the TUI. */
+  waitForEnter(): Promise<void>;
+}
+
+/** A SuspendedTerminal on a plain stream (before the full screen exists): writes go out, nothing waits. */
+export const plainTerminal = (stdout: NodeJS.WritableStream): SuspendedTerminal => ({
+  write: (text) => void stdout.write(text),
+  waitForEnter: async () => undefined,
+});
+
 export interface FullScreenControls {
   size: SizeSource;
   /** Leaves the alternate screen (cooked mode, visible cursor) while `task` runs, then redraws. */
-  suspend<T>(task: () => Promise<T>): Promise<T>;
+  suspend<T>(task: (terminal: SuspendedTerminal) => Promise<T>): Promise<T>;
 }
 
 export interface FullScreenIo {
@@ -131,14 +145,8 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         handle!.reading = false;
         handle!.readStop!();
       }
-      try {
-        return await task();
-      } finally {
-        suspended--;
-        // Keys typed while the foreground program ran, and left unread by it, wait in the
-        // terminal's input queue: they were meant for that program, never for the TUI (`jjq` typed
-        // during an agent must not quit it). Ink's reader is detached while they are read into
-        // nothing; raw mode first, so a half-typed line (no Enter) is readable too.
+      /** Runs `read` with the tty read raw by this module, Ink's reader detached until it is done. */
+      const readDetached = async (read: () => Promise<void>) => {
         const readers = stdin.listeners('readable') as Array<() => void>;
         stdin.removeAllListeners('readable');
         if (stdin.isTTY) stdin.setRawMode(true);
@@ -146,8 +154,49 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
           handle!.reading = true;
           handle!.readStart!();
         }
-        await discardPendingInput(stdin);
-        for (const reader of readers) stdin.on('readable', reader);
+        try {
+          await read();
+        } finally {
+          for (const reader of readers) stdin.on('readable', reader);
+        }
+      };
+      const terminal: SuspendedTerminal = {
+        write,
+        async waitForEnter() {
+          // Raw, so Enter needs no line discipline; the keys read here never reach the TUI.
+          await readDetached(
+            () =>
+              new Promise<void>((resolve) => {
+                const onReadable = () => {
+                  let chunk: unknown;
+                  while ((chunk = stdin.read()) !== null) {
+                    if (!/[\r\n\u0003\u001bq]/.test(String(chunk))) continue;
+                    stdin.off('readable', onReadable);
+                    resolve();
+                    return;
+                  }
+                };
+                stdin.on('readable', onReadable);
+                onReadable();
+              }),
+          );
+          // Back to the suspended state for the rest of the task.
+          if (stopped) {
+            handle!.reading = false;
+            handle!.readStop!();
+          }
+          if (stdin.isTTY) stdin.setRawMode(false);
+        },
+      };
+      try {
+        return await task(terminal);
+      } finally {
+        suspended--;
+        // Keys typed while the foreground program ran, and left unread by it, wait in the
+        // terminal's input queue: they were meant for that program, never for the TUI (`jjq` typed
+        // during an agent must not quit it). They are read into nothing, raw, so a half-typed line
+        // (no Enter) is readable too.
+        await readDetached(() => discardPendingInput(stdin));
         stdin.resume();
         // Frames show again only now: what the screen says (the agent's exit code) is heard by keys.
         stdout.write = stdoutWrite;

@@ -23,8 +23,13 @@ after(() => ccs.cleanup());
  * bytes, long before the output (over 64 KiB, more than a pipe holds) is written. `stream`: which of
  * the binary's outputs goes into the pipe (the other is captured). Resolves with the binary's exit status.
  */
-function runIntoClosedPipe(args: string[], stream: 'stdout' | 'stderr'): Promise<{code: number | null; other: string}> {
-  const pipeline = stream === 'stdout' ? '"$@" | head -c 100 >/dev/null' : '"$@" 2>&1 >/dev/null | head -c 100 >/dev/null';
+function runIntoClosedPipe(args: string[], stream: 'stdout' | 'stderr' | 'stdout-gone'): Promise<{code: number | null; other: string}> {
+  const pipeline = {
+    stdout: '"$@" | head -c 100 >/dev/null',
+    stderr: '"$@" 2>&1 >/dev/null | head -c 100 >/dev/null',
+    // The reader is gone before the binary starts (it starts 0.2 s after `true`): short outputs too.
+    'stdout-gone': '{ sleep 0.2; exec "$@"; } | true',
+  }[stream];
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', `${pipeline}; exit "\${PIPESTATUS[0]}"`, 'bash', process.execPath, binPath, ...args], {env: ccs.env, stdio: ['ignore', 'pipe', 'pipe']});
     let other = '';
@@ -45,6 +50,16 @@ for (const args of [['accounts'], ['accounts', '--json'], ['quota', '--provider'
     const run = await runIntoClosedPipe(args, 'stdout');
     assert.equal(run.code, 141, run.other);
     assert.equal(run.other, '', 'nothing on stderr');
+  });
+}
+
+// Commands whose output is short (it would fit in a pipe): the reader has already gone at the first write.
+for (const args of [['accounts', '--json'], ['models', 'codex'], ['models', 'codex', '--json'], ['native'], ['native', '--json'], ['proxy', 'status'], ['proxy', 'status', '--json'], ['env', 'codex'], ['env', 'codex', '--json'], ['--help']]) {
+  test(`ccs-tui ${args.join(' ')} | true (reader already gone): exit 141, no stack trace`, async () => {
+    const run = await runIntoClosedPipe(args, 'stdout-gone');
+    assert.equal(run.code, 141, run.other);
+    // stderr may carry the command's own notes (`env` says when it generated the proxy's API key).
+    assert.doesNotMatch(run.other, /EPIPE|Error|\n\s+at /, 'no error or stack trace on stderr');
   });
 }
 

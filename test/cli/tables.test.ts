@@ -23,8 +23,8 @@ function startColumns(text: string, values: readonly string[]): number[] {
 
 const allEqual = (columns: number[], what: string) => assert.equal(new Set(columns).size, 1, `${what} start at cells ${columns.join(', ')}`);
 
-test('formatTable pads by cells', () => {
-  const text = formatTable([
+test('formatTable pads by cells', async () => {
+  const text = await formatTable([
     ['NAME', 'NEXT'],
     ['研究', 'x'],
     ['Ame\u0301lie', 'y'],

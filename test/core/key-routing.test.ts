@@ -40,6 +40,14 @@ test('an open confirm prompt takes y/N and nothing else; Enter and Esc answer no
   assert.deepEqual(routeKey('d', 'd', confirm), {to: 'none'});
 });
 
+test('a prompt that names another key makes it answer: s at the unsaved-rules prompt; other keys still do nothing', () => {
+  const confirm = at({modal: 'confirm', confirmChoices: [{action: 'rules.save', key: 's', label: 'save, then quit'}]});
+  assert.deepEqual(routeKey('s', 's', confirm), {to: 'confirm', yes: false, choice: 'rules.save'});
+  assert.deepEqual(routeKey('y', 'y', confirm), {to: 'confirm', yes: true});
+  assert.deepEqual(routeKey('x', 'x', confirm), {to: 'none'});
+  assert.equal(confirmHint([{key: 's', label: 'save, then quit'}]), '[y/N, s: save, then quit]');
+});
+
 test('the rename field gets every key; Enter submits it', () => {
   const rename = at({modal: 'rename'});
   assert.deepEqual(routeKey('enter', '\r', rename), {to: 'rename', submit: true});
@@ -155,4 +163,23 @@ test('a multi-line paste stays in the field (line breaks become spaces); plain t
   for (const context of [at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true})]) {
     assert.deepEqual(routeKey('paste', '\u007f\u007f', context), {to: 'split', first: '\u007f', rest: '\u007f'});
   }
+});
+
+test('a screen key read together with the next keys is pressed first; the rest goes to the new screen', () => {
+  assert.deepEqual(routeKey('paste', '2j', home), {to: 'split', first: '2', rest: 'j'});
+  assert.deepEqual(routeKey('paste', '\rn', home), {to: 'split', first: '\r', rest: 'n'}, 'Enter opens the account');
+  assert.deepEqual(routeKey('paste', 'a\r', home), {to: 'split', first: 'a', rest: '\r'}, 'a opens the login');
+  assert.deepEqual(routeKey('paste', 'mxyz', home), {to: 'split', first: 'm', rest: 'xyz'}, 'the rest is routed (and ignored as a paste) there');
+  assert.deepEqual(routeKey('paste', 'lj', home), {to: 'split', first: 'l', rest: 'j'}, 'a pane switch, then a move in that pane');
+  // Anything else is still a paste that runs nothing, whatever its later letters are.
+  assert.deepEqual(routeKey('paste', 'workq', home), {to: 'pasteIgnored'});
+  assert.deepEqual(routeKey('paste', 'uq', home), {to: 'pasteIgnored'});
+  // In a text field the run is text.
+  assert.notDeepEqual(routeKey('paste', '2j', at({textFocused: true})), {to: 'split', first: '2', rest: 'j'});
+});
+
+test('Esc read together with a key (also what Alt+key sends) is both keys outside a text field, the key alone in one', () => {
+  assert.deepEqual(routeKey('H', 'H', at({escaped: true})), {to: 'split', first: '\u001b', rest: 'H'});
+  assert.deepEqual(routeKey('x', 'x', at({escaped: true, textFocused: true})), {to: 'text'}, 'the field is not cancelled');
+  assert.deepEqual(routeKey('y', 'y', at({escaped: true, modal: 'confirm'})), {to: 'confirm', yes: true});
 });

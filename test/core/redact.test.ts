@@ -57,3 +57,20 @@ test('generic credential shapes are masked for servers whose tokens we cannot kn
   for (const leaked of ['abcdefghijklmnop1234', 'a0AfH6SMBxyz123456', 'gho_abcdefghijklmnop', 'eyJzdWIiOiIx']) assert.ok(!text.includes(leaked), text);
   assert.ok(text.includes('token limit is fine'), text);
 });
+
+test('with many secrets sharing heads, each echo is masked whole, leftmost and longest first, and other text is kept', () => {
+  // Secrets that share their first characters (as `sk-ant-oat01-…` tokens do), contain one another,
+  // and sit next to each other or overlap in the text.
+  const secrets = Array.from({length: 300}, (_, i) => `sk-ant-oat01-${String(i).padStart(3, '0')}-abcdef`);
+  secrets.push('sk-ant-oat01-007-abcdef-and-longer', 'ant-oat01-007-abcdef');
+  const redactor = new Redactor(secrets);
+  const text = `x sk-ant-oat01-007-abcdef-and-longer y sk-ant-oat01-299-abcdefsk-ant-oat01-000-abcdef zsk-ant-oat01-300-abcdef ant-oat01-007-abcdef ✓`;
+  const clean = 'no secret here, only sk-ant-oat01- and its héad';
+  // First with the literal finder, then (after megabytes of text) with the compiled expression.
+  for (const scanner of ['finder', 'expression']) {
+    if (scanner === 'expression') assert.equal(redactor.redact(`${'x'.repeat(4_000_000)} sk-ant-oat01-001-abcdef`), `${'x'.repeat(4_000_000)} sk-a…(redacted)`);
+    assert.equal(redactor.redact(text), 'x sk-a…(redacted) y sk-a…(redacted)sk-a…(redacted) zsk-ant-oat01-300-abcdef ant-…(redacted) ✓', scanner);
+    assert.equal(redactor.redact(clean), clean, scanner);
+    assert.equal(redactor.redact('sk-ant-o'), 'sk-ant-o', `${scanner}: text shorter than any secret`);
+  }
+});

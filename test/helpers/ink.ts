@@ -47,6 +47,8 @@ export interface TuiHandle {
   nextFrameAt(): Promise<number>;
   /** Writes raw bytes to the app's stdin without waiting (benchmarks). */
   write(bytes: string): void;
+  /** What was written to the normal screen while the TUI was suspended, joined. */
+  normalScreen(): string;
   services: AppServices;
   /** Resolves when the app exited by itself (q). */
   exited: Promise<void>;
@@ -61,7 +63,10 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const stdout = new FakeStdout(width, height);
   const stdin = new FakeStdin();
   const size = fixedSize(width, height);
-  const {targets: _, ...base} = buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task());
+  // Suspending writes to the "normal screen" (recorded) and waits for no Enter.
+  const normalScreen: string[] = [];
+  const suspended = {write: (text: string) => void normalScreen.push(text), waitForEnter: async () => undefined};
+  const {targets: _, ...base} = buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task(suspended));
   const merged = {
     ...base,
     // No quota polling unless a test passes a poller pointed at its local servers (tests reach 127.0.0.1 only).
@@ -139,6 +144,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
     },
     nextFrameAt: () => new Promise((resolve) => stdout.once('frame', () => resolve(performance.now()))),
     write: (bytes) => stdin.write(bytes),
+    normalScreen: () => normalScreen.join(''),
     services,
     exited: instance.waitUntilExit().then(() => undefined),
     unmount: () => {

@@ -1,17 +1,17 @@
 // The real coding agents (Claude Code's native build, the Codex CLI), installed once per machine into
 // a cache outside the package's dependencies: they are large, and users never download them with
 // ccs-tui. Tests run with a throwaway HOME, so the cache is a fixed path ($CCS_TUI_AGENTS_CACHE, else
-// /tmp/ccs-tui-agents-cache). A lock directory keeps parallel test files from installing twice.
+// /tmp/ccs-tui-agents-cache). A lock directory keeps parallel test files from installing twice
+// (npm-cache.ts).
 // When the registry cannot be reached the install fails and the tests skip, saying why.
 import {execFile} from 'node:child_process';
-import {existsSync, mkdirSync, rmSync, statSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {installOnce} from './npm-cache.js';
 
 const CLAUDE_PACKAGE = '@anthropic-ai/claude-code-linux-x64@2.1.332';
 const CODEX_PACKAGE = '@openai/codex@0.171.0';
-/** A lock older than this was left by a killed install. */
-const STALE_LOCK_MS = 10 * 60_000;
 
 export const agentsCache = (): string => process.env.CCS_TUI_AGENTS_CACHE || '/tmp/ccs-tui-agents-cache';
 
@@ -22,35 +22,6 @@ export interface AgentCommand {
 }
 
 export type Installed = AgentCommand | {skip: string};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `install` unless `ready()` already holds, under a lock directory shared by every process. */
-async function installOnce(ready: () => boolean, install: () => Promise<void>): Promise<void> {
-  if (ready()) return;
-  const dir = agentsCache();
-  mkdirSync(dir, {recursive: true});
-  const lock = path.join(dir, '.install-lock');
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (ready()) return;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, {recursive: true, force: true});
-      } catch {
-        // Another process removed it first.
-      }
-      await sleep(500);
-    }
-  }
-  try {
-    if (!ready()) await install();
-  } finally {
-    rmSync(lock, {recursive: true, force: true});
-  }
-}
 
 const CLAUDE_BINARY = '@anthropic-ai/claude-code-linux-x64/claude';
 const CODEX_LAUNCHER = '@openai/codex/bin/codex.js';
@@ -64,6 +35,7 @@ let installing: Promise<string | undefined> | undefined;
  */
 function installAgents(): Promise<string | undefined> {
   installing ??= installOnce(
+    agentsCache(),
     () => existsSync(inCache(CLAUDE_BINARY)) && existsSync(inCache(CODEX_LAUNCHER)),
     async () => {
       await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund', '--prefix', agentsCache(), CLAUDE_PACKAGE, CODEX_PACKAGE], {timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024});

@@ -19,8 +19,10 @@ export interface TmuxSession {
   name: string;
   /** Sends tmux key names (`j`, `Enter`, `Escape`, `C-c`, `Up`) or literal text with {literal: true}. */
   keys(keys: string[], options?: {literal?: boolean}): void;
-  /** The visible screen as text (`-e` keeps colours). */
-  screen(options?: {colors?: boolean}): string;
+  /** The visible screen as text (`-e` keeps colours; `joined`: `-J`, soft-wrapped lines joined back into one). */
+  screen(options?: {colors?: boolean; joined?: boolean}): string;
+  /** The newest tmux paste buffer: what the program copied with OSC 52 (the server accepts it). */
+  buffer(): string;
   /** A tmux format about the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_width}`. */
   display(format: string): string;
   /** The program's pid (a child of the pane's shell), for sending it signals. */
@@ -79,6 +81,8 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
   ]);
   // Keep the window at the size asked for, whatever clients attach.
   tmux(['set-window-option', '-t', name, 'window-size', 'manual']);
+  // OSC 52 from the program makes a paste buffer (buffer()), as a person's `set -g set-clipboard on` does.
+  tmux(['set-option', '-s', 'set-clipboard', 'on']);
 
   const session: TmuxSession = {
     name,
@@ -86,7 +90,10 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
       tmux(['send-keys', '-t', name, ...(opts.literal ? ['-l'] : []), ...keys]);
     },
     screen(opts = {}) {
-      return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), '-t', name]);
+      return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), ...(opts.joined ? ['-J'] : []), '-t', name]);
+    },
+    buffer() {
+      return tmux(['show-buffer']);
     },
     display(format) {
       return tmux(['display-message', '-p', '-t', name, format]).trim();

@@ -229,6 +229,19 @@ describe('AccountStore on CCS and CLIProxyAPI files', () => {
     account = (await store.load()).accounts.find((a) => a.id === 'work@example.com')!;
     assert.equal(account.health, 'ok');
   });
+
+  test('refresh-unknown is shown while the token file holds the refresh token whose refresh got no answer', async () => {
+    const before = await store.readToken((await store.load()).accounts.find((a) => a.id === 'work@example.com')!);
+    await store.setRefreshUnknown('claude', 'work', 'timed out after 120 s', before!.refresh_token!);
+    let account = (await store.load()).accounts.find((a) => a.id === 'work@example.com')!;
+    assert.equal(account.health, 'refresh-unknown');
+    assert.match(account.healthDetail!, /timed out/);
+    assert.ok(!readFileSync(ccs.paths.accountState, 'utf8').includes(before!.refresh_token!), 'only a fingerprint is kept');
+    // Another tool refreshed (a new refresh token in the file): the mark no longer applies.
+    await store.updateToken('claude', 'work', (t) => ({...t, refresh_token: 'rt-from-elsewhere-0123456789'}));
+    account = (await store.load()).accounts.find((a) => a.id === 'work@example.com')!;
+    assert.equal(account.health, 'ok');
+  });
 });
 
 describe('AccountStore with broken files', () => {

@@ -107,22 +107,46 @@ test('a text field on the login screen gets every key: q and 1 in the key field 
   assert.match(frame, /API key/, 'still on the login screen: q did not quit, 1 did not switch');
 });
 
+/** The rules screen with one exclusion typed and not saved. */
+async function unsavedRules(dir: TempCcs, pattern: string): Promise<TuiHandle> {
+  const handle = await renderTui({paths: dir.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}});
+  await handle.waitFor(/Models \d+\/15 visible/);
+  await handle.press('a');
+  await handle.type(pattern);
+  await handle.press('enter');
+  await handle.waitFor('* unsaved');
+  return handle;
+}
+
 test('unsaved rules: Ctrl-C asks like q; No keeps the edits; a second Ctrl-C at the prompt quits', async () => {
   ccs = makeUiCcs();
-  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'claude'}}});
-  await tui.waitFor('Models 15/15');
-  await tui.press('a');
-  await tui.type('*haiku*');
-  await tui.press('enter');
-  await tui.waitFor('* unsaved');
+  tui = await unsavedRules(ccs, '*haiku*');
   await tui.press('ctrl+c');
-  await tui.waitFor('Quit and discard unsaved rule changes? (s saves them) [y/N]');
+  const frame = await tui.waitFor('Quit and discard unsaved rule changes? [y/N, s: save, then quit]');
+  assert.match(frame.split('\n').at(-1)!, /s save, then quit/, 'the hint bar lists the prompt\'s s too');
   await tui.press('n');
-  await tui.waitFor((f) => f.includes('* unsaved') && !f.includes('[y/N]'));
+  await tui.waitFor((f) => f.includes('* unsaved') && !f.includes('[y/N'));
   await tui.press('q');
   await tui.waitFor('Quit and discard unsaved rule changes?');
   await tui.press('ctrl+c');
   await tui.exited;
+});
+
+test('unsaved rules: s at the quit prompt saves, then quits; s at the leave prompt saves, then goes back', async () => {
+  ccs = makeUiCcs();
+  tui = await unsavedRules(ccs, '*haiku*');
+  await tui.press('escape');
+  await tui.waitFor('Discard unsaved rule changes? [y/N, s: save, then go on]');
+  await tui.press('s');
+  await tui.waitFor(/saved claude rules to .*config\.yaml/);
+  assert.match(readFileSync(ccs.paths.config, 'utf8'), /\*haiku\*/);
+  tui.unmount();
+  tui = await unsavedRules(ccs, '*sonnet*');
+  await tui.press('q');
+  await tui.waitFor('Quit and discard unsaved rule changes? [y/N, s: save, then quit]');
+  await tui.press('s');
+  await tui.exited;
+  assert.match(readFileSync(ccs.paths.config, 'utf8'), /\*sonnet\*/);
 });
 
 test('with nothing unsaved Ctrl-C quits at once', async () => {

@@ -89,6 +89,24 @@ test('Esc cancels: no timer, no further poll', async () => {
   assert.equal(clock.pendingTimers, 0, 'no timer left behind after unmount');
 });
 
+test('a login key that means nothing in this step says so and what the step waits for', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'login', params: {provider: 'copilot'}}, services: {clock: new FakeClock(), ...recorders().services}});
+  try {
+    await tui.waitFor('W D J B - M J H T');
+    await tui.press('enter');
+    await tui.waitFor('Enter does nothing now: waiting for the code to be approved');
+    await tui.press('v');
+    await tui.waitFor('v does nothing now: waiting for the code to be approved');
+  } finally {
+    tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
 test('a small terminal gets a one-line note instead of the QR; qwen asks for a name first', async () => {
   // A long complete URL makes a QR taller than the screen at 80x24.
   const fake = await fakeQwen(['pending', 'pending', 'pending'], `https://chat.qwen.ai/authorize?user_code=QWEN-1234&client=qwen-code&session=${'x'.repeat(120)}`);
@@ -245,6 +263,63 @@ test('? over a login under way: closing it shows the same login, not a new one',
     assert.equal(again, first, 'same auth URL state: the session was kept');
   } finally {
     tui.unmount();
+    await fake.server.close();
+    ccs.cleanup();
+  }
+});
+
+test('U shows the URL alone as one line on the normal screen (hint bar and ? name it); the same login goes on afterwards', async () => {
+  const ccs = makeTempCcs();
+  const rec = recorders();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: rec.services});
+  try {
+    await tui.waitFor('v: paste it here');
+    const frame = await tui.waitFor('U show URL');
+    assert.match(frame.split('\n').at(-1)!, /U show URL/, 'the hint bar offers it');
+    await tui.press('c');
+    const url = rec.copied[0]!;
+    await tui.press('U');
+    const lines = tui.normalScreen().split('\r\n');
+    assert.ok(lines.includes(url), `the URL is one line, whole:\n${tui.normalScreen()}`);
+    assert.match(tui.normalScreen(), /Press Enter to return/);
+    // Back (the fake terminal's Enter comes at once): the same login, the same URL.
+    await tui.waitFor('v: paste it here');
+    await tui.press('c');
+    assert.equal(rec.copied[1], url, 'not restarted');
+    await tui.press('?');
+    await tui.waitFor(/U\s+Show the URL alone/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('no URL row shares its row with the QR, at any size, device or auth code', async () => {
+  const fake = await fakeCopilot();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+  try {
+    for (const [provider, url] of [['copilot', 'https://github.com/login/device'], ['claude', 'https://claude.ai/oauth/authorize']] as const) {
+      for (const [width, height] of [[60, 20], [80, 24], [100, 30], [120, 40], [160, 45], [220, 60]] as const) {
+        const tui = await renderTui({paths: ccs.paths, width, height, route: {screen: 'login', params: {provider}}, services: {...recorders().services, clock: new FakeClock()}});
+        try {
+          const frame = await tui.waitFor(provider === 'copilot' ? 'code expires in' : 'v: paste it here');
+          const lines = frame.split('\n');
+          const first = lines.findIndex((l) => l.startsWith(url));
+          assert.ok(first > 0, `${provider} ${width}x${height}: the URL starts a row\n${frame}`);
+          // From the URL's first row down to the row before the next text, nothing else is on those rows.
+          for (let i = first; i < lines.length && /^[\w%&=.+:/?~#-]+$/.test(lines[i]!); i++) {
+            assert.ok(!lines[i]!.includes('█') && !lines[i]!.includes('▀') && !lines[i]!.includes('▄'), `${provider} ${width}x${height} row ${i}: ${lines[i]}`);
+          }
+          const qrRow = lines.findIndex((l) => /[█▀▄]/.test(l));
+          if (qrRow >= 0) assert.ok(qrRow > first, `${provider} ${width}x${height}: the QR is below the URL`);
+          if (width === 220) assert.ok(qrRow >= 0, `${provider}: the QR shows on a large terminal`);
+        } finally {
+          tui.unmount();
+        }
+      }
+    }
+  } finally {
     await fake.server.close();
     ccs.cleanup();
   }

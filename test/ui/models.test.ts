@@ -94,7 +94,7 @@ describe('model rules screen', () => {
     await tui.type('x');
     await tui.press('enter');
     await tui.press('escape');
-    const frame = await tui.waitFor('Discard unsaved rule changes? [y/N]');
+    const frame = await tui.waitFor('Discard unsaved rule changes? [y/N, s: save, then go on]');
     assert.doesNotMatch(frame, /\(y\/N\)/);
     assert.equal(frame.split('y/N').length - 1, 1);
     await tui.press('n');
@@ -211,5 +211,12 @@ describe('model rules screen', () => {
     await tui.waitFor(/config\.yaml:\d+:\d+: invalid YAML/);
     await tui.press('a', 'x', 's');
     assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
+  });
+  test('a config.yaml key naming a provider instead of its channel is warned about on the screen, as models does', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-model-alias:\n  gemini:\n    - name: gemini-2.5-pro\n      alias: pro\n`);
+    tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    const frame = await tui.waitFor('Models 6/8 visible');
+    assert.match(frame, /! config\.yaml oauth-model-alias: key "gemini" is not a CLIProxyAPI channel and does nothing; Gemini's rules go under "gemini-cli"/);
+    assert.doesNotMatch(frame, /no warnings/);
   });
 });

@@ -5,6 +5,7 @@ import {tokenFixture} from '../helpers/ccs.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {quotaWindowFixture as w} from '../helpers/quota.js';
 import {dashboardCcs} from './quota-fixtures.js';
+import {makeUiCcs} from './fixtures.js';
 import {makeQuotaFixture} from '../services/quota/fixture.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {QuotaPoller} from '../../source/services/quota/service.js';
@@ -123,4 +124,72 @@ test('an account whose provider has no quota source is listed as unknown (no quo
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
   const frame = await tui.waitFor('qwen · q@example.com');
   assert.match(lineWith(frame, 'qwen · q@example.com'), /unknown \(no quota source\)/);
+});
+
+// "quota ?" always says why (issue 13, screens #6): never fetched, fetching…, the last error's short
+// cause, no quota source, on the detail screen and the quota screen.
+/** The detail screen's Quota row (not the title bar's tab). */
+const quotaRow = (frame: string) => frame.split('\n').find((l) => /│\s+Quota\s/.test(l)) ?? '';
+
+test('detail: never fetched and no quota source are said, not a bare ?', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeToken('qwen-q@example.com.json', tokenFixture('qwen', 'q@example.com'));
+  cleanup = ccs.cleanup;
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'detail', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {quota: undefined}});
+  let frame = await tui.waitFor((f) => quotaRow(f) !== '');
+  if (process.env.DUMP) console.log(frame);
+  assert.match(quotaRow(frame), /Quota\s+\? never fetched \(R reads it\)/);
+  tui.unmount();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'detail', params: {provider: 'qwen', accountId: 'q@example.com'}}, services: {quota: undefined}});
+  frame = await tui.waitFor((f) => quotaRow(f) !== '');
+  assert.match(quotaRow(frame), /Quota\s+\? no quota source for qwen/);
+});
+
+test('detail and quota screen: a 401 from the usage endpoint reads "401 re-login", a hanging fetch "fetching…"', async () => {
+  const fx = await makeQuotaFixture();
+  cleanup = fx.close;
+  fx.serve('claude', {error: 'unauthorized'}, 401);
+  const store = new AccountStore(fx.ccs.paths);
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store});
+  tui = await renderTui({paths: fx.ccs.paths, width: 100, height: 30, route: {screen: 'detail', params: {provider: 'claude', accountId: 'user@example.com'}}, services: {quota}});
+  const frame = await tui.waitFor((f) => /Quota\s+\? 401 re-login/.test(f));
+  assert.doesNotMatch(quotaRow(frame), /never fetched/);
+  tui.unmount();
+  tui = await renderTui({paths: fx.ccs.paths, width: 100, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
+  await tui.waitFor((f) => /^\s+\? 401 re-login/m.test(f));
+  quota.stop();
+});
+
+test('detail: while the usage request hangs the row says fetching…', async () => {
+  const fx = await makeQuotaFixture();
+  const {createServer} = await import('node:http');
+  // A usage endpoint that accepts the request and never answers.
+  const sockets = new Set<import('node:net').Socket>();
+  const hang = createServer(() => undefined);
+  hang.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+  const port = (hang.address() as import('node:net').AddressInfo).port;
+  fx.ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {usage: `http://127.0.0.1:${port}/usage`}}}));
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
+  cleanup = async () => {
+    quota.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => hang.close(resolve));
+    await fx.close();
+  };
+  tui = await renderTui({paths: fx.ccs.paths, width: 100, height: 30, route: {screen: 'detail', params: {provider: 'claude', accountId: 'user@example.com'}}, services: {quota}});
+  await tui.waitFor((f) => /Quota\s+\? fetching…/.test(f));
+});
+
+test('home at 140 columns: a row whose quota read failed says why in its QUOTA cell', async () => {
+  const fx = await makeQuotaFixture();
+  cleanup = fx.close;
+  fx.serve('claude', {error: 'unauthorized'}, 401);
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
+  tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, services: {quota}});
+  await tui.waitFor('QUOTA');
+  await tui.press('l');
+  const frame = await tui.waitFor((f) => /user@example\.com.*\? 401 re-login/.test(f));
+  assert.doesNotMatch(frame, /quota \?/);
+  quota.stop();
 });

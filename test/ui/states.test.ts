@@ -80,3 +80,40 @@ test('while a field is open the hints are the field\'s own; after a failed login
   assert.match(hintBar(frame), /Enter try again/);
   assert.doesNotMatch(hintBar(frame), /c copy|o open|v paste|j move/);
 });
+
+test('at 80 and 60 columns the state\'s way out is never the hint cut off: re-login, resume, add, save', async () => {
+  ccs = makeUiCcs();
+  await new AccountStore(ccs.paths).setNeedsLogin('claude', 'bob@example.com', 'refresh token revoked');
+  await new AccountStore(ccs.paths).setPaused('codex', {id: 'carol@example.com'}, true);
+  for (const width of [80, 60]) {
+    tui = await renderTui({paths: ccs.paths, width, height: 24});
+    await tui.waitFor('Claude accounts (2)');
+    // The providers pane: opening a provider and adding an account come first.
+    assert.match(hintBar(tui.frame()), /^Enter open {2}a add/, `${width}: ${hintBar(tui.frame())}`);
+    assert.doesNotMatch(hintBar(tui.frame()), /u use|n rename/, 'no one-account keys without an account');
+    await tui.press('l', 'j');
+    let frame = await tui.waitFor((f) => /L re-login/.test(hintBar(f)));
+    assert.match(hintBar(frame), /^L re-login/);
+    await tui.press('enter');
+    frame = await tui.waitFor('must log in again');
+    assert.match(hintBar(frame), /^L re-login/);
+    await tui.press('escape', 'h', 'j', 'l');
+    frame = await tui.waitFor((f) => /▶ Codex accounts/.test(f) && /p resume/.test(hintBar(f)));
+    assert.match(hintBar(frame), /^p resume/);
+    // An empty provider: `a` adds its first account.
+    await tui.press('h', 'j');
+    frame = await tui.waitFor((f) => /No \w+ account yet/.test(f));
+    assert.match(hintBar(frame), /^a add/);
+    tui.unmount();
+    // Unsaved rules: s saves comes first.
+    tui = await renderTui({paths: ccs.paths, width, height: 24, route: {screen: 'models', params: {provider: 'claude'}}});
+    await tui.waitFor(/Models \d+\/\d+ visible/);
+    await tui.press('a');
+    await tui.type('x');
+    await tui.press('enter');
+    frame = await tui.waitFor('* unsaved');
+    assert.match(hintBar(frame), /^s save/, `${width}: ${hintBar(frame)}`);
+    tui.unmount();
+    tui = undefined;
+  }
+});

@@ -112,7 +112,7 @@ test('tmux: Ctrl-C with unsaved rules asks first; n keeps them; y quits', {skip}
   t.keys(['C-c']);
   await t.waitFor('Quit and discard unsaved rule changes?');
   t.keys(['n']);
-  await t.waitFor((s) => s.includes('* unsaved') && !s.includes('[y/N]'));
+  await t.waitFor((s) => s.includes('* unsaved') && !s.includes('[y/N'));
   t.keys(['C-c']);
   await t.waitFor('Quit and discard unsaved rule changes?');
   t.keys(['y']);

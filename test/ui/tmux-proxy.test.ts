@@ -21,7 +21,8 @@ async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
-test('s serves the account, the proxy answers, q quits and no proxy process is left', {skip}, async () => {
+/** The built binary in tmux with `s` pressed on claude's work account (the proxy starting). */
+async function servingAlice() {
   const port = await freePort();
   const ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
@@ -30,6 +31,11 @@ test('s serves the account, the proxy answers, q quits and no proxy process is l
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
   tmux.keys(['s']);
+  return {port, ccs, tmux};
+}
+
+test('s serves the account, the proxy answers, q quits and no proxy process is left', {skip}, async () => {
+  const {port, ccs, tmux} = await servingAlice();
   await tmux.waitFor(/running · child of this TUI[\s\S]*claude \/ work/, 15_000);
   // The exports are computed once the port is known: they follow the running line.
   const screen = await tmux.waitFor(new RegExp(`export ANTHROPIC_BASE_URL='http://127\\.0\\.0\\.1:${port}'`));
@@ -46,4 +52,31 @@ test('s serves the account, the proxy answers, q quits and no proxy process is l
   assert.equal(await tmux.waitForExit(), 0);
   await waitUntil(() => !isProcessAlive(entry.pid));
   assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'the pid file goes with it');
+});
+
+test('tmux: R then x at once: the restart is called off and the proxy stays stopped; x says stopping… first', {skip}, async () => {
+  const {port, ccs, tmux} = await servingAlice();
+  await tmux.waitFor(/running · child of this TUI/, 15_000);
+  const pid = JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')).pid as number;
+  // Two keys, two reads (in one read they would be a paste, which runs nothing).
+  tmux.keys(['R']);
+  await tmux.waitFor(/restarting/);
+  tmux.keys(['x']);
+  await tmux.waitFor(/restart called off: the proxy was stopped meanwhile|proxy stopped/, 10_000);
+  await tmux.waitFor(/○ stopped/, 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const screen = await tmux.waitFor(/○ stopped/);
+  assert.doesNotMatch(screen, /● running/);
+  await waitUntil(() => !isProcessAlive(pid));
+  assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'no proxy left running');
+  // x on a running proxy: the panel says stopping… (or is already stopped) — never running.
+  tmux.keys(['s']);
+  await tmux.waitFor(/● running · child of this TUI/, 15_000);
+  tmux.keys(['x']);
+  const after = await tmux.waitFor(/◌ stopping…|○ stopped/, 2000);
+  assert.doesNotMatch(after.split('\n').find((l) => /[●◌○]/.test(l)) ?? '', /running/);
+  await tmux.waitFor(/○ stopped/, 10_000);
+  tmux.keys(['q']);
+  assert.equal(await tmux.waitForExit(), 0);
+  ccs.cleanup();
 });

@@ -61,3 +61,21 @@ test('tmux: twelve j in one read move twelve rows; `workq` in one read runs noth
   t.keys(['C-c']);
   assert.equal(await t.waitForExit(), 0);
 });
+
+test('tmux: a screen key and the next screen\'s key sent together act on the new screen (one write and two keys at once)', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const t = startBin(ccs);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['2j'], {literal: true}); // one write: quota, then its cursor down
+  await t.waitFor(/›★? ?\S* ?claude · bob@example\.com/);
+  t.keys(['1', 'H']); // two keys in one send-keys: accounts, then hide empty providers
+  await t.waitFor((s) => s.includes('Claude') && !s.includes('Gemini'));
+  t.keys(['l', 'j']);
+  await t.waitFor(/›\s+bob@example\.com/);
+  t.keys(['Enter', 'Enter']); // open bob, then (on the detail screen) make bob the default
+  await t.waitFor(/Account id\s+bob@example\.com/);
+  await t.waitFor(/Default\s+\* yes/);
+  assert.equal(JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.claude.default, 'bob@example.com');
+  t.keys(['C-c']);
+  assert.equal(await t.waitForExit(), 0);
+});

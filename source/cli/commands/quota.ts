@@ -68,7 +68,7 @@ const quota: CommandSpec = {
       return {entry: change ? sink.update(account.provider, account.id, change) : Promise.resolve(cached ?? {windows: []})};
     });
     const entries = await Promise.all(written.map((w) => w.entry));
-    return printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
+    return await printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
   },
 };
 
@@ -76,12 +76,12 @@ const quota: CommandSpec = {
  * Prints one quota row per account (table or --json) and returns the exit code: 3 when every listed
  * account is used up. `entries[i]` belongs to `accounts[i]`.
  */
-export function printQuota(
+export async function printQuota(
   ctx: CliContext,
   accounts: readonly Account[],
   entries: readonly {windows: QuotaWindow[]; error?: QuotaErrorInfo}[],
   options: {json?: boolean; provider?: string; staleAfterMs: number},
-): number {
+): Promise<number> {
   const {provider, staleAfterMs} = options;
   const now = Date.now();
   const rows = accounts.map((account, i) => ({
@@ -108,7 +108,7 @@ export function printQuota(
       : 'no numbers yet',
       r.error ? `${r.error.kind}: ${r.error.message}` : '',
     ]);
-    ctx.stdout.write(formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table]).replace(/ +$/gm, ''));
+    ctx.stdout.write((await formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
   }
   const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
   return allExhausted ? EXIT_EXHAUSTED : 0;

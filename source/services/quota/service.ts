@@ -314,6 +314,12 @@ export class QuotaPoller {
     this.emit();
   }
 
+  /** True while the account's usage is being asked (screens say `fetching…` instead of `?`). */
+  isFetching(account: Pick<Account, 'provider' | 'id'>): boolean {
+    const running = this.inFlight.get(keyOf(account));
+    return running !== undefined && !running.signal.aborted;
+  }
+
   /** Resolves once no fetch is running (tests, and a clean exit). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((f) => f.work));
@@ -412,8 +418,12 @@ export class QuotaPoller {
       if (this.accounts.has(key)) this.schedule(key, entry, this.clock.now());
     })().finally(() => {
       if (this.inFlight.get(key)?.work === work) this.inFlight.delete(key);
+      // The fetch is over (whatever came of it): isFetching changed.
+      if (!this.stopped) this.emitResult();
     });
     this.inFlight.set(key, {work, signal: this.aborter.signal});
+    // Subscribers hear that a fetch started (a screen shows `fetching…`), throttled like results.
+    this.emitResult();
     return work;
   }
 }

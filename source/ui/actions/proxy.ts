@@ -31,13 +31,14 @@ export async function startProxy({services, state, requested}: ProxyActionContex
     return {text: `the proxy is already ${state?.phase} (${actionKey('proxy.restart', 'proxy')} restarts it, ${actionKey('proxy.stop', 'proxy')} stops it)`, kind: 'info'};
   }
   const target = requested ?? state?.target ?? {};
-  await services.proxy.start(target);
+  if (!(await services.proxy.start(target))) return {text: 'start called off: the proxy was stopped meanwhile', kind: 'info'};
   return {text: `starting the proxy${target.provider ? ` for ${target.provider}${target.account ? ` / ${target.account}` : ''}` : ''}`, kind: 'info'};
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
 export async function stopProxy({services, state, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy || !state || state.phase === 'stopped') return {text: 'the proxy is not running', kind: 'info'};
+  if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
   progress?.('stopping the proxy…');
   await services.proxy.stop();
   return {text: 'proxy stopped', kind: 'ok'};
@@ -47,12 +48,15 @@ export async function stopProxy({services, state, progress}: ProxyActionContext)
 export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   progress?.('restarting the proxy…');
-  await services.proxy.restart();
+  if (!(await services.proxy.restart())) return {text: 'restart called off: the proxy was stopped meanwhile', kind: 'info'};
   return {text: 'restarting the proxy', kind: 'info'};
 }
 
 /** `r`: ask the running proxy to move to the next healthy account. */
 export async function rotateProxy({services, state}: ProxyActionContext): Promise<ActionResult> {
+  if (state?.phase === 'starting' || state?.phase === 'stopping' || state?.phase === 'restarting') {
+    return {text: `the proxy is ${state.phase === 'restarting' ? 'waiting to restart' : state.phase}; rotation works once it is running`, kind: 'info'};
+  }
   if (!services.proxy || state?.phase !== 'running') return {text: `start the proxy first (${actionKey('proxy.start', 'proxy')})`, kind: 'info'};
   await services.proxy.rotate();
   return {text: 'asked the proxy to move to the next healthy account', kind: 'info'};

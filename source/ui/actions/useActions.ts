@@ -5,7 +5,7 @@ import {UserError} from '../../core/types.js';
 import type {KeyHandlers} from '../screen-types.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useServices} from '../services.js';
-import {useShell} from '../shell.js';
+import {useShell, type Shell} from '../shell.js';
 import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
 import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
 import {unavailableReason} from './targets.js';
@@ -25,15 +25,18 @@ export interface AccountActions {
 /** The account actions for `provider` (undefined: none selected) and the selected `account`. */
 export function useAccountActions(provider: string | undefined, account: Account | undefined): AccountActions {
   const services = useServices();
-  const {run, confirm, setStatus, dispatch} = useShell();
+  const shell = useShell();
+  const {run, confirm, dispatch} = shell;
   const siblings = useAccounts().snapshot?.accounts ?? [];
   const perform = (name: AccountActionName) =>
-    run(() => {
-      // A key the live target does not offer says why (the action itself is not run).
-      const reason = unavailableReason(services.targets.current.accounts, name);
-      if (reason) throw new UserError(reason);
-      return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress: (text) => setStatus(text)});
-    });
+    exclusive(shell, `${name} ${provider ?? ''}/${account?.id ?? ''}`, (progress) =>
+      run(() => {
+        // A key the live target does not offer says why (the action itself is not run).
+        const reason = unavailableReason(services.targets.current.accounts, name);
+        if (reason) throw new UserError(reason);
+        return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress});
+      }),
+    );
   const noAccount = () =>
     run(async () => {
       throw new UserError('no account selected');
@@ -54,16 +57,30 @@ export function useAccountActions(provider: string | undefined, account: Account
 /** Key handlers for the proxy screen's actions, given what the screen shows. */
 export function useProxyActions(context: Omit<ProxyActionContext, 'services' | 'progress'>): KeyHandlers {
   const services = useServices();
-  const {run, setStatus} = useShell();
+  const shell = useShell();
   const keys: KeyHandlers = {};
-  const progress = (text: string) => setStatus(text, 'info');
   for (const [name, action] of Object.entries(PROXY_ACTIONS)) {
     keys[name as keyof typeof PROXY_ACTIONS] = () =>
-      run(async () => {
-        const reason = unavailableReason(services.targets.current.accounts, name as keyof typeof PROXY_ACTIONS);
-        if (reason) throw new UserError(reason);
-        return action({services, progress, ...context});
-      });
+      exclusive(shell, name, (progress) =>
+        shell.run(async () => {
+          const reason = unavailableReason(services.targets.current.accounts, name as keyof typeof PROXY_ACTIONS);
+          if (reason) throw new UserError(reason);
+          return action({services, progress, ...context});
+        }),
+      );
   }
   return keys;
+}
+
+/**
+ * Runs an action as operation `key`: its progress stays on the status line while it runs (past a
+ * message's expiry), and the same key pressed meanwhile says it is under way instead of starting it twice.
+ */
+function exclusive(shell: Shell, key: string, work: (progress: (text: string) => void) => Promise<boolean>): Promise<boolean> {
+  const operation = shell.begin(key);
+  if (!operation) {
+    shell.setStatus(`already under way: ${shell.busyText(key) ?? 'the same action'}`, 'info');
+    return Promise.resolve(false);
+  }
+  return work(operation.progress).finally(operation.end);
 }

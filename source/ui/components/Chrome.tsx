@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {Text} from './Text.js';
 import type {ReactNode} from 'react';
-import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyScope} from '../../core/keymap.js';
+import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, lastCells, truncateCells} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
@@ -108,7 +108,8 @@ export function Banner({width, lines}: {width: number; lines: string[]}) {
  * `overrides`: what the screen says is true now (hints.tsx). `unavailable`: keys the live target does
  * not offer, shown struck through with `✕` (pressing one says why).
  */
-export function HintBar({width, scopes, overrides = {}, unavailable}: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>}) {
+export function HintBar(props: {width: number; scopes: readonly KeyScope[]; overrides?: ScreenHints; unavailable?: ReadonlySet<KeyAction>; extra?: readonly KeyBinding[]}) {
+  const {width, scopes, overrides = {}, unavailable, extra = []} = props;
   const theme = useTheme();
   const typing = overrides.typing && !scopes.includes('confirm');
   // While a text field has the keys, only the field's keys mean anything.
@@ -118,17 +119,23 @@ export function HintBar({width, scopes, overrides = {}, unavailable}: {width: nu
         {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: 'cancel'},
         {action: 'quit' as const, keys: ['ctrl+c'], scopes: [], description: '', hint: 'quit'},
       ]
-    : bindingsFor(scopes)
+    : [...bindingsFor(scopes), ...extra]
         .filter((b) => !overrides.hide?.includes(b.action))
         .map((b) => (overrides.labels?.[b.action] ? {...b, hint: overrides.labels[b.action]} : b));
   // A dialog has no hint labels: show its keys with their descriptions.
   const hints = all.some((b) => b.hint) ? all.filter((b) => b.hint) : all.map((b) => ({...b, keys: [b.keys.map(keyLabel).join('/')], hint: b.description}));
   const pinned = hints.filter((b) => b.action === 'back' || b.action === 'help' || b.action === 'quit');
+  // The state's way out first (hints.tsx `first`), then the keymap's order; the bar is cut from the end.
+  const rank = (b: (typeof hints)[number]) => {
+    const at = overrides.first?.indexOf(b.action) ?? -1;
+    return at < 0 ? Number.MAX_SAFE_INTEGER : at;
+  };
+  const ranked = hints.filter((b) => !pinned.includes(b)).sort((a, b) => rank(a) - rank(b));
   // Whole hints only: the ones that do not fit are left to the `?` overlay, never cut mid-word.
   const off = (b: (typeof hints)[number]) => unavailable?.has(b.action) === true;
   const hintWidth = (b: (typeof hints)[number]) => keyLabel(b.keys[0]!).length + 1 + b.hint!.length + 2 + (off(b) ? 1 : 0);
   let room = width - pinned.reduce((sum, b) => sum + hintWidth(b), 0) - 1;
-  const shown = hints.filter((b) => !pinned.includes(b)).filter((b) => (room -= hintWidth(b)) >= 0);
+  const shown = ranked.filter((b) => (room -= hintWidth(b)) >= 0);
   const render = (list: typeof hints) =>
     list.map((b, i) => (
       <Text key={b.action}>

@@ -14,17 +14,19 @@ export interface QuotaSummaryProps {
   now: number;
   /** Cells per bar; 0 leaves the bars out (percentages only). */
   barWidth?: number;
+  /** Why no window is known (screens/quota/quota-cause.ts), shown after `?` instead of `quota ?`. */
+  cause?: string;
 }
 
 /** Columns the summary takes for a bar width (two cells: `label bar 100%▲ `, one space between). */
 export const quotaSummaryWidth = (barWidth: number) => 2 * (4 + 1 + (barWidth > 0 ? barWidth + 1 : 0) + 6) + 1;
 
-export function QuotaSummary({windows, now, barWidth = 4}: QuotaSummaryProps) {
+export function QuotaSummary({windows, now, barWidth = 4, cause}: QuotaSummaryProps) {
   const theme = useTheme();
   // Nothing read yet for this account: blank, not a guess.
   if (!windows) return null;
   const shown = summaryWindows(currentWindows(windows, now));
-  if (shown.length === 0) return <Text dimColor>quota ?</Text>;
+  if (shown.length === 0) return <Text dimColor>{cause ? `? ${cause}` : 'quota ?'}</Text>;
   return (
     <Text>
       {shown.map((w, i) => (

@@ -20,6 +20,9 @@ import {useScreenHints} from '../hints.js';
 import {QuotaSummary} from '../components/QuotaSummary.js';
 import {useQuota} from './quota/useQuota.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {summaryWindows} from '../../core/quota-dashboard.js';
+import {currentWindows} from '../../core/quota.js';
+import {quotaCause, shortQuotaError} from './quota/quota-cause.js';
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
@@ -54,6 +57,10 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const now = clock.now();
   const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
   const status = accountStatus(account);
+  // Numbers to show, else why not (never fetched, fetching…, the last error, no quota source).
+  // Old numbers stay beside a failed or running fetch (they say how things stood, with the cause).
+  const quotaShown = hasQuotaSource(account.provider) && summaryWindows(currentWindows(windows?.windows ?? [], quota.now)).length > 0;
+  const quotaNote = windows?.error ? `  (last fetch: ${shortQuotaError(windows.error, quota.now)})` : quota.fetching(account) ? '  fetching…' : '';
   const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
   const rows: Array<[string, ReactNode]> = [
     ['Provider', account.provider],
@@ -71,9 +78,17 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Paused since', account.paused ? when(account.pausedAt) : '—'],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
-    ...(hasQuotaSource(account.provider)
-      ? [['Quota', windows ? <QuotaSummary windows={windows.windows} now={quota.now} barWidth={8} /> : `not read yet (${actionKey('quota.refresh', 'detail')} reads it)`] as [string, ReactNode]]
-      : []),
+    [
+      'Quota',
+      quotaShown ? (
+        <>
+          <QuotaSummary windows={windows!.windows} now={quota.now} barWidth={8} />
+          {quotaNote}
+        </>
+      ) : (
+        `? ${quotaCause(account, windows, quota.fetching(account), quota.now)}`
+      ),
+    ],
   ];
   return (
     <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
@@ -90,6 +105,9 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
       ))}
       {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
       {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`! this account must log in again: ${actionKey('account.relogin', 'detail')} logs in as it`}</Text> : null}
+      {account.health === 'refresh-unknown' && !rename ? (
+        <Text color={theme.warn} wrap="wrap">{`? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`}</Text>
+      ) : null}
     </Box>
   );
 }

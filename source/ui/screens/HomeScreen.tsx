@@ -27,6 +27,7 @@ import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
+import {quotaCause} from './quota/quota-cause.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {state, dispatch, setStatus} = useShell();
@@ -77,7 +78,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const provider = selected?.provider.id;
   // With the providers pane focused the actions are about the provider (its pool), as their context says.
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
-  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined));
+  // No account selected: the providers pane opens a provider's accounts; an empty provider offers `a`.
+  const empty = selected !== undefined && selected.accounts.length === 0;
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : []));
   const native = useNativeHolders();
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
@@ -163,6 +166,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               columns={columns}
               now={now}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
+              quotaCause={columns.quota && quota.cache?.accounts[a.provider]?.[a.id] ? quotaCause(a, quota.cache.accounts[a.provider]![a.id], quota.fetching(a), quota.now) : undefined}
               quotaNow={quota.now}
               theme={theme}
               renameDraft={rename && rename.provider === a.provider && rename.accountId === a.id ? rename.draft : undefined}
@@ -259,13 +263,15 @@ interface AccountColumns {
   expiry: number;
   /** The 5 h / weekly summary, on wide terminals only (0: not shown). */
   quota: number;
+  /** Narrow: STATUS and TOKEN in short words (`! login`, `in 4h`) so the names keep their room. */
+  short: boolean;
 }
 
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
-function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[]) {
-  const status = accountStatus(account).text;
+function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[], short = false) {
+  const status = accountStatus(account, short).text;
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
-  const expiry = formatRelative(account.expiresAt, now);
+  const expiry = formatRelative(account.expiresAt, now, short);
   // Narrow: nickname and email share one column.
   const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
   // Two logins of one email: the EMAIL column shows the id that tells them apart.
@@ -274,27 +280,53 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
 }
 
 /**
- * Column widths from the content and the room: STATUS and TOKEN as wide as their longest cell (never
- * cut), the quota summary where there is room, and what is left to the names (nickname and email
- * side by side when both fit, else one column), cut with … only when they really do not fit.
+ * The one-column name for a row `width` cells wide: `nickname · email`, its email cut with … when
+ * the nickname stays whole beside a few of its characters; else the label that alone tells the
+ * account apart (the nickname, else the email or id), cut only when even that does not fit.
+ */
+function narrowName(account: Account, siblings: readonly Account[], full: string, width: number): string {
+  const label = accountLabel(account, siblings);
+  return cellWidth(full) <= width - 1 || cellWidth(label) + cellWidth(' · ') + 4 <= width - 1 ? full : label;
+}
+
+/**
+ * Column widths shared by need: the names (what identifies an account) get room first. STATUS and
+ * TOKEN are as wide as their longest cell, with two cells of padding, then one, then in short words
+ * (`! login`, `in 4h`), taking the first of these steps where the names fit whole; the quota summary
+ * only where there is room to spare. Names are cut with … only when they do not fit even then.
  */
 function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
-  const widest = (header: string, cells: string[]) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + 2;
-  const narrowCells = accounts.map((a) => accountCells(a, now, false, accounts));
-  const status = widest('STATUS', narrowCells.map((c) => c.status));
-  const expiry = widest('TOKEN', narrowCells.map((c) => c.expiry));
-  const fixed = 3 + status + expiry;
-  const quota = width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
-  const rest = Math.max(8, width - fixed - quota);
+  const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
   const wideCells = accounts.map((a) => accountCells(a, now, true, accounts));
-  const nick = widest('NICKNAME', wideCells.map((c) => c.name));
-  const email = widest('EMAIL', wideCells.map((c) => c.email));
+  const nick = widest('NICKNAME', wideCells.map((c) => c.name), 2);
+  const email = widest('EMAIL', wideCells.map((c) => c.email), 2);
+  // One column: the longest name a row would show whole (nickname · email, else its label).
+  const labels = accounts.map((a) => accountLabel(a, accounts));
+  const combined = widest('ACCOUNT', accounts.map((a, i) => accountCells(a, now, false, accounts).name || labels[i]!), 1);
+  const shortest = widest('ACCOUNT', labels, 1);
+  const steps = [
+    {pad: 2, short: false},
+    {pad: 1, short: false},
+    {pad: 1, short: true},
+  ];
+  const layout = (step: (typeof steps)[number]) => {
+    const cells = accounts.map((a) => accountCells(a, now, false, accounts, step.short));
+    const status = widest('STATUS', cells.map((c) => c.status), step.pad);
+    const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.pad);
+    const fixed = 3 + status + expiry;
+    const quota = !step.short && step.pad === 2 && width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
+    return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short};
+  };
+  const layouts = steps.map(layout);
+  const chosen =
+    layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.find((l) => shortest <= l.rest) ?? layouts.at(-1)!;
+  const {status, expiry, quota, rest, short} = chosen;
   // Side by side when both fit whole, or when there is room to give each a fair share.
   if (nick + email <= rest || rest >= 44) {
     const name = Math.min(nick, Math.max(Math.floor(rest * 0.4), rest - email));
-    return {name, email: rest - name, status, expiry, quota};
+    return {name, email: rest - name, status, expiry, quota, short};
   }
-  return {name: rest, email: 0, status, expiry, quota};
+  return {name: rest, email: 0, status, expiry, quota, short};
 }
 
 const cell = fitCell;
@@ -303,10 +335,12 @@ function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaNow: number}) {
+const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
   const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
-  const status = accountStatus(account);
-  const {name, email, expiry} = accountCells(account, now, c.email > 0, siblings);
+  const status = accountStatus(account, c.short);
+  const cells = accountCells(account, now, c.email > 0, siblings, c.short);
+  const {email, expiry} = cells;
+  const name = c.email > 0 ? cells.name : narrowName(account, siblings, cells.name, c.name);
   const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
@@ -323,7 +357,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
       {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
-      {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} /> : null}
+      {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );
 });

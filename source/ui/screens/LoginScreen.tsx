@@ -5,15 +5,17 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useState} from 'react';
 import {accountLabel} from '../../core/accounts.js';
+import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
+import {showUrlAlone} from '../actions/login.js';
 import {LinkText, urlRows} from '../components/LinkText.js';
 import {supportsHyperlinks} from '../../services/environment.js';
-import {useScreenKeys} from '../keys.js';
+import {useKeysWait, useScreenKeys} from '../keys.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -37,6 +39,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const again = params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined;
   const {view, error, now, session} = useLoginSession(provider, again?.nickname);
   const [choice, setChoice] = useState(0);
+  // Keys typed while the login starts (right after opening the screen) act on what it shows.
+  useKeysWait(view === undefined && error === undefined);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
   const [apiKey, setApiKey] = useState<string | undefined>();
@@ -44,13 +48,22 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
   const qr = useQrLines(qrText);
   const links = supportsHyperlinks(services.env);
-  const urlLines = view?.kind === 'auth-code' ? urlRows(view.url, width).length + 1 + (view.notice ? 1 : 0) : 0;
+  // The address to open takes whole rows above the QR (see urlBlock below).
+  const address = view?.kind === 'device' ? view.authorization.verificationUri : view?.kind === 'auth-code' ? view.url : undefined;
+  const heading =
+    view?.kind === 'device'
+      ? 'Open this address on any device:'
+      : `${view?.kind === 'auth-code' && view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
+  // Heading (wrapped), URL rows, and the notice when there is one.
+  const urlLines = address === undefined ? 0 : Math.ceil(cellWidth(heading) / width) + urlRows(address, width).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
   useScreenHints(loginHints(view));
+  /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
+  const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
     'cursor.down': () => view?.kind === 'choose' && setChoice((c) => Math.min(c + 1, view.methods.length - 1)),
     'cursor.up': () => view?.kind === 'choose' && setChoice((c) => Math.max(c - 1, 0)),
@@ -62,21 +75,26 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
-      return false;
+      notNow(actionKey('login.retry', 'login'));
     },
     'login.copy': () => {
       const text = session?.copyText();
-      if (!text) return false;
+      if (!text) return notNow(actionKey('login.copy', 'login'));
       clipboard.copy(text);
       setStatus(view?.kind === 'device' ? `copied the code ${text}` : 'copied the login URL', 'ok');
     },
     'login.open': () => {
-      if (!session?.urlToOpen()) return false;
+      if (!session?.urlToOpen()) return notNow(actionKey('login.open', 'login'));
       void session.openBrowser();
       setStatus(session.local ? 'opening the browser…' : 'asked to open a browser (over SSH it opens on this machine, if at all)', 'info');
     },
+    'login.showUrl': () => {
+      const url = session?.urlToOpen();
+      if (!url || !row) return false;
+      return showUrlAlone(services, `${row.displayName} login`, url);
+    },
     'login.paste': () => {
-      if (view?.kind !== 'auth-code') return false;
+      if (view?.kind !== 'auth-code') return notNow(actionKey('login.paste', 'login'));
       setPasting(true);
     },
     back: () => {
@@ -128,9 +146,6 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         const code = view.authorization.userCode.split('').join(' ');
         return (
           <Box flexDirection="column" width={textWidth}>
-            <Text>Open this address on any device:</Text>
-            <LinkText url={view.authorization.verificationUri} width={textWidth} links={links} color={theme.accent} />
-            <Text> </Text>
             <Text>and enter the code:</Text>
             <Box borderStyle="round" paddingX={1} alignSelf="flex-start">
               <Text bold>{sanitizeLine(code)}</Text>
@@ -217,14 +232,16 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     }
   })();
 
-  // The auth URL takes whole rows above everything else: never beside the QR, one link where the
-  // terminal supports OSC 8, so a selection or a click gets the whole URL.
+  // The address takes whole rows above everything else: never beside the QR, one link where the
+  // terminal supports OSC 8, so a click or (with OSC 8) a selection gets the whole URL; `c` copies it
+  // (OSC 52) and `U` (hint bar, `?`) shows it as one line on the normal screen for a selection
+  // without OSC 8.
   const urlBlock =
-    view.kind === 'auth-code' ? (
+    view.kind === 'auth-code' || view.kind === 'device' ? (
       <Box flexDirection="column" width={width}>
-        {view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
-        <Text>{`${view.mode === 'loopback' ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`}</Text>
-        <LinkText url={view.url} width={width} links={links} color={theme.accent} />
+        {view.kind === 'auth-code' && view.notice ? <Text color={theme.warn}>{view.notice}</Text> : null}
+        <Text>{heading}</Text>
+        <LinkText url={address!} width={width} links={links} color={theme.accent} />
       </Box>
     ) : null;
   return (
@@ -243,9 +260,23 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   );
 }
 
+/** What each login step is doing or waits for, for a key pressed there that means nothing. */
+const STEP_WORDS: Record<LoginView['kind'], string> = {
+  choose: 'choose how to log in first',
+  label: 'type the name, Enter to go on',
+  starting: 'asking the provider for a login…',
+  device: 'waiting for the code to be approved',
+  'auth-code': 'waiting for the browser to come back',
+  'api-key': 'type the key, Enter to go on',
+  'service-account': 'type the key file path, Enter to go on',
+  storing: 'storing the account…',
+  ended: `the login ended (${actionKey('login.retry', 'login')} tries again)`,
+  done: 'the account is stored',
+};
+
 /** The hint bar per login state: only keys that do something now, Enter named for what it does. */
 function loginHints(view: LoginView | undefined): ScreenHints {
-  const codeKeys = ['login.copy', 'login.open', 'login.paste'] as const;
+  const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
   switch (view?.kind) {
     case 'choose':

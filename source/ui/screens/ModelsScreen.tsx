@@ -17,7 +17,8 @@ import {saveRules} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {useScreenKeys, useTextCapture} from '../keys.js';
+import {useKeysWait, useScreenKeys, useTextCapture} from '../keys.js';
+import {useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -33,9 +34,9 @@ const FILTER = 'models';
 /** Providers that have a model list to preview. */
 const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
 
-export function ModelsScreen({width, height, params, navigate, back, setStatus, confirm}: ScreenProps) {
+export function ModelsScreen({width, height, params, navigate, back, setStatus}: ScreenProps) {
   const services = useServices();
-  const {run, state, dispatch: shellDispatch} = useShell();
+  const {run, state, dispatch: shellDispatch, ask} = useShell();
   const {exit} = useApp();
   const filter = filterOf(state, FILTER);
   const theme = useTheme();
@@ -65,9 +66,15 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   const accounts = (snapshot?.accounts ?? []).filter((a) => a.provider === choice.provider);
   const dirty = context !== undefined && isDirty(editor);
 
-  /** Runs `go` now, or after a yes when there are unsaved changes. */
+  /** `s` at a prompt about unsaved changes: save them, then go on (only when they were saved). */
+  const saveFirst = (then: string) => [{action: 'rules.save' as const, scope: 'models' as const, label: `save, then ${then}`}];
+
+  /** Runs `go` now, or after a yes (discard) or `s` (save first) when there are unsaved changes. */
   const leave = async (go: () => void) => {
-    if (dirty && !(await confirm('Discard unsaved rule changes?'))) return;
+    if (dirty) {
+      const answer = await ask('Discard unsaved rule changes?', saveFirst('go on'));
+      if (answer === 'rules.save' ? !(await save()) : answer !== 'yes') return;
+    }
     go();
   };
   const switchTo = (next: {provider: string; accountId?: string}) => void leave(() => setChoice(next));
@@ -87,33 +94,50 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
     return true;
   };
 
+  /** Resolves true when the rules were written. */
   const save = async () => {
-    if (await run(() => saveRules(services, context, editor))) dispatch({type: 'saved'});
+    const saved = await run(() => saveRules(services, context, editor));
+    if (saved) dispatch({type: 'saved'});
+    return saved;
   };
 
   const ready = context !== undefined && !editor.editing;
+  // Keys typed while the rules load (right after opening the screen) act once they are there.
+  useKeysWait(context === undefined && error === undefined);
+  // The way out first: unsaved edits are saved with s; a broken file is read again with p.
+  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save']} : undefined);
+  /** An editing key before the rules are loaded (past the wait above) says so, never silently nothing. */
+  const whenReady = (go: () => void) => () => {
+    if (ready) return go();
+    if (!editor.editing) setStatus(error ? `the rules could not be read; ${actionKey('rules.provider', 'models')} reads them again` : 'the rules are still loading…', 'info');
+  };
   useTextCapture(editor.editing ? (input, key) => dispatch({type: 'text', input, key}) : undefined);
   useScreenKeys({
-    'cursor.up': () => ready && dispatch({type: 'cursor', by: -1}),
-    'cursor.down': () => ready && dispatch({type: 'cursor', by: 1}),
-    'cursor.top': () => ready && dispatch({type: 'cursor', by: -1_000_000}),
-    'cursor.bottom': () => ready && dispatch({type: 'cursor', by: 1_000_000}),
-    'rules.add': () => ready && dispatch({type: 'addExclusion'}),
-    'rules.addAlias': () => ready && dispatch({type: 'addAlias'}),
-    'rules.edit': () => ready && dispatch({type: 'edit'}),
-    'rules.delete': () => ready && dispatch({type: 'delete'}),
-    'rules.moveUp': () => ready && dispatch({type: 'move', by: -1}),
-    'rules.moveDown': () => ready && dispatch({type: 'move', by: 1}),
-    'rules.fork': () => ready && dispatch({type: 'toggleFork'}),
+    'cursor.up': whenReady(() => dispatch({type: 'cursor', by: -1})),
+    'cursor.down': whenReady(() => dispatch({type: 'cursor', by: 1})),
+    'cursor.top': whenReady(() => dispatch({type: 'cursor', by: -1_000_000})),
+    'cursor.bottom': whenReady(() => dispatch({type: 'cursor', by: 1_000_000})),
+    'rules.add': whenReady(() => dispatch({type: 'addExclusion'})),
+    'rules.addAlias': whenReady(() => dispatch({type: 'addAlias'})),
+    'rules.edit': whenReady(() => dispatch({type: 'edit'})),
+    'rules.delete': whenReady(() => dispatch({type: 'delete'})),
+    'rules.moveUp': whenReady(() => dispatch({type: 'move', by: -1})),
+    'rules.moveDown': whenReady(() => dispatch({type: 'move', by: 1})),
+    'rules.fork': whenReady(() => dispatch({type: 'toggleFork'})),
     'rules.save': () => void save(),
     'rules.account': nextAccount,
     'rules.provider': () => stepProvider(1),
     'rules.providerPrev': () => stepProvider(-1),
-    'rules.live': () => ready && toggleLive(),
+    'rules.live': whenReady(toggleLive),
     // Esc first clears a kept filter (as on every list), then leaves.
     back: () => (filter ? shellDispatch({type: 'escape'}) : void leave(back)),
     // q and Ctrl-C ask before unsaved edits are lost; switching screens keeps them and says how to proceed.
-    quit: () => (dirty ? void confirm(`Quit and discard unsaved rule changes? (${actionKey('rules.save', 'models')} saves them)`).then((yes) => yes && exit()) : false),
+    quit: () => {
+      if (!dirty) return false;
+      void ask('Quit and discard unsaved rule changes?', saveFirst('quit')).then(async (answer) => {
+        if (answer === 'yes' || (answer === 'rules.save' && (await save()))) exit();
+      });
+    },
     'screen.accounts': () => blockWhileDirty(),
     'screen.quota': () => blockWhileDirty(),
     'screen.proxy': () => blockWhileDirty(),
@@ -124,7 +148,12 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
   const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
-  const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, resolution?.warnings.length ?? 0));
+  // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.
+  const warnings = useMemo(
+    () => [...(context?.configWarnings ?? []).map(sanitizeLine), ...(resolution?.warnings ?? []).map(describeWarning)],
+    [context, resolution],
+  );
+  const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, warnings.length));
   const bodyHeight = height - 1 - warningLines;
 
   if (error) {
@@ -157,7 +186,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus, 
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
-      <WarningsLine resolution={resolution} />
+      <WarningsLine warnings={warnings} />
     </Box>
   );
 }
@@ -248,16 +277,16 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   );
 }
 
-function WarningsLine({resolution}: {resolution: ModelResolution}) {
+/** `warnings`: config.yaml's, then the rules', as sentences. */
+function WarningsLine({warnings}: {warnings: readonly string[]}) {
   const theme = useTheme();
-  const {warnings} = resolution;
   if (warnings.length === 0) return <Text dimColor>no warnings</Text>;
   const shown = warnings.length > MAX_WARNING_LINES ? warnings.slice(0, MAX_WARNING_LINES - 1) : warnings;
   return (
     <>
       {shown.map((warning, i) => (
         <Text key={i} color={theme.warn} wrap="truncate">
-          ! {describeWarning(warning)}
+          ! {warning}
         </Text>
       ))}
       {shown.length < warnings.length ? <Text color={theme.warn}>! … {warnings.length - shown.length} more warnings</Text> : null}

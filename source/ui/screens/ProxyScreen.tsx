@@ -16,6 +16,7 @@ import {isUsable} from '../../core/accounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
+import {useScreenHints, type ScreenHints} from '../hints.js';
 
 function phaseLine(state: ProxyState | undefined, now: number): {marker: string; text: string; tone: 'ok' | 'warn' | 'error' | 'muted'} {
   if (!state) return {marker: '○', text: 'no proxy supervisor in this session', tone: 'muted'};
@@ -30,6 +31,10 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
       const wait = state.nextRestartAt ? Math.max(0, state.nextRestartAt - now) : 0;
       return {marker: '↻', text: `died; restarting in ${Math.ceil(wait / 1000)} s (restart #${state.restarts})`, tone: 'warn'};
     }
+    case 'stopping':
+      return state.replacing
+        ? {marker: '↻', text: `restarting… (stopping the running proxy first; ${actionKey('proxy.stop', 'proxy')} stops it for good)`, tone: 'warn'}
+        : {marker: '◌', text: 'stopping…', tone: 'warn'};
     case 'failed':
       return {marker: '✗', text: `stopped after an error (${actionKey('proxy.start', 'proxy')} starts it again)`, tone: 'error'};
     case 'stopped':
@@ -45,6 +50,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
   useScreenKeys(useProxyActions({state, requested, env}));
+  useScreenHints(proxyHints(state));
 
   const phase = phaseLine(state, now);
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
@@ -116,4 +122,22 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       ))}
     </Box>
   );
+}
+
+/** The way out of each phase first: stop (and restart) a running proxy, start a stopped one. */
+function proxyHints(state: ProxyState | undefined): ScreenHints | undefined {
+  switch (state?.phase) {
+    case undefined:
+      return undefined;
+    case 'running':
+    case 'starting':
+      return {first: ['proxy.stop', 'proxy.restart'], labels: {'proxy.restart': 'restart'}, hide: ['proxy.start']};
+    case 'restarting':
+      return {first: ['proxy.stop'], hide: ['account.rotate']};
+    case 'stopping':
+      return state.replacing ? {first: ['proxy.stop'], hide: ['proxy.start', 'account.rotate']} : {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate']};
+    case 'stopped':
+    case 'failed':
+      return {first: ['proxy.start'], hide: ['proxy.stop', 'account.rotate']};
+  }
 }

@@ -26,6 +26,7 @@ import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
+import {quotaCause} from './quota/quota-cause.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 
 const LIST = 'quota';
@@ -96,7 +97,17 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
       <FilterLine list={LIST} />
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>
         {visible.map((row, i) => (
-          <QuotaAccountRow key={`${row.account.provider}/${row.account.id}`} row={row} siblings={siblings} selected={window.start + i === cursor} width={width} layout={layout} now={quota.now} theme={theme} />
+          <QuotaAccountRow
+            key={`${row.account.provider}/${row.account.id}`}
+            row={row}
+            cause={row.windows.length === 0 ? quotaCause(row.account, quota.cache?.accounts[row.account.provider]?.[row.account.id], quota.fetching(row.account), quota.now) : undefined}
+            siblings={siblings}
+            selected={window.start + i === cursor}
+            width={width}
+            layout={layout}
+            now={quota.now}
+            theme={theme}
+          />
         ))}
       </Box>
     </Box>
@@ -111,7 +122,8 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
   if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
-  if (row.ageMs === undefined) return {text: 'no numbers yet', tone: 'muted'};
+  // Nothing read yet: the window line below says why (never fetched, fetching…).
+  if (row.ageMs === undefined) return {text: '', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};
 }
 
@@ -127,8 +139,9 @@ function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   return parts.join(' · ');
 }
 
-function QuotaAccountRow(props: {row: QuotaRow; siblings: readonly Account[]; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
-  const {row, siblings, selected, width, layout, now, theme} = props;
+/** `cause`: why the row has no windows to show (quota-cause.ts), when it has none. */
+function QuotaAccountRow(props: {row: QuotaRow; cause?: string; siblings: readonly Account[]; selected: boolean; width: number; layout: ReturnType<typeof quotaLayout>; now: number; theme: Theme}) {
+  const {row, cause, siblings, selected, width, layout, now, theme} = props;
   const {account} = row;
   const note = accountNote(row, now);
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
@@ -150,7 +163,7 @@ function QuotaAccountRow(props: {row: QuotaRow; siblings: readonly Account[]; se
       {lines.map((windows, i) => (
         <Box key={i} width={width}>
           <Text>{'   '}</Text>
-          {windows.length === 0 && i === 0 ? <Text dimColor>no windows known</Text> : null}
+          {windows.length === 0 && i === 0 ? <Text dimColor>{`? ${cause ?? 'no windows known'}`}</Text> : null}
           {windows.map((w) => (
             <Box key={w.kind} width={layout.cellWidth}>
               <WindowCell window={w} now={now} labelWidth={layout.labelWidth} barWidth={layout.barWidth} binding={row.binding === w.kind} theme={theme} />

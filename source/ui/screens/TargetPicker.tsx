@@ -9,7 +9,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {switchTarget} from '../actions/targets.js';
 import {List} from '../components/List.js';
 import {useTarget} from '../hooks/useTarget.js';
-import {useScreenKeys} from '../keys.js';
+import {useKeysWait, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -23,6 +23,8 @@ export function TargetPicker({width, height, back}: ScreenProps) {
   const [names, setNames] = useState<string[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [switching, setSwitching] = useState<string | undefined>();
+  // Keys typed while the target list loads (right after T) act on the list once it is there.
+  useKeysWait(names === undefined && error === undefined);
 
   useEffect(() => {
     let alive = true;

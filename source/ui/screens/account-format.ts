@@ -1,13 +1,16 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
+import type {KeyAction} from '../../core/keymap.js';
 
-export function accountStatus(account: Account): {text: string; attention: boolean} {
-  const attention = account.health === 'needs-login' || account.health === 'missing-token' || account.health === 'unreadable';
-  if (account.paused) return {text: attention ? `⏸ ${HEALTH_TEXT[account.health]}` : '⏸ paused', attention};
-  return {text: HEALTH_TEXT[account.health], attention};
+/** `short`: the narrow table's words (`! login`, `due`), same markers. */
+export function accountStatus(account: Account, short = false): {text: string; attention: boolean} {
+  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'missing-token' || account.health === 'unreadable';
+  const words = short ? HEALTH_SHORT : HEALTH_TEXT;
+  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
+  return {text: words[account.health], attention};
 }
 
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
@@ -22,11 +25,35 @@ export function providerStatus(accounts: readonly Account[]): {text: string; mar
   return {text: 'ok', marker: ' ', attention: false};
 }
 
-/** Hint bar for the selected account: `p` says resume on a paused one; re-login only where it is due. */
-export function accountHints(account: Account | undefined): ScreenHints {
+/** Keys about one account: with none selected (the providers pane, an empty provider) they only say so. */
+const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
+  'account.default',
+  'account.rename',
+  'account.pause',
+  'account.remove',
+  'account.relogin',
+  'account.test',
+  'account.serve',
+  'account.clearCooldown',
+];
+
+/**
+ * Hint bar for the selected account: `p` says resume on a paused one; re-login only where it is due.
+ * The state's way out comes first and is never the hint cut off: re-login for an account marked so,
+ * resume for a paused one, remove for one whose token file is missing or corrupt. With no account
+ * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
+ */
+export function accountHints(account: Account | undefined, none: readonly KeyAction[] = []): ScreenHints {
+  if (!account) return {hide: ONE_ACCOUNT_ACTIONS, first: none};
+  const first: KeyAction[] = [];
+  const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown';
+  if (relogin) first.push('account.relogin');
+  if (account.paused) first.push('account.pause');
+  if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {
-    labels: account?.paused ? {'account.pause': 'resume'} : {},
-    hide: account?.health === 'needs-login' ? [] : ['account.relogin'],
+    labels: account.paused ? {'account.pause': 'resume'} : {},
+    hide: relogin ? [] : ['account.relogin'],
+    first,
   };
 }
 

@@ -6,7 +6,7 @@ import {test} from 'node:test';
 import {render} from 'ink-testing-library';
 import {cellWidth} from '../../../source/core/cells.js';
 import {LinkText, urlRows} from '../../../source/ui/components/LinkText.js';
-import {HelpOverlay} from '../../../source/ui/components/Chrome.js';
+import {HelpOverlay, HintBar} from '../../../source/ui/components/Chrome.js';
 import {stripAnsi} from '../../helpers/fake-terminal.js';
 
 const URL = `https://claude.ai/oauth/authorize?code=true&client_id=9d1c250a&state=${'s'.repeat(60)}&scope=user%3Aprofile`;
@@ -31,4 +31,22 @@ test('HelpOverlay: descriptions wrap inside a narrow overlay instead of being cu
   assert.ok(frame.includes("Rotate the provider's default to the next usable account"), frame);
   assert.ok(!frame.includes('…'));
   view.unmount();
+});
+
+test('HintBar: the state\'s way out (first) leads and survives the cut; a prompt\'s other answers are listed', () => {
+  const bar = (props: Parameters<typeof HintBar>[0]) => {
+    const view = render(<HintBar {...props} />);
+    const text = stripAnsi(view.lastFrame()!);
+    view.unmount();
+    return text;
+  };
+  const scopes = ['home', 'list', 'global'] as const;
+  assert.doesNotMatch(bar({width: 60, scopes}), /L re-login/, 'without first, re-login is past the cut (it is late in the keymap)');
+  for (const width of [60, 80]) {
+    const text = bar({width, scopes, overrides: {first: ['account.relogin']}});
+    assert.match(text, /^L re-login {2}\//, `${width}: ${text}`);
+    assert.ok(cellWidth(text) <= width);
+  }
+  const prompt = bar({width: 80, scopes: ['confirm'], extra: [{action: 'rules.save', keys: ['s'], scopes: ['confirm'], description: 'save, then quit'}]});
+  assert.match(prompt, /y\/Y Yes {2}n\/N\/Enter\/Esc No \(default\) {2}s save, then quit/);
 });

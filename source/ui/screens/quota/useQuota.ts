@@ -9,6 +9,7 @@
 import {useEffect, useRef, useState} from 'react';
 import type {Account} from '../../../core/types.js';
 import {cacheEntry, readQuotaCache, type QuotaCache, type QuotaCacheEntry} from '../../../services/quota/cache.js';
+import type {QuotaPoller} from '../../../services/quota/service.js';
 import {DEFAULT_SETTINGS, type LoadedSettings} from '../../../store/settings.js';
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
@@ -18,6 +19,8 @@ export interface QuotaState {
   cache?: QuotaCache;
   now: number;
   staleAfterMs: number;
+  /** True while the account's quota is being fetched. */
+  fetching(account: Account): boolean;
   /**
    * Called during a render with the accounts whose numbers that render draws, when it draws only
    * some: until the next render, results for other accounts re-render nothing. Not called: every
@@ -28,9 +31,12 @@ export interface QuotaState {
 
 const TICK_MS = 1000;
 
-/** The entries of `shown` in `cache`, in order (identity tells a changed entry: the poller replaces an entry it updates). */
-const shownEntries = (cache: QuotaCache | undefined, shown: readonly Account[]): (QuotaCacheEntry | undefined)[] =>
-  shown.map((a) => (cache ? cacheEntry(cache, a.provider, a.id) : undefined));
+/**
+ * What a row of each of `shown` draws from the poller: its entry in `cache` (identity tells a changed
+ * entry: the poller replaces an entry it updates) and whether it is being fetched, in order.
+ */
+const shownEntries = (cache: QuotaCache | undefined, shown: readonly Account[], poller: Pick<QuotaPoller, 'isFetching'> | undefined): (QuotaCacheEntry | boolean | undefined)[] =>
+  shown.flatMap((a) => [cache ? cacheEntry(cache, a.provider, a.id) : undefined, poller?.isFetching(a) ?? false]);
 
 /** `accounts`: what the poller polls (the screen's accounts). */
 export function useQuota(accounts: readonly Account[] | undefined, options: {tickMs?: number} = {}): QuotaState {
@@ -44,10 +50,10 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
   const ready = useRef<Promise<void> | undefined>(undefined);
   // What this render draws, for the subscription to compare a batch against (read there, not captured).
   // `from`: the poller's cache object the state copies.
-  const drawn = useRef<{shown?: readonly Account[]; entries: (QuotaCacheEntry | undefined)[]; from?: QuotaCache}>({entries: [], from: cache && poller?.snapshot});
+  const drawn = useRef<{shown?: readonly Account[]; entries: (QuotaCacheEntry | boolean | undefined)[]; from?: QuotaCache}>({entries: [], from: cache && poller?.snapshot});
   drawn.current = {...drawn.current, shown: undefined, entries: []};
   const drawing = (shown: readonly Account[]) => {
-    drawn.current = {...drawn.current, shown, entries: shownEntries(cache, shown)};
+    drawn.current = {...drawn.current, shown, entries: shownEntries(cache, shown, poller)};
   };
 
   useEffect(() => clock.setInterval(() => setNow(clock.now()), tickMs), [clock, tickMs]);
@@ -82,7 +88,7 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
       // The poller updates its cache in place, so a copy is the new state. Skipped when nothing drawn
       // changed, unless the poller's cache is another object (re-read from the file): rows scrolled
       // into view later must read that one.
-      if (!shown || c !== from || shownEntries(c, shown).some((entry, i) => entry !== entries[i])) {
+      if (!shown || c !== from || shownEntries(c, shown, poller).some((entry, i) => entry !== entries[i])) {
         drawn.current = {...drawn.current, from: c};
         setCache({...c});
       }
@@ -113,5 +119,5 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
     if (poller && accounts) void ready.current?.then(() => poller.setAccounts(accounts));
   }, [poller, accounts]);
 
-  return {cache, now, staleAfterMs, drawing};
+  return {cache, now, staleAfterMs, drawing, fetching: (account) => poller?.isFetching(account) ?? false};
 }

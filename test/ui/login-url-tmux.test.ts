@@ -1,0 +1,55 @@
+// The built binary in tmux (which draws no OSC 8 links here): a long auth URL copies cleanly with a
+// mouse selection. `U` shows it alone on the normal screen as one line the terminal soft-wraps, so
+// `capture-pane -J` (what a selection copies) gives it whole and byte-exact; Enter comes back to
+// the same login, which then completes.
+import assert from 'node:assert/strict';
+import {readdirSync, writeFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {fakeClaude} from '../helpers/fake-providers/providers.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {binInTmux, binInTmuxSkipReason} from '../helpers/tmux.js';
+
+const skip = binInTmuxSkipReason();
+const startBin = binInTmux();
+
+test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer than two widths); Enter returns and the login completes', {skip}, async () => {
+  const fake = await fakeClaude();
+  try {
+    const ccs = makeTempCcs();
+    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+    const t = startBin(ccs, {width: 80, height: 24});
+    await t.waitFor('Providers (');
+    t.keys(['a']);
+    await t.waitFor('v: paste it here');
+    // The URL as `c` copies it (OSC 52, which this tmux turns into a paste buffer).
+    t.keys(['c']);
+    await t.waitFor('copied the login URL');
+    const url = t.buffer();
+    assert.ok(url.startsWith(`${fake.server.url}/oauth/authorize?`), url);
+    assert.ok(url.length > 2 * 80, `the URL is longer than two terminal widths (${url.length})`);
+    // In the TUI the URL is rows of the screen: a selection there would copy row breaks.
+    assert.ok(!t.screen({joined: true}).split('\n').includes(url), 'the TUI draws it as rows');
+
+    t.keys(['U']);
+    await t.waitFor('Press Enter to return to ccs-tui');
+    assert.equal(t.display('#{alternate_on}'), '0', 'on the normal screen');
+    const lines = t.screen({joined: true}).split('\n');
+    assert.ok(lines.includes(url), `one joined line is the URL, byte for byte:\n${lines.join('\n')}`);
+
+    t.keys(['Enter']);
+    await t.waitFor('v: paste it here');
+    assert.equal(t.display('#{alternate_on}'), '1', 'back on the full screen');
+    // The same login (same state), still waiting: paste the code the provider's page shows.
+    const state = new URL(url).searchParams.get('state');
+    t.keys(['v']);
+    await t.waitFor(/Then paste[\s\S]*›/);
+    t.keys([`a-code-from-the-page#${state}`], {literal: true});
+    t.keys(['Enter']);
+    await t.waitFor('claude-user@example.com');
+    assert.ok(readdirSync(ccs.paths.authDir).some((f) => f.includes('claude-user@example.com')), 'the token file is written');
+    t.keys(['C-c']);
+    assert.equal(await t.waitForExit(), 0);
+  } finally {
+    await fake.server.close();
+  }
+});

@@ -1,0 +1,85 @@
+// A key read right after one that changes the screen (in the same read, or in the next one before
+// anything rendered) belongs to the new screen: it is never lost and never goes to the old one.
+// The dispatcher routes by the route state as of the last action and holds the key until the new
+// screen has mounted (and loaded what its keys act on).
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, test} from 'node:test';
+import type {TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+const defaultOf = (c: TempCcs, provider: string) => JSON.parse(readFileSync(c.paths.registry, 'utf8')).providers[provider].default;
+const hidesEmpty = (frame: string) => frame.includes('Accounts ·') && !frame.includes('Gemini');
+
+interface Case {
+  name: string;
+  /** Keys pressed (and rendered) before, to reach the state the case starts from. */
+  before?: string[];
+  /** What the screen shows once it is ready for the case (after `before`). */
+  ready: string;
+  first: string;
+  second: string;
+  /** Two writes only: Esc followed by a letter in one read is Alt+letter to every terminal. */
+  splitOnly?: boolean;
+  /** The frame (and files) once the second key acted on the new screen. */
+  done: (frame: string, c: TempCcs) => boolean;
+}
+
+const CASES: Case[] = [
+  {name: 'accounts → quota (2, j moves the quota cursor)', ready: 'alice@example.com', first: '2', second: 'j',
+    done: (f) => f.includes('· Quota ·') && /^›.*bob@example\.com/m.test(f)},
+  {name: 'accounts → models (m, a opens the exclusion field)', ready: 'alice@example.com', first: 'm', second: 'a',
+    done: (f) => f.includes('· Model rules ·') && /Enter saves|Esc cancels|pattern/i.test(f)},
+  {name: 'accounts → login (a, c copies the URL)', ready: 'alice@example.com', first: 'a', second: 'c',
+    done: (f) => f.includes('copied the login URL')},
+  {name: 'accounts → detail (Enter, Enter makes bob the default)', ready: 'alice@example.com', before: ['l', 'j'], first: '\r', second: '\r',
+    done: (f, c) => f.includes('· Account ·') && defaultOf(c, 'claude') === 'bob@example.com'},
+  {name: 'accounts → targets (T, Enter switches and comes back)', ready: 'alice@example.com', first: 'T', second: '\r',
+    done: (f) => f.includes('· Accounts ·') && /local/.test(f.split('\n').at(-2) ?? '')},
+  {name: 'detail → accounts (Esc, H hides empty providers)', ready: 'alice@example.com', before: ['l', 'enter'], first: '\u001b', second: 'H', splitOnly: true,
+    done: hidesEmpty},
+  {name: 'quota → accounts (1, H hides empty providers)', before: ['2'], ready: 'claude · work', first: '1', second: 'H', done: hidesEmpty},
+  {name: 'models → accounts (1, H)', before: ['3'], ready: 'claude-opus-5', first: '1', second: 'H', done: hidesEmpty},
+  {name: 'proxy → quota (2, j)', before: ['4'], ready: 'stopped', first: '2', second: 'j',
+    done: (f) => f.includes('· Quota ·') && /^›.*bob@example\.com/m.test(f)},
+  {name: 'login → accounts (Esc, H)', before: ['a'], ready: 'Open this address', first: '\u001b', second: 'H', splitOnly: true,
+    done: hidesEmpty},
+  {name: 'proxy → models (3, a)', before: ['4'], ready: 'stopped', first: '3', second: 'a',
+    done: (f) => f.includes('· Model rules ·') && /Enter saves|Esc cancels|pattern/i.test(f)},
+];
+
+for (const c of CASES) {
+  for (const mode of c.splitOnly ? ['two writes'] : ['two writes', 'one write']) {
+    test(`${c.name}, ${mode} with no delay: the second key acts on the new screen`, async () => {
+      ccs = makeUiCcs();
+      tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+      await tui.waitFor('alice@example.com');
+      if (c.before) await tui.press(...c.before);
+      await tui.waitFor(c.ready);
+      if (mode === 'two writes') {
+        tui.write(c.first);
+        tui.write(c.second);
+      } else tui.write(c.first + c.second);
+      const at = ccs;
+      await tui.waitFor((frame) => c.done(frame, at), 4000);
+    });
+  }
+}
+
+test('a paste outside a text field still runs nothing; behind a screen key it is the new screen\'s paste', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  await tui.waitFor('alice@example.com');
+  const before = readFileSync(ccs.paths.registry, 'utf8');
+  tui.write('workq');
+  await tui.waitFor('paste ignored');
+  tui.write('2workq');
+  const frame = await tui.waitFor((f) => f.includes('· Quota ·') && f.includes('paste ignored'));
+  assert.match(frame, /^›.*claude · work/m, 'the quota cursor did not move');
+  assert.equal(readFileSync(ccs.paths.registry, 'utf8'), before, 'nothing ran');
+});

@@ -1,0 +1,65 @@
+// The proxy screen while the proxy changes state (issue 13 screens #4): `x` says "stopping…" in the
+// panel at once, `x` during a restart stops it for good, and keys pressed meanwhile say what they did.
+// The real supervisor, with a child that takes 1.5 s to stop after it is asked.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
+import type {TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+
+const SLOW_CHILD = `
+process.on('message', (m) => { if (m.type === 'shutdown') setTimeout(() => process.exit(0), 1500); });
+process.send({type: 'listening', port: 18996, pid: process.pid, provider: 'claude', account: 'alice@example.com'});
+setInterval(() => {}, 1000);
+`;
+
+let tui: TuiHandle | undefined;
+let ccs: TempCcs | undefined;
+let supervisor: ProxySupervisor | undefined;
+afterEach(async () => {
+  tui?.unmount();
+  await supervisor?.dispose();
+  ccs?.cleanup();
+  [tui, ccs, supervisor] = [undefined, undefined, undefined];
+});
+
+const panel = (frame: string) => frame.split('\n')[2] ?? '';
+
+async function runningProxy() {
+  ccs = makeUiCcs();
+  supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env, command: () => ({file: process.execPath, args: ['-e', SLOW_CHILD], kind: 'builtin'})});
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}});
+  await tui.press('s');
+  await tui.waitFor('● running', 10_000);
+  return tui;
+}
+
+test('x: the panel says stopping… at once, x again says it is already stopping, then stopped', async () => {
+  const tui = await runningProxy();
+  const started = Date.now();
+  await tui.press('x');
+  const frame = await tui.waitFor((f) => panel(f).includes('stopping…'));
+  assert.ok(Date.now() - started < 1000, 'before the child is gone');
+  assert.doesNotMatch(frame, /● running/);
+  assert.match(frame.split('\n').at(-1)!, /^s start/, 'the way out of stopping first: start');
+  await tui.press('x');
+  await tui.waitFor('already under way: stopping the proxy…');
+  await tui.press('r');
+  await tui.waitFor('the proxy is stopping; rotation works once it is running');
+  await tui.waitFor((f) => panel(f).includes('○ stopped'), 5000);
+});
+
+test('x during a restart stops the proxy for good; the restart says it was called off', async () => {
+  const tui = await runningProxy();
+  await tui.press('R');
+  await tui.waitFor((f) => panel(f).includes('restarting…'));
+  await tui.press('x');
+  await tui.waitFor((f) => panel(f).includes('stopping…') && !panel(f).includes('restarting'));
+  await tui.waitFor('restart called off: the proxy was stopped meanwhile', 5000);
+  await tui.waitFor((f) => panel(f).includes('○ stopped'), 5000);
+  // It stays stopped: the restart did not start a new child after the stop.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.match(panel(tui.frame()), /○ stopped/);
+  assert.equal(supervisor!.current.phase, 'stopped');
+});
