@@ -69,8 +69,35 @@ function framesCaches() {
   },
 };
 
+/**
+ * Ink 6.8 writes a full-screen frame (clear the terminal, then every line) on every React commit,
+ * even when the text is the one already on screen: its "same output, no write" check is only on the
+ * path for output shorter than the terminal. A commit that changes nothing visible (a quota batch for
+ * rows scrolled away, an account re-read that changed nothing shown) then still cleared and redrew
+ * the whole terminal. This makes the full-screen path skip a frame equal to the last one written; a
+ * resize (and the redraw after a suspended agent, which emits one) still redraws everything.
+ */
+const inkSkipSameFrame = {
+  name: 'ink-skip-same-frame',
+  setup(esbuild) {
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]ink\.js$/}, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      source = patchSource(
+        args.path,
+        source,
+        'if (this.lastOutputHeight >= this.options.stdout.rows) {',
+        'if (this.lastOutputHeight >= this.options.stdout.rows) {\n            if (output === this.lastOutput && !hasStaticOutput) return;',
+        'ink-skip-same-frame',
+      );
+      // resized(): forget the last frame, so the next one is written whole.
+      source = patchSource(args.path, source, '        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;', "        this.lastOutput = '';\n        this.calculateLayout();\n        this.onRender();\n        this.lastTerminalWidth = currentWidth;", 'ink-skip-same-frame');
+      return {contents: source, loader: 'js'};
+    });
+  },
+};
+
 await build({
-  plugins: [inkFrameCaches, yogaEmbeddedWasm],
+  plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outdir: path.join(root, 'dist/tui'),
   bundle: true,

@@ -5,9 +5,11 @@
 // - token files in auth/ that the registry does not list are accounts too (registered on first edit);
 // - a token file is found in auth/ or auth-paused/ whatever the registry says, so a crash between
 //   moving a file and writing the registry loses nothing;
-// - every mutation re-reads everything under one cross-process lock, then writes atomically;
+// - every mutation re-reads what it decides on under one cross-process lock (everything; a token
+//   rewrite of a registered account: the registry, the state and that one file), then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
+import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +37,15 @@ interface AccountState {
    */
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
 }
+
+/**
+ * File times tick coarsely (a few ms on Linux): two same-size writes in one tick look alike. A file
+ * changed in the last second is read again whatever its stamp says (git's "racily clean" rule).
+ */
+const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
+
+/** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
+type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
 
 interface LoadedFiles {
   registry: RegistryFile;
@@ -128,7 +139,10 @@ export class AccountStore implements AccountService {
 
   /** Reads everything. Never writes, except a backup beside a corrupt registry. */
   async load(): Promise<AccountsSnapshot> {
-    const snapshot = this.toSnapshot(await this.readFiles());
+    // Read-only: the registry as parsed while unchanged, and token files unchanged since the last
+    // load are not read again (a TUI re-reads after every refresh of a 1,000-account poll).
+    const registry = await this.registryForReading().catch(() => undefined);
+    const snapshot = this.toSnapshot(await this.readFiles(undefined, registry, this.lastTokenReads));
     this.tokenFileById.clear();
     for (const account of snapshot.accounts) this.tokenFileById.set(`${account.provider}\u0000${account.id}`, account.tokenFile);
     return snapshot;
@@ -148,9 +162,8 @@ export class AccountStore implements AccountService {
   async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
     // Only a program's exact id may skip reading the others: a person's text may match several.
     if (typeof ref !== 'string') {
-      const registry = await this.registryForReading().catch(() => undefined);
-      const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id];
-      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry)).accounts, provider, ref);
+      const {registry, entry} = await this.registeredEntry(provider, ref.id);
+      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry), provider).accounts, provider, ref);
       const seen = this.tokenFileById.get(`${provider}\u0000${ref.id}`);
       if (seen !== undefined) {
         const found = this.toSnapshot(await this.readFiles(seen, registry)).accounts.find((a) => a.provider === provider && a.id === ref.id);
@@ -160,6 +173,13 @@ export class AccountStore implements AccountService {
     return findAccount((await this.load()).accounts, provider, ref);
   }
 
+  /** The account's registry entry by exact id (and the registry it is in), from the registry as now on disk. */
+  private async registeredEntry(provider: string, id: string) {
+    const registry = await this.registryForReading().catch(() => undefined);
+    const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, id))?.accounts[id];
+    return {registry, entry};
+  }
+
   /**
    * The registry as last parsed while the file is unchanged (size, mtime, inode), for reading only:
    * at 1,000 accounts it is ~0.3 MB, and quota and refresh look up one account at a time.
@@ -167,18 +187,38 @@ export class AccountStore implements AccountService {
   private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
   private async registryForReading(): Promise<RegistryFile> {
     const stamp = await fs.stat(this.paths.registry).then(
-      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+      (stat) => (recentlyModified(stat.mtimeMs) ? undefined : `${stat.size}:${stat.mtimeMs}:${stat.ino}`),
       () => 'missing',
     );
-    if (this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp, registry: readRegistry(this.paths.registry)};
+    if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp: stamp ?? '', registry: readRegistry(this.paths.registry)};
     return this.parsedRegistry.registry;
   }
+
+  /** Token files as the last load() read them, by path, with their stat stamp (load() only: its tokens are never changed). */
+  private readonly lastTokenReads = new Map<string, TokenRead>();
 
   /**
    * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
    * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
+   * `reuse`: token files read before (replaced by this read's), taken again while their size,
+   * mtime, inode and mode are unchanged; for read-only look-ups too.
    */
-  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile): Promise<LoadedFiles> {
+  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile, reuse?: Map<string, TokenRead>): Promise<LoadedFiles> {
+    const kept = new Map<string, TokenRead>();
+    const readToken = (file: string) => {
+      if (!reuse) return readTokenFileSync(file);
+      let stamp: string | undefined;
+      try {
+        const stat = statSync(file);
+        if (stat.isFile() && !recentlyModified(stat.mtimeMs)) stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode}`;
+      } catch {
+        // Missing or unreadable: the read below says so.
+      }
+      const before = stamp === undefined ? undefined : reuse.get(file);
+      const found = before !== undefined && before.stamp === stamp ? before.found : readTokenFileSync(file);
+      if (found && stamp !== undefined) kept.set(file, {stamp, found});
+      return found;
+    };
     const problems: StoreProblem[] = [];
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
@@ -191,7 +231,7 @@ export class AccountStore implements AccountService {
       }
       for (const name of names) {
         try {
-          const found = readTokenFileSync(path.join(dir, name));
+          const found = readToken(path.join(dir, name));
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedMode(found.mode);
@@ -204,6 +244,10 @@ export class AccountStore implements AccountService {
     // auth-paused first, so a file present in both (a crash mid-move) resolves to auth/.
     readDir('auth-paused', this.paths.pausedDir);
     readDir('auth', this.paths.authDir);
+    if (reuse) {
+      reuse.clear();
+      for (const [file, read] of kept) reuse.set(file, read);
+    }
 
     let registry: RegistryFile;
     let registryRebuilt = false;
@@ -267,15 +311,22 @@ export class AccountStore implements AccountService {
     return kept;
   }
 
-  private toSnapshot(files: LoadedFiles): AccountsSnapshot {
+  /**
+   * `onlyProvider`: build only that provider's registered accounts (a one-account look-up: its
+   * account comes out the same, and 1,000 registry entries of other providers are not built).
+   */
+  private toSnapshot(files: LoadedFiles, onlyProvider?: string): AccountsSnapshot {
     const now = this.now().getTime();
     const problems = [...files.problems];
     const byProvider = new Map<string, Account[]>();
     const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
     const claimed = new Set<string>();
+    /** provider + id of every account pushed (a Set: a scan of the provider's list per entry was quadratic). */
+    const pushed = new Set<string>();
     const push = (account: Account) => {
       if (!byProvider.has(account.provider)) byProvider.set(account.provider, []);
       byProvider.get(account.provider)!.push(account);
+      pushed.add(`${account.provider}\u0000${account.id}`);
     };
 
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
@@ -295,9 +346,10 @@ export class AccountStore implements AccountService {
 
     for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
       const providerId = providerOfRegistryKey(registryKey);
+      if (onlyProvider !== undefined && providerId !== onlyProvider) continue;
       for (const [id, entry] of Object.entries(provider.accounts)) {
         // The same account under both spellings (`antigravity` and `agy`) is one account.
-        if (byProvider.get(providerId)?.some((a) => a.id === id)) continue;
+        if (pushed.has(`${providerId}\u0000${id}`)) continue;
         if (!isPlainTokenFileName(entry.tokenFile)) {
           problems.push({
             file: this.paths.registry,
@@ -418,10 +470,20 @@ export class AccountStore implements AccountService {
    * The one way to change anything: under the registry lock, re-read every file, let `change` edit
    * the registry (and move or write token files), then write the registry atomically.
    */
-  private async mutate<T>(change: (context: MutationContext) => Promise<T>, options: {writesRegistry: boolean} = {writesRegistry: true}): Promise<T> {
+  private async mutate<T>(
+    change: (context: MutationContext) => Promise<T>,
+    /**
+     * `account`: the mutation touches only this account and never the registry (a token rewrite, a
+     * needs-login mark): when it is registered under that exact id, only its token file is read
+     * (a refresh during a 1,000-account poll read all 1,000 files under the lock for one).
+     */
+    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
+  ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
-      const files = await this.readFiles();
+      const {account} = options;
+      const only = account && !options.writesRegistry && typeof account.ref !== 'string' ? (await this.registeredEntry(account.provider, account.ref.id)).entry?.tokenFile : undefined;
+      const files = await this.readFiles(only);
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
         throw new UserError(
@@ -430,7 +492,7 @@ export class AccountStore implements AccountService {
             `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
         );
       }
-      const snapshot = this.toSnapshot(files);
+      const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider);
       const context = new MutationContext(this, files, snapshot);
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
@@ -645,7 +707,7 @@ export class AccountStore implements AccountService {
       const next = change(found.token);
       await writeTokenFile(this.tokenPath(account), next);
       return next;
-    }, {writesRegistry: false});
+    }, {writesRegistry: false, account: {provider, ref}});
   }
 
   /**
@@ -669,7 +731,7 @@ export class AccountStore implements AccountService {
       if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
-    }, {writesRegistry: false});
+    }, {writesRegistry: false, account: {provider, ref}});
   }
 }
 

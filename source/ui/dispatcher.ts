@@ -10,6 +10,7 @@ import {actionKey, type KeyAction} from '../core/keymap.js';
 import {routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
+import {noteKey} from './input-priority.js';
 import {routeOwner, topScreenHandlers, topTextHandler, useKeyRegistry} from './keys.js';
 import {routeScopes} from './router.js';
 import {useServices} from './services.js';
@@ -155,6 +156,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     }
   };
   useInput((input, key) => {
+    noteKey();
     if (queued.current.length > 0 && keyName(input, key) !== 'ctrl+c') queued.current.push({input, key});
     else handleKey(input, key);
   });

@@ -34,6 +34,8 @@ export interface TuiHandle {
   frame(): string;
   /** The latest frame as written, with escape codes. */
   rawFrame(): string;
+  /** How many frames were written so far (debug mode: one per React commit). */
+  frameCount(): number;
   /** Presses keys (keymap names) one by one, each followed by the next frame (or a short settle). */
   press(...keys: string[]): Promise<void>;
   /** Types text as one chunk (like a paste) into whatever has focus. */
@@ -99,6 +101,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const handle: TuiHandle = {
     frame: () => tidy(last()),
     rawFrame: last,
+    frameCount: () => stdout.frames.length,
     async press(...keys) {
       for (const key of keys) {
         const next = nextFrame(150);

@@ -2,7 +2,7 @@
 import {Box} from 'ink';
 import {Text} from './Text.js';
 import {useRef, type ReactNode} from 'react';
-import {listWindow} from '../../core/list-window.js';
+import {listWindow, type ListWindow} from '../../core/list-window.js';
 
 export interface ListProps<T> {
   items: readonly T[];
@@ -12,12 +12,24 @@ export interface ListProps<T> {
   renderRow(item: T, index: number, selected: boolean): ReactNode;
   keyOf(item: T): string;
   emptyText?: string;
+  /** The rows to draw, when the screen works them out itself (useListWindow: it needs to know them too). */
+  window?: ListWindow;
 }
 
-export function List<T>({items, cursor, height, renderRow, keyOf, emptyText}: ListProps<T>) {
+/**
+ * The visible rows of a list of `total` with the cursor at `cursor`: the window moves only when the
+ * cursor would leave it, so it remembers its previous start across renders.
+ */
+export function useListWindow(total: number, cursor: number, height: number): ListWindow {
   const start = useRef(0);
-  const window = listWindow(items.length, cursor, height, start.current);
+  const window = listWindow(total, cursor, height, start.current);
   start.current = window.start;
+  return window;
+}
+
+export function List<T>({items, cursor, height, renderRow, keyOf, emptyText, window: given}: ListProps<T>) {
+  const own = useListWindow(items.length, cursor, height);
+  const window = given ?? own;
   if (items.length === 0) {
     return (
       <Box height={height}>

@@ -5,6 +5,7 @@ import {createContext, useCallback, useContext, useEffect, useRef, useState, typ
 import type {Account} from '../../core/types.js';
 import type {AccountsSnapshot} from '../../store/accounts.js';
 import {useTarget} from './useTarget.js';
+import {whenInputQuiet} from '../input-priority.js';
 
 export interface AccountsState {
   snapshot?: AccountsSnapshot;
@@ -15,21 +16,41 @@ export interface AccountsState {
 
 const AccountsContext = createContext<AccountsState | undefined>(undefined);
 
+type Loaded = Pick<AccountsState, 'snapshot' | 'error'>;
+
+/**
+ * Real milliseconds between two re-reads for changes heard on disk. A quota poll of 1,000 accounts
+ * refreshes a token every few hundred ms, and each re-read reads every token file: at most one a
+ * second, the last change always read. Real time, not the clock service: this paces CPU.
+ */
+const WATCH_RELOAD_EVERY_MS = 1000;
+
 export function AccountsProvider({children, initial}: {children: ReactNode; initial?: AccountsSnapshot}) {
   const target = useTarget();
   const store = target.accounts;
-  const [state, setState] = useState<{snapshot?: AccountsSnapshot; error?: string}>({snapshot: initial});
+  const [state, setState] = useState<Loaded>({snapshot: initial});
   const generation = useRef(0);
+  /** The generation of the newest load shown so far. */
+  const shown = useRef(0);
   const mounted = useRef(true);
+  const liveStore = useRef(store);
+  liveStore.current = store;
 
   const reload = useCallback(async () => {
     const mine = ++generation.current;
+    // A slower, older load never overwrites a newer one, and a switched-away target's is dropped. A
+    // load is shown even when a newer one has started but not finished: whoever awaited it (an
+    // action, before its status line) sees at least what was on disk when it started.
+    const show = (update: (s: Loaded) => Loaded) => {
+      if (!mounted.current || mine < shown.current || liveStore.current !== store) return;
+      shown.current = mine;
+      setState(update);
+    };
     try {
       const loaded = await store.load();
-      // A slower, older load must not overwrite a newer one.
-      if (mounted.current && mine === generation.current) setState((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
+      show((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
     } catch (error) {
-      if (mounted.current && mine === generation.current) setState((s) => ({...s, error: (error as Error).message}));
+      show((s) => ({...s, error: (error as Error).message}));
     }
   }, [store]);
 
@@ -39,9 +60,25 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     // The snapshot read before mounting is the first target's; a switch loads the new one.
     if (!initial || !first.current) void reload();
     first.current = false;
-    const stop = target.watch(() => void reload());
+    let lastAt = -Infinity;
+    let pending: NodeJS.Timeout | undefined;
+    let cancelWait: (() => void) | undefined;
+    const reloadNow = () => {
+      pending = undefined;
+      lastAt = performance.now();
+      // Not while keys come in (input-priority.ts): a held key is not queued behind the re-read.
+      cancelWait = whenInputQuiet(() => void reload());
+    };
+    const stop = target.watch(() => {
+      if (pending) return;
+      const wait = lastAt + WATCH_RELOAD_EVERY_MS - performance.now();
+      if (wait <= 0) reloadNow();
+      else pending = setTimeout(reloadNow, wait);
+    });
     return () => {
       mounted.current = false;
+      clearTimeout(pending);
+      cancelWait?.();
       stop();
     };
   }, [reload, target]);
@@ -64,7 +101,7 @@ export function keepUnchanged(previous: AccountsSnapshot, next: AccountsSnapshot
   const before = new Map(previous.accounts.map((a) => [`${a.provider}\u0000${a.id}`, a] as const));
   const same = (a: Account) => {
     const old = before.get(`${a.provider}\u0000${a.id}`);
-    return old && JSON.stringify(old) === JSON.stringify(a) ? old : a;
+    return old && sameFields(old, a) ? old : a;
   };
   const accounts = next.accounts.map(same);
   const byAccount = new Map(next.accounts.map((a, i) => [a, accounts[i]!] as const));
@@ -76,4 +113,18 @@ export function keepUnchanged(previous: AccountsSnapshot, next: AccountsSnapshot
     return {...entry, accounts: list};
   });
   return {...next, accounts, providers};
+}
+
+/**
+ * Same fields, compared one by one (an Account's are strings and flags; a nested value is compared
+ * as JSON). An absent field equals an undefined one, as in JSON. A field-by-field check instead of
+ * stringifying both: a reload compares every account, 1,000 of them.
+ */
+function sameFields(a: Account, b: Account): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const same = (p: unknown, q: unknown) => p === q || (typeof p === 'object' && typeof q === 'object' && p !== null && q !== null && JSON.stringify(p) === JSON.stringify(q));
+  for (const key of Object.keys(x)) if (!same(x[key], y[key])) return false;
+  for (const key of Object.keys(y)) if (!Object.hasOwn(x, key) && y[key] !== undefined) return false;
+  return true;
 }

@@ -36,6 +36,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   useScreenHints(accountHints(account));
   const watched = useMemo(() => (account ? [account] : undefined), [account]);
   const quota = useQuota(watched, {tickMs: 30_000});
+  quota.drawing(watched ?? []);
   const windows = account ? quota.cache?.accounts[account.provider]?.[account.id] : undefined;
 
   useScreenKeys({

@@ -13,7 +13,7 @@ import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
 import {useAccountActions} from '../actions/useActions.js';
-import {List} from '../components/List.js';
+import {List, useListWindow} from '../components/List.js';
 import {QuotaSummary, quotaSummaryWidth} from '../components/QuotaSummary.js';
 import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
@@ -72,6 +72,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // Border (2) + pane title (1) + column header (accounts) + filter line when shown.
   const providersListHeight = height - 3 - (providersFiltered ? 1 : 0);
   const accountsListHeight = height - 4 - (accountsFiltered ? 1 : 0) - (state.modal?.kind === 'jump' ? 1 : 0);
+  const accountsWindow = useListWindow(accounts.length, accountIndex, accountsListHeight);
 
   const focusedList = state.pane === 'providers' ? {key: 'providers', total: providers.length, page: providersListHeight} : {key: accountsKey, total: accounts.length, page: accountsListHeight};
   const provider = selected?.provider.id;
@@ -85,6 +86,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // props between keypresses, so a frame re-renders only the rows that changed.
   const now = Math.floor(clock.now() / 1000) * 1000;
   const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now), [rightWidth, accounts, now]);
+  // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter.
+  if (state.order !== 'headroom') quota.drawing(columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : []);
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
@@ -149,6 +152,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           items={accounts}
           cursor={accountIndex}
           height={accountsListHeight}
+          window={accountsWindow}
           keyOf={(a) => a.id}
           emptyText={
             selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : 'no account matches the filter'

@@ -5,11 +5,11 @@
 import {truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useMemo, useRef} from 'react';
+import {useMemo} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
-import {listWindow} from '../../core/list-window.js';
+import {useListWindow} from '../components/List.js';
 import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
@@ -58,9 +58,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const cursor = cursorIn(state, LIST, rows.length);
   const selected = rows[cursor];
   // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
-  const windowStart = useRef(0);
-  const window = listWindow(rows.length, cursor, listHeight, windowStart.current);
-  windowStart.current = window.start;
+  const window = useListWindow(rows.length, cursor, listHeight);
   const visible = rows.slice(window.start, window.end);
   const actions = useAccountActions(selected?.account.provider ?? provider, selected?.account);
 

@@ -1,0 +1,103 @@
+// Quota results for accounts the screen does not draw cause no frame (issue 14: with 1,000 accounts
+// polled and ~25 rows on screen, most batches are off screen). Counted, not timed: the test renders
+// with Ink's debug mode, where every React commit writes one frame.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {FakeClock} from '../helpers/fake-clock.js';
+import {quotaWindowFixture as w, writeQuotaCache} from '../helpers/quota.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {QuotaPoller, type QuotaSource} from '../../source/services/quota/service.js';
+import {readQuotaCache, type QuotaCacheEntry} from '../../source/services/quota/cache.js';
+import type {Account, QuotaWindow} from '../../source/core/types.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const HOUR = 3600_000;
+const ACCOUNTS = 60;
+const email = (i: number) => `user${String(i).padStart(2, '0')}@example.com`;
+
+let tui: TuiHandle | undefined;
+let ccs: TempCcs | undefined;
+afterEach(() => {
+  tui?.unmount();
+  ccs?.cleanup();
+  tui = undefined;
+  ccs = undefined;
+});
+
+/** 60 Claude accounts, each with a cached 5 h window at 10 % used. */
+function manyAccounts(): TempCcs {
+  const dir = makeTempCcs();
+  const accounts: Record<string, unknown> = {};
+  for (let i = 0; i < ACCOUNTS; i++) {
+    dir.writeToken(`claude-${email(i)}.json`, tokenFixture('claude', email(i), {expired: new Date(NOW + 30 * 24 * HOUR).toISOString()}));
+    accounts[email(i)] = {email: email(i), tokenFile: `claude-${email(i)}.json`, createdAt: '2026-11-01T10:00:00Z'};
+  }
+  dir.writeRegistry({version: 1, providers: {claude: {default: email(0), accounts}}});
+  writeQuotaCache(dir, new Date(NOW - 60_000), {claude: Object.fromEntries(Array.from({length: ACCOUNTS}, (_, i) => [email(i), [w(NOW, '5h', 10, 2 * HOUR, 18_000)]]))});
+  return dir;
+}
+
+/**
+ * This machine's cache file, with the usage endpoint's answer given by the test: `used` (account id
+ * → percent) is what the next fetch of that account reads.
+ */
+function answeringSource(paths: TempCcs['paths'], used: Map<string, number>): QuotaSource {
+  return {
+    read: () => readQuotaCache(paths),
+    reread: async () => undefined,
+    fetch: async (_deps, account) => {
+      const pct = used.get(account.id) ?? 10;
+      return () => ({windows: [w(NOW, '5h', pct, 2 * HOUR, 18_000) as QuotaWindow], fetchedAt: new Date(NOW).toISOString()});
+    },
+    record: async (_provider, _id, change) => change({windows: []}),
+    flush: async () => undefined,
+  };
+}
+
+/** Real time past the poller's emit pacing (250 ms), so every batch has been heard. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+
+test('home screen: quota results for rows off screen draw no frame; visible ones draw one, and scrolled-to rows show theirs', async () => {
+  ccs = manyAccounts();
+  const clock = new FakeClock(NOW);
+  const store = new AccountStore(ccs.paths);
+  const used = new Map<string, number>();
+  const quota = new QuotaPoller({paths: ccs.paths, store, clock, source: answeringSource(ccs.paths, used)});
+  // 160 columns: the home screen draws the QUOTA column. 30 rows: about 25 account rows.
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services: {clock, quota}});
+  await tui.waitFor((f) => f.includes(email(0)) && /5h\s+10%/.test(f));
+  await tui.press('l');
+  await settle();
+  const accounts = (await store.load()).accounts;
+  const byEmail = (i: number) => accounts.find((a: Account) => a.id === email(i))!;
+  assert.ok(!tui.frame().includes(email(ACCOUNTS - 1)), 'the last accounts are off screen');
+
+  // Twenty results for accounts below the window: the numbers change, nothing on screen does.
+  const offScreen = Array.from({length: 20}, (_, k) => byEmail(ACCOUNTS - 20 + k));
+  for (const a of offScreen) used.set(a.id, 77);
+  const framesBefore = tui.frameCount();
+  await quota.refresh(offScreen);
+  await settle();
+  const entry = (i: number): QuotaCacheEntry | undefined => quota.snapshot.accounts.claude?.[email(i)];
+  assert.equal(entry(ACCOUNTS - 1)?.windows[0]?.usedPct, 77, 'the poller has the new numbers');
+  assert.equal(tui.frameCount() - framesBefore, 0, 'no frame for results nobody sees');
+
+  // Results for two drawn rows: one batch, drawn.
+  used.set(email(1), 55);
+  used.set(email(2), 66);
+  const framesBeforeVisible = tui.frameCount();
+  await quota.refresh([byEmail(1), byEmail(2)]);
+  await settle();
+  const drawn = tui.frameCount() - framesBeforeVisible;
+  assert.ok(drawn >= 1 && drawn <= 2, `results for drawn rows are drawn (${drawn} frames)`);
+  assert.match(tui.frame(), new RegExp(`${email(1)}.*5h\\s+55%`));
+  assert.match(tui.frame(), new RegExp(`${email(2)}.*5h\\s+66%`));
+
+  // Scrolling to the bottom shows the numbers that arrived while those rows were off screen.
+  await tui.press('G');
+  const bottom = await tui.waitFor(email(ACCOUNTS - 1));
+  assert.match(bottom, new RegExp(`${email(ACCOUNTS - 1)}.*5h\\s+77%`));
+  assert.match(bottom, new RegExp(`${email(ACCOUNTS - 20)}.*5h\\s+77%`));
+});
