@@ -72,9 +72,16 @@ function refreshCalls(oidc: OidcServer): number {
   return oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length;
 }
 
-/** Waits (up to 6 s) until the server has received a refresh request, e.g. from a worker holding the lock. */
-async function untilRefreshReceived(oidc: OidcServer): Promise<void> {
+/**
+ * Starts a worker process that refreshes the account (it takes the refresh lock) and waits (up to
+ * 6 s) until the server has received its refresh request. `holder`: the worker's result; `child`:
+ * its process, to suspend and resume.
+ */
+async function startRefreshingHolder(oidc: OidcServer, root: string, accountId: string) {
+  const holder = runWorker(root, 'xai', accountId);
+  const child = lastWorker!;
   for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return {holder, child};
 }
 
 test('a token near expiry is refreshed once; the rotated refresh token is on disk before it is returned', async () => {
@@ -223,9 +230,7 @@ test('a lock holder suspended mid-refresh (SIGSTOP past the old 5 s staleness) k
     try {
       await expireSoon(store, account.id);
       oidc.delayRefreshMs = 1000;
-      const holder = runWorker(ccs.paths.root, 'xai', account.id);
-      const child = lastWorker!;
-      await untilRefreshReceived(oidc);
+      const {holder, child} = await startRefreshingHolder(oidc, ccs.paths.root, account.id);
       assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
       child.kill('SIGSTOP');
       const waiter = ensureFreshToken({store, settings}, 'xai', account.id);
@@ -258,9 +263,7 @@ test('a holder suspended past a (short) staleness bound saves the rotated token 
       const {settings} = await loadSettings(ccs.paths);
       const before = await store.readToken(account);
       oidc.delayRefreshMs = 500;
-      const holder = runWorker(ccs.paths.root, 'xai', account.id);
-      const child = lastWorker!;
-      await untilRefreshReceived(oidc);
+      const {holder, child} = await startRefreshingHolder(oidc, ccs.paths.root, account.id);
       assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
       child.kill('SIGSTOP');
       // Past the 2 s bound, a waiter takes the lock over, finds the refresh token already sent, and does not resend it.
