@@ -11,9 +11,9 @@ import {ensureFreshToken} from '../../source/services/refresh.js';
 import {switchNative, syncNative} from '../../source/services/native/sync.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {OIDC_CLIENT_ID, startOidcServer, twoCodexGrants as twoGrants, type OidcServer} from '../helpers/oidc.js';
+import {codexTokenFile, OIDC_CLIENT_ID, twoCodexGrants, withOidcServer, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
 
 const here = fileURLToPath(import.meta.url);
 const standin = path.join(path.dirname(here), '..', 'services', 'native', `agent-standin${path.extname(here)}`);
@@ -29,14 +29,10 @@ function agentRefresh(authFile: string, oidc: OidcServer): Promise<string> {
   });
 }
 
-const tokenFileOf = (ccs: TempCcs, login: string) => JSON.parse(readFileSync(path.join(ccs.paths.authDir, `codex-${login}.json`), 'utf8')) as Record<string, string>;
-
 describe('ATTACK native mode: the agent file moves between switches', () => {
   it('CODEX_HOME differs between `use --native` calls: the outgoing account\'s refreshed tokens are saved and its grant survives', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
+    await withOidcServer({deviceInterval: 1}, async (oidc, ccs) => {
+      await twoCodexGrants(oidc, ccs);
       const home1 = path.join(ccs.env.HOME!, 'codex-1');
       const home2 = path.join(ccs.env.HOME!, 'codex-2');
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], {...ccs.env, CODEX_HOME: home1}, undefined, 60_000);
@@ -49,26 +45,18 @@ describe('ATTACK native mode: the agent file moves between switches', () => {
       // alice is no longer native: ccs-tui's refresher now refreshes her from her token file.
       const store = new AccountStore(ccs.paths);
       const {settings} = await loadSettings(ccs.paths);
-      assert.equal(tokenFileOf(ccs, "alice").refresh_token, rotated, "alice's token file holds the refresh token the agent rotated to (else the next refresh reuses a spent one)");
+      assert.equal(codexTokenFile(ccs, "alice").refresh_token, rotated, "alice's token file holds the refresh token the agent rotated to (else the next refresh reuses a spent one)");
       await ensureFreshToken({store, settings}, "codex", "alice@example.test", {force: true}).catch(() => undefined);
-      const check = await oidc.refreshWorks(tokenFileOf(ccs, 'alice').refresh_token!);
+      const check = await oidc.refreshWorks(codexTokenFile(ccs, 'alice').refresh_token!);
       assert.ok(check.ok, `alice's grant is alive: ${JSON.stringify(check.body)}`);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 
 describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
   it('the agent refreshed alice and writes its file just after `use --native bob`: alice\'s grant survives', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const env = {...ccs.env, CODEX_HOME: path.join(ccs.env.HOME!, 'codex-home')};
-      const authFile = path.join(env.CODEX_HOME, 'auth.json');
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile}) => {
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       assert.equal(first.code, 0, first.stderr);
       const agent = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh-late', '3000'], {stdio: ['ignore', 'pipe', 'inherit']});
@@ -86,30 +74,23 @@ describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
       const back = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       console.log('ATTACK switch back:', back.stdout.trim(), back.stderr.trim());
       for (const login of ['alice', 'bob']) {
-        const check = await oidc.refreshWorks(tokenFileOf(ccs, login).refresh_token!);
+        const check = await oidc.refreshWorks(codexTokenFile(ccs, login).refresh_token!);
         assert.ok(check.ok, `${login}'s grant is alive: ${JSON.stringify(check.body)}`);
       }
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 describe('ATTACK native mode: pause of the native account', () => {
   it('pause the native account, switch to another, resume it: its grant is alive', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const env = {...ccs.env, CODEX_HOME: path.join(ccs.env.HOME!, 'codex-home')};
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile}) => {
       const run = async (...args: string[]) => {
         const r = await runBin(args, env, undefined, 60_000);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         return r;
       };
       await run('use', '--native', 'codex', 'alice@example.test');
-      await agentRefresh(path.join(env.CODEX_HOME, 'auth.json'), oidc);
+      await agentRefresh(authFile, oidc);
       await run('pause', 'codex', 'alice@example.test');
       const switched = await run('use', '--native', 'codex', 'bob@example.test');
       console.log('ATTACK switch output:', switched.stdout, switched.stderr);
@@ -117,12 +98,9 @@ describe('ATTACK native mode: pause of the native account', () => {
       const store = new AccountStore(ccs.paths);
       const {settings} = await loadSettings(ccs.paths);
       await ensureFreshToken({store, settings}, 'codex', 'alice@example.test', {force: true}).catch((e) => console.log('ATTACK refresh of alice:', String(e)));
-      const check = await oidc.refreshWorks(tokenFileOf(ccs, 'alice').refresh_token!);
+      const check = await oidc.refreshWorks(codexTokenFile(ccs, 'alice').refresh_token!);
       assert.ok(check.ok, `alice's grant is alive: ${JSON.stringify(check.body)}`);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 

@@ -13,9 +13,9 @@ import type {AccountStore} from '../../source/store/accounts.js';
 import type {Account} from '../../source/core/types.js';
 import type {TuiSettings} from '../../source/store/settings.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import type {TempCcs} from '../helpers/ccs.js';
 import {FakeClock} from '../helpers/fake-clock.js';
-import {oidcDeviceLogin, startOidcServer, type OidcServer, type OidcServerOptions} from '../helpers/oidc.js';
+import {oidcDeviceLogin, refreshCalls, withOidcServer, type OidcServer, type OidcServerOptions} from '../helpers/oidc.js';
 
 const here = fileURLToPath(import.meta.url);
 const worker = path.join(path.dirname(here), 'oauth', `refresh-worker${path.extname(here)}`);
@@ -56,20 +56,10 @@ interface LoggedIn {
  * `login` signed into through the real device flow; both are torn down afterwards, pass or fail.
  */
 async function withLoggedInAccount(options: OidcServerOptions, login: string, body: (t: LoggedIn) => Promise<void>): Promise<void> {
-  const oidc = await startOidcServer(options);
-  const ccs = makeTempCcs();
-  try {
+  await withOidcServer(options, async (oidc, ccs) => {
     const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, login);
     await body({oidc, ccs, account, store, settings});
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
-}
-
-/** The refresh_token grants the server answered (token calls of other grant types left out). */
-function refreshCalls(oidc: OidcServer): number {
-  return oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length;
+  });
 }
 
 /**
