@@ -2,26 +2,23 @@
 // between two `use --native` calls (CODEX_HOME / CLAUDE_CONFIG_DIR differ), and when the agent logged
 // in itself as someone else (formats without an account key: claude, gemini, qwen).
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {switchNative, syncNative} from '../../source/services/native/sync.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
+import {spawnAgentStandin} from '../helpers/agent-standin.js';
 import {runBin} from '../helpers/cli.js';
-import {codexTokenFile, OIDC_CLIENT_ID, twoCodexGrants, withOidcServer, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
+import {codexTokenFile, twoCodexGrants, withOidcServer, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
 
-const here = fileURLToPath(import.meta.url);
-const standin = path.join(path.dirname(here), '..', 'services', 'native', `agent-standin${path.extname(here)}`);
 
 
 function agentRefresh(authFile: string, oidc: OidcServer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh'], {stdio: ['ignore', 'pipe', 'inherit']});
+    const child = spawnAgentStandin(authFile, oidc, 'refresh');
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -59,7 +56,7 @@ describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
     await withTwoCodexGrants(async ({oidc, ccs, env, authFile}) => {
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       assert.equal(first.code, 0, first.stderr);
-      const agent = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh-late', '3000'], {stdio: ['ignore', 'pipe', 'inherit']});
+      const agent = spawnAgentStandin(authFile, oidc, 'refresh-late', '3000');
       let out = '';
       agent.stdout.on('data', (d) => (out += d));
       const done = new Promise((resolve) => agent.on('close', resolve));

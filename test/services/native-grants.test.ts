@@ -4,26 +4,23 @@
 // between and ccs-tui's own refresher runs too. No grant may be lost: at the end both refresh tokens
 // on disk still work, and every token file holds the newest tokens.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {watchNativeFiles} from '../../source/services/native/sync.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {loadSettings} from '../../source/store/settings.js';
 import type {TempCcs} from '../helpers/ccs.js';
+import {spawnAgentStandin} from '../helpers/agent-standin.js';
 import {runBin} from '../helpers/cli.js';
-import {codexTokenFile, OIDC_CLIENT_ID, refreshCalls, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
+import {codexTokenFile, refreshCalls, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
 
-const here = fileURLToPath(import.meta.url);
-const standin = path.join(path.dirname(here), 'native', `agent-standin${path.extname(here)}`);
 const ACCOUNTS = ['alice@example.test', 'bob@example.test'] as const;
 
 
 function runStandin(authFile: string, oidc: OidcServer, mode: 'refresh' | 'rewrite-slowly', onHalf?: (kill: () => void) => void): Promise<{code: number | null; out: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, mode], {stdio: ['ignore', 'pipe', 'inherit']});
+    const child = spawnAgentStandin(authFile, oidc, mode);
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
