@@ -9,7 +9,7 @@ import {ensureFreshToken} from '../../source/services/refresh.js';
 import {switchNative, syncNative} from '../../source/services/native/sync.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
+import {tokenFixture, withTempHome} from '../helpers/ccs.js';
 import {spawnAgentStandin} from '../helpers/agent-standin.js';
 import {runBin} from '../helpers/cli.js';
 import {codexTokenFile, twoCodexGrants, withOidcServer, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
@@ -103,10 +103,7 @@ describe('ATTACK native mode: pause of the native account', () => {
 
 describe('ATTACK native mode: the agent logged in itself as another account', () => {
   it('claude: a login the agent made itself (no account key in the format) is not written into the native account\'s token file', async () => {
-    const ccs = makeTempCcs();
-    try {
-      const env = {HOME: ccs.env.HOME!} as NodeJS.ProcessEnv;
-      const store = new AccountStore(ccs.paths);
+    await withTempHome(async ({ccs, env, store}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: '2030-01-01T00:00:00.000Z'}));
       const result = await switchNative(store, 'claude', 'a@example.com', env);
       // The person runs `claude /login` as c@example.com: the agent writes a brand-new grant's tokens.
@@ -116,8 +113,6 @@ describe('ATTACK native mode: the agent logged in itself as another account', ()
       await syncNative(store, 'claude');
       const a = JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'claude-a.json'), 'utf8'));
       assert.equal(a.refresh_token, 'rt-claude-a@example.com-0123456789abcdef', "a's only refresh token was overwritten by c's: a's grant is gone and the proxy serves c as a");
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 });

@@ -6,25 +6,10 @@ import path from 'node:path';
 import {describe, it} from 'node:test';
 import {nativeFormat} from '../../source/services/native/formats.js';
 import {readNativeState, switchNative, syncNative} from '../../source/services/native/sync.js';
-import {AccountStore} from '../../source/store/accounts.js';
-import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {tokenFixture, withTempHome} from '../helpers/ccs.js';
 
 const EXPIRES = '2030-01-02T03:04:05.000Z';
 const EXPIRES_MS = Date.parse(EXPIRES);
-
-/**
- * Runs `body` with a temp CCS dir and its store, and `env` naming the temp HOME the agents' files
- * go under; removes both afterwards, pass or fail.
- */
-async function withTempHome(body: (t: {ccs: TempCcs; home: string; store: AccountStore; env: NodeJS.ProcessEnv}) => Promise<void>): Promise<void> {
-  const ccs = makeTempCcs();
-  const home = ccs.env.HOME!;
-  try {
-    await body({ccs, home, store: new AccountStore(ccs.paths), env: {HOME: home}});
-  } finally {
-    ccs.cleanup();
-  }
-}
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
