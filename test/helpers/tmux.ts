@@ -169,3 +169,21 @@ export function urlBetween(screen: string, before: string, after: string): strin
   const end = lines.findIndex((l, i) => i > start && l.includes(after));
   return lines.slice(start + 1, end).map((l) => l.trim()).join('');
 }
+
+/**
+ * Moves the list cursor with `key` one press at a time, as a person would, until `target` is on the
+ * screen: each press waits until the cursor row (the line with `›`) has changed, so a screen that
+ * lags under load is never pressed past its target. Throws after `max` presses.
+ */
+export async function moveCursorTo(session: TmuxSession, target: RegExp, key = 'j', max = 15): Promise<string> {
+  const cursorRow = (screen: string) => screen.split('\n').find((line) => line.includes('›')) ?? '';
+  let screen = session.screen();
+  for (let press = 0; press < max; press++) {
+    if (target.test(screen)) return screen;
+    const before = cursorRow(screen);
+    session.keys([key]);
+    screen = await session.waitFor((text) => cursorRow(text) !== before);
+  }
+  if (target.test(screen)) return screen;
+  throw new Error(`moveCursorTo(${String(target)}): not reached after ${max} presses of ${key}; screen:\n${screen}`);
+}

@@ -7,7 +7,7 @@ import {test} from 'node:test';
 import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {startFakeGoogle} from '../helpers/fake-google/server.js';
-import {binInTmuxSkipReason, startTmux, urlBetween} from '../helpers/tmux.js';
+import {binInTmuxSkipReason, moveCursorTo, startTmux, urlBetween} from '../helpers/tmux.js';
 
 test('tmux: Gemini over SSH, paste the code, the account is listed with its project', {skip: binInTmuxSkipReason()}, async () => {
   const google = await startFakeGoogle({users: {alice: {email: 'alice@example.com', codeAssist: {kind: 'project', project: 'alice-proj-1'}}}});
@@ -17,10 +17,8 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
   const term = startTmux([process.execPath, binPath], {width: 80, height: 24, env});
   try {
     await term.waitFor(/Claude/);
-    for (let i = 0; i < 12 && !/› Gemini/.test(term.screen()); i++) {
-      term.keys(['j']);
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    // Providers pane: move down one key at a time, as a person would.
+    await moveCursorTo(term, /› Gemini/);
     await term.waitFor(/Gemini accounts/);
     term.keys(['a']);
     const screen = await term.waitFor(/v: paste it here/);
