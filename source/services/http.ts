@@ -139,7 +139,7 @@ const GRANT_FIELDS = ['code', 'code_verifier', 'device_code', 'assertion'] as co
 export function requestSecrets(req: HttpRequest): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(req.headers ?? {})) {
-    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) out.push(value, value.replace(/^\s*(?:Bearer|Basic|Token)\s+/i, ''));
+    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) out.push(value.replace(/^\s*(?:Bearer|Basic|Token)\s+/i, ''));
   }
   const fields = req.body instanceof URLSearchParams ? Object.fromEntries(req.body) : typeof req.body === 'string' ? parseJsonObject(req.body) : req.body;
   if (fields && typeof fields === 'object') {
