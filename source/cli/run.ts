@@ -14,7 +14,7 @@ async function redactedMessage(ctx: CliContext, message: string): Promise<string
   let redacted = message;
   try {
     // A remote target's tokens are unknown here: generic credential shapes are masked too.
-    redacted = credentialRedactor(ctx.paths).redact(message, {patterns: isRemote(ctx)});
+    redacted = credentialRedactor(ctx.paths).redact(message, {patterns: isRemote(ctx), cutEchoes: true});
   } catch {
     // The token dirs themselves are unreadable (the very error being reported): nothing to match.
   }

@@ -1,6 +1,7 @@
 // One masking facility for every output boundary: a Redactor built from every credential of every
 // loaded account replaces each echo (URL-encoded, JSON-escaped, base64 too) with a masked form, `sk-a…(redacted)`:
 // enough to recognise which secret it was, never enough to use it. Pure: callers gather the secrets.
+import {sanitizeLine} from './sanitize.js';
 
 /** Secrets shorter than this are not masked (they would mask ordinary words and numbers). */
 export const MIN_SECRET_LENGTH = 8;
@@ -97,7 +98,20 @@ const HEAD_CHARS = 6;
 export interface RedactOptions {
   /** Also mask generic credential shapes (`Bearer …`, `sk-ant-…`, JWTs): for text from a server whose tokens we cannot know. */
   patterns?: boolean;
+  /**
+   * Also mask an echo the sender cut short (`Incorrect API key provided: sk-abc…0123…`): at least
+   * CUT_ECHO_MIN characters that are the start of a secret, ending where the text ends or at a
+   * character that cannot go on a token. For messages (excerpts, errors), not for bodies forwarded.
+   */
+  cutEchoes?: boolean;
 }
+
+/** The shortest start of a secret masked as a cut echo (see RedactOptions.cutEchoes). */
+export const CUT_ECHO_MIN = 12;
+/** Characters that may go on a token: a run of them is one word, wherever the text was cut. */
+const TOKEN_CHAR = /[A-Za-z0-9_\-+/=.~]/;
+/** After the start of a secret, a character that makes it another token ('.' may end a sentence). */
+const TOKEN_GOES_ON = /[A-Za-z0-9_\-+/=]/;
 
 /**
  * Finds literals (each at least MIN_SECRET_LENGTH long) in text as one regular expression alternating
@@ -255,8 +269,42 @@ export class Redactor {
     if (!text) return text;
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const mask = (found: string) => this.maskFor(found);
-    const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
+    let masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
+    if (options.cutEchoes) masked = this.maskCutEchoes(masked);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
+  }
+
+  /** The secrets by their first CUT_ECHO_MIN characters (built on first use). */
+  private byCutHead: Map<string, string[]> | undefined;
+
+  /** Masks each start of a secret (CUT_ECHO_MIN characters or more) that ends at a cut: see RedactOptions.cutEchoes. */
+  private maskCutEchoes(text: string): string {
+    if (this.count === 0 || text.length < CUT_ECHO_MIN) return text;
+    if (!this.byCutHead) {
+      this.byCutHead = new Map();
+      for (const literal of this.literals) {
+        if (literal.length <= CUT_ECHO_MIN || this.secretOfCore.has(literal)) continue;
+        const head = literal.slice(0, CUT_ECHO_MIN);
+        this.byCutHead.set(head, [...(this.byCutHead.get(head) ?? []), literal]);
+      }
+    }
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i + CUT_ECHO_MIN <= text.length; i++) {
+      const secrets = this.byCutHead.get(text.slice(i, i + CUT_ECHO_MIN));
+      if (!secrets) continue;
+      for (const secret of secrets) {
+        let end = i + CUT_ECHO_MIN;
+        while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
+        // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
+        if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
+        out += text.slice(copied, i) + redactedForm(secret);
+        i = copied = end;
+        i--;
+        break;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   private maskFor(found: string): string {
@@ -543,4 +591,36 @@ const CREDENTIAL_PATTERNS =
 /** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
 export function maskCredentialPatterns(text: string): string {
   return text.replace(CREDENTIAL_PATTERNS, (found) => redactedForm(decodeEchoed(found)));
+}
+
+/** Text to mask: a function, or a Redactor (whose cut-echo masking is then used too). */
+export type Masker = ((text: string) => string) | Redactor;
+
+/**
+ * One line of at most `max` characters (plus `…`) of text from the network or a file, for a message:
+ * masked whole FIRST, then sanitised (sanitizeLine), then cut (cutText). The masker is required
+ * because the order matters: a secret cut in half is no longer recognised by any later redaction.
+ * Empty text → `(empty body)`.
+ */
+export function excerpt(text: string, max: number, mask: Masker): string {
+  const masked = typeof mask === 'function' ? mask(text) : mask.redact(text, {cutEchoes: true});
+  return cutText(sanitizeLine(masked).trim(), max) || '(empty body)';
+}
+
+/** Characters of a cut token still shown: what a masked form shows of a secret (redactedForm). */
+const CUT_TOKEN_SHOWN = 4;
+
+/**
+ * `text` when at most `max` characters, else its first `max` and `…`. A cut inside a run of token
+ * characters drops that run's part when it is longer than a masked form shows: a cut credential
+ * (one no masker knew, or text not masked yet) shows no more of itself than redactedForm does.
+ * For text that goes out unmasked by a masker that knows the secrets, use excerpt instead.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max;
+  let start = cut;
+  while (start > 0 && TOKEN_CHAR.test(text[start - 1]!)) start--;
+  if (TOKEN_CHAR.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;
+  return `${text.slice(0, cut)}…`;
 }

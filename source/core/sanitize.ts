@@ -13,10 +13,62 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // terminal shows, so a name can look like another ("Trojan Source", CVE-2021-42574).
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Removes escape sequences, control characters and bidi controls; keeps tabs and newlines. */
+// Characters that show nothing (Unicode Default_Ignorable_Code_Point and fillers): zero-width space,
+// joiners and non-joiner, word joiner and the invisible operators (U+2060–2064), BOM, soft hyphen,
+// Mongolian vowel separator, variation selectors, tag characters, Hangul fillers, interlinear
+// annotation, musical format controls. In a name they make two accounts look the same
+// (`a\u200bbc@x` and `abc@x`), and terminals disagree on their width (a table's border moves).
+const INVISIBLE =
+  /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2065\u206a-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+/** INVISIBLE without the global flag (a global expression's test() moves on from its last match). */
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+const PICTOGRAPH = /^[\p{Extended_Pictographic}\u{1f3fb}-\u{1f3ff}\ufe0f]$/u;
+const TAG_RUN = /^[\u{1f3f4}\u{e0020}-\u{e007e}]$/u;
+
+/**
+ * Whether an invisible character is part of what it sits in and is measured with it (string-width
+ * counts emoji sequences as one): a ZWJ between two pictographs (👨‍👩‍👧), an emoji or keycap
+ * variation selector, an ideographic variation selector after an ideograph, the tag characters of
+ * a subdivision flag (🏴 + tags).
+ */
+function partOfSequence(char: string, before: string, after: string): boolean {
+  const code = char.codePointAt(0)!;
+  if (code === 0x200d) return PICTOGRAPH.test(before) && /^\p{Extended_Pictographic}$/u.test(after);
+  if (code === 0xfe0e || code === 0xfe0f) return /^[\p{Extended_Pictographic}0-9#*]$/u.test(before);
+  if ((code >= 0xfe00 && code <= 0xfe0d) || (code >= 0xe0100 && code <= 0xe01ef)) return /^\p{Ideographic}$/u.test(before);
+  if (code >= 0xe0020 && code <= 0xe007f) return TAG_RUN.test(before);
+  return false;
+}
+
+/** `\u200b`, `\u{e0041}`: an invisible character made visible, so look-alike names differ on screen. */
+function visibleForm(char: string): string {
+  const code = char.codePointAt(0)!;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Code point before `offset` in `text` ('' at the start). */
+function charBefore(text: string, offset: number): string {
+  const last = text.codePointAt(offset - 1);
+  if (last === undefined) return '';
+  return last >= 0xdc00 && last <= 0xdfff && offset >= 2 ? String.fromCodePoint(text.codePointAt(offset - 2)!) : String.fromCodePoint(last);
+}
+
+/** Each invisible character shown as its `\uXXXX` form, except inside the sequences it belongs to (partOfSequence). */
+function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, (char, offset: number, whole: string) => {
+    const next = whole.codePointAt(offset + char.length);
+    return partOfSequence(char, charBefore(whole, offset), next === undefined ? '' : String.fromCodePoint(next)) ? char : visibleForm(char);
+  });
+}
+
+/**
+ * Removes escape sequences, control characters and bidi controls, and shows invisible characters as
+ * `\u200b` (showInvisible); keeps tabs and newlines.
+ */
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
-  return String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
+  const clean = String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
+  return HAS_INVISIBLE.test(clean) ? showInvisible(clean) : clean;
 }
 
 /** Like sanitizeText, but also folds newlines and tabs into spaces, for one-line cells. */

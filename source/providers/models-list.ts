@@ -3,6 +3,7 @@
 // → `…/models` (Anthropic). It is the cheapest authenticated call these APIs have: the live list for
 // the rules preview (proxy/live-models.ts) and the key check of API-key logins (services/oauth/login.ts)
 // both ask it. APIs without such a list (Responses, Gemini's) answer undefined.
+import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ProviderRow, UpstreamTarget} from './types.js';
 
@@ -24,4 +25,18 @@ export function modelsListTarget(row: ProviderRow, apiOverride: string | undefin
     return {url: url.replace(/\/messages(\?|$)/, '/models$1'), headers, dialect: 'anthropic'};
   }
   return undefined;
+}
+
+/**
+ * Model ids (trimmed, sanitised, blanks dropped) from a models list answer: OpenAI's and Anthropic's
+ * are both `{data: [{id}, …]}`. Undefined when the body is not that shape (a web server's welcome
+ * page, a gateway's other JSON): the caller says what came instead.
+ */
+export function modelIdsOf(body: unknown): string[] | undefined {
+  const data = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).data : undefined;
+  if (!Array.isArray(data)) return undefined;
+  return data
+    .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).id : undefined))
+    .filter((id): id is string => typeof id === 'string' && id.trim() !== '')
+    .map((id) => sanitizeLine(id.trim()));
 }

@@ -92,12 +92,12 @@ export async function deliverTranslated(
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
-        await write(res, masked(stream.whole(readText ?? (await readAll(upstream)))));
+        await write(res, masked(stream.whole(redactor.redact(readText ?? (await readAll(upstream))))));
         res.end(masker.end());
         return 200;
       }
       if (readText !== undefined) {
-        await write(res, masked(stream.push(readText)));
+        await write(res, masked(stream.push(redactor.redact(readText))));
       } else {
         upstream.setEncoding('utf8');
         for await (const chunk of upstream) await write(res, masked(stream.push(chunk as string)));
@@ -113,7 +113,8 @@ export async function deliverTranslated(
     }
     return 200;
   }
-  const text = readText ?? (await readAll(upstream));
+  // Masked before the translator reads it: it may quote a cut excerpt of a body it cannot read.
+  const text = redactor.redact(readText ?? (await readAll(upstream)));
   const body = translation.countTokens
     ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
     : translator.response(text, context);

@@ -5,10 +5,9 @@
 // Providers without a models endpoint (codex, the Google ones) have no live list: the caller falls
 // back to the static catalogue and labels it so.
 // It sits in proxy/ because the rules preview it serves does; the request itself comes from providers/models-list.ts.
-import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
-import {modelsListTarget} from '../providers/models-list.js';
+import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
 import type {LiveModelList} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
@@ -52,12 +51,8 @@ function nextCursor(body: Record<string, unknown>, ids: readonly string[]): {mor
 
 /** Model ids from an OpenAI (`{data: [{id}]}`) or Anthropic (`{data: [{id}]}`) list answer. */
 export function parseModelList(body: Record<string, unknown>, url: string, status: number): string[] {
-  const data = body.data;
-  if (!Array.isArray(data)) throw new UnexpectedResponseError(url, status, 'expected {"data": [{"id": …}]}');
-  const ids = data
-    .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).id : undefined))
-    .filter((id): id is string => typeof id === 'string' && id.trim() !== '')
-    .map((id) => sanitizeLine(id.trim()));
+  const ids = modelIdsOf(body);
+  if (!ids) throw new UnexpectedResponseError(url, status, 'expected {"data": [{"id": …}]}');
   return [...new Set(ids)].slice(0, MAX_MODELS);
 }
 
@@ -78,7 +73,7 @@ export function providerModelList(options: {http: HttpClient; endpoints: (provid
     const seen = new Set<string>();
     for (let page = 1; ; page++) {
       const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: TIMEOUT_MS});
-      if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text, 120));
+      if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
       const body = jsonBody(response, url);
       const ids = parseModelList(body, url, response.status);
       for (const id of ids) if (!models.includes(id)) models.push(id);

@@ -3,6 +3,7 @@
 // credentials and headers injected, and on quota exhaustion the request moves to the next healthy
 // account of the pool. Everything it does is reported as ProxyEvents. The request path's steps live
 // beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
+import {cutText, excerpt} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
@@ -174,9 +175,9 @@ export class ProxyServer {
     return this.port;
   }
 
-  /** An upstream answer cut to one log line, credentials masked before the cut (a cut secret is not recognised). */
+  /** An upstream answer cut to one log line, credentials masked before the cut (core/redact.ts excerpt). */
   private excerpt(text: string): string {
-    return sanitizeLine(this.credentials.currentForSender().redact(text)).slice(0, 200);
+    return excerpt(text, 200, this.credentials.currentForSender());
   }
 
   // ---- status and rotation ----
@@ -276,7 +277,7 @@ export class ProxyServer {
     const host = (req.headers.host ?? '').toLowerCase();
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!LOOPBACK_HOSTS.has(name)) {
-      throw new HttpError(403, `refusing Host "${sanitizeLine(host).slice(0, 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error');
+      throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error');
     }
   }
 

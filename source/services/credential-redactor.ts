@@ -4,7 +4,6 @@
 import {statSync} from 'node:fs';
 import path from 'node:path';
 import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
-import {redactSecrets} from '../core/sanitize.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
@@ -134,12 +133,9 @@ export function rememberSecret(secret: string | undefined): void {
   if (secret) processSecrets.add(secret);
 }
 
-/**
- * `text` with this process's remembered secrets masked. Call it BEFORE cutting text to an excerpt:
- * a cut through a secret leaves a prefix no later redaction recognises.
- */
-export function maskProcessSecrets(text: string): string {
-  return processSecrets.size === 0 ? text : redactSecrets(text, processSecrets);
+/** A Redactor of this process's remembered secrets and `more` (for an excerpt: core/redact.ts excerpt). */
+export function processRedactor(...more: (string | undefined)[]): Redactor {
+  return new Redactor([...processSecrets, ...more]);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();

@@ -4,7 +4,8 @@
 import {clampProviderWait} from '../core/provider-wait.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {parseJsonObject} from '../core/json-object.js';
-import {maskProcessSecrets} from './credential-redactor.js';
+import {credentialsOf, excerpt} from '../core/redact.js';
+import {processRedactor} from './credential-redactor.js';
 
 export interface HttpRequest {
   url: string;
@@ -21,6 +22,8 @@ export interface HttpResponse {
   /** Lower-case header names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   text: string;
+  /** The credentials the request carried (see requestSecrets): masked in every excerpt of this answer. */
+  sent?: readonly string[];
 }
 
 export interface HttpClient {
@@ -95,7 +98,7 @@ export const undiciHttpClient: HttpClient = {
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
-      return {status: response.statusCode, headers: flat, text};
+      return {status: response.statusCode, headers: flat, text, sent: requestSecrets(req)};
     } catch (error) {
       if (req.signal?.aborted) throw error;
       throw new NetworkError(req.url, transportFailure(error, timeoutMs), neverSent(error));
@@ -122,18 +125,51 @@ export function neverSent(error: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
-/** A short, safe excerpt of a response body for error messages. */
-export function bodyExcerpt(text: string, max = 200): string {
-  // Masked before the cut: a secret cut in half is no longer recognised by any later redaction.
-  const line = sanitizeLine(maskProcessSecrets(text)).trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line || '(empty body)';
+/** Header names whose value is a credential (the value after an auth scheme such as `Bearer `). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'proxy-authorization']);
+
+/** Body fields that are one-time grants, not named like credentials (RFC 6749, 7636, 8628, 7523). */
+const GRANT_FIELDS = ['code', 'code_verifier', 'device_code', 'assertion'] as const;
+
+/**
+ * The credentials a request carries, for masking what its server echoes: credential headers (the
+ * value after `Bearer `/`Basic `), credential-named form or JSON body fields (`refresh_token`,
+ * `code_verifier`, `client_secret`…, core/redact.ts credentialsOf) and a `key=` query parameter.
+ */
+export function requestSecrets(req: HttpRequest): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    if (CREDENTIAL_HEADERS.has(name.toLowerCase())) out.push(value.replace(/^\s*(?:Bearer|Basic|Token)\s+/i, ''));
+  }
+  const fields = req.body instanceof URLSearchParams ? Object.fromEntries(req.body) : typeof req.body === 'string' ? parseJsonObject(req.body) : req.body;
+  if (fields && typeof fields === 'object') {
+    out.push(...credentialsOf(fields));
+    const grants = fields as Record<string, unknown>;
+    for (const name of GRANT_FIELDS) if (typeof grants[name] === 'string') out.push(grants[name]);
+  }
+  try {
+    const key = new URL(req.url).searchParams.get('key');
+    if (key) out.push(key);
+  } catch {
+    // not a URL: nothing to take from it
+  }
+  return out;
+}
+
+/**
+ * A short, safe excerpt of a response body for error messages (core/redact.ts excerpt): masked
+ * before the cut, with this process's secrets, the credentials the request carried
+ * (`response.sent`) and `secrets` (those a caller knows it sent, e.g. through a test client).
+ */
+export function bodyExcerpt(response: Pick<HttpResponse, 'text' | 'sent'>, max = 200, ...secrets: (string | undefined)[]): string {
+  return excerpt(response.text, max, processRedactor(...(response.sent ?? []), ...secrets));
 }
 
 /** Parses a JSON object body, or throws UnexpectedResponseError saying what came instead. */
 export function jsonBody(response: HttpResponse, url: string): Record<string, unknown> {
   const body = parseJsonObject(response.text);
   if (body) return body;
-  throw new UnexpectedResponseError(url, response.status, `expected a JSON object, got ${bodyExcerpt(response.text, 80)}`);
+  throw new UnexpectedResponseError(url, response.status, `expected a JSON object, got ${bodyExcerpt(response, 80)}`);
 }
 
 /** Seconds from a Retry-After header (delta seconds or HTTP date), or undefined. */

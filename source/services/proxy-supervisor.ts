@@ -3,6 +3,7 @@
 // (keeping its last log lines on screen), rotates it live with a message, and stops it when the TUI
 // quits. A proxy started elsewhere (`ccs-tui proxy start`) is found through `tui/proxy.json` and
 // managed over its loopback API instead.
+import {cutText} from '../core/redact.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
@@ -100,7 +101,7 @@ export class ProxySupervisor {
   private log(...lines: string[]): void {
     // Every account's credentials masked, not only the API keys this supervisor knows (issue 11).
     const redactor = credentialRedactor(this.options.paths);
-    const clean = lines.map((line) => sanitizeLine(redactor.redact(redactSecrets(line, this.secrets))).slice(0, 400));
+    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(redactSecrets(line, this.secrets), {cutEchoes: true})), 400));
     const tail = [...this.state.logTail, ...clean].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
   }

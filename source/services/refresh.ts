@@ -260,7 +260,7 @@ function refreshContext(http: HttpClient, resolved: ResolvedProvider, token: Tok
     tokenFields: (response) => tokenFieldsFrom(resolved.row, response, now),
     revoked: (url, description) => new OAuthError(url, 401, 'invalid_grant', description),
     rateLimited: (url, retryAfter) => new OAuthError(url, 429, 'rate_limited', undefined, retryAfter),
-    unexpected: (url, response) => new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text)),
+    unexpected: (url, response) => new UnexpectedResponseError(url, response.status, bodyExcerpt(response)),
     json: (response, url) => jsonBody({...response, headers: {}}, url),
   };
 }

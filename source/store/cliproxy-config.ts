@@ -1,8 +1,9 @@
 // CLIProxyAPI's `cliproxy/config.yaml`, shared with CCS and CLIProxyAPI. Edited as a YAML document
 // (the `yaml` package), so comments, key order and keys we do not own survive every save.
-import {isMap, parseDocument, type Document} from 'yaml';
+import {isAlias, isMap, isPair, isScalar, parseDocument, visit, type Document, type Node} from 'yaml';
 import {idMap} from '../core/id-map.js';
 import type {ModelAlias} from '../core/types.js';
+import {UserError} from '../core/types.js';
 import {CorruptFileError, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
 import type {CcsPaths} from './paths.js';
 import {spliceChangedKeys} from './yaml-splice.js';
@@ -28,9 +29,13 @@ export interface LoadedCliproxyConfig {
   exists: boolean;
 }
 
-/** Parses config.yaml text; a YAML error becomes a CorruptFileError with line and column. */
+/**
+ * Parses config.yaml text; a YAML error becomes a CorruptFileError with line and column. `<<` merge
+ * keys are applied as CLIProxyAPI's reader (gopkg.in/yaml.v3) applies them: the merged map's pairs,
+ * then the map's own pairs over them.
+ */
 export function parseCliproxyConfig(file: string, text: string): {config: CliproxyConfig; document: Document} {
-  const document = parseDocument(text, {keepSourceTokens: false});
+  const document = parseDocument(text, {keepSourceTokens: false, merge: true});
   const first = document.errors[0];
   if (first) {
     const position = first.linePos?.[0];
@@ -110,10 +115,105 @@ export async function updateCliproxyConfig(
   return withFileLock(paths.config, async () => {
     const text = (await readTextIfExists(paths.config)) ?? '';
     const {document, config: current} = parseCliproxyConfig(paths.config, text);
-    edit(document, current);
+    try {
+      edit(document, current);
+    } catch (error) {
+      if (error instanceof SharedNodeError) throw new UserError(`${paths.config}:${lineAt(text, error.offset)}: ${error.message}`);
+      throw error;
+    }
     const next = spliceChangedKeys(text, document);
     const {config} = parseCliproxyConfig(paths.config, next);
     await writeFileAtomic(paths.config, next);
     return config;
   });
+}
+
+/** An edit would go through a YAML anchor, alias or merge key; `offset`: where in the text (for the line). */
+class SharedNodeError extends Error {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 1-based line of a character offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** A `<<` merge key: yaml parses its key as a Symbol with `merge: true`, as the text `<<` without. */
+function isMergeKey(key: unknown): boolean {
+  const value = isScalar(key) ? key.value : key;
+  return typeof value === 'symbol' ? value.description === '<<' : value === '<<';
+}
+
+const EDIT_BY_HAND = 'edit the file by hand or break the alias (write the list out in full)';
+
+/**
+ * Refuses (inside updateCliproxyConfig's edit) to write `keys` (a path of map keys from the root,
+ * e.g. ['oauth-excluded-models', 'codex']) when that would go through a node shared by YAML anchors:
+ * a value that is an alias (`claude: *ex`), one that comes from a `<<` merge key, or one whose anchor
+ * (or an anchor inside it) another part of the file uses (`codex: &ex [...]` with `claude: *ex`).
+ * Writing there would change the other part too, or leave its alias without an anchor. The error
+ * names the line and what to do; updateCliproxyConfig adds the file.
+ */
+export function assertUnsharedPath(document: Document, keys: readonly string[]): void {
+  let node: unknown = document.contents;
+  const where: string[] = [];
+  for (const key of keys) {
+    if (!isMap(node)) return;
+    const own = node.items.find((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key) === key);
+    const name = [...where, key].join('.');
+    if (!own) {
+      const merge = node.items.find((pair) => isMergeKey(pair.key));
+      const merged: unknown = (merge?.value as Node | null | undefined)?.toJS(document);
+      if ((Array.isArray(merged) ? merged : [merged]).some((m) => typeof m === 'object' && m !== null && Object.hasOwn(m, key))) {
+        throw new SharedNodeError(rangeStart(merge!.key), `${name} comes from the merge key "<<" here; editing it would change the map merged in too — ${EDIT_BY_HAND}`);
+      }
+      return;
+    }
+    const value = own.value as Node | null;
+    if (isAlias(value)) {
+      throw new SharedNodeError(rangeStart(value), `${name} is the alias *${value.source} of another part of the file; editing it would change that part too — ${EDIT_BY_HAND}`);
+    }
+    const users = value ? aliasUsersOf(document, value) : [];
+    if (users.length > 0) {
+      const [user] = users;
+      throw new SharedNodeError(
+        rangeStart(user!.alias),
+        `${user!.path || 'another key'} uses the anchor &${user!.alias.source} of ${name}; editing ${name} would change ${user!.path || 'it'} too — ${EDIT_BY_HAND}`,
+      );
+    }
+    where.push(key);
+    node = value;
+  }
+}
+
+function rangeStart(node: unknown): number {
+  return (node as Node | null)?.range?.[0] ?? 0;
+}
+
+/** Aliases outside `node` that name an anchor set on `node` or inside it, each with the key path that holds it. */
+function aliasUsersOf(document: Document, node: Node): {alias: Extract<Node, {source: string}>; path: string}[] {
+  const anchors = new Set<string>();
+  visit(node, (_, n) => {
+    if (n && typeof n === 'object' && 'anchor' in n && typeof n.anchor === 'string' && n.anchor) anchors.add(n.anchor);
+  });
+  if (anchors.size === 0) return [];
+  const found: {alias: Extract<Node, {source: string}>; path: string}[] = [];
+  visit(document, {
+    Node: (_, n, path) => {
+      if (n === node) return visit.SKIP;
+      if (isAlias(n) && anchors.has(n.source)) {
+        const keys = path.filter(isPair).map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));
+        found.push({alias: n as Extract<Node, {source: string}>, path: keys.join('.')});
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

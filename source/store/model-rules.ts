@@ -12,7 +12,7 @@ import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, PROVIDERS, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {assertUnsharedPath, channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
@@ -299,6 +299,10 @@ function setChannelList<T>(
   values: readonly T[],
   nodes: {matches: (node: unknown, value: T) => boolean; create: (value: T) => Node; update?: (node: unknown, value: T) => void},
 ): void {
+  const ownKey = isMap(document.get(key, true))
+    ? (document.get(key, true) as YAMLMap).items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)).find((name) => channelKey(name) === channelKey(channel))
+    : undefined;
+  assertUnsharedPath(document, [key, ownKey ?? channel]);
   let map = document.get(key, true);
   if (!isMap(map)) {
     if (values.length === 0) return;

@@ -29,7 +29,7 @@ interface Splice {
  * always should; this guards the shared file).
  */
 export function spliceChangedKeys(original: string, edited: Document): string {
-  const before = parseDocument(original, {keepSourceTokens: true});
+  const before = parseDocument(original, {keepSourceTokens: true, merge: true});
   const splice: Splice = {text: original, before, edited, eol: original.includes('\r\n') ? '\r\n' : '\n'};
   let edits: TextEdit[] | undefined;
   if (isMap(before.contents) && !before.contents.flow && isMap(edited.contents)) {
@@ -46,7 +46,7 @@ export function spliceChangedKeys(original: string, edited: Document): string {
   for (const edit of ordered) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
   let same = false;
   try {
-    same = JSON.stringify(parseDocument(text).toJS() ?? {}) === JSON.stringify(edited.toJS() ?? {});
+    same = JSON.stringify(parseDocument(text, {merge: true}).toJS() ?? {}) === JSON.stringify(edited.toJS() ?? {});
   } catch {
     same = false;
   }

@@ -51,7 +51,7 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   const {paths} = useServices();
   // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
   const setStatus = useCallback(
-    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text)), kind}),
+    (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true})), kind}),
     [dispatch, paths],
   );
   const ask = (prompt: string, wanted: ReadonlyArray<{action: KeyAction; scope: KeyScope; label: string}>) =>
@@ -77,7 +77,7 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
           progress: (text) => {
             entry.text = text;
             setStatus(text, 'info');
-            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text))});
+            dispatch({type: 'busy', id, text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true}))});
           },
           end: () => {
             if (busy.current.get(key) === entry) busy.current.delete(key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {credentialsOf, maskCredentialPatterns, Redactor} from '../../source/core/redact.js';
+import {credentialsOf, cutText, excerpt, maskCredentialPatterns, Redactor} from '../../source/core/redact.js';
 
 test('credentialsOf finds every credential of a token file, nested ones included, and nothing else', () => {
   const found = credentialsOf({
@@ -151,4 +151,42 @@ test('with many secrets sharing heads, each echo is masked whole, leftmost and l
     assert.equal(redactor.redact(clean), clean, scanner);
     assert.equal(redactor.redact('sk-ant-o'), 'sk-ant-o', `${scanner}: text shorter than any secret`);
   }
+});
+
+test('excerpt masks the whole text before it cuts: a secret crossing the cut never shows more than its masked form', () => {
+  const key = 'bobkey-SECRETSECRETSECRET-0123456789abcd';
+  const redactor = new Redactor([key]);
+  const body = JSON.stringify({error: {message: `${'x'.repeat(72)} Incorrect API key provided: ${key}`}});
+  for (const max of [80, 100, 120, 130, 140, 160, 200]) {
+    const out = excerpt(body, max, redactor);
+    assert.ok(!out.includes('SECRETSECRET'), `cut at ${max}: ${out}`);
+    assert.ok(out.length <= max + 1, `cut at ${max}: ${out.length}`);
+  }
+  assert.match(excerpt(body, 160, redactor), /Incorrect API key provided: bobk…\(redacted\)/);
+  // A function masker is used as given; the text is still masked before the cut.
+  assert.equal(excerpt(`pre ${key} post`, 20, (text) => text.split(key).join('[key]')), 'pre [key] post');
+  assert.equal(excerpt('  ', 10, redactor), '(empty body)');
+  assert.equal(excerpt('a\u001b[31mred\u001b[0m\nline', 50, redactor), 'ared line');
+});
+
+test('an echo the sender cut short (12+ characters of a secret at a cut) is masked in messages, another token sharing a prefix is not', () => {
+  const key = 'sk-ant-oat01-AAAABBBBCCCCDDDDEEEE';
+  const redactor = new Redactor([key]);
+  const cut = (text: string) => redactor.redact(text, {cutEchoes: true});
+  assert.equal(cut(`provided: ${key.slice(0, -3)}***. See docs`), 'provided: sk-a…(redacted)***. See docs');
+  assert.equal(cut(`provided: ${key.slice(0, -1)}`), 'provided: sk-a…(redacted)');
+  assert.equal(cut(`provided: ${key.slice(0, 14)}…`), 'provided: sk-a…(redacted)…');
+  // Shorter than 12 characters, or going on as a different token: kept.
+  assert.equal(cut(`x ${key.slice(0, 11)} y`), `x ${key.slice(0, 11)} y`);
+  assert.equal(cut('x sk-ant-oat01-ZZZZ9999 y'), 'x sk-ant-oat01-ZZZZ9999 y');
+  // Without the option (bodies forwarded as they are), a cut echo is left alone.
+  assert.equal(redactor.redact(`provided: ${key.slice(0, -3)}`), `provided: ${key.slice(0, -3)}`);
+});
+
+test('cutText never shows more of a cut token than a masked form does', () => {
+  assert.equal(cutText('short', 10), 'short');
+  assert.equal(cutText('the key is abcdefghijklmnopqrstuvwxyz0123 ok', 30), 'the key is …');
+  assert.equal(cutText('plain words and more words', 13), 'plain words a…');
+  assert.equal(cutText('plain words and more words', 14), 'plain words an…');
+  assert.equal(cutText('plain words andmore words', 17), 'plain words …');
 });

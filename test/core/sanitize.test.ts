@@ -28,3 +28,24 @@ test('bidi controls cannot reorder what a name looks like (RLO, isolates, LRM/RL
   // Letters of right-to-left scripts stay.
   assert.equal(sanitizeLine('שלום مرحبا'), 'שלום مرحبا');
 });
+
+test('invisible characters show as \\u200b-style text, so look-alike names differ; emoji, keycap, flag and ideograph sequences are kept', async () => {
+  const {default: stringWidth} = await import('string-width');
+  assert.equal(sanitizeLine('a\u200bb\u200bc\u200d\ufeff@zero.width'), 'a\\u200bb\\u200bc\\u200d\\ufeff@zero.width');
+  assert.notEqual(sanitizeLine('a\u200bbc@x'), sanitizeLine('abc@x'));
+  for (const [hidden, shown] of [
+    ['\u00ad', '\\u00ad'], ['\u180e', '\\u180e'], ['\u2060', '\\u2060'], ['\u2061', '\\u2061'], ['\u2062', '\\u2062'], ['\u2063', '\\u2063'], ['\u2064', '\\u2064'],
+    ['\u200c', '\\u200c'], ['\u3164', '\\u3164'], ['\ufe0f', '\\ufe0f'], ['\ufe00', '\\ufe00'], ['\u{e0041}', '\\u{e0041}'], ['\u{e007f}', '\\u{e007f}'], ['\u{e0100}', '\\u{e0100}'],
+  ]) {
+    assert.equal(sanitizeText(`x${hidden}y`), `x${shown}y`, JSON.stringify(hidden));
+  }
+  // Sequences string-width measures whole keep their joiners and selectors.
+  for (const kept of ['👨\u200d👩\u200d👧', '👍🏽\u200d', '❤\ufe0f', '1\ufe0f\u20e3', '🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', '葛\u{e0100}']) {
+    const out = sanitizeLine(`${kept}!`);
+    if (kept === '👍🏽\u200d') assert.equal(out, '👍🏽\\u200d!', 'a ZWJ with no pictograph after it is shown');
+    else assert.equal(out, `${kept}!`, JSON.stringify(kept));
+  }
+  assert.equal(stringWidth(sanitizeLine('👨\u200d👩\u200d👧')), 2);
+  // Bidi controls are still removed, not shown.
+  assert.equal(sanitizeLine('a\u202eb'), 'ab');
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {test} from 'node:test';
-import {jsonBody, NetworkError, retryAfterSeconds, undiciHttpClient, UnexpectedResponseError} from '../../source/services/http.js';
+import {bodyExcerpt, jsonBody, NetworkError, requestSecrets, retryAfterSeconds, undiciHttpClient, UnexpectedResponseError} from '../../source/services/http.js';
 
 test('requests carry JSON and form bodies; answers come back with lower-case headers', async () => {
   const seen: {type?: string; body: string}[] = [];
@@ -53,4 +53,33 @@ test('Retry-After as seconds or as a date', () => {
   assert.equal(retryAfterSeconds({'retry-after': new Date(Date.parse('2026-01-01T00:01:00Z')).toUTCString()}, Date.parse('2026-01-01T00:00:00Z')), 60);
   assert.equal(retryAfterSeconds({}), undefined);
   assert.equal(retryAfterSeconds({'retry-after': 'soon'}), undefined);
+});
+
+test('an answer echoing the credentials its request carried (header, form grant, query key) is excerpted with them masked before the cut', async () => {
+  const bearer = 'at-0123456789abcdefghijklmnop';
+  const refresh = 'rt-ZYXWVUTSRQPONMLKJIHGFEDCBA';
+  const verifier = 'pkce-verifier-0123456789-abcdefghij';
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      res.writeHead(400, {'content-type': 'text/plain'});
+      // The echo sits across every cut an excerpt of 100 could make.
+      res.end(`${'e'.repeat(90)} you sent ${req.headers.authorization} and ${body} to ${req.url}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token?key=AIzaQueryKey0123456789`;
+    const req = {url, method: 'POST' as const, headers: {Authorization: `Bearer ${bearer}`}, body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: refresh, code_verifier: verifier})};
+    assert.deepEqual(new Set(requestSecrets(req)), new Set([bearer, refresh, verifier, 'AIzaQueryKey0123456789']));
+    const response = await undiciHttpClient.send(req);
+    for (const max of [95, 100, 110, 130, 160, 400]) {
+      const out = bodyExcerpt(response, max);
+      for (const secret of [bearer, refresh, verifier, 'AIzaQueryKey0123456789']) assert.ok(!out.includes(secret.slice(0, 12)), `cut at ${max}: ${out}`);
+    }
+    assert.match(bodyExcerpt(response, 400), /you sent Bearer at-0…\(redacted\) and grant_type=refresh_token&refresh_token=rt-Z…\(redacted\)&code_verifier=pkce…\(redacted\) to \/token\?key=AIza…\(redacted\)/);
+  } finally {
+    server.close();
+  }
 });

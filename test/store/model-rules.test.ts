@@ -209,3 +209,44 @@ test("codex's plan picks the base list: the token's plan_type (as the proxy read
     ccs.cleanup();
   }
 });
+
+test('anchors, aliases and merge keys in config.yaml: merges are read as CLIProxyAPI reads them; an edit through a shared node is refused naming the file, the line and what to do', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const aliased = 'port: 8317\n# shared lists\noauth-excluded-models:\n  codex: &ex\n    - "gpt-4*"\n  claude: *ex\n  kimi:\n    - k1\n';
+    const file = ccs.writeRaw('cliproxy/config.yaml', aliased);
+    const {config} = await loadCliproxyConfig(ccs.paths);
+    assert.deepEqual(config.excludedModels.claude, ['gpt-4*'], 'the alias is read as its anchor');
+    for (const [provider, line, says] of [
+      ['codex', 6, /claude uses the anchor &ex of oauth-excluded-models\.codex; editing oauth-excluded-models\.codex would change oauth-excluded-models\.claude too — edit the file by hand or break the alias/],
+      ['claude', 6, /oauth-excluded-models\.claude is the alias \*ex of another part of the file; editing it would change that part too — edit the file by hand/],
+    ] as const) {
+      for (const change of [(r: {excluded: readonly string[]}) => [...r.excluded, "o1*"], () => [] as string[]]) {
+        await assert.rejects(updateGlobalRules(ccs.paths, provider, (rules) => ({...rules, excluded: change(rules)})), (error: Error) => {
+          assert.ok(error.message.startsWith(`${file}:${line}: `), error.message);
+          assert.match(error.message, says);
+          return true;
+        });
+      }
+    }
+    assert.equal(readFileSync(file, 'utf8'), aliased, 'nothing written');
+    // A channel that shares nothing is still edited, the anchors around it untouched.
+    await updateGlobalRules(ccs.paths, 'kimi', (rules) => ({...rules, excluded: [...rules.excluded, 'k2']}));
+    assert.equal(readFileSync(file, 'utf8'), aliased.replace('    - k1\n', '    - k1\n    - "k2"\n'));
+
+    const merged = 'base: &b\n  gemini-cli:\n    - "g1"\noauth-excluded-models:\n  <<: *b\n  codex:\n    - c1\n';
+    ccs.writeRaw('cliproxy/config.yaml', merged);
+    const read = (await loadCliproxyConfig(ccs.paths)).config;
+    assert.deepEqual(read.excludedModels['gemini-cli'], ['g1'], 'the merge key is applied');
+    assert.deepEqual(read.excludedModels.codex, ['c1']);
+    assert.equal(read.excludedModels['<<'], undefined);
+    await assert.rejects(updateGlobalRules(ccs.paths, 'gemini', (rules) => ({...rules, excluded: []})), (error: Error) => {
+      assert.match(error.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5: oauth-excluded-models\\.gemini-cli comes from the merge key "<<" here; .*edit the file by hand`));
+      return true;
+    });
+    await updateGlobalRules(ccs.paths, 'codex', (rules) => ({...rules, excluded: [...rules.excluded, 'c2']}));
+    assert.equal(readFileSync(file, 'utf8'), merged.replace('    - c1\n', '    - c1\n    - "c2"\n'), 'an own key beside a merge is edited in place');
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -358,3 +358,21 @@ test('two logins of one email are told apart by their #suffix id on home and in 
   assert.match(quota, /codex · dup@corp\.example\.com#1a2b3c4d-team/);
   assert.match(quota, /codex · dup@corp\.example\.com#5e6f7a8b-plus/);
 });
+
+test('invisible characters in an email (zero-width space, ZWJ, BOM) show as \\u200b-style text at 60×20: look-alikes differ and every row keeps its border', async () => {
+  ccs = makeUiCcs();
+  ccs.writeToken('codex-zw.json', tokenFixture('codex', 'a\u200bb\u200bc\u200d\ufeff@zero.width'));
+  ccs.writeToken('codex-plain.json', tokenFixture('codex', 'abc@zero.width'));
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 20});
+  const {default: stringWidth} = await import('string-width');
+  await tui.waitFor('Codex');
+  await tui.press('j');
+  const frame = await tui.waitFor((f) => f.includes('Codex accounts (3)') && f.includes('abc@zero') && f.includes('a\\u200bb'));
+  for (const line of frame.split('\n')) {
+    assert.ok(!/[\u200b-\u200d\ufeff]/.test(line), `no invisible character reaches the terminal: ${JSON.stringify(line)}`);
+    assert.ok(stringWidth(line) <= 60, `within 60 cells: ${line}`);
+  }
+  const rows = frame.split('\n').filter((line) => line.includes('abc@zero') || line.includes('a\\u200bb'));
+  assert.equal(rows.length, 2, frame);
+  assert.equal(new Set(rows.map((row) => stringWidth(row))).size, 1, `both rows end at the same cell:\n${rows.join('\n')}`);
+});

@@ -3,6 +3,7 @@
 // polled until `done`); an account Google wants verified, or one without Cloud Code, gets a message
 // saying so and nothing is stored. What the answers mean is in google.ts; the requests go out
 // through the HTTP client and clock the login service hands the adapter (IdentifyContext).
+import {excerpt, Redactor} from '../../core/redact.js';
 import {parseJsonObject} from '../../core/json-object.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
@@ -20,11 +21,12 @@ const POLL_MS = 2000;
 /** How long onboarding may take before the login gives up. */
 const ONBOARD_LIMIT_MS = 120_000;
 
-/** Google's JSON error: `{error: {code, message, status}}`; else an excerpt of the body. */
-function googleError(text: string): string {
+/** Google's JSON error: `{error: {code, message, status}}`; else an excerpt of the body (the access token masked). */
+function googleError(text: string, accessToken: string): string {
   const error = parseJsonObject(text)?.error as Record<string, unknown> | undefined;
-  if (error && typeof error === 'object') return sanitizeLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': '));
-  return sanitizeLine(text).trim().slice(0, 200) || '(empty body)';
+  const mask = new Redactor([accessToken]);
+  if (error && typeof error === 'object') return mask.redact(sanitizeLine([error.status, error.message].filter((p) => typeof p === 'string' && p).join(': ')), {cutEchoes: true});
+  return excerpt(text, 200, mask);
 }
 
 export async function setupCodeAssist(ctx: IdentifyContext): Promise<CodeAssistSetup> {
@@ -34,9 +36,9 @@ export async function setupCodeAssist(ctx: IdentifyContext): Promise<CodeAssistS
   const call = async (url: string, body?: object): Promise<Record<string, unknown>> => {
     const response = await ctx.http.send({url, method: body ? 'POST' : 'GET', headers, body, signal: ctx.signal});
     if (response.status === 401 || response.status === 403) {
-      throw new UserError(`${row.displayName}: this Google account has no Cloud Code access (${googleError(response.text)}); no account stored`);
+      throw new UserError(`${row.displayName}: this Google account has no Cloud Code access (${googleError(response.text, String(ctx.response.access_token))}); no account stored`);
     }
-    if (response.status !== 200) throw ctx.unexpected(url, response.status, googleError(response.text));
+    if (response.status !== 200) throw ctx.unexpected(url, response.status, googleError(response.text, String(ctx.response.access_token)));
     return ctx.json(response, url);
   };
 

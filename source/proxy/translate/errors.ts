@@ -2,6 +2,7 @@
 // `{error: {message, type, code}}` (codex also `{detail}`), Google `{error: {code, message, status}}`
 // (sometimes wrapped in an array), Anthropic `{type: "error", error: {type, message}}`, iFlow
 // `{status, msg}` (with HTTP 200), or plain text.
+import {cutText} from '../../core/redact.js';
 import {asRecord, asString, field} from './json.js';
 import type {TranslatedError} from './types.js';
 
@@ -23,7 +24,7 @@ export function upstreamErrorMessage(status: number, body: string): string {
     asString(field(value, 'message')) ??
     asString(field(value, 'msg')) ??
     body.trim();
-  return (message || `the upstream answered ${status} with an empty body`).slice(0, 1000);
+  return cutText(message || `the upstream answered ${status} with an empty body`, 1000);
 }
 
 /** The upstream's own error code or status word (`RESOURCE_EXHAUSTED`, `usage_limit_reached`...). */

@@ -72,7 +72,7 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.dataLines.push(value);
     else if (field === 'event') this.event = value;
-    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1000);
+    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1001); // one more: whoever cuts it sees the cut (cutText)
     return undefined;
   }
 

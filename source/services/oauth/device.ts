@@ -85,7 +85,7 @@ function classifyRfc(response: HttpResponse, url: string): PollOutcome {
   if (response.status === 429) return {kind: 'slow-down'};
   if (response.status >= 500) return {kind: 'network-error', message: `server answered ${response.status}`};
   const code = str(body.error);
-  if (!code) return {kind: 'failed', message: `${new URL(url).host} answered ${response.status}: ${bodyExcerpt(response.text, 100)}`};
+  if (!code) return {kind: 'failed', message: `${new URL(url).host} answered ${response.status}: ${bodyExcerpt(response, 100)}`};
   return outcomeOfError(code, str(body.error_description), body);
 }
 
@@ -130,7 +130,7 @@ async function startOpenAi(http: HttpClient, resolved: ResolvedProvider, flow: D
   const origin = new URL(base).origin;
   const usercodeUrl = `${base}/usercode`;
   const response = await http.send({url: usercodeUrl, method: 'POST', headers: {Accept: 'application/json'}, body: {client_id: resolved.clientId}, signal});
-  if (response.status !== 200) throw new UnexpectedResponseError(usercodeUrl, response.status, bodyExcerpt(response.text));
+  if (response.status !== 200) throw new UnexpectedResponseError(usercodeUrl, response.status, bodyExcerpt(response));
   const body = jsonBody(response, usercodeUrl);
   const deviceAuthId = str(body.device_auth_id);
   const userCode = str(body.user_code) ?? str(body.usercode);
@@ -147,7 +147,7 @@ async function startOpenAi(http: HttpClient, resolved: ResolvedProvider, flow: D
       if (r.status >= 500) return {kind: 'network-error', message: `server answered ${r.status}`};
       const answer = parseJsonObject(r.text);
       if (r.status === 200 && str(answer?.authorization_code) && str(answer?.code_verifier)) return {kind: 'approved'};
-      return {kind: 'failed', message: `${new URL(tokenUrl).host} answered ${r.status}: ${bodyExcerpt(r.text, 100)}`};
+      return {kind: 'failed', message: `${new URL(tokenUrl).host} answered ${r.status}: ${bodyExcerpt(r, 100)}`};
     },
     finish: async (r) => {
       const answer = parseJsonObject(r.text)!;

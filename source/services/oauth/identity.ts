@@ -9,7 +9,7 @@ import type {TokenResponse} from './token-endpoint.js';
 
 async function getJson(http: HttpClient, url: string, headers: Record<string, string>): Promise<Record<string, unknown>> {
   const response = await http.send({url, headers: {Accept: 'application/json', ...headers}});
-  if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response.text));
+  if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response));
   return jsonBody(response, url);
 }
 

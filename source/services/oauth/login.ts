@@ -10,8 +10,9 @@ import type {TuiSettings} from '../../store/settings.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
-import {Redactor, redactedForm} from '../../core/redact.js';
-import {modelsListTarget} from '../../providers/models-list.js';
+import {excerpt, Redactor, redactedForm} from '../../core/redact.js';
+import {parseJsonObject} from '../../core/json-object.js';
+import {modelIdsOf, modelsListTarget} from '../../providers/models-list.js';
 import {endpointOverrides} from '../../store/settings.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
@@ -198,10 +199,12 @@ const KEY_CHECK_TIMEOUT_MS = 15_000;
 
 /**
  * One cheap real call with the new key before it is stored: the provider's models list, built by its
- * adapter with the base URL the proxy will use. A refused key (401/403), an unreachable base URL or
- * any other answer than a list (a wrong base URL's 404, a 5xx) throws naming the cause, with the key
- * masked; 429 counts as accepted (the key was recognised, only rate-limited). A provider whose API
- * has no models list is stored unchecked.
+ * adapter with the base URL the proxy will use. A refused key (401/403), an unreachable base URL, any
+ * other status (a wrong base URL's 404, a 5xx) or a 2xx that is not a models list (`{data: [{id}]}`,
+ * as providers/models-list.ts modelIdsOf reads it: a web server's welcome page, a gateway's other
+ * JSON) throws a UserError naming the cause, with the key masked (the server's text is masked whole
+ * before it is cut: core/redact.ts excerpt); 429 counts as accepted (the key was recognised, only
+ * rate-limited). A provider whose API has no models list is stored unchecked.
  */
 async function checkApiKey(deps: LoginDeps, resolved: ResolvedProvider, token: TokenFile, signal?: AbortSignal): Promise<void> {
   const {row} = resolved;
@@ -209,22 +212,25 @@ async function checkApiKey(deps: LoginDeps, resolved: ResolvedProvider, token: T
   const target = modelsListTarget(row, endpointOverrides(deps.settings, row.id)?.api, token, now);
   if (!target) return;
   const http = deps.http ?? undiciHttpClient;
-  const key = redactedForm(String(token.api_key));
-  const mask = (text: string) => new Redactor([String(token.api_key)]).redact(text);
+  const apiKey = String(token.api_key);
+  const key = redactedForm(apiKey);
   let response;
   try {
     response = await http.send({url: target.url, method: 'GET', headers: {accept: 'application/json', ...target.headers}, timeoutMs: KEY_CHECK_TIMEOUT_MS, signal});
   } catch (error) {
-    throw new UserError(`${mask((error as Error).message)}; the key ${key} was not checked and nothing was stored`);
+    throw new UserError(`${excerpt((error as Error).message, 300, new Redactor([apiKey]))}; the key ${key} was not checked and nothing was stored`);
   }
-  const said = () => {
-    const excerpt = mask(bodyExcerpt(response.text, 160));
-    return excerpt ? `: ${excerpt}` : '';
-  };
+  const said = () => `: ${bodyExcerpt(response, 160, apiKey)}`;
   if (response.status === 401 || response.status === 403) {
     throw new UserError(`${row.displayName} refused the key ${key} (HTTP ${response.status} from ${hostOf(target.url)}${said()}); nothing was stored`);
   }
-  if ((response.status >= 200 && response.status < 300) || response.status === 429) return;
+  if (response.status === 429) return;
+  if (response.status >= 200 && response.status < 300) {
+    if (modelIdsOf(parseJsonObject(response.text))) return;
+    throw new UserError(
+      `${hostOf(target.url)} answered ${response.status} but not a models list (is the base URL right? e.g. …/v1)${said()}; the key ${key} was not stored`,
+    );
+  }
   throw new UserError(
     `${hostOf(target.url)} answered HTTP ${response.status} to a models list${said()}: check the base URL; the key ${key} was not stored`,
   );

@@ -94,7 +94,7 @@ export function oauthErrorOf(response: HttpResponse, url: string, secrets: strin
   const description =
     (typeof body?.error_description === 'string' && body.error_description) ||
     (typeof nested?.message === 'string' && nested.message) ||
-    (body ? undefined : bodyExcerpt(response.text, 120));
+    (body ? undefined : bodyExcerpt(response, 120));
   return new OAuthError(url, response.status, redactSecrets(code, secrets), description && redactSecrets(description, secrets), retryAfterSeconds(response.headers));
 }
 

@@ -1,7 +1,7 @@
 // The proxy's API key lives in config.yaml's `api-keys` (shared with CLIProxyAPI and CCS). When there
 // is none, one strong key is generated and saved there (comments and other keys kept), once.
 import {randomBytes} from 'node:crypto';
-import {loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
+import {assertUnsharedPath, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 /** A strong key for `api-keys` when config.yaml has none. */
@@ -18,6 +18,7 @@ export async function ensureApiKey(paths: CcsPaths): Promise<{config: CliproxyCo
     const keys = document.get('api-keys');
     const list = keys && typeof keys === 'object' && 'items' in keys ? (keys as {items: unknown[]}).items : [];
     if (list.length > 0) return;
+    assertUnsharedPath(document, ['api-keys']);
     document.set('api-keys', [generateApiKey()]);
     generated = true;
   });

@@ -40,7 +40,7 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
     const deactivated = /deactivat|disabled|suspend/i.test(response.text);
     return new QuotaFetchError(
       'forbidden',
-      `${where} answered 403: ${deactivated ? 'the account is deactivated' : 'access forbidden'} (${bodyExcerpt(response.text, 120)})`,
+      `${where} answered 403: ${deactivated ? 'the account is deactivated' : 'access forbidden'} (${bodyExcerpt(response, 120)})`,
     );
   }
   if (status === 429) {
@@ -48,7 +48,7 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
     const retryAt = now + (after === undefined ? DEFAULT_BACKOFF_MS : after * 1000);
     return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${new Date(retryAt).toISOString()}`, retryAt);
   }
-  return new QuotaFetchError('unexpected', `${where} answered ${status}: ${bodyExcerpt(response.text, 120)}`);
+  return new QuotaFetchError('unexpected', `${where} answered ${status}: ${bodyExcerpt(response, 120)}`);
 }
 
 /** Any failure as a QuotaFetchError (network errors and programming slips included, sanitised). */

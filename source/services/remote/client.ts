@@ -11,7 +11,8 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, transportFailure} from '../http.js';
-import {maskProcessSecrets, rememberSecret} from '../credential-redactor.js';
+import {processRedactor, rememberSecret} from '../credential-redactor.js';
+import {excerpt} from '../../core/redact.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -126,11 +127,11 @@ function serverMessage(text: string): string {
   try {
     const body = JSON.parse(text) as {error?: unknown; message?: unknown};
     const message = body.error ?? body.message;
-    if (typeof message === 'string' && message.trim()) return sanitizeLine(maskProcessSecrets(message)).slice(0, 300);
+    if (typeof message === 'string' && message.trim()) return excerpt(message, 300, processRedactor());
   } catch {
     // not JSON: fall through
   }
-  return bodyExcerpt(text, 120);
+  return bodyExcerpt({text}, 120);
 }
 
 /**
@@ -237,7 +238,7 @@ export class ManagementClient {
       if (error instanceof ManagementError) throw error;
       // not JSON: reported below
     }
-    throw new ManagementError('server', `${this.describe(req)}: expected JSON, got ${bodyExcerpt(response.text, 80)}`, response.status);
+    throw new ManagementError('server', `${this.describe(req)}: expected JSON, got ${bodyExcerpt(response, 80)}`, response.status);
   }
 
   private errorFor(req: ManagementRequest, response: ManagementResponse): ManagementError {

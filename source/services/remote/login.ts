@@ -9,6 +9,7 @@
 //
 // Without `is_webui` the server waits (5 minutes) for the callback posted to /oauth-callback: the
 // paste flow, which is what a terminal on another machine needs.
+import {cutText} from '../../core/redact.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {findProvider, PROVIDERS} from '../../providers/table.js';
@@ -112,7 +113,7 @@ export async function waitForRemoteLogin(
     if (body.status !== 'wait') {
       unknown++;
       if (unknown >= MAX_UNKNOWN_STATUSES) {
-        throw new UserError(`target ${client.target.name} answered the login status with "${sanitizeLine(String(body.status ?? '(none)')).slice(0, 40)}" ${unknown} times (expected wait, ok or error); gave up`);
+        throw new UserError(`target ${client.target.name} answered the login status with "${cutText(sanitizeLine(String(body.status ?? '(none)')), 40)}" ${unknown} times (expected wait, ok or error); gave up`);
       }
     } else unknown = 0;
     options.onProgress?.({kind: 'waiting'});

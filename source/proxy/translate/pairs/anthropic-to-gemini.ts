@@ -5,6 +5,7 @@
 // images go inline. Thought signatures come back to Claude Code as tagged thinking-block signatures
 // and return here to the part that carried them (readers/gemini.ts); thinking another upstream made
 // is dropped. Gemini refuses unknown request fields, so the client's extra fields are not carried.
+import {cutText} from '../../../core/redact.js';
 import {anthropicMessages, clientTools, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {geminiFunctionDeclaration, geminiGenerationConfig, geminiMediaPart, geminiPlan, geminiToolConfig, GeminiConversation, type GeminiProtocol} from '../gemini-contents.js';
 import {asArray, asNumber, asString, isRecord, parseJsonObject, type JsonObject} from '../json.js';
@@ -100,7 +101,7 @@ export function anthropicToGeminiCountTokens(client: JsonObject, context: Transl
 export function geminiCountTokensResponse(upstreamBody: string): Record<string, unknown> {
   const body = parseJsonObject(upstreamBody);
   const total = asNumber(body?.totalTokens) ?? asNumber(isRecord(body?.response) ? body.response.totalTokens : undefined);
-  if (total === undefined) throw new TranslateError(`the upstream's countTokens answer has no totalTokens: ${upstreamBody.slice(0, 200)}`, 502);
+  if (total === undefined) throw new TranslateError(`the upstream's countTokens answer has no totalTokens: ${cutText(upstreamBody, 200)}`, 502);
   return {input_tokens: total};
 }
 

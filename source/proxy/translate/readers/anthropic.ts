@@ -5,6 +5,7 @@
 // message (non-streaming) is the same blocks at once.
 // Usage: Anthropic's `input_tokens` excludes cache reads and writes; TurnEvents count all input
 // (OpenAI's convention), so the three are added and the cached parts reported beside.
+import {cutText} from '../../../core/redact.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {SseTurnReader} from './sse-reader.js';
@@ -131,7 +132,7 @@ export class AnthropicReader extends SseTurnReader {
     const reader = new AnthropicReader();
     return reader.readWhole(text, (value) => {
       const body = asRecord(value);
-      if (!body || body.type === 'error') return reader.onJson(body ?? {type: 'error', error: {message: text.slice(0, 200)}});
+      if (!body || body.type === 'error') return reader.onJson(body ?? {type: 'error', error: {message: cutText(text, 200)}});
       reader.out.start(asString(body.id), asString(body.model));
       reader.onUsage(body.usage);
       asArray(body.content).forEach((block, index) => {

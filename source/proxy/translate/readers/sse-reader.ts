@@ -1,5 +1,6 @@
 // The part every SSE reader shares: SSE text in, each event's JSON `data` handed to the protocol's
 // reader, TurnEvents out through the TurnEmitter; and a whole body read the same way.
+import {cutText} from '../../../core/redact.js';
 import {upstreamErrorMessage} from '../errors.js';
 import type {TurnEvent} from '../events.js';
 import {parseJsonObject, type JsonObject} from '../json.js';
@@ -47,7 +48,7 @@ export abstract class SseTurnReader implements TurnReader {
     try {
       value = JSON.parse(text);
     } catch {
-      this.out.error(`the upstream answered with a body that is not JSON: ${text.slice(0, 200)}`);
+      this.out.error(`the upstream answered with a body that is not JSON: ${cutText(text, 200)}`);
       return this.out.take();
     }
     readJson(value);
