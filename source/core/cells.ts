@@ -43,10 +43,12 @@ export function padCells(text: string, width: number, options: {align?: 'left' |
   return options.align === 'right' ? gap + fitted : fitted + gap;
 }
 
-/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap) or padded. */
-export function fitCell(text: string, width: number): string {
+/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap unless `last`) or padded. */
+export function fitCell(text: string, width: number, last = false): string {
   if (width <= 0) return '';
-  const cut = cellWidth(text) > width - 1 ? truncateCells(text, Math.max(1, width - 1)) : text;
+  // A row's last cell has nothing after it to keep apart from: it may fill its width.
+  const room = last ? width : width - 1;
+  const cut = cellWidth(text) > room ? truncateCells(text, Math.max(1, room)) : text;
   return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
 }
 

@@ -167,7 +167,7 @@ test('claude paste with a code the token endpoint refuses: the error screen with
     await tui.type('a-code-from-the-page');
     await tui.press('enter');
     const frame = await tui.waitFor('Enter: try again');
-    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: invalid_grant \(Invalid authorization code\)/);
+    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: Invalid authorization code \(invalid_grant\)/);
     assert.doesNotMatch(frame, /storing the account/);
     await tui.press('enter');
     await tui.waitFor('v: paste it here');

@@ -6,7 +6,7 @@
 // JSON), else the table's binary names on PATH.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
@@ -182,7 +182,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   if (target.account && !isUsable(target.account)) {
-    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
+    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : healthWords(target.account)}`);
   }
   const command = agentCommand(agent, settings, options.env);
 

@@ -101,7 +101,9 @@ export async function testAccount({services, provider, account, progress, siblin
     if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
     return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${token.expired}` : ''}`;
   } catch (error) {
-    throw new UserError(`${provider} ${label}: ${(error as Error).message}${error instanceof NeedsLoginError ? '' : ' (not refreshed)'}`);
+    // The refresh's own error names the account by id: say it once, by the name the list shows.
+    if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
+    throw new UserError(`${provider} ${label}: ${(error as Error).message} (not refreshed)`);
   }
 }
 

@@ -263,7 +263,7 @@ interface AccountColumns {
   expiry: number;
   /** The 5 h / weekly summary, on wide terminals only (0: not shown). */
   quota: number;
-  /** Narrow: STATUS and TOKEN in short words (`! login`, `in 4h`) so the names keep their room. */
+  /** Narrow: STATUS and TOKEN in short words (`re-login`, `in 4h`) so the names keep their room. */
   short: boolean;
 }
 
@@ -312,7 +312,8 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   const layout = (step: (typeof steps)[number]) => {
     const cells = accounts.map((a) => accountCells(a, now, false, accounts, step.short));
     const status = widest('STATUS', cells.map((c) => c.status), step.pad);
-    const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.pad);
+    // The short step's TOKEN is the row's last cell (no quota follows): no padding after it.
+    const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.short ? 0 : step.pad);
     const fixed = 3 + status + expiry;
     const quota = !step.short && step.pad === 2 && width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
     return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short};
@@ -332,7 +333,7 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
-  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
+  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
 const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
@@ -356,7 +357,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
+      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );

@@ -6,7 +6,7 @@ import {truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
@@ -28,6 +28,7 @@ import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {quotaErrorText} from '../../services/quota/errors.js';
 
 const LIST = 'quota';
 export const BEST_MARK = '★';
@@ -117,10 +118,10 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
 function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' | 'warn' | 'muted'} {
   if (row.error) {
     const retry = row.error.retryAt ? ` (next try in ${formatDuration(Date.parse(row.error.retryAt) - now)})` : '';
-    return {text: `! ${row.error.kind}: ${sanitizeLine(row.error.message)}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
+    return {text: `! ${sanitizeLine(quotaErrorText(row.error))}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
-  if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (row.account.health === 'needs-login') return {text: HEALTH_TEXT['needs-login'], tone: 'error'};
   if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
   // Nothing read yet: the window line below says why (never fetched, fetching…).
   if (row.ageMs === undefined) return {text: '', tone: 'muted'};
