@@ -5,6 +5,7 @@ import {request as httpRequest, type ServerResponse} from 'node:http';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {describeEvent} from '../../source/services/proxy/ipc.js';
+import {formatLocalTime} from '../../source/core/relative-time.js';
 import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
@@ -400,5 +401,30 @@ describe('a Chat Completions client on a Claude account (translated)', async () 
     const sent = f.upstream.requests.at(-1)!;
     assert.equal(sent.path, '/v1/messages');
     assert.ok(sent.raw.includes(filler), 'the whole message was translated and sent');
+  });
+});
+
+describe('a model the upstream does not know (404) cools that model only', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+  const ask = () =>
+    fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+
+  it('a 404 from A parks that model on A only, and the log line says so in local time', async () => {
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 404, {type: 'error', error: {type: 'not_found_error', message: 'model: claude-opus-4-6'}}) : answerByProtocol(req, res);
+    const response = await ask();
+    const events = f.events.filter((e) => e.type === 'failover');
+    assert.ok(events.length >= 1, `a failover (answer ${response.status})`);
+    const event = events[0]!;
+    assert.ok(event.type === 'failover' && event.model === 'claude-opus-4-6' && event.until !== undefined, JSON.stringify(event));
+    const line = describeEvent(event);
+    assert.equal(line, `claude/a@example.com model claude-opus-4-6 cooling until ${formatLocalTime(new Date(event.until!).toISOString())} (other models still served): model not found upstream (404)`);
+    assert.doesNotMatch(line, /\d\dT\d\d:|Z\b/, 'no raw UTC instant');
+    assert.deepEqual(f.proxy.status().cooling, [], 'no whole-account cooldown');
   });
 });

@@ -1,5 +1,6 @@
 // Why a quota read failed, in the five kinds a person can act on. Stored in the cache and printed by
 // `quota --json` as `error: {kind, message, retryAt}`.
+import {formatLocalTime} from '../../core/relative-time.js';
 import {NEEDS_LOGIN} from '../../core/accounts.js';
 import {retryAfterSeconds, bodyExcerpt, hostOf, NetworkError, type HttpResponse} from '../http.js';
 
@@ -55,7 +56,7 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
   if (status === 429) {
     const after = retryAfterSeconds(response.headers, now);
     const retryAt = now + (after === undefined ? DEFAULT_BACKOFF_MS : after * 1000);
-    return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${new Date(retryAt).toISOString()}`, retryAt);
+    return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${formatLocalTime(new Date(retryAt).toISOString())}`, retryAt);
   }
   return new QuotaFetchError('unexpected', `${where} answered ${status}: ${bodyExcerpt(response.text, 120)}`);
 }

@@ -1,6 +1,7 @@
 // The account actions of the accounts, detail and quota screens: one function each, bound to its
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
+import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
 import type {KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
@@ -99,7 +100,7 @@ export async function testAccount({services, provider, account, progress, siblin
       {force: true},
     );
     if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
-    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${token.expired}` : ''}`;
+    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${formatLocalTime(token.expired)}` : ''}`;
   } catch (error) {
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
