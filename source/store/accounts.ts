@@ -566,7 +566,8 @@ export class AccountStore implements AccountService {
     }
     const entry = ctx.entry(account);
     entry.paused = paused;
-    if (paused) entry.pausedAt = this.now().toISOString();
+    // Pausing a paused account keeps the time it was paused.
+    if (paused && !(account.paused && entry.pausedAt)) entry.pausedAt = this.now().toISOString();
     else delete entry.pausedAt;
     ctx.registryChanged = true;
     return {...account, paused};

@@ -2,7 +2,11 @@
 // names commands); the dead-refresh-token state is "re-login" on every screen and at every width.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {mkdirSync, writeFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
+import {proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
@@ -47,3 +51,28 @@ for (const [width, height] of [[80, 24], [60, 20], [160, 45]] as const) {
     assert.doesNotMatch(statusLine(frame), /needs-login/);
   });
 }
+
+test('the proxy screen, serving with no provider named, says so once (no "all providers / any provider")', async () => {
+  ccs = makeUiCcs();
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {stdio: 'ignore'});
+  try {
+    mkdirSync(ccs.paths.state, {recursive: true});
+    writeFileSync(proxyPidFilePath(ccs.paths), JSON.stringify({pid: child.pid, port: 18102, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary'}));
+    const proxy = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
+    tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'proxy', params: {}}, services: {proxy}});
+    const frame = await tui.waitFor(`PID ${child.pid}`);
+    assert.match(frame, /Serving\s+every provider, picked by the model asked for/);
+    assert.doesNotMatch(frame, /all providers|any provider/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('u on the account that is already the default says so, and changes nothing', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'u');
+  const frame = await tui.waitFor('already the default');
+  assert.match(frame, /work is already the default claude account/);
+});

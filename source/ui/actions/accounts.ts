@@ -37,6 +37,7 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
+  if (target.default) return {text: `${accountLabel(target, siblings)} is already the default ${target.provider} account`, kind: 'info', done: false};
   const accounts = services.targets.current.accounts;
   // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
   if (target.paused) {

@@ -60,11 +60,12 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const pool = target.provider && !target.account ? (snapshot?.accounts ?? []).filter((a) => a.provider === target.provider && isUsable(a)).length : undefined;
   const serving =
     pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
-    : (state?.account ?? target.account ?? 'any provider, by model');
+    : (state?.account ?? target.account ?? dash);
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
   const servingText =
-    running ? `${target.provider ?? 'all providers'} / ${sanitizeLine(serving)}`
+    // No provider named: the request's model picks the provider, said once.
+    running ? (target.provider ? `${target.provider} / ${sanitizeLine(serving)}` : 'every provider, picked by the model asked for')
     : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
     : 'nothing';
   const rows: Array<[string, string]> = [
