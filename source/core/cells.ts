@@ -65,3 +65,29 @@ export function lastCells(text: string, width: number): string {
   }
   return out;
 }
+
+/**
+ * `text` broken into rows of at most `width` cells at spaces; a word longer than a row is cut into
+ * pieces. No row starts with the space it was broken at (Ink's own wrap keeps it, which shifts
+ * continuation rows one cell right).
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.split(' ')) {
+    if (row && cellWidth(row) + 1 + cellWidth(word) > width) {
+      rows.push(row);
+      row = '';
+    }
+    let rest = row ? `${row} ${word}` : word;
+    while (cellWidth(rest) > width && width > 0) {
+      // A wide character on a one-cell row still goes somewhere: a row of its own.
+      const head = truncateCells(rest, width, '') || [...segmenter.segment(rest)][0]!.segment;
+      rows.push(head);
+      rest = rest.slice(head.length);
+    }
+    row = rest;
+  }
+  rows.push(row);
+  return rows;
+}
