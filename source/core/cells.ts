@@ -91,3 +91,22 @@ export function wrapWords(text: string, width: number): string[] {
   rows.push(row);
   return rows;
 }
+
+/**
+ * `items` joined with `separator` into as few rows of at most `width` cells as they need, each item
+ * whole on one row (a legend that would be cut goes on to a second row instead); an item wider
+ * than a row is cut with …
+ */
+export function packItems(items: readonly string[], width: number, separator = ' · '): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const item of items) {
+    const joined = row ? `${row}${separator}${item}` : item;
+    if (row && cellWidth(joined) > width) {
+      rows.push(row);
+      row = item;
+    } else row = joined;
+  }
+  rows.push(row);
+  return rows.map((r) => truncateCells(r, width));
+}

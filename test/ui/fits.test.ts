@@ -44,3 +44,16 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     for (const line of frame.split('\n')) assert.doesNotMatch(line, /^│ {13}\S/, `a row starts with a space: ${line}`);
   });
 }
+
+for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
+  test(`${width}×${height}: the quota legend is whole (a second row rather than a cut)`, async () => {
+    ccs = makeUiCcs();
+    tui = await renderTui({paths: ccs.paths, width, height});
+    await tui.waitFor('Claude');
+    await tui.press('2');
+    const frame = await tui.waitFor('best to switch to');
+    const legend = frame.split('\n').slice(1, 3).join(' · ');
+    for (const mark of ['best to switch to', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
+    assert.doesNotMatch(legend, /…/);
+  });
+}
