@@ -6,6 +6,7 @@ import {afterEach, test} from 'node:test';
 import {cellWidth, wrapWords} from '../../source/core/cells.js';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
@@ -55,5 +56,17 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     const legend = frame.split('\n').slice(1, 3).join(' · ');
     for (const mark of ['best to switch to', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
     assert.doesNotMatch(legend, /…/);
+  });
+}
+
+for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
+  test(`${width}×${height}: the stopped proxy screen says how to start, whole`, async () => {
+    ccs = makeUiCcs();
+    const proxy = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
+    tui = await renderTui({paths: ccs.paths, width, height, route: {screen: 'proxy', params: {}}, services: {proxy}});
+    const frame = await tui.waitFor('starts the proxy');
+    assert.ok(frame.includes('a provider’s pool'), frame);
+    assert.ok(frame.includes('serves an account'), frame);
+    for (const line of frame.split('\n')) assert.ok(cellWidth(line) <= width, line);
   });
 }

@@ -6,7 +6,7 @@ import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
-import {padCells, truncateCells} from '../../core/cells.js';
+import {packItems, padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -111,11 +111,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
         </Text>
       ))}
       <Text> </Text>
-      <Text dimColor wrap="truncate">
-        {state?.phase === 'stopped' && tail.length === 0
-          ? `${actionKey('proxy.start', 'proxy')} starts the proxy · on the accounts screen ${actionKey('account.serve', 'home')} serves an account, ${actionKey('provider.serve', 'home')} a provider’s pool`
-          : 'Log'}
-      </Text>
+      {/* Stopped with no log: how to start, on as many rows as it needs (nothing follows it). */}
+      {(state?.phase === 'stopped' && tail.length === 0
+        ? packItems([`${actionKey('proxy.start', 'proxy')} starts the proxy`, `on the accounts screen: ${actionKey('account.serve', 'home')} serves an account`, `${actionKey('provider.serve', 'home')} a provider’s pool`], inner)
+        : ['Log']
+      ).map((line) => (
+        <Text key={line} dimColor wrap="truncate">
+          {line}
+        </Text>
+      ))}
       {tail.map((line, i) => (
         <Text key={`${i}:${line}`} wrap="truncate">
           {truncateCells(sanitizeLine(line), inner)}
