@@ -70,3 +70,15 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     for (const line of frame.split('\n')) assert.ok(cellWidth(line) <= width, line);
   });
 }
+
+test('80×24: the models title keeps its match count whole (the list source, also in the header, gives way)', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24});
+  await tui.waitFor('Claude');
+  await tui.press('3');
+  await tui.waitFor('Models ');
+  await tui.press('/', 'z', 'z', 'z');
+  const frame = await tui.waitFor('0 match');
+  assert.match(frame, /Models \d+\/\d+ visible · 0 match/);
+  assert.match(frame, /static list/, 'the source is still on the header line');
+});
