@@ -4,6 +4,12 @@ import type {Account} from './types.js';
 import {UserError} from './types.js';
 
 /**
+ * The one word for an account whose refresh token is dead (health `needs-login`): the table, the
+ * quota screen, the key hint and every error say it the same way.
+ */
+export const NEEDS_LOGIN = 're-login';
+
+/**
  * The words for an account's health, the same in the TUI and `ccs-tui accounts`: an access token
  * past its expiry is "refresh due" (the next use refreshes it), never "expired" in one place and
  * "due" in another.
@@ -11,23 +17,38 @@ import {UserError} from './types.js';
 export const HEALTH_TEXT: Record<Account['health'], string> = {
   ok: 'ok',
   expired: 'refresh due',
-  'needs-login': '! re-login',
+  'needs-login': `! ${NEEDS_LOGIN}`,
   'missing-token': '! no token',
   unreadable: '! corrupt',
   'refresh-unknown': '? refresh unknown',
   cooling: '⏳ cooldown',
 };
 
-/** Shorter words for the narrowest tables (a 60-column terminal), same meaning and markers. */
+/**
+ * Shorter words for the narrowest tables (a 60-column terminal), same meaning and markers; the
+ * re-login word stays whole and gives up its marker instead (the row keeps its attention colour).
+ */
 export const HEALTH_SHORT: Record<Account['health'], string> = {
   ok: 'ok',
   expired: 'due',
-  'needs-login': '! login',
+  'needs-login': NEEDS_LOGIN,
   'missing-token': '! no file',
   unreadable: '! corrupt',
   'refresh-unknown': '? unknown',
   cooling: '⏳ cool',
 };
+
+/** The table's word for a health without its marker: `re-login`, `refresh due`. */
+const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
+
+/**
+ * An account's state in a sentence, for errors: the table's word without its marker, then the
+ * recorded cause (`re-login: refresh token revoked (invalid_grant)`).
+ */
+export function healthWords(account: Pick<Account, 'health' | 'healthDetail'>): string {
+  const word = stateWord(account.health);
+  return account.healthDetail ? `${word}: ${account.healthDetail}` : word;
+}
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
@@ -47,7 +68,7 @@ export function noUsableAccount(provider: {id: string; displayName: string}, acc
   if (own.every((a) => a.paused)) {
     return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a, own)).join(', ')}): resume one with: ccs-tui resume ${provider.id} <account>`;
   }
-  const states = own.map((a) => `${accountLabel(a, own)}: ${a.paused ? 'paused' : a.health}`).join(', ');
+  const states = own.map((a) => `${accountLabel(a, own)}: ${a.paused ? 'paused' : stateWord(a.health)}`).join(', ');
   return `no usable ${provider.displayName} account (${states}; log in again with: ccs-tui login ${provider.id}, or resume a paused one)`;
 }
 

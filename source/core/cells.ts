@@ -43,10 +43,12 @@ export function padCells(text: string, width: number, options: {align?: 'left' |
   return options.align === 'right' ? gap + fitted : fitted + gap;
 }
 
-/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap) or padded. */
-export function fitCell(text: string, width: number): string {
+/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap unless `last`) or padded. */
+export function fitCell(text: string, width: number, last = false): string {
   if (width <= 0) return '';
-  const cut = cellWidth(text) > width - 1 ? truncateCells(text, Math.max(1, width - 1)) : text;
+  // A row's last cell has nothing after it to keep apart from: it may fill its width.
+  const room = last ? width : width - 1;
+  const cut = cellWidth(text) > room ? truncateCells(text, Math.max(1, room)) : text;
   return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
 }
 
@@ -62,4 +64,49 @@ export function lastCells(text: string, width: number): string {
     used += w;
   }
   return out;
+}
+
+/**
+ * `text` broken into rows of at most `width` cells at spaces; a word longer than a row is cut into
+ * pieces. No row starts with the space it was broken at (Ink's own wrap keeps it, which shifts
+ * continuation rows one cell right).
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.split(' ')) {
+    if (row && cellWidth(row) + 1 + cellWidth(word) > width) {
+      rows.push(row);
+      row = '';
+    }
+    let rest = row ? `${row} ${word}` : word;
+    while (cellWidth(rest) > width && width > 0) {
+      // A wide character on a one-cell row still goes somewhere: a row of its own.
+      const head = truncateCells(rest, width, '') || [...segmenter.segment(rest)][0]!.segment;
+      rows.push(head);
+      rest = rest.slice(head.length);
+    }
+    row = rest;
+  }
+  rows.push(row);
+  return rows;
+}
+
+/**
+ * `items` joined with `separator` into as few rows of at most `width` cells as they need, each item
+ * whole on one row (a legend that would be cut goes on to a second row instead); an item wider
+ * than a row is cut with …
+ */
+export function packItems(items: readonly string[], width: number, separator = ' · '): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const item of items) {
+    const joined = row ? `${row}${separator}${item}` : item;
+    if (row && cellWidth(joined) > width) {
+      rows.push(row);
+      row = item;
+    } else row = joined;
+  }
+  rows.push(row);
+  return rows.map((r) => truncateCells(r, width));
 }

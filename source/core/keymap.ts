@@ -243,3 +243,14 @@ export function confirmHint(choices: ReadonlyArray<{key: string; label: string}>
   const more = choices.map((c) => `, ${keyLabel(c.key)}: ${c.label}`).join('');
   return `[${actionKey('confirm.yes')}/${actionKey('confirm.no').toUpperCase()}${more}]`;
 }
+
+/**
+ * An error's advice in the TUI's words: `L: re-login` for the key bound to `action` in `scope`
+ * (its hint, else its description), or undefined when no key is bound there (the caller falls back
+ * to the command). `action`/`scope` are loose strings: they come from a UserError's advice.
+ */
+export function keyAdvice(action: string, scope?: string): string | undefined {
+  const binding = KEY_BINDINGS.find((b) => b.action === action && (scope === undefined || b.scopes.includes(scope as KeyScope)));
+  if (!binding) return undefined;
+  return `${keyLabel(binding.keys[0]!)}: ${binding.hint ?? binding.description}`;
+}

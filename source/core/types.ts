@@ -87,12 +87,24 @@ export interface QuotaWindow {
   stale?: boolean;
 }
 
+/**
+ * The way out of an error, said per surface (store/errors.ts words it): the command line names the
+ * `command`, the TUI the key bound to `action` (a core/keymap.ts action id) in `scope`.
+ */
+export interface ErrorAdvice {
+  command: string;
+  action?: string;
+  scope?: string;
+}
+
 /** A user-facing error with the file / field / flag it is about. Printed as-is (never a stack). */
 export class UserError extends Error {
   constructor(
     message: string,
     /** Exit code for the command line: 1 failure, 2 bad usage. */
     readonly exitCode: 1 | 2 | 3 = 1,
+    /** What to do about it, kept out of `message` so each surface can say it its own way. */
+    readonly advice?: ErrorAdvice,
   ) {
     super(message);
     this.name = 'UserError';

@@ -2,7 +2,8 @@
 // data (from PROVIDERS.md), overridable per provider in tui.json (`endpoints.<provider>.<name>`).
 // A row's `adapter` (adapters/<id>.ts) holds the provider's quirks as functions. Adding a provider
 // means adding a row and its adapter, nothing else: no other layer branches on a provider id.
-import type {QuotaWindow} from '../core/types.js';
+import {sanitizeLine} from '../core/sanitize.js';
+import {UserError, type QuotaWindow} from '../core/types.js';
 import {aistudioAdapter} from './adapters/aistudio.js';
 import {antigravityAdapter} from './adapters/antigravity.js';
 import {bobAdapter} from './adapters/bob.js';
@@ -483,6 +484,21 @@ export function registerProvider(row: ProviderRow): void {
   if (BY_ID.has(row.id) || BY_TOKEN_TYPE.has(row.tokenType.toLowerCase())) throw new Error(`provider "${row.id}" (type "${row.tokenType}") is already registered`);
   ROWS.push(row);
   index(row);
+}
+
+/**
+ * The usage error (exit 2) for a name that is no provider: the name as typed, where it came from
+ * (`--provider`), and every provider id, since no command lists providers with no account.
+ */
+export function unknownProviderError(id: string, where?: string): UserError {
+  return new UserError(`unknown provider "${sanitizeLine(id)}"${where ? ` (${where})` : ''}; known providers: ${PROVIDERS.map((p) => p.id).join(', ')}`, 2);
+}
+
+/** findProvider, or the unknown-provider usage error. */
+export function requireProvider(id: string, where?: string): ProviderRow {
+  const row = findProvider(id);
+  if (!row) throw unknownProviderError(id, where);
+  return row;
 }
 
 /** A provider by its id, or by the name CCS uses for it (`agy`, `ghcp`), any case. */

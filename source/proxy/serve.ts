@@ -5,7 +5,7 @@ import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs
 import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {findProvider} from '../providers/table.js';
+import {findProvider, requireProvider} from '../providers/table.js';
 import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
@@ -85,7 +85,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const store = new AccountStore(paths);
 
   let provider = options.provider;
-  if (provider !== undefined && !findProvider(provider)) throw new UserError(`unknown provider "${provider}" (--provider)`, 2);
+  if (provider !== undefined) requireProvider(provider, '--provider');
   provider = provider && findProvider(provider)!.id;
   if (options.account !== undefined && provider === undefined) {
     // An account without --provider: the one account anywhere that matches.

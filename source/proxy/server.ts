@@ -539,7 +539,7 @@ export class ProxyServer {
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
-    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown.until});
+    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown.until, ...(cooldown.model ? {model: cooldown.model} : {})});
     this.recordError(logLine);
     attempts.tried.add(from.id);
   }

@@ -12,6 +12,7 @@
 // token held when it was found. Outcomes that prove the token was not spent allow a retry:
 // the request never left (connection refused, host not found), or the server answered with an OAuth
 // error (it refused the request, so it did not rotate).
+import {formatLocalTime} from '../core/relative-time.js';
 import {createHash} from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,7 +111,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   const previous = await readRecord(target.file);
   if (previous && 'unreadable' in previous) return replaceUnreadable(target, fingerprint, previous.unreadable);
   if (previous && previous.fingerprint === fingerprint && (previous.outcome === 'sent' || previous.outcome === 'unknown')) {
-    const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${previous.at}` : '';
+    const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${formatLocalTime(previous.at)}` : '';
     throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
   }
   const write = (outcome: AttemptOutcome, detail?: string) =>

@@ -9,6 +9,7 @@
 // - the rotated refresh token is written to disk before the new access token is returned;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
+import {NEEDS_LOGIN} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
@@ -32,14 +33,19 @@ export {refreshLockBounds} from './refresh-lock.js';
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
 
-/** Only a new login helps: the refresh token was revoked, reused or is missing. */
-export class NeedsLoginError extends Error {
+/**
+ * Only a new login helps: the refresh token was revoked, reused or is missing. The message names the
+ * account once; the way out is advice, so the TUI says its key and the command line the command.
+ */
+export class NeedsLoginError extends UserError {
   constructor(
     readonly provider: string,
     readonly accountId: string,
     readonly reason: string,
+    /** What a person calls the account (accountLabel); the id when the caller has no better name. */
+    label: string = accountId,
   ) {
-    super(`${provider} account ${accountId} needs a new login: ${reason} (ccs-tui login ${provider})`);
+    super(`${provider} ${label}: ${NEEDS_LOGIN}: ${reason}`, 1, {command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
     this.name = 'NeedsLoginError';
   }
 }
@@ -198,7 +204,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
         throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`);
       }
       if (error instanceof OAuthError && isFatal(error)) {
-        const reason = `${error.error}${error.description ? `: ${error.description}` : ''}`;
+        const reason = error.reason;
         await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }

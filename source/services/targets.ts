@@ -5,7 +5,7 @@
 import {findAccount, accountLabel} from '../core/accounts.js';
 import type {ModelRules} from '../core/model-rules.js';
 import {UserError} from '../core/types.js';
-import {findProvider, staticModels} from '../providers/table.js';
+import {requireProvider, staticModels} from '../providers/table.js';
 import type {AccountService} from '../store/account-service.js';
 import type {AccountStore} from '../store/accounts.js';
 import {accountPlan, loadRulesContext, updateAccountRules, updateGlobalRules, type LiveModelList, type RulesContext} from '../store/model-rules.js';
@@ -120,8 +120,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
        * server's per-account rules are in token files the Management API does not edit.
        */
       async load(provider, accountId, live) {
-        const row = findProvider(provider);
-        if (!row) throw new UserError(`unknown provider "${provider}"`, 2);
+        const row = requireProvider(provider);
         const accounts = (await store.load()).accounts.filter((a) => a.provider === row.id);
         const account = accountId !== undefined ? findAccount(accounts, row.id, accountId) : (accounts.find((a) => !a.paused) ?? accounts[0]);
         const global = await remoteRules.remoteGlobalRules(client, row.id);

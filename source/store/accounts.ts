@@ -13,7 +13,7 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -510,7 +510,7 @@ export class AccountStore implements AccountService {
     return this.mutate(async (ctx) => {
       let account = ctx.find(provider, ref);
       if (account.health === 'unreadable' || account.health === 'missing-token') {
-        throw new UserError(`${accountLabel(account)} cannot be the default: ${account.healthDetail ?? account.health}`);
+        throw new UserError(`${accountLabel(account)} cannot be the default: ${healthWords(account)}`);
       }
       const problem = defaultProblem(account);
       if (problem && !(options.resume && account.paused)) {
@@ -566,7 +566,8 @@ export class AccountStore implements AccountService {
     }
     const entry = ctx.entry(account);
     entry.paused = paused;
-    if (paused) entry.pausedAt = this.now().toISOString();
+    // Pausing a paused account keeps the time it was paused.
+    if (paused && !(account.paused && entry.pausedAt)) entry.pausedAt = this.now().toISOString();
     else delete entry.pausedAt;
     ctx.registryChanged = true;
     return {...account, paused};

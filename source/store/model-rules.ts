@@ -10,7 +10,7 @@ import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {findProvider, PROVIDERS, staticModels, type ProviderRow} from '../providers/table.js';
+import {findProvider, PROVIDERS, requireProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
 import {assertUnsharedPath, channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
@@ -174,8 +174,7 @@ export async function loadRulesContext(
   provider: string,
   options: {account?: string; live?: LiveModelList} = {},
 ): Promise<RulesContext> {
-  const row = findProvider(provider);
-  if (!row) throw new UserError(`unknown provider "${provider}" (try: ccs-tui accounts)`, 2);
+  const row = requireProvider(provider);
   const {config} = await loadCliproxyConfig(paths);
   const store = new AccountStore(paths);
   let account: Account | undefined;

@@ -51,8 +51,13 @@ describe('proxy start / status / stop', async () => {
     assert.equal(parsed.pid, entry.pid);
     assert.equal(parsed.account, 'a@example.com');
     assert.equal(parsed.totalRequests, 1);
-    const human = await runBin(['proxy', 'status'], ccs.env);
+    const human = await runBin(['proxy', 'status'], {...ccs.env, TZ: 'Asia/Tokyo'});
     assert.match(human.stdout, new RegExp(`pid ${entry.pid}, http://127\\.0\\.0\\.1:${port}`));
+    // Local time for people (Tokyo is UTC+9, no DST); --json keeps the ISO UTC instant.
+    const startedAt = (JSON.parse(status.stdout) as {startedAt: string}).startedAt;
+    assert.match(startedAt, /Z$/);
+    const tokyo = new Date(Date.parse(startedAt) + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+    assert.match(human.stdout, new RegExp(`^since ${tokyo}$`, 'm'));
 
     const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
     assert.match(log, /POST \/v1\/messages claude-opus-4-6 → claude\/a@example.com 200/);

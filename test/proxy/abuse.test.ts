@@ -5,6 +5,7 @@ import {request as httpRequest, type ServerResponse} from 'node:http';
 import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {describeEvent} from '../../source/services/proxy/ipc.js';
+import {formatLocalTime} from '../../source/core/relative-time.js';
 import {anthropicStreamEvents, answerByProtocol, sendJson, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
@@ -50,6 +51,15 @@ function trickle(url: string, head: string, waitMs: number, trickleByte = 'x'): 
 
 const postHead = (path: string, headers: Record<string, string>) =>
   `POST ${path} HTTP/1.1\r\n${Object.entries({host: '127.0.0.1', 'content-type': 'application/json', ...headers}).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+
+
+/** One small Messages request for claude-opus-4-6 through the proxy at `url`. */
+const askOpus = (url: string) =>
+  fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  });
 
 describe('refused requests close the connection without reading the body', async () => {
   const f = await proxyFixture({
@@ -124,12 +134,7 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
     tokens: claudeAccounts('a', 'b'),
   });
   after(() => f.close());
-  const ask = () =>
-    fetch(`${f.url}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
+  const ask = () => askOpus(f.url);
   const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
   const bearerA = 'Bearer at-a@example.com-0123456789abcdef';
   const bearerB = 'Bearer at-b@example.com-0123456789abcdef';
@@ -222,12 +227,7 @@ describe('an overload and an account out of quota in one request', async () => {
   const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
   after(() => f.close());
   const overloaded = {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}};
-  const ask = () =>
-    fetch(`${f.url}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
+  const ask = () => askOpus(f.url);
 
   it('answers with the overload, not the proxy\'s own 429, when the other account is out of quota', async () => {
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
@@ -400,5 +400,25 @@ describe('a Chat Completions client on a Claude account (translated)', async () 
     const sent = f.upstream.requests.at(-1)!;
     assert.equal(sent.path, '/v1/messages');
     assert.ok(sent.raw.includes(filler), 'the whole message was translated and sent');
+  });
+});
+
+describe('a model the upstream does not know (404) cools that model only', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+  const ask = () => askOpus(f.url);
+
+  it('a 404 from A parks that model on A only, and the log line says so in local time', async () => {
+    f.upstream.handler = (req, res) =>
+      req.headers.authorization === 'Bearer at-a@example.com-0123456789abcdef' ? sendJson(res, 404, {type: 'error', error: {type: 'not_found_error', message: 'model: claude-opus-4-6'}}) : answerByProtocol(req, res);
+    const response = await ask();
+    const events = f.events.filter((e) => e.type === 'failover');
+    assert.ok(events.length >= 1, `a failover (answer ${response.status})`);
+    const event = events[0]!;
+    assert.ok(event.type === 'failover' && event.model === 'claude-opus-4-6' && event.until !== undefined, JSON.stringify(event));
+    const line = describeEvent(event);
+    assert.equal(line, `claude/a@example.com model claude-opus-4-6 cooling until ${formatLocalTime(new Date(event.until!).toISOString())} (other models still served): model not found upstream (404)`);
+    assert.doesNotMatch(line, /\d\dT\d\d:|Z\b/, 'no raw UTC instant');
+    assert.deepEqual(f.proxy.status().cooling, [], 'no whole-account cooldown');
   });
 });

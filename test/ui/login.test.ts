@@ -167,7 +167,7 @@ test('claude paste with a code the token endpoint refuses: the error screen with
     await tui.type('a-code-from-the-page');
     await tui.press('enter');
     const frame = await tui.waitFor('Enter: try again');
-    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: invalid_grant \(Invalid authorization code\)/);
+    assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: Invalid authorization code \(invalid_grant\)/);
     assert.doesNotMatch(frame, /storing the account/);
     await tui.press('enter');
     await tui.waitFor('v: paste it here');
@@ -335,7 +335,7 @@ test('L as a different identity, then Enter: a new login as the account asked fo
 });
 
 /** Codex (browser or device) against the stand-in, its loopback callback on a free port. */
-async function codexLoginScreen(env: NodeJS.ProcessEnv) {
+async function codexLoginScreen(env: NodeJS.ProcessEnv, size = {width: 110, height: 40}) {
   const {fakeCodex} = await import('../helpers/fake-providers/providers.js');
   const {freePort} = await import('../helpers/fake-providers/server.js');
   const fake = await fakeCodex();
@@ -344,7 +344,7 @@ async function codexLoginScreen(env: NodeJS.ProcessEnv) {
   writeFileSync(ccs.paths.settings, JSON.stringify({...fake.settings, login: {callbackPorts: {codex: port}}}));
   const clock = new FakeClock();
   const rec = recorders();
-  const tui = await renderTui({paths: ccs.paths, width: 110, height: 40, env, route: {screen: 'login', params: {provider: 'codex'}}, services: {clock, ...rec.services}});
+  const tui = await renderTui({paths: ccs.paths, ...size, env, route: {screen: 'login', params: {provider: 'codex'}}, services: {clock, ...rec.services}});
   return {fake, port, ccs, clock, tui, rec, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
 }
 
@@ -358,6 +358,24 @@ test('codex over SSH: the method picker says which method works over SSH and sta
     await c.tui.waitFor('C O D X - 7 7 8 8');
   } finally {
     await c.cleanup();
+  }
+});
+
+test('codex over SSH at 80×24 and 60×20: a method note that wraps keeps its indent (no word at column 0)', async () => {
+  for (const size of [{width: 80, height: 24}, {width: 60, height: 20}]) {
+    const c = await codexLoginScreen({SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}, size);
+    try {
+      const frame = await c.tui.waitFor('How do you want to log in?');
+      const lines = frame.split('\n');
+      const first = lines.findIndex((l) => l.includes('over SSH: forward port'));
+      assert.ok(first > 0, frame);
+      const indent = lines[first]!.indexOf('over SSH');
+      // The note's next row (the wrap) starts where the note does.
+      const next = lines[first + 1]!;
+      assert.equal(next.length - next.trimStart().length, indent, `${size.width}: ${JSON.stringify(next)}`);
+    } finally {
+      await c.cleanup();
+    }
   }
 });
 

@@ -26,7 +26,7 @@ test('an account marked re-login: L appears in the hints on home and detail and 
   await tui.press('j');
   frame = await tui.waitFor((f) => /L re-login/.test(hintBar(f)));
   await tui.press('enter');
-  frame = await tui.waitFor('must log in again');
+  frame = await tui.waitFor('! re-login: L logs in as it again');
   assert.match(frame, /L logs in as it/);
   await tui.press('L');
   frame = await tui.waitFor('Claude — log in again as bob@example.com');
@@ -95,7 +95,7 @@ test('at 80 and 60 columns the state\'s way out is never the hint cut off: re-lo
     let frame = await tui.waitFor((f) => /L re-login/.test(hintBar(f)));
     assert.match(hintBar(frame), /^L re-login/);
     await tui.press('enter');
-    frame = await tui.waitFor('must log in again');
+    frame = await tui.waitFor('! re-login: L logs in as it again');
     assert.match(hintBar(frame), /^L re-login/);
     await tui.press('escape', 'h', 'j', 'l');
     frame = await tui.waitFor((f) => /▶ Codex accounts/.test(f) && /p resume/.test(hintBar(f)));

@@ -71,14 +71,15 @@ test('status messages expire (10 s, errors 30 s); the log keeps them', async () 
   const clock = new FakeClock(Date.now());
   tui = await renderTui({paths: ccs.paths, width: 100, height: 30, services: {clock}});
   await tui.waitFor('alice@example.com');
-  await tui.press('l', 'u');
-  await tui.waitFor('work is now the default claude account');
+  // bob: work is the default already (u on it changes nothing and says so).
+  await tui.press('l', 'j', 'u');
+  await tui.waitFor('bob@example.com is now the default claude account');
   await clock.advance(9_000);
-  assert.ok(tui.frame().includes('work is now the default'), 'still shown at 9 s');
+  assert.ok(tui.frame().includes('bob@example.com is now the default'), 'still shown at 9 s');
   await clock.advance(1_500);
-  await tui.waitFor((f) => !f.includes('work is now the default'));
+  await tui.waitFor((f) => !f.includes('is now the default'));
   await tui.press('M');
-  await tui.waitFor('work is now the default claude account');
+  await tui.waitFor('bob@example.com is now the default claude account');
 });
 
 test('the proxy screen shows the "no api-keys yet" placeholder whole, never half-masked', async () => {

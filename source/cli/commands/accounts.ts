@@ -1,10 +1,9 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
 import {formatLocalTime} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
-import {UserError} from '../../core/types.js';
-import {findProvider} from '../../providers/table.js';
+import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import type {AccountService} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
@@ -32,9 +31,7 @@ export function accountJson(account: Account) {
 }
 
 export function knownProvider(id: string): string {
-  const row = findProvider(id);
-  if (!row) throw new UserError(`unknown provider "${id}" (try: ccs-tui accounts)`, 2);
-  return row.id;
+  return requireProvider(id).id;
 }
 
 function reportProblems(ctx: CliContext, problems: {file: string; message: string; backup?: string}[]): void {
@@ -143,23 +140,41 @@ const rotate: CommandSpec = {
   },
 };
 
+/**
+ * The account before an edit, labelled, when the edit would change nothing (`state` holds already):
+ * the command then says so instead of reporting an edit that did not happen. Exit 0 either way.
+ */
+async function already(store: AccountService, provider: string, ref: string, state: (account: Account) => boolean): Promise<string | undefined> {
+  const {accounts} = await store.load();
+  const account = findAccount(accounts, provider, ref);
+  return state(account) ? accountLabel(account, accounts) : undefined;
+}
+
 export const accountCommands: CommandSpec[] = [
   accounts,
   registryEdit('use', "make the account the provider's default", [], async (store, p, a) => {
+    const same = await already(store, p, a, (account) => account.default);
+    if (same) return `${p}: ${same} is already the default`;
     const account = await store.setDefault(p, a);
     return `${p}: default is now ${(await labeller(store))(account)}`;
   }),
   rotate,
   registryEdit('rename', 'set the nickname', ['nickname'], async (store, p, a, [nickname]) => {
+    const same = await already(store, p, a, (account) => account.nickname === nickname);
+    if (same) return `${p}: ${same} is already called "${nickname}"`;
     const account = await store.rename(p, a, nickname!);
     return `${p}: ${account.email || account.id} is now "${account.nickname}"`;
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
+    const same = await already(store, p, a, (account) => account.paused);
+    if (same) return `${p}: ${same} was already paused`;
     // The local store says where the default went (a remote server decides that itself).
     const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
     return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
+    const same = await already(store, p, a, (account) => !account.paused);
+    if (same) return `${p}: ${same} is not paused`;
     const account = await store.setPaused(p, a, false);
     return `${p}: resumed ${(await labeller(store))(account)}`;
   }),

@@ -5,7 +5,7 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {UserError} from '../../core/types.js';
-import {findProvider} from '../../providers/table.js';
+import {requireProvider} from '../../providers/table.js';
 import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
 
 /** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
@@ -58,8 +58,7 @@ const login: CommandSpec = {
       },
       {required: ['provider']},
     );
-    const row = findProvider(positionals[0]!);
-    if (!row) throw new UserError(`unknown provider "${positionals[0]}" (known: claude, codex, gemini, antigravity, qwen, iflow, kimi, xai, copilot, vertex, aistudio, bob)`, 2);
+    const row = requireProvider(positionals[0]!);
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);

@@ -1,6 +1,7 @@
 // Proxy commands: `proxy serve` (foreground; what the TUI runs as its child), `proxy start/stop/status`
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
+import {formatLocalTime} from '../../core/relative-time.js';
 import {UserError} from '../../core/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -102,11 +103,11 @@ const status: CommandSpec = {
     }
     const lines = [
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
-      `since ${running.startedAt}`,
+      `since ${formatLocalTime(running.startedAt)}`,
       ...(running.provider ? [`provider ${running.provider}${result.account ? `, account ${result.account}` : ''}`] : []),
       ...(live ? [`${live.requestsPerMinute} requests in the last minute, ${live.totalRequests} in total`] : []),
       ...(live?.lastError ? [`last error: ${live.lastError.message}`] : []),
-      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} until ${c.until} (${c.reason})`),
+      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} until ${formatLocalTime(c.until)} (${c.reason})`),
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

@@ -7,7 +7,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
-import type {QuotaErrorInfo} from '../../services/quota/errors.js';
+import {quotaErrorText, type QuotaErrorInfo} from '../../services/quota/errors.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {findProvider} from '../../providers/table.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -106,7 +106,7 @@ export async function printQuota(
       r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
       : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
       : 'no numbers yet',
-      r.error ? `${r.error.kind}: ${r.error.message}` : '',
+      r.error ? quotaErrorText(r.error) : '',
     ]);
     ctx.stdout.write((await formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
   }

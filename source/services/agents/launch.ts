@@ -6,9 +6,9 @@
 // JSON), else the table's binary names on PATH.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
-import {findProvider, rootProvider, type ProviderRow} from '../../providers/table.js';
+import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -93,7 +93,7 @@ export interface RunTarget {
 export async function resolveRunTarget(store: AccountStore, ref: string | undefined, accountRef?: string): Promise<RunTarget> {
   const row = ref === undefined ? rootProvider() : findProvider(ref);
   if (row && accountRef) return {provider: row, account: findAccount((await store.load()).accounts, row.id, accountRef)};
-  if (accountRef) throw new UserError(`unknown provider "${ref}" (try: ccs-tui accounts)`, 2);
+  if (accountRef) throw unknownProviderError(ref!);
   if (row) return {provider: row};
   const snapshot = await store.load();
   const matches: Account[] = [];
@@ -109,7 +109,7 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   if (matches.length > 1) {
     throw new UserError(`"${ref}" matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${ref}`, 2);
   }
-  throw new UserError(`"${ref}" is neither a provider nor an account (try: ccs-tui accounts)`, 2);
+  throw new UserError(`"${ref}" is neither an account (ccs-tui accounts lists them) nor a provider (${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
 }
 
 export interface AgentPlan {
@@ -182,7 +182,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   if (target.account && !isUsable(target.account)) {
-    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : target.account.healthDetail ?? target.account.health}`);
+    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : healthWords(target.account)}`);
   }
   const command = agentCommand(agent, settings, options.env);
 

@@ -19,7 +19,7 @@ import {createHash} from 'node:crypto';
 import {existsSync, readFileSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, healthWords} from '../../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
@@ -380,7 +380,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   const paths = store.paths;
   const target = await store.loadAccount(provider, accountRef);
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
-    throw new UserError(`${provider} account ${accountLabel(target)} cannot be used: ${target.healthDetail ?? target.health}`);
+    throw new UserError(`${provider} account ${accountLabel(target)} cannot be used: ${healthWords(target)}`);
   }
   const file = await agentFilePath(format, env);
   // Refuse a FIFO or a directory before any lock is taken.

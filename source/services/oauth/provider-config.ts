@@ -1,7 +1,7 @@
 // A provider row as this installation uses it: the table plus tui.json's endpoint, client id and
 // callback port overrides.
 import {UserError} from '../../core/types.js';
-import {findProvider, withEndpointOverrides, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
+import {requireProvider, withEndpointOverrides, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 
 export interface ResolvedProvider {
@@ -14,8 +14,7 @@ export interface ResolvedProvider {
 }
 
 export function resolveProvider(settings: TuiSettings, providerId: string): ResolvedProvider {
-  const base = findProvider(providerId);
-  if (!base) throw new UserError(`unknown provider "${providerId}"`, 2);
+  const base = requireProvider(providerId);
   const overrides = endpointOverrides(settings, base.id);
   const row = withEndpointOverrides(base, overrides);
   const clientId = settings.login?.clientIds?.[base.id] ?? base.clientId ?? '';

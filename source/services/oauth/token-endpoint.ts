@@ -25,9 +25,20 @@ export class OAuthError extends Error {
     /** Seconds from Retry-After, on a 429. */
     readonly retryAfter?: number,
   ) {
-    super(`${hostOf(url)} refused: ${error}${description ? ` (${description})` : ''}`);
+    super(`${hostOf(url)} refused: ${oauthCause(error, description)}`);
     this.name = 'OAuthError';
   }
+
+  /** The server's reason in the one way causes are written: `refresh token revoked (invalid_grant)`. */
+  get reason(): string {
+    return oauthCause(this.error, this.description);
+  }
+}
+
+/** An OAuth error as a cause: the server's words first, its code in parentheses (`… (invalid_grant)`), or the code alone. */
+export function oauthCause(code: string, description: string | undefined): string {
+  const words = description?.trim().replace(/\.$/, '');
+  return words ? `${words} (${code})` : code;
 }
 
 export interface TokenRequestOptions {

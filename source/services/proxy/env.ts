@@ -5,10 +5,10 @@
 import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js';
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
-import {UserError, type Account, type TokenFile} from '../../core/types.js';
+import type {Account, TokenFile} from '../../core/types.js';
 import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
-import {findProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
+import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -88,8 +88,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
   const root = `http://127.0.0.1:${port ?? config.port}`;
   const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
-  const row = providerId ? findProvider(providerId) : rootProvider();
-  if (!row) throw new UserError(`unknown provider "${providerId}" (try: ccs-tui accounts)`, 2);
+  const row = providerId ? requireProvider(providerId) : rootProvider();
   const store = new AccountStore(paths);
   const snapshot = await store.load();
   const reason = noUsableAccount(row, snapshot.accounts);

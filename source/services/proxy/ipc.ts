@@ -1,13 +1,17 @@
 // The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
 // (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
 // may ask. It lives below both so that the supervisor never imports the proxy.
+import {formatLocalTime} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 
 export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
   | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; status: number; ms: number}
-  /** `until` (epoch ms): when the account serves again; absent when it is not parked (an overload, issue 11). */
-  | {type: 'failover'; provider: string; from: string; reason: string; until?: number}
+  /**
+   * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
+   * issue 11). `model`: the cooldown covers this model only (a 404), the account serves others.
+   */
+  | {type: 'failover'; provider: string; from: string; reason: string; until?: number; model?: string}
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string}
@@ -37,7 +41,14 @@ export interface ProxyStatus {
   requestsPerMinute: number;
   totalRequests: number;
   lastError?: {message: string; at: string};
+  /** Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. */
   cooling: {provider: string; account: string; until: string; reason: string}[];
+}
+
+/** Epoch ms on the reader's clock (`2026-11-30 20:21`), or "an unknown time". */
+function localTimeOf(at: number | undefined): string {
+  const iso = isoOrUndefined(at);
+  return iso ? formatLocalTime(iso) : 'an unknown time';
 }
 
 /** One log line for a person (secrets are redacted by the writer). */
@@ -50,7 +61,7 @@ export function describeEvent(event: ProxyEvent): string {
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
-        : `${event.provider}/${event.from} cooling until ${isoOrUndefined(event.until) ?? 'an unknown time'}: ${event.reason}`;
+        : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} cooling until ${localTimeOf(event.until)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
     case 'rotated':

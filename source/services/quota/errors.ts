@@ -1,5 +1,7 @@
 // Why a quota read failed, in the five kinds a person can act on. Stored in the cache and printed by
 // `quota --json` as `error: {kind, message, retryAt}`.
+import {formatLocalTime} from '../../core/relative-time.js';
+import {NEEDS_LOGIN} from '../../core/accounts.js';
 import {retryAfterSeconds, bodyExcerpt, hostOf, NetworkError, type HttpResponse} from '../http.js';
 
 export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected';
@@ -27,6 +29,14 @@ export class QuotaFetchError extends Error {
   }
 }
 
+/**
+ * A quota error as people read it (TUI quota screen, `ccs-tui quota`): `re-login: <cause>`, the
+ * account-table word for the kind (the JSON keeps `kind` as is).
+ */
+export function quotaErrorText(error: {kind: string; message: string}): string {
+  return `${error.kind === 'needs-login' ? NEEDS_LOGIN : error.kind}: ${error.message}`;
+}
+
 /** Back off this long after a 429 that does not say how long. */
 export const DEFAULT_BACKOFF_MS = 5 * 60_000;
 
@@ -35,7 +45,7 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
   const {status} = response;
   if (status >= 200 && status < 300) return undefined;
   const where = hostOf(url);
-  if (status === 401) return new QuotaFetchError('needs-login', `${where} answered 401: the token was not accepted; log in again`);
+  if (status === 401) return new QuotaFetchError('needs-login', `${where} answered 401: the token was not accepted`);
   if (status === 403) {
     const deactivated = /deactivat|disabled|suspend/i.test(response.text);
     return new QuotaFetchError(
@@ -46,7 +56,7 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
   if (status === 429) {
     const after = retryAfterSeconds(response.headers, now);
     const retryAt = now + (after === undefined ? DEFAULT_BACKOFF_MS : after * 1000);
-    return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${new Date(retryAt).toISOString()}`, retryAt);
+    return new QuotaFetchError('rate-limited', `${where} answered 429: rate limited, next try at ${formatLocalTime(new Date(retryAt).toISOString())}`, retryAt);
   }
   return new QuotaFetchError('unexpected', `${where} answered ${status}: ${bodyExcerpt(response, 120)}`);
 }

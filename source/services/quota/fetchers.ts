@@ -49,7 +49,7 @@ function quotaContext(ctx: QuotaFetchContext): QuotaContext {
     accessToken() {
       const token = ctx.token.access_token;
       if (typeof token !== 'string' || token === '') {
-        throw new QuotaFetchError('needs-login', `${ctx.account.tokenFile}: field "access_token" is missing; log in again`);
+        throw new QuotaFetchError('needs-login', `${ctx.account.tokenFile}: field "access_token" is missing`);
       }
       return token;
     },

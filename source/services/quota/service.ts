@@ -33,14 +33,14 @@ export const hasQuotaSource = (provider: string) => Boolean(findProvider(provide
 
 async function tokenFor(deps: QuotaDeps, account: Account) {
   if (account.health === 'needs-login') {
-    throw new QuotaFetchError('needs-login', `${account.healthDetail ?? 'the refresh token is no longer valid'}; log in again`);
+    throw new QuotaFetchError('needs-login', account.healthDetail ?? 'the refresh token is no longer valid');
   }
   // Some providers read quota with a credential that does not expire (Copilot's GitHub token): nothing to refresh.
   if (!findProvider(account.provider)?.adapter.quotaWithoutRefresh) {
     try {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
-      if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.message);
+      if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.reason);
       // A failed refresh is not fatal here: the token on disk may still be accepted.
     }
   }

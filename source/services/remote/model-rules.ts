@@ -7,8 +7,7 @@
 import {sanitizeLine} from '../../core/sanitize.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
 import type {Account, ModelAlias} from '../../core/types.js';
-import {UserError} from '../../core/types.js';
-import {findProvider, staticModels} from '../../providers/table.js';
+import {requireProvider, staticModels} from '../../providers/table.js';
 import {accountPlan, modelNormalizer, rulesChannel} from '../../store/model-rules.js';
 import type {ManagementClient} from './client.js';
 
@@ -60,8 +59,7 @@ export async function updateRemoteGlobalRules(
 
 /** Our resolver on the server's rules and the provider's static catalogue. */
 export function resolveRemote(provider: string, rules: ModelRules, account?: Account): ModelResolution {
-  const row = findProvider(provider);
-  if (!row) throw new UserError(`unknown provider "${provider}"`, 2);
+  const row = requireProvider(provider);
   return resolveModels({
     provider: row.id,
     base: {models: [...staticModels(row, accountPlan(account))], source: 'static'},

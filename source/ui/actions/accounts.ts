@@ -1,6 +1,7 @@
 // The account actions of the accounts, detail and quota screens: one function each, bound to its
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
+import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
 import type {KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
@@ -36,6 +37,7 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
+  if (target.default) return {text: `${accountLabel(target, siblings)} is already the default ${target.provider} account`, kind: 'info', done: false};
   const accounts = services.targets.current.accounts;
   // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
   if (target.paused) {
@@ -99,9 +101,11 @@ export async function testAccount({services, provider, account, progress, siblin
       {force: true},
     );
     if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
-    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${token.expired}` : ''}`;
+    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${formatLocalTime(token.expired)}` : ''}`;
   } catch (error) {
-    throw new UserError(`${provider} ${label}: ${(error as Error).message}${error instanceof NeedsLoginError ? '' : ' (not refreshed)'}`);
+    // The refresh's own error names the account by id: say it once, by the name the list shows.
+    if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
+    throw new UserError(`${provider} ${label}: ${(error as Error).message} (not refreshed)`);
   }
 }
 

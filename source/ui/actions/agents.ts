@@ -3,7 +3,7 @@
 // and the TUI comes back where it was.
 import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
-import {findProvider} from '../../providers/table.js';
+import {requireProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, planAgentRun, runAgentForeground} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
@@ -21,8 +21,7 @@ interface AgentActionContext {
 
 /** `e`: the agent on the selected account, or on the provider's pool when no account is selected. */
 export async function launchAgent({services, provider, account, progress}: AgentActionContext): Promise<ActionResult | string> {
-  const row = findProvider(provider);
-  if (!row) throw new UserError(`unknown provider "${provider}"`);
+  const row = requireProvider(provider);
   const {settings} = await services.settings.load();
   const what = `${provider}${account ? ` / ${accountLabel(account)}` : ' pool'}`;
   progress(`preparing the agent for ${what}…`);

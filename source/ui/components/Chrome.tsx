@@ -5,7 +5,7 @@ import {Text} from './Text.js';
 import type {ReactNode} from 'react';
 import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {cellWidth, lastCells, truncateCells} from '../../core/cells.js';
+import {cellWidth, lastCells, truncateCells, wrapWords} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
 import {useTheme} from '../theme.js';
 import type {ScreenHints} from '../hints.js';
@@ -162,23 +162,22 @@ export function HintBar(props: {width: number; scopes: readonly KeyScope[]; over
   );
 }
 
-/** Lines `text` takes when wrapped at `width` cells (a word longer than a line is cut into pieces). */
+/** Lines `text` takes when wrapped at `width` cells (the rows WrappedText draws). */
 function wrappedLines(text: string, width: number): number {
-  let lines = 1;
-  let used = 0;
-  for (const word of text.split(' ')) {
-    const w = cellWidth(word);
-    if (used > 0 && used + 1 + w > width) {
-      lines++;
-      used = 0;
-    }
-    used += (used > 0 ? 1 : 0) + w;
-    while (used > width) {
-      lines++;
-      used -= width;
-    }
-  }
-  return lines;
+  return wrapWords(text, width).length;
+}
+
+/** `text` wrapped at `width` cells by wrapWords: continuation rows start at the left edge, no space. */
+function WrappedText({text, width, color}: {text: string; width: number; color?: string}) {
+  return (
+    <Box flexDirection="column">
+      {wrapWords(text, width).map((line, i) => (
+        <Text key={i} wrap="truncate" color={color}>
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
 }
 
 
@@ -232,14 +231,14 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
     return {columnWidth, textWidth, chunks};
   };
   const fitting = [1, 2, 3].map(layout).find((l, i) => l.chunks.length <= i + 1 && l.textWidth >= 16);
-  const row = (b: (typeof bindings)[number]) => (
+  const row = (textWidth: number) => (b: (typeof bindings)[number]) => (
     <Box key={b.action}>
       <Box width={KEY_COLUMN} flexShrink={0}>
         <Text bold color={theme.accent} wrap="truncate">
           {b.keys.map(keyLabel).join(' ')}
         </Text>
       </Box>
-      <Text wrap="wrap">{b.description}</Text>
+      <WrappedText text={b.description} width={textWidth} />
     </Box>
   );
   const title = <Text bold>{`Keys (${actionKey('back')} or ${actionKey('help')} closes)`}</Text>;
@@ -254,7 +253,7 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
       <Box>
         {fitting.chunks.map((chunk, c) => (
           <Box key={c} flexDirection="column" width={fitting.columnWidth} paddingRight={1}>
-            {chunk.map(row)}
+            {chunk.map(row(fitting.textWidth))}
           </Box>
         ))}
       </Box>,
@@ -264,7 +263,7 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
   const view = scrollWindow(bindings, (b) => wrappedLines(b.description, textWidth), room, offset);
   return frame(
     <>
-      {view.shown.map(row)}
+      {view.shown.map(row(textWidth))}
       <ScrollNote start={view.start} more={view.more} />
     </>,
   );
@@ -280,9 +279,7 @@ export function MessagesOverlay({width, height, messages, offset = 0}: {width: n
       <Text bold>{`Messages, newest first (${actionKey('back')} or ${actionKey('messages')} closes)`}</Text>
       {messages.length === 0 ? <Text dimColor>no messages yet</Text> : null}
       {view.shown.map((m, i) => (
-        <Text key={view.start + i} wrap="wrap" color={m.kind === 'error' ? theme.error : m.kind === 'ok' ? theme.ok : undefined}>
-          {line(m)}
-        </Text>
+        <WrappedText key={view.start + i} text={line(m)} width={width - 4} color={m.kind === 'error' ? theme.error : m.kind === 'ok' ? theme.ok : undefined} />
       ))}
       <ScrollNote start={view.start} more={view.more} />
     </Box>

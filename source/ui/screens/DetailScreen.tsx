@@ -2,7 +2,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -104,7 +104,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
         </Box>
       ))}
       {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
-      {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`! this account must log in again: ${actionKey('account.relogin', 'detail')} logs in as it`}</Text> : null}
+      {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`}</Text> : null}
       {account.health === 'refresh-unknown' && !rename ? (
         <Text color={theme.warn} wrap="wrap">{`? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`}</Text>
       ) : null}

@@ -64,8 +64,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const accountIndex = useCursorOnId(accountsKey, accountIds, cursorIn(state, accountsKey, accounts.length), dispatch);
   const account = accounts[accountIndex];
 
-  // Compact below 80 columns (a 160-column terminal split in two): a narrower providers pane.
-  const leftWidth = width >= 100 ? 30 : width >= 80 ? 26 : 22;
+  // The providers pane is as wide as its longest row (names whole), within a share of the terminal:
+  // compact below 80 columns (a 160-column terminal split in two).
+  const leftWidth = useMemo(() => providersPaneWidth(width, providers), [width, providers]);
   const rightWidth = width - leftWidth;
   const providersFiltered = useFilterShown('providers');
   const accountsFiltered = useFilterShown('accounts');
@@ -242,6 +243,18 @@ function Pane(props: {title: string; focused: boolean; width: number; height: nu
   );
 }
 
+/** Cells around a provider's name in its row: borders and padding (4), `› ` (2), gap and `!  3` (5). */
+const PROVIDER_ROW_EXTRA = 11;
+
+/**
+ * The providers pane's width: its longest row whole (and its title), at most 22 cells below 80
+ * columns, 28 below 100, 32 above, so the accounts pane keeps the rest.
+ */
+function providersPaneWidth(width: number, providers: readonly ProviderAccounts[]): number {
+  const need = Math.max(cellWidth(`Providers (${providers.length})`) + 6, ...providers.map((p) => cellWidth(p.provider.displayName) + PROVIDER_ROW_EXTRA));
+  return Math.min(need, width >= 100 ? 32 : width >= 80 ? 28 : 22);
+}
+
 // Rows are memoised (React.memo): a frame re-renders only the rows whose props changed (the cursor's
 // two rows on a keypress, the rows whose quota entry changed on a poll result), not every visible row.
 const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, theme}: {entry: ProviderAccounts; selected: boolean; focused: boolean; width: number; theme: Theme}) {
@@ -263,7 +276,7 @@ interface AccountColumns {
   expiry: number;
   /** The 5 h / weekly summary, on wide terminals only (0: not shown). */
   quota: number;
-  /** Narrow: STATUS and TOKEN in short words (`! login`, `in 4h`) so the names keep their room. */
+  /** Narrow: STATUS and TOKEN in short words (`re-login`, `in 4h`) so the names keep their room. */
   short: boolean;
 }
 
@@ -312,14 +325,17 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   const layout = (step: (typeof steps)[number]) => {
     const cells = accounts.map((a) => accountCells(a, now, false, accounts, step.short));
     const status = widest('STATUS', cells.map((c) => c.status), step.pad);
-    const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.pad);
+    // The short step's TOKEN is the row's last cell (no quota follows): no padding after it.
+    const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.short ? 0 : step.pad);
     const fixed = 3 + status + expiry;
     const quota = !step.short && step.pad === 2 && width - fixed >= 60 ? quotaSummaryWidth(0) + 1 : 0;
-    return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short};
+    return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short, pad: step.pad};
   };
   const layouts = steps.map(layout);
+  // When no step makes the names whole, the names still get the room of single padding (text is
+  // never cut while a column keeps spare cells); short words only where they make names whole.
   const chosen =
-    layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.find((l) => shortest <= l.rest) ?? layouts.at(-1)!;
+    layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.find((l) => !l.short && l.pad === 1 && shortest <= l.rest) ?? layouts.find((l) => shortest <= l.rest) ?? layouts.at(-1)!;
   const {status, expiry, quota, rest, short} = chosen;
   // Side by side when both fit whole, or when there is room to give each a fair share.
   if (nick + email <= rest || rest >= 44) {
@@ -332,7 +348,7 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
-  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry)}${c.quota ? 'QUOTA' : ''}`;
+  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
 const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
@@ -356,7 +372,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry)}`}
+      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );

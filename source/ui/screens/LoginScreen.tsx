@@ -138,7 +138,14 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                   {i === cursor ? '› ' : '  '}
                   {METHOD_LABELS[m]}
                 </Text>
-                {view.notes[m] ? <Text color={theme.muted} wrap="wrap">{`    ${view.notes[m]}`}</Text> : null}
+                {/* Indented as a box, so wrapped rows stay under the note rather than at column 0. */}
+                {view.notes[m] ? (
+                  <Box paddingLeft={4}>
+                    <Text color={theme.muted} wrap="wrap">
+                      {view.notes[m]}
+                    </Text>
+                  </Box>
+                ) : null}
               </Box>
             ))}
           </Box>

@@ -258,10 +258,14 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   const partialRows = partialText ? Math.ceil(cellWidth(partialText) / Math.max(1, width)) : 0;
   const room = height - 1 - (liveError ? 1 : 0) - partialRows - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
+  // The list's source is also on the screen's header line: it gives way first when the column is narrow.
+  const matches = filter ? ` · ${rows.length} match` : '';
+  const source = ` (${resolution.source} list${livePartial ? ', partial' : ''})`;
+  const title = `Models ${visible}/${all} visible${cellWidth(`Models ${visible}/${all} visible${source}${matches}`) <= width ? source : ''}${matches}`;
   return (
     <>
       <Text bold wrap="truncate">
-        Models {visible}/{all} visible ({resolution.source} list{livePartial ? ', partial' : ''}){filter ? ` · ${rows.length} match` : ''}
+        {title}
       </Text>
       <FilterLine list={FILTER} />
       {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}

@@ -6,7 +6,7 @@ import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
-import {padCells, truncateCells} from '../../core/cells.js';
+import {packItems, padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -60,11 +60,12 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const pool = target.provider && !target.account ? (snapshot?.accounts ?? []).filter((a) => a.provider === target.provider && isUsable(a)).length : undefined;
   const serving =
     pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
-    : (state?.account ?? target.account ?? 'any provider, by model');
+    : (state?.account ?? target.account ?? dash);
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
   const servingText =
-    running ? `${target.provider ?? 'all providers'} / ${sanitizeLine(serving)}`
+    // No provider named: the request's model picks the provider, said once.
+    running ? (target.provider ? `${target.provider} / ${sanitizeLine(serving)}` : 'every provider, picked by the model asked for')
     : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
     : 'nothing';
   const rows: Array<[string, string]> = [
@@ -110,11 +111,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
         </Text>
       ))}
       <Text> </Text>
-      <Text dimColor wrap="truncate">
-        {state?.phase === 'stopped' && tail.length === 0
-          ? `${actionKey('proxy.start', 'proxy')} starts the proxy · on the accounts screen ${actionKey('account.serve', 'home')} serves an account, ${actionKey('provider.serve', 'home')} a provider’s pool`
-          : 'Log'}
-      </Text>
+      {/* Stopped with no log: how to start, on as many rows as it needs (nothing follows it). */}
+      {(state?.phase === 'stopped' && tail.length === 0
+        ? packItems([`${actionKey('proxy.start', 'proxy')} starts the proxy`, `on the accounts screen: ${actionKey('account.serve', 'home')} serves an account`, `${actionKey('provider.serve', 'home')} a provider’s pool`], inner)
+        : ['Log']
+      ).map((line) => (
+        <Text key={line} dimColor wrap="truncate">
+          {line}
+        </Text>
+      ))}
       {tail.map((line, i) => (
         <Text key={`${i}:${line}`} wrap="truncate">
           {truncateCells(sanitizeLine(line), inner)}

@@ -2,11 +2,11 @@
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
-import {truncateCells} from '../../core/cells.js';
+import {packItems, truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
@@ -28,6 +28,7 @@ import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {quotaErrorText} from '../../services/quota/errors.js';
 
 const LIST = 'quota';
 export const BEST_MARK = '★';
@@ -53,8 +54,10 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   );
   const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
+  // The legend takes a second row rather than lose its last marks on a narrow terminal.
+  const legend = packItems([`${BEST_MARK} best to switch to`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
-  const listHeight = Math.max(1, Math.floor((height - 2 - (filterShown ? 1 : 0)) / layout.rowHeight));
+  const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
   const cursor = cursorIn(state, LIST, rows.length);
   const selected = rows[cursor];
   // Rows are several lines tall, so the windowing is done here (List draws one-line rows).
@@ -88,9 +91,11 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   }
   return (
     <Box width={width} height={height} flexDirection="column">
-      <Text dimColor wrap="truncate">
-        {`${BEST_MARK} best to switch to · ${BINDING_MARK} binding window · ▲ over pace · ! used up · │ even pace · ? unknown`}
-      </Text>
+      {legend.map((line) => (
+        <Text key={line} dimColor wrap="truncate">
+          {line}
+        </Text>
+      ))}
       <Text dimColor wrap="truncate">
         {width >= 100 ? `sorted by headroom (the least room left in any window) · ${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `sorted by headroom · ${actionKey('quota.refresh', 'quota')} refresh · ${actionKey('account.rotate', 'quota')} rotate`}
       </Text>
@@ -117,10 +122,10 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
 function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' | 'warn' | 'muted'} {
   if (row.error) {
     const retry = row.error.retryAt ? ` (next try in ${formatDuration(Date.parse(row.error.retryAt) - now)})` : '';
-    return {text: `! ${row.error.kind}: ${sanitizeLine(row.error.message)}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
+    return {text: `! ${sanitizeLine(quotaErrorText(row.error))}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
-  if (row.account.health === 'needs-login') return {text: '! needs login', tone: 'error'};
+  if (row.account.health === 'needs-login') return {text: HEALTH_TEXT['needs-login'], tone: 'error'};
   if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
   // Nothing read yet: the window line below says why (never fetched, fetching…).
   if (row.ageMs === undefined) return {text: '', tone: 'muted'};

@@ -5,7 +5,7 @@ import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
 
-/** `short`: the narrow table's words (`! login`, `due`), same markers. */
+/** `short`: the narrow table's words (`re-login`, `due`). */
 export function accountStatus(account: Account, short = false): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;

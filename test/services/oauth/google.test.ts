@@ -249,7 +249,7 @@ test('antigravity: a file that records its client refreshes with that client and
     await ensureFreshToken({store, settings: settings()}, 'antigravity', id);
     assert.deepEqual(since(mark, '/token').map((r) => [r.fields.client_id, r.fields.client_secret]), [[ANTIGRAVITY_CLIENT.id, ANTIGRAVITY_CLIENT.secret]]);
     google.revoke(issued.refresh_token);
-    await assert.rejects(ensureFreshToken({store, settings: settings()}, 'antigravity', id, {force: true}), /needs a new login: invalid_grant: Token has been expired or revoked/);
+    await assert.rejects(ensureFreshToken({store, settings: settings()}, 'antigravity', id, {force: true}), /re-login: Token has been expired or revoked \(invalid_grant\)$/);
     assert.equal((await onlyAccount(store)).health, 'needs-login');
   }));
 
@@ -284,7 +284,7 @@ test("vertex: a key Google does not know (a deleted key) is refused by name, and
     const {generateKeyPairSync} = await import('node:crypto');
     const foreign = generateKeyPairSync('rsa', {modulusLength: 2048}).privateKey.export({type: 'pkcs8', format: 'pem'}).toString();
     const account = await importServiceAccount({store, settings: settings()}, 'vertex', 'key.json', JSON.stringify({...key, private_key: foreign}));
-    await assert.rejects(ensureFreshToken({store, settings: settings()}, 'vertex', account.id), /needs a new login: invalid_grant: Invalid JWT Signature/);
+    await assert.rejects(ensureFreshToken({store, settings: settings()}, 'vertex', account.id), /re-login: Invalid JWT Signature \(invalid_grant\)/);
     assert.equal((await onlyAccount(store)).health, 'needs-login');
   }));
 

@@ -86,7 +86,7 @@ test('claude paste: a code the token endpoint refuses (invalid_grant) ends with 
   const h = await pasteLogin(endpoints);
   try {
     assert.deepEqual(h.views.map((v) => v.kind), ['starting', 'starting', 'auth-code', 'storing', 'ended']);
-    assert.match(endedMessage(h.ended), /^Login failed: .*refused: invalid_grant \(Invalid authorization code\)$/);
+    assert.match(endedMessage(h.ended), /^Login failed: .*refused: Invalid authorization code \(invalid_grant\)$/);
     assert.equal((await h.store.load()).accounts.length, 0, 'nothing stored');
   } finally {
     h.cleanup();
@@ -121,7 +121,7 @@ test('claude paste: an answer that is not JSON ends with what came instead', asy
   const {server, endpoints} = await claudeTokenServer(() => ({status: 200, text: '<html>maintenance</html>'}));
   const h = await pasteLogin(endpoints);
   try {
-    assert.match(endedMessage(h.ended), /refused: invalid_response \(<html>maintenance<\/html>\)/);
+    assert.match(endedMessage(h.ended), /refused: <html>maintenance<\/html> \(invalid_response\)/);
   } finally {
     h.cleanup();
     await server.close();
@@ -177,7 +177,7 @@ test('claude loopback: the callback arrives but the code is refused → ended (n
     const view = await h.until('auth-code');
     const state = new URL(view.kind === 'auth-code' ? view.url : '').searchParams.get('state');
     await fetch(`http://127.0.0.1:${port}/callback?code=abc&state=${state}`);
-    assert.match(endedMessage(await h.until('ended')), /refused: invalid_grant \(code expired\)/);
+    assert.match(endedMessage(await h.until('ended')), /refused: code expired \(invalid_grant\)/);
   } finally {
     h.cleanup();
     await server.close();

@@ -1,5 +1,6 @@
 // Why an account shows no quota numbers, in a few words, for the places that would otherwise say
 // only `?`: the detail screen's Quota row and the quota screen. One wording for both.
+import {NEEDS_LOGIN} from '../../../core/accounts.js';
 import {actionKey} from '../../../core/keymap.js';
 import {formatDuration} from '../../../core/relative-time.js';
 import type {Account} from '../../../core/types.js';
@@ -27,7 +28,7 @@ export function shortQuotaError(error: QuotaErrorInfo, now: number): string {
   const code = status ? `${status} ` : '';
   switch (error.kind) {
     case 'needs-login':
-      return `${code}re-login`;
+      return `${code}${NEEDS_LOGIN}`;
     case 'forbidden':
       return `${code}${/deactivated/.test(error.message) ? 'account deactivated' : 'forbidden'}`;
     case 'rate-limited':
