@@ -169,3 +169,16 @@ export function urlBetween(screen: string, before: string, after: string): strin
   const end = lines.findIndex((l, i) => i > start && l.includes(after));
   return lines.slice(start + 1, end).map((l) => l.trim()).join('');
 }
+
+/**
+ * Selects a provider on the accounts screen with `:` (jump by name), waiting for each step: a count
+ * of `j` presses overshoots when the screen lags under load. `name` as the providers pane shows it.
+ */
+export async function jumpToProvider(term: TmuxSession, name: string): Promise<void> {
+  term.keys([':']);
+  await term.waitFor(/│ :\s/);
+  term.keys([name], {literal: true});
+  await term.waitFor(`│ :${name}`);
+  term.keys(['Enter']);
+  await term.waitFor((s) => s.includes(`› ${name}`) && s.includes(`${name} accounts`));
+}
