@@ -117,6 +117,24 @@ test(': jumps to an account in any provider, or to a provider by name', async ()
   assert.match(frame, /›\*\s+carol@example\.com/);
 });
 
+test('the accounts filter says which other providers have accounts it matches', async () => {
+  const t = await open();
+  await t.press('l');
+  await t.waitFor('▶ Claude accounts');
+  await t.press('/');
+  await t.type('carol');
+  let frame = await t.waitFor('no Claude account matches');
+  assert.match(frame, /no Claude account matches · found in Codex \(1\) \(h: providers\)/);
+  await t.press('enter', 'h', 'j');
+  frame = await t.waitFor('Codex accounts');
+  assert.match(frame, /carol@example\.com/);
+  await t.press('escape');
+  await t.press('k', 'l', '/');
+  await t.type('nobody');
+  frame = await t.waitFor('no Claude account matches');
+  assert.doesNotMatch(frame, /found in/);
+});
+
 test('sortAccounts: expiry soonest first, headroom most room first, unknown last, ties stable', () => {
   const now = Date.parse('2026-11-29T12:00:00Z');
   const account = (id: string, expiresAt?: string): Account => ({id, provider: 'claude', email: id, expiresAt, default: false, paused: false, health: 'ok', registered: true, tokenFile: `${id}.json`}) as Account;

@@ -155,7 +155,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           window={accountsWindow}
           keyOf={(a) => a.id}
           emptyText={
-            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : 'no account matches the filter'
+            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : noMatchText(selected, providers, shownAccounts)
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow
@@ -244,6 +244,19 @@ function useJump(
     const more = matches.length > 1 ? ` — ${index + 1} of ${matches.length} matching "${query}"; ${actionKey('jump', 'home')} then Enter for the next` : '';
     setStatus(`jumped to ${hit.name}${more}`, 'ok');
   }, [jump]);
+}
+
+/**
+ * The accounts filter matches none of this provider's accounts: says which other providers (as the
+ * providers pane lists them) have accounts it matches, so a name filtered on the wrong provider is found.
+ */
+function noMatchText(selected: ProviderAccounts | undefined, providers: readonly ProviderAccounts[], shownAccounts: (entry: ProviderAccounts) => Account[]): string {
+  const elsewhere = providers.filter((p) => p !== selected).flatMap((p) => {
+    const count = shownAccounts(p).length;
+    return count > 0 ? [`${p.provider.displayName} (${count})`] : [];
+  });
+  const none = selected ? `no ${selected.provider.displayName} account matches` : 'no account matches the filter';
+  return elsewhere.length > 0 ? `${none} · found in ${elsewhere.join(', ')} (${actionKey('pane.left', 'home')}: providers)` : none;
 }
 
 function Pane(props: {title: string; focused: boolean; width: number; height: number; theme: Theme; children: ReactNode}) {
