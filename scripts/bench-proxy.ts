@@ -1,10 +1,13 @@
 // Proxy against direct on loopback: the same requests sent to a local upstream directly (A) and through
 // `ccs-tui proxy serve` (B, a child process, as the TUI runs it), interleaved A B A B so that a machine
 // that slows down mid-run slows both alike; ratios are taken pair by pair and their median reported.
+// The throughput pairs also go through a bare node:http relay (C, scripts/bench-bare-relay.ts, A B C
+// A B C): the floor any Node proxy pays, so the proxy's own cost can be told from it; with each
+// child's CPU per request (/proc utime+stime over its batches).
 // At 1 and 16 connections, for JSON replies, SSE streams and bulk bodies; RSS of the proxy sampled
 // over a sustained run and while four 60 MB request bodies stream through it at once. Bounded loops,
 // 127.0.0.1 only.
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -27,6 +30,15 @@ export interface ThroughputPairs {
   directPerSecond: number;
   proxiedPerSecond: number;
   unit: 'req/s' | 'MB/s';
+  /** The bare node:http relay (C of each A B C round): its rate / direct rate, per round. */
+  bareRatios: number[];
+  /** Proxied rate / bare relay rate, per round. */
+  proxiedOverBare: number[];
+  barePerSecond: number;
+  /** CPU time (user + system) of each child over all its batches here, per request, in µs. */
+  cpuMicrosPerRequest: {proxy: number; bare: number};
+  /** Size of each request's answer body for bulk (MB), else undefined. */
+  bulkMb?: number;
 }
 
 export interface ProxyBenchResult {
@@ -45,6 +57,7 @@ export interface ProxyBenchResult {
 }
 
 const cliMain = fileURLToPath(new URL('../source/cli/main.js', import.meta.url));
+const bareRelayMain = fileURLToPath(new URL('./bench-bare-relay.js', import.meta.url));
 const KEY = 'bench-proxy-key-0123456789abcdef';
 const PAIRS = 5;
 const FIRST_BYTE_SAMPLES = 60;
@@ -120,7 +133,7 @@ function startUpstream(): Promise<Server> {
 }
 
 interface Target {
-  name: 'direct' | 'proxy';
+  name: 'direct' | 'proxy' | 'bare';
   url: string;
   headers: Record<string, string>;
 }
@@ -203,6 +216,36 @@ async function largeBodies(agent: Agent, target: Target, pid: number): Promise<P
   }
 }
 
+/** Clock ticks per second, the unit of /proc/PID/stat's CPU times (`getconf CLK_TCK`; 100 on Linux). */
+const clockTicks = (() => {
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout);
+  return ticks > 0 ? ticks : 100;
+})();
+
+/** CPU seconds (user + system) process `pid` has used so far (/proc/PID/stat utime + stime), NaN once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
+    // utime 14 and stime 15 (proc(5)).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Stops a bench child as the TUI stops the proxy (SIGTERM, SIGKILL after 5 s) and waits for it to exit. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) child.disconnect();
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(kill);
+}
+
 /** Resident set size of process `pid` in MB (/proc), NaN once it is gone. */
 export function rssMb(pid: number): number {
   try {
@@ -235,15 +278,19 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.on('message', () => {});
+  const bareRelay = spawn(process.execPath, [...PROXY_NODE_FLAGS, bareRelayMain, upstreamUrl], {stdio: ['ignore', 'pipe', 'pipe']});
   const agents = new Map([1, 16].map((n) => [n, new Agent({keepAliveTimeout: 30_000, connections: n, pipelining: 1})]));
   try {
     const proxyPort = await listeningPort(child);
     child.stdout!.resume();
+    const barePort = await listeningPort(bareRelay);
     const direct: Target = {name: 'direct', url: `${upstreamUrl}/v1/messages`, headers: {authorization: 'Bearer bench-access-token-0123456789'}};
     const proxied: Target = {name: 'proxy', url: `http://127.0.0.1:${proxyPort}/v1/messages`, headers: {'x-api-key': KEY}};
+    // No key check there: it is given what the upstream is given directly.
+    const bare: Target = {name: 'bare', url: `http://127.0.0.1:${barePort}/v1/messages`, headers: direct.headers};
 
-    // Warm both paths (JIT, connections, the proxy's account load).
-    for (const target of [direct, proxied]) await batch(agents.get(16)!, target, 'json', 16, 2000);
+    // Warm every path (JIT, connections, the proxy's account load).
+    for (const target of [direct, proxied, bare]) await batch(agents.get(16)!, target, 'json', 16, 2000);
 
     // Sustained: 60,000 JSON requests at 16 connections through the proxy, RSS sampled every 100 ms.
     // First, on a fresh proxy: the bulk transfers below leave socket buffers V8 frees lazily, which
@@ -267,27 +314,55 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
         const agent = agents.get(connections)!;
         const count = BATCH[kind][connections]!;
         const ratios: number[] = [];
-        const rates = {direct: [] as number[], proxy: [] as number[]};
+        const bareRatios: number[] = [];
+        const proxiedOverBare: number[] = [];
+        const rates = {direct: [] as number[], proxy: [] as number[], bare: [] as number[]};
+        const cpu = {proxy: 0, bare: 0};
+        /** A batch to `target`, adding what `pid` spent on it to `cpu[target.name]`. */
+        const measured = async (target: Target, pid: number) => {
+          const before = cpuSeconds(pid);
+          const result = await batch(agent, target, kind, connections, count);
+          cpu[target.name as 'proxy' | 'bare'] += cpuSeconds(pid) - before;
+          return result;
+        };
         for (let pair = 0; pair < PAIRS; pair++) {
           const a = await batch(agent, direct, kind, connections, count);
-          const b = await batch(agent, proxied, kind, connections, count);
+          const b = await measured(proxied, child.pid!);
+          const c = await measured(bare, bareRelay.pid!);
           const rate = (r: typeof a) => (kind === 'bulk' ? r.bytes / 1e6 : count) / r.seconds;
           rates.direct.push(rate(a));
           rates.proxy.push(rate(b));
+          rates.bare.push(rate(c));
           ratios.push(rate(b) / rate(a));
+          bareRatios.push(rate(c) / rate(a));
+          proxiedOverBare.push(rate(b) / rate(c));
           if (kind === 'json' && connections === 1) {
             directLatency = directLatency.concat(a.latencies);
             proxiedLatency = proxiedLatency.concat(b.latencies);
           }
         }
-        const row: ThroughputPairs = {kind, connections, ratios, directPerSecond: median(rates.direct), proxiedPerSecond: median(rates.proxy), unit: kind === 'bulk' ? 'MB/s' : 'req/s'};
+        const perRequestUs = (seconds: number) => (seconds * 1e6) / (PAIRS * count);
+        const row: ThroughputPairs = {
+          kind,
+          connections,
+          ratios,
+          directPerSecond: median(rates.direct),
+          proxiedPerSecond: median(rates.proxy),
+          unit: kind === 'bulk' ? 'MB/s' : 'req/s',
+          bareRatios,
+          proxiedOverBare,
+          barePerSecond: median(rates.bare),
+          cpuMicrosPerRequest: {proxy: perRequestUs(cpu.proxy), bare: perRequestUs(cpu.bare)},
+          bulkMb: kind === 'bulk' ? BULK_MB[connections] : undefined,
+        };
         throughput.push(row);
-        log(`  ${kind} × ${connections}: pairs ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}`);
+        const percents = (values: number[]) => values.map((r) => `${(r * 100).toFixed(0)}%`).join(' ');
+        log(`  ${kind} × ${connections}: pairs ${percents(ratios)} (bare relay vs direct ${percents(bareRatios)})`);
       }
     }
 
     // First byte: one stream request each way, alternating.
-    const firstByte = {direct: [] as number[], proxy: [] as number[]};
+    const firstByte: Record<Target['name'], number[]> = {direct: [], proxy: [], bare: []};
     for (let i = 0; i < FIRST_BYTE_SAMPLES * 2; i++) {
       const target = i % 2 === 0 ? direct : proxied;
       const start = performance.now();
@@ -309,12 +384,7 @@ export async function benchProxy(log: (line: string) => void = () => {}): Promis
     };
   } finally {
     // Let it exit as it does when the TUI quits (the profile, if asked, is written on exit).
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    if (child.connected) child.disconnect();
-    child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(kill);
+    await Promise.all([stopChild(child), stopChild(bareRelay)]);
     await Promise.all([...agents.values()].map((a) => a.close()));
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
     upstream.closeAllConnections();

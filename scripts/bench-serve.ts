@@ -20,6 +20,9 @@ export function listeningPort(child: ChildProcess, timeoutMs = 15_000): Promise<
       }
     });
     child.stderr!.on('data', (data) => (out += String(data)));
-    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}: ${out}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the proxy exited with ${code}: ${out}`));
+    });
   });
 }

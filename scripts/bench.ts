@@ -172,6 +172,13 @@ async function benchProxyOverhead(): Promise<void> {
       '≥ 70 %',
       ratio >= 0.7,
     );
+    // Not verdicts: the floor any Node proxy pays here (a bare node:http relay, scripts/bench-bare-relay.ts),
+    // and how much of the gap to direct is ccs-tui's own.
+    const percent = (values: number[]) => `${(median(values) * 100).toFixed(0)} %`;
+    info(`bare node:http relay: ${percent(t.bareRatios)} of direct; ccs-tui: ${percent(t.proxiedOverBare)} of the bare relay (medians of ${t.bareRatios.length} rounds; bare ${t.barePerSecond.toFixed(0)} ${t.unit})`);
+    const cpu = t.cpuMicrosPerRequest;
+    const time = (us: number) => (t.bulkMb ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(0)} µs`);
+    info(`CPU per request${t.bulkMb ? ` (${t.bulkMb} MB each)` : ''}: ccs-tui proxy ${time(cpu.proxy)}, bare relay ${time(cpu.bare)} (${(cpu.proxy / cpu.bare).toFixed(2)}×)`);
   }
   const s = r.sustained;
   record(

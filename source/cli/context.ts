@@ -31,17 +31,22 @@ export interface CommandSpec {
   run(ctx: CliContext, args: string[]): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The flags a command accepts, in node:util parseArgs form. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** `--json`: the one flag of the commands that only report (stable JSON on stdout instead of text). */
+export const JSON_FLAG = {json: {type: 'boolean'}} as const;
 
 /**
  * Parses a command's arguments strictly. Unknown flags, missing values and wrong positional counts
- * become a UserError (exit 2) that names the flag or argument.
+ * become a UserError (exit 2) that names the flag or argument. `positionals`: their names, for the
+ * messages; none by default.
  */
-export function parseCommandArgs<O extends Options>(
+export function parseCommandArgs<O extends CommandOptions>(
   spec: Pick<CommandSpec, 'name' | 'usage'>,
   args: string[],
   options: O,
-  positionals: {required: readonly string[]; optional?: readonly string[]},
+  positionals: {required: readonly string[]; optional?: readonly string[]} = {required: []},
 ) {
   const usage = `usage: ccs-tui ${spec.name.join(' ')} ${spec.usage}`;
   let parsed;

@@ -3,6 +3,7 @@
 import {mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import type {AccountStore} from '../../source/store/accounts.js';
 import {ccsPaths, type CcsPaths} from '../../source/store/paths.js';
 
 export interface TempCcs {
@@ -49,4 +50,20 @@ export function tokenFixture(type: string, email: string, extra: Record<string, 
     last_refresh: new Date().toISOString(),
     ...extra,
   };
+}
+
+/**
+ * Runs `body` with a temp CCS dir, its AccountStore, and `env` holding only HOME: the temp home
+ * the agents' own credential files go under (native mode). Removes it all afterwards, pass or fail.
+ */
+export async function withTempHome(body: (t: {ccs: TempCcs; home: string; store: AccountStore; env: NodeJS.ProcessEnv}) => Promise<void>): Promise<void> {
+  // Loaded here, not at the top: most tests that make a temp dir never need the store.
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  const ccs = makeTempCcs();
+  const home = ccs.env.HOME!;
+  try {
+    await body({ccs, home, store: new AccountStore(ccs.paths), env: {HOME: home}});
+  } finally {
+    ccs.cleanup();
+  }
 }

@@ -6,11 +6,15 @@
 // with a middleware. Every token-endpoint call is recorded (grant type, status, error), so tests can
 // count refresh requests; reusing an old refresh token makes oidc-provider revoke the whole grant,
 // which `grantAlive` detects.
+import {readFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
+import path from 'node:path';
 // oidc-provider ships no types.
 // @ts-expect-error no declaration file
 import Provider from 'oidc-provider';
+import type {AccountStore} from '../../source/store/accounts.js';
+import {makeTempCcs, type TempCcs} from './ccs.js';
 
 export const OIDC_CLIENT_ID = 'ccs-tui-test';
 
@@ -297,4 +301,49 @@ export async function twoCodexGrants(oidc: OidcServer, ccs: {paths: {root: strin
   }
   const {writeFileSync} = await import('node:fs');
   writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
+}
+
+/** The refresh_token grants the server answered (token calls of other grant types left out). */
+export function refreshCalls(oidc: OidcServer): number {
+  return oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length;
+}
+
+/**
+ * Runs `body` with a fresh authorization server and a temp CCS dir; closes the server and removes
+ * the dir afterwards, pass or fail.
+ */
+export async function withOidcServer(options: OidcServerOptions, body: (oidc: OidcServer, ccs: TempCcs) => Promise<void>): Promise<void> {
+  const oidc = await startOidcServer(options);
+  const ccs = makeTempCcs();
+  try {
+    await body(oidc, ccs);
+  } finally {
+    await oidc.close();
+    ccs.cleanup();
+  }
+}
+
+export interface CodexGrantsFixture {
+  oidc: OidcServer;
+  ccs: TempCcs;
+  /** Environment of the switching processes: the agent's home is $CODEX_HOME. */
+  env: NodeJS.ProcessEnv;
+  /** Codex's own credential file, `$CODEX_HOME/auth.json`. */
+  authFile: string;
+  store: AccountStore;
+}
+
+/** Runs `work` on two codex accounts with real grants (twoCodexGrants) and Codex's home in the temp dir; cleans up. */
+export async function withTwoCodexGrants(work: (fixture: CodexGrantsFixture) => Promise<void>): Promise<void> {
+  await withOidcServer({deviceInterval: 1}, async (oidc, ccs) => {
+    await twoCodexGrants(oidc, ccs);
+    const {AccountStore} = await import('../../source/store/accounts.js');
+    const codexHome = path.join(ccs.env.HOME!, 'codex-home');
+    await work({oidc, ccs, env: {...ccs.env, CODEX_HOME: codexHome}, authFile: path.join(codexHome, 'auth.json'), store: new AccountStore(ccs.paths)});
+  });
+}
+
+/** The token file of twoCodexGrants' `login` (alice or bob), as it is on disk now. */
+export function codexTokenFile(ccs: TempCcs, login: string): Record<string, string> {
+  return JSON.parse(readFileSync(path.join(ccs.paths.authDir, `codex-${login}.json`), 'utf8')) as Record<string, string>;
 }

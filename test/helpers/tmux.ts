@@ -171,14 +171,19 @@ export function urlBetween(screen: string, before: string, after: string): strin
 }
 
 /**
- * Selects a provider on the accounts screen with `:` (jump by name), waiting for each step: a count
- * of `j` presses overshoots when the screen lags under load. `name` as the providers pane shows it.
+ * Moves the list cursor with `key` one press at a time, as a person would, until `target` is on the
+ * screen: each press waits until the cursor row (the line with `›`) has changed, so a screen that
+ * lags under load is never pressed past its target. Throws after `max` presses.
  */
-export async function jumpToProvider(term: TmuxSession, name: string): Promise<void> {
-  term.keys([':']);
-  await term.waitFor(/│ :\s/);
-  term.keys([name], {literal: true});
-  await term.waitFor(`│ :${name}`);
-  term.keys(['Enter']);
-  await term.waitFor((s) => s.includes(`› ${name}`) && s.includes(`${name} accounts`));
+export async function moveCursorTo(session: TmuxSession, target: RegExp, key = 'j', max = 15): Promise<string> {
+  const cursorRow = (screen: string) => screen.split('\n').find((line) => line.includes('›')) ?? '';
+  let screen = session.screen();
+  for (let press = 0; press < max; press++) {
+    if (target.test(screen)) return screen;
+    const before = cursorRow(screen);
+    session.keys([key]);
+    screen = await session.waitFor((text) => cursorRow(text) !== before);
+  }
+  if (target.test(screen)) return screen;
+  throw new Error(`moveCursorTo(${String(target)}): not reached after ${max} presses of ${key}; screen:\n${screen}`);
 }

@@ -2,26 +2,23 @@
 // between two `use --native` calls (CODEX_HOME / CLAUDE_CONFIG_DIR differ), and when the agent logged
 // in itself as someone else (formats without an account key: claude, gemini, qwen).
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {switchNative, syncNative} from '../../source/services/native/sync.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {tokenFixture, withTempHome} from '../helpers/ccs.js';
+import {spawnAgentStandin} from '../helpers/agent-standin.js';
 import {runBin} from '../helpers/cli.js';
-import {OIDC_CLIENT_ID, startOidcServer, twoCodexGrants as twoGrants, type OidcServer} from '../helpers/oidc.js';
+import {codexTokenFile, twoCodexGrants, withOidcServer, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
 
-const here = fileURLToPath(import.meta.url);
-const standin = path.join(path.dirname(here), '..', 'services', 'native', `agent-standin${path.extname(here)}`);
 
 
 function agentRefresh(authFile: string, oidc: OidcServer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh'], {stdio: ['ignore', 'pipe', 'inherit']});
+    const child = spawnAgentStandin(authFile, oidc, 'refresh');
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -29,14 +26,10 @@ function agentRefresh(authFile: string, oidc: OidcServer): Promise<string> {
   });
 }
 
-const tokenFileOf = (ccs: TempCcs, login: string) => JSON.parse(readFileSync(path.join(ccs.paths.authDir, `codex-${login}.json`), 'utf8')) as Record<string, string>;
-
 describe('ATTACK native mode: the agent file moves between switches', () => {
   it('CODEX_HOME differs between `use --native` calls: the outgoing account\'s refreshed tokens are saved and its grant survives', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
+    await withOidcServer({deviceInterval: 1}, async (oidc, ccs) => {
+      await twoCodexGrants(oidc, ccs);
       const home1 = path.join(ccs.env.HOME!, 'codex-1');
       const home2 = path.join(ccs.env.HOME!, 'codex-2');
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], {...ccs.env, CODEX_HOME: home1}, undefined, 60_000);
@@ -49,29 +42,21 @@ describe('ATTACK native mode: the agent file moves between switches', () => {
       // alice is no longer native: ccs-tui's refresher now refreshes her from her token file.
       const store = new AccountStore(ccs.paths);
       const {settings} = await loadSettings(ccs.paths);
-      assert.equal(tokenFileOf(ccs, "alice").refresh_token, rotated, "alice's token file holds the refresh token the agent rotated to (else the next refresh reuses a spent one)");
+      assert.equal(codexTokenFile(ccs, "alice").refresh_token, rotated, "alice's token file holds the refresh token the agent rotated to (else the next refresh reuses a spent one)");
       await ensureFreshToken({store, settings}, "codex", "alice@example.test", {force: true}).catch(() => undefined);
-      const check = await oidc.refreshWorks(tokenFileOf(ccs, 'alice').refresh_token!);
+      const check = await oidc.refreshWorks(codexTokenFile(ccs, 'alice').refresh_token!);
       assert.ok(check.ok, `alice's grant is alive: ${JSON.stringify(check.body)}`);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 
 describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
   it('the agent refreshed alice and writes its file just after `use --native bob`: alice\'s grant survives', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const env = {...ccs.env, CODEX_HOME: path.join(ccs.env.HOME!, 'codex-home')};
-      const authFile = path.join(env.CODEX_HOME, 'auth.json');
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile}) => {
       const first = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       assert.equal(first.code, 0, first.stderr);
-      const agent = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, 'refresh-late', '3000'], {stdio: ['ignore', 'pipe', 'inherit']});
+      const agent = spawnAgentStandin(authFile, oidc, 'refresh-late', '3000');
       let out = '';
       agent.stdout.on('data', (d) => (out += d));
       const done = new Promise((resolve) => agent.on('close', resolve));
@@ -86,30 +71,23 @@ describe('ATTACK native mode: rotate while the agent is mid-refresh', () => {
       const back = await runBin(['use', '--native', 'codex', 'alice@example.test'], env, undefined, 60_000);
       console.log('ATTACK switch back:', back.stdout.trim(), back.stderr.trim());
       for (const login of ['alice', 'bob']) {
-        const check = await oidc.refreshWorks(tokenFileOf(ccs, login).refresh_token!);
+        const check = await oidc.refreshWorks(codexTokenFile(ccs, login).refresh_token!);
         assert.ok(check.ok, `${login}'s grant is alive: ${JSON.stringify(check.body)}`);
       }
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 describe('ATTACK native mode: pause of the native account', () => {
   it('pause the native account, switch to another, resume it: its grant is alive', {timeout: 120_000}, async () => {
-    const oidc = await startOidcServer({deviceInterval: 1});
-    const ccs = makeTempCcs();
-    try {
-      await twoGrants(oidc, ccs);
-      const env = {...ccs.env, CODEX_HOME: path.join(ccs.env.HOME!, 'codex-home')};
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile}) => {
       const run = async (...args: string[]) => {
         const r = await runBin(args, env, undefined, 60_000);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         return r;
       };
       await run('use', '--native', 'codex', 'alice@example.test');
-      await agentRefresh(path.join(env.CODEX_HOME, 'auth.json'), oidc);
+      await agentRefresh(authFile, oidc);
       await run('pause', 'codex', 'alice@example.test');
       const switched = await run('use', '--native', 'codex', 'bob@example.test');
       console.log('ATTACK switch output:', switched.stdout, switched.stderr);
@@ -117,21 +95,15 @@ describe('ATTACK native mode: pause of the native account', () => {
       const store = new AccountStore(ccs.paths);
       const {settings} = await loadSettings(ccs.paths);
       await ensureFreshToken({store, settings}, 'codex', 'alice@example.test', {force: true}).catch((e) => console.log('ATTACK refresh of alice:', String(e)));
-      const check = await oidc.refreshWorks(tokenFileOf(ccs, 'alice').refresh_token!);
+      const check = await oidc.refreshWorks(codexTokenFile(ccs, 'alice').refresh_token!);
       assert.ok(check.ok, `alice's grant is alive: ${JSON.stringify(check.body)}`);
-    } finally {
-      await oidc.close();
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 describe('ATTACK native mode: the agent logged in itself as another account', () => {
   it('claude: a login the agent made itself (no account key in the format) is not written into the native account\'s token file', async () => {
-    const ccs = makeTempCcs();
-    try {
-      const env = {HOME: ccs.env.HOME!} as NodeJS.ProcessEnv;
-      const store = new AccountStore(ccs.paths);
+    await withTempHome(async ({ccs, env, store}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: '2030-01-01T00:00:00.000Z'}));
       const result = await switchNative(store, 'claude', 'a@example.com', env);
       // The person runs `claude /login` as c@example.com: the agent writes a brand-new grant's tokens.
@@ -141,8 +113,6 @@ describe('ATTACK native mode: the agent logged in itself as another account', ()
       await syncNative(store, 'claude');
       const a = JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'claude-a.json'), 'utf8'));
       assert.equal(a.refresh_token, 'rt-claude-a@example.com-0123456789abcdef', "a's only refresh token was overwritten by c's: a's grant is gone and the proxy serves c as a");
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 });

@@ -7,22 +7,16 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFile
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {readNativeState, switchNative, syncNative} from '../../source/services/native/sync.js';
-import {AccountStore} from '../../source/store/accounts.js';
-import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {tokenFixture, withTempHome, type TempCcs} from '../helpers/ccs.js';
 
 const FAR = '2030-01-02T03:04:05.000Z';
 const jwt = (claims: Record<string, unknown>) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
-function setup() {
-  const ccs = makeTempCcs();
-  return {ccs, store: new AccountStore(ccs.paths), env: {HOME: ccs.env.HOME!} as NodeJS.ProcessEnv};
-}
 const tokenOf = (ccs: TempCcs, name: string) => JSON.parse(readFileSync(path.join(ccs.paths.authDir, name), 'utf8')) as Record<string, unknown>;
 
 describe('native mode: whose tokens the agent wrote', () => {
   it('gemini: the id_token email says whose login it is; another person\'s login is saved into no account', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('gemini-a.json', {...tokenFixture('gemini', 'a@example.com', {expired: FAR}), project_id: 'p1'});
       const {file} = await switchNative(store, 'gemini', 'a@example.com', env);
       // `gemini` logs in as c@example.com (unknown to ccs-tui).
@@ -36,14 +30,11 @@ describe('native mode: whose tokens the agent wrote', () => {
       writeFileSync(file, JSON.stringify({access_token: 'ya29.a2', refresh_token: '1//a2', id_token: jwt({email: 'a@example.com'}), expiry_date: Date.parse(FAR)}));
       assert.equal((await syncNative(store, 'gemini')).saved, true);
       assert.equal(tokenOf(ccs, 'gemini-a.json').refresh_token, '1//a2');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('qwen: new tokens written when the access token was due to expire are the native account\'s refresh; its previous token file is kept aside', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       const soon = new Date(Date.now() + 60_000).toISOString();
       ccs.writeToken('qwen-a.json', tokenFixture('qwen', 'a@example.com', {expired: soon}));
       const {file} = await switchNative(store, 'qwen', 'a@example.com', env);
@@ -57,14 +48,11 @@ describe('native mode: whose tokens the agent wrote', () => {
       writeFileSync(file, JSON.stringify({access_token: 'at-rotated', refresh_token: 'rt-rotated-2', token_type: 'Bearer', expiry_date: Date.now() + 6 * 3600_000}));
       assert.equal((await syncNative(store, 'qwen')).saved, true);
       assert.equal(tokenOf(ccs, 'qwen-a.json').refresh_token, 'rt-rotated-2');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('claude: the agent writes a\'s known tokens over b\'s file after a switch: saved into a, b untouched, the file shown as a\'s', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: FAR}));
       ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com', {expired: FAR}));
       const {file} = await switchNative(store, 'claude', 'a@example.com', env);
@@ -77,14 +65,11 @@ describe('native mode: whose tokens the agent wrote', () => {
       assert.equal(tokenOf(ccs, 'claude-b.json').refresh_token, 'rt-claude-b@example.com-0123456789abcdef', "b's token file never takes a's tokens");
       assert.equal(tokenOf(ccs, 'claude-a.json').refresh_token, 'rt-claude-a@example.com-0123456789abcdef');
       assert.equal(readNativeState(ccs.paths).claude?.account, 'a@example.com', 'the file holds a again');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('codex: the same workspace account_id for two people: the id_token email tells them apart', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com', {account_id: 'team-1', expired: FAR}));
       ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com', {account_id: 'team-1', expired: FAR}));
       const home = path.join(ccs.env.HOME!, 'codex');
@@ -95,16 +80,13 @@ describe('native mode: whose tokens the agent wrote', () => {
       assert.equal((await syncNative(store, 'codex')).saved, true);
       assert.equal(tokenOf(ccs, 'codex-b.json').refresh_token, 'rt-b-new');
       assert.equal(tokenOf(ccs, 'codex-a.json').refresh_token, 'rt-codex-a@example.com-0123456789abcdef');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 });
 
 describe('native mode: a symlinked agent file', () => {
   it('a link to a regular file inside the agent dir is written through; the link stays', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: FAR}));
       const dir = path.join(env.HOME!, '.claude');
       mkdirSync(path.join(dir, 'profiles'), {recursive: true, mode: 0o700});
@@ -115,14 +97,11 @@ describe('native mode: a symlinked agent file', () => {
       assert.equal(result.file, real);
       assert.ok(lstatSync(path.join(dir, '.credentials.json')).isSymbolicLink(), 'the link is kept');
       assert.equal(JSON.parse(readFileSync(path.join(dir, '.credentials.json'), 'utf8')).claudeAiOauth.refreshToken, 'rt-claude-a@example.com-0123456789abcdef');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('a link outside the agent dir is refused with a message naming both, and nothing is replaced', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: FAR}));
       const dir = path.join(env.HOME!, '.claude');
       mkdirSync(dir, {recursive: true, mode: 0o700});
@@ -136,8 +115,6 @@ describe('native mode: a symlinked agent file', () => {
       assert.ok(lstatSync(path.join(dir, '.credentials.json')).isSymbolicLink());
       assert.equal(readFileSync(outside, 'utf8'), '{"theirs": true}');
       assert.equal(existsSync(path.join(ccs.paths.state, 'native.json')), false);
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 });

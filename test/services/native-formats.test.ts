@@ -6,31 +6,24 @@ import path from 'node:path';
 import {describe, it} from 'node:test';
 import {nativeFormat} from '../../source/services/native/formats.js';
 import {readNativeState, switchNative, syncNative} from '../../source/services/native/sync.js';
-import {AccountStore} from '../../source/store/accounts.js';
-import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
+import {tokenFixture, withTempHome} from '../helpers/ccs.js';
 
 const EXPIRES = '2030-01-02T03:04:05.000Z';
 const EXPIRES_MS = Date.parse(EXPIRES);
 
-function setup() {
-  const ccs = makeTempCcs();
-  const home = ccs.env.HOME!;
-  const store = new AccountStore(ccs.paths);
-  return {ccs, home, store, env: {HOME: home} as NodeJS.ProcessEnv};
-}
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
 describe('native credential files', () => {
   it('Claude Code: ~/.claude/.credentials.json claudeAiOauth with ms expiry; other keys kept; CLAUDE_CONFIG_DIR honoured', async () => {
-    const {ccs, home, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, home, store, env}) => {
       ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: EXPIRES}));
       mkdirSync(path.join(home, '.claude'), {recursive: true});
       writeFileSync(path.join(home, '.claude', '.credentials.json'), JSON.stringify({mcpOAuth: {server: {token: 'keep'}}}));
       const result = await switchNative(store, 'claude', 'a@example.com', env);
       assert.equal(result.file, path.join(home, '.claude', '.credentials.json'));
-      const file = JSON.parse(readFileSync(result.file, 'utf8'));
+      const file = readJson(result.file);
       assert.deepEqual(file, {
         mcpOAuth: {server: {token: 'keep'}},
         claudeAiOauth: {
@@ -51,21 +44,18 @@ describe('native credential files', () => {
       // A dir ccs-tui creates is private.
       assert.equal(mode(custom), 0o700);
       assert.deepEqual(other.warnings, []);
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('Codex: $CODEX_HOME/auth.json with OPENAI_API_KEY null, tokens{id_token, access_token, refresh_token, account_id}, last_refresh', async () => {
-    const {ccs, home, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, home, store, env}) => {
       ccs.writeToken('codex-a.json', tokenFixture('codex', 'a@example.com', {id_token: 'id.a.jwt', account_id: 'acct-a', last_refresh: '2026-11-01T00:00:00.000Z'}));
       const codexHome = path.join(home, 'codex-home');
       mkdirSync(codexHome, {recursive: true});
       writeFileSync(path.join(codexHome, 'auth.json'), JSON.stringify({OPENAI_API_KEY: 'sk-old', auth_mode: 'chatgpt', tokens: {access_token: 'x', refresh_token: 'y', id_token: 'z', account_id: 'acct-old'}}));
       const result = await switchNative(store, 'codex', 'a@example.com', {...env, CODEX_HOME: codexHome});
       assert.equal(result.file, path.join(codexHome, 'auth.json'));
-      assert.deepEqual(JSON.parse(readFileSync(result.file, 'utf8')), {
+      assert.deepEqual(readJson(result.file), {
         OPENAI_API_KEY: null,
         auth_mode: 'chatgpt',
         tokens: {id_token: 'id.a.jwt', access_token: 'at-codex-a@example.com-0123456789abcdef', refresh_token: 'rt-codex-a@example.com-0123456789abcdef', account_id: 'acct-a'},
@@ -74,21 +64,18 @@ describe('native credential files', () => {
       assert.equal(readNativeState(ccs.paths).codex?.accountKey, 'acct-a');
       // The login the file held before is nobody's in ccs-tui: it is kept, not lost.
       assert.ok(result.foreignBackup, 'kept the earlier login');
-      assert.equal(JSON.parse(readFileSync(result.foreignBackup, 'utf8')).tokens.refresh_token, 'y');
+      assert.equal(readJson(result.foreignBackup).tokens.refresh_token, 'y');
       assert.equal(mode(result.foreignBackup), 0o600);
       assert.equal(nativeFormat('codex')!.file(env), path.join(home, '.codex', 'auth.json'));
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('Gemini CLI: ~/.gemini/oauth_creds.json (google-auth-library Credentials, expiry_date ms), from flat or nested token files', async () => {
-    const {ccs, home, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, home, store, env}) => {
       ccs.writeToken('gemini-a.json', {type: 'gemini', email: 'a@example.com', project_id: 'p1', token: {access_token: 'ya29.a', refresh_token: '1//a', expiry: EXPIRES, token_type: 'Bearer'}});
       const result = await switchNative(store, 'gemini', 'a@example.com', env);
       assert.equal(result.file, path.join(home, '.gemini', 'oauth_creds.json'));
-      assert.deepEqual(JSON.parse(readFileSync(result.file, 'utf8')), {
+      assert.deepEqual(readJson(result.file), {
         access_token: 'ya29.a',
         refresh_token: '1//a',
         scope: 'https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile',
@@ -98,35 +85,29 @@ describe('native credential files', () => {
       // The agent refreshes (Google keeps the refresh token): the nested file takes the new tokens where it keeps them.
       writeFileSync(result.file, JSON.stringify({access_token: 'ya29.b', refresh_token: '1//a', scope: 's', token_type: 'Bearer', expiry_date: EXPIRES_MS + 1000}));
       assert.equal((await syncNative(store, 'gemini')).saved, true);
-      const token = JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'gemini-a.json'), 'utf8'));
+      const token = readJson(path.join(ccs.paths.authDir, 'gemini-a.json'));
       assert.deepEqual(token.token, {access_token: 'ya29.b', refresh_token: '1//a', expiry: new Date(EXPIRES_MS + 1000).toISOString(), token_type: 'Bearer'});
       assert.equal(token.project_id, 'p1');
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('Qwen Code: ~/.qwen/oauth_creds.json {access_token, refresh_token, token_type, resource_url, expiry_date}', async () => {
-    const {ccs, home, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, home, store, env}) => {
       ccs.writeToken('qwen-a.json', tokenFixture('qwen', 'a@example.com', {expired: EXPIRES, resource_url: 'portal.qwen.ai'}));
       const result = await switchNative(store, 'qwen', 'a@example.com', env);
       assert.equal(result.file, path.join(home, '.qwen', 'oauth_creds.json'));
-      assert.deepEqual(JSON.parse(readFileSync(result.file, 'utf8')), {
+      assert.deepEqual(readJson(result.file), {
         access_token: 'at-qwen-a@example.com-0123456789abcdef',
         refresh_token: 'rt-qwen-a@example.com-0123456789abcdef',
         token_type: 'Bearer',
         resource_url: 'portal.qwen.ai',
         expiry_date: EXPIRES_MS,
       });
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 
   it('an outgoing account removed meanwhile: its login in the file is kept, the switch goes on', async () => {
-    const {ccs, home, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, home, store, env}) => {
       ccs.writeToken('qwen-a.json', tokenFixture('qwen', 'a@example.com'));
       ccs.writeToken('qwen-b.json', tokenFixture('qwen', 'b@example.com'));
       const first = await switchNative(store, 'qwen', 'a@example.com', env);
@@ -136,21 +117,16 @@ describe('native credential files', () => {
       const second = await switchNative(store, 'qwen', 'b@example.com', env);
       assert.equal(second.from, undefined);
       assert.ok(second.foreignBackup);
-      assert.equal(JSON.parse(readFileSync(second.foreignBackup, 'utf8')).refresh_token, 'rt-new');
-      assert.equal(JSON.parse(readFileSync(path.join(home, '.qwen', 'oauth_creds.json'), 'utf8')).refresh_token, 'rt-qwen-b@example.com-0123456789abcdef');
-    } finally {
-      ccs.cleanup();
-    }
+      assert.equal(readJson(second.foreignBackup).refresh_token, 'rt-new');
+      assert.equal(readJson(path.join(home, '.qwen', 'oauth_creds.json')).refresh_token, 'rt-qwen-b@example.com-0123456789abcdef');
+    });
   });
 
   it('refuses providers without a native file, and accounts that cannot be used', async () => {
-    const {ccs, store, env} = setup();
-    try {
+    await withTempHome(async ({ccs, store, env}) => {
       ccs.writeToken('kimi-a.json', tokenFixture('kimi', 'a@example.com'));
       await assert.rejects(switchNative(store, 'kimi', 'a@example.com', env), /native mode knows no credential file for kimi's agent/);
       await assert.rejects(switchNative(store, 'claude', 'nobody', env), /no claude account "nobody"/);
-    } finally {
-      ccs.cleanup();
-    }
+    });
   });
 });

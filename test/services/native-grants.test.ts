@@ -4,27 +4,23 @@
 // between and ccs-tui's own refresher runs too. No grant may be lost: at the end both refresh tokens
 // on disk still work, and every token file holds the newest tokens.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {watchNativeFiles} from '../../source/services/native/sync.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
-import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import type {TempCcs} from '../helpers/ccs.js';
+import {spawnAgentStandin} from '../helpers/agent-standin.js';
 import {runBin} from '../helpers/cli.js';
-import {OIDC_CLIENT_ID, startOidcServer, twoCodexGrants as twoGrants, type OidcServer} from '../helpers/oidc.js';
+import {codexTokenFile, refreshCalls, withTwoCodexGrants, type OidcServer} from '../helpers/oidc.js';
 
-const here = fileURLToPath(import.meta.url);
-const standin = path.join(path.dirname(here), 'native', `agent-standin${path.extname(here)}`);
 const ACCOUNTS = ['alice@example.test', 'bob@example.test'] as const;
 
 
 function runStandin(authFile: string, oidc: OidcServer, mode: 'refresh' | 'rewrite-slowly', onHalf?: (kill: () => void) => void): Promise<{code: number | null; out: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [standin, authFile, `${oidc.issuer}/token`, OIDC_CLIENT_ID, mode], {stdio: ['ignore', 'pipe', 'inherit']});
+    const child = spawnAgentStandin(authFile, oidc, mode);
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -35,8 +31,6 @@ function runStandin(authFile: string, oidc: OidcServer, mode: 'refresh' | 'rewri
   });
 }
 
-const tokenFileOf = (ccs: TempCcs, login: string) => JSON.parse(readFileSync(path.join(ccs.paths.authDir, `codex-${login}.json`), 'utf8')) as Record<string, string>;
-const refreshCalls = (oidc: OidcServer) => oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length;
 const waitUntil = async (check: () => boolean, what: string, ms = 10_000) => {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -49,39 +43,16 @@ async function assertGrantsAlive(oidc: OidcServer, ccs: TempCcs, authFile: strin
   const state = JSON.parse(readFileSync(path.join(ccs.paths.state, 'native.json'), 'utf8')) as {codex: {account: string}};
   const nativeLogin = state.codex.account.split('@')[0]!;
   const auth = JSON.parse(readFileSync(authFile, 'utf8')) as {tokens: Record<string, string>};
-  assert.equal(tokenFileOf(ccs, nativeLogin).refresh_token, auth.tokens.refresh_token, "the native account's token file holds the agent's newest tokens");
+  assert.equal(codexTokenFile(ccs, nativeLogin).refresh_token, auth.tokens.refresh_token, "the native account's token file holds the agent's newest tokens");
   for (const login of ['alice', 'bob']) {
-    const check = await oidc.refreshWorks(tokenFileOf(ccs, login).refresh_token!);
+    const check = await oidc.refreshWorks(codexTokenFile(ccs, login).refresh_token!);
     assert.ok(check.ok, `${login}'s grant is alive: ${JSON.stringify(check.body)}`);
-  }
-}
-
-interface GrantsFixture {
-  oidc: OidcServer;
-  ccs: TempCcs;
-  /** Environment of the switching processes: the agent's home is $CODEX_HOME. */
-  env: NodeJS.ProcessEnv;
-  authFile: string;
-  store: AccountStore;
-}
-
-/** Runs `work` on two codex accounts with real grants and Codex's home in the temp dir; cleans up. */
-async function withTwoGrants(work: (fixture: GrantsFixture) => Promise<void>): Promise<void> {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    await twoGrants(oidc, ccs);
-    const codexHome = path.join(ccs.env.HOME!, 'codex-home');
-    await work({oidc, ccs, env: {...ccs.env, CODEX_HOME: codexHome}, authFile: path.join(codexHome, 'auth.json'), store: new AccountStore(ccs.paths)});
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
   }
 }
 
 describe('native mode keeps every grant alive', () => {
   it('A → B → A from several processes while the agent and the refresher refresh in between', {timeout: 240_000}, async () => {
-    await withTwoGrants(async ({oidc, ccs, env, authFile, store}) => {
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile, store}) => {
       const {settings} = await loadSettings(ccs.paths);
       let agentRefreshes = 0;
       for (let round = 0; round < 6; round++) {
@@ -112,7 +83,7 @@ describe('native mode keeps every grant alive', () => {
   });
 
   it('the agent killed in the middle of writing its file: nothing half-written reaches a token file, the switch goes on', {timeout: 240_000}, async () => {
-    await withTwoGrants(async ({oidc, ccs, env, authFile, store}) => {
+    await withTwoCodexGrants(async ({oidc, ccs, env, authFile, store}) => {
       // The TUI (or the proxy child) watches the file while an account is native.
       const picked: string[] = [];
       let stop = () => {};
@@ -126,12 +97,12 @@ describe('native mode keeps every grant alive', () => {
           const agent = await runStandin(authFile, oidc, 'refresh');
           const rotated = (JSON.parse(agent.out) as {refresh_token: string}).refresh_token;
           // The watcher saves the agent's rotated refresh token into the account's token file.
-          await waitUntil(() => tokenFileOf(ccs, login).refresh_token === rotated, `${login}'s token file to take the agent's refresh`);
+          await waitUntil(() => codexTokenFile(ccs, login).refresh_token === rotated, `${login}'s token file to take the agent's refresh`);
           // Then the agent dies half-way through rewriting its file.
           const killed = await runStandin(authFile, oidc, 'rewrite-slowly', (kill) => kill());
           assert.equal(killed.code, null, 'killed');
           assert.throws(() => JSON.parse(readFileSync(authFile, 'utf8')), 'the file is half-written');
-          assert.equal(tokenFileOf(ccs, login).refresh_token, rotated, 'the half-written file never reaches the token file');
+          assert.equal(codexTokenFile(ccs, login).refresh_token, rotated, 'the half-written file never reaches the token file');
         }
       } finally {
         stop();

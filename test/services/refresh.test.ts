@@ -10,10 +10,12 @@ import {ensureFreshToken, NeedsLoginError} from '../../source/services/refresh.j
 import type {HttpClient} from '../../source/services/http.js';
 import {undiciHttpClient} from '../../source/services/http.js';
 import type {AccountStore} from '../../source/store/accounts.js';
+import type {Account} from '../../source/core/types.js';
+import type {TuiSettings} from '../../source/store/settings.js';
 import {loadSettings} from '../../source/store/settings.js';
-import {makeTempCcs} from '../helpers/ccs.js';
+import type {TempCcs} from '../helpers/ccs.js';
 import {FakeClock} from '../helpers/fake-clock.js';
-import {oidcDeviceLogin, startOidcServer} from '../helpers/oidc.js';
+import {oidcDeviceLogin, refreshCalls, withOidcServer, type OidcServer, type OidcServerOptions} from '../helpers/oidc.js';
 
 const here = fileURLToPath(import.meta.url);
 const worker = path.join(path.dirname(here), 'oauth', `refresh-worker${path.extname(here)}`);
@@ -41,11 +43,39 @@ function runWorker(root: string, provider: string, accountId: string): Promise<{
   });
 }
 
+interface LoggedIn {
+  oidc: OidcServer;
+  ccs: TempCcs;
+  account: Account;
+  store: AccountStore;
+  settings: TuiSettings;
+}
+
+/**
+ * Runs `body` against a fresh authorization server and a temp CCS dir holding one xai account that
+ * `login` signed into through the real device flow; both are torn down afterwards, pass or fail.
+ */
+async function withLoggedInAccount(options: OidcServerOptions, login: string, body: (t: LoggedIn) => Promise<void>): Promise<void> {
+  await withOidcServer(options, async (oidc, ccs) => {
+    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, login);
+    await body({oidc, ccs, account, store, settings});
+  });
+}
+
+/**
+ * Starts a worker process that refreshes the account (it takes the refresh lock) and waits (up to
+ * 6 s) until the server has received its refresh request. `holder`: the worker's result; `child`:
+ * its process, to suspend and resume.
+ */
+async function startRefreshingHolder(oidc: OidcServer, root: string, accountId: string) {
+  const holder = runWorker(root, 'xai', accountId);
+  const child = lastWorker!;
+  for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return {holder, child};
+}
+
 test('a token near expiry is refreshed once; the rotated refresh token is on disk before it is returned', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'rita');
+  await withLoggedInAccount({deviceInterval: 1}, 'rita', async ({oidc, account, store, settings}) => {
     await expireSoon(store, account.id);
     const before = await store.readToken(account);
     const calls: string[] = [];
@@ -64,60 +94,42 @@ test('a token near expiry is refreshed once; the rotated refresh token is on dis
     assert.equal(onDisk!.refresh_token, fresh.refresh_token, 'rotated refresh token persisted');
     assert.equal(onDisk!.email, 'rita@example.test', 'other fields kept');
     assert.equal(await oidc.userinfo(fresh.access_token!), 200);
-    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1);
+    assert.equal(refreshCalls(oidc), 1);
     // The old refresh token is dead, the new one alive: the grant was not revoked.
     const check = await oidc.refreshWorks(fresh.refresh_token!);
     assert.ok(check.ok, JSON.stringify(check.body));
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('not near expiry: no request unless forced; force refreshes', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1, accessTokenTtl: 3600});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'sam');
+  await withLoggedInAccount({deviceInterval: 1, accessTokenTtl: 3600}, 'sam', async ({oidc, account, store, settings}) => {
     const before = await store.readToken(account);
     const same = await ensureFreshToken({store, settings}, 'xai', account.id);
     assert.equal(same.access_token, before!.access_token);
-    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 0);
+    assert.equal(refreshCalls(oidc), 0);
     const forced = await ensureFreshToken({store, settings}, 'xai', account.id, {force: true});
     assert.notEqual(forced.access_token, before!.access_token);
-    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1);
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+    assert.equal(refreshCalls(oidc), 1);
+  });
 });
 
 test('10 processes find one account expiring: one refresh request, everyone ends with working tokens, grant intact', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'race');
+  await withLoggedInAccount({deviceInterval: 1}, 'race', async ({oidc, ccs, account, store}) => {
     await expireSoon(store, account.id);
     const results = await Promise.all(Array.from({length: 10}, () => runWorker(ccs.paths.root, 'xai', account.id)));
     for (const r of results) assert.equal(r.code, 0, JSON.stringify(r.out));
-    assert.equal(oidc.tokenCalls.filter((c) => c.grantType === 'refresh_token').length, 1, 'exactly one refresh request');
+    assert.equal(refreshCalls(oidc), 1, 'exactly one refresh request');
     const tokens = new Set(results.map((r) => r.out.access_token));
     assert.equal(tokens.size, 1, 'all ten use the one refreshed token');
     for (const r of results) assert.equal(await oidc.userinfo(r.out.access_token!), 200);
     // The grant survives: the refresh token everyone holds still refreshes.
     const check = await oidc.refreshWorks(results[0]!.out.refresh_token!);
     assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('a reused refresh token: invalid_grant marks the account needs-login, and no further request is made', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1, accessTokenTtl: 3600});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'vic');
+  await withLoggedInAccount({deviceInterval: 1, accessTokenTtl: 3600}, 'vic', async ({oidc, account, store, settings}) => {
     const stale = await store.readToken(account);
     // Someone else (another tool) used the refresh token: ours is now the old one.
     assert.ok((await oidc.refreshWorks(stale!.refresh_token!)).ok);
@@ -129,17 +141,11 @@ test('a reused refresh token: invalid_grant marks the account needs-login, and n
     await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id, {force: true}), NeedsLoginError);
     await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id), NeedsLoginError);
     assert.equal(oidc.tokenCalls.length, requests, 'no retry storm');
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'wes');
+  await withLoggedInAccount({deviceInterval: 1}, 'wes', async ({oidc, account, store, settings}) => {
     await expireSoon(store, account.id);
     const clock = new FakeClock(Date.now());
     let limited = false;
@@ -166,10 +172,7 @@ test('a 429 on refresh waits for Retry-After on the clock, then succeeds', async
     assert.ok(fresh.access_token);
     const tokenSends = sent.slice(-2);
     assert.ok(tokenSends[1]! - tokenSends[0]! >= 42_000, `waited ${(tokenSends[1]! - tokenSends[0]!) / 1000} s`);
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+  });
 });
 
 /** tui.json with the refresh timeout set (keeps the endpoint overrides the login wrote). */
@@ -180,10 +183,7 @@ function setRefreshTimeout(root: string, seconds: number, more: {lockStaleSecond
 }
 
 test('a token endpoint slower than the timeout: the sent refresh is the one attempt, nobody resends it, the grant survives', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'slow');
+  await withLoggedInAccount({deviceInterval: 1}, 'slow', async ({oidc, ccs, account, store}) => {
     await expireSoon(store, account.id);
     setRefreshTimeout(ccs.paths.root, 1);
     const {settings} = await loadSettings(ccs.paths);
@@ -212,78 +212,65 @@ test('a token endpoint slower than the timeout: the sent refresh is the one atte
     await store.updateToken('xai', account.id, (t) => ({...t, refresh_token: String(check.body.refresh_token)}));
     const fresh = await ensureFreshToken({store, settings}, 'xai', account.id, {force: true});
     assert.equal(await oidc.userinfo(fresh.access_token!), 200);
-  } finally {
-    await oidc.close();
-    ccs.cleanup();
-  }
+  });
 });
 
 test('a lock holder suspended mid-refresh (SIGSTOP past the old 5 s staleness) keeps its lock; the waiter gets its result; the grant survives', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store, settings} = await oidcDeviceLogin(oidc, ccs.paths.root, 'stopped');
-    await expireSoon(store, account.id);
-    oidc.delayRefreshMs = 1000;
-    const holder = runWorker(ccs.paths.root, 'xai', account.id);
-    const child = lastWorker!;
-    for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
-    child.kill('SIGSTOP');
-    const waiter = ensureFreshToken({store, settings}, 'xai', account.id);
-    let waiterDone = false;
-    void waiter.then(() => (waiterDone = true), () => (waiterDone = true));
-    await new Promise((r) => setTimeout(r, 7000));
-    assert.equal(waiterDone, false, 'the waiter did not take the lock of a live, suspended holder');
-    child.kill('SIGCONT');
-    const held = await holder;
-    assert.equal(held.code, 0, JSON.stringify(held.out));
-    const got = await waiter;
-    assert.equal(got.access_token, held.out.access_token, 'the waiter uses the holder’s result');
-    assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
-    oidc.delayRefreshMs = 0;
-    const onDisk = await store.readToken(account);
-    const check = await oidc.refreshWorks(onDisk!.refresh_token!);
-    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
-  } finally {
-    // A failed assertion must not leave the worker stopped (the test run would wait for it forever).
-    lastWorker?.kill('SIGCONT');
-    await oidc.close();
-    ccs.cleanup();
-  }
+  await withLoggedInAccount({deviceInterval: 1}, 'stopped', async ({oidc, ccs, account, store, settings}) => {
+    try {
+      await expireSoon(store, account.id);
+      oidc.delayRefreshMs = 1000;
+      const {holder, child} = await startRefreshingHolder(oidc, ccs.paths.root, account.id);
+      assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
+      child.kill('SIGSTOP');
+      const waiter = ensureFreshToken({store, settings}, 'xai', account.id);
+      let waiterDone = false;
+      void waiter.then(() => (waiterDone = true), () => (waiterDone = true));
+      await new Promise((r) => setTimeout(r, 7000));
+      assert.equal(waiterDone, false, 'the waiter did not take the lock of a live, suspended holder');
+      child.kill('SIGCONT');
+      const held = await holder;
+      assert.equal(held.code, 0, JSON.stringify(held.out));
+      const got = await waiter;
+      assert.equal(got.access_token, held.out.access_token, 'the waiter uses the holder’s result');
+      assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
+      oidc.delayRefreshMs = 0;
+      const onDisk = await store.readToken(account);
+      const check = await oidc.refreshWorks(onDisk!.refresh_token!);
+      assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+    } finally {
+      // A failed assertion must not leave the worker stopped (the test run would wait for it forever).
+      lastWorker?.kill('SIGCONT');
+    }
+  });
 });
 
 test('a holder suspended past a (short) staleness bound saves the rotated token it got, under a fresh lock; nobody resends; the grant survives', async () => {
-  const oidc = await startOidcServer({deviceInterval: 1});
-  const ccs = makeTempCcs();
-  try {
-    const {account, store} = await oidcDeviceLogin(oidc, ccs.paths.root, 'overdue');
-    await expireSoon(store, account.id);
-    setRefreshTimeout(ccs.paths.root, 120, {lockStaleSeconds: 2});
-    const {settings} = await loadSettings(ccs.paths);
-    const before = await store.readToken(account);
-    oidc.delayRefreshMs = 500;
-    const holder = runWorker(ccs.paths.root, 'xai', account.id);
-    const child = lastWorker!;
-    for (let i = 0; i < 300 && oidc.refreshRequestsReceived === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
-    child.kill('SIGSTOP');
-    // Past the 2 s bound, a waiter takes the lock over, finds the refresh token already sent, and does not resend it.
-    await new Promise((r) => setTimeout(r, 2500));
-    await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id), /refresh outcome unknown/);
-    child.kill('SIGCONT');
-    const held = await holder;
-    assert.equal(held.code, 0, JSON.stringify(held.out));
-    const onDisk = await store.readToken(account);
-    assert.notEqual(onDisk!.refresh_token, before!.refresh_token, 'the rotated refresh token was saved');
-    assert.equal(onDisk!.access_token, held.out.access_token);
-    assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
-    oidc.delayRefreshMs = 0;
-    const check = await oidc.refreshWorks(onDisk!.refresh_token!);
-    assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
-  } finally {
-    lastWorker?.kill('SIGCONT');
-    await oidc.close();
-    ccs.cleanup();
-  }
+  await withLoggedInAccount({deviceInterval: 1}, 'overdue', async ({oidc, ccs, account, store}) => {
+    try {
+      await expireSoon(store, account.id);
+      setRefreshTimeout(ccs.paths.root, 120, {lockStaleSeconds: 2});
+      const {settings} = await loadSettings(ccs.paths);
+      const before = await store.readToken(account);
+      oidc.delayRefreshMs = 500;
+      const {holder, child} = await startRefreshingHolder(oidc, ccs.paths.root, account.id);
+      assert.equal(oidc.refreshRequestsReceived, 1, 'the holder sent its refresh');
+      child.kill('SIGSTOP');
+      // Past the 2 s bound, a waiter takes the lock over, finds the refresh token already sent, and does not resend it.
+      await new Promise((r) => setTimeout(r, 2500));
+      await assert.rejects(ensureFreshToken({store, settings}, 'xai', account.id), /refresh outcome unknown/);
+      child.kill('SIGCONT');
+      const held = await holder;
+      assert.equal(held.code, 0, JSON.stringify(held.out));
+      const onDisk = await store.readToken(account);
+      assert.notEqual(onDisk!.refresh_token, before!.refresh_token, 'the rotated refresh token was saved');
+      assert.equal(onDisk!.access_token, held.out.access_token);
+      assert.equal(oidc.refreshRequestsReceived, 1, 'one refresh request in all');
+      oidc.delayRefreshMs = 0;
+      const check = await oidc.refreshWorks(onDisk!.refresh_token!);
+      assert.ok(check.ok, `grant revoked: ${JSON.stringify(check.body)}`);
+    } finally {
+      lastWorker?.kill('SIGCONT');
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // The launch key's refusals, on the status line before anything starts: an agent the proxy cannot
 // serve for the provider, a bad agents setting in tui.json.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {existsSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -13,11 +13,7 @@ import {freePort} from '../helpers/fake-upstreams.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 test('e with an agent the proxy cannot serve says why and starts no proxy', async () => {
   ccs = makeUiCcs();

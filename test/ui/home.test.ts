@@ -1,5 +1,5 @@
 // The Ink helper comes first: it forces colour before chalk loads (see test/helpers/force-color.ts).
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {readFileSync, existsSync} from 'node:fs';
 import path from 'node:path';
@@ -13,12 +13,7 @@ import {rmSync} from 'node:fs';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = undefined;
-  ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 async function open(options: {width?: number; height?: number; env?: NodeJS.ProcessEnv} = {}) {
   ccs = makeUiCcs();

@@ -7,7 +7,7 @@ import {test} from 'node:test';
 import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {startFakeGoogle} from '../helpers/fake-google/server.js';
-import {binInTmuxSkipReason, startTmux, urlBetween, jumpToProvider} from '../helpers/tmux.js';
+import {binInTmuxSkipReason, moveCursorTo, startTmux, urlBetween} from '../helpers/tmux.js';
 
 test('tmux: Gemini over SSH, paste the code, the account is listed with its project', {skip: binInTmuxSkipReason()}, async () => {
   const google = await startFakeGoogle({users: {alice: {email: 'alice@example.com', codeAssist: {kind: 'project', project: 'alice-proj-1'}}}});
@@ -17,7 +17,9 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
   const term = startTmux([process.execPath, binPath], {width: 80, height: 24, env});
   try {
     await term.waitFor(/Claude/);
-    await jumpToProvider(term, 'Gemini');
+    // Providers pane: move down one key at a time, as a person would.
+    await moveCursorTo(term, /› Gemini/);
+    await term.waitFor(/Gemini accounts/);
     term.keys(['a']);
     const screen = await term.waitFor(/v: paste it here/);
     assert.match(screen, /Gemini — add an account/);
@@ -39,7 +41,7 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     await term.waitFor(/›\*\s+alice@example\.com/);
     // Accounts pane, then open the account.
     term.keys(['l']);
-    await term.waitFor('▶ Gemini accounts');
+    await new Promise((r) => setTimeout(r, 200));
     term.keys(['Enter']);
     const detail = await term.waitFor(/alice-proj-1/);
     assert.match(detail, /Project\s+alice-proj-1/);

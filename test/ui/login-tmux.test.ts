@@ -6,7 +6,7 @@ import {test} from 'node:test';
 import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {oidcSettingsFor, startOidcServer} from '../helpers/oidc.js';
-import {startTmux, tmuxSkipReason, jumpToProvider} from '../helpers/tmux.js';
+import {moveCursorTo, startTmux, tmuxSkipReason} from '../helpers/tmux.js';
 
 test('tmux: a on Grok, device code with QR at 80x24, approval, the account is listed', {skip: tmuxSkipReason()}, async () => {
   const oidc = await startOidcServer({deviceInterval: 1});
@@ -16,7 +16,9 @@ test('tmux: a on Grok, device code with QR at 80x24, approval, the account is li
   const term = startTmux([process.execPath, binPath], {width: 80, height: 24, env});
   try {
     await term.waitFor(/Claude/);
-    await jumpToProvider(term, 'Grok (xAI)');
+    // Providers pane: move down to Grok (xAI), one key at a time as a person would.
+    await moveCursorTo(term, /› Grok \(xAI\)/);
+    await term.waitFor(/Grok \(xAI\) accounts/);
     term.keys(['a']);
     const screen = await term.waitFor(/code expires in/);
     assert.match(screen, /Grok \(xAI\) — add an account/);

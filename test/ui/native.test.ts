@@ -1,6 +1,6 @@
 // Native mode from the TUI: `N` writes the selected account into the agent's own credential file,
 // the accounts pane names the account the native CLI holds, and `r` (rotation) moves the file too.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
@@ -11,11 +11,7 @@ import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-  tui = ccs = undefined;
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 const credentials = (home: string) => JSON.parse(readFileSync(path.join(home, '.claude', '.credentials.json'), 'utf8')) as {claudeAiOauth: {refreshToken: string}};
 

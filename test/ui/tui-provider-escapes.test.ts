@@ -1,7 +1,7 @@
 // Attack on issue 11 "names are data": a token file whose `type` (or a registry provider key) carries
 // an OSC sequence. The CLI strips it; the TUI's provider list draws displayName raw and the terminal
 // obeys it (in tmux the pane title became the planted text).
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -9,10 +9,7 @@ import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
-afterEach(() => {
-  tui?.unmount();
-  ccs?.cleanup();
-});
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 test('a token file type with escapes does not reach the terminal raw (provider list)', async () => {
   ccs = makeUiCcs();

@@ -8,7 +8,7 @@ import {findProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import type {AccountService} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
-import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
 export function accountJson(account: Account) {
@@ -48,7 +48,7 @@ const accounts: CommandSpec = {
   usage: '[--json]',
   summary: 'list every provider and account',
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const service = await openAccountService(ctx);
     const snapshot = await service.load();
     reportProblems(ctx, snapshot.problems);

@@ -1,6 +1,6 @@
 // Native mode on the command line: `use --native <provider> <account>` writes the account into the
 // agent's own credential file (services/native/), `native` lists which account each agent's file holds.
-import {parseCommandArgs, printJson, type CommandSpec} from '../context.js';
+import {JSON_FLAG, parseCommandArgs, printJson, type CommandSpec} from '../context.js';
 import {knownProvider} from './accounts.js';
 
 const useNative: CommandSpec = {
@@ -8,7 +8,7 @@ const useNative: CommandSpec = {
   usage: '<provider> <account> [--json]',
   summary: "write the account into the agent's own credential file (Claude Code, Codex, Gemini CLI, Qwen Code)",
   async run(ctx, args) {
-    const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: ['provider', 'account']});
+    const {values, positionals} = parseCommandArgs(this, args, JSON_FLAG, {required: ['provider', 'account']});
     const provider = knownProvider(positionals[0]!);
     const [{AccountStore}, native, {accountLabel}] = await Promise.all([
       import('../../store/accounts.js'),
@@ -35,7 +35,7 @@ const nativeStatus: CommandSpec = {
   usage: '[--json]',
   summary: "which account each agent's own credential file holds (native mode); syncs what the agents refreshed",
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const [{AccountStore}, native] = await Promise.all([import('../../store/accounts.js'), import('../../services/native/sync.js')]);
     const store = new AccountStore(ctx.paths);
     const state = native.readNativeState(ctx.paths);

@@ -2,7 +2,7 @@
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
 import {UserError} from '../../core/types.js';
-import {parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** `--port N` of the commands that start a proxy (proxy serve/start, run). */
 export function portValue(value: string | undefined): number | undefined {
@@ -24,7 +24,7 @@ const serve: CommandSpec = {
   usage: '[--port N] [--provider P] [--account A]',
   summary: 'run the proxy in the foreground (Ctrl-C stops it)',
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, targetOptions, {required: []});
+    const {values} = parseCommandArgs(this, args, targetOptions);
     const {serveProxy} = await import('../../proxy/serve.js');
     const owner = ctx.env.CCS_TUI_PROXY_OWNER === 'tui' || ctx.env.CCS_TUI_PROXY_OWNER === 'background' ? ctx.env.CCS_TUI_PROXY_OWNER : 'foreground';
     return serveProxy(ctx, {port: portValue(values.port), provider: values.provider, account: values.account, owner});
@@ -36,7 +36,7 @@ const start: CommandSpec = {
   usage: '[--port N] [--provider P] [--account A] [--json]',
   summary: 'start the proxy in the background',
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {...targetOptions, json: {type: 'boolean'}}, {required: []});
+    const {values} = parseCommandArgs(this, args, {...targetOptions, ...JSON_FLAG});
     const {startBackgroundProxy} = await import('../../services/proxy/control.js');
     const {loadSettings} = await import('../../store/settings.js');
     const {settings} = await loadSettings(ctx.paths);
@@ -56,7 +56,7 @@ const stop: CommandSpec = {
   usage: '[--json]',
   summary: 'stop the background proxy',
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {stopRunningProxy} = await import('../../services/proxy/control.js');
     const stopped = await stopRunningProxy(ctx.paths);
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
@@ -70,7 +70,7 @@ const status: CommandSpec = {
   usage: '[--json]',
   summary: 'whether a proxy runs, on which port, for which account',
   async run(ctx, args) {
-    const {values} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: []});
+    const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
     const running = readRunningProxy(ctx.paths);
@@ -118,7 +118,7 @@ const env: CommandSpec = {
   usage: '[provider] [--json]',
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
-    const {values, positionals} = parseCommandArgs(this, args, {json: {type: 'boolean'}}, {required: [], optional: ['provider']});
+    const {values, positionals} = parseCommandArgs(this, args, JSON_FLAG, {required: [], optional: ['provider']});
     const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}] = await Promise.all([
       import('../../services/proxy/env.js'),
       import('../../services/proxy/pid-file.js'),

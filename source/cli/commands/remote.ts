@@ -67,7 +67,7 @@ const remoteModels: RemoteRun = async function (ctx, args) {
  */
 const remoteQuota: RemoteRun = async function (ctx, args) {
   const flags = {provider: {type: 'string'}, json: {type: 'boolean'}, refresh: {type: 'boolean'}} as const;
-  const {values} = parseCommandArgs(this, args, flags, {required: []});
+  const {values} = parseCommandArgs(this, args, flags);
   const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
   const [{loadSettings}, {fetchRemoteQuota}, {hasQuotaSource}] = await Promise.all([
     import('../../store/settings.js'),

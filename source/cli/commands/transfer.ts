@@ -5,12 +5,25 @@
 import {sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type TokenFile} from '../../core/types.js';
-import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
+import {parseCommandArgs, type CliContext, type CommandOptions, type CommandSpec} from '../context.js';
 import {isRemote, openRemoteStore} from '../target.js';
 import {knownProvider, labeller} from './accounts.js';
 
-function needTarget(ctx: CliContext, what: string): void {
-  if (!isRemote(ctx)) throw new UserError(`${what} needs --target NAME: a remote server named in tui.json "targets"`, 2);
+/**
+ * Parses a `<provider> <account>` command that only acts on a remote target: usage errors first,
+ * then a missing `--target` (exit 2, naming the command).
+ */
+function parseRemoteCommandArgs<O extends CommandOptions>(spec: CommandSpec, ctx: CliContext, args: string[], options: O) {
+  const parsed = parseCommandArgs(spec, args, options, {required: ['provider', 'account']});
+  if (!isRemote(ctx)) throw new UserError(`${spec.name.join(' ')} needs --target NAME: a remote server named in tui.json "targets"`, 2);
+  return parsed;
+}
+
+/** The account `<provider> <account>` names on the remote target, and that target's store. */
+async function findRemoteAccount(ctx: CliContext, positionals: string[]) {
+  const provider = knownProvider(positionals[0]!);
+  const remote = await openRemoteStore(ctx);
+  return {provider, remote, account: await remote.find(provider, positionals[1]!)};
 }
 
 const push: CommandSpec = {
@@ -18,8 +31,7 @@ const push: CommandSpec = {
   usage: '<provider> <account> --target T [--force]',
   summary: "upload a local account's token file to a remote server (--force replaces one of the same name)",
   async run(ctx, args) {
-    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account']});
-    needTarget(ctx, 'push');
+    const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, {force: {type: 'boolean'}});
     const provider = knownProvider(positionals[0]!);
     const {AccountStore} = await import('../../store/accounts.js');
     const local = new AccountStore(ctx.paths);
@@ -43,11 +55,8 @@ const pull: CommandSpec = {
   usage: '<provider> <account> --target T',
   summary: "download a remote account's token file and store it as a local account",
   async run(ctx, args) {
-    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
-    needTarget(ctx, 'pull');
-    const provider = knownProvider(positionals[0]!);
-    const remote = await openRemoteStore(ctx);
-    const account = await remote.find(provider, positionals[1]!);
+    const {positionals} = parseRemoteCommandArgs(this, ctx, args, {});
+    const {provider, remote, account} = await findRemoteAccount(ctx, positionals);
     const token = await remote.download(account);
     if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
     // The file decides the provider wherever it is read later: one whose type differs from the list would be stored under the wrong one.
@@ -77,8 +86,7 @@ const fields: CommandSpec = {
   summary: "set an account's fields on a remote server (priority, note, model prefix, proxy)",
   async run(ctx, args) {
     const options = {priority: {type: 'string'}, note: {type: 'string'}, prefix: {type: 'string'}, 'proxy-url': {type: 'string'}} as const;
-    const {values, positionals} = parseCommandArgs(this, args, options, {required: ['provider', 'account']});
-    needTarget(ctx, 'fields');
+    const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, options);
     const changes: Record<string, string | number> = {};
     if (values.priority !== undefined) {
       const priority = Number(values.priority);
@@ -92,9 +100,7 @@ const fields: CommandSpec = {
       changes[field] = value.trim();
     }
     if (Object.keys(changes).length === 0) throw new UserError('nothing to set: give --priority, --note, --prefix or --proxy-url', 2);
-    const provider = knownProvider(positionals[0]!);
-    const remote = await openRemoteStore(ctx);
-    const account = await remote.find(provider, positionals[1]!);
+    const {provider, remote, account} = await findRemoteAccount(ctx, positionals);
     await remote.setFields(account, changes);
     const shown = Object.entries(changes).map(([k, v]) => `${k}=${k === 'proxy_url' ? '(set)' : JSON.stringify(v)}`).join(', ');
     ctx.stdout.write(`${provider}: ${(await labeller(remote))(account)} on target ${ctx.target}: ${shown}\n`);
@@ -107,8 +113,7 @@ const cooldownClear: CommandSpec = {
   usage: '<provider> <account> --target T',
   summary: "clear the server's quota cooldown of an account (its next_retry_after), so it is tried again now",
   async run(ctx, args) {
-    const {positionals} = parseCommandArgs(this, args, {}, {required: ['provider', 'account']});
-    needTarget(ctx, 'cooldown clear');
+    const {positionals} = parseRemoteCommandArgs(this, ctx, args, {});
     const provider = knownProvider(positionals[0]!);
     const remote = await openRemoteStore(ctx);
     const account = await remote.clearCooldown(provider, positionals[1]!);

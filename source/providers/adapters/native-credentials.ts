@@ -19,7 +19,7 @@
 //   `QwenCredentials`): `{"access_token", "refresh_token", "token_type", "resource_url", "expiry_date" (ms)}`.
 import path from 'node:path';
 import type {TokenFile} from '../../core/types.js';
-import type {NativeCredentials} from '../types.js';
+import type {NativeCredentials, NativeTokens} from '../types.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,6 +63,14 @@ export function credentialsOf(token: TokenFile): {access?: string; refresh?: str
     expiresAt: expiryMs(token) ?? (str(nested?.expiry) ? Date.parse(nested!.expiry as string) : undefined),
     idToken: str(token.id_token) ?? str(nested?.id_token),
   };
+}
+
+/**
+ * The token fields of an `oauth_creds.json` as Gemini CLI and Qwen Code (a Gemini CLI fork) both
+ * write it: google-auth-library's `Credentials` names, `expiry_date` in ms since epoch.
+ */
+function readOauthCreds(file: Json): Pick<NativeTokens, 'accessToken' | 'refreshToken' | 'expiresAt'> {
+  return {accessToken: str(file.access_token), refreshToken: str(file.refresh_token), expiresAt: num(file.expiry_date)};
 }
 
 export const claudeNativeCredentials: NativeCredentials = {
@@ -122,7 +130,7 @@ export const geminiNativeCredentials: NativeCredentials = {
   agent: 'gemini',
   displayName: 'Gemini CLI',
   file: (env, home) => path.join(env.GEMINI_CLI_HOME || home, '.gemini', 'oauth_creds.json'),
-  read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), idToken: str(file.id_token), email: idTokenEmail(str(file.id_token)), expiresAt: num(file.expiry_date)}),
+  read: (file) => ({...readOauthCreds(file), idToken: str(file.id_token), email: idTokenEmail(str(file.id_token))}),
   write(previous, token, sameAccount, scopes) {
     const c = credentialsOf(token);
     const kept = sameAccount ? previous : {...previous, id_token: undefined};
@@ -142,7 +150,7 @@ export const qwenNativeCredentials: NativeCredentials = {
   agent: 'qwen',
   displayName: 'Qwen Code',
   file: (_env, home) => path.join(home, '.qwen', 'oauth_creds.json'),
-  read: (file) => ({accessToken: str(file.access_token), refreshToken: str(file.refresh_token), expiresAt: num(file.expiry_date)}),
+  read: readOauthCreds,
   write(previous, token) {
     const c = credentialsOf(token);
     return {

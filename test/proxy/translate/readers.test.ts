@@ -7,32 +7,32 @@ import {OpenAIResponsesReader} from '../../../source/proxy/translate/readers/ope
 import {estimateAnthropicInputTokens} from '../../../source/proxy/translate/estimate-tokens.js';
 import {isTaggedSignature, tagSignature, untagSignature} from '../../../source/proxy/translate/signatures.js';
 
+/** Every event a fresh reader emits for these chunks, pushed one after another, and for the end of the stream. */
+function readChunks(reader: OpenAIChatReader | OpenAIResponsesReader, ...chunks: string[]) {
+  return [...chunks.flatMap((chunk) => reader.push(chunk)), ...reader.end()];
+}
+
 const chat = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
 
 describe('OpenAIChatReader', () => {
   it('takes [DONE] without any finish_reason as the end of the turn', () => {
-    const reader = new OpenAIChatReader();
-    const events = [...reader.push(chat({content: 'hi'}) + 'data: [DONE]\n\n'), ...reader.end()];
+    const events = readChunks(new OpenAIChatReader(), chat({content: 'hi'}) + 'data: [DONE]\n\n');
     assert.deepEqual(events, [{type: 'start'}, {type: 'text', text: 'hi'}, {type: 'stop', reason: 'end_turn'}]);
   });
 
   it('maps length to max_tokens and keeps it even after a tool call', () => {
-    const reader = new OpenAIChatReader();
-    const events = [...reader.push(chat({tool_calls: [{index: 0, id: 'c', function: {name: 'f', arguments: '{"a'}}]}) + chat({}, 'length')), ...reader.end()];
+    const events = readChunks(new OpenAIChatReader(), chat({tool_calls: [{index: 0, id: 'c', function: {name: 'f', arguments: '{"a'}}]}) + chat({}, 'length'));
     assert.deepEqual(events.at(-1), {type: 'stop', reason: 'max_tokens'});
   });
 
   it('keeps the arguments of interleaved calls: each call is emitted whole, in order', () => {
-    const reader = new OpenAIChatReader();
-    const events = [
-      ...reader.push(
-        chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{'}}]}) +
-          chat({tool_calls: [{index: 1, id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
-          chat({tool_calls: [{index: 0, function: {arguments: '}'}}]}) +
-          chat({}, 'tool_calls'),
-      ),
-      ...reader.end(),
-    ];
+    const events = readChunks(
+      new OpenAIChatReader(),
+      chat({tool_calls: [{index: 0, id: 'a', function: {name: 'f', arguments: '{'}}]}) +
+        chat({tool_calls: [{index: 1, id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+        chat({tool_calls: [{index: 0, function: {arguments: '}'}}]}) +
+        chat({}, 'tool_calls'),
+    );
     assert.deepEqual(events, [
       {type: 'start'},
       {type: 'tool-call-start', key: '0', id: 'a', name: 'f'},
@@ -47,16 +47,13 @@ describe('OpenAIChatReader', () => {
   });
 
   it('tells parallel calls apart by id when the server sends no index', () => {
-    const reader = new OpenAIChatReader();
-    const events = [
-      ...reader.push(
-        chat({tool_calls: [{id: 'a', function: {name: 'f', arguments: '{"x"'}}]}) +
-          chat({tool_calls: [{function: {arguments: ':1}'}}]}) +
-          chat({tool_calls: [{id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
-          chat({}, 'tool_calls'),
-      ),
-      ...reader.end(),
-    ];
+    const events = readChunks(
+      new OpenAIChatReader(),
+      chat({tool_calls: [{id: 'a', function: {name: 'f', arguments: '{"x"'}}]}) +
+        chat({tool_calls: [{function: {arguments: ':1}'}}]}) +
+        chat({tool_calls: [{id: 'b', function: {name: 'g', arguments: '{}'}}]}) +
+        chat({}, 'tool_calls'),
+    );
     assert.deepEqual(events, [
       {type: 'start'},
       {type: 'tool-call-start', key: '0', id: 'a', name: 'f'},
@@ -82,11 +79,9 @@ describe('OpenAIChatReader', () => {
   });
 
   it('quotes a JSON error body sent with status 200 to a streaming request', () => {
-    const reader = new OpenAIChatReader();
-    const events = [...reader.push('{"status":"439","msg":"token expired'), ...reader.push('","body":null}'), ...reader.end()];
+    const events = readChunks(new OpenAIChatReader(), '{"status":"439","msg":"token expired', '","body":null}');
     assert.deepEqual(events, [{type: 'start'}, {type: 'error', message: 'token expired'}]);
-    const openai = new OpenAIChatReader();
-    assert.deepEqual([...openai.push('{"error":{"message":"Invalid model"}}\n'), ...openai.end()], [{type: 'start'}, {type: 'error', message: 'Invalid model'}]);
+    assert.deepEqual(readChunks(new OpenAIChatReader(), '{"error":{"message":"Invalid model"}}\n'), [{type: 'start'}, {type: 'error', message: 'Invalid model'}]);
   });
 
   it('says so when a non-stream body is not JSON', () => {
@@ -119,8 +114,7 @@ describe('OpenAIResponsesReader', () => {
   });
 
   it('ends with an error when the stream closes before response.completed', () => {
-    const reader = new OpenAIResponsesReader();
-    const events = [...reader.push('data: {"type":"response.output_text.delta","output_index":0,"delta":"x"}\n\n'), ...reader.end()];
+    const events = readChunks(new OpenAIResponsesReader(), 'data: {"type":"response.output_text.delta","output_index":0,"delta":"x"}\n\n');
     assert.equal(events.at(-1)!.type, 'error');
   });
 });
