@@ -4,14 +4,15 @@
 //   several keys from one read in a text field are pressed one by one → the rename field → the
 //   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
 //   is pressed once per repeat, a key that changes the screen is pressed and the rest of its read
-//   goes to the new screen, and any other run of characters is a paste that runs nothing → the help
+//   goes to the new screen, a key that opens a text field is pressed and the rest of its read is
+//   typed into that field, and any other run of characters is a paste that runs nothing → the help
 //   overlay (close or quit) → the screen's handler for the keymap action → the shell's own meaning
 //   of that action (shellActionFor).
 // The dispatcher routes by the route state as of the last action (not the last render) and holds a
 // key until the route's screen has mounted, so a key read mid-navigation is the new screen's.
 import type {AppAction, ConfirmChoice, Modal, Route} from './app-state.js';
 import {keyName, KEY_SEQUENCES} from './key-names.js';
-import {actionForKey, type KeyAction, type KeyScope} from './keymap.js';
+import {actionForKey, bindingForKey, type KeyAction, type KeyScope} from './keymap.js';
 
 /** A held navigation key read all at once moves at most this many rows (a laggy link's backlog). */
 export const MAX_REPEATED_KEYS = 50;
@@ -31,6 +32,8 @@ export interface KeyContext {
   scopes: readonly KeyScope[];
   /** The key came with Esc in front of it in one read (the terminal library's `meta`). */
   escaped?: boolean;
+  /** The key is what was read behind a key that opens a text field (`/work`'s `work`): it is text, never a command. */
+  typedIntoField?: boolean;
 }
 
 export type KeyRoute =
@@ -49,8 +52,11 @@ export type KeyRoute =
   | {to: 'jump'}
   /** The focused text field gets the key raw. */
   | {to: 'text'}
-  /** Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now, `rest` after its frame. */
-  | {to: 'split'; first: string; rest: string}
+  /**
+   * Keys that arrived in one read (a held key, typing over a laggy SSH link): press `first` now,
+   * `rest` after its frame. `intoField`: `first` opens a text field and `rest` is typed into it.
+   */
+  | {to: 'split'; first: string; rest: string; intoField?: boolean}
   | {to: 'closeHelp'}
   /** Scroll the open overlay (help, messages) by entries. */
   | {to: 'scrollOverlay'; by: number}
@@ -84,6 +90,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   if (context.modal === 'jump') return {to: 'jump'};
   if (context.filterEditing) return {to: 'filter'};
   if (textFocused) return {to: 'text'};
+  // Typed behind a field-opening key but no field opened (nothing to rename): text, not commands.
+  if (context.typedIntoField) return {to: 'pasteIgnored'};
   // No binding uses Alt: outside a text field, Esc read together with the next key (Esc then H
   // typed fast, which is also what Alt+H sends) is both keys.
   if (context.escaped && [...input].length === 1) return {to: 'split', first: '\u001b', rest: input};
@@ -94,9 +102,13 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (!repeat) {
       // A key that changes the screen, with the next screen's keys typed right behind it (`2j` over a
       // laggy link): the screen key now, the rest on the new screen (where a run is again a paste).
+      // A key that opens a text field (`/work`, `:claude`, `nwork`): the key now, the rest typed into
+      // the field. Any other run (`workq`) is a paste.
       const first = [...input][0]!;
-      const opens = SCREEN_CHANGES.has(actionForKey(keyName(first, {}), context.scopes) ?? 'quit');
-      return opens ? {to: 'split', first, rest: input.slice(first.length)} : {to: 'pasteIgnored'};
+      const binding = bindingForKey(keyName(first, {}), context.scopes);
+      const rest = input.slice(first.length);
+      if (binding?.opensField) return {to: 'split', first, rest, intoField: true};
+      return binding && SCREEN_CHANGES.has(binding.action) ? {to: 'split', first, rest} : {to: 'pasteIgnored'};
     }
     const presses = Math.min(repeat.count, MAX_REPEATED_KEYS);
     return {to: 'split', first: repeat.key, rest: repeat.key.repeat(presses - 1)};

@@ -88,6 +88,11 @@ export interface KeyBinding {
   description: string;
   /** Short label for the bottom hint bar; bindings without one only appear in `?`. */
   hint?: string;
+  /**
+   * Pressing it opens a text field (filter, jump, rename, a rule, a pasted code): keys read in the
+   * same burst behind it (`/work` typed over a laggy SSH link) are typed into that field.
+   */
+  opensField?: true;
 }
 
 export const KEY_BINDINGS: readonly KeyBinding[] = [
@@ -108,18 +113,18 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'cursor.pageUp', keys: ['pageup', 'ctrl+b'], scopes: ['list'], description: 'Page up'},
   {action: 'cursor.pageDown', keys: ['pagedown', 'ctrl+f'], scopes: ['list'], description: 'Page down'},
   // Bound only where a screen filters (home, quota, models): '/' elsewhere must not open an invisible field.
-  {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter'},
+  {action: 'filter', keys: ['/'], scopes: ['home', 'quota', 'models'], description: 'Filter the list (Esc clears)', hint: 'filter', opensField: true},
 
   {action: 'pane.next', keys: ['tab'], scopes: ['home'], description: 'Switch between providers and accounts'},
   {action: 'providers.hideEmpty', keys: ['H'], scopes: ['home'], description: 'Hide or show providers without accounts'},
   {action: 'accounts.sort', keys: ['o'], scopes: ['home'], description: 'Order the accounts: as registered, by name, by token expiry, by quota headroom'},
-  {action: 'jump', keys: [':'], scopes: ['home'], description: 'Jump to a provider or account by name'},
+  {action: 'jump', keys: [':'], scopes: ['home'], description: 'Jump to a provider or account by name', opensField: true},
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
   {action: 'pane.right', keys: ['l', 'right'], scopes: ['home'], description: 'Accounts pane'},
   {action: 'account.open', keys: ['enter'], scopes: ['home'], description: 'Open the account (on a provider: its accounts)', hint: 'open'},
   {action: 'account.default', keys: ['u'], scopes: ['home', 'detail'], description: 'Make the account the default', hint: 'use'},
   {action: 'account.default', keys: ['enter'], scopes: ['detail'], description: 'Make the account the default'},
-  {action: 'account.rename', keys: ['n'], scopes: ['home', 'detail'], description: 'Rename (nickname)', hint: 'rename'},
+  {action: 'account.rename', keys: ['n'], scopes: ['home', 'detail'], description: 'Rename (nickname)', hint: 'rename', opensField: true},
   {action: 'account.pause', keys: ['p'], scopes: ['home', 'detail'], description: 'Pause or resume', hint: 'pause'},
   {action: 'account.remove', keys: ['d'], scopes: ['home', 'detail'], description: 'Remove (asks first)', hint: 'remove'},
   {action: 'account.remove', keys: ['d'], scopes: ['login'], description: 'After logging in as another identity than asked: remove the account that still needs a login (asks first)', hint: 'remove old'},
@@ -139,13 +144,13 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
 
   {action: 'login.copy', keys: ['c'], scopes: ['login'], description: 'Copy the code or URL (OSC 52, works over SSH)', hint: 'copy'},
   {action: 'login.open', keys: ['o'], scopes: ['login'], description: 'Open the browser', hint: 'open'},
-  {action: 'login.paste', keys: ['v'], scopes: ['login'], description: 'Paste the redirect URL or code', hint: 'paste'},
+  {action: 'login.paste', keys: ['v'], scopes: ['login'], description: 'Paste the redirect URL or code', hint: 'paste', opensField: true},
   {action: 'login.showUrl', keys: ['U'], scopes: ['login'], description: 'Show the URL alone on the normal screen, one line to select and copy (Enter returns; the login keeps waiting)', hint: 'show URL'},
   {action: 'login.retry', keys: ['enter'], scopes: ['login'], description: 'New code after expiry or an error'},
 
-  {action: 'rules.add', keys: ['a'], scopes: ['models'], description: 'Add an exclusion pattern', hint: 'exclude'},
-  {action: 'rules.addAlias', keys: ['A'], scopes: ['models'], description: 'Add an alias', hint: 'alias'},
-  {action: 'rules.edit', keys: ['e', 'enter'], scopes: ['models'], description: 'Edit the selected rule', hint: 'edit'},
+  {action: 'rules.add', keys: ['a'], scopes: ['models'], description: 'Add an exclusion pattern', hint: 'exclude', opensField: true},
+  {action: 'rules.addAlias', keys: ['A'], scopes: ['models'], description: 'Add an alias', hint: 'alias', opensField: true},
+  {action: 'rules.edit', keys: ['e', 'enter'], scopes: ['models'], description: 'Edit the selected rule', hint: 'edit', opensField: true},
   {action: 'rules.delete', keys: ['x', 'delete'], scopes: ['models'], description: 'Delete the selected rule', hint: 'delete'},
   {action: 'rules.moveUp', keys: ['K'], scopes: ['models'], description: 'Move the rule up (first alias wins)'},
   {action: 'rules.moveDown', keys: ['J'], scopes: ['models'], description: 'Move the rule down'},
@@ -165,16 +170,21 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'confirm.no', keys: ['n', 'N', 'enter', 'escape'], scopes: ['confirm'], description: 'No (default)'},
 ];
 
+/** The binding a key has given the active scopes, most specific first; undefined when it has none. */
+export function bindingForKey(key: string, scopes: readonly KeyScope[]): KeyBinding | undefined {
+  for (const scope of scopes) {
+    const binding = KEY_BINDINGS.find((b) => b.scopes.includes(scope) && b.keys.includes(key));
+    if (binding) return binding;
+  }
+  return undefined;
+}
+
 /**
  * The action a key triggers given the active scopes, most specific first (e.g. `['confirm']`, or
  * `['home', 'list', 'global']`). Undefined when the key means nothing there.
  */
 export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyAction | undefined {
-  for (const scope of scopes) {
-    const binding = KEY_BINDINGS.find((b) => b.scopes.includes(scope) && b.keys.includes(key));
-    if (binding) return binding.action;
-  }
-  return undefined;
+  return bindingForKey(key, scopes)?.action;
 }
 
 /**

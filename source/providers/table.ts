@@ -439,7 +439,7 @@ const ROWS: ProviderRow[] = [
     id: 'aistudio',
     displayName: 'Google AI Studio',
     tokenType: 'aistudio',
-    logins: [{kind: 'api-key', needsBaseUrl: false}],
+    logins: [{kind: 'api-key', needsBaseUrl: false, keyExample: 'AIza… (39 characters, from aistudio.google.com → Get API key)'}],
     endpoints: {api: 'https://generativelanguage.googleapis.com'},
     scopes: [],
     models: {default: []},
@@ -452,7 +452,8 @@ const ROWS: ProviderRow[] = [
     id: 'bob',
     displayName: 'IBM Bob',
     tokenType: 'bob',
-    logins: [{kind: 'api-key', needsBaseUrl: true}],
+    // The base is what `/chat/completions` (an OpenAI-compatible API) is appended to (adapters/base.ts apiBase).
+    logins: [{kind: 'api-key', needsBaseUrl: true, keyExample: 'the key your IBM Bob account or administrator gave you', baseUrlExample: 'https://bob.example.com/v1 (the address before /chat/completions)'}],
     endpoints: {},
     scopes: [],
     models: {default: []},

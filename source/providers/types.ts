@@ -33,8 +33,19 @@ export type LoginFlow =
       /** Provider gives no identity: ask the user for a label. */
       asksForLabel?: boolean;
     }
-  | {kind: 'api-key'; needsBaseUrl: boolean}
+  | ApiKeyLogin
   | {kind: 'service-account'};
+
+/** An API-key login; the examples are what the login's prompts show of each expected value. */
+export interface ApiKeyLogin {
+  kind: 'api-key';
+  /** The provider has no fixed API host: the person gives the base URL too (a second step). */
+  needsBaseUrl: boolean;
+  /** What a key looks like and where it comes from, e.g. `AIza… (39 characters) from aistudio.google.com`. */
+  keyExample: string;
+  /** An example base URL (only with needsBaseUrl). */
+  baseUrlExample?: string;
+}
 
 /** Which usage endpoint reports the provider's quota (PROVIDERS.md "Quota sources"); its adapter's fetchQuota reads it. */
 export type QuotaSource = string;

@@ -205,8 +205,13 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       await server!.close().catch(() => undefined);
       await closeLog(log);
       process.off('message', onMessage);
+      // The IPC channel is a handle of its own: with a 'disconnect' listener it keeps this process
+      // alive after everything else closed (the supervisor waited for its 5 s SIGKILL). Let it go.
+      process.off('disconnect', onDisconnect);
+      if (process.connected) process.disconnect();
       resolve(code);
     };
+    const onDisconnect = () => void stop(0);
     const onMessage = (message: ProxyCommand) => {
       if (message?.type === 'rotate') {
         void server!.rotate(message.provider).then((account) => {
@@ -226,7 +231,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     };
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
-    process.once('disconnect', () => void stop(0));
+    process.once('disconnect', onDisconnect);
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
     // Status for the supervisor's screen, without it asking.
     if (send) {

@@ -67,6 +67,8 @@ export interface ProxyServerOptions {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
+/** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
+export const CLOSE_GRACE_MS = 4000;
 
 interface ActiveRequest {
   provider: string;
@@ -162,10 +164,21 @@ export class ProxyServer {
     return this.port;
   }
 
+  /**
+   * Stops accepting connections; requests in flight finish (up to CLOSE_GRACE_MS, then their
+   * connections are cut), idle keep-alive connections close at once and each busy one as soon as
+   * its response is done (else it would idle out at keepAliveTimeout, 5 s, holding the exit).
+   */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      const idle = setInterval(() => this.server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
+      this.server.close(() => {
+        clearInterval(idle);
+        clearTimeout(cut);
+        resolve();
+      });
+      this.server.closeIdleConnections();
     });
     this.agents.http.destroy();
     this.agents.https.destroy();

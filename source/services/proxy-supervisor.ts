@@ -93,6 +93,21 @@ export class ProxySupervisor {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Resolves with the state once a start or stop under way has come to an end: running, stopped,
+   * or waiting to restart after a failure (its `lastError` says why). At once when none is under way.
+   */
+  settled(): Promise<ProxyState> {
+    const done = (state: ProxyState) => state.phase !== 'starting' && state.phase !== 'stopping';
+    return new Promise((resolve) => {
+      const unsubscribe = this.subscribe((state) => {
+        if (!done(state)) return;
+        queueMicrotask(() => unsubscribe());
+        resolve(state);
+      });
+    });
+  }
+
   private update(change: Partial<ProxyState>): void {
     this.state = {...this.state, ...change};
     for (const listener of this.listeners) listener(this.state);
@@ -225,7 +240,8 @@ export class ProxySupervisor {
       this.child = undefined;
       if (!builtin && child.pid) removeProxyPidFile(this.options.paths, child.pid);
       if (this.stopping) {
-        this.update({phase: 'stopped', pid: undefined, replacing: undefined});
+        // A restart's halt goes on to `starting` itself: never `stopped` in between.
+        this.update(this.state.replacing ? {pid: undefined} : {phase: 'stopped', pid: undefined, replacing: undefined});
         return;
       }
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
@@ -350,7 +366,9 @@ export class ProxySupervisor {
       await stopPid(this.state.pid);
       removeProxyPidFile(this.options.paths, this.state.pid);
     }
-    if (this.state.phase !== 'stopped') this.update({phase: 'stopped', pid: undefined, nextRestartAt: undefined, replacing: undefined});
+    // Replacing: the new proxy is on its way, so the state never says `stopped` in between (an `x`
+    // read in that gap would find nothing to stop, and the restart would go on).
+    if (this.state.phase !== 'stopped') this.update({phase: replacing ? 'starting' : 'stopped', pid: undefined, nextRestartAt: undefined, replacing: undefined});
   }
 
   /**

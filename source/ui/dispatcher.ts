@@ -39,7 +39,8 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // typed just before it, a key after a screen change goes to the new screen once it has mounted
   // (and loaded, useKeysWait). Every commit drains; a key that changes nothing renders nothing, so a
   // short timer drains then (a loading screen is waited for longer).
-  const queued = useRef<Array<{input: string; key: RawKey}>>([]);
+  // `intoField`: typed behind a key that opens a text field, in the same read (key-routing).
+  const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean}>>([]);
   /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
   const pending = useRef(false);
   const waitedSince = useRef<number | undefined>(undefined);
@@ -48,7 +49,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     cancelFallback.current?.();
     cancelFallback.current = undefined;
     const next = queued.current.shift();
-    if (next) handleKey(next.input, next.key, force);
+    if (next) handleKey(next.input, next.key, force, next.intoField);
     if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
   const schedule = () => {
@@ -80,8 +81,11 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     );
   }, [rename]);
 
-  /** `force`: the fallback timer gave up waiting for the route's screen; route the key anyway. */
-  const handleKey = (input: string, key: RawKey, force = false): void => {
+  /**
+   * `force`: the fallback timer gave up waiting for the route's screen; route the key anyway.
+   * `intoField`: the text read behind a field-opening key (KeyContext.typedIntoField).
+   */
+  const handleKey = (input: string, key: RawKey, force = false, intoField = false): void => {
     const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
     const current = live.current;
     const name = keyName(input, key);
@@ -90,7 +94,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     // whose screen has not mounted yet: this key waits for the render, then goes where it leads.
     const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner);
     if (!force && name !== 'ctrl+c' && waiting) {
-      queued.current.unshift({input, key});
+      queued.current.unshift({input, key, intoField});
       waitedSince.current ??= services.clock.now();
       if (!cancelFallback.current) schedule();
       return;
@@ -104,6 +108,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       confirmChoices: current.modal?.kind === 'confirm' ? current.modal.choices : undefined,
       scopes: routeScopes(currentRoute(current)),
       escaped: key.meta === true && !key.escape && input !== '',
+      typedIntoField: intoField,
     });
     switch (route.to) {
       case 'quit': {
@@ -132,7 +137,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       case 'split':
         handleKey(route.first, {});
         if (route.rest) {
-          queued.current.unshift({input: route.rest, key: {}});
+          queued.current.unshift({input: route.rest, key: {}, intoField: route.intoField});
           if (!cancelFallback.current) schedule();
         }
         return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {MAX_REPEATED_KEYS, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
-import {actionKey, confirmHint, keysOf} from '../../source/core/keymap.js';
+import {actionKey, confirmHint, KEY_BINDINGS, keysOf, type KeyScope} from '../../source/core/keymap.js';
 import {keyName} from '../../source/core/key-names.js';
 import {editText, draftOf} from '../../source/core/text-edit.js';
 
@@ -176,6 +176,30 @@ test('a screen key read together with the next keys is pressed first; the rest g
   assert.deepEqual(routeKey('paste', 'uq', home), {to: 'pasteIgnored'});
   // In a text field the run is text.
   assert.notDeepEqual(routeKey('paste', '2j', at({textFocused: true})), {to: 'split', first: '2', rest: 'j'});
+});
+
+test('a key that opens a text field, read together with what follows: the key acts, the rest is typed into the field', () => {
+  const openers = KEY_BINDINGS.filter((b) => b.opensField);
+  // The keymap marks them: filter, jump, rename, the rules' add/alias/edit, the login's paste.
+  assert.deepEqual(new Set(openers.map((b) => b.action)), new Set(['filter', 'jump', 'account.rename', 'rules.add', 'rules.addAlias', 'rules.edit', 'login.paste']));
+  for (const binding of openers) {
+    for (const scope of binding.scopes) {
+      const scopes: KeyScope[] = [scope, 'list', 'global'];
+      for (const key of binding.keys.filter((k) => [...k].length === 1)) {
+        assert.deepEqual(routeKey('paste', `${key}work`, at({scopes})), {to: 'split', first: key, rest: 'work', intoField: true}, `${key} on ${scope}`);
+      }
+    }
+  }
+  assert.deepEqual(routeKey('paste', '/co', home), {to: 'split', first: '/', rest: 'co', intoField: true});
+  assert.deepEqual(routeKey('paste', ':claude', home), {to: 'split', first: ':', rest: 'claude', intoField: true});
+  assert.deepEqual(routeKey('paste', 'nnewbieX\r', home), {to: 'split', first: 'n', rest: 'newbieX\r', intoField: true});
+  assert.deepEqual(routeKey('paste', 'agpt-*', at({scopes: ['models', 'list', 'global']})), {to: 'split', first: 'a', rest: 'gpt-*', intoField: true});
+  // What follows goes to the field once open; if none opened (nothing to rename), it is text that runs nothing.
+  assert.deepEqual(routeKey('paste', 'work', at({filterEditing: true, typedIntoField: true})), {to: 'filter'});
+  assert.deepEqual(routeKey('q', 'q', at({typedIntoField: true})), {to: 'pasteIgnored'});
+  assert.deepEqual(routeKey('enter', '\r', at({typedIntoField: true})), {to: 'pasteIgnored'});
+  // A paste with no field-opening key first still runs nothing; `d` only asks (a prompt is no text field).
+  for (const paste of ['workq', 'dq', 'dy', 'uq', 'xq']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, paste);
 });
 
 test('Esc read together with a key (also what Alt+key sends) is both keys outside a text field, the key alone in one', () => {

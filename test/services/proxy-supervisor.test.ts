@@ -11,7 +11,7 @@ import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supe
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath} from '../helpers/cli.js';
-import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {answerByProtocol, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 function waitFor(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs = 15_000): Promise<ProxyState> {
@@ -29,11 +29,10 @@ function waitFor(supervisor: ProxySupervisor, predicate: (state: ProxyState) => 
   });
 }
 
-describe('ProxySupervisor', async () => {
+/** A temp CCS dir whose claude accounts (`emails`) reach `upstream`, and a supervisor of the built binary (port 0: any free one). */
+async function supervisedCcs(upstream: FakeUpstream, emails: string[], backoff?: {initialMs: number; maxMs: number}) {
   const ccs = makeTempCcs();
-  const upstream = await startFakeUpstream();
-  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
-  ccs.writeToken('claude-b@example.com.json', oauthToken('claude', 'b@example.com'));
+  for (const email of emails) ccs.writeToken(`claude-${email}.json`, oauthToken('claude', email));
   ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
   const {settings} = await loadSettings(ccs.paths);
@@ -41,9 +40,23 @@ describe('ProxySupervisor', async () => {
     paths: ccs.paths,
     settings,
     env: ccs.env,
-    backoff: {initialMs: 100, maxMs: 1000},
+    backoff,
     command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: target.port ?? 0})], kind: 'builtin'}),
   });
+  return {ccs, supervisor};
+}
+
+/** A small Anthropic Messages request to the proxy on `port`. */
+const askClaude = (port: number | undefined) =>
+  fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  });
+
+describe('ProxySupervisor', async () => {
+  const upstream = await startFakeUpstream();
+  const {ccs, supervisor} = await supervisedCcs(upstream, ['a@example.com', 'b@example.com'], {initialMs: 100, maxMs: 1000});
   after(async () => {
     await supervisor.dispose();
     await upstream.close();
@@ -61,12 +74,7 @@ describe('ProxySupervisor', async () => {
 
   it('counts every request and shows the newest in the log tail; the log file has a line for each', async () => {
     const before = supervisor.current.totalRequests;
-    const ask = () =>
-      fetch(`http://127.0.0.1:${supervisor.current.port}/v1/messages`, {
-        method: 'POST',
-        headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-        body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-      }).then((response) => response.text());
+    const ask = () => askClaude(supervisor.current.port).then((response) => response.text());
     // Requests arrive in batches (one IPC message per tenth of a second): 120 of them, 8 at a time.
     for (let i = 0; i < 15; i++) await Promise.all(Array.from({length: 8}, ask));
     const state = await waitFor(supervisor, (s) => s.totalRequests >= before + 120);
@@ -102,6 +110,41 @@ describe('ProxySupervisor', async () => {
     await supervisor.dispose();
     assert.equal(isProcessAlive(pid), false);
     assert.equal(supervisor.current.phase, 'stopped');
+  });
+});
+
+describe('ProxySupervisor stop', () => {
+  it('is prompt and graceful: the request in flight finishes, an idle keep-alive connection does not hold the exit', async () => {
+    let slow = false;
+    const upstream = await startFakeUpstream(async (req, res) => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 700));
+      return answerByProtocol(req, res);
+    });
+    const {ccs, supervisor} = await supervisedCcs(upstream, ['a@example.com']);
+    try {
+      await supervisor.start({provider: 'claude', account: 'a@example.com'});
+      const {port, pid} = await waitFor(supervisor, (s) => s.phase === 'running' && s.port !== undefined && s.port > 0);
+      const ask = () => askClaude(port);
+      // fetch keeps its connections alive: after this one, an idle keep-alive socket stays open.
+      assert.equal((await ask()).status, 200);
+      slow = true;
+      const inFlight = ask();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stoppedAt = performance.now();
+      await supervisor.stop();
+      const took = performance.now() - stoppedAt;
+      const answer = await inFlight;
+      assert.equal(answer.status, 200, 'the request in flight was answered');
+      assert.match(await answer.text(), /"type":"message"|content/);
+      assert.equal(isProcessAlive(pid!), false);
+      // The child exits on the `shutdown` message once the slow answer is done (~0.5 s), not at the 5 s SIGKILL.
+      assert.ok(took < 3000, `stop took ${Math.round(took)} ms`);
+      assert.doesNotMatch(supervisor.current.lastError ?? '', /SIGKILL/);
+    } finally {
+      await supervisor.dispose();
+      await upstream.close();
+      ccs.cleanup();
+    }
   });
 });
 

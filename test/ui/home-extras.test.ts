@@ -96,6 +96,43 @@ test(': jumps to an account in any provider, or to a provider by name', async ()
   await t.type('nobody');
   await t.press('enter');
   await t.waitFor('no provider or account matches "nobody"');
+  // A later jump that succeeds replaces that error, and says where it went.
+  await t.press(':');
+  await t.type('cod');
+  await t.press('enter');
+  frame = await t.waitFor('jumped to Codex');
+  assert.doesNotMatch(frame, /no provider or account matches/);
+  // Several matches: which one of how many, and `:` Enter (field empty) goes to the next.
+  await t.press(':');
+  await t.type('example');
+  await t.press('enter');
+  frame = await t.waitFor('1 of 3 matching "example"');
+  assert.match(frame, /jumped to Claude \/ work — 1 of 3 matching "example"; : then Enter for the next/);
+  assert.match(frame, /›\*?\s+work\s+alice@/);
+  await t.press(':', 'enter');
+  frame = await t.waitFor('2 of 3 matching "example"');
+  assert.match(frame, /›\s+bob@example\.com/);
+  await t.press(':', 'enter');
+  frame = await t.waitFor('3 of 3 matching "example"');
+  assert.match(frame, /›\*\s+carol@example\.com/);
+});
+
+test('the accounts filter says which other providers have accounts it matches', async () => {
+  const t = await open();
+  await t.press('l');
+  await t.waitFor('▶ Claude accounts');
+  await t.press('/');
+  await t.type('carol');
+  let frame = await t.waitFor('no Claude account matches');
+  assert.match(frame, /no Claude account matches · found in Codex \(1\) \(h: providers\)/);
+  await t.press('enter', 'h', 'j');
+  frame = await t.waitFor('Codex accounts');
+  assert.match(frame, /carol@example\.com/);
+  await t.press('escape');
+  await t.press('k', 'l', '/');
+  await t.type('nobody');
+  frame = await t.waitFor('no Claude account matches');
+  assert.doesNotMatch(frame, /found in/);
 });
 
 test('sortAccounts: expiry soonest first, headroom most room first, unknown last, ties stable', () => {

@@ -32,7 +32,7 @@ test('every screen whose hints offer / has a filter; login and proxy do not offe
   }
 });
 
-test('quota: /work filters the rows, runs no command (the default stays), q in the field is text, Esc clears', async () => {
+test('quota: /work filters the rows (pressed or in one read), runs no command (the default stays), q in the field is text, Esc clears', async () => {
   const {tui, ccs} = await open({screen: 'quota', params: {}}, 'claude · work');
   const before = registry(ccs);
   await tui.press('/');
@@ -49,8 +49,14 @@ test('quota: /work filters the rows, runs no command (the default stays), q in t
   assert.deepEqual(registry(ccs), before, 'nothing ran: no default changed, no rotation');
   await tui.press('escape');
   await tui.waitFor((f) => f.includes('bob@example.com') && !f.includes('Esc clears'));
-  // Typed in one read (a paste), the same letters run nothing and say how to filter.
+  // Typed in one read (a laggy SSH link), `/work` opens the filter with the letters in it.
   tui.write('/work');
+  frame = await tui.waitFor((f) => f.includes('/work') && !f.includes('bob@example.com'));
+  assert.ok(!frame.includes('paste ignored'), frame);
+  await tui.press('escape');
+  await tui.waitFor((f) => f.includes('bob@example.com') && !f.includes('Esc clears'));
+  // Letters with no filter key in front are a paste: they run nothing and say how to filter.
+  tui.write('workq');
   await tui.waitFor('paste ignored — press / to filter');
   assert.deepEqual(registry(ccs), before);
 });

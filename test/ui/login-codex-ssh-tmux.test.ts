@@ -9,7 +9,7 @@ import {binPath} from '../helpers/cli.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {freePort} from '../helpers/fake-providers/server.js';
 import {oidcSettingsFor, startOidcServer, type OidcServer} from '../helpers/oidc.js';
-import {binInTmuxSkipReason, startTmux, urlBetween} from '../helpers/tmux.js';
+import {binInTmuxSkipReason, moveCursorTo, startTmux, urlBetween} from '../helpers/tmux.js';
 
 let oidc: OidcServer;
 before(async () => {
@@ -30,10 +30,7 @@ test('tmux: Codex browser login over SSH: the ssh -L port really listens and com
   const flat = (text: string) => text.replace(/\s+/g, '');
   try {
     await term.waitFor(/Claude/);
-    for (let i = 0; i < 12 && !/› Codex/.test(term.screen()); i++) {
-      term.keys(['j']);
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    await moveCursorTo(term, /› Codex/);
     await term.waitFor(/Codex accounts/);
     term.keys(['a']);
     let screen = await term.waitFor(/How do you want to log in\?/);

@@ -49,6 +49,10 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
     assert.ok(readdirSync(ccs.paths.authDir).some((f) => f.includes('claude-user@example.com')), 'the token file is written');
     t.keys(['C-c']);
     assert.equal(await t.waitForExit(), 0);
+    // The URL page was erased when the TUI came back: the shell's screen keeps none of it.
+    const after = t.screen({joined: true});
+    assert.doesNotMatch(after, /Press Enter to return|select the line below/);
+    assert.ok(!after.includes(url), after);
   } finally {
     await fake.server.close();
   }

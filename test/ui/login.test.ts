@@ -423,6 +423,25 @@ test('codex browser login over SSH: the screen names the port that listens; a wr
 });
 
 
+test('IBM Bob API-key login: each step has its own heading with an example of the value it expects', async () => {
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    let frame = await tui.waitFor('Step 1 of 2: paste the IBM Bob API key (shown masked)');
+    assert.match(frame, /e\.g\. the key your IBM Bob account or administrator gave you/);
+    await tui.type('bob-key-0123456789');
+    await tui.press('enter');
+    frame = await tui.waitFor('Step 2 of 2: the IBM Bob base URL');
+    assert.match(frame, /e\.g\. https:\/\/bob\.example\.com\/v1 \(the address before \/chat\/completions\)/);
+    assert.doesNotMatch(frame, /paste the IBM Bob API key|0123456789/, 'the first step\'s heading (and the key) are gone');
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
 test('API key refused by the provider: the error screen names the refusal with the key masked, Enter: try again, nothing stored', async () => {
   const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
   const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');

@@ -83,3 +83,53 @@ test('a paste outside a text field still runs nothing; behind a screen key it is
   assert.match(frame, /^›.*claude · work/m, 'the quota cursor did not move');
   assert.equal(readFileSync(ccs.paths.registry, 'utf8'), before, 'nothing ran');
 });
+
+// A key that opens a text field, with text typed right behind it in the same read (typing `/work`
+// over a laggy SSH link): the key opens the field and the rest is typed into it, in order.
+test('a burst that opens a field types the rest into it: / filters, : jumps, n renames, models a/A add', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  const t = tui;
+  await t.waitFor('alice@example.com');
+  await t.press('l');
+  await t.waitFor('▶ Claude accounts');
+  t.write('/bo');
+  let frame = await t.waitFor('/bo');
+  assert.ok(!frame.includes('paste ignored') && !frame.includes('alice@example.com'), 'the filter opened with "bo" in it');
+  await t.press('escape');
+  await t.waitFor((f) => !f.includes('/bo') && f.includes('alice@example.com'));
+  t.write(':carol\r');
+  frame = await t.waitFor('▶ Codex accounts (1)');
+  assert.match(frame, /›\*\s+carol@example.com/);
+  await t.press(':');
+  await t.type('alice');
+  await t.press('enter');
+  await t.waitFor((f) => f.includes('▶ Claude accounts') && /›\*?\s+work\s+alice@/.test(f));
+  const at = ccs;
+  // The Enter renames; it must not also make an account the default.
+  t.write('nnewbieX\r');
+  await t.waitFor((f) => /worknewbieX\s+alice@/.test(f)); // the field starts with the nickname
+  assert.equal(JSON.parse(readFileSync(at.paths.registry, 'utf8')).providers.claude.accounts['alice@example.com'].nickname, 'worknewbieX');
+  assert.equal(defaultOf(at, 'claude'), 'alice@example.com');
+  await t.press('3');
+  await t.waitFor('claude-opus-5');
+  t.write('agpt-zz*\r');
+  frame = await t.waitFor('gpt-zz*');
+  assert.ok(!frame.includes('paste ignored'));
+});
+
+test('the rest of a field-opening burst with no field to open (nothing to rename) runs nothing', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  await tui.waitFor('alice@example.com');
+  const before = readFileSync(ccs.paths.registry, 'utf8');
+  // On the providers pane `n` has no account to rename.
+  tui.write('nq');
+  await tui.waitFor('paste ignored');
+  await tui.press('escape');
+  await tui.waitFor((f) => !f.includes('paste ignored'));
+  tui.write('dq');
+  await tui.waitFor('paste ignored');
+  assert.ok(tui.frame().includes('alice@example.com') && !tui.frame().includes('Remove'), 'q did not quit, d asked nothing');
+  assert.equal(readFileSync(ccs.paths.registry, 'utf8'), before, 'nothing ran');
+});

@@ -36,11 +36,11 @@ function slowSupervisor(initial: Record<string, unknown>) {
   const listeners = new Set<(s: unknown) => void>();
   let finish: (() => void) | undefined;
   const slow = (next: Record<string, unknown>) => () =>
-    new Promise<void>((resolve) => {
+    new Promise<boolean>((resolve) => {
       finish = () => {
         state = {...state, ...next};
         for (const l of listeners) l(state);
-        resolve();
+        resolve(true);
       };
     });
   return {
@@ -56,8 +56,9 @@ function slowSupervisor(initial: Record<string, unknown>) {
       },
       adopt: async () => undefined,
       stop: slow({phase: 'stopped'}),
-      restart: slow({}),
+      restart: slow({phase: 'running'}),
       start: async () => undefined,
+      settled: async () => state,
       rotate: async () => undefined,
       dispose: async () => undefined,
     },
@@ -80,8 +81,11 @@ test('serving a pool says "pool of N" and the current account; x says "stoppingâ
     fake.finish();
     await tui.waitFor('proxy stopped');
     await tui.press('R');
-    await tui.waitFor('restarting the proxyâ€¦');
+    await tui.waitFor('restarting the proxy');
     fake.finish();
+    // The progress message ends with the restart: the status says how it ended.
+    frame = await tui.waitFor('proxy running on port 18997');
+    assert.doesNotMatch(frame, /restarting the proxy/);
   } finally {
     tui.unmount();
     ccs.cleanup();

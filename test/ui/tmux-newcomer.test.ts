@@ -38,27 +38,70 @@ test('tmux: claude paste login with a refused code ends on the error screen with
   }
 });
 
-test('tmux: / on Quota filters; /work (a paste, or typed in the field) and q typed there run nothing', {skip}, async () => {
+test('tmux: / on Quota filters; /work (in one read, or typed in the field) and q typed there run nothing; workq runs nothing', {skip}, async () => {
   const ccs = makeUiCcs();
   const before = registry(ccs.paths.registry);
   const t = startBin(ccs);
   await t.waitFor(/work\s+alice@example\.com/);
   t.keys(['2']);
   await t.waitFor('claude · work');
-  // In one read, `/work` is a paste: it runs nothing and says how to filter.
+  // In one read (typed over a laggy SSH link), `/work` opens the filter with the letters in it.
   t.keys(['/work'], {literal: true});
+  let screen = await t.waitFor((s) => s.includes('/work') && !s.includes('bob@example.com'));
+  assert.doesNotMatch(screen, /paste ignored/);
+  t.keys(['Escape']);
+  await t.waitFor('bob@example.com');
+  // Letters with no filter key in front are a paste: they run nothing and say how to filter.
+  t.keys(['workq'], {literal: true});
   await t.waitFor('paste ignored — press / to filter');
   t.keys(['/']);
   await t.waitFor('Enter done');
   t.keys(['work'], {literal: true});
   await t.waitFor('/work');
   t.keys(['q']);
-  const screen = await t.waitFor('/workq');
+  screen = await t.waitFor('/workq');
   assert.match(screen, /no account matches the filter/);
   assert.deepEqual(registry(ccs.paths.registry), before, 'no default changed, nothing rotated');
   t.keys(['Escape']);
   await t.waitFor('bob@example.com');
   t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: a burst that opens a field types the rest into it (/ : n on home, a on Models); the Enter behind it is the field\'s', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const t = startBin(ccs);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['l']);
+  await t.waitFor('▶ Claude accounts');
+  t.keys(['/bo'], {literal: true});
+  let screen = await t.waitFor((s) => s.includes('/bo') && !s.includes('alice@example.com'));
+  assert.doesNotMatch(screen, /paste ignored/);
+  t.keys(['Escape']);
+  await t.waitFor('alice@example.com');
+  t.keys([':carol'], {literal: true});
+  await t.waitFor(':carol');
+  t.keys(['Enter']);
+  await t.waitFor('▶ Codex accounts (1)');
+  t.keys([':work\r'], {literal: true});
+  await t.waitFor('▶ Claude accounts');
+  // bob (not the default) selected, then a rename with its Enter in the same read: bob stays not the default.
+  t.keys(['j']);
+  await t.waitFor(/›\s+bob@example\.com/);
+  t.keys(['nnewbieX\r'], {literal: true});
+  await t.waitFor(/newbieX\s+bob@example\.com/);
+  const after = registry(ccs.paths.registry).providers.claude;
+  assert.equal(after.accounts['bob@example.com'].nickname, 'newbieX');
+  assert.equal(after.default, 'alice@example.com', 'the Enter renamed; it made no account the default');
+  t.keys(['3']);
+  await t.waitFor('Models 15/15');
+  t.keys(['agpt-*'], {literal: true});
+  screen = await t.waitFor('gpt-*');
+  assert.doesNotMatch(screen, /paste ignored/);
+  t.keys(['Escape']);
+  t.keys(['C-c']);
+  await t.waitFor((s) => s.includes('[y/N') || !s.includes('Model rules'));
+  t.keys(['y']);
   assert.equal(await t.waitForExit(), 0);
 });
 

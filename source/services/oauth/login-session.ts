@@ -7,6 +7,7 @@ import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
+import type {ApiKeyLogin} from '../../providers/types.js';
 import {UserError} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
@@ -28,7 +29,8 @@ export type LoginView =
   | {kind: 'device'; authorization: DeviceAuthorization; state: DeviceFlowState}
   /** `sshHint` only when forwarding really helps (environment.ts callbackForwardHint). */
   | {kind: 'auth-code'; url: string; mode: 'loopback' | 'paste'; notice?: string; sshHint?: string; redirectUri: string}
-  | {kind: 'api-key'; needsBaseUrl: boolean}
+  /** The provider's API-key login (its examples for the prompts); none configured: no base URL, no example. */
+  | {kind: 'api-key'; login: ApiKeyLogin}
   | {kind: 'service-account'}
   /** `method` says what is being checked (a device approval, a pasted code, a key); absent from a remote login. */
   | {kind: 'storing'; method?: LoginMethod}
@@ -138,7 +140,7 @@ export class LoginSession {
     }
     if (method === 'api-key') {
       const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
-      return this.set({kind: 'api-key', needsBaseUrl: flow?.kind === 'api-key' && flow.needsBaseUrl});
+      return this.set({kind: 'api-key', login: flow?.kind === 'api-key' ? flow : {kind: 'api-key', needsBaseUrl: false, keyExample: ''}});
     }
     if (method === 'service-account') return this.set({kind: 'service-account'});
     if (method === 'device') void this.runDevice();

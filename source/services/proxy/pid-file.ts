@@ -23,9 +23,24 @@ export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.lo
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * An exited process its parent has not reaped yet still answers signal 0; where the parent never
+ * reaps (an orphan under a container init that does not), it would count as running for ever.
+ * Linux's /proc/<pid>/stat says `Z` after the command name; elsewhere (no /proc) assume not.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold any character: the state follows the last `)`.
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -11,6 +11,7 @@ import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
+import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
 
 /** What an account action gets when its key is pressed. */
@@ -110,18 +111,18 @@ export async function testAccount({services, provider, account, progress, siblin
 }
 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
-export async function serveAccount({services, provider, account, siblings}: AccountActionContext): Promise<ActionResult> {
+export async function serveAccount({services, provider, account, siblings, progress}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
-  await services.proxy.start({provider, account: target.id});
-  return {text: `starting the proxy for ${provider} / ${accountLabel(target, siblings)}`, kind: 'info', navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
+  const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, accountLabel(target, siblings));
+  return {...result, navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
 }
 
 /** `S`: serve the provider's pool with the TUI's proxy child, then show the proxy screen. */
-export async function serveProviderPool({services, provider}: AccountActionContext): Promise<ActionResult> {
+export async function serveProviderPool({services, provider, progress}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  await services.proxy.start({provider});
-  return {text: `starting the proxy for the ${provider} pool`, kind: 'info', navigate: {screen: 'proxy', params: {provider}}};
+  const result = await startAndSettle(services.proxy, {provider}, progress);
+  return {...result, navigate: {screen: 'proxy', params: {provider}}};
 }
 
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */

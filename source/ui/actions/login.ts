@@ -12,5 +12,7 @@ export async function showUrlAlone(services: Pick<AppServices, 'suspend'>, what:
     terminal.write(`${sanitizeLine(url)}\r\n\r\n`);
     terminal.write('Press Enter to return to ccs-tui (the login keeps waiting meanwhile).\r\n');
     await terminal.waitForEnter();
+    // The page is for this moment only: gone from the shell's screen once the TUI exits.
+    terminal.erase();
   });
 }

@@ -25,14 +25,29 @@ export type ProxyAction = (context: ProxyActionContext) => Promise<ActionResult 
 const isRunning = (state?: ProxyState) => state?.phase === 'running' || state?.phase === 'starting';
 
 /** `s`: start the proxy for the requested target, else the last one, else every provider. */
-export async function startProxy({services, state, requested}: ProxyActionContext): Promise<ActionResult> {
+export async function startProxy({services, state, requested, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   if (isRunning(state)) {
     return {text: `the proxy is already ${state?.phase} (${actionKey('proxy.restart', 'proxy')} restarts it, ${actionKey('proxy.stop', 'proxy')} stops it)`, kind: 'info'};
   }
   const target = requested ?? state?.target ?? {};
-  if (!(await services.proxy.start(target))) return {text: 'start called off: the proxy was stopped meanwhile', kind: 'info'};
-  return {text: `starting the proxy${target.provider ? ` for ${target.provider}${target.account ? ` / ${target.account}` : ''}` : ''}`, kind: 'info'};
+  return startAndSettle(services.proxy, target, progress);
+}
+
+/** What a start is for, as the status line says it: ` for claude / work`, or nothing (every provider). */
+const targetText = (target: ServeTarget, label = target.account) => (target.provider ? ` for ${target.provider}${label ? ` / ${label}` : ''}` : '');
+
+/**
+ * Starts (or restarts) the proxy and waits until it runs or fails, so the progress message ends with
+ * the start and the result says how it ended (the status line never says "starting" beside a
+ * running proxy). `label`: the account as the screen names it.
+ */
+export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, target: ServeTarget, progress?: (text: string) => void, label?: string, restart = false): Promise<ActionResult> {
+  progress?.(`${restart ? 'restarting' : 'starting'} the proxy${targetText(target, label)}…`);
+  if (!(await (restart ? proxy.restart() : proxy.start(target)))) return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
+  const state = await proxy.settled();
+  if (state.phase === 'running') return {text: `proxy running on port ${state.port ?? '?'}${targetText(target, label)}`, kind: 'ok'};
+  return {text: `the proxy did not start: ${state.lastError ?? state.phase}`, kind: 'error'};
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
@@ -47,9 +62,7 @@ export async function stopProxy({services, state, progress}: ProxyActionContext)
 /** `R`: restart the proxy with the same target. */
 export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
-  progress?.('restarting the proxy…');
-  if (!(await services.proxy.restart())) return {text: 'restart called off: the proxy was stopped meanwhile', kind: 'info'};
-  return {text: 'restarting the proxy', kind: 'info'};
+  return startAndSettle(services.proxy, services.proxy.current.target, progress, undefined, true);
 }
 
 /** `r`: ask the running proxy to move to the next healthy account. */

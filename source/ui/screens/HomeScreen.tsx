@@ -2,7 +2,7 @@
 import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {memo, useEffect, useMemo, type ReactNode} from 'react';
+import {memo, useEffect, useMemo, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
@@ -156,7 +156,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           window={accountsWindow}
           keyOf={(a) => a.id}
           emptyText={
-            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : 'no account matches the filter'
+            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : noMatchText(selected, providers, shownAccounts)
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow
@@ -194,8 +194,9 @@ const ORDER_WORDS: Record<AccountOrder, string> = {
 };
 
 /**
- * `:` then a name and Enter: selects the provider whose id or name starts with it, else the first
- * account (any provider) whose nickname, email or id contains it, and focuses it.
+ * `:` then a name and Enter: selects the provider whose id or name starts with it, else an account
+ * (any provider) whose nickname, email or id contains it, and focuses it. Several matches: the
+ * status says which one of how many, and `:` Enter with the field empty goes to the next (k9s-like).
  */
 function useJump(
   all: readonly ProviderAccounts[],
@@ -206,28 +207,57 @@ function useJump(
 ) {
   const {state} = useShell();
   const jump = state.modal?.kind === 'jump' && state.modal.submitted ? state.modal : undefined;
+  /** The last query and which of its matches is selected, for `:` Enter again. */
+  const last = useRef<{query: string; index: number} | undefined>(undefined);
   useEffect(() => {
     if (!jump) return;
     dispatch({type: 'closeModal'});
-    const wanted = jump.draft.text.trim().toLowerCase();
+    const typed = jump.draft.text.trim();
+    const again = !typed && last.current ? last.current : undefined;
+    const query = again?.query ?? typed;
+    const wanted = query.toLowerCase();
     if (!wanted) return;
-    const providerHit = visible.findIndex((p) => p.provider.id.startsWith(wanted) || p.provider.displayName.toLowerCase().startsWith(wanted));
-    if (providerHit >= 0) {
-      dispatch({type: 'setCursor', list: 'providers', index: providerHit});
-      dispatch({type: 'pane', pane: 'providers'});
-      return;
+    const matches: Array<{provider: number; account?: number; name: string}> = [];
+    for (const [index, entry] of visible.entries()) {
+      if (entry.provider.id.startsWith(wanted) || entry.provider.displayName.toLowerCase().startsWith(wanted)) matches.push({provider: index, name: entry.provider.displayName});
     }
     for (const [index, entry] of visible.entries()) {
-      const at = shownAccounts(entry).findIndex((a) => [a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted)));
-      if (at < 0) continue;
-      dispatch({type: 'setCursor', list: 'providers', index});
-      dispatch({type: 'setCursor', list: accountsListKey(entry.provider.id), index: at});
-      dispatch({type: 'pane', pane: 'accounts'});
+      for (const [at, a] of shownAccounts(entry).entries()) {
+        if ([a.nickname, a.email, a.id].some((f) => f?.toLowerCase().includes(wanted))) matches.push({provider: index, account: at, name: `${entry.provider.displayName} / ${accountLabel(a)}`});
+      }
+    }
+    if (matches.length === 0) {
+      last.current = undefined;
+      const hidden = all.length !== visible.length ? ' (some providers are hidden or filtered out)' : '';
+      setStatus(`no provider or account matches "${query}"${hidden}`, 'error');
       return;
     }
-    const hidden = all.length !== visible.length ? ' (some providers are hidden or filtered out)' : '';
-    setStatus(`no provider or account matches "${jump.draft.text.trim()}"${hidden}`, 'error');
+    const index = again ? (again.index + 1) % matches.length : 0;
+    last.current = {query, index};
+    const hit = matches[index]!;
+    dispatch({type: 'setCursor', list: 'providers', index: hit.provider});
+    if (hit.account === undefined) dispatch({type: 'pane', pane: 'providers'});
+    else {
+      dispatch({type: 'setCursor', list: accountsListKey(visible[hit.provider]!.provider.id), index: hit.account});
+      dispatch({type: 'pane', pane: 'accounts'});
+    }
+    // Always a status: it replaces an earlier jump's "no … matches" and says where the cursor went.
+    const more = matches.length > 1 ? ` — ${index + 1} of ${matches.length} matching "${query}"; ${actionKey('jump', 'home')} then Enter for the next` : '';
+    setStatus(`jumped to ${hit.name}${more}`, 'ok');
   }, [jump]);
+}
+
+/**
+ * The accounts filter matches none of this provider's accounts: says which other providers (as the
+ * providers pane lists them) have accounts it matches, so a name filtered on the wrong provider is found.
+ */
+function noMatchText(selected: ProviderAccounts | undefined, providers: readonly ProviderAccounts[], shownAccounts: (entry: ProviderAccounts) => Account[]): string {
+  const elsewhere = providers.filter((p) => p !== selected).flatMap((p) => {
+    const count = shownAccounts(p).length;
+    return count > 0 ? [`${p.provider.displayName} (${count})`] : [];
+  });
+  const none = selected ? `no ${selected.provider.displayName} account matches` : 'no account matches the filter';
+  return elsewhere.length > 0 ? `${none} · found in ${elsewhere.join(', ')} (${actionKey('pane.left', 'home')}: providers)` : none;
 }
 
 function Pane(props: {title: string; focused: boolean; width: number; height: number; theme: Theme; children: ReactNode}) {

@@ -203,21 +203,27 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         );
       case 'api-key':
         return (
-          <Box flexDirection="column">
-            <Text>Paste the {row.displayName} API key (shown masked):</Text>
+          <Box flexDirection="column" width={textWidth}>
+            {/* Each step's heading names that step only, with an example of what it expects. */}
+            {/* Keyed: the same shape of tree for both steps would hand the key's draft to the URL field, unmasked. */}
             {apiKey === undefined ? (
-              <TextField
-                focus
-                mask
-                onSubmit={(key) => {
-                  if (view.needsBaseUrl) return setApiKey(key);
-                  void session?.submitApiKey(key).then(setFieldError);
-                }}
-                onCancel={back}
-              />
+              <Box key="api-key" flexDirection="column">
+                <Text wrap="wrap">{`${view.login.needsBaseUrl ? 'Step 1 of 2: paste' : 'Paste'} the ${row.displayName} API key (shown masked)`}</Text>
+                {view.login.keyExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.keyExample}`}</Text> : null}
+                <TextField
+                  focus
+                  mask
+                  onSubmit={(key) => {
+                    if (view.login.needsBaseUrl) return setApiKey(key);
+                    void session?.submitApiKey(key).then(setFieldError);
+                  }}
+                  onCancel={back}
+                />
+              </Box>
             ) : (
-              <Box flexDirection="column">
-                <Text>Base URL:</Text>
+              <Box key="base-url" flexDirection="column">
+                <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (Esc: back to the key)`}</Text>
+                {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
                 <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url).then(setFieldError))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
               </Box>
             )}
