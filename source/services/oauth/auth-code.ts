@@ -7,6 +7,9 @@
 // port tries the fallbacks, then falls back to paste mode saying which port.
 // Paste: the person pastes the redirect URL, `code#state` (Claude's code page) or the bare code. A
 // paste is accepted in loopback mode too: whichever comes first wins (as `gh auth login` does).
+// An authorization code is spent once (RFC 6749 §4.1.2: a server that sees it twice SHOULD revoke
+// every token it issued for it), so the first of the two *claims* the login, synchronously, and the
+// other is refused at once: a paste closes the server; a callback makes later pastes fail.
 // When the browser is elsewhere (SSH), providers with a page of their own that shows the code
 // (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
 // port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
@@ -34,6 +37,12 @@ export interface AuthCodeOptions {
 /** The loopback wait's bound: as long as a person plausibly takes to log in in a browser. */
 export const CALLBACK_TIMEOUT_MS = 10 * 60_000;
 
+/** Where the authorization code came from: the browser's loopback callback, or the person's paste. */
+export type CodeSource = 'callback' | 'paste';
+
+/** The words a paste is refused with once the browser's callback took the login. */
+export const CALLBACK_ALREADY_RECEIVED = 'the login was already received from the browser; this paste was not used';
+
 export interface AuthCodeSession {
   mode: 'loopback' | 'paste';
   authorizeUrl: string;
@@ -43,12 +52,21 @@ export interface AuthCodeSession {
   /** Why paste mode was chosen when loopback was wanted (a busy port). */
   notice?: string;
   /**
-   * Loopback mode: the code from the callback carrying this login's state. Rejects on an error
-   * callback (with the right state), the callback timeout, or close().
+   * Loopback mode: the code from the callback carrying this login's state, once that callback
+   * claimed the login. Rejects on an error callback (with the right state), the callback timeout,
+   * a paste that claimed the login first, or close().
    */
   callback(): Promise<string>;
-  /** Paste mode (and loopback, as a fallback): the code from what the person pasted; throws UserError. */
+  /** The code in what the person pasted (redirect URL, code#state or code), without claiming; throws UserError. */
   codeFromPaste(text: string): string;
+  /**
+   * The pasted code, claiming the login for it: the loopback server closes at once and the
+   * callback() promise rejects. Throws UserError (nothing claimed) when the paste is no code, or the
+   * login was already claimed (by the browser's callback, an earlier paste) or closed.
+   */
+  claimPaste(text: string): string;
+  /** Which source took this login's one code, if any yet (an error callback counts: it ends the login). */
+  claimedBy(): CodeSource | undefined;
   exchange(http: HttpClient, code: string, signal?: AbortSignal): Promise<TokenResponse>;
   /** Stops the loopback server, if any. Safe to call twice. */
   close(): void;
@@ -102,6 +120,8 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   const ports = callbackPorts(settings, resolved.row.id, flow, options.port);
 
   let settle: {resolve: (code: string) => void; reject: (error: Error) => void} | undefined;
+  /** The one source that took this login (set synchronously, before anything is awaited). */
+  let claimed: CodeSource | undefined;
   const callbackResult = new Promise<string>((resolve, reject) => (settle = {resolve, reject}));
   callbackResult.catch(() => undefined);
   let server: http.Server | undefined;
@@ -112,12 +132,17 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     response.writeHead(status, {'content-type': 'text/html; charset=utf-8', connection: 'close'});
     response.end(page(ok, message), after);
   };
-  /** The login's own end: answer the browser, settle, stop listening. */
-  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) =>
-    answer(response, ok ? 200 : 400, ok, message, () => {
-      result();
-      close();
-    });
+  /**
+   * The login's own end by its callback: claimed and settled at once (a paste from now on is
+   * refused), no new connection accepted; the browser is answered, then the server closes.
+   */
+  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) => {
+    claimed = 'callback';
+    clearTimeout(timer);
+    result();
+    server?.close();
+    answer(response, ok ? 200 : 400, ok, message, close);
+  };
   const stillWaiting = 'The login in the terminal is still waiting for its own callback.';
   const handler: http.RequestListener = (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -129,7 +154,10 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     const code = url.searchParams.get('code');
     // Only the callback carrying this login's state may end it: anything else is a stale tab, another
     // login's redirect or a probe, answered and ignored.
-    if (url.searchParams.get('state') !== state) {
+    if (claimed) {
+      // A request already on a kept-alive connection when the login was taken.
+      answer(response, 409, false, claimed === 'paste' ? 'The code was already pasted into the terminal; this callback was not used.' : 'This login already received its callback; this one was not used.');
+    } else if (url.searchParams.get('state') !== state) {
       answer(response, 400, false, `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
       const description = sanitizeLine(url.searchParams.get('error_description') ?? error);
@@ -169,6 +197,14 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
       : undefined;
   timer?.unref();
 
+  function codeFromPaste(text: string): string {
+    const parsed = parsePastedCode(text);
+    if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
+    if (parsed.error) throw new UserError(`the provider refused the login: ${sanitizeLine(parsed.error)}`);
+    if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
+    return parsed.code;
+  }
+
   let closed = false;
   function close() {
     if (closed) return;
@@ -186,13 +222,18 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     port,
     notice,
     callback: () => callbackResult,
-    codeFromPaste(text) {
-      const parsed = parsePastedCode(text);
-      if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-      if (parsed.error) throw new UserError(`the provider refused the login: ${sanitizeLine(parsed.error)}`);
-      if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
-      return parsed.code;
+    codeFromPaste,
+    claimPaste(text) {
+      if (claimed === 'callback') throw new UserError(CALLBACK_ALREADY_RECEIVED);
+      if (claimed === 'paste') throw new UserError('a code was already pasted for this login; it is the one being used');
+      if (closed) throw new UserError('this login has ended; start a new one');
+      const code = codeFromPaste(text);
+      claimed = 'paste';
+      settle?.reject(new UserError('the code was pasted: the loopback server is closed'));
+      close();
+      return code;
     },
+    claimedBy: () => claimed,
     exchange(httpClient, code, signal) {
       const params: Record<string, string> = {grant_type: 'authorization_code', code, redirect_uri: redirectUri};
       if (pkce) params.code_verifier = pkce.verifier;

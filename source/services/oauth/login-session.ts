@@ -77,10 +77,8 @@ export class LoginSession {
   private nickname?: string;
   private closed = false;
   private labelOffered = false;
-  /** Counts starts of a method; a flow's late end (a loopback wait closed after a paste) is ignored once a newer one runs. */
+  /** Counts starts of a method; a flow's late end is ignored once a newer one runs. */
   private attempt = 0;
-  /** The attempt whose code came by paste: its loopback wait ending is no failure. */
-  private pastedAttempt = -1;
   readonly local: boolean;
   readonly methods: LoginMethod[];
   private readonly asksForLabel: boolean;
@@ -152,7 +150,8 @@ export class LoginSession {
     this.choose(this.method ?? 'device');
   }
 
-  private done(account: Account): void {
+  private done(account: Account, attempt: number): void {
+    if (attempt !== this.attempt) return;
     const {relogin} = this.options;
     this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
   }
@@ -161,6 +160,8 @@ export class LoginSession {
   retry(): void {
     const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
     if (!again || !this.method) return;
+    // Nothing of the old attempt keeps running: its server closes, its requests are aborted.
+    this.controller.abort(new UserError('login restarted'));
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
@@ -187,48 +188,58 @@ export class LoginSession {
           if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
   }
 
+  /**
+   * An auth-code login: the browser's callback (loopback) and a paste (paste()) race for the one
+   * code; the session's claim lets exactly one through to the token endpoint, and whichever took it
+   * shows `storing`, then that one exchange's outcome.
+   */
   private async runAuthCode(): Promise<void> {
     this.set({kind: 'starting', method: 'auth-code'});
     const attempt = this.attempt;
+    let login: AuthCodeLogin | undefined;
     try {
-      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
-      if (this.closed) return login.cancel();
+      login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
+      if (this.closed || attempt !== this.attempt) return login.cancel();
       this.authCode = login;
       const s = login.session;
       this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.port, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
-        const account = await login.viaCallback(this.controller.signal);
-        if (this.pastedAttempt === attempt) return;
-        this.done(account);
+        const account = await login.viaCallback(this.controller.signal, () => attempt === this.attempt && this.set({kind: 'storing', method: 'auth-code'}));
+        this.done(account, attempt);
       }
     } catch (error) {
-      // A paste took over this attempt: the loopback wait it closed is no failure.
-      if (this.pastedAttempt === attempt) return;
+      // A paste took this attempt's code: the loopback wait it closed is no failure (paste() shows the outcome).
+      if (login?.session.claimedBy() === 'paste') return;
       this.fail(error, attempt);
     }
   }
 
-  /** The pasted redirect URL, code#state or code. A wrong paste keeps the login open; returns the problem. */
+  /**
+   * The pasted redirect URL, code#state or code. Refused (the field stays, the problem returned)
+   * when it is no code, or when the browser's callback already took the login; otherwise it takes
+   * the login (the loopback server closes), shows `storing`, then the exchange's outcome.
+   */
   async paste(text: string): Promise<string | undefined> {
-    if (!this.authCode) return 'nothing to paste into';
+    const login = this.authCode;
+    if (!login || this.view.kind !== 'auth-code') return this.view.kind === 'storing' ? 'the login is already being checked; this paste was not used' : 'nothing to paste into';
+    const attempt = this.attempt;
+    let code: string;
     try {
-      this.authCode.session.codeFromPaste(text);
+      code = login.session.claimPaste(text);
     } catch (error) {
       return (error as Error).message;
     }
-    const attempt = this.attempt;
-    this.pastedAttempt = attempt;
     this.set({kind: 'storing', method: 'auth-code'});
     try {
-      const account = await this.authCode.viaPaste(text, this.controller.signal);
-      this.done(account);
+      const account = await login.exchangeClaimed(code, this.controller.signal);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -241,7 +252,7 @@ export class LoginSession {
     try {
       this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
       this.fail(error, attempt, apiKey);
@@ -259,7 +270,7 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
