@@ -228,10 +228,11 @@ export class LoginSession {
    */
   async paste(text: string): Promise<string | undefined> {
     const login = this.authCode;
-    if (!login || this.view.kind !== 'auth-code') return this.view.kind === 'storing' ? 'the login is already being checked; this paste was not used' : 'nothing to paste into';
+    if (!login) return 'nothing to paste into';
     const attempt = this.attempt;
     let code: string;
     try {
+      // Refused (nothing sent) once the callback, an earlier paste or the end took the login.
       code = login.session.claimPaste(text);
     } catch (error) {
       return (error as Error).message;
