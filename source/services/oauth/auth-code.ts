@@ -2,6 +2,10 @@
 //
 // Loopback: an HTTP server bound to 127.0.0.1 (the redirect says `localhost`, as the providers
 // registered it) that waits for the one callback carrying this login's `state` and closes after it.
+// The browser tab that brought the code is answered only when the login knows how it ended (the
+// code exchanged and the account stored, or why not: report()), so the page never claims a success
+// the terminal then contradicts; if that takes longer than CALLBACK_HOLD_MS it is told the code
+// arrived and the terminal has the rest.
 // Anything else that reaches the port (a callback with another state or no code, /favicon.ico, a
 // port scanner) gets an error page and the login keeps waiting, until the callback timeout. A busy
 // port tries the fallbacks, then falls back to paste mode saying which port.
@@ -32,6 +36,8 @@ export interface AuthCodeOptions {
   port?: number;
   /** How long the loopback server waits for the right callback (ms); default CALLBACK_TIMEOUT_MS. */
   callbackTimeoutMs?: number;
+  /** How long the callback's tab waits for report() (ms); default CALLBACK_HOLD_MS. */
+  callbackHoldMs?: number;
 }
 
 /** The loopback wait's bound: as long as a person plausibly takes to log in in a browser. */
@@ -68,13 +74,24 @@ export interface AuthCodeSession {
   /** Which source took this login's one code, if any yet (an error callback counts: it ends the login). */
   claimedBy(): CodeSource | undefined;
   exchange(http: HttpClient, code: string, signal?: AbortSignal): Promise<TokenResponse>;
-  /** Stops the loopback server, if any. Safe to call twice. */
+  /**
+   * How the login ended, for the browser tab whose callback brought the code (if it is still
+   * waiting): `message` is shown as text (HTML-escaped here; the caller masks secrets).
+   */
+  report(outcome: {ok: boolean; message: string}): void;
+  /** Stops the loopback server, if any; a tab still waiting is told the login was cancelled. Safe to call twice. */
   close(): void;
 }
 
-function page(ok: boolean, message: string): string {
-  const title = ok ? 'Login complete' : 'Login failed';
-  const colour = ok ? '#1a7f37' : '#cf222e';
+/** How long the callback's tab waits for the login's outcome before it is told to look at the terminal (ms). */
+export const CALLBACK_HOLD_MS = 20_000;
+
+type PageKind = 'complete' | 'failed' | 'received';
+const PAGE_TITLES: Record<PageKind, string> = {complete: 'Login complete', failed: 'Login failed', received: 'Code received'};
+
+function page(kind: PageKind, message: string): string {
+  const title = PAGE_TITLES[kind];
+  const colour = kind === 'failed' ? '#cf222e' : kind === 'complete' ? '#1a7f37' : '#57606a';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title} · ccs-tui</title></head>` +
     `<body style="font-family:system-ui,sans-serif;max-width:36em;margin:4em auto"><h1 style="color:${colour}">${title}</h1>` +
     `<p>${message.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
@@ -125,23 +142,33 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   const callbackResult = new Promise<string>((resolve, reject) => (settle = {resolve, reject}));
   callbackResult.catch(() => undefined);
   let server: http.Server | undefined;
+  let closed = false;
   let port: number | undefined;
   let notice: string | undefined;
 
-  const answer = (response: http.ServerResponse, status: number, ok: boolean, message: string, after?: () => void) => {
+  const answer = (response: http.ServerResponse, status: number, kind: PageKind, message: string, after?: () => void) => {
     response.writeHead(status, {'content-type': 'text/html; charset=utf-8', connection: 'close'});
-    response.end(page(ok, message), after);
+    response.end(page(kind, message), after);
   };
   /**
-   * The login's own end by its callback: claimed and settled at once (a paste from now on is
-   * refused), no new connection accepted; the browser is answered, then the server closes.
+   * The login's own end by the provider's refusal: claimed and settled at once (a paste from now on
+   * is refused), no new connection accepted; the browser is answered, then the server closes.
    */
-  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) => {
+  const finish = (response: http.ServerResponse, message: string, result: () => void) => {
     claimed = 'callback';
     clearTimeout(timer);
     result();
     server?.close();
-    answer(response, ok ? 200 : 400, ok, message, close);
+    answer(response, 400, 'failed', message, close);
+  };
+  // The tab that brought the code, waiting for report() (or the hold timer, or close()).
+  let held: {response: http.ServerResponse; timer: NodeJS.Timeout} | undefined;
+  const answerHeld = (kind: PageKind, message: string) => {
+    if (!held) return;
+    const {response, timer} = held;
+    held = undefined;
+    clearTimeout(timer);
+    answer(response, kind === 'failed' ? 400 : 200, kind, message, () => response.socket?.destroy());
   };
   const stillWaiting = 'The login in the terminal is still waiting for its own callback.';
   const handler: http.RequestListener = (request, response) => {
@@ -156,16 +183,26 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     // login's redirect or a probe, answered and ignored.
     if (claimed) {
       // A request already on a kept-alive connection when the login was taken.
-      answer(response, 409, false, claimed === 'paste' ? 'The code was already pasted into the terminal; this callback was not used.' : 'This login already received its callback; this one was not used.');
+      answer(response, 409, 'failed', claimed === 'paste' ? 'The code was already pasted into the terminal; this callback was not used.' : 'This login already has its code; this callback was not used.');
     } else if (url.searchParams.get('state') !== state) {
-      answer(response, 400, false, `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
+      answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
       const description = sanitizeLine(url.searchParams.get('error_description') ?? error);
-      finish(response, false, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
+      finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
     } else if (!code) {
-      answer(response, 400, false, `The callback carried no code; nothing was stored. ${stillWaiting}`);
+      answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);
+    } else if (!closed) {
+      // The one callback takes the login (a paste from now on is refused): no other is listened
+      // for; its tab waits for how the login ends.
+      claimed = 'callback';
+      clearTimeout(timer);
+      const hold = setTimeout(() => answerHeld('received', 'Code received — finishing in the terminal, which says whether the login worked.'), options.callbackHoldMs ?? CALLBACK_HOLD_MS);
+      hold.unref();
+      held = {response, timer: hold};
+      server?.close();
+      settle?.resolve(code);
     } else {
-      finish(response, true, `${resolved.row.displayName} login received. ccs-tui is storing the account.`, () => settle?.resolve(code));
+      answer(response, 400, 'failed', 'This login already has its code; nothing more is needed here.');
     }
   };
 
@@ -205,14 +242,15 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     return parsed.code;
   }
 
-  let closed = false;
   function close() {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
     settle?.reject(new UserError('login cancelled'));
+    answerHeld('failed', 'The login in the terminal ended before it finished; nothing was stored.');
     server?.close();
-    server?.closeAllConnections();
+    // The held tab's socket ends once its answer is written (answerHeld).
+    server?.closeIdleConnections();
   }
 
   return {
@@ -239,6 +277,9 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
       if (pkce) params.code_verifier = pkce.verifier;
       Object.assign(params, resolved.row.adapter.exchangeParams?.({state}));
       return postToken(httpClient, resolved, {url: endpoint(resolved, 'token'), params, signal});
+    },
+    report({ok, message}) {
+      answerHeld(ok ? 'complete' : 'failed', message);
     },
     close,
   };

@@ -2,18 +2,15 @@
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
 import {withCause} from '../../core/wording.js';
-import {Redactor} from '../../core/redact.js';
-import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
-import {sanitizeLine} from '../../core/sanitize.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
-import {addApiKeyAccount, beginAuthCodeLogin, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
+import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
@@ -314,7 +311,7 @@ export class LoginSession {
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
   private shown(message: string, ...extra: string[]): string {
-    return sanitizeLine(new Redactor(extra).redact(credentialRedactor(this.options.deps.store.paths).redact(message)));
+    return maskedLine(this.options.deps.store.paths, message, ...extra);
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

@@ -2,11 +2,15 @@
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import path from 'node:path';
+import {accountLabel} from '../../core/accounts.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
+import {credentialRedactor} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
@@ -20,6 +24,14 @@ import {identify} from './identity.js';
 import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-config.js';
 import {buildTokenFile} from './token-file.js';
 import type {TokenResponse} from './token-endpoint.js';
+
+/**
+ * A login error as one line for a screen or a browser page: no terminal escapes, every stored
+ * credential of the CCS dir and each of `extra` (a code, a key being tried) masked.
+ */
+export function maskedLine(paths: CcsPaths, message: string, ...extra: string[]): string {
+  return sanitizeLine(new Redactor(extra).redact(credentialRedactor(paths).redact(message)));
+}
 
 /** The dependency bag's part a login uses (services/deps.ts). */
 export type LoginDeps = ServiceNeeds;
@@ -140,7 +152,14 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account)}.`});
+      return account;
+    } catch (error) {
+      // The browser tab says what the terminal says: the cause, masked (the code too).
+      const cause = maskedLine(deps.store.paths, error instanceof Error ? error.message : String(error), code);
+      session.report({ok: false, message: `${cause}. Nothing was stored; the terminal can try again.`});
+      throw error;
     } finally {
       session.close();
     }
