@@ -246,6 +246,8 @@ export class LoginSession {
 
   /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
+    // One submission per attempt: a second Enter while the key is being checked sends nothing.
+    if (this.view.kind !== 'api-key') return 'nothing to submit now';
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
@@ -261,6 +263,7 @@ export class LoginSession {
 
   /** Imports a service-account key file; a missing or invalid file ends on the error view naming it. */
   async submitKeyFile(file: string): Promise<string | undefined> {
+    if (this.view.kind !== 'service-account') return 'nothing to submit now';
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'service-account'});
