@@ -253,32 +253,50 @@ export async function updateGlobalRules(
     next = change(globalRules(config, provider));
     setChannelList(document, EXCLUDED_KEY, channel, next.excluded, {
       matches: (node, pattern) => isScalar(node) && node.value === pattern,
-      create: quoted,
+      create: (pattern, like) => scalarLike(pattern, like),
+      update: (node, pattern) => (isScalar(node) ? ((node.value = pattern), node) : scalarLike(pattern, node)),
     });
     setChannelList(document, ALIAS_KEY, channel, next.aliases, {matches: sameAliasNode, create: aliasNode, update: updateAliasNode});
   });
   return next!;
 }
 
-function quoted(value: string): Scalar {
+/**
+ * A new scalar quoted as `like` is (a sibling in the same list, so a new line looks like the lines
+ * around it); double-quoted when there is none. yaml still quotes a plain one that would not read
+ * back as a string (`yes`, `1.0`).
+ */
+function scalarLike(value: string, like: unknown): Scalar {
   const node = new Scalar(value);
-  node.type = Scalar.QUOTE_DOUBLE;
+  node.type = isScalar(like) && like.type ? like.type : Scalar.QUOTE_DOUBLE;
   return node;
 }
 
-function aliasNode(alias: ModelAlias): YAMLMap {
+/** A new alias entry, its scalars quoted as the first existing entry's are. */
+function aliasNode(alias: ModelAlias, like: unknown): YAMLMap {
   const map = new YAMLMap();
-  map.set('name', quoted(alias.name));
-  map.set('alias', quoted(alias.alias));
+  map.set('name', scalarLike(alias.name, isMap(like) ? like.get('name', true) : undefined));
+  map.set('alias', scalarLike(alias.alias, isMap(like) ? like.get('alias', true) : undefined));
   if (alias.fork) map.set('fork', true);
   return map;
 }
 
-/** Reused alias entries follow the new fork flag; their other fields stay. */
-function updateAliasNode(node: unknown, alias: ModelAlias): void {
-  if (!isMap(node)) return;
+/**
+ * An existing alias entry made to say `alias`: a changed name or alias gets its new value in the
+ * scalar node that is there (its quoting and comment stay), `fork` follows the flag, and every
+ * other field stays.
+ */
+function updateAliasNode(node: unknown, alias: ModelAlias): Node {
+  if (!isMap(node)) return aliasNode(alias, undefined);
+  for (const key of ['name', 'alias'] as const) {
+    const scalar = node.get(key, true);
+    if (isScalar(scalar)) {
+      if (String(scalar.value ?? '') !== alias[key]) scalar.value = alias[key];
+    } else node.set(key, scalarLike(alias[key], undefined));
+  }
   if (alias.fork) node.set('fork', true);
   else node.delete('fork');
+  return node;
 }
 
 function sameAliasNode(node: unknown, alias: ModelAlias): boolean {
@@ -290,13 +308,17 @@ function sameAliasNode(node: unknown, alias: ModelAlias): boolean {
  * Sets `<key>.<channel>` to `values`, reusing the node of each value that was already there (its
  * comments and extra fields survive); removes the channel when the list is empty, and the key when
  * no channel is left.
+ *
+ * A value that is no old entry but takes the place of one (an entry edited in place: between the
+ * same unchanged neighbours) is written into that entry's node by `update`, so the text around what
+ * changed stays, as a CLI edit of one field would leave it. New nodes are styled like the first old one.
  */
 function setChannelList<T>(
   document: Document,
   key: string,
   channel: string,
   values: readonly T[],
-  nodes: {matches: (node: unknown, value: T) => boolean; create: (value: T) => Node; update?: (node: unknown, value: T) => void},
+  nodes: {matches: (node: unknown, value: T) => boolean; create: (value: T, like: unknown) => Node; update: (node: unknown, value: T) => Node},
 ): void {
   const ownKey = isMap(document.get(key, true))
     ? (document.get(key, true) as YAMLMap).items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)).find((name) => channelKey(name) === channelKey(channel))
@@ -319,13 +341,28 @@ function setChannelList<T>(
     return;
   }
   const old = [...sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []))];
-  const seq = isSeq(existing) ? existing : new YAMLSeq();
-  seq.items = values.map((value) => {
-    const index = old.findIndex((node) => nodes.matches(node, value));
-    if (index < 0) return nodes.create(value);
-    const [node] = old.splice(index, 1);
-    nodes.update?.(node, value);
-    return node;
+  const taken = new Set<number>();
+  // Unchanged entries first (wherever they moved to).
+  const kept = values.map((value) => {
+    const index = old.findIndex((node, i) => !taken.has(i) && nodes.matches(node, value));
+    if (index >= 0) taken.add(index);
+    return index;
   });
+  // Then each changed value takes the first free old entry between its unchanged neighbours.
+  let before = -1;
+  const chosen = values.map((value, i) => {
+    if (kept[i]! >= 0) {
+      before = kept[i]!;
+      return nodes.update(old[before], value);
+    }
+    const after = kept.slice(i + 1).find((index) => index >= 0) ?? old.length;
+    const index = old.findIndex((_, j) => j > before && j < after && !taken.has(j));
+    if (index < 0) return nodes.create(value, old[0]);
+    taken.add(index);
+    before = index;
+    return nodes.update(old[index], value);
+  });
+  const seq = isSeq(existing) ? existing : new YAMLSeq();
+  seq.items = chosen;
   if (!isSeq(existing)) (map as YAMLMap).set(existingKey ?? channel, seq);
 }

@@ -154,7 +154,8 @@ function inlineText(splice: Splice, old: Node, value: Node): string | undefined 
 /**
  * Edits turning a block list into the edited one. Entries the edit kept (same node, so same source
  * range) keep their text unless their own data changed; removed ones lose their lines; new ones are
- * inserted after the kept entry before them. Undefined when kept entries were reordered.
+ * inserted after the kept entry before them. When kept entries were reordered, the entries' text is
+ * laid out again in the new order, each entry with the comment lines above it.
  */
 function seqEdits(splice: Splice, oldSeq: YAMLSeq, newSeq: YAMLSeq): TextEdit[] | undefined {
   const {text} = splice;
@@ -162,8 +163,24 @@ function seqEdits(splice: Splice, oldSeq: YAMLSeq, newSeq: YAMLSeq): TextEdit[] 
   if (spans.some((span) => span === undefined)) return undefined;
   const starts = oldSeq.items.map((item) => (isNode(item) ? item.range?.[0] : undefined));
   const dash = column(text, spans[0]!.dash);
-  const edits: TextEdit[] = [];
   const kept = new Set<number>();
+  // Each new entry: an old one (its index, and the edits inside its text) or a new node.
+  const pieces = newSeq.items.map((item): {index: number; edits: TextEdit[]} | {node: Node} => {
+    const start = isNode(item) ? item.range?.[0] : undefined;
+    const index = start === undefined ? -1 : starts.indexOf(start);
+    if (index < 0 || kept.has(index)) return {node: item as Node};
+    kept.add(index);
+    const old = oldSeq.items[index] as Node;
+    if (sameData(old, splice.before, item, splice.edited)) return {index, edits: []};
+    const span = spans[index]!;
+    const inline = inlineText(splice, old, item as Node);
+    const edits = nestedEdits(splice, old, item as Node) ??
+      (inline === undefined ? [{start: span.start, end: span.end, text: renderItem(splice, item as Node, dash)}] : [{start: old.range![0], end: old.range![1], text: inline}]);
+    return {index, edits};
+  });
+  const order = pieces.flatMap((piece) => ('index' in piece ? [piece.index] : []));
+  if (order.some((index, i) => i > 0 && index < order[i - 1]!)) return reorderedEdits(splice, spans as ItemSpan[], pieces, dash);
+  const edits: TextEdit[] = [];
   let previous = -1;
   let pending: Node[] = [];
   const flush = () => {
@@ -173,31 +190,46 @@ function seqEdits(splice: Splice, oldSeq: YAMLSeq, newSeq: YAMLSeq): TextEdit[] 
     edits.push({start: at, end: at, text: at > 0 && text[at - 1] !== '\n' ? splice.eol + added : added});
     pending = [];
   };
-  for (const item of newSeq.items) {
-    const start = isNode(item) ? item.range?.[0] : undefined;
-    const index = start === undefined ? -1 : starts.indexOf(start);
-    if (index < 0 || kept.has(index)) {
-      pending.push(item as Node);
+  for (const piece of pieces) {
+    if ('node' in piece) {
+      pending.push(piece.node);
       continue;
     }
-    if (index < previous) return undefined;
     flush();
-    kept.add(index);
-    previous = index;
-    const old = oldSeq.items[index] as Node;
-    if (sameData(old, splice.before, item, splice.edited)) continue;
-    const span = spans[index]!;
-    const replaceItem = () => [{start: span.start, end: span.end, text: renderItem(splice, item as Node, dash)}];
-    const inline = inlineText(splice, old, item as Node);
-    edits.push(...(nestedEdits(splice, old, item as Node) ?? (inline === undefined ? replaceItem() : [{start: old.range![0], end: old.range![1], text: inline}])));
+    previous = piece.index;
+    edits.push(...piece.edits);
   }
   flush();
   for (const [index, span] of spans.entries()) if (span && !kept.has(index)) edits.push({start: span.start, end: span.end, text: ''});
   return edits;
 }
 
+type ItemSpan = {start: number; end: number; dash: number};
+
+/**
+ * One edit rewriting a reordered list's entries: each kept entry's own text (with the comment lines
+ * between it and the entry before it, and its inner edits applied), new ones rendered, in the new order.
+ */
+function reorderedEdits(splice: Splice, spans: ItemSpan[], pieces: ({index: number; edits: TextEdit[]} | {node: Node})[], dash: number): TextEdit[] {
+  const {text, eol} = splice;
+  const blockStart = (index: number) => (index === 0 ? spans[0]!.start : spans[index - 1]!.end);
+  const lines = (block: string) => (block === '' || block.endsWith('\n') ? block : block + eol);
+  const body = pieces.map((piece) => {
+    if ('node' in piece) return renderItem(splice, piece.node, dash);
+    const from = blockStart(piece.index);
+    let block = text.slice(from, spans[piece.index]!.end);
+    const inner = [...piece.edits].sort((a, b) => b.start - a.start);
+    for (const edit of inner) block = block.slice(0, edit.start - from) + edit.text + block.slice(edit.end - from);
+    return lines(block);
+  });
+  const end = spans.at(-1)!.end;
+  const joined = body.join('');
+  // The last entry of the old text may have had no line end.
+  return [{start: spans[0]!.start, end, text: end === text.length && !text.endsWith('\n') ? joined.replace(/\r?\n$/, '') : joined}];
+}
+
 /** The lines of one block list entry: from its line's start (`- ` indicator) to the end of its last line. */
-function itemSpan(text: string, seq: YAMLSeq, item: Node, index: number): {start: number; end: number; dash: number} | undefined {
+function itemSpan(text: string, seq: YAMLSeq, item: Node, index: number): ItemSpan | undefined {
   const token = seq.srcToken;
   const entry = token?.type === 'block-seq' ? token.items[index] : undefined;
   const indicator = entry?.start.find((t) => t.type === 'seq-item-ind');

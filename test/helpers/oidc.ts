@@ -44,6 +44,12 @@ export interface OidcServer {
    * already rotated): a token endpoint slower than the client's timeout.
    */
   delayRefreshMs: number;
+  /**
+   * Authorization-code answers are held back this long AFTER the server processed them (the code is
+   * already spent): a slow token endpoint, the window in which a second use of the code would
+   * arrive. oidc-provider answers a reused code with invalid_grant and revokes its grant.
+   */
+  delayCodeExchangeMs: number;
   /** Refresh requests the server processed (counted before a delayed answer goes out). */
   readonly refreshRequestsReceived: number;
   /** The refresh token of the latest successful refresh answer, delivered or not. */
@@ -109,10 +115,11 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     }),
   });
   provider.proxy = false;
-  const state: {tokenCalls: TokenCall[]; slowDownPolls: number; delayRefreshMs: number; refreshReceived: number; lastIssued?: string} = {
+  const state: {tokenCalls: TokenCall[]; slowDownPolls: number; delayRefreshMs: number; delayCodeExchangeMs: number; refreshReceived: number; lastIssued?: string} = {
     tokenCalls: [],
     slowDownPolls: 0,
     delayRefreshMs: 0,
+    delayCodeExchangeMs: 0,
     refreshReceived: 0,
   };
   provider.use(async (ctx: any, next: () => Promise<void>) => {
@@ -121,6 +128,9 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
       state.refreshReceived++;
       if (typeof ctx.body?.refresh_token === 'string') state.lastIssued = ctx.body.refresh_token;
       if (state.delayRefreshMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayRefreshMs));
+    }
+    if (ctx.path === '/token' && String(ctx.oidc?.params?.grant_type ?? '') === 'authorization_code' && state.delayCodeExchangeMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, state.delayCodeExchangeMs));
     }
     if (ctx.path === '/device/auth' && ctx.status === 200 && options.deviceInterval !== undefined) {
       ctx.body = {...ctx.body, interval: options.deviceInterval};
@@ -215,6 +225,12 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     },
     set delayRefreshMs(ms: number) {
       state.delayRefreshMs = ms;
+    },
+    get delayCodeExchangeMs() {
+      return state.delayCodeExchangeMs;
+    },
+    set delayCodeExchangeMs(ms: number) {
+      state.delayCodeExchangeMs = ms;
     },
     get refreshRequestsReceived() {
       return state.refreshReceived;

@@ -523,3 +523,76 @@ test('no URL row shares its row with the QR, at any size, device or auth code', 
     ccs.cleanup();
   }
 });
+
+/**
+ * Codex's browser login over SSH on the login screen, against oidc-provider with code exchanges
+ * held back 400 ms: the login URL (copied with `c`) approved as `login`; `callback` is where the
+ * browser comes back to (127.0.0.1), `redirect` what it shows in its address bar.
+ */
+async function codexOidcLoginScreen(login: string) {
+  const {startOidcServer, oidcSettingsFor} = await import('../helpers/oidc.js');
+  const {freePort} = await import('../helpers/fake-providers/server.js');
+  const oidc = await startOidcServer();
+  oidc.delayCodeExchangeMs = 400;
+  const port = await freePort();
+  const ccs = makeTempCcs();
+  const o = oidcSettingsFor(oidc, 'codex') as {login: {clientIds: Record<string, string>}};
+  writeFileSync(ccs.paths.settings, JSON.stringify({...o, login: {...o.login, callbackPorts: {codex: port}}}));
+  const rec = recorders();
+  const tui = await renderTui({paths: ccs.paths, width: 110, height: 40, env: {SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'}, route: {screen: 'login', params: {provider: 'codex'}}, services: {clock: new FakeClock(), ...rec.services}});
+  await tui.waitFor('How do you want to log in?');
+  await tui.press('k');
+  await tui.waitFor('› Browser login');
+  await tui.press('enter');
+  await tui.waitFor('waiting for the browser to return');
+  await tui.press('c');
+  await tui.waitFor('copied the login URL');
+  const redirect = await oidc.authorize(rec.copied.at(-1)!, login);
+  const callback = new URL(redirect);
+  callback.hostname = '127.0.0.1';
+  const store = new AccountStore(ccs.paths);
+  /** The one stored account's access token still works (a code used twice gets its grant revoked: 401). */
+  const grantAlive = async () => {
+    const accounts = (await store.load()).accounts;
+    assert.equal(accounts.length, 1);
+    return oidc.userinfo((await store.readToken(accounts[0]!))!.access_token!);
+  };
+  const exchanges = () => oidc.tokenCalls.filter((c) => c.grantType === 'authorization_code').length;
+  return {tui, redirect, callback: callback.toString(), grantAlive, exchanges, cleanup: async () => (tui.unmount(), await oidc.close(), ccs.cleanup())};
+}
+
+test('codex over SSH: the browser comes back while the address is being pasted: the screen shows storing, the paste field goes, one exchange, the grant works', async () => {
+  const c = await codexOidcLoginScreen('fay');
+  try {
+    await c.tui.press('v');
+    await c.tui.type(c.redirect);
+    const page = fetch(c.callback);
+    let frame = await c.tui.waitFor('checking with the provider and storing the account');
+    assert.doesNotMatch(frame, /redirect URL, code#state or code|› http/, 'no paste field once the browser\'s code is being used');
+    await c.tui.press('enter');
+    frame = await c.tui.waitFor('Added Codex account');
+    assert.match(frame, /fay@example\.test/);
+    assert.equal((await page).status, 200);
+    assert.equal(c.exchanges(), 1);
+    assert.equal(await c.grantAlive(), 200);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('codex over SSH: pasted first, then the browser comes back: the callback reaches nothing, one exchange, the screen and the stored grant agree', async () => {
+  const c = await codexOidcLoginScreen('gus');
+  try {
+    await c.tui.press('v');
+    await c.tui.type(c.redirect);
+    await c.tui.press('enter');
+    await c.tui.waitFor('checking with the provider and storing the account');
+    await assert.rejects(fetch(c.callback), 'the loopback server closed when the paste took the login');
+    const frame = await c.tui.waitFor('Added Codex account');
+    assert.match(frame, /gus@example\.test/);
+    assert.equal(c.exchanges(), 1);
+    assert.equal(await c.grantAlive(), 200);
+  } finally {
+    await c.cleanup();
+  }
+});

@@ -2,11 +2,18 @@
 //
 // Loopback: an HTTP server bound to 127.0.0.1 (the redirect says `localhost`, as the providers
 // registered it) that waits for the one callback carrying this login's `state` and closes after it.
+// The browser tab that brought the code is answered only when the login knows how it ended (the
+// code exchanged and the account stored, or why not: report()), so the page never claims a success
+// the terminal then contradicts; if that takes longer than CALLBACK_HOLD_MS it is told the code
+// arrived and the terminal has the rest.
 // Anything else that reaches the port (a callback with another state or no code, /favicon.ico, a
 // port scanner) gets an error page and the login keeps waiting, until the callback timeout. A busy
 // port tries the fallbacks, then falls back to paste mode saying which port.
 // Paste: the person pastes the redirect URL, `code#state` (Claude's code page) or the bare code. A
 // paste is accepted in loopback mode too: whichever comes first wins (as `gh auth login` does).
+// An authorization code is spent once (RFC 6749 §4.1.2: a server that sees it twice SHOULD revoke
+// every token it issued for it), so the first of the two *claims* the login, synchronously, and the
+// other is refused at once: a paste closes the server; a callback makes later pastes fail.
 // When the browser is elsewhere (SSH), providers with a page of their own that shows the code
 // (`pasteRedirectUri`) redirect there and nothing listens; the others still listen on the loopback
 // port, so forwarding it (`ssh -L`) works as well as pasting the address the browser ends on.
@@ -29,10 +36,18 @@ export interface AuthCodeOptions {
   port?: number;
   /** How long the loopback server waits for the right callback (ms); default CALLBACK_TIMEOUT_MS. */
   callbackTimeoutMs?: number;
+  /** How long the callback's tab waits for report() (ms); default CALLBACK_HOLD_MS. */
+  callbackHoldMs?: number;
 }
 
 /** The loopback wait's bound: as long as a person plausibly takes to log in in a browser. */
 export const CALLBACK_TIMEOUT_MS = 10 * 60_000;
+
+/** Where the authorization code came from: the browser's loopback callback, or the person's paste. */
+export type CodeSource = 'callback' | 'paste';
+
+/** The words a paste is refused with once the browser's callback took the login. */
+export const CALLBACK_ALREADY_RECEIVED = 'the login was already received from the browser; this paste was not used';
 
 export interface AuthCodeSession {
   mode: 'loopback' | 'paste';
@@ -43,20 +58,40 @@ export interface AuthCodeSession {
   /** Why paste mode was chosen when loopback was wanted (a busy port). */
   notice?: string;
   /**
-   * Loopback mode: the code from the callback carrying this login's state. Rejects on an error
-   * callback (with the right state), the callback timeout, or close().
+   * Loopback mode: the code from the callback carrying this login's state, once that callback
+   * claimed the login. Rejects on an error callback (with the right state), the callback timeout,
+   * a paste that claimed the login first, or close().
    */
   callback(): Promise<string>;
-  /** Paste mode (and loopback, as a fallback): the code from what the person pasted; throws UserError. */
+  /** The code in what the person pasted (redirect URL, code#state or code), without claiming; throws UserError. */
   codeFromPaste(text: string): string;
+  /**
+   * The pasted code, claiming the login for it: the loopback server closes at once and the
+   * callback() promise rejects. Throws UserError (nothing claimed) when the paste is no code, or the
+   * login was already claimed (by the browser's callback, an earlier paste) or closed.
+   */
+  claimPaste(text: string): string;
+  /** Which source took this login's one code, if any yet (an error callback counts: it ends the login). */
+  claimedBy(): CodeSource | undefined;
   exchange(http: HttpClient, code: string, signal?: AbortSignal): Promise<TokenResponse>;
-  /** Stops the loopback server, if any. Safe to call twice. */
+  /**
+   * How the login ended, for the browser tab whose callback brought the code (if it is still
+   * waiting): `message` is shown as text (HTML-escaped here; the caller masks secrets).
+   */
+  report(outcome: {ok: boolean; message: string}): void;
+  /** Stops the loopback server, if any; a tab still waiting is told the login was cancelled. Safe to call twice. */
   close(): void;
 }
 
-function page(ok: boolean, message: string): string {
-  const title = ok ? 'Login complete' : 'Login failed';
-  const colour = ok ? '#1a7f37' : '#cf222e';
+/** How long the callback's tab waits for the login's outcome before it is told to look at the terminal (ms). */
+export const CALLBACK_HOLD_MS = 20_000;
+
+type PageKind = 'complete' | 'failed' | 'received';
+const PAGE_TITLES: Record<PageKind, string> = {complete: 'Login complete', failed: 'Login failed', received: 'Code received'};
+
+function page(kind: PageKind, message: string): string {
+  const title = PAGE_TITLES[kind];
+  const colour = kind === 'failed' ? '#cf222e' : kind === 'complete' ? '#1a7f37' : '#57606a';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title} · ccs-tui</title></head>` +
     `<body style="font-family:system-ui,sans-serif;max-width:36em;margin:4em auto"><h1 style="color:${colour}">${title}</h1>` +
     `<p>${message.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p><p>You can close this tab and return to the terminal.</p></body></html>`;
@@ -102,22 +137,39 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   const ports = callbackPorts(settings, resolved.row.id, flow, options.port);
 
   let settle: {resolve: (code: string) => void; reject: (error: Error) => void} | undefined;
+  /** The one source that took this login (set synchronously, before anything is awaited). */
+  let claimed: CodeSource | undefined;
   const callbackResult = new Promise<string>((resolve, reject) => (settle = {resolve, reject}));
   callbackResult.catch(() => undefined);
   let server: http.Server | undefined;
+  let closed = false;
   let port: number | undefined;
   let notice: string | undefined;
 
-  const answer = (response: http.ServerResponse, status: number, ok: boolean, message: string, after?: () => void) => {
+  const answer = (response: http.ServerResponse, status: number, kind: PageKind, message: string, after?: () => void) => {
     response.writeHead(status, {'content-type': 'text/html; charset=utf-8', connection: 'close'});
-    response.end(page(ok, message), after);
+    response.end(page(kind, message), after);
   };
-  /** The login's own end: answer the browser, settle, stop listening. */
-  const finish = (response: http.ServerResponse, ok: boolean, message: string, result: () => void) =>
-    answer(response, ok ? 200 : 400, ok, message, () => {
-      result();
-      close();
-    });
+  /**
+   * The login's own end by the provider's refusal: claimed and settled at once (a paste from now on
+   * is refused), no new connection accepted; the browser is answered, then the server closes.
+   */
+  const finish = (response: http.ServerResponse, message: string, result: () => void) => {
+    claimed = 'callback';
+    clearTimeout(timer);
+    result();
+    server?.close();
+    answer(response, 400, 'failed', message, close);
+  };
+  // The tab that brought the code, waiting for report() (or the hold timer, or close()).
+  let held: {response: http.ServerResponse; timer: NodeJS.Timeout} | undefined;
+  const answerHeld = (kind: PageKind, message: string) => {
+    if (!held) return;
+    const {response, timer} = held;
+    held = undefined;
+    clearTimeout(timer);
+    answer(response, kind === 'failed' ? 400 : 200, kind, message, () => response.socket?.destroy());
+  };
   const stillWaiting = 'The login in the terminal is still waiting for its own callback.';
   const handler: http.RequestListener = (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -129,15 +181,28 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     const code = url.searchParams.get('code');
     // Only the callback carrying this login's state may end it: anything else is a stale tab, another
     // login's redirect or a probe, answered and ignored.
-    if (url.searchParams.get('state') !== state) {
-      answer(response, 400, false, `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
+    if (claimed) {
+      // A request already on a kept-alive connection when the login was taken.
+      answer(response, 409, 'failed', claimed === 'paste' ? 'The code was already pasted into the terminal; this callback was not used.' : 'This login already has its code; this callback was not used.');
+    } else if (url.searchParams.get('state') !== state) {
+      answer(response, 400, 'failed', `This callback is not for the login under way (its state does not match); nothing was stored. ${stillWaiting}`);
     } else if (error) {
       const description = sanitizeLine(url.searchParams.get('error_description') ?? error);
-      finish(response, false, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
+      finish(response, `The provider said: ${description}`, () => settle?.reject(new UserError(`login refused: ${description}`)));
     } else if (!code) {
-      answer(response, 400, false, `The callback carried no code; nothing was stored. ${stillWaiting}`);
+      answer(response, 400, 'failed', `The callback carried no code; nothing was stored. ${stillWaiting}`);
+    } else if (!closed) {
+      // The one callback takes the login (a paste from now on is refused): no other is listened
+      // for; its tab waits for how the login ends.
+      claimed = 'callback';
+      clearTimeout(timer);
+      const hold = setTimeout(() => answerHeld('received', 'Code received — finishing in the terminal, which says whether the login worked.'), options.callbackHoldMs ?? CALLBACK_HOLD_MS);
+      hold.unref();
+      held = {response, timer: hold};
+      server?.close();
+      settle?.resolve(code);
     } else {
-      finish(response, true, `${resolved.row.displayName} login received. ccs-tui is storing the account.`, () => settle?.resolve(code));
+      answer(response, 400, 'failed', 'This login already has its code; nothing more is needed here.');
     }
   };
 
@@ -169,14 +234,23 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
       : undefined;
   timer?.unref();
 
-  let closed = false;
+  function codeFromPaste(text: string): string {
+    const parsed = parsePastedCode(text);
+    if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
+    if (parsed.error) throw new UserError(`the provider refused the login: ${sanitizeLine(parsed.error)}`);
+    if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
+    return parsed.code;
+  }
+
   function close() {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
     settle?.reject(new UserError('login cancelled'));
+    answerHeld('failed', 'The login in the terminal ended before it finished; nothing was stored.');
     server?.close();
-    server?.closeAllConnections();
+    // The held tab's socket ends once its answer is written (answerHeld).
+    server?.closeIdleConnections();
   }
 
   return {
@@ -186,18 +260,26 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     port,
     notice,
     callback: () => callbackResult,
-    codeFromPaste(text) {
-      const parsed = parsePastedCode(text);
-      if (!parsed) throw new UserError('that is not a redirect URL or a code: paste the whole URL from the browser, or the code');
-      if (parsed.error) throw new UserError(`the provider refused the login: ${sanitizeLine(parsed.error)}`);
-      if (parsed.state !== undefined && parsed.state !== state) throw new UserError('the pasted state does not match this login (an old or foreign link?); nothing was stored');
-      return parsed.code;
+    codeFromPaste,
+    claimPaste(text) {
+      if (claimed === 'callback') throw new UserError(CALLBACK_ALREADY_RECEIVED);
+      if (claimed === 'paste') throw new UserError('a code was already pasted for this login; it is the one being used');
+      if (closed) throw new UserError('this login has ended; start a new one');
+      const code = codeFromPaste(text);
+      claimed = 'paste';
+      settle?.reject(new UserError('the code was pasted: the loopback server is closed'));
+      close();
+      return code;
     },
+    claimedBy: () => claimed,
     exchange(httpClient, code, signal) {
       const params: Record<string, string> = {grant_type: 'authorization_code', code, redirect_uri: redirectUri};
       if (pkce) params.code_verifier = pkce.verifier;
       Object.assign(params, resolved.row.adapter.exchangeParams?.({state}));
       return postToken(httpClient, resolved, {url: endpoint(resolved, 'token'), params, signal});
+    },
+    report({ok, message}) {
+      answerHeld(ok ? 'complete' : 'failed', message);
     },
     close,
   };

@@ -2,19 +2,16 @@
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
 import {withCause} from '../../core/wording.js';
-import {Redactor} from '../../core/redact.js';
-import {credentialRedactor} from '../credential-redactor.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import type {ApiKeyLogin} from '../../providers/types.js';
 import {UserError} from '../../core/types.js';
-import {sanitizeLine} from '../../core/sanitize.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
-import {addApiKeyAccount, beginAuthCodeLogin, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
+import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
@@ -79,10 +76,8 @@ export class LoginSession {
   private nickname?: string;
   private closed = false;
   private labelOffered = false;
-  /** Counts starts of a method; a flow's late end (a loopback wait closed after a paste) is ignored once a newer one runs. */
+  /** Counts starts of a method; a flow's late end is ignored once a newer one runs. */
   private attempt = 0;
-  /** The attempt whose code came by paste: its loopback wait ending is no failure. */
-  private pastedAttempt = -1;
   readonly local: boolean;
   readonly methods: LoginMethod[];
   private readonly asksForLabel: boolean;
@@ -154,7 +149,8 @@ export class LoginSession {
     this.choose(this.method ?? 'device');
   }
 
-  private done(account: Account): void {
+  private done(account: Account, attempt: number): void {
+    if (attempt !== this.attempt) return;
     const {relogin} = this.options;
     this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
   }
@@ -163,6 +159,8 @@ export class LoginSession {
   retry(): void {
     const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
     if (!again || !this.method) return;
+    // Nothing of the old attempt keeps running: its server closes, its requests are aborted.
+    this.controller.abort(new UserError('login restarted'));
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
@@ -189,48 +187,59 @@ export class LoginSession {
           if (state.phase === 'approved') this.set({kind: 'storing', method: 'device'});
         },
       });
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
   }
 
+  /**
+   * An auth-code login: the browser's callback (loopback) and a paste (paste()) race for the one
+   * code; the session's claim lets exactly one through to the token endpoint, and whichever took it
+   * shows `storing`, then that one exchange's outcome.
+   */
   private async runAuthCode(): Promise<void> {
     this.set({kind: 'starting', method: 'auth-code'});
     const attempt = this.attempt;
+    let login: AuthCodeLogin | undefined;
     try {
-      const login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
-      if (this.closed) return login.cancel();
+      login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
+      if (this.closed || attempt !== this.attempt) return login.cancel();
       this.authCode = login;
       const s = login.session;
       this.set({kind: 'auth-code', url: s.authorizeUrl, mode: s.mode, notice: s.notice, sshHint: callbackForwardHint(s.redirectUri, s.port, this.options.env), redirectUri: s.redirectUri});
       if (s.mode === 'loopback') {
         if (this.local) void this.openBrowser();
-        const account = await login.viaCallback(this.controller.signal);
-        if (this.pastedAttempt === attempt) return;
-        this.done(account);
+        const account = await login.viaCallback(this.controller.signal, () => attempt === this.attempt && this.set({kind: 'storing', method: 'auth-code'}));
+        this.done(account, attempt);
       }
     } catch (error) {
-      // A paste took over this attempt: the loopback wait it closed is no failure.
-      if (this.pastedAttempt === attempt) return;
+      // A paste took this attempt's code: the loopback wait it closed is no failure (paste() shows the outcome).
+      if (login?.session.claimedBy() === 'paste') return;
       this.fail(error, attempt);
     }
   }
 
-  /** The pasted redirect URL, code#state or code. A wrong paste keeps the login open; returns the problem. */
+  /**
+   * The pasted redirect URL, code#state or code. Refused (the field stays, the problem returned)
+   * when it is no code, or when the browser's callback already took the login; otherwise it takes
+   * the login (the loopback server closes), shows `storing`, then the exchange's outcome.
+   */
   async paste(text: string): Promise<string | undefined> {
-    if (!this.authCode) return 'nothing to paste into';
+    const login = this.authCode;
+    if (!login) return 'nothing to paste into';
+    const attempt = this.attempt;
+    let code: string;
     try {
-      this.authCode.session.codeFromPaste(text);
+      // Refused (nothing sent) once the callback, an earlier paste or the end took the login.
+      code = login.session.claimPaste(text);
     } catch (error) {
       return (error as Error).message;
     }
-    const attempt = this.attempt;
-    this.pastedAttempt = attempt;
     this.set({kind: 'storing', method: 'auth-code'});
     try {
-      const account = await this.authCode.viaPaste(text, this.controller.signal);
-      this.done(account);
+      const account = await login.exchangeClaimed(code, this.controller.signal);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -239,11 +248,13 @@ export class LoginSession {
 
   /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
+    // One submission per attempt: a second Enter while the key is being checked sends nothing.
+    if (this.view.kind !== 'api-key') return 'nothing to submit now';
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
       const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
       this.fail(error, attempt, apiKey);
@@ -254,6 +265,7 @@ export class LoginSession {
 
   /** Imports a service-account key file; a missing or invalid file ends on the error view naming it. */
   async submitKeyFile(file: string): Promise<string | undefined> {
+    if (this.view.kind !== 'service-account') return 'nothing to submit now';
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'service-account'});
@@ -261,7 +273,7 @@ export class LoginSession {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
       const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
-      this.done(account);
+      this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
     }
@@ -304,7 +316,7 @@ export class LoginSession {
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
   private shown(message: string, ...extra: string[]): string {
-    return sanitizeLine(new Redactor(extra).redact(credentialRedactor(this.options.deps.store.paths).redact(message)));
+    return maskedLine(this.options.deps.store.paths, message, ...extra);
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

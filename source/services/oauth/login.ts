@@ -2,11 +2,15 @@
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import path from 'node:path';
+import {accountLabel} from '../../core/accounts.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
+import {credentialRedactor} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
@@ -21,6 +25,14 @@ import {identify} from './identity.js';
 import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-config.js';
 import {buildTokenFile} from './token-file.js';
 import type {TokenResponse} from './token-endpoint.js';
+
+/**
+ * A login error as one line for a screen or a browser page: no terminal escapes, every stored
+ * credential of the CCS dir and each of `extra` (a code, a key being tried) masked.
+ */
+export function maskedLine(paths: CcsPaths, message: string, ...extra: string[]): string {
+  return sanitizeLine(new Redactor(extra).redact(credentialRedactor(paths).redact(message)));
+}
 
 /** The dependency bag's part a login uses (services/deps.ts). */
 export type LoginDeps = ServiceNeeds;
@@ -107,15 +119,24 @@ async function runDeviceFlowRestarting(...args: Parameters<typeof runDeviceFlow>
 
 export interface AuthCodeLogin {
   session: AuthCodeSession;
-  /** Loopback: waits for the callback, exchanges the code and stores the account. */
-  viaCallback(signal?: AbortSignal): Promise<Account>;
-  /** Paste: takes the pasted URL / code#state / code, exchanges it and stores the account. */
+  /**
+   * Loopback: waits for the callback, exchanges its code and stores the account. `onReceived` runs
+   * once the callback took the login, before the exchange. Rejects when a paste took it first.
+   */
+  viaCallback(signal?: AbortSignal, onReceived?: () => void): Promise<Account>;
+  /**
+   * Paste: claims the login for the pasted URL / code#state / code (synchronously: throws UserError
+   * at once, nothing sent, when it is no code or the callback took the login), then exchanges it and
+   * stores the account.
+   */
   viaPaste(text: string, signal?: AbortSignal): Promise<Account>;
   /**
    * Loopback and paste at once: the callback or `pasted` (a blank paste is no answer), whichever
-   * comes first, is exchanged. A pasted text that is no code throws (UserError).
+   * claims the login first, is exchanged. A pasted text that is no code throws (UserError).
    */
   viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<Account>;
+  /** Exchanges a code that claimed the login (session.claimPaste) and stores the account. */
+  exchangeClaimed(code: string, signal?: AbortSignal): Promise<Account>;
   cancel(): void;
 }
 
@@ -127,23 +148,41 @@ export async function beginAuthCodeLogin(
   const resolved = resolveProvider(deps.settings, provider);
   const http = deps.http ?? undiciHttpClient;
   const session = await startAuthCode(resolved, deps.settings, options);
+  // Only ever called with the code of the source that claimed the login (session.claimPaste or the
+  // callback): one exchange per login.
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      return await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account)}.`});
+      return account;
+    } catch (error) {
+      // The browser tab says what the terminal says: the cause, masked (the code too).
+      const cause = maskedLine(deps.store.paths, error instanceof Error ? error.message : String(error), code);
+      session.report({ok: false, message: `${cause}. Nothing was stored; the terminal can try again.`});
+      throw error;
     } finally {
       session.close();
     }
   };
   return {
     session,
-    viaCallback: async (signal) => finish(await session.callback(), signal),
-    viaPaste: async (text, signal) => finish(session.codeFromPaste(text), signal),
+    viaCallback: async (signal, onReceived) => {
+      const code = await session.callback();
+      onReceived?.();
+      return finish(code, signal);
+    },
+    // claimPaste runs before the first await: the claim is taken when viaPaste is called.
+    viaPaste: async (text, signal) => finish(session.claimPaste(text), signal),
     viaFirst: async (pasted, signal) => {
-      const fromPaste = pasted.then((text) => (text.trim() ? session.codeFromPaste(text) : new Promise<never>(() => undefined)));
+      const never = new Promise<never>(() => undefined);
+      // The loser of the claim is no answer: a paste after the callback took the login is ignored,
+      // and the callback's rejection when a paste took it is the paste's win, not an error.
+      const fromPaste = pasted.then((text) => (text.trim() && session.claimedBy() !== 'callback' ? session.claimPaste(text) : never));
+      const fromCallback = session.callback().catch((error: Error) => (session.claimedBy() === 'paste' ? never : Promise.reject(error)));
       let code: string;
       try {
-        code = await Promise.race([session.callback(), fromPaste]);
+        code = await Promise.race([fromCallback, fromPaste]);
       } catch (error) {
         // A paste that is no code ends this login: the port is let go at once.
         session.close();
@@ -151,6 +190,7 @@ export async function beginAuthCodeLogin(
       }
       return finish(code, signal);
     },
+    exchangeClaimed: finish,
     cancel: () => session.close(),
   };
 }

@@ -12,6 +12,7 @@ import {systemClock, type Clock} from '../clock.js';
 import {sessionKind} from '../environment.js';
 import type {AccountLogin, LoginView} from '../oauth/login-session.js';
 import type {RemoteAccountStore} from './accounts.js';
+import {ManagementError} from './client.js';
 import {cancelRemoteLogin, startRemoteLogin, submitRemoteCallback, waitForRemoteLogin, type RemoteLogin} from './login.js';
 
 export interface RemoteLoginSessionOptions {
@@ -62,6 +63,7 @@ export class RemoteLoginSession implements AccountLogin {
 
   retry(): void {
     if (this.view.kind !== 'ended') return;
+    this.controller.abort(new UserError('login restarted'));
     this.controller = new AbortController();
     this.start();
   }
@@ -122,15 +124,27 @@ export class RemoteLoginSession implements AccountLogin {
     this.set({kind: 'done', account});
   }
 
-  /** The pasted redirect URL or code goes to the server (`POST /oauth-callback`); a refusal keeps the field open. */
+  /**
+   * The pasted redirect URL or code goes to the server (`POST /oauth-callback`), at most once per
+   * login: the paste takes the login synchronously (`storing`; a second paste is refused) before
+   * anything is sent. A refusal by the server (4xx: it took nothing) reopens the field with its words;
+   * a post whose fate is unknown (no answer, 5xx) may have reached the server, so the server's
+   * status decides the outcome, never a second post.
+   */
   async paste(text: string): Promise<string | undefined> {
-    if (!this.login) return 'nothing to paste into';
+    const view = this.view;
+    if (!this.login || view.kind !== 'auth-code') return this.view.kind === 'storing' ? 'the login is already being checked; this paste was not used' : 'nothing to paste into';
+    if (!text.trim()) return 'nothing was pasted';
+    this.set({kind: 'storing'});
     try {
       await submitRemoteCallback(this.options.store.client, this.login, text);
     } catch (error) {
-      return sanitizeLine((error as Error).message);
+      const refused = error instanceof ManagementError && error.kind !== 'network' && error.kind !== 'server';
+      if (refused || !(error instanceof ManagementError)) {
+        if (this.view.kind === 'storing') this.set(view);
+        return sanitizeLine((error as Error).message);
+      }
     }
-    this.set({kind: 'storing'});
     try {
       await this.finish();
     } catch (error) {

@@ -56,9 +56,11 @@ test('a callback with another state gets an error page and the login keeps waiti
     // Even an error callback with a foreign state does not end it.
     assert.equal((await fetch(`${base}/auth/callback?error=access_denied&state=other`)).status, 400);
     assert.equal(await within(code, 100), 'pending');
-    const right = await fetch(`${base}/auth/callback?code=the-code&state=${state}`);
-    assert.equal(right.status, 200);
+    // The tab of the right callback is answered with how the login ended (report), not before.
+    const right = fetch(`${base}/auth/callback?code=the-code&state=${state}`);
     assert.equal(await code, 'the-code');
+    session.report({ok: true, message: 'stored'});
+    assert.equal((await right).status, 200);
   } finally {
     session.close();
   }
@@ -72,8 +74,10 @@ test('a callback with the right state but no code is answered and ignored', asyn
     assert.equal(answer.status, 400);
     assert.match(await answer.text(), /carried no code/);
     assert.equal(await within(code, 100), 'pending');
-    await fetch(`${base}/auth/callback?code=second-try&state=${state}`);
+    const page = fetch(`${base}/auth/callback?code=second-try&state=${state}`);
     assert.equal(await code, 'second-try');
+    session.close();
+    assert.match(await (await page).text(), /ended before it finished; nothing was stored/);
   } finally {
     session.close();
   }
@@ -93,8 +97,10 @@ test('stray requests (favicon, other paths, POST, a port scanner that connects a
       socket.destroy();
     }
     assert.equal(await within(code, 100), 'pending');
-    await fetch(`${base}/auth/callback?code=after-strays&state=${state}`);
+    const page = fetch(`${base}/auth/callback?code=after-strays&state=${state}`);
     assert.equal(await code, 'after-strays');
+    session.close();
+    await page;
   } finally {
     session.close();
   }

@@ -1,0 +1,79 @@
+// A remote login's pasted callback is handed to the server at most once: the server exchanges
+// every code posted to it, and a code used twice gets its grant revoked (oidc-provider, with code
+// exchanges held back 400 ms so a second post would land mid-exchange).
+import assert from 'node:assert/strict';
+import {afterEach, beforeEach, test} from 'node:test';
+import {ManagementClient} from '../../source/services/remote/client.js';
+import {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
+import type {LoginView} from '../../source/services/oauth/login-session.js';
+import type {RemoteTarget} from '../../source/store/targets.js';
+import {startFakeCliproxy, type FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+
+const KEY = 'race-test-key-0123';
+let oidc: OidcServer;
+let stand: FakeCliproxy;
+let store: RemoteAccountStore;
+beforeEach(async () => {
+  oidc = await startOidcServer();
+  oidc.delayCodeExchangeMs = 400;
+  stand = await startFakeCliproxy({
+    key: KEY,
+    oauth: {anthropic: {clientId: OIDC_CLIENT_ID, authorize: `${oidc.issuer}/auth`, token: `${oidc.issuer}/token`, userinfo: `${oidc.issuer}/me`}},
+  });
+  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
+  store = new RemoteAccountStore(await ManagementClient.open(target), () => Date.now());
+});
+afterEach(async () => {
+  await stand.close();
+  await oidc.close();
+});
+
+function session() {
+  const views: LoginView[] = [];
+  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, onChange: (v) => void views.push(v)});
+  s.start();
+  const until = async (kind: LoginView['kind']) => {
+    for (let i = 0; i < 1000 && s.view.kind !== kind; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(s.view.kind, kind, `saw ${views.map((v) => v.kind).join(' → ')}`);
+    return s.view;
+  };
+  return {s, views, until};
+}
+
+const callbackPosts = () => stand.requests.filter((r) => r.path === '/v0/management/oauth-callback').length;
+
+test('two pastes in the same moment: one post to the server, the other refused; done; the stored grant works', async () => {
+  const {s, until} = session();
+  try {
+    const view = await until('auth-code');
+    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'hal');
+    const first = s.paste(redirect);
+    assert.equal(s.view.kind, 'storing', 'storing before anything is sent');
+    assert.match((await s.paste(redirect)) ?? '', /already being checked; this paste was not used/);
+    assert.equal(await first, undefined);
+    const done = await until('done');
+    assert.equal(done.kind === 'done' && done.account.email, 'hal@example.test');
+    assert.equal(callbackPosts(), 1);
+    const file = [...stand.files.values()].find((f) => f.json.email === 'hal@example.test')!;
+    assert.equal(await oidc.userinfo(String(file.json.access_token)), 200, 'the grant was not revoked');
+  } finally {
+    s.cancel();
+  }
+});
+
+test('a paste the server refuses (400: not this login\'s state) reopens the field with its words; the right paste then logs in', async () => {
+  const {s, until} = session();
+  try {
+    const view = await until('auth-code');
+    const problem = await s.paste('http://localhost:54545/callback?code=abc&state=not-this-one');
+    assert.match(problem ?? '', /400|state/);
+    assert.equal(s.view.kind, 'auth-code', 'the field is open again');
+    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', 'ivy');
+    assert.equal(await s.paste(redirect), undefined);
+    await until('done');
+  } finally {
+    s.cancel();
+  }
+});
