@@ -1,6 +1,6 @@
-// Prints the README's table of `endpoints.<provider>.api` defaults from the provider table, so what an
+// Prints the README's tables of `endpoints.<provider>` keys and `.api` defaults from the provider table, so what an
 // override must look like (which path it keeps) cannot go stale. `node dist/scripts/readme-endpoints.js`;
-// a test checks the README holds exactly this table.
+// a test checks the README holds exactly these tables.
 import {PROVIDERS} from '../source/providers/table.js';
 
 export function endpointTableMarkdown(): string {
@@ -12,4 +12,19 @@ export function endpointTableMarkdown(): string {
   return ['| provider | default `api` | an override is |', '|---|---|---|', ...rows].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(endpointTableMarkdown());
+/**
+ * The `endpoints.<provider>` keys each provider uses (what an override can replace), and for OIDC
+ * discovery providers the ones discovery fills in unless set.
+ */
+export function endpointKeysMarkdown(): string {
+  const rows = PROVIDERS.filter((row) => Object.keys(row.endpoints).length > 0).map((row) => {
+    const discovered = row.logins.some((flow) => flow.kind === 'device' && flow.discovery);
+    const keys = Object.keys(row.endpoints).map((name) => `\`${name}\``);
+    const extra = discovered ? ['`device`', '`token`', '`userinfo`'].filter((k) => !keys.includes(k)) : [];
+    const note = discovered ? `${extra.join(', ')} come from \`discovery\` unless set` : '';
+    return `| \`${row.id}\` | ${[...keys, ...extra].join(', ')} | ${note} |`;
+  });
+  return ['| provider | keys | note |', '|---|---|---|', ...rows].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(`${endpointTableMarkdown()}\n\n${endpointKeysMarkdown()}`);

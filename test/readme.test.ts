@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {endpointTableMarkdown} from '../scripts/readme-endpoints.js';
+import {endpointKeysMarkdown, endpointTableMarkdown} from '../scripts/readme-endpoints.js';
 import {keyTableMarkdown} from '../scripts/readme-keys.js';
 import {COMMANDS} from '../source/cli/commands/index.js';
 import {PROVIDERS} from '../source/providers/table.js';
@@ -49,4 +49,8 @@ test('the README endpoint table is the provider table (regenerate: node dist/scr
   assert.equal(block[1], endpointTableMarkdown());
   // What a newcomer needs to see: the path an override keeps.
   assert.match(block[1], /\| `codex` \| `https:\/\/chatgpt\.com\/backend-api\/codex` \| your gateway's URL ending in `\/backend-api\/codex` \|/);
+  const keys = /<!-- endpoint-keys:start -->\n([\s\S]*?)\n<!-- endpoint-keys:end -->/.exec(readme);
+  assert.ok(keys, 'README has an endpoint-keys block');
+  assert.equal(keys[1], endpointKeysMarkdown());
+  assert.match(keys[1], /\| `xai` \| .*`device`, `token`, `userinfo` come from `discovery` unless set \|/);
 });

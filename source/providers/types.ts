@@ -181,8 +181,12 @@ export interface IdentifyContext {
   getJson(url: string, headers: Record<string, string>): Promise<Record<string, unknown>>;
   /** The endpoint's URL; throws a UserError naming the tui.json key when it is missing. */
   endpoint(name: EndpointName): string;
-  /** From OIDC discovery or the table, when the provider has one. */
-  userinfoUrl?: string;
+  /**
+   * The userinfo endpoint, when the provider has one: the table's or tui.json's, else from OIDC
+   * discovery, which is asked only now (so ask only when the identity needs it). Rejects when
+   * discovery fails.
+   */
+  userinfoUrl(): Promise<string | undefined>;
   /** The service's error for an answer that is not what was expected. */
   unexpected(url: string, status: number, detail: string): Error;
   /** The answer's JSON object, or the service's error saying what came instead. */
@@ -315,8 +319,8 @@ export interface ProviderAdapter {
   identify(ctx: IdentifyContext): Promise<Identity>;
   /**
    * Device and token endpoints from the provider's OIDC discovery document (login flows with
-   * `discovery: true`); throws naming the field it refuses. `overridden`: the person replaced the
-   * discovery URL in tui.json, so its answer is trusted.
+   * `discovery: true`); throws naming the field it refuses. `overridden`: the discovery URL is the
+   * person's choice (tui.json), so its answer is trusted.
    */
   fromDiscovery?(document: Record<string, unknown>, discoveryUrl: string, overridden: boolean): {device: string; token: string; userinfo?: string};
   /** Headers on every call to the auth server (kimi's X-Msh-*), given the account's device id. */

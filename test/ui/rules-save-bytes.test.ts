@@ -43,11 +43,12 @@ describe('rules screen saves only what it changed', () => {
     ccs.cleanup();
   });
 
-  async function edit(row: number, keys: () => Promise<void>): Promise<string> {
+  /** Opens the screen, moves to `row`, presses each key (`{text}` is typed), saves; the file after. */
+  async function edit(row: number, keys: (string | {text: string})[]): Promise<string> {
     tui = await renderTui({paths: ccs.paths, width: 120, height: 40, route: {screen: 'models', params: {provider: 'claude'}}});
     await tui.waitFor(/Models \d+\/\d+ visible/);
     for (let i = 0; i < row; i++) await tui.press('j');
-    await keys();
+    for (const key of keys) await (typeof key === 'string' ? tui.press(key) : tui.type(key.text));
     await tui.waitFor('* unsaved');
     await tui.press('s');
     await tui.waitFor('saved claude rules');
@@ -55,84 +56,51 @@ describe('rules screen saves only what it changed', () => {
   }
 
   test("editing an alias's model name changes that name only, plain as it was, comments kept", async () => {
-    const text = await edit(ROW.sonnet, async () => {
-      await tui!.press('e');
-      await tui!.press('backspace');
-      await tui!.type('6');
-      await tui!.press('enter');
-      await tui!.press('enter');
-    });
+    const text = await edit(ROW.sonnet, ['e', 'backspace', {text: '6'}, 'enter', 'enter']);
     assert.equal(text, CONFIG.replace('claude-sonnet-4-5   # main', 'claude-sonnet-4-6   # main'));
   });
 
   test('editing the alias field keeps its quotes and comment', async () => {
-    const text = await edit(ROW.haiku, async () => {
-      await tui!.press('e');
-      await tui!.press('enter');
-      await tui!.type('-x');
-      await tui!.press('enter');
-    });
+    const text = await edit(ROW.haiku, ['e', 'enter', {text: '-x'}, 'enter']);
     assert.equal(text, CONFIG.replace('alias: "haiku"  # fast', 'alias: "haiku-x"  # fast'));
   });
 
   test('editing an exclusion keeps its single quotes and comment', async () => {
-    const text = await edit(ROW.exclusion, async () => {
-      await tui!.press('e');
-      await tui!.press('backspace');
-      await tui!.type('7*');
-      await tui!.press('enter');
-    });
+    const text = await edit(ROW.exclusion, ['e', 'backspace', {text: '7*'}, 'enter']);
     assert.equal(text, CONFIG.replace("'claude-3-*'    # old ones", "'claude-3-7*'    # old ones"));
   });
 
   test('adding an exclusion inserts one line, quoted like its neighbours', async () => {
-    const text = await edit(0, async () => {
-      await tui!.press('a');
-      await tui!.type('gpt*');
-      await tui!.press('enter');
-    });
+    const text = await edit(0, ['a', {text: 'gpt*'}, 'enter']);
     assert.equal(text, CONFIG.replace('  # retired\n', "  # retired\n    - 'gpt*'\n"));
   });
 
   test('adding an alias inserts one entry after the last, styled like the first', async () => {
-    const text = await edit(0, async () => {
-      await tui!.press('A');
-      await tui!.type('claude-opus-4-7');
-      await tui!.press('enter');
-      await tui!.type('o47');
-      await tui!.press('enter');
-    });
+    const text = await edit(0, ['A', {text: 'claude-opus-4-7'}, 'enter', {text: 'o47'}, 'enter']);
     assert.equal(text, CONFIG.replace(HAIKU, `${HAIKU}    - name: claude-opus-4-7\n      alias: o47\n`));
   });
 
   test('removing an alias removes its lines only', async () => {
-    const text = await edit(ROW.sonnet, async () => tui!.press('x'));
+    const text = await edit(ROW.sonnet, ['x']);
     assert.equal(text, CONFIG.replace(SONNET, ''));
   });
 
   test('fork on adds one line; fork off removes one line', async () => {
-    let text = await edit(ROW.opus, async () => tui!.press('f'));
+    let text = await edit(ROW.opus, ['f']);
     assert.equal(text, CONFIG.replace(OPUS, `${OPUS}      fork: true\n`));
     tui!.unmount();
     ccs.writeRaw('cliproxy/config.yaml', CONFIG);
-    text = await edit(ROW.haiku, async () => tui!.press('f'));
+    text = await edit(ROW.haiku, ['f']);
     assert.equal(text, CONFIG.replace(HAIKU, HAIKU.replace('      fork: true\n', '')));
   });
 
   test('moving an alias up moves its lines, comments and quotes with it', async () => {
-    const text = await edit(ROW.sonnet, async () => tui!.press('K'));
+    const text = await edit(ROW.sonnet, ['K']);
     assert.equal(text, CONFIG.replace(OPUS + SONNET, SONNET + OPUS));
   });
 
   test('two edits in one save: a removal and an edit below it each touch only their own lines', async () => {
-    const text = await edit(ROW.opus, async () => {
-      await tui!.press('x');
-      await tui!.press('j');
-      await tui!.press('e');
-      await tui!.press('enter');
-      await tui!.type('2');
-      await tui!.press('enter');
-    });
+    const text = await edit(ROW.opus, ['x', 'j', 'e', 'enter', {text: '2'}, 'enter']);
     assert.equal(text, CONFIG.replace(OPUS, '').replace('alias: "haiku"  # fast', 'alias: "haiku2"  # fast'));
   });
 });

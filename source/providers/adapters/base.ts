@@ -53,9 +53,10 @@ const asksForLabel = (row: ProviderRow) => row.logins.some((f) => f.kind === 'de
 /** OIDC identity from the id_token, else the userinfo endpoint (not for providers that ask for a label). */
 async function oidcOrUserinfo(ctx: IdentifyContext): Promise<Identity> {
   const identity = oidcIdentity(ctx.response.id_token);
-  if (!identity.email && ctx.userinfoUrl && !asksForLabel(ctx.row)) {
+  if (!identity.email && !asksForLabel(ctx.row)) {
     try {
-      const info = await ctx.getJson(ctx.userinfoUrl, {Authorization: `Bearer ${ctx.response.access_token}`});
+      const url = await ctx.userinfoUrl();
+      const info = url ? await ctx.getJson(url, {Authorization: `Bearer ${ctx.response.access_token}`}) : {};
       identity.email = typeof info.email === 'string' ? info.email : identity.email;
       if (typeof info.sub === 'string') identity.extras.sub = info.sub;
     } catch {

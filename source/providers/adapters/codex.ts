@@ -69,9 +69,10 @@ export const codexAdapter: ProviderAdapter = {
     const plan = typeof token.plan_type === 'string' ? `-${safePart(token.plan_type)}` : '';
     return `codex-${hash}-${email || 'account'}${plan}.json`;
   },
-  async identify({response, getJson, userinfoUrl}) {
+  async identify({response, getJson, userinfoUrl: userinfo}) {
     const identity = codexIdentity(response.id_token);
-    if (!identity.email && userinfoUrl) identity.email = googleIdentity(await getJson(userinfoUrl, {Authorization: `Bearer ${response.access_token}`})).email;
+    const userinfoUrl = identity.email ? undefined : await userinfo();
+    if (userinfoUrl) identity.email = googleIdentity(await getJson(userinfoUrl, {Authorization: `Bearer ${response.access_token}`})).email;
     return identity;
   },
   upstreamTarget: (ctx) => ({

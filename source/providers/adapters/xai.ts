@@ -1,6 +1,7 @@
 // xAI publishes its device and token endpoints through OIDC discovery. A discovery document could
-// point anywhere, so only https endpoints on *.x.ai are accepted — unless the person overrode the
-// discovery URL itself in tui.json (a gateway, or a local test server), then they are trusted.
+// point anywhere, so only https endpoints on *.x.ai are accepted — unless the discovery URL is the
+// person's choice (set in tui.json, or derived from their device/token override: a gateway, or a
+// local test server), then they are trusted. services/oauth/endpoints.ts decides when to ask.
 import type {ProviderAdapter} from '../types.js';
 import {baseAdapter} from './base.js';
 
@@ -13,13 +14,13 @@ export interface DiscoveredEndpoints {
 export function endpointsFromDiscovery(
   document: Record<string, unknown>,
   discoveryUrl: string,
-  discoveryOverridden: boolean,
+  chosen: boolean,
 ): DiscoveredEndpoints {
   const pick = (field: string, required: boolean): string | undefined => {
     const value = document[field];
     if (value === undefined && !required) return undefined;
     if (typeof value !== 'string' || value === '') throw new Error(`${discoveryUrl}: field "${field}" is missing`);
-    if (!discoveryOverridden && !isXaiHttps(value)) {
+    if (!chosen && !isXaiHttps(value)) {
       throw new Error(`${discoveryUrl}: refusing ${field} "${value}" (not https on *.x.ai)`);
     }
     return value;

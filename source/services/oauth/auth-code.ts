@@ -163,12 +163,14 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
   };
   // The tab that brought the code, waiting for report() (or the hold timer, or close()).
   let held: {response: http.ServerResponse; timer: NodeJS.Timeout} | undefined;
+  // Settles once the held tab's answer is written, so close() does not cut it off.
+  let heldAnswered: Promise<void> = Promise.resolve();
   const answerHeld = (kind: PageKind, message: string) => {
     if (!held) return;
     const {response, timer} = held;
     held = undefined;
     clearTimeout(timer);
-    answer(response, kind === 'failed' ? 400 : 200, kind, message, () => response.socket?.destroy());
+    heldAnswered = new Promise((resolve) => answer(response, kind === 'failed' ? 400 : 200, kind, message, () => resolve()));
   };
   const stillWaiting = 'The login in the terminal is still waiting for its own callback.';
   const handler: http.RequestListener = (request, response) => {
@@ -249,8 +251,8 @@ export async function startAuthCode(resolved: ResolvedProvider, settings: TuiSet
     settle?.reject(new UserError('login cancelled'));
     answerHeld('failed', 'The login in the terminal ended before it finished; nothing was stored.');
     server?.close();
-    // The held tab's socket ends once its answer is written (answerHeld).
-    server?.closeIdleConnections();
+    // Every other connection (a scanner that says nothing) goes now; the held tab's once it has its answer.
+    void heldAnswered.then(() => server?.closeAllConnections());
   }
 
   return {

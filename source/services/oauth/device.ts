@@ -179,7 +179,7 @@ export async function runDeviceFlow(
   if (!flow) throw new UserError(`${resolved.row.id} has no device-code login`, 2);
   const http = deps.http ?? undiciHttpClient;
   const clock = deps.clock ?? systemClock;
-  const endpoints = await authEndpoints(http, resolved, signal);
+  const endpoints = await authEndpoints(http, resolved, {withDevice: true, signal});
   const started =
     flow.scheme === 'openai'
       ? await startOpenAi(http, resolved, flow, endpoints, clock, signal)

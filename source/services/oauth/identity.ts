@@ -4,6 +4,7 @@ import {UserError} from '../../core/types.js';
 import type {IdentifyContext, Identity} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, UnexpectedResponseError, type HttpClient} from '../http.js';
+import {userinfoEndpoint} from './endpoints.js';
 import {endpoint, type ResolvedProvider} from './provider-config.js';
 import type {TokenResponse} from './token-endpoint.js';
 
@@ -21,7 +22,7 @@ export async function identify(
   http: HttpClient,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {userinfoUrl?: string; label?: string; clock?: Clock; signal?: AbortSignal},
+  options: {label?: string; clock?: Clock; signal?: AbortSignal},
 ): Promise<Identity> {
   const {row} = resolved;
   const clock = options.clock ?? systemClock;
@@ -35,7 +36,7 @@ export async function identify(
     sleep: (ms) => clock.sleep(ms, options.signal),
     getJson: (url, headers) => getJson(http, url, headers),
     endpoint: (name) => endpoint(resolved, name),
-    userinfoUrl: options.userinfoUrl,
+    userinfoUrl: () => userinfoEndpoint(http, resolved, options.signal),
     unexpected: (url, status, detail) => new UnexpectedResponseError(url, status, detail),
     json: (answer, url) => jsonBody({...answer, headers: {}}, url),
   };

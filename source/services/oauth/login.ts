@@ -20,7 +20,6 @@ import {modelIdsOf, modelsListTarget} from '../../providers/models-list.js';
 import {endpointOverrides} from '../../store/settings.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
-import {authEndpoints} from './endpoints.js';
 import {identify} from './identity.js';
 import {deviceFlowOf, resolveProvider, type ResolvedProvider} from './provider-config.js';
 import {buildTokenFile} from './token-file.js';
@@ -62,10 +61,10 @@ async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
-  options: {nickname?: string; relogin?: string; userinfoUrl?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
+  options: {nickname?: string; relogin?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
 ): Promise<Account> {
   const http = deps.http ?? undiciHttpClient;
-  const identity = await identify(http, resolved, response, {userinfoUrl: options.userinfoUrl, label: options.nickname, clock: deps.clock, signal: options.signal});
+  const identity = await identify(http, resolved, response, {label: options.nickname, clock: deps.clock, signal: options.signal});
   const token = buildTokenFile(resolved, response, identity, (deps.clock ?? systemClock).now(), options.extra);
   return deps.store.saveLogin({
     provider: resolved.row.id,
@@ -95,11 +94,10 @@ export async function deviceLogin(deps: LoginDeps, provider: string, options: De
   const {deviceIdFile} = resolved.row.adapter;
   const device = deviceIdFile ? await deviceId(deps.store, deviceIdFile) : undefined;
   const response = await runDeviceFlowRestarting(resolved, {http, clock: deps.clock, deviceId: device}, options, options.signal);
-  const {userinfo} = await authEndpoints(http, resolved, options.signal);
   return storeLogin(deps, resolved, response, {
     nickname: options.nickname?.trim() || undefined,
     relogin: options.relogin,
-    userinfoUrl: userinfo,
+    signal: options.signal,
     extra: device ? {device_id: device} : undefined,
   });
 }
@@ -153,7 +151,7 @@ export async function beginAuthCodeLogin(
   const finish = async (code: string, signal?: AbortSignal) => {
     try {
       const response = await session.exchange(http, code, signal);
-      const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, userinfoUrl: resolved.row.endpoints.userinfo, signal});
+      const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, signal});
       session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account)}.`});
       return account;
     } catch (error) {

@@ -1,7 +1,7 @@
 // A provider row as this installation uses it: the table plus tui.json's endpoint, client id and
 // callback port overrides.
 import {UserError} from '../../core/types.js';
-import {requireProvider, withEndpointOverrides, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
+import {requireProvider, withEndpointOverrides, type EndpointName, type LoginFlow, type OAuthClient, type ProviderRow} from '../../providers/table.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 
 export interface ResolvedProvider {
@@ -9,8 +9,8 @@ export interface ResolvedProvider {
   clientId: string;
   /** The public installed-app secret that belongs to `clientId`, if it has one. */
   clientSecret?: string;
-  /** The discovery URL was replaced in tui.json (xai then trusts what it discovers). */
-  discoveryOverridden: boolean;
+  /** The endpoint names tui.json sets for this provider (see services/oauth/endpoints.ts for discovery). */
+  overridden: readonly EndpointName[];
 }
 
 export function resolveProvider(settings: TuiSettings, providerId: string): ResolvedProvider {
@@ -18,7 +18,8 @@ export function resolveProvider(settings: TuiSettings, providerId: string): Reso
   const overrides = endpointOverrides(settings, base.id);
   const row = withEndpointOverrides(base, overrides);
   const clientId = settings.login?.clientIds?.[base.id] ?? base.clientId ?? '';
-  return {row, clientId, clientSecret: knownClients(row).find((c) => c.clientId === clientId)?.clientSecret, discoveryOverridden: Boolean(overrides?.discovery)};
+  const overridden = Object.keys(overrides ?? {}).filter((name) => Boolean(overrides?.[name as EndpointName])) as EndpointName[];
+  return {row, clientId, clientSecret: knownClients(row).find((c) => c.clientId === clientId)?.clientSecret, overridden};
 }
 
 /** The table's client, then the alternates (public clients whose accounts exist too). */
