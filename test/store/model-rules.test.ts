@@ -232,7 +232,7 @@ test('anchors, aliases and merge keys in config.yaml: merges are read as CLIProx
     assert.equal(readFileSync(file, 'utf8'), aliased, 'nothing written');
     // A channel that shares nothing is still edited, the anchors around it untouched.
     await updateGlobalRules(ccs.paths, 'kimi', (rules) => ({...rules, excluded: [...rules.excluded, 'k2']}));
-    assert.equal(readFileSync(file, 'utf8'), aliased.replace('    - k1\n', '    - k1\n    - "k2"\n'));
+    assert.equal(readFileSync(file, 'utf8'), aliased.replace('    - k1\n', '    - k1\n    - k2\n'));
 
     const merged = 'base: &b\n  gemini-cli:\n    - "g1"\noauth-excluded-models:\n  <<: *b\n  codex:\n    - c1\n';
     ccs.writeRaw('cliproxy/config.yaml', merged);
@@ -245,7 +245,7 @@ test('anchors, aliases and merge keys in config.yaml: merges are read as CLIProx
       return true;
     });
     await updateGlobalRules(ccs.paths, 'codex', (rules) => ({...rules, excluded: [...rules.excluded, 'c2']}));
-    assert.equal(readFileSync(file, 'utf8'), merged.replace('    - c1\n', '    - c1\n    - "c2"\n'), 'an own key beside a merge is edited in place');
+    assert.equal(readFileSync(file, 'utf8'), merged.replace('    - c1\n', '    - c1\n    - c2\n'), 'an own key beside a merge is edited in place');
   } finally {
     ccs.cleanup();
   }

@@ -55,13 +55,13 @@ for (const provider of AUTH_CODE_PROVIDERS) {
     try {
       const settings: TuiSettings = {...DEFAULT_SETTINGS, endpoints: {[provider]: {authorize: `${token.url}/authorize`, token: `${token.url}/token`}}};
       const {done, page, html} = await loopbackLogin(provider, settings, ccs.paths);
-      await assert.rejects(done, /refused: invalid_grant/);
+      await assert.rejects(done, /refused: code code…7b2d <b>expired<\/b> \(invalid_grant\)/);
       assert.equal(token.on('/token').length, 1, 'the page was answered after the exchange');
       assert.equal(page.status, 400);
       const text = pageText(html);
       assert.match(text, /Login failed/);
       assert.doesNotMatch(text, /Login complete|storing the account/);
-      assert.match(text, /127\.0\.0\.1:\d+\/token refused: invalid_grant \(code code…7b2d <b>expired<\/b>\)\. Nothing was stored; the terminal can try again\./);
+      assert.match(text, /127\.0\.0\.1:\d+\/token refused: code code…7b2d <b>expired<\/b> \(invalid_grant\)\. Nothing was stored; the terminal can try again\./);
       assert.ok(!html.includes(CODE), 'the code is masked');
       assert.ok(!html.includes('<b>'), 'text from the network is escaped, not markup');
       assert.deepEqual((await new AccountStore(ccs.paths).load()).accounts, []);
