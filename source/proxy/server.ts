@@ -35,7 +35,7 @@ import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.
 import {parseRoute, type Route} from './routes.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {decodedAnswer, forwardedResponseHeaders} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding} from './upstream.js';
 
 export {HttpError};
 
@@ -429,6 +429,11 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) return;
+        if (error instanceof UncheckableEncoding) {
+          const outcome = unreachable(prepared.url, error, error.message);
+          this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+          return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+        }
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
