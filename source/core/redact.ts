@@ -270,9 +270,9 @@ export class Redactor {
     if (typeof value === 'string') return this.redact(value, options) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactDeep(v, options)) as T;
     if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.redactDeep(v, options);
-      return out as T;
+      // Keys too: a translated tool call's arguments object may carry an echoed token as a key.
+      // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k, options), this.redactDeep(v, options)])) as T;
     }
     return value;
   }
