@@ -277,12 +277,17 @@ export class Redactor {
     return value;
   }
 
-  /** Response headers with every value redacted (an upstream may echo the bearer in any header). */
+  /**
+   * Response headers with every value redacted (an upstream may echo the bearer in any header). The
+   * masked form is ASCII here (`sk-a...(redacted)`): '…' is no valid header character, and Node's
+   * writeHead throws on it. Header values arrive as latin1, so every other character stays valid.
+   */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
+    const header = (value: string) => this.redact(value).replace(/…/g, '...');
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const [name, value] of Object.entries(headers)) {
-      out[name] = typeof value === 'string' ? this.redact(value) : Array.isArray(value) ? value.map((v) => this.redact(v)) : value;
+      out[name] = typeof value === 'string' ? header(value) : Array.isArray(value) ? value.map(header) : value;
     }
     return out as H;
   }

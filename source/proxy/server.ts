@@ -444,6 +444,10 @@ export class ProxyServer {
         continue;
       }
 
+      // However this answer ends (a header the client cannot take, a throw anywhere, a retry), the
+      // upstream answer ends with the client's: never a connection left generating unread.
+      const answer = upstream;
+      res.once('close', () => answer.destroy());
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
@@ -568,7 +572,7 @@ export class ProxyServer {
     const masked = this.credentials.currentForSender();
     if (translation) {
       const retryAfter = outcome.headers['retry-after'];
-      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      if (retryAfter) res.setHeader('retry-after', masked.redactHeaders({'retry-after': retryAfter})['retry-after']);
       return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText, masked);
     }
     this.endMasked(res, outcome.status, outcome.headers, outcome.text, {patterns: true});
