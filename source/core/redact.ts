@@ -39,20 +39,23 @@ const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.ent
 
 /**
  * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
- * a form body), JSON-escaped as `\uXXXX` (either hex case) or `\n`-style, or `\/` (PHP, Jackson and
- * many gateways escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
+ * a form body) once or more (`%252F`: a URL inside a URL), JSON-escaped as `\uXXXX` (either hex case)
+ * or `\n`-style, or `\/` (PHP, Jackson and many gateways escape '/'), at any depth of JSON nesting (a
+ * JSON string inside a JSON string doubles each backslash and escapes it: `\\\/`, `\\u0026`).
+ * Letters, digits and `-_.` are never escaped by any of these; `~` is by some URL encoders (`%7E`).
+ * A regex source.
  */
 function charPattern(char: string): string {
-  if (/[A-Za-z0-9_.~-]/.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
+  if (VERBATIM.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
   const code = char.charCodeAt(0);
   if (code > 0x7f) return escapeRegExp(char);
   const hex = code.toString(16).padStart(2, '0');
   const either = hex.replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
-  const forms = [escapeRegExp(char), `%${either}`, `\\\\u00${either}`];
-  if (char === '/') forms.push('\\\\/');
+  const forms = [escapeRegExp(char), `%(?:25)*${either}`, `\\\\+u00${either}`];
+  if (char === '/') forms.push('\\\\+/');
   // JSON's short escapes (a private key's newlines echoed inside a JSON string).
   const short = JSON_SHORT_ESCAPES[char];
-  if (short) forms.push(`\\\\${escapeRegExp(short)}`);
+  if (short) forms.push(`\\\\+${escapeRegExp(short)}`);
   return `(?:${forms.join('|')})`;
 }
 
@@ -80,7 +83,7 @@ function base64Cores(secret: string): string[] {
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
-  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)|\\([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+  return found.replace(/\\+u00([0-9a-fA-F]{2})|%(?:25)*([0-9a-fA-F]{2})|\\+(\/)|\\+([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
     slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
   );
 }
@@ -88,8 +91,51 @@ function decodeEchoed(found: string): string {
 /** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
 const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
+/**
+ * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
+ * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times).
+ */
+const ECHO_EXPANSION = 10;
+
+/**
+ * A base64 block wrapped into lines (MIME's 76 characters, PEM's 64), the line breaks raw or
+ * JSON-escaped: a base64 echo is found only once its lines are joined.
+ */
+const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
+
+/** By char code: 1 for the base64 alphabet of WRAPPED_BASE64. */
+const BASE64_CODES = (() => {
+  const table = new Uint8Array(256);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/**
+ * Whether text (a string, or latin1 bytes) may hold a WRAPPED_BASE64 block: some line break, raw or
+ * `\n`, with 16 base64 characters before it and 4 after. Looks only around line breaks (found
+ * natively), so bulk text costs little.
+ */
+function mayHoldWrappedBase64(text: string | Uint8Array): boolean {
+  const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
+  const run = (from: number, step: 1 | -1, count: number) => {
+    for (let k = 0, i = from; k < count; k++, i += step) if (i < 0 || i >= text.length || BASE64_CODES[at(i)] !== 1) return false;
+    return true;
+  };
+  const find = (needle: string, from: number) => (typeof text === 'string' ? text.indexOf(needle, from) : (text as Buffer).indexOf(needle, from, 'latin1'));
+  for (let i = find('\n', 0); i >= 0; i = find('\n', i + 1)) {
+    const end = i > 0 && at(i - 1) === 13 ? i - 2 : i - 1;
+    if (run(end, -1, 16) && run(i + 1, 1, 4)) return true;
+  }
+  for (let i = find('\\n', 0); i >= 0; i = find('\\n', i + 2)) {
+    const end = i >= 2 && at(i - 1) === 114 && at(i - 2) === 92 ? i - 3 : i - 1;
+    if (run(end, -1, 16) && run(i + 2, 1, 4)) return true;
+  }
+  return false;
+}
+const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
+
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
-const PARTIAL_ESCAPE = '(?:\\\\(?:u[0-9a-fA-F]{0,3})?|%[0-9a-fA-F]?)$';
+const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -203,7 +249,7 @@ export class Redactor {
    */
   private filter: EchoFilter | null | undefined;
   private readonly count: number;
-  /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
+  /** The longest text one echo can take (a secret with every character escaped; see ECHO_EXPANSION). */
   readonly maxEchoLength: number;
 
   constructor(secrets: Iterable<string | undefined | null>) {
@@ -220,7 +266,7 @@ export class Redactor {
     }
     // Longest first, so a secret that contains another is masked whole.
     this.literals = [...forms].sort((a, b) => b.length - a.length);
-    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * 6 : 0;
+    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * ECHO_EXPANSION : 0;
     this.plain = new LiteralFinder(this.literals);
     this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
   }
@@ -253,10 +299,20 @@ export class Redactor {
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
     if (!text) return text;
+    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text);
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const mask = (found: string) => this.maskFor(found);
     const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
+  }
+
+  /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
+  private unwrapEchoes(text: string): string {
+    return text.replace(WRAPPED_BASE64, (block) => {
+      const joined = block.replace(LINE_BREAK, '');
+      const masked = this.redact(joined);
+      return masked === joined ? block : masked;
+    });
   }
 
   private maskFor(found: string): string {
@@ -305,7 +361,10 @@ export class Redactor {
   /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
   mayHoldEcho(bytes: Uint8Array): boolean {
     const filter = this.echoFilter();
-    return !filter || filter.mayHoldEcho(bytes);
+    if (!filter || filter.mayHoldEcho(bytes)) return true;
+    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only in
+    // a chunk with a line break (raw, or JSON's `\n`) and a long base64 run.
+    return mayHoldWrappedBase64(bytes);
   }
 
   /**
@@ -392,7 +451,7 @@ const EMPTY = Buffer.alloc(0);
  * base64's URL-safe alphabet never touch them; see charPattern): a secret's runs of them appear
  * verbatim, in the same order, in every echoed form.
  */
-const VERBATIM = /^[A-Za-z0-9_.~-]$/;
+const VERBATIM = /^[A-Za-z0-9_.-]$/;
 
 /**
  * A prefilter that proves, in one sampled pass, that a text holds no echo, so that the regular
