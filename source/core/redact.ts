@@ -48,10 +48,15 @@ const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.ent
 function charPattern(char: string): string {
   if (VERBATIM.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
   const code = char.charCodeAt(0);
-  if (code > 0x7f) return escapeRegExp(char);
-  const hex = code.toString(16).padStart(2, '0');
-  const either = hex.replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
-  const forms = [escapeRegExp(char), `%(?:25)*${either}`, `\\\\+u00${either}`];
+  const either = (value: number, digits: number) => value.toString(16).padStart(digits, '0').replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
+  if (code > 0x7f) {
+    // Percent-encoding takes the UTF-8 bytes; JSON's \u escapes the UTF-16 units (two for an astral character).
+    const percent = [...Buffer.from(char, 'utf8')].map((byte) => `%(?:25)*${either(byte, 2)}`).join('');
+    const unicode = [...Array(char.length).keys()].map((i) => `\\\\+u${either(char.charCodeAt(i), 4)}`).join('');
+    return `(?:${escapeRegExp(char)}|${percent}|${unicode})`;
+  }
+  const either2 = either(code, 2);
+  const forms = [escapeRegExp(char), `%(?:25)*${either2}`, `\\\\+u00${either2}`];
   if (char === '/') forms.push('\\\\+/');
   // JSON's short escapes (a private key's newlines echoed inside a JSON string).
   const short = JSON_SHORT_ESCAPES[char];
@@ -83,9 +88,18 @@ function base64Cores(secret: string): string[] {
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
-  return found.replace(/\\+u00([0-9a-fA-F]{2})|%(?:25)*([0-9a-fA-F]{2})|\\+(\/)|\\+([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+  return found.replace(/\\+u([0-9a-fA-F]{4})|%(?:25)*([0-9a-fA-F]{2})|\\+(\/)|\\+([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
     slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
   );
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Text whose characters are all below 256 read as UTF-8 bytes when they are valid UTF-8 (a percent-decoded echo), else as it is. */
+function utf8OfBytes(text: string): string {
+  if (ASCII.test(text) || /[^\x00-\xff]/.test(text)) return text;
+  const decoded = Buffer.from(text, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? text : decoded;
 }
 
 /** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
@@ -136,6 +150,8 @@ const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
+/** The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. */
+const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -259,6 +275,12 @@ export class Redactor {
     const forms = new Set<string>();
     for (const secret of unique) {
       forms.add(secret);
+      if (!ASCII.test(secret)) {
+        // A stream is masked as latin1 text (StreamRedactor): there a non-ASCII secret is its UTF-8 bytes.
+        const bytes = Buffer.from(secret, 'utf8').toString('latin1');
+        forms.add(bytes);
+        this.secretOfCore.set(bytes, secret);
+      }
       for (const core of base64Cores(secret)) {
         forms.add(core);
         if (!unique.has(core)) this.secretOfCore.set(core, secret);
@@ -286,7 +308,8 @@ export class Redactor {
   private headPattern(): RegExp {
     // a1(?:$|a2(?:$|a3…)): the head of an echo, or as much of it as the text still holds (an escape
     // such as `\u00` cut off at the end included).
-    const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${PARTIAL_ESCAPE})` : charPattern(c)));
+    const partial = (c: string) => (c.charCodeAt(0) > 0x7f ? PARTIAL_ESCAPES : PARTIAL_ESCAPE);
+    const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${partial(c)})` : charPattern(c)));
     const heads = () => new Set(this.literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
     return (this.head ??= new RegExp([...heads()].join('|'), 'g'));
   }
@@ -298,26 +321,39 @@ export class Redactor {
 
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
+    return this.redactWith(text, options);
+  }
+
+  /**
+   * redact, each masked form passed through `form`: a header takes ASCII only, a stream's latin1
+   * text takes the UTF-8 bytes.
+   */
+  private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
-    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text);
+    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text, form);
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
-    const mask = (found: string) => this.maskFor(found);
+    const mask = form ? (found: string) => form(this.maskFor(found)) : (found: string) => this.maskFor(found);
     const masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
   /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
-  private unwrapEchoes(text: string): string {
+  private unwrapEchoes(text: string, form?: (masked: string) => string): string {
     return text.replace(WRAPPED_BASE64, (block) => {
       const joined = block.replace(LINE_BREAK, '');
-      const masked = this.redact(joined);
+      const masked = this.redactWith(joined, {}, form);
       return masked === joined ? block : masked;
     });
   }
 
   private maskFor(found: string): string {
     const decoded = decodeEchoed(found);
-    return redactedForm(this.secretOfCore.get(decoded) ?? decoded);
+    return redactedForm(this.secretOfCore.get(decoded) ?? utf8OfBytes(decoded));
+  }
+
+  /** redact for latin1 text (a stream's bytes): each masked form written as its UTF-8 bytes. */
+  redactLatin1(text: string): string {
+    return this.redactWith(text, {}, (masked) => Buffer.from(masked, 'utf8').toString('latin1'));
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */
@@ -340,7 +376,7 @@ export class Redactor {
    */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
-    const header = (value: string) => this.redact(value).replace(/…/g, '...');
+    const header = (value: string) => this.redactWith(value, {}, (masked) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?'));
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const [name, value] of Object.entries(headers)) {
       out[name] = typeof value === 'string' ? header(value) : Array.isArray(value) ? value.map(header) : value;
@@ -439,8 +475,7 @@ export class StreamRedactor {
   }
 
   private maskLatin1(text: string): string {
-    // Secrets are ASCII; the masked form ('…') is written as its UTF-8 bytes.
-    return this.redactor.redact(text).replace(/…/g, Buffer.from('…', 'utf8').toString('latin1'));
+    return this.redactor.redactLatin1(text);
   }
 }
 

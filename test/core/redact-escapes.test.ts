@@ -60,3 +60,23 @@ test('text without an echo passes unchanged, wrapped base64 of other data includ
     assert.equal(Buffer.concat([stream.push(Buffer.from(text)), stream.end()]).toString(), text);
   }
 });
+
+test('a secret with non-ASCII characters is masked as sent, percent-encoded, \\u-escaped, and in a stream cut at any byte', () => {
+  const secret = 'pässwörd-ключ-🔑-0123456789';
+  const redactor = new Redactor([secret]);
+  const forms = [secret, encodeURIComponent(secret), encodeURIComponent(encodeURIComponent(secret)), JSON.stringify(secret).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), nest(nest(secret).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))];
+  for (const form of forms) {
+    const text = `data: {"error":"echo ${form} (end)"}\n\n`;
+    const expected = `data: {"error":"echo päss…(redacted) (end)"}\n\n`;
+    assert.equal(redactor.redact(text), expected, form);
+    const bytes = Buffer.from(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const stream = redactor.stream();
+      const out = Buffer.concat([stream.push(bytes.subarray(0, cut)), stream.push(bytes.subarray(cut)), stream.end()]).toString('utf8');
+      assert.equal(out, expected, `${form} cut at ${cut}`);
+    }
+  }
+  // In a header (latin1: the UTF-8 bytes), the masked form is ASCII.
+  const header = Buffer.from(`Bearer ${secret}`, 'utf8').toString('latin1');
+  assert.deepEqual(redactor.redactHeaders({'x-echo': header}), {'x-echo': 'Bearer p?ss...(redacted)'});
+});
