@@ -409,6 +409,8 @@ export class ProxyServer {
       const {account, poolAccount, token} = picked;
       active.account = poolAccount.label;
 
+      // Every token the proxy sends is masked before it can be echoed (the one gate: noteSent).
+      this.credentials.noteSent(this.accounts.store.tokenPath(account), token);
       const prepared = prepareRequest({
         row,
         overrides: this.options.settings.endpoints[row.id],
