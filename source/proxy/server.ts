@@ -70,6 +70,11 @@ const STREAM_HIGH_WATER_MARK = 64 * 1024;
 interface ActiveRequest {
   provider: string;
   account?: string;
+  model?: string;
+  req: IncomingMessage;
+  started: number;
+  /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
+  cut?: boolean;
 }
 
 type PoolMember = {id: string; label: string};
@@ -111,6 +116,8 @@ export class ProxyServer {
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
+  /** Forwarded requests not yet answered (close logs them as cut by stop). */
+  private readonly inFlight = new Set<ActiveRequest>();
   private port: number;
   private pinnedAccountId: string | undefined;
 
@@ -162,6 +169,8 @@ export class ProxyServer {
   }
 
   async close(): Promise<void> {
+    // The requests a stop cuts are logged as such (status 0): otherwise they would never be.
+    for (const active of this.inFlight) this.finish(active, active.req, active.model, 0, active.started, true);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -237,8 +246,8 @@ export class ProxyServer {
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const active: ActiveRequest = {provider: '-'};
     const started = this.now();
+    const active: ActiveRequest = {provider: '-', req, started};
     try {
       this.checkHost(req);
       this.checkKey(req);
@@ -259,6 +268,7 @@ export class ProxyServer {
         return await this.serveModels(req, res, route);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
+      this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active, started);
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
@@ -269,6 +279,8 @@ export class ProxyServer {
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req.url);
       }
+    } finally {
+      this.inFlight.delete(active);
     }
   }
 
@@ -369,6 +381,7 @@ export class ProxyServer {
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
+    active.model = client.model;
     const row = await this.providerFor(route, client.model);
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
@@ -623,7 +636,10 @@ export class ProxyServer {
     });
   }
 
-  private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number): void {
+  private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number, cut = false): void {
+    this.inFlight.delete(active);
+    if (active.cut) return;
+    active.cut = cut;
     const now = this.now();
     this.totalRequests++;
     this.recent.add(now);
@@ -636,6 +652,7 @@ export class ProxyServer {
       model,
       status,
       ms: now - started,
+      ...(cut ? {cut: 'stop' as const} : {}),
     });
   }
 
