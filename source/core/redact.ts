@@ -40,20 +40,28 @@ const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.ent
 
 /**
  * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
- * a form body), JSON-escaped as `\uXXXX` (either hex case) or `\n`-style, or `\/` (PHP, Jackson and
- * many gateways escape '/'). Letters, digits and `-_.~` are never escaped by any of these. A regex source.
+ * a form body) once or more (`%252F`: a URL inside a URL), JSON-escaped as `\uXXXX` (either hex case)
+ * or `\n`-style, or `\/` (PHP, Jackson and many gateways escape '/'), at any depth of JSON nesting (a
+ * JSON string inside a JSON string doubles each backslash and escapes it: `\\\/`, `\\u0026`).
+ * Letters, digits and `-_.` are never escaped by any of these; `~` is by some URL encoders (`%7E`).
+ * A regex source.
  */
 function charPattern(char: string): string {
-  if (/[A-Za-z0-9_.~-]/.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
+  if (VERBATIM.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
   const code = char.charCodeAt(0);
-  if (code > 0x7f) return escapeRegExp(char);
-  const hex = code.toString(16).padStart(2, '0');
-  const either = hex.replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
-  const forms = [escapeRegExp(char), `%${either}`, `\\\\u00${either}`];
-  if (char === '/') forms.push('\\\\/');
+  const either = (value: number, digits: number) => value.toString(16).padStart(digits, '0').replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
+  if (code > 0x7f) {
+    // Percent-encoding takes the UTF-8 bytes; JSON's \u escapes the UTF-16 units (two for an astral character).
+    const percent = [...Buffer.from(char, 'utf8')].map((byte) => `%(?:25)*${either(byte, 2)}`).join('');
+    const unicode = [...Array(char.length).keys()].map((i) => `\\\\+u${either(char.charCodeAt(i), 4)}`).join('');
+    return `(?:${escapeRegExp(char)}|${percent}|${unicode})`;
+  }
+  const either2 = either(code, 2);
+  const forms = [escapeRegExp(char), `%(?:25)*${either2}`, `\\\\+u00${either2}`];
+  if (char === '/') forms.push('\\\\+/');
   // JSON's short escapes (a private key's newlines echoed inside a JSON string).
   const short = JSON_SHORT_ESCAPES[char];
-  if (short) forms.push(`\\\\${escapeRegExp(short)}`);
+  if (short) forms.push(`\\\\+${escapeRegExp(short)}`);
   return `(?:${forms.join('|')})`;
 }
 
@@ -81,16 +89,70 @@ function base64Cores(secret: string): string[] {
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
-  return found.replace(/\\u00([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(\/)|\\([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+  return found.replace(/\\+u([0-9a-fA-F]{4})|%(?:25)*([0-9a-fA-F]{2})|\\+(\/)|\\+([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
     slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
   );
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Text whose characters are all below 256 read as UTF-8 bytes when they are valid UTF-8 (a percent-decoded echo), else as it is. */
+function utf8OfBytes(text: string): string {
+  if (ASCII.test(text) || /[^\x00-\xff]/.test(text)) return text;
+  const decoded = Buffer.from(text, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? text : decoded;
 }
 
 /** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
 const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
+/**
+ * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
+ * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times).
+ */
+const ECHO_EXPANSION = 10;
+
+/**
+ * A base64 block wrapped into lines (MIME's 76 characters, PEM's 64), the line breaks raw or
+ * JSON-escaped: a base64 echo is found only once its lines are joined.
+ */
+const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
+
+/** By char code: 1 for the base64 alphabet of WRAPPED_BASE64. */
+const BASE64_CODES = (() => {
+  const table = new Uint8Array(256);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/**
+ * Whether text (a string, or latin1 bytes) may hold a WRAPPED_BASE64 block: some line break, raw or
+ * `\n`, with 16 base64 characters before it and 4 after. Looks only around line breaks (found
+ * natively), so bulk text costs little.
+ */
+function mayHoldWrappedBase64(text: string | Uint8Array): boolean {
+  const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
+  const run = (from: number, step: 1 | -1, count: number) => {
+    for (let k = 0, i = from; k < count; k++, i += step) if (i < 0 || i >= text.length || BASE64_CODES[at(i)] !== 1) return false;
+    return true;
+  };
+  const find = (needle: string, from: number) => (typeof text === 'string' ? text.indexOf(needle, from) : (text as Buffer).indexOf(needle, from, 'latin1'));
+  for (let i = find('\n', 0); i >= 0; i = find('\n', i + 1)) {
+    const end = i > 0 && at(i - 1) === 13 ? i - 2 : i - 1;
+    if (run(end, -1, 16) && run(i + 1, 1, 4)) return true;
+  }
+  for (let i = find('\\n', 0); i >= 0; i = find('\\n', i + 2)) {
+    const end = i >= 2 && at(i - 1) === 114 && at(i - 2) === 92 ? i - 3 : i - 1;
+    if (run(end, -1, 16) && run(i + 2, 1, 4)) return true;
+  }
+  return false;
+}
+const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
+
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
-const PARTIAL_ESCAPE = '(?:\\\\(?:u[0-9a-fA-F]{0,3})?|%[0-9a-fA-F]?)$';
+const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
+/** The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. */
+const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -217,7 +279,7 @@ export class Redactor {
    */
   private filter: EchoFilter | null | undefined;
   private readonly count: number;
-  /** The longest text one echo can take (a secret with every character `\u00XX`-escaped). */
+  /** The longest text one echo can take (a secret with every character escaped; see ECHO_EXPANSION). */
   readonly maxEchoLength: number;
 
   constructor(secrets: Iterable<string | undefined | null>) {
@@ -227,6 +289,12 @@ export class Redactor {
     const forms = new Set<string>();
     for (const secret of unique) {
       forms.add(secret);
+      if (!ASCII.test(secret)) {
+        // A stream is masked as latin1 text (StreamRedactor): there a non-ASCII secret is its UTF-8 bytes.
+        const bytes = Buffer.from(secret, 'utf8').toString('latin1');
+        forms.add(bytes);
+        this.secretOfCore.set(bytes, secret);
+      }
       for (const core of base64Cores(secret)) {
         forms.add(core);
         if (!unique.has(core)) this.secretOfCore.set(core, secret);
@@ -234,7 +302,7 @@ export class Redactor {
     }
     // Longest first, so a secret that contains another is masked whole.
     this.literals = [...forms].sort((a, b) => b.length - a.length);
-    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * 6 : 0;
+    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * ECHO_EXPANSION : 0;
     this.plain = new LiteralFinder(this.literals);
     this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
   }
@@ -254,7 +322,8 @@ export class Redactor {
   private headPattern(): RegExp {
     // a1(?:$|a2(?:$|a3…)): the head of an echo, or as much of it as the text still holds (an escape
     // such as `\u00` cut off at the end included).
-    const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${PARTIAL_ESCAPE})` : charPattern(c)));
+    const partial = (c: string) => (c.charCodeAt(0) > 0x7f ? PARTIAL_ESCAPES : PARTIAL_ESCAPE);
+    const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${partial(c)})` : charPattern(c)));
     const heads = () => new Set(this.literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
     return (this.head ??= new RegExp([...heads()].join('|'), 'g'));
   }
@@ -266,11 +335,20 @@ export class Redactor {
 
   /** The text with every known secret masked (and generic credential shapes, when asked). */
   redact(text: string, options: RedactOptions = {}): string {
+    return this.redactWith(text, options);
+  }
+
+  /**
+   * redact, each masked form passed through `form`: a header takes ASCII only, a stream's latin1
+   * text takes the UTF-8 bytes.
+   */
+  private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
+    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text, form);
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
-    const mask = (found: string) => this.maskFor(found);
+    const mask = form ? (found: string) => form(this.maskFor(found)) : (found: string) => this.maskFor(found);
     let masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
-    if (options.cutEchoes) masked = this.maskCutEchoes(masked);
+    if (options.cutEchoes) masked = this.maskCutEchoes(masked, form);
     return options.patterns ? maskCredentialPatterns(masked) : masked;
   }
 
@@ -278,7 +356,7 @@ export class Redactor {
   private byCutHead: Map<string, string[]> | undefined;
 
   /** Masks each start of a secret (CUT_ECHO_MIN characters or more) that ends at a cut: see RedactOptions.cutEchoes. */
-  private maskCutEchoes(text: string): string {
+  private maskCutEchoes(text: string, form?: (masked: string) => string): string {
     if (this.count === 0 || text.length < CUT_ECHO_MIN) return text;
     if (!this.byCutHead) {
       this.byCutHead = new Map();
@@ -298,7 +376,7 @@ export class Redactor {
         while (end < text.length && end - i < secret.length && text[end] === secret[end - i]) end++;
         // Followed by more token characters: another token that shares the start (`sk-ant-oat01-`).
         if (end < text.length && TOKEN_GOES_ON.test(text[end]!)) continue;
-        out += text.slice(copied, i) + redactedForm(secret);
+        out += text.slice(copied, i) + (form ? form(redactedForm(secret)) : redactedForm(secret));
         i = copied = end;
         i--;
         break;
@@ -307,9 +385,23 @@ export class Redactor {
     return copied === 0 ? text : out + text.slice(copied);
   }
 
+  /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
+  private unwrapEchoes(text: string, form?: (masked: string) => string): string {
+    return text.replace(WRAPPED_BASE64, (block) => {
+      const joined = block.replace(LINE_BREAK, '');
+      const masked = this.redactWith(joined, {}, form);
+      return masked === joined ? block : masked;
+    });
+  }
+
   private maskFor(found: string): string {
     const decoded = decodeEchoed(found);
-    return redactedForm(this.secretOfCore.get(decoded) ?? decoded);
+    return redactedForm(this.secretOfCore.get(decoded) ?? utf8OfBytes(decoded));
+  }
+
+  /** redact for latin1 text (a stream's bytes): each masked form written as its UTF-8 bytes. */
+  redactLatin1(text: string): string {
+    return this.redactWith(text, {}, (masked) => Buffer.from(masked, 'utf8').toString('latin1'));
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */
@@ -318,19 +410,24 @@ export class Redactor {
     if (typeof value === 'string') return this.redact(value, options) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactDeep(v, options)) as T;
     if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.redactDeep(v, options);
-      return out as T;
+      // Keys too: a translated tool call's arguments object may carry an echoed token as a key.
+      // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k, options), this.redactDeep(v, options)])) as T;
     }
     return value;
   }
 
-  /** Response headers with every value redacted (an upstream may echo the bearer in any header). */
+  /**
+   * Response headers with every value redacted (an upstream may echo the bearer in any header). The
+   * masked form is ASCII here (`sk-a...(redacted)`): '…' is no valid header character, and Node's
+   * writeHead throws on it. Header values arrive as latin1, so every other character stays valid.
+   */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
+    const header = (value: string) => this.redactWith(value, {}, (masked) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?'));
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const [name, value] of Object.entries(headers)) {
-      out[name] = typeof value === 'string' ? this.redact(value) : Array.isArray(value) ? value.map((v) => this.redact(v)) : value;
+      out[name] = typeof value === 'string' ? header(value) : Array.isArray(value) ? value.map(header) : value;
     }
     return out as H;
   }
@@ -348,7 +445,10 @@ export class Redactor {
   /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
   mayHoldEcho(bytes: Uint8Array): boolean {
     const filter = this.echoFilter();
-    return !filter || filter.mayHoldEcho(bytes);
+    if (!filter || filter.mayHoldEcho(bytes)) return true;
+    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only in
+    // a chunk with a line break (raw, or JSON's `\n`) and a long base64 run.
+    return mayHoldWrappedBase64(bytes);
   }
 
   /**
@@ -423,8 +523,7 @@ export class StreamRedactor {
   }
 
   private maskLatin1(text: string): string {
-    // Secrets are ASCII; the masked form ('…') is written as its UTF-8 bytes.
-    return this.redactor.redact(text).replace(/…/g, Buffer.from('…', 'utf8').toString('latin1'));
+    return this.redactor.redactLatin1(text);
   }
 }
 
@@ -435,7 +534,7 @@ const EMPTY = Buffer.alloc(0);
  * base64's URL-safe alphabet never touch them; see charPattern): a secret's runs of them appear
  * verbatim, in the same order, in every echoed form.
  */
-const VERBATIM = /^[A-Za-z0-9_.~-]$/;
+const VERBATIM = /^[A-Za-z0-9_.-]$/;
 
 /**
  * A prefilter that proves, in one sampled pass, that a text holds no echo, so that the regular

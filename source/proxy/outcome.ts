@@ -41,8 +41,8 @@ export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
  * fault, not the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause
  * once no other account could be tried.
  */
-export function unreachable(url: string, error: unknown): ErrorOutcome & {message: string} {
-  const message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`;
+/** A 502 for an upstream that could not be reached or answered unusably; `message` replaces the default. */
+export function unreachable(url: string, error: unknown, message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`): ErrorOutcome & {message: string} {
   const text = errorJson(502, message, 'api_error');
   return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, message};
 }

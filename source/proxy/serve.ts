@@ -200,9 +200,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       if (stopping) return;
       stopping = true;
       stopNativeWatch();
-      requests.flush();
       removeProxyPidFile(paths, process.pid);
+      // Closing logs the requests it cuts; then the batch, those lines included, goes out before exit.
       await server!.close().catch(() => undefined);
+      requests.flush();
       await closeLog(log);
       process.off('message', onMessage);
       // The IPC channel is a handle of its own: with a 'disconnect' listener it keeps this process

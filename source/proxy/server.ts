@@ -36,7 +36,7 @@ import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.
 import {parseRoute, type Route} from './routes.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {decodedAnswer, forwardedResponseHeaders} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding} from './upstream.js';
 
 export {HttpError};
 
@@ -73,6 +73,11 @@ export const CLOSE_GRACE_MS = 4000;
 interface ActiveRequest {
   provider: string;
   account?: string;
+  model?: string;
+  req: IncomingMessage;
+  started: number;
+  /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
+  cut?: boolean;
 }
 
 type PoolMember = {id: string; label: string};
@@ -114,6 +119,8 @@ export class ProxyServer {
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
+  /** Forwarded requests not yet answered (close logs them as cut by stop). */
+  private readonly inFlight = new Set<ActiveRequest>();
   private port: number;
   private pinnedAccountId: string | undefined;
 
@@ -170,6 +177,8 @@ export class ProxyServer {
    * its response is done (else it would idle out at keepAliveTimeout, 5 s, holding the exit).
    */
   async close(): Promise<void> {
+    // The requests a stop cuts are logged as such (status 0): otherwise they would never be.
+    for (const active of this.inFlight) this.finish(active, active.req, active.model, 0, active.started, true);
     await new Promise<void>((resolve) => {
       const idle = setInterval(() => this.server.closeIdleConnections(), 50);
       const cut = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
@@ -251,8 +260,8 @@ export class ProxyServer {
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const active: ActiveRequest = {provider: '-'};
     const started = this.now();
+    const active: ActiveRequest = {provider: '-', req, started};
     try {
       this.checkHost(req);
       this.checkKey(req);
@@ -273,6 +282,7 @@ export class ProxyServer {
         return await this.serveModels(req, res, route);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
+      this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active, started);
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
@@ -283,6 +293,8 @@ export class ProxyServer {
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req.url);
       }
+    } finally {
+      this.inFlight.delete(active);
     }
   }
 
@@ -383,6 +395,7 @@ export class ProxyServer {
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
+    active.model = client.model;
     const row = await this.providerFor(route, client.model);
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
@@ -423,6 +436,8 @@ export class ProxyServer {
       const {account, poolAccount, token} = picked;
       active.account = poolAccount.label;
 
+      // Every token the proxy sends is masked before it can be echoed (the one gate: noteSent).
+      this.credentials.noteSent(this.accounts.store.tokenPath(account), token);
       const prepared = prepareRequest({
         row,
         overrides: this.options.settings.endpoints[row.id],
@@ -443,6 +458,11 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) return;
+        if (error instanceof UncheckableEncoding) {
+          const outcome = unreachable(prepared.url, error, error.message);
+          this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+          return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+        }
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
@@ -453,6 +473,10 @@ export class ProxyServer {
         continue;
       }
 
+      // However this answer ends (a header the client cannot take, a throw anywhere, a retry), the
+      // upstream answer ends with the client's: never a connection left generating unread.
+      const answer = upstream;
+      res.once('close', () => answer.destroy());
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = await classifyOutcome(row, upstream, headers, now);
@@ -577,7 +601,7 @@ export class ProxyServer {
     const masked = this.credentials.currentForSender();
     if (translation) {
       const retryAfter = outcome.headers['retry-after'];
-      if (retryAfter) res.setHeader('retry-after', retryAfter);
+      if (retryAfter) res.setHeader('retry-after', masked.redactHeaders({'retry-after': retryAfter})['retry-after']);
       return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText, masked);
     }
     this.endMasked(res, outcome.status, outcome.headers, outcome.text, {patterns: true});
@@ -626,7 +650,10 @@ export class ProxyServer {
     });
   }
 
-  private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number): void {
+  private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number, cut = false): void {
+    this.inFlight.delete(active);
+    if (active.cut) return;
+    active.cut = cut;
     const now = this.now();
     this.totalRequests++;
     this.recent.add(now);
@@ -639,6 +666,7 @@ export class ProxyServer {
       model,
       status,
       ms: now - started,
+      ...(cut ? {cut: 'stop' as const} : {}),
     });
   }
 

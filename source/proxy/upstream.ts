@@ -3,8 +3,9 @@
 // Base URLs come from the provider table with the tui.json overrides applied (an override wins over
 // a host named in the token file).
 import type {IncomingMessage} from 'node:http';
-import {pipeline} from 'node:stream';
+import {pipeline, type Transform} from 'node:stream';
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow, UpstreamMethod, UpstreamTarget} from '../providers/table.js';
 import {protocolOf, type Endpoint} from './routes.js';
@@ -96,20 +97,40 @@ export function forwardedResponseHeaders(upstream: Record<string, string | strin
   return out;
 }
 
+/** A Content-Encoding the proxy cannot undo: the body could not be masked, so it is never forwarded. */
+export class UncheckableEncoding extends Error {
+  constructor(readonly encoding: string) {
+    super(`upstream used a content encoding the proxy cannot check (${encoding})`);
+  }
+}
+
+const DECODERS: Record<string, () => Transform> = {gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress};
+
 /**
- * The upstream's answer with its Content-Encoding undone (gzip, deflate, br): the proxy asks for
- * `identity`, but an upstream or a gateway may compress anyway, and an encoded body can be neither
- * read for an error, masked, nor classified. The decoded answer carries no Content-Encoding and no
- * Content-Length (the length is recomputed or the body is chunked). Unknown encodings pass as sent.
+ * The upstream's answer with its Content-Encoding undone: the proxy asks for `identity`, but an
+ * upstream or a gateway may compress anyway, and an encoded body can be neither read for an error,
+ * masked, nor classified. The header is a list of codings in the order applied (RFC 9110 8.4), so
+ * they are undone last first; names are case-insensitive, `identity` is a no-op. The decoded answer
+ * carries no Content-Encoding and no Content-Length (the length is recomputed or the body is chunked).
+ * Throws UncheckableEncoding (the upstream answer destroyed) for any coding not in DECODERS: a body
+ * the masker cannot read must not reach the client, whose own decoder would reveal an echoed token.
  */
 export function decodedAnswer(upstream: IncomingMessage): IncomingMessage {
-  const encoding = String(upstream.headers['content-encoding'] ?? '').trim().toLowerCase();
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
-  if (!decoder) return upstream;
+  const header = upstream.headers['content-encoding'];
+  if (header === undefined) return upstream;
+  const codings = String(header).split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
+  const unknown = codings.find((coding) => !Object.hasOwn(DECODERS, coding));
+  if (unknown !== undefined) {
+    upstream.destroy();
+    throw new UncheckableEncoding(sanitizeLine(String(header)).slice(0, 80));
+  }
   const headers = {...upstream.headers};
   delete headers['content-encoding'];
+  if (codings.length === 0) return Object.assign(upstream, {headers});
   delete headers['content-length'];
-  // An upstream that breaks off destroys the decoder too, so readers see the failure.
-  pipeline(upstream, decoder, () => {});
-  return Object.assign(decoder, {statusCode: upstream.statusCode, statusMessage: upstream.statusMessage, headers}) as unknown as IncomingMessage;
+  const decoders = codings.reverse().map((coding) => DECODERS[coding]!());
+  // An upstream that breaks off destroys the decoders too, so readers see the failure.
+  const last = decoders[decoders.length - 1]!;
+  (pipeline as (...streams: unknown[]) => void)(upstream, ...decoders, () => {});
+  return Object.assign(last, {statusCode: upstream.statusCode, statusMessage: upstream.statusMessage, headers}) as unknown as IncomingMessage;
 }

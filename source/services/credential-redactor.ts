@@ -30,6 +30,8 @@ export class CredentialRedactor {
   private readonly files = new Map<string, Seen>();
   private readonly extra = new Set<string>();
   private built: {key: string; extra: number; redactor: Redactor} | undefined;
+  /** Bumped whenever the secrets of some file change (a stamp alone changing leaves the Redactor as it is). */
+  private version = 0;
   private scannedDirs = '';
   private scannedAt = 0;
   private checkedAt = 0;
@@ -48,8 +50,27 @@ export class CredentialRedactor {
    * dir scan would notice only later. `stamp` is `mtimeMs:size`, as the scan computes it.
    */
   noteToken(file: string, stamp: string, token: unknown): void {
-    if (this.files.get(file)?.stamp === stamp) return;
-    this.files.set(file, {stamp, secrets: credentialsOf(token)});
+    // The secrets decide, not the stamp: a file rewritten in place between the reader's fstat and
+    // its read, or rewritten at the same size and mtime, carries an old stamp with a new token.
+    this.remember(file, stamp, credentialsOf(token));
+  }
+
+  /**
+   * The one gate before the proxy sends an account's token upstream: from here on it is masked,
+   * whatever the token file now holds (`file#sent` keeps the last token sent from that file).
+   */
+  noteSent(file: string, token: unknown): void {
+    this.remember(`${file}#sent`, 'sent', credentialsOf(token));
+  }
+
+  private remember(file: string, stamp: string, secrets: string[]): void {
+    const seen = this.files.get(file);
+    if (seen && sameSecrets(seen.secrets, secrets)) {
+      seen.stamp = stamp;
+      return;
+    }
+    this.files.set(file, {stamp, secrets});
+    this.version++;
     this.built = undefined;
   }
 
@@ -93,11 +114,17 @@ export class CredentialRedactor {
         } catch {
           // An unreadable token file has no secrets we could recognise; the store reports it.
         }
-        this.files.set(file, {stamp, secrets});
+        this.remember(file, stamp, secrets);
       }
     }
-    for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
-    const key = `${[...this.files.values()].map((s) => s.stamp).join('|')}#${this.extra.size}`;
+    // A `file#sent` / `file#refreshed` entry lives as long as its file.
+    for (const file of this.files.keys()) {
+      if (!present.has(file.split('#')[0]!)) {
+        this.files.delete(file);
+        this.version++;
+      }
+    }
+    const key = `${this.version}#${this.extra.size}`;
     if (this.built?.key !== key) {
       this.built = {key, extra: this.extra.size, redactor: new Redactor([...[...this.files.values()].flatMap((s) => s.secrets), ...this.extra])};
     }
@@ -120,6 +147,10 @@ export class CredentialRedactor {
   redact(text: string, options?: RedactOptions): string {
     return this.current().redact(text, options);
   }
+}
+
+function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((secret, i) => secret === b[i]);
 }
 
 /**
