@@ -110,13 +110,3 @@ export function packItems(items: readonly string[], width: number, separator = '
   rows.push(row);
   return rows.map((r) => truncateCells(r, width));
 }
-
-/**
- * How many rows down the cursor ends after `text` is written from the start of a row of a
- * `columns`-wide terminal that soft-wraps (`\r` ignored): each line break one, each wrap of a long
- * line one more. Moving up that many rows returns to where the text began.
- */
-export function rowsOf(text: string, columns: number): number {
-  const width = Math.max(1, columns);
-  return text.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil(cellWidth(line.replaceAll('\r', '')) / width)), 0) - 1;
-}

@@ -16,7 +16,7 @@ export interface AppServices extends Omit<ServiceDeps, 'settings'> {
   watchCcsDir(onChange: () => void, topic?: WatchTopic): () => void;
   /**
    * Leaves the full screen to run `task` in the foreground (a child process, an editor, a browser
-   * that prints to the terminal, a URL to select on the normal screen), then comes back and redraws.
+   * that prints to the terminal, a URL alone on a page to select), then comes back and redraws.
    */
   suspend<T>(task: (terminal: SuspendedTerminal) => Promise<T>): Promise<T>;
   /** The proxy child of this TUI (or a proxy found running); stopped when the TUI quits. */

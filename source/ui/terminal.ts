@@ -4,7 +4,6 @@
 // manage the alternate screen itself) touches this file only.
 import type {ReactElement} from 'react';
 import {render} from 'ink';
-import {rowsOf} from '../core/cells.js';
 
 const ENTER_ALT_SCREEN = '\u001b[?1049h';
 const LEAVE_ALT_SCREEN = '\u001b[?1049l';
@@ -60,18 +59,19 @@ export interface SuspendedTerminal {
   /** Resolves when Enter is pressed (Esc, q and Ctrl-C count too); no key typed meanwhile reaches the TUI. */
   waitForEnter(): Promise<void>;
   /**
-   * Erases what `write` put on the normal screen (the rows it took, wraps counted), so the shell's
-   * screen is as it was once the TUI is gone. For the TUI's own pages, not a program's output.
+   * Moves to a cleared alternate screen for a page of the TUI's own (the `U` URL page): the terminal
+   * soft-wraps what is written there as on the normal screen, and nothing of it lands on the shell's
+   * screen or scrollback, whatever resizes happen meanwhile; the TUI's return redraws over it.
    */
-  erase(): void;
+  privatePage(): void;
 }
 
 /** A SuspendedTerminal on a plain stream (before the full screen exists): writes go out, nothing waits. */
 export const plainTerminal = (stdout: NodeJS.WritableStream): SuspendedTerminal => ({
   write: (text) => void stdout.write(text),
   waitForEnter: async () => undefined,
-  // Nothing waited for an answer: what was written is the output, and stays.
-  erase: () => undefined,
+  // Nothing waits for an answer here: what is written is the output, and stays.
+  privatePage: () => undefined,
 });
 
 export interface FullScreenControls {
@@ -168,18 +168,9 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
           for (const reader of readers) stdin.on('readable', reader);
         }
       };
-      let written = '';
       const terminal: SuspendedTerminal = {
-        write: (text) => {
-          written += text;
-          write(text);
-        },
-        erase: () => {
-          const rows = rowsOf(written, size.size().columns);
-          written = '';
-          // Up to the row the text began on (its first column), then clear from there to the end of the screen.
-          write(`\r${rows > 0 ? `\u001b[${rows}A` : ''}\u001b[J`);
-        },
+        write,
+        privatePage: () => write(ENTER_ALT_SCREEN + CLEAR_SCREEN + SHOW_CURSOR),
         async waitForEnter() {
           // Raw, so Enter needs no line discipline; the keys read here never reach the TUI.
           await readDetached(

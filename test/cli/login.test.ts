@@ -116,7 +116,8 @@ test('device login denied: exit 1, says so, stores nothing', () =>
 
 test('auth-code login over SSH: the loopback server listens and a pasted redirect URL is read from stdin too', () =>
   withTempCcs(async (ccs) => {
-    writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'codex')));
+    // A free port, not codex's 1455: another login on this machine may hold that one.
+    const port = await codexOnPort(ccs);
     const env = {...ccs.env, SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22'};
     const run = await runInteractive(['login', 'codex'], env, async (stdout, stdin) => {
       const url = /Open: (\S+)/.exec(stdout)?.[1];
@@ -126,7 +127,7 @@ test('auth-code login over SSH: the loopback server listens and a pasted redirec
       return true;
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /ssh -L 1455:localhost:1455 10\.0\.0\.1/);
+    assert.ok(run.stdout.includes(`ssh -L ${port}:localhost:${port} 10.0.0.1`), run.stdout);
     assert.match(run.stdout, /Added codex account frank@example\.test/);
   }));
 

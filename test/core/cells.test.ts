@@ -1,7 +1,7 @@
 // Terminal cells, not string length (issue 10): wide CJK, combining marks and emoji sequences.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cellWidth, padCells, rowsOf, truncateCells} from '../../source/core/cells.js';
+import {cellWidth, padCells, truncateCells} from '../../source/core/cells.js';
 
 test('widths in cells: CJK two, combining marks none, emoji sequences two', () => {
   assert.equal(cellWidth('abc'), 3);
@@ -30,13 +30,4 @@ test('truncateCells never cuts a character in half', () => {
   for (const text of ['研究者です', 'a研b究c', '🇯🇵🇯🇵x']) {
     for (let width = 1; width <= 8; width++) assert.ok(cellWidth(truncateCells(text, width)) <= width, `${text} in ${width}`);
   }
-});
-
-test('rowsOf: the rows the cursor moves down writing text from a row start, soft wraps counted', () => {
-  assert.equal(rowsOf('', 80), 0);
-  assert.equal(rowsOf('abc', 80), 0);
-  assert.equal(rowsOf('abc\r\n', 80), 1);
-  assert.equal(rowsOf('\r\nhead\r\n\r\n' + 'u'.repeat(170) + '\r\n\r\nPress Enter\r\n', 80), 8, '6 line breaks, and a 170-cell line wraps twice');
-  assert.equal(rowsOf('x'.repeat(80) + '\n', 80), 1, 'exactly one width is one row');
-  assert.equal(rowsOf('界'.repeat(41) + '\n', 80), 2, 'wide characters count two cells');
 });

@@ -65,8 +65,8 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   const size = fixedSize(width, height);
   // Suspending writes to the "normal screen" (recorded) and waits for no Enter.
   const normalScreen: string[] = [];
-  // erase() keeps the record: tests read what was shown (the tmux tests see the real erase).
-  const suspended = {write: (text: string) => void normalScreen.push(text), waitForEnter: async () => undefined, erase: () => undefined};
+  // The page's text is kept: tests read what was shown (the tmux tests see the real screen).
+  const suspended = {write: (text: string) => void normalScreen.push(text), waitForEnter: async () => undefined, privatePage: () => undefined};
   const {targets: _, ...base} = buildServices(options.paths, options.env ?? {}, stdout as unknown as NodeJS.WritableStream, (task) => task(suspended));
   const merged = {
     ...base,

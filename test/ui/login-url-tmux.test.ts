@@ -1,5 +1,5 @@
 // The built binary in tmux (which draws no OSC 8 links here): a long auth URL copies cleanly with a
-// mouse selection. `U` shows it alone on the normal screen as one line the terminal soft-wraps, so
+// mouse selection. `U` shows it alone on a cleared page as one line the terminal soft-wraps, so
 // `capture-pane -J` (what a selection copies) gives it whole and byte-exact; Enter comes back to
 // the same login, which then completes.
 import assert from 'node:assert/strict';
@@ -32,7 +32,8 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
 
     t.keys(['U']);
     await t.waitFor('Press Enter to return to ccs-tui');
-    assert.equal(t.display('#{alternate_on}'), '0', 'on the normal screen');
+    // A page of its own on the alternate screen: nothing of it lands on the shell's screen.
+    assert.equal(t.display('#{alternate_on}'), '1', 'on a private page, not the shell screen');
     const lines = t.screen({joined: true}).split('\n');
     assert.ok(lines.includes(url), `one joined line is the URL, byte for byte:\n${lines.join('\n')}`);
 
@@ -49,7 +50,7 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
     assert.ok(readdirSync(ccs.paths.authDir).some((f) => f.includes('claude-user@example.com')), 'the token file is written');
     t.keys(['C-c']);
     assert.equal(await t.waitForExit(), 0);
-    // The URL page was erased when the TUI came back: the shell's screen keeps none of it.
+    // The shell's screen never had the URL page: it keeps none of it.
     const after = t.screen({joined: true});
     assert.doesNotMatch(after, /Press Enter to return|select the line below/);
     assert.ok(!after.includes(url), after);

@@ -467,7 +467,7 @@ test('API key refused by the provider: the error screen names the refusal with t
   }
 });
 
-test('U shows the URL alone as one line on the normal screen (hint bar and ? name it); the same login goes on afterwards', async () => {
+test('U shows the URL alone as one line on a page of its own (hint bar and ? name it); the same login goes on afterwards', async () => {
   const ccs = makeTempCcs();
   const rec = recorders();
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: rec.services});

@@ -278,7 +278,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
 
   // The address takes whole rows above everything else: never beside the QR, one link where the
   // terminal supports OSC 8, so a click or (with OSC 8) a selection gets the whole URL; `c` copies it
-  // (OSC 52) and `U` (hint bar, `?`) shows it as one line on the normal screen for a selection
+  // (OSC 52) and `U` (hint bar, `?`) shows it as one line on a page of its own for a selection
   // without OSC 8.
   const urlBlock =
     view.kind === 'auth-code' || view.kind === 'device' ? (
