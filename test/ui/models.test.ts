@@ -101,6 +101,21 @@ describe('model rules screen', () => {
     await tui.waitFor('Models');
   });
 
+  test('a screen key with unsaved rules warns; discarding them replaces the warning, which is no longer true', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible (static list)');
+    await tui.press('a');
+    await tui.type('x');
+    await tui.press('enter');
+    await tui.press('1');
+    await tui.waitFor(/unsaved rule changes: s saves them/);
+    await tui.press('escape');
+    await tui.waitFor('Discard unsaved rule changes?');
+    await tui.press('y');
+    const frame = await tui.waitFor('unsaved rule changes discarded');
+    assert.doesNotMatch(frame, /unsaved rule changes: s saves them/);
+  });
+
   test('inline warnings: alias of an excluded model, duplicate alias', async () => {
     tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
     await tui.waitFor('Models 6/8 visible');

@@ -335,8 +335,9 @@ function narrowName(account: Account, siblings: readonly Account[], full: string
 /**
  * Column widths shared by need: the names (what identifies an account) get room first. STATUS and
  * TOKEN are as wide as their longest cell, with two cells of padding, then one, then in short words
- * (`! login`, `in 4h`), taking the first of these steps where the names fit whole; the quota summary
- * only where there is room to spare. Names are cut with … only when they do not fit even then.
+ * (`re-login`, `in 4h`), taking the first of these steps where the names fit whole (else the last);
+ * the quota summary only where there is room to spare. Names are cut with … only when they do not
+ * fit even then.
  */
 function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
   const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
@@ -346,7 +347,6 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
   const combined = widest('ACCOUNT', accounts.map((a, i) => accountCells(a, now, false, accounts).name || labels[i]!), 1);
-  const shortest = widest('ACCOUNT', labels, 1);
   const steps = [
     {pad: 2, short: false},
     {pad: 1, short: false},
@@ -362,10 +362,9 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
     return {status, expiry, quota, rest: Math.max(8, width - fixed - quota), short: step.short, pad: step.pad};
   };
   const layouts = steps.map(layout);
-  // When no step makes the names whole, the names still get the room of single padding (text is
-  // never cut while a column keeps spare cells); short words only where they make names whole.
-  const chosen =
-    layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.find((l) => !l.short && l.pad === 1 && shortest <= l.rest) ?? layouts.find((l) => shortest <= l.rest) ?? layouts.at(-1)!;
+  // When no step makes every name whole, the names get the most room there is (short words): a name
+  // is never cut while STATUS or TOKEN keep cells they could give up.
+  const chosen = layouts.find((l) => nick + email <= l.rest || combined <= l.rest) ?? layouts.at(-1)!;
   const {status, expiry, quota, rest, short} = chosen;
   // Side by side when both fit whole, or when there is room to give each a fair share.
   if (nick + email <= rest || rest >= 44) {

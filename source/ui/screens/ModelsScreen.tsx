@@ -74,6 +74,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
     if (dirty) {
       const answer = await ask('Discard unsaved rule changes?', saveFirst('go on'));
       if (answer === 'rules.save' ? !(await save()) : answer !== 'yes') return;
+      // The "unsaved rule changes" warning on the status line is no longer true.
+      if (answer === 'yes') setStatus('unsaved rule changes discarded', 'info');
     }
     go();
   };
