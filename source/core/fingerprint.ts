@@ -1,8 +1,8 @@
 // A short, one-way fingerprint of a secret (a refresh token): enough to recognise the same token
 // again (its refresh attempt record, an account marked "refresh unknown"), useless to an attacker.
-import {createHash} from 'node:crypto';
+import {nodeCrypto} from './crypto.js';
 
 /** sha256 of the secret, first 16 hex digits. */
 export function tokenFingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+  return nodeCrypto().createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }

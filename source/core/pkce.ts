@@ -1,5 +1,5 @@
 // PKCE (RFC 7636, S256), OAuth `state`, and reading JWT claims. Pure: randomness and hashing only.
-import {createHash, randomBytes} from 'node:crypto';
+import {nodeCrypto} from './crypto.js';
 import {parseJsonObject} from './json-object.js';
 
 export interface Pkce {
@@ -11,17 +11,17 @@ export interface Pkce {
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
 
 export function pkceChallenge(verifier: string): string {
-  return base64url(createHash('sha256').update(verifier).digest());
+  return base64url(nodeCrypto().createHash('sha256').update(verifier).digest());
 }
 
 /** A 43-character verifier (32 random bytes) and its S256 challenge. */
 export function makePkce(): Pkce {
-  const verifier = base64url(randomBytes(32));
+  const verifier = base64url(nodeCrypto().randomBytes(32));
   return {verifier, challenge: pkceChallenge(verifier), method: 'S256'};
 }
 
 export function makeState(): string {
-  return base64url(randomBytes(24));
+  return base64url(nodeCrypto().randomBytes(24));
 }
 
 /** The payload of a JWT, unverified (it came straight from the token endpoint over TLS), or undefined. */

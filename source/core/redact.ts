@@ -270,8 +270,10 @@ export class Redactor {
   private echoes: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end (compiled on first use). */
   private head: RegExp | undefined;
-  /** Each base64 core → the secret it comes from (its masked form shows the secret's first characters). */
-  private readonly secretOfCore = new Map<string, string>();
+  /** See secretOfCore. */
+  private secretOfCoreMap: Map<string, string> | undefined;
+  /** The distinct secrets (for secretOfCore, built on first use). */
+  private readonly secrets: readonly string[];
   /**
    * Rules out, cheaply, that a text holds any echo (see EchoFilter); built for the first stream
    * (a one-off listing does not pay for it), used by every redaction from then on. `null` when it
@@ -286,25 +288,35 @@ export class Redactor {
     const unique = new Set<string>();
     for (const secret of secrets) if (secret && secret.length >= MIN_SECRET_LENGTH) unique.add(secret);
     this.count = unique.size;
+    this.secrets = [...unique];
     const forms = new Set<string>();
     for (const secret of unique) {
       forms.add(secret);
-      if (!ASCII.test(secret)) {
-        // A stream is masked as latin1 text (StreamRedactor): there a non-ASCII secret is its UTF-8 bytes.
-        const bytes = Buffer.from(secret, 'utf8').toString('latin1');
-        forms.add(bytes);
-        this.secretOfCore.set(bytes, secret);
-      }
-      for (const core of base64Cores(secret)) {
-        forms.add(core);
-        if (!unique.has(core)) this.secretOfCore.set(core, secret);
-      }
+      // A stream is masked as latin1 text (StreamRedactor): there a non-ASCII secret is its UTF-8 bytes.
+      if (!ASCII.test(secret)) forms.add(Buffer.from(secret, 'utf8').toString('latin1'));
+      for (const core of base64Cores(secret)) forms.add(core);
     }
     // Longest first, so a secret that contains another is masked whole.
     this.literals = [...forms].sort((a, b) => b.length - a.length);
     this.maxEchoLength = this.literals.length ? this.literals[0]!.length * ECHO_EXPANSION : 0;
     this.plain = new LiteralFinder(this.literals);
     this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
+  }
+
+  /**
+   * Each base64 core and latin1 form → the secret it comes from (its masked form shows the secret's
+   * first characters). Built on first use: only a match or a cut echo needs it, and a one-off
+   * listing of 1,000 accounts usually has neither (issue 14).
+   */
+  private get secretOfCore(): Map<string, string> {
+    if (this.secretOfCoreMap) return this.secretOfCoreMap;
+    const map = new Map<string, string>();
+    const unique = new Set(this.secrets);
+    for (const secret of this.secrets) {
+      if (!ASCII.test(secret)) map.set(Buffer.from(secret, 'utf8').toString('latin1'), secret);
+      for (const core of base64Cores(secret)) if (!unique.has(core)) map.set(core, secret);
+    }
+    return (this.secretOfCoreMap = map);
   }
 
   /** The forms as sent, masked: with the LiteralFinder, or the compiled expression once it pays. */

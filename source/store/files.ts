@@ -1,6 +1,6 @@
 // Safe file primitives: private dirs, atomic writes, cross-process locks, and parse errors that say
 // where a file is broken. Every writer in the store goes through these.
-import {createHash, randomBytes} from 'node:crypto';
+import {nodeCrypto} from '../core/crypto.js';
 import fs from 'node:fs/promises';
 import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
@@ -55,7 +55,7 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
  */
 export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
   if (!keepDir) await ensurePrivateDir(path.dirname(file));
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, mode);
   try {
     await handle.writeFile(content, 'utf8');
@@ -189,7 +189,7 @@ export async function backupCorruptFile(file: string): Promise<string | undefine
   const found = await readRegularFile(file).catch(() => undefined);
   if (!found) return undefined;
   const content = await fs.readFile(file);
-  const hash = createHash('sha256').update(content).digest('hex').slice(0, 8);
+  const hash = nodeCrypto().createHash('sha256').update(content).digest('hex').slice(0, 8);
   const backup = `${file}.corrupt-${hash}`;
   await fs.writeFile(backup, content, {mode: FILE_MODE, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;

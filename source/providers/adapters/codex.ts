@@ -1,6 +1,6 @@
 // Codex (ChatGPT subscription) speaks the Responses API at chatgpt.com/backend-api/codex and wants
 // the ChatGPT account id and an originator the backend knows (PROVIDERS.md, "Upstream APIs").
-import {createHash} from 'node:crypto';
+import {nodeCrypto} from '../../core/crypto.js';
 import {clampProviderWait, isoOrUndefined, MAX_QUOTA_RESET_MS} from '../../core/provider-wait.js';
 import {classifyWindow, codexHeaderWindows, isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
 import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
@@ -65,7 +65,7 @@ export const codexAdapter: ProviderAdapter = {
   tokenFileName(token) {
     const email = emailPart(token);
     const accountId = typeof token.account_id === 'string' ? token.account_id : email;
-    const hash = createHash('sha256').update(accountId).digest('hex').slice(0, 8);
+    const hash = nodeCrypto().createHash('sha256').update(accountId).digest('hex').slice(0, 8);
     const plan = typeof token.plan_type === 'string' ? `-${safePart(token.plan_type)}` : '';
     return `codex-${hash}-${email || 'account'}${plan}.json`;
   },

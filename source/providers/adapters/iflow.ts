@@ -1,7 +1,7 @@
 // iFlow's quirks. Model ids first: iFlow retired some ids that clients and configs still use, and
 // answers them with a model error, so the proxy sends the current id instead (PROVIDERS.md, iFlow).
 // The model rules preview shows the same mapping ("sent as").
-import {createHmac, randomUUID} from 'node:crypto';
+import {nodeCrypto} from '../../core/crypto.js';
 import {parseJsonObject} from '../../core/json-object.js';
 import {normalizeKeepingSuffix} from '../../core/model-rules.js';
 import type {UpstreamFailure} from '../../core/pool.js';
@@ -36,7 +36,7 @@ export const IFLOW_USER_AGENT = 'iFlow-Cli';
 export const IFLOW_CLIENT_VERSION = '0.5.8';
 
 export function iflowSignature(apiKey: string, userAgent: string, sessionId: string, timestamp: string): string {
-  return createHmac('sha256', apiKey).update(`${userAgent}:${sessionId}:${timestamp}`).digest('hex');
+  return nodeCrypto().createHmac('sha256', apiKey).update(`${userAgent}:${sessionId}:${timestamp}`).digest('hex');
 }
 
 /** Headers for one iFlow API call. `sessionId` and `conversationId` keep a client session together. */
@@ -44,13 +44,13 @@ export function iflowRequestHeaders(
   apiKey: string,
   options: {sessionId?: string; conversationId?: string; now?: number} = {},
 ): Record<string, string> {
-  const sessionId = options.sessionId?.trim() ? options.sessionId.trim() : `session-${randomUUID()}`;
+  const sessionId = options.sessionId?.trim() ? options.sessionId.trim() : `session-${nodeCrypto().randomUUID()}`;
   const timestamp = String(options.now ?? Date.now());
   return {
     authorization: `Bearer ${apiKey}`,
     'user-agent': IFLOW_USER_AGENT,
     'session-id': sessionId,
-    'conversation-id': options.conversationId?.trim() || randomUUID(),
+    'conversation-id': options.conversationId?.trim() || nodeCrypto().randomUUID(),
     'x-client-type': 'iflow-cli',
     'x-client-version': IFLOW_CLIENT_VERSION,
     'x-iflow-timestamp': timestamp,

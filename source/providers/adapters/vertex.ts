@@ -4,7 +4,7 @@
 // `POST https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/
 // publishers/google/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`,
 // `:countTokens`), Bearer the access token (Vertex AI REST reference, projects.locations.publishers.models).
-import {createSign} from 'node:crypto';
+import {nodeCrypto} from '../../core/crypto.js';
 import {TokenFieldError, type ProviderAdapter, type TargetContext} from '../types.js';
 import {baseAdapter, bearerHeader, str, trimSlash, upstreamPath} from './base.js';
 
@@ -55,7 +55,7 @@ export const vertexAdapter: ProviderAdapter = {
     })}`;
     let signature: string;
     try {
-      signature = createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
+      signature = nodeCrypto().createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
     } catch (error) {
       // OpenSSL's own text ("error:1E08010C:DECODER routines::unsupported") names no field.
       throw new TokenFieldError('service_account.private_key', `is not a usable RSA private key (${(error as Error).message}); import the key file again (ccs-tui login vertex --key-file <file>)`);
