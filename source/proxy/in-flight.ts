@@ -1,11 +1,11 @@
 // The requests a proxy is serving now, for close() to log the ones a stop cuts (issue 14).
 //
-// Not a Set: a Set that every request enters and leaves (thousands a second) made the proxy's
-// heap grow by about 1 KB a request between full collections (peak RSS 94 MB instead of 72 MB over
-// 60,000 requests, `node dist/scripts/bench.js proxy`), measured with --trace-gc: V8 rebuilds a
-// Set's table as deleted entries fill it, and what the long-lived Set points to is promoted out of
-// the young generation. Here a slot is reused as soon as it is freed, so the array stays as long
-// as the most requests served at once and is never rebuilt.
+// Not a Set: a Set that every request enters and leaves (thousands a second) made the proxy's old
+// generation grow by about 1 KB a request between full collections (--trace-gc: 10 -> 42 MB, then
+// back to 10; peak RSS 94 MB instead of 73 MB over 60,000 requests, `node dist/scripts/bench.js
+// proxy`). The likely cause: V8 rebuilds a Set's hash table whenever deleted entries fill it, and a
+// long-lived Set's new tables (and what they hold) are promoted. Here a freed slot is reused at
+// once, so the array stays as long as the most requests served at once and is never rebuilt.
 
 /** An entry knows its slot (undefined when not listed). */
 export interface Slotted {
