@@ -34,6 +34,7 @@ import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './o
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {parseRoute, type Route} from './routes.js';
+import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding} from './upstream.js';
@@ -70,7 +71,7 @@ const STREAM_HIGH_WATER_MARK = 64 * 1024;
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
-interface ActiveRequest {
+interface ActiveRequest extends Slotted {
   provider: string;
   account?: string;
   model?: string;
@@ -120,7 +121,7 @@ export class ProxyServer {
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
   /** Forwarded requests not yet answered (close logs them as cut by stop). */
-  private readonly inFlight = new Set<ActiveRequest>();
+  private readonly inFlight = new InFlight<ActiveRequest>();
   private port: number;
   private pinnedAccountId: string | undefined;
 
@@ -178,7 +179,7 @@ export class ProxyServer {
    */
   async close(): Promise<void> {
     // The requests a stop cuts are logged as such (status 0): otherwise they would never be.
-    for (const active of this.inFlight) this.finish(active, active.req, active.model, 0, active.started, true);
+    for (const active of this.inFlight.entries()) this.finish(active, active.req, active.model, 0, active.started, true);
     await new Promise<void>((resolve) => {
       const idle = setInterval(() => this.server.closeIdleConnections(), 50);
       const cut = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
