@@ -13,7 +13,6 @@
 // the request never left (connection refused, host not found), or the server answered with an OAuth
 // error (it refused the request, so it did not rotate).
 import {formatLocalTime} from '../core/relative-time.js';
-import {createHash} from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.js';
@@ -49,7 +48,7 @@ export {tokenFingerprint} from '../core/fingerprint.js';
 
 /** The state file of one account's refresh attempts. */
 export function attemptFile(stateDir: string, provider: string, accountId: string): string {
-  return path.join(stateDir, 'refresh', `${provider}-${createHash('sha256').update(accountId).digest('hex').slice(0, 16)}.json`);
+  return path.join(stateDir, 'refresh', `${provider}-${tokenFingerprint(accountId)}.json`);
 }
 
 /** The record, or `{unreadable}` saying what is wrong with the file (it is not trusted either way). */

@@ -2,7 +2,7 @@
 // whoever holds it is the only process that may spend or replace the account's refresh token. It is an
 // owned lock (store/owned-lock.ts): stale only when its holder is gone or after a bound longer than the
 // longest possible refresh, so a suspended holder keeps it.
-import {createHash} from 'node:crypto';
+import {tokenFingerprint} from '../core/fingerprint.js';
 import path from 'node:path';
 import {withOwnedLock, type OwnedLock} from '../store/owned-lock.js';
 import type {CcsPaths} from '../store/paths.js';
@@ -37,7 +37,7 @@ export function refreshLockBounds(settings: Partial<Pick<TuiSettings, 'refresh'>
 }
 
 export function refreshLockPath(paths: Pick<CcsPaths, 'locks'>, provider: string, accountId: string): string {
-  return path.join(paths.locks, `refresh-${provider}-${createHash('sha256').update(accountId).digest('hex').slice(0, 16)}`);
+  return path.join(paths.locks, `refresh-${provider}-${tokenFingerprint(accountId)}`);
 }
 
 /** Runs `work` holding the account's refresh lock (bounds default to tui.json's defaults). */

@@ -20,6 +20,7 @@ import {existsSync, readFileSync, renameSync, rmSync, watch, type FSWatcher} fro
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, healthWords} from '../../core/accounts.js';
+import {tokenFingerprint} from '../../core/fingerprint.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
@@ -120,9 +121,8 @@ export function nativeAccount(paths: CcsPaths, provider: string): string | undef
 }
 
 const fingerprint = (tokens: NativeTokens | undefined) =>
-  createHash('sha256').update(`${tokens?.accessToken ?? ''}\n${tokens?.refreshToken ?? ''}`).digest('hex').slice(0, 16);
-const tokenPrint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
-const printsOf = (tokens: NativeTokens) => [tokens.refreshToken, tokens.accessToken].filter((t): t is string => Boolean(t)).map(tokenPrint);
+  tokenFingerprint(`${tokens?.accessToken ?? ''}\n${tokens?.refreshToken ?? ''}`);
+const printsOf = (tokens: NativeTokens) => [tokens.refreshToken, tokens.accessToken].filter((t): t is string => Boolean(t)).map(tokenFingerprint);
 
 /** Remembers the tokens as `account`'s (newest first, the last KNOWN_PER_ACCOUNT). */
 function remember(holder: NativeHolder, account: string, tokens: NativeTokens | undefined): void {
