@@ -15,12 +15,14 @@ export interface ClientGone {
 }
 
 /**
- * Upstream chunks that arrive in one turn of the event loop are masked and written together up to
- * this many bytes (a bigger batch goes out at once): an SSE answer's events, parsed from one socket
- * read, are one masker pass and one chunked write instead of one each (issue 14: per-chunk work was
- * most of a streamed answer's cost). Never more than one turn later: no event waits for the next.
+ * Small upstream chunks that arrive in one turn of the event loop are masked and written together,
+ * up to this many bytes at a time: an SSE answer's events, parsed from one socket read, are one
+ * masker pass and one chunked write instead of one each (issue 14: per-chunk work was most of a
+ * streamed answer's cost). Never held past their turn: no event waits for the next.
  */
 export const COALESCE_MAX_BYTES = 64 * 1024;
+/** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
+export const COALESCE_CHUNK_MAX = 16 * 1024;
 
 /**
  * Streams the upstream body to the client as it arrives (backpressure, no buffering beyond the
@@ -32,11 +34,11 @@ export const COALESCE_MAX_BYTES = 64 * 1024;
  * broke off.
  *
  * Masking changes a body's length, so an upstream's Content-Length is never passed on as it was: a
- * body that is complete when its chunks are delivered (the whole answer arrived in one read, as
- * JSON answers do) is masked whole and sent with its own length; any other body goes out chunked.
- * A complete body is written with the headers and the end in one write. A stream (no length) whose
- * first bytes are not there by the end of this event-loop turn gets its headers flushed alone then
- * (the client sees the answer start while the upstream is still silent).
+ * body that is complete when its chunks are delivered (the rest of the answer arrived in the same
+ * read, as JSON answers do) is masked first and sent with the length of what is sent; any other
+ * body goes out chunked. A complete body is written with the headers and the end in one write. A
+ * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
+ * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
 export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor): Promise<void> {
   const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
@@ -47,16 +49,19 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let settled = false;
     /** The head was handed to `res` (it goes out with the first body bytes, or flushed alone). */
     let headed = false;
-    /** Chunks of this turn not yet masked and written, and their size. */
+    /** Small chunks of this turn not yet masked, and their size. */
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let flushQueued = false;
+    /** Masked bytes of a complete body, written with the end (and their size). */
+    let held: Buffer[] = [];
+    let heldBytes = 0;
     /** The head; a declared length is replaced by the masked body's when it is known, else dropped (chunked). */
     const head = (length?: number) => {
       headed = true;
       if (declaredLength) {
-        delete headers['content-length'];
         if (length !== undefined) headers['content-length'] = String(length);
+        else delete headers['content-length'];
       }
       res.writeHead(upstream.statusCode!, headers);
     };
@@ -64,6 +69,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (settled) return;
       settled = true;
       pending = [];
+      held = [];
       upstream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onUpstreamClose);
       res.off('drain', onDrain).off('finish', onFinish).off('close', onResClose);
       if (error) {
@@ -73,21 +79,31 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       }
       resolve();
     };
-    /** The pending chunks, masked (what the masker holds back for the next chunk stays in it). */
-    const takeMasked = (): Buffer => {
-      const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      return masker.push(bytes);
+    /** Masked bytes to the client, or held for the end when the body is complete and not started. */
+    const deliver = (out: Buffer) => {
+      if (!headed && upstream.complete) {
+        held.push(out);
+        heldBytes += out.length;
+        return;
+      }
+      if (!headed) head();
+      if (out.length > 0 && !res.write(out)) upstream.pause();
     };
     const flush = () => {
       flushQueued = false;
       if (settled || ended || pendingBytes === 0) return;
-      const out = takeMasked();
-      if (!headed) head();
-      if (out.length > 0 && !res.write(out)) upstream.pause();
+      const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      deliver(masker.push(bytes));
     };
     const onData = (chunk: Buffer) => {
+      if (chunk.length >= COALESCE_CHUNK_MAX) {
+        // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
+        if (pendingBytes > 0) flush();
+        deliver(masker.push(chunk));
+        return;
+      }
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= COALESCE_MAX_BYTES) flush();
@@ -99,12 +115,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     };
     const onDrain = () => upstream.resume();
     const onEnd = () => {
+      flush();
       ended = true;
-      const out = pendingBytes > 0 ? takeMasked() : EMPTY;
       const rest = masker.end();
-      if (!headed) head(out.length + rest.length);
-      // Written in one turn: the end uncorks the socket, so both go out in one write.
-      if (out.length > 0) res.write(out);
+      if (!headed) head(heldBytes + rest.length);
+      // Written in one turn: the end uncorks the socket, so all go out in one write.
+      for (const out of held) if (out.length > 0) res.write(out);
+      held = [];
       res.end(rest.length > 0 ? rest : undefined);
     };
     const onFinish = () => settle();
@@ -126,8 +143,6 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     }
   });
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * A translated success. A streaming client gets SSE from the stream translator (`fail` closes it

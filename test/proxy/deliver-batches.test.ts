@@ -1,14 +1,15 @@
 // pipeThrough's batches, driven chunk by chunk: an upstream whose chunks are all there when the
 // proxy starts reading (a paused or slow answer) is delivered in one event-loop turn, so its batches
-// end exactly at COALESCE_MAX_BYTES. A token planted across that edge at every offset, in every
-// form, must reach the client masked, and every other byte unchanged.
+// end exactly at COALESCE_MAX_BYTES, and a chunk too large to batch follows a batch. A token planted
+// across those edges at every offset, in every form, must reach the client masked, every other byte
+// unchanged, and a Content-Length only when it is the masked body's.
 import assert from 'node:assert/strict';
 import {createServer, type IncomingMessage} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {Readable} from 'node:stream';
 import {after, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
-import {COALESCE_MAX_BYTES, pipeThrough} from '../../source/proxy/deliver.js';
+import {COALESCE_CHUNK_MAX, COALESCE_MAX_BYTES, pipeThrough} from '../../source/proxy/deliver.js';
 
 const TOKEN = 'sk-ant-oat01-EDGE/of+batch_0123456789-abcdef';
 const FORMS: Record<string, string> = {
@@ -55,17 +56,23 @@ describe('pipeThrough batches at the size limit', async () => {
     for (const [name, form] of Object.entries(FORMS)) {
       const echo = Buffer.from(form);
       for (let offset = -echo.length; offset <= 1; offset++) {
-        const body = Buffer.concat([Buffer.alloc(COALESCE_MAX_BYTES + offset, 'data: x\n\n'), echo, Buffer.alloc(3 * CHUNK + 7, 'data: y\n\n')]);
+        const body = Buffer.concat([Buffer.alloc(COALESCE_MAX_BYTES + offset, 'data: x\n\n'), echo, Buffer.alloc(COALESCE_CHUNK_MAX + 3 * CHUNK + 7, 'data: y\n\n')]);
         const expected = maskedWhole(body);
         assert.ok(!expected.toString('latin1').includes(form), `${name}: the whole-body masker missed it`);
-        for (const complete of [false, true]) {
-          for (const length of [undefined, body.length]) {
-            const got = await ask({chunks: split(body), length, complete});
-            const what = `${name} at limit${offset >= 0 ? '+' : ''}${offset} (complete ${complete}, length ${length ?? 'none'})`;
-            assert.ok(!got.body.toString('latin1').includes(form), `${what}: the client got the token`);
-            assert.ok(got.body.equals(expected), `${what}: the bytes differ from the body masked whole`);
-            // Longer than one batch: sent before the end is known, so chunked, never with a stale length.
-            assert.equal(got.headers.get('content-length'), null, `${what}: a stale length was passed on`);
+        // Small chunks up to the middle of the echo, then one chunk too large to batch.
+        const cut = COALESCE_MAX_BYTES + offset + Math.floor(echo.length / 2);
+        assert.ok(body.length - cut >= COALESCE_CHUNK_MAX);
+        const chunkings = {small: split(body), 'small then large': [...split(body.subarray(0, cut)), body.subarray(cut)]};
+        for (const [chunking, chunks] of Object.entries(chunkings)) {
+          for (const complete of [false, true]) {
+            for (const length of [undefined, body.length]) {
+              const got = await ask({chunks, length, complete});
+              const what = `${name} at limit${offset >= 0 ? '+' : ''}${offset}, ${chunking} (complete ${complete}, length ${length ?? 'none'})`;
+              assert.ok(!got.body.toString('latin1').includes(form), `${what}: the client got the token`);
+              assert.ok(got.body.equals(expected), `${what}: the bytes differ from the body masked whole`);
+              // A length only when the body was all there before it was sent, and then the masked body's.
+              assert.equal(got.headers.get('content-length'), complete && length !== undefined ? String(expected.length) : null, `${what}: content-length`);
+            }
           }
         }
       }
@@ -82,7 +89,9 @@ describe('pipeThrough batches at the size limit', async () => {
     }
     const clean = Buffer.alloc(COALESCE_MAX_BYTES * 2 + 99, 'event: ping\ndata: {"n":"sk-and 1//"}\n\n');
     for (const complete of [false, true]) {
-      assert.ok((await ask({chunks: split(clean), length: clean.length, complete})).body.equals(clean));
+      const whole = await ask({chunks: split(clean), length: clean.length, complete});
+      assert.ok(whole.body.equals(clean));
+      assert.equal(whole.headers.get('content-length'), complete ? String(clean.length) : null);
       const small = clean.subarray(0, 5000);
       const got = await ask({chunks: split(small), length: small.length, complete});
       assert.ok(got.body.equals(small));
