@@ -70,17 +70,8 @@ export function builtinServeArgs(target: ServeTarget): string[] {
  * survived two of them and were promoted; measured over 60,000 JSON requests at 16 connections
  * (issue 14), 2 MB cost ~25 µs more CPU per request and ~25 MB more peak RSS than 4 MB (3 MB ≈ 4 MB,
  * 8 MB +8 MB RSS, default +18 MB).
- *
- * No incremental marking: bodies streamed through the proxy allocate a 64 KB ArrayBuffer per socket
- * read, and with the proxy's old generation just above V8's 8 MB activation threshold, Node 20's
- * V8 (11.3) then started an incremental mark-compact every few tens of MB forwarded (55 per 14
- * bulk answers of 64 MB, against 1 for the bare relay, whose heap is below the threshold; a bare
- * relay given 4.5 MB more heap did the same). Without it: 1 mark-compact, and bulk CPU per 64 MB
- * answer 65 -> 28-33 ms (bench: 74 -> 39 ms, 1.1x the bare relay); JSON and SSE CPU and peak RSS
- * unchanged (issue 14). A mark-compact is then one pause (~20 ms at startup, none over 60,000 JSON
- * requests), not many small steps.
  */
-export const PROXY_NODE_FLAGS = ['--max-semi-space-size=4', '--no-incremental-marking'] as const;
+export const PROXY_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
 
 /**
  * What to run. The binary reads everything from config.yaml (`-config`, its only flag for this), so
