@@ -21,7 +21,7 @@ export class SseParser {
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
   private pendingCr = false;
   private event: string | undefined;
-  private dataLines: string[] = [];
+  private readonly dataLines: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
   /**
    * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
@@ -33,20 +33,29 @@ export class SseParser {
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true});
     if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
     this.pendingCr = false;
-    this.buffer += text;
+    const buffer = this.buffer === '' ? text : this.buffer + text;
     const events: SseEvent[] = [];
     let start = 0;
-    // Line ends found by the regex engine, not char by char: this loop sees every upstream byte.
-    LINE_END.lastIndex = 0;
-    for (let match = LINE_END.exec(this.buffer); match; match = LINE_END.exec(this.buffer)) {
-      const end = match.index;
-      // A `\r` that ends the buffer: its `\n` may open the next chunk.
-      if (match[0] === '\r' && end + 1 === this.buffer.length) this.pendingCr = true;
-      const done = this.line(this.buffer.slice(start, end));
-      start = end + match[0].length;
-      if (done) events.push(done);
+    // This loop sees every upstream byte: line ends are found natively (indexOf, or the regex engine
+    // when the text has a `\r`), and a line is cut out of the buffer only when it carries a value.
+    if (!buffer.includes('\r')) {
+      for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n', start)) {
+        const done = this.line(buffer, start, end);
+        start = end + 1;
+        if (done) events.push(done);
+      }
+    } else {
+      LINE_END.lastIndex = 0;
+      for (let match = LINE_END.exec(buffer); match; match = LINE_END.exec(buffer)) {
+        const end = match.index;
+        // A `\r` that ends the buffer: its `\n` may open the next chunk.
+        if (match[0] === '\r' && end + 1 === buffer.length) this.pendingCr = true;
+        const done = this.line(buffer, start, end);
+        start = end + match[0].length;
+        if (done) events.push(done);
+      }
     }
-    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
+    this.buffer = start === 0 ? buffer : buffer.slice(start);
     return events;
   }
 
@@ -54,7 +63,7 @@ export class SseParser {
     const tail = this.decoder.decode();
     const events = tail ? this.push(tail) : [];
     if (this.buffer) {
-      const done = this.line(this.buffer);
+      const done = this.line(this.buffer, 0, this.buffer.length);
       this.buffer = '';
       if (done) events.push(done);
     }
@@ -63,8 +72,15 @@ export class SseParser {
     return events;
   }
 
-  private line(line: string): SseEvent | undefined {
-    if (line === '') return this.dispatch();
+  /** The line `text[start, end)`. */
+  private line(text: string, start: number, end: number): SseEvent | undefined {
+    if (start === end) return this.dispatch();
+    // `data: ` first: nearly every line of a stream is one.
+    if (text.startsWith('data: ', start)) {
+      this.dataLines.push(text.slice(start + 6, end));
+      return undefined;
+    }
+    const line = text.slice(start, end);
     if (line.startsWith(':')) return undefined;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
@@ -78,9 +94,9 @@ export class SseParser {
 
   private dispatch(): SseEvent | undefined {
     const hadData = this.dataLines.length > 0;
-    const event: SseEvent = {data: this.dataLines.join('\n')};
+    const event: SseEvent = {data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n')};
     if (this.event !== undefined) event.event = this.event;
-    this.dataLines = [];
+    this.dataLines.length = 0;
     this.event = undefined;
     return hadData ? event : undefined;
   }
