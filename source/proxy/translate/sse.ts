@@ -17,6 +17,7 @@ export interface SseEvent {
 const LINE_END = /\r\n|\r|\n/g;
 
 export class SseParser {
+  /** The start of a line whose end has not come yet (never holds a line end). */
   private buffer = '';
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
   private pendingCr = false;
@@ -33,29 +34,39 @@ export class SseParser {
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true});
     if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
     this.pendingCr = false;
-    const buffer = this.buffer === '' ? text : this.buffer + text;
     const events: SseEvent[] = [];
-    let start = 0;
     // This loop sees every upstream byte: line ends are found natively (indexOf, or the regex engine
-    // when the text has a `\r`), and a line is cut out of the buffer only when it carries a value.
-    if (!buffer.includes('\r')) {
-      for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n', start)) {
-        const done = this.line(buffer, start, end);
-        start = end + 1;
-        if (done) events.push(done);
+    // when the text has a `\r`), and a line is cut out of the text only when it carries a value. The
+    // chunk is read where it is: a line begun in the last chunk is joined to its own end only.
+    const lfOnly = !text.includes('\r');
+    let start = 0;
+    for (;;) {
+      let end: number;
+      let next: number;
+      if (lfOnly) {
+        end = text.indexOf('\n', start);
+        next = end + 1;
+      } else {
+        LINE_END.lastIndex = start;
+        const match = LINE_END.exec(text);
+        end = match ? match.index : -1;
+        next = match ? end + match[0].length : -1;
+        // A `\r` that ends the chunk: its `\n` may open the next chunk.
+        if (match?.[0] === '\r' && next === text.length) this.pendingCr = true;
       }
-    } else {
-      LINE_END.lastIndex = 0;
-      for (let match = LINE_END.exec(buffer); match; match = LINE_END.exec(buffer)) {
-        const end = match.index;
-        // A `\r` that ends the buffer: its `\n` may open the next chunk.
-        if (match[0] === '\r' && end + 1 === buffer.length) this.pendingCr = true;
-        const done = this.line(buffer, start, end);
-        start = end + match[0].length;
-        if (done) events.push(done);
+      if (end === -1) break;
+      let done: SseEvent | undefined;
+      if (this.buffer === '') {
+        done = this.line(text, start, end);
+      } else {
+        const line = this.buffer + text.slice(start, end);
+        this.buffer = '';
+        done = this.line(line, 0, line.length);
       }
+      start = next;
+      if (done) events.push(done);
     }
-    this.buffer = start === 0 ? buffer : buffer.slice(start);
+    if (start < text.length) this.buffer += text.slice(start);
     return events;
   }
 
