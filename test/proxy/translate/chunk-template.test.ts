@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {TurnEvent} from '../../../source/proxy/translate/events.js';
 import {ChunkTemplate} from '../../../source/proxy/translate/readers/chunk-template.js';
+import {translatorFor} from '../../../source/proxy/translate/index.js';
 import {OpenAIChatReader} from '../../../source/proxy/translate/readers/openai-chat.js';
+import {anthropicClientPair} from '../../../source/proxy/translate/writers/anthropic.js';
 
 /** The reader with the template switched off: every chunk parsed (the reference). */
 class ParsingChatReader extends OpenAIChatReader {
@@ -14,7 +16,7 @@ class ParsingChatReader extends OpenAIChatReader {
 }
 
 /** Every event of `text` pushed in pieces cut at `cuts`, then the end. */
-function read(reader: OpenAIChatReader, text: string, cuts: number[] = []): TurnEvent[] {
+function readAll(reader: OpenAIChatReader, text: string, cuts: number[] = []): TurnEvent[] {
   const events: TurnEvent[] = [];
   let at = 0;
   for (const cut of [...cuts].sort((a, b) => a - b)) {
@@ -23,6 +25,25 @@ function read(reader: OpenAIChatReader, text: string, cuts: number[] = []): Turn
   }
   events.push(...reader.push(text.slice(at)), ...reader.end());
   return events;
+}
+
+/** How many events carry the text's JSON literal (read by template); throws when one is not exactly JSON.stringify of the text. */
+function literals(events: TurnEvent[]): number {
+  let count = 0;
+  for (const event of events) {
+    if ((event.type === 'text' || event.type === 'thinking') && event.json !== undefined) {
+      assert.equal(event.json, JSON.stringify(event.text));
+      count++;
+    }
+  }
+  return count;
+}
+
+/** The events without their JSON literals (which only the template path has), checked first. */
+function read(reader: OpenAIChatReader, text: string, cuts: number[] = []): TurnEvent[] {
+  const events = readAll(reader, text, cuts);
+  literals(events);
+  return events.map((event) => ((event.type === 'text' || event.type === 'thinking') && event.json !== undefined ? {type: event.type, text: event.text} : event));
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure names its seed. */
@@ -71,6 +92,7 @@ function randomStream(next: () => number): string {
 
 describe('Chat reader: chunks read by template', () => {
   it('emits exactly what parsing every chunk emits, for random streams cut at random places', () => {
+    let withLiteral = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const next = random(seed);
       const text = randomStream(next);
@@ -78,6 +100,25 @@ describe('Chat reader: chunks read by template', () => {
       const expected = read(new ParsingChatReader(), text);
       assert.deepEqual(read(new OpenAIChatReader(), text, cuts), expected, `seed ${seed}`);
       assert.ok(expected.filter((event) => event.type === 'text').length > 50, `seed ${seed}: the stream reaches the template`);
+      withLiteral += literals(readAll(new OpenAIChatReader(), text, cuts));
+    }
+    assert.ok(withLiteral > 400, `${withLiteral} deltas came with their literal`);
+  });
+
+  it('Claude Code gets byte for byte the stream it got from chunks parsed in full', () => {
+    const pair = translatorFor('anthropic', 'openai-chat')!;
+    const parsing = anthropicClientPair({upstream: 'openai-chat', request: pair.request, reader: () => new ParsingChatReader(), readBody: OpenAIChatReader.readBody});
+    const context = {clientModel: 'claude-sonnet-4-6', upstreamModel: 'm', clientStream: true};
+    for (let seed = 1; seed <= 10; seed++) {
+      const next = random(seed);
+      const text = randomStream(next);
+      const write = (translator: typeof pair) => {
+        const stream = translator.stream({...context});
+        let out = '';
+        for (let at = 0; at < text.length; at += 1000) out += stream.push(text.slice(at, at + 1000));
+        return (out + stream.end()).replace(/msg_[0-9a-f]{32}/, 'msg_X');
+      };
+      assert.equal(write(pair), write(parsing), `seed ${seed}`);
     }
   });
 
@@ -102,9 +143,15 @@ describe('ChunkTemplate', () => {
   it('answers the string of a chunk that differs from the learned one only there, decoded as JSON', () => {
     const template = new ChunkTemplate();
     template.learn('{"a":1,"d":{"t":"x"},"z":"t"}', 'x', read);
-    assert.equal(template.match('{"a":1,"d":{"t":"hello"},"z":"t"}'), 'hello');
+    assert.equal(template.match('{"a":1,"d":{"t":"hello ä 😀"},"z":"t"}'), 'hello ä 😀');
+    assert.equal(template.json, undefined, 'a surrogate pair: no literal (JSON.stringify escapes a lone surrogate)');
+    assert.equal(template.match('{"a":1,"d":{"t":"hello ä/\u2028"},"z":"t"}'), 'hello ä/\u2028');
+    assert.equal(template.json, '"hello ä/\u2028"');
     assert.equal(template.match('{"a":1,"d":{"t":""},"z":"t"}'), '');
+    assert.equal(template.json, '""');
     assert.equal(template.match('{"a":1,"d":{"t":"q\\"\\u00e9\\n"},"z":"t"}'), 'q"é\n');
+    assert.equal(template.json, undefined);
+    assert.equal(template.match('{"a":1,"d":{"t":"\\ud800"},"z":"t"}'), '\ud800');
     assert.equal(template.match('{"a":2,"d":{"t":"hello"},"z":"t"}'), undefined);
     assert.equal(template.match('{"a":1,"d":{"t":"x","u":"y"},"z":"t"}'), undefined);
     assert.equal(template.match('{"a":1,"d":{"t":"x"},"z":"tt"}'), undefined);

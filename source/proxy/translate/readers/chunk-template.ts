@@ -10,6 +10,13 @@
  */
 const MAX_FRUITLESS = 8;
 
+/**
+ * Characters that make a JSON string literal differ from its string: a quote or backslash (escapes),
+ * a control character (invalid raw in JSON; JSON.stringify escapes it), a surrogate (JSON.stringify
+ * escapes a lone one). Without them the literal is the string in quotes, both ways.
+ */
+const NOT_PLAIN = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
 /** The string the template is checked with (see `learn`); any string other than the learned one would do. */
 const PROBE = 'ccs-tui chunk template probe';
 
@@ -25,6 +32,11 @@ export class ChunkTemplate {
   private suffix = '';
   /** Templates learned since the last match. */
   private fruitless = 0;
+  /**
+   * After a match: the matched string's JSON literal as the chunk had it, when that is exactly
+   * JSON.stringify of the string (no escapes), else undefined.
+   */
+  json: string | undefined;
 
   /**
    * The string of `text` (one SSE event's data) when it is the learned chunk's text with another
@@ -37,7 +49,13 @@ export class ChunkTemplate {
     if (end - prefix.length < 2 || text.charCodeAt(prefix.length) !== 34 || text.charCodeAt(end - 1) !== 34) return undefined;
     // Compared as cut-out strings: startsWith/endsWith are several times slower on sliced strings.
     if (text.slice(0, prefix.length) !== prefix || text.slice(end) !== this.suffix) return undefined;
-    // JSON decides what the quotes hold (escapes; `"a","b"` is no string), as cheaply as a scan would.
+    const inner = text.slice(prefix.length + 1, end - 1);
+    if (!NOT_PLAIN.test(inner)) {
+      this.fruitless = 0;
+      this.json = text.slice(prefix.length, end);
+      return inner;
+    }
+    // JSON decides what the quotes hold (escapes; `"a","b"` is no string).
     let value: unknown;
     try {
       value = JSON.parse(text.slice(prefix.length, end));
@@ -46,6 +64,7 @@ export class ChunkTemplate {
     }
     if (typeof value !== 'string') return undefined;
     this.fruitless = 0;
+    this.json = undefined;
     return value;
   }
 

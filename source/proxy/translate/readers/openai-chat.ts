@@ -69,12 +69,12 @@ export class OpenAIChatReader extends SseTurnReader {
   protected override readByTemplate(text: string): boolean {
     const delta = this.templates.text.match(text);
     if (delta !== undefined) {
-      this.onText(delta);
+      this.onText(delta, this.templates.text.json);
       return true;
     }
     const reasoning = this.templates.reasoning.match(text);
     if (reasoning === undefined) return false;
-    this.onReasoning(reasoning);
+    this.onReasoning(reasoning, this.templates.reasoning.json);
     return true;
   }
 
@@ -120,16 +120,17 @@ export class OpenAIChatReader extends SseTurnReader {
     for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position);
   }
 
-  private onReasoning(reasoning: string | undefined): void {
+  /** `json`: the string as a JSON literal, when at hand (TurnEvent). */
+  private onReasoning(reasoning: string | undefined, json?: string): void {
     if (!reasoning) return;
-    this.out.thinking(reasoning);
+    this.out.thinking(reasoning, json);
     this.thinkingOpen = true;
   }
 
-  private onText(content: string | undefined): void {
+  private onText(content: string | undefined, json?: string): void {
     if (!content) return;
     this.endThinking();
-    this.out.text(content);
+    this.out.text(content, json);
   }
 
   /** Chat has no signatures; an empty one marks the thinking as made by this upstream (signatures.ts). */

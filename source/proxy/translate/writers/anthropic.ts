@@ -51,12 +51,13 @@ const DELTA_FIELD: Readonly<Record<DeltaType, string>> = {text_delta: 'text', th
 
 /**
  * What AnthropicEvents emits, in order: whole events (plain objects, `type` first), and each
- * `content_block_delta` as its parts (the delta object would be `{type, [DELTA_FIELD[type]]: value}`),
- * since nearly every event of a long answer is one and the streaming writer need not build it.
+ * `content_block_delta` as its parts (the delta object would be `{type, [DELTA_FIELD[type]]: value}`;
+ * `json`, when given, is JSON.stringify(value)), since nearly every event of a long answer is one and
+ * the streaming writer need not build it.
  */
 interface AnthropicSink {
   event(wire: JsonObject): void;
-  delta(index: number, type: DeltaType, value: string): void;
+  delta(index: number, type: DeltaType, value: string, json?: string): void;
 }
 
 /** The event machine shared by the streaming and the non-streaming writer: TurnEvents in, Anthropic stream events out to `sink`. */
@@ -85,12 +86,12 @@ class AnthropicEvents {
       case 'text':
         this.outputChars += event.text.length;
         if (this.open?.block !== 'text') this.openBlock('text', {type: 'text', text: ''});
-        this.sink.delta(this.index, 'text_delta', event.text);
+        this.sink.delta(this.index, 'text_delta', event.text, event.json);
         break;
       case 'thinking':
         this.outputChars += event.text.length;
         if (this.open?.block !== 'thinking') this.openBlock('thinking', {type: 'thinking', thinking: '', signature: ''});
-        this.sink.delta(this.index, 'thinking_delta', event.text);
+        this.sink.delta(this.index, 'thinking_delta', event.text, event.json);
         break;
       case 'thinking-signature':
         if (this.open?.block !== 'thinking') this.openBlock('thinking', {type: 'thinking', thinking: '', signature: ''});
@@ -183,7 +184,7 @@ export class AnthropicStreamWriter implements TurnWriter {
   constructor(options: AnthropicWriterOptions) {
     this.machine = new AnthropicEvents(options, {
       event: (wire) => this.parts.push(formatSse(String(wire.type), wire)),
-      delta: (index, type, value) => this.parts.push(this.deltaHead(index, type), JSON.stringify(value), '}}\n\n'),
+      delta: (index, type, value, json) => this.parts.push(this.deltaHead(index, type), json ?? JSON.stringify(value), '}}\n\n'),
     });
   }
 
