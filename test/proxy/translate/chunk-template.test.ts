@@ -7,6 +7,7 @@ import {ChunkTemplate} from '../../../source/proxy/translate/readers/chunk-templ
 import {translatorFor} from '../../../source/proxy/translate/index.js';
 import {OpenAIChatReader} from '../../../source/proxy/translate/readers/openai-chat.js';
 import {anthropicClientPair} from '../../../source/proxy/translate/writers/anthropic.js';
+import {seededRandom as random} from '../../helpers/seeded-random.js';
 
 /** The reader with the template switched off: every chunk parsed (the reference). */
 class ParsingChatReader extends OpenAIChatReader {
@@ -44,16 +45,6 @@ function read(reader: OpenAIChatReader, text: string, cuts: number[] = []): Turn
   const events = readAll(reader, text, cuts);
   literals(events);
   return events.map((event) => ((event.type === 'text' || event.type === 'thinking') && event.json !== undefined ? {type: event.type, text: event.text} : event));
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TEXTS = ['a few tokens ', '', 'quote " and \\ backslash', 'line\nbreak\ttab\u0001', 'ä€😀 \u2028', 'chatcmpl-1', 'content', 'null', '"', '\\', ' '];
