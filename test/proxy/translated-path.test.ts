@@ -71,6 +71,59 @@ describe('a translated stream (Claude Code → Chat upstream) when things go wro
   });
 });
 
+describe('a translated stream (Claude Code → Chat upstream) never carries the account token', async () => {
+  const account = oauthToken('qwen', 'q@example.com');
+  const token = String(account.access_token);
+  const f = await proxyFixture({provider: 'qwen', apiPath: '/v1', tokens: [{file: 'qwen-a.json', token: account}]});
+  after(() => f.close());
+  /** The raw SSE text the client receives while the upstream writes `pieces` (Buffers or text), 10 ms apart. */
+  const receive = async (pieces: (string | Buffer)[]) => {
+    f.upstream.handler = async (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      for (const piece of pieces) {
+        res.write(piece);
+        await sleep(10);
+      }
+      res.end();
+    };
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'qwen3-coder-plus', max_tokens: 64, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 200);
+    return response.text();
+  };
+  const many = (n: number) => Array.from({length: n}, (_, i) => chunk({content: `delta ${i} `})).join('');
+  const END = chunk({}, 'stop') + 'data: [DONE]\n\n';
+  const masked = (text: string, count: number) => {
+    assert.ok(!text.includes(token.slice(-16)), `the client saw the token:\n${text}`);
+    assert.equal(text.split('at-q…(redacted)').length - 1, count, text);
+    assert.match(text, /event: message_stop/);
+  };
+
+  it('in a delta like the ones before it, cut between two upstream writes inside the token', async () => {
+    const event = Buffer.from(chunk({content: `the token is ${token} ok`}));
+    const cut = event.indexOf(token) + 7;
+    masked(await receive([many(20) + event.subarray(0, cut).toString('latin1'), Buffer.concat([event.subarray(cut), Buffer.from(many(3) + END)])]), 1);
+  });
+
+  it('in the middle of one upstream write of many deltas, and in the last delta of another', async () => {
+    masked(await receive([many(20) + chunk({content: token}) + many(20), many(5) + chunk({content: `ends with ${token}`}), many(5) + END]), 2);
+  });
+
+  it('escaped in the upstream JSON (\\u0040 for @), in a delta and in a reasoning delta', async () => {
+    const escaped = (delta: Record<string, string>) => chunk(delta).replace(/@/g, '\\u0040');
+    masked(await receive([many(10) + escaped({content: `a ${token}`}) + escaped({content: `b ${token}`}), escaped({reasoning_content: token}) + END]), 3);
+  });
+
+  it('in an error event after the deltas', async () => {
+    const text = await receive([many(10), `data: ${JSON.stringify({error: {message: `token ${token} revoked`}})}\n\n`]);
+    assert.ok(!text.includes(token.slice(-16)), text);
+    assert.match(text, /event: error\ndata: .*token at-q…\(redacted\) revoked/);
+  });
+});
+
 describe('quota headers of a translated answer reach the quota cache', async () => {
   const upstream = await startFakeInference();
   const inner = upstream.handler;

@@ -19,9 +19,13 @@ export interface Usage {
 export type TurnEvent =
   /** The upstream's message began; `id` and `model` as the upstream said, when it did. */
   | {type: 'start'; id?: string; model?: string}
-  | {type: 'text'; text: string}
-  /** Reasoning text; `signature` proves it to the upstream that made it (Anthropic signature, Gemini thoughtSignature, Responses encrypted_content). */
-  | {type: 'thinking'; text: string}
+  /**
+   * `json`, when the reader had it at hand (a chunk read by template, readers/chunk-template.ts), is
+   * `text` as a JSON string literal, exactly what JSON.stringify(text) gives: a writer may use it.
+   */
+  | {type: 'text'; text: string; json?: string}
+  /** Reasoning text; `signature` proves it to the upstream that made it (Anthropic signature, Gemini thoughtSignature, Responses encrypted_content). `json` as for `text`. */
+  | {type: 'thinking'; text: string; json?: string}
   | {type: 'thinking-signature'; signature: string}
   | {type: 'redacted-thinking'; data: string}
   /** A tool call opens; `key` identifies it among parallel calls until `tool-call-end`. */

@@ -17,11 +17,12 @@ export interface SseEvent {
 const LINE_END = /\r\n|\r|\n/g;
 
 export class SseParser {
+  /** The start of a line whose end has not come yet (never holds a line end). */
   private buffer = '';
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
   private pendingCr = false;
   private event: string | undefined;
-  private dataLines: string[] = [];
+  private readonly dataLines: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
   /**
    * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
@@ -33,20 +34,39 @@ export class SseParser {
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true});
     if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
     this.pendingCr = false;
-    this.buffer += text;
     const events: SseEvent[] = [];
+    // This loop sees every upstream byte: line ends are found natively (indexOf, or the regex engine
+    // when the text has a `\r`), and a line is cut out of the text only when it carries a value. The
+    // chunk is read where it is: a line begun in the last chunk is joined to its own end only.
+    const lfOnly = !text.includes('\r');
     let start = 0;
-    // Line ends found by the regex engine, not char by char: this loop sees every upstream byte.
-    LINE_END.lastIndex = 0;
-    for (let match = LINE_END.exec(this.buffer); match; match = LINE_END.exec(this.buffer)) {
-      const end = match.index;
-      // A `\r` that ends the buffer: its `\n` may open the next chunk.
-      if (match[0] === '\r' && end + 1 === this.buffer.length) this.pendingCr = true;
-      const done = this.line(this.buffer.slice(start, end));
-      start = end + match[0].length;
+    for (;;) {
+      let end: number;
+      let next: number;
+      if (lfOnly) {
+        end = text.indexOf('\n', start);
+        next = end + 1;
+      } else {
+        LINE_END.lastIndex = start;
+        const match = LINE_END.exec(text);
+        end = match ? match.index : -1;
+        next = match ? end + match[0].length : -1;
+        // A `\r` that ends the chunk: its `\n` may open the next chunk.
+        if (match?.[0] === '\r' && next === text.length) this.pendingCr = true;
+      }
+      if (end === -1) break;
+      let done: SseEvent | undefined;
+      if (this.buffer === '') {
+        done = this.line(text, start, end);
+      } else {
+        const line = this.buffer + text.slice(start, end);
+        this.buffer = '';
+        done = this.line(line, 0, line.length);
+      }
+      start = next;
       if (done) events.push(done);
     }
-    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
+    if (start < text.length) this.buffer += text.slice(start);
     return events;
   }
 
@@ -54,7 +74,7 @@ export class SseParser {
     const tail = this.decoder.decode();
     const events = tail ? this.push(tail) : [];
     if (this.buffer) {
-      const done = this.line(this.buffer);
+      const done = this.line(this.buffer, 0, this.buffer.length);
       this.buffer = '';
       if (done) events.push(done);
     }
@@ -63,8 +83,15 @@ export class SseParser {
     return events;
   }
 
-  private line(line: string): SseEvent | undefined {
-    if (line === '') return this.dispatch();
+  /** The line `text[start, end)`. */
+  private line(text: string, start: number, end: number): SseEvent | undefined {
+    if (start === end) return this.dispatch();
+    // `data: ` first: nearly every line of a stream is one.
+    if (text.startsWith('data: ', start)) {
+      this.dataLines.push(text.slice(start + 6, end));
+      return undefined;
+    }
+    const line = text.slice(start, end);
     if (line.startsWith(':')) return undefined;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
@@ -78,9 +105,9 @@ export class SseParser {
 
   private dispatch(): SseEvent | undefined {
     const hadData = this.dataLines.length > 0;
-    const event: SseEvent = {data: this.dataLines.join('\n')};
+    const event: SseEvent = {data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n')};
     if (this.event !== undefined) event.event = this.event;
-    this.dataLines = [];
+    this.dataLines.length = 0;
     this.event = undefined;
     return hadData ? event : undefined;
   }

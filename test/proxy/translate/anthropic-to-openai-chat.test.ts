@@ -53,6 +53,34 @@ describe('anthropic → openai-chat: stream', () => {
     ]);
   });
 
+  it('writes every event as exactly `event: <type>`, JSON.stringify of its object, a blank line (escapes, lone surrogates, U+2028)', () => {
+    const ctx = context();
+    pair.request({model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hi'}]}, ctx);
+    const odd = 'q"uote\\back\u0001ctl\n\t\u2028ls ä€😀 \ud800lone </script>';
+    const upstream =
+      chunk({reasoning_content: odd}) +
+      chunk({content: odd}) +
+      chunk({content: ''}) +
+      chunk({tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Read', arguments: JSON.stringify({p: odd})}}]}) +
+      `data: ${JSON.stringify({id: 'chatcmpl-1', choices: [{index: 0, delta: {}, finish_reason: 'tool_calls'}]})}\n\n` +
+      'data: [DONE]\n\n';
+    const text = runStream(pair.stream(ctx), upstream).join('');
+    const blocks = text.split(/(?<=\n\n)/);
+    assert.equal(blocks.length, 13);
+    const deltas: (Record<string, string> | undefined)[] = [];
+    for (const block of blocks) {
+      const [, type, data] = /^event: (.*)\ndata: (.*)\n\n$/s.exec(block)!;
+      const value = JSON.parse(data!) as {type: string; delta?: Record<string, string>};
+      assert.equal(block, `event: ${value.type}\ndata: ${JSON.stringify(value)}\n\n`);
+      assert.equal(type, value.type);
+      deltas.push(value.delta);
+    }
+    assert.deepEqual(
+      deltas.filter((delta) => delta?.type?.endsWith('_delta')),
+      [{type: 'thinking_delta', thinking: odd}, {type: 'signature_delta', signature: 'ccs1:openai-chat:'}, {type: 'text_delta', text: odd}, {type: 'input_json_delta', partial_json: JSON.stringify({p: odd})}],
+    );
+  });
+
   it('is assembled by the Anthropic SDK into the final message: tool input parsed, tool_use, usage', async () => {
     const ctx = context();
     pair.request({model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hi'}], tools: [{name: LONG_MCP_NAME, input_schema: {type: 'object'}}]}, ctx);

@@ -6,18 +6,9 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {translatorFor} from '../../../source/proxy/translate/index.js';
+import {seededRandom as random} from '../../helpers/seeded-random.js';
 
 type Json = Record<string, unknown>;
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Chat history with the mess clients send: repeated roles, empty text, aborted and trimmed calls. */
 function chatHistory(rand: () => number): Json[] {

@@ -19,6 +19,17 @@ describe('SseParser', () => {
     }
   });
 
+  it('reads a stream with LF line ends only (most upstreams) the same, cut at every position', () => {
+    const lf = 'event: a\ndata: {"x":"ä€😀"}\n\n: keep-alive\ndata\ndata:\ndata:  two spaces\nid: 7\nretry: 10\n\ndata: line1\ndata: line2\n\nevent: b\ndata:no-space\n\ndata: [DONE]\n\n';
+    const expected: SseEvent[] = [{event: 'a', data: '{"x":"ä€😀"}'}, {data: '\n\n two spaces'}, {data: 'line1\nline2'}, {event: 'b', data: 'no-space'}, {data: '[DONE]'}];
+    assert.deepEqual(parseSseText(lf), expected);
+    for (let cut = 1; cut < lf.length; cut++) {
+      const parser = new SseParser();
+      const events = [...parser.push(lf.slice(0, cut)), ...parser.push(lf.slice(cut)), ...parser.end()];
+      assert.deepEqual(events, expected, `cut at ${cut}`);
+    }
+  });
+
   it('gives the same events for bytes cut inside UTF-8 sequences, one byte at a time', () => {
     const bytes = new TextEncoder().encode(STREAM);
     const parser = new SseParser();

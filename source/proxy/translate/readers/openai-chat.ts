@@ -3,7 +3,8 @@
 // `delta.reasoning_content` (DeepSeek, Qwen, Kimi, iFlow, xAI) or `delta.reasoning` (OpenRouter-style),
 // a final usage chunk (`stream_options.include_usage`) with empty `choices`, then `data: [DONE]`.
 import type {StopReason, TurnEvent, Usage} from '../events.js';
-import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
+import {asArray, asNumber, asRecord, asString, field, isRecord, parseJsonObject, type JsonObject} from '../json.js';
+import {ChunkTemplate} from './chunk-template.js';
 import {SseTurnReader} from './sse-reader.js';
 import {ToolCallQueue} from './tool-calls.js';
 
@@ -31,12 +32,33 @@ function reasoningOf(record: unknown): string | undefined {
   return asString(field(record, 'reasoning_content')) ?? asString(field(record, 'reasoning'));
 }
 
+/**
+ * What a chunk says when all it says is one delta string: text only, or reasoning only (one choice,
+ * no tool call, finish reason, usage or error). Nearly every chunk of an answer is one, and
+ * `onJson` reads it as exactly `onText` or `onReasoning` of that string, so the reader may read the
+ * next chunk of the same text around it by template (chunk-template.ts).
+ */
+function oneDeltaString(chunk: JsonObject | undefined): {kind: 'text' | 'reasoning'; value: string} | undefined {
+  if (!chunk || asRecord(chunk.error) || asRecord(chunk.usage)) return undefined;
+  const choices = asArray(chunk.choices);
+  if (choices.length !== 1 || (asNumber(field(choices[0], 'index')) ?? 0) !== 0 || asString(field(choices[0], 'finish_reason'))) return undefined;
+  const delta = field(choices[0], 'delta');
+  if (!isRecord(delta) || asArray(field(delta, 'tool_calls')).length > 0) return undefined;
+  const reasoning = reasoningOf(delta);
+  const content = asString(field(delta, 'content'));
+  if (content !== undefined && !reasoning) return {kind: 'text', value: content};
+  if (reasoning !== undefined && !content) return {kind: 'reasoning', value: reasoning};
+  return undefined;
+}
+
 export class OpenAIChatReader extends SseTurnReader {
   private readonly calls = new ToolCallQueue(this.out);
   /** Tool-call ids by index (for fragments without an `index`). */
   private readonly callIds = new Map<number, string>();
   private thinkingOpen = false;
   private sawDone = false;
+  /** The last text-only and reasoning-only chunks (see oneDeltaString). */
+  private readonly templates = {text: new ChunkTemplate(), reasoning: new ChunkTemplate()};
 
   protected override onDone(): void {
     this.sawDone = true;
@@ -44,8 +66,24 @@ export class OpenAIChatReader extends SseTurnReader {
     if (!this.out.stopKnown) this.out.stop('end_turn');
   }
 
-  /** One stream chunk, or a whole non-stream completion (its `message` read as one big delta). */
-  protected onJson(chunk: JsonObject): void {
+  protected override readByTemplate(text: string): boolean {
+    const delta = this.templates.text.match(text);
+    if (delta !== undefined) {
+      this.onText(delta, this.templates.text.json);
+      return true;
+    }
+    const reasoning = this.templates.reasoning.match(text);
+    if (reasoning === undefined) return false;
+    this.onReasoning(reasoning, this.templates.reasoning.json);
+    return true;
+  }
+
+  /**
+   * One stream chunk (`text`: its data as sent), or a whole non-stream completion (its `message`
+   * read as one big delta).
+   */
+  protected onJson(chunk: JsonObject, text?: string): void {
+    if (text !== undefined) this.learnTemplate(chunk, text);
     const error = asRecord(chunk.error);
     if (error) {
       this.out.error(asString(error.message) ?? JSON.stringify(error), asString(error.type) ?? asString(error.code));
@@ -63,20 +101,36 @@ export class OpenAIChatReader extends SseTurnReader {
     if (usage) this.out.usage(usage);
   }
 
+  /** A chunk of one delta string is the template for the next ones of its kind. */
+  private learnTemplate(chunk: JsonObject, text: string): void {
+    const one = oneDeltaString(chunk);
+    if (!one) return;
+    const kind = one.kind;
+    this.templates[kind].learn(text, one.value, (probe) => {
+      const read = oneDeltaString(parseJsonObject(probe));
+      return read?.kind === kind ? read.value : undefined;
+    });
+  }
+
   private onDelta(delta: unknown): void {
-    const reasoning = reasoningOf(delta);
-    if (reasoning) {
-      this.out.thinking(reasoning);
-      this.thinkingOpen = true;
-    }
-    const content = asString(field(delta, 'content'));
-    if (content) {
-      this.endThinking();
-      this.out.text(content);
-    }
+    this.onReasoning(reasoningOf(delta));
+    this.onText(asString(field(delta, 'content')));
     const toolCalls = asArray(field(delta, 'tool_calls'));
     if (toolCalls.length) this.endThinking();
     for (const [position, call] of toolCalls.entries()) this.onToolCall(call, position);
+  }
+
+  /** `json`: the string as a JSON literal, when at hand (TurnEvent). */
+  private onReasoning(reasoning: string | undefined, json?: string): void {
+    if (!reasoning) return;
+    this.out.thinking(reasoning, json);
+    this.thinkingOpen = true;
+  }
+
+  private onText(content: string | undefined, json?: string): void {
+    if (!content) return;
+    this.endThinking();
+    this.out.text(content, json);
   }
 
   /** Chat has no signatures; an empty one marks the thinking as made by this upstream (signatures.ts). */

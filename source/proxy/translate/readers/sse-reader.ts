@@ -27,8 +27,16 @@ export abstract class SseTurnReader implements TurnReader {
     return this.out.take();
   }
 
-  /** One event's JSON `data` (events after the end of the turn never get here). */
-  protected abstract onJson(data: JsonObject): void;
+  /** One event's JSON `data` (events after the end of the turn never get here); `text` is the data as sent. */
+  protected abstract onJson(data: JsonObject, text?: string): void;
+
+  /**
+   * Reads one event's `data` without parsing it, when the reader knows its shape (chunk-template.ts):
+   * true when read, false to have it parsed and given to `onJson`.
+   */
+  protected readByTemplate(_text: string): boolean {
+    return false;
+  }
 
   /** `data: [DONE]` (OpenAI's end marker). */
   protected onDone(): void {}
@@ -63,7 +71,8 @@ export abstract class SseTurnReader implements TurnReader {
       this.onDone();
       return;
     }
+    if (this.readByTemplate(data)) return;
     const json = parseJsonObject(data);
-    if (json) this.onJson(json);
+    if (json) this.onJson(json, data);
   }
 }

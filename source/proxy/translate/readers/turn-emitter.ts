@@ -33,16 +33,17 @@ export class TurnEmitter {
     this.events.push(event);
   }
 
-  text(text: string): void {
+  /** `json`: `text` as JSON.stringify writes it, when the reader has it (see TurnEvent). */
+  text(text: string, json?: string): void {
     if (!text) return;
     this.openBlock({kind: 'text'});
-    this.events.push({type: 'text', text});
+    this.events.push(json === undefined ? {type: 'text', text} : {type: 'text', text, json});
   }
 
-  thinking(text: string): void {
+  thinking(text: string, json?: string): void {
     if (!text) return;
     this.openBlock({kind: 'thinking'});
-    this.events.push({type: 'thinking', text});
+    this.events.push(json === undefined ? {type: 'thinking', text} : {type: 'thinking', text, json});
   }
 
   /** Ends the open thinking run with its signature, or stands alone (a signature without text). */
