@@ -5,7 +5,8 @@
 // beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
 import {cutText, excerpt} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
+import {urlToHttpOptions} from 'node:url';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
@@ -68,6 +69,8 @@ export interface ProxyServerOptions {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
+/** An upstream request is given up after this long (ms) without a byte either way. */
+const UPSTREAM_IDLE_MS = 10 * 60_000;
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -107,6 +110,8 @@ export class ProxyServer {
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
+  /** Request options by upstream URL: a URL object per request cost a fifth of the proxy's CPU on small answers. */
+  private readonly targets = new RequestTargets();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -120,6 +125,8 @@ export class ProxyServer {
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
+  /** The key each connection last proved it holds, with the api-keys list it was checked against. */
+  private readonly acceptedKeys = new WeakMap<object, {keys: readonly string[]; key: string}>();
   /** Forwarded requests not yet answered (close logs them as cut by stop). */
   private readonly inFlight = new InFlight<ActiveRequest>();
   private port: number;
@@ -130,7 +137,8 @@ export class ProxyServer {
     // Credentials masked (issue 11): events, logs and status never carry an account's token.
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
-    this.emit = (event) => emit(this.credentials.currentForSender().redactDeep(event));
+    // A request event (one per request) is flat and its keys are this file's: only its values are masked.
+    this.emit = (event) => emit(event.type === 'request' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -311,7 +319,16 @@ export class ProxyServer {
     const header = req.headers['x-api-key'];
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
-    if (presented && isApiKey(presented.trim(), this.options.config().apiKeys)) return;
+    const keys = this.options.config().apiKeys;
+    // A keep-alive connection presents the same key on every request: checked once per connection
+    // and config. Comparing with the key this same connection already proved holding tells its
+    // client nothing it does not know.
+    const accepted = this.acceptedKeys.get(req.socket);
+    if (presented !== undefined && accepted?.keys === keys && accepted.key === presented) return;
+    if (presented && isApiKey(presented.trim(), keys)) {
+      this.acceptedKeys.set(req.socket, {keys, key: presented});
+      return;
+    }
     throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
   }
 
@@ -640,11 +657,11 @@ export class ProxyServer {
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
   private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
-    const target = new URL(url);
+    const target = this.targets.get(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, agent: https ? this.agents.https : this.agents.http}, resolve);
-      request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
+      const request = (https ? httpsRequest : httpRequest)({...target, method: 'POST', headers, agent: https ? this.agents.https : this.agents.http, timeout: UPSTREAM_IDLE_MS}, resolve);
+      request.once('timeout', () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
       client.track(request);
       sendBody(request, body);
@@ -738,6 +755,27 @@ class PerSecondCounts {
     let sum = 0;
     for (let slot = 0; slot < this.seconds; slot++) if (this.stamps[slot]! > second - this.seconds) sum += this.counts[slot]!;
     return sum;
+  }
+}
+
+/**
+ * node:http request options (protocol, host, port, path, auth) for each upstream URL, parsed once.
+ * Bounded: a URL carries the client's query string, so the set of URLs is the clients' to grow.
+ */
+class RequestTargets {
+  private static readonly MAX = 64;
+  private readonly byUrl = new Map<string, RequestOptions>();
+
+  get(url: string): RequestOptions {
+    let target = this.byUrl.get(url);
+    if (!target) {
+      if (this.byUrl.size >= RequestTargets.MAX) this.byUrl.clear();
+      const parsed = new URL(url);
+      const {protocol, hostname, port, path, auth} = urlToHttpOptions(parsed);
+      target = auth ? {protocol, hostname, port, path, auth} : {protocol, hostname, port, path};
+      this.byUrl.set(url, target);
+    }
+    return target;
   }
 }
 
