@@ -25,6 +25,8 @@ export class AccountSource {
   private loadedSignature = '';
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
+  /** Token file paths by account object (a reload brings new objects). */
+  private readonly paths = new WeakMap<Account, string>();
   private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]}>();
 
   constructor(
@@ -99,6 +101,13 @@ export class AccountSource {
     return [registry, authDir, pausedDir, accountState].map(stamp).join('|');
   }
 
+  /** The account's token file path (store.tokenPath, kept per account object: asked on every request). */
+  pathOf(account: Account): string {
+    let file = this.paths.get(account);
+    if (file === undefined) this.paths.set(account, (file = this.store.tokenPath(account)));
+    return file;
+  }
+
   /** The account's token file now (one stat per call; the file is re-read only when it changed). */
   token(account: Account): TokenFile | undefined {
     const read = this.read(account);
@@ -110,7 +119,7 @@ export class AccountSource {
    * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
    */
   read(account: Account): TokenFile | 'missing' | undefined {
-    const file = this.store.tokenPath(account);
+    const file = this.pathOf(account);
     let stat;
     try {
       stat = statSync(file);

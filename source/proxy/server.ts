@@ -455,7 +455,7 @@ export class ProxyServer {
       active.account = poolAccount.label;
 
       // Every token the proxy sends is masked before it can be echoed (the one gate: noteSent).
-      this.credentials.noteSent(this.accounts.store.tokenPath(account), token);
+      this.credentials.noteSent(this.accounts.pathOf(account), token);
       const prepared = prepareRequest({
         row,
         overrides: this.options.settings.endpoints[row.id],
