@@ -168,6 +168,9 @@ export interface RedactOptions {
   cutEchoes?: boolean;
 }
 
+/** The default options, one shared object (redact runs for every string of every request's log event). */
+const NO_OPTIONS: RedactOptions = Object.freeze({});
+
 /** The shortest start of a secret masked as a cut echo (see RedactOptions.cutEchoes). */
 export const CUT_ECHO_MIN = 12;
 /** Characters that may go on a token: a run of them is one word, wherever the text was cut. */
@@ -346,7 +349,7 @@ export class Redactor {
   }
 
   /** The text with every known secret masked (and generic credential shapes, when asked). */
-  redact(text: string, options: RedactOptions = {}): string {
+  redact(text: string, options: RedactOptions = NO_OPTIONS): string {
     return this.redactWith(text, options);
   }
 
@@ -438,7 +441,8 @@ export class Redactor {
   redactValues<T extends object>(record: T): T {
     if (this.count === 0) return record;
     let out: Record<string, unknown> | undefined;
-    for (const key of Object.keys(record)) {
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       const value = (record as Record<string, unknown>)[key];
       if (typeof value === 'object' && value !== null) throw new TypeError(`redactValues: "${key}" is not flat; use redactDeep`);
       if (typeof value !== 'string') continue;
