@@ -348,10 +348,17 @@ export class ProxyServer {
     return resolved;
   }
 
-  /** The provider for a request: the route's, the served one, or the first with accounts that list the model. */
-  private async providerFor(route: Route, model: string | undefined): Promise<ProviderRow> {
+  /** The route's provider or the served one (known without a look at the accounts), else undefined. */
+  private servedProvider(route: Route): ProviderRow | undefined {
     if (route.provider) return this.requireProvider(route.provider);
     if (this.options.provider) return this.requireProvider(this.options.provider);
+    return undefined;
+  }
+
+  /** The provider for a request: the route's, the served one, or the first with accounts that list the model. */
+  private async providerFor(route: Route, model: string | undefined): Promise<ProviderRow> {
+    const served = this.servedProvider(route);
+    if (served) return served;
     const accounts = await this.accounts.all();
     const config = this.options.config();
     const providers = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))];
@@ -369,7 +376,11 @@ export class ProxyServer {
   }
 
   private async poolFor(row: ProviderRow): Promise<AccountPool> {
-    const usable = await this.accounts.usable(row.id);
+    return this.poolOf(row, await this.accounts.usable(row.id));
+  }
+
+  /** The provider's pool, built or brought up to date from its usable accounts `usable`. */
+  private poolOf(row: ProviderRow, usable: readonly Account[]): AccountPool {
     let pool = this.pools.get(row.id);
     // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
     if (pool && this.poolSources.get(row.id) === usable) return pool;
@@ -414,16 +425,19 @@ export class ProxyServer {
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
     active.model = client.model;
-    const row = await this.providerFor(route, client.model);
+    const row = this.servedProvider(route) ?? (await this.providerFor(route, client.model));
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
     if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
-    let pool = await this.poolFor(row);
+    let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
+    let pool = this.poolOf(row, usable);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
-    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
-    const usable = await this.accounts.usable(row.id);
+    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) {
+      usable = await this.accounts.usable(row.id);
+      pool = this.poolOf(row, usable);
+    }
     if (pool.size === 0) throw await this.noAccountError(row);
     const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
