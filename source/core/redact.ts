@@ -130,23 +130,30 @@ const BASE64_CODES = (() => {
  * `\n`, with 16 base64 characters before it and 4 after. Looks only around line breaks (found
  * natively), so bulk text costs little.
  */
-function mayHoldWrappedBase64(text: string | Uint8Array): boolean {
+function mayHoldWrappedBase64(text: string | Buffer): boolean {
   const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
   const run = (from: number, step: 1 | -1, count: number) => {
     for (let k = 0, i = from; k < count; k++, i += step) if (i < 0 || i >= text.length || BASE64_CODES[at(i)] !== 1) return false;
     return true;
   };
-  const find = (needle: string, from: number) => (typeof text === 'string' ? text.indexOf(needle, from) : (text as Buffer).indexOf(needle, from, 'latin1'));
-  for (let i = find('\n', 0); i >= 0; i = find('\n', i + 1)) {
+  // Bytes are searched for a byte or a Buffer (native, no string needle to encode per call: an SSE
+  // batch has a line break every few dozen bytes, issue 14).
+  const find =
+    typeof text === 'string'
+      ? (needle: 'raw' | 'escaped', from: number) => text.indexOf(needle === 'raw' ? '\n' : '\\n', from)
+      : (needle: 'raw' | 'escaped', from: number) => text.indexOf(needle === 'raw' ? 10 : ESCAPED_LINE_BREAK, from);
+  for (let i = find('raw', 0); i >= 0; i = find('raw', i + 1)) {
     const end = i > 0 && at(i - 1) === 13 ? i - 2 : i - 1;
     if (run(end, -1, 16) && run(i + 1, 1, 4)) return true;
   }
-  for (let i = find('\\n', 0); i >= 0; i = find('\\n', i + 2)) {
+  for (let i = find('escaped', 0); i >= 0; i = find('escaped', i + 2)) {
     const end = i >= 2 && at(i - 1) === 114 && at(i - 2) === 92 ? i - 3 : i - 1;
     if (run(end, -1, 16) && run(i + 2, 1, 4)) return true;
   }
   return false;
 }
+/** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
+const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
@@ -478,7 +485,7 @@ export class Redactor {
   }
 
   /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
-  mayHoldEcho(bytes: Uint8Array): boolean {
+  mayHoldEcho(bytes: Buffer): boolean {
     const filter = this.echoFilter();
     if (!filter || filter.mayHoldEcho(bytes)) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only in

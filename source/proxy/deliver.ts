@@ -15,25 +15,61 @@ export interface ClientGone {
 }
 
 /**
- * Streams the upstream body to the client chunk by chunk as it arrives (backpressure, no
- * buffering), with every account credential masked in the headers and the body (issue 11: an error
- * event inside a 200 SSE stream may echo the token). Bytes without a secret pass unchanged (the same
- * Buffers). Written out by hand rather than with stream.pipeline and a Transform: those cost an
- * AbortController, a DOMException and several stream objects per answer, a measurable share of a
- * small JSON answer's time. Resolves once the answer is sent or either side broke off.
+ * Small upstream chunks that arrive in one turn of the event loop are masked and written together,
+ * up to this many bytes at a time: an SSE answer's events, parsed from one socket read, are one
+ * masker pass and one chunked write instead of one each (issue 14: per-chunk work was most of a
+ * streamed answer's cost). Never held past their turn: no event waits for the next.
+ */
+export const COALESCE_MAX_BYTES = 64 * 1024;
+/** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
+export const COALESCE_CHUNK_MAX = 16 * 1024;
+
+/**
+ * Streams the upstream body to the client as it arrives (backpressure, no buffering beyond the
+ * chunks of one event-loop turn, see COALESCE_MAX_BYTES), with every account credential masked in
+ * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token).
+ * Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
+ * Transform: those cost an AbortController, a DOMException and several stream objects per answer, a
+ * measurable share of a small JSON answer's time. Resolves once the answer is sent or either side
+ * broke off.
+ *
+ * Masking changes a body's length, so an upstream's Content-Length is never passed on as it was: a
+ * body that is complete when its chunks are delivered (the rest of the answer arrived in the same
+ * read, as JSON answers do) is masked first and sent with the length of what is sent; any other
+ * body goes out chunked. A complete body is written with the headers and the end in one write. A
+ * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
+ * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
 export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor): Promise<void> {
-  res.writeHead(upstream.statusCode!, redactor.redactHeaders(forwardedResponseHeaders(upstream.headers)));
-  // A stream's headers go out at once (the client sees the answer start); a body of known length
-  // takes them along in its first write (one write, not two, per JSON answer).
-  if (upstream.headers['content-length'] === undefined) res.flushHeaders();
+  const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
+  const declaredLength = upstream.headers['content-length'] !== undefined;
   const masker = redactor.stream();
   return new Promise<void>((resolve) => {
     let ended = false;
     let settled = false;
+    /** The head was handed to `res` (it goes out with the first body bytes, or flushed alone). */
+    let headed = false;
+    /** Small chunks of this turn not yet masked, and their size. */
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let flushQueued = false;
+    /** Masked bytes of a complete body, written with the end (and their size). */
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    /** The head; a declared length is replaced by the masked body's when it is known, else dropped (chunked). */
+    const head = (length?: number) => {
+      headed = true;
+      if (declaredLength) {
+        if (length !== undefined) headers['content-length'] = String(length);
+        else delete headers['content-length'];
+      }
+      res.writeHead(upstream.statusCode!, headers);
+    };
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
+      pending = [];
+      held = [];
       upstream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onUpstreamClose);
       res.off('drain', onDrain).off('finish', onFinish).off('close', onResClose);
       if (error) {
@@ -43,14 +79,49 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       }
       resolve();
     };
-    const onData = (chunk: Buffer) => {
-      const out = masker.push(chunk);
+    /** Masked bytes to the client, or held for the end when the body is complete and not started. */
+    const deliver = (out: Buffer) => {
+      if (!headed && upstream.complete) {
+        held.push(out);
+        heldBytes += out.length;
+        return;
+      }
+      if (!headed) head();
       if (out.length > 0 && !res.write(out)) upstream.pause();
+    };
+    const flush = () => {
+      flushQueued = false;
+      if (settled || ended || pendingBytes === 0) return;
+      const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      deliver(masker.push(bytes));
+    };
+    const onData = (chunk: Buffer) => {
+      if (chunk.length >= COALESCE_CHUNK_MAX) {
+        // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
+        if (pendingBytes > 0) flush();
+        deliver(masker.push(chunk));
+        return;
+      }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= COALESCE_MAX_BYTES) flush();
+      // A complete message's 'end' follows its last chunk in this turn: onEnd writes it all at once.
+      else if (!flushQueued && !upstream.complete) {
+        flushQueued = true;
+        process.nextTick(flush);
+      }
     };
     const onDrain = () => upstream.resume();
     const onEnd = () => {
+      flush();
       ended = true;
       const rest = masker.end();
+      if (!headed) head(heldBytes + rest.length);
+      // Written in one turn: the end uncorks the socket, so all go out in one write.
+      for (const out of held) if (out.length > 0) res.write(out);
+      held = [];
       res.end(rest.length > 0 ? rest : undefined);
     };
     const onFinish = () => settle();
@@ -62,6 +133,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     };
     upstream.on('data', onData).on('end', onEnd).on('error', settle).on('close', onUpstreamClose);
     res.on('drain', onDrain).on('finish', onFinish).on('close', onResClose);
+    if (!declaredLength) {
+      // A stream: the client sees it start even while the upstream is still silent.
+      setImmediate(() => {
+        if (settled || headed) return;
+        head();
+        res.flushHeaders();
+      });
+    }
   });
 }
 

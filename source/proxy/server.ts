@@ -67,7 +67,7 @@ export interface ProxyServerOptions {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-/** Socket-sized stream buffers: fewer, larger writes for bulk bodies; SSE events still go out one by one. */
+/** Socket-sized stream buffers: fewer, larger writes for bulk bodies (SSE events are batched per event-loop turn by deliver.ts pipeThrough). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 /** An upstream request is given up after this long (ms) without a byte either way. */
 const UPSTREAM_IDLE_MS = 10 * 60_000;
