@@ -261,19 +261,33 @@ export function mergeWindows(cached: readonly QuotaWindow[], fresh: readonly Quo
 // ---------------------------------------------------------------------------------------------
 // Response headers
 
-/** Header names in lower case (answers may come in any case). */
-function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
-  const lower: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = String(value);
-  return lower;
+/**
+ * The headers whose lower-case name starts with `prefix`, by that lower-case name (answers may come
+ * in any case); undefined when there is none.
+ */
+function headersWithPrefix(headers: Record<string, string>, prefix: string): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const key = name.toLowerCase();
+    if (!key.startsWith(prefix)) continue;
+    // No prototype: a header name is data, never a prototype key.
+    (found ??= Object.create(null) as Record<string, string>)[key] = String(headers[name]);
+  }
+  return found;
 }
+
+/** Claude's rate-limit headers: `anthropic-ratelimit-unified-5h-utilization`, `-7d-reset`, … */
+const CLAUDE_UNIFIED_PREFIX = 'anthropic-ratelimit-unified-';
 
 /**
  * Windows from Claude's `anthropic-ratelimit-unified-*` response headers ([] when it sent none).
  * Each provider's adapter says which reader its headers need (providers/table.ts windowsFromHeaders).
  */
 export function claudeHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
-  const h = lowerCaseHeaders(headers);
+  const h = headersWithPrefix(headers, CLAUDE_UNIFIED_PREFIX);
+  // Most answers of an API-key account carry none: nothing more to build (the proxy asks per answer).
+  if (h === undefined) return [];
   const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
   const slots = [
@@ -281,7 +295,7 @@ export function claudeHeaderWindows(headers: Record<string, string>, now: number
     {slot: '7d', kind: 'weekly', seconds: WINDOW_SECONDS.weekly},
   ] as const;
   for (const {slot, kind, seconds} of slots) {
-    const prefix = `anthropic-ratelimit-unified-${slot}-`;
+    const prefix = `${CLAUDE_UNIFIED_PREFIX}${slot}-`;
     const utilization = numberOrNull(h[`${prefix}utilization`]);
     const status = h[`${prefix}status`]?.toLowerCase();
     const reset = isoFromInstant(h[`${prefix}reset`]);
@@ -295,7 +309,8 @@ export function claudeHeaderWindows(headers: Record<string, string>, now: number
 
 /** Windows from Codex's `x-codex-primary-*` / `x-codex-secondary-*` response headers ([] when none). */
 export function codexHeaderWindows(headers: Record<string, string>, now: number): QuotaWindow[] {
-  const h = lowerCaseHeaders(headers);
+  const h = headersWithPrefix(headers, 'x-codex-');
+  if (h === undefined) return [];
   const observedAt = new Date(now).toISOString();
   const windows: QuotaWindow[] = [];
   for (const slot of ['primary', 'secondary'] as const) {

@@ -53,6 +53,8 @@ function charBefore(text: string, offset: number): string {
   return last >= 0xdc00 && last <= 0xdfff && offset >= 2 ? String.fromCodePoint(text.codePointAt(offset - 2)!) : String.fromCodePoint(last);
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Each invisible character shown as its `\uXXXX` form, except inside the sequences it belongs to (partOfSequence). */
 function showInvisible(text: string): string {
   return text.replace(INVISIBLE, (char, offset: number, whole: string) => {
@@ -67,6 +69,8 @@ function showInvisible(text: string): string {
  */
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
+  // Printable ASCII holds none of what is removed or shown (the proxy's log line per request).
+  if (typeof text === 'string' && PRINTABLE_ASCII.test(text)) return text;
   const clean = String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
   return HAS_INVISIBLE.test(clean) ? showInvisible(clean) : clean;
 }
@@ -90,7 +94,7 @@ export function maskSecret(secret: string | undefined | null): string {
 export function redactSecrets(text: string, secrets: Iterable<string | undefined | null>): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 8) out = out.split(secret).join(maskSecret(secret));
+    if (secret && secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
   }
   return out;
 }

@@ -25,6 +25,8 @@ export class AccountSource {
   private loadedSignature = '';
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
+  /** Token file paths by account object (a reload brings new objects). */
+  private readonly paths = new WeakMap<Account, string>();
   private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]}>();
 
   constructor(
@@ -37,7 +39,19 @@ export class AccountSource {
 
   /** Every account (usable or not), re-read when older than the TTL. */
   async all(): Promise<Account[]> {
-    if (this.snapshot && this.now() - this.loadedAt < this.ttlMs) return this.snapshot;
+    return this.fresh() ?? this.reload();
+  }
+
+  /** The list when it is younger than the TTL (no file looked at), else undefined. */
+  private fresh(): Account[] | undefined {
+    return this.snapshot && this.now() - this.loadedAt < this.ttlMs ? this.snapshot : undefined;
+  }
+
+  /**
+   * The list after a look at the files that decide it: re-read when they changed or a full re-read
+   * is due; the stale list while a read runs.
+   */
+  private async reload(): Promise<Account[]> {
     const signature = this.filesSignature();
     if (this.snapshot && signature === this.loadedSignature && this.now() - this.fullReadAt < FULL_READ_EVERY_MS) {
       this.loadedAt = this.now();
@@ -72,7 +86,19 @@ export class AccountSource {
 
   /** The provider's usable accounts: the same array (do not change it) until the account list is re-read. */
   async usable(provider: string): Promise<Account[]> {
-    const all = await this.all();
+    return this.usableOf(provider, await this.all());
+  }
+
+  /**
+   * usable() without waiting, when the list is younger than the TTL (the common case: every request
+   * asks, and an async call per ask was a measurable share of a small answer's time); else undefined.
+   */
+  usableNow(provider: string): Account[] | undefined {
+    const all = this.fresh();
+    return all && this.usableOf(provider, all);
+  }
+
+  private usableOf(provider: string, all: Account[]): Account[] {
     const cached = this.usableByProvider.get(provider);
     if (cached?.of === all) return cached.usable;
     const usable = all.filter((a) => a.provider === provider && isUsable(a));
@@ -99,6 +125,13 @@ export class AccountSource {
     return [registry, authDir, pausedDir, accountState].map(stamp).join('|');
   }
 
+  /** The account's token file path (store.tokenPath, kept per account object: asked on every request). */
+  pathOf(account: Account): string {
+    let file = this.paths.get(account);
+    if (file === undefined) this.paths.set(account, (file = this.store.tokenPath(account)));
+    return file;
+  }
+
   /** The account's token file now (one stat per call; the file is re-read only when it changed). */
   token(account: Account): TokenFile | undefined {
     const read = this.read(account);
@@ -110,7 +143,7 @@ export class AccountSource {
    * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
    */
   read(account: Account): TokenFile | 'missing' | undefined {
-    const file = this.store.tokenPath(account);
+    const file = this.pathOf(account);
     let stat;
     try {
       stat = statSync(file);

@@ -48,6 +48,12 @@ export class ModelScanner {
   private token: number[] | undefined;
   private tokenStart = 0;
 
+  /**
+   * `shapeOnly`: only tell whether the body starts as an object (`invalid`), then stop — for a body
+   * that will be read whole and parsed anyway, where walking it for its model would be wasted.
+   */
+  constructor(private readonly shapeOnly = false) {}
+
   feed(chunk: Buffer): void {
     for (let i = 0; i < chunk.length && !this.done; i++, this.offset++) this.byte(chunk[i]!);
   }
@@ -60,6 +66,7 @@ export class ModelScanner {
         this.invalid = true;
         this.done = true;
       } else this.depth = 1;
+      if (this.shapeOnly) this.done = true;
       return;
     }
     if (this.inString) {

@@ -34,7 +34,9 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
   const streamable = Number.isInteger(declared) && declared > 0;
-  const scanner = new ModelScanner();
+  // A body declared smaller than the streaming threshold is read whole and parsed: the scanner only
+  // checks that it starts as an object (400 at the first byte), JSON.parse finds the model.
+  const scanner = new ModelScanner(streamable && declared < STREAM_ABOVE_BYTES);
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
   const read = await collectBody(req, limit, () => tooLarge(limit), (chunk, size) => {
     if (!scanner.done) scanner.feed(chunk);

@@ -243,7 +243,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
 }
 
 function redact(text: string, secrets: Set<string>): string {
-  return redactSecrets(text, secrets).replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/g, '$1•••');
+  const masked = redactSecrets(text, secrets);
+  return masked.includes('Bearer') ? masked.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/g, '$1•••') : masked;
 }
 
 function openLog(file: string): WriteStream {

@@ -5,7 +5,8 @@
 // beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
 import {cutText, excerpt} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
+import {urlToHttpOptions} from 'node:url';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
@@ -68,6 +69,8 @@ export interface ProxyServerOptions {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies (SSE events are batched per event-loop turn by deliver.ts pipeThrough). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
+/** An upstream request is given up after this long (ms) without a byte either way. */
+const UPSTREAM_IDLE_MS = 10 * 60_000;
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -107,6 +110,8 @@ export class ProxyServer {
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
+  /** Request options by upstream URL: a URL object per request cost a fifth of the proxy's CPU on small answers. */
+  private readonly targets = new RequestTargets();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -120,6 +125,8 @@ export class ProxyServer {
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
+  /** The key each connection last proved it holds, with the api-keys list it was checked against. */
+  private readonly acceptedKeys = new WeakMap<object, {keys: readonly string[]; key: string}>();
   /** Forwarded requests not yet answered (close logs them as cut by stop). */
   private readonly inFlight = new InFlight<ActiveRequest>();
   private port: number;
@@ -130,7 +137,8 @@ export class ProxyServer {
     // Credentials masked (issue 11): events, logs and status never carry an account's token.
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
-    this.emit = (event) => emit(this.credentials.currentForSender().redactDeep(event));
+    // A request event (one per request) is flat and its keys are this file's: only its values are masked.
+    this.emit = (event) => emit(event.type === 'request' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -311,7 +319,16 @@ export class ProxyServer {
     const header = req.headers['x-api-key'];
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
-    if (presented && isApiKey(presented.trim(), this.options.config().apiKeys)) return;
+    const keys = this.options.config().apiKeys;
+    // A keep-alive connection presents the same key on every request: checked once per connection
+    // and config. Comparing with the key this same connection already proved holding tells its
+    // client nothing it does not know.
+    const accepted = this.acceptedKeys.get(req.socket);
+    if (presented !== undefined && accepted?.keys === keys && accepted.key === presented) return;
+    if (presented && isApiKey(presented.trim(), keys)) {
+      this.acceptedKeys.set(req.socket, {keys, key: presented});
+      return;
+    }
     throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
   }
 
@@ -331,10 +348,17 @@ export class ProxyServer {
     return resolved;
   }
 
-  /** The provider for a request: the route's, the served one, or the first with accounts that list the model. */
-  private async providerFor(route: Route, model: string | undefined): Promise<ProviderRow> {
+  /** The route's provider or the served one (known without a look at the accounts), else undefined. */
+  private servedProvider(route: Route): ProviderRow | undefined {
     if (route.provider) return this.requireProvider(route.provider);
     if (this.options.provider) return this.requireProvider(this.options.provider);
+    return undefined;
+  }
+
+  /** The provider for a request: the route's, the served one, or the first with accounts that list the model. */
+  private async providerFor(route: Route, model: string | undefined): Promise<ProviderRow> {
+    const served = this.servedProvider(route);
+    if (served) return served;
     const accounts = await this.accounts.all();
     const config = this.options.config();
     const providers = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))];
@@ -352,7 +376,11 @@ export class ProxyServer {
   }
 
   private async poolFor(row: ProviderRow): Promise<AccountPool> {
-    const usable = await this.accounts.usable(row.id);
+    return this.poolOf(row, await this.accounts.usable(row.id));
+  }
+
+  /** The provider's pool, built or brought up to date from its usable accounts `usable`. */
+  private poolOf(row: ProviderRow, usable: readonly Account[]): AccountPool {
     let pool = this.pools.get(row.id);
     // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
     if (pool && this.poolSources.get(row.id) === usable) return pool;
@@ -397,16 +425,19 @@ export class ProxyServer {
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
     let client = await readClientRequest(req);
     active.model = client.model;
-    const row = await this.providerFor(route, client.model);
+    const row = this.servedProvider(route) ?? (await this.providerFor(route, client.model));
     active.provider = row.id;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
     if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
-    let pool = await this.poolFor(row);
+    let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
+    let pool = this.poolOf(row, usable);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
-    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) pool = await this.poolFor(row);
-    const usable = await this.accounts.usable(row.id);
+    if (pool.size === 0 && (await this.accounts.reloadIfChanged())) {
+      usable = await this.accounts.usable(row.id);
+      pool = this.poolOf(row, usable);
+    }
     if (pool.size === 0) throw await this.noAccountError(row);
     const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
@@ -438,7 +469,7 @@ export class ProxyServer {
       active.account = poolAccount.label;
 
       // Every token the proxy sends is masked before it can be echoed (the one gate: noteSent).
-      this.credentials.noteSent(this.accounts.store.tokenPath(account), token);
+      this.credentials.noteSent(this.accounts.pathOf(account), token);
       const prepared = prepareRequest({
         row,
         overrides: this.options.settings.endpoints[row.id],
@@ -640,11 +671,11 @@ export class ProxyServer {
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
   private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
-    const target = new URL(url);
+    const target = this.targets.get(url);
     const https = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, agent: https ? this.agents.https : this.agents.http}, resolve);
-      request.setTimeout(10 * 60_000, () => request.destroy(new Error('no answer within 10 min')));
+      const request = (https ? httpsRequest : httpRequest)({...target, method: 'POST', headers, agent: https ? this.agents.https : this.agents.http, timeout: UPSTREAM_IDLE_MS}, resolve);
+      request.once('timeout', () => request.destroy(new Error('no answer within 10 min')));
       request.on('error', reject);
       client.track(request);
       sendBody(request, body);
@@ -705,9 +736,11 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  // No prototype: a header name is data (node:http hands `__proto__` over as an own key).
+  const out = Object.create(null) as Record<string, string>;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && Object.hasOwn(headers, name)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
@@ -738,6 +771,27 @@ class PerSecondCounts {
     let sum = 0;
     for (let slot = 0; slot < this.seconds; slot++) if (this.stamps[slot]! > second - this.seconds) sum += this.counts[slot]!;
     return sum;
+  }
+}
+
+/**
+ * node:http request options (protocol, host, port, path, auth) for each upstream URL, parsed once.
+ * Bounded: a URL carries the client's query string, so the set of URLs is the clients' to grow.
+ */
+class RequestTargets {
+  private static readonly MAX = 64;
+  private readonly byUrl = new Map<string, RequestOptions>();
+
+  get(url: string): RequestOptions {
+    let target = this.byUrl.get(url);
+    if (!target) {
+      if (this.byUrl.size >= RequestTargets.MAX) this.byUrl.clear();
+      const parsed = new URL(url);
+      const {protocol, hostname, port, path, auth} = urlToHttpOptions(parsed);
+      target = auth ? {protocol, hostname, port, path, auth} : {protocol, hostname, port, path};
+      this.byUrl.set(url, target);
+    }
+    return target;
   }
 }
 

@@ -75,9 +75,11 @@ export function forwardedRequestHeaders(
   upstream: Record<string, string>,
   bodyLength: number,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(client)) {
-    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name)) continue;
+  // No prototype: a header name is data (node:http hands `__proto__` over as an own key).
+  const out = Object.create(null) as Record<string, string>;
+  for (const name in client) {
+    const value = client[name];
+    if (value === undefined || !Object.hasOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   Object.assign(out, upstream);

@@ -29,6 +29,8 @@ interface Seen {
 export class CredentialRedactor {
   private readonly files = new Map<string, Seen>();
   private readonly extra = new Set<string>();
+  /** The token object last noted as sent, by token file (noteSent). */
+  private readonly sentTokens = new Map<string, unknown>();
   private built: {key: string; extra: number; redactor: Redactor} | undefined;
   /** Bumped whenever the secrets of some file change (a stamp alone changing leaves the Redactor as it is). */
   private version = 0;
@@ -60,6 +62,10 @@ export class CredentialRedactor {
    * whatever the token file now holds (`file#sent` keeps the last token sent from that file).
    */
   noteSent(file: string, token: unknown): void {
+    // The same object as last time: the proxy's token cache hands out one object per version of a
+    // file (token objects are never changed in place), so its credentials are already noted.
+    if (this.sentTokens.get(file) === token) return;
+    this.sentTokens.set(file, token);
     this.remember(`${file}#sent`, 'sent', credentialsOf(token));
   }
 

@@ -141,6 +141,21 @@ test('Claude unified rate-limit headers become 5 h and weekly windows', () => {
   assert.deepEqual(windowsFromHeaders('qwen', {'anthropic-ratelimit-unified-5h-utilization': '0.4'}, NOW), []);
 });
 
+test('quota headers are read in any case, and a header named like a prototype key is data', () => {
+  // As JSON.parse or an HTTP parser hands them over: `__proto__` an own key, not the prototype.
+  const headers = JSON.parse(
+    '{"__proto__": "x", "X-Codex-Primary-Used-Percent": "12", "x-codex-primary-window-minutes": "300", "X-CODEX-PRIMARY-RESET-AFTER-SECONDS": "60", "x-codex-__proto__": "y"}',
+  ) as Record<string, string>;
+  assert.equal(Object.hasOwn(headers, '__proto__'), true);
+  assert.deepEqual(
+    windowsFromHeaders('codex', headers, NOW).map((w) => [w.kind, w.usedPct, w.resetsAt]),
+    [['5h', 12, iso(NOW + 60_000)]],
+  );
+  const claude = JSON.parse('{"anthropic-ratelimit-unified-__proto__": {"polluted": true}, "ANTHROPIC-RATELIMIT-UNIFIED-5H-UTILIZATION": "0.5"}') as Record<string, string>;
+  assert.deepEqual(windowsFromHeaders('claude', claude, NOW).map((w) => [w.kind, w.usedPct]), [['5h', 50]]);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
 test('Codex x-codex headers: windows classified by their minutes (weekly-only plans send the week as primary)', () => {
   const weeklyOnly = windowsFromHeaders(
     'codex',

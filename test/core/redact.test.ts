@@ -35,6 +35,16 @@ test('a Redactor masks every occurrence, URL-encoded ones too, longest secret fi
   assert.equal(new Redactor([]).redact('unchanged'), 'unchanged');
 });
 
+test('redactValues masks each string value of a flat record, keeps the record when nothing is secret, refuses nested values', () => {
+  const redactor = new Redactor(['1//refresh-0123456789']);
+  const event = {type: 'request', model: 'x-1//refresh-0123456789', path: `/v1/messages?k=${encodeURIComponent('1//refresh-0123456789')}`, status: 200};
+  assert.deepEqual(redactor.redactValues(event), {type: 'request', model: 'x-1//r…(redacted)', path: '/v1/messages?k=1//r…(redacted)', status: 200});
+  assert.equal(event.model, 'x-1//refresh-0123456789', 'the caller\'s record is not changed');
+  const clean = {type: 'request', model: 'claude-opus-4-6', status: 200};
+  assert.equal(redactor.redactValues(clean), clean);
+  assert.throws(() => redactor.redactValues({nested: {model: '1//refresh-0123456789'}}), /not flat/);
+});
+
 test('a stream masker catches a secret cut at any byte, and passes other bytes unchanged', () => {
   const secret = '1//0gAB+cd/ef-0123456789';
   const redactor = new Redactor([secret]);
