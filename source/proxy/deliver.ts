@@ -100,7 +100,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         heldBytes += out.length;
         return;
       }
-      if (!headed && !head()) return;
+      if (settled || (!headed && !head())) return;
       if (out.length > 0 && !res.write(out)) upstream.pause();
     };
     const flush = () => {
