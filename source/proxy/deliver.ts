@@ -41,6 +41,11 @@ export const COALESCE_CHUNK_MAX = 16 * 1024;
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
 export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor): Promise<void> {
+  // node:http parses a status that res.writeHead refuses (`099`): refused here, where the caller
+  // still answers 502, since the head is written later from an event handler (where a throw would
+  // end the proxy process).
+  const status = upstream.statusCode!;
+  if (!(status >= 100 && status <= 999)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
   const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
   const declaredLength = upstream.headers['content-length'] !== undefined;
   const masker = redactor.stream();
@@ -56,14 +61,23 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     /** Masked bytes of a complete body, written with the end (and their size). */
     let held: Buffer[] = [];
     let heldBytes = 0;
-    /** The head; a declared length is replaced by the masked body's when it is known, else dropped (chunked). */
-    const head = (length?: number) => {
+    /**
+     * The head; a declared length is replaced by the masked body's when it is known, else dropped
+     * (chunked). False when res refused it (the answer is then broken off): it runs in event handlers.
+     */
+    const head = (length?: number): boolean => {
       headed = true;
       if (declaredLength) {
         if (length !== undefined) headers['content-length'] = String(length);
         else delete headers['content-length'];
       }
-      res.writeHead(upstream.statusCode!, headers);
+      try {
+        res.writeHead(status, headers);
+        return true;
+      } catch (error) {
+        settle(error as Error);
+        return false;
+      }
     };
     const settle = (error?: Error) => {
       if (settled) return;
@@ -86,7 +100,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         heldBytes += out.length;
         return;
       }
-      if (!headed) head();
+      if (settled || (!headed && !head())) return;
       if (out.length > 0 && !res.write(out)) upstream.pause();
     };
     const flush = () => {
@@ -118,7 +132,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       flush();
       ended = true;
       const rest = masker.end();
-      if (!headed) head(heldBytes + rest.length);
+      if (!headed && !head(heldBytes + rest.length)) return;
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
@@ -136,8 +150,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {
-        if (settled || headed) return;
-        head();
+        if (settled || headed || !head()) return;
         res.flushHeaders();
       });
     }

@@ -29,7 +29,7 @@ interface Seen {
 export class CredentialRedactor {
   private readonly files = new Map<string, Seen>();
   private readonly extra = new Set<string>();
-  /** The token object last noted as sent, by token file (noteSent). */
+  /** The token object last noted as sent, by token file (noteSent); dropped with the file's `#sent` entry. */
   private readonly sentTokens = new Map<string, unknown>();
   private built: {key: string; extra: number; redactor: Redactor} | undefined;
   /** Bumped whenever the secrets of some file change (a stamp alone changing leaves the Redactor as it is). */
@@ -125,8 +125,12 @@ export class CredentialRedactor {
     }
     // A `file#sent` / `file#refreshed` entry lives as long as its file.
     for (const file of this.files.keys()) {
-      if (!present.has(file.split('#')[0]!)) {
+      const base = file.split('#')[0]!;
+      if (!present.has(base)) {
         this.files.delete(file);
+        // noteSent's "already noted" stood for the `#sent` entry forgotten here: the proxy may send
+        // that same token object again once the file is back (a pause and resume keep its stamp).
+        this.sentTokens.delete(base);
         this.version++;
       }
     }
