@@ -90,6 +90,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const found = findCommand(COMMANDS, args);
     if (!found) {
       const near = COMMANDS.filter((c) => c.name[0] === args[0]).map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
+      // `ccs-tui proxy --help`: the group's commands are the help asked for.
+      if (near.length > 0 && (args.includes('--help') || args.includes('-h'))) {
+        io.stdout.write(`usage:\n  ${near.join('\n  ')}\n`);
+        return 0;
+      }
       io.stderr.write(`ccs-tui: unknown command "${args.join(' ')}"\n` +
         (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
       return 2;

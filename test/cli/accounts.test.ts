@@ -116,6 +116,14 @@ describe('ccs-tui account commands (built binary)', () => {
     run = await runBin(['frobnicate'], ccs.env);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown command "frobnicate"/);
+    // A command group's help lists its commands (exit 0); the group alone is still a usage error.
+    run = await runBin(['proxy', '--help'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /ccs-tui proxy start \[--port N\]/);
+    assert.match(run.stdout, /ccs-tui proxy stop/);
+    run = await runBin(['proxy'], ccs.env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /did you mean:\n {2}ccs-tui proxy serve/);
     run = await runBin(['use', 'codex', 'nobody'], ccs.env);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no codex account "nobody" \(accounts: alpha, beta\)/);

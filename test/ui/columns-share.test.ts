@@ -73,6 +73,7 @@ test('tmux 60×20: the built binary shares the columns by need (names whole, sho
     t.keys(['q']);
     assert.equal(await t.waitForExit(), 0);
   } finally {
+    t.kill();
     dir.cleanup();
   }
 });
