@@ -348,7 +348,8 @@ export function ccrVerdicts(r: CcrBenchResult): Verdict[] {
     {
       name: 'vs Claude Code Router: peak RSS over the run',
       value: `ccs-tui ${r.peakRssMb.ccs.toFixed(1)} MB, router ${r.peakRssMb.ccr.toFixed(1)} MB; ccs-tui/router ${rss.toFixed(2)}`,
-      budget: `${BUDGET} (ratio < 1)`,
+      // Memory is not "faster": the same side by side, judged as less.
+      budget: 'less memory than Claude Code Router (ratio < 1)',
       ok: rss < 1,
     },
   ];
