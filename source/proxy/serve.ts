@@ -114,7 +114,9 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);
   const ipc = () => send !== undefined && process.connected;
-  const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${sanitizeLine(redact(describeEvent(event), secrets))}`;
+  /** An event's log text: described, sanitised, API keys masked (the time prefix is added by the caller). */
+  const textOf = (event: ProxyEvent) => sanitizeLine(redact(describeEvent(event), secrets));
+  const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${textOf(event)}`;
   // One request is one log line, but neither a write nor an IPC message of its own (request-batch.ts).
   // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
   // request lines are not written there. Run by hand, every line is printed.
@@ -125,7 +127,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   });
   /** An event already masked with every account credential (the server masks what it emits). */
   const emitMasked = (masked: ProxyEvent) => {
-    if (masked.type === 'request') return requests.add(masked, lineOf(masked, Date.now()));
+    if (masked.type === 'request') return requests.add(`${isoAt(Date.now())} `, textOf(masked));
     // Any other event goes out at once, after the requests before it.
     requests.flush();
     const line = lineOf(masked, Date.now());

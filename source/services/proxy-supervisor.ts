@@ -278,7 +278,7 @@ export class ProxySupervisor {
     }
     if (message.type === 'requests') {
       // A batch: one screen update for all of it (the log tail shows the newest lines).
-      this.log(...message.recent.map(describeEvent));
+      this.log(...message.recent);
       this.update({totalRequests: this.state.totalRequests + message.count});
       return;
     }

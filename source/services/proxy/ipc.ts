@@ -20,12 +20,13 @@ export type ProxyEvent =
 
 /**
  * Request events as the child sends them over IPC: gathered over a tenth of a second, `count` of
- * them, the newest (at most 50) in `recent` for the log tail. The log file has every one.
+ * them, the newest (at most 50) in `recent` for the log tail, as their log lines without the time
+ * (describeEvent's text, sanitised, keys masked). The log file has every one.
  */
 export interface ProxyRequestBatch {
   type: 'requests';
   count: number;
-  recent: Extract<ProxyEvent, {type: 'request'}>[];
+  recent: string[];
 }
 
 /** Messages the supervisor sends to its child. */

@@ -1,0 +1,37 @@
+// The proxy child's request lines, gathered per tenth of a second: every line goes to the log in
+// order, the newest ones (text only, no time) go to the supervisor's log tail.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {RequestBatch, type RequestBatchOut} from '../../source/proxy/request-batch.js';
+
+test('a batch carries every line in order and the newest texts without their time', () => {
+  const batches: RequestBatchOut[] = [];
+  const batch = new RequestBatch(60_000, 3, (out) => batches.push(out));
+  for (let i = 1; i <= 5; i++) batch.add(`2026-11-30T00:00:0${i}.000Z `, `POST /v1/messages m${i} → claude/ä@example.com 200 ${i} ms`);
+  batch.flush();
+  assert.equal(batches.length, 1);
+  const [out] = batches;
+  assert.equal(out!.count, 5);
+  assert.deepEqual(out!.lines.toString('utf8').split('\n'), [
+    ...[1, 2, 3, 4, 5].map((i) => `2026-11-30T00:00:0${i}.000Z POST /v1/messages m${i} → claude/ä@example.com 200 ${i} ms`),
+    '',
+  ]);
+  assert.deepEqual(out!.recent, [3, 4, 5].map((i) => `POST /v1/messages m${i} → claude/ä@example.com 200 ${i} ms`));
+  // Nothing gathered: nothing sent.
+  batch.flush();
+  assert.equal(batches.length, 1);
+});
+
+test('a full buffer goes out early, and a line larger than the buffer is kept whole', () => {
+  const batches: RequestBatchOut[] = [];
+  const batch = new RequestBatch(60_000, 50, (out) => batches.push(out));
+  const long = 'x'.repeat(40 * 1024);
+  batch.add('t ', long);
+  batch.add('t ', long);
+  const huge = 'y'.repeat(200 * 1024);
+  batch.add('t ', huge);
+  batch.flush();
+  assert.deepEqual(batches.map((b) => b.count), [1, 1, 1]);
+  assert.deepEqual(batches.map((b) => b.recent), [[long], [long], [huge]]);
+  assert.equal(batches[2]!.lines.toString('utf8'), `t ${huge}\n`);
+});
