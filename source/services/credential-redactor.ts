@@ -9,6 +9,8 @@ import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from 
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
+/** How long (ms) a sent token stays masked after its file dropped it: longer than an answer streams (10 min idle limit). */
+const RETIRED_SENT_MS = 30 * 60_000;
 /** How long currentForSender() reuses a look at the dirs (see there). */
 const SENDER_DIR_CHECK_EVERY_MS = 100;
 
@@ -69,12 +71,28 @@ export class CredentialRedactor {
     this.remember(`${file}#sent`, 'sent', credentialsOf(token));
   }
 
+  /**
+   * Secrets this process sent (a `#sent` or `#refreshed` entry) that no file stands for any more
+   * (removed, or a newer token sent from it), masked for RETIRED_SENT_MS more: a request that carried
+   * them may still be streaming, and its upstream may echo them.
+   */
+  private readonly retired: {secrets: string[]; until: number}[] = [];
+
+  private retire(secrets: string[]): void {
+    if (secrets.length === 0) return;
+    this.retired.push({secrets, until: Date.now() + RETIRED_SENT_MS});
+    this.version++;
+    this.built = undefined;
+  }
+
   private remember(file: string, stamp: string, secrets: string[]): void {
     const seen = this.files.get(file);
     if (seen && sameSecrets(seen.secrets, secrets)) {
       seen.stamp = stamp;
       return;
     }
+    // A token this process sent before from that file may still be in flight (a long stream): kept masked.
+    if (seen && file.includes('#')) this.retire(seen.secrets);
     this.files.set(file, {stamp, secrets});
     this.version++;
     this.built = undefined;
@@ -123,10 +141,11 @@ export class CredentialRedactor {
         this.remember(file, stamp, secrets);
       }
     }
-    // A `file#sent` / `file#refreshed` entry lives as long as its file.
-    for (const file of this.files.keys()) {
+    // A `file#sent` / `file#refreshed` entry lives as long as its file, then retired (see retire).
+    for (const [file, seen] of this.files) {
       const base = file.split('#')[0]!;
       if (!present.has(base)) {
+        if (file !== base) this.retire(seen.secrets);
         this.files.delete(file);
         // noteSent's "already noted" stood for the `#sent` entry forgotten here: the proxy may send
         // that same token object again once the file is back (a pause and resume keep its stamp).
@@ -134,9 +153,14 @@ export class CredentialRedactor {
         this.version++;
       }
     }
+    while (this.retired.length > 0 && this.retired[0]!.until <= now) {
+      this.retired.shift();
+      this.version++;
+    }
     const key = `${this.version}#${this.extra.size}`;
     if (this.built?.key !== key) {
-      this.built = {key, extra: this.extra.size, redactor: new Redactor([...[...this.files.values()].flatMap((s) => s.secrets), ...this.extra])};
+      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...this.retired.flatMap((r) => r.secrets), ...this.extra];
+      this.built = {key, extra: this.extra.size, redactor: new Redactor(secrets)};
     }
     return this.built.redactor;
   }
