@@ -7,7 +7,7 @@ import type {IncomingMessage} from 'node:http';
 import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type UpstreamFailure} from '../core/pool.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
-import {errorJson} from './errors.js';
+import type {ProxyError} from './errors.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
@@ -20,16 +20,18 @@ export type Outcome =
   | {kind: 'success-read'; status: number; text: string}
   /**
    * An error. `failure` set: the account cannot serve now (it cools); `overload` set: the provider is
-   * overloaded, another account may be tried but none cools; neither: the client's error. `status`,
-   * `headers` and `text` are what a pass-through client sees; `upstreamText` is what the upstream sent.
+   * overloaded, another account may be tried but none cools; neither: the client's error. `own` set:
+   * the proxy words the error itself (the upstream was not reached, or spoke in its own codes), and
+   * the client gets it in its protocol's shape (server.ts answerError); unset: `upstreamText` is the
+   * upstream's error body, which a pass-through client gets as is, with `status` and `headers`.
    */
   | {
       kind: 'error';
       status: number;
       headers: Record<string, string | string[]>;
-      text: string;
       upstreamStatus: number;
       upstreamText: string;
+      own?: ProxyError;
       failure?: UpstreamFailure;
       overload?: boolean;
     };
@@ -37,14 +39,13 @@ export type Outcome =
 export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
 
 /**
- * The upstream never answered (refused, reset, timed out, name not found). That is the network's
- * fault, not the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause
- * once no other account could be tried.
+ * The upstream never answered (refused, reset, timed out, name not found), or answered in a way
+ * the proxy cannot check (`message` replaces the default then). That is the network's fault, not
+ * the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause, in its
+ * protocol's shape, once no other account could be tried. `upstreamText` is the message (for logs).
  */
-/** A 502 for an upstream that could not be reached or answered unusably; `message` replaces the default. */
 export function unreachable(url: string, error: unknown, message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`): ErrorOutcome & {message: string} {
-  const text = errorJson(502, message, 'api_error');
-  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, text, upstreamStatus: 502, upstreamText: text, message};
+  return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, own: {message, type: 'api_error'}, upstreamStatus: 502, upstreamText: message, message};
 }
 
 function hostOf(url: string): string {
@@ -69,7 +70,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
       kind: 'error',
       status: named.status,
       headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
-      text: errorJson(named.status, named.message, named.type, named.code),
+      own: {message: named.message, type: named.type, code: named.code},
       upstreamStatus: status,
       upstreamText: text,
       // The provider's Retry-After holds for errors it names in its own terms too (iFlow's 8211 / 449).
@@ -81,7 +82,6 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
     kind: 'error',
     status,
     headers: forwardedResponseHeaders(upstream.headers),
-    text,
     upstreamStatus: status,
     upstreamText: text,
     failure,

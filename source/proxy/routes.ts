@@ -1,6 +1,7 @@
 // The proxy's URL surface, as CCS and CLIProxyAPI clients use it: `/v1/...` routes to the provider
 // being served, `/api/provider/<provider>/v1/...` to a named provider.
 import type {ApiProtocol, ProviderRow} from '../providers/table.js';
+import type {ErrorShape} from './errors.js';
 
 export type Endpoint = 'messages' | 'count-tokens' | 'chat-completions' | 'responses' | 'models';
 
@@ -41,6 +42,17 @@ export function protocolOf(endpoint: Exclude<Endpoint, 'models'>): ApiProtocol {
     case 'responses':
       return 'openai-responses';
   }
+}
+
+/**
+ * The error shape a request's client reads: its route's protocol (Anthropic on /v1/messages, OpenAI
+ * on /v1/chat/completions and /v1/responses). A path that names no protocol (/v1/models, an unknown
+ * path) goes by the `anthropic-version` header, which Anthropic's SDKs always send and OpenAI's
+ * never do (as /v1/models' list does, models.ts).
+ */
+export function errorShapeOf(route: Route | undefined, anthropicVersion: boolean): ErrorShape {
+  if (!route || route.endpoint === 'models') return anthropicVersion ? 'anthropic' : 'openai';
+  return protocolOf(route.endpoint) === 'anthropic' ? 'anthropic' : 'openai';
 }
 
 const ROUTE_FOR: Record<ApiProtocol, string> = {

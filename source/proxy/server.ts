@@ -28,12 +28,12 @@ import {AccountSource} from './accounts.js';
 import {bodySpent, sendBody, type OutgoingBody} from './body.js';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
-import {errorJson, HttpError} from './errors.js';
+import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload} from './models.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
-import {parseRoute, type Route} from './routes.js';
+import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
@@ -297,7 +297,7 @@ export class ProxyServer {
       else {
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
-        this.sendError(res, err, req.url);
+        this.sendError(res, err, req);
       }
     } finally {
       this.inFlight.delete(active);
@@ -439,6 +439,8 @@ export class ProxyServer {
     const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
+    const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
+      this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);
     // Counting tokens is advice, not inference: its failure never cools an account or a model (the
     // next real request would meet that cooldown); the client gets the local estimate instead.
     const counting = route.endpoint === 'count-tokens' && !client.streamed;
@@ -460,7 +462,7 @@ export class ProxyServer {
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
         const last = attempts.overload ?? attempts.lastFailure!;
-        return finish(client.model, this.answerError(res, last.translation, last.outcome));
+        return finish(client.model, answerError(last.translation, last.outcome));
       }
       const {account, poolAccount, token} = picked;
       active.account = poolAccount.label;
@@ -490,7 +492,7 @@ export class ProxyServer {
         if (error instanceof UncheckableEncoding) {
           const outcome = unreachable(prepared.url, error, error.message);
           this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
-          return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+          return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         }
         // The network, not the account: try the next account (it may live elsewhere), cool none.
         const outcome = unreachable(prepared.url, error);
@@ -498,7 +500,7 @@ export class ProxyServer {
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = {outcome, translation: prepared.translation};
-        if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+        if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         continue;
       }
 
@@ -520,7 +522,7 @@ export class ProxyServer {
         attempts.refreshed.add(account.id);
         if (await this.tryRefresh(row, account, true)) {
           // A streamed body is gone: the refreshed token serves the client's next request.
-          if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+          if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
           attempts.retrySame = poolAccount;
           continue;
         }
@@ -535,12 +537,12 @@ export class ProxyServer {
           attempts.lastFailure = attempts.overload = {outcome, translation: prepared.translation};
           continue;
         }
-        return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+        return finish(prepared.sentModel, answerError(prepared.translation, outcome));
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
       attempts.lastFailure = {outcome, translation: prepared.translation};
       // A streamed body cannot be sent again: the client gets this answer; the account cools as usual.
-      if (bodySpent(prepared.body)) return finish(prepared.sentModel, this.answerError(res, prepared.translation, outcome));
+      if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
     }
   }
 
@@ -624,8 +626,16 @@ export class ProxyServer {
     return outcome.status;
   }
 
-  /** An error that is the client's answer: as the upstream sent it, or in the client's protocol. Returns the status sent. */
-  private answerError(res: ServerResponse, translation: Translation | undefined, outcome: ErrorOutcome): number {
+  /**
+   * An error that is the client's answer, with the status sent. One the proxy words itself
+   * (`outcome.own`) is in the client's protocol's `shape`; an upstream's goes as the upstream sent it
+   * to a pass-through client, or through the translator to the client's protocol.
+   */
+  private answerError(res: ServerResponse, shape: ErrorShape, translation: Translation | undefined, outcome: ErrorOutcome): number {
+    if (outcome.own) {
+      this.endMasked(res, outcome.status, outcome.headers, errorJson(shape, outcome.own), {patterns: true});
+      return outcome.status;
+    }
     // Credentials masked (issue 11): the client must never learn an account token an upstream echoed.
     const masked = this.credentials.currentForSender();
     if (translation) {
@@ -633,7 +643,7 @@ export class ProxyServer {
       if (retryAfter) res.setHeader('retry-after', masked.redactHeaders({'retry-after': retryAfter})['retry-after']);
       return deliverTranslatedError(translation, res, outcome.upstreamStatus, outcome.upstreamText, masked);
     }
-    this.endMasked(res, outcome.status, outcome.headers, outcome.text, {patterns: true});
+    this.endMasked(res, outcome.status, outcome.headers, outcome.upstreamText, {patterns: true});
     return outcome.status;
   }
 
@@ -706,15 +716,15 @@ export class ProxyServer {
     this.emit({type: 'error', message});
   }
 
-  private sendError(res: ServerResponse, error: HttpError, url: string | undefined): void {
+  private sendError(res: ServerResponse, error: HttpError, req: IncomingMessage): void {
     // The proxy's own errors (cooling, no account, bad input) in the shape of the client's protocol.
-    const endpoint = parseRoute(url ?? '/')?.endpoint;
-    const shape = endpoint === 'chat-completions' || endpoint === 'responses' ? 'openai' : 'anthropic';
+    const shape = errorShapeOf(parseRoute(req.url ?? '/'), req.headers['anthropic-version'] !== undefined);
     // Credentials masked (issue 11): a "proxy error: …" message may quote a failure's text.
-    const text = this.credentials.currentForSender().redact(errorJson(error.status, error.message, error.type, undefined, shape));
+    const text = this.credentials.currentForSender().redact(errorJson(shape, {message: error.message, type: error.type}));
     res.writeHead(error.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...error.headers});
     res.end(text);
   }
+
 }
 
 /** The SHA-256 of each API key, by the config's key list (hashed once per config, not per request). */
