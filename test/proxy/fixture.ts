@@ -114,3 +114,13 @@ export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
 export function accountTokens(type: string, emails: readonly string[], extra: (email: string) => Record<string, unknown> = () => ({})): FixtureOptions['tokens'] {
   return emails.map((email) => ({file: `${type}-${email}.json`, token: oauthToken(type, email, extra(email))}));
 }
+
+/** A small Messages request through the fixture's proxy (`route` defaults to /v1/messages): its status and body text. */
+export async function askMessages(f: Pick<ProxyFixture, 'url'>, route = '/v1/messages'): Promise<{status: number; text: string}> {
+  const response = await fetch(`${f.url}${route}`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-sonnet-4-5-20250929', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  });
+  return {status: response.status, text: await response.text()};
+}

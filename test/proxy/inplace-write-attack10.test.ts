@@ -5,20 +5,13 @@ import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
-import {accountTokens, API_KEY, proxyFixture} from './fixture.js';
+import {accountTokens, askMessages, proxyFixture} from './fixture.js';
 
 describe('token file truncated under the proxy', async () => {
   const tokens = accountTokens('claude', ['a@example.com']);
   const f = await proxyFixture({provider: 'claude', tokens});
   after(() => f.close());
-  const ask = async () => {
-    const response = await fetch(`${f.url}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-sonnet-4-5-20250929', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
-    return {status: response.status, text: await response.text()};
-  };
+  const ask = () => askMessages(f);
   it('serves again as soon as the file is whole', async () => {
     assert.equal((await ask()).status, 200);
     const file = path.join(f.ccs.paths.authDir, tokens[0]!.file);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
 import {answerByProtocol, sendJson} from '../helpers/fake-upstreams.js';
-import {accountTokens, API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {accountTokens, askMessages, oauthToken, proxyFixture} from './fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,14 +19,7 @@ describe('a token sent again after a pause and resume, its file rewritten while 
   const store = new AccountStore(f.ccs.paths);
   const file = 'claude-a@example.com.json';
   const sent = String(oauthToken('claude', 'a@example.com').access_token);
-  const ask = async (route = '/v1/messages') => {
-    const response = await fetch(`${f.url}${route}`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-sonnet-4-5-20250929', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
-    return {status: response.status, text: await response.text()};
-  };
+  const ask = (route?: string) => askMessages(f, route);
 
   it('the echo of the sent token reaches the client masked', async () => {
     assert.equal((await ask()).status, 200);

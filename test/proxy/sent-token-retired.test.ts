@@ -6,7 +6,7 @@ import {renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {answerByProtocol, sendJson} from '../helpers/fake-upstreams.js';
-import {accountTokens, API_KEY, oauthToken, proxyFixture} from './fixture.js';
+import {accountTokens, askMessages, oauthToken, proxyFixture} from './fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const echo = (text: string) => ({id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [{type: 'text', text}], stop_reason: 'end_turn', usage: {input_tokens: 1, output_tokens: 1}});
@@ -16,14 +16,7 @@ describe('the echo of a sent token whose file no longer holds it', async () => {
   after(() => f.close());
   const file = path.join(f.ccs.paths.authDir, 'claude-a@example.com.json');
   const first = String(oauthToken('claude', 'a@example.com').access_token);
-  const ask = async () => {
-    const response = await fetch(`${f.url}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-sonnet-4-5-20250929', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
-    return {status: response.status, text: await response.text()};
-  };
+  const ask = () => askMessages(f);
 
   it('is masked when a later request sent a newer token from the same file meanwhile', async () => {
     const newer = 'at-newer-token-from-elsewhere-0123456789';
