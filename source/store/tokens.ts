@@ -99,12 +99,16 @@ export function listJsonFiles(dir: string): {names: string[]; skipped: {file: st
   }
   const names: string[] = [];
   const skipped: {file: string; message: string}[] = [];
+  // The path (shown, so sanitised) only for what is skipped: a listing of 1,000 files skips none.
+  const skip = (name: string, why: string) => {
+    const file = path.join(dir, sanitizeLine(name));
+    skipped.push({file, message: `${file}: ${why}; skipped`});
+  };
   for (const entry of entries) {
     if (!entry.name.endsWith('.json') || entry.name.startsWith('.')) continue;
-    const file = path.join(dir, sanitizeLine(entry.name));
-    if (!isPlainTokenFileName(entry.name)) skipped.push({file, message: `${file}: control characters in the file name; skipped`});
+    if (!isPlainTokenFileName(entry.name)) skip(entry.name, 'control characters in the file name');
     // A FIFO named *.json would block every read; directories and sockets are not token files either.
-    else if (!entry.isFile() && !entry.isSymbolicLink()) skipped.push({file, message: `${file}: not a regular file; skipped`});
+    else if (!entry.isFile() && !entry.isSymbolicLink()) skip(entry.name, 'not a regular file');
     else names.push(entry.name);
   }
   return {names: names.sort(), skipped};
