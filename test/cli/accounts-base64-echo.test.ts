@@ -35,20 +35,13 @@ describe('accounts masks base64 echoes of tokens in registry fields', () => {
   beforeEach(() => {
     ccs = makeTempCcs();
     const wrapped = Buffer.from(`user:${tokens.c.access_token}`).toString('base64').replace(/.{20}/g, '$&\n');
-    ccs.writeRegistry({
-      version: 1,
-      providers: {
-        codex: {
-          default: 'a@example.com',
-          accounts: {
-            // Base64 of `user:<token>` (a Basic credential), base64url of a token, a wrapped base64 block.
-            'a@example.com': {email: 'a@example.com', nickname: Buffer.from(`user:${tokens.b.access_token}`).toString('base64'), tokenFile: 'codex-a.json', projectId: wrapped},
-            'b@example.com': {email: 'b@example.com', nickname: Buffer.from(String(tokens.a.refresh_token)).toString('base64url'), tokenFile: 'codex-b.json'},
-            'c@example.com': {email: Buffer.from(`x${tokens.b.refresh_token}`).toString('base64url'), nickname: 'gamma', tokenFile: 'codex-c.json'},
-          },
-        },
-      },
-    });
+    // Base64 of `user:<token>` (a Basic credential), base64url of a token, a wrapped base64 block.
+    const accounts = {
+      'a@example.com': {email: 'a@example.com', nickname: Buffer.from(`user:${tokens.b.access_token}`).toString('base64'), tokenFile: 'codex-a.json', projectId: wrapped},
+      'b@example.com': {email: 'b@example.com', nickname: Buffer.from(String(tokens.a.refresh_token)).toString('base64url'), tokenFile: 'codex-b.json'},
+      'c@example.com': {email: Buffer.from(`x${tokens.b.refresh_token}`).toString('base64url'), nickname: 'gamma', tokenFile: 'codex-c.json'},
+    };
+    ccs.writeRegistry({version: 1, providers: {codex: {default: 'a@example.com', accounts}}});
     for (const [name, token] of Object.entries(tokens)) ccs.writeToken(`codex-${name}.json`, token);
   });
   afterEach(() => ccs.cleanup());
