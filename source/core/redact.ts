@@ -75,17 +75,107 @@ function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const out: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
-    // With `shift` bytes before the secret, groups start at byte 3 - shift of it (the first group
-    // mixes in bytes before the secret); a last partial group mixes in bytes after it.
-    const from = shift === 0 ? 0 : 3 - shift;
-    const to = from + Math.floor((bytes.length - from) / 3) * 3;
-    if (to - from < 6) continue;
+    const from = coreStart(shift);
+    const to = coreEnd(bytes.length, shift);
+    if (to - from < CORE_MIN_BYTES) continue;
     // Whole groups: no '=' padding, so base64url is the standard text with '-' and '_'.
     const core = bytes.subarray(from, to);
     out.push(core.toString('base64'), core.toString('base64url'));
   }
-  return out.filter((core) => core.length >= MIN_SECRET_LENGTH);
+  return out;
 }
+
+/**
+ * Where a base64 core starts in the secret's bytes: with `shift` bytes before the secret, groups
+ * start at byte 3 - shift of it (the first group mixes in bytes before the secret).
+ */
+const coreStart = (shift: number) => (shift === 0 ? 0 : 3 - shift);
+/** Where it ends (exclusive): a last partial group mixes in bytes after the secret. */
+const coreEnd = (byteLength: number, shift: number) => coreStart(shift) + Math.floor((byteLength - coreStart(shift)) / 3) * 3;
+/** Bytes of the shortest core: two groups, eight characters (MIN_SECRET_LENGTH). */
+const CORE_MIN_BYTES = 6;
+
+/** By char code (below 128): the 6-bit value of a base64 character, either alphabet ('+' and '-' alike); -1 for others. */
+const BASE64_VALUES = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const standard = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let value = 0; value < 64; value++) table[standard.charCodeAt(value)] = value;
+  table['-'.charCodeAt(0)] = 62;
+  table['_'.charCodeAt(0)] = 63;
+  return table;
+})();
+
+/**
+ * The first six bytes of every base64 core of a set of secrets (what a core's first eight
+ * characters decode to), so that text can be ruled out as holding any core without building the
+ * cores: every core lies where some run of eight base64 characters (either alphabet) decodes to
+ * one of them. A listing of 1,000 accounts has no such run, and is then masked without building
+ * (and sorting, and searching for) the ~12,000 cores (issue 14). Six bytes are 48 bits: two
+ * 24-bit halves (three bytes, four characters each), kept in an open-addressing table of int32
+ * pairs (a set of 48-bit numbers took longer to build than the cores it spares).
+ */
+class CoreHeads {
+  /** Pairs (high half | OCCUPIED, low half); a quarter full or less, so a miss mostly ends at its first slot. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+
+  constructor(secrets: readonly string[]) {
+    let slots = 16;
+    while (slots < secrets.length * 3 * 4) slots *= 2;
+    this.table = new Int32Array(slots * 2);
+    this.mask = slots - 1;
+    const bytes = new Uint8Array(8);
+    for (const secret of secrets) {
+      // Every secret has 8 bytes or more (MIN_SECRET_LENGTH), so each alignment has a core
+      // (base64Cores), starting at byte 0, 2 or 1 of it: its head is 6 of the first 8 bytes.
+      if (ASCII.test(secret)) for (let i = 0; i < 8; i++) bytes[i] = secret.charCodeAt(i);
+      else bytes.set(Buffer.from(secret, 'utf8').subarray(0, 8));
+      for (let from = 0; from < 3; from++) {
+        this.add((bytes[from]! << 16) | (bytes[from + 1]! << 8) | bytes[from + 2]!, (bytes[from + 3]! << 16) | (bytes[from + 4]! << 8) | bytes[from + 5]!);
+      }
+    }
+  }
+
+  private add(high: number, low: number): void {
+    const {table, mask} = this;
+    for (let slot = coreHeadSlot(high, low) & mask; ; slot = (slot + 1) & mask) {
+      if (table[2 * slot] === 0) {
+        table[2 * slot] = high | OCCUPIED;
+        table[2 * slot + 1] = low;
+        return;
+      }
+      if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return;
+    }
+  }
+
+  /** Whether some core may lie in text (false: certainly none does). One pass, a rolling 48-bit window. */
+  mayHoldCore(text: string): boolean {
+    const {table, mask} = this;
+    let high = 0;
+    let low = 0;
+    let run = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      const value = code < 128 ? BASE64_VALUES[code]! : -1;
+      if (value < 0) {
+        run = 0;
+        continue;
+      }
+      high = ((high << 6) | (low >>> 18)) & 0xffffff;
+      low = ((low << 6) | value) & 0xffffff;
+      if (++run < 8) continue;
+      for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+        if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** Marks a used slot of CoreHeads' table (a high half is 24 bits, and may be 0). */
+const OCCUPIED = 1 << 24;
+/** The table slot of a core head's two 24-bit halves (before the table's mask). */
+const coreHeadSlot = (high: number, low: number) => Math.imul(high ^ Math.imul(low, 0x85ebca6b), 0x9e3779b1) >>> 8;
 
 /** The decoded text of a match of any echoed form (for the masked form's first characters). */
 function decodeEchoed(found: string): string {
@@ -265,24 +355,38 @@ function hashHead(text: string, from: number): number {
  * base64 (alone or inside `Basic base64(user:token)`), in one pass over the text however many
  * secrets, so the proxy can apply it to every body it forwards. The expressions for escaped echoes
  * and for a stream's tail are compiled on first use: most text has no escape, and only streams
- * need the tail's.
+ * need the tail's. The base64 forms are built once some text may hold one (CoreHeads): a listing
+ * holds none.
  */
 export class Redactor {
-  /** Every form as sent (secrets and their base64 cores), longest first. */
-  private readonly literals: string[];
-  /** Finds the forms as sent: enough for text without any escape (ESCAPE_HINT). */
-  private readonly plain: LiteralFinder;
+  /**
+   * The secrets' own forms (each secret, and a non-ASCII one's UTF-8 bytes as latin1), longest
+   * first: every form but the base64 cores, which are built only once some text may hold one.
+   */
+  private readonly ownForms: string[];
+  /** Finds ownForms: enough for text without any escape (ESCAPE_HINT) that holds no base64 core (CoreHeads). */
+  private readonly ownFinder: LiteralFinder;
+  /** Rules out base64 cores in a text without building them (built on first use). */
+  private coreHeadsIndex: CoreHeads | undefined;
+  /**
+   * Every form as sent (ownForms and the base64 cores), longest first, with the sum of their
+   * lengths; built on first need (see allForms), the finder over them on first use.
+   */
+  private all: {literals: string[]; length: number; finder?: LiteralFinder} | undefined;
   /** The same forms as one expression, once `plainScanned` passed COMPILE_AFTER × their length. */
   private plainPattern: RegExp | undefined;
   private plainScanned = 0;
-  private readonly formsLength: number;
+  /** The sum of the lengths of every form before they are built: an upper bound (base64 and base64url cores are often the same). */
+  private readonly formsLengthBound: number;
   /** Every echoed form (escapes included), compiled on first use. */
   private echoes: RegExp | undefined;
   /** Matches, from a position, text that may be the first characters of an echo cut off at the end (compiled on first use). */
   private head: RegExp | undefined;
+  /** Each latin1 form of a non-ASCII secret → that secret (its masked form shows the secret's first characters). */
+  private readonly secretOfLatin1 = new Map<string, string>();
   /** See secretOfCore. */
   private secretOfCoreMap: Map<string, string> | undefined;
-  /** The distinct secrets (for secretOfCore, built on first use). */
+  /** The distinct secrets (for the base64 cores, built on first use). */
   private readonly secrets: readonly string[];
   /**
    * Rules out, cheaply, that a text holds any echo (see EchoFilter); built for the first stream
@@ -300,45 +404,84 @@ export class Redactor {
     this.count = unique.size;
     this.secrets = [...unique];
     const forms = new Set<string>();
+    let longest = 0;
+    let bound = 0;
     for (const secret of unique) {
       forms.add(secret);
+      let bytes = secret.length;
       // A stream is masked as latin1 text (StreamRedactor): there a non-ASCII secret is its UTF-8 bytes.
-      if (!ASCII.test(secret)) forms.add(Buffer.from(secret, 'utf8').toString('latin1'));
-      for (const core of base64Cores(secret)) forms.add(core);
+      if (!ASCII.test(secret)) {
+        const latin1 = Buffer.from(secret, 'utf8').toString('latin1');
+        forms.add(latin1);
+        this.secretOfLatin1.set(latin1, secret);
+        bytes = latin1.length;
+      }
+      // The longest core is the first alignment's (base64Cores): four characters per whole group.
+      const core = bytes >= CORE_MIN_BYTES ? Math.floor(bytes / 3) * 4 : 0;
+      longest = Math.max(longest, secret.length, bytes, core);
+      bound += secret.length + (bytes === secret.length ? 0 : bytes) + 6 * core;
     }
     // Longest first, so a secret that contains another is masked whole.
-    this.literals = [...forms].sort((a, b) => b.length - a.length);
-    this.maxEchoLength = this.literals.length ? this.literals[0]!.length * ECHO_EXPANSION : 0;
-    this.plain = new LiteralFinder(this.literals);
-    this.formsLength = this.literals.reduce((sum, l) => sum + l.length, 0);
+    this.ownForms = [...forms].sort((a, b) => b.length - a.length);
+    this.maxEchoLength = longest * ECHO_EXPANSION;
+    this.ownFinder = new LiteralFinder(this.ownForms);
+    this.formsLengthBound = bound;
   }
 
   /**
-   * Each base64 core and latin1 form → the secret it comes from (its masked form shows the secret's
-   * first characters). Built on first use: only a match or a cut echo needs it, and a one-off
-   * listing of 1,000 accounts usually has neither (issue 14).
+   * Every form: each secret, its latin1 form, its base64 cores (base64Cores), in that order per
+   * secret, longest first. The escaped echoes, the stream filter and a text that may hold a core
+   * need them; a listing whose text holds no core never builds them (~12,000 at 1,000 accounts).
    */
-  private get secretOfCore(): Map<string, string> {
-    if (this.secretOfCoreMap) return this.secretOfCoreMap;
-    const map = new Map<string, string>();
-    const unique = new Set(this.secrets);
+  private allForms(): {literals: string[]; length: number; finder?: LiteralFinder} {
+    if (this.all) return this.all;
+    const forms = new Set<string>();
     for (const secret of this.secrets) {
-      if (!ASCII.test(secret)) map.set(Buffer.from(secret, 'utf8').toString('latin1'), secret);
-      for (const core of base64Cores(secret)) if (!unique.has(core)) map.set(core, secret);
+      forms.add(secret);
+      if (!ASCII.test(secret)) forms.add(Buffer.from(secret, 'utf8').toString('latin1'));
+      for (const core of base64Cores(secret)) forms.add(core);
     }
-    return (this.secretOfCoreMap = map);
+    const literals = [...forms].sort((a, b) => b.length - a.length);
+    return (this.all = {literals, length: literals.reduce((sum, l) => sum + l.length, 0)});
   }
 
-  /** The forms as sent, masked: with the LiteralFinder, or the compiled expression once it pays. */
-  private replacePlain(text: string, mask: (found: string) => string): string {
-    if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * this.formsLength) {
-      this.plainPattern = new RegExp(this.literals.map(escapeRegExp).join('|'), 'g');
+  private coreHeads(): CoreHeads {
+    return (this.coreHeadsIndex ??= new CoreHeads(this.secrets));
+  }
+
+  /**
+   * Each base64 core → the secret it comes from (its masked form shows the secret's first
+   * characters); undefined for text that is none. The map is built on first use, and only when
+   * the text may be a core: a listing usually masks nothing, or only secrets as they are (issue 14).
+   */
+  private secretOfCore(text: string): string | undefined {
+    if (!this.secretOfCoreMap) {
+      if (!this.coreHeads().mayHoldCore(text)) return undefined;
+      const map = new Map<string, string>();
+      const unique = new Set(this.secrets);
+      for (const secret of this.secrets) for (const core of base64Cores(secret)) if (!unique.has(core)) map.set(core, secret);
+      this.secretOfCoreMap = map;
     }
-    return this.plainPattern ? text.replace(this.plainPattern, mask) : this.plain.replace(text, mask);
+    return this.secretOfCoreMap.get(text);
+  }
+
+  /**
+   * The forms as sent, masked: with a LiteralFinder, or the compiled expression once it pays. Text
+   * that holds no base64 core (CoreHeads) needs only the secrets' own forms: the same matches,
+   * since a form that occurs nowhere in the text matches nowhere.
+   */
+  private replacePlain(text: string, mask: (found: string) => string): string {
+    if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * (this.all?.length ?? this.formsLengthBound)) {
+      this.plainPattern = new RegExp(this.allForms().literals.map(escapeRegExp).join('|'), 'g');
+    }
+    if (this.plainPattern) return text.replace(this.plainPattern, mask);
+    if (!this.all && !this.coreHeads().mayHoldCore(text)) return this.ownFinder.replace(text, mask);
+    const all = this.allForms();
+    return (all.finder ??= new LiteralFinder(all.literals)).replace(text, mask);
   }
 
   private echoPattern(): RegExp {
-    return (this.echoes ??= new RegExp(this.literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g'));
+    return (this.echoes ??= new RegExp(this.allForms().literals.map((l) => [...l].map(charPattern).join('')).join('|'), 'g'));
   }
 
   private headPattern(): RegExp {
@@ -346,7 +489,7 @@ export class Redactor {
     // such as `\u00` cut off at the end included).
     const partial = (c: string) => (c.charCodeAt(0) > 0x7f ? PARTIAL_ESCAPES : PARTIAL_ESCAPE);
     const headAtoms = (l: string) => [...l].slice(0, HEAD_CHARS).map((c) => (charPattern(c).startsWith('(?:') ? `(?:${charPattern(c)}|${partial(c)})` : charPattern(c)));
-    const heads = () => new Set(this.literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
+    const heads = () => new Set(this.allForms().literals.map((l) => headAtoms(l).reduceRight((rest, atom) => (rest ? `${atom}(?:$|${rest})` : atom), '')));
     return (this.head ??= new RegExp([...heads()].join('|'), 'g'));
   }
 
@@ -382,8 +525,9 @@ export class Redactor {
     if (this.count === 0 || text.length < CUT_ECHO_MIN) return text;
     if (!this.byCutHead) {
       this.byCutHead = new Map();
-      for (const literal of this.literals) {
-        if (literal.length <= CUT_ECHO_MIN || this.secretOfCore.has(literal)) continue;
+      // The secrets themselves: neither a base64 core (no cut of one is masked) nor a latin1 form.
+      for (const literal of this.ownForms) {
+        if (literal.length <= CUT_ECHO_MIN || this.secretOfLatin1.has(literal)) continue;
         const head = literal.slice(0, CUT_ECHO_MIN);
         this.byCutHead.set(head, [...(this.byCutHead.get(head) ?? []), literal]);
       }
@@ -418,7 +562,7 @@ export class Redactor {
 
   private maskFor(found: string): string {
     const decoded = decodeEchoed(found);
-    return redactedForm(this.secretOfCore.get(decoded) ?? utf8OfBytes(decoded));
+    return redactedForm(this.secretOfLatin1.get(decoded) ?? this.secretOfCore(decoded) ?? utf8OfBytes(decoded));
   }
 
   /** redact for latin1 text (a stream's bytes): each masked form written as its UTF-8 bytes. */
@@ -480,7 +624,7 @@ export class Redactor {
   }
 
   private echoFilter(): EchoFilter | null {
-    if (this.filter === undefined) this.filter = this.count === 0 ? null : EchoFilter.of(this.literals);
+    if (this.filter === undefined) this.filter = this.count === 0 ? null : EchoFilter.of(this.allForms().literals);
     return this.filter;
   }
 

@@ -47,6 +47,9 @@ const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
 /** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
 type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
 
+/** The stamp of a TokenRead, from a stat of the path or the read's own fstat (`mode`: permission bits, or the whole mode of a regular file). */
+const readStamp = (stat: {size: number; mtimeMs: number; ino: number; mode: number}) => `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode & 0o777}`;
+
 interface LoadedFiles {
   registry: RegistryFile;
   registryRebuilt: boolean;
@@ -207,16 +210,22 @@ export class AccountStore implements AccountService {
     const kept = new Map<string, TokenRead>();
     const readToken = (file: string) => {
       if (!reuse) return readTokenFileSync(file);
-      let stamp: string | undefined;
-      try {
-        const stat = statSync(file);
-        if (stat.isFile() && !recentlyModified(stat.mtimeMs)) stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode}`;
-      } catch {
-        // Missing or unreadable: the read below says so.
+      // Only a file read before is looked at first: a file read now is stamped by its read's own
+      // fstat (one stat per file less when nothing was read before, as in a one-off listing).
+      const before = reuse.get(file);
+      if (before !== undefined) {
+        try {
+          const stat = statSync(file);
+          if (stat.isFile() && !recentlyModified(stat.mtimeMs) && before.stamp === readStamp(stat)) {
+            kept.set(file, before);
+            return before.found;
+          }
+        } catch {
+          // Missing or unreadable: the read below says so.
+        }
       }
-      const before = stamp === undefined ? undefined : reuse.get(file);
-      const found = before !== undefined && before.stamp === stamp ? before.found : readTokenFileSync(file);
-      if (found && stamp !== undefined) kept.set(file, {stamp, found});
+      const found = readTokenFileSync(file);
+      if (found && !recentlyModified(found.mtimeMs)) kept.set(file, {stamp: readStamp(found), found});
       return found;
     };
     const problems: StoreProblem[] = [];

@@ -100,6 +100,8 @@ export interface RegularFile {
   mtimeMs: number;
   /** Bytes. */
   size: number;
+  /** Inode number. */
+  ino: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function readRegularFile(file: string): Promise<RegularFile | undef
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size};
+    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino};
   } finally {
     await handle.close();
   }
@@ -134,7 +136,7 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size};
+    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino};
   } finally {
     closeSync(fd);
   }

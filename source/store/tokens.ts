@@ -5,7 +5,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
-import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic} from './files.js';
+import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic, type RegularFile} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -59,7 +59,7 @@ export function onTokenFileRead(listener: TokenReadListener): () => void {
  * Reads a token file synchronously. Loading every account reads up to thousands of small files at
  * once, and sync reads are several times faster than as many promise round-trips through the pool.
  */
-export function readTokenFileSync(file: string): {token: TokenFile; mode: number} | undefined {
+export function readTokenFileSync(file: string): ({token: TokenFile} & Omit<RegularFile, 'text'>) | undefined {
   const found = readRegularFileSync(file);
   if (!found) return undefined;
   const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
@@ -67,7 +67,8 @@ export function readTokenFileSync(file: string): {token: TokenFile; mode: number
     const stamp = tokenFileStamp(found);
     for (const listener of tokenReadListeners) listener(file, stamp, token);
   }
-  return {token, mode: found.mode};
+  // The fstat of the read: what a reader that keeps tokens stamps them with (AccountStore).
+  return {token, mode: found.mode, mtimeMs: found.mtimeMs, size: found.size, ino: found.ino};
 }
 
 /**
@@ -98,12 +99,16 @@ export function listJsonFiles(dir: string): {names: string[]; skipped: {file: st
   }
   const names: string[] = [];
   const skipped: {file: string; message: string}[] = [];
+  // The path (shown, so sanitised) only for what is skipped: a listing of 1,000 files skips none.
+  const skip = (name: string, why: string) => {
+    const file = path.join(dir, sanitizeLine(name));
+    skipped.push({file, message: `${file}: ${why}; skipped`});
+  };
   for (const entry of entries) {
     if (!entry.name.endsWith('.json') || entry.name.startsWith('.')) continue;
-    const file = path.join(dir, sanitizeLine(entry.name));
-    if (!isPlainTokenFileName(entry.name)) skipped.push({file, message: `${file}: control characters in the file name; skipped`});
+    if (!isPlainTokenFileName(entry.name)) skip(entry.name, 'control characters in the file name');
     // A FIFO named *.json would block every read; directories and sockets are not token files either.
-    else if (!entry.isFile() && !entry.isSymbolicLink()) skipped.push({file, message: `${file}: not a regular file; skipped`});
+    else if (!entry.isFile() && !entry.isSymbolicLink()) skip(entry.name, 'not a regular file');
     else names.push(entry.name);
   }
   return {names: names.sort(), skipped};
