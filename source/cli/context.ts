@@ -84,11 +84,15 @@ export function printJson(ctx: CliIo, value: unknown): void {
  * Async because the cell measure is loaded here, on first use: loading it (string-width's Unicode
  * tables and expressions) costs more than `node -e 0`, and `--json` output never needs it.
  */
-export async function formatTable(rawRows: readonly (readonly string[])[]): Promise<string> {
+export async function formatTable(ctx: Pick<CliContext, 'paths' | 'target'>, rawRows: readonly (readonly string[])[]): Promise<string> {
   if (rawRows.length === 0) return '';
-  const {cellWidth, padCells} = await import('../core/cells.js');
-  // Cells hold names from files and the network: no escape sequence reaches the terminal.
-  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(cell)));
+  const [{cellWidth, padCells}, {credentialRedactor}] = await Promise.all([import('../core/cells.js'), import('../services/credential-redactor.js')]);
+  const redactor = credentialRedactor(ctx.paths);
+  // Cells hold names from files and the network: no escape sequence reaches the terminal. Each is
+  // masked before it is made one line: a token wrapped over lines (base64 in a registry field) is
+  // recognised by its line breaks, which the one-line form turns into spaces. A remote target's
+  // tokens are unknown here: generic credential shapes too (as the output's own masking does).
+  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(redactor.redact(cell, {patterns: ctx.target !== 'local'}))));
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));
   return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : padCells(cell, widths[col]!))).join('  ')).join('\n') + '\n';
 }

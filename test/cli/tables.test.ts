@@ -24,7 +24,7 @@ function startColumns(text: string, values: readonly string[]): number[] {
 const allEqual = (columns: number[], what: string) => assert.equal(new Set(columns).size, 1, `${what} start at cells ${columns.join(', ')}`);
 
 test('formatTable pads by cells', async () => {
-  const text = await formatTable([
+  const text = await formatTable({paths: ccs.paths, target: 'local'}, [
     ['NAME', 'NEXT'],
     ['研究', 'x'],
     ['Ame\u0301lie', 'y'],

@@ -68,7 +68,7 @@ const accounts: CommandSpec = {
       a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling until ${formatLocalTime(a.coolingUntil)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
-    ctx.stdout.write(await formatTable([['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
+    ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
     return 0;
   },
 };

@@ -53,7 +53,7 @@ const models: CommandSpec = {
     const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
     const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
     ctx.stdout.write(`${provider}: ${modelCountText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
-    ctx.stdout.write((await formatTable([...rows, ...excludedRows])).replace(/ +$/gm, ''));
+    ctx.stdout.write((await formatTable(ctx, [...rows, ...excludedRows])).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
     return 0;
   },

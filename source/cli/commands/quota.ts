@@ -108,7 +108,7 @@ export async function printQuota(
       : 'no numbers yet',
       r.error ? quotaErrorText(r.error) : '',
     ]);
-    ctx.stdout.write((await formatTable([['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
+    ctx.stdout.write((await formatTable(ctx, [['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
   }
   const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
   return allExhausted ? EXIT_EXHAUSTED : 0;

@@ -47,13 +47,13 @@ const remoteModels: RemoteRun = async function (ctx, args) {
   }
   ctx.stdout.write(`${provider} on target ${ctx.target}: ${modelCountText(resolution)} by our resolver (${resolution.source} list, the server's rules)\n`);
   const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`]);
-  ctx.stdout.write((await formatTable([...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])])).replace(/ +$/gm, ''));
+  ctx.stdout.write((await formatTable(ctx, [...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])])).replace(/ +$/gm, ''));
   if (!server) {
     ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
   } else {
     const same = differences!.onlyServer.length + differences!.onlyLocal.length === 0;
     ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} model${server.length === 1 ? '' : 's'}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
-    if (server.length) ctx.stdout.write((await formatTable(server.map((id) => [`  ${id}`]))).replace(/ +$/gm, ''));
+    if (server.length) ctx.stdout.write((await formatTable(ctx, server.map((id) => [`  ${id}`]))).replace(/ +$/gm, ''));
     if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
     if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
   }
