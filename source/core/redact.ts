@@ -258,6 +258,8 @@ export function joinWrappedBase64(text: string): string {
 /** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
 const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
+/** The first line break of a WRAPPED_BASE64 block. */
+const FIRST_LINE_BREAK = /\r?\n|\\r\\n|\\n/;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
@@ -567,6 +569,14 @@ export class Redactor {
   /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
     return text.replace(WRAPPED_BASE64, (block) => {
+      // A short first line may be a word before the block, not its start (`data: x` above an echo):
+      // its line break is kept unless only the whole block holds the echo (one that starts mid-line).
+      const firstBreak = FIRST_LINE_BREAK.exec(block)!;
+      if (firstBreak.index < 16) {
+        const rest = block.slice(firstBreak.index + firstBreak[0].length);
+        const restMasked = this.redactWith(rest, {}, form);
+        if (restMasked !== rest) return block.slice(0, firstBreak.index + firstBreak[0].length) + restMasked;
+      }
       const joined = block.replace(LINE_BREAK, '');
       const masked = this.redactWith(joined, {}, form);
       return masked === joined ? block : masked;
