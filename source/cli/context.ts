@@ -1,7 +1,7 @@
 // What every command gets: streams, environment and the CCS paths. Tests build one of these with
 // in-memory streams instead of spawning the binary where they can.
 import {parseArgs, type ParseArgsConfig} from 'node:util';
-import {sanitizeLine} from '../core/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
@@ -92,7 +92,7 @@ export async function formatTable(ctx: Pick<CliContext, 'paths' | 'target'>, raw
   // masked before it is made one line: a token wrapped over lines (base64 in a registry field) is
   // recognised by its line breaks, which the one-line form turns into spaces. A remote target's
   // tokens are unknown here: generic credential shapes too (as the output's own masking does).
-  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(redactor.redact(cell, {patterns: ctx.target !== 'local'}))));
+  const rows = rawRows.map((row) => row.map((cell) => sanitizeLine(redactor.redact(sanitizeText(cell), {patterns: ctx.target !== 'local'}))));
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => cellWidth(row[col] ?? ''))));
   return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : padCells(cell, widths[col]!))).join('  ')).join('\n') + '\n';
 }

@@ -204,9 +204,11 @@ const ECHO_EXPANSION = 10;
 
 /**
  * A base64 block wrapped into lines (MIME's 76 characters, PEM's 64), the line breaks raw or
- * JSON-escaped: a base64 echo is found only once its lines are joined.
+ * JSON-escaped: a base64 echo is found only once its lines are joined. Its first line may be short:
+ * a block that starts in the middle of a line (after `Authorization: Basic ` in a wrapped log) has
+ * only its first few characters there, and the lines after it alone hold no core of the secret.
  */
-const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
+const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
 
 /** By char code: 1 for the base64 alphabet of WRAPPED_BASE64. */
 const BASE64_CODES = (() => {
@@ -217,7 +219,8 @@ const BASE64_CODES = (() => {
 
 /**
  * Whether text (a string, or latin1 bytes) may hold a WRAPPED_BASE64 block: some line break, raw or
- * `\n`, with 16 base64 characters before it and 4 after. Looks only around line breaks (found
+ * `\n`, with 16 base64 characters before it and 4 after, or 1 before and 16 after (a block that
+ * starts in the middle of a line). Looks only around line breaks (found
  * natively), so bulk text costs little.
  */
 function mayHoldWrappedBase64(text: string | Buffer): boolean {
@@ -234,17 +237,29 @@ function mayHoldWrappedBase64(text: string | Buffer): boolean {
       : (needle: 'raw' | 'escaped', from: number) => text.indexOf(needle === 'raw' ? 10 : ESCAPED_LINE_BREAK, from);
   for (let i = find('raw', 0); i >= 0; i = find('raw', i + 1)) {
     const end = i > 0 && at(i - 1) === 13 ? i - 2 : i - 1;
-    if (run(end, -1, 16) && run(i + 1, 1, 4)) return true;
+    if ((run(end, -1, 16) && run(i + 1, 1, 4)) || (run(end, -1, 1) && run(i + 1, 1, 16))) return true;
   }
   for (let i = find('escaped', 0); i >= 0; i = find('escaped', i + 2)) {
     const end = i >= 2 && at(i - 1) === 114 && at(i - 2) === 92 ? i - 3 : i - 1;
-    if (run(end, -1, 16) && run(i + 2, 1, 4)) return true;
+    if ((run(end, -1, 16) && run(i + 2, 1, 4)) || (run(end, -1, 1) && run(i + 2, 1, 16))) return true;
   }
   return false;
+}
+/**
+ * Text with each wrapped base64 block (WRAPPED_BASE64 with a line of 16 characters or more) made one
+ * line, for a name that is folded to one line before it is shown (sanitizeLine turns line breaks
+ * into spaces): a token's wrapped base64 in it stays one block that a Redactor recognises, not
+ * space-separated pieces that none does. Other line breaks are left for the caller to fold.
+ */
+export function joinWrappedBase64(text: string): string {
+  if (!mayHoldWrappedBase64(text)) return text;
+  return text.replace(WRAPPED_BASE64, (block) => (/[A-Za-z0-9+/]{16}/.test(block) ? block.replace(LINE_BREAK, '') : block));
 }
 /** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
 const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
+/** The first line break of a WRAPPED_BASE64 block. */
+const FIRST_LINE_BREAK = /\r?\n|\\r\\n|\\n/;
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
@@ -554,6 +569,14 @@ export class Redactor {
   /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
     return text.replace(WRAPPED_BASE64, (block) => {
+      // A short first line may be a word before the block, not its start (`data: x` above an echo):
+      // its line break is kept unless only the whole block holds the echo (one that starts mid-line).
+      const firstBreak = FIRST_LINE_BREAK.exec(block)!;
+      if (firstBreak.index < 16) {
+        const rest = block.slice(firstBreak.index + firstBreak[0].length);
+        const restMasked = this.redactWith(rest, {}, form);
+        if (restMasked !== rest) return block.slice(0, firstBreak.index + firstBreak[0].length) + restMasked;
+      }
       const joined = block.replace(LINE_BREAK, '');
       const masked = this.redactWith(joined, {}, form);
       return masked === joined ? block : masked;

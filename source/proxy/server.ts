@@ -18,7 +18,7 @@ import type {Account, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
-import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
+import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {refreshDue} from '../services/refresh.js';
 import type {AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
@@ -665,7 +665,7 @@ export class ProxyServer {
     try {
       const token = await this.options.refresh(row.id, account.id, force);
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
-      this.credentials.noteToken(`${this.accounts.store.tokenPath(account)}#refreshed`, `refresh ${++this.refreshes}`, token);
+      this.credentials.noteToken(sentEntryKey(this.accounts.store.tokenPath(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
       return token;
     } catch (error) {

@@ -11,6 +11,20 @@ import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from 
 const FULL_SCAN_EVERY_MS = 5_000;
 /** How long (ms) a sent token stays masked after its file dropped it: longer than an answer streams (10 min idle limit). */
 const RETIRED_SENT_MS = 30 * 60_000;
+
+/**
+ * The key of what this process sent from a token file (`sent`, noteSent) or got from a refresh of it
+ * (`refreshed`): the file's path, a NUL and the kind. A NUL is in no path; '#' was, in a file name
+ * (an email's local part may hold one), and then every scan took the file for a sent entry whose
+ * file was gone: forgot it, read it again, rebuilt the Redactor and retired its secrets once more.
+ */
+export const sentEntryKey = (file: string, kind: 'sent' | 'refreshed') => `${file}${SENT_MARK}${kind}`;
+const SENT_MARK = '\0';
+/** The token file a key stands for: the file itself, or the file of a sentEntryKey. */
+const fileOfKey = (key: string) => {
+  const mark = key.indexOf(SENT_MARK);
+  return mark < 0 ? key : key.slice(0, mark);
+};
 /** How long currentForSender() reuses a look at the dirs (see there). */
 const SENDER_DIR_CHECK_EVERY_MS = 100;
 
@@ -31,7 +45,7 @@ interface Seen {
 export class CredentialRedactor {
   private readonly files = new Map<string, Seen>();
   private readonly extra = new Set<string>();
-  /** The token object last noted as sent, by token file (noteSent); dropped with the file's `#sent` entry. */
+  /** The token object last noted as sent, by token file (noteSent); dropped with the file's sent entry (sentEntryKey). */
   private readonly sentTokens = new Map<string, unknown>();
   private built: {key: string; extra: number; redactor: Redactor} | undefined;
   /** Bumped whenever the secrets of some file change (a stamp alone changing leaves the Redactor as it is). */
@@ -61,18 +75,18 @@ export class CredentialRedactor {
 
   /**
    * The one gate before the proxy sends an account's token upstream: from here on it is masked,
-   * whatever the token file now holds (`file#sent` keeps the last token sent from that file).
+   * whatever the token file now holds (its sent entry, sentEntryKey, keeps the last token sent from that file).
    */
   noteSent(file: string, token: unknown): void {
     // The same object as last time: the proxy's token cache hands out one object per version of a
     // file (token objects are never changed in place), so its credentials are already noted.
     if (this.sentTokens.get(file) === token) return;
     this.sentTokens.set(file, token);
-    this.remember(`${file}#sent`, 'sent', credentialsOf(token));
+    this.remember(sentEntryKey(file, 'sent'), 'sent', credentialsOf(token));
   }
 
   /**
-   * Secrets this process sent (a `#sent` or `#refreshed` entry) that no file stands for any more
+   * Secrets this process sent (a sent or refreshed entry, sentEntryKey) that no file stands for any more
    * (removed, or a newer token sent from it), masked for RETIRED_SENT_MS more: a request that carried
    * them may still be streaming, and its upstream may echo them.
    */
@@ -92,7 +106,7 @@ export class CredentialRedactor {
       return;
     }
     // A token this process sent before from that file may still be in flight (a long stream): kept masked.
-    if (seen && file.includes('#')) this.retire(seen.secrets);
+    if (seen && file.includes(SENT_MARK)) this.retire(seen.secrets);
     this.files.set(file, {stamp, secrets});
     this.version++;
     this.built = undefined;
@@ -141,13 +155,13 @@ export class CredentialRedactor {
         this.remember(file, stamp, secrets);
       }
     }
-    // A `file#sent` / `file#refreshed` entry lives as long as its file, then retired (see retire).
+    // A sent or refreshed entry (sentEntryKey) lives as long as its file, then retired (see retire).
     for (const [file, seen] of this.files) {
-      const base = file.split('#')[0]!;
+      const base = fileOfKey(file);
       if (!present.has(base)) {
         if (file !== base) this.retire(seen.secrets);
         this.files.delete(file);
-        // noteSent's "already noted" stood for the `#sent` entry forgotten here: the proxy may send
+        // noteSent's "already noted" stood for the sent entry forgotten here: the proxy may send
         // that same token object again once the file is back (a pause and resume keep its stamp).
         this.sentTokens.delete(base);
         this.version++;

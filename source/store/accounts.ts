@@ -14,7 +14,8 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
-import {sanitizeLine} from '../core/sanitize.js';
+import {joinWrappedBase64} from '../core/redact.js';
+import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
@@ -42,6 +43,8 @@ interface AccountState {
  * File times tick coarsely (a few ms on Linux): two same-size writes in one tick look alike. A file
  * changed in the last second is read again whatever its stamp says (git's "racily clean" rule).
  */
+/** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
+const oneLineName = (name: string) => sanitizeLine(joinWrappedBase64(sanitizeText(name)));
 const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
 
 /** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
@@ -439,8 +442,11 @@ export class AccountStore implements AccountService {
       if (!rows.has(providerId)) providers.push({provider: syntheticProvider(providerId), accounts: byProvider.get(providerId)!});
     }
     for (const account of providers.flatMap((p) => p.accounts)) {
-      account.email = account.email === undefined ? undefined : sanitizeLine(account.email);
-      account.nickname = account.nickname === undefined ? undefined : sanitizeLine(account.nickname);
+      // One line, but a token's wrapped base64 in a name joined first (joinWrappedBase64): the
+      // output's masker then finds it, where folded to spaces it would be pieces it cannot match.
+      account.email = account.email === undefined ? undefined : oneLineName(account.email);
+      account.nickname = account.nickname === undefined ? undefined : oneLineName(account.nickname);
+      if (account.projectId !== undefined) account.projectId = oneLineName(account.projectId);
     }
     return {
       providers,
