@@ -39,12 +39,13 @@ interface AccountState {
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
 }
 
+/** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
+const oneLineName = (name: string) => sanitizeLine(joinWrappedBase64(sanitizeText(name)));
+
 /**
  * File times tick coarsely (a few ms on Linux): two same-size writes in one tick look alike. A file
  * changed in the last second is read again whatever its stamp says (git's "racily clean" rule).
  */
-/** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
-const oneLineName = (name: string) => sanitizeLine(joinWrappedBase64(sanitizeText(name)));
 const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
 
 /** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
