@@ -184,7 +184,7 @@ export class ProxyServer {
    */
   async close(): Promise<void> {
     // The requests a stop cuts are logged as such (status 0): otherwise they would never be.
-    for (const active of this.inFlight.entries()) this.finish(active, active.req, active.model, 0, active.started, true);
+    for (const active of this.inFlight.entries()) this.finish(active, active.model, 0, true);
     await new Promise<void>((resolve) => {
       const idle = setInterval(() => this.server.closeIdleConnections(), 50);
       const cut = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
@@ -289,7 +289,7 @@ export class ProxyServer {
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
       this.inFlight.add(active);
-      await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active, started);
+      await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
@@ -419,7 +419,7 @@ export class ProxyServer {
    * fail over (next account, or the same one after a refresh) or stream the answer. Failover happens
    * only before the first byte reaches the client, and only while the body can be sent again.
    */
-  private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest, started: number): Promise<void> {
+  private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest): Promise<void> {
     let client = await readClientRequest(req);
     active.model = client.model;
     const row = this.servedProvider(route) ?? (await this.providerFor(route, client.model));
@@ -438,7 +438,7 @@ export class ProxyServer {
     if (pool.size === 0) throw await this.noAccountError(row);
     const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
-    const finish = (model: string | undefined, status: number) => this.finish(active, req, model, status, started);
+    const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
       this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);
     // Counting tokens is advice, not inference: its failure never cools an account or a model (the
@@ -665,7 +665,7 @@ export class ProxyServer {
     try {
       const token = await this.options.refresh(row.id, account.id, force);
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
-      this.credentials.noteToken(sentEntryKey(this.accounts.store.tokenPath(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
+      this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
       return token;
     } catch (error) {
@@ -691,7 +691,7 @@ export class ProxyServer {
     });
   }
 
-  private finish(active: ActiveRequest, req: IncomingMessage, model: string | undefined, status: number, started: number, cut = false): void {
+  private finish(active: ActiveRequest, model: string | undefined, status: number, cut = false): void {
     this.inFlight.delete(active);
     if (active.cut) return;
     active.cut = cut;
@@ -702,11 +702,11 @@ export class ProxyServer {
       type: 'request',
       provider: active.provider,
       account: active.account ?? '-',
-      method: req.method ?? 'POST',
-      path: (req.url ?? '').split('?')[0]!,
+      method: active.req.method ?? 'POST',
+      path: (active.req.url ?? '').split('?')[0]!,
       model,
       status,
-      ms: now - started,
+      ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),
     });
   }
