@@ -74,6 +74,7 @@ const status: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+    const {waitText} = await import('../../services/proxy/ipc.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
     const result = running
@@ -107,7 +108,7 @@ const status: CommandSpec = {
       ...(running.provider ? [`provider ${running.provider}${result.account ? `, account ${result.account}` : ''}`] : []),
       ...(live ? [`${live.requestsPerMinute} requests in the last minute, ${live.totalRequests} in total`] : []),
       ...(live?.lastError ? [`last error: ${live.lastError.message}`] : []),
-      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} until ${formatLocalTime(c.until)} (${c.reason})`),
+      ...(live?.cooling ?? []).map((c) => `${c.provider}/${c.account} ${waitText(c.until, c.triedLast)}: ${c.reason}`),
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

@@ -10,9 +10,11 @@ export type ProxyEvent =
   | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; status: number; ms: number; cut?: 'stop'}
   /**
    * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
-   * issue 11). `model`: the cooldown covers this model only (a 404), the account serves others.
+   * a first server error, issue 11). `triedLast`: until then it is only passed over while another
+   * account can serve (repeated server errors, core/pool.ts SERVER_BACKOFF_MS). `model`: the
+   * cooldown covers this model only (a 404), the account serves others.
    */
-  | {type: 'failover'; provider: string; from: string; reason: string; until?: number; model?: string}
+  | {type: 'failover'; provider: string; from: string; reason: string; until?: number; triedLast?: boolean; model?: string}
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string}
@@ -43,14 +45,17 @@ export interface ProxyStatus {
   requestsPerMinute: number;
   totalRequests: number;
   lastError?: {message: string; at: string};
-  /** Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. */
-  cooling: {provider: string; account: string; until: string; reason: string}[];
+  /**
+   * Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. `triedLast`:
+   * a server-error backoff, the account still serves when no other can (see the failover event).
+   */
+  cooling: {provider: string; account: string; until: string; reason: string; triedLast?: boolean}[];
 }
 
-/** Epoch ms on the reader's clock (`2026-11-30 20:21`), or "an unknown time". */
-function localTimeOf(at: number | undefined): string {
-  const iso = isoOrUndefined(at);
-  return iso ? formatLocalTime(iso) : 'an unknown time';
+/** How an account waits, for a person: "cooling until <time>", or "tried last until <time> (…)" for a backoff it still serves through. */
+export function waitText(until: string | undefined, triedLast = false): string {
+  const at = until ? formatLocalTime(until) : 'an unknown time';
+  return triedLast ? `tried last until ${at} (still serves when no other account can)` : `cooling until ${at}`;
 }
 
 /** One log line for a person (secrets are redacted by the writer). */
@@ -63,7 +68,7 @@ export function describeEvent(event: ProxyEvent): string {
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
-        : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} cooling until ${localTimeOf(event.until)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
+        : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} ${waitText(isoOrUndefined(event.until), event.triedLast)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
     case 'rotated':
