@@ -149,6 +149,30 @@ describe('a pool of two and one upstream 5xx', async () => {
   });
 });
 
+describe('an unreachable upstream on one account and a quota answer on the other', async () => {
+  const f = await proxyFixture({provider: 'claude', strategy: 'fill-first', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+
+  it('the client gets the 502 naming the cause, not "every account is cooling down" for an hour', async () => {
+    const resetAt = Math.floor(Date.now() / 1000) + 3600;
+    let n = 0;
+    f.upstream.handler = (_req, res) =>
+      n++ === 0
+        ? void res.socket?.destroy()
+        : sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
+            'anthropic-ratelimit-unified-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-status': 'rejected',
+            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
+          });
+    const failed = await ask(f);
+    assert.equal(failed.status, 502, failed.text);
+    assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
+    assert.equal(n, 2, 'both accounts were tried');
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    assert.equal((await ask(f)).status, 200, 'the account that could not reach the upstream serves the next request');
+  });
+});
+
 describe('repeated 5xx from one account: a short, growing "tried last" backoff', async () => {
   // most-headroom without quota data keeps pool order: account a is asked first every time.
   const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: claudeAccounts('a', 'b')});
