@@ -5,6 +5,7 @@
 // request got the proxy's own 429 "every account is cooling down (upstream error 500)". A streamed
 // (≥ 4 MB) body meeting a 500 is in abuse.test.ts, beside the other large-body cases.
 import assert from 'node:assert/strict';
+import type {ServerResponse} from 'node:http';
 import {after, describe, it} from 'node:test';
 import OpenAI from 'openai';
 import {describeEvent} from '../../source/services/proxy/ipc.js';
@@ -27,6 +28,14 @@ async function ask(f: ProxyFixture, body: Record<string, unknown> = {}): Promise
 /** An Anthropic-shaped server error whose message echoes the token the upstream was sent (as some do). */
 const serverError = (status: number): UpstreamHandler => (req, res) =>
   sendJson(res, status, {type: 'error', error: {type: 'api_error', message: `Internal server error for ${String(req.headers.authorization)}`}});
+
+/** Claude's answer for an account whose 5-hour window is used up, resetting in an hour. */
+const outOfQuota = (res: ServerResponse) =>
+  sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
+    'anthropic-ratelimit-unified-status': 'rejected',
+    'anthropic-ratelimit-unified-5h-status': 'rejected',
+    'anthropic-ratelimit-unified-5h-reset': String(Math.floor(Date.now() / 1000) + 3600),
+  });
 
 /** Which account each upstream request since `before` was sent with. */
 const sentWith = (f: ProxyFixture, before: number) => f.upstream.requests.slice(before).map((r) => String(r.headers.authorization));
@@ -125,16 +134,11 @@ describe('a pool of two and one upstream 5xx', async () => {
   });
 
   it('a 500 on one account and a quota answer on the other: the client gets the 500, not "every account is cooling down"', async () => {
-    const resetAt = Math.floor(Date.now() / 1000) + 3600;
     let n = 0;
     f.upstream.handler = (req, res, incoming) =>
       n++ === 0
         ? serverError(500)(req, res, incoming)
-        : sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
-            'anthropic-ratelimit-unified-status': 'rejected',
-            'anthropic-ratelimit-unified-5h-status': 'rejected',
-            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
-          });
+        : outOfQuota(res);
     const failed = await ask(f);
     assert.equal(failed.status, 500, failed.text);
     assert.equal(n, 2);
@@ -154,16 +158,11 @@ describe('an unreachable upstream on one account and a quota answer on the other
   after(() => f.close());
 
   it('the client gets the 502 naming the cause, not "every account is cooling down" for an hour', async () => {
-    const resetAt = Math.floor(Date.now() / 1000) + 3600;
     let n = 0;
     f.upstream.handler = (_req, res) =>
       n++ === 0
         ? void res.socket?.destroy()
-        : sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
-            'anthropic-ratelimit-unified-status': 'rejected',
-            'anthropic-ratelimit-unified-5h-status': 'rejected',
-            'anthropic-ratelimit-unified-5h-reset': String(resetAt),
-          });
+        : outOfQuota(res);
     const failed = await ask(f);
     assert.equal(failed.status, 502, failed.text);
     assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
@@ -179,16 +178,11 @@ describe('repeated 5xx from one account: a short, growing "tried last" backoff',
   after(() => f.close());
   const failing = new Set<string>([bearerA]);
   const quotaOut = new Set<string>();
-  const resetAt = Math.floor(Date.now() / 1000) + 3600;
   f.upstream.handler = (req, res, incoming) => {
     const bearer = String(req.headers.authorization);
     if (failing.has(bearer)) return serverError(500)(req, res, incoming);
     if (quotaOut.has(bearer)) {
-      return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'limit reached'}}, {
-        'anthropic-ratelimit-unified-status': 'rejected',
-        'anthropic-ratelimit-unified-5h-status': 'rejected',
-        'anthropic-ratelimit-unified-5h-reset': String(resetAt),
-      });
+      return outOfQuota(res);
     }
     return answerByProtocol(req, res);
   };
