@@ -41,16 +41,19 @@ describe('proxy status after upstream 500s on a lone account', async () => {
     let status = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cooling: {reason: string; until: string; triedLast?: boolean}[]};
     assert.deepEqual(status.cooling, [], 'one 500 parks nothing');
 
-    const second = await ask();
-    assert.equal(second.status, 500, `the upstream's answer again, not the proxy's 429: ${second.text}`);
-    assert.match(second.text, /Internal server error/);
+    // Four more in a row: backed off 2, 4, 8, then 16 s (long enough to read under load).
+    for (let i = 2; i <= 5; i++) {
+      const again = await ask();
+      assert.equal(again.status, 500, `request ${i}: the upstream's answer again, not the proxy's 429: ${again.text}`);
+      assert.match(again.text, /Internal server error/);
+    }
     status = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as typeof status;
     assert.equal(status.cooling.length, 1);
     const [backoff] = status.cooling;
-    assert.equal(backoff!.reason, 'upstream error 500, 2 in a row');
+    assert.equal(backoff!.reason, 'upstream error 500, 5 in a row');
     assert.equal(backoff!.triedLast, true);
     const human = await runBin(['proxy', 'status'], ccs.env);
-    const line = `claude/a@example.com tried last until ${formatLocalTime(backoff!.until)} (still serves when no other account can): upstream error 500, 2 in a row`;
+    const line = `claude/a@example.com tried last until ${formatLocalTime(backoff!.until)} (still serves when no other account can): upstream error 500, 5 in a row`;
     assert.ok(human.stdout.includes(line), human.stdout);
 
     failing = false;
