@@ -148,7 +148,8 @@ function assertNeverReceived(upstream: RecordingUpstream): void {
   }
 }
 
-describe('a repeated top-level "model" is refused on the Anthropic routes, small or streamed', async () => {
+/** A proxy serving one Claude account in front of a recording stand-in, config.yaml excluding `claude-opus-4-1*`. */
+async function claudeExcludingOpus(): Promise<{upstream: RecordingUpstream; f: ProxyFixture}> {
   const upstream = await recordingUpstream();
   const f = await proxyFixture({
     provider: 'claude',
@@ -156,6 +157,11 @@ describe('a repeated top-level "model" is refused on the Anthropic routes, small
     upstream,
     configYaml: ['oauth-excluded-models:', '  claude:', '    - "claude-opus-4-1*"', ''].join('\n'),
   });
+  return {upstream, f};
+}
+
+describe('a repeated top-level "model" is refused on the Anthropic routes, small or streamed', async () => {
+  const {upstream, f} = await claudeExcludingOpus();
   after(() => f.close());
   after(() => assertNeverReceived(upstream));
 
@@ -256,13 +262,7 @@ describe('a repeated top-level "model" is refused on the Anthropic routes, small
 });
 
 describe('a repeated top-level "model" is refused on the OpenAI routes, translated or passed through', async () => {
-  const upstream = await recordingUpstream();
-  const claude = await proxyFixture({
-    provider: 'claude',
-    tokens: claudeAccounts('a'),
-    upstream,
-    configYaml: ['oauth-excluded-models:', '  claude:', '    - "claude-opus-4-1*"', ''].join('\n'),
-  });
+  const {upstream, f: claude} = await claudeExcludingOpus();
   const xaiUpstream = await recordingUpstream();
   const xai = await proxyFixture({
     provider: 'xai',
