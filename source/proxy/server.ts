@@ -489,6 +489,9 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) return;
+        // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
+        // and the upstream request was cut before its end.
+        if (error instanceof HttpError) throw error;
         if (error instanceof UncheckableEncoding) {
           const outcome = unreachable(prepared.url, error, error.message);
           this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
