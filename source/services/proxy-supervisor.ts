@@ -285,6 +285,8 @@ export class ProxySupervisor {
     this.log(describeEvent(message));
     switch (message.type) {
       case 'listening':
+        // A child asked to stop may still report its start: it is on its way out, not running.
+        if (this.stopping) break;
         this.update({phase: 'running', port: message.port, pid: message.pid, account: message.account});
         break;
       case 'rotated':

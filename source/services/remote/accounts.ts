@@ -36,6 +36,8 @@ export interface AuthFileEntry {
   failed?: number;
   priority?: number;
   note?: string;
+  /** When the server last wrote the file (RFC 3339; auth_files.go: the file's mtime, else `updated_at`). */
+  modtime?: string;
   project_id?: string;
   id_token?: {chatgpt_account_id?: string; plan_type?: string};
 }
