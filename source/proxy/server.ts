@@ -118,6 +118,9 @@ export class ProxyServer {
   /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
   private readonly recent = new PerSecondCounts(60);
   private totalRequests = 0;
+  /** Requests answered with the proxy's own error (ProxyStatus refusedRequests), counted apart. */
+  private readonly recentRefused = new PerSecondCounts(60);
+  private refusedRequests = 0;
   private refreshes = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
@@ -229,6 +232,8 @@ export class ProxyServer {
       account: primary?.current?.label ?? this.options.account,
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
+      refusedPerMinute: this.recentRefused.total(now),
+      refusedRequests: this.refusedRequests,
       lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
     } satisfies ProxyStatus);
@@ -295,6 +300,8 @@ export class ProxyServer {
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
       else {
+        this.refusedRequests++;
+        this.recentRefused.add(this.now());
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);

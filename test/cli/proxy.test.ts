@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {answerByProtocol, freePort, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 /** One account per provider (env refuses a provider without one, as run does). */
@@ -96,6 +96,59 @@ describe('proxy start / status / stop', async () => {
     const result = await runBin(['proxy', 'serve', '--port', 'abc'], ccs.env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--port must be a port number/);
+  });
+});
+
+describe('proxy status of a proxy serving every provider, with refusals and a cooldown', async () => {
+  const ccs = makeTempCcs();
+  let limited = false;
+  const upstream = await startFakeUpstream((req, res) =>
+    limited ? sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}}, {'retry-after': '42'}) : answerByProtocol(req, res),
+  );
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+  after(async () => {
+    await runBin(['proxy', 'stop'], ccs.env);
+    await upstream.close();
+    ccs.cleanup();
+  });
+
+  it('says what it serves, counts the requests it answered itself apart, and words the cooldown to the second', async () => {
+    const port = await freePort();
+    const started = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
+    assert.equal(started.code, 0, started.stderr);
+    const ask = (key = API_KEY) =>
+      fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+      }).then(async (response) => ({status: response.status, text: await response.text()}));
+    assert.equal((await ask()).status, 200);
+    limited = true;
+    // The upstream's 429 cools the one account: the proxy answers "every account is cooling down" itself, then again.
+    const cooled = await ask();
+    assert.equal(cooled.status, 429, cooled.text);
+    assert.match(cooled.text, /cooling down/);
+    assert.equal((await ask()).status, 429);
+    assert.equal((await ask('wrong-key')).status, 401);
+
+    const json = await runBin(['proxy', 'status', '--json'], ccs.env);
+    const status = JSON.parse(json.stdout) as {provider: string | null; totalRequests: number; requestsPerMinute: number; refusedRequests: number; refusedPerMinute: number; cooling: {until: string}[]};
+    assert.deepEqual(
+      {provider: status.provider, totalRequests: status.totalRequests, requestsPerMinute: status.requestsPerMinute, refusedRequests: status.refusedRequests, refusedPerMinute: status.refusedPerMinute},
+      {provider: null, totalRequests: 1, requestsPerMinute: 1, refusedRequests: 3, refusedPerMinute: 3},
+    );
+    const until = status.cooling[0]!.until;
+    assert.match(until, /Z$/, '--json keeps the ISO UTC instant');
+
+    const human = await runBin(['proxy', 'status'], {...ccs.env, TZ: 'Asia/Tokyo'});
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^serving: every provider, picked by the model asked for$/m);
+    assert.match(human.stdout, /^requests: 1 forwarded \(1\/min\) · 3 refused by the proxy \(3\/min\)$/m);
+    // Tokyo is UTC+9 (no DST): the end on the local clock to the second, after the seconds left.
+    const tokyo = new Date(Date.parse(until) + 9 * 3600_000).toISOString().slice(11, 19);
+    assert.match(human.stdout, new RegExp(`^cooling: claude/a@example\\.com (4[0-2]|3\\d)s \\(until (\\d{4}-\\d\\d-\\d\\d )?${tokyo}\\) \\(`, 'm'));
   });
 });
 
