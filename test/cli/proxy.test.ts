@@ -298,6 +298,36 @@ describe('proxy.useCliproxyBinary', () => {
     }
   });
 
+  it('a provider with no model list: valid exports on stdout, and on stderr the commands that list its models and how to name one', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
+      const result = await runBin(['env', 'aistudio'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      // stdout is only export lines (what `eval` runs), without model variables.
+      const lines = result.stdout.trim().split('\n');
+      assert.ok(lines.every((line) => /^export ANTHROPIC_[A-Z_]+='[^']*'$/.test(line)), result.stdout);
+      assert.deepEqual(lines.map((line) => line.split('=')[0]), ['export ANTHROPIC_BASE_URL', 'export ANTHROPIC_AUTH_TOKEN']);
+      assert.match(result.stderr, /^# no Google AI Studio model list .*no model variables/m);
+      assert.match(result.stderr, /^# list the provider's models: ccs-tui models aistudio --account me@example\.com --live$/m);
+      assert.match(result.stderr, /^# then name one for Claude Code after the eval: export ANTHROPIC_MODEL=<model id> ANTHROPIC_DEFAULT_HAIKU_MODEL=<model id>/m);
+      const json = JSON.parse((await runBin(['env', 'aistudio', '--json'], ccs.env)).stdout) as {notes: string[]};
+      assert.ok(json.notes.some((note) => note.includes('ccs-tui models aistudio --account me@example.com --live')), json.notes.join('; '));
+
+      // Every model of a listed provider excluded: where to see the patterns and how to remove one.
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  kimi:\n    - "*"\n`);
+      withAccounts(ccs, 'kimi');
+      const kimi = await runBin(['env', 'kimi'], ccs.env);
+      assert.equal(kimi.code, 0, kimi.stderr);
+      assert.doesNotMatch(kimi.stdout, /ANTHROPIC_MODEL/);
+      assert.match(kimi.stderr, /^# every Kimi model is excluded; no model variables$/m);
+      assert.match(kimi.stderr, /^# see the patterns that hide them: ccs-tui models kimi --account x@example\.com; remove one: ccs-tui exclude rm kimi <pattern>/m);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
   it('exits 1 naming what is missing when the provider truly cannot be served', async () => {
     const ccs = makeTempCcs();
     try {
