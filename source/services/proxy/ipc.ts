@@ -7,7 +7,8 @@ import {isoOrUndefined} from '../../core/provider-wait.js';
 export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
   /** `cut`: the proxy stopped before the answer ended (`status` 0 when none was sent). */
-  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; status: number; ms: number; cut?: 'stop'}
+  /** `unlisted`: no provider lists the model; a root route sent it to the root provider (`provider`). */
+  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'}
   /**
    * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
    * issue 11). `model`: the cooldown covers this model only (a 404), the account serves others.
@@ -77,7 +78,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
     case 'listening':
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid})${event.provider ? ` serving ${event.provider}` : ''}${event.account ? ` / ${event.account}` : ''}`;
     case 'request':
-      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms`;
+      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
