@@ -145,6 +145,7 @@ describe('proxy status of a proxy serving every provider, with refusals and a co
     const human = await runBin(['proxy', 'status'], {...ccs.env, TZ: 'Asia/Tokyo'});
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^serving: every provider, picked by the model asked for$/m);
+    assert.match(readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8'), /listening on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) serving every provider, picked by the model asked for/);
     assert.match(human.stdout, /^requests: 1 forwarded \(1\/min\) · 3 refused by the proxy \(3\/min\)$/m);
     // Tokyo is UTC+9 (no DST): the end on the local clock to the second, after the seconds left.
     const tokyo = new Date(Date.parse(until) + 9 * 3600_000).toISOString().slice(11, 19);

@@ -76,7 +76,7 @@ function cooldownOf(at: number | undefined, now: number): string {
 export function describeEvent(event: ProxyEvent, now = Date.now()): string {
   switch (event.type) {
     case 'listening':
-      return `listening on http://127.0.0.1:${event.port} (pid ${event.pid})${event.provider ? ` serving ${event.provider}` : ''}${event.account ? ` / ${event.account}` : ''}`;
+      return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${event.provider ?? SERVED_BY_MODEL}${event.account ? ` / ${event.account}` : ''}`;
     case 'request':
       return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
     case 'failover':
