@@ -66,10 +66,12 @@ describe('accounts screen on a remote target', () => {
     assert.match(frame, /accounts \(1\) · 1 cooling down/);
     assert.match(frame, new RegExp(stand.url.replace(/[.]/g, '\\.')), 'the status line shows the server, not the CCS dir');
     await t.press('l', 'enter');
-    const detail = await t.waitFor('Cooldown until');
+    const detail = await t.waitFor('(until ');
     seen.push(detail);
+    // The wait left (ten minutes, less the moments the test took) and the end to the second.
+    assert.match(detail, /Cooldown +(10m|9m [0-5]\ds) \(until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/);
     assert.match(detail, /Token file +claude-c\.json on target team/);
-    assert.match(detail, /cooling down until .*quota exhausted/);
+    assert.match(detail, /cooling down until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d: quota exhausted/);
     await t.press('escape');
     await t.waitFor('▶ Claude accounts');
     await t.press('h', 'j');
