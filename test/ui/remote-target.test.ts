@@ -93,6 +93,23 @@ describe('accounts screen on a remote target', () => {
     seen.push(await tui.waitFor((f) => !lineWith(f, 'c@example.com').includes('cooldown')));
   });
 
+  test("the detail's cooldown counts down by the second while it is open", async () => {
+    const clock = new FakeClock(Date.now());
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, target: 'team', services: {clock}});
+    seen.push(await tui.waitFor('c@example.com'));
+    await tui.press('l', 'enter');
+    const row = (frame: string) => /Cooldown +(?:(\d+)m)? ?(?:(\d+)s)? \(until ([\d:-]+ ?[\d:]*)\)/.exec(frame);
+    const seconds = (match: RegExpExecArray) => Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+    const first = row(await tui.waitFor('(until '));
+    assert.ok(first, tui.frame());
+    // Five seconds on (less than the remote list's 15 s re-read): the row says five seconds less, same end.
+    await clock.advance(5_000);
+    const later = row(await tui.waitFor((frame) => row(frame) !== null && seconds(row(frame)!) !== seconds(first)));
+    assert.equal(seconds(later!), seconds(first) - 5);
+    assert.equal(later![3], first[3]);
+    seen.push(tui.frame());
+  });
+
   test('p disables and enables on the server, d removes after a yes, n sets the note', async () => {
     const t = await open();
     await t.press('j', 'l');
