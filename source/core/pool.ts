@@ -3,7 +3,8 @@
 //
 // Cooldowns follow what CLIProxyAPI does upstream (PROVIDERS.md): quota exhaustion until the reset
 // the provider announced, 401/403 for 30 min (after one refresh attempt, decided by the caller), 404
-// for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min, 5xx for 60 s.
+// for 12 h (for that model only), 429 without a reset exponentially 1 s … 30 min. A server error
+// (5xx) departs from its flat 60 s: see SERVER_BACKOFF_MS.
 // An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault
 // (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
 // none is left the upstream's answer, Retry-After included, is the client's.
@@ -29,12 +30,30 @@ export interface Cooldown {
   message: string;
   /** Set for a 404: only this model is cooling on the account. */
   model?: string;
+  /**
+   * Set for a server-error backoff (SERVER_BACKOFF_MS): the account is passed over while another
+   * can serve, and still tried when none can. Unset: the account serves no request until `until`.
+   */
+  triedLast?: boolean;
 }
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, server: 60 * SECOND, backoffMax: 30 * MINUTE};
+export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, backoffMax: 30 * MINUTE};
+
+/**
+ * A server error (500, 502, 504, …; an overload is apart, see isOverloadAnswer) is the provider's
+ * transient fault, not the account's, so it never parks an account: CLIProxyAPI's flat 60 s locked
+ * a lone account out for a minute after one 500 (its "500, then no auth available" bug report).
+ * The first one starts no cooldown at all (the request already moved on). From the second in a row
+ * (no success between, each within `streakWindow` of the one before) the account is backed off for
+ * `first` ms, doubling up to `max`, and only as "tried last" (Cooldown.triedLast): while another
+ * account can serve, the pool spares its requests a round trip to an account that keeps failing;
+ * when none can, it is tried anyway, so its user gets the upstream's answer, never the proxy's 429.
+ * A success ends the streak and the backoff.
+ */
+export const SERVER_BACKOFF_MS = {first: 2 * SECOND, max: 30 * SECOND, streakWindow: 2 * MINUTE};
 
 /** Lower-case header map. */
 type Headers = Record<string, string | undefined>;
@@ -207,7 +226,10 @@ export interface PickOptions {
   ranked?: readonly string[];
 }
 
-/** `cooling`: some account waits out a cooldown (429 with Retry-After); else none is left at all (503). */
+/**
+ * `cooling`: some account waits out a cooldown that bars it (429 with Retry-After); else none is
+ * left at all (503). A "tried last" backoff is never the reason: such an account is picked instead.
+ */
 export type PickResult = {account: PoolAccount} | {account?: undefined; retryAfterMs: number; reason: string; cooling: boolean};
 
 /**
@@ -218,6 +240,8 @@ export class AccountPool {
   private accounts: PoolAccount[];
   private cooldowns = new Map<string, Cooldown[]>();
   private rateLimitStreak = new Map<string, number>();
+  /** Server errors in a row per account, and when the last came (SERVER_BACKOFF_MS). */
+  private serverStreak = new Map<string, {count: number; at: number}>();
   private affinity = new Map<string, string>();
   private currentId: string | undefined;
 
@@ -262,9 +286,18 @@ export class AccountPool {
     for (const [session, id] of this.affinity) if (!ids.has(id)) this.affinity.delete(session);
   }
 
+  /**
+   * The account's active cooldown that matters most: the longest one that bars it, else the longest
+   * "tried last" backoff (the account still serves when no other can). Undefined: it is healthy.
+   */
   cooldownOf(id: string, now: number, model?: string): Cooldown | undefined {
     const active = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && (!c.model || c.model === model));
-    return active.sort((a, b) => b.until - a.until)[0];
+    return active.sort((a, b) => Number(a.triedLast ?? false) - Number(b.triedLast ?? false) || b.until - a.until)[0];
+  }
+
+  /** Whether the account serves when no healthy one is left: it only waits out "tried last" backoffs. */
+  private servesLast(id: string, now: number, model?: string): boolean {
+    return this.cooldownOf(id, now, model)?.triedLast === true;
   }
 
   isHealthy(id: string, now: number, model?: string): boolean {
@@ -277,7 +310,7 @@ export class AccountPool {
     if (this.single) {
       const current = this.current;
       if (current && usable(current)) return {account: current};
-      return this.allCooling(now, model, current ? [current] : []);
+      return this.lastResort(now, model, exclude, current ? [current] : []);
     }
     if (session) {
       const sticky = this.accounts.find((a) => a.id === this.affinity.get(session));
@@ -309,7 +342,7 @@ export class AccountPool {
       }
       if (chosen) this.currentId = chosen.id;
     }
-    if (!chosen) return this.allCooling(now, model, this.accounts);
+    if (!chosen) return this.lastResort(now, model, exclude, this.accounts);
     if (session) this.affinity.set(session, chosen.id);
     return {account: chosen};
   }
@@ -328,15 +361,32 @@ export class AccountPool {
     return this.accounts.map((_, i) => this.accounts[(start + 1 + i) % this.accounts.length]!);
   }
 
+  /**
+   * With no healthy account left: the one of `accounts` (not excluded) whose "tried last" backoff
+   * ends first, chosen without moving the current account or a session to it; else why none serves.
+   */
+  private lastResort(now: number, model: string | undefined, exclude: ReadonlySet<string> | undefined, accounts: readonly PoolAccount[]): PickResult {
+    let best: {account: PoolAccount; until: number} | undefined;
+    for (const account of accounts) {
+      if (exclude?.has(account.id) || !this.servesLast(account.id, now, model)) continue;
+      const until = this.cooldownOf(account.id, now, model)!.until;
+      if (!best || until < best.until) best = {account, until};
+    }
+    return best ? {account: best.account} : this.allCooling(now, model, accounts);
+  }
+
   private allCooling(now: number, model: string | undefined, accounts: readonly PoolAccount[]): PickResult {
-    const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined);
+    const cooling = accounts.map((a) => this.cooldownOf(a.id, now, model)).filter((c): c is Cooldown => c !== undefined && !c.triedLast);
     if (cooling.length === 0) return {retryAfterMs: SECOND, reason: accounts.length === 0 ? 'no usable account' : 'no account left to try', cooling: false};
     const soonest = cooling.sort((a, b) => a.until - b.until)[0]!;
     return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`, cooling: true};
   }
 
-  /** Records a failure and returns the cooldown it started. */
-  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown {
+  /** Records a failure and returns the cooldown it started (none for a first server error, SERVER_BACKOFF_MS). */
+  recordFailure(id: string, failure: UpstreamFailure & {kind: Exclude<FailureKind, 'server'>}, now: number, model?: string): Cooldown;
+  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown | undefined;
+  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown | undefined {
+    if (failure.kind === 'server') return this.recordServerError(id, failure, now);
     let until: number;
     switch (failure.kind) {
       case 'quota':
@@ -354,19 +404,34 @@ export class AccountPool {
       case 'not-found':
         until = now + COOLDOWN_MS.notFound;
         break;
-      case 'server':
-        until = now + COOLDOWN_MS.server;
-        break;
     }
-    const cooldown: Cooldown = {until, kind: failure.kind, message: failure.message, ...(failure.kind === 'not-found' && model ? {model} : {})};
-    const kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now);
+    return this.addCooldown(id, {until, kind: failure.kind, message: failure.message, ...(failure.kind === 'not-found' && model ? {model} : {})}, now);
+  }
+
+  /** A server error: counted in the account's streak; from the second in a row, a "tried last" backoff. */
+  private recordServerError(id: string, failure: UpstreamFailure, now: number): Cooldown | undefined {
+    const last = this.serverStreak.get(id);
+    const count = last && now - last.at <= SERVER_BACKOFF_MS.streakWindow ? last.count + 1 : 1;
+    this.serverStreak.set(id, {count, at: now});
+    if (count < 2) return undefined;
+    const until = now + Math.min(SERVER_BACKOFF_MS.max, SERVER_BACKOFF_MS.first * 2 ** (count - 2));
+    return this.addCooldown(id, {until, kind: 'server', message: `${failure.message}, ${count} in a row`, triedLast: true}, now);
+  }
+
+  private addCooldown(id: string, cooldown: Cooldown, now: number): Cooldown {
+    // A newer backoff replaces the one before (it is longer); other cooldowns stay until they end.
+    const kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && !(cooldown.triedLast && c.triedLast));
     this.cooldowns.set(id, [...kept, cooldown]);
     for (const [session, sticky] of this.affinity) if (sticky === id) this.affinity.delete(session);
     return cooldown;
   }
 
+  /** The account served: its rate-limit and server-error streaks start over, and a server-error backoff ends. */
   recordSuccess(id: string): void {
     this.rateLimitStreak.delete(id);
+    this.serverStreak.delete(id);
+    const cooldowns = this.cooldowns.get(id);
+    if (cooldowns?.some((c) => c.triedLast)) this.cooldowns.set(id, cooldowns.filter((c) => !c.triedLast));
   }
 
   /**

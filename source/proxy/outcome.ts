@@ -1,7 +1,8 @@
 // "Classify outcome": what an upstream answer means for the request and the account. A success is
 // streamed on; an error either belongs to the client (answered as is) or says the account cannot
-// serve now (auth, quota, rate limit, server), which moves the request to the pool's next account
-// and cools this one. An overload (529, 503) moves the request on too, but cools nothing (issue 11).
+// serve now (auth, quota, rate limit), which moves the request to the pool's next account and cools
+// this one. A server error (5xx) or an overload (529, 503) is the provider's transient fault: the
+// request moves on too, but no account is parked (issue 11; core/pool.ts SERVER_BACKOFF_MS).
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
 import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type UpstreamFailure} from '../core/pool.js';
@@ -19,8 +20,9 @@ export type Outcome =
   /** A success whose body had to be read to rule out a hidden error. */
   | {kind: 'success-read'; status: number; text: string}
   /**
-   * An error. `failure` set: the account cannot serve now (it cools); `overload` set: the provider is
-   * overloaded, another account may be tried but none cools; neither: the client's error. `own` set:
+   * An error. `failure` set: the account cannot serve now (it cools; a `server` failure only backs
+   * off when repeated, see core/pool.ts); `overload` set: the provider is overloaded, another account
+   * may be tried but none cools; neither: the client's error. `own` set:
    * the proxy words the error itself (the upstream was not reached, or spoke in its own codes), and
    * the client gets it in its protocol's shape (server.ts answerError); unset: `upstreamText` is the
    * upstream's error body, which a pass-through client gets as is, with `status` and `headers`.

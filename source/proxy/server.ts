@@ -1,8 +1,9 @@
 // The proxy server: loopback only, API key required, provider protocols passed through unbuffered
 // (or translated when the client speaks another protocol than the provider), the chosen account's
-// credentials and headers injected, and on quota exhaustion the request moves to the next healthy
-// account of the pool. Everything it does is reported as ProxyEvents. The request path's steps live
-// beside it: client-request.ts, prepare.ts, outcome.ts, deliver.ts.
+// credentials and headers injected, and on quota exhaustion (or a server error, an overload) the
+// request moves to the next healthy account of the pool. Everything it does is reported as
+// ProxyEvents. The request path's steps live beside it: client-request.ts, prepare.ts, outcome.ts,
+// deliver.ts.
 import {cutText, excerpt} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
@@ -97,10 +98,11 @@ interface Attempts {
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
   lastFailure?: {outcome: ErrorOutcome; translation: Translation | undefined};
   /**
-   * The last overload met (529, 503): the client's answer when no account is left, before any later
-   * account's failure, since the overloaded account is not parked and the client's retry may land there.
+   * The last provider fault met (an overload, a server error, an unreachable upstream): the client's
+   * answer when no account is left, before any later account's failure, since that account is not
+   * parked (core/pool.ts SERVER_BACKOFF_MS) and the client's retry may land there.
    */
-  overload?: {outcome: ErrorOutcome; translation: Translation | undefined};
+  transient?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
 export class ProxyServer {
@@ -221,7 +223,7 @@ export class ProxyServer {
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
-        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message});
+        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
       }
     }
     const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
@@ -476,7 +478,7 @@ export class ProxyServer {
       }
       if (picked === 'next') continue;
       if (picked === 'exhausted') {
-        const last = attempts.overload ?? attempts.lastFailure!;
+        const last = attempts.transient ?? attempts.lastFailure!;
         return finish(client.model, answerError(last.translation, last.outcome));
       }
       const {account, poolAccount, token} = picked;
@@ -517,7 +519,7 @@ export class ProxyServer {
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         attempts.tried.add(poolAccount.id);
-        attempts.lastFailure = {outcome, translation: prepared.translation};
+        attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         continue;
       }
@@ -545,17 +547,23 @@ export class ProxyServer {
           continue;
         }
       }
-      if (!outcome.failure) {
+      if (!outcome.failure || outcome.failure.kind === 'server') {
         this.recordError(`${row.id}/${poolAccount.label}: upstream ${outcome.status}: ${this.excerpt(outcome.upstreamText)}`);
-        // An overload (issue 11): another account may have capacity; this one is not parked. Each
-        // account is tried once (`tried`); when none is left, pickAccount answers with the last overload.
-        if (outcome.overload && !pool.single && !bodySpent(prepared.body)) {
-          this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: `provider overloaded (${outcome.upstreamStatus})`});
-          attempts.tried.add(poolAccount.id);
-          attempts.lastFailure = attempts.overload = {outcome, translation: prepared.translation};
-          continue;
+        // A server error or an overload is the provider's transient fault (issue 11): another account
+        // may serve, and this one is not parked (a server error only backs it off from the second in
+        // a row, and only behind the others: core/pool.ts SERVER_BACKOFF_MS). Each account is tried
+        // once (`tried`); when none is left, pickAccount answers with the last such fault.
+        const backoff = outcome.failure && pool.recordFailure(account.id, outcome.failure, now);
+        const transient = outcome.overload || outcome.failure !== undefined;
+        const moveOn = transient && !pool.single && pool.size > 1 && !bodySpent(prepared.body);
+        if (moveOn || backoff) {
+          const reason = outcome.failure?.message ?? `provider overloaded (${outcome.upstreamStatus})`;
+          this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff?.message ?? reason, ...(backoff ? {until: backoff.until, triedLast: true} : {})});
         }
-        return finish(prepared.sentModel, answerError(prepared.translation, outcome));
+        if (!moveOn) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
+        attempts.tried.add(poolAccount.id);
+        attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
+        continue;
       }
       this.failOver(row, pool, poolAccount, attempts, outcome.failure, now, client.model, `${row.id}/${poolAccount.label}: ${outcome.failure.message}`);
       attempts.lastFailure = {outcome, translation: prepared.translation};
@@ -583,8 +591,8 @@ export class ProxyServer {
     attempts.retrySame = undefined;
     if (!pick.account) {
       const last = attempts.lastFailure;
-      // An overload met on the way is the answer, not the proxy's own 429 (issue 11).
-      if (attempts.overload) return 'exhausted';
+      // A provider fault met on the way is the answer, not the proxy's own 429 (issue 11).
+      if (attempts.transient) return 'exhausted';
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
@@ -630,7 +638,7 @@ export class ProxyServer {
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
-    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown.until, ...(cooldown.model ? {model: cooldown.model} : {})});
+    this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
     this.recordError(logLine);
     attempts.tried.add(from.id);
   }

@@ -1,7 +1,7 @@
 // The account pool's choices and cooldowns, with time passed in (a fake clock's now()).
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS, isOverloadAnswer} from '../../source/core/pool.js';
+import {AccountPool, classifyUpstreamFailure, COOLDOWN_MS, isOverloadAnswer, SERVER_BACKOFF_MS} from '../../source/core/pool.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 
 const accounts = [
@@ -80,11 +80,11 @@ describe('AccountPool', () => {
     const now = Date.now();
     const pool = new AccountPool(accounts, 'most-headroom');
     assert.equal(pool.pick({now, ranked: ['c', 'a', 'b']}).account?.id, 'c');
-    pool.recordFailure('c', {kind: 'server', status: 503, message: 'upstream error 503'}, now);
+    pool.recordFailure('c', {kind: 'rate-limit', status: 429, message: 'rate limited'}, now);
     assert.equal(pool.pick({now, ranked: ['c', 'a', 'b']}).account?.id, 'a');
   });
 
-  it('cooldown lengths: auth 30 min, 404 12 h for that model, 5xx 60 s, 429 exponential to 30 min', async () => {
+  it('cooldown lengths: auth 30 min, 404 12 h for that model, 429 exponential to 30 min', async () => {
     const clock = new FakeClock();
     const pool = new AccountPool(accounts, 'fill-first');
     const now = clock.now();
@@ -92,7 +92,6 @@ describe('AccountPool', () => {
     assert.equal(pool.recordFailure('b', {kind: 'not-found', status: 404, message: 'x'}, now, 'm1').until, now + 12 * 3600_000);
     assert.equal(pool.isHealthy('b', now, 'm2'), true, 'a 404 only cools that model');
     assert.equal(pool.isHealthy('b', now, 'm1'), false);
-    assert.equal(pool.recordFailure('c', {kind: 'server', status: 502, message: 'x'}, now).until, now + 60_000);
     const delays = [1, 2, 3, 4].map(() => pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, now).until - now);
     assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
     for (let i = 0; i < 30; i++) pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, now);
@@ -117,9 +116,70 @@ describe('AccountPool', () => {
     const now = Date.now();
     const pool = new AccountPool(accounts, 'fill-first', {current: 'b', single: true});
     assert.equal(pool.pick({now}).account?.id, 'b');
-    pool.recordFailure('b', {kind: 'server', status: 500, message: 'x'}, now);
+    pool.recordFailure('b', {kind: 'auth', status: 401, message: 'x'}, now);
     assert.equal(pool.pick({now}).account, undefined);
     assert.equal(pool.rotate(now)?.id, 'c');
     assert.equal(pool.pick({now}).account?.id, 'c');
+  });
+
+  describe('server errors (5xx): never parked, a short growing "tried last" backoff when repeated', () => {
+    const server = (status = 500) => ({kind: 'server' as const, status, message: `upstream error ${status}`});
+
+    it('one server error starts no cooldown: a lone account serves the next request', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts.slice(0, 1), 'fill-first');
+      assert.equal(pool.recordFailure('a', server(), now), undefined);
+      assert.equal(pool.isHealthy('a', now), true);
+      assert.equal(pool.pick({now}).account?.id, 'a');
+    });
+
+    it('from the second in a row: 2 s, doubling to 30 s; a success ends the streak and the backoff', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first');
+      const backoffs = [1, 2, 3, 4, 5, 6, 7].map((i) => (pool.recordFailure('a', server(), now + i) ?? {until: now + i}).until - (now + i));
+      assert.deepEqual(backoffs, [0, 2000, 4000, 8000, 16000, 30000, 30000]);
+      assert.equal(SERVER_BACKOFF_MS.max, 30_000);
+      const cooldown = pool.cooldownOf('a', now + 7)!;
+      assert.equal(cooldown.triedLast, true);
+      assert.equal(cooldown.message, 'upstream error 500, 7 in a row');
+      pool.recordSuccess('a');
+      assert.equal(pool.isHealthy('a', now + 8), true, 'a success ends the backoff');
+      assert.equal(pool.recordFailure('a', server(), now + 9), undefined, 'and the streak');
+    });
+
+    it('server errors further apart than the streak window are not a streak', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first');
+      pool.recordFailure('a', server(), now);
+      assert.equal(pool.recordFailure('a', server(), now + SERVER_BACKOFF_MS.streakWindow + 1), undefined);
+      assert.ok(pool.recordFailure('a', server(), now + SERVER_BACKOFF_MS.streakWindow + 2));
+    });
+
+    it('a backed-off account is passed over while another serves, and picked when none is left', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts.slice(0, 2), 'most-headroom');
+      pool.recordFailure('a', server(), now);
+      pool.recordFailure('a', server(), now);
+      assert.equal(pool.pick({now}).account?.id, 'b', 'passed over');
+      assert.equal(pool.pick({now, exclude: new Set(['b'])}).account?.id, 'a', 'still tried when b cannot serve');
+      pool.recordFailure('b', {kind: 'quota', status: 429, resetAt: now + 60_000, message: '5-hour limit reached'}, now);
+      assert.equal(pool.pick({now}).account?.id, 'a');
+      const none = pool.pick({now, exclude: new Set(['a'])});
+      assert.equal(none.account, undefined);
+      assert.match(none.account === undefined ? none.reason : '', /\(5-hour limit reached\)/, 'a backoff is never the 429\'s reason');
+    });
+
+    it('a single-account pool keeps serving its account through a backoff; a hard cooldown wins over it', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first', {current: 'b', single: true});
+      pool.recordFailure('b', server(502), now);
+      pool.recordFailure('b', server(502), now);
+      assert.equal(pool.pick({now}).account?.id, 'b');
+      pool.recordFailure('b', {kind: 'rate-limit', status: 429, message: 'rate limited'}, now);
+      assert.equal(pool.cooldownOf('b', now)?.kind, 'rate-limit', 'what bars the account shows first');
+      const pick = pool.pick({now});
+      assert.equal(pick.account, undefined);
+      assert.equal(pick.account === undefined && pick.cooling, true);
+    });
   });
 });

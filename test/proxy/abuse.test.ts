@@ -214,11 +214,11 @@ describe('an overloaded upstream (529, 503) is not the account\'s fault', async 
     assert.equal(recovered.status, 200, 'served as soon as the upstream recovers: nothing was parked');
   });
 
-  it('still parks an account on a plain 500 (a server error of that account)', async () => {
+  it('a plain 500 moves on the same way and parks nothing either (repeated ones: server-errors.test.ts)', async () => {
     firstOnly((res) => sendJson(res, 500, {error: {message: 'boom'}}));
     const response = await ask();
     assert.equal(response.status, 200);
-    assert.equal(f.proxy.status().cooling.length, 1);
+    assert.deepEqual(f.proxy.status().cooling, []);
   });
 });
 
@@ -361,6 +361,23 @@ describe('large bodies are streamed to the upstream, not held whole', async () =
     assert.equal(result.streamedEarly, true, 'the body was streamed');
     assert.equal(f.upstream.requests.length, before + 1, 'sent once');
     assert.equal(f.proxy.status().cooling.length, cooling, 'nothing more is cooling');
+  });
+
+  it("passes a 500 through for a streamed body (it cannot be sent twice), parks no account, and the next one is served", async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 500, {type: 'error', error: {type: 'api_error', message: 'Internal server error'}});
+    const cooling = f.proxy.status().cooling.length;
+    const before = f.upstream.requests.length;
+    const result = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
+    assert.equal(result.status, 500);
+    assert.match(result.text, /Internal server error/);
+    assert.equal(result.streamedEarly, true, 'the body was streamed');
+    assert.equal(f.upstream.requests.length, before + 1, 'sent once');
+    assert.equal(f.proxy.status().cooling.length, cooling, 'nothing more is cooling');
+    // The other account is out of quota (above): the one that answered 500 serves the next request.
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    const next = await sendHeld('claude-opus-4-6', 9 * 1024 * 1024);
+    assert.equal(next.status, 200, `not the proxy's 429: ${next.text.slice(0, 200)}`);
+    assert.equal(f.upstream.requests.at(-1)!.headers.authorization, 'Bearer at-b@example.com-0123456789abcdef');
   });
 
   it('reads a large body whole when its model comes last, and still serves it', async () => {

@@ -11,9 +11,11 @@ export type ProxyEvent =
   | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'}
   /**
    * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
-   * issue 11). `model`: the cooldown covers this model only (a 404), the account serves others.
+   * a first server error, issue 11). `triedLast`: until then it is only passed over while another
+   * account can serve (repeated server errors, core/pool.ts SERVER_BACKOFF_MS). `model`: the
+   * cooldown covers this model only (a 404), the account serves others.
    */
-  | {type: 'failover'; provider: string; from: string; reason: string; until?: number; model?: string}
+  | {type: 'failover'; provider: string; from: string; reason: string; until?: number; triedLast?: boolean; model?: string}
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string}
@@ -51,8 +53,11 @@ export interface ProxyStatus {
   refusedPerMinute: number;
   refusedRequests: number;
   lastError?: {message: string; at: string};
-  /** Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. */
-  cooling: {provider: string; account: string; until: string; reason: string}[];
+  /**
+   * Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. `triedLast`:
+   * a server-error backoff, the account still serves when no other can (see the failover event).
+   */
+  cooling: {provider: string; account: string; until: string; reason: string; triedLast?: boolean}[];
 }
 
 /** The request counts of a proxy's status. */
@@ -66,10 +71,16 @@ export function trafficText(traffic: ProxyTraffic): string {
 /** What a proxy started without a provider serves on its root routes (proxy/server.ts providerFor). */
 export const SERVED_BY_MODEL = 'every provider, picked by the model asked for';
 
-/** A cooldown's end (epoch ms) as its wait and local clock time (`42s (until 20:21:05)`). */
-function cooldownOf(at: number | undefined, now: number): string {
-  const iso = isoOrUndefined(at);
-  return iso ? formatCooldown(iso, now) : 'until an unknown time';
+/** What a "tried last" backoff (a server error in a row, core/pool.ts SERVER_BACKOFF_MS) leaves the account doing. */
+export const TRIED_LAST_NOTE = 'still serves when no other account can';
+
+/**
+ * How an account waits (`until`: ISO UTC): "cooling 42s (until 20:21:05)" when it serves nothing
+ * meanwhile, "tried last 16s (until 20:21:05), still serves when no other account can" for a backoff.
+ */
+export function waitText(until: string | undefined, now: number, triedLast = false): string {
+  const wait = until ? formatCooldown(until, now) : 'until an unknown time';
+  return triedLast ? `tried last ${wait}, ${TRIED_LAST_NOTE}` : `cooling ${wait}`;
 }
 
 /** One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms). */
@@ -82,7 +93,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
-        : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} cooling ${cooldownOf(event.until, now)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
+        : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} ${waitText(isoOrUndefined(event.until), now, event.triedLast)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
     case 'rotated':
