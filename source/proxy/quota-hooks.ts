@@ -10,6 +10,8 @@ import type {CcsPaths} from '../store/paths.js';
 export interface QuotaHooks {
   onQuotaHeaders: (provider: string, accountId: string, headers: Record<string, string>) => void;
   rank: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
+  /** Resolves once the quota-cache reads and writes under way have ended (a stopping proxy waits for it: no write is cut). */
+  settled: () => Promise<void>;
 }
 
 const RECORD_EVERY_MS = 10_000;
@@ -28,6 +30,12 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
   const ranked = new Map<string, {accounts: readonly Account[]; at: number; ids: readonly string[]}>();
   let cacheLoadedAt = -Infinity;
   let loading = false;
+  /** Cache reads and writes under way (each removes itself when done). */
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
 
   const windowsOf = (provider: string) => {
     let byAccount = windows.get(provider);
@@ -39,15 +47,17 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
     if (loading || now() - cacheLoadedAt < RELOAD_CACHE_EVERY_MS) return;
     loading = true;
     cacheLoadedAt = now();
-    void readQuotaCache(paths)
-      .then((cache) => {
-        for (const [provider, accounts] of Object.entries(cache.accounts)) {
-          const byAccount = windowsOf(provider);
-          for (const [accountId, entry] of Object.entries(accounts)) if (!byAccount.has(accountId)) byAccount.set(accountId, entry.windows);
-        }
-      })
-      .catch((error: Error) => onError(`quota cache: ${error.message}`))
-      .finally(() => (loading = false));
+    track(
+      readQuotaCache(paths)
+        .then((cache) => {
+          for (const [provider, accounts] of Object.entries(cache.accounts)) {
+            const byAccount = windowsOf(provider);
+            for (const [accountId, entry] of Object.entries(accounts)) if (!byAccount.has(accountId)) byAccount.set(accountId, entry.windows);
+          }
+        })
+        .catch((error: Error) => onError(`quota cache: ${error.message}`))
+        .finally(() => (loading = false)),
+    );
   };
 
   return {
@@ -59,7 +69,7 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
       const key = `${provider}/${accountId}`;
       if (at - (lastRecorded.get(key) ?? -Infinity) < RECORD_EVERY_MS) return;
       lastRecorded.set(key, at);
-      recordObservedWindows(paths, provider, accountId, seen).catch((error: Error) => onError(`quota cache: ${error.message}`));
+      track(recordObservedWindows(paths, provider, accountId, seen).catch((error: Error) => onError(`quota cache: ${error.message}`)));
     },
     rank(provider, accounts) {
       reloadCache();
@@ -69,6 +79,9 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
       const ids = rankByHeadroom(accounts, windowsOf(provider), at).map((a) => a.id);
       ranked.set(provider, {accounts, at, ids});
       return ids;
+    },
+    async settled() {
+      while (pending.size > 0) await Promise.all(pending);
     },
   };
 }

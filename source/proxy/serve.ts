@@ -205,6 +205,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       removeProxyPidFile(paths, process.pid);
       // Closing logs the requests it cuts; then the batch, those lines included, goes out before exit.
       await server!.close().catch(() => undefined);
+      // A quota-cache write under way ends before exit (its lock and temp file are not left behind).
+      await hooks.settled();
       requests.flush();
       await closeLog(log);
       process.off('message', onMessage);

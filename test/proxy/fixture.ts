@@ -63,6 +63,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   const store = new AccountStore(ccs.paths);
   const {config} = await loadCliproxyConfig(ccs.paths);
   const events: ProxyEvent[] = [];
+  const hooks = quotaHooks(ccs.paths);
   const proxy = new ProxyServer({
     port: 0,
     provider: options.serve?.provider === null ? undefined : (options.serve?.provider ?? options.provider),
@@ -72,7 +73,8 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     config: () => config,
     refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
-    ...quotaHooks(ccs.paths),
+    onQuotaHeaders: hooks.onQuotaHeaders,
+    rank: hooks.rank,
     ...(options.translators ? {translators: options.translators} : {}),
     ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
   });
@@ -86,6 +88,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     events,
     async close() {
       await proxy.close();
+      await hooks.settled();
       await upstream.close();
       await tokenServer.close();
       ccs.cleanup();
