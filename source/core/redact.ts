@@ -678,6 +678,24 @@ export class Redactor {
   }
 
   /**
+   * holdBytesFrom for a string (an event's text, or its latin1 bytes): where its tail may begin an
+   * echo that text joined after it completes; `text.length` when it cannot. A character above 255
+   * counts as one an echo may hold.
+   */
+  holdTextFrom(text: string): number {
+    if (this.count === 0) return text.length;
+    const floor = Math.max(0, text.length - this.maxEchoLength);
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    let start = text.length;
+    while (start > floor) {
+      const code = text.charCodeAt(start - 1);
+      if (code < 256 && echoChars[code] !== 1) break;
+      start--;
+    }
+    return start === text.length ? start : start + this.holdFrom(text.slice(start), 0);
+  }
+
+  /**
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
    */

@@ -7,6 +7,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
+import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
 /** Whether the client went away (its answer can no longer be delivered); see server.ts ClientWatch. */
@@ -78,6 +79,11 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
   const declaredLength = upstream.headers['content-length'] !== undefined;
   const masker = redactor.stream();
+  // An SSE stream's deltas may spell a credential across events: masked per run as well (sse-run-mask.ts).
+  const runs = redactor.size > 0 && /event-stream/i.test(String(upstream.headers['content-type'] ?? '')) ? new SseRunMasker(redactor) : undefined;
+  const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
+  /** What the maskers still hold, masked: the body ended or broke off. */
+  const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
   return new Promise<void>((resolve) => {
     let ended = false;
     let settled = false;
@@ -116,7 +122,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       upstream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onUpstreamClose);
       res.off('drain', onDrain).off('finish', onFinish).off('close', onResClose);
       if (error) {
-        if (!client.aborted) onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
+        if (!client.aborted) {
+          onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
+          // What was held back goes out (masked) before the connection is cut.
+          if (headed && !ended) {
+            const held = rest();
+            if (held.length > 0) res.write(held);
+          }
+        }
         upstream.destroy();
         res.destroy();
       }
@@ -149,19 +162,19 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       const size = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      if (chunks.length === 1) return deliver(masker.push(chunks[0]!));
+      if (chunks.length === 1) return deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(masker.push(Buffer.concat(chunks, size)));
+      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(mask(Buffer.concat(chunks, size)));
       const batch = batchBuffers.take();
       let at = 0;
       for (const chunk of chunks) at += chunk.copy(batch, at);
-      deliver(masker.push(batch.subarray(0, at)), batch);
+      deliver(mask(batch.subarray(0, at)), batch);
     };
     const onData = (chunk: Buffer) => {
       if (chunk.length >= COALESCE_CHUNK_MAX) {
         // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
         if (pendingBytes > 0) flush();
-        deliver(masker.push(chunk));
+        deliver(mask(chunk));
         return;
       }
       pending.push(chunk);
@@ -177,12 +190,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
-      const rest = masker.end();
-      if (!headed && !head(heldBytes + rest.length)) return;
+      const last = rest();
+      if (!headed && !head(heldBytes + last.length)) return;
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
-      res.end(rest.length > 0 ? rest : undefined);
+      res.end(last.length > 0 ? last : undefined);
     };
     const onFinish = () => settle();
     const onUpstreamClose = () => {
@@ -226,7 +239,7 @@ export async function deliverTranslated(
   if (context.clientStream && !translation.countTokens) {
     res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
     res.flushHeaders();
-    const stream = translator.stream(context);
+    const stream = translator.stream({...context, redactor});
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.
