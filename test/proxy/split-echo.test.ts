@@ -302,11 +302,12 @@ for (const path of PATHS) {
 }
 
 describe('a pass-through stream without a token is the upstream bytes, unchanged', () => {
-  for (const [name, c, route, protocol] of [
+  const streams: Array<[string, Case, string, keyof typeof UPSTREAM_EVENTS]> = [
     ['Anthropic', CASES.claude, '/v1/messages', 'anthropic'],
     ['Chat', CASES.qwen, '/v1/chat/completions', 'chat'],
     ['Responses', CASES.codex, '/v1/responses', 'responses'],
-  ] as const) {
+  ];
+  for (const [name, c, route, protocol] of streams) {
     it(`${name}: deltas that start like the token (held, then let out as they came), the stream ending on one`, async () => {
       const f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
       try {
