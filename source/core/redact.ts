@@ -678,21 +678,21 @@ export class Redactor {
   }
 
   /**
-   * holdBytesFrom for a string (an event's text, or its latin1 bytes): where its tail may begin an
-   * echo that text joined after it completes; `text.length` when it cannot. A character above 255
-   * counts as one an echo may hold.
+   * holdBytesFrom for a string (an event's text, or its latin1 bytes), or its part `[from, to)`:
+   * where its tail may begin an echo that text joined after it completes; `to` when it cannot. A
+   * character above 255 counts as one an echo may hold.
    */
-  holdTextFrom(text: string): number {
-    if (this.count === 0) return text.length;
-    const floor = Math.max(0, text.length - this.maxEchoLength);
+  holdTextFrom(text: string, from = 0, to = text.length): number {
+    if (this.count === 0) return to;
+    const floor = Math.max(from, to - this.maxEchoLength);
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
-    let start = text.length;
+    let start = to;
     while (start > floor) {
       const code = text.charCodeAt(start - 1);
       if (code < 256 && echoChars[code] !== 1) break;
       start--;
     }
-    return start === text.length ? start : start + this.holdFrom(text.slice(start), 0);
+    return start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
   }
 
   /**

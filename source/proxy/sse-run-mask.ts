@@ -57,6 +57,9 @@ export class SseRunMasker {
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
+  /** The text around the fields of the last event parsed (VOLATILE values dropped), and the run of each of its fields. */
+  private lastFrame: string | undefined;
+  private lastRuns: Array<string | undefined> | undefined;
 
   constructor(private readonly redactor: Redactor) {}
 
@@ -105,7 +108,7 @@ export class SseRunMasker {
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
-      if (this.redactor.holdTextFrom(text.slice(start, end)) < end - start) return found.index;
+      if (this.redactor.holdTextFrom(text, start, end) < end) return found.index;
       FIELD.lastIndex = end + 1;
     }
     return -1;
@@ -122,7 +125,7 @@ export class SseRunMasker {
       }
       return;
     }
-    if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event.slice(slot.start, slot.end)) === slot.end - slot.start)) {
+    if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
     }
@@ -137,33 +140,35 @@ export class SseRunMasker {
   }
 
   /**
-   * An event's run fields, in order; undefined for an event with none (another kind of event). Only
-   * here is an event parsed: its fields are matched to the raw ones found by FIELD, in order.
+   * An event's run fields, in order; undefined for an event with none (another kind of event). The
+   * raw fields found by FIELD are matched to the parsed ones (same keys, same order). An event
+   * whose text around its fields is the last parsed one's (the next delta of a run, up to its
+   * sequence number) has the same runs: it is not parsed again.
    */
   private slotsOf(event: string): Slot[] | undefined {
-    const data = dataOf(event);
-    if (data === undefined) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
-    } catch {
-      return undefined;
-    }
-    const fields = runFields(json);
-    if (!fields.some((field) => field.run !== undefined)) return undefined;
-    const slots: Slot[] = [];
+    const found: Array<{key: string; start: number; end: number}> = [];
+    let frame = '';
     FIELD.lastIndex = 0;
-    let index = 0;
-    for (let found = FIELD.exec(event); found; found = FIELD.exec(event)) {
-      const field = fields[index++];
-      const start = found.index + found[0].length;
+    for (let match = FIELD.exec(event); match; match = FIELD.exec(event)) {
+      const start = match.index + match[0].length;
       const end = stringEnd(event, start);
-      // The raw fields must be the parsed ones (same keys, same order); else the event is left as it is.
-      if (!field || end === -1 || FIELD_KEY.exec(found[0])![1] !== field.key) return undefined;
-      if (field.run !== undefined) slots.push({start, end, run: field.run});
+      if (end === -1) return undefined;
+      found.push({key: FIELD_KEY.exec(match[0])![1]!, start, end});
+      frame += event.slice(found.length > 1 ? found[found.length - 2]!.end : 0, start);
       FIELD.lastIndex = end + 1;
     }
-    return index === fields.length && slots.length > 0 ? slots : undefined;
+    if (found.length === 0) return undefined;
+    frame = (frame + event.slice(found[found.length - 1]!.end)).replace(VOLATILE, '');
+    let runs = frame === this.lastFrame ? this.lastRuns : undefined;
+    if (!runs) {
+      runs = parsedRuns(event, found);
+      this.lastFrame = frame;
+      this.lastRuns = runs;
+    }
+    if (!runs) return undefined;
+    const slots: Slot[] = [];
+    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!});
+    return slots.length > 0 ? slots : undefined;
   }
 
   /** Gives a run's settled outputs to its oldest held slots without one. */
@@ -222,7 +227,8 @@ function rewritten(held: HeldEvent): string {
 /** Where the last complete event of `text` ends (after its blank line); -1 when none has. */
 function lastEventEnd(text: string): number {
   const lf = text.lastIndexOf('\n\n');
-  const crlf = text.lastIndexOf('\r\n\r\n');
+  // A CRLF stream's event end (no `\n\n` in it) can only be after the last LF one: looked for only there.
+  const crlf = text.indexOf('\r', lf + 1) === -1 ? -1 : text.lastIndexOf('\r\n\r\n');
   if (lf === -1 && crlf === -1) return -1;
   return lf > crlf ? lf + 2 : crlf + 4;
 }
@@ -238,11 +244,10 @@ function eventEnd(text: string, start: number): number {
 
 /** The end of the JSON string whose text starts at `start` (the index of its closing quote); -1 when the text ends first. */
 function stringEnd(text: string, start: number): number {
-  for (let i = start; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x22) return i;
-    if (code === 0x5c) i++;
-    else if (code === 0x0a) return -1;
+  for (let quote = text.indexOf('"', start); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (quote - backslashes > start && text.charCodeAt(quote - backslashes - 1) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote;
   }
   return -1;
 }
@@ -262,6 +267,28 @@ function dataOf(event: string): string | undefined {
 function isPing(event: string): boolean {
   const data = dataOf(event);
   return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data);
+}
+
+/**
+ * Values that change from one delta of a run to the next without changing its run: a Responses
+ * event's `sequence_number`, OpenAI's `obfuscation` padding. Dropped from the text compared with
+ * the last parsed event's.
+ */
+const VOLATILE = /"(?:sequence_number|obfuscation)"\s*:\s*(?:\d+|"[^"\\]*")/g;
+
+/** The run of each raw field of an event (in order), from its parsed JSON; undefined when they do not match. */
+function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | undefined {
+  const data = dataOf(event);
+  if (data === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const fields = runFields(json);
+  if (fields.length !== found.length || fields.some((field, i) => field.key !== found[i]!.key)) return undefined;
+  return fields.map((field) => field.run);
 }
 
 type Path = ReadonlyArray<string | number>;
