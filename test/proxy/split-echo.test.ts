@@ -28,6 +28,16 @@ const CASES = {
 /** The access token of a case, and the text the proxy masks it to (what Redactor.redact gives for the whole token). */
 const secretOf = (c: Case) => String(c.token.access_token);
 const maskedOf = (c: Case, text: string) => new Redactor([secretOf(c), String(c.token.refresh_token)]).redact(text);
+const fixtureOf = (c: Case) => proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
+/** Runs `use` against a proxy serving `c`'s provider from a fake upstream, closed afterwards. */
+async function withProxy(c: Case, use: (f: ProxyFixture) => Promise<void>): Promise<void> {
+  const f = await fixtureOf(c);
+  try {
+    await use(f);
+  } finally {
+    await f.close();
+  }
+}
 
 /**
  * A run's text and how the upstream cuts it into deltas, for an account's token: the token twice,
@@ -257,7 +267,7 @@ for (const path of PATHS) {
     const c = path.upstream;
     const token = secretOf(c);
     before(async () => {
-      f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
+      f = await fixtureOf(c);
     });
     after(() => f.close());
 
@@ -309,8 +319,7 @@ describe('a pass-through stream without a token is the upstream bytes, unchanged
   ];
   for (const [name, c, route, protocol] of streams) {
     it(`${name}: deltas that start like the token (held, then let out as they came), the stream ending on one`, async () => {
-      const f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
-      try {
+      await withProxy(c, async (f) => {
         const token = secretOf(c);
         const {text, pieces} = lookalike(token);
         const events = UPSTREAM_EVENTS[protocol](c.model, {text: pieces, thinking: pieces, args: [...JSON.stringify({key: text})]});
@@ -325,9 +334,7 @@ describe('a pass-through stream without a token is the upstream bytes, unchanged
         });
         assert.equal(response.status, 200);
         assert.equal(Buffer.from(await response.arrayBuffer()).toString('latin1'), Buffer.from(sent).toString('latin1'));
-      } finally {
-        await f.close();
-      }
+      });
     });
   }
 });
@@ -335,8 +342,7 @@ describe('a pass-through stream without a token is the upstream bytes, unchanged
 describe('a translated stream that breaks off while a delta is held', () => {
   it('lets the held delta out before the error event (Claude Code → qwen)', async () => {
     const c = CASES.qwen;
-    const f = await proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: 'qwen-a.json', token: c.token}]});
-    try {
+    await withProxy(c, async (f) => {
       const token = secretOf(c);
       const partial = ['Reading ', 'your key ', token.slice(0, 6)];
       f.upstream.handler = async (_req, res) => {
@@ -350,8 +356,23 @@ describe('a translated stream that breaks off while a delta is held', () => {
       const stream = client.messages.stream({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}).on('text', (text) => seen.push(text));
       await assert.rejects(stream.finalMessage(), (error: unknown) => error instanceof Anthropic.APIError && /upstream stream broke/i.test(error.message));
       assert.equal(seen.join(''), partial.join(''));
-    } finally {
-      await f.close();
-    }
+    });
+  });
+});
+
+describe('a client that did not ask for a stream, on an upstream that streams anyway (Claude Code → codex)', () => {
+  it('gets the joined text and arguments masked', async () => {
+    const c = CASES.codex;
+    await withProxy(c, async (f) => {
+      const token = secretOf(c);
+      const {text, pieces} = splits(token).at(-1)!;
+      const args = argumentSplits(token)[0]!;
+      f.upstream.handler = (_req, res) => writeEvents(res, responsesEvents(c.model, {text: pieces, args: args.pieces}));
+      const client = new Anthropic({apiKey: API_KEY, baseURL: f.url, maxRetries: 0});
+      const message = await client.messages.create({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
+      assert.equal(message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''), maskedOf(c, text));
+      const call = message.content.find((b) => b.type === 'tool_use');
+      assert.deepEqual(call?.type === 'tool_use' && call.input, parsed(maskedOf(c, args.json)));
+    });
   });
 });
