@@ -239,7 +239,9 @@ export async function deliverTranslated(
   if (context.clientStream && !translation.countTokens) {
     res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
     res.flushHeaders();
-    const stream = translator.stream({...context, redactor});
+    // The same context object the request was planned with (request-memo.ts finds its facts through it).
+    context.redactor = redactor;
+    const stream = translator.stream(context);
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.

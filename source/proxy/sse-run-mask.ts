@@ -4,7 +4,7 @@
 // event bytes (core/text-run-mask.ts), for every stream protocol the proxy passes through:
 // - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index;
 // - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
-//   and `.tool_calls[].function.arguments` per call index;
+//   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
 //   custom-tool input…), per item, content and summary index;
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
@@ -326,6 +326,8 @@ function runOf(event: unknown, path: Path): string | undefined {
     const choice = `chat:${String((at([a, b!]) as {index?: unknown}).index ?? b)}`;
     if (path.length === 4 && d !== 'tool_calls') return `${choice}:${d === 'reasoning' ? 'reasoning_content' : String(d)}`;
     if (d === 'tool_calls' && f === 'function' && g === 'arguments' && path.length === 7) return `${choice}:tool:${String((at([a, b!, c, d, e!]) as {index?: unknown}).index ?? e)}`;
+    // The deprecated single `function_call`.
+    if (d === 'function_call' && e === 'arguments' && path.length === 5) return `${choice}:function_call`;
     return undefined;
   }
   // Gemini: candidates[i].content.parts[j].text, also under Cloud Code's `response`.

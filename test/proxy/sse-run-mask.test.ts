@@ -37,4 +37,25 @@ describe('SseRunMasker (pass-through SSE)', () => {
       }
     });
   }
+
+  it('Chat: interleaved parallel tool calls and the deprecated function_call, one character per event, each masked in its own run', () => {
+    const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
+    const first = JSON.stringify({key: TOKEN});
+    const second = JSON.stringify({path: `/x/${TOKEN}`});
+    let stream = '';
+    for (let i = 0; i < Math.max(first.length, second.length); i++) {
+      stream += chunk({tool_calls: [{index: 0, function: {arguments: first[i] ?? ''}}]});
+      stream += chunk({tool_calls: [{index: 1, function: {arguments: second[i] ?? ''}}]});
+    }
+    for (const c of first) stream += chunk({function_call: {arguments: c}});
+    stream += 'data: [DONE]\n\n';
+    const out = through(stream, stream.length >> 1);
+    const args: Record<string, string> = {};
+    for (const m of out.matchAll(/^data: (\{.*)$/gm)) {
+      const delta = (JSON.parse(m[1]!) as {choices: [{delta: {tool_calls?: [{index: number; function: {arguments: string}}]; function_call?: {arguments: string}}}]}).choices[0].delta;
+      for (const call of delta.tool_calls ?? []) args[call.index] = (args[call.index] ?? '') + call.function.arguments;
+      if (delta.function_call) args.legacy = (args.legacy ?? '') + delta.function_call.arguments;
+    }
+    assert.deepEqual(args, {0: redactor.redact(first), 1: redactor.redact(second), legacy: redactor.redact(first)});
+  });
 });
