@@ -57,8 +57,9 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
 /**
  * Streams the upstream body to the client as it arrives (backpressure, no buffering beyond the
  * chunks of one event-loop turn, see COALESCE_MAX_BYTES), with every account credential masked in
- * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token).
- * Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
+ * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token),
+ * and in an SSE stream also in the text a client joins from its deltas (sse-run-mask.ts: a token
+ * spelled across events). Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
  * Transform: those cost an AbortController, a DOMException and several stream objects per answer, a
  * measurable share of a small JSON answer's time. Resolves once the answer is sent or either side
  * broke off.
@@ -222,7 +223,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
  * `readText` is set when the body was already read (an answer checked for a hidden error).
  * `redactor` masks account credentials (core/redact.ts): an upstream may echo its token inside a
  * 200 answer, and the translator re-encodes that text, so every byte written goes through its
- * stream masker (which also catches a secret split across two writes).
+ * stream masker (which also catches a secret split across two writes), and each run of deltas is
+ * masked between the reader and the writer (TranslateContext.redactor: a secret split across events).
  */
 export async function deliverTranslated(
   translation: Translation,
