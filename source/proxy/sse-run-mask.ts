@@ -84,8 +84,9 @@ export class SseRunMasker {
       if (from === 1) from = 0;
     }
     const out: string[] = [text.slice(0, from)];
+    const cr = text.includes('\r');
     for (let start = from; start < complete; ) {
-      const end = eventEnd(text, start);
+      const end = eventEnd(text, start, cr);
       this.onEvent(text.slice(start, end), out);
       start = end;
     }
@@ -233,10 +234,13 @@ function lastEventEnd(text: string): number {
   return lf > crlf ? lf + 2 : crlf + 4;
 }
 
-/** Where the event starting at `start` ends (after its blank line); the text's length when it runs on. */
-function eventEnd(text: string, start: number): number {
+/**
+ * Where the event starting at `start` ends (after its blank line); the text's length when it runs
+ * on. `cr`: whether the text has a `\r` at all (else a CRLF end is not searched for, once per event).
+ */
+function eventEnd(text: string, start: number, cr: boolean): number {
   const lf = text.indexOf('\n\n', start);
-  const crlf = text.indexOf('\r\n\r\n', start);
+  const crlf = cr ? text.indexOf('\r\n\r\n', start) : -1;
   if (lf === -1 && crlf === -1) return text.length;
   if (crlf === -1 || (lf !== -1 && lf < crlf)) return lf + 2;
   return crlf + 4;
