@@ -30,3 +30,29 @@ export function formatLocalTime(iso: string): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
 }
+
+/**
+ * `01:53:20` on the local clock (the process's TZ), to the second; with the date in front
+ * (`2026-11-30 01:53:20`) when it is not on `now`'s local day. Unparseable input comes back unchanged.
+ */
+export function formatLocalClock(iso: string, now: number): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const time = `${formatLocalTime(iso).slice(11)}:${String(at.getSeconds()).padStart(2, '0')}`;
+  return new Date(now).toDateString() === at.toDateString() ? time : `${formatLocalTime(iso).slice(0, 10)} ${time}`;
+}
+
+/**
+ * A cooldown as a person can act on it: the wait left, then its end on the local clock to the
+ * second (`42s (until 01:53:20)`, `4m 10s (until 01:57:30)`, `3h (until …)`). The wait is rounded
+ * up: never a moment earlier than the end. `over (since 01:53:20)` once it has passed.
+ */
+export function formatCooldown(iso: string, now: number): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return `until ${iso}`;
+  const clock = formatLocalClock(iso, now);
+  if (at <= now) return `over (since ${clock})`;
+  const seconds = Math.ceil((at - now) / 1000);
+  const wait = seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ''}` : formatDuration(seconds * 1000);
+  return `${wait} (until ${clock})`;
+}

@@ -25,14 +25,29 @@ const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 const PICTOGRAPH = /^[\p{Extended_Pictographic}\u{1f3fb}-\u{1f3ff}\ufe0f]$/u;
 const TAG_RUN = /^[\u{1f3f4}\u{e0020}-\u{e007e}]$/u;
 
+// Viramas (Canonical_Combining_Class 9) of the scripts that write conjuncts: after one, ZWJ and ZWNJ
+// choose a letter's written form (Devanagari क्‍ष, Malayalam chillu letters, Sinhala yansaya).
+const VIRAMA = /^[\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d3b\u0d3c\u0d4d\u0dca\u0e3a\u0f84\u1039\u103a\u1714\u1715\u1734\u17d2\u1a60\u1b44\u1baa\u1bab\u1bf2\u1bf3\u2d7f\ua806\ua82c\ua8c4\ua953\ua9c0\uaaf6\uabed\u{10a3f}\u{11046}\u{110b9}\u{11133}\u{11134}\u{111c0}\u{11235}\u{112ea}\u{1134d}\u{11442}\u{114c2}\u{115bf}\u{1163f}\u{116b6}\u{1172b}\u{11839}]$/u;
+// Letters of the scripts whose letters join (cursive), where ZWNJ between two of them is written in
+// ordinary words to stop a join (Persian می‌خواهم, کتاب‌ها).
+const JOINING_LETTER = /^[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}]$/u;
+const LETTER = /^\p{L}$/u;
+const MARK = /^\p{M}$/u;
+
 /**
  * Whether an invisible character is part of what it sits in and is measured with it (string-width
  * counts emoji sequences as one): a ZWJ between two pictographs (👨‍👩‍👧), an emoji or keycap
  * variation selector, an ideographic variation selector after an ideograph, the tag characters of
- * a subdivision flag (🏴 + tags).
+ * a subdivision flag (🏴 + tags). ZWJ and ZWNJ also belong to a word where they change how it is
+ * written, as IDNA's CONTEXTJ rules allow them in names (RFC 5892 Appendix A.1, A.2): after a
+ * virama, and ZWNJ between two letters of a joining script (`letterBefore`/`after`: the letters
+ * around it, combining marks skipped). Anywhere else (between Latin letters) they change nothing
+ * visible and are shown, so look-alike names still differ.
  */
-function partOfSequence(char: string, before: string, after: string): boolean {
+function partOfSequence(char: string, before: string, after: string, letterBefore: string): boolean {
   const code = char.codePointAt(0)!;
+  if ((code === 0x200c || code === 0x200d) && VIRAMA.test(before)) return true;
+  if (code === 0x200c) return JOINING_LETTER.test(letterBefore) && LETTER.test(letterBefore) && JOINING_LETTER.test(after) && LETTER.test(after);
   if (code === 0x200d) return PICTOGRAPH.test(before) && /^\p{Extended_Pictographic}$/u.test(after);
   if (code === 0xfe0e || code === 0xfe0f) return /^[\p{Extended_Pictographic}0-9#*]$/u.test(before);
   if ((code >= 0xfe00 && code <= 0xfe0d) || (code >= 0xe0100 && code <= 0xe01ef)) return /^\p{Ideographic}$/u.test(before);
@@ -55,11 +70,23 @@ function charBefore(text: string, offset: number): string {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** The code point before `offset`, combining marks skipped ('' when none). */
+function baseBefore(text: string, offset: number): string {
+  let at = offset;
+  for (let char = charBefore(text, at); char !== ''; char = charBefore(text, at)) {
+    if (!MARK.test(char)) return char;
+    at -= char.length;
+  }
+  return '';
+}
+
 /** Each invisible character shown as its `\uXXXX` form, except inside the sequences it belongs to (partOfSequence). */
 function showInvisible(text: string): string {
   return text.replace(INVISIBLE, (char, offset: number, whole: string) => {
     const next = whole.codePointAt(offset + char.length);
-    return partOfSequence(char, charBefore(whole, offset), next === undefined ? '' : String.fromCodePoint(next)) ? char : visibleForm(char);
+    const before = charBefore(whole, offset);
+    const letterBefore = char === '\u200c' ? baseBefore(whole, offset) : before;
+    return partOfSequence(char, before, next === undefined ? '' : String.fromCodePoint(next), letterBefore) ? char : visibleForm(char);
   });
 }
 

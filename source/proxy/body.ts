@@ -1,10 +1,14 @@
 // The client's request body on its way upstream. Small bodies are read whole and parsed. A large one
 // (a prompt with images, a long conversation) is streamed: the proxy reads only its head, far enough
 // to find the top-level "model" (routing and model rules need it), and pipes the rest to the upstream
-// as it arrives, so memory does not grow with request size (DESIGN.md). A body that must change
+// as it arrives, so memory does not grow with request size (DESIGN.md). Every byte of every body
+// passes one scanner (ModelScanner), which refuses a top-level key the proxy and the upstream could
+// read differently (a repeated "model"), before the upstream has the whole body. A body that must change
 // beyond its model name (a translator's plan, an adapter's rewrite) is read whole, up to
 // MAX_PARSED_BODY_BYTES.
 import type {ClientRequest as UpstreamRequest, IncomingMessage} from 'node:http';
+import {Transform} from 'node:stream';
+import {sanitizeLine} from '../core/sanitize.js';
 import {HttpError} from './errors.js';
 
 /**
@@ -19,24 +23,63 @@ export const STREAM_ABOVE_BYTES = 4 * 1024 * 1024;
  * streamable, i.e. pass through unchanged but for the model name.
  */
 export const MAX_PARSED_BODY_BYTES = 32 * 1024 * 1024;
-/** A model name longer than this is not a model name; the scanner stops looking. */
-const MAX_MODEL_BYTES = 1024;
+/**
+ * A top-level string longer than this (encoded) is neither a model name nor a field the proxy decides
+ * on (the longest, `prompt_cache_key`, is 96 bytes with every letter `\\u`-escaped); the scanner skips it.
+ */
+const MAX_TOKEN_BYTES = 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * Finds the top-level `"model": "<string>"` of a JSON object as its bytes arrive, with constant
- * memory: depth, string and escape state, and the current top-level key. `model.start`/`model.end`
- * are byte offsets of the value's string token, quotes included. `invalid` is set as soon as the body
- * cannot be a JSON object (its first non-blank byte is not `{`). It does not validate the rest: the
- * upstream does that.
+ * The top-level fields the proxy decides on, and where it reads them: `model` (the provider, the
+ * account's model rules: aliases and exclusions, prepare.ts), `stream` (a translated answer's form),
+ * `metadata`, `prompt_cache_key` and `user` (the session key that keeps a client on one account,
+ * client-request.ts), `messages` (foreign thinking blocks dropped, prepare.ts). The proxy must act on
+ * the value the upstream acts on, and parsers disagree when a key repeats: JSON.parse, Go's
+ * encoding/json and Python's json keep the last, gjson and this scanner the first. Go's also matches a
+ * name regardless of case (Unicode simple folding: `Model`, `ſtream`). So a body that repeats one of
+ * these, or spells one in another case, is refused, whatever its size (ModelScanner.refusal).
+ */
+export const DECIDED_FIELDS = ['model', 'stream', 'metadata', 'prompt_cache_key', 'user', 'messages'] as const;
+
+/** A decided field by its case-folded name (a Map: a key named `__proto__` is data, not a prototype). */
+const DECIDED_BY_FOLDED = new Map<string, string>(DECIDED_FIELDS.map((name) => [foldCase(name), name]));
+
+/**
+ * A name with case folded as Go's encoding/json compares field names (it folds `ſ` to `s` and the
+ * Kelvin sign to `k` too; upper-casing first catches those). May fold a few more names than Go does,
+ * which only refuses more.
+ */
+function foldCase(name: string): string {
+  return name.toUpperCase().toLowerCase();
+}
+
+/** The top-level `"model": "<string>"`: its decoded value and the byte span of its string token, quotes included. */
+export interface ScannedModel {
+  value: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Reads a JSON object's top level as its bytes arrive, with constant memory (depth, string and escape
+ * state, the current top-level key, the decided fields seen): finds the first top-level
+ * `"model": "<string>"` (`model`), and refuses a body whose top-level keys, decoded (`"mod\u0065l"`
+ * is `model`), repeat a field the proxy decides on or spell one in another case (`refusal`, a 400
+ * naming the field; DECIDED_FIELDS says why). `invalid` is set as soon as the body cannot be a JSON
+ * object (its first non-blank byte is not `{`). It does not validate the rest: the upstream does
+ * that, and JSON.parse for a body read whole. Strings are skipped with indexOf, so most of a large
+ * body (message text, base64 images) costs no per-byte work in JavaScript.
  */
 export class ModelScanner {
-  model: {value: string; start: number; end: number} | undefined;
+  model: ScannedModel | undefined;
   invalid = false;
-  /** The object closed, or the model was found: nothing more to learn. */
+  refusal: HttpError | undefined;
+  /** The object closed, the body is invalid or refused: nothing more to learn. */
   done = false;
+  /** Offset of the current chunk's first byte in the body. */
   private offset = 0;
   private started = false;
   private depth = 0;
@@ -44,47 +87,40 @@ export class ModelScanner {
   private escaped = false;
   private expectKey = true;
   private key: string | undefined;
-  /** Bytes of the top-level string being read (a key or a value), undefined when too long to matter. */
-  private token: number[] | undefined;
+  private readonly seen = new Set<string>();
+  /** Pieces of the top-level string being read (a key or a value), undefined when too long to matter. */
+  private token: Buffer[] | undefined;
+  private tokenBytes = 0;
   private tokenStart = 0;
-
-  /**
-   * `shapeOnly`: only tell whether the body starts as an object (`invalid`), then stop — for a body
-   * that will be read whole and parsed anyway, where walking it for its model would be wasted.
-   */
-  constructor(private readonly shapeOnly = false) {}
+  /** Where the next quote and backslash are in the current chunk (its length: none; -1: not looked for yet). */
+  private quoteAt = -1;
+  private backslashAt = -1;
 
   feed(chunk: Buffer): void {
-    for (let i = 0; i < chunk.length && !this.done; i++, this.offset++) this.byte(chunk[i]!);
+    this.quoteAt = this.backslashAt = -1;
+    let i = 0;
+    while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.byte(chunk, i);
+    this.offset += chunk.length;
   }
 
-  private byte(b: number): void {
+  /** One byte outside a string; returns the next index. */
+  private byte(chunk: Buffer, i: number): number {
+    const b = chunk[i]!;
     if (!this.started) {
-      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) return;
+      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) return i + 1;
       this.started = true;
       if (b !== 0x7b) {
         this.invalid = true;
         this.done = true;
       } else this.depth = 1;
-      if (this.shapeOnly) this.done = true;
-      return;
-    }
-    if (this.inString) {
-      if (this.token && this.token.length <= MAX_MODEL_BYTES) this.token.push(b);
-      else this.token = undefined;
-      if (this.escaped) this.escaped = false;
-      else if (b === BACKSLASH) this.escaped = true;
-      else if (b === QUOTE) {
-        this.inString = false;
-        if (this.depth === 1 && this.token) this.topLevelString(this.token);
-      }
-      return;
+      return i + 1;
     }
     switch (b) {
       case QUOTE:
         this.inString = true;
-        this.token = this.depth === 1 ? [b] : undefined;
-        this.tokenStart = this.offset;
+        this.token = this.depth === 1 ? [] : undefined;
+        this.tokenBytes = 0;
+        this.tokenStart = this.offset + i;
         break;
       case 0x7b: // {
       case 0x5b: // [
@@ -105,27 +141,98 @@ export class ModelScanner {
         }
         break;
     }
+    return i + 1;
   }
 
-  private topLevelString(bytes: number[]): void {
+  /** The bytes of a string up to its next quote or backslash (found with indexOf); returns the next index. */
+  private stringPart(chunk: Buffer, from: number): number {
+    if (this.escaped) {
+      // The byte after a backslash is never the string's end.
+      this.escaped = false;
+      this.keep(chunk, from, from + 1);
+      return from + 1;
+    }
+    if (this.quoteAt < from) this.quoteAt = found(chunk.indexOf(QUOTE, from), chunk.length);
+    if (this.backslashAt < from) this.backslashAt = found(chunk.indexOf(BACKSLASH, from), chunk.length);
+    const at = Math.min(this.quoteAt, this.backslashAt);
+    if (at === chunk.length) {
+      this.keep(chunk, from, at);
+      return at;
+    }
+    this.keep(chunk, from, at + 1);
+    if (at === this.backslashAt) this.escaped = true;
+    else {
+      this.inString = false;
+      if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + at + 1);
+    }
+    return at + 1;
+  }
+
+  /** Adds bytes to the top-level token being read, or drops it once it is too long to matter. */
+  private keep(chunk: Buffer, from: number, to: number): void {
+    if (!this.token) return;
+    this.tokenBytes += to - from;
+    if (this.tokenBytes > MAX_TOKEN_BYTES) this.token = undefined;
+    else this.token.push(chunk.subarray(from, to));
+  }
+
+  /** A top-level key or value has ended (`end`: the offset after its closing quote). */
+  private topLevelString(content: Buffer, end: number): void {
     let text: string;
     try {
-      text = JSON.parse(Buffer.from(bytes).toString('utf8')) as string;
+      text = JSON.parse(`"${content.toString('utf8')}`) as string;
     } catch {
+      // Not a JSON string (a raw control byte, a bad escape): the upstream refuses the body.
+      if (this.expectKey) this.key = undefined;
       return;
     }
-    if (this.expectKey) this.key = text;
-    else if (this.key === 'model') {
-      this.model = {value: text, start: this.tokenStart, end: this.offset + 1};
-      this.done = true;
-    }
+    if (this.expectKey) {
+      this.key = text;
+      this.checkKey(text);
+    } else if (this.key === 'model' && !this.model) this.model = {value: text, start: this.tokenStart, end};
   }
+
+  private checkKey(key: string): void {
+    const field = DECIDED_BY_FOLDED.get(foldCase(key));
+    if (field === undefined) return;
+    if (key !== field) {
+      this.refuse(`request body has a top-level ${JSON.stringify(sanitizeLine(key))} field: send it as "${field}" (names are case-sensitive here, but some upstreams read any case, so the proxy and the upstream could act on different values)`);
+    } else if (this.seen.has(field)) {
+      this.refuse(`request body repeats the top-level "${field}" field: send it once (parsers disagree on which copy counts, so the proxy and the upstream could act on different values)`);
+    } else this.seen.add(field);
+  }
+
+  private refuse(message: string): void {
+    this.refusal = new HttpError(400, message);
+    this.done = true;
+  }
+}
+
+/** indexOf's answer, with "not found" as `length`. */
+function found(index: number, length: number): number {
+  return index < 0 ? length : index;
+}
+
+/**
+ * A large body as readClientRequest leaves it: the head read (as read, not copied), the rest still to
+ * come from `req`, and the scanner that read the head, which reads the rest as it goes upstream.
+ */
+export interface StreamedRead {
+  head: readonly Buffer[];
+  req: IncomingMessage;
+  /** The client's Content-Length. */
+  declaredLength: number;
+  /** The scanner's find in `head`. */
+  model: ScannedModel;
+  scanner: ModelScanner;
 }
 
 /** A body that goes upstream as it arrives: the head already read (as read, not copied), then the rest of the client's request. */
 export interface StreamedBody {
   head: readonly Buffer[];
   rest: IncomingMessage;
+  /** Reads the rest on its way: a refused key stops it before the upstream has the whole body. */
+  scanner: ModelScanner;
   /** Bytes the upstream receives (its Content-Length). */
   length: number;
   /** Set once piping began: the body cannot be sent a second time (no failover to another account). */
@@ -134,12 +241,10 @@ export interface StreamedBody {
 
 export type OutgoingBody = Buffer | StreamedBody;
 
-/**
- * The streamed body with the model name replaced by `sentAs` (an alias resolved) when it differs.
- * `declaredLength` is the client's Content-Length; `model` the scanner's find in `head`.
- */
-export function streamedBody(head: readonly Buffer[], rest: IncomingMessage, declaredLength: number, model: {value: string; start: number; end: number}, sentAs: string | undefined): StreamedBody {
-  if (sentAs === undefined || sentAs === model.value) return {head, rest, length: declaredLength, sent: false};
+/** The streamed body with the model name replaced by `sentAs` (an alias resolved) when it differs. */
+export function streamedBody(read: StreamedRead, sentAs: string | undefined): StreamedBody {
+  const {head, req: rest, declaredLength, model, scanner} = read;
+  if (sentAs === undefined || sentAs === model.value) return {head, rest, scanner, length: declaredLength, sent: false};
   // Only the chunks up to the model's end are copied; the model is near the start of the body.
   let covered = 0;
   let count = 0;
@@ -147,10 +252,15 @@ export function streamedBody(head: readonly Buffer[], rest: IncomingMessage, dec
   const front = Buffer.concat(head.slice(0, count));
   const token = Buffer.from(JSON.stringify(sentAs));
   const spliced = [front.subarray(0, model.start), token, front.subarray(model.end), ...head.slice(count)];
-  return {head: spliced, rest, length: declaredLength - (model.end - model.start) + token.length, sent: false};
+  return {head: spliced, rest, scanner, length: declaredLength - (model.end - model.start) + token.length, sent: false};
 }
 
-/** Writes the body to the upstream request: at once, or the head then the rest piped (backpressure). */
+/**
+ * Writes the body to the upstream request: at once, or the head then the rest piped (backpressure).
+ * The rest passes the scanner chunk by chunk before it is written: a chunk that repeats a decided
+ * field is never written, and the upstream request is destroyed with the scanner's 400 (its 'error'),
+ * so the upstream never has a complete body to act on.
+ */
 export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
   if (Buffer.isBuffer(body)) {
     request.end(body);
@@ -158,7 +268,20 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
   }
   body.sent = true;
   for (const chunk of body.head) request.write(chunk);
-  body.rest.pipe(request);
+  const {scanner, rest} = body;
+  const checked = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      scanner.feed(chunk);
+      if (scanner.refusal) done(scanner.refusal);
+      else done(null, chunk);
+    },
+  });
+  checked.once('error', (error) => {
+    // pipe() unpipes on the error; the client's unread rest stays paused for the 400 (refusal.ts closes).
+    rest.pause();
+    request.destroy(error);
+  });
+  rest.pipe(checked).pipe(request);
 }
 
 /** Whether the body was already sent once (a streamed one cannot be replayed to another account). */

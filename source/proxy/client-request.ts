@@ -2,7 +2,7 @@
 // when nothing needs rewriting), the parsed JSON body, the model asked for and the session key. A
 // large body is not read whole: only its head is, and the rest is streamed upstream (body.ts).
 import type {IncomingMessage} from 'node:http';
-import {collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES} from './body.js';
+import {collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES, type StreamedRead} from './body.js';
 import {HttpError} from './errors.js';
 
 /** The largest body the proxy forwards (streamed); a parsed one stops at MAX_PARSED_BODY_BYTES. */
@@ -21,33 +21,34 @@ export interface ClientRequest {
   session: string | undefined;
   headers: IncomingMessage['headers'];
   /** Set when the body is streamed: the rest of it is still to come from `req`. */
-  streamed?: {head: readonly Buffer[]; req: IncomingMessage; declaredLength: number; model: {value: string; start: number; end: number}};
+  streamed?: StreamedRead;
 }
 
 /**
  * Reads the body: whole and parsed when small (400 when it is not a JSON object), or only its head
  * when it is large and names its model early (then `streamed` is set). 413 over MAX_BODY_BYTES
  * (declared or sent), or over MAX_PARSED_BODY_BYTES for a body that cannot be streamed; 400 as soon
- * as the first byte shows it is not a JSON object.
+ * as the first byte shows it is not a JSON object, or as soon as a top-level key repeats (or
+ * misspells by case) a field the proxy decides on (body.ts DECIDED_FIELDS): one scanner reads every
+ * body, so the same body gets the same answer whatever its size.
  */
 export async function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
   const streamable = Number.isInteger(declared) && declared > 0;
-  // A body declared smaller than the streaming threshold is read whole and parsed: the scanner only
-  // checks that it starts as an object (400 at the first byte), JSON.parse finds the model.
-  const scanner = new ModelScanner(streamable && declared < STREAM_ABOVE_BYTES);
+  const scanner = new ModelScanner();
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
   const read = await collectBody(req, limit, () => tooLarge(limit), (chunk, size) => {
-    if (!scanner.done) scanner.feed(chunk);
+    scanner.feed(chunk);
     if (scanner.invalid) return notAnObject();
+    if (scanner.refusal) return scanner.refusal;
     if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
     return undefined;
   });
   if (!read.complete && scanner.model) {
     const model = scanner.model;
-    const streamed = {head: read.chunks, req, declaredLength: declared, model};
+    const streamed = {head: read.chunks, req, declaredLength: declared, model, scanner};
     return {raw: Buffer.alloc(0), body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed};
   }
   return parsed(req, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks));
@@ -59,9 +60,12 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
  */
 export async function readWhole(client: ClientRequest): Promise<ClientRequest> {
   if (!client.streamed) return client;
-  const {req, head} = client.streamed;
+  const {req, head, scanner} = client.streamed;
   const headBytes = head.reduce((sum, chunk) => sum + chunk.length, 0);
-  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'));
+  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'), (chunk) => {
+    scanner.feed(chunk);
+    return scanner.refusal;
+  });
   return parsed(req, Buffer.concat([...head, ...rest.chunks]));
 }
 

@@ -8,7 +8,7 @@ import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {SseRunMasker} from './sse-run-mask.js';
-import {forwardedResponseHeaders} from './upstream.js';
+import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
 /** Whether the client went away (its answer can no longer be delivered); see server.ts ClientWatch. */
 export interface ClientGone {
@@ -78,7 +78,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const status = upstream.statusCode!;
   if (!(status >= 100 && status <= 999)) throw new HttpError(502, `upstream answered with an invalid status code (${status})`, 'api_error');
   const headers = redactor.redactHeaders(forwardedResponseHeaders(upstream.headers));
-  const declaredLength = upstream.headers['content-length'] !== undefined;
+  // A bodiless status (a 304) keeps the upstream's length: it is not the length of a body sent.
+  const declaredLength = upstream.headers['content-length'] !== undefined && !isBodilessStatus(status);
   const masker = redactor.stream();
   // An SSE stream's deltas may spell a credential across events: masked per run as well (sse-run-mask.ts).
   const runs = redactor.size > 0 && /event-stream/i.test(String(upstream.headers['content-type'] ?? '')) ? new SseRunMasker(redactor) : undefined;

@@ -113,9 +113,8 @@ export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnsw
     // Streamed as it arrives; only the model name may change (readWhole ran when more must).
     // A suffix the client wrote made server.ts read the body whole; one from an alias's target is
     // stripped here (the streamed body can change only its model name).
-    const {head, req, declaredLength, model: scanned} = client.streamed;
     const sentAs = model ? thinkingFromModel(model.sentAs).model : undefined;
-    const body = streamedBody(head, req, declaredLength, scanned, sentAs);
+    const body = streamedBody(client.streamed, sentAs);
     const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: sentAs ?? client.model};
   }

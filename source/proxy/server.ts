@@ -77,6 +77,8 @@ interface ActiveRequest extends Slotted {
   provider: string;
   account?: string;
   model?: string;
+  /** The model is listed by no provider: a root route sent it to the root provider (providerFor). */
+  unlisted?: boolean;
   req: IncomingMessage;
   started: number;
   /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
@@ -118,6 +120,9 @@ export class ProxyServer {
   /** Requests of the last minute, counted per second (a timestamp per request held 60 s grew with the rate). */
   private readonly recent = new PerSecondCounts(60);
   private totalRequests = 0;
+  /** Requests answered with the proxy's own error (ProxyStatus refusedRequests), counted apart. */
+  private readonly recentRefused = new PerSecondCounts(60);
+  private refusedRequests = 0;
   private refreshes = 0;
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
@@ -229,6 +234,8 @@ export class ProxyServer {
       account: primary?.current?.label ?? this.options.account,
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
+      refusedPerMinute: this.recentRefused.total(now),
+      refusedRequests: this.refusedRequests,
       lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
       cooling,
     } satisfies ProxyStatus);
@@ -295,6 +302,8 @@ export class ProxyServer {
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
       else {
+        this.refusedRequests++;
+        this.recentRefused.add(this.now());
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);
@@ -352,10 +361,14 @@ export class ProxyServer {
     return undefined;
   }
 
-  /** The provider for a request: the route's, the served one, or the first with accounts that list the model. */
-  private async providerFor(route: Route, model: string | undefined): Promise<ProviderRow> {
+  /**
+   * The provider for a request: the route's, the served one, or the first with accounts that list
+   * the model. A model no provider lists goes to the root provider (Claude, whose own newest model
+   * ids may not be in the static list yet), `unlisted` then, as CCS's root URL is Claude's.
+   */
+  private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean}> {
     const served = this.servedProvider(route);
-    if (served) return served;
+    if (served) return {row: served};
     const accounts = await this.accounts.all();
     const config = this.options.config();
     const providers = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))];
@@ -363,9 +376,9 @@ export class ProxyServer {
       const row = findProvider(id);
       if (!row || !model) continue;
       const resolution = accountResolution(row, config);
-      if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return this.requireProvider(id);
+      if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return {row: this.requireProvider(id)};
     }
-    return this.requireProvider(rootProvider().id);
+    return {row: this.requireProvider(rootProvider().id), ...(model ? {unlisted: true} : {})};
   }
 
   private strategy(): RotationStrategy {
@@ -406,7 +419,7 @@ export class ProxyServer {
   }
 
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
-    const row = await this.providerFor(route, undefined);
+    const {row} = await this.providerFor(route, undefined);
     const pool = await this.poolFor(row);
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
@@ -422,8 +435,10 @@ export class ProxyServer {
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest): Promise<void> {
     let client = await readClientRequest(req);
     active.model = client.model;
-    const row = this.servedProvider(route) ?? (await this.providerFor(route, client.model));
+    const served = this.servedProvider(route);
+    const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
     active.provider = row.id;
+    active.unlisted = unlisted;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
@@ -435,7 +450,7 @@ export class ProxyServer {
       usable = await this.accounts.usable(row.id);
       pool = this.poolOf(row, usable);
     }
-    if (pool.size === 0) throw await this.noAccountError(row);
+    if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
     const watch = new ClientWatch(res);
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
@@ -489,6 +504,9 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) return;
+        // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
+        // and the upstream request was cut before its end.
+        if (error instanceof HttpError) throw error;
         if (error instanceof UncheckableEncoding) {
           const outcome = unreachable(prepared.url, error, error.message);
           this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
@@ -599,9 +617,14 @@ export class ProxyServer {
     return {account, poolAccount, token};
   }
 
-  /** 503 when the provider has no account that can serve: none at all, every one paused, or none healthy on disk (core/accounts.ts). */
-  private async noAccountError(row: ProviderRow): Promise<HttpError> {
-    return new HttpError(503, noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`, 'api_error');
+  /**
+   * 503 when the provider has no account that can serve: none at all, every one paused, or none
+   * healthy on disk (core/accounts.ts). `unlistedModel`: why a root route chose this provider.
+   */
+  private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
+    const reason = noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`;
+    const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
+    return new HttpError(503, `${reason}${why}`, 'api_error');
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
@@ -705,6 +728,7 @@ export class ProxyServer {
       method: active.req.method ?? 'POST',
       path: (active.req.url ?? '').split('?')[0]!,
       model,
+      ...(active.unlisted ? {unlisted: true} : {}),
       status,
       ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),

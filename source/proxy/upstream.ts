@@ -88,6 +88,15 @@ export function forwardedRequestHeaders(
   return out;
 }
 
+/**
+ * A status whose response never has a body (RFC 9110 6.4.1: 1xx, 204, 304). Its Content-Length is
+ * not the length of bytes that follow: for a 304 it is the size the 200 would have had (RFC 9110
+ * 8.6), so the proxy passes the upstream's on unchanged instead of the sent body's (none).
+ */
+export function isBodilessStatus(status: number): boolean {
+  return (status >= 100 && status < 200) || status === 204 || status === 304;
+}
+
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'trailer', 'set-cookie']);
 
 export function forwardedResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {

@@ -5,7 +5,7 @@
 // managed over its loopback API instead.
 import {cutText} from '../core/redact.js';
 import {spawn, type ChildProcess} from 'node:child_process';
-import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus} from './proxy/ipc.js';
+import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
@@ -20,7 +20,8 @@ import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile} f
 /** `stopping`: asked to stop, not gone yet (a child is given up to 5 s); `restarting`: died, waiting to start again. */
 export type ProxyPhase = 'stopped' | 'stopping' | 'starting' | 'running' | 'restarting' | 'failed';
 
-export interface ProxyState {
+/** Request counts (ProxyTraffic) as the proxy's status reports them; between reports, forwarded ones are added as their events arrive. */
+export interface ProxyState extends ProxyTraffic {
   phase: ProxyPhase;
   /** `child`: this TUI's own; `adopted`: started elsewhere and found through tui/proxy.json. */
   managed: 'child' | 'adopted' | 'none';
@@ -30,8 +31,6 @@ export interface ProxyState {
   port?: number;
   startedAt?: number;
   account?: string;
-  requestsPerMinute: number;
-  totalRequests: number;
   lastError?: string;
   /** Last log lines (sanitised, secrets redacted), newest last. */
   logTail: string[];
@@ -62,6 +61,8 @@ const INITIAL_STATE: ProxyState = {
   target: {},
   requestsPerMinute: 0,
   totalRequests: 0,
+  refusedPerMinute: 0,
+  refusedRequests: 0,
   logTail: [],
   restarts: 0,
 };
@@ -285,6 +286,8 @@ export class ProxySupervisor {
     this.log(describeEvent(message));
     switch (message.type) {
       case 'listening':
+        // A child asked to stop may still report its start: it is on its way out, not running.
+        if (this.stopping) break;
         this.update({phase: 'running', port: message.port, pid: message.pid, account: message.account});
         break;
       case 'rotated':
@@ -313,6 +316,8 @@ export class ProxySupervisor {
       account: status.account,
       requestsPerMinute: status.requestsPerMinute,
       totalRequests: status.totalRequests,
+      refusedPerMinute: status.refusedPerMinute,
+      refusedRequests: status.refusedRequests,
       ...(status.lastError ? {lastError: status.lastError.message} : {}),
     });
   }

@@ -146,7 +146,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
         if (rules.global) await remoteRules.updateRemoteGlobalRules(client, context.provider, () => rules.global!);
       },
     },
-    login: (provider, _settings, onChange) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, onChange}),
+    login: (provider, _settings, onChange, options) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, relogin: options?.relogin, onChange}),
     dispose: () => quota.stop(),
   };
 }

@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {freePort, startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {answerByProtocol, freePort, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 /** One account per provider (env refuses a provider without one, as run does). */
@@ -96,6 +96,60 @@ describe('proxy start / status / stop', async () => {
     const result = await runBin(['proxy', 'serve', '--port', 'abc'], ccs.env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--port must be a port number/);
+  });
+});
+
+describe('proxy status of a proxy serving every provider, with refusals and a cooldown', async () => {
+  const ccs = makeTempCcs();
+  let limited = false;
+  const upstream = await startFakeUpstream((req, res) =>
+    limited ? sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}}, {'retry-after': '42'}) : answerByProtocol(req, res),
+  );
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+  after(async () => {
+    await runBin(['proxy', 'stop'], ccs.env);
+    await upstream.close();
+    ccs.cleanup();
+  });
+
+  it('says what it serves, counts the requests it answered itself apart, and words the cooldown to the second', async () => {
+    const port = await freePort();
+    const started = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
+    assert.equal(started.code, 0, started.stderr);
+    const ask = (key = API_KEY) =>
+      fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: {'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+        body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+      }).then(async (response) => ({status: response.status, text: await response.text()}));
+    assert.equal((await ask()).status, 200);
+    limited = true;
+    // The upstream's 429 cools the one account: the proxy answers "every account is cooling down" itself, then again.
+    const cooled = await ask();
+    assert.equal(cooled.status, 429, cooled.text);
+    assert.match(cooled.text, /cooling down/);
+    assert.equal((await ask()).status, 429);
+    assert.equal((await ask('wrong-key')).status, 401);
+
+    const json = await runBin(['proxy', 'status', '--json'], ccs.env);
+    const status = JSON.parse(json.stdout) as {provider: string | null; totalRequests: number; requestsPerMinute: number; refusedRequests: number; refusedPerMinute: number; cooling: {until: string}[]};
+    assert.deepEqual(
+      {provider: status.provider, totalRequests: status.totalRequests, requestsPerMinute: status.requestsPerMinute, refusedRequests: status.refusedRequests, refusedPerMinute: status.refusedPerMinute},
+      {provider: null, totalRequests: 1, requestsPerMinute: 1, refusedRequests: 3, refusedPerMinute: 3},
+    );
+    const until = status.cooling[0]!.until;
+    assert.match(until, /Z$/, '--json keeps the ISO UTC instant');
+
+    const human = await runBin(['proxy', 'status'], {...ccs.env, TZ: 'Asia/Tokyo'});
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^serving: every provider, picked by the model asked for$/m);
+    assert.match(readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8'), /listening on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) serving every provider, picked by the model asked for/);
+    assert.match(human.stdout, /^requests: 1 forwarded \(1\/min\) · 3 refused by the proxy \(3\/min\)$/m);
+    // Tokyo is UTC+9 (no DST): the end on the local clock to the second, after the seconds left.
+    const tokyo = new Date(Date.parse(until) + 9 * 3600_000).toISOString().slice(11, 19);
+    assert.match(human.stdout, new RegExp(`^cooling: claude/a@example\\.com (4[0-2]|3\\d)s \\(until (\\d{4}-\\d\\d-\\d\\d )?${tokyo}\\) \\(`, 'm'));
   });
 });
 
@@ -240,6 +294,36 @@ describe('proxy.useCliproxyBinary', () => {
       assert.equal(env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'team-sonnet');
       assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'team-haiku');
       assert.equal(env.ANTHROPIC_SMALL_FAST_MODEL, 'team-haiku');
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it('a provider with no model list: valid exports on stdout, and on stderr the commands that list its models and how to name one', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
+      const result = await runBin(['env', 'aistudio'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      // stdout is only export lines (what `eval` runs), without model variables.
+      const lines = result.stdout.trim().split('\n');
+      assert.ok(lines.every((line) => /^export ANTHROPIC_[A-Z_]+='[^']*'$/.test(line)), result.stdout);
+      assert.deepEqual(lines.map((line) => line.split('=')[0]), ['export ANTHROPIC_BASE_URL', 'export ANTHROPIC_AUTH_TOKEN']);
+      assert.match(result.stderr, /^# no Google AI Studio model list .*no model variables/m);
+      assert.match(result.stderr, /^# list the provider's models: ccs-tui models aistudio --account me@example\.com --live$/m);
+      assert.match(result.stderr, /^# then name one for Claude Code after the eval: export ANTHROPIC_MODEL=<model id> ANTHROPIC_DEFAULT_HAIKU_MODEL=<model id>/m);
+      const json = JSON.parse((await runBin(['env', 'aistudio', '--json'], ccs.env)).stdout) as {notes: string[]};
+      assert.ok(json.notes.some((note) => note.includes('ccs-tui models aistudio --account me@example.com --live')), json.notes.join('; '));
+
+      // Every model of a listed provider excluded: where to see the patterns and how to remove one.
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  kimi:\n    - "*"\n`);
+      withAccounts(ccs, 'kimi');
+      const kimi = await runBin(['env', 'kimi'], ccs.env);
+      assert.equal(kimi.code, 0, kimi.stderr);
+      assert.doesNotMatch(kimi.stdout, /ANTHROPIC_MODEL/);
+      assert.match(kimi.stderr, /^# every Kimi model is excluded; no model variables$/m);
+      assert.match(kimi.stderr, /^# see the patterns that hide them: ccs-tui models kimi --account x@example\.com; remove one: ccs-tui exclude rm kimi <pattern>/m);
     } finally {
       ccs.cleanup();
     }

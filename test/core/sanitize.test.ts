@@ -49,3 +49,29 @@ test('invisible characters show as \\u200b-style text, so look-alike names diffe
   // Bidi controls are still removed, not shown.
   assert.equal(sanitizeLine('a\u202eb'), 'ab');
 });
+
+test('ZWNJ and ZWJ stay where a script writes them (RFC 5892 CONTEXTJ): Persian words, Indic conjuncts; between Latin letters they are still shown', () => {
+  for (const word of [
+    'می\u200cخواهم', // Persian "I want": ZWNJ between joining letters
+    'کتاب\u200cها', // Persian plural suffix
+    'نامه\u064e\u200cها', // a combining mark (fatha) before the ZWNJ
+    'क्\u200dष', // Devanagari half form: ZWJ after virama
+    'क्\u200cष', // Devanagari explicit virama: ZWNJ after virama
+    'ന്\u200d', // Malayalam chillu: ZWJ after virama at the end of a word
+    'ශ්\u200dර', // Sinhala
+  ]) {
+    assert.equal(sanitizeLine(`${word}@example.com`), `${word}@example.com`, JSON.stringify(word));
+  }
+  for (const [hidden, shown] of [
+    ['a\u200cb', 'a\\u200cb'], // Latin letters: nothing to stop joining
+    ['a\u200db', 'a\\u200db'],
+    ['م\u200cb', 'م\\u200cb'], // Arabic letter then Latin
+    ['\u200cم', '\\u200cم'], // at the start
+    ['م\u200c', 'م\\u200c'], // at the end
+    ['۱\u200cم', '۱\\u200cم'], // an Arabic-Indic digit is no letter
+    ['क\u200dष', 'क\\u200dष'], // Devanagari without a virama
+    ['م\u200c\u200cم', 'م\\u200c\\u200cم'], // a second ZWNJ has no letter before it
+  ]) {
+    assert.equal(sanitizeLine(hidden), shown, JSON.stringify(hidden));
+  }
+});

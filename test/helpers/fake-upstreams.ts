@@ -206,6 +206,13 @@ export async function startFakeTokenServer(prefix = 'refreshed'): Promise<FakeTo
 }
 
 /** A loopback port that was free a moment ago (for a proxy that must listen on a known port). */
+/**
+ * A loopback port nothing listens on, for "upstream unreachable" (ECONNREFUSED): below the ephemeral
+ * range, so no test server (they all listen on port 0) is ever given it. A port freed by freePort
+ * is not: another process's test may take it before the request goes out.
+ */
+export const REFUSED_PORT = 9;
+
 export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

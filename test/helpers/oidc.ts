@@ -58,6 +58,8 @@ export interface OidcServer {
   denyDevice(verificationUriComplete: string): Promise<void>;
   /** Follows an authorization URL through login and consent; returns the redirect to the client. */
   authorize(authorizeUrl: string, login: string): Promise<string>;
+  /** The browser signs out (its session cookies are dropped): the next authorize logs in afresh. */
+  signOut(): void;
   /** True while the refresh token still works (its grant was not revoked). Uses it: pass the latest. */
   refreshWorks(refreshToken: string): Promise<{ok: boolean; body: Record<string, unknown>}>;
   userinfo(accessToken: string): Promise<number>;
@@ -72,6 +74,9 @@ class CookieJar {
       const eq = pair!.indexOf('=');
       this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
     }
+  }
+  clear(): void {
+    this.cookies.clear();
   }
   header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -251,6 +256,7 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     async authorize(authorizeUrl, login) {
       return walk(await get(authorizeUrl), login);
     },
+    signOut: () => jar.clear(),
     async refreshWorks(refreshToken) {
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',

@@ -37,21 +37,77 @@ describe('ModelScanner', () => {
   });
 });
 
+describe('ModelScanner refuses top-level keys the proxy and an upstream could read differently', () => {
+  const refusal = (text: string, size?: number) => scan(text, size).refusal?.message;
+
+  it('refuses a repeated decided field, however the bytes are split and however the key is escaped', () => {
+    const cases: [string, string][] = [
+      ['{"model":"a","max_tokens":1,"model":"b"}', 'model'],
+      ['{"model":"a","mod\\u0065l":"b"}', 'model'],
+      ['{"\\u006d\\u006f\\u0064\\u0065\\u006c":"a","model":"b"}', 'model'],
+      ['{"model":42,"model":"b"}', 'model'],
+      ['{"stream":false,"messages":[],"stream":true}', 'stream'],
+      ['{"metadata":{"user_id":"x"},"metadata":{"user_id":"y"}}', 'metadata'],
+      ['{"user":"x","prompt_cache_key":"p","user":"y"}', 'user'],
+      ['{"prompt_cache_key":"p","prompt_cache_\\u006bey":"q"}', 'prompt_cache_key'],
+      ['{"messages":[],"messages":[{"role":"user"}]}', 'messages'],
+    ];
+    for (const [text, field] of cases) {
+      for (const size of [1, 3, 7, text.length]) {
+        assert.equal(refusal(text, size), `request body repeats the top-level "${field}" field: send it once (parsers disagree on which copy counts, so the proxy and the upstream could act on different values)`, `${text} in pieces of ${size}`);
+      }
+    }
+  });
+
+  it('refuses a decided field spelled in another case, as Go matches names (ſ is s, the Kelvin sign is k)', () => {
+    for (const [text, key] of [
+      ['{"Model":"x"}', 'Model'],
+      ['{"model":"a","MODEL":"b"}', 'MODEL'],
+      ['{"\\u017ftream":true}', '\u017ftream'],
+      ['{"prompt_cache_\\u212aey":"p"}', 'prompt_cache_\u212aey'],
+    ] as const) {
+      const decoded = JSON.parse(`"${key}"`) as string;
+      assert.match(refusal(text) ?? '', new RegExp(`^request body has a top-level ${JSON.stringify(decoded)} field: send it as "`), text);
+    }
+  });
+
+  it('lets repeats below the top level, in strings, and of fields the proxy does not read through', () => {
+    for (const text of [
+      '{"model":"a","messages":[{"role":"user","content":"x","model":"b","model":"c"}],"metadata":{"user_id":"u","user_id":"v"}}',
+      '{"model":"a","system":"\\"model\\":\\"b\\"","tools":[{"name":"stream"},{"name":"stream"}]}',
+      '{"model":"a","max_tokens":1,"max_tokens":2,"__proto__":{"model":"b"},"__proto__":1,"constructor":2}',
+      '{"model":"a","Messages2":1,"users":[],"temperature":1}',
+    ]) {
+      const scanner = scan(text, 2);
+      assert.equal(scanner.refusal, undefined, text);
+      assert.equal(scanner.model?.value, 'a', text);
+      assert.equal(scanner.done, true, text);
+    }
+  });
+
+  it('stops at the refused key: nothing after it is read', () => {
+    const scanner = scan('{"model":"a","model":"b"}');
+    assert.equal(scanner.model?.value, 'a');
+    assert.equal(scanner.done, true);
+  });
+});
+
 describe('streamedBody', () => {
   it('replaces the model token wherever the head was split, and counts the new length', () => {
     const text = '{"max_tokens":8,"model":"sonnet","messages":[]}';
-    const model = scan(text).model!;
-    const rest = {} as IncomingMessage;
+    const scanner = scan(text);
+    const model = scanner.model!;
+    const req = {} as IncomingMessage;
     for (const size of [1, 5, 20, 27, text.length]) {
       const bytes = Buffer.from(text);
       const head: Buffer[] = [];
       for (let i = 0; i < bytes.length; i += size) head.push(bytes.subarray(i, i + size));
-      const body = streamedBody(head, rest, bytes.length, model, 'claude-sonnet-4-5-20250929');
+      const body = streamedBody({head, req, declaredLength: bytes.length, model, scanner}, 'claude-sonnet-4-5-20250929');
       const sent = Buffer.concat(body.head).toString();
       assert.equal(sent, '{"max_tokens":8,"model":"claude-sonnet-4-5-20250929","messages":[]}', `pieces of ${size}`);
       assert.equal(body.length, Buffer.byteLength(sent));
     }
-    const same = streamedBody([Buffer.from(text)], rest, text.length, model, 'sonnet');
+    const same = streamedBody({head: [Buffer.from(text)], req, declaredLength: text.length, model, scanner}, 'sonnet');
     assert.equal(Buffer.concat(same.head).toString(), text);
   });
 });

@@ -8,7 +8,7 @@ import {createServer, type AddressInfo, type Socket} from 'node:net';
 import {after, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import {freePort, sendJson} from '../helpers/fake-upstreams.js';
+import {REFUSED_PORT, sendJson} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const openai = (f: ProxyFixture, base: string) => new OpenAI({apiKey: API_KEY, baseURL: `${f.url}${base}`, maxRetries: 0});
@@ -65,7 +65,7 @@ const AISTUDIO_KEY = 'AIzaSyTestKey0123456789';
 const REFUSED = /^cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED$/;
 
 describe('an unreachable upstream on a pass-through provider (aistudio speaks Chat Completions)', async () => {
-  const dead = await freePort();
+  const dead = REFUSED_PORT;
   const f = await proxyFixture({
     provider: 'aistudio',
     tokens: [{file: 'aistudio-key.json', token: {type: 'aistudio', api_key: AISTUDIO_KEY}}],
@@ -98,7 +98,7 @@ describe('an unreachable upstream on a pass-through provider (aistudio speaks Ch
 });
 
 describe('an unreachable upstream on a translated provider (claude speaks Messages)', async () => {
-  const dead = await freePort();
+  const dead = REFUSED_PORT;
   const f = await proxyFixture({
     provider: 'claude',
     tokens: [{file: 'claude-a@example.com.json', token: oauthToken('claude', 'a@example.com')}],

@@ -29,7 +29,8 @@ export interface ProxyFixture {
 export interface FixtureOptions {
   provider: string;
   tokens: {file: string; token: Record<string, unknown>}[];
-  serve?: {provider?: string; account?: string};
+  /** `provider: null`: none served, the model picks the provider on the root routes. */
+  serve?: {provider?: string | null; account?: string};
   /** Extra config.yaml text after `api-keys`. */
   configYaml?: string;
   strategy?: 'fill-first' | 'round-robin' | 'most-headroom';
@@ -64,7 +65,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   const events: ProxyEvent[] = [];
   const proxy = new ProxyServer({
     port: 0,
-    provider: options.serve?.provider ?? options.provider,
+    provider: options.serve?.provider === null ? undefined : (options.serve?.provider ?? options.provider),
     account: options.serve?.account,
     store,
     settings,

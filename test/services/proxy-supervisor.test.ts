@@ -86,6 +86,19 @@ describe('ProxySupervisor', async () => {
     assert.equal(logged(), before + 120);
   });
 
+  it("counts the requests the proxy answers itself apart, from the child's status", async () => {
+    const forwarded = supervisor.current.totalRequests;
+    const refused = supervisor.current.refusedRequests;
+    const wrongKey = await fetch(`http://127.0.0.1:${supervisor.current.port}/v1/messages`, {method: 'POST', headers: {'x-api-key': 'not-the-key'}, body: '{}'});
+    assert.equal(wrongKey.status, 401);
+    const unknownRoute = await fetch(`http://127.0.0.1:${supervisor.current.port}/v1/nothing`, {method: 'POST', headers: {'x-api-key': API_KEY}, body: '{}'});
+    assert.equal(unknownRoute.status, 404);
+    const state = await waitFor(supervisor, (s) => s.refusedRequests >= refused + 2);
+    assert.equal(state.refusedRequests, refused + 2);
+    assert.ok(state.refusedPerMinute >= 2, `${state.refusedPerMinute} in the last minute`);
+    assert.equal(state.totalRequests, forwarded, 'not counted as forwarded');
+  });
+
   it('rotates the running child live, without a restart', async () => {
     const pid = supervisor.current.pid;
     await supervisor.rotate();

@@ -3,32 +3,22 @@
 // exchanges held back 400 ms so a second post would land mid-exchange).
 import assert from 'node:assert/strict';
 import {afterEach, beforeEach, test} from 'node:test';
-import {ManagementClient} from '../../source/services/remote/client.js';
-import {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
 import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
 import type {LoginView} from '../../source/services/oauth/login-session.js';
-import type {RemoteTarget} from '../../source/store/targets.js';
-import {startFakeCliproxy, type FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
-import {OIDC_CLIENT_ID, startOidcServer, type OidcServer} from '../helpers/oidc.js';
+import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import type {OidcServer} from '../helpers/oidc.js';
 
-const KEY = 'race-test-key-0123';
 let oidc: OidcServer;
 let stand: FakeCliproxy;
 let store: RemoteAccountStore;
+let close: () => Promise<void>;
 beforeEach(async () => {
-  oidc = await startOidcServer();
+  ({oidc, stand, store, close} = await remoteClaudeLogins());
   oidc.delayCodeExchangeMs = 400;
-  stand = await startFakeCliproxy({
-    key: KEY,
-    oauth: {anthropic: {clientId: OIDC_CLIENT_ID, authorize: `${oidc.issuer}/auth`, token: `${oidc.issuer}/token`, userinfo: `${oidc.issuer}/me`}},
-  });
-  const target: RemoteTarget = {name: 'svc', url: stand.url, keySource: 'test', insecureSkipVerify: false, readKey: async () => KEY};
-  store = new RemoteAccountStore(await ManagementClient.open(target), () => Date.now());
 });
-afterEach(async () => {
-  await stand.close();
-  await oidc.close();
-});
+afterEach(() => close());
 
 function session() {
   const views: LoginView[] = [];

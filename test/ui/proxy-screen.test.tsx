@@ -68,11 +68,14 @@ function slowSupervisor(initial: Record<string, unknown>) {
 test('serving a pool says "pool of N" and the current account; x says "stopping…" at once; log lines end in … when cut', async () => {
   const ccs = makeUiCcs();
   const long = `request ${'x'.repeat(200)} tail-marker`;
-  const fake = slowSupervisor({target: {provider: 'claude'}, account: 'alice@example.com', port: 18997, pid: 4242, startedAt: Date.now(), logTail: [long]});
+  const traffic = {totalRequests: 12, requestsPerMinute: 2, refusedRequests: 3, refusedPerMinute: 1};
+  const fake = slowSupervisor({target: {provider: 'claude'}, account: 'alice@example.com', port: 18997, pid: 4242, startedAt: Date.now(), logTail: [long], ...traffic});
   const tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'proxy', params: {}}, services: {proxy: fake.supervisor as never}});
   try {
     let frame = await tui.waitFor('pool of 2');
     assert.match(frame, /claude \/ pool of 2 · now alice@example\.com/);
+    // The requests the proxy answered itself are counted too, worded as `proxy status` words them.
+    assert.match(frame, /Traffic +12 forwarded \(2\/min\) · 3 refused by the proxy \(1\/min\)/);
     const logLine = frame.split('\n').find((l) => l.includes('request xxx'))!;
     assert.match(logLine, /x… *│$/);
     assert.doesNotMatch(frame, /tail-marker/);
@@ -94,7 +97,7 @@ test('serving a pool says "pool of N" and the current account; x says "stopping�
 
 /** A supervisor already running the proxy for `provider` (what the screen reads of it). */
 function runningFor(provider: string): ProxySupervisor {
-  const state: ProxyState = {phase: 'running', managed: 'child', kind: 'builtin', target: {provider}, pid: 4242, port: 18999, startedAt: Date.now(), requestsPerMinute: 0, totalRequests: 0, logTail: [], restarts: 0};
+  const state: ProxyState = {phase: 'running', managed: 'child', kind: 'builtin', target: {provider}, pid: 4242, port: 18999, startedAt: Date.now(), requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0, logTail: [], restarts: 0};
   return {current: state, subscribe: () => () => {}, adopt: async () => {}} as unknown as ProxySupervisor;
 }
 

@@ -63,3 +63,31 @@ test('x during a restart stops the proxy for good; the restart says it was calle
   assert.match(panel(tui.frame()), /○ stopped/);
   assert.equal(supervisor!.current.phase, 'stopped');
 });
+
+test('x during a start: the start says it was called off, never "proxy running" after "stopping"', async () => {
+  ccs = makeUiCcs();
+  // Says it listens 400 ms after it starts, whatever it was asked meanwhile; exits 600 ms after a shutdown.
+  const lateChild = `
+process.on('message', (m) => { if (m.type === 'shutdown') setTimeout(() => process.exit(0), 600); });
+setTimeout(() => process.send({type: 'listening', port: 18997, pid: process.pid, provider: 'claude', account: 'alice@example.com'}), 400);
+setInterval(() => {}, 1000);
+`;
+  supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env, command: () => ({file: process.execPath, args: ['-e', lateChild], kind: 'builtin'})});
+  const phases: string[] = [];
+  supervisor.subscribe((state) => {
+    if (phases.at(-1) !== state.phase) phases.push(state.phase);
+  });
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}});
+  await tui.press('s');
+  await tui.waitFor((f) => panel(f).includes('starting'), 5000);
+  await tui.press('x');
+  await tui.waitFor((f) => panel(f).includes('○ stopped'), 5000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The message log (M) in order: the start ends called off, the stop ends stopped.
+  await tui.press('M');
+  const log = await tui.waitFor('proxy stopped');
+  assert.match(log, /start called off: the proxy was stopped meanwhile/);
+  assert.doesNotMatch(log, /proxy running on port/);
+  assert.ok(!phases.slice(phases.indexOf('stopping')).includes('running'), `no "running" once stopping: ${phases.join(' → ')}`);
+  assert.equal(supervisor.current.phase, 'stopped');
+});

@@ -66,10 +66,12 @@ describe('accounts screen on a remote target', () => {
     assert.match(frame, /accounts \(1\) · 1 cooling down/);
     assert.match(frame, new RegExp(stand.url.replace(/[.]/g, '\\.')), 'the status line shows the server, not the CCS dir');
     await t.press('l', 'enter');
-    const detail = await t.waitFor('Cooldown until');
+    const detail = await t.waitFor('(until ');
     seen.push(detail);
+    // The wait left (ten minutes, less the moments the test took) and the end to the second.
+    assert.match(detail, /Cooldown +(10m|9m [0-5]\ds) \(until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\)/);
     assert.match(detail, /Token file +claude-c\.json on target team/);
-    assert.match(detail, /cooling down until .*quota exhausted/);
+    assert.match(detail, /cooling down until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d: quota exhausted/);
     await t.press('escape');
     await t.waitFor('▶ Claude accounts');
     await t.press('h', 'j');
@@ -89,6 +91,23 @@ describe('accounts screen on a remote target', () => {
     seen.push(await tui.waitFor('d@example.com'));
     await clock.advance(600_000);
     seen.push(await tui.waitFor((f) => !lineWith(f, 'c@example.com').includes('cooldown')));
+  });
+
+  test("the detail's cooldown counts down by the second while it is open", async () => {
+    const clock = new FakeClock(Date.now());
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, target: 'team', services: {clock}});
+    seen.push(await tui.waitFor('c@example.com'));
+    await tui.press('l', 'enter');
+    const row = (frame: string) => /Cooldown +(?:(\d+)m)? ?(?:(\d+)s)? \(until ([\d:-]+ ?[\d:]*)\)/.exec(frame);
+    const seconds = (match: RegExpExecArray) => Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+    const first = row(await tui.waitFor('(until '));
+    assert.ok(first, tui.frame());
+    // Five seconds on (less than the remote list's 15 s re-read): the row says five seconds less, same end.
+    await clock.advance(5_000);
+    const later = row(await tui.waitFor((frame) => row(frame) !== null && seconds(row(frame)!) !== seconds(first)));
+    assert.equal(seconds(later!), seconds(first) - 5);
+    assert.equal(later![3], first[3]);
+    seen.push(tui.frame());
   });
 
   test('p disables and enables on the server, d removes after a yes, n sets the note', async () => {

@@ -1,6 +1,6 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
 import {accountLabel, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
-import {formatLocalTime} from '../../core/relative-time.js';
+import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
@@ -59,13 +59,14 @@ const accounts: CommandSpec = {
     }
     // The Cloud project column only when some account works in one (Google logins record it).
     const withProject = snapshot.accounts.some((a) => a.projectId);
+    const now = Date.now();
     const rows = snapshot.accounts.map((a) => [
       a.provider,
       a.default ? '*' : ' ',
       accountLabel(a, snapshot.accounts),
       a.email ?? '',
       ...(withProject ? [a.projectId ?? ''] : []),
-      a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling until ${formatLocalTime(a.coolingUntil)}` : HEALTH_TEXT[a.health],
+      a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling ${formatCooldown(a.coolingUntil, now)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));

@@ -1,7 +1,7 @@
 // Proxy commands: `proxy serve` (foreground; what the TUI runs as its child), `proxy start/stop/status`
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
-import {formatLocalTime} from '../../core/relative-time.js';
+import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {UserError} from '../../core/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -74,6 +74,7 @@ const status: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+    const {SERVED_BY_MODEL, trafficText} = await import('../../services/proxy/ipc.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
     const result = running
@@ -88,6 +89,8 @@ const status: CommandSpec = {
           account: live?.account ?? running.account ?? null,
           requestsPerMinute: live?.requestsPerMinute ?? null,
           totalRequests: live?.totalRequests ?? null,
+          refusedPerMinute: live?.refusedPerMinute ?? null,
+          refusedRequests: live?.refusedRequests ?? null,
           lastError: live?.lastError?.message ?? null,
           cooling: live?.cooling ?? [],
         }
@@ -101,13 +104,15 @@ const status: CommandSpec = {
       ctx.stdout.write('no proxy is running (start one: ccs-tui proxy start)\n');
       return 3;
     }
+    const now = Date.now();
     const lines = [
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
       `since ${formatLocalTime(running.startedAt)}`,
-      ...(running.provider ? [`provider ${running.provider}${result.account ? `, account ${result.account}` : ''}`] : []),
-      ...(live ? [`${live.requestsPerMinute} requests in the last minute, ${live.totalRequests} in total`] : []),
+      // What is served, in every case: a provider (and its account now), or every one by model.
+      `serving: ${running.provider ? `${running.provider}${result.account ? `, account ${result.account}` : ''}` : SERVED_BY_MODEL}`,
+      ...(live ? [`requests: ${trafficText(live)}`] : []),
       ...(live?.lastError ? [`last error: ${live.lastError.message}`] : []),
-      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} until ${formatLocalTime(c.until)} (${c.reason})`),
+      ...(live?.cooling ?? []).map((c) => `cooling: ${c.provider}/${c.account} ${formatCooldown(c.until, now)} (${c.reason})`),
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

@@ -6,6 +6,8 @@ import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
 import type {Account, TokenFile} from '../../core/types.js';
+import {sanitizeLine} from '../../core/sanitize.js';
+import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
@@ -104,20 +106,48 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const slots = providerModelSlots(row, config, account, token);
   const resolution = slots.resolution;
   const models = claudeModelVariables(slots.models);
-  // What is missing, once: a provider the proxy cannot serve already said so above.
-  if (models.length === 0 && !unservable) {
-    notes.push(
-      resolution.base.length === 0
-        ? `no ${row.displayName} model list (${account ? 'the account names none' : 'the table has none; log in first'}); no model variables`
-        : `every ${row.displayName} model is excluded; no model variables`,
-    );
-  }
+  // What is missing, once (a provider the proxy cannot serve already said so above), and what to do.
+  if (models.length === 0 && !unservable) notes.push(...noModelsAdvice(row, resolution, account, token));
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
+/**
+ * The notes for a provider whose resolved list is empty (no model variables: Claude Code would ask
+ * for Claude's own model names): why, and the commands that show the models and pick one. A model
+ * the proxy does not list goes upstream as is (core/model-rules resolveRequestedModel), so naming
+ * one of the provider's own ids in ANTHROPIC_MODEL works without a list.
+ */
+function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account | undefined, token: TokenFile | undefined): string[] {
+  const accountFlag = account ? ` --account ${shellWord(sanitizeLine(accountLabel(account)))}` : '';
+  if (resolution.base.length > 0) {
+    return [
+      `every ${row.displayName} model is excluded; no model variables`,
+      `see the patterns that hide them: ccs-tui models ${row.id}${accountFlag}; remove one: ccs-tui exclude rm ${row.id} <pattern> (with --account for an account's own pattern)`,
+    ];
+  }
+  if (!account) return [`no ${row.displayName} model list (the table has none; log in first); no model variables`];
+  let live = false;
+  try {
+    live = token !== undefined && modelsListTarget(row, undefined, token, Date.now()) !== undefined;
+  } catch {
+    // No URL to ask (a base URL missing): the list cannot be had live either.
+  }
+  return [
+    `no ${row.displayName} model list (ccs-tui has none for it); no model variables, so Claude Code would ask for Claude's own model names`,
+    ...(live ? [`list the provider's models: ccs-tui models ${row.id}${accountFlag} --live`] : []),
+    `then name one for Claude Code after the eval: export ANTHROPIC_MODEL=<model id> ANTHROPIC_DEFAULT_HAIKU_MODEL=<model id> (the proxy passes a model it does not list on as is)`,
+  ];
+}
+
+/** `'value'` as a POSIX shell reads it back (a quote inside closed, escaped and reopened). */
+const singleQuoted = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** A word for a command line shown to a person: as is when it holds only safe characters, else single-quoted. */
+const shellWord = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : singleQuoted(word));
+
 /** `KEY='value'` quoted for POSIX shells. */
 export function exportLines(env: ClaudeCodeEnv): string[] {
-  return env.vars.map(({name, value}) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
+  return env.vars.map(({name, value}) => `export ${name}=${singleQuoted(value)}`);
 }
 
 export {claudeModelVariables, type ClaudeModels};

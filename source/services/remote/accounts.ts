@@ -7,7 +7,7 @@
 // What a server does not have: a default account (it picks by its routing strategy), so `use` and
 // `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
 // `expiresAt` is not in the list and stays unset.
-import {formatLocalTime} from '../../core/relative-time.js';
+import {formatLocalClock} from '../../core/relative-time.js';
 import {findAccount, nicknameProblem, type AccountRef} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, AccountHealth} from '../../core/types.js';
@@ -36,6 +36,8 @@ export interface AuthFileEntry {
   failed?: number;
   priority?: number;
   note?: string;
+  /** When the server last wrote the file (RFC 3339; auth_files.go: the file's mtime, else `updated_at`). */
+  modtime?: string;
   project_id?: string;
   id_token?: {chatgpt_account_id?: string; plan_type?: string};
 }
@@ -53,7 +55,7 @@ function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; he
   const retryAt = entry.next_retry_after ? Date.parse(entry.next_retry_after) : NaN;
   const message = str(entry.status_message);
   if (!Number.isNaN(retryAt) && retryAt > now) {
-    return {health: 'cooling', healthDetail: `cooling down until ${formatLocalTime(new Date(retryAt).toISOString())}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
+    return {health: 'cooling', healthDetail: `cooling down until ${formatLocalClock(new Date(retryAt).toISOString(), now)}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
   }
   if (entry.status === 'error' || entry.unavailable) {
     // CLIProxyAPI marks a credential whose refresh was refused as status "error" with the reason.

@@ -21,6 +21,8 @@ export interface RemoteLoginSessionOptions {
   env: NodeJS.ProcessEnv;
   browser: Browser;
   clock?: Clock;
+  /** Logging in again as a known account: its id (as the local LoginSession's `relogin`). */
+  relogin?: string;
   onChange(view: LoginView): void;
 }
 
@@ -29,7 +31,8 @@ export class RemoteLoginSession implements AccountLogin {
   readonly local: boolean;
   private controller = new AbortController();
   private login?: RemoteLogin;
-  private before = new Set<string>();
+  /** The provider's accounts before the login, and when the server last wrote each one's file. */
+  private before: {account: Account; modtime?: string}[] = [];
   private closed = false;
   private readonly clock: Clock;
 
@@ -62,7 +65,7 @@ export class RemoteLoginSession implements AccountLogin {
   setLabel(): void {}
 
   retry(): void {
-    if (this.view.kind !== 'ended') return;
+    if (this.view.kind !== 'ended' && !(this.view.kind === 'done' && this.view.notRelogin !== undefined)) return;
     this.controller.abort(new UserError('login restarted'));
     this.controller = new AbortController();
     this.start();
@@ -72,7 +75,7 @@ export class RemoteLoginSession implements AccountLogin {
     this.set({kind: 'starting', method: 'auth-code'});
     try {
       const {store, provider} = this.options;
-      this.before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
+      this.before = this.stamped((await store.load()).accounts);
       const login = await startRemoteLogin(store.client, provider);
       if (this.closed) return void cancelRemoteLogin(store.client, login).catch(() => undefined);
       this.login = login;
@@ -101,9 +104,18 @@ export class RemoteLoginSession implements AccountLogin {
     }
   }
 
-  /** Waits for the server's "ok", then shows the account it stored. */
+  private stamped(accounts: Account[]): {account: Account; modtime?: string}[] {
+    return accounts.filter((a) => a.provider === this.options.provider).map((account) => ({account, modtime: this.options.store.detail(account)?.entry.modtime}));
+  }
+
+  /**
+   * Waits for the server's "ok", then shows the account it stored: a file that was not there before,
+   * else one the server wrote again (same identity: the server updates that account's file). When
+   * logging in again as an account (`relogin`), a login that stored another identity says so
+   * (`notRelogin`), as a local login does: the asked account still needs a login.
+   */
   private async finish(): Promise<void> {
-    const {store, provider} = this.options;
+    const {store, provider, relogin} = this.options;
     await waitForRemoteLogin(store.client, this.login!, {
       signal: this.controller.signal,
       clock: this.clock,
@@ -112,16 +124,32 @@ export class RemoteLoginSession implements AccountLogin {
       },
     });
     this.set({kind: 'storing'});
-    const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+    const before = new Map(this.before.map((b) => [b.account.tokenFile, b]));
+    const after = this.stamped((await store.load()).accounts);
+    const added = after.find((a) => !before.has(a.account.tokenFile))?.account;
+    const asked = relogin === undefined ? undefined : this.before.find((b) => b.account.id === relogin)?.account;
+    if (asked) {
+      if (added) return this.set(sameIdentity(added, asked) ? {kind: 'done', account: added} : {kind: 'done', account: added, notRelogin: relogin});
+      // Same identity: the server wrote that account's file again (its time moved). Other files'
+      // times say nothing: the server rewrites a file whenever it refreshes its token.
+      const again = after.find((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined && a.modtime !== before.get(asked.tokenFile)?.modtime);
+      if (again) return this.set({kind: 'done', account: again.account});
+      const name = sanitizeLine(asked.email ?? asked.id);
+      // A server that reports no file times (older CLIProxyAPI) cannot tell: the message below says so.
+      if (after.some((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined)) throw new UserError(
+        `the server of target ${this.target} reported the login done, but it did not write ${name} again: ` +
+          `the browser logged in as another ${provider} account the server already has. ${name} still needs a login ` +
+          `(log out in the browser first, then log in again as it)`,
+      );
+    }
     // Never another account shown as the new one: a login that added none says so.
-    const account: Account | undefined = accounts.find((a) => !this.before.has(a.tokenFile));
-    if (!account) {
+    if (!added) {
       throw new UserError(
         `the server of target ${this.target} reported the login done, but no new ${provider} account appeared ` +
           `(a login of an account it already has updates that one; reload the list to see it)`,
       );
     }
-    this.set({kind: 'done', account});
+    this.set({kind: 'done', account: added});
   }
 
   /**
@@ -189,4 +217,9 @@ export class RemoteLoginSession implements AccountLogin {
     this.controller.abort(new UserError('login cancelled'));
     if (this.login && this.view.kind !== 'done') void cancelRemoteLogin(this.options.store.client, this.login).catch(() => undefined);
   }
+}
+
+/** Two accounts of one provider are one identity when the server names the same email for both. */
+function sameIdentity(a: Account, b: Account): boolean {
+  return a.email !== undefined && b.email !== undefined && a.email.toLowerCase() === b.email.toLowerCase();
 }

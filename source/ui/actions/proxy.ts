@@ -46,6 +46,8 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
   progress?.(`${restart ? 'restarting' : 'starting'} the proxy${targetText(target, label)}…`);
   if (!(await (restart ? proxy.restart() : proxy.start(target)))) return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
   const state = await proxy.settled();
+  // A start or restart never ends stopped by itself (a failure restarts or fails): `x` came meanwhile.
+  if (state.phase === 'stopped') return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
   if (state.phase === 'running') return {text: `proxy running on port ${state.port ?? '?'}${targetText(target, label)}`, kind: 'ok'};
   return {text: `the proxy did not start: ${state.lastError ?? state.phase}`, kind: 'error'};
 }

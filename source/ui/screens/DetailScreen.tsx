@@ -4,7 +4,7 @@ import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
 import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {formatLocalTime, formatRelative} from '../../core/relative-time.js';
+import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
@@ -71,7 +71,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Status', status.text + (account.healthDetail ? ` — ${sanitizeLine(account.healthDetail)}` : '')],
     ['Token expires', when(account.expiresAt)],
     ['Token file', store.tokenLocation(account)],
-    ...(account.coolingUntil ? [['Cooldown until', when(account.coolingUntil)] as [string, string]] : []),
+    ...(account.coolingUntil ? [['Cooldown', formatCooldown(account.coolingUntil, now)] as [string, string]] : []),
     ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)'],
     ['Created', when(account.createdAt)],
     ['Last used', when(account.lastUsedAt)],

@@ -9,6 +9,7 @@ import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {packItems, padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {SERVED_BY_MODEL, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -17,6 +18,8 @@ import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
+
+const NO_TRAFFIC: ProxyTraffic = {requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0};
 
 function phaseLine(state: ProxyState | undefined, now: number): {marker: string; text: string; tone: 'ok' | 'warn' | 'error' | 'muted'} {
   if (!state) return {marker: '○', text: 'no proxy supervisor in this session', tone: 'muted'};
@@ -65,13 +68,13 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   // opened for an account or provider (the last run's target is history, not the present).
   const servingText =
     // No provider named: the request's model picks the provider, said once.
-    running ? (target.provider ? `${target.provider} / ${sanitizeLine(serving)}` : 'every provider, picked by the model asked for')
+    running ? (target.provider ? `${target.provider} / ${sanitizeLine(serving)}` : SERVED_BY_MODEL)
     : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
     : 'nothing';
   const rows: Array<[string, string]> = [
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', servingText],
-    ['Traffic', `${state?.requestsPerMinute ?? 0} req/min · ${state?.totalRequests ?? 0} total`],
+    ['Traffic', trafficText(state ?? NO_TRAFFIC)],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];

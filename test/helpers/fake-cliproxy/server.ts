@@ -38,6 +38,8 @@ export interface FakeAuthFile {
   failed: number;
   lastRefresh?: string;
   index: string;
+  /** The file's modification time (auth_files.go: `modtime` from os.Stat), set when it is written. */
+  modtime: string;
 }
 
 export interface OAuthEndpoints {
@@ -132,6 +134,8 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
         success: 0,
         failed: 0,
         index: String(nextIndex++),
+        // Distinct per write, as a file system's nanosecond mtimes are.
+        modtime: new Date(Date.now() + nextIndex / 1000).toISOString(),
         ...state,
       };
       if (json.disabled === true) file.disabled = true;
@@ -197,6 +201,7 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
       success: file.success,
       failed: file.failed,
       recent_requests: [],
+      modtime: file.modtime,
     };
     if (typeof file.json.email === 'string') entry.email = file.json.email;
     if (typeof file.json.project_id === 'string') entry.project_id = file.json.project_id;

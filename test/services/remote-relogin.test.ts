@@ -1,0 +1,79 @@
+// Logging in again as an account of a remote CLIProxyAPI server (L on an account that needs a login):
+// the server writes that account's file again (same identity), or stores another identity. The
+// login screen must say which, as a local login does (`notRelogin`), never report an error for a
+// re-login that worked, and never show another account as the one asked for.
+import assert from 'node:assert/strict';
+import {afterEach, beforeEach, test} from 'node:test';
+import type {RemoteAccountStore} from '../../source/services/remote/accounts.js';
+import {RemoteLoginSession} from '../../source/services/remote/login-session.js';
+import type {LoginView} from '../../source/services/oauth/login-session.js';
+import type {FakeCliproxy} from '../helpers/fake-cliproxy/server.js';
+import {remoteClaudeLogins} from '../helpers/fake-cliproxy/target.js';
+import type {OidcServer} from '../helpers/oidc.js';
+
+let oidc: OidcServer;
+let stand: FakeCliproxy;
+let store: RemoteAccountStore;
+let close: () => Promise<void>;
+beforeEach(async () => {
+  ({oidc, stand, store, close} = await remoteClaudeLogins());
+});
+afterEach(() => close());
+
+/** A remote Claude login (auth code, pasted) as `login`; `relogin`: the account id asked for. */
+async function remoteLogin(login: string, relogin?: string): Promise<LoginView> {
+  const views: LoginView[] = [];
+  const s = new RemoteLoginSession({store, provider: 'claude', env: {}, browser: {open: async () => undefined}, relogin, onChange: (v) => void views.push(v)});
+  s.start();
+  try {
+    const wait = async (done: (v: LoginView) => boolean) => {
+      for (let i = 0; i < 1000 && !done(s.view); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(done(s.view), `saw ${views.map((v) => v.kind).join(' → ')}`);
+      return s.view;
+    };
+    const view = await wait((v) => v.kind === 'auth-code');
+    oidc.signOut();
+    const redirect = await oidc.authorize(view.kind === 'auth-code' ? view.url : '', login);
+    assert.equal(await s.paste(redirect), undefined);
+    return await wait((v) => v.kind === 'done' || v.kind === 'ended');
+  } finally {
+    s.cancel();
+  }
+}
+
+const idOf = async (email: string) => (await store.load()).accounts.find((a) => a.email === email)!.id;
+
+test('logging in again as the same identity: done, that account (the server rewrote its file), no error', async () => {
+  assert.equal((await remoteLogin('hal')).kind, 'done');
+  const hal = await idOf('hal@example.test');
+  const view = await remoteLogin('hal', hal);
+  assert.equal(view.kind, 'done', JSON.stringify(view));
+  assert.equal(view.kind === 'done' && view.account.email, 'hal@example.test');
+  assert.equal(view.kind === 'done' && view.notRelogin, undefined);
+  assert.equal((await store.load()).accounts.length, 1, 'no second account');
+});
+
+test('logging in again as hal but the browser logs in as a new identity: kept as its own account, hal still needs a login', async () => {
+  assert.equal((await remoteLogin('hal')).kind, 'done');
+  const hal = await idOf('hal@example.test');
+  const view = await remoteLogin('ivy', hal);
+  assert.equal(view.kind, 'done');
+  assert.equal(view.kind === 'done' && view.account.email, 'ivy@example.test');
+  assert.equal(view.kind === 'done' && view.notRelogin, hal);
+});
+
+test('logging in again as hal but the browser logs in as an account the server already has: an error naming hal, not "done"', async () => {
+  assert.equal((await remoteLogin('hal')).kind, 'done');
+  assert.equal((await remoteLogin('joe')).kind, 'done');
+  const hal = await idOf('hal@example.test');
+  const view = await remoteLogin('joe', hal);
+  assert.equal(view.kind, 'ended');
+  assert.match(view.kind === 'ended' ? view.message : '', /did not write hal@example\.test again: the browser logged in as another claude account the server already has\. hal@example\.test still needs a login/);
+});
+
+test('a first login of an identity the server already has still says no new account appeared (nothing asked for)', async () => {
+  assert.equal((await remoteLogin('hal')).kind, 'done');
+  const view = await remoteLogin('hal');
+  assert.equal(view.kind, 'ended');
+  assert.match(view.kind === 'ended' ? view.message : '', /no new claude account appeared/);
+});
