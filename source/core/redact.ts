@@ -678,6 +678,24 @@ export class Redactor {
   }
 
   /**
+   * holdBytesFrom for a string (an event's text, or its latin1 bytes), or its part `[from, to)`:
+   * where its tail may begin an echo that text joined after it completes; `to` when it cannot. A
+   * character above 255 counts as one an echo may hold.
+   */
+  holdTextFrom(text: string, from = 0, to = text.length): number {
+    if (this.count === 0) return to;
+    const floor = Math.max(from, to - this.maxEchoLength);
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    let start = to;
+    while (start > floor) {
+      const code = text.charCodeAt(start - 1);
+      if (code < 256 && echoChars[code] !== 1) break;
+      start--;
+    }
+    return start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+  }
+
+  /**
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
    */

@@ -7,6 +7,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
+import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
 /** Whether the client went away (its answer can no longer be delivered); see server.ts ClientWatch. */
@@ -56,8 +57,9 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
 /**
  * Streams the upstream body to the client as it arrives (backpressure, no buffering beyond the
  * chunks of one event-loop turn, see COALESCE_MAX_BYTES), with every account credential masked in
- * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token).
- * Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
+ * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token),
+ * and in an SSE stream also in the text a client joins from its deltas (sse-run-mask.ts: a token
+ * spelled across events). Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
  * Transform: those cost an AbortController, a DOMException and several stream objects per answer, a
  * measurable share of a small JSON answer's time. Resolves once the answer is sent or either side
  * broke off.
@@ -79,6 +81,11 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   // A bodiless status (a 304) keeps the upstream's length: it is not the length of a body sent.
   const declaredLength = upstream.headers['content-length'] !== undefined && !isBodilessStatus(status);
   const masker = redactor.stream();
+  // An SSE stream's deltas may spell a credential across events: masked per run as well (sse-run-mask.ts).
+  const runs = redactor.size > 0 && /event-stream/i.test(String(upstream.headers['content-type'] ?? '')) ? new SseRunMasker(redactor) : undefined;
+  const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
+  /** What the maskers still hold, masked: the body ended or broke off. */
+  const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
   return new Promise<void>((resolve) => {
     let ended = false;
     let settled = false;
@@ -117,7 +124,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       upstream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onUpstreamClose);
       res.off('drain', onDrain).off('finish', onFinish).off('close', onResClose);
       if (error) {
-        if (!client.aborted) onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
+        if (!client.aborted) {
+          onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
+          // What was held back goes out (masked) before the connection is cut.
+          if (headed && !ended) {
+            const held = rest();
+            if (held.length > 0) res.write(held);
+          }
+        }
         upstream.destroy();
         res.destroy();
       }
@@ -150,19 +164,19 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       const size = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      if (chunks.length === 1) return deliver(masker.push(chunks[0]!));
+      if (chunks.length === 1) return deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(masker.push(Buffer.concat(chunks, size)));
+      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(mask(Buffer.concat(chunks, size)));
       const batch = batchBuffers.take();
       let at = 0;
       for (const chunk of chunks) at += chunk.copy(batch, at);
-      deliver(masker.push(batch.subarray(0, at)), batch);
+      deliver(mask(batch.subarray(0, at)), batch);
     };
     const onData = (chunk: Buffer) => {
       if (chunk.length >= COALESCE_CHUNK_MAX) {
         // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
         if (pendingBytes > 0) flush();
-        deliver(masker.push(chunk));
+        deliver(mask(chunk));
         return;
       }
       pending.push(chunk);
@@ -178,12 +192,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
-      const rest = masker.end();
-      if (!headed && !head(heldBytes + rest.length)) return;
+      const last = rest();
+      if (!headed && !head(heldBytes + last.length)) return;
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
-      res.end(rest.length > 0 ? rest : undefined);
+      res.end(last.length > 0 ? last : undefined);
     };
     const onFinish = () => settle();
     const onUpstreamClose = () => {
@@ -210,7 +224,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
  * `readText` is set when the body was already read (an answer checked for a hidden error).
  * `redactor` masks account credentials (core/redact.ts): an upstream may echo its token inside a
  * 200 answer, and the translator re-encodes that text, so every byte written goes through its
- * stream masker (which also catches a secret split across two writes).
+ * stream masker (which also catches a secret split across two writes), and each run of deltas is
+ * masked between the reader and the writer (TranslateContext.redactor: a secret split across events).
  */
 export async function deliverTranslated(
   translation: Translation,
@@ -227,6 +242,8 @@ export async function deliverTranslated(
   if (context.clientStream && !translation.countTokens) {
     res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
     res.flushHeaders();
+    // The same context object the request was planned with (request-memo.ts finds its facts through it).
+    context.redactor = redactor;
     const stream = translator.stream(context);
     try {
       if (stream.whole && isWholeJson(upstream)) {

@@ -1,6 +1,8 @@
 // A pair's stream is one reader (upstream protocol → TurnEvents) feeding one writer (TurnEvents →
 // client protocol). The interfaces both sides implement, and the glue every pair uses.
+import type {Redactor} from '../../core/redact.js';
 import type {TurnEvent} from './events.js';
+import {TurnEventMasker} from './mask-runs.js';
 import type {StreamTranslator} from './types.js';
 
 /** Upstream SSE → TurnEvents, one per request (stateful). Order guarantees: readers/README.md. */
@@ -18,13 +20,28 @@ export interface TurnWriter {
   fail(message: string): string;
 }
 
-/** The StreamTranslator of a pair: `reader`'s events written by `writer`; `readBody` reads a whole body. */
-export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[]): StreamTranslator {
+/**
+ * The StreamTranslator of a pair: `reader`'s events written by `writer`; `readBody` reads a whole
+ * body. With a `redactor` (TranslateContext.redactor), each run of deltas a client joins is masked
+ * between the two (mask-runs.ts): a credential the upstream split across deltas included.
+ */
+export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[], redactor?: Redactor): StreamTranslator {
+  if (!redactor || redactor.size === 0) {
+    return {
+      push: (chunk) => writer.write(reader.push(chunk)),
+      end: () => writer.write(reader.end()),
+      whole: (body) => writer.write(readBody(body)),
+      fail: (message) => writer.fail(message),
+    };
+  }
+  const masker = new TurnEventMasker(redactor);
+  const last = (events: TurnEvent[]) => writer.write([...masker.push(events), ...masker.end()]);
   return {
-    push: (chunk) => writer.write(reader.push(chunk)),
-    end: () => writer.write(reader.end()),
-    whole: (body) => writer.write(readBody(body)),
-    fail: (message) => writer.fail(message),
+    push: (chunk) => writer.write(masker.push(reader.push(chunk))),
+    end: () => last(reader.end()),
+    whole: (body) => last(readBody(body)),
+    // What was held goes out before the error that ends the stream.
+    fail: (message) => writer.write(masker.end()) + writer.fail(message),
   };
 }
 

@@ -2,6 +2,7 @@
 // (client protocol, upstream protocol) pair, as CLIProxyAPI keeps one package per pair: it plans the
 // upstream request, turns the upstream's stream or body into the client's, and maps errors.
 // Same-protocol traffic never comes here: the proxy passes it through byte for byte.
+import type {Redactor} from '../../core/redact.js';
 import type {ApiProtocol} from '../../providers/table.js';
 
 export type {ApiProtocol};
@@ -17,6 +18,8 @@ export interface TranslateContext {
   project?: string;
   /** The proxy's estimate of the request's input tokens (estimate-tokens.ts), reported until the upstream reports its own. */
   estimatedInputTokens?: number;
+  /** Every account credential, masked in a stream's runs of deltas however the upstream split them (pipe.ts pipeStream). */
+  redactor?: Redactor;
 }
 
 export interface UpstreamRequestPlan {

@@ -47,7 +47,7 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
       requestMemo(context).includeUsage = field(client.stream_options, 'include_usage') === true;
       return request(client, context);
     },
-    stream: (context) => pipeStream(new Reader(), new OpenAIChatWriter(writerOptions(context)), Reader.readBody),
+    stream: (context) => pipeStream(new Reader(), new OpenAIChatWriter(writerOptions(context)), Reader.readBody, context.redactor),
     response: (text, context) => OpenAIChatWriter.body(Reader.readBody(text), writerOptions(context)),
     error: openaiClientError,
   };
@@ -60,7 +60,7 @@ export function responsesClientPair(upstream: ApiProtocol, request: RequestTrans
     client: 'openai-responses',
     upstream,
     request,
-    stream: (context) => pipeStream(new Reader(), new OpenAIResponsesWriter(writerOptions(context)), Reader.readBody),
+    stream: (context) => pipeStream(new Reader(), new OpenAIResponsesWriter(writerOptions(context)), Reader.readBody, context.redactor),
     response: (text, context) => OpenAIResponsesWriter.body(Reader.readBody(text), writerOptions(context)),
     error: openaiClientError,
   };

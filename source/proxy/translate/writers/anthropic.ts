@@ -283,7 +283,7 @@ export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslat
     client: 'anthropic',
     upstream: spec.upstream,
     request: spec.request,
-    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context)), spec.readBody),
+    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context)), spec.readBody, context.redactor),
     response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
     error: anthropicError,
   };

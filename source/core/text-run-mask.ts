@@ -1,0 +1,134 @@
+// A credential an upstream spells out across several stream events (`"text":"sk-ant-oat01-AAAA"`,
+// then `"text":"BBBB…"`) is whole only in the text a client joins from them, never in one event's
+// bytes, so no byte masker sees it. A TextRunMasker masks such a run of pieces (the deltas a client
+// concatenates) as Redactor.redact masks the joined text, piece by piece: a piece goes out at once
+// unless its joined tail may begin an echo (Redactor.holdTextFrom), and then only until later
+// pieces settle it. Pure: the caller maps pieces to its events.
+import type {Redactor} from './redact.js';
+
+/**
+ * One run of concatenated pieces, masked. Each piece pushed gets exactly one output, in order; the
+ * outputs joined are the pieces joined with every echo masked (the same masked form as redact's).
+ * While nothing is masked, each output is its piece unchanged, so a caller can send that piece's
+ * event as it came. A masked echo's text goes to the piece where it starts and the pieces it spans
+ * come out empty. Pieces held at once are bounded by Redactor.maxEchoLength characters, or by one
+ * piece after a masked echo.
+ */
+export class TextRunMasker {
+  /** Pieces pushed and not settled yet, oldest first. */
+  private pieces: string[] = [];
+  /** Masked text already decided for the unsettled pieces (it goes before `raw`). */
+  private out = '';
+  /** Text of the unsettled pieces not decided yet: the tail that may begin an echo. */
+  private raw = '';
+  /** `out` is empty and `raw` is exactly the unsettled pieces joined (nothing masked among them). */
+  private aligned = true;
+
+  /** `latin1`: pieces are the latin1 text of UTF-8 bytes (an event's bytes), masked as such. */
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly latin1 = false,
+  ) {}
+
+  /** Whether some piece waits for a later one. */
+  get holding(): boolean {
+    return this.pieces.length > 0;
+  }
+
+  /** The next piece of the run; the outputs of the pieces it settles, oldest first (maybe none). */
+  push(piece: string): string[] {
+    // The common case: nothing held, and the piece's tail cannot begin an echo.
+    if (this.pieces.length === 0 && this.redactor.holdTextFrom(piece) === piece.length) return [this.mask(piece)];
+    this.pieces.push(piece);
+    this.raw += piece;
+    const masked = this.mask(this.raw);
+    if (masked === this.raw) {
+      const hold = this.redactor.holdTextFrom(this.raw);
+      if (this.aligned) return this.settleBefore(hold);
+      this.out += this.raw.slice(0, hold);
+      this.raw = this.raw.slice(hold);
+    } else {
+      // Only the text after the last masked echo (where raw and masked agree) may begin another.
+      this.aligned = false;
+      const after = masked.slice(masked.length - commonSuffixLength(this.raw, masked));
+      const hold = this.redactor.holdTextFrom(after);
+      this.out += masked.slice(0, masked.length - after.length + hold);
+      this.raw = after.slice(hold);
+    }
+    if (this.raw === '') return this.settleAll(this.out);
+    if (this.pieces.length === 1) return [];
+    // The last piece carries what is still undecided; the ones before it take the decided text.
+    const last = this.pieces.pop()!;
+    const settled = distribute(this.out, this.pieces);
+    this.pieces = [last];
+    this.out = '';
+    this.aligned = this.raw === last;
+    return settled;
+  }
+
+  /** The run ended: the outputs of every piece still held, masked as the run ended. */
+  end(): string[] {
+    if (this.pieces.length === 0) return [];
+    const rest = this.mask(this.raw);
+    if (this.aligned && rest === this.raw) return this.settleAll(undefined);
+    return this.settleAll(this.out + rest);
+  }
+
+  private mask(text: string): string {
+    return this.latin1 ? this.redactor.redactLatin1(text) : this.redactor.redact(text);
+  }
+
+  /** Nothing masked: the pieces that end at or before `hold` go out unchanged, the rest stay held. */
+  private settleBefore(hold: number): string[] {
+    let end = 0;
+    let count = 0;
+    while (count < this.pieces.length && end + this.pieces[count]!.length <= hold) end += this.pieces[count++]!.length;
+    if (count === this.pieces.length) return this.settleAll(undefined);
+    this.raw = this.raw.slice(end);
+    return this.pieces.splice(0, count);
+  }
+
+  /** Every held piece settles: with `total` spread over them, or unchanged when undefined. */
+  private settleAll(total: string | undefined): string[] {
+    const settled = total === undefined ? this.pieces : distribute(total, this.pieces);
+    this.pieces = [];
+    this.out = '';
+    this.raw = '';
+    this.aligned = true;
+    return settled;
+  }
+}
+
+/**
+ * `total` as one output per piece: pieces that `total` starts (or ends) with, in order, keep their
+ * text; what is between goes to the first piece that does not, and the others come out empty.
+ */
+function distribute(total: string, pieces: readonly string[]): string[] {
+  const outputs = pieces.map(() => '');
+  let from = 0;
+  let first = 0;
+  while (first < pieces.length && total.startsWith(pieces[first]!, from)) {
+    outputs[first] = pieces[first]!;
+    from += pieces[first++]!.length;
+  }
+  let to = total.length;
+  let last = pieces.length;
+  while (last > first && to - pieces[last - 1]!.length >= from && total.endsWith(pieces[last - 1]!, to)) {
+    last--;
+    outputs[last] = pieces[last]!;
+    to -= pieces[last]!.length;
+  }
+  const middle = total.slice(from, to);
+  if (first < last) outputs[first] = middle;
+  else if (middle && first > 0) outputs[first - 1] += middle;
+  else if (middle) outputs[0] = middle + outputs[0]!;
+  return outputs;
+}
+
+/** How many characters two texts end with alike. */
+function commonSuffixLength(a: string, b: string): number {
+  let same = 0;
+  const most = Math.min(a.length, b.length);
+  while (same < most && a.charCodeAt(a.length - 1 - same) === b.charCodeAt(b.length - 1 - same)) same++;
+  return same;
+}

@@ -1,0 +1,346 @@
+// Credentials an upstream spells out across several SSE events of a pass-through stream (client
+// protocol = upstream protocol): the client joins each run of deltas into one string, so a token cut
+// between two events is whole only there, and no byte masker sees it. This masks those runs in the
+// event bytes (core/text-run-mask.ts), for every stream protocol the proxy passes through:
+// - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index;
+// - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
+//   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
+// - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
+//   custom-tool input…), per item, content and summary index;
+// - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
+//   and answer text apart.
+import type {Redactor} from '../core/redact.js';
+import {TextRunMasker} from '../core/text-run-mask.js';
+
+/**
+ * The JSON keys of those fields, at a string value. A key is matched only outside strings: inside
+ * one its quotes are escaped. Found in the raw bytes (as latin1), so an event whose fields cannot
+ * begin a credential is never parsed.
+ */
+const FIELD = /"(?:text|thinking|partial_json|content|reasoning_content|reasoning|refusal|arguments|delta)"\s*:\s*"/g;
+const FIELD_KEY = /^"([^"]+)"/;
+/** The same keys, for the parsed walk. */
+const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
+
+/**
+ * An event not complete after this many bytes is let through as it comes, unmasked by runs, and
+ * so is the rest of the stream (its fields are no longer found reliably): an upstream that never
+ * ends an event must not make the proxy buffer without bound. Real events stay far below it.
+ */
+const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** A field's string in an event's latin1 text: `[start, end)` inside the quotes, escapes as sent. */
+interface Slot {
+  start: number;
+  end: number;
+  run: string;
+  output?: string;
+}
+
+/** A complete event held back: its latin1 text and its run fields. */
+interface HeldEvent {
+  text: string;
+  slots: Slot[];
+}
+
+/**
+ * Masks runs of deltas in a pass-through SSE stream, bytes in, bytes out. An event goes out as it
+ * came (the same bytes) unless one of its fields' joined tail may begin a credential; then it waits
+ * for the events that settle it (later deltas of the same run), and any event of another kind lets
+ * everything held out first (an Anthropic `ping` waits behind instead: it may come between two
+ * deltas of one block). The bytes of an event not complete yet wait for the rest of it.
+ */
+export class SseRunMasker {
+  /** The start of an event whose end has not come yet (latin1). */
+  private partial = '';
+  private off = false;
+  private held: HeldEvent[] = [];
+  /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
+  private readonly runs = new Map<string, TextRunMasker>();
+  /** The text around the fields of the last event parsed (VOLATILE values dropped), and the run of each of its fields. */
+  private lastFrame: string | undefined;
+  private lastRuns: Array<string | undefined> | undefined;
+
+  constructor(private readonly redactor: Redactor) {}
+
+  /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
+  push(chunk: Buffer): Buffer {
+    if (this.off) return chunk;
+    const text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
+    const complete = lastEventEnd(text);
+    if (complete === -1) {
+      this.partial = text;
+      if (text.length > MAX_EVENT_BYTES) return this.giveUp();
+      return EMPTY;
+    }
+    const hadPartial = this.partial.length > 0;
+    this.partial = text.slice(complete);
+    // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
+    let from = 0;
+    if (this.held.length === 0) {
+      const first = this.firstHoldingField(text, complete);
+      if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
+      from = text.lastIndexOf('\n\n', first) + 2;
+      if (from === 1) from = 0;
+    }
+    const out: string[] = [text.slice(0, from)];
+    const cr = text.includes('\r');
+    for (let start = from; start < complete; ) {
+      const end = eventEnd(text, start, cr);
+      this.onEvent(text.slice(start, end), out);
+      start = end;
+    }
+    return Buffer.from(out.join(''), 'latin1');
+  }
+
+  /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
+  end(): Buffer {
+    const out: string[] = [];
+    this.flush(out);
+    out.push(this.partial);
+    this.partial = '';
+    return Buffer.from(out.join(''), 'latin1');
+  }
+
+  /** Where in `text` (before `limit`) the first field starts whose tail may begin a credential; -1 for none. */
+  private firstHoldingField(text: string, limit: number): number {
+    FIELD.lastIndex = 0;
+    for (let found = FIELD.exec(text); found && found.index < limit; found = FIELD.exec(text)) {
+      const start = found.index + found[0].length;
+      const end = stringEnd(text, start);
+      if (end === -1) return found.index;
+      if (this.redactor.holdTextFrom(text, start, end) < end) return found.index;
+      FIELD.lastIndex = end + 1;
+    }
+    return -1;
+  }
+
+  private onEvent(event: string, out: string[]): void {
+    const slots = this.slotsOf(event);
+    if (slots === undefined) {
+      // A keep-alive between two deltas must not end their run.
+      if (this.held.length > 0 && isPing(event)) this.held.push({text: event, slots: []});
+      else {
+        this.flush(out);
+        out.push(event);
+      }
+      return;
+    }
+    if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
+      out.push(event);
+      return;
+    }
+    const held: HeldEvent = {text: event, slots};
+    this.held.push(held);
+    for (const slot of slots) {
+      let run = this.runs.get(slot.run);
+      if (!run) this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+      this.settle(slot.run, run.push(event.slice(slot.start, slot.end)));
+    }
+    this.release(out);
+  }
+
+  /**
+   * An event's run fields, in order; undefined for an event with none (another kind of event). The
+   * raw fields found by FIELD are matched to the parsed ones (same keys, same order). An event
+   * whose text around its fields is the last parsed one's (the next delta of a run, up to its
+   * sequence number) has the same runs: it is not parsed again.
+   */
+  private slotsOf(event: string): Slot[] | undefined {
+    const found: Array<{key: string; start: number; end: number}> = [];
+    let frame = '';
+    FIELD.lastIndex = 0;
+    for (let match = FIELD.exec(event); match; match = FIELD.exec(event)) {
+      const start = match.index + match[0].length;
+      const end = stringEnd(event, start);
+      if (end === -1) return undefined;
+      found.push({key: FIELD_KEY.exec(match[0])![1]!, start, end});
+      frame += event.slice(found.length > 1 ? found[found.length - 2]!.end : 0, start);
+      FIELD.lastIndex = end + 1;
+    }
+    if (found.length === 0) return undefined;
+    frame = (frame + event.slice(found[found.length - 1]!.end)).replace(VOLATILE, '');
+    let runs = frame === this.lastFrame ? this.lastRuns : undefined;
+    if (!runs) {
+      runs = parsedRuns(event, found);
+      this.lastFrame = frame;
+      this.lastRuns = runs;
+    }
+    if (!runs) return undefined;
+    const slots: Slot[] = [];
+    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!});
+    return slots.length > 0 ? slots : undefined;
+  }
+
+  /** Gives a run's settled outputs to its oldest held slots without one. */
+  private settle(runKey: string, outputs: string[]): void {
+    let next = 0;
+    for (const held of this.held) {
+      for (const slot of held.slots) {
+        if (next === outputs.length) return;
+        if (slot.run === runKey && slot.output === undefined) slot.output = outputs[next++];
+      }
+    }
+  }
+
+  /** Sends the held events, oldest first, up to the first with a slot not settled yet. */
+  private release(out: string[]): void {
+    let count = 0;
+    for (const held of this.held) {
+      if (held.slots.some((slot) => slot.output === undefined)) break;
+      out.push(rewritten(held));
+      count++;
+    }
+    this.held.splice(0, count);
+    for (const [key, run] of this.runs) if (!run.holding) this.runs.delete(key);
+  }
+
+  /** Every run ends: what each holds, masked, and every held event out. */
+  private flush(out: string[]): void {
+    if (this.held.length === 0) return;
+    for (const [key, run] of this.runs) this.settle(key, run.end());
+    this.runs.clear();
+    this.release(out);
+  }
+
+  /** An event too long to hold: everything so far out, and the rest of the stream as it comes. */
+  private giveUp(): Buffer {
+    this.off = true;
+    return this.end();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The event's text with each slot's output in place of its string (the same text when all are unchanged). */
+function rewritten(held: HeldEvent): string {
+  const {text, slots} = held;
+  if (slots.every((slot) => slot.output === text.slice(slot.start, slot.end))) return text;
+  let out = '';
+  let at = 0;
+  for (const slot of slots) {
+    out += text.slice(at, slot.start) + slot.output!;
+    at = slot.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Where the last complete event of `text` ends (after its blank line); -1 when none has. */
+function lastEventEnd(text: string): number {
+  const lf = text.lastIndexOf('\n\n');
+  // A CRLF stream's event end (no `\n\n` in it) can only be after the last LF one: looked for only there.
+  const crlf = text.indexOf('\r', lf + 1) === -1 ? -1 : text.lastIndexOf('\r\n\r\n');
+  if (lf === -1 && crlf === -1) return -1;
+  return lf > crlf ? lf + 2 : crlf + 4;
+}
+
+/**
+ * Where the event starting at `start` ends (after its blank line); the text's length when it runs
+ * on. `cr`: whether the text has a `\r` at all (else a CRLF end is not searched for, once per event).
+ */
+function eventEnd(text: string, start: number, cr: boolean): number {
+  const lf = text.indexOf('\n\n', start);
+  const crlf = cr ? text.indexOf('\r\n\r\n', start) : -1;
+  if (lf === -1 && crlf === -1) return text.length;
+  if (crlf === -1 || (lf !== -1 && lf < crlf)) return lf + 2;
+  return crlf + 4;
+}
+
+/** The end of the JSON string whose text starts at `start` (the index of its closing quote); -1 when the text ends first. */
+function stringEnd(text: string, start: number): number {
+  for (let quote = text.indexOf('"', start); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (quote - backslashes > start && text.charCodeAt(quote - backslashes - 1) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return -1;
+}
+
+/** The event's `data:` lines joined (SSE), or undefined when it has none. */
+function dataOf(event: string): string | undefined {
+  let data: string | undefined;
+  for (const line of event.split(/\r?\n/)) {
+    if (!line.startsWith('data:')) continue;
+    const value = line.startsWith('data: ') ? line.slice(6) : line.slice(5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data;
+}
+
+/** An Anthropic keep-alive (`event: ping`), or an event with no data (a comment). */
+function isPing(event: string): boolean {
+  const data = dataOf(event);
+  return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data);
+}
+
+/**
+ * Values that change from one delta of a run to the next without changing its run: a Responses
+ * event's `sequence_number`, OpenAI's `obfuscation` padding. Dropped from the text compared with
+ * the last parsed event's.
+ */
+const VOLATILE = /"(?:sequence_number|obfuscation)"\s*:\s*(?:\d+|"[^"\\]*")/g;
+
+/** The run of each raw field of an event (in order), from its parsed JSON; undefined when they do not match. */
+function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | undefined {
+  const data = dataOf(event);
+  if (data === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const fields = runFields(json);
+  if (fields.length !== found.length || fields.some((field, i) => field.key !== found[i]!.key)) return undefined;
+  return fields.map((field) => field.run);
+}
+
+type Path = ReadonlyArray<string | number>;
+
+/** Every string at a FIELD key in the event, in document order, with its run when it is a delta a client joins. */
+function runFields(json: unknown): Array<{key: string; run?: string}> {
+  const out: Array<{key: string; run?: string}> = [];
+  const walk = (value: unknown, path: Array<string | number>) => {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) {
+        if (typeof item === 'string' && FIELD_KEYS.has(key)) out.push({key, run: runOf(json, [...path, key])});
+        else if (typeof item === 'object') walk(item, [...path, key]);
+      }
+    }
+  };
+  walk(json, []);
+  return out;
+}
+
+/** The run a string at `path` of an event belongs to, by protocol; undefined when clients do not join it. */
+function runOf(event: unknown, path: Path): string | undefined {
+  const root = event as Record<string, unknown>;
+  const at = (p: Path) => p.reduce<unknown>((value, key) => (value as Record<string | number, unknown> | undefined)?.[key], root);
+  const [a, b, c, d, e, f, g] = path;
+  // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
+  if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? `anthropic:${String(root.index)}:${String(b)}` : undefined;
+  // OpenAI Responses: response.<kind>.delta {item_id, output_index, content_index, summary_index, delta}.
+  if (typeof root.type === 'string' && root.type.startsWith('response.')) {
+    if (!root.type.endsWith('.delta') || path.length !== 1 || a !== 'delta') return undefined;
+    return `responses:${root.type}:${String(root.item_id)}:${String(root.output_index)}:${String(root.content_index)}:${String(root.summary_index)}`;
+  }
+  // OpenAI Chat Completions: choices[i].delta.{content,…} and choices[i].delta.tool_calls[j].function.arguments.
+  if (a === 'choices' && c === 'delta') {
+    const choice = `chat:${String((at([a, b!]) as {index?: unknown}).index ?? b)}`;
+    if (path.length === 4 && d !== 'tool_calls') return `${choice}:${d === 'reasoning' ? 'reasoning_content' : String(d)}`;
+    if (d === 'tool_calls' && f === 'function' && g === 'arguments' && path.length === 7) return `${choice}:tool:${String((at([a, b!, c, d, e!]) as {index?: unknown}).index ?? e)}`;
+    // The deprecated single `function_call`.
+    if (d === 'function_call' && e === 'arguments' && path.length === 5) return `${choice}:function_call`;
+    return undefined;
+  }
+  // Gemini: candidates[i].content.parts[j].text, also under Cloud Code's `response`.
+  const gemini = a === 'response' ? path.slice(1) : path;
+  if (gemini[0] === 'candidates' && gemini[2] === 'content' && gemini[3] === 'parts' && gemini[5] === 'text' && gemini.length === 6) {
+    const base = a === 'response' ? ['response'] : [];
+    const candidate = at([...base, 'candidates', gemini[1]!]) as {index?: unknown};
+    const part = at([...base, ...gemini.slice(0, 5)]) as {thought?: unknown};
+    return `gemini:${String(candidate.index ?? gemini[1])}:${part.thought === true ? 'thought' : 'text'}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+// Credentials an upstream spells out across several deltas, masked in the TurnEvents between a
+// pair's reader and writer: the client joins a text, thinking or tool-argument run into one string,
+// so a token cut between two deltas is whole only there (core/text-run-mask.ts).
+import type {Redactor} from '../../core/redact.js';
+import {TextRunMasker} from '../../core/text-run-mask.js';
+import type {TurnEvent} from './events.js';
+
+type RunEvent = Extract<TurnEvent, {type: 'text' | 'thinking' | 'tool-call-args'}>;
+
+/** A held event: a run's piece (its output once settled), or a `usage` queued behind the run. */
+interface Held {
+  event: TurnEvent;
+  output?: string;
+}
+
+/**
+ * Masks each run of TurnEvents a client concatenates: `text`, `thinking`, one tool call's
+ * `tool-call-args` (readers emit runs one after another, readers/README.md). An event whose run's
+ * tail may begin a credential waits for the next; any other event ends the run and lets it out
+ * first, except `usage`, which no writer writes at once and which waits behind it. While nothing
+ * is masked, events come out as they went in (the same objects).
+ */
+export class TurnEventMasker {
+  private readonly run: TextRunMasker;
+  /** The open run: `text`, `thinking` or `tool:<key>`. */
+  private runKey: string | undefined;
+  private held: Held[] = [];
+
+  constructor(redactor: Redactor) {
+    this.run = new TextRunMasker(redactor);
+  }
+
+  push(events: TurnEvent[]): TurnEvent[] {
+    if (events.length === 0) return events;
+    let out: TurnEvent[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const key = runKeyOf(event);
+      if (key === undefined) {
+        if (event.type === 'usage' && this.held.length > 0) {
+          this.held.push({event});
+          (out ??= events.slice(0, i));
+          continue;
+        }
+        if (this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
+        out?.push(event);
+        continue;
+      }
+      if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
+      this.runKey = key;
+      const text = textOf(event as RunEvent);
+      const settled = this.run.push(text);
+      if (this.held.length === 0 && settled.length === 1 && settled[0] === text) {
+        out?.push(event);
+        continue;
+      }
+      out ??= events.slice(0, i);
+      this.held.push({event});
+      out.push(...this.release(settled));
+    }
+    return out ?? events;
+  }
+
+  /** Everything held, masked as the run stands (the stream ended, failed or was broken off). */
+  end(): TurnEvent[] {
+    return this.held.length > 0 ? this.flush() : [];
+  }
+
+  private flush(): TurnEvent[] {
+    const out = this.release(this.run.end());
+    this.runKey = undefined;
+    return out;
+  }
+
+  /** Gives settled outputs to the oldest held pieces, then lets out the held events now settled. */
+  private release(outputs: string[]): TurnEvent[] {
+    let next = 0;
+    for (const held of this.held) {
+      if (next === outputs.length) break;
+      if (held.output === undefined && held.event.type !== 'usage') held.output = outputs[next++];
+    }
+    const out: TurnEvent[] = [];
+    let count = 0;
+    for (const held of this.held) {
+      if (held.event.type !== 'usage' && held.output === undefined) break;
+      count++;
+      if (held.event.type === 'usage') out.push(held.event);
+      else if (held.output) out.push(withText(held.event as RunEvent, held.output));
+      // An empty output: the piece's text went with the masked form in an earlier piece.
+    }
+    this.held.splice(0, count);
+    return out;
+  }
+}
+
+function runKeyOf(event: TurnEvent): string | undefined {
+  if (event.type === 'text' || event.type === 'thinking') return event.type;
+  if (event.type === 'tool-call-args') return `tool:${event.key}`;
+  return undefined;
+}
+
+function textOf(event: RunEvent): string {
+  return event.type === 'tool-call-args' ? event.json : event.text;
+}
+
+/** The event carrying `text` instead (itself when unchanged; a new event drops the reader's JSON form of the old text). */
+function withText(event: RunEvent, text: string): TurnEvent {
+  if (textOf(event) === text) return event;
+  return event.type === 'tool-call-args' ? {type: 'tool-call-args', key: event.key, json: text} : {type: event.type, text};
+}

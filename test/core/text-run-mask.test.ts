@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {Redactor} from '../../source/core/redact.js';
+import {TextRunMasker} from '../../source/core/text-run-mask.js';
+
+const SLASHED = 'ya29.a0AfH6SMB/xyz+Qq_abcdefghijklmn/opq';
+const ANTHROPIC = 'sk-ant-oat01-AAAABBBBCCCCDDDDEEEEFFFF';
+const NON_ASCII = 'zzzzzzzzzzzz-éé-token-1234';
+const redactor = new Redactor([SLASHED, ANTHROPIC, NON_ASCII]);
+
+/** Every piece's output, checked to be one per piece. */
+function run(pieces: string[], latin1 = false): string[] {
+  const masker = new TextRunMasker(redactor, latin1);
+  const outputs: string[] = [];
+  for (const piece of pieces) outputs.push(...masker.push(piece));
+  outputs.push(...masker.end());
+  assert.equal(outputs.length, pieces.length, 'one output per piece');
+  return outputs;
+}
+
+const TEXTS = [
+  `a ${SLASHED} b ${ANTHROPIC}. {"k":"${SLASHED}"}`,
+  // JSON-escaped, as a tool call's arguments carry it (`\/`), and nested once more.
+  JSON.stringify(`a ${SLASHED} b`).slice(1, -1).replace(/\//g, '\\/'),
+  JSON.stringify(JSON.stringify({key: ANTHROPIC, other: SLASHED})).slice(1, -1),
+  `x ${NON_ASCII} y`,
+  `${ANTHROPIC}${ANTHROPIC}`,
+  `s${ANTHROPIC}s`,
+];
+
+describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact masks it joined', () => {
+  for (const latin1 of [false, true]) {
+    it(`${latin1 ? 'latin1 bytes' : 'text'}: cut in three at every pair of offsets, and in pieces of 1 to 6 characters`, () => {
+      for (const source of TEXTS) {
+        const text = latin1 ? Buffer.from(source, 'utf8').toString('latin1') : source;
+        const want = latin1 ? redactor.redactLatin1(text) : redactor.redact(text);
+        assert.notEqual(want, text);
+        for (let k = 0; k <= text.length; k++) {
+          for (let j = k; j <= text.length; j += 2) assert.equal(run([text.slice(0, k), text.slice(k, j), text.slice(j)], latin1).join(''), want, `${source} cut at ${k}, ${j}`);
+        }
+        for (let size = 1; size <= 6; size++) {
+          const pieces = text.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
+          assert.equal(run(pieces, latin1).join(''), want, `${source} in pieces of ${size}`);
+        }
+      }
+    });
+  }
+
+  it('gives each piece its own text back while nothing is masked, even pieces that start like a secret', () => {
+    const pieces = [...`nothing here: sk-ant-oat01-AAAABBBB, ya29.a0A and s`];
+    assert.deepEqual(run(pieces), pieces);
+  });
+
+  it('lets a piece out at once when its tail cannot begin a secret, and holds one that may until the next settles it', () => {
+    const masker = new TextRunMasker(redactor);
+    assert.deepEqual(masker.push('hello '), ['hello ']);
+    assert.deepEqual(masker.push('key sk-ant-oa'), []);
+    assert.ok(masker.holding);
+    // The masked form goes to the piece where the secret starts; the piece it spilled into comes out empty.
+    assert.deepEqual(masker.push('t01-AAAABBBBCCCCDDDDEEEEFFFF ok!'), ['key sk-a…(redacted) ok!', '']);
+    assert.ok(!masker.holding);
+    assert.deepEqual(masker.push('sk-ant-oat01-XX'), []);
+    assert.deepEqual(masker.push(' no!'), ['sk-ant-oat01-XX', ' no!']);
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {Redactor} from '../../source/core/redact.js';
+import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
+
+const TOKEN = 'sk-ant-oat01-AAAABBBBCCCCDDDDEEEEFFFF';
+const redactor = new Redactor([TOKEN]);
+const delta = (text: string, eol = '\n') =>
+  `event: content_block_delta${eol}data: ${JSON.stringify({type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text}})}${eol}${eol}`;
+
+/** The stream through a masker, cut into two reads at `cut`. */
+function through(stream: string, cut: number): string {
+  const bytes = Buffer.from(stream);
+  const masker = new SseRunMasker(redactor);
+  return Buffer.concat([masker.push(bytes.subarray(0, cut)), masker.push(bytes.subarray(cut)), masker.end()]).toString('utf8');
+}
+
+/** The texts of the text deltas a client joins. */
+const joined = (stream: string) =>
+  [...stream.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as {delta?: {text?: string}}).map((e) => e.delta?.text ?? '').join('');
+
+describe('SseRunMasker (pass-through SSE)', () => {
+  for (const eol of ['\n', '\r\n']) {
+    const name = eol === '\n' ? 'LF' : 'CRLF';
+    it(`${name}: a stream without the token comes out byte for byte, cut between reads at every byte`, () => {
+      const stream = [...`héllo sk-ant-oat01-AAAAB 世界 sk-ant`].map((c) => delta(c, eol)).join('') + `event: ping${eol}data: {"type":"ping"}${eol}${eol}: comment${eol}${eol}`;
+      for (let cut = 0; cut <= Buffer.byteLength(stream); cut++) assert.equal(through(stream, cut), stream, `cut at ${cut}`);
+    });
+
+    it(`${name}: a token one character per event comes out masked, cut between reads at every 7th byte`, () => {
+      const text = `key ${TOKEN}, ok`;
+      const stream = [...text].map((c) => delta(c, eol)).join('') + `event: message_stop${eol}data: {"type":"message_stop"}${eol}${eol}`;
+      for (let cut = 0; cut <= stream.length; cut += 7) {
+        const out = through(stream, cut);
+        assert.equal(joined(out), redactor.redact(text), `cut at ${cut}`);
+        assert.ok(out.endsWith(`data: {"type":"message_stop"}${eol}${eol}`));
+      }
+    });
+  }
+
+  it('Chat: interleaved parallel tool calls and the deprecated function_call, one character per event, each masked in its own run', () => {
+    const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
+    const first = JSON.stringify({key: TOKEN});
+    const second = JSON.stringify({path: `/x/${TOKEN}`});
+    let stream = '';
+    for (let i = 0; i < Math.max(first.length, second.length); i++) {
+      stream += chunk({tool_calls: [{index: 0, function: {arguments: first[i] ?? ''}}]});
+      stream += chunk({tool_calls: [{index: 1, function: {arguments: second[i] ?? ''}}]});
+    }
+    for (const c of first) stream += chunk({function_call: {arguments: c}});
+    stream += 'data: [DONE]\n\n';
+    const out = through(stream, stream.length >> 1);
+    const args: Record<string, string> = {};
+    for (const m of out.matchAll(/^data: (\{.*)$/gm)) {
+      const delta = (JSON.parse(m[1]!) as {choices: [{delta: {tool_calls?: [{index: number; function: {arguments: string}}]; function_call?: {arguments: string}}}]}).choices[0].delta;
+      for (const call of delta.tool_calls ?? []) args[call.index] = (args[call.index] ?? '') + call.function.arguments;
+      if (delta.function_call) args.legacy = (args.legacy ?? '') + delta.function_call.arguments;
+    }
+    assert.deepEqual(args, {0: redactor.redact(first), 1: redactor.redact(second), legacy: redactor.redact(first)});
+  });
+});
