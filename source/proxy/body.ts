@@ -33,6 +33,17 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
+ * The bytes JSON (RFC 8259) has outside its strings: whitespace, structure, and the characters of
+ * numbers and of `true`, `false` and `null`. Anything else there means some parser reads the body
+ * differently from this scanner: NUL (Python's json.loads on bytes and Jackson take `{` then NUL for
+ * UTF-16LE, RFC 4627 §3), `/` and `#` (comments to JSON5 and Gson's lenient reader), `'`, unquoted
+ * names, `NaN`.
+ */
+const OUTSIDE_STRINGS = new Uint8Array(256);
+for (const c of ' \t\n\r{}[]:,0123456789+-.eEtruefalsn') OUTSIDE_STRINGS[c.charCodeAt(0)] = 1;
+const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/**
  * The top-level fields the proxy decides on, and where it reads them: `model` (the provider, the
  * account's model rules: aliases and exclusions, prepare.ts), `stream` (a translated answer's form),
  * `metadata`, `prompt_cache_key` and `user` (the session key that keeps a client on one account,
@@ -69,16 +80,20 @@ export interface ScannedModel {
  * `"model": "<string>"` (`model`), and refuses a body whose top-level keys, decoded (`"mod\u0065l"`
  * is `model`), repeat a field the proxy decides on or spell one in another case (`refusal`, a 400
  * naming the field; DECIDED_FIELDS says why). `invalid` is set as soon as the body cannot be a JSON
- * object (its first non-blank byte is not `{`). It does not validate the rest: the upstream does
- * that, and JSON.parse for a body read whole. Strings are skipped with indexOf, so most of a large
- * body (message text, base64 images) costs no per-byte work in JavaScript.
+ * object (its first non-blank byte is not `{`). It does not validate the grammar (the upstream does
+ * that, and JSON.parse for a body read whole), but a streamed body is never parsed here, so what
+ * lets a lenient parser see other keys than the scanner does is refused too: a byte outside strings
+ * that JSON has no use for (OUTSIDE_STRINGS), a top-level key that is not a JSON string, anything but
+ * whitespace after the object. Strings are skipped with indexOf, so most of a large body (message
+ * text, base64 images) costs no per-byte work in JavaScript.
  */
 export class ModelScanner {
   model: ScannedModel | undefined;
   invalid = false;
   refusal: HttpError | undefined;
-  /** The object closed, the body is invalid or refused: nothing more to learn. */
+  /** The object closed, the body is invalid or refused: nothing more to learn (a closed one's tail is still checked to be blank). */
   done = false;
+  private closed = false;
   /** Offset of the current chunk's first byte in the body. */
   private offset = 0;
   private started = false;
@@ -100,19 +115,36 @@ export class ModelScanner {
     this.quoteAt = this.backslashAt = -1;
     let i = 0;
     while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.byte(chunk, i);
+    if (this.closed && !this.refusal) this.tail(chunk, i);
     this.offset += chunk.length;
+  }
+
+  /** Bytes after the top-level object: only whitespace (JSON.parse refuses the rest of a small body alike). */
+  private tail(chunk: Buffer, from: number): void {
+    for (let i = from; i < chunk.length; i++) {
+      if (!isBlank(chunk[i]!)) return this.notJson(chunk[i]!, this.offset + i, 'after the top-level object');
+    }
+  }
+
+  private notJson(b: number, at: number, where: string): void {
+    const what = b >= 0x20 && b < 0x7f ? JSON.stringify(String.fromCharCode(b)) : `byte 0x${b.toString(16).padStart(2, '0')}`;
+    this.refuse(`request body is not UTF-8 JSON: ${what} at offset ${at}, ${where}`);
   }
 
   /** One byte outside a string; returns the next index. */
   private byte(chunk: Buffer, i: number): number {
     const b = chunk[i]!;
     if (!this.started) {
-      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) return i + 1;
+      if (isBlank(b)) return i + 1;
       this.started = true;
       if (b !== 0x7b) {
         this.invalid = true;
         this.done = true;
       } else this.depth = 1;
+      return i + 1;
+    }
+    if (OUTSIDE_STRINGS[b] === 0 && b !== QUOTE) {
+      this.notJson(b, this.offset + i, 'outside any string');
       return i + 1;
     }
     switch (b) {
@@ -129,7 +161,7 @@ export class ModelScanner {
       case 0x7d: // }
       case 0x5d: // ]
         this.depth--;
-        if (this.depth === 0) this.done = true;
+        if (this.depth === 0) this.done = this.closed = true;
         break;
       case 0x3a: // :
         if (this.depth === 1) this.expectKey = false;
@@ -182,8 +214,10 @@ export class ModelScanner {
     try {
       text = JSON.parse(`"${content.toString('utf8')}`) as string;
     } catch {
-      // Not a JSON string (a raw control byte, a bad escape): the upstream refuses the body.
-      if (this.expectKey) this.key = undefined;
+      // Not a JSON string (a raw control byte, a bad escape): a strict upstream refuses the body, a
+      // lenient one may read a decided field in it (`"\model"` is `model` to a parser that lets any
+      // character be escaped), so a key is refused here; a value is not the model (none is found).
+      if (this.expectKey) this.refuse(`request body is not UTF-8 JSON: the top-level key at offset ${this.tokenStart} is not a JSON string`);
       return;
     }
     if (this.expectKey) {
