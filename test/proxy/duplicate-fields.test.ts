@@ -378,3 +378,27 @@ describe('a streamed body that an upstream parser reads differently from the sca
     assert.equal((await endOf(upstream, before))?.end, 'complete');
   });
 });
+
+describe('a top-level "model" that is not a string is refused', async () => {
+  const {upstream, f} = await claudeExcludingOpus();
+  after(() => f.close());
+  after(() => assertNeverReceived(upstream));
+
+  it('refuses an array, an object, a number or null as "model", small and streamed: the rules cannot check it and a coercing upstream reads the name inside', async () => {
+    const cases: [string, string][] = [
+      [`["${EXCLUDED}"]`, 'an array'],
+      [`{"id":"${EXCLUDED}"}`, 'an object'],
+      ['4.1', 'a number'],
+      ['null', 'null'],
+    ];
+    for (const [value, kind] of cases) {
+      for (const filler of [100, BIG]) {
+        const before = upstream.received.length;
+        const answer = await post(f, '/v1/messages', rawBody(`"model":${value},"max_tokens":8`, filler), anthropicHeaders);
+        assert.equal(answer.status, 400, `${value}: ${answer.text.slice(0, 300)}`);
+        assert.equal(JSON.parse(answer.text).error.message, `model: must be a string (the model id), not ${kind}`);
+        assert.equal(upstream.received.length, before, 'nothing went upstream');
+      }
+    }
+  });
+});
