@@ -107,12 +107,8 @@ export class ModelScanner {
   private token: Buffer[] | undefined;
   private tokenBytes = 0;
   private tokenStart = 0;
-  /** Where the next quote and backslash are in the current chunk (its length: none; -1: not looked for yet). */
-  private quoteAt = -1;
-  private backslashAt = -1;
 
   feed(chunk: Buffer): void {
-    this.quoteAt = this.backslashAt = -1;
     let i = 0;
     while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.byte(chunk, i);
     if (this.closed && !this.refusal) this.tail(chunk, i);
@@ -176,28 +172,34 @@ export class ModelScanner {
     return i + 1;
   }
 
-  /** The bytes of a string up to its next quote or backslash (found with indexOf); returns the next index. */
+  /**
+   * The bytes of a string up to its closing quote, or to the chunk's end; returns the next index.
+   * Only quotes are looked for (indexOf): a quote closes the string when the run of backslashes
+   * before it is even, so text full of escapes (`\n`, `\"` in code and in JSON inside strings) costs
+   * one count per quote, not a step per escape.
+   */
   private stringPart(chunk: Buffer, from: number): number {
+    // Backslashes before `fresh` are paired already (an escape carried over from the last chunk, or
+    // one that escaped a quote just passed): a run is counted from there.
+    let fresh = from;
     if (this.escaped) {
-      // The byte after a backslash is never the string's end.
       this.escaped = false;
-      this.keep(chunk, from, from + 1);
-      return from + 1;
+      fresh = from + 1;
     }
-    if (this.quoteAt < from) this.quoteAt = found(chunk.indexOf(QUOTE, from), chunk.length);
-    if (this.backslashAt < from) this.backslashAt = found(chunk.indexOf(BACKSLASH, from), chunk.length);
-    const at = Math.min(this.quoteAt, this.backslashAt);
-    if (at === chunk.length) {
-      this.keep(chunk, from, at);
-      return at;
+    let quote = chunk.indexOf(QUOTE, fresh);
+    while (quote >= 0 && backslashesBefore(chunk, quote, fresh) % 2 === 1) {
+      fresh = quote + 1;
+      quote = chunk.indexOf(QUOTE, fresh);
     }
-    this.keep(chunk, from, at + 1);
-    if (at === this.backslashAt) this.escaped = true;
-    else {
-      this.inString = false;
-      if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + at + 1);
+    if (quote < 0) {
+      this.keep(chunk, from, chunk.length);
+      this.escaped = backslashesBefore(chunk, chunk.length, fresh) % 2 === 1;
+      return chunk.length;
     }
-    return at + 1;
+    this.keep(chunk, from, quote + 1);
+    this.inString = false;
+    if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + quote + 1);
+    return quote + 1;
   }
 
   /** Adds bytes to the top-level token being read, or drops it once it is too long to matter. */
@@ -242,9 +244,11 @@ export class ModelScanner {
   }
 }
 
-/** indexOf's answer, with "not found" as `length`. */
-function found(index: number, length: number): number {
-  return index < 0 ? length : index;
+/** How many backslashes come right before `at`, counting back no further than `floor`. */
+function backslashesBefore(chunk: Buffer, at: number, floor: number): number {
+  let i = at;
+  while (i > floor && chunk[i - 1] === BACKSLASH) i--;
+  return at - i;
 }
 
 /**
