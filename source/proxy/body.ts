@@ -40,7 +40,12 @@ const BACKSLASH = 0x5c;
  * names, `NaN`.
  */
 const OUTSIDE_STRINGS = new Uint8Array(256);
-for (const c of ' \t\n\r{}[]:,0123456789+-.eEtruefalsn') OUTSIDE_STRINGS[c.charCodeAt(0)] = 1;
+/** A byte outside strings the scanner only steps over (whitespace, numbers, literals)... */
+const PLAIN = 1;
+/** ...and one it acts on (a quote, a bracket, `:`, `,`); 0: not JSON there. */
+const STRUCTURAL = 2;
+for (const c of ' \t\n\r0123456789+-.eEtruefalsn') OUTSIDE_STRINGS[c.charCodeAt(0)] = PLAIN;
+for (const c of '"{}[]:,') OUTSIDE_STRINGS[c.charCodeAt(0)] = STRUCTURAL;
 const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
 /**
@@ -110,7 +115,7 @@ export class ModelScanner {
 
   feed(chunk: Buffer): void {
     let i = 0;
-    while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.byte(chunk, i);
+    while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.outside(chunk, i);
     if (this.closed && !this.refusal) this.tail(chunk, i);
     this.offset += chunk.length;
   }
@@ -127,48 +132,61 @@ export class ModelScanner {
     this.refuse(`request body is not UTF-8 JSON: ${what} at offset ${at}, ${where}`);
   }
 
-  /** One byte outside a string; returns the next index. */
-  private byte(chunk: Buffer, i: number): number {
-    const b = chunk[i]!;
-    if (!this.started) {
-      if (isBlank(b)) return i + 1;
-      this.started = true;
-      if (b !== 0x7b) {
-        this.invalid = true;
-        this.done = true;
-      } else this.depth = 1;
-      return i + 1;
+  /**
+   * Bytes outside strings, up to a string's opening quote (included), the object's end or the
+   * chunk's end; returns the next index. One loop steps over numbers and whitespace (a body of
+   * numbers costs no call per byte).
+   */
+  private outside(chunk: Buffer, from: number): number {
+    if (!this.started) return this.first(chunk[from]!, from);
+    for (let i = from; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      const kind = OUTSIDE_STRINGS[b];
+      if (kind === PLAIN) continue;
+      if (kind !== STRUCTURAL) {
+        this.notJson(b, this.offset + i, 'outside any string');
+        return i + 1;
+      }
+      switch (b) {
+        case QUOTE:
+          this.inString = true;
+          this.token = this.depth === 1 ? [] : undefined;
+          this.tokenBytes = 0;
+          this.tokenStart = this.offset + i;
+          return i + 1;
+        case 0x7b: // {
+        case 0x5b: // [
+          this.depth++;
+          break;
+        case 0x7d: // }
+        case 0x5d: // ]
+          if (--this.depth === 0) {
+            this.done = this.closed = true;
+            return i + 1;
+          }
+          break;
+        case 0x3a: // :
+          if (this.depth === 1) this.expectKey = false;
+          break;
+        case 0x2c: // ,
+          if (this.depth === 1) {
+            this.expectKey = true;
+            this.key = undefined;
+          }
+          break;
+      }
     }
-    if (OUTSIDE_STRINGS[b] === 0 && b !== QUOTE) {
-      this.notJson(b, this.offset + i, 'outside any string');
-      return i + 1;
-    }
-    switch (b) {
-      case QUOTE:
-        this.inString = true;
-        this.token = this.depth === 1 ? [] : undefined;
-        this.tokenBytes = 0;
-        this.tokenStart = this.offset + i;
-        break;
-      case 0x7b: // {
-      case 0x5b: // [
-        this.depth++;
-        break;
-      case 0x7d: // }
-      case 0x5d: // ]
-        this.depth--;
-        if (this.depth === 0) this.done = this.closed = true;
-        break;
-      case 0x3a: // :
-        if (this.depth === 1) this.expectKey = false;
-        break;
-      case 0x2c: // ,
-        if (this.depth === 1) {
-          this.expectKey = true;
-          this.key = undefined;
-        }
-        break;
-    }
+    return chunk.length;
+  }
+
+  /** A byte before the body started: blank, or the `{` that opens it (any other byte: invalid). */
+  private first(b: number, i: number): number {
+    if (isBlank(b)) return i + 1;
+    this.started = true;
+    if (b !== 0x7b) {
+      this.invalid = true;
+      this.done = true;
+    } else this.depth = 1;
     return i + 1;
   }
 
