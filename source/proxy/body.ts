@@ -7,7 +7,6 @@
 // beyond its model name (a translator's plan, an adapter's rewrite) is read whole, up to
 // MAX_PARSED_BODY_BYTES.
 import type {ClientRequest as UpstreamRequest, IncomingMessage} from 'node:http';
-import {Transform} from 'node:stream';
 import {sanitizeLine} from '../core/sanitize.js';
 import {HttpError} from './errors.js';
 
@@ -325,19 +324,31 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
   body.sent = true;
   for (const chunk of body.head) request.write(chunk);
   const {scanner, rest} = body;
-  const checked = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      scanner.feed(chunk);
-      if (scanner.refusal) done(scanner.refusal);
-      else done(null, chunk);
-    },
-  });
-  checked.once('error', (error) => {
-    // pipe() unpipes on the error; the client's unread rest stays paused for the 400 (refusal.ts closes).
-    rest.pause();
-    request.destroy(error);
-  });
-  rest.pipe(checked).pipe(request);
+  // By hand, as pipe() does it (backpressure, stop when the upstream request closes), but with no
+  // Transform between: a stream hop per chunk cost a 4.6 MB body more than its scan does.
+  const resume = () => rest.resume();
+  const stop = () => {
+    rest.off('data', onData).off('end', onEnd).pause();
+    request.off('drain', resume).off('close', stop);
+  };
+  const onData = (chunk: Buffer) => {
+    scanner.feed(chunk);
+    if (scanner.refusal) {
+      // The client's unread rest stays paused for the 400 (refusal.ts closes).
+      stop();
+      request.destroy(scanner.refusal);
+    } else if (!request.write(chunk)) {
+      rest.pause();
+      request.off('drain', resume).once('drain', resume);
+    }
+  };
+  const onEnd = () => {
+    stop();
+    request.end();
+  };
+  rest.on('data', onData).on('end', onEnd);
+  request.once('close', stop);
+  rest.resume();
 }
 
 /** Whether the body was already sent once (a streamed one cannot be replayed to another account). */
