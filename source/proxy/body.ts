@@ -7,7 +7,6 @@
 // beyond its model name (a translator's plan, an adapter's rewrite) is read whole, up to
 // MAX_PARSED_BODY_BYTES.
 import type {ClientRequest as UpstreamRequest, IncomingMessage} from 'node:http';
-import {Transform} from 'node:stream';
 import {sanitizeLine} from '../core/sanitize.js';
 import {HttpError} from './errors.js';
 
@@ -31,6 +30,22 @@ const MAX_TOKEN_BYTES = 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+
+/**
+ * The bytes JSON (RFC 8259) has outside its strings: whitespace, structure, and the characters of
+ * numbers and of `true`, `false` and `null`. Anything else there means some parser reads the body
+ * differently from this scanner: NUL (Python's json.loads on bytes and Jackson take `{` then NUL for
+ * UTF-16LE, RFC 4627 §3), `/` and `#` (comments to JSON5 and Gson's lenient reader), `'`, unquoted
+ * names, `NaN`.
+ */
+const OUTSIDE_STRINGS = new Uint8Array(256);
+/** A byte outside strings the scanner only steps over (whitespace, numbers, literals)... */
+const PLAIN = 1;
+/** ...and one it acts on (a quote, a bracket, `:`, `,`); 0: not JSON there. */
+const STRUCTURAL = 2;
+for (const c of ' \t\n\r0123456789+-.eEtruefalsn') OUTSIDE_STRINGS[c.charCodeAt(0)] = PLAIN;
+for (const c of '"{}[]:,') OUTSIDE_STRINGS[c.charCodeAt(0)] = STRUCTURAL;
+const isBlank = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
 /**
  * The top-level fields the proxy decides on, and where it reads them: `model` (the provider, the
@@ -69,16 +84,20 @@ export interface ScannedModel {
  * `"model": "<string>"` (`model`), and refuses a body whose top-level keys, decoded (`"mod\u0065l"`
  * is `model`), repeat a field the proxy decides on or spell one in another case (`refusal`, a 400
  * naming the field; DECIDED_FIELDS says why). `invalid` is set as soon as the body cannot be a JSON
- * object (its first non-blank byte is not `{`). It does not validate the rest: the upstream does
- * that, and JSON.parse for a body read whole. Strings are skipped with indexOf, so most of a large
- * body (message text, base64 images) costs no per-byte work in JavaScript.
+ * object (its first non-blank byte is not `{`). It does not validate the grammar (the upstream does
+ * that, and JSON.parse for a body read whole), but a streamed body is never parsed here, so what
+ * lets a lenient parser see other keys than the scanner does is refused too: a byte outside strings
+ * that JSON has no use for (OUTSIDE_STRINGS), a top-level key that is not a JSON string, anything but
+ * whitespace after the object. Strings are skipped with indexOf, so most of a large body (message
+ * text, base64 images) costs no per-byte work in JavaScript.
  */
 export class ModelScanner {
   model: ScannedModel | undefined;
   invalid = false;
   refusal: HttpError | undefined;
-  /** The object closed, the body is invalid or refused: nothing more to learn. */
+  /** The object closed, the body is invalid or refused: nothing more to learn (a closed one's tail is still checked to be blank). */
   done = false;
+  private closed = false;
   /** Offset of the current chunk's first byte in the body. */
   private offset = 0;
   private started = false;
@@ -92,80 +111,112 @@ export class ModelScanner {
   private token: Buffer[] | undefined;
   private tokenBytes = 0;
   private tokenStart = 0;
-  /** Where the next quote and backslash are in the current chunk (its length: none; -1: not looked for yet). */
-  private quoteAt = -1;
-  private backslashAt = -1;
 
   feed(chunk: Buffer): void {
-    this.quoteAt = this.backslashAt = -1;
     let i = 0;
-    while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.byte(chunk, i);
+    while (i < chunk.length && !this.done) i = this.inString ? this.stringPart(chunk, i) : this.outside(chunk, i);
+    if (this.closed && !this.refusal) this.tail(chunk, i);
     this.offset += chunk.length;
   }
 
-  /** One byte outside a string; returns the next index. */
-  private byte(chunk: Buffer, i: number): number {
-    const b = chunk[i]!;
-    if (!this.started) {
-      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) return i + 1;
-      this.started = true;
-      if (b !== 0x7b) {
-        this.invalid = true;
-        this.done = true;
-      } else this.depth = 1;
-      return i + 1;
+  /** Bytes after the top-level object: only whitespace (JSON.parse refuses the rest of a small body alike). */
+  private tail(chunk: Buffer, from: number): void {
+    for (let i = from; i < chunk.length; i++) {
+      if (!isBlank(chunk[i]!)) return this.notJson(chunk[i]!, this.offset + i, 'after the top-level object');
     }
-    switch (b) {
-      case QUOTE:
-        this.inString = true;
-        this.token = this.depth === 1 ? [] : undefined;
-        this.tokenBytes = 0;
-        this.tokenStart = this.offset + i;
-        break;
-      case 0x7b: // {
-      case 0x5b: // [
-        this.depth++;
-        break;
-      case 0x7d: // }
-      case 0x5d: // ]
-        this.depth--;
-        if (this.depth === 0) this.done = true;
-        break;
-      case 0x3a: // :
-        if (this.depth === 1) this.expectKey = false;
-        break;
-      case 0x2c: // ,
-        if (this.depth === 1) {
-          this.expectKey = true;
-          this.key = undefined;
-        }
-        break;
+  }
+
+  private notJson(b: number, at: number, where: string): void {
+    const what = b >= 0x20 && b < 0x7f ? JSON.stringify(String.fromCharCode(b)) : `byte 0x${b.toString(16).padStart(2, '0')}`;
+    this.refuse(`request body is not UTF-8 JSON: ${what} at offset ${at}, ${where}`);
+  }
+
+  /**
+   * Bytes outside strings, up to a string's opening quote (included), the object's end or the
+   * chunk's end; returns the next index. One loop steps over numbers and whitespace (a body of
+   * numbers costs no call per byte).
+   */
+  private outside(chunk: Buffer, from: number): number {
+    if (!this.started) return this.first(chunk[from]!, from);
+    for (let i = from; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      const kind = OUTSIDE_STRINGS[b];
+      if (kind === PLAIN) continue;
+      if (kind !== STRUCTURAL) {
+        this.notJson(b, this.offset + i, 'outside any string');
+        return i + 1;
+      }
+      switch (b) {
+        case QUOTE:
+          this.inString = true;
+          this.token = this.depth === 1 ? [] : undefined;
+          this.tokenBytes = 0;
+          this.tokenStart = this.offset + i;
+          return i + 1;
+        case 0x7b: // {
+        case 0x5b: // [
+          this.depth++;
+          break;
+        case 0x7d: // }
+        case 0x5d: // ]
+          if (--this.depth === 0) {
+            this.done = this.closed = true;
+            return i + 1;
+          }
+          break;
+        case 0x3a: // :
+          if (this.depth === 1) this.expectKey = false;
+          break;
+        case 0x2c: // ,
+          if (this.depth === 1) {
+            this.expectKey = true;
+            this.key = undefined;
+          }
+          break;
+      }
     }
+    return chunk.length;
+  }
+
+  /** A byte before the body started: blank, or the `{` that opens it (any other byte: invalid). */
+  private first(b: number, i: number): number {
+    if (isBlank(b)) return i + 1;
+    this.started = true;
+    if (b !== 0x7b) {
+      this.invalid = true;
+      this.done = true;
+    } else this.depth = 1;
     return i + 1;
   }
 
-  /** The bytes of a string up to its next quote or backslash (found with indexOf); returns the next index. */
+  /**
+   * The bytes of a string up to its closing quote, or to the chunk's end; returns the next index.
+   * Only quotes are looked for (indexOf): a quote closes the string when the run of backslashes
+   * before it is even, so text full of escapes (`\n`, `\"` in code and in JSON inside strings) costs
+   * one count per quote, not a step per escape.
+   */
   private stringPart(chunk: Buffer, from: number): number {
+    // Backslashes before `fresh` are paired already (an escape carried over from the last chunk, or
+    // one that escaped a quote just passed): a run is counted from there.
+    let fresh = from;
     if (this.escaped) {
-      // The byte after a backslash is never the string's end.
       this.escaped = false;
-      this.keep(chunk, from, from + 1);
-      return from + 1;
+      fresh = from + 1;
     }
-    if (this.quoteAt < from) this.quoteAt = found(chunk.indexOf(QUOTE, from), chunk.length);
-    if (this.backslashAt < from) this.backslashAt = found(chunk.indexOf(BACKSLASH, from), chunk.length);
-    const at = Math.min(this.quoteAt, this.backslashAt);
-    if (at === chunk.length) {
-      this.keep(chunk, from, at);
-      return at;
+    let quote = chunk.indexOf(QUOTE, fresh);
+    while (quote >= 0 && backslashesBefore(chunk, quote, fresh) % 2 === 1) {
+      fresh = quote + 1;
+      quote = chunk.indexOf(QUOTE, fresh);
     }
-    this.keep(chunk, from, at + 1);
-    if (at === this.backslashAt) this.escaped = true;
-    else {
-      this.inString = false;
-      if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + at + 1);
+    if (quote < 0) {
+      this.keep(chunk, from, chunk.length);
+      this.escaped = backslashesBefore(chunk, chunk.length, fresh) % 2 === 1;
+      return chunk.length;
     }
-    return at + 1;
+    this.keep(chunk, from, quote + 1);
+    this.inString = false;
+    if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + quote + 1);
+    return quote + 1;
   }
 
   /** Adds bytes to the top-level token being read, or drops it once it is too long to matter. */
@@ -182,8 +233,10 @@ export class ModelScanner {
     try {
       text = JSON.parse(`"${content.toString('utf8')}`) as string;
     } catch {
-      // Not a JSON string (a raw control byte, a bad escape): the upstream refuses the body.
-      if (this.expectKey) this.key = undefined;
+      // Not a JSON string (a raw control byte, a bad escape): a strict upstream refuses the body, a
+      // lenient one may read a decided field in it (`"\model"` is `model` to a parser that lets any
+      // character be escaped), so a key is refused here; a value is not the model (none is found).
+      if (this.expectKey) this.refuse(`request body is not UTF-8 JSON: the top-level key at offset ${this.tokenStart} is not a JSON string`);
       return;
     }
     if (this.expectKey) {
@@ -208,9 +261,11 @@ export class ModelScanner {
   }
 }
 
-/** indexOf's answer, with "not found" as `length`. */
-function found(index: number, length: number): number {
-  return index < 0 ? length : index;
+/** How many backslashes come right before `at`, counting back no further than `floor`. */
+function backslashesBefore(chunk: Buffer, at: number, floor: number): number {
+  let i = at;
+  while (i > floor && chunk[i - 1] === BACKSLASH) i--;
+  return at - i;
 }
 
 /**
@@ -269,19 +324,31 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
   body.sent = true;
   for (const chunk of body.head) request.write(chunk);
   const {scanner, rest} = body;
-  const checked = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      scanner.feed(chunk);
-      if (scanner.refusal) done(scanner.refusal);
-      else done(null, chunk);
-    },
-  });
-  checked.once('error', (error) => {
-    // pipe() unpipes on the error; the client's unread rest stays paused for the 400 (refusal.ts closes).
-    rest.pause();
-    request.destroy(error);
-  });
-  rest.pipe(checked).pipe(request);
+  // By hand, as pipe() does it (backpressure, stop when the upstream request closes), but with no
+  // Transform between: a stream hop per chunk cost a 4.6 MB body more than its scan does.
+  const resume = () => rest.resume();
+  const stop = () => {
+    rest.off('data', onData).off('end', onEnd).pause();
+    request.off('drain', resume).off('close', stop);
+  };
+  const onData = (chunk: Buffer) => {
+    scanner.feed(chunk);
+    if (scanner.refusal) {
+      // The client's unread rest stays paused for the 400 (refusal.ts closes).
+      stop();
+      request.destroy(scanner.refusal);
+    } else if (!request.write(chunk)) {
+      rest.pause();
+      request.off('drain', resume).once('drain', resume);
+    }
+  };
+  const onEnd = () => {
+    stop();
+    request.end();
+  };
+  rest.on('data', onData).on('end', onEnd);
+  request.once('close', stop);
+  rest.resume();
 }
 
 /** Whether the body was already sent once (a streamed one cannot be replayed to another account). */

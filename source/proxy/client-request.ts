@@ -78,6 +78,9 @@ function parsed(req: IncomingMessage, raw: Buffer): ClientRequest {
   } catch {
     throw notAnObject();
   }
+  // A model the rules cannot read must not go upstream unchecked: an upstream that coerces reads the
+  // name inside `["<excluded>"]`, and no protocol this proxy speaks has a model that is not a string.
+  if (Object.hasOwn(body, 'model') && typeof body.model !== 'string') throw new HttpError(400, `model: must be a string (the model id), not ${kindOf(body.model)}`);
   return {
     raw,
     body,
@@ -105,6 +108,13 @@ const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
 
 function tooLarge(limit: number, purpose = ''): HttpError {
   return new HttpError(413, `request body larger than ${megabytes(limit)}${purpose}`, 'request_too_large');
+}
+
+/** A JSON value's kind as an error names it (`an array`, `null`). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function notAnObject(): HttpError {

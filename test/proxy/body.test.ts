@@ -92,6 +92,81 @@ describe('ModelScanner refuses top-level keys the proxy and an upstream could re
   });
 });
 
+describe('ModelScanner refuses what only a lenient or differently-decoding parser would read', () => {
+  const refusal = (text: string | Buffer, size?: number) => {
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+    const scanner = new ModelScanner();
+    const step = size ?? bytes.length;
+    for (let i = 0; i < bytes.length; i += step) scanner.feed(bytes.subarray(i, i + step));
+    return scanner.refusal?.message;
+  };
+
+  it('refuses a byte outside strings that JSON has no use for (UTF-16, comments, single quotes, NaN), however the bytes are split', () => {
+    const cases: [string | Buffer, string][] = [
+      [Buffer.from('{"model":"a"}', 'utf16le'), 'byte 0x00 at offset 1, outside any string'],
+      ['{"model":"a",/*"*/"b":1}', '"/" at offset 13, outside any string'],
+      ["{'model':'a'}", '"\'" at offset 1, outside any string'],
+      ['{"model":"a","t":NaN}', '"N" at offset 17, outside any string'],
+      ['{"model":"a",model:"b"}', '"m" at offset 13, outside any string'],
+      ['{"model":"a"}\n{"model":"b"}', '"{" at offset 14, after the top-level object'],
+      ['{"model":"a"} x', '"x" at offset 14, after the top-level object'],
+      ['{"model":"a","b":1\u00a0}', 'byte 0xc2 at offset 18, outside any string'],
+    ];
+    for (const [text, where] of cases) {
+      const length = Buffer.byteLength(text);
+      for (let size = 1; size <= length; size++) {
+        assert.equal(refusal(text, size), `request body is not UTF-8 JSON: ${where}`, `${String(text)} in pieces of ${size}`);
+      }
+    }
+  });
+
+  it('refuses a top-level key that is not a JSON string (a lenient parser may read "\\model" as "model")', () => {
+    assert.equal(refusal('{"model":"a","\\model":"b"}'), 'request body is not UTF-8 JSON: the top-level key at offset 13 is not a JSON string');
+    assert.equal(refusal('{"model":"a","mo\tdel":"b"}'), 'request body is not UTF-8 JSON: the top-level key at offset 13 is not a JSON string');
+  });
+
+  it('reads every JSON value, whitespace and a blank tail without a refusal, split anywhere', () => {
+    const text = ' \r\n{"model" :\t"a\\"b" ,"n":[-1.5E+2,0.5e-1,true,false,null,{}],"s":"\\u00e9\u00e9"}\n\t ';
+    for (let size = 1; size <= text.length; size++) {
+      const scanner = new ModelScanner();
+      const bytes = Buffer.from(text);
+      for (let i = 0; i < bytes.length; i += size) scanner.feed(bytes.subarray(i, i + size));
+      assert.equal(scanner.refusal, undefined, `pieces of ${size}`);
+      assert.equal(scanner.model?.value, 'a"b');
+    }
+  });
+});
+
+describe('ModelScanner on strings of backslashes and quotes', () => {
+  it('ends every string where JSON.parse does, for runs of backslashes before quotes cut at any byte', () => {
+    // A seeded generator: the same 2,000 bodies every run.
+    let seed = 0x2545f491;
+    const next = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const alphabet = ['\\', '\\', '"', '"', 'a', 'é', '\n', '\u2028', '\\\\'];
+    const text = () => Array.from({length: next(24)}, () => alphabet[next(alphabet.length)]).join('');
+    for (let round = 0; round < 2_000; round++) {
+      const model = text();
+      const body = `{"messages":[{"content":${JSON.stringify(text())}}],"system":${JSON.stringify(text())},"model":${JSON.stringify(model)},"x":${JSON.stringify(text())}}`;
+      const bytes = Buffer.from(body);
+      const scanner = new ModelScanner();
+      for (let i = 0; i < bytes.length; ) {
+        const size = 1 + next(9);
+        scanner.feed(bytes.subarray(i, i + size));
+        i += size;
+      }
+      assert.equal(scanner.refusal, undefined, body);
+      assert.equal(scanner.done, true, body);
+      assert.equal(scanner.model?.value, model, body);
+      assert.equal(bytes.subarray(scanner.model.start, scanner.model.end).toString(), JSON.stringify(model), body);
+    }
+  });
+});
+
 describe('streamedBody', () => {
   it('replaces the model token wherever the head was split, and counts the new length', () => {
     const text = '{"max_tokens":8,"model":"sonnet","messages":[]}';

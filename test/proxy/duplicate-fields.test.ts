@@ -312,3 +312,93 @@ describe('a repeated top-level "model" is refused on the OpenAI routes, translat
     assert.equal(xaiUpstream.requests.at(-1)!.body?.model, 'grok-4.6');
   });
 });
+
+/**
+ * The JSON text a byte-level parser that follows RFC 4627 §3 reads (Python's json.loads on bytes, as
+ * Starlette/FastAPI's request.json() calls it; Jackson's bootstrapper): the encoding is told by the
+ * pattern of NULs in the first four bytes, so `{` followed by NUL is UTF-16LE.
+ */
+function rfc4627Text(bytes: Buffer): string {
+  if (bytes.length >= 4 && bytes[0] !== 0 && bytes[1] === 0 && (bytes[2] !== 0 || bytes[3] !== 0)) return bytes.toString('utf16le');
+  return bytes.toString('utf8');
+}
+
+describe('a streamed body that an upstream parser reads differently from the scanner is refused', async () => {
+  const {upstream, f} = await claudeExcludingOpus();
+  after(() => f.close());
+
+  const messages = (body: Buffer, holdAt?: number) => post(f, '/v1/messages', body, anthropicHeaders, holdAt);
+
+  /** The client got a 400, and the upstream never received this request whole. */
+  const assertRefused = async (answer: Answer, before: number, message: RegExp) => {
+    assert.equal(answer.status, 400, answer.text.slice(0, 300));
+    assert.match(JSON.parse(answer.text).error.message, message);
+    const entry = await endOf(upstream, before);
+    assert.notEqual(entry?.end, 'complete', 'the upstream never had the whole body');
+  };
+
+  it('refuses a UTF-16LE body whose bytes spell an allowed "model" for the scanner and an excluded one for an RFC 4627 parser', async () => {
+    // As UTF-16LE, these ASCII bytes are CJK characters inside the string "a"; read as bytes they
+    // close that string, name the allowed model and close the object.
+    const decoy = `","model":"${ALLOWED}"} `;
+    assert.equal(decoy.length % 2, 0);
+    const junk = Buffer.from(decoy, 'latin1').toString('utf16le');
+    const text = `{"a":"${junk}","model":"${EXCLUDED}","max_tokens":8,"messages":[{"role":"user","content":"${'y'.repeat(BIG / 2)}"}]}`;
+    const body = Buffer.from(text, 'utf16le');
+    assert.ok(body.length >= STREAM_ABOVE_BYTES);
+    assert.equal((JSON.parse(rfc4627Text(body)) as {model: string}).model, EXCLUDED, 'what Python json.loads(bytes) would serve');
+    const before = upstream.received.length;
+    await assertRefused(await messages(body), before, /^request body is not UTF-8 JSON: byte 0x00 at offset 1, outside any string/);
+  });
+
+  it('refuses a streamed body with comments (JSON5, Gson\'s lenient reader) that hide the model an upstream would read', async () => {
+    // The scanner reads `"model":"<allowed>"` inside the first comment; a parser that skips comments
+    // reads only `"model":"<excluded>"`, which the scanner sees as bytes between strings.
+    const text = `{/*"model":"${ALLOWED}",*//*"*/"model":"${EXCLUDED}"/*"*/,"max_tokens":8,"messages":[{"role":"user","content":"${'y'.repeat(BIG)}"}]}`;
+    const lenient = JSON.parse(text.replace(/\/\*.*?\*\//g, '')) as {model: string};
+    assert.equal(lenient.model, EXCLUDED, 'what a parser that skips comments would serve');
+    const before = upstream.received.length;
+    await assertRefused(await messages(Buffer.from(text)), before, /^request body is not UTF-8 JSON: "\/" at offset 1, outside any string/);
+  });
+
+  it('refuses a streamed body with more after its object (JSON.parse refuses the same body when small)', async () => {
+    const first = `{"model":"${ALLOWED}","max_tokens":8,"messages":[]}`;
+    const text = `${first}\n{"model":"${EXCLUDED}","max_tokens":8,"messages":[{"role":"user","content":"${'y'.repeat(BIG)}"}]}`;
+    const before = upstream.received.length;
+    await assertRefused(await messages(Buffer.from(text)), before, new RegExp(`^request body is not UTF-8 JSON: "\\{" at offset ${first.length + 1}, after the top-level object`));
+    assertNeverReceived(upstream);
+  });
+
+  it('still serves a streamed body with every kind of JSON value and whitespace outside its strings', async () => {
+    const text = `\r\n\t {"model" :\t"${ALLOWED}" ,"max_tokens": 8, "temperature":-1.5E+2,"top_p":0.5e-1,"stop_sequences":null,"stream":false,"x":[true,{}],"messages":[{"role":"user","content":"${'y'.repeat(BIG)}"}]}\r\n `;
+    const before = upstream.received.length;
+    const answer = await messages(Buffer.from(text), text.length - 100);
+    assert.equal(answer.status, 200, answer.text.slice(0, 300));
+    assert.equal(answer.streamedEarly, true);
+    assert.equal((await endOf(upstream, before))?.end, 'complete');
+  });
+});
+
+describe('a top-level "model" that is not a string is refused', async () => {
+  const {upstream, f} = await claudeExcludingOpus();
+  after(() => f.close());
+  after(() => assertNeverReceived(upstream));
+
+  it('refuses an array, an object, a number or null as "model", small and streamed: the rules cannot check it and a coercing upstream reads the name inside', async () => {
+    const cases: [string, string][] = [
+      [`["${EXCLUDED}"]`, 'an array'],
+      [`{"id":"${EXCLUDED}"}`, 'an object'],
+      ['4.1', 'a number'],
+      ['null', 'null'],
+    ];
+    for (const [value, kind] of cases) {
+      for (const filler of [100, BIG]) {
+        const before = upstream.received.length;
+        const answer = await post(f, '/v1/messages', rawBody(`"model":${value},"max_tokens":8`, filler), anthropicHeaders);
+        assert.equal(answer.status, 400, `${value}: ${answer.text.slice(0, 300)}`);
+        assert.equal(JSON.parse(answer.text).error.message, `model: must be a string (the model id), not ${kind}`);
+        assert.equal(upstream.received.length, before, 'nothing went upstream');
+      }
+    }
+  });
+});
