@@ -104,7 +104,23 @@ export interface PrepareInput {
   now: number;
 }
 
+/**
+ * The request as it goes upstream, or the proxy's own answer. Throws HttpError 400 for a body nested
+ * too deep to re-encode: JSON.parse reads any depth, but a rewrite or a translation recurses
+ * (JSON.stringify overflows the stack near 10,000 levels), and that is the client's error, not a 502.
+ */
 export function prepareRequest(input: PrepareInput): PreparedRequest | LocalAnswer {
+  try {
+    return prepareChecked(input);
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new HttpError(400, 'request body is nested too deep for the proxy to re-encode (about 10,000 levels of arrays or objects); send it flatter');
+    }
+    throw error;
+  }
+}
+
+function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   const {row, client} = input;
   const model = applyModelRules(row, input.resolution, client);
   const targetContext = {session: client.session, anthropicBeta: headerValue(client.headers['anthropic-beta']), now: input.now};
