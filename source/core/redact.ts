@@ -170,6 +170,63 @@ class CoreHeads {
     }
     return false;
   }
+
+  /**
+   * Whether some core may lie in a wrapped block of text (false: certainly none does): as
+   * mayHoldCore, but over the base64 pieces of each WRAPPED_CHAIN (their atoms' values, the
+   * separators skipped), so a core cut by line breaks or spaces is seen whole. Only chains are
+   * read: the separators are found by a native search, and text around them that is no chain (a
+   * bulk body, JSON punctuation, indentation) is never walked character by character.
+   */
+  mayHoldWrappedCore(text: string | Uint8Array, maxEchoLength: number): boolean {
+    const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
+    const find = typeof text === 'string' ? (code: number, from: number) => text.indexOf(String.fromCharCode(code), from) : (code: number, from: number) => text.indexOf(code, from);
+    const next = SEPARATOR_STARTS.map((code) => find(code, 0));
+    const {table, mask} = this;
+    /** Text before this has been read as part of a chain. */
+    let done = 0;
+    for (;;) {
+      let which = -1;
+      for (let n = 0; n < next.length; n++) if (next[n]! >= 0 && (which < 0 || next[n]! < next[which]!)) which = n;
+      if (which < 0) return false;
+      const found = next[which]!;
+      next[which] = find(SEPARATOR_STARTS[which]!, found + 1);
+      if (found < done) continue;
+      const start = SEPARATOR_STARTS[which] === 10 && found > 0 && at(found - 1) === 13 ? found - 1 : found;
+      const separator = separatorAt(at, start);
+      if (separator === 0 || !(at(start - 1) < 128 && BASE64_VALUES[at(start - 1)]! >= 0) || atomAt(at, start + separator) < 0) continue;
+      // The piece before this separator (an earlier separator of the chain would have been read
+      // first): its characters, escapes included; then the chain read forward to its end.
+      const floor = Math.max(done, start - maxEchoLength);
+      let i = start;
+      while (i > floor && ((at(i - 1) < 128 && BASE64_VALUES[at(i - 1)]! >= 0) || at(i - 1) === 37 || at(i - 1) === 92)) i--;
+      let high = 0;
+      let low = 0;
+      let run = 0;
+      while (i < text.length) {
+        const atom = atomAt(at, i);
+        if (atom >= 0) {
+          high = ((high << 6) | (low >>> 18)) & 0xffffff;
+          low = ((low << 6) | (atom & 63)) & 0xffffff;
+          i += atom >>> 8;
+          if (++run < 8) continue;
+          for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+            if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+          }
+          continue;
+        }
+        const between = run > 0 ? separatorAt(at, i) : 0;
+        if (between > 0 && atomAt(at, i + between) >= 0) {
+          i += between;
+          continue;
+        }
+        if (i > start) break;
+        run = 0;
+        i++;
+      }
+      done = i;
+    }
+  }
 }
 
 /** Marks a used slot of CoreHeads' table (a high half is 24 bits, and may be 0). */
@@ -198,13 +255,16 @@ const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
 /**
  * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
- * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times).
+ * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times). A wrapped echo
+ * (WRAPPED_CHAIN) takes at most 9 characters per base64 character (`%2F%0D%0A`), 12 per byte of
+ * the secret: within 10 per character of the longest form, a core (4 characters per 3 bytes).
  */
 const ECHO_EXPANSION = 10;
 
 /**
- * A base64 block wrapped into lines (MIME's 76 characters, PEM's 64), the line breaks raw or
- * JSON-escaped: a base64 echo is found only once its lines are joined. Its first line may be short:
+ * For joinWrappedBase64 (a Redactor finds more: WRAPPED_CHAIN). A base64 block wrapped into lines
+ * (MIME's 76 characters, PEM's 64), the line breaks raw or JSON-escaped: a base64 echo is found
+ * only once its lines are joined. Its first line may be short:
  * a block that starts in the middle of a line (after `Authorization: Basic ` in a wrapped log) has
  * only its first few characters there, and the lines after it alone hold no core of the secret.
  */
@@ -248,8 +308,8 @@ function mayHoldWrappedBase64(text: string | Buffer): boolean {
 /**
  * Text with each wrapped base64 block (WRAPPED_BASE64 with a line of 16 characters or more) made one
  * line, for a name that is folded to one line before it is shown (sanitizeLine turns line breaks
- * into spaces): a token's wrapped base64 in it stays one block that a Redactor recognises, not
- * space-separated pieces that none does. Other line breaks are left for the caller to fold.
+ * into spaces): a token's wrapped base64 in it stays one block, the token shown as one masked
+ * form rather than pieces around it. Other line breaks are left for the caller to fold.
  */
 export function joinWrappedBase64(text: string): string {
   if (!mayHoldWrappedBase64(text)) return text;
@@ -258,8 +318,68 @@ export function joinWrappedBase64(text: string): string {
 /** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
 const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
-/** The first line break of a WRAPPED_BASE64 block. */
-const FIRST_LINE_BREAK = /\r?\n|\\r\\n|\\n/;
+
+/**
+ * A base64 echo cut into pieces, as a Redactor finds it: pieces of base64 (either alphabet; `+` and
+ * `/` also as `%2B`, `%2F` or JSON's `\/`), one separator between two pieces: a line break raw
+ * (`\n`, `\r\n`), JSON-escaped (`\\n`, `\\r\\n`) or percent-encoded (`%0A`, `%0D%0A`: a wrapped block
+ * in a URL or form body), or one space (a wrapped block folded to one line). Lines of any width
+ * (MIME's 76, PEM's 64, or a few characters). Such a chain also matches ordinary text (`the cat
+ * sat`), so the rule that keeps ordinary text as it is: only a whole base64 core of a credential
+ * (base64Cores: 8 characters or more that decode to the credential's own bytes) found in the
+ * pieces joined is masked, and only the characters from its first to its last (separators inside
+ * it included): every other character of the chain stays as it was. Text is changed only where it
+ * spells a credential's base64 in order with nothing but single separators between.
+ */
+const CHAIN_ATOM = '(?:[A-Za-z0-9+/_-]|%2[bBfF]|\\\\/)';
+const CHAIN_SEPARATOR = '(?:\\r?\\n|\\\\r\\\\n|\\\\n|%0[dD]%0[aA]|%0[aA]| )';
+const WRAPPED_CHAIN = new RegExp(`${CHAIN_ATOM}+(?:${CHAIN_SEPARATOR}${CHAIN_ATOM}+)+`, 'g');
+const CHAIN_SEPARATORS = new RegExp(CHAIN_SEPARATOR, 'g');
+/** The first character of each separator of WRAPPED_CHAIN (`\n` of `\r\n`, found by native search). */
+const SEPARATOR_STARTS = [32, 10, 92, 37];
+/** What the end of a text may cut off of a chain's separator or escape: `%0D%0`, `\\r\\`, `%2`, `\r`. */
+const PARTIAL_CHAIN_TOKEN = /^(?:%(?:0(?:[dD](?:%0?)?)?|2)?|\\(?:r\\?)?|\r)$/;
+/** By char code (below 128): 1 for a character of a chain (WRAPPED_CHAIN). */
+const CHAIN_CODES = (() => {
+  const table = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-%\\ \r\n') table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/** The length of WRAPPED_CHAIN's separator at `i`; 0 when none starts there. `at`: char code (or byte) at an index, NaN or undefined past the end. */
+function separatorAt(at: (i: number) => number, i: number): number {
+  switch (at(i)) {
+    case 32:
+    case 10:
+      return 1;
+    case 13:
+      return at(i + 1) === 10 ? 2 : 0;
+    case 92:
+      return at(i + 1) === 110 ? 2 : at(i + 1) === 114 && at(i + 2) === 92 && at(i + 3) === 110 ? 4 : 0;
+    case 37: {
+      if (at(i + 1) !== 48) return 0;
+      const hex = at(i + 2) | 0x20;
+      if (hex === 97) return 3;
+      return hex === 100 && at(i + 3) === 37 && at(i + 4) === 48 && (at(i + 5) | 0x20) === 97 ? 6 : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** WRAPPED_CHAIN's atom at `i`: its 6-bit value plus 256 × its length (1, or 3 for `%2F`, 2 for `\/`); -1 when none starts there. */
+function atomAt(at: (i: number) => number, i: number): number {
+  const code = at(i);
+  if (code < 128) {
+    const value = BASE64_VALUES[code]!;
+    if (value >= 0) return value | 0x100;
+  }
+  if (code === 37 && at(i + 1) === 50) {
+    const hex = at(i + 2) | 0x20;
+    return hex === 98 ? 62 | 0x300 : hex === 102 ? 63 | 0x300 : -1;
+  }
+  return code === 92 && at(i + 1) === 47 ? 63 | 0x200 : -1;
+}
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
@@ -268,6 +388,9 @@ const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
+
+/** Masks one echo found at `where` in a text (its masked form). */
+type EchoMask = (found: string, where: number) => string;
 
 export interface RedactOptions {
   /** Also mask generic credential shapes (`Bearer …`, `sk-ant-…`, JWTs): for text from a server whose tokens we cannot know. */
@@ -319,8 +442,8 @@ class LiteralFinder {
     }
   }
 
-  /** The text with every literal found replaced by `mask(literal)`; the same string when none is found. */
-  replace(text: string, mask: (found: string) => string): string {
+  /** The text with every literal found replaced by `mask(literal, where)`; the same string when none is found. */
+  replace(text: string, mask: EchoMask): string {
     let out = '';
     let copied = 0;
     let i = 0;
@@ -330,7 +453,7 @@ class LiteralFinder {
       if (this.filter[bit >>> 5]! & (1 << (bit & 31))) {
         const found = this.byHead.get(text.slice(i, i + HEAD_LENGTH))?.find((literal) => text.startsWith(literal, i));
         if (found) {
-          out += text.slice(copied, i) + mask(found);
+          out += text.slice(copied, i) + mask(found, i);
           i = copied = i + found.length;
           hash = hashHead(text, i);
           continue;
@@ -485,7 +608,7 @@ export class Redactor {
    * that holds no base64 core (CoreHeads) needs only the secrets' own forms: the same matches,
    * since a form that occurs nowhere in the text matches nowhere.
    */
-  private replacePlain(text: string, mask: (found: string) => string): string {
+  private replacePlain(text: string, mask: EchoMask): string {
     if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * (this.all?.length ?? this.formsLengthBound)) {
       this.plainPattern = new RegExp(this.allForms().literals.map(escapeRegExp).join('|'), 'g');
     }
@@ -524,7 +647,7 @@ export class Redactor {
    */
   private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
-    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text, form);
+    if (this.count > 0 && this.mayHoldWrappedEcho(text)) text = this.unwrapEchoes(text, form);
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const mask = form ? (found: string) => form(this.maskFor(found)) : (found: string) => this.maskFor(found);
     let masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
@@ -566,21 +689,56 @@ export class Redactor {
     return copied === 0 ? text : out + text.slice(copied);
   }
 
-  /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
+  /** Whether some text may hold a base64 echo cut into pieces (see WRAPPED_CHAIN); false: certainly none. */
+  private mayHoldWrappedEcho(text: string | Uint8Array): boolean {
+    return this.coreHeads().mayHoldWrappedCore(text, this.maxEchoLength);
+  }
+
+  /**
+   * Each echo found in a WRAPPED_CHAIN's pieces joined, masked in place: from its first character
+   * to its last, the separators between them included; the rest of the chain as it was (see
+   * WRAPPED_CHAIN for why ordinary text is never changed).
+   */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
-    return text.replace(WRAPPED_BASE64, (block) => {
-      // A short first line may be a word before the block, not its start (`data: x` above an echo):
-      // its line break is kept unless only the whole block holds the echo (one that starts mid-line).
-      const firstBreak = FIRST_LINE_BREAK.exec(block)!;
-      if (firstBreak.index < 16) {
-        const rest = block.slice(firstBreak.index + firstBreak[0].length);
-        const restMasked = this.redactWith(rest, {}, form);
-        if (restMasked !== rest) return block.slice(0, firstBreak.index + firstBreak[0].length) + restMasked;
+    return text.replace(WRAPPED_CHAIN, (block) => {
+      let joined = '';
+      /** Index in `block` of each character of `joined`. */
+      const origin: number[] = [];
+      const keep = (from: number, to: number) => {
+        joined += block.slice(from, to);
+        for (let i = from; i < to; i++) origin.push(i);
+      };
+      let from = 0;
+      CHAIN_SEPARATORS.lastIndex = 0;
+      for (let found = CHAIN_SEPARATORS.exec(block); found; found = CHAIN_SEPARATORS.exec(block)) {
+        keep(from, found.index);
+        from = found.index + found[0].length;
       }
-      const joined = block.replace(LINE_BREAK, '');
-      const masked = this.redactWith(joined, {}, form);
-      return masked === joined ? block : masked;
+      keep(from, block.length);
+      const spans = this.echoSpans(joined, form);
+      if (spans.length === 0) return block;
+      let out = '';
+      let copied = 0;
+      for (const span of spans) {
+        out += block.slice(copied, origin[span.index]) + span.masked;
+        copied = origin[span.end - 1]! + 1;
+      }
+      return out + block.slice(copied);
     });
+  }
+
+  /** Each echo in text (no wrapped ones): where it starts and ends, and its masked form. */
+  private echoSpans(text: string, form?: (masked: string) => string): {index: number; end: number; masked: string}[] {
+    const spans: {index: number; end: number; masked: string}[] = [];
+    if (this.filter && !this.filter.mayHoldEcho(text)) return spans;
+    const mask: EchoMask = (found, index) => {
+      const masked = form ? form(this.maskFor(found)) : this.maskFor(found);
+      spans.push({index, end: index + found.length, masked});
+      return masked;
+    };
+    if (ESCAPE_HINT.test(text)) text.replace(this.echoPattern(), mask);
+    else this.replacePlain(text, mask);
+    return spans;
   }
 
   private maskFor(found: string): string {
@@ -655,9 +813,9 @@ export class Redactor {
   mayHoldEcho(bytes: Buffer): boolean {
     const filter = this.echoFilter();
     if (!filter || filter.mayHoldEcho(bytes)) return true;
-    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only in
-    // a chunk with a line break (raw, or JSON's `\n`) and a long base64 run.
-    return mayHoldWrappedBase64(bytes);
+    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
+    // around separators (line breaks, spaces) between base64 pieces (WRAPPED_CHAIN).
+    return this.mayHoldWrappedEcho(bytes);
   }
 
   /**
@@ -672,17 +830,30 @@ export class Redactor {
     let start = bytes.length;
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
     while (start > floor && echoChars[bytes[start - 1]!] === 1) start--;
-    if (start === bytes.length) return start;
-    const tail = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('latin1');
-    return start + this.holdFrom(tail, 0);
+    const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.length - from).toString('latin1');
+    const hold = start === bytes.length ? start : start + this.holdFrom(latin1(start), 0, false);
+    // A wrapped echo's start: only when the bytes end in a chain (a base64 character, or a
+    // separator after one), so an SSE event's closing `\n\n` still settles it at once.
+    const last = bytes[bytes.length - 1]!;
+    const before = bytes.length > 1 ? bytes[bytes.length - 2]! : 0;
+    const inChain = (code: number) => code < 128 && BASE64_VALUES[code]! >= 0;
+    if (!(inChain(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (inChain(before) || before === 13)))) return hold;
+    let chain = bytes.length;
+    while (chain > floor && bytes[chain - 1]! < 128 && CHAIN_CODES[bytes[chain - 1]!] === 1) chain--;
+    return Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain)));
   }
 
   /**
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
    */
-  holdFrom(text: string, from: number): number {
+  holdFrom(text: string, from: number, wrapped = true): number {
     if (this.count === 0) return text.length;
+    const unwrapped = this.unwrappedHoldFrom(text, from);
+    return wrapped ? Math.min(unwrapped, this.wrappedHoldFrom(text, from)) : unwrapped;
+  }
+
+  private unwrappedHoldFrom(text: string, from: number): number {
     const head = this.headPattern();
     head.lastIndex = Math.max(0, from);
     for (let found = head.exec(text); found; found = head.exec(text)) {
@@ -690,6 +861,49 @@ export class Redactor {
       head.lastIndex = found.index + 1;
     }
     return text.length;
+  }
+
+  /**
+   * Where the text's last WRAPPED_CHAIN (one that reaches the end, or a separator or escape the
+   * end cuts off) may hold the first characters of an echo, its separators skipped: a wrapped
+   * base64 echo cut between two chunks. The text's length when it cannot (only positions at or
+   * after `from`).
+   */
+  private wrappedHoldFrom(text: string, from = 0): number {
+    const at = (i: number) => text.charCodeAt(i);
+    let start = text.length;
+    while (start > from && at(start - 1) < 128 && CHAIN_CODES[at(start - 1)] === 1) start--;
+    let joined = '';
+    const origin: number[] = [];
+    let separated = false;
+    for (let i = start; i < text.length; ) {
+      const atom = atomAt(at, i);
+      if (atom >= 0) {
+        for (let k = 0; k < atom >>> 8; k++) origin.push(i + k);
+        joined += text.slice(i, (i += atom >>> 8));
+        continue;
+      }
+      const separator = joined.length > 0 ? separatorAt(at, i) : 0;
+      if (separator > 0 && i + separator <= text.length) {
+        separated = true;
+        i += separator;
+        continue;
+      }
+      if (joined.length > 0 && PARTIAL_CHAIN_TOKEN.test(text.slice(i))) {
+        separated = true;
+        break;
+      }
+      joined = '';
+      origin.length = 0;
+      separated = false;
+      i++;
+    }
+    // Without a separator, the unwrapped head pattern has seen it.
+    if (!separated) return text.length;
+    const head = this.headPattern();
+    head.lastIndex = 0;
+    const found = head.exec(joined);
+    return found ? origin[found.index]! : text.length;
   }
 }
 
