@@ -172,57 +172,68 @@ class CoreHeads {
   }
 
   /**
-   * Whether some core may lie in a wrapped block of text (false: certainly none does): as
-   * mayHoldCore, but over the base64 pieces of each WRAPPED_CHAIN (their atoms' values, the
-   * separators skipped), so a core cut by line breaks or spaces is seen whole. Only chains are
-   * read: the separators are found by a native search, and text around them that is no chain (a
-   * bulk body, JSON punctuation, indentation) is never walked character by character.
+   * Whether some core may lie in a chain of text (false: certainly none does): as mayHoldCore,
+   * over each chain's atoms, its separators skipped, so a core cut by line breaks or spaces is
+   * seen whole. Only chains are read: line breaks are found by native search, spaces only next to
+   * a run of SPACE_FOLDED_WIDTH base64 characters (found by looking at every 16th character), so
+   * a bulk body, prose and JSON punctuation are never walked character by character.
    */
-  mayHoldWrappedCore(text: string | Uint8Array, maxEchoLength: number): boolean {
-    const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
-    const find = typeof text === 'string' ? (code: number, from: number) => text.indexOf(String.fromCharCode(code), from) : (code: number, from: number) => text.indexOf(code, from);
-    const next = SEPARATOR_STARTS.map((code) => find(code, 0));
+  mayHoldWrappedCore(input: string | Uint8Array, maxEchoLength: number): boolean {
+    let text: string;
+    if (typeof input === 'string') text = input;
+    else {
+      // Bytes are decoded (latin1) only when some separator may join pieces: most chunks have none.
+      const bytes = Buffer.from(input.buffer, input.byteOffset, input.length);
+      const spaces = bytes.indexOf(32) < 0 ? -1 : SPACE_FOLDED_WIDTH - 1;
+      if (bytes.indexOf(10) < 0 && bytes.indexOf(ESCAPED_LF) < 0 && bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0) return false;
+      text = bytes.toString('latin1');
+    }
+    const length = text.length;
+    const at = (i: number) => text.charCodeAt(i);
+    const find = (needle: 0 | 1 | 2, from: number) => text.indexOf(needle === 0 ? '\n' : needle === 1 ? '\\n' : '%0', from);
+    const next = [find(0, 0), find(1, 0), find(2, 0), -1];
+    /** Where to look for the next run of base64 next to a space (-1: no space in the text). */
+    const cursor = {sample: text.indexOf(' ') < 0 ? -1 : SPACE_FOLDED_WIDTH - 1};
+    const nextSpace = () => foldedSpace(text, cursor);
+    next[3] = nextSpace();
     const {table, mask} = this;
     /** Text before this has been read as part of a chain. */
     let done = 0;
     for (;;) {
       let which = -1;
-      for (let n = 0; n < next.length; n++) if (next[n]! >= 0 && (which < 0 || next[n]! < next[which]!)) which = n;
+      for (let n = 0; n < 4; n++) if (next[n]! >= 0 && (which < 0 || next[n]! < next[which]!)) which = n;
       if (which < 0) return false;
       const found = next[which]!;
-      next[which] = find(SEPARATOR_STARTS[which]!, found + 1);
+      next[which] = which === 3 ? nextSpace() : find(which as 0 | 1 | 2, found + 1);
       if (found < done) continue;
-      const start = SEPARATOR_STARTS[which] === 10 && found > 0 && at(found - 1) === 13 ? found - 1 : found;
-      const separator = separatorAt(at, start);
-      if (separator === 0 || !(at(start - 1) < 128 && BASE64_VALUES[at(start - 1)]! >= 0) || atomAt(at, start + separator) < 0) continue;
-      // The piece before this separator (an earlier separator of the chain would have been read
-      // first): its characters, escapes included; then the chain read forward to its end.
-      const floor = Math.max(done, start - maxEchoLength);
-      let i = start;
-      while (i > floor && ((at(i - 1) < 128 && BASE64_VALUES[at(i - 1)]! >= 0) || at(i - 1) === 37 || at(i - 1) === 92)) i--;
+      // The piece before this separator (an earlier separator of its chain was read first), then
+      // the chain read forward to its end. `\r\n` and `\\r\\n` start before the `\n` found.
+      let i = which === 0 && at(found - 1) === 13 ? found - 1 : which === 1 && at(found - 1) === 114 && at(found - 2) === 92 ? found - 2 : found;
+      const floor = Math.max(done, i - maxEchoLength);
+      while (i > floor && (CHAIN_CODES[at(i - 1)] === 1 || at(i - 1) === 37 || at(i - 1) === 92)) i--;
       let high = 0;
       let low = 0;
       let run = 0;
-      while (i < text.length) {
-        const atom = atomAt(at, i);
-        if (atom >= 0) {
+      for (let pieceEnd = false; i < length; ) {
+        const token = chainToken(text, i, pieceEnd, false);
+        if (token > 0) {
           high = ((high << 6) | (low >>> 18)) & 0xffffff;
-          low = ((low << 6) | (atom & 63)) & 0xffffff;
-          i += atom >>> 8;
+          low = ((low << 6) | (token & 63)) & 0xffffff;
+          i += token >>> 8;
+          pieceEnd = true;
           if (++run < 8) continue;
           for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
             if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
           }
-          continue;
+        } else if (token < 0) {
+          i -= token;
+          pieceEnd = false;
+        } else if (i > found) break;
+        else {
+          run = 0;
+          pieceEnd = false;
+          i++;
         }
-        const between = run > 0 ? separatorAt(at, i) : 0;
-        if (between > 0 && atomAt(at, i + between) >= 0) {
-          i += between;
-          continue;
-        }
-        if (i > start) break;
-        run = 0;
-        i++;
       }
       done = i;
     }
@@ -270,7 +281,7 @@ const ECHO_EXPANSION = 10;
  */
 const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
 
-/** By char code: 1 for the base64 alphabet of WRAPPED_BASE64. */
+/** By char code: 1 for the standard base64 alphabet (WRAPPED_BASE64, chains). */
 const BASE64_CODES = (() => {
   const table = new Uint8Array(256);
   for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
@@ -320,65 +331,143 @@ const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
 
 /**
- * A base64 echo cut into pieces, as a Redactor finds it: pieces of base64 (either alphabet; `+` and
- * `/` also as `%2B`, `%2F` or JSON's `\/`), one separator between two pieces: a line break raw
- * (`\n`, `\r\n`), JSON-escaped (`\\n`, `\\r\\n`) or percent-encoded (`%0A`, `%0D%0A`: a wrapped block
- * in a URL or form body), or one space (a wrapped block folded to one line). Lines of any width
- * (MIME's 76, PEM's 64, or a few characters). Such a chain also matches ordinary text (`the cat
- * sat`), so the rule that keeps ordinary text as it is: only a whole base64 core of a credential
- * (base64Cores: 8 characters or more that decode to the credential's own bytes) found in the
- * pieces joined is masked, and only the characters from its first to its last (separators inside
- * it included): every other character of the chain stays as it was. Text is changed only where it
- * spells a credential's base64 in order with nothing but single separators between.
+ * A base64 echo cut into pieces (a "chain"), as a Redactor finds it: pieces of standard base64
+ * (MIME and PEM wrap it; base64url is not wrapped), `+` and `/` also as `%2B`, `%2F` or JSON's
+ * `\/`, one separator between two pieces: a
+ * line break raw (`\n`, `\r\n`), JSON-escaped (`\\n`, `\\r\\n`) or percent-encoded (`%0A`,
+ * `%0D%0A`: a wrapped block in a URL or form body), lines of any width (MIME's 76, PEM's 64, or a
+ * few characters); or one space (a wrapped block folded to one line) next to SPACE_FOLDED_WIDTH
+ * base64 characters on one side: narrower pieces between spaces are ordinary prose (`the cat sat`),
+ * which no prefilter could read cheaply. Chains still match ordinary text (`a\nb\nc`, a long word
+ * and the next), so the rule that keeps ordinary text as it is: only a whole base64 core of a
+ * credential (base64Cores: 8 characters or more that decode to the credential's own bytes) found
+ * in the pieces joined is masked, and only the characters from its first to its last (separators
+ * inside it included): every other character of the chain stays as it was. Text is changed only
+ * where it spells a credential's base64 in order with nothing but single separators between.
+ * Read by chainToken, the one tokenizer of the prefilter (CoreHeads.mayHoldWrappedCore), the
+ * masking (Redactor.unwrapEchoes) and a stream's held tail (Redactor.wrappedHoldFrom).
  */
-const CHAIN_ATOM = '(?:[A-Za-z0-9+/_-]|%2[bBfF]|\\\\/)';
-const CHAIN_SEPARATOR = '(?:\\r?\\n|\\\\r\\\\n|\\\\n|%0[dD]%0[aA]|%0[aA]| )';
-const WRAPPED_CHAIN = new RegExp(`${CHAIN_ATOM}+(?:${CHAIN_SEPARATOR}${CHAIN_ATOM}+)+`, 'g');
-const CHAIN_SEPARATORS = new RegExp(CHAIN_SEPARATOR, 'g');
-/** The first character of each separator of WRAPPED_CHAIN (`\n` of `\r\n`, found by native search). */
-const SEPARATOR_STARTS = [32, 10, 92, 37];
+const SPACE_FOLDED_WIDTH = 16;
+
+/**
+ * The next space (at or after `cursor.sample`) next to a run of SPACE_FOLDED_WIDTH base64
+ * characters or more, or -1: looks at every SPACE_FOLDED_WIDTH-th character, which lands in every
+ * such run, and walks only the run it lands in (in prose, a word).
+ */
+function foldedSpace(text: string, cursor: {sample: number}): number {
+  const length = text.length;
+  while (cursor.sample >= 0 && cursor.sample < length) {
+    const sample = cursor.sample;
+    if (!isBase64(text.charCodeAt(sample))) {
+      cursor.sample += SPACE_FOLDED_WIDTH;
+      continue;
+    }
+    let start = sample;
+    while (start > 0 && isBase64(text.charCodeAt(start - 1))) start--;
+    let end = sample + 1;
+    while (end < length && isBase64(text.charCodeAt(end))) end++;
+    // Past this run: the sample that lands in the next 16 characters after it.
+    cursor.sample += Math.ceil((end - sample) / SPACE_FOLDED_WIDTH) * SPACE_FOLDED_WIDTH;
+    if (end - start < SPACE_FOLDED_WIDTH) continue;
+    // A space after the run is read with the chain that the space before it starts.
+    if (text.charCodeAt(start - 1) === 32) return start - 1;
+    if (text.charCodeAt(end) === 32) return end;
+  }
+  return -1;
+}
+
+/** foldedSpace for bytes, reading them directly: the hot path of every streamed chunk with spaces. */
+function foldedSpaceInBytes(bytes: Uint8Array, cursor: {sample: number}): number {
+  const length = bytes.length;
+  while (cursor.sample >= 0 && cursor.sample < length) {
+    const sample = cursor.sample;
+    if (BASE64_CODES[bytes[sample]!] === 0) {
+      cursor.sample += SPACE_FOLDED_WIDTH;
+      continue;
+    }
+    let start = sample;
+    while (start > 0 && BASE64_CODES[bytes[start - 1]!] === 1) start--;
+    let end = sample + 1;
+    while (end < length && BASE64_CODES[bytes[end]!] === 1) end++;
+    cursor.sample += Math.ceil((end - sample) / SPACE_FOLDED_WIDTH) * SPACE_FOLDED_WIDTH;
+    if (end - start < SPACE_FOLDED_WIDTH) continue;
+    if (start > 0 && bytes[start - 1] === 32) return start - 1;
+    if (end < length && bytes[end] === 32) return end;
+  }
+  return -1;
+}
 /** What the end of a text may cut off of a chain's separator or escape: `%0D%0`, `\\r\\`, `%2`, `\r`. */
 const PARTIAL_CHAIN_TOKEN = /^(?:%(?:0(?:[dD](?:%0?)?)?|2)?|\\(?:r\\?)?|\r)$/;
-/** By char code (below 128): 1 for a character of a chain (WRAPPED_CHAIN). */
+/** By char code (below 128): for a character of a chain, 1, or 2 when it may start a separator; 0 for others. */
 const CHAIN_CODES = (() => {
   const table = new Uint8Array(128);
-  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-%\\ \r\n') table[c.charCodeAt(0)] = 1;
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
+  for (const c of '%\\ \r\n') table[c.charCodeAt(0)] = 2;
   return table;
 })();
+/** JSON's `\n` and a percent-encoded line break's start, as bytes and as text (native search). */
+const ESCAPED_LF = Buffer.from('\\n', 'latin1');
+const PERCENT_LF = Buffer.from('%0', 'latin1');
 
-/** The length of WRAPPED_CHAIN's separator at `i`; 0 when none starts there. `at`: char code (or byte) at an index, NaN or undefined past the end. */
-function separatorAt(at: (i: number) => number, i: number): number {
-  switch (at(i)) {
-    case 32:
+/** Whether a char code is a character of standard base64 (NaN past a text's ends: no). */
+const isBase64 = (code: number) => BASE64_CODES[code] === 1;
+
+/** The length of a chain's line break at `i`; 0 when none starts there. */
+function lineBreakAt(text: string, i: number): number {
+  switch (text.charCodeAt(i)) {
     case 10:
       return 1;
     case 13:
-      return at(i + 1) === 10 ? 2 : 0;
+      return text.charCodeAt(i + 1) === 10 ? 2 : 0;
     case 92:
-      return at(i + 1) === 110 ? 2 : at(i + 1) === 114 && at(i + 2) === 92 && at(i + 3) === 110 ? 4 : 0;
+      return text.charCodeAt(i + 1) === 110 ? 2 : text.charCodeAt(i + 1) === 114 && text.charCodeAt(i + 2) === 92 && text.charCodeAt(i + 3) === 110 ? 4 : 0;
     case 37: {
-      if (at(i + 1) !== 48) return 0;
-      const hex = at(i + 2) | 0x20;
+      if (text.charCodeAt(i + 1) !== 48) return 0;
+      const hex = text.charCodeAt(i + 2) | 0x20;
       if (hex === 97) return 3;
-      return hex === 100 && at(i + 3) === 37 && at(i + 4) === 48 && (at(i + 5) | 0x20) === 97 ? 6 : 0;
+      return hex === 100 && text.charCodeAt(i + 3) === 37 && text.charCodeAt(i + 4) === 48 && (text.charCodeAt(i + 5) | 0x20) === 97 ? 6 : 0;
     }
     default:
       return 0;
   }
 }
 
-/** WRAPPED_CHAIN's atom at `i`: its 6-bit value plus 256 × its length (1, or 3 for `%2F`, 2 for `\/`); -1 when none starts there. */
-function atomAt(at: (i: number) => number, i: number): number {
-  const code = at(i);
-  if (code < 128) {
-    const value = BASE64_VALUES[code]!;
-    if (value >= 0) return value | 0x100;
-  }
-  if (code === 37 && at(i + 1) === 50) {
-    const hex = at(i + 2) | 0x20;
+/** A chain's atom at `i`: its 6-bit value plus 256 × its length (1, or 3 for `%2F`, 2 for `\/`); -1 when none starts there. */
+function atomAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (BASE64_CODES[code] === 1) return BASE64_VALUES[code]! | 0x100;
+  if (code === 37 && text.charCodeAt(i + 1) === 50) {
+    const hex = text.charCodeAt(i + 2) | 0x20;
     return hex === 98 ? 62 | 0x300 : hex === 102 ? 63 | 0x300 : -1;
   }
-  return code === 92 && at(i + 1) === 47 ? 63 | 0x200 : -1;
+  return code === 92 && text.charCodeAt(i + 1) === 47 ? 63 | 0x200 : -1;
+}
+
+/**
+ * The chain token at `i` of a text: an atom (atomAt, > 0), a separator between two
+ * pieces (minus its length), or 0. `pieceEnd`: whether base64 ends right before `i` (a separator
+ * needs a piece before it). `open`: the text may go on (a stream's tail), so a separator at its
+ * end, or a space before fewer than SPACE_FOLDED_WIDTH base64 characters that reach its end, may
+ * still join a piece.
+ */
+function chainToken(text: string, i: number, pieceEnd: boolean, open: boolean): number {
+  const length = text.length;
+  const atom = atomAt(text, i);
+  if (atom >= 0) return atom;
+  if (!pieceEnd) return 0;
+  let separator: number;
+  if (text.charCodeAt(i) === 32) {
+    let before = 0;
+    while (before < SPACE_FOLDED_WIDTH && isBase64(text.charCodeAt(i - 1 - before))) before++;
+    let after = 0;
+    while (after < SPACE_FOLDED_WIDTH && isBase64(text.charCodeAt(i + 1 + after))) after++;
+    if (before < SPACE_FOLDED_WIDTH && after < SPACE_FOLDED_WIDTH && !(open && i + 1 + after >= length)) return 0;
+    separator = 1;
+  } else separator = lineBreakAt(text, i);
+  if (separator === 0) return 0;
+  const next = i + separator;
+  // In an open text, the next piece may not have begun yet, or only as a cut escape (`%2`, `\`).
+  return atomAt(text, next) >= 0 || (open && (next >= length || (length - next <= 2 && (text.charCodeAt(next) === 37 || text.charCodeAt(next) === 92)))) ? -separator : 0;
 }
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
@@ -700,31 +789,35 @@ export class Redactor {
    * WRAPPED_CHAIN for why ordinary text is never changed).
    */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
-    return text.replace(WRAPPED_CHAIN, (block) => {
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
       let joined = '';
-      /** Index in `block` of each character of `joined`. */
+      /** Index in text of each character of `joined`. */
       const origin: number[] = [];
-      const keep = (from: number, to: number) => {
-        joined += block.slice(from, to);
-        for (let i = from; i < to; i++) origin.push(i);
-      };
-      let from = 0;
-      CHAIN_SEPARATORS.lastIndex = 0;
-      for (let found = CHAIN_SEPARATORS.exec(block); found; found = CHAIN_SEPARATORS.exec(block)) {
-        keep(from, found.index);
-        from = found.index + found[0].length;
+      let separated = false;
+      let end = i;
+      for (let pieceEnd = false; end < text.length; ) {
+        const token = chainToken(text, end, pieceEnd, false);
+        if (token === 0) break;
+        pieceEnd = token > 0;
+        if (token < 0) {
+          separated = true;
+          end -= token;
+          continue;
+        }
+        for (let k = 0; k < token >>> 8; k++) origin.push(end + k);
+        joined += text.slice(end, (end += token >>> 8));
       }
-      keep(from, block.length);
-      const spans = this.echoSpans(joined, form);
-      if (spans.length === 0) return block;
-      let out = '';
-      let copied = 0;
-      for (const span of spans) {
-        out += block.slice(copied, origin[span.index]) + span.masked;
-        copied = origin[span.end - 1]! + 1;
+      if (separated) {
+        for (const span of this.echoSpans(joined, form)) {
+          out += text.slice(copied, origin[span.index]) + span.masked;
+          copied = origin[span.end - 1]! + 1;
+        }
       }
-      return out + block.slice(copied);
-    });
+      i = end > i ? end : i + 1;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   /** Each echo in text (no wrapped ones): where it starts and ends, and its masked form. */
@@ -814,8 +907,9 @@ export class Redactor {
     const filter = this.echoFilter();
     if (!filter || filter.mayHoldEcho(bytes)) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
-    // around separators (line breaks, spaces) between base64 pieces (WRAPPED_CHAIN).
-    return this.mayHoldWrappedEcho(bytes);
+    // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
+    // characters are still all there, so bytes without any of the filter's bytes hold none.
+    return !filter.lacksEveryHittingByte(bytes) && this.mayHoldWrappedEcho(bytes);
   }
 
   /**
@@ -838,9 +932,11 @@ export class Redactor {
     const before = bytes.length > 1 ? bytes[bytes.length - 2]! : 0;
     const inChain = (code: number) => code < 128 && BASE64_VALUES[code]! >= 0;
     if (!(inChain(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (inChain(before) || before === 13)))) return hold;
+    // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
     let chain = bytes.length;
-    while (chain > floor && bytes[chain - 1]! < 128 && CHAIN_CODES[bytes[chain - 1]!] === 1) chain--;
-    return Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain)));
+    let separated = false;
+    for (let code = bytes[chain - 1]!; chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = bytes[--chain - 1]!) separated ||= CHAIN_CODES[code] === 2;
+    return separated ? Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain))) : hold;
   }
 
   /**
@@ -872,24 +968,26 @@ export class Redactor {
   private wrappedHoldFrom(text: string, from = 0): number {
     const at = (i: number) => text.charCodeAt(i);
     let start = text.length;
-    while (start > from && at(start - 1) < 128 && CHAIN_CODES[at(start - 1)] === 1) start--;
+    let separators = false;
+    for (let code = at(start - 1); start > from && code < 128 && CHAIN_CODES[code] !== 0; code = at(--start - 1)) separators ||= CHAIN_CODES[code] === 2;
+    if (!separators) return text.length;
     let joined = '';
     const origin: number[] = [];
     let separated = false;
-    for (let i = start; i < text.length; ) {
-      const atom = atomAt(at, i);
-      if (atom >= 0) {
-        for (let k = 0; k < atom >>> 8; k++) origin.push(i + k);
-        joined += text.slice(i, (i += atom >>> 8));
+    for (let i = start, pieceEnd = false; i < text.length; ) {
+      const token = chainToken(text, i, pieceEnd, true);
+      pieceEnd = token > 0;
+      if (token > 0) {
+        for (let k = 0; k < token >>> 8; k++) origin.push(i + k);
+        joined += text.slice(i, (i += token >>> 8));
         continue;
       }
-      const separator = joined.length > 0 ? separatorAt(at, i) : 0;
-      if (separator > 0 && i + separator <= text.length) {
+      if (token < 0) {
         separated = true;
-        i += separator;
+        i -= token;
         continue;
       }
-      if (joined.length > 0 && PARTIAL_CHAIN_TOKEN.test(text.slice(i))) {
+      if (joined.length > 0 && at(i - 1) < 128 && isBase64(at(i - 1)) && PARTIAL_CHAIN_TOKEN.test(text.slice(i))) {
         separated = true;
         break;
       }
@@ -1020,8 +1118,13 @@ class EchoFilter {
     if (typeof text === 'string') return this.sampleString(text);
     // Every echo holds one of these bytes (in its verbatim run): none in the chunk, no echo. A
     // native search, so a long chunk without any of them (bulk data) is not sampled at all.
-    if (this.anyOf.length > 0 && !this.anyOf.some((byte) => (text as Buffer).includes(byte))) return false;
+    if (this.lacksEveryHittingByte(text as Buffer)) return false;
     return this.sampleBytes(text);
+  }
+
+  /** Whether bytes hold none of the bytes one of which is in every literal (false when there are none such). */
+  lacksEveryHittingByte(bytes: Buffer): boolean {
+    return this.anyOf.length > 0 && !this.anyOf.some((byte) => bytes.includes(byte));
   }
 
   // The two loops below are the hot path of every answer: kept monomorphic, fields in locals.

@@ -1,6 +1,6 @@
 // A base64 echo of a credential cut into pieces: wrapped into lines (MIME's 76 columns, PEM's 64,
 // or narrower than 16), the line breaks raw, JSON-escaped or percent-encoded (`%0A`, `%0D%0A`,
-// its `+` and `/` then `%2B` and `%2F`), or folded to one line with spaces. Each is masked by
+// its `+` and `/` then `%2B` and `%2F`), or folded to one line with spaces (lines of 16 or more). Each is masked by
 // Redactor.redact, and by a StreamRedactor cut at every offset and at random ones exactly as the
 // whole text is (a differential test). Text that is no echo (prose, short lines, form bodies) is
 // unchanged by both.
@@ -51,7 +51,8 @@ function streamed(text: string, cuts: readonly number[]): string {
 /** Every wrapped form: widths 76, 64 and narrow ones, every separator, starting at a line's start or in its middle, `user:`+token and the token alone. */
 const cases: {label: string; text: string; secret: string}[] = [];
 for (const separator of SEPARATORS) {
-  for (const width of [76, 64, 15, 8, 4, 1]) {
+  // Spaces join pieces next to 16 base64 characters or more (a folded block), not narrower ones (prose).
+  for (const width of separator === ' ' ? [76, 64, 16] : [76, 64, 15, 8, 4, 1]) {
     for (const [before, lead] of [
       ['user:', ''],
       ['', 'Authorization: Basic '],
@@ -62,9 +63,8 @@ for (const separator of SEPARATORS) {
     }
   }
 }
-// base64url, a JSON-escaped '/', a token of many accounts.
+// A JSON-escaped '/', a token of many accounts.
 const other = secrets[123]!;
-cases.push({label: 'base64url at 16 columns', text: `x ${wrap('', Buffer.from(`u:${other}`).toString('base64url'), 16, '\n')} y`, secret: other});
 cases.push({label: "JSON's \\/ at 20 columns", text: `{"b":"${wrap('', Buffer.from(`ab${other}`).toString('base64'), 20, '\\n').replace(/\//g, '\\/')}"}`, secret: other});
 
 test('each wrapped, narrow, folded and percent-encoded base64 echo is masked in the whole text, and by a fresh Redactor as by a full one', () => {
@@ -99,7 +99,8 @@ test('mixed bodies cut into random chunks come out as the whole text masked', ()
       const secret = pick(secrets);
       planted.push(secret);
       const base64 = Buffer.from(`${pick(['', 'a', 'ab', 'user:'])}${secret}`).toString('base64');
-      return wrap(pick(['', 'Basic ']), base64, pick([76, 64, 12, 5, 3]), pick(SEPARATORS));
+      const separator = pick(SEPARATORS);
+      return wrap(pick(['', 'Basic ']), base64, pick(separator === ' ' ? [76, 64, 16] : [76, 64, 12, 5, 3]), separator);
     });
     const text = parts.join('');
     const length = Buffer.byteLength(text);

@@ -1,6 +1,6 @@
 // An upstream that streams a line-wrapped base64 echo of the account's token (a log wrapped at 76
 // columns with JSON-escaped line breaks inside an SSE data string, a percent-encoded block wrapped at 64,
-// a block folded to one line with spaces at 12), its writes split inside the echo at many offsets
+// a block folded to one line with spaces at 16), its writes split inside the echo at many offsets
 // and sent a few milliseconds apart (separate chunks at the proxy): the client never receives a
 // piece of the token's base64, and the bytes around the echo arrive unchanged.
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ const logLine = `${'x'.repeat(43)} Authorization: Basic ${base64}`;
 const ECHOES: Record<string, string> = {
   'JSON \\r\\n at 76': wrap(logLine, 76, '\\r\\n'),
   '%0D%0A at 64': wrap(encodeURIComponent(base64), 64, '%0D%0A'),
-  'spaces at 12': wrap(base64, 12, ' '),
+  'spaces at 16': wrap(base64, 16, ' '),
 };
 
 /** Some 12-character piece of a base64 text of the token (any alignment), in `output` with separators and escapes undone. */
