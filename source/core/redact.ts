@@ -185,7 +185,7 @@ class CoreHeads {
       // Bytes are decoded (latin1) only when some separator may join pieces: most chunks have none.
       const bytes = Buffer.from(input.buffer, input.byteOffset, input.length);
       const spaces = bytes.indexOf(32) < 0 ? -1 : SPACE_FOLDED_WIDTH - 1;
-      if (bytes.indexOf(10) < 0 && bytes.indexOf(ESCAPED_LF) < 0 && bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0) return false;
+      if (bytes.indexOf(10) < 0 && bytes.indexOf(ESCAPED_LINE_BREAK) < 0 && bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0) return false;
       text = bytes.toString('latin1');
     }
     const length = text.length;
@@ -267,13 +267,13 @@ const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 /**
  * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
  * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times). A wrapped echo
- * (WRAPPED_CHAIN) takes at most 9 characters per base64 character (`%2F%0D%0A`), 12 per byte of
+ * (a chain, see SPACE_FOLDED_WIDTH) takes at most 9 characters per base64 character (`%2F%0D%0A`), 12 per byte of
  * the secret: within 10 per character of the longest form, a core (4 characters per 3 bytes).
  */
 const ECHO_EXPANSION = 10;
 
 /**
- * For joinWrappedBase64 (a Redactor finds more: WRAPPED_CHAIN). A base64 block wrapped into lines
+ * For joinWrappedBase64 (a Redactor finds more: see SPACE_FOLDED_WIDTH). A base64 block wrapped into lines
  * (MIME's 76 characters, PEM's 64), the line breaks raw or JSON-escaped: a base64 echo is found
  * only once its lines are joined. Its first line may be short:
  * a block that starts in the middle of a line (after `Authorization: Basic ` in a wrapped log) has
@@ -326,7 +326,7 @@ export function joinWrappedBase64(text: string): string {
   if (!mayHoldWrappedBase64(text)) return text;
   return text.replace(WRAPPED_BASE64, (block) => (/[A-Za-z0-9+/]{16}/.test(block) ? block.replace(LINE_BREAK, '') : block));
 }
-/** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
+/** JSON's `\n` escape as bytes (native search). */
 const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
 
@@ -405,8 +405,7 @@ const CHAIN_CODES = (() => {
   for (const c of '%\\ \r\n') table[c.charCodeAt(0)] = 2;
   return table;
 })();
-/** JSON's `\n` and a percent-encoded line break's start, as bytes and as text (native search). */
-const ESCAPED_LF = Buffer.from('\\n', 'latin1');
+/** A percent-encoded line break's start, as bytes (native search). */
 const PERCENT_LF = Buffer.from('%0', 'latin1');
 
 /** Whether a char code is a character of standard base64 (NaN past a text's ends: no). */
@@ -778,15 +777,15 @@ export class Redactor {
     return copied === 0 ? text : out + text.slice(copied);
   }
 
-  /** Whether some text may hold a base64 echo cut into pieces (see WRAPPED_CHAIN); false: certainly none. */
+  /** Whether some text may hold a base64 echo cut into pieces (a chain, see SPACE_FOLDED_WIDTH); false: certainly none. */
   private mayHoldWrappedEcho(text: string | Uint8Array): boolean {
     return this.coreHeads().mayHoldWrappedCore(text, this.maxEchoLength);
   }
 
   /**
-   * Each echo found in a WRAPPED_CHAIN's pieces joined, masked in place: from its first character
-   * to its last, the separators between them included; the rest of the chain as it was (see
-   * WRAPPED_CHAIN for why ordinary text is never changed).
+   * Each echo found in a chain's pieces joined, masked in place: from its first character to its
+   * last, the separators between them included; the rest of the chain as it was (see
+   * SPACE_FOLDED_WIDTH for why ordinary text is never changed).
    */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
     let out = '';
@@ -930,8 +929,7 @@ export class Redactor {
     // separator after one), so an SSE event's closing `\n\n` still settles it at once.
     const last = bytes[bytes.length - 1]!;
     const before = bytes.length > 1 ? bytes[bytes.length - 2]! : 0;
-    const inChain = (code: number) => code < 128 && BASE64_VALUES[code]! >= 0;
-    if (!(inChain(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (inChain(before) || before === 13)))) return hold;
+    if (!(isBase64(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (isBase64(before) || before === 13)))) return hold;
     // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
     let chain = bytes.length;
     let separated = false;
@@ -960,10 +958,10 @@ export class Redactor {
   }
 
   /**
-   * Where the text's last WRAPPED_CHAIN (one that reaches the end, or a separator or escape the
-   * end cuts off) may hold the first characters of an echo, its separators skipped: a wrapped
-   * base64 echo cut between two chunks. The text's length when it cannot (only positions at or
-   * after `from`).
+   * Where the text's last chain (SPACE_FOLDED_WIDTH; one that reaches the end, or a separator or
+   * escape the end cuts off) may hold the first characters of an echo, its separators skipped: a
+   * wrapped base64 echo cut between two chunks. The text's length when it cannot (only positions
+   * at or after `from`).
    */
   private wrappedHoldFrom(text: string, from = 0): number {
     const at = (i: number) => text.charCodeAt(i);
