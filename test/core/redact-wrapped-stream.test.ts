@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
+import {leakedBase64 as leaked} from '../helpers/base64-leak.js';
 import {seededRandom} from '../helpers/seeded-random.js';
 
 const token = 'sk-ant-oat01-Zq8xW3kP9mN2vB7cL4dR6tY1uH5jG0fE-qq?>';
@@ -20,19 +21,6 @@ function wrap(lead: string, base64: string, width: number, separator: string): s
   const lines = (lead + base64).match(new RegExp(`.{1,${width}}`, 'gs')) ?? [];
   const percent = separator.startsWith('%');
   return lines.map((line) => (percent ? line.replace(/[+/=]/g, (c) => encodeURIComponent(c)) : line)).join(separator);
-}
-
-/** Some 12-character piece of a base64 text of `secret` (any alignment, either alphabet), in the output with its separators and escapes undone. */
-function leaked(output: string, secret: string): string | undefined {
-  const joined = output.replace(/\\r|\\n|\r|\n| |%0[dDaA]/g, '').replace(/%2[bB]/g, '+').replace(/%2[fF]|\\\//g, '/');
-  const bytes = Buffer.from(secret);
-  for (const from of [0, 1, 2]) {
-    const whole = bytes.subarray(from, from + Math.floor((bytes.length - from) / 3) * 3);
-    for (const core of [whole.toString('base64'), whole.toString('base64url')]) {
-      for (let i = 0; i + 12 <= core.length; i++) if (joined.includes(core.slice(i, i + 12))) return core.slice(i, i + 12);
-    }
-  }
-  return undefined;
 }
 
 function streamed(text: string, cuts: readonly number[]): string {
