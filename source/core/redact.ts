@@ -171,6 +171,67 @@ class CoreHeads {
     return false;
   }
 
+  /** mayHoldCore over bytes[first, start) followed by bytes[after, last) (plain base64: two pieces, a line break skipped). */
+  private mayHoldCoreAcross(bytes: Uint8Array, first: number, start: number, after: number, last: number): boolean {
+    const {table, mask} = this;
+    let high = 0;
+    let low = 0;
+    let run = 0;
+    for (let i = first; i < last; i = i + 1 === start ? after : i + 1) {
+      high = ((high << 6) | (low >>> 18)) & 0xffffff;
+      low = ((low << 6) | BASE64_VALUES[bytes[i]!]!) & 0xffffff;
+      if (++run < 8) continue;
+      for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+        if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * For bytes without a folded space or `%0`: whether some raw or JSON-escaped line break may join
+   * pieces that hold a core (false: certainly none). Settled on the bytes, without decoding them,
+   * where a line break sits between two pieces of plain base64 that end at bytes no chain goes on
+   * through (an SSE event's `content_block_delta\ndata:`): the windows of those two pieces are
+   * looked up. Any other line break between pieces (a longer chain, an escape): true.
+   */
+  private lineBreaksMayJoinCore(bytes: Buffer): boolean {
+    const length = bytes.length;
+    /** Where the run of plain base64 from `at` on (by `step`) ends: its first byte past it. */
+    const runEnd = (at: number, step: number): number => {
+      while (at >= 0 && at < length && BASE64_CODES[bytes[at]!] === 1) at += step;
+      return at;
+    };
+    /** Whether no chain goes on through this byte (none; a space only between two runs shorter than SPACE_FOLDED_WIDTH). */
+    const ends = (at: number): boolean => {
+      if (at < 0 || at >= length) return true;
+      const code = bytes[at]!;
+      if (code !== 32) return code >= 128 || CHAIN_CODES[code] === 0;
+      return at - 1 - runEnd(at - 1, -1) < SPACE_FOLDED_WIDTH && runEnd(at + 1, 1) - at - 1 < SPACE_FOLDED_WIDTH;
+    };
+    for (const needle of LINE_BREAK_NEEDLES) {
+      for (let found = bytes.indexOf(needle); found >= 0; found = bytes.indexOf(needle, found + 1)) {
+        let start = found;
+        if (needle === 10 && bytes[found - 1] === 13) start = found - 1;
+        else if (needle !== 10 && bytes[found - 1] === 114 && bytes[found - 2] === 92) start = found - 2;
+        const after = found + (needle === 10 ? 1 : 2);
+        const first = runEnd(start - 1, -1) + 1;
+        const last = runEnd(after, 1);
+        // No piece before it; or none after it but one that starts with an escape (`%2F`, `\/`).
+        if (first === start) continue;
+        if (last === after) {
+          if (bytes[after] === 37 || bytes[after] === 92) return true;
+          continue;
+        }
+        if (!ends(first - 1) || !ends(last)) return true;
+        if (last - after + start - first < 8) continue;
+        // The two pieces' windows of 8 atoms, their line break skipped.
+        if (this.mayHoldCoreAcross(bytes, first, start, after, last)) return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Whether some core may lie in a chain of text (false: certainly none does): as mayHoldCore,
    * over each chain's atoms, its separators skipped, so a core cut by line breaks or spaces is
@@ -183,9 +244,9 @@ class CoreHeads {
     if (typeof input === 'string') text = input;
     else {
       // Bytes are decoded (latin1) only when some separator may join pieces: most chunks have none.
-      const bytes = Buffer.from(input.buffer, input.byteOffset, input.length);
+      const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
       const spaces = bytes.indexOf(32) < 0 ? -1 : SPACE_FOLDED_WIDTH - 1;
-      if (bytes.indexOf(10) < 0 && bytes.indexOf(ESCAPED_LINE_BREAK) < 0 && bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0) return false;
+      if (bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0 && !this.lineBreaksMayJoinCore(bytes)) return false;
       text = bytes.toString('latin1');
     }
     const length = text.length;
@@ -405,6 +466,8 @@ const CHAIN_CODES = (() => {
   for (const c of '%\\ \r\n') table[c.charCodeAt(0)] = 2;
   return table;
 })();
+/** A raw and a JSON-escaped line break, as searched for in bytes. */
+const LINE_BREAK_NEEDLES = [10, ESCAPED_LINE_BREAK] as const;
 /** A percent-encoded line break's start, as bytes (native search). */
 const PERCENT_LF = Buffer.from('%0', 'latin1');
 
