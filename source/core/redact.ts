@@ -170,6 +170,135 @@ class CoreHeads {
     }
     return false;
   }
+
+  /** mayHoldCore over bytes[first, start) followed by bytes[after, last) (plain base64: two pieces, a line break skipped). */
+  private mayHoldCoreAcross(bytes: Uint8Array, first: number, start: number, after: number, last: number): boolean {
+    const {table, mask} = this;
+    let high = 0;
+    let low = 0;
+    let run = 0;
+    for (let i = first; i < last; i = i + 1 === start ? after : i + 1) {
+      high = ((high << 6) | (low >>> 18)) & 0xffffff;
+      low = ((low << 6) | BASE64_VALUES[bytes[i]!]!) & 0xffffff;
+      if (++run < 8) continue;
+      for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+        if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * For bytes without a folded space or `%0`: whether some raw or JSON-escaped line break may join
+   * pieces that hold a core (false: certainly none). Settled on the bytes, without decoding them,
+   * where a line break sits between two pieces of plain base64 that end at bytes no chain goes on
+   * through (an SSE event's `content_block_delta\ndata:`): the windows of those two pieces are
+   * looked up. Any other line break between pieces (a longer chain, an escape): true.
+   */
+  private lineBreaksMayJoinCore(bytes: Buffer): boolean {
+    const length = bytes.length;
+    /** Where the run of plain base64 from `at` on (by `step`) ends: its first byte past it. */
+    const runEnd = (at: number, step: number): number => {
+      while (at >= 0 && at < length && BASE64_CODES[bytes[at]!] === 1) at += step;
+      return at;
+    };
+    /** Whether no chain goes on through this byte (none; a space only between two runs shorter than SPACE_FOLDED_WIDTH). */
+    const ends = (at: number): boolean => {
+      if (at < 0 || at >= length) return true;
+      const code = bytes[at]!;
+      if (code !== 32) return code >= 128 || CHAIN_CODES[code] === 0;
+      return at - 1 - runEnd(at - 1, -1) < SPACE_FOLDED_WIDTH && runEnd(at + 1, 1) - at - 1 < SPACE_FOLDED_WIDTH;
+    };
+    for (const needle of LINE_BREAK_NEEDLES) {
+      for (let found = bytes.indexOf(needle); found >= 0; found = bytes.indexOf(needle, found + 1)) {
+        let start = found;
+        if (needle === 10 && bytes[found - 1] === 13) start = found - 1;
+        else if (needle !== 10 && bytes[found - 1] === 114 && bytes[found - 2] === 92) start = found - 2;
+        const after = found + (needle === 10 ? 1 : 2);
+        const first = runEnd(start - 1, -1) + 1;
+        const last = runEnd(after, 1);
+        // No piece before it; or none after it but one that starts with an escape (`%2F`, `\/`).
+        if (first === start) continue;
+        if (last === after) {
+          if (bytes[after] === 37 || bytes[after] === 92) return true;
+          continue;
+        }
+        if (!ends(first - 1) || !ends(last)) return true;
+        if (last - after + start - first < 8) continue;
+        // The two pieces' windows of 8 atoms, their line break skipped.
+        if (this.mayHoldCoreAcross(bytes, first, start, after, last)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether some core may lie in a chain of text (false: certainly none does): as mayHoldCore,
+   * over each chain's atoms, its separators skipped, so a core cut by line breaks or spaces is
+   * seen whole. Only chains are read: line breaks are found by native search, spaces only next to
+   * a run of SPACE_FOLDED_WIDTH base64 characters (found by looking at every 16th character), so
+   * a bulk body, prose and JSON punctuation are never walked character by character.
+   */
+  mayHoldWrappedCore(input: string | Uint8Array, maxEchoLength: number): boolean {
+    let text: string;
+    if (typeof input === 'string') text = input;
+    else {
+      // Bytes are decoded (latin1) only when some separator may join pieces: most chunks have none.
+      const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+      const spaces = bytes.indexOf(32) < 0 ? -1 : SPACE_FOLDED_WIDTH - 1;
+      if (bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0 && !this.lineBreaksMayJoinCore(bytes)) return false;
+      text = bytes.toString('latin1');
+    }
+    const length = text.length;
+    const at = (i: number) => text.charCodeAt(i);
+    const find = (needle: 0 | 1 | 2, from: number) => text.indexOf(needle === 0 ? '\n' : needle === 1 ? '\\n' : '%0', from);
+    const next = [find(0, 0), find(1, 0), find(2, 0), -1];
+    /** Where to look for the next run of base64 next to a space (-1: no space in the text). */
+    const cursor = {sample: text.indexOf(' ') < 0 ? -1 : SPACE_FOLDED_WIDTH - 1};
+    const nextSpace = () => foldedSpace(text, cursor);
+    next[3] = nextSpace();
+    const {table, mask} = this;
+    /** Text before this has been read as part of a chain. */
+    let done = 0;
+    for (;;) {
+      let which = -1;
+      for (let n = 0; n < 4; n++) if (next[n]! >= 0 && (which < 0 || next[n]! < next[which]!)) which = n;
+      if (which < 0) return false;
+      const found = next[which]!;
+      next[which] = which === 3 ? nextSpace() : find(which as 0 | 1 | 2, found + 1);
+      if (found < done) continue;
+      // The piece before this separator (an earlier separator of its chain was read first), then
+      // the chain read forward to its end. `\r\n` and `\\r\\n` start before the `\n` found.
+      let i = which === 0 && at(found - 1) === 13 ? found - 1 : which === 1 && at(found - 1) === 114 && at(found - 2) === 92 ? found - 2 : found;
+      const floor = Math.max(done, i - maxEchoLength);
+      while (i > floor && (CHAIN_CODES[at(i - 1)] === 1 || at(i - 1) === 37 || at(i - 1) === 92)) i--;
+      let high = 0;
+      let low = 0;
+      let run = 0;
+      for (let pieceEnd = false; i < length; ) {
+        const token = chainToken(text, i, pieceEnd, false);
+        if (token > 0) {
+          high = ((high << 6) | (low >>> 18)) & 0xffffff;
+          low = ((low << 6) | (token & 63)) & 0xffffff;
+          i += token >>> 8;
+          pieceEnd = true;
+          if (++run < 8) continue;
+          for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+            if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+          }
+        } else if (token < 0) {
+          i -= token;
+          pieceEnd = false;
+        } else if (i > found) break;
+        else {
+          run = 0;
+          pieceEnd = false;
+          i++;
+        }
+      }
+      done = i;
+    }
+  }
 }
 
 /** Marks a used slot of CoreHeads' table (a high half is 24 bits, and may be 0). */
@@ -198,19 +327,22 @@ const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
 
 /**
  * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
- * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times).
+ * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times). A wrapped echo
+ * (a chain, see SPACE_FOLDED_WIDTH) takes at most 9 characters per base64 character (`%2F%0D%0A`), 12 per byte of
+ * the secret: within 10 per character of the longest form, a core (4 characters per 3 bytes).
  */
 const ECHO_EXPANSION = 10;
 
 /**
- * A base64 block wrapped into lines (MIME's 76 characters, PEM's 64), the line breaks raw or
- * JSON-escaped: a base64 echo is found only once its lines are joined. Its first line may be short:
+ * For joinWrappedBase64 (a Redactor finds more: see SPACE_FOLDED_WIDTH). A base64 block wrapped into lines
+ * (MIME's 76 characters, PEM's 64), the line breaks raw or JSON-escaped: a base64 echo is found
+ * only once its lines are joined. Its first line may be short:
  * a block that starts in the middle of a line (after `Authorization: Basic ` in a wrapped log) has
  * only its first few characters there, and the lines after it alone hold no core of the secret.
  */
 const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]+(?:(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/]{4,})+={0,2}/g;
 
-/** By char code: 1 for the base64 alphabet of WRAPPED_BASE64. */
+/** By char code: 1 for the standard base64 alphabet (WRAPPED_BASE64, chains). */
 const BASE64_CODES = (() => {
   const table = new Uint8Array(256);
   for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
@@ -248,18 +380,157 @@ function mayHoldWrappedBase64(text: string | Buffer): boolean {
 /**
  * Text with each wrapped base64 block (WRAPPED_BASE64 with a line of 16 characters or more) made one
  * line, for a name that is folded to one line before it is shown (sanitizeLine turns line breaks
- * into spaces): a token's wrapped base64 in it stays one block that a Redactor recognises, not
- * space-separated pieces that none does. Other line breaks are left for the caller to fold.
+ * into spaces): a token's wrapped base64 in it stays one block, the token shown as one masked
+ * form rather than pieces around it. Other line breaks are left for the caller to fold.
  */
 export function joinWrappedBase64(text: string): string {
   if (!mayHoldWrappedBase64(text)) return text;
   return text.replace(WRAPPED_BASE64, (block) => (/[A-Za-z0-9+/]{16}/.test(block) ? block.replace(LINE_BREAK, '') : block));
 }
-/** JSON's `\n` escape as bytes (see mayHoldWrappedBase64). */
+/** JSON's `\n` escape as bytes (native search). */
 const ESCAPED_LINE_BREAK = Buffer.from('\\n', 'latin1');
 const LINE_BREAK = /\r?\n|\\r\\n|\\n/g;
-/** The first line break of a WRAPPED_BASE64 block. */
-const FIRST_LINE_BREAK = /\r?\n|\\r\\n|\\n/;
+
+/**
+ * A base64 echo cut into pieces (a "chain"), as a Redactor finds it: pieces of standard base64
+ * (MIME and PEM wrap it; base64url is not wrapped), `+` and `/` also as `%2B`, `%2F` or JSON's
+ * `\/`, one separator between two pieces: a
+ * line break raw (`\n`, `\r\n`), JSON-escaped (`\\n`, `\\r\\n`) or percent-encoded (`%0A`,
+ * `%0D%0A`: a wrapped block in a URL or form body), lines of any width (MIME's 76, PEM's 64, or a
+ * few characters); or one space (a wrapped block folded to one line) next to SPACE_FOLDED_WIDTH
+ * base64 characters on one side: narrower pieces between spaces are ordinary prose (`the cat sat`),
+ * which no prefilter could read cheaply. Chains still match ordinary text (`a\nb\nc`, a long word
+ * and the next), so the rule that keeps ordinary text as it is: only a whole base64 core of a
+ * credential (base64Cores: 8 characters or more that decode to the credential's own bytes) found
+ * in the pieces joined is masked, and only the characters from its first to its last (separators
+ * inside it included): every other character of the chain stays as it was. Text is changed only
+ * where it spells a credential's base64 in order with nothing but single separators between.
+ * Read by chainToken, the one tokenizer of the prefilter (CoreHeads.mayHoldWrappedCore), the
+ * masking (Redactor.unwrapEchoes) and a stream's held tail (Redactor.wrappedHoldFrom).
+ */
+const SPACE_FOLDED_WIDTH = 16;
+
+/**
+ * The next space (at or after `cursor.sample`) next to a run of SPACE_FOLDED_WIDTH base64
+ * characters or more, or -1: looks at every SPACE_FOLDED_WIDTH-th character, which lands in every
+ * such run, and walks only the run it lands in (in prose, a word).
+ */
+function foldedSpace(text: string, cursor: {sample: number}): number {
+  const length = text.length;
+  while (cursor.sample >= 0 && cursor.sample < length) {
+    const sample = cursor.sample;
+    if (!isBase64(text.charCodeAt(sample))) {
+      cursor.sample += SPACE_FOLDED_WIDTH;
+      continue;
+    }
+    let start = sample;
+    while (start > 0 && isBase64(text.charCodeAt(start - 1))) start--;
+    let end = sample + 1;
+    while (end < length && isBase64(text.charCodeAt(end))) end++;
+    // Past this run: the sample that lands in the next 16 characters after it.
+    cursor.sample += Math.ceil((end - sample) / SPACE_FOLDED_WIDTH) * SPACE_FOLDED_WIDTH;
+    if (end - start < SPACE_FOLDED_WIDTH) continue;
+    // A space after the run is read with the chain that the space before it starts.
+    if (text.charCodeAt(start - 1) === 32) return start - 1;
+    if (text.charCodeAt(end) === 32) return end;
+  }
+  return -1;
+}
+
+/** foldedSpace for bytes, reading them directly: the hot path of every streamed chunk with spaces. */
+function foldedSpaceInBytes(bytes: Uint8Array, cursor: {sample: number}): number {
+  const length = bytes.length;
+  while (cursor.sample >= 0 && cursor.sample < length) {
+    const sample = cursor.sample;
+    if (BASE64_CODES[bytes[sample]!] === 0) {
+      cursor.sample += SPACE_FOLDED_WIDTH;
+      continue;
+    }
+    let start = sample;
+    while (start > 0 && BASE64_CODES[bytes[start - 1]!] === 1) start--;
+    let end = sample + 1;
+    while (end < length && BASE64_CODES[bytes[end]!] === 1) end++;
+    cursor.sample += Math.ceil((end - sample) / SPACE_FOLDED_WIDTH) * SPACE_FOLDED_WIDTH;
+    if (end - start < SPACE_FOLDED_WIDTH) continue;
+    if (start > 0 && bytes[start - 1] === 32) return start - 1;
+    if (end < length && bytes[end] === 32) return end;
+  }
+  return -1;
+}
+/** What the end of a text may cut off of a chain's separator or escape: `%0D%0`, `\\r\\`, `%2`, `\r`. */
+const PARTIAL_CHAIN_TOKEN = /^(?:%(?:0(?:[dD](?:%0?)?)?|2)?|\\(?:r\\?)?|\r)$/;
+/** By char code (below 128): for a character of a chain, 1, or 2 when it may start a separator; 0 for others. */
+const CHAIN_CODES = (() => {
+  const table = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') table[c.charCodeAt(0)] = 1;
+  for (const c of '%\\ \r\n') table[c.charCodeAt(0)] = 2;
+  return table;
+})();
+/** A raw and a JSON-escaped line break, as searched for in bytes. */
+const LINE_BREAK_NEEDLES = [10, ESCAPED_LINE_BREAK] as const;
+/** A percent-encoded line break's start, as bytes (native search). */
+const PERCENT_LF = Buffer.from('%0', 'latin1');
+
+/** Whether a char code is a character of standard base64 (NaN past a text's ends: no). */
+const isBase64 = (code: number) => BASE64_CODES[code] === 1;
+
+/** The length of a chain's line break at `i`; 0 when none starts there. */
+function lineBreakAt(text: string, i: number): number {
+  switch (text.charCodeAt(i)) {
+    case 10:
+      return 1;
+    case 13:
+      return text.charCodeAt(i + 1) === 10 ? 2 : 0;
+    case 92:
+      return text.charCodeAt(i + 1) === 110 ? 2 : text.charCodeAt(i + 1) === 114 && text.charCodeAt(i + 2) === 92 && text.charCodeAt(i + 3) === 110 ? 4 : 0;
+    case 37: {
+      if (text.charCodeAt(i + 1) !== 48) return 0;
+      const hex = text.charCodeAt(i + 2) | 0x20;
+      if (hex === 97) return 3;
+      return hex === 100 && text.charCodeAt(i + 3) === 37 && text.charCodeAt(i + 4) === 48 && (text.charCodeAt(i + 5) | 0x20) === 97 ? 6 : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** A chain's atom at `i`: its 6-bit value plus 256 × its length (1, or 3 for `%2F`, 2 for `\/`); -1 when none starts there. */
+function atomAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (BASE64_CODES[code] === 1) return BASE64_VALUES[code]! | 0x100;
+  if (code === 37 && text.charCodeAt(i + 1) === 50) {
+    const hex = text.charCodeAt(i + 2) | 0x20;
+    return hex === 98 ? 62 | 0x300 : hex === 102 ? 63 | 0x300 : -1;
+  }
+  return code === 92 && text.charCodeAt(i + 1) === 47 ? 63 | 0x200 : -1;
+}
+
+/**
+ * The chain token at `i` of a text: an atom (atomAt, > 0), a separator between two
+ * pieces (minus its length), or 0. `pieceEnd`: whether base64 ends right before `i` (a separator
+ * needs a piece before it). `open`: the text may go on (a stream's tail), so a separator at its
+ * end, or a space before fewer than SPACE_FOLDED_WIDTH base64 characters that reach its end, may
+ * still join a piece.
+ */
+function chainToken(text: string, i: number, pieceEnd: boolean, open: boolean): number {
+  const length = text.length;
+  const atom = atomAt(text, i);
+  if (atom >= 0) return atom;
+  if (!pieceEnd) return 0;
+  let separator: number;
+  if (text.charCodeAt(i) === 32) {
+    let before = 0;
+    while (before < SPACE_FOLDED_WIDTH && isBase64(text.charCodeAt(i - 1 - before))) before++;
+    let after = 0;
+    while (after < SPACE_FOLDED_WIDTH && isBase64(text.charCodeAt(i + 1 + after))) after++;
+    if (before < SPACE_FOLDED_WIDTH && after < SPACE_FOLDED_WIDTH && !(open && i + 1 + after >= length)) return 0;
+    separator = 1;
+  } else separator = lineBreakAt(text, i);
+  if (separator === 0) return 0;
+  const next = i + separator;
+  // In an open text, the next piece may not have begun yet, or only as a cut escape (`%2`, `\`).
+  return atomAt(text, next) >= 0 || (open && (next >= length || (length - next <= 2 && (text.charCodeAt(next) === 37 || text.charCodeAt(next) === 92)))) ? -separator : 0;
+}
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
@@ -268,6 +539,9 @@ const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
+
+/** Masks one echo found at `where` in a text (its masked form). */
+type EchoMask = (found: string, where: number) => string;
 
 export interface RedactOptions {
   /** Also mask generic credential shapes (`Bearer …`, `sk-ant-…`, JWTs): for text from a server whose tokens we cannot know. */
@@ -319,8 +593,8 @@ class LiteralFinder {
     }
   }
 
-  /** The text with every literal found replaced by `mask(literal)`; the same string when none is found. */
-  replace(text: string, mask: (found: string) => string): string {
+  /** The text with every literal found replaced by `mask(literal, where)`; the same string when none is found. */
+  replace(text: string, mask: EchoMask): string {
     let out = '';
     let copied = 0;
     let i = 0;
@@ -330,7 +604,7 @@ class LiteralFinder {
       if (this.filter[bit >>> 5]! & (1 << (bit & 31))) {
         const found = this.byHead.get(text.slice(i, i + HEAD_LENGTH))?.find((literal) => text.startsWith(literal, i));
         if (found) {
-          out += text.slice(copied, i) + mask(found);
+          out += text.slice(copied, i) + mask(found, i);
           i = copied = i + found.length;
           hash = hashHead(text, i);
           continue;
@@ -485,7 +759,7 @@ export class Redactor {
    * that holds no base64 core (CoreHeads) needs only the secrets' own forms: the same matches,
    * since a form that occurs nowhere in the text matches nowhere.
    */
-  private replacePlain(text: string, mask: (found: string) => string): string {
+  private replacePlain(text: string, mask: EchoMask): string {
     if (!this.plainPattern && (this.plainScanned += text.length) > COMPILE_AFTER * (this.all?.length ?? this.formsLengthBound)) {
       this.plainPattern = new RegExp(this.allForms().literals.map(escapeRegExp).join('|'), 'g');
     }
@@ -524,7 +798,7 @@ export class Redactor {
    */
   private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
-    if (this.count > 0 && mayHoldWrappedBase64(text)) text = this.unwrapEchoes(text, form);
+    if (this.count > 0 && this.mayHoldWrappedEcho(text)) text = this.unwrapEchoes(text, form);
     if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
     const mask = form ? (found: string) => form(this.maskFor(found)) : (found: string) => this.maskFor(found);
     let masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
@@ -566,21 +840,60 @@ export class Redactor {
     return copied === 0 ? text : out + text.slice(copied);
   }
 
-  /** Each wrapped base64 block that holds an echo, joined and masked; other blocks as they were. */
+  /** Whether some text may hold a base64 echo cut into pieces (a chain, see SPACE_FOLDED_WIDTH); false: certainly none. */
+  private mayHoldWrappedEcho(text: string | Uint8Array): boolean {
+    return this.coreHeads().mayHoldWrappedCore(text, this.maxEchoLength);
+  }
+
+  /**
+   * Each echo found in a chain's pieces joined, masked in place: from its first character to its
+   * last, the separators between them included; the rest of the chain as it was (see
+   * SPACE_FOLDED_WIDTH for why ordinary text is never changed).
+   */
   private unwrapEchoes(text: string, form?: (masked: string) => string): string {
-    return text.replace(WRAPPED_BASE64, (block) => {
-      // A short first line may be a word before the block, not its start (`data: x` above an echo):
-      // its line break is kept unless only the whole block holds the echo (one that starts mid-line).
-      const firstBreak = FIRST_LINE_BREAK.exec(block)!;
-      if (firstBreak.index < 16) {
-        const rest = block.slice(firstBreak.index + firstBreak[0].length);
-        const restMasked = this.redactWith(rest, {}, form);
-        if (restMasked !== rest) return block.slice(0, firstBreak.index + firstBreak[0].length) + restMasked;
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      let joined = '';
+      /** Index in text of each character of `joined`. */
+      const origin: number[] = [];
+      let separated = false;
+      let end = i;
+      for (let pieceEnd = false; end < text.length; ) {
+        const token = chainToken(text, end, pieceEnd, false);
+        if (token === 0) break;
+        pieceEnd = token > 0;
+        if (token < 0) {
+          separated = true;
+          end -= token;
+          continue;
+        }
+        for (let k = 0; k < token >>> 8; k++) origin.push(end + k);
+        joined += text.slice(end, (end += token >>> 8));
       }
-      const joined = block.replace(LINE_BREAK, '');
-      const masked = this.redactWith(joined, {}, form);
-      return masked === joined ? block : masked;
-    });
+      if (separated) {
+        for (const span of this.echoSpans(joined, form)) {
+          out += text.slice(copied, origin[span.index]) + span.masked;
+          copied = origin[span.end - 1]! + 1;
+        }
+      }
+      i = end > i ? end : i + 1;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+  }
+
+  /** Each echo in text (no wrapped ones): where it starts and ends, and its masked form. */
+  private echoSpans(text: string, form?: (masked: string) => string): {index: number; end: number; masked: string}[] {
+    const spans: {index: number; end: number; masked: string}[] = [];
+    if (this.filter && !this.filter.mayHoldEcho(text)) return spans;
+    const mask: EchoMask = (found, index) => {
+      const masked = form ? form(this.maskFor(found)) : this.maskFor(found);
+      spans.push({index, end: index + found.length, masked});
+      return masked;
+    };
+    if (ESCAPE_HINT.test(text)) text.replace(this.echoPattern(), mask);
+    else this.replacePlain(text, mask);
+    return spans;
   }
 
   private maskFor(found: string): string {
@@ -655,9 +968,10 @@ export class Redactor {
   mayHoldEcho(bytes: Buffer): boolean {
     const filter = this.echoFilter();
     if (!filter || filter.mayHoldEcho(bytes)) return true;
-    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only in
-    // a chunk with a line break (raw, or JSON's `\n`) and a long base64 run.
-    return mayHoldWrappedBase64(bytes);
+    // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
+    // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
+    // characters are still all there, so bytes without any of the filter's bytes hold none.
+    return !filter.lacksEveryHittingByte(bytes) && this.mayHoldWrappedEcho(bytes);
   }
 
   /**
@@ -672,9 +986,18 @@ export class Redactor {
     let start = bytes.length;
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
     while (start > floor && echoChars[bytes[start - 1]!] === 1) start--;
-    if (start === bytes.length) return start;
-    const tail = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('latin1');
-    return start + this.holdFrom(tail, 0);
+    const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.length - from).toString('latin1');
+    const hold = start === bytes.length ? start : start + this.holdFrom(latin1(start), 0, false);
+    // A wrapped echo's start: only when the bytes end in a chain (a base64 character, or a
+    // separator after one), so an SSE event's closing `\n\n` still settles it at once.
+    const last = bytes[bytes.length - 1]!;
+    const before = bytes.length > 1 ? bytes[bytes.length - 2]! : 0;
+    if (!(isBase64(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (isBase64(before) || before === 13)))) return hold;
+    // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
+    let chain = bytes.length;
+    let separated = false;
+    for (let code = bytes[chain - 1]!; chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = bytes[--chain - 1]!) separated ||= CHAIN_CODES[code] === 2;
+    return separated ? Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain))) : hold;
   }
 
   /**
@@ -699,8 +1022,13 @@ export class Redactor {
    * For the stream masker: where the text's tail may begin an echo that the next chunk completes
    * (only positions at or after `from`); the text's length when it cannot.
    */
-  holdFrom(text: string, from: number): number {
+  holdFrom(text: string, from: number, wrapped = true): number {
     if (this.count === 0) return text.length;
+    const unwrapped = this.unwrappedHoldFrom(text, from);
+    return wrapped ? Math.min(unwrapped, this.wrappedHoldFrom(text, from)) : unwrapped;
+  }
+
+  private unwrappedHoldFrom(text: string, from: number): number {
     const head = this.headPattern();
     head.lastIndex = Math.max(0, from);
     for (let found = head.exec(text); found; found = head.exec(text)) {
@@ -708,6 +1036,51 @@ export class Redactor {
       head.lastIndex = found.index + 1;
     }
     return text.length;
+  }
+
+  /**
+   * Where the text's last chain (SPACE_FOLDED_WIDTH; one that reaches the end, or a separator or
+   * escape the end cuts off) may hold the first characters of an echo, its separators skipped: a
+   * wrapped base64 echo cut between two chunks. The text's length when it cannot (only positions
+   * at or after `from`).
+   */
+  private wrappedHoldFrom(text: string, from = 0): number {
+    const at = (i: number) => text.charCodeAt(i);
+    let start = text.length;
+    let separators = false;
+    for (let code = at(start - 1); start > from && code < 128 && CHAIN_CODES[code] !== 0; code = at(--start - 1)) separators ||= CHAIN_CODES[code] === 2;
+    if (!separators) return text.length;
+    let joined = '';
+    const origin: number[] = [];
+    let separated = false;
+    for (let i = start, pieceEnd = false; i < text.length; ) {
+      const token = chainToken(text, i, pieceEnd, true);
+      pieceEnd = token > 0;
+      if (token > 0) {
+        for (let k = 0; k < token >>> 8; k++) origin.push(i + k);
+        joined += text.slice(i, (i += token >>> 8));
+        continue;
+      }
+      if (token < 0) {
+        separated = true;
+        i -= token;
+        continue;
+      }
+      if (joined.length > 0 && at(i - 1) < 128 && isBase64(at(i - 1)) && PARTIAL_CHAIN_TOKEN.test(text.slice(i))) {
+        separated = true;
+        break;
+      }
+      joined = '';
+      origin.length = 0;
+      separated = false;
+      i++;
+    }
+    // Without a separator, the unwrapped head pattern has seen it.
+    if (!separated) return text.length;
+    const head = this.headPattern();
+    head.lastIndex = 0;
+    const found = head.exec(joined);
+    return found ? origin[found.index]! : text.length;
   }
 }
 
@@ -824,8 +1197,13 @@ class EchoFilter {
     if (typeof text === 'string') return this.sampleString(text);
     // Every echo holds one of these bytes (in its verbatim run): none in the chunk, no echo. A
     // native search, so a long chunk without any of them (bulk data) is not sampled at all.
-    if (this.anyOf.length > 0 && !this.anyOf.some((byte) => (text as Buffer).includes(byte))) return false;
+    if (this.lacksEveryHittingByte(text as Buffer)) return false;
     return this.sampleBytes(text);
+  }
+
+  /** Whether bytes hold none of the bytes one of which is in every literal (false when there are none such). */
+  lacksEveryHittingByte(bytes: Buffer): boolean {
+    return this.anyOf.length > 0 && !this.anyOf.some((byte) => bytes.includes(byte));
   }
 
   // The two loops below are the hot path of every answer: kept monomorphic, fields in locals.
