@@ -6,7 +6,7 @@
 // deliver.ts.
 import {cutText, excerpt} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import type {ModelResolution} from '../core/model-rules.js';
@@ -38,7 +38,7 @@ import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress} from './upstream.js';
 
 export {HttpError};
 
@@ -64,13 +64,24 @@ export interface ProxyServerOptions {
   translators?: TranslatorLookup;
   /** Limits for slow clients (default: refusal.ts CLIENT_TIMEOUTS); tests pass short ones. */
   clientTimeouts?: ClientTimeouts;
+  /** How long (ms) an upstream request may go without a byte either way (default UPSTREAM_IDLE); tests pass short ones. */
+  upstreamIdle?: UpstreamIdle;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Socket-sized stream buffers: fewer, larger writes for bulk bodies (SSE events are batched per event-loop turn by deliver.ts pipeThrough). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
-/** An upstream request is given up after this long (ms) without a byte either way. */
-const UPSTREAM_IDLE_MS = 10 * 60_000;
+/**
+ * An upstream request is given up after `ms` without a byte either way, as found by one look at
+ * every request in flight each `checkEveryMs` (so at the latest 2 × checkEveryMs later). One timer
+ * for all, not a socket timeout per request: node:http arms a fresh timer and its listeners on
+ * every request and clears them again, ~3 % of the proxy's CPU on a small answer (issue 14).
+ */
+export interface UpstreamIdle {
+  ms: number;
+  checkEveryMs: number;
+}
+const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -84,6 +95,8 @@ interface ActiveRequest extends Slotted {
   started: number;
   /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
   cut?: boolean;
+  /** Set once the request goes upstream: the idle check looks at its upstream request. */
+  watch?: ClientWatch;
 }
 
 type PoolMember = {id: string; label: string};
@@ -135,6 +148,8 @@ export class ProxyServer {
   private readonly inFlight = new InFlight<ActiveRequest>();
   private port: number;
   private pinnedAccountId: string | undefined;
+  private readonly upstreamIdle: UpstreamIdle;
+  private idleCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
@@ -147,6 +162,7 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
+    this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
     this.server = createServer(
       {
         noDelay: true,
@@ -181,6 +197,7 @@ export class ProxyServer {
     });
     const address = this.server.address();
     if (address && typeof address === 'object') this.port = address.port;
+    this.idleCheck ??= setInterval(() => this.giveUpIdleUpstreams(), this.upstreamIdle.checkEveryMs).unref();
     return this.port;
   }
 
@@ -202,8 +219,15 @@ export class ProxyServer {
       });
       this.server.closeIdleConnections();
     });
+    clearInterval(this.idleCheck);
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+
+  /** Destroys every upstream request that has had no byte either way for upstreamIdle.ms. */
+  private giveUpIdleUpstreams(): void {
+    const now = this.now();
+    for (const active of this.inFlight.entries()) active.watch?.giveUpIfIdle(now, this.upstreamIdle.ms);
   }
 
   get listeningPort(): number {
@@ -453,7 +477,7 @@ export class ProxyServer {
       pool = this.poolOf(row, usable);
     }
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
-    const watch = new ClientWatch(res);
+    const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
@@ -709,13 +733,12 @@ export class ProxyServer {
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
   private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
-    // A URL object per request, not request options cached per URL: those measured no faster, and
-    // the proxy's peak RSS over a sustained run rose from 72 to 95–101 MB with them (issue 14).
-    const target = new URL(url);
-    const https = target.protocol === 'https:';
+    const {https, hostname, port, path, auth} = upstreamAddress(url);
+    // Plain options: node:http copies them (twice), so a URL object's many fields cost on every request.
+    const options: RequestOptions = {hostname, port, path, method: 'POST', headers, agent: https ? this.agents.https : this.agents.http};
+    if (auth) options.auth = auth;
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(target, {method: 'POST', headers, agent: https ? this.agents.https : this.agents.http}, resolve);
-      request.setTimeout(UPSTREAM_IDLE_MS, () => request.destroy(new Error('no answer within 10 min')));
+      const request = (https ? httpsRequest : httpRequest)(options, resolve);
       request.on('error', reject);
       client.track(request);
       sendBody(request, body);
@@ -819,10 +842,15 @@ class PerSecondCounts {
  * The client going away destroys whatever upstream request is running for it (which also ends the
  * answer's stream). A listener on the response, not an AbortController: one of those per request,
  * with its signal wired into node:http, cost more than the rest of the request's bookkeeping.
+ * It also tells when that upstream request last moved a byte (giveUpIfIdle).
  */
 class ClientWatch implements ClientGone {
   aborted = false;
   private upstream: UpstreamRequest | undefined;
+  /** The upstream socket's bytes read + written at the last look (-1: not looked at yet). */
+  private bytesSeen = -1;
+  /** The look (ms) that first saw those bytes: no byte moved since before then. */
+  private quietSince = 0;
 
   constructor(res: ServerResponse) {
     res.once('close', () => {
@@ -835,6 +863,25 @@ class ClientWatch implements ClientGone {
   /** The upstream request now sent for this client (destroyed at once if the client already left). */
   track(request: UpstreamRequest): void {
     this.upstream = request;
+    this.bytesSeen = -1;
     if (this.aborted) request.destroy(new Error('client disconnected'));
+  }
+
+  /**
+   * Destroys the upstream request when its socket has moved no byte since `idleMs` before `now`.
+   * A kept-alive socket's counts carry over from earlier requests: only a change counts.
+   */
+  giveUpIfIdle(now: number, idleMs: number): void {
+    const request = this.upstream;
+    if (!request || request.destroyed) return;
+    const socket = request.socket;
+    const bytes = socket ? socket.bytesRead + socket.bytesWritten : 0;
+    // A change, or the first look (what moved before it is not known), starts the quiet time afresh.
+    if (bytes !== this.bytesSeen) {
+      this.bytesSeen = bytes;
+      this.quietSince = now;
+      return;
+    }
+    if (now - this.quietSince >= idleMs) request.destroy(new Error(`no answer within ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${idleMs} ms`}`));
   }
 }

@@ -5,6 +5,7 @@ import {writeFileSync} from 'node:fs';
 import {ProxyServer} from '../../source/proxy/server.js';
 import type {TranslatorLookup} from '../../source/proxy/prepare.js';
 import type {ClientTimeouts} from '../../source/proxy/refusal.js';
+import type {UpstreamIdle} from '../../source/proxy/server.js';
 import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
@@ -40,6 +41,8 @@ export interface FixtureOptions {
   translators?: TranslatorLookup;
   /** Slow-client limits handed to the proxy (default: the proxy's own). */
   clientTimeouts?: ClientTimeouts;
+  /** Upstream idle limit handed to the proxy (default: the proxy's own, 10 min). */
+  upstreamIdle?: UpstreamIdle;
   /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
   upstream?: FakeUpstream;
   /** tui.json `endpoints` instead of the provider's at the fake upstream and token server (e.g. the Google stand-in's). */
@@ -77,6 +80,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     rank: hooks.rank,
     ...(options.translators ? {translators: options.translators} : {}),
     ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
+    ...(options.upstreamIdle ? {upstreamIdle: options.upstreamIdle} : {}),
   });
   const port = await proxy.listen();
   return {
