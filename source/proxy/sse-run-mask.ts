@@ -225,25 +225,37 @@ function rewritten(held: HeldEvent): string {
   return out + text.slice(at);
 }
 
+/**
+ * An SSE blank line, the end of an event: a line end (CRLF, LF or a lone CR, as the SDKs read them)
+ * followed by another. A CR at the text's end may be half of a CRLF: it ends a line only once the
+ * next character is known, and then ends the event either way.
+ */
+const BLANK_LINE = /(?:\r\n|\r(?!\n|$)|\n)(?:\r\n|\r|\n)/g;
+
 /** Where the last complete event of `text` ends (after its blank line); -1 when none has. */
 function lastEventEnd(text: string): number {
-  const lf = text.lastIndexOf('\n\n');
-  // A CRLF stream's event end (no `\n\n` in it) can only be after the last LF one: looked for only there.
-  const crlf = text.indexOf('\r', lf + 1) === -1 ? -1 : text.lastIndexOf('\r\n\r\n');
-  if (lf === -1 && crlf === -1) return -1;
-  return lf > crlf ? lf + 2 : crlf + 4;
+  // Without a CR (most streams) every event ends in `\n\n`: found from the end, without an expression.
+  if (!text.includes('\r')) {
+    const lf = text.lastIndexOf('\n\n');
+    return lf === -1 ? -1 : lf + 2;
+  }
+  let end = -1;
+  BLANK_LINE.lastIndex = 0;
+  for (let found = BLANK_LINE.exec(text); found; found = BLANK_LINE.exec(text)) end = BLANK_LINE.lastIndex;
+  return end;
 }
 
 /**
  * Where the event starting at `start` ends (after its blank line); the text's length when it runs
- * on. `cr`: whether the text has a `\r` at all (else a CRLF end is not searched for, once per event).
+ * on. `cr`: whether the text has a `\r` at all (else only `\n\n` ends an event).
  */
 function eventEnd(text: string, start: number, cr: boolean): number {
-  const lf = text.indexOf('\n\n', start);
-  const crlf = cr ? text.indexOf('\r\n\r\n', start) : -1;
-  if (lf === -1 && crlf === -1) return text.length;
-  if (crlf === -1 || (lf !== -1 && lf < crlf)) return lf + 2;
-  return crlf + 4;
+  if (!cr) {
+    const lf = text.indexOf('\n\n', start);
+    return lf === -1 ? text.length : lf + 2;
+  }
+  BLANK_LINE.lastIndex = start;
+  return BLANK_LINE.exec(text) ? BLANK_LINE.lastIndex : text.length;
 }
 
 /** The end of the JSON string whose text starts at `start` (the index of its closing quote); -1 when the text ends first. */
@@ -259,7 +271,7 @@ function stringEnd(text: string, start: number): number {
 /** The event's `data:` lines joined (SSE), or undefined when it has none. */
 function dataOf(event: string): string | undefined {
   let data: string | undefined;
-  for (const line of event.split(/\r?\n/)) {
+  for (const line of event.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('data:')) continue;
     const value = line.startsWith('data: ') ? line.slice(6) : line.slice(5);
     data = data === undefined ? value : `${data}\n${value}`;
