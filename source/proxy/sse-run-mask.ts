@@ -2,7 +2,8 @@
 // protocol = upstream protocol): the client joins each run of deltas into one string, so a token cut
 // between two events is whole only there, and no byte masker sees it. This masks those runs in the
 // event bytes (core/text-run-mask.ts), for every stream protocol the proxy passes through:
-// - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index;
+// - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index
+//   (after the `content_block.text` or `.thinking` its `content_block_start` may already carry);
 // - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
 //   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
@@ -332,6 +333,8 @@ function runOf(event: unknown, path: Path): string | undefined {
   const [a, b, c, d, e, f, g] = path;
   // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
   if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? `anthropic:${String(root.index)}:${String(b)}` : undefined;
+  // A block's start may carry its first text or thinking: the SDK's message joins the deltas to it.
+  if (root.type === 'content_block_start') return a === 'content_block' && path.length === 2 && (b === 'text' || b === 'thinking') ? `anthropic:${String(root.index)}:${b}` : undefined;
   // OpenAI Responses: response.<kind>.delta {item_id, output_index, content_index, summary_index, delta}.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
     if (!root.type.endsWith('.delta') || path.length !== 1 || a !== 'delta') return undefined;
