@@ -13,15 +13,49 @@
 import type {Redactor} from '../core/redact.js';
 import {TextRunMasker} from '../core/text-run-mask.js';
 
-/**
- * The JSON keys of those fields, at a string value. A key is matched only outside strings: inside
- * one its quotes are escaped. Found in the raw bytes (as latin1), so an event whose fields cannot
- * begin a credential is never parsed.
- */
-const FIELD = /"(?:text|thinking|partial_json|content|reasoning_content|reasoning|refusal|arguments|delta)"\s*:\s*"/g;
-const FIELD_KEY = /^"([^"]+)"/;
-/** The same keys, for the parsed walk. */
+/** The JSON keys of those fields, at a string value. */
 const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
+/**
+ * The same keys in an event's raw text (latin1), at a string value. A key is matched only outside
+ * strings: inside one its quotes are escaped. Found in the raw bytes, so an event whose fields
+ * cannot begin a credential is never parsed.
+ */
+const FIELD = new RegExp(`"(?:${[...FIELD_KEYS].join('|')})"\\s*:\\s*"`, 'g');
+/**
+ * The keys with any of their characters sent as a `\u` escape (`"te\u0078t"`), which JSON.parse and
+ * every client read as the key: used for text that has a `\u` at all.
+ */
+const FIELD_ESCAPED = new RegExp(
+  `"(?:${[...FIELD_KEYS].map((key) => [...key].map((char) => `(?:${char}|\\\\u00${hexPattern(char.charCodeAt(0))})`).join('')).join('|')})"\\s*:\\s*"`,
+  'g',
+);
+
+/** The expression for `text` (FIELD_ESCAPED only when it has a `\u`), its lastIndex reset. */
+function fieldPattern(text: string): RegExp {
+  const pattern = text.includes('\\u') ? FIELD_ESCAPED : FIELD;
+  pattern.lastIndex = 0;
+  return pattern;
+}
+
+/** A character code's two hex digits, either case, as a regex source. */
+function hexPattern(code: number): string {
+  return code
+    .toString(16)
+    .padStart(2, '0')
+    .replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
+}
+
+/** The key a FIELD(_ESCAPED) match names, its escapes decoded. */
+function keyOf(match: string): string {
+  const key = match.slice(1, match.indexOf('"', 1));
+  return key.includes('\\') ? (JSON.parse(`"${key}"`) as string) : key;
+}
+
+/** Whether `at` is on a `data:` line of the event: only those carry its JSON (not `id:`, `event:` or a comment). */
+function onDataLine(event: string, at: number): boolean {
+  const lineStart = Math.max(event.lastIndexOf('\n', at), event.lastIndexOf('\r', at)) + 1;
+  return event.startsWith('data:', lineStart);
+}
 
 /**
  * An event not complete after this many bytes is let through as it comes, unmasked by runs, and
@@ -105,13 +139,13 @@ export class SseRunMasker {
 
   /** Where in `text` (before `limit`) the first field starts whose tail may begin a credential; -1 for none. */
   private firstHoldingField(text: string, limit: number): number {
-    FIELD.lastIndex = 0;
-    for (let found = FIELD.exec(text); found && found.index < limit; found = FIELD.exec(text)) {
+    const field = fieldPattern(text);
+    for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
       if (this.redactor.holdTextFrom(text, start, end) < end) return found.index;
-      FIELD.lastIndex = end + 1;
+      field.lastIndex = end + 1;
     }
     return -1;
   }
@@ -150,14 +184,18 @@ export class SseRunMasker {
   private slotsOf(event: string): Slot[] | undefined {
     const found: Array<{key: string; start: number; end: number}> = [];
     let frame = '';
-    FIELD.lastIndex = 0;
-    for (let match = FIELD.exec(event); match; match = FIELD.exec(event)) {
+    const field = fieldPattern(event);
+    for (let match = field.exec(event); match; match = field.exec(event)) {
+      if (!onDataLine(event, match.index)) {
+        field.lastIndex = match.index + 1;
+        continue;
+      }
       const start = match.index + match[0].length;
       const end = stringEnd(event, start);
       if (end === -1) return undefined;
-      found.push({key: FIELD_KEY.exec(match[0])![1]!, start, end});
+      found.push({key: keyOf(match[0]), start, end});
       frame += event.slice(found.length > 1 ? found[found.length - 2]!.end : 0, start);
-      FIELD.lastIndex = end + 1;
+      field.lastIndex = end + 1;
     }
     if (found.length === 0) return undefined;
     frame = (frame + event.slice(found[found.length - 1]!.end)).replace(VOLATILE, '');
