@@ -134,3 +134,75 @@ describe('a token split across Chat chunks by an odd upstream (pass-through)', (
     });
   });
 });
+
+describe('a token split across events after an event over the masker\'s size limit (pass-through)', () => {
+  it('is masked: one huge comment does not turn masking off for the rest of the stream', async () => {
+    await withProxy(claude, async (f) => {
+      const {text, pieces} = splitText(claude);
+      const events = anthropicStream(claude.model, pieces);
+      serve(f, [events[0]!, `: ${'x'.repeat(1100 * 1024)}\n\n`, ...events.slice(1)]);
+      assert.equal(await anthropicText(f, claude), maskedOf(claude, text));
+    });
+  });
+});
+
+describe('a token split across events with a repeated field key (pass-through)', () => {
+  it('is masked in what the client reads (JSON.parse keeps the last of two `text` keys)', async () => {
+    await withProxy(claude, async (f) => {
+      const {text, pieces} = splitText(claude);
+      serve(f, anthropicStream(claude.model, pieces, {json: (json) => json.replace(/"text":("[^"]*")/, '"text":"decoy","text":$1')}));
+      assert.equal(await anthropicText(f, claude), maskedOf(claude, text));
+    });
+  });
+});
+
+const codex = {provider: 'codex', model: 'gpt-5.2-codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1'})};
+
+/** A Responses stream of one message whose text is `pieces` (no `.done` events: the client keeps what the deltas spelled). */
+function responsesStream(model: string, pieces: string[], options: {itemIds?: string[]; partText?: string} = {}): string[] {
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) => sseEvent({type, sequence_number: seq++, ...data}, {event: type});
+  const response = (status: string) => ({id: 'resp_1', object: 'response', created_at: 1, status, model, output: [], usage: null});
+  return [
+    ev('response.created', {response: response('in_progress')}),
+    ev('response.output_item.added', {output_index: 0, item: {id: 'msg_1', type: 'message', role: 'assistant', status: 'in_progress', content: []}}),
+    ev('response.content_part.added', {item_id: 'msg_1', output_index: 0, content_index: 0, part: {type: 'output_text', text: options.partText ?? '', annotations: []}}),
+    ...pieces.map((piece, i) => ev('response.output_text.delta', {item_id: options.itemIds?.[i] ?? 'msg_1', output_index: 0, content_index: 0, delta: piece, logprobs: []})),
+  ];
+}
+
+async function responsesText(f: ProxyFixture, c: typeof codex): Promise<string> {
+  const client = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${c.provider}/v1`, maxRetries: 0});
+  const stream = client.responses.stream({model: c.model, input: 'hi'});
+  // The message's text as the SDK assembles it (its snapshot: the part's text and the deltas after it).
+  let text = '';
+  stream.on('response.output_text.delta', (event) => (text = event.snapshot));
+  for await (const event of stream) void event;
+  return text;
+}
+
+describe('a token split across Responses events by an odd upstream (pass-through)', () => {
+  const secret = String(codex.token.access_token);
+  const masked = (text: string) => new Redactor([secret, String(codex.token.refresh_token)]).redact(text);
+  const split = () => {
+    const text = `key ${secret} end`;
+    const cut = text.indexOf(secret) + 8;
+    return {text, pieces: [text.slice(0, cut), text.slice(cut)]};
+  };
+
+  it('is masked when the deltas name different item ids for one output (the SDK joins by output and content index)', async () => {
+    await withProxy(codex as unknown as Case, async (f) => {
+      const {text, pieces} = split();
+      serve(f, responsesStream(codex.model, pieces, {itemIds: ['msg_1', 'msg_2']}));
+      assert.equal(await responsesText(f, codex), masked(text));
+    });
+  });
+
+  it('is masked when the content part starts with the first piece (content_part.added text)', async () => {
+    await withProxy(codex as unknown as Case, async (f) => {
+      const {text, pieces} = split();
+      serve(f, responsesStream(codex.model, pieces.slice(1), {partText: pieces[0]}));
+      assert.equal(await responsesText(f, codex), masked(text));
+    });
+  });
+});
