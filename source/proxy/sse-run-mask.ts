@@ -7,7 +7,8 @@
 // - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
 //   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
-//   custom-tool input…), per item, content and summary index;
+//   custom-tool input…), per output, content and summary index (after the text a `content_part.added`,
+//   `reasoning_summary_part.added` or `output_item.added` may already carry);
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
@@ -373,10 +374,22 @@ function runOf(event: unknown, path: Path): string | undefined {
   if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? `anthropic:${String(root.index)}:${String(b)}` : undefined;
   // A block's start may carry its first text or thinking: the SDK's message joins the deltas to it.
   if (root.type === 'content_block_start') return a === 'content_block' && path.length === 2 && (b === 'text' || b === 'thinking') ? `anthropic:${String(root.index)}:${b}` : undefined;
-  // OpenAI Responses: response.<kind>.delta {item_id, output_index, content_index, summary_index, delta}.
+  // OpenAI Responses: response.<kind>.delta {output_index, content_index, summary_index, delta}, keyed
+  // as the SDK joins them (by index, whatever item_id says), after the text a part or item may start with.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
-    if (!root.type.endsWith('.delta') || path.length !== 1 || a !== 'delta') return undefined;
-    return `responses:${root.type}:${String(root.item_id)}:${String(root.output_index)}:${String(root.content_index)}:${String(root.summary_index)}`;
+    const run = (kind: string, content: unknown, summary: unknown) => `responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
+    if (root.type.endsWith('.delta')) return path.length === 1 && a === 'delta' ? run(root.type, root.content_index, root.summary_index) : undefined;
+    const kind = (at(path.slice(0, -1)) as {type?: unknown}).type;
+    if (root.type === 'response.content_part.added' && a === 'part' && path.length === 2) {
+      if (b === 'text' && (kind === 'output_text' || kind === 'reasoning_text')) return run(`response.${kind}.delta`, root.content_index, undefined);
+      if (b === 'refusal' && kind === 'refusal') return run('response.refusal.delta', root.content_index, undefined);
+    }
+    if (root.type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
+    if (root.type === 'response.output_item.added' && a === 'item') {
+      if (b === 'arguments' && path.length === 2 && kind === 'function_call') return run('response.function_call_arguments.delta', undefined, undefined);
+      if (b === 'content' && d === 'text' && path.length === 4 && kind === 'output_text') return run('response.output_text.delta', c, undefined);
+    }
+    return undefined;
   }
   // OpenAI Chat Completions: choices[i].delta.{content,…} and choices[i].delta.tool_calls[j].function.arguments.
   if (a === 'choices' && c === 'delta') {
