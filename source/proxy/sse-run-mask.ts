@@ -59,9 +59,9 @@ function onDataLine(event: string, at: number): boolean {
 }
 
 /**
- * An event not complete after this many bytes is let through as it comes, unmasked by runs, and
- * so is the rest of the stream (its fields are no longer found reliably): an upstream that never
- * ends an event must not make the proxy buffer without bound. Real events stay far below it.
+ * An event not complete after this many bytes is let through as it comes, unmasked by runs (its
+ * fields are not found reliably), up to its end: an upstream that never ends an event must not make
+ * the proxy buffer without bound. Masking resumes with the next event. Real events stay far below it.
  */
 const MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -89,7 +89,11 @@ interface HeldEvent {
 export class SseRunMasker {
   /** The start of an event whose end has not come yet (latin1). */
   private partial = '';
-  private off = false;
+  /**
+   * Inside an event too long to hold (MAX_EVENT_BYTES): its bytes pass as they come until its end;
+   * the value is its last few characters seen (a blank line may be cut between two chunks).
+   */
+  private passing: string | undefined;
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
@@ -101,7 +105,7 @@ export class SseRunMasker {
 
   /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
   push(chunk: Buffer): Buffer {
-    if (this.off) return chunk;
+    if (this.passing !== undefined) return this.passUntilEventEnd(chunk);
     const text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
     const complete = lastEventEnd(text);
     if (complete === -1) {
@@ -243,10 +247,27 @@ export class SseRunMasker {
     this.release(out);
   }
 
-  /** An event too long to hold: everything so far out, and the rest of the stream as it comes. */
+  /** An event too long to hold: everything so far out, then its bytes as they come up to its end. */
   private giveUp(): Buffer {
-    this.off = true;
-    return this.end();
+    const tail = this.partial.slice(-3);
+    const out = this.end();
+    this.passing = tail;
+    return out;
+  }
+
+  /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
+  private passUntilEventEnd(chunk: Buffer): Buffer {
+    const before = this.passing!;
+    const text = before + chunk.toString('latin1');
+    const end = firstEventEnd(text);
+    if (end === -1) {
+      this.passing = text.slice(-3);
+      return chunk;
+    }
+    this.passing = undefined;
+    // A blank line needs a character of the chunk (one wholly in `before` was found with it).
+    const cut = Math.max(0, end - before.length);
+    return Buffer.concat([chunk.subarray(0, cut), this.push(chunk.subarray(cut))]);
   }
 }
 
@@ -271,6 +292,16 @@ function rewritten(held: HeldEvent): string {
  * next character is known, and then ends the event either way.
  */
 const BLANK_LINE = /(?:\r\n|\r(?!\n|$)|\n)(?:\r\n|\r|\n)/g;
+
+/** Where the first complete event of `text` ends (after its blank line); -1 when none has. */
+function firstEventEnd(text: string): number {
+  if (!text.includes('\r')) {
+    const lf = text.indexOf('\n\n');
+    return lf === -1 ? -1 : lf + 2;
+  }
+  BLANK_LINE.lastIndex = 0;
+  return BLANK_LINE.exec(text) ? BLANK_LINE.lastIndex : -1;
+}
 
 /** Where the last complete event of `text` ends (after its blank line); -1 when none has. */
 function lastEventEnd(text: string): number {
