@@ -156,7 +156,13 @@ export class SseRunMasker {
   }
 
   private onEvent(event: string, out: string[]): void {
-    const slots = this.slotsOf(event);
+    let slots = this.slotsOf(event);
+    if (typeof slots === 'string') {
+      // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
+      event = slots;
+      const again = this.slotsOf(event);
+      slots = typeof again === 'string' ? undefined : again;
+    }
     if (slots === undefined) {
       // A keep-alive between two deltas must not end their run.
       if (this.held.length > 0 && isPing(event)) this.held.push({text: event, slots: []});
@@ -182,11 +188,12 @@ export class SseRunMasker {
 
   /**
    * An event's run fields, in order; undefined for an event with none (another kind of event). The
-   * raw fields found by FIELD are matched to the parsed ones (same keys, same order). An event
+   * raw fields found by FIELD are matched to the parsed ones (same keys, same order); when they do
+   * not match and some parsed one is a run's, the event re-encoded (see parsedRuns). An event
    * whose text around its fields is the last parsed one's (the next delta of a run, up to its
    * sequence number) has the same runs: it is not parsed again.
    */
-  private slotsOf(event: string): Slot[] | undefined {
+  private slotsOf(event: string): Slot[] | string | undefined {
     const found: Array<{key: string; start: number; end: number}> = [];
     let frame = '';
     const field = fieldPattern(event);
@@ -206,7 +213,9 @@ export class SseRunMasker {
     frame = (frame + event.slice(found[found.length - 1]!.end)).replace(VOLATILE, '');
     let runs = frame === this.lastFrame ? this.lastRuns : undefined;
     if (!runs) {
-      runs = parsedRuns(event, found);
+      const parsed = parsedRuns(event, found);
+      if (typeof parsed === 'string') return parsed;
+      runs = parsed;
       this.lastFrame = frame;
       this.lastRuns = runs;
     }
@@ -363,8 +372,13 @@ function isPing(event: string): boolean {
  */
 const VOLATILE = /"(?:sequence_number|obfuscation)"\s*:\s*(?:\d+|"[^"\\]*")/g;
 
-/** The run of each raw field of an event (in order), from its parsed JSON; undefined when they do not match. */
-function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | undefined {
+/**
+ * The run of each raw field of an event (in order), from its parsed JSON; undefined when its data
+ * is no JSON. When the raw fields are not the parsed ones (a repeated key, of which JSON.parse keeps
+ * the last) and some parsed field is a run's, the event with its data re-encoded by JSON.stringify,
+ * whose fields are what the client reads.
+ */
+function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | string | undefined {
   const data = dataOf(event);
   if (data === undefined) return undefined;
   let json: unknown;
@@ -374,8 +388,18 @@ function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<s
     return undefined;
   }
   const fields = runFields(json);
-  if (fields.length !== found.length || fields.some((field, i) => field.key !== found[i]!.key)) return undefined;
-  return fields.map((field) => field.run);
+  if (fields.length === found.length && fields.every((field, i) => field.key === found[i]!.key)) return fields.map((field) => field.run);
+  return fields.some((field) => field.run !== undefined) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : undefined;
+}
+
+/** The event with its `data:` lines replaced by one line of `data` (latin1), where the first was. */
+function withData(event: string, data: string): string {
+  let first = true;
+  return event.replace(/^data:.*(\r\n|\r|\n)?/gm, (_line, end: string | undefined) => {
+    if (!first) return '';
+    first = false;
+    return `data: ${data}${end ?? ''}`;
+  });
 }
 
 type Path = ReadonlyArray<string | number>;
