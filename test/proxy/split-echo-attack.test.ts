@@ -206,3 +206,23 @@ describe('a token split across Responses events by an odd upstream (pass-through
     });
   });
 });
+
+describe('a token split across events of a stream the upstream does not label as SSE (pass-through)', () => {
+  for (const type of ['application/json', 'text/plain', undefined]) {
+    it(`is masked with content-type ${type ?? '(none)'}: the SDK reads the stream as SSE whatever its type`, async () => {
+      await withProxy(claude, async (f) => {
+        const {text, pieces} = splitText(claude);
+        const events = anthropicStream(claude.model, pieces);
+        f.upstream.handler = async (_req, res) => {
+          res.writeHead(200, type ? {'content-type': type} : {});
+          for (const event of events) {
+            res.write(event);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          res.end();
+        };
+        assert.equal(await anthropicText(f, claude), maskedOf(claude, text));
+      });
+    });
+  }
+});
