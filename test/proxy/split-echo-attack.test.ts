@@ -226,3 +226,28 @@ describe('a token split across events of a stream the upstream does not label as
     });
   }
 });
+
+describe('a token split between two text blocks of an Anthropic stream (pass-through)', () => {
+  it("is masked in the SDK's `text` events (all text deltas, joined as they come) and in each block", async () => {
+    await withProxy(claude, async (f) => {
+      const {text, pieces} = splitText(claude);
+      const ev = (event: string, data: Record<string, unknown>) => sseEvent({type: event, ...data}, {event});
+      const block = (index: number, piece: string) => [
+        ev('content_block_start', {index, content_block: {type: 'text', text: ''}}),
+        ev('content_block_delta', {index, delta: {type: 'text_delta', text: piece}}),
+        ev('content_block_stop', {index}),
+      ];
+      const events = anthropicStream(claude.model, []);
+      serve(f, [events[0]!, ...block(0, pieces[0]!), ...block(1, pieces[1]!), ...events.slice(-2)]);
+      const client = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude`, maxRetries: 0});
+      let streamed = '';
+      const message = await client.messages
+        .stream({model: claude.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]})
+        .on('text', (delta) => (streamed += delta))
+        .finalMessage();
+      assert.equal(streamed, maskedOf(claude, text));
+      const token = secretOf(claude);
+      for (const b of message.content) if (b.type === 'text') for (let at = 0; at + 5 <= token.length; at++) assert.ok(!b.text.includes(token.slice(at, at + 5)), b.text);
+    });
+  });
+});
