@@ -2,8 +2,9 @@
 // protocol = upstream protocol): the client joins each run of deltas into one string, so a token cut
 // between two events is whole only there, and no byte masker sees it. This masks those runs in the
 // event bytes (core/text-run-mask.ts), for every stream protocol the proxy passes through:
-// - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index
-//   (after the `content_block.text` or `.thinking` its `content_block_start` may already carry);
+// - Anthropic Messages: `content_block_delta` `delta.text` and `delta.thinking` (one run each, across
+//   consecutive blocks), `delta.partial_json` per block index (after the `content_block.text` or
+//   `.thinking` a `content_block_start` may already carry);
 // - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
 //   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
@@ -164,8 +165,8 @@ export class SseRunMasker {
       slots = typeof again === 'string' ? undefined : again;
     }
     if (slots === undefined) {
-      // A keep-alive between two deltas must not end their run.
-      if (this.held.length > 0 && isPing(event)) this.held.push({text: event, slots: []});
+      // A keep-alive between two deltas must not end their run, nor a block's end.
+      if (this.held.length > 0 && waitsBehind(event)) this.held.push({text: event, slots: []});
       else {
         this.flush(out);
         out.push(event);
@@ -359,10 +360,14 @@ function dataOf(event: string): string | undefined {
   return data;
 }
 
-/** An Anthropic keep-alive (`event: ping`), or an event with no data (a comment). */
-function isPing(event: string): boolean {
+/**
+ * An event that waits behind held deltas instead of ending their runs: an Anthropic keep-alive
+ * (`ping`), an event with no data (a comment), or an Anthropic `content_block_stop` (the next
+ * block may go on with the same text run).
+ */
+function waitsBehind(event: string): boolean {
   const data = dataOf(event);
-  return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data);
+  return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data) || /^\s*\{\s*"type"\s*:\s*"content_block_stop"\s*,\s*"index"\s*:\s*\d+\s*\}\s*$/.test(data);
 }
 
 /**
@@ -426,9 +431,13 @@ function runOf(event: unknown, path: Path): string | undefined {
   const at = (p: Path) => p.reduce<unknown>((value, key) => (value as Record<string | number, unknown> | undefined)?.[key], root);
   const [a, b, c, d, e, f, g] = path;
   // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
-  if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? `anthropic:${String(root.index)}:${String(b)}` : undefined;
+  // Text and thinking are one run each across blocks: the SDK's `text` and `thinking` events join
+  // every delta as it comes, whatever its index (the message joins them per block; consecutive
+  // blocks' runs hold across their stop and start, see waitsBehind). A tool's input is its own.
+  const anthropicRun = (key: unknown) => (key === 'partial_json' ? `anthropic:${String(root.index)}:${key}` : `anthropic:${String(key)}`);
+  if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? anthropicRun(b) : undefined;
   // A block's start may carry its first text or thinking: the SDK's message joins the deltas to it.
-  if (root.type === 'content_block_start') return a === 'content_block' && path.length === 2 && (b === 'text' || b === 'thinking') ? `anthropic:${String(root.index)}:${b}` : undefined;
+  if (root.type === 'content_block_start') return a === 'content_block' && path.length === 2 && (b === 'text' || b === 'thinking') ? anthropicRun(b) : undefined;
   // OpenAI Responses: response.<kind>.delta {output_index, content_index, summary_index, delta}, keyed
   // as the SDK joins them (by index, whatever item_id says), after the text a part or item may start with.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
