@@ -7,7 +7,7 @@ import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import {Redactor} from '../../source/core/redact.js';
-import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import {API_KEY, oauthToken, oneAccountFixture, withOneAccount, type ProxyFixture} from './fixture.js';
 
 const claude = {provider: 'claude', model: 'claude-sonnet-4-5', token: oauthToken('claude', 'c@example.com')};
 const qwen = {provider: 'qwen', model: 'qwen3-coder-plus', apiPath: '/v1', token: oauthToken('qwen', 'q@example.com')};
@@ -52,16 +52,8 @@ function chatStream(model: string, pieces: string[], options: EventOptions = {})
   return [chunk({role: 'assistant', content: ''}), ...pieces.map((piece) => chunk({content: piece})), chunk({}, 'stop'), 'data: [DONE]\n\n'];
 }
 
-const fixtureOf = (c: Case) => proxyFixture({provider: c.provider, apiPath: 'apiPath' in c ? c.apiPath : undefined, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
-
-async function withProxy(c: Case, use: (f: ProxyFixture) => Promise<void>): Promise<void> {
-  const f = await fixtureOf(c);
-  try {
-    await use(f);
-  } finally {
-    await f.close();
-  }
-}
+const fixtureOf = oneAccountFixture;
+const withProxy = withOneAccount;
 
 /** Serves `events` one write each. */
 function serve(f: ProxyFixture, events: string[]): void {
@@ -191,7 +183,7 @@ describe('a token split across Responses events by an odd upstream (pass-through
   };
 
   it('is masked when the deltas name different item ids for one output (the SDK joins by output and content index)', async () => {
-    await withProxy(codex as unknown as Case, async (f) => {
+    await withProxy(codex, async (f) => {
       const {text, pieces} = split();
       serve(f, responsesStream(codex.model, pieces, {itemIds: ['msg_1', 'msg_2']}));
       assert.equal(await responsesText(f, codex), masked(text));
@@ -199,7 +191,7 @@ describe('a token split across Responses events by an odd upstream (pass-through
   });
 
   it('is masked when the content part starts with the first piece (content_part.added text)', async () => {
-    await withProxy(codex as unknown as Case, async (f) => {
+    await withProxy(codex, async (f) => {
       const {text, pieces} = split();
       serve(f, responsesStream(codex.model, pieces.slice(1), {partText: pieces[0]}));
       assert.equal(await responsesText(f, codex), masked(text));
