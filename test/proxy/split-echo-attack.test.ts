@@ -243,3 +243,25 @@ describe('a token split between two text blocks of an Anthropic stream (pass-thr
     });
   });
 });
+
+describe('a token split by an event the client ignores between two deltas (pass-through)', () => {
+  it('Anthropic: an event of an unknown type does not end the run', async () => {
+    await withProxy(claude, async (f) => {
+      const {text, pieces} = splitText(claude);
+      const events = anthropicStream(claude.model, pieces);
+      const second = events.findIndex((e) => e.includes(JSON.stringify(pieces[1])));
+      serve(f, [...events.slice(0, second), sseEvent({type: 'telemetry', note: 'x'}, {event: 'telemetry'}), ...events.slice(second)]);
+      assert.equal(await anthropicText(f, claude), maskedOf(claude, text));
+    });
+  });
+
+  it('Chat: a chunk with an empty delta does not end the run', async () => {
+    await withProxy(qwen, async (f) => {
+      const {text, pieces} = splitText(qwen);
+      const events = chatStream(qwen.model, pieces);
+      const empty = sseEvent({id: 'c1', object: 'chat.completion.chunk', created: 1, model: qwen.model, choices: [{index: 0, delta: {}, finish_reason: null}]});
+      serve(f, [...events.slice(0, 2), empty, ...events.slice(2)]);
+      assert.equal(await chatText(f, qwen), maskedOf(qwen, text));
+    });
+  });
+});
