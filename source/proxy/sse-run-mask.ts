@@ -83,9 +83,10 @@ interface HeldEvent {
 /**
  * Masks runs of deltas in a pass-through SSE stream, bytes in, bytes out. An event goes out as it
  * came (the same bytes) unless one of its fields' joined tail may begin a credential; then it waits
- * for the events that settle it (later deltas of the same run), and any event of another kind lets
- * everything held out first (an Anthropic `ping` waits behind instead: it may come between two
- * deltas of one block). The bytes of an event not complete yet wait for the rest of it.
+ * for the events that settle it (later deltas of the same run), and an event that ends a block, an
+ * item, a choice or the turn lets everything held out first (any other event waits behind, see
+ * waitsBehind: the client joins the deltas around it). The bytes of an event not complete yet wait
+ * for the rest of it.
  */
 export class SseRunMasker {
   /** The start of an event whose end has not come yet (latin1). */
@@ -165,7 +166,7 @@ export class SseRunMasker {
       slots = typeof again === 'string' ? undefined : again;
     }
     if (slots === undefined) {
-      // A keep-alive between two deltas must not end their run, nor a block's end.
+      // An event the client does not end a run with (a keep-alive, an unknown one) must not end it here.
       if (this.held.length > 0 && waitsBehind(event)) this.held.push({text: event, slots: []});
       else {
         this.flush(out);
@@ -361,14 +362,33 @@ function dataOf(event: string): string | undefined {
 }
 
 /**
- * An event that waits behind held deltas instead of ending their runs: an Anthropic keep-alive
- * (`ping`), an event with no data (a comment), or an Anthropic `content_block_stop` (the next
- * block may go on with the same text run).
+ * Whether an event without run fields waits behind held deltas instead of ending their runs: the
+ * client goes on joining the next delta to the run after any event but one that ends a block, an
+ * item, a choice or the turn, or an error (an unknown type, an empty Chat delta, a `ping`, a
+ * comment, an Anthropic `content_block_stop`, whose next block may go on with the text run, all
+ * wait). Parsed only while something is held.
  */
 function waitsBehind(event: string): boolean {
   const data = dataOf(event);
-  return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data) || /^\s*\{\s*"type"\s*:\s*"content_block_stop"\s*,\s*"index"\s*:\s*\d+\s*\}\s*$/.test(data);
+  if (data === undefined) return true;
+  if (data.trim() === '[DONE]') return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof json !== 'object' || json === null || 'error' in json) return false;
+  const {type, choices, response} = json as {type?: unknown; choices?: unknown; response?: {candidates?: unknown}};
+  if (typeof type === 'string') return !ENDS_RUNS.test(type);
+  // OpenAI Chat: a finish reason ends its choice. Gemini (maybe in Cloud Code's wrapper): a finishReason.
+  if (Array.isArray(choices)) return !choices.some((choice) => (choice as {finish_reason?: unknown} | null)?.finish_reason != null);
+  const candidates = (json as {candidates?: unknown}).candidates ?? response?.candidates;
+  return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
 }
+
+/** Event types that end the runs before them: the turn's end, a new block or item, a part's or item's `.done`, an error. */
+const ENDS_RUNS = /^(?:message_delta|message_stop|content_block_start|error|response\.(?:completed|failed|incomplete|output_item\.added|content_part\.added|reasoning_summary_part\.added)|.*\.done)$/;
 
 /**
  * Values that change from one delta of a run to the next without changing its run: a Responses
