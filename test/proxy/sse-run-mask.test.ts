@@ -78,4 +78,19 @@ describe('SseRunMasker (pass-through SSE)', () => {
       }
     });
   }
+
+  it("Anthropic: a thinking run held at its end does not hold back the answer's text (a new block ends the runs before it)", () => {
+    const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({type, ...data})}\n\n`;
+    const stream = [
+      event('content_block_start', {index: 0, content_block: {type: 'thinking', thinking: ''}}),
+      // Its tail may begin the token: held until something settles it.
+      event('content_block_delta', {index: 0, delta: {type: 'thinking_delta', thinking: 'I would say sk-an'}}),
+      event('content_block_delta', {index: 0, delta: {type: 'signature_delta', signature: 'sig'}}),
+      event('content_block_stop', {index: 0}),
+      event('content_block_start', {index: 1, content_block: {type: 'text', text: ''}}),
+      event('content_block_delta', {index: 1, delta: {type: 'text_delta', text: 'Hello!'}}),
+    ].join('');
+    // Before the turn ends, all of it is out as it came.
+    assert.equal(new SseRunMasker(redactor).push(Buffer.from(stream)).toString('utf8'), stream);
+  });
 });
