@@ -174,6 +174,9 @@ export class SseRunMasker {
       }
       return;
     }
+    // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
+    // the answer's text must not wait for a thinking run that will not go on.
+    if (this.held.length > 0 && BLOCK_START.test(event)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
     if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
@@ -248,6 +251,16 @@ export class SseRunMasker {
     }
     this.held.splice(0, count);
     for (const [key, run] of this.runs) if (!run.holding) this.runs.delete(key);
+  }
+
+  /** Every run but those in `keep` ends: what each holds, masked, and the held events settled by it out. */
+  private endRunsBut(keep: ReadonlySet<string>, out: string[]): void {
+    for (const [key, run] of this.runs) {
+      if (keep.has(key)) continue;
+      this.settle(key, run.end());
+      this.runs.delete(key);
+    }
+    this.release(out);
   }
 
   /** Every run ends: what each holds, masked, and every held event out. */
@@ -386,6 +399,9 @@ function waitsBehind(event: string): boolean {
   const candidates = (json as {candidates?: unknown}).candidates ?? response?.candidates;
   return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
 }
+
+/** An Anthropic `content_block_start` (its type outside strings: a string's quotes are escaped). */
+const BLOCK_START = /"type"\s*:\s*"content_block_start"/;
 
 /** Event types that end the runs before them: the turn's end, a new block or item, a part's or item's `.done`, an error. */
 const ENDS_RUNS = /^(?:message_delta|message_stop|content_block_start|error|response\.(?:completed|failed|incomplete|output_item\.added|content_part\.added|reasoning_summary_part\.added)|.*\.done)$/;
