@@ -59,7 +59,8 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * chunks of one event-loop turn, see COALESCE_MAX_BYTES), with every account credential masked in
  * the headers and the body (issue 11: an error event inside a 200 SSE stream may echo the token),
  * and in an SSE stream also in the text a client joins from its deltas (sse-run-mask.ts: a token
- * spelled across events). Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
+ * spelled across events; `clientStream`: the client asked for a stream, so it reads the body as SSE
+ * whatever its type). Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
  * Transform: those cost an AbortController, a DOMException and several stream objects per answer, a
  * measurable share of a small JSON answer's time. Resolves once the answer is sent or either side
  * broke off.
@@ -71,7 +72,7 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
-export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor): Promise<void> {
+export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false): Promise<void> {
   // node:http parses a status that res.writeHead refuses (`099`): refused here, where the caller
   // still answers 502, since the head is written later from an event handler (where a throw would
   // end the proxy process).
@@ -82,7 +83,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const declaredLength = upstream.headers['content-length'] !== undefined && !isBodilessStatus(status);
   const masker = redactor.stream();
   // An SSE stream's deltas may spell a credential across events: masked per run as well (sse-run-mask.ts).
-  const runs = redactor.size > 0 && /event-stream/i.test(String(upstream.headers['content-type'] ?? '')) ? new SseRunMasker(redactor) : undefined;
+  // A client that asked for a stream reads the answer as SSE whatever type the upstream gives it.
+  const sse = clientStream || /event-stream/i.test(String(upstream.headers['content-type'] ?? ''));
+  const runs = redactor.size > 0 && sse ? new SseRunMasker(redactor) : undefined;
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());

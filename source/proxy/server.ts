@@ -558,7 +558,7 @@ export class ProxyServer {
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
-        const status = await this.deliver(prepared, upstream, res, watch, outcome);
+        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream);
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -667,14 +667,17 @@ export class ProxyServer {
     attempts.tried.add(from.id);
   }
 
-  /** "Stream": a success goes to the client, through the translator when there is one. Returns the status sent. */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>): Promise<number> {
+  /**
+   * "Stream": a success goes to the client, through the translator when there is one. Returns the
+   * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE).
+   */
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean): Promise<number> {
     const onBroken = (message: string) => this.recordError(message);
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
     if (readText === undefined) {
-      await pipeThrough(upstream, res, signal, onBroken, redactor);
+      await pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
     } else {
       this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {});
     }

@@ -2,30 +2,67 @@
 // protocol = upstream protocol): the client joins each run of deltas into one string, so a token cut
 // between two events is whole only there, and no byte masker sees it. This masks those runs in the
 // event bytes (core/text-run-mask.ts), for every stream protocol the proxy passes through:
-// - Anthropic Messages: `content_block_delta` `delta.text`, `delta.thinking`, `delta.partial_json`, per block index;
+// - Anthropic Messages: `content_block_delta` `delta.text` and `delta.thinking` (one run each, across
+//   consecutive blocks), `delta.partial_json` per block index (after the `content_block.text` or
+//   `.thinking` a `content_block_start` may already carry);
 // - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
 //   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
-//   custom-tool input…), per item, content and summary index;
+//   custom-tool input…), per output, content and summary index (after the text a `content_part.added`,
+//   `reasoning_summary_part.added` or `output_item.added` may already carry);
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {TextRunMasker} from '../core/text-run-mask.js';
 
-/**
- * The JSON keys of those fields, at a string value. A key is matched only outside strings: inside
- * one its quotes are escaped. Found in the raw bytes (as latin1), so an event whose fields cannot
- * begin a credential is never parsed.
- */
-const FIELD = /"(?:text|thinking|partial_json|content|reasoning_content|reasoning|refusal|arguments|delta)"\s*:\s*"/g;
-const FIELD_KEY = /^"([^"]+)"/;
-/** The same keys, for the parsed walk. */
+/** The JSON keys of those fields, at a string value. */
 const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
+/**
+ * The same keys in an event's raw text (latin1), at a string value. A key is matched only outside
+ * strings: inside one its quotes are escaped. Found in the raw bytes, so an event whose fields
+ * cannot begin a credential is never parsed.
+ */
+const FIELD = new RegExp(`"(?:${[...FIELD_KEYS].join('|')})"\\s*:\\s*"`, 'g');
+/**
+ * The keys with any of their characters sent as a `\u` escape (`"te\u0078t"`), which JSON.parse and
+ * every client read as the key: used for text that has a `\u` at all.
+ */
+const FIELD_ESCAPED = new RegExp(
+  `"(?:${[...FIELD_KEYS].map((key) => [...key].map((char) => `(?:${char}|\\\\u00${hexPattern(char.charCodeAt(0))})`).join('')).join('|')})"\\s*:\\s*"`,
+  'g',
+);
+
+/** The expression for `text` (FIELD_ESCAPED only when it has a `\u`), its lastIndex reset. */
+function fieldPattern(text: string): RegExp {
+  const pattern = text.includes('\\u') ? FIELD_ESCAPED : FIELD;
+  pattern.lastIndex = 0;
+  return pattern;
+}
+
+/** A character code's two hex digits, either case, as a regex source. */
+function hexPattern(code: number): string {
+  return code
+    .toString(16)
+    .padStart(2, '0')
+    .replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
+}
+
+/** The key a FIELD(_ESCAPED) match names, its escapes decoded. */
+function keyOf(match: string): string {
+  const key = match.slice(1, match.indexOf('"', 1));
+  return key.includes('\\') ? (JSON.parse(`"${key}"`) as string) : key;
+}
+
+/** Whether `at` is on a `data:` line of the event: only those carry its JSON (not `id:`, `event:` or a comment). */
+function onDataLine(event: string, at: number): boolean {
+  const lineStart = Math.max(event.lastIndexOf('\n', at), event.lastIndexOf('\r', at)) + 1;
+  return event.startsWith('data:', lineStart);
+}
 
 /**
- * An event not complete after this many bytes is let through as it comes, unmasked by runs, and
- * so is the rest of the stream (its fields are no longer found reliably): an upstream that never
- * ends an event must not make the proxy buffer without bound. Real events stay far below it.
+ * An event not complete after this many bytes is let through as it comes, unmasked by runs (its
+ * fields are not found reliably), up to its end: an upstream that never ends an event must not make
+ * the proxy buffer without bound. Masking resumes with the next event. Real events stay far below it.
  */
 const MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -46,14 +83,19 @@ interface HeldEvent {
 /**
  * Masks runs of deltas in a pass-through SSE stream, bytes in, bytes out. An event goes out as it
  * came (the same bytes) unless one of its fields' joined tail may begin a credential; then it waits
- * for the events that settle it (later deltas of the same run), and any event of another kind lets
- * everything held out first (an Anthropic `ping` waits behind instead: it may come between two
- * deltas of one block). The bytes of an event not complete yet wait for the rest of it.
+ * for the events that settle it (later deltas of the same run), and an event that ends a block, an
+ * item, a choice or the turn lets everything held out first (any other event waits behind, see
+ * waitsBehind: the client joins the deltas around it). The bytes of an event not complete yet wait
+ * for the rest of it.
  */
 export class SseRunMasker {
   /** The start of an event whose end has not come yet (latin1). */
   private partial = '';
-  private off = false;
+  /**
+   * Inside an event too long to hold (MAX_EVENT_BYTES): its bytes pass as they come until its end;
+   * the value is its last few characters seen (a blank line may be cut between two chunks).
+   */
+  private passing: string | undefined;
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
@@ -65,7 +107,7 @@ export class SseRunMasker {
 
   /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
   push(chunk: Buffer): Buffer {
-    if (this.off) return chunk;
+    if (this.passing !== undefined) return this.passUntilEventEnd(chunk);
     const text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
     const complete = lastEventEnd(text);
     if (complete === -1) {
@@ -104,28 +146,37 @@ export class SseRunMasker {
 
   /** Where in `text` (before `limit`) the first field starts whose tail may begin a credential; -1 for none. */
   private firstHoldingField(text: string, limit: number): number {
-    FIELD.lastIndex = 0;
-    for (let found = FIELD.exec(text); found && found.index < limit; found = FIELD.exec(text)) {
+    const field = fieldPattern(text);
+    for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
       if (this.redactor.holdTextFrom(text, start, end) < end) return found.index;
-      FIELD.lastIndex = end + 1;
+      field.lastIndex = end + 1;
     }
     return -1;
   }
 
   private onEvent(event: string, out: string[]): void {
-    const slots = this.slotsOf(event);
+    let slots = this.slotsOf(event);
+    if (typeof slots === 'string') {
+      // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
+      event = slots;
+      const again = this.slotsOf(event);
+      slots = typeof again === 'string' ? undefined : again;
+    }
     if (slots === undefined) {
-      // A keep-alive between two deltas must not end their run.
-      if (this.held.length > 0 && isPing(event)) this.held.push({text: event, slots: []});
+      // An event the client does not end a run with (a keep-alive, an unknown one) must not end it here.
+      if (this.held.length > 0 && waitsBehind(event)) this.held.push({text: event, slots: []});
       else {
         this.flush(out);
         out.push(event);
       }
       return;
     }
+    // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
+    // the answer's text must not wait for a thinking run that will not go on.
+    if (this.held.length > 0 && BLOCK_START.test(event)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
     if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
@@ -142,27 +193,34 @@ export class SseRunMasker {
 
   /**
    * An event's run fields, in order; undefined for an event with none (another kind of event). The
-   * raw fields found by FIELD are matched to the parsed ones (same keys, same order). An event
+   * raw fields found by FIELD are matched to the parsed ones (same keys, same order); when they do
+   * not match and some parsed one is a run's, the event re-encoded (see parsedRuns). An event
    * whose text around its fields is the last parsed one's (the next delta of a run, up to its
    * sequence number) has the same runs: it is not parsed again.
    */
-  private slotsOf(event: string): Slot[] | undefined {
+  private slotsOf(event: string): Slot[] | string | undefined {
     const found: Array<{key: string; start: number; end: number}> = [];
     let frame = '';
-    FIELD.lastIndex = 0;
-    for (let match = FIELD.exec(event); match; match = FIELD.exec(event)) {
+    const field = fieldPattern(event);
+    for (let match = field.exec(event); match; match = field.exec(event)) {
+      if (!onDataLine(event, match.index)) {
+        field.lastIndex = match.index + 1;
+        continue;
+      }
       const start = match.index + match[0].length;
       const end = stringEnd(event, start);
       if (end === -1) return undefined;
-      found.push({key: FIELD_KEY.exec(match[0])![1]!, start, end});
+      found.push({key: keyOf(match[0]), start, end});
       frame += event.slice(found.length > 1 ? found[found.length - 2]!.end : 0, start);
-      FIELD.lastIndex = end + 1;
+      field.lastIndex = end + 1;
     }
     if (found.length === 0) return undefined;
     frame = (frame + event.slice(found[found.length - 1]!.end)).replace(VOLATILE, '');
     let runs = frame === this.lastFrame ? this.lastRuns : undefined;
     if (!runs) {
-      runs = parsedRuns(event, found);
+      const parsed = parsedRuns(event, found);
+      if (typeof parsed === 'string') return parsed;
+      runs = parsed;
       this.lastFrame = frame;
       this.lastRuns = runs;
     }
@@ -195,6 +253,16 @@ export class SseRunMasker {
     for (const [key, run] of this.runs) if (!run.holding) this.runs.delete(key);
   }
 
+  /** Every run but those in `keep` ends: what each holds, masked, and the held events settled by it out. */
+  private endRunsBut(keep: ReadonlySet<string>, out: string[]): void {
+    for (const [key, run] of this.runs) {
+      if (keep.has(key)) continue;
+      this.settle(key, run.end());
+      this.runs.delete(key);
+    }
+    this.release(out);
+  }
+
   /** Every run ends: what each holds, masked, and every held event out. */
   private flush(out: string[]): void {
     if (this.held.length === 0) return;
@@ -203,10 +271,27 @@ export class SseRunMasker {
     this.release(out);
   }
 
-  /** An event too long to hold: everything so far out, and the rest of the stream as it comes. */
+  /** An event too long to hold: everything so far out, then its bytes as they come up to its end. */
   private giveUp(): Buffer {
-    this.off = true;
-    return this.end();
+    const tail = this.partial.slice(-3);
+    const out = this.end();
+    this.passing = tail;
+    return out;
+  }
+
+  /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
+  private passUntilEventEnd(chunk: Buffer): Buffer {
+    const before = this.passing!;
+    const text = before + chunk.toString('latin1');
+    const end = firstEventEnd(text);
+    if (end === -1) {
+      this.passing = text.slice(-3);
+      return chunk;
+    }
+    this.passing = undefined;
+    // A blank line needs a character of the chunk (one wholly in `before` was found with it).
+    const cut = Math.max(0, end - before.length);
+    return Buffer.concat([chunk.subarray(0, cut), this.push(chunk.subarray(cut))]);
   }
 }
 
@@ -225,25 +310,47 @@ function rewritten(held: HeldEvent): string {
   return out + text.slice(at);
 }
 
+/**
+ * An SSE blank line, the end of an event: a line end (CRLF, LF or a lone CR, as the SDKs read them)
+ * followed by another. A CR at the text's end may be half of a CRLF: it ends a line only once the
+ * next character is known, and then ends the event either way.
+ */
+const BLANK_LINE = /(?:\r\n|\r(?!\n|$)|\n)(?:\r\n|\r|\n)/g;
+
+/** Where the first complete event of `text` ends (after its blank line); -1 when none has. */
+function firstEventEnd(text: string): number {
+  if (!text.includes('\r')) {
+    const lf = text.indexOf('\n\n');
+    return lf === -1 ? -1 : lf + 2;
+  }
+  BLANK_LINE.lastIndex = 0;
+  return BLANK_LINE.exec(text) ? BLANK_LINE.lastIndex : -1;
+}
+
 /** Where the last complete event of `text` ends (after its blank line); -1 when none has. */
 function lastEventEnd(text: string): number {
-  const lf = text.lastIndexOf('\n\n');
-  // A CRLF stream's event end (no `\n\n` in it) can only be after the last LF one: looked for only there.
-  const crlf = text.indexOf('\r', lf + 1) === -1 ? -1 : text.lastIndexOf('\r\n\r\n');
-  if (lf === -1 && crlf === -1) return -1;
-  return lf > crlf ? lf + 2 : crlf + 4;
+  // Without a CR (most streams) every event ends in `\n\n`: found from the end, without an expression.
+  if (!text.includes('\r')) {
+    const lf = text.lastIndexOf('\n\n');
+    return lf === -1 ? -1 : lf + 2;
+  }
+  let end = -1;
+  BLANK_LINE.lastIndex = 0;
+  for (let found = BLANK_LINE.exec(text); found; found = BLANK_LINE.exec(text)) end = BLANK_LINE.lastIndex;
+  return end;
 }
 
 /**
  * Where the event starting at `start` ends (after its blank line); the text's length when it runs
- * on. `cr`: whether the text has a `\r` at all (else a CRLF end is not searched for, once per event).
+ * on. `cr`: whether the text has a `\r` at all (else only `\n\n` ends an event).
  */
 function eventEnd(text: string, start: number, cr: boolean): number {
-  const lf = text.indexOf('\n\n', start);
-  const crlf = cr ? text.indexOf('\r\n\r\n', start) : -1;
-  if (lf === -1 && crlf === -1) return text.length;
-  if (crlf === -1 || (lf !== -1 && lf < crlf)) return lf + 2;
-  return crlf + 4;
+  if (!cr) {
+    const lf = text.indexOf('\n\n', start);
+    return lf === -1 ? text.length : lf + 2;
+  }
+  BLANK_LINE.lastIndex = start;
+  return BLANK_LINE.exec(text) ? BLANK_LINE.lastIndex : text.length;
 }
 
 /** The end of the JSON string whose text starts at `start` (the index of its closing quote); -1 when the text ends first. */
@@ -259,7 +366,7 @@ function stringEnd(text: string, start: number): number {
 /** The event's `data:` lines joined (SSE), or undefined when it has none. */
 function dataOf(event: string): string | undefined {
   let data: string | undefined;
-  for (const line of event.split(/\r?\n/)) {
+  for (const line of event.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('data:')) continue;
     const value = line.startsWith('data: ') ? line.slice(6) : line.slice(5);
     data = data === undefined ? value : `${data}\n${value}`;
@@ -267,11 +374,37 @@ function dataOf(event: string): string | undefined {
   return data;
 }
 
-/** An Anthropic keep-alive (`event: ping`), or an event with no data (a comment). */
-function isPing(event: string): boolean {
+/**
+ * Whether an event without run fields waits behind held deltas instead of ending their runs: the
+ * client goes on joining the next delta to the run after any event but one that ends a block, an
+ * item, a choice or the turn, or an error (an unknown type, an empty Chat delta, a `ping`, a
+ * comment, an Anthropic `content_block_stop`, whose next block may go on with the text run, all
+ * wait). Parsed only while something is held.
+ */
+function waitsBehind(event: string): boolean {
   const data = dataOf(event);
-  return data === undefined || /^\s*\{\s*"type"\s*:\s*"ping"\s*\}\s*$/.test(data);
+  if (data === undefined) return true;
+  if (data.trim() === '[DONE]') return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof json !== 'object' || json === null || 'error' in json) return false;
+  const {type, choices, response} = json as {type?: unknown; choices?: unknown; response?: {candidates?: unknown}};
+  if (typeof type === 'string') return !ENDS_RUNS.test(type);
+  // OpenAI Chat: a finish reason ends its choice. Gemini (maybe in Cloud Code's wrapper): a finishReason.
+  if (Array.isArray(choices)) return !choices.some((choice) => (choice as {finish_reason?: unknown} | null)?.finish_reason != null);
+  const candidates = (json as {candidates?: unknown}).candidates ?? response?.candidates;
+  return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
 }
+
+/** An Anthropic `content_block_start` (its type outside strings: a string's quotes are escaped). */
+const BLOCK_START = /"type"\s*:\s*"content_block_start"/;
+
+/** Event types that end the runs before them: the turn's end, a new block or item, a part's or item's `.done`, an error. */
+const ENDS_RUNS = /^(?:message_delta|message_stop|content_block_start|error|response\.(?:completed|failed|incomplete|output_item\.added|content_part\.added|reasoning_summary_part\.added)|.*\.done)$/;
 
 /**
  * Values that change from one delta of a run to the next without changing its run: a Responses
@@ -280,8 +413,13 @@ function isPing(event: string): boolean {
  */
 const VOLATILE = /"(?:sequence_number|obfuscation)"\s*:\s*(?:\d+|"[^"\\]*")/g;
 
-/** The run of each raw field of an event (in order), from its parsed JSON; undefined when they do not match. */
-function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | undefined {
+/**
+ * The run of each raw field of an event (in order), from its parsed JSON; undefined when its data
+ * is no JSON. When the raw fields are not the parsed ones (a repeated key, of which JSON.parse keeps
+ * the last) and some parsed field is a run's, the event with its data re-encoded by JSON.stringify,
+ * whose fields are what the client reads.
+ */
+function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | string | undefined {
   const data = dataOf(event);
   if (data === undefined) return undefined;
   let json: unknown;
@@ -291,8 +429,18 @@ function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<s
     return undefined;
   }
   const fields = runFields(json);
-  if (fields.length !== found.length || fields.some((field, i) => field.key !== found[i]!.key)) return undefined;
-  return fields.map((field) => field.run);
+  if (fields.length === found.length && fields.every((field, i) => field.key === found[i]!.key)) return fields.map((field) => field.run);
+  return fields.some((field) => field.run !== undefined) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : undefined;
+}
+
+/** The event with its `data:` lines replaced by one line of `data` (latin1), where the first was. */
+function withData(event: string, data: string): string {
+  let first = true;
+  return event.replace(/^data:.*(\r\n|\r|\n)?/gm, (_line, end: string | undefined) => {
+    if (!first) return '';
+    first = false;
+    return `data: ${data}${end ?? ''}`;
+  });
 }
 
 type Path = ReadonlyArray<string | number>;
@@ -319,11 +467,29 @@ function runOf(event: unknown, path: Path): string | undefined {
   const at = (p: Path) => p.reduce<unknown>((value, key) => (value as Record<string | number, unknown> | undefined)?.[key], root);
   const [a, b, c, d, e, f, g] = path;
   // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
-  if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? `anthropic:${String(root.index)}:${String(b)}` : undefined;
-  // OpenAI Responses: response.<kind>.delta {item_id, output_index, content_index, summary_index, delta}.
+  // Text and thinking are one run each across blocks: the SDK's `text` and `thinking` events join
+  // every delta as it comes, whatever its index (the message joins them per block; consecutive
+  // blocks' runs hold across their stop and start, see waitsBehind). A tool's input is its own.
+  const anthropicRun = (key: unknown) => (key === 'partial_json' ? `anthropic:${String(root.index)}:${key}` : `anthropic:${String(key)}`);
+  if (root.type === 'content_block_delta') return a === 'delta' && path.length === 2 && c === undefined ? anthropicRun(b) : undefined;
+  // A block's start may carry its first text or thinking: the SDK's message joins the deltas to it.
+  if (root.type === 'content_block_start') return a === 'content_block' && path.length === 2 && (b === 'text' || b === 'thinking') ? anthropicRun(b) : undefined;
+  // OpenAI Responses: response.<kind>.delta {output_index, content_index, summary_index, delta}, keyed
+  // as the SDK joins them (by index, whatever item_id says), after the text a part or item may start with.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
-    if (!root.type.endsWith('.delta') || path.length !== 1 || a !== 'delta') return undefined;
-    return `responses:${root.type}:${String(root.item_id)}:${String(root.output_index)}:${String(root.content_index)}:${String(root.summary_index)}`;
+    const run = (kind: string, content: unknown, summary: unknown) => `responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
+    if (root.type.endsWith('.delta')) return path.length === 1 && a === 'delta' ? run(root.type, root.content_index, root.summary_index) : undefined;
+    const kind = (at(path.slice(0, -1)) as {type?: unknown}).type;
+    if (root.type === 'response.content_part.added' && a === 'part' && path.length === 2) {
+      if (b === 'text' && (kind === 'output_text' || kind === 'reasoning_text')) return run(`response.${kind}.delta`, root.content_index, undefined);
+      if (b === 'refusal' && kind === 'refusal') return run('response.refusal.delta', root.content_index, undefined);
+    }
+    if (root.type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
+    if (root.type === 'response.output_item.added' && a === 'item') {
+      if (b === 'arguments' && path.length === 2 && kind === 'function_call') return run('response.function_call_arguments.delta', undefined, undefined);
+      if (b === 'content' && d === 'text' && path.length === 4 && kind === 'output_text') return run('response.output_text.delta', c, undefined);
+    }
+    return undefined;
   }
   // OpenAI Chat Completions: choices[i].delta.{content,…} and choices[i].delta.tool_calls[j].function.arguments.
   if (a === 'choices' && c === 'delta') {

@@ -113,6 +113,28 @@ export function oauthToken(type: string, email: string, extra: Record<string, un
   };
 }
 
+/** One account of a provider: its token file's contents, and the upstream's API path when it has one. */
+export interface OneAccount {
+  provider: string;
+  apiPath?: string;
+  token: Record<string, unknown>;
+}
+
+/** A proxy serving one account of `c.provider` (token file `<provider>-a.json`) from the fixture's upstream. */
+export function oneAccountFixture(c: OneAccount): Promise<ProxyFixture> {
+  return proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
+}
+
+/** Runs `use` against oneAccountFixture(c), closed afterwards. */
+export async function withOneAccount(c: OneAccount, use: (f: ProxyFixture) => Promise<void>): Promise<void> {
+  const f = await oneAccountFixture(c);
+  try {
+    await use(f);
+  } finally {
+    await f.close();
+  }
+}
+
 /** Token files of claude accounts `<name>@example.com`, in registry order (a pool). */
 export function claudeAccounts(...names: string[]): FixtureOptions['tokens'] {
   return accountTokens('claude', names.map((name) => `${name}@example.com`));

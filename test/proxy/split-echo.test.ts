@@ -7,7 +7,7 @@ import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import {Redactor} from '../../source/core/redact.js';
-import {API_KEY, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
+import {API_KEY, oauthToken, oneAccountFixture, withOneAccount, type ProxyFixture} from './fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
@@ -28,16 +28,8 @@ const CASES = {
 /** The access token of a case, and the text the proxy masks it to (what Redactor.redact gives for the whole token). */
 const secretOf = (c: Case) => String(c.token.access_token);
 const maskedOf = (c: Case, text: string) => new Redactor([secretOf(c), String(c.token.refresh_token)]).redact(text);
-const fixtureOf = (c: Case) => proxyFixture({provider: c.provider, apiPath: c.apiPath, tokens: [{file: `${c.provider}-a.json`, token: c.token}]});
-/** Runs `use` against a proxy serving `c`'s provider from a fake upstream, closed afterwards. */
-async function withProxy(c: Case, use: (f: ProxyFixture) => Promise<void>): Promise<void> {
-  const f = await fixtureOf(c);
-  try {
-    await use(f);
-  } finally {
-    await f.close();
-  }
-}
+const fixtureOf = oneAccountFixture;
+const withProxy = withOneAccount;
 
 /**
  * A run's text and how the upstream cuts it into deltas, for an account's token: the token twice,

@@ -58,4 +58,39 @@ describe('SseRunMasker (pass-through SSE)', () => {
     }
     assert.deepEqual(args, {0: redactor.redact(first), 1: redactor.redact(second), legacy: redactor.redact(first)});
   });
+
+  for (const eol of ['\n', '\r\n', '\r']) {
+    it(`an event over 1 MB passes as it came and masking resumes after it, its blank line cut between reads at every byte (${JSON.stringify(eol)})`, () => {
+      const huge = `: ${'x'.repeat(1100 * 1024)}${eol}${eol}`;
+      const text = `key ${TOKEN}, ok`;
+      const stream = delta('hello, ', eol) + huge + delta(text.slice(0, 9), eol) + delta(text.slice(9), eol);
+      const end = Buffer.byteLength(delta('hello, ', eol) + huge);
+      const bytes = Buffer.from(stream);
+      for (let cut = end - 3; cut <= end + 1; cut++) {
+        // Read by 64 KB, as a socket gives them, and cut at `cut`: the huge event is never whole in one read.
+        const masker = new SseRunMasker(redactor);
+        const outs: Buffer[] = [];
+        for (let at = 0; at < cut; at += 64 * 1024) outs.push(masker.push(bytes.subarray(at, Math.min(at + 64 * 1024, cut))));
+        outs.push(masker.push(bytes.subarray(cut)), masker.end());
+        const out = Buffer.concat(outs).toString('utf8');
+        assert.equal(joined(out.replace(/\r\n?/g, '\n')), redactor.redact(`hello, ${text}`), `cut at ${cut}`);
+        assert.ok(out.includes(huge), `cut at ${cut}`);
+      }
+    });
+  }
+
+  it("Anthropic: a thinking run held at its end does not hold back the answer's text (a new block ends the runs before it)", () => {
+    const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({type, ...data})}\n\n`;
+    const stream = [
+      event('content_block_start', {index: 0, content_block: {type: 'thinking', thinking: ''}}),
+      // Its tail may begin the token: held until something settles it.
+      event('content_block_delta', {index: 0, delta: {type: 'thinking_delta', thinking: 'I would say sk-an'}}),
+      event('content_block_delta', {index: 0, delta: {type: 'signature_delta', signature: 'sig'}}),
+      event('content_block_stop', {index: 0}),
+      event('content_block_start', {index: 1, content_block: {type: 'text', text: ''}}),
+      event('content_block_delta', {index: 1, delta: {type: 'text_delta', text: 'Hello!'}}),
+    ].join('');
+    // Before the turn ends, all of it is out as it came.
+    assert.equal(new SseRunMasker(redactor).push(Buffer.from(stream)).toString('utf8'), stream);
+  });
 });
