@@ -799,7 +799,11 @@ export class Redactor {
   private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
     if (this.count > 0 && this.mayHoldWrappedEcho(text)) text = this.unwrapEchoes(text, form);
-    if (this.filter && !this.filter.mayHoldEcho(text)) return options.patterns ? maskCredentialPatterns(text) : text;
+    if (this.filter && !this.filter.mayHoldEcho(text)) {
+      // No whole echo; a cut one is shorter than the runs the filter samples, so it is looked for apart.
+      const cut = options.cutEchoes ? this.maskCutEchoes(text, form) : text;
+      return options.patterns ? maskCredentialPatterns(cut) : cut;
+    }
     const mask = form ? (found: string) => form(this.maskFor(found)) : (found: string) => this.maskFor(found);
     let masked = this.count === 0 ? text : ESCAPE_HINT.test(text) ? text.replace(this.echoPattern(), mask) : this.replacePlain(text, mask);
     if (options.cutEchoes) masked = this.maskCutEchoes(masked, form);
@@ -902,8 +906,8 @@ export class Redactor {
   }
 
   /** redact for latin1 text (a stream's bytes): each masked form written as its UTF-8 bytes. */
-  redactLatin1(text: string): string {
-    return this.redactWith(text, {}, (masked) => Buffer.from(masked, 'utf8').toString('latin1'));
+  redactLatin1(text: string, options: RedactOptions = NO_OPTIONS): string {
+    return this.redactWith(text, options, (masked) => Buffer.from(masked, 'utf8').toString('latin1'));
   }
 
   /** A copy of a JSON-like value with every string redacted (status objects, events, cache entries). */

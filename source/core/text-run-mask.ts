@@ -4,7 +4,9 @@
 // concatenates) as Redactor.redact masks the joined text, piece by piece: a piece goes out at once
 // unless its joined tail may begin an echo (Redactor.holdTextFrom), and then only until later
 // pieces settle it. Pure: the caller maps pieces to its events.
-import type {Redactor} from './redact.js';
+import type {RedactOptions, Redactor} from './redact.js';
+
+const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 
 /**
  * One run of concatenated pieces, masked. Each piece pushed gets exactly one output, in order; the
@@ -66,10 +68,14 @@ export class TextRunMasker {
     return settled;
   }
 
-  /** The run ended: the outputs of every piece still held, masked as the run ended. */
+  /**
+   * The run ended: the outputs of every piece still held, masked as the run ended. A held tail that
+   * is the start of a secret (CUT_ECHO_MIN characters or more) is masked too: the run ended mid-token
+   * (a block, an error, the stream's end), and the client would show that start as it is.
+   */
   end(): string[] {
     if (this.pieces.length === 0) return [];
-    const rest = this.mask(this.raw);
+    const rest = this.latin1 ? this.redactor.redactLatin1(this.raw, CUT) : this.redactor.redact(this.raw, CUT);
     if (this.aligned && rest === this.raw) return this.settleAll(undefined);
     return this.settleAll(this.out + rest);
   }
