@@ -798,6 +798,14 @@ export class Redactor {
    */
   private redactWith(text: string, options: RedactOptions, form?: (masked: string) => string): string {
     if (!text) return text;
+    if (this.count > 0 && ESCAPED_VERBATIM.test(text)) {
+      // A letter or digit sent as a JSON `\u` escape (`\u0061` for `a`): no encoder writes one,
+      // but a client decodes it, so the echo is looked for with those escapes decoded. The text
+      // changes (decoded) only when an echo is found there.
+      const plain = decodeVerbatimEscapes(text);
+      const masked = this.redactWith(plain, options, form);
+      if (masked !== plain) return masked;
+    }
     if (this.count > 0 && this.mayHoldWrappedEcho(text)) text = this.unwrapEchoes(text, form);
     if (this.filter && !this.filter.mayHoldEcho(text)) {
       // No whole echo; a cut one is shorter than the runs the filter samples, so it is looked for apart.
@@ -972,6 +980,8 @@ export class Redactor {
   mayHoldEcho(bytes: Buffer): boolean {
     const filter = this.echoFilter();
     if (!filter || filter.mayHoldEcho(bytes)) return true;
+    // Escaped letters break the verbatim runs the filter samples (see ESCAPED_VERBATIM).
+    if (bytes.includes(BACKSLASH_U00) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
     // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
     // characters are still all there, so bytes without any of the filter's bytes hold none.
@@ -1019,7 +1029,16 @@ export class Redactor {
       if (code < 256 && echoChars[code] !== 1) break;
       start--;
     }
-    return start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    const hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    // Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: held from the
+    // first such escape near the end, or from an escape cut off at the end (`\`, `\u00`).
+    const backslash = text.indexOf('\\', floor);
+    if (backslash === -1 || backslash >= to) return hold;
+    const tail = text.slice(floor, to);
+    const escaped = tail.search(ESCAPED_VERBATIM);
+    const cut = escaped === -1 ? tail.search(CUT_ESCAPE_AT_END) : -1;
+    const at = escaped !== -1 ? escaped : cut;
+    return at === -1 ? hold : Math.min(hold, floor + at);
   }
 
   /**
@@ -1139,6 +1158,21 @@ const EMPTY = Buffer.alloc(0);
  * verbatim, in the same order, in every echoed form.
  */
 const VERBATIM = /^[A-Za-z0-9_.-]$/;
+
+/** A JSON `\u` escape of a VERBATIM character, not itself escaped (`\\u0061` is a backslash and `u0061`). */
+const ESCAPED_VERBATIM = /(?<!\\)(?:\\\\)*\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
+const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
+/** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM. */
+const CUT_ESCAPE_AT_END = /(?<!\\)(?:\\\\)*\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
+
+/** The text with each escape ESCAPED_VERBATIM finds replaced by its character (other escapes kept). */
+function decodeVerbatimEscapes(text: string): string {
+  return text.replace(/\\(\\|u00([0-9a-fA-F]{2}))/g, (whole, _escaped: string, hex: string | undefined) => {
+    if (hex === undefined) return whole;
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return VERBATIM.test(char) ? char : whole;
+  });
+}
 
 /**
  * A prefilter that proves, in one sampled pass, that a text holds no echo, so that the regular
