@@ -157,7 +157,7 @@ export class ProxyServer {
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
     // A request event (one per request) is flat and its keys are this file's: only its values are masked.
-    this.emit = (event) => emit(event.type === 'request' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
+    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -315,12 +315,12 @@ export class ProxyServer {
         return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
       const route = parseRoute(req.url ?? '/');
-      if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error');
+      if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
-        if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models');
+        if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models', undefined, {}, 'wrong method');
         return await this.serveModels(req, res, route);
       }
-      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
+      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
@@ -328,8 +328,7 @@ export class ProxyServer {
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
       else {
-        this.refusedRequests++;
-        this.recentRefused.add(this.now());
+        this.refused(active, err);
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);
@@ -343,7 +342,7 @@ export class ProxyServer {
     const host = (req.headers.host ?? '').toLowerCase();
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!LOOPBACK_HOSTS.has(name)) {
-      throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error');
+      throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error', {}, 'Host not a loopback name');
     }
   }
 
@@ -361,7 +360,9 @@ export class ProxyServer {
       this.acceptedKeys.set(req.socket, {keys, key: presented});
       return;
     }
-    throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
+    // The log says only "wrong key": the presented key is never written, not even masked.
+    if (presented) throw new HttpError(401, 'invalid API key (not in api-keys of config.yaml)', 'authentication_error', {}, 'wrong key');
+    throw new HttpError(401, 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error', {}, 'no key');
   }
 
   /** The provider row with tui.json's endpoint overrides applied. */
@@ -621,7 +622,7 @@ export class ProxyServer {
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
       const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
-      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)});
+      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
     }
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
@@ -656,7 +657,7 @@ export class ProxyServer {
   private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
     const reason = noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
-    return new HttpError(503, `${reason}${why}`, 'api_error');
+    return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
@@ -766,6 +767,25 @@ export class ProxyServer {
       status,
       ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),
+    });
+  }
+
+  /**
+   * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
+   * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
+   */
+  private refused(active: ActiveRequest, error: HttpError): void {
+    const now = this.now();
+    this.refusedRequests++;
+    this.recentRefused.add(now);
+    this.emit({
+      type: 'refused',
+      ...(active.provider !== '-' ? {provider: active.provider} : {}),
+      method: sanitizeLine(active.req.method ?? '-'),
+      path: cutText(sanitizeLine((active.req.url ?? '').split('?')[0]!), 200),
+      status: error.status,
+      reason: cutText(sanitizeLine(error.reason ?? error.message), 160),
+      ms: now - active.started,
     });
   }
 
