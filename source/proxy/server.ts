@@ -21,7 +21,7 @@ import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {refreshDue} from '../services/refresh.js';
-import type {AccountStore} from '../store/accounts.js';
+import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
@@ -150,6 +150,8 @@ export class ProxyServer {
   private pinnedAccountId: string | undefined;
   private readonly upstreamIdle: UpstreamIdle;
   private idleCheck: NodeJS.Timeout | undefined;
+  /** Cooldown writes to the account state, in order; close waits for them. */
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
@@ -222,6 +224,8 @@ export class ProxyServer {
     clearInterval(this.idleCheck);
     this.agents.http.destroy();
     this.agents.https.destroy();
+    // A cooldown being written reaches the file before the process exits (the next start reads it).
+    await this.persisting;
   }
 
   /** Destroys every upstream request that has had no byte either way for upstreamIdle.ms. */
@@ -427,6 +431,12 @@ export class ProxyServer {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
       pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
+      // A provider's wait met before a restart (written by persistCooldown) still holds.
+      const now = this.now();
+      for (const a of usable) {
+        const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
+        if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
+      }
       this.pools.set(row.id, pool);
     } else if (!sameMembers(pool.list(), members)) {
       pool.setAccounts(members);
@@ -664,8 +674,20 @@ export class ProxyServer {
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
+    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message});
     this.recordError(logLine);
     attempts.tried.add(from.id);
+  }
+
+  /**
+   * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
+   * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
+   * backoff is not written: it is seconds long and the new process may meet a recovered provider.
+   */
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown): void {
+    this.persisting = this.persisting
+      .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
+      .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
 
   /**
