@@ -38,9 +38,13 @@ export interface Account {
   healthDetail?: string;
   /**
    * Until when (RFC 3339) a CLIProxyAPI server rests the account after a quota or rate error (its
-   * auth file's `next_retry_after`); set only while in the future. Local files have no cooldown.
+   * auth file's `next_retry_after`), or the local proxy does (tui/account-state.json `cooldown`:
+   * health stays as it is, the proxy waits it out); set only while in the future.
    */
   coolingUntil?: string;
+  /** Local files: why the proxy cools the account (the provider's words), and whether it is a quota or a rate limit. */
+  coolingReason?: string;
+  coolingKind?: 'quota' | 'rate-limit';
   /** A CLIProxyAPI server's own status word for the account (`active`, `error`, …); remote targets only. */
   serverStatus?: string;
 }

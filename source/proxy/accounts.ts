@@ -1,13 +1,22 @@
 // The proxy's view of the accounts on disk: the usable accounts per provider (checked every few
-// seconds, so logins, pauses and rotations made elsewhere are picked up, and re-read only when the
-// registry, the token dirs or the account state changed: reading every token file would stall
-// requests) and each account's token, cached until its file changes (refreshes by the TUI, CCS or
-// this proxy land on disk first).
+// seconds, and the auth dir's mtime on every request, so logins, pauses, rotations and files added by
+// hand are picked up; re-read only when the registry, the token dirs or the account state changed:
+// reading every token file would stall requests) and each account's token, cached until its file
+// changes (refreshes by the TUI, CCS or this proxy land on disk first).
 import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
+
+/** The dir's mtime (ms), NaN when it cannot be read. */
+function authDirMtime(dir: string): number {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** A full re-read at least this often, whatever the signature says (coarse mtimes can hide an edit). */
 const FULL_READ_EVERY_MS = 60_000;
@@ -21,8 +30,11 @@ interface CachedToken {
 export class AccountSource {
   private snapshot: Account[] | undefined;
   private loadedAt = 0;
-  private loading: Promise<Account[]> | undefined;
+  /** The read under way and the signature taken when it started. */
+  private loading: {signature: string; promise: Promise<Account[]>} | undefined;
   private loadedSignature = '';
+  /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
+  private loadedAuthDirMtime = Number.NaN;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -37,19 +49,26 @@ export class AccountSource {
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
   ) {}
 
-  /** Every account (usable or not), re-read when older than the TTL. */
+  /** Every account (usable or not), re-read when older than the TTL or when the auth dir changed. */
   async all(): Promise<Account[]> {
     return this.fresh() ?? this.reload();
   }
 
-  /** The list when it is younger than the TTL (no file looked at), else undefined. */
+  /**
+   * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
+   * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
+   * So a token file added by hand serves the next request, as a paused one is never used again
+   * (pickAccount's stat of the token file).
+   */
   private fresh(): Account[] | undefined {
-    return this.snapshot && this.now() - this.loadedAt < this.ttlMs ? this.snapshot : undefined;
+    if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
+    return Object.is(authDirMtime(this.store.paths.authDir), this.loadedAuthDirMtime) ? this.snapshot : undefined;
   }
 
   /**
-   * The list after a look at the files that decide it: re-read when they changed or a full re-read
-   * is due; the stale list while a read runs.
+   * The list after a look at the files that decide it: re-read when they changed (waited for: a
+   * request must not be served from a pool that lacks an account already on disk) or when a full
+   * re-read is due (the stale list meanwhile: nothing is known to have changed).
    */
   private async reload(): Promise<Account[]> {
     const signature = this.filesSignature();
@@ -57,18 +76,33 @@ export class AccountSource {
       this.loadedAt = this.now();
       return this.snapshot;
     }
-    this.loading ??= this.store
-      .load()
-      .then((snapshot) => {
-        this.snapshot = snapshot.accounts;
-        this.loadedAt = this.now();
-        this.loadedSignature = signature;
-        this.fullReadAt = this.now();
-        return snapshot.accounts;
-      })
-      .finally(() => (this.loading = undefined));
-    // A stale list is good enough while the new one loads.
-    return this.snapshot ?? this.loading;
+    const read = this.loadAccounts(signature);
+    return this.snapshot && signature === this.loadedSignature ? this.snapshot : read;
+  }
+
+  /**
+   * A read of the accounts that starts after the files looked like `signature`: the one under way
+   * when it was started for the same signature, else a new one after it (a read under way may have
+   * listed the dir before the change).
+   */
+  private loadAccounts(signature: string): Promise<Account[]> {
+    if (this.loading?.signature === signature) return this.loading.promise;
+    const before = this.loading?.promise;
+    const authMtime = authDirMtime(this.store.paths.authDir);
+    const promise = (async () => {
+      await before?.catch(() => undefined);
+      const snapshot = await this.store.load();
+      this.snapshot = snapshot.accounts;
+      this.loadedAt = this.now();
+      this.loadedSignature = signature;
+      this.loadedAuthDirMtime = authMtime;
+      this.fullReadAt = this.now();
+      return snapshot.accounts;
+    })().finally(() => {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    });
+    this.loading = {signature, promise};
+    return promise;
   }
 
   /**
@@ -76,11 +110,9 @@ export class AccountSource {
    * resume, login or removal), instead of waiting for the TTL. True when it re-read.
    */
   async reloadIfChanged(): Promise<boolean> {
-    if (this.snapshot && this.filesSignature() === this.loadedSignature) return false;
-    this.loadedAt = 0;
-    this.fullReadAt = 0;
-    await this.all();
-    await this.loading;
+    const signature = this.filesSignature();
+    if (this.snapshot && signature === this.loadedSignature) return false;
+    await this.loadAccounts(signature);
     return true;
   }
 

@@ -6,6 +6,8 @@ export class HttpError extends Error {
     message: string,
     readonly type = 'invalid_request_error',
     readonly headers: Record<string, string> = {},
+    /** The refusal in a few words for proxy.log (the message when absent); never quotes a presented key. */
+    readonly reason?: string,
   ) {
     super(message);
   }

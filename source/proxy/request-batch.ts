@@ -5,6 +5,7 @@
 export interface RequestBatchOut {
   /** The batch's log lines, each ending in a newline (UTF-8). */
   lines: Buffer;
+  /** The forwarded requests among them (a refusal's line is not one: ProxyStatus counts those apart). */
   count: number;
   /** The newest lines' text without their time prefix (at most `keep`), oldest first. */
   recent: string[];
@@ -13,9 +14,12 @@ export interface RequestBatchOut {
 export class RequestBatch {
   private bytes = Buffer.allocUnsafe(64 * 1024);
   private used = 0;
+  /** Lines in the batch. */
+  private lines = 0;
+  /** Of them, lines added as `counted`. */
   private count = 0;
   /**
-   * Where the newest `keep` lines' text lies in `bytes` (start, end), a ring: `count` says how far it
+   * Where the newest `keep` lines' text lies in `bytes` (start, end), a ring: `lines` says how far it
    * has turned. Offsets, not the events: an event held for the batch's tenth of a second outlived two
    * young-generation collections and was promoted, so a sustained load grew the old generation (and
    * RSS) by a quarter of a megabyte a second until the next full collection.
@@ -36,8 +40,11 @@ export class RequestBatch {
 
   private timer: NodeJS.Timeout | undefined;
 
-  /** Adds the line `prefix` + `text` (the prefix is the time, left out of `recent`). */
-  add(prefix: string, text: string): void {
+  /**
+   * Adds the line `prefix` + `text` (the prefix is the time, left out of `recent`); `counted`: a
+   * forwarded request's (in `count`), not a refusal's.
+   */
+  add(prefix: string, text: string, counted = true): void {
     const room = Buffer.byteLength(prefix) + Buffer.byteLength(text) + 1;
     if (this.used + room > this.bytes.length) {
       // A full buffer goes out early; a line larger than the buffer gets a buffer of its own size.
@@ -45,12 +52,13 @@ export class RequestBatch {
       if (room > this.bytes.length) this.bytes = Buffer.allocUnsafe(room);
     }
     this.used += this.bytes.write(prefix, this.used, 'utf8');
-    const slot = (this.count % this.keep) * 2;
+    const slot = (this.lines % this.keep) * 2;
     this.ring[slot] = this.used;
     this.used += this.bytes.write(text, this.used, 'utf8');
     this.ring[slot + 1] = this.used;
     this.bytes[this.used++] = 0x0a;
-    this.count++;
+    this.lines++;
+    if (counted) this.count++;
     this.timer ??= setTimeout(() => this.flush(), this.flushAfterMs).unref();
   }
 
@@ -58,15 +66,16 @@ export class RequestBatch {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.count === 0) return;
-    const kept = Math.min(this.count, this.keep);
+    if (this.lines === 0) return;
+    const kept = Math.min(this.lines, this.keep);
     const recent = Array.from({length: kept}, (_, i) => {
-      const slot = ((this.count - kept + i) % this.keep) * 2;
+      const slot = ((this.lines - kept + i) % this.keep) * 2;
       return this.bytes.toString('utf8', this.ring[slot], this.ring[slot + 1]);
     });
     const lines = Buffer.from(this.bytes.subarray(0, this.used));
     const count = this.count;
     this.used = 0;
+    this.lines = 0;
     this.count = 0;
     this.out({lines, count, recent});
   }

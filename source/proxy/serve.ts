@@ -127,7 +127,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   });
   /** An event already masked with every account credential (the server masks what it emits). */
   const emitMasked = (masked: ProxyEvent) => {
-    if (masked.type === 'request') return requests.add(`${isoAt(Date.now())} `, textOf(masked));
+    // A refusal is a line like a request's, at a request's cost (a flood of either is batched alike).
+    if (masked.type === 'request' || masked.type === 'refused') return requests.add(`${isoAt(Date.now())} `, textOf(masked), masked.type === 'request');
     // Any other event goes out at once, after the requests before it.
     requests.flush();
     const line = lineOf(masked, Date.now());

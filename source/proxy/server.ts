@@ -21,7 +21,7 @@ import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {refreshDue} from '../services/refresh.js';
-import type {AccountStore} from '../store/accounts.js';
+import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
@@ -150,6 +150,8 @@ export class ProxyServer {
   private pinnedAccountId: string | undefined;
   private readonly upstreamIdle: UpstreamIdle;
   private idleCheck: NodeJS.Timeout | undefined;
+  /** Cooldown writes to the account state, in order; close waits for them. */
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
@@ -157,7 +159,7 @@ export class ProxyServer {
     this.credentials = credentialRedactor(options.store.paths);
     const emit = options.emit ?? (() => {});
     // A request event (one per request) is flat and its keys are this file's: only its values are masked.
-    this.emit = (event) => emit(event.type === 'request' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
+    this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
@@ -222,6 +224,8 @@ export class ProxyServer {
     clearInterval(this.idleCheck);
     this.agents.http.destroy();
     this.agents.https.destroy();
+    // A cooldown being written reaches the file before the process exits (the next start reads it).
+    await this.persisting;
   }
 
   /** Destroys every upstream request that has had no byte either way for upstreamIdle.ms. */
@@ -315,12 +319,12 @@ export class ProxyServer {
         return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
       const route = parseRoute(req.url ?? '/');
-      if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error');
+      if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
-        if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models');
+        if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models', undefined, {}, 'wrong method');
         return await this.serveModels(req, res, route);
       }
-      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`);
+      if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
@@ -328,8 +332,7 @@ export class ProxyServer {
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
       else {
-        this.refusedRequests++;
-        this.recentRefused.add(this.now());
+        this.refused(active, err);
         // Refused before the body was read: answer and close rather than drain what the client sends.
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);
@@ -343,7 +346,7 @@ export class ProxyServer {
     const host = (req.headers.host ?? '').toLowerCase();
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!LOOPBACK_HOSTS.has(name)) {
-      throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error');
+      throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error', {}, 'Host not a loopback name');
     }
   }
 
@@ -361,7 +364,9 @@ export class ProxyServer {
       this.acceptedKeys.set(req.socket, {keys, key: presented});
       return;
     }
-    throw new HttpError(401, presented ? 'invalid API key (not in api-keys of config.yaml)' : 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error');
+    // The log says only "wrong key": the presented key is never written, not even masked.
+    if (presented) throw new HttpError(401, 'invalid API key (not in api-keys of config.yaml)', 'authentication_error', {}, 'wrong key');
+    throw new HttpError(401, 'missing API key: send one of config.yaml api-keys as x-api-key or Authorization: Bearer', 'authentication_error', {}, 'no key');
   }
 
   /** The provider row with tui.json's endpoint overrides applied. */
@@ -426,6 +431,12 @@ export class ProxyServer {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
       pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
+      // A provider's wait met before a restart (written by persistCooldown) still holds.
+      const now = this.now();
+      for (const a of usable) {
+        const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
+        if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
+      }
       this.pools.set(row.id, pool);
     } else if (!sameMembers(pool.list(), members)) {
       pool.setAccounts(members);
@@ -621,7 +632,7 @@ export class ProxyServer {
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
       const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
-      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)});
+      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
     }
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
@@ -656,15 +667,27 @@ export class ProxyServer {
   private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
     const reason = noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
-    return new HttpError(503, `${reason}${why}`, 'api_error');
+    return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
+    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message});
     this.recordError(logLine);
     attempts.tried.add(from.id);
+  }
+
+  /**
+   * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
+   * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
+   * backoff is not written: it is seconds long and the new process may meet a recovered provider.
+   */
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown): void {
+    this.persisting = this.persisting
+      .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
+      .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
 
   /**
@@ -766,6 +789,25 @@ export class ProxyServer {
       status,
       ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),
+    });
+  }
+
+  /**
+   * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
+   * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
+   */
+  private refused(active: ActiveRequest, error: HttpError): void {
+    const now = this.now();
+    this.refusedRequests++;
+    this.recentRefused.add(now);
+    this.emit({
+      type: 'refused',
+      ...(active.provider !== '-' ? {provider: active.provider} : {}),
+      method: sanitizeLine(active.req.method ?? '-'),
+      path: cutText(sanitizeLine((active.req.url ?? '').split('?')[0]!), 200),
+      status: error.status,
+      reason: cutText(sanitizeLine(error.reason ?? error.message), 160),
+      ms: now - active.started,
     });
   }
 

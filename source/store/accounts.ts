@@ -37,6 +37,18 @@ interface AccountState {
    * login, or another tool's refresh, moves on).
    */
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
+  /**
+   * The local proxy's quota or rate-limit cooldown of the account (the provider's own wait): kept
+   * here so that a restarted proxy still waits it out. `until`: RFC 3339.
+   */
+  cooldown?: AccountCooldown;
+}
+
+/** A provider's wait on an account, as the local proxy met it (AccountState `cooldown`). */
+export interface AccountCooldown {
+  until: string;
+  kind: 'quota' | 'rate-limit';
+  reason: string;
 }
 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
@@ -354,7 +366,10 @@ export class AccountStore implements AccountService {
         [value, detail] = ['refresh-unknown', unknown.reason];
       }
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
-      return {health: value, healthDetail: detail};
+      // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
+      const cooldown = files.state[stateKey(provider, id)]?.cooldown;
+      const cooling = cooldown && Date.parse(cooldown.until) > now ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason, coolingKind: cooldown.kind} : {};
+      return {health: value, healthDetail: detail, ...cooling};
     };
 
     for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
@@ -738,6 +753,23 @@ export class AccountStore implements AccountService {
       ctx.files.state[key] = {...ctx.files.state[key], refreshUnknown: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(refreshToken)}};
       ctx.stateChanged = true;
     }, {writesRegistry: false});
+  }
+
+  /**
+   * Records the local proxy's quota or rate-limit cooldown of an account (undefined: none), so a
+   * restarted proxy waits it out too. A later `until` is never shortened by an earlier one.
+   */
+  async setCooldown(provider: string, accountId: string, cooldown: AccountCooldown | undefined): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const account = ctx.find(provider, {id: accountId});
+      const key = stateKey(provider, account.id);
+      const known = ctx.files.state[key]?.cooldown;
+      if (cooldown && known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
+      if (cooldown) ctx.files.state[key] = {...ctx.files.state[key], cooldown};
+      else if (known) delete ctx.files.state[key]!.cooldown;
+      else return;
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }
 
   /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */

@@ -35,3 +35,20 @@ test('a full buffer goes out early, and a line larger than the buffer is kept wh
   assert.deepEqual(batches.map((b) => b.recent), [[long], [long], [huge]]);
   assert.equal(batches[2]!.lines.toString('utf8'), `t ${huge}\n`);
 });
+
+test("a refusal's line rides the batch in order but is not counted as a forwarded request", () => {
+  const batches: RequestBatchOut[] = [];
+  const batch = new RequestBatch(60_000, 2, (out) => batches.push(out));
+  batch.add('t ', 'POST /v1/messages → claude/a 200 1 ms');
+  batch.add('t ', 'POST /v1/messages → refused by the proxy 401 0 ms: wrong key', false);
+  batch.add('t ', 'POST /v1/messages → claude/a 200 2 ms');
+  batch.flush();
+  assert.equal(batches[0]!.count, 2);
+  assert.equal(batches[0]!.lines.toString('utf8').split('\n').length, 4);
+  assert.deepEqual(batches[0]!.recent, ['POST /v1/messages → refused by the proxy 401 0 ms: wrong key', 'POST /v1/messages → claude/a 200 2 ms']);
+  // Only refusals: the batch still goes out (the log needs the lines), with a count of 0.
+  batch.add('t ', 'GET /x → refused by the proxy 404 0 ms: unknown route', false);
+  batch.flush();
+  assert.equal(batches[1]!.count, 0);
+  assert.deepEqual(batches[1]!.recent, ['GET /x → refused by the proxy 404 0 ms: unknown route']);
+});

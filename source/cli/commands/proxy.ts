@@ -74,7 +74,7 @@ const status: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
-    const {SERVED_BY_MODEL, TRIED_LAST_NOTE, trafficText} = await import('../../services/proxy/ipc.js');
+    const {lastErrorText, SERVED_BY_MODEL, TRIED_LAST_NOTE, trafficText} = await import('../../services/proxy/ipc.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
     const result = running
@@ -92,6 +92,7 @@ const status: CommandSpec = {
           refusedPerMinute: live?.refusedPerMinute ?? null,
           refusedRequests: live?.refusedRequests ?? null,
           lastError: live?.lastError?.message ?? null,
+          lastErrorAt: live?.lastError?.at ?? null,
           cooling: live?.cooling ?? [],
         }
       : {running: false};
@@ -111,7 +112,7 @@ const status: CommandSpec = {
       // What is served, in every case: a provider (and its account now), or every one by model.
       `serving: ${running.provider ? `${running.provider}${result.account ? `, account ${result.account}` : ''}` : SERVED_BY_MODEL}`,
       ...(live ? [`requests: ${trafficText(live)}`] : []),
-      ...(live?.lastError ? [`last error: ${live.lastError.message}`] : []),
+      ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
       // A server-error backoff is no bar: the account still serves when no other can (status says so).
       ...(live?.cooling ?? []).map((c) => `${c.triedLast ? 'tried last' : 'cooling'}: ${c.provider}/${c.account} ${formatCooldown(c.until, now)} (${c.reason})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`),
     ];

@@ -1,7 +1,7 @@
 // The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
 // (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
 // may ask. It lives below both so that the supervisor never imports the proxy.
-import {formatCooldown} from '../../core/relative-time.js';
+import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 
 export type ProxyEvent =
@@ -9,6 +9,12 @@ export type ProxyEvent =
   /** `cut`: the proxy stopped before the answer ended (`status` 0 when none was sent). */
   /** `unlisted`: no provider lists the model; a root route sent it to the root provider (`provider`). */
   | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'}
+  /**
+   * A request the proxy answered with its own error (ProxyStatus refusedRequests): `path` without
+   * its query, `reason` in a few words (never the presented key), `provider` when it was known.
+   * Logged through the request batch like `request`, but not counted as forwarded.
+   */
+  | {type: 'refused'; provider?: string; method: string; path: string; status: number; reason: string; ms: number}
   /**
    * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
    * a first server error, issue 11). `triedLast`: until then it is only passed over while another
@@ -52,6 +58,10 @@ export interface ProxyStatus {
    */
   refusedPerMinute: number;
   refusedRequests: number;
+  /**
+   * The most recent error the proxy met (kept: it may still explain a problem), `at` ISO UTC; a past
+   * event, not a current state (lastErrorText words it so).
+   */
   lastError?: {message: string; at: string};
   /**
    * Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. `triedLast`:
@@ -66,6 +76,16 @@ export type ProxyTraffic = Pick<ProxyStatus, 'requestsPerMinute' | 'totalRequest
 /** The request counts as `proxy status` and the proxy screen word them (`/min`: the last minute's). */
 export function trafficText(traffic: ProxyTraffic): string {
   return `${traffic.totalRequests} forwarded (${traffic.requestsPerMinute}/min) · ${traffic.refusedRequests} refused by the proxy (${traffic.refusedPerMinute}/min)`;
+}
+
+/**
+ * The last error as `proxy status` words it: when (local clock, and how long ago), so it reads as a
+ * past event, e.g. `last error 3m ago (at 05:01:02): upstream 500: …`. `now`: epoch ms.
+ */
+export function lastErrorText(lastError: {message: string; at: string}, now: number): string {
+  const ago = formatRelative(lastError.at, now);
+  const when = ago ? `${ago.endsWith(' ago') ? ago : 'just now'} (at ${formatLocalClock(lastError.at, now)})` : '(time unknown)';
+  return `last error ${when}: ${lastError.message}`;
 }
 
 /** What a proxy started without a provider serves on its root routes (proxy/server.ts providerFor). */
@@ -90,6 +110,8 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${event.provider ?? SERVED_BY_MODEL}${event.account ? ` / ${event.account}` : ''}`;
     case 'request':
       return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
+    case 'refused':
+      return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}refused by the proxy ${event.status} ${event.ms} ms: ${event.reason}`;
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`

@@ -1,0 +1,60 @@
+// A provider's wait outlives the proxy process: a quota or rate-limit cooldown is written to the
+// account state (tui/account-state.json) and a restarted proxy (`proxy stop && proxy start`, the
+// TUI's `R`) still waits it out, instead of sending the account's next request into the same 429.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {describe, it} from 'node:test';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from './fixture.js';
+import {startClaudeProxyChild} from './proxy-child.js';
+
+describe('a 429 cooldown across a proxy restart', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  ccs.writeToken('claude-four@example.com.json', oauthToken('claude', 'four@example.com'));
+  const who = (authorization: unknown) => /at-(\S+?)-0123/.exec(String(authorization))?.[1];
+  let limited: string | undefined;
+  const upstream = await startFakeUpstream((req, res) => {
+    // The first account asked is rate limited for two minutes; every later answer is a success.
+    if (limited === undefined) {
+      limited = who(req.headers.authorization);
+      return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '120'});
+    }
+    return answerByProtocol(req, res);
+  });
+  const port = await startClaudeProxyChild(ccs, upstream);
+  const ask = () =>
+    fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    }).then(async (r) => ({status: r.status, text: await r.text()}));
+  const cooling = async () => (JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cooling: {account: string; until: string}[]}).cooling;
+
+  it('after `proxy stop` and `proxy start` the cooling account is still passed over, and status lists it', async () => {
+    const first = await ask();
+    assert.equal(first.status, 200, first.text);
+    assert.equal(upstream.requests.length, 2);
+    const other = who(upstream.requests[1]!.headers.authorization);
+    assert.notEqual(other, limited);
+    const [before] = await cooling();
+    assert.equal(before?.account, limited);
+
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    const restarted = await runBin(['proxy', 'start', '--port', String(port), '--provider', 'claude'], ccs.env);
+    assert.equal(restarted.code, 0, restarted.stderr);
+
+    const sent = upstream.requests.length;
+    for (let i = 0; i < 3; i++) assert.equal((await ask()).status, 200);
+    assert.deepEqual(upstream.requests.slice(sent).map((r) => who(r.headers.authorization)), [other, other, other]);
+    const after = await cooling();
+    assert.equal(after.length, 1);
+    assert.equal(after[0]!.account, limited);
+    // The same end as before the restart (to the second: the file keeps milliseconds).
+    assert.equal(after[0]!.until, before!.until);
+    // Where it is kept: the account state, beside needs-login marks.
+    assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown": \{\s*"until": "[^"]+",\s*"kind": "rate-limit",\s*"reason": "rate limited"/);
+  });
+});
