@@ -233,7 +233,7 @@ export class ProxySupervisor {
    * TUI; one run in a shell's foreground or by another TUI is restarted there (UserError).
    */
   async restart(): Promise<boolean> {
-    if (this.state.managed === 'adopted') return this.restartAdopted();
+    if (this.state.managed === 'adopted' && this.state.phase === 'running') return this.restartAdopted();
     return this.start(this.state.target);
   }
 
@@ -246,19 +246,17 @@ export class ProxySupervisor {
     await this.halt(true);
     if (generation !== this.generation) return false;
     const target: ServeTarget = {...was.target, port: was.port};
+    let entry: ProxyPidFile;
     try {
-      await startBackgroundProxy(this.options.paths, target, {env: this.options.env, useCliproxyBinary: was.kind === 'cliproxy-binary'});
+      entry = await startBackgroundProxy(this.options.paths, target, {env: this.options.env, useCliproxyBinary: was.kind === 'cliproxy-binary'});
     } catch (error) {
       this.update({phase: 'failed', managed: 'none', target, lastError: (error as Error).message});
       return true;
     }
-    // Stopped meanwhile (`x`): the new proxy is left running only if it was asked for.
+    // `x` came while it started: the stop is the last word, the new one goes too.
     if (generation !== this.generation) {
-      const entry = readRunningProxy(this.options.paths);
-      if (entry) {
-        await stopPid(entry.pid);
-        removeProxyPidFile(this.options.paths, entry.pid);
-      }
+      await stopPid(entry.pid);
+      removeProxyPidFile(this.options.paths, entry.pid);
       return false;
     }
     // Followed as what it is again (the pid-file watcher may have found it first).

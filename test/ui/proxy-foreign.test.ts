@@ -41,7 +41,7 @@ test('s on an account beside a CLIProxyAPI binary started outside the TUI: refus
   await tui.waitFor('bob@example.com');
   await tui.press('l', 's');
   const frame = await tui.waitFor(`the background proxy (pid ${other.pid}, port 18400) is running`, 10_000);
-  assert.match(frame, /x on the proxy screen stops it/);
+  assert.match(frame, /cannot switch accounts live; nothing was stopped \(x on the proxy screen stops it/);
   assert.ok(isProcessAlive(other.pid));
   assert.equal((JSON.parse(readFileSync(proxyPidFilePath(ccs.paths), 'utf8')) as ProxyPidFile).pid, other.pid, 'no TUI child took its place');
   assert.equal(supervisor.current.managed, 'adopted');

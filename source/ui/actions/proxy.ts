@@ -67,7 +67,7 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
 async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: ProxyState, target: ServeTarget, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
   const stopHint = `${actionKey('proxy.stop', 'proxy')} on the proxy screen stops it, then ${actionKey('proxy.start', 'proxy')} starts one in this TUI`;
   if (!target.provider) throw new UserError(`${adoptedText(other)} is already running (${stopHint})`);
-  if (other.kind !== 'builtin') throw new UserError(`${adoptedText(other)} is running, the CLIProxyAPI binary, which cannot switch accounts live; it was left running (${stopHint})`);
+  if (other.kind !== 'builtin') throw new UserError(`${adoptedText(other)} is running and, being the CLIProxyAPI binary, cannot switch accounts live; nothing was stopped (${stopHint})`);
   const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
   progress?.(`switching ${adoptedText(other)} to ${what}…`);
   const serving = await proxy.serveOnAdopted({...target, provider: target.provider});
