@@ -139,7 +139,11 @@ export class ProxySupervisor {
     if (this.state.phase === 'stopping') return false;
     const running = readRunningProxy(this.options.paths);
     const following = this.state.managed === 'adopted' && this.state.phase === 'running';
-    if (following && running?.pid === this.state.pid) return true;
+    if (following && running && running.pid === this.state.pid) {
+      // Switched live meanwhile (`ccs-tui run`, another TUI's `s`): its pid file says to what.
+      if (running.provider !== this.state.target.provider || running.account !== this.state.target.account) this.update({target: {provider: running.provider, account: running.account, port: running.port}});
+      return true;
+    }
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     if (!running) {

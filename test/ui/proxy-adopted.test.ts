@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
+import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
 import {isProcessAlive, proxyPidFilePath, type ProxyPidFile} from '../../source/services/proxy/pid-file.js';
 import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
@@ -73,6 +74,18 @@ test('s on an account while a background proxy runs: switched live on its port, 
   assert.equal(supervisor!.current.managed, 'adopted');
   const status = await runBin(['proxy', 'status', '--json'], ccs!.env);
   assert.equal((JSON.parse(status.stdout) as {pool: boolean}).pool, false, 'one account now, no pool');
+});
+
+test('a background proxy switched from elsewhere (ccs-tui run) while the screen shows it: the Serving line follows', async () => {
+  const {port, entry} = await backgroundProxy();
+  tui = await renderTui({paths: ccs!.paths, width: 140, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
+  await tui.waitFor(/Serving\s+claude \/ pool of 2 · now alice@example\.com/, 10_000);
+  // What `ccs-tui run claude bob@example.com` does to a running proxy.
+  await serveOnRunningProxy(ccs!.paths, port, 'claude', 'bob@example.com');
+  const frame = await tui.waitFor(/Serving\s+claude \/ bob@example\.com\s/, 5000);
+  assert.match(frame, new RegExp(`PID ${entry.pid}`));
+  const human = await runBin(['proxy', 'status'], ccs!.env);
+  assert.match(human.stdout, /^serving: claude \/ bob@example\.com$/m);
 });
 
 test('R on an adopted background proxy restarts it in the background on the same port; it outlives the TUI', async () => {
