@@ -13,9 +13,10 @@ import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, type TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
-import {fetchProxyStatus, rotateRunningProxy, stopPid, tailFile} from './proxy/control.js';
+import {fetchProxyStatus, rotateRunningProxy, serveOnRunningProxy, startBackgroundProxy, stopPid, tailFile} from './proxy/control.js';
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
-import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile} from './proxy/pid-file.js';
+import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
+import {UserError} from '../core/types.js';
 
 /** `stopping`: asked to stop, not gone yet (a child is given up to 5 s); `restarting`: died, waiting to start again. */
 export type ProxyPhase = 'stopped' | 'stopping' | 'starting' | 'running' | 'restarting' | 'failed';
@@ -25,6 +26,8 @@ export interface ProxyState extends ProxyTraffic {
   phase: ProxyPhase;
   /** `child`: this TUI's own; `adopted`: started elsewhere and found through tui/proxy.json. */
   managed: 'child' | 'adopted' | 'none';
+  /** An adopted proxy's owner as its pid file says (`background`: `ccs-tui proxy start`, outlives any TUI). */
+  owner?: ProxyPidFile['owner'];
   kind: LaunchCommand['kind'];
   target: ServeTarget;
   pid?: number;
@@ -32,6 +35,8 @@ export interface ProxyState extends ProxyTraffic {
   startedAt?: number;
   account?: string;
   lastError?: string;
+  /** Accounts waiting (cooling, tried last) as the proxy's last status listed them. */
+  cooling?: ProxyStatus['cooling'];
   /** Last log lines (sanitised, secrets redacted), newest last. */
   logTail: string[];
   restarts: number;
@@ -63,6 +68,7 @@ const INITIAL_STATE: ProxyState = {
   totalRequests: 0,
   refusedPerMinute: 0,
   refusedRequests: 0,
+  cooling: [],
   logTail: [],
   restarts: 0,
 };
@@ -133,7 +139,11 @@ export class ProxySupervisor {
     if (this.state.phase === 'stopping') return false;
     const running = readRunningProxy(this.options.paths);
     const following = this.state.managed === 'adopted' && this.state.phase === 'running';
-    if (following && running?.pid === this.state.pid) return true;
+    if (following && running && running.pid === this.state.pid) {
+      // Switched live meanwhile (`ccs-tui run`, another TUI's `s`): its pid file says to what.
+      if (running.provider !== this.state.target.provider || running.account !== this.state.target.account) this.update({target: {provider: running.provider, account: running.account, port: running.port}});
+      return true;
+    }
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     if (!running) {
@@ -144,6 +154,7 @@ export class ProxySupervisor {
       ...INITIAL_STATE,
       phase: 'running',
       managed: 'adopted',
+      owner: running.owner,
       kind: running.kind,
       target: {provider: running.provider, account: running.account, port: running.port},
       pid: running.pid,
@@ -172,6 +183,9 @@ export class ProxySupervisor {
    * this one then returns false without starting anything (`x` during a restart stops it for good).
    */
   async start(target: ServeTarget): Promise<boolean> {
+    // A proxy this TUI did not start is never stopped to make room: agents may use its port.
+    const other = await this.runningElsewhere();
+    if (other) throw new UserError(`${adoptedText(other)} is running; stop it first to start one in this TUI`);
     const generation = ++this.generation;
     await this.halt(true);
     const {config} = await loadCliproxyConfig(this.options.paths).catch(() => ({config: {apiKeys: [] as string[]}}));
@@ -193,9 +207,65 @@ export class ProxySupervisor {
 
   private useCliproxyBinary = false;
 
-  /** Resolves false when a stop came meanwhile (nothing was started). */
+  /**
+   * The running proxy this TUI did not start (found now if it was not followed yet), or undefined.
+   * Its own child, running or restarting, is never "elsewhere".
+   */
+  async runningElsewhere(): Promise<ProxyState | undefined> {
+    return (await this.adopt()) && this.state.managed === 'adopted' ? this.state : undefined;
+  }
+
+  /**
+   * Switches an adopted built-in proxy to `target` over its loopback API (`/_ccs-tui/serve`): no
+   * restart, same port, so whatever points at it keeps working. Returns the label now serving;
+   * throws a UserError when the proxy is no built-in one or refuses.
+   */
+  async serveOnAdopted(target: ServeTarget & {provider: string}): Promise<string | undefined> {
+    const {port, pid, kind} = this.state;
+    if (this.state.managed !== 'adopted' || this.state.phase !== 'running' || !port) throw new UserError('no proxy started outside this TUI is running');
+    if (kind !== 'builtin') throw new UserError(`${adoptedText(this.state)} is the CLIProxyAPI binary: it cannot switch accounts live`);
+    const account = await serveOnRunningProxy(this.options.paths, port, target.provider, target.account);
+    // Still the one followed: it now serves the target (a restart keeps it).
+    if (this.state.pid === pid) this.update({target: {provider: target.provider, account: target.account, port}, account});
+    this.log(`now serving ${target.provider}${target.account ? ` / ${target.account}` : ' (its pool)'}${account ? `, ${account} first` : ''} (switched live, same port)`);
+    return account;
+  }
+
+  /**
+   * Resolves false when a stop came meanwhile (nothing was started). An adopted proxy restarts as
+   * what it was: a background one (`ccs-tui proxy start`) on the same port and target, outliving the
+   * TUI; one run in a shell's foreground or by another TUI is restarted there (UserError).
+   */
   async restart(): Promise<boolean> {
+    if (this.state.managed === 'adopted' && this.state.phase === 'running') return this.restartAdopted();
     return this.start(this.state.target);
+  }
+
+  private async restartAdopted(): Promise<boolean> {
+    const was = this.state;
+    if (was.owner !== 'background') {
+      throw new UserError(`${adoptedText(was)} ${was.owner === 'tui' ? 'is another TUI’s child: restart it in that TUI' : 'runs in a shell’s foreground (ccs-tui proxy serve): restart it there'}`);
+    }
+    const generation = ++this.generation;
+    await this.halt(true);
+    if (generation !== this.generation) return false;
+    const target: ServeTarget = {...was.target, port: was.port};
+    let entry: ProxyPidFile;
+    try {
+      entry = await startBackgroundProxy(this.options.paths, target, {env: this.options.env, useCliproxyBinary: was.kind === 'cliproxy-binary'});
+    } catch (error) {
+      this.update({phase: 'failed', managed: 'none', target, lastError: (error as Error).message});
+      return true;
+    }
+    // `x` came while it started: the stop is the last word, the new one goes too.
+    if (generation !== this.generation) {
+      await stopPid(entry.pid);
+      removeProxyPidFile(this.options.paths, entry.pid);
+      return false;
+    }
+    // Followed as what it is again (the pid-file watcher may have found it first).
+    await this.adopt();
+    return true;
   }
 
   private spawnChild(): void {
@@ -318,6 +388,7 @@ export class ProxySupervisor {
       totalRequests: status.totalRequests,
       refusedPerMinute: status.refusedPerMinute,
       refusedRequests: status.refusedRequests,
+      cooling: status.cooling ?? [],
       ...(status.lastError ? {lastError: status.lastError.message} : {}),
     });
   }
@@ -393,4 +464,10 @@ export class ProxySupervisor {
     this.cancelRestart?.();
     this.child?.kill('SIGTERM');
   }
+}
+
+/** "the background proxy (pid 123, port 18400)": an adopted proxy as messages name it. */
+export function adoptedText(state: Pick<ProxyState, 'owner' | 'pid' | 'port'>): string {
+  const what = state.owner === 'background' ? 'the background proxy' : state.owner === 'tui' ? 'another TUI’s proxy' : 'the proxy started in a shell';
+  return `${what} (pid ${state.pid ?? '?'}, port ${state.port ?? '?'})`;
 }

@@ -1,7 +1,7 @@
 // Proxy commands: `proxy serve` (foreground; what the TUI runs as its child), `proxy start/stop/status`
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
-import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
+import {formatLocalTime} from '../../core/relative-time.js';
 import {UserError} from '../../core/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -59,9 +59,10 @@ const stop: CommandSpec = {
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {stopRunningProxy} = await import('../../services/proxy/control.js');
+    const {noProxyText} = await import('../../services/proxy/wording.js');
     const stopped = await stopRunningProxy(ctx.paths);
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
-    else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : 'no proxy is running\n');
+    else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : `${noProxyText('ccs-tui proxy start')}\n`);
     return 0;
   },
 };
@@ -74,9 +75,18 @@ const status: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
-    const {lastErrorText, SERVED_BY_MODEL, TRIED_LAST_NOTE, trafficText} = await import('../../services/proxy/ipc.js');
+    const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
+    const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
+    // A provider without an account is its pool: how many accounts it rotates over.
+    const pool = Boolean(running?.provider && !running.account);
+    let size: number | undefined;
+    if (pool) {
+      const {AccountStore} = await import('../../store/accounts.js');
+      const {accounts} = await new AccountStore(ctx.paths).load();
+      size = poolSize(accounts, running!.provider!);
+    }
     const result = running
       ? {
           running: true,
@@ -87,6 +97,8 @@ const status: CommandSpec = {
           kind: running.kind,
           provider: running.provider ?? null,
           account: live?.account ?? running.account ?? null,
+          pool,
+          poolSize: size ?? null,
           requestsPerMinute: live?.requestsPerMinute ?? null,
           totalRequests: live?.totalRequests ?? null,
           refusedPerMinute: live?.refusedPerMinute ?? null,
@@ -102,7 +114,7 @@ const status: CommandSpec = {
       return running ? 0 : 3;
     }
     if (!running) {
-      ctx.stdout.write('no proxy is running (start one: ccs-tui proxy start)\n');
+      ctx.stdout.write(`${noProxyText('ccs-tui proxy start')}\n`);
       return 3;
     }
     const now = Date.now();
@@ -110,11 +122,10 @@ const status: CommandSpec = {
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
-      `serving: ${running.provider ? `${running.provider}${result.account ? `, account ${result.account}` : ''}` : SERVED_BY_MODEL}`,
+      `serving: ${servingText({provider: running.provider, account: result.account ?? undefined, pinned: !pool, poolSize: size})}`,
       ...(live ? [`requests: ${trafficText(live)}`] : []),
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
-      // A server-error backoff is no bar: the account still serves when no other can (status says so).
-      ...(live?.cooling ?? []).map((c) => `${c.triedLast ? 'tried last' : 'cooling'}: ${c.provider}/${c.account} ${formatCooldown(c.until, now)} (${c.reason})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`),
+      ...coolingLines(live?.cooling, now),
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;

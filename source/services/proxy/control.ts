@@ -148,5 +148,8 @@ export async function serveOnRunningProxy(paths: CcsPaths, port: number, provide
   const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/serve?${query}`);
   const result = body as {account?: string | null; error?: {message?: string}};
   if (status !== 200) throw new UserError(`the running proxy (port ${port}) could not switch to ${provider}${account ? ` / ${account}` : ''}: ${result.error?.message ?? `it answered ${status}`}`);
+  // tui/proxy.json says what it serves now: `proxy status`, and a restart, go by it.
+  const entry = readRunningProxy(paths);
+  if (entry?.port === port) await writeProxyPidFile(paths, {...entry, provider, account});
   return result.account ?? undefined;
 }

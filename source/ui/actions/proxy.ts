@@ -4,7 +4,8 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError} from '../../core/types.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
-import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {adoptedText, type ProxyState} from '../../services/proxy-supervisor.js';
+import {noProxyText} from '../../services/proxy/wording.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
@@ -43,25 +44,51 @@ const targetText = (target: ServeTarget, label = target.account) => (target.prov
  * running proxy). `label`: the account as the screen names it.
  */
 export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, target: ServeTarget, progress?: (text: string) => void, label?: string, restart = false): Promise<ActionResult> {
+  // A proxy started outside this TUI is never replaced: switched live when it can be, else left alone.
+  const other = restart ? undefined : await proxy.runningElsewhere();
+  if (other) return serveOnOther(proxy, other, target, progress, label);
   progress?.(`${restart ? 'restarting' : 'starting'} the proxy${targetText(target, label)}…`);
   if (!(await (restart ? proxy.restart() : proxy.start(target)))) return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
   const state = await proxy.settled();
   // A start or restart never ends stopped by itself (a failure restarts or fails): `x` came meanwhile.
   if (state.phase === 'stopped') return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
-  if (state.phase === 'running') return {text: `proxy running on port ${state.port ?? '?'}${targetText(target, label)}`, kind: 'ok'};
+  if (state.phase === 'running') {
+    const where = state.managed === 'adopted' ? ` (${state.owner === 'background' ? 'in the background, it outlives this TUI' : 'started outside this TUI'})` : '';
+    return {text: `proxy running on port ${state.port ?? '?'}${targetText(state.managed === 'adopted' ? state.target : target, label)}${where}`, kind: 'ok'};
+  }
   return {text: `the proxy did not start: ${state.lastError ?? state.phase}`, kind: 'error'};
+}
+
+/**
+ * `s` / `S` while a proxy this TUI did not start runs (agents may point at its port): a built-in one
+ * is switched to the target live (`/_ccs-tui/serve`: same port, no restart); otherwise nothing is
+ * stopped and the message names the running proxy and the key that stops it.
+ */
+async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: ProxyState, target: ServeTarget, progress?: (text: string) => void, label?: string): Promise<ActionResult> {
+  const stopHint = `${actionKey('proxy.stop', 'proxy')} on the proxy screen stops it, then ${actionKey('proxy.start', 'proxy')} starts one in this TUI`;
+  if (!target.provider) throw new UserError(`${adoptedText(other)} is already running (${stopHint})`);
+  if (other.kind !== 'builtin') throw new UserError(`${adoptedText(other)} is running and, being the CLIProxyAPI binary, cannot switch accounts live; nothing was stopped (${stopHint})`);
+  const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
+  progress?.(`switching ${adoptedText(other)} to ${what}…`);
+  const serving = await proxy.serveOnAdopted({...target, provider: target.provider});
+  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart)`, kind: 'ok'};
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
 export async function stopProxy({services, state, progress}: ProxyActionContext): Promise<ActionResult> {
-  if (!services.proxy || !state || state.phase === 'stopped') return {text: 'the proxy is not running', kind: 'info'};
+  if (!services.proxy || !state || state.phase === 'stopped') return {text: noProxyText(actionKey('proxy.start', 'proxy')), kind: 'info'};
   if (state.phase === 'stopping' && !state.replacing) return {text: 'the proxy is already stopping (a child is given up to 5 s)', kind: 'info'};
-  progress?.('stopping the proxy…');
+  // Stopping a proxy started elsewhere is what `x` asks for; the message says which one it was.
+  const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
+  progress?.(`stopping ${adopted ?? 'the proxy'}…`);
   await services.proxy.stop();
-  return {text: 'proxy stopped', kind: 'ok'};
+  return {text: adopted ? `stopped ${adopted}, which was started outside this TUI` : 'proxy stopped', kind: 'ok'};
 }
 
-/** `R`: restart the proxy with the same target. */
+/**
+ * `R`: restart the proxy with the same target; an adopted background proxy restarts as one (same
+ * port, outlives the TUI), one run elsewhere is refused with where to restart it.
+ */
 export async function restartProxy({services, progress}: ProxyActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   return startAndSettle(services.proxy, services.proxy.current.target, progress, undefined, true);

@@ -9,11 +9,11 @@ import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {packItems, padCells, truncateCells} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
-import {SERVED_BY_MODEL, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
+import {trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
+import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
 import {useAccounts} from '../hooks/useAccounts.js';
-import {isUsable} from '../../core/accounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
@@ -59,16 +59,19 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
   const dash = '—';
   const target: ServeTarget = state?.target ?? requested ?? {};
-  // A pool says how many accounts it rotates over and which one serves now.
-  const pool = target.provider && !target.account ? (snapshot?.accounts ?? []).filter((a) => a.provider === target.provider && isUsable(a)).length : undefined;
-  const serving =
-    pool !== undefined ? `pool of ${pool} · now ${state?.account && running ? state.account : dash}`
-    : (state?.account ?? target.account ?? dash);
+  // A pool says how many accounts it rotates over and which one serves now (as `proxy status` does).
+  const pinned = Boolean(target.account);
+  const serving = describeServing({
+    provider: target.provider,
+    account: (running ? state?.account : undefined) ?? (pinned ? target.account : undefined),
+    pinned,
+    poolSize: target.provider && !pinned ? poolSize(snapshot?.accounts ?? [], target.provider) : undefined,
+  });
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
   const servingText =
     // No provider named: the request's model picks the provider, said once.
-    running ? (target.provider ? `${target.provider} / ${sanitizeLine(serving)}` : SERVED_BY_MODEL)
+    running ? serving
     : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
     : 'nothing';
   const rows: Array<[string, string]> = [
@@ -76,6 +79,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Serving', servingText],
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
     ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
+    // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
+    ...waitingRows(running ? state?.cooling : undefined, now),
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
   ];
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
@@ -93,8 +98,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       <Text wrap="truncate">
         <Text color={toneColor}>{phase.marker}</Text> <Text bold>{phase.text}</Text>
       </Text>
-      {rows.map(([label, value]) => (
-        <Text key={label} wrap="truncate">
+      {rows.map(([label, value], i) => (
+        <Text key={`${i}:${label}`} wrap="truncate">
           <Text dimColor>{padCells(label, 9)}</Text>
           <Text color={label === 'Error' && state?.lastError && theme.color ? theme.error : undefined}>{value}</Text>
         </Text>
@@ -130,6 +135,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       ))}
     </Box>
   );
+}
+
+const WAITING_SHOWN = 3;
+
+/** The status's cooling / tried-last lines, at most WAITING_SHOWN of them and how many more. */
+function waitingRows(cooling: ProxyState['cooling'], now: number): Array<[string, string]> {
+  const lines = coolingLines(cooling, now);
+  const shown = lines.length > WAITING_SHOWN ? [...lines.slice(0, WAITING_SHOWN - 1), `… and ${lines.length - WAITING_SHOWN + 1} more (ccs-tui proxy status lists them)`] : lines;
+  return shown.map((line, i) => [i === 0 ? 'Waiting' : '', line]);
 }
 
 /** The way out of each phase first: stop (and restart) a running proxy, start a stopped one. */
