@@ -44,6 +44,12 @@ describe('proxy start / status / stop', async () => {
     const again = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already running \(pid \d+, port \d+/);
+    // --json answers its failure in JSON on stdout too, with the same words and the exit code.
+    const againJson = await runBin(['proxy', 'start', '--port', String(port), '--json'], ccs.env);
+    assert.equal(againJson.code, 1);
+    const refusal = JSON.parse(againJson.stdout) as {error: string; exitCode: number};
+    assert.match(refusal.error, /^a proxy is already running \(pid \d+, port \d+.*stop it first: ccs-tui proxy stop$/);
+    assert.equal(refusal.exitCode, 1);
 
     const status = await runBin(['proxy', 'status', '--json'], ccs.env);
     const parsed = JSON.parse(status.stdout) as {running: boolean; pid: number; account: string; totalRequests: number};
