@@ -3,7 +3,7 @@
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
-import {makeContext, type CliContext, type CliIo, type CommandSpec} from './context.js';
+import {makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
@@ -66,6 +66,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   let ctx = makeContext(io);
+  // A command asked for --json answers its failure in JSON on stdout too: a script reads one stream.
+  let json = false;
   try {
     const {target, rest} = takeTargetFlag(args);
     ctx = makeContext(io, target);
@@ -101,6 +103,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     // After `--` the arguments are another program's (`ccs-tui run -- --help`).
     const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
+    json = own.includes('--json') && found.command.usage.includes('--json');
     if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
@@ -111,11 +114,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     // Messages quote names from files and servers: shown without escapes, credentials masked.
     const report = describeUserError(error);
-    if (report) {
-      io.stderr.write(`ccs-tui: ${await redactedMessage(ctx, report.text)}\n`);
-      return report.exitCode;
-    }
-    io.stderr.write(`ccs-tui: unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n`);
-    return 1;
+    const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}`;
+    const exitCode = report?.exitCode ?? 1;
+    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person).
+    if (json) printJson(io, {error: report ? message : message.split('\n')[0], exitCode});
+    io.stderr.write(`ccs-tui: ${message}\n`);
+    return exitCode;
   }
 }

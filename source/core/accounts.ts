@@ -21,6 +21,7 @@ export const HEALTH_TEXT: Record<Account['health'], string> = {
   'missing-token': '! no token',
   unreadable: '! corrupt',
   'refresh-unknown': '? refresh unknown',
+  'refresh-failed': '! refresh failed',
   cooling: '⏳ cooldown',
 };
 
@@ -35,6 +36,7 @@ export const HEALTH_SHORT: Record<Account['health'], string> = {
   'missing-token': '! no file',
   unreadable: '! corrupt',
   'refresh-unknown': '? unknown',
+  'refresh-failed': '! refresh',
   cooling: '⏳ cool',
 };
 
@@ -52,8 +54,8 @@ export function healthWords(account: Pick<Account, 'health' | 'healthDetail'>): 
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
-  // `refresh-unknown`: its access token may still be good until it expires (then requests fail clearly).
-  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown');
+  // `refresh-unknown`, `refresh-failed`: its access token may still be good until it expires (then requests fail clearly).
+  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown' || account.health === 'refresh-failed');
 }
 
 /**

@@ -92,6 +92,8 @@ const ROWS: ProviderRow[] = [
         mid: ['claude-sonnet-5', 'claude-sonnet-4-6'],
         small: ['claude-haiku-4-5-20251001', 'claude-3-5-haiku-20241022'],
       },
+      // Anthropic's newer models keep the `claude-` prefix before the catalogue names them.
+      patterns: ['claude-*'],
     },
     quotaSource: 'claude',
     refreshLeadSeconds: 4 * HOUR,
@@ -442,7 +444,9 @@ const ROWS: ProviderRow[] = [
     logins: [{kind: 'api-key', needsBaseUrl: false, keyExample: 'AIza… (39 characters, from aistudio.google.com → Get API key)'}],
     endpoints: {api: 'https://generativelanguage.googleapis.com'},
     scopes: [],
-    models: {default: []},
+    // No static list (the key's project decides; its live list is `GET …/v1beta/openai/models`); every
+    // Gemini API model id is `gemini-…` or `gemma-…` (ai.google.dev "Gemini models").
+    models: {default: [], patterns: ['gemini-*', 'gemma-*']},
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],

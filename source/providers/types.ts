@@ -96,8 +96,13 @@ export interface ProviderRow {
   /** Other public clients whose accounts exist in the wild (refresh with the one a token belongs to). */
   alternateClients?: OAuthClient[];
   scopes: string[];
-  /** Static model list; `byPlan` picks by the account's plan (codex); `tiers`: see ModelTiers. */
-  models: {default: string[]; byPlan?: Record<string, string[]>; tiers?: ModelTiers};
+  /**
+   * Static model list; `byPlan` picks by the account's plan (codex); `tiers`: see ModelTiers.
+   * `patterns`: ids the provider serves beyond the list (its own naming scheme, CLIProxyAPI's `*`
+   * wildcards, model-rules matchesPattern), so the proxy's root routes send a newer model of its own
+   * there without asking any provider's live list (proxy/server.ts providerFor).
+   */
+  models: {default: string[]; byPlan?: Record<string, string[]>; tiers?: ModelTiers; patterns?: string[]};
   /** Null: the provider reports no quota (then its adapter has no fetchQuota). */
   quotaSource: QuotaSource | null;
   /** Refresh this long before `expired`. */

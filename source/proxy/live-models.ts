@@ -4,8 +4,11 @@
 // `/v1/models` is not used because it already has the rules applied.
 // Providers without a models endpoint (codex, the Google ones) have no live list: the caller falls
 // back to the static catalogue and labels it so.
-// It sits in proxy/ because the rules preview it serves does; the request itself comes from providers/models-list.ts.
+// The proxy's root routes ask it too (LiveListCache): a model no static list names may be on a
+// provider's live list (AI Studio has no static list at all).
+// It sits in proxy/ because the rules preview and the routing it serves do; the request itself comes from providers/models-list.ts.
 import type {Account, TokenFile} from '../core/types.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import {findProvider, type Endpoints, type ProviderRow} from '../providers/table.js';
 import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
 import type {LiveModelList} from '../store/model-rules.js';
@@ -62,7 +65,7 @@ export function parseModelList(body: Record<string, unknown>, url: string, statu
  * throws with the reason (status, host, excerpt). A list cut short (too many pages or models, or a
  * page that says there is more without saying where) comes back with `partial` saying why.
  */
-export function providerModelList(options: {http: HttpClient; endpoints: (provider: string) => Endpoints | undefined; now?: () => number}): LiveModelList {
+export function providerModelList(options: {http: HttpClient; endpoints: (provider: string) => Endpoints | undefined; now?: () => number; timeoutMs?: number}): LiveModelList {
   return async (provider: string, account: Account | undefined, token: TokenFile | undefined) => {
     const row = findProvider(provider);
     if (!row || !account || !token) return undefined;
@@ -72,7 +75,7 @@ export function providerModelList(options: {http: HttpClient; endpoints: (provid
     let url = request.url;
     const seen = new Set<string>();
     for (let page = 1; ; page++) {
-      const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: TIMEOUT_MS});
+      const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs ?? TIMEOUT_MS});
       if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
       const body = jsonBody(response, url);
       const ids = parseModelList(body, url, response.status);
@@ -94,4 +97,59 @@ export function providerModelList(options: {http: HttpClient; endpoints: (provid
 export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient): Promise<LiveModelList> {
   const {settings} = await loadSettings(paths);
   return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider)});
+}
+
+/** One provider's live list as the routing cache holds it: the ids, or why they could not be had. */
+export type CachedList = {models: readonly string[]; at: number} | {error: string; at: number};
+
+/** How long (ms) a fetched list is trusted: a provider's catalogue changes in weeks, not minutes. */
+export const LIVE_LIST_TTL_MS = 10 * 60_000;
+/** How long (ms) a failed fetch is remembered: requests for unknown models meanwhile ask no upstream. */
+export const LIVE_LIST_FAILURE_TTL_MS = 60_000;
+/** The root routes wait at most this long (ms) per page for a list: a request is waiting on it. */
+export const ROUTING_LIST_TIMEOUT_MS = 3000;
+
+/**
+ * The live model lists the proxy's root routes consult (proxy/server.ts providerFor), per provider:
+ * asked only when a request names a model no static list has, at most once at a time per provider
+ * (concurrent requests share the fetch), and kept LIVE_LIST_TTL_MS (a failure LIVE_LIST_FAILURE_TTL_MS).
+ */
+export class LiveListCache {
+  private readonly entries = new Map<string, CachedList>();
+  private readonly pending = new Map<string, Promise<CachedList>>();
+
+  constructor(
+    private readonly list: LiveModelList,
+    private readonly now: () => number,
+  ) {}
+
+  /** The provider's list or failure while still fresh; undefined when it must be (re)asked. */
+  cached(provider: string): CachedList | undefined {
+    const entry = this.entries.get(provider);
+    if (!entry) return undefined;
+    const ttl = 'error' in entry ? LIVE_LIST_FAILURE_TTL_MS : LIVE_LIST_TTL_MS;
+    return this.now() - entry.at < ttl ? entry : undefined;
+  }
+
+  /**
+   * The fresh entry, else one fetch with the account's credentials (shared by concurrent callers).
+   * Undefined when the provider has no models endpoint (nothing to cache: the static list is all).
+   */
+  async get(provider: string, account: Account, token: TokenFile): Promise<CachedList | undefined> {
+    const fresh = this.cached(provider);
+    if (fresh) return fresh;
+    let fetching = this.pending.get(provider);
+    if (!fetching) {
+      fetching = this.list(provider, account, token).then(
+        (answer) => (answer ? {models: answer.models, at: this.now()} : {models: [], at: this.now(), none: true}),
+        (error: unknown) => ({error: sanitizeLine((error as Error).message), at: this.now()}),
+      );
+      this.pending.set(provider, fetching);
+      void fetching.finally(() => this.pending.delete(provider));
+    }
+    const entry = await fetching;
+    if ('none' in entry) return undefined;
+    this.entries.set(provider, entry);
+    return entry;
+  }
 }

@@ -9,7 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
-import type {ModelResolution} from '../core/model-rules.js';
+import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -31,6 +31,8 @@ import {readClientRequest, readWhole, type ClientRequest} from './client-request
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload} from './models.js';
+import {LiveListCache, providerModelList, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
+import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
@@ -66,6 +68,8 @@ export interface ProxyServerOptions {
   clientTimeouts?: ClientTimeouts;
   /** How long (ms) an upstream request may go without a byte either way (default UPSTREAM_IDLE); tests pass short ones. */
   upstreamIdle?: UpstreamIdle;
+  /** HTTP for the live model lists routing asks (default: undici). */
+  modelListHttp?: HttpClient;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -152,6 +156,8 @@ export class ProxyServer {
   private idleCheck: NodeJS.Timeout | undefined;
   /** Cooldown writes to the account state, in order; close waits for them. */
   private persisting: Promise<void> = Promise.resolve();
+  /** Live model lists for the root routes' routing (providerFor), asked only for unknown models. */
+  private readonly liveLists: LiveListCache;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.now = options.now ?? Date.now;
@@ -163,6 +169,8 @@ export class ProxyServer {
     this.startedAt = this.now();
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
+    const listHttp = options.modelListHttp ?? undiciHttpClient;
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS}), this.now);
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
     this.server = createServer(
@@ -393,23 +401,55 @@ export class ProxyServer {
   }
 
   /**
-   * The provider for a request: the route's, the served one, or the first with accounts that list
-   * the model. A model no provider lists goes to the root provider (Claude, whose own newest model
-   * ids may not be in the static list yet), `unlisted` then, as CCS's root URL is Claude's.
+   * The provider for a request: the route's, the served one, or the first with accounts whose list
+   * names the model: its static list (config.yaml's rules applied), then a live list the proxy
+   * holds, then its model patterns (ProviderRow models.patterns). Only a model none of those name
+   * makes the proxy ask the live lists it lacks (once per provider, ROUTING_LIST_TIMEOUT_MS,
+   * LiveListCache): a provider without a static list (AI Studio) is known only that way. When a list
+   * that could have named the model cannot be had, the request is refused (404 naming the provider,
+   * `ccs-tui models <p> --live` and its own route) rather than sent with another provider's
+   * credential. A model no provider could serve goes to the root provider (Claude), `unlisted` then,
+   * as CCS's root URL is Claude's.
    */
   private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean}> {
     const served = this.servedProvider(route);
     if (served) return {row: served};
+    const root = () => this.requireProvider(rootProvider().id);
+    if (!model) return {row: root()};
     const accounts = await this.accounts.all();
     const config = this.options.config();
-    const providers = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))];
-    for (const id of providers) {
-      const row = findProvider(id);
-      if (!row || !model) continue;
-      const resolution = accountResolution(row, config);
-      if (resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase())) return {row: this.requireProvider(id)};
+    const rows = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))].map((id) => findProvider(id)).filter((row): row is ProviderRow => row !== undefined);
+    const lists = (resolution: ModelResolution) => resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase());
+    const liveNames = (row: ProviderRow, entry: CachedList | undefined) => entry !== undefined && 'models' in entry && lists(accountResolution(row, config, undefined, undefined, entry.models));
+    const found = rows.find((row) => lists(accountResolution(row, config))) ?? rows.find((row) => liveNames(row, this.liveLists.cached(row.id))) ?? rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
+    if (found) return {row: this.requireProvider(found.id)};
+    const unknown: {row: ProviderRow; why: string}[] = [];
+    const asked = await Promise.all(rows.filter((row) => !this.liveLists.cached(row.id)).map(async (row) => ({row, entry: await this.askLiveList(row)})));
+    for (const {row, entry} of asked) {
+      if (liveNames(row, entry)) return {row: this.requireProvider(row.id)};
+      // A provider with a static list is known enough; one without is known only by its live list.
+      if (entry && 'error' in entry && row.models.default.length === 0) unknown.push({row, why: entry.error});
     }
-    return {row: this.requireProvider(rootProvider().id), ...(model ? {unlisted: true} : {})};
+    if (unknown.length > 0) {
+      const each = unknown.map(({row, why}) => `${row.displayName}'s list could not be had (${why}); see ccs-tui models ${row.id} --live, or send it to /api/provider/${row.id}/v1/…`);
+      throw new HttpError(404, `model "${sanitizeLine(model)}" is listed by no provider whose list is known: ${each.join('; ')}`, 'not_found_error');
+    }
+    return {row: root(), unlisted: true};
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with its pool's current account; undefined: none to ask. */
+  private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
+    const usable = await this.accounts.usable(row.id);
+    const current = this.pools.get(row.id)?.current?.id;
+    const account = usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+    const token = account ? this.accounts.read(account) : undefined;
+    if (!account || !token || token === 'missing') return undefined;
+    try {
+      return await this.liveLists.get(row.id, account, token);
+    } catch {
+      // No URL to ask (an API-key account without its base URL): nothing to know.
+      return undefined;
+    }
   }
 
   private strategy(): RotationStrategy {

@@ -38,6 +38,11 @@ interface AccountState {
    */
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
   /**
+   * A test (`t`) found the provider refusing a refresh of the refresh token with this fingerprint
+   * (an answer, not invalid_grant): shown while the token file still holds that token.
+   */
+  refreshFailed?: {reason: string; at: string; fingerprint: string};
+  /**
    * The local proxy's quota or rate-limit cooldown of the account (the provider's own wait): kept
    * here so that a restarted proxy still waits it out. `until`: RFC 3339.
    */
@@ -357,14 +362,15 @@ export class AccountStore implements AccountService {
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
       const needsLogin = files.state[stateKey(provider, id)]?.needsLogin;
       const unknown = files.state[stateKey(provider, id)]?.refreshUnknown;
+      const failed = files.state[stateKey(provider, id)]?.refreshFailed;
+      const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && typeof entry?.token?.refresh_token === 'string' && tokenFingerprint(entry.token.refresh_token) === mark.fingerprint;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
       if (!entry) [value, detail] = ['missing-token', 'token file not found in auth/ or auth-paused/'];
       else if (entry.error) [value, detail] = ['unreadable', entry.error];
       else if (needsLogin) [value, detail] = ['needs-login', needsLogin.reason];
-      else if (unknown && typeof entry.token?.refresh_token === 'string' && tokenFingerprint(entry.token.refresh_token) === unknown.fingerprint) {
-        [value, detail] = ['refresh-unknown', unknown.reason];
-      }
+      else if (holds(unknown)) [value, detail] = ['refresh-unknown', unknown!.reason];
+      else if (holds(failed)) [value, detail] = ['refresh-failed', failed!.reason];
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
       // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
       const cooldown = files.state[stateKey(provider, id)]?.cooldown;
@@ -747,10 +753,22 @@ export class AccountStore implements AccountService {
    * without a known outcome: it shows as `refresh-unknown` while its token file holds that token.
    */
   async setRefreshUnknown(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
+    await this.markRefreshToken(provider, ref, 'refreshUnknown', reason, refreshToken);
+  }
+
+  /**
+   * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) a test found
+   * refused: it shows as `refresh-failed` while its token file holds that token.
+   */
+  async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
+    await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
+  }
+
+  private async markRefreshToken(provider: string, ref: AccountRef, mark: 'refreshUnknown' | 'refreshFailed', reason: string, refreshToken: string): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const key = stateKey(provider, account.id);
-      ctx.files.state[key] = {...ctx.files.state[key], refreshUnknown: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(refreshToken)}};
+      ctx.files.state[key] = {...ctx.files.state[key], [mark]: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(refreshToken)}};
       ctx.stateChanged = true;
     }, {writesRegistry: false});
   }

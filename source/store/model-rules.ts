@@ -224,11 +224,12 @@ export function resolveContext(context: RulesContext, edited?: {global?: ModelRu
 /**
  * The models an account serves as the proxy answers them: the static catalogue (by the account's
  * plan) with config.yaml's and the token file's rules applied. Without an account, the provider's.
+ * `live`: a live list (upstream ids) to use as the base instead of the static one.
  */
-export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile): ModelResolution {
+export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): ModelResolution {
   return resolveModels({
     provider: row.id,
-    base: {models: staticModels(row, accountPlan(account, token)), source: 'static'},
+    base: live ? {models: [...live], source: 'live'} : {models: staticModels(row, accountPlan(account, token)), source: 'static'},
     global: globalRules(config, row.id),
     account: accountRules(token),
     normalize: modelNormalizer(row.id),

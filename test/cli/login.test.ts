@@ -73,7 +73,8 @@ test('API key from stdin (never argv): tried against the provider, stored 0600, 
     assert.match(bob.stderr, /needs a base URL \(--base-url URL\)/);
     const empty = await runBin(['login', 'aistudio'], ccs.env, '');
     assert.equal(empty.code, 2);
-    assert.match(empty.stderr, /API key is empty/);
+    // Says where it was read from and how to give one.
+    assert.equal(empty.stderr, 'ccs-tui: no Google AI Studio API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ccs-tui login aistudio < key.txt, or run ccs-tui login aistudio in a terminal and paste it\n');
     const {freePort} = await import('../helpers/fake-providers/server.js');
     const closed = await freePort();
     const unreachable = await runBin(['login', 'bob', '--base-url', `http://127.0.0.1:${closed}/v1`], ccs.env, 'bob-key-0123456789\n');

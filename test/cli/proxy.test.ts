@@ -44,6 +44,12 @@ describe('proxy start / status / stop', async () => {
     const again = await runBin(['proxy', 'start', '--port', String(port)], ccs.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already running \(pid \d+, port \d+/);
+    // --json answers its failure in JSON on stdout too, with the same words and the exit code.
+    const againJson = await runBin(['proxy', 'start', '--port', String(port), '--json'], ccs.env);
+    assert.equal(againJson.code, 1);
+    const refusal = JSON.parse(againJson.stdout) as {error: string; exitCode: number};
+    assert.match(refusal.error, /^a proxy is already running \(pid \d+, port \d+.*stop it first: ccs-tui proxy stop$/);
+    assert.equal(refusal.exitCode, 1);
 
     const status = await runBin(['proxy', 'status', '--json'], ccs.env);
     const parsed = JSON.parse(status.stdout) as {running: boolean; pid: number; account: string; totalRequests: number};
@@ -310,9 +316,13 @@ describe('proxy.useCliproxyBinary', () => {
       const lines = result.stdout.trim().split('\n');
       assert.ok(lines.every((line) => /^export ANTHROPIC_[A-Z_]+='[^']*'$/.test(line)), result.stdout);
       assert.deepEqual(lines.map((line) => line.split('=')[0]), ['export ANTHROPIC_BASE_URL', 'export ANTHROPIC_AUTH_TOKEN']);
-      assert.match(result.stderr, /^# no Google AI Studio model list .*no model variables/m);
+      assert.match(result.stderr, /^# ccs-tui has no static Google AI Studio model list, so these exports set no model variables/m);
+      // It does not also claim the models come from the account's list (it has none).
+      assert.doesNotMatch(result.stderr, /resolved list/);
       assert.match(result.stderr, /^# list the provider's models: ccs-tui models aistudio --account me@example\.com --live$/m);
-      assert.match(result.stderr, /^# then name one for Claude Code after the eval: export ANTHROPIC_MODEL=<model id> ANTHROPIC_DEFAULT_HAIKU_MODEL=<model id>/m);
+      // Every variable Claude Code reads for its model slots, as the exports would set them.
+      const advice = /^# then name them for Claude Code after the eval.*: export (.*) \(the proxy/m.exec(result.stderr)?.[1];
+      assert.deepEqual(advice?.split(' '), ['ANTHROPIC_MODEL=<model', 'id>', 'ANTHROPIC_DEFAULT_OPUS_MODEL=<model', 'id>', 'ANTHROPIC_DEFAULT_SONNET_MODEL=<model', 'id>', 'ANTHROPIC_DEFAULT_HAIKU_MODEL=<model', 'id>', 'ANTHROPIC_SMALL_FAST_MODEL=<model', 'id>'], result.stderr);
       const json = JSON.parse((await runBin(['env', 'aistudio', '--json'], ccs.env)).stdout) as {notes: string[]};
       assert.ok(json.notes.some((note) => note.includes('ccs-tui models aistudio --account me@example.com --live')), json.notes.join('; '));
 
@@ -324,6 +334,19 @@ describe('proxy.useCliproxyBinary', () => {
       assert.doesNotMatch(kimi.stdout, /ANTHROPIC_MODEL/);
       assert.match(kimi.stderr, /^# every Kimi model is excluded; no model variables$/m);
       assert.match(kimi.stderr, /^# see the patterns that hide them: ccs-tui models kimi --account x@example\.com; remove one: ccs-tui exclude rm kimi <pattern>/m);
+    } finally {
+      ccs.cleanup();
+    }
+  });
+
+  it('with no account, says the refusal first and only: no note about where models would come from', async () => {
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      const kimi = await runBin(['env', 'kimi'], ccs.env);
+      assert.equal(kimi.code, 1);
+      assert.equal(kimi.stdout, '');
+      assert.equal(kimi.stderr, 'ccs-tui: Claude Code cannot use Kimi: no Kimi account (ccs-tui login kimi)\n');
     } finally {
       ccs.cleanup();
     }

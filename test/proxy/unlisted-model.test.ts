@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {describeEvent, type ProxyEvent} from '../../source/services/proxy/ipc.js';
-import {startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, proxyFixture} from './fixture.js';
 
 const ask = (url: string, model: string) =>
@@ -62,6 +62,72 @@ describe('a model no provider lists when the root provider has no account', asyn
     const answer = await ask(f.url, 'mystery-model-9');
     assert.equal(answer.status, 503);
     assert.match(answer.text, /no Claude account.*\(model \\"mystery-model-9\\" is listed by no provider, so it went to Claude, the root provider\)/);
-    assert.equal(upstream.requests.length, 0);
+    // Kimi's live list was asked (GET …/models, which this stand-in does not have); no inference went out.
+    assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
+  });
+});
+
+const chat = (url: string, model: string) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+    body: JSON.stringify({model, messages: [{role: 'user', content: 'hi'}]}),
+  }).then(async (response) => ({status: response.status, text: await response.text()}));
+
+const AISTUDIO_KEY = 'AIzaSyTestKey0123456789abcdefghijklmno';
+const aistudioAndClaude = (upstream: {url: string}) => ({
+  provider: 'claude',
+  serve: {provider: null},
+  tokens: [...accountTokens('claude', ['a@example.com']), {file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
+  endpoints: {claude: {api: upstream.url}, aistudio: {api: upstream.url}},
+});
+
+describe('a provider without a static list (AI Studio) beside Claude, on the root routes', async () => {
+  // AI Studio's OpenAI-compatible surface lists its models at /v1beta/openai/models.
+  const upstream = await startFakeUpstream((req, res) =>
+    req.method === 'GET' && req.path === '/v1beta/openai/models' ? sendJson(res, 200, {object: 'list', data: [{id: 'models/learnlm-2.0-flash'}, {id: 'learnlm-2.0-flash'}, {id: 'gemini-2.5-pro'}]}) : answerByProtocol(req, res),
+  );
+  const f = await proxyFixture({...aistudioAndClaude(upstream), upstream});
+  after(() => f.close());
+  const sentWith = (model: string) => upstream.requests.findLast((r) => r.method === 'POST' && r.body?.model === model)?.headers.authorization;
+
+  it("a Gemini model goes to AI Studio with AI Studio's key, never to Claude with Claude's token", async () => {
+    const answer = await chat(f.url, 'gemini-2.5-pro');
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(sentWith('gemini-2.5-pro'), `Bearer ${AISTUDIO_KEY}`);
+    assert.match(requestLine(f.events, 'gemini-2.5-pro'), /→ aistudio\/studio1 200 \d+ ms$/);
+  });
+
+  it('a model only its live list names goes there, the list asked once and then cached', async () => {
+    const lists = () => upstream.requests.filter((r) => r.method === 'GET' && r.path === '/v1beta/openai/models').length;
+    const first = await chat(f.url, 'learnlm-2.0-flash');
+    assert.equal(first.status, 200, first.text);
+    assert.equal(sentWith('learnlm-2.0-flash'), `Bearer ${AISTUDIO_KEY}`);
+    assert.match(requestLine(f.events, 'learnlm-2.0-flash'), /→ aistudio\/studio1 200/);
+    assert.equal(lists(), 1);
+    assert.equal((await chat(f.url, 'learnlm-2.0-flash')).status, 200);
+    assert.equal(lists(), 1, 'the second request used the cached list');
+  });
+
+  it("a model no list names still goes to Claude (its own newer ids by pattern, others as the root provider)", async () => {
+    const newer = await ask(f.url, 'claude-opus-9');
+    assert.equal(newer.status, 200, newer.text);
+    assert.match(requestLine(f.events, 'claude-opus-9'), /→ claude\/a@example\.com 200 \d+ ms$/);
+    const mystery = await ask(f.url, 'mystery-model-9');
+    assert.equal(mystery.status, 200, mystery.text);
+    assert.match(requestLine(f.events, 'mystery-model-9'), /\(model listed by no provider: sent to claude, the root provider\)$/);
+  });
+});
+
+describe("when AI Studio's live list cannot be had", async () => {
+  const upstream = await startFakeUpstream((req, res) => (req.method === 'GET' ? sendJson(res, 500, {error: {message: 'backend down'}}) : answerByProtocol(req, res)));
+  const f = await proxyFixture({...aistudioAndClaude(upstream), upstream});
+  after(() => f.close());
+
+  it('an unknown model is refused with a 404 naming the command that lists its models, and sent nowhere', async () => {
+    const answer = await chat(f.url, 'learnlm-2.0-flash');
+    assert.equal(answer.status, 404, answer.text);
+    assert.match(answer.text, /model \\"learnlm-2\.0-flash\\" is listed by no provider whose list is known: Google AI Studio's list could not be had \(.*500.*\); see ccs-tui models aistudio --live, or send it to \/api\/provider\/aistudio\/v1\//);
+    assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
   });
 });

@@ -5,6 +5,7 @@ import {test} from 'node:test';
 import type {Clipboard} from '../../source/services/clipboard.js';
 import type {ProxyState, ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {makeUiCcs} from './fixtures.js';
+import {tokenFixture} from '../helpers/ccs.js';
 
 const KEY = 'screen-test-key-0123456789abcdef';
 
@@ -108,6 +109,7 @@ test('a provider served through translation shows its exports; one that cannot b
   ] as const) {
     const ccs = makeUiCcs();
     ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\n`);
+    if (provider === 'iflow') ccs.writeToken('iflow-ivy@example.com-1.json', {...tokenFixture('iflow', 'ivy@example.com'), api_key: 'sk-iflow-0123456789'});
     const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: runningFor(provider)}});
     try {
       const frame = await tui.waitFor(expected);
@@ -121,5 +123,26 @@ test('a provider served through translation shows its exports; one that cannot b
       tui.unmount();
       ccs.cleanup();
     }
+  }
+});
+
+test("a provider with no static model list: the heading is whole, and the notes `ccs-tui env` prints (every model variable, the --live command) are shown in full", async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\n`);
+  ccs.writeToken('aistudio-studio1.json', {type: 'aistudio', email: 'studio1', api_key: 'AIzaSyTestKey0123456789'});
+  const tui = await renderTui({paths: ccs.paths, width: 80, height: 40, route: {screen: 'proxy', params: {}}, services: {proxy: runningFor('aistudio')}});
+  try {
+    const frame = await tui.waitFor('ANTHROPIC_DEFAULT_SONNET_MODEL');
+    const text = frame.split('\n').map((line) => line.replace(/^[│ ]+|[│ ]+$/g, '')).join(' ');
+    assert.match(frame, /Claude Code exports \(c copies them\)/);
+    assert.match(text, /translated to Google AI Studio's openai-chat API by the proxy/);
+    assert.match(text, /ccs-tui has no static Google AI Studio model list/);
+    assert.match(text, /ccs-tui models aistudio --account studio1 --live/);
+    for (const name of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL']) assert.match(text, new RegExp(`${name}=<model`));
+    // The masked key is the one shortened thing on screen.
+    assert.deepEqual(frame.split('\n').filter((line) => line.includes('…') && !line.includes('ANTHROPIC_AUTH_TOKEN')), [], 'nothing cut off');
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
   }
 });

@@ -90,6 +90,10 @@ const login: CommandSpec = {
       if (method === 'api-key') {
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
         const apiKey = await readStdin(ctx, false);
+        // Said here, where stdin is the source: the service's own wording does not know where the key came from.
+        if (apiKey.trim() === '' && !controller.signal.aborted) {
+          throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ccs-tui login ${row.id} < key.txt, or run ccs-tui login ${row.id} in a terminal and paste it`, 2);
+        }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];

@@ -153,12 +153,10 @@ const env: CommandSpec = {
       printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(error ? {error} : {})});
       return error ? 1 : 0;
     }
+    // A refusal comes first: the unservable reason is itself the first note; no account says it here.
+    if (result.noAccount && !result.unservable) ctx.stderr.write(`ccs-tui: ${result.noAccount}\n`);
     for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
-    if (result.unservable) return 1;
-    if (error) {
-      ctx.stderr.write(`ccs-tui: ${error}\n`);
-      return 1;
-    }
+    if (error) return 1;
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;
   },

@@ -100,32 +100,38 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
-  else if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
-  if (!account) notes.push(`no ${row.displayName} account yet (ccs-tui login ${row.id}); models come from the static list`);
-  else notes.push(`models from ${accountLabel(account)}'s resolved list`);
   const slots = providerModelSlots(row, config, account, token);
-  const resolution = slots.resolution;
   const models = claudeModelVariables(slots.models);
-  // What is missing, once (a provider the proxy cannot serve already said so above), and what to do.
-  if (models.length === 0 && !unservable) notes.push(...noModelsAdvice(row, resolution, account, token));
+  // A refusal (cannot serve, no usable account) is the whole story: no notes on models that would not be served.
+  if (!unservable && !noAccount) {
+    if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
+    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list`);
+    else if (models.length === 0 && account) notes.push(...noModelsAdvice(row, slots.resolution, account, token));
+  }
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
+/** How a person fills Claude Code's model slots by hand: every variable the exports would set (claudeModelVariables). */
+const MODEL_PLACEHOLDER = '<model id>';
+const handModelExports = () =>
+  claudeModelVariables({main: MODEL_PLACEHOLDER, opus: MODEL_PLACEHOLDER, sonnet: MODEL_PLACEHOLDER, haiku: MODEL_PLACEHOLDER})
+    .map(({name, value}) => `${name}=${value}`)
+    .join(' ');
+
 /**
- * The notes for a provider whose resolved list is empty (no model variables: Claude Code would ask
+ * The notes for an account whose resolved list is empty (no model variables: Claude Code would ask
  * for Claude's own model names): why, and the commands that show the models and pick one. A model
  * the proxy does not list goes upstream as is (core/model-rules resolveRequestedModel), so naming
- * one of the provider's own ids in ANTHROPIC_MODEL works without a list.
+ * one of the provider's own ids in the model variables works without a list.
  */
-function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account | undefined, token: TokenFile | undefined): string[] {
-  const accountFlag = account ? ` --account ${shellWord(sanitizeLine(accountLabel(account)))}` : '';
+function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, token: TokenFile | undefined): string[] {
+  const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account)))}`;
   if (resolution.base.length > 0) {
     return [
       `every ${row.displayName} model is excluded; no model variables`,
       `see the patterns that hide them: ccs-tui models ${row.id}${accountFlag}; remove one: ccs-tui exclude rm ${row.id} <pattern> (with --account for an account's own pattern)`,
     ];
   }
-  if (!account) return [`no ${row.displayName} model list (the table has none; log in first); no model variables`];
   let live = false;
   try {
     live = token !== undefined && modelsListTarget(row, undefined, token, Date.now()) !== undefined;
@@ -133,9 +139,9 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
     // No URL to ask (a base URL missing): the list cannot be had live either.
   }
   return [
-    `no ${row.displayName} model list (ccs-tui has none for it); no model variables, so Claude Code would ask for Claude's own model names`,
+    `ccs-tui has no static ${row.displayName} model list, so these exports set no model variables and Claude Code would ask for Claude's own model names`,
     ...(live ? [`list the provider's models: ccs-tui models ${row.id}${accountFlag} --live`] : []),
-    `then name one for Claude Code after the eval: export ANTHROPIC_MODEL=<model id> ANTHROPIC_DEFAULT_HAIKU_MODEL=<model id> (the proxy passes a model it does not list on as is)`,
+    `then name them for Claude Code after the eval (one id for all, or a small one for haiku): export ${handModelExports()} (the proxy passes a model it does not list on as is)`,
   ];
 }
 

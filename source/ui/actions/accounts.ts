@@ -2,8 +2,10 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, defaultMoveNote} from '../../core/accounts.js';
-import type {KeyAction} from '../../core/keymap.js';
+import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
+import {actionKey, type KeyAction} from '../../core/keymap.js';
+import {OAuthError} from '../../services/oauth/token-endpoint.js';
+import {UnexpectedResponseError} from '../../services/http.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
@@ -78,16 +80,32 @@ export async function removeAccount({services, account, confirm, siblings}: Acco
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */
-export async function rotateProvider({services, provider, siblings}: AccountActionContext): Promise<string> {
+export async function rotateProvider({services, provider, siblings}: AccountActionContext): Promise<ActionResult | string> {
+  const none = await noAccountsYet(services, provider, 'rotate');
+  if (none) return none;
   const choose = await chooseRotationTarget(services.paths, provider);
   const {from, to} = await services.store.rotate(provider, choose);
   const native = await followRotationNatively(services.store, provider, to.id, services.env);
   return `${provider}: default ${from ? accountLabel(from, siblings) : '(none)'} → ${accountLabel(to, siblings)}${native ? ` (also in ${native.file})` : ''}`;
 }
 
+/** Nothing to do for a provider without accounts: says so and names the key that adds one. */
+const nothingToDo = (provider: string, verb: string): ActionResult => ({
+  text: `nothing to ${verb}: ${provider} has no accounts yet (${actionKey('account.login', 'home')} adds one)`,
+  kind: 'info',
+  done: false,
+});
+
+async function noAccountsYet(services: AppServices, provider: string, verb: string): Promise<ActionResult | undefined> {
+  const {accounts} = await services.store.load();
+  return accounts.some((a) => a.provider === provider) ? undefined : nothingToDo(provider, verb);
+}
+
 /**
  * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
- * marked needs-login by the refresh itself.
+ * marked needs-login by the refresh itself; one whose refresh the provider refused otherwise (an
+ * answer: OAuthError, UnexpectedResponseError) is marked refresh-failed here, so its row says what
+ * the test found; an unreachable endpoint marks nothing (the network, not the account).
  */
 export async function testAccount({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
   const target = selected(account, 'select an account to test');
@@ -106,7 +124,15 @@ export async function testAccount({services, provider, account, progress, siblin
   } catch (error) {
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
-    throw new UserError(`${provider} ${label}: ${(error as Error).message} (not refreshed)`);
+    const message = (error as Error).message;
+    const refusedBy = error instanceof OAuthError || error instanceof UnexpectedResponseError;
+    const spent = refusedBy ? (await services.store.readToken(target).catch(() => undefined))?.refresh_token : undefined;
+    if (typeof spent === 'string' && spent !== '') {
+      await services.store.setRefreshFailed(provider, {id: target.id}, message, spent);
+      // The key first: the reason quotes an upstream answer and may not fit the status line.
+      throw new UserError(`${provider} ${label}: ${HEALTH_TEXT['refresh-failed'].replace(/^!\s*/, '')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
+    }
+    throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
   }
 }
 
@@ -126,12 +152,13 @@ export async function serveProviderPool({services, provider, progress}: AccountA
 }
 
 /** `R`: fetch the account's quota now (or all the provider's accounts when none is selected), ignoring any 429 backoff. */
-export async function refreshQuota({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
+export async function refreshQuota({services, provider, account, progress, siblings}: AccountActionContext): Promise<ActionResult | string> {
   if (!hasQuotaSource(provider)) throw new UserError(`${provider} does not report quota`);
   const {quota, accounts} = services.targets.current;
+  const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
+  if (targets.length === 0) return nothingToDo(provider, 'refresh');
   if (!quota) throw new UserError('quota polling is off in this session');
   if (account) progress(`refreshing quota of ${provider} ${accountLabel(account, siblings)}…`);
-  const targets = account ? [account] : (await accounts.load()).accounts.filter((a) => a.provider === provider);
   await quota.refresh(targets);
   const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
   if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account, siblings)}: ${entry.error.message}`);

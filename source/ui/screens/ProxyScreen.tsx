@@ -6,7 +6,7 @@ import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
-import {packItems, padCells, truncateCells} from '../../core/cells.js';
+import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
@@ -87,11 +87,16 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const envLines = env?.unservable
     ? []
     : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
-  // Border (2) + status (1) + rows + blank + env title + env lines + blank + log title.
-  const fixed = 2 + 1 + rows.length + 1 + 1 + (env?.unservable ? 1 : envLines.length) + 1 + 1;
+  const inner = Math.max(10, width - 4);
+  // What `ccs-tui env` says on stderr (services/proxy/env.ts notes), whole, wrapped to the width; a
+  // refusal (cannot serve, no usable account) in red instead of exports that would end in an error.
+  const refusal = env?.unservable ? `cannot serve Claude Code: ${env.unservable}` : env?.noAccount;
+  const noteLines = env?.unservable ? [] : (env?.notes ?? []).flatMap((note) => wrapWords(sanitizeLine(note), inner));
+  const refusalLines = refusal ? wrapWords(sanitizeLine(refusal), inner) : [];
+  // Border (2) + status (1) + rows + blank + env title + notes + refusal + env lines + blank + log title.
+  const fixed = 2 + 1 + rows.length + 1 + 1 + noteLines.length + refusalLines.length + envLines.length + 1 + 1;
   const logRoom = Math.max(1, height - fixed);
   const tail = (state?.logTail ?? []).slice(-logRoom);
-  const inner = Math.max(10, width - 4);
 
   return (
     <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
@@ -106,13 +111,18 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       ))}
       <Text> </Text>
       <Text wrap="truncate" dimColor>
-        {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them${env?.notes.length ? `; ${env.notes[0]}` : ''})`}
+        {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}
       </Text>
-      {env?.unservable ? (
-        <Text color="red" wrap="truncate">
-          {`cannot serve Claude Code: ${env.unservable}`}
+      {noteLines.map((line, i) => (
+        <Text key={`note:${i}`} dimColor wrap="truncate">
+          {line}
         </Text>
-      ) : null}
+      ))}
+      {refusalLines.map((line, i) => (
+        <Text key={`refusal:${i}`} color="red" wrap="truncate">
+          {line}
+        </Text>
+      ))}
       {envLines.map((line) => (
         <Text key={line} wrap="truncate">
           {line}

@@ -7,7 +7,7 @@ import type {KeyAction} from '../../core/keymap.js';
 
 /** `short`: the narrow table's words (`re-login`, `due`). */
 export function accountStatus(account: Account, short = false): {text: string; attention: boolean} {
-  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'missing-token' || account.health === 'unreadable';
+  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
   return {text: words[account.health], attention};
@@ -46,7 +46,7 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
 export function accountHints(account: Account | undefined, none: readonly KeyAction[] = []): ScreenHints {
   if (!account) return {hide: ONE_ACCOUNT_ACTIONS, first: none};
   const first: KeyAction[] = [];
-  const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown';
+  const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
   if (account.paused) first.push('account.pause');
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
