@@ -143,7 +143,8 @@ test('the proxy screen says what is served and which accounts wait in the words 
   tui = await renderTui({paths: ccs!.paths, width: 160, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
   await tui.waitFor(`PID ${entry.pid}`, 10_000);
   // The status arrives with the first poll (a second at most).
-  const frame = await tui.waitFor(`cooling: ${cooling[1]}`, 5000);
-  assert.match(frame, new RegExp(`Serving\\s+${serving.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+│$`, 'm'));
+  const servingRow = new RegExp(`Serving\\s+${serving.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+│$`, 'm');
+  // The account list loads beside the status: the pool's size shows once it has.
+  const frame = await tui.waitFor((f) => f.includes(`cooling: ${cooling[1]}`) && servingRow.test(f), 5000);
   assert.ok(frame.includes(cooling[2]!), `the same end and reason as proxy status: ${cooling[2]}\n${frame}`);
 });

@@ -23,13 +23,14 @@ export function poolSize(accounts: readonly Account[], provider: string): number
 }
 
 /**
- * "claude / four@example.com" (one account), "claude / pool of 2 · now four@example.com" (a pool),
+ * "claude / four@example.com" (one account), "claude / pool of 2 · now four@example.com" (a pool;
+ * "claude / pool · now …" while its size is not known),
  * or SERVED_BY_MODEL (no provider: the request's model picks it). Labels are sanitised.
  */
 export function servingText({provider, account, pinned, poolSize: size}: ServingFacts): string {
   if (!provider) return SERVED_BY_MODEL;
   const now = account ? sanitizeLine(account) : '—';
-  return pinned ? `${provider} / ${now}` : `${provider} / pool of ${size ?? '?'} · now ${now}`;
+  return pinned ? `${provider} / ${now}` : `${provider} / ${size === undefined ? 'pool' : `pool of ${size}`} · now ${now}`;
 }
 
 /**

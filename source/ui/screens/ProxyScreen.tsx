@@ -65,7 +65,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     provider: target.provider,
     account: (running ? state?.account : undefined) ?? (pinned ? target.account : undefined),
     pinned,
-    poolSize: target.provider && !pinned ? poolSize(snapshot?.accounts ?? [], target.provider) : undefined,
+    // Unknown until the account list has loaded (never "pool of 0" meanwhile).
+    poolSize: target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined,
   });
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
