@@ -54,7 +54,7 @@ describe('proxy status after upstream 500s on a lone account', async () => {
     assert.equal(backoff!.triedLast, true);
     const human = await runBin(['proxy', 'status'], ccs.env);
     const clock = formatLocalClock(backoff!.until, Date.now()).replace(/[.()]/g, '\\$&');
-    assert.match(human.stdout, new RegExp(`^tried last: claude/a@example\\.com \\d+s \\(until ${clock}\\) \\(upstream error 500, 5 in a row\\), still serves when no other account can$`, 'm'));
+    assert.match(human.stdout, new RegExp(`^tried last: claude/a@example\\.com for \\d+s \\(until ${clock}\\) \\(upstream error 500, 5 in a row\\), still serves when no other account can$`, 'm'));
 
     failing = false;
     assert.equal((await ask()).status, 200, 'the lone account serves through its backoff');
@@ -63,7 +63,7 @@ describe('proxy status after upstream 500s on a lone account', async () => {
 
     await runBin(['proxy', 'stop'], ccs.env);
     const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
-    const logged = new RegExp(`claude/a@example\\.com tried last \\d+s \\(until ${clock}\\), still serves when no other account can: upstream error 500, 5 in a row`);
+    const logged = new RegExp(`claude/a@example\\.com tried last for \\d+s \\(until ${clock}\\), still serves when no other account can: upstream error 500, 5 in a row`);
     assert.match(log, logged, "the log (the TUI's tail) says the same");
     assert.doesNotMatch(log, /cooling/);
   });

@@ -203,7 +203,7 @@ describe('repeated 5xx from one account: a short, growing "tried last" backoff',
     const left = Date.parse(cooling[0]!.until) - asked;
     assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `backs off 2 s, not a minute (${left} ms)`);
     const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
-    assert.match(describeEvent(event), /^claude\/a@example\.com tried last [12]s \(until [^)]+\), still serves when no other account can: upstream error 500, 2 in a row$/);
+    assert.match(describeEvent(event), /^claude\/a@example\.com tried last for [12]s \(until [^)]+\), still serves when no other account can: upstream error 500, 2 in a row$/);
 
     before = f.upstream.requests.length;
     assert.equal((await ask(f)).status, 200);

@@ -66,7 +66,7 @@ const accounts: CommandSpec = {
       accountLabel(a, snapshot.accounts),
       a.email ?? '',
       ...(withProject ? [a.projectId ?? ''] : []),
-      a.paused ? 'paused' : a.health === 'cooling' && a.coolingUntil ? `cooling ${formatCooldown(a.coolingUntil, now)}` : HEALTH_TEXT[a.health],
+      a.paused ? 'paused' : (a.health === 'cooling' || a.health === 'ok' || a.health === 'expired') && a.coolingUntil && Date.parse(a.coolingUntil) > now ? `cooling ${formatCooldown(a.coolingUntil, now)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));

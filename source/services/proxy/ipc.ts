@@ -96,11 +96,11 @@ export const TRIED_LAST_NOTE = 'still serves when no other account can';
 
 /**
  * How an account waits (`until`: ISO UTC): "cooling 42s (until 20:21:05)" when it serves nothing
- * meanwhile, "tried last 16s (until 20:21:05), still serves when no other account can" for a backoff.
+ * meanwhile, "tried last for 16s (until 20:21:05), still serves when no other account can" for a backoff.
  */
 export function waitText(until: string | undefined, now: number, triedLast = false): string {
   const wait = until ? formatCooldown(until, now) : 'until an unknown time';
-  return triedLast ? `tried last ${wait}, ${TRIED_LAST_NOTE}` : `cooling ${wait}`;
+  return triedLast ? `tried last for ${wait}, ${TRIED_LAST_NOTE}` : `cooling ${wait}`;
 }
 
 /** One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms). */

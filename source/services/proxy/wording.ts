@@ -40,7 +40,7 @@ export function servingText({provider, account, pinned, poolSize: size}: Serving
  */
 export function coolingLines(cooling: ProxyStatus['cooling'] | undefined, now: number): string[] {
   return (cooling ?? []).map(
-    (c) => `${c.triedLast ? 'tried last' : 'cooling'}: ${sanitizeLine(c.provider)}/${sanitizeLine(c.account)} ${formatCooldown(c.until, now)} (${sanitizeLine(c.reason)})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`,
+    (c) => `${c.triedLast ? 'tried last' : 'cooling'}: ${sanitizeLine(c.provider)}/${sanitizeLine(c.account)} ${c.triedLast ? 'for ' : ''}${formatCooldown(c.until, now)} (${sanitizeLine(c.reason)})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`,
   );
 }
 

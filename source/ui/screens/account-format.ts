@@ -5,12 +5,21 @@ import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
 
-/** `short`: the narrow table's words (`re-login`, `due`). */
-export function accountStatus(account: Account, short = false): {text: string; attention: boolean} {
+/**
+ * `short`: the narrow table's words (`re-login`, `due`). An otherwise healthy account that the local
+ * proxy is waiting out (its `coolingUntil` still ahead: a quota or rate-limit cooldown) reads as cooling.
+ */
+export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
+  if (proxyCooling(account, now)) return {text: words.cooling, attention};
   return {text: words[account.health], attention};
+}
+
+/** A healthy account the local proxy waits out (a cooldown still ahead; a server's own rest is health `cooling`). */
+export function proxyCooling(account: Account, now: number): boolean {
+  return (account.health === 'ok' || account.health === 'expired') && account.coolingUntil !== undefined && Date.parse(account.coolingUntil) > now;
 }
 
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
