@@ -35,6 +35,8 @@ export interface ProxyState extends ProxyTraffic {
   startedAt?: number;
   account?: string;
   lastError?: string;
+  /** When the running proxy met `lastError` (RFC 3339), when its status said so. */
+  lastErrorAt?: string;
   /** Accounts waiting (cooling, tried last) as the proxy's last status listed them. */
   cooling?: ProxyStatus['cooling'];
   /** Last log lines (sanitised, secrets redacted), newest last. */
@@ -147,7 +149,7 @@ export class ProxySupervisor {
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     if (!running) {
-      if (following) this.update({...INITIAL_STATE, logTail: this.state.logTail, lastError: 'the proxy stopped'});
+      if (following) this.update({...INITIAL_STATE, logTail: this.state.logTail, lastErrorAt: undefined, lastError: 'the proxy stopped'});
       return false;
     }
     this.update({
@@ -254,7 +256,7 @@ export class ProxySupervisor {
     try {
       entry = await startBackgroundProxy(this.options.paths, target, {env: this.options.env, useCliproxyBinary: was.kind === 'cliproxy-binary'});
     } catch (error) {
-      this.update({phase: 'failed', managed: 'none', target, lastError: (error as Error).message});
+      this.update({phase: 'failed', managed: 'none', target, lastErrorAt: undefined, lastError: (error as Error).message});
       return true;
     }
     // `x` came while it started: the stop is the last word, the new one goes too.
@@ -303,7 +305,7 @@ export class ProxySupervisor {
     child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
     child.on('error', (error) => {
       this.log(`cannot start the proxy: ${error.message}`);
-      this.update({lastError: error.message});
+      this.update({lastErrorAt: undefined, lastError: error.message});
     });
     child.on('exit', (code, signal) => {
       process.off('exit', this.onProcessExit);
@@ -329,6 +331,7 @@ export class ProxySupervisor {
       this.update({
         phase: 'restarting',
         pid: undefined,
+        lastErrorAt: undefined,
         lastError: `proxy ${how}; restarting in ${Math.ceil(delay / 1000)} s`,
         restarts: this.state.restarts + 1,
         nextRestartAt: this.clock.now() + delay,
@@ -364,12 +367,12 @@ export class ProxySupervisor {
         this.update({account: message.account});
         break;
       case 'error':
-        this.update({lastError: message.message});
+        this.update({lastErrorAt: undefined, lastError: message.message});
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
         this.noRestart = true;
-        this.update({lastError: message.message});
+        this.update({lastErrorAt: undefined, lastError: message.message});
         break;
       case 'request':
         this.update({totalRequests: this.state.totalRequests + 1});
@@ -389,7 +392,9 @@ export class ProxySupervisor {
       refusedPerMinute: status.refusedPerMinute,
       refusedRequests: status.refusedRequests,
       cooling: status.cooling ?? [],
-      ...(status.lastError ? {lastError: status.lastError.message} : {}),
+      // The running proxy's own last error (none: a restarted proxy has met none yet).
+      lastError: status.lastError?.message,
+      lastErrorAt: status.lastError?.at,
     });
   }
 
@@ -405,11 +410,11 @@ export class ProxySupervisor {
         this.update({account});
         this.log(`rotated to ${account}`);
       } catch (error) {
-        this.update({lastError: `rotate failed: ${(error as Error).message}`});
+        this.update({lastErrorAt: undefined, lastError: `rotate failed: ${(error as Error).message}`});
       }
       return;
     }
-    this.update({lastError: 'no running built-in proxy to rotate'});
+    this.update({lastErrorAt: undefined, lastError: 'no running built-in proxy to rotate'});
   }
 
   /** Stops the proxy this supervisor manages (its child, or an adopted one); a start under way is called off. */

@@ -83,9 +83,13 @@ export function trafficText(traffic: ProxyTraffic): string {
  * past event, e.g. `last error 3m ago (at 05:01:02): upstream 500: …`. `now`: epoch ms.
  */
 export function lastErrorText(lastError: {message: string; at: string}, now: number): string {
-  const ago = formatRelative(lastError.at, now);
-  const when = ago ? `${ago.endsWith(' ago') ? ago : 'just now'} (at ${formatLocalClock(lastError.at, now)})` : '(time unknown)';
-  return `last error ${when}: ${lastError.message}`;
+  return `last error ${errorWhen(lastError.at, now)}: ${lastError.message}`;
+}
+
+/** When an error happened, for humans: `3m ago (at 05:01:02)`, `just now (at …)`, `(time unknown)`. */
+export function errorWhen(at: string, now: number): string {
+  const ago = formatRelative(at, now);
+  return ago ? `${ago.endsWith(' ago') ? ago : 'just now'} (at ${formatLocalClock(at, now)})` : '(time unknown)';
 }
 
 /** What a proxy started without a provider serves on its root routes (proxy/server.ts providerFor). */

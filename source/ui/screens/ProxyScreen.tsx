@@ -9,7 +9,7 @@ import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ProxyState} from '../../services/proxy-supervisor.js';
-import {trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
+import {errorWhen, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
@@ -79,7 +79,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', servingText],
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
-    ['Error', state?.lastError ? sanitizeLine(state.lastError) : dash],
+    ['Error', state?.lastError ? sanitizeLine(state.lastErrorAt ? `${errorWhen(state.lastErrorAt, now)}: ${state.lastError}` : state.lastError) : dash],
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
