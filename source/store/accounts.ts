@@ -534,7 +534,12 @@ export class AccountStore implements AccountService {
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
       if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
-      if (context.stateChanged) await writeJsonAtomic(this.stateFile, files.state);
+      if (context.stateChanged) {
+        // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are
+        // kept beside it (account-state.json.corrupt-<hash>) before the new state replaces it.
+        if (files.problems.some((p) => p.file === this.stateFile)) await backupCorruptFile(this.stateFile);
+        await writeJsonAtomic(this.stateFile, files.state);
+      }
       return result;
     });
   }

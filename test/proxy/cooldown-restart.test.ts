@@ -2,7 +2,8 @@
 // account state (tui/account-state.json) and a restarted proxy (`proxy stop && proxy start`, the
 // TUI's `R`) still waits it out, instead of sending the account's next request into the same 429.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -56,5 +57,39 @@ describe('a 429 cooldown across a proxy restart', async () => {
     assert.equal(after[0]!.until, before!.until);
     // Where it is kept: the account state, beside needs-login marks.
     assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown": \{\s*"until": "[^"]+",\s*"kind": "rate-limit",\s*"reason": "rate limited"/);
+  });
+});
+
+describe('a cooldown written beside a corrupt account state', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  ccs.writeToken('claude-four@example.com.json', oauthToken('claude', 'four@example.com'));
+  // A hand edit left a trailing comma: the file no longer parses, but it still holds a refresh-unknown mark.
+  const corrupt = '{"claude/me@example.com": {"refreshUnknown": {"reason": "no answer", "at": "2026-11-30T00:00:00Z", "fingerprint": "abc"}},}';
+  mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+  writeFileSync(ccs.paths.accountState, corrupt, {mode: 0o600});
+  let limited = false;
+  const upstream = await startFakeUpstream((req, res) => {
+    if (!limited) {
+      limited = true;
+      return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '120'});
+    }
+    return answerByProtocol(req, res);
+  });
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('the proxy serves, and the corrupt file is kept in a copy before the cooldown replaces it', async () => {
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown"/);
+    const dir = path.dirname(ccs.paths.accountState);
+    const copies = readdirSync(dir).filter((f) => f.startsWith('account-state.json.corrupt-'));
+    assert.equal(copies.length, 1, `files in ${dir}: ${readdirSync(dir).join(', ')}`);
+    assert.equal(readFileSync(path.join(dir, copies[0]!), 'utf8'), corrupt);
   });
 });
