@@ -31,7 +31,7 @@ import {readClientRequest, readWhole, type ClientRequest} from './client-request
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload} from './models.js';
-import {LiveListCache, providerModelList, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
+import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
@@ -170,7 +170,7 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS}), this.now);
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now);
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
     this.server = createServer(
