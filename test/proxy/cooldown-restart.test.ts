@@ -93,3 +93,32 @@ describe('a cooldown written beside a corrupt account state', async () => {
     assert.equal(readFileSync(path.join(dir, copies[0]!), 'utf8'), corrupt);
   });
 });
+
+describe('cooldowns a hand edit (or another version) left in the account state', async () => {
+  const ccs = makeTempCcs();
+  for (const name of ['far', 'bogus', 'plain']) ccs.writeToken(`claude-${name}@example.com.json`, oauthToken('claude', `${name}@example.com`));
+  mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+  writeFileSync(
+    ccs.paths.accountState,
+    JSON.stringify({
+      'claude/far@example.com': {cooldown: {until: '9999-01-01T00:00:00Z', kind: 'quota', reason: 'weekly limit'}},
+      'claude/bogus@example.com': {cooldown: {until: '9999-01-01T00:00:00Z', kind: 'forever', reason: {nested: true}}},
+    }),
+    {mode: 0o600},
+  );
+  const upstream = await startFakeUpstream((req, res) => answerByProtocol(req, res));
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('a wait past a week is cut to a week, and one of an unknown kind is no cooldown', async () => {
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    const cooling = (JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cooling: {account: string; until: string}[]}).cooling;
+    assert.deepEqual(cooling.map((c) => c.account), ['far@example.com']);
+    const week = 7 * 24 * 60 * 60 * 1000;
+    assert.ok(Date.parse(cooling[0]!.until) <= Date.now() + week, cooling[0]!.until);
+  });
+});
