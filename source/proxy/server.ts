@@ -168,7 +168,7 @@ export class ProxyServer {
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
     this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now);
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;

@@ -91,6 +91,9 @@ describe('a cooldown written beside a corrupt account state', async () => {
     const copies = readdirSync(dir).filter((f) => f.startsWith('account-state.json.corrupt-'));
     assert.equal(copies.length, 1, `files in ${dir}: ${readdirSync(dir).join(', ')}`);
     assert.equal(readFileSync(path.join(dir, copies[0]!), 'utf8'), corrupt);
+    // The proxy said what is wrong with the file, once, where its user looks (proxy.log, last error).
+    const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
+    assert.equal(log.split('\n').filter((line) => line.includes('account-state.json') && /invalid JSON/.test(line)).length, 1, log);
   });
 });
 
