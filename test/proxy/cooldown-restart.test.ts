@@ -11,6 +11,14 @@ import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-ups
 import {API_KEY, oauthToken} from './fixture.js';
 import {startClaudeProxyChild} from './proxy-child.js';
 
+/** One small Messages request to the proxy on `port`: its status and body text. */
+const askProxy = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  }).then(async (r) => ({status: r.status, text: await r.text()}));
+
 describe('a 429 cooldown across a proxy restart', async () => {
   const ccs = makeTempCcs();
   ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
@@ -79,12 +87,8 @@ describe('a cooldown written beside a corrupt account state', async () => {
   const port = await startClaudeProxyChild(ccs, upstream);
 
   it('the proxy serves, and the corrupt file is kept in a copy before the cooldown replaces it', async () => {
-    const answer = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
-    assert.equal(answer.status, 200, await answer.text());
+    const answer = await askProxy(port);
+    assert.equal(answer.status, 200, answer.text);
     assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
     assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown"/);
     const dir = path.dirname(ccs.paths.accountState);
@@ -113,12 +117,8 @@ describe('cooldowns a hand edit (or another version) left in the account state',
   const port = await startClaudeProxyChild(ccs, upstream);
 
   it('a wait past a week is cut to a week, and one of an unknown kind is no cooldown', async () => {
-    const answer = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-      method: 'POST',
-      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
-      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-    });
-    assert.equal(answer.status, 200, await answer.text());
+    const answer = await askProxy(port);
+    assert.equal(answer.status, 200, answer.text);
     const cooling = (JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cooling: {account: string; until: string}[]}).cooling;
     assert.deepEqual(cooling.map((c) => c.account), ['far@example.com']);
     const week = 7 * 24 * 60 * 60 * 1000;
