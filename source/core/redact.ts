@@ -1001,7 +1001,9 @@ export class Redactor {
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
     while (start > floor && echoChars[bytes[start - 1]!] === 1) start--;
     const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.length - from).toString('latin1');
-    const hold = start === bytes.length ? start : start + this.holdFrom(latin1(start), 0, false);
+    let hold = start === bytes.length ? start : start + this.holdFrom(latin1(start), 0, false);
+    // Escaped letters near the end may begin an echo the next chunk completes (escapedHoldFrom).
+    if (bytes.indexOf(BACKSLASH, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
     // A wrapped echo's start: only when the bytes end in a chain (a base64 character, or a
     // separator after one), so an SSE event's closing `\n\n` still settles it at once.
     const last = bytes[bytes.length - 1]!;
@@ -1030,15 +1032,22 @@ export class Redactor {
       start--;
     }
     const hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
-    // Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: held from the
-    // first such escape near the end, or from an escape cut off at the end (`\`, `\u00`).
+    return Math.min(hold, this.escapedHoldFrom(text, floor, to));
+  }
+
+  /**
+   * Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: where the text's
+   * part `[floor, to)` must be held from for them, the first such escape in it, or an escape cut
+   * off at `to` (`\`, `\u00`); `to` when it holds neither.
+   */
+  escapedHoldFrom(text: string, floor: number, to = text.length): number {
     const backslash = text.indexOf('\\', floor);
-    if (backslash === -1 || backslash >= to) return hold;
+    if (backslash === -1 || backslash >= to) return to;
     const tail = text.slice(floor, to);
     const escaped = tail.search(ESCAPED_VERBATIM);
     const cut = escaped === -1 ? tail.search(CUT_ESCAPE_AT_END) : -1;
     const at = escaped !== -1 ? escaped : cut;
-    return at === -1 ? hold : Math.min(hold, floor + at);
+    return at === -1 ? to : floor + at;
   }
 
   /**
@@ -1131,7 +1140,8 @@ export class StreamRedactor {
     }
     const text = bytes.toString('latin1');
     const masked = this.maskLatin1(text);
-    const hold = this.redactor.holdFrom(masked, masked.length - this.redactor.maxEchoLength);
+    const floor = Math.max(0, masked.length - this.redactor.maxEchoLength);
+    const hold = Math.min(this.redactor.holdFrom(masked, floor), this.redactor.escapedHoldFrom(masked, floor));
     this.carry = hold < masked.length ? Buffer.from(masked.slice(hold), 'latin1') : EMPTY;
     if (hold === masked.length && masked === text) return bytes;
     return Buffer.from(masked.slice(0, hold), 'latin1');
@@ -1162,6 +1172,7 @@ const VERBATIM = /^[A-Za-z0-9_.-]$/;
 /** A JSON `\u` escape of a VERBATIM character, not itself escaped (`\\u0061` is a backslash and `u0061`). */
 const ESCAPED_VERBATIM = /(?<!\\)(?:\\\\)*\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
 const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
+const BACKSLASH = 0x5c;
 /** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM. */
 const CUT_ESCAPE_AT_END = /(?<!\\)(?:\\\\)*\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
 

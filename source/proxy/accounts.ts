@@ -47,7 +47,12 @@ export class AccountSource {
     private readonly ttlMs = 3000,
     /** Told of every token (re)read from disk, so masking knows a new token before it is sent (issue 11). */
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
+    /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
+    private readonly onProblem?: (message: string) => void,
   ) {}
+
+  /** The problems last told (onProblem), so one that lasts is told once. */
+  private toldProblems = new Set<string>();
 
   /** Every account (usable or not), re-read when older than the TTL or when the auth dir changed. */
   async all(): Promise<Account[]> {
@@ -92,6 +97,9 @@ export class AccountSource {
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
+      const problems = new Set(snapshot.problems.map((p) => p.message));
+      for (const message of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message);
+      this.toldProblems = problems;
       this.snapshot = snapshot.accounts;
       this.loadedAt = this.now();
       this.loadedSignature = signature;

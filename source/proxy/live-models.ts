@@ -65,7 +65,15 @@ export function parseModelList(body: Record<string, unknown>, url: string, statu
  * throws with the reason (status, host, excerpt). A list cut short (too many pages or models, or a
  * page that says there is more without saying where) comes back with `partial` saying why.
  */
-export function providerModelList(options: {http: HttpClient; endpoints: (provider: string) => Endpoints | undefined; now?: () => number; timeoutMs?: number}): LiveModelList {
+export function providerModelList(options: {
+  http: HttpClient;
+  endpoints: (provider: string) => Endpoints | undefined;
+  now?: () => number;
+  /** Per request (ms): no headers, or no body byte, for this long fails it. */
+  timeoutMs?: number;
+  /** For the whole list, every page (ms): an answer that trickles in never idles past timeoutMs. */
+  deadlineMs?: number;
+}): LiveModelList {
   return async (provider: string, account: Account | undefined, token: TokenFile | undefined) => {
     const row = findProvider(provider);
     if (!row || !account || !token) return undefined;
@@ -74,8 +82,17 @@ export function providerModelList(options: {http: HttpClient; endpoints: (provid
     const models: string[] = [];
     let url = request.url;
     const seen = new Set<string>();
+    const signal = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
+    const send = async (target: string) => {
+      try {
+        return await options.http.send({url: target, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs ?? TIMEOUT_MS, signal});
+      } catch (error) {
+        if (signal?.aborted) throw new Error(`${new URL(target).host}: no complete list within ${Math.round(options.deadlineMs! / 1000)} s`);
+        throw error;
+      }
+    };
     for (let page = 1; ; page++) {
-      const response = await options.http.send({url, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs ?? TIMEOUT_MS});
+      const response = await send(url);
       if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
       const body = jsonBody(response, url);
       const ids = parseModelList(body, url, response.status);
@@ -108,6 +125,8 @@ export const LIVE_LIST_TTL_MS = 10 * 60_000;
 export const LIVE_LIST_FAILURE_TTL_MS = 60_000;
 /** The root routes wait at most this long (ms) per page for a list: a request is waiting on it. */
 export const ROUTING_LIST_TIMEOUT_MS = 3000;
+/** And at most this long (ms) for the whole list, all pages. */
+export const ROUTING_LIST_DEADLINE_MS = 5000;
 
 /**
  * The live model lists the proxy's root routes consult (proxy/server.ts providerFor), per provider:

@@ -4,7 +4,7 @@
 // request moves to the next healthy account of the pool. Everything it does is reported as
 // ProxyEvents. The request path's steps live beside it: client-request.ts, prepare.ts, outcome.ts,
 // deliver.ts.
-import {cutText, excerpt} from '../core/redact.js';
+import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
@@ -31,7 +31,7 @@ import {readClientRequest, readWhole, type ClientRequest} from './client-request
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload} from './models.js';
-import {LiveListCache, providerModelList, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
+import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
@@ -168,9 +168,9 @@ export class ProxyServer {
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token));
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS}), this.now);
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now);
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
     this.server = createServer(
@@ -359,9 +359,7 @@ export class ProxyServer {
   }
 
   private checkKey(req: IncomingMessage): void {
-    const header = req.headers['x-api-key'];
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
+    const presented = presentedKey(req);
     const keys = this.options.config().apiKeys;
     // A keep-alive connection presents the same key on every request: checked once per connection
     // and config. Comparing with the key this same connection already proved holding tells its
@@ -824,7 +822,7 @@ export class ProxyServer {
       account: active.account ?? '-',
       method: active.req.method ?? 'POST',
       path: (active.req.url ?? '').split('?')[0]!,
-      model,
+      model: model === undefined ? undefined : withoutKeys(model, presentedKey(active.req)),
       ...(active.unlisted ? {unlisted: true} : {}),
       status,
       ms: now - active.started,
@@ -844,9 +842,9 @@ export class ProxyServer {
       type: 'refused',
       ...(active.provider !== '-' ? {provider: active.provider} : {}),
       method: sanitizeLine(active.req.method ?? '-'),
-      path: cutText(sanitizeLine((active.req.url ?? '').split('?')[0]!), 200),
+      path: cutText(withoutKeys(sanitizeLine((active.req.url ?? '').split('?')[0]!), presentedKey(active.req)), 200),
       status: error.status,
-      reason: cutText(sanitizeLine(error.reason ?? error.message), 160),
+      reason: cutText(withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(active.req)), 160),
       ms: now - active.started,
     });
   }
@@ -969,4 +967,22 @@ class ClientWatch implements ClientGone {
     }
     if (now - this.quietSince >= idleMs) request.destroy(new Error(`no answer within ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${idleMs} ms`}`));
   }
+}
+
+/** The API key a request presents (x-api-key, else an Authorization bearer), right or wrong. */
+function presentedKey(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-api-key'];
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return (Array.isArray(header) ? header[0] : header) ?? bearer;
+}
+
+/**
+ * Request text (a path, a model or provider name) for a log line or status: the key the client
+ * presented, and any generic credential shape (maskCredentialPatterns), masked. A client may paste
+ * a key into the path or the model name; a wrong key is in no redactor's list.
+ */
+function withoutKeys(text: string, presented: string | undefined): string {
+  const key = presented?.trim();
+  const masked = key && key.length >= 8 ? text.split(key).join(redactedForm(key)) : text;
+  return maskCredentialPatterns(masked);
 }

@@ -18,6 +18,7 @@ import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
+import {clampProviderWait} from '../core/provider-wait.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
@@ -54,6 +55,20 @@ export interface AccountCooldown {
   until: string;
   kind: 'quota' | 'rate-limit';
   reason: string;
+}
+
+/**
+ * A cooldown from the account state as it may be used: a known kind and an instant still ahead, no
+ * later than a provider may impose (MAX_PROVIDER_WAIT_MS: a hand edit or another version's value
+ * cannot bench an account for years); undefined otherwise. The file is the user's: any shape.
+ */
+function cooldownAhead(value: unknown, now: number): AccountCooldown | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const {until, kind, reason} = value as Record<string, unknown>;
+  if (kind !== 'quota' && kind !== 'rate-limit') return undefined;
+  const at = clampProviderWait(now, typeof until === 'string' ? Date.parse(until) : undefined);
+  if (at === undefined || at <= now) return undefined;
+  return {until: new Date(at).toISOString(), kind, reason: typeof reason === 'string' ? reason : 'cooling down'};
 }
 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
@@ -373,8 +388,8 @@ export class AccountStore implements AccountService {
       else if (holds(failed)) [value, detail] = ['refresh-failed', failed!.reason];
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
       // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
-      const cooldown = files.state[stateKey(provider, id)]?.cooldown;
-      const cooling = cooldown && Date.parse(cooldown.until) > now ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason, coolingKind: cooldown.kind} : {};
+      const cooldown = cooldownAhead(files.state[stateKey(provider, id)]?.cooldown, now);
+      const cooling = cooldown ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason, coolingKind: cooldown.kind} : {};
       return {health: value, healthDetail: detail, ...cooling};
     };
 
@@ -534,7 +549,12 @@ export class AccountStore implements AccountService {
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
       if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
-      if (context.stateChanged) await writeJsonAtomic(this.stateFile, files.state);
+      if (context.stateChanged) {
+        // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are
+        // kept beside it (account-state.json.corrupt-<hash>) before the new state replaces it.
+        if (files.problems.some((p) => p.file === this.stateFile)) await backupCorruptFile(this.stateFile);
+        await writeJsonAtomic(this.stateFile, files.state);
+      }
       return result;
     });
   }
@@ -781,10 +801,11 @@ export class AccountStore implements AccountService {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, {id: accountId});
       const key = stateKey(provider, account.id);
-      const known = ctx.files.state[key]?.cooldown;
+      const written = ctx.files.state[key]?.cooldown;
+      const known = cooldownAhead(written, this.now().getTime());
       if (cooldown && known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
       if (cooldown) ctx.files.state[key] = {...ctx.files.state[key], cooldown};
-      else if (known) delete ctx.files.state[key]!.cooldown;
+      else if (written) delete ctx.files.state[key]!.cooldown;
       else return;
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});

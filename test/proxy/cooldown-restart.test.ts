@@ -2,13 +2,22 @@
 // account state (tui/account-state.json) and a restarted proxy (`proxy stop && proxy start`, the
 // TUI's `R`) still waits it out, instead of sending the account's next request into the same 429.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {describe, it} from 'node:test';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from './fixture.js';
 import {startClaudeProxyChild} from './proxy-child.js';
+
+/** One small Messages request to the proxy on `port`: its status and body text. */
+const askProxy = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  }).then(async (r) => ({status: r.status, text: await r.text()}));
 
 describe('a 429 cooldown across a proxy restart', async () => {
   const ccs = makeTempCcs();
@@ -56,5 +65,63 @@ describe('a 429 cooldown across a proxy restart', async () => {
     assert.equal(after[0]!.until, before!.until);
     // Where it is kept: the account state, beside needs-login marks.
     assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown": \{\s*"until": "[^"]+",\s*"kind": "rate-limit",\s*"reason": "rate limited"/);
+  });
+});
+
+describe('a cooldown written beside a corrupt account state', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  ccs.writeToken('claude-four@example.com.json', oauthToken('claude', 'four@example.com'));
+  // A hand edit left a trailing comma: the file no longer parses, but it still holds a refresh-unknown mark.
+  const corrupt = '{"claude/me@example.com": {"refreshUnknown": {"reason": "no answer", "at": "2026-11-30T00:00:00Z", "fingerprint": "abc"}},}';
+  mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+  writeFileSync(ccs.paths.accountState, corrupt, {mode: 0o600});
+  let limited = false;
+  const upstream = await startFakeUpstream((req, res) => {
+    if (!limited) {
+      limited = true;
+      return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '120'});
+    }
+    return answerByProtocol(req, res);
+  });
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('the proxy serves, and the corrupt file is kept in a copy before the cooldown replaces it', async () => {
+    const answer = await askProxy(port);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    assert.match(readFileSync(ccs.paths.accountState, 'utf8'), /"cooldown"/);
+    const dir = path.dirname(ccs.paths.accountState);
+    const copies = readdirSync(dir).filter((f) => f.startsWith('account-state.json.corrupt-'));
+    assert.equal(copies.length, 1, `files in ${dir}: ${readdirSync(dir).join(', ')}`);
+    assert.equal(readFileSync(path.join(dir, copies[0]!), 'utf8'), corrupt);
+    // The proxy said what is wrong with the file, once, where its user looks (proxy.log, last error).
+    const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
+    assert.equal(log.split('\n').filter((line) => line.includes('account-state.json') && /invalid JSON/.test(line)).length, 1, log);
+  });
+});
+
+describe('cooldowns a hand edit (or another version) left in the account state', async () => {
+  const ccs = makeTempCcs();
+  for (const name of ['far', 'bogus', 'plain']) ccs.writeToken(`claude-${name}@example.com.json`, oauthToken('claude', `${name}@example.com`));
+  mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+  writeFileSync(
+    ccs.paths.accountState,
+    JSON.stringify({
+      'claude/far@example.com': {cooldown: {until: '9999-01-01T00:00:00Z', kind: 'quota', reason: 'weekly limit'}},
+      'claude/bogus@example.com': {cooldown: {until: '9999-01-01T00:00:00Z', kind: 'forever', reason: {nested: true}}},
+    }),
+    {mode: 0o600},
+  );
+  const upstream = await startFakeUpstream((req, res) => answerByProtocol(req, res));
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('a wait past a week is cut to a week, and one of an unknown kind is no cooldown', async () => {
+    const answer = await askProxy(port);
+    assert.equal(answer.status, 200, answer.text);
+    const cooling = (JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {cooling: {account: string; until: string}[]}).cooling;
+    assert.deepEqual(cooling.map((c) => c.account), ['far@example.com']);
+    const week = 7 * 24 * 60 * 60 * 1000;
+    assert.ok(Date.parse(cooling[0]!.until) <= Date.now() + week, cooling[0]!.until);
   });
 });

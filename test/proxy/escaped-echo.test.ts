@@ -23,6 +23,28 @@ describe('a token echoed with escaped letters', async () => {
     assert.equal(shown, 'your key: at-e…(redacted)');
   });
 
+  it('in a JSON answer written in small chunks (cut inside and between escapes): masked in what the client decodes', async () => {
+    const allEscaped = [...token].map((c) => (/[a-z0-9]/.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+    for (const letters of [escaped, allEscaped]) {
+      const body = `{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"your key: ${letters} ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}`;
+      for (const size of [1, 5, 16, 64]) {
+        f.upstream.handler = async (_req, res) => {
+          res.writeHead(200, {'content-type': 'application/json'});
+          for (let i = 0; i < body.length; i += size) {
+            res.write(body.slice(i, i + size));
+            // Each piece its own TCP write: the proxy sees the cuts.
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          res.end();
+        };
+        const {status, text} = await askMessages(f);
+        assert.equal(status, 200);
+        const shown = (JSON.parse(text) as {content: {text: string}[]}).content[0]!.text;
+        assert.equal(shown, 'your key: at-e…(redacted) ok', `chunks of ${size}`);
+      }
+    }
+  });
+
   it('split across two SSE text deltas, at every cut between escapes: masked in the joined text', async () => {
     // Each event is whole JSON: cuts fall between an escape and the next character.
     const cuts = [...escaped.matchAll(/\\u[0-9a-f]{4}|./g)].map((m) => m.index!).filter((at) => at > 0);

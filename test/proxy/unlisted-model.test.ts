@@ -131,3 +131,49 @@ describe("when AI Studio's live list cannot be had", async () => {
     assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
   });
 });
+
+describe("when AI Studio's live list trickles in and never ends", async () => {
+  // A byte every half second: never idle long enough for a per-read timeout, never complete.
+  const trickling = new Set<NodeJS.Timeout>();
+  const upstream = await startFakeUpstream((req, res) => {
+    if (req.method !== 'GET') return answerByProtocol(req, res);
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.write('{"object":"list","data":[');
+    const timer = setInterval(() => res.write('{"id":"m"},'), 500);
+    trickling.add(timer);
+    res.on('close', () => clearInterval(timer));
+  });
+  const f = await proxyFixture({...aistudioAndClaude(upstream), upstream});
+  after(async () => {
+    for (const timer of trickling) clearInterval(timer);
+    await f.close();
+  });
+
+  it('the request is answered within the routing deadline (404 saying the list did not come), not held', async () => {
+    const started = Date.now();
+    const answer = await chat(f.url, 'learnlm-2.0-flash');
+    const took = Date.now() - started;
+    assert.equal(answer.status, 404, answer.text);
+    assert.match(answer.text, /Google AI Studio's list could not be had \(.*within \d+ s.*\)/);
+    assert.ok(took < 8000, `answered after ${took} ms`);
+  });
+});
+
+describe('model ids from a live list are data', async () => {
+  const upstream = await startFakeUpstream((req, res) =>
+    req.method === 'GET' && req.path === '/v1beta/openai/models'
+      ? sendJson(res, 200, {object: 'list', data: [{id: '__proto__'}, {id: 'constructor'}, {id: 'toString'}, {id: '\u001b[31mred'}, {id: 42}, {id: null}, {}, ...Array.from({length: 5000}, (_, i) => ({id: `bulk-${i}`}))]})
+      : answerByProtocol(req, res),
+  );
+  const f = await proxyFixture({...aistudioAndClaude(upstream), upstream});
+  after(() => f.close());
+
+  it('prototype names and escapes route as plain strings; the proxy keeps serving', async () => {
+    for (const model of ['__proto__', 'constructor', 'hasOwnProperty', 'bulk-3']) {
+      const answer = await chat(f.url, model);
+      assert.ok(answer.status === 200 || answer.status === 404, `${model}: ${answer.status} ${answer.text}`);
+    }
+    assert.equal((await ask(f.url, 'claude-opus-4-6')).status, 200);
+    for (const event of f.events) assert.ok(!JSON.stringify(event).includes('\u001b'), JSON.stringify(event));
+  });
+});
