@@ -41,7 +41,15 @@ export const HEALTH_SHORT: Record<Account['health'], string> = {
 };
 
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */
-const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
+export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
+
+/**
+ * Whether the account rests now: a server's rest (health `cooling`), or a quota or rate-limit
+ * cooldown the local proxy keeps for an otherwise healthy account (`coolingUntil` still ahead).
+ */
+export function coolingNow(account: Pick<Account, 'health' | 'coolingUntil'>, now: number): boolean {
+  return (account.health === 'cooling' || account.health === 'ok' || account.health === 'expired') && account.coolingUntil !== undefined && Date.parse(account.coolingUntil) > now;
+}
 
 /**
  * An account's state in a sentence, for errors: the table's word without its marker, then the

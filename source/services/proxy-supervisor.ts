@@ -117,6 +117,11 @@ export class ProxySupervisor {
     });
   }
 
+  /** An error this supervisor met itself (no time: `lastErrorAt` is the running proxy's own). */
+  private showError(message: string, change: Partial<ProxyState> = {}): void {
+    this.update({...change, lastError: message, lastErrorAt: undefined});
+  }
+
   private update(change: Partial<ProxyState>): void {
     this.state = {...this.state, ...change};
     for (const listener of this.listeners) listener(this.state);
@@ -149,7 +154,7 @@ export class ProxySupervisor {
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     if (!running) {
-      if (following) this.update({...INITIAL_STATE, logTail: this.state.logTail, lastErrorAt: undefined, lastError: 'the proxy stopped'});
+      if (following) this.showError('the proxy stopped', {...INITIAL_STATE, logTail: this.state.logTail});
       return false;
     }
     this.update({
@@ -256,7 +261,7 @@ export class ProxySupervisor {
     try {
       entry = await startBackgroundProxy(this.options.paths, target, {env: this.options.env, useCliproxyBinary: was.kind === 'cliproxy-binary'});
     } catch (error) {
-      this.update({phase: 'failed', managed: 'none', target, lastErrorAt: undefined, lastError: (error as Error).message});
+      this.showError((error as Error).message, {phase: 'failed', managed: 'none', target});
       return true;
     }
     // `x` came while it started: the stop is the last word, the new one goes too.
@@ -305,7 +310,7 @@ export class ProxySupervisor {
     child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
     child.on('error', (error) => {
       this.log(`cannot start the proxy: ${error.message}`);
-      this.update({lastErrorAt: undefined, lastError: error.message});
+      this.showError(error.message);
     });
     child.on('exit', (code, signal) => {
       process.off('exit', this.onProcessExit);
@@ -367,12 +372,12 @@ export class ProxySupervisor {
         this.update({account: message.account});
         break;
       case 'error':
-        this.update({lastErrorAt: undefined, lastError: message.message});
+        this.showError(message.message);
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
         this.noRestart = true;
-        this.update({lastErrorAt: undefined, lastError: message.message});
+        this.showError(message.message);
         break;
       case 'request':
         this.update({totalRequests: this.state.totalRequests + 1});
@@ -410,11 +415,11 @@ export class ProxySupervisor {
         this.update({account});
         this.log(`rotated to ${account}`);
       } catch (error) {
-        this.update({lastErrorAt: undefined, lastError: `rotate failed: ${(error as Error).message}`});
+        this.showError(`rotate failed: ${(error as Error).message}`);
       }
       return;
     }
-    this.update({lastErrorAt: undefined, lastError: 'no running built-in proxy to rotate'});
+    this.showError('no running built-in proxy to rotate');
   }
 
   /** Stops the proxy this supervisor manages (its child, or an adopted one); a start under way is called off. */

@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
@@ -66,7 +66,7 @@ const accounts: CommandSpec = {
       accountLabel(a, snapshot.accounts),
       a.email ?? '',
       ...(withProject ? [a.projectId ?? ''] : []),
-      a.paused ? 'paused' : (a.health === 'cooling' || a.health === 'ok' || a.health === 'expired') && a.coolingUntil && Date.parse(a.coolingUntil) > now ? `cooling ${formatCooldown(a.coolingUntil, now)}` : HEALTH_TEXT[a.health],
+      a.paused ? 'paused' : coolingNow(a, now) ? `cooling ${formatCooldown(a.coolingUntil!, now)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, defaultMoveNote, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {OAuthError} from '../../services/oauth/token-endpoint.js';
 import {UnexpectedResponseError} from '../../services/http.js';
@@ -130,7 +130,7 @@ export async function testAccount({services, provider, account, progress, siblin
     if (typeof spent === 'string' && spent !== '') {
       await services.store.setRefreshFailed(provider, {id: target.id}, message, spent);
       // The key first: the reason quotes an upstream answer and may not fit the status line.
-      throw new UserError(`${provider} ${label}: ${HEALTH_TEXT['refresh-failed'].replace(/^!\s*/, '')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
+      throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
     }
     throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
   }

@@ -1,5 +1,5 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
@@ -13,13 +13,8 @@ export function accountStatus(account: Account, short = false, now = Date.now())
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
-  if (proxyCooling(account, now)) return {text: words.cooling, attention};
+  if (account.health !== 'cooling' && coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[account.health], attention};
-}
-
-/** A healthy account the local proxy waits out (a cooldown still ahead; a server's own rest is health `cooling`). */
-export function proxyCooling(account: Account, now: number): boolean {
-  return (account.health === 'ok' || account.health === 'expired') && account.coolingUntil !== undefined && Date.parse(account.coolingUntil) > now;
 }
 
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
