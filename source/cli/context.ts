@@ -68,6 +68,29 @@ export function parseCommandArgs<O extends CommandOptions>(
 }
 
 /**
+ * A failure that has data for --json besides its message (`env`: the exports and notes it would have
+ * given). cli/run.ts answers it as every failure (failureJson), the data first.
+ */
+export class FailureWithData extends UserError {
+  constructor(
+    message: string,
+    exitCode: 1 | 2 | 3,
+    readonly data: Readonly<Record<string, unknown>>,
+  ) {
+    super(message, exitCode);
+    this.name = 'FailureWithData';
+  }
+}
+
+/**
+ * The one --json shape of a failed command, on stdout: `{...data, error, exitCode}` (`error`: the
+ * words of the stderr line; `exitCode`: the process's). Printed only by cli/run.ts.
+ */
+export function failureJson(error: string, exitCode: number, data?: Readonly<Record<string, unknown>>) {
+  return {...data, error, exitCode};
+}
+
+/**
  * JSON output stays data (names are not altered), but never carries a raw control character to a
  * terminal: JSON.stringify already escapes C0 controls (ESC becomes \u001b); C1 controls (U+0080–U+009F,
  * e.g. the 8-bit CSI U+009B) and DEL are escaped here the same way. The parsed value is unchanged.

@@ -6,7 +6,7 @@ import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import type {CliContext, CommandSpec} from '../context.js';
 import {formatTable, parseCommandArgs, printJson} from '../context.js';
-import {openRemoteStore} from '../target.js';
+import {loadTargetSettings, openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
 import {readStdin} from './login.js';
@@ -172,8 +172,12 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'cooldown clear': 'same',
 };
 
-/** Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. */
+/**
+ * Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. An
+ * unknown target is said first, whatever the command (a refusal or a flag's would mislead).
+ */
 export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
+  await loadTargetSettings(ctx);
   const remote = REMOTE_COMMANDS[command.name.join(' ')];
   if (remote === 'same') return command.run(ctx, args);
   if (remote) return remote.call(command, ctx, args);
