@@ -5,9 +5,12 @@ import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
+/** An output stream, and its size when it is a terminal. */
+export type OutputStream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number};
+
 export interface CliIo {
-  stdout: NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number};
-  stderr: NodeJS.WritableStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   stdin: NodeJS.ReadableStream & {isTTY?: boolean};
   env: NodeJS.ProcessEnv;
 }
