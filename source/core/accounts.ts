@@ -53,6 +53,20 @@ export function coolingNow(account: Pick<Account, 'health' | 'coolingUntil'>, no
 }
 
 /**
+ * The earliest instant (ms since the epoch) at which one of `accounts` stops cooling (coolingNow),
+ * undefined when none cools: when a screen listing them must draw their state again.
+ */
+export function nextCoolingEnd(accounts: readonly Pick<Account, 'health' | 'coolingUntil'>[], now: number): number | undefined {
+  let next: number | undefined;
+  for (const account of accounts) {
+    if (!coolingNow(account, now)) continue;
+    const until = Date.parse(account.coolingUntil!);
+    if (next === undefined || until < next) next = until;
+  }
+  return next;
+}
+
+/**
  * An account's state in a sentence, for errors: the table's word without its marker, then the
  * recorded cause (`re-login: refresh token revoked (invalid_grant)`).
  */
