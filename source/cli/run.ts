@@ -121,7 +121,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const report = describeUserError(error);
     const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}`;
     const exitCode = report?.exitCode ?? 1;
-    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person).
+    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
+    // after the data a FailureWithData carries (env's exports and notes).
     if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
     io.stderr.write(`ccs-tui: ${message}\n`);
     return exitCode;
