@@ -5,9 +5,12 @@ import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {ccsPaths, resolveCcsDir, type CcsPaths} from '../store/paths.js';
 
+/** An output stream, and its size when it is a terminal. */
+export type OutputStream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number};
+
 export interface CliIo {
-  stdout: NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number};
-  stderr: NodeJS.WritableStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   stdin: NodeJS.ReadableStream & {isTTY?: boolean};
   env: NodeJS.ProcessEnv;
 }
@@ -65,6 +68,29 @@ export function parseCommandArgs<O extends CommandOptions>(
     throw new UserError(`unexpected argument "${parsed.positionals[max]}"\n${usage}`, 2);
   }
   return parsed;
+}
+
+/**
+ * A failure that has data for --json besides its message (`env`: the exports and notes it would have
+ * given). cli/run.ts answers it as every failure (failureJson), the data first.
+ */
+export class FailureWithData extends UserError {
+  constructor(
+    message: string,
+    exitCode: 1 | 2 | 3,
+    readonly data: Readonly<Record<string, unknown>>,
+  ) {
+    super(message, exitCode);
+    this.name = 'FailureWithData';
+  }
+}
+
+/**
+ * The one --json shape of a failed command, on stdout: `{...data, error, exitCode}` (`error`: the
+ * words of the stderr line; `exitCode`: the process's). Printed only by cli/run.ts.
+ */
+export function failureJson(error: string, exitCode: number, data?: Readonly<Record<string, unknown>>) {
+  return {...data, error, exitCode};
 }
 
 /**

@@ -3,7 +3,7 @@
 import {sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
-import {makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
+import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
 const VERSION = '0.1.0';
@@ -68,11 +68,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   let ctx = makeContext(io);
   // A command asked for --json answers its failure in JSON on stdout too: a script reads one stream.
   let json = false;
+  // The streams commands write to (credentials masked), once made.
+  let out: CliIo = io;
   try {
-    const {target, rest} = takeTargetFlag(args);
+    const {target, rest, problem: targetProblem} = takeTargetFlag(args);
     ctx = makeContext(io, target);
     args = rest;
     if (args.length === 0) {
+      if (targetProblem) throw targetProblem;
       if (!io.stdout.isTTY || !io.stdin.isTTY) {
         io.stderr.write('ccs-tui: the full-screen TUI needs a terminal (stdin and stdout must be a TTY).\n' +
           'For scripts, use the commands instead: ccs-tui --help\n');
@@ -104,11 +107,13 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // After `--` the arguments are another program's (`ccs-tui run -- --help`).
     const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
     json = own.includes('--json') && found.command.usage.includes('--json');
+    if (targetProblem) throw targetProblem;
     if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }
     const run = await redactedContext(ctx);
+    out = run;
     if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
     return await found.command.run(run, found.rest);
   } catch (error) {
@@ -116,8 +121,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const report = describeUserError(error);
     const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}`;
     const exitCode = report?.exitCode ?? 1;
-    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person).
-    if (json) printJson(io, {error: report ? message : message.split('\n')[0], exitCode});
+    // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
+    // after the data a FailureWithData carries (env's exports and notes).
+    if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
     io.stderr.write(`ccs-tui: ${message}\n`);
     return exitCode;
   }

@@ -5,10 +5,15 @@ import {UserError} from '../core/types.js';
 import type {AccountService} from '../store/account-service.js';
 import type {CliContext} from './context.js';
 
-/** Removes `--target NAME` / `--target=NAME` from anywhere in argv. */
-export function takeTargetFlag(args: readonly string[]): {target: string; rest: string[]} {
+/**
+ * Removes `--target NAME` / `--target=NAME` from anywhere in argv. A `--target` without a name is
+ * returned as `problem` (exit 2), not thrown: the caller throws it once it knows whether the command
+ * answers failures in --json.
+ */
+export function takeTargetFlag(args: readonly string[]): {target: string; rest: string[]; problem?: UserError} {
   const rest: string[] = [];
   let target = 'local';
+  let problem: UserError | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
@@ -17,27 +22,43 @@ export function takeTargetFlag(args: readonly string[]): {target: string; rest: 
     }
     if (arg === '--target' || arg.startsWith('--target=')) {
       const value = arg === '--target' ? args[++i] : arg.slice('--target='.length);
-      if (!value || value.startsWith('-')) throw new UserError('option --target needs a target name (local, or one of tui.json "targets")', 2);
+      if (!value || value.startsWith('-')) {
+        problem = new UserError('option --target needs a target name (local, or one of tui.json "targets")', 2);
+        // The next flag (`--target --json`) is the command's, not a name.
+        if (value?.startsWith('-')) i--;
+        continue;
+      }
       target = value;
       continue;
     }
     rest.push(arg);
   }
-  return {target, rest};
+  return {target, rest, ...(problem ? {problem} : {})};
 }
 
 export const isRemote = (ctx: Pick<CliContext, 'target'>) => ctx.target !== 'local';
 
+/**
+ * tui.json's settings, for the targets named there. Throws a UserError when `ctx.target` is not one
+ * of them (naming the known ones) or tui.json cannot be read: every command on a remote target says
+ * that first, before anything about the command itself.
+ */
+export async function loadTargetSettings(ctx: CliContext) {
+  const [{loadSettings}, {requireTargetName}] = await Promise.all([import('../store/settings.js'), import('../store/targets.js')]);
+  const {settings, problem} = await loadSettings(ctx.paths);
+  if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
+  requireTargetName(ctx.paths, settings, ctx.target);
+  return settings;
+}
+
 /** The remote side of a command: the target's store (with its management client). */
 export async function openRemoteStore(ctx: CliContext) {
-  const [{loadSettings}, {resolveTarget}, {ManagementClient}, {RemoteAccountStore}] = await Promise.all([
-    import('../store/settings.js'),
+  const [{resolveTarget}, {ManagementClient}, {RemoteAccountStore}] = await Promise.all([
     import('../store/targets.js'),
     import('../services/remote/client.js'),
     import('../services/remote/accounts.js'),
   ]);
-  const {settings, problem} = await loadSettings(ctx.paths);
-  if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
+  const settings = await loadTargetSettings(ctx);
   const target = resolveTarget(ctx.paths, settings, ctx.target, ctx.env);
   return new RemoteAccountStore(await ManagementClient.open(target));
 }

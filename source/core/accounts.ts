@@ -1,6 +1,7 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
 import {sanitizeLine} from './sanitize.js';
-import type {Account} from './types.js';
+import {actionKey, type KeyAction} from './keymap.js';
+import type {Account, ErrorSurface} from './types.js';
 import {UserError} from './types.js';
 
 /**
@@ -52,6 +53,20 @@ export function coolingNow(account: Pick<Account, 'health' | 'coolingUntil'>, no
 }
 
 /**
+ * The earliest instant (ms since the epoch) at which one of `accounts` stops cooling (coolingNow),
+ * undefined when none cools: when a screen listing them must draw their state again.
+ */
+export function nextCoolingEnd(accounts: readonly Pick<Account, 'health' | 'coolingUntil'>[], now: number): number | undefined {
+  let next: number | undefined;
+  for (const account of accounts) {
+    if (!coolingNow(account, now)) continue;
+    const until = Date.parse(account.coolingUntil!);
+    if (next === undefined || until < next) next = until;
+  }
+  return next;
+}
+
+/**
  * An account's state in a sentence, for errors: the table's word without its marker, then the
  * recorded cause (`re-login: refresh token revoked (invalid_grant)`).
  */
@@ -69,17 +84,21 @@ export function isUsable(account: Account): boolean {
 /**
  * Why a provider's pool cannot serve a request, or undefined when it has a usable account: the one
  * answer the proxy gives (its 503) and `ccs-tui run` / the launch key refuse with before starting.
- * `accounts`: every account of every provider (only the provider's are looked at).
+ * `accounts`: every account of every provider (only the provider's are looked at). `surface`: where
+ * it is shown; the way out names the command (`cli`) or the accounts screen's key (`tui`).
  */
-export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[]): string | undefined {
+export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[], surface: ErrorSurface = 'cli'): string | undefined {
   const own = accounts.filter((a) => a.provider === provider.id);
   if (own.some(isUsable)) return undefined;
-  if (own.length === 0) return `no ${provider.displayName} account (ccs-tui login ${provider.id})`;
+  const tui = surface === 'tui';
+  const onAccounts = (action: KeyAction) => `${actionKey(action, 'home')} on the accounts screen`;
+  if (own.length === 0) return `no ${provider.displayName} account (${tui ? `${onAccounts('account.login')} adds one` : `ccs-tui login ${provider.id}`})`;
   if (own.every((a) => a.paused)) {
-    return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a, own)).join(', ')}): resume one with: ccs-tui resume ${provider.id} <account>`;
+    return `every ${provider.displayName} account is paused (${own.map((a) => accountLabel(a, own)).join(', ')}): resume one with: ${tui ? onAccounts('account.pause') : `ccs-tui resume ${provider.id} <account>`}`;
   }
   const states = own.map((a) => `${accountLabel(a, own)}: ${a.paused ? 'paused' : stateWord(a.health)}`).join(', ');
-  return `no usable ${provider.displayName} account (${states}; log in again with: ccs-tui login ${provider.id}, or resume a paused one)`;
+  const relogin = tui ? `${onAccounts('account.relogin')}, or resume a paused one with ${actionKey('account.pause', 'home')}` : `ccs-tui login ${provider.id}, or resume a paused one`;
+  return `no usable ${provider.displayName} account (${states}; log in again with: ${relogin})`;
 }
 
 type Labelled = Pick<Account, 'nickname' | 'email' | 'id'> & Partial<Pick<Account, 'provider' | 'tokenFile'>>;

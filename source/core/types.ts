@@ -92,6 +92,9 @@ export interface QuotaWindow {
   stale?: boolean;
 }
 
+/** Where a message is shown: the command line advises commands, the TUI advises its keys. */
+export type ErrorSurface = 'cli' | 'tui';
+
 /**
  * The way out of an error, said per surface (store/errors.ts words it): the command line names the
  * `command`, the TUI the key bound to `action` (a core/keymap.ts action id) in `scope`.

@@ -1,7 +1,7 @@
 // The text a person sees for a thrown error, shared by the command line (cli/run.ts) and the TUI's
 // status line (ui/errors.ts), so both word the same failure the same way.
 import {keyAdvice} from '../core/keymap.js';
-import {UserError} from '../core/types.js';
+import {UserError, type ErrorSurface} from '../core/types.js';
 import {CorruptFileError} from './files.js';
 
 export interface ErrorReport {
@@ -11,8 +11,7 @@ export interface ErrorReport {
   exitCode: 1 | 2 | 3;
 }
 
-/** Where an error is shown: the command line advises commands, the TUI advises its keys. */
-export type ErrorSurface = 'cli' | 'tui';
+export type {ErrorSurface} from '../core/types.js';
 
 /**
  * The report for an error a person can act on: a UserError or a corrupt file (their messages already

@@ -49,18 +49,26 @@ export function targetNames(settings: TuiSettings): string[] {
 }
 
 /**
+ * The tui.json entry of a remote target's name. Throws a UserError (exit 2) for a name tui.json does
+ * not have, listing the names it has; the entry's fields are checked by resolveTarget.
+ */
+export function requireTargetName(paths: CcsPaths, settings: TuiSettings, name: string): Record<string, unknown> {
+  const raw = (settings as unknown as {targets?: unknown}).targets;
+  const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
+  if (!isObject(entry)) {
+    throw new UserError(`unknown target "${name}" (targets: ${targetNames(settings).join(', ')}; add one under "targets" in ${paths.settings})`, 2);
+  }
+  return entry;
+}
+
+/**
  * Resolves a target name from tui.json. Throws a UserError naming `targets.<name>.<field>` for a
  * bad entry: an unknown name, a missing url or key source, plain http to a non-loopback host
  * without `allowInsecureHttp`.
  */
 export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: string, env: NodeJS.ProcessEnv): RemoteTarget {
-  const raw = (settings as unknown as {targets?: unknown}).targets;
   const where = `${paths.settings}: targets.${name}`;
-  const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
-  if (!isObject(entry)) {
-    const known = targetNames(settings);
-    throw new UserError(`unknown target "${name}" (targets: ${known.join(', ')}; add one under "targets" in ${paths.settings})`, 2);
-  }
+  const entry = requireTargetName(paths, settings, name);
   if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
   let url: URL;
   try {

@@ -75,6 +75,12 @@ describe('ccs-tui account commands (built binary)', () => {
     run = await runBin(['rotate', 'codex'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /codex: bravo → alpha/);
+    // --json: the ids, for scripts (and back again, so the rest runs as before).
+    run = await runBin(['rotate', 'codex', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'a@example.com', to: 'b@example.com', nativeFile: null});
+    run = await runBin(['rotate', 'codex', '--json'], ccs.env);
+    assert.deepEqual(JSON.parse(run.stdout), {provider: 'codex', from: 'b@example.com', to: 'a@example.com', nativeFile: null});
 
     run = await runBin(['pause', 'codex', 'bravo'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
@@ -82,6 +88,10 @@ describe('ccs-tui account commands (built binary)', () => {
     run = await runBin(['rotate', 'codex'], ccs.env);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no other usable codex account to rotate to \(staying on alpha\)/);
+    run = await runBin(['rotate', 'codex', '--json'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(JSON.parse(run.stdout).error, /no other usable codex account to rotate to/);
+    assert.equal(JSON.parse(run.stdout).exitCode, 1);
     run = await runBin(['resume', 'codex', 'bravo'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
 

@@ -25,3 +25,55 @@ test('a --json command that fails prints {error, exitCode} on stdout, whatever t
     ccs.cleanup();
   }
 });
+
+test('env --json that refuses (no account) answers {env, notes, error, exitCode}, like every other --json failure', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const result = await runBin(['env', 'codex', '--json'], ccs.env);
+    assert.equal(result.code, 1, result.stderr);
+    const answer = JSON.parse(result.stdout) as {env: Record<string, string>; notes: string[]; error: string; exitCode: number};
+    assert.match(answer.error, /^Claude Code cannot use Codex: no Codex account/);
+    assert.equal(answer.exitCode, 1);
+    // The exports it would give, still there for a script that wants them.
+    assert.match(answer.env.ANTHROPIC_BASE_URL!, /\/api\/provider\/codex$/);
+    assert.ok(Array.isArray(answer.notes));
+    assert.equal(result.stderr, `ccs-tui: ${answer.error}\n`, 'the same words for a person');
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('--target without a name fails in JSON under --json too', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const result = await runBin(['accounts', '--target', '--json'], ccs.env);
+    assert.equal(result.code, 2, result.stderr);
+    const answer = JSON.parse(result.stdout) as {error: string; exitCode: number};
+    assert.match(answer.error, /option --target needs a target name/);
+    assert.equal(answer.exitCode, 2);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('an unknown --target is said as such, with the known ones, whatever the command (even one no target runs)', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeRaw('tui.json', JSON.stringify({targets: {team: {url: 'https://127.0.0.1:1', managementKeyEnv: 'TEAM_KEY'}}}));
+  try {
+    for (const args of [
+      ['native', '--json', '--target', 'x'],
+      ['proxy', 'status', '--json', '--target', 'x'],
+      ['models', 'claude', '--live', '--account', 'a', '--json', '--target', 'x'],
+      ['login', 'claude', '--device', '--target', 'x'],
+      ['push', 'claude', 'a', '--target', 'x'],
+      ['accounts', '--target=x'],
+    ]) {
+      const result = await runBin(args, ccs.env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^ccs-tui: unknown target "x" \(targets: local, team; add one under "targets" in .*tui\.json\)\n$/, args.join(' '));
+      if (args.includes('--json')) assert.deepEqual(JSON.parse(result.stdout), {error: result.stderr.slice('ccs-tui: '.length, -1), exitCode: 2});
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});

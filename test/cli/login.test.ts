@@ -26,15 +26,19 @@ async function withTempCcs(fn: (ccs: TempCcs) => Promise<void>): Promise<void> {
   }
 }
 
-/** `login xai --no-browser` against oidc-provider; `answer` gets the device verification URL once printed. */
-function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => Promise<void>) {
+/**
+ * `login xai --no-browser` against oidc-provider; `answer` gets the device verification URL once printed
+ * (on stderr with `--json`).
+ */
+function deviceLogin(ccs: TempCcs, answer: (verificationUriComplete: string) => Promise<void>, extra: string[] = []) {
   writeFileSync(ccs.paths.settings, JSON.stringify(oidcSettingsFor(oidc, 'xai')));
-  return runInteractive(['login', 'xai', '--no-browser'], ccs.env, (stdout) => {
-    const complete = /or open directly: (\S+)/.exec(stdout)?.[1];
+  const watch = extra.includes('--json') ? 'stderr' : 'stdout';
+  return runInteractive(['login', 'xai', '--no-browser', ...extra], ccs.env, (output) => {
+    const complete = /or open directly: (\S+)/.exec(output)?.[1];
     if (!complete) return false;
     void answer(complete);
     return true;
-  });
+  }, {watch});
 }
 
 /** tui.json pointing codex at oidc-provider with its loopback callback on `port` (a free one by default). */
@@ -105,6 +109,28 @@ test('device login without a terminal: prints code and URL (no QR), exits 0 once
     assert.match(run.stdout, /Open: {2}http:\/\/127\.0\.0\.1:\d+\/device/);
     assert.ok(!run.stdout.includes('█'), 'no QR when stdout is not a terminal');
     assert.match(run.stdout, /Added xai account erin@example\.test \(default\)/);
+  }));
+
+test('login --json: the code and URL go to stderr, stdout is the stored account as accounts --json lists it', () =>
+  withTempCcs(async (ccs) => {
+    const run = await deviceLogin(ccs, (complete) => oidc.approveDevice(complete, 'erin'), ['--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Code: {2}[A-Z]{4}-[A-Z]{4}/);
+    assert.match(run.stderr, /Open: {2}http:\/\/127\.0\.0\.1:\d+\/device/);
+    const answer = JSON.parse(run.stdout) as {provider: string; account: Record<string, unknown>};
+    const [listed] = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(answer, {provider: 'xai', account: listed});
+    assert.equal(answer.account.email, 'erin@example.test');
+    assert.equal(answer.account.default, true);
+  }));
+
+test('login --json that fails answers {error, exitCode} on stdout', () =>
+  withTempCcs(async (ccs) => {
+    const run = await deviceLogin(ccs, (complete) => oidc.denyDevice(complete), ['--json']);
+    assert.equal(run.code, 1);
+    const answer = JSON.parse(run.stdout) as {error: string; exitCode: number};
+    assert.match(answer.error, /access denied.*no account stored/);
+    assert.equal(answer.exitCode, 1);
   }));
 
 test('device login denied: exit 1, says so, stores nothing', () =>

@@ -54,6 +54,20 @@ test('device login through the server: URL and code shown, status polled every 2
   assertNoTokens(run);
 });
 
+test('login --json --target: the prompts on stderr, the added account (as accounts --json --target lists it) on stdout', async () => {
+  const run = await runInteractive(['login', 'kimi', '--no-browser', '--json', '--target', 'team'], ccs.env, (stderr) => {
+    const url = /Open: +(\S+)/.exec(stderr)?.[1];
+    if (!url || !/Code: +\S+/.test(stderr)) return false;
+    void oidc.approveDevice(url, 'alice');
+    return true;
+  }, {watch: 'stderr'});
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /^Kimi login on target team\n  Open:  /);
+  const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as Array<Record<string, unknown>>;
+  assert.deepEqual(JSON.parse(run.stdout), {provider: 'kimi', account: listed.find((a) => a.provider === 'kimi')});
+  assertNoTokens(run);
+});
+
 test('auth-code login through the server: the pasted redirect goes to /oauth-callback, the server exchanges the code', async () => {
   const run = await runInteractive(['login', 'claude', '--no-browser', '--target', 'team'], ccs.env, async (stdout, stdin) => {
     const url = /Open: +(\S+)/.exec(stdout)?.[1];

@@ -35,22 +35,32 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, t
   });
 }
 
-/** Runs the binary, calling `onOutput` with stdout so far until it returns true (once); stdin stays open for it. */
+/**
+ * Runs the binary, calling `onOutput` with stdout (or, `watch: 'stderr'`, stderr) so far until it
+ * returns true (once); stdin stays open for it.
+ */
 export function runInteractive(
   args: string[],
   env: NodeJS.ProcessEnv,
-  onOutput: (stdout: string, stdin: NodeJS.WritableStream) => boolean | Promise<boolean>,
+  onOutput: (output: string, stdin: NodeJS.WritableStream) => boolean | Promise<boolean>,
+  {watch = 'stdout'}: {watch?: 'stdout' | 'stderr'} = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     let handled = false;
-    child.stdout.on('data', async (d) => {
+    const heard = async () => {
+      if (!handled && (await onOutput(watch === 'stdout' ? stdout : stderr, child.stdin))) handled = true;
+    };
+    child.stdout.on('data', (d) => {
       stdout += d;
-      if (!handled && (await onOutput(stdout, child.stdin))) handled = true;
+      if (watch === 'stdout') void heard();
     });
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (watch === 'stderr') void heard();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {

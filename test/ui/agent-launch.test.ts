@@ -69,3 +69,14 @@ test("e with the providers pane focused runs the agent on the provider's pool, n
     await runBin(['proxy', 'stop'], ccs.env);
   }
 });
+
+test('e on a pool with every account paused says how to resume one with the key, not a command', async () => {
+  const {makeTempCcs, tokenFixture} = await import('../helpers/ccs.js');
+  ccs = makeTempCcs();
+  ccs.writeToken('claude-dana@example.com.json', tokenFixture('claude', 'dana@example.com'), 'auth-paused');
+  tui = await renderTui({paths: ccs.paths, width: 200});
+  await tui.waitFor('dana@example.com');
+  await tui.press('e');
+  const frame = await tui.waitFor('every Claude account is paused (dana@example.com): resume one with: p on the accounts screen');
+  assert.ok(!frame.includes('ccs-tui resume'), frame);
+});

@@ -59,10 +59,12 @@ const ask = (port: number) =>
 
 test('s on an account while a background proxy runs: switched live on its port, never stopped or replaced by a TUI child', async () => {
   const {port, entry} = await backgroundProxy();
-  tui = await renderTui({paths: ccs!.paths, width: 140, height: 30, services: {proxy: supervisor}});
+  // Wide enough for the whole status line (it names the proxy, the account and what moved).
+  tui = await renderTui({paths: ccs!.paths, width: 180, height: 30, services: {proxy: supervisor}});
   await tui.waitFor('bob@example.com');
   await tui.press('l', 's');
-  const frame = await tui.waitFor(/now serves claude \/ \S+ \(switched live: same port, no restart\)/, 10_000);
+  // Root-URL clients (Claude Code on the root URL) move with it: the message says so.
+  const frame = await tui.waitFor(/now serves claude \/ \S+ \(switched live: same port, no restart; for root-URL clients too\)/, 10_000);
   assert.match(frame, new RegExp(`the background proxy \\(pid ${entry.pid}, port ${port}\\)`));
   assert.doesNotMatch(frame, /proxy running on port/);
   // The same process on the same port, still the one tui/proxy.json names, and it answers.

@@ -5,7 +5,7 @@ import {test} from 'node:test';
 import type {Clipboard} from '../../source/services/clipboard.js';
 import type {ProxyState, ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {makeUiCcs} from './fixtures.js';
-import {tokenFixture} from '../helpers/ccs.js';
+import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 
 const KEY = 'screen-test-key-0123456789abcdef';
 
@@ -126,7 +126,7 @@ test('a provider served through translation shows its exports; one that cannot b
   }
 });
 
-test("a provider with no static model list: the heading is whole, and the notes `ccs-tui env` prints (every model variable, the --live command) are shown in full", async () => {
+test("a provider with no static model list: the heading is whole, and the notes `ccs-tui env` prints (every model variable, the live list's key) are shown in full", async () => {
   const ccs = makeUiCcs();
   ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\n`);
   ccs.writeToken('aistudio-studio1.json', {type: 'aistudio', email: 'studio1', api_key: 'AIzaSyTestKey0123456789'});
@@ -137,12 +137,34 @@ test("a provider with no static model list: the heading is whole, and the notes 
     assert.match(frame, /Claude Code exports \(c copies them\)/);
     assert.match(text, /translated to Google AI Studio's openai-chat API by the proxy/);
     assert.match(text, /ccs-tui has no static Google AI Studio model list/);
-    assert.match(text, /ccs-tui models aistudio --account studio1 --live/);
+    // The TUI names its key where the command line names a command.
+    assert.match(text, /list the provider's models: L on the model rules screen \(3\)/);
+    assert.ok(!text.includes('ccs-tui models'), text);
     for (const name of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL']) assert.match(text, new RegExp(`${name}=<model`));
     // The masked key is the one shortened thing on screen.
     assert.deepEqual(frame.split('\n').filter((line) => line.includes('…') && !line.includes('ANTHROPIC_AUTH_TOKEN')), [], 'nothing cut off');
   } finally {
     tui.unmount();
     ccs.cleanup();
+  }
+});
+
+test('no usable Claude account: the refusal names the accounts screen\'s key, not a command', async () => {
+  for (const [setup, expected] of [
+    ['none', 'Claude Code cannot use Claude: no Claude account (a on the accounts screen adds one)'],
+    ['paused', 'every Claude account is paused (dana@example.com): resume one with: p on the accounts screen'],
+  ] as const) {
+    const ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\n`);
+    if (setup === 'paused') ccs.writeToken('claude-dana@example.com.json', tokenFixture('claude', 'dana@example.com'), 'auth-paused');
+    // Wide enough for the refusal on one row.
+    const tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'proxy', params: {}}});
+    try {
+      const frame = await tui.waitFor(expected);
+      assert.ok(!frame.includes('ccs-tui login') && !frame.includes('ccs-tui resume'), frame);
+    } finally {
+      tui.unmount();
+      ccs.cleanup();
+    }
   }
 });

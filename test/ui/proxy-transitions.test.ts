@@ -91,3 +91,15 @@ setInterval(() => {}, 1000);
   assert.ok(!phases.slice(phases.indexOf('stopping')).includes('running'), `no "running" once stopping: ${phases.join(' → ')}`);
   assert.equal(supervisor.current.phase, 'stopped');
 });
+
+test('s on an account says root-URL clients use that account too (serving one narrows the whole proxy); a restart moves nothing and says nothing of it', async () => {
+  ccs = makeUiCcs();
+  supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env, command: () => ({file: process.execPath, args: ['-e', SLOW_CHILD], kind: 'builtin'})});
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('bob@example.com');
+  await tui.press('l', 'j', 's');
+  await tui.waitFor('proxy running on port 18996 for claude / bob@example.com (for root-URL clients too)', 10_000);
+  await tui.press('R');
+  const frame = await tui.waitFor((f) => f.includes('proxy running on port 18996 for claude / bob@example.com') && !f.includes('root-URL'), 10_000);
+  assert.match(frame, /● running/);
+});

@@ -122,20 +122,28 @@ export async function labeller(store: Pick<AccountService, 'load'>): Promise<(ac
   return (account) => accountLabel(account, accounts);
 }
 
+/**
+ * `rotate`. --json: `{provider, from, to, nativeFile}`, account ids (`from` null when there was no
+ * default; `nativeFile` the agent's credential file that followed, else null).
+ */
 const rotate: CommandSpec = {
   name: ['rotate'],
-  usage: '<provider> [--force]',
+  usage: '<provider> [--force] [--json]',
   summary: "make the next usable account the provider's default",
   async run(ctx, args) {
-    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider']});
+    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}, ...JSON_FLAG}, {required: ['provider']});
     const provider = knownProvider(positionals[0]!);
     const {chooseRotationTarget} = await import('../../services/rotation.js');
     const store = await storeForEdit(ctx, Boolean(values.force));
     const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
-    const label = await labeller(store);
-    ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
     const {followRotationNatively} = await import('../../services/native/sync.js');
     const native = await followRotationNatively(store, provider, to.id, ctx.env);
+    if (values.json) {
+      printJson(ctx, {provider, from: from?.id ?? null, to: to.id, nativeFile: native?.file ?? null});
+      return 0;
+    }
+    const label = await labeller(store);
+    ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
     if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${label(to)}\n`);
     return 0;
   },

@@ -4,9 +4,24 @@
 // their own are paste only). API keys (tried against the provider before they are stored) and
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
-import {parseCommandArgs, type CliContext, type CommandSpec} from '../context.js';
+import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
+import {accountJson} from './accounts.js';
+
+/**
+ * Where a login's words for a person go (header, QR, address, code, prompts): stdout, or stderr under
+ * --json, so that stdout holds only the answer (loginJson).
+ */
+export const loginOutput = (ctx: CliContext, json: boolean | undefined): OutputStream => (json ? ctx.stderr : ctx.stdout);
+
+/**
+ * `login --json`'s answer: `{provider, account}`, the account as `accounts --json` lists it; null when
+ * a remote server renewed an existing account instead of adding one (it does not say which).
+ */
+export function loginJson(provider: string, account: Account | undefined) {
+  return {provider, account: account ? accountJson(account) : null};
+}
 
 /** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
 export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal): Promise<string> {
@@ -41,8 +56,8 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
 
 const login: CommandSpec = {
   name: ['login'],
-  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH]',
-  summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account',
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH] [--json]',
+  summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account (--json: the prompts on stderr, the account on stdout)',
   async run(ctx, args) {
     const {values, positionals} = parseCommandArgs(
       this,
@@ -55,6 +70,7 @@ const login: CommandSpec = {
         port: {type: 'string'},
         'base-url': {type: 'string'},
         'key-file': {type: 'string'},
+        ...JSON_FLAG,
       },
       {required: ['provider']},
     );
@@ -73,10 +89,12 @@ const login: CommandSpec = {
     ]);
     const loaded = await loadSettings(ctx.paths);
     if (loaded.problem) ctx.stderr.write(`ccs-tui: warning: ${loaded.problem.message}\n`);
-    const deps = {...worldDeps(ctx.paths, ctx.env, ctx.stdout), settings: loaded.settings};
+    const out = loginOutput(ctx, values.json);
+    // The clipboard's OSC 52 goes to the terminal the person reads, not into --json's answer.
+    const deps = {...worldDeps(ctx.paths, ctx.env, out), settings: loaded.settings};
     const nickname = values.nickname?.trim() || undefined;
     const say = (text: string) => ctx.stderr.write(`${text}\n`);
-    const tty = Boolean(ctx.stdout.isTTY);
+    const tty = Boolean(out.isTTY);
     const session = sessionKind(ctx.env);
     const methods = row.logins.map((f) => f.kind);
     const method = values.device ? 'device' : methods[0];
@@ -119,9 +137,9 @@ const login: CommandSpec = {
               `  Open:  ${a.verificationUri}\n  Code:  ${a.userCode}\n` +
               (a.verificationUriComplete ? `  or open directly: ${a.verificationUriComplete}\n` : '') +
               `Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`;
-            ctx.stdout.write(`${row.displayName} login\n`);
-            if (tty) ctx.stdout.write(qrForTerminal(url, ctx.stdout, 1 + wrappedRows(tail, ctx.stdout.columns ?? 80)));
-            ctx.stdout.write(tail);
+            out.write(`${row.displayName} login\n`);
+            if (tty) out.write(qrForTerminal(url, out, 1 + wrappedRows(tail, out.columns ?? 80)));
+            out.write(tail);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
           },
@@ -146,12 +164,12 @@ const login: CommandSpec = {
             : `After approving, ${pasteLine}.\n` +
               (new URL(s.redirectUri).hostname === 'localhost' ? `  Nothing of ccs-tui listens on ${s.redirectUri}: copy that address from the browser even if the page shows an error.\n` : '');
         const open = `  Open: ${s.authorizeUrl}\n`;
-        ctx.stdout.write(`${row.displayName} login\n`);
-        if (tty) ctx.stdout.write(qrForTerminal(s.authorizeUrl, ctx.stdout, 1 + wrappedRows(open + prompt, ctx.stdout.columns ?? 80)));
-        ctx.stdout.write(open);
+        out.write(`${row.displayName} login\n`);
+        if (tty) out.write(qrForTerminal(s.authorizeUrl, out, 1 + wrappedRows(open + prompt, out.columns ?? 80)));
+        out.write(open);
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
         else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);
-        ctx.stdout.write(prompt);
+        out.write(prompt);
         if (!session.local && methods.includes('device')) say(`(over SSH a device code needs no port and no paste: ccs-tui login ${row.id} --device)`);
         if (s.mode === 'loopback') {
           // The callback or a paste, whichever comes first; stdin and the port are let go once the
@@ -174,7 +192,12 @@ const login: CommandSpec = {
       } else {
         throw new UserError(`${row.id} has no login method`, 2);
       }
-      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account, (await deps.store.load()).accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
+      const {accounts} = await deps.store.load();
+      if (values.json) {
+        printJson(ctx, loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account));
+        return 0;
+      }
+      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account, accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

@@ -3,7 +3,7 @@
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
 import {UserError} from '../../core/types.js';
-import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** `--port N` of the commands that start a proxy (proxy serve/start, run). */
 export function portValue(value: string | undefined): number | undefined {
@@ -150,8 +150,11 @@ const env: CommandSpec = {
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
     if (values.json) {
-      printJson(ctx, {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes, ...(error ? {error} : {})});
-      return error ? 1 : 0;
+      const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes};
+      // A refusal is answered as every --json failure is (cli/run.ts), with the exports and notes.
+      if (error) throw new FailureWithData(error, 1, answer);
+      printJson(ctx, answer);
+      return 0;
     }
     // A refusal comes first: the unservable reason is itself the first note; no account says it here.
     if (result.noAccount && !result.unservable) ctx.stderr.write(`ccs-tui: ${result.noAccount}\n`);

@@ -6,10 +6,10 @@ import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import type {CliContext, CommandSpec} from '../context.js';
 import {formatTable, parseCommandArgs, printJson} from '../context.js';
-import {openRemoteStore} from '../target.js';
+import {loadTargetSettings, openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
-import {readStdin} from './login.js';
+import {loginJson, loginOutput, readStdin} from './login.js';
 import {modelsJson, printWarnings} from './models.js';
 import {modelCountText} from '../../core/model-rules.js';
 
@@ -88,7 +88,7 @@ const remoteQuota: RemoteRun = async function (ctx, args) {
  * the login on the server too.
  */
 const remoteLogin: RemoteRun = async function (ctx, args) {
-  const flags = {nickname: {type: 'string'}, 'no-browser': {type: 'boolean'}, paste: {type: 'boolean'}, device: {type: 'boolean'}, port: {type: 'string'}, 'base-url': {type: 'string'}} as const;
+  const flags = {nickname: {type: 'string'}, 'no-browser': {type: 'boolean'}, paste: {type: 'boolean'}, device: {type: 'boolean'}, port: {type: 'string'}, 'base-url': {type: 'string'}, json: {type: 'boolean'}} as const;
   const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
   for (const flag of ['port', 'base-url', 'device'] as const) {
     if (values[flag] !== undefined) throw new UserError(`--${flag} is not available on a remote target: the server chooses how it runs the ${positionals[0]} login`, 2);
@@ -104,15 +104,16 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
   const login = await remoteLogins.startRemoteLogin(store.client, provider);
   const name = findProvider(provider)?.displayName ?? provider;
-  const tty = Boolean(ctx.stdout.isTTY);
+  const out = loginOutput(ctx, values.json);
+  const tty = Boolean(out.isTTY);
   // The QR (when it fits) first, the address last, so it stays on screen above the prompt.
   const open = `  Open:  ${login.url}\n${login.userCode ? `  Code:  ${login.userCode}\n` : ''}`;
-  ctx.stdout.write(`${name} login on target ${ctx.target}\n`);
+  out.write(`${name} login on target ${ctx.target}\n`);
   if (tty) {
     const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
-    ctx.stdout.write(qrForTerminal(login.url, ctx.stdout, 3 + wrappedRows(open, ctx.stdout.columns ?? 80)));
+    out.write(qrForTerminal(login.url, out, 3 + wrappedRows(open, out.columns ?? 80)));
   }
-  ctx.stdout.write(open);
+  out.write(open);
   if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
 
   const controller = new AbortController();
@@ -121,9 +122,9 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   try {
     if (login.device) {
       const minutes = login.expiresInSeconds ? ` (the code expires in ${Math.round(login.expiresInSeconds / 60)} min)` : '';
-      ctx.stdout.write(`Waiting for approval${minutes}…\n`);
+      out.write(`Waiting for approval${minutes}…\n`);
     } else {
-      ctx.stdout.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
+      out.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
       const pasted = await Promise.race([
         readStdin(ctx, false),
         new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
@@ -148,6 +149,10 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
   let added = accounts.find((a) => !before.has(a.tokenFile));
   if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
+  if (values.json) {
+    printJson(ctx, loginJson(provider, added));
+    return 0;
+  }
   ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
   return 0;
 };
@@ -172,8 +177,12 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'cooldown clear': 'same',
 };
 
-/** Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. */
+/**
+ * Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. An
+ * unknown target is said first, whatever the command (a refusal or a flag's would mislead).
+ */
 export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
+  await loadTargetSettings(ctx);
   const remote = REMOTE_COMMANDS[command.name.join(' ')];
   if (remote === 'same') return command.run(ctx, args);
   if (remote) return remote.call(command, ctx, args);

@@ -7,7 +7,8 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
-import {UserError, type Account, type TokenFile} from '../../core/types.js';
+import {actionKey} from '../../core/keymap.js';
+import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
@@ -145,6 +146,8 @@ export interface PlanOptions {
   agentArgs?: string[];
   /** `--port`: the port of the proxy this run starts (0: any free one); refused when one runs elsewhere. */
   port?: number;
+  /** Where a refusal is shown: its way out names a command (`cli`, the default) or a TUI key. */
+  surface?: ErrorSurface;
 }
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
@@ -157,10 +160,11 @@ function servingText(target: RunTarget, label: string | undefined): string {
  * The way round a refusal when the agent is the provider's own CLI: native mode puts the account in
  * the agent's credential file, no proxy needed (README "Native mode").
  */
-function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined): string {
+function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, surface: ErrorSurface = 'cli'): string {
   if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
-  return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
+  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
+  return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
 /**
@@ -175,11 +179,11 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
   // The account that would serve first: the one asked for, else the pool's default (else any usable).
   const accounts = (await options.store.load()).accounts;
-  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts);
+  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
   const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, options.settings.endpoints[target.provider.id]?.api);
-  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first)}`);
+  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   if (target.account && !isUsable(target.account)) {
     throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : healthWords(target.account)}`);

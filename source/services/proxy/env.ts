@@ -5,7 +5,8 @@
 import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js';
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
 import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
-import type {Account, TokenFile} from '../../core/types.js';
+import {actionKey} from '../../core/keymap.js';
+import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution} from '../../store/model-rules.js';
@@ -39,6 +40,8 @@ export interface ClaudeCodeEnvOptions {
   /** Generate an API key into config.yaml when it has none (false: the screen just looking). */
   generateKey?: boolean;
   whyCannotServe?: ServabilityCheck;
+  /** Where the notes and refusal are shown: they name commands (`cli`, the default) or the TUI's keys. */
+  surface?: ErrorSurface;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -93,7 +96,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const row = providerId ? requireProvider(providerId) : rootProvider();
   const store = new AccountStore(paths);
   const snapshot = await store.load();
-  const reason = noUsableAccount(row, snapshot.accounts);
+  const reason = noUsableAccount(row, snapshot.accounts, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
   if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, ...(noAccount ? {noAccount} : {})};
   const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
@@ -106,7 +109,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
     if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list`);
-    else if (models.length === 0 && account) notes.push(...noModelsAdvice(row, slots.resolution, account, token));
+    else if (models.length === 0 && account) notes.push(...noModelsAdvice(row, slots.resolution, account, token, options.surface));
   }
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
@@ -124,12 +127,16 @@ const handModelExports = () =>
  * the proxy does not list goes upstream as is (core/model-rules resolveRequestedModel), so naming
  * one of the provider's own ids in the model variables works without a list.
  */
-function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, token: TokenFile | undefined): string[] {
+function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, token: TokenFile | undefined, surface: ErrorSurface = 'cli'): string[] {
   const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account)))}`;
+  const tui = surface === 'tui';
+  const rulesScreen = `the model rules screen (${actionKey('screen.models')})`;
   if (resolution.base.length > 0) {
     return [
       `every ${row.displayName} model is excluded; no model variables`,
-      `see the patterns that hide them: ccs-tui models ${row.id}${accountFlag}; remove one: ccs-tui exclude rm ${row.id} <pattern> (with --account for an account's own pattern)`,
+      tui
+        ? `see the patterns that hide them on ${rulesScreen}; ${actionKey('rules.delete', 'models')} removes one (${actionKey('rules.account', 'models')} shows an account's own patterns)`
+        : `see the patterns that hide them: ccs-tui models ${row.id}${accountFlag}; remove one: ccs-tui exclude rm ${row.id} <pattern> (with --account for an account's own pattern)`,
     ];
   }
   let live = false;
@@ -140,7 +147,7 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
   }
   return [
     `ccs-tui has no static ${row.displayName} model list, so these exports set no model variables and Claude Code would ask for Claude's own model names`,
-    ...(live ? [`list the provider's models: ccs-tui models ${row.id}${accountFlag} --live`] : []),
+    ...(live ? [`list the provider's models: ${tui ? `${actionKey('rules.live', 'models')} on ${rulesScreen}` : `ccs-tui models ${row.id}${accountFlag} --live`}`] : []),
     `then name them for Claude Code after the eval (one id for all, or a small one for haiku): export ${handModelExports()} (the proxy passes a model it does not list on as is)`,
   ];
 }

@@ -32,6 +32,7 @@ export async function launchAgent({services, provider, account, progress}: Agent
     env: services.env,
     target: {provider: row, account},
     protocolProblem: clientProtocolProblem,
+    surface: 'tui',
   });
   if (insideTmux(services.env)) {
     const where = agentSettings(settings).launchIn;

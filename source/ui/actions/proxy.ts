@@ -39,6 +39,13 @@ export async function startProxy({services, state, requested, progress}: ProxyAc
 const targetText = (target: ServeTarget, label = target.account) => (target.provider ? ` for ${target.provider}${label ? ` / ${label}` : ''}` : '');
 
 /**
+ * Serving one provider (an account or its pool) narrows the whole proxy, not only its
+ * `/api/provider/<p>/` routes: a client on the root URL (Claude Code's usual ANTHROPIC_BASE_URL)
+ * moves with it. Said when `s` / `S` serve one, since that client did not ask for the change.
+ */
+const narrowedText = (target: ServeTarget) => (target.provider ? 'for root-URL clients too' : undefined);
+
+/**
  * Starts (or restarts) the proxy and waits until it runs or fails, so the progress message ends with
  * the start and the result says how it ended (the status line never says "starting" beside a
  * running proxy). `label`: the account as the screen names it.
@@ -53,8 +60,13 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
   // A start or restart never ends stopped by itself (a failure restarts or fails): `x` came meanwhile.
   if (state.phase === 'stopped') return {text: `${restart ? 'restart' : 'start'} called off: the proxy was stopped meanwhile`, kind: 'info'};
   if (state.phase === 'running') {
-    const where = state.managed === 'adopted' ? ` (${state.owner === 'background' ? 'in the background, it outlives this TUI' : 'started outside this TUI'})` : '';
-    return {text: `proxy running on port ${state.port ?? '?'}${targetText(state.managed === 'adopted' ? state.target : target, label)}${where}`, kind: 'ok'};
+    const served = state.managed === 'adopted' ? state.target : target;
+    const notes = [
+      ...(state.managed === 'adopted' ? [state.owner === 'background' ? 'in the background, it outlives this TUI' : 'started outside this TUI'] : []),
+      // A restart serves what it served: nothing moved.
+      ...(restart ? [] : [narrowedText(served)].filter((n) => n !== undefined)),
+    ];
+    return {text: `proxy running on port ${state.port ?? '?'}${targetText(served, label)}${notes.length ? ` (${notes.join('; ')})` : ''}`, kind: 'ok'};
   }
   return {text: `the proxy did not start: ${state.lastError ?? state.phase}`, kind: 'error'};
 }
@@ -71,7 +83,7 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
   const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
   progress?.(`switching ${adoptedText(other)} to ${what}…`);
   const serving = await proxy.serveOnAdopted({...target, provider: target.provider});
-  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart)`, kind: 'ok'};
+  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart; ${narrowedText(target)})`, kind: 'ok'};
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */

@@ -2,13 +2,14 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
-import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useRedrawAt} from '../hooks/useRedrawAt.js';
 import {useTarget} from '../hooks/useTarget.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
@@ -38,6 +39,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const quota = useQuota(watched, {tickMs: 30_000});
   quota.drawing(watched ?? []);
   const windows = account ? quota.cache?.accounts[account.provider]?.[account.id] : undefined;
+  // A cooldown that ends changes the status and the Cooldown row with no file changing: draw again then.
+  useRedrawAt(account ? nextCoolingEnd([account], clock.now()) : undefined);
 
   useScreenKeys({
     ...actions.keys,
@@ -56,7 +59,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   }
   const now = clock.now();
   const rename = state.modal?.kind === 'rename' && state.modal.accountId === account.id ? state.modal : undefined;
-  const status = accountStatus(account);
+  const status = accountStatus(account, false, now);
   // Numbers to show, else why not (never fetched, fetching…, the last error, no quota source).
   // Old numbers stay beside a failed or running fetch (they say how things stood, with the cause).
   const quotaShown = hasQuotaSource(account.provider) && summaryWindows(currentWindows(windows?.windows ?? [], quota.now)).length > 0;

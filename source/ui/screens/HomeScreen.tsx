@@ -3,7 +3,7 @@ import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, useRef, type ReactNode} from 'react';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, nextCoolingEnd} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
@@ -25,6 +25,7 @@ import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
+import {useRedrawAt} from '../hooks/useRedrawAt.js';
 import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
@@ -87,6 +88,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // props between keypresses, so a frame re-renders only the rows that changed.
   const now = Math.floor(clock.now() / 1000) * 1000;
   const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now), [rightWidth, accounts, now]);
+  // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
+  useRedrawAt(nextCoolingEnd(accounts, now));
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter.
   if (state.order !== 'headroom') quota.drawing(columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : []);
 
@@ -312,7 +315,7 @@ interface AccountColumns {
 
 /** What each account row shows in its text columns (the same strings AccountRow draws). */
 function accountCells(account: Account, now: number, wide: boolean, siblings: readonly Account[], short = false) {
-  const status = accountStatus(account, short).text;
+  const status = accountStatus(account, short, now).text;
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
   const expiry = formatRelative(account.expiresAt, now, short);
   // Narrow: nickname and email share one column.
@@ -382,7 +385,8 @@ function headerRow(c: AccountColumns): string {
 
 const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
   const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
-  const status = accountStatus(account, c.short);
+  // From the `now` given, not the clock: a memoised row shows what its props say.
+  const status = accountStatus(account, c.short, now);
   const cells = accountCells(account, now, c.email > 0, siblings, c.short);
   const {email, expiry} = cells;
   const name = c.email > 0 ? cells.name : narrowName(account, siblings, cells.name, c.name);

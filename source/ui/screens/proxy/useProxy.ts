@@ -53,7 +53,7 @@ export function useProxy(): ProxyView {
     let cancelled = false;
     void Promise.all([import('../../../services/proxy/env.js'), import('../../../proxy/servability.js'), import('../../../store/settings.js')])
       .then(async ([{claudeCodeEnv}, {claudeCodeServability}, {loadSettings}]) =>
-        claudeCodeEnv(paths, provider, port, {generateKey: false, whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
+        claudeCodeEnv(paths, provider, port, {generateKey: false, surface: 'tui', whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
       )
       .then((result) => !cancelled && setEnv(result))
       .catch(() => !cancelled && setEnv(undefined));

@@ -1,0 +1,32 @@
+// A proxy cooldown that ends changes an account's status with no file changing: the home screen's
+// memoised row shows it then (one timer at the cooldown's end), and a steady screen draws nothing.
+import {renderTui} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {AccountStore} from '../../source/store/accounts.js';
+import {makeUiCcs} from './fixtures.js';
+
+test("a cooldown that ends shows `ok` in the account's row when it ends, in one frame, and nothing is drawn meanwhile", async () => {
+  const ccs = makeUiCcs();
+  const until = Date.now() + 3000;
+  await new AccountStore(ccs.paths).setCooldown('claude', 'bob@example.com', {until: new Date(until).toISOString(), kind: 'quota', reason: 'usage limit reached'});
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 24});
+  try {
+    await tui.waitFor((f) => /bob@example\.com +⏳ cooldown/.test(f));
+    // Settled: whatever the start drew is done.
+    await sleep(500);
+    const before = tui.frameCount();
+    const frame = await tui.waitFor((f) => /bob@example\.com +ok/.test(f), 8000);
+    assert.ok(Date.now() >= until, 'not before the cooldown ends');
+    assert.match(frame, /alice@example\.com +ok/);
+    assert.equal(tui.frameCount() - before, 1, 'one frame, at the end; no per-second redraws while it cooled');
+    // Steady again: no timer is left to draw anything.
+    const after = tui.frameCount();
+    await sleep(1500);
+    assert.equal(tui.frameCount(), after);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
