@@ -667,6 +667,8 @@ export class ProxyServer {
       // A provider fault met on the way is the answer, not the proxy's own 429 (issue 11).
       if (attempts.transient) return 'exhausted';
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
+      // A lone account's own limit: the upstream's answer (its Retry-After) is the client's; its cooldown holds for the next.
+      if (last && (pool.size === 1 || pool.single)) return 'exhausted';
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
       const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));

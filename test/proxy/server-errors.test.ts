@@ -69,21 +69,44 @@ describe('a lone account and one upstream 5xx', async () => {
     assert.equal((await create()).choices[0]?.message.content, 'Hello from upstream');
   });
 
-  it('a 429 is handled as before: the account cools and the next request gets the proxy\'s 429 without reaching the upstream', async () => {
-    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}});
+  it("a 429: the client gets the upstream's answer (masked, its Retry-After), counted as forwarded; the account cools and the next request gets the proxy's 429 without reaching the upstream", async () => {
+    f.upstream.handler = (req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: `slow down, ${String(req.headers.authorization)}`}}, {'retry-after': '1'});
+    const counted = f.proxy.status();
     const limited = await ask(f);
     assert.equal(limited.status, 429);
-    assert.match(limited.text, /every account is cooling down \(rate limited\)/);
-    assert.equal(limited.retryAfter, '1');
+    assert.match(limited.text, /slow down, Bearer /, "the upstream's own words");
+    assert.ok(!limited.text.includes('at-a@example.com-0123456789abcdef'), `the echoed token is masked: ${limited.text}`);
+    assert.doesNotMatch(limited.text, /every account is cooling down/);
+    assert.equal(limited.retryAfter, '1', "the upstream's Retry-After");
+    const after429 = f.proxy.status();
+    assert.equal(after429.totalRequests, counted.totalRequests + 1, 'counted as an upstream answer');
+    assert.equal(after429.refusedRequests, counted.refusedRequests, 'not as refused by the proxy');
+    const line = f.events.filter((e) => e.type === 'request').at(-1)!;
+    assert.match(describeEvent(line), /→ claude\/a@example\.com 429 \d+ ms$/);
     const before = f.upstream.requests.length;
     const again = await ask(f);
     assert.equal(again.status, 429);
-    assert.match(again.text, /cooling down \(rate limited\)/);
+    assert.match(again.text, /every account is cooling down \(rate limited\)/);
     assert.equal(f.upstream.requests.length, before, 'the cooling account is not asked');
     assert.equal(f.proxy.status().cooling[0]?.reason, 'rate limited');
+    assert.equal(f.proxy.status().refusedRequests, counted.refusedRequests + 1, "the proxy's own 429 is a refusal");
     await new Promise((resolve) => setTimeout(resolve, 1100));
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200, 'served once the 1 s backoff is over');
+  });
+
+  it("a 429 to a translated (OpenAI Chat) client: the upstream's error in OpenAI's shape, with its Retry-After", async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}}, {'retry-after': '3'});
+    const response = await fetch(`${f.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'claude-opus-4-6', messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get('retry-after'), '3');
+    const body = (await response.json()) as {error: {message: string}};
+    assert.match(body.error.message, /slow down/);
+    assert.doesNotMatch(body.error.message, /every account is cooling down/);
   });
 });
 
