@@ -587,10 +587,13 @@ export class ProxyServer {
           this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
           return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         }
-        // The network, not the account: try the next account (it may live elsewhere), cool none.
+        // The network, not the account: try the next account (it may live elsewhere), park none;
+        // but in a row it backs the account off as server errors do (tried last, never a lone account).
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+        const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, now);
+        if (backoff) this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff.message, until: backoff.until, triedLast: true});
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));

@@ -338,3 +338,70 @@ describe('a streamed answer that breaks after its head was sent (no account can 
     assert.equal((await ask(f)).status, 200);
   });
 });
+
+describe('an unreachable upstream in a row counts as server errors in a row do', async () => {
+  // most-headroom without quota data keeps pool order: account a is asked first every time.
+  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+  /** Requests with these bearers get their connection reset before any answer. */
+  const unreachable = new Set<string>([bearerA]);
+  f.upstream.handler = (req, res) => (unreachable.has(String(req.headers.authorization)) ? void res.socket?.destroy() : answerByProtocol(req, res));
+
+  it('the first reset parks nothing; the second puts the account last for 2 s, said in status and the log', async () => {
+    let before = f.upstream.requests.length;
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+    assert.deepEqual(f.proxy.status().cooling, []);
+
+    before = f.upstream.requests.length;
+    const asked = Date.now();
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+    const cooling = f.proxy.status().cooling;
+    assert.equal(cooling.length, 1, JSON.stringify(cooling));
+    assert.equal(cooling[0]!.account, 'a@example.com');
+    assert.match(cooling[0]!.reason, /^cannot reach 127\.0\.0\.1:\d+: .+, 2 in a row$/);
+    assert.equal(cooling[0]!.triedLast, true);
+    const left = Date.parse(cooling[0]!.until) - asked;
+    assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `2 s (${left} ms)`);
+    const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
+    assert.match(describeEvent(event), /^claude\/a@example\.com tried last for [12]s \(until [^)]+\), still serves when no other account can: cannot reach /);
+
+    before = f.upstream.requests.length;
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
+  });
+
+  it('a success ends it', async () => {
+    unreachable.clear();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const before = f.upstream.requests.length;
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(sentWith(f, before), [bearerA]);
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+});
+
+describe('a lone account whose upstream cannot be reached', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it('every request still goes upstream and gets the 502 naming the cause; its backoff doubles; a success ends it', async () => {
+    f.upstream.handler = (_req, res) => void res.socket?.destroy();
+    const backoffs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = f.upstream.requests.length;
+      const asked = Date.now();
+      const failed = await ask(f);
+      assert.equal(failed.status, 502, `request ${i + 1}: ${failed.text}`);
+      assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
+      assert.deepEqual(sentWith(f, before), [bearerA], `request ${i + 1} reached the upstream`);
+      const a = f.proxy.status().cooling.find((c) => c.account === 'a@example.com');
+      backoffs.push(a ? Math.floor((Date.parse(a.until) - asked) / 1000) : 0);
+    }
+    assert.deepEqual(backoffs, [0, 2, 4]);
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+});
