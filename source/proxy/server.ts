@@ -101,6 +101,8 @@ interface ActiveRequest extends Slotted {
   cut?: boolean;
   /** Set once the request goes upstream: the idle check looks at its upstream request. */
   watch?: ClientWatch;
+  /** The answer broke off after its head was sent: why (its log line says so, as the last error does). */
+  broke?: string;
 }
 
 type PoolMember = {id: string; label: string};
@@ -610,7 +612,7 @@ export class ProxyServer {
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) pool.recordSuccess(account.id);
-        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream);
+        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -737,8 +739,11 @@ export class ProxyServer {
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
    * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE).
    */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean): Promise<number> {
-    const onBroken = (message: string) => this.recordError(message);
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest): Promise<number> {
+    const onBroken = (message: string) => {
+      active.broke = message;
+      this.recordError(`${active.provider}/${active.account}: ${message}`);
+    };
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
@@ -832,6 +837,7 @@ export class ProxyServer {
       status,
       ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),
+      ...(active.broke && !cut ? {broke: active.broke} : {}),
     });
   }
 

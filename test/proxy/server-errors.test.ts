@@ -291,6 +291,15 @@ describe('a streamed answer that breaks after its head was sent (no account can 
     res.socket?.destroy();
   };
 
+  /** The request's log line says the answer broke, in the words of the last error, which names the account. */
+  const assertLoggedBroken = () => {
+    const line = describeEvent(f.events.filter((e) => e.type === 'request').at(-1)!);
+    const lastError = f.proxy.status().lastError?.message ?? '';
+    const reason = /^claude\/([ab]@example\.com): (upstream stream broke: .+)$/.exec(lastError);
+    assert.ok(reason, lastError);
+    assert.ok(line.endsWith(`→ claude/${reason[1]} 200 ${/ (\d+) ms,/.exec(line)?.[1]} ms, then ${reason[2]}`), `${line} | ${lastError}`);
+  };
+
   it('a pass-through client gets the events sent so far, then a cut connection (not a hang); nothing is parked', async () => {
     f.upstream.handler = breakMidStream;
     const before = f.upstream.requests.length;
@@ -315,7 +324,7 @@ describe('a streamed answer that breaks after its head was sent (no account can 
     );
     assert.match(text, /message_start/);
     assert.equal(f.upstream.requests.length, before + 1, 'not sent again: the client already has part of an answer');
-    assert.match(f.proxy.status().lastError?.message ?? '', /upstream stream broke/);
+    assertLoggedBroken();
     assert.deepEqual(f.proxy.status().cooling, []);
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200);
@@ -333,6 +342,7 @@ describe('a streamed answer that breaks after its head was sent (no account can 
       (error: unknown) => /upstream stream broke/.test(String((error as Error).message)),
     );
     assert.equal(text, 'Hello');
+    assertLoggedBroken();
     assert.deepEqual(f.proxy.status().cooling, []);
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200);

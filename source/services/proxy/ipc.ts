@@ -10,7 +10,8 @@ export type ProxyEvent =
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; pinned?: boolean; poolSize?: number; apiKeyGenerated?: boolean}
   /** `cut`: the proxy stopped before the answer ended (`status` 0 when none was sent). */
   /** `unlisted`: no provider lists the model; a root route sent it to the root provider (`provider`). */
-  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'}
+  /** `broke`: the answer broke off after its head (`status`) was sent, and why (also the last error). */
+  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'; broke?: string}
   /**
    * A request the proxy answered with its own error (ProxyStatus refusedRequests): `path` without
    * its query, `reason` in a few words (never the presented key), `provider` when it was known.
@@ -137,7 +138,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
     case 'listening':
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${servingText({provider: event.provider, account: event.account, pinned: event.pinned ?? false, poolSize: event.poolSize})}`;
     case 'request':
-      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
+      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.broke ? `, then ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
     case 'refused':
       return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}refused by the proxy ${event.status} ${event.ms} ms: ${event.reason}`;
     case 'failover':
