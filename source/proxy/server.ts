@@ -145,6 +145,10 @@ export class ProxyServer {
   private readonly recentRefused = new PerSecondCounts(60);
   private refusedRequests = 0;
   private refreshes = 0;
+  /** Provider + NUL + account id of the cooldowns this process wrote to the account state (persistCooldown). */
+  private readonly storedCooldowns = new Set<string>();
+  /** Accounts (as listed) whose stored cooldown a success ended: the list may still show it until re-read. */
+  private readonly endedStored = new WeakSet<Account>();
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -471,17 +475,24 @@ export class ProxyServer {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
       pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
-      // A provider's wait met before a restart (written by persistCooldown) still holds.
-      const now = this.now();
-      for (const a of usable) {
-        const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
-        if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
-      }
+      this.applyStoredCooldowns(pool, usable);
       this.pools.set(row.id, pool);
     } else if (!sameMembers(pool.list(), members)) {
+      const had = new Set(pool.list().map((a) => a.id));
       pool.setAccounts(members);
+      // An account that joins (resumed, logged in, its file added) brings its stored wait too.
+      this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
     }
     return pool;
+  }
+
+  /** A provider's wait met before a restart, or by another process (account-state.json, written by persistCooldown), still holds. */
+  private applyStoredCooldowns(pool: AccountPool, accounts: readonly Account[]): void {
+    const now = this.now();
+    for (const a of accounts) {
+      const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
+      if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
+    }
   }
 
   /** The account's model list, recomputed only when its token file or config.yaml changed. */
@@ -611,7 +622,10 @@ export class ProxyServer {
       const outcome = await classifyOutcome(row, upstream, headers, now);
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
-        if (!counting) pool.recordSuccess(account.id);
+        if (!counting) {
+          pool.recordSuccess(account.id);
+          if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
+        }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
         return finish(prepared.sentModel, status);
       }
@@ -728,11 +742,29 @@ export class ProxyServer {
    * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
    * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
    * backoff is not written: it is seconds long and the new process may meet a recovered provider.
+   * Undefined: the stored cooldown ends (endStoredCooldown).
    */
-  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown): void {
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | undefined): void {
+    if (cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
     this.persisting = this.persisting
       .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
       .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
+  }
+
+  /**
+   * A success on an account ends its stored wait (account-state.json, from this process or another
+   * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
+   * holds a wait met since this request was sent (that answer is newer than this success).
+   */
+  private endStoredCooldown(row: ProviderRow, pool: AccountPool, account: Account, member: PoolMember, now: number): void {
+    const key = `${row.id}\u0000${account.id}`;
+    if (!this.storedCooldowns.has(key) && (account.coolingUntil === undefined || this.endedStored.has(account))) return;
+    const holding = pool.cooldownOf(account.id, now);
+    if (holding && !holding.triedLast) return;
+    this.storedCooldowns.delete(key);
+    // The account list may show the stored wait for a few more seconds (AccountSource's TTL): ended once.
+    this.endedStored.add(account);
+    this.persistCooldown(row, member, undefined);
   }
 
   /**
