@@ -20,7 +20,7 @@ import {findProvider, rootProvider, type ProviderRow} from '../providers/table.j
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
-import {refreshDue} from '../services/refresh.js';
+import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
@@ -833,6 +833,10 @@ export class ProxyServer {
       const message = sanitizeLine((error as Error).message);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message});
       this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`);
+      // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
+      this.persisting = this.persisting
+        .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
+        .catch((failure: unknown) => this.recordError(`${row.id}/${accountLabel(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
       return undefined;
     }
   }
