@@ -6,7 +6,7 @@
 // deliver.ts.
 import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
@@ -26,7 +26,8 @@ import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import {bodySpent, sendBody, type OutgoingBody} from './body.js';
+import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
+import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
@@ -86,6 +87,8 @@ export interface UpstreamIdle {
   checkEveryMs: number;
 }
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
+/** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
+const CLIENT_LEFT = 'the client left before the answer ended';
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -96,12 +99,13 @@ interface ActiveRequest extends Slotted {
   /** The model is listed by no provider: a root route sent it to the root provider (providerFor). */
   unlisted?: boolean;
   req: IncomingMessage;
+  res: ServerResponse;
   started: number;
   /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
   cut?: boolean;
   /** Set once the request goes upstream: the idle check looks at its upstream request. */
   watch?: ClientWatch;
-  /** The answer broke off after its head was sent: why (its log line says so, as the last error does). */
+  /** The answer broke off (after its head was sent, or the client left first): why. The log line says so, as the last error does for an upstream's break. */
   broke?: string;
 }
 
@@ -149,6 +153,8 @@ export class ProxyServer {
   private readonly storedCooldowns = new Set<string>();
   /** Accounts (as listed) whose stored cooldown a success ended: the list may still show it until re-read. */
   private readonly endedStored = new WeakSet<Account>();
+  /** Node's own answer to a connection (clientError) whose request handle() is still reading: that request's log line. */
+  private readonly clientErrors = new WeakMap<object, HttpError>();
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -190,6 +196,7 @@ export class ProxyServer {
       },
       (req, res) => void this.handle(req, res),
     );
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket, timeouts));
     this.server.keepAliveTimeout = 30_000;
   }
 
@@ -318,7 +325,7 @@ export class ProxyServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.now();
-    const active: ActiveRequest = {provider: '-', req, started};
+    const active: ActiveRequest = {provider: '-', req, res, started};
     try {
       this.checkHost(req);
       this.checkKey(req);
@@ -342,6 +349,9 @@ export class ProxyServer {
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
+      // The client left mid-body (or Node timed its request out and answered 408: clientError): no proxy error.
+      const left = error instanceof ClientLeft ? (this.clientErrors.get(req.socket) ?? new HttpError(0, error.message, undefined, {}, error.message)) : undefined;
+      if (left) return this.refused(active, left);
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
@@ -591,7 +601,10 @@ export class ProxyServer {
       try {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
-        if (watch.aborted) return;
+        if (watch.aborted) {
+          active.broke = CLIENT_LEFT;
+          return finish(prepared.sentModel, 0);
+        }
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
         // and the upstream request was cut before its end.
         if (error instanceof HttpError) throw error;
@@ -627,6 +640,7 @@ export class ProxyServer {
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
+        if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -881,19 +895,46 @@ export class ProxyServer {
    * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
    * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
    */
-  private refused(active: ActiveRequest, error: HttpError): void {
+  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError): void {
     const now = this.now();
-    this.refusedRequests++;
-    this.recentRefused.add(now);
+    const req = active.req;
+    // Status 0: the client left before any answer (logged, but not an answer the proxy gave).
+    if (error.status !== 0) {
+      this.refusedRequests++;
+      this.recentRefused.add(now);
+    }
     this.emit({
       type: 'refused',
       ...(active.provider !== '-' ? {provider: active.provider} : {}),
-      method: sanitizeLine(active.req.method ?? '-'),
-      path: cutText(withoutKeys(sanitizeLine((active.req.url ?? '').split('?')[0]!), presentedKey(active.req)), 200),
+      method: req ? sanitizeLine(req.method ?? '-') : '-',
+      path: req ? cutText(withoutKeys(sanitizeLine((req.url ?? '').split('?')[0]!), presentedKey(req)), 200) : '-',
       status: error.status,
-      reason: cutText(withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(active.req)), 160),
+      reason: cutText(req ? withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(req)) : sanitizeLine(error.reason ?? error.message), 160),
       ms: now - active.started,
     });
+  }
+
+  /**
+   * A connection Node refuses before (or while) handle() reads its request: an HTTP message it
+   * cannot parse (400), headers over its limit (431), a request not complete in time (408). It is
+   * answered as Node would, and logged as a refusal: its own line, or (a request handle() is still
+   * reading) that request's line. A connection the client reset or ended mid-request is only closed.
+   */
+  private clientError(error: NodeJS.ErrnoException, socket: Duplex, timeouts: ClientTimeouts): void {
+    const code = error.code ?? '';
+    const refusal =
+      code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new HttpError(408, 'request timeout', undefined, {}, `request not complete in time (headers within ${timeouts.headersMs / 1000} s, body within ${timeouts.requestMs / 1000} s)`)
+      : code === 'HPE_HEADER_OVERFLOW' ? new HttpError(431, 'request headers too large', undefined, {}, 'request headers too large')
+      // A connection ended mid-request (HPE_INVALID_EOF_STATE) is a client that left, not a malformed message.
+      : code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE' ? new HttpError(400, 'bad request', undefined, {}, `malformed HTTP request (${sanitizeLine(code)})`)
+      : undefined;
+    if (refusal) {
+      const reading = this.inFlight.entries().find((active) => active.req.socket === socket);
+      if (reading) this.clientErrors.set(socket, refusal);
+      else this.refused({provider: '-', started: this.now()}, refusal);
+      if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
   }
 
   private recordError(message: string): void {
