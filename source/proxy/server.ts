@@ -343,7 +343,7 @@ export class ProxyServer {
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
         if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models', undefined, {}, 'wrong method');
-        return await this.serveModels(req, res, route);
+        return await this.serveModels(req, res, route, active);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
       this.inFlight.add(active);
@@ -516,13 +516,17 @@ export class ProxyServer {
     return resolution;
   }
 
-  private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+  private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const {row} = await this.providerFor(route, undefined);
+    active.provider = row.id;
     const pool = await this.poolFor(row);
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
     const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config());
     sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
+    // A local answer in an upstream's place: counted and logged as one (ProxyStatus totalRequests).
+    active.account = account ? accountLabel(account) : undefined;
+    this.finish(active, undefined, 200);
   }
 
   /**
@@ -531,9 +535,11 @@ export class ProxyServer {
    * only before the first byte reaches the client, and only while the body can be sent again.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest): Promise<void> {
+    const served = this.servedProvider(route);
+    // Known before the body is read: a refusal of the body names it too.
+    if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const served = this.servedProvider(route);
     const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
     active.provider = row.id;
     active.unlisted = unlisted;

@@ -34,6 +34,27 @@ describe('requests that end before the proxy could answer them', async () => {
   };
   const postHead = (length: number) => `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
 
+  it('a body refused before it is forwarded (a repeated "model"): a refusal line naming the served provider and the cause, never the key', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: `{"model":"claude-opus-4-6","model":"${API_KEY}","messages":[]}`,
+    });
+    assert.equal(response.status, 400);
+    const line = await lastLine('refused');
+    assert.match(line, /^POST \/v1\/messages → claude refused by the proxy 400 \d+ ms: request body repeats the top-level "model" field/);
+    assert.ok(!line.includes(API_KEY), line);
+  });
+
+  it('the model list, answered locally: a request line, counted', async () => {
+    const before = f.proxy.status().totalRequests;
+    const response = await fetch(`${f.url}/v1/models`, {headers: {'x-api-key': API_KEY, 'anthropic-version': '2023-06-01'}});
+    assert.equal(response.status, 200);
+    await response.text();
+    assert.match(await lastLine('request'), /^GET \/v1\/models - → claude\/a@example\.com 200 \d+ ms$/);
+    assert.equal(f.proxy.status().totalRequests, before + 1);
+  });
+
   it('an HTTP message Node cannot parse: its 400, and a refusal line saying why', async () => {
     const before = f.proxy.status().refusedRequests;
     const answer = await raw('NONSENSE\r\n\r\n');
@@ -56,7 +77,7 @@ describe('requests that end before the proxy could answer them', async () => {
     const answer = await raw(`${postHead(100)}{"model":"claude-opus-4-6"`);
     assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.match(await lastLine('refused'), /^POST \/v1\/messages → refused by the proxy 408 \d+ ms: request not complete in time \(headers within 0\.4 s, body within 0\.6 s\)$/);
+    assert.match(await lastLine('refused'), /^POST \/v1\/messages → claude refused by the proxy 408 \d+ ms: request not complete in time \(headers within 0\.4 s, body within 0\.6 s\)$/);
     const status = f.proxy.status();
     assert.equal(status.refusedRequests, before.refusedRequests + 1);
     assert.equal(status.lastError, before.lastError, 'not a proxy error');
@@ -67,7 +88,7 @@ describe('requests that end before the proxy could answer them', async () => {
     const before = f.proxy.status();
     await raw(`${postHead(100)}{"model":"claude-opus-4-6"`, 100);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.match(await lastLine('refused'), /^POST \/v1\/messages → not answered \d+ ms: the client left before its body ended$/);
+    assert.match(await lastLine('refused'), /^POST \/v1\/messages → claude not answered \d+ ms: the client left before its body ended$/);
     const status = f.proxy.status();
     assert.equal(status.refusedRequests, before.refusedRequests);
     assert.equal(status.lastError, before.lastError);
