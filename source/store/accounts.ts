@@ -39,7 +39,7 @@ interface AccountState {
    */
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
   /**
-   * A test (`t`) found the provider refusing a refresh of the refresh token with this fingerprint
+   * A test (`t`) or the proxy's own refresh found the provider refusing a refresh of the refresh token with this fingerprint
    * (an answer, not invalid_grant): shown while the token file still holds that token.
    */
   refreshFailed?: {reason: string; at: string; fingerprint: string};
@@ -792,8 +792,8 @@ export class AccountStore implements AccountService {
   }
 
   /**
-   * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) a test found
-   * refused: it shows as `refresh-failed` while its token file holds that token.
+   * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) was found
+   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token.
    */
   async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
     await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
