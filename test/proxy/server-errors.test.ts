@@ -38,6 +38,36 @@ const outOfQuota = (res: ServerResponse) => sendJson(res, 429, {error: {type: 'u
 /** Which account each upstream request since `before` was sent with. */
 const sentWith = (f: ProxyFixture, before: number) => f.upstream.requests.slice(before).map((r) => String(r.headers.authorization));
 
+/**
+ * Three requests whose try on account a fails (a pool of a and b, a asked first): the first two are
+ * served by b; the first parks nothing, the second puts a last for 2 s (`reason`, a pattern, in
+ * status and the failover line); the third goes to b alone.
+ */
+async function secondInARowTriesLast(f: ProxyFixture, reason: string): Promise<void> {
+  let before = f.upstream.requests.length;
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+  assert.deepEqual(f.proxy.status().cooling, []);
+
+  before = f.upstream.requests.length;
+  const asked = Date.now();
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+  const cooling = f.proxy.status().cooling;
+  assert.equal(cooling.length, 1, JSON.stringify(cooling));
+  assert.equal(cooling[0]!.account, 'a@example.com');
+  assert.match(cooling[0]!.reason, new RegExp(`^${reason}$`));
+  assert.equal(cooling[0]!.triedLast, true, 'status says the account is only passed over');
+  const left = Date.parse(cooling[0]!.until) - asked;
+  assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `backs off 2 s, not a minute (${left} ms)`);
+  const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
+  assert.match(describeEvent(event), new RegExp(`^claude/a@example\\.com tried last for [12]s \\(until [^)]+\\), still serves when no other account can: ${reason}$`));
+
+  before = f.upstream.requests.length;
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
+}
+
 describe('a lone account and one upstream 5xx', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
   after(() => f.close());
@@ -208,30 +238,8 @@ describe('repeated 5xx from one account: a short, growing "tried last" backoff',
     return answerByProtocol(req, res);
   };
 
-  it('the first 500 parks nothing; the second backs the account off for 2 s, passed over while the other serves', async () => {
-    let before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    assert.deepEqual(f.proxy.status().cooling, []);
-
-    before = f.upstream.requests.length;
-    const asked = Date.now();
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    const cooling = f.proxy.status().cooling;
-    assert.equal(cooling.length, 1);
-    assert.equal(cooling[0]!.account, 'a@example.com');
-    assert.equal(cooling[0]!.reason, 'upstream error 500, 2 in a row');
-    assert.equal(cooling[0]!.triedLast, true, 'status says the account is only passed over');
-    const left = Date.parse(cooling[0]!.until) - asked;
-    assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `backs off 2 s, not a minute (${left} ms)`);
-    const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
-    assert.match(describeEvent(event), /^claude\/a@example\.com tried last for [12]s \(until [^)]+\), still serves when no other account can: upstream error 500, 2 in a row$/);
-
-    before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
-  });
+  it('the first 500 parks nothing; the second backs the account off for 2 s, passed over while the other serves', () =>
+    secondInARowTriesLast(f, 'upstream error 500, 2 in a row'));
 
   it('when no other account can serve, the backed-off account is still tried, and a success ends its backoff', async () => {
     quotaOut.add(bearerB);
@@ -357,30 +365,8 @@ describe('an unreachable upstream in a row counts as server errors in a row do',
   const unreachable = new Set<string>([bearerA]);
   f.upstream.handler = (req, res) => (unreachable.has(String(req.headers.authorization)) ? void res.socket?.destroy() : answerByProtocol(req, res));
 
-  it('the first reset parks nothing; the second puts the account last for 2 s, said in status and the log', async () => {
-    let before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    assert.deepEqual(f.proxy.status().cooling, []);
-
-    before = f.upstream.requests.length;
-    const asked = Date.now();
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    const cooling = f.proxy.status().cooling;
-    assert.equal(cooling.length, 1, JSON.stringify(cooling));
-    assert.equal(cooling[0]!.account, 'a@example.com');
-    assert.match(cooling[0]!.reason, /^cannot reach 127\.0\.0\.1:\d+: .+, 2 in a row$/);
-    assert.equal(cooling[0]!.triedLast, true);
-    const left = Date.parse(cooling[0]!.until) - asked;
-    assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `2 s (${left} ms)`);
-    const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
-    assert.match(describeEvent(event), /^claude\/a@example\.com tried last for [12]s \(until [^)]+\), still serves when no other account can: cannot reach /);
-
-    before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
-  });
+  it('the first reset parks nothing; the second puts the account last for 2 s, said in status and the log', () =>
+    secondInARowTriesLast(f, 'cannot reach 127\\.0\\.0\\.1:\\d+: .+, 2 in a row'));
 
   it('a success ends it', async () => {
     unreachable.clear();
