@@ -356,6 +356,9 @@ export function bodySpent(body: OutgoingBody): boolean {
   return !Buffer.isBuffer(body) && body.sent;
 }
 
+/** The client closed its connection (or Node closed it: server.ts clientError) before its request body ended. */
+export class ClientLeft extends Error {}
+
 /**
  * Reads a request body chunk by chunk until `stop` says so or it ends; 413 past `limit` bytes.
  * Listens for 'data' instead of iterating, since leaving an iterator destroys the socket before the
@@ -386,7 +389,7 @@ export function collectBody(
     };
     const onEnd = () => finish(undefined, true);
     const onError = (error: Error) => finish(error, false);
-    const onAborted = () => finish(new Error('client closed the connection while sending the body'), false);
+    const onAborted = () => finish(new ClientLeft('the client left before its body ended'), false);
     req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
     req.resume(); // a 'data' listener alone does not restart a request paused by an earlier read
   });

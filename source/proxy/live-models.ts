@@ -20,6 +20,8 @@ const MAX_MODELS = 1000;
 const TIMEOUT_MS = 8000;
 /** Pages followed at most: past this the list is given as partial, and says so. */
 const MAX_PAGES = 50;
+/** One page of a list at most (bytes): real lists are tens of KB (1,000 models with their fields well under 1 MB). */
+const MAX_LIST_PAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * How a models list pages: Anthropic's `/v1/models` returns 20 by default with `has_more` and
@@ -85,7 +87,7 @@ export function providerModelList(options: {
     const signal = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
     const send = async (target: string) => {
       try {
-        return await options.http.send({url: target, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs ?? TIMEOUT_MS, signal});
+        return await options.http.send({url: target, method: 'GET', headers: request.headers, timeoutMs: options.timeoutMs ?? TIMEOUT_MS, signal, maxBytes: MAX_LIST_PAGE_BYTES});
       } catch (error) {
         if (signal?.aborted) throw new Error(`${new URL(target).host}: no complete list within ${Math.round(options.deadlineMs! / 1000)} s`);
         throw error;

@@ -16,6 +16,7 @@ import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
+import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {RequestBatch} from './request-batch.js';
@@ -189,7 +190,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     kind: 'builtin',
   };
   await writeProxyPidFile(paths, entry);
-  emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, apiKeyGenerated: generated});
+  // Worded as `proxy status` and the proxy screen word it (ipc.ts servingText): a pool says its size.
+  const pinned = options.account !== undefined;
+  const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
+  emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
 
   // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).

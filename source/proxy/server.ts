@@ -6,7 +6,7 @@
 // deliver.ts.
 import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import {Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
+import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, noUsableAccount} from '../core/accounts.js';
 import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
@@ -20,13 +20,14 @@ import {findProvider, rootProvider, type ProviderRow} from '../providers/table.j
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
-import {refreshDue} from '../services/refresh.js';
+import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
-import {bodySpent, sendBody, type OutgoingBody} from './body.js';
+import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
+import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
@@ -86,6 +87,8 @@ export interface UpstreamIdle {
   checkEveryMs: number;
 }
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
+/** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
+const CLIENT_LEFT = 'the client left before the answer ended';
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -96,11 +99,14 @@ interface ActiveRequest extends Slotted {
   /** The model is listed by no provider: a root route sent it to the root provider (providerFor). */
   unlisted?: boolean;
   req: IncomingMessage;
+  res: ServerResponse;
   started: number;
   /** Logged as cut by stop (close): its end, if it still comes, is not logged again. */
   cut?: boolean;
   /** Set once the request goes upstream: the idle check looks at its upstream request. */
   watch?: ClientWatch;
+  /** The answer broke off (after its head was sent, or the client left first): why. The log line says so, as the last error does for an upstream's break. */
+  broke?: string;
 }
 
 type PoolMember = {id: string; label: string};
@@ -143,6 +149,12 @@ export class ProxyServer {
   private readonly recentRefused = new PerSecondCounts(60);
   private refusedRequests = 0;
   private refreshes = 0;
+  /** Provider + NUL + account id of the cooldowns this process wrote to the account state (persistCooldown). */
+  private readonly storedCooldowns = new Set<string>();
+  /** Accounts (as listed) whose stored cooldown a success ended: the list may still show it until re-read. */
+  private readonly endedStored = new WeakSet<Account>();
+  /** Node's own answer to a connection (clientError) whose request handle() is still reading: that request's log line. */
+  private readonly clientErrors = new WeakMap<object, HttpError>();
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -184,6 +196,7 @@ export class ProxyServer {
       },
       (req, res) => void this.handle(req, res),
     );
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket, timeouts));
     this.server.keepAliveTimeout = 30_000;
   }
 
@@ -312,7 +325,7 @@ export class ProxyServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.now();
-    const active: ActiveRequest = {provider: '-', req, started};
+    const active: ActiveRequest = {provider: '-', req, res, started};
     try {
       this.checkHost(req);
       this.checkKey(req);
@@ -330,12 +343,15 @@ export class ProxyServer {
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
         if (req.method !== 'GET') throw new HttpError(405, 'use GET for /v1/models', undefined, {}, 'wrong method');
-        return await this.serveModels(req, res, route);
+        return await this.serveModels(req, res, route, active);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
+      // The client left mid-body (or Node timed its request out and answered 408: clientError): no proxy error.
+      const left = error instanceof ClientLeft ? (this.clientErrors.get(req.socket) ?? new HttpError(0, error.message, undefined, {}, error.message)) : undefined;
+      if (left) return this.refused(active, left);
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
       if (err.status >= 500 || err.status === 429) this.recordError(err.message);
       if (res.headersSent) res.destroy();
@@ -469,17 +485,24 @@ export class ProxyServer {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
       pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
-      // A provider's wait met before a restart (written by persistCooldown) still holds.
-      const now = this.now();
-      for (const a of usable) {
-        const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
-        if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
-      }
+      this.applyStoredCooldowns(pool, usable);
       this.pools.set(row.id, pool);
     } else if (!sameMembers(pool.list(), members)) {
+      const had = new Set(pool.list().map((a) => a.id));
       pool.setAccounts(members);
+      // An account that joins (resumed, logged in, its file added) brings its stored wait too.
+      this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
     }
     return pool;
+  }
+
+  /** A provider's wait met before a restart, or by another process (account-state.json, written by persistCooldown), still holds. */
+  private applyStoredCooldowns(pool: AccountPool, accounts: readonly Account[]): void {
+    const now = this.now();
+    for (const a of accounts) {
+      const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
+      if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
+    }
   }
 
   /** The account's model list, recomputed only when its token file or config.yaml changed. */
@@ -493,13 +516,17 @@ export class ProxyServer {
     return resolution;
   }
 
-  private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+  private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const {row} = await this.providerFor(route, undefined);
+    active.provider = row.id;
     const pool = await this.poolFor(row);
     const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
     const token = account ? this.accounts.token(account) : undefined;
     const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config());
     sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
+    // A local answer in an upstream's place: counted and logged as one (ProxyStatus totalRequests).
+    active.account = account ? accountLabel(account) : undefined;
+    this.finish(active, undefined, 200);
   }
 
   /**
@@ -508,9 +535,11 @@ export class ProxyServer {
    * only before the first byte reaches the client, and only while the body can be sent again.
    */
   private async forward(req: IncomingMessage, res: ServerResponse, route: Route & {endpoint: ForwardEndpoint}, active: ActiveRequest): Promise<void> {
+    const served = this.servedProvider(route);
+    // Known before the body is read: a refusal of the body names it too.
+    if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const served = this.servedProvider(route);
     const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
     active.provider = row.id;
     active.unlisted = unlisted;
@@ -578,7 +607,10 @@ export class ProxyServer {
       try {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
-        if (watch.aborted) return;
+        if (watch.aborted) {
+          active.broke = CLIENT_LEFT;
+          return finish(prepared.sentModel, 0);
+        }
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
         // and the upstream request was cut before its end.
         if (error instanceof HttpError) throw error;
@@ -587,10 +619,13 @@ export class ProxyServer {
           this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
           return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         }
-        // The network, not the account: try the next account (it may live elsewhere), cool none.
+        // The network, not the account: try the next account (it may live elsewhere), park none;
+        // but in a row it backs the account off as server errors do (tried last, never a lone account).
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
+        const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, now);
+        if (backoff) this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff.message, until: backoff.until, triedLast: true});
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
@@ -606,8 +641,12 @@ export class ProxyServer {
       const outcome = await classifyOutcome(row, upstream, headers, now);
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
-        if (!counting) pool.recordSuccess(account.id);
-        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream);
+        if (!counting) {
+          pool.recordSuccess(account.id);
+          if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
+        }
+        const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
+        if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return finish(prepared.sentModel, status);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
@@ -667,6 +706,8 @@ export class ProxyServer {
       // A provider fault met on the way is the answer, not the proxy's own 429 (issue 11).
       if (attempts.transient) return 'exhausted';
       if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
+      // A lone account's own limit: the upstream's answer (its Retry-After) is the client's; its cooldown holds for the next.
+      if (last && (pool.size === 1 || pool.single)) return 'exhausted';
       // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
       if (!pick.cooling) throw await this.noAccountError(row);
       const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
@@ -721,19 +762,40 @@ export class ProxyServer {
    * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
    * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
    * backoff is not written: it is seconds long and the new process may meet a recovered provider.
+   * Undefined: the stored cooldown ends (endStoredCooldown).
    */
-  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown): void {
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | undefined): void {
+    if (cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
     this.persisting = this.persisting
       .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
       .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
 
   /**
+   * A success on an account ends its stored wait (account-state.json, from this process or another
+   * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
+   * holds a wait met since this request was sent (that answer is newer than this success).
+   */
+  private endStoredCooldown(row: ProviderRow, pool: AccountPool, account: Account, member: PoolMember, now: number): void {
+    const key = `${row.id}\u0000${account.id}`;
+    if (!this.storedCooldowns.has(key) && (account.coolingUntil === undefined || this.endedStored.has(account))) return;
+    const holding = pool.cooldownOf(account.id, now);
+    if (holding && !holding.triedLast) return;
+    this.storedCooldowns.delete(key);
+    // The account list may show the stored wait for a few more seconds (AccountSource's TTL): ended once.
+    this.endedStored.add(account);
+    this.persistCooldown(row, member, undefined);
+  }
+
+  /**
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
    * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE).
    */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean): Promise<number> {
-    const onBroken = (message: string) => this.recordError(message);
+  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest): Promise<number> {
+    const onBroken = (message: string) => {
+      active.broke = message;
+      this.recordError(`${active.provider}/${active.account}: ${message}`);
+    };
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
@@ -791,6 +853,10 @@ export class ProxyServer {
       const message = sanitizeLine((error as Error).message);
       this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message});
       this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`);
+      // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
+      this.persisting = this.persisting
+        .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
+        .catch((failure: unknown) => this.recordError(`${row.id}/${accountLabel(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
       return undefined;
     }
   }
@@ -827,6 +893,7 @@ export class ProxyServer {
       status,
       ms: now - active.started,
       ...(cut ? {cut: 'stop' as const} : {}),
+      ...(active.broke && !cut ? {broke: active.broke} : {}),
     });
   }
 
@@ -834,19 +901,46 @@ export class ProxyServer {
    * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
    * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
    */
-  private refused(active: ActiveRequest, error: HttpError): void {
+  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError): void {
     const now = this.now();
-    this.refusedRequests++;
-    this.recentRefused.add(now);
+    const req = active.req;
+    // Status 0: the client left before any answer (logged, but not an answer the proxy gave).
+    if (error.status !== 0) {
+      this.refusedRequests++;
+      this.recentRefused.add(now);
+    }
     this.emit({
       type: 'refused',
       ...(active.provider !== '-' ? {provider: active.provider} : {}),
-      method: sanitizeLine(active.req.method ?? '-'),
-      path: cutText(withoutKeys(sanitizeLine((active.req.url ?? '').split('?')[0]!), presentedKey(active.req)), 200),
+      method: req ? sanitizeLine(req.method ?? '-') : '-',
+      path: req ? cutText(withoutKeys(sanitizeLine((req.url ?? '').split('?')[0]!), presentedKey(req)), 200) : '-',
       status: error.status,
-      reason: cutText(withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(active.req)), 160),
+      reason: cutText(req ? withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(req)) : sanitizeLine(error.reason ?? error.message), 160),
       ms: now - active.started,
     });
+  }
+
+  /**
+   * A connection Node refuses before (or while) handle() reads its request: an HTTP message it
+   * cannot parse (400), headers over its limit (431), a request not complete in time (408). It is
+   * answered as Node would, and logged as a refusal: its own line, or (a request handle() is still
+   * reading) that request's line. A connection the client reset or ended mid-request is only closed.
+   */
+  private clientError(error: NodeJS.ErrnoException, socket: Duplex, timeouts: ClientTimeouts): void {
+    const code = error.code ?? '';
+    const refusal =
+      code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new HttpError(408, 'request timeout', undefined, {}, `request not complete in time (headers within ${timeouts.headersMs / 1000} s, body within ${timeouts.requestMs / 1000} s)`)
+      : code === 'HPE_HEADER_OVERFLOW' ? new HttpError(431, 'request headers too large', undefined, {}, 'request headers too large')
+      // A connection ended mid-request (HPE_INVALID_EOF_STATE) is a client that left, not a malformed message.
+      : code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE' ? new HttpError(400, 'bad request', undefined, {}, `malformed HTTP request (${sanitizeLine(code)})`)
+      : undefined;
+    if (refusal) {
+      const reading = this.inFlight.entries().find((active) => active.req.socket === socket);
+      if (reading) this.clientErrors.set(socket, refusal);
+      else this.refused({provider: '-', started: this.now()}, refusal);
+      if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
   }
 
   private recordError(message: string): void {

@@ -15,7 +15,15 @@ export interface HttpRequest {
   body?: string | URLSearchParams | object;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The largest answer body read (bytes, default MAX_ANSWER_BYTES); a longer one fails with UnexpectedResponseError. */
+  maxBytes?: number;
 }
+
+/**
+ * The largest answer body read by default: no login, refresh, quota or model-list answer comes near
+ * it, and an endless body would otherwise be read until the process runs out of memory.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -82,6 +90,7 @@ export const undiciHttpClient: HttpClient = {
     const headers = {...req.headers};
     const body = encodeBody(req.body, headers);
     const timeoutMs = req.timeoutMs ?? 30_000;
+    const maxBytes = req.maxBytes ?? MAX_ANSWER_BYTES;
     try {
       // Loaded on first use: undici costs ~20 MB and startup time that most commands never need.
       const {request} = await import('undici');
@@ -93,18 +102,34 @@ export const undiciHttpClient: HttpClient = {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const text = await response.body.text();
+      const text = await readCapped(response.body, maxBytes);
       const flat: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
+      if (text === undefined) throw new UnexpectedResponseError(req.url, response.statusCode, `answer larger than ${maxBytes / 1024 / 1024} MB (not read further)`);
       return {status: response.statusCode, headers: flat, text, sent: requestSecrets(req)};
     } catch (error) {
-      if (req.signal?.aborted) throw error;
+      if (req.signal?.aborted || error instanceof UnexpectedResponseError) throw error;
       throw new NetworkError(req.url, transportFailure(error, timeoutMs), neverSent(error));
     }
   },
 };
+
+/** The body as UTF-8 text (a BOM dropped, as undici's text() does), or undefined once it passes `maxBytes` (the rest is not read). */
+async function readCapped(body: AsyncIterable<Uint8Array> & {destroy(): unknown}, maxBytes: number): Promise<string | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
 
 /** Why a request got no answer, in words (refused, not found, timed out, reset), from undici's error. */
 export function transportFailure(error: unknown, timeoutMs: number): string {

@@ -50,6 +50,21 @@ export class NeedsLoginError extends UserError {
   }
 }
 
+/**
+ * Marks the account `refresh-failed` when the provider refused its refresh with an answer
+ * (OAuthError, UnexpectedResponseError) that did not end the grant (those mark needs-login in the
+ * refresh itself), so its row says so while the token file holds that refresh token. An unreachable
+ * endpoint marks nothing (the network, not the account). Resolves whether it marked; throws the
+ * store's error when the mark cannot be written. The TUI's `t` and the proxy's own refreshes.
+ */
+export async function markRefreshRefused(store: AccountStore, provider: string, account: Pick<Account, 'id' | 'tokenFile' | 'paused'>, error: unknown): Promise<boolean> {
+  if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError)) return false;
+  const spent = (await store.readToken(account).catch(() => undefined))?.refresh_token;
+  if (typeof spent !== 'string' || spent === '') return false;
+  await store.setRefreshFailed(provider, {id: account.id}, (error as Error).message, spent);
+  return true;
+}
+
 /** OAuth errors after which retrying the same refresh token can only make things worse. */
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
 const DEFAULT_RETRY_AFTER_SECONDS = 5;

@@ -39,7 +39,7 @@ interface AccountState {
    */
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
   /**
-   * A test (`t`) found the provider refusing a refresh of the refresh token with this fingerprint
+   * A test (`t`) or the proxy's own refresh found the provider refusing a refresh of the refresh token with this fingerprint
    * (an answer, not invalid_grant): shown while the token file still holds that token.
    */
   refreshFailed?: {reason: string; at: string; fingerprint: string};
@@ -69,6 +69,20 @@ function cooldownAhead(value: unknown, now: number): AccountCooldown | undefined
   const at = clampProviderWait(now, typeof until === 'string' ? Date.parse(until) : undefined);
   if (at === undefined || at <= now) return undefined;
   return {until: new Date(at).toISOString(), kind, reason: typeof reason === 'string' ? reason : 'cooling down'};
+}
+
+/**
+ * Removes the cooldowns whose `until` is past from the account state (and an account's entry left
+ * empty): they are ignored once past, and would otherwise stay in the file for good. One whose
+ * `until` does not parse is left as it is (the file is the user's).
+ */
+function dropPastCooldowns(state: Record<string, AccountState>, now: number): void {
+  for (const [key, entry] of Object.entries(state)) {
+    const until = (entry?.cooldown as {until?: unknown} | undefined)?.until;
+    if (typeof until !== 'string' || !(Date.parse(until) <= now)) continue;
+    delete entry.cooldown;
+    if (Object.keys(entry).length === 0) delete state[key];
+  }
 }
 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
@@ -553,6 +567,7 @@ export class AccountStore implements AccountService {
         // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are
         // kept beside it (account-state.json.corrupt-<hash>) before the new state replaces it.
         if (files.problems.some((p) => p.file === this.stateFile)) await backupCorruptFile(this.stateFile);
+        dropPastCooldowns(files.state, this.now().getTime());
         await writeJsonAtomic(this.stateFile, files.state);
       }
       return result;
@@ -777,8 +792,8 @@ export class AccountStore implements AccountService {
   }
 
   /**
-   * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) a test found
-   * refused: it shows as `refresh-failed` while its token file holds that token.
+   * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) was found
+   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token.
    */
   async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
     await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);

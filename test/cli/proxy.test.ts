@@ -132,18 +132,21 @@ describe('proxy status of a proxy serving every provider, with refusals and a co
       }).then(async (response) => ({status: response.status, text: await response.text()}));
     assert.equal((await ask()).status, 200);
     limited = true;
-    // The upstream's 429 cools the one account: the proxy answers "every account is cooling down" itself, then again.
+    // The upstream's 429 (forwarded: the one account's own answer) cools the account: the proxy
+    // then answers "every account is cooling down" itself.
+    const upstream429 = await ask();
+    assert.equal(upstream429.status, 429, upstream429.text);
+    assert.match(upstream429.text, /slow down/);
     const cooled = await ask();
     assert.equal(cooled.status, 429, cooled.text);
     assert.match(cooled.text, /cooling down/);
-    assert.equal((await ask()).status, 429);
     assert.equal((await ask('wrong-key')).status, 401);
 
     const json = await runBin(['proxy', 'status', '--json'], ccs.env);
     const status = JSON.parse(json.stdout) as {provider: string | null; totalRequests: number; requestsPerMinute: number; refusedRequests: number; refusedPerMinute: number; cooling: {until: string}[]};
     assert.deepEqual(
       {provider: status.provider, totalRequests: status.totalRequests, requestsPerMinute: status.requestsPerMinute, refusedRequests: status.refusedRequests, refusedPerMinute: status.refusedPerMinute},
-      {provider: null, totalRequests: 1, requestsPerMinute: 1, refusedRequests: 3, refusedPerMinute: 3},
+      {provider: null, totalRequests: 2, requestsPerMinute: 2, refusedRequests: 2, refusedPerMinute: 2},
     );
     const until = status.cooling[0]!.until;
     assert.match(until, /Z$/, '--json keeps the ISO UTC instant');
@@ -152,7 +155,7 @@ describe('proxy status of a proxy serving every provider, with refusals and a co
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^serving: every provider, picked by the model asked for$/m);
     assert.match(readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8'), /listening on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) serving every provider, picked by the model asked for/);
-    assert.match(human.stdout, /^requests: 1 forwarded \(1\/min\) · 3 refused by the proxy \(3\/min\)$/m);
+    assert.match(human.stdout, /^requests: 2 forwarded \(2\/min\) · 2 refused by the proxy \(2\/min\)$/m);
     // Tokyo is UTC+9 (no DST): the end on the local clock to the second, after the seconds left.
     const tokyo = new Date(Date.parse(until) + 9 * 3600_000).toISOString().slice(11, 19);
     assert.match(human.stdout, new RegExp(`^cooling: claude/a@example\\.com (4[0-2]|3\\d)s \\(until (\\d{4}-\\d\\d-\\d\\d )?${tokyo}\\) \\(`, 'm'));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, it} from 'node:test';
+import {AccountStore} from '../../source/store/accounts.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
@@ -123,5 +124,78 @@ describe('cooldowns a hand edit (or another version) left in the account state',
     assert.deepEqual(cooling.map((c) => c.account), ['far@example.com']);
     const week = 7 * 24 * 60 * 60 * 1000;
     assert.ok(Date.parse(cooling[0]!.until) <= Date.now() + week, cooling[0]!.until);
+  });
+});
+
+describe('stored cooldowns past their end', () => {
+  it('are dropped from the account state when it is next written; waits still ahead and other marks stay', async () => {
+    const ccs = makeTempCcs();
+    try {
+      for (const name of ['old', 'me', 'marked']) ccs.writeToken(`claude-${name}@example.com.json`, oauthToken('claude', `${name}@example.com`));
+      mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+      const needsLogin = {reason: 'revoked', at: '2026-11-30T00:00:00Z'};
+      writeFileSync(
+        ccs.paths.accountState,
+        JSON.stringify({
+          'claude/old@example.com': {cooldown: {until: new Date(Date.now() - 60_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'}},
+          'claude/marked@example.com': {needsLogin, cooldown: {until: new Date(Date.now() - 1000).toISOString(), kind: 'quota', reason: 'weekly limit'}},
+        }),
+        {mode: 0o600},
+      );
+      const until = new Date(Date.now() + 120_000).toISOString();
+      await new AccountStore(ccs.paths).setCooldown('claude', 'me@example.com', {until, kind: 'rate-limit', reason: 'rate limited'});
+      assert.deepEqual(JSON.parse(readFileSync(ccs.paths.accountState, 'utf8')), {
+        'claude/marked@example.com': {needsLogin},
+        'claude/me@example.com': {cooldown: {until, kind: 'rate-limit', reason: 'rate limited'}},
+      });
+    } finally {
+      ccs.cleanup();
+    }
+  });
+});
+
+describe('a stored cooldown the running proxy did not meet itself, and a success on that account', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  const port = await startClaudeProxyChild(ccs, await startFakeUpstream((req, res) => answerByProtocol(req, res)));
+  /** The account's row of the `accounts` table. */
+  const shown = async () => (await runBin(['accounts'], ccs.env)).stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '';
+
+  it('the success ends it: the accounts table no longer says cooling, nor does the file', async () => {
+    // Left by an earlier run (or another process) after this proxy built its pool: a wait the provider has since lifted.
+    writeFileSync(ccs.paths.accountState, JSON.stringify({'claude/me@example.com': {cooldown: {until: new Date(Date.now() + 3600_000).toISOString(), kind: 'rate-limit', reason: 'rate limited'}}}), {mode: 0o600});
+    assert.match(await shown(), /cooling (59m|1h)/);
+    // The proxy's account list is re-read within its 3 s cache.
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    const served = await askProxy(port);
+    assert.equal(served.status, 200, served.text);
+    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
+    assert.doesNotMatch(await shown(), /cooling/);
+    assert.doesNotMatch(readFileSync(ccs.paths.accountState, 'utf8'), /cooldown/);
+  });
+});
+
+describe('an account that joins a running pool with a stored cooldown', async () => {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com'));
+  ccs.writeToken('claude-four@example.com.json', oauthToken('claude', 'four@example.com'));
+  assert.equal((await runBin(['pause', 'claude', 'four@example.com'], ccs.env)).code, 0);
+  mkdirSync(path.dirname(ccs.paths.accountState), {recursive: true, mode: 0o700});
+  writeFileSync(ccs.paths.accountState, JSON.stringify({'claude/four@example.com': {cooldown: {until: new Date(Date.now() + 3600_000).toISOString(), kind: 'quota', reason: 'weekly limit'}}}), {mode: 0o600});
+  const bearers: string[] = [];
+  // me is rate limited: a request that may fail over goes to four, if the pool lets it.
+  const upstream = await startFakeUpstream((req, res) => {
+    bearers.push(String(req.headers.authorization));
+    if (String(req.headers.authorization).includes('four@')) return answerByProtocol(req, res);
+    return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '120'});
+  });
+  const port = await startClaudeProxyChild(ccs, upstream);
+
+  it('resumed while the proxy runs, it still waits out its stored wait', async () => {
+    assert.equal((await runBin(['resume', 'claude', 'four@example.com'], ccs.env)).code, 0);
+    const answer = await askProxy(port);
+    assert.equal(answer.status, 429, answer.text);
+    assert.match(answer.text, /every account is cooling down/);
+    assert.ok(bearers.every((b) => !b.includes('four@')), `four was asked: ${bearers.join(', ')}`);
   });
 });

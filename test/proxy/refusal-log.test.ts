@@ -32,9 +32,12 @@ describe('refusals in proxy.log, and the last error with its time', async () => 
     assert.equal((await ask('/v1/messages', undefined)).status, 401);
     assert.equal((await ask(`/v1/nothing-here?key=${WRONG_KEY}`, API_KEY)).status, 404);
     assert.equal((await ask('/v1/messages', API_KEY, 'PUT')).status, 405);
-    // The only account's upstream 429 leaves none to fail over to: the proxy's own 429 (a refusal,
-    // after the failover line), and the next request meets the cooldown without going upstream.
-    assert.equal((await ask('/v1/messages', API_KEY)).status, 429);
+    // The only account's upstream 429 leaves none to fail over to: the upstream's answer is the
+    // client's (forwarded, not a refusal), and the next request meets the cooldown without going
+    // upstream: the proxy's own 429 (a refusal, after the failover line).
+    const upstream429 = await ask('/v1/messages', API_KEY);
+    assert.equal(upstream429.status, 429);
+    assert.match(upstream429.text, /"rate limited"/);
     const cooling = await ask('/v1/messages', API_KEY);
     assert.equal(cooling.status, 429);
     assert.match(cooling.text, /retry in \d+ s/);
@@ -42,20 +45,21 @@ describe('refusals in proxy.log, and the last error with its time', async () => 
     const status = await runBin(['proxy', 'status', '--json'], ccs.env);
     assert.equal(status.code, 0, status.stderr);
     const json = JSON.parse(status.stdout) as {refusedRequests: number; totalRequests: number; lastError: string; lastErrorAt: string};
-    assert.equal(json.refusedRequests, 6);
-    assert.equal(json.totalRequests, 0);
+    assert.equal(json.refusedRequests, 5);
+    assert.equal(json.totalRequests, 1);
     assert.equal(upstream.requests.length, 1);
 
     // The batch reaches the log within a tenth of a second.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const log = readFileSync(path.join(ccs.paths.logs, 'proxy.log'), 'utf8');
     const refused = log.split('\n').filter((line) => line.includes('refused by the proxy'));
-    assert.equal(refused.length, 6, log);
+    assert.equal(refused.length, 5, log);
     assert.match(refused[0]!, /POST \/v1\/messages → refused by the proxy 401 \d+ ms: wrong key$/);
     assert.match(refused[1]!, /POST \/v1\/messages → refused by the proxy 401 \d+ ms: no key$/);
     assert.match(refused[2]!, /POST \/v1\/nothing-here → refused by the proxy 404 \d+ ms: unknown route$/);
     assert.match(refused[3]!, /PUT \/v1\/messages → refused by the proxy 405 \d+ ms: wrong method$/);
     for (const line of refused.slice(4)) assert.match(line, /POST \/v1\/messages → claude refused by the proxy 429 \d+ ms: every account cooling; retry in \d+ s$/);
+    assert.match(log, /POST \/v1\/messages claude-opus-4-6 → claude\/me@example\.com 429 \d+ ms\n/, "the upstream's 429 is a request line");
     assert.match(log, /claude\/me@example\.com cooling .*: rate limited\n(.*\n)*.*429 .*every account cooling/, 'the failover line comes first');
     assert.ok(!log.includes(WRONG_KEY) && !log.includes('guessed'), 'the presented key is never logged');
   });

@@ -38,6 +38,36 @@ const outOfQuota = (res: ServerResponse) => sendJson(res, 429, {error: {type: 'u
 /** Which account each upstream request since `before` was sent with. */
 const sentWith = (f: ProxyFixture, before: number) => f.upstream.requests.slice(before).map((r) => String(r.headers.authorization));
 
+/**
+ * Three requests whose try on account a fails (a pool of a and b, a asked first): the first two are
+ * served by b; the first parks nothing, the second puts a last for 2 s (`reason`, a pattern, in
+ * status and the failover line); the third goes to b alone.
+ */
+async function secondInARowTriesLast(f: ProxyFixture, reason: string): Promise<void> {
+  let before = f.upstream.requests.length;
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+  assert.deepEqual(f.proxy.status().cooling, []);
+
+  before = f.upstream.requests.length;
+  const asked = Date.now();
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
+  const cooling = f.proxy.status().cooling;
+  assert.equal(cooling.length, 1, JSON.stringify(cooling));
+  assert.equal(cooling[0]!.account, 'a@example.com');
+  assert.match(cooling[0]!.reason, new RegExp(`^${reason}$`));
+  assert.equal(cooling[0]!.triedLast, true, 'status says the account is only passed over');
+  const left = Date.parse(cooling[0]!.until) - asked;
+  assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `backs off 2 s, not a minute (${left} ms)`);
+  const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
+  assert.match(describeEvent(event), new RegExp(`^claude/a@example\\.com tried last for [12]s \\(until [^)]+\\), still serves when no other account can: ${reason}$`));
+
+  before = f.upstream.requests.length;
+  assert.equal((await ask(f)).status, 200);
+  assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
+}
+
 describe('a lone account and one upstream 5xx', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
   after(() => f.close());
@@ -69,21 +99,44 @@ describe('a lone account and one upstream 5xx', async () => {
     assert.equal((await create()).choices[0]?.message.content, 'Hello from upstream');
   });
 
-  it('a 429 is handled as before: the account cools and the next request gets the proxy\'s 429 without reaching the upstream', async () => {
-    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}});
+  it("a 429: the client gets the upstream's answer (masked, its Retry-After), counted as forwarded; the account cools and the next request gets the proxy's 429 without reaching the upstream", async () => {
+    f.upstream.handler = (req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: `slow down, ${String(req.headers.authorization)}`}}, {'retry-after': '1'});
+    const counted = f.proxy.status();
     const limited = await ask(f);
     assert.equal(limited.status, 429);
-    assert.match(limited.text, /every account is cooling down \(rate limited\)/);
-    assert.equal(limited.retryAfter, '1');
+    assert.match(limited.text, /slow down, Bearer /, "the upstream's own words");
+    assert.ok(!limited.text.includes('at-a@example.com-0123456789abcdef'), `the echoed token is masked: ${limited.text}`);
+    assert.doesNotMatch(limited.text, /every account is cooling down/);
+    assert.equal(limited.retryAfter, '1', "the upstream's Retry-After");
+    const after429 = f.proxy.status();
+    assert.equal(after429.totalRequests, counted.totalRequests + 1, 'counted as an upstream answer');
+    assert.equal(after429.refusedRequests, counted.refusedRequests, 'not as refused by the proxy');
+    const line = f.events.filter((e) => e.type === 'request').at(-1)!;
+    assert.match(describeEvent(line), /→ claude\/a@example\.com 429 \d+ ms$/);
     const before = f.upstream.requests.length;
     const again = await ask(f);
     assert.equal(again.status, 429);
-    assert.match(again.text, /cooling down \(rate limited\)/);
+    assert.match(again.text, /every account is cooling down \(rate limited\)/);
     assert.equal(f.upstream.requests.length, before, 'the cooling account is not asked');
     assert.equal(f.proxy.status().cooling[0]?.reason, 'rate limited');
+    assert.equal(f.proxy.status().refusedRequests, counted.refusedRequests + 1, "the proxy's own 429 is a refusal");
     await new Promise((resolve) => setTimeout(resolve, 1100));
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200, 'served once the 1 s backoff is over');
+  });
+
+  it("a 429 to a translated (OpenAI Chat) client: the upstream's error in OpenAI's shape, with its Retry-After", async () => {
+    f.upstream.handler = (_req, res) => sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'slow down'}}, {'retry-after': '3'});
+    const response = await fetch(`${f.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'claude-opus-4-6', messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get('retry-after'), '3');
+    const body = (await response.json()) as {error: {message: string}};
+    assert.match(body.error.message, /slow down/);
+    assert.doesNotMatch(body.error.message, /every account is cooling down/);
   });
 });
 
@@ -185,30 +238,8 @@ describe('repeated 5xx from one account: a short, growing "tried last" backoff',
     return answerByProtocol(req, res);
   };
 
-  it('the first 500 parks nothing; the second backs the account off for 2 s, passed over while the other serves', async () => {
-    let before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    assert.deepEqual(f.proxy.status().cooling, []);
-
-    before = f.upstream.requests.length;
-    const asked = Date.now();
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerA, bearerB]);
-    const cooling = f.proxy.status().cooling;
-    assert.equal(cooling.length, 1);
-    assert.equal(cooling[0]!.account, 'a@example.com');
-    assert.equal(cooling[0]!.reason, 'upstream error 500, 2 in a row');
-    assert.equal(cooling[0]!.triedLast, true, 'status says the account is only passed over');
-    const left = Date.parse(cooling[0]!.until) - asked;
-    assert.ok(left > 1000 && left <= 2000 + (Date.now() - asked), `backs off 2 s, not a minute (${left} ms)`);
-    const event = f.events.filter((e) => e.type === 'failover').at(-1)!;
-    assert.match(describeEvent(event), /^claude\/a@example\.com tried last for [12]s \(until [^)]+\), still serves when no other account can: upstream error 500, 2 in a row$/);
-
-    before = f.upstream.requests.length;
-    assert.equal((await ask(f)).status, 200);
-    assert.deepEqual(sentWith(f, before), [bearerB], 'the backed-off account is passed over');
-  });
+  it('the first 500 parks nothing; the second backs the account off for 2 s, passed over while the other serves', () =>
+    secondInARowTriesLast(f, 'upstream error 500, 2 in a row'));
 
   it('when no other account can serve, the backed-off account is still tried, and a success ends its backoff', async () => {
     quotaOut.add(bearerB);
@@ -268,6 +299,15 @@ describe('a streamed answer that breaks after its head was sent (no account can 
     res.socket?.destroy();
   };
 
+  /** The request's log line says the answer broke, in the words of the last error, which names the account. */
+  const assertLoggedBroken = () => {
+    const line = describeEvent(f.events.filter((e) => e.type === 'request').at(-1)!);
+    const lastError = f.proxy.status().lastError?.message ?? '';
+    const reason = /^claude\/([ab]@example\.com): (upstream stream broke: .+)$/.exec(lastError);
+    assert.ok(reason, lastError);
+    assert.ok(line.endsWith(`→ claude/${reason[1]} 200 ${/ (\d+) ms,/.exec(line)?.[1]} ms, then ${reason[2]}`), `${line} | ${lastError}`);
+  };
+
   it('a pass-through client gets the events sent so far, then a cut connection (not a hang); nothing is parked', async () => {
     f.upstream.handler = breakMidStream;
     const before = f.upstream.requests.length;
@@ -292,7 +332,7 @@ describe('a streamed answer that breaks after its head was sent (no account can 
     );
     assert.match(text, /message_start/);
     assert.equal(f.upstream.requests.length, before + 1, 'not sent again: the client already has part of an answer');
-    assert.match(f.proxy.status().lastError?.message ?? '', /upstream stream broke/);
+    assertLoggedBroken();
     assert.deepEqual(f.proxy.status().cooling, []);
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200);
@@ -310,8 +350,54 @@ describe('a streamed answer that breaks after its head was sent (no account can 
       (error: unknown) => /upstream stream broke/.test(String((error as Error).message)),
     );
     assert.equal(text, 'Hello');
+    assertLoggedBroken();
     assert.deepEqual(f.proxy.status().cooling, []);
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200);
+  });
+});
+
+describe('an unreachable upstream in a row counts as server errors in a row do', async () => {
+  // most-headroom without quota data keeps pool order: account a is asked first every time.
+  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: claudeAccounts('a', 'b')});
+  after(() => f.close());
+  /** Requests with these bearers get their connection reset before any answer. */
+  const unreachable = new Set<string>([bearerA]);
+  f.upstream.handler = (req, res) => (unreachable.has(String(req.headers.authorization)) ? void res.socket?.destroy() : answerByProtocol(req, res));
+
+  it('the first reset parks nothing; the second puts the account last for 2 s, said in status and the log', () =>
+    secondInARowTriesLast(f, 'cannot reach 127\\.0\\.0\\.1:\\d+: .+, 2 in a row'));
+
+  it('a success ends it', async () => {
+    unreachable.clear();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const before = f.upstream.requests.length;
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(sentWith(f, before), [bearerA]);
+    assert.deepEqual(f.proxy.status().cooling, []);
+  });
+});
+
+describe('a lone account whose upstream cannot be reached', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it('every request still goes upstream and gets the 502 naming the cause; its backoff doubles; a success ends it', async () => {
+    f.upstream.handler = (_req, res) => void res.socket?.destroy();
+    const backoffs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = f.upstream.requests.length;
+      const asked = Date.now();
+      const failed = await ask(f);
+      assert.equal(failed.status, 502, `request ${i + 1}: ${failed.text}`);
+      assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
+      assert.deepEqual(sentWith(f, before), [bearerA], `request ${i + 1} reached the upstream`);
+      const a = f.proxy.status().cooling.find((c) => c.account === 'a@example.com');
+      backoffs.push(a ? Math.floor((Date.parse(a.until) - asked) / 1000) : 0);
+    }
+    assert.deepEqual(backoffs, [0, 2, 4]);
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
+    assert.equal((await ask(f)).status, 200);
+    assert.deepEqual(f.proxy.status().cooling, []);
   });
 });

@@ -159,6 +159,33 @@ describe("when AI Studio's live list trickles in and never ends", async () => {
   });
 });
 
+describe("when AI Studio's live list is an endless body that comes fast", async () => {
+  const upstream = await startFakeUpstream((req, res) => {
+    if (req.method !== 'GET') return answerByProtocol(req, res);
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.write('{"object":"list","data":[');
+    const page = Buffer.from('{"id":"m"},'.repeat(6000));
+    // As fast as the proxy reads, until it hangs up.
+    const more = () => {
+      while (!res.destroyed && res.write(page));
+    };
+    res.on('drain', more);
+    more();
+  });
+  const f = await proxyFixture({...aistudioAndClaude(upstream), upstream});
+  after(() => f.close());
+
+  it('reading stops at the size limit: a 404 naming the list URL and the limit, long before the deadline; the proxy serves on', async () => {
+    const started = Date.now();
+    const answer = await chat(f.url, 'learnlm-2.0-flash');
+    const took = Date.now() - started;
+    assert.equal(answer.status, 404, answer.text);
+    assert.match(answer.text, /Google AI Studio's list could not be had \(127\.0\.0\.1:\d+\/v1beta\/openai\/models answered 200: answer larger than 4 MB \(not read further\)\)/);
+    assert.ok(took < 4000, `answered after ${took} ms`);
+    assert.equal((await ask(f.url, 'claude-opus-4-6')).status, 200);
+  });
+});
+
 describe('model ids from a live list are data', async () => {
   const upstream = await startFakeUpstream((req, res) =>
     req.method === 'GET' && req.path === '/v1beta/openai/models'

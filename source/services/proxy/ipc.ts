@@ -3,15 +3,19 @@
 // may ask. It lives below both so that the supervisor never imports the proxy.
 import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 
 export type ProxyEvent =
-  | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; apiKeyGenerated?: boolean}
+  /** `pinned`, `poolSize`: as ServingFacts (one wording with `proxy status` and the proxy screen). */
+  | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; pinned?: boolean; poolSize?: number; apiKeyGenerated?: boolean}
   /** `cut`: the proxy stopped before the answer ended (`status` 0 when none was sent). */
   /** `unlisted`: no provider lists the model; a root route sent it to the root provider (`provider`). */
-  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'}
+  /** `broke`: the answer broke off after its head (`status`) was sent, and why (an upstream's break is also the last error); `status` 0: no head was sent. */
+  | {type: 'request'; provider: string; account: string; method: string; path: string; model?: string; unlisted?: true; status: number; ms: number; cut?: 'stop'; broke?: string}
   /**
    * A request the proxy answered with its own error (ProxyStatus refusedRequests): `path` without
    * its query, `reason` in a few words (never the presented key), `provider` when it was known.
+   * `status` 0: none was sent (the client left before its body ended; not counted as refused).
    * Logged through the request batch like `request`, but not counted as forwarded.
    */
   | {type: 'refused'; provider?: string; method: string; path: string; status: number; reason: string; ms: number}
@@ -95,6 +99,28 @@ export function errorWhen(at: string, now: number): string {
 /** What a proxy started without a provider serves on its root routes (proxy/server.ts providerFor). */
 export const SERVED_BY_MODEL = 'every provider, picked by the model asked for';
 
+/**
+ * What a proxy serves. `pinned`: started (or switched) for one account, else the provider's pool of
+ * `poolSize` usable accounts, `account` the one serving now (the status's label).
+ */
+export interface ServingFacts {
+  provider?: string;
+  account?: string;
+  pinned: boolean;
+  poolSize?: number;
+}
+
+/**
+ * "claude / four@example.com" (one account), "claude / pool of 2 · now four@example.com" (a pool;
+ * "claude / pool · now …" while its size is not known),
+ * or SERVED_BY_MODEL (no provider: the request's model picks it). Labels are sanitised.
+ */
+export function servingText({provider, account, pinned, poolSize: size}: ServingFacts): string {
+  if (!provider) return SERVED_BY_MODEL;
+  const now = account ? sanitizeLine(account) : '—';
+  return pinned ? `${provider} / ${now}` : `${provider} / ${size === undefined ? 'pool' : `pool of ${size}`} · now ${now}`;
+}
+
 /** What a "tried last" backoff (a server error in a row, core/pool.ts SERVER_BACKOFF_MS) leaves the account doing. */
 export const TRIED_LAST_NOTE = 'still serves when no other account can';
 
@@ -111,11 +137,12 @@ export function waitText(until: string | undefined, now: number, triedLast = fal
 export function describeEvent(event: ProxyEvent, now = Date.now()): string {
   switch (event.type) {
     case 'listening':
-      return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${event.provider ?? SERVED_BY_MODEL}${event.account ? ` / ${event.account}` : ''}`;
+      return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${servingText({provider: event.provider, account: event.account, pinned: event.pinned ?? false, poolSize: event.poolSize})}`;
     case 'request':
-      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status} ${event.ms} ms${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
+      return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
     case 'refused':
-      return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}refused by the proxy ${event.status} ${event.ms} ms: ${event.reason}`;
+      // Status 0: the client left before any answer; `method` and `path` '-': Node could not read the request.
+      return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}${event.status === 0 ? 'not answered' : `refused by the proxy ${event.status}`} ${event.ms} ms: ${event.reason}`;
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`

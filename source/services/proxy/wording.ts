@@ -4,33 +4,14 @@ import {isUsable} from '../../core/accounts.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
-import {SERVED_BY_MODEL, TRIED_LAST_NOTE, type ProxyStatus} from './ipc.js';
+import {TRIED_LAST_NOTE, type ProxyStatus} from './ipc.js';
 
-/**
- * What a proxy serves. `pinned`: started (or switched) for one account, else the provider's pool of
- * `poolSize` usable accounts, `account` the one serving now (the status's label).
- */
-export interface ServingFacts {
-  provider?: string;
-  account?: string;
-  pinned: boolean;
-  poolSize?: number;
-}
+// servingText lives beside describeEvent (ipc.ts), whose listening line says it too.
+export {servingText, type ServingFacts} from './ipc.js';
 
 /** Usable accounts of `provider` (what its pool rotates over). */
 export function poolSize(accounts: readonly Account[], provider: string): number {
   return accounts.filter((a) => a.provider === provider && isUsable(a)).length;
-}
-
-/**
- * "claude / four@example.com" (one account), "claude / pool of 2 · now four@example.com" (a pool;
- * "claude / pool · now …" while its size is not known),
- * or SERVED_BY_MODEL (no provider: the request's model picks it). Labels are sanitised.
- */
-export function servingText({provider, account, pinned, poolSize: size}: ServingFacts): string {
-  if (!provider) return SERVED_BY_MODEL;
-  const now = account ? sanitizeLine(account) : '—';
-  return pinned ? `${provider} / ${now}` : `${provider} / ${size === undefined ? 'pool' : `pool of ${size}`} · now ${now}`;
 }
 
 /**

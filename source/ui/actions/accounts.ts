@@ -4,11 +4,9 @@
 import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
-import {OAuthError} from '../../services/oauth/token-endpoint.js';
-import {UnexpectedResponseError} from '../../services/http.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {ensureFreshToken, NeedsLoginError} from '../../services/refresh.js';
+import {ensureFreshToken, markRefreshRefused, NeedsLoginError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
 import type {AppServices} from '../services.js';
@@ -104,7 +102,7 @@ async function noAccountsYet(services: AppServices, provider: string, verb: stri
 /**
  * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
  * marked needs-login by the refresh itself; one whose refresh the provider refused otherwise (an
- * answer: OAuthError, UnexpectedResponseError) is marked refresh-failed here, so its row says what
+ * answer: OAuthError, UnexpectedResponseError) is marked refresh-failed here (markRefreshRefused), so its row says what
  * the test found; an unreachable endpoint marks nothing (the network, not the account).
  */
 export async function testAccount({services, provider, account, progress, siblings}: AccountActionContext): Promise<string> {
@@ -125,10 +123,7 @@ export async function testAccount({services, provider, account, progress, siblin
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
     const message = (error as Error).message;
-    const refusedBy = error instanceof OAuthError || error instanceof UnexpectedResponseError;
-    const spent = refusedBy ? (await services.store.readToken(target).catch(() => undefined))?.refresh_token : undefined;
-    if (typeof spent === 'string' && spent !== '') {
-      await services.store.setRefreshFailed(provider, {id: target.id}, message, spent);
+    if (await markRefreshRefused(services.store, provider, target, error)) {
       // The key first: the reason quotes an upstream answer and may not fit the status line.
       throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
     }

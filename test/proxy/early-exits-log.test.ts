@@ -1,0 +1,133 @@
+// Every request leaves a line in the log that says what became of it, even when it ends before the
+// proxy's own request path: an HTTP message Node cannot parse (400), headers over Node's limit
+// (431), a request not complete in time (408, was logged as the proxy's own 502 "client closed the
+// connection" and made the last error), a client that leaves mid-body, mid-send or mid-answer.
+// Refusals are counted as refused; a client that left is no refusal and no proxy error.
+import assert from 'node:assert/strict';
+import {connect} from 'node:net';
+import {after, describe, it} from 'node:test';
+import {describeEvent} from '../../source/services/proxy/ipc.js';
+import {anthropicStreamEvents} from '../helpers/fake-upstreams.js';
+import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
+
+describe('requests that end before the proxy could answer them', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a'), clientTimeouts: {headersMs: 400, requestMs: 600, checkEveryMs: 100}});
+  after(() => f.close());
+  const port = Number(new URL(f.url).port);
+
+  /** Writes `text` on a raw connection, then either waits for the proxy to close it (its answer) or hangs up after `leaveAfterMs`. */
+  const raw = (text: string, leaveAfterMs?: number) =>
+    new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(text);
+        if (leaveAfterMs !== undefined) setTimeout(() => socket.destroy(), leaveAfterMs);
+      });
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(answer));
+    });
+  /** The log line of the newest event of `type`, once it came. */
+  const lastLine = async (type: 'refused' | 'request') => {
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === type); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return describeEvent(f.events.filter((e) => e.type === type).at(-1)!);
+  };
+  const postHead = (length: number) => `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
+
+  it('a body refused before it is forwarded (a repeated "model"): a refusal line naming the served provider and the cause, never the key', async () => {
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: `{"model":"claude-opus-4-6","model":"${API_KEY}","messages":[]}`,
+    });
+    assert.equal(response.status, 400);
+    const line = await lastLine('refused');
+    assert.match(line, /^POST \/v1\/messages → claude refused by the proxy 400 \d+ ms: request body repeats the top-level "model" field/);
+    assert.ok(!line.includes(API_KEY), line);
+  });
+
+  it('the model list, answered locally: a request line, counted', async () => {
+    const before = f.proxy.status().totalRequests;
+    const response = await fetch(`${f.url}/v1/models`, {headers: {'x-api-key': API_KEY, 'anthropic-version': '2023-06-01'}});
+    assert.equal(response.status, 200);
+    await response.text();
+    assert.match(await lastLine('request'), /^GET \/v1\/models - → claude\/a@example\.com 200 \d+ ms$/);
+    assert.equal(f.proxy.status().totalRequests, before + 1);
+  });
+
+  it('an HTTP message Node cannot parse: its 400, and a refusal line saying why', async () => {
+    const before = f.proxy.status().refusedRequests;
+    const answer = await raw('NONSENSE\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(await lastLine('refused'), /^- - → refused by the proxy 400 \d+ ms: malformed HTTP request \(HPE_INVALID_METHOD\)$/);
+    assert.equal(f.proxy.status().refusedRequests, before + 1);
+  });
+
+  it('headers over the limit: 431, and a refusal line that never quotes the key', async () => {
+    const before = f.events.length;
+    const answer = await raw(`POST /v1/messages?key=${API_KEY} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\nx-padding: ${'p'.repeat(20_000)}\r\n\r\n`);
+    assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const line = await lastLine('refused');
+    assert.match(line, /refused by the proxy 431 \d+ ms: request headers too large$/);
+    assert.ok(f.events.slice(before).every((e) => !JSON.stringify(e).includes(API_KEY)));
+  });
+
+  it('a body not complete in time: the 408 the client gets is the status logged, not a 502 and no proxy error', async () => {
+    const before = f.proxy.status();
+    const answer = await raw(`${postHead(100)}{"model":"claude-opus-4-6"`);
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(await lastLine('refused'), /^POST \/v1\/messages → claude refused by the proxy 408 \d+ ms: request not complete in time \(headers within 0\.4 s, body within 0\.6 s\)$/);
+    const status = f.proxy.status();
+    assert.equal(status.refusedRequests, before.refusedRequests + 1);
+    assert.equal(status.lastError, before.lastError, 'not a proxy error');
+    assert.ok(!f.events.some((e) => describeEvent(e).includes('502')), f.events.map((e) => describeEvent(e)).join('\n'));
+  });
+
+  it('a client that leaves mid-body: a line saying so, neither a refusal nor a proxy error', async () => {
+    const before = f.proxy.status();
+    await raw(`${postHead(100)}{"model":"claude-opus-4-6"`, 100);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(await lastLine('refused'), /^POST \/v1\/messages → claude not answered \d+ ms: the client left before its body ended$/);
+    const status = f.proxy.status();
+    assert.equal(status.refusedRequests, before.refusedRequests);
+    assert.equal(status.lastError, before.lastError);
+  });
+
+  it('a client that leaves before the upstream answers: its request line says so', async () => {
+    f.upstream.handler = () => undefined; // never answers
+    const controller = new AbortController();
+    const asked = fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    setTimeout(() => controller.abort(), 200);
+    await assert.rejects(asked);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.match(await lastLine('request'), /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com not answered \d+ ms: the client left before the answer ended$/);
+  });
+
+  it('a client that leaves mid-stream: its request line says so after the status', async () => {
+    const events = anthropicStreamEvents('claude-opus-4-6', ['Hello', ' from', ' upstream']);
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(events[0]);
+      // The rest never comes: the client gives up.
+    };
+    const controller = new AbortController();
+    const response = await fetch(`${f.url}/v1/messages`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+      body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(response.status, 200);
+    await response.body!.getReader().read();
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.match(await lastLine('request'), /→ claude\/a@example\.com 200 \d+ ms, then the client left before the answer ended$/);
+    assert.doesNotMatch(f.proxy.status().lastError?.message ?? '', /stream broke/, 'the client leaving is not an upstream break');
+  });
+});
