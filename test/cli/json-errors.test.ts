@@ -2,7 +2,9 @@
 // `{error, exitCode}`, the same words as the stderr line, and the same exit code.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {makeTempCcs} from '../helpers/ccs.js';
+import {mkdirSync, rmSync} from 'node:fs';
+import path from 'node:path';
+import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 
 test('a --json command that fails prints {error, exitCode} on stdout, whatever the command', async () => {
@@ -75,5 +77,40 @@ test('an unknown --target is said as such, with the known ones, whatever the com
     }
   } finally {
     ccs.cleanup();
+  }
+});
+
+/** Two claude accounts, `a` the default and in Claude Code's own file, which then cannot be written (a directory in its place). */
+async function nativeFileStuck() {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'));
+  ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com'));
+  const run = await runBin(['use', '--native', 'claude', 'a@example.com'], ccs.env);
+  assert.equal(run.code, 0, run.stderr);
+  const credentials = path.join(ccs.env.HOME!, '.claude', '.credentials.json');
+  rmSync(credentials);
+  mkdirSync(credentials);
+  return ccs;
+}
+
+test('rotate whose native follow fails still says the default moved: the line on stdout, and from/to beside --json\'s error', async () => {
+  for (const json of [false, true]) {
+    const ccs = await nativeFileStuck();
+    try {
+      const run = await runBin(['rotate', 'claude', ...(json ? ['--json'] : [])], ccs.env);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /credentials\.json: is a directory/);
+      if (json) {
+        const answer = JSON.parse(run.stdout) as Record<string, unknown>;
+        assert.deepEqual({...answer, error: undefined}, {provider: 'claude', from: 'a@example.com', to: 'b@example.com', nativeFile: null, error: undefined, exitCode: 1});
+        assert.equal(run.stderr, `ccs-tui: ${String(answer.error)}\n`, 'the same words for a person');
+      } else {
+        assert.equal(run.stdout, 'claude: a@example.com → b@example.com\n', 'the default moved: said, though the agent\'s file did not follow');
+      }
+      const listed = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as {id: string; default: boolean}[];
+      assert.deepEqual(listed.filter((a) => a.default).map((a) => a.id), ['b@example.com'], 'the registry agrees with what was said');
+    } finally {
+      ccs.cleanup();
+    }
   }
 });

@@ -1,10 +1,13 @@
 // A proxy cooldown that ends changes an account's status with no file changing: the home screen's
-// memoised row shows it then (one timer at the cooldown's end), and a steady screen draws nothing.
+// memoised row shows it then (one timer at the cooldown's end), and a steady screen draws nothing,
+// also while a server's cooldown runs for longer than one Node timer can wait.
 import {renderTui} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {AccountStore} from '../../source/store/accounts.js';
+import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
+import {remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {makeUiCcs} from './fixtures.js';
 
 test("a cooldown that ends shows `ok` in the account's row when it ends, in one frame, and nothing is drawn meanwhile", async () => {
@@ -27,6 +30,30 @@ test("a cooldown that ends shows `ok` in the account's row when it ends, in one 
     assert.equal(tui.frameCount(), after);
   } finally {
     tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('a server cooldown decades ahead (past a Node timer\'s 24.8-day limit) draws no frame meanwhile and overflows no timer', async () => {
+  const ccs = makeTempCcs();
+  const stand = await remoteTarget(ccs);
+  // CLIProxyAPI's next_retry_after is the server's word: nothing bounds it.
+  stand.addFile('claude-c.json', tokenFixture('claude', 'c@example.com'), {nextRetryAfter: '2100-01-01T00:00:00Z', statusMessage: 'quota exhausted', unavailable: true});
+  const overflows: string[] = [];
+  const onWarning = (warning: Error) => void (warning.name === 'TimeoutOverflowWarning' && overflows.push(warning.message));
+  process.on('warning', onWarning);
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 24, target: 'team'});
+  try {
+    await tui.waitFor((f) => /c@example\.com +⏳ cooldown/.test(f));
+    await sleep(500);
+    const before = tui.frameCount();
+    await sleep(1500);
+    assert.equal(tui.frameCount(), before, 'a steady screen draws nothing while the cooldown runs');
+    assert.deepEqual(overflows, [], 'no timer was set past the 32-bit limit (Node would fire it at once)');
+  } finally {
+    process.off('warning', onWarning);
+    tui.unmount();
+    await stand.close();
     ccs.cleanup();
   }
 });

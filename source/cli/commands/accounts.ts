@@ -7,7 +7,7 @@ import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import type {AccountService} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
-import {formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
+import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
 export function accountJson(account: Account) {
@@ -124,7 +124,8 @@ export async function labeller(store: Pick<AccountService, 'load'>): Promise<(ac
 
 /**
  * `rotate`. --json: `{provider, from, to, nativeFile}`, account ids (`from` null when there was no
- * default; `nativeFile` the agent's credential file that followed, else null).
+ * default; `nativeFile` the agent's credential file that followed, else null). When the agent's file
+ * fails to follow, the default has still moved: the failure carries `from` and `to` too.
  */
 const rotate: CommandSpec = {
   name: ['rotate'],
@@ -136,14 +137,20 @@ const rotate: CommandSpec = {
     const {chooseRotationTarget} = await import('../../services/rotation.js');
     const store = await storeForEdit(ctx, Boolean(values.force));
     const {from, to} = await store.rotate(provider, await chooseRotationTarget(ctx.paths, provider));
+    const moved = {provider, from: from?.id ?? null, to: to.id};
+    const label = await labeller(store);
+    // Said before the agent's file follows: the default has moved even if that fails.
+    if (!values.json) ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
     const {followRotationNatively} = await import('../../services/native/sync.js');
-    const native = await followRotationNatively(store, provider, to.id, ctx.env);
+    const native = await followRotationNatively(store, provider, to.id, ctx.env).catch(async (error: unknown) => {
+      const {describeUserError} = await import('../../store/errors.js');
+      const report = values.json ? describeUserError(error) : undefined;
+      throw report ? new FailureWithData(report.text, report.exitCode, {...moved, nativeFile: null}) : error;
+    });
     if (values.json) {
-      printJson(ctx, {provider, from: from?.id ?? null, to: to.id, nativeFile: native?.file ?? null});
+      printJson(ctx, {...moved, nativeFile: native?.file ?? null});
       return 0;
     }
-    const label = await labeller(store);
-    ctx.stdout.write(`${provider}: ${from ? `${label(from)} → ` : ''}${label(to)}\n`);
     if (native) ctx.stdout.write(`${provider}: ${native.file} now holds ${label(to)}\n`);
     return 0;
   },
