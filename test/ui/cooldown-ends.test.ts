@@ -16,13 +16,15 @@ test("a cooldown that ends shows `ok` in the account's row when it ends, in one 
   await new AccountStore(ccs.paths).setCooldown('claude', 'bob@example.com', {until: new Date(until).toISOString(), kind: 'quota', reason: 'usage limit reached'});
   const tui = await renderTui({paths: ccs.paths, width: 120, height: 24});
   try {
-    await tui.waitFor((f) => /bob@example\.com +⏳ cooldown/.test(f));
+    // The pane title counts the local cooldown as the row does (it said "ok" beside a cooling row).
+    await tui.waitFor((f) => /bob@example\.com +⏳ cooldown/.test(f) && /Claude accounts \(2\) · 1 cooling down/.test(f));
     // Settled: whatever the start drew is done.
     await sleep(500);
     const before = tui.frameCount();
     const frame = await tui.waitFor((f) => /bob@example\.com +ok/.test(f), 8000);
     assert.ok(Date.now() >= until, 'not before the cooldown ends');
     assert.match(frame, /alice@example\.com +ok/);
+    assert.match(frame, /Claude accounts \(2\) · ok/);
     assert.equal(tui.frameCount() - before, 1, 'one frame, at the end; no per-second redraws while it cooled');
     // Steady again: no timer is left to draw anything.
     const after = tui.frameCount();
@@ -52,6 +54,28 @@ test('a server cooldown decades ahead (past a Node timer\'s 24.8-day limit) draw
     assert.deepEqual(overflows, [], 'no timer was set past the 32-bit limit (Node would fire it at once)');
   } finally {
     process.off('warning', onWarning);
+    tui.unmount();
+    await stand.close();
+    ccs.cleanup();
+  }
+});
+
+test("a server's cooldown that ends reads ok in the row, the pane title and the detail, without waiting for the server's next list", async () => {
+  const ccs = makeTempCcs();
+  const stand = await remoteTarget(ccs);
+  const until = Date.now() + 3000;
+  stand.addFile('claude-c.json', tokenFixture('claude', 'c@example.com'), {nextRetryAfter: new Date(until).toISOString(), statusMessage: 'quota exhausted'});
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 24, target: 'team'});
+  try {
+    await tui.waitFor((f) => /c@example\.com +⏳ cooldown/.test(f) && /accounts \(1\) · 1 cooling down/.test(f));
+    const frame = await tui.waitFor((f) => /c@example\.com +ok/.test(f), 8000);
+    assert.ok(Date.now() >= until, 'not before the cooldown ends');
+    assert.match(frame, /accounts \(1\) · ok/);
+    await tui.press('l', 'enter');
+    const detail = await tui.waitFor((f) => /Status/.test(f) && /Cooldown/.test(f));
+    assert.match(detail, /Status +ok/);
+    assert.doesNotMatch(detail, /cooling down until/, 'the detail does not contradict the status');
+  } finally {
     tui.unmount();
     await stand.close();
     ccs.cleanup();

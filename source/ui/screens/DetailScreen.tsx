@@ -16,7 +16,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
-import {accountHints, accountStatus} from './account-format.js';
+import {accountHints, accountStatus, statusDetail} from './account-format.js';
 import {useScreenHints} from '../hints.js';
 import {QuotaSummary} from '../components/QuotaSummary.js';
 import {useQuota} from './quota/useQuota.js';
@@ -71,7 +71,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Email', account.email ?? '—'],
     ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
     ['Default', account.default ? '* yes' : 'no'],
-    ['Status', status.text + (account.healthDetail ? ` — ${sanitizeLine(account.healthDetail)}` : '')],
+    ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
     ['Token expires', when(account.expiresAt)],
     ['Token file', store.tokenLocation(account)],
     ...(account.coolingUntil ? [['Cooldown', formatCooldown(account.coolingUntil, now)] as [string, string]] : []),

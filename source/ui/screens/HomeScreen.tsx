@@ -89,7 +89,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const now = Math.floor(clock.now() / 1000) * 1000;
   const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now), [rightWidth, accounts, now]);
   // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
-  useRedrawAt(nextCoolingEnd(accounts, now));
+  useRedrawAt(useMemo(() => nextCoolingEnd(providers.flatMap((p) => p.accounts), now), [providers, now]));
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter.
   if (state.order !== 'headroom') quota.drawing(columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : []);
 
@@ -134,14 +134,14 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           height={providersListHeight}
           keyOf={(p) => p.provider.id}
           emptyText="no provider matches the filter"
-          renderRow={(p, _i, isSelected) => <ProviderRow entry={p} selected={isSelected} focused={state.pane === 'providers'} width={leftWidth - 4} theme={theme} />}
+          renderRow={(p, _i, isSelected) => <ProviderRow entry={p} selected={isSelected} focused={state.pane === 'providers'} width={leftWidth - 4} theme={theme} now={now} />}
         />
         <FilterLine list="providers" />
       </Pane>
       <Pane
         title={
           selected
-            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts).text}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
+            ? `${selected.provider.displayName} accounts (${accounts.length}${accounts.length !== selected.accounts.length ? ` of ${selected.accounts.length}` : ''})${selected.accounts.length ? ` · ${providerStatus(selected.accounts, now).text}` : ''}${nativeLine(selected.accounts, native[selected.provider.id]?.account)}`
             : 'Accounts'
         }
         focused={state.pane === 'accounts'}
@@ -290,8 +290,8 @@ function providersPaneWidth(width: number, providers: readonly ProviderAccounts[
 
 // Rows are memoised (React.memo): a frame re-renders only the rows whose props changed (the cursor's
 // two rows on a keypress, the rows whose quota entry changed on a poll result), not every visible row.
-const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, theme}: {entry: ProviderAccounts; selected: boolean; focused: boolean; width: number; theme: Theme}) {
-  const status = providerStatus(entry.accounts);
+const ProviderRow = memo(function ProviderRow({entry, selected, focused, width, theme, now}: {entry: ProviderAccounts; selected: boolean; focused: boolean; width: number; theme: Theme; now: number}) {
+  const status = providerStatus(entry.accounts, now);
   // Count and a one-character status marker; the words are in the accounts pane title and rows.
   const right = `${status.marker}${String(entry.accounts.length).padStart(3)}`;
   const line = `${selected ? '›' : ' '} ${cell(entry.provider.displayName, Math.max(0, width - 2 - cellWidth(right)))}${right}`;

@@ -7,24 +7,35 @@ import type {KeyAction} from '../../core/keymap.js';
 
 /**
  * `short`: the narrow table's words (`re-login`, `due`). An otherwise healthy account that the local
- * proxy is waiting out (its `coolingUntil` still ahead: a quota or rate-limit cooldown) reads as cooling.
+ * proxy is waiting out (its `coolingUntil` still ahead: a quota or rate-limit cooldown) reads as cooling;
+ * a server's rest (health `cooling`) whose end has passed reads as ok until the server's next list.
  */
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
-  if (account.health !== 'cooling' && coolingNow(account, now)) return {text: words.cooling, attention};
-  return {text: words[account.health], attention};
+  if (coolingNow(account, now)) return {text: words.cooling, attention};
+  return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
+}
+
+/** A server's rest (health `cooling`, its next_retry_after) that is over by `now`. */
+function restEnded(account: Account, now: number): boolean {
+  return account.health === 'cooling' && !coolingNow(account, now);
+}
+
+/** The recorded cause shown after the status word; none for a server's rest that is over (it said until when). */
+export function statusDetail(account: Account, now = Date.now()): string | undefined {
+  return restEnded(account, now) ? undefined : account.healthDetail;
 }
 
 /** `marker` is one column wide for the providers list: `!` needs attention, `⏸` all paused, `·` none. */
-export function providerStatus(accounts: readonly Account[]): {text: string; marker: string; attention: boolean} {
+export function providerStatus(accounts: readonly Account[], now = Date.now()): {text: string; marker: string; attention: boolean} {
   if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
-  // A server resting accounts (their next_retry_after): not broken, but not "ok" either.
-  const cooling = accounts.filter((a) => !a.paused && a.health === 'cooling').length;
+  // Accounts resting (a server's next_retry_after, or the local proxy's cooldown): not broken, but not "ok" either.
+  const cooling = accounts.filter((a) => !a.paused && coolingNow(a, now)).length;
   if (cooling > 0) return {text: `${cooling} cooling down`, marker: ' ', attention: false};
   return {text: 'ok', marker: ' ', attention: false};
 }
