@@ -65,7 +65,7 @@ export function parseCommandArgs<O extends CommandOptions>(
     throw new UserError(`missing ${missing.map((m) => `<${m}>`).join(' ')}\n${usage}`, 2);
   }
   if (parsed.positionals.length > max) {
-    throw new UserError(`unexpected argument "${parsed.positionals[max]}"\n${usage}`, 2);
+    throw new UserError(`unexpected argument "${sanitizeLine(parsed.positionals[max]!)}"\n${usage}`, 2);
   }
   return parsed;
 }

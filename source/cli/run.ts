@@ -1,6 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
-import {sanitizeText} from '../core/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
@@ -100,7 +100,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         io.stdout.write(`usage:\n  ${near.join('\n  ')}\n`);
         return 0;
       }
-      io.stderr.write(`ccs-tui: unknown command "${args.join(' ')}"\n` +
+      io.stderr.write(`ccs-tui: unknown command "${sanitizeLine(args.join(' '))}"\n` +
         (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
       return 2;
     }

@@ -13,6 +13,7 @@ import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
 import type {CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
+import {sanitizeLine} from '../core/sanitize.js';
 
 export const LOCAL_TARGET = 'local';
 
@@ -56,7 +57,7 @@ export function requireTargetName(paths: CcsPaths, settings: TuiSettings, name: 
   const raw = (settings as unknown as {targets?: unknown}).targets;
   const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
   if (!isObject(entry)) {
-    throw new UserError(`unknown target "${name}" (targets: ${targetNames(settings).join(', ')}; add one under "targets" in ${paths.settings})`, 2);
+    throw new UserError(`unknown target "${sanitizeLine(name)}" (targets: ${targetNames(settings).join(', ')}; add one under "targets" in ${paths.settings})`, 2);
   }
   return entry;
 }

@@ -80,6 +80,23 @@ test('an unknown --target is said as such, with the known ones, whatever the com
   }
 });
 
+test('a name the user typed is quoted on one line in an error (a target, a command, an argument with a line break)', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const [args, said] of [
+      [['accounts', '--target', 'a\nb'], /^ccs-tui: unknown target "a b" /],
+      [['acc\nounts'], /^ccs-tui: unknown command "acc ounts"\n/],
+      [['accounts', 'x\ny'], /^ccs-tui: unexpected argument "x y"\n/],
+    ] as const) {
+      const result = await runBin([...args], ccs.env);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, said);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
 /** Two claude accounts, `a` the default and in Claude Code's own file, which then cannot be written (a directory in its place). */
 async function nativeFileStuck() {
   const ccs = makeTempCcs();

@@ -119,6 +119,9 @@ describe('account commands on a remote target', () => {
     const rotate = await runBin(['rotate', 'codex', '--target', 'team'], ccs.env);
     assert.equal(rotate.code, 2);
     assert.match(rotate.stderr, /rotate is not available on a remote target \(team\)/);
+    // The commands offered there are the ones that work there (use only says why not).
+    assert.match(rotate.stderr, /On a remote target: accounts, rename, pause/);
+    assert.doesNotMatch(rotate.stderr, /\buse\b/);
   });
 
   test('an unknown account names the candidates, as on local files', async () => {

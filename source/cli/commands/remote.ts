@@ -159,6 +159,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
 
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',
+  // Runs so that the remote store says why not (CLIProxyAPI has no default account); not offered in lists.
   use: 'same',
   rename: 'same',
   pause: 'same',
@@ -177,6 +178,9 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'cooldown clear': 'same',
 };
 
+/** Commands that run on a remote target only to say why they cannot (see `use` above). */
+const REFUSED_THERE = new Set(['use']);
+
 /**
  * Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. An
  * unknown target is said first, whatever the command (a refusal or a flag's would mislead).
@@ -188,7 +192,7 @@ export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: s
   if (remote) return remote.call(command, ctx, args);
   throw new UserError(
     `${command.name.join(' ')} is not available on a remote target (${ctx.target}): it acts on this machine's files or proxy. ` +
-      `On a remote target: ${Object.keys(REMOTE_COMMANDS).join(', ')}`,
+      `On a remote target: ${Object.keys(REMOTE_COMMANDS).filter((name) => !REFUSED_THERE.has(name)).join(', ')}`,
     2,
   );
 }
