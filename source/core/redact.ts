@@ -534,8 +534,12 @@ function chainToken(text: string, i: number, pieceEnd: boolean, open: boolean): 
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
-/** The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. */
-const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
+/**
+ * The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. Never
+ * empty: the head pattern then matched '' at every text's end, and a stream's held tail became
+ * NaN (wrappedHoldFrom), so an echo cut at a chunk's end went out unmasked.
+ */
+const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
