@@ -1,6 +1,6 @@
 // The stream masker's held tail (Redactor.holdBytesFrom) in a bulk body: an echo that follows a run
 // of letters longer than any echo, cut between two chunks at every byte, is masked as in the whole
-// text.
+// text; a run of letters no echo begins with is passed at once (the same bytes, nothing held).
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
@@ -44,4 +44,20 @@ test('an echo after a long run of letters, cut at every byte, is masked as in th
       }
     }
   }
+});
+
+test('a bulk chunk of letters that begin no echo is passed at once as the same bytes', () => {
+  const redactor = new Redactor(SECRETS);
+  const masker = redactor.stream();
+  // No secret, no base64 core of one, and no escape starts with 'x' (each core's first character was looked at).
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  assert.equal(masker.push(chunk), chunk);
+  assert.equal(masker.push(chunk), chunk);
+  assert.equal(masker.end().length, 0);
+  // A tail that may begin an echo (the first characters of a secret) is held, then sent unchanged.
+  const tail = Buffer.concat([chunk, Buffer.from('sk-ant')]);
+  const held = redactor.stream();
+  const out = held.push(tail);
+  assert.equal(out.length, chunk.length);
+  assert.equal(Buffer.concat([out, held.end()]).toString('latin1'), tail.toString('latin1'));
 });
