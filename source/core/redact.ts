@@ -1047,16 +1047,18 @@ export class Redactor {
   private tailCodes(): Uint8Array {
     if (this.tailCodesTable) return this.tailCodesTable;
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
-    const head = this.headPattern();
     const table = new Uint8Array(256);
+    // The head pattern's first atom (headPattern, charPattern): a verbatim character is itself;
+    // any other is itself, or an escape or a cut one, which starts with `%` or a backslash.
+    const heads = new Uint8Array(256);
+    for (const literal of this.allForms().literals) {
+      const first = literal.codePointAt(0)!;
+      if (first < 256) heads[first] = 1;
+      if (!(first < 128 && VERBATIM_CODES[first] === 1)) heads[37] = heads[BACKSLASH] = 1;
+    }
     for (let code = 0; code < 256; code++) {
       let bits = echoChars[code] === 1 ? TAIL_ECHO : 0;
-      // Every alternative of the head pattern matches its first character alone (the rest is
-      // `$`-optional, an escape's first character is a cut escape), so a byte that the pattern
-      // does not match alone begins no match.
-      head.lastIndex = 0;
-      const found = head.exec(String.fromCharCode(code));
-      if (found && found.index === 0) bits |= TAIL_HEAD;
+      if (heads[code] === 1) bits |= TAIL_HEAD;
       if (code < 128 && CHAIN_CODES[code] !== 0) bits |= CHAIN_CODES[code] === 2 ? TAIL_CHAIN | TAIL_SEPARATOR : TAIL_CHAIN;
       table[code] = bits;
     }
@@ -1383,7 +1385,7 @@ function longestVerbatimRun(text: string, echoChars: Uint8Array): {text: string;
 const ALL_CHARS = new Uint8Array(256).fill(1);
 /** Redactor.tailCodes bits: the byte may be part of an echo (EchoFilter.echoChars). */
 const TAIL_ECHO = 1;
-/** The byte may begin an echo: the head pattern matches it alone. */
+/** The byte may begin an echo: the head pattern may match from it. */
 const TAIL_HEAD = 2;
 /** The byte is a chain's (CHAIN_CODES: base64, or a separator's or escape's first character). */
 const TAIL_CHAIN = 4;
