@@ -534,8 +534,12 @@ function chainToken(text: string, i: number, pieceEnd: boolean, open: boolean): 
 
 /** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
 const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
-/** The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. */
-const PARTIAL_ESCAPES = '(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
+/**
+ * The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. Never
+ * empty: the head pattern then matched '' at every text's end, and a stream's held tail became
+ * NaN (wrappedHoldFrom), so an echo cut at a chunk's end went out unmasked.
+ */
+const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
 
 /** Characters of a secret's head that decide whether a stream's tail may be the start of an echo. */
 const HEAD_CHARS = 6;
@@ -979,13 +983,16 @@ export class Redactor {
   /** Whether some echo may lie whole in `bytes` (false: certainly none; see EchoFilter). */
   mayHoldEcho(bytes: Buffer): boolean {
     const filter = this.echoFilter();
-    if (!filter || filter.mayHoldEcho(bytes)) return true;
+    if (!filter) return true;
+    // Searched for once, for both checks below: each search reads a bulk chunk's every byte.
+    const lacksHittingByte = filter.lacksEveryHittingByte(bytes);
+    if (filter.mayHoldEcho(bytes, lacksHittingByte)) return true;
     // Escaped letters break the verbatim runs the filter samples (see ESCAPED_VERBATIM).
     if (bytes.includes(BACKSLASH_U00) && ESCAPED_VERBATIM.test(bytes.toString('latin1'))) return true;
     // A wrapped base64 echo breaks the verbatim runs the filter samples: checked apart, only
     // around separators (line breaks, spaces) between base64 pieces (see SPACE_FOLDED_WIDTH). Its
     // characters are still all there, so bytes without any of the filter's bytes hold none.
-    return !filter.lacksEveryHittingByte(bytes) && this.mayHoldWrappedEcho(bytes);
+    return !lacksHittingByte && this.mayHoldWrappedEcho(bytes);
   }
 
   /**
@@ -995,25 +1002,67 @@ export class Redactor {
    * closing brace) settle it without a regular expression.
    */
   holdBytesFrom(bytes: Uint8Array): number {
-    if (this.count === 0) return bytes.length;
-    const floor = Math.max(0, bytes.length - this.maxEchoLength);
-    let start = bytes.length;
-    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
-    while (start > floor && echoChars[bytes[start - 1]!] === 1) start--;
-    const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.length - from).toString('latin1');
-    let hold = start === bytes.length ? start : start + this.holdFrom(latin1(start), 0, false);
-    // Escaped letters near the end may begin an echo the next chunk completes (escapedHoldFrom).
-    if (bytes.indexOf(BACKSLASH, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
+    const length = bytes.length;
+    if (this.count === 0 || length === 0) return length;
+    const floor = Math.max(0, length - this.maxEchoLength);
+    const codes = this.tailCodes();
     // A wrapped echo's start: only when the bytes end in a chain (a base64 character, or a
     // separator after one), so an SSE event's closing `\n\n` still settles it at once.
-    const last = bytes[bytes.length - 1]!;
-    const before = bytes.length > 1 ? bytes[bytes.length - 2]! : 0;
-    if (!(isBase64(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (isBase64(before) || before === 13)))) return hold;
-    // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
-    let chain = bytes.length;
+    const last = bytes[length - 1]!;
+    const before = length > 1 ? bytes[length - 2]! : 0;
+    let inChain = isBase64(last) || last === 32 || last === 13 || last === 37 || last === 92 || (last === 10 && (isBase64(before) || before === 13));
+    // One walk back over the trailing run of echo characters and the trailing chain (a bulk
+    // body's run of letters is both): where the first byte an echo may start with is in the
+    // first, where the second starts and whether it has a separator. The head pattern reads
+    // only from that byte on, and a run without one is settled without building a string.
+    let inEcho = true;
+    let head = -1;
+    let chain = length;
     let separated = false;
-    for (let code = bytes[chain - 1]!; chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = bytes[--chain - 1]!) separated ||= CHAIN_CODES[code] === 2;
+    for (let i = length - 1; i >= floor && (inEcho || inChain); i--) {
+      const code = codes[bytes[i]!]!;
+      if (inEcho) {
+        if ((code & TAIL_ECHO) === 0) inEcho = false;
+        else if ((code & TAIL_HEAD) !== 0) head = i;
+      }
+      if (inChain) {
+        if ((code & TAIL_CHAIN) === 0) inChain = false;
+        else {
+          chain = i;
+          if ((code & TAIL_SEPARATOR) !== 0) separated = true;
+        }
+      }
+    }
+    const latin1 = (from: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, length - from).toString('latin1');
+    let hold = head < 0 ? length : head + this.holdFrom(latin1(head), 0, false);
+    // Escaped letters near the end may begin an echo the next chunk completes (escapedHoldFrom).
+    if (bytes.indexOf(BACKSLASH, floor) !== -1) hold = Math.min(hold, floor + this.escapedHoldFrom(latin1(floor), 0));
+    // Decoded only when the trailing chain has a separator (a bulk body's run of letters has none).
     return separated ? Math.min(hold, chain + this.wrappedHoldFrom(latin1(chain))) : hold;
+  }
+
+  /** By byte, for holdBytesFrom: TAIL_ECHO, TAIL_HEAD, TAIL_CHAIN and TAIL_SEPARATOR bits (built on first use). */
+  private tailCodesTable: Uint8Array | undefined;
+
+  private tailCodes(): Uint8Array {
+    if (this.tailCodesTable) return this.tailCodesTable;
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    const table = new Uint8Array(256);
+    // The head pattern's first atom (headPattern, charPattern): a verbatim character is itself;
+    // any other is itself, or an escape or a cut one, which starts with `%` or a backslash.
+    const heads = new Uint8Array(256);
+    for (const literal of this.allForms().literals) {
+      const first = literal.codePointAt(0)!;
+      if (first < 256) heads[first] = 1;
+      if (!(first < 128 && VERBATIM_CODES[first] === 1)) heads[37] = heads[BACKSLASH] = 1;
+    }
+    for (let code = 0; code < 256; code++) {
+      let bits = echoChars[code] === 1 ? TAIL_ECHO : 0;
+      if (heads[code] === 1) bits |= TAIL_HEAD;
+      if (code < 128 && CHAIN_CODES[code] !== 0) bits |= CHAIN_CODES[code] === 2 ? TAIL_CHAIN | TAIL_SEPARATOR : TAIL_CHAIN;
+      table[code] = bits;
+    }
+    return (this.tailCodesTable = table);
   }
 
   /**
@@ -1240,13 +1289,16 @@ class EchoFilter {
     return new EchoFilter(width, step, minEcho, bits, shift, echoChars, hittingBytes(runs.map((r) => r.text.slice(r.start, r.start + r.length))));
   }
 
-  /** Whether some echo may lie whole in `text` (bytes, or a string's UTF-16 code units). */
-  mayHoldEcho(text: Uint8Array | string): boolean {
+  /**
+   * Whether some echo may lie whole in `text` (bytes, or a string's UTF-16 code units).
+   * `lacksHittingByte`: lacksEveryHittingByte of the bytes, when the caller has it already.
+   */
+  mayHoldEcho(text: Uint8Array | string, lacksHittingByte?: boolean): boolean {
     if (text.length < this.minEcho) return false;
     if (typeof text === 'string') return this.sampleString(text);
     // Every echo holds one of these bytes (in its verbatim run): none in the chunk, no echo. A
     // native search, so a long chunk without any of them (bulk data) is not sampled at all.
-    if (this.lacksEveryHittingByte(text as Buffer)) return false;
+    if (lacksHittingByte ?? this.lacksEveryHittingByte(text as Buffer)) return false;
     return this.sampleBytes(text);
   }
 
@@ -1331,6 +1383,14 @@ function longestVerbatimRun(text: string, echoChars: Uint8Array): {text: string;
 
 /** Every byte may be part of an echo (no filter: the tail is left to the regular expression). */
 const ALL_CHARS = new Uint8Array(256).fill(1);
+/** Redactor.tailCodes bits: the byte may be part of an echo (EchoFilter.echoChars). */
+const TAIL_ECHO = 1;
+/** The byte may begin an echo: the head pattern may match from it. */
+const TAIL_HEAD = 2;
+/** The byte is a chain's (CHAIN_CODES: base64, or a separator's or escape's first character). */
+const TAIL_CHAIN = 4;
+/** The byte may start a chain's separator or escape (CHAIN_CODES 2). */
+const TAIL_SEPARATOR = 8;
 
 /**
  * Generic credential shapes, for text from a server whose credentials this process cannot know (a
