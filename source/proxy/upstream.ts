@@ -83,56 +83,6 @@ export function upstreamAddress(url: string): UpstreamAddress {
   return address;
 }
 
-/**
- * The request headers for node:http as a flat list (name, value, …), carrying what node:http adds
- * to an object of headers: Host (after the rest, as node:http adds it) and, for a URL with
- * `user:password`, Basic auth when no Authorization is given. node:http writes a list as given,
- * where an object costs a setHeader per header (a validation, a lower-cased copy, an entry): ~1 µs
- * of each proxied request (issue 14). As with setHeader, names that differ only in case are one
- * field: the first one's place, the last one's name and value. Undefined when `headers` names its
- * own Host (node:http then takes the TLS server name from it): the object is passed as it is.
- */
-export function upstreamHeaderList(headers: Record<string, string>, address: UpstreamAddress): string[] | undefined {
-  let list: string[] = [];
-  let mixedCase = false;
-  let authorization = false;
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    if (lower === 'host') return undefined;
-    if (lower !== name) mixedCase = true;
-    if (lower === 'authorization') authorization = true;
-    list.push(name, headers[name]!);
-  }
-  if (mixedCase) list = oneFieldPerName(list);
-  list.push('Host', hostHeader(address));
-  if (address.auth && !authorization) list.push('Authorization', `Basic ${Buffer.from(address.auth).toString('base64')}`);
-  return list;
-}
-
-/** A flat header list with names that differ only in case merged as setHeader merges them. */
-function oneFieldPerName(list: string[]): string[] {
-  const out: string[] = [];
-  const at = new Map<string, number>();
-  for (let i = 0; i < list.length; i += 2) {
-    const lower = list[i]!.toLowerCase();
-    const index = at.get(lower);
-    if (index === undefined) {
-      at.set(lower, out.length);
-      out.push(list[i]!, list[i + 1]!);
-    } else {
-      out[index] = list[i]!;
-      out[index + 1] = list[i + 1]!;
-    }
-  }
-  return out;
-}
-
-/** The Host header node:http writes for an address: an IPv6 host in brackets, the port unless it is the protocol's default. */
-export function hostHeader(address: UpstreamAddress): string {
-  const host = address.hostname.includes(':') && !address.hostname.startsWith('[') ? `[${address.hostname}]` : address.hostname;
-  return address.port !== undefined && address.port !== (address.https ? 443 : 80) ? `${host}:${address.port}` : host;
-}
-
 /** Request headers never forwarded: hop-by-hop, the proxy's own credentials, and compression (streams pass raw). */
 const DROPPED_REQUEST_HEADERS = new Set([
   'host',
