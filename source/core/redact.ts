@@ -651,6 +651,14 @@ function hashHead(text: string, from: number): number {
  * need the tail's. The base64 forms are built once some text may hold one (CoreHeads): a listing
  * holds none.
  */
+/** A masked form as a header value takes it: ASCII (`…` is no valid header character, and Node's writeHead throws on it). */
+const asciiMaskedForm = (masked: string) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?');
+
+/** redactValues remembers values up to this long (a model name, a path)... */
+const SHORT_MEMO_LENGTH = 256;
+/** ...this many of them, then starts afresh. */
+const SHORT_MEMO_SIZE = 512;
+
 export class Redactor {
   /**
    * The secrets' own forms (each secret, and a non-ASCII one's UTF-8 bytes as latin1), longest
@@ -949,11 +957,30 @@ export class Redactor {
       const value = (record as Record<string, unknown>)[key];
       if (typeof value === 'object' && value !== null) throw new TypeError(`redactValues: "${key}" is not flat; use redactDeep`);
       if (typeof value !== 'string') continue;
-      const masked = this.redact(value);
+      const masked = this.redactShort(value);
       if (masked !== value) (out ??= {...(record as Record<string, unknown>)})[key] = masked;
     }
     return (out as T | undefined) ?? record;
   }
+
+  /**
+   * redact() of a short value, remembered: a request event carries the same provider, account,
+   * path and model as the last thousand did (redact is a function of the text and this Redactor's
+   * secrets, and a Redactor's secrets never change). At most SHORT_MEMO_SIZE values of at most
+   * SHORT_MEMO_LENGTH characters are kept.
+   */
+  private redactShort(value: string): string {
+    if (value.length > SHORT_MEMO_LENGTH) return this.redact(value);
+    let masked = this.shortMemo.get(value);
+    if (masked === undefined) {
+      masked = this.redact(value);
+      if (this.shortMemo.size >= SHORT_MEMO_SIZE) this.shortMemo.clear();
+      this.shortMemo.set(value, masked);
+    }
+    return masked;
+  }
+
+  private readonly shortMemo = new Map<string, string>();
 
   /**
    * Response headers with every value redacted (an upstream may echo the bearer in any header). The
@@ -962,13 +989,28 @@ export class Redactor {
    */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
-    const header = (value: string) => this.redactWith(value, {}, (masked) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?'));
     const out: Record<string, string | string[] | number | undefined> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = typeof value === 'string' ? header(value) : Array.isArray(value) ? value.map(header) : value;
+    for (const name in headers) {
+      if (!Object.hasOwn(headers, name)) continue;
+      const value = headers[name];
+      out[name] = typeof value === 'string' ? this.headerValue(value) : Array.isArray(value) ? value.map((item: string) => this.headerValue(item)) : value;
     }
     return out as H;
   }
+
+  /** One header value redacted (ASCII masked forms), remembered as redactShort's values are (the same content-type with every answer). */
+  private headerValue(value: string): string {
+    if (value.length > SHORT_MEMO_LENGTH) return this.redactWith(value, {}, asciiMaskedForm);
+    let masked = this.headerMemo.get(value);
+    if (masked === undefined) {
+      masked = this.redactWith(value, {}, asciiMaskedForm);
+      if (this.headerMemo.size >= SHORT_MEMO_SIZE) this.headerMemo.clear();
+      this.headerMemo.set(value, masked);
+    }
+    return masked;
+  }
+
+  private readonly headerMemo = new Map<string, string>();
 
   /** A masker for a body that arrives in chunks (a streamed success): see StreamRedactor. */
   stream(): StreamRedactor {

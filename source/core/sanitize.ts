@@ -68,7 +68,8 @@ function charBefore(text: string, offset: number): string {
   return last >= 0xdc00 && last <= 0xdfff && offset >= 2 ? String.fromCodePoint(text.codePointAt(offset - 2)!) : String.fromCodePoint(last);
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Printable ASCII, and the arrow of the proxy's request log line (`→`: no control, bidi or invisible character). */
+const PRINTABLE_PLAIN = /^[\x20-\x7e\u2192]*$/;
 
 /** The code point before `offset`, combining marks skipped ('' when none). */
 function baseBefore(text: string, offset: number): string {
@@ -97,7 +98,7 @@ function showInvisible(text: string): string {
 export function sanitizeText(text: unknown): string {
   if (text === undefined || text === null) return '';
   // Printable ASCII holds none of what is removed or shown (the proxy's log line per request).
-  if (typeof text === 'string' && PRINTABLE_ASCII.test(text)) return text;
+  if (typeof text === 'string' && PRINTABLE_PLAIN.test(text)) return text;
   const clean = String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
   return HAS_INVISIBLE.test(clean) ? showInvisible(clean) : clean;
 }

@@ -1,20 +1,22 @@
 // The proxy's view of the accounts on disk: the usable accounts per provider (checked every few
-// seconds, and the auth dir's mtime on every request, so logins, pauses, rotations and files added by
-// hand are picked up; re-read only when the registry, the token dirs or the account state changed:
+// seconds, and the auth dir on every request, so logins, pauses, rotations and files added by hand
+// are picked up; re-read only when the registry, the token dirs or the account state changed:
 // reading every token file would stall requests) and each account's token, cached until its file
-// changes (refreshes by the TUI, CCS or this proxy land on disk first).
-import {readdirSync, statSync} from 'node:fs';
+// changes (refreshes by the TUI, CCS or this proxy land on disk first). The per-request looks are
+// stats, skipped while a watch of the auth dir (auth-dir-watch.ts) reports nothing new.
+import {readdirSync, statSync, type Stats} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
+import {AuthDirWatch} from './auth-dir-watch.js';
 
-/** The dir's mtime (ms), NaN when it cannot be read. */
-function authDirMtime(dir: string): number {
+/** The dir's stat, undefined when it cannot be read. */
+function statOrUndefined(dir: string): Stats | undefined {
   try {
-    return statSync(dir).mtimeMs;
+    return statSync(dir);
   } catch {
-    return Number.NaN;
+    return undefined;
   }
 }
 
@@ -25,6 +27,8 @@ interface CachedToken {
   mtimeMs: number;
   size: number;
   token: TokenFile | undefined;
+  /** The auth dir watch's generation when the file was last seen as cached (-1: look again every time). */
+  generation: number;
 }
 
 export class AccountSource {
@@ -35,6 +39,9 @@ export class AccountSource {
   private loadedSignature = '';
   /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
   private loadedAuthDirMtime = Number.NaN;
+  /** The auth dir watch's generation at which the snapshot was last found current (-1: not since it was read). */
+  private checkedGeneration = -1;
+  private readonly authDirWatch: AuthDirWatch;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -49,7 +56,14 @@ export class AccountSource {
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
     /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
     private readonly onProblem?: (message: string) => void,
-  ) {}
+  ) {
+    this.authDirWatch = new AuthDirWatch(store.paths.authDir);
+  }
+
+  /** Stops the auth dir watch (the proxy closing). */
+  close(): void {
+    this.authDirWatch.close();
+  }
 
   /** The problems last told (onProblem), so one that lasts is told once. */
   private toldProblems = new Set<string>();
@@ -63,11 +77,19 @@ export class AccountSource {
    * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
    * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
    * So a token file added by hand serves the next request, as a paused one is never used again
-   * (pickAccount's stat of the token file).
+   * (pickAccount's stat of the token file). The stat is skipped while the auth dir's watch has
+   * reported nothing since the list was last found current (AuthDirWatch says why that is as good).
    */
   private fresh(): Account[] | undefined {
     if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    return Object.is(authDirMtime(this.store.paths.authDir), this.loadedAuthDirMtime) ? this.snapshot : undefined;
+    const watch = this.authDirWatch;
+    if (this.checkedGeneration >= 0 && watch.current() === this.checkedGeneration) return this.snapshot;
+    const generation = watch.generation;
+    const stat = statOrUndefined(this.store.paths.authDir);
+    const trusted = watch.confirm(stat, generation);
+    if (!Object.is(stat?.mtimeMs ?? Number.NaN, this.loadedAuthDirMtime)) return undefined;
+    this.checkedGeneration = trusted ? generation : -1;
+    return this.snapshot;
   }
 
   /**
@@ -93,7 +115,7 @@ export class AccountSource {
   private loadAccounts(signature: string): Promise<Account[]> {
     if (this.loading?.signature === signature) return this.loading.promise;
     const before = this.loading?.promise;
-    const authMtime = authDirMtime(this.store.paths.authDir);
+    const authMtime = statOrUndefined(this.store.paths.authDir)?.mtimeMs ?? Number.NaN;
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
@@ -104,6 +126,7 @@ export class AccountSource {
       this.loadedAt = this.now();
       this.loadedSignature = signature;
       this.loadedAuthDirMtime = authMtime;
+      this.checkedGeneration = -1;
       this.fullReadAt = this.now();
       return snapshot.accounts;
     })().finally(() => {
@@ -180,10 +203,14 @@ export class AccountSource {
 
   /**
    * As token(), but 'missing' when the file is not where the account list says (moved or removed
-   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
+   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite). The
+   * stat is skipped while the auth dir's watch has reported nothing since the file was last seen.
    */
   read(account: Account): TokenFile | 'missing' | undefined {
     const file = this.pathOf(account);
+    const cached = this.tokens.get(file);
+    const generation = this.authDirWatch.current();
+    if (cached && generation !== undefined && cached.generation === generation) return cached.token;
     let stat;
     try {
       stat = statSync(file);
@@ -191,8 +218,12 @@ export class AccountSource {
       this.tokens.delete(file);
       return 'missing';
     }
-    const cached = this.tokens.get(file);
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;
+    // A file whose changes need not pass through the auth dir (a link) is looked at every time.
+    const watched = generation !== undefined && AuthDirWatch.covers(file) ? generation : -1;
+    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) {
+      cached.generation = watched;
+      return cached.token;
+    }
     let token: TokenFile | undefined;
     try {
       token = readTokenFileSync(file)?.token;
@@ -200,7 +231,7 @@ export class AccountSource {
       token = undefined;
     }
     // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
-    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
+    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token, generation: watched});
     else this.tokens.delete(file);
     this.onTokenRead?.(file, tokenFileStamp(stat), token);
     return token;

@@ -109,6 +109,8 @@ export class ModelScanner {
   private readonly seen = new Set<string>();
   /** Pieces of the top-level string being read (a key or a value), undefined when too long to matter. */
   private token: Buffer[] | undefined;
+  /** The one array `token` is (emptied for each string: a string is read to its end before the next begins). */
+  private readonly pieces: Buffer[] = [];
   private tokenBytes = 0;
   private tokenStart = 0;
 
@@ -149,7 +151,8 @@ export class ModelScanner {
       switch (b) {
         case QUOTE:
           this.inString = true;
-          this.token = this.depth === 1 ? [] : undefined;
+          this.token = this.depth === 1 ? this.pieces : undefined;
+          this.pieces.length = 0;
           this.tokenBytes = 0;
           this.tokenStart = this.offset + i;
           return i + 1;
@@ -213,8 +216,13 @@ export class ModelScanner {
       this.escaped = backslashesBefore(chunk, chunk.length, fresh) % 2 === 1;
       return chunk.length;
     }
-    this.keep(chunk, from, quote + 1);
     this.inString = false;
+    if (this.token && this.token.length === 0 && quote + 1 - from <= MAX_TOKEN_BYTES) {
+      // The whole string in this chunk (the common case): read in place, no copy of its bytes.
+      if (this.depth === 1) this.topLevelString(plainText(chunk, from, quote) ?? chunk.subarray(from, quote + 1), this.offset + quote + 1);
+      return quote + 1;
+    }
+    this.keep(chunk, from, quote + 1);
     if (this.depth === 1 && this.token) this.topLevelString(Buffer.concat(this.token), this.offset + quote + 1);
     return quote + 1;
   }
@@ -227,11 +235,14 @@ export class ModelScanner {
     else this.token.push(chunk.subarray(from, to));
   }
 
-  /** A top-level key or value has ended (`end`: the offset after its closing quote). */
-  private topLevelString(content: Buffer, end: number): void {
+  /**
+   * A top-level key or value has ended (`end`: the offset after its closing quote). `content`: its
+   * bytes after the opening quote, the closing one included, or the text they decode to (plainText).
+   */
+  private topLevelString(content: Buffer | string, end: number): void {
     let text: string;
     try {
-      text = JSON.parse(`"${content.toString('utf8')}`) as string;
+      text = typeof content === 'string' ? content : (JSON.parse(`"${content.toString('utf8')}`) as string);
     } catch {
       // Not a JSON string (a raw control byte, a bad escape): a strict upstream refuses the body, a
       // lenient one may read a decided field in it (`"\model"` is `model` to a parser that lets any
@@ -259,6 +270,18 @@ export class ModelScanner {
     this.refusal = new HttpError(400, message);
     this.done = true;
   }
+}
+
+/**
+ * The text of the JSON string bytes `chunk[from..to)` when they hold no escape and no control byte
+ * (JSON.parse would read them as their UTF-8, and so does this); else undefined (JSON.parse decides).
+ */
+function plainText(chunk: Buffer, from: number, to: number): string | undefined {
+  for (let i = from; i < to; i++) {
+    const b = chunk[i]!;
+    if (b < 0x20 || b === BACKSLASH) return undefined;
+  }
+  return chunk.toString('utf8', from, to);
 }
 
 /** How many backslashes come right before `at`, counting back no further than `floor`. */

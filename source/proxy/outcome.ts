@@ -58,11 +58,22 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * classifyOutcome's answer when it needs no look at the body (a success the adapter does not
+ * suspect of hiding an error), without a wait; else undefined.
+ */
+export function plainSuccess(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>): Outcome | undefined {
+  const status = upstream.statusCode!;
+  if (status >= 400 || (row.adapter.mayHideErrorInSuccess?.(headers['content-type'] ?? '') ?? false)) return undefined;
+  return {kind: 'success', status};
+}
+
 export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number): Promise<Outcome> {
+  const plain = plainSuccess(row, upstream, headers);
+  if (plain) return plain;
   const status = upstream.statusCode!;
   const isError = status >= 400;
-  const mayHideError = !isError && (row.adapter.mayHideErrorInSuccess?.(headers['content-type'] ?? '') ?? false);
-  if (!isError && !mayHideError) return {kind: 'success', status};
+  const mayHideError = !isError;
 
   const text = await readLimited(upstream, MAX_ERROR_BODY);
   const named = row.adapter.namedError?.(status, text);

@@ -137,20 +137,24 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   if (input.plan.kind === 'pass-through') {
     const call = passThroughCall(input.endpoint);
     let outgoing = client.raw;
-    const body = model?.body ?? {...client.body};
     const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
-    if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
-    if (suffix) body.model = suffix.model;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
-    const droppedThinking = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG) && dropForeignThinking(body);
-    const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
-    if (model?.changed || changedParams || droppedThinking || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
+    const tagged = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG);
+    // The body is copied (and re-encoded when it changed) only when something may change it.
+    if (tagged || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
+      const body = model ? model.body() : {...client.body};
+      if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
+      if (suffix) body.model = suffix.model;
+      const droppedThinking = tagged && dropForeignThinking(body);
+      const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
+      if (model?.changed || changedParams || droppedThinking || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
+    }
     const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: suffix?.model ?? client.model};
   }
 
   const {translator} = input.plan;
-  const body = model?.body ?? client.body;
+  const body = model?.body() ?? client.body;
   // Fields every translator reads, checked once: a translated request never goes upstream without a
   // model, and a malformed `tools` is the client's error, not a silently tool-less turn.
   if (!client.model) throw new HttpError(400, 'model: the request names no model (a string field "model" is required)');
@@ -186,13 +190,14 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
 
 /**
  * The account's model rules: aliases become upstream ids, excluded models are refused (404 naming
- * the pattern). Undefined when the request names no model. `body` is a copy the caller may rewrite.
+ * the pattern). Undefined when the request names no model. `body()` makes a copy (the model
+ * resolved) the caller may rewrite.
  */
 function applyModelRules(
   row: ProviderRow,
   resolution: ModelResolution,
   client: ClientRequest,
-): {body: Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string} | undefined {
+): {body: () => Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string} | undefined {
   const requested = client.model;
   if (requested === undefined) return undefined;
   const resolved = resolveRequestedModel(resolution, requested, row.adapter.normalizeModel);
@@ -201,7 +206,7 @@ function applyModelRules(
   }
   const changed = resolved.sentAs !== requested;
   return {
-    body: changed ? {...client.body, model: resolved.sentAs} : {...client.body},
+    body: () => (changed ? {...client.body, model: resolved.sentAs} : {...client.body}),
     sentAs: resolved.sentAs,
     changed,
     rewriteFor: resolved.kind === 'served' ? resolved.upstream : requested,

@@ -34,7 +34,7 @@ import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
-import {classifyOutcome, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
+import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, type Route} from './routes.js';
@@ -243,6 +243,7 @@ export class ProxyServer {
       this.server.closeIdleConnections();
     });
     clearInterval(this.idleCheck);
+    this.accounts.close();
     this.agents.http.destroy();
     this.agents.https.destroy();
     // A cooldown being written reaches the file before the process exits (the next start reads it).
@@ -638,7 +639,7 @@ export class ProxyServer {
       res.once('close', () => answer.destroy());
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
-      const outcome = await classifyOutcome(row, upstream, headers, now);
+      const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) {
@@ -1076,6 +1077,16 @@ function presentedKey(req: IncomingMessage): string | undefined {
  * a key into the path or the model name; a wrong key is in no redactor's list.
  */
 function withoutKeys(text: string, presented: string | undefined): string {
+  // The same model and key as the request before, most of the time: its answer is reused.
+  if (text === lastWithoutKeys.text && presented === lastWithoutKeys.presented) return lastWithoutKeys.masked;
+  const masked = maskedOfKeys(text, presented);
+  lastWithoutKeys = {text, presented, masked};
+  return masked;
+}
+
+let lastWithoutKeys: {text: string; presented: string | undefined; masked: string} = {text: '', presented: undefined, masked: ''};
+
+function maskedOfKeys(text: string, presented: string | undefined): string {
   const key = presented?.trim();
   const masked = key && key.length >= 8 ? text.split(key).join(redactedForm(key)) : text;
   return maskCredentialPatterns(masked);

@@ -137,8 +137,9 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-
 
 export function forwardedResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || !Object.hasOwn(upstream, name) || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
     out[name] = value;
   }
   return out;

@@ -25,6 +25,16 @@ describe('ModelScanner', () => {
     }
   });
 
+  it('reads a string without escapes as JSON.parse does, whole in a chunk or cut inside a character', () => {
+    const text = '{"stream":false,"model":"claude-ü中é-\x7f","user":"é"}';
+    for (const size of [1, 2, 26, 27, 28, text.length]) {
+      const scanner = scan(text, size);
+      assert.equal(scanner.model?.value, JSON.parse(text).model, `pieces of ${size}`);
+      assert.equal(scanner.refusal, undefined);
+    }
+    assert.match(scan('{"model":"a","Model":"b"}').refusal?.message ?? '', /top-level "Model" field/, 'a plain key is still checked');
+  });
+
   it('says at once when the body is not a JSON object', () => {
     for (const text of ['[1,2]', '"model"', 'x', '\n\tnull']) assert.equal(scan(text).invalid, true, text);
     assert.equal(scan('  \n').invalid, false, 'blank so far: undecided');

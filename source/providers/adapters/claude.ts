@@ -16,9 +16,15 @@ const REQUIRED_BETAS = ['claude-code-20250219', 'oauth-2025-04-20'];
 
 /** The `anthropic-beta` list: the required betas, then what the client asked for, without repeats. */
 export function claudeBetaHeader(clientBetas: string | undefined): string {
+  // A client sends the same betas with every request: the last list is reused.
+  if (lastBetas.asked === clientBetas) return lastBetas.header;
   const asked = (clientBetas ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  return [...new Set([...REQUIRED_BETAS, ...asked])].join(',');
+  const header = [...new Set([...REQUIRED_BETAS, ...asked])].join(',');
+  lastBetas = {asked: clientBetas, header};
+  return header;
 }
+
+let lastBetas: {asked: string | undefined; header: string} = {asked: undefined, header: REQUIRED_BETAS.join(',')};
 
 /** OAuth tokens are accepted with the API version Claude Code sends, whatever a newer SDK asks for. */
 export const CLAUDE_API_VERSION = '2023-06-01';

@@ -1,0 +1,127 @@
+// The proxy's per-request looks at the auth dir (accounts.ts) are skipped while the dir's watch
+// (auth-dir-watch.ts) reports nothing new; these tests change the files in each way that must still
+// reach the next request, with the stats skipped before the change.
+import assert from 'node:assert/strict';
+import fs, {mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync} from 'node:fs';
+import {syncBuiltinESMExports} from 'node:module';
+import path from 'node:path';
+import {test} from 'node:test';
+import {AccountSource} from '../../source/proxy/accounts.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
+
+/** One turn of the event loop, as between two requests: the watch's reports are taken in. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Counts statSync calls on files under `dir` while `body` runs. */
+async function countStats(dir: string, body: () => Promise<void> | void): Promise<number> {
+  const writable = fs as {statSync: typeof fs.statSync};
+  const original = fs.statSync;
+  let count = 0;
+  writable.statSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (String(file).startsWith(dir)) count++;
+    return (original as (...args: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.statSync;
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    writable.statSync = original;
+    syncBuiltinESMExports();
+  }
+  return count;
+}
+
+async function setUp() {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'));
+  const store = new AccountStore(ccs.paths);
+  const source = new AccountSource(store, Date.now, 60_000);
+  /** What a request does: the usable list (without waiting when fresh), then the picked account's token. */
+  const request = async (id = 'a@example.com') => {
+    await turn();
+    const usable = source.usableNow('claude') ?? (await source.usable('claude'));
+    const account = usable.find((a) => a.id === id);
+    return {ids: usable.map((a) => a.id).sort(), token: account ? source.read(account) : 'not listed'};
+  };
+  // The list is read, the watch starts, then is confirmed with the token's look.
+  for (let i = 0; i < 3; i++) await request();
+  return {ccs, source, request, done: () => (source.close(), ccs.cleanup())};
+}
+
+test('while nothing changes, a request stats no file in the auth dir', async () => {
+  const {ccs, request, done} = await setUp();
+  try {
+    const stats = await countStats(ccs.paths.authDir, async () => {
+      for (let i = 0; i < 5; i++) assert.deepEqual((await request()).ids, ['a@example.com']);
+    });
+    assert.equal(stats, 0);
+  } finally {
+    done();
+  }
+});
+
+test('a token file added, paused or rewritten in place reaches the very next request', async () => {
+  const {ccs, request, done} = await setUp();
+  try {
+    ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com'));
+    assert.deepEqual((await request('b@example.com')).ids, ['a@example.com', 'b@example.com'], 'added by hand: listed');
+
+    // Rewritten in place (same name, same size): the new token is the one read.
+    const file = path.join(ccs.paths.authDir, 'claude-a.json');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('at-claude-a@example.com-0123456789abcdef', 'at-claude-a@example.com-fedcba9876543210'));
+    const rewritten = (await request()).token;
+    assert.ok(typeof rewritten === 'object');
+    assert.equal(rewritten.access_token, 'at-claude-a@example.com-fedcba9876543210');
+
+    // Paused by hand (moved to auth-paused/): never used again.
+    mkdirSync(ccs.paths.pausedDir, {recursive: true, mode: 0o700});
+    renameSync(path.join(ccs.paths.authDir, 'claude-b.json'), path.join(ccs.paths.pausedDir, 'claude-b.json'));
+    const after = await request('b@example.com');
+    assert.deepEqual(after.ids, ['a@example.com']);
+    assert.equal(after.token, 'not listed');
+  } finally {
+    done();
+  }
+});
+
+test('an auth dir replaced by another is followed: its files reach the next request', async () => {
+  const {ccs, request, done} = await setUp();
+  try {
+    const auth = ccs.paths.authDir;
+    renameSync(auth, `${auth}.old`);
+    mkdirSync(auth, {mode: 0o700});
+    ccs.writeToken('claude-c.json', tokenFixture('claude', 'c@example.com'));
+    assert.deepEqual((await request('c@example.com')).ids, ['c@example.com']);
+    await request('c@example.com');
+    ccs.writeToken('claude-d.json', tokenFixture('claude', 'd@example.com'));
+    assert.deepEqual((await request('d@example.com')).ids, ['c@example.com', 'd@example.com'], 'the new dir is the one watched');
+  } finally {
+    done();
+  }
+});
+
+test('a token file that is a link is looked at on every request (its target changes outside the dir)', async () => {
+  const ccs = makeTempCcs();
+  const outside = path.join(path.dirname(ccs.paths.authDir), 'elsewhere.json');
+  writeFileSync(outside, JSON.stringify(tokenFixture('claude', 'l@example.com')), {mode: 0o600});
+  symlinkSync(outside, path.join(ccs.paths.authDir, 'claude-l.json'));
+  const source = new AccountSource(new AccountStore(ccs.paths), Date.now, 60_000);
+  try {
+    const read = async () => {
+      await turn();
+      const account = (source.usableNow('claude') ?? (await source.usable('claude')))[0]!;
+      return source.read(account);
+    };
+    for (let i = 0; i < 3; i++) await read();
+    // Same size, new token: only the link's target changed, so the auth dir's watch saw nothing.
+    writeFileSync(outside, JSON.stringify(tokenFixture('claude', 'l@example.com', {access_token: 'at-claude-l@example.com-fedcba9876543210'})));
+    const token = await read();
+    assert.ok(token && token !== 'missing');
+    assert.equal(token.access_token, 'at-claude-l@example.com-fedcba9876543210');
+  } finally {
+    source.close();
+    ccs.cleanup();
+  }
+});
