@@ -17,7 +17,7 @@ import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
-import {describeEvent, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
+import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {RequestBatch} from './request-batch.js';
 import {ProxyServer} from './server.js';
@@ -110,7 +110,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   await ensurePrivateDir(paths.logs);
   const log = openLog(proxyLogPath(paths));
   const secrets = new Set<string>(config.apiKeys);
-  const send = typeof process.send === 'function' ? (message: unknown) => process.send!(message) : undefined;
+  const send = parentSender();
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);

@@ -5,6 +5,18 @@ import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relat
 import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 
+/**
+ * process.send for the proxy child, whose parent may die at any moment: a message sent after the
+ * channel broke but before its 'disconnect' is seen (EPIPE; a busy child runs its timers before it
+ * reads the channel's end) is dropped, where Node would throw it as an unhandled 'error' event and
+ * end the child with a stack trace. Undefined when the process has no IPC channel.
+ */
+export function parentSender(proc: NodeJS.Process = process): ((message: unknown) => void) | undefined {
+  if (typeof proc.send !== 'function') return undefined;
+  const send = proc.send.bind(proc);
+  return (message) => void send(message, undefined, undefined, () => undefined);
+}
+
 export type ProxyEvent =
   /** `pinned`, `poolSize`: as ServingFacts (one wording with `proxy status` and the proxy screen). */
   | {type: 'listening'; port: number; pid: number; provider?: string; account?: string; pinned?: boolean; poolSize?: number; apiKeyGenerated?: boolean}
