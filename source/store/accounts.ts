@@ -799,6 +799,18 @@ export class AccountStore implements AccountService {
     await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
   }
 
+  /** Ends a `refresh-failed` mark (a refresh of the account succeeded since); writes nothing when there is none. */
+  async clearRefreshFailed(provider: string, ref: AccountRef): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const key = stateKey(provider, ctx.find(provider, ref).id);
+      const entry = ctx.files.state[key];
+      if (!entry?.refreshFailed) return;
+      delete entry.refreshFailed;
+      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref}});
+  }
+
   private async markRefreshToken(provider: string, ref: AccountRef, mark: 'refreshUnknown' | 'refreshFailed', reason: string, refreshToken: string): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
