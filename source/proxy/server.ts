@@ -753,7 +753,7 @@ export class ProxyServer {
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
-    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message});
+    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(now).toISOString()});
     this.recordError(logLine);
     attempts.tried.add(from.id);
   }
@@ -762,19 +762,21 @@ export class ProxyServer {
    * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
    * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
    * backoff is not written: it is seconds long and the new process may meet a recovered provider.
-   * Undefined: the stored cooldown ends (endStoredCooldown).
+   * `{endedBy}`: a success on a request sent then (ms) ends the stored cooldown (endStoredCooldown).
    */
-  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | undefined): void {
-    if (cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | {endedBy: number}): void {
+    if ('until' in cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
+    const store = this.options.store;
     this.persisting = this.persisting
-      .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
+      .then(() => ('until' in cooldown ? store.setCooldown(row.id, account.id, cooldown) : store.endCooldown(row.id, account.id, cooldown.endedBy)))
       .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
 
   /**
    * A success on an account ends its stored wait (account-state.json, from this process or another
    * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
-   * holds a wait met since this request was sent (that answer is newer than this success).
+   * holds a wait met since this request was sent at `now` (that answer is newer than this success),
+   * or the stored one was (another proxy's: store endCooldown).
    */
   private endStoredCooldown(row: ProviderRow, pool: AccountPool, account: Account, member: PoolMember, now: number): void {
     const key = `${row.id}\u0000${account.id}`;
@@ -784,7 +786,7 @@ export class ProxyServer {
     this.storedCooldowns.delete(key);
     // The account list may show the stored wait for a few more seconds (AccountSource's TTL): ended once.
     this.endedStored.add(account);
-    this.persistCooldown(row, member, undefined);
+    this.persistCooldown(row, member, {endedBy: now});
   }
 
   /**

@@ -55,6 +55,8 @@ export interface AccountCooldown {
   until: string;
   kind: 'quota' | 'rate-limit';
   reason: string;
+  /** When the proxy met it (RFC 3339): a success on a request sent earlier does not end it (endCooldown). */
+  met?: string;
 }
 
 /**
@@ -821,19 +823,33 @@ export class AccountStore implements AccountService {
   }
 
   /**
-   * Records the local proxy's quota or rate-limit cooldown of an account (undefined: none), so a
-   * restarted proxy waits it out too. A later `until` is never shortened by an earlier one.
+   * Records the local proxy's quota or rate-limit cooldown of an account, so a restarted proxy waits
+   * it out too. A later `until` is never shortened by an earlier one.
    */
-  async setCooldown(provider: string, accountId: string, cooldown: AccountCooldown | undefined): Promise<void> {
+  async setCooldown(provider: string, accountId: string, cooldown: AccountCooldown): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, {id: accountId});
       const key = stateKey(provider, account.id);
-      const written = ctx.files.state[key]?.cooldown;
-      const known = cooldownAhead(written, this.now().getTime());
-      if (cooldown && known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
-      if (cooldown) ctx.files.state[key] = {...ctx.files.state[key], cooldown};
-      else if (written) delete ctx.files.state[key]!.cooldown;
-      else return;
+      const known = cooldownAhead(ctx.files.state[key]?.cooldown, this.now().getTime());
+      if (known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
+      ctx.files.state[key] = {...ctx.files.state[key], cooldown};
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
+  }
+
+  /**
+   * Ends an account's stored cooldown after a success on a request sent at `sentAt` (ms): unless that
+   * wait was met at or after `sentAt` (its `met`; another proxy's answer newer than this success).
+   * One without `met` (hand-written, an older version's) ends.
+   */
+  async endCooldown(provider: string, accountId: string, sentAt: number): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const key = stateKey(provider, ctx.find(provider, {id: accountId}).id);
+      const entry = ctx.files.state[key];
+      const met = (entry?.cooldown as {met?: unknown} | undefined)?.met;
+      if (!entry?.cooldown || (typeof met === 'string' && Date.parse(met) >= sentAt)) return;
+      delete entry.cooldown;
+      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }
