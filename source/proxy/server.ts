@@ -608,7 +608,7 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) {
-          active.broke = CLIENT_LEFT;
+          active.broke ??= CLIENT_LEFT;
           return finish(prepared.sentModel, 0);
         }
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
@@ -937,7 +937,11 @@ export class ProxyServer {
       : code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE' ? new HttpError(400, 'bad request', undefined, {}, `malformed HTTP request (${sanitizeLine(code)})`)
       : undefined;
     if (refusal) {
-      const reading = this.inFlight.entries().find((active) => active.req.socket === socket);
+      const onSocket = this.inFlight.entries().filter((active) => active.req.socket === socket);
+      // Only a request whose body is still coming is the one refused; a whole one before it (pipelined)
+      // goes with the connection, and its line says why (the client did not leave).
+      const reading = onSocket.find((active) => !active.req.complete);
+      for (const active of onSocket) if (active !== reading) active.broke ??= `the next message on its connection was refused: ${refusal.reason}`;
       if (reading) this.clientErrors.set(socket, refusal);
       else this.refused({provider: '-', started: this.now()}, refusal);
       if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);

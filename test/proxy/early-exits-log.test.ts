@@ -131,3 +131,30 @@ describe('requests that end before the proxy could answer them', async () => {
     assert.doesNotMatch(f.proxy.status().lastError?.message ?? '', /stream broke/, 'the client leaving is not an upstream break');
   });
 });
+
+describe('garbage pipelined after a whole request on one connection', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it("Node's 400 for the garbage is a refusal line of its own; the request before it is not blamed for it", async () => {
+    // The upstream takes its time: the first request is still in flight when the garbage is parsed.
+    f.upstream.handler = () => undefined;
+    const body = JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        setTimeout(() => socket.write('NONSENSE\r\n\r\n'), 200);
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'request'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
+    assert.ok(lines.some((line) => /^- - → refused by the proxy 400 \d+ ms: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+    assert.equal(f.proxy.status().refusedRequests, 1);
+    assert.ok(lines.some((line) => /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com not answered \d+ ms: the next message on its connection was refused: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+  });
+});
