@@ -926,7 +926,8 @@ export class ProxyServer {
    * A connection Node refuses before (or while) handle() reads its request: an HTTP message it
    * cannot parse (400), headers over its limit (431), a request not complete in time (408). It is
    * answered as Node would, and logged as a refusal: its own line, or (a request handle() is still
-   * reading) that request's line. A connection the client reset or ended mid-request is only closed.
+   * reading) that request's line; one whose answer had begun says after its status why it was cut.
+   * A connection the client reset or ended mid-request is only closed.
    */
   private clientError(error: NodeJS.ErrnoException, socket: Duplex, timeouts: ClientTimeouts): void {
     const code = error.code ?? '';
@@ -942,7 +943,9 @@ export class ProxyServer {
       // goes with the connection, and its line says why (the client did not leave).
       const reading = onSocket.find((active) => !active.req.complete);
       for (const active of onSocket) if (active !== reading) active.broke ??= `the next message on its connection was refused: ${refusal.reason}`;
-      if (reading) this.clientErrors.set(socket, refusal);
+      // Its answer had begun (the upstream answered a streamed body before its end): its line says why it was cut.
+      if (reading?.res.headersSent) reading.broke ??= refusal.reason;
+      else if (reading) this.clientErrors.set(socket, refusal);
       else this.refused({provider: '-', started: this.now()}, refusal);
       if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
     }
