@@ -40,7 +40,7 @@ interface AccountState {
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
   /**
    * A test (`t`) or the proxy's own refresh found the provider refusing a refresh of the refresh token with this fingerprint
-   * (an answer, not invalid_grant): shown while the token file still holds that token.
+   * (an answer, not invalid_grant): shown while the token file still holds that token, until a refresh is granted.
    */
   refreshFailed?: {reason: string; at: string; fingerprint: string};
   /**
@@ -795,7 +795,8 @@ export class AccountStore implements AccountService {
 
   /**
    * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) was found
-   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token.
+   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token
+   * (or until a refresh is granted: clearRefreshFailed).
    */
   async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
     await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
