@@ -947,7 +947,8 @@ export class ProxyServer {
       if (reading?.res.headersSent) reading.broke ??= refusal.reason;
       else if (reading) this.clientErrors.set(socket, refusal);
       else this.refused({provider: '-', started: this.now()}, refusal);
-      if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
+      // An answer begun on the connection (its own, or a request's before it) takes no second status line.
+      if (socket.writable && !onSocket.some((active) => active.res.headersSent)) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
     }
     socket.destroy();
   }

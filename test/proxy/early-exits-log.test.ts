@@ -192,3 +192,36 @@ describe('a streamed body not complete in time, which the upstream began to answ
     assert.match(lines[0]!, /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
   });
 });
+
+describe('garbage sent on a connection whose answer is streaming', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it('no second status line is written into the answer: the connection is only closed, and the line says why', async () => {
+    const events = anthropicStreamEvents('claude-opus-4-6', ['Hello', ' from', ' upstream']);
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(events[0]);
+      // The rest never comes.
+    };
+    const body = JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]});
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if (text.includes('message_start')) socket.write('NONSENSE\r\n\r\n');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(answer, /HTTP\/1\.1 400/);
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'request'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
+    assert.ok(lines.some((line) => /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then the next message on its connection was refused: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+    assert.ok(lines.some((line) => /^- - → refused by the proxy 400 \d+ ms: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+  });
+});
