@@ -608,6 +608,9 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) {
+          // Node cut a streamed body not complete in time and answered 408 itself (clientError): a refusal.
+          const timedOut = this.clientErrors.get(req.socket);
+          if (timedOut) return this.refused(active, timedOut);
           active.broke ??= CLIENT_LEFT;
           return finish(prepared.sentModel, 0);
         }

@@ -160,10 +160,12 @@ describe('garbage pipelined after a whole request on one connection', async () =
   });
 });
 
-describe('a streamed body not complete in time, which the upstream began to answer', async () => {
-  // Answers at once, before the body ends (the proxy streams a body over 4 MB), and keeps the answer open.
+describe('a streamed body (over 4 MB) not complete in time', async () => {
+  /** Whether the upstream answers at once, before the body ends (else it waits for the body). */
+  let answersEarly = true;
   const server = createServer((req, res) => {
     req.on('error', () => undefined).resume();
+    if (!answersEarly) return;
     res.writeHead(200, {'content-type': 'text/event-stream'});
     res.write('event: ping\ndata: {"type":"ping"}\n\n');
   });
@@ -173,11 +175,12 @@ describe('a streamed body not complete in time, which the upstream began to answ
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a'), upstream, clientTimeouts: {headersMs: 1000, requestMs: 1500, checkEveryMs: 100}});
   after(() => f.close());
 
-  it('its line says the body was not complete in time (the client did not leave)', async () => {
+  /** Promises 6 MB, sends 5 (the rest never comes): the lines logged, and what the client got. */
+  const sendMostOfABody = async () => {
+    const before = f.events.length;
     const start = `{"model":"claude-opus-4-6","max_tokens":8,"messages":[{"role":"user","content":"${'x'.repeat(5 * 1024 * 1024)}`;
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
-        // Promises 6 MB, sends 5: the rest never comes.
         socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${6 * 1024 * 1024}\r\n\r\n${start}`);
       });
       let text = '';
@@ -185,11 +188,25 @@ describe('a streamed body not complete in time, which the upstream began to answ
       socket.on('error', () => undefined);
       socket.on('close', () => resolve(text));
     });
+    for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'request' || e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return {answer, lines: f.events.slice(before).filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e))};
+  };
+
+  it('the upstream began to answer: its line says the body was not complete in time (the client did not leave)', async () => {
+    const {answer, lines} = await sendMostOfABody();
     assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
-    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'request'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const lines = f.events.filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
+  });
+
+  it("the upstream had not answered: the 408 the client got is the line's, a refusal", async () => {
+    answersEarly = false;
+    const refused = f.proxy.status().refusedRequests;
+    const {answer, lines} = await sendMostOfABody();
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^POST \/v1\/messages → claude refused by the proxy 408 \d+ ms: request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
+    assert.equal(f.proxy.status().refusedRequests, refused + 1);
   });
 });
 
