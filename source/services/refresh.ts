@@ -23,7 +23,7 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, attemptSpentAnother, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
 
@@ -64,6 +64,8 @@ export async function markRefreshRefused(store: AccountStore, provider: string, 
   if (error instanceof OAuthError && error.status === 429) return false;
   const spent = (await store.readToken(account).catch(() => undefined))?.refresh_token;
   if (typeof spent !== 'string' || spent === '') return false;
+  // Read after the refusal: another process's granted refresh (or a login) may have replaced it since.
+  if (await attemptSpentAnother(store.paths.state, provider, account.id, spent)) return false;
   await store.setRefreshFailed(provider, {id: account.id}, (error as Error).message, spent);
   return true;
 }
