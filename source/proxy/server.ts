@@ -609,7 +609,10 @@ export class ProxyServer {
         upstream = decodedAnswer(await this.send(prepared.url, prepared.headers, prepared.body, watch));
       } catch (error) {
         if (watch.aborted) {
-          active.broke = CLIENT_LEFT;
+          // Node cut a streamed body not complete in time and answered 408 itself (clientError): a refusal.
+          const timedOut = this.clientErrors.get(req.socket);
+          if (timedOut) return this.refused(active, timedOut);
+          active.broke ??= CLIENT_LEFT;
           return finish(prepared.sentModel, 0);
         }
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
@@ -754,7 +757,7 @@ export class ProxyServer {
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
     const cooldown = pool.recordFailure(from.id, failure, now, model);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
-    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message});
+    if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine);
     attempts.tried.add(from.id);
   }
@@ -763,19 +766,21 @@ export class ProxyServer {
    * Writes a quota or rate-limit cooldown to the account state (store setCooldown), after the
    * request moved on: a restarted proxy reads it back (poolOf). A server error's "tried last"
    * backoff is not written: it is seconds long and the new process may meet a recovered provider.
-   * Undefined: the stored cooldown ends (endStoredCooldown).
+   * `{endedBy}`: a success on a request sent then (ms) ends the stored cooldown (endStoredCooldown).
    */
-  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | undefined): void {
-    if (cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
+  private persistCooldown(row: ProviderRow, account: PoolMember, cooldown: AccountCooldown | {endedBy: number}): void {
+    if ('until' in cooldown) this.storedCooldowns.add(`${row.id}\u0000${account.id}`);
+    const store = this.options.store;
     this.persisting = this.persisting
-      .then(() => this.options.store.setCooldown(row.id, account.id, cooldown))
+      .then(() => ('until' in cooldown ? store.setCooldown(row.id, account.id, cooldown) : store.endCooldown(row.id, account.id, cooldown.endedBy)))
       .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
 
   /**
    * A success on an account ends its stored wait (account-state.json, from this process or another
    * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
-   * holds a wait met since this request was sent (that answer is newer than this success).
+   * holds a wait met since this request was sent at `now` (that answer is newer than this success),
+   * or the stored one was (another proxy's: store endCooldown).
    */
   private endStoredCooldown(row: ProviderRow, pool: AccountPool, account: Account, member: PoolMember, now: number): void {
     const key = `${row.id}\u0000${account.id}`;
@@ -785,7 +790,7 @@ export class ProxyServer {
     this.storedCooldowns.delete(key);
     // The account list may show the stored wait for a few more seconds (AccountSource's TTL): ended once.
     this.endedStored.add(account);
-    this.persistCooldown(row, member, undefined);
+    this.persistCooldown(row, member, {endedBy: now});
   }
 
   /**
@@ -925,7 +930,8 @@ export class ProxyServer {
    * A connection Node refuses before (or while) handle() reads its request: an HTTP message it
    * cannot parse (400), headers over its limit (431), a request not complete in time (408). It is
    * answered as Node would, and logged as a refusal: its own line, or (a request handle() is still
-   * reading) that request's line. A connection the client reset or ended mid-request is only closed.
+   * reading) that request's line; one whose answer had begun says after its status why it was cut.
+   * A connection the client reset or ended mid-request is only closed.
    */
   private clientError(error: NodeJS.ErrnoException, socket: Duplex, timeouts: ClientTimeouts): void {
     const code = error.code ?? '';
@@ -936,10 +942,17 @@ export class ProxyServer {
       : code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE' ? new HttpError(400, 'bad request', undefined, {}, `malformed HTTP request (${sanitizeLine(code)})`)
       : undefined;
     if (refusal) {
-      const reading = this.inFlight.entries().find((active) => active.req.socket === socket);
-      if (reading) this.clientErrors.set(socket, refusal);
+      const onSocket = this.inFlight.entries().filter((active) => active.req.socket === socket);
+      // Only a request whose body is still coming is the one refused; a whole one before it (pipelined)
+      // goes with the connection, and its line says why (the client did not leave).
+      const reading = onSocket.find((active) => !active.req.complete);
+      for (const active of onSocket) if (active !== reading) active.broke ??= `the next message on its connection was refused: ${refusal.reason}`;
+      // Its answer had begun (the upstream answered a streamed body before its end): its line says why it was cut.
+      if (reading?.res.headersSent) reading.broke ??= refusal.reason;
+      else if (reading) this.clientErrors.set(socket, refusal);
       else this.refused({provider: '-', started: this.now()}, refusal);
-      if (socket.writable && !reading?.res.headersSent) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
+      // An answer begun on the connection (its own, or a request's before it) takes no second status line.
+      if (socket.writable && !onSocket.some((active) => active.res.headersSent)) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
     }
     socket.destroy();
   }

@@ -51,6 +51,16 @@ export function attemptFile(stateDir: string, provider: string, accountId: strin
   return path.join(stateDir, 'refresh', `${provider}-${tokenFingerprint(accountId)}.json`);
 }
 
+/**
+ * Whether the account's last recorded refresh attempt spent a refresh token other than `refreshToken`:
+ * the token file moved on since that attempt (another process's refresh, a new login). False when
+ * nothing is recorded (a provider's own refresh spends no refresh token) or the record is unreadable.
+ */
+export async function attemptSpentAnother(stateDir: string, provider: string, accountId: string, refreshToken: string): Promise<boolean> {
+  const record = await readRecord(attemptFile(stateDir, provider, accountId));
+  return record !== undefined && 'fingerprint' in record && record.fingerprint !== tokenFingerprint(refreshToken);
+}
+
 /** The record, or `{unreadable}` saying what is wrong with the file (it is not trusted either way). */
 async function readRecord(file: string): Promise<AttemptRecord | {unreadable: string} | undefined> {
   try {

@@ -23,7 +23,7 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, attemptSpentAnother, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
 
@@ -53,14 +53,19 @@ export class NeedsLoginError extends UserError {
 /**
  * Marks the account `refresh-failed` when the provider refused its refresh with an answer
  * (OAuthError, UnexpectedResponseError) that did not end the grant (those mark needs-login in the
- * refresh itself), so its row says so while the token file holds that refresh token. An unreachable
- * endpoint marks nothing (the network, not the account). Resolves whether it marked; throws the
+ * refresh itself), so its row says so while the token file holds that refresh token (a later
+ * successful refresh ends it: refreshOnce). An unreachable endpoint marks nothing (the network, not
+ * the account), nor does a rate limit (429: the token was not refused, refresh-attempt.ts
+ * classifyFailure says not-sent; the next refresh may well pass). Resolves whether it marked; throws the
  * store's error when the mark cannot be written. The TUI's `t` and the proxy's own refreshes.
  */
 export async function markRefreshRefused(store: AccountStore, provider: string, account: Pick<Account, 'id' | 'tokenFile' | 'paused'>, error: unknown): Promise<boolean> {
   if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError)) return false;
+  if (error instanceof OAuthError && error.status === 429) return false;
   const spent = (await store.readToken(account).catch(() => undefined))?.refresh_token;
   if (typeof spent !== 'string' || spent === '') return false;
+  // Read after the refusal: another process's granted refresh (or a login) may have replaced it since.
+  if (await attemptSpentAnother(store.paths.state, provider, account.id, spent)) return false;
   await store.setRefreshFailed(provider, {id: account.id}, (error as Error).message, spent);
   return true;
 }
@@ -136,10 +141,16 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       },
     );
     // A holder suspended past the lock's bound lost it: another process may be writing now.
-    if (!(await lock.stillHeld())) return saveAfterTakeover(deps, inside, updates, settled, target.spends !== undefined, bounds);
-    // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-    const saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
-    await settled();
+    let saved: TokenFile;
+    if (!(await lock.stillHeld())) saved = await saveAfterTakeover(deps, inside, updates, settled, target.spends !== undefined, bounds);
+    else {
+      // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
+      saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
+      await settled();
+    }
+    // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
+    // would otherwise keep the account "refresh failed" until the next login.
+    if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, {id: inside.account.id});
     return saved;
   }, bounds);
 }

@@ -40,7 +40,7 @@ interface AccountState {
   refreshUnknown?: {reason: string; at: string; fingerprint: string};
   /**
    * A test (`t`) or the proxy's own refresh found the provider refusing a refresh of the refresh token with this fingerprint
-   * (an answer, not invalid_grant): shown while the token file still holds that token.
+   * (an answer, not invalid_grant): shown while the token file still holds that token, until a refresh is granted.
    */
   refreshFailed?: {reason: string; at: string; fingerprint: string};
   /**
@@ -55,6 +55,8 @@ export interface AccountCooldown {
   until: string;
   kind: 'quota' | 'rate-limit';
   reason: string;
+  /** When the proxy met it (RFC 3339): a success on a request sent earlier does not end it (endCooldown). */
+  met?: string;
 }
 
 /**
@@ -793,10 +795,23 @@ export class AccountStore implements AccountService {
 
   /**
    * Marks an account whose refresh of `refreshToken` (kept only as its fingerprint) was found
-   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token.
+   * refused (services/refresh.ts markRefreshRefused): it shows as `refresh-failed` while its token file holds that token
+   * (or until a refresh is granted: clearRefreshFailed).
    */
   async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
     await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
+  }
+
+  /** Ends a `refresh-failed` mark (a refresh of the account succeeded since); writes nothing when there is none. */
+  async clearRefreshFailed(provider: string, ref: AccountRef): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const key = stateKey(provider, ctx.find(provider, ref).id);
+      const entry = ctx.files.state[key];
+      if (!entry?.refreshFailed) return;
+      delete entry.refreshFailed;
+      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref}});
   }
 
   private async markRefreshToken(provider: string, ref: AccountRef, mark: 'refreshUnknown' | 'refreshFailed', reason: string, refreshToken: string): Promise<void> {
@@ -809,19 +824,33 @@ export class AccountStore implements AccountService {
   }
 
   /**
-   * Records the local proxy's quota or rate-limit cooldown of an account (undefined: none), so a
-   * restarted proxy waits it out too. A later `until` is never shortened by an earlier one.
+   * Records the local proxy's quota or rate-limit cooldown of an account, so a restarted proxy waits
+   * it out too. A later `until` is never shortened by an earlier one.
    */
-  async setCooldown(provider: string, accountId: string, cooldown: AccountCooldown | undefined): Promise<void> {
+  async setCooldown(provider: string, accountId: string, cooldown: AccountCooldown): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, {id: accountId});
       const key = stateKey(provider, account.id);
-      const written = ctx.files.state[key]?.cooldown;
-      const known = cooldownAhead(written, this.now().getTime());
-      if (cooldown && known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
-      if (cooldown) ctx.files.state[key] = {...ctx.files.state[key], cooldown};
-      else if (written) delete ctx.files.state[key]!.cooldown;
-      else return;
+      const known = cooldownAhead(ctx.files.state[key]?.cooldown, this.now().getTime());
+      if (known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
+      ctx.files.state[key] = {...ctx.files.state[key], cooldown};
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
+  }
+
+  /**
+   * Ends an account's stored cooldown after a success on a request sent at `sentAt` (ms): unless that
+   * wait was met at or after `sentAt` (its `met`; another proxy's answer newer than this success).
+   * One without `met` (hand-written, an older version's) ends.
+   */
+  async endCooldown(provider: string, accountId: string, sentAt: number): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const key = stateKey(provider, ctx.find(provider, {id: accountId}).id);
+      const entry = ctx.files.state[key];
+      const met = (entry?.cooldown as {met?: unknown} | undefined)?.met;
+      if (!entry?.cooldown || (typeof met === 'string' && Date.parse(met) >= sentAt)) return;
+      delete entry.cooldown;
+      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }

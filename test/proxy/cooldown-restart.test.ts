@@ -9,7 +9,7 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {API_KEY, oauthToken} from './fixture.js';
+import {API_KEY, askMessages, claudeAccounts, oauthToken, proxyFixture} from './fixture.js';
 import {startClaudeProxyChild} from './proxy-child.js';
 
 /** One small Messages request to the proxy on `port`: its status and body text. */
@@ -197,5 +197,35 @@ describe('an account that joins a running pool with a stored cooldown', async ()
     assert.equal(answer.status, 429, answer.text);
     assert.match(answer.text, /every account is cooling down/);
     assert.ok(bearers.every((b) => !b.includes('four@')), `four was asked: ${bearers.join(', ')}`);
+  });
+});
+
+describe("a wait another process stores while this proxy's request to the same account is on its way", () => {
+  it("that request's success does not end it: the newer wait stays in the account state", async () => {
+    const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+    try {
+      const stored = {until: new Date(Date.now() + 3600_000).toISOString(), kind: 'quota', reason: 'weekly limit', met: ''};
+      const bearers: string[] = [];
+      f.upstream.handler = (req, res) => {
+        bearers.push(String(req.headers.authorization));
+        // The first answer: a 1 s wait, which this proxy stores.
+        if (bearers.length === 1) return sendJson(res, 429, {type: 'error', error: {type: 'rate_limit_error', message: 'rate limited'}}, {'retry-after': '1'});
+        // The next request, in flight: another proxy meets the account's weekly limit now and stores it.
+        if (bearers.length === 2) {
+          stored.met = new Date().toISOString();
+          writeFileSync(f.ccs.paths.accountState, JSON.stringify({'claude/a@example.com': {cooldown: stored}}), {mode: 0o600});
+        }
+        return answerByProtocol(req, res);
+      };
+      assert.equal((await askMessages(f)).status, 429);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const served = await askMessages(f);
+      assert.equal(served.status, 200, served.text);
+      assert.equal(bearers.length, 2);
+      await f.proxy.close();
+      assert.deepEqual(JSON.parse(readFileSync(f.ccs.paths.accountState, 'utf8')), {'claude/a@example.com': {cooldown: stored}});
+    } finally {
+      await f.close();
+    }
   });
 });

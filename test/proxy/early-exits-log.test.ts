@@ -4,10 +4,11 @@
 // connection" and made the last error), a client that leaves mid-body, mid-send or mid-answer.
 // Refusals are counted as refused; a client that left is no refusal and no proxy error.
 import assert from 'node:assert/strict';
-import {connect} from 'node:net';
+import {createServer} from 'node:http';
+import {connect, type AddressInfo} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {describeEvent} from '../../source/services/proxy/ipc.js';
-import {anthropicStreamEvents} from '../helpers/fake-upstreams.js';
+import {anthropicStreamEvents, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
 describe('requests that end before the proxy could answer them', async () => {
@@ -129,5 +130,115 @@ describe('requests that end before the proxy could answer them', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.match(await lastLine('request'), /→ claude\/a@example\.com 200 \d+ ms, then the client left before the answer ended$/);
     assert.doesNotMatch(f.proxy.status().lastError?.message ?? '', /stream broke/, 'the client leaving is not an upstream break');
+  });
+});
+
+describe('garbage pipelined after a whole request on one connection', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it("Node's 400 for the garbage is a refusal line of its own; the request before it is not blamed for it", async () => {
+    // The upstream takes its time: the first request is still in flight when the garbage is parsed.
+    f.upstream.handler = () => undefined;
+    const body = JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        setTimeout(() => socket.write('NONSENSE\r\n\r\n'), 200);
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'request'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
+    assert.ok(lines.some((line) => /^- - → refused by the proxy 400 \d+ ms: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+    assert.equal(f.proxy.status().refusedRequests, 1);
+    assert.ok(lines.some((line) => /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com not answered \d+ ms: the next message on its connection was refused: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+  });
+});
+
+describe('a streamed body (over 4 MB) not complete in time', async () => {
+  /** Whether the upstream answers at once, before the body ends (else it waits for the body). */
+  let answersEarly = true;
+  const server = createServer((req, res) => {
+    req.on('error', () => undefined).resume();
+    if (!answersEarly) return;
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    res.write('event: ping\ndata: {"type":"ping"}\n\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const upstream = {url, requests: [], close: async () => void (server.closeAllConnections(), server.close())} as unknown as FakeUpstream;
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a'), upstream, clientTimeouts: {headersMs: 1000, requestMs: 1500, checkEveryMs: 100}});
+  after(() => f.close());
+
+  /** Promises 6 MB, sends 5 (the rest never comes): the lines logged, and what the client got. */
+  const sendMostOfABody = async () => {
+    const before = f.events.length;
+    const start = `{"model":"claude-opus-4-6","max_tokens":8,"messages":[{"role":"user","content":"${'x'.repeat(5 * 1024 * 1024)}`;
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${6 * 1024 * 1024}\r\n\r\n${start}`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'request' || e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return {answer, lines: f.events.slice(before).filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e))};
+  };
+
+  it('the upstream began to answer: its line says the body was not complete in time (the client did not leave)', async () => {
+    const {answer, lines} = await sendMostOfABody();
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
+  });
+
+  it("the upstream had not answered: the 408 the client got is the line's, a refusal", async () => {
+    answersEarly = false;
+    const refused = f.proxy.status().refusedRequests;
+    const {answer, lines} = await sendMostOfABody();
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^POST \/v1\/messages → claude refused by the proxy 408 \d+ ms: request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
+    assert.equal(f.proxy.status().refusedRequests, refused + 1);
+  });
+});
+
+describe('garbage sent on a connection whose answer is streaming', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it('no second status line is written into the answer: the connection is only closed, and the line says why', async () => {
+    const events = anthropicStreamEvents('claude-opus-4-6', ['Hello', ' from', ' upstream']);
+    f.upstream.handler = (_req, res) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'});
+      res.write(events[0]);
+      // The rest never comes.
+    };
+    const body = JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, stream: true, messages: [{role: 'user', content: 'hi'}]});
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if (text.includes('message_start')) socket.write('NONSENSE\r\n\r\n');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(answer, /HTTP\/1\.1 400/);
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'request'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
+    assert.ok(lines.some((line) => /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then the next message on its connection was refused: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
+    assert.ok(lines.some((line) => /^- - → refused by the proxy 400 \d+ ms: malformed HTTP request \(HPE_INVALID_METHOD\)$/.test(line)), lines.join('\n'));
   });
 });

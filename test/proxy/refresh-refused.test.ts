@@ -6,7 +6,7 @@ import {after, describe, it} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
 import {runBin} from '../helpers/cli.js';
 import {sendJson} from '../helpers/fake-upstreams.js';
-import {askMessages, oauthToken, proxyFixture} from './fixture.js';
+import {askMessages, oauthToken, proxyFixture, type ProxyFixture} from './fixture.js';
 
 describe("a refresh the provider refuses during the proxy's request", async () => {
   // Expired a minute ago: the proxy refreshes before sending.
@@ -27,4 +27,49 @@ describe("a refresh the provider refuses during the proxy's request", async () =
     assert.match(f.events.filter((e) => e.type === 'refresh').map((e) => JSON.stringify(e)).join('\n'), /"ok":false.*refresh temporarily refused/);
   });
 
+});
+
+/** The account's health as `accounts` reads it, once the proxy's write of it (after the request) is done. */
+async function healthOnceSettled(f: ProxyFixture, expected: string): Promise<string | undefined> {
+  const store = new AccountStore(f.ccs.paths);
+  for (let i = 0; i < 20 && (await store.load()).accounts[0]?.health !== expected; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return (await store.load()).accounts[0]?.health;
+}
+
+describe('a refresh refused for a while, then granted', async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+
+  it("a refresh token that does not rotate (Google's): the granted refresh ends refresh-failed", async () => {
+    f.tokenServer.handler = (_req, res) => sendJson(res, 400, {error: 'invalid_request', error_description: 'refresh temporarily refused'});
+    assert.equal((await askMessages(f)).status, 200);
+    assert.equal(await healthOnceSettled(f, 'refresh-failed'), 'refresh-failed');
+    // Granted, without a new refresh token (the file keeps the one the mark was made for).
+    f.tokenServer.handler = (_req, res) => sendJson(res, 200, {access_token: 'granted-access-0123456789abcdef', token_type: 'Bearer', expires_in: 3600});
+    const answer = await askMessages(f);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(f.tokenServer.requests.length, 2, 'refreshed again, and granted');
+    assert.equal(f.upstream.requests.at(-1)?.headers.authorization, 'Bearer granted-access-0123456789abcdef');
+    assert.equal(await healthOnceSettled(f, 'ok'), 'ok', 'the refusal is over');
+    const shown = await runBin(['accounts'], f.ccs.env);
+    assert.doesNotMatch(shown.stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '', /refresh failed/, shown.stdout);
+  });
+});
+
+describe("a refresh the token endpoint rate-limits during the proxy's request", async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+
+  it('is not a refusal: the account is not marked refresh-failed (no "log in again")', async () => {
+    // Longer than the refresh waits for: the refresh gives up at once.
+    f.tokenServer.handler = (_req, res) => sendJson(res, 429, {error: 'rate_limited'}, {'retry-after': '3600'});
+    const answer = await askMessages(f);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(f.tokenServer.requests.length, 1);
+    assert.match(f.events.filter((e) => e.type === 'refresh').map((e) => JSON.stringify(e)).join('\n'), /"ok":false.*rate_limited/);
+    await f.proxy.close();
+    assert.notEqual(await healthOnceSettled(f, 'refresh-failed'), 'refresh-failed');
+  });
 });
