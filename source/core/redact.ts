@@ -171,15 +171,15 @@ class CoreHeads {
     return false;
   }
 
-  /** mayHoldCore over text[first, start) followed by text[after, last) (plain base64: two pieces, a line break skipped). */
-  private mayHoldCoreAcross(text: string, first: number, start: number, after: number, last: number): boolean {
+  /** mayHoldCore over bytes[first, start) followed by bytes[after, last) (plain base64: two pieces, a line break skipped). */
+  private mayHoldCoreAcross(bytes: Uint8Array, first: number, start: number, after: number, last: number): boolean {
     const {table, mask} = this;
     let high = 0;
     let low = 0;
     let run = 0;
     for (let i = first; i < last; i = i + 1 === start ? after : i + 1) {
       high = ((high << 6) | (low >>> 18)) & 0xffffff;
-      low = ((low << 6) | BASE64_VALUES[text.charCodeAt(i)]!) & 0xffffff;
+      low = ((low << 6) | BASE64_VALUES[bytes[i]!]!) & 0xffffff;
       if (++run < 8) continue;
       for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
         if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
@@ -189,33 +189,44 @@ class CoreHeads {
   }
 
   /**
-   * For text without a folded space or `%0`: whether some raw or JSON-escaped line break may join
-   * pieces that hold a core (false: certainly none). Settled without reading the chains, where a
-   * line break sits between two pieces of plain base64 that end at characters no chain goes on
+   * For bytes without a folded space or `%0`: whether some raw or JSON-escaped line break may join
+   * pieces that hold a core (false: certainly none). Settled on the bytes, without decoding them,
+   * where a line break sits between two pieces of plain base64 that end at bytes no chain goes on
    * through (an SSE event's `content_block_delta\ndata:`): the windows of those two pieces are
    * looked up. Any other line break between pieces (a longer chain, an escape): true.
    */
-  private lineBreaksMayJoinCore(text: string): boolean {
-    for (let needle = 0; needle < 2; needle++) {
-      const raw = needle === 0;
-      for (let found = text.indexOf(raw ? '\n' : '\\n'); found >= 0; found = text.indexOf(raw ? '\n' : '\\n', found + 1)) {
+  private lineBreaksMayJoinCore(bytes: Buffer): boolean {
+    const length = bytes.length;
+    /** Where the run of plain base64 from `at` on (by `step`) ends: its first byte past it. */
+    const runEnd = (at: number, step: number): number => {
+      while (at >= 0 && at < length && BASE64_CODES[bytes[at]!] === 1) at += step;
+      return at;
+    };
+    /** Whether no chain goes on through this byte (none; a space only between two runs shorter than SPACE_FOLDED_WIDTH). */
+    const ends = (at: number): boolean => {
+      if (at < 0 || at >= length) return true;
+      const code = bytes[at]!;
+      if (code !== 32) return code >= 128 || CHAIN_CODES[code] === 0;
+      return at - 1 - runEnd(at - 1, -1) < SPACE_FOLDED_WIDTH && runEnd(at + 1, 1) - at - 1 < SPACE_FOLDED_WIDTH;
+    };
+    for (const needle of LINE_BREAK_NEEDLES) {
+      for (let found = bytes.indexOf(needle); found >= 0; found = bytes.indexOf(needle, found + 1)) {
         let start = found;
-        if (raw && text.charCodeAt(found - 1) === 13) start = found - 1;
-        else if (!raw && text.charCodeAt(found - 1) === 114 && text.charCodeAt(found - 2) === 92) start = found - 2;
-        const after = found + (raw ? 1 : 2);
-        const first = base64RunEnd(text, start - 1, -1) + 1;
-        // No piece before it: nothing to join.
+        if (needle === 10 && bytes[found - 1] === 13) start = found - 1;
+        else if (needle !== 10 && bytes[found - 1] === 114 && bytes[found - 2] === 92) start = found - 2;
+        const after = found + (needle === 10 ? 1 : 2);
+        const first = runEnd(start - 1, -1) + 1;
+        const last = runEnd(after, 1);
+        // No piece before it; or none after it but one that starts with an escape (`%2F`, `\/`).
         if (first === start) continue;
-        const last = base64RunEnd(text, after, 1);
         if (last === after) {
-          // No piece after it, but one that starts with an escape (`%2F`, `\/`) may be one.
-          if (text.charCodeAt(after) === 37 || text.charCodeAt(after) === 92) return true;
+          if (bytes[after] === 37 || bytes[after] === 92) return true;
           continue;
         }
-        if (!chainEndsAt(text, first - 1) || !chainEndsAt(text, last)) return true;
+        if (!ends(first - 1) || !ends(last)) return true;
         if (last - after + start - first < 8) continue;
         // The two pieces' windows of 8 atoms, their line break skipped.
-        if (this.mayHoldCoreAcross(text, first, start, after, last)) return true;
+        if (this.mayHoldCoreAcross(bytes, first, start, after, last)) return true;
       }
     }
     return false;
@@ -226,15 +237,18 @@ class CoreHeads {
    * over each chain's atoms, its separators skipped, so a core cut by line breaks or spaces is
    * seen whole. Only chains are read: line breaks are found by native search, spaces only next to
    * a run of SPACE_FOLDED_WIDTH base64 characters (found by looking at every 16th character), so
-   * a bulk body, prose and JSON punctuation are never walked character by character. Bytes are
-   * read as their latin1 text (decoding is native and cheap; a Buffer's own search and reads cost
-   * several times a string's, issue 14).
+   * a bulk body, prose and JSON punctuation are never walked character by character.
    */
   mayHoldWrappedCore(input: string | Uint8Array, maxEchoLength: number): boolean {
-    const text = typeof input === 'string' ? input : latin1Of(input);
-    // Most texts have no chain with a separator that may join pieces holding a core: settled
-    // without reading any chain (no `%0`, no space next to a long run, no line break between pieces that may).
-    if (text.indexOf('%0') < 0 && foldedSpace(text, {sample: text.indexOf(' ') < 0 ? -1 : SPACE_FOLDED_WIDTH - 1}) < 0 && !this.lineBreaksMayJoinCore(text)) return false;
+    let text: string;
+    if (typeof input === 'string') text = input;
+    else {
+      // Bytes are decoded (latin1) only when some separator may join pieces: most chunks have none.
+      const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.length);
+      const spaces = bytes.indexOf(32) < 0 ? -1 : SPACE_FOLDED_WIDTH - 1;
+      if (bytes.indexOf(PERCENT_LF) < 0 && foldedSpaceInBytes(bytes, {sample: spaces}) < 0 && !this.lineBreaksMayJoinCore(bytes)) return false;
+      text = bytes.toString('latin1');
+    }
     const length = text.length;
     const at = (i: number) => text.charCodeAt(i);
     const find = (needle: 0 | 1 | 2, from: number) => text.indexOf(needle === 0 ? '\n' : needle === 1 ? '\\n' : '%0', from);
@@ -423,26 +437,26 @@ function foldedSpace(text: string, cursor: {sample: number}): number {
   return -1;
 }
 
-/** Bytes as latin1 text: one character per byte. */
-function latin1Of(bytes: Uint8Array): string {
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1');
+/** foldedSpace for bytes, reading them directly: the hot path of every streamed chunk with spaces. */
+function foldedSpaceInBytes(bytes: Uint8Array, cursor: {sample: number}): number {
+  const length = bytes.length;
+  while (cursor.sample >= 0 && cursor.sample < length) {
+    const sample = cursor.sample;
+    if (BASE64_CODES[bytes[sample]!] === 0) {
+      cursor.sample += SPACE_FOLDED_WIDTH;
+      continue;
+    }
+    let start = sample;
+    while (start > 0 && BASE64_CODES[bytes[start - 1]!] === 1) start--;
+    let end = sample + 1;
+    while (end < length && BASE64_CODES[bytes[end]!] === 1) end++;
+    cursor.sample += Math.ceil((end - sample) / SPACE_FOLDED_WIDTH) * SPACE_FOLDED_WIDTH;
+    if (end - start < SPACE_FOLDED_WIDTH) continue;
+    if (start > 0 && bytes[start - 1] === 32) return start - 1;
+    if (end < length && bytes[end] === 32) return end;
+  }
+  return -1;
 }
-
-/** Where the run of plain base64 from `at` on (by `step`) ends: its first character past it (-1 or the length past the text's ends). */
-function base64RunEnd(text: string, at: number, step: 1 | -1): number {
-  const length = text.length;
-  while (at >= 0 && at < length && BASE64_CODES[text.charCodeAt(at)] === 1) at += step;
-  return at;
-}
-
-/** Whether no chain goes on through this character (none; a space only between two runs shorter than SPACE_FOLDED_WIDTH). */
-function chainEndsAt(text: string, at: number): boolean {
-  if (at < 0 || at >= text.length) return true;
-  const code = text.charCodeAt(at);
-  if (code !== 32) return code >= 128 || CHAIN_CODES[code] === 0;
-  return at - 1 - base64RunEnd(text, at - 1, -1) < SPACE_FOLDED_WIDTH && base64RunEnd(text, at + 1, 1) - at - 1 < SPACE_FOLDED_WIDTH;
-}
-
 /** What the end of a text may cut off of a chain's separator or escape: `%0D%0`, `\\r\\`, `%2`, `\r`. */
 const PARTIAL_CHAIN_TOKEN = /^(?:%(?:0(?:[dD](?:%0?)?)?|2)?|\\(?:r\\?)?|\r)$/;
 /** By char code (below 128): for a character of a chain, 1, or 2 when it may start a separator; 0 for others. */
@@ -452,6 +466,10 @@ const CHAIN_CODES = (() => {
   for (const c of '%\\ \r\n') table[c.charCodeAt(0)] = 2;
   return table;
 })();
+/** A raw and a JSON-escaped line break, as searched for in bytes. */
+const LINE_BREAK_NEEDLES = [10, ESCAPED_LINE_BREAK] as const;
+/** A percent-encoded line break's start, as bytes (native search). */
+const PERCENT_LF = Buffer.from('%0', 'latin1');
 
 /** Whether a char code is a character of standard base64 (NaN past a text's ends: no). */
 const isBase64 = (code: number) => BASE64_CODES[code] === 1;
