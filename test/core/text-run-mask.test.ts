@@ -8,11 +8,15 @@ const ANTHROPIC = 'sk-ant-oat01-AAAABBBBCCCCDDDDEEEEFFFF';
 const NON_ASCII = 'zzzzzzzzzzzz-éé-token-1234';
 const redactor = new Redactor([SLASHED, ANTHROPIC, NON_ASCII]);
 
-/** Every piece's output, checked to be one per piece. */
-function run(pieces: string[], latin1 = false): string[] {
+/**
+ * Every piece's output, checked to be one per piece. `batch`: the pieces go in `batch` at a time
+ * (pushAll, as one upstream read's deltas do), else one by one (push).
+ */
+function run(pieces: string[], latin1 = false, batch = 0): string[] {
   const masker = new TextRunMasker(redactor, latin1);
   const outputs: string[] = [];
-  for (const piece of pieces) outputs.push(...masker.push(piece));
+  if (batch > 0) for (let i = 0; i < pieces.length; i += batch) outputs.push(...masker.pushAll(pieces.slice(i, i + batch)));
+  else for (const piece of pieces) outputs.push(...masker.push(piece));
   outputs.push(...masker.end());
   assert.equal(outputs.length, pieces.length, 'one output per piece');
   return outputs;
@@ -45,6 +49,37 @@ describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact mas
       }
     });
   }
+
+  for (const batch of [2, 3, 5]) {
+    it(`pieces pushed ${batch} at a time: cut in three at every pair of offsets, in pieces of 1 to 6 characters, between text without a secret`, () => {
+      for (const source of TEXTS) {
+        const want = redactor.redact(source);
+        const plain = ['plain words ', 'and more. ', 'ya29', '.a0 no'];
+        for (let k = 0; k <= source.length; k++) {
+          for (let j = k; j <= source.length; j += 3) {
+            const pieces = [...plain, source.slice(0, k), source.slice(k, j), source.slice(j), ...plain];
+            assert.equal(run(pieces, false, batch).join(''), plain.join('') + want + plain.join(''), `${source} cut at ${k}, ${j}`);
+          }
+        }
+        for (let size = 1; size <= 6; size++) {
+          const pieces = source.match(new RegExp(`[^]{1,${size}}`, 'g'))!;
+          assert.equal(run(pieces, false, batch).join(''), want, `${source} in pieces of ${size}`);
+        }
+      }
+    });
+  }
+
+  it('pushAll: pieces without a secret come back as the same pieces at once; a tail that may begin one waits', () => {
+    const masker = new TextRunMasker(redactor);
+    const pieces = ['a streamed ', 'answer, ', 'a few words each. '];
+    assert.equal(masker.pushAll(pieces), pieces);
+    assert.deepEqual(masker.pushAll(['one ', 'two ', 'key sk-ant-oa']), ['one ', 'two ']);
+    assert.ok(masker.holding);
+    assert.deepEqual(masker.pushAll(['t01-AAAABBBBCCCC', 'DDDDEEEEFFFF ok', '!']), ['key sk-a…(redacted) ok', '', '', '!']);
+    assert.ok(!masker.holding);
+    // A secret whole inside one batch: masked there, the pieces it spans empty.
+    assert.deepEqual(masker.pushAll(['x ', 'sk-ant-oat01-AAAA', 'BBBBCCCCDDDDEEEEFFFF', ' ok!']), ['x ', 'sk-a…(redacted)', '', ' ok!']);
+  });
 
   it('gives each piece its own text back while nothing is masked, even pieces that start like a secret', () => {
     const pieces = [...`nothing here: sk-ant-oat01-AAAABBBB, ya29.a0A and s`];

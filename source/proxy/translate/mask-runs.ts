@@ -48,15 +48,21 @@ export class TurnEventMasker {
       }
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
       this.runKey = key;
-      const text = textOf(event as RunEvent);
-      const settled = this.run.push(text);
-      if (this.held.length === 0 && settled.length === 1 && settled[0] === text) {
-        out?.push(event);
+      // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
+      let end = i + 1;
+      while (end < events.length && runKeyOf(events[end]!) === key) end++;
+      const texts: string[] = [];
+      for (let k = i; k < end; k++) texts.push(textOf(events[k] as RunEvent));
+      const settled = this.run.pushAll(texts);
+      if (this.held.length === 0 && settled === texts) {
+        if (out) for (let k = i; k < end; k++) out.push(events[k]!);
+        i = end - 1;
         continue;
       }
       out ??= events.slice(0, i);
-      this.held.push({event});
+      for (let k = i; k < end; k++) this.held.push({event: events[k]!});
       out.push(...this.release(settled));
+      i = end - 1;
     }
     return out ?? events;
   }
@@ -73,7 +79,7 @@ export class TurnEventMasker {
   }
 
   /** Gives settled outputs to the oldest held pieces, then lets out the held events now settled. */
-  private release(outputs: string[]): TurnEvent[] {
+  private release(outputs: readonly string[]): TurnEvent[] {
     let next = 0;
     for (const held of this.held) {
       if (next === outputs.length) break;

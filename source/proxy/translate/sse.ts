@@ -22,7 +22,9 @@ export class SseParser {
   /** The previous chunk ended in `\r`: a `\n` opening the next chunk belongs to that line end. */
   private pendingCr = false;
   private event: string | undefined;
-  private readonly dataLines: string[] = [];
+  /** The event's first `data:` line, and any after it (nearly every event has one). */
+  private data: string | undefined;
+  private moreData: string[] | undefined;
   private readonly decoder = new TextDecoder('utf-8');
   /**
    * The start of text that was not SSE at all (e.g. a JSON error body sent with status 200 to a
@@ -88,7 +90,7 @@ export class SseParser {
     if (start === end) return this.dispatch();
     // `data: ` first: nearly every line of a stream is one.
     if (text.startsWith('data: ', start)) {
-      this.dataLines.push(text.slice(start + 6, end));
+      this.addData(text.slice(start + 6, end));
       return undefined;
     }
     const line = text.slice(start, end);
@@ -97,19 +99,27 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.dataLines.push(value);
+    if (field === 'data') this.addData(value);
     else if (field === 'event') this.event = value;
     else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1001); // one more: whoever cuts it sees the cut (cutText)
     return undefined;
   }
 
+  private addData(value: string): void {
+    if (this.data === undefined) this.data = value;
+    else (this.moreData ??= []).push(value);
+  }
+
   private dispatch(): SseEvent | undefined {
-    const hadData = this.dataLines.length > 0;
-    const event: SseEvent = {data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n')};
-    if (this.event !== undefined) event.event = this.event;
-    this.dataLines.length = 0;
+    const data = this.data;
+    const name = this.event;
     this.event = undefined;
-    return hadData ? event : undefined;
+    if (data === undefined) return undefined;
+    const event: SseEvent = {data: this.moreData ? [data, ...this.moreData].join('\n') : data};
+    if (name !== undefined) event.event = name;
+    this.data = undefined;
+    this.moreData = undefined;
+    return event;
   }
 }
 

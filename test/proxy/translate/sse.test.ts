@@ -11,6 +11,10 @@ describe('SseParser', () => {
     assert.deepEqual(parseSseText(STREAM), EXPECTED);
   });
 
+  it('drops a name whose event had no data, and joins three data lines', () => {
+    assert.deepEqual(parseSseText('event: lost\n\ndata: y\n\ndata: 1\ndata:2\ndata: 3\n\n'), [{data: 'y'}, {data: '1\n2\n3'}]);
+  });
+
   it('gives the same events for text cut at every position', () => {
     for (let cut = 1; cut < STREAM.length; cut++) {
       const parser = new SseParser();

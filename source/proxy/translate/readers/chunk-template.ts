@@ -14,8 +14,9 @@ const MAX_FRUITLESS = 8;
  * Characters that make a JSON string literal differ from its string: a quote or backslash (escapes),
  * a control character (invalid raw in JSON; JSON.stringify escapes it), a surrogate (JSON.stringify
  * escapes a lone one). Without them the literal is the string in quotes, both ways.
+ * Written as the characters allowed, negated: V8 scans that class faster (issue 14).
  */
-const NOT_PLAIN = /[\u0000-\u001f"\\\ud800-\udfff]/;
+const NOT_PLAIN = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
 /** The string the template is checked with (see `learn`); any string other than the learned one would do. */
 const PROBE = 'ccs-tui chunk template probe';

@@ -1,0 +1,66 @@
+// TurnEventMasker masks each run of events a client joins; it takes the events of one upstream read
+// at once (several of a run together, TextRunMasker.pushAll), so a token cut between two events of
+// one read, or of two reads, must come out masked in the joined run, whatever the batches.
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {Redactor} from '../../../source/core/redact.js';
+import type {TurnEvent} from '../../../source/proxy/translate/events.js';
+import {TurnEventMasker} from '../../../source/proxy/translate/mask-runs.js';
+
+const TOKEN = 'qwen-access-AAAABBBBCCCCDDDD0123';
+const redactor = new Redactor([TOKEN]);
+
+/** What a client assembles from the events: each run's text joined, and the order of the other events. */
+function assemble(events: TurnEvent[]): {text: string; thinking: string; args: string; others: string[]} {
+  const seen = {text: '', thinking: '', args: '', others: [] as string[]};
+  for (const event of events) {
+    if (event.type === 'text') seen.text += event.text;
+    else if (event.type === 'thinking') seen.thinking += event.text;
+    else if (event.type === 'tool-call-args') seen.args += event.json;
+    else seen.others.push(event.type);
+  }
+  return seen;
+}
+
+/** The events pushed `size` at a time (an upstream read's worth), then the end. */
+function masked(events: TurnEvent[], size: number): TurnEvent[] {
+  const masker = new TurnEventMasker(redactor);
+  const out: TurnEvent[] = [];
+  for (let i = 0; i < events.length; i += size) out.push(...masker.push(events.slice(i, i + size)));
+  return [...out, ...masker.end()];
+}
+
+describe('TurnEventMasker: runs masked whatever events one push carries', () => {
+  const text = `thinking of ${TOKEN} and ${TOKEN}, done.`;
+  const json = JSON.stringify({key: TOKEN});
+  for (let cut = 1; cut < TOKEN.length; cut += 3) {
+    const at = text.indexOf(TOKEN) + cut;
+    const second = text.indexOf(TOKEN, at) + cut;
+    const pieces = [text.slice(0, at), text.slice(at, second), text.slice(second)];
+    const events: TurnEvent[] = [
+      {type: 'start'},
+      ...pieces.map((t): TurnEvent => ({type: 'thinking', text: t})),
+      ...pieces.map((t): TurnEvent => ({type: 'text', text: t})),
+      {type: 'usage', usage: {outputTokens: 3}},
+      {type: 'tool-call-start', key: 'k', id: 'call_1', name: 'Read'},
+      ...[...json].map((c): TurnEvent => ({type: 'tool-call-args', key: 'k', json: c})),
+      {type: 'tool-call-end', key: 'k'},
+      {type: 'stop', reason: 'tool_use'},
+    ];
+    it(`a token cut at ${cut}: masked in every run, pushed 1 to ${events.length} events at a time`, () => {
+      for (let size = 1; size <= events.length; size++) {
+        const seen = assemble(masked(events, size));
+        assert.equal(seen.thinking, redactor.redact(text), `thinking, ${size} at a time`);
+        assert.equal(seen.text, redactor.redact(text), `text, ${size} at a time`);
+        assert.equal(seen.args, redactor.redact(json), `arguments, ${size} at a time`);
+        assert.deepEqual(seen.others, ['start', 'usage', 'tool-call-start', 'tool-call-end', 'stop']);
+      }
+    });
+  }
+
+  it('lets the events of a read out as the same objects when nothing in them may begin a token', () => {
+    const events: TurnEvent[] = [{type: 'start'}, ...['a streamed ', 'answer, ', 'a few words. '].map((t): TurnEvent => ({type: 'text', text: t})), {type: 'stop', reason: 'end_turn'}];
+    const masker = new TurnEventMasker(redactor);
+    assert.equal(masker.push(events), events);
+  });
+});
