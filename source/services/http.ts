@@ -103,10 +103,7 @@ export const undiciHttpClient: HttpClient = {
         bodyTimeout: timeoutMs,
       });
       const text = await readCapped(response.body, maxBytes);
-      const flat: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
+      const flat = flatHeaders(response.headers);
       if (text === undefined) throw new UnexpectedResponseError(req.url, response.statusCode, `answer larger than ${maxBytes / 1024 / 1024} MB (not read further)`);
       return {status: response.statusCode, headers: flat, text, sent: requestSecrets(req)};
     } catch (error) {
@@ -116,8 +113,17 @@ export const undiciHttpClient: HttpClient = {
   },
 };
 
+/** Header names lower-cased, repeated values joined with `, ` (RFC 9110 §5.3). */
+export function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
 /** The body as UTF-8 text (a BOM dropped, as undici's text() does), or undefined once it passes `maxBytes` (the rest is not read). */
-async function readCapped(body: AsyncIterable<Uint8Array> & {destroy(): unknown}, maxBytes: number): Promise<string | undefined> {
+export async function readCapped(body: AsyncIterable<Uint8Array> & {destroy(): unknown}, maxBytes: number): Promise<string | undefined> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {

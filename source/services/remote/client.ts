@@ -10,7 +10,7 @@ import {readFile} from 'node:fs/promises';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
-import {bodyExcerpt, transportFailure} from '../http.js';
+import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
 import {excerpt} from '../../core/redact.js';
 
@@ -98,26 +98,15 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
     }).catch((error: unknown) => {
       throw deadline.aborted && !init.signal?.aborted ? new ManagementDeadlineError(init.timeoutMs) : error;
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let text: string | undefined;
     try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_RESPONSE_BYTES) {
-          response.body.destroy();
-          throw new ManagementError('server', `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; not read`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      text = await readCapped(response.body, MAX_RESPONSE_BYTES);
     } catch (error) {
       if (deadline.aborted && !init.signal?.aborted) throw new ManagementDeadlineError(init.timeoutMs);
       throw error;
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
+    if (text === undefined) throw new ManagementError('server', `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; not read`);
+    const headers = flatHeaders(response.headers);
     return {status: response.statusCode, headers, text};
   };
 }
