@@ -55,6 +55,25 @@ export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, backoffMax: 
  */
 export const SERVER_BACKOFF_MS = {first: 2 * SECOND, max: 30 * SECOND, streakWindow: 2 * MINUTE};
 
+/** Failures of one kind in a row on an account, and when the last was met (epoch ms). */
+interface Streak {
+  count: number;
+  at: number;
+}
+
+/**
+ * The account's place in a streak after a failure met at `now` of a request sent at `sentAt`
+ * (recorded): one more, unless the request was already in flight when the last was met (the same
+ * count); 1 when the last is older than `window` ms.
+ */
+function nextInStreak(streaks: Map<string, Streak>, id: string, now: number, sentAt: number, window: number): number {
+  const last = streaks.get(id);
+  if (last && sentAt < last.at) return last.count;
+  const count = last && now - last.at <= window ? last.count + 1 : 1;
+  streaks.set(id, {count, at: now});
+  return count;
+}
+
 /** Lower-case header map. */
 type Headers = Record<string, string | undefined>;
 
@@ -239,9 +258,10 @@ export type PickResult = {account: PoolAccount} | {account?: undefined; retryAft
 export class AccountPool {
   private accounts: PoolAccount[];
   private cooldowns = new Map<string, Cooldown[]>();
-  private rateLimitStreak = new Map<string, number>();
-  /** Server errors in a row per account, and when the last came (SERVER_BACKOFF_MS). */
-  private serverStreak = new Map<string, {count: number; at: number}>();
+  /** Rate limits without a reset time in a row per account, and when the last was met (the backoff doubles). */
+  private rateLimitStreak = new Map<string, Streak>();
+  /** Server errors in a row per account, and when the last was met (SERVER_BACKOFF_MS). */
+  private serverStreak = new Map<string, Streak>();
   private affinity = new Map<string, string>();
   private currentId: string | undefined;
 
@@ -382,19 +402,24 @@ export class AccountPool {
     return {retryAfterMs: Math.max(SECOND, soonest.until - now), reason: `every account is cooling down (${soonest.message})`, cooling: true};
   }
 
-  /** Records a failure and returns the cooldown it started (none for a first server error, SERVER_BACKOFF_MS). */
-  recordFailure(id: string, failure: UpstreamFailure & {kind: Exclude<FailureKind, 'server'>}, now: number, model?: string): Cooldown;
-  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown | undefined;
-  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string): Cooldown | undefined {
-    if (failure.kind === 'server') return this.recordServerError(id, failure, now);
+  /**
+   * Records a failure met at `now` and returns the cooldown it started (none for a first server
+   * error, SERVER_BACKOFF_MS). `sentAt`: when the failed request was sent (default `now`). A request
+   * sent before the account's last failure of the same kind was met counts in no streak: concurrent
+   * requests meeting one outage or one rate limit are one failure in a row, not one each (a burst of
+   * twelve parallel 429s without a reset time parked an account for the 30-minute maximum).
+   */
+  recordFailure(id: string, failure: UpstreamFailure & {kind: Exclude<FailureKind, 'server'>}, now: number, model?: string, sentAt?: number): Cooldown;
+  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string, sentAt?: number): Cooldown | undefined;
+  recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string, sentAt = now): Cooldown | undefined {
+    if (failure.kind === 'server') return this.recordServerError(id, failure, now, sentAt);
     let until: number;
     switch (failure.kind) {
       case 'quota':
       case 'rate-limit':
         if (failure.resetAt !== undefined && failure.resetAt > now) until = failure.resetAt;
         else {
-          const streak = (this.rateLimitStreak.get(id) ?? 0) + 1;
-          this.rateLimitStreak.set(id, streak);
+          const streak = nextInStreak(this.rateLimitStreak, id, now, sentAt, Infinity);
           until = now + Math.min(COOLDOWN_MS.backoffMax, SECOND * 2 ** (streak - 1));
         }
         break;
@@ -409,10 +434,11 @@ export class AccountPool {
   }
 
   /** A server error: counted in the account's streak; from the second in a row, a "tried last" backoff. */
-  private recordServerError(id: string, failure: UpstreamFailure, now: number): Cooldown | undefined {
+  private recordServerError(id: string, failure: UpstreamFailure, now: number, sentAt: number): Cooldown | undefined {
     const last = this.serverStreak.get(id);
-    const count = last && now - last.at <= SERVER_BACKOFF_MS.streakWindow ? last.count + 1 : 1;
-    this.serverStreak.set(id, {count, at: now});
+    // Already in flight when the last one was met: the backoff that one set (if any) stands.
+    if (last && sentAt < last.at) return undefined;
+    const count = nextInStreak(this.serverStreak, id, now, sentAt, SERVER_BACKOFF_MS.streakWindow);
     if (count < 2) return undefined;
     const until = now + Math.min(SERVER_BACKOFF_MS.max, SERVER_BACKOFF_MS.first * 2 ** (count - 2));
     return this.addCooldown(id, {until, kind: 'server', message: `${failure.message}, ${count} in a row`, triedLast: true}, now);

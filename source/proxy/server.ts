@@ -628,7 +628,7 @@ export class ProxyServer {
         const outcome = unreachable(prepared.url, error);
         if (counting) return countEstimate(prepared.sentModel, outcome.message);
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
-        const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, now);
+        const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, this.now(), undefined, now);
         if (backoff) this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff.message, until: backoff.until, triedLast: true});
         attempts.tried.add(poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
@@ -669,7 +669,7 @@ export class ProxyServer {
         // may serve, and this one is not parked (a server error only backs it off from the second in
         // a row, and only behind the others: core/pool.ts SERVER_BACKOFF_MS). Each account is tried
         // once (`tried`); when none is left, pickAccount answers with the last such fault.
-        const backoff = outcome.failure && pool.recordFailure(account.id, outcome.failure, now);
+        const backoff = outcome.failure && pool.recordFailure(account.id, outcome.failure, this.now(), undefined, now);
         const transient = outcome.overload || outcome.failure !== undefined;
         const moveOn = transient && !pool.single && pool.size > 1 && !bodySpent(prepared.body);
         if (moveOn || backoff) {
@@ -755,7 +755,8 @@ export class ProxyServer {
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
   private failOver(row: ProviderRow, pool: AccountPool, from: PoolMember, attempts: Attempts, failure: UpstreamFailure, now: number, model: string | undefined, logLine: string): void {
-    const cooldown = pool.recordFailure(from.id, failure, now, model);
+    // Met now; sent at `now` (the attempt's start): a request already in flight adds to no streak.
+    const cooldown = pool.recordFailure(from.id, failure, this.now(), model, now);
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine);

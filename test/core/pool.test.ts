@@ -101,6 +101,19 @@ describe('AccountPool', () => {
     assert.equal(pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, clock.now()).until - clock.now(), 1000, 'success resets the backoff');
   });
 
+  it('concurrent requests meeting one rate limit are one failure in a row: the backoff grows only for requests sent after', () => {
+    const pool = new AccountPool(accounts, 'fill-first');
+    const sent = Date.now();
+    // Twelve parallel requests (subagents) sent together, their 429s (no reset time) met one after another.
+    const delays = Array.from({length: 12}, (_, i) => {
+      const met = sent + 100 + i;
+      return pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, met, undefined, sent).until - met;
+    });
+    assert.deepEqual(new Set(delays), new Set([1000]), 'not doubled twelve times (that parked the account for the 30-minute maximum)');
+    const next = sent + 2000;
+    assert.equal(pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, next + 50, undefined, next).until - (next + 50), 2000, 'a request sent after them is the next in the row');
+  });
+
   it('when every account cools, says how long until the first is back', () => {
     const now = Date.now();
     const pool = new AccountPool(accounts.slice(0, 2), 'fill-first');
@@ -145,6 +158,17 @@ describe('AccountPool', () => {
       pool.recordSuccess('a');
       assert.equal(pool.isHealthy('a', now + 8), true, 'a success ends the backoff');
       assert.equal(pool.recordFailure('a', server(), now + 9), undefined, 'and the streak');
+    });
+
+    it('concurrent requests meeting one outage are one server error, not twenty in a row', () => {
+      const sent = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first');
+      for (let i = 0; i < 20; i++) assert.equal(pool.recordFailure('a', server(502), sent + 50 + i, undefined, sent), undefined, `request ${i}`);
+      assert.equal(pool.isHealthy('a', sent + 100), true);
+      assert.equal(pool.cooldownOf('a', sent + 100), undefined, 'not tried last: one failure so far');
+      const next = sent + 1000;
+      const backoff = pool.recordFailure('a', server(502), next + 10, undefined, next);
+      assert.equal(backoff?.message, 'upstream error 502, 2 in a row', 'a request sent after the outage was met is the second');
     });
 
     it('server errors further apart than the streak window are not a streak', () => {
