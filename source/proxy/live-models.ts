@@ -114,10 +114,13 @@ export function providerModelList(options: {
   };
 }
 
-/** The live list with the user's tui.json endpoint overrides, over undici unless told otherwise. */
-export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient): Promise<LiveModelList> {
+/**
+ * The live list with the user's tui.json endpoint overrides, over undici unless told otherwise.
+ * `limits`: providerModelList's timeoutMs and deadlineMs (default: TIMEOUT_MS per request, no deadline).
+ */
+export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient, limits: {timeoutMs?: number; deadlineMs?: number} = {}): Promise<LiveModelList> {
   const {settings} = await loadSettings(paths);
-  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider)});
+  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits});
 }
 
 /** One provider's live list as the routing cache holds it: the ids, or why they could not be had. */
