@@ -6,7 +6,7 @@ import {after, describe, it} from 'node:test';
 import {ROUTING_LIST_DEADLINE_MS} from '../../source/proxy/live-models.js';
 import {findProvider, staticModels} from '../../source/providers/table.js';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {accountTokens, API_KEY, proxyFixture} from './fixture.js';
+import {accountTokens, API_KEY, askChat as chat, proxyFixture} from './fixture.js';
 
 const AISTUDIO_KEY = 'AIzaSyTestKey0123456789abcdefghijklmno';
 const KIMI_KEY = 'sk-kimi-0123456789abcdef';
@@ -36,13 +36,6 @@ const anthropicModels = async (url: string) => {
   assert.equal(response.status, 200);
   return (await response.json()) as AnthropicList;
 };
-const chat = (url: string, model: string) =>
-  fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
-    body: JSON.stringify({model, messages: [{role: 'user', content: 'hi'}]}),
-  }).then(async (response) => ({status: response.status, text: await response.text()}));
-
 describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
   // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare.
   const upstream = await startFakeUpstream((req, res) =>
