@@ -455,11 +455,16 @@ export class ProxyServer {
     return {row: root(), unlisted: true};
   }
 
-  /** A provider's live list for routing (LiveListCache), asked with its pool's current account; undefined: none to ask. */
-  private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
+  /** The account a provider's model list is asked and shown with: its pool's current one, else the default, else the first usable. */
+  private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
     const current = this.pools.get(row.id)?.current?.id;
-    const account = usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+    return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with its listing account; undefined: none to ask. */
+  private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
+    const account = await this.listingAccount(row);
     const token = account ? this.accounts.read(account) : undefined;
     if (!account || !token || token === 'missing') return undefined;
     try {
@@ -537,8 +542,8 @@ export class ProxyServer {
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const served = this.servedProvider(route);
     const accounts = served ? [] : await this.accounts.all();
-    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a)).map((a) => a.provider))].map((id) => findProvider(id)).filter((row): row is ProviderRow => row !== undefined);
-    const rows = served ? [served] : withAccounts.length > 0 ? withAccounts.map((row) => this.requireProvider(row.id)) : [this.requireProvider(rootProvider().id)];
+    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
     // Root routing's order: every static list before any live one (providerFor).
@@ -552,9 +557,8 @@ export class ProxyServer {
 
   /** A provider's models as its pool's current account serves them now (resolutionFor), and those of its static list alone. */
   private async listedModels(row: ProviderRow): Promise<ListedModels & {staticModels: ListedModels['models']; account?: string}> {
-    const pool = await this.poolFor(row);
-    const usable = await this.accounts.usable(row.id);
-    const account = (pool.current && usable.find((a) => a.id === pool.current!.id)) ?? usable.find((a) => a.default) ?? usable[0];
+    await this.poolFor(row);
+    const account = await this.listingAccount(row);
     const token = account ? this.accounts.token(account) : undefined;
     const config = this.options.config();
     const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, config);
