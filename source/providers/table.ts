@@ -445,8 +445,18 @@ const ROWS: ProviderRow[] = [
     endpoints: {api: 'https://generativelanguage.googleapis.com'},
     scopes: [],
     // No static list (the key's project decides; its live list is `GET …/v1beta/openai/models`); every
-    // Gemini API model id is `gemini-…` or `gemma-…` (ai.google.dev "Gemini models").
-    models: {default: [], patterns: ['gemini-*', 'gemma-*']},
+    // Gemini API model id is `gemini-…` or `gemma-…` (ai.google.dev "Gemini models"). The tiers are
+    // the Gemini API ids Gemini's own row uses: `ccs-tui env` picks them from the live list, which
+    // also holds models no agent slot wants (embeddings, images).
+    models: {
+      default: [],
+      patterns: ['gemini-*', 'gemma-*'],
+      tiers: {
+        big: ['gemini-3.1-pro-preview', 'gemini-3-pro-preview', 'gemini-2.5-pro'],
+        mid: ['gemini-3-flash-preview', 'gemini-2.5-flash'],
+        small: ['gemini-3.1-flash-lite-preview', 'gemini-2.5-flash-lite'],
+      },
+    },
     quotaSource: null,
     refreshLeadSeconds: 0,
     api: ['openai-chat'],

@@ -360,6 +360,13 @@ export interface ProviderAdapter {
   upstreamTarget(ctx: TargetContext): UpstreamTarget;
   /** The id the provider receives for a requested/catalogue id (iFlow's legacy ids). */
   normalizeModel?(id: string): string;
+  /**
+   * The model id for an id as the provider's models list gives it, when the list names models
+   * otherwise than requests and rules do (Google's resource names, `models/gemini-2.5-pro`). Applied
+   * once, where a live list is read (proxy/live-models.ts providerModelList): routing, `/v1/models`,
+   * `ccs-tui models --live` and the rules screen all get the ids it gives.
+   */
+  listedModelId?(listed: string): string;
   /** Rewrites the outgoing body in place for the model sent (iFlow's glm params); true when it changed. */
   rewriteBody?(body: Record<string, unknown>, model: string): boolean;
   /** A 2xx answer of this content type may still be an error (iFlow answers some with 200 JSON). */

@@ -81,6 +81,7 @@ export function providerModelList(options: {
     if (!row || !account || !token) return undefined;
     const request = modelsRequest(row, options.endpoints(row.id), token, (options.now ?? Date.now)());
     if (!request) return undefined;
+    const listedModelId = row.adapter.listedModelId ?? ((id: string) => id);
     const models: string[] = [];
     let url = request.url;
     const seen = new Set<string>();
@@ -97,9 +98,10 @@ export function providerModelList(options: {
       const response = await send(url);
       if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
       const body = jsonBody(response, url);
-      const ids = parseModelList(body, url, response.status);
-      for (const id of ids) if (!models.includes(id)) models.push(id);
-      const next = nextCursor(body, ids);
+      const listed = parseModelList(body, url, response.status);
+      // The one place a listed id becomes a model id (ProviderAdapter.listedModelId); the cursor stays as listed.
+      for (const id of listed.map(listedModelId)) if (!models.includes(id)) models.push(id);
+      const next = nextCursor(body, listed);
       if (!next.more) return {models};
       const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${models.length} models so far`});
       if (!next.cursor || seen.has(next.cursor)) return partial('the provider says there are more models but not where they start');
@@ -112,10 +114,13 @@ export function providerModelList(options: {
   };
 }
 
-/** The live list with the user's tui.json endpoint overrides, over undici unless told otherwise. */
-export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient): Promise<LiveModelList> {
+/**
+ * The live list with the user's tui.json endpoint overrides, over undici unless told otherwise.
+ * `limits`: providerModelList's timeoutMs and deadlineMs (default: TIMEOUT_MS per request, no deadline).
+ */
+export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient, limits: {timeoutMs?: number; deadlineMs?: number} = {}): Promise<LiveModelList> {
   const {settings} = await loadSettings(paths);
-  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider)});
+  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits});
 }
 
 /** One provider's live list as the routing cache holds it: the ids, or why they could not be had. */
@@ -131,17 +136,37 @@ export const ROUTING_LIST_TIMEOUT_MS = 3000;
 export const ROUTING_LIST_DEADLINE_MS = 5000;
 
 /**
- * The live model lists the proxy's root routes consult (proxy/server.ts providerFor), per provider:
- * asked only when a request names a model no static list has, at most once at a time per provider
- * (concurrent requests share the fetch), and kept LIVE_LIST_TTL_MS (a failure LIVE_LIST_FAILURE_TTL_MS).
+ * Waits for `work` at most `ms` (it goes on after that, filling the cache for later callers):
+ * a list that is slow to come never holds an answer longer than its deadline.
+ */
+export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([work.then(() => undefined, () => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The live model lists the proxy consults, per provider: its root routes (proxy/server.ts
+ * providerFor) when a request names a model no static list has, and `/v1/models` (serveModels). At
+ * most one fetch at a time per provider (concurrent callers share it); kept LIVE_LIST_TTL_MS (a
+ * failure LIVE_LIST_FAILURE_TTL_MS).
  */
 export class LiveListCache {
   private readonly entries = new Map<string, CachedList>();
   private readonly pending = new Map<string, Promise<CachedList>>();
 
+  /** `onFailure`: told once per failed fetch, with the provider and the reason (sanitised; a URL's host and path, never its query or a header). */
   constructor(
     private readonly list: LiveModelList,
     private readonly now: () => number,
+    private readonly onFailure: (provider: string, why: string) => void = () => {},
   ) {}
 
   /** The provider's list or failure while still fresh; undefined when it must be (re)asked. */
@@ -163,7 +188,11 @@ export class LiveListCache {
     if (!fetching) {
       fetching = this.list(provider, account, token).then(
         (answer) => (answer ? {models: answer.models, at: this.now()} : {models: [], at: this.now(), none: true}),
-        (error: unknown) => ({error: sanitizeLine((error as Error).message), at: this.now()}),
+        (error: unknown) => {
+          const why = sanitizeLine((error as Error).message);
+          this.onFailure(provider, why);
+          return {error: why, at: this.now()};
+        },
       );
       this.pending.set(provider, fetching);
       void fetching.finally(() => this.pending.delete(provider));

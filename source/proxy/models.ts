@@ -1,17 +1,37 @@
 // `/v1/models` as the proxy answers it. Which models an account serves is store/model-rules.ts's
-// accountResolution, the one resolver the TUI preview, `ccs-tui models` and the proxy share.
-import type {ModelResolution} from '../core/model-rules.js';
+// accountResolution, the one resolver the TUI preview, `ccs-tui models` and the proxy share; which
+// providers and lists make up the answer is proxy/server.ts serveModels'.
+import type {VisibleModel} from '../core/model-rules.js';
 
-/** `/v1/models` in the shape the asking client expects (Anthropic's when it sent `anthropic-version`). */
-export function modelsPayload(resolution: ModelResolution, anthropic: boolean): unknown {
-  const ids = resolution.models.map((m) => m.id);
+/** Models one provider serves (the account's rules applied), in the order the answer lists them. */
+export interface ListedModels {
+  provider: string;
+  models: readonly Pick<VisibleModel, 'id'>[];
+}
+
+/**
+ * `/v1/models` in the shape the asking client expects (Anthropic's when it sent `anthropic-version`,
+ * else OpenAI's). `lists` in the order the proxy's root routes pick a provider for a model (static
+ * lists first, then live ones): an id is listed once, owned by the first provider that lists it
+ * (compared ignoring case, as routing compares them).
+ */
+export function modelsPayload(lists: readonly ListedModels[], anthropic: boolean): unknown {
+  const seen = new Set<string>();
+  const entries: {id: string; provider: string}[] = [];
+  for (const {provider, models} of lists) {
+    for (const {id} of models) {
+      if (seen.has(id.toLowerCase())) continue;
+      seen.add(id.toLowerCase());
+      entries.push({id, provider});
+    }
+  }
   if (anthropic) {
     return {
-      data: ids.map((id) => ({type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z'})),
+      data: entries.map(({id}) => ({type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z'})),
       has_more: false,
-      first_id: ids[0] ?? null,
-      last_id: ids[ids.length - 1] ?? null,
+      first_id: entries[0]?.id ?? null,
+      last_id: entries.at(-1)?.id ?? null,
     };
   }
-  return {object: 'list', data: ids.map((id) => ({id, object: 'model', created: 0, owned_by: resolution.provider}))};
+  return {object: 'list', data: entries.map(({id, provider}) => ({id, object: 'model', created: 0, owned_by: provider}))};
 }

@@ -8,7 +8,7 @@ import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/re
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, noUsableAccount} from '../core/accounts.js';
+import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
 import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
@@ -31,8 +31,8 @@ import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
-import {modelsPayload} from './models.js';
-import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, type CachedList} from './live-models.js';
+import {modelsPayload, type ListedModels} from './models.js';
+import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
@@ -135,7 +135,7 @@ export class ProxyServer {
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
-  private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; resolution: ModelResolution}>();
+  private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; live: readonly string[] | undefined; resolution: ModelResolution}>();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -168,7 +168,7 @@ export class ProxyServer {
   private idleCheck: NodeJS.Timeout | undefined;
   /** Cooldown writes to the account state, in order; close waits for them. */
   private persisting: Promise<void> = Promise.resolve();
-  /** Live model lists for the root routes' routing (providerFor), asked only for unknown models. */
+  /** Live model lists for the root routes' routing (providerFor, asked only for unknown models) and /v1/models. */
   private readonly liveLists: LiveListCache;
 
   constructor(private readonly options: ProxyServerOptions) {
@@ -182,7 +182,10 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now);
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
+      // A log line, not the proxy's last error: what it serves goes on, from the static list.
+      this.emit({type: 'error', message: `${provider}: live model list not had, its static list is served: ${why}`}),
+    );
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
     this.server = createServer(
@@ -452,11 +455,16 @@ export class ProxyServer {
     return {row: root(), unlisted: true};
   }
 
-  /** A provider's live list for routing (LiveListCache), asked with its pool's current account; undefined: none to ask. */
-  private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
+  /** The account a provider's model list is asked and shown with: its pool's current one, else the default, else the first usable. */
+  private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
     const current = this.pools.get(row.id)?.current?.id;
-    const account = usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+    return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with its listing account; undefined: none to ask. */
+  private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
+    const account = await this.listingAccount(row);
     const token = account ? this.accounts.read(account) : undefined;
     if (!account || !token || token === 'missing') return undefined;
     try {
@@ -506,28 +514,56 @@ export class ProxyServer {
     }
   }
 
-  /** The account's model list, recomputed only when its token file or config.yaml changed. */
+  /**
+   * The account's model list: the static one and the provider's live list while the cache holds it
+   * fresh (so an alias of a live-only model is served as /v1/models lists it); recomputed only when
+   * its token file, config.yaml or that live list changed.
+   */
   private resolutionFor(row: ProviderRow, account: Account, token: TokenFile | undefined): ModelResolution {
     const config = this.options.config();
+    const entry = this.liveLists.cached(row.id);
+    const live = entry && 'models' in entry ? entry.models : undefined;
     const key = `${row.id}/${account.id}`;
     const cached = this.resolutions.get(key);
-    if (cached && cached.token === token && cached.config === config) return cached.resolution;
-    const resolution = accountResolution(row, config, account, token);
-    this.resolutions.set(key, {token, config, resolution});
+    if (cached && cached.token === token && cached.config === config && cached.live === live) return cached.resolution;
+    const resolution = accountResolution(row, config, account, token, live);
+    this.resolutions.set(key, {token, config, live, resolution});
     return resolution;
   }
 
+  /**
+   * `/v1/models`: what the proxy would serve on this route. A provider route or a served provider:
+   * its list; else every provider with a usable account (root routing picks among them; Claude's
+   * list when there is none). Each list is its pool's current account's (rules applied) on the
+   * static list and the live one (LiveListCache, asked when not held, waited for at most
+   * ROUTING_LIST_DEADLINE_MS: a list not had by then is served as its static list, and a failure is
+   * logged by the cache).
+   */
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
-    const {row} = await this.providerFor(route, undefined);
-    active.provider = row.id;
-    const pool = await this.poolFor(row);
-    const account = pool.current ? (await this.accounts.usable(row.id)).find((a) => a.id === pool.current!.id) : undefined;
-    const token = account ? this.accounts.token(account) : undefined;
-    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, this.options.config());
-    sendJson(res, 200, modelsPayload(resolution, req.headers['anthropic-version'] !== undefined));
+    const served = this.servedProvider(route);
+    const accounts = served ? [] : await this.accounts.all();
+    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
+    await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
+    const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
+    // Root routing's order: every static list before any live one (providerFor).
+    const ordered = [...lists.map((l) => ({provider: l.provider, models: l.staticModels})), ...lists];
+    sendJson(res, 200, modelsPayload(ordered, req.headers['anthropic-version'] !== undefined));
     // A local answer in an upstream's place: counted and logged as one (ProxyStatus totalRequests).
-    active.account = account ? accountLabel(account) : undefined;
+    active.provider = rows.map((row) => row.id).join('+');
+    active.account = lists.length === 1 ? lists[0]!.account : undefined;
     this.finish(active, undefined, 200);
+  }
+
+  /** A provider's models as its pool's current account serves them now (resolutionFor), and those of its static list alone. */
+  private async listedModels(row: ProviderRow): Promise<ListedModels & {staticModels: ListedModels['models']; account?: string}> {
+    await this.poolFor(row);
+    const account = await this.listingAccount(row);
+    const token = account ? this.accounts.token(account) : undefined;
+    const config = this.options.config();
+    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, config);
+    const fromStatic = resolution.source === 'static' ? resolution : accountResolution(row, config, account, token);
+    return {provider: row.id, models: resolution.models, staticModels: fromStatic.models, account: account ? accountLabel(account) : undefined};
   }
 
   /**

@@ -224,12 +224,15 @@ export function resolveContext(context: RulesContext, edited?: {global?: ModelRu
 /**
  * The models an account serves as the proxy answers them: the static catalogue (by the account's
  * plan) with config.yaml's and the token file's rules applied. Without an account, the provider's.
- * `live`: a live list (upstream ids) to use as the base instead of the static one.
+ * `live`: the provider's live list (upstream ids), served beside the static one: the base is the
+ * static list followed by the live ids it lacks (compared as the rules compare ids, ignoring case).
  */
 export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): ModelResolution {
+  const listed = staticModels(row, accountPlan(account, token));
+  const known = new Set(listed.map((id) => id.toLowerCase()));
   return resolveModels({
     provider: row.id,
-    base: live ? {models: [...live], source: 'live'} : {models: staticModels(row, accountPlan(account, token)), source: 'static'},
+    base: live ? {models: [...listed, ...live.filter((id) => !known.has(id.toLowerCase()))], source: 'live'} : {models: listed, source: 'static'},
     global: globalRules(config, row.id),
     account: accountRules(token),
     normalize: modelNormalizer(row.id),

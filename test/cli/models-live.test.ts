@@ -72,3 +72,26 @@ describe('ccs-tui models --live (built binary, local models endpoint)', () => {
     assert.match(bare.stderr, /--live needs --account/);
   });
 });
+
+test("AI Studio's live list names models as resources (models/…): ccs-tui models --live shows the bare ids the proxy serves, each once, rules applied to them", async () => {
+  const upstream = await startFakeUpstream((req, res) => {
+    if (req.path !== '/v1beta/openai/models') return void res.writeHead(404, {'content-type': 'application/json'}).end('{"error":{"message":"no such path"}}');
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'gemini-2.5-pro', 'models/gemma-3-27b-it'].map((id) => ({id, object: 'model', owned_by: 'google'}))}));
+  });
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {aistudio: {api: upstream.url}}}));
+    ccs.writeRaw('cliproxy/config.yaml', 'oauth-excluded-models:\n  aistudio:\n    - "gemma-*"\n');
+    ccs.writeToken('aistudio-studio1.json', {type: 'aistudio', email: 'studio1', api_key: 'AIzaSyTestKey0123456789abcdefghijklmno'});
+    const run = await runBin(['models', 'aistudio', '--account', 'studio1', '--live', '--json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout);
+    assert.equal(out.source, 'live');
+    assert.deepEqual(out.models.map((m: {id: string}) => m.id), ['gemini-2.5-pro', 'gemini-2.5-flash']);
+    assert.deepEqual(out.excluded, [{id: 'gemma-3-27b-it', pattern: 'gemma-*'}]);
+  } finally {
+    ccs.cleanup();
+    await upstream.close();
+  }
+});

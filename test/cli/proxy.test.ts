@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {answerByProtocol, freePort, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
+import {answerByProtocol, freePort, REFUSED_PORT, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 /** One account per provider (env refuses a provider without one, as run does). */
@@ -308,13 +308,17 @@ describe('proxy.useCliproxyBinary', () => {
     }
   });
 
-  it('a provider with no model list: valid exports on stdout, and on stderr the commands that list its models and how to name one', async () => {
+  it('a provider with no model list whose live list cannot be had: valid exports on stdout, and on stderr why, the commands that list its models and how to name one', async () => {
     const ccs = makeTempCcs();
     try {
       ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      // Nothing listens there: the live list is asked and fails.
+      ccs.writeRaw('tui.json', JSON.stringify({endpoints: {aistudio: {api: `http://127.0.0.1:${REFUSED_PORT}`}}}));
       ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
       const result = await runBin(['env', 'aistudio'], ccs.env);
       assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, new RegExp(`^# Google AI Studio's live model list could not be had: .*127\\.0\\.0\\.1:${REFUSED_PORT}.*$`, 'm'));
+      assert.doesNotMatch(result.stderr, /AIzaSyTestKey0123456789/);
       // stdout is only export lines (what `eval` runs), without model variables.
       const lines = result.stdout.trim().split('\n');
       assert.ok(lines.every((line) => /^export ANTHROPIC_[A-Z_]+='[^']*'$/.test(line)), result.stdout);
@@ -339,6 +343,41 @@ describe('proxy.useCliproxyBinary', () => {
       assert.match(kimi.stderr, /^# see the patterns that hide them: ccs-tui models kimi --account x@example\.com; remove one: ccs-tui exclude rm kimi <pattern>/m);
     } finally {
       ccs.cleanup();
+    }
+  });
+
+  it("AI Studio (no static list): the model variables come from its live list, the slots' Gemini ids picked from it, rules applied", async () => {
+    const upstream = await startFakeUpstream((req, res) =>
+      req.path === '/v1beta/openai/models'
+        ? sendJson(res, 200, {object: 'list', data: ['models/embedding-001', 'models/gemini-2.5-flash-lite', 'models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/gemini-3-pro-preview'].map((id) => ({id, object: 'model', owned_by: 'google'}))})
+        : sendJson(res, 404, {error: {message: 'no such path'}}),
+    );
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\noauth-excluded-models:\n  aistudio:\n    - "*-preview"\n`);
+      ccs.writeRaw('tui.json', JSON.stringify({endpoints: {aistudio: {api: upstream.url}}}));
+      ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
+      const result = await runBin(['env', 'aistudio', '--json'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      const {env, notes} = JSON.parse(result.stdout) as {env: Record<string, string>; notes: string[]};
+      // gemini-3-pro-preview would be the big slot's first choice, but it is excluded.
+      assert.equal(env.ANTHROPIC_MODEL, 'gemini-2.5-pro');
+      assert.equal(env.ANTHROPIC_DEFAULT_OPUS_MODEL, 'gemini-2.5-pro');
+      assert.equal(env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'gemini-2.5-flash');
+      assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'gemini-2.5-flash-lite');
+      assert.ok(notes.includes("models from me@example.com's resolved list (Google AI Studio's live list, asked now)"), notes.join('; '));
+      assert.equal(upstream.requests.at(-1)?.headers.authorization, 'Bearer AIzaSyTestKey0123456789');
+
+      // A live list that names none of the slots' models: no variables (never an embedding model), and why.
+      upstream.handler = (_req, res) => sendJson(res, 200, {object: 'list', data: [{id: 'models/embedding-001'}, {id: 'models/imagen-4.0-generate-001'}]});
+      const none = await runBin(['env', 'aistudio'], ccs.env);
+      assert.equal(none.code, 0, none.stderr);
+      assert.doesNotMatch(none.stdout, /_MODEL=/);
+      assert.match(none.stderr, /^# Google AI Studio's live list names none of the models ccs-tui fills Claude Code's slots with \(gemini-3\.1-pro-preview, .*\)$/m);
+      assert.match(none.stderr, /^# ccs-tui has no static Google AI Studio model list/m);
+    } finally {
+      ccs.cleanup();
+      await upstream.close();
     }
   });
 

@@ -119,6 +119,8 @@ describe('refused requests close the connection without reading the body', async
   });
 
   it('keeps the connection of an accepted request alive', async () => {
+    // /v1/models asks Claude's live list upstream: answered at once, not by the slow stream the test before set.
+    f.upstream.handler = (req, res) => answerByProtocol(req, res);
     const exchange = await trickle(f.url, `GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`, 600, '');
     assert.match(exchange.text, /^HTTP\/1.1 200 /);
     assert.doesNotMatch(exchange.text, /connection: close/i);

@@ -154,3 +154,11 @@ export async function askMessages(f: Pick<ProxyFixture, 'url'>, route = '/v1/mes
   });
   return {status: response.status, text: await response.text()};
 }
+
+/** A small Chat Completions request for `model` through the proxy at `url` (root route, Bearer key): its status and body text. */
+export const askChat = (url: string, model: string) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+    body: JSON.stringify({model, messages: [{role: 'user', content: 'hi'}]}),
+  }).then(async (response) => ({status: response.status, text: await response.text()}));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {describeEvent, type ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
-import {accountTokens, API_KEY, proxyFixture} from './fixture.js';
+import {accountTokens, API_KEY, askChat as chat, proxyFixture} from './fixture.js';
 
 const ask = (url: string, model: string) =>
   fetch(`${url}/v1/messages`, {
@@ -66,13 +66,6 @@ describe('a model no provider lists when the root provider has no account', asyn
     assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
   });
 });
-
-const chat = (url: string, model: string) =>
-  fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
-    body: JSON.stringify({model, messages: [{role: 'user', content: 'hi'}]}),
-  }).then(async (response) => ({status: response.status, text: await response.text()}));
 
 const AISTUDIO_KEY = 'AIzaSyTestKey0123456789abcdefghijklmno';
 const aistudioAndClaude = (upstream: {url: string}) => ({

@@ -138,14 +138,18 @@ const env: CommandSpec = {
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
     const {values, positionals} = parseCommandArgs(this, args, JSON_FLAG, {required: [], optional: ['provider']});
-    const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}] = await Promise.all([
+    const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}, live] = await Promise.all([
       import('../../services/proxy/env.js'),
       import('../../services/proxy/pid-file.js'),
       import('../../store/settings.js'),
       import('../../proxy/servability.js'),
+      import('../../proxy/live-models.js'),
     ]);
     const {settings} = await loadSettings(ctx.paths);
-    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings)});
+    // A provider without a static list (AI Studio) gets its model variables from its live list,
+    // asked within the proxy's routing limits.
+    const liveModels = await live.liveModelList(ctx.paths, undefined, {timeoutMs: live.ROUTING_LIST_TIMEOUT_MS, deadlineMs: live.ROUTING_LIST_DEADLINE_MS});
+    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings), liveModels});
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;

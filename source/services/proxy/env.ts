@@ -9,7 +9,7 @@ import {actionKey} from '../../core/keymap.js';
 import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
-import {accountResolution} from '../../store/model-rules.js';
+import {accountResolution, type LiveModelList} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
@@ -42,6 +42,12 @@ export interface ClaudeCodeEnvOptions {
   whyCannotServe?: ServabilityCheck;
   /** Where the notes and refusal are shown: they name commands (`cli`, the default) or the TUI's keys. */
   surface?: ErrorSurface;
+  /**
+   * The provider's live list, asked only when it has no static list (AI Studio), so the model
+   * variables come from the models the proxy serves. The proxy layer has the HTTP one
+   * (proxy/live-models.ts liveModelList); callers that may wait on the network hand it in.
+   */
+  liveModels?: LiveModelList;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -53,7 +59,7 @@ const TIER_WORDS = {opus: 'big', sonnet: 'mid', haiku: 'small'} as const;
  * the provider's tier table (ModelTiers, ids matched exactly, aliases found by the id they stand
  * for); else list order (the first model, which the mid and small slots fall back to as well).
  */
-export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined): ClaudeModels {
+export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined, options: {listOrder?: boolean} = {}): ClaudeModels {
   const byAlias: Partial<Record<keyof ModelTiers, string>> = {};
   for (const model of models) {
     if (model.kind === 'original') continue;
@@ -70,17 +76,33 @@ export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | 
     return undefined;
   };
   const pick = (tier: keyof ModelTiers) => byAlias[tier] ?? fromTable(tier);
-  const main = pick('big') ?? models[0]?.id;
+  // A live list's order is the provider's, with models no slot wants (embeddings) among them: no list-order fallback.
+  const main = pick('big') ?? (options.listOrder === false ? undefined : models[0]?.id);
   return {main, opus: main, sonnet: pick('mid') ?? main, haiku: pick('small') ?? main};
 }
 
 /**
- * The model slots for a provider's account (the static list by plan, with config.yaml's and the
- * account's rules applied) and that resolution.
+ * The model slots for a provider's account (the static list by plan, and the live list `live` when
+ * given, with config.yaml's and the account's rules applied) and that resolution.
  */
-export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile): {models: ClaudeModels; resolution: ModelResolution} {
-  const resolution = accountResolution(row, config, account, token);
-  return {models: modelSlots(resolution.models, row.models.tiers), resolution};
+export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): {models: ClaudeModels; resolution: ModelResolution} {
+  const resolution = accountResolution(row, config, account, token, live);
+  return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
+}
+
+/**
+ * The slots from the live list when the provider has no static one and a live list can be asked
+ * (options.liveModels): undefined when it was not asked; `why` when it could not be had.
+ */
+async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account: Account, token: TokenFile | undefined, liveModels: LiveModelList): Promise<{slots?: ReturnType<typeof providerModelSlots>; why?: string}> {
+  try {
+    const live = await liveModels(row.id, account, token);
+    if (!live) return {};
+    if (live.models.length === 0) return {why: 'the live list is empty'};
+    return {slots: providerModelSlots(row, config, account, token, live.models)};
+  } catch (error) {
+    return {why: sanitizeLine((error as Error).message)};
+  }
 }
 
 /**
@@ -103,13 +125,21 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
-  const slots = providerModelSlots(row, config, account, token);
+  const fromStatic = providerModelSlots(row, config, account, token);
+  const live = fromStatic.resolution.base.length === 0 && account && !unservable && options.liveModels ? await liveModelSlots(row, config, account, token, options.liveModels) : {};
+  const slots = live.slots ?? fromStatic;
+  // Live models, every one excluded: that is the advice; live models the slots do not name: the static advice.
+  const livePicksNone = live.slots !== undefined && live.slots.resolution.models.length > 0;
   const models = claudeModelVariables(slots.models);
   // A refusal (cannot serve, no usable account) is the whole story: no notes on models that would not be served.
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
-    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list`);
-    else if (models.length === 0 && account) notes.push(...noModelsAdvice(row, slots.resolution, account, token, options.surface));
+    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
+    else if (models.length === 0 && account) {
+      if (live.why) notes.push(`${row.displayName}'s live model list could not be had: ${live.why}`);
+      else if (livePicksNone) notes.push(`${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${[...new Set(Object.values(row.models.tiers ?? {}).flat())].join(', ')})`);
+      notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, token, options.surface));
+    }
   }
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
