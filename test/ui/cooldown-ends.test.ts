@@ -10,18 +10,26 @@ import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {makeUiCcs} from './fixtures.js';
 
+/** Whatever the start drew is done: no frame for half a second (a loaded machine draws the start's last frames late). */
+async function settled(tui: {frameCount(): number}): Promise<void> {
+  for (let waited = 0, last = -1; waited < 5000 && tui.frameCount() !== last; waited += 500) {
+    last = tui.frameCount();
+    await sleep(500);
+  }
+}
+
 test("a cooldown that ends shows `ok` in the account's row when it ends, in one frame, and nothing is drawn meanwhile", async () => {
   const ccs = makeUiCcs();
-  const until = Date.now() + 3000;
+  const until = Date.now() + 5000;
   await new AccountStore(ccs.paths).setCooldown('claude', 'bob@example.com', {until: new Date(until).toISOString(), kind: 'quota', reason: 'usage limit reached'});
   const tui = await renderTui({paths: ccs.paths, width: 120, height: 24});
   try {
     // The pane title counts the local cooldown as the row does (it said "ok" beside a cooling row).
     await tui.waitFor((f) => /bob@example\.com +⏳ cooldown/.test(f) && /Claude accounts \(2\) · 1 cooling down/.test(f));
-    // Settled: whatever the start drew is done.
-    await sleep(500);
+    await settled(tui);
+    assert.ok(Date.now() < until - 200, 'the start settled before the cooldown ended (else the frame counted below is not the end\'s)');
     const before = tui.frameCount();
-    const frame = await tui.waitFor((f) => /bob@example\.com +ok/.test(f), 8000);
+    const frame = await tui.waitFor((f) => /bob@example\.com +ok/.test(f), 10000);
     assert.ok(Date.now() >= until, 'not before the cooldown ends');
     assert.match(frame, /alice@example\.com +ok/);
     assert.match(frame, /Claude accounts \(2\) · ok/);
@@ -47,7 +55,7 @@ test('a server cooldown decades ahead (past a Node timer\'s 24.8-day limit) draw
   const tui = await renderTui({paths: ccs.paths, width: 120, height: 24, target: 'team'});
   try {
     await tui.waitFor((f) => /c@example\.com +⏳ cooldown/.test(f));
-    await sleep(500);
+    await settled(tui);
     const before = tui.frameCount();
     await sleep(1500);
     assert.equal(tui.frameCount(), before, 'a steady screen draws nothing while the cooldown runs');
