@@ -1122,7 +1122,18 @@ export class Redactor {
       if (code < 256 && echoChars[code] !== 1) break;
       start--;
     }
-    const hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    let hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    // A wrapped base64 echo's raw separators (a line break; a space next to SPACE_FOLDED_WIDTH
+    // base64 characters) are no echo characters, so its chain may begin before `start`: read from
+    // the chain's start, as holdBytesFrom does; only when the chain may have one (prose has none).
+    let chain = to;
+    let run = 0;
+    let separated = false;
+    for (let code = text.charCodeAt(to - 1); chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = text.charCodeAt(--chain - 1)) {
+      run = isBase64(code) ? run + 1 : 0;
+      separated ||= code === 10 || code === 13 || run >= SPACE_FOLDED_WIDTH;
+    }
+    if (separated && chain < start) hold = Math.min(hold, chain + this.wrappedHoldFrom(text.slice(chain, to)));
     return Math.min(hold, this.escapedHoldFrom(text, floor, to));
   }
 

@@ -33,6 +33,24 @@ const TEXTS = [
 ];
 
 describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact masks it joined', () => {
+  it('a wrapped base64 echo (raw line breaks, or spaces) cut between pieces: held until whole, then masked', () => {
+    // Line breaks and spaces are no echo characters: the held tail once stopped at the last one,
+    // and the lines before it went out (a translated stream's deltas of a MIME-wrapped token).
+    const b64 = Buffer.from(SLASHED).toString('base64');
+    for (const [width, separator] of [[7, '\n'], [8, '\r\n'], [16, ' ']] as const) {
+      const text = `see ${b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(separator)} ok`;
+      const want = redactor.redact(text);
+      assert.notEqual(want, text, `redact masks the ${JSON.stringify(separator)} wrapped form`);
+      for (let k = 1; k < text.length; k++) {
+        for (let j = k; j < text.length; j += 5) {
+          const pieces = [text.slice(0, k), text.slice(k, j), text.slice(j)];
+          assert.equal(run(pieces).join(''), want, `${JSON.stringify(separator)} cut at ${k}, ${j}`);
+          assert.equal(run(pieces, false, 2).join(''), want, `${JSON.stringify(separator)} cut at ${k}, ${j}, two at a time`);
+        }
+      }
+    }
+  });
+
   for (const latin1 of [false, true]) {
     it(`${latin1 ? 'latin1 bytes' : 'text'}: cut in three at every pair of offsets, and in pieces of 1 to 6 characters`, () => {
       for (const source of TEXTS) {
