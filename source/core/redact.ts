@@ -1139,8 +1139,8 @@ export class Redactor {
 
   /**
    * Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: where the text's
-   * part `[floor, to)` must be held from for them, the first such escape in it, or an escape cut
-   * off at `to` (`\`, `\u00`); `to` when it holds neither.
+   * part `[floor, to)` must be held from for them, the first such escape in it (from the echo
+   * characters right before it), or an escape cut off at `to` (`\`, `\u00`); `to` when it holds neither.
    */
   escapedHoldFrom(text: string, floor: number, to = text.length): number {
     const backslash = text.indexOf('\\', floor);
@@ -1149,7 +1149,12 @@ export class Redactor {
     const escaped = tail.search(ESCAPED_VERBATIM);
     const cut = escaped === -1 ? tail.search(CUT_ESCAPE_AT_END) : -1;
     const at = escaped !== -1 ? escaped : cut;
-    return at === -1 ? to : floor + at;
+    if (at === -1) return to;
+    // Letters sent as they are may come before the first escaped one (`s\u006b-…`): held with it.
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    let start = floor + at;
+    for (let code = text.charCodeAt(start - 1); start > floor && (code > 255 || echoChars[code] === 1); code = text.charCodeAt(--start - 1));
+    return start;
   }
 
   /**

@@ -33,6 +33,17 @@ const TEXTS = [
 ];
 
 describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact masks it joined', () => {
+  it('an echo whose first letter is sent as it is and the next ones `\\u`-escaped, cut right after that letter: held from it', () => {
+    // The hold began at the first escape, so `x s` went out and the rest, without its `s`, was no echo.
+    const escaped = ANTHROPIC.replace(/[a-z]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`).replace('\\u0073', 's');
+    const text = `x ${escaped} end`;
+    const want = redactor.redact(text);
+    assert.equal(want, 'x sk-a…(redacted) end');
+    for (let k = 1; k < text.length; k++) {
+      for (let j = k; j < text.length; j++) assert.equal(run([text.slice(0, k), text.slice(k, j), text.slice(j)]).join(''), want, `cut at ${k}, ${j}`);
+    }
+  });
+
   it('a wrapped base64 echo (raw line breaks, or spaces) cut between pieces: held until whole, then masked', () => {
     // Line breaks and spaces are no echo characters: the held tail once stopped at the last one,
     // and the lines before it went out (a translated stream's deltas of a MIME-wrapped token).
