@@ -1122,14 +1122,25 @@ export class Redactor {
       if (code < 256 && echoChars[code] !== 1) break;
       start--;
     }
-    const hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    let hold = start === to ? to : start + this.holdFrom(text.slice(start, to), 0);
+    // A wrapped base64 echo's raw separators (a line break; a space next to SPACE_FOLDED_WIDTH
+    // base64 characters) are no echo characters, so its chain may begin before `start`: read from
+    // the chain's start, as holdBytesFrom does; only when the chain may have one (prose has none).
+    let chain = to;
+    let run = 0;
+    let separated = false;
+    for (let code = text.charCodeAt(to - 1); chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = text.charCodeAt(--chain - 1)) {
+      run = isBase64(code) ? run + 1 : 0;
+      separated ||= code === 10 || code === 13 || run >= SPACE_FOLDED_WIDTH;
+    }
+    if (separated && chain < start) hold = Math.min(hold, chain + this.wrappedHoldFrom(text.slice(chain, to)));
     return Math.min(hold, this.escapedHoldFrom(text, floor, to));
   }
 
   /**
    * Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: where the text's
-   * part `[floor, to)` must be held from for them, the first such escape in it, or an escape cut
-   * off at `to` (`\`, `\u00`); `to` when it holds neither.
+   * part `[floor, to)` must be held from for them, the first such escape in it (from the echo
+   * characters right before it), or an escape cut off at `to` (`\`, `\u00`); `to` when it holds neither.
    */
   escapedHoldFrom(text: string, floor: number, to = text.length): number {
     const backslash = text.indexOf('\\', floor);
@@ -1138,7 +1149,12 @@ export class Redactor {
     const escaped = tail.search(ESCAPED_VERBATIM);
     const cut = escaped === -1 ? tail.search(CUT_ESCAPE_AT_END) : -1;
     const at = escaped !== -1 ? escaped : cut;
-    return at === -1 ? to : floor + at;
+    if (at === -1) return to;
+    // Letters sent as they are may come before the first escaped one (`s\u006b-…`): held with it.
+    const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
+    let start = floor + at;
+    for (let code = text.charCodeAt(start - 1); start > floor && (code > 255 || echoChars[code] === 1); code = text.charCodeAt(--start - 1));
+    return start;
   }
 
   /**

@@ -4,7 +4,7 @@
 // concatenates) as Redactor.redact masks the joined text, piece by piece: a piece goes out at once
 // unless its joined tail may begin an echo (Redactor.holdTextFrom), and then only until later
 // pieces settle it. Pure: the caller maps pieces to its events.
-import type {RedactOptions, Redactor} from './redact.js';
+import {redactedForm, type RedactOptions, type Redactor} from './redact.js';
 
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 
@@ -51,8 +51,10 @@ export class TextRunMasker {
       this.raw = this.raw.slice(hold);
     } else {
       // Only the text after the last masked echo (where raw and masked agree) may begin another.
+      // An echo found among `\u`-escaped letters comes back with every such escape decoded
+      // (Redactor.redact), so raw and masked may differ up to the end: then from the masked form's end.
       this.aligned = false;
-      const after = masked.slice(masked.length - commonSuffixLength(this.raw, masked));
+      const after = masked.slice(Math.min(masked.length - commonSuffixLength(this.raw, masked), afterLastMaskedForm(masked)));
       const hold = this.redactor.holdTextFrom(after);
       this.out += masked.slice(0, masked.length - after.length + hold);
       this.raw = after.slice(hold);
@@ -154,6 +156,15 @@ function distribute(total: string, pieces: readonly string[]): string[] {
   else if (middle && first > 0) outputs[first - 1] += middle;
   else if (middle) outputs[0] = middle + outputs[0]!;
   return outputs;
+}
+
+/** The end of a masked form's fixed part (redactedForm: `sk-a…(redacted)`; its `…` differs in latin1 text). */
+const MASKED_FORM_END = redactedForm('').replace('…', '');
+
+/** Where the text after the last masked form begins; the text's length when it has none. */
+function afterLastMaskedForm(masked: string): number {
+  const at = masked.lastIndexOf(MASKED_FORM_END);
+  return at === -1 ? masked.length : at + MASKED_FORM_END.length;
 }
 
 /** How many characters two texts end with alike. */

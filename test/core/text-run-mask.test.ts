@@ -33,6 +33,51 @@ const TEXTS = [
 ];
 
 describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact masks it joined', () => {
+  it('an echo with `\\u`-escaped letters that begins in a piece where another echo is masked: held, not let out decoded', () => {
+    // redact decodes such escapes when it finds an echo among them: the piece's tail `sk-a\u006et-`
+    // came back as `sk-ant-`, unlike raw, and went out whole; the next pieces finished the token.
+    const escaped = ANTHROPIC.replace(/[a-z]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    const text = `${SLASHED} and ${escaped} end`;
+    const want = redactor.redact(text);
+    assert.ok(!want.includes(ANTHROPIC) && !want.includes('AAAABBBB'), want);
+    for (let k = 1; k < text.length; k++) {
+      for (let j = k; j < text.length; j += 3) {
+        const pieces = [text.slice(0, k), text.slice(k, j), text.slice(j)];
+        assert.equal(run(pieces).join(''), want, `cut at ${k}, ${j}`);
+        assert.equal(run(pieces, false, 2).join(''), want, `cut at ${k}, ${j}, two at a time`);
+      }
+    }
+  });
+
+  it('an echo whose first letter is sent as it is and the next ones `\\u`-escaped, cut right after that letter: held from it', () => {
+    // The hold began at the first escape, so `x s` went out and the rest, without its `s`, was no echo.
+    const escaped = ANTHROPIC.replace(/[a-z]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`).replace('\\u0073', 's');
+    const text = `x ${escaped} end`;
+    const want = redactor.redact(text);
+    assert.equal(want, 'x sk-a…(redacted) end');
+    for (let k = 1; k < text.length; k++) {
+      for (let j = k; j < text.length; j++) assert.equal(run([text.slice(0, k), text.slice(k, j), text.slice(j)]).join(''), want, `cut at ${k}, ${j}`);
+    }
+  });
+
+  it('a wrapped base64 echo (raw line breaks, or spaces) cut between pieces: held until whole, then masked', () => {
+    // Line breaks and spaces are no echo characters: the held tail once stopped at the last one,
+    // and the lines before it went out (a translated stream's deltas of a MIME-wrapped token).
+    const b64 = Buffer.from(SLASHED).toString('base64');
+    for (const [width, separator] of [[7, '\n'], [8, '\r\n'], [16, ' ']] as const) {
+      const text = `see ${b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(separator)} ok`;
+      const want = redactor.redact(text);
+      assert.notEqual(want, text, `redact masks the ${JSON.stringify(separator)} wrapped form`);
+      for (let k = 1; k < text.length; k++) {
+        for (let j = k; j < text.length; j += 5) {
+          const pieces = [text.slice(0, k), text.slice(k, j), text.slice(j)];
+          assert.equal(run(pieces).join(''), want, `${JSON.stringify(separator)} cut at ${k}, ${j}`);
+          assert.equal(run(pieces, false, 2).join(''), want, `${JSON.stringify(separator)} cut at ${k}, ${j}, two at a time`);
+        }
+      }
+    }
+  });
+
   for (const latin1 of [false, true]) {
     it(`${latin1 ? 'latin1 bytes' : 'text'}: cut in three at every pair of offsets, and in pieces of 1 to 6 characters`, () => {
       for (const source of TEXTS) {
