@@ -40,14 +40,6 @@ const TOKEN_GOES_ON = /[A-Za-z0-9_\-+/=]/;
  */
 const COMPILE_AFTER = 8;
 
-/**
- * Masks every echo of a set of secrets: as sent, percent-encoded, JSON-escaped (`\/`, `\u002f`), and
- * base64 (alone or inside `Basic base64(user:token)`), in one pass over the text however many
- * secrets, so the proxy can apply it to every body it forwards. The expressions for escaped echoes
- * and for a stream's tail are compiled on first use: most text has no escape, and only streams
- * need the tail's. The base64 forms are built once some text may hold one (CoreHeads): a listing
- * holds none.
- */
 /** A masked form as a header value takes it: ASCII (`…` is no valid header character, and Node's writeHead throws on it). */
 const asciiMaskedForm = (masked: string) => masked.replace(/…/g, '...').replace(/[^\x20-\x7e]/g, '?');
 
@@ -56,6 +48,14 @@ const SHORT_MEMO_LENGTH = 256;
 /** ...this many of them, then starts afresh. */
 const SHORT_MEMO_SIZE = 512;
 
+/**
+ * Masks every echo of a set of secrets: as sent, percent-encoded, JSON-escaped (`\/`, `\u002f`), and
+ * base64 (alone or inside `Basic base64(user:token)`), in one pass over the text however many
+ * secrets, so the proxy can apply it to every body it forwards. The expressions for escaped echoes
+ * and for a stream's tail are compiled on first use: most text has no escape, and only streams
+ * need the tail's. The base64 forms are built once some text may hold one (CoreHeads): a listing
+ * holds none.
+ */
 export class Redactor {
   /**
    * The secrets' own forms (each secret, and a non-ASCII one's UTF-8 bytes as latin1), longest
