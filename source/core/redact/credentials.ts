@@ -1,0 +1,37 @@
+// Which strings are credentials: every credential field of a token file (credentialsOf, what a
+// Redactor is built from), and generic credential shapes for text whose secrets this process cannot
+// know (maskCredentialPatterns).
+import {decodeEchoed, MIN_SECRET_LENGTH, redactedForm} from './echo-forms.js';
+
+/** Token-file fields that hold credentials (CLIProxyAPI names), beyond those matched by name. */
+const CREDENTIAL_FIELDS = ['access_token', 'refresh_token', 'id_token', 'api_key', 'copilot_token', 'token', 'key', 'secret', 'client_secret', 'password'];
+/** Any other field named like a credential (`github_token`, `session_key`, …); `token_type` is not one. */
+const CREDENTIAL_NAME = /(^|_)(token|key|secret|password|cookie)$/i;
+
+/**
+ * Every credential in a token file: the known fields, any string field named like a credential, and
+ * the same inside nested objects (a Vertex service account's private key, a Copilot token object).
+ */
+export function credentialsOf(token: unknown, depth = 0): string[] {
+  if (typeof token !== 'object' || token === null || depth > 3) return [];
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(token as Record<string, unknown>)) {
+    if (typeof value === 'string' && (CREDENTIAL_FIELDS.includes(name) || CREDENTIAL_NAME.test(name))) out.push(value);
+    else if (typeof value === 'object') out.push(...credentialsOf(value, depth + 1));
+  }
+  return out.filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * Generic credential shapes, for text from a server whose credentials this process cannot know (a
+ * remote CLIProxyAPI's accounts, its management key echoed back): a bearer value, and tokens with a
+ * well-known prefix (Anthropic `sk-ant-`, Google `ya29.` access and `1//` refresh tokens, GitHub
+ * `gho_`/`ghu_`/`ghp_`/`ghs_`/`ghr_`, OpenAI `sk-`, JWTs `eyJ….….…`). Also JSON-escaped `1\/\/`.
+ */
+const CREDENTIAL_PATTERNS =
+  /(?<=\b(?:Bearer|Basic|token)[\s:="']+)[A-Za-z0-9._~+/=\\-]{12,}|\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}|\bya29\.[A-Za-z0-9._-]{12,}|\b1(?:\/\/|\\\/\\\/)[A-Za-z0-9._-]{12,}|\bgh[opsur]_[A-Za-z0-9]{12,}|\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/gi;
+
+/** Text with every generic credential shape masked (see CREDENTIAL_PATTERNS). */
+export function maskCredentialPatterns(text: string): string {
+  return text.replace(CREDENTIAL_PATTERNS, (found) => redactedForm(decodeEchoed(found)));
+}

@@ -1,0 +1,144 @@
+// What an echo of a secret looks like, for the rest of core/redact/: the forms a Redactor looks for
+// (as sent, percent-encoded or JSON-escaped: charPattern; base64: base64Cores), letters sent as JSON
+// `\u00XX` escapes (ESCAPED_VERBATIM: no encoder writes them, but a client decodes them), how a
+// found echo is decoded back and shown masked (decodeEchoed, redactedForm), and the characters no
+// encoding touches (VERBATIM). Every other file here builds on these, so this one imports none.
+
+/** Secrets shorter than this are not masked (they would mask ordinary words and numbers). */
+export const MIN_SECRET_LENGTH = 8;
+
+/** `sk-ant-oat01-…` → `sk-a…(redacted)`. */
+export function redactedForm(secret: string): string {
+  return `${secret.slice(0, 4)}…(redacted)`;
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** JSON's two-character escapes: the character after the backslash, by the character it stands for. */
+const JSON_SHORT_ESCAPES: Record<string, string> = {'\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f', '"': '"', '\\': '\\'};
+const JSON_SHORT_DECODED: Record<string, string> = Object.fromEntries(Object.entries(JSON_SHORT_ESCAPES).map(([char, short]) => [short, char]));
+
+/**
+ * How one character of a secret may appear in text that echoes it: as itself, percent-encoded (a URL,
+ * a form body) once or more (`%252F`: a URL inside a URL), JSON-escaped as `\uXXXX` (either hex case)
+ * or `\n`-style, or `\/` (PHP, Jackson and many gateways escape '/'), at any depth of JSON nesting (a
+ * JSON string inside a JSON string doubles each backslash and escapes it: `\\\/`, `\\u0026`).
+ * Letters, digits and `-_.` are never escaped by any of these; `~` is by some URL encoders (`%7E`).
+ * A regex source.
+ */
+export function charPattern(char: string): string {
+  if (VERBATIM.test(char)) return char === '.' ? '\\.' : char === '-' ? '\\-' : char;
+  const code = char.charCodeAt(0);
+  const either = (value: number, digits: number) => value.toString(16).padStart(digits, '0').replace(/[a-f]/g, (h) => `[${h}${h.toUpperCase()}]`);
+  if (code > 0x7f) {
+    // Percent-encoding takes the UTF-8 bytes; JSON's \u escapes the UTF-16 units (two for an astral character).
+    const percent = [...Buffer.from(char, 'utf8')].map((byte) => `%(?:25)*${either(byte, 2)}`).join('');
+    const unicode = [...Array(char.length).keys()].map((i) => `\\\\+u${either(char.charCodeAt(i), 4)}`).join('');
+    return `(?:${escapeRegExp(char)}|${percent}|${unicode})`;
+  }
+  const either2 = either(code, 2);
+  const forms = [escapeRegExp(char), `%(?:25)*${either2}`, `\\\\+u00${either2}`];
+  if (char === '/') forms.push('\\\\+/');
+  // JSON's short escapes (a private key's newlines echoed inside a JSON string).
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short) forms.push(`\\\\+${escapeRegExp(short)}`);
+  return `(?:${forms.join('|')})`;
+}
+
+/**
+ * The base64 text of a secret wherever it sits in an encoded value (`Basic base64(user:TOKEN)`, a
+ * bare base64 of the token): for each alignment of the secret within 3-byte groups, the characters
+ * that come from whole groups of the secret's own bytes, which do not depend on what surrounds it.
+ * Standard and URL-safe alphabets.
+ */
+export function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const out: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const from = coreStart(shift);
+    const to = coreEnd(bytes.length, shift);
+    if (to - from < CORE_MIN_BYTES) continue;
+    // Whole groups: no '=' padding, so base64url is the standard text with '-' and '_'.
+    const core = bytes.subarray(from, to);
+    out.push(core.toString('base64'), core.toString('base64url'));
+  }
+  return out;
+}
+
+/**
+ * Where a base64 core starts in the secret's bytes: with `shift` bytes before the secret, groups
+ * start at byte 3 - shift of it (the first group mixes in bytes before the secret).
+ */
+const coreStart = (shift: number) => (shift === 0 ? 0 : 3 - shift);
+/** Where it ends (exclusive): a last partial group mixes in bytes after the secret. */
+const coreEnd = (byteLength: number, shift: number) => coreStart(shift) + Math.floor((byteLength - coreStart(shift)) / 3) * 3;
+/** Bytes of the shortest core: two groups, eight characters (MIN_SECRET_LENGTH). */
+export const CORE_MIN_BYTES = 6;
+
+/** The decoded text of a match of any echoed form (for the masked form's first characters). */
+export function decodeEchoed(found: string): string {
+  return found.replace(/\\+u([0-9a-fA-F]{4})|%(?:25)*([0-9a-fA-F]{2})|\\+(\/)|\\+([nrtbf"\\])/g, (_, u?: string, p?: string, slash?: string, short?: string) =>
+    slash ?? (short ? JSON_SHORT_DECODED[short]! : String.fromCharCode(parseInt((u ?? p)!, 16))),
+  );
+}
+
+export const ASCII = /^[\x00-\x7f]*$/;
+
+/** Text whose characters are all below 256 read as UTF-8 bytes when they are valid UTF-8 (a percent-decoded echo), else as it is. */
+export function utf8OfBytes(text: string): string {
+  if (ASCII.test(text) || /[^\x00-\xff]/.test(text)) return text;
+  const decoded = Buffer.from(text, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? text : decoded;
+}
+
+/** Text that may hold an escaped echo (`\/`, `\u00XX`, `%XX`); other text needs only the plain forms. */
+export const ESCAPE_HINT = /\\[/unrtbf"\\]|%[0-9a-fA-F]{2}/;
+
+/**
+ * How many characters of text one character of a secret can take when echoed: `\\\\u002F` (a
+ * `\u` escape inside JSON nested twice), `%25252F` (a URL encoded three times). A wrapped echo
+ * (a chain, see SPACE_FOLDED_WIDTH) takes at most 9 characters per base64 character (`%2F%0D%0A`), 12 per byte of
+ * the secret: within 10 per character of the longest form, a core (4 characters per 3 bytes).
+ */
+export const ECHO_EXPANSION = 10;
+
+/** The start of a `\uXXXX`, `\/` or `%XX` escape that the end of the text cuts off. */
+export const PARTIAL_ESCAPE = '(?:\\\\+(?:u[0-9a-fA-F]{0,3})?|%(?:25)*[0-9a-fA-F]?)$';
+/**
+ * The same for a non-ASCII character, whose escape is several: `%C3%A`, `\\ud83d\\ud`. Never
+ * empty: the head pattern then matched '' at every text's end, and a stream's held tail became
+ * NaN (wrappedHoldFrom), so an echo cut at a chunk's end went out unmasked.
+ */
+export const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:%(?:25)*[0-9a-fA-F]?)?|(?:\\\\+u[0-9a-fA-F]{4})?\\\\+(?:u[0-9a-fA-F]{0,4})?)$';
+
+/**
+ * Characters that every encoding of an echo leaves as they are (percent-encoding, JSON escapes and
+ * base64's URL-safe alphabet never touch them; see charPattern): a secret's runs of them appear
+ * verbatim, in the same order, in every echoed form.
+ */
+const VERBATIM = /^[A-Za-z0-9_.-]$/;
+
+/** A JSON `\u` escape of a VERBATIM character, not itself escaped (`\\u0061` is a backslash and `u0061`). */
+export const ESCAPED_VERBATIM = /(?<!\\)(?:\\\\)*\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
+export const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
+export const BACKSLASH = 0x5c;
+/** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM. */
+export const CUT_ESCAPE_AT_END = /(?<!\\)(?:\\\\)*\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
+
+/** The text with each escape ESCAPED_VERBATIM finds replaced by its character (other escapes kept). */
+export function decodeVerbatimEscapes(text: string): string {
+  return text.replace(/\\(\\|u00([0-9a-fA-F]{2}))/g, (whole, _escaped: string, hex: string | undefined) => {
+    if (hex === undefined) return whole;
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return VERBATIM.test(char) ? char : whole;
+  });
+}
+
+/** By char code: 1 for VERBATIM characters. */
+export const VERBATIM_CODES = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) if (VERBATIM.test(String.fromCharCode(code))) table[code] = 1;
+  return table;
+})();

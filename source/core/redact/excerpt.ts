@@ -1,0 +1,39 @@
+// Text from the network or a file cut to a message's length without showing a credential: excerpt
+// (masked, sanitised, then cut) and cutText. Above the Redactor, which excerpt takes as a masker.
+import {sanitizeLine} from '../sanitize.js';
+import type {Redactor} from './redactor.js';
+
+/** Text to mask: a function, or a Redactor (whose cut-echo masking is then used too). */
+export type Masker = ((text: string) => string) | Redactor;
+
+/**
+ * One line of at most `max` characters (plus `…`) of text from the network or a file, for a message:
+ * masked whole FIRST, then sanitised (sanitizeLine), then cut (cutText). The masker is required
+ * because the order matters: a secret cut in half is no longer recognised by any later redaction.
+ * Empty text → `(empty body)`.
+ */
+export function excerpt(text: string, max: number, mask: Masker): string {
+  const masked = typeof mask === 'function' ? mask(text) : mask.redact(text, {cutEchoes: true});
+  return cutText(sanitizeLine(masked).trim(), max) || '(empty body)';
+}
+
+/** Characters that may go on a token: a run of them is one word, wherever the text was cut. */
+const TOKEN_CHAR = /[A-Za-z0-9_\-+/=.~]/;
+
+/** Characters of a cut token still shown: what a masked form shows of a secret (redactedForm). */
+const CUT_TOKEN_SHOWN = 4;
+
+/**
+ * `text` when at most `max` characters, else its first `max` and `…`. A cut inside a run of token
+ * characters drops that run's part when it is longer than a masked form shows: a cut credential
+ * (one no masker knew, or text not masked yet) shows no more of itself than redactedForm does.
+ * For text that goes out unmasked by a masker that knows the secrets, use excerpt instead.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max;
+  let start = cut;
+  while (start > 0 && TOKEN_CHAR.test(text[start - 1]!)) start--;
+  if (TOKEN_CHAR.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;
+  return `${text.slice(0, cut)}…`;
+}
