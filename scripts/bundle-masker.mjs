@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Bundles the masker (dist/source/core/redact.js and its parts in core/redact/) into its entry file.
+// Why: every command's output passes the masker (cli/run.ts), and the command line loads its modules
+// unbundled, each file adding to every command's start (`accounts --json` has a budget of 3× `node
+// -e 0`, DESIGN.md). The masker is split by concern to be read; loaded, it is one module. Modules
+// outside core/redact/ stay imports (their paths rewritten for the entry's folder).
+import {build} from 'esbuild';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist/source/core/redact.js');
+const parts = path.join(root, 'dist/source/core/redact') + path.sep;
+
+/** Imports of modules outside core/redact/ stay imports, relative to the entry's folder. */
+const outsideStaysImported = {
+  name: 'outside-stays-imported',
+  setup(esbuild) {
+    esbuild.onResolve({filter: /^\.\.?\//}, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path);
+      if (resolved === entry || resolved.startsWith(parts)) return undefined;
+      const relative = path.relative(path.dirname(entry), resolved).split(path.sep).join('/');
+      return {path: relative.startsWith('.') ? relative : `./${relative}`, external: true};
+    });
+  },
+};
+
+await build({
+  plugins: [outsideStaysImported],
+  entryPoints: [entry],
+  outfile: entry,
+  allowOverwrite: true,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
