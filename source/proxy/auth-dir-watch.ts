@@ -11,6 +11,7 @@
 // changes may not all pass through this kernel (NFS, SMB, FUSE, 9p: LOCAL_FILE_SYSTEMS), a dir at
 // the path that is no longer the one watched, a token file that is a link.
 import {lstatSync, statfsSync, watch, type FSWatcher, type Stats} from 'node:fs';
+import path from 'node:path';
 
 /**
  * statfs magic numbers of local Linux file systems, where every change to a file is made by this
@@ -22,7 +23,8 @@ export class AuthDirWatch {
   /** Bumped by every change the watch reports (and when the watch ends). */
   generation = 0;
   private watcher: FSWatcher | undefined;
-  /** The inode of the dir watched. */
+  /** The device and inode of the dir watched. */
+  private dev = -1;
   private ino = -1;
   /** The generation at which the dir at the path was last confirmed to be the one watched (-1: not confirmed). */
   private confirmed = -1;
@@ -48,12 +50,12 @@ export class AuthDirWatch {
       this.stop();
       return false;
     }
-    if (this.watcher !== undefined && stat.ino === this.ino) {
+    if (this.watcher !== undefined && stat.ino === this.ino && stat.dev === this.dev) {
       this.confirmed = generation;
       return generation === this.generation;
     }
     this.stop();
-    this.start(stat.ino);
+    this.start(stat);
     return false;
   }
 
@@ -71,15 +73,23 @@ export class AuthDirWatch {
     this.stop();
   }
 
-  private start(ino: number): void {
+  private start(stat: Stats): void {
     try {
       if (!LOCAL_FILE_SYSTEMS.has(statfsSync(this.dir).type)) return;
-      const watcher = watch(this.dir, {persistent: false}, () => this.generation++);
+      // The dir itself removed or moved (inotify's IN_DELETE_SELF, IN_MOVE_SELF, IN_IGNORED, which
+      // libuv names by the dir's own name): the watch reports nothing more, yet a dir made again at
+      // the path may get the same inode (ext4 reuses it at once), and confirm would trust it.
+      const self = path.basename(this.dir);
+      const watcher = watch(this.dir, {persistent: false}, (_event, name) => {
+        this.generation++;
+        if (name === self && this.watcher === watcher) this.stop();
+      });
       watcher.on('error', () => {
         if (this.watcher === watcher) this.stop();
       });
       this.watcher = watcher;
-      this.ino = ino;
+      this.dev = stat.dev;
+      this.ino = stat.ino;
     } catch {
       // No watch (no inotify watches left, the dir gone meanwhile): every request looks, as before.
     }

@@ -2,7 +2,7 @@
 // (auth-dir-watch.ts) reports nothing new; these tests change the files in each way that must still
 // reach the next request, with the stats skipped before the change.
 import assert from 'node:assert/strict';
-import fs, {mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync} from 'node:fs';
+import fs, {mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {syncBuiltinESMExports} from 'node:module';
 import path from 'node:path';
 import {test} from 'node:test';
@@ -97,6 +97,35 @@ test('an auth dir replaced by another is followed: its files reach the next requ
     await request('c@example.com');
     ccs.writeToken('claude-d.json', tokenFixture('claude', 'd@example.com'));
     assert.deepEqual((await request('d@example.com')).ids, ['c@example.com', 'd@example.com'], 'the new dir is the one watched');
+  } finally {
+    done();
+  }
+});
+
+test('an auth dir removed and made again (ext4 gives it the same inode) is watched again: a pause, an addition and a rewrite reach the next request', async (t) => {
+  const {ccs, request, done} = await setUp();
+  try {
+    const auth = ccs.paths.authDir;
+    const before = statSync(auth).ino;
+    rmSync(auth, {recursive: true});
+    mkdirSync(auth, {mode: 0o700});
+    // On ext4 the new dir is the old inode number (on tmpfs it is not, and the watch restarts anyway).
+    t.diagnostic(`same inode: ${statSync(auth).ino === before}`);
+    ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'));
+    for (let i = 0; i < 3; i++) assert.deepEqual((await request()).ids, ['a@example.com']);
+
+    ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com'));
+    assert.deepEqual((await request('b@example.com')).ids, ['a@example.com', 'b@example.com'], 'added by hand: listed');
+    const file = path.join(auth, 'claude-a.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('at-claude-a@example.com-0123456789abcdef', 'at-claude-a@example.com-fedcba9876543210'));
+    const rewritten = (await request()).token;
+    assert.ok(typeof rewritten === 'object');
+    assert.equal(rewritten.access_token, 'at-claude-a@example.com-fedcba9876543210', 'rewritten: the new token');
+    mkdirSync(ccs.paths.pausedDir, {recursive: true, mode: 0o700});
+    renameSync(file, path.join(ccs.paths.pausedDir, 'claude-a.json'));
+    const after = await request();
+    assert.deepEqual(after.ids, ['b@example.com'], 'paused: not listed');
+    assert.equal(after.token, 'not listed');
   } finally {
     done();
   }
