@@ -178,6 +178,36 @@ test('a change reaches a request handled before the watch reports it (read in th
   }
 });
 
+test('an auth dir that is a link, pointed at another dir (ln -sfn), is followed by the next request', async () => {
+  const ccs = makeTempCcs();
+  const auth = ccs.paths.authDir;
+  const first = `${auth}-first`;
+  const second = `${auth}-second`;
+  mkdirSync(first, {mode: 0o700});
+  mkdirSync(second, {mode: 0o700});
+  writeFileSync(path.join(first, 'claude-a.json'), JSON.stringify(tokenFixture('claude', 'a@example.com')), {mode: 0o600});
+  rmSync(auth, {recursive: true});
+  symlinkSync(first, auth);
+  const source = new AccountSource(new AccountStore(ccs.paths), Date.now, 60_000);
+  try {
+    const ids = async () => {
+      await turn();
+      return (source.usableNow('claude') ?? (await source.usable('claude'))).map((a) => a.id);
+    };
+    for (let i = 0; i < 3; i++) assert.deepEqual(await ids(), ['a@example.com']);
+    // Past the clock tick of the first dir's last change (a dir's mtime is as coarse as that).
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    writeFileSync(path.join(second, 'claude-b.json'), JSON.stringify(tokenFixture('claude', 'b@example.com')), {mode: 0o600});
+    // The link replaced by one to the other dir: nothing changes in the dir the watch follows.
+    symlinkSync(second, `${auth}.new`);
+    renameSync(`${auth}.new`, auth);
+    assert.deepEqual(await ids(), ['b@example.com']);
+  } finally {
+    source.close();
+    ccs.cleanup();
+  }
+});
+
 test('a token file that is a link is looked at on every request (its target changes outside the dir)', async () => {
   const ccs = makeTempCcs();
   const outside = path.join(path.dirname(ccs.paths.authDir), 'elsewhere.json');
