@@ -3,7 +3,8 @@
 // are picked up; re-read only when the registry, the token dirs or the account state changed:
 // reading every token file would stall requests) and each account's token, cached until its file
 // changes (refreshes by the TUI, CCS or this proxy land on disk first). The per-request looks are
-// stats, skipped while a watch of the auth dir (auth-dir-watch.ts) reports nothing new.
+// a stat of the auth dir and one of the token file; the second is skipped while neither the dir's
+// mtime nor a watch of it (auth-dir-watch.ts) says anything changed.
 import {readdirSync, statSync, type Stats} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
@@ -29,6 +30,8 @@ interface CachedToken {
   token: TokenFile | undefined;
   /** The auth dir watch's generation when the file was last seen as cached (-1: look again every time). */
   generation: number;
+  /** AccountSource.authDirChanges then. */
+  dirChanges: number;
 }
 
 export class AccountSource {
@@ -39,8 +42,9 @@ export class AccountSource {
   private loadedSignature = '';
   /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
   private loadedAuthDirMtime = Number.NaN;
-  /** The auth dir watch's generation at which the snapshot was last found current (-1: not since it was read). */
-  private checkedGeneration = -1;
+  /** The auth dir's mtime at the last look (lookAtAuthDir), and how many looks found it other than the look before. */
+  private seenAuthDirMtime = Number.NaN;
+  private authDirChanges = 0;
   private readonly authDirWatch: AuthDirWatch;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
@@ -76,20 +80,33 @@ export class AccountSource {
   /**
    * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
    * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
-   * So a token file added by hand serves the next request, as a paused one is never used again
-   * (pickAccount's stat of the token file). The stat is skipped while the auth dir's watch has
-   * reported nothing since the list was last found current (AuthDirWatch says why that is as good).
+   * So a token file added by hand serves the next request, as a paused one (moved out) is never
+   * used again. The stat is taken whatever the auth dir's watch says (see lookAtAuthDir).
    */
   private fresh(): Account[] | undefined {
-    if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    const watch = this.authDirWatch;
-    if (this.checkedGeneration >= 0 && watch.current() === this.checkedGeneration) return this.snapshot;
-    const generation = watch.generation;
+    if (!this.snapshot) return undefined;
+    const mtime = this.lookAtAuthDir();
+    if (this.now() - this.loadedAt >= this.ttlMs) return undefined;
+    return Object.is(mtime, this.loadedAuthDirMtime) ? this.snapshot : undefined;
+  }
+
+  /**
+   * The auth dir's mtime now (NaN when it cannot be read), looked at by every request even while
+   * the watch reports nothing: the watch's report of a change may come after a request sent after
+   * it (libuv's epoll is level-triggered, so a socket it handed out in one poll phase stays ahead
+   * of descriptors that become ready later, and a request on it is read before the report). A
+   * change seen here makes read() look at the token files again (a token renamed into place).
+   */
+  private lookAtAuthDir(): number {
+    const generation = this.authDirWatch.generation;
     const stat = statOrUndefined(this.store.paths.authDir);
-    const trusted = watch.confirm(stat, generation);
-    if (!Object.is(stat?.mtimeMs ?? Number.NaN, this.loadedAuthDirMtime)) return undefined;
-    this.checkedGeneration = trusted ? generation : -1;
-    return this.snapshot;
+    this.authDirWatch.confirm(stat, generation);
+    const mtime = stat?.mtimeMs ?? Number.NaN;
+    if (!Object.is(mtime, this.seenAuthDirMtime)) {
+      this.seenAuthDirMtime = mtime;
+      this.authDirChanges++;
+    }
+    return mtime;
   }
 
   /**
@@ -126,7 +143,6 @@ export class AccountSource {
       this.loadedAt = this.now();
       this.loadedSignature = signature;
       this.loadedAuthDirMtime = authMtime;
-      this.checkedGeneration = -1;
       this.fullReadAt = this.now();
       return snapshot.accounts;
     })().finally(() => {
@@ -204,13 +220,15 @@ export class AccountSource {
   /**
    * As token(), but 'missing' when the file is not where the account list says (moved or removed
    * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite). The
-   * stat is skipped while the auth dir's watch has reported nothing since the file was last seen.
+   * stat is skipped while neither the auth dir's watch nor its mtime (lookAtAuthDir) changed since
+   * the file was last seen: a token renamed into place (as CCS and CLIProxyAPI write one) reaches
+   * the next request; one rewritten in place, the request after the watch reported it.
    */
   read(account: Account): TokenFile | 'missing' | undefined {
     const file = this.pathOf(account);
     const cached = this.tokens.get(file);
     const generation = this.authDirWatch.current();
-    if (cached && generation !== undefined && cached.generation === generation) return cached.token;
+    if (cached && generation !== undefined && cached.generation === generation && cached.dirChanges === this.authDirChanges) return cached.token;
     let stat;
     try {
       stat = statSync(file);
@@ -222,6 +240,7 @@ export class AccountSource {
     const watched = generation !== undefined && AuthDirWatch.covers(file) ? generation : -1;
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) {
       cached.generation = watched;
+      cached.dirChanges = this.authDirChanges;
       return cached.token;
     }
     let token: TokenFile | undefined;
@@ -231,7 +250,7 @@ export class AccountSource {
       token = undefined;
     }
     // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
-    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token, generation: watched});
+    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token, generation: watched, dirChanges: this.authDirChanges});
     else this.tokens.delete(file);
     this.onTokenRead?.(file, tokenFileStamp(stat), token);
     return token;
