@@ -1,23 +1,20 @@
 // The proxy's view of the accounts on disk: the usable accounts per provider (checked every few
-// seconds, and the auth dir on every request, so logins, pauses, rotations and files added by hand
-// are picked up; re-read only when the registry, the token dirs or the account state changed:
+// seconds, and the auth dir's mtime on every request, so logins, pauses, rotations and files added by
+// hand are picked up; re-read only when the registry, the token dirs or the account state changed:
 // reading every token file would stall requests) and each account's token, cached until its file
-// changes (refreshes by the TUI, CCS or this proxy land on disk first). The per-request looks are
-// a stat of the auth dir and one of the token file; the second is skipped while neither the dir's
-// mtime nor a watch of it (auth-dir-watch.ts) says anything changed.
-import {readdirSync, statSync, type Stats} from 'node:fs';
+// changes (refreshes by the TUI, CCS or this proxy land on disk first).
+import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
-import {AuthDirWatch} from './auth-dir-watch.js';
 
-/** The dir's stat, undefined when it cannot be read. */
-function statOrUndefined(dir: string): Stats | undefined {
+/** The dir's mtime (ms), NaN when it cannot be read. */
+function authDirMtime(dir: string): number {
   try {
-    return statSync(dir);
+    return statSync(dir).mtimeMs;
   } catch {
-    return undefined;
+    return Number.NaN;
   }
 }
 
@@ -28,10 +25,6 @@ interface CachedToken {
   mtimeMs: number;
   size: number;
   token: TokenFile | undefined;
-  /** The auth dir watch's generation when the file was last seen as cached (-1: look again every time). */
-  generation: number;
-  /** AccountSource.authDirChanges then. */
-  dirChanges: number;
 }
 
 export class AccountSource {
@@ -42,10 +35,6 @@ export class AccountSource {
   private loadedSignature = '';
   /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
   private loadedAuthDirMtime = Number.NaN;
-  /** The auth dir's mtime at the last look (lookAtAuthDir), and how many looks found it other than the look before. */
-  private seenAuthDirMtime = Number.NaN;
-  private authDirChanges = 0;
-  private readonly authDirWatch: AuthDirWatch;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -60,14 +49,7 @@ export class AccountSource {
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
     /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
     private readonly onProblem?: (message: string) => void,
-  ) {
-    this.authDirWatch = new AuthDirWatch(store.paths.authDir);
-  }
-
-  /** Stops the auth dir watch (the proxy closing). */
-  close(): void {
-    this.authDirWatch.close();
-  }
+  ) {}
 
   /** The problems last told (onProblem), so one that lasts is told once. */
   private toldProblems = new Set<string>();
@@ -80,33 +62,12 @@ export class AccountSource {
   /**
    * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
    * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
-   * So a token file added by hand serves the next request, as a paused one (moved out) is never
-   * used again. The stat is taken whatever the auth dir's watch says (see lookAtAuthDir).
+   * So a token file added by hand serves the next request, as a paused one is never used again
+   * (pickAccount's stat of the token file).
    */
   private fresh(): Account[] | undefined {
-    if (!this.snapshot) return undefined;
-    const mtime = this.lookAtAuthDir();
-    if (this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    return Object.is(mtime, this.loadedAuthDirMtime) ? this.snapshot : undefined;
-  }
-
-  /**
-   * The auth dir's mtime now (NaN when it cannot be read), looked at by every request even while
-   * the watch reports nothing: the watch's report of a change may come after a request sent after
-   * it (libuv's epoll is level-triggered, so a socket it handed out in one poll phase stays ahead
-   * of descriptors that become ready later, and a request on it is read before the report). A
-   * change seen here makes read() look at the token files again (a token renamed into place).
-   */
-  private lookAtAuthDir(): number {
-    const generation = this.authDirWatch.generation;
-    const stat = statOrUndefined(this.store.paths.authDir);
-    this.authDirWatch.confirm(stat, generation);
-    const mtime = stat?.mtimeMs ?? Number.NaN;
-    if (!Object.is(mtime, this.seenAuthDirMtime)) {
-      this.seenAuthDirMtime = mtime;
-      this.authDirChanges++;
-    }
-    return mtime;
+    if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
+    return Object.is(authDirMtime(this.store.paths.authDir), this.loadedAuthDirMtime) ? this.snapshot : undefined;
   }
 
   /**
@@ -132,7 +93,7 @@ export class AccountSource {
   private loadAccounts(signature: string): Promise<Account[]> {
     if (this.loading?.signature === signature) return this.loading.promise;
     const before = this.loading?.promise;
-    const authMtime = statOrUndefined(this.store.paths.authDir)?.mtimeMs ?? Number.NaN;
+    const authMtime = authDirMtime(this.store.paths.authDir);
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
@@ -219,16 +180,10 @@ export class AccountSource {
 
   /**
    * As token(), but 'missing' when the file is not where the account list says (moved or removed
-   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite). The
-   * stat is skipped while neither the auth dir's watch nor its mtime (lookAtAuthDir) changed since
-   * the file was last seen: a token renamed into place (as CCS and CLIProxyAPI write one) reaches
-   * the next request; one rewritten in place, the request after the watch reported it.
+   * meanwhile), undefined when it is there but unreadable or cut short (caught mid-rewrite).
    */
   read(account: Account): TokenFile | 'missing' | undefined {
     const file = this.pathOf(account);
-    const cached = this.tokens.get(file);
-    const generation = this.authDirWatch.current();
-    if (cached && generation !== undefined && cached.generation === generation && cached.dirChanges === this.authDirChanges) return cached.token;
     let stat;
     try {
       stat = statSync(file);
@@ -236,13 +191,8 @@ export class AccountSource {
       this.tokens.delete(file);
       return 'missing';
     }
-    // A file whose changes need not pass through the auth dir (a link) is looked at every time.
-    const watched = generation !== undefined && AuthDirWatch.covers(file) ? generation : -1;
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) {
-      cached.generation = watched;
-      cached.dirChanges = this.authDirChanges;
-      return cached.token;
-    }
+    const cached = this.tokens.get(file);
+    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;
     let token: TokenFile | undefined;
     try {
       token = readTokenFileSync(file)?.token;
@@ -250,7 +200,7 @@ export class AccountSource {
       token = undefined;
     }
     // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
-    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token, generation: watched, dirChanges: this.authDirChanges});
+    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
     else this.tokens.delete(file);
     this.onTokenRead?.(file, tokenFileStamp(stat), token);
     return token;

@@ -246,7 +246,6 @@ export class ProxyServer {
       this.server.closeIdleConnections();
     });
     clearInterval(this.idleCheck);
-    this.accounts.close();
     this.agents.http.destroy();
     this.agents.https.destroy();
     // A cooldown being written reaches the file before the process exits (the next start reads it).

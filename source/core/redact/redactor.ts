@@ -4,7 +4,7 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
-import {CHAIN_CODES, chainToken, isBase64, PARTIAL_CHAIN_TOKEN} from './wrapped-base64.js';
+import {CHAIN_CODES, chainToken, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
 import {maskCredentialPatterns} from './credentials.js';

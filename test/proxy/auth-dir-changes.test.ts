@@ -1,9 +1,8 @@
-// The proxy's per-request look at the chosen token file (accounts.ts) is skipped while the auth
-// dir's watch (auth-dir-watch.ts) and its mtime report nothing new; these tests change the files in
-// each way that must still reach the next request, with that stat skipped before the change.
+// The proxy's per-request looks at the auth dir and the chosen token file (accounts.ts): each way
+// of changing the files must reach the next request, also one handled in the same poll phase as the
+// change (a watch of the dir was tried for speed and reported too late; see issue 14's notes).
 import assert from 'node:assert/strict';
-import fs, {mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
-import {syncBuiltinESMExports} from 'node:module';
+import {mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {AccountSource} from '../../source/proxy/accounts.js';
@@ -13,24 +12,6 @@ import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 /** One turn of the event loop, as between two requests: the watch's reports are taken in. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Counts statSync calls on files under `dir` while `body` runs. */
-async function countStats(dir: string, body: () => Promise<void> | void): Promise<number> {
-  const writable = fs as {statSync: typeof fs.statSync};
-  const original = fs.statSync;
-  let count = 0;
-  writable.statSync = ((file: fs.PathLike, ...rest: unknown[]) => {
-    if (String(file).startsWith(dir)) count++;
-    return (original as (...args: unknown[]) => unknown)(file, ...rest);
-  }) as typeof fs.statSync;
-  syncBuiltinESMExports();
-  try {
-    await body();
-  } finally {
-    writable.statSync = original;
-    syncBuiltinESMExports();
-  }
-  return count;
-}
 
 async function setUp() {
   const ccs = makeTempCcs();
@@ -44,27 +25,9 @@ async function setUp() {
     const account = usable.find((a) => a.id === id);
     return {ids: usable.map((a) => a.id).sort(), token: account ? source.read(account) : 'not listed'};
   };
-  // The list is read, the watch starts, then is confirmed with the token's look.
   for (let i = 0; i < 3; i++) await request();
-  return {ccs, source, request, done: () => (source.close(), ccs.cleanup())};
+  return {ccs, source, request, done: () => ccs.cleanup()};
 }
-
-test('while nothing changes, a request stats the auth dir and no token file', async () => {
-  const {ccs, request, done} = await setUp();
-  try {
-    const stats = await countStats(ccs.paths.authDir, async () => {
-      for (let i = 0; i < 5; i++) assert.deepEqual((await request()).ids, ['a@example.com']);
-    });
-    // The dir's stat stays (see 'a change reaches a request handled before the watch reports it').
-    assert.equal(stats, 5);
-    const tokenStats = await countStats(path.join(ccs.paths.authDir, 'claude-a.json'), async () => {
-      for (let i = 0; i < 5; i++) await request();
-    });
-    assert.equal(tokenStats, 0);
-  } finally {
-    done();
-  }
-});
 
 test('a token file added, paused or rewritten in place reaches the very next request', async () => {
   const {ccs, request, done} = await setUp();
@@ -203,7 +166,6 @@ test('an auth dir that is a link, pointed at another dir (ln -sfn), is followed 
     renameSync(`${auth}.new`, auth);
     assert.deepEqual(await ids(), ['b@example.com']);
   } finally {
-    source.close();
     ccs.cleanup();
   }
 });
@@ -227,7 +189,6 @@ test('a token file that is a link is looked at on every request (its target chan
     assert.ok(token && token !== 'missing');
     assert.equal(token.access_token, 'at-claude-l@example.com-fedcba9876543210');
   } finally {
-    source.close();
     ccs.cleanup();
   }
 });
