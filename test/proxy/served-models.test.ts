@@ -37,10 +37,11 @@ const anthropicModels = async (url: string) => {
   return (await response.json()) as AnthropicList;
 };
 describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
-  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare.
+  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare, and
+  // one entry is the prefix alone (no model: never listed as an empty id).
   const upstream = await startFakeUpstream((req, res) =>
     req.method === 'GET' && req.path === '/v1beta/openai/models'
-      ? sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro'].map((id) => ({id, object: 'model', owned_by: 'google'}))})
+      ? sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro', 'models/'].map((id) => ({id, object: 'model', owned_by: 'google'}))})
       : answerByProtocol(req, res),
   );
   const f = await proxyFixture({
@@ -63,7 +64,7 @@ describe('/v1/models on the root routes with Claude and AI Studio (which lists i
     assert.equal(owner.learn, 'aistudio', 'the alias is listed');
     assert.ok(!('learnlm-2.0-flash' in owner), 'a renamed model is listed by its alias only');
     assert.ok(!('gemini-2.5-flash' in owner), 'the excluded model is not listed');
-    assert.deepEqual(list.data.filter((m) => m.id.startsWith('models/')), []);
+    assert.deepEqual(list.data.filter((m) => m.id.startsWith('models/') || m.id.trim() === ''), []);
     assert.equal(list.data.filter((m) => m.id === 'gemini-2.5-pro').length, 1, 'listed once, though the upstream named it twice');
     assert.ok(list.data.every((m) => m.object === 'model'));
   });
