@@ -442,7 +442,9 @@ export class ProxyServer {
     const found = rows.find((row) => lists(accountResolution(row, config))) ?? rows.find((row) => liveNames(row, this.liveLists.cached(row.id))) ?? rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
     if (found) return {row: this.requireProvider(found.id)};
     const unknown: {row: ProviderRow; why: string}[] = [];
-    const asked = await Promise.all(rows.filter((row) => !this.liveLists.cached(row.id)).map(async (row) => ({row, entry: await this.askLiveList(row)})));
+    // A failure still cached counts as one met now: the model is not sent with another provider's
+    // credential for the minute the failure is remembered (LIVE_LIST_FAILURE_TTL_MS).
+    const asked = await Promise.all(rows.map(async (row) => ({row, entry: this.liveLists.cached(row.id) ?? (await this.askLiveList(row))})));
     for (const {row, entry} of asked) {
       if (liveNames(row, entry)) return {row: this.requireProvider(row.id)};
       // A provider with a static list is known enough; one without is known only by its live list.

@@ -127,3 +127,28 @@ describe('/v1/models when the live lists never answer', async () => {
     }
   });
 });
+
+describe("/v1/models when AI Studio's live list fails, then a model only that list could name", async () => {
+  const upstream = await startFakeUpstream((req, res) =>
+    req.method === 'GET' && req.path === '/v1beta/openai/models' ? sendJson(res, 500, {error: {message: 'backend down'}}) : answerByProtocol(req, res),
+  );
+  const f = await proxyFixture({
+    provider: 'claude',
+    serve: {provider: null},
+    upstream,
+    tokens: [...accountTokens('claude', ['a@example.com']), {file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
+    endpoints: {claude: {api: upstream.url}, aistudio: {api: upstream.url}},
+  });
+  after(() => f.close());
+
+  it("is refused with the 404 naming AI Studio's list while the failure is remembered, never sent to Claude with Claude's account", async () => {
+    assert.deepEqual((await openAiModels(f.url)).data.map((m) => m.id), CLAUDE, "the static lists, AI Studio's failure cached");
+    for (let ask = 1; ask <= 2; ask++) {
+      const answer = await chat(f.url, 'learnlm-2.0-flash');
+      assert.equal(answer.status, 404, `ask ${ask}: ${answer.text}`);
+      assert.match(answer.text, /Google AI Studio's list could not be had/);
+    }
+    assert.deepEqual(upstream.requests.filter((r) => r.method === 'POST'), [], 'no upstream got the prompt');
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1beta/openai/models').length, 1, 'the failure was asked once, then remembered');
+  });
+});
