@@ -9,7 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
-import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
+import {matchesPattern, splitModelSuffix, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -594,6 +594,12 @@ export class ProxyServer {
       pool = this.poolOf(row, usable);
     }
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
+    // An alias of a model only the live list names works once that list is held (resolutionFor):
+    // a request for such an alias waits for it (LiveListCache, within the routing deadline), else
+    // the alias would go upstream as if it were a model id.
+    if (client.model !== undefined && !this.liveLists.cached(row.id) && usable.some((account) => aliasOfUnlisted(this.resolutionFor(row, account, this.accounts.token(account)), client.model!))) {
+      await waitAtMost(this.askLiveList(row), ROUTING_LIST_DEADLINE_MS);
+    }
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
@@ -1142,4 +1148,10 @@ function maskedOfKeys(text: string, presented: string | undefined): string {
   const key = presented?.trim();
   const masked = key && key.length >= 8 ? text.split(key).join(redactedForm(key)) : text;
   return maskCredentialPatterns(masked);
+}
+
+/** Whether `model` (a thinking suffix aside) is an alias whose model the resolution's list does not name (a live-only one). */
+function aliasOfUnlisted(resolution: ModelResolution, model: string): boolean {
+  const wanted = new Set([model.trim().toLowerCase(), splitModelSuffix(model.trim()).base.toLowerCase()]);
+  return resolution.aliases.some((alias) => alias.status === 'unknown' && wanted.has(alias.alias.toLowerCase()));
 }

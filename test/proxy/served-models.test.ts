@@ -152,3 +152,27 @@ describe("/v1/models when AI Studio's live list fails, then a model only that li
     assert.equal(upstream.requests.filter((r) => r.path === '/v1beta/openai/models').length, 1, 'the failure was asked once, then remembered');
   });
 });
+
+describe("an alias of a model only AI Studio's live list names, on AI Studio's own route of a proxy that has not asked the list yet", async () => {
+  const upstream = await startFakeUpstream((req, res) =>
+    req.method === 'GET' && req.path === '/v1beta/openai/models' ? sendJson(res, 200, {object: 'list', data: [{id: 'models/learnlm-2.0-flash', object: 'model'}]}) : answerByProtocol(req, res),
+  );
+  const f = await proxyFixture({
+    provider: 'aistudio',
+    upstream,
+    tokens: [{file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
+    endpoints: {aistudio: {api: upstream.url}},
+    configYaml: ['oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+  });
+  after(() => f.close());
+
+  it('reaches AI Studio as its model (the list asked first), not as the alias', async () => {
+    const answer = await fetch(`${f.url}/api/provider/aistudio/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'learn', messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    assert.equal(upstream.requests.findLast((r) => r.method === 'POST')?.body?.model, 'learnlm-2.0-flash');
+  });
+});
