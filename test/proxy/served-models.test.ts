@@ -2,6 +2,7 @@
 // it has or can fetch within the routing deadline, Google's `models/` ids made bare, the rules
 // applied (exclusions dropped, aliases listed), in the asking client's shape.
 import assert from 'node:assert/strict';
+import type {ServerResponse} from 'node:http';
 import {after, describe, it} from 'node:test';
 import {ROUTING_LIST_DEADLINE_MS} from '../../source/proxy/live-models.js';
 import {findProvider, staticModels} from '../../source/providers/table.js';
@@ -36,22 +37,30 @@ const anthropicModels = async (url: string) => {
   assert.equal(response.status, 200);
   return (await response.json()) as AnthropicList;
 };
-describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
-  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare, and
-  // one entry is the prefix alone (no model: never listed as an empty id).
-  const upstream = await startFakeUpstream((req, res) =>
-    req.method === 'GET' && req.path === '/v1beta/openai/models'
-      ? sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro', 'models/'].map((id) => ({id, object: 'model', owned_by: 'google'}))})
-      : answerByProtocol(req, res),
-  );
+/**
+ * A proxy on the root routes with one Claude account and one AI Studio key, both at one fake
+ * upstream whose AI Studio models list `answerList` answers (inference answered by protocol).
+ */
+async function claudeAndAiStudio(answerList: (res: ServerResponse) => void, configYaml?: string) {
+  const upstream = await startFakeUpstream((req, res) => (req.method === 'GET' && req.path === '/v1beta/openai/models' ? answerList(res) : answerByProtocol(req, res)));
   const f = await proxyFixture({
     provider: 'claude',
     serve: {provider: null},
     upstream,
     tokens: [...accountTokens('claude', ['a@example.com']), {file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
     endpoints: {claude: {api: upstream.url}, aistudio: {api: upstream.url}},
-    configYaml: ['oauth-excluded-models:', '  aistudio:', '    - "gemini-2.5-flash"', 'oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+    ...(configYaml === undefined ? {} : {configYaml}),
   });
+  return {upstream, f};
+}
+
+describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
+  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare, and
+  // one entry is the prefix alone (no model: never listed as an empty id).
+  const {upstream, f} = await claudeAndAiStudio(
+    (res) => sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro', 'models/'].map((id) => ({id, object: 'model', owned_by: 'google'}))}),
+    ['oauth-excluded-models:', '  aistudio:', '    - "gemini-2.5-flash"', 'oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+  );
   after(() => f.close());
   const listAsks = () => upstream.requests.filter((r) => r.method === 'GET' && r.path === '/v1beta/openai/models').length;
 
@@ -129,16 +138,7 @@ describe('/v1/models when the live lists never answer', async () => {
 });
 
 describe("/v1/models when AI Studio's live list fails, then a model only that list could name", async () => {
-  const upstream = await startFakeUpstream((req, res) =>
-    req.method === 'GET' && req.path === '/v1beta/openai/models' ? sendJson(res, 500, {error: {message: 'backend down'}}) : answerByProtocol(req, res),
-  );
-  const f = await proxyFixture({
-    provider: 'claude',
-    serve: {provider: null},
-    upstream,
-    tokens: [...accountTokens('claude', ['a@example.com']), {file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
-    endpoints: {claude: {api: upstream.url}, aistudio: {api: upstream.url}},
-  });
+  const {upstream, f} = await claudeAndAiStudio((res) => sendJson(res, 500, {error: {message: 'backend down'}}));
   after(() => f.close());
 
   it("is refused with the 404 naming AI Studio's list while the failure is remembered, never sent to Claude with Claude's account", async () => {
