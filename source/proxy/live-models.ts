@@ -100,7 +100,8 @@ export function providerModelList(options: {
       const body = jsonBody(response, url);
       const listed = parseModelList(body, url, response.status);
       // The one place a listed id becomes a model id (ProviderAdapter.listedModelId); the cursor stays as listed.
-      for (const id of listed.map(listedModelId)) if (!models.includes(id)) models.push(id);
+      // An id that is only the prefix (`models/`) names no model: dropped, as an empty id is (modelIdsOf).
+      for (const id of listed.map((listedId) => listedModelId(listedId).trim())) if (id !== '' && !models.includes(id)) models.push(id);
       const next = nextCursor(body, listed);
       if (!next.more) return {models};
       const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${models.length} models so far`});

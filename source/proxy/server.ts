@@ -9,7 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
-import {matchesPattern, type ModelResolution} from '../core/model-rules.js';
+import {matchesPattern, splitModelSuffix, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -441,7 +441,9 @@ export class ProxyServer {
     const found = rows.find((row) => lists(accountResolution(row, config))) ?? rows.find((row) => liveNames(row, this.liveLists.cached(row.id))) ?? rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
     if (found) return {row: this.requireProvider(found.id)};
     const unknown: {row: ProviderRow; why: string}[] = [];
-    const asked = await Promise.all(rows.filter((row) => !this.liveLists.cached(row.id)).map(async (row) => ({row, entry: await this.askLiveList(row)})));
+    // A failure still cached counts as one met now: the model is not sent with another provider's
+    // credential for the minute the failure is remembered (LIVE_LIST_FAILURE_TTL_MS).
+    const asked = await Promise.all(rows.map(async (row) => ({row, entry: this.liveLists.cached(row.id) ?? (await this.askLiveList(row))})));
     for (const {row, entry} of asked) {
       if (liveNames(row, entry)) return {row: this.requireProvider(row.id)};
       // A provider with a static list is known enough; one without is known only by its live list.
@@ -591,6 +593,12 @@ export class ProxyServer {
       pool = this.poolOf(row, usable);
     }
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
+    // An alias of a model only the live list names works once that list is held (resolutionFor):
+    // a request for such an alias waits for it (LiveListCache, within the routing deadline), else
+    // the alias would go upstream as if it were a model id.
+    if (client.model !== undefined && !this.liveLists.cached(row.id) && usable.some((account) => aliasOfUnlisted(this.resolutionFor(row, account, this.accounts.token(account)), client.model!))) {
+      await waitAtMost(this.askLiveList(row), ROUTING_LIST_DEADLINE_MS);
+    }
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
@@ -1139,4 +1147,10 @@ function maskedOfKeys(text: string, presented: string | undefined): string {
   const key = presented?.trim();
   const masked = key && key.length >= 8 ? text.split(key).join(redactedForm(key)) : text;
   return maskCredentialPatterns(masked);
+}
+
+/** Whether `model` (a thinking suffix aside) is an alias whose model the resolution's list does not name (a live-only one). */
+function aliasOfUnlisted(resolution: ModelResolution, model: string): boolean {
+  const wanted = new Set([model.trim().toLowerCase(), splitModelSuffix(model.trim()).base.toLowerCase()]);
+  return resolution.aliases.some((alias) => alias.status === 'unknown' && wanted.has(alias.alias.toLowerCase()));
 }

@@ -2,6 +2,7 @@
 // it has or can fetch within the routing deadline, Google's `models/` ids made bare, the rules
 // applied (exclusions dropped, aliases listed), in the asking client's shape.
 import assert from 'node:assert/strict';
+import type {ServerResponse} from 'node:http';
 import {after, describe, it} from 'node:test';
 import {ROUTING_LIST_DEADLINE_MS} from '../../source/proxy/live-models.js';
 import {findProvider, staticModels} from '../../source/providers/table.js';
@@ -36,21 +37,30 @@ const anthropicModels = async (url: string) => {
   assert.equal(response.status, 200);
   return (await response.json()) as AnthropicList;
 };
-describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
-  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare.
-  const upstream = await startFakeUpstream((req, res) =>
-    req.method === 'GET' && req.path === '/v1beta/openai/models'
-      ? sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro'].map((id) => ({id, object: 'model', owned_by: 'google'}))})
-      : answerByProtocol(req, res),
-  );
+/**
+ * A proxy on the root routes with one Claude account and one AI Studio key, both at one fake
+ * upstream whose AI Studio models list `answerList` answers (inference answered by protocol).
+ */
+async function claudeAndAiStudio(answerList: (res: ServerResponse) => void, configYaml?: string) {
+  const upstream = await startFakeUpstream((req, res) => (req.method === 'GET' && req.path === '/v1beta/openai/models' ? answerList(res) : answerByProtocol(req, res)));
   const f = await proxyFixture({
     provider: 'claude',
     serve: {provider: null},
     upstream,
     tokens: [...accountTokens('claude', ['a@example.com']), {file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
     endpoints: {claude: {api: upstream.url}, aistudio: {api: upstream.url}},
-    configYaml: ['oauth-excluded-models:', '  aistudio:', '    - "gemini-2.5-flash"', 'oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+    ...(configYaml === undefined ? {} : {configYaml}),
   });
+  return {upstream, f};
+}
+
+describe('/v1/models on the root routes with Claude and AI Studio (which lists its models only live)', async () => {
+  // AI Studio's OpenAI-compatible list names models as resources (`models/…`), one also bare, and
+  // one entry is the prefix alone (no model: never listed as an empty id).
+  const {upstream, f} = await claudeAndAiStudio(
+    (res) => sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/learnlm-2.0-flash', 'gemini-2.5-pro', 'models/'].map((id) => ({id, object: 'model', owned_by: 'google'}))}),
+    ['oauth-excluded-models:', '  aistudio:', '    - "gemini-2.5-flash"', 'oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+  );
   after(() => f.close());
   const listAsks = () => upstream.requests.filter((r) => r.method === 'GET' && r.path === '/v1beta/openai/models').length;
 
@@ -63,7 +73,7 @@ describe('/v1/models on the root routes with Claude and AI Studio (which lists i
     assert.equal(owner.learn, 'aistudio', 'the alias is listed');
     assert.ok(!('learnlm-2.0-flash' in owner), 'a renamed model is listed by its alias only');
     assert.ok(!('gemini-2.5-flash' in owner), 'the excluded model is not listed');
-    assert.deepEqual(list.data.filter((m) => m.id.startsWith('models/')), []);
+    assert.deepEqual(list.data.filter((m) => m.id.startsWith('models/') || m.id.trim() === ''), []);
     assert.equal(list.data.filter((m) => m.id === 'gemini-2.5-pro').length, 1, 'listed once, though the upstream named it twice');
     assert.ok(list.data.every((m) => m.object === 'model'));
   });
@@ -124,5 +134,45 @@ describe('/v1/models when the live lists never answer', async () => {
     for (const line of failures) {
       assert.ok(!line.includes(KIMI_KEY) && !line.includes('at-a@example.com'), line);
     }
+  });
+});
+
+describe("/v1/models when AI Studio's live list fails, then a model only that list could name", async () => {
+  const {upstream, f} = await claudeAndAiStudio((res) => sendJson(res, 500, {error: {message: 'backend down'}}));
+  after(() => f.close());
+
+  it("is refused with the 404 naming AI Studio's list while the failure is remembered, never sent to Claude with Claude's account", async () => {
+    assert.deepEqual((await openAiModels(f.url)).data.map((m) => m.id), CLAUDE, "the static lists, AI Studio's failure cached");
+    for (let ask = 1; ask <= 2; ask++) {
+      const answer = await chat(f.url, 'learnlm-2.0-flash');
+      assert.equal(answer.status, 404, `ask ${ask}: ${answer.text}`);
+      assert.match(answer.text, /Google AI Studio's list could not be had/);
+    }
+    assert.deepEqual(upstream.requests.filter((r) => r.method === 'POST'), [], 'no upstream got the prompt');
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1beta/openai/models').length, 1, 'the failure was asked once, then remembered');
+  });
+});
+
+describe("an alias of a model only AI Studio's live list names, on AI Studio's own route of a proxy that has not asked the list yet", async () => {
+  const upstream = await startFakeUpstream((req, res) =>
+    req.method === 'GET' && req.path === '/v1beta/openai/models' ? sendJson(res, 200, {object: 'list', data: [{id: 'models/learnlm-2.0-flash', object: 'model'}]}) : answerByProtocol(req, res),
+  );
+  const f = await proxyFixture({
+    provider: 'aistudio',
+    upstream,
+    tokens: [{file: 'aistudio-studio1.json', token: {type: 'aistudio', email: 'studio1', api_key: AISTUDIO_KEY}}],
+    endpoints: {aistudio: {api: upstream.url}},
+    configYaml: ['oauth-model-alias:', '  aistudio:', '    - name: "learnlm-2.0-flash"', '      alias: "learn"', ''].join('\n'),
+  });
+  after(() => f.close());
+
+  it('reaches AI Studio as its model (the list asked first), not as the alias', async () => {
+    const answer = await fetch(`${f.url}/api/provider/aistudio/v1/chat/completions`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({model: 'learn', messages: [{role: 'user', content: 'hi'}]}),
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    assert.equal(upstream.requests.findLast((r) => r.method === 'POST')?.body?.model, 'learnlm-2.0-flash');
   });
 });
