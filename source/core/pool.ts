@@ -419,7 +419,8 @@ export class AccountPool {
       case 'rate-limit':
         if (failure.resetAt !== undefined && failure.resetAt > now) until = failure.resetAt;
         else {
-          const streak = nextInStreak(this.rateLimitStreak, id, now, sentAt, Infinity);
+          // A 429 long after the last one (past the longest backoff and then some) starts over.
+          const streak = nextInStreak(this.rateLimitStreak, id, now, sentAt, COOLDOWN_MS.backoffMax + SERVER_BACKOFF_MS.streakWindow);
           until = now + Math.min(COOLDOWN_MS.backoffMax, SECOND * 2 ** (streak - 1));
         }
         break;

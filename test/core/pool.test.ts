@@ -112,6 +112,8 @@ describe('AccountPool', () => {
     assert.deepEqual(new Set(delays), new Set([1000]), 'not doubled twelve times (that parked the account for the 30-minute maximum)');
     const next = sent + 2000;
     assert.equal(pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, next + 50, undefined, next).until - (next + 50), 2000, 'a request sent after them is the next in the row');
+    const muchLater = next + COOLDOWN_MS.backoffMax + SERVER_BACKOFF_MS.streakWindow + 1000;
+    assert.equal(pool.recordFailure('a', {kind: 'rate-limit', status: 429, message: 'x'}, muchLater).until - muchLater, 1000, 'a 429 long after the last starts the row over');
   });
 
   it('when every account cools, says how long until the first is back', () => {
