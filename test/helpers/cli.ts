@@ -31,6 +31,8 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, t
       clearTimeout(timer);
       resolve({code, stdout, stderr});
     });
+    // A command that exits without reading its input (an error at once) closes the pipe first: EPIPE here is no failure of the command.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
