@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Bundles the masker (dist/source/core/redact.js and its parts in core/redact/) into its entry file.
+// Bundles the masker (source/core/redact.ts and its parts in core/redact/) into its entry's built
+// file, dist/source/core/redact.js, from the TypeScript source: tsc builds incrementally and does not
+// write the entry again when only a part changed, so bundling its output would keep a stale masker.
 // Why: every command's output passes the masker (cli/run.ts), and the command line loads its modules
 // unbundled, each file adding to every command's start (`accounts --json` has a budget of 3× `node
 // -e 0`, DESIGN.md). The masker is split by concern to be read; loaded, it is one module. Modules
@@ -9,10 +11,11 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const entry = path.join(root, 'dist/source/core/redact.js');
-const parts = path.join(root, 'dist/source/core/redact') + path.sep;
+const entry = path.join(root, 'source/core/redact.ts');
+const parts = path.join(root, 'source/core/redact') + path.sep;
+const outfile = path.join(root, 'dist/source/core/redact.js');
 
-/** Imports of modules outside core/redact/ stay imports, relative to the entry's folder. */
+/** Imports of modules outside core/redact/ stay imports, relative to the entry's folder (the same in dist). */
 const outsideStaysImported = {
   name: 'outside-stays-imported',
   setup(esbuild) {
@@ -28,7 +31,7 @@ const outsideStaysImported = {
 await build({
   plugins: [outsideStaysImported],
   entryPoints: [entry],
-  outfile: entry,
+  outfile,
   allowOverwrite: true,
   bundle: true,
   format: 'esm',
