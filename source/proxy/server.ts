@@ -593,12 +593,6 @@ export class ProxyServer {
       pool = this.poolOf(row, usable);
     }
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
-    // An alias of a model only the live list names works once that list is held (resolutionFor):
-    // a request for such an alias waits for it (LiveListCache, within the routing deadline), else
-    // the alias would go upstream as if it were a model id.
-    if (client.model !== undefined && !this.liveLists.cached(row.id) && usable.some((account) => aliasOfUnlisted(this.resolutionFor(row, account, this.accounts.token(account)), client.model!))) {
-      await waitAtMost(this.askLiveList(row), ROUTING_LIST_DEADLINE_MS);
-    }
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
@@ -629,6 +623,15 @@ export class ProxyServer {
       }
       const {account, poolAccount, token} = picked;
       active.account = poolAccount.label;
+      let resolution = this.resolutionFor(row, account, token);
+      // An alias of a model only the live list names works once that list is held (resolutionFor):
+      // a request for such an alias waits for it (LiveListCache, within the routing deadline), else
+      // the alias would go upstream as if it were a model id. Looked at for the picked account only:
+      // every usable one's token per request was a stat each (a pool of hundreds).
+      if (client.model !== undefined && !this.liveLists.cached(row.id) && aliasOfUnlisted(resolution, client.model)) {
+        await waitAtMost(this.askLiveList(row), ROUTING_LIST_DEADLINE_MS);
+        resolution = this.resolutionFor(row, account, token);
+      }
 
       // Every token the proxy sends is masked before it can be echoed (the one gate: noteSent).
       this.credentials.noteSent(this.accounts.pathOf(account), token);
@@ -636,7 +639,7 @@ export class ProxyServer {
         row,
         overrides: this.options.settings.endpoints[row.id],
         token,
-        resolution: this.resolutionFor(row, account, token),
+        resolution,
         client,
         endpoint: route.endpoint,
         plan,
