@@ -82,9 +82,16 @@ function dropPastCooldowns(state: Record<string, AccountState>, now: number): vo
   for (const [key, entry] of Object.entries(state)) {
     const until = (entry?.cooldown as {until?: unknown} | undefined)?.until;
     if (typeof until !== 'string' || !(Date.parse(until) <= now)) continue;
-    delete entry.cooldown;
-    if (Object.keys(entry).length === 0) delete state[key];
+    dropMark(state, key, 'cooldown');
   }
+}
+
+/** Removes one mark from an account's state, and the account's entry when nothing is left in it. */
+function dropMark(state: Record<string, AccountState>, key: string, mark: keyof AccountState): void {
+  const entry = state[key];
+  if (!entry) return;
+  delete entry[mark];
+  if (Object.keys(entry).length === 0) delete state[key];
 }
 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
@@ -808,8 +815,7 @@ export class AccountStore implements AccountService {
       const key = stateKey(provider, ctx.find(provider, ref).id);
       const entry = ctx.files.state[key];
       if (!entry?.refreshFailed) return;
-      delete entry.refreshFailed;
-      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
+      dropMark(ctx.files.state, key, 'refreshFailed');
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref}});
   }
@@ -849,8 +855,7 @@ export class AccountStore implements AccountService {
       const entry = ctx.files.state[key];
       const met = (entry?.cooldown as {met?: unknown} | undefined)?.met;
       if (!entry?.cooldown || (typeof met === 'string' && Date.parse(met) >= sentAt)) return;
-      delete entry.cooldown;
-      if (Object.keys(entry).length === 0) delete ctx.files.state[key];
+      dropMark(ctx.files.state, key, 'cooldown');
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }
