@@ -83,7 +83,7 @@ async function serveOnOther(proxy: NonNullable<AppServices['proxy']>, other: Pro
   const what = `${target.provider} / ${label ?? target.account ?? 'its pool'}`;
   progress?.(`switching ${adoptedText(other)} to ${what}…`);
   const serving = await proxy.serveOnAdopted({...target, provider: target.provider});
-  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart; ${narrowedText(target)})`, kind: 'ok'};
+  return {text: `${adoptedText(other)} now serves ${what}${!target.account && serving ? `, ${serving} first` : ''} (switched live: same port, no restart${narrowedText(target) ? `; ${narrowedText(target)}` : ''})`, kind: 'ok'};
 }
 
 /** `x`: stop the proxy (a proxy adopted from outside this TUI too). */
