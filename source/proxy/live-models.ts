@@ -124,8 +124,11 @@ export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHt
   return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits});
 }
 
-/** One provider's live list as the routing cache holds it: the ids, or why they could not be had. */
-export type CachedList = {models: readonly string[]; at: number} | {error: string; at: number};
+/**
+ * One provider's live list as the routing cache holds it: the ids (and why they are incomplete,
+ * LiveModels.partial), or why they could not be had.
+ */
+export type CachedList = {models: readonly string[]; partial?: string; at: number} | {error: string; at: number};
 
 /** How long (ms) a fetched list is trusted: a provider's catalogue changes in weeks, not minutes. */
 export const LIVE_LIST_TTL_MS = 10 * 60_000;
@@ -188,7 +191,7 @@ export class LiveListCache {
     let fetching = this.pending.get(provider);
     if (!fetching) {
       fetching = this.list(provider, account, token).then(
-        (answer) => (answer ? {models: answer.models, at: this.now()} : {models: [], at: this.now(), none: true}),
+        (answer) => (answer ? {models: answer.models, ...(answer.partial === undefined ? {} : {partial: answer.partial}), at: this.now()} : {models: [], at: this.now(), none: true}),
         (error: unknown) => {
           const why = sanitizeLine((error as Error).message);
           this.onFailure(provider, why);

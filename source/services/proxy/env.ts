@@ -9,7 +9,7 @@ import {actionKey} from '../../core/keymap.js';
 import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
-import {accountResolution, type LiveModelList} from '../../store/model-rules.js';
+import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
@@ -85,7 +85,7 @@ export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | 
  * The model slots for a provider's account (the static list by plan, and the live list `live` when
  * given, with config.yaml's and the account's rules applied) and that resolution.
  */
-export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): {models: ClaudeModels; resolution: ModelResolution} {
+export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: LiveBase): {models: ClaudeModels; resolution: ModelResolution} {
   const resolution = accountResolution(row, config, account, token, live);
   return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
 }
@@ -99,7 +99,7 @@ async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account:
     const live = await liveModels(row.id, account, token);
     if (!live) return {};
     if (live.models.length === 0) return {why: 'the live list is empty'};
-    return {slots: providerModelSlots(row, config, account, token, live.models)};
+    return {slots: providerModelSlots(row, config, account, token, live)};
   } catch (error) {
     return {why: sanitizeLine((error as Error).message)};
   }
