@@ -140,6 +140,14 @@ export const ROUTING_LIST_TIMEOUT_MS = 3000;
 export const ROUTING_LIST_DEADLINE_MS = 5000;
 
 /**
+ * The live list as a person's command waits for it (`ccs-tui env`, `ccs-tui run`, the TUI's agent
+ * launch): within the proxy's routing limits, so a list slow to come holds nobody up for long.
+ */
+export function liveModelListForCommands(paths: CcsPaths): Promise<LiveModelList> {
+  return liveModelList(paths, undefined, {timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS});
+}
+
+/**
  * Waits for `work` at most `ms` (it goes on after that, filling the cache for later callers):
  * a list that is slow to come never holds an answer longer than its deadline.
  */
