@@ -615,7 +615,8 @@ export class ProxyServer {
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
-    // A model only one account's own rules name (providerFor): that account serves it, no other could.
+    // A model only an account's own rules name (providerFor): that account serves it, as /v1/models
+    // lists it; another account would send the alias upstream as a model id (a 404 and a cooldown).
     if (owner !== undefined) for (const member of pool.list()) if (member.id !== owner) attempts.tried.add(member.id);
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
