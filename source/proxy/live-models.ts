@@ -124,8 +124,11 @@ export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHt
   return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits});
 }
 
-/** One provider's live list as the routing cache holds it: the ids, or why they could not be had. */
-export type CachedList = {models: readonly string[]; at: number} | {error: string; at: number};
+/**
+ * One provider's live list as the routing cache holds it: the ids (and why they are incomplete,
+ * LiveModels.partial), or why they could not be had.
+ */
+export type CachedList = {models: readonly string[]; partial?: string; at: number} | {error: string; at: number};
 
 /** How long (ms) a fetched list is trusted: a provider's catalogue changes in weeks, not minutes. */
 export const LIVE_LIST_TTL_MS = 10 * 60_000;
@@ -135,6 +138,14 @@ export const LIVE_LIST_FAILURE_TTL_MS = 60_000;
 export const ROUTING_LIST_TIMEOUT_MS = 3000;
 /** And at most this long (ms) for the whole list, all pages. */
 export const ROUTING_LIST_DEADLINE_MS = 5000;
+
+/**
+ * The live list as a person's command waits for it (`ccs-tui env`, `ccs-tui run`, the TUI's agent
+ * launch): within the proxy's routing limits, so a list slow to come holds nobody up for long.
+ */
+export function liveModelListForCommands(paths: CcsPaths): Promise<LiveModelList> {
+  return liveModelList(paths, undefined, {timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS});
+}
 
 /**
  * Waits for `work` at most `ms` (it goes on after that, filling the cache for later callers):
@@ -188,7 +199,7 @@ export class LiveListCache {
     let fetching = this.pending.get(provider);
     if (!fetching) {
       fetching = this.list(provider, account, token).then(
-        (answer) => (answer ? {models: answer.models, at: this.now()} : {models: [], at: this.now(), none: true}),
+        (answer) => (answer ? {models: answer.models, ...(answer.partial === undefined ? {} : {partial: answer.partial}), at: this.now()} : {models: [], at: this.now(), none: true}),
         (error: unknown) => {
           const why = sanitizeLine((error as Error).message);
           this.onFailure(provider, why);

@@ -9,7 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
-import {matchesPattern, splitModelSuffix, type ModelResolution} from '../core/model-rules.js';
+import {matchesPattern, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -23,7 +23,7 @@ import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../serv
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
-import {accountResolution} from '../store/model-rules.js';
+import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
@@ -111,6 +111,13 @@ interface ActiveRequest extends Slotted {
 
 type PoolMember = {id: string; label: string};
 
+/** An account's model list as the proxy serves it (ProxyServer.servedList). */
+interface ServedList {
+  resolution: ModelResolution;
+  /** Its models that stand for static ids: root routing matches them, and /v1/models lists them, before live-only ones. */
+  fromStatic: readonly VisibleModel[];
+}
+
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
   tried: Set<string>;
@@ -135,7 +142,7 @@ export class ProxyServer {
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
-  private readonly resolutions = new Map<string, {token: TokenFile | undefined; config: CliproxyConfig; live: readonly string[] | undefined; resolution: ModelResolution}>();
+  private readonly resolutions = new Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -419,8 +426,10 @@ export class ProxyServer {
 
   /**
    * The provider for a request: the route's, the served one, or the first with accounts whose list
-   * names the model: its static list (config.yaml's rules applied), then a live list the proxy
-   * holds, then its model patterns (ProviderRow models.patterns). Only a model none of those name
+   * names the model (config.yaml's rules on the lists the proxy holds, servedList): its static ids
+   * first, then a live list's; then the list of the account `/v1/models` lists the provider with
+   * (listingAccount: its token file's own aliases), which then serves the request (`account`); then
+   * its model patterns (ProviderRow models.patterns). Only a model none of those name
    * makes the proxy ask the live lists it lacks (once per provider, ROUTING_LIST_TIMEOUT_MS,
    * LiveListCache): a provider without a static list (AI Studio) is known only that way. When a list
    * that could have named the model cannot be had, the request is refused (404 naming the provider,
@@ -428,17 +437,23 @@ export class ProxyServer {
    * credential. A model no provider could serve goes to the root provider (Claude), `unlisted` then,
    * as CCS's root URL is Claude's.
    */
-  private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean}> {
+  private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean; account?: string}> {
     const served = this.servedProvider(route);
     if (served) return {row: served};
     const root = () => this.requireProvider(rootProvider().id);
     if (!model) return {row: root()};
     const accounts = await this.accounts.all();
-    const config = this.options.config();
     const rows = [...new Set(accounts.filter((a) => a.provider).map((a) => a.provider))].map((id) => findProvider(id)).filter((row): row is ProviderRow => row !== undefined);
-    const lists = (resolution: ModelResolution) => resolution.models.some((m) => m.id.toLowerCase() === model.toLowerCase());
-    const liveNames = (row: ProviderRow, entry: CachedList | undefined) => entry !== undefined && 'models' in entry && lists(accountResolution(row, config, undefined, undefined, entry.models));
-    const found = rows.find((row) => lists(accountResolution(row, config))) ?? rows.find((row) => liveNames(row, this.liveLists.cached(row.id))) ?? rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
+    const lists = (models: readonly VisibleModel[]) => models.some((m) => m.id.toLowerCase() === model.toLowerCase());
+    const liveNames = (row: ProviderRow, entry: CachedList | undefined) => entry !== undefined && 'models' in entry && lists(this.servedList(row).resolution.models);
+    const listed = rows.find((row) => lists(this.servedList(row).fromStatic)) ?? rows.find((row) => liveNames(row, this.liveLists.cached(row.id)));
+    if (listed) return {row: this.requireProvider(listed.id)};
+    // An account's own alias is listed with its provider (listedModels): a stat per provider, only for a model no rule of config.yaml names.
+    for (const row of rows) {
+      const account = await this.listingAccount(row);
+      if (account && lists(this.servedList(row, account, this.accounts.token(account)).resolution.models)) return {row: this.requireProvider(row.id), account: account.id};
+    }
+    const found = rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
     if (found) return {row: this.requireProvider(found.id)};
     const unknown: {row: ProviderRow; why: string}[] = [];
     // A failure still cached counts as one met now: the model is not sent with another provider's
@@ -515,21 +530,29 @@ export class ProxyServer {
     }
   }
 
+  /** The account's model list (servedList). */
+  private resolutionFor(row: ProviderRow, account: Account, token: TokenFile | undefined): ModelResolution {
+    return this.servedList(row, account, token).resolution;
+  }
+
   /**
-   * The account's model list: the static one and the provider's live list while the cache holds it
-   * fresh (so an alias of a live-only model is served as /v1/models lists it); recomputed only when
+   * The account's model list (without an account: config.yaml's rules alone): its static list and
+   * the provider's live list while the cache holds it fresh (store/model-rules.ts servedBase: a
+   * complete live list drops the static ids it does not name; an alias of a live-only model is served
+   * as /v1/models lists it), and those of its models that stand for static ids; recomputed only when
    * its token file, config.yaml or that live list changed.
    */
-  private resolutionFor(row: ProviderRow, account: Account, token: TokenFile | undefined): ModelResolution {
+  private servedList(row: ProviderRow, account?: Account, token?: TokenFile): ServedList {
     const config = this.options.config();
     const entry = this.liveLists.cached(row.id);
-    const live = entry && 'models' in entry ? entry.models : undefined;
-    const key = `${row.id}/${account.id}`;
+    const live = entry && 'models' in entry ? entry : undefined;
+    const key = `${row.id}/${account?.id ?? ''}`;
     const cached = this.resolutions.get(key);
-    if (cached && cached.token === token && cached.config === config && cached.live === live) return cached.resolution;
+    if (cached && cached.token === token && cached.config === config && cached.live === live) return cached;
     const resolution = accountResolution(row, config, account, token, live);
-    this.resolutions.set(key, {token, config, live, resolution});
-    return resolution;
+    const list = {token, config, live, resolution, fromStatic: fromStaticList(resolution, row, account, token)};
+    this.resolutions.set(key, list);
+    return list;
   }
 
   /**
@@ -556,15 +579,12 @@ export class ProxyServer {
     this.finish(active, undefined, 200);
   }
 
-  /** A provider's models as its pool's current account serves them now (resolutionFor), and those of its static list alone. */
+  /** A provider's models as its pool's current account serves them now (servedList), and those standing for static ids. */
   private async listedModels(row: ProviderRow): Promise<ListedModels & {staticModels: ListedModels['models']; account?: string}> {
     await this.poolFor(row);
     const account = await this.listingAccount(row);
-    const token = account ? this.accounts.token(account) : undefined;
-    const config = this.options.config();
-    const resolution = account ? this.resolutionFor(row, account, token) : accountResolution(row, config);
-    const fromStatic = resolution.source === 'static' ? resolution : accountResolution(row, config, account, token);
-    return {provider: row.id, models: resolution.models, staticModels: fromStatic.models, account: account ? accountLabel(account) : undefined};
+    const {resolution, fromStatic} = this.servedList(row, account, account ? this.accounts.token(account) : undefined);
+    return {provider: row.id, models: resolution.models, staticModels: fromStatic, account: account ? accountLabel(account) : undefined};
   }
 
   /**
@@ -578,7 +598,7 @@ export class ProxyServer {
     if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
+    const {row, unlisted, account: owner} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
     active.provider = row.id;
     active.unlisted = unlisted;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
@@ -595,6 +615,9 @@ export class ProxyServer {
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
+    // A model only an account's own rules name (providerFor): that account serves it, as /v1/models
+    // lists it; another account would send the alias upstream as a model id (a 404 and a cooldown).
+    if (owner !== undefined) for (const member of pool.list()) if (member.id !== owner) attempts.tried.add(member.id);
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
       this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);

@@ -8,7 +8,7 @@ import {UserError} from '../core/types.js';
 import {requireProvider, staticModels} from '../providers/table.js';
 import type {AccountService} from '../store/account-service.js';
 import type {AccountStore} from '../store/accounts.js';
-import {accountPlan, loadRulesContext, updateAccountRules, updateGlobalRules, type LiveModelList, type RulesContext} from '../store/model-rules.js';
+import {accountPlan, loadRulesContext, servedBase, updateAccountRules, updateGlobalRules, type LiveModelList, type RulesContext} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {LoadedSettings, TuiSettings} from '../store/settings.js';
 import {LOCAL_TARGET, resolveTarget, targetNames} from '../store/targets.js';
@@ -135,7 +135,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
           provider: row.id,
           configFile: globalWhere,
           globalLabel: `target ${name}`,
-          base: {models: [...staticModels(row, accountPlan(account))], source: 'static'},
+          base: servedBase(staticModels(row, accountPlan(account)), undefined),
           ...(liveError ? {liveError} : {}),
           global,
           ...(account && server ? {server: {account: accountLabel(account), ...server}} : {}),

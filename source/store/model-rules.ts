@@ -7,7 +7,7 @@
 // fields (`display-name`, `force-mapping`).
 import {isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
 import {findAccount} from '../core/accounts.js';
-import {resolveModels, type ModelResolution, type ModelRules} from '../core/model-rules.js';
+import {resolveModels, type ModelResolution, type ModelRules, type VisibleModel} from '../core/model-rules.js';
 import type {Account, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, PROVIDERS, requireProvider, staticModels, type ProviderRow} from '../providers/table.js';
@@ -201,7 +201,7 @@ export async function loadRulesContext(
     configFile: paths.config,
     account,
     tokenFile: account && store.tokenPath(account),
-    base: live && live.length > 0 ? {models: live, source: 'live'} : {models: [...staticModels(row, accountPlan(account, token))], source: 'static'},
+    base: servedBase(staticModels(row, accountPlan(account, token)), liveError === undefined && live ? {models: live, partial: livePartial} : undefined),
     ...(liveError === undefined ? {} : {liveError}),
     ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
@@ -221,22 +221,51 @@ export function resolveContext(context: RulesContext, edited?: {global?: ModelRu
   });
 }
 
+/** A provider's live list as a base is built from it: its ids, and why it is incomplete (LiveModels). */
+export type LiveBase = {readonly models: readonly string[]; readonly partial?: string};
+
+/**
+ * The base list (catalogue ids, before any rule) an account is served from: the one rule the
+ * proxy's `/v1/models` and root routing, the model rules preview, `ccs-tui models --live` and
+ * `ccs-tui env` share. `listed` is the static catalogue (by plan), `live` the provider's live list.
+ * - No live list (or an empty one): the static list, `static`.
+ * - A complete live list: the static ids it also names (a retired catalogue id is not offered: asked
+ *   for, it gets a 404 and a 12 h not-found cooldown), then the live ids the static list lacks.
+ * - A partial one (its pages could not all be read): the whole static list, then the live ids it
+ *   lacks: a static id missing from it may be on a page not read.
+ * Ids are compared ignoring case, as the rules compare them; the static spelling is kept.
+ */
+export function servedBase(listed: readonly string[], live: LiveBase | undefined): {models: string[]; source: 'static' | 'live'} {
+  if (!live || live.models.length === 0) return {models: [...listed], source: 'static'};
+  const named = new Set(live.models.map((id) => id.toLowerCase()));
+  const kept = live.partial === undefined ? listed.filter((id) => named.has(id.toLowerCase())) : listed;
+  const known = new Set(listed.map((id) => id.toLowerCase()));
+  return {models: [...kept, ...live.models.filter((id) => !known.has(id.toLowerCase()))], source: 'live'};
+}
+
 /**
  * The models an account serves as the proxy answers them: the static catalogue (by the account's
  * plan) with config.yaml's and the token file's rules applied. Without an account, the provider's.
- * `live`: the provider's live list (upstream ids), served beside the static one: the base is the
- * static list followed by the live ids it lacks (compared as the rules compare ids, ignoring case).
+ * `live`: the provider's live list, which the base is built with (servedBase).
  */
-export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): ModelResolution {
-  const listed = staticModels(row, accountPlan(account, token));
-  const known = new Set(listed.map((id) => id.toLowerCase()));
+export function accountResolution(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: LiveBase): ModelResolution {
   return resolveModels({
     provider: row.id,
-    base: live ? {models: [...listed, ...live.filter((id) => !known.has(id.toLowerCase()))], source: 'live'} : {models: listed, source: 'static'},
+    base: servedBase(staticModels(row, accountPlan(account, token)), live),
     global: globalRules(config, row.id),
     account: accountRules(token),
     normalize: modelNormalizer(row.id),
   });
+}
+
+/**
+ * The models of an account's resolution (accountResolution) that stand for an id of its static list
+ * (compared ignoring case): what the proxy's root routing matches, and `/v1/models` lists, before
+ * any live-only model.
+ */
+export function fromStaticList(resolution: ModelResolution, row: ProviderRow, account?: Account, token?: TokenFile): VisibleModel[] {
+  const known = new Set(staticModels(row, accountPlan(account, token)).map((id) => id.toLowerCase()));
+  return resolution.models.filter((m) => known.has(m.upstream.toLowerCase()));
 }
 
 // ---- config.yaml ----

@@ -381,6 +381,43 @@ describe('proxy.useCliproxyBinary', () => {
     }
   });
 
+  it("AI Studio whose live list names no small model: the Haiku slot gets the smallest tier listed, never the big model while a smaller one is there, and a note says so", async () => {
+    let listed = ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/embedding-001'];
+    const upstream = await startFakeUpstream((req, res) =>
+      req.path === '/v1beta/openai/models' ? sendJson(res, 200, {object: 'list', data: listed.map((id) => ({id, object: 'model'}))}) : sendJson(res, 404, {error: {message: 'no such path'}}),
+    );
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      ccs.writeRaw('tui.json', JSON.stringify({endpoints: {aistudio: {api: upstream.url}}}));
+      ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
+      const result = await runBin(['env', 'aistudio'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^export ANTHROPIC_MODEL='gemini-2\.5-pro'$/m);
+      assert.match(result.stdout, /^export ANTHROPIC_DEFAULT_SONNET_MODEL='gemini-2\.5-flash'$/m);
+      assert.match(result.stdout, /^export ANTHROPIC_DEFAULT_HAIKU_MODEL='gemini-2\.5-flash'$/m);
+      assert.match(result.stdout, /^export ANTHROPIC_SMALL_FAST_MODEL='gemini-2\.5-flash'$/m);
+      assert.match(result.stderr, /^# the list names no small Google AI Studio model \(gemini-3\.1-flash-lite-preview, gemini-2\.5-flash-lite\): the Haiku slot gets gemini-2\.5-flash, the mid-tier model$/m);
+
+      // Only the big tier listed: it is all there is, and the note says the small slot shares it.
+      listed = ['models/gemini-2.5-pro', 'models/embedding-001'];
+      const onlyBig = await runBin(['env', 'aistudio', '--json'], ccs.env);
+      assert.equal(onlyBig.code, 0, onlyBig.stderr);
+      const {env, notes} = JSON.parse(onlyBig.stdout) as {env: Record<string, string>; notes: string[]};
+      assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'gemini-2.5-pro');
+      assert.ok(notes.some((note) => /the Haiku slot gets gemini-2\.5-pro, the same model as the main one$/.test(note)), notes.join('; '));
+
+      // A small model listed: no note.
+      listed = ['models/gemini-2.5-pro', 'models/gemini-2.5-flash-lite'];
+      const withSmall = await runBin(['env', 'aistudio'], ccs.env);
+      assert.match(withSmall.stdout, /^export ANTHROPIC_DEFAULT_HAIKU_MODEL='gemini-2\.5-flash-lite'$/m);
+      assert.doesNotMatch(withSmall.stderr, /no small/);
+    } finally {
+      ccs.cleanup();
+      await upstream.close();
+    }
+  });
+
   it('with no account, says the refusal first and only: no note about where models would come from', async () => {
     const ccs = makeTempCcs();
     try {

@@ -301,6 +301,31 @@ describe('ccs-tui env and run agree', () => {
     }
   });
 
+  it("AI Studio (models only from its live list): the agent gets the model variables env exports, asked of the same list", async () => {
+    const upstream = await startFakeUpstream((req, res) =>
+      req.path === '/v1beta/openai/models'
+        ? sendJson(res, 200, {object: 'list', data: ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/gemini-2.5-flash-lite'].map((id) => ({id, object: 'model'}))})
+        : sendJson(res, 404, {error: {message: `no ${req.path}`}}),
+    );
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeToken('aistudio-me@example.com.json', {type: 'aistudio', email: 'me@example.com', api_key: 'AIzaSyTestKey0123456789'});
+      ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+      writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: upstream.url}}}));
+      const run = await runBin(['run', 'aistudio'], {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify(['/bin/sh', '-c', 'env | grep ^ANTHROPIC_ | sort'])});
+      assert.equal(run.code, 0, run.stderr);
+      const env = await runBin(['env', 'aistudio'], ccs.env);
+      assert.equal(env.code, 0, env.stderr);
+      const exported = [...env.stdout.matchAll(/^export (ANTHROPIC_\w+)='([^']*)'$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
+      assert.ok(exported.includes('ANTHROPIC_MODEL=gemini-2.5-pro') && exported.includes('ANTHROPIC_DEFAULT_HAIKU_MODEL=gemini-2.5-flash-lite'), exported.join('\n'));
+      assert.deepEqual(run.stdout.trim().split('\n'), exported);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+    }
+  });
+
   it('env vertex says what is missing, not that every model is excluded', async () => {
     const ccs = makeTempCcs();
     try {

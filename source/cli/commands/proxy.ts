@@ -148,7 +148,7 @@ const env: CommandSpec = {
     const {settings} = await loadSettings(ctx.paths);
     // A provider without a static list (AI Studio) gets its model variables from its live list,
     // asked within the proxy's routing limits.
-    const liveModels = await live.liveModelList(ctx.paths, undefined, {timeoutMs: live.ROUTING_LIST_TIMEOUT_MS, deadlineMs: live.ROUTING_LIST_DEADLINE_MS});
+    const liveModels = await live.liveModelListForCommands(ctx.paths);
     const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings), liveModels});
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.

@@ -13,11 +13,12 @@ const run: CommandSpec = {
     const own = split === -1 ? args : args.slice(0, split);
     const agentArgs = split === -1 ? [] : args.slice(split + 1);
     const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}, port: {type: 'string'}}, {required: [], optional: ['provider|account', 'account']});
-    const [{AccountStore}, {loadSettings}, launch, {clientProtocolProblem}] = await Promise.all([
+    const [{AccountStore}, {loadSettings}, launch, {clientProtocolProblem}, {liveModelListForCommands}] = await Promise.all([
       import('../../store/accounts.js'),
       import('../../store/settings.js'),
       import('../../services/agents/launch.js'),
       import('../../proxy/client-support.js'),
+      import('../../proxy/live-models.js'),
     ]);
     const store = new AccountStore(ctx.paths);
     const {settings, problem} = await loadSettings(ctx.paths);
@@ -33,6 +34,7 @@ const run: CommandSpec = {
       protocolProblem: clientProtocolProblem,
       agentArgs,
       port: portValue(values.port),
+      liveModels: await liveModelListForCommands(ctx.paths),
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
     for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);

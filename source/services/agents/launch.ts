@@ -16,6 +16,7 @@ import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
+import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
@@ -148,6 +149,11 @@ export interface PlanOptions {
   port?: number;
   /** Where a refusal is shown: its way out names a command (`cli`, the default) or a TUI key. */
   surface?: ErrorSurface;
+  /**
+   * The provider's live list (proxy/live-models.ts liveModelListForCommands), for the model
+   * variables of a provider without a static list (AI Studio), as `ccs-tui env` exports them.
+   */
+  liveModels?: LiveModelList;
 }
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
@@ -220,7 +226,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     }
   }
 
-  const exports = await claudeCodeEnv(paths, target.provider.id, port);
+  const exports = await claudeCodeEnv(paths, target.provider.id, port, {liveModels: options.liveModels});
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
@@ -229,7 +235,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
     apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
     models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), sonnet: value('ANTHROPIC_DEFAULT_SONNET_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
-    defaultModel: providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main,
+    // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
+    defaultModel: providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL'),
   });
   const env: NodeJS.ProcessEnv = {...options.env};
   for (const [name, v] of Object.entries(launch.env)) {

@@ -9,7 +9,7 @@ import {actionKey} from '../../core/keymap.js';
 import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
-import {accountResolution, type LiveModelList} from '../../store/model-rules.js';
+import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
 import {ensureApiKey} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
@@ -53,13 +53,24 @@ export interface ClaudeCodeEnvOptions {
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
 const TIER_WORDS = {opus: 'big', sonnet: 'mid', haiku: 'small'} as const;
 
+/** An agent's model slots, and where the small (haiku) slot's model came from when the list names no small one. */
+export interface ModelSlots extends ClaudeModels {
+  /**
+   * Set when the provider has a tier table but the list names none of its small models (nor a
+   * `haiku` alias): the small slot got the mid tier's model, else the main one.
+   */
+  smallFrom?: 'mid' | 'main';
+}
+
 /**
  * The models of an agent's slots from an account's resolved list: a person's alias whose name has a
  * Claude tier word (`opus`, `sonnet`, `haiku` as a whole word: `team-sonnet`) wins its slot; else
  * the provider's tier table (ModelTiers, ids matched exactly, aliases found by the id they stand
- * for); else list order (the first model, which the mid and small slots fall back to as well).
+ * for); else list order (the first model). A slot whose tier the list lacks takes the nearest
+ * smaller one that is there, else the main model: the small slot's background calls never go to
+ * the big model while a smaller one is listed (ModelSlots.smallFrom says so).
  */
-export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined, options: {listOrder?: boolean} = {}): ClaudeModels {
+export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined, options: {listOrder?: boolean} = {}): ModelSlots {
   const byAlias: Partial<Record<keyof ModelTiers, string>> = {};
   for (const model of models) {
     if (model.kind === 'original') continue;
@@ -78,14 +89,17 @@ export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | 
   const pick = (tier: keyof ModelTiers) => byAlias[tier] ?? fromTable(tier);
   // A live list's order is the provider's, with models no slot wants (embeddings) among them: no list-order fallback.
   const main = pick('big') ?? (options.listOrder === false ? undefined : models[0]?.id);
-  return {main, opus: main, sonnet: pick('mid') ?? main, haiku: pick('small') ?? main};
+  const [mid, small] = [pick('mid'), pick('small')];
+  const haiku = small ?? mid ?? main;
+  const smallFrom = tiers && small === undefined && haiku !== undefined ? (mid !== undefined ? 'mid' : 'main') : undefined;
+  return {main, opus: main, sonnet: mid ?? main, haiku, ...(smallFrom ? {smallFrom} : {})};
 }
 
 /**
  * The model slots for a provider's account (the static list by plan, and the live list `live` when
  * given, with config.yaml's and the account's rules applied) and that resolution.
  */
-export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: readonly string[]): {models: ClaudeModels; resolution: ModelResolution} {
+export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, account?: Account, token?: TokenFile, live?: LiveBase): {models: ModelSlots; resolution: ModelResolution} {
   const resolution = accountResolution(row, config, account, token, live);
   return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
 }
@@ -99,7 +113,7 @@ async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account:
     const live = await liveModels(row.id, account, token);
     if (!live) return {};
     if (live.models.length === 0) return {why: 'the live list is empty'};
-    return {slots: providerModelSlots(row, config, account, token, live.models)};
+    return {slots: providerModelSlots(row, config, account, token, live)};
   } catch (error) {
     return {why: sanitizeLine((error as Error).message)};
   }
@@ -135,6 +149,10 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
     if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
+    const {haiku, smallFrom} = slots.models;
+    if (models.length > 0 && smallFrom) {
+      notes.push(`the list names no small ${row.displayName} model (${row.models.tiers?.small.join(', ')}): the Haiku slot gets ${haiku}, ${smallFrom === 'mid' ? 'the mid-tier model' : 'the same model as the main one'}`);
+    }
     else if (models.length === 0 && account) {
       if (live.why) notes.push(`${row.displayName}'s live model list could not be had: ${live.why}`);
       else if (livePicksNone) notes.push(`${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${[...new Set(Object.values(row.models.tiers ?? {}).flat())].join(', ')})`);

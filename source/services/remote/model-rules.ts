@@ -8,7 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {resolveModels, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
 import type {Account, ModelAlias} from '../../core/types.js';
 import {requireProvider, staticModels} from '../../providers/table.js';
-import {accountPlan, modelNormalizer, rulesChannel} from '../../store/model-rules.js';
+import {accountPlan, modelNormalizer, rulesChannel, servedBase} from '../../store/model-rules.js';
 import type {ManagementClient} from './client.js';
 
 type AliasMap = Record<string, {name?: string; alias?: string; fork?: boolean}[]>;
@@ -57,12 +57,12 @@ export async function updateRemoteGlobalRules(
   return after;
 }
 
-/** Our resolver on the server's rules and the provider's static catalogue. */
+/** Our resolver on the server's rules and the provider's static catalogue (no live list is asked of a remote target). */
 export function resolveRemote(provider: string, rules: ModelRules, account?: Account): ModelResolution {
   const row = requireProvider(provider);
   return resolveModels({
     provider: row.id,
-    base: {models: [...staticModels(row, accountPlan(account))], source: 'static'},
+    base: servedBase(staticModels(row, accountPlan(account)), undefined),
     global: rules,
     normalize: modelNormalizer(row.id),
   });

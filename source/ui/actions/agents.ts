@@ -33,6 +33,8 @@ export async function launchAgent({services, provider, account, progress}: Agent
     target: {provider: row, account},
     protocolProblem: clientProtocolProblem,
     surface: 'tui',
+    // Loaded here, not at start: it brings the HTTP client, which the first frame does without.
+    liveModels: await (await import('../../proxy/live-models.js')).liveModelListForCommands(services.paths),
   });
   if (insideTmux(services.env)) {
     const where = agentSettings(settings).launchIn;
