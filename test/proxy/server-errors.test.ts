@@ -399,6 +399,30 @@ describe('an unreachable upstream in a row counts as server errors in a row do',
   });
 });
 
+describe('a burst of requests one after another into an unreachable upstream (a client retrying at once)', async () => {
+  /** The proxy's clock, held still: the whole burst falls within the first backoff however loaded the machine is. */
+  const held = Date.now();
+  const f = await proxyFixture({provider: 'claude', strategy: 'round-robin', tokens: claudeAccounts('a', 'b', 'c'), now: () => held});
+  after(() => f.close());
+
+  it('puts each account last once for 2 s ("2 in a row"), not for 30 s; each of the twelve gets the 502 naming the cause', async () => {
+    f.upstream.handler = (_req, res) => void res.socket?.destroy();
+    for (let i = 0; i < 12; i++) {
+      const failed = await ask(f);
+      assert.equal(failed.status, 502, `request ${i + 1}: ${failed.text}`);
+      assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
+    }
+    const cooling = f.proxy.status().cooling;
+    assert.deepEqual(cooling.map((c) => c.account).sort(), ['a@example.com', 'b@example.com', 'c@example.com']);
+    for (const c of cooling) {
+      assert.match(c.reason, /^cannot reach 127\.0\.0\.1:\d+: .+, 2 in a row$/);
+      assert.equal(Date.parse(c.until) - held, 2000, `${c.account}: the first backoff, not doubled per request`);
+    }
+    const backoffLines = f.events.filter((e) => e.type === 'failover' && e.until !== undefined);
+    assert.equal(backoffLines.length, 3, backoffLines.map((e) => describeEvent(e, held)).join('\n'));
+  });
+});
+
 describe('a lone account whose upstream cannot be reached', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
   after(() => f.close());
