@@ -82,7 +82,7 @@ function sameAsLast(last: Streak | undefined, sentAt: number): boolean {
 /**
  * The account's place in a streak after a failure met at `now` of a request sent at `sentAt`: the
  * same count when it belongs to the last one (sameAsLast), else one more, or 1 when the last is
- * older than `window` ms. Recorded by the caller (setStreak) with the wait it sets.
+ * older than `window` ms. The caller records it with the wait it sets.
  */
 function nextInStreak(last: Streak | undefined, now: number, sentAt: number, window: number): number {
   if (last && sameAsLast(last, sentAt)) return last.count;

@@ -1016,9 +1016,9 @@ export class ProxyServer {
 
   /**
    * The line of a message Node refused before handle() saw it, timed from its start as far as it is
-   * known: the connection's start for its first message (Node times a first message's headers from
-   * there too); for a later one on a kept-alive connection (its first byte is not seen here), a 408
-   * took over the shorter limit (logged as "over"), anything else was found as its bytes came.
+   * known: the connection's start for its first message (Node times it from its first byte, or from
+   * there when none came); for a later one on a kept-alive connection (its first byte is not seen
+   * here), a 408 took over the shorter limit (logged as "over"), anything else was found as its bytes came.
    */
   private refusedUnread(socket: Duplex, refusal: HttpError, timeouts: ClientTimeouts): void {
     const now = this.now();
