@@ -48,30 +48,45 @@ export const COOLDOWN_MS = {auth: 30 * MINUTE, notFound: 12 * HOUR, backoffMax: 
  * a lone account out for a minute after one 500 (its "500, then no auth available" bug report).
  * The first one starts no cooldown at all (the request already moved on). From the second in a row
  * (no success between, each within `streakWindow` of the one before) the account is backed off for
- * `first` ms, doubling up to `max`, and only as "tried last" (Cooldown.triedLast): while another
+ * `first` ms, doubling up to `max`, and only as "tried last" (Cooldown.triedLast). What counts as
+ * one more in a row is a request sent after the last failure was met and after the backoff it set
+ * ended: those sent before (parallel ones, or ones sent during the backoff because no other account
+ * could serve) meet the same outage, so a burst of fast failures (an unreachable upstream answers in
+ * a millisecond) does not double the backoff once per request. While another
  * account can serve, the pool spares its requests a round trip to an account that keeps failing;
  * when none can, it is tried anyway, so its user gets the upstream's answer, never the proxy's 429.
  * A success ends the streak and the backoff.
  */
 export const SERVER_BACKOFF_MS = {first: 2 * SECOND, max: 30 * SECOND, streakWindow: 2 * MINUTE};
 
-/** Failures of one kind in a row on an account, and when the last was met (epoch ms). */
+/**
+ * Failures of one kind in a row on an account: how many, when the last was met (epoch ms), and
+ * until when the wait that one set runs (epoch ms; `at` when it set none).
+ */
 interface Streak {
   count: number;
   at: number;
+  until: number;
 }
 
 /**
- * The account's place in a streak after a failure met at `now` of a request sent at `sentAt`
- * (recorded): one more, unless the request was already in flight when the last was met (the same
- * count); 1 when the last is older than `window` ms.
+ * Whether a failure of a request sent at `sentAt` belongs to the outage (or rate limit) the
+ * account's last failure already counted: the request was in flight when that one was met
+ * (parallel requests), or was sent while the wait that one set still ran (requests one after
+ * another, each tried only because no other account could serve). It adds nothing to the streak.
  */
-function nextInStreak(streaks: Map<string, Streak>, id: string, now: number, sentAt: number, window: number): number {
-  const last = streaks.get(id);
-  if (last && sentAt < last.at) return last.count;
-  const count = last && now - last.at <= window ? last.count + 1 : 1;
-  streaks.set(id, {count, at: now});
-  return count;
+function sameAsLast(last: Streak | undefined, sentAt: number): boolean {
+  return last !== undefined && sentAt < Math.max(last.at, last.until);
+}
+
+/**
+ * The account's place in a streak after a failure met at `now` of a request sent at `sentAt`: the
+ * same count when it belongs to the last one (sameAsLast), else one more, or 1 when the last is
+ * older than `window` ms. The caller records it with the wait it sets.
+ */
+function nextInStreak(last: Streak | undefined, now: number, sentAt: number, window: number): number {
+  if (last && sameAsLast(last, sentAt)) return last.count;
+  return last && now - last.at <= window ? last.count + 1 : 1;
 }
 
 /** Lower-case header map. */
@@ -405,9 +420,11 @@ export class AccountPool {
   /**
    * Records a failure met at `now` and returns the cooldown it started (none for a first server
    * error, SERVER_BACKOFF_MS). `sentAt`: when the failed request was sent (default `now`). A request
-   * sent before the account's last failure of the same kind was met counts in no streak: concurrent
-   * requests meeting one outage or one rate limit are one failure in a row, not one each (a burst of
-   * twelve parallel 429s without a reset time parked an account for the 30-minute maximum).
+   * sent before the account's last failure of the same kind was met, or while the wait that one set
+   * still ran, counts in no streak (sameAsLast): requests meeting one rate limit in parallel, or one
+   * outage in parallel or one after another, are one failure in a row, not one each (a burst of twelve parallel
+   * 429s without a reset time parked an account for the 30-minute maximum; a burst of unreachable
+   * errors put every account of a pool last for 30 s).
    */
   recordFailure(id: string, failure: UpstreamFailure & {kind: Exclude<FailureKind, 'server'>}, now: number, model?: string, sentAt?: number): Cooldown;
   recordFailure(id: string, failure: UpstreamFailure, now: number, model?: string, sentAt?: number): Cooldown | undefined;
@@ -420,8 +437,11 @@ export class AccountPool {
         if (failure.resetAt !== undefined && failure.resetAt > now) until = failure.resetAt;
         else {
           // A 429 long after the last one (past the longest backoff and then some) starts over.
-          const streak = nextInStreak(this.rateLimitStreak, id, now, sentAt, COOLDOWN_MS.backoffMax + SERVER_BACKOFF_MS.streakWindow);
-          until = now + Math.min(COOLDOWN_MS.backoffMax, SECOND * 2 ** (streak - 1));
+          const last = this.rateLimitStreak.get(id);
+          const count = nextInStreak(last, now, sentAt, COOLDOWN_MS.backoffMax + SERVER_BACKOFF_MS.streakWindow);
+          until = now + Math.min(COOLDOWN_MS.backoffMax, SECOND * 2 ** (count - 1));
+          // No request is sent while this cooldown bars the account, so only the parallel case applies (`until`: now).
+          if (!sameAsLast(last, sentAt)) this.rateLimitStreak.set(id, {count, at: now, until: now});
         }
         break;
       case 'auth':
@@ -434,14 +454,20 @@ export class AccountPool {
     return this.addCooldown(id, {until, kind: failure.kind, message: failure.message, ...(failure.kind === 'not-found' && model ? {model} : {})}, now);
   }
 
-  /** A server error: counted in the account's streak; from the second in a row, a "tried last" backoff. */
+  /**
+   * A server error: counted in the account's streak; from the second in a row, a "tried last"
+   * backoff. None when it changes nothing: the failure belongs to the last one counted (sameAsLast;
+   * the backoff that one set stands), or no other account could be picked first (a lone account, a
+   * single pool), where "tried last" would only be a line saying so. The streak still counts there,
+   * so an account that joins finds the backoff the outage has reached.
+   */
   private recordServerError(id: string, failure: UpstreamFailure, now: number, sentAt: number): Cooldown | undefined {
     const last = this.serverStreak.get(id);
-    // Already in flight when the last one was met: the backoff that one set (if any) stands.
-    if (last && sentAt < last.at) return undefined;
-    const count = nextInStreak(this.serverStreak, id, now, sentAt, SERVER_BACKOFF_MS.streakWindow);
-    if (count < 2) return undefined;
-    const until = now + Math.min(SERVER_BACKOFF_MS.max, SERVER_BACKOFF_MS.first * 2 ** (count - 2));
+    if (sameAsLast(last, sentAt)) return undefined;
+    const count = nextInStreak(last, now, sentAt, SERVER_BACKOFF_MS.streakWindow);
+    const until = count < 2 ? now : now + Math.min(SERVER_BACKOFF_MS.max, SERVER_BACKOFF_MS.first * 2 ** (count - 2));
+    this.serverStreak.set(id, {count, at: now, until});
+    if (count < 2 || this.single || this.accounts.length < 2) return undefined;
     return this.addCooldown(id, {until, kind: 'server', message: `${failure.message}, ${count} in a row`, triedLast: true}, now);
   }
 

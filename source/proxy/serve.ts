@@ -242,7 +242,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
     process.once('disconnect', onDisconnect);
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
+    // `on`, not `once`: a stop signal can come twice (a Ctrl-C from the terminal and the same one passed
+    // on by a `proxy serve` that ran this one with its Node flags, services/proxy/rerun.ts), and a
+    // second one with no listener would kill the process mid-close (its log unflushed).
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
     // Status for the supervisor's screen, without it asking.
     if (send) {
       const timer = setInterval(() => process.connected && sendStatus(), 1000);

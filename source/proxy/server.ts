@@ -89,6 +89,8 @@ export interface UpstreamIdle {
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
 /** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
 const CLIENT_LEFT = 'the client left before the answer ended';
+/** The same, when the client's body had not all come either (a large body is sent upstream as it comes). */
+const CLIENT_LEFT_MID_BODY = 'the client left while its body was still being sent upstream';
 /** How long (ms) a stopping proxy lets requests in flight finish: under the supervisor's 5 s SIGKILL, so the log still closes. */
 export const CLOSE_GRACE_MS = 4000;
 
@@ -162,6 +164,11 @@ export class ProxyServer {
   private readonly endedStored = new WeakSet<Account>();
   /** Node's own answer to a connection (clientError) whose request handle() is still reading: that request's log line. */
   private readonly clientErrors = new WeakMap<object, HttpError>();
+  /**
+   * When each connection was accepted (epoch ms), until its first request reaches handle(): the
+   * start of a first message Node refuses before handle() sees it (clientError).
+   */
+  private readonly connectedAt = new WeakMap<object, number>();
   private lastError: {message: string; at: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
@@ -207,6 +214,7 @@ export class ProxyServer {
       (req, res) => void this.handle(req, res),
     );
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket, timeouts));
+    this.server.on('connection', (socket: Duplex) => this.connectedAt.set(socket, this.now()));
     this.server.keepAliveTimeout = 30_000;
   }
 
@@ -336,6 +344,7 @@ export class ProxyServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.now();
     const active: ActiveRequest = {provider: '-', req, res, started};
+    this.connectedAt.delete(req.socket);
     try {
       this.checkHost(req);
       this.checkKey(req);
@@ -681,7 +690,7 @@ export class ProxyServer {
           // Node cut a streamed body not complete in time and answered 408 itself (clientError): a refusal.
           const timedOut = this.clientErrors.get(req.socket);
           if (timedOut) return this.refused(active, timedOut);
-          active.broke ??= CLIENT_LEFT;
+          active.broke ??= req.complete ? CLIENT_LEFT : CLIENT_LEFT_MID_BODY;
           return finish(prepared.sentModel, 0);
         }
         // The rest of a streamed body was refused on its way (body.ts sendBody): the client's 400,
@@ -977,7 +986,7 @@ export class ProxyServer {
    * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
    * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
    */
-  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError): void {
+  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError, startUnknown = false): void {
     const now = this.now();
     const req = active.req;
     // Status 0: the client left before any answer (logged, but not an answer the proxy gave).
@@ -993,6 +1002,7 @@ export class ProxyServer {
       status: error.status,
       reason: cutText(req ? withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(req)) : sanitizeLine(error.reason ?? error.message), 160),
       ms: now - active.started,
+      ...(startUnknown ? {over: true as const} : {}),
     });
   }
 
@@ -1020,11 +1030,25 @@ export class ProxyServer {
       // Its answer had begun (the upstream answered a streamed body before its end): its line says why it was cut.
       if (reading?.res.headersSent) reading.broke ??= refusal.reason;
       else if (reading) this.clientErrors.set(socket, refusal);
-      else this.refused({provider: '-', started: this.now()}, refusal);
+      else this.refusedUnread(socket, refusal, timeouts);
       // An answer begun on the connection (its own, or a request's before it) takes no second status line.
       if (socket.writable && !onSocket.some((active) => active.res.headersSent)) socket.write(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\n\r\n`);
     }
     socket.destroy();
+  }
+
+  /**
+   * The line of a message Node refused before handle() saw it, timed from its start as far as it is
+   * known: the connection's start for its first message (Node times it from its first byte, or from
+   * there when none came); for a later one on a kept-alive connection (its first byte is not seen
+   * here), a 408 took over the shorter limit (logged as "over"), anything else was found as its bytes came.
+   */
+  private refusedUnread(socket: Duplex, refusal: HttpError, timeouts: ClientTimeouts): void {
+    const now = this.now();
+    const began = this.connectedAt.get(socket);
+    if (began !== undefined) return this.refused({provider: '-', started: began}, refusal);
+    const timedOut = refusal.status === 408;
+    this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut);
   }
 
   private recordError(message: string): void {

@@ -149,17 +149,54 @@ describe('AccountPool', () => {
     });
 
     it('from the second in a row: 2 s, doubling to 30 s; a success ends the streak and the backoff', () => {
-      const now = Date.now();
+      let now = Date.now();
       const pool = new AccountPool(accounts, 'fill-first');
-      const backoffs = [1, 2, 3, 4, 5, 6, 7].map((i) => (pool.recordFailure('a', server(), now + i) ?? {until: now + i}).until - (now + i));
+      const backoffs: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        // Each request sent once the backoff before it ended (the account was healthy again).
+        now = Math.max(now + 1, pool.cooldownOf('a', now)?.until ?? 0);
+        backoffs.push((pool.recordFailure('a', server(), now) ?? {until: now}).until - now);
+      }
       assert.deepEqual(backoffs, [0, 2000, 4000, 8000, 16000, 30000, 30000]);
       assert.equal(SERVER_BACKOFF_MS.max, 30_000);
-      const cooldown = pool.cooldownOf('a', now + 7)!;
+      const cooldown = pool.cooldownOf('a', now)!;
       assert.equal(cooldown.triedLast, true);
       assert.equal(cooldown.message, 'upstream error 500, 7 in a row');
       pool.recordSuccess('a');
-      assert.equal(pool.isHealthy('a', now + 8), true, 'a success ends the backoff');
-      assert.equal(pool.recordFailure('a', server(), now + 9), undefined, 'and the streak');
+      assert.equal(pool.isHealthy('a', now + 1), true, 'a success ends the backoff');
+      assert.equal(pool.recordFailure('a', server(), now + 2), undefined, 'and the streak');
+    });
+
+    it('requests one after another meeting one outage while the backoff runs add nothing: it doubles only once it ended', () => {
+      const start = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first');
+      pool.recordFailure('a', server(502), start);
+      const second = pool.recordFailure('a', server(502), start + 5)!;
+      assert.equal(second.until, start + 5 + 2000);
+      // A client retrying at once, every 10 ms: each request tried a (as a last resort) and failed in a millisecond.
+      for (let sent = start + 10; sent < second.until; sent += 10) {
+        assert.equal(pool.recordFailure('a', server(502), sent + 1, undefined, sent), undefined, `sent at +${sent - start} ms: no new backoff, no line`);
+      }
+      assert.equal(pool.cooldownOf('a', second.until - 1)?.until, second.until, 'the backoff stands as it was (not 30 s)');
+      assert.equal(pool.cooldownOf('a', second.until - 1)?.message, 'upstream error 502, 2 in a row');
+      const after = second.until + 1;
+      const third = pool.recordFailure('a', server(502), after + 1, undefined, after);
+      assert.equal(third?.message, 'upstream error 502, 3 in a row', 'a request sent once the backoff ended is the next in a row');
+      assert.equal(third!.until - (after + 1), 4000);
+    });
+
+    it('a lone account or a single pool gets no "tried last" backoff (it would change nothing), though its streak counts', () => {
+      const now = Date.now();
+      const lone = new AccountPool(accounts.slice(0, 1), 'fill-first');
+      const single = new AccountPool(accounts, 'fill-first', {current: 'b', single: true});
+      for (const [pool, id] of [[lone, 'a'], [single, 'b']] as const) {
+        for (let i = 0; i < 5; i++) assert.equal(pool.recordFailure(id, server(), now + i * 60_000), undefined, `${id}: failure ${i + 1}`);
+        assert.equal(pool.cooldownOf(id, now + 4 * 60_000), undefined);
+      }
+      lone.setAccounts(accounts.slice(0, 2));
+      const joined = lone.recordFailure('a', server(), now + 5 * 60_000);
+      assert.equal(joined?.message, 'upstream error 500, 6 in a row', 'once another account can serve, the backoff the outage reached applies');
+      assert.equal(joined!.triedLast, true);
     });
 
     it('concurrent requests meeting one outage are one server error, not twenty in a row', () => {
@@ -195,14 +232,19 @@ describe('AccountPool', () => {
       assert.match(none.account === undefined ? none.reason : '', /\(5-hour limit reached\)/, 'a backoff is never the 429\'s reason');
     });
 
-    it('a single-account pool keeps serving its account through a backoff; a hard cooldown wins over it', () => {
+    it('a single-account pool keeps serving its account through server errors; a hard cooldown bars it', () => {
       const now = Date.now();
       const pool = new AccountPool(accounts, 'fill-first', {current: 'b', single: true});
       pool.recordFailure('b', server(502), now);
       pool.recordFailure('b', server(502), now);
       assert.equal(pool.pick({now}).account?.id, 'b');
       pool.recordFailure('b', {kind: 'rate-limit', status: 429, message: 'rate limited'}, now);
-      assert.equal(pool.cooldownOf('b', now)?.kind, 'rate-limit', 'what bars the account shows first');
+      assert.equal(pool.cooldownOf('b', now)?.kind, 'rate-limit');
+      const pooled = new AccountPool(accounts, 'fill-first');
+      pooled.recordFailure('b', server(502), now);
+      pooled.recordFailure('b', server(502), now);
+      pooled.recordFailure('b', {kind: 'rate-limit', status: 429, message: 'rate limited'}, now);
+      assert.equal(pooled.cooldownOf('b', now)?.kind, 'rate-limit', 'what bars the account shows first, not its "tried last" backoff');
       const pick = pool.pick({now});
       assert.equal(pick.account, undefined);
       assert.equal(pick.account === undefined && pick.cooling, true);

@@ -85,6 +85,38 @@ describe('requests that end before the proxy could answer them', async () => {
     assert.ok(!f.events.some((e) => describeEvent(e).includes('502')), f.events.map((e) => describeEvent(e)).join('\n'));
   });
 
+  it('headers not complete in time: the 408 line is timed from the connection\'s start (not "0 ms" from the error)', async () => {
+    const before = f.events.length;
+    const asked = Date.now();
+    const answer = await raw('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const took = Date.now() - asked;
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = describeEvent(f.events.slice(before).find((e) => e.type === 'refused')!);
+    const ms = /^- - → refused by the proxy 408 (\d+) ms: request not complete in time \(headers within 0\.4 s, body within 0\.6 s\)$/.exec(line);
+    assert.ok(ms, line);
+    assert.ok(Number(ms[1]) >= 400 && Number(ms[1]) <= took, `${line} (the client waited ${took} ms)`);
+  });
+
+  it('headers not complete in time on a kept-alive connection: the line says what is known (over the limit), not "0 ms"', async () => {
+    const before = f.events.length;
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        // The first answer is whole (its JSON ends the body): the next message starts and never ends its headers.
+        if (/\r\n\r\n[\s\S]*\}$/.test(text) && !text.includes('408')) socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n[\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
+    for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.slice(before).filter((e) => e.type === 'refused').map((e) => describeEvent(e));
+    assert.deepEqual(lines, ['- - → refused by the proxy 408 over 400 ms: request not complete in time (headers within 0.4 s, body within 0.6 s)']);
+  });
+
   it('a client that leaves mid-body: a line saying so, neither a refusal nor a proxy error', async () => {
     const before = f.proxy.status();
     await raw(`${postHead(100)}{"model":"claude-opus-4-6"`, 100);
@@ -197,6 +229,24 @@ describe('a streamed body (over 4 MB) not complete in time', async () => {
     assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com 200 \d+ ms, then request not complete in time \(headers within 1 s, body within 1\.5 s\)$/);
+  });
+
+  it('the client leaves while its body is still being sent upstream: its line says so (not "before the answer ended")', async () => {
+    answersEarly = false;
+    const before = f.events.length;
+    const start = `{"model":"claude-opus-4-6","max_tokens":8,"messages":[{"role":"user","content":"${'x'.repeat(5 * 1024 * 1024)}`;
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(f.url).port), '127.0.0.1', () => {
+        // All but the last MB sent, then the client goes away.
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${6 * 1024 * 1024}\r\n\r\n${start}`, () => socket.destroy());
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'request' || e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = f.events.slice(before).filter((e) => e.type === 'refused' || e.type === 'request').map((e) => describeEvent(e));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^POST \/v1\/messages claude-opus-4-6 → claude\/a@example\.com not answered \d+ ms: the client left while its body was still being sent upstream$/);
   });
 
   it("the upstream had not answered: the 408 the client got is the line's, a refusal", async () => {

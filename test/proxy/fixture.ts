@@ -43,6 +43,8 @@ export interface FixtureOptions {
   clientTimeouts?: ClientTimeouts;
   /** Upstream idle limit handed to the proxy (default: the proxy's own, 10 min). */
   upstreamIdle?: UpstreamIdle;
+  /** The proxy's clock (epoch ms; default Date.now): cooldowns, the idle limit and log times follow it. */
+  now?: () => number;
   /** The upstream to serve from (default: a fresh startFakeUpstream()); closed with the fixture. */
   upstream?: FakeUpstream;
   /** tui.json `endpoints` instead of the provider's at the fake upstream and token server (e.g. the Google stand-in's). */
@@ -81,6 +83,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     ...(options.translators ? {translators: options.translators} : {}),
     ...(options.clientTimeouts ? {clientTimeouts: options.clientTimeouts} : {}),
     ...(options.upstreamIdle ? {upstreamIdle: options.upstreamIdle} : {}),
+    ...(options.now ? {now: options.now} : {}),
   });
   const port = await proxy.listen();
   return {

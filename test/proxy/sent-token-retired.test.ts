@@ -22,13 +22,17 @@ describe('the echo of a sent token whose file no longer holds it', async () => {
     const newer = 'at-newer-token-from-elsewhere-0123456789';
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived: () => void = () => {};
+    const sentFirst = new Promise<void>((resolve) => (arrived = resolve));
     f.upstream.handler = async (req, res) => {
       if (!String(req.headers.authorization).includes(first)) return answerByProtocol(req, res);
+      arrived();
       await held;
       sendJson(res, 200, echo(`you sent ${first}`));
     };
     const slow = ask();
-    await sleep(100);
+    // The slow request has carried the first token upstream (not merely been sent by the client).
+    await sentFirst;
     // A refresh elsewhere replaces the file; the next request sends the newer token.
     const fresh = f.ccs.writeToken('refreshed.tmp', oauthToken('claude', 'a@example.com', {access_token: newer}));
     renameSync(fresh, file);

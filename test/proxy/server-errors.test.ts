@@ -224,8 +224,10 @@ describe('an unreachable upstream on one account and a quota answer on the other
 });
 
 describe('repeated 5xx from one account: a short, growing "tried last" backoff', async () => {
+  /** The proxy's clock: the real one until a test holds it (`held`), so no request is late for a backoff under load. */
+  let held: number | undefined;
   // most-headroom without quota data keeps pool order: account a is asked first every time.
-  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: claudeAccounts('a', 'b')});
+  const f = await proxyFixture({provider: 'claude', strategy: 'most-headroom', tokens: claudeAccounts('a', 'b'), now: () => held ?? Date.now()});
   after(() => f.close());
   const failing = new Set<string>([bearerA]);
   const quotaOut = new Set<string>();
@@ -251,19 +253,38 @@ describe('repeated 5xx from one account: a short, growing "tried last" backoff',
     assert.deepEqual(f.proxy.status().cooling.map((c) => [c.account, c.reason]), [['b@example.com', 'usage limit reached']], "a's backoff is over");
   });
 
-  it('a lone usable account that keeps failing answers every request with the upstream\'s 500, its backoff doubling', async () => {
+  it('a lone usable account that keeps failing answers every request with the upstream\'s 500; requests during its backoff leave it as it was, the next one after it doubles it', async () => {
     failing.add(bearerA);
-    const backoffs: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    const backoffOfA = () => f.proxy.status().cooling.find((c) => c.account === 'a@example.com');
+    const failOnce = async (i: number) => {
       const before = f.upstream.requests.length;
-      const asked = Date.now();
       const failed = await ask(f);
-      assert.equal(failed.status, 500, `request ${i + 1}: ${failed.text}`);
-      assert.deepEqual(sentWith(f, before), [bearerA], `request ${i + 1} reached the upstream`);
-      const a = f.proxy.status().cooling.find((c) => c.account === 'a@example.com');
-      backoffs.push(a ? Math.floor((Date.parse(a.until) - asked) / 1000) : 0);
+      assert.equal(failed.status, 500, `request ${i}: ${failed.text}`);
+      assert.deepEqual(sentWith(f, before), [bearerA], `request ${i} reached the upstream`);
+    };
+    held = Date.now();
+    await failOnce(1);
+    assert.equal(backoffOfA(), undefined, 'the first parks nothing');
+    await failOnce(2);
+    const second = backoffOfA()!;
+    assert.equal(second.reason, 'upstream error 500, 2 in a row');
+    const lines = f.events.length;
+    assert.equal(Date.parse(second.until) - held, 2000);
+    // Sent one after another while that backoff runs (a client retrying at once): the same outage.
+    for (let i = 3; i <= 5; i++) {
+      held += 100;
+      await failOnce(i);
+      assert.deepEqual(backoffOfA() && [backoffOfA()!.reason, backoffOfA()!.until], [second.reason, second.until], `request ${i}: the backoff stands as it was`);
     }
-    assert.deepEqual(backoffs, [0, 2, 4]);
+    assert.deepEqual(f.events.slice(lines).filter((e) => e.type === 'failover' && e.until !== undefined), [], 'and no line says it changed');
+    // Once it ended, the next failure is the third in a row: 4 s.
+    held = Date.parse(second.until) + 1;
+    assert.equal(backoffOfA(), undefined);
+    await failOnce(6);
+    const third = backoffOfA()!;
+    assert.equal(third.reason, 'upstream error 500, 3 in a row');
+    assert.equal(Date.parse(third.until) - held, 4000);
+    held = undefined;
     failing.delete(bearerA);
     assert.equal((await ask(f)).status, 200);
     assert.equal(f.proxy.status().cooling.find((c) => c.account === 'a@example.com'), undefined);
@@ -378,24 +399,48 @@ describe('an unreachable upstream in a row counts as server errors in a row do',
   });
 });
 
+describe('a burst of requests one after another into an unreachable upstream (a client retrying at once)', async () => {
+  /** The proxy's clock, held still: the whole burst falls within the first backoff however loaded the machine is. */
+  const held = Date.now();
+  const f = await proxyFixture({provider: 'claude', strategy: 'round-robin', tokens: claudeAccounts('a', 'b', 'c'), now: () => held});
+  after(() => f.close());
+
+  it('puts each account last once for 2 s ("2 in a row"), not for 30 s; each of the twelve gets the 502 naming the cause', async () => {
+    f.upstream.handler = (_req, res) => void res.socket?.destroy();
+    for (let i = 0; i < 12; i++) {
+      const failed = await ask(f);
+      assert.equal(failed.status, 502, `request ${i + 1}: ${failed.text}`);
+      assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
+    }
+    const cooling = f.proxy.status().cooling;
+    assert.deepEqual(cooling.map((c) => c.account).sort(), ['a@example.com', 'b@example.com', 'c@example.com']);
+    for (const c of cooling) {
+      assert.match(c.reason, /^cannot reach 127\.0\.0\.1:\d+: .+, 2 in a row$/);
+      assert.equal(Date.parse(c.until) - held, 2000, `${c.account}: the first backoff, not doubled per request`);
+    }
+    const backoffLines = f.events.filter((e) => e.type === 'failover' && e.until !== undefined);
+    assert.equal(backoffLines.length, 3, backoffLines.map((e) => describeEvent(e, held)).join('\n'));
+  });
+});
+
 describe('a lone account whose upstream cannot be reached', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
   after(() => f.close());
 
-  it('every request still goes upstream and gets the 502 naming the cause; its backoff doubles; a success ends it', async () => {
+  it('every request still goes upstream and gets the 502 naming the cause; no "tried last" line or status (nothing to try first); a success serves', async () => {
     f.upstream.handler = (_req, res) => void res.socket?.destroy();
-    const backoffs: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const before = f.upstream.requests.length;
-      const asked = Date.now();
+    const before = f.events.length;
+    for (let i = 0; i < 5; i++) {
+      const sent = f.upstream.requests.length;
       const failed = await ask(f);
       assert.equal(failed.status, 502, `request ${i + 1}: ${failed.text}`);
       assert.match(failed.text, /cannot reach 127\.0\.0\.1:\d+/);
-      assert.deepEqual(sentWith(f, before), [bearerA], `request ${i + 1} reached the upstream`);
-      const a = f.proxy.status().cooling.find((c) => c.account === 'a@example.com');
-      backoffs.push(a ? Math.floor((Date.parse(a.until) - asked) / 1000) : 0);
+      assert.deepEqual(sentWith(f, sent), [bearerA], `request ${i + 1} reached the upstream`);
+      assert.deepEqual(f.proxy.status().cooling, [], `request ${i + 1}: a lone account is not listed as waiting`);
     }
-    assert.deepEqual(backoffs, [0, 2, 4]);
+    const lines = f.events.slice(before).map((e) => describeEvent(e));
+    assert.deepEqual(lines.filter((line) => /tried last/.test(line)), [], 'no line describing a change that changes nothing');
+    assert.equal(lines.filter((line) => /→ claude\/a@example\.com 502 /.test(line)).length, 5, lines.join('\n'));
     f.upstream.handler = (req, res) => answerByProtocol(req, res);
     assert.equal((await ask(f)).status, 200);
     assert.deepEqual(f.proxy.status().cooling, []);

@@ -26,9 +26,13 @@ const serve: CommandSpec = {
   summary: 'run the proxy in the foreground (Ctrl-C stops it)',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, targetOptions);
+    const port = portValue(values.port);
+    const {needsProxyNodeFlags} = await import('../../services/proxy/launch.js');
+    // Run by hand: the same Node flags as the proxy the TUI and `proxy start` run (launch.ts).
+    if (needsProxyNodeFlags(ctx, ctx.env)) return (await import('../../services/proxy/rerun.js')).rerunWithProxyNodeFlags(['proxy', 'serve', ...args], ctx.env);
     const {serveProxy} = await import('../../proxy/serve.js');
     const owner = ctx.env.CCS_TUI_PROXY_OWNER === 'tui' || ctx.env.CCS_TUI_PROXY_OWNER === 'background' ? ctx.env.CCS_TUI_PROXY_OWNER : 'foreground';
-    return serveProxy(ctx, {port: portValue(values.port), provider: values.provider, account: values.account, owner});
+    return serveProxy(ctx, {port, provider: values.provider, account: values.account, owner});
   },
 };
 

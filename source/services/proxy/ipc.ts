@@ -28,9 +28,10 @@ export type ProxyEvent =
    * A request the proxy answered with its own error (ProxyStatus refusedRequests): `path` without
    * its query, `reason` in a few words (never the presented key), `provider` when it was known.
    * `status` 0: none was sent (the client left before its body ended; not counted as refused).
-   * Logged through the request batch like `request`, but not counted as forwarded.
+   * Logged through the request batch like `request`, but not counted as forwarded. `over`: `ms` is
+   * only what the request took at least (its start was not seen: a 408 on a kept-alive connection).
    */
-  | {type: 'refused'; provider?: string; method: string; path: string; status: number; reason: string; ms: number}
+  | {type: 'refused'; provider?: string; method: string; path: string; status: number; reason: string; ms: number; over?: true}
   /**
    * `until` (epoch ms): when the account serves again; absent when it is not parked (an overload,
    * a first server error, issue 11). `triedLast`: until then it is only passed over while another
@@ -154,7 +155,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
       return `${event.method} ${event.path} ${event.model ?? '-'} → ${event.provider}/${event.account} ${event.cut ? 'cut by stop' : event.status === 0 ? 'not answered' : event.status} ${event.ms} ms${event.broke ? `${event.status === 0 ? ':' : ', then'} ${event.broke}` : ''}${event.unlisted ? ` (model listed by no provider: sent to ${event.provider}, the root provider)` : ''}`;
     case 'refused':
       // Status 0: the client left before any answer; `method` and `path` '-': Node could not read the request.
-      return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}${event.status === 0 ? 'not answered' : `refused by the proxy ${event.status}`} ${event.ms} ms: ${event.reason}`;
+      return `${event.method} ${event.path} → ${event.provider ? `${event.provider} ` : ''}${event.status === 0 ? 'not answered' : `refused by the proxy ${event.status}`} ${event.over ? 'over ' : ''}${event.ms} ms: ${event.reason}`;
     case 'failover':
       return event.until === undefined
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`

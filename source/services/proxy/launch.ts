@@ -90,6 +90,26 @@ const OLD_SPACE_FLOOR_MB = 48;
 export const PROXY_NODE_FLAGS = ['--max-semi-space-size=4', `--initial-old-space-size=${OLD_SPACE_FLOOR_MB}`] as const;
 
 /**
+ * Set in the environment of a `proxy serve` run again with PROXY_NODE_FLAGS (rerun.ts): it is not
+ * run again a second time, whatever its flags look like.
+ */
+export const PROXY_RERUN_MARK = 'CCS_TUI_PROXY_RERUN';
+
+/**
+ * Whether a `proxy serve` in this process should run again with PROXY_NODE_FLAGS (rerun.ts): not
+ * when its Node already has them (on its command line or in NODE_OPTIONS), not when it was run
+ * again already, not under a supervisor (an IPC channel: the TUI chose its flags), and not when its
+ * output is not this process's own stdout and stderr (a caller in the same process, such as a test).
+ */
+export function needsProxyNodeFlags(output: {stdout: unknown; stderr: unknown}, env: NodeJS.ProcessEnv, execArgv: readonly string[] = process.execArgv): boolean {
+  if (env[PROXY_RERUN_MARK] !== undefined || process.send !== undefined) return false;
+  const fd = (stream: unknown) => (stream as {fd?: unknown}).fd;
+  if (fd(output.stdout) !== 1 || fd(output.stderr) !== 2) return false;
+  const given = new Set([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]);
+  return !PROXY_NODE_FLAGS.every((flag) => given.has(flag));
+}
+
+/**
  * What to run. The binary reads everything from config.yaml (`-config`, its only flag for this), so
  * provider, account and port choices apply to the built-in proxy only.
  */
