@@ -28,6 +28,81 @@ test('a --json command that fails prints {error, exitCode} on stdout, whatever t
   }
 });
 
+test('asked for --json, an unknown command or option, or a command that takes no --json, fails in the --json shape too', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const [args, said] of [
+      [['nosuch', '--json'], /^unknown command "nosuch"\nsee ccs-tui --help$/],
+      [['--json'], /^"--json" is not a command; options follow one\nsee ccs-tui --help$/],
+      [['proxy', '--json'], /^"proxy" needs one of its commands\ndid you mean:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
+      [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\ndid you mean:/],
+      [['use', 'claude', 'a@example.com', '--json'], /^Unknown option '--json'\nusage: ccs-tui use /],
+      [['proxy', 'serve', '--json'], /^Unknown option '--json'\nusage: ccs-tui proxy serve /],
+      [['quota', '--bogus', '--json'], /^Unknown option '--bogus'\nusage: ccs-tui quota /],
+      [['--target', 'x', 'nosuch', '--json'], /^unknown command "nosuch"/],
+    ] as const) {
+      const result = await runBin([...args], ccs.env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      const answer = JSON.parse(result.stdout) as {error: string; exitCode: number};
+      assert.deepEqual(Object.keys(answer), ['error', 'exitCode'], args.join(' '));
+      assert.match(answer.error, said, args.join(' '));
+      assert.equal(answer.exitCode, 2);
+      assert.equal(result.stderr, `ccs-tui: ${answer.error}\n`, 'the same words for a person');
+    }
+    // Without --json (or with it after `--`, an agent's argument) the same failures are text only.
+    for (const args of [['nosuch'], ['proxy'], ['nosuch', '--', '--json']]) {
+      const result = await runBin(args, ccs.env);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stdout, '', args.join(' '));
+      assert.match(result.stderr, /^ccs-tui: (unknown command "nosuch"|"proxy" needs one of its commands)\n/);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('--help is text, --json or not: a command\'s usage, a group\'s commands, the whole help', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const [args, shown] of [
+      [['accounts', '--json', '--help'], /^usage: ccs-tui accounts \[--json\]\n {2}list every provider and account\n$/],
+      [['quota', '--help', '--json', '--bogus'], /^usage: ccs-tui quota /],
+      [['proxy', '--help', '--json'], /^usage:\n {2}ccs-tui proxy serve /],
+      [['--help', '--json'], /^ccs-tui: account manager .*--help is text, --json or not\./s],
+      [['--json', '-h'], /^ccs-tui: account manager /],
+      [['help', '--json'], /^ccs-tui: account manager /],
+    ] as const) {
+      const result = await runBin([...args], ccs.env);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stdout, shown, args.join(' '));
+      assert.equal(result.stderr, '');
+      assert.throws(() => JSON.parse(result.stdout), SyntaxError, `${args.join(' ')}: text, not JSON`);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('proxy status with no proxy is an answer, not a failure: {"running": false} (text: says so), exit 3, nothing on stderr', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const json = await runBin(['proxy', 'status', '--json'], ccs.env);
+    assert.equal(json.code, 3);
+    assert.deepEqual(JSON.parse(json.stdout), {running: false});
+    assert.equal(json.stderr, '');
+    const text = await runBin(['proxy', 'status'], ccs.env);
+    assert.equal(text.code, 3);
+    assert.equal(text.stdout, 'no proxy is running (start one: ccs-tui proxy start)\n');
+    assert.equal(text.stderr, '');
+    // The help says what 3 means, as the README does.
+    const help = await runBin(['--help'], ccs.env);
+    assert.match(help.stdout, /3 is an answer with its data, not a failure\n\(quota: every account is used up; proxy status: no proxy runs\)/);
+    assert.match(help.stdout, /ccs-tui proxy status \[--json\] +whether a proxy runs, on which port, for which account \(exit 3 when none runs\)/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
 test('env --json that refuses (no account) answers {env, notes, error, exitCode}, like every other --json failure', async () => {
   const ccs = makeTempCcs();
   try {

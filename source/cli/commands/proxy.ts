@@ -70,7 +70,7 @@ const stop: CommandSpec = {
 const status: CommandSpec = {
   name: ['proxy', 'status'],
   usage: '[--json]',
-  summary: 'whether a proxy runs, on which port, for which account',
+  summary: 'whether a proxy runs, on which port, for which account (exit 3 when none runs)',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
@@ -108,7 +108,8 @@ const status: CommandSpec = {
           cooling: live?.cooling ?? [],
         }
       : {running: false};
-    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing.
+    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing. It is an
+    // answer, not a failure: `{running: false}` is the data, as README "Command line" says.
     if (values.json) {
       printJson(ctx, result);
       return running ? 0 : 3;
