@@ -15,13 +15,14 @@ import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
-import type {Account, TokenFile} from '../core/types.js';
+import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore} from '../store/accounts.js';
+import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
@@ -155,7 +156,7 @@ export class ProxyServer {
   private readonly endedStored = new WeakSet<Account>();
   /** Node's own answer to a connection (clientError) whose request handle() is still reading: that request's log line. */
   private readonly clientErrors = new WeakMap<object, HttpError>();
-  private lastError: {message: string; at: number} | undefined;
+  private lastError: {message: string; at: number; advice?: ErrorAdvice} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
   /** The key each connection last proved it holds, with the api-keys list it was checked against. */
@@ -290,7 +291,7 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
       refusedRequests: this.refusedRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
+      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown', ...(this.lastError.advice ? {advice: this.lastError.advice} : {})},
       cooling,
     } satisfies ProxyStatus);
   }
@@ -904,8 +905,9 @@ export class ProxyServer {
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message});
-      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`);
+      const advice = errorAdvice(error);
+      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message, ...(advice ? {advice} : {})});
+      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
@@ -1004,9 +1006,10 @@ export class ProxyServer {
     socket.destroy();
   }
 
-  private recordError(message: string): void {
-    this.lastError = {message, at: this.now()};
-    this.emit({type: 'error', message});
+  /** `advice`: the error's way out (errorAdvice), kept apart so that each reader words it (ipc.ts). */
+  private recordError(message: string, advice?: ErrorAdvice): void {
+    this.lastError = {message, at: this.now(), ...(advice ? {advice} : {})};
+    this.emit({type: 'error', message, ...(advice ? {advice} : {})});
   }
 
   private sendError(res: ServerResponse, error: HttpError, req: IncomingMessage): void {

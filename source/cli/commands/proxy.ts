@@ -76,6 +76,7 @@ const status: CommandSpec = {
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
+    const {withAdvice} = await import('../../store/errors.js');
     const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
@@ -103,7 +104,7 @@ const status: CommandSpec = {
           totalRequests: live?.totalRequests ?? null,
           refusedPerMinute: live?.refusedPerMinute ?? null,
           refusedRequests: live?.refusedRequests ?? null,
-          lastError: live?.lastError?.message ?? null,
+          lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
           lastErrorAt: live?.lastError?.at ?? null,
           cooling: live?.cooling ?? [],
         }

@@ -3,6 +3,7 @@
 // refresh time names the account, the file and the field, not OpenSSL's raw "error:1E08010C:…"; a
 // token file that names an OAuth client ccs-tui does not know says which client and how to fix it.
 import assert from 'node:assert/strict';
+import {describeUserError} from '../../../source/store/errors.js';
 import {generateKeyPairSync} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -62,7 +63,14 @@ describe('a token file naming an unknown OAuth client', () => {
       ccs.writeToken('antigravity-gus@example.com.json', {type: 'antigravity', email: 'gus@example.com', client_id: '999999999-unknown.apps.googleusercontent.com', access_token: 'ya29.old', refresh_token: issued.refresh_token, expired: new Date(Date.now() - 1000).toISOString()});
       const id = (await store.load()).accounts[0]!.id;
       const mark = google.requests.length;
-      await assert.rejects(ensureFreshToken({store, settings: settings()}, 'antigravity', id), /client_id 999999999-unknown\.apps\.googleusercontent\.com is not an OAuth client ccs-tui knows.*client_secret.*ccs-tui login antigravity/);
+      const refused = await ensureFreshToken({store, settings: settings()}, 'antigravity', id).then(() => assert.fail('refreshed'), (error: unknown) => error);
+      // The way out as each surface says it: the command line names the command, the TUI its key.
+      assert.match(describeUserError(refused, 'cli')!.text, /client_id 999999999-unknown\.apps\.googleusercontent\.com is not an OAuth client ccs-tui knows.*client_secret.*log in again.* \(ccs-tui login antigravity\)$/);
+      const tui = describeUserError(refused, 'tui')!.text;
+      assert.match(tui, /client_secret.*log in again.* \(L: re-login\)$/);
+      assert.doesNotMatch(tui, /ccs-tui login/);
+      // What the account's row keeps (shown by every surface) names no command.
+      assert.doesNotMatch((await store.load()).accounts[0]!.healthDetail ?? '', /ccs-tui login|\.;/);
       assert.deepEqual(google.requests.slice(mark).filter((r) => r.path === '/token').map((r) => r.fields.client_id), ['999999999-unknown.apps.googleusercontent.com']);
     } finally {
       ccs.cleanup();
