@@ -155,6 +155,34 @@ test('an unknown --target is said as such, with the known ones, whatever the com
   }
 });
 
+test('a tui.json that cannot give the target asked for says which file and field, and what happens, once', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const file = ccs.paths.settings;
+    for (const [content, said, code] of [
+      ['{"targets": {"team": {url: 1}}', `${file}:1:23: invalid JSON (Expected property name or '}'); the targets are named in this file, so target "team" cannot be opened until it is fixed`, 1],
+      ['{"targets": 5}', `${file}: "targets" must be an object of named servers ({"team": {"url": …}}), not a number`, 1],
+      ['{"targets": {"team": "https://proxy.example.com"}}', `${file}: targets.team must be an object ({"url": …, "managementKeyEnv": …}), not a string`, 1],
+      ['{"targets": {"other": {}}}', `unknown target "team" (targets: local, other; add one under "targets" in ${file})`, 2],
+    ] as const) {
+      ccs.writeRaw('tui.json', content);
+      for (const json of [false, true]) {
+        const result = await runBin(['accounts', '--target', 'team', ...(json ? ['--json'] : [])], ccs.env);
+        assert.equal(result.code, code, content);
+        assert.equal(result.stderr, `ccs-tui: ${said}\n`, content);
+        if (json) assert.deepEqual(JSON.parse(result.stdout), {error: said, exitCode: code});
+      }
+    }
+    // Without a target the same broken file is a warning: the command runs on the default settings.
+    ccs.writeRaw('tui.json', '{"targets": {"team": {url: 1}}');
+    const local = await runBin(['quota'], ccs.env);
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(local.stderr, `ccs-tui: warning: ${file}:1:23: invalid JSON (Expected property name or '}'); using the default settings until it is fixed\n`);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
 test('a name the user typed is quoted on one line in an error (a target, a command, an argument with a line break)', async () => {
   const ccs = makeTempCcs();
   try {
