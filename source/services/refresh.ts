@@ -227,7 +227,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
         continue;
       }
       if (error instanceof TokenFieldError) {
-        throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`);
+        throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`, 1, error.advice);
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = error.reason;

@@ -19,7 +19,7 @@ export type {ErrorSurface} from '../core/types.js';
  * TUI (the key bound to the advice's action; its command when no key is bound there).
  */
 export function withAdvice(text: string, advice: ErrorAdvice | undefined, surface: ErrorSurface): string {
-  const said = advice && ((surface === 'tui' && advice.action && keyAdvice(advice.action, advice.scope)) || advice.command);
+  const said = advice && ((surface === 'tui' && ((advice.action && keyAdvice(advice.action, advice.scope)) || advice.tui)) || advice.command);
   return said ? `${text} (${said})` : text;
 }
 

@@ -46,6 +46,9 @@ describe('vertex key file', () => {
         assert.ok(error.message.includes(account.id), error.message);
         assert.ok(error.message.includes(path.basename(file)), error.message);
         assert.match(error.message, /field "service_account\.private_key" is not a usable RSA private key/);
+        // The way out: the command on the command line, the TUI's add key in the TUI.
+        assert.match(describeUserError(error, 'cli')!.text, /; import the key file again \(ccs-tui login vertex --key-file <file>\)$/);
+        assert.match(describeUserError(error, 'tui')!.text, /; import the key file again \(a: add\)$/);
         return true;
       });
     } finally {
