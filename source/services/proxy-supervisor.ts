@@ -374,7 +374,7 @@ export class ProxySupervisor {
         this.update({account: message.account});
         break;
       case 'error':
-        this.showError(withAdvice(message.message, message.advice, 'tui'));
+        this.showError(withAdvice(message.message, message.advice, 'tui', 'proxy'));
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
@@ -400,7 +400,7 @@ export class ProxySupervisor {
       refusedRequests: status.refusedRequests,
       cooling: status.cooling ?? [],
       // The running proxy's own last error (none: a restarted proxy has met none yet).
-      lastError: status.lastError && withAdvice(status.lastError.message, status.lastError.advice, 'tui'),
+      lastError: status.lastError && withAdvice(status.lastError.message, status.lastError.advice, 'tui', 'proxy'),
       lastErrorAt: status.lastError?.at,
     });
   }

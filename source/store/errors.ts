@@ -1,6 +1,6 @@
 // The text a person sees for a thrown error, shared by the command line (cli/run.ts) and the TUI's
 // status line (ui/errors.ts), so both word the same failure the same way.
-import {keyAdvice} from '../core/keymap.js';
+import {keyAdvice, type KeyScope} from '../core/keymap.js';
 import {UserError, type ErrorAdvice, type ErrorSurface} from '../core/types.js';
 import {CorruptFileError} from './files.js';
 
@@ -16,10 +16,11 @@ export type {ErrorSurface} from '../core/types.js';
 /**
  * `text` with its way out said for `surface`, the one place advice is worded: `… (ccs-tui login
  * claude)` on the command line (and in the proxy's log, read from a shell), `… (L: re-login)` in the
- * TUI (the key bound to the advice's action; its command when no key is bound there).
+ * TUI (the key bound to the advice's action; its command when no key is bound there). `shownOn`:
+ * the scope of the screen it is read on, when not the one the key works on.
  */
-export function withAdvice(text: string, advice: ErrorAdvice | undefined, surface: ErrorSurface): string {
-  const said = advice && ((surface === 'tui' && ((advice.action && keyAdvice(advice.action, advice.scope)) || advice.tui)) || advice.command);
+export function withAdvice(text: string, advice: ErrorAdvice | undefined, surface: ErrorSurface, shownOn?: KeyScope): string {
+  const said = advice && ((surface === 'tui' && ((advice.action && keyAdvice(advice.action, advice.scope, shownOn)) || advice.tui)) || advice.command);
   return said ? `${text} (${said})` : text;
 }
 

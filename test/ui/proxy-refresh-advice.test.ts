@@ -51,7 +51,7 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
     env: ccs.env,
     command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
   });
-  tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}});
+  tui = await renderTui({paths: ccs.paths, width: 240, height: 40, route: {screen: 'proxy', params: {provider: 'claude', accountId: 'alice@example.com'}}, services: {proxy: supervisor}});
   await tui.press('s');
   await tui.waitFor('● running', 15_000);
   const port = supervisor.current.port!;
@@ -61,15 +61,16 @@ test('a refresh the provider refuses: the proxy screen names the L key, the log 
     body: JSON.stringify({model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
   }).then((response) => response.text());
 
-  const frame = await tui.waitFor((f) => /token refresh failed: .*\(L: re-login\)/.test(f), 10_000);
-  assert.match(frame, /claude\/work token refresh failed: claude alice@example\.com: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L: re-login\)/);
-  const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L: re-login\)/.test(f), 5000);
+  // The key works on the accounts screen, not this one: said so.
+  const frame = await tui.waitFor((f) => /token refresh failed: .*\(L on the accounts screen: re-login\)/.test(f), 10_000);
+  assert.match(frame, /claude\/work token refresh failed: claude alice@example\.com: re-login: stand-in: refresh token revoked \(invalid_grant\) \(L on the accounts screen: re-login\)/);
+  const errorRow = await tui.waitFor((f) => /Error .*refresh failed.*\(L on the accounts screen: re-login\)/.test(f), 5000);
   assert.doesNotMatch(errorRow, /ccs-tui login/);
 
   // Read from a shell: the command.
   const logged = readFileSync(proxyLogPath(ccs.paths), 'utf8');
   assert.match(logged, /claude\/work token refresh failed: claude alice@example\.com: re-login: stand-in: refresh token revoked \(invalid_grant\) \(ccs-tui login claude\)\n/);
-  assert.doesNotMatch(logged, /\(L: re-login\)/);
+  assert.doesNotMatch(logged, /\(L[: ]/);
   const status = await runBin(['proxy', 'status'], ccs.env);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /last error .*: claude\/work: refresh failed: claude alice@example\.com: re-login: .* \(ccs-tui login claude\)\n/);

@@ -158,7 +158,7 @@ export function waitText(until: string | undefined, now: number, triedLast = fal
 /**
  * One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms).
  * `surface`: who reads it: the log file is read from a shell (advice names commands), the TUI's log
- * tail names its keys.
+ * tail (on the proxy screen) names its keys and their screen.
  */
 export function describeEvent(event: ProxyEvent, now = Date.now(), surface: ErrorSurface = 'cli'): string {
   switch (event.type) {
@@ -174,11 +174,11 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
         : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} ${waitText(isoOrUndefined(event.until), now, event.triedLast)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
     case 'refresh':
-      return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface)}`}`;
+      return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
       return `${event.provider} now serves ${event.account}`;
     case 'error':
-      return `error: ${withAdvice(event.message, event.advice, surface)}`;
+      return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
     case 'fatal':
       return `fatal: ${event.message}`;
   }
