@@ -17,7 +17,10 @@ export function helpText(): string {
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
     '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',
     '(default: local, the files).',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage (quota: 3 when every account is exhausted);',
+    '--json: the data on stdout; a failure as {"error", "exitCode"} there too, whatever the',
+    'command. --help is text, --json or not.',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage; 3 is an answer with its data, not a failure',
+    '(quota: every account is used up; proxy status: no proxy runs);',
     '141: the reader of the output went away (ccs-tui accounts | head), as for cat.',
     '',
   ].join('\n');

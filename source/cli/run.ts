@@ -55,19 +55,41 @@ async function redactedContext(ctx: CliContext): Promise<CliContext> {
   return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
 }
 
+/** The arguments that are ccs-tui's own: those before `--` (after it they are another program's: `ccs-tui run -- --help`). */
+const ownArgs = (args: readonly string[]) => (args.includes('--') ? args.slice(0, args.indexOf('--')) : args);
+
+const asksHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
+
+/**
+ * What is wrong with a command line no command matches, naming the words typed (not the flags after
+ * them): `unknown command "nosuch"`, `"proxy" needs one of its commands` (`group`: the first word
+ * starts commands), `"--json" is not a command` when no word was given.
+ */
+function unknownCommandText(args: readonly string[], group: boolean): string {
+  const firstFlag = args.findIndex((arg) => arg.startsWith('-'));
+  const words = (firstFlag < 0 ? args : args.slice(0, firstFlag)).map(sanitizeLine);
+  if (words.length === 0) return `"${sanitizeLine(args[0]!)}" is not a command; options follow one`;
+  if (group && words.length === 1) return `"${words[0]}" needs one of its commands`;
+  return `unknown command "${words.join(' ')}"`;
+}
+
+async function printHelp(io: CliIo): Promise<number> {
+  // Loaded only here: the help's columns need the cell measure (core/cells.ts), which is slow to load.
+  io.stdout.write((await import('./help.js')).helpText());
+  return 0;
+}
+
 export async function runCli(args: string[], io: CliIo): Promise<number> {
-  if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-    // Loaded only here: the help's columns need the cell measure (core/cells.ts), which is slow to load.
-    io.stdout.write((await import('./help.js')).helpText());
-    return 0;
-  }
+  // Help is text for a person, whatever else was asked (`--json` too): README "Command line".
+  if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') return printHelp(io);
   if (args[0] === '--version' || args[0] === '-V') {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
   let ctx = makeContext(io);
-  // A command asked for --json answers its failure in JSON on stdout too: a script reads one stream.
-  let json = false;
+  // Asked for --json, every failure is answered in JSON on stdout too (a script reads one stream):
+  // an unknown command, or a command that takes no --json, included.
+  const json = ownArgs(args).includes('--json');
   // The streams commands write to (credentials masked), once made.
   let out: CliIo = io;
   try {
@@ -95,20 +117,17 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const found = findCommand(COMMANDS, args);
     if (!found) {
       const near = COMMANDS.filter((c) => c.name[0] === args[0]).map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
+      // `ccs-tui --json --help` names no command: the whole help, as `ccs-tui --help`.
+      if (asksHelp(ownArgs(args)) && ownArgs(args).every((arg) => arg.startsWith('-'))) return printHelp(io);
       // `ccs-tui proxy --help`: the group's commands are the help asked for.
-      if (near.length > 0 && (args.includes('--help') || args.includes('-h'))) {
+      if (near.length > 0 && asksHelp(ownArgs(args))) {
         io.stdout.write(`usage:\n  ${near.join('\n  ')}\n`);
         return 0;
       }
-      io.stderr.write(`ccs-tui: unknown command "${sanitizeLine(args.join(' '))}"\n` +
-        (near.length ? `did you mean:\n  ${near.join('\n  ')}\n` : 'see ccs-tui --help\n'));
-      return 2;
+      throw new UserError(`${unknownCommandText(args, near.length > 0)}\n${near.length ? `did you mean:\n  ${near.join('\n  ')}` : 'see ccs-tui --help'}`, 2);
     }
-    // After `--` the arguments are another program's (`ccs-tui run -- --help`).
-    const own = found.rest.includes('--') ? found.rest.slice(0, found.rest.indexOf('--')) : found.rest;
-    json = own.includes('--json') && found.command.usage.includes('--json');
     if (targetProblem) throw targetProblem;
-    if (own.includes('--help') || own.includes('-h')) {
+    if (asksHelp(ownArgs(found.rest))) {
       io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
       return 0;
     }

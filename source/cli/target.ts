@@ -44,9 +44,9 @@ export const isRemote = (ctx: Pick<CliContext, 'target'>) => ctx.target !== 'loc
  * that first, before anything about the command itself.
  */
 export async function loadTargetSettings(ctx: CliContext) {
-  const [{loadSettings}, {requireTargetName}] = await Promise.all([import('../store/settings.js'), import('../store/targets.js')]);
+  const [{loadSettings}, {requireTargetName, unreadableTargetsError}] = await Promise.all([import('../store/settings.js'), import('../store/targets.js')]);
   const {settings, problem} = await loadSettings(ctx.paths);
-  if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
+  if (problem) throw unreadableTargetsError(problem.cause, ctx.target);
   requireTargetName(ctx.paths, settings, ctx.target);
   return settings;
 }

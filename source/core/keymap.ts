@@ -98,7 +98,7 @@ export interface KeyBinding {
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'quit', keys: ['q', 'ctrl+c'], scopes: ['global'], description: 'Quit', hint: 'quit'},
   {action: 'help', keys: ['?'], scopes: ['global'], description: 'Show or hide all keys', hint: 'help'},
-  {action: 'messages', keys: ['M'], scopes: ['global'], description: 'Show or hide every status message of this session, in full'},
+  {action: 'messages', keys: ['M'], scopes: ['global'], description: 'Show or hide every status message of this session and every problem with a file, in full'},
   {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter', hint: 'back'},
   {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
@@ -256,11 +256,22 @@ export function confirmHint(choices: ReadonlyArray<{key: string; label: string}>
 
 /**
  * An error's advice in the TUI's words: `L: re-login` for the key bound to `action` in `scope`
+ * (`L on the accounts screen: re-login` when it is `shownOn` another screen's scope)
  * (its hint, else its description), or undefined when no key is bound there (the caller falls back
  * to the command). `action`/`scope` are loose strings: they come from a UserError's advice.
  */
-export function keyAdvice(action: string, scope?: string): string | undefined {
+export function keyAdvice(action: string, scope?: string, shownOn?: KeyScope): string | undefined {
   const binding = KEY_BINDINGS.find((b) => b.action === action && (scope === undefined || b.scopes.includes(scope as KeyScope)));
   if (!binding) return undefined;
-  return `${keyLabel(binding.keys[0]!)}: ${binding.hint ?? binding.description}`;
+  // Read on another screen (the proxy screen's log of a refresh): the key says where it works.
+  const where = shownOn && scope && scope !== shownOn && SCOPE_SCREENS[scope as KeyScope];
+  return `${keyLabel(binding.keys[0]!)}${where ? ` on ${where}` : ''}: ${binding.hint ?? binding.description}`;
 }
+
+/** The screen a scope's keys work on, for advice read elsewhere. */
+const SCOPE_SCREENS: Partial<Record<KeyScope, string>> = {
+  home: 'the accounts screen',
+  quota: 'the quota screen',
+  models: 'the model rules screen',
+  proxy: 'the proxy screen',
+};

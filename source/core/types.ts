@@ -103,6 +103,8 @@ export interface ErrorAdvice {
   command: string;
   action?: string;
   scope?: string;
+  /** The TUI's words when no key does it (the command line's flag has no key). */
+  tui?: string;
 }
 
 /** A user-facing error with the file / field / flag it is about. Printed as-is (never a stack). */

@@ -1,7 +1,7 @@
 // The shapes of the provider table (one row per provider) and of a provider's adapter (its quirks
 // as functions). Kept apart from the table so adapters and the table import these, not each other.
 import type {UpstreamFailure} from '../core/pool.js';
-import type {Account, ProviderId, QuotaWindow, TokenFile} from '../core/types.js';
+import type {Account, ErrorAdvice, ProviderId, QuotaWindow, TokenFile} from '../core/types.js';
 
 export type EndpointName = 'authorize' | 'token' | 'device' | 'discovery' | 'userinfo' | 'usage' | 'api';
 export type Endpoints = Partial<Record<EndpointName, string>>;
@@ -387,6 +387,8 @@ export class TokenFieldError extends Error {
   constructor(
     readonly field: string,
     readonly detail: string,
+    /** The way out, worded by each surface (store/errors.ts withAdvice). */
+    readonly advice?: ErrorAdvice,
   ) {
     super(`field "${field}" ${detail}`);
     this.name = 'TokenFieldError';

@@ -15,13 +15,14 @@ import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
-import type {Account, TokenFile} from '../core/types.js';
+import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore} from '../store/accounts.js';
+import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
 import type {TuiSettings} from '../store/settings.js';
@@ -169,7 +170,7 @@ export class ProxyServer {
    * start of a first message Node refuses before handle() sees it (clientError).
    */
   private readonly connectedAt = new WeakMap<object, number>();
-  private lastError: {message: string; at: number} | undefined;
+  private lastError: {message: string; at: number; advice?: ErrorAdvice} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
   /** The key each connection last proved it holds, with the api-keys list it was checked against. */
@@ -305,7 +306,7 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
       refusedRequests: this.refusedRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown'},
+      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown', ...(this.lastError.advice ? {advice: this.lastError.advice} : {})},
       cooling,
     } satisfies ProxyStatus);
   }
@@ -936,8 +937,9 @@ export class ProxyServer {
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message});
-      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`);
+      const advice = errorAdvice(error);
+      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message, ...(advice ? {advice} : {})});
+      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
@@ -1051,9 +1053,10 @@ export class ProxyServer {
     this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut);
   }
 
-  private recordError(message: string): void {
-    this.lastError = {message, at: this.now()};
-    this.emit({type: 'error', message});
+  /** `advice`: the error's way out (errorAdvice), kept apart so that each reader words it (ipc.ts). */
+  private recordError(message: string, advice?: ErrorAdvice): void {
+    this.lastError = {message, at: this.now(), ...(advice ? {advice} : {})};
+    this.emit({type: 'error', message, ...(advice ? {advice} : {})});
   }
 
   private sendError(res: ServerResponse, error: HttpError, req: IncomingMessage): void {

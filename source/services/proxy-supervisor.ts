@@ -7,6 +7,7 @@ import {cutText} from '../core/redact.js';
 import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
+import {withAdvice} from '../store/errors.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';
@@ -361,7 +362,8 @@ export class ProxySupervisor {
       this.update({totalRequests: this.state.totalRequests + message.count});
       return;
     }
-    this.log(describeEvent(message));
+    // The TUI's log tail: advice names its keys (the log file, read from a shell, names commands).
+    this.log(describeEvent(message, Date.now(), 'tui'));
     switch (message.type) {
       case 'listening':
         // A child asked to stop may still report its start: it is on its way out, not running.
@@ -372,7 +374,7 @@ export class ProxySupervisor {
         this.update({account: message.account});
         break;
       case 'error':
-        this.showError(message.message);
+        this.showError(withAdvice(message.message, message.advice, 'tui', 'proxy'));
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
@@ -398,7 +400,7 @@ export class ProxySupervisor {
       refusedRequests: status.refusedRequests,
       cooling: status.cooling ?? [],
       // The running proxy's own last error (none: a restarted proxy has met none yet).
-      lastError: status.lastError?.message,
+      lastError: status.lastError && withAdvice(status.lastError.message, status.lastError.advice, 'tui', 'proxy'),
       lastErrorAt: status.lastError?.at,
     });
   }

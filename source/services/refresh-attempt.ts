@@ -19,6 +19,7 @@ import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.j
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {tokenFingerprint} from '../core/fingerprint.js';
+import {UserError, type ErrorAdvice} from '../core/types.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -32,14 +33,22 @@ export interface AttemptRecord {
   detail?: string;
 }
 
-/** The refresh was sent and its answer was lost: the refresh token may be spent. Never retried. */
-export class RefreshOutcomeUnknownError extends Error {
+/** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
+export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
+
+/**
+ * The refresh was sent and its answer was lost: the refresh token may be spent. Never retried. The way
+ * out is advice (a new login, if the next request fails), so each surface says it its own way.
+ */
+export class RefreshOutcomeUnknownError extends UserError {
   constructor(
     readonly provider: string,
     readonly accountId: string,
     readonly detail: string,
+    /** What a person calls the account (accountLabel); `account <id>` when the caller has no better name. */
+    label = `account ${accountId}`,
   ) {
-    super(`${provider} account ${accountId}: refresh outcome unknown (${detail}); log in again only if the next request fails (ccs-tui login ${provider})`);
+    super(`${provider} ${label}: refresh outcome unknown (${detail}); log in again only if the next request fails`, 1, reloginAdvice(provider));
     this.name = 'RefreshOutcomeUnknownError';
   }
 }

@@ -23,7 +23,7 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, attemptSpentAnother, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, attemptSpentAnother, RefreshOutcomeUnknownError, reloginAdvice, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
 
@@ -45,7 +45,7 @@ export class NeedsLoginError extends UserError {
     /** What a person calls the account (accountLabel); the id when the caller has no better name. */
     label: string = accountId,
   ) {
-    super(`${provider} ${label}: ${NEEDS_LOGIN}: ${reason}`, 1, {command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
+    super(`${provider} ${label}: ${NEEDS_LOGIN}: ${reason}`, 1, reloginAdvice(provider));
     this.name = 'NeedsLoginError';
   }
 }
@@ -227,7 +227,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
         continue;
       }
       if (error instanceof TokenFieldError) {
-        throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`);
+        throw new UserError(`${resolved.row.id} account ${account.id} (${deps.store.tokenPath(account)}): ${error.message}`, 1, error.advice);
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = error.reason;
@@ -266,9 +266,11 @@ async function refreshGrant(http: HttpClient, resolved: ResolvedProvider, token:
       if (error instanceof OAuthError && error.error === 'unauthorized_client' && i + 1 < clients.length) continue;
       if (error instanceof OAuthError && !known.some((k) => k.clientId === client.clientId)) {
         // The file names a client ccs-tui has no facts for (its refresh token works with that client
-        // alone); say which one and what to do, since the server's answer will not.
-        const hint = `the token file's client_id ${client.clientId} is not an OAuth client ccs-tui knows${client.clientSecret ? '' : ' (and it has no client_secret)'}: add its "client_secret" to the token file, or log in again (ccs-tui login ${resolved.row.id})`;
-        throw new OAuthError(error.url, error.status, error.error, error.description ? `${error.description}; ${hint}` : hint, error.retryAfter);
+        // alone); say which one and what to do, since the server's answer will not. No command here:
+        // the text is kept as the account's state and shown in the TUI too (a fatal refusal becomes
+        // NeedsLoginError, whose advice each surface words).
+        const hint = `the token file's client_id ${client.clientId} is not an OAuth client ccs-tui knows${client.clientSecret ? '' : ' (and it has no client_secret)'}: add its "client_secret" to the token file, or log in again`;
+        throw new OAuthError(error.url, error.status, error.error, error.description ? `${error.description.trim().replace(/\.$/, '')}; ${hint}` : hint, error.retryAfter);
       }
       throw error;
     }

@@ -11,7 +11,7 @@ import type {AccountStore} from '../store/accounts.js';
 import {accountPlan, loadRulesContext, servedBase, updateAccountRules, updateGlobalRules, type LiveModelList, type RulesContext} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import type {LoadedSettings, TuiSettings} from '../store/settings.js';
-import {LOCAL_TARGET, resolveTarget, targetNames} from '../store/targets.js';
+import {LOCAL_TARGET, resolveTarget, targetNames, unreadableTargetsError} from '../store/targets.js';
 import type {Browser} from './browser.js';
 import type {Clock} from './clock.js';
 import type {HttpClient} from './http.js';
@@ -98,7 +98,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
     import('./remote/login-session.js'),
   ]);
   const {settings, problem} = await deps.settings.load();
-  if (problem) throw new UserError(`${problem.message}; cannot read the targets`);
+  if (problem) throw unreadableTargetsError(problem.cause, name);
   const target = resolveTarget(deps.paths, settings, name, deps.env);
   // Opening a target is the person's explicit retry: a key refused earlier is sent once more.
   forgetRefusedKey(target);

@@ -561,10 +561,16 @@ export class AccountStore implements AccountService {
       const files = await this.readFiles(only);
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
+        // The way to rebuild is the command line's --force; the TUI has no key for it.
+        const lost = `default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}`;
         throw new UserError(
           `${problem.message.replace(/; rebuilt the account list from the token files.*$/, '')}\n` +
-            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''} Run the command again with --force to ` +
-            `rebuild the account list from the token files (default accounts, dates and fields of other tools ${problem.backup ? 'stay only in that copy' : 'are lost'}).`,
+            `Nothing was changed.${problem.backup ? ` The original is kept at ${problem.backup}.` : ''}`,
+          1,
+          {
+            command: `to rebuild the account list from the token files, run the command again with --force; ${lost}`,
+            tui: `fix the file, or remove it to have the account list rebuilt from the token files; ${lost}`,
+          },
         );
       }
       const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider);
@@ -720,7 +726,9 @@ export class AccountStore implements AccountService {
       if (same.length > 1 && !existing) {
         throw new AmbiguousAccountError(
           `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
-            `nothing was saved: remove the copies you do not want (ccs-tui remove ${login.provider} <token file>) and log in again`,
+            `nothing was saved: remove the copies you do not want and log in again`,
+          1,
+          {command: `ccs-tui remove ${login.provider} <token file>`, action: 'account.remove', scope: 'home'},
         );
       }
       let account: Account;

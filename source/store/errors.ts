@@ -1,7 +1,7 @@
 // The text a person sees for a thrown error, shared by the command line (cli/run.ts) and the TUI's
 // status line (ui/errors.ts), so both word the same failure the same way.
-import {keyAdvice} from '../core/keymap.js';
-import {UserError, type ErrorSurface} from '../core/types.js';
+import {keyAdvice, type KeyScope} from '../core/keymap.js';
+import {UserError, type ErrorAdvice, type ErrorSurface} from '../core/types.js';
 import {CorruptFileError} from './files.js';
 
 export interface ErrorReport {
@@ -14,15 +14,26 @@ export interface ErrorReport {
 export type {ErrorSurface} from '../core/types.js';
 
 /**
+ * `text` with its way out said for `surface`, the one place advice is worded: `… (ccs-tui login
+ * claude)` on the command line (and in the proxy's log, read from a shell), `… (L: re-login)` in the
+ * TUI (the key bound to the advice's action; its command when no key is bound there). `shownOn`:
+ * the scope of the screen it is read on, when not the one the key works on.
+ */
+export function withAdvice(text: string, advice: ErrorAdvice | undefined, surface: ErrorSurface, shownOn?: KeyScope): string {
+  const said = advice && ((surface === 'tui' && ((advice.action && keyAdvice(advice.action, advice.scope, shownOn)) || advice.tui)) || advice.command);
+  return said ? `${text} (${said})` : text;
+}
+
+/** The advice an error carries (a UserError's), for a caller that words its message itself. */
+export const errorAdvice = (error: unknown): ErrorAdvice | undefined => (error instanceof UserError ? error.advice : undefined);
+
+/**
  * The report for an error a person can act on: a UserError or a corrupt file (their messages already
  * name the file or field), or a file operation the system refused (EACCES, EPERM, EROFS: the path and
  * the code). Undefined for anything else: an unexpected error, which the caller shows as such.
  */
 export function describeUserError(error: unknown, surface: ErrorSurface = 'cli'): ErrorReport | undefined {
-  if (error instanceof UserError) {
-    const advice = error.advice && ((surface === 'tui' && error.advice.action && keyAdvice(error.advice.action, error.advice.scope)) || error.advice.command);
-    return {text: advice ? `${error.message} (${advice})` : error.message, exitCode: error.exitCode};
-  }
+  if (error instanceof UserError) return {text: withAdvice(error.message, error.advice, surface), exitCode: error.exitCode};
   if (error instanceof CorruptFileError) return {text: error.message, exitCode: 1};
   const err = error as NodeJS.ErrnoException | null | undefined;
   if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {

@@ -1,6 +1,7 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults.
 import type {RotationStrategy} from '../core/rotation.js';
+import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import type {CcsPaths} from './paths.js';
@@ -58,8 +59,12 @@ export const DEFAULT_SETTINGS: TuiSettings = {
 
 export interface LoadedSettings {
   settings: TuiSettings;
-  /** Set when tui.json is broken: the message names the file and position; defaults are in use. */
-  problem?: {file: string; message: string; backup?: string};
+  /**
+   * Set when tui.json is broken: `cause` names the file and position (what is wrong), `message` adds
+   * what happens for a reader that goes on (the defaults are in use). A caller that stops instead
+   * (targets, saving a setting) says `cause` with its own consequence, never both.
+   */
+  problem?: {file: string; cause: string; message: string; backup?: string};
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -83,14 +88,14 @@ export async function loadSettings(paths: CcsPaths): Promise<LoadedSettings> {
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
-    return {settings: DEFAULT_SETTINGS, problem: {file: paths.settings, message: `${error.message}; using defaults`, backup}};
+    return {settings: DEFAULT_SETTINGS, problem: {file: paths.settings, cause: error.message, message: `${error.message}; using the default settings until it is fixed`, backup}};
   }
 }
 
 /** Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer. */
 export async function saveSetting(paths: CcsPaths, key: string, value: unknown): Promise<void> {
   const current = await loadSettings(paths);
-  if (current.problem) throw new CorruptFileError(paths.settings, `${current.problem.message}; fix it before changing settings`);
+  if (current.problem) throw new UserError(`${current.problem.cause}; fix it before changing settings (nothing was changed)`);
   const {default: Conf} = await import('conf');
   const path = await import('node:path');
   const conf = new Conf<Record<string, unknown>>({

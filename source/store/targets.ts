@@ -43,10 +43,21 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** How a JSON value is named in an error: `a string`, `an array`, `null`. */
+const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
 /** The names a person can pass to --target: `local`, then tui.json's targets. */
 export function targetNames(settings: TuiSettings): string[] {
   const raw = (settings as unknown as {targets?: unknown}).targets;
   return [LOCAL_TARGET, ...(isObject(raw) ? Object.keys(raw).filter((k) => k !== LOCAL_TARGET) : [])];
+}
+
+/**
+ * The refusal for a target when tui.json cannot be read (`cause`: the file and position, from
+ * loadSettings): the targets are named there, so none can be opened (the defaults name none).
+ */
+export function unreadableTargetsError(cause: string, name: string): UserError {
+  return new UserError(`${cause}; the targets are named in this file, so target "${sanitizeLine(name)}" cannot be opened until it is fixed`);
 }
 
 /**
@@ -55,7 +66,10 @@ export function targetNames(settings: TuiSettings): string[] {
  */
 export function requireTargetName(paths: CcsPaths, settings: TuiSettings, name: string): Record<string, unknown> {
   const raw = (settings as unknown as {targets?: unknown}).targets;
+  // A field of the wrong kind is named as such: "unknown target" would send the person looking for a name.
+  if (raw !== undefined && !isObject(raw)) throw new UserError(`${paths.settings}: "targets" must be an object of named servers ({"team": {"url": …}}), not ${jsonKind(raw)}`);
   const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
+  if (entry !== undefined && !isObject(entry)) throw new UserError(`${paths.settings}: targets.${sanitizeLine(name)} must be an object ({"url": …, "managementKeyEnv": …}), not ${jsonKind(entry)}`);
   if (!isObject(entry)) {
     throw new UserError(`unknown target "${sanitizeLine(name)}" (targets: ${targetNames(settings).join(', ')}; add one under "targets" in ${paths.settings})`, 2);
   }

@@ -44,7 +44,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
         {state.modal?.kind === 'help' ? (
           <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
         ) : state.modal?.kind === 'messages' ? (
-          <MessagesOverlay width={columns} height={bodyHeight} messages={state.messages} offset={state.modal.offset} />
+          // The banner's problems too, whole (it shows two): listed first, as they hold now.
+          <MessagesOverlay width={columns} height={bodyHeight} messages={[...state.messages, ...problems.map((text) => ({text: `problem: ${text}`, kind: 'info' as const}))]} offset={state.modal.offset} />
         ) : null}
         {mountedRoutes(state).map(({route: shown, index, visible}) => (
           // Hidden, not unmounted: an overlay or the target picker over a screen must not restart

@@ -28,6 +28,81 @@ test('a --json command that fails prints {error, exitCode} on stdout, whatever t
   }
 });
 
+test('asked for --json, an unknown command or option, or a command that takes no --json, fails in the --json shape too', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const [args, said] of [
+      [['nosuch', '--json'], /^unknown command "nosuch"\nsee ccs-tui --help$/],
+      [['--json'], /^"--json" is not a command; options follow one\nsee ccs-tui --help$/],
+      [['proxy', '--json'], /^"proxy" needs one of its commands\ndid you mean:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
+      [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\ndid you mean:/],
+      [['use', 'claude', 'a@example.com', '--json'], /^Unknown option '--json'\nusage: ccs-tui use /],
+      [['proxy', 'serve', '--json'], /^Unknown option '--json'\nusage: ccs-tui proxy serve /],
+      [['quota', '--bogus', '--json'], /^Unknown option '--bogus'\nusage: ccs-tui quota /],
+      [['--target', 'x', 'nosuch', '--json'], /^unknown command "nosuch"/],
+    ] as const) {
+      const result = await runBin([...args], ccs.env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      const answer = JSON.parse(result.stdout) as {error: string; exitCode: number};
+      assert.deepEqual(Object.keys(answer), ['error', 'exitCode'], args.join(' '));
+      assert.match(answer.error, said, args.join(' '));
+      assert.equal(answer.exitCode, 2);
+      assert.equal(result.stderr, `ccs-tui: ${answer.error}\n`, 'the same words for a person');
+    }
+    // Without --json (or with it after `--`, an agent's argument) the same failures are text only.
+    for (const args of [['nosuch'], ['proxy'], ['nosuch', '--', '--json']]) {
+      const result = await runBin(args, ccs.env);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stdout, '', args.join(' '));
+      assert.match(result.stderr, /^ccs-tui: (unknown command "nosuch"|"proxy" needs one of its commands)\n/);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('--help is text, --json or not: a command\'s usage, a group\'s commands, the whole help', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const [args, shown] of [
+      [['accounts', '--json', '--help'], /^usage: ccs-tui accounts \[--json\]\n {2}list every provider and account\n$/],
+      [['quota', '--help', '--json', '--bogus'], /^usage: ccs-tui quota /],
+      [['proxy', '--help', '--json'], /^usage:\n {2}ccs-tui proxy serve /],
+      [['--help', '--json'], /^ccs-tui: account manager .*--help is text, --json or not\./s],
+      [['--json', '-h'], /^ccs-tui: account manager /],
+      [['help', '--json'], /^ccs-tui: account manager /],
+    ] as const) {
+      const result = await runBin([...args], ccs.env);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stdout, shown, args.join(' '));
+      assert.equal(result.stderr, '');
+      assert.throws(() => JSON.parse(result.stdout), SyntaxError, `${args.join(' ')}: text, not JSON`);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('proxy status with no proxy is an answer, not a failure: {"running": false} (text: says so), exit 3, nothing on stderr', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const json = await runBin(['proxy', 'status', '--json'], ccs.env);
+    assert.equal(json.code, 3);
+    assert.deepEqual(JSON.parse(json.stdout), {running: false});
+    assert.equal(json.stderr, '');
+    const text = await runBin(['proxy', 'status'], ccs.env);
+    assert.equal(text.code, 3);
+    assert.equal(text.stdout, 'no proxy is running (start one: ccs-tui proxy start)\n');
+    assert.equal(text.stderr, '');
+    // The help says what 3 means, as the README does.
+    const help = await runBin(['--help'], ccs.env);
+    assert.match(help.stdout, /3 is an answer with its data, not a failure\n\(quota: every account is used up; proxy status: no proxy runs\)/);
+    assert.match(help.stdout, /ccs-tui proxy status \[--json\] +whether a proxy runs, on which port, for which account \(exit 3 when none runs\)/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
 test('env --json that refuses (no account) answers {env, notes, error, exitCode}, like every other --json failure', async () => {
   const ccs = makeTempCcs();
   try {
@@ -75,6 +150,34 @@ test('an unknown --target is said as such, with the known ones, whatever the com
       assert.match(result.stderr, /^ccs-tui: unknown target "x" \(targets: local, team; add one under "targets" in .*tui\.json\)\n$/, args.join(' '));
       if (args.includes('--json')) assert.deepEqual(JSON.parse(result.stdout), {error: result.stderr.slice('ccs-tui: '.length, -1), exitCode: 2});
     }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('a tui.json that cannot give the target asked for says which file and field, and what happens, once', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const file = ccs.paths.settings;
+    for (const [content, said, code] of [
+      ['{"targets": {"team": {url: 1}}', `${file}:1:23: invalid JSON (Expected property name or '}'); the targets are named in this file, so target "team" cannot be opened until it is fixed`, 1],
+      ['{"targets": 5}', `${file}: "targets" must be an object of named servers ({"team": {"url": …}}), not a number`, 1],
+      ['{"targets": {"team": "https://proxy.example.com"}}', `${file}: targets.team must be an object ({"url": …, "managementKeyEnv": …}), not a string`, 1],
+      ['{"targets": {"other": {}}}', `unknown target "team" (targets: local, other; add one under "targets" in ${file})`, 2],
+    ] as const) {
+      ccs.writeRaw('tui.json', content);
+      for (const json of [false, true]) {
+        const result = await runBin(['accounts', '--target', 'team', ...(json ? ['--json'] : [])], ccs.env);
+        assert.equal(result.code, code, content);
+        assert.equal(result.stderr, `ccs-tui: ${said}\n`, content);
+        if (json) assert.deepEqual(JSON.parse(result.stdout), {error: said, exitCode: code});
+      }
+    }
+    // Without a target the same broken file is a warning: the command runs on the default settings.
+    ccs.writeRaw('tui.json', '{"targets": {"team": {url: 1}}');
+    const local = await runBin(['quota'], ccs.env);
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(local.stderr, `ccs-tui: warning: ${file}:1:23: invalid JSON (Expected property name or '}'); using the default settings until it is fixed\n`);
   } finally {
     ccs.cleanup();
   }

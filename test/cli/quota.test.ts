@@ -58,6 +58,14 @@ test('quota --json --provider claude: cached windows in the stable shape, unknow
   assert.equal(exhausted.code, 3, exhausted.stderr);
   assert.match(exhausted.stdout, /user@example\.com\s+5h 3% resets in 2h; week 100% ! resets in 30h · used up/);
   assert.match(exhausted.stdout, /second@example\.com\s+5h 100% ! resets in 1h; week 40% resets in 30h · lasts until reset/);
+  // Exit 3 is an answer, not a failure: --json gives the same rows as on exit 0, not {error, exitCode}.
+  const exhaustedJson = await runBin(['quota', '--provider', 'claude', '--json'], fx.ccs.env);
+  assert.equal(exhaustedJson.code, 3, exhaustedJson.stderr);
+  assert.equal(exhaustedJson.stderr, '');
+  assert.deepEqual((JSON.parse(exhaustedJson.stdout) as typeof rows).map((r) => [r.account, r.windows.map((w) => w.usedPct)]).sort(), [
+    ['second@example.com', [100, 40]],
+    ['user@example.com', [3, 100]],
+  ]);
 
   // Once the 5 h reset has passed the account counts as reset: not exhausted any more.
   writeCache({

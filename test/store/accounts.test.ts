@@ -3,6 +3,7 @@ import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
+import {describeUserError} from '../../source/store/errors.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 
 /** A registry in the exact CCS shape, with fields ccs-tui does not know at every level. */
@@ -269,7 +270,11 @@ describe('AccountStore with broken files', () => {
     await assert.rejects(store.rename('claude', 'a@example.com', 'alpha'), (error: Error) => {
       assert.match(error.message, /accounts\.json:3:\d+: invalid JSON/);
       assert.ok(error.message.includes(problem.backup!), error.message);
-      assert.match(error.message, /Nothing was changed.*--force/s);
+      assert.match(describeUserError(error, 'cli')!.text, /Nothing was changed\..*\(to rebuild the account list from the token files, run the command again with --force; /s);
+      // The TUI has no --force: it says what a person can do there.
+      const tui = describeUserError(error, 'tui')!.text;
+      assert.match(tui, /Nothing was changed\..*\(fix the file, or remove it to have the account list rebuilt from the token files; /s);
+      assert.doesNotMatch(tui, /--force|run the command/);
       return true;
     });
     assert.equal(readFileSync(ccs.paths.registry, 'utf8'), broken, 'a refused edit leaves the file alone');

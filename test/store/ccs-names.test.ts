@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, test} from 'node:test';
 import {findAccount} from '../../source/core/accounts.js';
 import {fetchAccountQuota} from '../../source/services/quota/service.js';
 import {AccountStore} from '../../source/store/accounts.js';
+import {describeUserError} from '../../source/store/errors.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -149,7 +150,13 @@ test('a login matching several files of one identity updates none of them silent
   ccs.writeToken('claude-twin-copy.json', token({access_token: 'old-two-0123456789'}));
   await assert.rejects(
     store.saveLogin({provider: 'claude', token: token({access_token: 'new-0123456789abcdef'}) as never}),
-    /this claude login matches 2 accounts: .*claude-twin-ccs\.json.*claude-twin-copy\.json.*nothing was saved/,
+    (error: Error) => {
+      assert.match(error.message, /this claude login matches 2 accounts: .*claude-twin-ccs\.json.*claude-twin-copy\.json.*nothing was saved/);
+      // The way out as each surface says it: a command, or the TUI's remove key.
+      assert.match(describeUserError(error, 'cli')!.text, /remove the copies you do not want and log in again \(ccs-tui remove claude <token file>\)$/);
+      assert.match(describeUserError(error, 'tui')!.text, /remove the copies you do not want and log in again \(d: remove\)$/);
+      return true;
+    },
   );
   assert.match(readFileSync(`${ccs.paths.authDir}/claude-twin-ccs.json`, 'utf8'), /old-one/);
   assert.match(readFileSync(`${ccs.paths.authDir}/claude-twin-copy.json`, 'utf8'), /old-two/);

@@ -47,8 +47,13 @@ test('tui.json: defaults, merged values, and a broken file reported with its pos
 
   ccs.writeRaw('tui.json', '{\n  "rotation": {"strategy": }\n}');
   const broken = await loadSettings(ccs.paths);
-  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*using defaults/);
+  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*; using the default settings until it is fixed$/);
   assert.equal(broken.settings.rotation.strategy, 'most-headroom');
-  await assert.rejects(saveSetting(ccs.paths, 'theme', 'dark'), /fix it before changing settings/);
+  // One consequence, said once: not "using defaults" and "fix it first" together.
+  await assert.rejects(saveSetting(ccs.paths, 'theme', 'dark'), (error: Error) => {
+    assert.match(error.message, /^[^ ]*tui\.json:2:\d+: invalid JSON \(.*\); fix it before changing settings \(nothing was changed\)$/);
+    assert.doesNotMatch(error.message, /using/);
+    return true;
+  });
   assert.equal(readFileSync(ccs.paths.settings, 'utf8'), '{\n  "rotation": {"strategy": }\n}');
 });

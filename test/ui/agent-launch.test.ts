@@ -2,7 +2,7 @@
 // serve for the provider, a bad agents setting in tui.json.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
-import {existsSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import type {TempCcs} from '../helpers/ccs.js';
@@ -65,6 +65,14 @@ test("e with the providers pane focused runs the agent on the provider's pool, n
     // The accounts pane focused: the highlighted account.
     await tui.press('l', 'j', 'e');
     await tui.waitFor('Claude Code on claude / bob@example.com exited with code 0');
+    // The proxy the first run started outlives the TUI: said, with the key that stops it (the
+    // message log has every message whole).
+    await tui.press('M');
+    const log = await tui.waitFor('Messages, newest first');
+    const pid = Number(JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')).pid);
+    assert.ok(log.includes(`Claude Code on claude pool exited with code 0; started the proxy in the background (pid ${pid}, port ${port}; x on the proxy screen (4) stops it), serving the claude pool (work first)`), log);
+    assert.ok(log.includes(`Claude Code on claude / bob@example.com exited with code 0; using the running proxy (pid ${pid}, port ${port}), now serving claude / bob@example.com`), log);
+    assert.doesNotMatch(log, /ccs-tui proxy/);
   } finally {
     await runBin(['proxy', 'stop'], ccs.env);
   }

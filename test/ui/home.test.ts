@@ -228,6 +228,30 @@ test('problems (a corrupt registry, with its backup) show in a banner; the rebui
   assert.match(frame, /! .*accounts\.json/);
   assert.match(frame, /backup/);
   assert.match(frame, /alice@example.com/);
+  // An edit refuses (nothing is written) and says what can be done here: no --force in a TUI.
+  await tui.press('l', 'j', 'u');
+  await tui.waitFor((f) => /^error: .*accounts\.json/.test(f.split('\n').at(-2) ?? ''));
+  await tui.press('M');
+  const log = await tui.waitFor('Messages, newest first');
+  const text = log.split('\n').map((l) => l.replace(/^│ ?|\s*│$/g, '').trim()).join(' ');
+  assert.match(text, /Nothing was changed\. The original is kept at .* \(fix the file, or remove it to have the account list rebuilt from the token files; default accounts, dates and fields of other tools stay only in that copy\)/);
+  assert.doesNotMatch(text, /--force|run the command/);
+  // The banner's problem is in the message log too, whole.
+  assert.match(text, /problem: .*accounts\.json.*rebuilt the account list/);
+});
+
+test('more than two problems: the banner shows the first and says M lists them all, as it does', async () => {
+  ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/accounts.json', '{"providers": {');
+  ccs.writeRaw('cliproxy/auth/claude-broken1.json', '{"type": ');
+  ccs.writeRaw('cliproxy/auth/claude-broken2.json', '[1, ');
+  tui = await renderTui({paths: ccs.paths, width: 120});
+  const frame = await tui.waitFor('more problems');
+  assert.match(frame, /! 2 more problems \(M lists them all\)/);
+  assert.doesNotMatch(frame, /ccs-tui accounts/);
+  await tui.press('M');
+  const log = await tui.waitFor('Messages, newest first');
+  for (const file of ['accounts.json', 'claude-broken1.json', 'claude-broken2.json']) assert.match(log, new RegExp(`problem: .*${file.replace('.', '\\.')}`), file);
 });
 
 test('edits made by another program show up without a key press', async () => {

@@ -168,3 +168,19 @@ test('no usable Claude account: the refusal names the accounts screen\'s key, no
     }
   }
 });
+
+test('more accounts waiting than the screen lists: it says how many more and where each is, not a command', async () => {
+  const ccs = makeUiCcs();
+  const until = new Date(Date.now() + 60_000).toISOString();
+  const cooling = ['a', 'b', 'c', 'd', 'e'].map((name) => ({provider: 'claude', account: `${name}@example.com`, until, reason: 'rate limited (429)'}));
+  const fake = slowSupervisor({target: {provider: 'claude'}, account: 'alice@example.com', port: 18997, pid: 4242, startedAt: Date.now(), cooling});
+  const tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: fake.supervisor as never}});
+  try {
+    const frame = await tui.waitFor('more (');
+    assert.match(frame, /… and 3 more \(each has its line in the proxy's log\)/);
+    assert.doesNotMatch(frame, /ccs-tui proxy status/);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

@@ -56,4 +56,11 @@ test('t with a hanging token endpoint: testing… lasts as long as the request; 
   await tui.waitFor((f) => /^L re-login/.test(hintBar(f)));
   await tui.press('enter');
   await tui.waitFor('the last refresh got no answer');
+  // The whole message (the status line cuts it): the account once, by its name, and the way out is
+  // the TUI's re-login key, not a command.
+  await tui.press('M');
+  const log = await tui.waitFor('(L: re-login)');
+  const line = log.split('\n').map((l) => l.replace(/^│ ?|\s*│$/g, '').trim()).join(' ');
+  assert.match(line, /error: claude bob@example\.com: refresh outcome unknown \(.*\); log in again only if the next request fails \(L: re-login\)/);
+  assert.doesNotMatch(log, /ccs-tui login|account bob@example\.com/);
 });

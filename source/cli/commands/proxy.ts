@@ -74,12 +74,13 @@ const stop: CommandSpec = {
 const status: CommandSpec = {
   name: ['proxy', 'status'],
   usage: '[--json]',
-  summary: 'whether a proxy runs, on which port, for which account',
+  summary: 'whether a proxy runs, on which port, for which account (exit 3 when none runs)',
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
     const {fetchProxyStatus} = await import('../../services/proxy/control.js');
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
+    const {withAdvice} = await import('../../store/errors.js');
     const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths);
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
@@ -107,12 +108,13 @@ const status: CommandSpec = {
           totalRequests: live?.totalRequests ?? null,
           refusedPerMinute: live?.refusedPerMinute ?? null,
           refusedRequests: live?.refusedRequests ?? null,
-          lastError: live?.lastError?.message ?? null,
+          lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
           lastErrorAt: live?.lastError?.at ?? null,
           cooling: live?.cooling ?? [],
         }
       : {running: false};
-    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing.
+    // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing. It is an
+    // answer, not a failure: `{running: false}` is the data, as README "Command line" says.
     if (values.json) {
       printJson(ctx, result);
       return running ? 0 : 3;

@@ -58,7 +58,11 @@ export const vertexAdapter: ProviderAdapter = {
       signature = nodeCrypto().createSign('RSA-SHA256').update(unsigned).sign(account.private_key!, 'base64url');
     } catch (error) {
       // OpenSSL's own text ("error:1E08010C:DECODER routines::unsupported") names no field.
-      throw new TokenFieldError('service_account.private_key', `is not a usable RSA private key (${(error as Error).message}); import the key file again (ccs-tui login vertex --key-file <file>)`);
+      throw new TokenFieldError('service_account.private_key', `is not a usable RSA private key (${(error as Error).message}); import the key file again`, {
+        command: 'ccs-tui login vertex --key-file <file>',
+        action: 'account.login',
+        scope: 'home',
+      });
     }
     const response = await postToken(
       {grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}`},

@@ -209,7 +209,9 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     );
     port = entry.port;
     startedProxy = true;
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; stop it: ccs-tui proxy stop), serving ${servingText(target, first && accountLabel(first))}`);
+    // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
+    const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
+    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && accountLabel(first))}`);
   } else {
     port = running.port;
     if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {

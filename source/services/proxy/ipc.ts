@@ -4,6 +4,8 @@
 import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import type {ErrorAdvice, ErrorSurface} from '../../core/types.js';
+import {withAdvice} from '../../store/errors.js';
 
 /**
  * process.send for the proxy child, whose parent may die at any moment: a message sent after the
@@ -39,9 +41,10 @@ export type ProxyEvent =
    * cooldown covers this model only (a 404), the account serves others.
    */
   | {type: 'failover'; provider: string; from: string; reason: string; until?: number; triedLast?: boolean; model?: string}
-  | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string}
+  // `advice`: the failure's way out (a new login), worded per reader by describeEvent.
+  | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
   | {type: 'rotated'; provider: string; account: string}
-  | {type: 'error'; message: string}
+  | {type: 'error'; message: string; advice?: ErrorAdvice}
   | {type: 'fatal'; code: string; message: string};
 
 /**
@@ -57,6 +60,13 @@ export interface ProxyRequestBatch {
 
 /** Messages the supervisor sends to its child. */
 export type ProxyCommand = {type: 'rotate'; provider?: string} | {type: 'status'} | {type: 'shutdown'};
+
+/** An error the proxy met, `at` ISO UTC; `advice`: its way out, worded per reader (withAdvice). */
+export interface LastError {
+  message: string;
+  at: string;
+  advice?: ErrorAdvice;
+}
 
 /** The child's answer to `status` (also served at `GET /_ccs-tui/status` for background proxies). */
 export interface ProxyStatus {
@@ -79,7 +89,7 @@ export interface ProxyStatus {
    * The most recent error the proxy met (kept: it may still explain a problem), `at` ISO UTC; a past
    * event, not a current state (lastErrorText words it so).
    */
-  lastError?: {message: string; at: string};
+  lastError?: LastError;
   /**
    * Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. `triedLast`:
    * a server-error backoff, the account still serves when no other can (see the failover event).
@@ -99,8 +109,8 @@ export function trafficText(traffic: ProxyTraffic): string {
  * The last error as `proxy status` words it: when (local clock, and how long ago), so it reads as a
  * past event, e.g. `last error 3m ago (at 05:01:02): upstream 500: …`. `now`: epoch ms.
  */
-export function lastErrorText(lastError: {message: string; at: string}, now: number): string {
-  return `last error ${errorWhen(lastError.at, now)}: ${lastError.message}`;
+export function lastErrorText(lastError: LastError, now: number, surface: ErrorSurface = 'cli'): string {
+  return `last error ${errorWhen(lastError.at, now)}: ${withAdvice(lastError.message, lastError.advice, surface)}`;
 }
 
 /** When an error happened, for humans: `3m ago (at 05:01:02)`, `just now (at …)`, `(time unknown)`. */
@@ -146,8 +156,12 @@ export function waitText(until: string | undefined, now: number, triedLast = fal
   return triedLast ? `tried last for ${wait}, ${TRIED_LAST_NOTE}` : `cooling ${wait}`;
 }
 
-/** One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms). */
-export function describeEvent(event: ProxyEvent, now = Date.now()): string {
+/**
+ * One log line for a person (secrets are redacted by the writer); `now`: when it is written (ms).
+ * `surface`: who reads it: the log file is read from a shell (advice names commands), the TUI's log
+ * tail (on the proxy screen) names its keys and their screen.
+ */
+export function describeEvent(event: ProxyEvent, now = Date.now(), surface: ErrorSurface = 'cli'): string {
   switch (event.type) {
     case 'listening':
       return `listening on http://127.0.0.1:${event.port} (pid ${event.pid}) serving ${servingText({provider: event.provider, account: event.account, pinned: event.pinned ?? false, poolSize: event.poolSize})}`;
@@ -161,11 +175,11 @@ export function describeEvent(event: ProxyEvent, now = Date.now()): string {
         ? `${event.provider}/${event.from} not parked, trying another account: ${event.reason}`
         : `${event.provider}/${event.from}${event.model ? ` model ${event.model}` : ''} ${waitText(isoOrUndefined(event.until), now, event.triedLast)}${event.model ? ' (other models still served)' : ''}: ${event.reason}`;
     case 'refresh':
-      return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${event.message ?? ''}`}`;
+      return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
       return `${event.provider} now serves ${event.account}`;
     case 'error':
-      return `error: ${event.message}`;
+      return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
     case 'fatal':
       return `fatal: ${event.message}`;
   }

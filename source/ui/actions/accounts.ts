@@ -6,7 +6,7 @@ import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {ensureFreshToken, markRefreshRefused, NeedsLoginError} from '../../services/refresh.js';
+import {ensureFreshToken, markRefreshRefused, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
 import type {AppServices} from '../services.js';
@@ -122,6 +122,7 @@ export async function testAccount({services, provider, account, progress, siblin
   } catch (error) {
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
+    if (error instanceof RefreshOutcomeUnknownError) throw new RefreshOutcomeUnknownError(provider, target.id, error.detail, label);
     const message = (error as Error).message;
     if (await markRefreshRefused(services.store, provider, target, error)) {
       // The key first: the reason quotes an upstream answer and may not fit the status line.

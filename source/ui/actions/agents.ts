@@ -5,7 +5,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
-import {agentSettings, planAgentRun, runAgentForeground} from '../../services/agents/launch.js';
+import {agentSettings, planAgentRun, runAgentForeground, type AgentPlan} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
 import type {AppServices} from '../services.js';
@@ -40,14 +40,18 @@ export async function launchAgent({services, provider, account, progress}: Agent
     const where = agentSettings(settings).launchIn;
     const pid = await launchInTmux(plan, services.paths, where, services.env);
     const text = `${plan.agent.displayName} runs on ${what} in a new tmux ${where} (pid ${pid}, proxy port ${plan.port})`;
-    return plan.warnings.length > 0 ? {text: withWarnings(text, plan.warnings), kind: 'info'} : text;
+    return plan.warnings.length > 0 ? {text: withNotes(text, plan), kind: 'info'} : withNotes(text, plan);
   }
   const code = await services.suspend(() => runAgentForeground(plan, services.paths));
-  return {text: withWarnings(`${plan.agent.displayName} on ${what} exited with code ${code}`, plan.warnings), kind: code === 0 && plan.warnings.length === 0 ? 'ok' : code === 0 ? 'info' : 'error'};
+  return {text: withNotes(`${plan.agent.displayName} on ${what} exited with code ${code}`, plan), kind: code === 0 && plan.warnings.length === 0 ? 'ok' : code === 0 ? 'info' : 'error'};
 }
 
-/** A status line with the plan's warnings after it. */
-const withWarnings = (text: string, warnings: readonly string[]) => [text, ...warnings.map((w) => `warning: ${w}`)].join('; ');
+/**
+ * A status line with the plan's warnings after it (first: a person must not miss them), then its notes
+ * (a proxy started in the background, which outlives the TUI, and how to stop it): what `ccs-tui run` says on stderr before the agent starts,
+ * said here after it (the agent's screen would cover it).
+ */
+const withNotes = (text: string, plan: Pick<AgentPlan, 'notes' | 'warnings'>) => [text, ...plan.warnings.map((w) => `warning: ${w}`), ...plan.notes].join('; ');
 
 /** `N`: the selected account goes into its agent's own credential file. */
 export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {

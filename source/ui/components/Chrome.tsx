@@ -72,7 +72,7 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
 /** Problems (corrupt files and their backups): each one on at most two lines. */
 export function bannerLines(problems: readonly string[], width: number): string[] {
   const lines: string[] = [];
-  const shown = problems.length > 2 ? [problems[0]!, `${problems.length - 1} more problems (see ccs-tui accounts)`] : problems;
+  const shown = problems.length > 2 ? [problems[0]!, `${problems.length - 1} more problems (${actionKey('messages')} lists them all)`] : problems;
   for (const problem of shown) {
     const text = `! ${sanitizeLine(problem)}`;
     if (cellWidth(text) <= width) {

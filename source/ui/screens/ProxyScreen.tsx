@@ -153,7 +153,7 @@ const WAITING_SHOWN = 3;
 /** The status's cooling / tried-last lines, at most WAITING_SHOWN of them and how many more. */
 function waitingRows(cooling: ProxyState['cooling'], now: number): Array<[string, string]> {
   const lines = coolingLines(cooling, now);
-  const shown = lines.length > WAITING_SHOWN ? [...lines.slice(0, WAITING_SHOWN - 1), `… and ${lines.length - WAITING_SHOWN + 1} more (ccs-tui proxy status lists them)`] : lines;
+  const shown = lines.length > WAITING_SHOWN ? [...lines.slice(0, WAITING_SHOWN - 1), `… and ${lines.length - WAITING_SHOWN + 1} more (each has its line in the proxy's log)`] : lines;
   return shown.map((line, i) => [i === 0 ? 'Waiting' : '', line]);
 }
 

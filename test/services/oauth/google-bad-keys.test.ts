@@ -3,6 +3,7 @@
 // refresh time names the account, the file and the field, not OpenSSL's raw "error:1E08010C:…"; a
 // token file that names an OAuth client ccs-tui does not know says which client and how to fix it.
 import assert from 'node:assert/strict';
+import {describeUserError} from '../../../source/store/errors.js';
 import {generateKeyPairSync} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -45,6 +46,9 @@ describe('vertex key file', () => {
         assert.ok(error.message.includes(account.id), error.message);
         assert.ok(error.message.includes(path.basename(file)), error.message);
         assert.match(error.message, /field "service_account\.private_key" is not a usable RSA private key/);
+        // The way out: the command on the command line, the TUI's add key in the TUI.
+        assert.match(describeUserError(error, 'cli')!.text, /; import the key file again \(ccs-tui login vertex --key-file <file>\)$/);
+        assert.match(describeUserError(error, 'tui')!.text, /; import the key file again \(a: add\)$/);
         return true;
       });
     } finally {
@@ -62,7 +66,14 @@ describe('a token file naming an unknown OAuth client', () => {
       ccs.writeToken('antigravity-gus@example.com.json', {type: 'antigravity', email: 'gus@example.com', client_id: '999999999-unknown.apps.googleusercontent.com', access_token: 'ya29.old', refresh_token: issued.refresh_token, expired: new Date(Date.now() - 1000).toISOString()});
       const id = (await store.load()).accounts[0]!.id;
       const mark = google.requests.length;
-      await assert.rejects(ensureFreshToken({store, settings: settings()}, 'antigravity', id), /client_id 999999999-unknown\.apps\.googleusercontent\.com is not an OAuth client ccs-tui knows.*client_secret.*ccs-tui login antigravity/);
+      const refused = await ensureFreshToken({store, settings: settings()}, 'antigravity', id).then(() => assert.fail('refreshed'), (error: unknown) => error);
+      // The way out as each surface says it: the command line names the command, the TUI its key.
+      assert.match(describeUserError(refused, 'cli')!.text, /client_id 999999999-unknown\.apps\.googleusercontent\.com is not an OAuth client ccs-tui knows.*client_secret.*log in again.* \(ccs-tui login antigravity\)$/);
+      const tui = describeUserError(refused, 'tui')!.text;
+      assert.match(tui, /client_secret.*log in again.* \(L: re-login\)$/);
+      assert.doesNotMatch(tui, /ccs-tui login/);
+      // What the account's row keeps (shown by every surface) names no command.
+      assert.doesNotMatch((await store.load()).accounts[0]!.healthDetail ?? '', /ccs-tui login|\.;/);
       assert.deepEqual(google.requests.slice(mark).filter((r) => r.path === '/token').map((r) => r.fields.client_id), ['999999999-unknown.apps.googleusercontent.com']);
     } finally {
       ccs.cleanup();
