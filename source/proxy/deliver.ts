@@ -241,13 +241,14 @@ export async function deliverTranslated(
 ): Promise<number> {
   const {translator, context} = translation;
   const masker = redactor.stream();
-  const masked = (text: string) => masker.push(Buffer.from(text, 'utf8'));
   if (context.clientStream && !translation.countTokens) {
     res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'});
     res.flushHeaders();
     // The same context object the request was planned with (request-memo.ts finds its facts through it).
     context.redactor = redactor;
     const stream = translator.stream(context);
+    // A translator that masked its output with this redactor (StreamTranslator.masked) is written as it is.
+    const masked = stream.masked ? (text: string) => text : (text: string) => masker.push(Buffer.from(text, 'utf8'));
     try {
       if (stream.whole && isWholeJson(upstream)) {
         // Asked to stream, the upstream answered with one JSON body: read whole, written as the stream.

@@ -18,20 +18,31 @@ export interface TurnWriter {
   write(events: TurnEvent[]): string;
   /** Ends the client stream with the protocol's error event ('' when it already ended). */
   fail(message: string): string;
+  /**
+   * True when the writer masks, with the pair's redactor, every string it writes but the deltas of
+   * runs (`text`, `thinking`, `tool-call-args`, which pipeStream masks as the client joins them):
+   * then its output is masked whole and needs no second pass over its bytes.
+   */
+  readonly masksOtherStrings?: boolean;
 }
 
 /**
  * The StreamTranslator of a pair: `reader`'s events written by `writer`; `readBody` reads a whole
  * body. With a `redactor` (TranslateContext.redactor), each run of deltas a client joins is masked
- * between the two (mask-runs.ts): a credential the upstream split across deltas included.
+ * between the two (mask-runs.ts): a credential the upstream split across deltas included. With a
+ * writer that masks the rest (TurnWriter.masksOtherStrings), the output is `masked`: every
+ * credential in it masked in every form a Redactor knows, without reading the bytes again (on a
+ * long answer that second reading was a third of the stream's masking and writing, issue 14).
  */
 export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (body: string) => TurnEvent[], redactor?: Redactor): StreamTranslator {
+  const masked = redactor !== undefined && writer.masksOtherStrings === true;
   if (!redactor || redactor.size === 0) {
     return {
       push: (chunk) => writer.write(reader.push(chunk)),
       end: () => writer.write(reader.end()),
       whole: (body) => writer.write(readBody(body)),
       fail: (message) => writer.fail(message),
+      masked,
     };
   }
   const masker = new TurnEventMasker(redactor);
@@ -42,6 +53,7 @@ export function pipeStream(reader: TurnReader, writer: TurnWriter, readBody: (bo
     whole: (body) => last(readBody(body)),
     // What was held goes out before the error that ends the stream.
     fail: (message) => writer.write(masker.end()) + writer.fail(message),
+    masked,
   };
 }
 

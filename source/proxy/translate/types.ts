@@ -47,6 +47,11 @@ export interface StreamTranslator {
   whole?(body: string): string;
   /** The upstream failed mid-stream (dropped connection, error event); ends the client stream with an error event. */
   fail(message: string): string;
+  /**
+   * True when every string a client reads from this output has been masked with the context's
+   * redactor already (pipe.ts pipeStream): the caller need not mask the bytes again.
+   */
+  readonly masked?: boolean;
 }
 
 export interface TranslatedError {

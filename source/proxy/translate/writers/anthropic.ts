@@ -8,6 +8,7 @@
 // Signatures are tagged with the upstream's protocol (signatures.ts) so the next request can tell
 // them apart; tool names come back as the client named them (tool-names.ts).
 import {randomUUID} from 'node:crypto';
+import type {Redactor} from '../../../core/redact.js';
 import {anthropicError, anthropicErrorBody, anthropicStreamErrorType} from '../errors.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {estimatedUsage, estimateTokensOfText} from '../estimate-tokens.js';
@@ -172,6 +173,8 @@ function anthropicToolId(id: string): string {
  * as JSON.stringify writes it, a blank line. A delta is spelled out by hand, the same bytes at a
  * fraction of the cost: a head per block and delta type, the string as JSON, the closing braces.
  * One call's events are joined once (no string built per event).
+ * With a `redactor`, it masks every string it writes but the deltas of runs (TurnWriter.masksOtherStrings):
+ * each whole event's text, and a signature delta's string.
  */
 export class AnthropicStreamWriter implements TurnWriter {
   private readonly machine: AnthropicEvents;
@@ -180,11 +183,18 @@ export class AnthropicStreamWriter implements TurnWriter {
   private head = '';
   private headIndex = -1;
   private headType: DeltaType | undefined;
+  readonly masksOtherStrings: boolean;
 
-  constructor(options: AnthropicWriterOptions) {
+  constructor(options: AnthropicWriterOptions, redactor?: Redactor) {
+    this.masksOtherStrings = redactor !== undefined;
+    const mask = (text: string) => (redactor ? redactor.redact(text) : text);
     this.machine = new AnthropicEvents(options, {
-      event: (wire) => this.parts.push(formatSse(String(wire.type), wire)),
-      delta: (index, type, value, json) => this.parts.push(this.deltaHead(index, type), json ?? JSON.stringify(value), '}}\n\n'),
+      event: (wire) => this.parts.push(mask(formatSse(String(wire.type), wire))),
+      delta: (index, type, value, json) => {
+        // A signature is no run of deltas (pipeStream masks only those): it is masked here.
+        const literal = type === 'signature_delta' ? JSON.stringify(mask(value)) : (json ?? JSON.stringify(value));
+        this.parts.push(this.deltaHead(index, type), literal, '}}\n\n');
+      },
     });
   }
 
@@ -283,7 +293,7 @@ export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslat
     client: 'anthropic',
     upstream: spec.upstream,
     request: spec.request,
-    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context)), spec.readBody, context.redactor),
+    stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context), context.redactor), spec.readBody, context.redactor),
     response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
     error: anthropicError,
   };
