@@ -219,8 +219,23 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onResClose = () => {
       if (!res.writableFinished) settle(new Error('client closed the connection'));
     };
-    upstream.on('data', onData).on('end', onEnd).on('error', settle).on('close', onUpstreamClose);
     res.on('finish', onFinish).on('close', onResClose);
+    upstream.on('error', settle);
+    if (upstream.complete && upstream.readableFlowing === null) {
+      // The whole message is here already (node:http set `complete` when it parsed the end, having
+      // pushed every body byte; nothing has read it): read at once, masked whole, and written with
+      // its head and its end in one write, without a 'data' and an 'end' turn (issue 14: most JSON
+      // answers, and short streams, are complete before they are piped).
+      const body = upstream.read() as Buffer | null;
+      const out = body === null ? undefined : mask(body);
+      ended = true;
+      const last = rest();
+      const whole = last.length === 0 ? out : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]);
+      if (!head(whole?.length ?? 0)) return;
+      res.end(whole !== undefined && whole.length > 0 ? whole : undefined);
+      return;
+    }
+    upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
     if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {
