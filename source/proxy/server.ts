@@ -9,6 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
+import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, splitModelSuffix, type ModelResolution} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
@@ -1035,8 +1036,8 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  // No prototype: a header name is data (node:http hands `__proto__` over as an own key).
-  const out = Object.create(null) as Record<string, string>;
+  // No Object.prototype: a header name is data (node:http hands `__proto__` over as an own key).
+  const out = nullRecord<string>();
   for (const name in headers) {
     const value = headers[name];
     if (value !== undefined && Object.hasOwn(headers, name)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
