@@ -1,5 +1,6 @@
 // Quota window maths: what a window means right now (reset, stale), pace, run-out, headroom, the
 // binding window, exhaustion, and windows read from response headers. Pure: callers pass `now`.
+import {nullRecord} from './id-map.js';
 import {isoOrUndefined} from './provider-wait.js';
 import type {QuotaWindow, QuotaWindowKind} from './types.js';
 
@@ -271,8 +272,8 @@ function headersWithPrefix(headers: Record<string, string>, prefix: string): Rec
     if (!Object.hasOwn(headers, name)) continue;
     const key = name.toLowerCase();
     if (!key.startsWith(prefix)) continue;
-    // No prototype: a header name is data, never a prototype key.
-    (found ??= Object.create(null) as Record<string, string>)[key] = String(headers[name]);
+    // No Object.prototype: a header name is data, never a prototype key.
+    (found ??= nullRecord<string>())[key] = String(headers[name]);
   }
   return found;
 }

@@ -62,8 +62,8 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * spelled across events; `clientStream`: the client asked for a stream, so it reads the body as SSE
  * whatever its type). Bytes without a secret pass unchanged. Written out by hand rather than with stream.pipeline and a
  * Transform: those cost an AbortController, a DOMException and several stream objects per answer, a
- * measurable share of a small JSON answer's time. Resolves once the answer is sent or either side
- * broke off.
+ * measurable share of a small JSON answer's time. Resolves with the upstream's status once the
+ * answer is sent or either side broke off.
  *
  * Masking changes a body's length, so an upstream's Content-Length is never passed on as it was: a
  * body that is complete when its chunks are delivered (the rest of the answer arrived in the same
@@ -72,7 +72,7 @@ const POOLED_BATCH_MIN = Buffer.poolSize >>> 1;
  * stream (no length) whose first bytes are not there by the end of this event-loop turn gets its
  * headers flushed alone then (the client sees the answer start while the upstream is silent).
  */
-export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false): Promise<void> {
+export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, client: ClientGone, onBroken: (message: string) => void, redactor: Redactor, clientStream = false): Promise<number> {
   // node:http parses a status that res.writeHead refuses (`099`): refused here, where the caller
   // still answers 502, since the head is written later from an event handler (where a throw would
   // end the proxy process).
@@ -89,7 +89,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
-  return new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
     /** The head was handed to `res` (it goes out with the first body bytes, or flushed alone). */
@@ -98,6 +98,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let flushQueued = false;
+    /** The 'drain' listener is on `res` (added with the first write it refused). */
+    let drainWatched = false;
     /** Masked bytes of a complete body, written with the end (and their size). */
     let held: Buffer[] = [];
     let heldBytes = 0;
@@ -119,13 +121,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         return false;
       }
     };
+    // The listeners stay on both (they die with this answer's objects): each does nothing once
+    // settled, and an upstream 'error' after the end still finds one (issue 14: adding and removing
+    // seven listeners per answer was a measurable share of a small answer's time).
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
       pending = [];
       held = [];
-      upstream.off('data', onData).off('end', onEnd).off('error', settle).off('close', onUpstreamClose);
-      res.off('drain', onDrain).off('finish', onFinish).off('close', onResClose);
       if (error) {
         if (!client.aborted) {
           onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
@@ -138,7 +141,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         upstream.destroy();
         res.destroy();
       }
-      resolve();
+      resolve(status);
     };
     /**
      * Masked bytes to the client, or held for the end when the body is complete and not started.
@@ -158,7 +161,14 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         return;
       }
       if (out.length === 0) return;
-      if (!(sentFromBatch ? res.write(out, () => batchBuffers.release(batch)) : res.write(out))) upstream.pause();
+      if (!(sentFromBatch ? res.write(out, () => batchBuffers.release(batch)) : res.write(out))) {
+        upstream.pause();
+        // Watched from the first refused write on: a small answer never fills the socket's buffer.
+        if (!drainWatched) {
+          drainWatched = true;
+          res.on('drain', onDrain);
+        }
+      }
     };
     const flush = () => {
       flushQueued = false;
@@ -209,8 +219,23 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onResClose = () => {
       if (!res.writableFinished) settle(new Error('client closed the connection'));
     };
-    upstream.on('data', onData).on('end', onEnd).on('error', settle).on('close', onUpstreamClose);
-    res.on('drain', onDrain).on('finish', onFinish).on('close', onResClose);
+    res.on('finish', onFinish).on('close', onResClose);
+    upstream.on('error', settle);
+    if (upstream.complete && upstream.readableFlowing === null) {
+      // The whole message is here already (node:http set `complete` when it parsed the end, having
+      // pushed every body byte; nothing has read it): read at once, masked whole, and written with
+      // its head and its end in one write, without a 'data' and an 'end' turn (issue 14: most JSON
+      // answers, and short streams, are complete before they are piped).
+      const body = upstream.read() as Buffer | null;
+      const out = body === null ? undefined : mask(body);
+      ended = true;
+      const last = rest();
+      const whole = last.length === 0 ? out : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]);
+      if (!head(whole?.length ?? 0)) return;
+      res.end(whole !== undefined && whole.length > 0 ? whole : undefined);
+      return;
+    }
+    upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
     if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {

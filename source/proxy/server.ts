@@ -9,6 +9,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
+import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
@@ -717,8 +718,7 @@ export class ProxyServer {
 
       // However this answer ends (a header the client cannot take, a throw anywhere, a retry), the
       // upstream answer ends with the client's: never a connection left generating unread.
-      const answer = upstream;
-      res.once('close', () => answer.destroy());
+      watch.answered(upstream);
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
@@ -877,7 +877,7 @@ export class ProxyServer {
    * "Stream": a success goes to the client, through the translator when there is one. Returns the
    * status sent. `clientStream`: the client asked for a stream (it reads the answer as SSE).
    */
-  private async deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest): Promise<number> {
+  private deliver(prepared: PreparedRequest, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, outcome: Exclude<Outcome, ErrorOutcome>, clientStream: boolean, active: ActiveRequest): Promise<number> | number {
     const onBroken = (message: string) => {
       active.broke = message;
       this.recordError(`${active.provider}/${active.account}: ${message}`);
@@ -885,11 +885,9 @@ export class ProxyServer {
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
-    if (readText === undefined) {
-      await pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
-    } else {
-      this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {});
-    }
+    // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
+    if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
+    this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {});
     return outcome.status;
   }
 
@@ -1088,8 +1086,8 @@ function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id:
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  // No prototype: a header name is data (node:http hands `__proto__` over as an own key).
-  const out = Object.create(null) as Record<string, string>;
+  // No Object.prototype: a header name is data (node:http hands `__proto__` over as an own key).
+  const out = nullRecord<string>();
   for (const name in headers) {
     const value = headers[name];
     if (value !== undefined && Object.hasOwn(headers, name)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -1135,17 +1133,30 @@ class PerSecondCounts {
 class ClientWatch implements ClientGone {
   aborted = false;
   private upstream: UpstreamRequest | undefined;
+  /** Upstream answers got for this client (one per attempt), destroyed when its response closes. */
+  private answers: IncomingMessage | IncomingMessage[] | undefined;
   /** The upstream socket's bytes read + written at the last look (-1: not looked at yet). */
   private bytesSeen = -1;
   /** The look (ms) that first saw those bytes: no byte moved since before then. */
   private quietSince = 0;
 
   constructor(res: ServerResponse) {
+    // One listener for the client's going and the answers' end (a listener per answer cost as much again).
     res.once('close', () => {
-      if (res.writableFinished) return;
-      this.aborted = true;
-      this.upstream?.destroy(new Error('client disconnected'));
+      if (!res.writableFinished) {
+        this.aborted = true;
+        this.upstream?.destroy(new Error('client disconnected'));
+      }
+      const answers = this.answers;
+      if (Array.isArray(answers)) for (const answer of answers) answer.destroy();
+      else answers?.destroy();
     });
+  }
+
+  /** An upstream answer now read for this client: it ends with the client's response, however that ends. */
+  answered(answer: IncomingMessage): void {
+    const answers = this.answers;
+    this.answers = answers === undefined ? answer : Array.isArray(answers) ? [...answers, answer] : [answers, answer];
   }
 
   /** The upstream request now sent for this client (destroyed at once if the client already left). */
