@@ -23,13 +23,20 @@ test('an echo with escaped letters is masked in a whole text; what the client de
   }
 });
 
-test('text with escapes but no echo is left exactly as it was (an escaped backslash is no escape)', () => {
-  for (const text of ['{"t":"\\u0061bc"}', '{"t":"\\\\u0061t-c@example.com-0123456789abcdef"}', 'C:\\u0061\\path', '\\u00e9t\\u00e9']) {
+test('text with escapes but no echo is left exactly as it was', () => {
+  for (const text of ['{"t":"\\u0061bc"}', '{"t":"\\\\u0061bc-not-a-token"}', 'C:\\u0061\\path', '\\u00e9t\\u00e9', '{"a":"{\\"b\\":\\"\\\\u0061\\"}"}']) {
     assert.equal(redactor.redact(text), text);
   }
-  // `\\u0061` is a backslash then `u0061`: the client reads no `a` there, so no token either.
+});
+
+test('an escaped letter after two or more backslashes (inside tool arguments, a JSON string in a JSON string) is masked: the client decodes each level', () => {
+  // `\\u0061` in an event is `\u0061` in the arguments string, which the client parses again: `a`.
   const doubled = `{"t":"\\\\u0061${SECRET.slice(1)}"}`;
-  assert.equal(redactor.redact(doubled), doubled);
+  assert.equal(redactor.redact(doubled), '{"t":"at-c…(redacted)"}');
+  const args = JSON.stringify({arguments: JSON.stringify({cmd: `echo ${SECRET}`}).replace(/[a-z]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)});
+  const masked = redactor.redact(args);
+  const cmd = (JSON.parse((JSON.parse(masked) as {arguments: string}).arguments) as {cmd: string}).cmd;
+  assert.equal(cmd, 'echo at-c…(redacted)');
 });
 
 test('a stream chunk holding the escaped echo is masked (the echo filter alone would pass it)', () => {

@@ -55,9 +55,16 @@ function splits(token: string): Array<{name: string; text: string; pieces: strin
 function argumentSplits(token: string): Array<{name: string; json: string; pieces: string[]}> {
   const json = JSON.stringify({path: '/tmp/x', key: token}).replace('@', '\\u0040');
   const escape = json.indexOf('\\u0040');
+  // The model's own escapes: every other letter of the token `\u`-escaped in the arguments' JSON,
+  // which the event's JSON sends as `\\u0061` (a second level the client decodes too).
+  const escaped = [...token].map((c, at) => (at % 2 === 0 && /[a-z0-9]/.test(c) ? `\\u00${c.charCodeAt(0).toString(16)}` : c)).join('');
+  const letters = `{"cmd":"cat ${escaped}"}`;
+  const second = letters.indexOf('\\u00', letters.indexOf(escaped) + 1);
   return [
     {name: 'cut inside a \\u escape', json, pieces: [json.slice(0, escape + 3), json.slice(escape + 3)]},
     {name: 'one character per event', json, pieces: [...json]},
+    {name: 'letters \\u-escaped in the arguments, cut after a backslash', json: letters, pieces: [letters.slice(0, second + 1), letters.slice(second + 1)]},
+    {name: 'letters \\u-escaped in the arguments, one character per event', json: letters, pieces: [...letters]},
   ];
 }
 
