@@ -54,3 +54,34 @@ test('deltas of a run holding the escaped echo split anywhere: masked once joine
     assert.ok(!decoded(`{"t":"${out}"}`).includes(SECRET), `${at}: ${out}`);
   }
 });
+
+test('tool arguments (JSON in a JSON string) with escaped letters, `\\/` and an escaped surrogate pair, cut into chunks of every size: what the client decodes twice holds no token', () => {
+  const slashed = 'ya29.a0AfH6SMB/xyz+Qq_abcdefghijklmn/opq';
+  const astral = 'pw-\u{1f511}-secret-0123456789abc';
+  const secrets = new Redactor([slashed, astral, SECRET]);
+  // What a model writes: letters and digits escaped every other one, `/` as `\/`, non-ASCII as `\u` (a surrogate pair).
+  const modelEscapes = (text: string) =>
+    [...text]
+      .map((c, i) => {
+        if (c === '/') return '\\/';
+        if (c.codePointAt(0)! > 0xffff) return [...Array(c.length).keys()].map((k) => `\\u${c.charCodeAt(k).toString(16)}`).join('');
+        return i % 2 === 0 && /[A-Za-z0-9]/.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+      })
+      .join('');
+  for (const secret of [slashed, astral, SECRET]) {
+    const args = `{"cmd":"cat ${modelEscapes(secret)} end"}`;
+    assert.equal((JSON.parse(args) as {cmd: string}).cmd, `cat ${secret} end`);
+    const event = `data: ${JSON.stringify({delta: {arguments: args}})}\n\n`;
+    const twice = (text: string) => (JSON.parse((JSON.parse(text.slice(6)) as {delta: {arguments: string}}).delta.arguments) as {cmd: string}).cmd;
+    assert.equal(twice(secrets.redact(event)), `cat ${secret.slice(0, 4)}…(redacted) end`, 'whole');
+    const bytes = Buffer.from(event);
+    for (const size of [1, 2, 3, 5, 8, 13, 64]) {
+      const stream = secrets.stream();
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) out.push(stream.push(bytes.subarray(i, i + size)));
+      out.push(stream.end());
+      // As UTF-8 bytes (a masked form cut inside a surrogate pair reads U+FFFD there).
+      assert.equal(twice(Buffer.concat(out).toString()), Buffer.from(`cat ${secret.slice(0, 4)}…(redacted) end`).toString(), `${secret}, chunks of ${size}`);
+    }
+  }
+});
