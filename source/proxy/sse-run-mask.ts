@@ -13,7 +13,7 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {TextRunMasker} from '../core/text-run-mask.js';
+import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /** The JSON keys of those fields, at a string value. */
 const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
@@ -102,6 +102,14 @@ export class SseRunMasker {
   /** The text around the fields of the last event parsed (VOLATILE values dropped), and the run of each of its fields. */
   private lastFrame: string | undefined;
   private lastRuns: Array<string | undefined> | undefined;
+  /**
+   * The tail the last run that ended let out while it might have begun an echo (TextRunMasker.tail),
+   * and that run: the next run of each other key, and that run again when it resumes (text after a
+   * tool call), go on from it (see tailBefore). Cleared once that run resumes.
+   */
+  private carry: (TailBefore & {run: string}) | undefined;
+  /** The runs that were given the carry since it was set. */
+  private readonly offered = new Set<string>();
 
   constructor(private readonly redactor: Redactor) {}
 
@@ -119,7 +127,7 @@ export class SseRunMasker {
     this.partial = text.slice(complete);
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
     let from = 0;
-    if (this.held.length === 0) {
+    if (this.held.length === 0 && this.carry === undefined) {
       const first = this.firstHoldingField(text, complete);
       if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
       from = text.lastIndexOf('\n\n', first) + 2;
@@ -177,7 +185,7 @@ export class SseRunMasker {
     // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
     // the answer's text must not wait for a thinking run that will not go on.
     if (this.held.length > 0 && BLOCK_START.test(event)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
-    if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
+    if (this.held.length === 0 && !this.carryFor(slots) && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
     }
@@ -185,7 +193,11 @@ export class SseRunMasker {
     this.held.push(held);
     for (const slot of slots) {
       let run = this.runs.get(slot.run);
-      if (!run) this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+      if (!run) {
+        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+        const tail = this.tailBefore(slot.run);
+        if (tail) run.continueAfter(tail);
+      }
       this.settle(slot.run, run.push(event.slice(slot.start, slot.end)));
     }
     this.release(out);
@@ -230,6 +242,38 @@ export class SseRunMasker {
     return slots.length > 0 ? slots : undefined;
   }
 
+  /** Whether some slot's run is still to be given the carry. */
+  private carryFor(slots: readonly Slot[]): boolean {
+    return this.carry !== undefined && slots.some((slot) => !this.offered.has(slot.run));
+  }
+
+  /**
+   * The text a new run `key` may go on from, as the client reads the stream: the tail another open
+   * run holds (a Chat text run while a tool call's arguments start), else the carry when this run
+   * has not been given it yet.
+   */
+  private tailBefore(key: string): TailBefore | undefined {
+    let open: TailBefore | undefined;
+    for (const [other, run] of this.runs) if (other !== key) open = run.heldTail ?? open;
+    if (open) return open;
+    const carry = this.carry;
+    if (!carry || this.offered.has(key)) return undefined;
+    this.offered.add(key);
+    if (carry.run === key) this.carry = undefined;
+    return carry;
+  }
+
+  /** A run ended: what it let out that might begin an echo becomes the carry. */
+  private ended(key: string, run: TextRunMasker): string[] {
+    const outputs = run.end();
+    const tail = run.tail;
+    if (tail) {
+      this.carry = {...tail, run: key};
+      this.offered.clear();
+    }
+    return outputs;
+  }
+
   /** Gives a run's settled outputs to its oldest held slots without one. */
   private settle(runKey: string, outputs: string[]): void {
     let next = 0;
@@ -257,7 +301,7 @@ export class SseRunMasker {
   private endRunsBut(keep: ReadonlySet<string>, out: string[]): void {
     for (const [key, run] of this.runs) {
       if (keep.has(key)) continue;
-      this.settle(key, run.end());
+      this.settle(key, this.ended(key, run));
       this.runs.delete(key);
     }
     this.release(out);
@@ -266,7 +310,7 @@ export class SseRunMasker {
   /** Every run ends: what each holds, masked, and every held event out. */
   private flush(out: string[]): void {
     if (this.held.length === 0) return;
-    for (const [key, run] of this.runs) this.settle(key, run.end());
+    for (const [key, run] of this.runs) this.settle(key, this.ended(key, run));
     this.runs.clear();
     this.release(out);
   }

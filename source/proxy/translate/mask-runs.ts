@@ -2,7 +2,7 @@
 // pair's reader and writer: the client joins a text, thinking or tool-argument run into one string,
 // so a token cut between two deltas is whole only there (core/text-run-mask.ts).
 import type {Redactor} from '../../core/redact.js';
-import {TextRunMasker} from '../../core/text-run-mask.js';
+import {type TailBefore, TextRunMasker} from '../../core/text-run-mask.js';
 import type {TurnEvent} from './events.js';
 
 type RunEvent = Extract<TurnEvent, {type: 'text' | 'thinking' | 'tool-call-args'}>;
@@ -25,6 +25,14 @@ export class TurnEventMasker {
   /** The open run: `text`, `thinking` or `tool:<key>`. */
   private runKey: string | undefined;
   private held: Held[] = [];
+  /**
+   * The tail the last run let out as it ended while it might have begun an echo, and that run: the
+   * next run of each other key, and that run when it resumes (text after a tool call), go on from
+   * it (TextRunMasker.continueAfter). Cleared once that run resumes.
+   */
+  private carry: (TailBefore & {run: string}) | undefined;
+  /** The runs that were given the carry since it was set. */
+  private readonly offered = new Set<string>();
 
   constructor(redactor: Redactor) {
     this.run = new TextRunMasker(redactor);
@@ -47,6 +55,11 @@ export class TurnEventMasker {
         continue;
       }
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
+      if (key !== this.runKey && this.carry && !this.offered.has(key)) {
+        this.offered.add(key);
+        this.run.continueAfter(this.carry);
+        if (this.carry.run === key) this.carry = undefined;
+      }
       this.runKey = key;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
       let end = i + 1;
@@ -74,6 +87,11 @@ export class TurnEventMasker {
 
   private flush(): TurnEvent[] {
     const out = this.release(this.run.end());
+    const tail = this.run.tail;
+    if (tail && this.runKey !== undefined) {
+      this.carry = {...tail, run: this.runKey};
+      this.offered.clear();
+    }
     this.runKey = undefined;
     return out;
   }
