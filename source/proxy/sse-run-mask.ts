@@ -71,6 +71,8 @@ interface Slot {
   start: number;
   end: number;
   run: string;
+  /** The field's key (`text`, `partial_json`, …). */
+  field: string;
   output?: string;
 }
 
@@ -104,12 +106,14 @@ export class SseRunMasker {
   private lastRuns: Array<string | undefined> | undefined;
   /**
    * The tail the last run that ended let out while it might have begun an echo (TextRunMasker.tail),
-   * and that run: the next run of each other key, and that run again when it resumes (text after a
-   * tool call), go on from it (see tailBefore). Cleared once that run resumes.
+   * the kind of that run (kindOf) and its field's key: the next run of each kind goes on from it
+   * (a tool call's arguments after text, the text after the tool call: see tailBefore). `kinds`:
+   * those that had it. Cleared once a run of its own kind has had it. While it is set, events with
+   * a field of that key, or any field before another kind had it, are looked at one by one.
    */
-  private carry: (TailBefore & {run: string}) | undefined;
-  /** The runs that were given the carry since it was set. */
-  private readonly offered = new Set<string>();
+  private carry: (TailBefore & {kind: string; field: string; kinds: Set<string>}) | undefined;
+  /** The field key of each run seen (for the carry). */
+  private readonly runFields = new Map<string, string>();
 
   constructor(private readonly redactor: Redactor) {}
 
@@ -127,7 +131,7 @@ export class SseRunMasker {
     this.partial = text.slice(complete);
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
     let from = 0;
-    if (this.held.length === 0 && this.carry === undefined) {
+    if (this.held.length === 0) {
       const first = this.firstHoldingField(text, complete);
       if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
       from = text.lastIndexOf('\n\n', first) + 2;
@@ -152,10 +156,15 @@ export class SseRunMasker {
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  /** Where in `text` (before `limit`) the first field starts whose tail may begin a credential; -1 for none. */
+  /**
+   * Where in `text` (before `limit`) the first field starts whose tail may begin a credential, or
+   * that may be given the carry; -1 for none.
+   */
   private firstHoldingField(text: string, limit: number): number {
     const field = fieldPattern(text);
+    const carry = this.carry;
     for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
+      if (carry && (carry.kinds.size === 0 || found[0].startsWith(carry.field, 1) || found[0].includes('\\'))) return found.index;
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
@@ -195,6 +204,7 @@ export class SseRunMasker {
       let run = this.runs.get(slot.run);
       if (!run) {
         this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+        this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
         if (tail) run.continueAfter(tail);
       }
@@ -238,28 +248,30 @@ export class SseRunMasker {
     }
     if (!runs) return undefined;
     const slots: Slot[] = [];
-    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!});
+    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!, field: found[i]!.key});
     return slots.length > 0 ? slots : undefined;
   }
 
-  /** Whether some slot's run is still to be given the carry. */
+  /** Whether some slot's run may be given the carry. */
   private carryFor(slots: readonly Slot[]): boolean {
-    return this.carry !== undefined && slots.some((slot) => !this.offered.has(slot.run));
+    const carry = this.carry;
+    return carry !== undefined && slots.some((slot) => !carry.kinds.has(kindOf(slot.run)));
   }
 
   /**
    * The text a new run `key` may go on from, as the client reads the stream: the tail another open
-   * run holds (a Chat text run while a tool call's arguments start), else the carry when this run
-   * has not been given it yet.
+   * run holds (a Chat text run while a tool call's arguments start), else the carry for the first
+   * run of each kind after it.
    */
   private tailBefore(key: string): TailBefore | undefined {
     let open: TailBefore | undefined;
     for (const [other, run] of this.runs) if (other !== key) open = run.heldTail ?? open;
     if (open) return open;
     const carry = this.carry;
-    if (!carry || this.offered.has(key)) return undefined;
-    this.offered.add(key);
-    if (carry.run === key) this.carry = undefined;
+    const kind = kindOf(key);
+    if (!carry || carry.kinds.has(kind)) return undefined;
+    carry.kinds.add(kind);
+    if (kind === carry.kind) this.carry = undefined;
     return carry;
   }
 
@@ -267,10 +279,7 @@ export class SseRunMasker {
   private ended(key: string, run: TextRunMasker): string[] {
     const outputs = run.end();
     const tail = run.tail;
-    if (tail) {
-      this.carry = {...tail, run: key};
-      this.offered.clear();
-    }
+    if (tail) this.carry = {...tail, kind: kindOf(key), field: this.runFields.get(key) ?? '', kinds: new Set()};
     return outputs;
   }
 
@@ -504,6 +513,13 @@ function runFields(json: unknown): Array<{key: string; run?: string}> {
   walk(json, []);
   return out;
 }
+
+/**
+ * A run's kind: its key without its indices (`anthropic:text`, `anthropic:#:partial_json`,
+ * `chat:#:tool:#`, `responses:response.output_text.delta:#:#:undefined`): text after a tool call
+ * is of the text's kind, whatever block, item or choice it is in.
+ */
+const kindOf = (run: string) => run.replace(/\d+/g, '#');
 
 /** The run a string at `path` of an event belongs to, by protocol; undefined when clients do not join it. */
 function runOf(event: unknown, path: Path): string | undefined {

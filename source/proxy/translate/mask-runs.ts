@@ -26,13 +26,12 @@ export class TurnEventMasker {
   private runKey: string | undefined;
   private held: Held[] = [];
   /**
-   * The tail the last run let out as it ended while it might have begun an echo, and that run: the
-   * next run of each other key, and that run when it resumes (text after a tool call), go on from
-   * it (TextRunMasker.continueAfter). Cleared once that run resumes.
+   * The tail the last run let out as it ended while it might have begun an echo, and that run's
+   * kind (`text`, `thinking`, `tool`): the next run of each kind goes on from it (a tool call's
+   * arguments after text, the text after the tool call: TextRunMasker.continueAfter). `kinds`:
+   * those that had it. Cleared once a run of its own kind has had it.
    */
-  private carry: (TailBefore & {run: string}) | undefined;
-  /** The runs that were given the carry since it was set. */
-  private readonly offered = new Set<string>();
+  private carry: (TailBefore & {kind: string; kinds: Set<string>}) | undefined;
 
   constructor(redactor: Redactor) {
     this.run = new TextRunMasker(redactor);
@@ -55,10 +54,10 @@ export class TurnEventMasker {
         continue;
       }
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
-      if (key !== this.runKey && this.carry && !this.offered.has(key)) {
-        this.offered.add(key);
+      if (key !== this.runKey && this.carry && !this.carry.kinds.has(kindOf(key))) {
+        this.carry.kinds.add(kindOf(key));
         this.run.continueAfter(this.carry);
-        if (this.carry.run === key) this.carry = undefined;
+        if (this.carry.kind === kindOf(key)) this.carry = undefined;
       }
       this.runKey = key;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
@@ -88,10 +87,7 @@ export class TurnEventMasker {
   private flush(): TurnEvent[] {
     const out = this.release(this.run.end());
     const tail = this.run.tail;
-    if (tail && this.runKey !== undefined) {
-      this.carry = {...tail, run: this.runKey};
-      this.offered.clear();
-    }
+    if (tail && this.runKey !== undefined) this.carry = {...tail, kind: kindOf(this.runKey), kinds: new Set()};
     this.runKey = undefined;
     return out;
   }
@@ -116,6 +112,9 @@ export class TurnEventMasker {
     return out;
   }
 }
+
+/** A run key's kind: every tool call's arguments are one. */
+const kindOf = (key: string) => (key.startsWith('tool:') ? 'tool' : key);
 
 function runKeyOf(event: TurnEvent): string | undefined {
   if (event.type === 'text' || event.type === 'thinking') return event.type;
