@@ -131,7 +131,8 @@ const VERBATIM = /^[A-Za-z0-9_.-]$/;
  *   chunks, an error body, a log line), so the level is read from the escape itself: each level
  *   doubles the backslashes before the `u`, as charPattern already reads every other escaped
  *   character (`\\+u00XX`, `\\+/`). A JSON string inside the arguments (a third level, which a tool
- *   may decode) is masked the same way; its text is an echo either way.
+ *   may decode) is masked the same way; its text is an echo either way. (Whole text at any depth;
+ *   a stream's held tail covers every letter escaped up to three levels deep: ECHO_EXPANSION.)
  * - Not followed: escapes of the escape itself (`\u005cu0071`, `\\\u00750071`), which no JSON
  *   encoder writes at a level it encodes (JSON.stringify, Go, Python write `\\` and `u`), so they
  *   can only come from the model's own text, one level deeper than any client decodes.
