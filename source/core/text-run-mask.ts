@@ -9,6 +9,17 @@ import {redactedForm, type RedactOptions, type Redactor} from './redact.js';
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 
 /**
+ * Text a client was sent right before a run, from another run (a text block before a tool call, or
+ * the text run before the tool call it resumes after): a tail that may have begun an echo when
+ * that run ended or moved on. See TextRunMasker.continueAfter.
+ */
+export interface TailBefore {
+  text: string;
+  /** It went out masked (a cut echo, see TextRunMasker.end): the client was shown no part of the echo to finish. */
+  masked: boolean;
+}
+
+/**
  * One run of concatenated pieces, masked. Each piece pushed gets exactly one output, in order; the
  * outputs joined are the pieces joined with every echo masked (the same masked form as redact's).
  * While nothing is masked, each output is its piece unchanged, so a caller can send that piece's
@@ -25,6 +36,10 @@ export class TextRunMasker {
   private raw = '';
   /** `out` is empty and `raw` is exactly the unsettled pieces joined (nothing masked among them). */
   private aligned = true;
+  /** An earlier run's tail the first pieces may go on from (continueAfter), until that is ruled out. */
+  private before: TailBefore | undefined;
+  /** What the last end() let out of a tail that may begin an echo (undefined: it held none). */
+  private endedTail: TailBefore | undefined;
 
   /** `latin1`: pieces are the latin1 text of UTF-8 bytes (an event's bytes), masked as such. */
   constructor(
@@ -37,8 +52,34 @@ export class TextRunMasker {
     return this.pieces.length > 0;
   }
 
+  /** The tail this run holds, not yet decided (it may begin an echo); undefined when it holds none. */
+  get heldTail(): TailBefore | undefined {
+    return this.pieces.length > 0 ? {text: this.raw, masked: false} : undefined;
+  }
+
+  /**
+   * What the last end() let out while it might have begun an echo, for the run the client reads
+   * next (continueAfter); undefined when that end held nothing.
+   */
+  get tail(): TailBefore | undefined {
+    return this.endedTail;
+  }
+
+  /**
+   * The next pieces go on from `tail`, text an earlier run already sent (a token cut at a block
+   * change: `sk-ant-o` ending a text block, `at01-…` starting the next text block or a tool call's
+   * arguments). An echo that begins in `tail` and ends in these pieces is masked here: its part in
+   * them becomes the masked form's end, `…(redacted)` (nothing when `tail` went out masked), so the
+   * client sees at most the start that was sent, as a cut echo shorter than CUT_ECHO_MIN. The pieces
+   * wait only while an echo begun in `tail` may still go on (Redactor.holdTextFrom).
+   */
+  continueAfter(tail: TailBefore): void {
+    if (this.pieces.length === 0) this.before = tail;
+  }
+
   /** The next piece of the run; the outputs of the pieces it settles, oldest first (maybe none). */
   push(piece: string): string[] {
+    if (this.before) return this.pushAfterTail(piece);
     // The common case: nothing held, and the piece's tail cannot begin an echo.
     if (this.pieces.length === 0 && this.redactor.holdTextFrom(piece) === piece.length) return [this.mask(piece)];
     this.pieces.push(piece);
@@ -59,6 +100,11 @@ export class TextRunMasker {
       this.out += masked.slice(0, masked.length - after.length + hold);
       this.raw = after.slice(hold);
     }
+    return this.settleDecided();
+  }
+
+  /** After `out` and `raw` were decided for the held pieces: the pieces that settles. */
+  private settleDecided(): string[] {
     if (this.raw === '') return this.settleAll(this.out);
     if (this.pieces.length === 1) return [];
     // The last piece carries what is still undecided; the ones before it take the decided text.
@@ -70,6 +116,51 @@ export class TextRunMasker {
     return settled;
   }
 
+  /** push while the pieces may go on from an earlier run's tail (continueAfter). */
+  private pushAfterTail(piece: string): string[] {
+    this.pieces.push(piece);
+    this.raw += piece;
+    const masked = this.continued((text) => this.mask(text));
+    if (masked === undefined) {
+      // No echo across: still undecided while one begun in the tail may go on, else a run of its own.
+      if (this.redactor.holdTextFrom(this.before!.text + this.raw) < this.before!.text.length) return [];
+      return this.withoutTail();
+    }
+    const hold = this.redactor.holdTextFrom(masked);
+    this.aligned = false;
+    this.out = masked.slice(0, hold);
+    this.raw = masked.slice(hold);
+    return this.settleDecided();
+  }
+
+  /**
+   * The pieces' text (`raw`) masked as going on from `before`: the part of an echo begun in
+   * `before` replaced by the masked form's end (or nothing), the rest as the tail and pieces
+   * masked together have it; undefined when no echo goes across (masked together, they are the
+   * tail and the pieces masked apart). Clears `before` when one does.
+   */
+  private continued(mask: (text: string) => string): string | undefined {
+    const before = this.before!;
+    const joined = mask(before.text + this.raw);
+    if (joined === mask(before.text) + mask(this.raw)) return undefined;
+    this.before = undefined;
+    // The first masked form ends the echo that went across: the tail holds no whole one (it
+    // would have been masked in its run), and every masked form differs from the text it hides
+    // before its end (`(redacted)`).
+    const end = joined.indexOf(MASKED_FORM_END, commonPrefixLength(joined, before.text));
+    const rest = end === -1 ? '' : joined.slice(end + MASKED_FORM_END.length);
+    return (before.masked ? '' : this.latin1 ? CONTINUED_LATIN1 : CONTINUED) + rest;
+  }
+
+  /** The tail is ruled out: the held pieces pushed again as a run of their own. */
+  private withoutTail(): string[] {
+    this.before = undefined;
+    const pieces = this.pieces;
+    this.pieces = [];
+    this.raw = '';
+    return this.pushEach(pieces);
+  }
+
   /**
    * Several next pieces of the run at once (the deltas of one upstream read): the outputs they
    * settle, oldest first, as `push` would give them for their text joined, one output per piece.
@@ -79,7 +170,7 @@ export class TextRunMasker {
    * the joined text holds an echo, the pieces are pushed one by one.
    */
   pushAll(pieces: readonly string[]): readonly string[] {
-    if (this.pieces.length > 0) return this.pushEach(pieces);
+    if (this.pieces.length > 0 || this.before) return this.pushEach(pieces);
     const joined = pieces.join('');
     if (this.mask(joined) !== joined) return this.pushEach(pieces);
     const hold = this.redactor.holdTextFrom(joined);
@@ -101,14 +192,25 @@ export class TextRunMasker {
    * (a block, an error, the stream's end), and the client would show that start as it is.
    */
   end(): string[] {
+    this.endedTail = undefined;
+    if (this.before) {
+      const masked = this.pieces.length === 0 ? undefined : this.continued((text) => this.maskCut(text));
+      this.before = undefined;
+      if (masked !== undefined) return this.settleAll(masked);
+    }
     if (this.pieces.length === 0) return [];
-    const rest = this.latin1 ? this.redactor.redactLatin1(this.raw, CUT) : this.redactor.redact(this.raw, CUT);
+    const rest = this.maskCut(this.raw);
+    this.endedTail = {text: this.raw, masked: rest !== this.raw};
     if (this.aligned && rest === this.raw) return this.settleAll(undefined);
     return this.settleAll(this.out + rest);
   }
 
   private mask(text: string): string {
     return this.latin1 ? this.redactor.redactLatin1(text) : this.redactor.redact(text);
+  }
+
+  private maskCut(text: string): string {
+    return this.latin1 ? this.redactor.redactLatin1(text, CUT) : this.redactor.redact(text, CUT);
   }
 
   /** Nothing masked: the pieces that end at or before `hold` go out unchanged, the rest stay held. */
@@ -161,10 +263,22 @@ function distribute(total: string, pieces: readonly string[]): string[] {
 /** The end of a masked form's fixed part (redactedForm: `sk-a…(redacted)`; its `…` differs in latin1 text). */
 const MASKED_FORM_END = redactedForm('').replace('…', '');
 
+/** What goes in place of an echo's part after a start an earlier run sent as it was (TextRunMasker.continueAfter). */
+const CONTINUED = redactedForm('');
+const CONTINUED_LATIN1 = Buffer.from(CONTINUED, 'utf8').toString('latin1');
+
 /** Where the text after the last masked form begins; the text's length when it has none. */
 function afterLastMaskedForm(masked: string): number {
   const at = masked.lastIndexOf(MASKED_FORM_END);
   return at === -1 ? masked.length : at + MASKED_FORM_END.length;
+}
+
+/** How many characters two texts start with alike. */
+function commonPrefixLength(a: string, b: string): number {
+  let same = 0;
+  const most = Math.min(a.length, b.length);
+  while (same < most && a.charCodeAt(same) === b.charCodeAt(same)) same++;
+  return same;
 }
 
 /** How many characters two texts end with alike. */

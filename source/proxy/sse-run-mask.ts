@@ -13,7 +13,7 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {TextRunMasker} from '../core/text-run-mask.js';
+import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /** The JSON keys of those fields, at a string value. */
 const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
@@ -71,6 +71,8 @@ interface Slot {
   start: number;
   end: number;
   run: string;
+  /** The field's key (`text`, `partial_json`, …). */
+  field: string;
   output?: string;
 }
 
@@ -102,6 +104,16 @@ export class SseRunMasker {
   /** The text around the fields of the last event parsed (VOLATILE values dropped), and the run of each of its fields. */
   private lastFrame: string | undefined;
   private lastRuns: Array<string | undefined> | undefined;
+  /**
+   * The tail the last run that ended let out while it might have begun an echo (TextRunMasker.tail),
+   * the kind of that run (kindOf) and its field's key: the next run of each kind goes on from it
+   * (a tool call's arguments after text, the text after the tool call: see tailBefore). `kinds`:
+   * those that had it. Cleared once a run of its own kind has had it. While it is set, events with
+   * a field of that key, or any field before another kind had it, are looked at one by one.
+   */
+  private carry: (TailBefore & {kind: string; field: string; kinds: Set<string>}) | undefined;
+  /** The field key of each run seen (for the carry). */
+  private readonly runFields = new Map<string, string>();
 
   constructor(private readonly redactor: Redactor) {}
 
@@ -144,10 +156,15 @@ export class SseRunMasker {
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  /** Where in `text` (before `limit`) the first field starts whose tail may begin a credential; -1 for none. */
+  /**
+   * Where in `text` (before `limit`) the first field starts whose tail may begin a credential, or
+   * that may be given the carry; -1 for none.
+   */
   private firstHoldingField(text: string, limit: number): number {
     const field = fieldPattern(text);
+    const carry = this.carry;
     for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
+      if (carry && (carry.kinds.size === 0 || found[0].startsWith(carry.field, 1) || found[0].includes('\\'))) return found.index;
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
@@ -177,7 +194,7 @@ export class SseRunMasker {
     // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
     // the answer's text must not wait for a thinking run that will not go on.
     if (this.held.length > 0 && BLOCK_START.test(event)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
-    if (this.held.length === 0 && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
+    if (this.held.length === 0 && !this.carryFor(slots) && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
     }
@@ -185,7 +202,12 @@ export class SseRunMasker {
     this.held.push(held);
     for (const slot of slots) {
       let run = this.runs.get(slot.run);
-      if (!run) this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+      if (!run) {
+        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+        this.runFields.set(slot.run, slot.field);
+        const tail = this.tailBefore(slot.run);
+        if (tail) run.continueAfter(tail);
+      }
       this.settle(slot.run, run.push(event.slice(slot.start, slot.end)));
     }
     this.release(out);
@@ -226,8 +248,39 @@ export class SseRunMasker {
     }
     if (!runs) return undefined;
     const slots: Slot[] = [];
-    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!});
+    for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!, field: found[i]!.key});
     return slots.length > 0 ? slots : undefined;
+  }
+
+  /** Whether some slot's run may be given the carry. */
+  private carryFor(slots: readonly Slot[]): boolean {
+    const carry = this.carry;
+    return carry !== undefined && slots.some((slot) => !carry.kinds.has(kindOf(slot.run)));
+  }
+
+  /**
+   * The text a new run `key` may go on from, as the client reads the stream: the tail another open
+   * run holds (a Chat text run while a tool call's arguments start), else the carry for the first
+   * run of each kind after it.
+   */
+  private tailBefore(key: string): TailBefore | undefined {
+    let open: TailBefore | undefined;
+    for (const [other, run] of this.runs) if (other !== key) open = run.heldTail ?? open;
+    if (open) return open;
+    const carry = this.carry;
+    const kind = kindOf(key);
+    if (!carry || carry.kinds.has(kind)) return undefined;
+    carry.kinds.add(kind);
+    if (kind === carry.kind) this.carry = undefined;
+    return carry;
+  }
+
+  /** A run ended: what it let out that might begin an echo becomes the carry. */
+  private ended(key: string, run: TextRunMasker): string[] {
+    const outputs = run.end();
+    const tail = run.tail;
+    if (tail) this.carry = {...tail, kind: kindOf(key), field: this.runFields.get(key) ?? '', kinds: new Set()};
+    return outputs;
   }
 
   /** Gives a run's settled outputs to its oldest held slots without one. */
@@ -257,7 +310,7 @@ export class SseRunMasker {
   private endRunsBut(keep: ReadonlySet<string>, out: string[]): void {
     for (const [key, run] of this.runs) {
       if (keep.has(key)) continue;
-      this.settle(key, run.end());
+      this.settle(key, this.ended(key, run));
       this.runs.delete(key);
     }
     this.release(out);
@@ -266,7 +319,7 @@ export class SseRunMasker {
   /** Every run ends: what each holds, masked, and every held event out. */
   private flush(out: string[]): void {
     if (this.held.length === 0) return;
-    for (const [key, run] of this.runs) this.settle(key, run.end());
+    for (const [key, run] of this.runs) this.settle(key, this.ended(key, run));
     this.runs.clear();
     this.release(out);
   }
@@ -460,6 +513,13 @@ function runFields(json: unknown): Array<{key: string; run?: string}> {
   walk(json, []);
   return out;
 }
+
+/**
+ * A run's kind: its key without its indices (`anthropic:text`, `anthropic:#:partial_json`,
+ * `chat:#:tool:#`, `responses:response.output_text.delta:#:#:undefined`): text after a tool call
+ * is of the text's kind, whatever block, item or choice it is in.
+ */
+const kindOf = (run: string) => run.replace(/\d+/g, '#');
 
 /** The run a string at `path` of an event belongs to, by protocol; undefined when clients do not join it. */
 function runOf(event: unknown, path: Path): string | undefined {

@@ -23,13 +23,20 @@ test('an echo with escaped letters is masked in a whole text; what the client de
   }
 });
 
-test('text with escapes but no echo is left exactly as it was (an escaped backslash is no escape)', () => {
-  for (const text of ['{"t":"\\u0061bc"}', '{"t":"\\\\u0061t-c@example.com-0123456789abcdef"}', 'C:\\u0061\\path', '\\u00e9t\\u00e9']) {
+test('text with escapes but no echo is left exactly as it was', () => {
+  for (const text of ['{"t":"\\u0061bc"}', '{"t":"\\\\u0061bc-not-a-token"}', 'C:\\u0061\\path', '\\u00e9t\\u00e9', '{"a":"{\\"b\\":\\"\\\\u0061\\"}"}']) {
     assert.equal(redactor.redact(text), text);
   }
-  // `\\u0061` is a backslash then `u0061`: the client reads no `a` there, so no token either.
+});
+
+test('an escaped letter after two or more backslashes (inside tool arguments, a JSON string in a JSON string) is masked: the client decodes each level', () => {
+  // `\\u0061` in an event is `\u0061` in the arguments string, which the client parses again: `a`.
   const doubled = `{"t":"\\\\u0061${SECRET.slice(1)}"}`;
-  assert.equal(redactor.redact(doubled), doubled);
+  assert.equal(redactor.redact(doubled), '{"t":"at-c…(redacted)"}');
+  const args = JSON.stringify({arguments: JSON.stringify({cmd: `echo ${SECRET}`}).replace(/[a-z]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)});
+  const masked = redactor.redact(args);
+  const cmd = (JSON.parse((JSON.parse(masked) as {arguments: string}).arguments) as {cmd: string}).cmd;
+  assert.equal(cmd, 'echo at-c…(redacted)');
 });
 
 test('a stream chunk holding the escaped echo is masked (the echo filter alone would pass it)', () => {
@@ -45,5 +52,36 @@ test('deltas of a run holding the escaped echo split anywhere: masked once joine
     const run = new TextRunMasker(redactor, true);
     const out = [...run.push(`key ${json.slice(0, at)}`), ...run.push(json.slice(at)), ...run.end()].join('');
     assert.ok(!decoded(`{"t":"${out}"}`).includes(SECRET), `${at}: ${out}`);
+  }
+});
+
+test('tool arguments (JSON in a JSON string) with escaped letters, `\\/` and an escaped surrogate pair, cut into chunks of every size: what the client decodes twice holds no token', () => {
+  const slashed = 'ya29.a0AfH6SMB/xyz+Qq_abcdefghijklmn/opq';
+  const astral = 'pw-\u{1f511}-secret-0123456789abc';
+  const secrets = new Redactor([slashed, astral, SECRET]);
+  // What a model writes: letters and digits escaped every other one, `/` as `\/`, non-ASCII as `\u` (a surrogate pair).
+  const modelEscapes = (text: string) =>
+    [...text]
+      .map((c, i) => {
+        if (c === '/') return '\\/';
+        if (c.codePointAt(0)! > 0xffff) return [...Array(c.length).keys()].map((k) => `\\u${c.charCodeAt(k).toString(16)}`).join('');
+        return i % 2 === 0 && /[A-Za-z0-9]/.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+      })
+      .join('');
+  for (const secret of [slashed, astral, SECRET]) {
+    const args = `{"cmd":"cat ${modelEscapes(secret)} end"}`;
+    assert.equal((JSON.parse(args) as {cmd: string}).cmd, `cat ${secret} end`);
+    const event = `data: ${JSON.stringify({delta: {arguments: args}})}\n\n`;
+    const twice = (text: string) => (JSON.parse((JSON.parse(text.slice(6)) as {delta: {arguments: string}}).delta.arguments) as {cmd: string}).cmd;
+    assert.equal(twice(secrets.redact(event)), `cat ${secret.slice(0, 4)}…(redacted) end`, 'whole');
+    const bytes = Buffer.from(event);
+    for (const size of [1, 2, 3, 5, 8, 13, 64]) {
+      const stream = secrets.stream();
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) out.push(stream.push(bytes.subarray(i, i + size)));
+      out.push(stream.end());
+      // As UTF-8 bytes (a masked form cut inside a surrogate pair reads U+FFFD there).
+      assert.equal(twice(Buffer.concat(out).toString()), Buffer.from(`cat ${secret.slice(0, 4)}…(redacted) end`).toString(), `${secret}, chunks of ${size}`);
+    }
   }
 });

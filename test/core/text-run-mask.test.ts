@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {Redactor} from '../../source/core/redact.js';
+import {CUT_ECHO_MIN, Redactor} from '../../source/core/redact.js';
 import {TextRunMasker} from '../../source/core/text-run-mask.js';
 
 const SLASHED = 'ya29.a0AfH6SMB/xyz+Qq_abcdefghijklmn/opq';
@@ -141,5 +141,57 @@ describe('TextRunMasker: a run of pieces comes out masked as Redactor.redact mas
     assert.ok(!masker.holding);
     assert.deepEqual(masker.push('sk-ant-oat01-XX'), []);
     assert.deepEqual(masker.push(' no!'), ['sk-ant-oat01-XX', ' no!']);
+  });
+});
+
+describe('TextRunMasker.continueAfter: a token cut between two runs (a block change)', () => {
+  const text = `key ${ANTHROPIC} end`;
+  const start = text.indexOf(ANTHROPIC);
+  /** Run A's pieces, then run B's, B going on from A's tail: both runs' outputs joined. */
+  function across(a: string[], b: string[], latin1 = false): {a: string; b: string} {
+    const first = new TextRunMasker(redactor, latin1);
+    const outA = [...a.flatMap((piece) => first.push(piece)), ...first.end()];
+    const second = new TextRunMasker(redactor, latin1);
+    if (first.tail) second.continueAfter(first.tail);
+    const outB = [...b.flatMap((piece) => second.push(piece)), ...second.end()];
+    assert.equal(outA.length, a.length, 'one output per piece of A');
+    assert.equal(outB.length, b.length, 'one output per piece of B');
+    return {a: outA.join(''), b: outB.join('')};
+  }
+
+  it('at every cut, one piece or one character per piece: the client sees at most the first part, never the rest', () => {
+    for (let cut = 1; cut < ANTHROPIC.length; cut++) {
+      const [head, rest] = [text.slice(0, start + cut), text.slice(start + cut)];
+      for (const [a, b] of [
+        [[head], [rest]],
+        [[...head], [...rest]],
+      ]) {
+        const seen = across(a!, b!);
+        const want = cut < CUT_ECHO_MIN ? {a: head, b: `…(redacted) end`} : {a: 'key sk-a…(redacted)', b: ' end'};
+        assert.deepEqual(seen, want, `cut at ${cut}, ${a!.length} pieces`);
+        assert.ok(!(seen.a + seen.b).includes(ANTHROPIC.slice(Math.max(cut, 4))), `cut at ${cut}`);
+      }
+    }
+  });
+
+  it('latin1 pieces (an event\'s bytes) and a non-ASCII token: masked the same, as UTF-8 bytes', () => {
+    const bytes = Buffer.from(`x ${NON_ASCII} y`, 'utf8').toString('latin1');
+    const at = bytes.indexOf('zzz') + 6;
+    const seen = across([bytes.slice(0, at)], [bytes.slice(at)], true);
+    assert.equal(Buffer.from(seen.a + seen.b, 'latin1').toString('utf8'), `x zzzzzz…(redacted) y`);
+  });
+
+  it('text after the tail that does not go on with the token: both runs come out as they went in', () => {
+    for (const b of [['-not-it'], [...'AAAAB'], [''], ['sk-ant-oat01-AAAA', 'BBBBCCCCDDDDEEEEFFFF!']]) {
+      const head = `key ${ANTHROPIC.slice(0, 7)}`;
+      const seen = across([head], b);
+      assert.equal(seen.a, head);
+      assert.equal(seen.b, redactor.redact(b.join('')), JSON.stringify(b));
+    }
+  });
+
+  it('the next run ends while it may still go on with the token: its part masked as a cut echo would be', () => {
+    const seen = across([`key ${ANTHROPIC.slice(0, 5)}`], [ANTHROPIC.slice(5, 14)]);
+    assert.deepEqual(seen, {a: 'key sk-an', b: '…(redacted)'});
   });
 });

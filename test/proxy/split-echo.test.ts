@@ -55,9 +55,16 @@ function splits(token: string): Array<{name: string; text: string; pieces: strin
 function argumentSplits(token: string): Array<{name: string; json: string; pieces: string[]}> {
   const json = JSON.stringify({path: '/tmp/x', key: token}).replace('@', '\\u0040');
   const escape = json.indexOf('\\u0040');
+  // The model's own escapes: every other letter of the token `\u`-escaped in the arguments' JSON,
+  // which the event's JSON sends as `\\u0061` (a second level the client decodes too).
+  const escaped = [...token].map((c, at) => (at % 2 === 0 && /[a-z0-9]/.test(c) ? `\\u00${c.charCodeAt(0).toString(16)}` : c)).join('');
+  const letters = `{"cmd":"cat ${escaped}"}`;
+  const second = letters.indexOf('\\u00', letters.indexOf(escaped) + 1);
   return [
     {name: 'cut inside a \\u escape', json, pieces: [json.slice(0, escape + 3), json.slice(escape + 3)]},
     {name: 'one character per event', json, pieces: [...json]},
+    {name: 'letters \\u-escaped in the arguments, cut after a backslash', json: letters, pieces: [letters.slice(0, second + 1), letters.slice(second + 1)]},
+    {name: 'letters \\u-escaped in the arguments, one character per event', json: letters, pieces: [...letters]},
   ];
 }
 
@@ -83,6 +90,8 @@ interface Runs {
   text: string[];
   thinking?: string[];
   args?: string[];
+  /** Text after the tool call (a block of its own where the protocol has blocks). */
+  after?: string[];
 }
 
 function anthropicEvents(model: string, runs: Runs): string[] {
@@ -101,6 +110,7 @@ function anthropicEvents(model: string, runs: Runs): string[] {
   if (runs.thinking) block({type: 'thinking', thinking: '', signature: ''}, 'thinking_delta', 'thinking', runs.thinking);
   block({type: 'text', text: ''}, 'text_delta', 'text', runs.text);
   if (runs.args) block({type: 'tool_use', id: 'toolu_1', name: 'Read', input: {}}, 'input_json_delta', 'partial_json', runs.args);
+  if (runs.after) block({type: 'text', text: ''}, 'text_delta', 'text', runs.after);
   events.push(sse('message_delta', {type: 'message_delta', delta: {stop_reason: runs.args ? 'tool_use' : 'end_turn', stop_sequence: null}, usage: {output_tokens: 9}}));
   events.push(sse('message_stop', {type: 'message_stop'}));
   return events;
@@ -115,6 +125,7 @@ function chatEvents(model: string, runs: Runs): string[] {
     events.push(chunk({tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Read', arguments: ''}}]}));
     for (const piece of runs.args) events.push(chunk({tool_calls: [{index: 0, function: {arguments: piece}}]}));
   }
+  for (const piece of runs.after ?? []) events.push(chunk({content: piece}));
   events.push(chunk({}, runs.args ? 'tool_calls' : 'stop'), 'data: [DONE]\n\n');
   return events;
 }
@@ -151,6 +162,17 @@ function responsesEvents(model: string, runs: Runs): string[] {
     for (const piece of runs.args) events.push(ev('response.function_call_arguments.delta', {item_id: 'fc_1', output_index: index, delta: piece}));
     events.push(ev('response.function_call_arguments.done', {item_id: 'fc_1', output_index: index, arguments: runs.args.join('')}));
     const done = {...call, status: 'completed', arguments: runs.args.join('')};
+    events.push(ev('response.output_item.done', {output_index: index++, item: done}));
+    output.push(done);
+  }
+  if (runs.after) {
+    const after = {id: 'msg_2', type: 'message', role: 'assistant', status: 'in_progress', content: [] as unknown[]};
+    events.push(ev('response.output_item.added', {output_index: index, item: after}));
+    events.push(ev('response.content_part.added', {item_id: 'msg_2', output_index: index, content_index: 0, part: {type: 'output_text', text: '', annotations: []}}));
+    for (const piece of runs.after) events.push(ev('response.output_text.delta', {item_id: 'msg_2', output_index: index, content_index: 0, delta: piece, logprobs: []}));
+    const text = runs.after.join('');
+    events.push(ev('response.output_text.done', {item_id: 'msg_2', output_index: index, content_index: 0, text, logprobs: []}));
+    const done = {...after, status: 'completed', content: [{type: 'output_text', text, annotations: []}]};
     events.push(ev('response.output_item.done', {output_index: index++, item: done}));
     output.push(done);
   }
@@ -289,6 +311,20 @@ for (const path of PATHS) {
           assert.ok(!want.includes(token) && want.includes('…(redacted)'), want);
           assert.deepEqual(parsed(seen.args), parsed(want), split.name);
           assert.ok(!JSON.stringify(seen).includes(token.slice(-12)), JSON.stringify(seen));
+        }
+      });
+    }
+
+    // Not pass-through Responses: its `.done` events and `response.completed` repeat each item's
+    // whole text as the upstream sent it, and a token cut between two items is in none whole (open).
+    if (path.runs.includes('args') && !(path.protocol === 'responses' && path.client === 'responses')) {
+      it('a token cut at a block change (text → tool call → text), at every cut: the client never sees its rest', async () => {
+        for (let cut = 1; cut < token.length; cut++) {
+          const seen = await ask({text: ['Your key: ', token.slice(0, cut)], args: ['{"path":', '"x"}'], after: [...`${token.slice(cut)} end`]});
+          // Masked whole where the text is one run (Chat's content), else the start a cut echo may show and the rest masked.
+          const allowed = [maskedOf(c, `Your key: ${token} end`), cut < 12 ? `Your key: ${token.slice(0, cut)}…(redacted) end` : undefined];
+          assert.ok(allowed.includes(seen.text), `cut at ${cut}: ${seen.text}`);
+          assert.deepEqual(parsed(seen.args), {path: 'x'}, `cut at ${cut}`);
         }
       });
     }

@@ -94,3 +94,89 @@ describe('SseRunMasker (pass-through SSE)', () => {
     assert.equal(new SseRunMasker(redactor).push(Buffer.from(stream)).toString('utf8'), stream);
   });
 });
+
+describe('SseRunMasker: a token cut at a block change (its first part ends a run, the rest starts the next)', () => {
+  const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+  const anthropic = (index: number, delta: Record<string, unknown>) => sse('content_block_delta', {type: 'content_block_delta', index, delta});
+  const start = (index: number, block: Record<string, unknown>) => sse('content_block_start', {type: 'content_block_start', index, content_block: block});
+  const stop = (index: number) => sse('content_block_stop', {type: 'content_block_stop', index});
+  const chat = (delta: Record<string, unknown>, finish: string | null = null) => sse(undefined, {id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta, finish_reason: finish}]});
+  let seq = 0;
+  const responses = (type: string, data: Record<string, unknown>) => sse(type, {type, sequence_number: seq++, ...data});
+
+  /** Each protocol's stream: `head` ends a text run, a tool call (`args`) follows, then text `after`. */
+  const STREAMS: Record<string, (head: string, args: string[], after: string[]) => string> = {
+    'Anthropic Messages': (head, args, after) =>
+      start(0, {type: 'text', text: ''}) +
+      anthropic(0, {type: 'text_delta', text: head}) +
+      stop(0) +
+      start(1, {type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {}}) +
+      args.map((piece) => anthropic(1, {type: 'input_json_delta', partial_json: piece})).join('') +
+      stop(1) +
+      start(2, {type: 'text', text: ''}) +
+      after.map((text) => anthropic(2, {type: 'text_delta', text})).join('') +
+      stop(2) +
+      sse('message_stop', {type: 'message_stop'}),
+    'Chat Completions': (head, args, after) =>
+      chat({role: 'assistant', content: head}) +
+      chat({tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Bash', arguments: ''}}]}) +
+      args.map((piece) => chat({tool_calls: [{index: 0, function: {arguments: piece}}]})).join('') +
+      after.map((content) => chat({content})).join('') +
+      chat({}, 'tool_calls') +
+      'data: [DONE]\n\n',
+    Responses: (head, args, after) =>
+      responses('response.output_item.added', {output_index: 0, item: {id: 'msg_1', type: 'message', role: 'assistant', content: []}}) +
+      responses('response.content_part.added', {item_id: 'msg_1', output_index: 0, content_index: 0, part: {type: 'output_text', text: ''}}) +
+      responses('response.output_text.delta', {item_id: 'msg_1', output_index: 0, content_index: 0, delta: head}) +
+      responses('response.output_item.done', {output_index: 0, item: {id: 'msg_1', type: 'message'}}) +
+      responses('response.output_item.added', {output_index: 1, item: {id: 'fc_1', type: 'function_call', call_id: 'call_1', name: 'Bash', arguments: ''}}) +
+      args.map((delta) => responses('response.function_call_arguments.delta', {item_id: 'fc_1', output_index: 1, delta})).join('') +
+      responses('response.output_item.done', {output_index: 1, item: {id: 'fc_1', type: 'function_call'}}) +
+      responses('response.output_item.added', {output_index: 2, item: {id: 'msg_2', type: 'message', role: 'assistant', content: []}}) +
+      after.map((delta) => responses('response.output_text.delta', {item_id: 'msg_2', output_index: 2, content_index: 0, delta})).join('') +
+      responses('response.completed', {response: {id: 'resp_1', status: 'completed'}}),
+  };
+
+  /** Every string a client reads from the stream's events, in order, joined (text, arguments). */
+  const strings = (out: string) =>
+    [...out.matchAll(/^data: (\{.*)$/gm)]
+      .map((m) => JSON.stringify(JSON.parse(m[1]!)))
+      .join('')
+      .replace(/\\"/g, '"');
+
+  for (const [name, stream] of Object.entries(STREAMS)) {
+    it(`${name}: text → tool call → text, the token's rest in the text after the tool call, at every cut (reads of 7 bytes)`, () => {
+      for (let cut = 1; cut < TOKEN.length; cut++) {
+        const events = stream(`key ${TOKEN.slice(0, cut)}`, ['{"cmd":', '"ls"}'], [...`${TOKEN.slice(cut)} end`]);
+        const bytes = Buffer.from(events);
+        const masker = new SseRunMasker(redactor);
+        const reader = redactor.stream();
+        const outs: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += 7) outs.push(masker.push(reader.push(bytes.subarray(at, at + 7))));
+        outs.push(masker.push(reader.end()), masker.end());
+        const seen = strings(Buffer.concat(outs).toString('utf8'));
+        assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+        assert.ok(!seen.includes(TOKEN.slice(cut, cut + 8)) || cut + 8 > TOKEN.length, `cut at ${cut}: the rest's first characters`);
+        assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
+      }
+    });
+
+    it(`${name}: text → tool call, the token's rest starting the arguments, at every cut`, () => {
+      for (let cut = 1; cut < TOKEN.length; cut++) {
+        // (In Chat the text after the tool call goes on with the same run: a space, or the text's
+        // start would read as another token sharing the start, which is shown: see cutEchoes.)
+        const out = through(stream(`key ${TOKEN.slice(0, cut)}`, [...TOKEN.slice(cut), ' end'], [' ok']), 0);
+        const seen = strings(out);
+        assert.ok(!seen.includes(`${TOKEN.slice(cut)} end`), `cut at ${cut}: ${seen}`);
+        assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
+        // In Chat the text run is still open while the arguments stream (its start shown mid-run, as within any run).
+        if (name !== 'Chat Completions') assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+      }
+    });
+
+    it(`${name}: a stream whose runs only start like the token after a block change comes out byte for byte`, () => {
+      const events = stream(`key ${TOKEN.slice(0, 7)}`, [...'{"cmd":"sk-ant-not"}'], [...`${TOKEN.slice(0, 9)}xyz end`]);
+      for (let cut = 0; cut <= events.length; cut += 11) assert.equal(through(events, cut), events, `cut at ${cut}`);
+    });
+  }
+});

@@ -120,17 +120,37 @@ export const PARTIAL_ESCAPES = '(?=[%\\\\])(?:(?:%(?:25)*[0-9a-fA-F]{2}){0,3}(?:
  */
 const VERBATIM = /^[A-Za-z0-9_.-]$/;
 
-/** A JSON `\u` escape of a VERBATIM character, not itself escaped (`\\u0061` is a backslash and `u0061`). */
-export const ESCAPED_VERBATIM = /(?<!\\)(?:\\\\)*\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
+/**
+ * A JSON `\u` escape of a VERBATIM character at any depth of JSON nesting: after one backslash or
+ * several (`\u0061`, `\\u0061`, `\\\\u0061`). How many decoding levels (why every one):
+ * - A client decodes a text delta once (the event's JSON) but a tool call's arguments twice: the
+ *   event's JSON, then the arguments' own (OpenAI's `function.arguments` and Responses' `arguments`
+ *   are JSON strings; Anthropic's `partial_json` pieces join into one). A model that writes `q` as
+ *   `\u0071` in its arguments reaches the proxy as `\\u0071`, which the client turns back into `q`.
+ * - The proxy masks bytes and text without knowing which field or level they are (a stream's
+ *   chunks, an error body, a log line), so the level is read from the escape itself: each level
+ *   doubles the backslashes before the `u`, as charPattern already reads every other escaped
+ *   character (`\\+u00XX`, `\\+/`). A JSON string inside the arguments (a third level, which a tool
+ *   may decode) is masked the same way; its text is an echo either way. (Whole text at any depth;
+ *   a stream's held tail covers every letter escaped up to three levels deep: ECHO_EXPANSION.)
+ * - Not followed: escapes of the escape itself (`\u005cu0071`, `\\\u00750071`), which no JSON
+ *   encoder writes at a level it encodes (JSON.stringify, Go, Python write `\\` and `u`), so they
+ *   can only come from the model's own text, one level deeper than any client decodes.
+ * Masking text that holds such an escape decodes every escape of the kind (decodeVerbatimEscapes).
+ */
+export const ESCAPED_VERBATIM = /\\u00(?:2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])/;
 export const BACKSLASH_U00 = Buffer.from('\\u00', 'latin1');
 export const BACKSLASH = 0x5c;
-/** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM. */
-export const CUT_ESCAPE_AT_END = /(?<!\\)(?:\\\\)*\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
+/** A `\u` escape cut off at the text's end, one that may still become ESCAPED_VERBATIM (any backslash: it may be a level's). */
+export const CUT_ESCAPE_AT_END = /\\(?:u(?:0(?:0[2-7]?)?)?)?$/;
 
-/** The text with each escape ESCAPED_VERBATIM finds replaced by its character (other escapes kept). */
+/**
+ * The text with each escape ESCAPED_VERBATIM finds replaced by its character, its backslashes with
+ * it (other escapes kept). JSON stays valid: what goes is a whole escape after pairs of escaped
+ * backslashes, or such pairs and the plain text `u00XX`.
+ */
 export function decodeVerbatimEscapes(text: string): string {
-  return text.replace(/\\(\\|u00([0-9a-fA-F]{2}))/g, (whole, _escaped: string, hex: string | undefined) => {
-    if (hex === undefined) return whole;
+  return text.replace(/\\+u00([0-9a-fA-F]{2})/g, (whole, hex: string) => {
     const char = String.fromCharCode(parseInt(hex, 16));
     return VERBATIM.test(char) ? char : whole;
   });

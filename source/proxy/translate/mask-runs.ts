@@ -2,7 +2,7 @@
 // pair's reader and writer: the client joins a text, thinking or tool-argument run into one string,
 // so a token cut between two deltas is whole only there (core/text-run-mask.ts).
 import type {Redactor} from '../../core/redact.js';
-import {TextRunMasker} from '../../core/text-run-mask.js';
+import {type TailBefore, TextRunMasker} from '../../core/text-run-mask.js';
 import type {TurnEvent} from './events.js';
 
 type RunEvent = Extract<TurnEvent, {type: 'text' | 'thinking' | 'tool-call-args'}>;
@@ -25,6 +25,13 @@ export class TurnEventMasker {
   /** The open run: `text`, `thinking` or `tool:<key>`. */
   private runKey: string | undefined;
   private held: Held[] = [];
+  /**
+   * The tail the last run let out as it ended while it might have begun an echo, and that run's
+   * kind (`text`, `thinking`, `tool`): the next run of each kind goes on from it (a tool call's
+   * arguments after text, the text after the tool call: TextRunMasker.continueAfter). `kinds`:
+   * those that had it. Cleared once a run of its own kind has had it.
+   */
+  private carry: (TailBefore & {kind: string; kinds: Set<string>}) | undefined;
 
   constructor(redactor: Redactor) {
     this.run = new TextRunMasker(redactor);
@@ -47,6 +54,11 @@ export class TurnEventMasker {
         continue;
       }
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
+      if (key !== this.runKey && this.carry && !this.carry.kinds.has(kindOf(key))) {
+        this.carry.kinds.add(kindOf(key));
+        this.run.continueAfter(this.carry);
+        if (this.carry.kind === kindOf(key)) this.carry = undefined;
+      }
       this.runKey = key;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
       let end = i + 1;
@@ -74,6 +86,8 @@ export class TurnEventMasker {
 
   private flush(): TurnEvent[] {
     const out = this.release(this.run.end());
+    const tail = this.run.tail;
+    if (tail && this.runKey !== undefined) this.carry = {...tail, kind: kindOf(this.runKey), kinds: new Set()};
     this.runKey = undefined;
     return out;
   }
@@ -98,6 +112,9 @@ export class TurnEventMasker {
     return out;
   }
 }
+
+/** A run key's kind: every tool call's arguments are one. */
+const kindOf = (key: string) => (key.startsWith('tool:') ? 'tool' : key);
 
 function runKeyOf(event: TurnEvent): string | undefined {
   if (event.type === 'text' || event.type === 'thinking') return event.type;

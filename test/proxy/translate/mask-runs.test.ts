@@ -64,3 +64,42 @@ describe('TurnEventMasker: runs masked whatever events one push carries', () => 
     assert.equal(masker.push(events), events);
   });
 });
+
+describe('TurnEventMasker: a token cut at a block change (its first part ends a run, the rest starts the next)', () => {
+  const shapes: Record<string, (head: string, rest: string) => TurnEvent[]> = {
+    'text → tool call → text': (head, rest) => [
+      {type: 'start'},
+      {type: 'text', text: `key ${head}`},
+      {type: 'tool-call-start', key: 'k', id: 'call_1', name: 'Bash'},
+      {type: 'tool-call-args', key: 'k', json: '{"cmd":"ls"}'},
+      {type: 'tool-call-end', key: 'k'},
+      ...[...`${rest} end`].map((text): TurnEvent => ({type: 'text', text})),
+      {type: 'stop', reason: 'end_turn'},
+    ],
+    'text → arguments': (head, rest) => [
+      {type: 'start'},
+      {type: 'text', text: `key ${head}`},
+      {type: 'tool-call-start', key: 'k', id: 'call_1', name: 'Bash'},
+      ...[...`${rest} end`].map((json): TurnEvent => ({type: 'tool-call-args', key: 'k', json})),
+      {type: 'tool-call-end', key: 'k'},
+      {type: 'stop', reason: 'tool_use'},
+    ],
+  };
+  for (const [name, shape] of Object.entries(shapes)) {
+    it(`${name}, at every cut, pushed 1 to 4 events at a time: the rest never reaches the client`, () => {
+      for (let cut = 1; cut < TOKEN.length; cut++) {
+        for (let size = 1; size <= 4; size++) {
+          const seen = assemble(masked(shape(TOKEN.slice(0, cut), TOKEN.slice(cut)), size));
+          const all = seen.text + seen.args;
+          assert.ok(!all.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}, ${size}: ${all}`);
+          assert.ok(all.includes('…(redacted) end') || (cut >= 12 && seen.text.startsWith('key qwen…(redacted)')), `cut at ${cut}, ${size}: ${all}`);
+        }
+      }
+    });
+  }
+
+  it('a run after the tail that does not go on with the token: every event as it went in', () => {
+    const events = shapes['text → tool call → text']!(TOKEN.slice(0, 8), 'no-token-here');
+    for (let size = 1; size <= 4; size++) assert.deepEqual(masked(events, size), events);
+  });
+});
