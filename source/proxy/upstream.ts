@@ -3,6 +3,7 @@
 // Base URLs come from the provider table with the tui.json overrides applied (an override wins over
 // a host named in the token file).
 import type {IncomingMessage} from 'node:http';
+import {isIP} from 'node:net';
 import {pipeline, type Transform} from 'node:stream';
 import {urlToHttpOptions} from 'node:url';
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
@@ -58,6 +59,10 @@ export interface UpstreamAddress {
   path: string;
   /** `user:password` when the URL carries them (node:http sends them as Basic auth). */
   auth?: string;
+  /** The Host field node:http would send: the host (IPv6 in brackets), and the port when not the protocol's default. */
+  hostField: string;
+  /** The TLS server name node:http's agent would work out per request: the host, '' for an IP address. */
+  servername: string;
 }
 
 /** Distinct upstream URLs kept parsed; a URL carries the client's model or query, so the set is bounded. */
@@ -75,8 +80,13 @@ export function upstreamAddress(url: string): UpstreamAddress {
   const {protocol, hostname, port, path, auth} = urlToHttpOptions(new URL(url));
   // As node:http refuses a URL object of another protocol.
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`Protocol "${protocol}" not supported: an upstream URL is http: or https:`);
-  address = {https: protocol === 'https:', hostname: hostname ?? '', path: path ?? '/'};
-  if (port !== undefined && port !== '') address.port = Number(port);
+  const https = protocol === 'https:';
+  const host = hostname ?? '';
+  address = {https, hostname: host, path: path ?? '/', hostField: host.includes(':') ? `[${host}]` : host, servername: isIP(host) ? '' : host};
+  if (port !== undefined && port !== '') {
+    address.port = Number(port);
+    if (address.port !== (https ? 443 : 80)) address.hostField += `:${address.port}`;
+  }
   if (auth) address.auth = auth;
   if (addresses.size >= MAX_ADDRESSES) addresses.clear();
   addresses.set(url, address);
@@ -122,6 +132,51 @@ export function forwardedRequestHeaders(
   out['accept-encoding'] = 'identity';
   out['content-length'] = String(bodyLength);
   return out;
+}
+
+/**
+ * The request's header fields as node:http's raw list (name, value, name, value, …), with the Host
+ * field and the URL's Basic credentials added as node:http adds them. Handed over whole, the list is
+ * validated and written once, instead of a setHeader per field (validated, stored by lower-case name,
+ * looked up again for Host, Authorization and Expect): ~1 µs of each proxied request (issue 14).
+ * Names that differ only in case are one field, as setHeader makes them: the last value, under its
+ * spelling, in the place of the first. So the head on the wire is byte for byte node:http's.
+ */
+export function upstreamHeaderList(headers: Record<string, string>, address: UpstreamAddress): string[] {
+  const list: string[] = [];
+  /** Index in `list` by lower-case name: needed only once a name is not lower case (lower-case keys of one object never collide). */
+  let byName: Map<string, number> | undefined;
+  let host = -1;
+  let authorization = -1;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const lower = name.toLowerCase();
+    if (lower !== name && !byName) {
+      byName = new Map();
+      for (let i = 0; i < list.length; i += 2) byName.set(list[i]!, i);
+    }
+    const at = byName?.get(lower) ?? -1;
+    if (at >= 0) {
+      list[at] = name;
+      list[at + 1] = headers[name]!;
+      continue;
+    }
+    if (lower === 'host') host = list.length;
+    else if (lower === 'authorization') authorization = list.length;
+    byName?.set(lower, list.length);
+    list.push(name, headers[name]!);
+  }
+  // node:http adds these when the field is absent or empty, and replaces an empty one in its place.
+  const add = (at: number, name: string, value: string) => {
+    if (at < 0) list.push(name, value);
+    else if (!list[at + 1]) {
+      list[at] = name;
+      list[at + 1] = value;
+    }
+  };
+  add(host, 'Host', address.hostField);
+  if (address.auth) add(authorization, 'Authorization', `Basic ${Buffer.from(address.auth).toString('base64')}`);
+  return list;
 }
 
 /**
