@@ -382,25 +382,39 @@ export function bodySpent(body: OutgoingBody): boolean {
 /** The client closed its connection (or Node closed it: server.ts clientError) before its request body ended. */
 export class ClientLeft extends Error {}
 
+/** What collectBody read: the chunks as they came, their total size, and whether the body ended. */
+export interface CollectedBody {
+  chunks: Buffer[];
+  size: number;
+  complete: boolean;
+}
+
 /**
  * Reads a request body chunk by chunk until `stop` says so or it ends; 413 past `limit` bytes.
  * Listens for 'data' instead of iterating, since leaving an iterator destroys the socket before the
- * 413 is sent. On 'stop' the request is paused with its remaining bytes unread.
+ * 413 is sent. On 'stop' the request is paused with its remaining bytes unread. `done` makes the
+ * answer from what was read (its throw rejects): one promise for the read and its use, not a
+ * second one awaiting the first (issue 14).
  */
-export function collectBody(
+export function collectBody<T = CollectedBody>(
   req: IncomingMessage,
   limit: number,
   tooLarge: () => HttpError,
   onChunk?: (chunk: Buffer, size: number) => 'stop' | HttpError | undefined,
-): Promise<{chunks: Buffer[]; size: number; complete: boolean}> {
+  done: (read: CollectedBody) => T = (read) => read as T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (error: Error | undefined, complete: boolean) => {
       req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
       if (error || !complete) req.pause();
-      if (error) reject(error);
-      else resolve({chunks, size, complete});
+      if (error) return reject(error);
+      try {
+        resolve(done({chunks, size, complete}));
+      } catch (failure) {
+        reject(failure);
+      }
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
