@@ -43,7 +43,7 @@ import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, upstreamHeaderList} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 
 export {HttpError};
 
@@ -968,13 +968,12 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
+  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
     const address = upstreamAddress(url);
-    const {https, hostname, port, path, servername} = address;
-    // Plain options: node:http copies them (three times), so a URL object's many fields cost on every
-    // request. The headers go as one list with Host and any Basic auth in it (upstreamHeaderList); the
-    // server name is the one the agent would work out from them.
-    const options: RequestOptions & {servername: string} = {hostname, port, path, method: 'POST', headers: upstreamHeaderList(headers, address), servername, agent: https ? this.agents.https : this.agents.http};
+    const {https, hostname, port, path} = address;
+    // Plain options: node:http copies them (three times), so a URL object's many fields cost on
+    // every request. The headers go as one list, Host and any Basic auth in it (addHostFields).
+    const options: RequestOptions = {hostname, port, path, method: 'POST', headers: addHostFields(headers, address), agent: https ? this.agents.https : this.agents.http};
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(options, resolve);
       request.on('error', reject);

@@ -3,7 +3,6 @@
 // Base URLs come from the provider table with the tui.json overrides applied (an override wins over
 // a host named in the token file).
 import type {IncomingMessage} from 'node:http';
-import {isIP} from 'node:net';
 import {pipeline, type Transform} from 'node:stream';
 import {urlToHttpOptions} from 'node:url';
 import {createBrotliDecompress, createGunzip, createInflate} from 'node:zlib';
@@ -61,8 +60,6 @@ export interface UpstreamAddress {
   auth?: string;
   /** The Host field node:http would send: the host (IPv6 in brackets), and the port when not the protocol's default. */
   hostField: string;
-  /** The TLS server name node:http's agent would work out per request: the host, '' for an IP address. */
-  servername: string;
 }
 
 /** Distinct upstream URLs kept parsed; a URL carries the client's model or query, so the set is bounded. */
@@ -82,7 +79,7 @@ export function upstreamAddress(url: string): UpstreamAddress {
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`Protocol "${protocol}" not supported: an upstream URL is http: or https:`);
   const https = protocol === 'https:';
   const host = hostname ?? '';
-  address = {https, hostname: host, path: path ?? '/', hostField: host.includes(':') ? `[${host}]` : host, servername: isIP(host) ? '' : host};
+  address = {https, hostname: host, path: path ?? '/', hostField: host.includes(':') ? `[${host}]` : host};
   if (port !== undefined && port !== '') {
     address.port = Number(port);
     if (address.port !== (https ? 443 : 80)) address.hostField += `:${address.port}`;
@@ -116,67 +113,70 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'forwarded',
 ]);
 
+/**
+ * The header fields of an upstream request as node:http's raw list (name, value, name, value, …):
+ * the client's but for those never forwarded, the adapter's (`upstream`), `accept-encoding:
+ * identity`, the body's length, and `own` (a translated request's content type and accept). Names
+ * that differ only in case are one field, as node:http's setHeader makes them: the last value, under
+ * its spelling, in the place of the first. send() adds the Host field (addHostFields). One list,
+ * handed to node:http whole, instead of an object per step and a setHeader per field (validated,
+ * stored by lower-case name, looked up again): ~1.5 µs of each proxied request (issue 14).
+ */
 export function forwardedRequestHeaders(
   client: Record<string, string | string[] | undefined>,
   upstream: Record<string, string>,
   bodyLength: number,
-): Record<string, string> {
-  // No prototype: a header name is data (node:http hands `__proto__` over as an own key).
-  const out = Object.create(null) as Record<string, string>;
+  own?: Record<string, string>,
+): string[] {
+  const list: string[] = [];
+  // node:http's names are lower case: the client's fields are distinct as they are.
   for (const name in client) {
     const value = client[name];
     if (value === undefined || !Object.hasOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
+    list.push(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  Object.assign(out, upstream);
-  out['accept-encoding'] = 'identity';
-  out['content-length'] = String(bodyLength);
-  return out;
+  for (const name in upstream) if (Object.hasOwn(upstream, name)) putField(list, name, upstream[name]!);
+  putField(list, 'accept-encoding', 'identity');
+  putField(list, 'content-length', String(bodyLength));
+  if (own) for (const name in own) if (Object.hasOwn(own, name)) putField(list, name, own[name]!);
+  return list;
 }
 
 /**
- * The request's header fields as node:http's raw list (name, value, name, value, …), with the Host
- * field and the URL's Basic credentials added as node:http adds them. Handed over whole, the list is
- * validated and written once, instead of a setHeader per field (validated, stored by lower-case name,
- * looked up again for Host, Authorization and Expect): ~1 µs of each proxied request (issue 14).
- * Names that differ only in case are one field, as setHeader makes them: the last value, under its
- * spelling, in the place of the first. So the head on the wire is byte for byte node:http's.
+ * Completes an upstream request's header list (forwardedRequestHeaders) as node:http completes a
+ * header object: the Host field, and Basic auth from the URL's credentials, each when absent or
+ * empty. So the head on the wire is byte for byte the one node:http writes from an object.
  */
-export function upstreamHeaderList(headers: Record<string, string>, address: UpstreamAddress): string[] {
-  const list: string[] = [];
-  /** Index in `list` by lower-case name: needed only once a name is not lower case (lower-case keys of one object never collide). */
-  let byName: Map<string, number> | undefined;
-  let host = -1;
-  let authorization = -1;
-  for (const name in headers) {
-    if (!Object.hasOwn(headers, name)) continue;
-    const lower = name.toLowerCase();
-    if (lower !== name && !byName) {
-      byName = new Map();
-      for (let i = 0; i < list.length; i += 2) byName.set(list[i]!, i);
-    }
-    const at = byName?.get(lower) ?? -1;
-    if (at >= 0) {
-      list[at] = name;
-      list[at + 1] = headers[name]!;
-      continue;
-    }
-    if (lower === 'host') host = list.length;
-    else if (lower === 'authorization') authorization = list.length;
-    byName?.set(lower, list.length);
-    list.push(name, headers[name]!);
-  }
-  // node:http adds these when the field is absent or empty, and replaces an empty one in its place.
-  const add = (at: number, name: string, value: string) => {
-    if (at < 0) list.push(name, value);
-    else if (!list[at + 1]) {
-      list[at] = name;
-      list[at + 1] = value;
-    }
-  };
-  add(host, 'Host', address.hostField);
-  if (address.auth) add(authorization, 'Authorization', `Basic ${Buffer.from(address.auth).toString('base64')}`);
+export function addHostFields(list: string[], address: UpstreamAddress): string[] {
+  fillField(list, 'Host', address.hostField);
+  if (address.auth) fillField(list, 'Authorization', `Basic ${Buffer.from(address.auth).toString('base64')}`);
   return list;
+}
+
+/** Index of the field named `name` (any case) in a raw header list; -1 when absent. */
+function fieldIndex(list: readonly string[], name: string): number {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < list.length; i += 2) {
+    const other = list[i]!;
+    if (other.length === lower.length && (other === lower || other.toLowerCase() === lower)) return i;
+  }
+  return -1;
+}
+
+/** Sets a field as setHeader does: one of that name (any case) takes the name and value in its place. */
+function putField(list: string[], name: string, value: string): void {
+  const at = fieldIndex(list, name);
+  if (at < 0) list.push(name, value);
+  else {
+    list[at] = name;
+    list[at + 1] = value;
+  }
+}
+
+/** Sets a field as node:http adds Host and Authorization: only when absent, or present but empty. */
+function fillField(list: string[], name: string, value: string): void {
+  const at = fieldIndex(list, name);
+  if (at < 0 || !list[at + 1]) putField(list, name, value);
 }
 
 /**
