@@ -61,6 +61,17 @@ export const DECIDED_FIELDS = ['model', 'stream', 'metadata', 'prompt_cache_key'
 
 /** A decided field by its case-folded name (a Map: a key named `__proto__` is data, not a prototype). */
 const DECIDED_BY_FOLDED = new Map<string, string>(DECIDED_FIELDS.map((name) => [foldCase(name), name]));
+/** Each decided field's bit in ModelScanner's `seen`. */
+const DECIDED_BIT = new Map<string, number>(DECIDED_FIELDS.map((name, i) => [name, 1 << i]));
+
+/** Whether a name is all ASCII without a capital letter: case folding leaves it as it is. */
+function foldsToItself(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return false;
+  }
+  return true;
+}
 
 /**
  * A name with case folded as Go's encoding/json compares field names (it folds `ſ` to `s` and the
@@ -106,7 +117,8 @@ export class ModelScanner {
   private escaped = false;
   private expectKey = true;
   private key: string | undefined;
-  private readonly seen = new Set<string>();
+  /** The decided fields seen so far, one bit each (DECIDED_BIT). */
+  private seen = 0;
   /** Pieces of the top-level string being read (a key or a value), undefined when too long to matter. */
   private token: Buffer[] | undefined;
   /** The one array `token` is (emptied for each string: a string is read to its end before the next begins). */
@@ -257,13 +269,15 @@ export class ModelScanner {
   }
 
   private checkKey(key: string): void {
-    const field = DECIDED_BY_FOLDED.get(foldCase(key));
+    // Most keys are lower-case ASCII: folded, they are what they are (no case folding's two new strings per key).
+    const field = DECIDED_BY_FOLDED.get(key) ?? (foldsToItself(key) ? undefined : DECIDED_BY_FOLDED.get(foldCase(key)));
     if (field === undefined) return;
+    const bit = DECIDED_BIT.get(field)!;
     if (key !== field) {
       this.refuse(`request body has a top-level ${JSON.stringify(sanitizeLine(key))} field: send it as "${field}" (names are case-sensitive here, but some upstreams read any case, so the proxy and the upstream could act on different values)`);
-    } else if (this.seen.has(field)) {
+    } else if (this.seen & bit) {
       this.refuse(`request body repeats the top-level "${field}" field: send it once (parsers disagree on which copy counts, so the proxy and the upstream could act on different values)`);
-    } else this.seen.add(field);
+    } else this.seen |= bit;
   }
 
   private refuse(message: string): void {
@@ -382,25 +396,39 @@ export function bodySpent(body: OutgoingBody): boolean {
 /** The client closed its connection (or Node closed it: server.ts clientError) before its request body ended. */
 export class ClientLeft extends Error {}
 
+/** What collectBody read: the chunks as they came, their total size, and whether the body ended. */
+export interface CollectedBody {
+  chunks: Buffer[];
+  size: number;
+  complete: boolean;
+}
+
 /**
  * Reads a request body chunk by chunk until `stop` says so or it ends; 413 past `limit` bytes.
  * Listens for 'data' instead of iterating, since leaving an iterator destroys the socket before the
- * 413 is sent. On 'stop' the request is paused with its remaining bytes unread.
+ * 413 is sent. On 'stop' the request is paused with its remaining bytes unread. `done` makes the
+ * answer from what was read (its throw rejects): one promise for the read and its use, not a
+ * second one awaiting the first (issue 14).
  */
-export function collectBody(
+export function collectBody<T = CollectedBody>(
   req: IncomingMessage,
   limit: number,
   tooLarge: () => HttpError,
   onChunk?: (chunk: Buffer, size: number) => 'stop' | HttpError | undefined,
-): Promise<{chunks: Buffer[]; size: number; complete: boolean}> {
+  done: (read: CollectedBody) => T = (read) => read as T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (error: Error | undefined, complete: boolean) => {
       req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
       if (error || !complete) req.pause();
-      if (error) reject(error);
-      else resolve({chunks, size, complete});
+      if (error) return reject(error);
+      try {
+        resolve(done({chunks, size, complete}));
+      } catch (failure) {
+        reject(failure);
+      }
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;

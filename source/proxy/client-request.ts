@@ -32,26 +32,28 @@ export interface ClientRequest {
  * misspells by case) a field the proxy decides on (body.ts DECIDED_FIELDS): one scanner reads every
  * body, so the same body gets the same answer whatever its size.
  */
-export async function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
+export function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
   const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge(MAX_BODY_BYTES));
   const streamable = Number.isInteger(declared) && declared > 0;
   const scanner = new ModelScanner();
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
-  const read = await collectBody(req, limit, () => tooLarge(limit), (chunk, size) => {
+  const onChunk = (chunk: Buffer, size: number) => {
     scanner.feed(chunk);
     if (scanner.invalid) return notAnObject();
     if (scanner.refusal) return scanner.refusal;
     if (streamable && size >= STREAM_ABOVE_BYTES && scanner.model) return 'stop';
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
     return undefined;
+  };
+  return collectBody(req, limit, () => tooLarge(limit), onChunk, (read): ClientRequest => {
+    if (!read.complete && scanner.model) {
+      const model = scanner.model;
+      const streamed = {head: read.chunks, req, declaredLength: declared, model, scanner};
+      return {raw: Buffer.alloc(0), body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed};
+    }
+    return parsed(req, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks));
   });
-  if (!read.complete && scanner.model) {
-    const model = scanner.model;
-    const streamed = {head: read.chunks, req, declaredLength: declared, model, scanner};
-    return {raw: Buffer.alloc(0), body: {model: model.value}, model: model.value, stream: false, session: sessionKey(req, {}), headers: req.headers, streamed};
-  }
-  return parsed(req, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks));
 }
 
 /**

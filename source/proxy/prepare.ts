@@ -76,7 +76,8 @@ export interface Translation {
 
 export interface PreparedRequest {
   url: string;
-  headers: Record<string, string>;
+  /** Header fields as a raw list (name, value, …: upstream.ts forwardedRequestHeaders), Host not yet among them. */
+  headers: string[];
   /** The whole body, or a streamed one (body.ts) that can be sent only once. */
   body: OutgoingBody;
   /** The model id sent upstream (for the request log). */
@@ -176,9 +177,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method, model: context.upstreamModel}, targetContext));
   // The client's own headers (anthropic-version, x-stainless-*, openai-beta) mean nothing to an
   // upstream of another protocol: a translated request carries only what the adapter names.
-  const headers = forwardedRequestHeaders({}, target.headers, outgoing.length);
-  headers['content-type'] = 'application/json';
-  headers.accept = plan.upstreamStream ? 'text/event-stream' : 'application/json';
+  const headers = forwardedRequestHeaders({}, target.headers, outgoing.length, {'content-type': 'application/json', accept: plan.upstreamStream ? 'text/event-stream' : 'application/json'});
   return {
     url: target.url,
     headers,

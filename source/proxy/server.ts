@@ -11,7 +11,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
-import {AccountPool, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -43,7 +43,7 @@ import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
-import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress} from './upstream.js';
+import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 
 export {HttpError};
 
@@ -121,6 +121,9 @@ interface ServedList {
   /** Its models that stand for static ids: root routing matches them, and /v1/models lists them, before live-only ones. */
   fromStatic: readonly VisibleModel[];
 }
+
+/** What pickAccount gives: the account and its token, or 'next' (try again) / 'exhausted' (the last failure is the answer). */
+type Picked = {account: Account; poolAccount: PoolMember; token: TokenFile} | 'next' | 'exhausted';
 
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
@@ -643,9 +646,10 @@ export class ProxyServer {
 
     for (;;) {
       const now = this.now();
-      let picked: Awaited<ReturnType<ProxyServer['pickAccount']>>;
+      let picked: Picked;
       try {
-        picked = await this.pickAccount(row, pool, usable, client, attempts, now);
+        const pending = this.pickAccount(row, pool, usable, client, attempts, now);
+        picked = pending instanceof Promise ? await pending : pending;
       } catch (error) {
         if (counting && error instanceof HttpError) return countEstimate(client.model, error.message);
         throw error;
@@ -771,49 +775,66 @@ export class ProxyServer {
    * "Pick account": the pool's next account with a usable credential (refreshed first when due).
    * 'next' when this one could not serve (try again), 'exhausted' when the last failure (or an
    * overload met on the way) is the client's answer; throws 429 when every account is cooling down.
+   * Answers at once when nothing is to be waited for (a listed account whose token needs no
+   * refresh: nearly every request), else a promise: an await per request was a microtask and a
+   * promise more on a small answer's path (issue 14).
    */
-  private async pickAccount(
-    row: ProviderRow,
-    pool: AccountPool,
-    usable: readonly Account[],
-    client: ClientRequest,
-    attempts: Attempts,
-    now: number,
-  ): Promise<{account: Account; poolAccount: PoolMember; token: TokenFile} | 'next' | 'exhausted'> {
+  private pickAccount(row: ProviderRow, pool: AccountPool, usable: readonly Account[], client: ClientRequest, attempts: Attempts, now: number): Picked | Promise<Picked> {
     const pick = attempts.retrySame
       ? {account: attempts.retrySame}
       : pool.pick({now, session: client.session, model: client.model, exclude: attempts.tried, ranked: pool.strategy === 'most-headroom' ? this.options.rank?.(row.id, usable) : undefined});
     attempts.retrySame = undefined;
-    if (!pick.account) {
-      const last = attempts.lastFailure;
-      // A provider fault met on the way is the answer, not the proxy's own 429 (issue 11).
-      if (attempts.transient) return 'exhausted';
-      if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
-      // A lone account's own limit: the upstream's answer (its Retry-After) is the client's; its cooldown holds for the next.
-      if (last && (pool.size === 1 || pool.single)) return 'exhausted';
-      // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
-      if (!pick.cooling) throw await this.noAccountError(row);
-      const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
-      throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
-    }
+    if (!pick.account) return this.noneToPick(row, pool, attempts, pick);
     const poolAccount = pick.account;
-    const account = usable.find((a) => a.id === poolAccount.id) ?? (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
+    const account = usable.find((a) => a.id === poolAccount.id);
+    return account ? this.pickedAccount(row, pool, account, poolAccount, attempts, now) : this.pickUnlisted(row, pool, poolAccount, attempts, now);
+  }
+
+  /** pickAccount when the pool has no account left to try: the answer, or why none can serve. */
+  private async noneToPick(row: ProviderRow, pool: AccountPool, attempts: Attempts, pick: Exclude<PickResult, {account: unknown}>): Promise<Picked> {
+    const last = attempts.lastFailure;
+    // A provider fault met on the way is the answer, not the proxy's own 429 (issue 11).
+    if (attempts.transient) return 'exhausted';
+    if (last && last.outcome.failure?.kind !== 'quota' && last.outcome.failure?.kind !== 'rate-limit') return 'exhausted';
+    // A lone account's own limit: the upstream's answer (its Retry-After) is the client's; its cooldown holds for the next.
+    if (last && (pool.size === 1 || pool.single)) return 'exhausted';
+    // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
+    if (!pick.cooling) throw await this.noAccountError(row);
+    const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+    throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
+  }
+
+  /** pickAccount for a pool member not in the usable list it was given (that list is older than the pool's): the list now. */
+  private async pickUnlisted(row: ProviderRow, pool: AccountPool, poolAccount: PoolMember, attempts: Attempts, now: number): Promise<Picked> {
+    const account = (await this.accounts.usable(row.id)).find((a) => a.id === poolAccount.id);
+    if (!account) return this.missingAccount(row, poolAccount, attempts);
+    return this.pickedAccount(row, pool, account, poolAccount, attempts, now);
+  }
+
+  /** Paused, removed or moved since the list was read: not a failure of its credential. */
+  private async missingAccount(row: ProviderRow, poolAccount: PoolMember, attempts: Attempts): Promise<Picked> {
+    attempts.tried.add(poolAccount.id);
+    if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
+    return 'next';
+  }
+
+  /** The picked account's token: read (one stat), refreshed when due (waited for), checked to hold a credential. */
+  private pickedAccount(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, attempts: Attempts, now: number): Picked | Promise<Picked> {
     // One stat tells both whether the file is there and whether it changed since it was read.
-    const read = account ? this.accounts.read(account) : 'missing';
-    if (!account || read === 'missing') {
-      // Paused, removed or moved since the list was read: not a failure of its credential.
-      attempts.tried.add(poolAccount.id);
-      if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
-      return 'next';
-    }
-    let token = read;
-    if (!token) {
+    const read = this.accounts.read(account);
+    if (read === 'missing') return this.missingAccount(row, poolAccount, attempts);
+    if (!read) {
       // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
       // for this request without a cooldown, and read again on the next one.
       attempts.tried.add(account.id);
       return 'next';
     }
-    if (refreshDue(this.resolved(row.id), token, now)) token = (await this.tryRefresh(row, account, false)) ?? token;
+    if (refreshDue(this.resolved(row.id), read, now)) return this.tryRefresh(row, account, false).then((token) => this.withCredential(row, pool, account, poolAccount, token ?? read, attempts, now));
+    return this.withCredential(row, pool, account, poolAccount, read, attempts, now);
+  }
+
+  /** The pick, when the token holds a credential the adapter can send; else the account fails as unauthorised. */
+  private withCredential(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, token: TokenFile, attempts: Attempts, now: number): Picked {
     if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
       attempts.tried.add(account.id);
@@ -947,11 +968,12 @@ export class ProxyServer {
   }
 
   /** One upstream request over a keep-alive agent (node:http: no extra client library in the child). */
-  private send(url: string, headers: Record<string, string>, body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
-    const {https, hostname, port, path, auth} = upstreamAddress(url);
-    // Plain options: node:http copies them (twice), so a URL object's many fields cost on every request.
-    const options: RequestOptions = {hostname, port, path, method: 'POST', headers, agent: https ? this.agents.https : this.agents.http};
-    if (auth) options.auth = auth;
+  private send(url: string, headers: string[], body: OutgoingBody, client: ClientWatch): Promise<IncomingMessage> {
+    const address = upstreamAddress(url);
+    const {https, hostname, port, path} = address;
+    // Plain options: node:http copies them (three times), so a URL object's many fields cost on
+    // every request. The headers go as one list, Host and any Basic auth in it (addHostFields).
+    const options: RequestOptions = {hostname, port, path, method: 'POST', headers: addHostFields(headers, address), agent: https ? this.agents.https : this.agents.http};
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(options, resolve);
       request.on('error', reject);

@@ -75,6 +75,11 @@ describe('ModelScanner refuses top-level keys the proxy and an upstream could re
       ['{"model":"a","MODEL":"b"}', 'MODEL'],
       ['{"\\u017ftream":true}', '\u017ftream'],
       ['{"prompt_cache_\\u212aey":"p"}', 'prompt_cache_\u212aey'],
+      // Not escaped: read in place (no JSON.parse), folded all the same; the ligature ﬆ folds to two letters.
+      ['{"model":"a","\u017ftream":true}', '\u017ftream'],
+      ['{"\ufb06ream":true}', '\ufb06ream'],
+      ['{"model":"a","Stream":true}', 'Stream'],
+      ['{"metadatA":{}}', 'metadatA'],
     ] as const) {
       const decoded = JSON.parse(`"${key}"`) as string;
       assert.match(refusal(text) ?? '', new RegExp(`^request body has a top-level ${JSON.stringify(decoded)} field: send it as "`), text);
