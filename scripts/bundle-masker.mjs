@@ -2,9 +2,10 @@
 // Bundles the masker (source/core/redact.ts and its parts in core/redact/) into its entry's built
 // file, dist/source/core/redact.js, from the TypeScript source: tsc builds incrementally and does not
 // write the entry again when only a part changed, so bundling its output would keep a stale masker.
-// Why: every command's output passes the masker (cli/run.ts), and the command line loads its modules
-// unbundled, each file adding to every command's start (`accounts --json` has a budget of 3× `node
-// -e 0`, DESIGN.md). The masker is split by concern to be read; loaded, it is one module. Modules
+// Why: every command's output passes the masker (cli/run.ts), and each module loaded adds to every
+// command's start (`accounts --json` has a budget of 3× `node -e 0`, DESIGN.md). The binary now has its
+// own bundle (bundle-cli.mjs, from the source); this one is what the TUI's bundle and the unbundled
+// modules load. The masker is split by concern to be read; loaded, it is one module. Modules
 // outside core/redact/ stay imports (their paths rewritten for the entry's folder).
 import {build} from 'esbuild';
 import path from 'node:path';

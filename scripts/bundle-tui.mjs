@@ -2,7 +2,7 @@
 // Bundles the TUI (dist/source/ui/launch.js and everything it imports) into dist/tui/launch.js.
 // Why: loading Ink, React and Yoga as hundreds of separate modules takes ~400 ms on Node 20, which
 // has no compile cache; one bundle loads in ~100 ms, which is what makes the first frame fast.
-// The command line itself stays unbundled: its commands load only what they need.
+// The command line has its own bundle, split so that its commands load only what they need (bundle-cli.mjs).
 import {build} from 'esbuild';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';

@@ -1,8 +1,9 @@
 // `ccs-tui --help`: every command's usage and summary, in columns that fit 80 cells.
 import {cellWidth, padCells} from '../core/cells.js';
-import {COMMANDS} from './commands/index.js';
+import {allCommands} from './commands/index.js';
 
-export function helpText(): string {
+export async function helpText(): Promise<string> {
+  const commands = await allCommands();
   const column = 44;
   // Long usages put their summary on the next line, so the help fits 80 columns.
   const row = (usage: string, summary: string) =>
@@ -12,7 +13,7 @@ export function helpText(): string {
     '',
     'usage:',
     row('ccs-tui', 'open the full-screen TUI (needs a terminal)'),
-    ...COMMANDS.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
+    ...commands.map((c) => row(`ccs-tui ${c.name.join(' ')} ${c.usage}`.trimEnd(), c.summary)),
     '',
     'The CCS dir is $CCS_DIR, else $CCS_HOME/.ccs, else ~/.ccs.',
     '--target NAME: act on a remote CLIProxyAPI server named in tui.json "targets"',

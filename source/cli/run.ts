@@ -75,7 +75,7 @@ function unknownCommandText(args: readonly string[], group: boolean): string {
 
 async function printHelp(io: CliIo): Promise<number> {
   // Loaded only here: the help's columns need the cell measure (core/cells.ts), which is slow to load.
-  io.stdout.write((await import('./help.js')).helpText());
+  io.stdout.write(await (await import('./help.js')).helpText());
   return 0;
 }
 
@@ -112,11 +112,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       return await startTui(ctx);
     }
     // Loaded here, after the TUI's branch: the commands and their stores are not the TUI's (its bundle
-    // has its own), and loading them first delayed its first frame.
-    const {COMMANDS} = await import('./commands/index.js');
-    const found = findCommand(COMMANDS, args);
+    // has its own), and loading them first delayed its first frame. Only the commands that start with
+    // the first word are loaded: no other can match, and they are the "did you mean" list.
+    const candidates = await (await import('./commands/index.js')).commandsStartingWith(args[0]!);
+    const found = findCommand(candidates, args);
     if (!found) {
-      const near = COMMANDS.filter((c) => c.name[0] === args[0]).map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
+      const near = candidates.map((c) => `ccs-tui ${c.name.join(' ')} ${c.usage}`);
       // `ccs-tui --json --help` names no command: the whole help, as `ccs-tui --help`.
       if (asksHelp(ownArgs(args)) && ownArgs(args).every((arg) => arg.startsWith('-'))) return printHelp(io);
       // `ccs-tui proxy --help`: the group's commands are the help asked for.

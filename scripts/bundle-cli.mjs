@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Bundles the command line (source/cli/main.ts and every module it loads, at once or lazily) into its
+// entry's built file, dist/source/cli/main.js, and `bundle-*.js` chunks beside it.
+// Why: `accounts --json` has a budget of 3× `node -e 0` (DESIGN.md), and Node 20 loads each ES module
+// on its own (resolve, stat, read, package scope, compile): the ~50 modules of a command were a fifth
+// of its time. Split at every lazy import (`await import(...)`), so a command still loads only what it
+// uses, and each module is in one chunk only: module state (the masker's remembered secrets, the token
+// reads it is told of) stays one per process. From the TypeScript source, as bundle-masker.mjs does
+// (tsc builds incrementally and would not write main.js again). The TUI is not in it: ui/start.js
+// stays a module of its own and loads the TUI's bundle (bundle-tui.mjs). Source maps are linked:
+// `node --enable-source-maps` shows the source files in a stack trace.
+import {build} from 'esbuild';
+import {readdirSync, rmSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist/source/cli');
+const tuiStart = path.join(root, 'source/ui/start.ts');
+
+/** The TUI's entry stays an import of dist/source/ui/start.js (relative to outdir, where every chunk is). */
+const tuiStaysOutside = {
+  name: 'tui-stays-outside',
+  setup(esbuild) {
+    esbuild.onResolve({filter: /[\\/]ui[\\/]start\.js$/}, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      if (resolved !== tuiStart) return undefined;
+      return {path: path.relative(outdir, path.join(root, 'dist/source/ui/start.js')).split(path.sep).join('/'), external: true};
+    });
+  },
+};
+
+// Chunks of an earlier build (their names carry a hash of their content).
+for (const name of readdirSync(outdir)) if (name.startsWith('bundle-')) rmSync(path.join(outdir, name));
+
+await build({
+  plugins: [tuiStaysOutside],
+  entryPoints: [path.join(root, 'source/cli/main.ts')],
+  outdir,
+  chunkNames: 'bundle-[name]-[hash]',
+  allowOverwrite: true,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
