@@ -27,6 +27,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The binary (dist/source/cli/main.js) and the proxy child run from bundles that only `npm run build`
+// makes (scripts/bundle-cli.mjs); `tsc` alone updates the modules the tests import but not them, so
+// tests that spawn the binary would run older code than the rest.
+const newestSource = (dir) => readdirSync(dir).reduce((newest, name) => {
+  const full = path.join(dir, name);
+  return Math.max(newest, statSync(full).isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+}, 0);
+const bundle = path.join(root, 'dist', 'source', 'cli', 'main.js');
+let bundleTime = 0;
+try {
+  bundleTime = statSync(bundle).mtimeMs;
+} catch {}
+if (newestSource(path.join(root, 'source')) > bundleTime) {
+  console.error(`warning: source/ is newer than ${path.relative(root, bundle)}: run \`npm run build\` (tsc alone does not rebuild the bundled binary the tests spawn)`);
+}
+
 const home = mkdtempSync(path.join(tmpdir(), 'ccs-tui-test-home-'));
 const env = {...process.env, HOME: home, CCS_DIR: '', CCS_HOME: '', XDG_CONFIG_HOME: path.join(home, '.config'), CI: 'false', FORCE_COLOR: '0'};
 delete env.CCS_DIR;

@@ -139,7 +139,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     // Messages quote names from files and servers: shown without escapes, credentials masked.
     const report = describeUserError(error);
-    const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}`;
+    const message = report ? await redactedMessage(ctx, report.text) : `unexpected error: ${await redactedMessage(ctx, (error as Error | null)?.stack ?? String(error))}\n(a fault in ccs-tui; its trace names built bundle files: NODE_OPTIONS=--enable-source-maps names the source files)`;
     const exitCode = report?.exitCode ?? 1;
     // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
     // after the data a FailureWithData carries (env's exports and notes).

@@ -90,6 +90,21 @@ export function upstreamAddress(url: string): UpstreamAddress {
   return address;
 }
 
+/**
+ * The field names a message's Connection header lists (lower case), which a proxy removes before
+ * forwarding (RFC 9110 7.6.1: they are meant for the next hop only); undefined for the usual
+ * `keep-alive` / `close`, which name no other field.
+ */
+function connectionOptions(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined;
+  const names = new Set<string>();
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
 /** Request headers never forwarded: hop-by-hop, the proxy's own credentials, and compression (streams pass raw). */
 const DROPPED_REQUEST_HEADERS = new Set([
   'host',
@@ -129,10 +144,11 @@ export function forwardedRequestHeaders(
   own?: Record<string, string>,
 ): string[] {
   const list: string[] = [];
+  const named = connectionOptions(client.connection);
   // node:http's names are lower case: the client's fields are distinct as they are.
   for (const name in client) {
     const value = client[name];
-    if (value === undefined || !Object.hasOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name)) continue;
+    if (value === undefined || !Object.hasOwn(client, name) || DROPPED_REQUEST_HEADERS.has(name) || named?.has(name)) continue;
     list.push(name, Array.isArray(value) ? value.join(', ') : value);
   }
   for (const name in upstream) if (Object.hasOwn(upstream, name)) putField(list, name, upstream[name]!);
@@ -192,9 +208,10 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-
 
 export function forwardedResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
+  const named = connectionOptions(upstream.connection);
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || !Object.hasOwn(upstream, name) || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase())) continue;
+    if (value === undefined || !Object.hasOwn(upstream, name) || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase()) || named?.has(name.toLowerCase())) continue;
     out[name] = value;
   }
   return out;

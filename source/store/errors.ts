@@ -29,7 +29,7 @@ export const errorAdvice = (error: unknown): ErrorAdvice | undefined => (error i
 
 /**
  * The report for an error a person can act on: a UserError or a corrupt file (their messages already
- * name the file or field), or a file operation the system refused (EACCES, EPERM, EROFS: the path and
+ * name the file or field), a file operation the system refused (EACCES, EPERM, EROFS: the path and
  * the code). Undefined for anything else: an unexpected error, which the caller shows as such.
  */
 export function describeUserError(error: unknown, surface: ErrorSurface = 'cli'): ErrorReport | undefined {
@@ -39,5 +39,8 @@ export function describeUserError(error: unknown, surface: ErrorSurface = 'cli')
   if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 'EROFS') {
     return {text: `${err.path ?? ''}: permission denied (${err.code})`, exitCode: 1};
   }
+  // A path whose parts are of the wrong kind (CCS_DIR naming a file, a token dir that is a file).
+  if (err?.code === 'ENOTDIR') return {text: `${err.path ?? ''}: a part of this path is a file where a directory is expected (ENOTDIR)`, exitCode: 1};
+  if (err?.code === 'EISDIR') return {text: `${err.path ?? ''}: a directory where a file is expected (EISDIR)`, exitCode: 1};
   return undefined;
 }

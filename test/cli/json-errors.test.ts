@@ -2,7 +2,7 @@
 // `{error, exitCode}`, the same words as the stderr line, and the same exit code.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {mkdirSync, rmSync} from 'node:fs';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -232,5 +232,22 @@ test('rotate whose native follow fails still says the default moved: the line on
     } finally {
       ccs.cleanup();
     }
+  }
+});
+
+test('a CCS dir whose token dir is a file: the path and what is wrong, no stack trace', async () => {
+  const ccs = makeTempCcs();
+  try {
+    rmSync(ccs.paths.authDir, {recursive: true});
+    writeFileSync(ccs.paths.authDir, 'not a directory\n');
+    for (const args of [['accounts'], ['accounts', '--json']]) {
+      const result = await runBin(args, ccs.env);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /a (part of this path is a file where a directory is expected|directory where a file is expected)/);
+      assert.ok(result.stderr.includes(path.basename(ccs.paths.authDir)), result.stderr);
+      assert.doesNotMatch(result.stderr, /unexpected error|\n\s+at /);
+    }
+  } finally {
+    ccs.cleanup();
   }
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {Agent, request, type ClientRequest} from 'node:http';
 import {createServer, type AddressInfo} from 'node:net';
 import {after, before, describe, it} from 'node:test';
-import {addHostFields, forwardedRequestHeaders, upstreamAddress} from '../../source/proxy/upstream.js';
+import {addHostFields, forwardedRequestHeaders, forwardedResponseHeaders, upstreamAddress} from '../../source/proxy/upstream.js';
 
 /** A TCP server that keeps each request's head as sent and answers 204. */
 let heads: string[] = [];
@@ -109,5 +109,13 @@ describe('forwardedRequestHeaders', () => {
 
   it('refuses a value node:http would refuse', () => {
     assert.throws(() => request({host: '127.0.0.1', port, agent, headers: forwardedRequestHeaders({'x-a': 'line\r\nInjected: 1'}, {}, 0)}), {code: 'ERR_INVALID_CHAR'});
+  });
+
+  it('drops the fields a Connection header names, both ways (RFC 9110 7.6.1: meant for the next hop only)', () => {
+    const sent = forwardedRequestHeaders({connection: 'close, X-Hop-Secret,  x-other ', 'x-hop-secret': 's3cret', 'x-other': 'o', 'x-kept': 'k'}, {}, 0);
+    assert.deepEqual(sent, ['x-kept', 'k', 'accept-encoding', 'identity', 'content-length', '0']);
+    const plain = forwardedRequestHeaders({connection: 'keep-alive', 'x-kept': 'k'}, {}, 0);
+    assert.deepEqual(plain, ['x-kept', 'k', 'accept-encoding', 'identity', 'content-length', '0']);
+    assert.deepEqual(forwardedResponseHeaders({connection: 'X-Upstream-Only', 'x-upstream-only': 'u', 'content-type': 'application/json'}), {'content-type': 'application/json'});
   });
 });
