@@ -20,6 +20,7 @@ export function recoverable(raw: string): string[] {
   for (const line of raw.split(/\r\n|\r|\n/)) {
     const data = line.startsWith('data:') ? line.slice(5).trim() : line.trim();
     if (data.startsWith('{') || data.startsWith('[')) jsons.push(data);
+    else if (data.includes('{')) jsons.push(data.slice(data.indexOf('{')));
   }
   if (raw.trim().startsWith('{')) jsons.push(raw);
   for (const json of jsons) {
@@ -39,6 +40,7 @@ export function recoverable(raw: string): string[] {
     try {
       more.push(decodeURIComponent(text));
     } catch {}
+    more.push(text.replace(/\\+u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))));
     const unwrapped = text.replace(/\\r\\n|\\n|\r\n|\n/g, '');
     for (const m of unwrapped.matchAll(/[A-Za-z0-9+/_-]{12,}={0,2}/g)) for (let s = 0; s < 4; s++) more.push(Buffer.from(m[0].slice(s), 'base64').toString('latin1'));
   }

@@ -254,3 +254,56 @@ describe('rv-mask: block change in a non-streaming answer (pass-through claude)'
     assert.ok(!texts.includes(token), `text blocks joined: ${texts}`);
   });
 });
+
+describe('rv-mask: a carry replaced by the run between (text → other run ending in a token head → text)', () => {
+  const tokenC = tokenOf(claude);
+  const block = (index: number, start: Record<string, unknown>, type: string, field: string, pieces: string[]) => [
+    sse('content_block_start', {type: 'content_block_start', index, content_block: start}),
+    ...pieces.map((p) => sse('content_block_delta', {type: 'content_block_delta', index, delta: {type, [field]: p}})),
+    sse('content_block_stop', {type: 'content_block_stop', index}),
+  ];
+  const anthropicRuns = (token: string, middle: 'thinking' | 'tool') => {
+    const s = `key ${token} end`;
+    const c = s.indexOf(token) + 8;
+    const all = anthropicEvents([]);
+    const mid = middle === 'thinking' ? block(1, {type: 'thinking', thinking: '', signature: ''}, 'thinking_delta', 'thinking', [`so ${token.slice(0, 5)}`]) : block(1, {type: 'tool_use', id: 'toolu_1', name: 'Read', input: {}}, 'input_json_delta', 'partial_json', [`{"a":"${token.slice(0, 5)}`]);
+    return [all[0]!, ...block(0, {type: 'text', text: ''}, 'text_delta', 'text', [s.slice(0, c)]), ...mid, ...block(2, {type: 'text', text: ''}, 'text_delta', 'text', [s.slice(c)]), ...all.slice(-2)];
+  };
+  for (const middle of ['thinking', 'tool'] as const)
+    for (const mode of ['whole', 'trickle'] as Mode[])
+      it(`pass-through claude, middle ${middle}, ${mode}`, async () => {
+        const f = await oneAccountFixture(claude);
+        try {
+          serve(f, anthropicRuns(tokenC, middle), mode);
+          const r = await askRaw(f, msgReq(true));
+          const joined = joinAnthropic(r.text);
+          assert.ok(!joined.some((t) => t.includes(tokenC)), `text blocks joined: ${joined.at(-1)}`);
+        } finally {
+          await f.close();
+        }
+      });
+  const tokenQ = tokenOf(qwen);
+  for (const middle of ['reasoning', 'tool'] as const)
+    for (const client of ['anthropic', 'chat'] as const)
+      for (const mode of ['whole', 'trickle'] as Mode[])
+        it(`qwen ${client === 'anthropic' ? 'translated to Claude Code' : 'pass-through Chat'}, middle ${middle}, ${mode}`, async () => {
+          const f = await oneAccountFixture(qwen);
+          try {
+            const s = `key ${tokenQ} end`;
+            const c = s.indexOf(tokenQ) + 8;
+            const mid = middle === 'reasoning' ? chatChunk({reasoning_content: `so ${tokenQ.slice(0, 5)}`}) : chatChunk({tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Read', arguments: `{"a":"${tokenQ.slice(0, 5)}`}}]});
+            serve(f, [chatChunk({content: s.slice(0, c)}), mid, chatChunk({content: s.slice(c)}), chatChunk({}, 'stop'), 'data: [DONE]\n\n'], mode);
+            if (client === 'anthropic') {
+              const r = await askRaw(f, {model: 'qwen3-coder-plus', max_tokens: 64, stream: true, messages: [{role: 'user', content: 'hi'}]}, '/api/provider/qwen/v1/messages');
+              const joined = joinAnthropic(r.text);
+              assert.ok(!joined.some((t) => t.includes(tokenQ)), `text blocks joined: ${joined.at(-1)}`);
+            } else {
+              const r = await askRaw(f, {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}, '/v1/chat/completions');
+              const content = r.text.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)).choices[0].delta.content ?? '').join('');
+              assert.ok(!content.includes(tokenQ), `the client's joined content: ${content}`);
+            }
+          } finally {
+            await f.close();
+          }
+        });
+});
