@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
+import OpenAI from 'openai';
 import {API_KEY, oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
 import {leaks} from './rv-harness.js';
 
@@ -306,4 +307,103 @@ describe('rv-mask: a carry replaced by the run between (text → other run endin
             await f.close();
           }
         });
+});
+
+describe('rv-mask: pass-through Responses (codex): text → function call ending in a token head → text', () => {
+  const codex = {provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: 'cdxAccess-TOKEN_77aa88bb99cc00dd'})};
+  const token = tokenOf(codex);
+  const ev = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+  for (const mode of ['whole', 'trickle'] as Mode[])
+    it(`output_text the SDK joins (${mode})`, async () => {
+      const f = await oneAccountFixture(codex);
+      try {
+        const s = `key ${token} end`;
+        const c = s.indexOf(token) + 8;
+        const message = (id: string, index: number, text: string) => [
+          ev('response.output_item.added', {output_index: index, item: {id, type: 'message', role: 'assistant', status: 'in_progress', content: []}}),
+          ev('response.content_part.added', {item_id: id, output_index: index, content_index: 0, part: {type: 'output_text', text: '', annotations: []}}),
+          ev('response.output_text.delta', {item_id: id, output_index: index, content_index: 0, delta: text}),
+          ev('response.output_item.done', {output_index: index, item: {id, type: 'message', role: 'assistant', status: 'completed', content: [{type: 'output_text', text, annotations: []}]}}),
+        ];
+        const call = [
+          ev('response.output_item.added', {output_index: 1, item: {id: 'fc_1', type: 'function_call', status: 'in_progress', call_id: 'call_1', name: 'Read', arguments: ''}}),
+          ev('response.function_call_arguments.delta', {item_id: 'fc_1', output_index: 1, delta: `{"a":"${token.slice(0, 5)}`}),
+        ];
+        serve(f, [ev('response.created', {response: {id: 'resp_1', object: 'response', status: 'in_progress', output: []}}), ...message('msg_1', 0, s.slice(0, c)), ...call, ...message('msg_2', 2, s.slice(c)), ev('response.completed', {response: {id: 'resp_1', object: 'response', status: 'completed', output: []}})], mode);
+        const sdk = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+        const final = await sdk.responses.stream({model: 'gpt-5.2-codex', input: 'hi'}).finalResponse();
+        assert.ok(!final.output_text.includes(token), `the OpenAI SDK's finalResponse().output_text: ${final.output_text}`);
+        const r = await askRaw(f, {model: 'gpt-5.2-codex', stream: true, input: 'hi'}, '/v1/responses');
+        const outputText = r.text.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6))).filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+        assert.ok(!outputText.includes(token), `the SDK's output_text: ${outputText}`);
+      } finally {
+        await f.close();
+      }
+    });
+});
+
+describe('rv-mask: Responses final output_text joins message items (codex pass-through)', () => {
+  const codex = {provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: 'cdxAccess-TOKEN_77aa88bb99cc00dd'})};
+  const token = tokenOf(codex);
+  const ev = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+  for (const args of ['{"a":1}', 'none'])
+    it(`text → ${args === 'none' ? 'nothing' : 'function call'} → text, response.completed with the full output`, async () => {
+      const f = await oneAccountFixture(codex);
+      try {
+        const s = `key ${token} end`;
+        const c = s.indexOf(token) + 8;
+        const item = (id: string, text: string, status: string) => ({id, type: 'message', role: 'assistant', status, content: status === 'completed' ? [{type: 'output_text', text, annotations: []}] : []});
+        const message = (id: string, index: number, text: string) => [
+          ev('response.output_item.added', {output_index: index, item: item(id, text, 'in_progress')}),
+          ev('response.content_part.added', {item_id: id, output_index: index, content_index: 0, part: {type: 'output_text', text: '', annotations: []}}),
+          ev('response.output_text.delta', {item_id: id, output_index: index, content_index: 0, delta: text}),
+          ev('response.output_text.done', {item_id: id, output_index: index, content_index: 0, text}),
+          ev('response.output_item.done', {output_index: index, item: item(id, text, 'completed')}),
+        ];
+        const fc = {id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'Read', arguments: args};
+        const call = args === 'none' ? [] : [ev('response.output_item.added', {output_index: 1, item: {...fc, status: 'in_progress', arguments: ''}}), ev('response.function_call_arguments.delta', {item_id: 'fc_1', output_index: 1, delta: args}), ev('response.output_item.done', {output_index: 1, item: fc})];
+        const second = args === 'none' ? 1 : 2;
+        const output = [item('msg_1', s.slice(0, c), 'completed'), ...(args === 'none' ? [] : [fc]), item('msg_2', s.slice(c), 'completed')];
+        const resp = (status: string, out: unknown[]) => ({id: 'resp_1', object: 'response', created_at: 1, status, model: 'gpt-5.2-codex', output: out, usage: status === 'completed' ? {input_tokens: 1, output_tokens: 1, total_tokens: 2, input_tokens_details: {cached_tokens: 0}, output_tokens_details: {reasoning_tokens: 0}} : null});
+        serve(f, [ev('response.created', {response: resp('in_progress', [])}), ...message('msg_1', 0, s.slice(0, c)), ...call, ...message('msg_2', second, s.slice(c)), ev('response.completed', {response: resp('completed', output)})], 'whole');
+        const sdk = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/v1`, maxRetries: 0});
+        const stream = sdk.responses.stream({model: 'gpt-5.2-codex', input: 'hi'});
+        let deltas = '';
+        for await (const e of stream) if (e.type === 'response.output_text.delta') deltas += e.delta;
+        const final = await stream.finalResponse();
+        assert.ok(!deltas.includes(token), `joined deltas: ${deltas}`);
+        assert.ok(!final.output_text.includes(token), `the OpenAI SDK's finalResponse().output_text: ${final.output_text}`);
+      } finally {
+        await f.close();
+      }
+    });
+});
+
+describe('rv-mask: translated Anthropic → Responses client (claude): text → tool_use → text', () => {
+  const token = tokenOf(claude);
+  const block = (index: number, start: Record<string, unknown>, type: string, field: string, pieces: string[]) => [
+    sse('content_block_start', {type: 'content_block_start', index, content_block: start}),
+    ...pieces.map((p) => sse('content_block_delta', {type: 'content_block_delta', index, delta: {type, [field]: p}})),
+    sse('content_block_stop', {type: 'content_block_stop', index}),
+  ];
+  for (const middle of ['tool', 'tool-head'] as const)
+    it(`SDK output_text and deltas (${middle})`, async () => {
+      const f = await oneAccountFixture(claude);
+      try {
+        const s = `key ${token} end`;
+        const c = s.indexOf(token) + 8;
+        const all = anthropicEvents([]);
+        const args = middle === 'tool' ? '{"a":1}' : `{"a":"${token.slice(0, 5)}`;
+        serve(f, [all[0]!, ...block(0, {type: 'text', text: ''}, 'text_delta', 'text', [s.slice(0, c)]), ...block(1, {type: 'tool_use', id: 'toolu_1', name: 'Read', input: {}}, 'input_json_delta', 'partial_json', [args]), ...block(2, {type: 'text', text: ''}, 'text_delta', 'text', [s.slice(c)]), ...all.slice(-2)], 'whole');
+        const sdk = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude/v1`, maxRetries: 0});
+        const stream = sdk.responses.stream({model: 'claude-sonnet-4-5', input: 'hi'});
+        let deltas = '';
+        for await (const e of stream) if (e.type === 'response.output_text.delta') deltas += e.delta;
+        const final = await stream.finalResponse();
+        assert.ok(!deltas.includes(token), `joined deltas: ${deltas}`);
+        assert.ok(!final.output_text.includes(token), `finalResponse().output_text: ${final.output_text}`);
+      } finally {
+        await f.close();
+      }
+    });
 });
