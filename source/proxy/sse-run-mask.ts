@@ -13,7 +13,7 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /** The JSON keys of those fields, at a string value. */
 const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
@@ -105,13 +105,13 @@ export class SseRunMasker {
   private lastFrame: string | undefined;
   private lastRuns: Array<string | undefined> | undefined;
   /**
-   * The tail the last run that ended let out while it might have begun an echo (TextRunMasker.tail),
-   * the kind of that run (kindOf) and its field's key: the next run of each kind goes on from it
-   * (a tool call's arguments after text, the text after the tool call: see tailBefore). `kinds`:
-   * those that had it. Cleared once a run of its own kind has had it. While it is set, events with
-   * a field of that key, or any field before another kind had it, are looked at one by one.
+   * The tails runs let out as they ended while they might have begun an echo (TextRunMasker.tail),
+   * one per kind (kindOf), each with its field's key: the next run of a kind goes on from its own
+   * kind's (the text after a tool call), else from the latest other it has not had (a tool call's
+   * arguments after text): see tailBefore. While one is kept, events with a field of its key, or
+   * any field before another kind had it, are looked at one by one.
    */
-  private carry: (TailBefore & {kind: string; field: string; kinds: Set<string>}) | undefined;
+  private readonly carries = new RunCarries<{field: string}>();
   /** The field key of each run seen (for the carry). */
   private readonly runFields = new Map<string, string>();
 
@@ -162,9 +162,9 @@ export class SseRunMasker {
    */
   private firstHoldingField(text: string, limit: number): number {
     const field = fieldPattern(text);
-    const carry = this.carry;
+    const carries = this.carries.size > 0;
     for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
-      if (carry && (carry.kinds.size === 0 || found[0].startsWith(carry.field, 1) || found[0].includes('\\'))) return found.index;
+      if (carries && this.mayTakeCarry(found[0])) return found.index;
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
@@ -252,34 +252,35 @@ export class SseRunMasker {
     return slots.length > 0 ? slots : undefined;
   }
 
-  /** Whether some slot's run may be given the carry. */
+  /** Whether a field (its FIELD match) may be of a run some carry goes to: see `carries`. */
+  private mayTakeCarry(match: string): boolean {
+    for (const carry of this.carries.values()) if (carry.given.size === 0 || match.startsWith(carry.field, 1) || match.includes('\\')) return true;
+    return false;
+  }
+
+  /** Whether some slot's run may be given a carry. */
   private carryFor(slots: readonly Slot[]): boolean {
-    const carry = this.carry;
-    return carry !== undefined && slots.some((slot) => !carry.kinds.has(kindOf(slot.run)));
+    return this.carries.size > 0 && slots.some((slot) => this.carries.mayTake(kindOf(slot.run)));
   }
 
   /**
    * The text a new run `key` may go on from, as the client reads the stream: the tail another open
-   * run holds (a Chat text run while a tool call's arguments start), else the carry for the first
-   * run of each kind after it.
+   * run holds (a Chat text run while a tool call's arguments start) unless its own kind left a
+   * tail, else a carry (RunCarries.take).
    */
   private tailBefore(key: string): TailBefore | undefined {
+    const kind = kindOf(key);
     let open: TailBefore | undefined;
     for (const [other, run] of this.runs) if (other !== key) open = run.heldTail ?? open;
-    if (open) return open;
-    const carry = this.carry;
-    const kind = kindOf(key);
-    if (!carry || carry.kinds.has(kind)) return undefined;
-    carry.kinds.add(kind);
-    if (kind === carry.kind) this.carry = undefined;
-    return carry;
+    if (open && !this.carries.has(kind)) return open;
+    return this.carries.size > 0 ? this.carries.take(kind) : undefined;
   }
 
-  /** A run ended: what it let out that might begin an echo becomes the carry. */
+  /** A run ended: what it let out that might begin an echo becomes its kind's carry. */
   private ended(key: string, run: TextRunMasker): string[] {
     const outputs = run.end();
     const tail = run.tail;
-    if (tail) this.carry = {...tail, kind: kindOf(key), field: this.runFields.get(key) ?? '', kinds: new Set()};
+    if (tail) this.carries.ended(kindOf(key), {...tail, field: this.runFields.get(key) ?? ''});
     return outputs;
   }
 

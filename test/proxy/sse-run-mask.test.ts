@@ -144,6 +144,29 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
       .join('')
       .replace(/\\"/g, '"');
 
+  /** The stream through the byte masker and a run masker in reads of 7 bytes. */
+  const sevens = (events: string) => {
+    const bytes = Buffer.from(events);
+    const masker = new SseRunMasker(redactor);
+    const reader = redactor.stream();
+    const outs: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 7) outs.push(masker.push(reader.push(bytes.subarray(at, at + 7))));
+    outs.push(masker.push(reader.end()), masker.end());
+    return Buffer.concat(outs).toString('utf8');
+  };
+
+  it('Anthropic: a token in three text runs between tool calls whose arguments end in its start, at every pair of cuts', () => {
+    const tool = (index: number) => start(index, {type: 'tool_use', id: `toolu_${index}`, name: 'Bash', input: {}}) + anthropic(index, {type: 'input_json_delta', partial_json: `{"a":"${TOKEN.slice(0, 5)}`}) + stop(index);
+    const text = (index: number, t: string) => start(index, {type: 'text', text: ''}) + anthropic(index, {type: 'text_delta', text: t}) + stop(index);
+    for (let a = 1; a < TOKEN.length - 1; a++)
+      for (let b = a + 1; b < TOKEN.length; b++) {
+        const events = text(0, `key ${TOKEN.slice(0, a)}`) + tool(1) + text(2, TOKEN.slice(a, b)) + tool(3) + text(4, `${TOKEN.slice(b)} end`) + sse('message_stop', {type: 'message_stop'});
+        const texts = [...through(events, events.length >> 1).matchAll(/^data: (\{.*)$/gm)].map((m) => (JSON.parse(m[1]!) as {delta?: {text?: string}}).delta?.text ?? '').join('');
+        assert.ok(!texts.includes(TOKEN.slice(Math.max(a, 12))), `cuts at ${a}, ${b}: ${texts}`);
+        assert.ok(!texts.includes(TOKEN.slice(0, 12)) || texts.includes('…(redacted)'), `cuts at ${a}, ${b}: ${texts}`);
+      }
+  });
+
   for (const [name, stream] of Object.entries(STREAMS)) {
     it(`${name}: text → tool call → text, the token's rest in the text after the tool call, at every cut (reads of 7 bytes)`, () => {
       for (let cut = 1; cut < TOKEN.length; cut++) {
@@ -171,6 +194,22 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
         assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
         // In Chat the text run is still open while the arguments stream (its start shown mid-run, as within any run).
         if (name !== 'Chat Completions') assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+      }
+    });
+
+    it(`${name}: text → arguments ending in the token's start → text, the text's carry not replaced by the arguments' (at every cut, reads of 7 bytes)`, () => {
+      for (let cut = 1; cut < TOKEN.length; cut++) {
+        const seen = strings(sevens(stream(`key ${TOKEN.slice(0, cut)}`, [`{"a":"${TOKEN.slice(0, 5)}`], [...`${TOKEN.slice(cut)} end`])));
+        assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+        assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
+      }
+    });
+
+    it(`${name}: the same, one cut, the stream cut between two reads at every byte`, () => {
+      const events = stream(`key ${TOKEN.slice(0, 8)}`, [`{"a":"${TOKEN.slice(0, 5)}`], [`${TOKEN.slice(8)} end`]);
+      for (let at = 0; at <= Buffer.byteLength(events); at++) {
+        const seen = strings(through(events, at));
+        assert.ok(!seen.includes(TOKEN.slice(12)), `read cut at ${at}: ${seen}`);
       }
     });
 
