@@ -5,8 +5,8 @@
 // - Anthropic Messages: `content_block_delta` `delta.text` and `delta.thinking` (one run each, across
 //   consecutive blocks), `delta.partial_json` per block index (after the `content_block.text` or
 //   `.thinking` a `content_block_start` may already carry);
-// - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
-//   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
+// - OpenAI Chat Completions: the `choices[].delta` fields of CHAT_DELTA_RUNS (text, refusal, reasoning,
+//   audio transcript and data, each tool call's arguments by index, the deprecated `function_call`);
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
 //   custom-tool input…), per output, content and summary index (after the text a `content_part.added`,
 //   `reasoning_summary_part.added` or `output_item.added` may already carry);
@@ -15,8 +15,27 @@
 import type {Redactor} from '../core/redact.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
-/** The JSON keys of those fields, at a string value. */
-const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
+/**
+ * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
+ * chunks (path inside the delta, `#` an array index), and the run it joins; `tool` is a tool call's
+ * arguments, one run per call `index`. From the OpenAI SDK's ChatCompletionStream (openai 6.x,
+ * #accumulateChatCompletion: content, refusal, audio.data, audio.transcript, function_call.arguments,
+ * tool_calls[].function.arguments); `reasoning_content` (DeepSeek, Qwen) and `reasoning` (OpenRouter,
+ * vLLM), which the SDK leaves alone, are joined by the clients that show reasoning (one run).
+ */
+const CHAT_DELTA_RUNS: ReadonlyArray<{path: readonly string[]; run: string}> = [
+  {path: ['content'], run: 'content'},
+  {path: ['refusal'], run: 'refusal'},
+  {path: ['reasoning_content'], run: 'reasoning_content'},
+  {path: ['reasoning'], run: 'reasoning_content'},
+  {path: ['audio', 'transcript'], run: 'audio.transcript'},
+  {path: ['audio', 'data'], run: 'audio.data'},
+  {path: ['function_call', 'arguments'], run: 'function_call'},
+  {path: ['tool_calls', '#', 'function', 'arguments'], run: 'tool'},
+];
+
+/** The JSON keys of those fields, at a string value: Anthropic's, Responses' and Gemini's (see runOf), and CHAT_DELTA_RUNS'. */
+const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'refusal', 'arguments', 'delta', ...CHAT_DELTA_RUNS.map((field) => field.path.at(-1)!)]);
 /**
  * The same keys in an event's raw text (latin1), at a string value. A key is matched only outside
  * strings: inside one its quotes are escaped. Found in the raw bytes, so an event whose fields
@@ -526,7 +545,7 @@ const kindOf = (run: string) => run.replace(/\d+/g, '#');
 function runOf(event: unknown, path: Path): string | undefined {
   const root = event as Record<string, unknown>;
   const at = (p: Path) => p.reduce<unknown>((value, key) => (value as Record<string | number, unknown> | undefined)?.[key], root);
-  const [a, b, c, d, e, f, g] = path;
+  const [a, b, c, d, e] = path;
   // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
   // Text and thinking are one run each across blocks: the SDK's `text` and `thinking` events join
   // every delta as it comes, whatever its index (the message joins them per block; consecutive
@@ -552,14 +571,12 @@ function runOf(event: unknown, path: Path): string | undefined {
     }
     return undefined;
   }
-  // OpenAI Chat Completions: choices[i].delta.{content,…} and choices[i].delta.tool_calls[j].function.arguments.
+  // OpenAI Chat Completions: choices[i].delta.<a CHAT_DELTA_RUNS path>, per choice `index`.
   if (a === 'choices' && c === 'delta') {
+    const field = CHAT_DELTA_RUNS.find(({path: fieldPath}) => fieldPath.length === path.length - 3 && fieldPath.every((key, i) => (key === '#' ? typeof path[i + 3] === 'number' : key === path[i + 3])));
+    if (!field) return undefined;
     const choice = `chat:${String((at([a, b!]) as {index?: unknown}).index ?? b)}`;
-    if (path.length === 4 && d !== 'tool_calls') return `${choice}:${d === 'reasoning' ? 'reasoning_content' : String(d)}`;
-    if (d === 'tool_calls' && f === 'function' && g === 'arguments' && path.length === 7) return `${choice}:tool:${String((at([a, b!, c, d, e!]) as {index?: unknown}).index ?? e)}`;
-    // The deprecated single `function_call`.
-    if (d === 'function_call' && e === 'arguments' && path.length === 5) return `${choice}:function_call`;
-    return undefined;
+    return field.run === 'tool' ? `${choice}:tool:${String((at([a, b!, c, d!, e!]) as {index?: unknown}).index ?? e)}` : `${choice}:${field.run}`;
   }
   // Gemini: candidates[i].content.parts[j].text, also under Cloud Code's `response`.
   const gemini = a === 'response' ? path.slice(1) : path;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {ChatCompletionStream} from 'openai/lib/ChatCompletionStream';
 import {Redactor} from '../../source/core/redact.js';
 import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 
@@ -19,6 +20,8 @@ function through(stream: string, cut: number): string {
 const joined = (stream: string) =>
   [...stream.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as {delta?: {text?: string}}).map((e) => e.delta?.text ?? '').join('');
 
+const chat = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
+
 describe('SseRunMasker (pass-through SSE)', () => {
   for (const eol of ['\n', '\r\n']) {
     const name = eol === '\n' ? 'LF' : 'CRLF';
@@ -37,6 +40,36 @@ describe('SseRunMasker (pass-through SSE)', () => {
       }
     });
   }
+
+  it("Chat: every delta field the OpenAI SDK joins (and reasoning), one character per chunk, masked in the SDK's snapshot", async () => {
+    const text = `key ${TOKEN} end`;
+    const fields: Record<string, [(piece: string) => Record<string, unknown>, (message: Record<string, any>) => string]> = {
+      content: [(p) => ({content: p}), (m) => m.content],
+      refusal: [(p) => ({refusal: p}), (m) => m.refusal],
+      'audio.transcript': [(p) => ({audio: {transcript: p}}), (m) => m.audio.transcript],
+      'audio.data': [(p) => ({audio: {data: p}}), (m) => m.audio.data],
+      'function_call.arguments': [(p) => ({function_call: {arguments: p}}), (m) => m.function_call.arguments],
+      'tool_calls[].function.arguments': [(p) => ({tool_calls: [{index: 0, function: {arguments: p}}]}), (m) => m.tool_calls[0].function.arguments],
+    };
+    for (const [name, [delta, read]] of Object.entries(fields)) {
+      const first = name.startsWith('tool_calls') ? {tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Read', arguments: ''}}]} : name.startsWith('function_call') ? {function_call: {name: 'Read', arguments: ''}} : {};
+      const chunks = [{role: 'assistant', ...first}, ...[...text].map(delta)].map((d) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{index: 0, delta: d, finish_reason: null}]})}\n\n`);
+      const end = `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{index: 0, delta: {}, finish_reason: 'stop'}]})}\n\n`;
+      const out = through(chunks.join('') + end + 'data: [DONE]\n\n', 100);
+      const lines = [...out.matchAll(/^data: (\{.*)$/gm)].map((m) => `${m[1]}\n`).join('');
+      const sdk = ChatCompletionStream.fromReadableStream(new Blob([lines]).stream());
+      let snapshot: Record<string, any> | undefined;
+      sdk.on('chunk', (_chunk, snap) => (snapshot = snap));
+      await sdk.done();
+      assert.equal(read(snapshot!.choices[0].message), redactor.redact(text), name);
+    }
+    // Reasoning: the SDK keeps the last delta's, the clients that show it join them.
+    for (const key of ['reasoning_content', 'reasoning']) {
+      const out = through([...text].map((p) => chat({[key]: p})).join('') + 'data: [DONE]\n\n', 50);
+      const reasoning = [...out.matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!).choices[0].delta[key] ?? '').join('');
+      assert.equal(reasoning, redactor.redact(text), key);
+    }
+  });
 
   it('Chat: interleaved parallel tool calls and the deprecated function_call, one character per event, each masked in its own run', () => {
     const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
