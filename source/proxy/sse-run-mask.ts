@@ -370,17 +370,62 @@ export class SseRunMasker {
 
 const EMPTY = Buffer.alloc(0);
 
-/** The event's text with each slot's output in place of its string (the same text when all are unchanged). */
+/**
+ * The event's text with each slot's output in place of its string (the same text when all are
+ * unchanged), and without the log probabilities of the text changed (withoutLogprobs).
+ */
 function rewritten(held: HeldEvent): string {
   const {text, slots} = held;
   if (slots.every((slot) => slot.output === text.slice(slot.start, slot.end))) return text;
   let out = '';
   let at = 0;
+  const changed = new Set<string>();
   for (const slot of slots) {
     out += text.slice(at, slot.start) + slot.output!;
+    if (slot.output !== text.slice(slot.start, slot.end)) changed.add(slot.run);
     at = slot.end;
   }
-  return out + text.slice(at);
+  out += text.slice(at);
+  // A key may be `\u`-escaped (see FIELD_ESCAPED): then parsed to be sure.
+  return out.includes('logprobs') || out.includes('\\u') ? withoutLogprobs(out, changed) : out;
+}
+
+/**
+ * The event with the log probabilities of the runs it masked (`changed`) emptied. A Chat choice's
+ * `logprobs.content` and `.refusal`, and a Responses text delta's `logprobs`, list the tokens of the
+ * text as the upstream sent it, each with its `token` and `bytes`: the client's SDK joins them, and
+ * they would spell the echo the text no longer shows. They are emptied (`[]`, which every client
+ * takes and joins as nothing) rather than rewritten: the masked form is no text the model made, and
+ * tokens and probabilities for it would be invented. Only the events whose text changed lose them.
+ */
+function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
+  const data = dataOf(event);
+  if (data === undefined) return event;
+  let json: {type?: unknown; logprobs?: unknown; choices?: unknown};
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8')) as typeof json;
+  } catch {
+    return event;
+  }
+  if (typeof json !== 'object' || json === null) return event;
+  let emptied = false;
+  const empty = (holder: Record<string, unknown>, key: string) => {
+    if (Array.isArray(holder[key]) && (holder[key] as unknown[]).length > 0) {
+      holder[key] = [];
+      emptied = true;
+    }
+  };
+  if (Array.isArray(json.choices)) {
+    json.choices.forEach((choice: {index?: unknown; logprobs?: unknown} | null, i) => {
+      const logprobs = choice?.logprobs;
+      if (typeof logprobs !== 'object' || logprobs === null) return;
+      const prefix = `chat:${String(choice!.index ?? i)}:`;
+      if (![...changed].some((run) => run.startsWith(prefix))) return;
+      empty(logprobs as Record<string, unknown>, 'content');
+      empty(logprobs as Record<string, unknown>, 'refusal');
+    });
+  } else if (typeof json.type === 'string' && json.type.startsWith('response.') && json.type.endsWith('.delta') && changed.size > 0) empty(json as Record<string, unknown>, 'logprobs');
+  return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**

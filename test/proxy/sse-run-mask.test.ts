@@ -71,6 +71,38 @@ describe('SseRunMasker (pass-through SSE)', () => {
     }
   });
 
+  it("Chat: the log probabilities of masked content or refusal are emptied, at every cut (the chunks' tokens would spell the echo)", () => {
+    const text = `key ${TOKEN} end`;
+    for (const field of ['content', 'refusal'])
+      // (A token whole in one chunk is the byte masker's, before this one: cuts inside the token.)
+      for (let cut = 5; cut < 4 + TOKEN.length; cut++) {
+        const pieces = [text.slice(0, cut), text.slice(cut, cut + 9), text.slice(cut + 9)].filter(Boolean);
+        const lp = (p: string) => ({[field]: [{token: p, logprob: -0.1, bytes: [...Buffer.from(p)], top_logprobs: [{token: p, logprob: -0.1, bytes: [...Buffer.from(p)]}]}]});
+        const stream = pieces.map((p) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta: {[field]: p}, logprobs: lp(p), finish_reason: null}]})}\n\n`).join('') + 'data: [DONE]\n\n';
+        const events = [...through(stream, stream.length >> 1).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!).choices[0]);
+        assert.equal(events.map((c) => c.delta[field] ?? '').join(''), redactor.redact(text), `${field}, cut at ${cut}`);
+        const tokens = events.flatMap((c) => c.logprobs[field]);
+        const spelled = [tokens.map((t) => t.token).join(''), Buffer.from(tokens.flatMap((t) => t.bytes)).toString(), tokens.map((t) => t.top_logprobs[0].token).join('')];
+        for (const joinedText of spelled) assert.ok(!joinedText.includes(TOKEN.slice(0, 12)), `${field}, cut at ${cut}: ${joinedText}`);
+      }
+  });
+
+  it('Chat and Responses: log probabilities of text with no echo come out byte for byte', () => {
+    const text = `key ${TOKEN.slice(0, 10)} end sk-ant`;
+    const chatStream = [...text].map((p) => `data: ${JSON.stringify({choices: [{index: 0, delta: {content: p}, logprobs: {content: [{token: p, logprob: -1, bytes: [...Buffer.from(p)], top_logprobs: []}]}}]})}\n\n`).join('');
+    const responsesStream = [...text].map((p) => `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: p, logprobs: [{token: p, logprob: -1}]})}\n\n`).join('');
+    for (const stream of [chatStream, responsesStream]) for (let cut = 0; cut <= stream.length; cut += 13) assert.equal(through(stream, cut), stream, `cut at ${cut}`);
+  });
+
+  it('Responses: the log probabilities of a masked output_text delta are emptied', () => {
+    const text = `key ${TOKEN} end`;
+    const pieces = [text.slice(0, 10), text.slice(10, 20), text.slice(20)];
+    const stream = pieces.map((p) => `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: p, logprobs: [{token: p, logprob: -1, top_logprobs: []}]})}\n\n`).join('') + `event: response.completed\ndata: {"type":"response.completed"}\n\n`;
+    const events = [...through(stream, 0).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!));
+    assert.equal(events.map((e) => e.delta ?? '').join(''), redactor.redact(text));
+    assert.ok(!events.flatMap((e) => e.logprobs ?? []).map((t: {token: string}) => t.token).join('').includes(TOKEN.slice(0, 12)));
+  });
+
   it('Chat: interleaved parallel tool calls and the deprecated function_call, one character per event, each masked in its own run', () => {
     const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
     const first = JSON.stringify({key: TOKEN});
