@@ -232,6 +232,48 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
       }
   });
 
+  it("Chat: text, interleaved tool calls whose arguments end in the token's start, each call's arguments and the text going on with the token's rest, at every cut", () => {
+    for (let cut = 1; cut < TOKEN.length; cut++) {
+      const call = (index: number, args: string, head = false) => chat({tool_calls: [{index, ...(head ? {id: `call_${index}`, type: 'function', function: {name: 'Bash', arguments: args}} : {function: {arguments: args}})}]});
+      const events =
+        chat({role: 'assistant', content: `key ${TOKEN.slice(0, cut)}`}) +
+        call(0, `{"a":"${TOKEN.slice(0, cut)}`, true) +
+        call(1, `{"b":"${TOKEN.slice(0, 5)}`, true) +
+        call(0, `${TOKEN.slice(cut)}"}`) +
+        call(1, `"}`) +
+        chat({content: `${TOKEN.slice(cut)} end`}) +
+        chat({}, 'tool_calls') +
+        'data: [DONE]\n\n';
+      const out = sevens(events);
+      const texts: Record<string, string> = {};
+      for (const m of out.matchAll(/^data: (\{.*)$/gm)) {
+        const delta = (JSON.parse(m[1]!) as {choices: [{delta: {content?: string; tool_calls?: [{index: number; function: {arguments: string}}]}}]}).choices[0].delta;
+        texts.content = (texts.content ?? '') + (delta.content ?? '');
+        for (const c of delta.tool_calls ?? []) texts[c.index] = (texts[c.index] ?? '') + c.function.arguments;
+      }
+      for (const [run, joinedText] of Object.entries(texts)) assert.ok(!joinedText.includes(TOKEN), `cut at ${cut}, ${run}: ${joinedText}`);
+      assert.equal(texts.content, redactor.redact(`key ${TOKEN} end`), `cut at ${cut}`);
+    }
+  });
+
+  it("Responses: a token in three output_text items between function calls whose arguments end in its start, at every pair of cuts", () => {
+    const item = (index: number, delta: string) =>
+      responses('response.output_item.added', {output_index: index, item: {id: `msg_${index}`, type: 'message', role: 'assistant', content: []}}) +
+      responses('response.output_text.delta', {item_id: `msg_${index}`, output_index: index, content_index: 0, delta}) +
+      responses('response.output_item.done', {output_index: index, item: {id: `msg_${index}`, type: 'message'}});
+    const fn = (index: number) =>
+      responses('response.output_item.added', {output_index: index, item: {id: `fc_${index}`, type: 'function_call', call_id: `call_${index}`, name: 'Bash', arguments: ''}}) +
+      responses('response.function_call_arguments.delta', {item_id: `fc_${index}`, output_index: index, delta: `{"a":"${TOKEN.slice(0, 5)}`}) +
+      responses('response.output_item.done', {output_index: index, item: {id: `fc_${index}`, type: 'function_call'}});
+    for (let a = 1; a < TOKEN.length - 1; a += 2)
+      for (let b = a + 1; b < TOKEN.length; b++) {
+        const events = item(0, `key ${TOKEN.slice(0, a)}`) + fn(1) + item(2, TOKEN.slice(a, b)) + fn(3) + item(4, `${TOKEN.slice(b)} end`) + responses('response.completed', {response: {id: 'resp_1'}});
+        const texts = [...sevens(events).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!) as {type: string; delta?: string}).filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+        assert.ok(!texts.includes(TOKEN.slice(Math.max(a, 12))), `cuts at ${a}, ${b}: ${texts}`);
+        assert.match(texts, /…\(redacted\)/, `cuts at ${a}, ${b}: ${texts}`);
+      }
+  });
+
   for (const [name, stream] of Object.entries(STREAMS)) {
     it(`${name}: text → tool call → text, the token's rest in the text after the tool call, at every cut (reads of 7 bytes)`, () => {
       for (let cut = 1; cut < TOKEN.length; cut++) {
