@@ -193,14 +193,22 @@ export class TextRunMasker {
    */
   end(): string[] {
     this.endedTail = undefined;
-    if (this.before) {
+    const before = this.before;
+    if (before) {
       const masked = this.pieces.length === 0 ? undefined : this.continued((text) => this.maskCut(text));
       this.before = undefined;
-      if (masked !== undefined) return this.settleAll(masked);
+      if (masked !== undefined) {
+        // The echo across went out masked as cut, and a later run may still go on with it (a token in three runs).
+        this.endedTail = {text: before.text + this.raw, masked: true};
+        return this.settleAll(masked);
+      }
     }
     if (this.pieces.length === 0) return [];
     const rest = this.maskCut(this.raw);
-    this.endedTail = {text: this.raw, masked: rest !== this.raw};
+    // Pieces still undecided after an earlier run's tail (too short to tell): the client reads that
+    // tail and these as one start, which the next run may finish (a token in three runs).
+    const sentBefore = before && !before.masked && rest === this.raw ? before.text : '';
+    this.endedTail = {text: sentBefore + this.raw, masked: rest !== this.raw};
     if (this.aligned && rest === this.raw) return this.settleAll(undefined);
     return this.settleAll(this.out + rest);
   }
@@ -231,6 +239,59 @@ export class TextRunMasker {
     this.raw = '';
     this.aligned = true;
     return settled;
+  }
+}
+
+/**
+ * The tails runs let out as they ended while they might have begun an echo (TextRunMasker.tail), one
+ * per run kind (`text`, `thinking`, a tool call's arguments…): the client joins each kind's runs on
+ * (the text after a tool call goes on from the text before it), so a run ending between them must not
+ * take the place of a tail its kind has not had yet. A new run goes on from its own kind's tail; with
+ * none, from the latest tail of another kind it has not had (a tool call's arguments after text, as
+ * the stream reads). `extra`: what the caller keeps with a tail (the field it came from).
+ */
+export class RunCarries<Extra extends object = object> {
+  /** By kind, the latest last; `given`: the kinds of other runs that already had it. */
+  private readonly byKind = new Map<string, TailBefore & Extra & {given: Set<string>}>();
+
+  get size(): number {
+    return this.byKind.size;
+  }
+
+  /** A run of `kind` ended with `tail` let out: it replaces its kind's (the client's text of that kind now ends in it). */
+  ended(kind: string, tail: TailBefore & Extra): void {
+    this.byKind.delete(kind);
+    this.byKind.set(kind, {...tail, given: new Set()});
+  }
+
+  /** Whether a run of `kind` ended with a tail no run of its kind has had since. */
+  has(kind: string): boolean {
+    return this.byKind.has(kind);
+  }
+
+  /** Whether take(kind) would give a tail. */
+  mayTake(kind: string): boolean {
+    if (this.byKind.has(kind)) return true;
+    for (const carry of this.byKind.values()) if (!carry.given.has(kind)) return true;
+    return false;
+  }
+
+  /** The tail a new run of `kind` goes on from (see the class), spent for that kind; undefined for none. */
+  take(kind: string): (TailBefore & Extra) | undefined {
+    const own = this.byKind.get(kind);
+    if (own) {
+      this.byKind.delete(kind);
+      return own;
+    }
+    let latest: (TailBefore & Extra & {given: Set<string>}) | undefined;
+    for (const carry of this.byKind.values()) if (!carry.given.has(kind)) latest = carry;
+    latest?.given.add(kind);
+    return latest;
+  }
+
+  /** Each tail kept, the latest last, with the kinds of other runs that had it. */
+  values(): IterableIterator<TailBefore & Extra & {given: ReadonlySet<string>}> {
+    return this.byKind.values();
   }
 }
 

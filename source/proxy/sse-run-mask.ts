@@ -5,18 +5,37 @@
 // - Anthropic Messages: `content_block_delta` `delta.text` and `delta.thinking` (one run each, across
 //   consecutive blocks), `delta.partial_json` per block index (after the `content_block.text` or
 //   `.thinking` a `content_block_start` may already carry);
-// - OpenAI Chat Completions: `choices[].delta.content`, `.reasoning_content`, `.reasoning`, `.refusal`,
-//   `.tool_calls[].function.arguments` per call index, and the deprecated `.function_call.arguments`;
+// - OpenAI Chat Completions: the `choices[].delta` fields of CHAT_DELTA_RUNS (text, refusal, reasoning,
+//   audio transcript and data, each tool call's arguments by index, the deprecated `function_call`);
 // - OpenAI Responses: every `response.*.delta` event's `delta` (text, reasoning, function-call and
 //   custom-tool input…), per output, content and summary index (after the text a `content_part.added`,
 //   `reasoning_summary_part.added` or `output_item.added` may already carry);
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
-/** The JSON keys of those fields, at a string value. */
-const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'content', 'reasoning_content', 'reasoning', 'refusal', 'arguments', 'delta']);
+/**
+ * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
+ * chunks (path inside the delta, `#` an array index), and the run it joins; `tool` is a tool call's
+ * arguments, one run per call `index`. From the OpenAI SDK's ChatCompletionStream (openai 6.x,
+ * #accumulateChatCompletion: content, refusal, audio.data, audio.transcript, function_call.arguments,
+ * tool_calls[].function.arguments); `reasoning_content` (DeepSeek, Qwen) and `reasoning` (OpenRouter,
+ * vLLM), which the SDK leaves alone, are joined by the clients that show reasoning (one run).
+ */
+const CHAT_DELTA_RUNS: ReadonlyArray<{path: readonly string[]; run: string}> = [
+  {path: ['content'], run: 'content'},
+  {path: ['refusal'], run: 'refusal'},
+  {path: ['reasoning_content'], run: 'reasoning_content'},
+  {path: ['reasoning'], run: 'reasoning_content'},
+  {path: ['audio', 'transcript'], run: 'audio.transcript'},
+  {path: ['audio', 'data'], run: 'audio.data'},
+  {path: ['function_call', 'arguments'], run: 'function_call'},
+  {path: ['tool_calls', '#', 'function', 'arguments'], run: 'tool'},
+];
+
+/** The JSON keys of those fields, at a string value: Anthropic's, Responses' and Gemini's (see runOf), and CHAT_DELTA_RUNS'. */
+const FIELD_KEYS = new Set(['text', 'thinking', 'partial_json', 'refusal', 'arguments', 'delta', ...CHAT_DELTA_RUNS.map((field) => field.path.at(-1)!)]);
 /**
  * The same keys in an event's raw text (latin1), at a string value. A key is matched only outside
  * strings: inside one its quotes are escaped. Found in the raw bytes, so an event whose fields
@@ -105,13 +124,13 @@ export class SseRunMasker {
   private lastFrame: string | undefined;
   private lastRuns: Array<string | undefined> | undefined;
   /**
-   * The tail the last run that ended let out while it might have begun an echo (TextRunMasker.tail),
-   * the kind of that run (kindOf) and its field's key: the next run of each kind goes on from it
-   * (a tool call's arguments after text, the text after the tool call: see tailBefore). `kinds`:
-   * those that had it. Cleared once a run of its own kind has had it. While it is set, events with
-   * a field of that key, or any field before another kind had it, are looked at one by one.
+   * The tails runs let out as they ended while they might have begun an echo (TextRunMasker.tail),
+   * one per kind (kindOf), each with its field's key: the next run of a kind goes on from its own
+   * kind's (the text after a tool call), else from the latest other it has not had (a tool call's
+   * arguments after text): see tailBefore. While one is kept, events with a field of its key, or
+   * any field before another kind had it, are looked at one by one.
    */
-  private carry: (TailBefore & {kind: string; field: string; kinds: Set<string>}) | undefined;
+  private readonly carries = new RunCarries<{field: string}>();
   /** The field key of each run seen (for the carry). */
   private readonly runFields = new Map<string, string>();
 
@@ -162,9 +181,9 @@ export class SseRunMasker {
    */
   private firstHoldingField(text: string, limit: number): number {
     const field = fieldPattern(text);
-    const carry = this.carry;
+    const carries = this.carries.size > 0;
     for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
-      if (carry && (carry.kinds.size === 0 || found[0].startsWith(carry.field, 1) || found[0].includes('\\'))) return found.index;
+      if (carries && this.mayTakeCarry(found[0])) return found.index;
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
@@ -252,34 +271,35 @@ export class SseRunMasker {
     return slots.length > 0 ? slots : undefined;
   }
 
-  /** Whether some slot's run may be given the carry. */
+  /** Whether a field (its FIELD match) may be of a run some carry goes to: see `carries`. */
+  private mayTakeCarry(match: string): boolean {
+    for (const carry of this.carries.values()) if (carry.given.size === 0 || match.startsWith(carry.field, 1) || match.includes('\\')) return true;
+    return false;
+  }
+
+  /** Whether some slot's run may be given a carry. */
   private carryFor(slots: readonly Slot[]): boolean {
-    const carry = this.carry;
-    return carry !== undefined && slots.some((slot) => !carry.kinds.has(kindOf(slot.run)));
+    return this.carries.size > 0 && slots.some((slot) => this.carries.mayTake(kindOf(slot.run)));
   }
 
   /**
    * The text a new run `key` may go on from, as the client reads the stream: the tail another open
-   * run holds (a Chat text run while a tool call's arguments start), else the carry for the first
-   * run of each kind after it.
+   * run holds (a Chat text run while a tool call's arguments start) unless its own kind left a
+   * tail, else a carry (RunCarries.take).
    */
   private tailBefore(key: string): TailBefore | undefined {
+    const kind = kindOf(key);
     let open: TailBefore | undefined;
     for (const [other, run] of this.runs) if (other !== key) open = run.heldTail ?? open;
-    if (open) return open;
-    const carry = this.carry;
-    const kind = kindOf(key);
-    if (!carry || carry.kinds.has(kind)) return undefined;
-    carry.kinds.add(kind);
-    if (kind === carry.kind) this.carry = undefined;
-    return carry;
+    if (open && !this.carries.has(kind)) return open;
+    return this.carries.size > 0 ? this.carries.take(kind) : undefined;
   }
 
-  /** A run ended: what it let out that might begin an echo becomes the carry. */
+  /** A run ended: what it let out that might begin an echo becomes its kind's carry. */
   private ended(key: string, run: TextRunMasker): string[] {
     const outputs = run.end();
     const tail = run.tail;
-    if (tail) this.carry = {...tail, kind: kindOf(key), field: this.runFields.get(key) ?? '', kinds: new Set()};
+    if (tail) this.carries.ended(kindOf(key), {...tail, field: this.runFields.get(key) ?? ''});
     return outputs;
   }
 
@@ -350,17 +370,62 @@ export class SseRunMasker {
 
 const EMPTY = Buffer.alloc(0);
 
-/** The event's text with each slot's output in place of its string (the same text when all are unchanged). */
+/**
+ * The event's text with each slot's output in place of its string (the same text when all are
+ * unchanged), and without the log probabilities of the text changed (withoutLogprobs).
+ */
 function rewritten(held: HeldEvent): string {
   const {text, slots} = held;
   if (slots.every((slot) => slot.output === text.slice(slot.start, slot.end))) return text;
   let out = '';
   let at = 0;
+  const changed = new Set<string>();
   for (const slot of slots) {
     out += text.slice(at, slot.start) + slot.output!;
+    if (slot.output !== text.slice(slot.start, slot.end)) changed.add(slot.run);
     at = slot.end;
   }
-  return out + text.slice(at);
+  out += text.slice(at);
+  // A key may be `\u`-escaped (see FIELD_ESCAPED): then parsed to be sure.
+  return out.includes('logprobs') || out.includes('\\u') ? withoutLogprobs(out, changed) : out;
+}
+
+/**
+ * The event with the log probabilities of the runs it masked (`changed`) emptied. A Chat choice's
+ * `logprobs.content` and `.refusal`, and a Responses text delta's `logprobs`, list the tokens of the
+ * text as the upstream sent it, each with its `token` and `bytes`: the client's SDK joins them, and
+ * they would spell the echo the text no longer shows. They are emptied (`[]`, which every client
+ * takes and joins as nothing) rather than rewritten: the masked form is no text the model made, and
+ * tokens and probabilities for it would be invented. Only the events whose text changed lose them.
+ */
+function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
+  const data = dataOf(event);
+  if (data === undefined) return event;
+  let json: {type?: unknown; logprobs?: unknown; choices?: unknown};
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8')) as typeof json;
+  } catch {
+    return event;
+  }
+  if (typeof json !== 'object' || json === null) return event;
+  let emptied = false;
+  const empty = (holder: Record<string, unknown>, key: string) => {
+    if (Array.isArray(holder[key]) && (holder[key] as unknown[]).length > 0) {
+      holder[key] = [];
+      emptied = true;
+    }
+  };
+  if (Array.isArray(json.choices)) {
+    json.choices.forEach((choice: {index?: unknown; logprobs?: unknown} | null, i) => {
+      const logprobs = choice?.logprobs;
+      if (typeof logprobs !== 'object' || logprobs === null) return;
+      const prefix = `chat:${String(choice!.index ?? i)}:`;
+      if (![...changed].some((run) => run.startsWith(prefix))) return;
+      empty(logprobs as Record<string, unknown>, 'content');
+      empty(logprobs as Record<string, unknown>, 'refusal');
+    });
+  } else if (typeof json.type === 'string' && json.type.startsWith('response.') && json.type.endsWith('.delta') && changed.size > 0) empty(json as Record<string, unknown>, 'logprobs');
+  return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**
@@ -525,7 +590,7 @@ const kindOf = (run: string) => run.replace(/\d+/g, '#');
 function runOf(event: unknown, path: Path): string | undefined {
   const root = event as Record<string, unknown>;
   const at = (p: Path) => p.reduce<unknown>((value, key) => (value as Record<string | number, unknown> | undefined)?.[key], root);
-  const [a, b, c, d, e, f, g] = path;
+  const [a, b, c, d, e] = path;
   // Anthropic Messages: content_block_delta {index, delta: {type, text | thinking | partial_json}}.
   // Text and thinking are one run each across blocks: the SDK's `text` and `thinking` events join
   // every delta as it comes, whatever its index (the message joins them per block; consecutive
@@ -551,14 +616,12 @@ function runOf(event: unknown, path: Path): string | undefined {
     }
     return undefined;
   }
-  // OpenAI Chat Completions: choices[i].delta.{content,…} and choices[i].delta.tool_calls[j].function.arguments.
+  // OpenAI Chat Completions: choices[i].delta.<a CHAT_DELTA_RUNS path>, per choice `index`.
   if (a === 'choices' && c === 'delta') {
+    const field = CHAT_DELTA_RUNS.find(({path: fieldPath}) => fieldPath.length === path.length - 3 && fieldPath.every((key, i) => (key === '#' ? typeof path[i + 3] === 'number' : key === path[i + 3])));
+    if (!field) return undefined;
     const choice = `chat:${String((at([a, b!]) as {index?: unknown}).index ?? b)}`;
-    if (path.length === 4 && d !== 'tool_calls') return `${choice}:${d === 'reasoning' ? 'reasoning_content' : String(d)}`;
-    if (d === 'tool_calls' && f === 'function' && g === 'arguments' && path.length === 7) return `${choice}:tool:${String((at([a, b!, c, d, e!]) as {index?: unknown}).index ?? e)}`;
-    // The deprecated single `function_call`.
-    if (d === 'function_call' && e === 'arguments' && path.length === 5) return `${choice}:function_call`;
-    return undefined;
+    return field.run === 'tool' ? `${choice}:tool:${String((at([a, b!, c, d!, e!]) as {index?: unknown}).index ?? e)}` : `${choice}:${field.run}`;
   }
   // Gemini: candidates[i].content.parts[j].text, also under Cloud Code's `response`.
   const gemini = a === 'response' ? path.slice(1) : path;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {ChatCompletionStream} from 'openai/lib/ChatCompletionStream';
 import {Redactor} from '../../source/core/redact.js';
 import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 
@@ -19,6 +20,8 @@ function through(stream: string, cut: number): string {
 const joined = (stream: string) =>
   [...stream.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as {delta?: {text?: string}}).map((e) => e.delta?.text ?? '').join('');
 
+const chat = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
+
 describe('SseRunMasker (pass-through SSE)', () => {
   for (const eol of ['\n', '\r\n']) {
     const name = eol === '\n' ? 'LF' : 'CRLF';
@@ -37,6 +40,68 @@ describe('SseRunMasker (pass-through SSE)', () => {
       }
     });
   }
+
+  it("Chat: every delta field the OpenAI SDK joins (and reasoning), one character per chunk, masked in the SDK's snapshot", async () => {
+    const text = `key ${TOKEN} end`;
+    const fields: Record<string, [(piece: string) => Record<string, unknown>, (message: Record<string, any>) => string]> = {
+      content: [(p) => ({content: p}), (m) => m.content],
+      refusal: [(p) => ({refusal: p}), (m) => m.refusal],
+      'audio.transcript': [(p) => ({audio: {transcript: p}}), (m) => m.audio.transcript],
+      'audio.data': [(p) => ({audio: {data: p}}), (m) => m.audio.data],
+      'function_call.arguments': [(p) => ({function_call: {arguments: p}}), (m) => m.function_call.arguments],
+      'tool_calls[].function.arguments': [(p) => ({tool_calls: [{index: 0, function: {arguments: p}}]}), (m) => m.tool_calls[0].function.arguments],
+    };
+    for (const [name, [delta, read]] of Object.entries(fields)) {
+      const first = name.startsWith('tool_calls') ? {tool_calls: [{index: 0, id: 'call_1', type: 'function', function: {name: 'Read', arguments: ''}}]} : name.startsWith('function_call') ? {function_call: {name: 'Read', arguments: ''}} : {};
+      const chunks = [{role: 'assistant', ...first}, ...[...text].map(delta)].map((d) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{index: 0, delta: d, finish_reason: null}]})}\n\n`);
+      const end = `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{index: 0, delta: {}, finish_reason: 'stop'}]})}\n\n`;
+      const out = through(chunks.join('') + end + 'data: [DONE]\n\n', 100);
+      const lines = [...out.matchAll(/^data: (\{.*)$/gm)].map((m) => `${m[1]}\n`).join('');
+      const sdk = ChatCompletionStream.fromReadableStream(new Blob([lines]).stream());
+      let snapshot: Record<string, any> | undefined;
+      sdk.on('chunk', (_chunk, snap) => (snapshot = snap));
+      await sdk.done();
+      assert.equal(read(snapshot!.choices[0].message), redactor.redact(text), name);
+    }
+    // Reasoning: the SDK keeps the last delta's, the clients that show it join them.
+    for (const key of ['reasoning_content', 'reasoning']) {
+      const out = through([...text].map((p) => chat({[key]: p})).join('') + 'data: [DONE]\n\n', 50);
+      const reasoning = [...out.matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!).choices[0].delta[key] ?? '').join('');
+      assert.equal(reasoning, redactor.redact(text), key);
+    }
+  });
+
+  it("Chat: the log probabilities of masked content or refusal are emptied, at every cut (the chunks' tokens would spell the echo)", () => {
+    const text = `key ${TOKEN} end`;
+    for (const field of ['content', 'refusal'])
+      // (A token whole in one chunk is the byte masker's, before this one: cuts inside the token.)
+      for (let cut = 5; cut < 4 + TOKEN.length; cut++) {
+        const pieces = [text.slice(0, cut), text.slice(cut, cut + 9), text.slice(cut + 9)].filter(Boolean);
+        const lp = (p: string) => ({[field]: [{token: p, logprob: -0.1, bytes: [...Buffer.from(p)], top_logprobs: [{token: p, logprob: -0.1, bytes: [...Buffer.from(p)]}]}]});
+        const stream = pieces.map((p) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta: {[field]: p}, logprobs: lp(p), finish_reason: null}]})}\n\n`).join('') + 'data: [DONE]\n\n';
+        const events = [...through(stream, stream.length >> 1).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!).choices[0]);
+        assert.equal(events.map((c) => c.delta[field] ?? '').join(''), redactor.redact(text), `${field}, cut at ${cut}`);
+        const tokens = events.flatMap((c) => c.logprobs[field]);
+        const spelled = [tokens.map((t) => t.token).join(''), Buffer.from(tokens.flatMap((t) => t.bytes)).toString(), tokens.map((t) => t.top_logprobs[0].token).join('')];
+        for (const joinedText of spelled) assert.ok(!joinedText.includes(TOKEN.slice(0, 12)), `${field}, cut at ${cut}: ${joinedText}`);
+      }
+  });
+
+  it('Chat and Responses: log probabilities of text with no echo come out byte for byte', () => {
+    const text = `key ${TOKEN.slice(0, 10)} end sk-ant`;
+    const chatStream = [...text].map((p) => `data: ${JSON.stringify({choices: [{index: 0, delta: {content: p}, logprobs: {content: [{token: p, logprob: -1, bytes: [...Buffer.from(p)], top_logprobs: []}]}}]})}\n\n`).join('');
+    const responsesStream = [...text].map((p) => `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: p, logprobs: [{token: p, logprob: -1}]})}\n\n`).join('');
+    for (const stream of [chatStream, responsesStream]) for (let cut = 0; cut <= stream.length; cut += 13) assert.equal(through(stream, cut), stream, `cut at ${cut}`);
+  });
+
+  it('Responses: the log probabilities of a masked output_text delta are emptied', () => {
+    const text = `key ${TOKEN} end`;
+    const pieces = [text.slice(0, 10), text.slice(10, 20), text.slice(20)];
+    const stream = pieces.map((p) => `event: response.output_text.delta\ndata: ${JSON.stringify({type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: p, logprobs: [{token: p, logprob: -1, top_logprobs: []}]})}\n\n`).join('') + `event: response.completed\ndata: {"type":"response.completed"}\n\n`;
+    const events = [...through(stream, 0).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!));
+    assert.equal(events.map((e) => e.delta ?? '').join(''), redactor.redact(text));
+    assert.ok(!events.flatMap((e) => e.logprobs ?? []).map((t: {token: string}) => t.token).join('').includes(TOKEN.slice(0, 12)));
+  });
 
   it('Chat: interleaved parallel tool calls and the deprecated function_call, one character per event, each masked in its own run', () => {
     const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta}]})}\n\n`;
@@ -144,17 +209,75 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
       .join('')
       .replace(/\\"/g, '"');
 
+  /** The stream through the byte masker and a run masker in reads of 7 bytes. */
+  const sevens = (events: string) => {
+    const bytes = Buffer.from(events);
+    const masker = new SseRunMasker(redactor);
+    const reader = redactor.stream();
+    const outs: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 7) outs.push(masker.push(reader.push(bytes.subarray(at, at + 7))));
+    outs.push(masker.push(reader.end()), masker.end());
+    return Buffer.concat(outs).toString('utf8');
+  };
+
+  it('Anthropic: a token in three text runs between tool calls whose arguments end in its start, at every pair of cuts', () => {
+    const tool = (index: number) => start(index, {type: 'tool_use', id: `toolu_${index}`, name: 'Bash', input: {}}) + anthropic(index, {type: 'input_json_delta', partial_json: `{"a":"${TOKEN.slice(0, 5)}`}) + stop(index);
+    const text = (index: number, t: string) => start(index, {type: 'text', text: ''}) + anthropic(index, {type: 'text_delta', text: t}) + stop(index);
+    for (let a = 1; a < TOKEN.length - 1; a++)
+      for (let b = a + 1; b < TOKEN.length; b++) {
+        const events = text(0, `key ${TOKEN.slice(0, a)}`) + tool(1) + text(2, TOKEN.slice(a, b)) + tool(3) + text(4, `${TOKEN.slice(b)} end`) + sse('message_stop', {type: 'message_stop'});
+        const texts = [...through(events, events.length >> 1).matchAll(/^data: (\{.*)$/gm)].map((m) => (JSON.parse(m[1]!) as {delta?: {text?: string}}).delta?.text ?? '').join('');
+        assert.ok(!texts.includes(TOKEN.slice(Math.max(a, 12))), `cuts at ${a}, ${b}: ${texts}`);
+        assert.ok(!texts.includes(TOKEN.slice(0, 12)) || texts.includes('…(redacted)'), `cuts at ${a}, ${b}: ${texts}`);
+      }
+  });
+
+  it("Chat: text, interleaved tool calls whose arguments end in the token's start, each call's arguments and the text going on with the token's rest, at every cut", () => {
+    for (let cut = 1; cut < TOKEN.length; cut++) {
+      const call = (index: number, args: string, head = false) => chat({tool_calls: [{index, ...(head ? {id: `call_${index}`, type: 'function', function: {name: 'Bash', arguments: args}} : {function: {arguments: args}})}]});
+      const events =
+        chat({role: 'assistant', content: `key ${TOKEN.slice(0, cut)}`}) +
+        call(0, `{"a":"${TOKEN.slice(0, cut)}`, true) +
+        call(1, `{"b":"${TOKEN.slice(0, 5)}`, true) +
+        call(0, `${TOKEN.slice(cut)}"}`) +
+        call(1, `"}`) +
+        chat({content: `${TOKEN.slice(cut)} end`}) +
+        chat({}, 'tool_calls') +
+        'data: [DONE]\n\n';
+      const out = sevens(events);
+      const texts: Record<string, string> = {};
+      for (const m of out.matchAll(/^data: (\{.*)$/gm)) {
+        const delta = (JSON.parse(m[1]!) as {choices: [{delta: {content?: string; tool_calls?: [{index: number; function: {arguments: string}}]}}]}).choices[0].delta;
+        texts.content = (texts.content ?? '') + (delta.content ?? '');
+        for (const c of delta.tool_calls ?? []) texts[c.index] = (texts[c.index] ?? '') + c.function.arguments;
+      }
+      for (const [run, joinedText] of Object.entries(texts)) assert.ok(!joinedText.includes(TOKEN), `cut at ${cut}, ${run}: ${joinedText}`);
+      assert.equal(texts.content, redactor.redact(`key ${TOKEN} end`), `cut at ${cut}`);
+    }
+  });
+
+  it("Responses: a token in three output_text items between function calls whose arguments end in its start, at every pair of cuts", () => {
+    const item = (index: number, delta: string) =>
+      responses('response.output_item.added', {output_index: index, item: {id: `msg_${index}`, type: 'message', role: 'assistant', content: []}}) +
+      responses('response.output_text.delta', {item_id: `msg_${index}`, output_index: index, content_index: 0, delta}) +
+      responses('response.output_item.done', {output_index: index, item: {id: `msg_${index}`, type: 'message'}});
+    const fn = (index: number) =>
+      responses('response.output_item.added', {output_index: index, item: {id: `fc_${index}`, type: 'function_call', call_id: `call_${index}`, name: 'Bash', arguments: ''}}) +
+      responses('response.function_call_arguments.delta', {item_id: `fc_${index}`, output_index: index, delta: `{"a":"${TOKEN.slice(0, 5)}`}) +
+      responses('response.output_item.done', {output_index: index, item: {id: `fc_${index}`, type: 'function_call'}});
+    for (let a = 1; a < TOKEN.length - 1; a += 2)
+      for (let b = a + 1; b < TOKEN.length; b++) {
+        const events = item(0, `key ${TOKEN.slice(0, a)}`) + fn(1) + item(2, TOKEN.slice(a, b)) + fn(3) + item(4, `${TOKEN.slice(b)} end`) + responses('response.completed', {response: {id: 'resp_1'}});
+        const texts = [...sevens(events).matchAll(/^data: (\{.*)$/gm)].map((m) => JSON.parse(m[1]!) as {type: string; delta?: string}).filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+        assert.ok(!texts.includes(TOKEN.slice(Math.max(a, 12))), `cuts at ${a}, ${b}: ${texts}`);
+        assert.match(texts, /…\(redacted\)/, `cuts at ${a}, ${b}: ${texts}`);
+      }
+  });
+
   for (const [name, stream] of Object.entries(STREAMS)) {
     it(`${name}: text → tool call → text, the token's rest in the text after the tool call, at every cut (reads of 7 bytes)`, () => {
       for (let cut = 1; cut < TOKEN.length; cut++) {
-        const events = stream(`key ${TOKEN.slice(0, cut)}`, ['{"cmd":', '"ls"}'], [...`${TOKEN.slice(cut)} end`]);
-        const bytes = Buffer.from(events);
-        const masker = new SseRunMasker(redactor);
-        const reader = redactor.stream();
-        const outs: Buffer[] = [];
-        for (let at = 0; at < bytes.length; at += 7) outs.push(masker.push(reader.push(bytes.subarray(at, at + 7))));
-        outs.push(masker.push(reader.end()), masker.end());
-        const seen = strings(Buffer.concat(outs).toString('utf8'));
+        const seen = strings(sevens(stream(`key ${TOKEN.slice(0, cut)}`, ['{"cmd":', '"ls"}'], [...`${TOKEN.slice(cut)} end`])));
         assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
         assert.ok(!seen.includes(TOKEN.slice(cut, cut + 8)) || cut + 8 > TOKEN.length, `cut at ${cut}: the rest's first characters`);
         assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
@@ -171,6 +294,22 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
         assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
         // In Chat the text run is still open while the arguments stream (its start shown mid-run, as within any run).
         if (name !== 'Chat Completions') assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+      }
+    });
+
+    it(`${name}: text → arguments ending in the token's start → text, the text's carry not replaced by the arguments' (at every cut, reads of 7 bytes)`, () => {
+      for (let cut = 1; cut < TOKEN.length; cut++) {
+        const seen = strings(sevens(stream(`key ${TOKEN.slice(0, cut)}`, [`{"a":"${TOKEN.slice(0, 5)}`], [...`${TOKEN.slice(cut)} end`])));
+        assert.ok(!seen.includes(TOKEN.slice(Math.max(cut, 12))), `cut at ${cut}: ${seen}`);
+        assert.match(seen, /…\(redacted\)/, `cut at ${cut}`);
+      }
+    });
+
+    it(`${name}: the same, one cut, the stream cut between two reads at every byte`, () => {
+      const events = stream(`key ${TOKEN.slice(0, 8)}`, [`{"a":"${TOKEN.slice(0, 5)}`], [`${TOKEN.slice(8)} end`]);
+      for (let at = 0; at <= Buffer.byteLength(events); at++) {
+        const seen = strings(through(events, at));
+        assert.ok(!seen.includes(TOKEN.slice(12)), `read cut at ${at}: ${seen}`);
       }
     });
 

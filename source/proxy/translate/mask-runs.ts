@@ -2,7 +2,7 @@
 // pair's reader and writer: the client joins a text, thinking or tool-argument run into one string,
 // so a token cut between two deltas is whole only there (core/text-run-mask.ts).
 import type {Redactor} from '../../core/redact.js';
-import {type TailBefore, TextRunMasker} from '../../core/text-run-mask.js';
+import {RunCarries, TextRunMasker} from '../../core/text-run-mask.js';
 import type {TurnEvent} from './events.js';
 
 type RunEvent = Extract<TurnEvent, {type: 'text' | 'thinking' | 'tool-call-args'}>;
@@ -26,12 +26,12 @@ export class TurnEventMasker {
   private runKey: string | undefined;
   private held: Held[] = [];
   /**
-   * The tail the last run let out as it ended while it might have begun an echo, and that run's
-   * kind (`text`, `thinking`, `tool`): the next run of each kind goes on from it (a tool call's
-   * arguments after text, the text after the tool call: TextRunMasker.continueAfter). `kinds`:
-   * those that had it. Cleared once a run of its own kind has had it.
+   * The tails runs let out as they ended while they might have begun an echo, one per kind (`text`,
+   * `thinking`, `tool`): the next run of a kind goes on from its own kind's (the text after a tool
+   * call), else from the latest other it has not had (a tool call's arguments after text):
+   * TextRunMasker.continueAfter.
    */
-  private carry: (TailBefore & {kind: string; kinds: Set<string>}) | undefined;
+  private readonly carries = new RunCarries();
 
   constructor(redactor: Redactor) {
     this.run = new TextRunMasker(redactor);
@@ -54,10 +54,9 @@ export class TurnEventMasker {
         continue;
       }
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
-      if (key !== this.runKey && this.carry && !this.carry.kinds.has(kindOf(key))) {
-        this.carry.kinds.add(kindOf(key));
-        this.run.continueAfter(this.carry);
-        if (this.carry.kind === kindOf(key)) this.carry = undefined;
+      if (key !== this.runKey && this.carries.size > 0) {
+        const tail = this.carries.take(kindOf(key));
+        if (tail) this.run.continueAfter(tail);
       }
       this.runKey = key;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
@@ -87,7 +86,7 @@ export class TurnEventMasker {
   private flush(): TurnEvent[] {
     const out = this.release(this.run.end());
     const tail = this.run.tail;
-    if (tail && this.runKey !== undefined) this.carry = {...tail, kind: kindOf(this.runKey), kinds: new Set()};
+    if (tail && this.runKey !== undefined) this.carries.ended(kindOf(this.runKey), tail);
     this.runKey = undefined;
     return out;
   }

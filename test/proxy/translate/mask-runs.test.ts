@@ -98,6 +98,42 @@ describe('TurnEventMasker: a token cut at a block change (its first part ends a 
     });
   }
 
+  const call = (key: string, json: string): TurnEvent[] => [
+    {type: 'tool-call-start', key, id: `call_${key}`, name: 'Read'},
+    {type: 'tool-call-args', key, json},
+    {type: 'tool-call-end', key},
+  ];
+  it("text → arguments (or thinking) ending in the token's start → text: the text goes on from its own run's tail, at every cut", () => {
+    for (const middle of ['arguments', 'thinking'])
+      for (let cut = 1; cut < TOKEN.length; cut++)
+        for (let size = 1; size <= 4; size++) {
+          const between: TurnEvent[] = middle === 'arguments' ? call('k', `{"a":"${TOKEN.slice(0, 5)}`) : [{type: 'thinking', text: `so ${TOKEN.slice(0, 5)}`}];
+          const events: TurnEvent[] = [{type: 'start'}, {type: 'text', text: `key ${TOKEN.slice(0, cut)}`}, ...between, ...[...`${TOKEN.slice(cut)} end`].map((text): TurnEvent => ({type: 'text', text})), {type: 'stop', reason: 'end_turn'}];
+          const seen = assemble(masked(events, size));
+          assert.ok(!seen.text.includes(TOKEN.slice(Math.max(cut, 12))), `${middle}, cut at ${cut}, ${size}: ${seen.text}`);
+          assert.match(seen.text, /…\(redacted\)/, `${middle}, cut at ${cut}, ${size}: ${seen.text}`);
+        }
+  });
+
+  it('a token in three text runs between tool calls whose arguments end in its start, at every pair of cuts', () => {
+    for (let a = 1; a < TOKEN.length - 1; a++)
+      for (let b = a + 1; b < TOKEN.length; b++)
+        for (const size of [1, 3]) {
+          const events: TurnEvent[] = [
+            {type: 'start'},
+            {type: 'text', text: `key ${TOKEN.slice(0, a)}`},
+            ...call('1', `{"a":"${TOKEN.slice(0, 5)}`),
+            {type: 'text', text: TOKEN.slice(a, b)},
+            ...call('2', `{"a":"${TOKEN.slice(0, 3)}`),
+            {type: 'text', text: `${TOKEN.slice(b)} end`},
+            {type: 'stop', reason: 'tool_use'},
+          ];
+          const seen = assemble(masked(events, size));
+          assert.ok(!seen.text.includes(TOKEN.slice(Math.max(a, 12))), `cuts at ${a}, ${b}, ${size}: ${seen.text}`);
+          assert.match(seen.text, /…\(redacted\)/, `cuts at ${a}, ${b}, ${size}: ${seen.text}`);
+        }
+  });
+
   it('a run after the tail that does not go on with the token: every event as it went in', () => {
     const events = shapes['text → tool call → text']!(TOKEN.slice(0, 8), 'no-token-here');
     for (let size = 1; size <= 4; size++) assert.deepEqual(masked(events, size), events);
