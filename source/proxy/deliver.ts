@@ -3,6 +3,7 @@
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Redactor} from '../core/redact.js';
+import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
@@ -89,6 +90,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
+  /** A complete body (already masked byte-wise), with a credential cut across its blocks masked too (joined-text-mask.ts); SSE has its runs masked. */
+  const whole = sse ? (body: Buffer) => body : (body: Buffer) => wholeJsonMasked(body, redactor);
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -205,8 +208,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
-      const last = rest();
-      if (!headed && !head(heldBytes + last.length)) return;
+      let last = rest();
+      if (!headed) {
+        // Complete before anything was sent: one document, masked whole.
+        last = whole(held.length === 0 ? last : Buffer.concat([...held, last]));
+        held = [];
+        if (!head(last.length)) return;
+      }
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
@@ -230,9 +238,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       const out = body === null ? undefined : mask(body);
       ended = true;
       const last = rest();
-      const whole = last.length === 0 ? out : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]);
-      if (!head(whole?.length ?? 0)) return;
-      res.end(whole !== undefined && whole.length > 0 ? whole : undefined);
+      const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
+      if (!head(all.length)) return;
+      res.end(all.length > 0 ? all : undefined);
       return;
     }
     upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
@@ -244,6 +252,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       });
     }
   });
+}
+
+/** A complete JSON body with every credential cut across its joined fields masked; the same bytes when none is (or it is no JSON). */
+function wholeJsonMasked(body: Buffer, redactor: Redactor): Buffer {
+  if (body.length === 0 || redactor.size === 0 || !mayJoinTexts(body.toString('latin1'))) return body;
+  const masked = maskJoinedJson(body.toString('utf8'), redactor);
+  return masked === undefined ? body : Buffer.from(masked, 'utf8');
 }
 
 /**
@@ -303,7 +318,10 @@ export async function deliverTranslated(
   const body = translation.countTokens
     ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
     : translator.response(text, context);
-  sendJson(res, 200, redactor.redactDeep(body));
+  const masked = redactor.redactDeep(body);
+  // The translated blocks or items a client joins may spell a credential no one string holds.
+  maskJoinedTexts(masked, redactor);
+  sendJson(res, 200, masked);
   return 200;
 }
 
