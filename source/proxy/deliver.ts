@@ -23,6 +23,8 @@ export interface ClientGone {
  * streamed answer's cost). Never held past their turn: no event waits for the next.
  */
 export const COALESCE_MAX_BYTES = 64 * 1024;
+/** The most bytes of a pass-through JSON answer held to mask it whole (pipeThrough); a longer one is sent as it comes. */
+export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
 
@@ -92,6 +94,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
   /** A complete body (already masked byte-wise), with a credential cut across its blocks masked too (joined-text-mask.ts); SSE has its runs masked. */
   const whole = sse ? (body: Buffer) => body : (body: Buffer) => wholeJsonMasked(body, redactor);
+  // A JSON document that arrives in several reads is held to its end (up to WHOLE_JSON_HOLD_MAX) and
+  // masked whole: its client reads it only once it is complete anyway.
+  const holdJson = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -151,7 +156,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
      * `batch`: the BatchBuffers buffer the bytes were copied into, released once it is not sent from.
      */
     const deliver = (out: Buffer, batch?: Buffer) => {
-      if (!headed && upstream.complete) {
+      if (!headed && (upstream.complete || (holdJson && heldBytes + out.length <= WHOLE_JSON_HOLD_MAX))) {
         held.push(out);
         heldBytes += out.length;
         return;
@@ -162,6 +167,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (settled || (!headed && !head())) {
         if (sentFromBatch) batchBuffers.release(batch);
         return;
+      }
+      if (held.length > 0) {
+        // A JSON body that outgrew WHOLE_JSON_HOLD_MAX: what was held goes first, the rest as it comes.
+        for (const before of held) res.write(before);
+        held = [];
+        heldBytes = 0;
       }
       if (out.length === 0) return;
       if (!(sentFromBatch ? res.write(out, () => batchBuffers.release(batch)) : res.write(out))) {
@@ -182,7 +193,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       pendingBytes = 0;
       if (chunks.length === 1) return deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(mask(Buffer.concat(chunks, size)));
+      if (size < POOLED_BATCH_MIN || (!headed && (upstream.complete || holdJson))) return deliver(mask(Buffer.concat(chunks, size)));
       const batch = batchBuffers.take();
       let at = 0;
       for (const chunk of chunks) at += chunk.copy(batch, at);
@@ -244,7 +255,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       return;
     }
     upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
-    if (!declaredLength) {
+    if (!declaredLength && !holdJson) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {
         if (settled || headed || !head()) return;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import OpenAI from 'openai';
+import {WHOLE_JSON_HOLD_MAX} from '../../source/proxy/deliver.js';
 import {API_KEY, oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
 import {askRaw, claude, msgReq, serve, sse, tokenOf, type Mode} from './rv-harness.js';
 
@@ -37,6 +38,23 @@ describe('whole Anthropic answers (pass-through claude): text blocks a client jo
       assert.equal(r.length, String(r.bytes), 'the length sent is that of the masked body');
     });
   }
+  it('chunked (no length), in three writes: held to its end and masked whole', async () => {
+    const [a, b] = cutAt(10);
+    const body = message([{type: 'text', text: a}, {type: 'text', text: b}]);
+    const third = Math.floor(body.length / 3);
+    serve(f, [body.slice(0, third), body.slice(third, 2 * third), body.slice(2 * third)], 'trickle', {'content-type': 'application/json'});
+    const r = await askRaw(f, msgReq(false));
+    assert.ok(!textsOf(r.text).includes(token), textsOf(r.text));
+  });
+  it('a JSON answer longer than the most held (WHOLE_JSON_HOLD_MAX) arrives whole, byte for byte', async () => {
+    const filler = 'x'.repeat(WHOLE_JSON_HOLD_MAX + 512 * 1024);
+    const body = message([{type: 'text', text: filler}, {type: 'text', text: 'done'}]);
+    const parts = Array.from({length: 12}, (_, i) => body.slice(Math.floor((i * body.length) / 12), Math.floor(((i + 1) * body.length) / 12)));
+    serve(f, parts, 'trickle', {'content-type': 'application/json', 'content-length': body.length});
+    const r = await askRaw(f, msgReq(false));
+    assert.equal(r.status, 200);
+    assert.ok(r.text === body, `${r.bytes} bytes of ${body.length}`);
+  });
   it('three pieces around a tool_use and a thinking block; the other blocks untouched', async () => {
     const [a, b, c] = cutAt(6, 7);
     const tool = {type: 'tool_use', id: 'toolu_1', name: 'Read', input: {path: '/tmp/x'}};
