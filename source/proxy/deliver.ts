@@ -92,11 +92,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
-  /** A complete body (already masked byte-wise), with a credential cut across its blocks masked too (joined-text-mask.ts); SSE has its runs masked. */
-  const whole = sse ? (body: Buffer) => body : (body: Buffer) => wholeJsonMasked(body, redactor);
-  // A JSON document that arrives in several reads is held to its end (up to WHOLE_JSON_HOLD_MAX) and
-  // masked whole: its client reads it only once it is complete anyway.
-  const holdJson = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
+  // A JSON document (not SSE): a credential cut across its blocks is masked in the whole body
+  // (joined-text-mask.ts). One that arrives in several reads is held to its end (up to
+  // WHOLE_JSON_HOLD_MAX): its client reads it only once it is complete anyway.
+  const json = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
+  /** A complete body (already masked byte-wise), masked whole. */
+  const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -111,6 +112,10 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     /** Masked bytes of a complete body, written with the end (and their size). */
     let held: Buffer[] = [];
     let heldBytes = 0;
+    /** A JSON body is held to its end (see `json`) until it outgrows WHOLE_JSON_HOLD_MAX. */
+    let holding = json;
+    /** Some body bytes were written (the body can no longer be masked whole). */
+    let written = false;
     /**
      * The head; a declared length is replaced by the masked body's when it is known, else dropped
      * (chunked). False when res refused it (the answer is then broken off): it runs in event handlers.
@@ -140,8 +145,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (error) {
         if (!client.aborted) {
           onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
-          // What was held back goes out (masked) before the connection is cut.
-          if (headed && !ended) {
+          // What was held back goes out (masked) before the connection is cut; not the tail of a
+          // JSON body held whole (its start was never sent).
+          if (headed && !ended && (written || !json)) {
             const held = rest();
             if (held.length > 0) res.write(held);
           }
@@ -156,11 +162,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
      * `batch`: the BatchBuffers buffer the bytes were copied into, released once it is not sent from.
      */
     const deliver = (out: Buffer, batch?: Buffer) => {
-      if (!headed && (upstream.complete || (holdJson && heldBytes + out.length <= WHOLE_JSON_HOLD_MAX))) {
+      if ((!headed && upstream.complete) || (holding && heldBytes + out.length <= WHOLE_JSON_HOLD_MAX)) {
         held.push(out);
         heldBytes += out.length;
         return;
       }
+      holding = false;
       // The masker returns a view of its input, or new bytes when it masked or carries some over.
       const sentFromBatch = batch !== undefined && out.length > 0 && out.buffer === batch.buffer;
       if (batch !== undefined && !sentFromBatch) batchBuffers.release(batch);
@@ -173,8 +180,10 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         for (const before of held) res.write(before);
         held = [];
         heldBytes = 0;
+        written = true;
       }
       if (out.length === 0) return;
+      written = true;
       if (!(sentFromBatch ? res.write(out, () => batchBuffers.release(batch)) : res.write(out))) {
         upstream.pause();
         // Watched from the first refused write on: a small answer never fills the socket's buffer.
@@ -193,7 +202,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       pendingBytes = 0;
       if (chunks.length === 1) return deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && (upstream.complete || holdJson))) return deliver(mask(Buffer.concat(chunks, size)));
+      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete) || holding) return deliver(mask(Buffer.concat(chunks, size)));
       const batch = batchBuffers.take();
       let at = 0;
       for (const chunk of chunks) at += chunk.copy(batch, at);
@@ -220,12 +229,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       flush();
       ended = true;
       let last = rest();
-      if (!headed) {
-        // Complete before anything was sent: one document, masked whole.
+      if (!written) {
+        // No body byte sent yet: the whole document is here, masked whole.
         last = whole(held.length === 0 ? last : Buffer.concat([...held, last]));
         held = [];
-        if (!head(last.length)) return;
       }
+      if (!headed && !head(last.length)) return;
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
@@ -255,7 +264,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       return;
     }
     upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
-    if (!declaredLength && !holdJson) {
+    if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {
         if (settled || headed || !head()) return;

@@ -3,6 +3,7 @@
 // one goes out byte for byte.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
 import OpenAI from 'openai';
 import {WHOLE_JSON_HOLD_MAX} from '../../source/proxy/deliver.js';
 import {API_KEY, oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
@@ -45,6 +46,20 @@ describe('whole Anthropic answers (pass-through claude): text blocks a client jo
     serve(f, [body.slice(0, third), body.slice(third, 2 * third), body.slice(2 * third)], 'trickle', {'content-type': 'application/json'});
     const r = await askRaw(f, msgReq(false));
     assert.ok(!textsOf(r.text).includes(token), textsOf(r.text));
+  });
+  it('an upstream that breaks off a held JSON body: the client gets an error, no piece of the body', async () => {
+    const [a, b] = cutAt(8);
+    const body = message([{type: 'text', text: a}, {type: 'text', text: b}]);
+    f.upstream.handler = async (_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.write(body.slice(0, body.indexOf(a) + a.length));
+      await sleep(20);
+      res.socket?.destroy();
+    };
+    const response = await fetch(`${f.url}/v1/messages`, {method: 'POST', headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'}, body: JSON.stringify(msgReq(false))});
+    const text = await response.text().catch((error: Error) => `rejected: ${error.message}`);
+    assert.ok(!text.includes(token.slice(0, 8)), text);
+    assert.ok(response.status !== 200 || text.startsWith('rejected'), `${response.status} ${text}`);
   });
   it('a JSON answer longer than the most held (WHOLE_JSON_HOLD_MAX) arrives whole, byte for byte', async () => {
     const filler = 'x'.repeat(WHOLE_JSON_HOLD_MAX + 512 * 1024);
