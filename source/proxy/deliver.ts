@@ -3,6 +3,7 @@
 // client, the whole body for one that did not ask for a stream, errors in the client's format).
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Redactor} from '../core/redact.js';
+import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
@@ -22,6 +23,8 @@ export interface ClientGone {
  * streamed answer's cost). Never held past their turn: no event waits for the next.
  */
 export const COALESCE_MAX_BYTES = 64 * 1024;
+/** The most bytes of a pass-through JSON answer held to mask it whole (pipeThrough); a longer one is sent as it comes. */
+export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
 
@@ -89,6 +92,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
+  // A JSON document (not SSE): a credential cut across its blocks is masked in the whole body
+  // (joined-text-mask.ts). One that arrives in several reads is held to its end (up to
+  // WHOLE_JSON_HOLD_MAX): its client reads it only once it is complete anyway.
+  const json = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
+  /** A complete body (already masked byte-wise), masked whole. */
+  const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
   return new Promise<number>((resolve) => {
     let ended = false;
     let settled = false;
@@ -103,6 +112,10 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     /** Masked bytes of a complete body, written with the end (and their size). */
     let held: Buffer[] = [];
     let heldBytes = 0;
+    /** A JSON body is held to its end (see `json`) until it outgrows WHOLE_JSON_HOLD_MAX. */
+    let holding = json;
+    /** Some body bytes were written (the body can no longer be masked whole). */
+    let written = false;
     /**
      * The head; a declared length is replaced by the masked body's when it is known, else dropped
      * (chunked). False when res refused it (the answer is then broken off): it runs in event handlers.
@@ -132,8 +145,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (error) {
         if (!client.aborted) {
           onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
-          // What was held back goes out (masked) before the connection is cut.
-          if (headed && !ended) {
+          // What was held back goes out (masked) before the connection is cut; not the tail of a
+          // JSON body held whole (its start was never sent).
+          if (headed && !ended && (written || !json)) {
             const held = rest();
             if (held.length > 0) res.write(held);
           }
@@ -148,11 +162,12 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
      * `batch`: the BatchBuffers buffer the bytes were copied into, released once it is not sent from.
      */
     const deliver = (out: Buffer, batch?: Buffer) => {
-      if (!headed && upstream.complete) {
+      if ((!headed && upstream.complete) || (holding && heldBytes + out.length <= WHOLE_JSON_HOLD_MAX)) {
         held.push(out);
         heldBytes += out.length;
         return;
       }
+      holding = false;
       // The masker returns a view of its input, or new bytes when it masked or carries some over.
       const sentFromBatch = batch !== undefined && out.length > 0 && out.buffer === batch.buffer;
       if (batch !== undefined && !sentFromBatch) batchBuffers.release(batch);
@@ -160,7 +175,15 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         if (sentFromBatch) batchBuffers.release(batch);
         return;
       }
+      if (held.length > 0) {
+        // A JSON body that outgrew WHOLE_JSON_HOLD_MAX: what was held goes first, the rest as it comes.
+        for (const before of held) res.write(before);
+        held = [];
+        heldBytes = 0;
+        written = true;
+      }
       if (out.length === 0) return;
+      written = true;
       if (!(sentFromBatch ? res.write(out, () => batchBuffers.release(batch)) : res.write(out))) {
         upstream.pause();
         // Watched from the first refused write on: a small answer never fills the socket's buffer.
@@ -179,7 +202,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       pendingBytes = 0;
       if (chunks.length === 1) return deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete)) return deliver(mask(Buffer.concat(chunks, size)));
+      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete) || holding) return deliver(mask(Buffer.concat(chunks, size)));
       const batch = batchBuffers.take();
       let at = 0;
       for (const chunk of chunks) at += chunk.copy(batch, at);
@@ -205,8 +228,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
-      const last = rest();
-      if (!headed && !head(heldBytes + last.length)) return;
+      let last = rest();
+      if (!written) {
+        // No body byte sent yet: the whole document is here, masked whole.
+        last = whole(held.length === 0 ? last : Buffer.concat([...held, last]));
+        held = [];
+      }
+      if (!headed && !head(last.length)) return;
       // Written in one turn: the end uncorks the socket, so all go out in one write.
       for (const out of held) if (out.length > 0) res.write(out);
       held = [];
@@ -230,9 +258,9 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       const out = body === null ? undefined : mask(body);
       ended = true;
       const last = rest();
-      const whole = last.length === 0 ? out : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]);
-      if (!head(whole?.length ?? 0)) return;
-      res.end(whole !== undefined && whole.length > 0 ? whole : undefined);
+      const all = whole(last.length === 0 ? (out ?? last) : out === undefined || out.length === 0 ? last : Buffer.concat([out, last]));
+      if (!head(all.length)) return;
+      res.end(all.length > 0 ? all : undefined);
       return;
     }
     upstream.on('data', onData).on('end', onEnd).on('close', onUpstreamClose);
@@ -244,6 +272,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       });
     }
   });
+}
+
+/** A complete JSON body with every credential cut across its joined fields masked; the same bytes when none is (or it is no JSON). */
+function wholeJsonMasked(body: Buffer, redactor: Redactor): Buffer {
+  if (body.length === 0 || redactor.size === 0 || !mayJoinTexts(body.toString('latin1'))) return body;
+  const masked = maskJoinedJson(body.toString('utf8'), redactor);
+  return masked === undefined ? body : Buffer.from(masked, 'utf8');
 }
 
 /**
@@ -303,7 +338,10 @@ export async function deliverTranslated(
   const body = translation.countTokens
     ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
     : translator.response(text, context);
-  sendJson(res, 200, redactor.redactDeep(body));
+  const masked = redactor.redactDeep(body);
+  // The translated blocks or items a client joins may spell a credential no one string holds.
+  maskJoinedTexts(masked, redactor);
+  sendJson(res, 200, masked);
   return 200;
 }
 

@@ -194,6 +194,7 @@ export class ProxyServer {
     this.now = options.now ?? Date.now;
     // Credentials masked (issue 11): events, logs and status never carry an account's token.
     this.credentials = credentialRedactor(options.store.paths);
+    this.config();
     const emit = options.emit ?? (() => {});
     // A request event (one per request) is flat and its keys are this file's: only its values are masked.
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
@@ -398,9 +399,27 @@ export class ProxyServer {
     }
   }
 
+  /**
+   * config.yaml as it is now (options.config), its api-keys masked like any account's credential
+   * from this version on: an upstream may quote a prompt that held the key (a 400's message, an
+   * echoed header), and it reaches the client, proxy.log and status in every echoed form (base64,
+   * escaped), not only the plain one. A key dropped from the file stays masked (harmless).
+   */
+  private config(): CliproxyConfig {
+    const config = this.options.config();
+    // The same list object until the file changes (liveConfig re-parses it): one comparison per request.
+    if (config.apiKeys !== this.maskedApiKeys) {
+      this.maskedApiKeys = config.apiKeys;
+      this.credentials.add(...config.apiKeys);
+    }
+    return config;
+  }
+
+  private maskedApiKeys: readonly string[] | undefined;
+
   private checkKey(req: IncomingMessage): void {
     const presented = presentedKey(req);
-    const keys = this.options.config().apiKeys;
+    const keys = this.config().apiKeys;
     // A keep-alive connection presents the same key on every request: checked once per connection
     // and config. Comparing with the key this same connection already proved holding tells its
     // client nothing it does not know.
@@ -557,7 +576,7 @@ export class ProxyServer {
    * its token file, config.yaml or that live list changed.
    */
   private servedList(row: ProviderRow, account?: Account, token?: TokenFile): ServedList {
-    const config = this.options.config();
+    const config = this.config();
     const entry = this.liveLists.cached(row.id);
     const live = entry && 'models' in entry ? entry : undefined;
     const key = `${row.id}/${account?.id ?? ''}`;

@@ -13,6 +13,7 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
+import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
@@ -194,6 +195,8 @@ export class SseRunMasker {
   }
 
   private onEvent(event: string, out: string[]): void {
+    // A Responses answer's last event carries every output item, whose texts the SDK joins (output_text).
+    if (FINAL_RESPONSE.test(event)) event = finalMasked(event, this.redactor);
     let slots = this.slotsOf(event);
     if (typeof slots === 'string') {
       // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
@@ -516,6 +519,17 @@ function waitsBehind(event: string): boolean {
   if (Array.isArray(choices)) return !choices.some((choice) => (choice as {finish_reason?: unknown} | null)?.finish_reason != null);
   const candidates = (json as {candidates?: unknown}).candidates ?? response?.candidates;
   return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
+}
+
+/** A Responses event with the whole answer (`response.completed`, …; its type outside strings). */
+const FINAL_RESPONSE = /"type"\s*:\s*"response\.(?:completed|incomplete|failed|done)"/;
+
+/** The event with the joined texts of its data masked (core/joined-text-mask.ts), re-encoded only when some was. */
+function finalMasked(event: string, redactor: Redactor): string {
+  const data = dataOf(event);
+  if (data === undefined) return event;
+  const masked = maskJoinedJson(Buffer.from(data, 'latin1').toString('utf8'), redactor);
+  return masked === undefined ? event : withData(event, Buffer.from(masked, 'utf8').toString('latin1'));
 }
 
 /** An Anthropic `content_block_start` (its type outside strings: a string's quotes are escaped). */

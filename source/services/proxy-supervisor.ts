@@ -8,7 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
 import {withAdvice} from '../store/errors.js';
-import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import {credentialRedactor} from './credential-redactor.js';
 import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
@@ -85,7 +85,6 @@ export class ProxySupervisor {
   private consecutiveFailures = 0;
   private cancelRestart: (() => void) | undefined;
   private cancelPoll: (() => void) | undefined;
-  private secrets: string[] = [];
   private readonly clock: Clock;
   private readonly onProcessExit = () => this.child?.kill('SIGTERM');
 
@@ -129,9 +128,9 @@ export class ProxySupervisor {
   }
 
   private log(...lines: string[]): void {
-    // Every account's credentials masked, not only the API keys this supervisor knows (issue 11).
+    // Every account's credentials and the proxy's API keys (added at start) masked, in every echoed form (issue 11).
     const redactor = credentialRedactor(this.options.paths);
-    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(redactSecrets(line, this.secrets), {cutEchoes: true})), 400));
+    const clean = lines.map((line) => cutText(sanitizeLine(redactor.redact(line, {cutEchoes: true})), 400));
     const tail = [...this.state.logTail, ...clean].slice(-(this.options.logLines ?? 200));
     this.update({logTail: tail});
   }
@@ -198,7 +197,8 @@ export class ProxySupervisor {
     await this.halt(true);
     const {config} = await loadCliproxyConfig(this.options.paths).catch(() => ({config: {apiKeys: [] as string[]}}));
     if (generation !== this.generation) return false;
-    this.secrets = config.apiKeys;
+    // The child masks them in what it reports; its crash output (stderr) and the CLIProxyAPI binary's lines are masked here.
+    credentialRedactor(this.options.paths).add(...config.apiKeys);
     this.stopping = false;
     this.noRestart = false;
     this.consecutiveFailures = 0;

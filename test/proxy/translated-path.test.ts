@@ -57,7 +57,9 @@ describe('a translated stream (Claude Code → Chat upstream) when things go wro
     f.upstream.handler = async (_req, res) => {
       upstreamClosed = once(res, 'close');
       res.writeHead(200, {'content-type': 'text/event-stream'});
-      res.write(chunk({role: 'assistant', content: 'first'}));
+      // Ends in no credential's first character: a delta whose tail may begin one (`first`: the proxy
+      // key `test-…`) waits for the next delta (sse-run-mask.ts), which this upstream never sends.
+      res.write(chunk({role: 'assistant', content: 'first.'}));
       // Holds the stream open (a long answer) until the proxy hangs up.
     };
     const abort = new AbortController();

@@ -1,0 +1,100 @@
+// A whole answer (one JSON document, or a stream's final snapshot such as Responses'
+// `response.completed`) whose credential is cut across its blocks or items: an Anthropic message's
+// `content: [{text: "key sk-ant-o"}, {tool_use}, {text: "at01-… end"}]`, a Responses `output` whose
+// message items' texts the OpenAI SDK joins into `output_text`, Chat choices' `message.content`.
+// Every byte masker sees each string alone; a client joins them. Masked here as the stream run
+// masker masks the same pieces streamed (core/text-run-mask.ts): the joined text of each kind of
+// field is one run, a masked echo's text goes to the piece where it starts, the pieces it spans come
+// out empty. Pure.
+import type {RedactOptions, Redactor} from './redact.js';
+import {TextRunMasker} from './text-run-mask.js';
+
+const CUT: RedactOptions = Object.freeze({cutEchoes: true});
+
+/** The keys of the text fields a client joins across blocks, items or parts (at a string value). */
+const JOINED_KEYS = new Set(['text', 'thinking', 'content', 'refusal', 'reasoning_content', 'reasoning']);
+/** Those keys in a document's raw text, at a string value (a key inside a string has its quotes escaped). */
+const JOINED_FIELD = /"(?:text|thinking|content|refusal|reasoning_content|reasoning)"\s*:\s*"/g;
+
+/**
+ * Whether a JSON document's text may hold two joined fields (false: certainly not, and so no echo cut
+ * between two): two of JOINED_FIELD, or any `\u` escape (a key may be spelled with one). For the hot
+ * path: most answers have one text field, and are never parsed.
+ */
+export function mayJoinTexts(json: string): boolean {
+  if (json.includes('\\u')) return true;
+  JOINED_FIELD.lastIndex = 0;
+  return JOINED_FIELD.exec(json) !== null && JOINED_FIELD.exec(json) !== null;
+}
+
+interface Leaf {
+  holder: Record<string, unknown>;
+  key: string;
+}
+
+/**
+ * Masks, in place, every echo a client would see in the joined strings of `value`: the strings at
+ * JOINED_KEYS under an array (blocks, items, parts, choices) are grouped by their path without
+ * indices (`content.#.text`, `output.#.content.#.text`, `choices.#.message.content`), and each
+ * group's strings, in document order, are masked as one run. Returns whether anything changed.
+ * A group of one string is left to the byte masker (an echo whole in one string is masked there).
+ */
+export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
+  if (redactor.size === 0) return false;
+  const groups = new Map<string, Leaf[]>();
+  const walk = (node: unknown, path: string, underArray: boolean) => {
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) walk(item, `${path}.#`, true);
+      return;
+    }
+    for (const [key, item] of Object.entries(node as Record<string, unknown>)) {
+      if (typeof item === 'string') {
+        if (!underArray || !JOINED_KEYS.has(key)) continue;
+        const group = `${path}.${key}`;
+        const leaves = groups.get(group);
+        if (leaves) leaves.push({holder: node as Record<string, unknown>, key});
+        else groups.set(group, [{holder: node as Record<string, unknown>, key}]);
+      } else if (typeof item === 'object' && item !== null) walk(item, `${path}.${key}`, underArray);
+    }
+  };
+  if (typeof value !== 'object' || value === null) return false;
+  walk(value, '', false);
+  let changed = false;
+  for (const leaves of groups.values()) {
+    if (leaves.length < 2) continue;
+    const pieces = leaves.map((leaf) => leaf.holder[leaf.key] as string);
+    const run = new TextRunMasker(redactor);
+    const outputs = [...run.pushAll(pieces), ...run.end()];
+    for (let i = 0; i < leaves.length; i++) {
+      // A piece that ends in a secret's start no later piece goes on with (a text block cut off
+      // before a tool call) is masked as the stream masker masks a run that ends so (cutEchoes).
+      const output = redactor.redact(outputs[i]!, CUT);
+      if (output === pieces[i]) continue;
+      leaves[i]!.holder[leaves[i]!.key] = output;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * A JSON document's text with its joined fields masked (maskJoinedTexts), re-encoded by
+ * JSON.stringify; undefined when nothing changed (the caller sends its bytes as they are) or it
+ * is no JSON.
+ */
+export function maskJoinedJson(json: string, redactor: Redactor): string | undefined {
+  if (redactor.size === 0 || !mayJoinTexts(json)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  try {
+    return maskJoinedTexts(value, redactor) ? JSON.stringify(value) : undefined;
+  } catch (error) {
+    // Nested deeper than the stack (a hostile document; no answer is): no client joins such fields.
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
