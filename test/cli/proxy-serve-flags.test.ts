@@ -102,11 +102,11 @@ describe('proxy serve run by hand', {skip: process.platform !== 'linux' && 'read
     await assertEndedCleanly(served);
   });
 
-  it('a proxy that cannot start: its error and exit code, as before', async () => {
+  it('a proxy that cannot start (one already runs): its error and exit code, as before', async () => {
     const first = await serve();
     const busy = await runBin(['proxy', 'serve', '--port', String(first.port)], ccs.env);
     assert.equal(busy.code, 1);
-    assert.match(busy.stderr, new RegExp(`^ccs-tui: port ${first.port} is in use by another process`, 'm'));
+    assert.match(busy.stderr, new RegExp(`^ccs-tui: a proxy is already running \\(pid ${first.pid}, port ${first.port}, claude\\)`, 'm'));
     first.shell.kill('SIGTERM');
     await assertEndedCleanly(first);
   });

@@ -95,6 +95,9 @@ export const PROXY_NODE_FLAGS = ['--max-semi-space-size=4', `--initial-old-space
  */
 export const PROXY_RERUN_MARK = 'CCS_TUI_PROXY_RERUN';
 
+/** Passes a background proxy the pid of the process starting it (pid-file.ts ProxyPidFile startedBy). */
+export const PROXY_STARTED_BY = 'CCS_TUI_PROXY_STARTED_BY';
+
 /**
  * Whether a `proxy serve` in this process should run again with PROXY_NODE_FLAGS (rerun.ts): not
  * when its Node already has them (on its command line or in NODE_OPTIONS), not when it was run
