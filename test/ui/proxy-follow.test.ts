@@ -52,7 +52,7 @@ test('proxy screen open: stop in another shell shows stopped; a new proxy starte
   const second = otherProxy();
   writePidFile(ccs, second, 18102, 'codex');
   frame = await tui.waitFor(`PID ${second}`, 5000);
-  assert.match(frame, /running · started outside this TUI/);
+  assert.match(frame, /running · started elsewhere in the background, outlives this TUI/);
   assert.match(frame, /Serving\s+codex \//);
   await tui.waitFor('127.0.0.1:18102', 5000);
 
