@@ -172,7 +172,7 @@ export class ProxySupervisor {
       pid: running.pid,
       port: running.port,
       startedAt: Date.parse(running.startedAt),
-      logTail: tailFile(proxyLogPath(this.options.paths), 50),
+      logTail: ownLogLines(this.options.paths, running.startedAt),
     });
     const poll = async () => {
       const alive = readRunningProxy(this.options.paths);
@@ -183,7 +183,7 @@ export class ProxySupervisor {
       }
       const status = running.kind === 'builtin' ? await fetchProxyStatus(this.options.paths, running.port) : undefined;
       if (status) this.applyStatus(status);
-      this.update({logTail: tailFile(proxyLogPath(this.options.paths), 50)});
+      this.update({logTail: ownLogLines(this.options.paths, running.startedAt)});
     };
     this.cancelPoll = this.clock.setInterval(() => void poll(), 1000);
     void poll();
@@ -482,6 +482,18 @@ export class ProxySupervisor {
     this.cancelRestart?.();
     this.child?.kill('SIGTERM');
   }
+}
+
+/**
+ * The last 50 lines of tui/logs/proxy.log that the proxy started at `startedAt` (ISO UTC, its pid
+ * file's) wrote: a line starts with its ISO UTC time, which compares as text, so the lines of earlier
+ * proxies and of starts that failed before it are not shown as its own.
+ */
+function ownLogLines(paths: CcsPaths, startedAt: string): string[] {
+  // Read more than is shown: the older lines cut off may be many.
+  return tailFile(proxyLogPath(paths), 500)
+    .filter((line) => line.slice(0, startedAt.length) >= startedAt)
+    .slice(-50);
 }
 
 /** Whether an adopted proxy is a background one this TUI started (`e` on an account, `R`). */
