@@ -30,11 +30,12 @@ export interface ServeOptions {
   /** A background proxy's starter (ProxyPidFile startedBy). */
   startedBy?: number;
   /**
-   * Stop (as on SIGTERM) when the process that started this one is gone: set for the child a
-   * hand-started `proxy serve` runs itself again in (services/proxy/rerun.ts), which a SIGKILL of
-   * that starter would otherwise leave serving, unseen by the shell that thinks it ended.
+   * Stop (as on SIGTERM) when this pid is no longer the parent: the `proxy serve` started by hand
+   * that runs itself again in this process (services/proxy/rerun.ts), which a SIGKILL would
+   * otherwise leave serving, unseen by the shell that thinks it ended. Passed by the starter
+   * rather than read from process.ppid here: the starter may be gone before this process looks.
    */
-  watchParent?: boolean;
+  starterPid?: number;
 }
 
 /** What the stopped line says of the signal that stopped the proxy. */
@@ -216,7 +217,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
         : err.code === 'EACCES'
           ? `port ${port} needs privileges; set \`port\` in ${paths.config} or pass --port`
           : sanitizeLine(err.message);
-    const fatal: ProxyEvent = {type: 'fatal', code: err.code ?? 'ERROR', message};
+    const fatal = credentials.current().redactDeep<ProxyEvent>({type: 'fatal', code: err.code ?? 'ERROR', message});
     // Said once: over IPC to a supervisor, else on stderr (a terminal; `proxy start` reads it from
     // proxy-stderr.log). The log file keeps it unless another proxy runs: that one's log is its own.
     if (!ours) logFile().write(`${lineOf(fatal, Date.now())}\n`);
@@ -312,8 +313,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // second one with no listener would kill the process mid-close (its log unflushed).
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0, SIGNAL_REASONS[signal]));
     // Its starter gone (even by SIGKILL), the process is given to another parent: stop as on SIGTERM.
-    const starter = process.ppid;
-    const parentCheck = options.watchParent ? setInterval(() => process.ppid !== starter && void stop(0, `the ccs-tui proxy serve that started it (pid ${starter}) is gone`), PARENT_CHECK_MS) : undefined;
+    const starter = options.starterPid;
+    const parentCheck = starter ? setInterval(() => process.ppid !== starter && void stop(0, `the ccs-tui proxy serve that started it (pid ${starter}) is gone`), PARENT_CHECK_MS) : undefined;
     parentCheck?.unref();
     // Status for the supervisor's screen, without it asking.
     if (send) {

@@ -1,33 +1,22 @@
 // The proxy's lifecycle as a person at a shell meets it: a hand-started `proxy serve` killed with
 // SIGKILL takes its serving child with it; a second proxy is refused before it writes anything (the
-// first stays visible to `proxy status` and `proxy stop`, its log free of the refusal); a busy port
-// is said once; bad usage through `proxy start` exits 2 without a nested prefix; every way out
-// (a closed stdout pipe included) removes tui/proxy.json and says "stopped" once.
+// first stays visible to `proxy status` and `proxy stop`, its log free of the refusal); bad usage
+// through `proxy start` exits 2 without a nested prefix; every way out (a closed stdout pipe
+// included) removes tui/proxy.json and says "stopped" once.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {isProcessAlive, proxyLogPath, proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {binPath, runBin} from '../helpers/cli.js';
+import {runBin, serveByHand} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
-
-interface Served {
-  shell: ChildProcess;
-  /** The pid the listening line names (the process that serves). */
-  pid: number;
-  port: number;
-  output: {stdout: string; stderr: string};
-  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
+async function waitUntil(condition: () => boolean, ms: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting: ${what}`);
+    if (Date.now() > deadline) assert.fail(`timed out waiting: ${typeof what === 'string' ? what : what()}`);
     await sleep(50);
   }
 }
@@ -51,30 +40,13 @@ describe('proxy lifecycle from a shell', async () => {
   const log = () => (existsSync(proxyLogPath(ccs.paths)) ? readFileSync(proxyLogPath(ccs.paths), 'utf8') : '');
   const pidFile = () => readFileSync(proxyPidFilePath(ccs.paths), 'utf8');
 
-  /** `ccs-tui proxy serve` as a shell job starts it (its own process group, no IPC channel). */
-  const serve = async (args: string[] = []): Promise<Served> => {
-    const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', '--port', '0', ...args], {env: ccs.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
-    started.push(shell.pid!);
-    const output = {stdout: '', stderr: ''};
-    shell.stderr!.on('data', (d) => (output.stderr += d));
-    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => shell.once('exit', (code, signal) => resolve({code, signal})));
-    const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
-      shell.stdout!.on('data', (d) => {
-        output.stdout += d;
-        const line = /listening on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(output.stdout);
-        if (line) resolve(line);
-      });
-      void exited.then(({code}) => reject(new Error(`exited ${code} before listening: ${output.stderr}`)));
-    });
-    started.push(Number(listening[2]));
-    return {shell, port: Number(listening[1]), pid: Number(listening[2]), output, exited};
-  };
+  const serve = (args: string[] = []) => serveByHand(['--port', '0', ...args], ccs.env, started);
 
   it('SIGKILL of the hand-started `proxy serve`: the serving child stops itself, and `proxy status` says none runs', async () => {
     const served = await serve();
     assert.notEqual(served.pid, served.shell.pid);
     served.shell.kill('SIGKILL');
-    await waitUntil(() => !isProcessAlive(served.pid), 10_000, 'the serving child to stop');
+    await waitUntil(() => !isProcessAlive(served.pid), 10_000, () => `the serving child to stop; its log: ${log()}; ${existsSync(`/proc/${served.pid}/stat`) ? readFileSync(`/proc/${served.pid}/stat`, 'utf8') : ''}`);
     assert.equal(existsSync(proxyPidFilePath(ccs.paths)), false, 'its pid file is removed');
     const status = await runBin(['proxy', 'status'], ccs.env);
     assert.equal(status.code, 3, status.stdout);
@@ -103,23 +75,6 @@ describe('proxy lifecycle from a shell', async () => {
     assert.equal(first.output.stdout.match(/stopped \(pid \d+\)/g)?.length, 1, first.output.stdout);
     assert.match(first.output.stdout, new RegExp(`stopped \\(pid ${first.pid}\\): SIGTERM`));
     assert.match(log(), new RegExp(`stopped \\(pid ${first.pid}\\): SIGTERM`));
-  });
-
-  it('a port another program holds: said once, on stderr (no fatal line on stdout), exit 1', async () => {
-    const other = createServer();
-    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-    const port = (other.address() as {port: number}).port;
-    try {
-      const busy = await runBin(['proxy', 'serve', '--port', String(port)], ccs.env);
-      assert.equal(busy.code, 1);
-      assert.equal(busy.stdout, '');
-      assert.equal(busy.stderr, `ccs-tui: port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port\n`);
-      assert.equal(existsSync(proxyPidFilePath(ccs.paths)), false);
-      // The log file (no proxy runs to own it) keeps the line.
-      assert.match(log(), new RegExp(`fatal: port ${port} is in use by another process`));
-    } finally {
-      other.close();
-    }
   });
 
   it('bad usage: `proxy start --provider bogus --json` exits 2 without a nested prefix; another provider’s account names --account', async () => {

@@ -32,9 +32,14 @@ const serve: CommandSpec = {
     if (needsProxyNodeFlags(ctx, ctx.env)) return (await import('../../services/proxy/rerun.js')).rerunWithProxyNodeFlags(['proxy', 'serve', ...args], ctx.env);
     const {serveProxy} = await import('../../proxy/serve.js');
     const owner = ctx.env.CCS_TUI_PROXY_OWNER === 'tui' || ctx.env.CCS_TUI_PROXY_OWNER === 'background' ? ctx.env.CCS_TUI_PROXY_OWNER : 'foreground';
-    const startedBy = owner === 'background' ? Number(ctx.env[PROXY_STARTED_BY]) : NaN;
+    const pidIn = (name: string) => {
+      const pid = Number(ctx.env[name]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    };
+    const startedBy = owner === 'background' ? pidIn(PROXY_STARTED_BY) : undefined;
     // Run again by a hand-started `proxy serve`: it stops when that process is gone (SIGKILL too).
-    return serveProxy(ctx, {port, provider: values.provider, account: values.account, owner, ...(Number.isInteger(startedBy) && startedBy > 0 ? {startedBy} : {}), watchParent: ctx.env[PROXY_RERUN_MARK] !== undefined});
+    const starterPid = pidIn(PROXY_RERUN_MARK);
+    return serveProxy(ctx, {port, provider: values.provider, account: values.account, owner, ...(startedBy ? {startedBy} : {}), ...(starterPid ? {starterPid} : {})});
   },
 };
 
