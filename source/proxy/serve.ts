@@ -285,6 +285,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       // alive after everything else closed (the supervisor waited for its 5 s SIGKILL). Let it go.
       process.off('disconnect', onDisconnect);
       if (process.connected) process.disconnect();
+      process.off('exit', onExit);
       resolve(code);
     };
     const onDisconnect = () => void stop(0, 'the TUI that started it is gone');
