@@ -8,7 +8,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import {isProcessAlive, proxyLogPath, proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin, serveByHand} from '../helpers/cli.js';
+import {killAll, runBin, serveByHand} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,13 +28,7 @@ describe('proxy lifecycle from a shell', async () => {
   ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
   const started: number[] = [];
   after(() => {
-    for (const pid of started) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAll(started);
     ccs.cleanup();
   });
   const log = () => (existsSync(proxyLogPath(ccs.paths)) ? readFileSync(proxyLogPath(ccs.paths), 'utf8') : '');

@@ -9,7 +9,7 @@ import {after, describe, it} from 'node:test';
 import {PROXY_NODE_FLAGS} from '../../source/services/proxy/launch.js';
 import {isProcessAlive, proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {runBin, serveByHand, type ServedByHand} from '../helpers/cli.js';
+import {killAll, runBin, serveByHand, type ServedByHand} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 type Served = ServedByHand;
@@ -24,13 +24,7 @@ describe('proxy serve run by hand', {skip: process.platform !== 'linux' && 'read
   /** Every process started, the serving ones included (a failed test must not leave one serving). */
   const started: number[] = [];
   after(() => {
-    for (const pid of started) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAll(started);
     ccs.cleanup();
   });
 

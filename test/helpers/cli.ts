@@ -104,3 +104,14 @@ export async function serveByHand(args: string[], env: NodeJS.ProcessEnv, starte
   started.push(Number(listening[2]));
   return {shell, port: Number(listening[1]), pid: Number(listening[2]), output, exited};
 }
+
+/** SIGKILLs every pid of `pids` still running (a test's cleanup: a failed test must not leave one serving). */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
