@@ -1,12 +1,12 @@
 // `ccs-tui proxy serve`: runs the proxy in this process until it is told to stop. The TUI starts it
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
-import {createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
+import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider} from '../providers/table.js';
-import {proxyLogPath, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
@@ -27,7 +27,26 @@ export interface ServeOptions {
   provider?: string;
   account?: string;
   owner: ProxyPidFile['owner'];
+  /** A background proxy's starter (ProxyPidFile startedBy). */
+  startedBy?: number;
+  /**
+   * Stop (as on SIGTERM) when this pid is no longer the parent: the `proxy serve` started by hand
+   * that runs itself again in this process (services/proxy/rerun.ts), which a SIGKILL would
+   * otherwise leave serving, unseen by the shell that thinks it ended. Passed by the starter
+   * rather than read from process.ppid here: the starter may be gone before this process looks.
+   */
+  starterPid?: number;
 }
+
+/** What the stopped line says of the signal that stopped the proxy. */
+const SIGNAL_REASONS = {
+  SIGINT: 'SIGINT (Ctrl-C)',
+  SIGTERM: 'SIGTERM (ccs-tui proxy stop, the TUI, or a service manager)',
+  SIGHUP: 'SIGHUP (its terminal closed)',
+} as const;
+
+/** How often a re-run proxy checks that its starter still runs (ms): a coarse check, not a busy one. */
+const PARENT_CHECK_MS = 1000;
 
 export interface ServeIo {
   paths: CcsPaths;
@@ -102,13 +121,32 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     });
     if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
     provider = matches[0]!.provider;
+  } else if (options.account !== undefined && provider !== undefined) {
+    // Checked here, not first when listening: a name that is no account of the provider is bad
+    // usage (exit 2), as it is without --provider, and the flag is named.
+    const {accounts} = await store.load();
+    try {
+      findAccount(accounts, provider, options.account);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      const elsewhere = [...new Set(accounts.filter((a) => a.provider !== provider && accountMatches(accounts, a.provider, options.account!)).map((a) => a.provider))];
+      throw new UserError(`--account: ${error.message}${elsewhere.length ? `; "${sanitizeLine(options.account)}" is ${elsewhere.join(' and ')}'s (--provider ${elsewhere[0]})` : ''}`, 2);
+    }
   }
+
+  // A second proxy would take over tui/proxy.json: the first would serve on unseen by `proxy status`
+  // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).
+  const running = readRunningProxy(paths);
+  if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running));
 
   const {config, generated} = await ensureApiKey(paths);
   const port = options.port ?? config.port;
 
   await ensurePrivateDir(paths.logs);
-  const log = openLog(proxyLogPath(paths));
+  // Opened once this proxy listens (logFile): a failed start never rotates or writes the log a
+  // running proxy (of a race, or another CCS dir's port) may own.
+  let log: WriteStream | undefined;
+  const logFile = () => (log ??= openLog(proxyLogPath(paths)));
   const secrets = new Set<string>(config.apiKeys);
   const send = parentSender();
   let server: ProxyServer | undefined;
@@ -122,7 +160,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
   // request lines are not written there. Run by hand, every line is printed.
   const requests = new RequestBatch(REQUEST_BATCH_MS, REQUEST_BATCH_RECENT, ({lines, count, recent}) => {
-    log.write(lines);
+    logFile().write(lines);
     if (ipc()) send!({type: 'requests', count, recent} satisfies ProxyRequestBatch);
     else io.stdout.write(lines);
   });
@@ -133,7 +171,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // Any other event goes out at once, after the requests before it.
     requests.flush();
     const line = lineOf(masked, Date.now());
-    log.write(`${line}\n`);
+    logFile().write(`${line}\n`);
     io.stdout.write(`${line}\n`);
     if (ipc()) send!({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
@@ -168,15 +206,24 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     listening = await server.listen();
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
+    // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
+    const holder = readRunningProxy(paths);
+    const ours = holder && holder.pid !== process.pid ? holder : undefined;
     const message =
       err.code === 'EADDRINUSE'
-        ? `port ${port} is in use by another process; set \`port\` in ${paths.config} or pass --port`
+        ? ours?.port === port
+          ? `port ${port} is in use by the running proxy (${runningProxyText(ours)}); use it, or stop it first: ccs-tui proxy stop`
+          : `port ${port} is in use by another process; set \`port\` in ${paths.config} or pass --port`
         : err.code === 'EACCES'
           ? `port ${port} needs privileges; set \`port\` in ${paths.config} or pass --port`
           : sanitizeLine(err.message);
-    emit({type: 'fatal', code: err.code ?? 'ERROR', message});
-    io.stderr.write(`ccs-tui: ${message}\n`);
-    await closeLog(log);
+    const fatal = credentials.current().redactDeep<ProxyEvent>({type: 'fatal', code: err.code ?? 'ERROR', message});
+    // Said once: over IPC to a supervisor, else on stderr (a terminal; `proxy start` reads it from
+    // proxy-stderr.log). The log file keeps it unless another proxy runs: that one's log is its own.
+    if (!ours) logFile().write(`${lineOf(fatal, Date.now())}\n`);
+    if (ipc()) send!(fatal);
+    else io.stderr.write(`ccs-tui: ${message}\n`);
+    if (log) await closeLog(log);
     return 1;
   }
 
@@ -188,8 +235,22 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     ...(options.account ? {account: options.account} : {}),
     owner: options.owner,
     kind: 'builtin',
+    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
   };
   await writeProxyPidFile(paths, entry);
+  // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a
+  // way out that skipped the stop below still leaves its line in the log.
+  let stoppedLine = false;
+  const onExit = (code: number) => {
+    removeProxyPidFile(paths, process.pid);
+    if (stoppedLine) return;
+    try {
+      appendFileSync(proxyLogPath(paths), `${lineOf({type: 'stopped', pid: process.pid, reason: `exited with code ${code}`}, Date.now())}\n`, {mode: FILE_MODE});
+    } catch {
+      // the log dir went away: nothing left to tell
+    }
+  };
+  process.on('exit', onExit);
   // Worded as `proxy status` and the proxy screen word it (ipc.ts servingText): a pool says its size.
   const pinned = options.account !== undefined;
   const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
@@ -203,25 +264,31 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = async (code: number) => {
+    /** `reason`: what the stopped line says stopped it. */
+    const stop = async (code: number, reason: string) => {
       if (stopping) return;
       stopping = true;
+      clearInterval(parentCheck);
       stopNativeWatch();
       removeProxyPidFile(paths, process.pid);
       // Closing logs the requests it cuts; then the batch, those lines included, goes out before exit.
       await server!.close().catch(() => undefined);
       // A quota-cache write under way ends before exit (its lock and temp file are not left behind).
       await hooks.settled();
+      // One line in the terminal and the log (and the TUI's log tail) that it is over.
+      emit({type: 'stopped', pid: process.pid, reason});
+      stoppedLine = true;
       requests.flush();
-      await closeLog(log);
+      if (log) await closeLog(log);
       process.off('message', onMessage);
       // The IPC channel is a handle of its own: with a 'disconnect' listener it keeps this process
       // alive after everything else closed (the supervisor waited for its 5 s SIGKILL). Let it go.
       process.off('disconnect', onDisconnect);
       if (process.connected) process.disconnect();
+      process.off('exit', onExit);
       resolve(code);
     };
-    const onDisconnect = () => void stop(0);
+    const onDisconnect = () => void stop(0, 'the TUI that started it is gone');
     const onMessage = (message: ProxyCommand) => {
       if (message?.type === 'rotate') {
         void server!.rotate(message.provider).then((account) => {
@@ -230,7 +297,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       } else if (message?.type === 'status') {
         sendStatus();
       } else if (message?.type === 'shutdown') {
-        void stop(0);
+        void stop(0, 'asked to stop by the TUI');
       }
     };
     // The requests gathered so far go first: the status counts them, and the supervisor must not
@@ -245,13 +312,27 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // `on`, not `once`: a stop signal can come twice (a Ctrl-C from the terminal and the same one passed
     // on by a `proxy serve` that ran this one with its Node flags, services/proxy/rerun.ts), and a
     // second one with no listener would kill the process mid-close (its log unflushed).
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0, SIGNAL_REASONS[signal]));
+    // Its starter gone (even by SIGKILL), the process is given to another parent: stop as on SIGTERM.
+    const starter = options.starterPid;
+    const parentCheck = starter ? setInterval(() => process.ppid !== starter && void stop(0, `the ccs-tui proxy serve that started it (pid ${starter}) is gone`), PARENT_CHECK_MS) : undefined;
+    parentCheck?.unref();
     // Status for the supervisor's screen, without it asking.
     if (send) {
       const timer = setInterval(() => process.connected && sendStatus(), 1000);
       timer.unref();
     }
   });
+}
+
+/** Whether `ref` names an account of `provider` (findAccount finds one or several). */
+function accountMatches(accounts: Parameters<typeof findAccount>[0], provider: string, ref: string): boolean {
+  try {
+    findAccount(accounts, provider, ref);
+    return true;
+  } catch (error) {
+    return error instanceof AmbiguousAccountError;
+  }
 }
 
 function redact(text: string, secrets: Set<string>): string {

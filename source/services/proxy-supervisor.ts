@@ -18,6 +18,7 @@ import {fetchProxyStatus, rotateRunningProxy, serveOnRunningProxy, startBackgrou
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
 import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
 import {UserError} from '../core/types.js';
+import {actionKey} from '../core/keymap.js';
 
 /** `stopping`: asked to stop, not gone yet (a child is given up to 5 s); `restarting`: died, waiting to start again. */
 export type ProxyPhase = 'stopped' | 'stopping' | 'starting' | 'running' | 'restarting' | 'failed';
@@ -29,6 +30,8 @@ export interface ProxyState extends ProxyTraffic {
   managed: 'child' | 'adopted' | 'none';
   /** An adopted proxy's owner as its pid file says (`background`: `ccs-tui proxy start`, outlives any TUI). */
   owner?: ProxyPidFile['owner'];
+  /** An adopted background proxy's starter (ProxyPidFile startedBy): this TUI's pid when its `e` or `R` started it. */
+  startedBy?: number;
   kind: LaunchCommand['kind'];
   target: ServeTarget;
   pid?: number;
@@ -162,12 +165,13 @@ export class ProxySupervisor {
       phase: 'running',
       managed: 'adopted',
       owner: running.owner,
+      startedBy: running.startedBy,
       kind: running.kind,
       target: {provider: running.provider, account: running.account, port: running.port},
       pid: running.pid,
       port: running.port,
       startedAt: Date.parse(running.startedAt),
-      logTail: tailFile(proxyLogPath(this.options.paths), 50),
+      logTail: ownLogLines(this.options.paths, running.startedAt),
     });
     const poll = async () => {
       const alive = readRunningProxy(this.options.paths);
@@ -178,7 +182,7 @@ export class ProxySupervisor {
       }
       const status = running.kind === 'builtin' ? await fetchProxyStatus(this.options.paths, running.port) : undefined;
       if (status) this.applyStatus(status);
-      this.update({logTail: tailFile(proxyLogPath(this.options.paths), 50)});
+      this.update({logTail: ownLogLines(this.options.paths, running.startedAt)});
     };
     this.cancelPoll = this.clock.setInterval(() => void poll(), 1000);
     void poll();
@@ -192,7 +196,7 @@ export class ProxySupervisor {
   async start(target: ServeTarget): Promise<boolean> {
     // A proxy this TUI did not start is never stopped to make room: agents may use its port.
     const other = await this.runningElsewhere();
-    if (other) throw new UserError(`${adoptedText(other)} is running; stop it first to start one in this TUI`);
+    if (other) throw new UserError(`${adoptedText(other)} is running; stop it first (${actionKey('proxy.stop', 'proxy')}) to start one in this TUI`);
     const generation = ++this.generation;
     await this.halt(true);
     const {config} = await loadCliproxyConfig(this.options.paths).catch(() => ({config: {apiKeys: [] as string[]}}));
@@ -242,7 +246,8 @@ export class ProxySupervisor {
   /**
    * Resolves false when a stop came meanwhile (nothing was started). An adopted proxy restarts as
    * what it was: a background one (`ccs-tui proxy start`) on the same port and target, outliving the
-   * TUI; one run in a shell's foreground or by another TUI is restarted there (UserError).
+   * TUI; one run in a shell's foreground or by another TUI is refused (UserError): only where it
+   * runs can it be restarted, or it is stopped here and one started in this TUI.
    */
   async restart(): Promise<boolean> {
     if (this.state.managed === 'adopted' && this.state.phase === 'running') return this.restartAdopted();
@@ -252,7 +257,8 @@ export class ProxySupervisor {
   private async restartAdopted(): Promise<boolean> {
     const was = this.state;
     if (was.owner !== 'background') {
-      throw new UserError(`${adoptedText(was)} ${was.owner === 'tui' ? 'is another TUI’s child: restart it in that TUI' : 'runs in a shell’s foreground (ccs-tui proxy serve): restart it there'}`);
+      const here = `or stop it here (${actionKey('proxy.stop', 'proxy')}) and start one in this TUI (${actionKey('proxy.start', 'proxy')})`;
+      throw new UserError(`${adoptedText(was)} ${was.owner === 'tui' ? `is another TUI’s child: restart it in that TUI, ${here}` : `runs in a shell’s foreground: restart it there, ${here}`}`);
     }
     const generation = ++this.generation;
     await this.halt(true);
@@ -478,8 +484,33 @@ export class ProxySupervisor {
   }
 }
 
+/**
+ * The last 50 lines of tui/logs/proxy.log that the proxy started at `startedAt` (ISO UTC, its pid
+ * file's) wrote: a line starts with its ISO UTC time, which compares as text, so the lines of earlier
+ * proxies and of starts that failed before it are not shown as its own.
+ */
+function ownLogLines(paths: CcsPaths, startedAt: string): string[] {
+  // Read more than is shown: the older lines cut off may be many.
+  return tailFile(proxyLogPath(paths), 500)
+    .filter((line) => line.slice(0, startedAt.length) >= startedAt)
+    .slice(-50);
+}
+
+/** Whether an adopted proxy is a background one this TUI started (`e` on an account, `R`). */
+const startedHere = (state: Pick<ProxyState, 'owner' | 'startedBy'>) => state.owner === 'background' && state.startedBy === process.pid;
+
 /** "the background proxy (pid 123, port 18400)": an adopted proxy as messages name it. */
-export function adoptedText(state: Pick<ProxyState, 'owner' | 'pid' | 'port'>): string {
-  const what = state.owner === 'background' ? 'the background proxy' : state.owner === 'tui' ? 'another TUI’s proxy' : 'the proxy started in a shell';
+export function adoptedText(state: Pick<ProxyState, 'owner' | 'pid' | 'port' | 'startedBy'>): string {
+  const what =
+    state.owner === 'background' ? (startedHere(state) ? 'the background proxy this TUI started' : 'the background proxy')
+    : state.owner === 'tui' ? 'another TUI’s proxy'
+    : 'the proxy started in a shell';
   return `${what} (pid ${state.pid ?? '?'}, port ${state.port ?? '?'})`;
+}
+
+/** Where the proxy came from, as the proxy screen and a start's result say it: "child of this TUI", "started in a shell"… */
+export function originText(state: Pick<ProxyState, 'managed' | 'owner' | 'startedBy'>): string {
+  if (state.managed !== 'adopted') return 'child of this TUI';
+  if (state.owner === 'background') return `${startedHere(state) ? 'started by this TUI' : 'started elsewhere'} in the background, outlives this TUI`;
+  return state.owner === 'tui' ? 'child of another TUI' : 'started in a shell';
 }

@@ -4,23 +4,15 @@
 // sees stays the same: the listening line on stdout, the pid file naming the process that serves,
 // Ctrl-C, SIGTERM and `proxy stop` ending it cleanly with exit code 0.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import {PROXY_NODE_FLAGS} from '../../source/services/proxy/launch.js';
 import {isProcessAlive, proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {binPath, runBin} from '../helpers/cli.js';
+import {killAll, runBin, serveByHand, type ServedByHand} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
-interface Served {
-  shell: ChildProcess;
-  /** The pid the listening line names (the process that serves). */
-  pid: number;
-  port: number;
-  output: {stdout: string; stderr: string};
-  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
-}
+type Served = ServedByHand;
 
 /** Node's command line of a running process, as `ps` shows it (Linux). */
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
@@ -32,34 +24,11 @@ describe('proxy serve run by hand', {skip: process.platform !== 'linux' && 'read
   /** Every process started, the serving ones included (a failed test must not leave one serving). */
   const started: number[] = [];
   after(() => {
-    for (const pid of started) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killAll(started);
     ccs.cleanup();
   });
 
-  /** `ccs-tui proxy serve` as a shell starts it: its own process group (a terminal's job), no IPC channel. */
-  const serve = async (): Promise<Served> => {
-    const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {env: ccs.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
-    started.push(shell.pid!);
-    const output = {stdout: '', stderr: ''};
-    shell.stderr!.on('data', (d) => (output.stderr += d));
-    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => shell.once('exit', (code, signal) => resolve({code, signal})));
-    const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
-      shell.stdout!.on('data', (d) => {
-        output.stdout += d;
-        const line = /listening on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(output.stdout);
-        if (line) resolve(line);
-      });
-      void exited.then(({code}) => reject(new Error(`exited ${code} before listening: ${output.stderr}`)));
-    });
-    started.push(Number(listening[2]));
-    return {shell, port: Number(listening[1]), pid: Number(listening[2]), output, exited};
-  };
+  const serve = () => serveByHand(['--port', '0', '--provider', 'claude'], ccs.env, started);
 
   /** The proxy answers, the pid file names the serving process, and that process has every flag. */
   const assertServesWithFlags = async (served: Served) => {
@@ -102,11 +71,11 @@ describe('proxy serve run by hand', {skip: process.platform !== 'linux' && 'read
     await assertEndedCleanly(served);
   });
 
-  it('a proxy that cannot start: its error and exit code, as before', async () => {
+  it('a proxy that cannot start (one already runs): its error and exit code, as before', async () => {
     const first = await serve();
     const busy = await runBin(['proxy', 'serve', '--port', String(first.port)], ccs.env);
     assert.equal(busy.code, 1);
-    assert.match(busy.stderr, new RegExp(`^ccs-tui: port ${first.port} is in use by another process`, 'm'));
+    assert.match(busy.stderr, new RegExp(`^ccs-tui: a proxy is already running \\(pid ${first.pid}, port ${first.port}, claude\\)`, 'm'));
     first.shell.kill('SIGTERM');
     await assertEndedCleanly(first);
   });

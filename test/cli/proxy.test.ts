@@ -89,10 +89,9 @@ describe('proxy start / status / stop', async () => {
     try {
       const result = await runBin(['proxy', 'serve', '--port', String(port)], ccs.env);
       assert.equal(result.code, 1);
-      assert.ok(
-        result.stderr.includes(`port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port`),
-        result.stderr,
-      );
+      // Said once, on stderr: no `fatal:` line on stdout beside it.
+      assert.equal(result.stderr, `ccs-tui: port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port\n`);
+      assert.equal(result.stdout, '');
     } finally {
       blocker.close();
     }

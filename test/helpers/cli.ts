@@ -1,5 +1,5 @@
 // Runs the built `ccs-tui` binary (dist/) as a user would, capturing what it prints.
-import {spawn} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -70,4 +70,48 @@ export function runInteractive(
       resolve({code, stdout, stderr});
     });
   });
+}
+
+/** A `ccs-tui proxy serve` started as a shell starts a job, once it listens. */
+export interface ServedByHand {
+  shell: ChildProcess;
+  /** The pid the listening line names (the process that serves). */
+  pid: number;
+  port: number;
+  output: {stdout: string; stderr: string};
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+}
+
+/**
+ * Runs `ccs-tui proxy serve <args>` as a shell starts it (its own process group, a terminal's job;
+ * no IPC channel) and resolves once its listening line is out; rejects when it exits first. Both
+ * pids (the command's and the serving one's) are pushed to `started` for the test's cleanup.
+ */
+export async function serveByHand(args: string[], env: NodeJS.ProcessEnv, started: number[]): Promise<ServedByHand> {
+  const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', ...args], {env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
+  started.push(shell.pid!);
+  const output = {stdout: '', stderr: ''};
+  shell.stderr!.on('data', (d) => (output.stderr += d));
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => shell.once('exit', (code, signal) => resolve({code, signal})));
+  const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
+    shell.stdout!.on('data', (d) => {
+      output.stdout += d;
+      const line = /listening on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(output.stdout);
+      if (line) resolve(line);
+    });
+    void exited.then(({code}) => reject(new Error(`exited ${code} before listening: ${output.stderr}`)));
+  });
+  started.push(Number(listening[2]));
+  return {shell, port: Number(listening[1]), pid: Number(listening[2]), output, exited};
+}
+
+/** SIGKILLs every pid of `pids` still running (a test's cleanup: a failed test must not leave one serving). */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -4,6 +4,7 @@ import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import {proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
 import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
@@ -52,7 +53,7 @@ test('proxy screen open: stop in another shell shows stopped; a new proxy starte
   const second = otherProxy();
   writePidFile(ccs, second, 18102, 'codex');
   frame = await tui.waitFor(`PID ${second}`, 5000);
-  assert.match(frame, /running · started outside this TUI/);
+  assert.match(frame, /running · started elsewhere in the background, outlives this TUI/);
   assert.match(frame, /Serving\s+codex \//);
   await tui.waitFor('127.0.0.1:18102', 5000);
 
@@ -61,5 +62,20 @@ test('proxy screen open: stop in another shell shows stopped; a new proxy starte
   writePidFile(ccs, third, 18103, 'claude');
   frame = await tui.waitFor(`PID ${third}`, 5000);
   assert.match(frame, /Serving\s+claude \//);
+  await proxy.dispose();
+});
+
+test('a followed proxy’s log tail shows its own lines: not the fatal lines of starts that failed before it', async () => {
+  ccs = makeUiCcs();
+  const pid = otherProxy();
+  mkdirSync(ccs.paths.logs, {recursive: true});
+  const before = new Date(Date.now() - 60_000).toISOString();
+  const failed = Array.from({length: 10}, (_, i) => `${before} fatal: port 1810${i} is in use by another process`).join('\n');
+  writePidFile(ccs, pid, 18104, 'claude');
+  writeFileSync(path.join(ccs.paths.logs, 'proxy.log'), `${failed}\n${new Date().toISOString()} listening on http://127.0.0.1:18104 (pid ${pid}) serving claude / pool · now —\n`);
+  const proxy = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy}});
+  const frame = await tui.waitFor(`listening on http://127.0.0.1:18104 (pid ${pid})`, 5000);
+  assert.doesNotMatch(frame, /fatal:/);
   await proxy.dispose();
 });

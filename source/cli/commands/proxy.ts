@@ -27,12 +27,19 @@ const serve: CommandSpec = {
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, targetOptions);
     const port = portValue(values.port);
-    const {needsProxyNodeFlags} = await import('../../services/proxy/launch.js');
+    const {needsProxyNodeFlags, PROXY_RERUN_MARK, PROXY_STARTED_BY} = await import('../../services/proxy/launch.js');
     // Run by hand: the same Node flags as the proxy the TUI and `proxy start` run (launch.ts).
     if (needsProxyNodeFlags(ctx, ctx.env)) return (await import('../../services/proxy/rerun.js')).rerunWithProxyNodeFlags(['proxy', 'serve', ...args], ctx.env);
     const {serveProxy} = await import('../../proxy/serve.js');
     const owner = ctx.env.CCS_TUI_PROXY_OWNER === 'tui' || ctx.env.CCS_TUI_PROXY_OWNER === 'background' ? ctx.env.CCS_TUI_PROXY_OWNER : 'foreground';
-    return serveProxy(ctx, {port, provider: values.provider, account: values.account, owner});
+    const pidIn = (name: string) => {
+      const pid = Number(ctx.env[name]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    };
+    const startedBy = owner === 'background' ? pidIn(PROXY_STARTED_BY) : undefined;
+    // Run again by a hand-started `proxy serve`: it stops when that process is gone (SIGKILL too).
+    const starterPid = pidIn(PROXY_RERUN_MARK);
+    return serveProxy(ctx, {port, provider: values.provider, account: values.account, owner, ...(startedBy ? {startedBy} : {}), ...(starterPid ? {starterPid} : {})});
   },
 };
 

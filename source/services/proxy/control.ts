@@ -8,8 +8,8 @@ import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {UserError} from '../../core/types.js';
-import {launchCommand, type ServeTarget} from './launch.js';
-import {isProcessAlive, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
+import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
+import {alreadyRunningText, isProcessAlive, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,7 +36,7 @@ export async function startBackgroundProxy(
 ): Promise<ProxyPidFile> {
   const running = readRunningProxy(paths);
   if (running) {
-    throw new UserError(`a proxy is already running (pid ${running.pid}, port ${running.port}${running.provider ? `, ${running.provider}` : ''}); stop it first: ccs-tui proxy stop`);
+    throw new UserError(alreadyRunningText(running));
   }
   await ensurePrivateDir(paths.logs);
   const stderrFile = proxyStderrLogPath(paths);
@@ -45,7 +45,7 @@ export async function startBackgroundProxy(
   const child = spawn(command.file, command.args, {
     detached: true,
     stdio: ['ignore', 'ignore', fd],
-    env: {...(options.env ?? process.env), CCS_DIR: paths.root, CCS_TUI_PROXY_OWNER: 'background'},
+    env: {...(options.env ?? process.env), CCS_DIR: paths.root, CCS_TUI_PROXY_OWNER: 'background', [PROXY_STARTED_BY]: String(process.pid)},
   });
   closeSync(fd);
   let exited: number | null | undefined;
@@ -56,7 +56,7 @@ export async function startBackgroundProxy(
     await sleep(500);
     if (exited === undefined && child.pid) {
       const {config} = await loadCliproxyConfig(paths);
-      const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary'};
+      const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary', startedBy: process.pid};
       await writeProxyPidFile(paths, entry);
       return entry;
     }
@@ -69,8 +69,11 @@ export async function startBackgroundProxy(
     await sleep(50);
   }
   if (exited === undefined && child.pid) process.kill(child.pid, 'SIGTERM');
-  const tail = tailFile(stderrFile, 5).join('\n');
-  throw new UserError(`the proxy did not start${tail ? `:\n${tail}` : ` within ${Math.round((options.timeoutMs ?? 15_000) / 1000)} s`}`);
+  // The child's own lines, without the `ccs-tui: ` each carries: the caller prints this once, prefixed.
+  const tail = tailFile(stderrFile, 5).map((line) => line.replace(/^ccs-tui: /, ''));
+  const why = tail.length === 0 ? ` within ${Math.round((options.timeoutMs ?? 15_000) / 1000)} s` : tail.length === 1 ? `: ${tail[0]}` : `:\n${tail.join('\n')}`;
+  // Bad usage (an unknown provider or account) is the caller's to fix: its exit code 2 carries over.
+  throw new UserError(`the proxy did not start${why}`, exited === 2 ? 2 : 1);
 }
 
 /** Stops the running proxy (SIGTERM, then SIGKILL after `graceMs`). Undefined when none was running. */

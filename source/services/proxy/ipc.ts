@@ -45,7 +45,9 @@ export type ProxyEvent =
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string; advice?: ErrorAdvice}
-  | {type: 'fatal'; code: string; message: string};
+  | {type: 'fatal'; code: string; message: string}
+  /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
+  | {type: 'stopped'; pid: number; reason: string};
 
 /**
  * Request events as the child sends them over IPC: gathered over a tenth of a second, `count` of
@@ -182,5 +184,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
       return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
     case 'fatal':
       return `fatal: ${event.message}`;
+    case 'stopped':
+      return `stopped (pid ${event.pid}): ${event.reason}`;
   }
 }

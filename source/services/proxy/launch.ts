@@ -91,9 +91,13 @@ export const PROXY_NODE_FLAGS = ['--max-semi-space-size=4', `--initial-old-space
 
 /**
  * Set in the environment of a `proxy serve` run again with PROXY_NODE_FLAGS (rerun.ts): it is not
- * run again a second time, whatever its flags look like.
+ * run again a second time, whatever its flags look like. Its value is the pid of the process that
+ * ran it again, which it watches (proxy/serve.ts ServeOptions starterPid).
  */
 export const PROXY_RERUN_MARK = 'CCS_TUI_PROXY_RERUN';
+
+/** Passes a background proxy the pid of the process starting it (pid-file.ts ProxyPidFile startedBy). */
+export const PROXY_STARTED_BY = 'CCS_TUI_PROXY_STARTED_BY';
 
 /**
  * Whether a `proxy serve` in this process should run again with PROXY_NODE_FLAGS (rerun.ts): not

@@ -15,6 +15,11 @@ export interface ProxyPidFile {
   owner: 'tui' | 'background' | 'foreground';
   /** `builtin` or `cliproxy-binary`. */
   kind: 'builtin' | 'cliproxy-binary';
+  /**
+   * The pid of the process that started a background proxy (`proxy start`, or a TUI's `e` / `R`),
+   * so that TUI calls it its own (control.ts PROXY_STARTED_BY). Absent in files of older versions.
+   */
+  startedBy?: number;
 }
 
 export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
@@ -55,6 +60,15 @@ export function readRunningProxy(paths: CcsPaths): ProxyPidFile | undefined {
   if (typeof data?.pid !== 'number' || typeof data.port !== 'number') return undefined;
   return isProcessAlive(data.pid) ? data : undefined;
 }
+
+/** A recorded proxy as refusals name it: "pid 123, port 8317, claude". */
+export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${entry.provider}` : ''}`;
+
+/**
+ * The refusal of `proxy start` and `proxy serve` while a proxy runs: a second one would take over
+ * tui/proxy.json, and the first would go on serving unseen by `proxy status` and `proxy stop`.
+ */
+export const alreadyRunningText = (entry: ProxyPidFile) => `a proxy is already running (${runningProxyText(entry)}); stop it first: ccs-tui proxy stop`;
 
 export async function writeProxyPidFile(paths: CcsPaths, entry: ProxyPidFile): Promise<void> {
   await ensurePrivateDir(paths.state);

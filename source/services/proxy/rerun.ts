@@ -20,7 +20,8 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function rerunWithProxyNodeFlags(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, ...process.execArgv, cliEntryPoint, ...args], {
     stdio: 'inherit',
-    env: {...env, [PROXY_RERUN_MARK]: '1'},
+    // The mark carries this process's pid: the child stops when its parent is no longer this one.
+    env: {...env, [PROXY_RERUN_MARK]: String(process.pid)},
   });
   const {spawned, exited} = watchChild(child);
   const forward = (signal: NodeJS.Signals) => void child.kill(signal);

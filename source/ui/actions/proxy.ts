@@ -4,7 +4,7 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError} from '../../core/types.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
-import {adoptedText, type ProxyState} from '../../services/proxy-supervisor.js';
+import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {noProxyText} from '../../services/proxy/wording.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -62,7 +62,7 @@ export async function startAndSettle(proxy: NonNullable<AppServices['proxy']>, t
   if (state.phase === 'running') {
     const served = state.managed === 'adopted' ? state.target : target;
     const notes = [
-      ...(state.managed === 'adopted' ? [state.owner === 'background' ? 'in the background, it outlives this TUI' : 'started outside this TUI'] : []),
+      ...(state.managed === 'adopted' ? [originText(state)] : []),
       // A restart serves what it served: nothing moved.
       ...(restart ? [] : [narrowedText(served)].filter((n) => n !== undefined)),
     ];
@@ -94,7 +94,8 @@ export async function stopProxy({services, state, progress}: ProxyActionContext)
   const adopted = state.managed === 'adopted' && state.phase === 'running' ? adoptedText(state) : undefined;
   progress?.(`stopping ${adopted ?? 'the proxy'}…`);
   await services.proxy.stop();
-  return {text: adopted ? `stopped ${adopted}, which was started outside this TUI` : 'proxy stopped', kind: 'ok'};
+  // adoptedText already says where it came from (a shell, the background, another TUI).
+  return {text: adopted ? `stopped ${adopted}` : 'proxy stopped', kind: 'ok'};
 }
 
 /**

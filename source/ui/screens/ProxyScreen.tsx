@@ -8,7 +8,7 @@ import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
-import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {errorWhen, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
@@ -23,7 +23,7 @@ const NO_TRAFFIC: ProxyTraffic = {requestsPerMinute: 0, totalRequests: 0, refuse
 
 function phaseLine(state: ProxyState | undefined, now: number): {marker: string; text: string; tone: 'ok' | 'warn' | 'error' | 'muted'} {
   if (!state) return {marker: '○', text: 'no proxy supervisor in this session', tone: 'muted'};
-  const who = state.managed === 'adopted' ? 'started outside this TUI' : 'child of this TUI';
+  const who = originText(state);
   const kind = state.kind === 'cliproxy-binary' ? 'CLIProxyAPI binary' : 'built-in proxy';
   switch (state.phase) {
     case 'running':
