@@ -2,6 +2,7 @@
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
+import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
@@ -44,6 +45,14 @@ const SIGNAL_REASONS = {
   SIGTERM: 'SIGTERM (ccs-tui proxy stop, the TUI, or a service manager)',
   SIGHUP: 'SIGHUP (its terminal closed)',
 } as const;
+
+/**
+ * A stop signal this long (ms) or more after the first is a second press: the person will not wait
+ * for the close (a refresh or a slow answer holding it), and the proxy ends at once, as a second
+ * Ctrl-C ends most tools. Sooner, it is the first one's echo: a Ctrl-C reaches this process from the
+ * terminal and again passed on by the `proxy serve` that re-ran it (services/proxy/rerun.ts).
+ */
+const REPEATED_STOP_MS = 1000;
 
 /** How often a re-run proxy checks that its starter still runs (ms): a coarse check, not a busy one. */
 const PARENT_CHECK_MS = 1000;
@@ -312,7 +321,20 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // `on`, not `once`: a stop signal can come twice (a Ctrl-C from the terminal and the same one passed
     // on by a `proxy serve` that ran this one with its Node flags, services/proxy/rerun.ts), and a
     // second one with no listener would kill the process mid-close (its log unflushed).
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0, SIGNAL_REASONS[signal]));
+    let firstStopSignalAt: number | undefined;
+    const onStopSignal = (signal: keyof typeof SIGNAL_REASONS) => {
+      const now = Date.now();
+      if (firstStopSignalAt === undefined) {
+        firstStopSignalAt = now;
+        return void stop(0, SIGNAL_REASONS[signal]);
+      }
+      if (now - firstStopSignalAt < REPEATED_STOP_MS) return;
+      io.stderr.write(`ccs-tui: ${signal} again: stopping at once; requests in flight are cut, and a token refresh still waiting for its answer is abandoned\n`);
+      requests.flush();
+      // The exit hook removes the pid file and logs the exit.
+      process.exit(128 + osConstants.signals[signal]);
+    };
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => onStopSignal(signal));
     // Its starter gone (even by SIGKILL), the process is given to another parent: stop as on SIGTERM.
     const starter = options.starterPid;
     const parentCheck = starter ? setInterval(() => process.ppid !== starter && void stop(0, `the ccs-tui proxy serve that started it (pid ${starter}) is gone`), PARENT_CHECK_MS) : undefined;
