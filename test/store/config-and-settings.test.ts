@@ -47,7 +47,7 @@ test('tui.json: defaults, merged values, and a broken file reported with its pos
 
   ccs.writeRaw('tui.json', '{\n  "rotation": {"strategy": }\n}');
   const broken = await loadSettings(ccs.paths);
-  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*; using the default settings until it is fixed$/);
+  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*; no token is sent to any provider until it is fixed .*, other settings are the defaults$/);
   assert.equal(broken.settings.rotation.strategy, 'most-headroom');
   // One consequence, said once: not "using defaults" and "fix it first" together.
   await assert.rejects(saveSetting(ccs.paths, 'theme', 'dark'), (error: Error) => {
