@@ -26,7 +26,7 @@ import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
-import {endpointOverrides, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../store/settings.js';
+import {DEFAULT_SETTINGS, endpointOverrides, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
@@ -370,6 +370,10 @@ export class ProxyServer {
         return await this.serveModels(req, res, route, active);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
+      // tui.json was broken when the proxy read it: its endpoint overrides are unknown, so no account's
+      // token goes upstream (store/settings.ts endpointOverrides); a restart after the fix serves.
+      const unreadable = settingsUnreadable(this.options.settings);
+      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; restart the proxy once it is fixed`, 'api_error', {}, 'tui.json unreadable');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
@@ -425,10 +429,9 @@ export class ProxyServer {
     if (!row) throw new HttpError(404, `unknown provider "${sanitizeLine(id)}"`, 'not_found_error');
     let resolved = this.resolvedProviders.get(row.id);
     if (!resolved) {
-      // tui.json was broken when the proxy read it: its endpoints are unknown, so no token goes out.
-      const unreadable = settingsUnreadable(this.options.settings);
-      if (unreadable !== undefined) throw new HttpError(503, new SettingsUnreadableError(unreadable).message, 'api_error', {}, 'tui.json unreadable');
-      resolved = resolveProvider(this.options.settings, row.id);
+      // tui.json was broken when the proxy read it: rows without overrides serve status and model
+      // lists; nothing is sent upstream (handle refuses, endpointOverrides and refreshes throw).
+      resolved = resolveProvider(settingsUnreadable(this.options.settings) === undefined ? this.options.settings : DEFAULT_SETTINGS, row.id);
       this.resolvedProviders.set(row.id, resolved);
     }
     return resolved;
