@@ -36,9 +36,9 @@ test('asked for --json, an unknown command or option, or a command that takes no
       [['--json'], /^"--json" is not a command; options follow one\nsee ccs-tui --help$/],
       [['proxy', '--json'], /^"proxy" needs one of its commands\ndid you mean:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
       [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\ndid you mean:/],
-      [['use', 'claude', 'a@example.com', '--json'], /^Unknown option '--json'\nusage: ccs-tui use /],
-      [['proxy', 'serve', '--json'], /^Unknown option '--json'\nusage: ccs-tui proxy serve /],
-      [['quota', '--bogus', '--json'], /^Unknown option '--bogus'\nusage: ccs-tui quota /],
+      [['use', 'claude', 'a@example.com', '--json'], /^"use" takes no option --json \(its options: --force\)\nusage: ccs-tui use /],
+      [['proxy', 'serve', '--json'], /^"proxy serve" takes no option --json \(its options: --port VALUE, --provider VALUE, --account VALUE\)\nusage: ccs-tui proxy serve /],
+      [['quota', '--bogus', '--json'], /^"quota" takes no option --bogus \(its options: [^)]*--json[^)]*\)\nusage: ccs-tui quota /],
       [['--target', 'x', 'nosuch', '--json'], /^unknown command "nosuch"/],
     ] as const) {
       const result = await runBin([...args], ccs.env);
