@@ -123,8 +123,11 @@ describe('root routing reads the lists as /v1/models does: a static id its provi
   after(() => f.close());
 
   it('lists kimi-k2 as iFlow\'s and sends it there; Kimi\'s live models still go to Kimi', async () => {
-    const {owner} = await listed(f.url);
+    const {ids, owner} = await listed(f.url);
     assert.equal(owner['kimi-k2'], 'iflow');
+    // Grouped by provider: Kimi's live-only ids follow Kimi's, not iFlow's (once each provider, no interleaving).
+    const runs = ids.map((id) => owner[id]).filter((provider, i, all) => i === 0 || all[i - 1] !== provider);
+    assert.deepEqual(runs, [...new Set(runs)], `each provider's ids together: ${ids.map((id) => `${id}:${owner[id]}`).join(' ')}`);
     assert.equal(owner['kimi-k3'], 'kimi');
     assert.equal(owner['kimi-k2.6'], undefined, "a static id Kimi's list retired, and iFlow does not have, is not listed");
     const retired = await chat(f.url, 'kimi-k2');
@@ -133,6 +136,33 @@ describe('root routing reads the lists as /v1/models does: a static id its provi
     const kept = await chat(f.url, 'kimi-k3');
     assert.equal(kept.status, 200, kept.text);
     assert.match(requestLine(f, 'kimi-k3'), /→ kimi\/k@example\.com 200 \d+ ms$/);
+  });
+});
+
+describe('/v1/models on the root routes keeps each provider\'s ids together', async () => {
+  // iFlow (first: its account file sorts first) has a complete live list that keeps one static id
+  // and adds one; Kimi has none (its static list follows iFlow's).
+  const upstream = await startFakeUpstream((req, res) => {
+    if (!isList(req)) return answerByProtocol(req, res);
+    if (String(req.headers.authorization).includes('iflow-key')) return sendJson(res, 200, {object: 'list', data: [{id: 'qwen3-max'}, {id: 'iflow-new-1'}]});
+    sendJson(res, 404, {error: {message: 'no list here'}});
+  });
+  const f = await proxyFixture({
+    provider: 'kimi',
+    serve: {provider: null},
+    upstream,
+    tokens: [...accountTokens('kimi', ['k@example.com']), ...accountTokens('iflow', ['i@example.com'], () => ({api_key: 'iflow-key-0123456789abcdef'}))],
+    endpoints: {kimi: {api: upstream.url}, iflow: {api: `${upstream.url}/v1`}},
+  });
+  after(() => f.close());
+
+  it('a live-only id follows its own provider\'s ids, not another provider\'s', async () => {
+    const {ids, owner} = await listed(f.url);
+    assert.equal(owner['iflow-new-1'], 'iflow');
+    assert.deepEqual(ids.filter((id) => owner[id] === 'iflow'), ['qwen3-max', 'iflow-new-1'], 'the static ids the live list names, then its new ones');
+    assert.ok(ids.some((id) => owner[id] === 'kimi'));
+    const runs = ids.map((id) => owner[id]).filter((provider, i, all) => i === 0 || all[i - 1] !== provider);
+    assert.deepEqual(runs, [...new Set(runs)], `each provider's ids together: ${ids.map((id) => `${id}:${owner[id]}`).join(' ')}`);
   });
 });
 
