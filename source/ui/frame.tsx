@@ -6,7 +6,7 @@ import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
-import {useSettingsProblem} from './hooks/useSettingsProblem.js';
+import {useSettingsProblem} from './hooks/useSettings.js';
 import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
