@@ -56,8 +56,7 @@ export function parseCommandArgs<O extends CommandOptions>(
   try {
     parsed = parseArgs({args, options, allowPositionals: true, strict: true});
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UserError(`${message}\n${usage}`, 2);
+    throw new UserError(`${flagProblem(spec, options, error as NodeJS.ErrnoException)}\n${usage}`, 2);
   }
   const max = positionals.required.length + (positionals.optional?.length ?? 0);
   if (parsed.positionals.length < positionals.required.length) {
@@ -68,6 +67,24 @@ export function parseCommandArgs<O extends CommandOptions>(
     throw new UserError(`unexpected argument "${sanitizeLine(parsed.positionals[max]!)}"\n${usage}`, 2);
   }
   return parsed;
+}
+
+/**
+ * node:util parseArgs's complaint in the command line's words: the command and the flags it takes
+ * (`"use" takes no option --json (its options: --force)`), lower case as every other message.
+ */
+function flagProblem(spec: Pick<CommandSpec, 'name'>, options: CommandOptions, error: NodeJS.ErrnoException): string {
+  const command = `"${spec.name.join(' ')}"`;
+  const flags = Object.entries(options).map(([name, option]) => `--${name}${option.type === 'string' ? ' VALUE' : ''}`);
+  const takes = flags.length > 0 ? `its options: ${flags.join(', ')}` : 'it takes no options';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+    return `${command} takes no option ${sanitizeLine(flag)} (${takes})`;
+  }
+  // Node's other complaints (a value missing, a value given to a switch): its words, lower case,
+  // without its advice about `--` (positionals never start with a dash here).
+  const said = error.message.replace(/\. To specify a positional argument.*$/s, '');
+  return `${command}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
 }
 
 /**

@@ -3,6 +3,7 @@
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
+import {onSettingsProblem} from '../store/settings-report.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
@@ -134,6 +135,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     const run = await redactedContext(ctx);
     out = run;
+    // Every command that reads tui.json warns the same way when it is broken (store/settings-report.ts).
+    onSettingsProblem((message) => run.stderr.write(`ccs-tui: warning: ${message}\n`));
     if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
     return await found.command.run(run, found.rest);
   } catch (error) {

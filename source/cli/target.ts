@@ -45,7 +45,7 @@ export const isRemote = (ctx: Pick<CliContext, 'target'>) => ctx.target !== 'loc
  */
 export async function loadTargetSettings(ctx: CliContext) {
   const [{loadSettings}, {requireTargetName, unreadableTargetsError}] = await Promise.all([import('../store/settings.js'), import('../store/targets.js')]);
-  const {settings, problem} = await loadSettings(ctx.paths);
+  const {settings, problem} = await loadSettings(ctx.paths, {report: false});
   if (problem) throw unreadableTargetsError(problem.cause, ctx.target);
   requireTargetName(ctx.paths, settings, ctx.target);
   return settings;

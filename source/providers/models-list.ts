@@ -12,6 +12,9 @@ export interface ModelsListTarget extends UpstreamTarget {
   dialect: 'openai' | 'anthropic';
 }
 
+/** Whether the provider's API has a models list (so the proxy may serve a live list, not the static one). */
+export const hasModelsList = (row: Pick<ProviderRow, 'api'>): boolean => row.api.includes('openai-chat') || row.api.includes('anthropic');
+
 /** The models list call for `token` (the adapter builds URL and headers); undefined when the API has none. */
 export function modelsListTarget(row: ProviderRow, apiOverride: string | undefined, token: TokenFile, now: number): ModelsListTarget | undefined {
   const secret = row.adapter.bearer(token) ?? '';

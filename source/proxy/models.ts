@@ -13,7 +13,9 @@ export interface ListedModels {
  * `/v1/models` in the shape the asking client expects (Anthropic's when it sent `anthropic-version`,
  * else OpenAI's). `lists` in the order the proxy's root routes pick a provider for a model (static
  * lists first, then live ones): an id is listed once, owned by the first provider that lists it
- * (compared ignoring case, as routing compares them).
+ * (compared ignoring case, as routing compares them). The answer lists each provider's ids together,
+ * providers in the order they first appear: a live-only id follows its own provider's ids, not
+ * another provider's.
  */
 export function modelsPayload(lists: readonly ListedModels[], anthropic: boolean): unknown {
   const seen = new Set<string>();
@@ -25,6 +27,9 @@ export function modelsPayload(lists: readonly ListedModels[], anthropic: boolean
       entries.push({id, provider});
     }
   }
+  const rank = new Map<string, number>();
+  for (const {provider} of lists) if (!rank.has(provider)) rank.set(provider, rank.size);
+  entries.sort((a, b) => rank.get(a.provider)! - rank.get(b.provider)!); // stable: each provider's order kept
   if (anthropic) {
     return {
       data: entries.map(({id}) => ({type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z'})),

@@ -109,7 +109,6 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
-  if (loadedSettings.problem) io.stderr.write(`ccs-tui: warning: ${loadedSettings.problem.message}\n`);
   const settings = loadedSettings.settings;
   const store = new AccountStore(paths);
 

@@ -26,7 +26,7 @@ import type {AccountCooldown, AccountStore} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
-import type {TuiSettings} from '../store/settings.js';
+import {DEFAULT_SETTINGS, endpointOverrides, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../store/settings.js';
 import {AccountSource} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
@@ -202,7 +202,7 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => options.settings.endpoints[provider], now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
       // A log line, not the proxy's last error: what it serves goes on, from the static list.
       this.emit({type: 'error', message: `${provider}: live model list not had, its static list is served: ${why}`}),
     );
@@ -371,6 +371,10 @@ export class ProxyServer {
         return await this.serveModels(req, res, route, active);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
+      // tui.json was broken when the proxy read it: its endpoint overrides are unknown, so no account's
+      // token goes upstream (store/settings.ts endpointOverrides); a restart after the fix serves.
+      const unreadable = settingsUnreadable(this.options.settings);
+      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; restart the proxy once it is fixed`, 'api_error', {}, 'tui.json unreadable');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
@@ -444,7 +448,9 @@ export class ProxyServer {
     if (!row) throw new HttpError(404, `unknown provider "${sanitizeLine(id)}"`, 'not_found_error');
     let resolved = this.resolvedProviders.get(row.id);
     if (!resolved) {
-      resolved = resolveProvider(this.options.settings, row.id);
+      // tui.json was broken when the proxy read it: rows without overrides serve status and model
+      // lists; nothing is sent upstream (handle refuses, endpointOverrides and refreshes throw).
+      resolved = resolveProvider(settingsUnreadable(this.options.settings) === undefined ? this.options.settings : DEFAULT_SETTINGS, row.id);
       this.resolvedProviders.set(row.id, resolved);
     }
     return resolved;
@@ -694,7 +700,7 @@ export class ProxyServer {
       this.credentials.noteSent(this.accounts.pathOf(account), token);
       const prepared = prepareRequest({
         row,
-        overrides: this.options.settings.endpoints[row.id],
+        overrides: endpointOverrides(this.options.settings, row.id),
         token,
         resolution,
         client,

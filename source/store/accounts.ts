@@ -430,7 +430,7 @@ export class AccountStore implements AccountService {
           continue;
         }
         const found = files.tokens.get(entry.tokenFile);
-        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: found.error});
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -459,7 +459,8 @@ export class AccountStore implements AccountService {
       if (claimed.has(name)) continue;
       if (found.error || !found.token) {
         const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
-        problems.push({file, message: found.error ?? `${file}: unreadable`});
+        // Nothing else says which account this was: it is left out of every list until the file is fixed.
+        problems.push({file, message: `${found.error ?? `${file}: unreadable`}; its account is ignored until it is fixed`});
         continue;
       }
       const row = providerForTokenType(found.token.type);

@@ -39,7 +39,10 @@ export function parseCliproxyConfig(file: string, text: string): {config: Clipro
   const first = document.errors[0];
   if (first) {
     const position = first.linePos?.[0];
-    throw new CorruptFileError(file, `invalid YAML: ${first.message.split('\n')[0]}`, position?.line, position?.col);
+    // yaml ends its first line with `at line 4, column 1:` (a code excerpt follows): the position is
+    // said once, by CorruptFileError, and nothing dangles.
+    const reason = first.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+    throw new CorruptFileError(file, `invalid YAML: ${reason}`, position?.line, position?.col);
   }
   if (document.contents !== null && !isMap(document.contents)) {
     throw new CorruptFileError(file, 'expected a mapping (key: value) at the top level');

@@ -1,10 +1,12 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
-// A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults.
+// A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
+// except where a credential would leave the machine (the rule below, `endpointOverrides`).
 import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import type {CcsPaths} from './paths.js';
+import {reportSettingsProblem} from './settings-report.js';
 
 export interface TuiSettings {
   /** Per-provider endpoint overrides: `endpoints.<provider>.<authorize|token|device|...>`. */
@@ -57,6 +59,29 @@ export const DEFAULT_SETTINGS: TuiSettings = {
   theme: 'auto',
 };
 
+/**
+ * Marks settings read from a broken tui.json. A symbol, not a field: no JSON can set it, and copies
+ * made with spread keep it.
+ */
+const UNREADABLE = Symbol('tui.json unreadable');
+
+/**
+ * What waits while tui.json cannot be read, said once for every surface. The rule: tui.json may
+ * override any provider's endpoints (a company gateway instead of the public host), so while it
+ * cannot be read no credential is sent to any provider endpoint (quota reads, token refreshes, live
+ * model lists, logins, the proxy's upstream requests); they wait until the file is fixed.
+ */
+export const UNREADABLE_SETTINGS_CONSEQUENCE =
+  'no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait';
+
+/** Thrown by `endpointOverrides` for settings read from a broken tui.json (see the rule above). */
+export class SettingsUnreadableError extends UserError {
+  constructor(readonly why: string) {
+    super(`${why}; ${UNREADABLE_SETTINGS_CONSEQUENCE}`);
+    this.name = 'SettingsUnreadableError';
+  }
+}
+
 export interface LoadedSettings {
   settings: TuiSettings;
   /**
@@ -77,8 +102,12 @@ function merge<T>(defaults: T, value: unknown): T {
   return out as T;
 }
 
-/** Reads tui.json without loading `conf` (the read path of every command must stay fast). */
-export async function loadSettings(paths: CcsPaths): Promise<LoadedSettings> {
+/**
+ * Reads tui.json without loading `conf` (the read path of every command must stay fast). A broken
+ * file is reported (store/settings-report.ts) unless `report` is false: a caller that stops on it
+ * says the cause with its own consequence instead.
+ */
+export async function loadSettings(paths: CcsPaths, {report = true}: {report?: boolean} = {}): Promise<LoadedSettings> {
   const text = await readTextIfExists(paths.settings);
   if (text === undefined) return {settings: DEFAULT_SETTINGS};
   try {
@@ -88,13 +117,15 @@ export async function loadSettings(paths: CcsPaths): Promise<LoadedSettings> {
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
-    return {settings: DEFAULT_SETTINGS, problem: {file: paths.settings, cause: error.message, message: `${error.message}; using the default settings until it is fixed`, backup}};
+    const message = `${error.message}; ${UNREADABLE_SETTINGS_CONSEQUENCE}, other settings are the defaults`;
+    if (report) reportSettingsProblem(message);
+    return {settings: {...DEFAULT_SETTINGS, [UNREADABLE]: error.message} as TuiSettings, problem: {file: paths.settings, cause: error.message, message, backup}};
   }
 }
 
 /** Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer. */
 export async function saveSetting(paths: CcsPaths, key: string, value: unknown): Promise<void> {
-  const current = await loadSettings(paths);
+  const current = await loadSettings(paths, {report: false});
   if (current.problem) throw new UserError(`${current.problem.cause}; fix it before changing settings (nothing was changed)`);
   const {default: Conf} = await import('conf');
   const path = await import('node:path');
@@ -107,7 +138,18 @@ export async function saveSetting(paths: CcsPaths, key: string, value: unknown):
   conf.set(key, value);
 }
 
-/** Endpoint overrides for one provider. */
+/** Why these settings may not be used to reach a provider (tui.json broken), or undefined. */
+export function settingsUnreadable(settings: TuiSettings): string | undefined {
+  return (settings as TuiSettings & {[UNREADABLE]?: string})[UNREADABLE];
+}
+
+/**
+ * Endpoint overrides for one provider: the one way to the endpoints a credential is sent to.
+ * Throws SettingsUnreadableError when tui.json is broken (its overrides are unknown, so the default
+ * public host may be exactly where the user does not want tokens to go).
+ */
 export function endpointOverrides(settings: TuiSettings, provider: string): Endpoints | undefined {
-  return settings.endpoints[provider];
+  const unreadable = settingsUnreadable(settings);
+  if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
+  return Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
 }

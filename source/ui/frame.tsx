@@ -6,6 +6,7 @@ import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
+import {useSettingsProblem} from './hooks/useSettings.js';
 import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
@@ -19,10 +20,13 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
   const accounts = useAccounts();
   const hints = useHints();
   const target = useTarget();
+  const settingsProblem = useSettingsProblem();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
   const snapshot = accounts.snapshot;
   const problems = [
+    // First: while it holds, no token goes to any provider (store/settings.ts endpointOverrides).
+    ...(settingsProblem ? [settingsProblem] : []),
     ...(accounts.error ? [`cannot read the accounts: ${accounts.error}`] : []),
     ...(snapshot?.problems ?? []).map((p) => `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`),
   ].map((line) => line.split(`${services.paths.root}/`).join(''));

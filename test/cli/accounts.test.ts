@@ -116,7 +116,7 @@ describe('ccs-tui account commands (built binary)', () => {
   test('bad usage exits 2 and names the flag or argument', async () => {
     let run = await runBin(['accounts', '--jsn'], ccs.env);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /Unknown option '--jsn'/);
+    assert.match(run.stderr, /"accounts" takes no option --jsn \(its options: --json\)/);
     run = await runBin(['use', 'codex'], ccs.env);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /missing <account>/);

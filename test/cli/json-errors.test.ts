@@ -36,9 +36,9 @@ test('asked for --json, an unknown command or option, or a command that takes no
       [['--json'], /^"--json" is not a command; options follow one\nsee ccs-tui --help$/],
       [['proxy', '--json'], /^"proxy" needs one of its commands\ndid you mean:\n {2}ccs-tui proxy serve .*\n {2}ccs-tui proxy status \[--json\]$/s],
       [['proxy', 'bogus', '--json'], /^unknown command "proxy bogus"\ndid you mean:/],
-      [['use', 'claude', 'a@example.com', '--json'], /^Unknown option '--json'\nusage: ccs-tui use /],
-      [['proxy', 'serve', '--json'], /^Unknown option '--json'\nusage: ccs-tui proxy serve /],
-      [['quota', '--bogus', '--json'], /^Unknown option '--bogus'\nusage: ccs-tui quota /],
+      [['use', 'claude', 'a@example.com', '--json'], /^"use" takes no option --json \(its options: --force\)\nusage: ccs-tui use /],
+      [['proxy', 'serve', '--json'], /^"proxy serve" takes no option --json \(its options: --port VALUE, --provider VALUE, --account VALUE\)\nusage: ccs-tui proxy serve /],
+      [['quota', '--bogus', '--json'], /^"quota" takes no option --bogus \(its options: [^)]*--json[^)]*\)\nusage: ccs-tui quota /],
       [['--target', 'x', 'nosuch', '--json'], /^unknown command "nosuch"/],
     ] as const) {
       const result = await runBin([...args], ccs.env);
@@ -173,11 +173,11 @@ test('a tui.json that cannot give the target asked for says which file and field
         if (json) assert.deepEqual(JSON.parse(result.stdout), {error: said, exitCode: code});
       }
     }
-    // Without a target the same broken file is a warning: the command runs on the default settings.
+    // Without a target the same broken file is a warning: the command runs, no token leaves.
     ccs.writeRaw('tui.json', '{"targets": {"team": {url: 1}}');
     const local = await runBin(['quota'], ccs.env);
     assert.equal(local.code, 0, local.stderr);
-    assert.equal(local.stderr, `ccs-tui: warning: ${file}:1:23: invalid JSON (Expected property name or '}'); using the default settings until it is fixed\n`);
+    assert.equal(local.stderr, `ccs-tui: warning: ${file}:1:23: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`);
   } finally {
     ccs.cleanup();
   }

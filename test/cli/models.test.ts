@@ -59,6 +59,10 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^iflow: 11 of 11 models \(static list\)/);
     assert.match(run.stdout, /glm-god +← glm-4\.7 +sent as glm-4\.6/);
+    // The proxy may serve iFlow's live list instead (/v1/models): said, with how to see it.
+    assert.match(run.stderr, /^ccs-tui: note: the proxy serves iflow's live list when it gets one, which may differ from this static list; see it with: ccs-tui models iflow --account A --live$/m);
+    // Gemini's API has no models list: nothing to point at.
+    assert.doesNotMatch((await runBin(['models', 'gemini'], ccs.env)).stderr, /note:/);
   });
 
   test('a rules key naming a provider instead of its CLIProxyAPI channel is warned about, naming the right key', async () => {

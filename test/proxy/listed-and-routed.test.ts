@@ -106,11 +106,14 @@ describe("/v1/models when Claude's live list is partial", async () => {
   });
 });
 
-describe('root routing reads the lists as /v1/models does: a static id its provider retired goes to the provider that still serves it', async () => {
-  // Kimi's complete live list no longer names kimi-k2; iFlow's static list does (its live list is not had).
+/**
+ * The root routes over a Kimi and an iFlow account (closed after the file's tests); the one whose
+ * credential contains `credential` gets `ids` as its complete live list, the other none.
+ */
+async function kimiAndIflow(credential: string, ids: readonly string[]) {
   const upstream = await startFakeUpstream((req, res) => {
     if (!isList(req)) return answerByProtocol(req, res);
-    if (String(req.headers.authorization).includes('at-k@example.com')) return sendJson(res, 200, {object: 'list', data: [{id: 'kimi-k3'}, {id: 'kimi-k2.7-code'}]});
+    if (String(req.headers.authorization).includes(credential)) return sendJson(res, 200, {object: 'list', data: ids.map((id) => ({id}))});
     sendJson(res, 404, {error: {message: 'no list here'}});
   });
   const f = await proxyFixture({
@@ -121,10 +124,19 @@ describe('root routing reads the lists as /v1/models does: a static id its provi
     endpoints: {kimi: {api: upstream.url}, iflow: {api: `${upstream.url}/v1`}},
   });
   after(() => f.close());
+  return f;
+}
+
+describe('root routing reads the lists as /v1/models does: a static id its provider retired goes to the provider that still serves it', async () => {
+  // Kimi's complete live list no longer names kimi-k2; iFlow's static list does (its live list is not had).
+  const f = await kimiAndIflow('at-k@example.com', ['kimi-k3', 'kimi-k2.7-code']);
 
   it('lists kimi-k2 as iFlow\'s and sends it there; Kimi\'s live models still go to Kimi', async () => {
-    const {owner} = await listed(f.url);
+    const {ids, owner} = await listed(f.url);
     assert.equal(owner['kimi-k2'], 'iflow');
+    // Grouped by provider: Kimi's live-only ids follow Kimi's, not iFlow's (once each provider, no interleaving).
+    const runs = ids.map((id) => owner[id]).filter((provider, i, all) => i === 0 || all[i - 1] !== provider);
+    assert.deepEqual(runs, [...new Set(runs)], `each provider's ids together: ${ids.map((id) => `${id}:${owner[id]}`).join(' ')}`);
     assert.equal(owner['kimi-k3'], 'kimi');
     assert.equal(owner['kimi-k2.6'], undefined, "a static id Kimi's list retired, and iFlow does not have, is not listed");
     const retired = await chat(f.url, 'kimi-k2');
@@ -133,6 +145,21 @@ describe('root routing reads the lists as /v1/models does: a static id its provi
     const kept = await chat(f.url, 'kimi-k3');
     assert.equal(kept.status, 200, kept.text);
     assert.match(requestLine(f, 'kimi-k3'), /→ kimi\/k@example\.com 200 \d+ ms$/);
+  });
+});
+
+describe('/v1/models on the root routes keeps each provider\'s ids together', async () => {
+  // iFlow (first: its account file sorts first) has a complete live list that keeps one static id
+  // and adds one; Kimi has none (its static list follows iFlow's).
+  const f = await kimiAndIflow('iflow-key', ['qwen3-max', 'iflow-new-1']);
+
+  it('a live-only id follows its own provider\'s ids, not another provider\'s', async () => {
+    const {ids, owner} = await listed(f.url);
+    assert.equal(owner['iflow-new-1'], 'iflow');
+    assert.deepEqual(ids.filter((id) => owner[id] === 'iflow'), ['qwen3-max', 'iflow-new-1'], 'the static ids the live list names, then its new ones');
+    assert.ok(ids.some((id) => owner[id] === 'kimi'));
+    const runs = ids.map((id) => owner[id]).filter((provider, i, all) => i === 0 || all[i - 1] !== provider);
+    assert.deepEqual(runs, [...new Set(runs)], `each provider's ids together: ${ids.map((id) => `${id}:${owner[id]}`).join(' ')}`);
   });
 });
 

@@ -299,7 +299,11 @@ describe('AccountStore with broken files', () => {
     const account = snapshot.accounts.find((a) => a.id === 'b@example.com')!;
     assert.equal(account.health, 'unreadable');
     assert.match(account.healthDetail!, /claude-b\.json:2:\d+/);
-    assert.ok(snapshot.problems.some((p) => p.file.endsWith('stray.json') && /invalid JSON/.test(p.message)));
+    // What the banner says: the file, where, and what it means for the account.
+    const stray = snapshot.problems.find((p) => p.file.endsWith('stray.json'))!;
+    assert.match(stray.message, /stray\.json:1:\d+: invalid JSON \(.*\); its account is ignored until it is fixed$/);
+    const registered = snapshot.problems.find((p) => p.file.endsWith('claude-b.json'))!;
+    assert.match(registered.message, /claude-b\.json:2:\d+: invalid JSON \(.*\); claude account b@example\.com cannot serve until it is fixed$/);
     await assert.rejects(store.updateToken('claude', 'b@example.com', (t) => t), /not rewriting it/);
     assert.equal(readFileSync(file, 'utf8'), '{"type": "claude",\n "access_token": ');
   });

@@ -22,6 +22,12 @@ test('a YAML error names line and column; a bad field names the field; nothing i
   const broken = 'port: 8317\napi-keys: [a,\n  b\nother: 1\n';
   ccs.writeRaw('cliproxy/config.yaml', broken);
   await assert.rejects(loadCliproxyConfig(ccs.paths), /config\.yaml:\d+:\d+: invalid YAML/);
+  // The position is said once, up front; yaml's own `at line 4, column 1:` (before its excerpt) is not.
+  await assert.rejects(loadCliproxyConfig(ccs.paths), (error: Error) => {
+    assert.equal(error.message, `${ccs.paths.config}:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+    assert.doesNotMatch(error.message, /at line|:$/);
+    return true;
+  });
   await assert.rejects(updateCliproxyConfig(ccs.paths, (doc) => doc.set('port', 1)), /invalid YAML/);
   assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
   ccs.writeRaw('cliproxy/config.yaml', 'port: "eighty"\n');
@@ -47,7 +53,7 @@ test('tui.json: defaults, merged values, and a broken file reported with its pos
 
   ccs.writeRaw('tui.json', '{\n  "rotation": {"strategy": }\n}');
   const broken = await loadSettings(ccs.paths);
-  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*; using the default settings until it is fixed$/);
+  assert.match(broken.problem!.message, /tui\.json:2:\d+: invalid JSON.*; no token is sent to any provider until it is fixed .*, other settings are the defaults$/);
   assert.equal(broken.settings.rotation.strategy, 'most-headroom');
   // One consequence, said once: not "using defaults" and "fix it first" together.
   await assert.rejects(saveSetting(ccs.paths, 'theme', 'dark'), (error: Error) => {

@@ -88,7 +88,6 @@ const login: CommandSpec = {
       import('../../core/accounts.js'),
     ]);
     const loaded = await loadSettings(ctx.paths);
-    if (loaded.problem) ctx.stderr.write(`ccs-tui: warning: ${loaded.problem.message}\n`);
     const out = loginOutput(ctx, values.json);
     // The clipboard's OSC 52 goes to the terminal the person reads, not into --json's answer.
     const deps = {...worldDeps(ctx.paths, ctx.env, out), settings: loaded.settings};

@@ -50,8 +50,7 @@ const quota: CommandSpec = {
       import('../../services/quota/cache.js'),
     ]);
     const world = worldDeps(ctx.paths, ctx.env, ctx.stdout);
-    const [{settings, problem}, snapshot] = await Promise.all([loadSettings(ctx.paths), world.store.load()]);
-    if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
+    const [{settings}, snapshot] = await Promise.all([loadSettings(ctx.paths), world.store.load()]);
     // Every account: one whose provider has no quota source is listed as unknown (printQuota).
     const accounts = snapshot.accounts.filter((a) => !provider || a.provider === provider);
     const deps = {...world, settings};

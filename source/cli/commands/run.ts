@@ -21,8 +21,7 @@ const run: CommandSpec = {
       import('../../proxy/live-models.js'),
     ]);
     const store = new AccountStore(ctx.paths);
-    const {settings, problem} = await loadSettings(ctx.paths);
-    if (problem) ctx.stderr.write(`ccs-tui: warning: ${problem.message}\n`);
+    const {settings} = await loadSettings(ctx.paths);
     const target = await launch.resolveRunTarget(store, positionals[0], positionals[1]);
     const plan = await launch.planAgentRun({
       paths: ctx.paths,

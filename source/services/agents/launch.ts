@@ -13,7 +13,7 @@ import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type Provid
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
-import type {TuiSettings} from '../../store/settings.js';
+import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
@@ -188,7 +188,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
   const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
-  const problem = options.protocolProblem(target.provider, agent.protocol, token, options.settings.endpoints[target.provider.id]?.api);
+  const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   if (target.account && !isUsable(target.account)) {

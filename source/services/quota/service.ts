@@ -8,7 +8,7 @@ import {performance} from 'node:perf_hooks';
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
-import {endpointOverrides, loadSettings, type TuiSettings} from '../../store/settings.js';
+import {endpointOverrides, loadSettings, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
@@ -397,6 +397,16 @@ export class QuotaPoller {
     if (running && !running.signal.aborted) return running.work;
     const account = this.accounts.get(key) ?? given;
     if (!account || this.stopped || !this.deps) return Promise.resolve();
+    // tui.json is broken: nothing is asked (store/settings.ts endpointOverrides) and no next poll is
+    // set; the account shows why, and updateSettings polls again once the file is fixed.
+    const unreadable = settingsUnreadable(this.deps.settings);
+    if (unreadable !== undefined) {
+      const cached = cacheEntry(this.cache, account.provider, account.id);
+      this.cancel(key);
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = {...(cached ?? {windows: []}), error: asQuotaError(new SettingsUnreadableError(unreadable)).toInfo()});
+      this.emitResult();
+      return Promise.resolve();
+    }
     const work = (async () => {
       let entry: QuotaCacheEntry;
       const {signal} = this.aborter;

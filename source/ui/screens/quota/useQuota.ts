@@ -10,7 +10,8 @@ import {useEffect, useRef, useState} from 'react';
 import type {Account} from '../../../core/types.js';
 import {cacheEntry, readQuotaCache, type QuotaCache, type QuotaCacheEntry} from '../../../services/quota/cache.js';
 import type {QuotaPoller} from '../../../services/quota/service.js';
-import {DEFAULT_SETTINGS, type LoadedSettings} from '../../../store/settings.js';
+import {DEFAULT_SETTINGS} from '../../../store/settings.js';
+import {useSettings} from '../../hooks/useSettings.js';
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 import {whenInputQuiet} from '../../input-priority.js';
@@ -41,12 +42,12 @@ const shownEntries = (cache: QuotaCache | undefined, shown: readonly Account[], 
 /** `accounts`: what the poller polls (the screen's accounts). */
 export function useQuota(accounts: readonly Account[] | undefined, options: {tickMs?: number} = {}): QuotaState {
   const tickMs = options.tickMs ?? TICK_MS;
-  const {paths, clock, watchCcsDir, settings} = useServices();
+  const {paths, clock, watchCcsDir} = useServices();
   // The live target's poller: this machine's cache and fetches, or a server's numbers through api-call.
   const poller = useTarget().quota;
   const [cache, setCache] = useState<QuotaCache | undefined>(poller?.snapshot.accounts && Object.keys(poller.snapshot.accounts).length ? poller.snapshot : undefined);
   const [now, setNow] = useState(() => clock.now());
-  const [staleAfterMs, setStaleAfterMs] = useState(DEFAULT_SETTINGS.quota.staleAfterSeconds * 1000);
+  const staleAfterMs = (useSettings()?.settings ?? DEFAULT_SETTINGS).quota.staleAfterSeconds * 1000;
   const ready = useRef<Promise<void> | undefined>(undefined);
   // What this render draws, for the subscription to compare a batch against (read there, not captured).
   // `from`: the poller's cache object the state copies.
@@ -58,16 +59,6 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
 
   useEffect(() => clock.setInterval(() => setNow(clock.now()), tickMs), [clock, tickMs]);
 
-  useEffect(() => {
-    let alive = true;
-    const take = ({settings: loaded}: LoadedSettings) => alive && setStaleAfterMs(loaded.quota.staleAfterSeconds * 1000);
-    void settings.load().then(take, () => undefined);
-    const unsubscribe = settings.subscribe(take);
-    return () => {
-      alive = false;
-      unsubscribe();
-    };
-  }, [settings]);
 
   useEffect(() => {
     let alive = true;

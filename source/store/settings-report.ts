@@ -1,0 +1,20 @@
+// Where a command-line process says tui.json is broken: every read of the file (store/settings.ts
+// loadSettings, whoever calls it) reports its problem here, and the command line prints each distinct
+// one once on stderr, so no command that reads tui.json can forget to warn. The TUI does not listen:
+// it owns the terminal and shows the problem in its banner instead. No imports: every command loads it.
+
+let listener: ((message: string) => void) | undefined;
+const said = new Set<string>();
+
+/** The command line's warning printer (cli/run.ts), for the rest of the process. */
+export function onSettingsProblem(report: (message: string) => void): void {
+  listener = report;
+  said.clear();
+}
+
+/** Called for each read of a broken tui.json; the same message is said once. */
+export function reportSettingsProblem(message: string): void {
+  if (!listener || said.has(message)) return;
+  said.add(message);
+  listener(message);
+}

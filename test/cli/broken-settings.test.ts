@@ -1,0 +1,75 @@
+// A broken tui.json on the command line: every command that reads it warns (file, line:col, what
+// waits), and none sends an account's token anywhere, neither to the 127.0.0.1 endpoints the file
+// named before it broke nor to the public hosts of the defaults (the loopback guard would name them).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {after, before, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {repoRoot, runBin} from '../helpers/cli.js';
+import {startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
+
+let ccs: TempCcs;
+let gateway: FakeUpstream;
+let env: NodeJS.ProcessEnv;
+const guard = pathToFileURL(path.join(repoRoot, 'dist', 'test', 'helpers', 'loopback-guard-preload.js')).href;
+
+before(async () => {
+  // The company gateway: every claude endpoint the file names. It answers as the real ones would.
+  gateway = await startFakeUpstream((req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    if (req.path.endsWith('/models')) res.end(JSON.stringify({data: [{id: 'claude-gateway-1'}], has_more: false}));
+    else if (req.path.endsWith('/usage')) res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: null}}));
+    else res.end(JSON.stringify({access_token: 'at-new', refresh_token: 'rt-new', expires_in: 3600}));
+  });
+  ccs = makeTempCcs();
+  // Expired: a command that wanted the quota would refresh it first.
+  ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com', {expired: '2000-01-01T00:00:00Z'}));
+  ccs.writeToken('claude-b.json', tokenFixture('claude', 'b@example.com'));
+  const endpoints = {token: `${gateway.url}/oauth/token`, usage: `${gateway.url}/oauth/usage`, userinfo: `${gateway.url}/oauth/profile`, api: gateway.url};
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: endpoints}}, null, 2));
+  // Working first (the test can fail): the gateway is asked with the file as it was.
+  const working = await runBin(['models', 'claude', '--account', 'b@example.com', '--live', '--json'], ccs.env);
+  assert.equal(working.code, 0, working.stderr);
+  assert.equal(JSON.parse(working.stdout).source, 'live');
+  assert.equal(gateway.requests.length, 1);
+  gateway.requests.length = 0;
+  // Then broken, mid-edit.
+  ccs.writeRaw('tui.json', '{\n  "endpoints": {\n');
+  env = {...ccs.env, NODE_OPTIONS: `${ccs.env.NODE_OPTIONS ?? ''} --import ${guard}`};
+});
+after(async () => {
+  ccs.cleanup();
+  await gateway.close();
+});
+
+const warning = (file: string) =>
+  `ccs-tui: warning: ${file}:3:1: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`;
+
+for (const args of [
+  ['models', 'claude', '--account', 'b@example.com', '--live'],
+  ['models', 'claude', '--account', 'b@example.com', '--live', '--json'],
+  ['quota'],
+  ['quota', '--json'],
+  ['rotate', 'claude', '--json'],
+  ['env'],
+  ['run', '--', '--version'],
+  ['login', 'claude', '--no-browser'],
+]) {
+  test(`ccs-tui ${args.join(' ')} on a broken tui.json warns once and sends no token`, async () => {
+    const run = await runBin(args, env);
+    assert.ok(run.stderr.startsWith(warning(ccs.paths.settings)), run.stderr);
+    assert.equal(run.stderr.split('ccs-tui: warning:').length, 2, `one warning: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /loopback guard blocked/);
+    assert.deepEqual(gateway.requests.map((r) => r.path), []);
+  });
+}
+
+test('what waits says why: the live list, the quota read', async () => {
+  const models = await runBin(['models', 'claude', '--account', 'b@example.com', '--live'], env);
+  assert.match(models.stderr, /no live list, showing the static one: .*tui\.json:3:1: invalid JSON/);
+  const quota = await runBin(['quota', '--json'], env);
+  const out = JSON.parse(quota.stdout);
+  const error = JSON.stringify(out);
+  assert.match(error, /tui\.json:3:1: invalid JSON.*no token is sent to any provider until it is fixed/);
+});

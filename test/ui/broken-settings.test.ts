@@ -1,0 +1,64 @@
+// The TUI on a broken tui.json: the banner and `M` name the file, its line:col and what waits; the
+// quota poller sends nothing to the gateway the file named (nor, with the defaults, to the public
+// host: the loopback guard names any), and polls again once the file is fixed. Breaking the file
+// while the TUI runs shows the same.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, test} from 'node:test';
+import {guardLoopback} from '../helpers/loopback-guard.js';
+import {makeQuotaFixture} from '../services/quota/fixture.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {QuotaPoller} from '../../source/services/quota/service.js';
+
+let tui: TuiHandle | undefined;
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  tui?.unmount();
+  tui = undefined;
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const flat = (frame: string) => frame.replace(/[\s│]+/g, ' ');
+
+test('a broken tui.json: banner and M say it, no quota read goes out until it is fixed', async () => {
+  const fx = await makeQuotaFixture();
+  const guard = guardLoopback();
+  const working = readFileSync(fx.ccs.paths.settings, 'utf8');
+  fx.serve('claude', {five_hour: {utilization: 12, resets_at: null}, seven_day: {utilization: 34, resets_at: null}});
+  fx.ccs.writeRaw('tui.json', '{"endpoints": {');
+  const quota = new QuotaPoller({paths: fx.ccs.paths, store: new AccountStore(fx.ccs.paths)});
+  cleanup = async () => {
+    quota.stop();
+    guard.restore();
+    await fx.close();
+  };
+  tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
+  // The poller follows tui.json as app-services.ts wires it (renderTui's own poller is replaced).
+  tui.services.settings.subscribe(({settings}) => quota.updateSettings(settings));
+  // The banner: the file relative to the CCS dir (the account rows say it too, after `unexpected:`).
+  const banner = /^(?!.*unexpected).*tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent/m;
+  await tui.waitFor((f) => banner.test(f));
+  await tui.press('M');
+  const messages = flat(await tui.waitFor(/problem:/));
+  assert.match(messages, /problem: tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed \(its endpoint overrides are unknown\): quota reads, token refreshes, live model lists, logins and the proxy wait/);
+  await tui.press('escape');
+  // The account says why its numbers do not move.
+  await tui.waitFor(/user@example\.com {2}! unexpected: \S*tui\.json:1:16: invalid JSON/);
+  assert.deepEqual(fx.upstream.requests.map((r) => r.path), []);
+  assert.deepEqual(guard.blocked, []);
+
+  // Fixed: the banner goes, the poller asks the gateway the file names.
+  fx.ccs.writeRaw('tui.json', working);
+  await tui.waitFor((f) => !/invalid JSON/.test(f) && /12%/.test(f), 8000);
+  assert.deepEqual(fx.upstream.requests.map((r) => r.path), ['/claude/usage']);
+
+  // Broken while it runs: said again, nothing more sent.
+  fx.ccs.writeRaw('tui.json', '{\n  "endpoints": {\n');
+  await tui.waitFor((f) => /^(?!.*unexpected).*tui\.json:3:1: invalid JSON/m.test(f), 8000);
+  await tui.press('R');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(fx.upstream.requests.map((r) => r.path), ['/claude/usage']);
+  assert.deepEqual(guard.blocked, []);
+});
