@@ -90,3 +90,14 @@ describe("the provider's own /v1/models in that pool", async () => {
     assert.ok(ids.includes('team-coder'), JSON.stringify(ids));
   });
 });
+
+describe('a live list that names an id twice (pages that overlap, or differ only in case)', async () => {
+  const upstream = await startFakeUpstream((req, res) => (isList(req) ? anthropicList(res, ['claude-opus-5-1', 'claude-opus-4-8', 'claude-opus-5-1', 'Claude-Opus-5-1']) : answerByProtocol(req, res)));
+  const f = await proxyFixture({provider: 'claude', serve: {provider: null}, upstream, tokens: accountTokens('claude', ['a@example.com']), endpoints: {claude: {api: upstream.url}}});
+  after(() => f.close());
+  it('/v1/models lists each id once', async () => {
+    const {ids} = await listed(f.url);
+    const lower = ids.map((id) => id.toLowerCase());
+    assert.deepEqual(lower.filter((id, i) => lower.indexOf(id) !== i), [], JSON.stringify(ids));
+  });
+});
