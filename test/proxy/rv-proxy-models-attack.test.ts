@@ -101,3 +101,31 @@ describe('a live list that names an id twice (pages that overlap, or differ only
     assert.deepEqual(lower.filter((id, i) => lower.indexOf(id) !== i), [], JSON.stringify(ids));
   });
 });
+
+describe('a token-file alias named __proto__ and one named constructor (pool of two, root routes)', async () => {
+  const upstream = await startFakeUpstream();
+  const f = await proxyFixture({
+    provider: 'kimi',
+    serve: {provider: null},
+    strategy: 'round-robin',
+    upstream,
+    tokens: [
+      ...accountTokens('kimi', ['k1@example.com'], () => ({model_aliases: [{name: 'kimi-k3', alias: '__proto__'}, {name: 'kimi-k2', alias: 'constructor'}]})),
+      ...accountTokens('kimi', ['k2@example.com']),
+    ],
+    endpoints: {kimi: {api: upstream.url}},
+  });
+  after(() => f.close());
+  it('each is listed with Kimi and served by k1 as the model it stands for', async () => {
+    const {owner} = await listed(f.url);
+    assert.equal(owner['__proto__'], 'kimi');
+    assert.equal(owner['constructor'], 'kimi');
+    for (const [asked, sent] of [['__proto__', 'kimi-k3'], ['constructor', 'kimi-k2'], ['__proto__', 'kimi-k3'], ['constructor', 'kimi-k2']] as const) {
+      const answer = await chat(f.url, asked);
+      assert.equal(answer.status, 200, `${asked}: ${answer.text}`);
+      const last = upstream.requests.findLast((r) => r.method === 'POST');
+      assert.equal(last?.body?.model, sent, asked);
+      assert.match(String(last?.headers.authorization), /k1@/, asked);
+    }
+  });
+});
