@@ -726,6 +726,13 @@ export class ProxyServer {
       // However this answer ends (a header the client cannot take, a throw anywhere, a retry), the
       // upstream answer ends with the client's: never a connection left generating unread.
       watch.answered(upstream);
+      // The upstream answered before the client's (streamed) body had all come: whatever answer the
+      // client gets is its connection's last, as Go's net/http server closes one whose handler
+      // answered with more than 256 KB of the body unread. A client still uploading may wait for
+      // its socket to drain, and node:http's client stops relaying 'drain' once its answer has come:
+      // kept alive, that connection would serve no next request. `Connection: close` makes it end
+      // the upload; until the socket closes, body.ts sendBody reads and drops what still comes.
+      if (!req.complete) res.setHeader('connection', 'close');
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
