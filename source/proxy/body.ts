@@ -364,15 +364,16 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
   // By hand, as pipe() does it (backpressure, stop when the upstream request closes), but with no
   // Transform between: a stream hop per chunk cost a 4.6 MB body more than its scan does.
   const resume = () => rest.resume();
-  const stop = () => {
-    rest.off('data', onData).off('end', onEnd).pause();
-    request.off('drain', resume).off('close', stop);
+  const detach = () => {
+    rest.off('data', onData).off('end', onEnd);
+    request.off('drain', resume).off('close', onClose);
   };
   const onData = (chunk: Buffer) => {
     scanner.feed(chunk);
     if (scanner.refusal) {
       // The client's unread rest stays paused for the 400 (refusal.ts closes).
-      stop();
+      detach();
+      rest.pause();
       request.destroy(scanner.refusal);
     } else if (!request.write(chunk)) {
       rest.pause();
@@ -380,11 +381,30 @@ export function sendBody(request: UpstreamRequest, body: OutgoingBody): void {
     }
   };
   const onEnd = () => {
-    stop();
+    detach();
     request.end();
   };
+  // The upstream request ended before the body did (a reset, the upstream cut for an idle limit),
+  // or the upstream's whole answer came first (it will not read the rest; the request is cut, its
+  // connection unusable with a body half sent): the rest of the client's body is read and dropped
+  // until it ends or the client, told its answer is the connection's last (server.ts forward),
+  // closes. Left paused, the upload never ended; and a socket closed over unread bytes sends a
+  // reset that can destroy the answer before the client reads it. Bounded by what the body was
+  // already allowed: its Content-Length (at most client-request.ts MAX_BODY_BYTES), within
+  // refusal.ts CLIENT_TIMEOUTS.requestMs (after which Node answers 408 and closes).
+  const onClose = () => {
+    detach();
+    rest.resume();
+  };
+  const onAnswered = () => {
+    if (request.writableEnded) return;
+    onClose();
+    request.destroy();
+  };
   rest.on('data', onData).on('end', onEnd);
-  request.once('close', stop);
+  request.once('close', onClose);
+  // Only a streamed (large) body pays for these listeners; a small one was sent whole above.
+  request.once('response', (answer: IncomingMessage) => answer.once('end', onAnswered));
   rest.resume();
 }
 

@@ -267,7 +267,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     if (!declaredLength) {
       // A stream: the client sees it start even while the upstream is still silent.
       setImmediate(() => {
-        if (settled || headed || !head()) return;
+        if (settled || (!headed && !head())) return;
         res.flushHeaders();
       });
     }

@@ -9,6 +9,7 @@ import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type Upstre
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import type {ProxyError} from './errors.js';
+import {ERROR_BODY_WAIT_MS, readWithin} from '../services/http.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
@@ -75,7 +76,10 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
   const isError = status >= 400;
   const mayHideError = !isError;
 
-  const text = await readLimited(upstream, MAX_ERROR_BODY);
+  // A success the adapter suspects (iFlow's error in a 200) is the answer itself: its body may take
+  // as long as generating it does, and only the idle limit applies to it.
+  const {text, stalled} = await readLimited(upstream, MAX_ERROR_BODY, isError ? ERROR_BODY_WAIT_MS : undefined);
+  if (stalled) return stalledError(status, headers, text, now);
   const named = row.adapter.namedError?.(status, text);
   if (mayHideError && !named) return {kind: 'success-read', status, text};
   if (named) {
@@ -107,12 +111,39 @@ export function retryAfterOf(headers: Record<string, string>): Record<string, st
   return headers['retry-after'] ? {'retry-after': headers['retry-after']} : {};
 }
 
-export async function readLimited(body: IncomingMessage, max: number): Promise<string> {
+/**
+ * An error answer whose body did not end within ERROR_BODY_WAIT_MS: classified by its status (and
+ * what was read: a 5xx moves on to the pool's next account), and answered with the proxy's own
+ * error naming the stall (the upstream's body is not whole), the provider's Retry-After kept.
+ */
+function stalledError(status: number, headers: Record<string, string>, text: string, now: number): ErrorOutcome {
+  const message = `upstream answered ${status} but its body did not end within ${ERROR_BODY_WAIT_MS / 1000} s${text ? ` (read: ${sanitizeLine(text).slice(0, 200)})` : ''}`;
+  const failure = classifyUpstreamFailure(status, headers, text, now);
+  return {
+    kind: 'error',
+    status,
+    headers: {'content-type': 'application/json', ...retryAfterOf(headers)},
+    own: {message, type: 'api_error'},
+    upstreamStatus: status,
+    upstreamText: message,
+    failure,
+    ...(!failure && isOverloadAnswer(status, text) ? {overload: true} : {}),
+  };
+}
+
+/**
+ * A body read whole, cut to `max` characters (the rest read and dropped). `waitMs`: when it has not
+ * ended that long after the read began, what came is returned with `stalled` set (services/http.ts
+ * readWithin destroys the body). Rejects when it breaks.
+ */
+export async function readLimited(body: IncomingMessage, max: number, waitMs?: number): Promise<{text: string; stalled: boolean}> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    if (size < max) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, max);
+  const {stalled} = await readWithin(body, waitMs, async () => {
+    for await (const chunk of body) {
+      if (size < max) chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  });
+  return {text: Buffer.concat(chunks).toString('utf8').slice(0, max), stalled};
 }

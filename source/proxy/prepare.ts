@@ -84,6 +84,8 @@ export interface PreparedRequest {
   sentModel: string | undefined;
   /** Set when the request was translated: how the answer goes back to the client. */
   translation?: Translation;
+  /** The request names a model the account's list does not (it goes upstream as asked): server.ts pinToOwners. */
+  unknownModel: boolean;
 }
 
 /** A count_tokens request no upstream can answer: the proxy's own estimate. */
@@ -133,7 +135,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     const sentAs = model ? thinkingFromModel(model.sentAs).model : undefined;
     const body = streamedBody(client.streamed, sentAs);
     const target = upstreamTargetFor(row, input.overrides, input.token, passThroughCall(input.endpoint), targetContext);
-    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: sentAs ?? client.model};
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: sentAs ?? client.model, unknownModel: model?.unknown === true};
   }
   if (input.plan.kind === 'pass-through') {
     const call = passThroughCall(input.endpoint);
@@ -151,7 +153,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
       if (model?.changed || changedParams || droppedThinking || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
     }
     const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
-    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: suffix?.model ?? client.model};
+    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: suffix?.model ?? client.model, unknownModel: model?.unknown === true};
   }
 
   const {translator} = input.plan;
@@ -184,6 +186,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     body: outgoing,
     sentModel: context.upstreamModel || undefined,
     translation: {translator, context, countTokens, upstreamStream: plan.upstreamStream},
+    unknownModel: model?.unknown === true,
   };
 }
 
@@ -196,7 +199,7 @@ function applyModelRules(
   row: ProviderRow,
   resolution: ModelResolution,
   client: ClientRequest,
-): {body: () => Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string} | undefined {
+): {body: () => Record<string, unknown>; sentAs: string; changed: boolean; rewriteFor: string; unknown: boolean} | undefined {
   const requested = client.model;
   if (requested === undefined) return undefined;
   const resolved = resolveRequestedModel(resolution, requested, row.adapter.normalizeModel);
@@ -209,6 +212,7 @@ function applyModelRules(
     sentAs: resolved.sentAs,
     changed,
     rewriteFor: resolved.kind === 'served' ? resolved.upstream : requested,
+    unknown: resolved.kind === 'unknown',
   };
 }
 

@@ -10,7 +10,7 @@ import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, 
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
-import {matchesPattern, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
+import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
@@ -89,6 +89,8 @@ export interface UpstreamIdle {
   checkEveryMs: number;
 }
 const UPSTREAM_IDLE: UpstreamIdle = {ms: 10 * 60_000, checkEveryMs: 30_000};
+/** How long (ms) aliasOwners' answer is reused: the account list's own TTL (AccountSource), so an alias edited into a token file counts within seconds. */
+const ALIAS_OWNERS_TTL_MS = 3000;
 /** A request line's note for an answer the client did not wait for (ActiveRequest broke). */
 const CLIENT_LEFT = 'the client left before the answer ended';
 /** The same, when the client's body had not all come either (a large body is sent upstream as it comes). */
@@ -187,6 +189,8 @@ export class ProxyServer {
   private idleCheck: NodeJS.Timeout | undefined;
   /** Cooldown writes to the account state, in order; close waits for them. */
   private persisting: Promise<void> = Promise.resolve();
+  /** pinToOwners' last answer per provider (aliasOwners). */
+  private readonly aliasOwnersKept = new Map<string, {usable: readonly Account[]; model: string; at: number; owners: ReadonlySet<string>}>();
   /** Live model lists for the root routes' routing (providerFor, asked only for unknown models) and /v1/models. */
   private readonly liveLists: LiveListCache;
 
@@ -467,7 +471,8 @@ export class ProxyServer {
    * The provider for a request: the route's, the served one, or the first with accounts whose list
    * names the model (config.yaml's rules on the lists the proxy holds, servedList): its static ids
    * first, then a live list's; then the list of the account `/v1/models` lists the provider with
-   * (listingAccount: its token file's own aliases), which then serves the request (`account`); then
+   * (listingAccount: its token file's own aliases; forward's pinToOwners then sends it only to the
+   * accounts whose files name it); then
    * its model patterns (ProviderRow models.patterns). Only a model none of those name
    * makes the proxy ask the live lists it lacks (once per provider, ROUTING_LIST_TIMEOUT_MS,
    * LiveListCache): a provider without a static list (AI Studio) is known only that way. When a list
@@ -476,7 +481,7 @@ export class ProxyServer {
    * credential. A model no provider could serve goes to the root provider (Claude), `unlisted` then,
    * as CCS's root URL is Claude's.
    */
-  private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean; account?: string}> {
+  private async providerFor(route: Route, model: string | undefined): Promise<{row: ProviderRow; unlisted?: boolean}> {
     const served = this.servedProvider(route);
     if (served) return {row: served};
     const root = () => this.requireProvider(rootProvider().id);
@@ -490,7 +495,7 @@ export class ProxyServer {
     // An account's own alias is listed with its provider (listedModels): a stat per provider, only for a model no rule of config.yaml names.
     for (const row of rows) {
       const account = await this.listingAccount(row);
-      if (account && lists(this.servedList(row, account, this.accounts.token(account)).resolution.models)) return {row: this.requireProvider(row.id), account: account.id};
+      if (account && lists(this.servedList(row, account, this.accounts.token(account)).resolution.models)) return {row: this.requireProvider(row.id)};
     }
     const found = rows.find((row) => row.models.patterns?.some((p) => matchesPattern(p, model)));
     if (found) return {row: this.requireProvider(found.id)};
@@ -637,7 +642,7 @@ export class ProxyServer {
     if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const {row, unlisted, account: owner} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
+    const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
     active.provider = row.id;
     active.unlisted = unlisted;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
@@ -654,9 +659,6 @@ export class ProxyServer {
     if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
     const watch = (active.watch = new ClientWatch(res));
     const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
-    // A model only an account's own rules name (providerFor): that account serves it, as /v1/models
-    // lists it; another account would send the alias upstream as a model id (a 404 and a cooldown).
-    if (owner !== undefined) for (const member of pool.list()) if (member.id !== owner) attempts.tried.add(member.id);
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
       this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);
@@ -712,6 +714,7 @@ export class ProxyServer {
         sendJson(res, 200, prepared.local);
         return finish(prepared.sentModel, 200);
       }
+      if (prepared.unknownModel && this.pinToOwners(row, pool, usable, client.model!, poolAccount.id, attempts)) continue;
 
       let upstream: IncomingMessage;
       try {
@@ -748,6 +751,13 @@ export class ProxyServer {
       // However this answer ends (a header the client cannot take, a throw anywhere, a retry), the
       // upstream answer ends with the client's: never a connection left generating unread.
       watch.answered(upstream);
+      // The upstream answered before the client's (streamed) body had all come: whatever answer the
+      // client gets is its connection's last, as Go's net/http server closes one whose handler
+      // answered with more than 256 KB of the body unread. A client still uploading may wait for
+      // its socket to drain, and node:http's client stops relaying 'drain' once its answer has come:
+      // kept alive, that connection would serve no next request. `Connection: close` makes it end
+      // the upload; until the socket closes, body.ts sendBody reads and drops what still comes.
+      if (!req.complete) res.setHeader('connection', 'close');
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
@@ -813,6 +823,40 @@ export class ProxyServer {
     const poolAccount = pick.account;
     const account = usable.find((a) => a.id === poolAccount.id);
     return account ? this.pickedAccount(row, pool, account, poolAccount, attempts, now) : this.pickUnlisted(row, pool, poolAccount, attempts, now);
+  }
+
+  /**
+   * A model the picked account's list does not name (prepare.ts unknownModel) but other accounts'
+   * own rules do (a token file's `model_aliases`, which /v1/models lists: listingAccount): the
+   * request goes only to those accounts, on every route, whatever the strategy picked; the picked
+   * one would send the alias upstream as a model id (a 404 and a 12 h not-found cooldown). Marks
+   * every other pool member tried and returns true (pick again); false when no usable account names
+   * it (the id goes upstream as asked) or the pool serves one account only.
+   */
+  private pinToOwners(row: ProviderRow, pool: AccountPool, usable: readonly Account[], model: string, picked: string, attempts: Attempts): boolean {
+    if (pool.single || pool.size < 2) return false;
+    const owners = this.aliasOwners(row, usable, model);
+    if (owners.size === 0 || owners.has(picked)) return false;
+    for (const member of pool.list()) if (!owners.has(member.id)) attempts.tried.add(member.id);
+    return true;
+  }
+
+  /**
+   * The usable accounts whose own list serves `model` (resolveRequestedModel 'served'): a stat per
+   * account, so the answer is kept per provider for the same usable list and model for
+   * ALIAS_OWNERS_TTL_MS (a pool of hundreds asked for a model no account names, request after request).
+   */
+  private aliasOwners(row: ProviderRow, usable: readonly Account[], model: string): ReadonlySet<string> {
+    const now = this.now();
+    const kept = this.aliasOwnersKept.get(row.id);
+    if (kept && kept.usable === usable && kept.model === model && now - kept.at < ALIAS_OWNERS_TTL_MS) return kept.owners;
+    const owners = new Set<string>();
+    for (const account of usable) {
+      const token = this.accounts.token(account);
+      if (token && resolveRequestedModel(this.resolutionFor(row, account, token), model, row.adapter.normalizeModel).kind === 'served') owners.add(account.id);
+    }
+    this.aliasOwnersKept.set(row.id, {usable, model, at: now, owners});
+    return owners;
   }
 
   /** pickAccount when the pool has no account left to try: the answer, or why none can serve. */

@@ -25,6 +25,15 @@ export interface HttpRequest {
  */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
+/**
+ * How long (ms) an error answer's body may take to end once its head came: the proxy's upstream
+ * answers (proxy/outcome.ts) and this client's (refreshes, quota, model lists). Real error bodies are
+ * a few hundred bytes sent with the head; undici's and the proxy's own timeouts are idle ones (a byte
+ * now and then resets them), so a stalled or trickling error body would hold its caller for up to
+ * the proxy's 10-minute upstream idle limit. Past it the answer counts as its status alone.
+ */
+export const ERROR_BODY_WAIT_MS = 3000;
+
 export interface HttpResponse {
   status: number;
   /** Lower-case header names; repeated headers joined with ", ". */
@@ -102,12 +111,17 @@ export const undiciHttpClient: HttpClient = {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const text = await readCapped(response.body, maxBytes);
+      // undici's bodyTimeout is an idle one: the body as a whole gets a deadline too, a short one for an error.
+      const status = response.statusCode;
+      const waitMs = status >= 400 ? Math.min(ERROR_BODY_WAIT_MS, timeoutMs) : timeoutMs;
+      const {value: text, stalled} = await readWithin(response.body, waitMs, () => readCapped(response.body, maxBytes));
+      if (stalled && status >= 400) throw new UnexpectedResponseError(req.url, status, `its body did not end within ${waitMs / 1000} s (not read further)`);
+      if (stalled) throw new NetworkError(req.url, `answer not whole within ${Math.round(timeoutMs / 1000)} s`);
       const flat = flatHeaders(response.headers);
       if (text === undefined) throw new UnexpectedResponseError(req.url, response.statusCode, `answer larger than ${maxBytes / 1024 / 1024} MB (not read further)`);
       return {status: response.statusCode, headers: flat, text, sent: requestSecrets(req)};
     } catch (error) {
-      if (req.signal?.aborted || error instanceof UnexpectedResponseError) throw error;
+      if (req.signal?.aborted || error instanceof UnexpectedResponseError || error instanceof NetworkError) throw error;
       throw new NetworkError(req.url, transportFailure(error, timeoutMs), neverSent(error));
     }
   },
@@ -120,6 +134,31 @@ export function flatHeaders(headers: Record<string, string | string[] | undefine
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
+}
+
+/**
+ * `read()` of `body`, given `ms` (undefined: no limit): when it has not settled by then the body is
+ * destroyed (and with it its connection, never reused with an answer half read), and the read's
+ * failure that follows is `stalled` instead (`value` undefined). Other failures reject.
+ */
+export async function readWithin<T>(body: {destroy(): unknown}, ms: number | undefined, read: () => Promise<T>): Promise<{value: T | undefined; stalled: boolean}> {
+  let stalled = false;
+  const timer =
+    ms === undefined
+      ? undefined
+      : setTimeout(() => {
+          stalled = true;
+          body.destroy();
+        }, ms);
+  try {
+    const value = await read();
+    return stalled ? {value: undefined, stalled} : {value, stalled};
+  } catch (error) {
+    if (stalled) return {value: undefined, stalled};
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The body as UTF-8 text (a BOM dropped, as undici's text() does), or undefined once it passes `maxBytes` (the rest is not read). */
