@@ -44,20 +44,11 @@ export const insideTmux = (env: NodeJS.ProcessEnv) => Boolean(env.TMUX);
 export function tmuxLaunchArgs(plan: AgentPlan, where: 'window' | 'pane', envFile: string): string[] {
   const name = `${plan.agent.id}:${plan.target.provider.id}`;
   const open = where === 'pane' ? ['split-window', '-h'] : ['new-window', '-n', name];
-  // remain-on-exit, in the same tmux command sequence (no gap an agent exiting at once could fall
-  // into): the pane outlives the agent, so its exit status can be read and its output stays on screen.
-  return [...open, '-P', '-F', '#{pane_pid} #{pane_id} #{window_index}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command, ';', 'set-option', '-p', 'remain-on-exit', 'on'];
+  return [...open, '-P', '-F', '#{pane_pid}', '--', '/bin/sh', '-c', LAUNCHER_SCRIPT, 'ccs-tui-launch', envFile, ...plan.command];
 }
 
-/** Where tmux started the agent: its pid, its pane (`%12`) and the window's index. */
-export interface TmuxLaunch {
-  pid: number;
-  pane: string;
-  window: string;
-}
-
-/** Starts the agent through tmux; resolves once tmux reports its pid (recorded in agents.json) and pane. */
-export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'window' | 'pane', env: NodeJS.ProcessEnv): Promise<TmuxLaunch> {
+/** Starts the agent through tmux; resolves with its pid once tmux reports it (recorded in agents.json). */
+export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'window' | 'pane', env: NodeJS.ProcessEnv): Promise<number> {
   const envFile = path.join(paths.state, `launch-${randomBytes(8).toString('hex')}.env`);
   await writeFileAtomic(envFile, launchEnvFile(plan.changes));
   const removeEnvFile = () => rmSync(envFile, {force: true});
@@ -71,42 +62,8 @@ export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'win
   });
   // The launcher deletes it at once; this only covers a pane that died before its shell ran.
   setTimeout(removeEnvFile, ENV_FILE_TTL_MS).unref();
-  const [pidText = '', pane = '', window = ''] = output.trim().split(' ');
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0 || !pane.startsWith('%')) throw new UserError(`tmux did not report the agent's pid and pane (it printed "${output.trim().slice(0, 40)}")`);
+  const pid = Number(output.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`tmux did not report the agent's pid (it printed "${output.trim().slice(0, 40)}")`);
   await addRunningAgent(paths, runningEntry(plan, pid, 'tmux'));
-  return {pid, pane, window};
-}
-
-/** How often an agent's pane is looked at: it is tmux's child, not ours, so no exit event reaches us. */
-const PANE_POLL_MS = 500;
-
-/**
- * Calls `onExit` once the agent in `pane` (launchInTmux, remain-on-exit) has exited, with its exit
- * code (128 + n for a signal). A clean exit (0) closes the pane, as without remain-on-exit; any other
- * leaves it open with the agent's output (`kept`). A pane closed by the person says nothing. Returns
- * a stop function; the timer never keeps the process alive.
- */
-export function watchTmuxPane(pane: string, env: NodeJS.ProcessEnv, onExit: (exit: {code: number; kept: boolean}) => void): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const look = () =>
-    execFile('tmux', ['display-message', '-p', '-t', pane, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'], {env, timeout: 5000}, (error, stdout) => {
-      if (stopped || error) return;
-      const [dead, status, signal] = stdout.trim().split(':');
-      // Dead is seen when the pane's terminal closes; the status only once tmux has reaped the process.
-      if (dead !== '1' || (!status && !signal)) {
-        timer = setTimeout(look, PANE_POLL_MS).unref();
-        return;
-      }
-      stopped = true;
-      const code = status ? Number(status) : 128 + (Number(signal) || 0);
-      if (code === 0) execFile('tmux', ['kill-pane', '-t', pane], {env, timeout: 5000}, () => undefined);
-      onExit({code, kept: code !== 0});
-    });
-  look();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  return pid;
 }

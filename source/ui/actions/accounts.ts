@@ -26,8 +26,6 @@ export interface AccountActionContext {
   confirm(prompt: string): Promise<boolean>;
   /** Shows what is under way before the result arrives (`testing…`). */
   progress(text: string): void;
-  /** A status line (and `M` entry) for what happens after the action ended (an agent in tmux exiting). */
-  notify(text: string, kind: 'ok' | 'info' | 'error'): void;
 }
 
 export type AccountAction = (context: AccountActionContext) => Promise<ActionResult | string>;

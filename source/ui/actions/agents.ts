@@ -6,7 +6,7 @@ import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, planAgentRun, runAgentForeground, type AgentPlan} from '../../services/agents/launch.js';
-import {insideTmux, launchInTmux, watchTmuxPane} from '../../services/agents/tmux.js';
+import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -17,11 +17,10 @@ interface AgentActionContext {
   provider: string;
   account?: Account;
   progress(text: string): void;
-  notify(text: string, kind: 'ok' | 'info' | 'error'): void;
 }
 
 /** `e`: the agent on the selected account, or on the provider's pool when no account is selected. */
-export async function launchAgent({services, provider, account, progress, notify}: AgentActionContext): Promise<ActionResult | string> {
+export async function launchAgent({services, provider, account, progress}: AgentActionContext): Promise<ActionResult | string> {
   const row = requireProvider(provider);
   const {settings} = await services.settings.load();
   const what = `${provider}${account ? ` / ${accountLabel(account)}` : ' pool'}`;
@@ -39,14 +38,7 @@ export async function launchAgent({services, provider, account, progress, notify
   });
   if (insideTmux(services.env)) {
     const where = agentSettings(settings).launchIn;
-    const {pid, pane, window} = await launchInTmux(plan, services.paths, where, services.env);
-    // Its exit is said as the suspended path says it (below), with where its output is: a failed
-    // agent's pane stays open (remain-on-exit) so what it printed can be read. (tmux may drop the
-    // output of a process that lives only a moment; the exit code is always had.)
-    watchTmuxPane(pane, services.env, ({code, kept}) => {
-      const output = kept ? `; its tmux ${where === 'pane' ? `pane ${pane}` : `window ${window}`} stays open with what it printed until you close it` : '';
-      notify(`${plan.agent.displayName} on ${what} (tmux ${where}, pid ${pid}) exited with code ${code}${output}`, code === 0 ? 'ok' : 'error');
-    });
+    const pid = await launchInTmux(plan, services.paths, where, services.env);
     const text = `${plan.agent.displayName} runs on ${what} in a new tmux ${where} (pid ${pid}, proxy port ${plan.port})`;
     return plan.warnings.length > 0 ? {text: withNotes(text, plan), kind: 'info'} : withNotes(text, plan);
   }

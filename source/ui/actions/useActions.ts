@@ -28,20 +28,15 @@ export function useAccountActions(provider: string | undefined, account: Account
   const shell = useShell();
   const {run, confirm, dispatch} = shell;
   const siblings = useAccounts().snapshot?.accounts ?? [];
-  const perform = (name: AccountActionName) => {
-    // What an action reports later (an agent in tmux exiting at once) comes after its own result.
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => (finished = resolve));
-    const notify = (text: string, kind: 'ok' | 'info' | 'error') => void done.then(() => shell.setStatus(text, kind));
-    return exclusive(shell, `${name} ${provider ?? ''}/${account?.id ?? ''}`, (progress) =>
+  const perform = (name: AccountActionName) =>
+    exclusive(shell, `${name} ${provider ?? ''}/${account?.id ?? ''}`, (progress) =>
       run(() => {
         // A key the live target does not offer says why (the action itself is not run).
         const reason = unavailableReason(services.targets.current.accounts, name);
         if (reason) throw new UserError(reason);
-        return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress, notify});
+        return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress});
       }),
-    ).finally(finished);
-  };
+    );
   const noAccount = () =>
     run(async () => {
       throw new UserError('no account selected');
