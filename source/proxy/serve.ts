@@ -155,6 +155,17 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   // running proxy (of a race, or another CCS dir's port) may own.
   let log: WriteStream | undefined;
   const logFile = () => (log ??= openLog(proxyLogPath(paths)));
+  // A line that comes after the stop ended the stream (an answer the close cut, reporting its end)
+  // is appended directly: writing to an ended stream is an unhandled 'error' that killed the proxy.
+  const writeLog = (text: string | Buffer) => {
+    const stream = logFile();
+    if (!stream.writableEnded && !stream.destroyed) return void stream.write(text);
+    try {
+      appendFileSync(proxyLogPath(paths), text, {mode: FILE_MODE});
+    } catch {
+      // the log dir went away: nothing left to tell
+    }
+  };
   const secrets = new Set<string>(config.apiKeys);
   const send = parentSender();
   let server: ProxyServer | undefined;
@@ -168,7 +179,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
   // request lines are not written there. Run by hand, every line is printed.
   const requests = new RequestBatch(REQUEST_BATCH_MS, REQUEST_BATCH_RECENT, ({lines, count, recent}) => {
-    logFile().write(lines);
+    writeLog(lines);
     if (ipc()) send!({type: 'requests', count, recent} satisfies ProxyRequestBatch);
     else io.stdout.write(lines);
   });
@@ -179,7 +190,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // Any other event goes out at once, after the requests before it.
     requests.flush();
     const line = lineOf(masked, Date.now());
-    logFile().write(`${line}\n`);
+    writeLog(`${line}\n`);
     io.stdout.write(`${line}\n`);
     if (ipc()) send!({...masked, ...('message' in masked && masked.message ? {message: redact(masked.message, secrets)} : {})});
   };
