@@ -239,7 +239,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     const fatal = credentials.current().redactDeep<ProxyEvent>({type: 'fatal', code: err.code ?? 'ERROR', message});
     // Said once: over IPC to a supervisor, else on stderr (a terminal; `proxy start` reads it from
     // proxy-stderr.log). The log file keeps it unless another proxy runs: that one's log is its own.
-    if (!ours) logFile().write(`${lineOf(fatal, Date.now())}\n`);
+    if (!ours) writeLog(`${lineOf(fatal, Date.now())}\n`);
     if (ipc()) send!(fatal);
     else io.stderr.write(`ccs-tui: ${message}\n`);
     if (log) await closeLog(log);

@@ -211,7 +211,9 @@ export function forwardedResponseHeaders(upstream: Record<string, string | strin
   const named = connectionOptions(upstream.connection);
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || !Object.hasOwn(upstream, name) || DROPPED_RESPONSE_HEADERS.has(name.toLowerCase()) || named?.has(name.toLowerCase())) continue;
+    if (value === undefined || !Object.hasOwn(upstream, name)) continue;
+    const lower = name.toLowerCase();
+    if (DROPPED_RESPONSE_HEADERS.has(lower) || named?.has(lower)) continue;
     out[name] = value;
   }
   return out;
