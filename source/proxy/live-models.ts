@@ -14,6 +14,7 @@ import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
 import type {LiveModelList} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
+import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
 
 const MAX_MODELS = 1000;
@@ -121,7 +122,28 @@ export function providerModelList(options: {
  */
 export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient, limits: {timeoutMs?: number; deadlineMs?: number} = {}): Promise<LiveModelList> {
   const {settings} = await loadSettings(paths);
-  return providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits});
+  return maskedList(providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits}), credentialRedactor(paths));
+}
+
+/**
+ * A live list whose ids, and whose failure's text (an excerpt of the upstream's body), have every
+ * credential of the CCS dir masked: they are an upstream's answer, which may echo the account's
+ * token, and the rules screen shows them as they are (the command line masks what it prints).
+ */
+function maskedList(list: LiveModelList, redactor: CredentialRedactor): LiveModelList {
+  return async (provider, account, token) => {
+    let answer: Awaited<ReturnType<LiveModelList>>;
+    try {
+      answer = await list(provider, account, token);
+    } catch (error) {
+      // The same error (its class says what failed, errorAdvice reads it), its text masked.
+      if (error instanceof Error) error.message = redactor.redact(error.message, {patterns: true});
+      throw error;
+    }
+    if (!answer) return answer;
+    const masked = answer.models.map((id) => redactor.redact(id));
+    return {...answer, models: masked, ...(answer.partial === undefined ? {} : {partial: redactor.redact(answer.partial)})};
+  };
 }
 
 /**

@@ -616,7 +616,9 @@ export class ProxyServer {
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
     // Root routing's order: every static list before any live one (providerFor).
     const ordered = [...lists.map((l) => ({provider: l.provider, models: l.staticModels})), ...lists];
-    sendJson(res, 200, modelsPayload(ordered, req.headers['anthropic-version'] !== undefined));
+    // Credentials masked: a live list is an upstream's answer, which may echo the account's token as an id.
+    const redactor = this.credentials.currentForSender();
+    sendJson(res, 200, modelsPayload(ordered, req.headers['anthropic-version'] !== undefined), (text) => redactor.redact(text));
     // A local answer in an upstream's place: counted and logged as one (ProxyStatus totalRequests).
     active.provider = rows.map((row) => row.id).join('+');
     active.account = lists.length === 1 ? lists[0]!.account : undefined;
