@@ -33,32 +33,51 @@ interface Leaf {
 }
 
 /**
+ * An array item's part of a join's key, so that a group holds what one client joins and nothing
+ * between: items of another type are joined apart (a Responses `output`'s reasoning items are not
+ * in `output_text`, which the OpenAI SDK joins from the message items' `output_text` parts only,
+ * openai-node addOutputText; an Anthropic answer's text blocks are joined apart from any other
+ * block; a Gemini thought part is not in the answer's text, @google/genai `text`), and each Chat
+ * choice or Gemini candidate is an answer of its own (by its `index`). `#` when none applies.
+ */
+function itemKey(arrayKey: string, item: Record<string, unknown>, position: number): string {
+  if (arrayKey === 'choices' || arrayKey === 'candidates') return `#${typeof item.index === 'number' ? item.index : position}`;
+  if (typeof item.type === 'string') return `#${JSON.stringify(item.type)}`;
+  return item.thought === true ? '#thought' : '#';
+}
+
+/**
  * Masks, in place, every echo a client would see in the joined strings of `value`: the strings at
- * JOINED_KEYS under an array (blocks, items, parts, choices) are grouped by their path without
- * indices (`content.#.text`, `output.#.content.#.text`, `choices.#.message.content`), and each
- * group's strings, in document order, are masked as one run. Returns whether anything changed.
+ * JOINED_KEYS under an array (blocks, items, parts, choices) are grouped by what a client joins: their
+ * path with each array index replaced by the item's kind (itemKey: `"content".#"text".text`,
+ * `"output".#"message"."content".#"output_text".text`, `"choices".#0."message".content`), and each group's
+ * strings, in document order, are masked as one run. Returns whether anything changed.
  * A group of one string is left to the byte masker (an echo whole in one string is masked there).
  */
 export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
   if (redactor.size === 0) return false;
   const groups = new Map<string, Leaf[]>();
-  const walk = (node: unknown, path: string, underArray: boolean) => {
+  // `key`: the key `node` is at (a path's keys are JSON-quoted: one with a `.` is not two).
+  const walk = (node: unknown, path: string, key: string, underArray: boolean) => {
     if (Array.isArray(node)) {
-      for (const item of node) if (typeof item === 'object' && item !== null) walk(item, `${path}.#`, true);
+      node.forEach((item: unknown, position) => {
+        if (typeof item !== 'object' || item === null) return;
+        walk(item, `${path}.${Array.isArray(item) ? '#' : itemKey(key, item as Record<string, unknown>, position)}`, '', true);
+      });
       return;
     }
-    for (const [key, item] of Object.entries(node as Record<string, unknown>)) {
+    for (const [name, item] of Object.entries(node as Record<string, unknown>)) {
       if (typeof item === 'string') {
-        if (!underArray || !JOINED_KEYS.has(key)) continue;
-        const group = `${path}.${key}`;
+        if (!underArray || !JOINED_KEYS.has(name)) continue;
+        const group = `${path}.${name}`;
         const leaves = groups.get(group);
-        if (leaves) leaves.push({holder: node as Record<string, unknown>, key});
-        else groups.set(group, [{holder: node as Record<string, unknown>, key}]);
-      } else if (typeof item === 'object' && item !== null) walk(item, `${path}.${key}`, underArray);
+        if (leaves) leaves.push({holder: node as Record<string, unknown>, key: name});
+        else groups.set(group, [{holder: node as Record<string, unknown>, key: name}]);
+      } else if (typeof item === 'object' && item !== null) walk(item, `${path}.${JSON.stringify(name)}`, name, underArray);
     }
   };
   if (typeof value !== 'object' || value === null) return false;
-  walk(value, '', false);
+  walk(value, '', '', false);
   let changed = false;
   for (const leaves of groups.values()) {
     if (leaves.length < 2) continue;

@@ -58,6 +58,51 @@ describe('maskJoinedTexts: a credential cut across the blocks or items a client 
     assert.ok(!chat.choices[0]!.message.content.map((p) => p.text).join('').includes(secret));
   });
 
+  it('grouped by what the client joins, not by path: an item of another kind between two joined ones does not break the run', () => {
+    const [a, b] = cutAt(8);
+    // Responses: a reasoning item's content[].text has the message texts' path; the SDK's
+    // output_text joins only the message items' output_text parts.
+    const response = {
+      output: [
+        {type: 'message', content: [{type: 'output_text', text: a}]},
+        {type: 'reasoning', content: [{type: 'reasoning_text', text: 'let me think'}]},
+        {type: 'message', content: [{type: 'refusal', refusal: 'no'}, {type: 'output_text', text: b}]},
+      ],
+    };
+    assert.equal(maskJoinedTexts(response, redactor), true);
+    const outputText = response.output
+      .filter((item) => item.type === 'message')
+      .flatMap((item) => item.content)
+      .filter((part) => part.type === 'output_text')
+      .map((part) => (part as {text: string}).text)
+      .join('');
+    assert.ok(!outputText.includes(secret), outputText);
+    assert.equal(response.output[1]!.content[0]!.text, 'let me think');
+    // Anthropic: a block of another type with a `text` key between two text blocks.
+    const message = {content: [{type: 'text', text: a}, {type: 'server_note', text: 'between'}, {type: 'text', text: b}]};
+    assert.equal(maskJoinedTexts(message, redactor), true);
+    const texts = message.content.filter((block) => block.type === 'text').map((block) => block.text).join('');
+    assert.ok(!texts.includes(secret), texts);
+    assert.equal(message.content[1]!.text, 'between');
+    // Gemini: a thought part between two answer parts (the SDK's `text` skips thoughts).
+    const gemini = {candidates: [{index: 0, content: {parts: [{text: a}, {text: 'hmm', thought: true}, {text: b}]}}]};
+    assert.equal(maskJoinedTexts(gemini, redactor), true);
+    const answer = gemini.candidates[0]!.content.parts.filter((part) => !part.thought).map((part) => part.text).join('');
+    assert.ok(!answer.includes(secret), answer);
+    assert.equal(gemini.candidates[0]!.content.parts[1]!.text, 'hmm');
+  });
+
+  it('Chat choices and Gemini candidates are answers of their own: two are not joined', () => {
+    const [a, b] = cutAt(8);
+    const chat = {choices: [{index: 0, message: {content: a}}, {index: 1, message: {content: b}}]};
+    const before = JSON.stringify(chat);
+    // Each choice's text is the byte masker's (a cut start at a string's end is its to mask); the two are no run.
+    assert.equal(maskJoinedTexts(chat, redactor), false);
+    assert.equal(JSON.stringify(chat), before);
+    const chatParts = {choices: [{index: 0, message: {content: [{type: 'text', text: a}]}}, {index: 1, message: {content: [{type: 'text', text: 'x'}, {type: 'text', text: b}]}}]};
+    assert.equal(maskJoinedTexts(chatParts, redactor), false);
+  });
+
   it('nothing cut across: unchanged (false), strings as they were', () => {
     const message = {content: [{type: 'text', text: 'sk-ant is a prefix, '}, {type: 'text', text: 'nothing more'}]};
     const before = JSON.stringify(message);
