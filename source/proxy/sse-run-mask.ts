@@ -47,10 +47,20 @@ const FIELD = new RegExp(`"(?:${[...FIELD_KEYS].join('|')})"\\s*:\\s*"`, 'g');
  * The keys with any of their characters sent as a `\u` escape (`"te\u0078t"`), which JSON.parse and
  * every client read as the key: used for text that has a `\u` at all.
  */
-const FIELD_ESCAPED = new RegExp(
-  `"(?:${[...FIELD_KEYS].map((key) => [...key].map((char) => `(?:${char}|\\\\u00${hexPattern(char.charCodeAt(0))})`).join('')).join('|')})"\\s*:\\s*"`,
-  'g',
-);
+const FIELD_ESCAPED = new RegExp(`"(?:${[...FIELD_KEYS].map(escapable).join('|')})"\\s*:\\s*"`, 'g');
+
+/**
+ * A regex source for `literal` (ASCII) as JSON text may spell it inside quotes: each character as
+ * itself or as a `\u` escape, which JSON.parse and every client decode.
+ */
+function escapable(literal: string): string {
+  return [...literal].map((char) => `(?:${char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|\\\\u00${hexPattern(char.charCodeAt(0))})`).join('');
+}
+
+/** Whether `text` has a match of `plain`, or (when it has a `\u`) of `escaped`, the same with its letters maybe escaped. */
+function hasMatch(text: string, plain: RegExp, escaped: RegExp): boolean {
+  return text.includes('\\u') ? escaped.test(text) : plain.test(text);
+}
 
 /** The expression for `text` (FIELD_ESCAPED only when it has a `\u`), its lastIndex reset. */
 function fieldPattern(text: string): RegExp {
@@ -196,7 +206,7 @@ export class SseRunMasker {
 
   private onEvent(event: string, out: string[]): void {
     // A Responses answer's last event carries every output item, whose texts the SDK joins (output_text).
-    if (FINAL_RESPONSE.test(event)) event = finalMasked(event, this.redactor);
+    if (hasMatch(event, FINAL_RESPONSE, FINAL_RESPONSE_ESCAPED)) event = finalMasked(event, this.redactor);
     let slots = this.slotsOf(event);
     if (typeof slots === 'string') {
       // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
@@ -215,7 +225,7 @@ export class SseRunMasker {
     }
     // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
     // the answer's text must not wait for a thinking run that will not go on.
-    if (this.held.length > 0 && BLOCK_START.test(event)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
+    if (this.held.length > 0 && hasMatch(event, BLOCK_START, BLOCK_START_ESCAPED)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
     if (this.held.length === 0 && !this.carryFor(slots) && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
       out.push(event);
       return;
@@ -522,7 +532,10 @@ function waitsBehind(event: string): boolean {
 }
 
 /** A Responses event with the whole answer (`response.completed`, …; its type outside strings). */
-const FINAL_RESPONSE = /"type"\s*:\s*"response\.(?:completed|incomplete|failed|done)"/;
+const FINAL_TYPES = ['completed', 'incomplete', 'failed', 'done'];
+const FINAL_RESPONSE = new RegExp(`"type"\\s*:\\s*"response\\.(?:${FINAL_TYPES.join('|')})"`);
+/** FINAL_RESPONSE with any letter of the key or the type a `\u` escape (`"response.\u0063ompleted"`), which the SDKs decode. */
+const FINAL_RESPONSE_ESCAPED = new RegExp(`"${escapable('type')}"\\s*:\\s*"${escapable('response.')}(?:${FINAL_TYPES.map(escapable).join('|')})"`);
 
 /** The event with the joined texts of its data masked (core/joined-text-mask.ts), re-encoded only when some was. */
 function finalMasked(event: string, redactor: Redactor): string {
@@ -534,6 +547,7 @@ function finalMasked(event: string, redactor: Redactor): string {
 
 /** An Anthropic `content_block_start` (its type outside strings: a string's quotes are escaped). */
 const BLOCK_START = /"type"\s*:\s*"content_block_start"/;
+const BLOCK_START_ESCAPED = new RegExp(`"${escapable('type')}"\\s*:\\s*"${escapable('content_block_start')}"`);
 
 /** Event types that end the runs before them: the turn's end, a new block or item, a part's or item's `.done`, an error. */
 const ENDS_RUNS = /^(?:message_delta|message_stop|content_block_start|error|response\.(?:completed|failed|incomplete|output_item\.added|content_part\.added|reasoning_summary_part\.added)|.*\.done)$/;
