@@ -12,7 +12,7 @@ import {TextRunMasker} from './text-run-mask.js';
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 
 /** The keys of the text fields a client joins across blocks, items or parts (at a string value). */
-const JOINED_KEYS = new Set(['text', 'thinking', 'content', 'refusal', 'reasoning_content', 'reasoning']);
+export const JOINED_KEYS: ReadonlySet<string> = new Set(['text', 'thinking', 'content', 'refusal', 'reasoning_content', 'reasoning']);
 /** Those keys in a document's raw text, at a string value (a key inside a string has its quotes escaped). */
 const JOINED_FIELD = /"(?:text|thinking|content|refusal|reasoning_content|reasoning)"\s*:\s*"/g;
 
@@ -40,7 +40,7 @@ interface Leaf {
  * block; a Gemini thought part is not in the answer's text, @google/genai `text`), and each Chat
  * choice or Gemini candidate is an answer of its own (by its `index`). `#` when none applies.
  */
-function itemKey(arrayKey: string, item: Record<string, unknown>, position: number): string {
+export function itemKey(arrayKey: string, item: {readonly type?: unknown; readonly index?: unknown; readonly thought?: unknown}, position: number): string {
   if (arrayKey === 'choices' || arrayKey === 'candidates') return `#${typeof item.index === 'number' ? item.index : position}`;
   if (typeof item.type === 'string') return `#${JSON.stringify(item.type)}`;
   return item.thought === true ? '#thought' : '#';
@@ -62,7 +62,7 @@ export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
     if (Array.isArray(node)) {
       node.forEach((item: unknown, position) => {
         if (typeof item !== 'object' || item === null) return;
-        walk(item, `${path}.${Array.isArray(item) ? '#' : itemKey(key, item as Record<string, unknown>, position)}`, '', true);
+        walk(item, `${path}.${Array.isArray(item) ? '#' : itemKey(key, item as {type?: unknown}, position)}`, '', true);
       });
       return;
     }

@@ -8,6 +8,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
+import {JsonRunMasker} from './json-run-mask.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
@@ -23,7 +24,10 @@ export interface ClientGone {
  * streamed answer's cost). Never held past their turn: no event waits for the next.
  */
 export const COALESCE_MAX_BYTES = 64 * 1024;
-/** The most bytes of a pass-through JSON answer held to mask it whole (pipeThrough); a longer one is sent as it comes. */
+/**
+ * The most bytes of a pass-through JSON answer held to mask it whole (pipeThrough); a longer one is
+ * sent as it comes, its joined strings masked as they stream (json-run-mask.ts).
+ */
 export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
@@ -94,7 +98,8 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
   // A JSON document (not SSE): a credential cut across its blocks is masked in the whole body
   // (joined-text-mask.ts). One that arrives in several reads is held to its end (up to
-  // WHOLE_JSON_HOLD_MAX): its client reads it only once it is complete anyway.
+  // WHOLE_JSON_HOLD_MAX): its client reads it only once it is complete anyway. A longer one streams
+  // through a JsonRunMasker (bounded memory).
   const json = !sse && redactor.size > 0 && /json/i.test(String(upstream.headers['content-type'] ?? ''));
   /** A complete body (already masked byte-wise), masked whole. */
   const whole = json ? (body: Buffer) => wholeJsonMasked(body, redactor) : (body: Buffer) => body;
@@ -114,6 +119,10 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let heldBytes = 0;
     /** A JSON body is held to its end (see `json`) until it outgrows WHOLE_JSON_HOLD_MAX. */
     let holding = json;
+    /** A JSON body that outgrew it: its joined strings masked as it streams (json-run-mask.ts). */
+    let streamed: JsonRunMasker | undefined;
+    /** What the maskers still hold, masked (rest), through `streamed` when it is one. */
+    const restOut = () => (streamed ? Buffer.concat([streamed.push(rest()), streamed.end()]) : rest());
     /** Some body bytes were written (the body can no longer be masked whole). */
     let written = false;
     /**
@@ -148,7 +157,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
           // What was held back goes out (masked) before the connection is cut; not the tail of a
           // JSON body held whole (its start was never sent).
           if (headed && !ended && (written || !json)) {
-            const held = rest();
+            const held = restOut();
             if (held.length > 0) res.write(held);
           }
         }
@@ -167,7 +176,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
         heldBytes += out.length;
         return;
       }
+      if (holding) {
+        // Too long to hold: from its first byte on, its joined strings are masked as it streams.
+        const runs = (streamed = new JsonRunMasker(redactor));
+        held = held.map((before) => runs.push(before));
+      }
       holding = false;
+      if (streamed) out = streamed.push(out);
       // The masker returns a view of its input, or new bytes when it masked or carries some over.
       const sentFromBatch = batch !== undefined && out.length > 0 && out.buffer === batch.buffer;
       if (batch !== undefined && !sentFromBatch) batchBuffers.release(batch);
@@ -228,7 +243,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
-      let last = rest();
+      let last = restOut();
       if (!written) {
         // No body byte sent yet: the whole document is here, masked whole.
         last = whole(held.length === 0 ? last : Buffer.concat([...held, last]));

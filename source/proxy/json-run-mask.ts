@@ -1,0 +1,289 @@
+// A pass-through JSON answer too long to hold whole (deliver.ts WHOLE_JSON_HOLD_MAX) may still spell
+// a credential across the strings a client joins (an Anthropic message's text blocks around a tool
+// call, a Responses answer's message items): core/joined-text-mask.ts masks those only in a whole
+// document. This masks them as the document streams, in bounded memory: a tokenizer follows the
+// JSON path, and each string at a joined path (the same groups as maskJoinedTexts: JOINED_KEYS under
+// an array, each array item keyed by itemKey) goes through a TextRunMasker. A string is held only
+// while its text at a chunk's end may begin an echo (Redactor.holdTextFrom, at most
+// Redactor.maxEchoLength characters); at the string's end its run ends, masking a cut secret's
+// start as the stream masker does (cutEchoes), and what it let out that may begin an echo is carried
+// to the next string of its group (TextRunMasker.continueAfter), whatever lies between.
+// Limits: an item's kind is known only from the keys before its string (`type`, `index` and
+// `thought` come first in every real answer); a later one leaves the string grouped by position
+// (`#`). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
+import type {Redactor} from '../core/redact.js';
+import {itemKey, JOINED_KEYS} from '../core/joined-text-mask.js';
+import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+
+/** Deeper nesting is no answer's: from there on the bytes pass as they come. */
+const MAX_DEPTH = 256;
+/** A key, a `type` value or a number longer than this is none this reads (kept cut). */
+const MAX_SHORT = 128;
+/** Tails carried at most at once (one per group whose last string ended in a possible echo start). */
+const MAX_CARRIES = 256;
+
+interface Frame {
+  array: boolean;
+  /** The key this container is at in its parent object ('' in an array or at the root). */
+  key: string;
+  /** In an array: its position there. */
+  position: number;
+  /** An object's `type`, `index` and `thought` as far as read (itemKey). */
+  type?: string;
+  index?: number;
+  thought?: boolean;
+  /** An object's key whose value comes next (or is being read); undefined while a key is expected. */
+  current?: string;
+  /** An array's values so far. */
+  count: number;
+}
+
+/** What the string being read is. */
+const enum StringRole {
+  Key,
+  /** A `type` value, or another short one read (see `collected`). */
+  Collected,
+  Joined,
+  Plain,
+}
+
+/**
+ * Masks the joined strings of one JSON document streamed in chunks, bytes in (already masked by
+ * StreamRedactor), bytes out. A chunk with nothing to change comes back as it came.
+ */
+export class JsonRunMasker {
+  private readonly stack: Frame[] = [];
+  /** In a string (from its opening quote to its closing one). */
+  private inString = false;
+  /** The last character read in a string was a backslash (the next one is escaped). */
+  private escaped = false;
+  private role = StringRole.Plain;
+  /** A key's or a collected value's text as sent (escapes undecoded), up to MAX_SHORT. */
+  private collected = '';
+  /** A number or literal being read outside strings. */
+  private scalar = '';
+  /** After `{` or an object's `,`: the next string is a key. */
+  private expectKey = false;
+  /** The group of the joined string being read, and its run (while one is needed). */
+  private group = '';
+  private run: TextRunMasker | undefined;
+  /** Tails a run let out that may begin an echo, by group (see the file's comment). */
+  private readonly carries = new Map<string, TailBefore>();
+  /** Too deep: everything passes. */
+  private passing = false;
+
+  constructor(private readonly redactor: Redactor) {}
+
+  push(chunk: Buffer): Buffer {
+    if (this.passing || chunk.length === 0) return chunk;
+    const text = chunk.toString('latin1');
+    const out: string[] = [];
+    let emitted = 0;
+    let changed = false;
+    /** The string's part `[from, to)` read: a joined string's goes through its run. */
+    const piece = (from: number, to: number) => {
+      if (this.role === StringRole.Collected || this.role === StringRole.Key) {
+        if (this.collected.length <= MAX_SHORT) this.collected += text.slice(from, Math.min(to, from + MAX_SHORT + 1));
+        return;
+      }
+      if (this.role !== StringRole.Joined || from === to) return;
+      // Where the part's text may begin a secret a later part completes (`to` when nowhere).
+      const tailFrom = Math.max(from, to - this.redactor.maxEchoLength);
+      const hold = tailFrom + this.redactor.holdTextFrom(text.slice(tailFrom, to));
+      if (!this.run) {
+        const carried = this.carries.get(this.group);
+        if (carried) {
+          // The string may go on with a secret the group's last string began (a token cut at a tool call).
+          this.carries.delete(this.group);
+          this.run = new TextRunMasker(this.redactor, true);
+          this.run.continueAfter(carried);
+        } else {
+          // Most strings hold nothing that may begin a secret at a chunk's end: they pass without a
+          // run (the byte masker has what is inside them). Else only that tail is the run's.
+          if (hold === to) return;
+          this.run = new TextRunMasker(this.redactor, true);
+          from = hold;
+        }
+      }
+      out.push(text.slice(emitted, from));
+      emitted = to;
+      changed = true;
+      // The tail a piece of its own: the run holds it alone, not the whole part (a long string's chunk).
+      for (const part of from < hold && hold < to ? [text.slice(from, hold), text.slice(hold, to)] : [text.slice(from, to)]) {
+        for (const output of this.run.push(part)) out.push(output);
+      }
+      // Settled: the rest of a long string passes without a run (the byte masker has what is inside it).
+      if (!this.run.holding) this.run = undefined;
+    };
+    for (let at = 0; at < text.length; ) {
+      if (this.inString) {
+        const end = this.stringEnd(text, at);
+        piece(at, end === -1 ? text.length : end);
+        if (end === -1) break;
+        if (this.run) {
+          out.push(text.slice(emitted, end));
+          for (const output of this.run.end()) out.push(output);
+          emitted = end;
+          changed = true;
+          const tail = this.run.tail;
+          if (tail) this.carry(tail);
+          this.run = undefined;
+        }
+        this.inString = false;
+        this.stringDone();
+        at = end + 1;
+        continue;
+      }
+      const code = text.charCodeAt(at);
+      if (code === 0x22) {
+        this.endScalar();
+        this.startString();
+        at++;
+        continue;
+      }
+      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) {
+        this.endScalar();
+      } else if (code === 0x7b || code === 0x5b) {
+        this.endScalar();
+        const parent = this.valueStart();
+        if (this.stack.length >= MAX_DEPTH) return this.giveUp(text, out, emitted, at);
+        this.stack.push({array: code === 0x5b, key: parent && !parent.array ? (parent.current ?? '') : '', position: parent?.array ? parent.count - 1 : 0, count: 0});
+        this.expectKey = code === 0x7b;
+      } else if (code === 0x7d || code === 0x5d) {
+        this.endScalar();
+        this.stack.pop();
+        this.expectKey = false;
+      } else if (code === 0x2c) {
+        this.endScalar();
+        const top = this.stack.at(-1);
+        if (top && !top.array) {
+          top.current = undefined;
+          this.expectKey = true;
+        }
+      } else if (code === 0x3a) {
+        this.endScalar();
+      } else {
+        if (this.scalar === '') this.valueStart();
+        if (this.scalar.length <= MAX_SHORT) this.scalar += text[at];
+      }
+      at++;
+    }
+    if (!changed) return chunk;
+    out.push(text.slice(emitted));
+    return Buffer.from(out.join(''), 'latin1');
+  }
+
+  /** The document ended (or broke off): what a run still holds, masked as a run's end. */
+  end(): Buffer {
+    const run = this.run;
+    this.run = undefined;
+    return run ? Buffer.from(run.end().join(''), 'latin1') : EMPTY;
+  }
+
+  /** Where the string read from `at` ends (its closing quote), or -1 when the text ends first. */
+  private stringEnd(text: string, at: number): number {
+    let from = at;
+    if (this.escaped) {
+      this.escaped = false;
+      from++;
+    }
+    for (;;) {
+      SPECIAL.lastIndex = from;
+      const found = SPECIAL.exec(text);
+      if (!found) return -1;
+      if (text.charCodeAt(found.index) === 0x22) return found.index;
+      // A backslash: the next character is escaped (maybe in the next chunk).
+      if (found.index + 1 >= text.length) {
+        this.escaped = true;
+        return -1;
+      }
+      from = found.index + 2;
+    }
+  }
+
+  /** A value begins in the container on top: an array counts it. Returns that container. */
+  private valueStart(): Frame | undefined {
+    const top = this.stack.at(-1);
+    if (top?.array) top.count++;
+    return top;
+  }
+
+  private startString(): void {
+    this.inString = true;
+    this.escaped = false;
+    this.collected = '';
+    const top = this.stack.at(-1);
+    if (top && !top.array && this.expectKey) {
+      this.role = StringRole.Key;
+      return;
+    }
+    this.valueStart();
+    const key = top && !top.array ? top.current : undefined;
+    if (key === 'type') this.role = StringRole.Collected;
+    else if (key !== undefined && JOINED_KEYS.has(key) && this.stack.some((frame) => frame.array)) {
+      this.role = StringRole.Joined;
+      this.group = this.groupOf(key);
+    } else this.role = StringRole.Plain;
+  }
+
+  private stringDone(): void {
+    const top = this.stack.at(-1);
+    if (this.role === StringRole.Key && top && !top.array) {
+      top.current = decoded(this.collected);
+      this.expectKey = false;
+    } else if (this.role === StringRole.Collected && top && !top.array && top.current === 'type') top.type = decoded(this.collected);
+    this.role = StringRole.Plain;
+    this.collected = '';
+  }
+
+  /** A number or literal ended: an object's `index` and `thought` are kept (itemKey). */
+  private endScalar(): void {
+    if (this.scalar === '') return;
+    const top = this.stack.at(-1);
+    if (top && !top.array) {
+      if (top.current === 'index' && /^\d+$/.test(this.scalar)) top.index = Number(this.scalar);
+      else if (top.current === 'thought') top.thought = this.scalar === 'true';
+    }
+    this.scalar = '';
+  }
+
+  /** The group of a joined string at `key` of the object on top: its path as maskJoinedTexts keys it. */
+  private groupOf(key: string): string {
+    let path = '';
+    for (let i = 1; i < this.stack.length; i++) {
+      const frame = this.stack[i]!;
+      const parent = this.stack[i - 1]!;
+      path += `.${parent.array ? (frame.array ? '#' : itemKey(parent.key, frame, frame.position)) : JSON.stringify(frame.key)}`;
+    }
+    return `${path}.${key}`;
+  }
+
+  private carry(tail: TailBefore): void {
+    if (this.carries.size >= MAX_CARRIES) this.carries.delete(this.carries.keys().next().value!);
+    this.carries.set(this.group, tail);
+  }
+
+  /** Too deep to follow: what was read goes out as it was decided, the rest of this chunk and every later one as it comes. */
+  private giveUp(text: string, out: string[], emitted: number, at: number): Buffer {
+    this.passing = true;
+    out.push(text.slice(emitted, at));
+    out.push(this.end().toString('latin1'));
+    out.push(text.slice(at));
+    return Buffer.from(out.join(''), 'latin1');
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+/** A string's quote or backslash. */
+const SPECIAL = /["\\]/g;
+
+/** A key or value as JSON decodes it (`te\u0078t` → `text`); as sent when it is no valid string text. */
+function decoded(raw: string): string {
+  if (raw.length > MAX_SHORT) return '';
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
