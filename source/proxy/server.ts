@@ -5,6 +5,7 @@
 // ProxyEvents. The request path's steps live beside it: client-request.ts, prepare.ts, outcome.ts,
 // deliver.ts.
 import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/redact.js';
+import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
@@ -979,7 +980,8 @@ export class ProxyServer {
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
     if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
-    this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {});
+    // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.
+    this.endMasked(res, outcome.status, forwardedResponseHeaders(upstream.headers), readText, {}, true);
     return outcome.status;
   }
 
@@ -1009,10 +1011,12 @@ export class ProxyServer {
    * credential masked (issue 11): the proxy's clients hold only the proxy key and must never learn
    * an account's token, in the body or a header. The length is recomputed for the masked body. An
    * error also gets generic credential shapes masked (`patterns`); a success keeps its content.
+   * `joined`: a JSON answer, whose blocks, items or parts a client joins (core/joined-text-mask.ts).
    */
-  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string, options: RedactOptions): void {
+  private endMasked(res: ServerResponse, status: number, headers: Record<string, string | string[]>, text: string, options: RedactOptions, joined = false): void {
     const redactor = this.credentials.currentForSender();
-    const body = redactor.redact(text, options);
+    const redacted = redactor.redact(text, options);
+    const body = joined ? (maskJoinedJson(redacted, redactor) ?? redacted) : redacted;
     const out = redactor.redactHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')));
     res.writeHead(status, {...out, 'content-length': Buffer.byteLength(body)});
     res.end(body);
