@@ -14,6 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
+import {JsonRunMasker} from './json-run-mask.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
@@ -91,8 +92,10 @@ function onDataLine(event: string, at: number): boolean {
 
 /**
  * An event not complete after this many bytes is let through as it comes, unmasked by runs (its
- * fields are not found reliably), up to its end: an upstream that never ends an event must not make
- * the proxy buffer without bound. Masking resumes with the next event. Real events stay far below it.
+ * fields are not found reliably; its data's joined strings are masked as they stream, see giveUp),
+ * up to its end: an upstream that never ends an event must not make the proxy buffer without bound.
+ * Masking resumes with the next event. Real events stay far below it but for a long answer's final
+ * Responses event, which carries all of it.
  */
 const MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -128,6 +131,8 @@ export class SseRunMasker {
    * the value is its last few characters seen (a blank line may be cut between two chunks).
    */
   private passing: string | undefined;
+  /** That event's data, masked as it streams (see giveUp). */
+  private passingJson: JsonRunMasker | undefined;
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
@@ -183,6 +188,8 @@ export class SseRunMasker {
     this.flush(out);
     out.push(this.partial);
     this.partial = '';
+    if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
+    this.passingJson = undefined;
     return Buffer.from(out.join(''), 'latin1');
   }
 
@@ -359,10 +366,17 @@ export class SseRunMasker {
 
   /** An event too long to hold: everything so far out, then its bytes as they come up to its end. */
   private giveUp(): Buffer {
-    const tail = this.partial.slice(-3);
+    const event = this.partial;
+    this.partial = '';
     const out = this.end();
-    this.passing = tail;
-    return out;
+    this.passing = event.slice(-3);
+    // Its data is one JSON document (a Responses final event with a long answer, whose texts the SDK
+    // joins): its joined strings are masked as it streams, in bounded memory (json-run-mask.ts).
+    const data = DATA_FIELD.exec(event);
+    if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
+    const at = data.index + data[0].length;
+    this.passingJson = new JsonRunMasker(this.redactor);
+    return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -370,18 +384,23 @@ export class SseRunMasker {
     const before = this.passing!;
     const text = before + chunk.toString('latin1');
     const end = firstEventEnd(text);
+    const json = this.passingJson;
     if (end === -1) {
       this.passing = text.slice(-3);
-      return chunk;
+      return json ? json.push(chunk) : chunk;
     }
     this.passing = undefined;
+    this.passingJson = undefined;
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
-    return Buffer.concat([chunk.subarray(0, cut), this.push(chunk.subarray(cut))]);
+    const rest = json ? Buffer.concat([json.push(chunk.subarray(0, cut)), json.end()]) : chunk.subarray(0, cut);
+    return Buffer.concat([rest, this.push(chunk.subarray(cut))]);
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** An event's first `data:` field name (and its one optional space), at a line's start. */
+const DATA_FIELD = /(?:^|[\r\n])data: ?/;
 
 /**
  * The event's text with each slot's output in place of its string (the same text when all are

@@ -319,3 +319,27 @@ describe('SseRunMasker: a token cut at a block change (its first part ends a run
     });
   }
 });
+
+describe('SseRunMasker: a Responses final event longer than it holds (MAX_EVENT_BYTES, 1 MB)', () => {
+  it('its output_text joined from the message items holds no token; the events around come out as they were', () => {
+    const s = `key ${TOKEN} end`;
+    const c = s.indexOf(TOKEN) + 8;
+    const message = (text: string) => ({type: 'message', content: [{type: 'output_text', text}]});
+    const pad = 'lorem ipsum '.repeat(100_000);
+    const completed = {type: 'response.completed', response: {output: [message(pad + s.slice(0, c)), {type: 'reasoning', content: [{type: 'reasoning_text', text: 'hmm'}]}, message(s.slice(c))]}};
+    const after = 'event: ping\ndata: {"type":"ping"}\n\n';
+    const stream = `event: response.completed\ndata: ${JSON.stringify(completed)}\n\n${after}`;
+    const bytes = Buffer.from(stream);
+    const masker = new SseRunMasker(redactor);
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65536) out.push(masker.push(bytes.subarray(at, at + 65536)));
+    out.push(masker.end());
+    const text = Buffer.concat(out).toString('utf8');
+    const [event, ping] = text.split('\n\n').filter((part) => part !== '');
+    const final = JSON.parse(event!.slice(event!.indexOf('data: ') + 6)) as typeof completed;
+    const outputText = final.response.output.filter((item) => item.type === 'message').flatMap((item) => item.content.map((part) => part.text)).join('');
+    assert.ok(outputText.startsWith(pad + 'key sk-ant-o') && outputText.endsWith(' end'), outputText.slice(pad.length));
+    assert.ok(!outputText.includes(TOKEN), outputText.slice(pad.length));
+    assert.equal(`${ping}\n\n`, after);
+  });
+});
