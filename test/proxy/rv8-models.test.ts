@@ -6,6 +6,8 @@ import {after, describe, it} from 'node:test';
 import {answerByProtocol, sendJson, startFakeUpstream, type RecordedRequest} from '../helpers/fake-upstreams.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {liveModelList} from '../../source/proxy/live-models.js';
+import {loadRulesContext} from '../../source/store/model-rules.js';
 import {accountTokens, API_KEY, oauthToken, proxyFixture} from './fixture.js';
 import {leaks} from './rv-harness.js';
 
@@ -30,12 +32,15 @@ describe('rv8: a live model list that echoes the account token', async () => {
   });
 });
 
-// Control (passes on a33e1d5): the command line masks the same list.
+// Control (passes on a33e1d5): the command line masks the same list. And the rules screen's live
+// list (proxy/live-models.ts liveModelList), which shows what it reads as it is.
 describe('rv8: `ccs-tui models kimi --live` on a live list that echoes the account token', async () => {
   const token = 'at-k@example.com-0123456789abcdef';
+  let fail = false;
   const upstream = await startFakeUpstream((req, res) => {
     const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-    sendJson(res, 200, {object: 'list', data: [{id: 'kimi-k3'}, {id: bearer}]});
+    if (fail) return sendJson(res, 401, {error: {message: `bad token ${bearer}`}});
+    sendJson(res, 200, {object: 'list', data: [{id: 'kimi-k3'}, {id: bearer}, {id: `echo-${Buffer.from(bearer).toString('base64')}`}]});
   });
   const ccs = makeTempCcs();
   ccs.writeToken('kimi-k@example.com.json', oauthToken('kimi', 'k@example.com'));
@@ -50,5 +55,20 @@ describe('rv8: `ccs-tui models kimi --live` on a live list that echoes the accou
       assert.ok(result.stdout.includes('kimi-k3'), `${args.join(' ')}: the live list was read: ${result.stdout}${result.stderr}`);
       assert.ok(!leaks(result.stdout + result.stderr, token), `${args.join(' ')} printed: ${result.stdout}`);
     }
+  });
+
+  it('the rules screen live list: ids with the token in no form, the other ids as listed', async () => {
+    const context = await loadRulesContext(ccs.paths, 'kimi', {account: 'k@example.com', live: await liveModelList(ccs.paths)});
+    assert.equal(context.liveError, undefined);
+    const ids = JSON.stringify(context.base);
+    assert.ok(ids.includes('kimi-k3'), ids);
+    assert.ok(!leaks(ids, token), ids);
+  });
+
+  it('the rules screen live list: an error body that quotes the token', async () => {
+    fail = true;
+    const context = await loadRulesContext(ccs.paths, 'kimi', {account: 'k@example.com', live: await liveModelList(ccs.paths)});
+    assert.ok(context.liveError?.includes('401'), context.liveError);
+    assert.ok(!leaks(context.liveError ?? '', token), context.liveError);
   });
 });
