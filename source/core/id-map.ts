@@ -25,3 +25,8 @@ export function nullRecord<T>(): Record<string, T> {
 
 const NullRecord = function NullRecord() {} as unknown as new () => object;
 NullRecord.prototype = Object.create(null) as object;
+
+/** `target[key] = value` as an own data property, `__proto__` included: names from files and requests are data. */
+export function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+}
