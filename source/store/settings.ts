@@ -1,6 +1,7 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
 // except where a credential would leave the machine (the rule below, `endpointOverrides`).
+import {setOwn} from '../core/id-map.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
@@ -98,7 +99,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 function merge<T>(defaults: T, value: unknown): T {
   if (!isObject(defaults) || !isObject(value)) return (value === undefined ? defaults : value) as T;
   const out: Record<string, unknown> = {...defaults};
-  for (const [key, v] of Object.entries(value)) out[key] = key in out ? merge(out[key], v) : v;
+  for (const [key, v] of Object.entries(value)) setOwn(out, key, Object.hasOwn(out, key) ? merge(out[key], v) : v);
   return out as T;
 }
 
