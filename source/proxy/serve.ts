@@ -16,7 +16,7 @@ import {ensureApiKey} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
 import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
-import {loadSettings} from '../store/settings.js';
+import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
@@ -109,7 +109,7 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
-  const settings = loadedSettings.settings;
+  const {settings} = loadedSettings;
   const store = new AccountStore(paths);
 
   let provider = options.provider;
@@ -205,13 +205,15 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     account: options.account,
     store,
     settings,
+    // Started on a broken tui.json: served once it is fixed, without a restart.
+    ...(loadedSettings.problem ? {rereadSettings: settingsOnceFixed(paths)} : {}),
     config: () => {
       const current = getConfig();
       for (const key of current.apiKeys) secrets.add(key);
       return current;
     },
     refresh: async (p, accountId, force) => {
-      const token = await ensureFreshToken({store, settings}, p, accountId, {force});
+      const token = await ensureFreshToken({store, settings: server!.settings}, p, accountId, {force});
       for (const value of [token.access_token, token.refresh_token, token.api_key, token.copilot_token]) if (typeof value === 'string') secrets.add(value);
       return token;
     },
