@@ -2,9 +2,12 @@
 // `quota --json` as `error: {kind, message, retryAt}`.
 import {formatLocalTime} from '../../core/relative-time.js';
 import {NEEDS_LOGIN} from '../../core/accounts.js';
+import {actionKey} from '../../core/keymap.js';
+import type {ErrorSurface} from '../../core/types.js';
 import {retryAfterSeconds, bodyExcerpt, hostOf, NetworkError, type HttpResponse} from '../http.js';
 
-export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected';
+/** `settings-unreadable`: tui.json is broken, so nothing was asked (store/settings.ts endpointOverrides). */
+export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected' | 'settings-unreadable';
 
 export interface QuotaErrorInfo {
   kind: QuotaErrorKind;
@@ -31,10 +34,23 @@ export class QuotaFetchError extends Error {
 
 /**
  * A quota error as people read it (TUI quota screen, `ccs-tui quota`): `re-login: <cause>`, the
- * account-table word for the kind (the JSON keeps `kind` as is).
+ * account-table word for the kind (the JSON keeps `kind` as is). A broken tui.json is said briefly,
+ * the same for every account: its file and position are said once (the command's warning, the
+ * TUI's banner and the messages key).
  */
-export function quotaErrorText(error: {kind: string; message: string}): string {
+export function quotaErrorText(error: {kind: string; message: string}, surface: ErrorSurface = 'cli'): string {
+  if (error.kind === 'settings-unreadable') {
+    return surface === 'tui' ? `quota polls paused until tui.json is fixed (${actionKey('messages')} shows why)` : 'waiting: quota reads wait until tui.json is fixed';
+  }
   return `${error.kind === 'needs-login' ? NEEDS_LOGIN : error.kind}: ${error.message}`;
+}
+
+/**
+ * Why no quota is read while tui.json is broken (QuotaErrorInfo.message, for `quota --json`).
+ * `cause`: the file, its line:col and what is wrong (store/settings.ts settingsUnreadable).
+ */
+export function settingsUnreadableQuotaError(cause: string): QuotaErrorInfo {
+  return {kind: 'settings-unreadable', message: `${cause}; quota reads wait until it is fixed (its endpoint overrides are unknown, so no token is sent to any provider)`};
 }
 
 /** Back off this long after a 429 that does not say how long. */

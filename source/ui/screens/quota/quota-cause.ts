@@ -37,5 +37,7 @@ export function shortQuotaError(error: QuotaErrorInfo, now: number): string {
       return 'network error';
     case 'unexpected':
       return status ? `HTTP ${status}` : 'unexpected answer';
+    case 'settings-unreadable':
+      return `paused until tui.json is fixed (${actionKey('messages')} shows why)`;
   }
 }
