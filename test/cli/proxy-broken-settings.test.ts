@@ -1,6 +1,7 @@
 // A proxy started while tui.json is broken (`proxy serve` by hand, and the TUI's proxy child): it
 // answers 503 naming the file and sends no token anywhere while the file stays broken, and serves
-// once the file is fixed, without a restart, through the endpoints the fixed file names.
+// once the file is fixed, without a restart, through the endpoints the fixed file names. A broken
+// config.yaml stops the TUI's proxy child at start: the TUI says the file, and does not restart it.
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
@@ -18,6 +19,31 @@ const askClaude = (port: number) =>
     headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
     body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
   });
+
+/** `supervisor`'s state once `predicate` holds (15 s at most). */
+function stateWhen(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean): Promise<ProxyState> {
+  return new Promise<ProxyState>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-5)})}`)), 15_000);
+    const unsubscribe = supervisor.subscribe((s) => {
+      if (!predicate(s)) return;
+      clearTimeout(timer);
+      queueMicrotask(() => unsubscribe());
+      resolve(s);
+    });
+  });
+}
+
+/** A supervisor of the built binary for `ccs` (the TUI's proxy child). */
+async function supervisorFor(ccs: TempCcs): Promise<ProxySupervisor> {
+  const {settings} = await loadSettings(ccs.paths, {report: false});
+  return new ProxySupervisor({
+    paths: ccs.paths,
+    settings,
+    env: ccs.env,
+    backoff: {initialMs: 100, maxMs: 1000},
+    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: target.port ?? 0})], kind: 'builtin'}),
+  });
+}
 
 /** A CCS dir with one claude account whose tui.json named `gateway`, then broke mid-edit. */
 function brokenCcs(gateway: FakeUpstream): {ccs: TempCcs; fixed: string} {
@@ -50,7 +76,7 @@ async function assertServesOnceFixed(port: number, gateway: FakeUpstream, ccs: T
   assert.equal(gateway.requests[0]!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
 }
 
-describe('a proxy started on a broken tui.json', async () => {
+describe('a proxy started on a broken tui.json or config.yaml', async () => {
   const gateway = await startFakeUpstream();
   const started: number[] = [];
   const cleanups: (() => unknown)[] = [];
@@ -79,29 +105,32 @@ describe('a proxy started on a broken tui.json', async () => {
   it("the TUI's proxy child: 503 while broken, serves once fixed without a restart", async () => {
     gateway.requests.length = 0;
     const {ccs, fixed} = brokenCcs(gateway);
-    const {settings} = await loadSettings(ccs.paths, {report: false});
-    const supervisor = new ProxySupervisor({
-      paths: ccs.paths,
-      settings,
-      env: ccs.env,
-      command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: target.port ?? 0})], kind: 'builtin'}),
-    });
+    const supervisor = await supervisorFor(ccs);
     cleanups.push(async () => {
       await supervisor.stop();
       ccs.cleanup();
     });
     await supervisor.start({provider: 'claude'});
-    const state = await new Promise<ProxyState>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not running: ${JSON.stringify(supervisor.current.logTail.slice(-5))}`)), 15_000);
-      const unsubscribe = supervisor.subscribe((s) => {
-        if (s.phase !== 'running' || !s.port) return;
-        clearTimeout(timer);
-        queueMicrotask(() => unsubscribe());
-        resolve(s);
-      });
-    });
+    const state = await stateWhen(supervisor, (s) => s.phase === 'running' && Boolean(s.port));
     if (state.pid) started.push(state.pid);
     await assertRefusesWhileBroken(state.port!, gateway);
     await assertServesOnceFixed(state.port!, gateway, ccs, fixed);
+  });
+
+  it("a broken config.yaml: the TUI's proxy child says the file and its position, and is not restarted", async () => {
+    const ccs = makeTempCcs();
+    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}\n`);
+    const supervisor = await supervisorFor(ccs);
+    cleanups.push(async () => {
+      await supervisor.stop();
+      ccs.cleanup();
+    });
+    await supervisor.start({provider: 'claude'});
+    const state = await stateWhen(supervisor, (s) => s.phase === 'failed' || s.phase === 'restarting');
+    assert.equal(state.phase, 'failed', state.lastError);
+    assert.match(state.lastError ?? '', /cliproxy\/config\.yaml:4:1: invalid YAML/);
+    assert.doesNotMatch(state.lastError ?? '', /exited with code/);
+    assert.equal(state.restarts, 0);
   });
 });
