@@ -4,10 +4,17 @@ import {formatLocalTime} from '../../core/relative-time.js';
 import {NEEDS_LOGIN} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import type {ErrorSurface} from '../../core/types.js';
+import {describeUserError} from '../../store/errors.js';
+import {CorruptFileError} from '../../store/files.js';
+import {SettingsUnreadableError} from '../../store/settings.js';
 import {retryAfterSeconds, bodyExcerpt, hostOf, NetworkError, type HttpResponse} from '../http.js';
 
-/** `settings-unreadable`: tui.json is broken, so nothing was asked (store/settings.ts endpointOverrides). */
-export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected' | 'settings-unreadable';
+/**
+ * `settings-unreadable`: tui.json is broken, so nothing was asked (store/settings.ts endpointOverrides).
+ * `file`: a local file could not be read or written (a token file broken mid-edit, a dir that is not
+ * writable); the message names it (and its line:col for a parse error).
+ */
+export type QuotaErrorKind = 'needs-login' | 'forbidden' | 'rate-limited' | 'network' | 'unexpected' | 'settings-unreadable' | 'file';
 
 export interface QuotaErrorInfo {
   kind: QuotaErrorKind;
@@ -81,6 +88,10 @@ export function classifyStatus(response: HttpResponse, url: string, now: number)
 export function asQuotaError(error: unknown): QuotaFetchError {
   if (error instanceof QuotaFetchError) return error;
   if (error instanceof NetworkError) return new QuotaFetchError('network', error.message);
+  if (error instanceof SettingsUnreadableError) return new QuotaFetchError('settings-unreadable', settingsUnreadableQuotaError(error.why).message);
+  // A local file's problem, worded as the command line words it (the file, its position or code).
+  const local = error instanceof CorruptFileError || (error as NodeJS.ErrnoException | null)?.path !== undefined ? describeUserError(error) : undefined;
+  if (local) return new QuotaFetchError('file', local.text);
   return new QuotaFetchError('unexpected', (error as Error)?.message ?? String(error));
 }
 
