@@ -66,6 +66,18 @@ for (const args of [
   });
 }
 
+test('a command that stops on it (run, login) says the stop in a line of its own, not the warning twice; --json has the cause', async () => {
+  for (const args of [['run', '--', '--version'], ['login', 'claude', '--no-browser']]) {
+    const run = await runBin(args, env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr, `${warning(ccs.paths.settings)}ccs-tui: stopped until tui.json is fixed (the warning above says where); nothing was sent\n`);
+  }
+  const json = await runBin(['login', 'claude', '--no-browser', '--json'], env);
+  assert.equal(json.code, 1, json.stderr);
+  assert.match((JSON.parse(json.stdout) as {error: string}).error, /tui\.json:3:1: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed/);
+  assert.deepEqual(gateway.requests.map((r) => r.path), []);
+});
+
 test('what waits says why: the live list', async () => {
   const models = await runBin(['models', 'claude', '--account', 'b@example.com', '--live'], env);
   assert.match(models.stderr, /no live list, showing the static one: .*tui\.json:3:1: invalid JSON/);
