@@ -14,9 +14,9 @@ import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
-import {loadSettings} from '../store/settings.js';
+import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
@@ -109,7 +109,7 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
-  const settings = loadedSettings.settings;
+  const {settings} = loadedSettings;
   const store = new AccountStore(paths);
 
   let provider = options.provider;
@@ -147,7 +147,18 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const running = readRunningProxy(paths);
   if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running));
 
-  const {config, generated} = await ensureApiKey(paths);
+  const send = parentSender();
+  let ensured: Awaited<ReturnType<typeof ensureApiKey>>;
+  try {
+    ensured = await ensureApiKey(paths);
+  } catch (error) {
+    // A broken config.yaml does not get better by restarting: a supervisor is told as it is told of a
+    // busy port (a fatal report: it says the file and its position, and does not start it again).
+    if (!(error instanceof CorruptFileError) || !send || !process.connected) throw error;
+    send({type: 'fatal', code: 'CONFIG', message: sanitizeLine(error.message)} satisfies ProxyEvent);
+    return 1;
+  }
+  const {config, generated} = ensured;
   const port = options.port ?? config.port;
 
   await ensurePrivateDir(paths.logs);
@@ -167,7 +178,6 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     }
   };
   const secrets = new Set<string>(config.apiKeys);
-  const send = parentSender();
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);
@@ -205,13 +215,15 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     account: options.account,
     store,
     settings,
+    // Started on a broken tui.json: served once it is fixed, without a restart.
+    ...(loadedSettings.problem ? {rereadSettings: settingsOnceFixed(paths)} : {}),
     config: () => {
       const current = getConfig();
       for (const key of current.apiKeys) secrets.add(key);
       return current;
     },
     refresh: async (p, accountId, force) => {
-      const token = await ensureFreshToken({store, settings}, p, accountId, {force});
+      const token = await ensureFreshToken({store, settings: server!.settings}, p, accountId, {force});
       for (const value of [token.access_token, token.refresh_token, token.api_key, token.copilot_token]) if (typeof value === 'string') secrets.add(value);
       return token;
     },

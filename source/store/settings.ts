@@ -124,6 +124,27 @@ export async function loadSettings(paths: CcsPaths, {report = true}: {report?: b
   }
 }
 
+/**
+ * For a reader that started on a broken tui.json and waits for its fix (the proxy): each call reads
+ * the file again when it changed since the last call (size, mtime, inode) and returns its settings
+ * once it parses; undefined while it is still broken or unchanged. A removed file reads as the
+ * defaults, as it does at start. Not reported again: the reader said the problem once.
+ */
+export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | undefined> {
+  let stamp: string | undefined;
+  return async () => {
+    const {stat} = await import('node:fs/promises');
+    const next = await stat(paths.settings).then(
+      (s) => `${s.size}:${s.mtimeMs}:${s.ino}`,
+      () => 'missing',
+    );
+    if (next === stamp) return undefined;
+    stamp = next;
+    const {settings} = await loadSettings(paths, {report: false});
+    return settingsUnreadable(settings) === undefined ? settings : undefined;
+  };
+}
+
 /** Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer. */
 export async function saveSetting(paths: CcsPaths, key: string, value: unknown): Promise<void> {
   const current = await loadSettings(paths, {report: false});
