@@ -9,7 +9,7 @@ import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
-import {alreadyRunningText, isControlProof, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
+import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,8 +92,8 @@ export async function stopRunningProxy(paths: CcsPaths, graceMs = 5000, onStale?
 
 /**
  * SIGTERM to the proxy a record names, then SIGKILL after `graceMs` if it still runs. Each signal
- * goes only while the pid is still that proxy's (pid-file.ts isRecordedProxyRunning): once it
- * exits, its pid may soon be another process's.
+ * goes only while the pid is still that proxy's (pid-file.ts isRecordedProxyRunning, asked before
+ * each, not at every look: off Linux it runs `ps`): once it exits, its pid may be another process's.
  */
 export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Promise<void> {
   if (!isRecordedProxyRunning(entry)) return;
@@ -104,7 +104,7 @@ export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Pr
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isRecordedProxyRunning(entry)) return;
+    if (!isProcessAlive(entry.pid)) return;
     await sleep(25);
   }
   try {
@@ -117,24 +117,24 @@ export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Pr
 /**
  * A request to the loopback API of the built-in proxy tui/proxy.json names on `port`. Its API key is
  * sent only after whatever listens there has proven it knows the record's nonce (pid-file.ts
- * controlProof), over the same connection: a stale record's port may be any other program's.
+ * controlProof), on one kept-alive connection: a stale record's port may be any other program's.
  * Throws when no such proxy is recorded, or the port does not prove it.
  */
 async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'POST', route: string): Promise<{status: number; body: unknown}> {
   const entry = readRunningProxy(paths);
-  if (!entry || entry.port !== port || entry.kind !== 'builtin') throw new Error(`no built-in proxy on port ${port} is recorded in ${proxyPidFilePath(paths)}`);
-  if (!entry.nonce) throw new Error(`the proxy on port ${port} (pid ${entry.pid}) is of an older version that cannot prove itself; restart it: ccs-tui proxy stop, then start`);
+  if (!entry || entry.port !== port || entry.kind !== 'builtin') throw new UserError(`no built-in proxy on port ${port} is recorded in ${proxyPidFilePath(paths)}`);
+  if (typeof entry.nonce !== 'string' || entry.nonce === '') throw new UserError(`the proxy on port ${port} (pid ${entry.pid}) is of an older version that cannot prove itself; restart it: ccs-tui proxy stop, then start`);
   const {config} = await loadCliproxyConfig(paths);
   const key = config.apiKeys[0];
   if (!key) throw new Error(`no api-keys in ${paths.config}`);
   const {Client} = await import('undici');
-  // One kept-alive connection for both: the key goes where the proof just came from.
+  // Both on one kept-alive connection: the key goes where the proof just came from.
   const client = new Client(`http://127.0.0.1:${port}`, {pipelining: 1, headersTimeout: 3000, bodyTimeout: 3000});
   try {
     const challenge = newNonce();
     const hello = await client.request({method: 'GET', path: `/_ccs-tui/hello?challenge=${challenge}`});
     const proof = hello.statusCode === 200 ? ((await hello.body.json().catch(() => undefined)) as {proof?: unknown} | undefined)?.proof : void (await hello.body.dump());
-    if (!isControlProof(entry.nonce, challenge, proof)) throw new Error(`port ${port} did not answer as the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}); its API key was not sent`);
+    if (!isControlProof(entry.nonce, challenge, proof)) throw new UserError(`port ${port} did not answer as the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}); its API key was not sent`);
     const response = await client.request({method, path: route, headers: {'x-api-key': key}});
     const text = await response.body.text();
     let body: unknown;

@@ -93,17 +93,30 @@ function procStartTicks(pid: number): number | undefined {
 }
 
 let bootIdCache: string | undefined;
-const bootId = () => (bootIdCache ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+/** This boot's id (a sandbox may hide it: then the start ticks alone tell processes apart). */
+function bootId(): string {
+  try {
+    bootIdCache ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    bootIdCache = '-';
+  }
+  return bootIdCache;
+}
 
 /**
- * When process `pid` started (epoch ms, to the second at worst), from the same source as
- * processStartToken; for records without one. Linux: boot time (/proc/stat btime) plus the start
+ * When a process started (epoch ms, to the second at worst), from its processStartToken; for
+ * records without one. Linux: boot time (/proc/stat btime) plus the start
  * ticks at USER_HZ 100 (every architecture Node runs on; alpha and ia64 had 1024).
  */
-function processStartMs(pid: number, token: string): number | undefined {
+function processStartMs(token: string): number | undefined {
   if (process.platform !== 'linux') return Date.parse(`${token} GMT`) || undefined;
   const ticks = Number(token.split(' ')[1]);
-  const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+  let btime: string | undefined;
+  try {
+    btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
   return btime === undefined ? undefined : Number(btime) * 1000 + ticks * 10;
 }
 
@@ -125,7 +138,7 @@ function staleReason(entry: ProxyPidFile): string | undefined {
   const reused = `pid ${entry.pid} is now another process`;
   if (entry.processStart !== undefined) return entry.processStart === token ? undefined : reused;
   // A record of an older version: the process that has the pid now started no later than the proxy recorded itself.
-  const started = processStartMs(entry.pid, token);
+  const started = processStartMs(token);
   const recorded = Date.parse(entry.startedAt);
   if (started === undefined) return undefined;
   return Number.isFinite(recorded) && started <= recorded + START_SLACK_MS ? undefined : reused;
