@@ -192,4 +192,27 @@ describe('the TUI on a record of another process', () => {
     assert.ok(isProcessAlive(other.pid!));
     assert.equal(existsSync(proxyPidFilePath(ccs.paths)), false);
   });
+
+  test('a record of a live proxy whose port does not prove the nonce: the screen shows it, its polls never send the key', async () => {
+    ccs = makeUiCcs();
+    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
+    const other = spawnSleep();
+    const port = await listener(false, {pid: other.pid, port: 1, account: 'x', requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0, cooling: []});
+    try {
+      ccs.writeRaw('tui/proxy.json', JSON.stringify({pid: other.pid, port: port.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'builtin', provider: 'claude', processStart: processStartToken(other.pid!), nonce: NONCE}));
+      supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
+      tui = await renderTui({paths: ccs.paths, width: 200, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy: supervisor}});
+      await tui.waitFor(`PID ${other.pid}`, 5000);
+      // The supervisor asks for the status every second.
+      await sleep(2500);
+      assert.ok(port.seen.length >= 2, `polled: ${JSON.stringify(port.seen)}`);
+      assert.deepEqual(
+        port.seen.filter((s) => !s.url.startsWith('/_ccs-tui/hello?') || s.key !== undefined),
+        [],
+        'only asked to prove itself, never sent the key',
+      );
+    } finally {
+      await port.close();
+    }
+  });
 });
