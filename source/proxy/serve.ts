@@ -7,7 +7,7 @@ import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider} from '../providers/table.js';
-import {alreadyRunningText, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
@@ -144,7 +144,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
 
   // A second proxy would take over tui/proxy.json: the first would serve on unseen by `proxy status`
   // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).
-  const running = readRunningProxy(paths);
+  // A stale one (its proxy SIGKILLed, or gone with a reboot) is replaced, and said so.
+  const running = readRunningProxy(paths, (line) => io.stderr.write(`ccs-tui: ${line}\n`));
   if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running));
 
   const send = parentSender();
@@ -209,7 +210,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
 
+  // This start's secret: the proxy proves it before anyone sends it the API key (pid-file.ts ProxyPidFile nonce).
+  const nonce = newNonce();
   server = new ProxyServer({
+    nonce,
     port,
     provider,
     account: options.account,
@@ -267,6 +271,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     owner: options.owner,
     kind: 'builtin',
     ...(options.startedBy ? {startedBy: options.startedBy} : {}),
+    processStart: processStartToken(process.pid),
+    nonce,
   };
   await writeProxyPidFile(paths, entry);
   // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a

@@ -44,6 +44,7 @@ import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
+import {controlProof} from '../services/proxy/pid-file.js';
 
 export {HttpError};
 
@@ -79,6 +80,11 @@ export interface ProxyServerOptions {
   upstreamIdle?: UpstreamIdle;
   /** HTTP for the live model lists routing asks (default: undici). */
   modelListHttp?: HttpClient;
+  /**
+   * Its record's nonce (services/proxy/pid-file.ts ProxyPidFile nonce): `GET /_ccs-tui/hello?challenge=C`
+   * answers `{proof}` (controlProof), without an API key, so that a client knows it is this proxy before it sends one.
+   */
+  nonce?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -363,6 +369,10 @@ export class ProxyServer {
     this.connectedAt.delete(req.socket);
     try {
       this.checkHost(req);
+      if (this.options.nonce && req.method === 'GET' && req.url?.startsWith('/_ccs-tui/hello?')) {
+        const challenge = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('challenge') ?? '';
+        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
+      }
       this.checkKey(req);
       if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
