@@ -1,5 +1,6 @@
 // The Redactor of a CCS dir: every credential of every token file in auth/ and auth-paused/ (not
-// only the accounts this process refreshed), plus extra secrets a caller adds (the proxy's API keys).
+// only the accounts this process refreshed), every credential such a file held before while this
+// process ran (PAST_SECRETS_PER_FILE), plus extra secrets a caller adds (the proxy's API keys).
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
@@ -9,8 +10,16 @@ import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from 
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
-/** How long (ms) a sent token stays masked after its file dropped it: longer than an answer streams (10 min idle limit). */
-const RETIRED_SENT_MS = 30 * 60_000;
+/**
+ * Credentials a token file held while this process ran and holds no more (a refresh, by this process
+ * or another, replaced them; the file was removed), kept masked per file: the most recent this many
+ * distinct values. An old access token stays valid until it expires (hours; days for codex), and an
+ * upstream may quote it, whether this process sent it or only read it. 16 values are the 8 versions
+ * before the current one of an access and refresh token pair (5 of codex's access, refresh and id
+ * tokens): more than a token's life at every provider's refresh lead, while a proxy that runs for
+ * months, refreshing every hour, keeps no more than 16 per token file.
+ */
+export const PAST_SECRETS_PER_FILE = 16;
 
 /**
  * The key of what this process sent from a token file (`sent`, noteSent) or got from a refresh of it
@@ -86,15 +95,20 @@ export class CredentialRedactor {
   }
 
   /**
-   * Secrets this process sent (a sent or refreshed entry, sentEntryKey) that no file stands for any more
-   * (removed, or a newer token sent from it), masked for RETIRED_SENT_MS more: a request that carried
-   * them may still be streaming, and its upstream may echo them.
+   * By token file: the credentials it (or what this process sent or got from a refresh of it: a
+   * sentEntryKey) held before and holds no more, oldest first, at most PAST_SECRETS_PER_FILE.
    */
-  private readonly retired: {secrets: string[]; until: number}[] = [];
+  private readonly past = new Map<string, string[]>();
 
-  private retire(secrets: string[]): void {
-    if (secrets.length === 0) return;
-    this.retired.push({secrets, until: Date.now() + RETIRED_SENT_MS});
+  /**
+   * `secrets` a file's entry held and dropped (replaced, or the file removed; `kept`: those it still
+   * holds), or that were read from it before this redactor existed: kept masked (PAST_SECRETS_PER_FILE).
+   */
+  keepPast(key: string, secrets: readonly string[], kept: readonly string[] = []): void {
+    const file = fileOfKey(key);
+    const list = withRecent(this.past.get(file), secrets, kept);
+    if (!list) return;
+    this.past.set(file, list);
     this.version++;
     this.built = undefined;
   }
@@ -105,11 +119,10 @@ export class CredentialRedactor {
       seen.stamp = stamp;
       return;
     }
-    // A token this process sent before from that file may still be in flight (a long stream): kept masked.
-    if (seen && file.includes(SENT_MARK)) this.retire(seen.secrets);
     this.files.set(file, {stamp, secrets});
     this.version++;
     this.built = undefined;
+    if (seen) this.keepPast(file, seen.secrets, secrets);
   }
 
   /**
@@ -155,11 +168,11 @@ export class CredentialRedactor {
         this.remember(file, stamp, secrets);
       }
     }
-    // A sent or refreshed entry (sentEntryKey) lives as long as its file, then retired (see retire).
+    // A sent or refreshed entry (sentEntryKey) lives as long as its file; what a file gone held stays masked (keepPast).
     for (const [file, seen] of this.files) {
       const base = fileOfKey(file);
       if (!present.has(base)) {
-        if (file !== base) this.retire(seen.secrets);
+        this.keepPast(file, seen.secrets);
         this.files.delete(file);
         // noteSent's "already noted" stood for the sent entry forgotten here: the proxy may send
         // that same token object again once the file is back (a pause and resume keep its stamp).
@@ -167,13 +180,9 @@ export class CredentialRedactor {
         this.version++;
       }
     }
-    while (this.retired.length > 0 && this.retired[0]!.until <= now) {
-      this.retired.shift();
-      this.version++;
-    }
     const key = `${this.version}#${this.extra.size}`;
     if (this.built?.key !== key) {
-      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...this.retired.flatMap((r) => r.secrets), ...this.extra];
+      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...[...this.past.values()].flat(), ...this.extra];
       this.built = {key, extra: this.extra.size, redactor: new Redactor(secrets)};
     }
     return this.built.redactor;
@@ -195,6 +204,22 @@ export class CredentialRedactor {
   redact(text: string, options?: RedactOptions): string {
     return this.current().redact(text, options);
   }
+}
+
+/**
+ * `list` (oldest first) with `secrets` but `kept` moved or added to its end, cut to its last
+ * PAST_SECRETS_PER_FILE; `list` itself when nothing is added (undefined stays undefined).
+ */
+function withRecent(list: string[] | undefined, secrets: readonly string[], kept: readonly string[] = []): string[] | undefined {
+  for (const secret of secrets) {
+    if (kept.includes(secret)) continue;
+    list ??= [];
+    const at = list.indexOf(secret);
+    if (at !== -1) list.splice(at, 1);
+    list.push(secret);
+  }
+  if (list && list.length > PAST_SECRETS_PER_FILE) list.splice(0, list.length - PAST_SECRETS_PER_FILE);
+  return list;
 }
 
 function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
@@ -221,16 +246,35 @@ const byRoot = new Map<string, CredentialRedactor>();
 /** Token dir (auth/, auth-paused/) → the redactor of its CCS dir. */
 const byTokenDir = new Map<string, CredentialRedactor>();
 
+/**
+ * Credentials read from the token files of a dir before any redactor covered it (the TUI lists its
+ * accounts before its first message is masked), by dir and file, each file's last
+ * PAST_SECRETS_PER_FILE: handed to the dir's redactor when it is made, which then masks them
+ * however the files changed meanwhile.
+ */
+const readEarlier = new Map<string, Map<string, string[]>>();
+
 // Token files the store reads (`accounts` lists 1,000 of them before it prints) are noted as read,
 // so the first masking of that output re-reads none of them, only stats them (stamps compared).
-onTokenFileRead((file, stamp, token) => byTokenDir.get(path.dirname(file))?.noteToken(file, stamp, token));
+onTokenFileRead((file, stamp, token) => {
+  const dir = path.dirname(file);
+  const redactor = byTokenDir.get(dir);
+  if (redactor) return redactor.noteToken(file, stamp, token);
+  let files = readEarlier.get(dir);
+  if (!files) readEarlier.set(dir, (files = new Map()));
+  files.set(file, withRecent(files.get(file), credentialsOf(token))!);
+});
 
 /** The shared redactor of a CCS dir (one per process and dir). */
 export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
   let redactor = byRoot.get(paths.root);
   if (!redactor) {
     byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
-    for (const dir of [paths.authDir, paths.pausedDir]) byTokenDir.set(dir, redactor);
+    for (const dir of [paths.authDir, paths.pausedDir]) {
+      byTokenDir.set(dir, redactor);
+      for (const [file, secrets] of readEarlier.get(dir) ?? []) redactor.keepPast(file, secrets);
+      readEarlier.delete(dir);
+    }
   }
   return redactor;
 }
