@@ -4,7 +4,7 @@
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
+import {credentialsOf, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
@@ -62,7 +62,8 @@ export class CredentialRedactor {
   private scannedDirs = '';
   private scannedAt = 0;
   private checkedAt = 0;
-  private mergedProcessSecrets = 0;
+  /** processVersion when this redactor last took the process's secrets in. */
+  private mergedProcessVersion = -1;
 
   constructor(private readonly paths: CcsPaths) {}
 
@@ -134,9 +135,10 @@ export class CredentialRedactor {
     const now = Date.now();
     this.checkedAt = now;
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
-    for (const secret of processSecrets) this.extra.add(secret);
-    this.mergedProcessSecrets = processSecrets.size;
-    if (this.built && dirStamp === this.scannedDirs && now - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
+    const processChanged = this.mergedProcessVersion !== processVersion;
+    if (processChanged) for (const secret of processSecrets) this.extra.add(secret);
+    this.mergedProcessVersion = processVersion;
+    if (this.built && !processChanged && dirStamp === this.scannedDirs && now - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
     this.scannedDirs = dirStamp;
@@ -180,9 +182,9 @@ export class CredentialRedactor {
         this.version++;
       }
     }
-    const key = `${this.version}#${this.extra.size}`;
+    const key = `${this.version}#${this.extra.size}#${processVersion}`;
     if (this.built?.key !== key) {
-      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...[...this.past.values()].flat(), ...this.extra];
+      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...[...this.past.values()].flat(), ...this.extra, ...[...processFiles.values()].flat()];
       this.built = {key, extra: this.extra.size, redactor: new Redactor(secrets)};
     }
     return this.built.redactor;
@@ -195,7 +197,7 @@ export class CredentialRedactor {
    * and two stat calls per look were a tenth of its time per request (issue 14).
    */
   currentForSender(): Redactor {
-    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessSecrets === processSecrets.size && this.built.extra === this.extra.size) {
+    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessVersion === processVersion && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
     return this.current();
@@ -232,9 +234,29 @@ function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
  */
 const processSecrets = new Set<string>();
 
+/**
+ * Credentials read from files outside any token dir (an agent's own credential file, such as
+ * ~/.claude/.credentials.json), by file, each file's last PAST_SECRETS_PER_FILE: every
+ * CredentialRedactor masks them.
+ */
+const processFiles = new Map<string, string[]>();
+/** Bumped whenever processSecrets or processFiles gain a secret (a redactor then takes them in). */
+let processVersion = 0;
+
 /** Masks `secret` in every output of this process from now on (see processSecrets). */
 export function rememberSecret(secret: string | undefined): void {
-  if (secret) processSecrets.add(secret);
+  if (!secret || processSecrets.has(secret)) return;
+  processSecrets.add(secret);
+  processVersion++;
+}
+
+/** Masks the credentials just read from `file` (outside the token dirs) in every output of this process (see processFiles). */
+export function rememberFileSecrets(file: string, secrets: readonly (string | undefined)[]): void {
+  const known = processFiles.get(file);
+  const fresh = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH && !known?.includes(secret));
+  if (fresh.length === 0) return;
+  processFiles.set(file, withRecent(known, fresh)!);
+  processVersion++;
 }
 
 /** A Redactor of this process's remembered secrets and `more` (for an excerpt: core/redact.ts excerpt). */
