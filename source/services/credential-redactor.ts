@@ -259,9 +259,9 @@ export function rememberFileSecrets(file: string, secrets: readonly (string | un
   processVersion++;
 }
 
-/** A Redactor of this process's remembered secrets and `more` (for an excerpt: core/redact.ts excerpt). */
+/** A Redactor of this process's remembered secrets (processSecrets, processFiles) and `more` (for an excerpt: core/redact.ts excerpt). */
 export function processRedactor(...more: (string | undefined)[]): Redactor {
-  return new Redactor([...processSecrets, ...more]);
+  return new Redactor([...processSecrets, ...[...processFiles.values()].flat(), ...more]);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();
