@@ -226,11 +226,9 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       for (const key of current.apiKeys) secrets.add(key);
       return current;
     },
-    refresh: async (p, accountId, force) => {
-      const token = await ensureFreshToken({store, settings: server!.settings}, p, accountId, {force});
-      for (const value of [token.access_token, token.refresh_token, token.api_key, token.copilot_token]) if (typeof value === 'string') secrets.add(value);
-      return token;
-    },
+    // A refreshed token is masked by the credential redactor (the server notes it, and keeps the
+    // file's earlier ones, bounded): not added to `secrets`, which would grow with every refresh.
+    refresh: (p, accountId, force) => ensureFreshToken({store, settings: server!.settings}, p, accountId, {force}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
     emit: emitMasked,
