@@ -3,7 +3,8 @@
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
-import {onSettingsProblem} from '../store/settings-report.js';
+import {SettingsUnreadableError} from '../store/settings.js';
+import {onSettingsProblem, settingsProblemSaid} from '../store/settings-report.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
@@ -147,7 +148,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // `{error, exitCode}` on stdout for --json (the same message as stderr's line, which stays for a person),
     // after the data a FailureWithData carries (env's exports and notes).
     if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
-    io.stderr.write(`ccs-tui: ${message}\n`);
+    // A command that stopped on a broken tui.json: its warning (just above) said the file, position and why.
+    const said = error instanceof SettingsUnreadableError && settingsProblemSaid();
+    io.stderr.write(`ccs-tui: ${said ? 'stopped until tui.json is fixed (the warning above says where); nothing was sent' : message}\n`);
     return exitCode;
   }
 }

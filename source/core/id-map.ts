@@ -25,3 +25,17 @@ export function nullRecord<T>(): Record<string, T> {
 
 const NullRecord = function NullRecord() {} as unknown as new () => object;
 NullRecord.prototype = Object.create(null) as object;
+
+/** `target[key] = value` as an own data property, `__proto__` included: names from files and requests are data. */
+export function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
+}
+
+/**
+ * `table[key]` when the table owns `key`, else undefined: for a lookup table (a stop reason, an
+ * error code, a unit) keyed by a name that came from a file, a request or an upstream, where
+ * `constructor` or `__proto__` would otherwise find Object's.
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -5,7 +5,9 @@
 // Every byte masker sees each string alone; a client joins them. Masked here as the stream run
 // masker masks the same pieces streamed (core/text-run-mask.ts): the joined text of each kind of
 // field is one run, a masked echo's text goes to the piece where it starts, the pieces it spans come
-// out empty. Pure.
+// out empty. The log probabilities a client joins and decodes are looked at here too
+// (core/logprobs-mask.ts). Pure.
+import {LogprobsMasker, mayHoldLogprobs} from './logprobs-mask.js';
 import type {RedactOptions, Redactor} from './redact.js';
 import {TextRunMasker} from './text-run-mask.js';
 
@@ -18,13 +20,14 @@ const JOINED_FIELD = /"(?:text|thinking|content|refusal|reasoning_content|reason
 
 /**
  * Whether a JSON document's text may hold two joined fields (false: certainly not, and so no echo cut
- * between two): two of JOINED_FIELD, or any `\u` escape (a key may be spelled with one). For the hot
- * path: most answers have one text field, and are never parsed.
+ * between two): two of JOINED_FIELD, or any `\u` escape (a key may be spelled with one); or log
+ * probabilities (mayHoldLogprobs). For the hot path: most answers have one text field and no log
+ * probabilities, and are never parsed.
  */
 export function mayJoinTexts(json: string): boolean {
   if (json.includes('\\u')) return true;
   JOINED_FIELD.lastIndex = 0;
-  return JOINED_FIELD.exec(json) !== null && JOINED_FIELD.exec(json) !== null;
+  return (JOINED_FIELD.exec(json) !== null && JOINED_FIELD.exec(json) !== null) || mayHoldLogprobs(json);
 }
 
 interface Leaf {
@@ -53,6 +56,7 @@ export function itemKey(arrayKey: string, item: {readonly type?: unknown; readon
  * `"output".#"message"."content".#"output_text".text`, `"choices".#0."message".content`), and each group's
  * strings, in document order, are masked as one run. Returns whether anything changed.
  * A group of one string is left to the byte masker (an echo whole in one string is masked there).
+ * Log probability lists that spell a credential are emptied (LogprobsMasker, each list alone).
  */
 export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
   if (redactor.size === 0) return false;
@@ -78,7 +82,7 @@ export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
   };
   if (typeof value !== 'object' || value === null) return false;
   walk(value, '', '', false);
-  let changed = false;
+  let changed = new LogprobsMasker(redactor, false).mask(value);
   for (const leaves of groups.values()) {
     if (leaves.length < 2) continue;
     const pieces = leaves.map((leaf) => leaf.holder[leaf.key] as string);

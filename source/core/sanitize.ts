@@ -1,5 +1,6 @@
 // Text that came from files or the network is shown in a terminal: it must not be able to move the
 // cursor, change the title, write the clipboard or ring the bell. Secrets must never appear whole.
+import {headOf, tailOf} from './code-units.js';
 
 // CSI, OSC (BEL or ST terminated), DCS/SOS/PM/APC strings, and two-byte ESC sequences.
 const ESCAPE_SEQUENCES =
@@ -112,7 +113,7 @@ export function sanitizeLine(text: unknown): string {
 export function maskSecret(secret: string | undefined | null): string {
   if (!secret) return '';
   if (secret.length <= 12) return '•'.repeat(Math.min(secret.length, 8));
-  return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
+  return `${headOf(secret, 4)}…${tailOf(secret, 4)}`;
 }
 
 /**

@@ -1,5 +1,7 @@
 // One-line text editing as a pure function, shared by every text field of the TUI (filter, rename,
-// paste fields, pattern editors). Keys are keymap names (`left`, `backspace`, `ctrl+u`, ...).
+// paste fields, pattern editors). Keys are keymap names (`left`, `backspace`, `ctrl+u`, ...). A
+// surrogate pair (an emoji) is one character: erased and stepped over whole (core/code-units.ts).
+import {charAfter, charBefore} from './code-units.js';
 
 export interface TextDraft {
   text: string;
@@ -24,15 +26,15 @@ export function editText(draft: TextDraft, input: string, key: string): TextEdit
     case 'backspace':
     case 'delete':
     case 'ctrl+h':
-      return cursor === 0 ? {draft} : at(text.slice(0, cursor - 1) + text.slice(cursor), cursor - 1);
+      return cursor === 0 ? {draft} : at(text.slice(0, charBefore(text, cursor)) + text.slice(cursor), charBefore(text, cursor));
     case 'ctrl+d':
-      return at(text.slice(0, cursor) + text.slice(cursor + 1), cursor);
+      return at(text.slice(0, cursor) + text.slice(charAfter(text, cursor)), cursor);
     case 'left':
     case 'ctrl+b':
-      return at(text, cursor - 1);
+      return at(text, charBefore(text, cursor));
     case 'right':
     case 'ctrl+f':
-      return at(text, cursor + 1);
+      return at(text, charAfter(text, cursor));
     case 'home':
     case 'ctrl+a':
       return at(text, 0);

@@ -203,6 +203,11 @@ export class LiveListCache {
     private readonly onFailure: (provider: string, why: string) => void = () => {},
   ) {}
 
+  /** Drops every list and failure held (the endpoints they were asked at changed). */
+  forget(): void {
+    this.entries.clear();
+  }
+
   /** The provider's list or failure while still fresh; undefined when it must be (re)asked. */
   cached(provider: string): CachedList | undefined {
     const entry = this.entries.get(provider);

@@ -6,6 +6,8 @@
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
 import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type UpstreamFailure} from '../core/pool.js';
+import {headOf} from '../core/code-units.js';
+import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import type {ProxyError} from './errors.js';
@@ -117,7 +119,7 @@ export function retryAfterOf(headers: Record<string, string>): Record<string, st
  * error naming the stall (the upstream's body is not whole), the provider's Retry-After kept.
  */
 function stalledError(status: number, headers: Record<string, string>, text: string, now: number): ErrorOutcome {
-  const message = `upstream answered ${status} but its body did not end within ${ERROR_BODY_WAIT_MS / 1000} s${text ? ` (read: ${sanitizeLine(text).slice(0, 200)})` : ''}`;
+  const message = `upstream answered ${status} but its body did not end within ${ERROR_BODY_WAIT_MS / 1000} s${text ? ` (read: ${cutText(sanitizeLine(text), 200)})` : ''}`;
   const failure = classifyUpstreamFailure(status, headers, text, now);
   return {
     kind: 'error',
@@ -145,5 +147,5 @@ export async function readLimited(body: IncomingMessage, max: number, waitMs?: n
       size += (chunk as Buffer).length;
     }
   });
-  return {text: Buffer.concat(chunks).toString('utf8').slice(0, max), stalled};
+  return {text: headOf(Buffer.concat(chunks).toString('utf8'), max), stalled};
 }

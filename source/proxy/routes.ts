@@ -1,5 +1,6 @@
 // The proxy's URL surface, as CCS and CLIProxyAPI clients use it: `/v1/...` routes to the provider
 // being served, `/api/provider/<provider>/v1/...` to a named provider.
+import {ownValue} from '../core/id-map.js';
 import type {ApiProtocol, ProviderRow} from '../providers/table.js';
 import type {ErrorShape} from './errors.js';
 
@@ -22,12 +23,12 @@ const ENDPOINTS: Record<string, Endpoint> = {
 /** Parses a request path (query ignored); undefined when it is not a proxy route. */
 export function parseRoute(url: string): Route | undefined {
   const path = (url.split('?')[0] ?? '').replace(/\/+$/, '');
-  const direct = ENDPOINTS[path];
+  const direct = ownValue(ENDPOINTS, path);
   if (direct) return {endpoint: direct};
   const match = /^\/api\/provider\/([A-Za-z0-9_-]+)(\/.*)$/.exec(path);
   if (!match) return undefined;
   const rest = match[2]!.startsWith('/v1/') ? match[2]! : `/v1${match[2]}`;
-  const endpoint = ENDPOINTS[rest];
+  const endpoint = ownValue(ENDPOINTS, rest);
   return endpoint ? {endpoint, provider: match[1]!.toLowerCase()} : undefined;
 }
 

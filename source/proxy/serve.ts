@@ -7,16 +7,16 @@ import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider} from '../providers/table.js';
-import {alreadyRunningText, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
-import {loadSettings} from '../store/settings.js';
+import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
@@ -109,7 +109,7 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
-  const settings = loadedSettings.settings;
+  const {settings} = loadedSettings;
   const store = new AccountStore(paths);
 
   let provider = options.provider;
@@ -144,10 +144,22 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
 
   // A second proxy would take over tui/proxy.json: the first would serve on unseen by `proxy status`
   // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).
-  const running = readRunningProxy(paths);
+  // A stale one (its proxy SIGKILLed, or gone with a reboot) is replaced, and said so.
+  const running = readRunningProxy(paths, (line) => io.stderr.write(`ccs-tui: ${line}\n`));
   if (running && running.pid !== process.pid) throw new UserError(alreadyRunningText(running));
 
-  const {config, generated} = await ensureApiKey(paths);
+  const send = parentSender();
+  let ensured: Awaited<ReturnType<typeof ensureApiKey>>;
+  try {
+    ensured = await ensureApiKey(paths);
+  } catch (error) {
+    // A broken config.yaml does not get better by restarting: a supervisor is told as it is told of a
+    // busy port (a fatal report: it says the file and its position, and does not start it again).
+    if (!(error instanceof CorruptFileError) || !send || !process.connected) throw error;
+    send({type: 'fatal', code: 'CONFIG', message: sanitizeLine(error.message)} satisfies ProxyEvent);
+    return 1;
+  }
+  const {config, generated} = ensured;
   const port = options.port ?? config.port;
 
   await ensurePrivateDir(paths.logs);
@@ -167,7 +179,6 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     }
   };
   const secrets = new Set<string>(config.apiKeys);
-  const send = parentSender();
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);
@@ -199,22 +210,25 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
   const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
 
+  // This start's secret: the proxy proves it before anyone sends it the API key (pid-file.ts ProxyPidFile nonce).
+  const nonce = newNonce();
   server = new ProxyServer({
+    nonce,
     port,
     provider,
     account: options.account,
     store,
     settings,
+    // Started on a broken tui.json: served once it is fixed, without a restart.
+    ...(loadedSettings.problem ? {rereadSettings: settingsOnceFixed(paths)} : {}),
     config: () => {
       const current = getConfig();
       for (const key of current.apiKeys) secrets.add(key);
       return current;
     },
-    refresh: async (p, accountId, force) => {
-      const token = await ensureFreshToken({store, settings}, p, accountId, {force});
-      for (const value of [token.access_token, token.refresh_token, token.api_key, token.copilot_token]) if (typeof value === 'string') secrets.add(value);
-      return token;
-    },
+    // A refreshed token is masked by the credential redactor (the server notes it, and keeps the
+    // file's earlier ones, bounded): not added to `secrets`, which would grow with every refresh.
+    refresh: (p, accountId, force) => ensureFreshToken({store, settings: server!.settings}, p, accountId, {force}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
     emit: emitMasked,
@@ -255,6 +269,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     owner: options.owner,
     kind: 'builtin',
     ...(options.startedBy ? {startedBy: options.startedBy} : {}),
+    processStart: processStartToken(process.pid),
+    nonce,
   };
   await writeProxyPidFile(paths, entry);
   // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a

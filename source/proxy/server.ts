@@ -45,6 +45,7 @@ import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
+import {controlProof} from '../services/proxy/pid-file.js';
 
 export {HttpError};
 
@@ -56,6 +57,12 @@ export interface ProxyServerOptions {
   account?: string;
   store: AccountStore;
   settings: TuiSettings;
+  /**
+   * tui.json as it now is, once it parses: asked before each request while `settings` came from a
+   * broken file (store/settings.ts settingsUnreadable), undefined while it is still broken. The
+   * proxy then serves with what it returns, without a restart. Unset: a broken file stays broken.
+   */
+  rereadSettings?: () => Promise<TuiSettings | undefined>;
   /** The current config.yaml (the caller reloads it when the file changes). */
   config: () => CliproxyConfig;
   /** The single-flight refresher shared with the TUI. */
@@ -74,6 +81,11 @@ export interface ProxyServerOptions {
   upstreamIdle?: UpstreamIdle;
   /** HTTP for the live model lists routing asks (default: undici). */
   modelListHttp?: HttpClient;
+  /**
+   * Its record's nonce (services/proxy/pid-file.ts ProxyPidFile nonce): `GET /_ccs-tui/hello?challenge=C`
+   * answers `{proof}` (controlProof), without an API key, so that a client knows it is this proxy before it sends one.
+   */
+  nonce?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -358,6 +370,10 @@ export class ProxyServer {
     this.connectedAt.delete(req.socket);
     try {
       this.checkHost(req);
+      if (this.options.nonce && req.method === 'GET' && req.url?.startsWith('/_ccs-tui/hello?')) {
+        const challenge = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('challenge') ?? '';
+        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
+      }
       this.checkKey(req);
       if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
@@ -369,6 +385,7 @@ export class ProxyServer {
         const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
         return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
+      await this.settingsIfFixed();
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
@@ -376,10 +393,10 @@ export class ProxyServer {
         return await this.serveModels(req, res, route, active);
       }
       if (req.method !== 'POST') throw new HttpError(405, `use POST for ${req.url}`, undefined, {}, 'wrong method');
-      // tui.json was broken when the proxy read it: its endpoint overrides are unknown, so no account's
-      // token goes upstream (store/settings.ts endpointOverrides); a restart after the fix serves.
+      // tui.json is broken (settingsIfFixed read it again just now): its endpoint overrides are
+      // unknown, so no account's token goes upstream (store/settings.ts endpointOverrides).
       const unreadable = settingsUnreadable(this.options.settings);
-      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; restart the proxy once it is fixed`, 'api_error', {}, 'tui.json unreadable');
+      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; the proxy reads it again on each request`, 'api_error', {}, 'tui.json unreadable');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {
@@ -398,6 +415,27 @@ export class ProxyServer {
     } finally {
       this.inFlight.delete(active);
     }
+  }
+
+  /** The settings the proxy serves with (tui.json as read at start, or once fixed: rereadSettings). */
+  get settings(): TuiSettings {
+    return this.options.settings;
+  }
+
+  /**
+   * While the settings came from a broken tui.json, reads it again (rereadSettings); once it parses,
+   * serves with it: rows, pools (their rotation strategy) and live lists asked while broken are
+   * dropped, to be made again from the fixed file.
+   */
+  private async settingsIfFixed(): Promise<void> {
+    if (!this.options.rereadSettings || settingsUnreadable(this.options.settings) === undefined) return;
+    const fixed = await this.options.rereadSettings();
+    if (!fixed || settingsUnreadable(this.options.settings) === undefined) return;
+    this.options.settings = fixed;
+    this.resolvedProviders.clear();
+    this.pools.clear();
+    this.poolSources.clear();
+    this.liveLists.forget();
   }
 
   private checkHost(req: IncomingMessage): void {
@@ -453,8 +491,8 @@ export class ProxyServer {
     if (!row) throw new HttpError(404, `unknown provider "${sanitizeLine(id)}"`, 'not_found_error');
     let resolved = this.resolvedProviders.get(row.id);
     if (!resolved) {
-      // tui.json was broken when the proxy read it: rows without overrides serve status and model
-      // lists; nothing is sent upstream (handle refuses, endpointOverrides and refreshes throw).
+      // tui.json is broken: rows without overrides serve status and model lists; nothing is sent
+      // upstream (handle refuses, endpointOverrides and refreshes throw).
       resolved = resolveProvider(settingsUnreadable(this.options.settings) === undefined ? this.options.settings : DEFAULT_SETTINGS, row.id);
       this.resolvedProviders.set(row.id, resolved);
     }

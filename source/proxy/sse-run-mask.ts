@@ -14,6 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
+import {LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
@@ -150,7 +151,12 @@ export class SseRunMasker {
   /** The field key of each run seen (for the carry). */
   private readonly runFields = new Map<string, string>();
 
-  constructor(private readonly redactor: Redactor) {}
+  /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
+  private readonly logprobs: LogprobsMasker;
+
+  constructor(private readonly redactor: Redactor) {
+    this.logprobs = new LogprobsMasker(redactor, true);
+  }
 
   /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
   push(chunk: Buffer): Buffer {
@@ -165,8 +171,10 @@ export class SseRunMasker {
     const hadPartial = this.partial.length > 0;
     this.partial = text.slice(complete);
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
+    // Log probabilities (rare: a client asked for them) make every event go through onEvent.
+    const logprobs = mayHoldLogprobs(text);
     let from = 0;
-    if (this.held.length === 0) {
+    if (this.held.length === 0 && !logprobs) {
       const first = this.firstHoldingField(text, complete);
       if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
       from = text.lastIndexOf('\n\n', first) + 2;
@@ -179,7 +187,7 @@ export class SseRunMasker {
       this.onEvent(text.slice(start, end), out);
       start = end;
     }
-    return Buffer.from(out.join(''), 'latin1');
+    return this.sent(out);
   }
 
   /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
@@ -190,6 +198,12 @@ export class SseRunMasker {
     this.partial = '';
     if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
     this.passingJson = undefined;
+    return this.sent(out);
+  }
+
+  /** Events going out, in order, as bytes: those whose log probabilities spell a credential without them (LogprobsMasker). */
+  private sent(out: string[]): Buffer {
+    for (let i = 0; i < out.length; i++) if (mayHoldLogprobs(out[i]!)) out[i] = logprobsMasked(out[i]!, this.logprobs);
     return Buffer.from(out.join(''), 'latin1');
   }
 
@@ -458,6 +472,19 @@ function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
     });
   } else if (typeof json.type === 'string' && json.type.startsWith('response.') && json.type.endsWith('.delta') && changed.size > 0) empty(json as Record<string, unknown>, 'logprobs');
   return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+}
+
+/** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
+function logprobsMasked(event: string, masker: LogprobsMasker): string {
+  const data = dataOf(event);
+  if (data === undefined) return event;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return event;
+  }
+  return masker.mask(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**

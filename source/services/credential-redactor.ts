@@ -1,16 +1,25 @@
 // The Redactor of a CCS dir: every credential of every token file in auth/ and auth-paused/ (not
-// only the accounts this process refreshed), plus extra secrets a caller adds (the proxy's API keys).
+// only the accounts this process refreshed), every credential such a file held before while this
+// process ran (PAST_SECRETS_PER_FILE), plus extra secrets a caller adds (the proxy's API keys).
 // Files are re-read only when their mtime or size changed, so asking often is cheap.
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import {credentialsOf, Redactor, type RedactOptions} from '../core/redact.js';
+import {credentialsOf, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
-/** How long (ms) a sent token stays masked after its file dropped it: longer than an answer streams (10 min idle limit). */
-const RETIRED_SENT_MS = 30 * 60_000;
+/**
+ * Credentials a token file held while this process ran and holds no more (a refresh, by this process
+ * or another, replaced them; the file was removed), kept masked per file: the most recent this many
+ * distinct values. An old access token stays valid until it expires (hours; days for codex), and an
+ * upstream may quote it, whether this process sent it or only read it. 16 values are the 8 versions
+ * before the current one of an access and refresh token pair (5 of codex's access, refresh and id
+ * tokens): more than a token's life at every provider's refresh lead, while a proxy that runs for
+ * months, refreshing every hour, keeps no more than 16 per token file.
+ */
+export const PAST_SECRETS_PER_FILE = 16;
 
 /**
  * The key of what this process sent from a token file (`sent`, noteSent) or got from a refresh of it
@@ -53,7 +62,8 @@ export class CredentialRedactor {
   private scannedDirs = '';
   private scannedAt = 0;
   private checkedAt = 0;
-  private mergedProcessSecrets = 0;
+  /** processVersion when this redactor last took the process's secrets in. */
+  private mergedProcessVersion = -1;
 
   constructor(private readonly paths: CcsPaths) {}
 
@@ -86,15 +96,20 @@ export class CredentialRedactor {
   }
 
   /**
-   * Secrets this process sent (a sent or refreshed entry, sentEntryKey) that no file stands for any more
-   * (removed, or a newer token sent from it), masked for RETIRED_SENT_MS more: a request that carried
-   * them may still be streaming, and its upstream may echo them.
+   * By token file: the credentials it (or what this process sent or got from a refresh of it: a
+   * sentEntryKey) held before and holds no more, oldest first, at most PAST_SECRETS_PER_FILE.
    */
-  private readonly retired: {secrets: string[]; until: number}[] = [];
+  private readonly past = new Map<string, string[]>();
 
-  private retire(secrets: string[]): void {
-    if (secrets.length === 0) return;
-    this.retired.push({secrets, until: Date.now() + RETIRED_SENT_MS});
+  /**
+   * `secrets` a file's entry held and dropped (replaced, or the file removed; `kept`: those it still
+   * holds), or that were read from it before this redactor existed: kept masked (PAST_SECRETS_PER_FILE).
+   */
+  keepPast(key: string, secrets: readonly string[], kept: readonly string[] = []): void {
+    const file = fileOfKey(key);
+    const list = withRecent(this.past.get(file), secrets, kept);
+    if (!list) return;
+    this.past.set(file, list);
     this.version++;
     this.built = undefined;
   }
@@ -105,11 +120,10 @@ export class CredentialRedactor {
       seen.stamp = stamp;
       return;
     }
-    // A token this process sent before from that file may still be in flight (a long stream): kept masked.
-    if (seen && file.includes(SENT_MARK)) this.retire(seen.secrets);
     this.files.set(file, {stamp, secrets});
     this.version++;
     this.built = undefined;
+    if (seen) this.keepPast(file, seen.secrets, secrets);
   }
 
   /**
@@ -121,9 +135,10 @@ export class CredentialRedactor {
     const now = Date.now();
     this.checkedAt = now;
     const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
-    for (const secret of processSecrets) this.extra.add(secret);
-    this.mergedProcessSecrets = processSecrets.size;
-    if (this.built && dirStamp === this.scannedDirs && now - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
+    const processChanged = this.mergedProcessVersion !== processVersion;
+    if (processChanged) for (const secret of processSecrets) this.extra.add(secret);
+    this.mergedProcessVersion = processVersion;
+    if (this.built && !processChanged && dirStamp === this.scannedDirs && now - this.scannedAt < FULL_SCAN_EVERY_MS && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
     this.scannedDirs = dirStamp;
@@ -155,11 +170,11 @@ export class CredentialRedactor {
         this.remember(file, stamp, secrets);
       }
     }
-    // A sent or refreshed entry (sentEntryKey) lives as long as its file, then retired (see retire).
+    // A sent or refreshed entry (sentEntryKey) lives as long as its file; what a file gone held stays masked (keepPast).
     for (const [file, seen] of this.files) {
       const base = fileOfKey(file);
       if (!present.has(base)) {
-        if (file !== base) this.retire(seen.secrets);
+        this.keepPast(file, seen.secrets);
         this.files.delete(file);
         // noteSent's "already noted" stood for the sent entry forgotten here: the proxy may send
         // that same token object again once the file is back (a pause and resume keep its stamp).
@@ -167,13 +182,9 @@ export class CredentialRedactor {
         this.version++;
       }
     }
-    while (this.retired.length > 0 && this.retired[0]!.until <= now) {
-      this.retired.shift();
-      this.version++;
-    }
-    const key = `${this.version}#${this.extra.size}`;
+    const key = `${this.version}#${this.extra.size}#${processVersion}`;
     if (this.built?.key !== key) {
-      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...this.retired.flatMap((r) => r.secrets), ...this.extra];
+      const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...[...this.past.values()].flat(), ...this.extra, ...[...processFiles.values()].flat()];
       this.built = {key, extra: this.extra.size, redactor: new Redactor(secrets)};
     }
     return this.built.redactor;
@@ -186,7 +197,7 @@ export class CredentialRedactor {
    * and two stat calls per look were a tenth of its time per request (issue 14).
    */
   currentForSender(): Redactor {
-    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessSecrets === processSecrets.size && this.built.extra === this.extra.size) {
+    if (this.built && Date.now() - this.checkedAt < SENDER_DIR_CHECK_EVERY_MS && this.mergedProcessVersion === processVersion && this.built.extra === this.extra.size) {
       return this.built.redactor;
     }
     return this.current();
@@ -195,6 +206,22 @@ export class CredentialRedactor {
   redact(text: string, options?: RedactOptions): string {
     return this.current().redact(text, options);
   }
+}
+
+/**
+ * `list` (oldest first) with `secrets` but `kept` moved or added to its end, cut to its last
+ * PAST_SECRETS_PER_FILE; `list` itself when nothing is added (undefined stays undefined).
+ */
+function withRecent(list: string[] | undefined, secrets: readonly string[], kept: readonly string[] = []): string[] | undefined {
+  for (const secret of secrets) {
+    if (kept.includes(secret)) continue;
+    list ??= [];
+    const at = list.indexOf(secret);
+    if (at !== -1) list.splice(at, 1);
+    list.push(secret);
+  }
+  if (list && list.length > PAST_SECRETS_PER_FILE) list.splice(0, list.length - PAST_SECRETS_PER_FILE);
+  return list;
 }
 
 function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
@@ -207,30 +234,69 @@ function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
  */
 const processSecrets = new Set<string>();
 
+/**
+ * Credentials read from files outside any token dir (an agent's own credential file, such as
+ * ~/.claude/.credentials.json), by file, each file's last PAST_SECRETS_PER_FILE: every
+ * CredentialRedactor masks them.
+ */
+const processFiles = new Map<string, string[]>();
+/** Bumped whenever processSecrets or processFiles gain a secret (a redactor then takes them in). */
+let processVersion = 0;
+
 /** Masks `secret` in every output of this process from now on (see processSecrets). */
 export function rememberSecret(secret: string | undefined): void {
-  if (secret) processSecrets.add(secret);
+  if (!secret || processSecrets.has(secret)) return;
+  processSecrets.add(secret);
+  processVersion++;
 }
 
-/** A Redactor of this process's remembered secrets and `more` (for an excerpt: core/redact.ts excerpt). */
+/** Masks the credentials just read from `file` (outside the token dirs) in every output of this process (see processFiles). */
+export function rememberFileSecrets(file: string, secrets: readonly (string | undefined)[]): void {
+  const known = processFiles.get(file);
+  const fresh = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH && !known?.includes(secret));
+  if (fresh.length === 0) return;
+  processFiles.set(file, withRecent(known, fresh)!);
+  processVersion++;
+}
+
+/** A Redactor of this process's remembered secrets (processSecrets, processFiles) and `more` (for an excerpt: core/redact.ts excerpt). */
 export function processRedactor(...more: (string | undefined)[]): Redactor {
-  return new Redactor([...processSecrets, ...more]);
+  return new Redactor([...processSecrets, ...[...processFiles.values()].flat(), ...more]);
 }
 
 const byRoot = new Map<string, CredentialRedactor>();
 /** Token dir (auth/, auth-paused/) → the redactor of its CCS dir. */
 const byTokenDir = new Map<string, CredentialRedactor>();
 
+/**
+ * Credentials read from the token files of a dir before any redactor covered it (the TUI lists its
+ * accounts before its first message is masked), by dir and file, each file's last
+ * PAST_SECRETS_PER_FILE: handed to the dir's redactor when it is made, which then masks them
+ * however the files changed meanwhile.
+ */
+const readEarlier = new Map<string, Map<string, string[]>>();
+
 // Token files the store reads (`accounts` lists 1,000 of them before it prints) are noted as read,
 // so the first masking of that output re-reads none of them, only stats them (stamps compared).
-onTokenFileRead((file, stamp, token) => byTokenDir.get(path.dirname(file))?.noteToken(file, stamp, token));
+onTokenFileRead((file, stamp, token) => {
+  const dir = path.dirname(file);
+  const redactor = byTokenDir.get(dir);
+  if (redactor) return redactor.noteToken(file, stamp, token);
+  let files = readEarlier.get(dir);
+  if (!files) readEarlier.set(dir, (files = new Map()));
+  files.set(file, withRecent(files.get(file), credentialsOf(token))!);
+});
 
 /** The shared redactor of a CCS dir (one per process and dir). */
 export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
   let redactor = byRoot.get(paths.root);
   if (!redactor) {
     byRoot.set(paths.root, (redactor = new CredentialRedactor(paths)));
-    for (const dir of [paths.authDir, paths.pausedDir]) byTokenDir.set(dir, redactor);
+    for (const dir of [paths.authDir, paths.pausedDir]) {
+      byTokenDir.set(dir, redactor);
+      for (const [file, secrets] of readEarlier.get(dir) ?? []) redactor.keepPast(file, secrets);
+      readEarlier.delete(dir);
+    }
   }
   return redactor;
 }

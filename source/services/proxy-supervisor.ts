@@ -14,9 +14,9 @@ import {loadCliproxyConfig} from '../store/cliproxy-config.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, type TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
-import {fetchProxyStatus, rotateRunningProxy, serveOnRunningProxy, startBackgroundProxy, stopPid, tailFile} from './proxy/control.js';
+import {fetchProxyStatus, rotateRunningProxy, serveOnRunningProxy, startBackgroundProxy, stopRecordedProxy, tailFile} from './proxy/control.js';
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
-import {proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
+import {processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
 import {UserError} from '../core/types.js';
 import {actionKey} from '../core/keymap.js';
 
@@ -90,6 +90,8 @@ export class ProxySupervisor {
   private cancelPoll: (() => void) | undefined;
   private readonly clock: Clock;
   private readonly onProcessExit = () => this.child?.kill('SIGTERM');
+  /** The record of the proxy followed while `managed` is `adopted`: what a stop signals, while it still names that process. */
+  private adopted: ProxyPidFile | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -147,7 +149,8 @@ export class ProxySupervisor {
     if (this.child || (this.state.managed === 'child' && (this.state.phase === 'restarting' || this.state.phase === 'starting'))) return false;
     // Being stopped (its pid file goes last): not to be followed again meanwhile.
     if (this.state.phase === 'stopping') return false;
-    const running = readRunningProxy(this.options.paths);
+    // A stale record (its proxy SIGKILLed, or gone with a reboot; its pid maybe another process's) is removed, and said so.
+    const running = readRunningProxy(this.options.paths, (line) => this.log(line));
     const following = this.state.managed === 'adopted' && this.state.phase === 'running';
     if (following && running && running.pid === this.state.pid) {
       // Switched live meanwhile (`ccs-tui run`, another TUI's `s`): its pid file says to what.
@@ -160,6 +163,7 @@ export class ProxySupervisor {
       if (following) this.showError('the proxy stopped', {...INITIAL_STATE, logTail: this.state.logTail});
       return false;
     }
+    this.adopted = running;
     this.update({
       ...INITIAL_STATE,
       phase: 'running',
@@ -273,7 +277,7 @@ export class ProxySupervisor {
     }
     // `x` came while it started: the stop is the last word, the new one goes too.
     if (generation !== this.generation) {
-      await stopPid(entry.pid);
+      await stopRecordedProxy(entry);
       removeProxyPidFile(this.options.paths, entry.pid);
       return false;
     }
@@ -298,7 +302,7 @@ export class ProxySupervisor {
       void loadCliproxyConfig(this.options.paths)
         .then(({config}) => {
           this.update({port: config.port});
-          return writeProxyPidFile(this.options.paths, {pid: child.pid!, port: config.port, startedAt: new Date().toISOString(), owner: 'tui', kind: 'cliproxy-binary'});
+          return writeProxyPidFile(this.options.paths, {pid: child.pid!, port: config.port, startedAt: new Date().toISOString(), owner: 'tui', kind: 'cliproxy-binary', processStart: processStartToken(child.pid!)});
         })
         .catch(() => undefined);
     }
@@ -456,9 +460,9 @@ export class ProxySupervisor {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
-    } else if (this.state.managed === 'adopted' && this.state.pid) {
-      await stopPid(this.state.pid);
-      removeProxyPidFile(this.options.paths, this.state.pid);
+    } else if (this.state.managed === 'adopted' && this.adopted) {
+      await stopRecordedProxy(this.adopted);
+      removeProxyPidFile(this.options.paths, this.adopted.pid);
     }
     // Replacing: the new proxy is on its way, so the state never says `stopped` in between (an `x`
     // read in that gap would find nothing to stop, and the restart would go on).

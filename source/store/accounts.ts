@@ -19,6 +19,7 @@ import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {clampProviderWait} from '../core/provider-wait.js';
+import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
@@ -961,7 +962,3 @@ function stringField(value: unknown): string | undefined {
 
 export {isUsable};
 
-/** Sets a field as an own data property (a "__proto__" field from a file stays data). */
-function setOwn(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
-}

@@ -1,6 +1,6 @@
 // The CCS registry, `cliproxy/accounts.json`. Unknown fields at every level are carried through
 // untouched, because CCS (and future CCS versions) own this file as much as we do.
-import {idMap} from '../core/id-map.js';
+import {idMap, setOwn} from '../core/id-map.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists} from './files.js';
 
@@ -119,11 +119,6 @@ class PartialValue extends Stop {
 
 const SCALAR = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
-/** Sets a member as an own property, "__proto__" included: names from files are data. */
-function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
-}
-
 /**
  * JSON read up to its first fault (a truncated write, a stray character): objects and arrays opened
  * before the fault hold the members completed before it (plus the partial container the fault cut)
@@ -154,7 +149,7 @@ export function parseUntilFault(text: string): {value: unknown; incomplete: Weak
           if (typeof key !== 'string' || text[at] !== ':') throw new Stop();
           at++;
           pending = {key};
-          setMember(out as Record<string, unknown>, key, value());
+          setOwn(out as Record<string, unknown>, key, value());
         } else {
           pending = {};
           (out as unknown[]).push(value());
@@ -169,7 +164,7 @@ export function parseUntilFault(text: string): {value: unknown; incomplete: Weak
       }
     } catch (error) {
       if (error instanceof PartialValue && pending) {
-        if (pending.key !== undefined) setMember(out as Record<string, unknown>, pending.key, error.value);
+        if (pending.key !== undefined) setOwn(out as Record<string, unknown>, pending.key, error.value);
         else (out as unknown[]).push(error.value);
       }
       incomplete.add(out);
@@ -198,7 +193,7 @@ function wholeFields(value: unknown, incomplete: WeakSet<object>, skip: readonly
   if (!isObject(value)) return out;
   for (const [key, field] of Object.entries(value)) {
     if (skip.includes(key) || (typeof field === 'object' && field !== null && incomplete.has(field))) continue;
-    setMember(out, key, field);
+    setOwn(out, key, field);
   }
   return out;
 }

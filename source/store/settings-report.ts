@@ -18,3 +18,8 @@ export function reportSettingsProblem(message: string): void {
   said.add(message);
   listener(message);
 }
+
+/** Whether a broken tui.json was already said in this process (a command that stops on it need not say it again). */
+export function settingsProblemSaid(): boolean {
+  return listener !== undefined && said.size > 0;
+}

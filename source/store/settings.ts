@@ -1,6 +1,7 @@
 // ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
 // except where a credential would leave the machine (the rule below, `endpointOverrides`).
+import {setOwn} from '../core/id-map.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
@@ -98,7 +99,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 function merge<T>(defaults: T, value: unknown): T {
   if (!isObject(defaults) || !isObject(value)) return (value === undefined ? defaults : value) as T;
   const out: Record<string, unknown> = {...defaults};
-  for (const [key, v] of Object.entries(value)) out[key] = key in out ? merge(out[key], v) : v;
+  for (const [key, v] of Object.entries(value)) setOwn(out, key, Object.hasOwn(out, key) ? merge(out[key], v) : v);
   return out as T;
 }
 
@@ -121,6 +122,27 @@ export async function loadSettings(paths: CcsPaths, {report = true}: {report?: b
     if (report) reportSettingsProblem(message);
     return {settings: {...DEFAULT_SETTINGS, [UNREADABLE]: error.message} as TuiSettings, problem: {file: paths.settings, cause: error.message, message, backup}};
   }
+}
+
+/**
+ * For a reader that started on a broken tui.json and waits for its fix (the proxy): each call reads
+ * the file again when it changed since the last call (size, mtime, inode) and returns its settings
+ * once it parses; undefined while it is still broken or unchanged. A removed file reads as the
+ * defaults, as it does at start. Not reported again: the reader said the problem once.
+ */
+export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | undefined> {
+  let stamp: string | undefined;
+  return async () => {
+    const {stat} = await import('node:fs/promises');
+    const next = await stat(paths.settings).then(
+      (s) => `${s.size}:${s.mtimeMs}:${s.ino}`,
+      () => 'missing',
+    );
+    if (next === stamp) return undefined;
+    stamp = next;
+    const {settings} = await loadSettings(paths, {report: false});
+    return settingsUnreadable(settings) === undefined ? settings : undefined;
+  };
 }
 
 /** Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer. */

@@ -5,7 +5,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
-import {CorruptFileError, parseJsonFile, readRegularFileSync, readTextIfExists, writeJsonAtomic, type RegularFile} from './files.js';
+import {CorruptFileError, parseJsonFile, readRegularFile, readRegularFileSync, writeJsonAtomic, type RegularFile} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -24,10 +24,10 @@ const layoutOf = (token: TokenFile) => providerForTokenType(token.type)?.adapter
 /** The file as the rest of ccs-tui reads it: flat credentials, whatever the file's layout. */
 const toFlat = (token: TokenFile): TokenFile => layoutOf(token)?.toFlat(token) ?? token;
 
+/** Reads a token file (flat, see toFlat); its listeners are told, as readTokenFileSync's are. */
 export async function readTokenFile(file: string): Promise<TokenFile | undefined> {
-  const text = await readTextIfExists(file);
-  if (text === undefined) return undefined;
-  return toFlat(validateTokenFile(file, parseJsonFile(file, text)));
+  const found = await readRegularFile(file);
+  return found && parsedToken(file, found);
 }
 
 /** Writes a (flat) token back in the layout the file has. */
@@ -46,13 +46,24 @@ export type TokenReadListener = (file: string, stamp: string, token: TokenFile) 
 const tokenReadListeners = new Set<TokenReadListener>();
 
 /**
- * Tells `listener` of every token file this process reads with readTokenFileSync from now on, so a
- * second reader of the same files (the credential masker after an account listing) need not read
- * and parse them again. Returns the function that stops it.
+ * Tells `listener` of every token file this process reads (readTokenFile, readTokenFileSync) from
+ * now on: a second reader of the same files (the credential masker after an account listing) need
+ * not read and parse them again, and every version of a file this process held a credential of is
+ * known to it, however soon the file changes again. Returns the function that stops it.
  */
 export function onTokenFileRead(listener: TokenReadListener): () => void {
   tokenReadListeners.add(listener);
   return () => tokenReadListeners.delete(listener);
+}
+
+/** A token file's text parsed and made flat, its listeners told. */
+function parsedToken(file: string, found: RegularFile): TokenFile {
+  const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
+  if (tokenReadListeners.size) {
+    const stamp = tokenFileStamp(found);
+    for (const listener of tokenReadListeners) listener(file, stamp, token);
+  }
+  return token;
 }
 
 /**
@@ -62,11 +73,7 @@ export function onTokenFileRead(listener: TokenReadListener): () => void {
 export function readTokenFileSync(file: string): ({token: TokenFile} & Omit<RegularFile, 'text'>) | undefined {
   const found = readRegularFileSync(file);
   if (!found) return undefined;
-  const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
-  if (tokenReadListeners.size) {
-    const stamp = tokenFileStamp(found);
-    for (const listener of tokenReadListeners) listener(file, stamp, token);
-  }
+  const token = parsedToken(file, found);
   // The fstat of the read: what a reader that keeps tokens stamps them with (AccountStore).
   return {token, mode: found.mode, mtimeMs: found.mtimeMs, size: found.size, ino: found.ino};
 }

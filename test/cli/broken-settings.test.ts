@@ -2,6 +2,7 @@
 // waits), and none sends an account's token anywhere, neither to the 127.0.0.1 endpoints the file
 // named before it broke nor to the public hosts of the defaults (the loopback guard would name them).
 import assert from 'node:assert/strict';
+import {readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {after, before, test} from 'node:test';
@@ -65,11 +66,53 @@ for (const args of [
   });
 }
 
-test('what waits says why: the live list, the quota read', async () => {
+test('a command that stops on it (run, login) says the stop in a line of its own, not the warning twice; --json has the cause', async () => {
+  for (const args of [['run', '--', '--version'], ['login', 'claude', '--no-browser']]) {
+    const run = await runBin(args, env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr, `${warning(ccs.paths.settings)}ccs-tui: stopped until tui.json is fixed (the warning above says where); nothing was sent\n`);
+  }
+  const json = await runBin(['login', 'claude', '--no-browser', '--json'], env);
+  assert.equal(json.code, 1, json.stderr);
+  assert.match((JSON.parse(json.stdout) as {error: string}).error, /tui\.json:3:1: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed/);
+  assert.deepEqual(gateway.requests.map((r) => r.path), []);
+});
+
+test('what waits says why: the live list', async () => {
   const models = await runBin(['models', 'claude', '--account', 'b@example.com', '--live'], env);
   assert.match(models.stderr, /no live list, showing the static one: .*tui\.json:3:1: invalid JSON/);
-  const quota = await runBin(['quota', '--json'], env);
-  const out = JSON.parse(quota.stdout);
-  const error = JSON.stringify(out);
-  assert.match(error, /tui\.json:3:1: invalid JSON.*no token is sent to any provider until it is fixed/);
+});
+
+test('quota shows the cached numbers, marked cached with their age, and why they do not move; exit 0 as for a revoked token', async () => {
+  const observedAt = new Date(Date.now() - 5 * 60_000 - 10_000).toISOString();
+  const resetsAt = new Date(Date.now() + 2 * 3600_000 + 30_000).toISOString();
+  const cache = {version: 1, accounts: {claude: {'b@example.com': {fetchedAt: observedAt, windows: [{kind: '5h', usedPct: 12, resetsAt, windowSeconds: 18000, source: 'usage-endpoint', observedAt}]}}}};
+  ccs.writeRaw('tui/quota-cache.json', JSON.stringify(cache));
+  try {
+    for (const args of [['quota'], ['quota', '--refresh']]) {
+      const run = await runBin(args, env);
+      assert.equal(run.code, 0, run.stderr);
+      // What is wrong, where: the one warning (file, line:col); each row says it briefly.
+      assert.ok(run.stderr.startsWith(warning(ccs.paths.settings)), run.stderr);
+      assert.equal(run.stderr, warning(ccs.paths.settings));
+      assert.match(run.stdout, /b@example\.com +5h 12% resets in 2h +cached 5m ago; waiting: quota reads wait until tui\.json is fixed$/m);
+      assert.match(run.stdout, /a@example\.com +no numbers yet +nothing cached; waiting: quota reads wait until tui\.json is fixed$/m);
+      assert.doesNotMatch(run.stdout, /unexpected/);
+    }
+    const json = await runBin(['quota', '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, warning(ccs.paths.settings));
+    const rows = JSON.parse(json.stdout) as {account: string; windows: {usedPct: number; observedAt: string}[]; error: {kind: string; message: string}}[];
+    const b = rows.find((r) => r.account === 'b@example.com')!;
+    assert.deepEqual(b.windows.map((w) => [w.usedPct, w.observedAt]), [[12, observedAt]]);
+    for (const row of rows) {
+      assert.equal(row.error.kind, 'settings-unreadable');
+      assert.match(row.error.message, /tui\.json:3:1: invalid JSON \(Expected property name or '\}'\); quota reads wait until it is fixed \(its endpoint overrides are unknown, so no token is sent to any provider\)$/);
+    }
+    assert.deepEqual(gateway.requests.map((r) => r.path), []);
+    // Nothing was read, so nothing is recorded: the cache file is as it was.
+    assert.deepEqual(JSON.parse(readFileSync(path.join(ccs.paths.state, 'quota-cache.json'), 'utf8')), cache);
+  } finally {
+    rmSync(path.join(ccs.paths.state, 'quota-cache.json'), {force: true});
+  }
 });

@@ -96,6 +96,16 @@ test('vertex: a service-account key on stdin is validated before it is stored', 
     assert.match(bad.stderr, /field "type" is "authorized_user", expected "service_account"/);
     const missing = await runBin(['login', 'vertex'], ccs.env, JSON.stringify({...good, client_email: undefined}));
     assert.match(missing.stderr, /field "client_email" is missing/);
+    // A key (not a key file) pasted by mistake: the error says where the JSON breaks, none of the key.
+    for (const secret of ['AIzaSyD4-not-a-key-file-0123456789abcdef', 'sk-ant-oat01-notakeyfile0123456789abcdef', '{"private_key": sk-ant-oat01-notakeyfile0123456789']) {
+      const pasted = await runBin(['login', 'vertex'], ccs.env, `${secret}\n`);
+      const jsonError = await runBin(['login', 'vertex', '--json'], ccs.env, `${secret}\n`);
+      assert.equal(pasted.code, 1, pasted.stderr);
+      assert.match(pasted.stderr, /^ccs-tui: stdin:1:\d+: invalid JSON \(/);
+      for (const output of [pasted.stdout + pasted.stderr, jsonError.stdout + jsonError.stderr]) {
+        assert.ok(!/AIzaSy|sk-ant-o|notakey/.test(output), output);
+      }
+    }
     const ok = await runBin(['login', 'vertex'], ccs.env, JSON.stringify(good));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Added vertex account sa@proj-1\.iam\.gserviceaccount\.com/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {renameSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
-import {credentialRedactor} from '../../source/services/credential-redactor.js';
+import {credentialRedactor, PAST_SECRETS_PER_FILE} from '../../source/services/credential-redactor.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {tokenFileStamp} from '../../source/store/tokens.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -43,4 +43,39 @@ test('a token the proxy sends is masked even when its file on disk holds another
   for (const look of [redactor.currentForSender(), redactor.current()]) {
     assert.equal(look.redact('a kimi-sent-access-0123456789 b kimi-disk-access-0123456789'), 'a kimi…(redacted) b kimi…(redacted)');
   }
+});
+
+test('a listing read a token, then another process replaced the file: the token it read stays masked (accounts --json, the TUI)', async () => {
+  const file = ccs.writeToken('gemini-e@example.com.json', tokenFixture('gemini', 'e@example.com', {access_token: 'ya29.listed-then-replaced-0123456789', refresh_token: '1//listed-refresh-0123456789'}));
+  const redactor = credentialRedactor(ccs.paths);
+  await new AccountStore(ccs.paths).load(); // what the listing prints comes from this read
+  const fresh = ccs.writeToken('gemini-e.tmp', tokenFixture('gemini', 'e@example.com', {access_token: 'ya29.written-meanwhile-0123456789'}));
+  renameSync(fresh, file);
+  assert.equal(redactor.redact('a ya29.listed-then-replaced-0123456789 b 1//listed-refresh-0123456789 c ya29.written-meanwhile-0123456789'), 'a ya29…(redacted) b 1//l…(redacted) c ya29…(redacted)');
+});
+
+test('a file replaced before this process read it through the store: the version its async read saw stays masked', async () => {
+  const store = new AccountStore(ccs.paths);
+  const file = ccs.writeToken('kimi-f@example.com.json', tokenFixture('kimi', 'f@example.com', {access_token: 'kimi-first-version-0123456789'}));
+  const redactor = credentialRedactor(ccs.paths);
+  redactor.current();
+  const account = (await store.load()).accounts.find((a) => a.email === 'f@example.com')!;
+  // Replaced, read by a caller that sends it (a quota poll, a refresh), then replaced again before any scan.
+  renameSync(ccs.writeToken('kimi-f.tmp', tokenFixture('kimi', 'f@example.com', {access_token: 'kimi-second-version-0123456789'})), file);
+  assert.equal((await store.readToken(account))?.access_token, 'kimi-second-version-0123456789');
+  renameSync(ccs.writeToken('kimi-f.tmp', tokenFixture('kimi', 'f@example.com', {access_token: 'kimi-third-version-0123456789', size: 'x'.repeat(40)})), file);
+  assert.equal(redactor.redact('x kimi-second-version-0123456789'), 'x kimi…(redacted)');
+});
+
+test('a file refreshed many times: the recent credentials stay masked, and what is kept per file is bounded', () => {
+  const file = ccs.writeToken('qwen-g@example.com.json', tokenFixture('qwen', 'g@example.com'));
+  const redactor = credentialRedactor(ccs.paths);
+  redactor.current();
+  const version = (n: number) => tokenFixture('qwen', 'g@example.com', {access_token: `qwen-access-v${n}-0123456789`, refresh_token: `qwen-refresh-v${n}-0123456789`});
+  const before = redactor.current().size;
+  for (let n = 0; n < 200; n++) redactor.noteToken(file, `stamp ${n}`, version(n));
+  // The last PAST_SECRETS_PER_FILE values before the current ones: 8 versions of 2 values (a scan
+  // of the dir reads the file's own token meanwhile: one of them may be the last one noted).
+  for (let n = 193; n < 200; n++) assert.equal(redactor.currentForSender().redact(`qwen-access-v${n}-0123456789`), 'qwen…(redacted)', `version ${n}`);
+  assert.ok(redactor.current().size <= before + PAST_SECRETS_PER_FILE, `kept ${redactor.current().size - before} past values of one file`);
 });

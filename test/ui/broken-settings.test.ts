@@ -37,15 +37,18 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
   tui = await renderTui({paths: fx.ccs.paths, width: 140, height: 30, route: {screen: 'quota', params: {provider: 'claude'}}, services: {quota}});
   // The poller follows tui.json as app-services.ts wires it (renderTui's own poller is replaced).
   tui.services.settings.subscribe(({settings}) => quota.updateSettings(settings));
-  // The banner: the file relative to the CCS dir (the account rows say it too, after `unexpected:`).
+  // The banner: the file relative to the CCS dir, its position and what waits.
   const banner = /^(?!.*unexpected).*tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent/m;
   await tui.waitFor((f) => banner.test(f));
   await tui.press('M');
   const messages = flat(await tui.waitFor(/problem:/));
   assert.match(messages, /problem: tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed \(its endpoint overrides are unknown\): quota reads, token refreshes, live model lists, logins and the proxy wait/);
   await tui.press('escape');
-  // The account says why its numbers do not move.
-  await tui.waitFor(/user@example\.com {2}! unexpected: \S*tui\.json:1:16: invalid JSON/);
+  // The account says why its numbers do not move, briefly (the banner and M say where): no path, no `unexpected:`.
+  const frame = await tui.waitFor(/user@example\.com {2}! quota polls paused until tui\.json is fixed \(M shows why\)$/m);
+  assert.doesNotMatch(frame, /unexpected/);
+  const rows = frame.split('\n').filter((line) => line.includes('user@example.com'));
+  assert.ok(rows.length > 0 && rows.every((line) => !line.includes(fx.ccs.paths.root)), rows.join('\n'));
   assert.deepEqual(fx.upstream.requests.map((r) => r.path), []);
   assert.deepEqual(guard.blocked, []);
 

@@ -2,6 +2,7 @@
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
@@ -55,10 +56,13 @@ const start: CommandSpec = {
     const entry = await startBackgroundProxy(
       ctx.paths,
       {port: portValue(values.port), provider: values.provider, account: values.account},
-      {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary},
+      {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx)},
     );
     if (values.json) printJson(ctx, entry);
-    else ctx.stdout.write(`proxy started: pid ${entry.pid}, http://127.0.0.1:${entry.port}${entry.provider ? `, ${entry.provider}` : ''}${entry.account ? ` / ${entry.account}` : ''}\nexports for Claude Code: ccs-tui env${entry.provider ? ` ${entry.provider}` : ''}\n`);
+    else {
+      const [provider, account] = [entry.provider && sanitizeLine(entry.provider), entry.account && sanitizeLine(entry.account)];
+      ctx.stdout.write(`proxy started: pid ${entry.pid}, http://127.0.0.1:${entry.port}${provider ? `, ${provider}` : ''}${account ? ` / ${account}` : ''}\nexports for Claude Code: ccs-tui env${provider ? ` ${provider}` : ''}\n`);
+    }
     return 0;
   },
 };
@@ -71,7 +75,7 @@ const stop: CommandSpec = {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {stopRunningProxy} = await import('../../services/proxy/control.js');
     const {noProxyText} = await import('../../services/proxy/wording.js');
-    const stopped = await stopRunningProxy(ctx.paths);
+    const stopped = await stopRunningProxy(ctx.paths, undefined, sayStale(ctx));
     if (values.json) printJson(ctx, {stopped: Boolean(stopped), pid: stopped?.pid ?? null});
     else ctx.stdout.write(stopped ? `proxy stopped (pid ${stopped.pid})\n` : `${noProxyText('ccs-tui proxy start')}\n`);
     return 0;
@@ -89,7 +93,7 @@ const status: CommandSpec = {
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
     const {withAdvice} = await import('../../store/errors.js');
     const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
-    const running = readRunningProxy(ctx.paths);
+    const running = readRunningProxy(ctx.paths, sayStale(ctx));
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
     // A provider without an account is its pool: how many accounts it rotates over.
     const pool = Boolean(running?.provider && !running.account);
@@ -140,7 +144,8 @@ const status: CommandSpec = {
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
       ...coolingLines(live?.cooling, now),
     ];
-    ctx.stdout.write(`${lines.join('\n')}\n`);
+    // Each line is sanitised whole as well: what the record and the answer hold is data, whichever field it is in.
+    ctx.stdout.write(`${lines.map(sanitizeLine).join('\n')}\n`);
     return 0;
   },
 };
@@ -181,5 +186,8 @@ const env: CommandSpec = {
     return 0;
   },
 };
+
+/** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */
+const sayStale = (ctx: CliContext) => (line: string) => ctx.stderr.write(`ccs-tui: ${line}\n`);
 
 export const proxyCommands: readonly CommandSpec[] = [serve, start, stop, status, env];

@@ -5,6 +5,7 @@
 // now, bypassing any 429 backoff. Exit 3 when every listed account is used up, so scripts can guard.
 import {accountLabel} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
+import {formatDuration} from '../../core/relative-time.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {quotaErrorText, type QuotaErrorInfo} from '../../services/quota/errors.js';
@@ -43,7 +44,7 @@ const quota: CommandSpec = {
       {required: []},
     );
     const provider = values.provider === undefined ? undefined : knownProvider(values.provider);
-    const [{worldDeps}, {loadSettings}, service, cacheModule] = await Promise.all([
+    const [{worldDeps}, {loadSettings, settingsUnreadable}, service, cacheModule] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/quota/service.js'),
@@ -55,6 +56,17 @@ const quota: CommandSpec = {
     const accounts = snapshot.accounts.filter((a) => !provider || a.provider === provider);
     const deps = {...world, settings};
     const cache = await cacheModule.readQuotaCache(ctx.paths);
+    const staleAfterMs = settings.quota.staleAfterSeconds * 1000;
+    // tui.json is broken (said once by loadSettings' warning): nothing is asked, as for an account
+    // that cannot be read: the cached numbers, each account saying why they do not move.
+    const unreadable = settingsUnreadable(settings);
+    if (unreadable !== undefined) {
+      const entries = accounts.map((a) => {
+        const cached = cacheModule.cacheEntry(cache, a.provider, a.id);
+        return service.hasQuotaSource(a.provider) ? service.waitingForSettings(cached, unreadable) : (cached ?? {windows: []});
+      });
+      return await printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs});
+    }
     // Results are written in batches: one read-modify-write of the cache for many accounts.
     const sink = new cacheModule.QuotaCacheWriter(ctx.paths);
     // A few requests at a time (1,000 accounts are not 1,000 connections at once); a request does not
@@ -67,7 +79,7 @@ const quota: CommandSpec = {
       return {entry: change ? sink.update(account.provider, account.id, change) : Promise.resolve(cached ?? {windows: []})};
     });
     const entries = await Promise.all(written.map((w) => w.entry));
-    return await printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs: settings.quota.staleAfterSeconds * 1000});
+    return await printQuota(ctx, accounts, entries, {json: values.json, provider, staleAfterMs});
   },
 };
 
@@ -105,12 +117,18 @@ export async function printQuota(
       r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
       : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
       : 'no numbers yet',
-      r.error ? quotaErrorText(r.error) : '',
+      r.error ? `${r.error.kind === 'settings-unreadable' ? `${cachedAge(r.windows, now)}; ` : ''}${quotaErrorText(r.error)}` : '',
     ]);
     ctx.stdout.write((await formatTable(ctx, [['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));
   }
   const allExhausted = rows.length > 0 && rows.every((r) => isExhausted(r.windows, now));
   return allExhausted ? EXIT_EXHAUSTED : 0;
+}
+
+/** How old the cached numbers shown are (`cached 5m ago`, from the newest window read), for a row that could not be read now. */
+function cachedAge(windows: readonly QuotaWindow[], now: number): string {
+  const newest = Math.max(...windows.map((w) => Date.parse(w.observedAt)).filter((at) => !Number.isNaN(at)));
+  return Number.isFinite(newest) ? `cached ${formatDuration(now - newest)} ago` : 'nothing cached';
 }
 
 export const quotaCommands: CommandSpec[] = [quota];

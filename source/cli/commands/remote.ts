@@ -1,6 +1,7 @@
 // Commands on a remote target (`--target NAME`). The account and rule-editing commands run unchanged
 // ('same': they get the target's AccountService or rules); the others have a remote implementation
 // here, talking to the server's Management API instead of this machine's files.
+import {ownValue} from '../../core/id-map.js';
 import type {ModelResolution} from '../../core/model-rules.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
@@ -187,7 +188,7 @@ const REFUSED_THERE = new Set(['use']);
  */
 export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
   await loadTargetSettings(ctx);
-  const remote = REMOTE_COMMANDS[command.name.join(' ')];
+  const remote = ownValue(REMOTE_COMMANDS, command.name.join(' '));
   if (remote === 'same') return command.run(ctx, args);
   if (remote) return remote.call(command, ctx, args);
   throw new UserError(

@@ -2,14 +2,16 @@
 // (as sent, percent-encoded or JSON-escaped: charPattern; base64: base64Cores), letters sent as JSON
 // `\u00XX` escapes (ESCAPED_VERBATIM: no encoder writes them, but a client decodes them), how a
 // found echo is decoded back and shown masked (decodeEchoed, redactedForm), and the characters no
-// encoding touches (VERBATIM). Every other file here builds on these, so this one imports none.
+// encoding touches (VERBATIM). Every other file here builds on these, so this one imports none of
+// them (only core/code-units.ts, which cuts text without splitting a character).
+import {headOf} from '../code-units.js';
 
 /** Secrets shorter than this are not masked (they would mask ordinary words and numbers). */
 export const MIN_SECRET_LENGTH = 8;
 
-/** `sk-ant-oat01-…` → `sk-a…(redacted)`. */
+/** `sk-ant-oat01-…` → `sk-a…(redacted)` (three code units shown when the fourth would be half a character). */
 export function redactedForm(secret: string): string {
-  return `${secret.slice(0, 4)}…(redacted)`;
+  return `${headOf(secret, 4)}…(redacted)`;
 }
 
 export function escapeRegExp(text: string): string {

@@ -1,5 +1,6 @@
 // Text from the network or a file cut to a message's length without showing a credential: excerpt
 // (masked, sanitised, then cut) and cutText. Above the Redactor, which excerpt takes as a masker.
+import {pairSafeIndex} from '../code-units.js';
 import {sanitizeLine} from '../sanitize.js';
 import type {Redactor} from './redactor.js';
 
@@ -31,7 +32,8 @@ const CUT_TOKEN_SHOWN = 4;
  */
 export function cutText(text: string, max: number): string {
   if (text.length <= max) return text;
-  let cut = max;
+  // Never half a surrogate pair (core/code-units.ts).
+  let cut = pairSafeIndex(text, max);
   let start = cut;
   while (start > 0 && TOKEN_CHAR.test(text[start - 1]!)) start--;
   if (TOKEN_CHAR.test(text[cut]!) && cut - start > CUT_TOKEN_SHOWN) cut = start;

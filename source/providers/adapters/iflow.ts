@@ -2,6 +2,7 @@
 // answers them with a model error, so the proxy sends the current id instead (PROVIDERS.md, iFlow).
 // The model rules preview shows the same mapping ("sent as").
 import {nodeCrypto} from '../../core/crypto.js';
+import {ownValue} from '../../core/id-map.js';
 import {parseJsonObject} from '../../core/json-object.js';
 import {normalizeKeepingSuffix} from '../../core/model-rules.js';
 import type {UpstreamFailure} from '../../core/pool.js';
@@ -24,7 +25,7 @@ export const IFLOW_LEGACY_MODELS: Readonly<Record<string, string>> = {
  * thinking suffix survives (`kimi-k2.5(8192)` → `kimi-k2(8192)`, CCS's normaliser).
  */
 export function normalizeIflowModel(id: string): string {
-  return normalizeKeepingSuffix((bare) => IFLOW_LEGACY_MODELS[bare.trim().toLowerCase()] ?? bare, id);
+  return normalizeKeepingSuffix((bare) => ownValue(IFLOW_LEGACY_MODELS, bare.trim().toLowerCase()) ?? bare, id);
 }
 
 // Request signing (the integration audit's fix). iFlow checks `x-iflow-signature`, an HMAC-SHA256
@@ -82,7 +83,7 @@ export function iflowError(status: number, bodyText: string): IflowError | undef
   const body = parseJsonObject(bodyText); // not JSON: the status decides
   const nested = body?.error as Record<string, unknown> | undefined;
   const candidates = [body?.status, body?.code, nested?.code, nested?.status, status].map((v) => (v === undefined || v === null ? '' : String(v)));
-  const code = candidates.find((c) => IFLOW_ERRORS[c] !== undefined);
+  const code = candidates.find((c) => Object.hasOwn(IFLOW_ERRORS, c));
   if (!code) return undefined;
   // A successful completion that merely carries a numeric field is not an error.
   if (status >= 200 && status < 300 && Array.isArray(body?.choices)) return undefined;

@@ -1,6 +1,7 @@
 // Kimi's auth server wants to know which device asks: X-Msh-* headers on every call, with a device
 // id that stays the same for the account (kept in its token file as `device_id`).
 import os from 'node:os';
+import {ownValue} from '../../core/id-map.js';
 import {isoFromInstant, kindForWindowSeconds, numberOrNull, sortWindows, WINDOW_SECONDS} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
 import type {ProviderAdapter, QuotaContext} from '../types.js';
@@ -52,7 +53,7 @@ export const fetchKimiQuota = async (ctx: QuotaContext): Promise<QuotaWindow[]> 
     if (!isObject(limit) || !isObject(limit.window) || !isObject(limit.detail)) continue;
     const duration = numberOrNull(limit.window.duration);
     const unit = String(limit.window.timeUnit ?? 'MINUTE').toUpperCase().replace(/^TIME_UNIT_/, '').replace(/S$/, '');
-    const seconds = duration === null ? null : duration * (TIME_UNIT_SECONDS[unit] ?? 60);
+    const seconds = duration === null ? null : duration * (ownValue(TIME_UNIT_SECONDS, unit) ?? 60);
     const kind = kindForWindowSeconds(seconds);
     if (!kind || kind === 'weekly') continue;
     windows.push(usageWindow(kind, kimiUsedPct(limit.detail), isoFromInstant(limit.detail.resetTime ?? limit.detail.reset_time), seconds, ctx.now));

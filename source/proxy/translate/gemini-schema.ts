@@ -5,7 +5,7 @@
 // cleans the same keywords. Rewritten rather than dropped where the meaning survives: `$ref` is
 // inlined from `$defs`/`definitions`, `const` becomes a one-value enum, `["string","null"]` becomes
 // `nullable`, `oneOf` becomes `anyOf`, `allOf` is merged.
-import {asArray, isRecord, type JsonObject} from './json.js';
+import {asArray, isRecord, setOwn, type JsonObject} from './json.js';
 
 const KEPT = new Set(['type', 'format', 'description', 'nullable', 'enum', 'items', 'properties', 'required', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength', 'anyOf', 'propertyOrdering', 'title']);
 const STRING_FORMATS = new Set(['enum', 'date-time']);
@@ -50,7 +50,7 @@ function clean(node: JsonObject, root: JsonObject, depth: number): JsonObject {
   if (schema.const !== undefined) out.enum = [String(schema.const)];
 
   for (const [key, value] of Object.entries(schema)) {
-    if (!KEPT.has(key) || key in out || key === 'anyOf') continue;
+    if (!KEPT.has(key) || Object.hasOwn(out, key) || key === 'anyOf') continue;
     if (key === 'properties') {
       if (!isRecord(value) || Object.keys(value).length === 0) continue;
       out.properties = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, isRecord(sub) ? clean(sub, root, depth) : {}]));
@@ -89,7 +89,7 @@ function mergeAllOf(schema: JsonObject): JsonObject {
     for (const [key, value] of Object.entries(part)) {
       if (key === 'properties' && isRecord(value)) merged.properties = {...(isRecord(merged.properties) ? merged.properties : {}), ...value};
       else if (key === 'required') merged.required = [...asArray(merged.required), ...asArray(value)];
-      else if (!(key in merged)) merged[key] = value;
+      else if (!Object.hasOwn(merged, key)) setOwn(merged, key, value);
     }
   }
   return merged;

@@ -1,7 +1,10 @@
 // Reading untrusted JSON (client requests, upstream bodies) without `any`: every accessor checks the
 // shape and answers undefined (or an empty value) for anything else, so translators never throw on a
 // missing field and never read an object's prototype keys.
+import {setOwn} from '../../core/id-map.js';
+
 export {parseJsonObject} from '../../core/json-object.js';
+export {setOwn};
 
 export type JsonObject = Record<string, unknown>;
 
@@ -37,10 +40,6 @@ export function withoutKeys(body: JsonObject, keys: readonly string[]): JsonObje
   return out;
 }
 
-/** `target[key] = value` that defines an own property even for `__proto__` (keys come from requests). */
-export function setOwn(target: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true});
-}
 
 /**
  * Tool-call arguments as an object: OpenAI sends them as a JSON string that may be empty (`""` for

@@ -1,5 +1,6 @@
 // Server-sent events (WHATWG HTML § 9.2 "event stream interpretation"), both ways. The parser accepts
 // the upstream's bytes split anywhere: inside a line, between `\r` and `\n`, inside a UTF-8 sequence.
+import {headOf} from '../../core/code-units.js';
 
 export interface SseEvent {
   /** The `event:` field; undefined when the event had none (the spec's default type "message"). */
@@ -101,7 +102,7 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.addData(value);
     else if (field === 'event') this.event = value;
-    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = `${this.notSse}${line}\n`.slice(0, 1001); // one more: whoever cuts it sees the cut (cutText)
+    else if (field !== 'id' && field !== 'retry' && this.notSse.length < 1000) this.notSse = headOf(`${this.notSse}${line}\n`, 1001); // one more: whoever cuts it sees the cut (cutText)
     return undefined;
   }
 

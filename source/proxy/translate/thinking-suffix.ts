@@ -19,7 +19,7 @@ export function parseThinkingSuffix(suffix: string): ThinkingSetting | undefined
   if (word === 'auto' || word === '-1') return {kind: 'auto'};
   if (word === 'none' || word === '0') return {kind: 'none'};
   if (/^\d+$/.test(word)) return {kind: 'budget', tokens: Number(word)};
-  if (word in LEVEL_BUDGET) return {kind: 'level', level: word as Level};
+  if (Object.hasOwn(LEVEL_BUDGET, word)) return {kind: 'level', level: word as Level};
   return undefined;
 }
 

@@ -198,7 +198,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
 
   const notes: string[] = [];
   const warnings: string[] = [];
-  const running = readRunningProxy(paths);
+  // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
+  const running = readRunningProxy(paths, (line) => notes.push(line));
   let port: number;
   let startedProxy = false;
   if (!running) {

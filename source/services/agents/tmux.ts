@@ -11,6 +11,8 @@ import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
+import {cutText} from '../../core/redact.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -63,7 +65,7 @@ export async function launchInTmux(plan: AgentPlan, paths: CcsPaths, where: 'win
   // The launcher deletes it at once; this only covers a pane that died before its shell ran.
   setTimeout(removeEnvFile, ENV_FILE_TTL_MS).unref();
   const pid = Number(output.trim());
-  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`tmux did not report the agent's pid (it printed "${output.trim().slice(0, 40)}")`);
+  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`tmux did not report the agent's pid (it printed "${cutText(sanitizeLine(output.trim()), 40)}")`);
   await addRunningAgent(paths, runningEntry(plan, pid, 'tmux'));
   return pid;
 }

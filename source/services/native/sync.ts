@@ -25,6 +25,7 @@ import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {rememberFileSecrets} from '../credential-redactor.js';
 import {withRefreshLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
@@ -151,7 +152,10 @@ async function readAgentFile(format: NativeFormat, file: string): Promise<FileRe
     const json = JSON.parse(text) as unknown;
     if (!isRecord(json)) return {kind: 'corrupt', text};
     const mtimeMs = (await fs.stat(file).catch(() => undefined))?.mtimeMs ?? Date.now();
-    return {kind: 'ok', text, json, tokens: format.read(json), mtimeMs};
+    const tokens = format.read(json);
+    // The agent's own tokens (it refreshes them itself): masked in every output from now on, as a token file's are.
+    if (tokens) rememberFileSecrets(file, [tokens.accessToken, tokens.refreshToken, tokens.idToken]);
+    return {kind: 'ok', text, json, tokens, mtimeMs};
   } catch {
     return {kind: 'corrupt', text};
   }

@@ -7,7 +7,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {credentialRedactor} from '../credential-redactor.js';
@@ -280,9 +280,10 @@ const SERVICE_ACCOUNT_FIELDS = ['client_email', 'private_key', 'project_id'] as 
 export function validateServiceAccount(file: string, text: string): Record<string, string> {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // parseJsonFile's reason leaves out the text V8 quotes: a key pasted by mistake is a secret.
+    data = parseJsonFile(file, text);
   } catch (error) {
-    throw new UserError(`${file}: not JSON (${(error as Error).message.split('\n')[0]})`);
+    throw error instanceof CorruptFileError ? new UserError(error.message) : error;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UserError(`${file}: expected a JSON object`);
   const account = data as Record<string, unknown>;

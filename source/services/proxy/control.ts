@@ -9,7 +9,7 @@ import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
-import {alreadyRunningText, isProcessAlive, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
+import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,9 +32,10 @@ export function tailFile(file: string, lines: number): string[] {
 export async function startBackgroundProxy(
   paths: CcsPaths,
   target: ServeTarget,
-  options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number} = {},
+  options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number; onStale?: (line: string) => void} = {},
 ): Promise<ProxyPidFile> {
-  const running = readRunningProxy(paths);
+  // A stale record (pid-file.ts readRunningProxy) is no refusal: the new proxy replaces it.
+  const running = readRunningProxy(paths, options.onStale);
   if (running) {
     throw new UserError(alreadyRunningText(running));
   }
@@ -56,7 +57,7 @@ export async function startBackgroundProxy(
     await sleep(500);
     if (exited === undefined && child.pid) {
       const {config} = await loadCliproxyConfig(paths);
-      const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary', startedBy: process.pid};
+      const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary', startedBy: process.pid, processStart: processStartToken(child.pid)};
       await writeProxyPidFile(paths, entry);
       return entry;
     }
@@ -76,52 +77,76 @@ export async function startBackgroundProxy(
   throw new UserError(`the proxy did not start${why}`, exited === 2 ? 2 : 1);
 }
 
-/** Stops the running proxy (SIGTERM, then SIGKILL after `graceMs`). Undefined when none was running. */
-export async function stopRunningProxy(paths: CcsPaths, graceMs = 5000): Promise<ProxyPidFile | undefined> {
-  const running = readRunningProxy(paths);
+/**
+ * Stops the running proxy (SIGTERM, then SIGKILL after `graceMs`). Undefined when none was running;
+ * a stale tui/proxy.json (its proxy gone, its pid maybe another process's) is removed, said to
+ * `onStale`, and nothing is signalled.
+ */
+export async function stopRunningProxy(paths: CcsPaths, graceMs = 5000, onStale?: (line: string) => void): Promise<ProxyPidFile | undefined> {
+  const running = readRunningProxy(paths, onStale);
   if (!running) return undefined;
-  await stopPid(running.pid, graceMs);
+  await stopRecordedProxy(running, graceMs);
   removeProxyPidFile(paths, running.pid);
   return running;
 }
 
-export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
+/**
+ * SIGTERM to the proxy a record names, then SIGKILL after `graceMs` if it still runs. Each signal
+ * goes only while the pid is still that proxy's (pid-file.ts isRecordedProxyRunning, asked before
+ * each, not at every look: off Linux it runs `ps`): once it exits, its pid may be another process's.
+ */
+export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Promise<void> {
+  if (!isRecordedProxyRunning(entry)) return;
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(entry.pid, 'SIGTERM');
   } catch {
     return;
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isProcessAlive(pid)) return;
+    if (!isProcessAlive(entry.pid)) return;
     await sleep(25);
   }
   try {
-    process.kill(pid, 'SIGKILL');
+    if (isRecordedProxyRunning(entry)) process.kill(entry.pid, 'SIGKILL');
   } catch {
     // already gone
   }
 }
 
+/**
+ * A request to the loopback API of the built-in proxy tui/proxy.json names on `port`. Its API key is
+ * sent only after whatever listens there has proven it knows the record's nonce (pid-file.ts
+ * controlProof), on one kept-alive connection: a stale record's port may be any other program's.
+ * Throws when no such proxy is recorded, or the port does not prove it.
+ */
 async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'POST', route: string): Promise<{status: number; body: unknown}> {
+  const entry = readRunningProxy(paths);
+  if (!entry || entry.port !== port || entry.kind !== 'builtin') throw new UserError(`no built-in proxy on port ${port} is recorded in ${proxyPidFilePath(paths)}`);
+  if (typeof entry.nonce !== 'string' || entry.nonce === '') throw new UserError(`the proxy on port ${port} (pid ${entry.pid}) is of an older version that cannot prove itself; restart it: ccs-tui proxy stop, then start`);
   const {config} = await loadCliproxyConfig(paths);
   const key = config.apiKeys[0];
   if (!key) throw new Error(`no api-keys in ${paths.config}`);
-  const {request} = await import('undici');
-  const response = await request(`http://127.0.0.1:${port}${route}`, {
-    method,
-    headers: {'x-api-key': key},
-    headersTimeout: 3000,
-    bodyTimeout: 3000,
-  });
-  const text = await response.body.text();
-  let body: unknown;
+  const {Client} = await import('undici');
+  // Both on one kept-alive connection: the key goes where the proof just came from.
+  const client = new Client(`http://127.0.0.1:${port}`, {pipelining: 1, headersTimeout: 3000, bodyTimeout: 3000});
   try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
+    const challenge = newNonce();
+    const hello = await client.request({method: 'GET', path: `/_ccs-tui/hello?challenge=${challenge}`});
+    const proof = hello.statusCode === 200 ? ((await hello.body.json().catch(() => undefined)) as {proof?: unknown} | undefined)?.proof : void (await hello.body.dump());
+    if (!isControlProof(entry.nonce, challenge, proof)) throw new UserError(`port ${port} did not answer as the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}); its API key was not sent`);
+    const response = await client.request({method, path: route, headers: {'x-api-key': key}});
+    const text = await response.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return {status: response.statusCode, body};
+  } finally {
+    await client.close().catch(() => undefined);
   }
-  return {status: response.statusCode, body};
 }
 
 /** Live status of a running built-in proxy, or undefined when it does not answer. */

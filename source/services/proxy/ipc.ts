@@ -112,7 +112,8 @@ export function trafficText(traffic: ProxyTraffic): string {
  * past event, e.g. `last error 3m ago (at 05:01:02): upstream 500: …`. `now`: epoch ms.
  */
 export function lastErrorText(lastError: LastError, now: number, surface: ErrorSurface = 'cli'): string {
-  return `last error ${errorWhen(lastError.at, now)}: ${withAdvice(lastError.message, lastError.advice, surface)}`;
+  // The message is the proxy's answer (network text): no raw escapes.
+  return `last error ${errorWhen(lastError.at, now)}: ${sanitizeLine(withAdvice(lastError.message, lastError.advice, surface))}`;
 }
 
 /** When an error happened, for humans: `3m ago (at 05:01:02)`, `just now (at …)`, `(time unknown)`. */
@@ -138,12 +139,13 @@ export interface ServingFacts {
 /**
  * "claude / four@example.com" (one account), "claude / pool of 2 · now four@example.com" (a pool;
  * "claude / pool · now …" while its size is not known),
- * or SERVED_BY_MODEL (no provider: the request's model picks it). Labels are sanitised.
+ * or SERVED_BY_MODEL (no provider: the request's model picks it). Names are sanitised.
  */
 export function servingText({provider, account, pinned, poolSize: size}: ServingFacts): string {
   if (!provider) return SERVED_BY_MODEL;
   const now = account ? sanitizeLine(account) : '—';
-  return pinned ? `${provider} / ${now}` : `${provider} / ${size === undefined ? 'pool' : `pool of ${size}`} · now ${now}`;
+  const name = sanitizeLine(provider);
+  return pinned ? `${name} / ${now}` : `${name} / ${size === undefined ? 'pool' : `pool of ${size}`} · now ${now}`;
 }
 
 /** What a "tried last" backoff (a server error in a row, core/pool.ts SERVER_BACKOFF_MS) leaves the account doing. */

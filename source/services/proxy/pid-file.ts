@@ -1,7 +1,10 @@
 // `tui/proxy.json`: which proxy is running, so `ccs-tui proxy status/stop`, another TUI, and the
 // TUI after a restart find it. Written by the proxy itself once it listens, removed when it exits.
+import {spawnSync} from 'node:child_process';
+import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import {readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 
@@ -20,6 +23,17 @@ export interface ProxyPidFile {
    * so that TUI calls it its own (control.ts PROXY_STARTED_BY). Absent in files of older versions.
    */
   startedBy?: number;
+  /**
+   * When the process `pid` started, as processStartToken says it: the record is trusted only while
+   * the process with that pid still gives the same (after a SIGKILL or a reboot the pid may be
+   * another process's). Absent in files of older versions (then `startedAt` is the test).
+   */
+  processStart?: string;
+  /**
+   * A secret of this start (64 hex digits; built-in proxy only), known to the proxy and to whoever
+   * may read this 0600 file: the proxy proves it (controlProof) before anyone sends it the API key.
+   */
+  nonce?: string;
 }
 
 export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
@@ -49,20 +63,137 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** The running proxy, or undefined (a stale file of a dead process counts as none). */
-export function readRunningProxy(paths: CcsPaths): ProxyPidFile | undefined {
+/**
+ * When process `pid` started, as a string that stays the same for that process and differs for a
+ * later one given the same pid. Linux: the boot's id and the start in clock ticks since boot
+ * (/proc/sys/kernel/random/boot_id, /proc/<pid>/stat field 22), exact and immune to clock changes.
+ * Elsewhere (macOS, the BSDs: no /proc): `ps -o lstart=`, the start to the second, in C locale and
+ * UTC so that every reader words it alike. Undefined when the process is gone or nothing can tell.
+ */
+export function processStartToken(pid: number, method: 'proc' | 'ps' = process.platform === 'linux' ? 'proc' : 'ps'): string | undefined {
+  if (method === 'proc') {
+    const ticks = procStartTicks(pid);
+    return ticks === undefined ? undefined : `${bootId()} ${ticks}`;
+  }
+  const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C', TZ: 'UTC0'}, timeout: 2000});
+  const text = ps.status === 0 ? ps.stdout.trim() : '';
+  return text === '' ? undefined : text;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time, clock ticks after boot), or undefined. */
+function procStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses, any character): state is field 3, start time 22.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3]);
+    return Number.isInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let bootIdCache: string | undefined;
+/** This boot's id (a sandbox may hide it: then the start ticks alone tell processes apart). */
+function bootId(): string {
+  try {
+    bootIdCache ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    bootIdCache = '-';
+  }
+  return bootIdCache;
+}
+
+/**
+ * When a process started (epoch ms, to the second at worst), from its processStartToken; for
+ * records without one. Linux: boot time (/proc/stat btime) plus the start
+ * ticks at USER_HZ 100 (every architecture Node runs on; alpha and ia64 had 1024).
+ */
+function processStartMs(token: string): number | undefined {
+  if (process.platform !== 'linux') return Date.parse(`${token} GMT`) || undefined;
+  const ticks = Number(token.split(' ')[1]);
+  let btime: string | undefined;
+  try {
+    btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+  return btime === undefined ? undefined : Number(btime) * 1000 + ticks * 10;
+}
+
+/**
+ * How far a process's start, as processStartMs tells it, may come after the `startedAt` its record
+ * gives (ms): the ps clock and /proc/stat btime are to the second.
+ */
+const START_SLACK_MS = 2000;
+
+/**
+ * Why a record is not (or no longer) the proxy it names, or undefined when it is: its process
+ * exited, or another process has its pid (started after the recorded one). A record whose process
+ * start cannot be told here (neither /proc nor ps) is trusted by its pid alone.
+ */
+function staleReason(entry: ProxyPidFile): string | undefined {
+  if (!isProcessAlive(entry.pid)) return 'its process has exited';
+  const token = processStartToken(entry.pid);
+  if (token === undefined) return undefined;
+  const reused = `pid ${entry.pid} is now another process`;
+  if (entry.processStart !== undefined) return entry.processStart === token ? undefined : reused;
+  // A record of an older version: the process that has the pid now started no later than the proxy recorded itself.
+  const started = processStartMs(token);
+  const recorded = Date.parse(entry.startedAt);
+  if (started === undefined) return undefined;
+  return Number.isFinite(recorded) && started <= recorded + START_SLACK_MS ? undefined : reused;
+}
+
+/**
+ * What tui/proxy.json says: `running` (the proxy it names runs), `stale` (written by a proxy that
+ * is gone, `why` says how), or `none` (no file, or not a record: no pid or port).
+ */
+export type ProxyRecord = {state: 'running'; entry: ProxyPidFile} | {state: 'stale'; entry: ProxyPidFile; why: string} | {state: 'none'};
+
+export function readProxyRecord(paths: CcsPaths): ProxyRecord {
   let data: ProxyPidFile;
   try {
     data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
   } catch {
-    return undefined;
+    return {state: 'none'};
   }
-  if (typeof data?.pid !== 'number' || typeof data.port !== 'number') return undefined;
-  return isProcessAlive(data.pid) ? data : undefined;
+  if (typeof data?.pid !== 'number' || !Number.isInteger(data.pid) || data.pid <= 0 || typeof data.port !== 'number') return {state: 'none'};
+  const why = staleReason(data);
+  return why === undefined ? {state: 'running', entry: data} : {state: 'stale', entry: data, why};
 }
 
+/**
+ * The running proxy, or undefined (a stale file counts as none: readProxyRecord). With `onStale`, a
+ * stale file is removed and said so in one line: "…/tui/proxy.json named a proxy (pid 123, port
+ * 8317) that no longer runs (pid 123 is now another process): removed the stale file".
+ */
+export function readRunningProxy(paths: CcsPaths, onStale?: (line: string) => void): ProxyPidFile | undefined {
+  const record = readProxyRecord(paths);
+  if (record.state === 'stale' && onStale) {
+    removeProxyPidFile(paths, record.entry.pid);
+    onStale(`${proxyPidFilePath(paths)} named a proxy (${runningProxyText(record.entry)}) that no longer runs (${record.why}): removed the stale file`);
+  }
+  return record.state === 'running' ? record.entry : undefined;
+}
+
+/** Whether `entry` still names the running proxy (its process has not exited, its pid is not another's). */
+export const isRecordedProxyRunning = (entry: ProxyPidFile) => staleReason(entry) === undefined;
+
 /** A recorded proxy as refusals name it: "pid 123, port 8317, claude". */
-export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${entry.provider}` : ''}`;
+export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port ${entry.port}${entry.provider ? `, ${sanitizeLine(entry.provider)}` : ''}`;
+
+/** 32 random bytes, hex: a proxy's record nonce (ProxyPidFile nonce), or a challenge for its controlProof. */
+export const newNonce = () => randomBytes(32).toString('hex');
+
+/** The proof a proxy gives that it knows its record's nonce: HMAC-SHA256(nonce, challenge), hex. */
+export const controlProof = (nonce: string, challenge: string) => createHmac('sha256', nonce).update(challenge).digest('hex');
+
+/** Whether `proof` (as a proxy answered it) is controlProof(nonce, challenge), compared in constant time. */
+export function isControlProof(nonce: string, challenge: string, proof: unknown): boolean {
+  if (typeof proof !== 'string') return false;
+  const [given, expected] = [Buffer.from(proof), Buffer.from(controlProof(nonce, challenge))];
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 /**
  * The refusal of `proxy start` and `proxy serve` while a proxy runs: a second one would take over

@@ -20,8 +20,9 @@ export function poolSize(accounts: readonly Account[], provider: string): number
  * serves when no other account can" for a server-error backoff (no bar: see ipc.ts TRIED_LAST_NOTE).
  */
 export function coolingLines(cooling: ProxyStatus['cooling'] | undefined, now: number): string[] {
-  return (cooling ?? []).map(
-    (c) => `${c.triedLast ? 'tried last' : 'cooling'}: ${sanitizeLine(c.provider)}/${sanitizeLine(c.account)} ${c.triedLast ? 'for ' : ''}${formatCooldown(c.until, now)} (${sanitizeLine(c.reason)})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`,
+  // Every part is the proxy's answer (an unreadable `until` comes back as it is): the whole line is sanitised.
+  return (cooling ?? []).map((c) =>
+    sanitizeLine(`${c.triedLast ? 'tried last' : 'cooling'}: ${c.provider}/${c.account} ${c.triedLast ? 'for ' : ''}${formatCooldown(c.until, now)} (${c.reason})${c.triedLast ? `, ${TRIED_LAST_NOTE}` : ''}`),
   );
 }
 

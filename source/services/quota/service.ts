@@ -8,13 +8,13 @@ import {performance} from 'node:perf_hooks';
 import {anyWindowAbove, nextReset} from '../../core/quota.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import {findProvider, withEndpointOverrides, type ProviderRow} from '../../providers/table.js';
-import {endpointOverrides, loadSettings, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../../store/settings.js';
+import {endpointOverrides, loadSettings, settingsUnreadable, type TuiSettings} from '../../store/settings.js';
 import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
 import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
-import {asQuotaError, QuotaFetchError} from './errors.js';
+import {asQuotaError, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {idMap} from '../../core/id-map.js';
 import {fetchQuota} from './fetchers.js';
@@ -79,6 +79,14 @@ export async function askAccountQuota(deps: QuotaDeps, account: Account, cached:
   // The usage endpoint is the full picture: it replaces what headers contributed.
   const fetchedAt = new Date(clock.now()).toISOString();
   return () => ({windows, fetchedAt});
+}
+
+/**
+ * An account's entry while tui.json is broken: its cached numbers (kept, not re-dated) with why they
+ * do not move. Never written to the cache file: nothing was asked. `cause`: settingsUnreadable's text.
+ */
+export function waitingForSettings(cached: QuotaCacheEntry | undefined, cause: string): QuotaCacheEntry {
+  return {...(cached ?? {windows: []}), error: settingsUnreadableQuotaError(cause)};
 }
 
 /**
@@ -401,9 +409,8 @@ export class QuotaPoller {
     // set; the account shows why, and updateSettings polls again once the file is fixed.
     const unreadable = settingsUnreadable(this.deps.settings);
     if (unreadable !== undefined) {
-      const cached = cacheEntry(this.cache, account.provider, account.id);
       this.cancel(key);
-      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = {...(cached ?? {windows: []}), error: asQuotaError(new SettingsUnreadableError(unreadable)).toInfo()});
+      ((this.cache.accounts[account.provider] ??= idMap())[account.id] = waitingForSettings(cacheEntry(this.cache, account.provider, account.id), unreadable));
       this.emitResult();
       return Promise.resolve();
     }

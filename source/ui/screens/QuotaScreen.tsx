@@ -122,7 +122,9 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
 function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' | 'warn' | 'muted'} {
   if (row.error) {
     const retry = row.error.retryAt ? ` (next try in ${formatDuration(Date.parse(row.error.retryAt) - now)})` : '';
-    return {text: `! ${sanitizeLine(quotaErrorText(row.error))}${retry}`, tone: row.error.kind === 'rate-limited' || row.error.kind === 'network' ? 'warn' : 'error'};
+    // Waits that end by themselves or by a fix elsewhere (a broken tui.json) are warnings, not the account's fault.
+    const waits = row.error.kind === 'rate-limited' || row.error.kind === 'network' || row.error.kind === 'settings-unreadable';
+    return {text: `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`, tone: waits ? 'warn' : 'error'};
   }
   if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
   if (row.account.health === 'needs-login') return {text: HEALTH_TEXT['needs-login'], tone: 'error'};

@@ -5,6 +5,7 @@
 // message (non-streaming) is the same blocks at once.
 // Usage: Anthropic's `input_tokens` excludes cache reads and writes; TurnEvents count all input
 // (OpenAI's convention), so the three are added and the cached parts reported beside.
+import {ownValue} from '../../../core/id-map.js';
 import {cutText} from '../../../core/redact.js';
 import type {StopReason, TurnEvent, Usage} from '../events.js';
 import {asArray, asNumber, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
@@ -56,7 +57,7 @@ export class AnthropicReader extends SseTurnReader {
         return this.onBlockStop(asNumber(event.index) ?? 0);
       case 'message_delta': {
         const reason = asString(field(event.delta, 'stop_reason'));
-        if (reason) this.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(field(event.delta, 'stop_sequence')));
+        if (reason) this.out.stop(ownValue(STOP_REASONS, reason) ?? 'end_turn', asString(field(event.delta, 'stop_sequence')));
         this.onUsage(event.usage);
         return;
       }
@@ -141,7 +142,7 @@ export class AnthropicReader extends SseTurnReader {
         reader.onBlockStop(index);
       });
       const reason = asString(body.stop_reason);
-      if (reason) reader.out.stop(STOP_REASONS[reason] ?? 'end_turn', asString(body.stop_sequence));
+      if (reason) reader.out.stop(ownValue(STOP_REASONS, reason) ?? 'end_turn', asString(body.stop_sequence));
     });
   }
 }

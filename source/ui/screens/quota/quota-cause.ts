@@ -37,5 +37,9 @@ export function shortQuotaError(error: QuotaErrorInfo, now: number): string {
       return 'network error';
     case 'unexpected':
       return status ? `HTTP ${status}` : 'unexpected answer';
+    case 'file':
+      return 'local file error (the quota screen says which)';
+    case 'settings-unreadable':
+      return `paused until tui.json is fixed (${actionKey('messages')} shows why)`;
   }
 }

@@ -1,0 +1,136 @@
+// A proxy started while tui.json is broken (`proxy serve` by hand, and the TUI's proxy child): it
+// answers 503 naming the file and sends no token anywhere while the file stays broken, and serves
+// once the file is fixed, without a restart, through the endpoints the fixed file names. A broken
+// config.yaml stops the TUI's proxy child at start: the TUI says the file, and does not restart it.
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {after, describe, it} from 'node:test';
+import {builtinServeArgs} from '../../source/services/proxy/launch.js';
+import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {binPath, killAll, serveByHand} from '../helpers/cli.js';
+import {startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
+import {API_KEY, oauthToken} from '../proxy/fixture.js';
+
+const askClaude = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: 'POST',
+    headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
+    body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
+  });
+
+/** `supervisor`'s state once `predicate` holds (15 s at most). */
+function stateWhen(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean): Promise<ProxyState> {
+  return new Promise<ProxyState>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-5)})}`)), 15_000);
+    const unsubscribe = supervisor.subscribe((s) => {
+      if (!predicate(s)) return;
+      clearTimeout(timer);
+      queueMicrotask(() => unsubscribe());
+      resolve(s);
+    });
+  });
+}
+
+/** A supervisor of the built binary for `ccs` (the TUI's proxy child). */
+async function supervisorFor(ccs: TempCcs): Promise<ProxySupervisor> {
+  const {settings} = await loadSettings(ccs.paths, {report: false});
+  return new ProxySupervisor({
+    paths: ccs.paths,
+    settings,
+    env: ccs.env,
+    backoff: {initialMs: 100, maxMs: 1000},
+    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: target.port ?? 0})], kind: 'builtin'}),
+  });
+}
+
+/** A CCS dir with one claude account whose tui.json named `gateway`, then broke mid-edit. */
+function brokenCcs(gateway: FakeUpstream): {ccs: TempCcs; fixed: string} {
+  const ccs = makeTempCcs();
+  ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+  const fixed = JSON.stringify({endpoints: {claude: {api: gateway.url, token: `${gateway.url}/oauth/token`}}}, null, 2);
+  writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n');
+  return {ccs, fixed};
+}
+
+/** While broken: 503 naming tui.json and its position, saying it is read again (no restart asked for); nothing sent. */
+async function assertRefusesWhileBroken(port: number, gateway: FakeUpstream): Promise<void> {
+  const refused = await askClaude(port);
+  const text = await refused.text();
+  assert.equal(refused.status, 503, text);
+  const message = (JSON.parse(text) as {error: {message: string}}).error.message;
+  assert.match(message, /tui\.json:3:1: invalid JSON \(.*\); no token is sent to any provider until it is fixed/);
+  assert.doesNotMatch(message, /restart/);
+  assert.deepEqual(gateway.requests.map((r) => r.path), []);
+}
+
+/** Fixed: the next request is served through the gateway the fixed file names. */
+async function assertServesOnceFixed(port: number, gateway: FakeUpstream, ccs: TempCcs, fixed: string): Promise<void> {
+  writeFileSync(ccs.paths.settings, fixed);
+  const served = await askClaude(port);
+  assert.equal(served.status, 200, await served.clone().text());
+  assert.equal(((await served.json()) as {type: string}).type, 'message');
+  assert.deepEqual(gateway.requests.map((r) => r.path), ['/v1/messages']);
+  assert.equal(gateway.requests[0]!.headers.authorization, 'Bearer at-a@example.com-0123456789abcdef');
+}
+
+describe('a proxy started on a broken tui.json or config.yaml', async () => {
+  const gateway = await startFakeUpstream();
+  const started: number[] = [];
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    killAll(started);
+    for (const cleanup of cleanups) await cleanup();
+    await gateway.close();
+  });
+
+  it('`proxy serve` by hand: 503 while broken, serves once fixed without a restart', async () => {
+    gateway.requests.length = 0;
+    const {ccs, fixed} = brokenCcs(gateway);
+    cleanups.push(() => ccs.cleanup());
+    const served = await serveByHand(['--port', '0', '--provider', 'claude'], ccs.env, started);
+    await assertRefusesWhileBroken(served.port, gateway);
+    // Still broken, other bytes (a second bad edit): still refused, still nothing sent.
+    writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n\n');
+    assert.equal((await askClaude(served.port)).status, 503);
+    assert.deepEqual(gateway.requests.map((r) => r.path), []);
+    writeFileSync(ccs.paths.settings, '{\n  "endpoints": {\n');
+    await assertServesOnceFixed(served.port, gateway, ccs, fixed);
+    served.shell.kill('SIGTERM');
+    assert.equal((await served.exited).code, 0, served.output.stderr);
+  });
+
+  it("the TUI's proxy child: 503 while broken, serves once fixed without a restart", async () => {
+    gateway.requests.length = 0;
+    const {ccs, fixed} = brokenCcs(gateway);
+    const supervisor = await supervisorFor(ccs);
+    cleanups.push(async () => {
+      await supervisor.stop();
+      ccs.cleanup();
+    });
+    await supervisor.start({provider: 'claude'});
+    const state = await stateWhen(supervisor, (s) => s.phase === 'running' && Boolean(s.port));
+    if (state.pid) started.push(state.pid);
+    await assertRefusesWhileBroken(state.port!, gateway);
+    await assertServesOnceFixed(state.port!, gateway, ccs, fixed);
+  });
+
+  it("a broken config.yaml: the TUI's proxy child says the file and its position, and is not restarted", async () => {
+    const ccs = makeTempCcs();
+    ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}\n`);
+    const supervisor = await supervisorFor(ccs);
+    cleanups.push(async () => {
+      await supervisor.stop();
+      ccs.cleanup();
+    });
+    await supervisor.start({provider: 'claude'});
+    const state = await stateWhen(supervisor, (s) => s.phase === 'failed' || s.phase === 'restarting');
+    assert.equal(state.phase, 'failed', state.lastError);
+    assert.match(state.lastError ?? '', /cliproxy\/config\.yaml:4:1: invalid YAML/);
+    assert.doesNotMatch(state.lastError ?? '', /exited with code/);
+    assert.equal(state.restarts, 0);
+  });
+});
