@@ -167,6 +167,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     }
   };
   const secrets = new Set<string>(config.apiKeys);
+  /** The config whose api-keys are in `secrets` (ProxyServer's config option). */
+  let secretsOf: CliproxyConfig = config;
   const send = parentSender();
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
@@ -207,7 +209,11 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     settings,
     config: () => {
       const current = getConfig();
-      for (const key of current.apiKeys) secrets.add(key);
+      // Asked twice per request: its keys join the log's secrets once per version of the file.
+      if (current !== secretsOf) {
+        secretsOf = current;
+        for (const key of current.apiKeys) secrets.add(key);
+      }
       return current;
     },
     refresh: async (p, accountId, force) => {

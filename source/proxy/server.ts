@@ -400,12 +400,19 @@ export class ProxyServer {
   }
 
   private checkHost(req: IncomingMessage): void {
-    const host = (req.headers.host ?? '').toLowerCase();
+    const raw = req.headers.host;
+    // A client sends the same Host on every request: the last one accepted is not parsed again.
+    if (raw !== undefined && raw === this.acceptedHost) return;
+    const host = (raw ?? '').toLowerCase();
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!LOOPBACK_HOSTS.has(name)) {
       throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error', {}, 'Host not a loopback name');
     }
+    this.acceptedHost = raw;
   }
+
+  /** The Host field last accepted as it was sent (checkHost). */
+  private acceptedHost: string | undefined;
 
   /**
    * config.yaml as it is now (options.config), its api-keys masked like any account's credential
@@ -1063,7 +1070,7 @@ export class ProxyServer {
       provider: active.provider,
       account: active.account ?? '-',
       method: active.req.method ?? 'POST',
-      path: (active.req.url ?? '').split('?')[0]!,
+      path: pathOf(active.req.url ?? ''),
       model: model === undefined ? undefined : withoutKeys(model, presentedKey(active.req)),
       ...(active.unlisted ? {unlisted: true} : {}),
       status,
@@ -1089,7 +1096,7 @@ export class ProxyServer {
       type: 'refused',
       ...(active.provider !== '-' ? {provider: active.provider} : {}),
       method: req ? sanitizeLine(req.method ?? '-') : '-',
-      path: req ? cutText(withoutKeys(sanitizeLine((req.url ?? '').split('?')[0]!), presentedKey(req)), 200) : '-',
+      path: req ? cutText(withoutKeys(sanitizeLine(pathOf(req.url ?? '')), presentedKey(req)), 200) : '-',
       status: error.status,
       reason: cutText(req ? withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(req)) : sanitizeLine(error.reason ?? error.message), 160),
       ms: now - active.started,
@@ -1276,11 +1283,19 @@ class ClientWatch implements ClientGone {
   }
 }
 
+/** A request target without its query. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 /** The API key a request presents (x-api-key, else an Authorization bearer), right or wrong. */
 function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
-  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  return (Array.isArray(header) ? header[0] : header) ?? bearer;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key !== undefined) return key;
+  const authorization = req.headers.authorization;
+  return authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
 }
 
 /**
