@@ -151,7 +151,8 @@ export class ProxyServer {
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
-  private readonly resolutions = new Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>();
+  /** servedList's answers, by provider id and account id ('' for none). */
+  private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -597,12 +598,14 @@ export class ProxyServer {
     const config = this.config();
     const entry = this.liveLists.cached(row.id);
     const live = entry && 'models' in entry ? entry : undefined;
-    const key = `${row.id}/${account?.id ?? ''}`;
-    const cached = this.resolutions.get(key);
+    // By provider, then account: no key string built (and hashed) per request.
+    let ofProvider = this.resolutions.get(row.id);
+    if (!ofProvider) this.resolutions.set(row.id, (ofProvider = new Map()));
+    const cached = ofProvider.get(account?.id ?? '');
     if (cached && cached.token === token && cached.config === config && cached.live === live) return cached;
     const resolution = accountResolution(row, config, account, token, live);
     const list = {token, config, live, resolution, fromStatic: fromStaticList(resolution, row, account, token)};
-    this.resolutions.set(key, list);
+    ofProvider.set(account?.id ?? '', list);
     return list;
   }
 
@@ -1065,19 +1068,21 @@ export class ProxyServer {
     const now = this.now();
     this.totalRequests++;
     this.recent.add(now);
-    this.emit({
+    // Its optional fields set only when they hold (no object spread per request).
+    const event: Extract<ProxyEvent, {type: 'request'}> = {
       type: 'request',
       provider: active.provider,
       account: active.account ?? '-',
       method: active.req.method ?? 'POST',
       path: pathOf(active.req.url ?? ''),
       model: model === undefined ? undefined : withoutKeys(model, presentedKey(active.req)),
-      ...(active.unlisted ? {unlisted: true} : {}),
       status,
       ms: now - active.started,
-      ...(cut ? {cut: 'stop' as const} : {}),
-      ...(active.broke && !cut ? {broke: active.broke} : {}),
-    });
+    };
+    if (active.unlisted) event.unlisted = true;
+    if (cut) event.cut = 'stop';
+    else if (active.broke) event.broke = active.broke;
+    this.emit(event);
   }
 
   /**
