@@ -129,9 +129,10 @@ type Picked = {account: Account; poolAccount: PoolMember; token: TokenFile} | 'n
 
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
-  tried: Set<string>;
+  /** Accounts tried (markTried; made on the first, as most requests are served by the first account). */
+  tried?: Set<string>;
   /** Accounts refreshed after an auth failure (once per account and request). */
-  refreshed: Set<string>;
+  refreshed?: Set<string>;
   /** After a successful refresh the same account is tried once more, whatever the strategy says. */
   retrySame?: PoolMember;
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
@@ -652,9 +653,13 @@ export class ProxyServer {
     if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
+    let row = served;
+    if (!row) {
+      const found = await this.providerFor(route, client.model);
+      row = found.row;
+      active.unlisted = found.unlisted;
+    }
     active.provider = row.id;
-    active.unlisted = unlisted;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
@@ -666,9 +671,9 @@ export class ProxyServer {
       usable = await this.accounts.usable(row.id);
       pool = this.poolOf(row, usable);
     }
-    if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
+    if (pool.size === 0) throw await this.noAccountError(row, active.unlisted ? client.model : undefined);
     const watch = (active.watch = new ClientWatch(res));
-    const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
+    const attempts: Attempts = {};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
       this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);
@@ -752,7 +757,7 @@ export class ProxyServer {
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, this.now(), undefined, now);
         if (backoff) this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff.message, until: backoff.until, triedLast: true});
-        attempts.tried.add(poolAccount.id);
+        markTried(attempts, poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         continue;
@@ -781,9 +786,9 @@ export class ProxyServer {
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return finish(prepared.sentModel, status);
       }
-      if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
+      if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
-        attempts.refreshed.add(account.id);
+        (attempts.refreshed ??= new Set()).add(account.id);
         if (await this.tryRefresh(row, account, true)) {
           // A streamed body is gone: the refreshed token serves the client's next request.
           if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
@@ -805,7 +810,7 @@ export class ProxyServer {
           this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff?.message ?? reason, ...(backoff ? {until: backoff.until, triedLast: true} : {})});
         }
         if (!moveOn) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
-        attempts.tried.add(poolAccount.id);
+        markTried(attempts, poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         continue;
       }
@@ -847,7 +852,7 @@ export class ProxyServer {
     if (pool.single || pool.size < 2) return false;
     const owners = this.aliasOwners(row, usable, model);
     if (owners.size === 0 || owners.has(picked)) return false;
-    for (const member of pool.list()) if (!owners.has(member.id)) attempts.tried.add(member.id);
+    for (const member of pool.list()) if (!owners.has(member.id)) markTried(attempts, member.id);
     return true;
   }
 
@@ -892,7 +897,7 @@ export class ProxyServer {
 
   /** Paused, removed or moved since the list was read: not a failure of its credential. */
   private async missingAccount(row: ProviderRow, poolAccount: PoolMember, attempts: Attempts): Promise<Picked> {
-    attempts.tried.add(poolAccount.id);
+    markTried(attempts, poolAccount.id);
     if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
     return 'next';
   }
@@ -905,7 +910,7 @@ export class ProxyServer {
     if (!read) {
       // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
       // for this request without a cooldown, and read again on the next one.
-      attempts.tried.add(account.id);
+      markTried(attempts, account.id);
       return 'next';
     }
     if (refreshDue(this.resolved(row.id), read, now)) return this.tryRefresh(row, account, false).then((token) => this.withCredential(row, pool, account, poolAccount, token ?? read, attempts, now));
@@ -916,7 +921,7 @@ export class ProxyServer {
   private withCredential(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, token: TokenFile, attempts: Attempts, now: number): Picked {
     if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
-      attempts.tried.add(account.id);
+      markTried(attempts, account.id);
       return 'next';
     }
     return {account, poolAccount, token};
@@ -939,7 +944,7 @@ export class ProxyServer {
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine);
-    attempts.tried.add(from.id);
+    markTried(attempts, from.id);
   }
 
   /**
@@ -1054,8 +1059,9 @@ export class ProxyServer {
     // every request. The headers go as one list, Host and any Basic auth in it (addHostFields).
     const options: RequestOptions = {hostname, port, path, method: 'POST', headers: addHostFields(headers, address), agent: https ? this.agents.https : this.agents.http};
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(options, resolve);
-      request.on('error', reject);
+      // 'response' comes once: on() rather than the once() wrapper a callback argument gets.
+      const request = (https ? httpsRequest : httpRequest)(options);
+      request.on('response', resolve).on('error', reject);
       client.track(request);
       sendBody(request, body);
     });
@@ -1182,6 +1188,11 @@ function isApiKey(presented: string, keys: readonly string[]): boolean {
   let found = false;
   for (const key of digests) found = timingSafeEqual(digest, key) || found;
   return found;
+}
+
+/** Marks an account tried by this request. */
+function markTried(attempts: Attempts, id: string): void {
+  (attempts.tried ??= new Set()).add(id);
 }
 
 function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id: string; label: string}[]): boolean {
