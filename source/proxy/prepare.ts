@@ -36,9 +36,11 @@ export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup
   return plan;
 }
 
+const PASS_THROUGH: ProtocolPlan = Object.freeze({kind: 'pass-through'});
+
 /** How a client of `client` protocol reaches the provider, or what is missing for it to. */
 function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
-  if (row.api.includes(client)) return {kind: 'pass-through'};
+  if (row.api.includes(client)) return PASS_THROUGH;
   for (const upstream of row.api) {
     const translator = lookup(client, upstream);
     if (translator) return {kind: 'translate', translator};
