@@ -20,6 +20,12 @@ export function codexRequestHeaders(accessToken: string, accountId: string | und
   };
 }
 
+/**
+ * What the codex backend gets as `instructions` when a request has none (it answers 400
+ * "Instructions are required" without them).
+ */
+export const CODEX_DEFAULT_INSTRUCTIONS = 'You are a helpful assistant.';
+
 // ---- quota (usage endpoint) ----
 
 function codexWindow(value: unknown, slot: 'primary' | 'secondary', now: number, scope?: string): QuotaWindow | undefined {
