@@ -9,6 +9,7 @@ import {MAX_BODY_BYTES} from './client-request.js';
 import type {StreamCollector} from './collect.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
+import {TranslateError} from './translate/types.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
@@ -336,9 +337,17 @@ export async function deliverTranslated(
   }
   // Masked before the translator reads it: it may quote a cut excerpt of a body it cannot read.
   const text = redactor.redact(readText ?? (await readAll(upstream)));
-  const body = translation.countTokens
-    ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
-    : translator.response(text, context);
+  let body: Record<string, unknown>;
+  try {
+    body = translation.countTokens ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>)) : translator.response(text, context);
+  } catch (error) {
+    // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
+    if (error instanceof TranslateError) {
+      onBroken(sanitizeLine(redactor.redact(error.message, {patterns: true})));
+      return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
+    }
+    throw error;
+  }
   sendMaskedJson(res, 200, body, redactor);
   return 200;
 }

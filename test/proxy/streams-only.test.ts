@@ -197,6 +197,25 @@ for (const id of STREAMS_ONLY) {
       assert.deepEqual(upstream.refusals, []);
     });
 
+    it('an upstream that fails inside its 200 stream is an error status the SDKs throw, not a 200 without choices', async () => {
+      const faithful = upstream.handler;
+      upstream.handler = (_req, res) => {
+        res.writeHead(200, {'content-type': 'text/event-stream'});
+        res.end(event({type: 'response.created', response: base}) + event({type: 'response.failed', response: {...base, status: 'failed', error: {code: 'server_error', message: 'model overloaded'}}}));
+      };
+      try {
+        const chat = new OpenAI({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}/v1`, maxRetries: 0});
+        await assert.rejects(chat.chat.completions.create({model: c.model, messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => error instanceof OpenAI.APIError && error.status === 502 && /model overloaded/.test(error.message));
+        const messages = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}`, maxRetries: 0});
+        await assert.rejects(
+          messages.messages.create({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]}),
+          (error: unknown) => error instanceof Anthropic.APIError && error.status === 502 && /"type":"api_error".*model overloaded/.test(error.message) && !/proxy error/.test(error.message),
+        );
+      } finally {
+        upstream.handler = faithful;
+      }
+    });
+
     it('Messages: a message with the text and usage; the upstream was asked to stream', async () => {
       const client = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}`, maxRetries: 0});
       const message = await client.messages.create({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
