@@ -219,7 +219,7 @@ for (const id of STREAMS_ONLY) {
     it('Messages: a message with the text and usage; the upstream was asked to stream', async () => {
       const client = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/${id}`, maxRetries: 0});
       const message = await client.messages.create({model: c.model, max_tokens: 64, messages: [{role: 'user', content: 'hi'}]});
-      assert.deepEqual(message.content, [{type: 'text', text: 'Hello from openai-responses', citations: null}].map(({type, text}) => ({type, text})));
+      assert.deepEqual(message.content, [{type: 'text', text: 'Hello from openai-responses'}]);
       assert.ok(message.usage.output_tokens > 0);
       assert.equal(upstream.requests.at(-1)!.body?.stream, true);
       assert.deepEqual(upstream.refusals, []);
