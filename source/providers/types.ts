@@ -367,6 +367,12 @@ export interface ProviderAdapter {
    * `ccs-tui models --live` and the rules screen all get the ids it gives.
    */
   listedModelId?(listed: string): string;
+  /**
+   * The upstream answers only streamed requests (the codex backend: PROVIDERS.md "Wire formats"). A
+   * client that did not ask for a stream gets the streamed answer collected into the one JSON
+   * document its protocol answers with (proxy/collect.ts), and every request body is read whole.
+   */
+  upstreamStreamsOnly?: StreamsOnly;
   /** Rewrites the outgoing body in place for the model sent (iFlow's glm params); true when it changed. */
   rewriteBody?(body: Record<string, unknown>, model: string): boolean;
   /** A 2xx answer of this content type may still be an error (iFlow answers some with 200 JSON). */
@@ -377,6 +383,17 @@ export interface ProviderAdapter {
   quotaHeaderWindows?(headers: Record<string, string>, now: number): QuotaWindow[];
   /** The provider's own agent CLI and its credential file, when the format is public (native mode). */
   nativeCredentials?: NativeCredentials;
+}
+
+/** What a provider whose upstream answers only streams requires of a request body (ProviderAdapter.upstreamStreamsOnly). */
+export interface StreamsOnly {
+  /** The top-level fields `require` may set, for messages (`stream`, `store`, `instructions`). */
+  fields: readonly string[];
+  /**
+   * Sets in place what the upstream refuses a request of the provider's protocol without (codex:
+   * `stream: true`, `store: false`, `instructions` when there are none); true when it changed the body.
+   */
+  require(body: Record<string, unknown>): boolean;
 }
 
 /**

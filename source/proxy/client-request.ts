@@ -69,13 +69,14 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
 
 /**
  * The whole request, parsed: a streamed one is read to its end first (a translator or an adapter's
- * rewrite needs the body), 413 over MAX_PARSED_BODY_BYTES.
+ * rewrite needs the body), 413 over MAX_PARSED_BODY_BYTES; `purpose` words why in that 413
+ * (default: ` to be translated or rewritten`).
  */
-export async function readWhole(client: ClientRequest): Promise<ClientRequest> {
+export async function readWhole(client: ClientRequest, purpose = ' to be translated or rewritten'): Promise<ClientRequest> {
   if (!client.streamed) return client;
   const {req, head, scanner} = client.streamed;
   const headBytes = head.reduce((sum, chunk) => sum + chunk.length, 0);
-  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'), (chunk) => {
+  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, purpose), (chunk) => {
     scanner.feed(chunk);
     return scanner.refusal;
   });

@@ -32,7 +32,7 @@ import {AccountSource} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
-import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
+import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
@@ -704,7 +704,9 @@ export class ProxyServer {
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
-    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
+    // And so does an upstream that answers only streams: whether the client asked for one, and what
+    // the upstream requires (adapter.upstreamStreamsOnly), may stand anywhere in the body.
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('('))) client = await readWhole(client, wholeBodyReason(row));
     let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
     let pool = this.poolOf(row, usable);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
@@ -1031,6 +1033,11 @@ export class ProxyServer {
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
+    // A stream collected for a client that asked for none; an upstream that answered with a whole
+    // document anyway passes it through as such.
+    if (prepared.collect && /event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {
+      return deliverCollected(prepared.collect(), upstream, res, signal, onBroken, redactor, readText);
+    }
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
     if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
     // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.
@@ -1380,6 +1387,16 @@ function maskedOfKeys(text: string, presented: string | undefined): string {
 }
 
 /** Whether `model` (a thinking suffix aside) is an alias whose model the resolution's list does not name (a live-only one). */
+/**
+ * Why a body of `row`'s is read whole, for the 413 of one too large to be (client-request.ts
+ * readWhole); undefined: the general reason (translated or rewritten).
+ */
+function wholeBodyReason(row: ProviderRow): string | undefined {
+  const streamsOnly = row.adapter.upstreamStreamsOnly;
+  if (!streamsOnly) return undefined;
+  return ` to be read whole: ${row.displayName}'s upstream answers only streamed requests, so the proxy reads each one to set ${streamsOnly.fields.map((name) => `"${name}"`).join(', ')} where missing and to answer a client that asked for no stream with JSON`;
+}
+
 function aliasOfUnlisted(resolution: ModelResolution, model: string): boolean {
   const wanted = new Set([model.trim().toLowerCase(), splitModelSuffix(model.trim()).base.toLowerCase()]);
   return resolution.aliases.some((alias) => alias.status === 'unknown' && wanted.has(alias.alias.toLowerCase()));
