@@ -48,6 +48,25 @@ test('an echo after a long run of letters, cut at every byte, is masked as in th
   }
 });
 
+test('with one secret, whose few head bytes the tail is searched for, an echo after a long run of letters is masked at every cut', () => {
+  // One secret's forms begin with a few bytes only: a tail without any of them (nor a separator or
+  // a backslash) is settled by native searches, not walked; one with them must still be held.
+  for (const secret of SECRETS) {
+    const redactor = new Redactor([secret]);
+    const fillers = ['x', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].map((letters) => letters.repeat(Math.ceil((redactor.maxEchoLength + 50) / letters.length)));
+    for (const form of forms(secret)) {
+      for (const filler of fillers) {
+        const body = Buffer.from(`${filler}${form}${filler.slice(0, 40)}`, 'utf8');
+        const whole = redactor.redactLatin1(body.toString('latin1'));
+        assert.notEqual(whole, body.toString('latin1'), `${form}: not masked at all`);
+        for (let cut = filler.length - 8; cut < body.length; cut++) {
+          assert.equal(streamed(redactor, body, cut), whole, `${form} after ${filler.slice(0, 3)}…, cut at ${cut}`);
+        }
+      }
+    }
+  }
+});
+
 test('a bulk chunk of letters that begin no echo is passed at once as the same bytes', () => {
   const redactor = new Redactor(SECRETS);
   const masker = redactor.stream();

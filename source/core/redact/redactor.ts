@@ -466,6 +466,15 @@ export class Redactor {
     // body's run of letters is both): where the first byte an echo may start with is in the
     // first, where the second starts and whether it has a separator. The head pattern reads
     // only from that byte on, and a run without one is settled without building a string.
+    // A tail the walk below would read far (a bulk body's run of letters): when none of the bytes
+    // that can make a tail hold (the first byte of a head, a separator, a backslash) is within
+    // reach, it cannot hold, and a few native searches say so faster than the walk.
+    const decisive = this.decisiveTailBytes;
+    if (decisive && length - floor >= DECISIVE_SEARCH_FROM && (inChain || (codes[last]! & TAIL_ECHO) !== 0)) {
+      let found = false;
+      for (let k = 0; k < decisive.length && !found; k++) found = bytes.indexOf(decisive[k]!, floor) !== -1;
+      if (!found) return length;
+    }
     let inEcho = true;
     let head = -1;
     let chain = length;
@@ -507,14 +516,25 @@ export class Redactor {
       if (first < 256) heads[first] = 1;
       if (!(first < 128 && VERBATIM_CODES[first] === 1)) heads[37] = heads[BACKSLASH] = 1;
     }
+    const decisive: number[] = [];
     for (let code = 0; code < 256; code++) {
       let bits = echoChars[code] === 1 ? TAIL_ECHO : 0;
       if (heads[code] === 1) bits |= TAIL_HEAD;
       if (code < 128 && CHAIN_CODES[code] !== 0) bits |= CHAIN_CODES[code] === 2 ? TAIL_CHAIN | TAIL_SEPARATOR : TAIL_CHAIN;
       table[code] = bits;
+      // A separator's first byte includes the backslash (CHAIN_CODES).
+      if ((bits & (TAIL_HEAD | TAIL_SEPARATOR)) !== 0) decisive.push(code);
     }
+    this.decisiveTailBytes = decisive.length <= DECISIVE_BYTES_MAX ? decisive : undefined;
     return (this.tailCodesTable = table);
   }
+
+  /**
+   * The bytes without which a tail cannot hold (holdBytesFrom): the first byte of every head, and
+   * of every separator and escape; undefined when there are more than DECISIVE_BYTES_MAX (many
+   * secrets' heads start with most letters), where searching for each costs more than the walk.
+   */
+  private decisiveTailBytes: number[] | undefined;
 
   /**
    * holdBytesFrom for a string (an event's text, or its latin1 bytes), or its part `[from, to)`:
@@ -688,3 +708,7 @@ const TAIL_HEAD = 2;
 const TAIL_CHAIN = 4;
 /** The byte may start a chain's separator or escape (CHAIN_CODES 2). */
 const TAIL_SEPARATOR = 8;
+/** Redactor.decisiveTailBytes: at most this many bytes are searched for (each a native search of the tail)... */
+const DECISIVE_BYTES_MAX = 10;
+/** ...and only in a tail at least this long (a shorter walk costs less than the searches). */
+const DECISIVE_SEARCH_FROM = 64;
