@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {parse} from 'yaml';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {renderTui, type TuiHandle} from '../helpers/ink.js';
 
@@ -99,6 +99,24 @@ describe('rules screen and the CLI on one config.yaml', () => {
     await screen.press('s');
     await screen.waitFor('saved claude rules');
     assert.deepEqual(claudeRules(ccs).excluded, ['o1-*', 'claude-3-5*']);
+  });
+
+  test("an account's rules: an exclusion the CLI adds to its token file survives the screen's save, and the tokens stay", async () => {
+    ccs.writeToken('claude-c.json', tokenFixture('claude', 'c@example.com'));
+    const screen = await open();
+    await screen.press('tab');
+    await screen.waitFor('Rules: c@example.com (token file)');
+    await screen.press('a');
+    await screen.type('gpt-*');
+    await screen.press('enter');
+    await cli('exclude', 'add', 'claude', 'claude-fable*', '--account', 'c@example.com');
+    await screen.waitFor('changed elsewhere too (save merges)');
+    await screen.press('s');
+    await screen.waitFor('saved claude rules');
+    const token = JSON.parse(readFileSync(`${ccs.paths.authDir}/claude-c.json`, 'utf8'));
+    assert.deepEqual(token.excluded_models, ['claude-fable*', 'gpt-*']);
+    assert.equal(token.refresh_token, tokenFixture('claude', 'c@example.com').refresh_token);
+    assert.deepEqual(claudeRules(ccs).excluded, ['claude-3-*']);
   });
 
   test('choosing reload drops the edits and shows the file as it is now', async () => {
