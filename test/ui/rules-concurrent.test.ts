@@ -28,21 +28,22 @@ function claudeRules(ccs: TempCcs): {excluded: string[]; aliases: {name: string;
 
 describe('rules screen and the CLI on one config.yaml', () => {
   let ccs: TempCcs;
-  let tui: TuiHandle | undefined;
+  const opened: TuiHandle[] = [];
   beforeEach(() => {
     ccs = makeTempCcs();
     ccs.writeRaw('cliproxy/config.yaml', CONFIG);
   });
   afterEach(() => {
-    tui?.unmount();
-    tui = undefined;
+    for (const screen of opened.splice(0)) screen.unmount();
     ccs.cleanup();
   });
 
+  /** The TUI on the model rules screen for claude, once config.yaml's rules are shown. */
   async function open(): Promise<TuiHandle> {
-    tui = await renderTui({paths: ccs.paths, width: 140, height: 40, route: {screen: 'models', params: {provider: 'claude'}}});
-    await tui.waitFor('✕ claude-3-*');
-    return tui;
+    const screen = await renderTui({paths: ccs.paths, width: 140, height: 40, route: {screen: 'models', params: {provider: 'claude'}}});
+    opened.push(screen);
+    await screen.waitFor('✕ claude-3-*');
+    return screen;
   }
 
   async function cli(...args: string[]): Promise<void> {
