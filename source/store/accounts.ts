@@ -22,9 +22,10 @@ import {clampProviderWait} from '../core/provider-wait.js';
 import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
+import {exposedConfigWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 
@@ -303,8 +304,8 @@ export class AccountStore implements AccountService {
           const found = readToken(path.join(dir, name));
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
-          const exposed = exposedMode(found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
+          const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: exposed});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -341,6 +342,9 @@ export class AccountStore implements AccountService {
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message});
     }
+    // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
+    const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
+    if (configExposed) problems.push({file: this.paths.config, message: configExposed});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 
