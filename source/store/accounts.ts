@@ -27,6 +27,7 @@ import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccount
 import type {CcsPaths} from './paths.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {countOf} from '../core/wording.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
@@ -132,6 +133,9 @@ export interface LoginResult {
    */
   relogin?: string;
 }
+
+/** The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now replaced (a remote server does not say). */
+export type StoredLogin = Account & {loggedInAgain?: boolean};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -329,7 +333,7 @@ export class AccountStore implements AccountService {
       const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${countOf(kept, 'account entry', 'account entries')} the file still held` : ''}`,
         backup,
       });
       registryRebuilt = true;
@@ -715,7 +719,7 @@ export class AccountStore implements AccountService {
    * name and a registry entry, and becomes the default only when the provider has no other account
    * (a default shown but not yet in the registry is written down and kept).
    */
-  async saveLogin(login: LoginResult): Promise<Account> {
+  async saveLogin(login: LoginResult): Promise<StoredLogin> {
     return this.mutate(async (ctx) => {
       const identity = identityOf(login.token);
       const same = ctx.snapshot.accounts.filter(
@@ -760,7 +764,10 @@ export class AccountStore implements AccountService {
       }
       ctx.register(account);
       const entry = ctx.entry(account);
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id)) entry.nickname = login.nickname;
+      // A nickname that would name another account too (its id, email or file) is not applied: the
+      // login's grant is kept all the same (the login services refuse such a nickname before starting).
+      const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameProblem(login.nickname, others)) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -780,7 +787,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: existing !== undefined};
     });
   }
 
