@@ -123,6 +123,13 @@ export function accountLabel(account: Labelled, siblings: readonly Labelled[] = 
   return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
 }
 
+/**
+ * The token-file fields by which providers name an account besides its email (claude's organisation
+ * and account uuids, codex's ChatGPT account id, an OIDC `sub`, a GitHub user): with the email, what
+ * makes two logins the same account (store identityOf) and a login name an account at all.
+ */
+export const ACCOUNT_ID_FIELDS = ['organization_uuid', 'account_id', 'account_uuid', 'sub', 'username'] as const;
+
 /** How a program names an account it already holds: by its id, exactly, with no guessing. */
 export interface AccountIdRef {
   id: string;

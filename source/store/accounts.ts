@@ -13,7 +13,7 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -957,7 +957,7 @@ class MutationContext {
 
 /** What makes two logins the same account: email plus organisation / account id where the provider has one. */
 export function identityOf(token: TokenFile): string {
-  const parts = [token.email, token.organization_uuid, token.account_id, token.account_uuid, token.sub, token.username]
+  const parts = [token.email, ...ACCOUNT_ID_FIELDS.map((field) => token[field])]
     .map(stringField)
     .filter(Boolean);
   return parts.join('|').toLowerCase();

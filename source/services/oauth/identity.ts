@@ -1,5 +1,6 @@
 // After the token endpoint: who logged in, and the provider extras the token file needs. How each
 // provider tells it is its adapter's identify(); this service hands it the HTTP it needs.
+import {ACCOUNT_ID_FIELDS} from '../../core/accounts.js';
 import {UserError} from '../../core/types.js';
 import type {IdentifyContext, Identity} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
@@ -13,9 +14,6 @@ async function getJson(http: HttpClient, url: string, headers: Record<string, st
   if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response));
   return jsonBody(response, url);
 }
-
-/** The token-file fields by which a provider names an account besides its email (store/accounts.ts identityOf reads them too). */
-const ACCOUNT_ID_FIELDS = ['account_id', 'account_uuid', 'organization_uuid', 'sub', 'username'] as const;
 
 /** Whether the provider told who logged in: an email, or one of the account-id fields. */
 const namesAnAccount = (identity: Identity) =>
