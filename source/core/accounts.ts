@@ -162,9 +162,9 @@ export function matchedAs(account: Pick<Account, 'id' | 'tokenFile' | 'nickname'
  * exactly. What a person types is matched against ids, token file names (with or without `.json`),
  * nicknames and emails (the last two case-insensitively), and must name exactly one account: text
  * that names several (a bare email two accounts share, CCS's `email#suffix` ids; a nickname that
- * reads as another account's email or id) is refused as ambiguous, listing every candidate with how
- * it matched and its token file, whatever kind of match each is: no reading wins over another, so a
- * command never acts on an account other than the one the person may have meant. Throws a UserError
+ * reads as another account's email or id) is refused as ambiguous, listing every candidate's id and
+ * token file, whatever kind of match each is: no reading wins over another, so a command never acts
+ * on an account other than the one the person may have meant. Throws a UserError
  * (AmbiguousAccountError for several) otherwise.
  */
 export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
