@@ -156,3 +156,25 @@ test('token files of a provider ccs-tui does not know: listed, and paused, resum
   assert.equal(remove.stdout, 'martian: removed x\n');
   assert.deepEqual(files(ccs, 'auth'), []);
 });
+
+test('on a remote target too: text naming two accounts is refused and nothing is sent; rename refuses another account\'s token file as a note', async () => {
+  const ccs = makeTempCcs();
+  after(() => ccs.cleanup());
+  const {remoteTarget} = await import('../helpers/fake-cliproxy/target.js');
+  const stand = await remoteTarget(ccs);
+  after(() => stand.close());
+  stand.addFile('codex-a.json', tokenFixture('codex', 'a@example.com'));
+  // A note another tool wrote (the web Management Center) that reads as the other account's email.
+  stand.addFile('codex-b.json', {...tokenFixture('codex', 'b@example.com'), note: 'a@example.com'});
+  const sentBefore = stand.requests.filter((r) => r.method !== 'GET').length;
+  const pause = await runBin(['pause', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
+  assert.equal(pause.code, 1, pause.stdout);
+  assert.match(pause.stderr, /"a@example\.com" matches 2 codex accounts: .*codex-a\.json.*codex-b\.json/);
+  const rename = await runBin(['rename', 'codex', 'codex-b.json', 'b@example.com', '--target', 'team'], ccs.env);
+  assert.equal(rename.code, 0, rename.stderr);
+  const clash = await runBin(['rename', 'codex', 'codex-a.json', 'codex-b', '--target', 'team'], ccs.env);
+  assert.equal(clash.code, 1, clash.stdout);
+  assert.match(clash.stderr, /nickname "codex-b" is the token file of another codex account \(.*, codex-b\.json\)/);
+  // Only the one rename that was allowed reached the server.
+  assert.equal(stand.requests.filter((r) => r.method !== 'GET').length, sentBefore + 1);
+});
