@@ -330,6 +330,12 @@ export interface ProviderAdapter {
   fromDiscovery?(document: Record<string, unknown>, discoveryUrl: string, overridden: boolean): {device: string; token: string; userinfo?: string};
   /** Headers on every call to the auth server (kimi's X-Msh-*), given the account's device id. */
   authHeaders?(deviceId: string | undefined): Record<string, string>;
+  /**
+   * The provider's logins name no account at all (kimi: neither the token answer nor an API says who
+   * logged in; CLIProxyAPI names the files by time), so each login is a new account. Without this, a
+   * login whose answer names nobody (no email, account id, sub, user) is refused, nothing stored.
+   */
+  loginsNameNoAccount?: boolean;
   /** Logins need a stable per-installation device id (kimi); the service keeps it under tui/state. */
   deviceIdFile?: string;
   /** An expired device code starts over this many times (kimi's clients do). */

@@ -13,6 +13,7 @@ import {printQuota} from './quota.js';
 import {loginJson, loginOutput, readStdin} from './login.js';
 import {modelsJson, printWarnings} from './models.js';
 import {modelCountText} from '../../core/model-rules.js';
+import {countOf} from '../../core/wording.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
 
@@ -53,7 +54,7 @@ const remoteModels: RemoteRun = async function (ctx, args) {
     ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
   } else {
     const same = differences!.onlyServer.length + differences!.onlyLocal.length === 0;
-    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} model${server.length === 1 ? '' : 's'}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
+    ctx.stdout.write(`Server's list for ${account!.id}: ${countOf(server.length, 'model')}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
     if (server.length) ctx.stdout.write((await formatTable(ctx, server.map((id) => [`  ${id}`]))).replace(/ +$/gm, ''));
     if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
     if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
