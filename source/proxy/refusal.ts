@@ -3,6 +3,7 @@
 // Node's default drains the body to keep the connection alive, which let a client without a key
 // hold the socket (and feed it bytes) for as long as it liked.
 import type {IncomingMessage, ServerResponse} from 'node:http';
+import {MAX_BODY_BYTES} from './client-request.js';
 
 /**
  * Limits for a client's request, in ms (Node's `server.headersTimeout`, `server.requestTimeout`).
@@ -24,24 +25,57 @@ export interface ClientTimeouts {
  */
 export const CLIENT_TIMEOUTS: ClientTimeouts = {headersMs: 10_000, requestMs: 5 * 60_000, checkEveryMs: 1_000};
 
-/** After the response is flushed, the socket is destroyed even if the peer never reads or closes. */
-const LINGER_MS = 1_000;
+/**
+ * Bounds of the lingering close (closeAfterAnswer), counted from the moment the answer is written.
+ * A client told `Connection: close` normally stops its upload and closes within milliseconds; these
+ * only cut one that goes on sending (or never reads the answer):
+ * - LINGER_MS: time enough for a loopback client on a loaded machine to read its answer, short
+ *   enough that a refused client does not hold its socket (Apache lingers about as long);
+ * - LINGER_BYTES: the most an accepted request makes the proxy read (client-request.ts
+ *   MAX_BODY_BYTES), so a refusal never costs more reading than a served request.
+ */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = MAX_BODY_BYTES;
 
 /**
- * Marks the response as the connection's last and closes the socket once the response is flushed,
- * whatever of the request body is still unread. Call before writing the head.
+ * Marks the response as the connection's last and closes the connection once the response is
+ * written, whatever of the request body is still unread, with a lingering close (below). Call
+ * before writing the head.
  */
 export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('connection', 'close');
+  lingerOnClose(req);
+}
+
+/**
+ * Makes the close of `req`'s connection after its answer a lingering one (RFC 9112 section 9.6):
+ * our side is ended (FIN after the answer), and what the client still sends of its body is read
+ * and dropped until it closes its side, for at most LINGER_MS and LINGER_BYTES, before the socket
+ * is destroyed. Destroyed at once, with the client's bytes still arriving, the kernel answers them
+ * with a reset that can reach the client before it has read the answer: it saw ECONNRESET instead
+ * of the 401 or 413. node:http ends a `Connection: close` answer's socket with destroySoon() (its
+ * resOnFinish), which destroys it as soon as our FIN is out: this connection's replaces it.
+ */
+function lingerOnClose(req: IncomingMessage): void {
   const socket = req.socket;
-  res.once('finish', () => {
-    // end() sends our FIN once the answer is out; destroy() then drops whatever the client still sends.
+  socket.destroySoon = () => {
     socket.end();
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('finish', () => {
+    let read = 0;
+    const close = () => {
       clearTimeout(timer);
+      req.off('data', drop).off('end', close);
       socket.destroy();
-    });
-  });
+    };
+    const drop = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > LINGER_BYTES) close();
+    };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    // The client closed its side, or its whole body came (nothing left to arrive over a closed socket).
+    socket.once('end', close).once('close', close);
+    req.once('end', close);
+    // Through the request, not the socket: node:http's parser owns the socket's reads.
+    req.on('data', drop).resume();
+  };
 }

@@ -756,8 +756,8 @@ export class ProxyServer {
       // answered with more than 256 KB of the body unread. A client still uploading may wait for
       // its socket to drain, and node:http's client stops relaying 'drain' once its answer has come:
       // kept alive, that connection would serve no next request. `Connection: close` makes it end
-      // the upload; until the socket closes, body.ts sendBody reads and drops what still comes.
-      if (!req.complete) res.setHeader('connection', 'close');
+      // the upload; until the socket closes (a lingering close), body.ts sendBody reads and drops what still comes.
+      if (!req.complete) closeAfterAnswer(req, res);
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
