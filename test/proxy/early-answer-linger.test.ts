@@ -3,9 +3,11 @@
 // (refusal.ts closeAfterAnswer): the client still uploading reads the answer's status and body, never
 // a reset (ECONNRESET) that a socket destroyed over the bytes still arriving would send.
 import assert from 'node:assert/strict';
-import {connect} from 'node:net';
+import {createServer} from 'node:http';
+import {connect, type AddressInfo} from 'node:net';
 import {after, describe, it} from 'node:test';
-import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
+import type {FakeUpstream} from '../helpers/fake-upstreams.js';
+import {accountTokens, API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,4 +86,58 @@ describe('an early answer reaches a client still uploading its body (lingering c
       assert.equal(f.upstream.requests.length, before, 'nothing reached the upstream');
     });
   }
+});
+
+describe('the lingering close is bounded', async () => {
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
+  after(() => f.close());
+
+  it('a refused client that goes on trickling its body and ignores our FIN is cut (at most 10 s)', {timeout: 30_000}, async () => {
+    const {port} = new URL(f.url);
+    const socket = connect({port: Number(port), host: '127.0.0.1', allowHalfOpen: true});
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    const cut = new Promise<void>((resolve) => {
+      socket.once('error', () => resolve()); // the proxy's reset, met by a write
+      socket.once('close', () => resolve());
+    });
+    socket.write(requestHead('POST', '/v1/messages', {'content-length': String(1024 * 1024)}));
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 50);
+    try {
+      // The proxy's FIN after its answer leaves this side open (allowHalfOpen): only its destroy ends it.
+      await new Promise((r) => socket.once('end', r));
+      assert.match(text, /^HTTP\/1.1 401 /);
+      await cut;
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+  });
+});
+
+describe('an upstream that answers before a large streamed body ends: the client still uploading reads it', async () => {
+  // Answers 500 at once (parks no account), reading (and dropping) whatever of the body comes.
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(500, {'content-type': 'application/json'});
+    res.end(JSON.stringify({error: {type: 'api_error', message: 'upstream gave up early'}}));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const upstream: FakeUpstream = {url: `http://127.0.0.1:${port}`, port, requests: [], bytesReceived: 0, handler: () => {}, close: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections()))};
+  const f = await proxyFixture({provider: 'kimi', serve: {provider: 'kimi'}, upstream, tokens: accountTokens('kimi', ['solo@example.com']), endpoints: {kimi: {api: upstream.url}}});
+  after(() => f.close());
+
+  it('a client that uploads 8 MB before reading gets the upstream\'s status and body', {timeout: 30_000}, async () => {
+    // Over body.ts STREAM_ABOVE_BYTES with the model first: streamed upstream as it comes.
+    const first = Buffer.from('{"model":"kimi-k2","messages":[{"role":"user","content":"');
+    for (const pauseMs of [5, 0]) {
+      const head = requestHead('POST', '/v1/chat/completions', {authorization: `Bearer ${API_KEY}`, 'content-length': String(16 * 1024 * 1024)});
+      const answer = await uploadThenRead(f.url, head, first, 8 * 1024 * 1024, pauseMs);
+      assert.equal(answer.status, 500, answer.text);
+      assert.match(answer.text, /upstream gave up early/);
+      assert.match(answer.head, /\r\nconnection: close/i);
+    }
+  });
 });
