@@ -54,10 +54,10 @@ export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): voi
 }
 
 /**
- * Makes the close of `req`'s connection after its answer (marked `Connection: close`) a lingering one (RFC 9112 section 9.6):
- * our side is ended (FIN after the answer), and what the client still sends of its body is read
- * and dropped until it closes its side or the body ends, within the LINGER_ bounds, before the
- * socket is destroyed. Destroyed at once, with the client's bytes still arriving, the kernel answers
+ * Makes the close of `req`'s connection after its answer (marked `Connection: close`) a lingering
+ * one (RFC 9112 section 9.6): our side is ended (FIN after the answer), and what the client still
+ * sends of its body is read and dropped until it closes its side or the body ends, within the
+ * LINGER_ bounds, before the socket is destroyed. Destroyed at once, with the client's bytes still arriving, the kernel answers
  * them with a reset that can reach the client before it has read the answer: it saw EPIPE or
  * ECONNRESET instead of the 401 or 413. node:http ends a `Connection: close` answer's socket with
  * destroySoon() (its resOnFinish), which destroys it as soon as our FIN is out: this connection's
@@ -93,9 +93,11 @@ export function lingerOnClose(req: IncomingMessage): void {
     lingering = {read: 0, idle: setTimeout(close, LINGER_IDLE_MS), max: setTimeout(close, LINGER_MAX_MS)};
     lingering.idle.unref();
     lingering.max.unref();
-    // The client closed its side, or its whole body came (nothing left to arrive over a closed socket).
-    socket.once('end', close).once('close', close);
-    if (req.complete) close();
-    else req.once('end', close);
+    // The client closed its side, or its whole body came (nothing left to arrive over a closed
+    // socket): destroyed once our answer and FIN are out, as node:http's own destroySoon does.
+    const closeWhenFlushed = () => (socket.writableFinished ? close() : void socket.once('finish', close));
+    socket.once('end', closeWhenFlushed).once('close', close);
+    if (req.complete) closeWhenFlushed();
+    else req.once('end', closeWhenFlushed);
   };
 }
