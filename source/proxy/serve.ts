@@ -314,7 +314,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     emit({type: 'refresh', provider: result.provider, account: result.account ?? '-', ok: !result.problem, message: result.problem ?? "took the native agent's refreshed tokens"}),
   );
 
-  return new Promise<number>((resolve) => {
+  // Once listening, the process ends in `stop` (endProcess), never by returning.
+  return new Promise<number>(() => {
     let stopping = false;
     /** `reason`: what the stopped line says stopped it. */
     const stop = async (code: number, reason: string) => {
@@ -338,7 +339,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       process.off('disconnect', onDisconnect);
       if (process.connected) process.disconnect();
       process.off('exit', onExit);
-      resolve(code);
+      await endProcess(io, code);
     };
     const onDisconnect = () => void stop(0, 'the TUI that started it is gone');
     const onMessage = (message: ProxyCommand) => {
@@ -388,6 +389,19 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       timer.unref();
     }
   });
+}
+
+/**
+ * Ends this process with `code` once stdout and stderr have taken what was written (a pipe is
+ * asynchronous on some systems). Explicitly, not by letting the event loop drain: Node's teardown
+ * after a drain puts back the default action of the stop signals handled here, and an echo arriving
+ * then (the Ctrl-C that the `proxy serve` which re-ran this one passes on, services/proxy/rerun.ts,
+ * late on a loaded machine) killed the stopped proxy by SIGINT: its starter then left with 130.
+ */
+async function endProcess(io: ServeIo, code: number): Promise<never> {
+  const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  await Promise.all([flushed(io.stdout), flushed(io.stderr)]);
+  process.exit(code);
 }
 
 /** Whether `ref` names an account of `provider` (findAccount finds one or several). */

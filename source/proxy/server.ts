@@ -39,7 +39,7 @@ import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
-import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
@@ -411,7 +411,10 @@ export class ProxyServer {
       else {
         this.refused(active, err);
         // Refused before the body was read: answer and close rather than drain what the client sends.
-        if (!req.complete) closeAfterAnswer(req, res);
+        if (!req.complete) {
+        res.setHeader('connection', 'close');
+        lingerOnClose(req);
+      }
         this.sendError(res, err, req);
       }
     } finally {
@@ -814,8 +817,12 @@ export class ProxyServer {
       // answered with more than 256 KB of the body unread. A client still uploading may wait for
       // its socket to drain, and node:http's client stops relaying 'drain' once its answer has come:
       // kept alive, that connection would serve no next request. `Connection: close` makes it end
-      // the upload; until the socket closes, body.ts sendBody reads and drops what still comes.
-      if (!req.complete) res.setHeader('connection', 'close');
+      // the upload; until the socket closes (a lingering close, refusal.ts), body.ts sendBody reads
+      // and drops what still comes.
+      if (!req.complete) {
+        res.setHeader('connection', 'close');
+        lingerOnClose(req);
+      }
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
