@@ -410,11 +410,9 @@ export class ProxyServer {
       if (res.headersSent) res.destroy();
       else {
         this.refused(active, err);
-        // Refused before the body was read: answer and close rather than drain what the client sends.
-        if (!req.complete) {
-        res.setHeader('connection', 'close');
-        lingerOnClose(req);
-      }
+        // Refused before the body was read: answered and closed, the rest of the body read and dropped
+        // meanwhile (a lingering close; resumed: a reader that stopped at the fault left it paused).
+        if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);
       }
     } finally {
