@@ -8,7 +8,7 @@ import {cutText, excerpt, maskCredentialPatterns, redactedForm} from '../core/re
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
+import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
@@ -162,6 +162,8 @@ export class ProxyServer {
   private readonly pools = new Map<string, AccountPool>();
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
+  /** The default account each pool last saw (poolOf): a pool follows a default that moves. */
+  private readonly poolDefaults = new Map<string, string>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   private readonly resolutions = new Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>();
   private readonly agents = {
@@ -315,14 +317,20 @@ export class ProxyServer {
         if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
       }
     }
-    const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
+    const provider = this.options.provider;
+    const primary = provider ? this.pools.get(provider) : undefined;
+    // What serves "now" is what the pool serves next (the same answer its next pick acts on), else,
+    // every account waiting, the one that served last.
+    const next = primary && (primary.next({now, ranked: this.rankingOf(provider!, primary)}) ?? primary.current);
+    const pinned = this.pinnedAccountId !== undefined;
     // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
     return this.credentials.currentForSender().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
-      account: primary?.current?.label ?? this.options.account,
+      account: next?.label ?? this.pinnedLabel() ?? this.options.account,
+      ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
@@ -332,15 +340,35 @@ export class ProxyServer {
     } satisfies ProxyStatus);
   }
 
+  /** status() with the served provider's pool brought up to date with the files first (a new default, a pause). */
+  async currentStatus(): Promise<ProxyStatus> {
+    if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
+    return this.status();
+  }
+
+  /** most-headroom's order for a pool (the quota ranking of its usable accounts); undefined for other strategies. */
+  private rankingOf(provider: string, pool: AccountPool): readonly string[] | undefined {
+    const usable = this.poolSources.get(provider);
+    return pool.strategy === 'most-headroom' && usable ? this.options.rank?.(provider, usable) : undefined;
+  }
+
+  /** The pinned account's label, from the account list as last read (it may have left the pool). */
+  private pinnedLabel(): string | undefined {
+    const id = this.pinnedAccountId;
+    const account = id === undefined ? undefined : this.accounts.usableNow(this.options.provider ?? '')?.find((a) => a.id === id);
+    return account && accountLabel(account);
+  }
+
   /**
-   * Moves the provider's pool to its next healthy account. Streams already running keep their
-   * upstream connection; only new requests see the new account.
+   * Puts the provider's next healthy account first in its pool (core/pool.ts rotate: held until the
+   * pool's rule moves it). Streams already running keep their upstream connection; only new
+   * requests see the new account.
    */
   async rotate(providerId?: string): Promise<string | undefined> {
     const provider = providerId ?? this.options.provider;
     if (!provider) return undefined;
     const pool = await this.poolFor(this.requireProvider(provider));
-    const next = pool.rotate(this.now());
+    const next = pool.rotate(this.now(), this.rankingOf(provider, pool));
     if (next) this.emit({type: 'rotated', provider, account: next.label});
     return next?.label;
   }
@@ -356,8 +384,9 @@ export class ProxyServer {
     this.options.provider = row.id;
     this.options.account = accountRef;
     this.pools.delete(row.id);
-    const label = (await this.poolFor(row)).current?.label;
-    if (label) this.emit({type: 'rotated', provider: row.id, account: label});
+    const pool = await this.poolFor(row);
+    const label = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.label;
+    if (label) this.emit({type: 'rotated', provider: row.id, account: label, ...(accountRef ? {pinned: true} : {})});
     return label;
   }
 
@@ -374,7 +403,7 @@ export class ProxyServer {
         return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
       }
       this.checkKey(req);
-      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());
+      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, await this.currentStatus());
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
         const account = await this.rotate();
         return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
@@ -588,18 +617,26 @@ export class ProxyServer {
     if (pool && this.poolSources.get(row.id) === usable) return pool;
     this.poolSources.set(row.id, usable);
     const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
+    const defaultId = usable.find((a) => a.default)?.id;
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
-      const current = pinned ?? usable.find((a) => a.default)?.id;
-      pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
+      pool = new AccountPool(members, this.strategy(), {current: pinned ?? defaultId, single: pinned !== undefined});
       this.applyStoredCooldowns(pool, usable);
       this.pools.set(row.id, pool);
-    } else if (!sameMembers(pool.list(), members)) {
-      const had = new Set(pool.list().map((a) => a.id));
-      pool.setAccounts(members);
-      // An account that joins (resumed, logged in, its file added) brings its stored wait too.
-      this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
+    } else {
+      if (!sameMembers(pool.list(), members)) {
+        const had = new Set(pool.list().map((a) => a.id));
+        pool.setAccounts(members);
+        // An account that joins (resumed, logged in, its file added) brings its stored wait too.
+        this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
+      }
+      // The default moved (`ccs-tui rotate`, `use`, the TUI's `r` on an account): the pool serves the
+      // new default next, as it would after its own rotate, and says so.
+      if (defaultId !== undefined && defaultId !== this.poolDefaults.get(row.id) && !pool.single && pool.select(defaultId)) {
+        this.emit({type: 'rotated', provider: row.id, account: pool.held!.label});
+      }
     }
+    if (defaultId !== undefined) this.poolDefaults.set(row.id, defaultId);
     return pool;
   }
 
@@ -955,9 +992,29 @@ export class ProxyServer {
    * healthy on disk (core/accounts.ts). `unlistedModel`: why a root route chose this provider.
    */
   private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
-    const reason = noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`;
+    const all = await this.accounts.all();
+    const pinned = this.pinnedGone(row, all);
+    if (pinned) return new HttpError(503, pinned, 'api_error', {}, `pinned account cannot serve: ${pinned}`);
+    const reason = noUsableAccount(row, all) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
     return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
+  }
+
+  /**
+   * Why the one account this proxy serves `row` with (`--account`, `ccs-tui run` on an account)
+   * cannot serve (paused, removed, needing a login), and what to do; undefined when nothing is
+   * pinned for `row` or the account is usable. Never another account in its place: the person
+   * named this one.
+   */
+  private pinnedGone(row: ProviderRow, accounts: readonly Account[]): string | undefined {
+    const id = row.id === this.options.provider ? this.pinnedAccountId : undefined;
+    if (id === undefined) return undefined;
+    const account = accounts.find((a) => a.provider === row.id && a.id === id);
+    if (account && isUsable(account)) return undefined;
+    const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
+    const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
+    const fix = !account ? `log in again (ccs-tui login ${row.id})` : account.paused ? `resume it (ccs-tui resume ${row.id} ${label})` : `log in again (ccs-tui login ${row.id})`;
+    return `${row.displayName} account ${label}, which this proxy serves alone (pinned by --account or ccs-tui run), ${state}: ${fix}, or serve the ${row.id} pool instead (ccs-tui run ${row.id}, or restart the proxy without --account)`;
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
