@@ -582,10 +582,11 @@ export class ProxyServer {
     return {row: root(), unlisted: true};
   }
 
-  /** The account a provider's model list is asked and shown with: its pool's current one, else the default, else the first usable. */
+  /** The account a provider's model list is asked and shown with: the one its pool serves next, else the default, else the first usable. */
   private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
-    const current = this.pools.get(row.id)?.current?.id;
+    const pool = this.pools.get(row.id);
+    const current = pool && (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.id;
     return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
   }
 

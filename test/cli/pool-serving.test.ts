@@ -149,7 +149,7 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
     const refused = await runBin(['run', 'claude', 'Erin Work'], env);
     assert.equal(refused.code, 1, refused.stderr);
     assert.equal(refused.stdout, '', 'the agent did not run');
-    assert.match(refused.stderr, /claude account Erin Work is cooling down (1m \d+s|2m) \(until [^)]+\) \(usage limit reached\): the proxy serves it alone, so every request would be refused until then; run the claude pool instead \(Dave is healthy\): ccs-tui run claude, or launch on it anyway: add --force/);
+    assert.match(refused.stderr, /claude account Erin Work is cooling down (1m \d+s|2m) \(until [^)]+\) \(usage limit reached\): served alone, its requests would be refused until then; run the claude pool instead \(Dave is healthy\): ccs-tui run claude, or launch on it anyway: add --force/);
     assert.equal(await servingLine(ccs), 'serving: claude / pool of 2 · now Dave', 'the proxy was not moved');
 
     const forced = await runBin(['run', 'claude', 'Erin Work', '--force'], env);

@@ -207,7 +207,7 @@ function accountTrouble(account: Account, now: number): string | undefined {
   if (account.paused) return 'is paused';
   if (!isUsable(account)) return `cannot serve (${healthWords(account)})`;
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
-  if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: the proxy serves it alone, so every request would be refused until then`;
+  if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
   if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
   return undefined;
 }
