@@ -17,42 +17,40 @@ import {makeUiCcs} from './fixtures.js';
 const API_KEY = 'pool-rotate-key-0123456789abcdef';
 const tokenOf = (email: string) => `Bearer at-claude-${email}-0123456789abcdef`;
 
-let ccs: TempCcs | undefined;
-let tui: TuiHandle | undefined;
-let supervisor: ProxySupervisor | undefined;
-let upstream: FakeUpstream | undefined;
+/** What the test started, stopped in its `finally` whatever happened. */
+const started: {tui?: TuiHandle; ccs?: TempCcs; supervisor?: ProxySupervisor; upstream?: FakeUpstream} = {};
 afterEach(async () => {
-  tui?.unmount();
-  await supervisor?.dispose();
-  await upstream?.close();
-  [tui, ccs] = cleanUp(undefined, ccs);
-  [supervisor, upstream] = [undefined, undefined];
+  started.tui?.unmount();
+  await started.supervisor?.dispose();
+  await started.upstream?.close();
+  cleanUp(undefined, started.ccs);
 });
 
 async function ask(port: number): Promise<string | undefined> {
-  const before = upstream!.requests.length;
+  const upstream = started.upstream!;
+  const before = upstream.requests.length;
   const res = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
     method: 'POST',
     headers: {'content-type': 'application/json', 'x-api-key': API_KEY, 'anthropic-version': '2023-06-01'},
     body: JSON.stringify({model: 'claude-opus-5', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
   });
   assert.equal(res.status, 200, await res.text());
-  return upstream!.requests.slice(before).at(-1)?.headers.authorization as string | undefined;
+  return upstream.requests.slice(before).at(-1)?.headers.authorization as string | undefined;
 }
 
 test('`r` on a pool: the screen, the log tail and every later request agree on the new account; a run on one account shows it pinned', async () => {
-  upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'pong')));
-  ccs = makeUiCcs();
+  started.upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'pong')));
+  const ccs = (started.ccs = makeUiCcs());
   ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
-  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {api: started.upstream.url}}}));
   const {settings} = await loadSettings(ccs.paths);
-  supervisor = new ProxySupervisor({
+  const supervisor = (started.supervisor = new ProxySupervisor({
     paths: ccs.paths,
     settings,
     env: ccs.env,
     command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
-  });
-  tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}});
+  }));
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
   await tui.press('s');
   await tui.waitFor('● running', 15_000);
   await tui.waitFor(/Serving\s+claude \/ pool of 2 · now work/, 5000);
