@@ -582,11 +582,10 @@ export class ProxyServer {
     return {row: root(), unlisted: true};
   }
 
-  /** The account a provider's model list is asked and shown with: the one its pool serves next, else the default, else the first usable. */
+  /** The account a provider's model list is asked and shown with: its pool's current one, else the default, else the first usable. */
   private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
-    const pool = this.pools.get(row.id);
-    const current = pool && (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.id;
+    const current = this.pools.get(row.id)?.current?.id;
     return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
   }
 
@@ -625,15 +624,19 @@ export class ProxyServer {
       this.applyStoredCooldowns(pool, usable);
       this.pools.set(row.id, pool);
     } else {
+      const had = new Set(pool.list().map((a) => a.id));
       if (!sameMembers(pool.list(), members)) {
-        const had = new Set(pool.list().map((a) => a.id));
         pool.setAccounts(members);
         // An account that joins (resumed, logged in, its file added) brings its stored wait too.
         this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
       }
-      // The default moved (`ccs-tui rotate`, `use`, the TUI's `r` on an account): the pool serves the
-      // new default next, as it would after its own rotate, and says so.
-      if (defaultId !== undefined && defaultId !== this.poolDefaults.get(row.id) && !pool.single && pool.select(defaultId)) {
+      // The default moved from one account of the pool to another (`ccs-tui rotate`, `use`, the TUI's
+      // `r` on an account): the pool serves the new one next, as after its own rotate, and says so.
+      // Not when either only joined or left: pausing the default moves it, and without a default in
+      // the registry the first account listed is shown as one (a file added by hand may sort first).
+      const before = this.poolDefaults.get(row.id);
+      const moved = defaultId !== undefined && before !== undefined && defaultId !== before && had.has(defaultId) && had.has(before) && usable.some((a) => a.id === before);
+      if (moved && !pool.single && pool.select(defaultId)) {
         this.emit({type: 'rotated', provider: row.id, account: pool.held!.label});
       }
     }
