@@ -533,6 +533,19 @@ export class AccountPool {
     return next;
   }
 
+  /**
+   * The same accounts and their waits (cooldowns, streaks) served another way: `single` for one
+   * account alone (`current`), or as a pool again. A switch keeps what the proxy met: an account
+   * cooling before it is still cooling after.
+   */
+  withMode(options: {current?: string; single?: boolean}): AccountPool {
+    const pool = new AccountPool(this.accounts, this.strategy, options);
+    pool.cooldowns = new Map(this.cooldowns);
+    pool.rateLimitStreak = new Map(this.rateLimitStreak);
+    pool.serverStreak = new Map(this.serverStreak);
+    return pool;
+  }
+
   /** Puts an account first (a person picked it: a new default); false when it is not in the pool. */
   select(id: string): boolean {
     if (!this.accounts.some((a) => a.id === id)) return false;

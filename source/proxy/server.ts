@@ -383,8 +383,17 @@ export class ProxyServer {
     this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
     this.options.provider = row.id;
     this.options.account = accountRef;
-    this.pools.delete(row.id);
-    const pool = await this.poolFor(row);
+    // The account list as the files say now (a cooldown another process stored, a new default).
+    await this.accounts.reloadIfChanged();
+    const before = this.pools.get(row.id);
+    const usable = await this.accounts.usable(row.id);
+    if (before) {
+      // Served another way, with what the pool met kept: an account cooling before is still cooling.
+      const pinned = this.pinnedAccountId;
+      this.pools.set(row.id, before.withMode({current: pinned ?? usable.find((a) => a.default)?.id, single: pinned !== undefined}));
+      this.applyStoredCooldowns(this.pools.get(row.id)!, usable);
+    }
+    const pool = this.poolOf(row, usable);
     const label = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.label;
     if (label) this.emit({type: 'rotated', provider: row.id, account: label, ...(accountRef ? {pinned: true} : {})});
     return label;
@@ -949,6 +958,12 @@ export class ProxyServer {
     // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
     if (!pick.cooling) throw await this.noAccountError(row);
     const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+    // A pinned account is no pool: "every account" would hide that the others were never asked.
+    const pinned = pool.single ? pool.current : undefined;
+    if (pinned) {
+      const why = pool.cooldownOf(pinned.id, this.now(), undefined)?.message ?? 'cooling down';
+      throw new HttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone (pinned by --account or ccs-tui run), is cooling down (${why}); retry in ${seconds} s, or serve the ${row.id} pool instead (ccs-tui run ${row.id})`, 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
+    }
     throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
   }
 

@@ -161,6 +161,11 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
     const json = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {pool: boolean; account: string};
     assert.deepEqual([json.pool, json.account], [false, 'Erin Work']);
     assert.match(readFileSync(proxyLogPath(ccs.paths), 'utf8'), /claude now serves only Erin Work \(pinned: no other account of the pool\)/);
+    // Served alone: the proxy's 429 says so, and Dave, healthy, is not asked in its place.
+    const limited = await ask(port, upstream);
+    assert.equal(limited.status, 429, limited.text);
+    assert.equal(limited.sentWith, undefined);
+    assert.match(limited.text, /Claude: Erin Work, which this proxy serves alone \(pinned by --account or ccs-tui run\), is cooling down \(usage limit reached\); retry in \d+ s, or serve the claude pool instead \(ccs-tui run claude\)/);
     // Back to the pool: Dave serves (Erin Work still cooling), and it says pool again.
     assert.equal((await runBin(['run', 'claude'], env)).code, 0);
     assert.equal((await ask(port, upstream)).sentWith, tokenOf('dave@example.com'));
