@@ -9,10 +9,10 @@ import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
-/** The dir's mtime (ms), NaN when it cannot be read. */
-function authDirMtime(dir: string): number {
+/** The file's or dir's mtime (ms), NaN when it cannot be read. */
+function mtimeOf(file: string): number {
   try {
-    return statSync(dir).mtimeMs;
+    return statSync(file).mtimeMs;
   } catch {
     return Number.NaN;
   }
@@ -35,6 +35,8 @@ export class AccountSource {
   private loadedSignature = '';
   /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
   private loadedAuthDirMtime = Number.NaN;
+  /** The registry's mtime (ms) when the snapshot's read started: a new default (`rotate`, `use`) serves the next request. */
+  private loadedRegistryMtime = Number.NaN;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -63,11 +65,13 @@ export class AccountSource {
    * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
    * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
    * So a token file added by hand serves the next request, as a paused one is never used again
-   * (pickAccount's stat of the token file).
+   * (pickAccount's stat of the token file); and so does a new default (the registry's mtime: one
+   * more stat), which the pool serves first (server.ts poolOf).
    */
   private fresh(): Account[] | undefined {
     if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    return Object.is(authDirMtime(this.store.paths.authDir), this.loadedAuthDirMtime) ? this.snapshot : undefined;
+    const same = Object.is(mtimeOf(this.store.paths.authDir), this.loadedAuthDirMtime) && Object.is(mtimeOf(this.store.paths.registry), this.loadedRegistryMtime);
+    return same ? this.snapshot : undefined;
   }
 
   /**
@@ -93,7 +97,8 @@ export class AccountSource {
   private loadAccounts(signature: string): Promise<Account[]> {
     if (this.loading?.signature === signature) return this.loading.promise;
     const before = this.loading?.promise;
-    const authMtime = authDirMtime(this.store.paths.authDir);
+    const authMtime = mtimeOf(this.store.paths.authDir);
+    const registryMtime = mtimeOf(this.store.paths.registry);
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
@@ -104,6 +109,7 @@ export class AccountSource {
       this.loadedAt = this.now();
       this.loadedSignature = signature;
       this.loadedAuthDirMtime = authMtime;
+      this.loadedRegistryMtime = registryMtime;
       this.fullReadAt = this.now();
       return snapshot.accounts;
     })().finally(() => {

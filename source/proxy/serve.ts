@@ -355,10 +355,11 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     };
     // The requests gathered so far go first: the status counts them, and the supervisor must not
     // count them again when their batch arrives after it.
-    const sendStatus = () => {
-      requests.flush();
-      send?.({type: 'status', status: server!.status()});
-    };
+    const sendStatus = () =>
+      void server!.currentStatus().then((status) => {
+        requests.flush();
+        send?.({type: 'status', status});
+      });
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
     process.once('disconnect', onDisconnect);

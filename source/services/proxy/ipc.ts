@@ -43,7 +43,8 @@ export type ProxyEvent =
   | {type: 'failover'; provider: string; from: string; reason: string; until?: number; triedLast?: boolean; model?: string}
   // `advice`: the failure's way out (a new login), worded per reader by describeEvent.
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
-  | {type: 'rotated'; provider: string; account: string}
+  /** `pinned`: the provider is now served by this account alone (no pool), as ServingFacts. */
+  | {type: 'rotated'; provider: string; account: string; pinned?: boolean}
   | {type: 'error'; message: string; advice?: ErrorAdvice}
   | {type: 'fatal'; code: string; message: string}
   /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
@@ -76,8 +77,15 @@ export interface ProxyStatus {
   port: number;
   startedAt: string;
   provider?: string;
-  /** Label of the account that serves the next request of the primary provider. */
+  /** Label of the account that serves the next request of the primary provider (its pool's next pick). */
   account?: string;
+  /**
+   * With a primary provider: whether one account serves it alone (`--account`, `ccs-tui run` on an
+   * account), else the size of its pool (usable accounts). The proxy's own answer: the pid file
+   * says only how the proxy was started.
+   */
+  pinned?: boolean;
+  poolSize?: number;
   /** Requests that got an upstream's answer (or a local one in its place), each with a log line. */
   requestsPerMinute: number;
   totalRequests: number;
@@ -181,7 +189,7 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
-      return `${event.provider} now serves ${event.account}`;
+      return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: no other account of the pool)` : event.account}`;
     case 'error':
       return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
     case 'fatal':

@@ -59,14 +59,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
   const dash = '—';
   const target: ServeTarget = state?.target ?? requested ?? {};
-  // A pool says how many accounts it rotates over and which one serves now (as `proxy status` does).
-  const pinned = Boolean(target.account);
+  // A pool says how many accounts it rotates over and which one serves now (as `proxy status` does):
+  // while it runs, as the proxy itself says (pinned by `e` on an account, or a pool); else as asked.
+  const pinned = (running ? state?.pinned : undefined) ?? Boolean(target.account);
   const serving = describeServing({
     provider: target.provider,
     account: (running ? state?.account : undefined) ?? (pinned ? target.account : undefined),
     pinned,
     // Unknown until the account list has loaded (never "pool of 0" meanwhile).
-    poolSize: target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined,
+    poolSize: (running ? state?.poolSize : undefined) ?? (target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined),
   });
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
