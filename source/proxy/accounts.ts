@@ -9,10 +9,21 @@ import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
+/** Whether some provider has two accounts or more. */
+function hasPool(accounts: readonly Account[]): boolean {
+  const seen = new Set<string>();
+  for (const account of accounts) {
+    if (seen.has(account.provider)) return true;
+    seen.add(account.provider);
+  }
+  return false;
+}
+
 /** The file's or dir's mtime (ms), NaN when it cannot be read. */
 function mtimeOf(file: string): number {
   try {
-    return statSync(file).mtimeMs;
+    // No exception for a missing file (accounts.json often is): building one costs more than the stat.
+    return statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -37,6 +48,8 @@ export class AccountSource {
   private loadedAuthDirMtime = Number.NaN;
   /** The registry's mtime (ms) when the snapshot's read started: a new default (`rotate`, `use`) serves the next request. */
   private loadedRegistryMtime = Number.NaN;
+  /** Whether some provider has two accounts or more (then a new default changes what is served). */
+  private hasPool = false;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -70,7 +83,8 @@ export class AccountSource {
    */
   private fresh(): Account[] | undefined {
     if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    const same = Object.is(mtimeOf(this.store.paths.authDir), this.loadedAuthDirMtime) && Object.is(mtimeOf(this.store.paths.registry), this.loadedRegistryMtime);
+    // The registry only matters to a pool (a provider with two accounts or more): its default goes first.
+    const same = Object.is(mtimeOf(this.store.paths.authDir), this.loadedAuthDirMtime) && (!this.hasPool || Object.is(mtimeOf(this.store.paths.registry), this.loadedRegistryMtime));
     return same ? this.snapshot : undefined;
   }
 
@@ -106,6 +120,7 @@ export class AccountSource {
       for (const message of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message);
       this.toldProblems = problems;
       this.snapshot = snapshot.accounts;
+      this.hasPool = hasPool(snapshot.accounts);
       this.loadedAt = this.now();
       this.loadedSignature = signature;
       this.loadedAuthDirMtime = authMtime;
