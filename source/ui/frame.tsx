@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {useSettingsProblem} from './hooks/useSettings.js';
@@ -30,7 +30,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     ...(accounts.error ? [`cannot read the accounts: ${accounts.error}`] : []),
     ...(snapshot?.problems ?? []).map((p) => `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`),
   ].map((line) => line.split(`${services.paths.root}/`).join(''));
-  const banner = bannerLines(problems, columns);
+  const banner = bannerLines(problems, columns, bannerRows(rows));
   const bodyHeight = rows - 3 - banner.length;
   const counts = snapshot
     ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
@@ -44,7 +44,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
       <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
-      <Box height={bodyHeight} width={columns} flexDirection="column">
+      {/* Clipped: a screen taller than its room is cut at its foot, never drawn over the status line. */}
+      <Box height={bodyHeight} width={columns} flexDirection="column" overflow="hidden" flexShrink={0}>
         {state.modal?.kind === 'help' ? (
           <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
         ) : state.modal?.kind === 'messages' ? (
