@@ -295,7 +295,7 @@ export class AccountStore implements AccountService {
       if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
       else {
         const listed = listJsonFiles(dir);
-        problems.push(...listed.skipped);
+        problems.push(...listed.skipped.map((skipped) => ({...skipped, severity: 'error' as const})));
         names = listed.names;
       }
       for (const name of names) {
@@ -304,7 +304,7 @@ export class AccountStore implements AccountService {
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedMode(found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`});
+          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -330,6 +330,7 @@ export class AccountStore implements AccountService {
       problems.push({
         file: this.paths.registry,
         message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
+        severity: 'error',
         backup,
       });
       registryRebuilt = true;
@@ -339,7 +340,7 @@ export class AccountStore implements AccountService {
     try {
       state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
-      problems.push({file: this.stateFile, message: (error as Error).message});
+      problems.push({file: this.stateFile, message: (error as Error).message, severity: 'error'});
     }
     return {registry, registryRebuilt, tokens, state, problems};
   }
@@ -427,11 +428,13 @@ export class AccountStore implements AccountService {
           problems.push({
             file: this.paths.registry,
             message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+            severity: 'error',
+            provider: providerId,
           });
           continue;
         }
         const found = files.tokens.get(entry.tokenFile);
-        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`});
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`, severity: 'error', provider: providerId});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -461,7 +464,7 @@ export class AccountStore implements AccountService {
       if (found.error || !found.token) {
         const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
         // Nothing else says which account this was: it is left out of every list until the file is fixed.
-        problems.push({file, message: `${found.error ?? `${file}: unreadable`}; its account is ignored until it is fixed`});
+        problems.push({file, message: `${found.error ?? `${file}: unreadable`}; its account is ignored until it is fixed`, severity: 'error'});
         continue;
       }
       const row = providerForTokenType(found.token.type);
