@@ -207,8 +207,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   };
   // Credentials masked (issue 11): events of this file may quote files and answers.
   const emit = (event: ProxyEvent) => emitMasked(credentials.current().redactDeep(event));
-  const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
-  const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
+  // The proxy's last error (the server's), so a newer one replaces what `proxy status` shows.
+  const reportError = (message: string) => (server ? server.reportError(message) : emit({type: 'error', message}));
+  const getConfig = liveConfig(paths, config, reportError);
+  const hooks = quotaHooks(paths, Date.now, reportError);
 
   // This start's secret: the proxy proves it before anyone sends it the API key (pid-file.ts ProxyPidFile nonce).
   const nonce = newNonce();

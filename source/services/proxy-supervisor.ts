@@ -384,7 +384,8 @@ export class ProxySupervisor {
         this.update({account: message.account});
         break;
       case 'error':
-        this.showError(withAdvice(message.message, message.advice, 'tui', 'proxy'));
+        // The proxy's newest last error (its status says the same at the next poll), with its time.
+        this.update({lastError: withAdvice(message.message, message.advice, 'tui', 'proxy'), lastErrorAt: new Date(this.clock.now()).toISOString()});
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
