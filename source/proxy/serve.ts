@@ -244,13 +244,16 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
     const holder = readRunningProxy(paths);
     const ours = holder && holder.pid !== process.pid ? holder : undefined;
+    // Where the port came from, and the other way to pick one: --port when it was asked for there.
+    const asked = options.port !== undefined ? `port ${port} (asked with --port)` : `port ${port} (\`port\` in ${paths.config})`;
+    const instead = options.port !== undefined ? 'pass another --port N (0: any free port)' : 'set another `port` there, or pass --port N (0: any free port)';
     const message =
       err.code === 'EADDRINUSE'
         ? ours?.port === port
           ? `port ${port} is in use by the running proxy (${runningProxyText(ours)}); use it, or stop it first: ccs-tui proxy stop`
-          : `port ${port} is in use by another process; set \`port\` in ${paths.config} or pass --port`
+          : `${asked} is in use by another process; ${instead}`
         : err.code === 'EACCES'
-          ? `port ${port} needs privileges; set \`port\` in ${paths.config} or pass --port`
+          ? `${asked} needs privileges; ${instead}`
           : sanitizeLine(err.message);
     const fatal = credentials.current().redactDeep<ProxyEvent>({type: 'fatal', code: err.code ?? 'ERROR', message});
     // Said once: over IPC to a supervisor, else on stderr (a terminal; `proxy start` reads it from
