@@ -12,7 +12,7 @@ import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
-import {ensureApiKey} from '../services/proxy/api-key.js';
+import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
 import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
@@ -295,7 +295,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const pinned = options.account !== undefined;
   const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
-  if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
+  if (generated) io.stderr.write(`ccs-tui: ${generatedKeyNote(paths)} (see: ccs-tui env)\n`);
 
   // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
   const stopNativeWatch = watchNativeFiles(store, (result) =>
