@@ -132,7 +132,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     if (targetProblem) throw targetProblem;
     if (asksHelp(ownArgs(found.rest))) {
-      io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
+      io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n${found.command.help?.() ?? ''}`);
       return 0;
     }
     const run = await redactedContext(ctx);
