@@ -6,7 +6,8 @@ import {chmodSync, readFileSync} from 'node:fs';
 import {after, test} from 'node:test';
 import {builtinServeArgs} from '../../source/services/proxy/launch.js';
 import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
-import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
+import {stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath, runBin} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
@@ -15,18 +16,6 @@ const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
-
-function stateWhen(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean): Promise<ProxyState> {
-  return new Promise<ProxyState>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-8)})}`)), 15_000);
-    const unsubscribe = supervisor.subscribe((s) => {
-      if (!predicate(s)) return;
-      clearTimeout(timer);
-      queueMicrotask(() => unsubscribe());
-      resolve(s);
-    });
-  });
-}
 
 test("another provider's 0644 token file is a warning in the log, never the last error; a refused config.yaml later is the last error everywhere", async () => {
   const ccs = makeTempCcs();
