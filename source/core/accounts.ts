@@ -123,6 +123,13 @@ export function accountLabel(account: Labelled, siblings: readonly Labelled[] = 
   return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
 }
 
+/**
+ * The token-file fields by which providers name an account besides its email (claude's organisation
+ * and account uuids, codex's ChatGPT account id, an OIDC `sub`, a GitHub user): with the email, what
+ * makes two logins the same account (store identityOf) and a login name an account at all.
+ */
+export const ACCOUNT_ID_FIELDS = ['organization_uuid', 'account_id', 'account_uuid', 'sub', 'username'] as const;
+
 /** How a program names an account it already holds: by its id, exactly, with no guessing. */
 export interface AccountIdRef {
   id: string;
@@ -137,12 +144,28 @@ export class AmbiguousAccountError extends UserError {}
 const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : ref.id);
 
 /**
+ * How a person's text names `account`: its `id`, `token file` (with or without `.json`), `nickname` or
+ * `email` (those two case-insensitively); undefined when it does not. One rule for lookups and for
+ * which nicknames `rename` accepts.
+ */
+export function matchedAs(account: Pick<Account, 'id' | 'tokenFile' | 'nickname' | 'email'>, text: string): 'id' | 'token file' | 'nickname' | 'email' | undefined {
+  const wanted = text.toLowerCase();
+  if (account.id === text) return 'id';
+  if (account.tokenFile === text || account.tokenFile === `${text}.json`) return 'token file';
+  if (account.nickname?.toLowerCase() === wanted) return 'nickname';
+  if (account.email?.toLowerCase() === wanted) return 'email';
+  return undefined;
+}
+
+/**
  * Finds the account meant by `ref` among a provider's accounts. A program's `{id}` is matched
  * exactly. What a person types is matched against ids, token file names (with or without `.json`),
- * nicknames and emails (the last two case-insensitively), and must name exactly one account: a bare
- * email shared by two accounts (CCS's `email#suffix` ids) is refused as ambiguous, listing the
- * candidates, even when one account's id is that email. An exact id that is not the account's own
- * email (`u@x.com#team`) wins over any email or nickname reading the same. Throws a UserError otherwise.
+ * nicknames and emails (the last two case-insensitively), and must name exactly one account: text
+ * that names several (a bare email two accounts share, CCS's `email#suffix` ids; a nickname that
+ * reads as another account's email or id) is refused as ambiguous, listing every candidate's id and
+ * token file, whatever kind of match each is: no reading wins over another, so a command never acts
+ * on an account other than the one the person may have meant. Throws a UserError
+ * (AmbiguousAccountError for several) otherwise.
  */
 export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
   const inProvider = accounts.filter((a) => a.provider === provider);
@@ -150,28 +173,14 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
     const byId = inProvider.find((a) => a.id === ref.id);
     if (byId) return byId;
   } else {
-    const wanted = ref.toLowerCase();
-    const matches = inProvider.filter(
-      (a) =>
-        a.id === ref ||
-        a.tokenFile === ref ||
-        a.tokenFile === `${ref}.json` ||
-        a.nickname?.toLowerCase() === wanted ||
-        a.email?.toLowerCase() === wanted,
-    );
-    // Precedence: an exact id (`u@x.com#team`) wins over emails, nicknames and file names that
-    // happen to read the same, except an id that is just the account's own email: a bare email
-    // shared by several accounts stays ambiguous. Then a nickname or file name, which name one
-    // account on purpose; an email or email-like id may be shared.
-    const exactId = matches.filter((a) => a.id === ref && a.email?.toLowerCase() !== wanted);
-    if (exactId.length === 1) return exactId[0]!;
-    const deliberate = matches.filter((a) => a.nickname?.toLowerCase() === wanted || a.tokenFile === ref || a.tokenFile === `${ref}.json`);
-    if (deliberate.length === 1) return deliberate[0]!;
+    const matches = inProvider.filter((a) => matchedAs(a, ref) !== undefined);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
+      const named = matches.filter((a) => matchedAs(a, ref) === 'nickname');
       throw new AmbiguousAccountError(
         `"${ref}" matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
-          'name one by its id, nickname or token file',
+          'name one by its token file, or by an id, nickname or email only it has' +
+          (named.length ? ` (or give ${named.map((a) => a.tokenFile).join(', ')} another nickname: ccs-tui rename ${provider} <token file> <nickname>)` : ''),
       );
     }
   }
@@ -250,5 +259,22 @@ export function nicknameProblem(nickname: string, others: readonly Account[]): s
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
   const clash = others.find((a) => a.nickname?.toLowerCase() === trimmed.toLowerCase());
   if (clash) return `nickname "${trimmed}" is already used by ${clash.email || clash.id}`;
+  return nicknameNamesAnother(trimmed, others);
+}
+
+/**
+ * Why `nickname` cannot be given: it reads as the id, email or token file of one of `others` (the
+ * provider's other accounts), so that text would name two accounts (findAccount refuses it then, and
+ * every command meant for the other account would be refused). Undefined when it names none of them.
+ */
+export function nicknameNamesAnother(nickname: string, others: readonly Account[]): string | undefined {
+  const trimmed = nickname.trim();
+  for (const other of others) {
+    // An id that is the account's email is said as its email: what a person knows it by.
+    const as = other.email?.toLowerCase() === trimmed.toLowerCase() ? 'email' : matchedAs(other, trimmed);
+    if (as && as !== 'nickname') {
+      return `nickname "${trimmed}" is the ${as} of another ${other.provider} account (${other.id}, ${other.tokenFile}): a nickname must name only its own account`;
+    }
+  }
   return undefined;
 }

@@ -5,6 +5,7 @@
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
 import type {ModelAlias} from './types.js';
+import {countOf} from './wording.js';
 
 /** Where a rule comes from: the account's token file or config.yaml. */
 export type RuleScope = 'account' | 'global';
@@ -97,8 +98,7 @@ export interface ModelResolution {
 export function modelCountText(resolution: Pick<ModelResolution, 'models' | 'counts'>): string {
   const offered = new Set(resolution.models.map((m) => m.upstream.toLowerCase())).size;
   const extra = resolution.counts.visible - offered;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${offered} of ${plural(resolution.counts.all, 'model')}${extra > 0 ? ` as ${resolution.counts.visible} ids (${plural(extra, 'forked alias')})` : ''}`;
+  return `${offered} of ${countOf(resolution.counts.all, 'model')}${extra > 0 ? ` as ${resolution.counts.visible} ids (${countOf(extra, 'forked alias', 'forked aliases')})` : ''}`;
 }
 
 /**

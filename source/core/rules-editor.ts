@@ -2,6 +2,7 @@
 // account's), the cursor, and the text field open on a pattern or alias. Every keystroke in a field
 // updates the rules themselves, so the preview (resolveModels) follows each character.
 import type {ModelRules, RuleScope} from './model-rules.js';
+import {loadedOrigins, type RuleEdits, type RuleOrigins} from './rules-merge.js';
 import {draftOf, editText, type TextDraft} from './text-edit.js';
 import type {ModelAlias} from './types.js';
 
@@ -11,6 +12,8 @@ export type RuleField = 'pattern' | 'name' | 'alias';
 export interface RulesEditorState {
   rules: Record<RuleScope, ModelRules>;
   saved: Record<RuleScope, ModelRules>;
+  /** Which saved row each edited row is (-1: added here): a save applies only these edits (core/rules-merge.ts). */
+  origin: Record<RuleScope, RuleOrigins>;
   /** `account` when an account is chosen: its token file's rules are edited, the global ones shown. */
   scope: RuleScope;
   cursor: number;
@@ -21,8 +24,12 @@ export interface RulesEditorState {
 export type RulesEditorAction =
   /** `source` identifies what was loaded, so a view can tell stale state from current. */
   | {type: 'load'; global: ModelRules; account?: ModelRules; source?: unknown}
-  /** The same rules over a new base list (live ↔ static): edits and cursor stay. */
-  | {type: 'rebase'; source?: unknown}
+  /**
+   * The same choice read again: a new base list (live ↔ static), or the files changed elsewhere. Edits
+   * and cursor stay; the rules given (as they are on disk now) replace the shown ones only when
+   * nothing is being edited or unsaved (a save merges them: core/rules-merge.ts).
+   */
+  | {type: 'rebase'; source?: unknown; global?: ModelRules; account?: ModelRules}
   | {type: 'addExclusion'}
   | {type: 'addAlias'}
   | {type: 'edit'}
@@ -31,13 +38,19 @@ export type RulesEditorAction =
   | {type: 'move'; by: -1 | 1}
   | {type: 'cursor'; by: number}
   | {type: 'toggleFork'}
-  | {type: 'saved'};
+  /** The rules of these scopes were written as given (merged with changes made elsewhere): they are the saved ones now. */
+  | {type: 'saved'; global?: ModelRules; account?: ModelRules};
 
 const EMPTY: ModelRules = {excluded: [], aliases: []};
 
 export function initialRulesEditor(global: ModelRules = EMPTY, account?: ModelRules): RulesEditorState {
   const rules = {global, account: account ?? EMPTY};
-  return {rules, saved: rules, scope: account ? 'account' : 'global', cursor: 0};
+  return {rules, saved: rules, origin: {global: loadedOrigins(global), account: loadedOrigins(rules.account)}, scope: account ? 'account' : 'global', cursor: 0};
+}
+
+/** The edits of one scope since it was loaded or saved, for a save (core/rules-merge.ts). */
+export function scopeEdits(state: RulesEditorState, scope: RuleScope): RuleEdits {
+  return {base: state.saved[scope], mine: state.rules[scope], origin: state.origin[scope]};
 }
 
 /** The rows of the left pane for a scope: exclusion patterns first, then alias entries. */
@@ -74,6 +87,17 @@ function removeRow(rules: ModelRules, row: RuleRow): ModelRules {
   return {...rules, aliases: rules.aliases.filter((_, i) => i !== row.index)};
 }
 
+/** The scope's rules without `row`, and its origin with it. */
+function withoutRow(state: RulesEditorState, row: RuleRow): RulesEditorState {
+  const origin = state.origin[state.scope];
+  const next = withScopeRules(state, removeRow(state.rules[state.scope], row));
+  return withScopeOrigin(next, {...origin, [row.list]: origin[row.list].filter((_, i) => i !== row.index)});
+}
+
+function withScopeOrigin(state: RulesEditorState, origin: RuleOrigins): RulesEditorState {
+  return {...state, origin: {...state.origin, [state.scope]: origin}};
+}
+
 const rowPosition = (rules: ModelRules, row: RuleRow) => (row.list === 'excluded' ? row.index : rules.excluded.length + row.index);
 
 function withScopeRules(state: RulesEditorState, rules: ModelRules): RulesEditorState {
@@ -99,16 +123,21 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
   switch (action.type) {
     case 'load':
       return {...initialRulesEditor(action.global, action.account), source: action.source};
-    case 'rebase':
-      return {...state, source: action.source};
+    case 'rebase': {
+      const clean = !state.editing && !isDirty(state);
+      if (!clean || (action.global === undefined && action.account === undefined)) return {...state, source: action.source};
+      return {...rulesEditorReducer(state, {type: 'saved', global: action.global, account: action.account}), source: action.source};
+    }
     case 'addExclusion': {
       if (state.editing) return state;
-      const next = withScopeRules(state, {...rules, excluded: [...rules.excluded, '']});
+      const origin = state.origin[state.scope];
+      const next = withScopeOrigin(withScopeRules(state, {...rules, excluded: [...rules.excluded, '']}), {...origin, excluded: [...origin.excluded, -1]});
       return startEditing(next, {list: 'excluded', index: rules.excluded.length}, 'pattern', true);
     }
     case 'addAlias': {
       if (state.editing) return state;
-      const next = withScopeRules(state, {...rules, aliases: [...rules.aliases, {name: '', alias: ''}]});
+      const origin = state.origin[state.scope];
+      const next = withScopeOrigin(withScopeRules(state, {...rules, aliases: [...rules.aliases, {name: '', alias: ''}]}), {...origin, aliases: [...origin.aliases, -1]});
       return startEditing(next, {list: 'aliases', index: rules.aliases.length}, 'name', true);
     }
     case 'edit': {
@@ -121,7 +150,7 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
       if (!editing) return state;
       const result = editText(editing.draft, action.input, action.key);
       if (result.done === 'cancel') {
-        if (editing.isNew) return clampCursor({...withScopeRules(state, removeRow(rules, editing.row)), editing: undefined});
+        if (editing.isNew) return clampCursor({...withoutRow(state, editing.row), editing: undefined});
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, editing.before)), editing: undefined};
       }
       if (result.done === 'submit') {
@@ -132,7 +161,7 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
         }
         const trimmed = editing.draft.text.trim();
         if (editing.row.list === 'excluded' && trimmed === '') {
-          return clampCursor({...withScopeRules(state, removeRow(rules, editing.row)), editing: undefined});
+          return clampCursor({...withoutRow(state, editing.row), editing: undefined});
         }
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, trimmed)), editing: undefined};
       }
@@ -142,7 +171,7 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
     case 'delete': {
       const row = selectedRow(state);
       if (state.editing || !row) return state;
-      return clampCursor(withScopeRules(state, removeRow(rules, row)));
+      return clampCursor(withoutRow(state, row));
     }
     case 'move': {
       const row = selectedRow(state);
@@ -152,7 +181,9 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
       if (target < 0 || target >= list.length) return state;
       [list[row.index], list[target]] = [list[target]!, list[row.index]!];
       const moved = row.list === 'excluded' ? {...rules, excluded: list as string[]} : {...rules, aliases: list as ModelAlias[]};
-      return {...withScopeRules(state, moved), cursor: state.cursor + action.by};
+      const origin = [...state.origin[state.scope][row.list]];
+      [origin[row.index], origin[target]] = [origin[target]!, origin[row.index]!];
+      return {...withScopeOrigin(withScopeRules(state, moved), {...state.origin[state.scope], [row.list]: origin}), cursor: state.cursor + action.by};
     }
     case 'cursor':
       if (state.editing) return state;
@@ -167,7 +198,11 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
       });
       return withScopeRules(state, {...rules, aliases});
     }
-    case 'saved':
-      return {...state, saved: state.rules};
+    case 'saved': {
+      // What was written may hold rules added elsewhere: it is what the editor shows and edits from now on.
+      const written = {global: action.global ?? state.rules.global, account: action.account ?? state.rules.account};
+      const next = {...state, rules: written, saved: written, origin: {global: loadedOrigins(written.global), account: loadedOrigins(written.account)}};
+      return clampCursor(next);
+    }
   }
 }

@@ -19,3 +19,11 @@ export function withCause(title: string, cause?: string): string {
   const trimmed = said && prefix.test(rest) ? rest.replace(prefix, '') : rest;
   return trimmed ? `${title}: ${trimmed}` : title;
 }
+
+/**
+ * A count with its noun, singular for exactly one: `1 account`, `2 accounts`, `0 accounts`; `plural`
+ * for nouns not made by adding `s` (`entry`/`entries`). Every count word shown to people uses this.
+ */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -330,6 +330,12 @@ export interface ProviderAdapter {
   fromDiscovery?(document: Record<string, unknown>, discoveryUrl: string, overridden: boolean): {device: string; token: string; userinfo?: string};
   /** Headers on every call to the auth server (kimi's X-Msh-*), given the account's device id. */
   authHeaders?(deviceId: string | undefined): Record<string, string>;
+  /**
+   * The provider's logins name no account at all (kimi: neither the token answer nor an API says who
+   * logged in; CLIProxyAPI names the files by time), so each login is a new account. Without this, a
+   * login whose answer names nobody (no email, account id, sub, user) is refused, nothing stored.
+   */
+  loginsNameNoAccount?: boolean;
   /** Logins need a stable per-installation device id (kimi); the service keeps it under tui/state. */
   deviceIdFile?: string;
   /** An expired device code starts over this many times (kimi's clients do). */
@@ -367,6 +373,12 @@ export interface ProviderAdapter {
    * `ccs-tui models --live` and the rules screen all get the ids it gives.
    */
   listedModelId?(listed: string): string;
+  /**
+   * The upstream answers only streamed requests (the codex backend: PROVIDERS.md "Wire formats"). A
+   * client that did not ask for a stream gets the streamed answer collected into the one JSON
+   * document its protocol answers with (proxy/collect.ts), and every request body is read whole.
+   */
+  upstreamStreamsOnly?: StreamsOnly;
   /** Rewrites the outgoing body in place for the model sent (iFlow's glm params); true when it changed. */
   rewriteBody?(body: Record<string, unknown>, model: string): boolean;
   /** A 2xx answer of this content type may still be an error (iFlow answers some with 200 JSON). */
@@ -377,6 +389,17 @@ export interface ProviderAdapter {
   quotaHeaderWindows?(headers: Record<string, string>, now: number): QuotaWindow[];
   /** The provider's own agent CLI and its credential file, when the format is public (native mode). */
   nativeCredentials?: NativeCredentials;
+}
+
+/** What a provider whose upstream answers only streams requires of a request body (ProviderAdapter.upstreamStreamsOnly). */
+export interface StreamsOnly {
+  /** The top-level fields `require` may set, for messages (`stream`, `store`, `instructions`). */
+  fields: readonly string[];
+  /**
+   * Sets in place what the upstream refuses a request of the provider's protocol without (codex:
+   * `stream: true`, `store: false`, `instructions` when there are none); true when it changed the body.
+   */
+  require(body: Record<string, unknown>): boolean;
 }
 
 /**

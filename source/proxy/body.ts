@@ -424,6 +424,19 @@ export interface CollectedBody {
 }
 
 /**
+ * The whole body when node:http has already parsed all of it into `req` (the `declared`
+ * Content-Length bytes, below `below`; no one reading it yet), taken in one read(); else undefined:
+ * it is read as it comes (collectBody). The request is resumed, so its end still comes (node:http
+ * sets `complete` and ends the stream a little later, after the read that brought it).
+ */
+export function bufferedBody(req: IncomingMessage, declared: number, below: number): Buffer | undefined {
+  if (!(declared > 0 && declared < below && req.readableLength === declared && req.readableFlowing === null)) return undefined;
+  const body = req.read() as Buffer | null;
+  req.resume();
+  return body ?? undefined;
+}
+
+/**
  * Reads a request body chunk by chunk until `stop` says so or it ends; 413 past `limit` bytes.
  * Listens for 'data' instead of iterating, since leaving an iterator destroys the socket before the
  * 413 is sent. On 'stop' the request is paused with its remaining bytes unread. `done` makes the

@@ -2,7 +2,7 @@
 // when nothing needs rewriting), the parsed JSON body, the model asked for and the session key. A
 // large body is not read whole: only its head is, and the rest is streamed upstream (body.ts).
 import type {IncomingMessage} from 'node:http';
-import {collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES, type StreamedRead} from './body.js';
+import {bufferedBody, collectBody, MAX_PARSED_BODY_BYTES, ModelScanner, STREAM_ABOVE_BYTES, type StreamedRead} from './body.js';
 import {HttpError} from './errors.js';
 
 /** The largest body the proxy forwards (streamed); a parsed one stops at MAX_PARSED_BODY_BYTES. */
@@ -32,9 +32,9 @@ export interface ClientRequest {
  * misspells by case) a field the proxy decides on (body.ts DECIDED_FIELDS): one scanner reads every
  * body, so the same body gets the same answer whatever its size.
  */
-export function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
+export async function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
   const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge(MAX_BODY_BYTES));
+  if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
   const streamable = Number.isInteger(declared) && declared > 0;
   const scanner = new ModelScanner();
   const limit = streamable ? MAX_BODY_BYTES : MAX_PARSED_BODY_BYTES;
@@ -46,6 +46,17 @@ export function readClientRequest(req: IncomingMessage): Promise<ClientRequest> 
     if (size > MAX_PARSED_BODY_BYTES && !scanner.model) return modelTooLate();
     return undefined;
   };
+  // A small body mostly comes in the socket read that brought its head: node:http has parsed it
+  // whole into `req` by the time this handler's first await returns. Then it is taken in one read,
+  // through the same checks as chunks that come one by one (issue 14: a flowing stream's listeners,
+  // ticks and events were a measurable share of a small request's cost).
+  await undefined;
+  const buffered = bufferedBody(req, declared, STREAM_ABOVE_BYTES);
+  if (buffered !== undefined) {
+    const verdict = onChunk(buffered, buffered.length);
+    if (verdict instanceof HttpError) throw verdict;
+    return parsed(req, buffered);
+  }
   return collectBody(req, limit, () => tooLarge(limit), onChunk, (read): ClientRequest => {
     if (!read.complete && scanner.model) {
       const model = scanner.model;
@@ -58,13 +69,14 @@ export function readClientRequest(req: IncomingMessage): Promise<ClientRequest> 
 
 /**
  * The whole request, parsed: a streamed one is read to its end first (a translator or an adapter's
- * rewrite needs the body), 413 over MAX_PARSED_BODY_BYTES.
+ * rewrite needs the body), 413 over MAX_PARSED_BODY_BYTES; `purpose` words why in that 413
+ * (default: ` to be translated or rewritten`).
  */
-export async function readWhole(client: ClientRequest): Promise<ClientRequest> {
+export async function readWhole(client: ClientRequest, purpose = ' to be translated or rewritten'): Promise<ClientRequest> {
   if (!client.streamed) return client;
   const {req, head, scanner} = client.streamed;
   const headBytes = head.reduce((sum, chunk) => sum + chunk.length, 0);
-  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, ' to be translated or rewritten'), (chunk) => {
+  const rest = await collectBody(req, MAX_PARSED_BODY_BYTES - headBytes, () => tooLarge(MAX_PARSED_BODY_BYTES, purpose), (chunk) => {
     scanner.feed(chunk);
     return scanner.refusal;
   });

@@ -6,9 +6,11 @@ import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson, mayJoinTexts, maskJoinedTexts} from '../core/joined-text-mask.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import {MAX_BODY_BYTES} from './client-request.js';
+import type {StreamCollector} from './collect.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
+import {TranslateError} from './translate/types.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
@@ -350,14 +352,63 @@ export async function deliverTranslated(
   }
   // Masked before the translator reads it: it may quote a cut excerpt of a body it cannot read.
   const text = redactor.redact(readText ?? (await readAll(upstream)));
-  const body = translation.countTokens
-    ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>))
-    : translator.response(text, context);
-  const masked = redactor.redactDeep(body);
-  // The translated blocks or items a client joins may spell a credential no one string holds.
-  maskJoinedTexts(masked, redactor);
-  sendJson(res, 200, masked);
+  let body: Record<string, unknown>;
+  try {
+    body = translation.countTokens ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>)) : translator.response(text, context);
+  } catch (error) {
+    // The upstream reported a failure inside its 200 (an error event): the client's error, in its protocol's shape.
+    if (error instanceof TranslateError) {
+      onBroken(sanitizeLine(redactor.redact(error.message, {patterns: true})));
+      return deliverTranslatedError(translation, res, error.status, JSON.stringify({error: {message: error.message}}), redactor);
+    }
+    throw error;
+  }
+  sendMaskedJson(res, 200, body, redactor);
   return 200;
+}
+
+/**
+ * A streamed answer collected into the JSON a client that asked for no stream gets (collect.ts), on
+ * a pass-through to an upstream that answers only streams. Nothing is written until the stream has
+ * ended, so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
+ * answered with a 502 naming why (`onBroken` logs it). `readText`: the body was already read.
+ */
+export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string): Promise<number> {
+  let broke: string | undefined;
+  if (readText !== undefined) collector.push(readText);
+  else {
+    try {
+      let size = 0;
+      upstream.setEncoding('utf8');
+      for await (const chunk of upstream) {
+        size += Buffer.byteLength(chunk as string);
+        if (size > MAX_BODY_BYTES) {
+          broke = `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
+          upstream.destroy();
+          break;
+        }
+        collector.push(chunk as string);
+      }
+    } catch (error) {
+      if (signal.aborted) return 0;
+      broke = sanitizeLine((error as Error).message);
+    }
+  }
+  if (signal.aborted) return 0;
+  const answer = collector.end(broke);
+  if (answer.broke !== undefined) onBroken(`upstream stream broke: ${sanitizeLine(answer.broke)}`);
+  sendMaskedJson(res, answer.status, answer.body, redactor);
+  return answer.status;
+}
+
+/**
+ * A JSON answer built from upstream words, every credential masked: in each string, and in the
+ * texts a client joins across blocks or items (core/joined-text-mask.ts: a credential no one string holds).
+ */
+function sendMaskedJson(res: ServerResponse, status: number, body: Record<string, unknown>, redactor: Redactor): void {
+  const masked = redactor.redactDeep(body);
+  maskJoinedTexts(masked, redactor);
+  sendJson(res, status, masked);
 }
 
 /** An upstream error answered to a translated client: the translator maps it to the client's protocol. */

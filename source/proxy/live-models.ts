@@ -16,6 +16,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
+import {countOf} from '../core/wording.js';
 
 const MAX_MODELS = 1000;
 const TIMEOUT_MS = 8000;
@@ -105,7 +106,7 @@ export function providerModelList(options: {
       for (const id of listed.map((listedId) => listedModelId(listedId).trim())) if (id !== '' && !models.includes(id)) models.push(id);
       const next = nextCursor(body, listed);
       if (!next.more) return {models};
-      const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${models.length} models so far`});
+      const partial = (why: string) => ({models: models.slice(0, MAX_MODELS), partial: `${why}; ${countOf(models.length, 'model')} so far`});
       if (!next.cursor || seen.has(next.cursor)) return partial('the provider says there are more models but not where they start');
       if (page >= MAX_PAGES || models.length >= MAX_MODELS) return partial(`stopped after ${page} pages`);
       seen.add(next.cursor);

@@ -62,8 +62,8 @@ function hostOf(url: string): string {
 }
 
 /**
- * classifyOutcome's answer when it needs no look at the body (a success the adapter does not
- * suspect of hiding an error), without a wait; else undefined.
+ * An answer's outcome when it needs no look at the body (a success the adapter does not suspect
+ * of hiding an error), without a wait; else undefined, and classifyOutcome reads the body.
  */
 export function plainSuccess(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>): Outcome | undefined {
   const status = upstream.statusCode!;
@@ -71,9 +71,11 @@ export function plainSuccess(row: ProviderRow, upstream: IncomingMessage, header
   return {kind: 'success', status};
 }
 
+/**
+ * The outcome of an answer plainSuccess left undefined (an error status, or a success the adapter
+ * suspects of hiding an error), from its body read within MAX_ERROR_BODY.
+ */
 export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number): Promise<Outcome> {
-  const plain = plainSuccess(row, upstream, headers);
-  if (plain) return plain;
   const status = upstream.statusCode!;
   const isError = status >= 400;
   const mayHideError = !isError;

@@ -8,6 +8,7 @@ import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
 import {streamedBody, type OutgoingBody} from './body.js';
 import type {ClientRequest} from './client-request.js';
+import {streamCollectorFor, type StreamCollector} from './collect.js';
 import {headerValue} from './client-request.js';
 import {HttpError} from './errors.js';
 import {protocolMismatchFor, protocolOf, type Endpoint} from './routes.js';
@@ -36,9 +37,11 @@ export function protocolPlan(row: ProviderRow, endpoint: ForwardEndpoint, lookup
   return plan;
 }
 
+const PASS_THROUGH: ProtocolPlan = Object.freeze({kind: 'pass-through'});
+
 /** How a client of `client` protocol reaches the provider, or what is missing for it to. */
 function planFor(row: ProviderRow, client: ApiProtocol, lookup: TranslatorLookup): ProtocolPlan | {missing: string} {
-  if (row.api.includes(client)) return {kind: 'pass-through'};
+  if (row.api.includes(client)) return PASS_THROUGH;
   for (const upstream of row.api) {
     const translator = lookup(client, upstream);
     if (translator) return {kind: 'translate', translator};
@@ -86,6 +89,11 @@ export interface PreparedRequest {
   translation?: Translation;
   /** The request names a model the account's list does not (it goes upstream as asked): server.ts pinToOwners. */
   unknownModel: boolean;
+  /**
+   * Set on a pass-through to an upstream that answers only streams when the client asked for no
+   * stream: the upstream is asked to stream, and this collects its answer into the client's JSON.
+   */
+  collect?: () => StreamCollector;
 }
 
 /** A count_tokens request no upstream can answer: the proxy's own estimate. */
@@ -138,22 +146,29 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, body.length), body, sentModel: sentAs ?? client.model, unknownModel: model?.unknown === true};
   }
   if (input.plan.kind === 'pass-through') {
-    const call = passThroughCall(input.endpoint);
+    const streamsOnly = input.endpoint === 'count-tokens' ? undefined : row.adapter.upstreamStreamsOnly;
+    const collect = streamsOnly && !client.stream ? collectorFor(row, passThroughCall(input.endpoint).protocol) : undefined;
+    // A collected answer is asked for as a stream (the URL differs where the method names it).
+    const call = collect ? {...passThroughCall(input.endpoint), method: 'stream' as const} : passThroughCall(input.endpoint);
     let outgoing = client.raw;
     const suffix = model ? thinkingFromModel(model.sentAs) : undefined;
     // Only a body that carries one of this proxy's signature tags is searched (the hot path stays a byte copy).
     const tagged = call.protocol === 'anthropic' && client.raw.includes(SIGNATURE_TAG);
     // The body is copied (and re-encoded when it changed) only when something may change it.
-    if (tagged || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
+    if (tagged || streamsOnly || (model && (model.changed || suffix?.model !== model.sentAs || row.adapter.rewriteBody))) {
       const body = model ? model.body() : {...client.body};
       if (suffix?.thinking) applyThinking(body, call.protocol, suffix.model, suffix.thinking);
       if (suffix) body.model = suffix.model;
       const droppedThinking = tagged && dropForeignThinking(body);
       const changedParams = model ? (row.adapter.rewriteBody?.(body, model.rewriteFor) ?? false) : false;
-      if (model?.changed || changedParams || droppedThinking || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
+      // What the upstream refuses a request without (codex: stream, store, instructions); a body that has it all goes as sent.
+      const required = streamsOnly?.require(body) ?? false;
+      if (model?.changed || changedParams || droppedThinking || required || suffix?.model !== model?.sentAs) outgoing = Buffer.from(JSON.stringify(body));
     }
     const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, call, targetContext));
-    return {url: target.url, headers: forwardedRequestHeaders(client.headers, target.headers, outgoing.length), body: outgoing, sentModel: suffix?.model ?? client.model, unknownModel: model?.unknown === true};
+    // The SDKs ask for JSON (`accept: application/json`); the upstream is asked for what it sends.
+    const headers = forwardedRequestHeaders(client.headers, target.headers, outgoing.length, collect ? {accept: 'text/event-stream'} : undefined);
+    return {url: target.url, headers, body: outgoing, sentModel: suffix?.model ?? client.model, unknownModel: model?.unknown === true, ...(collect ? {collect} : {})};
   }
 
   const {translator} = input.plan;
@@ -175,6 +190,13 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
   if (!plan) return {local: estimatedCountTokensResponse(body), sentModel: context.upstreamModel || undefined};
   if (suffix.thinking && !countTokens) applyThinking(plan.body, translator.upstream, suffix.model, suffix.thinking);
   if (model) row.adapter.rewriteBody?.(plan.body, model.rewriteFor);
+  const streamsOnly = countTokens ? undefined : row.adapter.upstreamStreamsOnly;
+  if (streamsOnly) {
+    // The pair's readers take a whole answer as SSE text too (sse-reader.ts readWhole).
+    streamsOnly.require(plan.body);
+    plan.upstreamStream = true;
+    plan.method = 'stream';
+  }
   const outgoing = Buffer.from(JSON.stringify(plan.body));
   const target = checkedTarget(row, upstreamTargetFor(row, input.overrides, input.token, {protocol: translator.upstream, method: plan.method, model: context.upstreamModel}, targetContext));
   // The client's own headers (anthropic-version, x-stainless-*, openai-beta) mean nothing to an
@@ -214,6 +236,17 @@ function applyModelRules(
     rewriteFor: resolved.kind === 'served' ? resolved.upstream : requested,
     unknown: resolved.kind === 'unknown',
   };
+}
+
+/**
+ * The collector of a stream of `protocol` for a client that asked for none (collect.ts); a 400
+ * asking for a stream when the proxy has none for that protocol (never a stream to a client that
+ * reads JSON).
+ */
+function collectorFor(row: ProviderRow, protocol: ApiProtocol): () => StreamCollector {
+  const collector = streamCollectorFor(protocol);
+  if (!collector) throw new HttpError(400, `stream: ${row.displayName} answers only streamed requests, and the proxy cannot collect a ${protocol} stream into one answer; send "stream": true`);
+  return collector;
 }
 
 /** The target, or a 400 naming the missing base URL (never a request to a relative URL). */

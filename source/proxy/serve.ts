@@ -20,7 +20,7 @@ import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
-import {RequestBatch} from './request-batch.js';
+import {LineMemo, RequestBatch} from './request-batch.js';
 import {ProxyServer} from './server.js';
 
 export interface ServeOptions {
@@ -69,11 +69,20 @@ const REQUEST_BATCH_MS = 100;
 /** The newest request events an IPC batch carries for the supervisor's log tail (it shows fewer). */
 const REQUEST_BATCH_RECENT = 50;
 
-let isoCache = {at: Number.NaN, text: ''};
+let isoCache = {at: Number.NaN, text: '', prefix: ''};
 /** `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most). */
 function isoAt(at: number): string {
-  if (at !== isoCache.at) isoCache = {at, text: new Date(at).toISOString()};
+  if (at !== isoCache.at) {
+    const text = new Date(at).toISOString();
+    isoCache = {at, text, prefix: `${text} `};
+  }
   return isoCache.text;
+}
+
+/** A log line's time prefix (isoAt and a space), one string per millisecond. */
+function linePrefixAt(at: number): string {
+  isoAt(at);
+  return isoCache.prefix;
 }
 
 /** config.yaml as it is now: re-parsed when the file changes, the last good version kept when it breaks. */
@@ -179,12 +188,16 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     }
   };
   const secrets = new Set<string>(config.apiKeys);
+  /** The config whose api-keys are in `secrets` (ProxyServer's config option). */
+  let secretsOf: CliproxyConfig = config;
   let server: ProxyServer | undefined;
   // Credentials masked (issue 11): every account's, not only those refreshed here, plus the API keys.
   const credentials = credentialRedactor(paths);
   const ipc = () => send !== undefined && process.connected;
   /** An event's log text: described, sanitised, API keys masked (the time prefix is added by the caller). */
   const textOf = (event: ProxyEvent) => sanitizeLine(redact(describeEvent(event), secrets));
+  // A request's or a refusal's text, remembered (the same text as textOf: secrets only grow, so their count versions them).
+  const requestTexts = new LineMemo<Extract<ProxyEvent, {type: 'request' | 'refused'}>>(textOf);
   const lineOf = (event: ProxyEvent, at: number) => `${isoAt(at)} ${textOf(event)}`;
   // One request is one log line, but neither a write nor an IPC message of its own (request-batch.ts).
   // Under the supervisor (an IPC channel) events go over IPC and the supervisor drops stdout's copy:
@@ -197,7 +210,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   /** An event already masked with every account credential (the server masks what it emits). */
   const emitMasked = (masked: ProxyEvent) => {
     // A refusal is a line like a request's, at a request's cost (a flood of either is batched alike).
-    if (masked.type === 'request' || masked.type === 'refused') return requests.add(`${isoAt(Date.now())} `, textOf(masked), masked.type === 'request');
+    if (masked.type === 'request' || masked.type === 'refused') return requests.add(linePrefixAt(Date.now()), requestTexts.of(masked, secrets.size), masked.type === 'request');
     // Any other event goes out at once, after the requests before it.
     requests.flush();
     const line = lineOf(masked, Date.now());
@@ -225,7 +238,11 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     ...(loadedSettings.problem ? {rereadSettings: settingsOnceFixed(paths)} : {}),
     config: () => {
       const current = getConfig();
-      for (const key of current.apiKeys) secrets.add(key);
+      // Asked twice per request: its keys join the log's secrets once per version of the file.
+      if (current !== secretsOf) {
+        secretsOf = current;
+        for (const key of current.apiKeys) secrets.add(key);
+      }
       return current;
     },
     // A refreshed token is masked by the credential redactor (the server notes it, and keeps the
@@ -302,7 +319,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     emit({type: 'refresh', provider: result.provider, account: result.account ?? '-', ok: !result.problem, message: result.problem ?? "took the native agent's refreshed tokens"}),
   );
 
-  return new Promise<number>((resolve) => {
+  // Once listening, the process ends in `stop` (endProcess), never by returning.
+  return new Promise<number>(() => {
     let stopping = false;
     /** `reason`: what the stopped line says stopped it. */
     const stop = async (code: number, reason: string) => {
@@ -326,7 +344,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       process.off('disconnect', onDisconnect);
       if (process.connected) process.disconnect();
       process.off('exit', onExit);
-      resolve(code);
+      await endProcess(io, code);
     };
     const onDisconnect = () => void stop(0, 'the TUI that started it is gone');
     const onMessage = (message: ProxyCommand) => {
@@ -376,6 +394,19 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       timer.unref();
     }
   });
+}
+
+/**
+ * Ends this process with `code` once stdout and stderr have taken what was written (a pipe is
+ * asynchronous on some systems). Explicitly, not by letting the event loop drain: Node's teardown
+ * after a drain puts back the default action of the stop signals handled here, and an echo arriving
+ * then (the Ctrl-C that the `proxy serve` which re-ran this one passes on, services/proxy/rerun.ts,
+ * late on a loaded machine) killed the stopped proxy by SIGINT: its starter then left with 130.
+ */
+async function endProcess(io: ServeIo, code: number): Promise<never> {
+  const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+  await Promise.all([flushed(io.stdout), flushed(io.stderr)]);
+  process.exit(code);
 }
 
 /** Whether `ref` names an account of `provider` (findAccount finds one or several). */

@@ -32,14 +32,14 @@ import {AccountSource} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
-import {deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
+import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
 import {errorJson, HttpError, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
-import {closeAfterAnswer, CLIENT_TIMEOUTS, type ClientTimeouts} from './refusal.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
@@ -142,9 +142,10 @@ type Picked = {account: Account; poolAccount: PoolMember; token: TokenFile} | 'n
 
 /** What one request has tried so far, across its attempts. */
 interface Attempts {
-  tried: Set<string>;
+  /** Accounts tried (markTried; made on the first, as most requests are served by the first account). */
+  tried?: Set<string>;
   /** Accounts refreshed after an auth failure (once per account and request). */
-  refreshed: Set<string>;
+  refreshed?: Set<string>;
   /** After a successful refresh the same account is tried once more, whatever the strategy says. */
   retrySame?: PoolMember;
   /** The last account's failure: the client's answer when no account is left and it is not a cooldown. */
@@ -164,7 +165,8 @@ export class ProxyServer {
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
-  private readonly resolutions = new Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>();
+  /** servedList's answers, by provider id and account id ('' for none). */
+  private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
   private readonly agents = {
     http: new HttpAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
     https: new HttpsAgent({keepAlive: true, maxSockets: 256, scheduling: 'lifo'}),
@@ -408,7 +410,8 @@ export class ProxyServer {
       if (res.headersSent) res.destroy();
       else {
         this.refused(active, err);
-        // Refused before the body was read: answer and close rather than drain what the client sends.
+        // Refused before the body was read: answered and closed, the rest of the body read and dropped
+        // meanwhile (a lingering close; resumed: a reader that stopped at the fault left it paused).
         if (!req.complete) closeAfterAnswer(req, res);
         this.sendError(res, err, req);
       }
@@ -439,12 +442,19 @@ export class ProxyServer {
   }
 
   private checkHost(req: IncomingMessage): void {
-    const host = (req.headers.host ?? '').toLowerCase();
+    const raw = req.headers.host;
+    // A client sends the same Host on every request: the last one accepted is not parsed again.
+    if (raw !== undefined && raw === this.acceptedHost) return;
+    const host = (raw ?? '').toLowerCase();
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!LOOPBACK_HOSTS.has(name)) {
       throw new HttpError(403, `refusing Host "${cutText(sanitizeLine(host), 100)}": the proxy only answers loopback names (127.0.0.1, localhost)`, 'permission_error', {}, 'Host not a loopback name');
     }
+    this.acceptedHost = raw;
   }
+
+  /** The Host field last accepted as it was sent (checkHost). */
+  private acceptedHost: string | undefined;
 
   /**
    * config.yaml as it is now (options.config), its api-keys masked like any account's credential
@@ -629,12 +639,14 @@ export class ProxyServer {
     const config = this.config();
     const entry = this.liveLists.cached(row.id);
     const live = entry && 'models' in entry ? entry : undefined;
-    const key = `${row.id}/${account?.id ?? ''}`;
-    const cached = this.resolutions.get(key);
+    // By provider, then account: no key string built (and hashed) per request.
+    let ofProvider = this.resolutions.get(row.id);
+    if (!ofProvider) this.resolutions.set(row.id, (ofProvider = new Map()));
+    const cached = ofProvider.get(account?.id ?? '');
     if (cached && cached.token === token && cached.config === config && cached.live === live) return cached;
     const resolution = accountResolution(row, config, account, token, live);
     const list = {token, config, live, resolution, fromStatic: fromStaticList(resolution, row, account, token)};
-    this.resolutions.set(key, list);
+    ofProvider.set(account?.id ?? '', list);
     return list;
   }
 
@@ -683,13 +695,19 @@ export class ProxyServer {
     if (served) active.provider = served.id;
     let client = await readClientRequest(req);
     active.model = client.model;
-    const {row, unlisted} = served ? {row: served, unlisted: false} : await this.providerFor(route, client.model);
+    let row = served;
+    if (!row) {
+      const found = await this.providerFor(route, client.model);
+      row = found.row;
+      active.unlisted = found.unlisted;
+    }
     active.provider = row.id;
-    active.unlisted = unlisted;
     const plan = protocolPlan(row, route.endpoint, this.options.translators ?? translatorFor);
     // A streamed body goes upstream unchanged but for its model; a translator or an adapter's rewrite needs it whole.
     // So does a thinking suffix (`model(8192)`): it becomes a field of the body (translate/thinking-suffix.ts).
-    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || client.model?.includes('('))) client = await readWhole(client);
+    // And so does an upstream that answers only streams: whether the client asked for one, and what
+    // the upstream requires (adapter.upstreamStreamsOnly), may stand anywhere in the body.
+    if (client.streamed && (plan.kind === 'translate' || row.adapter.rewriteBody || row.adapter.upstreamStreamsOnly || client.model?.includes('('))) client = await readWhole(client, wholeBodyReason(row));
     let usable = this.accounts.usableNow(row.id) ?? (await this.accounts.usable(row.id));
     let pool = this.poolOf(row, usable);
     // An empty pool may only be an old view of the files (an account resumed a moment ago).
@@ -697,9 +715,9 @@ export class ProxyServer {
       usable = await this.accounts.usable(row.id);
       pool = this.poolOf(row, usable);
     }
-    if (pool.size === 0) throw await this.noAccountError(row, unlisted ? client.model : undefined);
+    if (pool.size === 0) throw await this.noAccountError(row, active.unlisted ? client.model : undefined);
     const watch = (active.watch = new ClientWatch(res));
-    const attempts: Attempts = {tried: new Set(), refreshed: new Set()};
+    const attempts: Attempts = {};
     const finish = (model: string | undefined, status: number) => this.finish(active, model, status);
     const answerError = (translation: Translation | undefined, outcome: ErrorOutcome) =>
       this.answerError(res, errorShapeOf(route, req.headers['anthropic-version'] !== undefined), translation, outcome);
@@ -783,7 +801,7 @@ export class ProxyServer {
         this.recordError(`${row.id}/${poolAccount.label}: ${outcome.message}`);
         const backoff = pool.recordFailure(account.id, {kind: 'server', status: outcome.status, message: outcome.message}, this.now(), undefined, now);
         if (backoff) this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff.message, until: backoff.until, triedLast: true});
-        attempts.tried.add(poolAccount.id);
+        markTried(attempts, poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
         continue;
@@ -797,8 +815,12 @@ export class ProxyServer {
       // answered with more than 256 KB of the body unread. A client still uploading may wait for
       // its socket to drain, and node:http's client stops relaying 'drain' once its answer has come:
       // kept alive, that connection would serve no next request. `Connection: close` makes it end
-      // the upload; until the socket closes, body.ts sendBody reads and drops what still comes.
-      if (!req.complete) res.setHeader('connection', 'close');
+      // the upload; until the socket closes (a lingering close, refusal.ts), body.ts sendBody reads
+      // and drops what still comes.
+      if (!req.complete) {
+        res.setHeader('connection', 'close');
+        lingerOnClose(req);
+      }
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
       const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
@@ -812,9 +834,9 @@ export class ProxyServer {
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return finish(prepared.sentModel, status);
       }
-      if (outcome.failure?.kind === 'auth' && !attempts.refreshed.has(account.id)) {
+      if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
-        attempts.refreshed.add(account.id);
+        (attempts.refreshed ??= new Set()).add(account.id);
         if (await this.tryRefresh(row, account, true)) {
           // A streamed body is gone: the refreshed token serves the client's next request.
           if (bodySpent(prepared.body)) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
@@ -836,7 +858,7 @@ export class ProxyServer {
           this.emit({type: 'failover', provider: row.id, from: poolAccount.label, reason: backoff?.message ?? reason, ...(backoff ? {until: backoff.until, triedLast: true} : {})});
         }
         if (!moveOn) return finish(prepared.sentModel, answerError(prepared.translation, outcome));
-        attempts.tried.add(poolAccount.id);
+        markTried(attempts, poolAccount.id);
         attempts.lastFailure = attempts.transient = {outcome, translation: prepared.translation};
         continue;
       }
@@ -878,7 +900,7 @@ export class ProxyServer {
     if (pool.single || pool.size < 2) return false;
     const owners = this.aliasOwners(row, usable, model);
     if (owners.size === 0 || owners.has(picked)) return false;
-    for (const member of pool.list()) if (!owners.has(member.id)) attempts.tried.add(member.id);
+    for (const member of pool.list()) if (!owners.has(member.id)) markTried(attempts, member.id);
     return true;
   }
 
@@ -923,7 +945,7 @@ export class ProxyServer {
 
   /** Paused, removed or moved since the list was read: not a failure of its credential. */
   private async missingAccount(row: ProviderRow, poolAccount: PoolMember, attempts: Attempts): Promise<Picked> {
-    attempts.tried.add(poolAccount.id);
+    markTried(attempts, poolAccount.id);
     if (await this.accounts.reloadIfChanged()) await this.poolFor(row);
     return 'next';
   }
@@ -936,7 +958,7 @@ export class ProxyServer {
     if (!read) {
       // Unreadable or cut short (an in-place rewrite truncates first): not an auth failure; skipped
       // for this request without a cooldown, and read again on the next one.
-      attempts.tried.add(account.id);
+      markTried(attempts, account.id);
       return 'next';
     }
     if (refreshDue(this.resolved(row.id), read, now)) return this.tryRefresh(row, account, false).then((token) => this.withCredential(row, pool, account, poolAccount, token ?? read, attempts, now));
@@ -947,7 +969,7 @@ export class ProxyServer {
   private withCredential(row: ProviderRow, pool: AccountPool, account: Account, poolAccount: PoolMember, token: TokenFile, attempts: Attempts, now: number): Picked {
     if (!row.adapter.bearer(token)) {
       pool.recordFailure(account.id, {kind: 'auth', status: 401, message: 'no usable credential in the token file'}, now);
-      attempts.tried.add(account.id);
+      markTried(attempts, account.id);
       return 'next';
     }
     return {account, poolAccount, token};
@@ -970,7 +992,7 @@ export class ProxyServer {
     this.emit({type: 'failover', provider: row.id, from: from.label, reason: failure.message, until: cooldown?.until, ...(cooldown?.model ? {model: cooldown.model} : {})});
     if (cooldown && !cooldown.model && (cooldown.kind === 'quota' || cooldown.kind === 'rate-limit')) this.persistCooldown(row, from, {until: new Date(cooldown.until).toISOString(), kind: cooldown.kind, reason: cooldown.message, met: new Date(this.now()).toISOString()});
     this.recordError(logLine);
-    attempts.tried.add(from.id);
+    markTried(attempts, from.id);
   }
 
   /**
@@ -1016,6 +1038,11 @@ export class ProxyServer {
     const readText = outcome.kind === 'success-read' ? outcome.text : undefined;
     const redactor = this.credentials.currentForSender();
     if (prepared.translation) return deliverTranslated(prepared.translation, upstream, res, signal, onBroken, redactor, readText);
+    // A stream collected for a client that asked for none; an upstream that answered with a whole
+    // document anyway passes it through as such.
+    if (prepared.collect && /event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {
+      return deliverCollected(prepared.collect(), upstream, res, signal, onBroken, redactor, readText);
+    }
     // Its promise as it is (it resolves with the status): no async wrapper, one hop less per answer.
     if (readText === undefined) return pipeThrough(upstream, res, signal, onBroken, redactor, clientStream);
     // A success read whole (one that may hide an error): its joined strings masked, as pipeThrough masks a whole JSON answer.
@@ -1088,8 +1115,9 @@ export class ProxyServer {
     // every request. The headers go as one list, Host and any Basic auth in it (addHostFields).
     const options: RequestOptions = {hostname, port, path, method: 'POST', headers: addHostFields(headers, address), agent: https ? this.agents.https : this.agents.http};
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(options, resolve);
-      request.on('error', reject);
+      // 'response' comes once: on() rather than the once() wrapper a callback argument gets.
+      const request = (https ? httpsRequest : httpRequest)(options);
+      request.on('response', resolve).on('error', reject);
       client.track(request);
       sendBody(request, body);
     });
@@ -1102,19 +1130,21 @@ export class ProxyServer {
     const now = this.now();
     this.totalRequests++;
     this.recent.add(now);
-    this.emit({
+    // Its optional fields set only when they hold (no object spread per request).
+    const event: Extract<ProxyEvent, {type: 'request'}> = {
       type: 'request',
       provider: active.provider,
       account: active.account ?? '-',
       method: active.req.method ?? 'POST',
-      path: (active.req.url ?? '').split('?')[0]!,
+      path: pathOf(active.req.url ?? ''),
       model: model === undefined ? undefined : withoutKeys(model, presentedKey(active.req)),
-      ...(active.unlisted ? {unlisted: true} : {}),
       status,
       ms: now - active.started,
-      ...(cut ? {cut: 'stop' as const} : {}),
-      ...(active.broke && !cut ? {broke: active.broke} : {}),
-    });
+    };
+    if (active.unlisted) event.unlisted = true;
+    if (cut) event.cut = 'stop';
+    else if (active.broke) event.broke = active.broke;
+    this.emit(event);
   }
 
   /**
@@ -1133,7 +1163,7 @@ export class ProxyServer {
       type: 'refused',
       ...(active.provider !== '-' ? {provider: active.provider} : {}),
       method: req ? sanitizeLine(req.method ?? '-') : '-',
-      path: req ? cutText(withoutKeys(sanitizeLine((req.url ?? '').split('?')[0]!), presentedKey(req)), 200) : '-',
+      path: req ? cutText(withoutKeys(sanitizeLine(pathOf(req.url ?? '')), presentedKey(req)), 200) : '-',
       status: error.status,
       reason: cutText(req ? withoutKeys(sanitizeLine(error.reason ?? error.message), presentedKey(req)) : sanitizeLine(error.reason ?? error.message), 160),
       ms: now - active.started,
@@ -1236,6 +1266,11 @@ function isApiKey(presented: string, keys: readonly string[]): boolean {
   let found = false;
   for (const key of digests) found = timingSafeEqual(digest, key) || found;
   return found;
+}
+
+/** Marks an account tried by this request. */
+function markTried(attempts: Attempts, id: string): void {
+  (attempts.tried ??= new Set()).add(id);
 }
 
 function sameMembers(a: readonly {id: string; label: string}[], b: readonly {id: string; label: string}[]): boolean {
@@ -1342,11 +1377,19 @@ class ClientWatch implements ClientGone {
   }
 }
 
+/** A request target without its query. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 /** The API key a request presents (x-api-key, else an Authorization bearer), right or wrong. */
 function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
-  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  return (Array.isArray(header) ? header[0] : header) ?? bearer;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key !== undefined) return key;
+  const authorization = req.headers.authorization;
+  return authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
 }
 
 /**
@@ -1371,6 +1414,16 @@ function maskedOfKeys(text: string, presented: string | undefined): string {
 }
 
 /** Whether `model` (a thinking suffix aside) is an alias whose model the resolution's list does not name (a live-only one). */
+/**
+ * Why a body of `row`'s is read whole, for the 413 of one too large to be (client-request.ts
+ * readWhole); undefined: the general reason (translated or rewritten).
+ */
+function wholeBodyReason(row: ProviderRow): string | undefined {
+  const streamsOnly = row.adapter.upstreamStreamsOnly;
+  if (!streamsOnly) return undefined;
+  return ` to be read whole: ${row.displayName}'s upstream answers only streamed requests, so the proxy reads each one to set ${streamsOnly.fields.map((name) => `"${name}"`).join(', ')} where missing and to answer a client that asked for no stream with JSON`;
+}
+
 function aliasOfUnlisted(resolution: ModelResolution, model: string): boolean {
   const wanted = new Set([model.trim().toLowerCase(), splitModelSuffix(model.trim()).base.toLowerCase()]);
   return resolution.aliases.some((alias) => alias.status === 'unknown' && wanted.has(alias.alias.toLowerCase()));

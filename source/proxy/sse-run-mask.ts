@@ -110,6 +110,16 @@ interface Slot {
   output?: string;
 }
 
+/**
+ * What firstHoldingField knows of a text, searched for once: its first backslash and line feed at
+ * or after the field looked at (-1: none after it), and whether it has a carriage return at all.
+ */
+interface TextFacts {
+  backslash: number;
+  lf: number;
+  cr: boolean;
+}
+
 /** A complete event held back: its latin1 text and its run fields. */
 interface HeldEvent {
   text: string;
@@ -213,13 +223,46 @@ export class SseRunMasker {
    */
   private firstHoldingField(text: string, limit: number): number {
     const field = fieldPattern(text);
+    // The first backslash and line feed from the field looked at on (-1: none), searched for once
+    // per text or field rather than from each field to the text's end (Redactor.holdTextFrom):
+    // most batches have no backslash, and a field's string no line break.
+    const facts = {backslash: text.indexOf('\\'), lf: text.indexOf('\n'), cr: text.includes('\r')};
+    if (this.carries.size === 0) {
+      // test(), which builds no match: most fields hold nothing. The match that ends past `limit` or
+      // holds is found again by exec(), from where test() found it, for its index.
+      for (let from = 0; field.test(text); from = field.lastIndex) {
+        const start = field.lastIndex;
+        const end = start > limit ? -1 : stringEnd(text, start);
+        if (end !== -1) {
+          if (this.fieldHoldsFrom(text, start, end, facts) === end) {
+            field.lastIndex = end + 1;
+            continue;
+          }
+        }
+        field.lastIndex = from;
+        return this.firstHoldingMatch(text, limit, field, facts);
+      }
+      return -1;
+    }
+    return this.firstHoldingMatch(text, limit, field, facts);
+  }
+
+  /** Redactor.holdTextFrom for a field's string `[start, end)`, with what `facts` says of the text (brought up to `start`). */
+  private fieldHoldsFrom(text: string, start: number, end: number, facts: TextFacts): number {
+    if (facts.backslash !== -1 && facts.backslash < start) facts.backslash = text.indexOf('\\', start);
+    if (facts.lf !== -1 && facts.lf < start) facts.lf = text.indexOf('\n', start);
+    return this.redactor.holdTextFrom(text, start, end, facts.backslash, facts.cr || (facts.lf !== -1 && facts.lf < end));
+  }
+
+  /** firstHoldingField from the pattern's lastIndex on, match by match (carries need the key matched). */
+  private firstHoldingMatch(text: string, limit: number, field: RegExp, facts: TextFacts): number {
     const carries = this.carries.size > 0;
     for (let found = field.exec(text); found && found.index < limit; found = field.exec(text)) {
       if (carries && this.mayTakeCarry(found[0])) return found.index;
       const start = found.index + found[0].length;
       const end = stringEnd(text, start);
       if (end === -1) return found.index;
-      if (this.redactor.holdTextFrom(text, start, end) < end) return found.index;
+      if (this.fieldHoldsFrom(text, start, end, facts) < end) return found.index;
       field.lastIndex = end + 1;
     }
     return -1;

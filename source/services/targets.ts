@@ -22,8 +22,18 @@ import {QuotaPoller} from './quota/service.js';
 export interface RulesService {
   /** `live`: the caller's live-list fetcher (this machine's proxy code); a place without one says why in `liveError`. */
   load(provider: string, accountId: string | undefined, live: LiveModelList | undefined): Promise<RulesContext>;
-  /** Writes the lists given (only those that changed). */
-  save(context: RulesContext, rules: {global?: ModelRules; account?: ModelRules}): Promise<void>;
+  /**
+   * Writes the scopes given, each `change` getting the rules as they are now (re-read under the
+   * file's lock, or from the server) and returning the ones to write; it throws to write nothing.
+   * Resolves the rules written.
+   */
+  save(context: RulesContext, changes: RuleChanges): Promise<{global?: ModelRules; account?: ModelRules}>;
+}
+
+/** Per scope, how the rules as they are now become the rules to write (core/rules-merge.ts). */
+export interface RuleChanges {
+  global?: (current: ModelRules) => ModelRules;
+  account?: (current: ModelRules) => ModelRules;
 }
 
 export interface Target {
@@ -74,9 +84,10 @@ export function localTarget(deps: TargetDeps): Target {
     watch: (onChange) => deps.watchCcsDir?.(onChange) ?? (() => undefined),
     rules: {
       load: (provider, accountId, live) => loadRulesContext(paths, provider, {account: accountId, live}),
-      async save(context, rules) {
-        if (rules.global) await updateGlobalRules(paths, context.provider, () => rules.global!);
-        if (rules.account && context.account) await updateAccountRules(paths, context.provider, context.account.id, () => rules.account!);
+      async save(context, changes) {
+        const global = changes.global && (await updateGlobalRules(paths, context.provider, changes.global));
+        const account = changes.account && context.account ? await updateAccountRules(paths, context.provider, context.account.id, changes.account) : undefined;
+        return {...(global ? {global} : {}), ...(account ? {account} : {})};
       },
     },
     login: (provider, settings, onChange, options) =>
@@ -141,9 +152,9 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
           ...(account && server ? {server: {account: accountLabel(account), ...server}} : {}),
         };
       },
-      async save(context, rules) {
-        if (rules.account) throw new UserError(store.unavailable('account-rules')!);
-        if (rules.global) await remoteRules.updateRemoteGlobalRules(client, context.provider, () => rules.global!);
+      async save(context, changes) {
+        if (changes.account) throw new UserError(store.unavailable('account-rules')!);
+        return changes.global ? {global: await remoteRules.updateRemoteGlobalRules(client, context.provider, changes.global)} : {};
       },
     },
     login: (provider, _settings, onChange, options) => new RemoteLoginSession({store, provider, env: deps.env, browser: deps.browser, clock: deps.clock, relogin: options?.relogin, onChange}),

@@ -13,7 +13,7 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -22,11 +22,13 @@ import {clampProviderWait} from '../core/provider-wait.js';
 import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, exposedMode, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
+import {exposedConfigWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {countOf} from '../core/wording.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 
@@ -132,6 +134,9 @@ export interface LoginResult {
    */
   relogin?: string;
 }
+
+/** The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now replaced (a remote server does not say). */
+export type StoredLogin = Account & {loggedInAgain?: boolean};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -303,8 +308,8 @@ export class AccountStore implements AccountService {
           const found = readToken(path.join(dir, name));
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
-          const exposed = exposedMode(found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: `${path.join(dir, name)}: ${exposed}; it holds secrets and is rewritten 0600 on its next write`, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
+          const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
+          if (exposed) problems.push({file: path.join(dir, name), message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -329,7 +334,7 @@ export class AccountStore implements AccountService {
       const kept = await this.mergeSalvaged(registry, tokens);
       problems.push({
         file: this.paths.registry,
-        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${kept} account entr${kept === 1 ? 'y' : 'ies'} the file still held` : ''}`,
+        message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${countOf(kept, 'account entry', 'account entries')} the file still held` : ''}`,
         severity: 'error',
         backup,
       });
@@ -342,6 +347,9 @@ export class AccountStore implements AccountService {
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message, severity: 'error'});
     }
+    // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
+    const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
+    if (configExposed) problems.push({file: this.paths.config, message: configExposed, severity: 'warning'});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 
@@ -718,7 +726,7 @@ export class AccountStore implements AccountService {
    * name and a registry entry, and becomes the default only when the provider has no other account
    * (a default shown but not yet in the registry is written down and kept).
    */
-  async saveLogin(login: LoginResult): Promise<Account> {
+  async saveLogin(login: LoginResult): Promise<StoredLogin> {
     return this.mutate(async (ctx) => {
       const identity = identityOf(login.token);
       const same = ctx.snapshot.accounts.filter(
@@ -763,7 +771,10 @@ export class AccountStore implements AccountService {
       }
       ctx.register(account);
       const entry = ctx.entry(account);
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id)) entry.nickname = login.nickname;
+      // A nickname that would name another account too (its id, email or file) is not applied: the
+      // login's grant is kept all the same (the login services refuse such a nickname before starting).
+      const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameProblem(login.nickname, others)) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -783,7 +794,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: existing !== undefined};
     });
   }
 
@@ -953,7 +964,7 @@ class MutationContext {
 
 /** What makes two logins the same account: email plus organisation / account id where the provider has one. */
 export function identityOf(token: TokenFile): string {
-  const parts = [token.email, token.organization_uuid, token.account_id, token.account_uuid, token.sub, token.username]
+  const parts = [token.email, ...ACCOUNT_ID_FIELDS.map((field) => token[field])]
     .map(stringField)
     .filter(Boolean);
   return parts.join('|').toLowerCase();

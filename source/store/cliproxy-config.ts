@@ -98,12 +98,30 @@ function objectField(file: string, data: Record<string, unknown>, key: string): 
   return value as Record<string, unknown>;
 }
 
+/**
+ * What a config.yaml that does not parse stops, and what to do: said after the file's own error by
+ * every reader that cannot go on without it (the proxy's reload keeps its last good config instead).
+ * Nothing ever rewrites a broken config.yaml (updateCliproxyConfig parses first), so no copy is kept.
+ */
+export const UNREADABLE_CONFIG_CONSEQUENCE =
+  'its api-keys, port and model rules are unknown until it is fixed, so model lists, `env`, rule edits and proxy starts stop (a running proxy keeps the config it last read); nothing rewrites a broken config.yaml: fix it by hand';
+
+/** parseCliproxyConfig for a reader that stops on a broken file: its error says what that stops. */
+function parseOrStop(file: string, text: string): {config: CliproxyConfig; document: Document} {
+  try {
+    return parseCliproxyConfig(file, text);
+  } catch (error) {
+    if (!(error instanceof CorruptFileError)) throw error;
+    throw new CorruptFileError(file, `${error.detail}; ${UNREADABLE_CONFIG_CONSEQUENCE}`, error.line, error.column);
+  }
+}
+
 export async function loadCliproxyConfig(paths: CcsPaths): Promise<LoadedCliproxyConfig> {
   const text = await readTextIfExists(paths.config);
   if (text === undefined) {
     return {config: {port: DEFAULT_PROXY_PORT, apiKeys: [], modelAliases: {}, excludedModels: {}}, exists: false};
   }
-  return {...parseCliproxyConfig(paths.config, text), exists: true};
+  return {...parseOrStop(paths.config, text), exists: true};
 }
 
 /**
@@ -117,7 +135,7 @@ export async function updateCliproxyConfig(
 ): Promise<CliproxyConfig> {
   return withFileLock(paths.config, async () => {
     const text = (await readTextIfExists(paths.config)) ?? '';
-    const {document, config: current} = parseCliproxyConfig(paths.config, text);
+    const {document, config: current} = parseOrStop(paths.config, text);
     try {
       edit(document, current);
     } catch (error) {

@@ -13,6 +13,7 @@ import {useServices} from './services.js';
 import {useHints} from './hints.js';
 import {KeyOwner, screenOwner} from './keys.js';
 import type {Shell} from './shell.js';
+import {countOf} from '../core/wording.js';
 
 /** `hidden`: the terminal is too small; the frame stays mounted (its screen keeps its state) but draws nothing. */
 export function Frame({state, shell, columns, rows, hidden = false}: {state: AppState; shell: Shell; columns: number; rows: number; hidden?: boolean}) {
@@ -27,7 +28,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
   const banner = bannerLines(problems, columns, bannerRows(rows));
   const bodyHeight = rows - 3 - banner.length;
   const counts = snapshot
-    ? `${snapshot.accounts.length} accounts · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${snapshot.providers.length} providers`
+    ? `${countOf(snapshot.accounts.length, 'account')} · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${countOf(snapshot.providers.length, 'provider')}`
     : 'loading…';
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
   const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];

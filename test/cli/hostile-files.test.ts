@@ -2,13 +2,14 @@
 // one clear line, and an edit on a broken registry is deliberate. Every test runs the built binary.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {renderTui} from '../helpers/ink.js';
 
 const ESC = '\u001b';
 /** A window-title change and an OSC 52 clipboard write, as an attacker would plant them. */
@@ -174,5 +175,34 @@ describe('hostile files', () => {
     assert.match(run.stderr, /codex-a\.json: readable by group and others \(mode 0644\)/);
     await new AccountStore(ccs.paths).updateToken('codex', 'a@example.com', (t) => ({...t, note: 'x'}));
     assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test('a group/world-readable config.yaml holding api-keys is reported in the same words, in the CLI and the TUI banner, and is 0600 after its next write', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', 'port: 8317\napi-keys:\n  # clients\n  - "sk-local-0123456789"\n');
+    chmodSync(ccs.paths.config, 0o644);
+    const warning = /config\.yaml: readable by group and others \(mode 0644\); it holds api-keys \(secrets\) and is rewritten 0600 on its next write \(or now: chmod 600 \S*config\.yaml\)/;
+    let run = await runBin(['accounts'], ccs.env);
+    assert.match(run.stderr, new RegExp(`^ccs-tui: warning: \\S*${warning.source}$`, 'm'));
+    assert.doesNotMatch(run.stderr, /sk-local/);
+    const tui = await renderTui({paths: ccs.paths, width: 200, height: 30});
+    try {
+      await tui.waitFor((frame) => warning.test(frame));
+    } finally {
+      tui.unmount();
+    }
+    run = await runBin(['exclude', 'add', 'claude', 'x*'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(statSync(ccs.paths.config).mode & 0o777, 0o600);
+    assert.doesNotMatch((await runBin(['accounts'], ccs.env)).stderr, /config\.yaml: readable/);
+  });
+
+  test('a readable config.yaml without api-keys is no secret and not reported; a new one is created 0600', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', 'port: 8317\napi-keys: []\n');
+    chmodSync(ccs.paths.config, 0o644);
+    assert.doesNotMatch((await runBin(['accounts'], ccs.env)).stderr, /config\.yaml/);
+    rmSync(ccs.paths.config);
+    const run = await runBin(['alias', 'add', 'claude', 'claude-opus-4-6', 'big'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(statSync(ccs.paths.config).mode & 0o777, 0o600);
   });
 });

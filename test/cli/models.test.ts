@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -148,6 +149,12 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
     run = await runBin(['models', 'kimi'], ccs.env);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /config\.yaml:\d+:\d+/);
+    assert.match(run.stderr, /config\.yaml:\d+:\d+: invalid YAML: .*; its api-keys, port and model rules are unknown until it is fixed, so model lists, `env`, rule edits and proxy starts stop .*nothing rewrites a broken config\.yaml: fix it by hand\n$/);
+    run = await runBin(['env'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /config\.yaml:\d+:\d+: invalid YAML: .*fix it by hand\n$/);
+    // Nothing rewrote it, so no copy was made (README: a broken config.yaml is never rewritten).
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), broken);
+    assert.deepEqual(readdirSync(path.dirname(ccs.paths.config)).filter((name) => name.includes('corrupt')), []);
   });
 });

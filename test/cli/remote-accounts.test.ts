@@ -113,9 +113,12 @@ describe('account commands on a remote target', () => {
     const clash = await runBin(['rename', 'codex', 'b@example.com', 'WORK', '--target', 'team'], ccs.env);
     assert.equal(clash.code, 1);
     assert.match(clash.stderr, /nickname "WORK" is already used by a@example\.com/);
+    // Refused before anything is sent: a wrong key would count toward the server's ban for nothing.
+    const requestsBefore = stand.requests.length;
     const use = await runBin(['use', 'codex', 'work', '--target', 'team'], ccs.env);
-    assert.equal(use.code, 1);
-    assert.match(use.stderr, /use is not available on a remote target: CLIProxyAPI has no default account.*\(round-robin\)/);
+    assert.equal(use.code, 2);
+    assert.match(use.stderr, /use is not available on a remote target \(team\): CLIProxyAPI has no default account, it picks one per request by its routing strategy; pause the others/);
+    assert.equal(stand.requests.length, requestsBefore, 'use sent nothing to the server');
     const rotate = await runBin(['rotate', 'codex', '--target', 'team'], ccs.env);
     assert.equal(rotate.code, 2);
     assert.match(rotate.stderr, /rotate is not available on a remote target \(team\)/);

@@ -1,4 +1,4 @@
-// Attack review (issue 16): an exact id wins over an email that reads the same; odd list answers
+// Attack review (issue 16): an id that reads as another account's email names neither; odd list answers
 // are errors naming what is wrong, not "no accounts".
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -14,10 +14,11 @@ import {runBin} from '../helpers/cli.js';
 const account = (id: string, email: string): Account =>
   ({provider: 'codex', id, email, tokenFile: `codex-${id}.json`, default: false, paused: false, registered: true, health: 'ok'}) as Account;
 
-test('an exact id wins over another account whose email reads the same; a shared bare email stays ambiguous', () => {
+test('an id that another account has as its email is refused as ambiguous (neither wins); a shared bare email stays ambiguous; a token file names one', () => {
   const accounts = [account('u@x.com', 'u@x.com'), account('u@x.com#team', 'u@x.com'), account('weird', 'u@x.com#team')];
-  assert.equal(findAccount(accounts, 'codex', 'u@x.com#team').id, 'u@x.com#team');
+  assert.throws(() => findAccount(accounts, 'codex', 'u@x.com#team'), /"u@x\.com#team" matches 2 codex accounts: u@x\.com#team \(codex-u@x\.com#team\.json\), weird \(codex-weird\.json\)/);
   assert.throws(() => findAccount(accounts, 'codex', 'u@x.com'), /matches 2 codex accounts/);
+  assert.equal(findAccount(accounts, 'codex', 'codex-u@x.com#team.json').id, 'u@x.com#team');
 });
 
 for (const [label, body, expected] of [

@@ -22,7 +22,7 @@ test('an account is found by id, nickname or email', () => {
   assert.throws(() => findAccount(list, 'claude', 'zzz'), /no claude account "zzz" \(accounts: Work, B@Example.com\)/);
   assert.throws(() => findAccount(list, 'kimi', 'a'), /kimi has no accounts/);
   const twins = [account('x', {nickname: 'same'}), account('y', {nickname: 'same'})];
-  assert.throws(() => findAccount(twins, 'claude', 'same'), /matches 2 claude accounts: x \(.+\), y \(.+\); name one by its id, nickname or token file/);
+  assert.throws(() => findAccount(twins, 'claude', 'same'), /matches 2 claude accounts: x \(.+\), y \(.+\); name one by its token file, or by an id, nickname or email only it has/);
 });
 
 test('nickname rules', () => {

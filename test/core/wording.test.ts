@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {withCause} from '../../source/core/wording.js';
+import {countOf, withCause} from '../../source/core/wording.js';
 
 test('withCause never repeats the title in the cause', () => {
   assert.equal(withCause('Access denied', 'access denied'), 'Access denied');
@@ -12,4 +12,12 @@ test('withCause never repeats the title in the cause', () => {
   assert.equal(withCause('Access denied', 'access denied by policy'), 'Access denied: by policy');
   assert.equal(withCause('Access denied', undefined), 'Access denied');
   assert.equal(withCause('Access denied', 'accessible denial'), 'Access denied: accessible denial');
+});
+
+test('countOf: singular for exactly one, the plural otherwise, an irregular plural when given', () => {
+  assert.equal(countOf(1, 'account'), '1 account');
+  assert.equal(countOf(0, 'account'), '0 accounts');
+  assert.equal(countOf(2, 'account'), '2 accounts');
+  assert.equal(countOf(1, 'account entry', 'account entries'), '1 account entry');
+  assert.equal(countOf(3, 'account entry', 'account entries'), '3 account entries');
 });

@@ -12,6 +12,7 @@ import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
 import {API_KEY, oauthToken} from './fixture.js';
 import {startClaudeProxyChild} from './proxy-child.js';
 import {leaks, u} from './rv-harness.js';
+import {waitFor} from '../helpers/wait.js';
 
 describe('api-keys echoed by an upstream, one added while the proxy runs', async () => {
   const ccs = makeTempCcs();
@@ -69,7 +70,10 @@ describe('api-keys echoed by an upstream, one added while the proxy runs', async
   });
 
   it('proxy.log and proxy status hold no added key (any form)', async () => {
+    // The request lines reach the log in batches (serve.ts REQUEST_BATCH_MS): a while for them all,
+    // and on a loaded machine until the first at least is there.
     await sleep(600);
+    await waitFor(() => /upstream 400/.test(readFileSync(proxyLogPath(ccs.paths), 'utf8')), 'the upstream 400 in proxy.log');
     const log = readFileSync(proxyLogPath(ccs.paths), 'utf8');
     assert.match(log, /upstream 400/);
     assert.deepEqual(

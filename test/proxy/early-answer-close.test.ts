@@ -8,6 +8,7 @@ import type {AddressInfo} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {answerByProtocol, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, askChat as chat, proxyFixture} from './fixture.js';
+import {waitFor} from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +76,7 @@ describe('a lone account whose upstream answers 500 before a large body ends', a
     assert.equal(got.status, 500, got.text);
     assert.match(got.text, /upstream gave up early/);
     assert.equal(got.headers.connection, 'close');
-    await sleep(300);
+    await waitFor(() => seen[0]!.closed, 'the upstream request to be cut');
     assert.equal(seen[0]!.ended, false, 'the upstream never got the whole body');
     assert.equal(seen[0]!.closed, true, 'the upstream request was cut once its answer ended');
     assert.ok(seen[0]!.bytes < payload.length, `${seen[0]!.bytes} bytes reached the upstream`);

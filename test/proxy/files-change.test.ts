@@ -9,6 +9,7 @@ import {cacheEntry, quotaCacheFile, readQuotaCache} from '../../source/services/
 import {AccountStore} from '../../source/store/accounts.js';
 import {sendJson, answerByProtocol} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, proxyFixture, type ProxyFixture} from './fixture.js';
+import {waitFor} from '../helpers/wait.js';
 
 async function ask(f: ProxyFixture, path = '/v1/messages', model = 'claude-sonnet-4-5-20250929'): Promise<{status: number; text: string; retryAfter: string | null}> {
   const body =
@@ -130,8 +131,7 @@ describe('Retry-After with reset headers, on a fresh proxy', async () => {
     // The rejected answer's rate-limit headers go to the quota cache in the background: let that
     // write finish before the fixture's directory is removed.
     const written = async () => cacheEntry(await readQuotaCache(f.ccs.paths), 'claude', 'a@example.com') !== undefined && !existsSync(`${quotaCacheFile(f.ccs.paths)}.lock`);
-    for (let i = 0; i < 100 && !(await written()); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(await written(), 'the rejected window reached the quota cache');
+    await waitFor(written, 'the rejected window to reach the quota cache');
   });
 });
 

@@ -2,7 +2,7 @@
 // order, the newest ones (text only, no time) go to the supervisor's log tail.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {RequestBatch, type RequestBatchOut} from '../../source/proxy/request-batch.js';
+import {LineMemo, RequestBatch, type RequestBatchOut} from '../../source/proxy/request-batch.js';
 
 test('a batch carries every line in order and the newest texts without their time', () => {
   const batches: RequestBatchOut[] = [];
@@ -51,4 +51,34 @@ test("a refusal's line rides the batch in order but is not counted as a forwarde
   batch.flush();
   assert.equal(batches[1]!.count, 0);
   assert.deepEqual(batches[1]!.recent, ['GET /x → refused by the proxy 404 0 ms: unknown route']);
+});
+
+test('a remembered line text is the one its event gives: any field but ms, or the version, changing gives a new one', () => {
+  let calls = 0;
+  const secrets = new Set<string>();
+  const text = (event: {path: string; account: string; status: number; ms: number; broke?: string}) => {
+    calls++;
+    let line = `POST ${event.path} → claude/${event.account} ${event.status} ${event.ms} ms${event.broke ? `, then ${event.broke}` : ''}`;
+    for (const secret of secrets) line = line.split(secret).join('•••');
+    return line;
+  };
+  const memo = new LineMemo(text);
+  const base = {path: '/v1/messages', account: 'a@example.com', status: 200, ms: 3};
+  assert.equal(memo.of({...base}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 3 ms');
+  assert.equal(memo.of({...base}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 3 ms');
+  assert.equal(calls, 1, 'the same fields: remembered');
+  assert.equal(memo.of({...base, ms: 4}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 4 ms');
+  assert.equal(memo.of({...base, ms: 3}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 3 ms');
+  assert.equal(calls, 2, 'each ms once');
+  // Every other field is compared, one added or dropped too.
+  assert.equal(memo.of({...base, account: 'b@example.com'}, secrets.size), 'POST /v1/messages → claude/b@example.com 200 3 ms');
+  assert.equal(memo.of({...base, status: 0}, secrets.size), 'POST /v1/messages → claude/a@example.com 0 3 ms');
+  assert.equal(memo.of({...base, broke: 'the client left'}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 3 ms, then the client left');
+  assert.equal(memo.of({...base}, secrets.size), 'POST /v1/messages → claude/a@example.com 200 3 ms');
+  // A secret learned since: the same event's text is masked now (the version tells).
+  secrets.add('a@example.com');
+  assert.equal(memo.of({...base}, secrets.size), 'POST /v1/messages → claude/••• 200 3 ms');
+  // An ms out of the remembered range is not kept, and still right.
+  assert.equal(memo.of({...base, ms: 123_456}, secrets.size), 'POST /v1/messages → claude/••• 200 123456 ms');
+  assert.equal(memo.of({...base, ms: 1.5}, secrets.size), 'POST /v1/messages → claude/••• 200 1.5 ms');
 });

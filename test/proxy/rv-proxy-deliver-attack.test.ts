@@ -8,6 +8,7 @@ import {connect} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {answerByProtocol, sendJson, startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {accountTokens, API_KEY, askChat as chat, proxyFixture} from './fixture.js';
+import {waitFor} from '../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = (model: string, stream = false) => JSON.stringify({model, stream, messages: [{role: 'user', content: 'hi'}]});
@@ -90,7 +91,7 @@ describe('pass-through answers under attack (Kimi, pool of three, one resets)', 
       await got;
       req.destroy();
     }
-    for (let i = 0; i < 50 && upstreamClosed.length < 3; i++) await sleep(20);
+    await waitFor(() => upstreamClosed.length >= 3, 'the three stalled upstream answers to be cut');
     assert.equal(upstreamClosed.length, 3, 'every stalled upstream answer was cut when its client left');
   });
 
@@ -102,7 +103,7 @@ describe('pass-through answers under attack (Kimi, pool of three, one resets)', 
     req.end(body('kimi-k2'));
     await sleep(150);
     req.destroy();
-    for (let i = 0; i < 50 && upstreamClosed.length < 1; i++) await sleep(20);
+    await waitFor(() => upstreamClosed.length >= 1, 'the upstream request to be cut');
     assert.equal(upstreamClosed.length, 1);
     mode = 'normal';
     for (let i = 0; i < 4; i++) {

@@ -107,6 +107,27 @@ describe('claude pass-through with the Anthropic SDK', async () => {
     assert.equal(localhost.status, 200);
   });
 
+  it('refuses a foreign Host right after a loopback one was let in (the accepted Host is remembered, nothing else)', async () => {
+    const loopback = await rawRequest(`${f.url}/v1/models`, {headers: {host: '127.0.0.1:8317', 'x-api-key': API_KEY}});
+    assert.equal(loopback.status, 200);
+    for (const host of ['127.0.0.1.attacker.example:8317', 'attacker.example', '[::2]:8317']) {
+      const foreign = await rawRequest(`${f.url}/v1/models`, {headers: {host, 'x-api-key': API_KEY}});
+      assert.equal(foreign.status, 403, host);
+    }
+    const again = await rawRequest(`${f.url}/v1/models`, {headers: {host: '127.0.0.1:8317', 'x-api-key': API_KEY}});
+    assert.equal(again.status, 200);
+  });
+
+  it('takes the key from x-api-key, else from Authorization: Bearer', async () => {
+    const bearer = await rawRequest(`${f.url}/v1/models`, {headers: {authorization: `Bearer ${API_KEY}`}});
+    assert.equal(bearer.status, 200);
+    const wrongBearer = await rawRequest(`${f.url}/v1/models`, {headers: {authorization: 'Bearer wrong-key-0123456789'}});
+    assert.equal(wrongBearer.status, 401);
+    // x-api-key decides when both are sent.
+    const both = await rawRequest(`${f.url}/v1/models`, {headers: {'x-api-key': 'wrong-key-0123456789', authorization: `Bearer ${API_KEY}`}});
+    assert.equal(both.status, 401);
+  });
+
   it('serves the same under /api/provider/claude', async () => {
     const client = new Anthropic({apiKey: API_KEY, baseURL: `${f.url}/api/provider/claude`, maxRetries: 0});
     const message = await client.messages.create({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]});

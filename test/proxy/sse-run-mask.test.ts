@@ -41,6 +41,16 @@ describe('SseRunMasker (pass-through SSE)', () => {
     });
   }
 
+  it('a base64 echo folded at 16 with spaces, cut between two deltas at every character, is masked in the joined text (no field ends in a line break)', () => {
+    // The first delta's tail holds only through its chain: a run of 16 base64 characters and a space
+    // (found by sampling the field, not walking it), whose start is an echo's.
+    const text = `echo: ${(Buffer.from(`user:${TOKEN}`).toString('base64').match(/.{1,16}/g) ?? []).join(' ')} done`;
+    for (let split = 1; split < text.length; split++) {
+      const stream = delta(text.slice(0, split)) + delta(text.slice(split)) + 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
+      for (const cut of [0, stream.length >> 1]) assert.equal(joined(through(stream, cut)), redactor.redact(text), `split at ${split}, cut at ${cut}`);
+    }
+  });
+
   it("Chat: every delta field the OpenAI SDK joins (and reasoning), one character per chunk, masked in the SDK's snapshot", async () => {
     const text = `key ${TOKEN} end`;
     const fields: Record<string, [(piece: string) => Record<string, unknown>, (message: Record<string, any>) => string]> = {

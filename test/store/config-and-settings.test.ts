@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, test} from 'node:test';
-import {loadCliproxyConfig, updateCliproxyConfig} from '../../source/store/cliproxy-config.js';
+import {loadCliproxyConfig, UNREADABLE_CONFIG_CONSEQUENCE, updateCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {loadSettings, saveSetting} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 
@@ -24,7 +24,8 @@ test('a YAML error names line and column; a bad field names the field; nothing i
   await assert.rejects(loadCliproxyConfig(ccs.paths), /config\.yaml:\d+:\d+: invalid YAML/);
   // The position is said once, up front; yaml's own `at line 4, column 1:` (before its excerpt) is not.
   await assert.rejects(loadCliproxyConfig(ccs.paths), (error: Error) => {
-    assert.equal(error.message, `${ccs.paths.config}:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+    // Then what a broken config.yaml stops, and what to do.
+    assert.equal(error.message, `${ccs.paths.config}:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; ${UNREADABLE_CONFIG_CONSEQUENCE}`);
     assert.doesNotMatch(error.message, /at line|:$/);
     return true;
   });

@@ -400,3 +400,13 @@ test('invisible characters in an email (zero-width space, ZWJ, BOM) show as \\u2
   assert.equal(rows.length, 2, frame);
   assert.equal(new Set(rows.map((row) => stringWidth(row))).size, 1, `both rows end at the same cell:\n${rows.join('\n')}`);
 });
+
+test('the status bar counts in words that agree with the number: 1 account', async () => {
+  const {makeTempCcs} = await import('../helpers/ccs.js');
+  ccs = makeTempCcs();
+  ccs.writeToken('claude-solo@example.com.json', tokenFixture('claude', 'solo@example.com'));
+  tui = await renderTui({paths: ccs.paths});
+  const frame = await tui.waitFor('solo@example.com');
+  assert.match(frame, /[^\d]1 account · 1\/\d+ providers/);
+  assert.doesNotMatch(frame, /1 accounts/);
+});

@@ -184,3 +184,17 @@ test('more accounts waiting than the screen lists: it says how many more and whe
     ccs.cleanup();
   }
 });
+
+test('a config.yaml that does not parse: the exports section says why it is empty and what to do', async () => {
+  const ccs = makeUiCcs();
+  ccs.writeRaw('cliproxy/config.yaml', `port: 18999\napi-keys:\n  - "${KEY}"\noauth-excluded-models:\n  claude: [a, b\n`);
+  const tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {}}});
+  try {
+    const frame = await tui.waitFor('no exports:');
+    assert.match(frame.replace(/\s*\n\s*│?\s*/g, ' '), /no exports: \S*config\.yaml:\d+:\d+: invalid YAML: .*fix it by hand/);
+    assert.ok(!frame.includes('export ANTHROPIC'), frame);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});

@@ -275,6 +275,40 @@ describe('quota, model rules and logins on a remote target', () => {
     }
   });
 
+  test("a save onto a server whose rules another admin changed meanwhile keeps theirs and adds ours; an edit of a rule they removed asks", async () => {
+    const ccs = makeTempCcs();
+    const stand = await remoteTarget(ccs);
+    try {
+      stand.config.oauthExcludedModels.claude = ['claude-3-*'];
+      tui = await renderTui({paths: ccs.paths, width: 140, height: 36, target: 'team', route: {screen: 'models', params: {provider: 'claude'}}});
+      await tui.waitFor('✕ claude-3-*');
+      // Another admin adds a rule on the server while this screen has it open.
+      stand.config.oauthExcludedModels.claude = ['claude-3-*', 'claude-fable*'];
+      await tui.press('a');
+      await tui.type('gpt-*');
+      await tui.press('enter', 's');
+      await tui.waitFor("saved claude rules to target team's");
+      assert.deepEqual(stand.config.oauthExcludedModels.claude, ['claude-3-*', 'claude-fable*', 'gpt-*']);
+      // The rule edited here was removed there: nothing is sent until the person chooses.
+      await tui.waitFor('✕ claude-fable*');
+      await tui.press('g', 'e', 'backspace');
+      await tui.type('5*');
+      await tui.press('enter');
+      stand.config.oauthExcludedModels.claude = ['claude-fable*', 'gpt-*'];
+      await tui.press('s');
+      await tui.waitFor('exclusion "claude-3-*": changed here to "claude-3-5*", removed elsewhere. Reload, dropping your edits?');
+      assert.deepEqual(stand.config.oauthExcludedModels.claude, ['claude-fable*', 'gpt-*']);
+      await tui.press('s');
+      await tui.waitFor("saved claude rules to target team's");
+      assert.deepEqual(stand.config.oauthExcludedModels.claude, ['claude-fable*', 'gpt-*', 'claude-3-5*']);
+    } finally {
+      tui?.unmount();
+      tui = undefined;
+      await stand.close();
+      ccs.cleanup();
+    }
+  });
+
   describe('logins through the server', () => {
     let oidc: OidcServer;
     let ccs: TempCcs;

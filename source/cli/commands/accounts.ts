@@ -35,6 +35,22 @@ export function knownProvider(id: string): string {
   return requireProvider(id).id;
 }
 
+/**
+ * The provider a registry edit names: one of the table's, else a token `type` the table does not know
+ * that token files on disk carry (`accounts` lists them): the edits need no provider knowledge (a
+ * nickname, a default, moving or deleting the file), so they work on those too. Otherwise the
+ * unknown-provider error (exit 2).
+ */
+async function providerOnFile(service: AccountService, id: string): Promise<string> {
+  try {
+    return knownProvider(id);
+  } catch (error) {
+    const {accounts} = await service.load();
+    if (accounts.some((a) => a.provider === id)) return id;
+    throw error;
+  }
+}
+
 /** Each problem with its severity (core/problems.ts), worded as the TUI's banner and the proxy's log word it. */
 function reportProblems(ctx: CliContext, problems: StoreProblem[]): void {
   for (const p of problems) {
@@ -89,7 +105,8 @@ function registryEdit(
     async run(ctx, args) {
       const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
-      const message = await apply(await serviceForEdit(ctx, Boolean(values.force)), knownProvider(provider), account, rest);
+      const service = await serviceForEdit(ctx, Boolean(values.force));
+      const message = await apply(service, await providerOnFile(service, provider), account, rest);
       ctx.stdout.write(`${sanitizeLine(message)}\n`);
       return 0;
     },

@@ -225,7 +225,7 @@ const login: CommandSpec = {
         printJson(ctx, loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account));
         return 0;
       }
-      ctx.stdout.write(`Added ${row.id} account ${accountLabel(account, accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${row.id} account ${accountLabel(account, accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

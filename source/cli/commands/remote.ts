@@ -13,6 +13,7 @@ import {printQuota} from './quota.js';
 import {loginJson, loginOutput, readStdin} from './login.js';
 import {modelsJson, printWarnings} from './models.js';
 import {modelCountText} from '../../core/model-rules.js';
+import {countOf} from '../../core/wording.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
 
@@ -53,7 +54,7 @@ const remoteModels: RemoteRun = async function (ctx, args) {
     ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
   } else {
     const same = differences!.onlyServer.length + differences!.onlyLocal.length === 0;
-    ctx.stdout.write(`Server's list for ${account!.id}: ${server.length} model${server.length === 1 ? '' : 's'}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
+    ctx.stdout.write(`Server's list for ${account!.id}: ${countOf(server.length, 'model')}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
     if (server.length) ctx.stdout.write((await formatTable(ctx, server.map((id) => [`  ${id}`]))).replace(/ +$/gm, ''));
     if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
     if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
@@ -160,8 +161,6 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
 
 export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   accounts: 'same',
-  // Runs so that the remote store says why not (CLIProxyAPI has no default account); not offered in lists.
-  use: 'same',
   rename: 'same',
   pause: 'same',
   resume: 'same',
@@ -179,8 +178,13 @@ export const REMOTE_COMMANDS: Record<string, 'same' | RemoteRun> = {
   'cooldown clear': 'same',
 };
 
-/** Commands that run on a remote target only to say why they cannot (see `use` above). */
-const REFUSED_THERE = new Set(['use']);
+/**
+ * Commands a remote target cannot run for a reason of their own, refused before anything is sent
+ * (a wrong management key would count toward the server's ban for a command that cannot work).
+ */
+const REFUSED_THERE: Readonly<Record<string, string>> = {
+  use: 'CLIProxyAPI has no default account, it picks one per request by its routing strategy; pause the others, or set priorities with: ccs-tui fields <provider> <account> --priority N',
+};
 
 /**
  * Runs a command on a remote target: unchanged ('same'), its remote form, or a plain refusal. An
@@ -188,12 +192,10 @@ const REFUSED_THERE = new Set(['use']);
  */
 export async function runOnTarget(ctx: CliContext, command: CommandSpec, args: string[]): Promise<number> {
   await loadTargetSettings(ctx);
-  const remote = ownValue(REMOTE_COMMANDS, command.name.join(' '));
+  const name = command.name.join(' ');
+  const remote = ownValue(REMOTE_COMMANDS, name);
   if (remote === 'same') return command.run(ctx, args);
   if (remote) return remote.call(command, ctx, args);
-  throw new UserError(
-    `${command.name.join(' ')} is not available on a remote target (${ctx.target}): it acts on this machine's files or proxy. ` +
-      `On a remote target: ${Object.keys(REMOTE_COMMANDS).filter((name) => !REFUSED_THERE.has(name)).join(', ')}`,
-    2,
-  );
+  const why = ownValue(REFUSED_THERE, name) ?? "it acts on this machine's files or proxy";
+  throw new UserError(`${name} is not available on a remote target (${ctx.target}): ${why}. On a remote target: ${Object.keys(REMOTE_COMMANDS).join(', ')}`, 2);
 }

@@ -4,7 +4,7 @@
 // (holdBytesFrom). One file because the two call each other. It puts the other files of
 // core/redact/ together; the options and constants only it reads are kept here.
 import {ASCII, BACKSLASH, BACKSLASH_U00, base64Cores, charPattern, CORE_MIN_BYTES, CUT_ESCAPE_AT_END, decodeEchoed, decodeVerbatimEscapes, ECHO_EXPANSION, ESCAPE_HINT, ESCAPED_VERBATIM, escapeRegExp, MIN_SECRET_LENGTH, PARTIAL_ESCAPE, PARTIAL_ESCAPES, redactedForm, utf8OfBytes, VERBATIM_CODES} from './echo-forms.js';
-import {CHAIN_CODES, chainToken, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
+import {CHAIN_CODES, chainToken, hasBase64Run, isBase64, PARTIAL_CHAIN_TOKEN, SPACE_FOLDED_WIDTH} from './wrapped-base64.js';
 import {CoreHeads, type EchoMask, LiteralFinder} from './finders.js';
 import {EchoFilter} from './echo-filter.js';
 import {maskCredentialPatterns} from './credentials.js';
@@ -466,6 +466,15 @@ export class Redactor {
     // body's run of letters is both): where the first byte an echo may start with is in the
     // first, where the second starts and whether it has a separator. The head pattern reads
     // only from that byte on, and a run without one is settled without building a string.
+    // A tail the walk below would read far (a bulk body's run of letters): when none of the bytes
+    // that can make a tail hold (the first byte of a head, a separator, a backslash) is within
+    // reach, it cannot hold, and a few native searches say so faster than the walk.
+    const decisive = this.decisiveTailBytes;
+    if (decisive && length - floor >= DECISIVE_SEARCH_FROM && (inChain || (codes[last]! & TAIL_ECHO) !== 0)) {
+      let found = false;
+      for (let k = 0; k < decisive.length && !found; k++) found = bytes.indexOf(decisive[k]!, floor) !== -1;
+      if (!found) return length;
+    }
     let inEcho = true;
     let head = -1;
     let chain = length;
@@ -507,21 +516,35 @@ export class Redactor {
       if (first < 256) heads[first] = 1;
       if (!(first < 128 && VERBATIM_CODES[first] === 1)) heads[37] = heads[BACKSLASH] = 1;
     }
+    const decisive: number[] = [];
     for (let code = 0; code < 256; code++) {
       let bits = echoChars[code] === 1 ? TAIL_ECHO : 0;
       if (heads[code] === 1) bits |= TAIL_HEAD;
       if (code < 128 && CHAIN_CODES[code] !== 0) bits |= CHAIN_CODES[code] === 2 ? TAIL_CHAIN | TAIL_SEPARATOR : TAIL_CHAIN;
       table[code] = bits;
+      // A separator's first byte includes the backslash (CHAIN_CODES).
+      if ((bits & (TAIL_HEAD | TAIL_SEPARATOR)) !== 0) decisive.push(code);
     }
+    this.decisiveTailBytes = decisive.length <= DECISIVE_BYTES_MAX ? decisive : undefined;
     return (this.tailCodesTable = table);
   }
 
   /**
+   * The bytes without which a tail cannot hold (holdBytesFrom): the first byte of every head, and
+   * of every separator and escape; undefined when there are more than DECISIVE_BYTES_MAX (many
+   * secrets' heads start with most letters), where searching for each costs more than the walk.
+   */
+  private decisiveTailBytes: number[] | undefined;
+
+  /**
    * holdBytesFrom for a string (an event's text, or its latin1 bytes), or its part `[from, to)`:
    * where its tail may begin an echo that text joined after it completes; `to` when it cannot. A
-   * character above 255 counts as one an echo may hold.
+   * character above 255 counts as one an echo may hold. What a caller looking at many parts of
+   * one text (an SSE batch's fields) may know of it, found once for the text: `backslash`, the
+   * index of its first backslash at or after `from` (-1: none; see escapedHoldFrom); `lineBreaks`,
+   * false when `[from, to)` holds no raw line break.
    */
-  holdTextFrom(text: string, from = 0, to = text.length): number {
+  holdTextFrom(text: string, from = 0, to = text.length, backslash?: number, lineBreaks = true): number {
     if (this.count === 0) return to;
     const floor = Math.max(from, to - this.maxEchoLength);
     const echoChars = this.echoFilter()?.echoChars ?? ALL_CHARS;
@@ -535,24 +558,31 @@ export class Redactor {
     // A wrapped base64 echo's raw separators (a line break; a space next to SPACE_FOLDED_WIDTH
     // base64 characters) are no echo characters, so its chain may begin before `start`: read from
     // the chain's start, as holdBytesFrom does; only when the chain may have one (prose has none).
-    let chain = to;
-    let run = 0;
-    let separated = false;
-    for (let code = text.charCodeAt(to - 1); chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = text.charCodeAt(--chain - 1)) {
-      run = isBase64(code) ? run + 1 : 0;
-      separated ||= code === 10 || code === 13 || run >= SPACE_FOLDED_WIDTH;
+    // Without a line break, only a run of SPACE_FOLDED_WIDTH base64 characters makes one: looked
+    // for first by sampling, so that a field of prose is not walked character by character.
+    if (lineBreaks || hasBase64Run(text, floor, to)) {
+      let chain = to;
+      let run = 0;
+      let separated = false;
+      for (let code = text.charCodeAt(to - 1); chain > floor && code < 128 && CHAIN_CODES[code] !== 0; code = text.charCodeAt(--chain - 1)) {
+        run = isBase64(code) ? run + 1 : 0;
+        separated ||= code === 10 || code === 13 || run >= SPACE_FOLDED_WIDTH;
+      }
+      if (separated && chain < start) hold = Math.min(hold, chain + this.wrappedHoldFrom(text.slice(chain, to)));
     }
-    if (separated && chain < start) hold = Math.min(hold, chain + this.wrappedHoldFrom(text.slice(chain, to)));
-    return Math.min(hold, this.escapedHoldFrom(text, floor, to));
+    return Math.min(hold, this.escapedHoldFrom(text, floor, to, backslash));
   }
 
   /**
    * Escaped letters (ESCAPED_VERBATIM) hide an echo's start from the head pattern: where the text's
    * part `[floor, to)` must be held from for them, the first such escape in it (from the echo
    * characters right before it), or an escape cut off at `to` (`\`, `\u00`); `to` when it holds neither.
+   * `known`: the text's first backslash at or after some index up to `floor` (-1: none), so that a
+   * caller looking at many parts of one text (an SSE batch's fields) searches it once, not once per
+   * part to the text's end.
    */
-  escapedHoldFrom(text: string, floor: number, to = text.length): number {
-    const backslash = text.indexOf('\\', floor);
+  escapedHoldFrom(text: string, floor: number, to = text.length, known?: number): number {
+    const backslash = known === undefined || (known !== -1 && known < floor) ? text.indexOf('\\', floor) : known;
     if (backslash === -1 || backslash >= to) return to;
     const tail = text.slice(floor, to);
     const escaped = tail.search(ESCAPED_VERBATIM);
@@ -688,3 +718,7 @@ const TAIL_HEAD = 2;
 const TAIL_CHAIN = 4;
 /** The byte may start a chain's separator or escape (CHAIN_CODES 2). */
 const TAIL_SEPARATOR = 8;
+/** Redactor.decisiveTailBytes: at most this many bytes are searched for (each a native search of the tail)... */
+const DECISIVE_BYTES_MAX = 10;
+/** ...and only in a tail at least this long (a shorter walk costs less than the searches). */
+const DECISIVE_SEARCH_FROM = 64;

@@ -117,6 +117,23 @@ export function foldedSpace(text: string, cursor: {sample: number}): number {
   return -1;
 }
 
+/**
+ * Whether `text[from, to)` has SPACE_FOLDED_WIDTH base64 characters in a row: looks at every
+ * SPACE_FOLDED_WIDTH-th character from the end, which lands in every such run, and walks only the
+ * runs it lands in (in prose, a word).
+ */
+export function hasBase64Run(text: string, from: number, to: number): boolean {
+  for (let sample = to - 1; sample >= from; sample -= SPACE_FOLDED_WIDTH) {
+    if (!isBase64(text.charCodeAt(sample))) continue;
+    let start = sample;
+    while (start > from && isBase64(text.charCodeAt(start - 1))) start--;
+    let end = sample + 1;
+    while (end < to && isBase64(text.charCodeAt(end))) end++;
+    if (end - start >= SPACE_FOLDED_WIDTH) return true;
+  }
+  return false;
+}
+
 /** foldedSpace for bytes, reading them directly: the hot path of every streamed chunk with spaces. */
 export function foldedSpaceInBytes(bytes: Uint8Array, cursor: {sample: number}): number {
   const length = bytes.length;

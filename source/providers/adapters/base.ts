@@ -68,7 +68,9 @@ async function oidcOrUserinfo(ctx: IdentifyContext): Promise<Identity> {
 
 export function baseAdapter(id: string): ProviderAdapter {
   return {
-    tokenFileName: (token, now) => `${id}-${emailPart(token) || now.getTime()}.json`,
+    // No email: the account id the login recorded (an API key's `key-<fingerprint>`: stable, the same
+    // key names the same file), else the time as CLIProxyAPI does.
+    tokenFileName: (token, now) => `${id}-${emailPart(token) || (typeof token.account_id === 'string' && token.account_id ? safePart(token.account_id) : '') || now.getTime()}.json`,
     identify: oidcOrUserinfo,
     canRefresh: (token) => typeof token.refresh_token === 'string' && token.refresh_token !== '',
     bearer: (token) => str(token.access_token) ?? str(token.api_key),

@@ -4,7 +4,7 @@ import {nodeCrypto} from '../../core/crypto.js';
 import {clampProviderWait, isoOrUndefined, MAX_QUOTA_RESET_MS} from '../../core/provider-wait.js';
 import {classifyWindow, codexHeaderWindows, isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
 import type {QuotaWindow, QuotaWindowKind} from '../../core/types.js';
-import type {ProviderAdapter, QuotaContext} from '../types.js';
+import type {ProviderAdapter, QuotaContext, StreamsOnly} from '../types.js';
 import {apiBase, baseAdapter, emailPart, safePart, str, upstreamPath} from './base.js';
 import {codexIdentity, googleIdentity} from './identity.js';
 import {isObject, modelScope, usageWindow} from './quota-windows.js';
@@ -19,6 +19,38 @@ export function codexRequestHeaders(accessToken: string, accountId: string | und
     ...(accountId ? {'chatgpt-account-id': accountId} : {}),
   };
 }
+
+/**
+ * What the codex backend gets as `instructions` when a request has none (it answers 400
+ * "Instructions are required" without them): the proxy's translators and its pass-through alike.
+ */
+export const CODEX_DEFAULT_INSTRUCTIONS = 'You are a helpful assistant.';
+
+/**
+ * The codex backend takes only streamed requests with `store: false` and a string `instructions`
+ * (PROVIDERS.md "Wire formats"; it answers 400 "Stream must be set to true", "Store must be set to
+ * false", "Instructions are required"): set on any body that lacks them, as CLIProxyAPI's codex
+ * executor does. Instructions the client sent are kept.
+ */
+export const codexStreamsOnly: StreamsOnly = {
+  fields: ['stream', 'store', 'instructions'],
+  require(body) {
+    let changed = false;
+    if (body.stream !== true) {
+      body.stream = true;
+      changed = true;
+    }
+    if (body.store !== false) {
+      body.store = false;
+      changed = true;
+    }
+    if (typeof body.instructions !== 'string') {
+      body.instructions = CODEX_DEFAULT_INSTRUCTIONS;
+      changed = true;
+    }
+    return changed;
+  },
+};
 
 // ---- quota (usage endpoint) ----
 
@@ -79,6 +111,7 @@ export const codexAdapter: ProviderAdapter = {
     url: `${apiBase(ctx)}${upstreamPath(ctx.protocol, ctx.method)}`,
     headers: codexRequestHeaders(ctx.secret, str(ctx.token.account_id)),
   }),
+  upstreamStreamsOnly: codexStreamsOnly,
   quotaHeaderWindows: codexHeaderWindows,
   fetchQuota: fetchCodexQuota,
 };

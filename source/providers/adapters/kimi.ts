@@ -66,6 +66,7 @@ const lowerCaseKeys = (headers: Record<string, string>) => Object.fromEntries(Ob
 export const kimiAdapter: ProviderAdapter = {
   ...baseAdapter('kimi'),
   tokenFileName: (_token, now) => `kimi-${now.getTime()}.json`,
+  loginsNameNoAccount: true,
   authHeaders: (deviceId) => (deviceId ? kimiHeaders(deviceId) : {}),
   deviceIdFile: 'kimi-device-id',
   // Kimi's clients start over with a fresh code when one expires; a few times, then give up.

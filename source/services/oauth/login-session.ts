@@ -5,6 +5,7 @@ import {withCause} from '../../core/wording.js';
 import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
+import type {StoredLogin} from '../../store/accounts.js';
 import type {ApiKeyLogin} from '../../providers/types.js';
 import {UserError} from '../../core/types.js';
 import {callbackForwardHint, sessionKind} from '../environment.js';
@@ -35,7 +36,7 @@ export type LoginView =
    * `notRelogin`: logging in again as that account id, the browser or device logged in as another
    * identity, stored as its own account (no grant is lost); that account still needs a login.
    */
-  | {kind: 'done'; account: Account; notRelogin?: string}
+  | {kind: 'done'; account: StoredLogin; notRelogin?: string}
   /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
   | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
 
@@ -149,7 +150,7 @@ export class LoginSession {
     this.choose(this.method ?? 'device');
   }
 
-  private done(account: Account, attempt: number): void {
+  private done(account: StoredLogin, attempt: number): void {
     if (attempt !== this.attempt) return;
     const {relogin} = this.options;
     this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});

@@ -2,11 +2,11 @@
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import path from 'node:path';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, nicknameNamesAnother} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
-import type {AccountStore} from '../../store/accounts.js';
+import type {AccountStore, StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -56,13 +56,25 @@ async function deviceId(store: AccountStore, fileName: string): Promise<string> 
   return id;
 }
 
+/**
+ * Refuses, before a login starts, a nickname that reads as another account's id, email or token file
+ * (core nicknameNamesAnother: that text would name two accounts). `relogin`: the account being logged
+ * in again, whose own names it may be. Exit 2, nothing sent.
+ */
+async function refuseNicknameOfAnother(store: AccountStore, provider: string, nickname: string | undefined, relogin?: string): Promise<void> {
+  if (!nickname?.trim()) return;
+  const {accounts} = await store.load();
+  const problem = nicknameNamesAnother(nickname, accounts.filter((a) => a.provider === provider && a.id !== relogin));
+  if (problem) throw new UserError(`${problem}; choose another name`, 2);
+}
+
 /** Identity, token file, registry: what every OAuth login ends with. */
 async function storeLogin(
   deps: LoginDeps,
   resolved: ResolvedProvider,
   response: TokenResponse,
   options: {nickname?: string; relogin?: string; extra?: Record<string, unknown>; signal?: AbortSignal},
-): Promise<Account> {
+): Promise<StoredLogin> {
   const http = deps.http ?? undiciHttpClient;
   const identity = await identify(http, resolved, response, {label: options.nickname, clock: deps.clock, signal: options.signal});
   const token = buildTokenFile(resolved, response, identity, (deps.clock ?? systemClock).now(), options.extra);
@@ -83,13 +95,14 @@ export interface DeviceLoginOptions extends DeviceFlowCallbacks {
   signal?: AbortSignal;
 }
 
-export async function deviceLogin(deps: LoginDeps, provider: string, options: DeviceLoginOptions = {}): Promise<Account> {
+export async function deviceLogin(deps: LoginDeps, provider: string, options: DeviceLoginOptions = {}): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const flow = deviceFlowOf(resolved.row);
   if (!flow) throw new UserError(`${resolved.row.id} has no device-code login`, 2);
   if (flow.asksForLabel && !options.nickname?.trim()) {
     throw new UserError(`${resolved.row.displayName} does not say who logged in: give the account a name first (--nickname N)`, 2);
   }
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, options.nickname, options.relogin);
   const http = deps.http ?? undiciHttpClient;
   const {deviceIdFile} = resolved.row.adapter;
   const device = deviceIdFile ? await deviceId(deps.store, deviceIdFile) : undefined;
@@ -121,20 +134,20 @@ export interface AuthCodeLogin {
    * Loopback: waits for the callback, exchanges its code and stores the account. `onReceived` runs
    * once the callback took the login, before the exchange. Rejects when a paste took it first.
    */
-  viaCallback(signal?: AbortSignal, onReceived?: () => void): Promise<Account>;
+  viaCallback(signal?: AbortSignal, onReceived?: () => void): Promise<StoredLogin>;
   /**
    * Paste: claims the login for the pasted URL / code#state / code (synchronously: throws UserError
    * at once, nothing sent, when it is no code or the callback took the login), then exchanges it and
    * stores the account.
    */
-  viaPaste(text: string, signal?: AbortSignal): Promise<Account>;
+  viaPaste(text: string, signal?: AbortSignal): Promise<StoredLogin>;
   /**
    * Loopback and paste at once: the callback or `pasted` (a blank paste is no answer), whichever
    * claims the login first, is exchanged. A pasted text that is no code throws (UserError).
    */
-  viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<Account>;
+  viaFirst(pasted: Promise<string>, signal?: AbortSignal): Promise<StoredLogin>;
   /** Exchanges a code that claimed the login (session.claimPaste) and stores the account. */
-  exchangeClaimed(code: string, signal?: AbortSignal): Promise<Account>;
+  exchangeClaimed(code: string, signal?: AbortSignal): Promise<StoredLogin>;
   cancel(): void;
 }
 
@@ -144,6 +157,7 @@ export async function beginAuthCodeLogin(
   options: AuthCodeOptions & {nickname?: string; relogin?: string} = {},
 ): Promise<AuthCodeLogin> {
   const resolved = resolveProvider(deps.settings, provider);
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, options.nickname, options.relogin);
   const http = deps.http ?? undiciHttpClient;
   const session = await startAuthCode(resolved, deps.settings, options);
   // Only ever called with the code of the source that claimed the login (session.claimPaste or the
@@ -201,7 +215,7 @@ export async function addApiKeyAccount(
   deps: LoginDeps,
   provider: string,
   input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal},
-): Promise<Account> {
+): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
   if (!apiKey) throw new UserError('the API key is empty', 2);
@@ -218,6 +232,7 @@ export async function addApiKeyAccount(
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UserError(`--base-url must be http(s), got ${parsed.protocol}`, 2);
   }
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, input.nickname);
   const {createHash} = await import('node:crypto');
   const token: TokenFile = {
     type: resolved.row.tokenType,
@@ -306,10 +321,11 @@ export function validateServiceAccount(file: string, text: string): Record<strin
 }
 
 /** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */
-export async function importServiceAccount(deps: LoginDeps, provider: string, file: string, text: string, options: {nickname?: string} = {}): Promise<Account> {
+export async function importServiceAccount(deps: LoginDeps, provider: string, file: string, text: string, options: {nickname?: string} = {}): Promise<StoredLogin> {
   const {row} = resolveProvider(deps.settings, provider);
   if (!row.logins.some((f) => f.kind === 'service-account')) throw new UserError(`${row.id} takes no service-account key`, 2);
   const account = validateServiceAccount(file, text);
+  await refuseNicknameOfAnother(deps.store, row.id, options.nickname);
   const token: TokenFile = {
     type: row.tokenType,
     email: account.client_email,

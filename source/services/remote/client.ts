@@ -13,6 +13,7 @@ import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
 import {processRedactor, rememberSecret} from '../credential-redactor.js';
 import {excerpt} from '../../core/redact.js';
+import {countOf} from '../../core/wording.js';
 
 export type ManagementErrorKind =
   | 'wrong-key' // 401: missing or invalid management key
@@ -142,7 +143,7 @@ export function forgetRefusedKey(target: Pick<RemoteTarget, 'url'>): void {
 function banMinutes(message: string): string {
   const left = /try again in (\d+)m(\d+)s/i.exec(message);
   const minutes = left ? Number(left[1]) + (Number(left[2]) > 0 ? 1 : 0) : undefined;
-  return minutes === undefined ? 'for up to 30 minutes' : `for ${minutes} more minute${minutes === 1 ? '' : 's'}`;
+  return minutes === undefined ? 'for up to 30 minutes' : `for ${countOf(minutes, 'more minute')}`;
 }
 
 export class ManagementClient {

@@ -15,6 +15,7 @@ import {UserError} from '../../core/types.js';
 import {findProvider, PROVIDERS} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
 import {ManagementError, type ManagementClient} from './client.js';
+import {countOf} from '../../core/wording.js';
 
 export interface RemoteLogin {
   /** The server's name for the flow (`anthropic`, `kimi`…), sent back with the callback. */
@@ -113,7 +114,7 @@ export async function waitForRemoteLogin(
     if (body.status !== 'wait') {
       unknown++;
       if (unknown >= MAX_UNKNOWN_STATUSES) {
-        throw new UserError(`target ${client.target.name} answered the login status with "${cutText(sanitizeLine(String(body.status ?? '(none)')), 40)}" ${unknown} times (expected wait, ok or error); gave up`);
+        throw new UserError(`target ${client.target.name} answered the login status with "${cutText(sanitizeLine(String(body.status ?? '(none)')), 40)}" ${countOf(unknown, 'time')} (expected wait, ok or error); gave up`);
       }
     } else unknown = 0;
     options.onProgress?.({kind: 'waiting'});

@@ -13,6 +13,7 @@ import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
+import {countOf} from '../../core/wording.js';
 
 /** What an account action gets when its key is pressed. */
 export interface AccountActionContext {
@@ -158,7 +159,7 @@ export async function refreshQuota({services, provider, account, progress, sibli
   await quota.refresh(targets);
   const entry = quota.snapshot.accounts[provider]?.[account?.id ?? ''];
   if (account && entry?.error) throw new UserError(`quota of ${accountLabel(account, siblings)}: ${entry.error.message}`);
-  return account ? `quota of ${provider} ${accountLabel(account, siblings)} refreshed` : `quota of ${targets.length} ${provider} accounts refreshed`;
+  return account ? `quota of ${provider} ${accountLabel(account, siblings)} refreshed` : `quota of ${countOf(targets.length, `${provider} account`)} refreshed`;
 }
 
 /** `C`: ask the server to end the account's cooldown (its next_retry_after), so it is tried again now. */

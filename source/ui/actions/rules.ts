@@ -1,23 +1,36 @@
 // `s` on the model rules screen: write the edited rules through the live target (global ones to
 // config.yaml or the server's maps, an account's to its token file). The screen keeps the editing
-// state (core/rules-editor.ts); this writes it.
-import {isDirty, type RulesEditorState} from '../../core/rules-editor.js';
+// state (core/rules-editor.ts); this writes only its edits onto the rules as they are now
+// (core/rules-merge.ts), so changes made elsewhere meanwhile survive.
+import type {ModelRules} from '../../core/model-rules.js';
+import {isDirty, scopeEdits, type RulesEditorState} from '../../core/rules-editor.js';
+import {mergedOrThrow, RulesConflict} from '../../core/rules-merge.js';
 import {UserError} from '../../core/types.js';
 import type {RulesContext} from '../../store/model-rules.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
 
-/** Resolves `done: false` when nothing changed; throws `not saved: …` when a write fails. */
-export async function saveRules(services: AppServices, context: RulesContext | undefined, editor: RulesEditorState): Promise<ActionResult | string> {
+/** What a save did: the status line, and the rules written per scope (to show from now on). */
+export type RulesSave = ActionResult & {written?: {global?: ModelRules; account?: ModelRules}};
+
+/**
+ * Resolves `done: false` when nothing changed; throws RulesConflict (nothing written) when an edit
+ * meets a change made elsewhere to the same rule, unless `keepMine`; throws `not saved: …` when a
+ * write fails.
+ */
+export async function saveRules(services: AppServices, context: RulesContext | undefined, editor: RulesEditorState, keepMine = false): Promise<RulesSave> {
   if (!context || !isDirty(editor)) return {text: 'nothing to save', kind: 'info', done: false};
   const accountDirty = context.account !== undefined && isDirty(editor, 'account');
+  const accountWhere = context.tokenFile ?? 'the token file';
+  let written: RulesSave['written'];
   try {
-    await services.targets.current.rules.save(context, {
-      ...(isDirty(editor, 'global') ? {global: editor.rules.global} : {}),
-      ...(accountDirty ? {account: editor.rules.account} : {}),
+    written = await services.targets.current.rules.save(context, {
+      ...(isDirty(editor, 'global') ? {global: (now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'global'), now, context.configFile, keepMine)} : {}),
+      ...(accountDirty ? {account: (now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'account'), now, accountWhere, keepMine)} : {}),
     });
   } catch (error) {
+    if (error instanceof RulesConflict) throw error;
     throw new UserError(`not saved: ${(error as Error).message}`);
   }
-  return `saved ${context.provider} rules to ${accountDirty ? context.tokenFile : context.configFile}`;
+  return {text: `saved ${context.provider} rules to ${accountDirty ? accountWhere : context.configFile}`, written};
 }

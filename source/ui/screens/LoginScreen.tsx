@@ -257,7 +257,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
-              ✓ Added {row.displayName} account {sanitizeLine(accountLabel(view.account))}
+              ✓ {view.account.loggedInAgain ? 'Logged in again as' : 'Added'} {row.displayName} account {sanitizeLine(accountLabel(view.account))}
               {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
               {view.account.default ? ' (default)' : ''}
             </Text>

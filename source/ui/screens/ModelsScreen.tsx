@@ -4,7 +4,7 @@
 import {cellWidth} from '../../core/cells.js';
 import {Box, useApp} from 'ink';
 import {Text} from '../components/Text.js';
-import {useEffect, useMemo, useReducer, type ReactNode} from 'react';
+import {useEffect, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
@@ -13,7 +13,8 @@ import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow,
 import {sanitizeLine} from '../../core/sanitize.js';
 import {PROVIDERS} from '../../providers/table.js';
 import {resolveContext, type RulesContext} from '../../store/model-rules.js';
-import {saveRules} from '../actions/rules.js';
+import {RulesConflict} from '../../core/rules-merge.js';
+import {saveRules, type RulesSave} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -46,15 +47,19 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
     {provider: params.provider && RULE_PROVIDERS.includes(params.provider) ? params.provider : RULE_PROVIDERS[0]!, accountId: params.accountId},
   );
   const [live, toggleLive] = useReducer((on: boolean) => !on, false);
-  const {context: loaded, error} = useRulesContext(choice.provider, choice.accountId, live);
+  const {context: loaded, error, reread} = useRulesContext(choice.provider, choice.accountId, live);
   const [editor, dispatch] = useReducer(rulesEditorReducer, undefined, () => initialRulesEditor());
+  // Set when the person chose to reload after a refused save: the next read replaces the edits.
+  const discardEdits = useRef(false);
   useEffect(() => {
     if (!loaded) return;
-    // Only the base list changed (live ↔ static): keep the edits.
+    // The same choice read again (live ↔ static, or the files changed elsewhere): the edits stay;
+    // with none, the rules as they are now are shown.
     const previous = editor.source as RulesContext | undefined;
-    if (previous && previous.provider === loaded.provider && previous.account?.id === loaded.account?.id) {
-      dispatch({type: 'rebase', source: loaded});
+    if (!discardEdits.current && previous && previous.provider === loaded.provider && previous.account?.id === loaded.account?.id) {
+      dispatch({type: 'rebase', source: loaded, global: loaded.global, account: loaded.accountRules});
     } else dispatch({type: 'load', global: loaded.global, account: loaded.accountRules, source: loaded});
+    discardEdits.current = false;
   }, [loaded]);
   // Until the editor holds the rules of what was loaded, show it as loading (keys would edit stale rules).
   const context = loaded && editor.source === loaded ? loaded : undefined;
@@ -65,6 +70,9 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   );
   const accounts = (snapshot?.accounts ?? []).filter((a) => a.provider === choice.provider);
   const dirty = context !== undefined && isDirty(editor);
+  // The files changed elsewhere while edits are unsaved: a save merges the edits into them.
+  const changedElsewhere =
+    dirty && (JSON.stringify(context.global) !== JSON.stringify(editor.saved.global) || (context.accountRules !== undefined && JSON.stringify(context.accountRules) !== JSON.stringify(editor.saved.account)));
 
   /** `s` at a prompt about unsaved changes: save them, then go on (only when they were saved). */
   const saveFirst = (then: string) => [{action: 'rules.save' as const, scope: 'models' as const, label: `save, then ${then}`}];
@@ -96,11 +104,36 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
     return true;
   };
 
-  /** Resolves true when the rules were written. */
-  const save = async () => {
-    const saved = await run(() => saveRules(services, context, editor));
-    if (saved) dispatch({type: 'saved'});
-    return saved;
+  /**
+   * Resolves true when the rules were written. An edit that meets a change made elsewhere to the same
+   * rule writes nothing and asks: reload (the edits are dropped) or keep mine (written over theirs).
+   */
+  const save = async (keepMine = false): Promise<boolean> => {
+    let conflict: RulesConflict | undefined;
+    let written: RulesSave['written'];
+    const saved = await run(async () => {
+      try {
+        const result = await saveRules(services, context, editor, keepMine);
+        written = result.written;
+        return result;
+      } catch (error) {
+        if (!(error instanceof RulesConflict)) throw error;
+        conflict = error;
+        return {text: error.message, kind: 'error', done: false};
+      }
+    });
+    if (saved) dispatch({type: 'saved', ...written});
+    if (!conflict) return saved;
+    // The whole message (the file, every conflict) is on the status line and in the messages (M); the prompt is one line.
+    const more = conflict.conflicts.length > 1 ? ` (and ${conflict.conflicts.length - 1} more)` : '';
+    const answer = await ask(`${conflict.conflicts[0]}${more}. Reload, dropping your edits?`, [{action: 'rules.save', scope: 'models', label: 'keep mine'}]);
+    if (answer === 'rules.save') return save(true);
+    if (answer === 'yes') {
+      discardEdits.current = true;
+      reread();
+      setStatus(`reloaded the ${choice.provider} rules; your edits were dropped`, 'info');
+    } else setStatus(`not saved; your edits are kept: ${actionKey('rules.save', 'models')} asks again`, 'info');
+    return false;
   };
 
   const ready = context !== undefined && !editor.editing;
@@ -147,7 +180,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
 
   const account = context?.account;
   const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : `global (${context?.globalLabel ?? 'config.yaml'})`;
-  const header = `${dirty ? '* unsaved · ' : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
+  const header = `${dirty ? (changedElsewhere ? '* unsaved, changed elsewhere too (save merges) · ' : '* unsaved · ') : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
   // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.

@@ -49,7 +49,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env, agents} = useProxy();
+  const {state, now, env, envError, agents} = useProxy();
   const {snapshot} = useAccounts();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
@@ -93,7 +93,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const inner = Math.max(10, width - 4);
   // What `ccs-tui env` says on stderr (services/proxy/env.ts notes), whole, wrapped to the width; a
   // refusal (cannot serve, no usable account) in red instead of exports that would end in an error.
-  const refusal = env?.unservable ? `cannot serve Claude Code: ${env.unservable}` : env?.noAccount;
+  // No exports at all (config.yaml cannot be read): why, in their place.
+  const refusal = env?.unservable ? `cannot serve Claude Code: ${env.unservable}` : (env?.noAccount ?? (envError && `no exports: ${envError}`));
   const noteLines = env?.unservable ? [] : (env?.notes ?? []).flatMap((note) => wrapWords(sanitizeLine(note), inner));
   const refusalLines = refusal ? wrapWords(sanitizeLine(refusal), inner) : [];
   const errorColor = state?.lastError && theme.color ? theme.error : undefined;

@@ -93,7 +93,8 @@ export function writeResponses(res: ServerResponse, body: Json, reply: Reply, pa
     output.push(item);
   }
   const usage = {input_tokens: USAGE.input, input_tokens_details: {cached_tokens: USAGE.cached}, output_tokens: USAGE.output, output_tokens_details: {reasoning_tokens: 0}, total_tokens: USAGE.input + USAGE.output};
-  frames.push(event({type: 'response.completed', response: {...base, status: 'completed', output, usage}}));
+  // Like the real backend with `store: false`: the terminal Response carries no output items (they came in the `.done` events).
+  frames.push(event({type: 'response.completed', response: {...base, status: 'completed', output: [], usage}}));
   return sse(res, frames, pauseMs);
 }
 

@@ -41,6 +41,14 @@ export const callFirstToolThenAnswer: Script = (turn) => {
   return {text: `Hello from ${turn.protocol}`};
 };
 
+/** What the codex backend answers 400 `{detail}` to (PROVIDERS.md "Wire formats"), or undefined when it takes the body. */
+export function codexRefusal(body: Record<string, unknown>): string | undefined {
+  if (body.stream !== true) return 'Stream must be set to true';
+  if (typeof body.instructions !== 'string') return 'Instructions are required';
+  if (body.store !== false) return 'Store must be set to false';
+  return undefined;
+}
+
 export async function startFakeInference(options: FakeInferenceOptions = {}): Promise<FakeInference> {
   const upstream = (await startFakeUpstream()) as FakeInference;
   upstream.turns = [];
@@ -65,7 +73,7 @@ export async function startFakeInference(options: FakeInferenceOptions = {}): Pr
       return writeChat(res, body, upstream.script(turn, req), pause);
     }
     if (req.path.endsWith('/responses')) {
-      const detail = body.stream !== true ? 'Stream must be set to true' : typeof body.instructions !== 'string' ? 'Instructions are required' : body.store !== false ? 'Store must be set to false' : undefined;
+      const detail = codexRefusal(body);
       if (detail) return refuse(req, res, 400, {detail}, detail);
       for (const key of ['max_output_tokens', 'temperature', 'top_p']) {
         if (key in body) return refuse(req, res, 400, {detail: `Unsupported parameter: ${key}`}, `Unsupported parameter: ${key}`);

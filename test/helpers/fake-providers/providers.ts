@@ -71,13 +71,17 @@ export async function fakeCopilot(): Promise<FakeProvider> {
 
 export const CODEX_AUTH_CLAIM = {chatgpt_account_id: 'acct-1234', chatgpt_plan_type: 'plus'};
 
-/** OpenAI's device scheme: usercode / token (403 = pending), then /oauth/token with the deviceauth callback. */
-export async function fakeCodex(): Promise<FakeProvider> {
+/**
+ * OpenAI's device scheme: usercode / token (403 = pending), then /oauth/token with the deviceauth callback.
+ * `idToken: false`: the token answer carries no id_token (so it names no account); `interval`: the
+ * poll interval the usercode answer gives (seconds, as the string OpenAI sends).
+ */
+export async function fakeCodex(options: {idToken?: boolean; interval?: string} = {}): Promise<FakeProvider> {
   let poll = 0;
   let server: FakeServer;
   server = await startFakeServer({
     'POST /api/accounts/deviceauth/usercode': (req) =>
-      req.fields.client_id ? {json: {device_auth_id: 'dev-auth-1', user_code: 'CODX-7788', interval: '5'}} : {status: 400, json: {error: 'missing client_id'}},
+      req.fields.client_id ? {json: {device_auth_id: 'dev-auth-1', user_code: 'CODX-7788', interval: options.interval ?? '5'}} : {status: 400, json: {error: 'missing client_id'}},
     'POST /api/accounts/deviceauth/token': (req) => {
       if (req.fields.device_auth_id !== 'dev-auth-1' || req.fields.user_code !== 'CODX-7788') return {status: 400, json: {error: 'bad'}};
       return poll++ < 1 ? {status: 403, json: {error: {message: 'pending'}}} : {json: {authorization_code: 'codex-auth-code', code_verifier: 'codex-verifier', code_challenge: 'x'}};
@@ -86,7 +90,8 @@ export async function fakeCodex(): Promise<FakeProvider> {
       const ok = req.fields.grant_type === 'authorization_code' && req.fields.code === 'codex-auth-code' && req.fields.code_verifier === 'codex-verifier' &&
         req.fields.redirect_uri === `${server.url}/deviceauth/callback` && req.fields.client_id === 'app_EMoamEEZ73f0CkXaXp7hrann';
       if (!ok) return {status: 400, json: {error: 'invalid_grant', error_description: JSON.stringify(req.fields)}};
-      return {json: {access_token: 'codex-access-token-1234', refresh_token: 'codex-refresh-token-1234', expires_in: 864000, id_token: fakeJwt({email: 'dev@example.com', 'https://api.openai.com/auth': CODEX_AUTH_CLAIM})}};
+      const idToken = options.idToken === false ? {} : {id_token: fakeJwt({email: 'dev@example.com', 'https://api.openai.com/auth': CODEX_AUTH_CLAIM})};
+      return {json: {access_token: 'codex-access-token-1234', refresh_token: 'codex-refresh-token-1234', expires_in: 864000, ...idToken}};
     },
   });
   return {

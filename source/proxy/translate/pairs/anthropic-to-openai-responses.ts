@@ -6,6 +6,7 @@
 // or a redacted_thinking block, and sent back as a `reasoning` input item. Thinking another upstream
 // made is dropped (the backend cannot verify it).
 import {createHash} from 'node:crypto';
+import {CODEX_DEFAULT_INSTRUCTIONS} from '../../../providers/adapters/codex.js';
 import {anthropicMessages, clientTools, upstreamBodyBase, mediaUrl, requestSystemText, thinkingEffort, toolChoice, toolResult, type AnthropicMessage} from '../anthropic-request.js';
 import {asString, field, toolInputJson, type JsonObject} from '../json.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
@@ -14,14 +15,13 @@ import {untagSignature} from '../signatures.js';
 import {toolNamesFor, type ToolNames} from '../tool-names.js';
 import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '../types.js';
 import {anthropicClientPair} from '../writers/anthropic.js';
-import {DEFAULT_INSTRUCTIONS} from './openai-chat-to-openai-responses.js';
 
 const UPSTREAM = 'openai-responses' as const;
 
 export function anthropicToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
   const body = upstreamBodyBase(client, context.upstreamModel);
-  body.instructions = requestSystemText(client) || DEFAULT_INSTRUCTIONS;
+  body.instructions = requestSystemText(client) || CODEX_DEFAULT_INSTRUCTIONS;
   body.input = responsesInput(anthropicMessages(client), names);
 
   const tools = clientTools(client);

@@ -4,6 +4,7 @@
 // sent. System and developer messages become `instructions`; tool messages become
 // `function_call_output` items. Reasoning comes back as encrypted content, which a Chat client has no
 // place to keep, so each Chat turn starts its reasoning afresh.
+import {CODEX_DEFAULT_INSTRUCTIONS} from '../../../providers/adapters/codex.js';
 import {chatFunctionTools, chatText, pairToolMessages, visitChatMessages} from '../chat-history.js';
 import {asArray, asRecord, asString, field, isRecord, type JsonObject} from '../json.js';
 import {asEffort} from '../reasoning.js';
@@ -12,8 +13,6 @@ import {TranslateError, type TranslateContext, type UpstreamRequestPlan} from '.
 import {chatClientPair} from './openai-client.js';
 import {OpenAIResponsesReader} from '../readers/openai-responses.js';
 
-/** What the codex backend gets when the client sent no system prompt (it requires `instructions`). */
-export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant.';
 
 export function chatToResponsesRequest(client: JsonObject, context: TranslateContext): UpstreamRequestPlan {
   const names = toolNamesFor(context);
@@ -35,7 +34,7 @@ export function chatToResponsesRequest(client: JsonObject, context: TranslateCon
 
   const body: JsonObject = {
     model: context.upstreamModel,
-    instructions: instructions.filter((text) => text !== '').join('\n\n') || DEFAULT_INSTRUCTIONS,
+    instructions: instructions.filter((text) => text !== '').join('\n\n') || CODEX_DEFAULT_INSTRUCTIONS,
     input,
   };
   const tools = responsesTools(client.tools, names);

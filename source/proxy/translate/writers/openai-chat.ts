@@ -12,6 +12,7 @@ import type {TurnWriter} from '../pipe.js';
 import {estimatedUsage} from '../estimate-tokens.js';
 import {formatSse} from '../sse.js';
 import type {ToolNames} from '../tool-names.js';
+import {TranslateError} from '../types.js';
 
 export interface ChatWriterOptions {
   /** The model id the client asked for (reported in every chunk). */
@@ -171,7 +172,8 @@ export class OpenAIChatWriter implements TurnWriter {
           finish = chatFinishReason(event.reason);
           break;
         case 'error':
-          return openaiError(event.message, event.errorType ?? 'api_error');
+          // Not a chat.completion: an error status (deliver.ts), never a 200 the SDK reads as one without choices.
+          throw new TranslateError(`the upstream failed: ${event.message}`, 502);
         default:
           break;
       }

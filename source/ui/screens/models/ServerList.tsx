@@ -7,6 +7,7 @@ import {sanitizeLine} from '../../../core/sanitize.js';
 import {modelDifferences} from '../../../services/remote/model-rules.js';
 import type {RulesContext} from '../../../store/model-rules.js';
 import {useTheme} from '../../theme.js';
+import {countOf} from '../../../core/wording.js';
 
 /** Lines the component takes (header and at most two difference lines). */
 export const SERVER_LIST_LINES = 3;
@@ -29,7 +30,7 @@ export function ServerList({server, resolution}: {server: NonNullable<RulesConte
   return (
     <>
       <Text bold wrap="truncate" color={same ? theme.ok : theme.warn}>
-        {`${head}: ${server.models.length} models${same ? ', the same as ours' : ' · ! differs'}`}
+        {`${head}: ${countOf(server.models.length, 'model')}${same ? ', the same as ours' : ' · ! differs'}`}
       </Text>
       {onlyServer.length ? <Text color={theme.warn} wrap="truncate">{`! only the server: ${onlyServer.join(', ')}`}</Text> : null}
       {onlyLocal.length ? <Text color={theme.warn} wrap="truncate">{`! only ours: ${onlyLocal.join(', ')}`}</Text> : null}

@@ -10,6 +10,8 @@ export interface ProxyView {
   state?: ProxyState;
   now: number;
   env?: ClaudeCodeEnv;
+  /** Why there are no exports (config.yaml cannot be read): shown in their place. */
+  envError?: string;
   /** Agents started through the proxy (`ccs-tui run`, the launch key) that are still running. */
   agents: RunningAgent[];
 }
@@ -18,7 +20,7 @@ export function useProxy(): ProxyView {
   const {proxy, clock, paths, watchCcsDir} = useServices();
   const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
   const [now, setNow] = useState(() => clock.now());
-  const [env, setEnv] = useState<ClaudeCodeEnv>();
+  const [env, setEnv] = useState<{env?: ClaudeCodeEnv; error?: string}>({});
 
   useEffect(() => {
     if (!proxy) return undefined;
@@ -59,12 +61,12 @@ export function useProxy(): ProxyView {
       .then(async ([{claudeCodeEnv}, {claudeCodeServability}, {loadSettings}]) =>
         claudeCodeEnv(paths, provider, port, {generateKey: false, surface: 'tui', whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
       )
-      .then((result) => !cancelled && setEnv(result))
-      .catch(() => !cancelled && setEnv(undefined));
+      .then((result) => !cancelled && setEnv({env: result}))
+      .catch((error: Error) => !cancelled && setEnv({error: error.message}));
     return () => {
       cancelled = true;
     };
   }, [paths, provider, port, phase, filesChanged]);
 
-  return {state, now, env, agents};
+  return {state, now, env: env.env, envError: env.error, agents};
 }

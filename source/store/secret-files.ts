@@ -1,0 +1,35 @@
+// Files that hold secrets and must be private (0600): token files, and config.yaml once it holds
+// `api-keys` (the proxy's client keys). One warning, in one wording, for each such file that group
+// or others may read; the store's load reports them as problems (CLI warning line, TUI banner / M).
+// tui.json holds no secret (a target's management key is in a key file, refused when not 0600, or in
+// an environment variable), nor do accounts.json (names, emails, dates) and tui/proxy.json (pid, port).
+import fs from 'node:fs/promises';
+import {exposedMode} from './files.js';
+
+/** The warning for a secret file readable by group or others (`mode`: its permission bits), else undefined. */
+export function exposedSecretWarning(file: string, mode: number, what = 'secrets'): string | undefined {
+  const exposed = exposedMode(mode);
+  return exposed && `${file}: ${exposed}; it holds ${what} and is rewritten 0600 on its next write (or now: chmod 600 ${file})`;
+}
+
+/**
+ * Whether config.yaml text lists at least one api key (`api-keys: [k]` or a block list). Read from
+ * the text, without the YAML parser: the store's every load checks it, and only a file found
+ * readable by others is read at all.
+ */
+export function configHoldsApiKeys(text: string): boolean {
+  return /^api-keys[ \t]*:[ \t]*(?:\[[ \t]*[^\]\s]|(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]*-[ \t]*\S)/m.test(text);
+}
+
+/** The warning for config.yaml (`file`) when it holds api-keys and group or others may read it; undefined otherwise or when it is missing. */
+export async function exposedConfigWarning(file: string): Promise<string | undefined> {
+  let mode: number;
+  try {
+    mode = (await fs.stat(file)).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  if (!exposedMode(mode)) return undefined;
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return configHoldsApiKeys(text) ? exposedSecretWarning(file, mode, 'api-keys (secrets)') : undefined;
+}
