@@ -6,7 +6,7 @@
 import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
-import type {AccountStore} from '../store/accounts.js';
+import type {AccountStore, StoreProblem} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
 /** Whether some provider has two accounts or more. */
@@ -63,7 +63,7 @@ export class AccountSource {
     /** Told of every token (re)read from disk, so masking knows a new token before it is sent (issue 11). */
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
     /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
-    private readonly onProblem?: (message: string) => void,
+    private readonly onProblem?: (problem: StoreProblem) => void,
   ) {}
 
   /** The problems last told (onProblem), so one that lasts is told once. */
@@ -116,9 +116,8 @@ export class AccountSource {
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
-      const problems = new Set(snapshot.problems.map((p) => p.message));
-      for (const message of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message);
-      this.toldProblems = problems;
+      for (const problem of snapshot.problems) if (!this.toldProblems.has(problem.message)) this.onProblem?.(problem);
+      this.toldProblems = new Set(snapshot.problems.map((p) => p.message));
       this.snapshot = snapshot.accounts;
       this.hasPool = hasPool(snapshot.accounts);
       this.loadedAt = this.now();

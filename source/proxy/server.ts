@@ -23,7 +23,7 @@ import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
-import type {AccountCooldown, AccountStore} from '../store/accounts.js';
+import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
@@ -221,11 +221,11 @@ export class ProxyServer {
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
     this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
-      // A log line, not the proxy's last error: what it serves goes on, from the static list.
-      this.emit({type: 'error', message: `${provider}: live model list not had, its static list is served: ${why}`}),
+      // A warning, not the proxy's last error: what it serves goes on, from the static list.
+      this.emit({type: 'problem', severity: 'warning', message: `${provider}: live model list not had, its static list is served: ${why}`}),
     );
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
@@ -1290,6 +1290,28 @@ export class ProxyServer {
     if (began !== undefined) return this.refused({provider: '-', started: began}, refusal);
     const timedOut = refusal.status === 408;
     this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut);
+  }
+
+  /**
+   * A problem a read of the account files met (store/accounts.ts StoreProblem), with its severity: an
+   * error about what this proxy serves (its provider's files, or files of no known provider, or all
+   * of them when it serves by model name) is its last error; a warning, or another provider's error,
+   * is a log line only.
+   */
+  private fileProblem(problem: StoreProblem): void {
+    const message = sanitizeLine(problem.message);
+    const served = this.options.provider;
+    const ours = problem.provider === undefined || served === undefined || problem.provider === served;
+    if (problem.severity === 'error' && ours) this.recordError(message);
+    else this.emit({type: 'problem', severity: problem.severity, message});
+  }
+
+  /**
+   * An error met outside a request (config.yaml's reload refused, a quota hook's failure): the last
+   * error, as a request's is, so the newest one is what `proxy status` and the proxy screen show.
+   */
+  reportError(message: string): void {
+    this.recordError(message);
   }
 
   /** `advice`: the error's way out (errorAdvice), kept apart so that each reader words it (ipc.ts). */

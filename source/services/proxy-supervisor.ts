@@ -389,7 +389,8 @@ export class ProxySupervisor {
         if (!this.state.target.provider || message.provider === this.state.target.provider) this.update({account: message.account, pinned: message.pinned ?? false});
         break;
       case 'error':
-        this.showError(withAdvice(message.message, message.advice, 'tui', 'proxy'));
+        // The proxy's newest last error (its status says the same at the next poll), with its time.
+        this.update({lastError: withAdvice(message.message, message.advice, 'tui', 'proxy'), lastErrorAt: new Date(this.clock.now()).toISOString()});
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.

@@ -1,6 +1,7 @@
 // The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
 // (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
 // may ask. It lives below both so that the supervisor never imports the proxy.
+import {problemText, type ProblemSeverity} from '../../core/problems.js';
 import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -45,7 +46,13 @@ export type ProxyEvent =
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
   /** `pinned`: the provider is now served by this account alone (no pool), as ServingFacts. */
   | {type: 'rotated'; provider: string; account: string; pinned?: boolean}
+  /** An error with what the proxy serves: its last error (status `lastError`) until a newer one. */
   | {type: 'error'; message: string; advice?: ErrorAdvice}
+  /**
+   * A line for the log only, never the last error: a warning (a token file others can read, a live
+   * list not had), or an error about what this proxy does not serve (another provider's token file).
+   */
+  | {type: 'problem'; severity: ProblemSeverity; message: string}
   | {type: 'fatal'; code: string; message: string}
   /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
   | {type: 'stopped'; pid: number; reason: string};
@@ -191,7 +198,9 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'rotated':
       return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: no other account of the pool)` : event.account}`;
     case 'error':
-      return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
+      return problemText({severity: 'error', message: withAdvice(event.message, event.advice, surface, 'proxy')});
+    case 'problem':
+      return problemText(event);
     case 'fatal':
       return `fatal: ${event.message}`;
     case 'stopped':
