@@ -13,6 +13,7 @@
 // (`#`). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
 import type {Redactor} from '../core/redact.js';
 import {itemKey, JOINED_KEYS} from '../core/joined-text-mask.js';
+import {LOGPROB_KEYS, LogprobsEntryRun} from '../core/logprobs-mask.js';
 import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /** Deeper nesting is no answer's: from there on the bytes pass as they come. */
@@ -71,6 +72,16 @@ export class JsonRunMasker {
   private readonly carries = new Map<string, TailBefore>();
   /** Too deep: everything passes. */
   private passing = false;
+  /**
+   * Inside a log probability list (LOGPROB_KEYS, as LogprobsMasker finds them): its depth in the
+   * stack, its entries' run, and whether an entry went out (the next one is sent after a comma).
+   * Its bytes are sent entry by entry, as the run lets them out (see logprobsEntry).
+   */
+  private logprobs: {depth: number; run: LogprobsEntryRun<string>; sent: boolean} | undefined;
+  /** The entry of that list being read: its raw text (latin1) before this chunk; undefined outside one. */
+  private entry: string | undefined;
+  /** Where that entry begins in this chunk (0 when it began in an earlier one). */
+  private entryFrom = 0;
 
   constructor(private readonly redactor: Redactor) {}
 
@@ -149,10 +160,36 @@ export class JsonRunMasker {
         if (this.stack.length >= MAX_DEPTH) return this.giveUp(text, out, emitted, at);
         this.stack.push({array: code === 0x5b, key: parent && !parent.array ? (parent.current ?? '') : '', position: parent?.array ? parent.count - 1 : 0, count: 0});
         this.expectKey = code === 0x7b;
+        if (this.logprobs) {
+          if (this.stack.length === this.logprobs.depth + 1) {
+            this.entry = '';
+            this.entryFrom = at;
+          }
+        } else if (code === 0x5b && this.isLogprobsList()) {
+          // The list's `[` goes out; what follows, entry by entry.
+          out.push(text.slice(emitted, at + 1));
+          emitted = at + 1;
+          changed = true;
+          this.logprobs = {depth: this.stack.length, run: new LogprobsEntryRun(this.redactor), sent: false};
+        }
       } else if (code === 0x7d || code === 0x5d) {
         this.endScalar();
         this.stack.pop();
         this.expectKey = false;
+        const logprobs = this.logprobs;
+        if (logprobs && this.stack.length === logprobs.depth && this.entry !== undefined) {
+          const entry = this.entry + text.slice(this.entryFrom, at + 1);
+          this.entry = undefined;
+          for (const sent of logprobs.run.push(parsedEntry(entry), entry, entry.length)) out.push(this.logprobsItem(sent));
+          emitted = at + 1;
+          changed = true;
+        } else if (logprobs && this.stack.length < logprobs.depth) {
+          for (const sent of logprobs.run.end()) out.push(this.logprobsItem(sent));
+          out.push(text[at]!);
+          emitted = at + 1;
+          changed = true;
+          this.logprobs = undefined;
+        }
       } else if (code === 0x2c) {
         this.endScalar();
         const top = this.stack.at(-1);
@@ -168,9 +205,34 @@ export class JsonRunMasker {
       }
       at++;
     }
+    if (this.logprobs) {
+      // Inside the list: its entry so far is kept, what lies between entries dropped (logprobsItem writes the commas).
+      if (this.entry !== undefined) {
+        this.entry += text.slice(this.entryFrom);
+        this.entryFrom = 0;
+        if (this.entry.length > MAX_ENTRY_BYTES) this.entry = undefined;
+      }
+      emitted = text.length;
+      changed = true;
+    }
     if (!changed) return chunk;
     out.push(text.slice(emitted));
     return Buffer.from(out.join(''), 'latin1');
+  }
+
+  /** Whether the array just opened (on top) is a log probability list: at a LOGPROB_KEYS key (Responses), or in an object there (Chat, Gemini). */
+  private isLogprobsList(): boolean {
+    if (this.redactor.size === 0) return false;
+    const list = this.stack.at(-1)!;
+    const holder = this.stack.at(-2);
+    return LOGPROB_KEYS.has(list.key) || (holder !== undefined && !holder.array && LOGPROB_KEYS.has(holder.key));
+  }
+
+  /** An entry of the log probability list going out, after a comma unless it is the first sent. */
+  private logprobsItem(entry: string): string {
+    const first = !this.logprobs!.sent;
+    this.logprobs!.sent = true;
+    return first ? entry : `,${entry}`;
   }
 
   /** The document ended (or broke off): what a run still holds, masked as a run's end. */
@@ -220,7 +282,7 @@ export class JsonRunMasker {
     this.valueStart();
     const key = top && !top.array ? top.current : undefined;
     if (key === 'type') this.role = StringRole.Collected;
-    else if (key !== undefined && JOINED_KEYS.has(key) && this.stack.some((frame) => frame.array)) {
+    else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
       this.group = this.groupOf(key);
     } else this.role = StringRole.Plain;
@@ -266,6 +328,13 @@ export class JsonRunMasker {
   /** Too deep to follow: what was read goes out as it was decided, the rest of this chunk and every later one as it comes. */
   private giveUp(text: string, out: string[], emitted: number, at: number): Buffer {
     this.passing = true;
+    if (this.logprobs) {
+      // Inside a log probability list: the held entries are dropped, the deep entry goes as it comes.
+      out.push(this.entry === undefined ? '' : this.logprobsItem(this.entry));
+      emitted = this.entry === undefined ? at : this.entryFrom;
+      this.logprobs = undefined;
+      this.entry = undefined;
+    }
     out.push(text.slice(emitted, at));
     out.push(this.end().toString('latin1'));
     out.push(text.slice(at));
@@ -274,6 +343,17 @@ export class JsonRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A log probability entry longer than this is no real one (a token and its alternatives): dropped, never sent unread. */
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+/** A log probability entry's raw text (latin1 of UTF-8) parsed; null when it is no JSON (LogprobsEntryRun reads nothing in it). */
+function parsedEntry(raw: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
 /** A string's quote or backslash. */
 const SPECIAL = /["\\]/g;
 

@@ -14,7 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
-import {LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
+import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
@@ -163,6 +163,9 @@ export class SseRunMasker {
 
   /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
   private readonly logprobs: LogprobsMasker;
+  /** Events waiting for the log probabilities to settle (see sent), and their length. */
+  private logprobsHeld: string[] = [];
+  private logprobsHeldBytes = 0;
 
   constructor(private readonly redactor: Redactor) {
     this.logprobs = new LogprobsMasker(redactor, true);
@@ -208,13 +211,47 @@ export class SseRunMasker {
     this.partial = '';
     if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
     this.passingJson = undefined;
-    return this.sent(out);
+    return this.sent(out, true);
   }
 
-  /** Events going out, in order, as bytes: those whose log probabilities spell a credential without them (LogprobsMasker). */
-  private sent(out: string[]): Buffer {
-    for (let i = 0; i < out.length; i++) if (mayHoldLogprobs(out[i]!)) out[i] = logprobsMasked(out[i]!, this.logprobs);
+  /**
+   * Events going out, in order, as bytes: those whose log probabilities spell a credential without
+   * them (LogprobsMasker). While the log probabilities a client has joined end in what may begin a
+   * credential (LogprobsMasker.holding), the events wait (with every event behind them): if a later
+   * list completes it, the waiting events' lists are emptied too, so no part of it goes out.
+   * `ending`: the stream ended, everything goes (their lists emptied when they end in a secret's cut
+   * start of CUT_ECHO_MIN characters or more). Waiting events are bounded by MAX_EVENT_BYTES; past
+   * it they go out with their lists emptied.
+   */
+  private sent(out: string[], ending = false): Buffer {
+    if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
+  }
+
+  private logprobsSettled(out: readonly string[], ending: boolean): string[] {
+    const send: string[] = [];
+    for (let event of out) {
+      if (mayHoldLogprobs(event)) {
+        const masked = logprobsMasked(event, this.logprobs);
+        if (masked !== event && this.logprobsHeld.length > 0) this.logprobsHeld = this.logprobsHeld.map(withoutAnyLogprobs);
+        event = masked;
+      }
+      if (this.logprobs.holding) {
+        this.logprobsHeld.push(event);
+        this.logprobsHeldBytes += event.length;
+        if (this.logprobsHeldBytes > MAX_EVENT_BYTES) send.push(...this.releaseLogprobs(true));
+      } else send.push(...this.releaseLogprobs(false), event);
+    }
+    if (ending) send.push(...this.releaseLogprobs(this.logprobs.cutOff));
+    return send;
+  }
+
+  /** The events waiting for the log probabilities to settle, their lists emptied when `empty`. */
+  private releaseLogprobs(empty: boolean): string[] {
+    const held = empty ? this.logprobsHeld.map(withoutAnyLogprobs) : this.logprobsHeld;
+    this.logprobsHeld = [];
+    this.logprobsHeldBytes = 0;
+    return held;
   }
 
   /**
@@ -490,7 +527,7 @@ function rewritten(held: HeldEvent): string {
 function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
   const data = dataOf(event);
   if (data === undefined) return event;
-  let json: {type?: unknown; logprobs?: unknown; choices?: unknown};
+  let json: {type?: unknown; logprobs?: unknown; choices?: unknown; candidates?: unknown; response?: {candidates?: unknown}};
   try {
     json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8')) as typeof json;
   } catch {
@@ -514,6 +551,20 @@ function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
       empty(logprobs as Record<string, unknown>, 'refusal');
     });
   } else if (typeof json.type === 'string' && json.type.startsWith('response.') && json.type.endsWith('.delta') && changed.size > 0) empty(json as Record<string, unknown>, 'logprobs');
+  else {
+    // Gemini (maybe in Cloud Code's `response`): a candidate's `logprobsResult` lists its text's tokens (see runOf's keys).
+    const candidates = json.candidates ?? json.response?.candidates;
+    if (Array.isArray(candidates)) {
+      candidates.forEach((candidate: {index?: unknown; logprobsResult?: unknown} | null, i) => {
+        const result = candidate?.logprobsResult;
+        if (typeof result !== 'object' || result === null) return;
+        const prefix = `gemini:${String(candidate!.index ?? i)}:`;
+        if (![...changed].some((run) => run.startsWith(prefix))) return;
+        empty(result as Record<string, unknown>, 'chosenCandidates');
+        empty(result as Record<string, unknown>, 'topCandidates');
+      });
+    }
+  }
   return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
@@ -528,6 +579,20 @@ function logprobsMasked(event: string, masker: LogprobsMasker): string {
     return event;
   }
   return masker.mask(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+}
+
+/** The event with every log probability list of its data emptied, re-encoded only when some was not empty. */
+function withoutAnyLogprobs(event: string): string {
+  if (!mayHoldLogprobs(event)) return event;
+  const data = dataOf(event);
+  if (data === undefined) return event;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+  } catch {
+    return event;
+  }
+  return emptyLogprobs(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**
