@@ -8,9 +8,12 @@
 // Redactor.maxEchoLength characters); at the string's end its run ends, masking a cut secret's
 // start as the stream masker does (cutEchoes), and what it let out that may begin an echo is carried
 // to the next string of its group (TextRunMasker.continueAfter), whatever lies between.
-// Limits: an item's kind is known only from the keys before its string (`type`, `index` and
-// `thought` come first in every real answer); a later one leaves the string grouped by position
-// (`#`). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
+// An item's kind is read from its keys: `type` and `index` come before its text in every real
+// answer, but a Gemini part writes `thought` after its `text` (`{"text": …, "thought": true}`): a
+// string in an item of no known kind yet streams on from its position's group (`#`), and where its
+// tail and the carry it took go is decided as the item closes (a thought gives the carry back to
+// the answer's text). Log probability lists stream entry by entry (core/logprobs-mask.ts
+// LogprobsEntryRun). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
 import type {Redactor} from '../core/redact.js';
 import {itemKey, JOINED_KEYS} from '../core/joined-text-mask.js';
 import {LOGPROB_KEYS, LogprobsEntryRun} from '../core/logprobs-mask.js';
@@ -37,6 +40,13 @@ interface Frame {
   current?: string;
   /** An array's values so far. */
   count: number;
+  /**
+   * An array item whose joined string was read before its kind was known (a Gemini part writes
+   * `text` before `thought`): the string's group as read so far, the group it has if the item turns
+   * out a thought, the carry it took from the first, and the tail it let out; settled as the item
+   * closes (see settleDeferred).
+   */
+  deferred?: {group: string; thoughtGroup: string; taken?: TailBefore; tail?: TailBefore};
 }
 
 /** What the string being read is. */
@@ -106,6 +116,8 @@ export class JsonRunMasker {
         if (carried) {
           // The string may go on with a secret the group's last string began (a token cut at a tool call).
           this.carries.delete(this.group);
+          const deferred = this.stack.at(-1)!.deferred;
+          if (deferred) deferred.taken = carried;
           this.run = new TextRunMasker(this.redactor, true);
           this.run.continueAfter(carried);
         } else {
@@ -137,7 +149,9 @@ export class JsonRunMasker {
           emitted = end;
           changed = true;
           const tail = this.run.tail;
-          if (tail) this.carry(tail);
+          const deferred = this.stack.at(-1)?.deferred;
+          if (deferred) deferred.tail = tail;
+          else if (tail) this.carry(this.group, tail);
           this.run = undefined;
         }
         this.inString = false;
@@ -174,7 +188,8 @@ export class JsonRunMasker {
         }
       } else if (code === 0x7d || code === 0x5d) {
         this.endScalar();
-        this.stack.pop();
+        const closed = this.stack.pop();
+        if (closed?.deferred) this.settleDeferred(closed);
         this.expectKey = false;
         const logprobs = this.logprobs;
         if (logprobs && this.stack.length === logprobs.depth && this.entry !== undefined) {
@@ -285,6 +300,13 @@ export class JsonRunMasker {
     else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
       this.group = this.groupOf(key);
+      const parent = this.stack.at(-2);
+      if (parent?.array && top!.type === undefined && top!.thought === undefined && itemKey(parent.key, top!, 0) === '#') {
+        // Its kind may come after it (`{"text": …, "thought": true}`): settled when the item closes.
+        top!.thought = true;
+        top!.deferred = {group: this.group, thoughtGroup: this.groupOf(key)};
+        top!.thought = undefined;
+      }
     } else this.role = StringRole.Plain;
   }
 
@@ -320,9 +342,23 @@ export class JsonRunMasker {
     return `${path}.${key}`;
   }
 
-  private carry(tail: TailBefore): void {
+  private carry(group: string, tail: TailBefore): void {
     if (this.carries.size >= MAX_CARRIES) this.carries.delete(this.carries.keys().next().value!);
-    this.carries.set(this.group, tail);
+    this.carries.set(group, tail);
+  }
+
+  /**
+   * An item closed whose joined string was read before its kind was known: a thought's string is no
+   * part of the answer's text, so the carry it took goes back to the answer's group (the next
+   * answer part goes on from it) and its tail goes to the thoughts'; else its tail is its group's.
+   */
+  private settleDeferred(item: Frame): void {
+    const deferred = item.deferred!;
+    item.deferred = undefined;
+    if (item.thought === true) {
+      if (deferred.taken && !this.carries.has(deferred.group)) this.carry(deferred.group, deferred.taken);
+      if (deferred.tail) this.carry(deferred.thoughtGroup, deferred.tail);
+    } else if (deferred.tail) this.carry(deferred.group, deferred.tail);
   }
 
   /** Too deep to follow: what was read goes out as it was decided, the rest of this chunk and every later one as it comes. */
