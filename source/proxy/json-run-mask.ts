@@ -93,7 +93,20 @@ export class JsonRunMasker {
   /** Where that entry begins in this chunk (0 when it began in an earlier one). */
   private entryFrom = 0;
 
-  constructor(private readonly redactor: Redactor) {}
+  /** Bytes of the document read before this chunk. */
+  private offset = 0;
+
+  /**
+   * `continued`: the document is an SSE event's data whose string opening at byte `quote` (its
+   * quote) is a delta of a run the stream's earlier events began (sse-run-mask.ts, an event too
+   * long to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter).
+   */
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly continued?: {quote: number; tail: TailBefore},
+  ) {
+    if (continued) this.carries.set(CONTINUED_GROUP, continued.tail);
+  }
 
   push(chunk: Buffer): Buffer {
     if (this.passing || chunk.length === 0) return chunk;
@@ -162,7 +175,7 @@ export class JsonRunMasker {
       const code = text.charCodeAt(at);
       if (code === 0x22) {
         this.endScalar();
-        this.startString();
+        this.startString(this.offset + at);
         at++;
         continue;
       }
@@ -230,6 +243,7 @@ export class JsonRunMasker {
       emitted = text.length;
       changed = true;
     }
+    this.offset += chunk.length;
     if (!changed) return chunk;
     out.push(text.slice(emitted));
     return Buffer.from(out.join(''), 'latin1');
@@ -285,7 +299,8 @@ export class JsonRunMasker {
     return top;
   }
 
-  private startString(): void {
+  /** A string opens, its quote at byte `quote` of the document. */
+  private startString(quote: number): void {
     this.inString = true;
     this.escaped = false;
     this.collected = '';
@@ -297,7 +312,10 @@ export class JsonRunMasker {
     this.valueStart();
     const key = top && !top.array ? top.current : undefined;
     if (key === 'type') this.role = StringRole.Collected;
-    else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
+    else if (quote === this.continued?.quote) {
+      this.role = StringRole.Joined;
+      this.group = CONTINUED_GROUP;
+    } else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
       this.group = this.groupOf(key);
       const parent = this.stack.at(-2);
@@ -379,6 +397,8 @@ export class JsonRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The group of the string a JsonRunMasker is told goes on with a run (no path spells it: a path starts with `.`). */
+const CONTINUED_GROUP = 'continued';
 /** A log probability entry longer than this is no real one (a token and its alternatives): dropped, never sent unread. */
 const MAX_ENTRY_BYTES = 256 * 1024;
 

@@ -469,8 +469,35 @@ export class SseRunMasker {
     const data = DATA_FIELD.exec(event);
     if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
     const at = data.index + data[0].length;
-    this.passingJson = new JsonRunMasker(this.redactor);
+    this.passingJson = new JsonRunMasker(this.redactor, this.continuedIn(event, at));
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
+  }
+
+  /**
+   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`),
+   * and the tail it goes on from: what the runs the flush before it ended let out (a token cut
+   * between a held delta and this one); undefined when it has none. Its run is read from the JSON
+   * before the field, closed (runOf needs the keys around it, not its text).
+   */
+  private continuedIn(event: string, at: number): {quote: number; tail: TailBefore} | undefined {
+    if (this.carries.size === 0) return undefined;
+    const field = fieldPattern(event);
+    field.lastIndex = at;
+    let match = field.exec(event);
+    while (match && !onDataLine(event, match.index)) match = field.exec(event);
+    if (!match) return undefined;
+    const start = match.index + match[0].length;
+    const closed = closedJson(event.slice(at, start));
+    if (closed === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(closed, 'latin1').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const run = runFields(json).at(-1)?.run;
+    const tail = run === undefined ? undefined : this.carries.take(kindOf(run));
+    return tail && {quote: start - 1 - at, tail};
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -493,6 +520,26 @@ export class SseRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * JSON text cut right after a string's opening quote, completed: that string (empty) and every
+ * container open there closed; undefined when the text is cut elsewhere.
+ */
+function closedJson(text: string): string | undefined {
+  const closers: string[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b) closers.push('}');
+    else if (code === 0x5b) closers.push(']');
+    else if (code === 0x7d || code === 0x5d) closers.pop();
+  }
+  return inString ? `${text}"${closers.reverse().join('')}` : undefined;
+}
+
 /** An event's first `data:` field name (and its one optional space), at a line's start. */
 const DATA_FIELD = /(?:^|[\r\n])data: ?/;
 
