@@ -617,20 +617,16 @@ function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
 
 /** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
 function logprobsMasked(event: string, masker: LogprobsMasker): string {
-  const data = dataOf(event);
-  if (data === undefined) return event;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
-  } catch {
-    return event;
-  }
-  return masker.mask(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+  return withDataChanged(event, (json) => masker.mask(json));
 }
 
 /** The event with every log probability list of its data emptied, re-encoded only when some was not empty. */
 function withoutAnyLogprobs(event: string): string {
-  if (!mayHoldLogprobs(event)) return event;
+  return mayHoldLogprobs(event) ? withDataChanged(event, emptyLogprobs) : event;
+}
+
+/** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */
+function withDataChanged(event: string, change: (json: unknown) => boolean): string {
   const data = dataOf(event);
   if (data === undefined) return event;
   let json: unknown;
@@ -639,7 +635,7 @@ function withoutAnyLogprobs(event: string): string {
   } catch {
     return event;
   }
-  return emptyLogprobs(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+  return change(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**
