@@ -6,10 +6,10 @@
 // maskers see numbers and single tokens there, so a list that spells a credential is emptied here
 // (`[]`, which every client takes): the masked form is no text the model made, and tokens or
 // probabilities for it would be invented. Pure.
-import type {Redactor} from './redact.js';
+import type {RedactOptions, Redactor} from './redact.js';
 
 /** Keys whose value holds log probabilities: OpenAI's (an object of lists, or a list) and Gemini's. */
-const LOGPROB_KEYS = new Set(['logprobs', 'logprobsResult']);
+export const LOGPROB_KEYS: ReadonlySet<string> = new Set(['logprobs', 'logprobsResult']);
 /** An entry's alternatives: OpenAI's `top_logprobs`, Gemini's `candidates` (in `topCandidates`). */
 const ALTERNATIVES = ['top_logprobs', 'candidates'];
 /** Fields that tell one list's stream from another's (a Chat choice's `index`, a Responses part's). */
@@ -46,6 +46,8 @@ const bytesOf = (entry: Entry) => (Array.isArray(entry.bytes) ? Buffer.from(entr
 export class LogprobsMasker {
   /** Per list: the last `maxEchoLength` characters of the tokens, and bytes, the client has joined. */
   private readonly joined = new Map<string, {tokens: string; bytes: Buffer}>();
+  /** Places whose joined tail may begin a credential a later list completes (stream: see `holding`). */
+  private readonly open = new Set<string>();
 
   /** `stream`: the lists of one place join across calls (events); else each list stands alone (a whole answer). */
   constructor(
@@ -55,52 +57,28 @@ export class LogprobsMasker {
 
   /** Empties, in `value` (parsed JSON), every list that spells a credential; whether any was. */
   mask(value: unknown): boolean {
-    if (this.redactor.size === 0 || typeof value !== 'object' || value === null) return false;
-    try {
-      return this.walk(value, '');
-    } catch (error) {
-      // Nested deeper than the stack (a hostile document; no answer is): no client reads it either.
-      if (error instanceof RangeError) return false;
-      throw error;
-    }
+    if (this.redactor.size === 0) return false;
+    return eachList(value, (list, place) => this.spells(list, place));
   }
 
-  private walk(node: unknown, place: string): boolean {
-    if (Array.isArray(node)) {
-      let changed = false;
-      node.forEach((item, i) => {
-        if (typeof item === 'object' && item !== null) changed = this.walk(item, `${place}#${i}`) || changed;
-      });
-      return changed;
-    }
-    const object = node as Record<string, unknown>;
-    let here = place;
-    for (const field of PLACE_FIELDS) if (typeof object[field] === 'number') here += `/${field}=${object[field]}`;
-    let changed = false;
-    for (const [key, value] of Object.entries(object)) {
-      if (typeof value !== 'object' || value === null) continue;
-      if (LOGPROB_KEYS.has(key)) changed = this.maskHolder(object, key, `${here}.${key}`) || changed;
-      else changed = this.walk(value, `${here}.${key}`) || changed;
-    }
-    return changed;
+  /**
+   * Stream: whether the tokens or bytes some place's client has joined so far end in what may begin
+   * a credential (Redactor.holdTextFrom), which a later list may complete. The lists that spelled
+   * that start must then wait (the caller holds their events, or entries): once the credential is
+   * complete, the client must have been sent no part of it. A place whose list spelled one is
+   * settled (its earlier lists are the caller's to empty).
+   */
+  get holding(): boolean {
+    return this.open.size > 0;
   }
 
-  /** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini); each list that spells a credential emptied. */
-  private maskHolder(holder: Record<string, unknown>, key: string, place: string): boolean {
-    const value = holder[key];
-    if (Array.isArray(value)) {
-      if (!this.spells(value, place)) return false;
-      holder[key] = [];
-      return true;
+  /** Stream: whether a place's joined tail ends in the start of a secret, CUT_ECHO_MIN characters or more (a list cut off there, see RedactOptions.cutEchoes). */
+  get cutOff(): boolean {
+    for (const place of this.open) {
+      const joined = this.joined.get(place);
+      if (joined && (this.redactor.redact(joined.tokens, CUT) !== joined.tokens || this.redactor.redactLatin1(joined.bytes.toString('latin1'), CUT) !== joined.bytes.toString('latin1'))) return true;
     }
-    let changed = false;
-    const lists = value as Record<string, unknown>;
-    for (const [name, list] of Object.entries(lists)) {
-      if (!Array.isArray(list) || !this.spells(list, `${place}.${name}`)) continue;
-      lists[name] = [];
-      changed = true;
-    }
-    return changed;
+    return false;
   }
 
   /** Whether a list's entries spell a credential, joined after what the client joined before (stream), or alone. */
@@ -110,10 +88,21 @@ export class LogprobsMasker {
     const before = this.stream ? this.joined.get(place) : undefined;
     const tokens = (before?.tokens ?? '') + entries.map((entry) => tokenOf(entry) ?? '').join('');
     const bytes = Buffer.concat([...(before ? [before.bytes] : []), ...entries.map((entry) => bytesOf(entry) ?? EMPTY)]);
-    if (this.holds(tokens) || this.holds(bytes.toString('utf8')) || this.alternativesSpell(entries)) return true;
+    if (this.holds(tokens) || this.holds(bytes.toString('utf8')) || this.alternativesSpell(entries)) {
+      if (this.stream) {
+        // What the client joined at this place is what went out before the held lists (the caller empties those).
+        this.joined.delete(place);
+        this.open.delete(place);
+      }
+      return true;
+    }
     if (this.stream) {
       const keep = this.redactor.maxEchoLength;
-      this.joined.set(place, {tokens: tokens.slice(-keep), bytes: Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)))});
+      const tail = {tokens: tokens.slice(-keep), bytes: Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)))};
+      this.joined.set(place, tail);
+      const latin1 = tail.bytes.toString('latin1');
+      if (this.mayBegin(tail.tokens) || this.mayBegin(latin1)) this.open.add(place);
+      else this.open.delete(place);
     }
     return false;
   }
@@ -137,9 +126,123 @@ export class LogprobsMasker {
     return false;
   }
 
+  /** Whether `text`'s end may begin an echo (Redactor.holdTextFrom; line breaks looked at only when it has one: most tokens have none). */
+  private mayBegin(text: string): boolean {
+    return this.redactor.holdTextFrom(text, 0, text.length, undefined, text.includes('\n') || text.includes('\r')) < text.length;
+  }
+
   private holds(text: string | undefined): boolean {
     return text !== undefined && text.length > 0 && this.redactor.redact(text) !== text;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+const CUT: RedactOptions = Object.freeze({cutEchoes: true});
+
+/**
+ * Calls `visit` with every log probability list in `value` (parsed JSON) and its place (a path with
+ * each object's PLACE_FIELDS, so that one place's lists join across a stream's events); a list for
+ * which it returns true is emptied. Whether any was.
+ */
+export function eachList(value: unknown, visit: (list: unknown[], place: string) => boolean): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const walk = (node: unknown, place: string): boolean => {
+    if (Array.isArray(node)) {
+      let changed = false;
+      node.forEach((item, i) => {
+        if (typeof item === 'object' && item !== null) changed = walk(item, `${place}#${i}`) || changed;
+      });
+      return changed;
+    }
+    const object = node as Record<string, unknown>;
+    let here = place;
+    for (const field of PLACE_FIELDS) if (typeof object[field] === 'number') here += `/${field}=${object[field]}`;
+    let changed = false;
+    for (const [key, item] of Object.entries(object)) {
+      if (typeof item !== 'object' || item === null) continue;
+      if (LOGPROB_KEYS.has(key)) changed = holderLists(object, key, `${here}.${key}`, visit) || changed;
+      else changed = walk(item, `${here}.${key}`) || changed;
+    }
+    return changed;
+  };
+  try {
+    return walk(value, '');
+  } catch (error) {
+    // Nested deeper than the stack (a hostile document; no answer is): no client reads it either.
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+/** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini); each list `visit` returns true for emptied. */
+function holderLists(holder: Record<string, unknown>, key: string, place: string, visit: (list: unknown[], place: string) => boolean): boolean {
+  const value = holder[key];
+  if (Array.isArray(value)) {
+    if (!visit(value, place)) return false;
+    holder[key] = [];
+    return true;
+  }
+  let changed = false;
+  const lists = value as Record<string, unknown>;
+  for (const [name, list] of Object.entries(lists)) {
+    if (!Array.isArray(list) || !visit(list, `${place}.${name}`)) continue;
+    lists[name] = [];
+    changed = true;
+  }
+  return changed;
+}
+
+/** Empties every non-empty log probability list in `value` (parsed JSON); whether any was. */
+export function emptyLogprobs(value: unknown): boolean {
+  return eachList(value, (list) => list.length > 0);
+}
+
+/** Held entries of one list, at most (LogprobsEntryRun): past it they are dropped, never sent unsettled. */
+const MAX_HELD_BYTES = 1024 * 1024;
+
+/**
+ * One log probability list read entry by entry (a JSON answer too long to hold whole, see
+ * proxy/json-run-mask.ts), each entry with the caller's `item` (its raw text). An entry goes out at
+ * once unless the tokens or bytes joined so far end in what may begin a credential
+ * (LogprobsMasker.holding); then it waits, with the entries after it, until a later entry rules
+ * that out (all go out, in order) or completes the credential (all are dropped, so the client joins
+ * no part of it). Held entries are bounded by MAX_HELD_BYTES of `size`; past it they are dropped.
+ */
+export class LogprobsEntryRun<Item> {
+  private readonly masker: LogprobsMasker;
+  private held: Item[] = [];
+  private heldBytes = 0;
+
+  constructor(redactor: Redactor) {
+    this.masker = new LogprobsMasker(redactor, true);
+  }
+
+  /** The next entry (parsed) and its item; the items to send now, in order. */
+  push(entry: unknown, item: Item, size: number): Item[] {
+    if (this.masker.mask({logprobs: [entry]})) {
+      this.drop();
+      return [];
+    }
+    this.held.push(item);
+    this.heldBytes += size;
+    if (this.masker.holding) {
+      if (this.heldBytes > MAX_HELD_BYTES) this.drop();
+      return [];
+    }
+    const out = this.held;
+    this.drop();
+    return out;
+  }
+
+  /** The list ended: the items still held, unless they end in a secret's start of CUT_ECHO_MIN characters or more (then none). */
+  end(): Item[] {
+    const out = this.masker.cutOff ? [] : this.held;
+    this.drop();
+    return out;
+  }
+
+  private drop(): void {
+    this.held = [];
+    this.heldBytes = 0;
+  }
+}

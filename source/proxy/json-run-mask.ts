@@ -8,11 +8,15 @@
 // Redactor.maxEchoLength characters); at the string's end its run ends, masking a cut secret's
 // start as the stream masker does (cutEchoes), and what it let out that may begin an echo is carried
 // to the next string of its group (TextRunMasker.continueAfter), whatever lies between.
-// Limits: an item's kind is known only from the keys before its string (`type`, `index` and
-// `thought` come first in every real answer); a later one leaves the string grouped by position
-// (`#`). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
+// An item's kind is read from its keys: `type` and `index` come before its text in every real
+// answer, but a Gemini part writes `thought` after its `text` (`{"text": …, "thought": true}`): a
+// string in an item of no known kind yet streams on from its position's group (`#`), and where its
+// tail and the carry it took go is decided as the item closes (a thought gives the carry back to
+// the answer's text). Log probability lists stream entry by entry (core/logprobs-mask.ts
+// LogprobsEntryRun). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
 import type {Redactor} from '../core/redact.js';
 import {itemKey, JOINED_KEYS} from '../core/joined-text-mask.js';
+import {LOGPROB_KEYS, LogprobsEntryRun} from '../core/logprobs-mask.js';
 import {type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /** Deeper nesting is no answer's: from there on the bytes pass as they come. */
@@ -36,6 +40,13 @@ interface Frame {
   current?: string;
   /** An array's values so far. */
   count: number;
+  /**
+   * An array item whose joined string was read before its kind was known (a Gemini part writes
+   * `text` before `thought`): the string's group as read so far, the group it has if the item turns
+   * out a thought, the carry it took from the first, and the tail it let out; settled as the item
+   * closes (see settleDeferred).
+   */
+  deferred?: {group: string; thoughtGroup: string; taken?: TailBefore; tail?: TailBefore};
 }
 
 /** What the string being read is. */
@@ -71,8 +82,31 @@ export class JsonRunMasker {
   private readonly carries = new Map<string, TailBefore>();
   /** Too deep: everything passes. */
   private passing = false;
+  /**
+   * Inside a log probability list (LOGPROB_KEYS, as LogprobsMasker finds them): its depth in the
+   * stack, its entries' run, and whether an entry went out (the next one is sent after a comma).
+   * Its bytes are sent entry by entry, as the run lets them out (see logprobsEntry).
+   */
+  private logprobs: {depth: number; run: LogprobsEntryRun<string>; sent: boolean} | undefined;
+  /** The entry of that list being read: its raw text (latin1) before this chunk; undefined outside one. */
+  private entry: string | undefined;
+  /** Where that entry begins in this chunk (0 when it began in an earlier one). */
+  private entryFrom = 0;
 
-  constructor(private readonly redactor: Redactor) {}
+  /** Bytes of the document read before this chunk. */
+  private offset = 0;
+
+  /**
+   * `continued`: the document is an SSE event's data whose string opening at byte `quote` (its
+   * quote) is a delta of a run the stream's earlier events began (sse-run-mask.ts, an event too
+   * long to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter).
+   */
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly continued?: {quote: number; tail: TailBefore},
+  ) {
+    if (continued) this.carries.set(CONTINUED_GROUP, continued.tail);
+  }
 
   push(chunk: Buffer): Buffer {
     if (this.passing || chunk.length === 0) return chunk;
@@ -95,6 +129,8 @@ export class JsonRunMasker {
         if (carried) {
           // The string may go on with a secret the group's last string began (a token cut at a tool call).
           this.carries.delete(this.group);
+          const deferred = this.stack.at(-1)!.deferred;
+          if (deferred) deferred.taken = carried;
           this.run = new TextRunMasker(this.redactor, true);
           this.run.continueAfter(carried);
         } else {
@@ -126,7 +162,9 @@ export class JsonRunMasker {
           emitted = end;
           changed = true;
           const tail = this.run.tail;
-          if (tail) this.carry(tail);
+          const deferred = this.stack.at(-1)?.deferred;
+          if (deferred) deferred.tail = tail;
+          else if (tail) this.carry(this.group, tail);
           this.run = undefined;
         }
         this.inString = false;
@@ -137,7 +175,7 @@ export class JsonRunMasker {
       const code = text.charCodeAt(at);
       if (code === 0x22) {
         this.endScalar();
-        this.startString();
+        this.startString(this.offset + at);
         at++;
         continue;
       }
@@ -149,10 +187,37 @@ export class JsonRunMasker {
         if (this.stack.length >= MAX_DEPTH) return this.giveUp(text, out, emitted, at);
         this.stack.push({array: code === 0x5b, key: parent && !parent.array ? (parent.current ?? '') : '', position: parent?.array ? parent.count - 1 : 0, count: 0});
         this.expectKey = code === 0x7b;
+        if (this.logprobs) {
+          if (this.stack.length === this.logprobs.depth + 1) {
+            this.entry = '';
+            this.entryFrom = at;
+          }
+        } else if (code === 0x5b && this.isLogprobsList()) {
+          // The list's `[` goes out; what follows, entry by entry.
+          out.push(text.slice(emitted, at + 1));
+          emitted = at + 1;
+          changed = true;
+          this.logprobs = {depth: this.stack.length, run: new LogprobsEntryRun(this.redactor), sent: false};
+        }
       } else if (code === 0x7d || code === 0x5d) {
         this.endScalar();
-        this.stack.pop();
+        const closed = this.stack.pop();
+        if (closed?.deferred) this.settleDeferred(closed);
         this.expectKey = false;
+        const logprobs = this.logprobs;
+        if (logprobs && this.stack.length === logprobs.depth && this.entry !== undefined) {
+          const entry = this.entry + text.slice(this.entryFrom, at + 1);
+          this.entry = undefined;
+          for (const sent of logprobs.run.push(parsedEntry(entry), entry, entry.length)) out.push(this.logprobsItem(sent));
+          emitted = at + 1;
+          changed = true;
+        } else if (logprobs && this.stack.length < logprobs.depth) {
+          for (const sent of logprobs.run.end()) out.push(this.logprobsItem(sent));
+          out.push(text[at]!);
+          emitted = at + 1;
+          changed = true;
+          this.logprobs = undefined;
+        }
       } else if (code === 0x2c) {
         this.endScalar();
         const top = this.stack.at(-1);
@@ -168,9 +233,35 @@ export class JsonRunMasker {
       }
       at++;
     }
+    if (this.logprobs) {
+      // Inside the list: its entry so far is kept, what lies between entries dropped (logprobsItem writes the commas).
+      if (this.entry !== undefined) {
+        this.entry += text.slice(this.entryFrom);
+        this.entryFrom = 0;
+        if (this.entry.length > MAX_ENTRY_BYTES) this.entry = undefined;
+      }
+      emitted = text.length;
+      changed = true;
+    }
+    this.offset += chunk.length;
     if (!changed) return chunk;
     out.push(text.slice(emitted));
     return Buffer.from(out.join(''), 'latin1');
+  }
+
+  /** Whether the array just opened (on top) is a log probability list: at a LOGPROB_KEYS key (Responses), or in an object there (Chat, Gemini). */
+  private isLogprobsList(): boolean {
+    if (this.redactor.size === 0) return false;
+    const list = this.stack.at(-1)!;
+    const holder = this.stack.at(-2);
+    return LOGPROB_KEYS.has(list.key) || (holder !== undefined && !holder.array && LOGPROB_KEYS.has(holder.key));
+  }
+
+  /** An entry of the log probability list going out, after a comma unless it is the first sent. */
+  private logprobsItem(entry: string): string {
+    const first = !this.logprobs!.sent;
+    this.logprobs!.sent = true;
+    return first ? entry : `,${entry}`;
   }
 
   /** The document ended (or broke off): what a run still holds, masked as a run's end. */
@@ -208,7 +299,8 @@ export class JsonRunMasker {
     return top;
   }
 
-  private startString(): void {
+  /** A string opens, its quote at byte `quote` of the document. */
+  private startString(quote: number): void {
     this.inString = true;
     this.escaped = false;
     this.collected = '';
@@ -220,9 +312,19 @@ export class JsonRunMasker {
     this.valueStart();
     const key = top && !top.array ? top.current : undefined;
     if (key === 'type') this.role = StringRole.Collected;
-    else if (key !== undefined && JOINED_KEYS.has(key) && this.stack.some((frame) => frame.array)) {
+    else if (quote === this.continued?.quote) {
+      this.role = StringRole.Joined;
+      this.group = CONTINUED_GROUP;
+    } else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
       this.group = this.groupOf(key);
+      const parent = this.stack.at(-2);
+      if (parent?.array && top!.type === undefined && top!.thought === undefined && itemKey(parent.key, top!, 0) === '#') {
+        // Its kind may come after it (`{"text": …, "thought": true}`): settled when the item closes.
+        top!.thought = true;
+        top!.deferred = {group: this.group, thoughtGroup: this.groupOf(key)};
+        top!.thought = undefined;
+      }
     } else this.role = StringRole.Plain;
   }
 
@@ -258,14 +360,35 @@ export class JsonRunMasker {
     return `${path}.${key}`;
   }
 
-  private carry(tail: TailBefore): void {
+  private carry(group: string, tail: TailBefore): void {
     if (this.carries.size >= MAX_CARRIES) this.carries.delete(this.carries.keys().next().value!);
-    this.carries.set(this.group, tail);
+    this.carries.set(group, tail);
+  }
+
+  /**
+   * An item closed whose joined string was read before its kind was known: a thought's string is no
+   * part of the answer's text, so the carry it took goes back to the answer's group (the next
+   * answer part goes on from it) and its tail goes to the thoughts'; else its tail is its group's.
+   */
+  private settleDeferred(item: Frame): void {
+    const deferred = item.deferred!;
+    item.deferred = undefined;
+    if (item.thought === true) {
+      if (deferred.taken && !this.carries.has(deferred.group)) this.carry(deferred.group, deferred.taken);
+      if (deferred.tail) this.carry(deferred.thoughtGroup, deferred.tail);
+    } else if (deferred.tail) this.carry(deferred.group, deferred.tail);
   }
 
   /** Too deep to follow: what was read goes out as it was decided, the rest of this chunk and every later one as it comes. */
   private giveUp(text: string, out: string[], emitted: number, at: number): Buffer {
     this.passing = true;
+    if (this.logprobs) {
+      // Inside a log probability list: the held entries are dropped, the deep entry goes as it comes.
+      out.push(this.entry === undefined ? '' : this.logprobsItem(this.entry));
+      emitted = this.entry === undefined ? at : this.entryFrom;
+      this.logprobs = undefined;
+      this.entry = undefined;
+    }
     out.push(text.slice(emitted, at));
     out.push(this.end().toString('latin1'));
     out.push(text.slice(at));
@@ -274,6 +397,19 @@ export class JsonRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The group of the string a JsonRunMasker is told goes on with a run (no path spells it: a path starts with `.`). */
+const CONTINUED_GROUP = 'continued';
+/** A log probability entry longer than this is no real one (a token and its alternatives): dropped, never sent unread. */
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+/** A log probability entry's raw text (latin1 of UTF-8) parsed; null when it is no JSON (LogprobsEntryRun reads nothing in it). */
+function parsedEntry(raw: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
 /** A string's quote or backslash. */
 const SPECIAL = /["\\]/g;
 

@@ -14,7 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
-import {LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
+import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
@@ -163,6 +163,9 @@ export class SseRunMasker {
 
   /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
   private readonly logprobs: LogprobsMasker;
+  /** Events waiting for the log probabilities to settle (see sent), and their length. */
+  private logprobsHeld: string[] = [];
+  private logprobsHeldBytes = 0;
 
   constructor(private readonly redactor: Redactor) {
     this.logprobs = new LogprobsMasker(redactor, true);
@@ -208,13 +211,47 @@ export class SseRunMasker {
     this.partial = '';
     if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
     this.passingJson = undefined;
-    return this.sent(out);
+    return this.sent(out, true);
   }
 
-  /** Events going out, in order, as bytes: those whose log probabilities spell a credential without them (LogprobsMasker). */
-  private sent(out: string[]): Buffer {
-    for (let i = 0; i < out.length; i++) if (mayHoldLogprobs(out[i]!)) out[i] = logprobsMasked(out[i]!, this.logprobs);
+  /**
+   * Events going out, in order, as bytes: those whose log probabilities spell a credential without
+   * them (LogprobsMasker). While the log probabilities a client has joined end in what may begin a
+   * credential (LogprobsMasker.holding), the events wait (with every event behind them): if a later
+   * list completes it, the waiting events' lists are emptied too, so no part of it goes out.
+   * `ending`: the stream ended, everything goes (their lists emptied when they end in a secret's cut
+   * start of CUT_ECHO_MIN characters or more). Waiting events are bounded by MAX_EVENT_BYTES; past
+   * it they go out with their lists emptied.
+   */
+  private sent(out: string[], ending = false): Buffer {
+    if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
+  }
+
+  private logprobsSettled(out: readonly string[], ending: boolean): string[] {
+    const send: string[] = [];
+    for (let event of out) {
+      if (mayHoldLogprobs(event)) {
+        const masked = logprobsMasked(event, this.logprobs);
+        if (masked !== event && this.logprobsHeld.length > 0) this.logprobsHeld = this.logprobsHeld.map(withoutAnyLogprobs);
+        event = masked;
+      }
+      if (this.logprobs.holding) {
+        this.logprobsHeld.push(event);
+        this.logprobsHeldBytes += event.length;
+        if (this.logprobsHeldBytes > MAX_EVENT_BYTES) send.push(...this.releaseLogprobs(true));
+      } else send.push(...this.releaseLogprobs(false), event);
+    }
+    if (ending) send.push(...this.releaseLogprobs(this.logprobs.cutOff));
+    return send;
+  }
+
+  /** The events waiting for the log probabilities to settle, their lists emptied when `empty`. */
+  private releaseLogprobs(empty: boolean): string[] {
+    const held = empty ? this.logprobsHeld.map(withoutAnyLogprobs) : this.logprobsHeld;
+    this.logprobsHeld = [];
+    this.logprobsHeldBytes = 0;
+    return held;
   }
 
   /**
@@ -432,8 +469,35 @@ export class SseRunMasker {
     const data = DATA_FIELD.exec(event);
     if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
     const at = data.index + data[0].length;
-    this.passingJson = new JsonRunMasker(this.redactor);
+    this.passingJson = new JsonRunMasker(this.redactor, this.continuedIn(event, at));
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
+  }
+
+  /**
+   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`),
+   * and the tail it goes on from: what the runs the flush before it ended let out (a token cut
+   * between a held delta and this one); undefined when it has none. Its run is read from the JSON
+   * before the field, closed (runOf needs the keys around it, not its text).
+   */
+  private continuedIn(event: string, at: number): {quote: number; tail: TailBefore} | undefined {
+    if (this.carries.size === 0) return undefined;
+    const field = fieldPattern(event);
+    field.lastIndex = at;
+    let match = field.exec(event);
+    while (match && !onDataLine(event, match.index)) match = field.exec(event);
+    if (!match) return undefined;
+    const start = match.index + match[0].length;
+    const closed = closedJson(event.slice(at, start));
+    if (closed === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(closed, 'latin1').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const run = runFields(json).at(-1)?.run;
+    const tail = run === undefined ? undefined : this.carries.take(kindOf(run));
+    return tail && {quote: start - 1 - at, tail};
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -456,6 +520,26 @@ export class SseRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * JSON text cut right after a string's opening quote, completed: that string (empty) and every
+ * container open there closed; undefined when the text is cut elsewhere.
+ */
+function closedJson(text: string): string | undefined {
+  const closers: string[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b) closers.push('}');
+    else if (code === 0x5b) closers.push(']');
+    else if (code === 0x7d || code === 0x5d) closers.pop();
+  }
+  return inString ? `${text}"${closers.reverse().join('')}` : undefined;
+}
+
 /** An event's first `data:` field name (and its one optional space), at a line's start. */
 const DATA_FIELD = /(?:^|[\r\n])data: ?/;
 
@@ -490,7 +574,7 @@ function rewritten(held: HeldEvent): string {
 function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
   const data = dataOf(event);
   if (data === undefined) return event;
-  let json: {type?: unknown; logprobs?: unknown; choices?: unknown};
+  let json: {type?: unknown; logprobs?: unknown; choices?: unknown; candidates?: unknown; response?: {candidates?: unknown}};
   try {
     json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8')) as typeof json;
   } catch {
@@ -514,11 +598,35 @@ function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
       empty(logprobs as Record<string, unknown>, 'refusal');
     });
   } else if (typeof json.type === 'string' && json.type.startsWith('response.') && json.type.endsWith('.delta') && changed.size > 0) empty(json as Record<string, unknown>, 'logprobs');
+  else {
+    // Gemini (maybe in Cloud Code's `response`): a candidate's `logprobsResult` lists its text's tokens (see runOf's keys).
+    const candidates = json.candidates ?? json.response?.candidates;
+    if (Array.isArray(candidates)) {
+      candidates.forEach((candidate: {index?: unknown; logprobsResult?: unknown} | null, i) => {
+        const result = candidate?.logprobsResult;
+        if (typeof result !== 'object' || result === null) return;
+        const prefix = `gemini:${String(candidate!.index ?? i)}:`;
+        if (![...changed].some((run) => run.startsWith(prefix))) return;
+        empty(result as Record<string, unknown>, 'chosenCandidates');
+        empty(result as Record<string, unknown>, 'topCandidates');
+      });
+    }
+  }
   return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
 function logprobsMasked(event: string, masker: LogprobsMasker): string {
+  return withDataChanged(event, (json) => masker.mask(json));
+}
+
+/** The event with every log probability list of its data emptied, re-encoded only when some was not empty. */
+function withoutAnyLogprobs(event: string): string {
+  return mayHoldLogprobs(event) ? withDataChanged(event, emptyLogprobs) : event;
+}
+
+/** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */
+function withDataChanged(event: string, change: (json: unknown) => boolean): string {
   const data = dataOf(event);
   if (data === undefined) return event;
   let json: unknown;
@@ -527,7 +635,7 @@ function logprobsMasked(event: string, masker: LogprobsMasker): string {
   } catch {
     return event;
   }
-  return masker.mask(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+  return change(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
 }
 
 /**
