@@ -39,7 +39,7 @@ import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
-import {closeAfterAnswer, CLIENT_TIMEOUTS, lingerOnClose, type ClientTimeouts} from './refusal.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
@@ -374,6 +374,8 @@ export class ProxyServer {
       this.checkHost(req);
       if (this.options.nonce && req.method === 'GET' && req.url?.startsWith('/_ccs-tui/hello?')) {
         const challenge = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('challenge') ?? '';
+        // Keyless, as a refusal is: a body is not read, the connection ends with the answer.
+        if (declaresBody(req)) closeAfterAnswer(req, res);
         return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
       }
       this.checkKey(req);
