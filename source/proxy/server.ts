@@ -83,7 +83,8 @@ export interface ProxyServerOptions {
   modelListHttp?: HttpClient;
   /**
    * Its record's nonce (services/proxy/pid-file.ts ProxyPidFile nonce): `GET /_ccs-tui/hello?challenge=C`
-   * answers `{proof}` (controlProof), without an API key, so that a client knows it is this proxy before it sends one.
+   * answers `{proof}` (controlProof over C and the asking connection's port), without an API key, so
+   * that a client knows it is this proxy, on this connection, before it sends one.
    */
   nonce?: string;
 }
@@ -376,7 +377,7 @@ export class ProxyServer {
         const challenge = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('challenge') ?? '';
         // Keyless, as a refusal is: a body is not read, the connection ends with the answer.
         if (declaresBody(req)) closeAfterAnswer(req, res);
-        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
+        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge, req.socket.remotePort)});
       }
       this.checkKey(req);
       if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());

@@ -39,7 +39,7 @@ describe('rv9p: the control key goes only on the connection that proved the nonc
       if (url.pathname === '/_ccs-tui/hello') {
         // The proof, then the connection is closed (a stopping proxy closes its idle connections).
         res.writeHead(200, {'content-type': 'application/json', connection: 'close'});
-        return void res.end(JSON.stringify({proof: controlProof(NONCE, url.searchParams.get('challenge') ?? '')}));
+        return void res.end(JSON.stringify({proof: controlProof(NONCE, url.searchParams.get('challenge') ?? '', req.socket.remotePort)}));
       }
       res.writeHead(200, {'content-type': 'application/json'}).end('{}');
     });
