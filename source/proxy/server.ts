@@ -401,7 +401,7 @@ export class ProxyServer {
       // tui.json is broken (settingsIfFixed read it again just now): its endpoint overrides are
       // unknown, so no account's token goes upstream (store/settings.ts endpointOverrides).
       const unreadable = settingsUnreadable(this.options.settings);
-      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; the proxy reads it again on each request`, 'api_error', {}, 'tui.json unreadable');
+      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; the proxy reads it again on each request until it is a valid one (a removed file is no fix)`, 'api_error', {}, 'tui.json unreadable');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {

@@ -46,7 +46,10 @@ test('rv9p: a broken tui.json saved through a moment without the file: the saved
 
     // The editor's save: the broken file renamed away, a request meanwhile, then the fixed file written.
     rmSync(ccs.paths.settings);
-    await askMessages({url});
+    const gap = await askMessages({url});
+    // Still refused, naming the file: a removed tui.json is no fix (no token to the default host).
+    assert.equal(gap.status, 503, gap.text);
+    assert.match((JSON.parse(gap.text) as {error: {message: string}}).error.message, /tui\.json:1:\d+: invalid JSON .*reads it again on each request until it is a valid one \(a removed file is no fix\)/);
     writeFileSync(ccs.paths.settings, good);
 
     const answer = await askMessages({url});
