@@ -4,38 +4,32 @@
 // the challenge on to the real proxy over a connection of its own (a relay, e.g. one that took the
 // port of a stopping proxy) relays a proof for the wrong connection: the key is not sent to it.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {Agent, createServer, get, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {fetchProxyStatus, rotateRunningProxy} from '../../source/services/proxy/control.js';
-import {processStartToken} from '../../source/services/proxy/pid-file.js';
-import {killAll} from '../helpers/cli.js';
+import {recordedStandIn} from './control-record.js';
 import {claudeAccounts, proxyFixture, type ProxyFixture} from './fixture.js';
 
 const NONCE = 'c'.repeat(64);
-const started: number[] = [];
-after(() => killAll(started));
 
 describe('the control proof holds only on the connection it was asked on', () => {
   let f: ProxyFixture;
-  let other: ChildProcess;
+  // The record and config.yaml (the fixture's API key, which the proxy takes) in a CCS dir of their own.
+  const standIn = recordedStandIn(NONCE);
+  const record = (port: number) => standIn.record(port);
   before(async () => {
     f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a', 'b')});
     (f.proxy as unknown as {options: {nonce?: string}}).options.nonce = NONCE;
-    other = spawn('sleep', ['120'], {stdio: 'ignore'});
-    started.push(other.pid!);
   });
   after(() => f.close());
-  const record = (port: number) =>
-    f.ccs.writeRaw('tui/proxy.json', JSON.stringify({pid: other.pid, port, startedAt: new Date().toISOString(), owner: 'background', kind: 'builtin', processStart: processStartToken(other.pid!), nonce: NONCE}));
 
   it('the proxy itself: status and rotate answer (the hello and the keyed request on one connection)', async () => {
     const port = Number(new URL(f.url).port);
     record(port);
-    const status = await fetchProxyStatus(f.ccs.paths, port);
+    const status = await fetchProxyStatus(standIn.ccs.paths, port);
     assert.equal(status?.provider, 'claude', JSON.stringify(status));
-    assert.match(await rotateRunningProxy(f.ccs.paths, port), /@example\.com/);
+    assert.match(await rotateRunningProxy(standIn.ccs.paths, port), /@example\.com/);
   });
 
   it('a relay on the recorded port passing the hello to the proxy: the key is never sent to it', async () => {
@@ -53,9 +47,9 @@ describe('the control proof holds only on the connection it was asked on', () =>
     const port = (relay.address() as AddressInfo).port;
     try {
       record(port);
-      assert.equal(await fetchProxyStatus(f.ccs.paths, port), undefined);
-      await assert.rejects(rotateRunningProxy(f.ccs.paths, port), (error: Error) => {
-        assert.match(error.message, new RegExp(`port ${port} did not prove itself the proxy .*tui/proxy\\.json names \\(pid ${other.pid}\\): a wrong proof; its API key was not sent`));
+      assert.equal(await fetchProxyStatus(standIn.ccs.paths, port), undefined);
+      await assert.rejects(rotateRunningProxy(standIn.ccs.paths, port), (error: Error) => {
+        assert.match(error.message, new RegExp(`port ${port} did not prove itself the proxy .*tui/proxy\\.json names \\(pid ${standIn.pid}\\): a wrong proof; its API key was not sent`));
         return true;
       });
       assert.ok(seen.length >= 2 && seen.every((s) => s.url.startsWith('/_ccs-tui/hello?')), `the relay was asked only for proofs: ${JSON.stringify(seen)}`);

@@ -4,30 +4,17 @@
 // and closeIdleConnections() drops the idle connection) must not get the key on a fresh connection:
 // the fresh connection may reach whatever bound the freed port meanwhile.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {after, before, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import {fetchProxyStatus} from '../../source/services/proxy/control.js';
-import {controlProof, processStartToken} from '../../source/services/proxy/pid-file.js';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
-import {killAll} from '../helpers/cli.js';
-import {API_KEY} from './fixture.js';
+import {controlProof} from '../../source/services/proxy/pid-file.js';
+import {recordedStandIn} from './control-record.js';
 
 const NONCE = 'b'.repeat(64);
-const started: number[] = [];
-after(() => killAll(started));
 
 describe('rv9p: the control key goes only on the connection that proved the nonce', () => {
-  let ccs: TempCcs;
-  let other: ChildProcess;
-  before(() => {
-    ccs = makeTempCcs();
-    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-    other = spawn('sleep', ['120'], {stdio: 'ignore'});
-    started.push(other.pid!);
-  });
-  after(() => ccs.cleanup());
+  const standIn = recordedStandIn(NONCE);
 
   it('a port that proves the nonce, then closes that connection: the key is not sent on a new one', async () => {
     const seen: {url: string; key?: string; connection: number}[] = [];
@@ -47,8 +34,8 @@ describe('rv9p: the control key goes only on the connection that proved the nonc
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     try {
-      ccs.writeRaw('tui/proxy.json', JSON.stringify({pid: other.pid, port, startedAt: new Date().toISOString(), owner: 'background', kind: 'builtin', processStart: processStartToken(other.pid!), nonce: NONCE}));
-      await fetchProxyStatus(ccs.paths, port);
+      standIn.record(port);
+      await fetchProxyStatus(standIn.ccs.paths, port);
       const proved = seen.find((s) => s.url === '/_ccs-tui/hello')?.connection;
       assert.ok(proved !== undefined, 'asked to prove itself');
       const keyed = seen.filter((s) => s.key !== undefined);

@@ -3,19 +3,13 @@
 // program's (that is why it must prove itself): its hello answer must not hold the command for
 // ever, nor make it read without bound.
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {createServer, type IncomingMessage, type ServerResponse, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {after, before, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import {fetchProxyStatus} from '../../source/services/proxy/control.js';
-import {processStartToken} from '../../source/services/proxy/pid-file.js';
-import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
-import {killAll} from '../helpers/cli.js';
-import {API_KEY} from './fixture.js';
+import {recordedStandIn} from './control-record.js';
 
 const NONCE = 'd'.repeat(64);
-const started: number[] = [];
-after(() => killAll(started));
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{server: Server; port: number}> {
   const server = createServer(handler);
@@ -30,17 +24,7 @@ const stop = async (server: Server) => {
 const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise.then((value) => ({value})), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms).unref())]);
 
 describe('rv9p: a hostile port answering the hello', () => {
-  let ccs: TempCcs;
-  let other: ChildProcess;
-  before(() => {
-    ccs = makeTempCcs();
-    ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
-    other = spawn('sleep', ['120'], {stdio: 'ignore'});
-    started.push(other.pid!);
-  });
-  after(() => ccs.cleanup());
-  const record = (port: number) =>
-    ccs.writeRaw('tui/proxy.json', JSON.stringify({pid: other.pid, port, startedAt: new Date().toISOString(), owner: 'background', kind: 'builtin', processStart: processStartToken(other.pid!), nonce: NONCE}));
+  const standIn = recordedStandIn(NONCE);
 
   it('a hello answer trickled a byte at a time: proxy status gives up within seconds', async () => {
     let timer: NodeJS.Timeout | undefined;
@@ -50,8 +34,8 @@ describe('rv9p: a hostile port answering the hello', () => {
       timer = setInterval(() => res.write('0'), 500);
     });
     try {
-      record(port);
-      const outcome = await within(fetchProxyStatus(ccs.paths, port), 8000);
+      standIn.record(port);
+      const outcome = await within(fetchProxyStatus(standIn.ccs.paths, port), 8000);
       assert.notEqual(outcome, 'pending', 'proxy status still waiting on the hello answer after 8 s');
     } finally {
       clearInterval(timer);
@@ -76,8 +60,8 @@ describe('rv9p: a hostile port answering the hello', () => {
       pump();
     });
     try {
-      record(port);
-      const outcome = await within(fetchProxyStatus(ccs.paths, port), 8000);
+      standIn.record(port);
+      const outcome = await within(fetchProxyStatus(standIn.ccs.paths, port), 8000);
       assert.ok(sent < 64 * 1024 * 1024, `the command took ${Math.round(sent / 1024 / 1024)} MB of a hello answer (${outcome === 'pending' ? 'still reading' : 'done'})`);
     } finally {
       closed = true;
