@@ -54,6 +54,13 @@ export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): voi
 }
 
 /**
+ * Whether `req` says a body follows its head (RFC 9112 section 6.3: a Transfer-Encoding, or a
+ * Content-Length other than 0). Asked when the request is handled, node:http has not yet parsed
+ * past the head, so `req.complete` is false even for a request without a body.
+ */
+export const declaresBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+
+/**
  * Makes the close of `req`'s connection after its answer (marked `Connection: close`) a lingering
  * one (RFC 9112 section 9.6): our side is ended (FIN after the answer), and what the client still
  * sends of its body is read and dropped until it closes its side or the body ends, within the

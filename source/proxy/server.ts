@@ -39,7 +39,7 @@ import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
-import {closeAfterAnswer, CLIENT_TIMEOUTS, lingerOnClose, type ClientTimeouts} from './refusal.js';
+import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
 import {errorShapeOf, parseRoute, type Route} from './routes.js';
 import {InFlight, type Slotted} from './in-flight.js';
 import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
@@ -83,7 +83,8 @@ export interface ProxyServerOptions {
   modelListHttp?: HttpClient;
   /**
    * Its record's nonce (services/proxy/pid-file.ts ProxyPidFile nonce): `GET /_ccs-tui/hello?challenge=C`
-   * answers `{proof}` (controlProof), without an API key, so that a client knows it is this proxy before it sends one.
+   * answers `{proof}` (controlProof over C and the asking connection's port), without an API key, so
+   * that a client knows it is this proxy, on this connection, before it sends one.
    */
   nonce?: string;
 }
@@ -412,7 +413,9 @@ export class ProxyServer {
       this.checkHost(req);
       if (this.options.nonce && req.method === 'GET' && req.url?.startsWith('/_ccs-tui/hello?')) {
         const challenge = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1)).get('challenge') ?? '';
-        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
+        // Keyless, as a refusal is: a body is not read, the connection ends with the answer.
+        if (declaresBody(req)) closeAfterAnswer(req, res);
+        return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge, req.socket.remotePort)});
       }
       this.checkKey(req);
       if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, await this.currentStatus());
@@ -436,7 +439,7 @@ export class ProxyServer {
       // tui.json is broken (settingsIfFixed read it again just now): its endpoint overrides are
       // unknown, so no account's token goes upstream (store/settings.ts endpointOverrides).
       const unreadable = settingsUnreadable(this.options.settings);
-      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; the proxy reads it again on each request`, 'api_error', {}, 'tui.json unreadable');
+      if (unreadable !== undefined) throw new HttpError(503, `${new SettingsUnreadableError(unreadable).message}; the proxy reads it again on each request until it is a valid one (a removed file is no fix)`, 'api_error', {}, 'tui.json unreadable');
       this.inFlight.add(active);
       await this.forward(req, res, route as Route & {endpoint: ForwardEndpoint}, active);
     } catch (error) {

@@ -110,7 +110,11 @@ function merge<T>(defaults: T, value: unknown): T {
  */
 export async function loadSettings(paths: CcsPaths, {report = true}: {report?: boolean} = {}): Promise<LoadedSettings> {
   const text = await readTextIfExists(paths.settings);
-  if (text === undefined) return {settings: DEFAULT_SETTINGS};
+  return text === undefined ? {settings: DEFAULT_SETTINGS} : settingsFromText(paths, text, report);
+}
+
+/** tui.json's settings from its text (`text`, as read from paths.settings); loadSettings says the rest. */
+async function settingsFromText(paths: CcsPaths, text: string, report: boolean): Promise<LoadedSettings> {
   try {
     const data = parseJsonFile(paths.settings, text);
     if (!isObject(data)) throw new CorruptFileError(paths.settings, 'expected a JSON object at the top level');
@@ -127,8 +131,11 @@ export async function loadSettings(paths: CcsPaths, {report = true}: {report?: b
 /**
  * For a reader that started on a broken tui.json and waits for its fix (the proxy): each call reads
  * the file again when it changed since the last call (size, mtime, inode) and returns its settings
- * once it parses; undefined while it is still broken or unchanged. A removed file reads as the
- * defaults, as it does at start. Not reported again: the reader said the problem once.
+ * once it parses; undefined while it is still broken, missing or unchanged. A missing file is no
+ * fix (unlike at start, where it reads as the defaults): an editor that saves by renaming the old
+ * file away and writing the new one (vim) leaves a moment without it, and taking the defaults then
+ * would send tokens to the default hosts the file being saved overrides. Not reported again: the
+ * reader said the problem once.
  */
 export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | undefined> {
   let stamp: string | undefined;
@@ -136,11 +143,13 @@ export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | 
     const {stat} = await import('node:fs/promises');
     const next = await stat(paths.settings).then(
       (s) => `${s.size}:${s.mtimeMs}:${s.ino}`,
-      () => 'missing',
+      () => undefined,
     );
-    if (next === stamp) return undefined;
+    if (next === undefined || next === stamp) return undefined;
     stamp = next;
-    const {settings} = await loadSettings(paths, {report: false});
+    const text = await readTextIfExists(paths.settings);
+    if (text === undefined) return undefined; // removed since the stat: as above
+    const {settings} = await settingsFromText(paths, text, false);
     return settingsUnreadable(settings) === undefined ? settings : undefined;
   };
 }

@@ -35,7 +35,7 @@ async function listener(proves: boolean, status: Record<string, unknown> = {}) {
     seen.push({url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined});
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/_ccs-tui/hello') {
-      return void res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({proof: proves ? controlProof(NONCE, url.searchParams.get('challenge') ?? '') : 'f'.repeat(64)}));
+      return void res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({proof: proves ? controlProof(NONCE, url.searchParams.get('challenge') ?? '', req.socket.remotePort) : 'f'.repeat(64)}));
     }
     if (url.pathname === '/_ccs-tui/status') return void res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(status));
     res.writeHead(404).end();

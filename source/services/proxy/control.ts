@@ -2,6 +2,7 @@
 // read its status over its loopback API, rotate it, stop it by pid.
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync} from 'node:fs';
+import {connect, type Socket} from 'node:net';
 import path from 'node:path';
 import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
@@ -115,10 +116,21 @@ export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Pr
 }
 
 /**
+ * How long the recorded port has to prove itself, in ms: from connecting to the end of its hello
+ * answer. A bound on the whole, not on idling (undici's bodyTimeout): any program may hold the
+ * port, and a byte every few seconds would otherwise hold `proxy status` and the TUI's polls for ever.
+ */
+const HELLO_DEADLINE_MS = 3000;
+/** The most of a hello answer read, in bytes: `{"proof":"<64 hex digits>"}` is 75. */
+const HELLO_MAX_BYTES = 1024;
+
+/**
  * A request to the loopback API of the built-in proxy tui/proxy.json names on `port`. Its API key is
  * sent only after whatever listens there has proven it knows the record's nonce (pid-file.ts
- * controlProof), on one kept-alive connection: a stale record's port may be any other program's.
- * Throws when no such proxy is recorded, or the port does not prove it.
+ * controlProof), on the one connection it proved itself on: a stale record's port may be any other
+ * program's, and so may the port of a proxy that is stopping (it frees the port first). Throws when
+ * no such proxy is recorded, the port does not prove it within HELLO_DEADLINE_MS, or the proven
+ * connection closed before the key went.
  */
 async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'POST', route: string): Promise<{status: number; body: unknown}> {
   const entry = readRunningProxy(paths);
@@ -127,26 +139,62 @@ async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'PO
   const {config} = await loadCliproxyConfig(paths);
   const key = config.apiKeys[0];
   if (!key) throw new Error(`no api-keys in ${paths.config}`);
+  const notProven = (why: string) => new UserError(`port ${port} did not prove itself the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}): ${why}; its API key was not sent`);
   const {Client} = await import('undici');
-  // Both on one kept-alive connection: the key goes where the proof just came from.
-  const client = new Client(`http://127.0.0.1:${port}`, {pipelining: 1, headersTimeout: 3000, bodyTimeout: 3000});
+  // One connection, opened once: undici opens a new one when the last closed, and a new one may
+  // reach whatever took the port meanwhile. Its client-side port is part of the proof.
+  let proven: {socket: Socket; localPort: number} | undefined;
+  const client = new Client(`http://127.0.0.1:${port}`, {
+    pipelining: 1,
+    headersTimeout: 3000,
+    bodyTimeout: 3000,
+    connect: (_options, callback) => {
+      if (proven) return callback(notProven('it closed the connection it answered on'), null);
+      const socket = connect({host: '127.0.0.1', port});
+      const failed = (error: Error) => callback(error, null);
+      socket.once('error', failed).once('connect', () => {
+        socket.off('error', failed);
+        proven = {socket, localPort: socket.localPort!};
+        callback(null, socket);
+      });
+    },
+  });
+  const deadline = setTimeout(() => void client.destroy(notProven(`no answer within ${HELLO_DEADLINE_MS / 1000} s`)).catch(() => undefined), HELLO_DEADLINE_MS);
   try {
     const challenge = newNonce();
     const hello = await client.request({method: 'GET', path: `/_ccs-tui/hello?challenge=${challenge}`});
-    const proof = hello.statusCode === 200 ? ((await hello.body.json().catch(() => undefined)) as {proof?: unknown} | undefined)?.proof : void (await hello.body.dump());
-    if (!isControlProof(entry.nonce, challenge, proof)) throw new UserError(`port ${port} did not answer as the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}); its API key was not sent`);
+    const text = await readAtMost(hello.body, HELLO_MAX_BYTES);
+    clearTimeout(deadline);
+    if (text === undefined) throw notProven(`an answer of over ${HELLO_MAX_BYTES} bytes`);
+    const proof = hello.statusCode === 200 ? (parseJsonOrText(text) as {proof?: unknown} | undefined)?.proof : undefined;
+    if (!isControlProof(entry.nonce, challenge, proven!.localPort, proof)) throw notProven(hello.statusCode === 200 ? 'a wrong proof' : `status ${hello.statusCode}`);
     const response = await client.request({method, path: route, headers: {'x-api-key': key}});
-    const text = await response.body.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return {status: response.statusCode, body};
+    return {status: response.statusCode, body: parseJsonOrText(await response.body.text())};
   } finally {
+    clearTimeout(deadline);
     await client.close().catch(() => undefined);
   }
+}
+
+/** `text` parsed as JSON, else the text itself. */
+function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The whole of `body` as UTF-8 text, or undefined (the rest not read) once it passes `limit` bytes. */
+async function readAtMost(body: AsyncIterable<Buffer>, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) return undefined; // leaving the loop destroys the body, and its connection
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Live status of a running built-in proxy, or undefined when it does not answer. */

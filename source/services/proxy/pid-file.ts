@@ -185,13 +185,20 @@ export const runningProxyText = (entry: ProxyPidFile) => `pid ${entry.pid}, port
 /** 32 random bytes, hex: a proxy's record nonce (ProxyPidFile nonce), or a challenge for its controlProof. */
 export const newNonce = () => randomBytes(32).toString('hex');
 
-/** The proof a proxy gives that it knows its record's nonce: HMAC-SHA256(nonce, challenge), hex. */
-export const controlProof = (nonce: string, challenge: string) => createHmac('sha256', nonce).update(challenge).digest('hex');
+/**
+ * The proof a proxy gives that it knows its record's nonce: HMAC-SHA256(nonce, `${challenge}:${clientPort}`),
+ * hex. `clientPort` is the asking connection's port on the client's side (the client's
+ * `socket.localPort`, the proxy's `req.socket.remotePort`): a proof holds only on the connection it
+ * was asked on, so a program on the recorded port (taken while the proxy stopped) cannot pass the
+ * challenge to the proxy over a connection of its own and relay the answer. Two connections on
+ * 127.0.0.1 to the same port never share a client port.
+ */
+export const controlProof = (nonce: string, challenge: string, clientPort: number | undefined) => createHmac('sha256', nonce).update(`${challenge}:${clientPort}`).digest('hex');
 
-/** Whether `proof` (as a proxy answered it) is controlProof(nonce, challenge), compared in constant time. */
-export function isControlProof(nonce: string, challenge: string, proof: unknown): boolean {
+/** Whether `proof` (as a proxy answered it) is controlProof(nonce, challenge, clientPort), compared in constant time. */
+export function isControlProof(nonce: string, challenge: string, clientPort: number, proof: unknown): boolean {
   if (typeof proof !== 'string') return false;
-  const [given, expected] = [Buffer.from(proof), Buffer.from(controlProof(nonce, challenge))];
+  const [given, expected] = [Buffer.from(proof), Buffer.from(controlProof(nonce, challenge, clientPort))];
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
