@@ -326,6 +326,7 @@ export class ProxyServer {
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
       account: primary?.current?.label ?? this.options.account,
+      ...(this.options.account ? {pinnedAccount: this.options.account} : {}),
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
