@@ -51,3 +51,14 @@ test('quota screen on an empty CCS dir: no rotate, no refresh', async () => {
   const bar = hintBar(tui.frame());
   assert.doesNotMatch(bar, /r rotate|R refresh/, bar);
 });
+
+test('model rules with no rules and nothing unsaved: no edit, delete or save; an added rule brings them', async () => {
+  ccs = makeTempCcs();
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'models', params: {}}});
+  let frame = await tui.waitFor((f) => /a exclude/.test(hintBar(f)));
+  assert.doesNotMatch(hintBar(frame), /e edit|x delete|s save|Tab account/, hintBar(frame));
+  await tui.press('a');
+  await tui.type('claude-old-*');
+  await tui.press('enter');
+  frame = await tui.waitFor((f) => /s save/.test(hintBar(f)) && /e edit/.test(hintBar(f)) && /x delete/.test(hintBar(f)));
+});
