@@ -15,13 +15,15 @@ const hintBar = (frame: string) => frame.split('\n').at(-1) ?? '';
 test('accounts screen on an empty CCS dir: add is offered; rotate, run agent and refresh are not, in either pane', async () => {
   ccs = makeTempCcs();
   tui = await renderTui({paths: ccs.paths, width: 160, height: 30});
-  let frame = await tui.waitFor((f) => /a add/.test(hintBar(f)));
+  // Once the (empty) account list has loaded.
+  const settled = (f: string) => /a add/.test(hintBar(f)) && !/r rotate|e run agent|R refresh/.test(hintBar(f));
+  let frame = await tui.waitFor(settled);
   for (const pane of ['providers', 'accounts']) {
     const bar = hintBar(frame);
     assert.doesNotMatch(bar, /r rotate|e run agent|R refresh/, `${pane} pane: ${bar}`);
     assert.match(bar, /a add/);
     await tui.press('l');
-    frame = await tui.waitFor((f) => /a add/.test(hintBar(f)));
+    frame = await tui.waitFor(settled);
   }
 });
 
