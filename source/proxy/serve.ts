@@ -7,7 +7,7 @@ import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider} from '../providers/table.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, writeProxyPidFile, type ProxyPidFile} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
@@ -323,7 +323,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   return new Promise<number>(() => {
     let stopping = false;
     /** `reason`: what the stopped line says stopped it. */
-    const stop = async (code: number, reason: string) => {
+    const stop = async (code: number, reason: string, by?: StopRequest) => {
       if (stopping) return;
       stopping = true;
       clearInterval(parentCheck);
@@ -334,7 +334,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       // A quota-cache write under way ends before exit (its lock and temp file are not left behind).
       await hooks.settled();
       // One line in the terminal and the log (and the TUI's log tail) that it is over.
-      emit({type: 'stopped', pid: process.pid, reason});
+      emit({type: 'stopped', pid: process.pid, reason, ...(by ? {by} : {})});
       stoppedLine = true;
       requests.flush();
       if (log) await closeLog(log);
@@ -376,7 +376,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
       const now = Date.now();
       if (firstStopSignalAt === undefined) {
         firstStopSignalAt = now;
-        return void stop(0, SIGNAL_REASONS[signal]);
+        // `ccs-tui proxy stop` or another TUI said in the record who it is before signalling (control.ts stopRecordedProxy).
+        const record = readRunningProxy(paths);
+        const by = signal === 'SIGTERM' && record?.pid === process.pid ? record.stopRequest : undefined;
+        return void stop(0, by ? `SIGTERM from ${stopperText(by)}` : SIGNAL_REASONS[signal], by);
       }
       if (now - firstStopSignalAt < REPEATED_STOP_MS) return;
       io.stderr.write(`ccs-tui: ${signal} again: stopping at once; requests in flight are cut, and a token refresh still waiting for its answer is abandoned\n`);

@@ -335,6 +335,7 @@ export class ProxyServer {
       provider: this.options.provider,
       account: next?.label ?? this.pinnedLabel() ?? this.options.account,
       ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
+      ...(this.options.account ? {pinnedAccount: this.options.account} : {}),
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),

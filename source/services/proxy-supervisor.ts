@@ -16,7 +16,7 @@ import {loadSettings, type TuiSettings} from '../store/settings.js';
 import {systemClock, type Clock} from './clock.js';
 import {fetchProxyStatus, rotateRunningProxy, serveOnRunningProxy, startBackgroundProxy, stopRecordedProxy, tailFile} from './proxy/control.js';
 import {launchCommand, type LaunchCommand, type ServeTarget} from './proxy/launch.js';
-import {processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
+import {processStartToken, proxyLogPath, readProxyRecord, readRunningProxy, removeProxyPidFile, stopperText, writeProxyPidFile, type ProxyPidFile} from './proxy/pid-file.js';
 import {UserError} from '../core/types.js';
 import {actionKey} from '../core/keymap.js';
 
@@ -53,6 +53,12 @@ export interface ProxyState extends ProxyTraffic {
   nextRestartAt?: number;
   /** While `stopping`: the stop is the first half of a restart or a new start (a new proxy follows). */
   replacing?: boolean;
+  /**
+   * While `stopped`: this TUI's child was stopped on purpose from outside, and by whom
+   * ("stopped by ccs-tui proxy stop (pid 4242)", "stopped by another TUI (pid 4242)",
+   * "stopped from outside this TUI: SIGTERM …"). Not restarted: only a crash is.
+   */
+  stoppedBy?: string;
 }
 
 export interface SupervisorOptions {
@@ -81,6 +87,7 @@ const INITIAL_STATE: ProxyState = {
   cooling: [],
   logTail: [],
   restarts: 0,
+  stoppedBy: undefined,
 };
 
 export class ProxySupervisor {
@@ -281,7 +288,7 @@ export class ProxySupervisor {
     }
     // `x` came while it started: the stop is the last word, the new one goes too.
     if (generation !== this.generation) {
-      await stopRecordedProxy(entry);
+      await stopRecordedProxy(entry, undefined, {paths: this.options.paths, by: 'tui'});
       removeProxyPidFile(this.options.paths, entry.pid);
       return false;
     }
@@ -322,7 +329,16 @@ export class ProxySupervisor {
         for (const line of lines) if (line.trim()) this.log(line);
       });
     }
-    child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => this.onChildMessage(message));
+    // Its last report when it stopped (its `stopped` line): who stopped it, if it was not this TUI.
+    let stoppedEvent: Extract<ProxyEvent, {type: 'stopped'}> | undefined;
+    child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => {
+      if (message.type === 'stopped') {
+        stoppedEvent = message;
+        // The exit may have been seen first: the note then gets its stopper now.
+        if (this.child === undefined && this.state.phase === 'stopped' && this.state.stoppedBy !== undefined) this.update({stoppedBy: stoppedByText(message)});
+      }
+      this.onChildMessage(message);
+    });
     child.on('error', (error) => {
       this.log(`cannot start the proxy: ${error.message}`);
       this.showError(error.message);
@@ -331,7 +347,13 @@ export class ProxySupervisor {
       process.off('exit', this.onProcessExit);
       if (this.child !== child) return;
       this.child = undefined;
-      if (!builtin && child.pid) removeProxyPidFile(this.options.paths, child.pid);
+      if (!builtin && child.pid) {
+        // CLIProxyAPI knows nothing of stop requests: its record (written here) says who sent one.
+        const record = readProxyRecord(this.options.paths);
+        const by = record.state !== 'none' && record.entry.pid === child.pid ? record.entry.stopRequest : undefined;
+        if (by) stoppedEvent ??= {type: 'stopped', pid: child.pid, reason: `SIGTERM from ${stopperText(by)}`, by};
+        removeProxyPidFile(this.options.paths, child.pid);
+      }
       if (this.stopping) {
         // A restart's halt goes on to `starting` itself: never `stopped` in between.
         this.update(this.state.replacing ? {pid: undefined} : {phase: 'stopped', pid: undefined, replacing: undefined});
@@ -339,6 +361,13 @@ export class ProxySupervisor {
       }
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       this.log(`proxy ${how}`);
+      // Stopped on purpose from outside (`ccs-tui proxy stop`, another TUI, a service manager): the
+      // built-in proxy exits 0 only after a stop; a stop signal without a handler yet ends it by that
+      // signal. It stays stopped, saying by whom; only a crash is restarted.
+      if (code === 0 || (signal !== null && STOP_SIGNALS.has(signal))) {
+        this.update({phase: 'stopped', pid: undefined, lastError: undefined, lastErrorAt: undefined, stoppedBy: stoppedEvent ? stoppedByText(stoppedEvent) : `stopped from outside this TUI (${how})`});
+        return;
+      }
       // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.
       if (this.noRestart || code === 2) {
         this.update({phase: 'failed', pid: undefined});
@@ -406,7 +435,11 @@ export class ProxySupervisor {
   }
 
   private applyStatus(status: ProxyStatus): void {
+    // What it serves now, whoever switched it (`ccs-tui run`, another TUI's `e`): from the proxy itself.
+    const {target} = this.state;
+    const switched = status.provider !== target.provider || status.pinnedAccount !== target.account;
     this.update({
+      ...(switched ? {target: {provider: status.provider, account: status.pinnedAccount, ...(target.port === undefined ? {} : {port: target.port})}} : {}),
       port: status.port,
       pid: status.pid,
       account: status.account,
@@ -469,7 +502,7 @@ export class ProxySupervisor {
       await exited;
       clearTimeout(timer);
     } else if (this.state.managed === 'adopted' && this.adopted) {
-      await stopRecordedProxy(this.adopted);
+      await stopRecordedProxy(this.adopted, undefined, {paths: this.options.paths, by: 'tui'});
       removeProxyPidFile(this.options.paths, this.adopted.pid);
     }
     // Replacing: the new proxy is on its way, so the state never says `stopped` in between (an `x`
@@ -495,6 +528,12 @@ export class ProxySupervisor {
     this.child?.kill('SIGTERM');
   }
 }
+
+/** Signals that ask a process to stop (a person or a service manager), as opposed to a crash or SIGKILL. */
+const STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+
+/** The proxy screen's note on a child stopped from outside, from its `stopped` event. */
+const stoppedByText = (event: Extract<ProxyEvent, {type: 'stopped'}>) => (event.by ? `stopped by ${stopperText(event.by)}` : `stopped from outside this TUI: ${event.reason}`);
 
 /**
  * The last 50 lines of tui/logs/proxy.log that the proxy started at `startedAt` (ISO UTC, its pid

@@ -53,6 +53,12 @@ describe('proxy start / status / stop', async () => {
 
     const status = await runBin(['proxy', 'status', '--json'], ccs.env);
     const parsed = JSON.parse(status.stdout) as {running: boolean; pid: number; account: string; totalRequests: number};
+    // `proxy start --json` answers in the shape `proxy status --json` uses; the record's own fields
+    // (its nonce above all: a secret of the record) are never printed.
+    assert.deepEqual(Object.keys(JSON.parse(started.stdout) as object).sort(), Object.keys(parsed).sort());
+    for (const field of ['nonce', 'processStart', 'startedBy', 'stopRequest']) assert.ok(!started.stdout.includes(`"${field}"`), `start --json prints no ${field}`);
+    const record = JSON.parse(readFileSync(path.join(ccs.paths.state, 'proxy.json'), 'utf8')) as {nonce: string};
+    assert.ok(!(started.stdout + status.stdout).includes(record.nonce));
     assert.equal(parsed.running, true);
     assert.equal(parsed.pid, entry.pid);
     assert.equal(parsed.account, 'a@example.com');

@@ -10,24 +10,12 @@ import {builtinServeArgs} from '../../source/services/proxy/launch.js';
 import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {waitForState} from '../helpers/wait.js';
 import {binPath} from '../helpers/cli.js';
 import {answerByProtocol, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
-function waitFor(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs = 15_000): Promise<ProxyState> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out; state: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-5)})}`));
-    }, timeoutMs);
-    const unsubscribe = supervisor.subscribe((state) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      queueMicrotask(() => unsubscribe());
-      resolve(state);
-    });
-  });
-}
+const waitFor = (supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs?: number) => waitForState(supervisor, predicate, timeoutMs);
 
 /** A temp CCS dir whose claude accounts (`emails`) reach `upstream`, and a supervisor of the built binary (port 0: any free one). */
 async function supervisedCcs(upstream: FakeUpstream, emails: string[], backoff?: {initialMs: number; maxMs: number}) {

@@ -46,6 +46,11 @@ function slowSupervisor(initial: Record<string, unknown>) {
     });
   return {
     finish: () => finish?.(),
+    /** The supervisor's state changes now (as its child's status or exit would change it). */
+    set: (next: Record<string, unknown>) => {
+      state = {...state, ...next};
+      for (const l of listeners) l(state);
+    },
     supervisor: {
       get current() {
         return state;
@@ -193,6 +198,26 @@ test('a config.yaml that does not parse: the exports section says why it is empt
     const frame = await tui.waitFor('no exports:');
     assert.match(frame.replace(/\s*\n\s*│?\s*/g, ' '), /no exports: \S*config\.yaml:\d+:\d+: invalid YAML: .*fix it by hand/);
     assert.ok(!frame.includes('export ANTHROPIC'), frame);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('a proxy stopped from outside says who stopped it and that s starts it again; the Serving row follows a live switch', async () => {
+  const ccs = makeUiCcs();
+  const fake = slowSupervisor({target: {provider: 'claude'}, account: 'alice@example.com', port: 18997, pid: 4242, startedAt: Date.now()});
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 24, route: {screen: 'proxy', params: {}}, services: {proxy: fake.supervisor as never}});
+  try {
+    await tui.waitFor('claude / pool');
+    // `ccs-tui run` switched it: the supervisor's target follows the proxy's status.
+    fake.set({target: {provider: 'claude', account: 'bob@example.com'}, account: 'bob@example.com'});
+    await tui.waitFor(/Serving\s+claude \/ bob@example\.com/);
+    fake.set({phase: 'stopped', pid: undefined, stoppedBy: 'stopped by ccs-tui proxy stop (pid 17001)'});
+    await tui.waitFor('stopped by ccs-tui proxy stop (pid 17001) (s starts it again)');
+    // The hints offer the start first, no stop or rotate.
+    const frame = await tui.waitFor((f) => /^s start/.test(f.split('\n').at(-1)!));
+    assert.doesNotMatch(frame.split('\n').at(-1)!, /x stop|r rotate/);
   } finally {
     tui.unmount();
     ccs.cleanup();

@@ -4,6 +4,7 @@
 import {formatLocalTime} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
+import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** `--port N` of the commands that start a proxy (proxy serve/start, run). */
@@ -58,7 +59,8 @@ const start: CommandSpec = {
       {port: portValue(values.port), provider: values.provider, account: values.account},
       {env: ctx.env, useCliproxyBinary: settings.proxy.useCliproxyBinary, onStale: sayStale(ctx)},
     );
-    if (values.json) printJson(ctx, entry);
+    // The shape `proxy status --json` answers in: the record's own fields (its nonce, a secret) stay in it.
+    if (values.json) printJson(ctx, (await runningStatus(ctx, entry)).result);
     else {
       const [provider, account] = [entry.provider && sanitizeLine(entry.provider), entry.account && sanitizeLine(entry.account)];
       ctx.stdout.write(`proxy started: pid ${entry.pid}, http://127.0.0.1:${entry.port}${provider ? `, ${provider}` : ''}${account ? ` / ${account}` : ''}\nexports for Claude Code: ccs-tui env${provider ? ` ${provider}` : ''}\n`);
@@ -89,42 +91,10 @@ const status: CommandSpec = {
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
     const {readRunningProxy} = await import('../../services/proxy/pid-file.js');
-    const {fetchProxyStatus} = await import('../../services/proxy/control.js');
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
-    const {withAdvice} = await import('../../store/errors.js');
-    const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
+    const {coolingLines, noProxyText, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
-    const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
-    // A provider without an account is its pool: how many accounts it rotates over. The running
-    // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
-    const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running?.provider && !running.account);
-    let size: number | undefined = live?.poolSize;
-    if (pool && size === undefined) {
-      const {AccountStore} = await import('../../store/accounts.js');
-      const {accounts} = await new AccountStore(ctx.paths).load();
-      size = poolSize(accounts, running!.provider!);
-    }
-    const result = running
-      ? {
-          running: true,
-          pid: running.pid,
-          port: running.port,
-          startedAt: running.startedAt,
-          owner: running.owner,
-          kind: running.kind,
-          provider: running.provider ?? null,
-          account: live?.account ?? running.account ?? null,
-          pool,
-          poolSize: size ?? null,
-          requestsPerMinute: live?.requestsPerMinute ?? null,
-          totalRequests: live?.totalRequests ?? null,
-          refusedPerMinute: live?.refusedPerMinute ?? null,
-          refusedRequests: live?.refusedRequests ?? null,
-          lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
-          lastErrorAt: live?.lastError?.at ?? null,
-          cooling: live?.cooling ?? [],
-        }
-      : {running: false};
+    const {result, live, pool, size} = running ? await runningStatus(ctx, running) : {result: {running: false}, live: undefined, pool: false, size: undefined};
     // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing. It is an
     // answer, not a failure: `{running: false}` is the data, as README "Command line" says.
     if (values.json) {
@@ -140,7 +110,7 @@ const status: CommandSpec = {
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
-      `serving: ${servingText({provider: running.provider, account: result.account ?? undefined, pinned: !pool, poolSize: size})}`,
+      `serving: ${servingText({provider: running.provider, account: live?.account ?? running.account, pinned: !pool, poolSize: size})}`,
       ...(live ? [`requests: ${trafficText(live)}`] : []),
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
       ...coolingLines(live?.cooling, now),
@@ -187,6 +157,47 @@ const env: CommandSpec = {
     return 0;
   },
 };
+
+/**
+ * A running proxy as `proxy status --json` (and `proxy start --json`) answer it: its record's public
+ * fields, with what its loopback API says live (`live`; null fields when it does not answer, or for
+ * the CLIProxyAPI binary). `pool`: a provider without an account, `size` accounts it rotates over.
+ */
+async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
+  const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+  const {withAdvice} = await import('../../store/errors.js');
+  const {poolSize} = await import('../../services/proxy/wording.js');
+  const live = running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
+  // A provider without an account is its pool: how many accounts it rotates over. The running
+  // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
+  const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running.provider && !running.account);
+  let size: number | undefined = live?.poolSize;
+  if (pool && size === undefined) {
+    const {AccountStore} = await import('../../store/accounts.js');
+    const {accounts} = await new AccountStore(ctx.paths).load();
+    size = poolSize(accounts, running.provider!);
+  }
+  const result = {
+    running: true,
+    pid: running.pid,
+    port: running.port,
+    startedAt: running.startedAt,
+    owner: running.owner,
+    kind: running.kind,
+    provider: running.provider ?? null,
+    account: live?.account ?? running.account ?? null,
+    pool,
+    poolSize: size ?? null,
+    requestsPerMinute: live?.requestsPerMinute ?? null,
+    totalRequests: live?.totalRequests ?? null,
+    refusedPerMinute: live?.refusedPerMinute ?? null,
+    refusedRequests: live?.refusedRequests ?? null,
+    lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
+    lastErrorAt: live?.lastError?.at ?? null,
+    cooling: live?.cooling ?? [],
+  };
+  return {result, live, pool, size};
+}
 
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */
 const sayStale = (ctx: CliContext) => (line: string) => ctx.stderr.write(`ccs-tui: ${line}\n`);

@@ -10,7 +10,7 @@ import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
-import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile} from './pid-file.js';
+import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readProxyRecord, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile, type StopRequest} from './pid-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,7 +86,7 @@ export async function startBackgroundProxy(
 export async function stopRunningProxy(paths: CcsPaths, graceMs = 5000, onStale?: (line: string) => void): Promise<ProxyPidFile | undefined> {
   const running = readRunningProxy(paths, onStale);
   if (!running) return undefined;
-  await stopRecordedProxy(running, graceMs);
+  await stopRecordedProxy(running, graceMs, {paths, by: 'cli'});
   removeProxyPidFile(paths, running.pid);
   return running;
 }
@@ -95,9 +95,12 @@ export async function stopRunningProxy(paths: CcsPaths, graceMs = 5000, onStale?
  * SIGTERM to the proxy a record names, then SIGKILL after `graceMs` if it still runs. Each signal
  * goes only while the pid is still that proxy's (pid-file.ts isRecordedProxyRunning, asked before
  * each, not at every look: off Linux it runs `ps`): once it exits, its pid may be another process's.
+ * `stopper`: the record first says who asks (pid-file.ts StopRequest), so that the TUI whose child
+ * it is keeps it stopped and says who stopped it, rather than restart it as after a crash.
  */
-export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Promise<void> {
+export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000, stopper?: {paths: CcsPaths; by: StopRequest['by']}): Promise<void> {
   if (!isRecordedProxyRunning(entry)) return;
+  if (stopper) await markStopRequest(stopper.paths, entry, {by: stopper.by, pid: process.pid});
   try {
     process.kill(entry.pid, 'SIGTERM');
   } catch {
@@ -113,6 +116,13 @@ export async function stopRecordedProxy(entry: ProxyPidFile, graceMs = 5000): Pr
   } catch {
     // already gone
   }
+}
+
+/** Writes `request` into tui/proxy.json while it still names the proxy of `entry` (same pid and process start). */
+async function markStopRequest(paths: CcsPaths, entry: ProxyPidFile, request: StopRequest): Promise<void> {
+  const record = readProxyRecord(paths);
+  if (record.state !== 'running' || record.entry.pid !== entry.pid || record.entry.processStart !== entry.processStart) return;
+  await writeProxyPidFile(paths, {...record.entry, stopRequest: request}).catch(() => undefined);
 }
 
 /**

@@ -7,6 +7,7 @@ import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {ErrorAdvice, ErrorSurface} from '../../core/types.js';
 import {withAdvice} from '../../store/errors.js';
+import type {StopRequest} from './pid-file.js';
 
 /**
  * process.send for the proxy child, whose parent may die at any moment: a message sent after the
@@ -54,8 +55,11 @@ export type ProxyEvent =
    */
   | {type: 'problem'; severity: ProblemSeverity; message: string}
   | {type: 'fatal'; code: string; message: string}
-  /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
-  | {type: 'stopped'; pid: number; reason: string};
+  /**
+   * The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter
+   * gone). `by`: the stop request its SIGTERM came with (pid-file.ts StopRequest), when one did.
+   */
+  | {type: 'stopped'; pid: number; reason: string; by?: StopRequest};
 
 /**
  * Request events as the child sends them over IPC: gathered over a tenth of a second, `count` of
@@ -93,6 +97,11 @@ export interface ProxyStatus {
    */
   pinned?: boolean;
   poolSize?: number;
+  /**
+   * The account `provider` serves alone, as it was named (`--account`, or `ccs-tui run` switching it
+   * live); absent when the provider's pool serves. With `provider`: what the proxy serves now.
+   */
+  pinnedAccount?: string;
   /** Requests that got an upstream's answer (or a local one in its place), each with a log line. */
   requestsPerMinute: number;
   totalRequests: number;

@@ -34,7 +34,22 @@ export interface ProxyPidFile {
    * may read this 0600 file: the proxy proves it (controlProof) before anyone sends it the API key.
    */
   nonce?: string;
+  /**
+   * Who asked this proxy to stop, written by the stopper just before its SIGTERM (control.ts
+   * stopRecordedProxy), so that the proxy's stopped line, and the TUI that started it, can say so
+   * (and that TUI does not take the stop for a crash to restart from).
+   */
+  stopRequest?: StopRequest;
 }
+
+/** `cli`: `ccs-tui proxy stop`; `tui`: a TUI's `x` on a proxy it did not start. `pid`: the stopper's. */
+export interface StopRequest {
+  by: 'cli' | 'tui';
+  pid: number;
+}
+
+/** "ccs-tui proxy stop (pid 4242)", "another TUI (pid 4242)": a stop request's sender as messages name it. */
+export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? 'ccs-tui proxy stop' : 'another TUI'} (pid ${request.pid})`;
 
 export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
 export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');

@@ -36,7 +36,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
   const provider = params.provider ?? '';
   const actions = useAccountActions(provider, account);
-  useScreenHints(accountHints(account));
+  useScreenHints(accountHints(account, [], snapshot?.accounts.filter((a) => a.provider === provider).length));
   const watched = useMemo(() => (account ? [account] : undefined), [account]);
   const quota = useQuota(watched, {tickMs: 30_000});
   quota.drawing(watched ?? []);

@@ -7,7 +7,7 @@ import {Text} from '../components/Text.js';
 import {useEffect, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
-import {actionKey} from '../../core/keymap.js';
+import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -140,7 +140,11 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   // Keys typed while the rules load (right after opening the screen) act once they are there.
   useKeysWait(context === undefined && error === undefined);
   // The way out first: unsaved edits are saved with s; a broken file is read again with p.
-  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save']} : undefined);
+  // Keys that would do nothing now are left out: edit, delete and move without a rule, save without
+  // an edit, the next account's rules on a provider without accounts.
+  const noRules = ruleRows(editor.rules[editor.scope]).length === 0;
+  const idle: KeyAction[] = [...(noRules ? (['rules.edit', 'rules.delete', 'rules.moveUp', 'rules.moveDown', 'rules.fork'] as const) : []), ...(dirty ? [] : (['rules.save'] as const)), ...(accounts.length === 0 ? (['rules.account'] as const) : [])];
+  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save'], hide: idle} : {hide: idle});
   /** An editing key before the rules are loaded (past the wait above) says so, never silently nothing. */
   const whenReady = (go: () => void) => () => {
     if (ready) return go();

@@ -43,7 +43,8 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
     case 'failed':
       return {marker: '✗', text: `stopped after an error (${actionKey('proxy.start', 'proxy')} starts it again)`, tone: 'error'};
     case 'stopped':
-      return {marker: '○', text: 'stopped', tone: 'muted'};
+      // Stopped from outside (`ccs-tui proxy stop`, another TUI): who did, and the way back.
+      return state.stoppedBy ? {marker: '○', text: `${sanitizeLine(state.stoppedBy)} (${actionKey('proxy.start', 'proxy')} starts it again)`, tone: 'warn'} : {marker: '○', text: 'stopped', tone: 'muted'};
   }
 }
 

@@ -24,6 +24,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
+import {useScreenHints} from '../hints.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
@@ -65,6 +66,10 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const visible = rows.slice(window.start, window.end);
   const actions = useAccountActions(selected?.account.provider ?? provider, selected?.account);
 
+  // Refresh needs a selected account; rotate a provider with another account to move to.
+  const rotating = selected?.account.provider ?? provider;
+  const choices = rotating ? (snapshot?.accounts.filter((a) => a.provider === rotating).length ?? 0) : 0;
+  useScreenHints({hide: [...(selected ? [] : ['quota.refresh' as const]), ...(choices < 2 ? ['account.rotate' as const] : [])]});
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
     'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),

@@ -58,8 +58,9 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
  * resume for a paused one, remove for one whose token file is missing or corrupt. With no account
  * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
  */
-export function accountHints(account: Account | undefined, none: readonly KeyAction[] = []): ScreenHints {
-  if (!account) return {hide: ONE_ACCOUNT_ACTIONS, first: none};
+export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number): ScreenHints {
+  const pool = providerAccounts === undefined ? [] : poolHides(providerAccounts);
+  if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none};
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
@@ -67,9 +68,19 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {
     labels: account.paused ? {'account.pause': 'resume'} : {},
-    hide: relogin ? [] : ['account.relogin'],
+    hide: [...(relogin ? [] : ['account.relogin' as const]), ...pool],
     first,
   };
+}
+
+/**
+ * Keys about a provider's accounts as a whole, left out of the hints where they would do nothing:
+ * without accounts (or no provider selected: `count` 0) nothing can be rotated, run, served,
+ * tested or refreshed; with one account there is no other to rotate the default to.
+ */
+export function poolHides(count: number): KeyAction[] {
+  if (count === 0) return ['account.rotate', 'account.launch', 'provider.serve', 'account.test', 'account.native', 'quota.refresh'];
+  return count === 1 ? ['account.rotate'] : [];
 }
 
 /** ` · native CLI: <account>` for a provider whose agent's own credential file holds one of its accounts. */
