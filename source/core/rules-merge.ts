@@ -94,8 +94,9 @@ interface RuleVersions<T> {
  * editor's version is compared with the loaded one as a whole, never row by row in the order they
  * were edited, so a chain of renames (b→c, then a→b) is the edits it ends at (a removed, b changed,
  * c added) and not a replay that mistakes its own earlier step for a change made elsewhere.
- * Per rule: unchanged here → theirs; unchanged elsewhere → mine; the same both places → that;
- * otherwise a conflict (theirs, or mine with `keepMine`). Order: theirs, each rule in place; a rule
+ * Per rule: unchanged here → theirs; unchanged elsewhere → mine; the same both places → that
+ * (a rule renamed here is changed, not removed: its removal elsewhere is a conflict unless the rule
+ * it became is there too); otherwise a conflict (theirs, or mine with `keepMine`). Order: theirs, each rule in place; a rule
  * new to theirs goes where the loaded row it was renamed from is (`origin`), else at the end.
  */
 function mergeList<T>(
@@ -119,18 +120,26 @@ function mergeList<T>(
   for (const row of mine) versions(row).mine.push(row);
   for (const row of theirs) versions(row).theirs.push(row);
 
-  // The rows a loaded rule was renamed to here: said in a conflict about it.
+  // The rows a loaded rule was renamed to here (an exclusion's pattern edited, an alias renamed):
+  // that is a change of the loaded rule, which conflicts with its removal or change elsewhere.
   const renamed = new Map<string, T[]>();
   for (const [j, row] of mine.entries()) {
     const old = base[origin[j] ?? -1];
     if (old !== undefined && kind.key(old) !== kind.key(row)) renamed.set(kind.key(old), [...(renamed.get(kind.key(old)) ?? []), row]);
   }
   const chosen = new Map<string, T[]>();
+  const agreed = (row: T) => {
+    const v = rules.get(kind.key(row))!;
+    return sameRows(v.mine, v.theirs);
+  };
   for (const [key, v] of rules) {
-    if (sameRows(v.mine, v.base) || sameRows(v.mine, v.theirs)) chosen.set(key, v.theirs);
+    const renamedTo = renamed.get(key) ?? [];
+    if (sameRows(v.mine, v.base)) chosen.set(key, v.theirs);
     else if (sameRows(v.theirs, v.base)) chosen.set(key, v.mine);
+    // The same edit made elsewhere: for a rename, the rows it became are there as here too.
+    else if (sameRows(v.mine, v.theirs) && renamedTo.every(agreed)) chosen.set(key, v.theirs);
     else {
-      conflicts.push(conflictSentence(v, renamed.get(key) ?? [], kind));
+      conflicts.push(conflictSentence(v, renamedTo, kind));
       chosen.set(key, keepMine ? v.mine : v.theirs);
     }
   }
@@ -167,7 +176,7 @@ function conflictSentence<T>(v: RuleVersions<T>, renamedTo: readonly T[], kind: 
   const show = (rows: readonly T[]) => rows.map(kind.show).join(', ');
   const name = kind.name(v.base[0] ?? v.mine[0] ?? v.theirs[0]!);
   if (v.base.length === 0) return `${name}: added here as ${show(v.mine)}, elsewhere as ${show(v.theirs)}`;
-  const here = v.mine.length > 0 ? `changed here to ${show(v.mine)}` : renamedTo.length > 0 ? `renamed here to ${show(renamedTo)}` : 'removed here';
+  const here = v.mine.length > 0 || renamedTo.length > 0 ? `changed here to ${show([...v.mine, ...renamedTo])}` : 'removed here';
   const there = v.theirs.length === 0 ? 'removed elsewhere' : `changed elsewhere to ${show(v.theirs)}`;
   return `${name}: ${here}, ${there}`;
 }

@@ -125,13 +125,24 @@ describe('a session of several edits merged as one change set onto a change made
     assert.deepEqual(merged.rules, theirs);
   });
 
-  it('a rule renamed here and changed elsewhere: one conflict that says the rename; keep mine writes the rename', () => {
+  it('a rule renamed here and changed elsewhere: one conflict that says what it became; keep mine writes the rename', () => {
     const mine = {...base, aliases: [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b')]};
     const theirs = {...base, aliases: [alias('gpt-6', 'a'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]};
     const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs);
-    assert.deepEqual(merged.conflicts, ['alias "a": renamed here to x ← gpt-5, changed elsewhere to a ← gpt-6']);
+    assert.deepEqual(merged.conflicts, ['alias "a": changed here to x ← gpt-5, changed elsewhere to a ← gpt-6']);
     assert.deepEqual(merged.rules.aliases[0], alias('gpt-6', 'a')); // theirs for the conflicting rule (and nothing is written)
     assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs, true).rules.aliases, [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]);
+  });
+
+  it('a rule renamed here and removed elsewhere: a conflict (the edit would bring it back); renamed the same way elsewhere: none', () => {
+    const mine = {...base, aliases: [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b')]};
+    const removed = {...base, aliases: [alias('gpt-5-mini', 'b')]};
+    assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), removed).conflicts, ['alias "a": changed here to x ← gpt-5, removed elsewhere']);
+    assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), removed, true).rules.aliases, [alias('gpt-5-mini', 'b'), alias('gpt-5', 'x')]);
+    const renamedThere = {...base, aliases: [alias('gpt-5-mini', 'b'), alias('gpt-5', 'x')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), renamedThere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, renamedThere.aliases);
   });
 
   it('a renamed rule lands where the rule it was is, and an alias named "__proto__" is just a name', () => {
