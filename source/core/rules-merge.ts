@@ -35,12 +35,14 @@ export function loadedOrigins(rules: ModelRules): RuleOrigins {
   return {excluded: rules.excluded.map((_, i) => i), aliases: rules.aliases.map((_, i) => i)};
 }
 
-// Rows compared as data: the same fields with the same values, whatever order a parser gave them in.
+// Rows compared as data: the same fields with the same values, whatever order a parser gave them in
+// (a field set to undefined is no field, as in JSON).
 const canonical = (value: unknown): unknown =>
   value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])])
+    ? Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, canonical(v)])
     : Array.isArray(value)
       ? value.map(canonical)
       : value;
@@ -96,8 +98,9 @@ interface RuleVersions<T> {
  * c added) and not a replay that mistakes its own earlier step for a change made elsewhere.
  * Per rule: unchanged here → theirs; unchanged elsewhere → mine; the same both places → that
  * (a rule renamed here is changed, not removed: its removal elsewhere is a conflict unless the rule
- * it became is there too); otherwise a conflict (theirs, or mine with `keepMine`). Order: theirs, each rule in place; a rule
- * new to theirs goes where the loaded row it was renamed from is (`origin`), else at the end.
+ * it became is there too); otherwise a conflict (theirs, or mine with `keepMine`). Order: theirs,
+ * each rule in place; a rule new to theirs goes after the loaded rule it was renamed from (`origin`)
+ * when theirs has that, else at the end.
  */
 function mergeList<T>(
   base: readonly T[],

@@ -118,8 +118,8 @@ describe('a session of several edits merged as one change set onto a change made
 
   it('the same edits made in both places: no conflict, each once', () => {
     const mine: ModelRules = {excluded: ['b*', 'c*'], aliases: [alias('gpt-5', 'b'), alias('gpt-5-mini', 'c')]};
-    // Elsewhere the same renames (fields in another order, as a parser may give them), plus an unrelated rule.
-    const theirs: ModelRules = {excluded: ['z*', 'c*', 'b*'], aliases: [{alias: 'c', name: 'gpt-5-mini'}, {alias: 'b', name: 'gpt-5'}, alias('o3', 'z')]};
+    // Elsewhere the same renames (fields in another order, as a parser may give them; an unset fork), plus an unrelated rule.
+    const theirs: ModelRules = {excluded: ['z*', 'c*', 'b*'], aliases: [{alias: 'c', name: 'gpt-5-mini', fork: undefined}, {alias: 'b', name: 'gpt-5'}, alias('o3', 'z')]};
     const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs);
     assert.deepEqual(merged.conflicts, []);
     assert.deepEqual(merged.rules, theirs);
