@@ -35,20 +35,31 @@ export function loadedOrigins(rules: ModelRules): RuleOrigins {
   return {excluded: rules.excluded.map((_, i) => i), aliases: rules.aliases.map((_, i) => i)};
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Rows compared as data: the same fields with the same values, whatever order a parser gave them in
+// (a field set to undefined is no field, as in JSON).
+const canonical = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, canonical(v)])
+    : Array.isArray(value)
+      ? value.map(canonical)
+      : value;
+const sameRows = <T>(a: readonly T[], b: readonly T[]) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 /**
  * Applies `edits` onto `theirs` (the rules as they are now). A list nobody else changed is written
- * as edited (its order too); otherwise each edit is replayed onto theirs. With `keepMine`, a
+ * as edited (its order too); otherwise the list is merged rule by rule (mergeList). With `keepMine`, a
  * conflicting edit wins (the rule is written as edited here); without it the result still holds
- * theirs for it, and the caller must not write it.
+ * theirs for each conflicting rule (the other edits applied), and the caller must not write it.
  */
 export function mergeRuleEdits(edits: RuleEdits, theirs: ModelRules, keepMine = false): RulesMerge {
   const conflicts: string[] = [];
-  const excluded = sameJson(theirs.excluded, edits.base.excluded)
+  const excluded = sameRows(theirs.excluded, edits.base.excluded)
     ? [...edits.mine.excluded]
     : mergeList(edits.base.excluded, edits.mine.excluded, edits.origin.excluded, theirs.excluded, EXCLUSION, keepMine, conflicts);
-  const aliases = sameJson(theirs.aliases, edits.base.aliases)
+  const aliases = sameRows(theirs.aliases, edits.base.aliases)
     ? [...edits.mine.aliases]
     : mergeList(edits.base.aliases, edits.mine.aliases, edits.origin.aliases, theirs.aliases, ALIAS, keepMine, conflicts);
   return {rules: {excluded, aliases}, conflicts};
@@ -73,6 +84,24 @@ const ALIAS: RowKind<ModelAlias> = {
   show: (a) => `${a.alias} ← ${a.name}${a.fork ? ' [fork]' : ''}`,
 };
 
+/** The rows of one rule (one key) in each version; more than one only where a list repeats a rule. */
+interface RuleVersions<T> {
+  base: T[];
+  mine: T[];
+  theirs: T[];
+}
+
+/**
+ * The three-way merge of one list, rule by rule (a rule is a key: `kind.key`). For each rule the
+ * editor's version is compared with the loaded one as a whole, never row by row in the order they
+ * were edited, so a chain of renames (b→c, then a→b) is the edits it ends at (a removed, b changed,
+ * c added) and not a replay that mistakes its own earlier step for a change made elsewhere.
+ * Per rule: unchanged here → theirs; unchanged elsewhere → mine; the same both places → that
+ * (a rule renamed here is changed, not removed: its removal elsewhere is a conflict unless the rule
+ * it became is there too); otherwise a conflict (theirs, or mine with `keepMine`). Order: theirs,
+ * each rule in place; a rule new to theirs goes after the loaded rule it was renamed from (`origin`)
+ * when theirs has that, else at the end.
+ */
 function mergeList<T>(
   base: readonly T[],
   mine: readonly T[],
@@ -82,57 +111,77 @@ function mergeList<T>(
   keepMine: boolean,
   conflicts: string[],
 ): T[] {
-  const result = [...theirs];
-  const at = (row: T) => result.findIndex((r) => kind.key(r) === kind.key(row));
-  const put = (row: T, index: number) => (index >= 0 ? (result[index] = row) : result.push(row));
-  const conflict = (text: string, resolve: () => void) => {
-    conflicts.push(text);
-    if (keepMine) resolve();
+  // A Map (not an object): keys are names from files, and may be "__proto__".
+  const rules = new Map<string, RuleVersions<T>>();
+  const versions = (row: T) => {
+    const key = kind.key(row);
+    let found = rules.get(key);
+    if (!found) rules.set(key, (found = {base: [], mine: [], theirs: []}));
+    return found;
   };
-  // Removed here: gone from theirs unless it was changed there meanwhile.
-  const kept = new Set(origin.filter((i) => i >= 0));
-  for (const [i, old] of base.entries()) {
-    if (kept.has(i)) continue;
-    const index = at(old);
-    if (index < 0) continue;
-    if (sameJson(result[index], old)) result.splice(index, 1);
-    else conflict(`${kind.name(old)}: removed here, changed elsewhere to ${kind.show(result[index]!)}`, () => result.splice(at(old), 1));
-  }
+  for (const row of base) versions(row).base.push(row);
+  for (const row of mine) versions(row).mine.push(row);
+  for (const row of theirs) versions(row).theirs.push(row);
+
+  // The rows a loaded rule was renamed to here (an exclusion's pattern edited, an alias renamed):
+  // that is a change of the loaded rule, which conflicts with its removal or change elsewhere.
+  const renamed = new Map<string, T[]>();
   for (const [j, row] of mine.entries()) {
-    const from = origin[j] ?? -1;
-    const old = from >= 0 ? base[from] : undefined;
-    if (old !== undefined && sameJson(old, row)) continue; // unchanged here: theirs stands
-    const index = at(row);
-    // Already as edited here (the same edit made elsewhere, or a save that was retried): nothing to do.
-    if (index >= 0 && sameJson(result[index], row)) {
-      if (old !== undefined && kind.key(old) !== kind.key(row)) removeUnchanged(result, old, kind);
-      continue;
-    }
-    if (old === undefined) {
-      if (index < 0) result.push(row);
-      else conflict(`${kind.name(row)}: added here as ${kind.show(row)}, elsewhere as ${kind.show(result[index]!)}`, () => put(row, at(row)));
-      continue;
-    }
-    // Changed here from `old`: replace theirs if theirs still is `old`.
-    const oldIndex = at(old);
-    if (oldIndex >= 0 && sameJson(result[oldIndex], old) && (index < 0 || index === oldIndex)) {
-      result[oldIndex] = row;
-      continue;
-    }
-    const there = oldIndex >= 0 ? `changed elsewhere to ${kind.show(result[oldIndex]!)}` : index >= 0 ? `elsewhere ${kind.show(result[index]!)} was added` : 'removed elsewhere';
-    conflict(`${kind.name(old)}: changed here to ${kind.show(row)}, ${there}`, () => {
-      const replaced = at(old);
-      if (replaced >= 0 && kind.key(old) !== kind.key(row)) result.splice(replaced, 1);
-      put(row, at(row));
-    });
+    const old = base[origin[j] ?? -1];
+    if (old !== undefined && kind.key(old) !== kind.key(row)) renamed.set(kind.key(old), [...(renamed.get(kind.key(old)) ?? []), row]);
   }
+  const chosen = new Map<string, T[]>();
+  const agreed = (row: T) => {
+    const v = rules.get(kind.key(row))!;
+    return sameRows(v.mine, v.theirs);
+  };
+  for (const [key, v] of rules) {
+    const renamedTo = renamed.get(key) ?? [];
+    if (sameRows(v.mine, v.base)) chosen.set(key, v.theirs);
+    else if (sameRows(v.theirs, v.base)) chosen.set(key, v.mine);
+    // The same edit made elsewhere: for a rename, the rows it became are there as here too.
+    else if (sameRows(v.mine, v.theirs) && renamedTo.every(agreed)) chosen.set(key, v.theirs);
+    else {
+      conflicts.push(conflictSentence(v, renamedTo, kind));
+      chosen.set(key, keepMine ? v.mine : v.theirs);
+    }
+  }
+
+  // Rules theirs lacks, placed after the rule their loaded row was (a rename keeps its place).
+  const inTheirs = new Set(theirs.map(kind.key));
+  const after = new Map<string, string[]>();
+  const atEnd: string[] = [];
+  const placed = new Set<string>();
+  for (const [j, row] of mine.entries()) {
+    const key = kind.key(row);
+    if (inTheirs.has(key) || placed.has(key)) continue;
+    placed.add(key);
+    const from = origin[j] ?? -1;
+    const anchor = from >= 0 && base[from] !== undefined ? kind.key(base[from]) : undefined;
+    if (anchor !== undefined && inTheirs.has(anchor)) after.set(anchor, [...(after.get(anchor) ?? []), key]);
+    else atEnd.push(key);
+  }
+  const result: T[] = [];
+  const emitted = new Set<string>();
+  const emit = (key: string) => {
+    if (emitted.has(key)) return;
+    emitted.add(key);
+    result.push(...(chosen.get(key) ?? []));
+    for (const next of after.get(key) ?? []) emit(next);
+  };
+  for (const row of theirs) emit(kind.key(row));
+  for (const key of atEnd) emit(key);
   return result;
 }
 
-/** Drops `old` from `rows` when it is still there as it was. */
-function removeUnchanged<T>(rows: T[], old: T, kind: RowKind<T>): void {
-  const index = rows.findIndex((r) => kind.key(r) === kind.key(old));
-  if (index >= 0 && sameJson(rows[index], old)) rows.splice(index, 1);
+/** One sentence for a rule edited here and changed elsewhere, differently; `renamedTo`: rows its loaded row became here. */
+function conflictSentence<T>(v: RuleVersions<T>, renamedTo: readonly T[], kind: RowKind<T>): string {
+  const show = (rows: readonly T[]) => rows.map(kind.show).join(', ');
+  const name = kind.name(v.base[0] ?? v.mine[0] ?? v.theirs[0]!);
+  if (v.base.length === 0) return `${name}: added here as ${show(v.mine)}, elsewhere as ${show(v.theirs)}`;
+  const here = v.mine.length > 0 || renamedTo.length > 0 ? `changed here to ${show([...v.mine, ...renamedTo])}` : 'removed here';
+  const there = v.theirs.length === 0 ? 'removed elsewhere' : `changed elsewhere to ${show(v.theirs)}`;
+  return `${name}: ${here}, ${there}`;
 }
 
 /**

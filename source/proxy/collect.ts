@@ -1,7 +1,8 @@
 // A streamed answer collected for a client that asked for none, on a pass-through to an upstream
 // that answers only streams (ProviderAdapter.upstreamStreamsOnly: the codex backend). The client
 // gets the one JSON document its protocol answers a non-stream request with; nothing is sent before
-// the stream has ended, so the answer is masked whole (deliver.ts sendMaskedJson).
+// the stream has ended (or said it is over: StreamCollector.answered), so the answer is masked whole
+// (deliver.ts sendMaskedJson).
 //
 // OpenAI Responses: the stream's terminal event carries the whole Response object (`response.completed`,
 // `response.incomplete`, `response.failed`), which is what OpenAI's non-stream Responses API answers
@@ -26,6 +27,12 @@ export interface CollectedAnswer {
 export interface StreamCollector {
   /** Upstream SSE text, split anywhere. */
   push(chunk: string): void;
+  /**
+   * The upstream said its answer is over (a terminal event): nothing it sends after can change the
+   * client's answer, so the caller answers now and drops the upstream request, rather than wait for
+   * an end an upstream that holds the stream open may never send.
+   */
+  readonly answered: boolean;
   /** The stream ended, or broke off (`broke`: why); the answer for the client. */
   end(broke?: string): CollectedAnswer;
 }
@@ -51,6 +58,10 @@ export class ResponsesCollector implements StreamCollector {
 
   push(chunk: string): void {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
+  }
+
+  get answered(): boolean {
+    return this.terminal !== undefined || this.failure !== undefined;
   }
 
   end(broke?: string): CollectedAnswer {

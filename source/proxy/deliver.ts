@@ -10,7 +10,7 @@ import type {StreamCollector} from './collect.js';
 import {HttpError} from './errors.js';
 import type {Translation} from './prepare.js';
 import {JsonRunMasker} from './json-run-mask.js';
-import {TranslateError} from './translate/types.js';
+import {TranslateError, type AnswerWatch} from './translate/types.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
 
@@ -351,7 +351,7 @@ export async function deliverTranslated(
     return 200;
   }
   // Masked before the translator reads it: it may quote a cut excerpt of a body it cannot read.
-  const text = redactor.redact(readText ?? (await readAll(upstream)));
+  const text = redactor.redact(readText ?? (await readAll(upstream, translation.countTokens ? undefined : translator.answerWatch?.())));
   let body: Record<string, unknown>;
   try {
     body = translation.countTokens ? (translator.countTokensResponse?.(text) ?? (JSON.parse(text) as Record<string, unknown>)) : translator.response(text, context);
@@ -370,7 +370,7 @@ export async function deliverTranslated(
 /**
  * A streamed answer collected into the JSON a client that asked for no stream gets (collect.ts), on
  * a pass-through to an upstream that answers only streams. Nothing is written until the stream has
- * ended, so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
+ * ended or its terminal event came (the upstream request is then dropped), so the answer is masked whole; a stream that breaks off (or outgrows MAX_BODY_BYTES) is
  * answered with a 502 naming why (`onBroken` logs it). `readText`: the body was already read.
  */
 export async function deliverCollected(collector: StreamCollector, upstream: IncomingMessage, res: ServerResponse, signal: ClientGone, onBroken: (message: string) => void, redactor: Redactor, readText?: string): Promise<number> {
@@ -388,6 +388,8 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
           break;
         }
         collector.push(chunk as string);
+        // Answered: leaving the loop destroys the upstream response (its socket is not reused).
+        if (collector.answered) break;
       }
     } catch (error) {
       if (signal.aborted) return 0;
@@ -446,13 +448,25 @@ async function write(res: ServerResponse, text: string | Buffer): Promise<void> 
   });
 }
 
-async function readAll(body: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
+/**
+ * The upstream's body as text (at most MAX_BODY_BYTES), up to its end, or up to the event after which
+ * `watch` says the answer is over (the upstream request is then dropped: a stream held open after
+ * its terminal event no longer holds the client). Decoded as it comes and joined as one string: no
+ * list of chunks plus a concatenated copy of them on top of the text.
+ */
+async function readAll(body: IncomingMessage, watch?: AnswerWatch): Promise<string> {
+  let text = '';
   let size = 0;
+  body.setEncoding('utf8');
   for await (const chunk of body) {
-    size += (chunk as Buffer).length;
+    size += Buffer.byteLength(chunk as string);
     if (size > MAX_BODY_BYTES) throw new HttpError(502, `upstream answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`, 'api_error');
-    chunks.push(chunk as Buffer);
+    text += chunk as string;
+    if (watch) {
+      watch.push(chunk as string);
+      // Leaving the loop destroys the upstream response (its socket is not reused).
+      if (watch.answered) break;
+    }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return text;
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
+import {describe, it, test} from 'node:test';
 import type {ModelRules} from '../../source/core/model-rules.js';
 import {initialRulesEditor, rulesEditorReducer, scopeEdits, type RulesEditorAction, type RulesEditorState} from '../../source/core/rules-editor.js';
-import {mergedOrThrow, mergeRuleEdits, RulesConflict} from '../../source/core/rules-merge.js';
+import {loadedOrigins, mergedOrThrow, mergeRuleEdits, RulesConflict, type RuleOrigins} from '../../source/core/rules-merge.js';
 
 const run = (state: RulesEditorState, ...actions: RulesEditorAction[]) => actions.reduce(rulesEditorReducer, state);
 const type = (text: string): RulesEditorAction[] => [...text].map((ch) => ({type: 'text', input: ch, key: ch}));
@@ -69,4 +69,94 @@ test('a re-read with nothing unsaved shows the rules as they are now; with unsav
   const dirty = run(initialRulesEditor(BASE), {type: 'delete'}, {type: 'rebase', global: {excluded: ['new*'], aliases: []}});
   assert.deepEqual(dirty.rules.global.excluded, ['b*']);
   assert.deepEqual(dirty.saved.global, BASE);
+});
+
+// Sequences of edits merged onto an unrelated change elsewhere: each is the set of edits it ends at.
+describe('a session of several edits merged as one change set onto a change made elsewhere', () => {
+  const alias = (name: string, alias: string) => ({name, alias});
+  const base: ModelRules = {excluded: ['a*', 'b*'], aliases: [alias('gpt-5', 'a'), alias('gpt-5-mini', 'b')]};
+  const elsewhere: ModelRules = {excluded: [...base.excluded, 'z*'], aliases: [...base.aliases, alias('o3', 'z')]};
+  const edits = (mine: ModelRules, origin: RuleOrigins) => ({base, mine, origin});
+
+  it('two aliases swapped: no conflict, both swapped, the rule added elsewhere kept', () => {
+    const merged = mergeRuleEdits(edits({...base, aliases: [alias('gpt-5', 'b'), alias('gpt-5-mini', 'a')]}, loadedOrigins(base)), elsewhere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, [alias('gpt-5-mini', 'a'), alias('gpt-5', 'b'), alias('o3', 'z')]);
+  });
+
+  it('renamed then deleted: the loaded rule is gone, nothing added', () => {
+    // Row `a` renamed to `x`, then deleted: only `b` is left, from loaded row 1.
+    const merged = mergeRuleEdits(edits({...base, aliases: [alias('gpt-5-mini', 'b')]}, {excluded: [0, 1], aliases: [1]}), elsewhere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, [alias('gpt-5-mini', 'b'), alias('o3', 'z')]);
+  });
+
+  it('deleted then added again as it was: no change and no conflict, even where it changed elsewhere', () => {
+    const mine = {...base, aliases: [alias('gpt-5-mini', 'b'), alias('gpt-5', 'a')]};
+    const origin = {excluded: [0, 1], aliases: [1, -1]};
+    assert.deepEqual(mergeRuleEdits(edits(mine, origin), elsewhere).rules.aliases, elsewhere.aliases);
+    const changedThere = {...elsewhere, aliases: [alias('gpt-6', 'a'), alias('gpt-5-mini', 'b')]};
+    const merged = mergeRuleEdits(edits(mine, origin), changedThere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, changedThere.aliases);
+  });
+
+  it('deleted then added again for another model: a change of that rule', () => {
+    const mine = {...base, aliases: [alias('gpt-5-mini', 'b'), alias('gpt-4o', 'a')]};
+    const merged = mergeRuleEdits(edits(mine, {excluded: [0, 1], aliases: [1, -1]}), elsewhere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, [alias('gpt-4o', 'a'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]);
+  });
+
+  it('exclusions renamed in a chain and aliases edited in the same session, both lists changed elsewhere', () => {
+    // b* → c*, then a* → b*; alias b → c; alias a pointed at gpt-5.1.
+    const mine: ModelRules = {excluded: ['b*', 'c*'], aliases: [alias('gpt-5.1', 'a'), alias('gpt-5-mini', 'c')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), elsewhere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules, {excluded: ['b*', 'c*', 'z*'], aliases: [alias('gpt-5.1', 'a'), alias('gpt-5-mini', 'c'), alias('o3', 'z')]});
+  });
+
+  it('the same edits made in both places: no conflict, each once', () => {
+    const mine: ModelRules = {excluded: ['b*', 'c*'], aliases: [alias('gpt-5', 'b'), alias('gpt-5-mini', 'c')]};
+    // Elsewhere the same renames (fields in another order, as a parser may give them; an unset fork), plus an unrelated rule.
+    const theirs: ModelRules = {excluded: ['z*', 'c*', 'b*'], aliases: [{alias: 'c', name: 'gpt-5-mini', fork: undefined}, {alias: 'b', name: 'gpt-5'}, alias('o3', 'z')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules, theirs);
+  });
+
+  it('a rule renamed here and changed elsewhere: one conflict that says what it became; keep mine writes the rename', () => {
+    const mine = {...base, aliases: [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b')]};
+    const theirs = {...base, aliases: [alias('gpt-6', 'a'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs);
+    assert.deepEqual(merged.conflicts, ['alias "a": changed here to x ← gpt-5, changed elsewhere to a ← gpt-6']);
+    assert.deepEqual(merged.rules.aliases[0], alias('gpt-6', 'a')); // theirs for the conflicting rule (and nothing is written)
+    assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs, true).rules.aliases, [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]);
+  });
+
+  it('a rule renamed here and removed elsewhere: a conflict (the edit would bring it back); renamed the same way elsewhere: none', () => {
+    const mine = {...base, aliases: [alias('gpt-5', 'x'), alias('gpt-5-mini', 'b')]};
+    const removed = {...base, aliases: [alias('gpt-5-mini', 'b')]};
+    assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), removed).conflicts, ['alias "a": changed here to x ← gpt-5, removed elsewhere']);
+    assert.deepEqual(mergeRuleEdits(edits(mine, loadedOrigins(base)), removed, true).rules.aliases, [alias('gpt-5-mini', 'b'), alias('gpt-5', 'x')]);
+    const renamedThere = {...base, aliases: [alias('gpt-5-mini', 'b'), alias('gpt-5', 'x')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), renamedThere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, renamedThere.aliases);
+  });
+
+  it('a renamed rule lands where the rule it was is, and an alias named "__proto__" is just a name', () => {
+    const mine = {...base, aliases: [alias('gpt-5', '__proto__'), alias('gpt-5-mini', 'b')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), elsewhere);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, [alias('gpt-5', '__proto__'), alias('gpt-5-mini', 'b'), alias('o3', 'z')]);
+  });
+
+  it('a duplicated alias elsewhere keeps its rows in order (the first one wins) when this session did not touch it', () => {
+    const theirs = {...base, aliases: [alias('gpt-5', 'a'), alias('gpt-5-mini', 'b'), alias('o1', 'b')]};
+    const mine = {...base, aliases: [alias('gpt-5.1', 'a'), alias('gpt-5-mini', 'b')]};
+    const merged = mergeRuleEdits(edits(mine, loadedOrigins(base)), theirs);
+    assert.deepEqual(merged.conflicts, []);
+    assert.deepEqual(merged.rules.aliases, [alias('gpt-5.1', 'a'), alias('gpt-5-mini', 'b'), alias('o1', 'b')]);
+  });
 });

@@ -11,6 +11,8 @@ export interface TurnReader {
   push(chunk: string): TurnEvent[];
   /** The upstream closed: the last events, always ending in `stop` or `error`. */
   end(): TurnEvent[];
+  /** The upstream said its answer is over (its terminal event): nothing it sends after changes the turn. */
+  readonly answered: boolean;
 }
 
 /** TurnEvents → client stream bytes, one per request (stateful). */

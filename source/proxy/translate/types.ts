@@ -59,6 +59,16 @@ export interface TranslatedError {
   body: Record<string, unknown>;
 }
 
+/**
+ * Follows an upstream's stream as it arrives to tell when the upstream has said its answer is over
+ * (a TurnReader: readers/sse-reader.ts `answered`): a non-stream client is answered then, without
+ * waiting for an end an upstream that holds the stream open may never send.
+ */
+export interface AnswerWatch {
+  push(chunk: string): unknown;
+  readonly answered: boolean;
+}
+
 export interface PairTranslator {
   readonly client: ApiProtocol;
   readonly upstream: ApiProtocol;
@@ -71,6 +81,8 @@ export interface PairTranslator {
    * when the upstream had to stream) → the client's JSON body.
    */
   response(upstreamBody: string, context: TranslateContext): Record<string, unknown>;
+  /** A fresh watch over the upstream's stream, for reading a non-stream client's answer (none: read to the end). */
+  answerWatch?(): AnswerWatch;
   /** An upstream error answered before the first byte → the client protocol's status and error body. */
   error(status: number, upstreamBody: string): TranslatedError;
   /**

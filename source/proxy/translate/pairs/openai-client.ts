@@ -49,6 +49,7 @@ export function chatClientPair(upstream: ApiProtocol, request: RequestTranslator
     },
     stream: (context) => pipeStream(new Reader(), new OpenAIChatWriter(writerOptions(context)), Reader.readBody, context.redactor),
     response: (text, context) => OpenAIChatWriter.body(Reader.readBody(text), writerOptions(context)),
+    answerWatch: () => new Reader(),
     error: openaiClientError,
   };
 }
@@ -62,6 +63,7 @@ export function responsesClientPair(upstream: ApiProtocol, request: RequestTrans
     request,
     stream: (context) => pipeStream(new Reader(), new OpenAIResponsesWriter(writerOptions(context)), Reader.readBody, context.redactor),
     response: (text, context) => OpenAIResponsesWriter.body(Reader.readBody(text), writerOptions(context)),
+    answerWatch: () => new Reader(),
     error: openaiClientError,
   };
 }

@@ -41,6 +41,11 @@ export function geminiUsage(metadata: unknown): Usage | undefined {
 export class GeminiReader extends SseTurnReader {
   private calls = 0;
 
+  /** Gemini's last chunk is the one whose candidate has a `finishReason` (its usage rides on it): no end marker follows. */
+  override get answered(): boolean {
+    return super.answered || this.out.stopKnown;
+  }
+
   protected onJson(chunk: JsonObject): void {
     const error = asRecord(chunk.error);
     if (error) {

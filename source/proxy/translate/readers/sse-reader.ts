@@ -14,6 +14,15 @@ export abstract class SseTurnReader implements TurnReader {
   /** `data: [DONE]` came: the upstream said the answer is over, and nothing after it counts. */
   private sawDoneMarker = false;
 
+  /**
+   * The turn ended (a stop or an error, e.g. Responses `response.completed`, Anthropic
+   * `message_stop`) or OpenAI's `data: [DONE]` came: what follows is ignored anyway. A Chat finish
+   * reason alone is not the end (usage follows it, then [DONE]); Gemini overrides this.
+   */
+  get answered(): boolean {
+    return this.out.finished || this.sawDoneMarker;
+  }
+
   push(chunk: string): TurnEvent[] {
     for (const event of this.sse.push(chunk)) this.onData(event.data);
     return this.out.take();

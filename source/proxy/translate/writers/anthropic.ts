@@ -295,6 +295,7 @@ export function anthropicClientPair(spec: AnthropicClientPairSpec): PairTranslat
     request: spec.request,
     stream: (context) => pipeStream(spec.reader(), new AnthropicStreamWriter(options(context), context.redactor), spec.readBody, context.redactor),
     response: (upstreamBody, context) => anthropicMessage(spec.readBody(upstreamBody), options(context)),
+    answerWatch: spec.reader,
     error: anthropicError,
   };
   if (spec.countTokens) pair.countTokens = spec.countTokens;
