@@ -500,6 +500,8 @@ export class AccountStore implements AccountService {
       });
     }
 
+    // A provider the table does not know, known only from registry entries, is listed (and given its default) like the others.
+    for (const providerId of byProvider.keys()) if (!rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
     const providers: ProviderAccounts[] = [];
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
@@ -507,9 +509,6 @@ export class AccountStore implements AccountService {
       const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
       if (effective) effective.default = true;
       providers.push({provider: row, accounts});
-    }
-    for (const providerId of byProvider.keys()) {
-      if (!rows.has(providerId)) providers.push({provider: syntheticProvider(providerId), accounts: byProvider.get(providerId)!});
     }
     for (const account of providers.flatMap((p) => p.accounts)) {
       // One line, but a token's wrapped base64 in a name joined first (joinWrappedBase64): the
