@@ -9,7 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
+import {isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
@@ -598,7 +598,7 @@ export class ProxyServer {
     // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
     if (pool && this.poolSources.get(row.id) === usable) return pool;
     this.poolSources.set(row.id, usable);
-    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
+    const members = usable.map((a) => ({id: a.id, label: this.accounts.labelOf(a)}));
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
       const current = pinned ?? usable.find((a) => a.default)?.id;
@@ -681,7 +681,7 @@ export class ProxyServer {
     await this.poolFor(row);
     const account = await this.listingAccount(row);
     const {resolution, fromStatic} = this.servedList(row, account, account ? this.accounts.token(account) : undefined);
-    return {provider: row.id, models: resolution.models, staticModels: fromStatic, account: account ? accountLabel(account) : undefined};
+    return {provider: row.id, models: resolution.models, staticModels: fromStatic, account: account ? this.accounts.labelOf(account) : undefined};
   }
 
   /**
@@ -1092,17 +1092,17 @@ export class ProxyServer {
       const token = await this.options.refresh(row.id, account.id, force);
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
+      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
       const advice = errorAdvice(error);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message, ...(advice ? {advice} : {})});
-      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`, advice);
+      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: false, message, ...(advice ? {advice} : {})});
+      this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
-        .catch((failure: unknown) => this.recordError(`${row.id}/${accountLabel(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
+        .catch((failure: unknown) => this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
       return undefined;
     }
   }

@@ -606,11 +606,11 @@ export class AccountStore implements AccountService {
     return this.mutate(async (ctx) => {
       let account = ctx.find(provider, ref);
       if (account.health === 'unreadable' || account.health === 'missing-token') {
-        throw new UserError(`${accountLabel(account)} cannot be the default: ${healthWords(account)}`);
+        throw new UserError(`${accountLabel(account, ctx.snapshot.accounts)} cannot be the default: ${healthWords(account)}`);
       }
       const problem = defaultProblem(account);
       if (problem && !(options.resume && account.paused)) {
-        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account)})`);
+        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account, ctx.snapshot.accounts)})`);
       }
       if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);
