@@ -166,7 +166,9 @@ export async function beginAuthCodeLogin(
     try {
       const response = await session.exchange(http, code, signal);
       const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, signal});
-      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account)}.`});
+      // Named among every account, as `accounts` lists it (a nickname may read as another's email).
+      const {accounts} = await deps.store.load().catch(() => ({accounts: [account]}));
+      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account, accounts)}.`});
       return account;
     } catch (error) {
       // The browser tab says what the terminal says: the cause, masked (the code too).
