@@ -83,10 +83,18 @@ function flagProblem(spec: Pick<CommandSpec, 'name'>, options: CommandOptions, e
     const flag = /'([^']*)'/.exec(error.message)?.[1] ?? '';
     return `${command} takes no option ${sanitizeLine(flag)} (${takes})`;
   }
-  // Node's other complaints (a value missing, a value given to a switch): its words, lower case,
-  // without its advice about `--` (positionals never start with a dash here).
-  const said = error.message.replace(/\. To specify a positional argument.*$/s, '');
-  return `${command}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
+  // A value missing or given to a switch (ERR_PARSE_ARGS_INVALID_OPTION_VALUE): said in these words,
+  // never Node's (its wording changes between versions and advises `--` and `-XYZ`).
+  const flag = /--[A-Za-z0-9][\w-]*/.exec(error.message)?.[0];
+  const option = flag === undefined ? undefined : Object.hasOwn(options, flag.slice(2)) ? options[flag.slice(2)] : undefined;
+  if (flag !== undefined && option?.type === 'string') {
+    return /ambiguous/i.test(error.message)
+      ? `${command}: ${flag} needs a value, not the option after it (a value that starts with "-" is written ${flag}=VALUE)`
+      : `${command}: ${flag} needs a value (${flag} VALUE)`;
+  }
+  if (flag !== undefined && option?.type === 'boolean') return `${command}: ${flag} takes no value (it is a switch: ${flag} alone)`;
+  const said = sanitizeLine(error.message.split('\n')[0]!.replace(/\. To specify.*$/s, ''));
+  return `${command}: ${said.charAt(0).toLowerCase()}${said.slice(1)} (${takes})`;
 }
 
 /**

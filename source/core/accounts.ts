@@ -108,19 +108,40 @@ const baseLabel = (account: Labelled) => account.nickname || account.email || ac
 /**
  * What a person calls this account: nickname, else email, else id (stripped of escapes: ids come
  * from files). `siblings` are the accounts it is listed or confirmed among (any providers; only the
- * same provider's count): when another of them has the same label (two logins of one email, CCS's
- * `email#suffix` ids), the label is the account's id, which tells them apart and is what `use`,
- * `pause`, … accept; when even the id is that label, the token file is added.
+ * same provider's count): when that name also names another of them (its label, email, id or token
+ * file: two logins of one email, CCS's `email#suffix` ids, a nickname that is another account's
+ * email), the label is the account's id, which tells them apart and is what `use`, `pause`, …
+ * accept; when even the id is that name, the token file is added.
  */
 export function accountLabel(account: Labelled, siblings: readonly Labelled[] = []): string {
-  const base = baseLabel(account);
-  const lower = base.toLowerCase();
-  const clash = siblings.some(
-    (other) => other.id !== account.id && other.provider === account.provider && baseLabel(other).toLowerCase() === lower,
-  );
-  if (!clash) return sanitizeLine(base);
-  if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
-  return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
+  return accountLabeller(siblings)(account);
+}
+
+/**
+ * accountLabel for many accounts among the same `siblings`, in time linear in their number (a
+ * proxy's pool or a table of 1,000 accounts labels each row). Returns the labelling function.
+ */
+export function accountLabeller(siblings: readonly Labelled[]): (account: Labelled) => string {
+  // provider + lower-case name → the ids of the accounts that name names (two are enough to tell).
+  const namers = new Map<string, string[]>();
+  const note = (provider: string | undefined, name: string | undefined, id: string) => {
+    if (!name) return;
+    const key = `${provider ?? ''}\u0000${name.toLowerCase()}`;
+    const ids = namers.get(key);
+    if (!ids) namers.set(key, [id]);
+    else if (ids.length < 2 && !ids.includes(id)) ids.push(id);
+  };
+  for (const other of siblings) {
+    for (const name of [baseLabel(other), other.email, other.id, other.tokenFile, other.tokenFile?.replace(/\.json$/i, '')]) note(other.provider, name, other.id);
+  }
+  return (account) => {
+    const base = baseLabel(account);
+    const lower = base.toLowerCase();
+    const clash = (namers.get(`${account.provider ?? ''}\u0000${lower}`) ?? []).some((id) => id !== account.id);
+    if (!clash) return sanitizeLine(base);
+    if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
+    return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
+  };
 }
 
 /**

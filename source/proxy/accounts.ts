@@ -4,7 +4,7 @@
 // reading every token file would stall requests) and each account's token, cached until its file
 // changes (refreshes by the TUI, CCS or this proxy land on disk first).
 import {readdirSync, statSync} from 'node:fs';
-import {isUsable} from '../core/accounts.js';
+import {accountLabeller, isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore, StoreProblem} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
@@ -143,6 +143,19 @@ export class AccountSource {
     await this.loadAccounts(signature);
     return true;
   }
+
+  /**
+   * What a person calls `account` among every account last read (core/accounts.ts accountLabel with
+   * siblings): a nickname that is another account's email is never its label, in the status, the log
+   * or a rotation's message.
+   */
+  labelOf(account: Account): string {
+    const all = this.snapshot ?? [];
+    if (this.labeller?.of !== all) this.labeller = {of: all, label: accountLabeller(all)};
+    return this.labeller.label(account);
+  }
+
+  private labeller: {of: Account[]; label: (account: Account) => string} | undefined;
 
   /** The provider's usable accounts: the same array (do not change it) until the account list is re-read. */
   async usable(provider: string): Promise<Account[]> {

@@ -361,7 +361,7 @@ export class ProxyServer {
   private pinnedLabel(): string | undefined {
     const id = this.pinnedAccountId;
     const account = id === undefined ? undefined : this.accounts.usableNow(this.options.provider ?? '')?.find((a) => a.id === id);
-    return account && accountLabel(account);
+    return account && this.accounts.labelOf(account);
   }
 
   /**
@@ -640,7 +640,7 @@ export class ProxyServer {
     // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
     if (pool && this.poolSources.get(row.id) === usable) return pool;
     this.poolSources.set(row.id, usable);
-    const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
+    const members = usable.map((a) => ({id: a.id, label: this.accounts.labelOf(a)}));
     const defaultId = usable.find((a) => a.default)?.id;
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
@@ -735,7 +735,7 @@ export class ProxyServer {
     await this.poolFor(row);
     const account = await this.listingAccount(row);
     const {resolution, fromStatic} = this.servedList(row, account, account ? this.accounts.token(account) : undefined);
-    return {provider: row.id, models: resolution.models, staticModels: fromStatic, account: account ? accountLabel(account) : undefined};
+    return {provider: row.id, models: resolution.models, staticModels: fromStatic, account: account ? this.accounts.labelOf(account) : undefined};
   }
 
   /**
@@ -1172,17 +1172,17 @@ export class ProxyServer {
       const token = await this.options.refresh(row.id, account.id, force);
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: true});
+      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
       const advice = errorAdvice(error);
-      this.emit({type: 'refresh', provider: row.id, account: accountLabel(account), ok: false, message, ...(advice ? {advice} : {})});
-      this.recordError(`${row.id}/${accountLabel(account)}: refresh failed: ${message}`, advice);
+      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: false, message, ...(advice ? {advice} : {})});
+      this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh failed: ${message}`, advice);
       // Refused by the provider: the account shows refresh-failed, as after the TUI's `t` (close waits for the write).
       this.persisting = this.persisting
         .then(async () => void (await markRefreshRefused(this.options.store, row.id, account, error)))
-        .catch((failure: unknown) => this.recordError(`${row.id}/${accountLabel(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
+        .catch((failure: unknown) => this.recordError(`${row.id}/${this.accounts.labelOf(account)}: refresh-failed not recorded: ${sanitizeLine((failure as Error).message)}`));
       return undefined;
     }
   }

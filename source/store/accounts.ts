@@ -13,7 +13,7 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -133,10 +133,20 @@ export interface LoginResult {
    * so it is applied only when the login turns out to be that account, never to another identity.
    */
   relogin?: string;
+  /**
+   * An API key (`token` an API-key token, apiKeyAccountId): when the key is no account's yet and
+   * `nickname` names an API-key account of the provider (its nickname, or the email older versions
+   * stored it as), that account's key is replaced instead of a second account being added.
+   */
+  replacesKeyOfNickname?: boolean;
 }
 
-/** The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now replaced (a remote server does not say). */
-export type StoredLogin = Account & {loggedInAgain?: boolean};
+/**
+ * The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now
+ * replaced (a remote server does not say); `keyReplaced`: an API-key account named by the login's
+ * nickname got the login's new key (LoginResult replacesKeyOfNickname).
+ */
+export type StoredLogin = Account & {loggedInAgain?: boolean; keyReplaced?: boolean};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -503,6 +513,8 @@ export class AccountStore implements AccountService {
       });
     }
 
+    // A provider the table does not know, known only from registry entries, is listed (and given its default) like the others.
+    for (const providerId of byProvider.keys()) if (!rows.has(providerId)) rows.set(providerId, syntheticProvider(providerId));
     const providers: ProviderAccounts[] = [];
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
@@ -510,9 +522,6 @@ export class AccountStore implements AccountService {
       const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
       if (effective) effective.default = true;
       providers.push({provider: row, accounts});
-    }
-    for (const providerId of byProvider.keys()) {
-      if (!rows.has(providerId)) providers.push({provider: syntheticProvider(providerId), accounts: byProvider.get(providerId)!});
     }
     for (const account of providers.flatMap((p) => p.accounts)) {
       // One line, but a token's wrapped base64 in a name joined first (joinWrappedBase64): the
@@ -610,11 +619,11 @@ export class AccountStore implements AccountService {
     return this.mutate(async (ctx) => {
       let account = ctx.find(provider, ref);
       if (account.health === 'unreadable' || account.health === 'missing-token') {
-        throw new UserError(`${accountLabel(account)} cannot be the default: ${healthWords(account)}`);
+        throw new UserError(`${accountLabel(account, ctx.snapshot.accounts)} cannot be the default: ${healthWords(account)}`);
       }
       const problem = defaultProblem(account);
       if (problem && !(options.resume && account.paused)) {
-        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account)})`);
+        throw new UserError(`${problem}: resume it first (ccs-tui resume ${provider} ${accountLabel(account, ctx.snapshot.accounts)})`);
       }
       if (account.paused) account = await this.movePaused(ctx, account, false);
       ctx.register(account);
@@ -744,11 +753,17 @@ export class AccountStore implements AccountService {
           {command: `ccs-tui remove ${login.provider} <token file>`, action: 'account.remove', scope: 'home'},
         );
       }
+      const keyOwner = existing === undefined && login.replacesKeyOfNickname ? keyAccountNamed(ctx, login.provider, login.nickname) : undefined;
+      const target = existing ?? keyOwner;
+      const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
-      if (existing) {
-        const current = ctx.files.tokens.get(existing.tokenFile)?.token ?? {type: login.token.type};
-        await writeTokenFile(this.tokenPath(existing), {...current, ...login.token});
-        account = existing;
+      if (target) {
+        const current = ctx.files.tokens.get(target.tokenFile)?.token ?? {type: login.token.type};
+        const next: TokenFile = {...current, ...login.token};
+        // An API-key account has no email: older versions stored its nickname there.
+        if (keyed && login.token.email === undefined) delete next.email;
+        await writeTokenFile(this.tokenPath(target), next);
+        account = target;
       } else {
         const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
         const fileName = uniqueFileName(preferred, (name) => ctx.files.tokens.has(name));
@@ -771,6 +786,11 @@ export class AccountStore implements AccountService {
       }
       ctx.register(account);
       const entry = ctx.entry(account);
+      if (keyed && login.token.email === undefined && entry.email !== undefined) {
+        // An older version's key account: its "email" was the nickname it was given (kept as one).
+        if (entry.nickname === undefined) entry.nickname = entry.email;
+        delete entry.email;
+      }
       // A nickname that would name another account too (its id, email or file) is not applied: the
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
@@ -778,6 +798,7 @@ export class AccountStore implements AccountService {
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
+      if (keyed && login.token.email === undefined) account = {...account, email: undefined};
       const providerEntry = ctx.providerEntry(login.provider, account.id);
       if (!providerEntry.default || !Object.hasOwn(providerEntry.accounts, providerEntry.default)) {
         // No default in the registry: the one shown (the first unpaused account) is kept by writing it
@@ -794,7 +815,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: existing !== undefined};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: target !== undefined, ...(keyOwner ? {keyReplaced: true} : {})};
     });
   }
 
@@ -962,8 +983,42 @@ class MutationContext {
   }
 }
 
-/** What makes two logins the same account: email plus organisation / account id where the provider has one. */
+/**
+ * The id of an API-key account's token: its `account_id`, `key-<hex>` (the key's sha256 digest, cut:
+ * services/oauth/login.ts addApiKeyAccount), when the token holds an `api_key`; else undefined.
+ */
+export function apiKeyAccountId(token: TokenFile): string | undefined {
+  const id = stringField(token.account_id);
+  return stringField(token.api_key) && id && /^key-[0-9a-f]+$/.test(id) ? id : undefined;
+}
+
+/**
+ * The API-key account of `provider` that `nickname` names (its nickname, or its email: older
+ * versions stored an API-key account's nickname as its email), if exactly one does.
+ */
+function keyAccountNamed(ctx: MutationContext, provider: string, nickname: string | undefined): Account | undefined {
+  const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && namesKeyAccount(a, ctx.files.tokens.get(a.tokenFile)?.token, nickname));
+  return named.length === 1 ? named[0] : undefined;
+}
+
+/**
+ * Whether `nickname` names `account` (by nickname, email or id: an older version's key account has
+ * its nickname as email, and so as id) and `token`, its token, is an API key's.
+ */
+export function namesKeyAccount(account: Account, token: TokenFile | undefined, nickname: string | undefined): boolean {
+  if (!nickname?.trim() || token === undefined || apiKeyAccountId(token) === undefined) return false;
+  const as = matchedAs(account, nickname.trim());
+  return as === 'nickname' || as === 'email' || as === 'id';
+}
+
+/**
+ * What makes two logins the same account: email plus organisation / account id where the provider
+ * has one; for an API key, its digest alone (apiKeyAccountId: an older version's email there was a
+ * nickname, so the same key matches whatever it was called).
+ */
 export function identityOf(token: TokenFile): string {
+  const key = apiKeyAccountId(token);
+  if (key !== undefined) return key.toLowerCase();
   const parts = [token.email, ...ACCOUNT_ID_FIELDS.map((field) => token[field])]
     .map(stringField)
     .filter(Boolean);

@@ -51,3 +51,18 @@ test('an account label shows the #suffix id only when another account of the pro
   const b = account('x@y.z#2', {email: 'x@y.z', nickname: undefined});
   assert.equal(accountLabel(a, [a, b]), 'x@y.z (claude-x@y.z-1.json)');
 });
+
+test('a nickname that is another account\'s email or id labels its account by id, and that other account too (every label names one account)', () => {
+  const alice = account('alice@example.com', {email: 'alice@example.com', nickname: undefined, tokenFile: 'claude-alice@example.com.json'});
+  const bob = account('bob@example.com', {email: 'bob@example.com', nickname: 'alice@example.com', tokenFile: 'claude-bob@example.com.json'});
+  const all = [alice, bob];
+  assert.equal(accountLabel(bob, all), 'bob@example.com');
+  assert.equal(accountLabel(alice, all), 'alice@example.com (claude-alice@example.com.json)');
+  // The other account has a nickname of its own: its email still names it, so bob's nickname is no label.
+  const al = {...alice, nickname: 'Al'};
+  assert.equal(accountLabel(bob, [al, bob]), 'bob@example.com');
+  assert.equal(accountLabel(al, [al, bob]), 'Al');
+  // A nickname that is another account's token file name is no label either.
+  const carol = account('carol@example.com', {email: 'carol@example.com', nickname: 'claude-alice@example.com', tokenFile: 'claude-carol@example.com.json'});
+  assert.equal(accountLabel(carol, [alice, carol]), 'carol@example.com');
+});

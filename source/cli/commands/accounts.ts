@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -78,10 +78,11 @@ const accounts: CommandSpec = {
     // The Cloud project column only when some account works in one (Google logins record it).
     const withProject = snapshot.accounts.some((a) => a.projectId);
     const now = Date.now();
+    const label = accountLabeller(snapshot.accounts);
     const rows = snapshot.accounts.map((a) => [
       a.provider,
       a.default ? '*' : ' ',
-      accountLabel(a, snapshot.accounts),
+      label(a),
       a.email ?? '',
       ...(withProject ? [a.projectId ?? ''] : []),
       a.paused ? 'paused' : coolingNow(a, now) ? `cooling ${formatCooldown(a.coolingUntil!, now)}` : HEALTH_TEXT[a.health],
@@ -137,8 +138,7 @@ async function serviceForEdit(ctx: CliContext, force: boolean): Promise<AccountS
  * (two logins of one email show their `#suffix` ids).
  */
 export async function labeller(store: Pick<AccountService, 'load'>): Promise<(account: Account) => string> {
-  const {accounts} = await store.load();
-  return (account) => accountLabel(account, accounts);
+  return accountLabeller((await store.load()).accounts);
 }
 
 /**
@@ -198,7 +198,8 @@ export const accountCommands: CommandSpec[] = [
     const same = await already(store, p, a, (account) => account.nickname === nickname);
     if (same) return `${p}: ${same} is already called "${nickname}"`;
     const account = await store.rename(p, a, nickname!);
-    return `${p}: ${account.email || account.id} is now "${account.nickname}"`;
+    // Named by its id (what `use`, `pause`, … accept): the new nickname may read as another account's email.
+    return `${p}: ${sanitizeLine(account.id)} is now "${account.nickname}"`;
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => account.paused);

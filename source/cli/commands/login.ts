@@ -222,10 +222,11 @@ const login: CommandSpec = {
       }
       const {accounts} = await deps.store.load();
       if (values.json) {
-        printJson(ctx, loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account));
+        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.keyReplaced ? {keyReplaced: true} : {})});
         return 0;
       }
-      ctx.stdout.write(`${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${row.id} account ${accountLabel(account, accounts)}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
+      const named = `${row.id} account ${accountLabel(account, accounts)}`;
+      ctx.stdout.write(`${account.keyReplaced ? `Key of ${named} replaced` : `${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${named}`}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

@@ -2,7 +2,6 @@
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
 import {describeWarning, modelCountText, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
-import {accountLabel} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {findProvider} from '../../providers/table.js';
@@ -61,7 +60,7 @@ const models: CommandSpec = {
     // The proxy serves the live list when it has one (a complete one drops static ids it no longer
     // names, README "Models"): this static list may not be what /v1/models answers.
     if (resolution.source === 'static' && !values.live && hasModelsList(findProvider(provider)!)) {
-      ctx.stderr.write(`ccs-tui: note: the proxy serves ${provider}'s live list when it gets one, which may differ from this static list; see it with: ccs-tui models ${provider} --account ${context.account ? accountLabel(context.account) : 'A'} --live\n`);
+      ctx.stderr.write(`ccs-tui: note: the proxy serves ${provider}'s live list when it gets one, which may differ from this static list; see it with: ccs-tui models ${provider} --account ${context.account && values.account !== undefined ? sanitizeLine(values.account) : 'A'} --live\n`);
     }
     return 0;
   },

@@ -3,7 +3,7 @@
 // Without --refresh the cached numbers are shown (what the TUI and the proxy last saw); accounts
 // with nothing cached are fetched once, so a first run is not empty. --refresh fetches every account
 // now, bypassing any 429 backoff. Exit 3 when every listed account is used up, so scripts can guard.
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabeller} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
@@ -111,9 +111,10 @@ export async function printQuota(
   } else if (rows.length === 0) {
     ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts. Add one with: ccs-tui login <provider>\n');
   } else {
+    const label = accountLabeller(accounts);
     const table = rows.map((r) => [
       r.account.provider,
-      accountLabel(r.account, accounts),
+      label(r.account),
       r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
       : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
       : 'no numbers yet',

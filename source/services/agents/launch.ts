@@ -6,7 +6,7 @@
 // JSON), else the table's binary names on PATH.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {AmbiguousAccountError, accountLabel, accountLabeller, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -130,6 +130,8 @@ export interface AgentPlan {
   notes: string[];
   /** What a person must not miss (running agents this run moved to another account). */
   warnings: string[];
+  /** The target account's label among every account (core accountLabel), as the proxy's status names it. */
+  accountLabel?: string;
 }
 
 export interface PlanOptions {
@@ -213,8 +215,8 @@ function accountTrouble(account: Account, now: number): string | undefined {
 }
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
-function servingText(target: RunTarget, label: string | undefined): string {
-  if (target.account) return `${target.provider.id} / ${label ?? accountLabel(target.account)}`;
+function servingText(target: RunTarget, label: string | undefined, labelOf: (account: Account) => string): string {
+  if (target.account) return `${target.provider.id} / ${label ?? labelOf(target.account)}`;
   return `the ${target.provider.id} pool${label ? ` (${label} first)` : ''}`;
 }
 
@@ -222,11 +224,11 @@ function servingText(target: RunTarget, label: string | undefined): string {
  * The way round a refusal when the agent is the provider's own CLI: native mode puts the account in
  * the agent's credential file, no proxy needed (README "Native mode").
  */
-function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, surface: ErrorSurface = 'cli'): string {
+function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, labelOf: (account: Account) => string, surface: ErrorSurface = 'cli'): string {
   if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
-  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? accountLabel(account) : '<account>'}`;
-  return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
+  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? labelOf(account) : '<account>'}`;
+  return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
 /**
@@ -241,11 +243,13 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
   // The account that would serve first: the one asked for, else the pool's default (else any usable).
   const accounts = (await options.store.load()).accounts;
+  // Named among every account, as the proxy's status names them: a nickname that is another's email is no name.
+  const labelOf = accountLabeller(accounts);
   const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
   const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
-  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, options.surface)}`);
+  if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, labelOf, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -287,7 +291,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     startedProxy = true;
     // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
     const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && accountLabel(first))}`);
+    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && labelOf(first), labelOf)}`);
   } else {
     port = running.port;
     if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {
@@ -296,8 +300,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     if (running.kind === 'builtin') {
       const before = readRunningAgents(paths).filter((entry) => entry.port === running.port);
       const serving = await serveOnRunningProxy(paths, running.port, target.provider.id, target.account?.id);
-      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}), now serving ${servingText(target, serving)}`);
-      const moved = movedAgentsWarning(before, target, serving);
+      notes.push(`using the running proxy (pid ${running.pid}, port ${running.port}), now serving ${servingText(target, serving, labelOf)}`);
+      const moved = movedAgentsWarning(before, target, serving, labelOf);
       if (moved) warnings.push(moved);
     } else {
       notes.push(`using the running CLIProxyAPI binary (pid ${running.pid}); it picks accounts itself`);
@@ -326,6 +330,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     startedProxy,
     notes,
     warnings,
+    ...(target.account ? {accountLabel: labelOf(target.account)} : {}),
   };
 }
 
@@ -335,12 +340,12 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
  * agents of the target's provider are now served by `serving`, and one pinned to an account of
  * another provider falls back to that provider's pool. Undefined when no running agent is moved.
  */
-export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget, serving: string | undefined): string | undefined {
+export function movedAgentsWarning(agents: readonly RunningAgent[], target: RunTarget, serving: string | undefined, labelOf: (account: Account) => string = (a) => accountLabel(a)): string | undefined {
   const moved: string[] = [];
   for (const agent of agents) {
     const was = `${agent.provider} / ${agent.account ?? 'pool'}`;
     if (agent.provider === target.provider.id) {
-      const now = target.account ? serving ?? accountLabel(target.account) : `the ${target.provider.id} pool${serving ? ` (${serving} first)` : ''}`;
+      const now = target.account ? serving ?? labelOf(target.account) : `the ${target.provider.id} pool${serving ? ` (${serving} first)` : ''}`;
       if (target.account && agent.account === now) continue;
       if (!target.account && !agent.account) continue;
       moved.push(`${agent.agent} pid ${agent.pid} (started on ${was}) is now served by ${now}`);
@@ -357,7 +362,7 @@ export function runningEntry(plan: AgentPlan, pid: number, where: RunningAgent['
     pid,
     agent: plan.agent.id,
     provider: plan.target.provider.id,
-    ...(plan.target.account ? {account: accountLabel(plan.target.account)} : {}),
+    ...(plan.target.account ? {account: plan.accountLabel ?? accountLabel(plan.target.account)} : {}),
     port: plan.port,
     startedAt: new Date().toISOString(),
     where,

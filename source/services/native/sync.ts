@@ -384,7 +384,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   const paths = store.paths;
   const target = await store.loadAccount(provider, accountRef);
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
-    throw new UserError(`${provider} account ${accountLabel(target)} cannot be used: ${healthWords(target)}`);
+    throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} cannot be used: ${healthWords(target)}`);
   }
   const file = await agentFilePath(format, env);
   // Refuse a FIFO or a directory before any lock is taken.
@@ -423,7 +423,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
             }
           }
           const token = await store.readToken(await store.loadAccount(provider, {id: target.id}));
-          if (!token) throw new UserError(`${provider} account ${accountLabel(target)}: token file not found`);
+          if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
           const previous = read.kind === 'ok' ? read.json : undefined;
           const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;

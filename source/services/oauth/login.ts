@@ -6,7 +6,7 @@ import {accountLabel, nicknameNamesAnother} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
-import type {AccountStore, StoredLogin} from '../../store/accounts.js';
+import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -166,7 +166,9 @@ export async function beginAuthCodeLogin(
     try {
       const response = await session.exchange(http, code, signal);
       const account = await storeLogin(deps, resolved, response, {nickname: options.nickname?.trim() || undefined, relogin: options.relogin, signal});
-      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account)}.`});
+      // Named among every account, as `accounts` lists it (a nickname may read as another's email).
+      const {accounts} = await deps.store.load().catch(() => ({accounts: [account]}));
+      session.report({ok: true, message: `ccs-tui stored the ${resolved.row.displayName} account ${accountLabel(account, accounts)}.`});
       return account;
     } catch (error) {
       // The browser tab says what the terminal says: the cause, masked (the code too).
@@ -232,19 +234,36 @@ export async function addApiKeyAccount(
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UserError(`--base-url must be http(s), got ${parsed.protocol}`, 2);
   }
-  await refuseNicknameOfAnother(deps.store, resolved.row.id, input.nickname);
   const {createHash} = await import('node:crypto');
+  const nickname = input.nickname?.trim() || undefined;
   const token: TokenFile = {
     type: resolved.row.tokenType,
     api_key: apiKey,
-    // The key's fingerprint is its identity: adding the same key again updates that account.
+    // The key's digest is its identity (store identityOf): adding the same key again updates that
+    // account. A nickname is the account's nickname in the registry, never its email.
     account_id: `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`,
     ...(baseUrl ? {base_url: baseUrl} : {}),
-    ...(input.nickname ? {email: input.nickname.trim()} : {}),
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
+  // The nickname may be the account's own: the one holding this key, else the key account it names
+  // (whose key this login replaces); it may not name any other.
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, await keyLoginTarget(deps.store, resolved.row.id, token, nickname));
   await checkApiKey(deps, resolved, token, input.signal);
-  return deps.store.saveLogin({provider: resolved.row.id, token, nickname: input.nickname?.trim() || undefined});
+  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true});
+}
+
+/**
+ * The id of the account an API-key login would store into, read before it starts: the provider's
+ * account holding this key (same identity), else the API-key account `nickname` names; else none.
+ */
+async function keyLoginTarget(store: AccountStore, provider: string, token: TokenFile, nickname: string | undefined): Promise<string | undefined> {
+  const own = (await store.load()).accounts.filter((a) => a.provider === provider && a.health !== 'unreadable' && a.health !== 'missing-token');
+  const read = await Promise.all(own.map(async (a) => ({account: a, token: await store.readToken(a).catch(() => undefined)})));
+  const identity = identityOf(token);
+  const same = read.find((r) => r.token !== undefined && identityOf(r.token) === identity);
+  if (same) return same.account.id;
+  const named = read.filter((r) => namesKeyAccount(r.account, r.token, nickname));
+  return named.length === 1 ? named[0]!.account.id : undefined;
 }
 
 /** How long the key check may take (ms): a models list answers in well under a second. */

@@ -149,7 +149,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // A refusal (cannot serve, no usable account) is the whole story: no notes on models that would not be served.
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
-    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account)}'s resolved list${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
+    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account, snapshot.accounts)}'s resolved list${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
     const {haiku, smallFrom} = slots.models;
     if (models.length > 0 && smallFrom) {
       notes.push(`the list names no small ${row.displayName} model (${row.models.tiers?.small.join(', ')}): the Haiku slot gets ${haiku}, ${smallFrom === 'mid' ? 'the mid-tier model' : 'the same model as the main one'}`);
@@ -157,7 +157,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
     else if (models.length === 0 && account) {
       if (live.why) notes.push(`${row.displayName}'s live model list could not be had: ${live.why}`);
       else if (livePicksNone) notes.push(`${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${[...new Set(Object.values(row.models.tiers ?? {}).flat())].join(', ')})`);
-      notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, token, options.surface));
+      notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface));
     }
   }
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
@@ -176,8 +176,9 @@ const handModelExports = () =>
  * the proxy does not list goes upstream as is (core/model-rules resolveRequestedModel), so naming
  * one of the provider's own ids in the model variables works without a list.
  */
-function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, token: TokenFile | undefined, surface: ErrorSurface = 'cli'): string[] {
-  const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account)))}`;
+function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, siblings: readonly Account[], token: TokenFile | undefined, surface: ErrorSurface = 'cli'): string[] {
+  // The label among its siblings: one that names only this account, as `--account` must.
+  const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account, siblings)))}`;
   const tui = surface === 'tui';
   const rulesScreen = `the model rules screen (${actionKey('screen.models')})`;
   if (resolution.base.length > 0) {
