@@ -5,6 +5,7 @@ import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {SettingsUnreadableError} from '../store/settings.js';
 import {onSettingsProblem, settingsProblemSaid} from '../store/settings-report.js';
+import {onExposedSecret} from '../store/secret-files.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
 
@@ -138,6 +139,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     out = run;
     // Every command that reads tui.json warns the same way when it is broken (store/settings-report.ts).
     onSettingsProblem((message) => run.stderr.write(`ccs-tui: warning: ${message}\n`));
+    // Every command that reads a secret file others may read (a token file, config.yaml with
+    // api-keys) warns of it once, in store/secret-files.ts's words.
+    onExposedSecret((message) => run.stderr.write(`ccs-tui: warning: ${sanitizeLine(message)}\n`));
     if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
     return await found.command.run(run, found.rest);
   } catch (error) {

@@ -47,8 +47,11 @@ export class AccountSource {
     private readonly ttlMs = 3000,
     /** Told of every token (re)read from disk, so masking knows a new token before it is sent (issue 11). */
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
-    /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
-    private readonly onProblem?: (message: string) => void,
+    /**
+     * Told of each problem a read of the files met (a corrupt account state, an unreadable token
+     * file), once while it lasts; `warning`: it stops nothing (a secret file others may read).
+     */
+    private readonly onProblem?: (message: string, warning: boolean) => void,
   ) {}
 
   /** The problems last told (onProblem), so one that lasts is told once. */
@@ -97,9 +100,9 @@ export class AccountSource {
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
-      const problems = new Set(snapshot.problems.map((p) => p.message));
-      for (const message of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message);
-      this.toldProblems = problems;
+      const problems = new Map(snapshot.problems.map((p) => [p.message, p.warning === true]));
+      for (const [message, warning] of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message, warning);
+      this.toldProblems = new Set(problems.keys());
       this.snapshot = snapshot.accounts;
       this.loadedAt = this.now();
       this.loadedSignature = signature;

@@ -219,7 +219,9 @@ export class ProxyServer {
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message) => this.recordError(sanitizeLine(message)));
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message, warning) =>
+      warning ? this.emit({type: 'warning', message: sanitizeLine(message)}) : this.recordError(sanitizeLine(message)),
+    );
     const listHttp = options.modelListHttp ?? undiciHttpClient;
     this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
       // A log line, not the proxy's last error: what it serves goes on, from the static list.

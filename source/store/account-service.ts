@@ -10,6 +10,8 @@ export interface StoreProblem {
   message: string;
   /** Where the original was copied before anything could replace it. */
   backup?: string;
+  /** Nothing is lost or left unserved (a secret file others may read): a warning, not an error. */
+  warning?: true;
 }
 
 export interface ProviderAccounts {

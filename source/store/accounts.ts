@@ -309,7 +309,7 @@ export class AccountStore implements AccountService {
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: exposed});
+          if (exposed) problems.push({file: path.join(dir, name), message: exposed, warning: true});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -348,7 +348,7 @@ export class AccountStore implements AccountService {
     }
     // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
     const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
-    if (configExposed) problems.push({file: this.paths.config, message: configExposed});
+    if (configExposed) problems.push({file: this.paths.config, message: configExposed, warning: true});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 

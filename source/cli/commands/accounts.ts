@@ -5,6 +5,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import {exposedSecretSaid} from '../../store/secret-files.js';
 import type {AccountService} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -52,6 +53,8 @@ async function providerOnFile(service: AccountService, id: string): Promise<stri
 
 function reportProblems(ctx: CliContext, problems: {file: string; message: string; backup?: string}[]): void {
   for (const p of problems) {
+    // A secret file others may read was already said when it was read (cli/run.ts).
+    if (exposedSecretSaid(p.message)) continue;
     ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(p.message)}${p.backup ? ` (original kept at ${p.backup})` : ''}\n`);
   }
 }

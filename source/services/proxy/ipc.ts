@@ -45,6 +45,8 @@ export type ProxyEvent =
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
   | {type: 'rotated'; provider: string; account: string}
   | {type: 'error'; message: string; advice?: ErrorAdvice}
+  /** Something to fix that does not stop serving (a secret file others may read). */
+  | {type: 'warning'; message: string}
   | {type: 'fatal'; code: string; message: string}
   /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
   | {type: 'stopped'; pid: number; reason: string};
@@ -184,6 +186,8 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
       return `${event.provider} now serves ${event.account}`;
     case 'error':
       return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
+    case 'warning':
+      return `warning: ${event.message}`;
     case 'fatal':
       return `fatal: ${event.message}`;
     case 'stopped':
