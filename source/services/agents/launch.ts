@@ -8,6 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
@@ -15,7 +16,7 @@ import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
-import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
+import {claudeCodeEnv, providerModelSlots, shellWord} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
@@ -174,6 +175,19 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
 }
 
 /**
+ * Why the agent gets no model from the run, and how to name one (the agent would otherwise ask for
+ * its own vendor's default, which another provider does not serve). Undefined when the person's
+ * environment already names it. `notes`: the exports' notes, which say why the list is empty.
+ */
+function noModelWarning(agent: AgentRow, target: RunTarget, first: Account | undefined, notes: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  if (!agent.model.setting.startsWith('-') && env[agent.model.setting]) return undefined;
+  const row = target.provider;
+  const why = notes.find((note) => note.includes('could not be had')) ?? `ccs-tui has no static ${row.displayName} model list`;
+  const account = first ? ` --account ${shellWord(sanitizeLine(accountLabel(first)))}` : '';
+  return `${agent.displayName} gets no ${agent.model.setting} (${why}), so it would ask for its own default model; list ${row.displayName}'s models: ccs-tui models ${row.id}${account} --live, then ${agent.model.byHand}`;
+}
+
+/**
  * Everything short of starting the agent. Refuses, before any proxy is started, an agent the proxy
  * cannot serve for the provider and an agent that cannot be found.
  */
@@ -229,18 +243,21 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     }
   }
 
-  const exports = await claudeCodeEnv(paths, target.provider.id, port, {liveModels: options.liveModels});
+  const exports = await claudeCodeEnv(paths, target.provider.id, port, {liveModels: options.liveModels, ...(first ? {account: first} : {})});
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
+  // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
+  const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   const launch = agent.launch({
     baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
     apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
     models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), sonnet: value('ANTHROPIC_DEFAULT_SONNET_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
-    // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
-    defaultModel: providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL'),
+    defaultModel,
   });
+  const modelProblem = defaultModel === undefined && noModelWarning(agent, target, first, exports.notes, options.env);
+  if (modelProblem) warnings.push(modelProblem);
   const env: NodeJS.ProcessEnv = {...options.env};
   for (const [name, v] of Object.entries(launch.env)) {
     if (v === undefined) delete env[name];
