@@ -31,6 +31,8 @@ export interface CommandSpec {
   /** Arguments after the name, for `--help`: `<provider> <account> [--json]`. */
   usage: string;
   summary: string;
+  /** More for `--help` after the usage and summary (e.g. login's provider ids), built when asked. */
+  help?: () => string;
   run(ctx: CliContext, args: string[]): Promise<number>;
 }
 

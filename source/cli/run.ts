@@ -1,5 +1,6 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
+import {problemText} from '../core/problems.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
@@ -132,16 +133,17 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     if (targetProblem) throw targetProblem;
     if (asksHelp(ownArgs(found.rest))) {
-      io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n`);
+      io.stdout.write(`usage: ccs-tui ${found.command.name.join(' ')} ${found.command.usage}\n  ${found.command.summary}\n${found.command.help?.() ?? ''}`);
       return 0;
     }
     const run = await redactedContext(ctx);
     out = run;
-    // Every command that reads tui.json warns the same way when it is broken (store/settings-report.ts).
-    onSettingsProblem((message) => run.stderr.write(`ccs-tui: warning: ${message}\n`));
+    // Every command that reads tui.json says so the same way when it is broken (store/settings-report.ts):
+    // an error (no token is sent until it is fixed), as the TUI's banner says it (core/problems.ts).
+    onSettingsProblem((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'error', message})}\n`));
     // Every command that reads a secret file others may read (a token file, config.yaml with
     // api-keys) warns of it once, in store/secret-files.ts's words.
-    onExposedSecret((message) => run.stderr.write(`ccs-tui: warning: ${sanitizeLine(message)}\n`));
+    onExposedSecret((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'warning', message: sanitizeLine(message)})}\n`));
     if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
     return await found.command.run(run, found.rest);
   } catch (error) {
@@ -154,7 +156,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     if (json) printJson(out, failureJson(report ? message : message.split('\n')[0]!, exitCode, error instanceof FailureWithData ? error.data : undefined));
     // A command that stopped on a broken tui.json: its warning (just above) said the file, position and why.
     const said = error instanceof SettingsUnreadableError && settingsProblemSaid();
-    io.stderr.write(`ccs-tui: ${said ? 'stopped until tui.json is fixed (the warning above says where); nothing was sent' : message}\n`);
+    io.stderr.write(`ccs-tui: ${said ? 'stopped until tui.json is fixed (the error above says where); nothing was sent' : message}\n`);
     return exitCode;
   }
 }

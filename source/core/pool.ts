@@ -268,7 +268,17 @@ export type PickResult = {account: PoolAccount} | {account?: undefined; retryAft
 
 /**
  * Accounts of one provider, in registry order, with their cooldowns. `single` pools serve only the
- * current account (a person picked it) and never fail over; `rotate()` still moves it on.
+ * current account (a person picked it) and never fail over, even when it leaves the pool (paused,
+ * removed): then nothing serves; `rotate()` still moves it on.
+ *
+ * Which account serves next (`next`, the one answer status and routing share), by strategy:
+ * - fill-first: the current account while it is healthy, else the first healthy one after it;
+ * - round-robin: the first healthy account after the one that served last;
+ * - most-headroom: the best of the ranking (quota cache), unranked accounts after, in pool order.
+ * An account a person put first (`rotate()`, `select()`: the TUI's `r`, a new default) is "held":
+ * it serves next, whatever the strategy, until the pool's own rule moves it: it cools down
+ * (a quota limit, a rejected token), leaves the pool or drops out of the ranking (its quota used
+ * up); round-robin serves it once and goes on from it.
  */
 export class AccountPool {
   private accounts: PoolAccount[];
@@ -279,6 +289,8 @@ export class AccountPool {
   private serverStreak = new Map<string, Streak>();
   private affinity = new Map<string, string>();
   private currentId: string | undefined;
+  /** The account a person put first (rotate, select), served next while the strategy's rule lets it. */
+  private heldId: string | undefined;
 
   constructor(
     accounts: readonly PoolAccount[],
@@ -292,8 +304,14 @@ export class AccountPool {
 
   readonly single: boolean;
 
+  /** The account that served last (fill-first: the one it fills; single: the only one), if it is still in the pool. */
   get current(): PoolAccount | undefined {
     return this.accounts.find((a) => a.id === this.currentId);
+  }
+
+  /** The account held first (rotate, select) while the hold lasts. */
+  get held(): PoolAccount | undefined {
+    return this.heldId === undefined ? undefined : this.byId().get(this.heldId);
   }
 
   get size(): number {
@@ -307,7 +325,8 @@ export class AccountPool {
   /**
    * Replaces the account list (accounts added or removed on disk), keeping state for those that
    * stay. An account that leaves (paused, logged out) forgets its auth cooldown, so once it is back
-   * (resumed, logged in again) it serves; the provider's own waits (quota, rate limit) stay.
+   * (resumed, logged in again) it serves; the provider's own waits (quota, rate limit) stay. A
+   * single pool keeps its account even when it leaves: it serves nothing meanwhile, never another.
    */
   setAccounts(accounts: readonly PoolAccount[]): void {
     const ids = new Set(accounts.map((a) => a.id));
@@ -317,7 +336,8 @@ export class AccountPool {
       else this.cooldowns.delete(left.id);
     }
     this.accounts = [...accounts];
-    if (!this.currentId || !ids.has(this.currentId)) this.currentId = accounts[0]?.id;
+    if (!this.single && (!this.currentId || !ids.has(this.currentId))) this.currentId = accounts[0]?.id;
+    if (this.heldId !== undefined && !ids.has(this.heldId)) this.heldId = undefined;
     for (const [session, id] of this.affinity) if (!ids.has(id)) this.affinity.delete(session);
   }
 
@@ -339,45 +359,48 @@ export class AccountPool {
     return this.cooldownOf(id, now, model) === undefined;
   }
 
+  /**
+   * The account the pool's rule serves next to a request that sticks to no session (undefined when
+   * none is healthy), without choosing it: what `proxy status` and the proxy screen say serves
+   * "now", and the answer pick() acts on. Options as pick()'s (`ranked`: most-headroom's order).
+   */
+  next(options: Omit<PickOptions, 'session'>): PoolAccount | undefined {
+    const {now, model, exclude} = options;
+    const usable = (a: PoolAccount | undefined): a is PoolAccount => a !== undefined && !exclude?.has(a.id) && this.isHealthy(a.id, now, model);
+    if (this.single) return usable(this.current) ? this.current : undefined;
+    const held = this.held;
+    // A held account out of the ranking (its quota used up, by the cache) is the strategy's rule moving it on.
+    if (usable(held) && (this.strategy !== 'most-headroom' || !options.ranked || options.ranked.includes(held.id))) return held;
+    if (this.strategy === 'fill-first') return usable(this.current) ? this.current : this.afterCurrent().find(usable);
+    if (this.strategy === 'round-robin') return this.afterCurrent().find(usable);
+    // Best first: the ranked ids in their order, then the accounts the ranking leaves out, in pool
+    // order. Not a sort of the pool (an indexOf per comparison took milliseconds per request at 1,000 accounts).
+    const order = options.ranked ?? [];
+    const byId = this.byId();
+    for (const id of order) {
+      const account = byId.get(id);
+      if (usable(account)) return account;
+    }
+    const ranked = new Set(order);
+    return this.accounts.find((a) => !ranked.has(a.id) && usable(a));
+  }
+
   pick(options: PickOptions): PickResult {
     const {now, session, model, exclude} = options;
-    const usable = (a: PoolAccount) => !exclude?.has(a.id) && this.isHealthy(a.id, now, model);
     if (this.single) {
       const current = this.current;
-      if (current && usable(current)) return {account: current};
-      return this.lastResort(now, model, exclude, current ? [current] : []);
+      const chosen = this.next(options);
+      return chosen ? {account: chosen} : this.lastResort(now, model, exclude, current ? [current] : []);
     }
     if (session) {
       const sticky = this.accounts.find((a) => a.id === this.affinity.get(session));
-      if (sticky && usable(sticky)) return {account: sticky};
+      if (sticky && !exclude?.has(sticky.id) && this.isHealthy(sticky.id, now, model)) return {account: sticky};
     }
-    let chosen: PoolAccount | undefined;
-    if (this.strategy === 'fill-first') {
-      const current = this.current;
-      chosen = current && usable(current) ? current : this.afterCurrent().find(usable);
-      if (chosen) this.currentId = chosen.id;
-    } else if (this.strategy === 'round-robin') {
-      chosen = this.afterCurrent().find(usable);
-      if (chosen) this.currentId = chosen.id;
-    } else {
-      // Best first: the ranked ids in their order, then the accounts the ranking leaves out, in pool
-      // order. Not a sort of the pool (an indexOf per comparison took milliseconds per request at 1,000 accounts).
-      const order = options.ranked ?? [];
-      const byId = this.byId();
-      for (const id of order) {
-        const account = byId.get(id);
-        if (account && usable(account)) {
-          chosen = account;
-          break;
-        }
-      }
-      if (!chosen) {
-        const ranked = new Set(order);
-        chosen = this.accounts.find((a) => !ranked.has(a.id) && usable(a));
-      }
-      if (chosen) this.currentId = chosen.id;
-    }
+    const chosen = this.next(options);
     if (!chosen) return this.lastResort(now, model, exclude, this.accounts);
+    this.currentId = chosen.id;
+    // Round-robin serves a held account once, then goes on from it; a hold the rule passed over is over.
+    if (this.heldId !== undefined && (this.strategy === 'round-robin' ? chosen.id === this.heldId : chosen.id !== this.heldId && !exclude?.has(this.heldId))) this.heldId = undefined;
     if (session) this.affinity.set(session, chosen.id);
     return {account: chosen};
   }
@@ -392,7 +415,12 @@ export class AccountPool {
 
   /** Accounts after the current one, wrapping around, the current one last. */
   private afterCurrent(): PoolAccount[] {
-    const start = this.accounts.findIndex((a) => a.id === this.currentId);
+    return this.after(this.currentId);
+  }
+
+  /** Accounts after `id`, wrapping around, `id` last (all in pool order when it is not in the pool). */
+  private after(id: string | undefined): PoolAccount[] {
+    const start = this.accounts.findIndex((a) => a.id === id);
     return this.accounts.map((_, i) => this.accounts[(start + 1 + i) % this.accounts.length]!);
   }
 
@@ -475,6 +503,8 @@ export class AccountPool {
     // A newer backoff replaces the one before (it is longer); other cooldowns stay until they end.
     const kept = (this.cooldowns.get(id) ?? []).filter((c) => c.until > now && !(cooldown.triedLast && c.triedLast));
     this.cooldowns.set(id, [...kept, cooldown]);
+    // The pool's own rule moves a held account on: a wait that bars it ends the hold (a model's own 404 does not).
+    if (id === this.heldId && !cooldown.triedLast && !cooldown.model) this.heldId = undefined;
     for (const [session, sticky] of this.affinity) if (sticky === id) this.affinity.delete(session);
     return cooldown;
   }
@@ -488,23 +518,44 @@ export class AccountPool {
   }
 
   /**
-   * Moves the current account to the next healthy one (the `r` key). In-flight requests keep the
-   * account they started with; new requests and sessions go to the new one.
+   * Puts the next healthy account after the one that serves next (`next`) first (the `r` key): by
+   * the ranking for most-headroom (`ranked`), else in pool order. It is held (see the class) until the
+   * pool's rule moves it; in-flight requests keep the account they started with, new requests and
+   * sessions go to the new one. Undefined (nothing changes) when no other account is healthy.
    */
-  rotate(now: number): PoolAccount | undefined {
-    const next = this.afterCurrent().find((a) => a.id !== this.currentId && this.isHealthy(a.id, now));
+  rotate(now: number, ranked?: readonly string[]): PoolAccount | undefined {
+    const from = this.next({now, ranked}) ?? this.current;
+    const healthy = (a: PoolAccount | undefined): a is PoolAccount => a !== undefined && a.id !== from?.id && this.isHealthy(a.id, now);
+    const byRank = this.strategy === 'most-headroom' && !this.single ? (ranked ?? []).map((id) => this.byId().get(id)).find(healthy) : undefined;
+    const next = byRank ?? this.after(from?.id).find(healthy);
     if (!next) return undefined;
-    this.currentId = next.id;
-    this.affinity.clear();
+    this.hold(next.id);
     return next;
   }
 
-  /** Makes an account current (a person picked it). */
+  /**
+   * The same accounts and their waits (cooldowns, streaks) served another way: `single` for one
+   * account alone (`current`), or as a pool again. A switch keeps what the proxy met: an account
+   * cooling before it is still cooling after.
+   */
+  withMode(options: {current?: string; single?: boolean}): AccountPool {
+    const pool = new AccountPool(this.accounts, this.strategy, options);
+    pool.cooldowns = new Map(this.cooldowns);
+    pool.rateLimitStreak = new Map(this.rateLimitStreak);
+    pool.serverStreak = new Map(this.serverStreak);
+    return pool;
+  }
+
+  /** Puts an account first (a person picked it: a new default); false when it is not in the pool. */
   select(id: string): boolean {
     if (!this.accounts.some((a) => a.id === id)) return false;
-    this.currentId = id;
-    this.affinity.clear();
+    this.hold(id);
     return true;
   }
-}
 
+  private hold(id: string): void {
+    this.currentId = id;
+    this.heldId = this.single ? undefined : id;
+    this.affinity.clear();
+  }
+}

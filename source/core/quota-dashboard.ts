@@ -70,13 +70,15 @@ export function quotaRows(
     return hb - ha || a.order - b.order;
   });
 
-  // ★: per provider, the best account other than the current default (what `r` would pick).
+  // ★: per provider, the best account other than the current default (what `r` would pick), among
+  // accounts whose headroom is known: an account whose quota is unknown (an API key, no fetch yet)
+  // may have none left, so it is never called best.
   for (const provider of providerOrder.keys()) {
     const mine = accounts.filter((a) => a.provider === provider);
     const windows = new Map(mine.map((a) => [a.id, windowsById.get(`${provider}\u0000${a.id}`) ?? []] as const));
     const best = rankByHeadroom(mine.filter((a) => !a.default), windows, now)[0];
     const bestRow = best && rows.find((r) => r.row.account === best);
-    if (bestRow && canServe(best, windows, now)) bestRow.row.best = true;
+    if (bestRow && bestRow.row.headroom !== null && canServe(best, windows, now)) bestRow.row.best = true;
   }
   return rows.map((r) => r.row);
 }

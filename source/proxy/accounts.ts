@@ -6,13 +6,24 @@
 import {readdirSync, statSync} from 'node:fs';
 import {isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
-import type {AccountStore} from '../store/accounts.js';
+import type {AccountStore, StoreProblem} from '../store/accounts.js';
 import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
 
-/** The dir's mtime (ms), NaN when it cannot be read. */
-function authDirMtime(dir: string): number {
+/** Whether some provider has two accounts or more. */
+function hasPool(accounts: readonly Account[]): boolean {
+  const seen = new Set<string>();
+  for (const account of accounts) {
+    if (seen.has(account.provider)) return true;
+    seen.add(account.provider);
+  }
+  return false;
+}
+
+/** The file's or dir's mtime (ms), NaN when it cannot be read. */
+function mtimeOf(file: string): number {
   try {
-    return statSync(dir).mtimeMs;
+    // No exception for a missing file (accounts.json often is): building one costs more than the stat.
+    return statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -35,6 +46,10 @@ export class AccountSource {
   private loadedSignature = '';
   /** The auth dir's mtime (ms) when the snapshot's read started: looked at by every request. */
   private loadedAuthDirMtime = Number.NaN;
+  /** The registry's mtime (ms) when the snapshot's read started: a new default (`rotate`, `use`) serves the next request. */
+  private loadedRegistryMtime = Number.NaN;
+  /** Whether some provider has two accounts or more (then a new default changes what is served). */
+  private hasPool = false;
   private fullReadAt = 0;
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
@@ -47,11 +62,8 @@ export class AccountSource {
     private readonly ttlMs = 3000,
     /** Told of every token (re)read from disk, so masking knows a new token before it is sent (issue 11). */
     private readonly onTokenRead?: (file: string, stamp: string, token: TokenFile | undefined) => void,
-    /**
-     * Told of each problem a read of the files met (a corrupt account state, an unreadable token
-     * file), once while it lasts; `warning`: it stops nothing (a secret file others may read).
-     */
-    private readonly onProblem?: (message: string, warning: boolean) => void,
+    /** Told of each problem a read of the files met (a corrupt account state, an unreadable token file), once while it lasts. */
+    private readonly onProblem?: (problem: StoreProblem) => void,
   ) {}
 
   /** The problems last told (onProblem), so one that lasts is told once. */
@@ -66,11 +78,14 @@ export class AccountSource {
    * The list when it is younger than the TTL and the auth dir's mtime is the one it was read at
    * (one stat, no readdir: a file added, removed or moved in or out changes it), else undefined.
    * So a token file added by hand serves the next request, as a paused one is never used again
-   * (pickAccount's stat of the token file).
+   * (pickAccount's stat of the token file); and so does a new default (the registry's mtime: one
+   * more stat), which the pool serves first (server.ts poolOf).
    */
   private fresh(): Account[] | undefined {
     if (!this.snapshot || this.now() - this.loadedAt >= this.ttlMs) return undefined;
-    return Object.is(authDirMtime(this.store.paths.authDir), this.loadedAuthDirMtime) ? this.snapshot : undefined;
+    // The registry only matters to a pool (a provider with two accounts or more): its default goes first.
+    const same = Object.is(mtimeOf(this.store.paths.authDir), this.loadedAuthDirMtime) && (!this.hasPool || Object.is(mtimeOf(this.store.paths.registry), this.loadedRegistryMtime));
+    return same ? this.snapshot : undefined;
   }
 
   /**
@@ -96,17 +111,19 @@ export class AccountSource {
   private loadAccounts(signature: string): Promise<Account[]> {
     if (this.loading?.signature === signature) return this.loading.promise;
     const before = this.loading?.promise;
-    const authMtime = authDirMtime(this.store.paths.authDir);
+    const authMtime = mtimeOf(this.store.paths.authDir);
+    const registryMtime = mtimeOf(this.store.paths.registry);
     const promise = (async () => {
       await before?.catch(() => undefined);
       const snapshot = await this.store.load();
-      const problems = new Map(snapshot.problems.map((p) => [p.message, p.warning === true]));
-      for (const [message, warning] of problems) if (!this.toldProblems.has(message)) this.onProblem?.(message, warning);
-      this.toldProblems = new Set(problems.keys());
+      for (const problem of snapshot.problems) if (!this.toldProblems.has(problem.message)) this.onProblem?.(problem);
+      this.toldProblems = new Set(snapshot.problems.map((p) => p.message));
       this.snapshot = snapshot.accounts;
+      this.hasPool = hasPool(snapshot.accounts);
       this.loadedAt = this.now();
       this.loadedSignature = signature;
       this.loadedAuthDirMtime = authMtime;
+      this.loadedRegistryMtime = registryMtime;
       this.fullReadAt = this.now();
       return snapshot.accounts;
     })().finally(() => {

@@ -12,7 +12,7 @@ import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
-import {ensureApiKey} from '../services/proxy/api-key.js';
+import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
 import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
@@ -220,8 +220,10 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   };
   // Credentials masked (issue 11): events of this file may quote files and answers.
   const emit = (event: ProxyEvent) => emitMasked(credentials.current().redactDeep(event));
-  const getConfig = liveConfig(paths, config, (message) => emit({type: 'error', message}));
-  const hooks = quotaHooks(paths, Date.now, (message) => emit({type: 'error', message}));
+  // The proxy's last error (the server's), so a newer one replaces what `proxy status` shows.
+  const reportError = (message: string) => (server ? server.reportError(message) : emit({type: 'error', message}));
+  const getConfig = liveConfig(paths, config, reportError);
+  const hooks = quotaHooks(paths, Date.now, reportError);
 
   // This start's secret: the proxy proves it before anyone sends it the API key (pid-file.ts ProxyPidFile nonce).
   const nonce = newNonce();
@@ -259,13 +261,16 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
     const holder = readRunningProxy(paths);
     const ours = holder && holder.pid !== process.pid ? holder : undefined;
+    // Where the port came from, and the other way to pick one: --port when it was asked for there.
+    const asked = options.port !== undefined ? `port ${port} (asked with --port)` : `port ${port} (\`port\` in ${paths.config})`;
+    const instead = options.port !== undefined ? 'pass another --port N (0: any free port)' : 'set another `port` there, or pass --port N (0: any free port)';
     const message =
       err.code === 'EADDRINUSE'
         ? ours?.port === port
           ? `port ${port} is in use by the running proxy (${runningProxyText(ours)}); use it, or stop it first: ccs-tui proxy stop`
-          : `port ${port} is in use by another process; set \`port\` in ${paths.config} or pass --port`
+          : `${asked} is in use by another process; ${instead}`
         : err.code === 'EACCES'
-          ? `port ${port} needs privileges; set \`port\` in ${paths.config} or pass --port`
+          ? `${asked} needs privileges; ${instead}`
           : sanitizeLine(err.message);
     const fatal = credentials.current().redactDeep<ProxyEvent>({type: 'fatal', code: err.code ?? 'ERROR', message});
     // Said once: over IPC to a supervisor, else on stderr (a terminal; `proxy start` reads it from
@@ -307,7 +312,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const pinned = options.account !== undefined;
   const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
-  if (generated) io.stderr.write(`ccs-tui: config.yaml had no api-keys; generated one and saved it in ${paths.config} (see: ccs-tui env)\n`);
+  if (generated) io.stderr.write(`ccs-tui: ${generatedKeyNote(paths)} (see: ccs-tui env)\n`);
 
   // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
   const stopNativeWatch = watchNativeFiles(store, (result) =>
@@ -355,10 +360,11 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     };
     // The requests gathered so far go first: the status counts them, and the supervisor must not
     // count them again when their batch arrives after it.
-    const sendStatus = () => {
-      requests.flush();
-      send?.({type: 'status', status: server!.status()});
-    };
+    const sendStatus = () =>
+      void server!.currentStatus().then((status) => {
+        requests.flush();
+        send?.({type: 'status', status});
+      });
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
     process.once('disconnect', onDisconnect);

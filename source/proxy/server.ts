@@ -9,7 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, isUsable, noUsableAccount} from '../core/accounts.js';
+import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
@@ -23,7 +23,7 @@ import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider
 import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
-import type {AccountCooldown, AccountStore} from '../store/accounts.js';
+import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
@@ -164,6 +164,8 @@ export class ProxyServer {
   private readonly pools = new Map<string, AccountPool>();
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
+  /** The default account each pool last saw (poolOf): a pool follows a default that moves. */
+  private readonly poolDefaults = new Map<string, string>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   /** servedList's answers, by provider id and account id ('' for none). */
   private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
@@ -219,13 +221,11 @@ export class ProxyServer {
     this.emit = (event) => emit(event.type === 'request' || event.type === 'refused' ? this.credentials.currentForSender().redactValues(event) : this.credentials.currentForSender().redactDeep(event));
     this.startedAt = this.now();
     this.port = options.port;
-    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (message, warning) =>
-      warning ? this.emit({type: 'warning', message: sanitizeLine(message)}) : this.recordError(sanitizeLine(message)),
-    );
+    this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
     this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
-      // A log line, not the proxy's last error: what it serves goes on, from the static list.
-      this.emit({type: 'error', message: `${provider}: live model list not had, its static list is served: ${why}`}),
+      // A warning, not the proxy's last error: what it serves goes on, from the static list.
+      this.emit({type: 'problem', severity: 'warning', message: `${provider}: live model list not had, its static list is served: ${why}`}),
     );
     const timeouts = options.clientTimeouts ?? CLIENT_TIMEOUTS;
     this.upstreamIdle = options.upstreamIdle ?? UPSTREAM_IDLE;
@@ -320,14 +320,20 @@ export class ProxyServer {
         if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
       }
     }
-    const primary = this.options.provider ? this.pools.get(this.options.provider) : undefined;
+    const provider = this.options.provider;
+    const primary = provider ? this.pools.get(provider) : undefined;
+    // What serves "now" is what the pool serves next (the same answer its next pick acts on), else,
+    // every account waiting, the one that served last.
+    const next = primary && (primary.next({now, ranked: this.rankingOf(provider!, primary)}) ?? primary.current);
+    const pinned = this.pinnedAccountId !== undefined;
     // Credentials masked (issue 11): cooling reasons and the last error quote upstream bodies.
     return this.credentials.currentForSender().redactDeep({
       pid: process.pid,
       port: this.port,
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
-      account: primary?.current?.label ?? this.options.account,
+      account: next?.label ?? this.pinnedLabel() ?? this.options.account,
+      ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
       requestsPerMinute: this.recent.total(now),
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
@@ -337,15 +343,35 @@ export class ProxyServer {
     } satisfies ProxyStatus);
   }
 
+  /** status() with the served provider's pool brought up to date with the files first (a new default, a pause). */
+  async currentStatus(): Promise<ProxyStatus> {
+    if (this.options.provider) await this.poolFor(this.requireProvider(this.options.provider));
+    return this.status();
+  }
+
+  /** most-headroom's order for a pool (the quota ranking of its usable accounts); undefined for other strategies. */
+  private rankingOf(provider: string, pool: AccountPool): readonly string[] | undefined {
+    const usable = this.poolSources.get(provider);
+    return pool.strategy === 'most-headroom' && usable ? this.options.rank?.(provider, usable) : undefined;
+  }
+
+  /** The pinned account's label, from the account list as last read (it may have left the pool). */
+  private pinnedLabel(): string | undefined {
+    const id = this.pinnedAccountId;
+    const account = id === undefined ? undefined : this.accounts.usableNow(this.options.provider ?? '')?.find((a) => a.id === id);
+    return account && accountLabel(account);
+  }
+
   /**
-   * Moves the provider's pool to its next healthy account. Streams already running keep their
-   * upstream connection; only new requests see the new account.
+   * Puts the provider's next healthy account first in its pool (core/pool.ts rotate: held until the
+   * pool's rule moves it). Streams already running keep their upstream connection; only new
+   * requests see the new account.
    */
   async rotate(providerId?: string): Promise<string | undefined> {
     const provider = providerId ?? this.options.provider;
     if (!provider) return undefined;
     const pool = await this.poolFor(this.requireProvider(provider));
-    const next = pool.rotate(this.now());
+    const next = pool.rotate(this.now(), this.rankingOf(provider, pool));
     if (next) this.emit({type: 'rotated', provider, account: next.label});
     return next?.label;
   }
@@ -360,9 +386,19 @@ export class ProxyServer {
     this.pinnedAccountId = accountRef ? findAccount(await this.accounts.all(), row.id, accountRef).id : undefined;
     this.options.provider = row.id;
     this.options.account = accountRef;
-    this.pools.delete(row.id);
-    const label = (await this.poolFor(row)).current?.label;
-    if (label) this.emit({type: 'rotated', provider: row.id, account: label});
+    // The account list as the files say now (a cooldown another process stored, a new default).
+    await this.accounts.reloadIfChanged();
+    const before = this.pools.get(row.id);
+    const usable = await this.accounts.usable(row.id);
+    if (before) {
+      // Served another way, with what the pool met kept: an account cooling before is still cooling.
+      const pinned = this.pinnedAccountId;
+      this.pools.set(row.id, before.withMode({current: pinned ?? usable.find((a) => a.default)?.id, single: pinned !== undefined}));
+      this.applyStoredCooldowns(this.pools.get(row.id)!, usable);
+    }
+    const pool = this.poolOf(row, usable);
+    const label = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.label;
+    if (label) this.emit({type: 'rotated', provider: row.id, account: label, ...(accountRef ? {pinned: true} : {})});
     return label;
   }
 
@@ -379,7 +415,7 @@ export class ProxyServer {
         return sendJson(res, 200, {proof: controlProof(this.options.nonce, challenge)});
       }
       this.checkKey(req);
-      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, this.status());
+      if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, await this.currentStatus());
       if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
         const account = await this.rotate();
         return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
@@ -601,18 +637,30 @@ export class ProxyServer {
     if (pool && this.poolSources.get(row.id) === usable) return pool;
     this.poolSources.set(row.id, usable);
     const members = usable.map((a) => ({id: a.id, label: accountLabel(a)}));
+    const defaultId = usable.find((a) => a.default)?.id;
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
-      const current = pinned ?? usable.find((a) => a.default)?.id;
-      pool = new AccountPool(members, this.strategy(), {current, single: pinned !== undefined});
+      pool = new AccountPool(members, this.strategy(), {current: pinned ?? defaultId, single: pinned !== undefined});
       this.applyStoredCooldowns(pool, usable);
       this.pools.set(row.id, pool);
-    } else if (!sameMembers(pool.list(), members)) {
+    } else {
       const had = new Set(pool.list().map((a) => a.id));
-      pool.setAccounts(members);
-      // An account that joins (resumed, logged in, its file added) brings its stored wait too.
-      this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
+      if (!sameMembers(pool.list(), members)) {
+        pool.setAccounts(members);
+        // An account that joins (resumed, logged in, its file added) brings its stored wait too.
+        this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
+      }
+      // The default moved from one account of the pool to another (`ccs-tui rotate`, `use`, the TUI's
+      // `r` on an account): the pool serves the new one next, as after its own rotate, and says so.
+      // Not when either only joined or left: pausing the default moves it, and without a default in
+      // the registry the first account listed is shown as one (a file added by hand may sort first).
+      const before = this.poolDefaults.get(row.id);
+      const moved = defaultId !== undefined && before !== undefined && defaultId !== before && had.has(defaultId) && had.has(before) && usable.some((a) => a.id === before);
+      if (moved && !pool.single && pool.select(defaultId)) {
+        this.emit({type: 'rotated', provider: row.id, account: pool.held!.label});
+      }
     }
+    if (defaultId !== undefined) this.poolDefaults.set(row.id, defaultId);
     return pool;
   }
 
@@ -935,6 +983,12 @@ export class ProxyServer {
     // Nothing is cooling down: every account left (paused or moved meanwhile); waiting will not help.
     if (!pick.cooling) throw await this.noAccountError(row);
     const seconds = Math.max(1, Math.ceil(pick.retryAfterMs / 1000));
+    // A pinned account is no pool: "every account" would hide that the others were never asked.
+    const pinned = pool.single ? pool.current : undefined;
+    if (pinned) {
+      const why = pool.cooldownOf(pinned.id, this.now(), undefined)?.message ?? 'cooling down';
+      throw new HttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone (pinned by --account or ccs-tui run), is cooling down (${why}); retry in ${seconds} s, or serve the ${row.id} pool instead (ccs-tui run ${row.id})`, 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
+    }
     throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
   }
 
@@ -982,9 +1036,29 @@ export class ProxyServer {
    * healthy on disk (core/accounts.ts). `unlistedModel`: why a root route chose this provider.
    */
   private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
-    const reason = noUsableAccount(row, await this.accounts.all()) ?? `no usable ${row.displayName} account`;
+    const all = await this.accounts.all();
+    const pinned = this.pinnedGone(row, all);
+    if (pinned) return new HttpError(503, pinned, 'api_error', {}, `pinned account cannot serve: ${pinned}`);
+    const reason = noUsableAccount(row, all) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
     return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
+  }
+
+  /**
+   * Why the one account this proxy serves `row` with (`--account`, `ccs-tui run` on an account)
+   * cannot serve (paused, removed, needing a login), and what to do; undefined when nothing is
+   * pinned for `row` or the account is usable. Never another account in its place: the person
+   * named this one.
+   */
+  private pinnedGone(row: ProviderRow, accounts: readonly Account[]): string | undefined {
+    const id = row.id === this.options.provider ? this.pinnedAccountId : undefined;
+    if (id === undefined) return undefined;
+    const account = accounts.find((a) => a.provider === row.id && a.id === id);
+    if (account && isUsable(account)) return undefined;
+    const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
+    const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
+    const fix = !account ? `log in again (ccs-tui login ${row.id})` : account.paused ? `resume it (ccs-tui resume ${row.id} ${label})` : `log in again (ccs-tui login ${row.id})`;
+    return `${row.displayName} account ${label}, which this proxy serves alone (pinned by --account or ccs-tui run), ${state}: ${fix}, or serve the ${row.id} pool instead (ccs-tui run ${row.id}, or restart the proxy without --account)`;
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */
@@ -1216,6 +1290,28 @@ export class ProxyServer {
     if (began !== undefined) return this.refused({provider: '-', started: began}, refusal);
     const timedOut = refusal.status === 408;
     this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut);
+  }
+
+  /**
+   * A problem a read of the account files met (store/accounts.ts StoreProblem), with its severity: an
+   * error about what this proxy serves (its provider's files, or files of no known provider, or all
+   * of them when it serves by model name) is its last error; a warning, or another provider's error,
+   * is a log line only.
+   */
+  private fileProblem(problem: StoreProblem): void {
+    const message = sanitizeLine(problem.message);
+    const served = this.options.provider;
+    const ours = problem.provider === undefined || served === undefined || problem.provider === served;
+    if (problem.severity === 'error' && ours) this.recordError(message);
+    else this.emit({type: 'problem', severity: problem.severity, message});
+  }
+
+  /**
+   * An error met outside a request (config.yaml's reload refused, a quota hook's failure): the last
+   * error, as a request's is, so the newest one is what `proxy status` and the proxy screen show.
+   */
+  reportError(message: string): void {
+    this.recordError(message);
   }
 
   /** `advice`: the error's way out (errorAdvice), kept apart so that each reader words it (ipc.ts). */

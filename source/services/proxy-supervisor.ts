@@ -37,7 +37,11 @@ export interface ProxyState extends ProxyTraffic {
   pid?: number;
   port?: number;
   startedAt?: number;
+  /** The account the running proxy serves next (its status, its `rotated` events). */
   account?: string;
+  /** As the running proxy's status says (ProxyStatus): one account alone, else a pool of `poolSize`. */
+  pinned?: boolean;
+  poolSize?: number;
   lastError?: string;
   /** When the running proxy met `lastError` (RFC 3339), when its status said so. */
   lastErrorAt?: string;
@@ -378,13 +382,15 @@ export class ProxySupervisor {
       case 'listening':
         // A child asked to stop may still report its start: it is on its way out, not running.
         if (this.stopping) break;
-        this.update({phase: 'running', port: message.port, pid: message.pid, account: message.account});
+        this.update({phase: 'running', port: message.port, pid: message.pid, account: message.account, pinned: message.pinned, poolSize: message.poolSize});
         break;
       case 'rotated':
-        this.update({account: message.account});
+        // Another provider's pool (served by model on its own route) is not what the screen names.
+        if (!this.state.target.provider || message.provider === this.state.target.provider) this.update({account: message.account, pinned: message.pinned ?? false});
         break;
       case 'error':
-        this.showError(withAdvice(message.message, message.advice, 'tui', 'proxy'));
+        // The proxy's newest last error (its status says the same at the next poll), with its time.
+        this.update({lastError: withAdvice(message.message, message.advice, 'tui', 'proxy'), lastErrorAt: new Date(this.clock.now()).toISOString()});
         break;
       case 'fatal':
         // A busy port or a broken config does not get better by restarting.
@@ -404,6 +410,8 @@ export class ProxySupervisor {
       port: status.port,
       pid: status.pid,
       account: status.account,
+      pinned: status.pinned,
+      poolSize: status.poolSize,
       requestsPerMinute: status.requestsPerMinute,
       totalRequests: status.totalRequests,
       refusedPerMinute: status.refusedPerMinute,

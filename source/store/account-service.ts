@@ -3,15 +3,18 @@
 // return the same Account shapes, so `accounts --json` is the same for every target.
 import type {AccountRef} from '../core/accounts.js';
 import type {Account} from '../core/types.js';
+import type {ProblemSeverity} from '../core/problems.js';
 import type {ProviderRow} from '../providers/table.js';
 
 export interface StoreProblem {
   file: string;
   message: string;
+  /** core/problems.ts: `error` when the file cannot be read (or was replaced), `warning` when it works but is exposed. */
+  severity: ProblemSeverity;
+  /** The provider whose account the file holds, when known (the proxy tells only its own provider's errors as its last error). */
+  provider?: string;
   /** Where the original was copied before anything could replace it. */
   backup?: string;
-  /** Nothing is lost or left unserved (a secret file others may read): a warning, not an error. */
-  warning?: true;
 }
 
 export interface ProviderAccounts {

@@ -300,7 +300,7 @@ export class AccountStore implements AccountService {
       if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
       else {
         const listed = listJsonFiles(dir);
-        problems.push(...listed.skipped);
+        problems.push(...listed.skipped.map((skipped) => ({...skipped, severity: 'error' as const})));
         names = listed.names;
       }
       for (const name of names) {
@@ -309,7 +309,7 @@ export class AccountStore implements AccountService {
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: exposed, warning: true});
+          if (exposed) problems.push({file: path.join(dir, name), message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
         }
@@ -335,6 +335,7 @@ export class AccountStore implements AccountService {
       problems.push({
         file: this.paths.registry,
         message: `${error.message}; rebuilt the account list from the token files${kept ? ` and the ${countOf(kept, 'account entry', 'account entries')} the file still held` : ''}`,
+        severity: 'error',
         backup,
       });
       registryRebuilt = true;
@@ -344,11 +345,11 @@ export class AccountStore implements AccountService {
     try {
       state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
     } catch (error) {
-      problems.push({file: this.stateFile, message: (error as Error).message});
+      problems.push({file: this.stateFile, message: (error as Error).message, severity: 'error'});
     }
     // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
     const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
-    if (configExposed) problems.push({file: this.paths.config, message: configExposed, warning: true});
+    if (configExposed) problems.push({file: this.paths.config, message: configExposed, severity: 'warning'});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 
@@ -435,11 +436,13 @@ export class AccountStore implements AccountService {
           problems.push({
             file: this.paths.registry,
             message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+            severity: 'error',
+            provider: providerId,
           });
           continue;
         }
         const found = files.tokens.get(entry.tokenFile);
-        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`});
+        if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`, severity: 'error', provider: providerId});
         claimed.add(entry.tokenFile);
         push({
           provider: providerId,
@@ -469,7 +472,7 @@ export class AccountStore implements AccountService {
       if (found.error || !found.token) {
         const file = path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, name);
         // Nothing else says which account this was: it is left out of every list until the file is fixed.
-        problems.push({file, message: `${found.error ?? `${file}: unreadable`}; its account is ignored until it is fixed`});
+        problems.push({file, message: `${found.error ?? `${file}: unreadable`}; its account is ignored until it is fixed`, severity: 'error'});
         continue;
       }
       const row = providerForTokenType(found.token.type);

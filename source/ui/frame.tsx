@@ -3,10 +3,10 @@
 import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
-import {useSettingsProblem} from './hooks/useSettings.js';
+import {useProblems} from './hooks/useProblems.js';
 import {useTarget} from './hooks/useTarget.js';
 import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
 import {useServices} from './services.js';
@@ -21,20 +21,15 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
   const accounts = useAccounts();
   const hints = useHints();
   const target = useTarget();
-  const settingsProblem = useSettingsProblem();
   const route = currentRoute(state);
   const dispatch = (action: AppAction) => shell.dispatch(action);
   const snapshot = accounts.snapshot;
-  const problems = [
-    // First: while it holds, no token goes to any provider (store/settings.ts endpointOverrides).
-    ...(settingsProblem ? [settingsProblem] : []),
-    ...(accounts.error ? [`cannot read the accounts: ${accounts.error}`] : []),
-    ...(snapshot?.problems ?? []).map((p) => `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`),
-  ].map((line) => line.split(`${services.paths.root}/`).join(''));
-  const banner = bannerLines(problems, columns);
+  const problems = useProblems();
+  const banner = bannerLines(problems, columns, bannerRows(rows));
   const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
   const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
-  // A question wider than the line is wrapped (promptRows): the screen gives up the rows it takes.
+  // A question wider than the line is wrapped (promptRows): the screen gives up the rows it takes,
+  // as it gives up the banner's (title bar, hint bar, then the status line's rows).
   const statusRows = confirmPrompt === undefined ? 1 : promptRows(confirmPrompt, confirmHint(confirmChoices), columns).length;
   const bodyHeight = rows - 2 - statusRows - banner.length;
   const counts = snapshot
@@ -47,12 +42,13 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
     <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
       <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
-      <Box height={bodyHeight} width={columns} flexDirection="column">
+      {/* Clipped: a screen taller than its room is cut at its foot, never drawn over the status line. */}
+      <Box height={bodyHeight} width={columns} flexDirection="column" overflow="hidden" flexShrink={0}>
         {state.modal?.kind === 'help' ? (
           <HelpOverlay width={columns} height={bodyHeight} scopes={routeScopes(route)} offset={state.modal.offset} />
         ) : state.modal?.kind === 'messages' ? (
           // The banner's problems too, whole (it shows two): listed first, as they hold now.
-          <MessagesOverlay width={columns} height={bodyHeight} messages={[...state.messages, ...problems.map((text) => ({text: `problem: ${text}`, kind: 'info' as const}))]} offset={state.modal.offset} />
+          <MessagesOverlay width={columns} height={bodyHeight} messages={[...state.messages, ...[...problems].reverse().map((text) => ({text, kind: 'info' as const}))]} offset={state.modal.offset} />
         ) : null}
         {mountedRoutes(state).map(({route: shown, index, visible}) => (
           // Hidden, not unmounted: an overlay or the target picker over a screen must not restart

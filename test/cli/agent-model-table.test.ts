@@ -47,7 +47,7 @@ describe('agents table', () => {
     }
   });
 
-  it('AI Studio without its live list: `run --agent qwen` warns that it sets no OPENAI_MODEL and how to name one; with it, the run account\'s list names it', async () => {
+  it('AI Studio without its live list: `run --agent qwen` refuses, naming OPENAI_MODEL and how to set it, unless --force; with it, the run account\'s list names it', async () => {
     let refuse = true;
     const asked: string[] = [];
     const upstream = await startFakeUpstream((req, res) => {
@@ -65,12 +65,15 @@ describe('agents table', () => {
       assert.equal((await runBin(['rename', 'aistudio', 'w@example.com', 'work'], ccs.env)).code, 0);
       const agent = {...ccs.env, CCS_TUI_AGENT_QWEN: JSON.stringify(['/bin/sh', '-c', 'env | grep ^OPENAI_ | sort'])};
       const refused = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen'], agent);
-      assert.equal(refused.code, 0, refused.stderr);
-      assert.doesNotMatch(refused.stdout, /OPENAI_MODEL/);
-      assert.match(
-        refused.stderr,
-        /^ccs-tui: warning: Qwen Code gets no OPENAI_MODEL \(Google AI Studio's live model list could not be had: .*403.*\), so it would ask for its own default model; list Google AI Studio's models: ccs-tui models aistudio --account work --live, then set OPENAI_MODEL=<model id> before ccs-tui run$/m,
-      );
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(refused.stdout, '', 'the agent did not run');
+      assert.match(refused.stderr, /Qwen Code would name no Google AI Studio model the proxy serves, so its first request would be refused: .*403/);
+      assert.match(refused.stderr, /ccs-tui models aistudio --account work --live/);
+      assert.match(refused.stderr, /Qwen Code takes its model from OPENAI_MODEL: set OPENAI_MODEL=<model id> before ccs-tui run; or launch it anyway: add --force$/m);
+      const forced = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen', '--force'], agent);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.doesNotMatch(forced.stdout, /OPENAI_MODEL/);
+      assert.match(forced.stderr, /^ccs-tui: warning: Qwen Code would name no Google AI Studio model the proxy serves, .*Qwen Code takes its model from OPENAI_MODEL/m);
       assert.ok(asked.at(-1)!.includes('AIzaSyTestKeyWork000123'), `the list is asked with the run's account: ${asked.join(', ')}`);
       // Named by hand: passed on, no warning.
       const byHand = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen'], {...agent, OPENAI_MODEL: 'gemini-2.5-pro'});

@@ -44,8 +44,8 @@ after(async () => {
   await gateway.close();
 });
 
-const warning = (file: string) =>
-  `ccs-tui: warning: ${file}:3:1: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`;
+const settingsError = (file: string) =>
+  `ccs-tui: error: ${file}:3:1: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`;
 
 for (const args of [
   ['models', 'claude', '--account', 'b@example.com', '--live'],
@@ -59,18 +59,18 @@ for (const args of [
 ]) {
   test(`ccs-tui ${args.join(' ')} on a broken tui.json warns once and sends no token`, async () => {
     const run = await runBin(args, env);
-    assert.ok(run.stderr.startsWith(warning(ccs.paths.settings)), run.stderr);
-    assert.equal(run.stderr.split('ccs-tui: warning:').length, 2, `one warning: ${run.stderr}`);
+    assert.ok(run.stderr.startsWith(settingsError(ccs.paths.settings)), run.stderr);
+    assert.equal(run.stderr.split('ccs-tui: error:').length, 2, `said once: ${run.stderr}`);
     assert.doesNotMatch(run.stderr, /loopback guard blocked/);
     assert.deepEqual(gateway.requests.map((r) => r.path), []);
   });
 }
 
-test('a command that stops on it (run, login) says the stop in a line of its own, not the warning twice; --json has the cause', async () => {
+test('a command that stops on it (run, login) says the stop in a line of its own, not the error twice; --json has the cause', async () => {
   for (const args of [['run', '--', '--version'], ['login', 'claude', '--no-browser']]) {
     const run = await runBin(args, env);
     assert.equal(run.code, 1, run.stderr);
-    assert.equal(run.stderr, `${warning(ccs.paths.settings)}ccs-tui: stopped until tui.json is fixed (the warning above says where); nothing was sent\n`);
+    assert.equal(run.stderr, `${settingsError(ccs.paths.settings)}ccs-tui: stopped until tui.json is fixed (the error above says where); nothing was sent\n`);
   }
   const json = await runBin(['login', 'claude', '--no-browser', '--json'], env);
   assert.equal(json.code, 1, json.stderr);
@@ -93,15 +93,15 @@ test('quota shows the cached numbers, marked cached with their age, and why they
       const run = await runBin(args, env);
       assert.equal(run.code, 0, run.stderr);
       // What is wrong, where: the one warning (file, line:col); each row says it briefly.
-      assert.ok(run.stderr.startsWith(warning(ccs.paths.settings)), run.stderr);
-      assert.equal(run.stderr, warning(ccs.paths.settings));
+      assert.ok(run.stderr.startsWith(settingsError(ccs.paths.settings)), run.stderr);
+      assert.equal(run.stderr, settingsError(ccs.paths.settings));
       assert.match(run.stdout, /b@example\.com +5h 12% resets in 2h +cached 5m ago; waiting: quota reads wait until tui\.json is fixed$/m);
       assert.match(run.stdout, /a@example\.com +no numbers yet +nothing cached; waiting: quota reads wait until tui\.json is fixed$/m);
       assert.doesNotMatch(run.stdout, /unexpected/);
     }
     const json = await runBin(['quota', '--json'], env);
     assert.equal(json.code, 0, json.stderr);
-    assert.equal(json.stderr, warning(ccs.paths.settings));
+    assert.equal(json.stderr, settingsError(ccs.paths.settings));
     const rows = JSON.parse(json.stdout) as {account: string; windows: {usedPct: number; observedAt: string}[]; error: {kind: string; message: string}}[];
     const b = rows.find((r) => r.account === 'b@example.com')!;
     assert.deepEqual(b.windows.map((w) => [w.usedPct, w.observedAt]), [[12, observedAt]]);

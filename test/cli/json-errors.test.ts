@@ -173,11 +173,11 @@ test('a tui.json that cannot give the target asked for says which file and field
         if (json) assert.deepEqual(JSON.parse(result.stdout), {error: said, exitCode: code});
       }
     }
-    // Without a target the same broken file is a warning: the command runs, no token leaves.
+    // Without a target the same broken file is said as an error (it cannot be read), but the command runs, no token leaves.
     ccs.writeRaw('tui.json', '{"targets": {"team": {url: 1}}');
     const local = await runBin(['quota'], ccs.env);
     assert.equal(local.code, 0, local.stderr);
-    assert.equal(local.stderr, `ccs-tui: warning: ${file}:1:23: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`);
+    assert.equal(local.stderr, `ccs-tui: error: ${file}:1:23: invalid JSON (Expected property name or '}'); no token is sent to any provider until it is fixed (its endpoint overrides are unknown): quota reads, token refreshes, live model lists, logins and the proxy wait, other settings are the defaults\n`);
   } finally {
     ccs.cleanup();
   }

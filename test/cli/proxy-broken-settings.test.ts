@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import {builtinServeArgs} from '../../source/services/proxy/launch.js';
-import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
+import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
 import {loadSettings} from '../../source/store/settings.js';
+import {stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {binPath, killAll, serveByHand} from '../helpers/cli.js';
 import {startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
@@ -19,19 +20,6 @@ const askClaude = (port: number) =>
     headers: {'x-api-key': API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01'},
     body: JSON.stringify({model: 'claude-opus-4-6', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
   });
-
-/** `supervisor`'s state once `predicate` holds (15 s at most). */
-function stateWhen(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean): Promise<ProxyState> {
-  return new Promise<ProxyState>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify({...supervisor.current, logTail: supervisor.current.logTail.slice(-5)})}`)), 15_000);
-    const unsubscribe = supervisor.subscribe((s) => {
-      if (!predicate(s)) return;
-      clearTimeout(timer);
-      queueMicrotask(() => unsubscribe());
-      resolve(s);
-    });
-  });
-}
 
 /** A supervisor of the built binary for `ccs` (the TUI's proxy child). */
 async function supervisorFor(ccs: TempCcs): Promise<ProxySupervisor> {

@@ -90,7 +90,8 @@ describe('proxy start / status / stop', async () => {
       const result = await runBin(['proxy', 'serve', '--port', String(port)], ccs.env);
       assert.equal(result.code, 1);
       // Said once, on stderr: no `fatal:` line on stdout beside it.
-      assert.equal(result.stderr, `ccs-tui: port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port\n`);
+      // What was asked (--port), and what to do instead: another --port (config.yaml's `port` was not used).
+      assert.equal(result.stderr, `ccs-tui: port ${port} (asked with --port) is in use by another process; pass another --port N (0: any free port)\n`);
       assert.equal(result.stdout, '');
     } finally {
       blocker.close();

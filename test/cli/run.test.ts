@@ -245,7 +245,7 @@ describe("ccs-tui run's hints", () => {
       const env = {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'};
       const refused = await runBin(['run', 'claude'], env);
       assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`port ${busyPort} is in use by another process; set \`port\` in .*config\\.yaml or pass --port`));
+      assert.match(refused.stderr, new RegExp(`port ${busyPort} \\(\`port\` in .*config\\.yaml\\) is in use by another process; set another \`port\` there, or pass --port N`));
       const port = await freePort();
       const started = await runBin(['run', 'claude', '--port', String(port)], env);
       assert.equal(started.code, 0, started.stderr);

@@ -84,6 +84,65 @@ describe('AccountPool', () => {
     assert.equal(pool.pick({now, ranked: ['c', 'a', 'b']}).account?.id, 'a');
   });
 
+  describe('an account put first (rotate, select) serves next until the strategy\'s own rule moves it', () => {
+    const limit = (pool: AccountPool, id: string, now: number) => pool.recordFailure(id, {kind: 'quota', status: 429, resetAt: now + 60_000, message: 'usage limit reached'}, now);
+
+    it('most-headroom: held over the ranking until it cools; then the ranking, and not back when the cooldown ends', () => {
+      let now = Date.now();
+      const pool = new AccountPool(accounts, 'most-headroom');
+      const ranked = ['a', 'b', 'c'];
+      assert.equal(pool.next({now, ranked})?.id, 'a');
+      assert.equal(pool.rotate(now, ranked)?.id, 'b', 'the next best after the one serving');
+      for (let i = 0; i < 3; i++) {
+        assert.equal(pool.next({now, ranked})?.id, 'b', 'next() says what pick() does');
+        assert.equal(pool.pick({now, ranked}).account?.id, 'b');
+      }
+      limit(pool, 'b', now);
+      assert.equal(pool.next({now, ranked})?.id, 'a');
+      assert.equal(pool.pick({now, ranked}).account?.id, 'a');
+      now += 61_000;
+      assert.equal(pool.pick({now, ranked}).account?.id, 'a', 'the hold ended with the limit');
+    });
+
+    it('most-headroom: a held account out of the ranking (its quota used up) is passed over', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'most-headroom');
+      assert.equal(pool.select('c'), true);
+      assert.equal(pool.pick({now, ranked: ['c', 'a']}).account?.id, 'c');
+      assert.equal(pool.next({now, ranked: ['a', 'b']})?.id, 'a');
+      assert.equal(pool.pick({now, ranked: ['a', 'b']}).account?.id, 'a');
+      assert.equal(pool.pick({now, ranked: ['c', 'a']}).account?.id, 'c', 'no longer held: the ranking decides');
+    });
+
+    it('round-robin: the rotated-to account serves the next request, then the turn goes on from it', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'round-robin');
+      assert.equal(pool.pick({now}).account?.id, 'b');
+      assert.equal(pool.next({now})?.id, 'c');
+      assert.equal(pool.rotate(now)?.id, 'a', 'the one after the account serving next');
+      assert.deepEqual([1, 2, 3, 4].map(() => pool.pick({now}).account?.id), ['a', 'b', 'c', 'a']);
+    });
+
+    it('fill-first: rotate moves the filled account on, and it stays there', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first');
+      assert.equal(pool.rotate(now)?.id, 'b');
+      assert.deepEqual([1, 2, 3].map(() => pool.pick({now}).account?.id), ['b', 'b', 'b']);
+    });
+
+    it('a single pool serves nothing once its account leaves, never another; it serves again when it is back', () => {
+      const now = Date.now();
+      const pool = new AccountPool(accounts, 'fill-first', {current: 'b', single: true});
+      pool.setAccounts([accounts[0]!, accounts[2]!]);
+      const pick = pool.pick({now});
+      assert.equal(pick.account, undefined);
+      assert.equal(pick.account === undefined && pick.cooling, false);
+      assert.equal(pool.next({now}), undefined);
+      pool.setAccounts(accounts);
+      assert.equal(pool.pick({now}).account?.id, 'b');
+    });
+  });
+
   it('cooldown lengths: auth 30 min, 404 12 h for that model, 429 exponential to 30 min', async () => {
     const clock = new FakeClock();
     const pool = new AccountPool(accounts, 'fill-first');

@@ -179,7 +179,7 @@ describe('ProxySupervisor on a busy port', () => {
     try {
       await supervisor.start({port});
       const state = await waitFor(supervisor, (s) => s.phase === 'failed');
-      assert.equal(state.lastError, `port ${port} is in use by another process; set \`port\` in ${ccs.paths.config} or pass --port`);
+      assert.equal(state.lastError, `port ${port} (asked with --port) is in use by another process; pass another --port N (0: any free port)`);
       assert.equal(state.restarts, 0);
     } finally {
       await supervisor.dispose();

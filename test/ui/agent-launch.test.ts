@@ -88,3 +88,28 @@ test('e on a pool with every account paused says how to resume one with the key,
   const frame = await tui.waitFor('every Claude account is paused (dana@example.com): resume one with: p on the accounts screen');
   assert.ok(!frame.includes('ccs-tui resume'), frame);
 });
+
+test('e on an account cooling down after a limit asks first, naming the healthy pool; no launches nothing, yes launches', async () => {
+  ccs = makeUiCcs();
+  const port = await freePort();
+  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "agent-launch-key-0123456789abcdef"\n`);
+  const {AccountStore} = await import('../../source/store/accounts.js');
+  const store = new AccountStore(ccs.paths);
+  const bob = (await store.load()).accounts.find((a) => a.email === 'bob@example.com')!;
+  await store.setCooldown('claude', bob.id, {until: new Date(Date.now() + 600_000).toISOString(), kind: 'quota', reason: 'usage limit reached'});
+  try {
+    tui = await renderTui({paths: ccs.paths, width: 260, env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: '/bin/true'}});
+    await tui.waitFor('alice@example.com');
+    await tui.press('l', 'j', 'e');
+    await tui.waitFor(/Launch anyway\? claude account bob@example\.com is cooling down .*\(usage limit reached\): served alone, its requests would be refused until then; run the claude pool instead \(work is healthy\): e on the claude provider row/);
+    await tui.press('n');
+    await tui.waitFor('not launched: claude account bob@example.com is cooling down');
+    assert.equal(existsSync(path.join(ccs.paths.state, 'proxy.json')), false, 'no proxy was started');
+    await tui.press('e');
+    await tui.waitFor('Launch anyway? claude account bob@example.com');
+    await tui.press('y');
+    await tui.waitFor(/Claude Code on claude \/ bob@example\.com exited with code 0; warning: claude account bob@example\.com is cooling down/);
+  } finally {
+    await runBin(['proxy', 'stop'], ccs.env);
+  }
+});

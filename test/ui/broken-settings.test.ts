@@ -41,8 +41,8 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
   const banner = /^(?!.*unexpected).*tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent/m;
   await tui.waitFor((f) => banner.test(f));
   await tui.press('M');
-  const messages = flat(await tui.waitFor(/problem:/));
-  assert.match(messages, /problem: tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed \(its endpoint overrides are unknown\): quota reads, token refreshes, live model lists, logins and the proxy wait/);
+  const messages = flat(await tui.waitFor('Messages, newest first'));
+  assert.match(messages, /error: tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed \(its endpoint overrides are unknown\): quota reads, token refreshes, live model lists, logins and the proxy wait/);
   await tui.press('escape');
   // The account says why its numbers do not move, briefly (the banner and M say where): no path, no `unexpected:`.
   const frame = await tui.waitFor(/user@example\.com {2}! quota polls paused until tui\.json is fixed \(M shows why\)$/m);

@@ -237,7 +237,7 @@ test('problems (a corrupt registry, with its backup) show in a banner; the rebui
   assert.match(text, /Nothing was changed\. The original is kept at .* \(fix the file, or remove it to have the account list rebuilt from the token files; default accounts, dates and fields of other tools stay only in that copy\)/);
   assert.doesNotMatch(text, /--force|run the command/);
   // The banner's problem is in the message log too, whole.
-  assert.match(text, /problem: .*accounts\.json.*rebuilt the account list/);
+  assert.match(text, /error: .*accounts\.json.*rebuilt the account list/);
 });
 
 test('more than two problems: the banner shows the first and says M lists them all, as it does', async () => {
@@ -251,7 +251,7 @@ test('more than two problems: the banner shows the first and says M lists them a
   assert.doesNotMatch(frame, /ccs-tui accounts/);
   await tui.press('M');
   const log = await tui.waitFor('Messages, newest first');
-  for (const file of ['accounts.json', 'claude-broken1.json', 'claude-broken2.json']) assert.match(log, new RegExp(`problem: .*${file.replace('.', '\\.')}`), file);
+  for (const file of ['accounts.json', 'claude-broken1.json', 'claude-broken2.json']) assert.match(log, new RegExp(`error: .*${file.replace('.', '\\.')}`), file);
 });
 
 test('edits made by another program show up without a key press', async () => {

@@ -8,7 +8,7 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {FakeClock} from '../helpers/fake-clock.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {fakeClaude, fakeCopilot, fakeQwen} from '../helpers/fake-providers/providers.js';
-import {renderTui} from '../helpers/ink.js';
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
 
 function recorders() {
   const copied: string[] = [];
@@ -29,6 +29,21 @@ async function tick(clock: FakeClock, seconds: number) {
     await clock.advance(1000);
     await new Promise((r) => setTimeout(r, 15));
   }
+}
+
+/**
+ * Advances the fake clock a second at a time until the frame shows `match`: under load a poll's
+ * answer can come after a fixed run of ticks has ended, and its next poll would then never be due.
+ */
+async function tickUntil(clock: FakeClock, tui: TuiHandle, match: string, maxSeconds = 120): Promise<string> {
+  for (let i = 0; i < maxSeconds; i++) {
+    try {
+      return await tui.waitFor(match, 15);
+    } catch {
+      await clock.advance(1000);
+    }
+  }
+  return tui.waitFor(match);
 }
 
 test('device login screen: code, URL, QR beside the text at 80x24, countdown ticks, slow_down shown, c copies, success shows the account', async () => {
@@ -286,7 +301,7 @@ async function reloginAsOther() {
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'copilot', accountId: mona.id}}, services: {clock, ...recorders().services}});
   await tui.waitFor('GitHub Copilot — log in again as mona');
   await tui.waitFor('W D J B - M J H T');
-  await tick(clock, 21);
+  await tickUntil(clock, tui, 'still needs a login');
   return {store, mona, tui, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
 }
 

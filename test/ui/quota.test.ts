@@ -193,3 +193,16 @@ test('home at 140 columns: a row whose quota read failed says why in its QUOTA c
   assert.doesNotMatch(frame, /quota \?/);
   quota.stop();
 });
+
+test('★ best to switch to is never an account whose quota is unknown', async () => {
+  const ccs = makeUiCcs();
+  cleanup = ccs.cleanup;
+  // work (the default) has known room; bob's quota was never read (an API-key account has none to read).
+  const {writeQuotaCache} = await import('../helpers/quota.js');
+  writeQuotaCache(ccs, new Date(NOW - 60_000), {claude: {'alice@example.com': [w(NOW, '5h', 30, 2 * HOUR, 18000), w(NOW, 'weekly', 40, 84 * HOUR, 604800)]}});
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
+  const frame = await tui.waitFor((f) => f.includes('claude · work') && f.includes('60% left'));
+  assert.match(lineWith(frame, 'claude · bob'), /^\S*\s*claude · bob/);
+  assert.doesNotMatch(lineWith(frame, 'claude · bob'), /★/, frame);
+  assert.doesNotMatch(frame.split('\n').filter((l) => l.includes('claude ·')).join('\n'), /★/, 'no account with known room besides the default: no best');
+});

@@ -87,5 +87,5 @@ test('the proxy screen shows the "no api-keys yet" placeholder whole, never half
   ccs.writeRaw('cliproxy/config.yaml', 'port: 18998\n');
   tui = await renderTui({paths: ccs.paths, width: 120, height: 24, route: {screen: 'proxy', params: {}}});
   const frame = await tui.waitFor('ANTHROPIC_AUTH_TOKEN');
-  assert.match(frame, /export ANTHROPIC_AUTH_TOKEN='<no api-keys in config\.yaml yet: start the proxy to generate one>'/);
+  assert.match(frame, /export ANTHROPIC_AUTH_TOKEN='<no api-keys in config\.yaml yet: c or s generates and saves one>'/);
 });

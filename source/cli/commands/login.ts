@@ -5,7 +5,8 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {UserError, type Account} from '../../core/types.js';
-import {requireProvider} from '../../providers/table.js';
+import {PROVIDERS, requireProvider} from '../../providers/table.js';
+import type {LoginFlow} from '../../providers/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
 
@@ -54,10 +55,32 @@ export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal)
   });
 }
 
+/** How each kind of login is done, as `login --help` lists it (`several`: the provider has other ways too). */
+function loginWay(flow: LoginFlow, several: boolean): string {
+  switch (flow.kind) {
+    case 'auth-code':
+      return 'browser, or --paste the address it ends on';
+    case 'device':
+      return several ? 'device code (--device)' : 'device code';
+    case 'service-account':
+      return 'service-account key file (--key-file PATH, or stdin)';
+    case 'api-key':
+      return `API key on stdin${flow.needsBaseUrl ? `; --base-url URL required${flow.baseUrlExample ? `, e.g. ${flow.baseUrlExample}` : ''}` : ''}`;
+  }
+}
+
+/** `login --help`'s provider list: every id the command takes, from the provider table, with its ways to log in. */
+export function loginProvidersHelp(): string {
+  const width = Math.max(...PROVIDERS.map((row) => row.id.length));
+  const rows = PROVIDERS.map((row) => `  ${row.id.padEnd(width)}  ${row.displayName}: ${row.logins.map((flow) => loginWay(flow, row.logins.length > 1)).join(' | ')}`);
+  return `providers (the <provider> to give):\n${rows.join('\n')}\n`;
+}
+
 const login: CommandSpec = {
   name: ['login'],
   usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH] [--json]',
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account (--json: the prompts on stderr, the account on stdout)',
+  help: loginProvidersHelp,
   async run(ctx, args) {
     const {values, positionals} = parseCommandArgs(
       this,
@@ -105,11 +128,17 @@ const login: CommandSpec = {
     try {
       let account;
       if (method === 'api-key') {
+        // Before the key is asked for: a base URL the provider needs is a flag, and its example is in the table.
+        const flow = row.logins.find((f) => f.kind === 'api-key');
+        if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
+          throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
+        }
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
         const apiKey = await readStdin(ctx, false);
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
-          throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ccs-tui login ${row.id} < key.txt, or run ccs-tui login ${row.id} in a terminal and paste it`, 2);
+          const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
+          throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
       } else if (method === 'service-account') {

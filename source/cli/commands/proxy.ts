@@ -98,10 +98,11 @@ const status: CommandSpec = {
     const {coolingLines, noProxyText, poolSize, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
     const live = running && running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
-    // A provider without an account is its pool: how many accounts it rotates over.
-    const pool = Boolean(running?.provider && !running.account);
-    let size: number | undefined;
-    if (pool) {
+    // A provider without an account is its pool: how many accounts it rotates over. The running
+    // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
+    const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running?.provider && !running.account);
+    let size: number | undefined = live?.poolSize;
+    if (pool && size === undefined) {
       const {AccountStore} = await import('../../store/accounts.js');
       const {accounts} = await new AccountStore(ctx.paths).load();
       size = poolSize(accounts, running!.provider!);

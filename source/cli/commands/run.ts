@@ -6,13 +6,13 @@ import {portValue} from './proxy.js';
 
 const run: CommandSpec = {
   name: ['run'],
-  usage: '[provider|account] [account] [--agent claude|codex|qwen|gemini] [--port N] [-- agent args…]',
+  usage: '[provider|account] [account] [--agent claude|codex|qwen|gemini] [--port N] [--force] [-- agent args…]',
   summary: 'run a coding agent on an account or a provider\'s pool through the proxy',
   async run(ctx, args) {
     const split = args.indexOf('--');
     const own = split === -1 ? args : args.slice(0, split);
     const agentArgs = split === -1 ? [] : args.slice(split + 1);
-    const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}, port: {type: 'string'}}, {required: [], optional: ['provider|account', 'account']});
+    const {values, positionals} = parseCommandArgs(this, own, {agent: {type: 'string'}, port: {type: 'string'}, force: {type: 'boolean'}}, {required: [], optional: ['provider|account', 'account']});
     const [{AccountStore}, {loadSettings}, launch, {clientProtocolProblem}, {liveModelListForCommands}] = await Promise.all([
       import('../../store/accounts.js'),
       import('../../store/settings.js'),
@@ -34,6 +34,8 @@ const run: CommandSpec = {
       agentArgs,
       port: portValue(values.port),
       liveModels: await liveModelListForCommands(ctx.paths),
+      // Launch on an account that is cooling down or whose refresh failed, or with no model to name.
+      force: Boolean(values.force),
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
     for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);

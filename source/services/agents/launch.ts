@@ -8,6 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, accountLabel, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
+import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
@@ -16,7 +17,7 @@ import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
-import {claudeCodeEnv, providerModelSlots, shellWord} from '../proxy/env.js';
+import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
@@ -155,6 +156,60 @@ export interface PlanOptions {
    * variables of a provider without a static list (AI Studio), as `ccs-tui env` exports them.
    */
   liveModels?: LiveModelList;
+  /**
+   * Launch even though the agent would meet trouble as launched (launchCaution: an account that is
+   * cooling down or whose refresh failed; no model the proxy can serve it): `run --force`, or a
+   * person who said yes to the TUI's question.
+   */
+  force?: boolean;
+  /** Epoch ms (default Date.now()): whether a stored cooldown still runs. */
+  now?: number;
+}
+
+/**
+ * A launch refused because the agent would meet trouble as launched (launchCaution, no model), which
+ * a person may still want: `run --force`, or yes to the TUI's question (PlanOptions.force).
+ */
+export class LaunchNeedsForce extends UserError {}
+
+/** Why launching on an account would meet trouble, and the way round (launchCaution). */
+export interface LaunchCaution {
+  /** E.g. "claude account EE is cooling down 14s (until 12:01:02) (usage limit reached)". */
+  reason: string;
+  /** What to run instead, e.g. "run the claude pool (Dave is healthy): ccs-tui run claude". */
+  alternative: string;
+}
+
+/**
+ * Why an agent launched on `target`'s account would be refused or stall: the account is paused,
+ * cooling down after a limit (the proxy answers 429 until it ends: it serves a pinned account
+ * alone), or its last refresh failed (its token may die any minute). Undefined for a pool or a
+ * healthy account. `accounts`: every account (the alternative names a healthy one of the provider).
+ */
+export function launchCaution(target: RunTarget, accounts: readonly Account[], now: number, surface: ErrorSurface = 'cli'): LaunchCaution | undefined {
+  const account = target.account;
+  if (!account) return undefined;
+  const own = accounts.filter((a) => a.provider === target.provider.id);
+  const label = accountLabel(account, own);
+  const trouble = accountTrouble(account, now);
+  if (!trouble) return undefined;
+  const healthy = own.filter((a) => a.id !== account.id && accountTrouble(a, now) === undefined && isUsable(a));
+  const pool = surface === 'tui' ? `${actionKey('account.launch', 'home')} on the ${target.provider.id} provider row` : `ccs-tui run ${target.provider.id}`;
+  const alternative =
+    healthy.length === 0
+      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${label}`})` : 'try again later'}`
+      : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
+  return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
+}
+
+/** What keeps an account from serving an agent well now (launchCaution), or undefined. */
+function accountTrouble(account: Account, now: number): string | undefined {
+  if (account.paused) return 'is paused';
+  if (!isUsable(account)) return `cannot serve (${healthWords(account)})`;
+  const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
+  if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
+  if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
+  return undefined;
 }
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */
@@ -174,17 +229,9 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
   return `; to run ${agent.displayName} on ${account ? accountLabel(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
-/**
- * Why the agent gets no model from the run, and how to name one (the agent would otherwise ask for
- * its own vendor's default, which another provider does not serve). Undefined when the person's
- * environment already names it. `notes`: the exports' notes, which say why the list is empty.
- */
-function noModelWarning(agent: AgentRow, target: RunTarget, first: Account | undefined, notes: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
-  if (!agent.model.setting.startsWith('-') && env[agent.model.setting]) return undefined;
-  const row = target.provider;
-  const why = notes.find((note) => note.includes('could not be had')) ?? `ccs-tui has no static ${row.displayName} model list`;
-  const account = first ? ` --account ${shellWord(sanitizeLine(accountLabel(first)))}` : '';
-  return `${agent.displayName} gets no ${agent.model.setting} (${why}), so it would ask for its own default model; list ${row.displayName}'s models: ccs-tui models ${row.id}${account} --live, then ${agent.model.byHand}`;
+/** Whether the person's environment already names the agent's model (`OPENAI_MODEL=… ccs-tui run`), which the launch passes on. */
+function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv): boolean {
+  return !agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]);
 }
 
 /**
@@ -205,15 +252,36 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
-  if (target.account && !isUsable(target.account)) {
-    throw new UserError(`${target.provider.id} account ${accountLabel(target.account)} cannot serve: ${target.account.paused ? 'paused (resume it first)' : healthWords(target.account)}`);
-  }
-  const command = agentCommand(agent, settings, options.env);
-
   const notes: string[] = [];
   const warnings: string[] = [];
+  const caution = launchCaution(target, accounts, options.now ?? Date.now(), options.surface);
+  // Paused or needing a login: nothing to force (the proxy would only refuse every request).
+  if (caution && target.account && !isUsable(target.account)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
+  if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
+  if (caution) warnings.push(caution.reason);
+  const command = agentCommand(agent, settings, options.env);
+
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   const running = readRunningProxy(paths, (line) => notes.push(line));
+  // The exports (their key and model slots) before any proxy starts: the port only goes into their
+  // base URL, which the agent gets from the port below.
+  // The list is asked with the account the run serves first (a named account's key, not the default's).
+  const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface, ...(first ? {account: first} : {})});
+  // The key note matters to every agent; the model and translation notes are about Claude Code's
+  // exports, and whether this agent can be served was decided above.
+  notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
+  const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
+  const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
+  // No model to name (a provider without a static list whose live list was not had, every model
+  // excluded): the agent would ask for its own vendor's default, which the proxy refuses. The exports'
+  // notes say why and list the models; the agent's own setting is how a person names one.
+  if (defaultModel === undefined && !modelNamedByHand(agent, options.env)) {
+    const why = exports.notes.filter((note) => !note.startsWith('config.yaml had no api-keys'));
+    const text = `${agent.displayName} would name no ${target.provider.displayName} model the proxy serves, so its first request would be refused: ${why.join('; ') || 'no model to name'}; ${agent.displayName} takes its model from ${agent.model.setting}: ${agent.model.byHand}`;
+    if (!options.force) throw new LaunchNeedsForce(`${text}${options.surface === 'tui' ? '' : '; or launch it anyway: add --force'}`);
+    warnings.push(text);
+  }
+
   let port: number;
   let startedProxy = false;
   if (!running) {
@@ -243,21 +311,13 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     }
   }
 
-  const exports = await claudeCodeEnv(paths, target.provider.id, port, {liveModels: options.liveModels, ...(first ? {account: first} : {})});
-  // The key note matters to every agent; the model and translation notes are about Claude Code's
-  // exports, and whether this agent can be served was decided above.
-  notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
-  const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
-  // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
-  const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   const launch = agent.launch({
     baseUrl: `http://127.0.0.1:${port}/api/provider/${target.provider.id}`,
     apiKey: value('ANTHROPIC_AUTH_TOKEN')!,
     models: {main: value('ANTHROPIC_MODEL'), opus: value('ANTHROPIC_DEFAULT_OPUS_MODEL'), sonnet: value('ANTHROPIC_DEFAULT_SONNET_MODEL'), haiku: value('ANTHROPIC_DEFAULT_HAIKU_MODEL')},
+    // A provider without a static list (AI Studio) has its main model only from the live list the exports were built with.
     defaultModel,
   });
-  const modelProblem = defaultModel === undefined && noModelWarning(agent, target, first, exports.notes, options.env);
-  if (modelProblem) warnings.push(modelProblem);
   const env: NodeJS.ProcessEnv = {...options.env};
   for (const [name, v] of Object.entries(launch.env)) {
     if (v === undefined) delete env[name];

@@ -9,6 +9,11 @@ export function generateApiKey(): string {
   return `ccs-tui-${randomBytes(24).toString('base64url')}`;
 }
 
+/** What `ccs-tui env`, the proxy screen's copy key and a proxy start say when they generated the key. */
+export function generatedKeyNote(paths: CcsPaths): string {
+  return `config.yaml had no api-keys; generated one and saved it in ${paths.config}`;
+}
+
 /** The API keys, generating and saving one when config.yaml lists none. */
 export async function ensureApiKey(paths: CcsPaths): Promise<{config: CliproxyConfig; generated: boolean}> {
   const loaded = await loadCliproxyConfig(paths);

@@ -10,7 +10,7 @@ import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
-import {ensureApiKey} from './api-key.js';
+import {ensureApiKey, generatedKeyNote} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
@@ -128,9 +128,10 @@ async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account:
 export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?: number, options: ClaudeCodeEnvOptions = {generateKey: true}): Promise<ClaudeCodeEnv> {
   const {config, generated} = (options.generateKey ?? true) ? await ensureApiKey(paths) : {config: (await loadCliproxyConfig(paths)).config, generated: false};
   const notes: string[] = [];
-  if (generated) notes.push(`config.yaml had no api-keys; generated one and saved it in ${paths.config}`);
+  if (generated) notes.push(generatedKeyNote(paths));
   const root = `http://127.0.0.1:${port ?? config.port}`;
-  const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? '<no api-keys in config.yaml yet: start the proxy to generate one>'}];
+  // Only the screen just looking gets here without a key: what makes one there (as `ccs-tui env` does).
+  const vars = [{name: 'ANTHROPIC_AUTH_TOKEN', value: config.apiKeys[0] ?? `<no api-keys in config.yaml yet: ${actionKey('proxy.copyEnv', 'proxy')} or ${actionKey('proxy.start', 'proxy')} generates and saves one>`}];
   const row = providerId ? requireProvider(providerId) : rootProvider();
   const store = new AccountStore(paths);
   const snapshot = await store.load();
@@ -206,7 +207,7 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
 const singleQuoted = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** A word for a command line shown to a person: as is when it holds only safe characters, else single-quoted. */
-export const shellWord = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : singleQuoted(word));
+const shellWord = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : singleQuoted(word));
 
 /** `KEY='value'` quoted for POSIX shells. */
 export function exportLines(env: ClaudeCodeEnv): string[] {

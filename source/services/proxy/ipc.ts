@@ -1,6 +1,7 @@
 // The IPC contract between the proxy child (source/proxy/serve.ts) and its supervisor
 // (services/proxy-supervisor.ts): what the child reports and writes to its log, what the supervisor
 // may ask. It lives below both so that the supervisor never imports the proxy.
+import {problemText, type ProblemSeverity} from '../../core/problems.js';
 import {formatCooldown, formatLocalClock, formatRelative} from '../../core/relative-time.js';
 import {isoOrUndefined} from '../../core/provider-wait.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -43,10 +44,15 @@ export type ProxyEvent =
   | {type: 'failover'; provider: string; from: string; reason: string; until?: number; triedLast?: boolean; model?: string}
   // `advice`: the failure's way out (a new login), worded per reader by describeEvent.
   | {type: 'refresh'; provider: string; account: string; ok: boolean; message?: string; advice?: ErrorAdvice}
-  | {type: 'rotated'; provider: string; account: string}
+  /** `pinned`: the provider is now served by this account alone (no pool), as ServingFacts. */
+  | {type: 'rotated'; provider: string; account: string; pinned?: boolean}
+  /** An error with what the proxy serves: its last error (status `lastError`) until a newer one. */
   | {type: 'error'; message: string; advice?: ErrorAdvice}
-  /** Something to fix that does not stop serving (a secret file others may read). */
-  | {type: 'warning'; message: string}
+  /**
+   * A line for the log only, never the last error: a warning (a token file others can read, a live
+   * list not had), or an error about what this proxy does not serve (another provider's token file).
+   */
+  | {type: 'problem'; severity: ProblemSeverity; message: string}
   | {type: 'fatal'; code: string; message: string}
   /** The proxy's last line: it stopped, and why (`reason`: a signal's name, `proxy stop`, its starter gone). */
   | {type: 'stopped'; pid: number; reason: string};
@@ -78,8 +84,15 @@ export interface ProxyStatus {
   port: number;
   startedAt: string;
   provider?: string;
-  /** Label of the account that serves the next request of the primary provider. */
+  /** Label of the account that serves the next request of the primary provider (its pool's next pick). */
   account?: string;
+  /**
+   * With a primary provider: whether one account serves it alone (`--account`, `ccs-tui run` on an
+   * account), else the size of its pool (usable accounts). The proxy's own answer: the pid file
+   * says only how the proxy was started.
+   */
+  pinned?: boolean;
+  poolSize?: number;
   /** Requests that got an upstream's answer (or a local one in its place), each with a log line. */
   requestsPerMinute: number;
   totalRequests: number;
@@ -183,11 +196,11 @@ export function describeEvent(event: ProxyEvent, now = Date.now(), surface: Erro
     case 'refresh':
       return `${event.provider}/${event.account} token refresh ${event.ok ? 'ok' : `failed: ${withAdvice(event.message ?? '', event.advice, surface, 'proxy')}`}`;
     case 'rotated':
-      return `${event.provider} now serves ${event.account}`;
+      return `${event.provider} now serves ${event.pinned ? `only ${event.account} (pinned: no other account of the pool)` : event.account}`;
     case 'error':
-      return `error: ${withAdvice(event.message, event.advice, surface, 'proxy')}`;
-    case 'warning':
-      return `warning: ${event.message}`;
+      return problemText({severity: 'error', message: withAdvice(event.message, event.advice, surface, 'proxy')});
+    case 'problem':
+      return problemText(event);
     case 'fatal':
       return `fatal: ${event.message}`;
     case 'stopped':

@@ -5,7 +5,7 @@ import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {clientProtocolProblem} from '../../proxy/client-support.js';
-import {agentSettings, planAgentRun, runAgentForeground, type AgentPlan} from '../../services/agents/launch.js';
+import {agentSettings, LaunchNeedsForce, planAgentRun, runAgentForeground, type AgentPlan, type PlanOptions} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
 import type {AppServices} from '../services.js';
@@ -16,16 +16,18 @@ interface AgentActionContext {
   services: AppServices;
   provider: string;
   account?: Account;
+  /** A y/N question in the status area; resolves false for No (the default). */
+  confirm(prompt: string): Promise<boolean>;
   progress(text: string): void;
 }
 
 /** `e`: the agent on the selected account, or on the provider's pool when no account is selected. */
-export async function launchAgent({services, provider, account, progress}: AgentActionContext): Promise<ActionResult | string> {
+export async function launchAgent({services, provider, account, confirm, progress}: AgentActionContext): Promise<ActionResult | string> {
   const row = requireProvider(provider);
   const {settings} = await services.settings.load();
   const what = `${provider}${account ? ` / ${accountLabel(account)}` : ' pool'}`;
   progress(`preparing the agent for ${what}…`);
-  const plan = await planAgentRun({
+  const options: PlanOptions = {
     paths: services.paths,
     store: services.store,
     settings,
@@ -35,7 +37,17 @@ export async function launchAgent({services, provider, account, progress}: Agent
     surface: 'tui',
     // Loaded here, not at start: it brings the HTTP client, which the first frame does without.
     liveModels: await (await import('../../proxy/live-models.js')).liveModelListForCommands(services.paths),
-  });
+  };
+  let plan: AgentPlan;
+  try {
+    plan = await planAgentRun(options);
+  } catch (error) {
+    // Trouble the person may still want (a cooling account, no model to name): asked, as `run --force` is.
+    if (!(error instanceof LaunchNeedsForce)) throw error;
+    // The question first: a long reason is cut at the screen's edge, the question must not be.
+    if (!(await confirm(`Launch anyway? ${error.message}`))) return {text: `not launched: ${error.message}`, kind: 'info', done: false};
+    plan = await planAgentRun({...options, force: true});
+  }
   if (insideTmux(services.env)) {
     const where = agentSettings(settings).launchIn;
     const pid = await launchInTmux(plan, services.paths, where, services.env);

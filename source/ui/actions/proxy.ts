@@ -117,12 +117,18 @@ export async function rotateProxy({services, state}: ProxyActionContext): Promis
   return {text: 'asked the proxy to move to the next healthy account', kind: 'info'};
 }
 
-/** `c`: copy the Claude Code exports (OSC 52, so it works over SSH). */
+/**
+ * `c`: copy the Claude Code exports (OSC 52, so it works over SSH). As `ccs-tui env` does, a
+ * config.yaml without api-keys gets one generated and saved first, and the status says so.
+ */
 export async function copyProxyEnv({services, env}: ProxyActionContext): Promise<ActionResult> {
   if (!env) return {text: 'the exports are not ready yet', kind: 'info'};
-  const {exportLines} = await import('../../services/proxy/env.js');
-  services.clipboard.copy(`${exportLines(env).join('\n')}\n`);
-  return {text: `copied ${env.vars.length} export lines (OSC 52)`, kind: 'ok'};
+  const [{exportLines}, {ensureApiKey, generatedKeyNote}] = await Promise.all([import('../../services/proxy/env.js'), import('../../services/proxy/api-key.js')]);
+  const {config, generated} = await ensureApiKey(services.paths);
+  const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));
+  services.clipboard.copy(`${exportLines({...env, vars}).join('\n')}\n`);
+  const copied = `copied ${vars.length} export lines (OSC 52)`;
+  return {text: generated ? `${generatedKeyNote(services.paths)}; ${copied}` : copied, kind: 'ok'};
 }
 
 /** Keymap action → the function it runs on the proxy screen. */

@@ -102,25 +102,38 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
   );
 }
 
-/** Problems (corrupt files and their backups): each one on at most two lines. */
-export function bannerLines(problems: readonly string[], width: number): string[] {
-  const lines: string[] = [];
-  const shown = problems.length > 2 ? [problems[0]!, `${problems.length - 1} more problems (${actionKey('messages')} lists them all)`] : problems;
-  for (const problem of shown) {
-    const text = `! ${sanitizeLine(problem)}`;
-    if (cellWidth(text) <= width) {
-      lines.push(text);
-      continue;
-    }
-    // The first line ends at the last space that fits (in cells), else it is cut hard.
-    const hard = truncateCells(text, width, '');
-    const space = hard.lastIndexOf(' ');
-    const first = cellWidth(hard.slice(0, space)) > width / 2 ? hard.slice(0, space) : hard;
-    const rest = text.slice(first.length).trimStart();
-    lines.push(first);
-    lines.push(`  ${truncateCells(rest, width - 2)}`);
-  }
-  return lines;
+/**
+ * Rows the banner may take in a terminal `rows` tall: 4 from 24 rows up, else 2, so that every
+ * screen keeps the rows it needs down to MIN_ROWS (M lists every problem whole).
+ */
+export function bannerRows(rows: number): number {
+  return rows >= 24 ? 4 : 2;
+}
+
+/**
+ * Problems (corrupt files and their backups, files left readable), most pressing first, in at most
+ * `maxRows` rows: every one on up to two rows when all fit (one row each when two rows do not);
+ * else the first on the rows left and a last row counting the rest.
+ */
+export function bannerLines(problems: readonly string[], width: number, maxRows = 4): string[] {
+  const texts = problems.map((problem) => `! ${sanitizeLine(problem)}`);
+  const whole = texts.flatMap((text) => problemRows(text, width, 2));
+  if (whole.length <= maxRows) return whole;
+  if (texts.length <= maxRows && texts.length <= 2) return texts.map((text) => problemRows(text, width, 1)[0]!);
+  const more = texts.length - 1;
+  return [...problemRows(texts[0]!, width, Math.min(2, maxRows - 1)), `! ${more} more problem${more === 1 ? '' : 's'} (${actionKey('messages')} lists them all)`];
+}
+
+/** One problem's text on at most `rows` rows (1 or 2) of `width` cells, cut with … when longer. */
+function problemRows(text: string, width: number, rows: number): string[] {
+  if (cellWidth(text) <= width) return [text];
+  if (rows < 2) return [truncateCells(text, width)];
+  // The first line ends at the last space that fits (in cells), else it is cut hard.
+  const hard = truncateCells(text, width, '');
+  const space = hard.lastIndexOf(' ');
+  const first = cellWidth(hard.slice(0, space)) > width / 2 ? hard.slice(0, space) : hard;
+  const rest = text.slice(first.length).trimStart();
+  return [first, `  ${truncateCells(rest, width - 2)}`];
 }
 
 export function Banner({width, lines}: {width: number; lines: string[]}) {

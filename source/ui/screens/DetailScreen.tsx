@@ -6,6 +6,8 @@ import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js'
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {wrapWords} from '../../core/cells.js';
+import {fitRows, hiddenNote} from '../../core/fit-rows.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
@@ -65,20 +67,20 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const quotaShown = hasQuotaSource(account.provider) && summaryWindows(currentWindows(windows?.windows ?? [], quota.now)).length > 0;
   const quotaNote = windows?.error ? `  (last fetch: ${shortQuotaError(windows.error, quota.now)})` : quota.fetching(account) ? '  fetching…' : '';
   const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
-  const rows: Array<[string, ReactNode]> = [
+  const rows: Array<[string, ReactNode, number?]> = [
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? '—'],
-    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—'],
-    ['Default', account.default ? '* yes' : 'no'],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—', rename ? 0 : 2],
+    ['Default', account.default ? '* yes' : 'no', 3],
     ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
     ['Token expires', when(account.expiresAt)],
-    ['Token file', store.tokenLocation(account)],
+    ['Token file', store.tokenLocation(account), 4],
     ...(account.coolingUntil ? [['Cooldown', formatCooldown(account.coolingUntil, now)] as [string, string]] : []),
-    ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)'],
-    ['Created', when(account.createdAt)],
-    ['Last used', when(account.lastUsedAt)],
-    ['Paused since', account.paused ? when(account.pausedAt) : '—'],
+    ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)', 5],
+    ['Created', when(account.createdAt), 6],
+    ['Last used', when(account.lastUsedAt), 7],
+    ['Paused since', account.paused ? when(account.pausedAt) : '—', account.paused ? 0 : 8],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
     [
@@ -93,24 +95,44 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
       ),
     ],
   ];
+  // The notes under the rows, as many rows as they wrap to; the rows give way to them (fitRows).
+  const inner = Math.max(10, width - 4);
+  const notes: Array<{text: string; color?: string}> = [
+    ...(rename ? [{text: 'Enter saves the nickname, Esc cancels'}] : []),
+    ...(account.health === 'needs-login' && !rename ? [{text: `${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`, color: theme.warn}] : []),
+    ...(account.health === 'refresh-unknown' && !rename
+      ? [{text: `? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`, color: theme.warn}]
+      : []),
+  ].flatMap((note) => wrapWords(note.text, inner).map((text) => ({text, color: note.color})));
+  // Border (2) and the title row.
+  const fitted = fitRows(
+    rows.map(([label, value, drop = 0]) => ({value: [label, value] as const, drop, label})),
+    height - 3 - notes.length,
+  );
+  const note = hiddenNote(fitted);
   return (
-    <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column">
+    <Box width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1} flexDirection="column" overflow="hidden">
       <Text bold wrap="truncate">
         {`${account.default ? '* ' : ''}${accountLabel(account, snapshot.accounts)}`}
       </Text>
-      {rows.map(([label, value]) => (
-        <Box key={label}>
+      {fitted.shown.map(([label, value]) => (
+        <Box key={label} flexShrink={0}>
           <Box width={16} flexShrink={0}>
             <Text dimColor>{label}</Text>
           </Box>
           <Text wrap="truncate">{value}</Text>
         </Box>
       ))}
-      {rename ? <Text dimColor>Enter saves the nickname, Esc cancels</Text> : null}
-      {account.health === 'needs-login' && !rename ? <Text color={theme.warn}>{`${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`}</Text> : null}
-      {account.health === 'refresh-unknown' && !rename ? (
-        <Text color={theme.warn} wrap="wrap">{`? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`}</Text>
+      {note ? (
+        <Text dimColor wrap="truncate">
+          {note}
+        </Text>
       ) : null}
+      {notes.map((line, i) => (
+        <Text key={`note:${i}`} color={line.color} wrap="truncate">
+          {line.text}
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -7,6 +7,8 @@ import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
 import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
+import {fitRows, hiddenNote, type FitRow} from '../../core/fit-rows.js';
+import type {ReactNode} from 'react';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
 import {errorWhen, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
@@ -59,14 +61,15 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const toneColor = theme.color ? theme[phase.tone === 'muted' ? 'muted' : phase.tone] : undefined;
   const dash = '—';
   const target: ServeTarget = state?.target ?? requested ?? {};
-  // A pool says how many accounts it rotates over and which one serves now (as `proxy status` does).
-  const pinned = Boolean(target.account);
+  // A pool says how many accounts it rotates over and which one serves now (as `proxy status` does):
+  // while it runs, as the proxy itself says (pinned by `e` on an account, or a pool); else as asked.
+  const pinned = (running ? state?.pinned : undefined) ?? Boolean(target.account);
   const serving = describeServing({
     provider: target.provider,
     account: (running ? state?.account : undefined) ?? (pinned ? target.account : undefined),
     pinned,
     // Unknown until the account list has loaded (never "pool of 0" meanwhile).
-    poolSize: target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined,
+    poolSize: (running ? state?.poolSize : undefined) ?? (target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined),
   });
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
@@ -95,51 +98,54 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const refusal = env?.unservable ? `cannot serve Claude Code: ${env.unservable}` : (env?.noAccount ?? (envError && `no exports: ${envError}`));
   const noteLines = env?.unservable ? [] : (env?.notes ?? []).flatMap((note) => wrapWords(sanitizeLine(note), inner));
   const refusalLines = refusal ? wrapWords(sanitizeLine(refusal), inner) : [];
-  // Border (2) + status (1) + rows + blank + env title + notes + refusal + env lines + blank + log title.
-  const fixed = 2 + 1 + rows.length + 1 + 1 + noteLines.length + refusalLines.length + envLines.length + 1 + 1;
-  const logRoom = Math.max(1, height - fixed);
-  const tail = (state?.logTail ?? []).slice(-logRoom);
+  const errorColor = state?.lastError && theme.color ? theme.error : undefined;
+  // Stopped with no log: how to start, on as many rows as it needs (nothing follows it).
+  const startLines =
+    state?.phase === 'stopped' && state.logTail.length === 0
+      ? packItems([`${actionKey('proxy.start', 'proxy')} starts the proxy`, `on the accounts screen: ${actionKey('account.serve', 'home')} serves an account`, `${actionKey('provider.serve', 'home')} a provider’s pool`], inner)
+      : undefined;
+  const blank = {value: <Text> </Text>, drop: 9};
+  // Every row but the log tail, each with how soon a short terminal leaves it out (fitRows; 0: never):
+  // the state, where it listens, what it serves, its error, the exports and how to start stay.
+  const layout: FitRow<ReactNode>[] = [
+    {value: <Text wrap="truncate"><Text color={toneColor}>{phase.marker}</Text> <Text bold>{phase.text}</Text></Text>, drop: 0},
+    ...rows.map(([label, value]) => ({
+      value: (
+        <Text wrap="truncate">
+          <Text dimColor>{padCells(label, 9)}</Text>
+          <Text color={label === 'Error' ? errorColor : undefined}>{value}</Text>
+        </Text>
+      ),
+      drop: label === 'Traffic' ? 3 : label === 'Agents' ? (value === dash ? 4 : 1) : label === 'Waiting' || label === '' ? 2 : 0,
+      label: label || 'Waiting',
+    })),
+    blank,
+    {value: <Text wrap="truncate" dimColor>{`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}</Text>, drop: 5, label: 'exports heading'},
+    ...noteLines.map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 6, label: 'notes (ccs-tui env prints them)'})),
+    ...refusalLines.map((line) => ({value: <Text color="red" wrap="truncate">{line}</Text>, drop: 0})),
+    ...envLines.map((line) => ({value: <Text wrap="truncate">{line}</Text>, drop: 0})),
+    blank,
+    ...(startLines ?? ['Log']).map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 0})),
+  ];
+  // Inside the border (2); the log tail takes the rows left over.
+  const room = Math.max(1, height - 2);
+  const fitted = fitRows(layout, room);
+  const note = hiddenNote(fitted);
+  const logRoom = Math.max(0, room - fitted.shown.length - (note ? 1 : 0));
+  const tail = logRoom > 0 ? (state?.logTail ?? []).slice(-logRoom) : [];
 
   return (
-    <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column">
-      <Text wrap="truncate">
-        <Text color={toneColor}>{phase.marker}</Text> <Text bold>{phase.text}</Text>
-      </Text>
-      {rows.map(([label, value], i) => (
-        <Text key={`${i}:${label}`} wrap="truncate">
-          <Text dimColor>{padCells(label, 9)}</Text>
-          <Text color={label === 'Error' && state?.lastError && theme.color ? theme.error : undefined}>{value}</Text>
-        </Text>
+    <Box width={width} height={height} borderStyle="round" paddingX={1} flexDirection="column" overflow="hidden">
+      {fitted.shown.map((row, i) => (
+        <Box key={i} flexShrink={0}>
+          {row}
+        </Box>
       ))}
-      <Text> </Text>
-      <Text wrap="truncate" dimColor>
-        {`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}
-      </Text>
-      {noteLines.map((line, i) => (
-        <Text key={`note:${i}`} dimColor wrap="truncate">
-          {line}
+      {note ? (
+        <Text dimColor wrap="truncate">
+          {note}
         </Text>
-      ))}
-      {refusalLines.map((line, i) => (
-        <Text key={`refusal:${i}`} color="red" wrap="truncate">
-          {line}
-        </Text>
-      ))}
-      {envLines.map((line) => (
-        <Text key={line} wrap="truncate">
-          {line}
-        </Text>
-      ))}
-      <Text> </Text>
-      {/* Stopped with no log: how to start, on as many rows as it needs (nothing follows it). */}
-      {(state?.phase === 'stopped' && tail.length === 0
-        ? packItems([`${actionKey('proxy.start', 'proxy')} starts the proxy`, `on the accounts screen: ${actionKey('account.serve', 'home')} serves an account`, `${actionKey('provider.serve', 'home')} a provider’s pool`], inner)
-        : ['Log']
-      ).map((line) => (
-        <Text key={line} dimColor wrap="truncate">
-          {line}
-        </Text>
-      ))}
+      ) : null}
       {tail.map((line, i) => (
         <Text key={`${i}:${line}`} wrap="truncate">
           {truncateCells(sanitizeLine(line), inner)}

@@ -1,0 +1,45 @@
+// No api-keys in config.yaml: `ccs-tui env` and the proxy screen's copy key do the same thing (one
+// is generated and saved in config.yaml) and say it in the same words; the screen says beforehand
+// which keys make one.
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import type {Clipboard} from '../../source/services/clipboard.js';
+import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
+import type {TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {makeUiCcs} from './fixtures.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+test('the proxy screen: c on a config.yaml without api-keys generates and saves one, says so, copies it, and shows it masked', async () => {
+  ccs = makeUiCcs();
+  const copied: string[] = [];
+  const clipboard: Clipboard = {copy: (text) => void copied.push(text)};
+  tui = await renderTui({paths: ccs.paths, width: 200, height: 30, route: {screen: 'proxy', params: {}}, services: {clipboard}});
+  await tui.waitFor("ANTHROPIC_AUTH_TOKEN='<no api-keys in config.yaml yet: c or s generates and saves one>'");
+  await tui.press('c');
+  const frame = await tui.waitFor(/generated one and saved it in/);
+  assert.match(frame, /config\.yaml had no api-keys; generated one and saved it in \S*config\.yaml; copied 2 export lines/);
+  const key = (await loadCliproxyConfig(ccs.paths)).config.apiKeys[0];
+  assert.ok(key, 'saved in config.yaml');
+  assert.match(copied.join(''), new RegExp(`export ANTHROPIC_AUTH_TOKEN='${key}'`));
+  // The screen follows config.yaml: the key it now holds, masked.
+  const shown = await tui.waitFor(`export ANTHROPIC_AUTH_TOKEN='${key.slice(0, 4)}…${key.slice(-4)}'`);
+  assert.ok(!shown.includes(key));
+  // Pressed again: the same key, nothing generated.
+  await tui.press('c');
+  await tui.waitFor((f) => /copied 2 export lines/.test(f) && !/generated one/.test(f));
+  assert.equal((await loadCliproxyConfig(ccs.paths)).config.apiKeys.length, 1);
+});
+
+test('ccs-tui env on a CCS dir without config.yaml generates and saves one and says it in the same words', async () => {
+  ccs = makeUiCcs();
+  const run = await runBin(['env'], ccs.env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.stderr.includes(`# config.yaml had no api-keys; generated one and saved it in ${ccs.paths.config}\n`), run.stderr);
+  const key = (await loadCliproxyConfig(ccs.paths)).config.apiKeys[0]!;
+  assert.ok(run.stdout.includes(`export ANTHROPIC_AUTH_TOKEN='${key}'`), run.stdout);
+});
