@@ -77,6 +77,11 @@ export interface AgentRow {
   protocol: AgentProtocol;
   /** How to point this agent at the proxy. */
   launch(target: AgentTarget): AgentLaunch;
+  /**
+   * How the agent is told its model (`OPENAI_MODEL`), and how a person names one when the launch
+   * cannot (the provider's model list could not be had): `OPENAI_MODEL=<model id> ccs-tui run …`.
+   */
+  model: {setting: string; byHand: string};
 }
 
 const defined = (entries: [string, string | undefined][]) => Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as Record<string, string>;
@@ -100,6 +105,7 @@ export const AGENTS: readonly AgentRow[] = [
       },
       args: [],
     }),
+    model: {setting: 'ANTHROPIC_MODEL', byHand: 'set ANTHROPIC_MODEL=<model id> before ccs-tui run'},
   },
   {
     id: 'codex',
@@ -117,6 +123,7 @@ export const AGENTS: readonly AgentRow[] = [
         ...(defaultModel ? ['-c', `model="${defaultModel}"`] : []),
       ],
     }),
+    model: {setting: '-c model=', byHand: 'add -- -m <model id> to ccs-tui run'},
   },
   {
     id: 'qwen',
@@ -127,6 +134,7 @@ export const AGENTS: readonly AgentRow[] = [
       env: {OPENAI_BASE_URL: `${baseUrl}/v1`, OPENAI_API_KEY: apiKey, ...defined([['OPENAI_MODEL', defaultModel]])},
       args: [],
     }),
+    model: {setting: 'OPENAI_MODEL', byHand: 'set OPENAI_MODEL=<model id> before ccs-tui run'},
   },
   {
     id: 'gemini',
@@ -137,6 +145,7 @@ export const AGENTS: readonly AgentRow[] = [
       env: {GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: apiKey, ...defined([['GEMINI_MODEL', defaultModel]])},
       args: [],
     }),
+    model: {setting: 'GEMINI_MODEL', byHand: 'set GEMINI_MODEL=<model id> before ccs-tui run'},
   },
 ];
 

@@ -4,7 +4,8 @@ import {isAlias, isMap, isPair, isScalar, parseDocument, visit, type Document, t
 import {idMap} from '../core/id-map.js';
 import type {ModelAlias} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {CorruptFileError, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import {CorruptFileError, readRegularFile, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import {CONFIG_SECRETS, reportExposedSecret} from './secret-files.js';
 import type {CcsPaths} from './paths.js';
 import {spliceChangedKeys} from './yaml-splice.js';
 
@@ -117,11 +118,14 @@ function parseOrStop(file: string, text: string): {config: CliproxyConfig; docum
 }
 
 export async function loadCliproxyConfig(paths: CcsPaths): Promise<LoadedCliproxyConfig> {
-  const text = await readTextIfExists(paths.config);
-  if (text === undefined) {
+  const found = await readRegularFile(paths.config);
+  if (found === undefined) {
     return {config: {port: DEFAULT_PROXY_PORT, apiKeys: [], modelAliases: {}, excludedModels: {}}, exists: false};
   }
-  return {...parseOrStop(paths.config, text), exists: true};
+  const parsed = parseOrStop(paths.config, found.text);
+  // Its api-keys are secrets: any command that read them warns when others may read the file too.
+  if (parsed.config.apiKeys.length > 0) reportExposedSecret(paths.config, found.mode, CONFIG_SECRETS);
+  return {...parsed, exists: true};
 }
 
 /**

@@ -1,16 +1,45 @@
 // Files that hold secrets and must be private (0600): token files, and config.yaml once it holds
 // `api-keys` (the proxy's client keys). One warning, in one wording, for each such file that group
-// or others may read; the store's load reports them as problems (CLI warning line, TUI banner / M).
+// or others may read. Every read of such a file (a token file, config.yaml with api-keys) reports it
+// here (reportExposedSecret), and the command line prints each once as a warning, whichever command
+// read it; the store's load also lists them as problems (TUI banner / M, the proxy's log warnings).
 // tui.json holds no secret (a target's management key is in a key file, refused when not 0600, or in
 // an environment variable), nor do accounts.json (names, emails, dates) and tui/proxy.json (pid, port).
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
+
+let listener: ((message: string) => void) | undefined;
+const said = new Set<string>();
+
+/** The command line's warning printer (cli/run.ts), for the rest of the process; none in the TUI (its banner says them). */
+export function onExposedSecret(report: (message: string) => void): void {
+  listener = report;
+  said.clear();
+}
+
+/** Whether `message` was already printed through the listener (a command listing its load's problems skips it). */
+export function exposedSecretSaid(message: string): boolean {
+  return said.has(message);
+}
+
+/** Tells the listener of a secret file others may read (`mode`: its permission bits), once per message; returns the warning, if any. */
+export function reportExposedSecret(file: string, mode: number, what?: string): string | undefined {
+  const warning = exposedSecretWarning(file, mode, what);
+  if (warning && listener && !said.has(warning)) {
+    said.add(warning);
+    listener(warning);
+  }
+  return warning;
+}
 
 /** The warning for a secret file readable by group or others (`mode`: its permission bits), else undefined. */
 export function exposedSecretWarning(file: string, mode: number, what = 'secrets'): string | undefined {
   const exposed = exposedMode(mode);
   return exposed && `${file}: ${exposed}; it holds ${what} and is rewritten 0600 on its next write (or now: chmod 600 ${file})`;
 }
+
+/** What config.yaml holds, in its warning. */
+export const CONFIG_SECRETS = 'api-keys (secrets)';
 
 /**
  * Whether config.yaml text lists at least one api key (`api-keys: [k]` or a block list). Read from
@@ -31,5 +60,5 @@ export async function exposedConfigWarning(file: string): Promise<string | undef
   }
   if (!exposedMode(mode)) return undefined;
   const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return configHoldsApiKeys(text) ? exposedSecretWarning(file, mode, 'api-keys (secrets)') : undefined;
+  return configHoldsApiKeys(text) ? reportExposedSecret(file, mode, CONFIG_SECRETS) : undefined;
 }

@@ -5,6 +5,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
+import {reportExposedSecret} from './secret-files.js';
 import {CorruptFileError, parseJsonFile, readRegularFile, readRegularFileSync, writeJsonAtomic, type RegularFile} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
@@ -59,6 +60,8 @@ export function onTokenFileRead(listener: TokenReadListener): () => void {
 /** A token file's text parsed and made flat, its listeners told. */
 function parsedToken(file: string, found: RegularFile): TokenFile {
   const token = toFlat(validateTokenFile(file, parseJsonFile(file, found.text)));
+  // Any command that read a token file others may read warns of it (store/secret-files.ts).
+  reportExposedSecret(file, found.mode);
   if (tokenReadListeners.size) {
     const stamp = tokenFileStamp(found);
     for (const listener of tokenReadListeners) listener(file, stamp, token);

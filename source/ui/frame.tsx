@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {currentRoute, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
-import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, StatusLine, TitleBar} from './components/Chrome.js';
+import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {useProblems} from './hooks/useProblems.js';
@@ -26,12 +26,15 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
   const snapshot = accounts.snapshot;
   const problems = useProblems();
   const banner = bannerLines(problems, columns, bannerRows(rows));
-  const bodyHeight = rows - 3 - banner.length;
+  const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
+  const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
+  // A question wider than the line is wrapped (promptRows): the screen gives up the rows it takes,
+  // as it gives up the banner's (title bar, hint bar, then the status line's rows).
+  const statusRows = confirmPrompt === undefined ? 1 : promptRows(confirmPrompt, confirmHint(confirmChoices), columns).length;
+  const bodyHeight = rows - 2 - statusRows - banner.length;
   const counts = snapshot
     ? `${countOf(snapshot.accounts.length, 'account')} · ${snapshot.providers.filter((p) => p.accounts.length > 0).length}/${countOf(snapshot.providers.length, 'provider')}`
     : 'loading…';
-  const confirmPrompt = state.modal?.kind === 'confirm' ? state.modal.prompt : undefined;
-  const confirmChoices = state.modal?.kind === 'confirm' ? (state.modal.choices ?? []) : [];
   const overlay = state.modal?.kind === 'help' || state.modal?.kind === 'messages';
   const scopes: KeyScope[] = confirmPrompt !== undefined ? ['confirm'] : routeScopes(route);
 

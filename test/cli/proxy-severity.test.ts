@@ -32,9 +32,12 @@ test("another provider's 0644 token file is a warning in the log, never the last
     ccs.cleanup();
   });
   await supervisor.start({provider: 'claude'});
-  const running = await stateWhen(supervisor, (s) => s.phase === 'running' && Boolean(s.port) && s.logTail.some((l) => l.includes('qwen-gina.json')));
-  const line = running.logTail.find((l) => l.includes('qwen-gina.json'))!;
+  // The proxy's own line (its event), beside the `ccs-tui: warning:` its command line printed when it read the file (cli/run.ts).
+  const fromProxy = (l: string) => l.includes('qwen-gina.json') && !l.startsWith('ccs-tui: ');
+  const running = await stateWhen(supervisor, (s) => s.phase === 'running' && Boolean(s.port) && s.logTail.some(fromProxy));
+  const line = running.logTail.find(fromProxy)!;
   assert.match(line, /^warning: .*qwen-gina\.json: readable by group and others \(mode 0644\)/);
+  assert.ok(!running.logTail.some((l) => l.includes('qwen-gina.json') && /error: /.test(l)), 'never an error line');
   assert.equal(running.lastError, undefined, 'a warning is not the last error');
   const quiet = JSON.parse((await runBin(['proxy', 'status', '--json'], ccs.env)).stdout) as {lastError: string | null};
   assert.equal(quiet.lastError, null);

@@ -6,6 +6,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
+import {exposedSecretSaid} from '../../store/secret-files.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -54,6 +55,8 @@ async function providerOnFile(service: AccountService, id: string): Promise<stri
 /** Each problem with its severity (core/problems.ts), worded as the TUI's banner and the proxy's log word it. */
 function reportProblems(ctx: CliContext, problems: StoreProblem[]): void {
   for (const p of problems) {
+    // A secret file others may read was already said when it was read (cli/run.ts).
+    if (exposedSecretSaid(p.message)) continue;
     ctx.stderr.write(`ccs-tui: ${problemText({severity: p.severity, message: sanitizeLine(p.message)})}${p.backup ? ` (original kept at ${p.backup})` : ''}\n`);
   }
 }

@@ -1,7 +1,8 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, modelCountText, type ModelResolution, type ModelRules} from '../../core/model-rules.js';
+import {describeWarning, modelCountText, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
+import {countOf} from '../../core/wording.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {findProvider} from '../../providers/table.js';
@@ -28,6 +29,24 @@ export function modelsJson(resolution: ModelResolution, account?: string) {
 
 export function printWarnings(ctx: CliContext, resolution: ModelResolution): void {
   for (const warning of resolution.warnings) ctx.stderr.write(`ccs-tui: warning: ${describeWarning(warning)}\n`);
+}
+
+/**
+ * After a rule edit: the warnings about the rule just added (`concerns`), in full; every other
+ * rule's only as a count with the command that lists them, so an edit does not repeat what it did
+ * not touch (`2 other rules match no model: ccs-tui models claude`).
+ */
+function printEditWarnings(ctx: CliContext, provider: string, resolution: ModelResolution, concerns: (warning: RuleWarning) => boolean): void {
+  const others = new Map<string, RuleWarning['kind']>();
+  for (const warning of resolution.warnings) {
+    if (concerns(warning)) ctx.stderr.write(`ccs-tui: warning: ${describeWarning(warning)}\n`);
+    // One rule may have several warnings: counted once (an alias, a pattern, by scope and position).
+    else others.set('index' in warning ? `${warning.scope}:${warning.kind.startsWith('pattern') ? 'pattern' : 'alias'}:${warning.index}` : warning.kind, warning.kind);
+  }
+  if (others.size === 0) return;
+  const nothing = [...others.values()].every((kind) => kind === 'pattern-matches-nothing');
+  const what = nothing ? `${countOf(others.size, 'other rule matches', 'other rules match')} no model` : `${countOf(others.size, 'other rule has', 'other rules have')} warnings`;
+  ctx.stderr.write(`ccs-tui: note: ${what}: ccs-tui models ${provider}\n`);
 }
 
 const models: CommandSpec = {
@@ -97,6 +116,8 @@ function ruleCommand(
   positional: readonly string[],
   apply: (rules: ModelRules, where: string, args: string[], fork: boolean) => ModelRules,
   message: (provider: string, args: string[], resolution: ModelResolution) => string,
+  /** Whether a warning is about the rule this command added (`args`: its checked arguments); none for a removal. */
+  concerns: (warning: RuleWarning, args: string[]) => boolean = () => false,
 ): CommandSpec {
   return {
     name,
@@ -110,7 +131,8 @@ function ruleCommand(
       const fork = (values as {fork?: boolean}).fork === true;
       const resolution = await editRules(ctx, provider, values.account, (rules, where) => apply(rules, where, rest, fork));
       ctx.stdout.write(`${message(provider, rest, resolution)}\n`);
-      printWarnings(ctx, resolution);
+      const scope = values.account === undefined ? 'global' : 'account';
+      printEditWarnings(ctx, provider, resolution, (warning) => (!('scope' in warning) || warning.scope === scope) && concerns(warning, rest));
       return 0;
     },
   };
@@ -141,6 +163,7 @@ export const modelCommands: CommandSpec[] = [
       const state = relation?.status === 'forked' ? 'both ids visible' : relation?.status === 'renamed' ? `${name} now appears as ${alias}` : 'not visible, see the warning';
       return `${provider}: alias ${alias} ← ${name} (${state})`;
     },
+    (warning, [, alias]) => 'alias' in warning && same(warning.alias, alias!),
   ),
   ruleCommand(
     ['alias', 'rm'],
@@ -166,6 +189,8 @@ export const modelCommands: CommandSpec[] = [
       const removed = resolution.excluded.filter((e) => same(e.pattern, pattern!)).map((e) => e.id);
       return `${provider}: excluded "${pattern}" (${removed.length ? `hides ${removed.join(', ')}` : 'matches no model'}; ${modelCountText(resolution)} visible)`;
     },
+    // Its own pattern, an alias it hides, or the whole list gone.
+    (warning, [pattern]) => warning.kind === 'everything-excluded' || ('pattern' in warning && same(warning.pattern, pattern!)),
   ),
   ruleCommand(
     ['exclude', 'rm'],

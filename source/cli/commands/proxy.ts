@@ -54,6 +54,9 @@ const start: CommandSpec = {
     const {startBackgroundProxy} = await import('../../services/proxy/control.js');
     const {loadSettings} = await import('../../store/settings.js');
     const {settings} = await loadSettings(ctx.paths);
+    // The proxy it starts serves config.yaml's api-keys: said here, where a person reads it (the
+    // child's own warnings go to its log).
+    await (await import('../../store/secret-files.js')).exposedConfigWarning(ctx.paths.config);
     const entry = await startBackgroundProxy(
       ctx.paths,
       {port: portValue(values.port), provider: values.provider, account: values.account},

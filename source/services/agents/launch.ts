@@ -231,6 +231,11 @@ function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefin
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
+/** Whether the person's environment already names the agent's model (`OPENAI_MODEL=… ccs-tui run`), which the launch passes on. */
+function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv): boolean {
+  return !agent.model.setting.startsWith('-') && Boolean(env[agent.model.setting]);
+}
+
 /**
  * Everything short of starting the agent. Refuses, before any proxy is started, an agent the proxy
  * cannot serve for the provider and an agent that cannot be found.
@@ -264,17 +269,19 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const running = readRunningProxy(paths, (line) => notes.push(line));
   // The exports (their key and model slots) before any proxy starts: the port only goes into their
   // base URL, which the agent gets from the port below.
-  const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface});
+  // The list is asked with the account the run serves first (a named account's key, not the default's).
+  const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface, ...(first ? {account: first} : {})});
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   // No model to name (a provider without a static list whose live list was not had, every model
-  // excluded): the agent's first request would be refused. The exports' notes say why and what to do.
-  if (defaultModel === undefined) {
+  // excluded): the agent would ask for its own vendor's default, which the proxy refuses. The exports'
+  // notes say why and list the models; the agent's own setting is how a person names one.
+  if (defaultModel === undefined && !modelNamedByHand(agent, options.env)) {
     const why = exports.notes.filter((note) => !note.startsWith('config.yaml had no api-keys'));
-    const text = `${agent.displayName} would name no ${target.provider.displayName} model the proxy serves, so its first request would be refused: ${why.join('; ') || 'no model to name'}`;
+    const text = `${agent.displayName} would name no ${target.provider.displayName} model the proxy serves, so its first request would be refused: ${why.join('; ') || 'no model to name'}; ${agent.displayName} takes its model from ${agent.model.setting}: ${agent.model.byHand}`;
     if (!options.force) throw new LaunchNeedsForce(`${text}${options.surface === 'tui' ? '' : '; or launch it anyway: add --force'}`);
     warnings.push(text);
   }

@@ -48,6 +48,8 @@ export interface ClaudeCodeEnvOptions {
    * (proxy/live-models.ts liveModelList); callers that may wait on the network hand it in.
    */
   liveModels?: LiveModelList;
+  /** The account whose list names the models (`run` on a named account); else the provider's default. */
+  account?: Account;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -136,7 +138,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const reason = noUsableAccount(row, snapshot.accounts, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
   if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, ...(noAccount ? {noAccount} : {})};
-  const account = snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
+  const account = options.account ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);

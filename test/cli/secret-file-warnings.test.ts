@@ -1,0 +1,65 @@
+// A secret file others may read (a token file, config.yaml holding api-keys) is warned of by every
+// command that reads it, once, in store/secret-files.ts's one wording; the proxy logs it as a
+// warning, not an error (README "Files").
+import assert from 'node:assert/strict';
+import {chmodSync, existsSync, readFileSync} from 'node:fs';
+import {after, describe, it} from 'node:test';
+import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {killAll, runBin, serveByHand} from '../helpers/cli.js';
+import {waitFor} from '../helpers/wait.js';
+import {API_KEY, oauthToken} from '../proxy/fixture.js';
+
+const configWarning = /^ccs-tui: warning: \S*config\.yaml: readable by group and others \(mode 0644\); it holds api-keys \(secrets\) and is rewritten 0600 on its next write \(or now: chmod 600 \S*config\.yaml\)$/gm;
+const tokenWarning = /^ccs-tui: warning: \S*claude-a@example\.com\.json: readable by group and others \(mode 0644\); it holds secrets and is rewritten 0600 on its next write \(or now: chmod 600 \S*\.json\)$/gm;
+
+describe('secret files others may read', async () => {
+  const ccs = makeTempCcs();
+  const token = ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
+  ccs.writeRaw('cliproxy/config.yaml', `port: 8317\napi-keys:\n  - "${API_KEY}"\n`);
+  chmodSync(ccs.paths.config, 0o644);
+  chmodSync(token, 0o644);
+  const started: number[] = [];
+  after(() => {
+    killAll(started);
+    ccs.cleanup();
+  });
+
+  for (const args of [['accounts'], ['env'], ['env', 'claude'], ['models', 'claude'], ['quota'], ['proxy', 'status']]) {
+    it(`\`${args.join(' ')}\` warns of each secret file it read, once, in the one wording`, async () => {
+      const run = await runBin(args, ccs.env);
+      // `proxy status` reads the accounts, not the api-keys (it prints none).
+      if (args[0] !== 'proxy') assert.equal(run.stderr.match(configWarning)?.length, 1, run.stderr);
+      assert.equal(run.stderr.match(tokenWarning)?.length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, new RegExp(API_KEY));
+    });
+  }
+
+  it('`proxy start` warns of the config.yaml its proxy serves; the proxy logs token files as a warning, not an error', async () => {
+    const start = await runBin(['proxy', 'start', '--port', '0', '--json'], ccs.env);
+    assert.equal(start.code, 0, start.stderr);
+    const {pid, port} = JSON.parse(start.stdout) as {pid: number; port: number};
+    started.push(pid);
+    assert.equal(start.stderr.match(configWarning)?.length, 1, start.stderr);
+    try {
+      // A request makes the proxy read the accounts.
+      await fetch(`http://127.0.0.1:${port}/v1/models`, {headers: {authorization: `Bearer ${API_KEY}`}});
+      const log = () => (existsSync(proxyLogPath(ccs.paths)) ? readFileSync(proxyLogPath(ccs.paths), 'utf8') : '');
+      await waitFor(() => /claude-a@example\.com\.json: readable/.test(log()), "the warning in the proxy log");
+      assert.match(log(), / warning: \S*claude-a@example\.com\.json: readable by group and others \(mode 0644\); it holds secrets/);
+      assert.doesNotMatch(log(), /error: \S*readable by/);
+    } finally {
+      await runBin(['proxy', 'stop'], ccs.env);
+    }
+  });
+
+  it('a hand-run `proxy serve` warns on its terminal too', async () => {
+    const served = await serveByHand(['--port', '0'], ccs.env, started);
+    try {
+      assert.equal(served.output.stderr.match(configWarning)?.length, 1, served.output.stderr);
+    } finally {
+      served.shell.kill('SIGTERM');
+      await served.exited;
+    }
+  });
+});
