@@ -113,9 +113,21 @@ const baseLabel = (account: Labelled) => account.nickname || account.email || ac
  * email), the label is the account's id, which tells them apart and is what `use`, `pause`, …
  * accept; when even the id is that name, the token file is added.
  */
-export function accountLabel(account: Labelled, siblings: readonly Labelled[] = []): string {
-  return accountLabeller(siblings)(account);
+export function accountLabel(account: Labelled, siblings: readonly Labelled[] = NO_SIBLINGS): string {
+  let cached = labellers.get(siblings);
+  // A list that grew since (one being built) is labelled anew.
+  if (cached?.length !== siblings.length) labellers.set(siblings, (cached = {length: siblings.length, labeller: accountLabeller(siblings)}));
+  return cached.labeller(account);
 }
+
+const NO_SIBLINGS: readonly Labelled[] = Object.freeze([]);
+
+/**
+ * The labeller of each siblings list (the same array from one account snapshot): the TUI labels
+ * every visible row of a provider's 1,000 accounts on each frame, and building the list's names
+ * once per row made a frame cost the square of the accounts.
+ */
+const labellers = new WeakMap<readonly Labelled[], {length: number; labeller: (account: Labelled) => string}>();
 
 /**
  * accountLabel for many accounts among the same `siblings`, in time linear in their number (a
