@@ -572,15 +572,14 @@ function rewritten(held: HeldEvent): string {
  * tokens and probabilities for it would be invented. Only the events whose text changed lose them.
  */
 function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
-  const data = dataOf(event);
-  if (data === undefined) return event;
-  let json: {type?: unknown; logprobs?: unknown; choices?: unknown; candidates?: unknown; response?: {candidates?: unknown}};
-  try {
-    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8')) as typeof json;
-  } catch {
-    return event;
-  }
-  if (typeof json !== 'object' || json === null) return event;
+  return withDataChanged(event, (parsed) => emptyChangedLogprobs(parsed as LogprobsHolder, changed));
+}
+
+type LogprobsHolder = {type?: unknown; logprobs?: unknown; choices?: unknown; candidates?: unknown; response?: {candidates?: unknown}} | null;
+
+/** withoutLogprobs on an event's parsed data, in place; whether it emptied a list. */
+function emptyChangedLogprobs(json: LogprobsHolder, changed: ReadonlySet<string>): boolean {
+  if (typeof json !== 'object' || json === null) return false;
   let emptied = false;
   const empty = (holder: Record<string, unknown>, key: string) => {
     if (Array.isArray(holder[key]) && (holder[key] as unknown[]).length > 0) {
@@ -612,7 +611,7 @@ function withoutLogprobs(event: string, changed: ReadonlySet<string>): string {
       });
     }
   }
-  return emptied ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+  return emptied;
 }
 
 /** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
@@ -628,14 +627,23 @@ function withoutAnyLogprobs(event: string): string {
 /** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */
 function withDataChanged(event: string, change: (json: unknown) => boolean): string {
   const data = dataOf(event);
-  if (data === undefined) return event;
-  let json: unknown;
+  const parsed = data === undefined ? undefined : parsedData(data);
+  if (!parsed) return event;
+  return change(parsed.json) ? withJson(event, parsed.json) : event;
+}
+
+/** An event's data (latin1, as dataOf gives it) parsed as the UTF-8 JSON it is; undefined when it is no JSON. */
+function parsedData(data: string): {json: unknown} | undefined {
   try {
-    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
+    return {json: JSON.parse(Buffer.from(data, 'latin1').toString('utf8'))};
   } catch {
-    return event;
+    return undefined;
   }
-  return change(json) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : event;
+}
+
+/** The event with its data replaced by `json` re-encoded (JSON.stringify, as latin1 bytes). */
+function withJson(event: string, json: unknown): string {
+  return withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1'));
 }
 
 /**
@@ -713,12 +721,7 @@ function waitsBehind(event: string): boolean {
   const data = dataOf(event);
   if (data === undefined) return true;
   if (data.trim() === '[DONE]') return false;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
-  } catch {
-    return false;
-  }
+  const json = parsedData(data)?.json;
   if (typeof json !== 'object' || json === null || 'error' in json) return false;
   const {type, choices, response} = json as {type?: unknown; choices?: unknown; response?: {candidates?: unknown}};
   if (typeof type === 'string') return !ENDS_RUNS.test(type);
@@ -764,16 +767,11 @@ const VOLATILE = /"(?:sequence_number|obfuscation)"\s*:\s*(?:\d+|"[^"\\]*")/g;
  */
 function parsedRuns(event: string, found: ReadonlyArray<{key: string}>): Array<string | undefined> | string | undefined {
   const data = dataOf(event);
-  if (data === undefined) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(data, 'latin1').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const fields = runFields(json);
+  const parsed = data === undefined ? undefined : parsedData(data);
+  if (!parsed) return undefined;
+  const fields = runFields(parsed.json);
   if (fields.length === found.length && fields.every((field, i) => field.key === found[i]!.key)) return fields.map((field) => field.run);
-  return fields.some((field) => field.run !== undefined) ? withData(event, Buffer.from(JSON.stringify(json), 'utf8').toString('latin1')) : undefined;
+  return fields.some((field) => field.run !== undefined) ? withJson(event, parsed.json) : undefined;
 }
 
 /** The event with its `data:` lines replaced by one line of `data` (latin1), where the first was. */
