@@ -181,9 +181,12 @@ const rotate: CommandSpec = {
 /**
  * The account before an edit, labelled, when the edit would change nothing (`state` holds already):
  * the command then says so instead of reporting an edit that did not happen. Exit 0 either way.
+ * Never on a registry that had to be rebuilt: what it shows is not what the file holds, so the edit
+ * goes on and refuses (or, with --force, records the rebuilt list) as any other edit does.
  */
 async function already(store: AccountService, provider: string, ref: string, state: (account: Account) => boolean): Promise<string | undefined> {
-  const {accounts} = await store.load();
+  const {accounts, registryRebuilt} = await store.load();
+  if (registryRebuilt) return undefined;
   const account = findAccount(accounts, provider, ref);
   return state(account) ? accountLabel(account, accounts) : undefined;
 }
