@@ -16,6 +16,8 @@ before(async () => {
       alice: {email: 'alice@example.com', codeAssist: {kind: 'project', project: 'alice-proj-1'}},
       fred: {email: 'fred@example.com', codeAssist: {kind: 'free-onboard', project: 'fred-managed-7', polls: 1}},
       vera: {email: 'vera@example.com', codeAssist: {kind: 'validation-required', url: 'https://accounts.google.com/signin/continue?sarp=1'}},
+      // A project id is text from the network: escapes in it must never reach the terminal.
+      mallory: {email: 'mallory@example.com', codeAssist: {kind: 'project', project: 'evil\u001b]0;PWNED\u0007\u001b[2Jproj'}},
     },
   });
 });
@@ -59,6 +61,16 @@ test('gemini over SSH: paste the code from the Code Assist page; the account is 
     const quota = await runBin(['quota', '--provider', 'gemini', '--refresh'], ccs.env);
     assert.equal(quota.code, 0, quota.stderr);
     assert.match(quota.stdout, /gemini +alice@example\.com +.*gemini-2\.5-flash.*75%/);
+  }));
+
+test('a project id with escape sequences is printed without them (login, accounts)', () =>
+  withCcs(async (ccs) => {
+    const run = await pasteLogin(ccs, 'gemini', 'mallory', (landing) => landing.searchParams.get('code')!);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Added gemini account mallory@example\.com \(project evil.*proj\)/);
+    assert.doesNotMatch(run.stdout + run.stderr, /\u001b/, JSON.stringify(run.stdout));
+    const table = await runBin(['accounts'], ccs.env);
+    assert.doesNotMatch(table.stdout, /\u001b/, JSON.stringify(table.stdout));
   }));
 
 test('antigravity by loopback: the browser comes back to the callback port; free-tier onboarding gives the project', () =>
