@@ -4,6 +4,7 @@
 // their own are paste only). API keys (tried against the provider before they are stored) and
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
@@ -226,7 +227,7 @@ const login: CommandSpec = {
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${account.keyReplaced ? `Key of ${named} replaced` : `${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${named}`}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${account.keyReplaced ? `Key of ${named} replaced` : `${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${named}`}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');
