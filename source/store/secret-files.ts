@@ -7,28 +7,20 @@
 // an environment variable), nor do accounts.json (names, emails, dates) and tui/proxy.json (pid, port).
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
+import {sayOnce} from './say-once.js';
 
-let listener: ((message: string) => void) | undefined;
-const said = new Set<string>();
+const channel = sayOnce();
 
 /** The command line's warning printer (cli/run.ts), for the rest of the process; none in the TUI (its banner says them). */
-export function onExposedSecret(report: (message: string) => void): void {
-  listener = report;
-  said.clear();
-}
+export const onExposedSecret = (report: (message: string) => void): void => channel.listen(report);
 
 /** Whether `message` was already printed through the listener (a command listing its load's problems skips it). */
-export function exposedSecretSaid(message: string): boolean {
-  return said.has(message);
-}
+export const exposedSecretSaid = (message: string): boolean => channel.said(message);
 
 /** Tells the listener of a secret file others may read (`mode`: its permission bits), once per message; returns the warning, if any. */
 export function reportExposedSecret(file: string, mode: number, what?: string): string | undefined {
   const warning = exposedSecretWarning(file, mode, what);
-  if (warning && listener && !said.has(warning)) {
-    said.add(warning);
-    listener(warning);
-  }
+  if (warning) channel.say(warning);
   return warning;
 }
 
