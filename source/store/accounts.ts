@@ -26,7 +26,7 @@ import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenT
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {exposedConfigWarning, exposedSecretWarning} from './secret-files.js';
+import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 import {countOf} from '../core/wording.js';
@@ -362,6 +362,9 @@ export class AccountStore implements AccountService {
     // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
     const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
     if (configExposed) problems.push({file: this.paths.config, message: configExposed, severity: 'warning'});
+    // So is the running proxy's nonce in tui/proxy.json (it proves the proxy before the API key is sent to it).
+    const recordExposed = onlyTokenFile === undefined ? await exposedProxyRecordWarning(this.paths.proxyRecord) : undefined;
+    if (recordExposed) problems.push({file: this.paths.proxyRecord, message: recordExposed, severity: 'warning'});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 

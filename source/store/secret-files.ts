@@ -1,10 +1,12 @@
-// Files that hold secrets and must be private (0600): token files, and config.yaml once it holds
-// `api-keys` (the proxy's client keys). One warning, in one wording, for each such file that group
-// or others may read. Every read of such a file (a token file, config.yaml with api-keys) reports it
-// here (reportExposedSecret), and the command line prints each once as a warning, whichever command
-// read it; the store's load also lists them as problems (TUI banner / M, the proxy's log warnings).
-// tui.json holds no secret (a target's management key is in a key file, refused when not 0600, or in
-// an environment variable), nor do accounts.json (names, emails, dates) and tui/proxy.json (pid, port).
+// Files that hold secrets and must be private (0600): token files, config.yaml once it holds
+// `api-keys` (the proxy's client keys), and tui/proxy.json once it holds a built-in proxy's nonce (the
+// secret the proxy proves before anyone sends it the API key; written 0600 by the proxy, so only a
+// chmod loosens it). One warning, in one wording, for each such file that group or others may read.
+// Every read of such a file reports it here (reportExposedSecret), and the command line prints each
+// once as a warning, whichever command read it; the store's load also lists them as problems (TUI
+// banner / M, the proxy's log warnings). tui.json holds no secret (a target's management key is in a
+// key file, refused when not 0600, or in an environment variable), nor does accounts.json (names,
+// emails, dates).
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
 import {sayOnce} from './say-once.js';
@@ -42,8 +44,25 @@ export function configHoldsApiKeys(text: string): boolean {
   return /^api-keys[ \t]*:[ \t]*(?:\[[ \t]*[^\]\s]|(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*[ \t]*-[ \t]*\S)/m.test(text);
 }
 
-/** The warning for config.yaml (`file`) when it holds api-keys and group or others may read it; undefined otherwise or when it is missing. */
-export async function exposedConfigWarning(file: string): Promise<string | undefined> {
+/** What tui/proxy.json holds, in its warning. */
+export const PROXY_RECORD_SECRETS = "the proxy's nonce (a secret: it proves the proxy before the API key is sent to it)";
+
+/** Whether tui/proxy.json's text (services/proxy/pid-file.ts ProxyPidFile) holds a nonce; a record of the CLIProxyAPI binary has none. */
+export function proxyRecordHoldsNonce(text: string): boolean {
+  try {
+    const record = JSON.parse(text) as {nonce?: unknown} | null;
+    return typeof record?.nonce === 'string' && record.nonce !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The warning for a file whose text may hold secrets (`holds` says whether it does: `what` they are)
+ * when group or others may read it; undefined otherwise or when it is missing. The text is read only
+ * when the mode is loose.
+ */
+async function exposedFileWarning(file: string, holds: (text: string) => boolean, what: string): Promise<string | undefined> {
   let mode: number;
   try {
     mode = (await fs.stat(file)).mode & 0o777;
@@ -52,5 +71,11 @@ export async function exposedConfigWarning(file: string): Promise<string | undef
   }
   if (!exposedMode(mode)) return undefined;
   const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return configHoldsApiKeys(text) ? reportExposedSecret(file, mode, CONFIG_SECRETS) : undefined;
+  return holds(text) ? reportExposedSecret(file, mode, what) : undefined;
 }
+
+/** The warning for config.yaml (`file`) when it holds api-keys and group or others may read it; undefined otherwise or when it is missing. */
+export const exposedConfigWarning = (file: string) => exposedFileWarning(file, configHoldsApiKeys, CONFIG_SECRETS);
+
+/** The warning for tui/proxy.json (`file`) when it holds a nonce and group or others may read it; undefined otherwise or when it is missing. */
+export const exposedProxyRecordWarning = (file: string) => exposedFileWarning(file, proxyRecordHoldsNonce, PROXY_RECORD_SECRETS);
