@@ -5,8 +5,8 @@
 
 /** One kind of problem's "say each message once" channel. */
 export interface SayOnce {
-  /** The command line's printer, for the rest of the process (what was said before is forgotten). */
-  listen(report: (message: string) => void): void;
+  /** The command line's printer, for the rest of the process (what was said before is forgotten); returns the one it replaces. */
+  listen(report: (message: string) => void): ((message: string) => void) | undefined;
   /** Tells the printer `message` unless it was said already; nothing is said (or remembered) without a printer. */
   say(message: string): void;
   /** Whether `message` went to the printer (a command listing its load's problems skips it). */
@@ -20,8 +20,10 @@ export function sayOnce(): SayOnce {
   const said = new Set<string>();
   return {
     listen(report) {
+      const before = listener;
       listener = report;
       said.clear();
+      return before;
     },
     say(message) {
       if (!listener || said.has(message)) return;

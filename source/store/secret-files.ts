@@ -13,8 +13,12 @@ import {sayOnce} from './say-once.js';
 
 const channel = sayOnce();
 
-/** The command line's warning printer (cli/run.ts), for the rest of the process; none in the TUI (its banner says them). */
-export const onExposedSecret = (report: (message: string) => void): void => channel.listen(report);
+/**
+ * The command line's warning printer (cli/run.ts), for the rest of the process; none in the TUI (its
+ * banner says them). A proxy takes the channel over to say them as its own warnings (proxy/serve.ts);
+ * returns the printer it replaces.
+ */
+export const onExposedSecret = (report: (message: string) => void) => channel.listen(report);
 
 /** Whether `message` was already printed through the listener (a command listing its load's problems skips it). */
 export const exposedSecretSaid = (message: string): boolean => channel.said(message);

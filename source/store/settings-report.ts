@@ -7,7 +7,7 @@ import {sayOnce} from './say-once.js';
 const channel = sayOnce();
 
 /** The command line's warning printer (cli/run.ts), for the rest of the process. */
-export const onSettingsProblem = (report: (message: string) => void): void => channel.listen(report);
+export const onSettingsProblem = (report: (message: string) => void): void => void channel.listen(report);
 
 /** Called for each read of a broken tui.json; the same message is said once. */
 export const reportSettingsProblem = (message: string): void => channel.say(message);
