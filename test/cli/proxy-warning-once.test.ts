@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import {chmodSync, existsSync, readFileSync} from 'node:fs';
 import {after, test} from 'node:test';
-import {builtinServeArgs} from '../../source/services/proxy/launch.js';
 import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
-import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
-import {stateWhen} from '../helpers/supervisor.js';
+import {builtProxySupervisor, stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
-import {binPath, killAll, serveByHand} from '../helpers/cli.js';
+import {killAll, runBin, serveByHand} from '../helpers/cli.js';
 import {waitFor} from '../helpers/wait.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -35,11 +33,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 700));
 
 test("a supervised proxy's exposed secret files: one warning line each in the TUI's log tail and in the log", async () => {
   const ccs = exposedFiles();
-  const supervisor = new ProxySupervisor({
-    paths: ccs.paths,
-    env: ccs.env,
-    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
-  });
+  const supervisor = builtProxySupervisor(ccs);
   cleanups.push(async () => {
     await supervisor.stop();
     ccs.cleanup();
@@ -88,7 +82,6 @@ test('a `proxy serve` that cannot start still warns of the exposed config.yaml i
     ccs.cleanup();
   });
   const port = (busy.address() as {port: number}).port;
-  const {runBin} = await import('../helpers/cli.js');
   const run = await runBin(['proxy', 'serve', '--port', String(port)], ccs.env);
   assert.equal(run.code, 1, run.stderr);
   const lines = `${run.stdout}\n${run.stderr}`.split('\n');
