@@ -157,6 +157,35 @@ export function accountLabeller(siblings: readonly Labelled[]): (account: Labell
 }
 
 /**
+ * What storing a login did (store saveLogin): `added` a new account; `logged-in-again` the same
+ * identity logged in, its grant replaced by the new one; for a key the person gave (an API key, a
+ * service-account key file): `key-replaced` an account's key replaced by a new one (the key account
+ * the login's nickname names, or a new key file of the same service account), `same-key` the key it
+ * already held given again (nothing but its date and nickname can change), `same-key-new-base-url` the
+ * same API key with another base URL.
+ */
+export type LoginOutcome = 'added' | 'logged-in-again' | 'key-replaced' | 'same-key' | 'same-key-new-base-url';
+
+/**
+ * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
+ * account work"); the caller adds the project and "(default)".
+ */
+export function loginOutcomeText(outcome: LoginOutcome, named: string): string {
+  switch (outcome) {
+    case 'added':
+      return `Added ${named}`;
+    case 'logged-in-again':
+      return `Logged in again as ${named}`;
+    case 'key-replaced':
+      return `Key of ${named} replaced`;
+    case 'same-key':
+      return `Same key again for ${named}: already stored`;
+    case 'same-key-new-base-url':
+      return `Same key again for ${named}: its base URL replaced`;
+  }
+}
+
+/**
  * The token-file fields by which providers name an account besides its email (claude's organisation
  * and account uuids, codex's ChatGPT account id, an OIDC `sub`, a GitHub user): with the email, what
  * makes two logins the same account (store identityOf) and a login name an account at all.

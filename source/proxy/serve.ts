@@ -17,6 +17,7 @@ import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config
 import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
+import {onExposedSecret} from '../store/secret-files.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
@@ -115,7 +116,57 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
   };
 }
 
+/**
+ * Secret files others may read (store/secret-files.ts), said as this proxy's own warning lines (its
+ * log, and its terminal or supervisor) instead of also by the command line's printer (cli/run.ts):
+ * one line wherever its output is read. Until the proxy listens they wait (the log is not yet its
+ * own: another proxy may hold the port); a start that fails hands them back to the printer.
+ */
+class SecretFileWarnings {
+  private readonly held: string[] = [];
+  private readonly lines = new Set<string>();
+  private say: ((line: string) => void) | undefined;
+  private readonly printer: ((message: string) => void) | undefined;
+
+  constructor() {
+    this.printer = onExposedSecret((message) => {
+      const line = sanitizeLine(message);
+      this.lines.add(line);
+      if (this.say) this.say(line);
+      else this.held.push(message);
+    });
+  }
+
+  /** Listening: what waited, and what comes later, goes to `say` (a sanitised line). */
+  sayWith(say: (line: string) => void): void {
+    this.say = say;
+    for (const message of this.held.splice(0)) say(sanitizeLine(message));
+  }
+
+  /** Whether `line` (a warning's sanitised text) was said here: the store's load lists these files as problems too. */
+  said(line: string): boolean {
+    return this.lines.has(line);
+  }
+
+  /** A start that failed: the command line's printer gets the channel back, with what waited. */
+  giveBack(): void {
+    if (this.say || !this.printer) return;
+    onExposedSecret(this.printer);
+    for (const message of this.held.splice(0)) this.printer(message);
+  }
+}
+
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
+  const secretWarnings = new SecretFileWarnings();
+  try {
+    // Once listening, this never returns (the process ends in its stop).
+    return await serve(io, options, secretWarnings);
+  } finally {
+    secretWarnings.giveBack();
+  }
+}
+
+async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretFileWarnings): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
   const {settings} = loadedSettings;
@@ -250,7 +301,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     refresh: (p, accountId, force) => ensureFreshToken({store, settings: server!.settings}, p, accountId, {force}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
-    emit: emitMasked,
+    // A secret file's warning from the store's problems is the line secretWarnings said already.
+    emit: (event) => (event.type === 'problem' && event.severity === 'warning' && secretWarnings.said(event.message) ? undefined : emitMasked(event)),
   });
 
   let listening: number;
@@ -313,6 +365,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: ${generatedKeyNote(paths)} (see: ccs-tui env)\n`);
+  secretWarnings.sayWith((line) => emit({type: 'problem', severity: 'warning', message: line}));
 
   // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
   const stopNativeWatch = watchNativeFiles(store, (result) =>

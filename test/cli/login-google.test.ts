@@ -113,6 +113,16 @@ test('vertex from --key-file: stored, refreshed by JWT bearer for quota, quota s
     const run = await runBin(['login', 'vertex', '--key-file', keyFile], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Added vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com/);
+    // The same key file again stores nothing new; a new key of that service account replaces its key.
+    const same = await runBin(['login', 'vertex', '--key-file', keyFile], ccs.env);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /^Same key again for vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com: already stored \(project vertex-proj-9\)/);
+    const newKey = google.addServiceAccount('vertex-proj-9');
+    const replaced = await runBin(['login', 'vertex'], ccs.env, JSON.stringify(newKey));
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /^Key of vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com replaced \(project vertex-proj-9\)/);
+    const accounts = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{provider: string}>;
+    assert.equal(accounts.filter((a) => a.provider === 'vertex').length, 1);
     const quota = await runBin(['quota', '--provider', 'vertex'], ccs.env);
     assert.equal(quota.code, 0, quota.stderr);
     assert.match(quota.stdout, /vertex +ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com +unknown \(no quota source\)/);

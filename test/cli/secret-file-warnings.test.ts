@@ -53,10 +53,13 @@ describe('secret files others may read', async () => {
     }
   });
 
-  it('a hand-run `proxy serve` warns on its terminal too', async () => {
+  it('a hand-run `proxy serve` warns on its terminal too, once, as one of its own lines (test/cli/proxy-warning-once.test.ts)', async () => {
     const served = await serveByHand(['--port', '0'], ccs.env, started);
     try {
-      assert.equal(served.output.stderr.match(configWarning)?.length, 1, served.output.stderr);
+      const proxyLine = /^\S+Z warning: \S*config\.yaml: readable by group and others \(mode 0644\); it holds api-keys \(secrets\)/gm;
+      await waitFor(() => served.output.stdout.match(proxyLine) !== null, 'the warning on its terminal');
+      assert.equal(served.output.stdout.match(proxyLine)?.length, 1, served.output.stdout);
+      assert.doesNotMatch(served.output.stderr, /config\.yaml: readable/);
     } finally {
       served.shell.kill('SIGTERM');
       await served.exited;

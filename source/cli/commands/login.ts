@@ -104,7 +104,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -223,11 +223,11 @@ const login: CommandSpec = {
       }
       const {accounts} = await deps.store.load();
       if (values.json) {
-        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.keyReplaced ? {keyReplaced: true} : {})});
+        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {})});
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${account.keyReplaced ? `Key of ${named} replaced` : `${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${named}`}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${loginOutcomeText(account.outcome, named)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

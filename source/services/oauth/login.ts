@@ -249,7 +249,7 @@ export async function addApiKeyAccount(
   // (whose key this login replaces); it may not name any other.
   await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, await keyLoginTarget(deps.store, resolved.row.id, token, nickname));
   await checkApiKey(deps, resolved, token, input.signal);
-  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true});
+  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true, keyGiven: true});
 }
 
 /**
@@ -352,5 +352,5 @@ export async function importServiceAccount(deps: LoginDeps, provider: string, fi
     service_account: account,
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
-  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id});
+  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id, keyGiven: true});
 }

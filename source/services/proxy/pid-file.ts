@@ -2,11 +2,12 @@
 // TUI after a restart find it. Written by the proxy itself once it listens, removed when it exits.
 import {spawnSync} from 'node:child_process';
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
-import {readFileSync, rmSync} from 'node:fs';
+import {readFileSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {PROXY_RECORD_SECRETS, reportExposedSecret} from '../../store/secret-files.js';
 
 export interface ProxyPidFile {
   pid: number;
@@ -51,7 +52,7 @@ export interface StopRequest {
 /** "ccs-tui proxy stop (pid 4242)", "another TUI (pid 4242)": a stop request's sender as messages name it. */
 export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? 'ccs-tui proxy stop' : 'another TUI'} (pid ${request.pid})`;
 
-export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
+export const proxyPidFilePath = (paths: CcsPaths) => paths.proxyRecord;
 export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');
 
 export function isProcessAlive(pid: number): boolean {
@@ -167,8 +168,11 @@ export type ProxyRecord = {state: 'running'; entry: ProxyPidFile} | {state: 'sta
 
 export function readProxyRecord(paths: CcsPaths): ProxyRecord {
   let data: ProxyPidFile;
+  const file = proxyPidFilePath(paths);
   try {
-    data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
+    data = JSON.parse(readFileSync(file, 'utf8')) as ProxyPidFile;
+    // Its nonce is a secret: a record others may read is warned of (store/secret-files.ts).
+    if (typeof data?.nonce === 'string' && data.nonce !== '') reportExposedSecret(file, statSync(file).mode & 0o777, PROXY_RECORD_SECRETS);
   } catch {
     return {state: 'none'};
   }
