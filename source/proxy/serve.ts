@@ -71,10 +71,19 @@ const REQUEST_BATCH_MS = 100;
 const REQUEST_BATCH_RECENT = 50;
 
 let isoCache = {at: Number.NaN, text: '', prefix: ''};
-/** `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most). */
-function isoAt(at: number): string {
+/** `Date#toISOString` of a whole second's start, up to its milliseconds (`2026-11-30T15:04:05.`). */
+let isoSecond = {second: Number.NaN, head: ''};
+/**
+ * `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most); a
+ * new millisecond of the same second only gets its digits (one request at a time meets a new
+ * millisecond nearly every time, and a Date per request was a measurable part of its line: issue 14).
+ */
+export function isoAt(at: number): string {
   if (at !== isoCache.at) {
-    const text = new Date(at).toISOString();
+    const second = Math.floor(at / 1000);
+    if (second !== isoSecond.second) isoSecond = {second, head: new Date(second * 1000).toISOString().slice(0, 20)};
+    const ms = at - second * 1000;
+    const text = Number.isInteger(ms) ? `${isoSecond.head}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z` : new Date(at).toISOString();
     isoCache = {at, text, prefix: `${text} `};
   }
   return isoCache.text;

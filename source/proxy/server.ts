@@ -429,7 +429,8 @@ export class ProxyServer {
         const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
         return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
-      await this.settingsIfFixed();
+      const rereading = this.settingsIfFixed();
+      if (rereading) await rereading;
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
@@ -470,11 +471,18 @@ export class ProxyServer {
   /**
    * While the settings came from a broken tui.json, reads it again (rereadSettings); once it parses,
    * serves with it: rows, pools (their rotation strategy) and live lists asked while broken are
-   * dropped, to be made again from the fixed file.
+   * dropped, to be made again from the fixed file. Undefined, at once, when the settings are not
+   * broken (every request but those): an await of an async no-op was a promise and a microtask hop
+   * more per request (issue 14).
    */
-  private async settingsIfFixed(): Promise<void> {
-    if (!this.options.rereadSettings || settingsUnreadable(this.options.settings) === undefined) return;
-    const fixed = await this.options.rereadSettings();
+  private settingsIfFixed(): Promise<void> | undefined {
+    const reread = this.options.rereadSettings;
+    if (!reread || settingsUnreadable(this.options.settings) === undefined) return undefined;
+    return this.takeFixedSettings(reread);
+  }
+
+  private async takeFixedSettings(reread: () => Promise<TuiSettings | undefined>): Promise<void> {
+    const fixed = await reread();
     if (!fixed || settingsUnreadable(this.options.settings) === undefined) return;
     this.options.settings = fixed;
     this.resolvedProviders.clear();
@@ -747,7 +755,11 @@ export class ProxyServer {
     const served = this.servedProvider(route);
     // Known before the body is read: a refusal of the body names it too.
     if (served) active.provider = served.id;
-    let client = await readClientRequest(req);
+    // The one hop before the body is read: node:http parses a body that came with its head into
+    // `req` only after this handler's synchronous part (client-request.ts readClientRequest).
+    await undefined;
+    const reading = readClientRequest(req);
+    let client = reading instanceof Promise ? await reading : reading;
     active.model = client.model;
     let row = served;
     if (!row) {
