@@ -266,7 +266,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const command = agentCommand(agent, settings, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
-  const running = readRunningProxy(paths, (line) => notes.push(line));
+  let running = readRunningProxy(paths, (line) => notes.push(line));
   // The exports (their key and model slots) before any proxy starts: the port only goes into their
   // base URL, which the agent gets from the port below.
   // The list is asked with the account the run serves first (a named account's key, not the default's).
@@ -286,20 +286,28 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     warnings.push(text);
   }
 
-  let port: number;
+  let port = 0;
   let startedProxy = false;
   if (!running) {
-    const entry = await startBackgroundProxy(
-      paths,
-      {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
-      {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
-    );
-    port = entry.port;
-    startedProxy = true;
-    // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
-    const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && labelOf(first), labelOf)}`);
-  } else {
+    try {
+      const entry = await startBackgroundProxy(
+        paths,
+        {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
+        {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
+      );
+      port = entry.port;
+      startedProxy = true;
+      // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
+      const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
+      notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && labelOf(first), labelOf)}`);
+    } catch (error) {
+      // Another run (or a TUI) started one meanwhile, so ours refused to start beside it, or found
+      // its port taken: that one is used, as it would have been had it started a moment earlier.
+      running = error instanceof UserError ? readRunningProxy(paths) : undefined;
+      if (!running) throw error;
+    }
+  }
+  if (running) {
     port = running.port;
     if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {
       throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);

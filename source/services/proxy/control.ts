@@ -8,6 +8,7 @@ import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
 import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readProxyRecord, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile, type StopRequest} from './pid-file.js';
@@ -138,9 +139,9 @@ const HELLO_MAX_BYTES = 1024;
  * A request to the loopback API of the built-in proxy tui/proxy.json names on `port`. Its API key is
  * sent only after whatever listens there has proven it knows the record's nonce (pid-file.ts
  * controlProof), on the one connection it proved itself on: a stale record's port may be any other
- * program's, and so may the port of a proxy that is stopping (it frees the port first). Throws when
- * no such proxy is recorded, the port does not prove it within HELLO_DEADLINE_MS, or the proven
- * connection closed before the key went.
+ * program's, and so may the port of a proxy that is stopping (it frees the port first). Throws a
+ * UserError when no such proxy is recorded, the port does not prove it within HELLO_DEADLINE_MS,
+ * refuses the connection, or closes it before the answer.
  */
 async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'POST', route: string): Promise<{status: number; body: unknown}> {
   const entry = readRunningProxy(paths);
@@ -180,6 +181,11 @@ async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'PO
     if (!isControlProof(entry.nonce, challenge, proven!.localPort, proof)) throw notProven(hello.statusCode === 200 ? 'a wrong proof' : `status ${hello.statusCode}`);
     const response = await client.request({method, path: route, headers: {'x-api-key': key}});
     return {status: response.statusCode, body: parseJsonOrText(await response.body.text())};
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // Its port refused (a proxy that is stopping frees it first), or the connection closed before the
+    // answer (a proxy killed mid-request): the caller's refusal, not a fault of ours.
+    throw new UserError(`the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}, port ${port}) did not answer (${sanitizeLine((error as Error).message)}); it may be stopping: try again in a moment`);
   } finally {
     clearTimeout(deadline);
     await client.close().catch(() => undefined);
