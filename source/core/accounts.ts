@@ -111,7 +111,7 @@ const baseLabel = (account: Labelled) => account.nickname || account.email || ac
  * same provider's count): when that name also names another of them (its label, email, id or token
  * file: two logins of one email, CCS's `email#suffix` ids, a nickname that is another account's
  * email), the label is the account's id, which tells them apart and is what `use`, `pause`, …
- * accept; when even the id is that name, the token file is added.
+ * accept; when even the id names another, the token file is added.
  */
 export function accountLabel(account: Labelled, siblings: readonly Labelled[] = NO_SIBLINGS): string {
   let cached = labellers.get(siblings);
@@ -146,13 +146,13 @@ export function accountLabeller(siblings: readonly Labelled[]): (account: Labell
   for (const other of siblings) {
     for (const name of [baseLabel(other), other.email, other.id, other.tokenFile, other.tokenFile?.replace(/\.json$/i, '')]) note(other.provider, name, other.id);
   }
+  const namesAnother = (account: Labelled, name: string) => (namers.get(`${account.provider ?? ''}\u0000${name.toLowerCase()}`) ?? []).some((id) => id !== account.id);
   return (account) => {
     const base = baseLabel(account);
-    const lower = base.toLowerCase();
-    const clash = (namers.get(`${account.provider ?? ''}\u0000${lower}`) ?? []).some((id) => id !== account.id);
-    if (!clash) return sanitizeLine(base);
-    if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
-    return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
+    if (!namesAnother(account, base)) return sanitizeLine(base);
+    // The id, unless it too names another (another account's nickname, by hand in the registry).
+    if (!namesAnother(account, account.id)) return sanitizeLine(account.id);
+    return sanitizeLine(account.tokenFile ? `${account.id} (${account.tokenFile})` : account.id);
   };
 }
 
