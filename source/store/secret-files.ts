@@ -60,5 +60,24 @@ export async function exposedConfigWarning(file: string): Promise<string | undef
   }
   if (!exposedMode(mode)) return undefined;
   const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return configHoldsApiKeys(text) ? reportExposedSecret(file, mode, CONFIG_SECRETS) : undefined;
+  return (await holdsApiKeys(text)) ? reportExposedSecret(file, mode, CONFIG_SECRETS) : undefined;
+}
+
+/**
+ * Whether config.yaml `text` lists an api key: configHoldsApiKeys, else, when the text names
+ * `api-keys` at all, the file as CLIProxyAPI reads it (a flow list over several lines, a quoted key,
+ * an anchor or a `<<` merge are api-keys too). A file that does not parse is said by its readers.
+ */
+async function holdsApiKeys(text: string): Promise<boolean> {
+  if (configHoldsApiKeys(text)) return true;
+  if (!text.includes('api-keys')) return false;
+  // Loaded only here: a file others may read, whose quick look said no. `<<` merges as
+  // store/cliproxy-config.ts reads them (which imports this file, so its parser is not used).
+  const {parse} = await import('yaml');
+  try {
+    const keys = (parse(text, {merge: true, maxAliasCount: 1000}) as Record<string, unknown> | null)?.['api-keys'];
+    return Array.isArray(keys) && keys.length > 0;
+  } catch {
+    return false;
+  }
 }
