@@ -283,13 +283,21 @@ export function defaultMoveNote(movedTo: Account | null | undefined): string {
   return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';
 }
 
-/** Nickname rules: what `rename` accepts. Returns an error message or undefined. */
-export function nicknameProblem(nickname: string, others: readonly Account[]): string | undefined {
+/** Why no account may have `nickname` (empty, over 50 characters, a control character), whatever the others are called; else undefined. */
+export function nicknameFormProblem(nickname: string): string | undefined {
   const trimmed = nickname.trim();
   if (trimmed === '') return 'a nickname cannot be empty';
   if (trimmed.length > 50) return 'a nickname is at most 50 characters';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
+  return undefined;
+}
+
+/** Nickname rules: what `rename` accepts. Returns an error message or undefined. */
+export function nicknameProblem(nickname: string, others: readonly Account[]): string | undefined {
+  const trimmed = nickname.trim();
+  const form = nicknameFormProblem(trimmed);
+  if (form) return form;
   const clash = others.find((a) => a.nickname?.toLowerCase() === trimmed.toLowerCase());
   if (clash) return `nickname "${trimmed}" is already used by ${clash.email || clash.id}`;
   return nicknameNamesAnother(trimmed, others);
