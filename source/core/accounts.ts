@@ -223,6 +223,22 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
   );
 }
 
+/**
+ * The accounts `ref` (what a person types) names across `providers`, at most one of each: an
+ * `<account>` given without its provider. Throws AmbiguousAccountError when it names several
+ * accounts of one provider: refused, never one of them picked.
+ */
+export function findAccountAnywhere(accounts: readonly Account[], providers: readonly string[], ref: string): Account[] {
+  return providers.flatMap((provider) => {
+    try {
+      return [findAccount(accounts, provider, ref)];
+    } catch (error) {
+      if (error instanceof AmbiguousAccountError) throw error;
+      return [];
+    }
+  });
+}
+
 /** The address part of a token file name: the name without `.json` and the first matching provider prefix. */
 function fileNameStem(fileName: string, prefixes: readonly string[]): string {
   const base = fileName.replace(/\.json$/i, '');

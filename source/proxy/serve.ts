@@ -3,10 +3,10 @@
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
+import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {findProvider, requireProvider} from '../providers/table.js';
+import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
@@ -127,15 +127,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   if (options.account !== undefined && provider === undefined) {
     // An account without --provider: the one account anywhere that matches.
     const snapshot = await store.load();
-    const matches = snapshot.providers.flatMap((p) => {
-      try {
-        return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
-      } catch (error) {
-        // Several accounts of one provider: refused, never one of them picked.
-        if (error instanceof AmbiguousAccountError) throw error;
-        return [];
-      }
-    });
+    const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), options.account), options.account);
     if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
     provider = matches[0]!.provider;
   } else if (options.account !== undefined && provider !== undefined) {

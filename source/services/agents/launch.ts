@@ -6,12 +6,12 @@
 // JSON), else the table's binary names on PATH.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, accountLabeller, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
-import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
+import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
@@ -100,15 +100,7 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   if (accountRef) throw unknownProviderError(ref!);
   if (row) return {provider: row};
   const snapshot = await store.load();
-  const matches: Account[] = [];
-  for (const provider of snapshot.providers) {
-    try {
-      matches.push(findAccount(snapshot.accounts, provider.provider.id, ref!));
-    } catch (error) {
-      // Several accounts of one provider: refused, never one of them picked; otherwise not this provider's.
-      if (error instanceof AmbiguousAccountError) throw error;
-    }
-  }
+  const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), ref!), ref!);
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
   if (matches.length > 1) {
     throw new UserError(`"${ref}" matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${ref}`, 2);
