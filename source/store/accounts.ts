@@ -144,9 +144,10 @@ export interface LoginResult {
 /**
  * The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now
  * replaced (a remote server does not say); `keyReplaced`: an API-key account named by the login's
- * nickname got the login's new key (LoginResult replacesKeyOfNickname).
+ * nickname got the login's new key (LoginResult replacesKeyOfNickname); `nicknameNotGiven`: why the
+ * login's nickname was not given to the account it turned out to be (another account has it).
  */
-export type StoredLogin = Account & {loggedInAgain?: boolean; keyReplaced?: boolean};
+export type StoredLogin = Account & {loggedInAgain?: boolean; keyReplaced?: boolean; nicknameNotGiven?: string};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -794,7 +795,8 @@ export class AccountStore implements AccountService {
       // A nickname that would name another account too (its id, email or file) is not applied: the
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameProblem(login.nickname, others)) entry.nickname = login.nickname;
+      const nicknameNotGiven = login.nickname && (login.relogin === undefined || login.relogin === account.id) ? nicknameProblem(login.nickname, others) : undefined;
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -815,7 +817,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: target !== undefined, ...(keyOwner ? {keyReplaced: true} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: target !== undefined, ...(keyOwner ? {keyReplaced: true} : {}), ...(nicknameNotGiven ? {nicknameNotGiven} : {})};
     });
   }
 
