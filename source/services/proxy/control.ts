@@ -1,7 +1,7 @@
 // Managing a proxy that runs on its own (`ccs-tui proxy start`, or another TUI's): start it detached,
 // read its status over its loopback API, rotate it, stop it by pid.
 import {spawn} from 'node:child_process';
-import {closeSync, openSync, readFileSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, renameSync, rmSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import path from 'node:path';
 import type {ProxyStatus} from './ipc.js';
@@ -42,7 +42,17 @@ export async function startBackgroundProxy(
     throw new UserError(alreadyRunningText(running));
   }
   await ensurePrivateDir(paths.logs);
-  const stderrFile = proxyStderrLogPath(paths);
+  // The child's stderr goes to a file of this start's own, named proxy-stderr.log once it runs: a
+  // start beside it (two at once) would otherwise write over the lines this one reads when it fails.
+  const stderrFile = `${proxyStderrLogPath(paths)}.${process.pid}-${newNonce().slice(0, 8)}`;
+  const started = (entry: ProxyPidFile) => {
+    try {
+      renameSync(stderrFile, proxyStderrLogPath(paths));
+    } catch {
+      // the log dir went away: nothing left to keep
+    }
+    return entry;
+  };
   const fd = openSync(stderrFile, 'w', FILE_MODE);
   const command = launchCommand(paths, target, options.useCliproxyBinary ?? false, options.env);
   const child = spawn(command.file, command.args, {
@@ -61,19 +71,20 @@ export async function startBackgroundProxy(
       const {config} = await loadCliproxyConfig(paths);
       const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary', startedBy: process.pid, processStart: processStartToken(child.pid)};
       await writeProxyPidFile(paths, entry);
-      return entry;
+      return started(entry);
     }
   }
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   while (Date.now() < deadline) {
     const entry = readRunningProxy(paths);
-    if (entry && entry.pid === child.pid) return entry;
+    if (entry && entry.pid === child.pid) return started(entry);
     if (exited !== undefined) break;
     await sleep(50);
   }
   if (exited === undefined && child.pid) process.kill(child.pid, 'SIGTERM');
   // The child's own lines, without the `ccs-tui: ` each carries: the caller prints this once, prefixed.
   const tail = tailFile(stderrFile, 5).map((line) => line.replace(/^ccs-tui: /, ''));
+  rmSync(stderrFile, {force: true});
   const why = tail.length === 0 ? ` within ${Math.round((options.timeoutMs ?? 15_000) / 1000)} s` : tail.length === 1 ? `: ${tail[0]}` : `:\n${tail.join('\n')}`;
   // Bad usage (an unknown provider or account) is the caller's to fix: its exit code 2 carries over.
   throw new UserError(`the proxy did not start${why}`, exited === 2 ? 2 : 1);
