@@ -7,14 +7,14 @@ import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/a
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, readTextIfExists, withFileLock, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {poolSize} from '../services/proxy/wording.js';
@@ -245,10 +245,34 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     emit: emitMasked,
   });
 
+  const entryOn = (port: number): ProxyPidFile => ({
+    pid: process.pid,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(provider ? {provider} : {}),
+    ...(options.account ? {account: options.account} : {}),
+    owner: options.owner,
+    kind: 'builtin',
+    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
+    processStart: processStartToken(process.pid),
+    nonce,
+  });
   let listening: number;
   try {
-    listening = await server.listen();
+    // Checked again and claimed under a lock on the record: two proxies started at once (on other
+    // ports: --port 0, a TUI's and a `proxy start --port N`) both passed the check above, and the
+    // later record hid the earlier proxy from `proxy status` and `proxy stop`.
+    listening = await withFileLock(proxyPidFilePath(paths), async () => {
+      const meanwhile = readRunningProxy(paths);
+      if (meanwhile && meanwhile.pid !== process.pid) throw new UserError(alreadyRunningText(meanwhile));
+      const port = await server!.listen();
+      await writeProxyPidFile(paths, entryOn(port));
+      return port;
+    });
   } catch (error) {
+    // Listening already (the record could not be written, or another proxy claimed it): let the port go.
+    await server.close().catch(() => undefined);
+    if (error instanceof UserError) throw error;
     const err = error as NodeJS.ErrnoException;
     // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
     const holder = readRunningProxy(paths);
@@ -274,19 +298,6 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     return 1;
   }
 
-  const entry: ProxyPidFile = {
-    pid: process.pid,
-    port: listening,
-    startedAt: new Date().toISOString(),
-    ...(provider ? {provider} : {}),
-    ...(options.account ? {account: options.account} : {}),
-    owner: options.owner,
-    kind: 'builtin',
-    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
-    processStart: processStartToken(process.pid),
-    nonce,
-  };
-  await writeProxyPidFile(paths, entry);
   // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a
   // way out that skipped the stop below still leaves its line in the log.
   let stoppedLine = false;
