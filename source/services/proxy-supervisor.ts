@@ -304,6 +304,11 @@ export class ProxySupervisor {
     const child = spawn(command.file, command.args, {
       stdio: builtin ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       env: {...(this.options.env ?? process.env), CCS_DIR: this.options.paths.root, CCS_TUI_PROXY_OWNER: 'tui'},
+      // A process group of its own: the terminal sends Ctrl-C (Ctrl-\, Ctrl-Z) to its whole foreground
+      // group, and while an agent launched here has the terminal, that Ctrl-C is the agent's (Claude
+      // Code's "stop this turn"), not a stop for the proxy it is using. It still ends with this TUI:
+      // on its IPC channel closing, and the exit hook below.
+      detached: true,
     });
     this.child = child;
     const spawnedAt = this.clock.now();
