@@ -373,6 +373,15 @@ export class ProxySupervisor {
         this.update({phase: 'stopped', pid: undefined, lastError: undefined, lastErrorAt: undefined, stoppedBy: stoppedEvent ? stoppedByText(stoppedEvent) : `stopped from outside this TUI (${how})`});
         return;
       }
+      // It lost the start to a proxy started meanwhile (another TUI's, `ccs-tui run`'s): it refused to
+      // run beside it, and would again at every restart. That one is followed, as if it ran before `s`.
+      const winner = readRunningProxy(this.options.paths);
+      if (winner && winner.pid !== child.pid) {
+        this.log(`another proxy started meanwhile (pid ${winner.pid}, port ${winner.port}): following it`);
+        this.update({phase: 'stopped', pid: undefined});
+        void this.adopt();
+        return;
+      }
       // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.
       if (this.noRestart || code === 2) {
         this.update({phase: 'failed', pid: undefined});
