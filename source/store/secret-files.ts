@@ -4,7 +4,8 @@
 // here (reportExposedSecret), and the command line prints each once as a warning, whichever command
 // read it; the store's load also lists them as problems (TUI banner / M, the proxy's log warnings).
 // tui.json holds no secret (a target's management key is in a key file, refused when not 0600, or in
-// an environment variable), nor do accounts.json (names, emails, dates) and tui/proxy.json (pid, port).
+// an environment variable), nor do accounts.json (names, emails, dates). tui/proxy.json holds a
+// start's nonce, but only ours write it, 0600 (services/proxy/pid-file.ts): not warned of here.
 import fs from 'node:fs/promises';
 import {exposedMode} from './files.js';
 
