@@ -120,7 +120,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   let ctx = makeContext(io);
   // Asked for --json, every failure is answered in JSON on stdout too (a script reads one stream):
   // an unknown command, or a command that takes no --json, included.
-  const json = ownArgs(args).includes('--json');
+  // `--json=yes` too: refused (a switch takes no value), in JSON since JSON was asked for.
+  const json = ownArgs(args).some((arg) => arg === '--json' || arg.startsWith('--json='));
   // The streams commands write to (credentials masked), once made.
   let out: CliIo = io;
   try {

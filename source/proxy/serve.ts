@@ -3,18 +3,18 @@
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
+import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {findProvider, requireProvider} from '../providers/table.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
+import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, readTextIfExists, withFileLock, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {onExposedSecret} from '../store/secret-files.js';
@@ -187,15 +187,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   if (options.account !== undefined && provider === undefined) {
     // An account without --provider: the one account anywhere that matches.
     const snapshot = await store.load();
-    const matches = snapshot.providers.flatMap((p) => {
-      try {
-        return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
-      } catch (error) {
-        // Several accounts of one provider: refused, never one of them picked.
-        if (error instanceof AmbiguousAccountError) throw error;
-        return [];
-      }
-    });
+    const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), options.account), options.account);
     if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
     provider = matches[0]!.provider;
   } else if (options.account !== undefined && provider !== undefined) {
@@ -314,10 +306,34 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     emit: (event) => (event.type === 'problem' && event.severity === 'warning' && secretWarnings.said(event.message) ? undefined : emitMasked(event)),
   });
 
+  const entryOn = (port: number): ProxyPidFile => ({
+    pid: process.pid,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(provider ? {provider} : {}),
+    ...(options.account ? {account: options.account} : {}),
+    owner: options.owner,
+    kind: 'builtin',
+    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
+    processStart: processStartToken(process.pid),
+    nonce,
+  });
   let listening: number;
   try {
-    listening = await server.listen();
+    // Checked again and claimed under a lock on the record: two proxies started at once (on other
+    // ports: --port 0, a TUI's and a `proxy start --port N`) both passed the check above, and the
+    // later record hid the earlier proxy from `proxy status` and `proxy stop`.
+    listening = await withFileLock(proxyPidFilePath(paths), async () => {
+      const meanwhile = readRunningProxy(paths);
+      if (meanwhile && meanwhile.pid !== process.pid) throw new UserError(alreadyRunningText(meanwhile));
+      const port = await server!.listen();
+      await writeProxyPidFile(paths, entryOn(port));
+      return port;
+    });
   } catch (error) {
+    // Listening already (the record could not be written, or another proxy claimed it): let the port go.
+    await server.close().catch(() => undefined);
+    if (error instanceof UserError) throw error;
     const err = error as NodeJS.ErrnoException;
     // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
     const holder = readRunningProxy(paths);
@@ -343,19 +359,6 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     return 1;
   }
 
-  const entry: ProxyPidFile = {
-    pid: process.pid,
-    port: listening,
-    startedAt: new Date().toISOString(),
-    ...(provider ? {provider} : {}),
-    ...(options.account ? {account: options.account} : {}),
-    owner: options.owner,
-    kind: 'builtin',
-    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
-    processStart: processStartToken(process.pid),
-    nonce,
-  };
-  await writeProxyPidFile(paths, entry);
   // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a
   // way out that skipped the stop below still leaves its line in the log.
   let stoppedLine = false;

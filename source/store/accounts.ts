@@ -147,8 +147,12 @@ export interface LoginResult {
   keyGiven?: boolean;
 }
 
-/** The account a login stored, and what storing it did (a remote server's login: what it shows of that). */
-export type StoredLogin = Account & {outcome: LoginOutcome};
+/**
+ * The account a login stored, and what storing it did (a remote server's login: what it shows of
+ * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
+ * (another account has it).
+ */
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -801,7 +805,8 @@ export class AccountStore implements AccountService {
       // A nickname that would name another account too (its id, email or file) is not applied: the
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameProblem(login.nickname, others)) entry.nickname = login.nickname;
+      const nicknameNotGiven = login.nickname && (login.relogin === undefined || login.relogin === account.id) ? nicknameProblem(login.nickname, others) : undefined;
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -822,7 +827,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {})};
     });
   }
 

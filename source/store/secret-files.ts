@@ -66,7 +66,7 @@ export function proxyRecordHoldsNonce(text: string): boolean {
  * when group or others may read it; undefined otherwise or when it is missing. The text is read only
  * when the mode is loose.
  */
-async function exposedFileWarning(file: string, holds: (text: string) => boolean, what: string): Promise<string | undefined> {
+async function exposedFileWarning(file: string, holds: (text: string) => boolean | Promise<boolean>, what: string): Promise<string | undefined> {
   let mode: number;
   try {
     mode = (await fs.stat(file)).mode & 0o777;
@@ -75,11 +75,30 @@ async function exposedFileWarning(file: string, holds: (text: string) => boolean
   }
   if (!exposedMode(mode)) return undefined;
   const text = await fs.readFile(file, 'utf8').catch(() => '');
-  return holds(text) ? reportExposedSecret(file, mode, what) : undefined;
+  return (await holds(text)) ? reportExposedSecret(file, mode, what) : undefined;
+}
+
+/**
+ * Whether config.yaml `text` lists an api key: configHoldsApiKeys, else, when the text names
+ * `api-keys` at all, the file as CLIProxyAPI reads it (a flow list over several lines, a quoted key,
+ * an anchor or a `<<` merge are api-keys too). A file that does not parse is said by its readers.
+ */
+async function holdsApiKeys(text: string): Promise<boolean> {
+  if (configHoldsApiKeys(text)) return true;
+  if (!text.includes('api-keys')) return false;
+  // Loaded only here: a file others may read, whose quick look said no. `<<` merges as
+  // store/cliproxy-config.ts reads them (which imports this file, so its parser is not used).
+  const {parse} = await import('yaml');
+  try {
+    const keys = (parse(text, {merge: true, maxAliasCount: 1000}) as Record<string, unknown> | null)?.['api-keys'];
+    return Array.isArray(keys) && keys.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The warning for config.yaml (`file`) when it holds api-keys and group or others may read it; undefined otherwise or when it is missing. */
-export const exposedConfigWarning = (file: string) => exposedFileWarning(file, configHoldsApiKeys, CONFIG_SECRETS);
+export const exposedConfigWarning = (file: string) => exposedFileWarning(file, holdsApiKeys, CONFIG_SECRETS);
 
 /** The warning for tui/proxy.json (`file`) when it holds a nonce and group or others may read it; undefined otherwise or when it is missing. */
 export const exposedProxyRecordWarning = (file: string) => exposedFileWarning(file, proxyRecordHoldsNonce, PROXY_RECORD_SECRETS);

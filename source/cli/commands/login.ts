@@ -222,6 +222,8 @@ const login: CommandSpec = {
         throw new UserError(`${row.id} has no login method`, 2);
       }
       const {accounts} = await deps.store.load();
+      // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
+      if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (values.json) {
         printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {})});
         return 0;
