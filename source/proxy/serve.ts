@@ -253,6 +253,8 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     emit: emitMasked,
   });
 
+  // The quota the pools rank by, known before the first request (quota-hooks.ts load).
+  await hooks.load();
   let listening: number;
   try {
     listening = await server.listen();
