@@ -687,7 +687,6 @@ export class ProxyServer {
     applyStoredCooldowns(pool, accounts, this.now());
   }
 
-
   /** The account's model list (servedList). */
   private resolutionFor(row: ProviderRow, account: Account, token: TokenFile | undefined): ModelResolution {
     return this.servedList(row, account, token).resolution;

@@ -3,12 +3,12 @@
 // a fake upstream on 127.0.0.1, a real `proxy start` child and the real CLI. What every display says
 // serves is what serves, from the first request on, and a person's default changes all reach the proxy.
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
-import {describe, it} from 'node:test';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {after, describe, it} from 'node:test';
 import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
-import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
+import {anthropicMessage, freePort, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {quotaWindowFixture, writeQuotaCache} from '../helpers/quota.js';
 import {waitFor} from '../helpers/wait.js';
 import {startClaudeProxyChild} from '../proxy/proxy-child.js';
@@ -65,10 +65,14 @@ describe("a new proxy serves the pool's own pick from its first request", () => 
 
   it('`run claude` says who serves first as the proxy does, and the agent\'s first request goes there', async () => {
     const {ccs, upstream} = await newcomerPool('alice@example.com');
-    const port = await startClaudeProxyChild(ccs, upstream);
-    // Not started by the helper this time: `run` starts it. The helper only wrote config and tui.json.
-    assert.equal((await runBin(['proxy', 'stop'], ccs.env)).code, 0);
-    ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${API_KEY}"\n`);
+    // `run` starts the proxy, on config.yaml's port.
+    after(async () => {
+      await runBin(['proxy', 'stop'], ccs.env);
+      await upstream.close();
+      ccs.cleanup();
+    });
+    ccs.writeRaw('cliproxy/config.yaml', `port: ${await freePort()}\napi-keys:\n  - "${API_KEY}"\n`);
+    writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {api: upstream.url}}}));
     const agent = ccs.writeRaw(
       'agent.mjs',
       `const res = await fetch(process.env.ANTHROPIC_BASE_URL + '/v1/messages', {method: 'POST', headers: {'content-type': 'application/json', 'x-api-key': process.env.ANTHROPIC_AUTH_TOKEN, 'anthropic-version': '2023-06-01'}, body: JSON.stringify({model: 'claude-opus-5', max_tokens: 16, messages: [{role: 'user', content: 'hi'}]})});\nprocess.stdout.write('agent got ' + res.status + '\\n');\n`,
