@@ -318,6 +318,9 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     processStart: processStartToken(process.pid),
     nonce,
   });
+
+  // The quota the pools rank by, known before the first request (quota-hooks.ts load).
+  await hooks.load();
   let listening: number;
   try {
     // Checked again and claimed under a lock on the record: two proxies started at once (on other

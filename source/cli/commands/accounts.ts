@@ -100,7 +100,7 @@ function registryEdit(
   name: string,
   summary: string,
   extra: readonly string[],
-  apply: (store: AccountService, provider: string, account: string, rest: string[]) => Promise<string>,
+  apply: (store: AccountService, provider: string, account: string, rest: string[], paths: CliContext['paths']) => Promise<string>,
 ): CommandSpec {
   return {
     name: [name],
@@ -110,7 +110,7 @@ function registryEdit(
       const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
       const service = await serviceForEdit(ctx, Boolean(values.force));
-      const message = await apply(service, await providerOnFile(service, provider), account, rest);
+      const message = await apply(service, await providerOnFile(service, provider), account, rest, ctx.paths);
       ctx.stdout.write(`${sanitizeLine(message)}\n`);
       return 0;
     },
@@ -193,9 +193,16 @@ async function already(store: AccountService, provider: string, ref: string, sta
 
 export const accountCommands: CommandSpec[] = [
   accounts,
-  registryEdit('use', "make the account the provider's default", [], async (store, p, a) => {
+  registryEdit('use', "make the account the provider's default", [], async (store, p, a, _rest, paths) => {
     const same = await already(store, p, a, (account) => account.default);
-    if (same) return `${p}: ${same} is already the default`;
+    if (same) {
+      // The proxy may serve another account of the pool meanwhile (its strategy moved on): moved back, and said.
+      const {proxyToDefaultAgain} = await import('../../services/proxy/default-again.js');
+      const {accounts} = await store.load();
+      const account = store instanceof AccountStore ? findAccount(accounts, p, a) : undefined;
+      const proxy = account && (await proxyToDefaultAgain(paths, store, account, same));
+      return `${p}: ${same} is already the default${proxy ? `; ${proxy}` : ''}`;
+    }
     const account = await store.setDefault(p, a);
     return `${p}: default is now ${(await labeller(store))(account)}`;
   }),

@@ -16,7 +16,7 @@ import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
-import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
+import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
@@ -291,7 +291,10 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       startedProxy = true;
       // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
       const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
-      notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && labelOf(first), labelOf)}`);
+      // Who serves first is the pool's own answer (its strategy over the quota, not the default), as
+      // `proxy status` and the proxy screen name it; the default only when the proxy cannot be asked.
+      const serving = target.account ? undefined : (await fetchProxyStatus(paths, entry.port))?.account;
+      notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, serving ?? (first && labelOf(first)), labelOf)}`);
     } catch (error) {
       // Another run (or a TUI) started one meanwhile, so ours refused to start beside it, or found
       // its port taken: that one is used, as it would have been had it started a moment earlier.
