@@ -174,15 +174,21 @@ export class SseRunMasker {
   /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
   push(chunk: Buffer): Buffer {
     if (this.passing !== undefined) return this.passUntilEventEnd(chunk);
-    const text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
-    const complete = lastEventEnd(text);
+    let text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
+    let complete = lastEventEnd(text);
     if (complete === -1) {
       this.partial = text;
       if (text.length > MAX_EVENT_BYTES) return this.giveUp();
       return EMPTY;
     }
-    const hadPartial = this.partial.length > 0;
+    let hadPartial = this.partial.length > 0;
     this.partial = text.slice(complete);
+    if (hasSplitData(text, complete)) {
+      // Read as the client reads them: each event's data lines as one (its fields are found in one line).
+      text = withDataJoined(text.slice(0, complete));
+      complete = text.length;
+      hadPartial = true;
+    }
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
     // Log probabilities (rare: a client asked for them) make every event go through onEvent.
     const logprobs = mayHoldLogprobs(text);
@@ -699,11 +705,63 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
+/** Whether the line starting at `at` is a `data` field (`data:…`, or a bare `data`, an empty one). */
+function isDataLine(text: string, at: number): boolean {
+  if (!text.startsWith('data', at)) return false;
+  const next = text.charCodeAt(at + 4);
+  return next === 0x3a || next === 0x0a || next === 0x0d || Number.isNaN(next);
+}
+
+/**
+ * Whether some event of `text[0, end)` has more than one data line: the client joins them with `\n`
+ * (the SSE spec), and JSON broken between them (`"content":` on one line, its string on the next)
+ * hides a field from a search line by line. Rare: found with native searches, each `\ndata` only
+ * looked back at over its event's lines before it (an `event:` line).
+ */
+function hasSplitData(text: string, end: number): boolean {
+  if (text.includes('\r')) return SPLIT_DATA.test(text.slice(0, end));
+  for (let at = text.indexOf('\ndata'); at !== -1 && at < end; at = text.indexOf('\ndata', at + 5)) {
+    const line = at + 1;
+    if (!isDataLine(text, line) || at === 0 || text.charCodeAt(at - 1) === 0x0a) continue;
+    const blank = text.lastIndexOf('\n\n', at - 1);
+    for (let other = blank === -1 ? 0 : blank + 2; other < line; other = text.indexOf('\n', other) + 1) if (isDataLine(text, other)) return true;
+  }
+  return false;
+}
+
+/** A data line, then more lines of its event (no blank line), then another data line (hasSplitData, for text with a CR). */
+const SPLIT_DATA = /^data(?::|$)[^\r\n]*(?:\r\n|\r|\n)(?:[^\r\n]+(?:\r\n|\r|\n))*?data(?::|$)/m;
+
+/**
+ * Complete events with each event's data lines replaced by one, where the first was: its data
+ * (the lines joined with `\n`) re-encoded by JSON.stringify, which the client parses alike. An
+ * event whose data is no JSON stays as it came (no client reads fields from it).
+ */
+function withDataJoined(text: string): string {
+  const cr = text.includes('\r');
+  let out = '';
+  for (let start = 0; start < text.length; ) {
+    const end = eventEnd(text, start, cr);
+    const event = text.slice(start, end);
+    const lines = event.split(/(?<=\r\n|\r(?!\n)|\n)/);
+    const data = lines.filter((line) => isDataLine(line, 0));
+    const parsed = data.length > 1 ? parsedData(dataOf(event)!) : undefined;
+    if (parsed) {
+      const json = Buffer.from(JSON.stringify(parsed.json), 'utf8').toString('latin1');
+      const first = lines.findIndex((line) => isDataLine(line, 0));
+      const lineEnd = /(?:\r\n|\r|\n)$/.exec(lines[first]!)?.[0] ?? '\n';
+      out += lines.map((line, i) => (i === first ? `data: ${json}${lineEnd}` : isDataLine(line, 0) ? '' : line)).join('');
+    } else out += event;
+    start = end;
+  }
+  return out;
+}
+
 /** The event's `data:` lines joined (SSE), or undefined when it has none. */
 function dataOf(event: string): string | undefined {
   let data: string | undefined;
   for (const line of event.split(/\r\n|\r|\n/)) {
-    if (!line.startsWith('data:')) continue;
+    if (!isDataLine(line, 0)) continue;
     const value = line.startsWith('data: ') ? line.slice(6) : line.slice(5);
     data = data === undefined ? value : `${data}\n${value}`;
   }
