@@ -119,14 +119,21 @@ export class JsonRunMasker {
 
   /**
    * `continued`: the document is an SSE event's data whose string opening at byte `quote` (its
-   * quote) is a delta of a run the stream's earlier events began (sse-run-mask.ts, an event too
-   * long to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter).
+   * quote) is a delta of a run the stream's events go on with (sse-run-mask.ts, an event too long
+   * to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter) when
+   * the earlier events left one, and what it lets out at its end that may begin an echo is
+   * continuedTail, for the events after it.
    */
   constructor(
     private readonly redactor: Redactor,
-    private readonly continued?: {quote: number; tail: TailBefore},
+    private readonly continued?: {quote: number; tail?: TailBefore},
   ) {
-    if (continued) this.carries.set(CONTINUED_GROUP, {tail: continued.tail, segments: [CONTINUED_GROUP]});
+    if (continued?.tail) this.carries.set(CONTINUED_GROUP, {tail: continued.tail, segments: [CONTINUED_GROUP]});
+  }
+
+  /** The tail the `continued` string leaves its run with (the tail it went on from while it has not begun); undefined for none. */
+  get continuedTail(): TailBefore | undefined {
+    return this.carries.get(CONTINUED_GROUP)?.tail;
   }
 
   push(chunk: Buffer): Buffer {
@@ -338,6 +345,7 @@ export class JsonRunMasker {
     else if (quote === this.continued?.quote) {
       this.role = StringRole.Joined;
       this.group = CONTINUED_GROUP;
+      this.path = {segments: [CONTINUED_GROUP], unsettled: []};
     } else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
       this.path = this.groupOf(key);

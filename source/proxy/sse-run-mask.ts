@@ -142,8 +142,9 @@ export class SseRunMasker {
    * the value is its last few characters seen (a blank line may be cut between two chunks).
    */
   private passing: string | undefined;
-  /** That event's data, masked as it streams (see giveUp). */
+  /** That event's data, masked as it streams (see giveUp), and the run kind (and field) its first run field goes on with. */
   private passingJson: JsonRunMasker | undefined;
+  private passingRun: {kind: string; field: string} | undefined;
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
@@ -475,18 +476,19 @@ export class SseRunMasker {
     const data = DATA_FIELD.exec(event);
     if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
     const at = data.index + data[0].length;
-    this.passingJson = new JsonRunMasker(this.redactor, this.continuedIn(event, at));
+    const continued = this.continuedIn(event, at);
+    this.passingRun = continued && {kind: continued.kind, field: continued.field};
+    this.passingJson = new JsonRunMasker(this.redactor, continued);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
   }
 
   /**
-   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`),
-   * and the tail it goes on from: what the runs the flush before it ended let out (a token cut
-   * between a held delta and this one); undefined when it has none. Its run is read from the JSON
-   * before the field, closed (runOf needs the keys around it, not its text).
+   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`):
+   * its quote, run kind and key, and the tail it goes on from: what the runs the flush before it
+   * ended let out (a token cut between a held delta and this one); undefined when it has none. Its
+   * run is read from the JSON before the field, closed (runOf needs the keys around it, not its text).
    */
-  private continuedIn(event: string, at: number): {quote: number; tail: TailBefore} | undefined {
-    if (this.carries.size === 0) return undefined;
+  private continuedIn(event: string, at: number): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
     const field = fieldPattern(event);
     field.lastIndex = at;
     let match = field.exec(event);
@@ -501,9 +503,10 @@ export class SseRunMasker {
     } catch {
       return undefined;
     }
-    const run = runFields(json).at(-1)?.run;
-    const tail = run === undefined ? undefined : this.carries.take(kindOf(run));
-    return tail && {quote: start - 1 - at, tail};
+    const last = runFields(json).at(-1);
+    if (last?.run === undefined) return undefined;
+    const kind = kindOf(last.run);
+    return {quote: start - 1 - at, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -521,6 +524,10 @@ export class SseRunMasker {
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
     const rest = json ? Buffer.concat([json.push(chunk.subarray(0, cut)), json.end()]) : chunk.subarray(0, cut);
+    // Its run field's text may end in a credential's start the next events go on with.
+    const tail = json?.continuedTail;
+    if (tail && this.passingRun) this.carries.ended(this.passingRun.kind, {...tail, field: this.passingRun.field});
+    this.passingRun = undefined;
     return Buffer.concat([rest, this.push(chunk.subarray(cut))]);
   }
 }
