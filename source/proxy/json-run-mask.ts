@@ -122,11 +122,14 @@ export class JsonRunMasker {
    * quote) is a delta of a run the stream's events go on with (sse-run-mask.ts, an event too long
    * to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter) when
    * the earlier events left one, and what it lets out at its end that may begin an echo is
-   * continuedTail, for the events after it.
+   * continuedTail, for the events after it. `followed`: later documents go on with its runs (an SSE
+   * event's data): a log probability list's held entries are dropped as it closes
+   * (LogprobsEntryRun.end), the next events' lists may complete what they begin.
    */
   constructor(
     private readonly redactor: Redactor,
     private readonly continued?: {quote: number; tail?: TailBefore},
+    private readonly followed = false,
   ) {
     if (continued?.tail) this.carries.set(CONTINUED_GROUP, {tail: continued.tail, segments: [CONTINUED_GROUP]});
   }
@@ -242,7 +245,7 @@ export class JsonRunMasker {
           emitted = at + 1;
           changed = true;
         } else if (logprobs && this.stack.length < logprobs.depth) {
-          for (const sent of logprobs.run.end()) out.push(this.logprobsItem(sent));
+          for (const sent of logprobs.run.end(this.followed)) out.push(this.logprobsItem(sent));
           out.push(text[at]!);
           emitted = at + 1;
           changed = true;

@@ -227,15 +227,16 @@ export class SseRunMasker {
    * credential (LogprobsMasker.holding), the events wait (with every event behind them): if a later
    * list completes it, the waiting events' lists are emptied too, so no part of it goes out.
    * `ending`: the stream ended, everything goes (their lists emptied when they end in a secret's cut
-   * start of CUT_ECHO_MIN characters or more). Waiting events are bounded by MAX_EVENT_BYTES; past
-   * it they go out with their lists emptied.
+   * start of CUT_ECHO_MIN characters or more); `'long event'`: an event too long to hold comes next,
+   * whose lists go on from no held tail (giveUp), so the waiting events go with their lists emptied.
+   * Waiting events are bounded by MAX_EVENT_BYTES; past it they go out with their lists emptied.
    */
-  private sent(out: string[], ending = false): Buffer {
+  private sent(out: string[], ending: boolean | 'long event' = false): Buffer {
     if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  private logprobsSettled(out: readonly string[], ending: boolean): string[] {
+  private logprobsSettled(out: readonly string[], ending: boolean | 'long event'): string[] {
     const send: string[] = [];
     for (let event of out) {
       if (mayHoldLogprobs(event)) {
@@ -249,7 +250,7 @@ export class SseRunMasker {
         if (this.logprobsHeldBytes > MAX_EVENT_BYTES) send.push(...this.releaseLogprobs(true));
       } else send.push(...this.releaseLogprobs(false), event);
     }
-    if (ending) send.push(...this.releaseLogprobs(this.logprobs.cutOff));
+    if (ending) send.push(...this.releaseLogprobs(ending === 'long event' || this.logprobs.cutOff));
     return send;
   }
 
@@ -469,7 +470,9 @@ export class SseRunMasker {
   private giveUp(): Buffer {
     const event = this.partial;
     this.partial = '';
-    const out = this.end();
+    const flushed: string[] = [];
+    this.flush(flushed);
+    const out = this.sent(flushed, 'long event');
     this.passing = event.slice(-3);
     // Its data is one JSON document (a Responses final event with a long answer, whose texts the SDK
     // joins): its joined strings are masked as it streams, in bounded memory (json-run-mask.ts).
@@ -478,7 +481,7 @@ export class SseRunMasker {
     const at = data.index + data[0].length;
     const continued = this.continuedIn(event, at);
     this.passingRun = continued && {kind: continued.kind, field: continued.field};
-    this.passingJson = new JsonRunMasker(this.redactor, continued);
+    this.passingJson = new JsonRunMasker(this.redactor, continued, true);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
   }
 

@@ -5,6 +5,8 @@
 // client joins. Through a real proxy on a hostile fake upstream. Fails on main at cc40c31.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
+import {Redactor} from '../../source/core/redact.js';
+import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 import {oneAccountFixture, type ProxyFixture} from './fixture.js';
 import {askRaw, claude, msgReq, qwen, serve, sse, tokenOf} from './rv-harness.js';
 
@@ -75,4 +77,52 @@ describe('rv10: a 1.1 MB text_delta that ends in a token\'s start, the next delt
       assert.ok(!joined.includes(token), `the joined text spells the token: ${joined.slice(-80)}`);
     });
   }
+});
+
+describe('rv10: log probabilities that a 1.1 MB event goes on with, or begins (SseRunMasker)', () => {
+  // The long event's lists streamed through a LogprobsEntryRun of their own: the entries the
+  // earlier events held (a start under CUT_ECHO_MIN characters) went out as the long event began,
+  // and its list's last entries went out as it closed, so the client joined the credential across.
+  const token = tokenOf(qwen);
+  const redactor = new Redactor([token]);
+  const delivered = (body: string) => {
+    const bytes = Buffer.from(body, 'utf8');
+    const masker = redactor.stream();
+    const runs = new SseRunMasker(redactor);
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 65536) out.push(runs.push(masker.push(bytes.subarray(at, at + 65536))));
+    out.push(runs.push(masker.end()), runs.end());
+    return Buffer.concat(out).toString('utf8');
+  };
+  const entry = (t: string) => ({token: t, logprob: -0.1, bytes: [...Buffer.from(t)], top_logprobs: []});
+  const chunk = (content: string, entries: ReturnType<typeof entry>[] | null, finish: string | null = null) =>
+    `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta: {content}, logprobs: entries && {content: entries}, finish_reason: finish}]})}\n\n`;
+  const spelled = (out: string) =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => ((JSON.parse(line.slice(6)) as {choices: {logprobs?: {content?: {token: string}[]}}[]}).choices[0]?.logprobs?.content ?? []).map((e) => e.token).join(''))
+      .join('');
+  const threes = (text: string) => text.match(/.{1,3}/g)!.map(entry);
+  /** Entries enough for an event over 1 MB (an entry over 256 KB is no real one: dropped). */
+  const filler = Array.from({length: 16000}, () => entry('lorem '));
+  const fillerText = 'lorem '.repeat(16000);
+  for (const cut of [6, 11]) {
+    it(`the start (${cut} characters) in small events, the rest in the long event's list: the joined tokens do not spell the token`, () => {
+      const events = [...token.slice(0, cut).match(/.{1,3}/g)!.map((t) => chunk('x', [entry(t)])), chunk('y', [entry(token.slice(cut)), ...filler]), chunk('', null, 'stop'), 'data: [DONE]\n\n'];
+      const joined = spelled(delivered(events.join('')));
+      assert.ok(joined.endsWith(fillerText), 'the long list still reads');
+      assert.ok(!joined.includes(token), `the joined tokens spell the token: ${joined.slice(0, 60)}`);
+    });
+    it(`the start (${cut} characters) ending the long event's list, the rest in small events: the joined tokens do not spell the token`, () => {
+      const events = [chunk('y', [...filler, ...threes(token.slice(0, cut))]), ...token.slice(cut).match(/.{1,3}/g)!.map((t) => chunk('x', [entry(t)])), chunk('', null, 'stop'), 'data: [DONE]\n\n'];
+      const joined = spelled(delivered(events.join('')));
+      assert.ok(joined.startsWith(fillerText), 'the long list still reads');
+      assert.ok(!joined.includes(token), `the joined tokens spell the token: ${joined.slice(-60)}`);
+    });
+  }
+  it('control: a long list that ends in nothing that may begin a credential (no base64 letter either) loses no entry', () => {
+    const events = [chunk('y', [...filler, entry(' end.')]), chunk('x', [entry(' more')]), chunk('', null, 'stop'), 'data: [DONE]\n\n'];
+    assert.ok(spelled(delivered(events.join(''))) === `${fillerText} end. more`, 'some entry was lost');
+  });
 });
