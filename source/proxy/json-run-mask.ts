@@ -46,6 +46,19 @@ interface Frame {
    * (see settleItem).
    */
   pending?: Pending[];
+  /** In an object: what each joined key's string did to the carries (undone when the key repeats, see undo). */
+  joined?: Map<string, StringEffects>;
+}
+
+/**
+ * What one joined string did to the carries: the carry it took, the tail it carried, the string it
+ * left pending on an item. A client reads the last of a repeated key (JSON.parse), so an earlier
+ * string of the key is undone as if it had not been read.
+ */
+interface StringEffects {
+  taken?: Taken;
+  carried?: {group: string; tail: TailBefore};
+  pending?: {frame: Frame; entry: Pending};
 }
 
 /** A joined string's group, segment by segment (groupOf), and the array items whose kind was not known yet, innermost last. */
@@ -96,8 +109,9 @@ export class JsonRunMasker {
   /** The group of the joined string being read (as far as its items' kinds are known), and its run (while one is needed). */
   private group = '';
   private path: GroupPath = {segments: [], unsettled: []};
-  /** The carry that string took, and its group. */
+  /** The carry that string took, and its group; what it did to the carries (undefined: the `continued` string's). */
   private taken: Taken | undefined;
+  private effects: StringEffects | undefined;
   private run: TextRunMasker | undefined;
   /** Tails a run let out that may begin an echo, by group, the latest last (see the file's comment), with the group's segments. */
   private readonly carries = new Map<string, {tail: TailBefore; segments: readonly string[]}>();
@@ -160,6 +174,7 @@ export class JsonRunMasker {
         if (taken) {
           // The string may go on with a secret the group's last string began (a token cut at a tool call).
           this.taken = taken;
+          if (this.effects) this.effects.taken = taken;
           this.run = new TextRunMasker(this.redactor, true);
           this.run.continueAfter(taken.tail);
         } else {
@@ -191,15 +206,18 @@ export class JsonRunMasker {
           emitted = end;
           changed = true;
           const tail = this.run.tail;
-          const unsettled = this.path.unsettled.at(-1);
-          if (unsettled) (unsettled.frame.pending ??= []).push({...this.path, taken: this.taken, tail});
-          else if (tail) this.carry(this.group, tail, this.path.segments);
+          if (this.path.unsettled.length > 0) this.pend({...this.path, taken: this.taken, tail});
+          else if (tail) {
+            this.carry(this.group, tail, this.path.segments);
+            if (this.effects) this.effects.carried = {group: this.group, tail};
+          }
           this.run = undefined;
         } else if (this.taken && this.path.unsettled.length > 0) {
           // Settled while read (nothing let out may begin an echo): still, the carry goes back if its kind was another's.
-          (this.path.unsettled.at(-1)!.frame.pending ??= []).push({...this.path, taken: this.taken});
+          this.pend({...this.path, taken: this.taken});
         }
         this.taken = undefined;
+        this.effects = undefined;
         this.inString = false;
         this.stringDone();
         at = end + 1;
@@ -353,6 +371,10 @@ export class JsonRunMasker {
       this.role = StringRole.Joined;
       this.path = this.groupOf(key);
       this.group = this.path.segments.join('');
+      // A key repeated in its object: the client reads this string, not the earlier one.
+      const earlier = top!.joined?.get(key);
+      if (earlier) this.undo(earlier);
+      (top!.joined ??= new Map()).set(key, (this.effects = {}));
     } else this.role = StringRole.Plain;
   }
 
@@ -412,6 +434,22 @@ export class JsonRunMasker {
     const {tail, segments: groupSegments} = this.carries.get(group)!;
     this.carries.delete(group);
     return {group, tail, segments: groupSegments};
+  }
+
+  /** The string just read waits for the innermost unsettled item around it (settleItem). */
+  private pend(entry: Pending): void {
+    const frame = entry.unsettled.at(-1)!.frame;
+    (frame.pending ??= []).push(entry);
+    if (this.effects) this.effects.pending = {frame, entry};
+  }
+
+  /** An earlier string of a repeated key as if unread: its pending entry and carried tail dropped, the carry it took given back. */
+  private undo(effects: StringEffects): void {
+    const list = effects.pending?.frame.pending;
+    const at = list ? list.indexOf(effects.pending!.entry) : -1;
+    if (at !== -1) list!.splice(at, 1);
+    if (effects.carried && this.carries.get(effects.carried.group)?.tail === effects.carried.tail) this.carries.delete(effects.carried.group);
+    if (effects.taken) this.carry(effects.taken.group, effects.taken.tail, effects.taken.segments);
   }
 
   private carry(group: string, tail: TailBefore, segments: readonly string[]): void {

@@ -4,7 +4,8 @@
 // last) was grouped as a kind-less item (`#`), while the client (and maskJoinedTexts, the whole
 // answer's masker) joins it with the other text blocks; a token cut between two text blocks around
 // a tool call went out whole. The same for a Responses message item whose `type` comes after its
-// `content`. Fails on main at cc40c31.
+// `content`; and for a repeated key, of which the client reads the last (JSON.parse) while the
+// masker let the first take the carry. Fails on main at cc40c31.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
@@ -56,6 +57,9 @@ const cases: Array<[string, (cut: number) => string, (json: string) => string]> 
   ['Anthropic: the second text block writes its type last', (cut) => anthropic([typeFirst(s.slice(0, cut)), toolUse, textFirst(s.slice(cut))]), anthropicText],
   ['Anthropic: both write their type last', (cut) => anthropic([textFirst(s.slice(0, cut)), toolUse, textFirst(s.slice(cut))]), anthropicText],
   ['Anthropic: a thinking block (type last) between', (cut) => anthropic([typeFirst(s.slice(0, cut)), '{"thinking":"hmm, sk-ant-","signature":"x","type":"thinking"}', textFirst(s.slice(cut))]), anthropicText],
+  ['Anthropic: the later text block repeats its text key (the client reads the last)', (cut) => anthropic([typeFirst(s.slice(0, cut)), toolUse, `{"type":"text","text":"junk","text":${JSON.stringify(s.slice(cut))}}`]), anthropicText],
+  ['Anthropic: the later text block, type last, repeats its text key', (cut) => anthropic([typeFirst(s.slice(0, cut)), toolUse, `{"text":"junk","te\\u0078t":${JSON.stringify(s.slice(cut))},"type":"text"}`]), anthropicText],
+  ['Anthropic: the earlier text block repeats its text key', (cut) => anthropic([`{"type":"text","text":"decoy","text":${JSON.stringify(s.slice(0, cut))}}`, toolUse, typeFirst(s.slice(cut))]), anthropicText],
   ['Responses: the first message item writes its type after its content', (cut) => responses([message(s.slice(0, cut), true), '{"type":"function_call","call_id":"c","name":"f","arguments":"{}"}', message(s.slice(cut), false)]), outputText],
   ['Responses: the second message item writes its type after its content', (cut) => responses([message(s.slice(0, cut), false), '{"type":"reasoning","id":"r","summary":[]}', message(s.slice(cut), true)]), outputText],
 ];
