@@ -16,6 +16,7 @@ import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
+import {DataLines} from './sse-data-lines.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
@@ -142,7 +143,11 @@ export class SseRunMasker {
    * the value is its last few characters seen (a blank line may be cut between two chunks).
    */
   private passing: string | undefined;
-  /** That event's data, masked as it streams (see giveUp), and the run kind (and field) its first run field goes on with. */
+  /**
+   * That event's data, masked as it streams (see giveUp): its data lines as one (DataLines) through
+   * a JsonRunMasker; and the run kind (and field) its first run field goes on with.
+   */
+  private passingData: DataLines | undefined;
   private passingJson: JsonRunMasker | undefined;
   private passingRun: {kind: string; field: string} | undefined;
   private held: HeldEvent[] = [];
@@ -216,7 +221,8 @@ export class SseRunMasker {
     this.flush(out);
     out.push(this.partial);
     this.partial = '';
-    if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
+    if (this.passingData) out.push(this.passingData.end().toString('latin1'));
+    this.passingData = undefined;
     this.passingJson = undefined;
     return this.sent(out, true);
   }
@@ -479,26 +485,26 @@ export class SseRunMasker {
     const data = DATA_FIELD.exec(event);
     if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
     const at = data.index + data[0].length;
-    const continued = this.continuedIn(event, at);
+    const rest = Buffer.from(event.slice(at), 'latin1');
+    const continued = this.continuedIn(DataLines.joined(rest));
     this.passingRun = continued && {kind: continued.kind, field: continued.field};
     this.passingJson = new JsonRunMasker(this.redactor, continued, true);
-    return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
+    this.passingData = new DataLines(this.passingJson);
+    return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
   }
 
   /**
-   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`):
+   * The first run field of an event too long to hold (its data in its first MAX_EVENT_BYTES, as DataLines joins it):
    * its quote, run kind and key, and the tail it goes on from: what the runs the flush before it
    * ended let out (a token cut between a held delta and this one); undefined when it has none. Its
    * run is read from the JSON before the field, closed (runOf needs the keys around it, not its text).
    */
-  private continuedIn(event: string, at: number): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
-    const field = fieldPattern(event);
-    field.lastIndex = at;
-    let match = field.exec(event);
-    while (match && !onDataLine(event, match.index)) match = field.exec(event);
+  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
+    const field = fieldPattern(data);
+    const match = field.exec(data);
     if (!match) return undefined;
     const start = match.index + match[0].length;
-    const closed = closedJson(event.slice(at, start));
+    const closed = closedJson(data.slice(0, start));
     if (closed === undefined) return undefined;
     let json: unknown;
     try {
@@ -509,7 +515,7 @@ export class SseRunMasker {
     const last = runFields(json).at(-1);
     if (last?.run === undefined) return undefined;
     const kind = kindOf(last.run);
-    return {quote: start - 1 - at, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
+    return {quote: start - 1, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -517,16 +523,18 @@ export class SseRunMasker {
     const before = this.passing!;
     const text = before + chunk.toString('latin1');
     const end = firstEventEnd(text);
+    const data = this.passingData;
     const json = this.passingJson;
     if (end === -1) {
       this.passing = text.slice(-3);
-      return json ? json.push(chunk) : chunk;
+      return data ? data.push(chunk) : chunk;
     }
     this.passing = undefined;
+    this.passingData = undefined;
     this.passingJson = undefined;
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
-    const rest = json ? Buffer.concat([json.push(chunk.subarray(0, cut)), json.end()]) : chunk.subarray(0, cut);
+    const rest = data ? Buffer.concat([data.push(chunk.subarray(0, cut)), data.end()]) : chunk.subarray(0, cut);
     // Its run field's text may end in a credential's start the next events go on with.
     const tail = json?.continuedTail;
     if (tail && this.passingRun) this.carries.ended(this.passingRun.kind, {...tail, field: this.passingRun.field});

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
+import {DataLines} from '../../source/proxy/sse-data-lines.js';
 import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 import {oneAccountFixture, type ProxyFixture} from './fixture.js';
 import {askRaw, claude, msgReq, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
@@ -110,4 +111,67 @@ describe('rv10: a Responses final event broken across data lines is masked as th
     assert.ok(outputText.startsWith('key '), `the client still reads the answer: ${outputText}`);
     assert.ok(!outputText.includes(token), `output_text spells the token: ${outputText}`);
   });
+});
+
+describe('rv10: an SSE event over 1 MB whose JSON is broken across data lines (pass-through Chat, qwen)', () => {
+  // sse-run-mask.ts giveUp fed the long event's bytes to its JsonRunMasker as they came: each further
+  // line's `data: ` read as document text, the first run field (the delta a held run goes on with)
+  // not found, and its tail not handed on.
+  let f: ProxyFixture;
+  before(async () => (f = await oneAccountFixture(qwen)));
+  after(() => f.close());
+  const token = tokenOf(qwen);
+  const long = 'lorem ipsum '.repeat(Math.ceil((1.1 * 1024 * 1024) / 12));
+  const chunk = (content: string, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, delta: {content}, finish_reason: finish}]})}\n\n`;
+  const broken = (content: string, nl = '\n') => `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"qwen3-coder-plus","choices":[{"index":0,"delta":${nl}data:{"content":${nl}data: ${JSON.stringify(content)}},${nl}: a comment${nl}data: "finish_reason":null}]}${nl}${nl}`;
+  const pieces = (body: string) => {
+    const parts: string[] = [];
+    for (let i = 0; i < body.length; i += 65536) parts.push(body.slice(i, i + 65536));
+    return parts;
+  };
+  for (const nl of ['\n', '\r\n']) {
+    for (const cut of [6, 11]) {
+      for (const [label, events] of [
+        ['the rest starts the long delta', [chunk('key '), chunk(token.slice(0, cut)), broken(`${token.slice(cut)} ${long}`, nl), chunk(' end', 'stop')]],
+        ['the start ends the long delta', [chunk('key '), broken(`${long} ${token.slice(0, cut)}`, nl), chunk(`${token.slice(cut)} end`, 'stop')]],
+      ] as const) {
+        it(`${label}, cut after ${cut} characters (${JSON.stringify(nl)}): the joined content holds no token, the stream still reads`, async () => {
+          serve(f, pieces([...events, 'data: [DONE]\n\n'].join('')), 'trickle');
+          const r = await askRaw(f, {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}, '/v1/chat/completions');
+          assert.equal(r.status, 200);
+          const joined = chatText(clientEvents(r.text));
+          assert.ok(joined.startsWith('key ') && joined.endsWith(' end') && joined.includes('lorem ipsum lorem'), `the client still reads the stream: ${joined.slice(0, 40)}…${joined.slice(-40)}`);
+          assert.ok(!joined.includes(token), `the joined content spells the token: ${joined.slice(0, 40)}…${joined.slice(-40)}`);
+        });
+      }
+    }
+  }
+});
+
+describe('rv10: DataLines, an event\'s data lines as one, at every chunk size', () => {
+  const identity = {push: (chunk: Buffer) => chunk, end: () => Buffer.alloc(0)};
+  const events = [
+    '{"a":\ndata: "b",\ndata:"c":1}\n\n',
+    '{"a":\r\ndata: "b",\r\n: comment\r\nid: 7\r\ndata\r\ndata:  "c":1}\r\n\r\n',
+    '{"a":\rdata: "b"}\r\r',
+    '{"a":"x"}\n\n',
+    '{"a":[1,\ndatax: 9\ndata: 2]}\n\n',
+  ];
+  for (const event of events) {
+    it(`${JSON.stringify(event)}: one data line whose JSON is the client's`, () => {
+      const bytes = Buffer.from(event, 'latin1');
+      for (let size = 1; size <= bytes.length; size++) {
+        const lines = new DataLines(identity);
+        const out: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += size) out.push(lines.push(bytes.subarray(at, at + size)));
+        out.push(lines.end());
+        const text = `data: ${Buffer.concat(out).toString('latin1')}`;
+        const parsed = clientEvents(text);
+        assert.equal(parsed.length, 1, `chunks of ${size}: ${JSON.stringify(text)}`);
+        assert.deepEqual(parsed[0], clientEvents(`data: ${event}`)[0], `chunks of ${size}: ${JSON.stringify(text)}`);
+        assert.equal(text.split(/\r\n|\r|\n/).filter((line) => line !== '').length, 1, `chunks of ${size}: one line: ${JSON.stringify(text)}`);
+        assert.match(text, /(\r\n\r\n|\n\n|\r\r)$/, `chunks of ${size}: the event still ends: ${JSON.stringify(text)}`);
+      }
+    });
+  }
 });
