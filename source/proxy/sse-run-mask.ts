@@ -13,7 +13,7 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {maskJoinedJson} from '../core/joined-text-mask.js';
+import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
 import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
@@ -320,8 +320,11 @@ export class SseRunMasker {
   }
 
   private onEvent(event: string, out: string[]): void {
-    // A Responses answer's last event carries every output item, whose texts the SDK joins (output_text).
-    if (hasMatch(event, FINAL_RESPONSE, FINAL_RESPONSE_ESCAPED)) event = finalMasked(event, this.redactor);
+    // A Responses answer's last event carries every output item, whose texts the SDK joins
+    // (output_text); an event may carry several blocks, items or parts of one answer too (a Responses
+    // `output_item.done` message with two output_text parts, an Anthropic `message_start` with
+    // content): masked as the client joins them.
+    if (hasMatch(event, FINAL_RESPONSE, FINAL_RESPONSE_ESCAPED) || mayJoinTexts(event)) event = finalMasked(event, this.redactor);
     let slots = this.slotsOf(event);
     if (typeof slots === 'string') {
       // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
