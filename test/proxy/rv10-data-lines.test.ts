@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
 import {DataLines} from '../../source/proxy/sse-data-lines.js';
-import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 import {oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, claude, msgReq, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
+import {askRaw, claude, inPieces, maskedSse, msgReq, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
 
 /** The events' data as a client parses them: each event's `data` lines joined with `\n` (a bare `data` line is an empty one). */
 function clientEvents(text: string): unknown[] {
@@ -102,10 +101,8 @@ describe('rv10: a Responses final event broken across data lines is masked as th
     const message = (id: string, text: string) => ({id, type: 'message', role: 'assistant', status: 'completed', content: [{type: 'output_text', text, annotations: []}]});
     const response = {id: 'resp_1', object: 'response', status: 'completed', output: [message('m1', `key ${token.slice(0, 9)}`), {id: 'r1', type: 'reasoning', summary: []}, message('m2', `${token.slice(9)} end`)]};
     const data = JSON.stringify({sequence_number: 1, response}).slice(1);
-    const final = Buffer.from(`event: response.completed\ndata: {"type":\ndata: "response.completed",${data}\n\n`);
-    const bytes = redactor.stream();
-    const runs = new SseRunMasker(redactor);
-    const out = Buffer.concat([runs.push(bytes.push(final)), runs.push(bytes.end()), runs.end()]).toString('utf8');
+    const final = `event: response.completed\ndata: {"type":\ndata: "response.completed",${data}\n\n`;
+    const out = maskedSse(redactor, final, 65536);
     const [event] = clientEvents(out) as Array<{response: typeof response}>;
     const outputText = event!.response.output.flatMap((item) => ('content' in item ? item.content.map((part) => part.text) : [])).join('');
     assert.ok(outputText.startsWith('key '), `the client still reads the answer: ${outputText}`);
@@ -124,11 +121,6 @@ describe('rv10: an SSE event over 1 MB whose JSON is broken across data lines (p
   const long = 'lorem ipsum '.repeat(Math.ceil((1.1 * 1024 * 1024) / 12));
   const chunk = (content: string, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, delta: {content}, finish_reason: finish}]})}\n\n`;
   const broken = (content: string, nl = '\n') => `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"qwen3-coder-plus","choices":[{"index":0,"delta":${nl}data:{"content":${nl}data: ${JSON.stringify(content)}},${nl}: a comment${nl}data: "finish_reason":null}]}${nl}${nl}`;
-  const pieces = (body: string) => {
-    const parts: string[] = [];
-    for (let i = 0; i < body.length; i += 65536) parts.push(body.slice(i, i + 65536));
-    return parts;
-  };
   for (const nl of ['\n', '\r\n']) {
     for (const cut of [6, 11]) {
       for (const [label, events] of [
@@ -136,7 +128,7 @@ describe('rv10: an SSE event over 1 MB whose JSON is broken across data lines (p
         ['the start ends the long delta', [chunk('key '), broken(`${long} ${token.slice(0, cut)}`, nl), chunk(`${token.slice(cut)} end`, 'stop')]],
       ] as const) {
         it(`${label}, cut after ${cut} characters (${JSON.stringify(nl)}): the joined content holds no token, the stream still reads`, async () => {
-          serve(f, pieces([...events, 'data: [DONE]\n\n'].join('')), 'trickle');
+          serve(f, inPieces([...events, 'data: [DONE]\n\n'].join('')), 'trickle');
           const r = await askRaw(f, {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}, '/v1/chat/completions');
           assert.equal(r.status, 200);
           const joined = chatText(clientEvents(r.text));

@@ -7,22 +7,12 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
-import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
-import {qwen, tokenOf} from './rv-harness.js';
+import {maskedSse, qwen, tokenOf} from './rv-harness.js';
 
 const token = tokenOf(qwen);
 const redactor = new Redactor([token]);
 
-/** The stream through the maskers deliver.ts pipes a pass-through SSE answer through, in chunks of `size` bytes. */
-function delivered(body: string, size: number): string {
-  const bytes = Buffer.from(body, 'utf8');
-  const masker = redactor.stream();
-  const runs = new SseRunMasker(redactor);
-  const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += size) out.push(runs.push(masker.push(bytes.subarray(at, at + size))));
-  out.push(runs.push(masker.end()), runs.end());
-  return Buffer.concat(out).toString('utf8');
-}
+const delivered = (body: string, size: number) => maskedSse(redactor, body, size);
 
 const dataOf = (text: string) => text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)) as Record<string, any>);
 

@@ -10,21 +10,13 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
 import {maskJoinedJson} from '../../source/core/joined-text-mask.js';
-import {JsonRunMasker} from '../../source/proxy/json-run-mask.js';
 import {oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, claude, msgReq, serve, tokenOf} from './rv-harness.js';
+import {askRaw, claude, maskedJsonRuns, msgReq, serve, tokenOf} from './rv-harness.js';
 
 const secret = tokenOf(claude);
 const redactor = new Redactor([secret]);
 
-function streamed(json: string, size: number): string {
-  const masker = new JsonRunMasker(redactor);
-  const bytes = Buffer.from(json, 'utf8');
-  const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += size) out.push(masker.push(bytes.subarray(at, at + size)));
-  out.push(masker.end());
-  return Buffer.concat(out).toString('utf8');
-}
+const streamed = (json: string, size: number) => maskedJsonRuns(redactor, json, size);
 
 type Block = Record<string, unknown>;
 /** What a client shows of an Anthropic answer: its text blocks joined. */

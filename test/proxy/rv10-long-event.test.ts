@@ -6,16 +6,9 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
-import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 import {oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, claude, msgReq, qwen, serve, sse, tokenOf} from './rv-harness.js';
+import {anthropicEvents, askRaw, claude, inPieces, maskedSse, msgReq, qwen, serve, tokenOf} from './rv-harness.js';
 
-/** 64 KB pieces, as a real upstream's reads arrive. */
-const pieces = (body: string) => {
-  const parts: string[] = [];
-  for (let i = 0; i < body.length; i += 65536) parts.push(body.slice(i, i + 65536));
-  return parts;
-};
 const long = 'lorem ipsum '.repeat(Math.ceil((1.1 * 1024 * 1024) / 12));
 
 describe('rv10: a 1.1 MB delta that ends in a token\'s start, the next delta its rest (pass-through Chat, qwen)', () => {
@@ -28,7 +21,7 @@ describe('rv10: a 1.1 MB delta that ends in a token\'s start, the next delta its
   for (const cut of [4, 8, 11, 15]) {
     it(`the token cut after ${cut} characters: the joined content holds no token`, async () => {
       const events = [chunk('key '), chunk(`${long}${token.slice(0, cut)}`), chunk(`${token.slice(cut)} end`), chunk('', 'stop'), 'data: [DONE]\n\n'];
-      serve(f, pieces(events.join('')), 'trickle');
+      serve(f, inPieces(events.join('')), 'trickle');
       const r = await askRaw(f, {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}, '/v1/chat/completions');
       assert.equal(r.status, 200);
       let joined = '';
@@ -41,7 +34,7 @@ describe('rv10: a 1.1 MB delta that ends in a token\'s start, the next delta its
   }
   it('control: nothing cut, the long delta and the next go out as they came', async () => {
     const events = [chunk('key '), chunk(`${long}qw`), chunk('erty end'), chunk('', 'stop'), 'data: [DONE]\n\n'];
-    serve(f, pieces(events.join('')), 'trickle');
+    serve(f, inPieces(events.join('')), 'trickle');
     const r = await askRaw(f, {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]}, '/v1/chat/completions');
     assert.equal(r.text, events.join(''));
   });
@@ -52,19 +45,10 @@ describe('rv10: a 1.1 MB text_delta that ends in a token\'s start, the next delt
   before(async () => (f = await oneAccountFixture(claude)));
   after(() => f.close());
   const token = tokenOf(claude);
-  const delta = (text: string) => sse('content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text}});
   for (const cut of [6, 11]) {
     it(`the token cut after ${cut} characters: the joined text holds no token`, async () => {
-      const events = [
-        sse('message_start', {type: 'message_start', message: {id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: {input_tokens: 1, output_tokens: 1}}}),
-        sse('content_block_start', {type: 'content_block_start', index: 0, content_block: {type: 'text', text: ''}}),
-        delta('key '),
-        delta(`${long}${token.slice(0, cut)}`),
-        delta(`${token.slice(cut)} end`),
-        sse('content_block_stop', {type: 'content_block_stop', index: 0}),
-        sse('message_stop', {type: 'message_stop'}),
-      ];
-      serve(f, pieces(events.join('')), 'trickle');
+      const events = anthropicEvents(['key ', `${long}${token.slice(0, cut)}`, `${token.slice(cut)} end`]);
+      serve(f, inPieces(events.join('')), 'trickle');
       const r = await askRaw(f, msgReq(true));
       assert.equal(r.status, 200);
       let joined = '';
@@ -85,15 +69,7 @@ describe('rv10: log probabilities that a 1.1 MB event goes on with, or begins (S
   // and its list's last entries went out as it closed, so the client joined the credential across.
   const token = tokenOf(qwen);
   const redactor = new Redactor([token]);
-  const delivered = (body: string) => {
-    const bytes = Buffer.from(body, 'utf8');
-    const masker = redactor.stream();
-    const runs = new SseRunMasker(redactor);
-    const out: Buffer[] = [];
-    for (let at = 0; at < bytes.length; at += 65536) out.push(runs.push(masker.push(bytes.subarray(at, at + 65536))));
-    out.push(runs.push(masker.end()), runs.end());
-    return Buffer.concat(out).toString('utf8');
-  };
+  const delivered = (body: string) => maskedSse(redactor, body, 65536);
   const entry = (t: string) => ({token: t, logprob: -0.1, bytes: [...Buffer.from(t)], top_logprobs: []});
   const chunk = (content: string, entries: ReturnType<typeof entry>[] | null, finish: string | null = null) =>
     `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', choices: [{index: 0, delta: {content}, logprobs: entries && {content: entries}, finish_reason: finish}]})}\n\n`;
