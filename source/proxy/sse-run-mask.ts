@@ -166,6 +166,11 @@ export class SseRunMasker {
   private readonly carries = new RunCarries<{field: string}>();
   /** The field key of each run seen (for the carry). */
   private readonly runFields = new Map<string, string>();
+  /**
+   * The tail each Responses run went on from (a carry: a token whose start ended the part before),
+   * by run key: its `.done` events repeat its whole text, masked as the run was (doneRewritten).
+   */
+  private readonly runStarts = new Map<string, TailBefore>();
 
   /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
   private readonly logprobs: LogprobsMasker;
@@ -199,7 +204,9 @@ export class SseRunMasker {
     // Log probabilities (rare: a client asked for them) make every event go through onEvent.
     const logprobs = mayHoldLogprobs(text);
     let from = 0;
-    if (this.held.length === 0 && !logprobs) {
+    // A `.done` event of a run that went on from a carry is rewritten (doneRewritten): looked at.
+    const done = this.runStarts.size > 0 && (text.includes('.done') || text.includes('\\u'));
+    if (this.held.length === 0 && !logprobs && !done) {
       const first = this.firstHoldingField(text, complete);
       if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
       from = text.lastIndexOf('\n\n', first) + 2;
@@ -332,6 +339,12 @@ export class SseRunMasker {
       const again = this.slotsOf(event);
       slots = typeof again === 'string' ? undefined : again;
     }
+    if (slots?.some((slot) => slot.run.startsWith(DONE))) {
+      // A `.done` event ends the runs before it (ENDS_RUNS), and repeats their texts.
+      this.flush(out);
+      out.push(this.doneRewritten(event, slots));
+      return;
+    }
     if (slots === undefined) {
       // An event the client does not end a run with (a keep-alive, an unknown one) must not end it here.
       if (this.held.length > 0 && waitsBehind(event)) this.held.push({text: event, slots: []});
@@ -356,7 +369,13 @@ export class SseRunMasker {
         this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
-        if (tail) run.continueAfter(tail);
+        if (tail) {
+          run.continueAfter(tail);
+          if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
+            if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
+            this.runStarts.set(slot.run, tail);
+          }
+        }
       }
       this.settle(slot.run, run.push(event.slice(slot.start, slot.end)));
     }
@@ -400,6 +419,26 @@ export class SseRunMasker {
     const slots: Slot[] = [];
     for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!, field: found[i]!.key});
     return slots.length > 0 ? slots : undefined;
+  }
+
+  /**
+   * A `.done` event with the texts it repeats masked as their runs were: a run that went on from an
+   * earlier part's tail (runStarts) repeats that part of the token, which the client joins to the
+   * tail as it joined the deltas (a client that reads `.done` texts, not deltas).
+   */
+  private doneRewritten(event: string, slots: Slot[]): string {
+    for (const slot of slots) {
+      const text = event.slice(slot.start, slot.end);
+      const start = slot.run.startsWith(DONE) ? this.runStarts.get(slot.run.slice(DONE.length)) : undefined;
+      if (!start) {
+        slot.output = text;
+        continue;
+      }
+      const run = new TextRunMasker(this.redactor, true);
+      run.continueAfter(start);
+      slot.output = [...run.push(text), ...run.end()].join('');
+    }
+    return rewritten({text: event, slots});
   }
 
   /** Whether a field (its FIELD match) may be of a run some carry goes to: see `carries`. */
@@ -516,7 +555,7 @@ export class SseRunMasker {
       return undefined;
     }
     const last = runFields(json).at(-1);
-    if (last?.run === undefined) return undefined;
+    if (last?.run === undefined || last.run.startsWith(DONE)) return undefined;
     const kind = kindOf(last.run);
     return {quote: start - 1, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
@@ -810,6 +849,11 @@ function waitsBehind(event: string): boolean {
   return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
 }
 
+/** The start of the run key of a `.done` event's text (runOf): not a run, the whole text of the run after it. */
+const DONE = 'done:';
+/** Run starts kept (SseRunMasker.runStarts), at most. */
+const MAX_RUN_STARTS = 256;
+
 /** A Responses event with the whole answer (`response.completed`, …; its type outside strings). */
 const FINAL_TYPES = ['completed', 'incomplete', 'failed', 'done'];
 const FINAL_RESPONSE = new RegExp(`"type"\\s*:\\s*"response\\.(?:${FINAL_TYPES.join('|')})"`);
@@ -904,15 +948,21 @@ function runOf(event: unknown, path: Path): string | undefined {
   // OpenAI Responses: response.<kind>.delta {output_index, content_index, summary_index, delta}, keyed
   // as the SDK joins them (by index, whatever item_id says), after the text a part or item may start with.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
-    const run = (kind: string, content: unknown, summary: unknown) => `responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
+    // A `.done` event repeats a run's whole text (or an item's or part's that started one): DONE and
+    // that run's key, masked as the run went on (SseRunMasker.doneRewritten).
+    const done = root.type.endsWith('.done');
+    const prefix = done ? DONE : '';
+    const run = (kind: string, content: unknown, summary: unknown) => `${prefix}responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
     if (root.type.endsWith('.delta')) return path.length === 1 && a === 'delta' ? run(root.type, root.content_index, root.summary_index) : undefined;
+    if (done && path.length === 1 && (a === 'text' || a === 'refusal' || a === 'arguments')) return run(`${root.type.slice(0, -'.done'.length)}.delta`, root.content_index, root.summary_index);
+    const type = done ? `${root.type.slice(0, -'.done'.length)}.added` : root.type;
     const kind = (at(path.slice(0, -1)) as {type?: unknown}).type;
-    if (root.type === 'response.content_part.added' && a === 'part' && path.length === 2) {
+    if (type === 'response.content_part.added' && a === 'part' && path.length === 2) {
       if (b === 'text' && (kind === 'output_text' || kind === 'reasoning_text')) return run(`response.${kind}.delta`, root.content_index, undefined);
       if (b === 'refusal' && kind === 'refusal') return run('response.refusal.delta', root.content_index, undefined);
     }
-    if (root.type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
-    if (root.type === 'response.output_item.added' && a === 'item') {
+    if (type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
+    if (type === 'response.output_item.added' && a === 'item') {
       if (b === 'arguments' && path.length === 2 && kind === 'function_call') return run('response.function_call_arguments.delta', undefined, undefined);
       if (b === 'content' && d === 'text' && path.length === 4 && kind === 'output_text') return run('response.output_text.delta', c, undefined);
     }
