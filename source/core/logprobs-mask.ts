@@ -234,9 +234,13 @@ export class LogprobsEntryRun<Item> {
     return out;
   }
 
-  /** The list ended: the items still held, unless they end in a secret's start of CUT_ECHO_MIN characters or more (then none). */
-  end(): Item[] {
-    const out = this.masker.cutOff ? [] : this.held;
+  /**
+   * The list ended: the items still held, unless they end in a secret's start of CUT_ECHO_MIN
+   * characters or more (then none); none when `followed` (later lists the client joins to it may
+   * complete the start they hold: an SSE event's).
+   */
+  end(followed = false): Item[] {
+    const out = followed || this.masker.cutOff ? [] : this.held;
     this.drop();
     return out;
   }

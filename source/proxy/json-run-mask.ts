@@ -8,11 +8,11 @@
 // Redactor.maxEchoLength characters); at the string's end its run ends, masking a cut secret's
 // start as the stream masker does (cutEchoes), and what it let out that may begin an echo is carried
 // to the next string of its group (TextRunMasker.continueAfter), whatever lies between.
-// An item's kind is read from its keys: `type` and `index` come before its text in every real
-// answer, but a Gemini part writes `thought` after its `text` (`{"text": …, "thought": true}`): a
-// string in an item of no known kind yet streams on from its position's group (`#`), and where its
-// tail and the carry it took go is decided as the item closes (a thought gives the carry back to
-// the answer's text). Log probability lists stream entry by entry (core/logprobs-mask.ts
+// An item's kind is read from its keys, which JSON does not order: a Gemini part writes `thought`
+// after its `text` (`{"text": …, "thought": true}`), a serializer may write `type` last. A string in
+// an item of no known kind yet goes on from its group's carry as read so far (`#`), else from the
+// latest carry of a group the item may turn out to be; where its tail (and a carry of another kind it
+// took) goes is decided as the item closes. Log probability lists stream entry by entry (core/logprobs-mask.ts
 // LogprobsEntryRun). Nesting deeper than MAX_DEPTH passes as it comes (byte-masked only).
 import type {Redactor} from '../core/redact.js';
 import {itemKey, JOINED_KEYS} from '../core/joined-text-mask.js';
@@ -41,12 +41,43 @@ interface Frame {
   /** An array's values so far. */
   count: number;
   /**
-   * An array item whose joined string was read before its kind was known (a Gemini part writes
-   * `text` before `thought`): the string's group as read so far, the group it has if the item turns
-   * out a thought, the carry it took from the first, and the tail it let out; settled as the item
-   * closes (see settleDeferred).
+   * Joined strings read inside this array item before its kind was known (unsettledKind: a Gemini
+   * part writes `text` before `thought`, a serializer may write `type` last): settled as it closes
+   * (see settleItem).
    */
-  deferred?: {group: string; thoughtGroup: string; taken?: TailBefore; tail?: TailBefore};
+  pending?: Pending[];
+  /** In an object: what each joined key's string did to the carries (undone when the key repeats, see undo). */
+  joined?: Map<string, StringEffects>;
+}
+
+/**
+ * What one joined string did to the carries: the carry it took, the tail it carried, the string it
+ * left pending on an item. A client reads the last of a repeated key (JSON.parse), so an earlier
+ * string of the key is undone as if it had not been read.
+ */
+interface StringEffects {
+  taken?: Taken;
+  carried?: {group: string; tail: TailBefore};
+  pending?: {frame: Frame; entry: Pending};
+}
+
+/** A joined string's group, segment by segment (groupOf), and the array items whose kind was not known yet, innermost last. */
+interface GroupPath {
+  segments: string[];
+  unsettled: Array<{frame: Frame; at: number; arrayKey: string}>;
+}
+
+/** A joined string read before its group was known: the carry it took (and its group) and the tail it let out. */
+interface Pending extends GroupPath {
+  taken?: Taken;
+  tail?: TailBefore;
+}
+
+/** A carry taken: its group, tail and the group's segments. */
+interface Taken {
+  group: string;
+  tail: TailBefore;
+  segments: readonly string[];
 }
 
 /** What the string being read is. */
@@ -75,11 +106,15 @@ export class JsonRunMasker {
   private scalar = '';
   /** After `{` or an object's `,`: the next string is a key. */
   private expectKey = false;
-  /** The group of the joined string being read, and its run (while one is needed). */
+  /** The group of the joined string being read (as far as its items' kinds are known), and its run (while one is needed). */
   private group = '';
+  private path: GroupPath = {segments: [], unsettled: []};
+  /** The carry that string took, and its group; what it did to the carries (undefined: the `continued` string's). */
+  private taken: Taken | undefined;
+  private effects: StringEffects | undefined;
   private run: TextRunMasker | undefined;
-  /** Tails a run let out that may begin an echo, by group (see the file's comment). */
-  private readonly carries = new Map<string, TailBefore>();
+  /** Tails a run let out that may begin an echo, by group, the latest last (see the file's comment), with the group's segments. */
+  private readonly carries = new Map<string, {tail: TailBefore; segments: readonly string[]}>();
   /** Too deep: everything passes. */
   private passing = false;
   /**
@@ -98,14 +133,24 @@ export class JsonRunMasker {
 
   /**
    * `continued`: the document is an SSE event's data whose string opening at byte `quote` (its
-   * quote) is a delta of a run the stream's earlier events began (sse-run-mask.ts, an event too
-   * long to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter).
+   * quote) is a delta of a run the stream's events go on with (sse-run-mask.ts, an event too long
+   * to hold): it is masked as that run's, going on from `tail` (TextRunMasker.continueAfter) when
+   * the earlier events left one, and what it lets out at its end that may begin an echo is
+   * continuedTail, for the events after it. `followed`: later documents go on with its runs (an SSE
+   * event's data): a log probability list's held entries are dropped as it closes
+   * (LogprobsEntryRun.end), the next events' lists may complete what they begin.
    */
   constructor(
     private readonly redactor: Redactor,
-    private readonly continued?: {quote: number; tail: TailBefore},
+    private readonly continued?: {quote: number; tail?: TailBefore},
+    private readonly followed = false,
   ) {
-    if (continued) this.carries.set(CONTINUED_GROUP, continued.tail);
+    if (continued?.tail) this.carries.set(CONTINUED_GROUP, {tail: continued.tail, segments: [CONTINUED_GROUP]});
+  }
+
+  /** The tail the `continued` string leaves its run with (the tail it went on from while it has not begun); undefined for none. */
+  get continuedTail(): TailBefore | undefined {
+    return this.carries.get(CONTINUED_GROUP)?.tail;
   }
 
   push(chunk: Buffer): Buffer {
@@ -125,14 +170,13 @@ export class JsonRunMasker {
       const tailFrom = Math.max(from, to - this.redactor.maxEchoLength);
       const hold = tailFrom + this.redactor.holdTextFrom(text.slice(tailFrom, to));
       if (!this.run) {
-        const carried = this.carries.get(this.group);
-        if (carried) {
+        const taken = this.takeCarry();
+        if (taken) {
           // The string may go on with a secret the group's last string began (a token cut at a tool call).
-          this.carries.delete(this.group);
-          const deferred = this.stack.at(-1)!.deferred;
-          if (deferred) deferred.taken = carried;
+          this.taken = taken;
+          if (this.effects) this.effects.taken = taken;
           this.run = new TextRunMasker(this.redactor, true);
-          this.run.continueAfter(carried);
+          this.run.continueAfter(taken.tail);
         } else {
           // Most strings hold nothing that may begin a secret at a chunk's end: they pass without a
           // run (the byte masker has what is inside them). Else only that tail is the run's.
@@ -162,11 +206,18 @@ export class JsonRunMasker {
           emitted = end;
           changed = true;
           const tail = this.run.tail;
-          const deferred = this.stack.at(-1)?.deferred;
-          if (deferred) deferred.tail = tail;
-          else if (tail) this.carry(this.group, tail);
+          if (this.path.unsettled.length > 0) this.pend({...this.path, taken: this.taken, tail});
+          else if (tail) {
+            this.carry(this.group, tail, this.path.segments);
+            if (this.effects) this.effects.carried = {group: this.group, tail};
+          }
           this.run = undefined;
+        } else if (this.taken && this.path.unsettled.length > 0) {
+          // Settled while read (nothing let out may begin an echo): still, the carry goes back if its kind was another's.
+          this.pend({...this.path, taken: this.taken});
         }
+        this.taken = undefined;
+        this.effects = undefined;
         this.inString = false;
         this.stringDone();
         at = end + 1;
@@ -202,7 +253,7 @@ export class JsonRunMasker {
       } else if (code === 0x7d || code === 0x5d) {
         this.endScalar();
         const closed = this.stack.pop();
-        if (closed?.deferred) this.settleDeferred(closed);
+        if (closed?.pending) this.settleItem(closed);
         this.expectKey = false;
         const logprobs = this.logprobs;
         if (logprobs && this.stack.length === logprobs.depth && this.entry !== undefined) {
@@ -212,7 +263,7 @@ export class JsonRunMasker {
           emitted = at + 1;
           changed = true;
         } else if (logprobs && this.stack.length < logprobs.depth) {
-          for (const sent of logprobs.run.end()) out.push(this.logprobsItem(sent));
+          for (const sent of logprobs.run.end(this.followed)) out.push(this.logprobsItem(sent));
           out.push(text[at]!);
           emitted = at + 1;
           changed = true;
@@ -315,16 +366,15 @@ export class JsonRunMasker {
     else if (quote === this.continued?.quote) {
       this.role = StringRole.Joined;
       this.group = CONTINUED_GROUP;
+      this.path = {segments: [CONTINUED_GROUP], unsettled: []};
     } else if (key !== undefined && JOINED_KEYS.has(key) && !this.logprobs && this.stack.some((frame) => frame.array)) {
       this.role = StringRole.Joined;
-      this.group = this.groupOf(key);
-      const parent = this.stack.at(-2);
-      if (parent?.array && top!.type === undefined && top!.thought === undefined && itemKey(parent.key, top!, 0) === '#') {
-        // Its kind may come after it (`{"text": …, "thought": true}`): settled when the item closes.
-        top!.thought = true;
-        top!.deferred = {group: this.group, thoughtGroup: this.groupOf(key)};
-        top!.thought = undefined;
-      }
+      this.path = this.groupOf(key);
+      this.group = this.path.segments.join('');
+      // A key repeated in its object: the client reads this string, not the earlier one.
+      const earlier = top!.joined?.get(key);
+      if (earlier) this.undo(earlier);
+      (top!.joined ??= new Map()).set(key, (this.effects = {}));
     } else this.role = StringRole.Plain;
   }
 
@@ -349,34 +399,88 @@ export class JsonRunMasker {
     this.scalar = '';
   }
 
-  /** The group of a joined string at `key` of the object on top: its path as maskJoinedTexts keys it. */
-  private groupOf(key: string): string {
-    let path = '';
+  /**
+   * The group of a joined string at `key` of the object on top: its path as maskJoinedTexts keys it,
+   * by segment (`.` and an object's key, or an array item's itemKey), and the array items whose kind
+   * may still change (unsettledKind), whose segments are only what was read so far.
+   */
+  private groupOf(key: string): GroupPath {
+    const segments: string[] = [];
+    const unsettled: GroupPath['unsettled'] = [];
     for (let i = 1; i < this.stack.length; i++) {
       const frame = this.stack[i]!;
       const parent = this.stack[i - 1]!;
-      path += `.${parent.array ? (frame.array ? '#' : itemKey(parent.key, frame, frame.position)) : JSON.stringify(frame.key)}`;
+      if (parent.array && !frame.array && unsettledKind(parent.key, frame)) unsettled.push({frame, at: segments.length, arrayKey: parent.key});
+      segments.push(`.${parent.array ? (frame.array ? '#' : itemKey(parent.key, frame, frame.position)) : JSON.stringify(frame.key)}`);
     }
-    return `${path}.${key}`;
-  }
-
-  private carry(group: string, tail: TailBefore): void {
-    if (this.carries.size >= MAX_CARRIES) this.carries.delete(this.carries.keys().next().value!);
-    this.carries.set(group, tail);
+    segments.push(`.${key}`);
+    return {segments, unsettled};
   }
 
   /**
-   * An item closed whose joined string was read before its kind was known: a thought's string is no
-   * part of the answer's text, so the carry it took goes back to the answer's group (the next
-   * answer part goes on from it) and its tail goes to the thoughts'; else its tail is its group's.
+   * The carry the joined string being read goes on from, taken (undefined for none): its group's;
+   * while some item around it has no known kind yet, the group's as read so far (`#` for that item,
+   * a Gemini answer part), else the latest carry of a group it may turn out to be (any kind there).
    */
-  private settleDeferred(item: Frame): void {
-    const deferred = item.deferred!;
-    item.deferred = undefined;
-    if (item.thought === true) {
-      if (deferred.taken && !this.carries.has(deferred.group)) this.carry(deferred.group, deferred.taken);
-      if (deferred.tail) this.carry(deferred.thoughtGroup, deferred.tail);
-    } else if (deferred.tail) this.carry(deferred.group, deferred.tail);
+  private takeCarry(): Taken | undefined {
+    let group: string | undefined = this.carries.has(this.group) ? this.group : undefined;
+    const {segments, unsettled} = this.path;
+    if (!group && unsettled.length > 0) {
+      for (const [other, carry] of this.carries) {
+        if (carry.segments.length === segments.length && carry.segments.every((segment, i) => segment === segments[i] || unsettled.some((item) => item.at === i))) group = other;
+      }
+    }
+    if (group === undefined) return undefined;
+    const {tail, segments: groupSegments} = this.carries.get(group)!;
+    this.carries.delete(group);
+    return {group, tail, segments: groupSegments};
+  }
+
+  /** The string just read waits for the innermost unsettled item around it (settleItem). */
+  private pend(entry: Pending): void {
+    const frame = entry.unsettled.at(-1)!.frame;
+    (frame.pending ??= []).push(entry);
+    if (this.effects) this.effects.pending = {frame, entry};
+  }
+
+  /** An earlier string of a repeated key as if unread: its pending entry and carried tail dropped, the carry it took given back. */
+  private undo(effects: StringEffects): void {
+    const list = effects.pending?.frame.pending;
+    const at = list ? list.indexOf(effects.pending!.entry) : -1;
+    if (at !== -1) list!.splice(at, 1);
+    if (effects.carried && this.carries.get(effects.carried.group)?.tail === effects.carried.tail) this.carries.delete(effects.carried.group);
+    if (effects.taken) this.carry(effects.taken.group, effects.taken.tail, effects.taken.segments);
+  }
+
+  private carry(group: string, tail: TailBefore, segments: readonly string[]): void {
+    this.carries.delete(group);
+    if (this.carries.size >= MAX_CARRIES) this.carries.delete(this.carries.keys().next().value!);
+    this.carries.set(group, {tail, segments});
+  }
+
+  /**
+   * An array item closed with joined strings read before its kind was known: each string's segment
+   * for it is now its itemKey. Once no item around a string is unsettled, its tail goes to its group,
+   * and a carry it took from another group (a thought part took the answer's) goes back there (the
+   * next string of that group goes on from it).
+   */
+  private settleItem(item: Frame): void {
+    const pending = item.pending!;
+    item.pending = undefined;
+    for (const string of pending) {
+      const mine = string.unsettled.pop()!;
+      string.segments[mine.at] = `.${itemKey(mine.arrayKey, item, item.position)}`;
+      const outer = string.unsettled.at(-1);
+      if (outer) {
+        (outer.frame.pending ??= []).push(string);
+        continue;
+      }
+      const group = string.segments.join('');
+      if (string.taken && string.taken.group !== group && !this.carries.has(string.taken.group)) {
+        this.carry(string.taken.group, string.taken.tail, string.taken.segments);
+      }
+      if (string.tail) this.carry(group, string.tail, string.segments);
+    }
   }
 
   /** Too deep to follow: what was read goes out as it was decided, the rest of this chunk and every later one as it comes. */
@@ -397,6 +501,15 @@ export class JsonRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Whether an array item's kind (its itemKey) may still change: an item outside `choices` and
+ * `candidates` (keyed by their `index`, else their position) whose `type` was not read yet; a
+ * Gemini part has none, and a `thought` may come after its text.
+ */
+function unsettledKind(arrayKey: string, item: Frame): boolean {
+  return arrayKey !== 'choices' && arrayKey !== 'candidates' && typeof item.type !== 'string';
+}
 /** The group of the string a JsonRunMasker is told goes on with a run (no path spells it: a path starts with `.`). */
 const CONTINUED_GROUP = 'continued';
 /** A log probability entry longer than this is no real one (a token and its alternatives): dropped, never sent unread. */

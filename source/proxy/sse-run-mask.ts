@@ -13,9 +13,10 @@
 // - Gemini (native and Cloud Code's `response` wrapper): `candidates[].content.parts[].text`, thought
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
-import {maskJoinedJson} from '../core/joined-text-mask.js';
+import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
 import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
+import {DataLines} from './sse-data-lines.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
@@ -142,8 +143,13 @@ export class SseRunMasker {
    * the value is its last few characters seen (a blank line may be cut between two chunks).
    */
   private passing: string | undefined;
-  /** That event's data, masked as it streams (see giveUp). */
+  /**
+   * That event's data, masked as it streams (see giveUp): its data lines as one (DataLines) through
+   * a JsonRunMasker; and the run kind (and field) its first run field goes on with.
+   */
+  private passingData: DataLines | undefined;
   private passingJson: JsonRunMasker | undefined;
+  private passingRun: {kind: string; field: string} | undefined;
   private held: HeldEvent[] = [];
   /** Open runs by key (see runOf); a run keeps its masker while it holds something. */
   private readonly runs = new Map<string, TextRunMasker>();
@@ -160,6 +166,11 @@ export class SseRunMasker {
   private readonly carries = new RunCarries<{field: string}>();
   /** The field key of each run seen (for the carry). */
   private readonly runFields = new Map<string, string>();
+  /**
+   * The tail each Responses run went on from (a carry: a token whose start ended the part before),
+   * by run key: its `.done` events repeat its whole text, masked as the run was (doneRewritten).
+   */
+  private readonly runStarts = new Map<string, TailBefore>();
 
   /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
   private readonly logprobs: LogprobsMasker;
@@ -174,20 +185,28 @@ export class SseRunMasker {
   /** Bytes (already masked whole by StreamRedactor) → the bytes to send now. */
   push(chunk: Buffer): Buffer {
     if (this.passing !== undefined) return this.passUntilEventEnd(chunk);
-    const text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
-    const complete = lastEventEnd(text);
+    let text = this.partial ? this.partial + chunk.toString('latin1') : chunk.toString('latin1');
+    let complete = lastEventEnd(text);
     if (complete === -1) {
       this.partial = text;
       if (text.length > MAX_EVENT_BYTES) return this.giveUp();
       return EMPTY;
     }
-    const hadPartial = this.partial.length > 0;
+    let hadPartial = this.partial.length > 0;
     this.partial = text.slice(complete);
+    if (hasSplitData(text, complete)) {
+      // Read as the client reads them: each event's data lines as one (its fields are found in one line).
+      text = withDataJoined(text.slice(0, complete));
+      complete = text.length;
+      hadPartial = true;
+    }
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
     // Log probabilities (rare: a client asked for them) make every event go through onEvent.
     const logprobs = mayHoldLogprobs(text);
     let from = 0;
-    if (this.held.length === 0 && !logprobs) {
+    // A `.done` event of a run that went on from a carry is rewritten (doneRewritten): looked at.
+    const done = this.runStarts.size > 0 && (text.includes('.done') || text.includes('\\u'));
+    if (this.held.length === 0 && !logprobs && !done) {
       const first = this.firstHoldingField(text, complete);
       if (first === -1) return hadPartial ? Buffer.from(text.slice(0, complete), 'latin1') : chunk.subarray(0, complete);
       from = text.lastIndexOf('\n\n', first) + 2;
@@ -209,7 +228,8 @@ export class SseRunMasker {
     this.flush(out);
     out.push(this.partial);
     this.partial = '';
-    if (this.passingJson) out.push(this.passingJson.end().toString('latin1'));
+    if (this.passingData) out.push(this.passingData.end().toString('latin1'));
+    this.passingData = undefined;
     this.passingJson = undefined;
     return this.sent(out, true);
   }
@@ -220,15 +240,16 @@ export class SseRunMasker {
    * credential (LogprobsMasker.holding), the events wait (with every event behind them): if a later
    * list completes it, the waiting events' lists are emptied too, so no part of it goes out.
    * `ending`: the stream ended, everything goes (their lists emptied when they end in a secret's cut
-   * start of CUT_ECHO_MIN characters or more). Waiting events are bounded by MAX_EVENT_BYTES; past
-   * it they go out with their lists emptied.
+   * start of CUT_ECHO_MIN characters or more); `'long event'`: an event too long to hold comes next,
+   * whose lists go on from no held tail (giveUp), so the waiting events go with their lists emptied.
+   * Waiting events are bounded by MAX_EVENT_BYTES; past it they go out with their lists emptied.
    */
-  private sent(out: string[], ending = false): Buffer {
+  private sent(out: string[], ending: boolean | 'long event' = false): Buffer {
     if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  private logprobsSettled(out: readonly string[], ending: boolean): string[] {
+  private logprobsSettled(out: readonly string[], ending: boolean | 'long event'): string[] {
     const send: string[] = [];
     for (let event of out) {
       if (mayHoldLogprobs(event)) {
@@ -242,7 +263,7 @@ export class SseRunMasker {
         if (this.logprobsHeldBytes > MAX_EVENT_BYTES) send.push(...this.releaseLogprobs(true));
       } else send.push(...this.releaseLogprobs(false), event);
     }
-    if (ending) send.push(...this.releaseLogprobs(this.logprobs.cutOff));
+    if (ending) send.push(...this.releaseLogprobs(ending === 'long event' || this.logprobs.cutOff));
     return send;
   }
 
@@ -306,14 +327,23 @@ export class SseRunMasker {
   }
 
   private onEvent(event: string, out: string[]): void {
-    // A Responses answer's last event carries every output item, whose texts the SDK joins (output_text).
-    if (hasMatch(event, FINAL_RESPONSE, FINAL_RESPONSE_ESCAPED)) event = finalMasked(event, this.redactor);
+    // A Responses answer's last event carries every output item, whose texts the SDK joins
+    // (output_text); an event may carry several blocks, items or parts of one answer too (a Responses
+    // `output_item.done` message with two output_text parts, an Anthropic `message_start` with
+    // content): masked as the client joins them.
+    if (hasMatch(event, FINAL_RESPONSE, FINAL_RESPONSE_ESCAPED) || mayJoinTexts(event)) event = finalMasked(event, this.redactor);
     let slots = this.slotsOf(event);
     if (typeof slots === 'string') {
       // Its raw fields are not what a client parses (a repeated key): it goes out re-encoded, as read.
       event = slots;
       const again = this.slotsOf(event);
       slots = typeof again === 'string' ? undefined : again;
+    }
+    if (slots?.some((slot) => slot.run.startsWith(DONE))) {
+      // A `.done` event ends the runs before it (ENDS_RUNS), and repeats their texts.
+      this.flush(out);
+      out.push(this.doneRewritten(event, slots));
+      return;
     }
     if (slots === undefined) {
       // An event the client does not end a run with (a keep-alive, an unknown one) must not end it here.
@@ -339,7 +369,13 @@ export class SseRunMasker {
         this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
-        if (tail) run.continueAfter(tail);
+        if (tail) {
+          run.continueAfter(tail);
+          if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
+            if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
+            this.runStarts.set(slot.run, tail);
+          }
+        }
       }
       this.settle(slot.run, run.push(event.slice(slot.start, slot.end)));
     }
@@ -383,6 +419,26 @@ export class SseRunMasker {
     const slots: Slot[] = [];
     for (let i = 0; i < found.length; i++) if (runs[i] !== undefined) slots.push({start: found[i]!.start, end: found[i]!.end, run: runs[i]!, field: found[i]!.key});
     return slots.length > 0 ? slots : undefined;
+  }
+
+  /**
+   * A `.done` event with the texts it repeats masked as their runs were: a run that went on from an
+   * earlier part's tail (runStarts) repeats that part of the token, which the client joins to the
+   * tail as it joined the deltas (a client that reads `.done` texts, not deltas).
+   */
+  private doneRewritten(event: string, slots: Slot[]): string {
+    for (const slot of slots) {
+      const text = event.slice(slot.start, slot.end);
+      const start = slot.run.startsWith(DONE) ? this.runStarts.get(slot.run.slice(DONE.length)) : undefined;
+      if (!start) {
+        slot.output = text;
+        continue;
+      }
+      const run = new TextRunMasker(this.redactor, true);
+      run.continueAfter(start);
+      slot.output = [...run.push(text), ...run.end()].join('');
+    }
+    return rewritten({text: event, slots});
   }
 
   /** Whether a field (its FIELD match) may be of a run some carry goes to: see `carries`. */
@@ -462,32 +518,35 @@ export class SseRunMasker {
   private giveUp(): Buffer {
     const event = this.partial;
     this.partial = '';
-    const out = this.end();
+    const flushed: string[] = [];
+    this.flush(flushed);
+    const out = this.sent(flushed, 'long event');
     this.passing = event.slice(-3);
     // Its data is one JSON document (a Responses final event with a long answer, whose texts the SDK
     // joins): its joined strings are masked as it streams, in bounded memory (json-run-mask.ts).
     const data = DATA_FIELD.exec(event);
     if (!data) return Buffer.concat([out, Buffer.from(event, 'latin1')]);
     const at = data.index + data[0].length;
-    this.passingJson = new JsonRunMasker(this.redactor, this.continuedIn(event, at));
-    return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingJson.push(Buffer.from(event.slice(at), 'latin1'))]);
+    const rest = Buffer.from(event.slice(at), 'latin1');
+    const continued = this.continuedIn(DataLines.joined(rest));
+    this.passingRun = continued && {kind: continued.kind, field: continued.field};
+    this.passingJson = new JsonRunMasker(this.redactor, continued, true);
+    this.passingData = new DataLines(this.passingJson);
+    return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
   }
 
   /**
-   * The first run field of an event too long to hold (its first MAX_EVENT_BYTES, data from `at`),
-   * and the tail it goes on from: what the runs the flush before it ended let out (a token cut
-   * between a held delta and this one); undefined when it has none. Its run is read from the JSON
-   * before the field, closed (runOf needs the keys around it, not its text).
+   * The first run field of an event too long to hold (its data in its first MAX_EVENT_BYTES, as DataLines joins it):
+   * its quote, run kind and key, and the tail it goes on from: what the runs the flush before it
+   * ended let out (a token cut between a held delta and this one); undefined when it has none. Its
+   * run is read from the JSON before the field, closed (runOf needs the keys around it, not its text).
    */
-  private continuedIn(event: string, at: number): {quote: number; tail: TailBefore} | undefined {
-    if (this.carries.size === 0) return undefined;
-    const field = fieldPattern(event);
-    field.lastIndex = at;
-    let match = field.exec(event);
-    while (match && !onDataLine(event, match.index)) match = field.exec(event);
+  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
+    const field = fieldPattern(data);
+    const match = field.exec(data);
     if (!match) return undefined;
     const start = match.index + match[0].length;
-    const closed = closedJson(event.slice(at, start));
+    const closed = closedJson(data.slice(0, start));
     if (closed === undefined) return undefined;
     let json: unknown;
     try {
@@ -495,9 +554,10 @@ export class SseRunMasker {
     } catch {
       return undefined;
     }
-    const run = runFields(json).at(-1)?.run;
-    const tail = run === undefined ? undefined : this.carries.take(kindOf(run));
-    return tail && {quote: start - 1 - at, tail};
+    const last = runFields(json).at(-1);
+    if (last?.run === undefined || last.run.startsWith(DONE)) return undefined;
+    const kind = kindOf(last.run);
+    return {quote: start - 1, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
 
   /** A chunk inside an event too long to hold: up to the event's end as it came, the rest masked again. */
@@ -505,16 +565,22 @@ export class SseRunMasker {
     const before = this.passing!;
     const text = before + chunk.toString('latin1');
     const end = firstEventEnd(text);
+    const data = this.passingData;
     const json = this.passingJson;
     if (end === -1) {
       this.passing = text.slice(-3);
-      return json ? json.push(chunk) : chunk;
+      return data ? data.push(chunk) : chunk;
     }
     this.passing = undefined;
+    this.passingData = undefined;
     this.passingJson = undefined;
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
-    const rest = json ? Buffer.concat([json.push(chunk.subarray(0, cut)), json.end()]) : chunk.subarray(0, cut);
+    const rest = data ? Buffer.concat([data.push(chunk.subarray(0, cut)), data.end()]) : chunk.subarray(0, cut);
+    // Its run field's text may end in a credential's start the next events go on with.
+    const tail = json?.continuedTail;
+    if (tail && this.passingRun) this.carries.ended(this.passingRun.kind, {...tail, field: this.passingRun.field});
+    this.passingRun = undefined;
     return Buffer.concat([rest, this.push(chunk.subarray(cut))]);
   }
 }
@@ -699,11 +765,63 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
+/** Whether the line starting at `at` is a `data` field (`data:…`, or a bare `data`, an empty one). */
+function isDataLine(text: string, at: number): boolean {
+  if (!text.startsWith('data', at)) return false;
+  const next = text.charCodeAt(at + 4);
+  return next === 0x3a || next === 0x0a || next === 0x0d || Number.isNaN(next);
+}
+
+/**
+ * Whether some event of `text[0, end)` has more than one data line: the client joins them with `\n`
+ * (the SSE spec), and JSON broken between them (`"content":` on one line, its string on the next)
+ * hides a field from a search line by line. Rare: found with native searches, each `\ndata` only
+ * looked back at over its event's lines before it (an `event:` line).
+ */
+function hasSplitData(text: string, end: number): boolean {
+  if (text.includes('\r')) return SPLIT_DATA.test(text.slice(0, end));
+  for (let at = text.indexOf('\ndata'); at !== -1 && at < end; at = text.indexOf('\ndata', at + 5)) {
+    const line = at + 1;
+    if (!isDataLine(text, line) || at === 0 || text.charCodeAt(at - 1) === 0x0a) continue;
+    const blank = text.lastIndexOf('\n\n', at - 1);
+    for (let other = blank === -1 ? 0 : blank + 2; other < line; other = text.indexOf('\n', other) + 1) if (isDataLine(text, other)) return true;
+  }
+  return false;
+}
+
+/** A data line, then more lines of its event (no blank line), then another data line (hasSplitData, for text with a CR). */
+const SPLIT_DATA = /^data(?::|$)[^\r\n]*(?:\r\n|\r|\n)(?:[^\r\n]+(?:\r\n|\r|\n))*?data(?::|$)/m;
+
+/**
+ * Complete events with each event's data lines replaced by one, where the first was: its data
+ * (the lines joined with `\n`) re-encoded by JSON.stringify, which the client parses alike. An
+ * event whose data is no JSON stays as it came (no client reads fields from it).
+ */
+function withDataJoined(text: string): string {
+  const cr = text.includes('\r');
+  let out = '';
+  for (let start = 0; start < text.length; ) {
+    const end = eventEnd(text, start, cr);
+    const event = text.slice(start, end);
+    const lines = event.split(/(?<=\r\n|\r(?!\n)|\n)/);
+    const data = lines.filter((line) => isDataLine(line, 0));
+    const parsed = data.length > 1 ? parsedData(dataOf(event)!) : undefined;
+    if (parsed) {
+      const json = Buffer.from(JSON.stringify(parsed.json), 'utf8').toString('latin1');
+      const first = lines.findIndex((line) => isDataLine(line, 0));
+      const lineEnd = /(?:\r\n|\r|\n)$/.exec(lines[first]!)?.[0] ?? '\n';
+      out += lines.map((line, i) => (i === first ? `data: ${json}${lineEnd}` : isDataLine(line, 0) ? '' : line)).join('');
+    } else out += event;
+    start = end;
+  }
+  return out;
+}
+
 /** The event's `data:` lines joined (SSE), or undefined when it has none. */
 function dataOf(event: string): string | undefined {
   let data: string | undefined;
   for (const line of event.split(/\r\n|\r|\n/)) {
-    if (!line.startsWith('data:')) continue;
+    if (!isDataLine(line, 0)) continue;
     const value = line.startsWith('data: ') ? line.slice(6) : line.slice(5);
     data = data === undefined ? value : `${data}\n${value}`;
   }
@@ -730,6 +848,11 @@ function waitsBehind(event: string): boolean {
   const candidates = (json as {candidates?: unknown}).candidates ?? response?.candidates;
   return !(Array.isArray(candidates) && candidates.some((candidate) => (candidate as {finishReason?: unknown} | null)?.finishReason != null));
 }
+
+/** The start of the run key of a `.done` event's text (runOf): not a run, the whole text of the run after it. */
+const DONE = 'done:';
+/** Run starts kept (SseRunMasker.runStarts), at most. */
+const MAX_RUN_STARTS = 256;
 
 /** A Responses event with the whole answer (`response.completed`, …; its type outside strings). */
 const FINAL_TYPES = ['completed', 'incomplete', 'failed', 'done'];
@@ -825,15 +948,21 @@ function runOf(event: unknown, path: Path): string | undefined {
   // OpenAI Responses: response.<kind>.delta {output_index, content_index, summary_index, delta}, keyed
   // as the SDK joins them (by index, whatever item_id says), after the text a part or item may start with.
   if (typeof root.type === 'string' && root.type.startsWith('response.')) {
-    const run = (kind: string, content: unknown, summary: unknown) => `responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
+    // A `.done` event repeats a run's whole text (or an item's or part's that started one): DONE and
+    // that run's key, masked as the run went on (SseRunMasker.doneRewritten).
+    const done = root.type.endsWith('.done');
+    const prefix = done ? DONE : '';
+    const run = (kind: string, content: unknown, summary: unknown) => `${prefix}responses:${kind}:${String(root.output_index)}:${String(content)}:${String(summary)}`;
     if (root.type.endsWith('.delta')) return path.length === 1 && a === 'delta' ? run(root.type, root.content_index, root.summary_index) : undefined;
+    if (done && path.length === 1 && (a === 'text' || a === 'refusal' || a === 'arguments')) return run(`${root.type.slice(0, -'.done'.length)}.delta`, root.content_index, root.summary_index);
+    const type = done ? `${root.type.slice(0, -'.done'.length)}.added` : root.type;
     const kind = (at(path.slice(0, -1)) as {type?: unknown}).type;
-    if (root.type === 'response.content_part.added' && a === 'part' && path.length === 2) {
+    if (type === 'response.content_part.added' && a === 'part' && path.length === 2) {
       if (b === 'text' && (kind === 'output_text' || kind === 'reasoning_text')) return run(`response.${kind}.delta`, root.content_index, undefined);
       if (b === 'refusal' && kind === 'refusal') return run('response.refusal.delta', root.content_index, undefined);
     }
-    if (root.type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
-    if (root.type === 'response.output_item.added' && a === 'item') {
+    if (type === 'response.reasoning_summary_part.added' && a === 'part' && b === 'text' && path.length === 2) return run('response.reasoning_summary_text.delta', undefined, root.summary_index);
+    if (type === 'response.output_item.added' && a === 'item') {
       if (b === 'arguments' && path.length === 2 && kind === 'function_call') return run('response.function_call_arguments.delta', undefined, undefined);
       if (b === 'content' && d === 'text' && path.length === 4 && kind === 'output_text') return run('response.output_text.delta', c, undefined);
     }

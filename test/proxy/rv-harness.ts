@@ -1,5 +1,8 @@
 // Leak finder for the masking review: what a client could recover from the bytes it received.
 import {setTimeout as sleep} from 'node:timers/promises';
+import type {Redactor} from '../../source/core/redact.js';
+import {JsonRunMasker} from '../../source/proxy/json-run-mask.js';
+import {SseRunMasker} from '../../source/proxy/sse-run-mask.js';
 import {API_KEY, oauthToken, type ProxyFixture} from './fixture.js';
 /** Every text a client may assemble: raw, JSON string leaves joined per key across SSE events, nested JSON strings, percent- and base64-decoded forms. */
 export function recoverable(raw: string): string[] {
@@ -140,4 +143,32 @@ export function joinAnthropic(raw: string): string[] {
   }
   out.push(Object.values(blocks).map((b) => b.text).join(''));
   return out;
+}
+
+/** A pass-through SSE body through the maskers deliver.ts pipes it through (byte masker, then SseRunMasker), in chunks of `size` bytes. */
+export function maskedSse(redactor: Redactor, body: string, size: number): string {
+  const bytes = Buffer.from(body, 'utf8');
+  const masker = redactor.stream();
+  const runs = new SseRunMasker(redactor);
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(runs.push(masker.push(bytes.subarray(at, at + size))));
+  out.push(runs.push(masker.end()), runs.end());
+  return Buffer.concat(out).toString('utf8');
+}
+
+/** A JSON document through a JsonRunMasker (an answer over 4 MB), in chunks of `size` bytes. */
+export function maskedJsonRuns(redactor: Redactor, json: string, size: number): string {
+  const masker = new JsonRunMasker(redactor);
+  const bytes = Buffer.from(json, 'utf8');
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(masker.push(bytes.subarray(at, at + size)));
+  out.push(masker.end());
+  return Buffer.concat(out).toString('utf8');
+}
+
+/** A body in 64 KB pieces, as a real upstream's reads arrive. */
+export function inPieces(body: string): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < body.length; i += 65536) parts.push(body.slice(i, i + 65536));
+  return parts;
 }

@@ -395,12 +395,14 @@ export class Redactor {
    * Response headers with every value redacted (an upstream may echo the bearer in any header). The
    * masked form is ASCII here (`sk-a...(redacted)`): '…' is no valid header character, and Node's
    * writeHead throws on it. Header values arrive as latin1, so every other character stays valid.
+   * A header whose name holds an echo is dropped: a name is an RFC 9110 token, whose characters
+   * spell most keys (Node gives it lowercased: a lowercase key whole), and no masked form is one.
    */
   redactHeaders<H extends Record<string, string | string[] | number | undefined>>(headers: H): H {
     if (this.count === 0) return headers;
     const out: Record<string, string | string[] | number | undefined> = {};
     for (const name in headers) {
-      if (!Object.hasOwn(headers, name)) continue;
+      if (!Object.hasOwn(headers, name) || this.headerValue(name) !== name) continue;
       const value = headers[name];
       out[name] = typeof value === 'string' ? this.headerValue(value) : Array.isArray(value) ? value.map((item: string) => this.headerValue(item)) : value;
     }
