@@ -3,9 +3,10 @@
 // top_logprobs}`, `bytes` the token's UTF-8 as numbers), Gemini's `logprobsResult`
 // (`chosenCandidates[].token`, `topCandidates[].candidates[]`). A client reads them joined (the
 // OpenAI SDK appends each chunk's lists) or entry by entry, and decodes the bytes. Byte and text
-// maskers see numbers and single tokens there, so a list that spells a credential is emptied here
-// (`[]`, which every client takes): the masked form is no text the model made, and tokens or
-// probabilities for it would be invented. Pure.
+// maskers see numbers and single tokens there, so the entries that spell a credential are dropped
+// here (a stream's list that completes one is emptied, `[]`, which every client takes, with the
+// held lists that began it): the masked form is no text the model made, and tokens or
+// probabilities for it would be invented. Every other entry reaches the client. Pure.
 import type {RedactOptions, Redactor} from './redact.js';
 
 /** Keys whose value holds log probabilities: OpenAI's (an object of lists, or a list) and Gemini's. */
@@ -37,7 +38,7 @@ const tokenOf = (entry: Entry) => (typeof entry.token === 'string' ? entry.token
 const bytesOf = (entry: Entry) => (Array.isArray(entry.bytes) ? Buffer.from(entry.bytes.filter((b): b is number => typeof b === 'number')) : undefined);
 
 /**
- * Empties the log probability lists that spell a credential. One masker per answer: in a stream it
+ * Drops the log probabilities that spell a credential. One masker per answer: in a stream it
  * keeps, per list (the place PLACE_FIELDS name), the tail of what the client has joined so far
  * (tokens, and bytes), so a credential spelled across events is found in the event that completes it;
  * the lists before it spell only a part. Alone, each entry's alternatives, and the alternatives of
@@ -59,7 +60,7 @@ export class LogprobsMasker {
     private readonly stream: boolean,
   ) {}
 
-  /** Empties, in `value` (parsed JSON), every list that spells a credential; whether any was. */
+  /** In `value` (parsed JSON), every list that spells a credential emptied (stream) or rid of the entries that spell it (whole answer); whether any was. */
   mask(value: unknown): boolean {
     this.completed.clear();
     if (this.redactor.size === 0) return false;
