@@ -56,7 +56,7 @@ export function itemKey(arrayKey: string, item: {readonly type?: unknown; readon
  * `"output".#"message"."content".#"output_text".text`, `"choices".#0."message".content`), and each group's
  * strings, in document order, are masked as one run. Returns whether anything changed.
  * A group of one string is left to the byte masker (an echo whole in one string is masked there).
- * Log probability lists that spell a credential are emptied (LogprobsMasker, each list alone).
+ * Log probability lists are rid of the entries that spell a credential (LogprobsMasker, each list alone).
  */
 export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
   if (redactor.size === 0) return false;

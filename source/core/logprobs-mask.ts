@@ -3,9 +3,10 @@
 // top_logprobs}`, `bytes` the token's UTF-8 as numbers), Gemini's `logprobsResult`
 // (`chosenCandidates[].token`, `topCandidates[].candidates[]`). A client reads them joined (the
 // OpenAI SDK appends each chunk's lists) or entry by entry, and decodes the bytes. Byte and text
-// maskers see numbers and single tokens there, so a list that spells a credential is emptied here
-// (`[]`, which every client takes): the masked form is no text the model made, and tokens or
-// probabilities for it would be invented. Pure.
+// maskers see numbers and single tokens there, so the entries that spell a credential are dropped
+// here (a stream's list that completes one is emptied, `[]`, which every client takes, with the
+// held lists that began it): the masked form is no text the model made, and tokens or
+// probabilities for it would be invented. Every other entry reaches the client. Pure.
 import type {RedactOptions, Redactor} from './redact.js';
 
 /** Keys whose value holds log probabilities: OpenAI's (an object of lists, or a list) and Gemini's. */
@@ -37,7 +38,7 @@ const tokenOf = (entry: Entry) => (typeof entry.token === 'string' ? entry.token
 const bytesOf = (entry: Entry) => (Array.isArray(entry.bytes) ? Buffer.from(entry.bytes.filter((b): b is number => typeof b === 'number')) : undefined);
 
 /**
- * Empties the log probability lists that spell a credential. One masker per answer: in a stream it
+ * Drops the log probabilities that spell a credential. One masker per answer: in a stream it
  * keeps, per list (the place PLACE_FIELDS name), the tail of what the client has joined so far
  * (tokens, and bytes), so a credential spelled across events is found in the event that completes it;
  * the lists before it spell only a part. Alone, each entry's alternatives, and the alternatives of
@@ -48,6 +49,10 @@ export class LogprobsMasker {
   private readonly joined = new Map<string, {tokens: string; bytes: Buffer}>();
   /** Places whose joined tail may begin a credential a later list completes (stream: see `holding`). */
   private readonly open = new Set<string>();
+  /** Stream: the places where the last `mask` call's lists completed a credential (their earlier held lists spell its start). */
+  readonly completed = new Set<string>();
+  /** Stream: the lane of each place joined (eachList), undefined for none. */
+  private readonly lanes = new Map<string, string | undefined>();
 
   /** `stream`: the lists of one place join across calls (events); else each list stands alone (a whole answer). */
   constructor(
@@ -55,10 +60,64 @@ export class LogprobsMasker {
     private readonly stream: boolean,
   ) {}
 
-  /** Empties, in `value` (parsed JSON), every list that spells a credential; whether any was. */
+  /** In `value` (parsed JSON), every list that spells a credential emptied (stream) or rid of the entries that spell it (whole answer); whether any was. */
   mask(value: unknown): boolean {
+    this.completed.clear();
     if (this.redactor.size === 0) return false;
-    return eachList(value, (list, place) => this.spells(list, place));
+    return eachList(value, (list, place, lane) => this.spells(list, place, lane));
+  }
+
+  /** Stream: the places whose joined tail may begin a credential (see `holding`), as `place` strings of eachList. */
+  get openPlaces(): ReadonlySet<string> {
+    return this.open;
+  }
+
+  /**
+   * Stream: the lanes of the open places (the Chat choices, Gemini candidates, whose lists they
+   * are: see eventLanes); undefined when some open place is in none (a Responses part: then every
+   * event waits for it).
+   */
+  openLanes(): Set<string> | undefined {
+    const lanes = new Set<string>();
+    for (const place of this.open) {
+      const lane = this.lanes.get(place);
+      if (lane === undefined) return undefined;
+      lanes.add(lane);
+    }
+    return lanes;
+  }
+
+  /**
+   * Stream: the lists of these places end here (their choice finished, the stream ended): the open
+   * ones among them whose joined tail ends in the start of a secret, CUT_ECHO_MIN characters or
+   * more (a credential cut off there, see RedactOptions.cutEchoes), whose held lists the caller
+   * must empty (they are forgotten); the others hold nothing any more (what the client joined
+   * stays known, should a list come after all).
+   */
+  settle(places: Iterable<string>): Set<string> {
+    const cut = new Set<string>();
+    for (const place of [...places]) {
+      if (this.isCut(place)) {
+        cut.add(place);
+        this.forget(place);
+      } else this.open.delete(place);
+    }
+    return cut;
+  }
+
+  /** Stream: what the client joined at `place` is no longer known to be what was sent (its held lists were emptied): it starts afresh. */
+  forget(place: string): void {
+    this.joined.delete(place);
+    this.open.delete(place);
+    this.lanes.delete(place);
+  }
+
+  /** Stream: the places (open or not) whose lists are in one of `lanes`. */
+  placesOf(lanes: ReadonlySet<string>): string[] {
+    return [...this.joined.keys()].filter((place) => {
+      const lane = this.lanes.get(place);
+      return lane !== undefined && lanes.has(lane);
+    });
   }
 
   /**
@@ -74,37 +133,83 @@ export class LogprobsMasker {
 
   /** Stream: whether a place's joined tail ends in the start of a secret, CUT_ECHO_MIN characters or more (a list cut off there, see RedactOptions.cutEchoes). */
   get cutOff(): boolean {
-    for (const place of this.open) {
-      const joined = this.joined.get(place);
-      if (joined && (this.redactor.redact(joined.tokens, CUT) !== joined.tokens || this.redactor.redactLatin1(joined.bytes.toString('latin1'), CUT) !== joined.bytes.toString('latin1'))) return true;
-    }
+    for (const place of this.open) if (this.isCut(place)) return true;
     return false;
   }
 
-  /** Whether a list's entries spell a credential, joined after what the client joined before (stream), or alone. */
-  private spells(list: unknown[], place: string): boolean {
-    const entries = list.filter((entry): entry is Entry => typeof entry === 'object' && entry !== null && !Array.isArray(entry));
+  /** Whether an open place's joined tail ends in the start of a secret, CUT_ECHO_MIN characters or more. */
+  private isCut(place: string): boolean {
+    const joined = this.joined.get(place);
+    if (!this.open.has(place) || !joined) return false;
+    const latin1 = joined.bytes.toString('latin1');
+    return this.redactor.redact(joined.tokens, CUT) !== joined.tokens || this.redactor.redactLatin1(latin1, CUT) !== latin1;
+  }
+
+  /**
+   * Whether a list's entries spell a credential, joined after what the client joined before
+   * (stream), or alone; it is then emptied (stream: its place's held lists spell the credential's
+   * start) or, in a whole answer, rid of the entries that spell it (dropSpelling).
+   */
+  private spells(list: unknown[], place: string, lane: string | undefined): boolean {
+    if (!this.stream) return this.dropSpelling(list);
+    const entries = objects(list);
     if (entries.length === 0) return false;
-    const before = this.stream ? this.joined.get(place) : undefined;
+    const before = this.joined.get(place);
     const tokens = (before?.tokens ?? '') + entries.map((entry) => tokenOf(entry) ?? '').join('');
     const bytes = Buffer.concat([...(before ? [before.bytes] : []), ...entries.map((entry) => bytesOf(entry) ?? EMPTY)]);
     if (this.holds(tokens) || this.holds(bytes.toString('utf8')) || this.alternativesSpell(entries)) {
-      if (this.stream) {
-        // What the client joined at this place is what went out before the held lists (the caller empties those).
-        this.joined.delete(place);
-        this.open.delete(place);
-      }
+      // What the client joined at this place is what went out before the held lists (the caller empties those).
+      this.forget(place);
+      this.completed.add(place);
+      list.length = 0;
       return true;
     }
-    if (this.stream) {
-      const keep = this.redactor.maxEchoLength;
-      const tail = {tokens: tokens.slice(-keep), bytes: Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)))};
-      this.joined.set(place, tail);
-      const latin1 = tail.bytes.toString('latin1');
-      if (this.mayBegin(tail.tokens) || this.mayBegin(latin1)) this.open.add(place);
-      else this.open.delete(place);
-    }
+    const keep = this.redactor.maxEchoLength;
+    const tail = {tokens: tokens.slice(-keep), bytes: Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)))};
+    this.joined.set(place, tail);
+    this.lanes.set(place, lane);
+    const latin1 = tail.bytes.toString('latin1');
+    if (this.mayBegin(tail.tokens) || this.mayBegin(latin1)) this.open.add(place);
+    else this.open.delete(place);
     return false;
+  }
+
+  /**
+   * A whole answer's list: the entries that spell a credential removed, in place, one run of them
+   * at a time (the first credential ends in the shortest start of the list that spells one, and
+   * begins at the latest entry of it from which it still does); the others are the client's. A
+   * list still spelling one after MAX_DROPS runs is emptied. Whether any entry was removed.
+   */
+  private dropSpelling(list: unknown[]): boolean {
+    let changed = false;
+    for (let drops = 0; this.spelledAlone(list); drops++) {
+      changed = true;
+      if (drops === MAX_DROPS) {
+        list.length = 0;
+        break;
+      }
+      let end = list.length;
+      for (let low = 1; low < end; ) {
+        const mid = (low + end) >>> 1;
+        if (this.spelledAlone(list.slice(0, mid))) end = mid;
+        else low = mid + 1;
+      }
+      let start = 0;
+      for (let high = end - 1; start < high; ) {
+        const mid = (start + high + 1) >>> 1;
+        if (this.spelledAlone(list.slice(mid, end))) start = mid;
+        else high = mid - 1;
+      }
+      list.splice(start, end - start);
+    }
+    return changed;
+  }
+
+  /** Whether entries spell a credential by themselves: their tokens or bytes joined, or their alternatives. */
+  private spelledAlone(list: readonly unknown[]): boolean {
+    const entries = objects(list);
+    if (entries.length === 0) return false;
+    return this.holds(entries.map((entry) => tokenOf(entry) ?? '').join('')) || this.holds(Buffer.concat(entries.map((entry) => bytesOf(entry) ?? EMPTY)).toString('utf8')) || this.alternativesSpell(entries);
   }
 
   /** Whether some alternative holds a credential alone, or the alternatives of one rank spell one across the entries. */
@@ -138,35 +243,45 @@ export class LogprobsMasker {
 
 const EMPTY = Buffer.alloc(0);
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
+/** Runs of entries a whole answer's list is rid of (LogprobsMasker.dropSpelling) before it is emptied instead. */
+const MAX_DROPS = 16;
+/** A list's entries (objects; anything else spells nothing). */
+const objects = (list: readonly unknown[]) => list.filter((entry): entry is Entry => typeof entry === 'object' && entry !== null && !Array.isArray(entry));
 
 /**
- * Calls `visit` with every log probability list in `value` (parsed JSON) and its place (a path with
- * each object's PLACE_FIELDS, so that one place's lists join across a stream's events); a list for
- * which it returns true is emptied. Whether any was.
+ * Calls `visit` with every log probability list in `value` (parsed JSON), its place (a path with
+ * each object's PLACE_FIELDS, so that one place's lists join across a stream's events) and its
+ * lane (the Chat choice or Gemini candidate it is in: `choices:1`, see eventLanes; undefined
+ * outside one). `visit` changes a list in place (emptied, entries removed) and says whether it
+ * did. Whether any was changed.
  */
-export function eachList(value: unknown, visit: (list: unknown[], place: string) => boolean): boolean {
+export function eachList(value: unknown, visit: (list: unknown[], place: string, lane: string | undefined) => boolean): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const walk = (node: unknown, place: string): boolean => {
+  /** `lanes`: the key of `node` when it is a list of lanes (LANE_LISTS, at the root or in its `response`). */
+  const walk = (node: unknown, place: string, lane: string | undefined, lanes?: string): boolean => {
     if (Array.isArray(node)) {
       let changed = false;
       node.forEach((item, i) => {
-        if (typeof item === 'object' && item !== null) changed = walk(item, `${place}#${i}`) || changed;
+        if (typeof item !== 'object' || item === null) return;
+        // An item that names its place (a Chat choice's `index`) is that place wherever the list has it (the SDKs join by index).
+        changed = walk(item, namesPlace(item) ? place : `${place}#${i}`, lanes !== undefined && !Array.isArray(item) ? laneOfItem(lanes, item, i) : lane) || changed;
       });
       return changed;
     }
     const object = node as Record<string, unknown>;
     let here = place;
     for (const field of PLACE_FIELDS) if (typeof object[field] === 'number') here += `/${field}=${object[field]}`;
+    const root = node === value || (place === '.response' && lane === undefined && !namesPlace(value as object));
     let changed = false;
     for (const [key, item] of Object.entries(object)) {
       if (typeof item !== 'object' || item === null) continue;
-      if (LOGPROB_KEYS.has(key)) changed = holderLists(object, key, `${here}.${key}`, visit) || changed;
-      else changed = walk(item, `${here}.${key}`) || changed;
+      if (LOGPROB_KEYS.has(key)) changed = holderLists(object, key, `${here}.${key}`, (list, at) => visit(list, at, lane)) || changed;
+      else changed = walk(item, `${here}.${key}`, lane, root && LANE_LISTS.has(key) ? key : undefined) || changed;
     }
     return changed;
   };
   try {
-    return walk(value, '');
+    return walk(value, '', undefined);
   } catch (error) {
     // Nested deeper than the stack (a hostile document; no answer is): no client reads it either.
     if (error instanceof RangeError) return false;
@@ -174,27 +289,64 @@ export function eachList(value: unknown, visit: (list: unknown[], place: string)
   }
 }
 
-/** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini); each list `visit` returns true for emptied. */
-function holderLists(holder: Record<string, unknown>, key: string, place: string, visit: (list: unknown[], place: string) => boolean): boolean {
-  const value = holder[key];
-  if (Array.isArray(value)) {
-    if (!visit(value, place)) return false;
-    holder[key] = [];
-    return true;
+/** Whether an item of a list has a PLACE_FIELDS number (a Chat choice's `index`). */
+const namesPlace = (item: object) => !Array.isArray(item) && PLACE_FIELDS.some((field) => typeof (item as Record<string, unknown>)[field] === 'number');
+
+/** The lane of the `i`th item of a `choices` or `candidates` list: its `index`, else its position. */
+const laneOfItem = (kind: string, item: object, i: number) => {
+  const {index} = item as {index?: unknown};
+  return `${kind}:${typeof index === 'number' ? index : i}`;
+};
+/** The lists whose items are lanes (see eachList), at an event's root or in Cloud Code's `response`. */
+const LANE_LISTS = new Set(['choices', 'candidates']);
+
+/**
+ * The lanes an SSE event's data (parsed JSON) has a part in: the items of its LANE_LISTS (Chat
+ * choices, Gemini candidates) where eachList gives their lists a lane (at the root, or in Cloud
+ * Code's `response`), and those of them it finishes (a `finish_reason`, a `finishReason`);
+ * undefined for an event of no lane (a Responses event, the usage chunk, whose `choices` is empty,
+ * `[DONE]`), which goes after everything before it.
+ */
+export function eventLanes(json: unknown): {lanes: Set<string>; finished: Set<string>} | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const root = json as Record<string, unknown>;
+  const {response} = root;
+  const containers = [root];
+  // As eachList: the root's `response` is a root when the root names no place.
+  if (typeof response === 'object' && response !== null && !Array.isArray(response) && !namesPlace(root)) containers.push(response as Record<string, unknown>);
+  const lanes = new Set<string>();
+  const finished = new Set<string>();
+  for (const container of containers) {
+    for (const kind of LANE_LISTS) {
+      const list = container[kind];
+      if (!Array.isArray(list)) continue;
+      for (const [i, item] of list.entries()) {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+        const lane = laneOfItem(kind, item, i);
+        lanes.add(lane);
+        if ((item as Record<string, unknown>).finish_reason != null || (item as Record<string, unknown>).finishReason != null) finished.add(lane);
+      }
+    }
   }
-  let changed = false;
-  const lists = value as Record<string, unknown>;
-  for (const [name, list] of Object.entries(lists)) {
-    if (!Array.isArray(list) || !visit(list, `${place}.${name}`)) continue;
-    lists[name] = [];
-    changed = true;
-  }
-  return changed;
+  return lanes.size > 0 ? {lanes, finished} : undefined;
 }
 
-/** Empties every non-empty log probability list in `value` (parsed JSON); whether any was. */
-export function emptyLogprobs(value: unknown): boolean {
-  return eachList(value, (list) => list.length > 0);
+/** An eachList visitor that empties the lists at `places`. */
+export const emptiedAt =
+  (places: ReadonlySet<string>) =>
+  (list: unknown[], place: string): boolean => {
+    if (list.length === 0 || !places.has(place)) return false;
+    list.length = 0;
+    return true;
+  };
+
+/** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini), each visited; whether `visit` changed one. */
+function holderLists(holder: Record<string, unknown>, key: string, place: string, visit: (list: unknown[], place: string) => boolean): boolean {
+  const value = holder[key];
+  if (Array.isArray(value)) return visit(value, place);
+  let changed = false;
+  for (const [name, list] of Object.entries(value as Record<string, unknown>)) if (Array.isArray(list)) changed = visit(list, `${place}.${name}`) || changed;
+  return changed;
 }
 
 /** Held entries of one list, at most (LogprobsEntryRun): past it they are dropped, never sent unsettled. */

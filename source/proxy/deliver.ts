@@ -33,6 +33,8 @@ export const COALESCE_MAX_BYTES = 64 * 1024;
 export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 /** Chunks at least this long are masked on their own, never copied into a batch (bulk bodies). */
 export const COALESCE_CHUNK_MAX = 16 * 1024;
+/** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
+const CUT_FLUSH_MS = 5_000;
 
 /**
  * Buffers that batches of at least Buffer.poolSize / 2 bytes are copied into, reused once the
@@ -151,19 +153,28 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
+      const unread = pending;
       pending = [];
       held = [];
       if (error) {
+        upstream.destroy();
         if (!client.aborted) {
           onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
-          // What was held back goes out (masked) before the connection is cut; not the tail of a
-          // JSON body held whole (its start was never sent).
+          // What was held back goes out (masked) before the connection is cut: the chunks of this
+          // turn not masked yet, then what the maskers hold (events waiting for their log
+          // probabilities, a run's tail); not the tail of a JSON body held whole (its start was
+          // never sent). The cut waits for them to be written (a destroy drops what the socket
+          // has not sent yet), at most CUT_FLUSH_MS.
           if (headed && !ended && (written || !json)) {
-            const held = restOut();
-            if (held.length > 0) res.write(held);
+            const late = unread.length > 0 ? mask(Buffer.concat(unread)) : undefined;
+            const last = Buffer.concat([...(late ? [streamed ? streamed.push(late) : late] : []), restOut()]);
+            if (last.length > 0) {
+              res.write(last, () => res.destroy());
+              setTimeout(() => res.destroy(), CUT_FLUSH_MS).unref();
+              return resolve(status);
+            }
           }
         }
-        upstream.destroy();
         res.destroy();
       }
       resolve(status);

@@ -14,7 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
-import {emptyLogprobs, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
+import {eachList, emptiedAt, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
 import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
@@ -121,6 +121,16 @@ interface TextFacts {
   cr: boolean;
 }
 
+/** An event waiting for log probabilities to settle (SseRunMasker.sent). */
+interface LogprobsWait {
+  /** Its latin1 text. */
+  text: string;
+  /** The Chat choices or Gemini candidates it has a part in (eventLanes); undefined: none, it waits for everything before it. */
+  lanes: ReadonlySet<string> | undefined;
+  /** The places open once its lists were read (LogprobsMasker.openPlaces): its lists there may spell a credential's start. */
+  open: Set<string> | undefined;
+}
+
 /** A complete event held back: its latin1 text and its run fields. */
 interface HeldEvent {
   text: string;
@@ -175,7 +185,7 @@ export class SseRunMasker {
   /** The log probabilities the client joins across events (core/logprobs-mask.ts). */
   private readonly logprobs: LogprobsMasker;
   /** Events waiting for the log probabilities to settle (see sent), and their length. */
-  private logprobsHeld: string[] = [];
+  private logprobsHeld: LogprobsWait[] = [];
   private logprobsHeldBytes = 0;
 
   constructor(private readonly redactor: Redactor) {
@@ -201,8 +211,9 @@ export class SseRunMasker {
       hadPartial = true;
     }
     // Common case: nothing held, and no field's tail may begin a credential: the bytes as they came.
-    // Log probabilities (rare: a client asked for them) make every event go through onEvent.
-    const logprobs = mayHoldLogprobs(text);
+    // Log probabilities (rare: a client asked for them) make every event go through onEvent, and
+    // while events wait for theirs to settle (sent) every later event goes behind them.
+    const logprobs = this.logprobsHeld.length > 0 || mayHoldLogprobs(text);
     let from = 0;
     // A `.done` event of a run that went on from a carry is rewritten (doneRewritten): looked at.
     const done = this.runStarts.size > 0 && (text.includes('.done') || text.includes('\\u'));
@@ -236,13 +247,14 @@ export class SseRunMasker {
 
   /**
    * Events going out, in order, as bytes: those whose log probabilities spell a credential without
-   * them (LogprobsMasker). While the log probabilities a client has joined end in what may begin a
-   * credential (LogprobsMasker.holding), the events wait (with every event behind them): if a later
-   * list completes it, the waiting events' lists are emptied too, so no part of it goes out.
-   * `ending`: the stream ended, everything goes (their lists emptied when they end in a secret's cut
-   * start of CUT_ECHO_MIN characters or more); `'long event'`: an event too long to hold comes next,
-   * whose lists go on from no held tail (giveUp), so the waiting events go with their lists emptied.
-   * Waiting events are bounded by MAX_EVENT_BYTES; past it they go out with their lists emptied.
+   * them (LogprobsMasker). While the log probabilities a client has joined at some place end in
+   * what may begin a credential (LogprobsMasker.holding), the events of that place's lane wait (a
+   * Chat choice, a Gemini candidate: every event when the place is in none), with every event of
+   * those lanes behind them, and every event of no lane (the usage chunk, `[DONE]`): if a later
+   * list completes it, the waiting lists of that place are emptied, so no part of it goes out.
+   * `ending`: the stream ended, everything goes, the lists of a place that ends in a secret's cut
+   * start of CUT_ECHO_MIN characters or more emptied; `'long event'`: an event too long to hold comes
+   * next, whose lists go on from no held tail (giveUp), so every open place's waiting lists go emptied.
    */
   private sent(out: string[], ending: boolean | 'long event' = false): Buffer {
     if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
@@ -251,28 +263,81 @@ export class SseRunMasker {
 
   private logprobsSettled(out: readonly string[], ending: boolean | 'long event'): string[] {
     const send: string[] = [];
+    const masker = this.logprobs;
     for (let event of out) {
-      if (mayHoldLogprobs(event)) {
-        const masked = logprobsMasked(event, this.logprobs);
-        if (masked !== event && this.logprobsHeld.length > 0) this.logprobsHeld = this.logprobsHeld.map(withoutAnyLogprobs);
-        event = masked;
+      // The text before a batch's first event looked at (push) is no event.
+      if (event === '') continue;
+      const wasOpen = masker.holding ? new Set(masker.openPlaces) : undefined;
+      const lists = mayHoldLogprobs(event);
+      if (lists) event = logprobsMasked(event, masker);
+      if (!masker.holding && this.logprobsHeld.length === 0) {
+        send.push(event);
+        continue;
       }
-      if (this.logprobs.holding) {
-        this.logprobsHeld.push(event);
-        this.logprobsHeldBytes += event.length;
-        if (this.logprobsHeldBytes > MAX_EVENT_BYTES) send.push(...this.releaseLogprobs(true));
-      } else send.push(...this.releaseLogprobs(false), event);
+      if (lists && masker.completed.size > 0) this.emptyHeld(masker.completed);
+      const data = dataOf(event);
+      const lanes = eventLanes(data === undefined ? undefined : parsedData(data)?.json);
+      this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined});
+      this.logprobsHeldBytes += event.length;
+      // A finished choice's lists end here: its held start is released, or emptied when cut off.
+      if (lanes && lanes.finished.size > 0) this.emptyHeld(masker.settle(masker.placesOf(lanes.finished)));
+      if (this.logprobsHeldBytes > MAX_EVENT_BYTES) {
+        // Held too long: the lists that may begin a credential are dropped (never sent unsettled), the rest goes.
+        const open = new Set(masker.openPlaces);
+        this.emptyHeld(open);
+        for (const place of open) masker.forget(place);
+      }
+      // A place that settled no longer holds its lists in the events still waiting (for another place).
+      for (const place of wasOpen ?? []) if (!masker.openPlaces.has(place)) for (const held of this.logprobsHeld) held.open?.delete(place);
+      send.push(...this.releaseLogprobs());
     }
-    if (ending) send.push(...this.releaseLogprobs(ending === 'long event' || this.logprobs.cutOff));
+    if (ending === 'long event') {
+      const open = new Set(this.logprobs.openPlaces);
+      this.emptyHeld(open);
+      for (const place of open) this.logprobs.forget(place);
+    } else if (ending) this.emptyHeld(this.logprobs.settle(this.logprobs.openPlaces));
+    if (ending) {
+      send.push(...this.logprobsHeld.map((held) => held.text));
+      this.logprobsHeld = [];
+      this.logprobsHeldBytes = 0;
+    }
     return send;
   }
 
-  /** The events waiting for the log probabilities to settle, their lists emptied when `empty`. */
-  private releaseLogprobs(empty: boolean): string[] {
-    const held = empty ? this.logprobsHeld.map(withoutAnyLogprobs) : this.logprobsHeld;
-    this.logprobsHeld = [];
-    this.logprobsHeldBytes = 0;
-    return held;
+  /** In the events waiting, the lists of `places` emptied where they were held for them (LogprobsWait.open). */
+  private emptyHeld(places: ReadonlySet<string>): void {
+    if (places.size === 0) return;
+    for (const held of this.logprobsHeld) {
+      if (!held.open || ![...places].some((place) => held.open!.has(place))) continue;
+      const before = held.text.length;
+      held.text = withDataChanged(held.text, (json) => eachList(json, emptiedAt(places)));
+      this.logprobsHeldBytes += held.text.length - before;
+    }
+  }
+
+  /**
+   * The waiting events that may go now, in order: those of no lane that waits (LogprobsMasker.openLanes)
+   * and behind no waiting event of theirs; an event of no lane only when nothing waits before it.
+   */
+  private releaseLogprobs(): string[] {
+    const open = this.logprobs.openLanes();
+    if (open === undefined) return [];
+    const send: string[] = [];
+    const wait: LogprobsWait[] = [];
+    let all = false;
+    for (const held of this.logprobsHeld) {
+      if (!all && (held.lanes ? ![...held.lanes].some((lane) => open.has(lane)) : open.size === 0 && wait.length === 0)) send.push(held.text);
+      else {
+        wait.push(held);
+        if (held.lanes) for (const lane of held.lanes) open.add(lane);
+        else all = true;
+      }
+    }
+    if (send.length > 0) {
+      this.logprobsHeld = wait;
+      this.logprobsHeldBytes = wait.reduce((bytes, held) => bytes + held.text.length, 0);
+    }
+    return send;
   }
 
   /**
@@ -683,11 +748,6 @@ function emptyChangedLogprobs(json: LogprobsHolder, changed: ReadonlySet<string>
 /** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
 function logprobsMasked(event: string, masker: LogprobsMasker): string {
   return withDataChanged(event, (json) => masker.mask(json));
-}
-
-/** The event with every log probability list of its data emptied, re-encoded only when some was not empty. */
-function withoutAnyLogprobs(event: string): string {
-  return mayHoldLogprobs(event) ? withDataChanged(event, emptyLogprobs) : event;
 }
 
 /** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */
