@@ -122,6 +122,37 @@ test('tmux: two Backspaces sent in one write delete two characters in the rename
   assert.equal(await t.waitForExit(), 0);
 });
 
+test('tmux: an Enter sent with the next keys submits (rename `ali⏎j`, alias `model⏎alias⏎`); a pasted line break does not', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const t = startBin(ccs);
+  await t.waitFor(/work\s+alice@example\.com/);
+  t.keys(['l']);
+  await t.waitFor('▶ Claude accounts');
+  t.keys(['n']);
+  await t.waitFor('rename: work');
+  t.keys(['\u0015ali\rj'], {literal: true});
+  await t.waitFor(/›\s+bob@example\.com/);
+  assert.equal(registry(ccs.paths.registry).providers.claude.accounts['alice@example.com'].nickname, 'ali');
+  // A paste (tmux paste-buffer -p: bracketed, as the TUI asks) keeps its line break as text.
+  t.keys(['n']);
+  await t.waitFor('rename:');
+  t.keys(['C-u']);
+  t.paste('two\nlines\n');
+  await t.waitFor('rename: two lines');
+  t.keys(['Enter']);
+  await t.waitFor('renamed to two lines');
+  t.keys(['3']);
+  await t.waitFor('Models 15/15');
+  t.keys(['A']);
+  t.keys(['claude-opus-4-7', 'Enter', 'team-x', 'Enter']);
+  const screen = await t.waitFor('team-x ← claude-opus-4-7');
+  assert.doesNotMatch(screen, /claude-opus-4-7 team-x/);
+  t.keys(['C-c']);
+  await t.waitFor('[y/N');
+  t.keys(['y']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
 test('tmux: CI=true in a terminal still draws every frame, in colour', {skip}, async () => {
   const ccs = makeUiCcs();
   // Only what a person's shell would have (the test runner's FORCE_COLOR=0 would hide colours).
