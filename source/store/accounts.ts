@@ -13,7 +13,7 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -466,7 +466,7 @@ export class AccountStore implements AccountService {
           createdAt: entry.createdAt,
           lastUsedAt: entry.lastUsedAt,
           tier: entry.tier,
-          projectId: entry.projectId,
+          projectId: accountProject(found?.token, entry.projectId),
           expiresAt: stringField(found?.token?.expired),
           registered: true,
           ...health(providerId, id, found),
@@ -507,6 +507,7 @@ export class AccountStore implements AccountService {
         tokenFile: name,
         default: false,
         paused: found.dir === 'auth-paused',
+        projectId: accountProject(found.token),
         expiresAt: stringField(found.token.expired),
         registered: false,
         ...health(providerId, id, found),

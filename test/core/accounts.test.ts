@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
-import type {Account} from '../../source/core/types.js';
+import {accountLabel, accountProject, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
+import type {Account, TokenFile} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
 
 const account = (id: string, extra: Partial<Account> = {}): Account => accountFixture(id, {email: `${id}@example.com`, nickname: id, ...extra});
@@ -65,4 +65,14 @@ test('a nickname that is another account\'s email or id labels its account by id
   // A nickname that is another account's token file name is no label either.
   const carol = account('carol@example.com', {email: 'carol@example.com', nickname: 'claude-alice@example.com', tokenFile: 'claude-carol@example.com.json'});
   assert.equal(accountLabel(carol, [alice, carol]), 'carol@example.com');
+});
+
+test('accountProject: the token file\'s project_id (flat or CLIProxyAPI-nested), a Vertex key\'s, else the registry\'s', () => {
+  const token = (fields: Record<string, unknown>) => ({type: 'gemini', ...fields}) as TokenFile;
+  assert.equal(accountProject(token({project_id: 'proj1', token: {access_token: 'at'}})), 'proj1');
+  assert.equal(accountProject(token({project_id: 'proj1'}), 'recorded'), 'proj1', 'the file is what the proxy sends');
+  assert.equal(accountProject(token({service_account: {project_id: 'vx'}})), 'vx');
+  assert.equal(accountProject(token({project_id: ''}), 'recorded'), 'recorded');
+  assert.equal(accountProject(undefined, 'recorded'), 'recorded');
+  assert.equal(accountProject(token({project_id: 7})), undefined);
 });
