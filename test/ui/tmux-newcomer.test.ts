@@ -105,7 +105,8 @@ test('tmux: a burst that opens a field types the rest into it (/ : n on home, a 
   assert.equal(await t.waitForExit(), 0);
 });
 
-test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
+/** The binary in tmux with the rename field open on alice (`work`), Claude's accounts pane focused. */
+async function renamingAlice() {
   const ccs = makeUiCcs();
   const t = startBin(ccs);
   await t.waitFor(/work\s+alice@example\.com/);
@@ -113,6 +114,11 @@ test('tmux: two Backspaces sent in one write delete two characters in the rename
   await t.waitFor('▶ Claude accounts');
   t.keys(['n']);
   await t.waitFor('rename: work');
+  return {ccs, t};
+}
+
+test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
+  const {ccs, t} = await renamingAlice();
   t.keys(['-H', '7f', '7f']);
   await t.waitFor(/rename: wo(?!r)/);
   t.keys(['-H', '15', '68', '6f', '6d', '65', '0d']);
@@ -123,13 +129,7 @@ test('tmux: two Backspaces sent in one write delete two characters in the rename
 });
 
 test('tmux: an Enter sent with the next keys submits (rename `ali⏎j`, alias `model⏎alias⏎`); a pasted line break does not', {skip}, async () => {
-  const ccs = makeUiCcs();
-  const t = startBin(ccs);
-  await t.waitFor(/work\s+alice@example\.com/);
-  t.keys(['l']);
-  await t.waitFor('▶ Claude accounts');
-  t.keys(['n']);
-  await t.waitFor('rename: work');
+  const {ccs, t} = await renamingAlice();
   t.keys(['\u0015ali\rj'], {literal: true});
   await t.waitFor(/›\s+bob@example\.com/);
   assert.equal(registry(ccs.paths.registry).providers.claude.accounts['alice@example.com'].nickname, 'ali');
