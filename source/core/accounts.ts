@@ -1,7 +1,7 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
 import {sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
-import type {Account, ErrorSurface} from './types.js';
+import type {Account, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
 
 /**
@@ -183,6 +183,20 @@ export function loginOutcomeText(outcome: LoginOutcome, named: string): string {
     case 'same-key-new-base-url':
       return `Same key again for ${named}: its base URL replaced`;
   }
+}
+
+/**
+ * The Google Cloud project of an account (Gemini, Antigravity, Vertex): its token file's top-level
+ * `project_id`, as CLIProxyAPI writes it (also in its nested layout), else the `project_id` of the
+ * service-account key a Vertex file holds. The one reading for what is shown and what the proxy
+ * sends upstream (`"project"` in a Cloud Code request, the project in a Vertex URL). `recorded`
+ * (the registry's `projectId`, which CCS writes at login) is shown only when the token file names
+ * none (or could not be read).
+ */
+export function accountProject(token: TokenFile | undefined, recorded?: string): string | undefined {
+  const key = token?.service_account;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return text(token?.project_id) ?? (key !== null && typeof key === 'object' ? text((key as Record<string, unknown>).project_id) : undefined) ?? text(recorded);
 }
 
 /**

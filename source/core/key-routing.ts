@@ -1,6 +1,7 @@
 // Which layer gets a key press, as a pure function: the TUI's one input dispatcher (ui/App.tsx) asks
 // routeKey() and carries out the answer. Order, first match wins:
-//   Ctrl-C quits → a too-small terminal ignores every other key → an open confirm prompt takes y/N →
+//   Ctrl-C quits → a too-small terminal ignores every other key → a bracketed paste goes whole to
+//   the focused field (elsewhere it runs nothing) → an open confirm prompt takes y/N →
 //   several keys from one read in a text field are pressed one by one → the rename field → the
 //   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
 //   is pressed once per repeat, a key that changes the screen is pressed and the rest of its read
@@ -34,6 +35,11 @@ export interface KeyContext {
   escaped?: boolean;
   /** The key is what was read behind a key that opens a text field (`/work`'s `work`): it is text, never a command. */
   typedIntoField?: boolean;
+  /**
+   * The "key" is the text of a bracketed paste (xterm's ESC[200~ … ESC[201~, as pastedText() left
+   * it): text for a field, never a command or an answer, and never split at its line breaks.
+   */
+  pasted?: boolean;
 }
 
 export type KeyRoute =
@@ -71,6 +77,7 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // Too small, the screen underneath cannot be seen: no key but Ctrl-C acts (a `q` meant for a
   // hidden text field must not quit), and the screen keeps its state for when the terminal grows.
   if (context.tooSmall) return {to: 'none'};
+  if (context.pasted) return pasteRoute(context);
   if (context.modal === 'confirm') {
     const choice = context.confirmChoices?.find((c) => c.key === name);
     if (choice) return {to: 'confirm', yes: false, choice: choice.action};
@@ -79,17 +86,11 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
     if (action === 'confirm.no') return {to: 'confirm', yes: false};
     return {to: 'none'};
   }
-  // An overlay (help, messages) covers a still-mounted screen: its focused field gets nothing meanwhile.
-  const overlay = context.modal === 'help' || context.modal === 'messages';
-  const textFocused = context.textFocused && !overlay;
-  const inText = context.modal === 'rename' || context.modal === 'jump' || context.filterEditing || textFocused;
   // Several keys in one read (two Backspaces, text then Enter) each count: one press at a time.
-  const burst = inText && name === 'paste' ? splitTextBurst(input) : undefined;
+  const field = fieldRoute(context, name === 'enter');
+  const burst = field && name === 'paste' ? splitTextBurst(input) : undefined;
   if (burst) return {to: 'split', ...burst};
-  if (context.modal === 'rename') return {to: 'rename', submit: name === 'enter'};
-  if (context.modal === 'jump') return {to: 'jump'};
-  if (context.filterEditing) return {to: 'filter'};
-  if (textFocused) return {to: 'text'};
+  if (field) return field;
   // Typed behind a field-opening key but no field opened (nothing to rename): text, not commands.
   if (context.typedIntoField) return {to: 'pasteIgnored'};
   // No binding uses Alt: outside a text field, Esc read together with the next key (Esc then H
@@ -125,6 +126,23 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   return {to: 'action', action};
 }
 
+/** The text field that has focus (rename, jump, filter, a screen's field), as the route for its keys; undefined when none. */
+function fieldRoute(context: KeyContext, enter: boolean): KeyRoute | undefined {
+  // An overlay (help, messages) covers a still-mounted screen: its focused field gets nothing meanwhile.
+  const overlay = context.modal === 'help' || context.modal === 'messages';
+  if (context.modal === 'rename') return {to: 'rename', submit: enter};
+  if (context.modal === 'jump') return {to: 'jump'};
+  if (context.filterEditing) return {to: 'filter'};
+  if (context.textFocused && !overlay) return {to: 'text'};
+  return undefined;
+}
+
+/** A bracketed paste goes whole to the focused field; anywhere else (a prompt, a list) it runs nothing. */
+function pasteRoute(context: KeyContext): KeyRoute {
+  if (context.modal === 'confirm') return {to: 'none'};
+  return fieldRoute(context, false) ?? {to: 'pasteIgnored'};
+}
+
 /** Actions that change the route or the focused pane: keys read behind them are for what they open. */
 const SCREEN_CHANGES = new Set<KeyAction>([
   'screen.accounts', 'screen.quota', 'screen.models', 'screen.proxy', 'target.switch', 'account.open', 'account.login', 'back',
@@ -148,17 +166,32 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Splits what a text field got in one read into presses: each control byte (Backspace, Ctrl-U,
- * Enter, …) is a key of its own, a run of printable text stays one insert. A line break followed by
- * more text belongs to a multi-line paste and stays in it (editText makes it a space); one at the
- * end is Enter. Undefined when there is nothing to split (plain text: one insert).
+ * Enter, …) is a key of its own, a run of printable text stays one insert. Every line break is an
+ * Enter (typed fast over SSH, or sent by tmux send-keys, `ali⏎j` is three keys: submit, then j for
+ * what comes next); a paste the terminal marks (bracketed, pastedText) never comes here. Undefined
+ * when there is nothing to split (plain text: one insert).
  */
 export function splitTextBurst(input: string): {first: string; rest: string} | undefined {
-  // CR LF (a pasted line's end) is one Enter, never two (the second would reach the next screen).
-  const text = input.replace(/[\r\n]+(?=[^\r\n])/g, ' ').replace(/[\r\n]+$/, '\r');
+  // CR LF (what some terminals send for Enter) is one Enter, never two (the second would reach the next screen).
+  const text = input.replace(/\r\n/g, '\r');
   if (!CONTROL.test(text)) return undefined;
   const firstControl = text.search(CONTROL);
   const end = firstControl === 0 ? 1 : firstControl;
   return {first: text.slice(0, end), rest: text.slice(end)};
+}
+
+/** xterm's bracketed paste markers (mode 2004): a terminal wraps pasted text in them once asked to. */
+export const PASTE_START = '\u001b[200~';
+export const PASTE_END = '\u001b[201~';
+
+/**
+ * The text of a bracketed paste as a one-line field takes it: line breaks inside become one space
+ * each run, those at either end are dropped (a copied line's own end is no Enter), other control
+ * bytes (a pasted Esc, Backspace) are dropped.
+ */
+export function pastedText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
 /** Entries an overlay scrolls by for each list key. */

@@ -167,11 +167,14 @@ export function resolveModels(input: ModelResolutionInput): ModelResolution {
     ...(input.account?.excluded ?? []).map((pattern, index) => ({pattern, scope: 'account' as const, index})),
     ...input.global.excluded.map((pattern, index) => ({pattern, scope: 'global' as const, index})),
   ];
+  // An empty base list (a provider whose only list is the live one, not asked for) checks nothing:
+  // a pattern or alias target absent from it is no mistake.
+  const checkable = base.length > 0;
   for (const p of patterns) {
     if (p.pattern.trim() === '') continue;
     const matched = base.filter((id) => matchesPattern(p.pattern, id)).length;
-    if (matched === 0) warnings.push({kind: 'pattern-matches-nothing', scope: p.scope, index: p.index, pattern: p.pattern});
-    else if (matched === base.length) warnings.push({kind: 'pattern-removes-everything', scope: p.scope, index: p.index, pattern: p.pattern});
+    if (matched === 0 && checkable) warnings.push({kind: 'pattern-matches-nothing', scope: p.scope, index: p.index, pattern: p.pattern});
+    else if (matched === base.length && checkable) warnings.push({kind: 'pattern-removes-everything', scope: p.scope, index: p.index, pattern: p.pattern});
   }
 
   const excluded: ExcludedModel[] = [];
@@ -228,7 +231,7 @@ export function resolveModels(input: ModelResolutionInput): ModelResolution {
     const exclusion = upstream === undefined ? undefined : excluded.find((e) => e.id === upstream);
     if (upstream === undefined) {
       relations.push(relation('unknown'));
-      warnings.push({kind: 'alias-unknown-model', ...where, alias, name});
+      if (checkable) warnings.push({kind: 'alias-unknown-model', ...where, alias, name});
     } else if (exclusion) {
       relations.push(relation('excluded'));
       warnings.push({kind: 'alias-of-excluded', ...where, alias, name, pattern: exclusion.pattern});

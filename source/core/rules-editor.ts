@@ -154,12 +154,9 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, editing.before)), editing: undefined};
       }
       if (result.done === 'submit') {
-        // An alias entry is two fields: the model name, then the alias.
-        if (editing.field === 'name') {
-          const next = startEditing(state, editing.row, 'alias', editing.isNew);
-          return next;
-        }
         const trimmed = editing.draft.text.trim();
+        // An alias entry is two fields: the model name, then the alias.
+        if (editing.field === 'name') return startEditing(withScopeRules(state, setField(rules, editing.row, 'name', trimmed)), editing.row, 'alias', editing.isNew);
         if (editing.row.list === 'excluded' && trimmed === '') {
           return clampCursor({...withoutRow(state, editing.row), editing: undefined});
         }

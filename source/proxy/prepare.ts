@@ -3,6 +3,7 @@
 // one the provider speaks, the pair's translator plans the upstream body, stream and method;
 // the provider's adapter rewrites the body (iFlow's glm params) and names the URL and headers.
 import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
+import {accountProject} from '../core/accounts.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
@@ -183,7 +184,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     upstreamModel: suffix.model,
     clientStream: client.stream,
     estimatedInputTokens: estimateRequestInputTokens(body),
-    ...(typeof input.token.project_id === 'string' && input.token.project_id ? {project: input.token.project_id} : {}),
+    ...(accountProject(input.token) ? {project: accountProject(input.token)} : {}),
   };
   const countTokens = input.endpoint === 'count-tokens';
   const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));

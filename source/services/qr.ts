@@ -62,19 +62,26 @@ export function qrAnsi(text: string): string {
   return qrLines(text).map((line) => `\u001b[97;40m${line}\u001b[0m`).join('\n') + '\n';
 }
 
-/** The one line printed instead of a QR that would not fit (the TUI says the same). */
-export const QR_TOO_BIG = '(enlarge the terminal to see a QR code, or open the address below)';
+/**
+ * The one line shown instead of a QR that does not fit: the terminal size it needs (`columns` ×
+ * `rows`) and what to do meanwhile (`otherwise`). A long authorize URL (Claude's ~400 characters,
+ * Google's ~550) makes a code of 73-93 modules a side, 37-47 rows of half blocks: more than a
+ * 120×40 terminal has room for beside the address and the prompt.
+ */
+export function qrTooBig(columns: number, rows: number, otherwise: string): string {
+  return `(a QR code needs a ${columns}×${rows} terminal; ${otherwise})`;
+}
 
 /**
  * What a command line prints for a login's QR on a terminal of `columns` × `rows`: the QR when it
  * fits in width and leaves `reservedRows` rows below it (the address and the prompt, which must stay
- * on screen), else QR_TOO_BIG. Unknown size (not a terminal): nothing.
+ * on screen), else qrTooBig's line. Unknown size (not a terminal): nothing.
  */
 export function qrForTerminal(text: string, size: {columns?: number; rows?: number}, reservedRows: number): string {
   if (!size.columns || !size.rows) return '';
   const lines = qrLines(text);
   const fits = lines[0]!.length <= size.columns && lines.length + reservedRows <= size.rows;
-  return fits ? qrAnsi(text) : `${QR_TOO_BIG}\n`;
+  return fits ? qrAnsi(text) : `${qrTooBig(Math.max(size.columns, lines[0]!.length), lines.length + reservedRows, 'enlarge it, or open the address below')}\n`;
 }
 
 /** Rows `text` takes on a terminal `columns` wide (each line wraps). */

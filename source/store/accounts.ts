@@ -14,7 +14,7 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
-import {ACCOUNT_ID_FIELDS, accountLabel, type LoginOutcome, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -475,7 +475,7 @@ export class AccountStore implements AccountService {
           createdAt: entry.createdAt,
           lastUsedAt: entry.lastUsedAt,
           tier: entry.tier,
-          projectId: entry.projectId,
+          projectId: accountProject(found?.token, entry.projectId),
           expiresAt: stringField(found?.token?.expired),
           registered: true,
           ...health(providerId, id, found),
@@ -516,6 +516,7 @@ export class AccountStore implements AccountService {
         tokenFile: name,
         default: false,
         paused: found.dir === 'auth-paused',
+        projectId: accountProject(found.token),
         expiresAt: stringField(found.token.expired),
         registered: false,
         ...health(providerId, id, found),

@@ -2,12 +2,12 @@
 // decided by the pure core/key-routing.ts; this hook only carries the answer out (answers the
 // confirm prompt, edits the rename or filter field, feeds a focused text field, calls the screen's
 // handler for the keymap action, else applies the shell's meaning of it).
-import {useApp, useInput} from 'ink';
+import {useApp, useInput, useStdin} from 'ink';
 import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
 import {actionKey, type KeyAction} from '../core/keymap.js';
-import {routeKey, shellActionFor} from '../core/key-routing.js';
+import {PASTE_END, PASTE_START, pastedText, routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
 import {noteKey} from './input-priority.js';
@@ -15,6 +15,9 @@ import {routeOwner, topScreenHandlers, topTextHandler, useKeyRegistry} from './k
 import {routeScopes} from './router.js';
 import {useServices} from './services.js';
 import type {Shell} from './shell.js';
+
+/** A rename or jump field whose Enter was pressed and whose work (saving, resolving) has not finished. */
+const submitting = (state: AppState): boolean => (state.modal?.kind === 'rename' || state.modal?.kind === 'jump') && state.modal.submitted === true;
 
 /** How long keys for a screen still loading its data wait before they are routed anyway. */
 const MAX_LOADING_WAIT_MS = 5000;
@@ -40,7 +43,8 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // (and loaded, useKeysWait). Every commit drains; a key that changes nothing renders nothing, so a
   // short timer drains then (a loading screen is waited for longer).
   // `intoField`: typed behind a key that opens a text field, in the same read (key-routing).
-  const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean}>>([]);
+  // `pasted`: the text of a bracketed paste (KeyContext.pasted).
+  const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean; pasted?: boolean}>>([]);
   /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
   const pending = useRef(false);
   const waitedSince = useRef<number | undefined>(undefined);
@@ -49,12 +53,12 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     cancelFallback.current?.();
     cancelFallback.current = undefined;
     const next = queued.current.shift();
-    if (next) handleKey(next.input, next.key, force, next.intoField);
+    if (next) handleKey(next.input, next.key, force, next.intoField, next.pasted);
     if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
   const schedule = () => {
     cancelFallback.current = services.clock.setTimeout(() => {
-      const loading = registry.loading.has(routeOwner(live.current));
+      const loading = registry.loading.has(routeOwner(live.current)) || submitting(live.current);
       const waited = services.clock.now() - (waitedSince.current ?? services.clock.now());
       if (loading && waited < MAX_LOADING_WAIT_MS) {
         cancelFallback.current = undefined;
@@ -84,17 +88,22 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   /**
    * `force`: the fallback timer gave up waiting for the route's screen; route the key anyway.
    * `intoField`: the text read behind a field-opening key (KeyContext.typedIntoField).
+   * `pasted`: `input` is the text of a bracketed paste (KeyContext.pasted), already pastedText().
    */
-  const handleKey = (input: string, key: RawKey, force = false, intoField = false): void => {
+  const handleKey = (input: string, key: RawKey, force = false, intoField = false, pasted = false): void => {
     const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
     const current = live.current;
     const name = keyName(input, key);
+    if (pasted && input === '') return;
     const owner = routeOwner(current);
     // An action not rendered yet (the screen's handlers still see the state before it), or a route
     // whose screen has not mounted yet: this key waits for the render, then goes where it leads.
-    const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner);
+    // A submitted rename or jump is still being carried out: the keys typed behind its Enter are for
+    // what comes after it (`ali⏎j`: j moves the cursor once the rename is saved), Esc still cancels.
+    const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
+      (submitting(current) && name !== 'escape');
     if (!force && name !== 'ctrl+c' && waiting) {
-      queued.current.unshift({input, key, intoField});
+      queued.current.unshift({input, key, intoField, pasted});
       waitedSince.current ??= services.clock.now();
       if (!cancelFallback.current) schedule();
       return;
@@ -109,6 +118,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       scopes: routeScopes(currentRoute(current)),
       escaped: key.meta === true && !key.escape && input !== '',
       typedIntoField: intoField,
+      pasted,
     });
     switch (route.to) {
       case 'quit': {
@@ -160,9 +170,32 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       }
     }
   };
+  // Bracketed paste (xterm mode 2004, turned on by terminal.ts): the terminal wraps pasted text in
+  // ESC[200~ … ESC[201~, so a pasted line break is told apart from an Enter typed fast. Ink's
+  // useInput reports the markers with their Esc cut off, as the text `[200~`: the raw reads are
+  // watched (ahead of useInput's listener) to know a marker from those five characters typed.
+  const {internal_eventEmitter: inputEvents} = useStdin();
+  const marker = useRef<'start' | 'end' | undefined>(undefined);
+  /** The text pasted so far while inside a bracketed paste, else undefined. */
+  const paste = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const onRead = (raw: string) => void (marker.current = raw === PASTE_START ? 'start' : raw === PASTE_END ? 'end' : undefined);
+    inputEvents.prependListener('input', onRead);
+    return () => void inputEvents.off('input', onRead);
+  }, [inputEvents]);
+  const receive = (input: string, key: RawKey, pasted?: boolean) => {
+    if (queued.current.length > 0 && keyName(input, key) !== 'ctrl+c') queued.current.push({input, key, pasted});
+    else handleKey(input, key, false, false, pasted);
+  };
   useInput((input, key) => {
     noteKey();
-    if (queued.current.length > 0 && keyName(input, key) !== 'ctrl+c') queued.current.push({input, key});
-    else handleKey(input, key);
+    const read = marker.current;
+    marker.current = undefined;
+    if (read === 'start') return void (paste.current ??= '');
+    if (paste.current === undefined) return read === 'end' ? undefined : receive(input, key);
+    if (read !== 'end') return void (paste.current += input);
+    const text = pastedText(paste.current);
+    paste.current = undefined;
+    receive(text, {}, true);
   });
 }

@@ -10,6 +10,10 @@ const LEAVE_ALT_SCREEN = '\u001b[?1049l';
 const HIDE_CURSOR = '\u001b[?25l';
 const SHOW_CURSOR = '\u001b[?25h';
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+// xterm's bracketed paste mode: pasted text arrives between ESC[200~ and ESC[201~, so a pasted line
+// break is not an Enter (dispatcher.ts). Off again for whatever runs in the foreground, and on exit.
+const BRACKETED_PASTE_ON = '\u001b[?2004h';
+const BRACKETED_PASTE_OFF = '\u001b[?2004l';
 
 export interface TerminalSize {
   columns: number;
@@ -127,10 +131,10 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     } catch {
       /* terminal gone */
     }
-    write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN);
   };
 
-  write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
+  write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN + BRACKETED_PASTE_ON);
 
   const size = streamSize(stdout);
   // While suspended, Ctrl-C belongs to the program in the foreground (the whole process group gets it).
@@ -142,7 +146,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
       // Frames Ink renders meanwhile (a clock, a status) would land in the foreground program's
       // screen: they are dropped, and the resize below redraws everything.
       stdout.write = (() => true) as typeof stdout.write;
-      write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+      write(BRACKETED_PASTE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN);
       if (stdin.isTTY) stdin.setRawMode(false);
       stdin.pause();
       // pause() alone keeps the tty handle reading (Ink reads on 'readable'), so keys typed for the
@@ -209,7 +213,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         stdin.resume();
         // Frames show again only now: what the screen says (the agent's exit code) is heard by keys.
         stdout.write = stdoutWrite;
-        write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
+        write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN + BRACKETED_PASTE_ON);
         // Ink redraws everything on a resize; the screen was cleared under it.
         stdout.emit('resize');
       }

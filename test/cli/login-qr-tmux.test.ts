@@ -33,7 +33,7 @@ for (const [width, height, qr] of [
         assert.ok(lines.some((l) => l.startsWith('Gemini login')), 'the heading is still on screen');
       } else {
         assert.ok(!screen.includes('█') && !screen.includes('▀'), `no QR at ${width}x${height}:\n${screen}`);
-        assert.match(screen, /enlarge the terminal to see a QR code, or open the address below/);
+        assert.match(screen, /\(a QR code needs a \d+×\d+ terminal; enlarge it, or open the address below\)/);
       }
     } finally {
       term.kill();

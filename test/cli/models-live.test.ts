@@ -58,6 +58,7 @@ describe('ccs-tui models --live (built binary, local models endpoint)', () => {
     assert.equal(out.source, 'static');
     assert.equal(out.models.length, 7);
     assert.match(run.stderr, /no live list, showing the static one: 127\.0\.0\.1:\d+\/coding\/v1\/models answered 401: .*token revoked/);
+    assert.match(out.warnings.join('\n'), /no live list, showing the static one: 127\.0\.0\.1:\d+\/coding\/v1\/models answered 401: .*token revoked/, 'said in the JSON too');
     assert.doesNotMatch(run.stderr, /at-kimi-k@example\.com/);
   });
 

@@ -66,6 +66,23 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.doesNotMatch((await runBin(['models', 'gemini'], ccs.env)).stderr, /note:/);
   });
 
+  test('models --json carries what stderr says: the --live hint for a provider with no static list, the key that does nothing', async () => {
+    for (const provider of ['aistudio', 'bob']) {
+      const run = await runBin(['models', provider, '--json'], ccs.env);
+      assert.equal(run.code, 0, run.stderr);
+      const out = JSON.parse(run.stdout);
+      assert.deepEqual(out.models, []);
+      const hint = `${provider} has no static model list (the provider's live list is the only one); see it with: ccs-tui models ${provider} --account A --live`;
+      assert.deepEqual(out.warnings, [hint]);
+      const text = await runBin(['models', provider], ccs.env);
+      assert.match(text.stderr, new RegExp(`^ccs-tui: note: ${hint.replace(/[()]/g, '\\$&')}$`, 'm'));
+    }
+    assert.match(JSON.parse((await runBin(['models', 'iflow', '--json'], ccs.env)).stdout).warnings.join('\n'), /the proxy serves iflow's live list when it gets one/);
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}  " GEMINI":\n    - name: gemini-2.5-pro\n      alias: pro\n`);
+    const gemini = JSON.parse((await runBin(['models', 'gemini', '--json'], ccs.env)).stdout);
+    assert.deepEqual(gemini.warnings, ['config.yaml oauth-model-alias: key "gemini" is not a CLIProxyAPI channel and does nothing; Gemini\'s rules go under "gemini-cli"']);
+  });
+
   test('a rules key naming a provider instead of its CLIProxyAPI channel is warned about, naming the right key', async () => {
     ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}  " GEMINI":\n    - name: gemini-2.5-pro\n      alias: pro\n`);
     const run = await runBin(['models', 'gemini'], ccs.env);

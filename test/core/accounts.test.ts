@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {accountLabel, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
-import type {Account} from '../../source/core/types.js';
+import {accountLabel, accountProject, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
+import type {Account, TokenFile} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
 
 const account = (id: string, extra: Partial<Account> = {}): Account => accountFixture(id, {email: `${id}@example.com`, nickname: id, ...extra});
@@ -78,4 +78,14 @@ test('rv10c: two accounts whose nicknames are each other\'s emails (a hand-edite
     assert.equal(findAccount(all, 'claude', typed).id, own.id, `label "${label}" of ${own.id}`);
   }
   assert.equal(accountLabel(a, all), 'a@x.example (claude-a@x.example.json)');
+});
+
+test('accountProject: the token file\'s project_id (flat or CLIProxyAPI-nested), a Vertex key\'s, else the registry\'s', () => {
+  const token = (fields: Record<string, unknown>) => ({type: 'gemini', ...fields}) as TokenFile;
+  assert.equal(accountProject(token({project_id: 'proj1', token: {access_token: 'at'}})), 'proj1');
+  assert.equal(accountProject(token({project_id: 'proj1'}), 'recorded'), 'proj1', 'the file is what the proxy sends');
+  assert.equal(accountProject(token({service_account: {project_id: 'vx'}})), 'vx');
+  assert.equal(accountProject(token({project_id: ''}), 'recorded'), 'recorded');
+  assert.equal(accountProject(undefined, 'recorded'), 'recorded');
+  assert.equal(accountProject(token({project_id: 7})), undefined);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {MAX_REPEATED_KEYS, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
+import {MAX_REPEATED_KEYS, pastedText, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
 import {actionKey, confirmHint, KEY_BINDINGS, keysOf, type KeyScope} from '../../source/core/keymap.js';
 import {keyName} from '../../source/core/key-names.js';
 import {editText, draftOf} from '../../source/core/text-edit.js';
@@ -151,9 +151,12 @@ test('keys that arrive in one read in a text field all count: every editing key 
   }
 });
 
-test('a multi-line paste stays in the field (line breaks become spaces); plain text is one insert', () => {
+test('every line break in one read is an Enter: the text before it is submitted, the rest goes on; plain text is one insert', () => {
   assert.equal(splitTextBurst('plain text'), undefined);
-  assert.deepEqual(typeBurst('', 'line one\nline two'), {text: 'line one line two', submitted: false});
+  assert.deepEqual(typeBurst('', 'line one\nline two'), {text: 'line one', submitted: true});
+  assert.deepEqual(splitTextBurst('ali\rj'), {first: 'ali', rest: '\rj'});
+  assert.deepEqual(splitTextBurst('\rj'), {first: '\r', rest: 'j'});
+  assert.deepEqual(splitTextBurst('claude-opus-4-7\r\nteam-x\r'), {first: 'claude-opus-4-7', rest: '\rteam-x\r'});
   assert.deepEqual(typeBurst('', 'https://x.test/cb?code=1\r'), {text: 'https://x.test/cb?code=1', submitted: true});
   // A pasted line ending in CR LF is one Enter: nothing is left over to reach the next screen.
   assert.deepEqual(splitTextBurst('code\r\n'), {first: 'code', rest: '\r'});
@@ -206,4 +209,17 @@ test('Esc read together with a key (also what Alt+key sends) is both keys outsid
   assert.deepEqual(routeKey('H', 'H', at({escaped: true})), {to: 'split', first: '\u001b', rest: 'H'});
   assert.deepEqual(routeKey('x', 'x', at({escaped: true, textFocused: true})), {to: 'text'}, 'the field is not cancelled');
   assert.deepEqual(routeKey('y', 'y', at({escaped: true, modal: 'confirm'})), {to: 'confirm', yes: true});
+});
+
+test('a bracketed paste is text for the focused field, whole; elsewhere it runs nothing, and it answers no prompt', () => {
+  assert.equal(pastedText('\r\nline one\r\nline two\n'), 'line one line two');
+  assert.equal(pastedText('a\u001b[Ab\u007f'), 'a[Ab', 'control bytes are dropped, the printable rest kept');
+  for (const context of [at({modal: 'rename'}), at({filterEditing: true}), at({textFocused: true})]) {
+    const route = routeKey('paste', 'line one line two', {...context, pasted: true});
+    assert.ok(['rename', 'filter', 'text'].includes(route.to), JSON.stringify(route));
+  }
+  assert.deepEqual(routeKey('q', 'q', at({pasted: true})), {to: 'pasteIgnored'});
+  assert.deepEqual(routeKey('paste', '/work', at({pasted: true})), {to: 'pasteIgnored'}, 'a pasted / opens no filter');
+  assert.deepEqual(routeKey('y', 'y', at({modal: 'confirm', pasted: true})), {to: 'none'}, 'a pasted y answers nothing');
+  assert.deepEqual(routeKey('y', 'y', at({modal: 'rename', pasted: true})), {to: 'rename', submit: false});
 });

@@ -32,6 +32,9 @@ test('Esc on a new rule removes it; Esc on an edited rule restores it; an empty 
 test('an alias is two fields (name, then alias); fork toggles; rules move within their list', () => {
   let state = run(initialRulesEditor(), {type: 'addAlias'}, ...type('glm-4.7'), key('enter'), ...type('glm-god'), key('enter'));
   assert.deepEqual(state.rules.global.aliases, [{name: 'glm-4.7', alias: 'glm-god'}]);
+  // Spaces around either field (a pasted name) are not part of it.
+  const spaced = run(initialRulesEditor(), {type: 'addAlias'}, ...type(' glm-4.7 '), key('enter'), ...type(' g '), key('enter'));
+  assert.deepEqual(spaced.rules.global.aliases, [{name: 'glm-4.7', alias: 'g'}]);
   state = run(state, {type: 'toggleFork'});
   assert.deepEqual(state.rules.global.aliases, [{name: 'glm-4.7', alias: 'glm-god', fork: true}]);
   state = run(state, {type: 'toggleFork'});

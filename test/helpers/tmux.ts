@@ -21,6 +21,8 @@ export interface TmuxSession {
   keys(keys: string[], options?: {literal?: boolean}): void;
   /** The visible screen as text (`-e` keeps colours; `joined`: `-J`, soft-wrapped lines joined back into one). */
   screen(options?: {colors?: boolean; joined?: boolean}): string;
+  /** Pastes `text` as a terminal does: in bracketed paste markers when the program turned that mode on. */
+  paste(text: string): void;
   /** The newest tmux paste buffer: what the program copied with OSC 52 (the server accepts it). */
   buffer(): string;
   /** A tmux format about the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_width}`. */
@@ -91,6 +93,10 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
     },
     screen(opts = {}) {
       return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), ...(opts.joined ? ['-J'] : []), '-t', name]);
+    },
+    paste(text) {
+      tmux(['set-buffer', '-b', 'typed-paste', '--', text]);
+      tmux(['paste-buffer', '-p', '-d', '-b', 'typed-paste', '-t', name]);
     },
     buffer() {
       return tmux(['show-buffer']);

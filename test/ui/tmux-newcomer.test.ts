@@ -105,7 +105,8 @@ test('tmux: a burst that opens a field types the rest into it (/ : n on home, a 
   assert.equal(await t.waitForExit(), 0);
 });
 
-test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
+/** The binary in tmux with the rename field open on alice (`work`), Claude's accounts pane focused. */
+async function renamingAlice() {
   const ccs = makeUiCcs();
   const t = startBin(ccs);
   await t.waitFor(/work\s+alice@example\.com/);
@@ -113,12 +114,42 @@ test('tmux: two Backspaces sent in one write delete two characters in the rename
   await t.waitFor('▶ Claude accounts');
   t.keys(['n']);
   await t.waitFor('rename: work');
+  return {ccs, t};
+}
+
+test('tmux: two Backspaces sent in one write delete two characters in the rename field', {skip}, async () => {
+  const {ccs, t} = await renamingAlice();
   t.keys(['-H', '7f', '7f']);
   await t.waitFor(/rename: wo(?!r)/);
   t.keys(['-H', '15', '68', '6f', '6d', '65', '0d']);
   await t.waitFor('renamed to home');
   assert.equal(registry(ccs.paths.registry).providers.claude.accounts['alice@example.com'].nickname, 'home');
   t.keys(['q']);
+  assert.equal(await t.waitForExit(), 0);
+});
+
+test('tmux: an Enter sent with the next keys submits (rename `ali⏎j`, alias `model⏎alias⏎`); a pasted line break does not', {skip}, async () => {
+  const {ccs, t} = await renamingAlice();
+  t.keys(['\u0015ali\rj'], {literal: true});
+  await t.waitFor(/›\s+bob@example\.com/);
+  assert.equal(registry(ccs.paths.registry).providers.claude.accounts['alice@example.com'].nickname, 'ali');
+  // A paste (tmux paste-buffer -p: bracketed, as the TUI asks) keeps its line break as text.
+  t.keys(['n']);
+  await t.waitFor('rename:');
+  t.keys(['C-u']);
+  t.paste('two\nlines\n');
+  await t.waitFor('rename: two lines');
+  t.keys(['Enter']);
+  await t.waitFor('renamed to two lines');
+  t.keys(['3']);
+  await t.waitFor('Models 15/15');
+  t.keys(['A']);
+  t.keys(['claude-opus-4-7', 'Enter', 'team-x', 'Enter']);
+  const screen = await t.waitFor('team-x ← claude-opus-4-7');
+  assert.doesNotMatch(screen, /claude-opus-4-7 team-x/);
+  t.keys(['C-c']);
+  await t.waitFor('[y/N');
+  t.keys(['y']);
   assert.equal(await t.waitForExit(), 0);
 });
 

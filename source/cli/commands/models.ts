@@ -11,6 +11,7 @@ import {knownProvider} from './accounts.js';
 import {formatTable, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 import {isRemote} from '../target.js';
 import type {RulesChange} from './remote-rules.js';
+import type {RulesContext} from '../../store/model-rules.js';
 
 const loadStore = () => import('../../store/model-rules.js');
 
@@ -63,12 +64,13 @@ const models: CommandSpec = {
     const {loadRulesContext, resolveContext} = await loadStore();
     const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
-    if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
-    if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
-    for (const problem of context.configWarnings ?? []) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(problem)}\n`);
     const resolution = resolveContext(context);
+    const notes = listNotes(provider, context, resolution, values.live === true, values.account);
+    for (const {label, text} of notes) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
     if (values.json) {
-      printJson(ctx, {...modelsJson(resolution, context.account?.id), ...(context.livePartial ? {partial: context.livePartial} : {})});
+      // The notes are the list's warnings too: a JSON reader learns what a person reads on stderr.
+      const json = modelsJson(resolution, context.account?.id);
+      printJson(ctx, {...json, warnings: [...json.warnings, ...notes.map((note) => note.text)], ...(context.livePartial ? {partial: context.livePartial} : {})});
       return 0;
     }
     const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
@@ -76,15 +78,34 @@ const models: CommandSpec = {
     ctx.stdout.write(`${provider}: ${modelCountText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write((await formatTable(ctx, [...rows, ...excludedRows])).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
-    // The proxy serves the live list when it has one (a complete one drops static ids it no longer
-    // names, README "Models"): this static list may not be what /v1/models answers.
-    if (resolution.source === 'static' && !values.live && hasModelsList(findProvider(provider)!)) {
-      ctx.stderr.write(`ccs-tui: note: the proxy serves ${provider}'s live list when it gets one, which may differ from this static list; see it with: ccs-tui models ${provider} --account ${context.account && values.account !== undefined ? sanitizeLine(values.account) : 'A'} --live\n`);
-    }
     return 0;
   },
 };
 
+
+/**
+ * What `models` says about the list besides the rules' own warnings, one line each (stderr; in
+ * `--json` also appended to `warnings`): why a live list is missing or partial, config.yaml keys
+ * that do nothing, and where the list the proxy serves comes from when it is not this static one.
+ */
+function listNotes(provider: string, context: RulesContext, resolution: ModelResolution, live: boolean, account: string | undefined): Array<{label: string; text: string}> {
+  const notes: Array<{label: string; text: string}> = [];
+  if (context.liveError) notes.push({label: '', text: `no live list, showing the static one: ${context.liveError}`});
+  if (context.livePartial) notes.push({label: '', text: `the live list is partial: ${context.livePartial}`});
+  for (const problem of context.configWarnings ?? []) notes.push({label: 'warning: ', text: sanitizeLine(problem)});
+  // The proxy serves the live list when it has one (a complete one drops static ids it no longer
+  // names, README "Models"): this static list may not be what /v1/models answers.
+  if (resolution.source === 'static' && !live && hasModelsList(findProvider(provider)!)) {
+    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? sanitizeLine(account) : 'A'} --live`;
+    notes.push({
+      label: 'note: ',
+      text: resolution.counts.all === 0
+        ? `${provider} has no static model list (the provider's live list is the only one); see it with: ${command}`
+        : `the proxy serves ${provider}'s live list when it gets one, which may differ from this static list; see it with: ${command}`,
+    });
+  }
+  return notes;
+}
 
 /** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
 async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {

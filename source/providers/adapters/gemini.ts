@@ -3,6 +3,7 @@
 // credentials (google.ts flattenTokenFile / nestTokenFile);
 // inference goes to `{api}/v1internal:generateContent` / `:streamGenerateContent?alt=sse` /
 // `:countTokens` (base.ts upstreamPath), which only a translator can reach: no client speaks it.
+import {accountProject} from '../../core/accounts.js';
 import {isoFromInstant, numberOrNull, sortWindows} from '../../core/quota.js';
 import type {QuotaWindow, QuotaWindowKind, TokenFile} from '../../core/types.js';
 import type {ProviderAdapter, QuotaContext} from '../types.js';
@@ -15,8 +16,7 @@ import {geminiNativeCredentials} from './native-credentials.js';
 // ---- quota (Cloud Code's retrieveUserQuota) ----
 
 function googleProject(ctx: QuotaContext): string | undefined {
-  const project = ctx.token.project_id ?? ctx.account.projectId;
-  return typeof project === 'string' && project !== '' ? project : undefined;
+  return accountProject(ctx.token) ?? ctx.account.projectId;
 }
 
 /** Antigravity and Gemini read quota the same way: a POST naming the account's Google project, if any. */

@@ -4,6 +4,7 @@
 // `POST https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}/
 // publishers/google/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`,
 // `:countTokens`), Bearer the access token (Vertex AI REST reference, projects.locations.publishers.models).
+import {accountProject} from '../../core/accounts.js';
 import {nodeCrypto} from '../../core/crypto.js';
 import {TokenFieldError, type ProviderAdapter, type TargetContext} from '../types.js';
 import {baseAdapter, bearerHeader, str, trimSlash, upstreamPath} from './base.js';
@@ -27,8 +28,7 @@ export function vertexLocation(token: TargetContext['token']): string {
  * the token file's `base_url` in its place. '' when the account names no project (no URL to call).
  */
 function vertexUrl(ctx: TargetContext): string {
-  const account = ctx.token.service_account as Record<string, unknown> | undefined;
-  const project = str(ctx.token.project_id) ?? str(account?.project_id);
+  const project = accountProject(ctx.token);
   if (!project) return '';
   const location = vertexLocation(ctx.token);
   const host = ctx.apiOverride ?? str(ctx.token.base_url) ?? `https://${location === 'global' ? '' : `${location}-`}aiplatform.googleapis.com`;

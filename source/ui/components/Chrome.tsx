@@ -251,6 +251,8 @@ function ScrollNote({start, more}: {start: number; more: number}) {
 }
 
 const KEY_COLUMN = 11;
+/** Blank cells between two help columns: one space would read a description on into the next key. */
+const COLUMN_GAP = 3;
 
 /**
  * Every key of the active scopes. Descriptions wrap instead of being cut: in up to three columns
@@ -261,8 +263,9 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
   const bindings = bindingsFor(scopes);
   const room = Math.max(1, height - 3);
   const layout = (columns: number) => {
-    const columnWidth = Math.floor((width - 4) / columns);
-    const textWidth = Math.max(10, columnWidth - KEY_COLUMN - 1);
+    // Inside the border and padding (4 cells), the columns and the gaps between them.
+    const columnWidth = Math.floor((width - 4 - COLUMN_GAP * (columns - 1)) / columns);
+    const textWidth = Math.max(10, columnWidth - KEY_COLUMN);
     const chunks: (typeof bindings)[] = [[]];
     let used = 0;
     for (const b of bindings) {
@@ -298,7 +301,7 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
     return frame(
       <Box>
         {fitting.chunks.map((chunk, c) => (
-          <Box key={c} flexDirection="column" width={fitting.columnWidth} paddingRight={1}>
+          <Box key={c} flexDirection="column" width={fitting.columnWidth} flexShrink={0} marginLeft={c === 0 ? 0 : COLUMN_GAP}>
             {chunk.map(row(fitting.textWidth))}
           </Box>
         ))}

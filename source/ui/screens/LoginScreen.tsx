@@ -22,6 +22,8 @@ import {useServices} from '../services.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
+import {qrTooBig} from '../../services/qr.js';
+import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
 import {useAccountActions} from '../actions/useActions.js';
 import type {Account} from '../../core/types.js';
@@ -66,8 +68,19 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       ? 'Open this address on any device:'
       : `${view?.kind === 'auth-code' && view.mode === 'loopback' && session?.local ? 'Log in in the browser (opened if this machine has one)' : 'Open this address in a browser and log in'} (${actionKey('login.copy', 'login')} copies it):`;
   // Heading (wrapped), URL rows, and the notice when there is one.
-  const urlLines = address === undefined ? 0 : Math.ceil(cellWidth(heading) / width) + urlRows(address, width).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
+  const urlLinesAt = (columns: number) =>
+    address === undefined ? 0 : Math.ceil(cellWidth(heading) / columns) + urlRows(address, columns).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
+  const urlLines = urlLinesAt(width);
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
+  // What the terminal must grow to for the QR: wide enough for it beside the text, tall enough for
+  // it below the address as that wraps at the new width, plus the shell's own rows.
+  const terminal = useTerminalSize();
+  const qrNote = (() => {
+    if (qrFits || qr.length === 0) return undefined;
+    const columns = Math.max(width, qr[0]!.length + TEXT_MIN_WIDTH + 2);
+    const rows = qr.length + 1 + urlLinesAt(columns) + (terminal.rows - height);
+    return qrTooBig(columns + (terminal.columns - width), Math.max(rows, terminal.rows), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
+  })();
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
@@ -178,7 +191,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               {spinner} {describePollState(view.state)}
             </Text>
             <Text color={left < 60 ? theme.warn : undefined}>code expires in {formatCountdown(left)}</Text>
-            {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
+            {qrNote ? <Text color={theme.muted}>{qrNote}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.copy', 'login')} copy code · ${actionKey('login.open', 'login')} open browser · ${actionKey('back')} cancel`}</Text>
           </Box>
         );
@@ -198,7 +211,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
             {view.sshHint ? <Text color={theme.muted}>{`the browser returns to ${view.redirectUri} on this machine: forward it with ${view.sshHint}`}</Text> : null}
-            {!qrFits && qr.length > 0 ? <Text color={theme.muted}>(enlarge the terminal to see a QR code)</Text> : null}
+            {qrNote ? <Text color={theme.muted}>{qrNote}</Text> : null}
           </Box>
         );
       case 'api-key':

@@ -11,6 +11,7 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {hasModelsList} from '../../providers/models-list.js';
 import {PROVIDERS} from '../../providers/table.js';
 import {resolveContext, type RulesContext} from '../../store/model-rules.js';
 import {RulesConflict} from '../../core/rules-merge.js';
@@ -32,8 +33,8 @@ const MAX_WARNING_LINES = 3;
 /** The filter key of this screen (core/app-state.ts filterKeyOf). */
 const FILTER = 'models';
 
-/** Providers that have a model list to preview. */
-const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0).map((row) => row.id);
+/** Providers that have a model list to preview: a static one, or a live one asked with an account (`L`). */
+const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0 || hasModelsList(row)).map((row) => row.id);
 
 export function ModelsScreen({width, height, params, navigate, back, setStatus}: ScreenProps) {
   const services = useServices();
@@ -41,7 +42,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   const {exit} = useApp();
   const filter = filterOf(state, FILTER);
   const theme = useTheme();
-  const {snapshot} = useAccounts();
+  const {snapshot, error: accountsError} = useAccounts();
   const [choice, setChoice] = useReducer(
     (_: {provider: string; accountId?: string}, next: {provider: string; accountId?: string}) => next,
     {provider: params.provider && RULE_PROVIDERS.includes(params.provider) ? params.provider : RULE_PROVIDERS[0]!, accountId: params.accountId},
@@ -137,8 +138,9 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   };
 
   const ready = context !== undefined && !editor.editing;
-  // Keys typed while the rules load (right after opening the screen) act once they are there.
-  useKeysWait(context === undefined && error === undefined);
+  // Keys typed while the rules load (right after opening the screen) act once they are there; Tab
+  // also needs the accounts (a Tab before they are read would find none and do nothing).
+  useKeysWait((context === undefined && error === undefined) || (snapshot === undefined && accountsError === undefined));
   // The way out first: unsaved edits are saved with s; a broken file is read again with p.
   // Keys that would do nothing now are left out: edit, delete and move without a rule, save without
   // an edit, the next account's rules on a provider without accounts.
@@ -295,7 +297,12 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   // The reason a list is partial is read whole (wrapped): it says what is missing.
   const partialText = livePartial ? `! the live list is partial: ${sanitizeLine(livePartial)}` : '';
   const partialRows = partialText ? Math.ceil(cellWidth(partialText) / Math.max(1, width)) : 0;
-  const room = height - 1 - (liveError ? 1 : 0) - partialRows - (filterShown ? 1 : 0);
+  // A provider with no static list (AI Studio: the key's project decides): only its live list has models.
+  const onlyLive = resolution.source === 'static' && all === 0
+    ? `No static list: ${resolution.provider}'s models are its live list. ${actionKey('rules.live', 'models')} asks the provider for it with an account (${actionKey('rules.account', 'models')} picks one).`
+    : '';
+  const onlyLiveRows = onlyLive ? Math.ceil(cellWidth(onlyLive) / Math.max(1, width)) : 0;
+  const room = height - 1 - (liveError ? 1 : 0) - partialRows - onlyLiveRows - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   // The list's source is also on the screen's header line: it gives way first when the column is narrow.
   const matches = filter ? ` · ${rows.length} match` : '';
@@ -309,6 +316,7 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
       <FilterLine list={FILTER} />
       {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
       {partialText ? <Text color={theme.warn} wrap="wrap">{partialText}</Text> : null}
+      {onlyLive ? <Text dimColor wrap="wrap">{onlyLive}</Text> : null}
       {shown.map((row) => (
         <Text key={row.key} wrap="truncate" dimColor={row.kind === 'excluded'} color={row.kind === 'alias' || row.kind === 'fork' ? theme.accent : undefined}>
           {row.text}

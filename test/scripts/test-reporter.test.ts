@@ -1,0 +1,42 @@
+// The test runner's reporter: a failing todo reads as a known gap (no stack, not under "failing
+// tests"), while a real failure is still listed and still fails the run.
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const reporter = path.join(root, 'scripts', 'test-reporter.mjs');
+
+function run(body: string): {status: number | null; out: string} {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-tui-reporter-'));
+  try {
+    const file = path.join(dir, 'sample.test.mjs');
+    writeFileSync(file, `import {test} from 'node:test';\nimport assert from 'node:assert';\n${body}\n`);
+    // A run of its own: NODE_TEST_CONTEXT would make it report to this test's runner instead.
+    const {NODE_TEST_CONTEXT: _, ...env} = process.env;
+    const result = spawnSync(process.execPath, ['--test', `--test-reporter=${reporter}`, file], {encoding: 'utf8', env: {...env, FORCE_COLOR: '0', NO_COLOR: '1'}});
+    return {status: result.status, out: result.stdout + result.stderr};
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+
+test('a failing todo is a known gap: no failing-tests block, no stack, the run passes', () => {
+  const {status, out} = run(`test('gap', {todo: 'disputed'}, () => { assert.equal(1, 2); });\ntest('fine', () => {});`);
+  assert.equal(status, 0, out);
+  assert.match(out, /gap .*# TODO, still failing: disputed/);
+  assert.doesNotMatch(out, /failing tests|AssertionError/);
+  assert.match(out, /ℹ fail 0/);
+  assert.match(out, /ℹ todo 1/);
+});
+
+test('a real failure is still listed under failing tests and fails the run', () => {
+  const {status, out} = run(`test('gap', {todo: 'disputed'}, () => { assert.equal(1, 2); });\ntest('broken', () => { assert.equal(3, 4); });`);
+  assert.equal(status, 1, out);
+  assert.match(out, /✖ failing tests:[\s\S]*✖ broken[\s\S]*AssertionError/);
+  assert.doesNotMatch(out.slice(out.indexOf('failing tests:')), /✖ gap/);
+});
