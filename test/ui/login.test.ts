@@ -193,6 +193,39 @@ test('claude paste with a code the token endpoint refuses: the error screen with
   }
 });
 
+test('a failed login, tui.json fixed, Enter: the retry uses the fixed endpoints (a retry is a next login)', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const wrong = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  const right = await fakeClaude();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {...right.settings.endpoints.claude, token: `${wrong.url}/v1/oauth/token`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await tui.waitFor('v: paste it here');
+    await tui.press('v');
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    await tui.waitFor('Enter: try again');
+    assert.equal(wrong.requests.length, 1);
+    // The person fixes the token endpoint and, at once, presses Enter.
+    writeFileSync(ccs.paths.settings, JSON.stringify(right.settings));
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('v: paste it here') && !f.includes('Login failed'));
+    await tui.press('v');
+    await tui.type('a-code-from-the-page');
+    await tui.press('enter');
+    const frame = await tui.waitFor('Added Claude account');
+    assert.match(frame, /claude-user@example\.com/);
+    assert.equal(wrong.requests.length, 1, 'nothing more went to the old token endpoint');
+    assert.equal(right.server.on('/v1/oauth/token').length, 1);
+  } finally {
+    tui.unmount();
+    await wrong.close();
+    await right.server.close();
+    ccs.cleanup();
+  }
+});
+
 test('the auth URL takes whole rows above the QR, never beside it; OSC 8 links where the terminal supports them; c copies it whole', async () => {
   const ccs = makeTempCcs();
   const rec = recorders();

@@ -57,7 +57,13 @@ export type AccountLogin = Pick<
 >;
 
 export interface LoginSessionOptions {
+  /** The settings in `deps` are those the first attempt uses; each retry uses `reloadSettings`'s. */
   deps: LoginDeps;
+  /**
+   * tui.json read again now. A retry is a next login: it must use the file as it is now (the person
+   * fixed an endpoint after a failure); absent: the first settings are kept.
+   */
+  reloadSettings?: () => Promise<LoginDeps['settings']>;
   provider: string;
   env: NodeJS.ProcessEnv;
   browser: Browser;
@@ -72,6 +78,8 @@ export class LoginSession {
   view: LoginView;
   readonly displayName: string;
   private controller = new AbortController();
+  /** options.deps, with the settings of the latest retry. */
+  private deps: LoginDeps;
   private authCode?: AuthCodeLogin;
   private method?: LoginMethod;
   private nickname?: string;
@@ -84,6 +92,7 @@ export class LoginSession {
   private readonly asksForLabel: boolean;
 
   constructor(private readonly options: LoginSessionOptions) {
+    this.deps = options.deps;
     const {row} = resolveProvider(options.deps.settings, options.provider);
     this.displayName = row.displayName;
     this.methods = row.logins.map((f) => f.kind);
@@ -99,7 +108,7 @@ export class LoginSession {
    * port forwarded or the address it ends on pasted: the picker says so and starts on the device code.
    */
   private chooseView(): LoginView {
-    const {settings} = this.options.deps;
+    const {settings} = this.deps;
     const resolved = resolveProvider(settings, this.options.provider);
     const notes: Partial<Record<LoginMethod, string>> = {};
     if (!this.local) {
@@ -135,7 +144,7 @@ export class LoginSession {
       return this.set({kind: 'label', method, optional: true});
     }
     if (method === 'api-key') {
-      const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
+      const flow = resolveProvider(this.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
       return this.set({kind: 'api-key', login: flow?.kind === 'api-key' ? flow : {kind: 'api-key', needsBaseUrl: false, keyExample: ''}});
     }
     if (method === 'service-account') return this.set({kind: 'service-account'});
@@ -156,16 +165,33 @@ export class LoginSession {
     this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
   }
 
-  /** A new code after expiry or an error (Enter on the ended view), or after logging in as another identity than the one asked for. */
+  /**
+   * A new code after expiry or an error (Enter on the ended view), or after logging in as another
+   * identity than the one asked for. tui.json is read again first (its endpoints may have been fixed
+   * since); a file that cannot be read ends the attempt with its cause.
+   */
   retry(): void {
     const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
-    if (!again || !this.method) return;
+    const method = this.method;
+    if (!again || !method) return;
     // Nothing of the old attempt keeps running: its server closes, its requests are aborted.
     this.controller.abort(new UserError('login restarted'));
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
-    this.choose(this.method);
+    const reload = this.options.reloadSettings;
+    if (!reload) return this.choose(method);
+    // A second Enter while the file is read starts nothing more: the view is no longer `ended`.
+    const attempt = ++this.attempt;
+    this.set({kind: 'starting', method});
+    reload().then(
+      (settings) => {
+        if (this.closed || attempt !== this.attempt) return;
+        this.deps = {...this.deps, settings};
+        this.choose(method);
+      },
+      (error: unknown) => this.fail(error, attempt),
+    );
   }
 
   private async runDevice(): Promise<void> {
@@ -174,7 +200,7 @@ export class LoginSession {
     const signal = this.controller.signal;
     let authorization: DeviceAuthorization | undefined;
     try {
-      const account = await deviceLogin(this.options.deps, this.options.provider, {
+      const account = await deviceLogin(this.deps, this.options.provider, {
         nickname: this.nickname,
         relogin: this.options.relogin,
         signal,
@@ -204,7 +230,7 @@ export class LoginSession {
     const attempt = this.attempt;
     let login: AuthCodeLogin | undefined;
     try {
-      login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
+      login = await beginAuthCodeLogin(this.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
       if (this.closed || attempt !== this.attempt) return login.cancel();
       this.authCode = login;
       const s = login.session;
@@ -254,7 +280,7 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
+      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
       this.done(account, attempt);
     } catch (error) {
       // A server refusing the key may quote it back; it is in no token file yet.
@@ -273,7 +299,7 @@ export class LoginSession {
       const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
-      const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
+      const account = await importServiceAccount(this.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
       this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
@@ -317,7 +343,7 @@ export class LoginSession {
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
   private shown(message: string, ...extra: string[]): string {
-    return maskedLine(this.options.deps.store.paths, message, ...extra);
+    return maskedLine(this.deps.store.paths, message, ...extra);
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */
