@@ -321,13 +321,16 @@ test('? over a login under way: closing it shows the same login, not a new one',
  * A copilot account `monalisa` (nicknamed mona, marked re-login) and the login screen opened by `L`
  * on it; the stand-in's device login always comes back as octocat.
  */
-async function reloginAsOther() {
+async function reloginAsOther({octocatNamed}: {octocatNamed?: string} = {}) {
   const fake = await fakeCopilot();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
   ccs.writeToken('github-copilot-monalisa.json', {type: 'github-copilot', email: 'monalisa', username: 'monalisa', access_token: 'gho_monalisa_old_token_123'});
+  // octocatNamed: octocat is an account already (that nickname), so the login renews it.
+  if (octocatNamed) ccs.writeToken('github-copilot-octocat.json', {type: 'github-copilot', email: 'octocat', username: 'octocat', access_token: 'gho_octocat_old_token_123'});
   const store = new AccountStore(ccs.paths);
-  const mona = (await store.load()).accounts[0]!;
+  const mona = (await store.load()).accounts.find((a) => a.email === 'monalisa')!;
+  if (octocatNamed) await store.rename('copilot', (await store.load()).accounts.find((a) => a.email === 'octocat')!.id, octocatNamed);
   await store.rename('copilot', mona.id, 'mona');
   await store.setNeedsLogin('copilot', mona.id, 'token revoked');
   const clock = new FakeClock();
@@ -366,6 +369,22 @@ test('L as a different identity: the screen says who logged in and who still nee
     assert.deepEqual(accounts.map((a) => a.id), [octo.id]);
     frame = await tui.waitFor((f) => !/remove old/.test(f.split('\n').at(-1)!));
     assert.match(frame.split('\n').at(-1)!, /Enter back/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('L as a different identity that is an account already: the screen says its login was renewed, no account added', async () => {
+  const {store, mona, tui, cleanup} = await reloginAsOther({octocatNamed: 'work'});
+  try {
+    const frame = await tui.waitFor('still needs a login');
+    assert.match(frame.replace(/\n/g, ' '), /Logged in as work, not mona: work was already an account; its login was renewed \(no account added\)\./);
+    assert.doesNotMatch(frame, /new account/);
+    const accounts = (await store.load()).accounts;
+    assert.equal(accounts.length, 2, 'no account was added');
+    const work = accounts.find((a) => a.id !== mona.id)!;
+    assert.equal(work.nickname, 'work');
+    assert.notEqual((await store.readToken(work))?.access_token, 'gho_octocat_old_token_123', "work's token was replaced");
   } finally {
     await cleanup();
   }

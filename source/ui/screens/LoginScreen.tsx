@@ -244,7 +244,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           const got = sanitizeLine(accountLabel(view.account));
           return (
             <Box flexDirection="column" width={width}>
-              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${got} is kept as a new account.`}</Text>
+              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${view.account.loggedInAgain ? `${got} was already an account; its login was renewed (no account added).` : `${got} is kept as a new account.`}`}</Text>
               <Text wrap="wrap">{removed ? `${asked} was removed.` : `${asked} still needs a login.`}</Text>
               <Text color={theme.muted} wrap="wrap">
                 {removed
