@@ -24,3 +24,10 @@ test('with neither, the error names both ways and the binary', () => {
   const [agent] = AGENTS;
   assert.throws(() => agentCommand(agent!, withAgents(undefined), {PATH: ''}), new RegExp(`set agents\\.${agent!.id}\\.command in tui\\.json or ${agentCommandVariable(agent!)}`));
 });
+
+test('an executable typed with ~ (tui.json, or a quoted variable) is the home dir\'s', () => {
+  const [agent] = AGENTS;
+  const env = {PATH: '', HOME: '/home/newcomer'};
+  assert.deepEqual(agentCommand(agent!, withAgents({[agent!.id]: {command: ['~/bin/agent', '~/arg']}}), env), ['/home/newcomer/bin/agent', '~/arg'], 'only the executable: arguments are the agent\'s');
+  assert.deepEqual(agentCommand(agent!, withAgents(undefined), {...env, [agentCommandVariable(agent!)]: '~/bin/from-env'}), ['/home/newcomer/bin/from-env']);
+});

@@ -663,3 +663,30 @@ test('codex over SSH: pasted first, then the browser comes back: the callback re
     await c.cleanup();
   }
 });
+
+test('Vertex key file: a path typed with ~ is the home dir; a missing one names the path as typed and where ~ led', async () => {
+  const {startFakeGoogle} = await import('../helpers/fake-google/server.js');
+  const path = await import('node:path');
+  const google = await startFakeGoogle({users: {}});
+  const ccs = makeTempCcs();
+  const home = ccs.env.HOME!;
+  writeFileSync(path.join(home, 'sa.json'), JSON.stringify(google.addServiceAccount('vertex-proj-3')), {mode: 0o600});
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, env: {HOME: home}, route: {screen: 'login', params: {provider: 'vertex'}}});
+  try {
+    await tui.waitFor('Path of the service-account key file');
+    await tui.type('~/nope.json');
+    await tui.press('enter');
+    let frame = await tui.waitFor('Enter: try again');
+    assert.match(frame.replace(/\n/g, ''), new RegExp(`Login failed: ~/nope\\.json \\(${path.join(home, 'nope.json').replace(/[.]/g, '\\.')}\\): no such file`));
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('Path of the service-account key file') && !f.includes('Login failed'));
+    await tui.type('~/sa.json');
+    await tui.press('enter');
+    frame = await tui.waitFor('Added Vertex');
+    assert.match(frame, /ccs-tui-test@vertex-proj-3\.iam\.gserviceaccount\.com/);
+  } finally {
+    tui.unmount();
+    await google.close();
+    ccs.cleanup();
+  }
+});

@@ -144,11 +144,11 @@ const login: CommandSpec = {
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
-          const {readFile} = await import('node:fs/promises');
-          const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-            throw new UserError(`--key-file ${keyFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2);
+          // `~` too: the shell leaves it in --key-file=~/… and in quotes.
+          const key = await login.readKeyFile(keyFile, ctx.env).catch((error: Error) => {
+            throw new UserError(`--key-file ${error.message}`, 2);
           });
-          account = await login.importServiceAccount(deps, row.id, keyFile, text, {nickname});
+          account = await login.importServiceAccount(deps, row.id, key.file, key.text, {nickname});
         } else {
           if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login ${row.id} --key-file key.json):`);
           account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});

@@ -14,7 +14,7 @@ import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../
 import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
-import type {CcsPaths} from '../../store/paths.js';
+import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
@@ -65,19 +65,21 @@ export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.
  * agents.<id>.command, else the binary on PATH. Throws naming the three ways to provide it.
  */
 export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  // The executable as typed: `~/bin/claude` in tui.json or a quoted variable is the home dir's.
+  const typed = ([executable, ...args]: string[]) => [expandHome(executable!, env), ...args];
   const variable = env[agentCommandVariable(agent)];
   if (variable) {
-    if (!variable.trim().startsWith('[')) return [variable];
+    if (!variable.trim().startsWith('[')) return typed([variable]);
     try {
       const parsed = JSON.parse(variable) as unknown;
-      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return parsed as string[];
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[]);
     } catch {
       // reported below
     }
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
   const configured = settings.commands[agent.id];
-  if (configured) return configured;
+  if (configured) return typed(configured);
   const found = findOnPath(agent.binaries, env);
   if (found) return [found];
   throw new UserError(

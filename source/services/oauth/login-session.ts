@@ -2,7 +2,6 @@
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
 import {withCause} from '../../core/wording.js';
-import {readFile} from 'node:fs/promises';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import type {StoredLogin} from '../../store/accounts.js';
@@ -12,7 +11,7 @@ import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
-import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
+import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
@@ -296,10 +295,8 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'service-account'});
-      const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-      });
-      const account = await importServiceAccount(this.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
+      const key = await readKeyFile(file, this.options.env);
+      const account = await importServiceAccount(this.deps, this.options.provider, key.file, key.text, {nickname: this.nickname});
       this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);

@@ -1,6 +1,7 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
 import {createPrivateKey, randomUUID} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameNamesAnother} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -8,7 +9,7 @@ import type {Account, TokenFile} from '../../core/types.js';
 import {UserError} from '../../core/types.js';
 import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
-import type {CcsPaths} from '../../store/paths.js';
+import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
@@ -337,6 +338,20 @@ export function validateServiceAccount(file: string, text: string): Record<strin
   }
   if (key.asymmetricKeyType !== 'rsa') throw new UserError(`${file}: field "private_key" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; Google service accounts sign with RSA (RS256)`);
   return account as Record<string, string>;
+}
+
+/**
+ * Reads a service-account key file whose path a person typed (a TUI field, --key-file): `~` is the
+ * home dir (store/paths.ts expandHome). `file` is the path read; a UserError names the path as
+ * typed, and where `~` led when it was expanded.
+ */
+export async function readKeyFile(typed: string, env: NodeJS.ProcessEnv): Promise<{file: string; text: string}> {
+  const file = expandHome(typed.trim(), env);
+  const named = file === typed.trim() ? file : `${typed.trim()} (${file})`;
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`${named}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return {file, text};
 }
 
 /** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */
