@@ -9,6 +9,7 @@ import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
+import {readStdin} from '../stdin.js';
 
 /**
  * Where a login's words for a person go (header, QR, address, code, prompts): stdout, or stderr under
@@ -22,37 +23,6 @@ export const loginOutput = (ctx: CliContext, json: boolean | undefined): OutputS
  */
 export function loginJson(provider: string, account: Account | undefined) {
   return {provider, account: account ? accountJson(account) : null};
-}
-
-/** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
-export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (!whole && text.includes('\n')) finish();
-    };
-    const finish = () => {
-      ctx.stdin.off('data', onData);
-      ctx.stdin.off('end', finish);
-      ctx.stdin.off('error', reject);
-      (ctx.stdin as NodeJS.ReadStream).pause?.();
-      // A paused stdin pipe still holds the event loop open: let it go, so the command ends when its work does.
-      (ctx.stdin as NodeJS.ReadStream).unref?.();
-      resolve(whole ? text : (text.split('\n')[0] ?? ''));
-    };
-    const stop = () => {
-      text = '';
-      finish();
-    };
-    if (signal?.aborted) return stop();
-    signal?.addEventListener('abort', stop, {once: true});
-    ctx.stdin.on('data', onData);
-    ctx.stdin.once('end', finish);
-    ctx.stdin.once('error', reject);
-    (ctx.stdin as NodeJS.ReadStream).ref?.();
-    (ctx.stdin as NodeJS.ReadStream).resume?.();
-  });
 }
 
 /** How each kind of login is done, as `login --help` lists it (`several`: the provider has other ways too). */
