@@ -2,14 +2,15 @@
 // print the code, the URL and (on a terminal) a QR; auth codes wait for a loopback callback and
 // read a pasted redirect URL or code from stdin at once (over SSH, providers with a code page of
 // their own are paste only). API keys (tried against the provider before they are stored) and
-// Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
+// Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
+// and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
-import {readStdin} from '../stdin.js';
+import {readSecret, readStdin} from '../stdin.js';
 
 /**
  * Where a login's words for a person go (header, QR, address, code, prompts): stdout, or stderr under
@@ -103,8 +104,9 @@ const login: CommandSpec = {
         if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
-        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
-        const apiKey = await readStdin(ctx, false);
+        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is not shown; it is read from stdin, never from the command line):`);
+        const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal});
+        if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
           const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
@@ -120,8 +122,10 @@ const login: CommandSpec = {
           });
           account = await login.importServiceAccount(deps, row.id, key.file, key.text, {nickname});
         } else {
-          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login ${row.id} --key-file key.json):`);
-          account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
+          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D; it is not shown (or: ccs-tui login ${row.id} --key-file key.json):`);
+          const text = await readSecret(ctx, {whole: true, signal: controller.signal});
+          if (controller.signal.aborted) throw controller.signal.reason;
+          account = await login.importServiceAccount(deps, row.id, 'stdin', text, {nickname});
         }
       } else if (method === 'device') {
         const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
