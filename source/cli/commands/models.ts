@@ -63,7 +63,8 @@ const models: CommandSpec = {
     const {loadRulesContext, resolveContext} = await loadStore();
     const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
-    if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${context.liveError}\n`);
+    const {withAdvice} = await import('../../store/errors.js');
+    if (context.liveError) ctx.stderr.write(`ccs-tui: no live list, showing the static one: ${withAdvice(context.liveError, context.liveAdvice, 'cli')}\n`);
     if (context.livePartial) ctx.stderr.write(`ccs-tui: the live list is partial: ${context.livePartial}\n`);
     for (const problem of context.configWarnings ?? []) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(problem)}\n`);
     const resolution = resolveContext(context);
