@@ -509,6 +509,47 @@ test('IBM Bob API-key login: each step has its own heading with an example of th
   }
 });
 
+test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); only the URL is asked again, the key is kept', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const KEY = 'bob-key-0123456789abcdefSECRET';
+  // Nothing at /wrong (404); the models list at /v1 takes the key.
+  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.type('ftp://bob.example.com/v1');
+    await tui.press('enter');
+    let frame = await tui.waitFor('the base URL must be http(s), got ftp:');
+    assert.doesNotMatch(frame, /--base-url/);
+    assert.match(frame, /Step 2 of 2/, 'still at the URL: the key is not asked again');
+    await tui.press('ctrl+u');
+    await tui.type(`${bob.url}/wrong`);
+    await tui.press('enter');
+    frame = await tui.waitFor('Enter: change the base URL (the key is kept)');
+    assert.match(frame.replace(/\n/g, ' '), /answered HTTP 404 to a models list/);
+    assert.doesNotMatch(frame, /--base-url|SECRET/);
+    await tui.press('enter');
+    // The URL step again, the URL tried prefilled; the key is not asked for.
+    frame = await tui.waitFor((f) => f.includes('Step 2 of 2') && f.includes(`${bob.url}/wrong`));
+    assert.doesNotMatch(frame, /Step 1 of 2/);
+    await tui.press('ctrl+u');
+    await tui.type(`${bob.url}/v1`);
+    await tui.press('enter');
+    await tui.waitFor('Added IBM Bob account');
+    assert.equal(bob.on('/v1/models').at(-1)?.headers.authorization, `Bearer ${KEY}`, 'the key kept is the key typed');
+  } finally {
+    tui.unmount();
+    await bob.close();
+    ccs.cleanup();
+  }
+});
+
 test('API key refused by the provider: the error screen names the refusal with the key masked, Enter: try again, nothing stored', async () => {
   const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
   const studio = await fakeKeyedApi('AIzaSyTheRightKey0123456789', '/v1beta/openai');

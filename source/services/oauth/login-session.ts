@@ -2,6 +2,7 @@
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
 import {withCause} from '../../core/wording.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import type {StoredLogin} from '../../store/accounts.js';
@@ -11,7 +12,7 @@ import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
-import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
+import {addApiKeyAccount, ApiKeyCheckError, baseUrlProblem, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
@@ -36,8 +37,12 @@ export type LoginView =
    * identity, stored as its own account (no grant is lost); that account still needs a login.
    */
   | {kind: 'done'; account: StoredLogin; notRelogin?: string}
-  /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
-  | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
+  /**
+   * `message` is the whole sentence with its cause ("Login failed: cannot reach …"). `field`: the
+   * API-key login failed at its base URL (nothing there took the key, or nothing answered), not at
+   * the key: a retry asks only for the base URL, the key typed is kept.
+   */
+  | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string; field?: 'base-url'};
 
 export const METHOD_LABELS: Record<LoginMethod, string> = {
   'auth-code': 'Browser login (loopback callback or paste)',
@@ -272,18 +277,25 @@ export class LoginSession {
     return undefined;
   }
 
-  /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
+  /**
+   * Stores an API key. A base URL that cannot be one is returned for its field (nothing sent, the
+   * key kept); any other failure (empty key, a refusal, a file that cannot be written) ends on the
+   * error view, which says when only the base URL was wrong (`field`).
+   */
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
     // One submission per attempt: a second Enter while the key is being checked sends nothing.
     if (this.view.kind !== 'api-key') return 'nothing to submit now';
+    const problem = baseUrlProblem(resolveProvider(this.deps.settings, this.options.provider).row, baseUrl?.trim() || undefined, 'tui');
+    if (problem) return sanitizeLine(problem);
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
+      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal, surface: 'tui'});
       this.done(account, attempt);
     } catch (error) {
+      const atBaseUrl = baseUrl !== undefined && error instanceof ApiKeyCheckError && !error.keyRefused;
       // A server refusing the key may quote it back; it is in no token file yet.
-      this.fail(error, attempt, apiKey);
+      this.fail(error, attempt, {secrets: [apiKey], ...(atBaseUrl ? {field: 'base-url' as const} : {})});
     }
     // Every outcome is a view here; a remote login (services/remote) may answer with a field message.
     return undefined;
@@ -326,7 +338,7 @@ export class LoginSession {
    * Every failure of the current attempt ends on the `ended` view with its cause (Enter retries):
    * refused codes, unreachable hosts, timeouts, nonsense answers, denial, expiry, bad input.
    */
-  private fail(error: unknown, attempt: number, ...secrets: string[]): void {
+  private fail(error: unknown, attempt: number, {secrets = [], field}: {secrets?: string[]; field?: 'base-url'} = {}): void {
     if (this.closed || attempt !== this.attempt || this.view.kind === 'done') return;
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
@@ -335,7 +347,7 @@ export class LoginSession {
       if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
       return this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(message ?? 'unexpected answer'))});
     }
-    this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(error instanceof Error ? error.message : String(error), ...secrets))});
+    this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(error instanceof Error ? error.message : String(error), ...secrets)), ...(field ? {field} : {})});
   }
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
