@@ -170,17 +170,27 @@ test('t on the home screen force-refreshes the selected account; the result is i
   }
 });
 
-test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+/** A token endpoint that refuses every code (invalid_grant), as a stale or wrong one does. */
+async function refusingTokenEndpoint() {
   const {startFakeServer} = await import('../helpers/fake-providers/server.js');
-  const server = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  return startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+}
+
+/** On the auth-code screen: `v`, a code, Enter. */
+async function pasteCode(tui: TuiHandle): Promise<void> {
+  await tui.waitFor('v: paste it here');
+  await tui.press('v');
+  await tui.type('a-code-from-the-page');
+  await tui.press('enter');
+}
+
+test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+  const server = await refusingTokenEndpoint();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
   try {
-    await tui.waitFor('v: paste it here');
-    await tui.press('v');
-    await tui.type('a-code-from-the-page');
-    await tui.press('enter');
+    await pasteCode(tui);
     const frame = await tui.waitFor('Enter: try again');
     assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: Invalid authorization code \(invalid_grant\)/);
     assert.doesNotMatch(frame, /storing the account/);
@@ -194,26 +204,20 @@ test('claude paste with a code the token endpoint refuses: the error screen with
 });
 
 test('a failed login, tui.json fixed, Enter: the retry uses the fixed endpoints (a retry is a next login)', async () => {
-  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
-  const wrong = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  const wrong = await refusingTokenEndpoint();
   const right = await fakeClaude();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {...right.settings.endpoints.claude, token: `${wrong.url}/v1/oauth/token`}}}));
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
   try {
-    await tui.waitFor('v: paste it here');
-    await tui.press('v');
-    await tui.type('a-code-from-the-page');
-    await tui.press('enter');
+    await pasteCode(tui);
     await tui.waitFor('Enter: try again');
     assert.equal(wrong.requests.length, 1);
     // The person fixes the token endpoint and, at once, presses Enter.
     writeFileSync(ccs.paths.settings, JSON.stringify(right.settings));
     await tui.press('enter');
     await tui.waitFor((f) => f.includes('v: paste it here') && !f.includes('Login failed'));
-    await tui.press('v');
-    await tui.type('a-code-from-the-page');
-    await tui.press('enter');
+    await pasteCode(tui);
     const frame = await tui.waitFor('Added Claude account');
     assert.match(frame, /claude-user@example\.com/);
     assert.equal(wrong.requests.length, 1, 'nothing more went to the old token endpoint');
