@@ -1,6 +1,7 @@
 // The dispatcher: no arguments opens the TUI, otherwise the longest matching command name wins.
 // Errors a person can act on (UserError, a corrupt file) are printed as one clear line, never a stack.
 import {problemText} from '../core/problems.js';
+import {countOf} from '../core/wording.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
@@ -59,6 +60,32 @@ async function redactedContext(ctx: CliContext): Promise<CliContext> {
   return {...ctx, stdout: wrap(ctx.stdout), stderr: wrap(ctx.stderr)};
 }
 
+/** How many exposed secret files the command line names one by one; the rest are counted in one line. */
+const EXPOSED_NAMED = 3;
+
+/**
+ * The command line's printer of exposed secret files (store/secret-files.ts): the first few in full,
+ * then one line at the command's end for the rest, with the one command that fixes them all (400
+ * token files copied 0644 printed 800 lines before each command's output).
+ */
+function exposedSecretPrinter(stderr: NodeJS.WritableStream, root: string): {say: (message: string) => void; end: () => void} {
+  let named = 0;
+  let more = 0;
+  const warn = (message: string) => stderr.write(`ccs-tui: ${problemText({severity: 'warning', message: sanitizeLine(message)})}\n`);
+  return {
+    say(message) {
+      if (named < EXPOSED_NAMED) {
+        named++;
+        warn(message);
+      } else more++;
+    },
+    end() {
+      if (more > 0) warn(`and ${countOf(more, 'more secret file')} that group or others may read; each is rewritten 0600 on its next write (or now, all of them: chmod -R go-rwx ${root})`);
+      more = 0;
+    },
+  };
+}
+
 /** The arguments that are ccs-tui's own: those before `--` (after it they are another program's: `ccs-tui run -- --help`). */
 const ownArgs = (args: readonly string[]) => (args.includes('--') ? args.slice(0, args.indexOf('--')) : args);
 
@@ -93,7 +120,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   let ctx = makeContext(io);
   // Asked for --json, every failure is answered in JSON on stdout too (a script reads one stream):
   // an unknown command, or a command that takes no --json, included.
-  const json = ownArgs(args).includes('--json');
+  // `--json=yes` too: refused (a switch takes no value), in JSON since JSON was asked for.
+  const json = ownArgs(args).some((arg) => arg === '--json' || arg.startsWith('--json='));
   // The streams commands write to (credentials masked), once made.
   let out: CliIo = io;
   try {
@@ -143,9 +171,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     onSettingsProblem((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'error', message})}\n`));
     // Every command that reads a secret file others may read (a token file, config.yaml with
     // api-keys) warns of it once, in store/secret-files.ts's words.
-    onExposedSecret((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'warning', message: sanitizeLine(message)})}\n`));
-    if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
-    return await found.command.run(run, found.rest);
+    const exposed = exposedSecretPrinter(run.stderr, ctx.paths.root);
+    onExposedSecret(exposed.say);
+    try {
+      if (isRemote(ctx)) return await (await import('./commands/remote.js')).runOnTarget(run, found.command, found.rest);
+      return await found.command.run(run, found.rest);
+    } finally {
+      exposed.end();
+    }
   } catch (error) {
     // Messages quote names from files and servers: shown without escapes, credentials masked.
     const report = describeUserError(error);

@@ -111,7 +111,7 @@ const baseLabel = (account: Labelled) => account.nickname || account.email || ac
  * same provider's count): when that name also names another of them (its label, email, id or token
  * file: two logins of one email, CCS's `email#suffix` ids, a nickname that is another account's
  * email), the label is the account's id, which tells them apart and is what `use`, `pause`, …
- * accept; when even the id is that name, the token file is added.
+ * accept; when even the id names another, the token file is added.
  */
 export function accountLabel(account: Labelled, siblings: readonly Labelled[] = NO_SIBLINGS): string {
   let cached = labellers.get(siblings);
@@ -146,14 +146,43 @@ export function accountLabeller(siblings: readonly Labelled[]): (account: Labell
   for (const other of siblings) {
     for (const name of [baseLabel(other), other.email, other.id, other.tokenFile, other.tokenFile?.replace(/\.json$/i, '')]) note(other.provider, name, other.id);
   }
+  const namesAnother = (account: Labelled, name: string) => (namers.get(`${account.provider ?? ''}\u0000${name.toLowerCase()}`) ?? []).some((id) => id !== account.id);
   return (account) => {
     const base = baseLabel(account);
-    const lower = base.toLowerCase();
-    const clash = (namers.get(`${account.provider ?? ''}\u0000${lower}`) ?? []).some((id) => id !== account.id);
-    if (!clash) return sanitizeLine(base);
-    if (account.id.toLowerCase() !== lower) return sanitizeLine(account.id);
-    return sanitizeLine(account.tokenFile ? `${base} (${account.tokenFile})` : base);
+    if (!namesAnother(account, base)) return sanitizeLine(base);
+    // The id, unless it too names another (another account's nickname, by hand in the registry).
+    if (!namesAnother(account, account.id)) return sanitizeLine(account.id);
+    return sanitizeLine(account.tokenFile ? `${account.id} (${account.tokenFile})` : account.id);
   };
+}
+
+/**
+ * What storing a login did (store saveLogin): `added` a new account; `logged-in-again` the same
+ * identity logged in, its grant replaced by the new one; for a key the person gave (an API key, a
+ * service-account key file): `key-replaced` an account's key replaced by a new one (the key account
+ * the login's nickname names, or a new key file of the same service account), `same-key` the key it
+ * already held given again (nothing but its date and nickname can change), `same-key-new-base-url` the
+ * same API key with another base URL.
+ */
+export type LoginOutcome = 'added' | 'logged-in-again' | 'key-replaced' | 'same-key' | 'same-key-new-base-url';
+
+/**
+ * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
+ * account work"); the caller adds the project and "(default)".
+ */
+export function loginOutcomeText(outcome: LoginOutcome, named: string): string {
+  switch (outcome) {
+    case 'added':
+      return `Added ${named}`;
+    case 'logged-in-again':
+      return `Logged in again as ${named}`;
+    case 'key-replaced':
+      return `Key of ${named} replaced`;
+    case 'same-key':
+      return `Same key again for ${named}: already stored`;
+    case 'same-key-new-base-url':
+      return `Same key again for ${named}: its base URL replaced`;
+  }
 }
 
 /**
@@ -223,6 +252,22 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
   );
 }
 
+/**
+ * The accounts `ref` (what a person types) names across `providers`, at most one of each: an
+ * `<account>` given without its provider. Throws AmbiguousAccountError when it names several
+ * accounts of one provider: refused, never one of them picked.
+ */
+export function findAccountAnywhere(accounts: readonly Account[], providers: readonly string[], ref: string): Account[] {
+  return providers.flatMap((provider) => {
+    try {
+      return [findAccount(accounts, provider, ref)];
+    } catch (error) {
+      if (error instanceof AmbiguousAccountError) throw error;
+      return [];
+    }
+  });
+}
+
 /** The address part of a token file name: the name without `.json` and the first matching provider prefix. */
 function fileNameStem(fileName: string, prefixes: readonly string[]): string {
   const base = fileName.replace(/\.json$/i, '');
@@ -283,13 +328,21 @@ export function defaultMoveNote(movedTo: Account | null | undefined): string {
   return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';
 }
 
-/** Nickname rules: what `rename` accepts. Returns an error message or undefined. */
-export function nicknameProblem(nickname: string, others: readonly Account[]): string | undefined {
+/** Why no account may have `nickname` (empty, over 50 characters, a control character), whatever the others are called; else undefined. */
+export function nicknameFormProblem(nickname: string): string | undefined {
   const trimmed = nickname.trim();
   if (trimmed === '') return 'a nickname cannot be empty';
   if (trimmed.length > 50) return 'a nickname is at most 50 characters';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
+  return undefined;
+}
+
+/** Nickname rules: what `rename` accepts. Returns an error message or undefined. */
+export function nicknameProblem(nickname: string, others: readonly Account[]): string | undefined {
+  const trimmed = nickname.trim();
+  const form = nicknameFormProblem(trimmed);
+  if (form) return form;
   const clash = others.find((a) => a.nickname?.toLowerCase() === trimmed.toLowerCase());
   if (clash) return `nickname "${trimmed}" is already used by ${clash.email || clash.id}`;
   return nicknameNamesAnother(trimmed, others);

@@ -8,9 +8,11 @@
 // An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault
 // (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
 // none is left the upstream's answer, Retry-After included, is the client's.
+import {isUsable} from './accounts.js';
 import {parseJsonObject} from './json-object.js';
 import {clampProviderWait} from './provider-wait.js';
-import type {RotationStrategy} from './rotation.js';
+import {rankByHeadroom, type RotationStrategy, type WindowsByAccount} from './rotation.js';
+import type {Account} from './types.js';
 
 export type FailureKind = 'quota' | 'auth' | 'not-found' | 'rate-limit' | 'server';
 
@@ -558,4 +560,43 @@ export class AccountPool {
     this.heldId = this.single ? undefined : id;
     this.affinity.clear();
   }
+}
+
+/** What a pool reads of an account: its id, whether it is the default, and a wait a proxy stored (account-state.json). */
+export type PoolSourceAccount = Pick<Account, 'id' | 'default' | 'coolingKind' | 'coolingUntil' | 'coolingReason'>;
+
+/**
+ * The waits stored for `accounts` (met before a restart, or by another process) that still hold at
+ * `now`, recorded in `pool` as the provider's own waits (quota, rate limit).
+ */
+export function applyStoredCooldowns(pool: AccountPool, accounts: readonly PoolSourceAccount[], now: number): void {
+  for (const a of accounts) {
+    const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
+    if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
+  }
+}
+
+/**
+ * A new pool of one provider's usable accounts `usable` (registry order) as the proxy builds one:
+ * the default current (or `pinned`, served alone), the stored waits applied. `label`: each
+ * account's name in status and logs.
+ */
+export function newPool<A extends PoolSourceAccount>(usable: readonly A[], label: (account: A) => string, strategy: RotationStrategy, now: number, pinned?: string): AccountPool {
+  const pool = new AccountPool(usable.map((a) => ({id: a.id, label: label(a)})), strategy, {current: pinned ?? usable.find((a) => a.default)?.id, single: pinned !== undefined});
+  applyStoredCooldowns(pool, usable, now);
+  return pool;
+}
+
+/**
+ * The account a proxy that starts now on the pool of `accounts` (one provider's, registry order;
+ * unusable ones are left out) serves first: newPool's `next`, ranked for most-headroom by
+ * `windows` (the quota cache) as the proxy ranks. What the quota screen marks ★ for a provider
+ * no running proxy serves; undefined when none can serve.
+ */
+export function firstServed<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number): A | undefined {
+  const usable = accounts.filter(isUsable);
+  const pool = newPool(usable, (a) => a.id, strategy, now);
+  const ranked = strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
+  const id = pool.next({now, ranked})?.id;
+  return usable.find((a) => a.id === id);
 }

@@ -1,8 +1,10 @@
 // The quota dashboard as data: one row per account with its windows as they stand now, headroom,
-// the binding window, and ★ on the best account to switch to; plus the column maths that fits the
+// the binding window, and ★ on the account each provider's pool serves next; plus the column maths that fits the
 // rows into any width. Pure: the screen only draws what this returns.
+import {isUsable} from './accounts.js';
 import {cellWidth} from './cells.js';
-import {canServe, rankByHeadroom} from './rotation.js';
+import {firstServed} from './pool.js';
+import type {RotationStrategy} from './rotation.js';
 import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
 import {windowLabel} from './quota-format.js';
 import type {Account, QuotaWindow, QuotaWindowKind} from './types.js';
@@ -20,7 +22,7 @@ export interface QuotaRow {
   windows: QuotaWindow[];
   headroom: number | null;
   binding?: QuotaWindowKind;
-  /** The account to switch to: most headroom among the provider's others that can serve. */
+  /** The account its provider's pool serves next (servedNextKeys): the same answer as the proxy's. */
   best: boolean;
   exhausted: boolean;
   error?: QuotaEntryLike['error'];
@@ -29,28 +31,71 @@ export interface QuotaRow {
   stale: boolean;
 }
 
+/** `provider NUL id`: an account's key among every provider's. */
+const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
+
+/** The account a running proxy serves next for the provider it serves (its status), by id. */
+export interface ServedNow {
+  provider: string;
+  accountId: string;
+}
+
+/**
+ * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts `next`,
+ * never a second ranking): what the running proxy serving the provider says (`servedNow`), else
+ * firstServed (a proxy starting now) over all the provider's `accounts` (every account, not only the
+ * rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
+ * two usable accounts (no pool). Keys: provider, NUL, account id.
+ */
+export function servedNextKeys(
+  accounts: readonly Account[],
+  entryOf: (account: Account) => QuotaEntryLike | undefined,
+  strategy: RotationStrategy,
+  now: number,
+  servedNow?: ServedNow,
+): Set<string> {
+  const byProvider = new Map<string, Account[]>();
+  for (const account of accounts) {
+    const mine = byProvider.get(account.provider);
+    if (mine) mine.push(account);
+    else byProvider.set(account.provider, [account]);
+  }
+  const keys = new Set<string>();
+  for (const [provider, mine] of byProvider) {
+    // One account serves alone: nothing to tell apart.
+    if (mine.filter(isUsable).length < 2) continue;
+    if (servedNow?.provider === provider) {
+      keys.add(keyOf({provider, id: servedNow.accountId}));
+      continue;
+    }
+    const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
+    const next = firstServed(mine, strategy, windows, now);
+    if (next) keys.add(keyOf(next));
+  }
+  return keys;
+}
+
 /**
  * Rows for the accounts, grouped by provider (in the order given) and sorted by headroom within
- * each; accounts whose headroom is unknown come last.
+ * each; accounts whose headroom is unknown come last. `servedNext`: servedNextKeys (★).
  */
 export function quotaRows(
   accounts: readonly Account[],
   entryOf: (account: Account) => QuotaEntryLike | undefined,
   now: number,
   staleAfterMs: number,
+  servedNext: ReadonlySet<string> = new Set(),
 ): QuotaRow[] {
-  const windowsById = new Map<string, QuotaWindow[]>();
   const rows = accounts.map((account, order) => {
     const entry = entryOf(account);
     const windows = sortWindows(currentWindows(entry?.windows ?? [], now, staleAfterMs));
-    windowsById.set(`${account.provider}\u0000${account.id}`, windows);
     const fetchedAt = entry?.fetchedAt ? Date.parse(entry.fetchedAt) : Number.NaN;
     const row: QuotaRow = {
       account,
       windows,
       headroom: headroom(windows, now),
       binding: windows.length > 1 ? bindingWindow(windows, now)?.kind : undefined,
-      best: false,
+      best: servedNext.has(keyOf(account)),
       exhausted: isExhausted(windows, now),
       error: entry?.error,
       ageMs: Number.isNaN(fetchedAt) ? undefined : Math.max(0, now - fetchedAt),
@@ -70,16 +115,6 @@ export function quotaRows(
     return hb - ha || a.order - b.order;
   });
 
-  // ★: per provider, the best account other than the current default (what `r` would pick), among
-  // accounts whose headroom is known: an account whose quota is unknown (an API key, no fetch yet)
-  // may have none left, so it is never called best.
-  for (const provider of providerOrder.keys()) {
-    const mine = accounts.filter((a) => a.provider === provider);
-    const windows = new Map(mine.map((a) => [a.id, windowsById.get(`${provider}\u0000${a.id}`) ?? []] as const));
-    const best = rankByHeadroom(mine.filter((a) => !a.default), windows, now)[0];
-    const bestRow = best && rows.find((r) => r.row.account === best);
-    if (bestRow && bestRow.row.headroom !== null && canServe(best, windows, now)) bestRow.row.best = true;
-  }
   return rows.map((r) => r.row);
 }
 

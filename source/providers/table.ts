@@ -509,6 +509,19 @@ export function unknownProviderError(id: string, where?: string): UserError {
   return new UserError(`unknown provider "${sanitizeLine(id)}"${where ? ` (${where})` : ''}; known providers: ${PROVIDERS.map((p) => p.id).join(', ')}`, 2);
 }
 
+/**
+ * The accounts of table providers among `named` (core findAccountAnywhere's answer for `ref`), an
+ * account of a token type no provider has (listed, never served) left out; the usage error naming
+ * that type when it was the only one named.
+ */
+export function servableAccounts<A extends {provider: string}>(named: readonly A[], ref: string): A[] {
+  const known = named.filter((account) => findProvider(account.provider));
+  if (known.length === 0 && named.length > 0) {
+    throw new UserError(`"${sanitizeLine(ref)}" is an account of token type "${sanitizeLine(named[0]!.provider)}", which ccs-tui does not know: nothing can serve it (known providers: ${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
+  }
+  return known;
+}
+
 /** findProvider, or the unknown-provider usage error. */
 export function requireProvider(id: string, where?: string): ProviderRow {
   const row = findProvider(id);

@@ -30,9 +30,15 @@ export interface ClientRequest {
  * (declared or sent), or over MAX_PARSED_BODY_BYTES for a body that cannot be streamed; 400 as soon
  * as the first byte shows it is not a JSON object, or as soon as a top-level key repeats (or
  * misspells by case) a field the proxy decides on (body.ts DECIDED_FIELDS): one scanner reads every
- * body, so the same body gets the same answer whatever its size.
+ * body, so the same body gets the same answer whatever its size. A refusal is thrown (HttpError) or,
+ * once the body is read as it comes, a rejection.
+ *
+ * Called after the turn that brought the request's head (server.ts forward awaits once first):
+ * node:http pushes a body that came in the same socket read into `req` only after the 'request'
+ * handler's synchronous part. Such a body is then taken in one read, and the answer is the request
+ * itself, without a promise or a microtask hop (issue 14); a body still coming makes it a promise.
  */
-export async function readClientRequest(req: IncomingMessage): Promise<ClientRequest> {
+export function readClientRequest(req: IncomingMessage): ClientRequest | Promise<ClientRequest> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
   const streamable = Number.isInteger(declared) && declared > 0;
@@ -47,10 +53,9 @@ export async function readClientRequest(req: IncomingMessage): Promise<ClientReq
     return undefined;
   };
   // A small body mostly comes in the socket read that brought its head: node:http has parsed it
-  // whole into `req` by the time this handler's first await returns. Then it is taken in one read,
+  // whole into `req` by the time the handler's first await returns. Then it is taken in one read,
   // through the same checks as chunks that come one by one (issue 14: a flowing stream's listeners,
   // ticks and events were a measurable share of a small request's cost).
-  await undefined;
   const buffered = bufferedBody(req, declared, STREAM_ABOVE_BYTES);
   if (buffered !== undefined) {
     const verdict = onChunk(buffered, buffered.length);

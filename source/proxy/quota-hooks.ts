@@ -10,6 +10,12 @@ import type {CcsPaths} from '../store/paths.js';
 export interface QuotaHooks {
   onQuotaHeaders: (provider: string, accountId: string, headers: Record<string, string>) => void;
   rank: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
+  /**
+   * Reads the quota cache now. A new proxy awaits it before it listens: ranked without it, its
+   * first requests went to the first account listed (quota unknown) while `proxy status` and the
+   * screen, asked a moment later, named the one with the most room left (a newcomer's report).
+   */
+  load: () => Promise<void>;
   /** Resolves once the quota-cache reads and writes under way have ended (a stopping proxy waits for it: no write is cut). */
   settled: () => Promise<void>;
 }
@@ -43,21 +49,39 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
     return byAccount;
   };
 
-  const reloadCache = () => {
-    if (loading || now() - cacheLoadedAt < RELOAD_CACHE_EVERY_MS) return;
+  /** Latest time (epoch ms) any of the windows was read; -Infinity for none. */
+  const observedAt = (list: readonly QuotaWindow[]) => Math.max(-Infinity, ...list.map((w) => Date.parse(w.observedAt)).filter((t) => !Number.isNaN(t)));
+
+  /**
+   * The cache's windows where they are newer than the ones held: a quota fetch by the TUI (a reset
+   * seen, a limit reached elsewhere) counts here as the response headers this proxy saw do.
+   */
+  const readCache = async () => {
+    const cache = await readQuotaCache(paths);
+    for (const [provider, accounts] of Object.entries(cache.accounts)) {
+      const byAccount = windowsOf(provider);
+      for (const [accountId, entry] of Object.entries(accounts)) {
+        const held = byAccount.get(accountId);
+        if (!held || observedAt(entry.windows) > observedAt(held)) byAccount.set(accountId, entry.windows);
+      }
+      // What was ranked before the read may be stale now.
+      ranked.delete(provider);
+    }
+  };
+
+  /** A read of the cache, tracked (settled) and timed (RELOAD_CACHE_EVERY_MS). */
+  const startRead = () => {
     loading = true;
     cacheLoadedAt = now();
-    track(
-      readQuotaCache(paths)
-        .then((cache) => {
-          for (const [provider, accounts] of Object.entries(cache.accounts)) {
-            const byAccount = windowsOf(provider);
-            for (const [accountId, entry] of Object.entries(accounts)) if (!byAccount.has(accountId)) byAccount.set(accountId, entry.windows);
-          }
-        })
-        .catch((error: Error) => onError(`quota cache: ${error.message}`))
-        .finally(() => (loading = false)),
-    );
+    const work = readCache()
+      .catch((error: Error) => onError(`quota cache: ${error.message}`))
+      .finally(() => (loading = false));
+    track(work);
+    return work;
+  };
+
+  const reloadCache = () => {
+    if (!loading && now() - cacheLoadedAt >= RELOAD_CACHE_EVERY_MS) void startRead();
   };
 
   return {
@@ -80,6 +104,7 @@ export function quotaHooks(paths: CcsPaths, now: () => number = Date.now, onErro
       ranked.set(provider, {accounts, at, ids});
       return ids;
     },
+    load: startRead,
     async settled() {
       while (pending.size > 0) await Promise.all(pending);
     },

@@ -3,20 +3,21 @@
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
 import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, findAccount} from '../core/accounts.js';
+import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {findProvider, requireProvider} from '../providers/table.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
+import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {CorruptFileError, ensurePrivateDir, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, readTextIfExists, withFileLock, FILE_MODE} from '../store/files.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
+import {onExposedSecret} from '../store/secret-files.js';
 import {poolSize} from '../services/proxy/wording.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
@@ -70,10 +71,19 @@ const REQUEST_BATCH_MS = 100;
 const REQUEST_BATCH_RECENT = 50;
 
 let isoCache = {at: Number.NaN, text: '', prefix: ''};
-/** `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most). */
-function isoAt(at: number): string {
+/** `Date#toISOString` of a whole second's start, up to its milliseconds (`2026-11-30T15:04:05.`). */
+let isoSecond = {second: Number.NaN, head: ''};
+/**
+ * `Date#toISOString` of `at`, formatted once per millisecond (log lines of one batch share most); a
+ * new millisecond of the same second only gets its digits (one request at a time meets a new
+ * millisecond nearly every time, and a Date per request was a measurable part of its line: issue 14).
+ */
+export function isoAt(at: number): string {
   if (at !== isoCache.at) {
-    const text = new Date(at).toISOString();
+    const second = Math.floor(at / 1000);
+    if (second !== isoSecond.second) isoSecond = {second, head: new Date(second * 1000).toISOString().slice(0, 20)};
+    const ms = at - second * 1000;
+    const text = Number.isInteger(ms) ? `${isoSecond.head}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z` : new Date(at).toISOString();
     isoCache = {at, text, prefix: `${text} `};
   }
   return isoCache.text;
@@ -115,7 +125,57 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
   };
 }
 
+/**
+ * Secret files others may read (store/secret-files.ts), said as this proxy's own warning lines (its
+ * log, and its terminal or supervisor) instead of also by the command line's printer (cli/run.ts):
+ * one line wherever its output is read. Until the proxy listens they wait (the log is not yet its
+ * own: another proxy may hold the port); a start that fails hands them back to the printer.
+ */
+class SecretFileWarnings {
+  private readonly held: string[] = [];
+  private readonly lines = new Set<string>();
+  private say: ((line: string) => void) | undefined;
+  private readonly printer: ((message: string) => void) | undefined;
+
+  constructor() {
+    this.printer = onExposedSecret((message) => {
+      const line = sanitizeLine(message);
+      this.lines.add(line);
+      if (this.say) this.say(line);
+      else this.held.push(message);
+    });
+  }
+
+  /** Listening: what waited, and what comes later, goes to `say` (a sanitised line). */
+  sayWith(say: (line: string) => void): void {
+    this.say = say;
+    for (const message of this.held.splice(0)) say(sanitizeLine(message));
+  }
+
+  /** Whether `line` (a warning's sanitised text) was said here: the store's load lists these files as problems too. */
+  said(line: string): boolean {
+    return this.lines.has(line);
+  }
+
+  /** A start that failed: the command line's printer gets the channel back, with what waited. */
+  giveBack(): void {
+    if (this.say || !this.printer) return;
+    onExposedSecret(this.printer);
+    for (const message of this.held.splice(0)) this.printer(message);
+  }
+}
+
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
+  const secretWarnings = new SecretFileWarnings();
+  try {
+    // Once listening, this never returns (the process ends in its stop).
+    return await serve(io, options, secretWarnings);
+  } finally {
+    secretWarnings.giveBack();
+  }
+}
+
+async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretFileWarnings): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
   const {settings} = loadedSettings;
@@ -127,15 +187,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   if (options.account !== undefined && provider === undefined) {
     // An account without --provider: the one account anywhere that matches.
     const snapshot = await store.load();
-    const matches = snapshot.providers.flatMap((p) => {
-      try {
-        return [findAccount(snapshot.accounts, p.provider.id, options.account!)];
-      } catch (error) {
-        // Several accounts of one provider: refused, never one of them picked.
-        if (error instanceof AmbiguousAccountError) throw error;
-        return [];
-      }
-    });
+    const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), options.account), options.account);
     if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
     provider = matches[0]!.provider;
   } else if (options.account !== undefined && provider !== undefined) {
@@ -250,13 +302,41 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     refresh: (p, accountId, force) => ensureFreshToken({store, settings: server!.settings}, p, accountId, {force}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
-    emit: emitMasked,
+    // A secret file's warning from the store's problems is the line secretWarnings said already.
+    emit: (event) => (event.type === 'problem' && event.severity === 'warning' && secretWarnings.said(event.message) ? undefined : emitMasked(event)),
   });
 
+  const entryOn = (port: number): ProxyPidFile => ({
+    pid: process.pid,
+    port,
+    startedAt: new Date().toISOString(),
+    ...(provider ? {provider} : {}),
+    ...(options.account ? {account: options.account} : {}),
+    owner: options.owner,
+    kind: 'builtin',
+    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
+    processStart: processStartToken(process.pid),
+    nonce,
+  });
+
+  // The quota the pools rank by, known before the first request (quota-hooks.ts load).
+  await hooks.load();
   let listening: number;
   try {
-    listening = await server.listen();
+    // Checked again and claimed under a lock on the record: two proxies started at once (on other
+    // ports: --port 0, a TUI's and a `proxy start --port N`) both passed the check above, and the
+    // later record hid the earlier proxy from `proxy status` and `proxy stop`.
+    listening = await withFileLock(proxyPidFilePath(paths), async () => {
+      const meanwhile = readRunningProxy(paths);
+      if (meanwhile && meanwhile.pid !== process.pid) throw new UserError(alreadyRunningText(meanwhile));
+      const port = await server!.listen();
+      await writeProxyPidFile(paths, entryOn(port));
+      return port;
+    });
   } catch (error) {
+    // Listening already (the record could not be written, or another proxy claimed it): let the port go.
+    await server.close().catch(() => undefined);
+    if (error instanceof UserError) throw error;
     const err = error as NodeJS.ErrnoException;
     // A proxy recorded since the check above (a race) may hold the port: said as ours, not "another process".
     const holder = readRunningProxy(paths);
@@ -282,19 +362,6 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
     return 1;
   }
 
-  const entry: ProxyPidFile = {
-    pid: process.pid,
-    port: listening,
-    startedAt: new Date().toISOString(),
-    ...(provider ? {provider} : {}),
-    ...(options.account ? {account: options.account} : {}),
-    owner: options.owner,
-    kind: 'builtin',
-    ...(options.startedBy ? {startedBy: options.startedBy} : {}),
-    processStart: processStartToken(process.pid),
-    nonce,
-  };
-  await writeProxyPidFile(paths, entry);
   // Every way out removes it, process.exit too (a closed stdout pipe, cli/closed-pipe.ts), and a
   // way out that skipped the stop below still leaves its line in the log.
   let stoppedLine = false;
@@ -313,6 +380,7 @@ export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<nu
   const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: ${generatedKeyNote(paths)} (see: ccs-tui env)\n`);
+  secretWarnings.sayWith((line) => emit({type: 'problem', severity: 'warning', message: line}));
 
   // Native mode: what an agent refreshes into its own credential file reaches the token file (and so this proxy).
   const stopNativeWatch = watchNativeFiles(store, (result) =>

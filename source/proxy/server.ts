@@ -12,7 +12,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
-import {AccountPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, applyStoredCooldowns, newPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -159,14 +159,26 @@ interface Attempts {
   transient?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
+/** The provider's default account and when a person made it the default (its registry `lastUsedAt`, ISO). */
+interface DefaultChoice {
+  id: string;
+  setAt: string | undefined;
+}
+
+/** The default among a pool's usable accounts (DefaultChoice), undefined when none is. */
+function defaultChoice(usable: readonly Account[]): DefaultChoice | undefined {
+  const account = usable.find((a) => a.default);
+  return account && {id: account.id, setAt: account.lastUsedAt};
+}
+
 export class ProxyServer {
   readonly server: Server;
   private readonly accounts: AccountSource;
   private readonly pools = new Map<string, AccountPool>();
   /** The usable-account list each pool was last built or updated from. */
   private readonly poolSources = new Map<string, readonly Account[]>();
-  /** The default account each pool last saw (poolOf): a pool follows a default that moves. */
-  private readonly poolDefaults = new Map<string, string>();
+  /** The default account each pool last saw (poolOf), with when it was made the default: a pool follows a default a person sets. */
+  private readonly poolDefaults = new Map<string, DefaultChoice>();
   private readonly resolvedProviders = new Map<string, ResolvedProvider>();
   /** servedList's answers, by provider id and account id ('' for none). */
   private readonly resolutions = new Map<string, Map<string, ServedList & {token: TokenFile | undefined; config: CliproxyConfig; live: LiveBase | undefined}>>();
@@ -429,7 +441,8 @@ export class ProxyServer {
         const account = await this.serve(query.get('provider') ?? '', query.get('account') ?? undefined);
         return sendJson(res, 200, {provider: query.get('provider'), account: account ?? null});
       }
-      await this.settingsIfFixed();
+      const rereading = this.settingsIfFixed();
+      if (rereading) await rereading;
       const route = parseRoute(req.url ?? '/');
       if (!route) throw new HttpError(404, `no such endpoint: ${sanitizeLine(req.method)} ${sanitizeLine(req.url)} (served: /v1/messages, /v1/chat/completions, /v1/responses, /v1/models, and /api/provider/<provider>/v1/…)`, 'not_found_error', {}, 'unknown route');
       if (route.endpoint === 'models') {
@@ -470,11 +483,18 @@ export class ProxyServer {
   /**
    * While the settings came from a broken tui.json, reads it again (rereadSettings); once it parses,
    * serves with it: rows, pools (their rotation strategy) and live lists asked while broken are
-   * dropped, to be made again from the fixed file.
+   * dropped, to be made again from the fixed file. Undefined, at once, when the settings are not
+   * broken (every request but those): an await of an async no-op was a promise and a microtask hop
+   * more per request (issue 14).
    */
-  private async settingsIfFixed(): Promise<void> {
-    if (!this.options.rereadSettings || settingsUnreadable(this.options.settings) === undefined) return;
-    const fixed = await this.options.rereadSettings();
+  private settingsIfFixed(): Promise<void> | undefined {
+    const reread = this.options.rereadSettings;
+    if (!reread || settingsUnreadable(this.options.settings) === undefined) return undefined;
+    return this.takeFixedSettings(reread);
+  }
+
+  private async takeFixedSettings(reread: () => Promise<TuiSettings | undefined>): Promise<void> {
+    const fixed = await reread();
     if (!fixed || settingsUnreadable(this.options.settings) === undefined) return;
     this.options.settings = fixed;
     this.resolvedProviders.clear();
@@ -640,41 +660,39 @@ export class ProxyServer {
     // The same list as last time (AccountSource keeps it until the files change): nothing to compare.
     if (pool && this.poolSources.get(row.id) === usable) return pool;
     this.poolSources.set(row.id, usable);
-    const members = usable.map((a) => ({id: a.id, label: this.accounts.labelOf(a)}));
-    const defaultId = usable.find((a) => a.default)?.id;
+    const chosen = defaultChoice(usable);
     if (!pool) {
       const pinned = row.id === this.options.provider ? this.pinnedAccountId : undefined;
-      pool = new AccountPool(members, this.strategy(), {current: pinned ?? defaultId, single: pinned !== undefined});
-      this.applyStoredCooldowns(pool, usable);
+      pool = newPool(usable, (a) => this.accounts.labelOf(a), this.strategy(), this.now(), pinned);
       this.pools.set(row.id, pool);
     } else {
+      const members = usable.map((a) => ({id: a.id, label: this.accounts.labelOf(a)}));
       const had = new Set(pool.list().map((a) => a.id));
       if (!sameMembers(pool.list(), members)) {
         pool.setAccounts(members);
         // An account that joins (resumed, logged in, its file added) brings its stored wait too.
         this.applyStoredCooldowns(pool, usable.filter((a) => !had.has(a.id)));
       }
-      // The default moved from one account of the pool to another (`ccs-tui rotate`, `use`, the TUI's
-      // `r` on an account): the pool serves the new one next, as after its own rotate, and says so.
-      // Not when either only joined or left: pausing the default moves it, and without a default in
-      // the registry the first account listed is shown as one (a file added by hand may sort first).
+      // A person set the default (`ccs-tui rotate`, `use`, the TUI's `r` or `u`): the pool serves it
+      // next, as after its own rotate, and says so. Told by when it was set (its `lastUsedAt`), not
+      // only by which account it is: two quick changes (alice → work → alice) between two looks
+      // leave the same account the default, and were lost. Not when either only joined or left:
+      // pausing the default moves it, and without a default in the registry the first account
+      // listed is shown as one (a file added by hand may sort first).
       const before = this.poolDefaults.get(row.id);
-      const moved = defaultId !== undefined && before !== undefined && defaultId !== before && had.has(defaultId) && had.has(before) && usable.some((a) => a.id === before);
-      if (moved && !pool.single && pool.select(defaultId)) {
+      const set = chosen !== undefined && before !== undefined && (chosen.id !== before.id || chosen.setAt !== before.setAt);
+      const moved = set && had.has(chosen.id) && had.has(before.id) && usable.some((a) => a.id === before.id);
+      if (moved && !pool.single && pool.select(chosen.id)) {
         this.emit({type: 'rotated', provider: row.id, account: pool.held!.label});
       }
     }
-    if (defaultId !== undefined) this.poolDefaults.set(row.id, defaultId);
+    if (chosen !== undefined) this.poolDefaults.set(row.id, chosen);
     return pool;
   }
 
   /** A provider's wait met before a restart, or by another process (account-state.json, written by persistCooldown), still holds. */
   private applyStoredCooldowns(pool: AccountPool, accounts: readonly Account[]): void {
-    const now = this.now();
-    for (const a of accounts) {
-      const until = a.coolingUntil ? Date.parse(a.coolingUntil) : Number.NaN;
-      if (a.coolingKind && until > now) pool.recordFailure(a.id, {kind: a.coolingKind, status: 429, resetAt: until, message: a.coolingReason ?? 'cooling down'}, now);
-    }
+    applyStoredCooldowns(pool, accounts, this.now());
   }
 
   /** The account's model list (servedList). */
@@ -747,7 +765,11 @@ export class ProxyServer {
     const served = this.servedProvider(route);
     // Known before the body is read: a refusal of the body names it too.
     if (served) active.provider = served.id;
-    let client = await readClientRequest(req);
+    // The one hop before the body is read: node:http parses a body that came with its head into
+    // `req` only after this handler's synchronous part (client-request.ts readClientRequest).
+    await undefined;
+    const reading = readClientRequest(req);
+    let client = reading instanceof Promise ? await reading : reading;
     active.model = client.model;
     let row = served;
     if (!row) {

@@ -304,6 +304,11 @@ export class ProxySupervisor {
     const child = spawn(command.file, command.args, {
       stdio: builtin ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       env: {...(this.options.env ?? process.env), CCS_DIR: this.options.paths.root, CCS_TUI_PROXY_OWNER: 'tui'},
+      // A process group of its own: the terminal sends Ctrl-C (Ctrl-\, Ctrl-Z) to its whole foreground
+      // group, and while an agent launched here has the terminal, that Ctrl-C is the agent's (Claude
+      // Code's "stop this turn"), not a stop for the proxy it is using. It still ends with this TUI:
+      // on its IPC channel closing, and the exit hook below.
+      detached: true,
     });
     this.child = child;
     const spawnedAt = this.clock.now();
@@ -366,6 +371,15 @@ export class ProxySupervisor {
       // signal. It stays stopped, saying by whom; only a crash is restarted.
       if (code === 0 || (signal !== null && STOP_SIGNALS.has(signal))) {
         this.update({phase: 'stopped', pid: undefined, lastError: undefined, lastErrorAt: undefined, stoppedBy: stoppedEvent ? stoppedByText(stoppedEvent) : `stopped from outside this TUI (${how})`});
+        return;
+      }
+      // It lost the start to a proxy started meanwhile (another TUI's, `ccs-tui run`'s): it refused to
+      // run beside it, and would again at every restart. That one is followed, as if it ran before `s`.
+      const winner = readRunningProxy(this.options.paths);
+      if (winner && winner.pid !== child.pid) {
+        this.log(`another proxy started meanwhile (pid ${winner.pid}, port ${winner.port}): following it`);
+        this.update({phase: 'stopped', pid: undefined});
+        void this.adopt();
         return;
       }
       // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.

@@ -206,12 +206,21 @@ function canRefresh(resolved: ResolvedProvider, token: TokenFile): boolean {
 export function refreshDue(resolved: ResolvedProvider, token: TokenFile, now: number): boolean {
   if (resolved.row.adapter.refreshAlwaysDue?.(token)) return true;
   if (typeof token.expired !== 'string') return false;
-  const expiresAt = Date.parse(token.expired);
+  const expiresAt = expiryOf(token.expired);
   if (Number.isNaN(expiresAt)) return true;
   let leadMs = resolved.row.refreshLeadSeconds * 1000;
   const refreshedAt = typeof token.last_refresh === 'string' ? Date.parse(token.last_refresh) : Number.NaN;
   if (!Number.isNaN(refreshedAt) && expiresAt > refreshedAt) leadMs = Math.min(leadMs, (expiresAt - refreshedAt) / 2);
   return expiresAt - now <= leadMs;
+}
+
+/** The last `expired` text parsed, and its time (ms): the proxy asks refreshDue per request, mostly of one token. */
+let lastExpiry = {text: '', at: Number.NaN};
+
+/** Date.parse of a token's `expired`, the last one remembered (a date parse was a measurable share of a small request: issue 14). */
+function expiryOf(text: string): number {
+  if (text !== lastExpiry.text) lastExpiry = {text, at: Date.parse(text)};
+  return lastExpiry.at;
 }
 
 async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number): Promise<Partial<TokenFile>> {

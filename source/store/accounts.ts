@@ -13,7 +13,8 @@ import {statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {ACCOUNT_ID_FIELDS, accountLabel, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {isDeepStrictEqual} from 'node:util';
+import {ACCOUNT_ID_FIELDS, accountLabel, type LoginOutcome, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -25,7 +26,7 @@ import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenT
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
-import {exposedConfigWarning, exposedSecretWarning} from './secret-files.js';
+import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
 import {countOf} from '../core/wording.js';
@@ -139,14 +140,19 @@ export interface LoginResult {
    * stored it as), that account's key is replaced instead of a second account being added.
    */
   replacesKeyOfNickname?: boolean;
+  /**
+   * `token` holds a key the person gave (an API key, a service-account key file), not a grant a login
+   * got: stored again, it is the same key or a replaced one (LoginOutcome), never a login.
+   */
+  keyGiven?: boolean;
 }
 
 /**
- * The account a login stored; `loggedInAgain`: it was stored before (same identity), its token now
- * replaced (a remote server does not say); `keyReplaced`: an API-key account named by the login's
- * nickname got the login's new key (LoginResult replacesKeyOfNickname).
+ * The account a login stored, and what storing it did (a remote server's login: what it shows of
+ * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
+ * (another account has it).
  */
-export type StoredLogin = Account & {loggedInAgain?: boolean; keyReplaced?: boolean};
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -360,6 +366,9 @@ export class AccountStore implements AccountService {
     // config.yaml's api-keys are secrets as the tokens are: warned of on a full read, as token files are.
     const configExposed = onlyTokenFile === undefined ? await exposedConfigWarning(this.paths.config) : undefined;
     if (configExposed) problems.push({file: this.paths.config, message: configExposed, severity: 'warning'});
+    // So is the running proxy's nonce in tui/proxy.json (it proves the proxy before the API key is sent to it).
+    const recordExposed = onlyTokenFile === undefined ? await exposedProxyRecordWarning(this.paths.proxyRecord) : undefined;
+    if (recordExposed) problems.push({file: this.paths.proxyRecord, message: recordExposed, severity: 'warning'});
     return {registry, registryRebuilt, tokens, state, problems};
   }
 
@@ -757,6 +766,7 @@ export class AccountStore implements AccountService {
       const target = existing ?? keyOwner;
       const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
+      let outcome: LoginOutcome = 'added';
       if (target) {
         const current = ctx.files.tokens.get(target.tokenFile)?.token ?? {type: login.token.type};
         const next: TokenFile = {...current, ...login.token};
@@ -764,6 +774,7 @@ export class AccountStore implements AccountService {
         if (keyed && login.token.email === undefined) delete next.email;
         await writeTokenFile(this.tokenPath(target), next);
         account = target;
+        outcome = keyOwner ? 'key-replaced' : login.keyGiven ? keyGivenAgain(current, login.token) : 'logged-in-again';
       } else {
         const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
         const fileName = uniqueFileName(preferred, (name) => ctx.files.tokens.has(name));
@@ -794,7 +805,8 @@ export class AccountStore implements AccountService {
       // A nickname that would name another account too (its id, email or file) is not applied: the
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameProblem(login.nickname, others)) entry.nickname = login.nickname;
+      const nicknameNotGiven = login.nickname && (login.relogin === undefined || login.relogin === account.id) ? nicknameProblem(login.nickname, others) : undefined;
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -815,7 +827,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, loggedInAgain: target !== undefined, ...(keyOwner ? {keyReplaced: true} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {})};
     });
   }
 
@@ -990,6 +1002,17 @@ class MutationContext {
 export function apiKeyAccountId(token: TokenFile): string | undefined {
   const id = stringField(token.account_id);
   return stringField(token.api_key) && id && /^key-[0-9a-f]+$/.test(id) ? id : undefined;
+}
+
+/**
+ * What a key given again did to the account holding it (`before`: its token; `given`: the login's):
+ * the same key when the login brought no field but its date (`last_refresh`) that the file did not
+ * hold already, only another base URL, or else a new key (a service account's new key file).
+ */
+function keyGivenAgain(before: TokenFile, given: TokenFile): LoginOutcome {
+  const changed = Object.keys(given).filter((field) => field !== 'last_refresh' && !isDeepStrictEqual(before[field], given[field]));
+  if (changed.length === 0) return 'same-key';
+  return changed.every((field) => field === 'base_url') ? 'same-key-new-base-url' : 'key-replaced';
 }
 
 /**

@@ -185,18 +185,48 @@ export async function readJsonFile(file: string): Promise<unknown | undefined> {
 /**
  * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
  * nothing is lost to a bad file. Named by content, so reading the same broken file twice makes one copy.
+ * `keep`: at most this many copies of the file stay, the newest by when their version was last read
+ * broken (the one just read always among them), so a file saved broken again and again (an editor
+ * saving every few seconds) leaves no pile of copies.
  */
-export async function backupCorruptFile(file: string): Promise<string | undefined> {
+export async function backupCorruptFile(file: string, {keep}: {keep?: number} = {}): Promise<string | undefined> {
   // Only a regular file has content to keep (a directory or FIFO in its place is reported as such).
   const found = await readRegularFile(file).catch(() => undefined);
   if (!found) return undefined;
   const content = await fs.readFile(file);
   const hash = nodeCrypto().createHash('sha256').update(content).digest('hex').slice(0, 8);
   const backup = `${file}.corrupt-${hash}`;
-  await fs.writeFile(backup, content, {mode: FILE_MODE, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  const made = await fs.writeFile(backup, content, {mode: FILE_MODE, flag: 'wx'}).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      return false;
+    },
+  );
+  if (keep !== undefined) {
+    // A version read broken again is as new as a new one: its copy's time says when.
+    if (!made) await fs.utimes(backup, new Date(), new Date()).catch(() => undefined);
+    await pruneCorruptCopies(file, backup, keep);
+  }
   return backup;
+}
+
+/** Removes `file`'s `.corrupt-<8 hex>` copies beyond the `keep` newest (by mtime); `kept` (just made or read) stays. */
+async function pruneCorruptCopies(file: string, kept: string, keep: number): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.corrupt-`;
+  const isCopy = (name: string) => name.startsWith(prefix) && /^[0-9a-f]{8}$/.test(name.slice(prefix.length));
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => isCopy(name) && name !== path.basename(kept));
+  if (names.length < keep) return;
+  const dated = await Promise.all(
+    names.map(async (name) => {
+      const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+      return {name, mtimeMs: stat?.isFile() ? stat.mtimeMs : undefined};
+    }),
+  );
+  const older = dated.filter((d) => d.mtimeMs !== undefined).sort((a, b) => b.mtimeMs! - a.mtimeMs! || a.name.localeCompare(b.name));
+  // Another process pruning at once may have removed one already: ENOENT is no failure.
+  await Promise.all(older.slice(keep - 1).map((d) => fs.unlink(path.join(dir, d.name)).catch(() => undefined)));
 }
 
 export interface LockOptions {

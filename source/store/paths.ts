@@ -25,6 +25,8 @@ export interface CcsPaths {
   locks: string;
   /** `tui/logs/`. */
   logs: string;
+  /** `tui/proxy.json`, the running proxy's record (services/proxy/pid-file.ts). */
+  proxyRecord: string;
 }
 
 /**
@@ -59,5 +61,6 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
     accountState: path.join(state, 'account-state.json'),
     locks: path.join(state, 'locks'),
     logs: path.join(state, 'logs'),
+    proxyRecord: path.join(state, 'proxy.json'),
   };
 }

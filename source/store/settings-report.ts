@@ -1,25 +1,16 @@
 // Where a command-line process says tui.json is broken: every read of the file (store/settings.ts
 // loadSettings, whoever calls it) reports its problem here, and the command line prints each distinct
 // one once on stderr, so no command that reads tui.json can forget to warn. The TUI does not listen:
-// it owns the terminal and shows the problem in its banner instead. No imports: every command loads it.
+// it owns the terminal and shows the problem in its banner instead.
+import {sayOnce} from './say-once.js';
 
-let listener: ((message: string) => void) | undefined;
-const said = new Set<string>();
+const channel = sayOnce();
 
 /** The command line's warning printer (cli/run.ts), for the rest of the process. */
-export function onSettingsProblem(report: (message: string) => void): void {
-  listener = report;
-  said.clear();
-}
+export const onSettingsProblem = (report: (message: string) => void): void => void channel.listen(report);
 
 /** Called for each read of a broken tui.json; the same message is said once. */
-export function reportSettingsProblem(message: string): void {
-  if (!listener || said.has(message)) return;
-  said.add(message);
-  listener(message);
-}
+export const reportSettingsProblem = (message: string): void => channel.say(message);
 
 /** Whether a broken tui.json was already said in this process (a command that stops on it need not say it again). */
-export function settingsProblemSaid(): boolean {
-  return listener !== undefined && said.size > 0;
-}
+export const settingsProblemSaid = (): boolean => channel.saidAny();

@@ -1,6 +1,6 @@
 // An API-key account is its key (README "the same key added again is the same account"): its
 // identity is the key's digest (`key-<hex>`), a nickname is a nickname (never stored as the email);
-// the key added again, with or without --nickname, is that account (`Logged in again as …`); and
+// the key added again, with or without --nickname, is that account (`Same key again for …`); and
 // `login <provider> --nickname N` with a new key for an existing account N replaces that account's
 // key instead of refusing N as "another" account. Files written by older versions (the nickname
 // stored as the email) still load and match.
@@ -43,7 +43,7 @@ test('the same key added again, then with a nickname, is one account; a new key 
     assert.equal(first.code, 0, first.stderr);
     const again = await runBin(['login', 'aistudio', '--nickname', 'work'], ccs.env, `${KEY_1}\n`);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /^Logged in again as aistudio account work/);
+    assert.equal(again.stdout, 'Same key again for aistudio account work: already stored (default)\n');
     let rows = await studioRows(ccs);
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.match(rows[0]!.id, /^key-[0-9a-f]{12}$/);
@@ -65,6 +65,9 @@ test('the same key added again, then with a nickname, is one account; a new key 
     // The replaced key is the account's identity now: added again, it is the same account.
     const same = await runBin(['login', 'aistudio', '--json'], ccs.env, `${KEY_2}\n`);
     assert.equal(same.code, 0, same.stderr);
+    assert.equal(JSON.parse(same.stdout).keyReplaced, undefined, 'the same key again replaced nothing');
+    const sameText = await runBin(['login', 'aistudio'], ccs.env, `${KEY_2}\n`);
+    assert.equal(sameText.stdout, 'Same key again for aistudio account work: already stored (default)\n');
     assert.equal((await studioRows(ccs)).length, 1);
   }));
 
@@ -77,7 +80,7 @@ test('an older key account whose email is its nickname still loads, and its key 
     assert.deepEqual(rows.map((r) => r.tokenFile), ['aistudio-work.json']);
     const again = await runBin(['login', 'aistudio'], ccs.env, `${KEY_1}\n`);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /^Logged in again as aistudio account work/);
+    assert.match(again.stdout, /^Same key again for aistudio account work: already stored/);
     rows = await studioRows(ccs);
     assert.deepEqual(rows.map((r) => [r.tokenFile, r.nickname]), [['aistudio-work.json', 'work']]);
     const replaced = await runBin(['login', 'aistudio', '--nickname', 'work'], ccs.env, `${KEY_2}\n`);

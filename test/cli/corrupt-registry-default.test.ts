@@ -79,3 +79,34 @@ test("a registry broken by a stray byte keeps other tools' top-level and provide
     ccs.cleanup();
   }
 });
+
+test('an edit that would change nothing still refuses on a broken registry (and --force records it)', async () => {
+  const ccs = makeTempCcs();
+  try {
+    for (const who of ['a', 'b']) ccs.writeToken(`claude-${who}@x.com.json`, tokenFixture('claude', `${who}@x.com`));
+    // Cut inside b's entry: the readable part still names b as the default.
+    ccs.writeRaw(
+      'cliproxy/accounts.json',
+      '{"version":1,"providers":{"claude":{"default":"b@x.com","accounts":{"a@x.com":{"email":"a@x.com","nickname":"alpha","tokenFile":"claude-a@x.com.json"},"b@x.com":{"email":"b@x.com","nickname":"work",',
+    );
+    const use = await runBin(['use', 'claude', 'b@x.com'], ccs.env);
+    assert.equal(use.code, 1, `a no-op on a broken file is not a success: ${use.stdout}${use.stderr}`);
+    assert.equal(use.stdout, '');
+    assert.match(use.stderr, /accounts\.json:1:\d+: invalid JSON/);
+    assert.match(use.stderr, /Nothing was changed/);
+    assert.match(use.stderr, /--force/);
+    const resume = await runBin(['resume', 'claude', 'alpha'], ccs.env);
+    assert.equal(resume.code, 1, resume.stdout);
+    assert.match(resume.stderr, /Nothing was changed/);
+
+    const forced = await runBin(['use', 'claude', 'b@x.com', '--force'], ccs.env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.stdout, 'claude: default is now b@x.com\n');
+    const written = JSON.parse(readFileSync(ccs.paths.registry, 'utf8'));
+    assert.equal(written.providers.claude.default, 'b@x.com');
+    const again = await runBin(['use', 'claude', 'b@x.com'], ccs.env);
+    assert.equal(again.stdout, 'claude: b@x.com is already the default\n', 'once the file is sound, the no-op says so');
+  } finally {
+    ccs.cleanup();
+  }
+});

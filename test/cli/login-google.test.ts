@@ -16,6 +16,8 @@ before(async () => {
       alice: {email: 'alice@example.com', codeAssist: {kind: 'project', project: 'alice-proj-1'}},
       fred: {email: 'fred@example.com', codeAssist: {kind: 'free-onboard', project: 'fred-managed-7', polls: 1}},
       vera: {email: 'vera@example.com', codeAssist: {kind: 'validation-required', url: 'https://accounts.google.com/signin/continue?sarp=1'}},
+      // A project id is text from the network: escapes in it must never reach the terminal.
+      mallory: {email: 'mallory@example.com', codeAssist: {kind: 'project', project: 'evil\u001b]0;PWNED\u0007\u001b[2Jproj'}},
     },
   });
 });
@@ -61,6 +63,16 @@ test('gemini over SSH: paste the code from the Code Assist page; the account is 
     assert.match(quota.stdout, /gemini +alice@example\.com +.*gemini-2\.5-flash.*75%/);
   }));
 
+test('a project id with escape sequences is printed without them (login, accounts)', () =>
+  withCcs(async (ccs) => {
+    const run = await pasteLogin(ccs, 'gemini', 'mallory', (landing) => landing.searchParams.get('code')!);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Added gemini account mallory@example\.com \(project evil.*proj\)/);
+    assert.doesNotMatch(run.stdout + run.stderr, /\u001b/, JSON.stringify(run.stdout));
+    const table = await runBin(['accounts'], ccs.env);
+    assert.doesNotMatch(table.stdout, /\u001b/, JSON.stringify(table.stdout));
+  }));
+
 test('antigravity by loopback: the browser comes back to the callback port; free-tier onboarding gives the project', () =>
   withCcs(async (ccs) => {
     const port = await freePort();
@@ -101,6 +113,16 @@ test('vertex from --key-file: stored, refreshed by JWT bearer for quota, quota s
     const run = await runBin(['login', 'vertex', '--key-file', keyFile], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Added vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com/);
+    // The same key file again stores nothing new; a new key of that service account replaces its key.
+    const same = await runBin(['login', 'vertex', '--key-file', keyFile], ccs.env);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /^Same key again for vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com: already stored \(project vertex-proj-9\)/);
+    const newKey = google.addServiceAccount('vertex-proj-9');
+    const replaced = await runBin(['login', 'vertex'], ccs.env, JSON.stringify(newKey));
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /^Key of vertex account ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com replaced \(project vertex-proj-9\)/);
+    const accounts = JSON.parse((await runBin(['accounts', '--json'], ccs.env)).stdout) as Array<{provider: string}>;
+    assert.equal(accounts.filter((a) => a.provider === 'vertex').length, 1);
     const quota = await runBin(['quota', '--provider', 'vertex'], ccs.env);
     assert.equal(quota.code, 0, quota.stderr);
     assert.match(quota.stdout, /vertex +ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com +unknown \(no quota source\)/);

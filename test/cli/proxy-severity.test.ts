@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import {chmodSync, readFileSync} from 'node:fs';
 import {after, test} from 'node:test';
-import {builtinServeArgs} from '../../source/services/proxy/launch.js';
 import {proxyLogPath} from '../../source/services/proxy/pid-file.js';
-import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
-import {stateWhen} from '../helpers/supervisor.js';
+import {builtProxySupervisor, stateWhen} from '../helpers/supervisor.js';
 import {makeTempCcs} from '../helpers/ccs.js';
-import {binPath, runBin} from '../helpers/cli.js';
+import {runBin} from '../helpers/cli.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -22,11 +20,7 @@ test("another provider's 0644 token file is a warning in the log, never the last
   ccs.writeToken('claude-a@example.com.json', oauthToken('claude', 'a@example.com'));
   chmodSync(ccs.writeToken('qwen-gina.json', oauthToken('qwen', 'gina@example.com')), 0o644);
   ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
-  const supervisor = new ProxySupervisor({
-    paths: ccs.paths,
-    env: ccs.env,
-    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
-  });
+  const supervisor = builtProxySupervisor(ccs);
   cleanups.push(async () => {
     await supervisor.stop();
     ccs.cleanup();

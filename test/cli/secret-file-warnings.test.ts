@@ -53,13 +53,39 @@ describe('secret files others may read', async () => {
     }
   });
 
-  it('a hand-run `proxy serve` warns on its terminal too', async () => {
+  it('a hand-run `proxy serve` warns on its terminal too, once, as one of its own lines (test/cli/proxy-warning-once.test.ts)', async () => {
     const served = await serveByHand(['--port', '0'], ccs.env, started);
     try {
-      assert.equal(served.output.stderr.match(configWarning)?.length, 1, served.output.stderr);
+      const proxyLine = /^\S+Z warning: \S*config\.yaml: readable by group and others \(mode 0644\); it holds api-keys \(secrets\)/gm;
+      await waitFor(() => served.output.stdout.match(proxyLine) !== null, 'the warning on its terminal');
+      assert.equal(served.output.stdout.match(proxyLine)?.length, 1, served.output.stdout);
+      assert.doesNotMatch(served.output.stderr, /config\.yaml: readable/);
     } finally {
       served.shell.kill('SIGTERM');
       await served.exited;
     }
   });
+});
+
+describe('many secret files others may read (a dir copied 0644)', async () => {
+  const ccs = makeTempCcs();
+  const emails = Array.from({length: 40}, (_, i) => `user${String(i).padStart(2, '0')}@example.com`);
+  for (const email of emails) chmodSync(ccs.writeToken(`claude-${email}.json`, oauthToken('claude', email)), 0o644);
+  after(() => ccs.cleanup());
+
+  for (const args of [['accounts'], ['accounts', '--json']]) {
+    it(`\`${args.join(' ')}\` names the first three, then one line for the rest with the command that fixes them all`, async () => {
+      const run = await runBin(args, ccs.env);
+      assert.equal(run.code, 0, run.stderr);
+      const named = run.stderr.match(/^ccs-tui: warning: \S*claude-user\d\d@example\.com\.json: readable by group and others \(mode 0644\)/gm) ?? [];
+      assert.equal(named.length, 3, run.stderr);
+      const rest = run.stderr.match(/^ccs-tui: warning: and 37 more secret files that group or others may read; each is rewritten 0600 on its next write \(or now, all of them: chmod -R go-rwx (\S+)\)$/m);
+      assert.ok(rest, run.stderr);
+      assert.equal(rest[1], ccs.paths.root);
+      assert.equal(run.stderr.trimEnd().split('\n').length, 4, run.stderr);
+      // Every account is still listed.
+      if (args.includes('--json')) assert.equal((JSON.parse(run.stdout) as unknown[]).length, 40);
+      else assert.equal(run.stdout.match(/@example\.com/g)?.length, 80, run.stdout);
+    });
+  }
 });

@@ -66,3 +66,16 @@ test('a nickname that is another account\'s email or id labels its account by id
   const carol = account('carol@example.com', {email: 'carol@example.com', nickname: 'claude-alice@example.com', tokenFile: 'claude-carol@example.com.json'});
   assert.equal(accountLabel(carol, [alice, carol]), 'carol@example.com');
 });
+
+test('rv10c: two accounts whose nicknames are each other\'s emails (a hand-edited registry): neither label names the other account', () => {
+  const a = account('a@x.example', {email: 'a@x.example', nickname: 'b@x.example', tokenFile: 'claude-a@x.example.json'});
+  const b = account('b@x.example', {email: 'b@x.example', nickname: 'a@x.example', tokenFile: 'claude-b@x.example.json'});
+  const all = [a, b];
+  for (const own of all) {
+    const label = accountLabel(own, all);
+    // What a person would type from the label: it finds this account, or (a label with its token file) that file does.
+    const typed = /^(.*) \((.+)\)$/.exec(label)?.[2] ?? label;
+    assert.equal(findAccount(all, 'claude', typed).id, own.id, `label "${label}" of ${own.id}`);
+  }
+  assert.equal(accountLabel(a, all), 'a@x.example (claude-a@x.example.json)');
+});

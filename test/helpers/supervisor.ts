@@ -1,5 +1,17 @@
-// Waiting on a ProxySupervisor's state in tests.
-import type {ProxySupervisor, ProxyState} from '../../source/services/proxy-supervisor.js';
+// Waiting on a ProxySupervisor's state in tests; a supervisor of the built binary.
+import {builtinServeArgs} from '../../source/services/proxy/launch.js';
+import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
+import type {TempCcs} from './ccs.js';
+import {binPath} from './cli.js';
+
+/** A supervisor whose child is the built `ccs-tui proxy serve`, as the TUI runs it, on any free port. */
+export function builtProxySupervisor(ccs: TempCcs): ProxySupervisor {
+  return new ProxySupervisor({
+    paths: ccs.paths,
+    env: ccs.env,
+    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
+  });
+}
 
 /** `supervisor`'s state once `predicate` holds (15 s at most; the timeout shows the state and its last log lines). */
 export function stateWhen(supervisor: ProxySupervisor, predicate: (state: ProxyState) => boolean, timeoutMs = 15_000): Promise<ProxyState> {

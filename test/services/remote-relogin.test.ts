@@ -50,6 +50,7 @@ test('logging in again as the same identity: done, that account (the server rewr
   assert.equal(view.kind, 'done', JSON.stringify(view));
   assert.equal(view.kind === 'done' && view.account.email, 'hal@example.test');
   assert.equal(view.kind === 'done' && view.notRelogin, undefined);
+  assert.equal(view.kind === 'done' && view.account.outcome, 'logged-in-again', 'the screen says "Logged in again as", not "Added"');
   assert.equal((await store.load()).accounts.length, 1, 'no second account');
 });
 
@@ -60,6 +61,7 @@ test('logging in again as hal but the browser logs in as a new identity: kept as
   assert.equal(view.kind, 'done');
   assert.equal(view.kind === 'done' && view.account.email, 'ivy@example.test');
   assert.equal(view.kind === 'done' && view.notRelogin, hal);
+  assert.equal(view.kind === 'done' && view.account.outcome, 'added');
 });
 
 test('logging in again as hal but the browser logs in as an account the server already has: an error naming hal, not "done"', async () => {

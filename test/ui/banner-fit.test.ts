@@ -71,7 +71,7 @@ interface Stop {
 const STOPS: Stop[] = [
   {name: 'home', keys: [], ready: 'Claude accounts', rows: ['Providers', 'Claude accounts', /│ +bob@example\.com/]},
   {name: 'accounts', keys: ['l', 'enter'], ready: 'Provider ', rows: ['Provider ', 'Status ', 'Token expires', /Quota|rows? in a taller terminal/]},
-  {name: 'quota', keys: ['escape', 'h', '2'], ready: 'best to switch to', rows: ['best to switch to', /^ *›\*? ?claude · /m]},
+  {name: 'quota', keys: ['escape', 'h', '2'], ready: 'serves next', rows: ['serves next', /^ *›[*★]? ?claude · /m]},
   {name: 'rules', keys: ['3'], ready: 'Provider claude', rows: ['Provider claude']},
   {name: 'proxy', keys: ['4'], ready: 'ANTHROPIC_AUTH_TOKEN=', rows: ['○ stopped', 'Serving ', 'Error ', /^│ export ANTHROPIC_BASE_URL=/m, /^│ export ANTHROPIC_AUTH_TOKEN='(ccs-…5noX|<no api-keys)/m, 'starts the proxy', 'a provider’s pool']},
   {name: 'login', keys: ['1', 'a'], ready: 'paste it here', rows: ['Claude — add an account', 'paste it here']},

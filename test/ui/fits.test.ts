@@ -52,9 +52,9 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     tui = await renderTui({paths: ccs.paths, width, height});
     await tui.waitFor('Claude');
     await tui.press('2');
-    const frame = await tui.waitFor('best to switch to');
+    const frame = await tui.waitFor('serves next');
     const legend = frame.split('\n').slice(1, 3).join(' · ');
-    for (const mark of ['best to switch to', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
+    for (const mark of ['serves next', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
     assert.doesNotMatch(legend, /…/);
   });
 }

@@ -342,7 +342,7 @@ async function reloginAsOther({octocatNamed}: {octocatNamed?: string} = {}) {
   await tui.waitFor('GitHub Copilot — log in again as mona');
   await tui.waitFor('W D J B - M J H T');
   await tickUntil(clock, tui, 'still needs a login');
-  return {store, mona, tui, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
+  return {store, mona, tui, clock, cleanup: async () => (tui.unmount(), await fake.server.close(), ccs.cleanup())};
 }
 
 test('L as a different identity: the screen says who logged in and who still needs a login; d removes the old one (asks); no grant is lost', async () => {
@@ -378,11 +378,11 @@ test('L as a different identity: the screen says who logged in and who still nee
   }
 });
 
-test('L as a different identity that is an account already: the screen says its login was renewed, no account added', async () => {
+test('L as a different identity that is an account already: the screen says it is logged in again, no account added', async () => {
   const {store, mona, tui, cleanup} = await reloginAsOther({octocatNamed: 'work'});
   try {
     const frame = await tui.waitFor('still needs a login');
-    assert.match(frame.replace(/\n/g, ' '), /Logged in as work, not mona: work was already an account; its login was renewed \(no account added\)\./);
+    assert.match(frame.replace(/\n/g, ' '), /Logged in as work, not mona: work, an account already, is logged in again\./);
     assert.doesNotMatch(frame, /new account/);
     const accounts = (await store.load()).accounts;
     assert.equal(accounts.length, 2, 'no account was added');
@@ -394,12 +394,15 @@ test('L as a different identity that is an account already: the screen says its 
   }
 });
 
-test('L as a different identity, then Enter: a new login as the account asked for starts (the choice of method is kept)', async () => {
-  const {tui, cleanup} = await reloginAsOther();
+test('L as a different identity, then Enter: a new login as the account asked for starts (the choice of method is kept); the same other identity again is that account, logged in again', async () => {
+  const {store, tui, clock, cleanup} = await reloginAsOther();
   try {
     await tui.waitFor('still needs a login');
     await tui.press('enter');
     await tui.waitFor((f) => f.includes('W D J B - M J H T') && !f.includes('still needs a login'));
+    const frame = await tickUntil(clock, tui, 'still needs a login');
+    assert.match(frame, /Logged in as octocat, not mona: octocat, an account already, is logged in again\./);
+    assert.equal((await store.load()).accounts.length, 2);
   } finally {
     await cleanup();
   }
@@ -574,6 +577,45 @@ test('API key refused by the provider: the error screen names the refusal with t
     await tui.waitFor((f) => f.includes('Paste the Google AI Studio API key') && !f.includes('Login failed'));
   } finally {
     tui.unmount();
+    await studio.close();
+    ccs.cleanup();
+  }
+});
+
+test('API-key logins say what happened to the account, as `login` does: added, the same key again, a key replaced (under its name or by L)', async () => {
+  const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+  const keys = ['AIzaSyFirstKeyFirstKeyFirstKey00000001', 'AIzaSySecondKeySecondKeySecondKey0002', 'AIzaSyThirdKeyThirdKeyThirdKey00000003'];
+  const studio = await fakeKeyedApi(keys, '/v1beta/openai');
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+  /** One login on a fresh screen: the name (Enter skips), the key; the result's line. */
+  const login = async (name: string, key: string, accountId?: string) => {
+    const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio', ...(accountId ? {accountId} : {})}}});
+    try {
+      if (!accountId) {
+        await tui.waitFor('Enter skips');
+        await tui.type(name);
+        await tui.press('enter');
+      }
+      await tui.waitFor('Paste the Google AI Studio API key');
+      await tui.type(key);
+      await tui.press('enter');
+      const frame = await tui.waitFor('✓');
+      return frame.split('\n').find((line) => line.includes('✓'))!.trim();
+    } finally {
+      tui.unmount();
+    }
+  };
+  try {
+    assert.match(await login('work', keys[0]!), /^✓ Added Google AI Studio account work \(default\)$/);
+    assert.equal(await login('', keys[0]!), '✓ Same key again for Google AI Studio account work: already stored (default)');
+    assert.equal(await login('work', keys[1]!), '✓ Key of Google AI Studio account work replaced (default)');
+    const [account] = (await new AccountStore(ccs.paths).load()).accounts;
+    assert.equal(await login('', keys[2]!, account!.id), '✓ Key of Google AI Studio account work replaced (default)');
+    const after = await new AccountStore(ccs.paths).load();
+    assert.equal(after.accounts.length, 1);
+    assert.equal(String((await new AccountStore(ccs.paths).readToken(after.accounts[0]!))?.api_key), keys[2]);
+  } finally {
     await studio.close();
     ccs.cleanup();
   }

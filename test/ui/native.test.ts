@@ -2,7 +2,7 @@
 // the accounts pane names the account the native CLI holds, and `r` (rotation) moves the file too.
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import type {TempCcs} from '../helpers/ccs.js';
@@ -46,4 +46,23 @@ test('the command line: rotate follows into native mode; native lists the holder
   assert.equal(credentials(env.HOME!).claudeAiOauth.refreshToken, 'rt-claude-bob@example.com-0123456789abcdef');
   const listed = await runBin(['native', '--json'], env);
   assert.deepEqual(JSON.parse(listed.stdout).map((r: {provider: string; account: string}) => [r.provider, r.account]), [['claude', 'bob@example.com']]);
+});
+
+test('native names the holder as use --native does, and prints the state file\'s text without escapes', async () => {
+  ccs = makeUiCcs();
+  const env = {...ccs.env};
+  assert.equal((await runBin(['use', '--native', 'claude', 'work'], env)).code, 0);
+  const listed = await runBin(['native'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^claude: work in .*\.credentials\.json\n$/, 'the nickname, as `use --native` said it');
+  // tui/native.json is a file like any other: what it holds is data.
+  const statePath = path.join(ccs.paths.state, 'native.json');
+  const state = JSON.parse(readFileSync(statePath, 'utf8'));
+  state.claude.files[0].account = 'ghost\u001b]0;PWNED\u0007\u001b[31m';
+  state.claude.files[0].file += '\u001b[2J';
+  writeFileSync(statePath, JSON.stringify(state));
+  const hostile = await runBin(['native'], env);
+  assert.equal(hostile.code, 0, hostile.stderr);
+  assert.doesNotMatch(hostile.stdout, /\u001b/, JSON.stringify(hostile.stdout));
+  assert.match(hostile.stdout, /^claude: ghost.* in /);
 });

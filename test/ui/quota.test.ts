@@ -63,7 +63,7 @@ test('dashboard at 160 columns: wider bars, all of an account\'s windows on one 
   assert.match(work, /5h.*week.*week opus/, 'three windows side by side');
   const bar = /5h\s+([█░│·]+)/.exec(work)![1]!;
   assert.ok(bar.length >= 20, `bar of ${bar.length} cells at 160 columns`);
-  assert.match(frame, /★ best to switch to · ◆ binding window · ▲ over pace/);
+  assert.match(frame, /★ serves next · ◆ binding window · ▲ over pace/);
   assert.match(work, /81%▲◆/);
   assert.match(lineWith(frame, 'claude · work'), /headroom 19% ◆week · week runs out in 19h/);
   // No colour escapes with NO_COLOR (inverse marks the selection).
@@ -194,7 +194,22 @@ test('home at 140 columns: a row whose quota read failed says why in its QUOTA c
   quota.stop();
 });
 
-test('★ best to switch to is never an account whose quota is unknown', async () => {
+test('★ is on the account the pool serves next: the default with the most room, not the best of the others', async () => {
+  const ccs = makeUiCcs();
+  cleanup = ccs.cleanup;
+  // A newcomer's pool: work (alice, the default) has 70 % of its 5 hours left, bob 8 %.
+  const {writeQuotaCache} = await import('../helpers/quota.js');
+  writeQuotaCache(ccs, new Date(NOW - 60_000), {claude: {'alice@example.com': [w(NOW, '5h', 30, 2 * HOUR, 18000)], 'bob@example.com': [w(NOW, '5h', 92, 2 * HOUR, 18000)]}});
+  tui = await renderTui({paths: ccs.paths, width: 80, height: 24, route: {screen: 'quota', params: {}}, services: {clock: new FakeClock(NOW), quota: undefined}});
+  const frame = await tui.waitFor((f) => f.includes('claude · work') && f.includes('70% left') && f.includes('8% left'));
+  assert.match(lineWith(frame, 'claude · work'), /★ claude · work/, frame);
+  assert.doesNotMatch(lineWith(frame, 'claude · bob'), /★/, frame);
+  // One account serves alone: no mark to tell it apart from others.
+  assert.doesNotMatch(lineWith(frame, 'codex · carol'), /★/, frame);
+  assert.match(frame, /★ serves next/);
+});
+
+test('★ is never an account whose quota is unknown while one with known room can serve', async () => {
   const ccs = makeUiCcs();
   cleanup = ccs.cleanup;
   // work (the default) has known room; bob's quota was never read (an API-key account has none to read).
@@ -204,5 +219,5 @@ test('★ best to switch to is never an account whose quota is unknown', async (
   const frame = await tui.waitFor((f) => f.includes('claude · work') && f.includes('60% left'));
   assert.match(lineWith(frame, 'claude · bob'), /^\S*\s*claude · bob/);
   assert.doesNotMatch(lineWith(frame, 'claude · bob'), /★/, frame);
-  assert.doesNotMatch(frame.split('\n').filter((l) => l.includes('claude ·')).join('\n'), /★/, 'no account with known room besides the default: no best');
+  assert.match(lineWith(frame, 'claude · work'), /★ claude · work/, 'the pool serves the default, whose room is known');
 });

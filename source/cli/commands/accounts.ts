@@ -100,7 +100,7 @@ function registryEdit(
   name: string,
   summary: string,
   extra: readonly string[],
-  apply: (store: AccountService, provider: string, account: string, rest: string[]) => Promise<string>,
+  apply: (store: AccountService, provider: string, account: string, rest: string[], paths: CliContext['paths']) => Promise<string>,
 ): CommandSpec {
   return {
     name: [name],
@@ -110,7 +110,7 @@ function registryEdit(
       const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}}, {required: ['provider', 'account', ...extra]});
       const [provider, account, ...rest] = positionals as [string, string, ...string[]];
       const service = await serviceForEdit(ctx, Boolean(values.force));
-      const message = await apply(service, await providerOnFile(service, provider), account, rest);
+      const message = await apply(service, await providerOnFile(service, provider), account, rest, ctx.paths);
       ctx.stdout.write(`${sanitizeLine(message)}\n`);
       return 0;
     },
@@ -181,18 +181,28 @@ const rotate: CommandSpec = {
 /**
  * The account before an edit, labelled, when the edit would change nothing (`state` holds already):
  * the command then says so instead of reporting an edit that did not happen. Exit 0 either way.
+ * Never on a registry that had to be rebuilt: what it shows is not what the file holds, so the edit
+ * goes on and refuses (or, with --force, records the rebuilt list) as any other edit does.
  */
 async function already(store: AccountService, provider: string, ref: string, state: (account: Account) => boolean): Promise<string | undefined> {
-  const {accounts} = await store.load();
+  const {accounts, registryRebuilt} = await store.load();
+  if (registryRebuilt) return undefined;
   const account = findAccount(accounts, provider, ref);
   return state(account) ? accountLabel(account, accounts) : undefined;
 }
 
 export const accountCommands: CommandSpec[] = [
   accounts,
-  registryEdit('use', "make the account the provider's default", [], async (store, p, a) => {
+  registryEdit('use', "make the account the provider's default", [], async (store, p, a, _rest, paths) => {
     const same = await already(store, p, a, (account) => account.default);
-    if (same) return `${p}: ${same} is already the default`;
+    if (same) {
+      // The proxy may serve another account of the pool meanwhile (its strategy moved on): moved back, and said.
+      const {proxyToDefaultAgain} = await import('../../services/proxy/default-again.js');
+      const {accounts} = await store.load();
+      const account = store instanceof AccountStore ? findAccount(accounts, p, a) : undefined;
+      const proxy = account && (await proxyToDefaultAgain(paths, store, account, same));
+      return `${p}: ${same} is already the default${proxy ? `; ${proxy}` : ''}`;
+    }
     const account = await store.setDefault(p, a);
     return `${p}: default is now ${(await labeller(store))(account)}`;
   }),

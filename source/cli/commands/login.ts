@@ -5,6 +5,7 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
@@ -74,7 +75,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -195,12 +196,14 @@ const login: CommandSpec = {
         throw new UserError(`${row.id} has no login method`, 2);
       }
       const {accounts} = await deps.store.load();
+      // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
+      if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (values.json) {
-        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.keyReplaced ? {keyReplaced: true} : {})});
+        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {})});
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${account.keyReplaced ? `Key of ${named} replaced` : `${account.loggedInAgain ? 'Logged in again as' : 'Added'} ${named}`}${account.projectId ? ` (project ${account.projectId})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${loginOutcomeText(account.outcome, named)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

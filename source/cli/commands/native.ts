@@ -36,7 +36,12 @@ const nativeStatus: CommandSpec = {
   summary: "which account each agent's own credential file holds (native mode); syncs what the agents refreshed",
   async run(ctx, args) {
     const {values} = parseCommandArgs(this, args, JSON_FLAG);
-    const [{AccountStore}, native] = await Promise.all([import('../../store/accounts.js'), import('../../services/native/sync.js')]);
+    const [{AccountStore}, native, {accountLabel}, {sanitizeLine}] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../services/native/sync.js'),
+      import('../../core/accounts.js'),
+      import('../../core/sanitize.js'),
+    ]);
     const store = new AccountStore(ctx.paths);
     const state = native.readNativeState(ctx.paths);
     const rows = [];
@@ -52,7 +57,16 @@ const nativeStatus: CommandSpec = {
       return 0;
     }
     if (rows.length === 0) ctx.stdout.write('no account is in native mode (ccs-tui use --native <provider> <account>)\n');
-    for (const row of rows) ctx.stdout.write(`${row.provider}: ${row.account} in ${row.file}${row.saved ? ' (picked up refreshed tokens)' : ''}${row.problem ? ` — ${row.problem}` : ''}\n`);
+    // Named as `use --native` names them (the label); the state file's text is data: sanitised.
+    const {accounts} = rows.length > 0 ? await store.load() : {accounts: []};
+    const label = (provider: string, id: string) => {
+      const account = accounts.find((a) => a.provider === provider && a.id === id);
+      return account ? accountLabel(account, accounts) : sanitizeLine(id);
+    };
+    for (const row of rows) {
+      const problem = row.problem ? ` — ${sanitizeLine(row.problem)}` : '';
+      ctx.stdout.write(`${row.provider}: ${label(row.provider, row.account)} in ${sanitizeLine(row.file)}${row.saved ? ' (picked up refreshed tokens)' : ''}${problem}\n`);
+    }
     return 0;
   },
 };

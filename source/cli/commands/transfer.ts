@@ -45,7 +45,7 @@ const push: CommandSpec = {
       throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
     }
     await remote.upload(account.tokenFile, token as Record<string, unknown>);
-    ctx.stdout.write(`${provider}: pushed ${(await labeller(local))(account)} (${account.tokenFile}) to target ${ctx.target}\n`);
+    ctx.stdout.write(`${provider}: pushed ${(await labeller(local))(account)} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}\n`);
     return 0;
   },
 };

@@ -6,17 +6,17 @@
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {AmbiguousAccountError, accountLabel, accountLabeller, healthWords, findAccount, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
-import {findProvider, PROVIDERS, rootProvider, unknownProviderError, type ProviderRow} from '../../providers/table.js';
+import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
-import {serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
+import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
@@ -105,15 +105,7 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   if (accountRef) throw unknownProviderError(ref!);
   if (row) return {provider: row};
   const snapshot = await store.load();
-  const matches: Account[] = [];
-  for (const provider of snapshot.providers) {
-    try {
-      matches.push(findAccount(snapshot.accounts, provider.provider.id, ref!));
-    } catch (error) {
-      // Several accounts of one provider: refused, never one of them picked; otherwise not this provider's.
-      if (error instanceof AmbiguousAccountError) throw error;
-    }
-  }
+  const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), ref!), ref!);
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
   if (matches.length > 1) {
     throw new UserError(`"${ref}" matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${ref}`, 2);
@@ -271,7 +263,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const command = agentCommand(agent, settings, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
-  const running = readRunningProxy(paths, (line) => notes.push(line));
+  let running = readRunningProxy(paths, (line) => notes.push(line));
   // The exports (their key and model slots) before any proxy starts: the port only goes into their
   // base URL, which the agent gets from the port below.
   // The list is asked with the account the run serves first (a named account's key, not the default's).
@@ -291,20 +283,31 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     warnings.push(text);
   }
 
-  let port: number;
+  let port = 0;
   let startedProxy = false;
   if (!running) {
-    const entry = await startBackgroundProxy(
-      paths,
-      {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
-      {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
-    );
-    port = entry.port;
-    startedProxy = true;
-    // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
-    const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
-    notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, first && labelOf(first), labelOf)}`);
-  } else {
+    try {
+      const entry = await startBackgroundProxy(
+        paths,
+        {provider: target.provider.id, account: target.account?.id, ...(options.port !== undefined ? {port: options.port} : {})},
+        {env: options.env, useCliproxyBinary: options.settings.proxy.useCliproxyBinary},
+      );
+      port = entry.port;
+      startedProxy = true;
+      // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
+      const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
+      // Who serves first is the pool's own answer (its strategy over the quota, not the default), as
+      // `proxy status` and the proxy screen name it; the default only when the proxy cannot be asked.
+      const serving = target.account ? undefined : (await fetchProxyStatus(paths, entry.port))?.account;
+      notes.push(`started the proxy in the background (pid ${entry.pid}, port ${entry.port}; ${stop}), serving ${servingText(target, serving ?? (first && labelOf(first)), labelOf)}`);
+    } catch (error) {
+      // Another run (or a TUI) started one meanwhile, so ours refused to start beside it, or found
+      // its port taken: that one is used, as it would have been had it started a moment earlier.
+      running = error instanceof UserError ? readRunningProxy(paths) : undefined;
+      if (!running) throw error;
+    }
+  }
+  if (running) {
     port = running.port;
     if (options.port !== undefined && options.port !== 0 && options.port !== running.port) {
       throw new UserError(`--port ${options.port}: the proxy already runs on port ${running.port} (pid ${running.pid}); use it (drop --port), or stop it first: ccs-tui proxy stop`, 2);

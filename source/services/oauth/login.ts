@@ -3,7 +3,7 @@
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, nicknameNamesAnother} from '../../core/accounts.js';
+import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
@@ -59,14 +59,21 @@ async function deviceId(store: AccountStore, fileName: string): Promise<string> 
 }
 
 /**
- * Refuses, before a login starts, a nickname that reads as another account's id, email or token file
- * (core nicknameNamesAnother: that text would name two accounts). `relogin`: the account being logged
- * in again, whose own names it may be. Exit 2, nothing sent.
+ * Refuses, before a login starts, a nickname the login could not give (the store drops it silently
+ * afterwards): one no account may have (core nicknameFormProblem: over 50 characters, a control
+ * character), or one that reads as another account's id, email or token file (nicknameNamesAnother:
+ * that text would name two accounts). `relogin`: the account being logged in again, whose own names
+ * it may be. `known`: the login's account is known before it starts (an API key's: `relogin` is
+ * it, or none for a new one), so another account's nickname is refused too; an OAuth login may turn
+ * out to be the account that has it. Exit 2, nothing sent.
  */
-async function refuseNicknameOfAnother(store: AccountStore, provider: string, nickname: string | undefined, relogin?: string): Promise<void> {
+async function refuseNicknameOfAnother(store: AccountStore, provider: string, nickname: string | undefined, relogin?: string, known = false): Promise<void> {
   if (!nickname?.trim()) return;
+  const form = nicknameFormProblem(nickname);
+  if (form) throw new UserError(form, 2);
   const {accounts} = await store.load();
-  const problem = nicknameNamesAnother(nickname, accounts.filter((a) => a.provider === provider && a.id !== relogin));
+  const others = accounts.filter((a) => a.provider === provider && a.id !== relogin);
+  const problem = known ? nicknameProblem(nickname, others) : nicknameNamesAnother(nickname, others);
   if (problem) throw new UserError(`${problem}; choose another name`, 2);
 }
 
@@ -274,9 +281,9 @@ export async function addApiKeyAccount(
   };
   // The nickname may be the account's own: the one holding this key, else the key account it names
   // (whose key this login replaces); it may not name any other.
-  await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, await keyLoginTarget(deps.store, resolved.row.id, token, nickname));
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, await keyLoginTarget(deps.store, resolved.row.id, token, nickname), true);
   await checkApiKey(deps, resolved, token, input.signal);
-  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true});
+  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true, keyGiven: true});
 }
 
 /**
@@ -392,5 +399,5 @@ export async function importServiceAccount(deps: LoginDeps, provider: string, fi
     service_account: account,
     last_refresh: new Date((deps.clock ?? systemClock).now()).toISOString(),
   };
-  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id});
+  return deps.store.saveLogin({provider: row.id, token, nickname: options.nickname, projectId: account.project_id, keyGiven: true});
 }

@@ -1,13 +1,14 @@
 // Managing a proxy that runs on its own (`ccs-tui proxy start`, or another TUI's): start it detached,
 // read its status over its loopback API, rotate it, stop it by pid.
 import {spawn} from 'node:child_process';
-import {closeSync, openSync, readFileSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, renameSync, rmSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import path from 'node:path';
 import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {launchCommand, PROXY_STARTED_BY, type ServeTarget} from './launch.js';
 import {alreadyRunningText, isControlProof, isProcessAlive, proxyPidFilePath, isRecordedProxyRunning, newNonce, processStartToken, readProxyRecord, readRunningProxy, removeProxyPidFile, writeProxyPidFile, type ProxyPidFile, type StopRequest} from './pid-file.js';
@@ -41,7 +42,17 @@ export async function startBackgroundProxy(
     throw new UserError(alreadyRunningText(running));
   }
   await ensurePrivateDir(paths.logs);
-  const stderrFile = proxyStderrLogPath(paths);
+  // The child's stderr goes to a file of this start's own, named proxy-stderr.log once it runs: a
+  // start beside it (two at once) would otherwise write over the lines this one reads when it fails.
+  const stderrFile = `${proxyStderrLogPath(paths)}.${process.pid}-${newNonce().slice(0, 8)}`;
+  const started = (entry: ProxyPidFile) => {
+    try {
+      renameSync(stderrFile, proxyStderrLogPath(paths));
+    } catch {
+      // the log dir went away: nothing left to keep
+    }
+    return entry;
+  };
   const fd = openSync(stderrFile, 'w', FILE_MODE);
   const command = launchCommand(paths, target, options.useCliproxyBinary ?? false, options.env);
   const child = spawn(command.file, command.args, {
@@ -60,19 +71,20 @@ export async function startBackgroundProxy(
       const {config} = await loadCliproxyConfig(paths);
       const entry: ProxyPidFile = {pid: child.pid, port: config.port, startedAt: new Date().toISOString(), owner: 'background', kind: 'cliproxy-binary', startedBy: process.pid, processStart: processStartToken(child.pid)};
       await writeProxyPidFile(paths, entry);
-      return entry;
+      return started(entry);
     }
   }
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   while (Date.now() < deadline) {
     const entry = readRunningProxy(paths);
-    if (entry && entry.pid === child.pid) return entry;
+    if (entry && entry.pid === child.pid) return started(entry);
     if (exited !== undefined) break;
     await sleep(50);
   }
   if (exited === undefined && child.pid) process.kill(child.pid, 'SIGTERM');
   // The child's own lines, without the `ccs-tui: ` each carries: the caller prints this once, prefixed.
   const tail = tailFile(stderrFile, 5).map((line) => line.replace(/^ccs-tui: /, ''));
+  rmSync(stderrFile, {force: true});
   const why = tail.length === 0 ? ` within ${Math.round((options.timeoutMs ?? 15_000) / 1000)} s` : tail.length === 1 ? `: ${tail[0]}` : `:\n${tail.join('\n')}`;
   // Bad usage (an unknown provider or account) is the caller's to fix: its exit code 2 carries over.
   throw new UserError(`the proxy did not start${why}`, exited === 2 ? 2 : 1);
@@ -138,9 +150,9 @@ const HELLO_MAX_BYTES = 1024;
  * A request to the loopback API of the built-in proxy tui/proxy.json names on `port`. Its API key is
  * sent only after whatever listens there has proven it knows the record's nonce (pid-file.ts
  * controlProof), on the one connection it proved itself on: a stale record's port may be any other
- * program's, and so may the port of a proxy that is stopping (it frees the port first). Throws when
- * no such proxy is recorded, the port does not prove it within HELLO_DEADLINE_MS, or the proven
- * connection closed before the key went.
+ * program's, and so may the port of a proxy that is stopping (it frees the port first). Throws a
+ * UserError when no such proxy is recorded, the port does not prove it within HELLO_DEADLINE_MS,
+ * refuses the connection, or closes it before the answer.
  */
 async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'POST', route: string): Promise<{status: number; body: unknown}> {
   const entry = readRunningProxy(paths);
@@ -180,6 +192,11 @@ async function controlRequest(paths: CcsPaths, port: number, method: 'GET' | 'PO
     if (!isControlProof(entry.nonce, challenge, proven!.localPort, proof)) throw notProven(hello.statusCode === 200 ? 'a wrong proof' : `status ${hello.statusCode}`);
     const response = await client.request({method, path: route, headers: {'x-api-key': key}});
     return {status: response.statusCode, body: parseJsonOrText(await response.body.text())};
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // Its port refused (a proxy that is stopping frees it first), or the connection closed before the
+    // answer (a proxy killed mid-request): the caller's refusal, not a fault of ours.
+    throw new UserError(`the proxy ${proxyPidFilePath(paths)} names (pid ${entry.pid}, port ${port}) did not answer (${sanitizeLine((error as Error).message)}); it may be stopping: try again in a moment`);
   } finally {
     clearTimeout(deadline);
     await client.close().catch(() => undefined);

@@ -2,11 +2,12 @@
 // TUI after a restart find it. Written by the proxy itself once it listens, removed when it exits.
 import {spawnSync} from 'node:child_process';
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
-import {readFileSync, rmSync} from 'node:fs';
+import {readFileSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {PROXY_RECORD_SECRETS, reportExposedSecret} from '../../store/secret-files.js';
 
 export interface ProxyPidFile {
   pid: number;
@@ -51,7 +52,7 @@ export interface StopRequest {
 /** "ccs-tui proxy stop (pid 4242)", "another TUI (pid 4242)": a stop request's sender as messages name it. */
 export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? 'ccs-tui proxy stop' : 'another TUI'} (pid ${request.pid})`;
 
-export const proxyPidFilePath = (paths: CcsPaths) => path.join(paths.state, 'proxy.json');
+export const proxyPidFilePath = (paths: CcsPaths) => paths.proxyRecord;
 export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');
 
 export function isProcessAlive(pid: number): boolean {
@@ -155,24 +156,55 @@ function staleReason(entry: ProxyPidFile): string | undefined {
   // A record of an older version: the process that has the pid now started no later than the proxy recorded itself.
   const started = processStartMs(token);
   const recorded = Date.parse(entry.startedAt);
+  // A start in the future (a hand edit, a clock set back since) is passed by every process: no test at all.
+  if (recorded > Date.now() + START_SLACK_MS) return `its start time ${entry.startedAt} is in the future`;
   if (started === undefined) return undefined;
   return Number.isFinite(recorded) && started <= recorded + START_SLACK_MS ? undefined : reused;
 }
 
+const isPid = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
+const isOptionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/**
+ * Whether `data` has the shape a proxy of ours writes (ProxyPidFile), every field of its type (a
+ * port in range, a known kind): a file that does not (a hand edit, another program's) names no
+ * proxy, and none of it is printed or signalled.
+ */
+function isProxyRecord(data: unknown): data is ProxyPidFile {
+  if (typeof data !== 'object' || data === null) return false;
+  const record = data as Record<keyof ProxyPidFile, unknown>;
+  const stop = record.stopRequest as Record<keyof StopRequest, unknown> | undefined;
+  return (
+    isPid(record.pid) &&
+    typeof record.port === 'number' && Number.isInteger(record.port) && record.port >= 1 && record.port <= 65535 &&
+    // Text fields are shown sanitised, whatever they say (a start that is no time is stale: staleReason).
+    typeof record.startedAt === 'string' &&
+    typeof record.owner === 'string' &&
+    (record.kind === 'builtin' || record.kind === 'cliproxy-binary') &&
+    [record.provider, record.account, record.processStart, record.nonce].every(isOptionalString) &&
+    (record.startedBy === undefined || isPid(record.startedBy)) &&
+    (stop === undefined || (typeof stop === 'object' && stop !== null && (stop.by === 'cli' || stop.by === 'tui') && isPid(stop.pid)))
+  );
+}
+
 /**
  * What tui/proxy.json says: `running` (the proxy it names runs), `stale` (written by a proxy that
- * is gone, `why` says how), or `none` (no file, or not a record: no pid or port).
+ * is gone, `why` says how), or `none` (no file, or not a record: isProxyRecord).
  */
 export type ProxyRecord = {state: 'running'; entry: ProxyPidFile} | {state: 'stale'; entry: ProxyPidFile; why: string} | {state: 'none'};
 
 export function readProxyRecord(paths: CcsPaths): ProxyRecord {
-  let data: ProxyPidFile;
+  let data: unknown;
+  const file = proxyPidFilePath(paths);
   try {
-    data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
+    data = JSON.parse(readFileSync(file, 'utf8'));
+    // Its nonce is a secret: a record others may read is warned of (store/secret-files.ts).
+    const nonce = (data as {nonce?: unknown} | null)?.nonce;
+    if (typeof nonce === 'string' && nonce !== '') reportExposedSecret(file, statSync(file).mode & 0o777, PROXY_RECORD_SECRETS);
   } catch {
     return {state: 'none'};
   }
-  if (typeof data?.pid !== 'number' || !Number.isInteger(data.pid) || data.pid <= 0 || typeof data.port !== 'number') return {state: 'none'};
+  if (!isProxyRecord(data)) return {state: 'none'};
   const why = staleReason(data);
   return why === undefined ? {state: 'running', entry: data} : {state: 'stale', entry: data, why};
 }

@@ -129,11 +129,11 @@ export class RemoteLoginSession implements AccountLogin {
     const added = after.find((a) => !before.has(a.account.tokenFile))?.account;
     const asked = relogin === undefined ? undefined : this.before.find((b) => b.account.id === relogin)?.account;
     if (asked) {
-      if (added) return this.set(sameIdentity(added, asked) ? {kind: 'done', account: added} : {kind: 'done', account: added, notRelogin: relogin});
+      if (added) return this.set(sameIdentity(added, asked) ? {kind: 'done', account: {...added, outcome: 'added'}} : {kind: 'done', account: {...added, outcome: 'added'}, notRelogin: relogin});
       // Same identity: the server wrote that account's file again (its time moved). Other files'
       // times say nothing: the server rewrites a file whenever it refreshes its token.
       const again = after.find((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined && a.modtime !== before.get(asked.tokenFile)?.modtime);
-      if (again) return this.set({kind: 'done', account: again.account});
+      if (again) return this.set({kind: 'done', account: {...again.account, outcome: 'logged-in-again'}});
       const name = sanitizeLine(asked.email ?? asked.id);
       // A server that reports no file times (older CLIProxyAPI) cannot tell: the message below says so.
       if (after.some((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined)) throw new UserError(
@@ -149,7 +149,7 @@ export class RemoteLoginSession implements AccountLogin {
           `(a login of an account it already has updates that one; reload the list to see it)`,
       );
     }
-    this.set({kind: 'done', account: added});
+    this.set({kind: 'done', account: {...added, outcome: 'added'}});
   }
 
   /**

@@ -5,6 +5,7 @@ import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
+import {AccountStore} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {ensureFreshToken, markRefreshRefused, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
@@ -39,8 +40,15 @@ function selected(account: Account | undefined, missing = 'no account selected')
 /** `u` (Enter on the detail screen): make the account its provider's default. */
 export async function makeDefault({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
-  if (target.default) return {text: `${accountLabel(target, siblings)} is already the default ${target.provider} account`, kind: 'info', done: false};
   const accounts = services.targets.current.accounts;
+  if (target.default) {
+    // The proxy may serve another account of the pool meanwhile (its strategy moved on): moved back, and said.
+    const {proxyToDefaultAgain} = await import('../../services/proxy/default-again.js');
+    const label = accountLabel(target, siblings);
+    const proxy = accounts instanceof AccountStore ? await proxyToDefaultAgain(services.paths, accounts, target, label) : undefined;
+    const text = `${label} is already the default ${target.provider} account`;
+    return proxy ? `${text}; ${proxy}` : {text, kind: 'info', done: false};
+  }
   // A paused account cannot be the default (store setDefault, core defaultProblem): offer to resume it.
   if (target.paused) {
     if (!(await confirm(`${accountLabel(target, siblings)} is paused. Resume it and make it the default?`))) {

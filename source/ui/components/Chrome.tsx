@@ -334,11 +334,20 @@ export function MessagesOverlay({width, height, messages, offset = 0}: {width: n
 
 /** Below MIN_COLUMNS × MIN_ROWS: the accounts list and a login no longer fit even compact. */
 export function TooSmall({columns, rows}: {columns: number; rows: number}) {
+  const full = ['Terminal too small', `It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`, 'Enlarge the window (nothing is lost meanwhile), or press Ctrl-C to quit.'];
+  // Too short for all three (a small tmux pane): one sentence. Never more rows than the terminal has:
+  // past its last row the terminal scrolls, and the start ("Terminal too small") was what it lost.
+  const texts = full.reduce((n, text) => n + wrappedLines(text, columns), 0) <= rows ? full : [`Terminal too small: ${columns}×${rows}, needs ${MIN_COLUMNS}×${MIN_ROWS}; enlarge it, or Ctrl-C quits.`];
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Text wrap="wrap">Terminal too small</Text>
-      <Text wrap="wrap">{`It is ${columns}×${rows}; ccs-tui needs at least ${MIN_COLUMNS}×${MIN_ROWS}.`}</Text>
-      <Text wrap="wrap">Enlarge the window (nothing is lost meanwhile), or press Ctrl-C to quit.</Text>
+      {texts
+        .flatMap((text) => wrapWords(text, columns))
+        .slice(0, rows)
+        .map((line, i) => (
+          <Text key={i} wrap="truncate">
+            {line}
+          </Text>
+        ))}
     </Box>
   );
 }

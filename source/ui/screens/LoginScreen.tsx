@@ -4,7 +4,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useRef, useState} from 'react';
-import {accountLabel} from '../../core/accounts.js';
+import {accountLabel, loginOutcomeText} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -257,7 +257,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
           const got = sanitizeLine(accountLabel(view.account));
           return (
             <Box flexDirection="column" width={width}>
-              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${view.account.loggedInAgain ? `${got} was already an account; its login was renewed (no account added).` : `${got} is kept as a new account.`}`}</Text>
+              <Text color={theme.warn} wrap="wrap">{`! Logged in as ${got}, not ${asked}: ${view.account.outcome === 'added' ? `${got} is kept as a new account` : `${got}, an account already, is logged in again`}.`}</Text>
               <Text wrap="wrap">{removed ? `${asked} was removed.` : `${asked} still needs a login.`}</Text>
               <Text color={theme.muted} wrap="wrap">
                 {removed
@@ -270,7 +270,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
-              ✓ {view.account.loggedInAgain ? 'Logged in again as' : 'Added'} {row.displayName} account {sanitizeLine(accountLabel(view.account))}
+              ✓ {loginOutcomeText(view.account.outcome, `${row.displayName} account ${sanitizeLine(accountLabel(view.account))}`)}
               {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
               {view.account.default ? ' (default)' : ''}
             </Text>

@@ -1,24 +1,29 @@
 // The quota dashboard (key 2): one row per account with a bar per window (5 h, weekly, and
 // model-scoped, daily or monthly ones where they exist), each with its percentage, a pace marker and
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
-// `r` would switch to, ◆ on each account's binding window. `R` refreshes the selected account now.
+// the provider's pool serves next (the proxy's own answer), ◆ on each account's binding window. `R`
+// refreshes the selected account now.
 import {packItems, truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useMemo} from 'react';
-import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {useEffect, useMemo, useState} from 'react';
+import {accountLabel, accountLabeller, HEALTH_TEXT} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
-import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
+import {quotaLayout, quotaRows, servedNextKeys, type QuotaRow, type ServedNow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
+import type {ProxyState} from '../../services/proxy-supervisor.js';
+import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useSettings} from '../hooks/useSettings.js';
+import {useServices} from '../services.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useShell} from '../shell.js';
@@ -49,14 +54,18 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   );
   const filterShown = useFilterShown(LIST);
   const quota = useQuota(accounts);
-  const rows = useMemo(
-    () => quotaRows(accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs),
-    [accounts, quota.cache, quota.now, quota.staleAfterMs],
-  );
+  const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
+  const servedNow = useServedNow(snapshot?.accounts);
+  const rows = useMemo(() => {
+    const entryOf = (a: Account) => quota.cache?.accounts[a.provider]?.[a.id];
+    // Over every account (a filter hides some rows, not accounts of the pool).
+    const servedNext = servedNextKeys(snapshot?.accounts ?? [], entryOf, strategy, quota.now, servedNow);
+    return quotaRows(accounts ?? [], entryOf, quota.now, quota.staleAfterMs, servedNext);
+  }, [snapshot, accounts, quota.cache, quota.now, quota.staleAfterMs, strategy, servedNow]);
   const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
   // The legend takes a second row rather than lose its last marks on a narrow terminal.
-  const legend = packItems([`${BEST_MARK} best to switch to`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
+  const legend = packItems([`${BEST_MARK} serves next`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
   const cursor = cursorIn(state, LIST, rows.length);
@@ -149,6 +158,24 @@ function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   const out = weekly && formatRunOut(runOut(weekly, now));
   if (out && !row.exhausted) parts.push(`${windowLabel(weekly.kind)} ${out}`);
   return parts.join(' · ');
+}
+
+/**
+ * The account the running proxy serves next for the provider it serves (its status, as its Serving
+ * row says), by id; undefined when no proxy runs or it serves no provider.
+ */
+function useServedNow(all: readonly Account[] | undefined): ServedNow | undefined {
+  const {proxy} = useServices();
+  const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
+  useEffect(() => proxy?.subscribe(setState), [proxy]);
+  const provider = state?.phase === 'running' ? state.target.provider : undefined;
+  const label = state?.account;
+  return useMemo(() => {
+    if (!provider || !label || !all) return undefined;
+    const labelOf = accountLabeller(all);
+    const account = all.find((a) => a.provider === provider && labelOf(a) === label);
+    return account && {provider, accountId: account.id};
+  }, [provider, label, all]);
 }
 
 /** `cause`: why the row has no windows to show (quota-cause.ts), when it has none. */

@@ -172,16 +172,17 @@ export function pendingDeviceHttp(code = 'KQ7M-X2PD', verificationUri = 'https:/
 }
 
 /**
- * An OpenAI-style API on 127.0.0.1 that knows one key: `GET <prefix>/models` answers the list for
- * `Bearer <key>` and 401 otherwise, quoting the key it got (as OpenAI's "Incorrect API key provided"
+ * An OpenAI-style API on 127.0.0.1 that knows one key (or a few): `GET <prefix>/models` answers the
+ * list for `Bearer <key>` and 401 otherwise, quoting the key it got (as OpenAI's "Incorrect API key provided"
  * does), so tests see that the echo is masked. `prefix` is the path below the base URL ('' for bob's
  * base URL, '/v1beta/openai' for AI Studio's).
  */
-export async function fakeKeyedApi(key: string, prefix = ''): Promise<FakeServer> {
+export async function fakeKeyedApi(key: string | string[], prefix = ''): Promise<FakeServer> {
+  const keys = [key].flat();
   return startFakeServer({
     [`GET ${prefix}/models`]: (req) => {
       const got = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-      if (got !== key) return {status: 401, json: {error: {message: `Incorrect API key provided: ${got}`, type: 'invalid_request_error', code: 'invalid_api_key'}}};
+      if (!keys.includes(got)) return {status: 401, json: {error: {message: `Incorrect API key provided: ${got}`, type: 'invalid_request_error', code: 'invalid_api_key'}}};
       return {json: {object: 'list', data: [{id: 'model-a', object: 'model'}]}};
     },
   });

@@ -1,0 +1,30 @@
+// `use` (the TUI's `u`) of the account that is already its provider's default, while the running
+// proxy serves the provider's pool from another account (its strategy moved it on: the default's
+// quota ran low, a cooldown). The registry already says it; the person still asks for this account.
+import type {Account} from '../../core/types.js';
+import type {AccountService} from '../../store/account-service.js';
+import type {CcsPaths} from '../../store/paths.js';
+import {fetchProxyStatus} from './control.js';
+import {readRunningProxy} from './pid-file.js';
+import {waitText} from './ipc.js';
+
+/**
+ * Puts `account` (already the default, named `label` as the proxy names it) first in the running
+ * proxy's pool when that serves another account of it now, by setting it as the default again (a
+ * new `lastUsedAt`: the proxy takes that as a person putting it first, proxy/server.ts poolOf), and
+ * says what the proxy serves after: `the proxy served work and now serves alice@example.com`, or
+ * why it still serves the other (`alice@example.com is cooling 4m (…)`). Undefined, nothing
+ * written, when no built-in proxy serves the provider's pool or it already serves `account`.
+ */
+export async function proxyToDefaultAgain(paths: CcsPaths, service: AccountService, account: Account, label: string, now: () => number = Date.now): Promise<string | undefined> {
+  const running = readRunningProxy(paths);
+  if (running?.kind !== 'builtin') return undefined;
+  const before = await fetchProxyStatus(paths, running.port);
+  if (!before || before.provider !== account.provider || before.pinned || !before.account || before.account === label) return undefined;
+  await service.setDefault(account.provider, {id: account.id});
+  const after = await fetchProxyStatus(paths, running.port);
+  if (after?.account === label) return `the proxy served ${before.account} (the pool's own pick) and now serves ${label}`;
+  const waiting = after?.cooling.find((c) => c.provider === account.provider && c.account === label);
+  const why = waiting ? `${label} is ${waitText(waiting.until, now(), waiting.triedLast)} (${waiting.reason})` : `${label} cannot serve now`;
+  return `the proxy still serves ${after?.account ?? before.account}: ${why}`;
+}

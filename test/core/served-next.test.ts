@@ -1,0 +1,36 @@
+// The quota screen's ★ is the pool's own answer (core/pool.ts next), never a ranking of its own.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {firstServed} from '../../source/core/pool.js';
+import {servedNextKeys} from '../../source/core/quota-dashboard.js';
+import type {QuotaWindow} from '../../source/core/types.js';
+import {accountFixture as account} from '../helpers/accounts.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const used = (usedPct: number): QuotaWindow[] => [
+  {kind: '5h', usedPct, resetsAt: new Date(NOW + 3600_000).toISOString(), windowSeconds: 18000, source: 'usage-endpoint', observedAt: new Date(NOW).toISOString()},
+];
+
+// The newcomer's pool: alice (listed first) at 92 % used, work (the default) at 30 %.
+const alice = account('alice@example.com');
+const work = account('bob@example.com', {nickname: 'work', default: true});
+const windows = {'alice@example.com': used(92), 'bob@example.com': used(30)};
+const entryOf = (a: {id: string}) => ({windows: windows[a.id as keyof typeof windows]});
+
+test('firstServed is what a new pool serves first under each strategy', () => {
+  assert.equal(firstServed([alice, work], 'most-headroom', windows, NOW), work);
+  // The default, whatever its room, under fill-first; a stored wait moves it on.
+  const aliceDefault = [{...alice, default: true}, {...work, default: false}];
+  assert.equal(firstServed(aliceDefault, 'fill-first', windows, NOW)?.id, 'alice@example.com');
+  const cooling = [{...aliceDefault[0]!, coolingKind: 'quota' as const, coolingUntil: new Date(NOW + 60_000).toISOString()}, aliceDefault[1]!];
+  assert.equal(firstServed(cooling, 'fill-first', windows, NOW)?.id, 'bob@example.com');
+  // A paused account is no member.
+  assert.equal(firstServed([alice, {...work, paused: true}], 'most-headroom', windows, NOW), alice);
+});
+
+test('★ marks the pool\'s pick, or what the running proxy says it serves next; never a lone account', () => {
+  const carol = account('carol@example.com', {provider: 'codex', default: true});
+  assert.deepEqual([...servedNextKeys([alice, work, carol], entryOf, 'most-headroom', NOW)], ['claude\u0000bob@example.com']);
+  // The running proxy held alice (a person's rotate): its answer, not a second guess.
+  assert.deepEqual([...servedNextKeys([alice, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com'})], ['claude\u0000alice@example.com']);
+});
