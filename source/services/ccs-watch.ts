@@ -92,6 +92,16 @@ export class WatchedSettings {
     return (this.loaded ??= this.read());
   }
 
+  /**
+   * Reads tui.json now, whatever the watch heard (an edit saved a moment ago may not have reached
+   * it yet): for a fresh start of something that uses the settings (a login's retry). Everyone
+   * gets this read from then on; `subscribe` hears the change when the watch does.
+   */
+  reload(): Promise<LoadedSettings> {
+    this.stopWatching ??= watchCcsDir(this.paths, () => this.reread(), this.clock, 'settings');
+    return (this.loaded = this.read());
+  }
+
   subscribe(listener: (loaded: LoadedSettings) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

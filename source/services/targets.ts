@@ -60,7 +60,8 @@ export interface Target {
 export interface TargetDeps {
   paths: CcsPaths;
   store: AccountStore;
-  settings: {load(): Promise<LoadedSettings>};
+  /** tui.json: `load` the settings as last read, `reload` reads the file now (a login's retry). */
+  settings: {load(): Promise<LoadedSettings>; reload(): Promise<LoadedSettings>};
   http: HttpClient;
   clock: Clock;
   browser: Browser;
@@ -91,7 +92,16 @@ export function localTarget(deps: TargetDeps): Target {
       },
     },
     login: (provider, settings, onChange, options) =>
-      new LoginSession({deps: {store, settings, clock: deps.clock, http: deps.http}, provider, env: deps.env, browser: deps.browser, onChange, nickname: options?.nickname, relogin: options?.relogin}),
+      new LoginSession({
+        deps: {store, settings, clock: deps.clock, http: deps.http},
+        reloadSettings: async () => (await deps.settings.reload()).settings,
+        provider,
+        env: deps.env,
+        browser: deps.browser,
+        onChange,
+        nickname: options?.nickname,
+        relogin: options?.relogin,
+      }),
     dispose: () => undefined,
   };
 }

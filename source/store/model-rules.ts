@@ -8,7 +8,7 @@
 import {isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
 import {findAccount} from '../core/accounts.js';
 import {resolveModels, type ModelResolution, type ModelRules, type VisibleModel} from '../core/model-rules.js';
-import type {Account, ModelAlias, TokenFile} from '../core/types.js';
+import type {Account, ErrorAdvice, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, PROVIDERS, requireProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
@@ -154,6 +154,8 @@ export interface RulesContext {
   base: {models: string[]; source: 'static' | 'live'};
   /** Why a live list was asked for but the static one is shown. */
   liveError?: string;
+  /** The way out of liveError, worded by each reader (store/errors.ts withAdvice: a flag, or the TUI's key). */
+  liveAdvice?: ErrorAdvice;
   /** Why the live list shown is incomplete (its pages could not all be read). */
   livePartial?: string;
   global: ModelRules;
@@ -185,13 +187,15 @@ export async function loadRulesContext(
   }
   let live: string[] | undefined;
   let liveError: string | undefined;
+  let liveAdvice: ErrorAdvice | undefined;
   let livePartial: string | undefined;
   try {
     const answer = await options.live?.(row.id, account, token);
     live = answer?.models;
     livePartial = answer?.partial;
     if (options.live && live === undefined) {
-      liveError = account ? `${row.displayName} has no models endpoint` : 'a live list needs an account (--account): its credentials ask the provider';
+      liveError = account ? `${row.displayName} has no models endpoint` : "it is asked with an account's credentials";
+      if (!account) liveAdvice = {command: `ccs-tui models ${row.id} --account A --live`, action: 'rules.account', scope: 'models'};
     } else if (live?.length === 0) liveError = 'the live list is empty';
   } catch (error) {
     liveError = (error as Error).message;
@@ -203,6 +207,7 @@ export async function loadRulesContext(
     tokenFile: account && store.tokenPath(account),
     base: servedBase(staticModels(row, accountPlan(account, token)), liveError === undefined && live ? {models: live, partial: livePartial} : undefined),
     ...(liveError === undefined ? {} : {liveError}),
+    ...(liveAdvice === undefined ? {} : {liveAdvice}),
     ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
     accountRules: account && accountRules(token),

@@ -29,9 +29,20 @@ export interface CcsPaths {
   proxyRecord: string;
 }
 
+/**
+ * A path as a person typed it, with a leading `~` or `~/` as the home dir ($HOME, else the
+ * account's). The shell does this only for an unquoted word; a TUI field, a quoted flag value
+ * (`--key-file="~/sa.json"`), an env var set in quotes and a tui.json string get it here. `~user`
+ * forms are left as they are.
+ */
+export function expandHome(file: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (file === '~' || file.startsWith('~/')) return path.join(env.HOME || os.homedir(), file.slice(1));
+  return file;
+}
+
 export function resolveCcsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CCS_DIR) return path.resolve(env.CCS_DIR);
-  if (env.CCS_HOME) return path.join(path.resolve(env.CCS_HOME), '.ccs');
+  if (env.CCS_DIR) return path.resolve(expandHome(env.CCS_DIR, env));
+  if (env.CCS_HOME) return path.join(path.resolve(expandHome(env.CCS_HOME, env)), '.ccs');
   return path.join(os.homedir(), '.ccs');
 }
 

@@ -7,11 +7,9 @@
 //
 // `local` (the default) is the files. The key is read here and handed only to the management
 // client: it never appears in a message, a --json answer or a log line.
-import os from 'node:os';
-import path from 'node:path';
 import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
-import type {CcsPaths} from './paths.js';
+import {expandHome, type CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
 import {sanitizeLine} from '../core/sanitize.js';
 
@@ -31,11 +29,6 @@ export interface RemoteTarget {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function expandHome(file: string, env: NodeJS.ProcessEnv): string {
-  if (file === '~' || file.startsWith('~/')) return path.join(env.HOME || os.homedir(), file.slice(1));
-  return file;
-}
 
 /** Loopback hosts: the only ones plain http:// is allowed for without `allowInsecureHttp`. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -127,3 +127,19 @@ test('vertex from --key-file: stored, refreshed by JWT bearer for quota, quota s
     assert.equal(quota.code, 0, quota.stderr);
     assert.match(quota.stdout, /vertex +ccs-tui-test@vertex-proj-9\.iam\.gserviceaccount\.com +unknown \(no quota source\)/);
   }));
+
+test('a path typed with ~ (quoted, so no shell expanded it) is the home dir: --key-file "~/sa.json", CCS_DIR="~/.ccs"', () =>
+  withCcs(async (ccs) => {
+    const home = ccs.env.HOME!;
+    writeFileSync(path.join(home, 'sa.json'), JSON.stringify(google.addServiceAccount('vertex-proj-7')), {mode: 0o600});
+    const missing = await runBin(['login', 'vertex', '--key-file', '~/nope.json'], ccs.env);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.trim(), `ccs-tui: --key-file ~/nope.json (${path.join(home, 'nope.json')}): no such file`);
+    const run = await runBin(['login', 'vertex', '--key-file', '~/sa.json'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Added vertex account ccs-tui-test@vertex-proj-7\.iam\.gserviceaccount\.com/);
+    // The CCS dir named with ~ is the same dir: the account just added is listed.
+    const listed = await runBin(['accounts', '--json'], {...ccs.env, CCS_DIR: '~/.ccs'});
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as {provider: string}[]).map((a) => a.provider), ['vertex']);
+  }));

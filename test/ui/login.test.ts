@@ -170,17 +170,27 @@ test('t on the home screen force-refreshes the selected account; the result is i
   }
 });
 
-test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+/** A token endpoint that refuses every code (invalid_grant), as a stale or wrong one does. */
+async function refusingTokenEndpoint() {
   const {startFakeServer} = await import('../helpers/fake-providers/server.js');
-  const server = await startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+  return startFakeServer({'POST /v1/oauth/token': () => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}})});
+}
+
+/** On the auth-code screen: `v`, a code, Enter. */
+async function pasteCode(tui: TuiHandle): Promise<void> {
+  await tui.waitFor('v: paste it here');
+  await tui.press('v');
+  await tui.type('a-code-from-the-page');
+  await tui.press('enter');
+}
+
+test('claude paste with a code the token endpoint refuses: the error screen with the cause and "Enter: try again", then Enter starts over', async () => {
+  const server = await refusingTokenEndpoint();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {authorize: `${server.url}/oauth/authorize`, token: `${server.url}/v1/oauth/token`}}}));
   const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
   try {
-    await tui.waitFor('v: paste it here');
-    await tui.press('v');
-    await tui.type('a-code-from-the-page');
-    await tui.press('enter');
+    await pasteCode(tui);
     const frame = await tui.waitFor('Enter: try again');
     assert.match(frame, /✗ Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token refused: Invalid authorization code \(invalid_grant\)/);
     assert.doesNotMatch(frame, /storing the account/);
@@ -189,6 +199,33 @@ test('claude paste with a code the token endpoint refuses: the error screen with
   } finally {
     tui.unmount();
     await server.close();
+    ccs.cleanup();
+  }
+});
+
+test('a failed login, tui.json fixed, Enter: the retry uses the fixed endpoints (a retry is a next login)', async () => {
+  const wrong = await refusingTokenEndpoint();
+  const right = await fakeClaude();
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {claude: {...right.settings.endpoints.claude, token: `${wrong.url}/v1/oauth/token`}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'claude'}}, services: recorders().services});
+  try {
+    await pasteCode(tui);
+    await tui.waitFor('Enter: try again');
+    assert.equal(wrong.requests.length, 1);
+    // The person fixes the token endpoint and, at once, presses Enter.
+    writeFileSync(ccs.paths.settings, JSON.stringify(right.settings));
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('v: paste it here') && !f.includes('Login failed'));
+    await pasteCode(tui);
+    const frame = await tui.waitFor('Added Claude account');
+    assert.match(frame, /claude-user@example\.com/);
+    assert.equal(wrong.requests.length, 1, 'nothing more went to the old token endpoint');
+    assert.equal(right.server.on('/v1/oauth/token').length, 1);
+  } finally {
+    tui.unmount();
+    await wrong.close();
+    await right.server.close();
     ccs.cleanup();
   }
 });
@@ -288,13 +325,16 @@ test('? over a login under way: closing it shows the same login, not a new one',
  * A copilot account `monalisa` (nicknamed mona, marked re-login) and the login screen opened by `L`
  * on it; the stand-in's device login always comes back as octocat.
  */
-async function reloginAsOther() {
+async function reloginAsOther({octocatNamed}: {octocatNamed?: string} = {}) {
   const fake = await fakeCopilot();
   const ccs = makeTempCcs();
   writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
   ccs.writeToken('github-copilot-monalisa.json', {type: 'github-copilot', email: 'monalisa', username: 'monalisa', access_token: 'gho_monalisa_old_token_123'});
+  // octocatNamed: octocat is an account already (that nickname), so the login renews it.
+  if (octocatNamed) ccs.writeToken('github-copilot-octocat.json', {type: 'github-copilot', email: 'octocat', username: 'octocat', access_token: 'gho_octocat_old_token_123'});
   const store = new AccountStore(ccs.paths);
-  const mona = (await store.load()).accounts[0]!;
+  const mona = (await store.load()).accounts.find((a) => a.email === 'monalisa')!;
+  if (octocatNamed) await store.rename('copilot', (await store.load()).accounts.find((a) => a.email === 'octocat')!.id, octocatNamed);
   await store.rename('copilot', mona.id, 'mona');
   await store.setNeedsLogin('copilot', mona.id, 'token revoked');
   const clock = new FakeClock();
@@ -333,6 +373,22 @@ test('L as a different identity: the screen says who logged in and who still nee
     assert.deepEqual(accounts.map((a) => a.id), [octo.id]);
     frame = await tui.waitFor((f) => !/remove old/.test(f.split('\n').at(-1)!));
     assert.match(frame.split('\n').at(-1)!, /Enter back/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('L as a different identity that is an account already: the screen says it is logged in again, no account added', async () => {
+  const {store, mona, tui, cleanup} = await reloginAsOther({octocatNamed: 'work'});
+  try {
+    const frame = await tui.waitFor('still needs a login');
+    assert.match(frame.replace(/\n/g, ' '), /Logged in as work, not mona: work, an account already, is logged in again\./);
+    assert.doesNotMatch(frame, /new account/);
+    const accounts = (await store.load()).accounts;
+    assert.equal(accounts.length, 2, 'no account was added');
+    const work = accounts.find((a) => a.id !== mona.id)!;
+    assert.equal(work.nickname, 'work');
+    assert.notEqual((await store.readToken(work))?.access_token, 'gho_octocat_old_token_123', "work's token was replaced");
   } finally {
     await cleanup();
   }
@@ -456,6 +512,47 @@ test('IBM Bob API-key login: each step has its own heading with an example of th
     assert.doesNotMatch(frame, /paste the IBM Bob API key|0123456789/, 'the first step\'s heading (and the key) are gone');
   } finally {
     tui.unmount();
+    ccs.cleanup();
+  }
+});
+
+test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); only the URL is asked again, the key is kept', async () => {
+  const {startFakeServer} = await import('../helpers/fake-providers/server.js');
+  const KEY = 'bob-key-0123456789abcdefSECRET';
+  // Nothing at /wrong (404); the models list at /v1 takes the key.
+  const bob = await startFakeServer({'GET /v1/models': (req) => (req.headers.authorization === `Bearer ${KEY}` ? {json: {object: 'list', data: [{id: 'bob-1', object: 'model'}]}} : {status: 401, json: {error: {message: 'bad key'}}})});
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.type('ftp://bob.example.com/v1');
+    await tui.press('enter');
+    let frame = await tui.waitFor('the base URL must be http(s), got ftp:');
+    assert.doesNotMatch(frame, /--base-url/);
+    assert.match(frame, /Step 2 of 2/, 'still at the URL: the key is not asked again');
+    await tui.press('ctrl+u');
+    await tui.type(`${bob.url}/wrong`);
+    await tui.press('enter');
+    frame = await tui.waitFor('Enter: change the base URL (the key is kept)');
+    assert.match(frame.replace(/\n/g, ' '), /answered HTTP 404 to a models list/);
+    assert.doesNotMatch(frame, /--base-url|SECRET/);
+    await tui.press('enter');
+    // The URL step again, the URL tried prefilled; the key is not asked for.
+    frame = await tui.waitFor((f) => f.includes('Step 2 of 2') && f.includes(`${bob.url}/wrong`));
+    assert.doesNotMatch(frame, /Step 1 of 2/);
+    await tui.press('ctrl+u');
+    await tui.type(`${bob.url}/v1`);
+    await tui.press('enter');
+    await tui.waitFor('Added IBM Bob account');
+    assert.equal(bob.on('/v1/models').at(-1)?.headers.authorization, `Bearer ${KEY}`, 'the key kept is the key typed');
+  } finally {
+    tui.unmount();
+    await bob.close();
     ccs.cleanup();
   }
 });
@@ -651,5 +748,32 @@ test('codex over SSH: pasted first, then the browser comes back: the callback re
     assert.equal(await c.grantAlive(), 200);
   } finally {
     await c.cleanup();
+  }
+});
+
+test('Vertex key file: a path typed with ~ is the home dir; a missing one names the path as typed and where ~ led', async () => {
+  const {startFakeGoogle} = await import('../helpers/fake-google/server.js');
+  const path = await import('node:path');
+  const google = await startFakeGoogle({users: {}});
+  const ccs = makeTempCcs();
+  const home = ccs.env.HOME!;
+  writeFileSync(path.join(home, 'sa.json'), JSON.stringify(google.addServiceAccount('vertex-proj-3')), {mode: 0o600});
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, env: {HOME: home}, route: {screen: 'login', params: {provider: 'vertex'}}});
+  try {
+    await tui.waitFor('Path of the service-account key file');
+    await tui.type('~/nope.json');
+    await tui.press('enter');
+    let frame = await tui.waitFor('Enter: try again');
+    assert.match(frame.replace(/\n/g, ''), new RegExp(`Login failed: ~/nope\\.json \\(${path.join(home, 'nope.json').replace(/[.]/g, '\\.')}\\): no such file`));
+    await tui.press('enter');
+    await tui.waitFor((f) => f.includes('Path of the service-account key file') && !f.includes('Login failed'));
+    await tui.type('~/sa.json');
+    await tui.press('enter');
+    frame = await tui.waitFor('Added Vertex');
+    assert.match(frame, /ccs-tui-test@vertex-proj-3\.iam\.gserviceaccount\.com/);
+  } finally {
+    tui.unmount();
+    await google.close();
+    ccs.cleanup();
   }
 });

@@ -174,7 +174,10 @@ describe('model rules screen', () => {
       tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
       await tui.waitFor('Models 6/8 visible (static list)');
       await tui.press('L');
-      await tui.waitFor('no live list: a live list needs an account');
+      // The key that chooses an account, not the command line's flag.
+      // (Wrapped in the right-hand column.)
+      const said = await tui.waitFor((f) => f.includes("no live list: it is asked with an account's") && f.includes('credentials (Tab: account)'));
+      assert.doesNotMatch(said, /--account/);
       await tui.press('tab');
       let frame = await tui.waitFor('Models 2/3 visible (live list)');
       assert.match(frame, /✕ kimi-k3-live +excluded by "kimi-k3\*"/);
@@ -189,7 +192,7 @@ describe('model rules screen', () => {
       assert.match(frame, /pattern "\*9" matches no model/);
       upstream.handler = (_req, res) => void res.writeHead(500).end('upstream broke');
       await tui.press('L');
-      frame = await tui.waitFor(/no live list: 127\.0\.0\.1:\d+\/v1\/models answered 50/);
+      frame = await tui.waitFor(/no live list: 127\.0\.0\.1:\d+\/v1\/models answered\n.*500: upstream broke/);
       assert.match(frame, /Models 6\/8 visible \(static list\)/);
       assert.match(frame, /^\* unsaved/m);
     } finally {

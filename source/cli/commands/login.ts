@@ -2,7 +2,8 @@
 // print the code, the URL and (on a terminal) a QR; auth codes wait for a loopback callback and
 // read a pasted redirect URL or code from stdin at once (over SSH, providers with a code page of
 // their own are paste only). API keys (tried against the provider before they are stored) and
-// Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history).
+// Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
+// and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
@@ -10,6 +11,7 @@ import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
 import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
+import {readSecret, readStdin} from '../stdin.js';
 
 /**
  * Where a login's words for a person go (header, QR, address, code, prompts): stdout, or stderr under
@@ -23,37 +25,6 @@ export const loginOutput = (ctx: CliContext, json: boolean | undefined): OutputS
  */
 export function loginJson(provider: string, account: Account | undefined) {
   return {provider, account: account ? accountJson(account) : null};
-}
-
-/** The first line (or all of stdin for JSON) once stdin ends or a line arrives; '' once `signal` aborts. */
-export function readStdin(ctx: CliContext, whole: boolean, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (!whole && text.includes('\n')) finish();
-    };
-    const finish = () => {
-      ctx.stdin.off('data', onData);
-      ctx.stdin.off('end', finish);
-      ctx.stdin.off('error', reject);
-      (ctx.stdin as NodeJS.ReadStream).pause?.();
-      // A paused stdin pipe still holds the event loop open: let it go, so the command ends when its work does.
-      (ctx.stdin as NodeJS.ReadStream).unref?.();
-      resolve(whole ? text : (text.split('\n')[0] ?? ''));
-    };
-    const stop = () => {
-      text = '';
-      finish();
-    };
-    if (signal?.aborted) return stop();
-    signal?.addEventListener('abort', stop, {once: true});
-    ctx.stdin.on('data', onData);
-    ctx.stdin.once('end', finish);
-    ctx.stdin.once('error', reject);
-    (ctx.stdin as NodeJS.ReadStream).ref?.();
-    (ctx.stdin as NodeJS.ReadStream).resume?.();
-  });
 }
 
 /** How each kind of login is done, as `login --help` lists it (`several`: the provider has other ways too). */
@@ -134,8 +105,9 @@ const login: CommandSpec = {
         if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
-        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is read from stdin, never from the command line):`);
-        const apiKey = await readStdin(ctx, false);
+        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is not shown; it is read from stdin, never from the command line):`);
+        const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal});
+        if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
           const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
@@ -145,14 +117,16 @@ const login: CommandSpec = {
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
-          const {readFile} = await import('node:fs/promises');
-          const text = await readFile(keyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-            throw new UserError(`--key-file ${keyFile}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2);
+          // `~` too: the shell leaves it in --key-file=~/… and in quotes.
+          const key = await login.readKeyFile(keyFile, ctx.env).catch((error: Error) => {
+            throw new UserError(`--key-file ${error.message}`, 2);
           });
-          account = await login.importServiceAccount(deps, row.id, keyFile, text, {nickname});
+          account = await login.importServiceAccount(deps, row.id, key.file, key.text, {nickname});
         } else {
-          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D (or: ccs-tui login ${row.id} --key-file key.json):`);
-          account = await login.importServiceAccount(deps, row.id, 'stdin', await readStdin(ctx, true), {nickname});
+          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D; it is not shown (or: ccs-tui login ${row.id} --key-file key.json):`);
+          const text = await readSecret(ctx, {whole: true, signal: controller.signal});
+          if (controller.signal.aborted) throw controller.signal.reason;
+          account = await login.importServiceAccount(deps, row.id, 'stdin', text, {nickname});
         }
       } else if (method === 'device') {
         const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');

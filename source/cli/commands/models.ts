@@ -64,8 +64,10 @@ const models: CommandSpec = {
     const {loadRulesContext, resolveContext} = await loadStore();
     const live = values.live ? await (await import('../../proxy/live-models.js')).liveModelList(ctx.paths) : undefined;
     const context = await loadRulesContext(ctx.paths, provider, {account: values.account, live});
+    const {withAdvice} = await import('../../store/errors.js');
     const resolution = resolveContext(context);
-    const notes = listNotes(provider, context, resolution, values.live === true, values.account);
+    const liveError = context.liveError && withAdvice(context.liveError, context.liveAdvice, 'cli');
+    const notes = listNotes(provider, {...context, liveError}, resolution, values.live === true, values.account);
     for (const {label, text} of notes) ctx.stderr.write(`ccs-tui: ${label}${text}\n`);
     if (values.json) {
       // The notes are the list's warnings too: a JSON reader learns what a person reads on stderr.

@@ -1,9 +1,9 @@
 // `ccs-tui run` and the TUI's launch key: pick the account or pool, make sure a proxy serves it,
 // build the agent's environment from the agent table, and run the agent with the terminal handed over.
 //
-// The agent's executable: `agents.<id>.command` in tui.json (a path, or an array such as
-// `["node", "/opt/codex/bin/codex.js"]`), else the env var CCS_TUI_AGENT_<ID> (same forms, the array as
-// JSON), else the table's binary names on PATH.
+// The agent's executable: the env var CCS_TUI_AGENT_<ID> (a path, or a JSON array such as
+// `["node", "/opt/codex/bin/codex.js"]`), else `agents.<id>.command` in tui.json (same forms), else the
+// table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
@@ -14,7 +14,7 @@ import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
-import type {CcsPaths} from '../../store/paths.js';
+import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
@@ -60,21 +60,26 @@ export function agentSettings(settings: TuiSettings): AgentSettings {
 
 export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.id.toUpperCase()}`;
 
-/** The agent's command line (executable first). Throws naming the three ways to provide it. */
+/**
+ * The agent's command line (executable first): CCS_TUI_AGENT_<ID>, else tui.json's
+ * agents.<id>.command, else the binary on PATH. Throws naming the three ways to provide it.
+ */
 export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
-  const configured = settings.commands[agent.id];
-  if (configured) return configured;
+  // The executable as typed: `~/bin/claude` in tui.json or a quoted variable is the home dir's.
+  const typed = ([executable, ...args]: string[]) => [expandHome(executable!, env), ...args];
   const variable = env[agentCommandVariable(agent)];
   if (variable) {
-    if (!variable.trim().startsWith('[')) return [variable];
+    if (!variable.trim().startsWith('[')) return typed([variable]);
     try {
       const parsed = JSON.parse(variable) as unknown;
-      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return parsed as string[];
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[]);
     } catch {
       // reported below
     }
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
+  const configured = settings.commands[agent.id];
+  if (configured) return typed(configured);
   const found = findOnPath(agent.binaries, env);
   if (found) return [found];
   throw new UserError(

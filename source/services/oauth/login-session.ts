@@ -2,7 +2,7 @@
 // screen only renders `view` and calls methods. Cancelling aborts the poll, closes the loopback
 // server and leaves no timer behind.
 import {withCause} from '../../core/wording.js';
-import {readFile} from 'node:fs/promises';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {DeviceFlowState} from '../../core/device-flow.js';
 import type {Account} from '../../core/types.js';
 import type {StoredLogin} from '../../store/accounts.js';
@@ -12,7 +12,7 @@ import {callbackForwardHint, sessionKind} from '../environment.js';
 import type {Browser} from '../browser.js';
 import type {DeviceAuthorization} from './device.js';
 import {DeviceFlowEnded} from './device.js';
-import {addApiKeyAccount, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
+import {addApiKeyAccount, ApiKeyCheckError, baseUrlProblem, beginAuthCodeLogin, maskedLine, deviceLogin, importServiceAccount, readKeyFile, type AuthCodeLogin, type LoginDeps, type LoginMethod} from './login.js';
 import {authCodeFlowOf, callbackPorts, resolveProvider} from './provider-config.js';
 
 export type LoginView =
@@ -37,8 +37,12 @@ export type LoginView =
    * identity, stored as its own account (no grant is lost); that account still needs a login.
    */
   | {kind: 'done'; account: StoredLogin; notRelogin?: string}
-  /** `message` is the whole sentence with its cause ("Login failed: cannot reach …"). */
-  | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string};
+  /**
+   * `message` is the whole sentence with its cause ("Login failed: cannot reach …"). `field`: the
+   * API-key login failed at its base URL (nothing there took the key, or nothing answered), not at
+   * the key: a retry asks only for the base URL, the key typed is kept.
+   */
+  | {kind: 'ended'; reason: 'denied' | 'expired' | 'failed'; message: string; field?: 'base-url'};
 
 export const METHOD_LABELS: Record<LoginMethod, string> = {
   'auth-code': 'Browser login (loopback callback or paste)',
@@ -57,7 +61,13 @@ export type AccountLogin = Pick<
 >;
 
 export interface LoginSessionOptions {
+  /** The settings in `deps` are those the first attempt uses; each retry uses `reloadSettings`'s. */
   deps: LoginDeps;
+  /**
+   * tui.json read again now. A retry is a next login: it must use the file as it is now (the person
+   * fixed an endpoint after a failure); absent: the first settings are kept.
+   */
+  reloadSettings?: () => Promise<LoginDeps['settings']>;
   provider: string;
   env: NodeJS.ProcessEnv;
   browser: Browser;
@@ -72,6 +82,8 @@ export class LoginSession {
   view: LoginView;
   readonly displayName: string;
   private controller = new AbortController();
+  /** options.deps, with the settings of the latest retry. */
+  private deps: LoginDeps;
   private authCode?: AuthCodeLogin;
   private method?: LoginMethod;
   private nickname?: string;
@@ -84,6 +96,7 @@ export class LoginSession {
   private readonly asksForLabel: boolean;
 
   constructor(private readonly options: LoginSessionOptions) {
+    this.deps = options.deps;
     const {row} = resolveProvider(options.deps.settings, options.provider);
     this.displayName = row.displayName;
     this.methods = row.logins.map((f) => f.kind);
@@ -99,7 +112,7 @@ export class LoginSession {
    * port forwarded or the address it ends on pasted: the picker says so and starts on the device code.
    */
   private chooseView(): LoginView {
-    const {settings} = this.options.deps;
+    const {settings} = this.deps;
     const resolved = resolveProvider(settings, this.options.provider);
     const notes: Partial<Record<LoginMethod, string>> = {};
     if (!this.local) {
@@ -135,7 +148,7 @@ export class LoginSession {
       return this.set({kind: 'label', method, optional: true});
     }
     if (method === 'api-key') {
-      const flow = resolveProvider(this.options.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
+      const flow = resolveProvider(this.deps.settings, this.options.provider).row.logins.find((f) => f.kind === 'api-key');
       return this.set({kind: 'api-key', login: flow?.kind === 'api-key' ? flow : {kind: 'api-key', needsBaseUrl: false, keyExample: ''}});
     }
     if (method === 'service-account') return this.set({kind: 'service-account'});
@@ -156,16 +169,33 @@ export class LoginSession {
     this.set(relogin !== undefined && account.id !== relogin ? {kind: 'done', account, notRelogin: relogin} : {kind: 'done', account});
   }
 
-  /** A new code after expiry or an error (Enter on the ended view), or after logging in as another identity than the one asked for. */
+  /**
+   * A new code after expiry or an error (Enter on the ended view), or after logging in as another
+   * identity than the one asked for. tui.json is read again first (its endpoints may have been fixed
+   * since); a file that cannot be read ends the attempt with its cause.
+   */
   retry(): void {
     const again = this.view.kind === 'ended' || (this.view.kind === 'done' && this.view.notRelogin !== undefined);
-    if (!again || !this.method) return;
+    const method = this.method;
+    if (!again || !method) return;
     // Nothing of the old attempt keeps running: its server closes, its requests are aborted.
     this.controller.abort(new UserError('login restarted'));
     this.authCode?.cancel();
     this.authCode = undefined;
     this.controller = new AbortController();
-    this.choose(this.method);
+    const reload = this.options.reloadSettings;
+    if (!reload) return this.choose(method);
+    // A second Enter while the file is read starts nothing more: the view is no longer `ended`.
+    const attempt = ++this.attempt;
+    this.set({kind: 'starting', method});
+    reload().then(
+      (settings) => {
+        if (this.closed || attempt !== this.attempt) return;
+        this.deps = {...this.deps, settings};
+        this.choose(method);
+      },
+      (error: unknown) => this.fail(error, attempt),
+    );
   }
 
   private async runDevice(): Promise<void> {
@@ -174,7 +204,7 @@ export class LoginSession {
     const signal = this.controller.signal;
     let authorization: DeviceAuthorization | undefined;
     try {
-      const account = await deviceLogin(this.options.deps, this.options.provider, {
+      const account = await deviceLogin(this.deps, this.options.provider, {
         nickname: this.nickname,
         relogin: this.options.relogin,
         signal,
@@ -204,7 +234,7 @@ export class LoginSession {
     const attempt = this.attempt;
     let login: AuthCodeLogin | undefined;
     try {
-      login = await beginAuthCodeLogin(this.options.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
+      login = await beginAuthCodeLogin(this.deps, this.options.provider, {paste: !this.local, nickname: this.nickname, relogin: this.options.relogin});
       if (this.closed || attempt !== this.attempt) return login.cancel();
       this.authCode = login;
       const s = login.session;
@@ -247,18 +277,25 @@ export class LoginSession {
     return undefined;
   }
 
-  /** Stores an API key; any failure (empty key, bad base URL, a file that cannot be written) ends on the error view. */
+  /**
+   * Stores an API key. A base URL that cannot be one is returned for its field (nothing sent, the
+   * key kept); any other failure (empty key, a refusal, a file that cannot be written) ends on the
+   * error view, which says when only the base URL was wrong (`field`).
+   */
   async submitApiKey(apiKey: string, baseUrl?: string): Promise<string | undefined> {
     // One submission per attempt: a second Enter while the key is being checked sends nothing.
     if (this.view.kind !== 'api-key') return 'nothing to submit now';
+    const problem = baseUrlProblem(resolveProvider(this.deps.settings, this.options.provider).row, baseUrl?.trim() || undefined, 'tui');
+    if (problem) return sanitizeLine(problem);
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.options.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal});
+      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal, surface: 'tui'});
       this.done(account, attempt);
     } catch (error) {
+      const atBaseUrl = baseUrl !== undefined && error instanceof ApiKeyCheckError && !error.keyRefused;
       // A server refusing the key may quote it back; it is in no token file yet.
-      this.fail(error, attempt, apiKey);
+      this.fail(error, attempt, {secrets: [apiKey], ...(atBaseUrl ? {field: 'base-url' as const} : {})});
     }
     // Every outcome is a view here; a remote login (services/remote) may answer with a field message.
     return undefined;
@@ -270,10 +307,8 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'service-account'});
-      const text = await readFile(file.trim(), 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(`${file.trim()}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-      });
-      const account = await importServiceAccount(this.options.deps, this.options.provider, file.trim(), text, {nickname: this.nickname});
+      const key = await readKeyFile(file, this.options.env);
+      const account = await importServiceAccount(this.deps, this.options.provider, key.file, key.text, {nickname: this.nickname});
       this.done(account, attempt);
     } catch (error) {
       this.fail(error, attempt);
@@ -303,7 +338,7 @@ export class LoginSession {
    * Every failure of the current attempt ends on the `ended` view with its cause (Enter retries):
    * refused codes, unreachable hosts, timeouts, nonsense answers, denial, expiry, bad input.
    */
-  private fail(error: unknown, attempt: number, ...secrets: string[]): void {
+  private fail(error: unknown, attempt: number, {secrets = [], field}: {secrets?: string[]; field?: 'base-url'} = {}): void {
     if (this.closed || attempt !== this.attempt || this.view.kind === 'done') return;
     if (error instanceof DeviceFlowEnded) {
       if (error.state.phase === 'cancelled') return;
@@ -312,12 +347,12 @@ export class LoginSession {
       if (phase === 'expired') return this.set({kind: 'ended', reason: 'expired', message: 'The code expired before it was approved'});
       return this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(message ?? 'unexpected answer'))});
     }
-    this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(error instanceof Error ? error.message : String(error), ...secrets))});
+    this.set({kind: 'ended', reason: 'failed', message: withCause('Login failed', this.shown(error instanceof Error ? error.message : String(error), ...secrets)), ...(field ? {field} : {})});
   }
 
   /** A message for the screen: one line, no escapes, every stored credential (and `extra`) masked. */
   private shown(message: string, ...extra: string[]): string {
-    return maskedLine(this.options.deps.store.paths, message, ...extra);
+    return maskedLine(this.deps.store.paths, message, ...extra);
   }
 
   /** Esc: stops polling, closes the callback server; nothing keeps running. */

@@ -1,14 +1,15 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
 import {createPrivateKey, randomUUID} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
-import type {CcsPaths} from '../../store/paths.js';
+import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {credentialRedactor} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
@@ -17,6 +18,7 @@ import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
 import {excerpt, Redactor, redactedForm} from '../../core/redact.js';
 import {parseJsonObject} from '../../core/json-object.js';
 import {modelIdsOf, modelsListTarget} from '../../providers/models-list.js';
+import type {ProviderRow} from '../../providers/table.js';
 import {endpointOverrides} from '../../store/settings.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
@@ -217,30 +219,55 @@ export async function beginAuthCodeLogin(
 }
 
 /**
+ * Why `baseUrl` cannot be the API-key login's base URL (missing where the provider needs one, not an
+ * http(s) URL), or undefined. Named per reader: the command line's `--base-url`, the TUI's field.
+ */
+export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, surface: ErrorSurface = 'cli'): string | undefined {
+  const flag = surface === 'cli';
+  const flow = row.logins.find((f) => f.kind === 'api-key');
+  if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
+  const name = flag ? '--base-url' : 'the base URL';
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    return `${name} "${baseUrl}" is not a URL`;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${name} must be http(s), got ${parsed.protocol}`;
+  return undefined;
+}
+
+/**
+ * Thrown when an API key could not be checked or was not accepted. `keyRefused`: the provider
+ * refused the key itself (401/403); otherwise the failure is about where it was sent (unreachable, no
+ * models API there, another status), so the same key may be tried at another base URL.
+ */
+export class ApiKeyCheckError extends UserError {
+  constructor(
+    message: string,
+    readonly keyRefused: boolean,
+  ) {
+    super(message);
+    this.name = 'ApiKeyCheckError';
+  }
+}
+
+/**
  * An API-key account (aistudio, bob, a gateway): the key, and a base URL where the provider needs one.
  * The key is tried once against the provider (checkApiKey) before anything is written.
  */
 export async function addApiKeyAccount(
   deps: LoginDeps,
   provider: string,
-  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal},
+  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal; surface?: ErrorSurface},
 ): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
   if (!apiKey) throw new UserError('the API key is empty', 2);
   if (/\s/.test(apiKey)) throw new UserError('the API key contains spaces or line breaks; paste only the key', 2);
-  const flow = resolved.row.logins.find((f) => f.kind === 'api-key');
   const baseUrl = input.baseUrl?.trim() || undefined;
-  if (flow?.kind === 'api-key' && flow.needsBaseUrl && !baseUrl) throw new UserError(`${resolved.row.displayName} needs a base URL (--base-url URL)`, 2);
-  if (baseUrl) {
-    let parsed: URL;
-    try {
-      parsed = new URL(baseUrl);
-    } catch {
-      throw new UserError(`--base-url "${baseUrl}" is not a URL`, 2);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UserError(`--base-url must be http(s), got ${parsed.protocol}`, 2);
-  }
+  const problem = baseUrlProblem(resolved.row, baseUrl, input.surface);
+  if (problem) throw new UserError(problem, 2);
   const {createHash} = await import('node:crypto');
   const nickname = input.nickname?.trim() || undefined;
   const token: TokenFile = {
@@ -297,22 +324,21 @@ async function checkApiKey(deps: LoginDeps, resolved: ResolvedProvider, token: T
   try {
     response = await http.send({url: target.url, method: 'GET', headers: {accept: 'application/json', ...target.headers}, timeoutMs: KEY_CHECK_TIMEOUT_MS, signal});
   } catch (error) {
-    throw new UserError(`${excerpt((error as Error).message, 300, new Redactor([apiKey]))}; the key ${key} was not checked and nothing was stored`);
+    throw new ApiKeyCheckError(`${excerpt((error as Error).message, 300, new Redactor([apiKey]))}; the key ${key} was not checked and nothing was stored`, false);
   }
   const said = () => `: ${bodyExcerpt(response, 160, apiKey)}`;
   if (response.status === 401 || response.status === 403) {
-    throw new UserError(`${row.displayName} refused the key ${key} (HTTP ${response.status} from ${hostOf(target.url)}${said()}); nothing was stored`);
+    throw new ApiKeyCheckError(`${row.displayName} refused the key ${key} (HTTP ${response.status} from ${hostOf(target.url)}${said()}); nothing was stored`, true);
   }
   if (response.status === 429) return;
   if (response.status >= 200 && response.status < 300) {
     if (modelIdsOf(parseJsonObject(response.text))) return;
-    throw new UserError(
+    throw new ApiKeyCheckError(
       `${hostOf(target.url)} answered ${response.status} but not a models list (is the base URL right? e.g. …/v1)${said()}; the key ${key} was not stored`,
+      false,
     );
   }
-  throw new UserError(
-    `${hostOf(target.url)} answered HTTP ${response.status} to a models list${said()}: check the base URL; the key ${key} was not stored`,
-  );
+  throw new ApiKeyCheckError(`${hostOf(target.url)} answered HTTP ${response.status} to a models list${said()}: check the base URL; the key ${key} was not stored`, false);
 }
 
 const SERVICE_ACCOUNT_FIELDS = ['client_email', 'private_key', 'project_id'] as const;
@@ -344,6 +370,20 @@ export function validateServiceAccount(file: string, text: string): Record<strin
   }
   if (key.asymmetricKeyType !== 'rsa') throw new UserError(`${file}: field "private_key" is a ${key.asymmetricKeyType ?? 'non-RSA'} key; Google service accounts sign with RSA (RS256)`);
   return account as Record<string, string>;
+}
+
+/**
+ * Reads a service-account key file whose path a person typed (a TUI field, --key-file): `~` is the
+ * home dir (store/paths.ts expandHome). `file` is the path read; a UserError names the path as
+ * typed, and where `~` led when it was expanded.
+ */
+export async function readKeyFile(typed: string, env: NodeJS.ProcessEnv): Promise<{file: string; text: string}> {
+  const file = expandHome(typed.trim(), env);
+  const named = file === typed.trim() ? file : `${typed.trim()} (${file})`;
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`${named}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return {file, text};
 }
 
 /** Imports a service-account key (Vertex): validated, then stored 0600 like every token file. */

@@ -56,7 +56,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   useKeysWait(view === undefined && error === undefined);
   const [pasting, setPasting] = useState(false);
   const [fieldError, setFieldError] = useState<string | undefined>();
+  // The API key typed at step 1 and the base URL last tried: a retry after a failure at the base URL
+  // asks only for the URL again (prefilled), with the key kept.
   const [apiKey, setApiKey] = useState<string | undefined>();
+  const [baseUrl, setBaseUrl] = useState<string | undefined>();
 
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
   const qr = useQrLines(qrText);
@@ -96,6 +99,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
       if (view?.kind === 'ended' || (otherIdentity && !removed)) {
         setPasting(false);
         setFieldError(undefined);
+        if (!(view?.kind === 'ended' && view.field === 'base-url')) {
+          setApiKey(undefined);
+          setBaseUrl(undefined);
+        }
         return session?.retry();
       }
       if (view?.kind === 'done') return back();
@@ -237,7 +244,13 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               <Box key="base-url" flexDirection="column">
                 <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (Esc: back to the key)`}</Text>
                 {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
-                <TextField focus onSubmit={(url) => (setApiKey(undefined), void session?.submitApiKey(apiKey, url).then(setFieldError))} onCancel={() => setApiKey(undefined)} placeholder="https://…" />
+                <TextField
+                  focus
+                  initialValue={baseUrl}
+                  onSubmit={(url) => (setBaseUrl(url), void session?.submitApiKey(apiKey, url).then(setFieldError))}
+                  onCancel={() => (setApiKey(undefined), setFieldError(undefined))}
+                  placeholder="https://…"
+                />
               </Box>
             )}
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
@@ -283,7 +296,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             <Text color={theme.error} wrap="wrap">
               ✗ {view.message}
             </Text>
-            <Text>{`${actionKey('login.retry', 'login')}: ${view.reason === 'expired' ? 'get a new code' : 'try again'} · ${actionKey('back')}: back`}</Text>
+            <Text>{`${actionKey('login.retry', 'login')}: ${view.reason === 'expired' ? 'get a new code' : view.field === 'base-url' ? 'change the base URL (the key is kept)' : 'try again'} · ${actionKey('back')}: back`}</Text>
           </Box>
         );
     }

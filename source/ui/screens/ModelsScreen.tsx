@@ -14,6 +14,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {PROVIDERS} from '../../providers/table.js';
 import {resolveContext, type RulesContext} from '../../store/model-rules.js';
+import {withAdvice} from '../../store/errors.js';
 import {RulesConflict} from '../../core/rules-merge.js';
 import {saveRules, type RulesSave} from '../actions/rules.js';
 import {DraftText} from '../components/TextField.js';
@@ -223,7 +224,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError} livePartial={context.livePartial} width={rightWidth} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
+          <PreviewPane resolution={resolution} liveError={context.liveError && withAdvice(context.liveError, context.liveAdvice, 'tui', 'models')} livePartial={context.livePartial} width={rightWidth} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
@@ -294,15 +295,16 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
   const filterShown = useFilterShown(FILTER);
-  // The reason a list is partial is read whole (wrapped): it says what is missing.
+  // Why there is no live list, and why it is partial, are read whole (wrapped): they say what is
+  // missing and what to do (a key at the end).
+  const rowsOf = (text: string) => (text ? Math.ceil(cellWidth(text) / Math.max(1, width)) : 0);
+  const liveText = liveError ? `! no live list: ${sanitizeLine(liveError)}` : '';
   const partialText = livePartial ? `! the live list is partial: ${sanitizeLine(livePartial)}` : '';
-  const partialRows = partialText ? Math.ceil(cellWidth(partialText) / Math.max(1, width)) : 0;
   // A provider with no static list (AI Studio: the key's project decides): only its live list has models.
   const onlyLive = resolution.source === 'static' && all === 0
     ? `No static list: ${resolution.provider}'s models are its live list. ${actionKey('rules.live', 'models')} asks the provider for it with an account (${actionKey('rules.account', 'models')} picks one).`
     : '';
-  const onlyLiveRows = onlyLive ? Math.ceil(cellWidth(onlyLive) / Math.max(1, width)) : 0;
-  const room = height - 1 - (liveError ? 1 : 0) - partialRows - onlyLiveRows - (filterShown ? 1 : 0);
+  const room = height - 1 - rowsOf(liveText) - rowsOf(partialText) - rowsOf(onlyLive) - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   // The list's source is also on the screen's header line: it gives way first when the column is narrow.
   const matches = filter ? ` · ${rows.length} match` : '';
@@ -314,7 +316,7 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
         {title}
       </Text>
       <FilterLine list={FILTER} />
-      {liveError ? <Text color={theme.warn} wrap="truncate">! no live list: {sanitizeLine(liveError)}</Text> : null}
+      {liveText ? <Text color={theme.warn} wrap="wrap">{liveText}</Text> : null}
       {partialText ? <Text color={theme.warn} wrap="wrap">{partialText}</Text> : null}
       {onlyLive ? <Text dimColor wrap="wrap">{onlyLive}</Text> : null}
       {shown.map((row) => (

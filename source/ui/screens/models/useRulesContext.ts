@@ -53,11 +53,11 @@ export function useRulesContext(provider: string, accountId: string | undefined,
 }
 
 /** The base list of a context and what was said about its live list. */
-function liveOf({base, liveError, livePartial}: RulesContext): Pick<RulesContext, 'base' | 'liveError' | 'livePartial'> {
-  return {base, ...(liveError === undefined ? {} : {liveError}), ...(livePartial === undefined ? {} : {livePartial})};
+function liveOf({base, liveError, liveAdvice, livePartial}: RulesContext): Pick<RulesContext, 'base' | 'liveError' | 'liveAdvice' | 'livePartial'> {
+  return {base, ...(liveError === undefined ? {} : {liveError}), ...(liveAdvice === undefined ? {} : {liveAdvice}), ...(livePartial === undefined ? {} : {livePartial})};
 }
 
 function withoutLive(context: RulesContext): RulesContext {
-  const {liveError: _error, livePartial: _partial, ...rest} = context;
+  const {liveError: _error, liveAdvice: _advice, livePartial: _partial, ...rest} = context;
   return rest;
 }
