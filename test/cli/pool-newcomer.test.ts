@@ -82,7 +82,8 @@ describe("a new proxy serves the pool's own pick from its first request", () => 
     assert.equal(run.stdout, 'agent got 200\n');
     assert.match(run.stderr, /serving the claude pool \(work first\)/);
     assert.equal(upstream.requests.at(-1)?.headers.authorization, WORK);
-    assert.match(log(ccs), /POST \/api\/provider\/claude\/v1\/messages claude-opus-5 → claude\/work 200/);
+    // The log's request lines are written in batches (a line may follow the answer by a moment).
+    await waitFor(() => /POST \/api\/provider\/claude\/v1\/messages claude-opus-5 → claude\/work 200/.test(log(ccs)), 'the request line in the proxy log');
   });
 });
 
