@@ -203,7 +203,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         return;
       }
       paste.current = undefined;
-      marker.current = {pasted: pastedText(sanitizeText(gathered.slice(0, end))), rest: gathered.slice(end + PASTE_END.length)};
+      // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
+      const text = sanitizeText(gathered.slice(0, end).replace(/\r\n?/g, '\n'));
+      marker.current = {pasted: pastedText(text), rest: gathered.slice(end + PASTE_END.length)};
     };
     inputEvents.prependListener('input', onRead);
     return () => void inputEvents.off('input', onRead);

@@ -55,3 +55,11 @@ test('escape sequences inside a paste do not reach the field as text', async () 
   t.write('\r');
   await t.waitFor('renamed to abcdef');
 });
+
+test('a paste whose lines end in CR alone (tmux, most terminals) gets a space between them', async () => {
+  const t = await home();
+  await t.press('l', 'n');
+  await t.waitFor('rename: work');
+  t.write(`\u0015${PASTE_START}two\rlines\u001b[201~`);
+  await t.waitFor('rename: two lines');
+});
