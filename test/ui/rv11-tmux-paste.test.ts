@@ -49,3 +49,22 @@ test('outside tmux: a paste reaches the agent without bracketed paste markers, a
   tmux.paste('two\nlines');
   await tmux.waitFor('rename: two lines');
 });
+
+test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) goes into a field without its colours; the TUI stays', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 100, height: 24});
+  cleanups.push(() => {
+    tmux.kill();
+    ccs.cleanup();
+  });
+  await tmux.waitFor(/work\s+alice@example\.com/);
+  tmux.keys(['l', 'n']);
+  await tmux.waitFor('rename: work');
+  tmux.keys(['C-u']);
+  tmux.paste('\u001b[1;31mred\u001b[0m team');
+  await tmux.waitFor('rename: red team');
+  // Outside a paste too (a terminal without bracketed paste sends the text as keys).
+  tmux.keys(['\u001b[0m'], {literal: true});
+  tmux.keys(['Enter']);
+  await tmux.waitFor('renamed to red team');
+});
