@@ -2,9 +2,9 @@
 // reads a paste as plain text, no ESC[200~ markers it never asked for), on again when the TUI is back.
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
-import {runBin, binPath} from '../helpers/cli.js';
-import {freePort} from '../helpers/fake-upstreams.js';
+import {binPath} from '../helpers/cli.js';
 import {binInTmuxSkipReason, startTmux} from '../helpers/tmux.js';
+import {startAgentTui} from './agent-tui.js';
 import {makeUiCcs} from './fixtures.js';
 
 const skip = binInTmuxSkipReason();
@@ -22,17 +22,7 @@ after(async () => {
 });
 
 test('outside tmux: a paste reaches the agent without bracketed paste markers, and the TUI has them again after', {skip}, async () => {
-  const ccs = makeUiCcs();
-  const port = await freePort();
-  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
-  const agent = ccs.writeRaw('fake-agent.mjs', FAKE_AGENT);
-  const tmux = startTmux([process.execPath, binPath], {env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify([process.execPath, agent])}, width: 100, height: 24});
-  cleanups.push(async () => {
-    tmux.kill();
-    await runBin(['proxy', 'stop'], ccs.env);
-    ccs.cleanup();
-  });
-  await tmux.waitFor(/work\s+alice@example\.com/);
+  const {tmux} = await startAgentTui(FAKE_AGENT, KEY, cleanups);
   tmux.keys(['l']);
   await tmux.waitFor('▶ Claude accounts');
   tmux.keys(['e']);
