@@ -7,6 +7,7 @@ import {useEffect, useRef} from 'react';
 import {currentRoute, type AppState} from '../core/app-state.js';
 import {keyName, type RawKey} from '../core/key-names.js';
 import {actionKey, type KeyAction} from '../core/keymap.js';
+import {sanitizeText} from '../core/sanitize.js';
 import {PASTE_END, PASTE_START, pastedText, routeKey, shellActionFor} from '../core/key-routing.js';
 import {renameAccount} from './actions/accounts.js';
 import {describeError} from './errors.js';
@@ -172,14 +173,40 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   };
   // Bracketed paste (xterm mode 2004, turned on by terminal.ts): the terminal wraps pasted text in
   // ESC[200~ … ESC[201~, so a pasted line break is told apart from an Enter typed fast. Ink's
-  // useInput reports the markers with their Esc cut off, as the text `[200~`: the raw reads are
-  // watched (ahead of useInput's listener) to know a marker from those five characters typed.
+  // useInput reports the markers with their Esc cut off, as the text `[200~`, and drops pasted
+  // escape sequences: the raw reads are watched (ahead of useInput's listener) and the paste is
+  // gathered from them. The end marker is looked for in the gathered text, not in one read: over a
+  // slow link it can come split in two reads (Ink then hands `ESC[20` and `1~` apart), and a paste
+  // that never ends would swallow every key after it, Ctrl-C too.
   const {internal_eventEmitter: inputEvents} = useStdin();
-  const marker = useRef<'start' | 'end' | undefined>(undefined);
-  /** The text pasted so far while inside a bracketed paste, else undefined. */
+  /** What the dispatcher makes of the raw read useInput reports next (undefined: an ordinary key). */
+  const marker = useRef<{swallow: true} | {pasted: string; rest: string} | undefined>(undefined);
+  /** The raw text pasted so far while inside a bracketed paste, else undefined. */
   const paste = useRef<string | undefined>(undefined);
   useEffect(() => {
-    const onRead = (raw: string) => void (marker.current = raw === PASTE_START ? 'start' : raw === PASTE_END ? 'end' : undefined);
+    const onRead = (raw: string) => {
+      marker.current = undefined;
+      if (paste.current === undefined) {
+        if (raw === PASTE_START) paste.current = '';
+        // A stray end marker (its start was lost or typed) is no key either.
+        if (raw === PASTE_START || raw === PASTE_END) marker.current = {swallow: true};
+        return;
+      }
+      // Ctrl-C in a read of its own is the user's, never pasted text (a terminal writes a paste in
+      // one go): the paste is dropped and Ctrl-C quits as anywhere.
+      if (raw === '\u0003') return void (paste.current = undefined);
+      const gathered = paste.current + raw;
+      const end = gathered.indexOf(PASTE_END);
+      if (end === -1) {
+        paste.current = gathered;
+        marker.current = {swallow: true};
+        return;
+      }
+      paste.current = undefined;
+      // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
+      const text = sanitizeText(gathered.slice(0, end).replace(/\r\n?/g, '\n'));
+      marker.current = {pasted: pastedText(text), rest: gathered.slice(end + PASTE_END.length)};
+    };
     inputEvents.prependListener('input', onRead);
     return () => void inputEvents.off('input', onRead);
   }, [inputEvents]);
@@ -191,11 +218,10 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     noteKey();
     const read = marker.current;
     marker.current = undefined;
-    if (read === 'start') return void (paste.current ??= '');
-    if (paste.current === undefined) return read === 'end' ? undefined : receive(input, key);
-    if (read !== 'end') return void (paste.current += input);
-    const text = pastedText(paste.current);
-    paste.current = undefined;
-    receive(text, {}, true);
+    if (read === undefined) return receive(input, key);
+    if ('swallow' in read) return;
+    receive(read.pasted, {}, true);
+    // Keys read together with a split end marker's last part (`1~j`) are keys.
+    if (read.rest !== '') receive(read.rest, {});
   });
 }

@@ -105,6 +105,9 @@ async function discardPendingInput(stdin: TtyIn): Promise<void> {
   drop();
 }
 
+/** An SGR sequence (colours, bold…): output only, never a key. The mouse's SGR reports (ESC[<…m) are not matched. */
+const SGR_SEQUENCE = /\u001b\[[0-9;]*m/g;
+
 const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
 
 /**
@@ -219,6 +222,16 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
       }
     },
   };
+
+  // Ink 6.8's useInput throws on a CSI sequence it takes for a Ctrl key it has no name for, SGR
+  // colours among them (ESC[0m, ESC[31m: pasted coloured text, as `tmux capture-pane -e` copies it),
+  // and the TUI ended with "unexpected error". No key sends SGR: those sequences are dropped from
+  // what Ink reads (a pasted text's colours mean nothing in a field anyway).
+  const readTty = stdin.read.bind(stdin);
+  stdin.read = ((size?: number) => {
+    const chunk = readTty(size) as string | Buffer | null;
+    return typeof chunk === 'string' ? chunk.replace(SGR_SEQUENCE, '') : chunk;
+  }) as typeof stdin.read;
 
   const instance = render(app(controls), {
     stdout,

@@ -6,10 +6,8 @@
 // reach now (a process group of its own): Ctrl-C is the agent's alone.
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
-import {runBin, binPath} from '../helpers/cli.js';
-import {freePort} from '../helpers/fake-upstreams.js';
-import {binInTmuxSkipReason, startTmux} from '../helpers/tmux.js';
-import {makeUiCcs} from './fixtures.js';
+import {binInTmuxSkipReason} from '../helpers/tmux.js';
+import {startAgentTui} from './agent-tui.js';
 
 const skip = binInTmuxSkipReason();
 const KEY = 'rv10c-agent-key-0123456789abcdef';
@@ -28,17 +26,7 @@ after(async () => {
 });
 
 test("outside tmux: Ctrl-C typed to an agent on the TUI's own proxy leaves that proxy running", {skip}, async () => {
-  const ccs = makeUiCcs();
-  const port = await freePort();
-  ccs.writeRaw('cliproxy/config.yaml', `port: ${port}\napi-keys:\n  - "${KEY}"\n`);
-  const agent = ccs.writeRaw('fake-agent.mjs', FAKE_AGENT);
-  const tmux = startTmux([process.execPath, binPath], {env: {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify([process.execPath, agent])}, width: 100, height: 24});
-  cleanups.push(async () => {
-    tmux.kill();
-    await runBin(['proxy', 'stop'], ccs.env);
-    ccs.cleanup();
-  });
-  await tmux.waitFor(/work\s+alice@example\.com/);
+  const {tmux} = await startAgentTui(FAKE_AGENT, KEY, cleanups);
   tmux.keys(['4']);
   await tmux.waitFor('○ stopped');
   tmux.keys(['s']);
