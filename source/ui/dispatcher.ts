@@ -178,15 +178,47 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // gathered from them. The end marker is looked for in the gathered text, not in one read: over a
   // slow link it can come split in two reads (Ink then hands `ESC[20` and `1~` apart), and a paste
   // that never ends would swallow every key after it, Ctrl-C too.
+  // A pasted text may itself hold an end marker (a terminal that does not filter ESC out of pastes,
+  // as tmux 3.3 does not): `abc ESC[201~ d y ESC[201~` would end the paste early and run `d`, `y` as
+  // keys. What comes after an end marker in the same read (Ink hands one read's keys in one go) is
+  // held until that read is over: a second end marker in it means the first was pasted text, and
+  // what it held is pasted too; else the held keys are keys, a moment later.
   const {internal_eventEmitter: inputEvents} = useStdin();
   /** What the dispatcher makes of the raw read useInput reports next (undefined: an ordinary key). */
-  const marker = useRef<{swallow: true} | {pasted: string; rest: string} | undefined>(undefined);
+  const marker = useRef<{swallow: true} | {hold: true} | {pasted: string; rest: string} | undefined>(undefined);
   /** The raw text pasted so far while inside a bracketed paste, else undefined. */
   const paste = useRef<string | undefined>(undefined);
+  /** After an end marker, until its read is over: the raw text and the keys read since. */
+  const afterPaste = useRef<{raw: string; keys: Array<{input: string; key: RawKey}>} | undefined>(undefined);
+  const releaseHeld = () => {
+    const held = afterPaste.current;
+    afterPaste.current = undefined;
+    for (const {input, key} of held?.keys ?? []) receive(input, key);
+  };
+  const ended = (text: string): {pasted: string; rest: string} => {
+    // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
+    const pasted = pastedText(sanitizeText(text.replace(/\r\n?/g, '\n')));
+    afterPaste.current = {raw: '', keys: []};
+    setImmediate(releaseHeld);
+    return {pasted, rest: ''};
+  };
   useEffect(() => {
     const onRead = (raw: string) => {
       marker.current = undefined;
       if (paste.current === undefined) {
+        const held = afterPaste.current;
+        if (held && raw === PASTE_END) {
+          // The end marker before was pasted text: what followed it is pasted too.
+          afterPaste.current = undefined;
+          marker.current = ended(`${PASTE_END}${held.raw}`);
+          return;
+        }
+        if (held && raw !== PASTE_START && raw !== '\u0003') {
+          held.raw += raw;
+          marker.current = {hold: true};
+          return;
+        }
+        if (held) releaseHeld();
         if (raw === PASTE_START) paste.current = '';
         // A stray end marker (its start was lost or typed) is no key either.
         if (raw === PASTE_START || raw === PASTE_END) marker.current = {swallow: true};
@@ -203,9 +235,10 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         return;
       }
       paste.current = undefined;
-      // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
-      const text = sanitizeText(gathered.slice(0, end).replace(/\r\n?/g, '\n'));
-      marker.current = {pasted: pastedText(text), rest: gathered.slice(end + PASTE_END.length)};
+      const rest = gathered.slice(end + PASTE_END.length);
+      marker.current = {...ended(gathered.slice(0, end)), rest};
+      // Keys read together with a split end marker's last part (`1~j`) are keys: not held.
+      if (rest !== '') afterPaste.current = undefined;
     };
     inputEvents.prependListener('input', onRead);
     return () => void inputEvents.off('input', onRead);
@@ -220,6 +253,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     marker.current = undefined;
     if (read === undefined) return receive(input, key);
     if ('swallow' in read) return;
+    if ('hold' in read) return void afterPaste.current?.keys.push({input, key});
     receive(read.pasted, {}, true);
     // Keys read together with a split end marker's last part (`1~j`) are keys.
     if (read.rest !== '') receive(read.rest, {});

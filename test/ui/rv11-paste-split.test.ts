@@ -63,3 +63,32 @@ test('a paste whose lines end in CR alone (tmux, most terminals) gets a space be
   t.write(`\u0015${PASTE_START}two\rlines\u001b[201~`);
   await t.waitFor('rename: two lines');
 });
+
+test('an end marker inside the pasted text (a terminal that does not filter ESC) ends nothing: what follows it is pasted, never keys', async () => {
+  const t = await home();
+  await t.press('l');
+  // Outside a field: `d` then `y` would remove the selected account, `q` would quit (Ink hands a run
+  // of text as one input: each key stands alone between markers, as a crafted paste would have them).
+  t.write(`${PASTE_START}abc\u001b[201~d\u001b[201~y\u001b[201~q\u001b[201~`);
+  let quit = false;
+  void t.exited.then(() => (quit = true));
+  await sleep(300);
+  assert.equal(quit, false, 'the pasted q did not quit');
+  assert.deepEqual(Object.keys(registry(ccs!).providers.claude.accounts).sort(), ['alice@example.com', 'bob@example.com']);
+  // In a field: the text after the fake marker is pasted text.
+  await t.press('n');
+  await t.waitFor('rename: work');
+  t.write(`\u0015${PASTE_START}ab\u001b[201~cd\u001b[201~`);
+  await t.waitFor('rename: abcd');
+  t.write('\r');
+  await t.waitFor('renamed to abcd');
+});
+
+test('a key in the same read right after a real paste is still a key (Enter submits)', async () => {
+  const t = await home();
+  await t.press('l', 'n');
+  await t.waitFor('rename: work');
+  t.write(`\u0015${PASTE_START}pasted\u001b[201~\r`);
+  await t.waitFor('renamed to pasted');
+  assert.equal(registry(ccs!).providers.claude.accounts['alice@example.com'].nickname, 'pasted');
+});
