@@ -105,8 +105,27 @@ async function discardPendingInput(stdin: TtyIn): Promise<void> {
   drop();
 }
 
-/** An SGR sequence (colours, bold…): output only, never a key. The mouse's SGR reports (ESC[<…m) are not matched. */
+/**
+ * Escape sequences Ink 6.8's useInput throws on ("unexpected error"): it reads `ESC [ n X`,
+ * `ESC [ 1 ; m X` and `ESC [ n ; m ~` (also after `ESC O`) as a key with a Ctrl modifier when the
+ * number minus one has bit 4 set, then fails on a key it has no name for. Such sequences are
+ * dropped from what Ink reads unless they are keys it names: arrows, Home/End/Clear (A–F, H), F1–F4
+ * (P–S), Shift-Tab (Z), rxvt's a–e, and the `~ $ ^` forms of Insert … F12. Colours (SGR, `ESC[31m`:
+ * pasted coloured text) are among the dropped; the mouse's SGR reports (ESC[<…m) are not matched.
+ */
+/** An SGR sequence (colours, bold…): output only, never a key. */
 const SGR_SEQUENCE = /\u001b\[[0-9;]*m/g;
+const UNNAMED_CTRL_SEQUENCE = /\u001b+(?:O|\[\[?)(?:(\d+)(?:;(\d+))?([~^$])|(?:1;)?(\d+)?([a-zA-Z]))/g;
+const NAMED_LETTERS = new Set([...'ABCDEFHPQRSZabcde']);
+const NAMED_TILDE_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24]);
+const hasCtrlBit = (modifier: string | undefined) => modifier !== undefined && ((Number(modifier) - 1) & 4) !== 0;
+function withoutUnnamedCtrlKeys(text: string): string {
+  if (!text.includes('\u001b')) return text;
+  return text.replace(SGR_SEQUENCE, '').replace(UNNAMED_CTRL_SEQUENCE, (sequence, code?: string, tildeModifier?: string, _tilde?: string, letterModifier?: string, letter?: string) => {
+    if (letter !== undefined) return hasCtrlBit(letterModifier) && !NAMED_LETTERS.has(letter) ? '' : sequence;
+    return hasCtrlBit(tildeModifier ?? '1') && !NAMED_TILDE_CODES.has(Number(code)) ? '' : sequence;
+  });
+}
 
 const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
 
@@ -223,14 +242,13 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     },
   };
 
-  // Ink 6.8's useInput throws on a CSI sequence it takes for a Ctrl key it has no name for, SGR
-  // colours among them (ESC[0m, ESC[31m: pasted coloured text, as `tmux capture-pane -e` copies it),
-  // and the TUI ended with "unexpected error". No key sends SGR: those sequences are dropped from
-  // what Ink reads (a pasted text's colours mean nothing in a field anyway).
+  // Ink 6.8's useInput throws on an escape sequence it takes for a Ctrl key it has no name for
+  // (withoutUnnamedCtrlKeys: Ctrl+Tab as some terminals send it, pasted colours), and the TUI ended
+  // with "unexpected error": those sequences are dropped from what Ink reads.
   const readTty = stdin.read.bind(stdin);
   stdin.read = ((size?: number) => {
     const chunk = readTty(size) as string | Buffer | null;
-    return typeof chunk === 'string' ? chunk.replace(SGR_SEQUENCE, '') : chunk;
+    return typeof chunk === 'string' ? withoutUnnamedCtrlKeys(chunk) : chunk;
   }) as typeof stdin.read;
 
   const instance = render(app(controls), {

@@ -58,3 +58,19 @@ test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) go
   tmux.keys(['Enter']);
   await tmux.waitFor('renamed to red team');
 });
+
+test('keys Ink 6.8 has no name for with a Ctrl modifier (Ctrl+Tab as CSI 1;5I, ESC[5I, ESC O5I) are ignored; Ctrl+arrows and F-keys still reach it', {skip}, async () => {
+  const ccs = makeUiCcs();
+  const tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 100, height: 24});
+  cleanups.push(() => {
+    tmux.kill();
+    ccs.cleanup();
+  });
+  await tmux.waitFor(/work\s+alice@example\.com/);
+  tmux.keys(['l']);
+  for (const sequence of ['\u001b[1;5I', '\u001b[5I', '\u001bO5I', '\u001b[25;5~', '\u001b[1;5A', '\u001b[3;5~']) tmux.keys([sequence], {literal: true});
+  // Still running and reading keys: `j` moves to bob.
+  tmux.keys(['j']);
+  await tmux.waitFor(/›\*? +bob@example\.com/);
+  assert.doesNotMatch(tmux.screen(), /unexpected error/);
+});
