@@ -195,12 +195,12 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     afterPaste.current = undefined;
     for (const {input, key} of held?.keys ?? []) receive(input, key);
   };
-  const ended = (text: string): {pasted: string; rest: string} => {
-    // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
-    const pasted = pastedText(sanitizeText(text.replace(/\r\n?/g, '\n')));
+  /** A paste ended (`text`: its raw text): what follows in the same read is held (afterPaste); returns the text for the field. */
+  const ended = (text: string): string => {
     afterPaste.current = {raw: '', keys: []};
     setImmediate(releaseHeld);
-    return {pasted, rest: ''};
+    // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
+    return pastedText(sanitizeText(text.replace(/\r\n?/g, '\n')));
   };
   useEffect(() => {
     const onRead = (raw: string) => {
@@ -210,7 +210,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         if (held && raw === PASTE_END) {
           // The end marker before was pasted text: what followed it is pasted too.
           afterPaste.current = undefined;
-          marker.current = ended(`${PASTE_END}${held.raw}`);
+          marker.current = {pasted: ended(`${PASTE_END}${held.raw}`), rest: ''};
           return;
         }
         if (held && raw !== PASTE_START && raw !== '\u0003') {
@@ -236,7 +236,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       }
       paste.current = undefined;
       const rest = gathered.slice(end + PASTE_END.length);
-      marker.current = {...ended(gathered.slice(0, end)), rest};
+      marker.current = {pasted: ended(gathered.slice(0, end)), rest};
       // Keys read together with a split end marker's last part (`1~j`) are keys: not held.
       if (rest !== '') afterPaste.current = undefined;
     };

@@ -40,7 +40,8 @@ test('outside tmux: a paste reaches the agent without bracketed paste markers, a
   await tmux.waitFor('rename: two lines');
 });
 
-test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) goes into a field without its colours; the TUI stays', {skip}, async () => {
+/** The built TUI in tmux (100×24) on the UI fixture's accounts, once its home screen lists them. */
+async function homeInTmux() {
   const ccs = makeUiCcs();
   const tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 100, height: 24});
   cleanups.push(() => {
@@ -48,6 +49,11 @@ test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) go
     ccs.cleanup();
   });
   await tmux.waitFor(/work\s+alice@example\.com/);
+  return tmux;
+}
+
+test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) goes into a field without its colours; the TUI stays', {skip}, async () => {
+  const tmux = await homeInTmux();
   tmux.keys(['l', 'n']);
   await tmux.waitFor('rename: work');
   tmux.keys(['C-u']);
@@ -59,14 +65,8 @@ test('pasted coloured text (SGR escapes, as `tmux capture-pane -e` copies it) go
   await tmux.waitFor('renamed to red team');
 });
 
-test('keys Ink 6.8 has no name for with a Ctrl modifier (Ctrl+Tab as CSI 1;5I, ESC[5I, ESC O5I) are ignored; Ctrl+arrows and F-keys still reach it', {skip}, async () => {
-  const ccs = makeUiCcs();
-  const tmux = startTmux([process.execPath, binPath], {env: ccs.env, width: 100, height: 24});
-  cleanups.push(() => {
-    tmux.kill();
-    ccs.cleanup();
-  });
-  await tmux.waitFor(/work\s+alice@example\.com/);
+test('keys Ink 6.8 has no name for with a Ctrl modifier (Ctrl+Tab as CSI 1;5I, ESC[5I, ESC O5I) are ignored; named keys (Ctrl+Up, Ctrl+Delete) still reach it', {skip}, async () => {
+  const tmux = await homeInTmux();
   tmux.keys(['l']);
   for (const sequence of ['\u001b[1;5I', '\u001b[5I', '\u001bO5I', '\u001b[25;5~', '\u001b[1;5A', '\u001b[3;5~']) tmux.keys([sequence], {literal: true});
   // Still running and reading keys: `j` moves to bob.
