@@ -19,9 +19,10 @@ export function endpointTableMarkdown(): string {
 export function endpointKeysMarkdown(): string {
   const rows = PROVIDERS.filter((row) => Object.keys(row.endpoints).length > 0).map((row) => {
     const discovered = row.logins.some((flow) => flow.kind === 'device' && flow.discovery);
-    const keys = Object.keys(row.endpoints).map((name) => `\`${name}\``);
+    const keys = [...new Set([...Object.keys(row.endpoints), ...Object.keys(row.endpointNotes ?? {})])].map((name) => `\`${name}\``);
     const extra = discovered ? ['`device`', '`token`', '`userinfo`'].filter((k) => !keys.includes(k)) : [];
-    const note = discovered ? `${extra.join(', ')} come from \`discovery\` unless set` : '';
+    const notes = [...(discovered ? [`${extra.join(', ')} come from \`discovery\` unless set`] : []), ...Object.values(row.endpointNotes ?? {})];
+    const note = notes.join('; ');
     return `| \`${row.id}\` | ${[...keys, ...extra].join(', ')} | ${note} |`;
   });
   return ['| provider | keys | note |', '|---|---|---|', ...rows].join('\n');

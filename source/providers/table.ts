@@ -131,6 +131,8 @@ const ROWS: ProviderRow[] = [
       usage: 'https://chatgpt.com/backend-api/wham/usage',
       api: 'https://chatgpt.com/backend-api/codex',
     },
+    // OpenAI's device login is two calls under one base (services/oauth/device.ts).
+    endpointNotes: {device: '`device` is a base: `<device>/usercode` and `<device>/token` are called under it'},
     clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
     scopes: ['openid', 'email', 'profile', 'offline_access'],
     models: {
@@ -425,6 +427,7 @@ const ROWS: ProviderRow[] = [
     tokenType: 'vertex',
     logins: [{kind: 'service-account'}],
     endpoints: {token: 'https://oauth2.googleapis.com/token'},
+    endpointNotes: {api: '`api` replaces the host (default `https://<location>-aiplatform.googleapis.com`); the path comes from the key\'s project and location'},
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
     // Gemini's generally available models on Vertex AI (its "Google models" page); previews vary by region.
     models: {

@@ -90,6 +90,11 @@ export interface ProviderRow {
   /** Login flows, preferred first. */
   logins: LoginFlow[];
   endpoints: Endpoints;
+  /**
+   * Keys whose tui.json override is not a whole URL used as given, or that have no default here,
+   * with what the override replaces (the README's endpoint table says it).
+   */
+  endpointNotes?: Endpoints;
   clientId?: string;
   /** Public "installed app" secrets only (Google's desktop clients). */
   clientSecret?: string;
