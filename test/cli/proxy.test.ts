@@ -387,6 +387,26 @@ describe('proxy.useCliproxyBinary', () => {
     }
   });
 
+  it("IBM Bob (no static list, no model tiers) with a live list: no model variables, and a note that says why without an empty list", async () => {
+    const upstream = await startFakeUpstream((req, res) =>
+      req.path === '/v1/models' ? sendJson(res, 200, {object: 'list', data: [{id: 'granite-code', object: 'model'}]}) : sendJson(res, 404, {error: {message: 'no such path'}}),
+    );
+    const ccs = makeTempCcs();
+    try {
+      ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+      ccs.writeToken('bob-key.json', {type: 'bob', api_key: 'bob-key-0123456789', base_url: `${upstream.url}/v1`});
+      const result = await runBin(['env', 'bob', '--json'], ccs.env);
+      assert.equal(result.code, 0, result.stderr);
+      const {env, notes} = JSON.parse(result.stdout) as {env: Record<string, string>; notes: string[]};
+      assert.equal(env.ANTHROPIC_MODEL, undefined);
+      assert.ok(notes.includes("ccs-tui knows no IBM Bob model tiers, so it cannot pick Claude Code's models from the live list"), notes.join('; '));
+      assert.ok(!notes.some((note) => note.includes('()')), notes.join('; '));
+    } finally {
+      ccs.cleanup();
+      await upstream.close();
+    }
+  });
+
   it("AI Studio whose live list names no small model: the Haiku slot gets the smallest tier listed, never the big model while a smaller one is there, and a note says so", async () => {
     let listed = ['models/gemini-2.5-pro', 'models/gemini-2.5-flash', 'models/embedding-001'];
     const upstream = await startFakeUpstream((req, res) =>

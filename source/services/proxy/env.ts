@@ -158,7 +158,14 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
     }
     else if (models.length === 0 && account) {
       if (live.why) notes.push(`${row.displayName}'s live model list could not be had: ${live.why}`);
-      else if (livePicksNone) notes.push(`${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${[...new Set(Object.values(row.models.tiers ?? {}).flat())].join(', ')})`);
+      else if (livePicksNone) {
+        const tierModels = [...new Set(Object.values(row.models.tiers ?? {}).flat())];
+        notes.push(
+          tierModels.length > 0
+            ? `${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${tierModels.join(', ')})`
+            : `ccs-tui knows no ${row.displayName} model tiers, so it cannot pick Claude Code's models from the live list`,
+        );
+      }
       notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface));
     }
   }
