@@ -336,7 +336,7 @@ export function defaultProblem(account: Account): string | undefined {
   return undefined;
 }
 
-/** What a pause did to the default, for a status line: `; default is now home`, or ''. */
+/** What a pause or a removal did to the default, for a status line: `; default is now home`, or ''. */
 export function defaultMoveNote(movedTo: Account | null | undefined): string {
   if (movedTo === undefined) return '';
   return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';

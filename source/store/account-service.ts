@@ -51,8 +51,11 @@ export interface AccountService {
   rename(provider: string, ref: AccountRef, nickname: string): Promise<Account>;
   /** Pauses or resumes (on a server: `disabled`). */
   setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account>;
-  /** Removes the account and its token file. */
-  remove(provider: string, ref: AccountRef): Promise<Account>;
+  /**
+   * Removes the account and its token file. Removing the default moves the default to the next usable
+   * account: `defaultMovedTo` says where, null when none is left (absent: the default did not move).
+   */
+  remove(provider: string, ref: AccountRef): Promise<Account & {defaultMovedTo?: Account | null}>;
   /** Why `operation` is not offered here (shown to the person as is), or undefined when it is. */
   unavailable(operation: AccountOperation): string | undefined;
   /** Where the account's token file is, for display: a path, or `<name> on target team`. */

@@ -692,9 +692,10 @@ export class AccountStore implements AccountService {
     return {...account, paused};
   }
 
-  async remove(provider: string, ref: AccountRef): Promise<Account> {
+  async remove(provider: string, ref: AccountRef): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
+      let defaultMovedTo: Account | null | undefined;
       for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {
         if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;
         delete providerEntry.accounts[account.id];
@@ -702,13 +703,14 @@ export class AccountStore implements AccountService {
           const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
           if (next) providerEntry.default = next.id;
           else delete providerEntry.default;
+          defaultMovedTo = next ?? null;
         }
         ctx.registryChanged = true;
       }
       await fs.rm(this.tokenPath(account), {force: true});
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
-      return account;
+      return defaultMovedTo === undefined ? account : {...account, default: false, defaultMovedTo};
     });
   }
 

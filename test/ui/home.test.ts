@@ -124,6 +124,12 @@ test('d asks y/N: Enter (the default) keeps the account, y removes it and its to
   assert.ok(!lineWith(frame, 'Claude accounts').includes('(2)'));
   assert.ok(!existsSync(tokenFile));
   assert.equal(registry(ccs).providers.claude.accounts['bob@example.com'], undefined);
+  // The default removed: the status line says where the default went (none left here), as p does.
+  await tui.press('k', 'd');
+  frame = await tui.waitFor('[y/N]');
+  assert.match(frame, /Remove claude account work /);
+  await tui.press('y');
+  await tui.waitFor('removed claude account work; no usable account is left to be the default');
 });
 
 test('p pauses and resumes (⏸ marker), r rotates the default to the next usable account', async () => {

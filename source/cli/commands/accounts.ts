@@ -229,6 +229,6 @@ export const accountCommands: CommandSpec[] = [
   }),
   registryEdit('remove', 'remove the account and its token file', [], async (store, p, a) => {
     const account = await store.remove(p, a);
-    return `${p}: removed ${(await labeller(store))(account)}`;
+    return `${p}: removed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
 ];

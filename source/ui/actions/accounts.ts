@@ -82,8 +82,8 @@ export async function removeAccount({services, account, confirm, siblings}: Acco
   if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where} (deletes its token file)?`))) {
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
-  await services.targets.current.accounts.remove(target.provider, {id: target.id});
-  return `removed ${target.provider} account ${accountLabel(target, siblings)}`;
+  const removed = await services.targets.current.accounts.remove(target.provider, {id: target.id});
+  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo)}`;
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */
