@@ -280,6 +280,15 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             </Box>
           );
         }
+        // A remote server's login of an account it had: which one, it does not say (as `login --target` says it).
+        if (!view.account) {
+          return (
+            <Box flexDirection="column">
+              <Text color={theme.ok} wrap="wrap">✓ {sanitizeLine(view.renewed)}</Text>
+              <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
+            </Box>
+          );
+        }
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
