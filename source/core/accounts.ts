@@ -200,10 +200,12 @@ export function loginOutcomeText(outcome: LoginOutcome, named: string, renamed?:
 /**
  * The Google Cloud project of an account (Gemini, Antigravity, Vertex): its token file's top-level
  * `project_id`, as CLIProxyAPI writes it (also in its nested layout), else the `project_id` of the
- * service-account key a Vertex file holds. The one reading for what is shown and what the proxy
- * sends upstream (`"project"` in a Cloud Code request, the project in a Vertex URL). `recorded`
- * (the registry's `projectId`, which CCS writes at login) is shown only when the token file names
- * none (or could not be read).
+ * service-account key a Vertex file holds, else `recorded` (the registry's `projectId`, which CCS
+ * writes at login; the token file names none, or could not be read). The one reading for what is
+ * shown, what the proxy sends upstream (`"project"` in a Cloud Code request, the project in a
+ * Vertex URL) and what the quota request names: a project recorded only in the registry is sent
+ * too, since Cloud Code needs one (CLIProxyAPI refuses an Antigravity request without one) and the
+ * registry's is the account's own, from its login.
  */
 export function accountProject(token: TokenFile | undefined, recorded?: string): string | undefined {
   const key = token?.service_account;

@@ -840,6 +840,7 @@ export class ProxyServer {
         row,
         overrides: endpointOverrides(this.options.settings, row.id),
         token,
+        recordedProject: account.projectId,
         resolution,
         client,
         endpoint: route.endpoint,
