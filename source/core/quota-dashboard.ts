@@ -3,7 +3,7 @@
 // rows into any width. Pure: the screen only draws what this returns.
 import {isUsable} from './accounts.js';
 import {cellWidth} from './cells.js';
-import {firstServed} from './pool.js';
+import {servedNext, type ServedNow} from './pool.js';
 import type {RotationStrategy} from './rotation.js';
 import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
 import {windowLabel} from './quota-format.js';
@@ -34,17 +34,12 @@ export interface QuotaRow {
 /** `provider NUL id`: an account's key among every provider's. */
 const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
 
-/** The account a running proxy serves next for the provider it serves (its status), by id. */
-export interface ServedNow {
-  provider: string;
-  accountId: string;
-}
+export type {ServedNow};
 
 /**
- * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts `next`,
- * never a second ranking): what the running proxy serving the provider says (`servedNow`), else
- * firstServed (a proxy starting now) over all the provider's `accounts` (every account, not only the
- * rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
+ * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts
+ * servedNext, never a second ranking) over all the provider's `accounts` (every account, not only
+ * the rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
  * two usable accounts (no pool). Keys: provider, NUL, account id.
  */
 export function servedNextKeys(
@@ -64,12 +59,8 @@ export function servedNextKeys(
   for (const [provider, mine] of byProvider) {
     // One account serves alone: nothing to tell apart.
     if (mine.filter(isUsable).length < 2) continue;
-    if (servedNow?.provider === provider) {
-      keys.add(keyOf({provider, id: servedNow.accountId}));
-      continue;
-    }
     const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
-    const next = firstServed(mine, strategy, windows, now);
+    const next = servedNext(mine, strategy, windows, now, servedNow);
     if (next) keys.add(keyOf(next));
   }
   return keys;

@@ -330,7 +330,7 @@ export class ProxyServer {
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
-        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
+        if (cooldown) cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
       }
     }
     const provider = this.options.provider;
@@ -346,6 +346,7 @@ export class ProxyServer {
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
       account: next?.label ?? this.pinnedLabel() ?? this.options.account,
+      ...((next?.id ?? this.pinnedAccountId) !== undefined ? {accountId: next?.id ?? this.pinnedAccountId} : {}),
       ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
       ...(this.options.account ? {pinnedAccount: this.options.account} : {}),
       requestsPerMinute: this.recent.total(now),
@@ -839,6 +840,7 @@ export class ProxyServer {
         row,
         overrides: endpointOverrides(this.options.settings, row.id),
         token,
+        recordedProject: account.projectId,
         resolution,
         client,
         endpoint: route.endpoint,

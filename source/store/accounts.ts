@@ -14,7 +14,7 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
-import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -150,9 +150,10 @@ export interface LoginResult {
 /**
  * The account a login stored, and what storing it did (a remote server's login: what it shows of
  * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
- * (another account has it).
+ * (another account has it); `nicknameChanged`: the account was there already and the login's
+ * nickname replaced its own (`from`, absent when it had none).
  */
-export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string};
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; nicknameChanged?: NicknameChange};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -809,7 +810,11 @@ export class AccountStore implements AccountService {
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
       const nicknameNotGiven = login.nickname && (login.relogin === undefined || login.relogin === account.id) ? nicknameProblem(login.nickname, others) : undefined;
+      // An account that was there already and gets another nickname: said with the outcome (a login
+      // that renames silently leaves the person looking for the old name).
+      const nicknameBefore = entry.nickname;
       if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
+      const nicknameChanged = target && entry.nickname !== nicknameBefore && entry.nickname !== undefined ? {...(nicknameBefore !== undefined ? {from: nicknameBefore} : {}), to: entry.nickname} : undefined;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -830,7 +835,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {})};
     });
   }
 

@@ -183,13 +183,21 @@ export async function readJsonFile(file: string): Promise<unknown | undefined> {
 }
 
 /**
- * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
- * nothing is lost to a bad file. Named by content, so reading the same broken file twice makes one copy.
- * `keep`: at most this many copies of the file stay, the newest by when their version was last read
- * broken (the one just read always among them), so a file saved broken again and again (an editor
- * saving every few seconds) leaves no pile of copies.
+ * How many `<name>.corrupt-<hash>` copies of one file stay (backupCorruptFile): the newest broken
+ * versions read. A file saved broken again and again (a person editing tui.json or accounts.json by
+ * hand, an editor saving every few seconds) leaves no pile of copies.
  */
-export async function backupCorruptFile(file: string, {keep}: {keep?: number} = {}): Promise<string | undefined> {
+export const CORRUPT_COPIES = 5;
+
+/**
+ * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
+ * nothing is lost to a bad file; the one way every reader keeps a broken file (tui.json, accounts.json,
+ * account-state.json, the quota cache, refresh-attempt records, an agent's credential file). Named by
+ * content, so reading the same broken file twice makes one copy. At most CORRUPT_COPIES copies of the
+ * file stay, the newest by when their version was last read broken (the one just read always among
+ * them). Returns the copy's path; undefined when `file` is no regular file.
+ */
+export async function backupCorruptFile(file: string): Promise<string | undefined> {
   // Only a regular file has content to keep (a directory or FIFO in its place is reported as such).
   const found = await readRegularFile(file).catch(() => undefined);
   if (!found) return undefined;
@@ -203,11 +211,9 @@ export async function backupCorruptFile(file: string, {keep}: {keep?: number} = 
       return false;
     },
   );
-  if (keep !== undefined) {
-    // A version read broken again is as new as a new one: its copy's time says when.
-    if (!made) await fs.utimes(backup, new Date(), new Date()).catch(() => undefined);
-    await pruneCorruptCopies(file, backup, keep);
-  }
+  // A version read broken again is as new as a new one: its copy's time says when.
+  if (!made) await fs.utimes(backup, new Date(), new Date()).catch(() => undefined);
+  await pruneCorruptCopies(file, backup, CORRUPT_COPIES);
   return backup;
 }
 

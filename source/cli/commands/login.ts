@@ -199,11 +199,16 @@ const login: CommandSpec = {
       // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
       if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (values.json) {
-        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {})});
+        const {nicknameChanged} = account;
+        printJson(ctx, {
+          ...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account),
+          ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {}),
+          ...(nicknameChanged ? {nicknameChanged: {from: nicknameChanged.from ?? null, to: nicknameChanged.to}} : {}),
+        });
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${loginOutcomeText(account.outcome, named)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${loginOutcomeText(account.outcome, named, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

@@ -164,7 +164,8 @@ const env: CommandSpec = {
 /**
  * A running proxy as `proxy status --json` (and `proxy start --json`) answer it: its record's public
  * fields, with what its loopback API says live (`live`; null fields when it does not answer, or for
- * the CLIProxyAPI binary). `pool`: a provider without an account, `size` accounts it rotates over.
+ * the CLIProxyAPI binary). `account` is the serving account's label (kept for scripts that read
+ * it), `accountId` its id; each `cooling` entry has `provider`, `account` (label) and `accountId`. `pool`: a provider without an account, `size` accounts it rotates over.
  */
 async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
   const {fetchProxyStatus} = await import('../../services/proxy/control.js');
@@ -175,10 +176,21 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
   // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
   const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running.provider && !running.account);
   let size: number | undefined = live?.poolSize;
-  if (pool && size === undefined) {
-    const {AccountStore} = await import('../../store/accounts.js');
+  let accountId = live?.accountId;
+  // Without the proxy's own answer (the CLIProxyAPI binary, a proxy that does not answer): the
+  // account it was started for, as named, read as an id here (undefined when it names none now).
+  const named = live?.account === undefined ? running.account : undefined;
+  if ((pool && size === undefined) || (accountId === undefined && named !== undefined && running.provider)) {
+    const [{AccountStore}, {findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
     const {accounts} = await new AccountStore(ctx.paths).load();
-    size = poolSize(accounts, running.provider!);
+    if (pool && size === undefined) size = poolSize(accounts, running.provider!);
+    if (accountId === undefined && named !== undefined && running.provider) {
+      try {
+        accountId = findAccount(accounts, running.provider, named).id;
+      } catch {
+        accountId = undefined;
+      }
+    }
   }
   const result = {
     running: true,
@@ -189,6 +201,8 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     kind: running.kind,
     provider: running.provider ?? null,
     account: live?.account ?? running.account ?? null,
+    // The same account by id, as every other --json output names accounts (`accounts --json` `id`).
+    accountId: accountId ?? null,
     pool,
     poolSize: size ?? null,
     requestsPerMinute: live?.requestsPerMinute ?? null,
