@@ -32,11 +32,11 @@ import {useScreenHints} from '../hints.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
+import {BEST_MARK} from './account-format.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {quotaErrorText} from '../../services/quota/errors.js';
 
 const LIST = 'quota';
-export const BEST_MARK = '★';
 
 export function QuotaScreen({width, height, params}: ScreenProps) {
   const {state, dispatch} = useShell();
