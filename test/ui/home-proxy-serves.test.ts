@@ -1,41 +1,20 @@
 // The accounts list marks with ★ (in the default's `*` place, as the quota screen does) the account the
 // running proxy serves, only while one runs, following it as it rotates; the help says what ★ is.
 // 80×24, a frame only when the served account changes. The real proxy child under the real supervisor.
-import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
-import {builtinServeArgs} from '../../source/services/proxy/launch.js';
-import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
-import {loadSettings} from '../../source/store/settings.js';
-import type {TempCcs} from '../helpers/ccs.js';
-import {binPath} from '../helpers/cli.js';
-import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
-import {makeUiCcs} from './fixtures.js';
+import {stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
 
 const API_KEY = 'home-serves-key-0123456789abcdef';
-const started: {tui?: TuiHandle; ccs?: TempCcs; supervisor?: ProxySupervisor; upstream?: FakeUpstream} = {};
-afterEach(async () => {
-  started.tui?.unmount();
-  await started.supervisor?.dispose();
-  await started.upstream?.close();
-  cleanUp(undefined, started.ccs);
-});
+const started: Partial<SupervisedProxy> & {tui?: TuiHandle} = {};
+afterEach(() => stopSupervised(started));
 const lineWith = (frame: string, text: string) => frame.split('\n').find((line) => line.includes(text)) ?? '';
 /** The two mark cells (cursor, then `*` default or ★) of the account row naming `email`. */
 const marks = (frame: string, email: string) => /┃ (..)/.exec(lineWith(frame, email))?.[1];
 
 test('★ marks the account the running proxy serves on the accounts list, moves when it rotates, and goes when the proxy stops', async () => {
-  started.upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'pong')));
-  const ccs = (started.ccs = makeUiCcs());
-  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
-  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {api: started.upstream.url}}}));
-  const {settings} = await loadSettings(ccs.paths);
-  const supervisor = (started.supervisor = new ProxySupervisor({
-    paths: ccs.paths,
-    settings,
-    env: ccs.env,
-    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
-  }));
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 80, height: 24, services: {proxy: supervisor}}));
   await tui.press('l');
   let frame = await tui.waitFor('bob@example.com');
