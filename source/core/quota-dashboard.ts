@@ -31,8 +31,8 @@ export interface QuotaRow {
   stale: boolean;
 }
 
-/** `provider NUL id`: an account's key among every provider's. */
-const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
+/** `provider NUL id`: an account's key among every provider's (the keys servedNextKeys returns). */
+export const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
 
 export type {ServedNow};
 
@@ -64,6 +64,22 @@ export function servedNextKeys(
     if (next) keys.add(keyOf(next));
   }
   return keys;
+}
+
+/**
+ * The accounts a running proxy serves (★ on the accounts list), keys as servedNextKeys: for a proxy
+ * serving one provider, the account its status names (`serving.next`), in a pool or alone; for one
+ * serving every provider (each request's model picks one), each pool's next account (servedNextKeys).
+ */
+export function proxyServedKeys(
+  accounts: readonly Account[],
+  entryOf: (account: Account) => QuotaEntryLike | undefined,
+  strategy: RotationStrategy,
+  now: number,
+  serving: {provider?: string; next?: ServedNow},
+): Set<string> {
+  if (serving.provider === undefined) return servedNextKeys(accounts, entryOf, strategy, now);
+  return new Set(serving.next ? [keyOf({provider: serving.next.provider, id: serving.next.accountId})] : []);
 }
 
 /**
