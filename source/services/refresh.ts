@@ -189,9 +189,10 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
 /**
  * Writes a granted refresh into the token file, only if the file still holds the grant the refresh
  * started from (persisted first: the rotated refresh token must be on disk before anyone uses the new
- * access token). A file that holds another grant by now (a login stored by another tool, a process
- * that took the lock over from a suspended holder) is left as it is: the new grant is kept beside it
- * (keepRefreshed) and the error says where, since it is the only copy of a live grant.
+ * access token). A file renamed or removed meanwhile (by CCS, by `remove`) is looked for by the grant
+ * it holds. A file that holds another grant by now (a login stored by another tool, a process that
+ * took the lock over from a suspended holder), or none holding it, is left as it is: the new grant is
+ * kept beside (keepRefreshed) and the error says where, since it is the only copy of a live grant.
  */
 async function saveRefreshed(
   deps: RefreshDeps,
@@ -201,18 +202,41 @@ async function saveRefreshed(
   updates: Partial<TokenFile>,
   settled: () => Promise<void>,
 ): Promise<TokenFile> {
-  let movedOn = false;
-  const saved = await deps.store.updateToken(provider, {tokenFile: inside.account.tokenFile}, (current) => {
-    movedOn = !sameGrant(current, inside.token);
-    return movedOn ? current : {...current, ...updates};
-  });
+  const started = inside.account.tokenFile;
+  const tokenFile = (await deps.store.loadAccount(provider, {tokenFile: started}).then(() => started, () => undefined)) ?? (await fileHoldingGrant(deps.store, provider, inside.token));
+  let movedOn = tokenFile === undefined;
+  let saved: TokenFile | undefined;
+  let failed: Error | undefined;
+  try {
+    if (tokenFile !== undefined) {
+      saved = await deps.store.updateToken(provider, {tokenFile}, (current) => {
+        movedOn = !sameGrant(current, inside.token);
+        return movedOn ? current : {...current, ...updates};
+      });
+    }
+  } catch (error) {
+    failed = error as Error;
+  }
+  // Granted, whether or not a file took it: this refresh token is spent.
   await settled();
-  if (!movedOn) return saved;
-  const kept = await keepRefreshed(deps, inside.account.tokenFile, {...inside.token, ...updates});
-  throw new UserError(
-    `${provider} account ${accountId}: ${inside.account.tokenFile} changed while its refresh was in flight (a new login, or another tool wrote it); ` +
-      `it was left as it is, and the refreshed grant was kept in ${kept}`,
-  );
+  if (!movedOn && !failed) return saved!;
+  const kept = await keepRefreshed(deps, started, {...inside.token, ...updates});
+  const what =
+    failed !== undefined
+      ? `could not be written (${failed.message})`
+      : tokenFile === undefined
+        ? 'is gone (removed?)'
+        : 'changed while its refresh was in flight (a new login, or another tool wrote it); it was left as it is';
+  throw new UserError(`${provider} account ${accountId}: ${started} ${what}, and the refreshed grant was kept in ${kept}`);
+}
+
+/** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any. */
+async function fileHoldingGrant(store: AccountStore, provider: string, token: TokenFile): Promise<string | undefined> {
+  for (const account of (await store.load()).accounts.filter((a) => a.provider === provider)) {
+    const held = await store.readToken(account).catch(() => undefined);
+    if (held && sameGrant(held, token)) return account.tokenFile;
+  }
+  return undefined;
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */

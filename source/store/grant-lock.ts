@@ -13,7 +13,6 @@ import path from 'node:path';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import type {AccountRef} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
-import type {AccountStore} from './accounts.js';
 import {withOwnedLock, type OwnedLock} from './owned-lock.js';
 import type {CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
@@ -81,6 +80,14 @@ export function withGrantLock<T>(
   return withOwnedLock(file, (lock) => held.run(new Map([...(mine ?? []), [file, lock]]), () => work(lock)), {...bounds, describe});
 }
 
+/** What the lock needs of the account store (store/accounts.ts AccountStore). */
+export interface GrantStore {
+  readonly paths: Pick<CcsPaths, 'locks'>;
+  loadAccount(provider: string, ref: AccountRef): Promise<Account>;
+  readToken(account: Pick<Account, 'tokenFile' | 'paused'>): Promise<TokenFile | undefined>;
+  tokenPath(account: Pick<Account, 'tokenFile' | 'paused'>): string;
+}
+
 /** How often the token file may change between its read and the lock before the caller is told to try again. */
 const MAX_LOCK_CHASES = 20;
 
@@ -91,7 +98,7 @@ const MAX_LOCK_CHASES = 20;
  * lock (another process refreshed), the lock of the new one is taken instead.
  */
 export async function withAccountGrantLock<T>(
-  store: Pick<AccountStore, 'paths' | 'loadAccount' | 'readToken' | 'tokenPath'>,
+  store: GrantStore,
   provider: string,
   ref: AccountRef,
   work: (lock: OwnedLock, inside: {account: Account; token: TokenFile | undefined}) => Promise<T>,

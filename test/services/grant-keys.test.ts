@@ -242,3 +242,48 @@ describe('native mode: the mark survives a change of the account id', () => {
     });
   }
 });
+
+describe('the account changes while its refresh is in flight', () => {
+  const changes: [string, (ccs: TempCcs, store: AccountStore) => Promise<string>][] = [
+    ['paused', async (_ccs, store) => (await store.setPaused('claude', 'a@x.com', true), path.join(store.paths.pausedDir, 'claude-a@x.com.json'))],
+    ['given a nickname (registered)', async (_ccs, store) => (await store.rename('claude', 'a@x.com', 'work'), path.join(store.paths.authDir, 'claude-a@x.com.json'))],
+    [
+      'its file renamed by CCS',
+      async (ccs, store) => {
+        const to = path.join(store.paths.authDir, 'claude-a@x.com-renamed.json');
+        writeFileSync(to, readFileSync(path.join(store.paths.authDir, 'claude-a@x.com.json')), {mode: 0o600});
+        ccs.writeRegistry({version: 1, providers: {claude: {default: 'a@x.com', accounts: {'a@x.com': {email: 'a@x.com', tokenFile: 'claude-a@x.com-renamed.json', createdAt: new Date().toISOString()}}}}});
+        rmSync(path.join(store.paths.authDir, 'claude-a@x.com.json'));
+        return to;
+      },
+    ],
+  ];
+  for (const [what, change] of changes) {
+    it(`${what}: the rotated grant goes into the file where it is now, one request`, async () => {
+      await withServer({delayMs: 800}, async (server, ccs) => {
+        ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+        const refreshing = refreshIn(ccs, 'a@x.com');
+        await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+        const now = await change(ccs, new AccountStore(ccs.paths));
+        const fresh = await refreshing;
+        assert.equal(fresh.refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+        assert.equal(JSON.parse(readFileSync(now, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+        assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
+      });
+    });
+  }
+
+  it('removed: the refreshed grant is kept beside and the error says where', async () => {
+    await withServer({delayMs: 800}, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const refreshing = refreshIn(ccs, 'a@x.com');
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      await new AccountStore(ccs.paths).remove('claude', 'a@x.com');
+      const error = await refreshing.then(() => undefined, (e: Error) => e);
+      assert.match(error?.message ?? '', /claude-a@x\.com\.json is gone \(removed\?\), and the refreshed grant was kept in /);
+      const keptDir = path.join(ccs.paths.state, 'refresh-kept');
+      const [kept] = readdirSync(keptDir);
+      assert.equal(JSON.parse(readFileSync(path.join(keptDir, kept!), 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+    });
+  });
+});
