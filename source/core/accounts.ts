@@ -225,13 +225,22 @@ export interface AccountIdRef {
   id: string;
 }
 
-/** What a person types (id, nickname, email or token file name) or a program's exact id. */
-export type AccountRef = string | AccountIdRef;
+/**
+ * How a program names an account by its token file (the name, in auth/ or auth-paused/): what a
+ * grant's writers agree on while an unregistered file's derived id may change (a second file of its
+ * email appears or goes).
+ */
+export interface AccountFileRef {
+  tokenFile: string;
+}
+
+/** What a person types (id, nickname, email or token file name), a program's exact id or token file. */
+export type AccountRef = string | AccountIdRef | AccountFileRef;
 
 /** The refusal when a person's `<account>` matches several accounts; it names every candidate. */
 export class AmbiguousAccountError extends UserError {}
 
-const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : ref.id);
+const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : 'id' in ref ? ref.id : ref.tokenFile);
 
 /**
  * How a person's text names `account`: its `id`, `token file` (with or without `.json`), `nickname` or
@@ -260,8 +269,8 @@ export function matchedAs(account: Pick<Account, 'id' | 'tokenFile' | 'nickname'
 export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
   const inProvider = accounts.filter((a) => a.provider === provider);
   if (typeof ref !== 'string') {
-    const byId = inProvider.find((a) => a.id === ref.id);
-    if (byId) return byId;
+    const exact = inProvider.find((a) => ('id' in ref ? a.id === ref.id : a.tokenFile === ref.tokenFile));
+    if (exact) return exact;
   } else {
     const matches = inProvider.filter((a) => matchedAs(a, ref) !== undefined);
     if (matches.length === 1) return matches[0]!;
