@@ -865,7 +865,7 @@ export class AccountStore implements AccountService {
       // that renames silently leaves the person looking for the old name).
       const nicknameBefore = entry.nickname;
       if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
-      const nicknameChanged = target && entry.nickname !== nicknameBefore && entry.nickname !== undefined ? {...(nicknameBefore !== undefined ? {from: nicknameBefore} : {}), to: entry.nickname} : undefined;
+      const nicknameChanged = found && entry.nickname !== nicknameBefore && entry.nickname !== undefined ? {...(nicknameBefore !== undefined ? {from: nicknameBefore} : {}), to: entry.nickname} : undefined;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
