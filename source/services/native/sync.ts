@@ -495,16 +495,17 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           const since = new Date().toISOString();
           const fresh: NativeFileEntry = {file, account: target.id, synced: fingerprint(written), ...(written?.expiresAt !== undefined ? {expiresAt: written.expiresAt} : {}), since};
           // The mark before the file: once the file holds the grant, ccs-tui must already leave it alone.
-          const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
+          // The tokens are remembered as the target's in the same write (what a later sync attributes by).
           remember(holder, target.id, written);
+          const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
           const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content).catch(async (error: unknown) => {
             await intent.withdraw().catch(() => undefined);
             throw error;
           });
           if (!replaced) {
             // The agent wrote its file between our read and now: save that too, then try again.
-            if (attempt < 20) continue;
             await intent.withdraw();
+            if (attempt < 20) continue;
             throw new UserError(`${file} keeps changing (is ${format.displayName} refreshing in a loop?); try again`);
           }
           holder.files = [...holder.files.filter((e) => e.file !== file), fresh];
