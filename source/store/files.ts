@@ -49,25 +49,55 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
 }
 
 /**
- * Writes a file so that readers only ever see the old or the new content: temp file in the same
- * dir, fsync, rename. The file is 0600 from its first byte. Its dir is made private (ensurePrivateDir)
- * unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * Writes `content` into a new temp file beside `file` (`.<name>.<pid>.<random>.tmp`), synced, and
+ * returns its path: the first half of an atomic replace, for a caller that checks something before
+ * its own rename. O_EXCL with a random name: a file or symlink planted at the name is never written
+ * through (O_EXCL fails on an existing path, symlink or not). Errors name `file`, not the temp file.
  */
-export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
-  if (!keepDir) await ensurePrivateDir(path.dirname(file));
+export async function writeTempBeside(file: string, content: string, mode: number = FILE_MODE): Promise<string> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, mode);
+  const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW, mode).catch((error: unknown) => {
+    throw namingFile(error, temp, file);
+  });
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
+  } catch (error) {
+    await fs.rm(temp, {force: true});
+    throw namingFile(error, temp, file);
   } finally {
     await handle.close();
   }
+  return temp;
+}
+
+/**
+ * A failed write of `temp` told as one of `file`, the file the person knows (the temp file's random
+ * name means nothing to them and is gone by the time they read it): `path` and the message name it.
+ */
+function namingFile(error: unknown, temp: string, file: string): unknown {
+  const err = error as NodeJS.ErrnoException;
+  if (typeof err?.message !== 'string') return error;
+  if (err.path === temp) err.path = file;
+  if ((err as {dest?: string}).dest === file) delete (err as {dest?: string}).dest;
+  err.message = err.message.replace(` -> '${file}'`, '').split(temp).join(file);
+  return err;
+}
+
+/**
+ * Writes a file so that readers only ever see the old or the new content: temp file in the same
+ * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
+ * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * Errors name `file` (a directory in its place: EISDIR with `path` = file).
+ */
+export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
+  if (!keepDir) await ensurePrivateDir(path.dirname(file));
+  const temp = await writeTempBeside(file, content, mode);
   try {
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, {force: true});
-    throw error;
+    throw namingFile(error, temp, file);
   }
 }
 

@@ -27,8 +27,9 @@ import {accountLabel, healthWords} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic, writeTempBeside} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
 import {withAccountGrantLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
@@ -47,6 +48,11 @@ export interface NativeFileEntry {
   expiresAt?: number;
   /** True while the file holds a login that is no account's (`synced` is its hash). */
   foreign?: boolean;
+  /**
+   * Set while a switch is writing this account into the file (the mark is written first): `before` is
+   * what the file held before (textPrint). The file's previous entry stays until the switch is confirmed.
+   */
+  pending?: {before: string};
   since: string;
 }
 
@@ -366,13 +372,70 @@ function promoteLatest(holder: NativeHolder): NativeHolder {
   return holder;
 }
 
+/** What the agent's file held before a switch replaced it: its text's fingerprint, or 'missing'. */
+const textPrint = (read: FileRead) => (read.kind === 'missing' ? 'missing' : tokenFingerprint(read.text));
+
+/**
+ * Records a switch's intent before the agent's file is replaced: `entry` (with `pending`) is added
+ * beside the file's current entry, so both the outgoing and the incoming account are left to the
+ * agent until the switch is confirmed (or settlePending finds it was not). Returns how to take the
+ * intent back when the file was not replaced after all.
+ */
+async function markPending(paths: CcsPaths, provider: string, holder: NativeHolder, entry: NativeFileEntry): Promise<{withdraw(): Promise<void>}> {
+  holder.files = [...holder.files.filter((e) => !(e.file === entry.file && e.pending)), entry];
+  await writeHolder(paths, provider, holder);
+  return {
+    withdraw: async () => {
+      holder.files = holder.files.filter((e) => e !== entry);
+      await writeHolder(paths, provider, holder);
+    },
+  };
+}
+
+/**
+ * Settles the intents of switches that never confirmed (killed between the file's replace and the
+ * state write, or that write failed): a file holding the tokens the switch wrote was replaced (the
+ * intent becomes the file's entry); a file still as it was before was not (the intent goes).
+ * Anything else (the agent wrote the file since) cannot be told apart: both accounts stay left to the
+ * agent and the problem says how to end it. Call holding the provider's native lock. Returns the problems.
+ */
+async function settlePending(store: AccountStore, provider: string, format: NativeFormat, holder: NativeHolder): Promise<string[]> {
+  const problems: string[] = [];
+  for (const entry of holder.files.filter((e) => e.pending)) {
+    const read = await readSettled(format, entry.file).catch(() => undefined);
+    if (read?.kind === 'ok' && read.tokens && fingerprint(read.tokens) === entry.synced) {
+      // Each mark moves away from its account only while that account's refresh lock is held.
+      for (const old of holder.files.filter((e) => e.file === entry.file && e !== entry)) {
+        await withAccountLock(store, provider, old, async () => {
+          holder.files = holder.files.filter((e) => e !== old);
+          await writeHolder(store.paths, provider, holder);
+        });
+      }
+      delete entry.pending;
+      Object.assign(holder, {account: entry.account, file: entry.file, accountKey: read.tokens.accountKey, since: entry.since});
+      await writeHolder(store.paths, provider, holder);
+      rmSync(backupPath(entry.file), {force: true});
+    } else if (read && textPrint(read) === entry.pending?.before) {
+      await withAccountLock(store, provider, entry, async () => {
+        holder.files = holder.files.filter((e) => e !== entry);
+        await writeHolder(store.paths, provider, promoteLatest(holder));
+      });
+    } else {
+      problems.push(`a switch of ${entry.file} to ${provider} account ${entry.account} was interrupted and the file changed since: its accounts stay left to ${format.displayName} until \`ccs-tui use --native ${provider} <account>\` names the one it should hold`);
+    }
+  }
+  return problems;
+}
+
 /** Syncs every file the state records for `provider` (call holding its native lock). */
 async function syncAll(store: AccountStore, provider: string, format: NativeFormat): Promise<SyncResult> {
   const holder = readNativeState(store.paths)[provider];
   if (!holder) return {provider, saved: false};
   let saved = false;
-  const problems: string[] = [];
+  const problems = await settlePending(store, provider, format, holder);
   for (const entry of [...holder.files]) {
+    // A switch's intent the settling above could not confirm: the file's other entry is synced.
+    if (entry.pending) continue;
     // One unreadable file (it became a FIFO or a directory) must not stop the others' sync.
     const result = await syncEntry(store, provider, format, holder, entry).catch((error: unknown) => {
       if (error instanceof UserError) return {saved: false, problem: error.message};
@@ -432,7 +495,7 @@ export async function switchNative(store: AccountStore, provider: string, accoun
     const synced = await syncAll(store, provider, format);
     const warnings = synced.problem ? [synced.problem] : [];
     const holder = readNativeState(paths)[provider] ?? {account: target.id, file, since: '', files: [], known: []};
-    const entry = holder.files.find((e) => e.file === file);
+    const entry = holder.files.find((e) => e.file === file && !e.pending);
     const all = await candidates(store, provider);
     const outgoingAccount = entry && entryAccount(all, entry);
     const outgoing = outgoingAccount?.id;
@@ -467,19 +530,28 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;
           if (read.kind !== 'missing') await writeFileAtomic(backupPath(file), read.text, FILE_MODE, {keepDir: true});
-          const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content);
-          if (!replaced) {
-            // The agent wrote its file between our read and now: save that too, then try again.
-            if (attempt < 20) continue;
-            throw new UserError(`${file} keeps changing (is ${format.displayName} refreshing in a loop?); try again`);
-          }
           const written = format.read(JSON.parse(content) as Record<string, unknown>);
           const since = new Date().toISOString();
           const fresh: NativeFileEntry = {file, account: target.id, tokenFile: target.tokenFile, synced: fingerprint(written), ...(written?.expiresAt !== undefined ? {expiresAt: written.expiresAt} : {}), since};
+          // The mark before the file: once the file holds the grant, ccs-tui must already leave it alone.
+          // The tokens are remembered as the target's in the same write (what a later sync attributes by).
+          remember(holder, target.id, written);
+          const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
+          const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content).catch(async (error: unknown) => {
+            await intent.withdraw().catch(() => undefined);
+            throw error;
+          });
+          if (!replaced) {
+            // The agent wrote its file between our read and now: save that too, then try again.
+            await intent.withdraw();
+            if (attempt < 20) continue;
+            throw new UserError(`${file} keeps changing (is ${format.displayName} refreshing in a loop?); try again`);
+          }
           holder.files = [...holder.files.filter((e) => e.file !== file), fresh];
           Object.assign(holder, {account: target.id, file, accountKey: written?.accountKey, since});
-          remember(holder, target.id, written);
-          await writeHolder(paths, provider, holder);
+          await writeHolder(paths, provider, holder).catch((error: unknown) => {
+            throw new UserError(`${file} now holds ${provider} account ${accountLabel(target, [target])}, but the switch could not be recorded: ${describeUserError(error)?.text ?? (error as Error).message}. The account stays left to ${format.displayName} (its mark was written first); once the file is fixed, \`ccs-tui native\` completes the switch`);
+          });
           rmSync(backupPath(file), {force: true});
           return {provider, file, from: outgoing, to: target, savedOutgoing, corruptBackup, foreignBackup, warnings};
         }
@@ -501,17 +573,11 @@ async function keepForeignLogin(file: string, text: string): Promise<string> {
 
 /**
  * Renames `content` over `file` only if the file still holds `expected` (undefined: still absent).
- * The temp file is written and synced first, so the check and the rename are a few µs apart.
+ * The temp file (writeTempBeside) is written and synced first, so the check and the rename are a few µs apart.
  */
 async function replaceIfUnchanged(file: string, expected: string | undefined, content: string): Promise<boolean> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.ccs-tui-${process.pid}.tmp`);
-  const handle = await fs.open(temp, 'w', FILE_MODE);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Random name, O_EXCL: a symlink planted in the agent's dir is never written through.
+  const temp = await writeTempBeside(file, content);
   let now: string | undefined;
   try {
     now = readRegularFileSync(file)?.text;
