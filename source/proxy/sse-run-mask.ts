@@ -594,7 +594,8 @@ export class SseRunMasker {
     const at = data.index + data[0].length;
     const rest = Buffer.from(event.slice(at), 'latin1');
     const continued = this.continuedIn(DataLines.joined(rest));
-    this.passingRun = continued && {kind: continued.kind, field: continued.field};
+    // A `.done` event's text repeats its run: what it ends in is no new run's tail.
+    this.passingRun = continued && !continued.done ? {kind: continued.kind, field: continued.field} : undefined;
     this.passingJson = new JsonRunMasker(this.redactor, continued, true);
     this.passingData = new DataLines(this.passingJson);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
@@ -603,10 +604,12 @@ export class SseRunMasker {
   /**
    * The first run field of an event too long to hold (its data in its first MAX_EVENT_BYTES, as DataLines joins it):
    * its quote, run kind and key, and the tail it goes on from: what the runs the flush before it
-   * ended let out (a token cut between a held delta and this one); undefined when it has none. Its
-   * run is read from the JSON before the field, closed (runOf needs the keys around it, not its text).
+   * ended let out (a token cut between a held delta and this one); undefined when it has none. A
+   * `.done` event's text (`done`) goes on from the tail its run went on from (runStarts), as
+   * doneRewritten masks a shorter one. Its run is read from the JSON before the field, closed
+   * (runOf needs the keys around it, not its text).
    */
-  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
+  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string; done?: boolean} | undefined {
     const field = fieldPattern(data);
     const match = field.exec(data);
     if (!match) return undefined;
@@ -620,7 +623,11 @@ export class SseRunMasker {
       return undefined;
     }
     const last = runFields(json).at(-1);
-    if (last?.run === undefined || last.run.startsWith(DONE)) return undefined;
+    if (last?.run === undefined) return undefined;
+    if (last.run.startsWith(DONE)) {
+      const runStart = this.runStarts.get(last.run.slice(DONE.length));
+      return runStart && {quote: start - 1, tail: runStart, kind: kindOf(last.run), field: last.key, done: true};
+    }
     const kind = kindOf(last.run);
     return {quote: start - 1, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
