@@ -129,6 +129,8 @@ interface LogprobsWait {
   lanes: ReadonlySet<string> | undefined;
   /** The places open once its lists were read (LogprobsMasker.openPlaces): its lists there may spell a credential's start. */
   open: Set<string> | undefined;
+  /** Its data parsed, when it has log probabilities (what `text` is re-encoded from when they change). */
+  json: unknown;
 }
 
 /** A complete event held back: its latin1 text and its run fields. */
@@ -269,15 +271,19 @@ export class SseRunMasker {
       if (event === '') continue;
       const wasOpen = masker.holding ? new Set(masker.openPlaces) : undefined;
       const lists = mayHoldLogprobs(event);
-      if (lists) event = logprobsMasked(event, masker);
+      const data = lists || this.logprobsHeld.length > 0 || masker.holding ? dataOf(event) : undefined;
+      const json = data === undefined ? undefined : parsedData(data)?.json;
+      if (lists && json !== undefined) {
+        let changed = masker.mask(json);
+        if (masker.completed.size > 0) changed = this.dropCompleted(json) || changed;
+        if (changed) event = withJson(event, json);
+      }
       if (!masker.holding && this.logprobsHeld.length === 0) {
         send.push(event);
         continue;
       }
-      if (lists && masker.completed.size > 0) this.emptyHeld(masker.completed);
-      const data = dataOf(event);
-      const lanes = eventLanes(data === undefined ? undefined : parsedData(data)?.json);
-      this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined});
+      const lanes = eventLanes(json);
+      this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined, json: lists ? json : undefined});
       this.logprobsHeldBytes += event.length;
       // A finished choice's lists end here: its held start is released, or emptied when cut off.
       if (lanes && lanes.finished.size > 0) this.emptyHeld(masker.settle(masker.placesOf(lanes.finished)));
@@ -309,10 +315,45 @@ export class SseRunMasker {
     if (places.size === 0) return;
     for (const held of this.logprobsHeld) {
       if (!held.open || ![...places].some((place) => held.open!.has(place))) continue;
-      const before = held.text.length;
-      held.text = withDataChanged(held.text, (json) => eachList(json, emptiedAt(places)));
-      this.logprobsHeldBytes += held.text.length - before;
+      if (held.json !== undefined && eachList(held.json, emptiedAt(places))) this.reencode(held);
     }
+  }
+
+  /**
+   * The lists of an event's data (`json`, masked: LogprobsMasker.completed) that completed a
+   * credential after lists held in waiting events: the entries that spell it dropped from both
+   * (LogprobsMasker.dropAcross), the waiting events changed re-encoded; whether `json` changed.
+   */
+  private dropCompleted(json: unknown): boolean {
+    const masker = this.logprobs;
+    let changed = false;
+    for (const place of [...masker.completed.keys()]) {
+      const held: Array<{list: unknown[]; wait: LogprobsWait}> = [];
+      for (const wait of this.logprobsHeld) {
+        if (wait.json === undefined || !wait.open?.has(place)) continue;
+        eachList(wait.json, (list, at) => {
+          if (at === place) held.push({list, wait});
+          return false;
+        });
+      }
+      const dropped = masker.dropAcross(
+        place,
+        held.map((h) => h.list),
+      );
+      for (const wait of new Set(held.filter((h) => dropped.has(h.list)).map((h) => h.wait))) this.reencode(wait);
+      eachList(json, (list, at) => {
+        if (at === place && dropped.has(list)) changed = true;
+        return false;
+      });
+    }
+    return changed;
+  }
+
+  /** A waiting event's text from its data (`json`), changed. */
+  private reencode(held: LogprobsWait): void {
+    const before = held.text.length;
+    held.text = withJson(held.text, held.json);
+    this.logprobsHeldBytes += held.text.length - before;
   }
 
   /**
@@ -750,11 +791,6 @@ function emptyChangedLogprobs(json: LogprobsHolder, changed: ReadonlySet<string>
     }
   }
   return emptied;
-}
-
-/** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
-function logprobsMasked(event: string, masker: LogprobsMasker): string {
-  return withDataChanged(event, (json) => masker.mask(json));
 }
 
 /** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */
