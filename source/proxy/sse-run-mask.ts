@@ -235,6 +235,30 @@ export class SseRunMasker {
     return this.sent(out);
   }
 
+  /**
+   * Whether an event waits behind a hold without being part of it: a settled delta of another run,
+   * or an event of no run (a tool call's chunk, a keep-alive), behind a run's held tail; an event
+   * of a lane whose log probabilities wait, with no list of its own held. See expire.
+   */
+  get blocked(): boolean {
+    if (this.held.length === 0 && this.logprobsHeld.length === 0) return false;
+    return this.held.some((held) => held.slots.every((slot) => slot.output !== undefined)) || this.logprobsHeld.some((wait) => wait.open === undefined || wait.open.size === 0);
+  }
+
+  /**
+   * The hold lasted too long while events wait behind it (`blocked`, deliver.ts HOLD_RELEASE_MS):
+   * every run ends, as at a block's end (a held tail that is a secret's start of CUT_ECHO_MIN
+   * characters or more masked as cut, a shorter one let out and carried to the run that goes on,
+   * whose part of the echo is masked: TextRunMasker.continueAfter), and the log probability lists
+   * that may begin a credential are emptied (never sent unsettled, as when too many bytes wait);
+   * the bytes of every event that waited.
+   */
+  expire(): Buffer {
+    const out: string[] = [];
+    this.flush(out);
+    return this.sent(out, 'expired');
+  }
+
   /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
   end(): Buffer {
     const out: string[] = [];
@@ -256,14 +280,15 @@ export class SseRunMasker {
    * list completes it, the waiting lists of that place are emptied, so no part of it goes out.
    * `ending`: the stream ended, everything goes, the lists of a place that ends in a secret's cut
    * start of CUT_ECHO_MIN characters or more emptied; `'long event'`: an event too long to hold comes
-   * next, whose lists go on from no held tail (giveUp), so every open place's waiting lists go emptied.
+   * next, whose lists go on from no held tail (giveUp), so every open place's waiting lists go
+   * emptied; `'expired'`: the same, the hold lasted too long (expire).
    */
-  private sent(out: string[], ending: boolean | 'long event' = false): Buffer {
+  private sent(out: string[], ending: boolean | 'long event' | 'expired' = false): Buffer {
     if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  private logprobsSettled(out: readonly string[], ending: boolean | 'long event'): string[] {
+  private logprobsSettled(out: readonly string[], ending: boolean | 'long event' | 'expired'): string[] {
     const send: string[] = [];
     const masker = this.logprobs;
     for (let event of out) {
@@ -297,7 +322,7 @@ export class SseRunMasker {
       for (const place of wasOpen ?? []) if (!masker.openPlaces.has(place)) for (const held of this.logprobsHeld) held.open?.delete(place);
       send.push(...this.releaseLogprobs());
     }
-    if (ending === 'long event') {
+    if (ending === 'long event' || ending === 'expired') {
       const open = new Set(this.logprobs.openPlaces);
       this.emptyHeld(open);
       for (const place of open) this.logprobs.forget(place);
