@@ -17,7 +17,7 @@ import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
 import {eachList, emptiedAt, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
-import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
  * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
@@ -501,7 +501,7 @@ export class SseRunMasker {
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
         if (tail) {
-          run.continueAfter(tail);
+          run.continueAfter(tail, jsonTextOf(slot.run));
           if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
             if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
             this.runStarts.set(slot.run, tail);
@@ -566,7 +566,7 @@ export class SseRunMasker {
         continue;
       }
       const run = new TextRunMasker(this.redactor, true);
-      run.continueAfter(start);
+      run.continueAfter(start, jsonTextOf(slot.run));
       slot.output = [...run.push(text), ...run.end()].join('');
     }
     return rewritten({text: event, slots});
@@ -724,6 +724,18 @@ export class SseRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Runs whose text is a tool's JSON input (runOf's keys, a `.done` one's too): Anthropic `partial_json`,
+ * a Chat tool call's or `function_call`'s arguments, Responses' `*_arguments.delta` (function and MCP calls).
+ */
+const JSON_TEXT_RUN = /:partial_json$|:tool:[^:]*$|:function_call$|_arguments\.delta:/;
+/** Escaped once: a run's pieces are its fields' raw text, inside a JSON string. */
+const ESCAPED_JSON: JsonText = Object.freeze({escaped: true});
+
+/** What the run `key`'s pieces are (TextRunMasker.continueAfter): a tool's JSON input, escaped once, or plain text (undefined). */
+const jsonTextOf = (key: string) => (JSON_TEXT_RUN.test(key) ? ESCAPED_JSON : undefined);
+
 /**
  * JSON text cut right after a string's opening quote, completed: that string (empty) and every
  * container open there closed; undefined when the text is cut elsewhere.
