@@ -2,23 +2,15 @@
 // tool-call chunks behind its content's tail, or its log probabilities, that may begin a credential)
 // reach the client within deliver.ts HOLD_RELEASE_MS, and the hold ends as a block's end would: the
 // rest of the token, when it comes, is still masked. Through a real proxy from a hostile upstream
-// on 127.0.0.1 that waits for the client to have seen the tool call before it goes on.
+// on 127.0.0.1 that waits (up to 8 s) for the client to have seen the tool call before it goes on.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import {setTimeout as sleep} from 'node:timers/promises';
-import {API_KEY, oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {leaks, qwen, tokenOf} from './rv-harness.js';
+import {oneAccountFixture, type ProxyFixture} from './fixture.js';
+import {leaks, qwen, sseData, streamUntilSeen, tokenOf} from './rv-harness.js';
 
 type Entry = {token: string; logprob: number; bytes: number[]; top_logprobs: unknown[]};
 const entry = (text: string): Entry => ({token: text, logprob: -0.1, bytes: [...Buffer.from(text)], top_logprobs: []});
 
-/** The data of each event the client received, parsed ([DONE] as the string). */
-const eventsOf = (text: string) =>
-  text
-    .split('\n\n')
-    .filter((event) => event.includes('data: '))
-    .map((event) => event.split('\n').find((line) => line.startsWith('data: '))!.slice(6))
-    .map((data) => (data === '[DONE]' ? data : (JSON.parse(data) as Record<string, any>)));
 
 describe('a hold does not keep a choice\'s tool-call chunks from the client', () => {
   const token = tokenOf(qwen);
@@ -31,34 +23,13 @@ describe('a hold does not keep a choice\'s tool-call chunks from the client', ()
 
   for (const withLogprobs of [false, true]) {
     it(`content ending in a possible start of the token${withLogprobs ? ' (and its logprobs)' : ''}, then tool-call chunks: the client gets them while the upstream waits`, async () => {
-      let seen!: () => void;
-      const clientSaw = new Promise<void>((resolve) => (seen = resolve));
       const logprobs = (text: string) => (withLogprobs ? {content: [entry(text)], refusal: null} : null);
       const first = [chat({role: 'assistant', content: 'Hello'}, logprobs('Hello')), chat({content: ' qwAcc'}, logprobs(' qwAcc')), toolChunk(0, ''), toolChunk(1, '{"cmd":'), toolChunk(2, '"ls -la"}')];
       const rest = [chat({content: `${token.slice(5)} more`}, logprobs(`${token.slice(5)} more`)), chat({}, null, 'tool_calls'), 'data: [DONE]\n\n'];
-      let waited = 0;
-      f.upstream.handler = async (_req, res) => {
-        res.writeHead(200, {'content-type': 'text/event-stream'});
-        for (const event of first) {
-          res.write(event);
-          await sleep(5);
-        }
-        const started = Date.now();
-        await Promise.race([clientSaw, sleep(8000)]);
-        waited = Date.now() - started;
-        for (const event of rest) res.write(event);
-        res.end();
-      };
-      const response = await fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify({model: 'qwen3-coder-plus', stream: true, logprobs: withLogprobs, messages: [{role: 'user', content: 'hi'}]})});
-      let text = '';
-      const decoder = new TextDecoder();
-      for await (const part of response.body!) {
-        text += decoder.decode(part, {stream: true});
-        if (text.includes('ls -la')) seen();
-      }
+      const {text, waited} = await streamUntilSeen(f, {model: 'qwen3-coder-plus', stream: true, logprobs: withLogprobs, messages: [{role: 'user', content: 'hi'}]}, first, rest, 'ls -la', 8000);
       assert.ok(waited < 6000, `the client saw the tool call only after the upstream went on (${waited} ms)`);
       assert.ok(!leaks(text, token), text);
-      const events = eventsOf(text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
+      const events = sseData(text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
       const content = events.map((e) => e.choices[0].delta.content ?? '').join('');
       assert.ok(content.startsWith('Hello') && content.endsWith(' more'), content);
       const args = events.map((e) => e.choices[0].delta.tool_calls?.[0]?.function?.arguments ?? '').join('');

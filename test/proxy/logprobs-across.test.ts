@@ -8,19 +8,12 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {Redactor} from '../../source/core/redact.js';
-import {oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, leaks, maskedSse, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
+import {oneAccountFixture, type ProxyFixture} from './fixture.js';
+import {askRaw, codexAccount, leaks, maskedSse, qwen, responsesEvent, serve, sseData, tokenOf, type Mode} from './rv-harness.js';
 
 type Entry = {token: string; logprob: number; bytes: number[]; top_logprobs: Entry[]};
 const entry = (text: string, top: string[] = []): Entry => ({token: text, logprob: -0.1, bytes: [...Buffer.from(text)], top_logprobs: top.map((t) => entry(t))});
 
-/** The data of each event the client received, parsed ([DONE] as the string). */
-const eventsOf = (text: string) =>
-  text
-    .split('\n\n')
-    .filter((event) => event.includes('data: '))
-    .map((event) => event.split('\n').find((line) => line.startsWith('data: '))!.slice(6))
-    .map((data) => (data === '[DONE]' ? data : (JSON.parse(data) as Record<string, any>)));
 
 describe('log probabilities across a Chat stream\'s events', () => {
   const token = tokenOf(qwen);
@@ -33,7 +26,7 @@ describe('log probabilities across a Chat stream\'s events', () => {
   const request = {model: 'qwen3-coder-plus', stream: true, logprobs: true, top_logprobs: 2, messages: [{role: 'user', content: 'hi'}]};
   /** Per event, the client's entries (chosen tokens, and rank-0 alternatives), joined across the stream. */
   const joined = (text: string) => {
-    const entries = eventsOf(text).flatMap((e) => (typeof e === 'string' ? [] : (e.choices?.[0]?.logprobs?.content ?? []))) as Entry[];
+    const entries = sseData(text).flatMap((e) => (typeof e === 'string' ? [] : (e.choices?.[0]?.logprobs?.content ?? []))) as Entry[];
     return {chosen: entries.map((e) => e.token), top0: entries.map((e) => e.top_logprobs[0]?.token ?? '').join(''), top1: entries.map((e) => e.top_logprobs[1]?.token ?? '').join('')};
   };
 
@@ -47,7 +40,7 @@ describe('log probabilities across a Chat stream\'s events', () => {
       assert.ok(!got.top0.includes(token), `the rank-0 alternatives spell the token: ${got.top0}`);
       assert.ok(!leaks(r.text, token), r.text);
       assert.deepEqual(got.chosen, ['Hello', ' bye'], r.text);
-      assert.equal(eventsOf(r.text).at(-1), '[DONE]');
+      assert.equal(sseData(r.text).at(-1), '[DONE]');
     });
 
     it(`an innocent entry in the event that starts the credential is kept (${mode})`, async () => {
@@ -67,7 +60,7 @@ describe('log probabilities across a Chat stream\'s events', () => {
       const got = joined(r.text);
       assert.ok(!got.chosen.join('').includes(token.slice(0, 12)), got.chosen.join(''));
       assert.deepEqual(got.chosen, ['Hello', ' world', ' bye'], r.text);
-      assert.equal(eventsOf(r.text).length, events.length);
+      assert.equal(sseData(r.text).length, events.length);
     });
   }
 
@@ -81,11 +74,10 @@ describe('log probabilities across a Chat stream\'s events', () => {
 
 describe('log probabilities across a Responses stream\'s events', () => {
   const secret = 'cdxAccess-TOKEN_lpacross_0123456789';
-  const codex = {provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: secret})};
   let f: ProxyFixture;
-  before(async () => (f = await oneAccountFixture(codex)));
+  before(async () => (f = await oneAccountFixture(codexAccount(secret))));
   after(() => f.close());
-  const ev = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+  const ev = responsesEvent;
   const request = {model: 'gpt-5.2-codex', stream: true, input: 'hi', include: ['message.output_text.logprobs']};
 
   it('Responses top_logprobs spelling the token across deltas are dropped', async () => {
@@ -100,7 +92,7 @@ describe('log probabilities across a Responses stream\'s events', () => {
     serve(f, events, 'trickle');
     const r = await askRaw(f, request, '/v1/responses');
     assert.equal(r.status, 200, r.text);
-    const entries = eventsOf(r.text).flatMap((e) => (typeof e === 'string' ? [] : ((e.logprobs ?? []) as Entry[])));
+    const entries = sseData(r.text).flatMap((e) => (typeof e === 'string' ? [] : ((e.logprobs ?? []) as Entry[])));
     const top0 = entries.map((e) => e.top_logprobs[0]?.token ?? '').join('');
     assert.ok(!top0.includes(secret), `the alternatives spell the token: ${top0}`);
     assert.ok(!leaks(r.text, secret));

@@ -4,23 +4,16 @@
 // event's are (doneRewritten). Through a real proxy from a hostile upstream on 127.0.0.1.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import {oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, serve, sse} from './rv-harness.js';
+import {oneAccountFixture, type ProxyFixture} from './fixture.js';
+import {askRaw, codexAccount, responsesEvent, serve, sseData} from './rv-harness.js';
 
-/** The data of each event the client received, parsed. */
-const eventsOf = (text: string) =>
-  text
-    .split('\n\n')
-    .filter((event) => event.includes('data: {'))
-    .map((event) => JSON.parse(event.split('\n').find((line) => line.startsWith('data: '))!.slice(6)) as Record<string, any>);
 
 describe('a token cut between two Responses parts, the second part\'s .done events over 1 MB', () => {
   const secret = 'cdxAccess-TOKEN_s10done_0123456789';
-  const codex = {provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: secret})};
   let f: ProxyFixture;
-  before(async () => (f = await oneAccountFixture(codex)));
+  before(async () => (f = await oneAccountFixture(codexAccount(secret))));
   after(() => f.close());
-  const ev = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+  const ev = responsesEvent;
   const request = {model: 'gpt-5.2-codex', stream: true, input: 'hi'};
 
   for (const cut of [6, 9]) {
@@ -38,7 +31,7 @@ describe('a token cut between two Responses parts, the second part\'s .done even
       serve(f, events, 'trickle');
       const r = await askRaw(f, request, '/v1/responses');
       assert.equal(r.status, 200, r.text.slice(0, 300));
-      const got = eventsOf(r.text);
+      const got = sseData(r.text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
       const textDone = got.map((e) => (e.type === 'response.output_text.done' ? e.text : '')).join('');
       const partDone = got.map((e) => (e.type === 'response.content_part.done' ? e.part.text : '')).join('');
       const deltas = got.map((e) => (e.type === 'response.output_text.delta' ? e.delta : '')).join('');

@@ -8,16 +8,16 @@
 // hostile upstream on 127.0.0.1.
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import {oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, claude, joinAnthropic, leaks, msgReq, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
+import {oneAccountFixture, type ProxyFixture} from './fixture.js';
+import {askRaw, claude, codexAccount, joinAnthropic, leaks, msgReq, qwen, responsesEvent, serve, sse, sseData, tokenOf, type Mode} from './rv-harness.js';
 
-/** The data of each event the client received, parsed ([DONE] as the string). */
-const eventsOf = (text: string) =>
-  text
-    .split('\n\n')
-    .filter((event) => event.includes('data: '))
-    .map((event) => event.split('\n').find((line) => line.startsWith('data: '))!.slice(6))
-    .map((data) => (data === '[DONE]' ? data : (JSON.parse(data) as Record<string, any>)));
+
+/** A Chat chunk of choice 0. */
+const chat = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
+/** The `i`th chunk of choice 0's tool call (the first names it). */
+const tool = (i: number, args: string) => chat({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_1', type: 'function'} : {}), function: {...(i === 0 ? {name: 'run'} : {}), arguments: args}}]});
+/** Choice 0's content ending in a token's start, then its tool call's arguments `input` in three chunks, then the finish. */
+const contentThenTool = (text: string, input: string) => [chat({role: 'assistant', content: text}), tool(0, ''), tool(1, input.slice(0, 4)), tool(2, input.slice(4, 15)), tool(3, input.slice(15)), chat({}, 'tool_calls'), 'data: [DONE]\n\n'];
 
 /** Tool inputs holding a token's rest (from `cut` on): at a value's start, a later value's, a key's. */
 const inputs = (rest: string) => [JSON.stringify({cmd: `${rest} --now`}), JSON.stringify({a: 'x', n: 1, b: `${rest} --now`}), JSON.stringify({[rest]: 1, c: ' --now'})];
@@ -63,18 +63,16 @@ describe('OpenAI Chat: a token cut between content and a tool call\'s arguments'
   let f: ProxyFixture;
   before(async () => (f = await oneAccountFixture(qwen)));
   after(() => f.close());
-  const chat = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
-  const tool = (i: number, args: string) => chat({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_1', type: 'function'} : {}), function: {...(i === 0 ? {name: 'run'} : {}), arguments: args}}]});
   const request = {model: 'qwen3-coder-plus', stream: true, messages: [{role: 'user', content: 'hi'}]};
 
   for (const cut of [5, 9]) {
     for (const [i, input] of inputs(token.slice(cut)).entries()) {
       it(`content ends with ${cut} characters of the token, arguments ${i} hold the rest`, async () => {
-        const events = [chat({role: 'assistant', content: `Running ${token.slice(0, cut)}`}), tool(0, ''), tool(1, input.slice(0, 4)), tool(2, input.slice(4, 15)), tool(3, input.slice(15)), chat({}, 'tool_calls'), 'data: [DONE]\n\n'];
+        const events = contentThenTool(`Running ${token.slice(0, cut)}`, input);
         serve(f, events, 'trickle');
         const r = await askRaw(f, request, '/v1/chat/completions');
         assert.equal(r.status, 200, r.text);
-        const got = eventsOf(r.text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
+        const got = sseData(r.text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
         const args = got.map((e) => e.choices[0].delta.tool_calls?.[0]?.function?.arguments ?? '').join('');
         const content = got.map((e) => e.choices[0].delta.content ?? '').join('');
         assert.ok(!args.includes(token.slice(cut)), `the arguments hold the token's rest: ${args}`);
@@ -96,11 +94,10 @@ describe('OpenAI Chat: a token cut between content and a tool call\'s arguments'
 
 describe('Responses: a token cut between output_text and a function call\'s arguments', () => {
   const secret = 'cdxAccess-TOKEN_texttool_0123456789';
-  const codex = {provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: secret})};
   let f: ProxyFixture;
-  before(async () => (f = await oneAccountFixture(codex)));
+  before(async () => (f = await oneAccountFixture(codexAccount(secret))));
   after(() => f.close());
-  const ev = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+  const ev = responsesEvent;
 
   for (const cut of [6, 10]) {
     for (const [i, input] of inputs(secret.slice(cut)).entries()) {
@@ -121,7 +118,7 @@ describe('Responses: a token cut between output_text and a function call\'s argu
         serve(f, events, 'trickle');
         const r = await askRaw(f, {model: 'gpt-5.2-codex', stream: true, input: 'hi'}, '/v1/responses');
         assert.equal(r.status, 200, r.text);
-        const got = eventsOf(r.text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
+        const got = sseData(r.text).filter((e) => typeof e !== 'string') as Array<Record<string, any>>;
         const deltas = got.map((e) => (e.type === 'response.function_call_arguments.delta' ? e.delta : '')).join('');
         const done = got.find((e) => e.type === 'response.function_call_arguments.done')!.arguments as string;
         const item = got.filter((e) => e.type === 'response.output_item.done').at(-1)!.item.arguments as string;
@@ -140,13 +137,11 @@ describe('translated (an Anthropic client on an OpenAI Chat upstream): a token c
   let f: ProxyFixture;
   before(async () => (f = await oneAccountFixture(qwen)));
   after(() => f.close());
-  const chat = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder-plus', choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`;
-  const tool = (i: number, args: string) => chat({tool_calls: [{index: 0, ...(i === 0 ? {id: 'call_1', type: 'function'} : {}), function: {...(i === 0 ? {name: 'run'} : {}), arguments: args}}]});
 
   for (const cut of [5, 9]) {
     for (const [i, input] of inputs(token.slice(cut)).entries()) {
       it(`content ends with ${cut} characters of the token, arguments ${i} hold the rest: the tool_use input the client joins does not`, async () => {
-        const events = [chat({role: 'assistant', content: `Running ${token.slice(0, cut)}`}), tool(0, ''), tool(1, input.slice(0, 4)), tool(2, input.slice(4, 15)), tool(3, input.slice(15)), chat({}, 'tool_calls'), 'data: [DONE]\n\n'];
+        const events = contentThenTool(`Running ${token.slice(0, cut)}`, input);
         serve(f, events, 'trickle');
         const r = await askRaw(f, {...msgReq(true), model: 'qwen3-coder-plus'});
         assert.equal(r.status, 200, r.text);
