@@ -209,6 +209,40 @@ export class LogprobsMasker {
   }
 
   /**
+   * Stream: the lists of a place the caller held while it was open (oldest first), rid of the
+   * entries from where what they spell (tokens, bytes, or the alternatives of one rank) may begin
+   * a credential on (Redactor.holdTextFrom): the place ended on a secret's cut start, or held too
+   * long. The entries before it spell no part of one and reach the client. The lists changed.
+   */
+  dropOpen(held: readonly unknown[][]): Set<unknown[]> {
+    const entries = held.flatMap((list) => objects(list));
+    let from = entries.length;
+    const spelled = (texts: readonly string[]) => {
+      const joined = texts.join('');
+      const start = this.redactor.holdTextFrom(joined, 0, joined.length, undefined, joined.includes('\n') || joined.includes('\r'));
+      for (let i = 0, end = 0; i < texts.length && i < from; i++) if ((end += texts[i]!.length) > start) from = i;
+    };
+    spelled(entries.map((entry) => tokenOf(entry) ?? ''));
+    spelled(entries.map((entry) => (bytesOf(entry) ?? EMPTY).toString('latin1')));
+    const ranked = entries.map((entry) => alternativesByRank([entry]));
+    for (let rank = 0; ranked.some((ranks) => ranks[rank]); rank++) {
+      const alternatives = ranked.map((ranks) => ranks[rank]?.[0]);
+      spelled(alternatives.map((alternative) => (alternative && tokenOf(alternative)) ?? ''));
+      spelled(alternatives.map((alternative) => (alternative ? (bytesOf(alternative) ?? EMPTY) : EMPTY).toString('latin1')));
+    }
+    const drop = new Set<unknown>(entries.slice(from));
+    const changed = new Set<unknown[]>();
+    for (const list of held) {
+      const rest = list.filter((entry) => !drop.has(entry));
+      if (rest.length === list.length) continue;
+      list.length = 0;
+      list.push(...rest);
+      changed.add(list);
+    }
+    return changed;
+  }
+
+  /**
    * Whether a list's entries spell a credential, joined after what the client joined before
    * (stream), or alone; it is then emptied (stream: its place's held lists spell the credential's
    * start) or, in a whole answer, rid of the entries that spell it (dropSpelling).
@@ -423,15 +457,6 @@ export function eventLanes(json: unknown): {lanes: Set<string>; finished: Set<st
   return lanes.size > 0 ? {lanes, finished} : undefined;
 }
 
-/** An eachList visitor that empties the lists at `places`. */
-export const emptiedAt =
-  (places: ReadonlySet<string>) =>
-  (list: unknown[], place: string): boolean => {
-    if (list.length === 0 || !places.has(place)) return false;
-    list.length = 0;
-    return true;
-  };
-
 /** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini), each visited; whether `visit` changed one. */
 function holderLists(holder: Record<string, unknown>, key: string, place: string, visit: (list: unknown[], place: string) => boolean): boolean {
   const value = holder[key];
@@ -441,7 +466,9 @@ function holderLists(holder: Record<string, unknown>, key: string, place: string
   return changed;
 }
 
-/** Held entries of one list, at most (LogprobsEntryRun): past it they are dropped, never sent unsettled. */
+/** The place of the list LogprobsEntryRun masks entry by entry (`{logprobs: [entry]}`, see eachList). */
+const ENTRY_RUN_PLACE = '.logprobs';
+/** Held entries of one list, at most (LogprobsEntryRun): past it those that may begin a credential are dropped, never sent unsettled. */
 const MAX_HELD_BYTES = 1024 * 1024;
 
 /**
@@ -478,23 +505,32 @@ export class LogprobsEntryRun<Item> {
     }
     this.held.push({entry, item, size});
     this.heldBytes += size;
-    if (this.masker.holding) {
-      if (this.heldBytes > MAX_HELD_BYTES) this.drop();
-      return [];
-    }
+    if (this.masker.holding) return this.heldBytes > MAX_HELD_BYTES ? this.beforeOpen() : [];
     const out = this.held.map((h) => h.item);
     this.drop();
     return out;
   }
 
   /**
-   * The list ended: the items still held, unless they end in a secret's start of CUT_ECHO_MIN
-   * characters or more (then none); none when `followed` (later lists the client joins to it may
-   * complete the start they hold: an SSE event's).
+   * The list ended: the items still held, but those from where they may begin a credential when
+   * that is a secret's start of CUT_ECHO_MIN characters or more, or when `followed` (later lists
+   * the client joins to it may complete the start they hold: an SSE event's).
    */
   end(followed = false): Item[] {
-    const out = followed || this.masker.cutOff ? [] : this.held.map((h) => h.item);
+    if (followed || this.masker.cutOff) return this.beforeOpen();
+    const out = this.held.map((h) => h.item);
     this.drop();
+    return out;
+  }
+
+  /** The held items before where the held entries may begin a credential (LogprobsMasker.dropOpen); the rest dropped, the list read afresh from here. */
+  private beforeOpen(): Item[] {
+    const entries = this.held.map((h) => h.entry);
+    this.masker.dropOpen([entries]);
+    const keep = new Set(entries);
+    const out = this.held.filter((h) => keep.has(h.entry)).map((h) => h.item);
+    this.drop();
+    this.masker.forget(ENTRY_RUN_PLACE);
     return out;
   }
 

@@ -14,7 +14,7 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
-import {eachList, emptiedAt, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
+import {eachList, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
 import {type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
@@ -310,12 +310,12 @@ export class SseRunMasker {
       const lanes = eventLanes(json);
       this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined, json: lists ? json : undefined});
       this.logprobsHeldBytes += event.length;
-      // A finished choice's lists end here: its held start is released, or emptied when cut off.
-      if (lanes && lanes.finished.size > 0) this.emptyHeld(masker.settle(masker.placesOf(lanes.finished)));
+      // A finished choice's lists end here: its held start is released, or dropped when cut off.
+      if (lanes && lanes.finished.size > 0) this.dropHeld(masker.settle(masker.placesOf(lanes.finished)));
       if (this.logprobsHeldBytes > MAX_EVENT_BYTES) {
-        // Held too long: the lists that may begin a credential are dropped (never sent unsettled), the rest goes.
+        // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
         const open = new Set(masker.openPlaces);
-        this.emptyHeld(open);
+        this.dropHeld(open);
         for (const place of open) masker.forget(place);
       }
       // A place that settled no longer holds its lists in the events still waiting (for another place).
@@ -324,9 +324,9 @@ export class SseRunMasker {
     }
     if (ending === 'long event' || ending === 'expired') {
       const open = new Set(this.logprobs.openPlaces);
-      this.emptyHeld(open);
+      this.dropHeld(open);
       for (const place of open) this.logprobs.forget(place);
-    } else if (ending) this.emptyHeld(this.logprobs.settle(this.logprobs.openPlaces));
+    } else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
     if (ending) {
       send.push(...this.logprobsHeld.map((held) => held.text));
       this.logprobsHeld = [];
@@ -335,13 +335,34 @@ export class SseRunMasker {
     return send;
   }
 
-  /** In the events waiting, the lists of `places` emptied where they were held for them (LogprobsWait.open). */
-  private emptyHeld(places: ReadonlySet<string>): void {
-    if (places.size === 0) return;
-    for (const held of this.logprobsHeld) {
-      if (!held.open || ![...places].some((place) => held.open!.has(place))) continue;
-      if (held.json !== undefined && eachList(held.json, emptiedAt(places))) this.reencode(held);
+  /**
+   * In the events waiting, the lists of `places` held for them (LogprobsWait.open) rid of the
+   * entries from where they may begin a credential on (LogprobsMasker.dropOpen): the entries
+   * before it reach the client.
+   */
+  private dropHeld(places: ReadonlySet<string>): void {
+    for (const place of places) {
+      const held = this.heldListsAt(place);
+      this.reencodeChanged(held, this.logprobs.dropOpen(held.map((h) => h.list)));
     }
+  }
+
+  /** The lists at `place` in the events waiting for it, oldest first, each with its event. */
+  private heldListsAt(place: string): Array<{list: unknown[]; wait: LogprobsWait}> {
+    const held: Array<{list: unknown[]; wait: LogprobsWait}> = [];
+    for (const wait of this.logprobsHeld) {
+      if (wait.json === undefined || !wait.open?.has(place)) continue;
+      eachList(wait.json, (list, at) => {
+        if (at === place) held.push({list, wait});
+        return false;
+      });
+    }
+    return held;
+  }
+
+  /** The waiting events of `held` whose list is in `changed`, re-encoded. */
+  private reencodeChanged(held: ReadonlyArray<{list: unknown[]; wait: LogprobsWait}>, changed: ReadonlySet<unknown[]>): void {
+    for (const wait of new Set(held.filter((h) => changed.has(h.list)).map((h) => h.wait))) this.reencode(wait);
   }
 
   /**
@@ -353,19 +374,12 @@ export class SseRunMasker {
     const masker = this.logprobs;
     let changed = false;
     for (const place of [...masker.completed.keys()]) {
-      const held: Array<{list: unknown[]; wait: LogprobsWait}> = [];
-      for (const wait of this.logprobsHeld) {
-        if (wait.json === undefined || !wait.open?.has(place)) continue;
-        eachList(wait.json, (list, at) => {
-          if (at === place) held.push({list, wait});
-          return false;
-        });
-      }
+      const held = this.heldListsAt(place);
       const dropped = masker.dropAcross(
         place,
         held.map((h) => h.list),
       );
-      for (const wait of new Set(held.filter((h) => dropped.has(h.list)).map((h) => h.wait))) this.reencode(wait);
+      this.reencodeChanged(held, dropped);
       eachList(json, (list, at) => {
         if (at === place && dropped.has(list)) changed = true;
         return false;

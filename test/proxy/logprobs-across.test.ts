@@ -64,6 +64,16 @@ describe('log probabilities across a Chat stream\'s events', () => {
     });
   }
 
+  for (const mode of ['whole', 'trickle'] as Mode[]) {
+    it(`the choice ends on a cut start of the token (12+ characters): only the entries that spell it are dropped (${mode})`, async () => {
+      const events = [chunk([entry('Hello')]), chunk([entry(' world'), entry(' the'), entry(token.slice(0, 14))]), chunk([], 'x', 'length'), 'data: [DONE]\n\n'];
+      serve(f, events, mode);
+      const r = await askRaw(f, request, '/v1/chat/completions');
+      assert.deepEqual(joined(r.text).chosen, ['Hello', ' world', ' the'], r.text);
+      assert.equal(sseData(r.text).length, events.length);
+    });
+  }
+
   it('control: alternatives that spell nothing: byte-identical', async () => {
     const events = [chunk([entry('Hello', ['Hi', 'Yo'])]), chunk([entry(' world', [' qw', ' x'])]), chunk([entry(' bye', [' ciao', ' so'])]), chunk([], 'x', 'stop'), 'data: [DONE]\n\n'];
     serve(f, events, 'trickle');
@@ -123,6 +133,15 @@ describe('log probabilities in a Chat JSON answer over 4 MB (streamed entry by e
     assert.equal(r.status, 200, r.text.slice(0, 200));
     const got = (JSON.parse(r.text).choices[0].logprobs.content as Entry[]).map((e) => e.token);
     assert.deepEqual(got, [...words.slice(0, 30_000), ' world', ...words.slice(30_000)]);
+  });
+
+  it('the list ends on a cut start of the token: the entries before it arrive', async () => {
+    const tokens = [...words, ' world', token.slice(0, 14)];
+    serve(f, [answer(tokens.map((t) => entry(t)))], 'trickle', {'content-type': 'application/json'});
+    const r = await askRaw(f, request, '/v1/chat/completions');
+    assert.equal(r.status, 200, r.text.slice(0, 200));
+    const got = (JSON.parse(r.text).choices[0].logprobs.content as Entry[]).map((e) => e.token);
+    assert.deepEqual(got, [...words, ' world']);
   });
 
   it('rank-0 alternatives spelling the token across entries are dropped', async () => {
