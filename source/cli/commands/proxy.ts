@@ -146,7 +146,7 @@ const env: CommandSpec = {
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
     if (values.json) {
-      const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes};
+      const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: [...result.warnings.map((w) => `warning: ${w}`), ...result.notes]};
       // A refusal is answered as every --json failure is (cli/run.ts), with the exports and notes.
       if (error) throw new FailureWithData(error, 1, answer);
       printJson(ctx, answer);
@@ -154,7 +154,9 @@ const env: CommandSpec = {
     }
     // A refusal comes first: the unservable reason is itself the first note; no account says it here.
     if (result.noAccount && !result.unservable) ctx.stderr.write(`ccs-tui: ${result.noAccount}\n`);
-    for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
+    // Notes name accounts and models from files: one line each, no escapes.
+    for (const warning of result.warnings) ctx.stderr.write(`# warning: ${sanitizeLine(warning)}\n`);
+    for (const note of result.notes) ctx.stderr.write(`# ${sanitizeLine(note)}\n`);
     if (error) return 1;
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;

@@ -294,6 +294,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
+  warnings.push(...exports.warnings);
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   // No model to name (a provider without a static list whose live list was not had, every model
