@@ -1,7 +1,7 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, modelCountText, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
+import {describeWarning, modelCountText, modelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
@@ -125,7 +125,8 @@ async function editRules(ctx: CliContext, provider: string, account: string | un
 function checkText(what: string, value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new UserError(`<${what}> is empty`, 2);
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new UserError(`<${what}> contains a control character`, 2);
+  const problem = modelNameProblem(trimmed);
+  if (problem) throw new UserError(`<${what}> ${problem}`, 2);
   return trimmed;
 }
 
