@@ -127,3 +127,12 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
   }
   return out;
 }
+
+/**
+ * A URL as an error may show it: its user and password (`https://user:pass@host` → `https://…@host`),
+ * query and fragment (`?access_token=…` → `?…`) are the places a credential rides in a URL, so they
+ * are masked; scheme, host, port and path stay. Works on text that does not parse as a URL too.
+ */
+export function maskedUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@').replace(/\?[^#]*/, '?…').replace(/#.*/s, '#…');
+}
