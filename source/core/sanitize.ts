@@ -109,6 +109,15 @@ export function sanitizeLine(text: unknown): string {
   return sanitizeText(text).replace(/[\t\r\n]+/g, ' ');
 }
 
+/**
+ * Text a person typed or a file held, echoed in a message: `"work"`, in quotes, on one line without
+ * escapes (sanitizeLine). The one way errors quote such text: a line break in it cannot start a
+ * line that reads as ccs-tui's own, an escape cannot recolour or retitle the terminal.
+ */
+export function quoted(text: unknown): string {
+  return `"${sanitizeLine(text)}"`;
+}
+
 /** `sk-ant-oat01-abcdef…` → `sk-a…cdef`: enough to tell two tokens apart, never enough to use one. */
 export function maskSecret(secret: string | undefined | null): string {
   if (!secret) return '';

@@ -7,6 +7,7 @@
 // fields (`display-name`, `force-mapping`).
 import {isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
 import {findAccount} from '../core/accounts.js';
+import {quoted} from '../core/sanitize.js';
 import {resolveModels, type ModelResolution, type ModelRules, type VisibleModel} from '../core/model-rules.js';
 import type {Account, ErrorAdvice, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -40,7 +41,7 @@ export function misnamedChannels(config: Pick<CliproxyConfig, 'excludedModels' |
       if (channels.has(name)) continue;
       const meant = PROVIDERS.find((row) => [row.id, row.tokenType, row.displayName].some((n) => n !== undefined && channelKey(n) === name));
       if (meant) {
-        problems.push(`config.yaml ${key}: key "${name}" is not a CLIProxyAPI channel and does nothing; ${meant.displayName}'s rules go under "${rulesChannel(meant.id)}"`);
+        problems.push(`config.yaml ${key}: key ${quoted(name)} is not a CLIProxyAPI channel and does nothing; ${meant.displayName}'s rules go under "${rulesChannel(meant.id)}"`);
       }
     }
   }

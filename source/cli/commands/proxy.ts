@@ -2,7 +2,7 @@
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -12,7 +12,7 @@ export function portValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
   // 0 asks the system for any free port (the proxy reports the one it got).
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got "${value}"`, 2);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got ${quoted(value)}`, 2);
   return port;
 }
 
