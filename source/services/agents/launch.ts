@@ -76,12 +76,13 @@ export function agentCommand(agent: AgentRow, settings: AgentSettings, env: Node
   if (variable) {
     const origin = {setting: agentCommandVariable(agent), clear: `unset ${agentCommandVariable(agent)}`};
     if (!variable.trim().startsWith('[')) return typed([variable], origin);
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(variable) as unknown;
-      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[], origin);
+      parsed = JSON.parse(variable);
     } catch {
       // reported below
     }
+    if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[], origin);
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
   const configured = settings.commands[agent.id];
