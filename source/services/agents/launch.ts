@@ -65,30 +65,48 @@ export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.
 
 /**
  * The agent's command line (executable first): CCS_TUI_AGENT_<ID>, else tui.json's
- * agents.<id>.command, else the binary on PATH. Throws naming the three ways to provide it, and,
- * before anything is started, when the executable cannot be run (a directory, not executable,
- * missing), naming it and the setting that chose it.
+ * agents.<id>.command, else the binary on PATH. Throws naming the three ways to provide it.
  */
 export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  return chosenCommand(agent, settings, env).command;
+}
+
+/**
+ * agentCommand, checked before anything is started: when its executable cannot be run (a
+ * directory, not executable, missing; a bare name is looked up on PATH, as spawn does), a UserError
+ * names the path, what is wrong, the setting that chose it and the way out.
+ */
+export function runnableAgentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  const {command, origin} = chosenCommand(agent, settings, env);
+  const executable = command[0]!;
+  const problem = executable.includes('/') ? runnableProblem(executable) : findOnPath([executable], env) ? undefined : 'is not on PATH';
+  if (!problem || !origin) return command;
+  throw new UserError(
+    `cannot run ${agent.displayName}: ${sanitizeLine(executable)} ${problem} (set by ${origin.setting}); ` +
+      `point ${origin.setting} at the ${agent.binaries[0]} executable (a path, or a JSON array such as ["node", "/path/to/cli.js"]), or ${origin.clear} to use ${agent.binaries.join(' or ')} from PATH`,
+  );
+}
+
+/** agentCommand's choice, and the setting it came from (none: found on PATH). */
+function chosenCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): {command: string[]; origin?: CommandOrigin} {
   // The executable as typed: `~/bin/claude` in tui.json or a quoted variable is the home dir's.
-  const typed = ([executable, ...args]: string[], origin: CommandOrigin) => runnable(agent, [expandHome(executable!, env), ...args], origin, env);
+  const typed = ([executable, ...args]: string[], origin: CommandOrigin) => ({command: [expandHome(executable!, env), ...args], origin});
   const variable = env[agentCommandVariable(agent)];
   if (variable) {
     const origin = {setting: agentCommandVariable(agent), clear: `unset ${agentCommandVariable(agent)}`};
     if (!variable.trim().startsWith('[')) return typed([variable], origin);
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(variable);
+      const parsed = JSON.parse(variable) as unknown;
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[], origin);
     } catch {
       // reported below
     }
-    if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[], origin);
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
   const configured = settings.commands[agent.id];
   if (configured) return typed(configured, {setting: `agents.${agent.id}.command in tui.json`, clear: 'remove it'});
   const found = findOnPath(agent.binaries, env);
-  if (found) return [found];
+  if (found) return {command: [found]};
   throw new UserError(
     `${agent.displayName} not found: no ${agent.binaries.join(' or ')} on PATH ` +
       `(install it, or set agents.${agent.id}.command in tui.json or ${agentCommandVariable(agent)})`,
@@ -99,20 +117,6 @@ export function agentCommand(agent: AgentRow, settings: AgentSettings, env: Node
 interface CommandOrigin {
   setting: string;
   clear: string;
-}
-
-/**
- * `command` when its executable can be run (a bare name is looked up on PATH, as spawn does); else
- * a UserError naming the path, what is wrong, the setting that chose it and the way out.
- */
-function runnable(agent: AgentRow, command: string[], origin: CommandOrigin, env: NodeJS.ProcessEnv): string[] {
-  const executable = command[0]!;
-  const problem = executable.includes('/') ? runnableProblem(executable) : findOnPath([executable], env) ? undefined : 'is not on PATH';
-  if (!problem) return command;
-  throw new UserError(
-    `cannot run ${agent.displayName}: ${sanitizeLine(executable)} ${problem} (set by ${origin.setting}); ` +
-      `point ${origin.setting} at the ${agent.binaries[0]} executable (a path, or a JSON array such as ["node", "/path/to/cli.js"]), or ${origin.clear} to use ${agent.binaries.join(' or ')} from PATH`,
-  );
 }
 
 export interface RunTarget {
@@ -310,7 +314,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (caution && target.account && !isUsable(target.account)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
-  const command = agentCommand(agent, settings, options.env);
+  const command = runnableAgentCommand(agent, settings, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
