@@ -91,6 +91,21 @@ describe('a token file alias with escapes and a line break', () => {
   });
 });
 
+test('env refuses an api-key holding a control character, naming the variable; nothing raw is printed', async () => {
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeToken('codex-c@x.com.json', tokenFixture('codex', 'c@x.com', {account_id: 'acc1'}));
+    ccs.writeRaw('cliproxy/config.yaml', 'api-keys: ["sk-local-\\e[31m-0123456789"]\n');
+    const run = await runBin(['env', 'codex'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.ok(!run.stderr.includes(ESC));
+    assert.match(run.stderr, /^ccs-tui: ANTHROPIC_AUTH_TOKEN: its value holds a control character \(U\+001B\); no export printed \(fix config\.yaml api-keys\)$/m);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
 describe('config.yaml rules with names that are none', () => {
   const ccs = makeTempCcs();
   after(() => ccs.cleanup());

@@ -3,6 +3,7 @@
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
 import {describeWarning, modelCountText, modelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
+import {shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {findProvider} from '../../providers/table.js';
@@ -98,7 +99,7 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
   // The proxy serves the live list when it has one (a complete one drops static ids it no longer
   // names, README "Models"): this static list may not be what /v1/models answers.
   if (resolution.source === 'static' && !live && hasModelsList(findProvider(provider)!)) {
-    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? sanitizeLine(account) : 'A'} --live`;
+    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? shellWord(sanitizeLine(account)) : 'A'} --live`;
     notes.push({
       label: 'note: ',
       text: resolution.counts.all === 0

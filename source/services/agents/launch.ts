@@ -229,7 +229,7 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   const pool = surface === 'tui' ? `${actionKey('account.launch', 'home')} on the ${target.provider.id} provider row` : `ccs-tui run ${target.provider.id}`;
   const alternative =
     healthy.length === 0
-      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${label}`})` : 'try again later'}`
+      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
       : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
@@ -257,7 +257,7 @@ function servingText(target: RunTarget, label: string | undefined, labelOf: (acc
 function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, labelOf: (account: Account) => string, surface: ErrorSurface = 'cli'): string {
   if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
-  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? labelOf(account) : '<account>'}`;
+  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? shellWord(labelOf(account)) : '<account>'}`;
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
