@@ -1,5 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
-import {sanitizeLine} from './sanitize.js';
+import {quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import type {Account, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
@@ -242,6 +242,9 @@ export class AmbiguousAccountError extends UserError {}
 
 const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : 'id' in ref ? ref.id : ref.tokenFile);
 
+/** Whether a name is as it is shown: sanitizeLine leaves it as it is (no control, bidi or invisible character). */
+const typeable = (name: string): boolean => sanitizeLine(name) === name;
+
 /**
  * How a person's text names `account`: its `id`, `token file` (with or without `.json`), `nickname` or
  * `email` (those two case-insensitively); undefined when it does not. One rule for lookups and for
@@ -272,20 +275,27 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
     const exact = inProvider.find((a) => ('id' in ref ? a.id === ref.id : a.tokenFile === ref.tokenFile));
     if (exact) return exact;
   } else {
-    const matches = inProvider.filter((a) => matchedAs(a, ref) !== undefined);
+    // Names are kept one line without escapes (store oneLineName): typed text is matched the same way.
+    const text = typeable(ref) ? ref : sanitizeLine(ref);
+    const matches = inProvider.filter((a) => matchedAs(a, text) !== undefined);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
-      const named = matches.filter((a) => matchedAs(a, ref) === 'nickname');
+      const named = matches.filter((a) => matchedAs(a, text) === 'nickname');
       throw new AmbiguousAccountError(
-        `"${ref}" matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+        `${quoted(ref)} matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
           'name one by its token file, or by an id, nickname or email only it has' +
           (named.length ? ` (or give ${named.map((a) => a.tokenFile).join(', ')} another nickname: ccs-tui rename ${provider} <token file> <nickname>)` : ''),
       );
     }
   }
   const known = inProvider.map((a) => accountLabel(a, inProvider));
+  // Typed with control characters (a nickname copied from a file another tool wrote): the names are
+  // kept and matched as they are shown, on one line without escapes; ids and emails name them too.
+  const shown = typeof ref === 'string' && !typeable(ref) && known.length > 0
+    ? `; account names are matched as listed, without control characters, or name one by its id or email: ${inProvider.map((a) => sanitizeLine(a.email ?? a.id)).join(', ')}`
+    : '';
   throw new UserError(
-    `no ${provider} account "${refText(ref)}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
+    `no ${provider} account ${quoted(refText(ref))}` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`) + shown,
   );
 }
 
@@ -381,7 +391,7 @@ export function nicknameProblem(nickname: string, others: readonly Account[]): s
   const form = nicknameFormProblem(trimmed);
   if (form) return form;
   const clash = others.find((a) => a.nickname?.toLowerCase() === trimmed.toLowerCase());
-  if (clash) return `nickname "${trimmed}" is already used by ${clash.email || clash.id}`;
+  if (clash) return `nickname ${quoted(trimmed)} is already used by ${sanitizeLine(clash.email || clash.id)}`;
   return nicknameNamesAnother(trimmed, others);
 }
 
@@ -396,7 +406,7 @@ export function nicknameNamesAnother(nickname: string, others: readonly Account[
     // An id that is the account's email is said as its email: what a person knows it by.
     const as = other.email?.toLowerCase() === trimmed.toLowerCase() ? 'email' : matchedAs(other, trimmed);
     if (as && as !== 'nickname') {
-      return `nickname "${trimmed}" is the ${as} of another ${other.provider} account (${other.id}, ${other.tokenFile}): a nickname must name only its own account`;
+      return `nickname ${quoted(trimmed)} is the ${as} of another ${other.provider} account (${other.id}, ${other.tokenFile}): a nickname must name only its own account`;
     }
   }
   return undefined;

@@ -5,6 +5,7 @@
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
 import type {ModelAlias} from './types.js';
+import {sanitizeLine} from './sanitize.js';
 import {countOf} from './wording.js';
 
 /** Where a rule comes from: the account's token file or config.yaml. */
@@ -14,6 +15,29 @@ export interface ModelRules {
   /** Exclusion patterns: exact ids, or `*` for any run of characters. */
   excluded: readonly string[];
   aliases: readonly ModelAlias[];
+  /**
+   * Entries of the file that were not read because a name in them is no model name
+   * (modelNameProblem): one message each, naming the file and field. They stay in the file.
+   */
+  refused?: readonly string[];
+}
+
+// No model id or alias holds these (CLIProxyAPI's and the providers' ids are printable): C0 and C1
+// controls and DEL (\p{Cc}: escape sequences, line breaks), format characters (\p{Cf}: bidi
+// controls, zero-width characters, BOM, tag characters) and the line and paragraph separators. A
+// name holding one would reach a terminal, a shell export or a TOML string as something else.
+const NOT_IN_A_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/**
+ * Why `name` (a model id, alias or exclusion pattern read from a file or typed) cannot be a model
+ * name: `holds U+001B (a control character)`; undefined when it can. The one rule for every reader.
+ */
+export function modelNameProblem(name: string): string | undefined {
+  const found = NOT_IN_A_NAME.exec(name)?.[0];
+  if (found === undefined) return undefined;
+  const code = found.codePointAt(0)!;
+  const what = /\p{Cc}/u.test(found) ? 'a control character' : 'an invisible formatting character';
+  return `holds U+${code.toString(16).toUpperCase().padStart(4, '0')} (${what}), which no model name has`;
 }
 
 export interface ModelResolutionInput {
@@ -75,7 +99,9 @@ export type RuleWarning =
   | {kind: 'alias-collides'; scope: RuleScope; index: number; alias: string; name: string}
   | {kind: 'pattern-matches-nothing'; scope: RuleScope; index: number; pattern: string}
   | {kind: 'pattern-removes-everything'; scope: RuleScope; index: number; pattern: string}
-  | {kind: 'everything-excluded'};
+  | {kind: 'everything-excluded'}
+  /** An entry of the file not read (ModelRules.refused): `message` names the file and field. */
+  | {kind: 'name-refused'; scope: RuleScope; message: string};
 
 export interface ModelResolution {
   provider: string;
@@ -161,7 +187,10 @@ interface ScopedAlias extends ModelAlias {
 export function resolveModels(input: ModelResolutionInput): ModelResolution {
   const normalize = input.normalize ?? ((id: string) => id);
   const base = input.base.models;
-  const warnings: RuleWarning[] = [];
+  const warnings: RuleWarning[] = [
+    ...(input.account?.refused ?? []).map((message) => ({kind: 'name-refused' as const, scope: 'account' as const, message})),
+    ...(input.global.refused ?? []).map((message) => ({kind: 'name-refused' as const, scope: 'global' as const, message})),
+  ];
 
   const patterns: ScopedPattern[] = [
     ...(input.account?.excluded ?? []).map((pattern, index) => ({pattern, scope: 'account' as const, index})),
@@ -330,8 +359,15 @@ export function resolveRequestedModel(
   return {kind: 'unknown', id, sentAs: normalizeKeepingSuffix(normalize, id)};
 }
 
-/** One line for a warning, as the screen and the command line show it. */
+/**
+ * One line for a warning, as the screen and the command line show it: the names in it come from
+ * files and are shown on one line without escapes (a name read before modelNameProblem, a pattern).
+ */
 export function describeWarning(warning: RuleWarning): string {
+  return sanitizeLine(warningWords(warning));
+}
+
+function warningWords(warning: RuleWarning): string {
   switch (warning.kind) {
     case 'alias-of-excluded':
       return `alias "${warning.alias}" will not appear: ${warning.name} is excluded by "${warning.pattern}"`;
@@ -351,12 +387,14 @@ export function describeWarning(warning: RuleWarning): string {
       return `pattern "${warning.pattern}" removes every model`;
     case 'everything-excluded':
       return 'the exclusions remove every model';
+    case 'name-refused':
+      return warning.message;
   }
 }
 
 /** Whether a warning is about the rule at this position (for inline display next to the rule). */
 export function warningFor(warning: RuleWarning, scope: RuleScope, list: 'excluded' | 'aliases', index: number): boolean {
-  if (!('scope' in warning) || warning.scope !== scope || warning.index !== index) return false;
+  if (!('index' in warning) || warning.scope !== scope || warning.index !== index) return false;
   const isPattern = warning.kind === 'pattern-matches-nothing' || warning.kind === 'pattern-removes-everything';
   return list === 'excluded' ? isPattern : !isPattern;
 }
@@ -373,6 +411,7 @@ export function shortWarning(warning: RuleWarning): string {
     'pattern-matches-nothing': 'matches nothing',
     'pattern-removes-everything': 'removes everything',
     'everything-excluded': 'nothing left',
+    'name-refused': 'not read',
   };
   return words[warning.kind];
 }

@@ -109,6 +109,15 @@ export function sanitizeLine(text: unknown): string {
   return sanitizeText(text).replace(/[\t\r\n]+/g, ' ');
 }
 
+/**
+ * Text a person typed or a file held, echoed in a message: `"work"`, in quotes, on one line without
+ * escapes (sanitizeLine). The one way errors quote such text: a line break in it cannot start a
+ * line that reads as ccs-tui's own, an escape cannot recolour or retitle the terminal.
+ */
+export function quoted(text: unknown): string {
+  return `"${sanitizeLine(text)}"`;
+}
+
 /** `sk-ant-oat01-abcdef…` → `sk-a…cdef`: enough to tell two tokens apart, never enough to use one. */
 export function maskSecret(secret: string | undefined | null): string {
   if (!secret) return '';
@@ -126,4 +135,13 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
     if (secret && secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
   }
   return out;
+}
+
+/**
+ * A URL as an error may show it: its user and password (`https://user:pass@host` → `https://…@host`),
+ * query and fragment (`?access_token=…` → `?…`) are the places a credential rides in a URL, so they
+ * are masked; scheme, host, port and path stay. Works on text that does not parse as a URL too.
+ */
+export function maskedUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@').replace(/\?[^#]*/, '?…').replace(/#.*/s, '#…');
 }

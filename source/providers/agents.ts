@@ -13,6 +13,7 @@
 //   (QwenLM/qwen-code docs, "Authorization").
 // - Gemini CLI: GOOGLE_GEMINI_BASE_URL + GEMINI_API_KEY (google-gemini/gemini-cli,
 //   packages/core/src/core/contentGenerator.ts); it speaks the Gemini API, which the proxy does not serve.
+import {tomlString} from '../core/quote.js';
 import type {ApiProtocol} from './types.js';
 
 /** The models of Claude Code's slots (ids the proxy serves); undefined slots are left unset. */
@@ -115,12 +116,13 @@ export const AGENTS: readonly AgentRow[] = [
     launch: ({baseUrl, apiKey, defaultModel}) => ({
       env: {[CODEX_KEY_VARIABLE]: apiKey},
       args: [
-        '-c', 'model_providers.ccs-tui.name="ccs-tui proxy"',
-        '-c', `model_providers.ccs-tui.base_url="${baseUrl}/v1"`,
-        '-c', 'model_providers.ccs-tui.wire_api="responses"',
-        '-c', `model_providers.ccs-tui.env_key="${CODEX_KEY_VARIABLE}"`,
-        '-c', 'model_provider="ccs-tui"',
-        ...(defaultModel ? ['-c', `model="${defaultModel}"`] : []),
+        // Each value is TOML (codex parses `-c key=value`'s value as TOML): strings escaped as TOML's.
+        '-c', `model_providers.ccs-tui.name=${tomlString('ccs-tui proxy')}`,
+        '-c', `model_providers.ccs-tui.base_url=${tomlString(`${baseUrl}/v1`)}`,
+        '-c', `model_providers.ccs-tui.wire_api=${tomlString('responses')}`,
+        '-c', `model_providers.ccs-tui.env_key=${tomlString(CODEX_KEY_VARIABLE)}`,
+        '-c', `model_provider=${tomlString('ccs-tui')}`,
+        ...(defaultModel ? ['-c', `model=${tomlString(defaultModel)}`] : []),
       ],
     }),
     model: {setting: '-c model=', byHand: 'add -- -m <model id> to ccs-tui run'},

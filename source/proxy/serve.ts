@@ -4,7 +4,7 @@
 import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
 import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
-import {redactSecrets, sanitizeLine} from '../core/sanitize.js';
+import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
@@ -188,7 +188,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     // An account without --provider: the one account anywhere that matches.
     const snapshot = await store.load();
     const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), options.account), options.account);
-    if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account "${options.account}" (--account)` : `"${options.account}" matches accounts of several providers; add --provider`, 2);
+    if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account ${quoted(options.account)} (--account)` : `${quoted(options.account)} matches accounts of several providers; add --provider`, 2);
     provider = matches[0]!.provider;
   } else if (options.account !== undefined && provider !== undefined) {
     // Checked here, not first when listening: a name that is no account of the provider is bad

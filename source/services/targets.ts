@@ -4,6 +4,7 @@
 // difference lives here, in two implementations. Targets holds the live one and switches it.
 import {findAccount, accountLabel} from '../core/accounts.js';
 import type {ModelRules} from '../core/model-rules.js';
+import {maskedUrl} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {requireProvider, staticModels} from '../providers/table.js';
 import type {AccountService} from '../store/account-service.js';
@@ -130,7 +131,8 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
   const globalWhere = `target ${name}'s oauth-model-alias / oauth-excluded-models`;
   return {
     name,
-    where: target.url,
+    // Shown on screen: masked as every error shows a target URL (none gets past resolveTarget, which refuses credentials and queries).
+    where: maskedUrl(target.url),
     accounts: store,
     quota,
     watch: (onChange) => deps.clock.setInterval(onChange, REMOTE_RELOAD_MS),

@@ -2,6 +2,9 @@
 // (the `yaml` package), so comments, key order and keys we do not own survive every save.
 import {isAlias, isMap, isPair, isScalar, parseDocument, visit, type Document, type Node} from 'yaml';
 import {idMap} from '../core/id-map.js';
+import {modelNameProblem} from '../core/model-rules.js';
+import {cutText} from '../core/redact.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {ModelAlias} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
@@ -19,6 +22,8 @@ export interface CliproxyConfig {
   modelAliases: Record<string, ModelAlias[]>;
   /** `oauth-excluded-models`: channel → patterns. */
   excludedModels: Record<string, string[]>;
+  /** Per channel, the entries of both maps not read because a name in them is none (readableRules). */
+  refusedRules?: Record<string, string[]>;
   /** `routing.strategy`, when set. */
   routingStrategy?: string;
 }
@@ -68,26 +73,71 @@ function readFields(file: string, data: Record<string, unknown>): CliproxyConfig
     throw new CorruptFileError(file, 'field "api-keys" must be a list of strings');
   }
   const modelAliases: Record<string, ModelAlias[]> = idMap();
+  const refusedRules: Record<string, string[]> = idMap();
   for (const [channel, entries] of Object.entries(objectField(file, data, 'oauth-model-alias'))) {
     if (!Array.isArray(entries)) throw new CorruptFileError(file, `field "oauth-model-alias.${channel}" must be a list`);
-    // CLIProxyAPI keys both maps by channel trimmed and lower-cased (" Codex " is codex).
-    (modelAliases[channelKey(channel)] ??= []).push(...entries.map((entry, i) => {
+    const aliases = entries.map((entry, i) => {
       if (typeof entry !== 'object' || entry === null) {
         throw new CorruptFileError(file, `field "oauth-model-alias.${channel}[${i}]" must have name and alias`);
       }
-      const {name, alias, fork} = entry as Record<string, unknown>;
-      return {name: String(name ?? ''), alias: String(alias ?? ''), ...(fork === true ? {fork: true} : {})};
-    }));
+      return toModelAlias(entry as Record<string, unknown>);
+    });
+    // CLIProxyAPI keys both maps by channel trimmed and lower-cased (" Codex " is codex).
+    const read = readableRules(file, {aliases: `oauth-model-alias.${channel}`, excluded: ''}, aliases, []);
+    (modelAliases[channelKey(channel)] ??= []).push(...read.aliases);
+    if (read.refused.length > 0) (refusedRules[channelKey(channel)] ??= []).push(...read.refused);
   }
   const excludedModels: Record<string, string[]> = idMap();
   for (const [channel, patterns] of Object.entries(objectField(file, data, 'oauth-excluded-models'))) {
     if (!Array.isArray(patterns)) throw new CorruptFileError(file, `field "oauth-excluded-models.${channel}" must be a list`);
-    (excludedModels[channelKey(channel)] ??= []).push(...patterns.map(String));
+    const read = readableRules(file, {aliases: '', excluded: `oauth-excluded-models.${channel}`}, [], patterns.map(String));
+    (excludedModels[channelKey(channel)] ??= []).push(...read.excluded);
+    if (read.refused.length > 0) (refusedRules[channelKey(channel)] ??= []).push(...read.refused);
   }
   const routing = data.routing as Record<string, unknown> | undefined;
   const routingStrategy = typeof routing?.strategy === 'string' ? routing.strategy : undefined;
-  return {port, apiKeys: apiKeys as string[], modelAliases, excludedModels, routingStrategy};
+  return {port, apiKeys: apiKeys as string[], modelAliases, excludedModels, ...(Object.keys(refusedRules).length > 0 ? {refusedRules} : {}), routingStrategy};
 }
+
+/** One alias entry as CLIProxyAPI reads it (config.yaml, a token file): missing names are ''. */
+export function toModelAlias(entry: Record<string, unknown>): ModelAlias {
+  return {name: String(entry.name ?? ''), alias: String(entry.alias ?? ''), ...(entry.fork === true ? {fork: true} : {})};
+}
+
+/**
+ * The alias entries and exclusion patterns of one rules list (a config.yaml channel, a token file)
+ * whose names are model names (core modelNameProblem), and a message for each one left out, naming
+ * the file and field (`fields`: each list's path, e.g. `model_aliases`; `undefined` entries, of
+ * another type, are skipped without a message). What is left out stays in
+ * the file (the writers keep it: isReadableAlias, isReadablePattern); nothing else is lost.
+ */
+export function readableRules(
+  file: string,
+  fields: {aliases: string; excluded: string},
+  aliases: readonly (ModelAlias | undefined)[],
+  excluded: readonly (string | undefined)[],
+): {aliases: ModelAlias[]; excluded: string[]; refused: string[]} {
+  const refused: string[] = [];
+  // Whether the name is none, said once per entry (an alias entry's name is checked before its alias).
+  const refuses = (field: string, value: string) => {
+    const problem = modelNameProblem(value);
+    if (problem) refused.push(`${file}: ${sanitizeLine(field)} "${cutText(sanitizeLine(value), 60)}" ${problem}; the entry is not read (fix or remove it in the file)`);
+    return problem !== undefined;
+  };
+  // `undefined`: an entry of another type, skipped (kept in the file), its position counted.
+  const keptAliases = aliases.filter((alias, i): alias is ModelAlias => alias !== undefined && !refuses(`${fields.aliases}[${i}].name`, alias.name) && !refuses(`${fields.aliases}[${i}].alias`, alias.alias));
+  const keptPatterns = excluded.filter((pattern, i): pattern is string => pattern !== undefined && !refuses(`${fields.excluded}[${i}]`, pattern));
+  return {aliases: keptAliases, excluded: keptPatterns, refused};
+}
+
+/** Whether an alias entry as found in a file is read (readableRules): writers keep the ones that are not. */
+export const isReadableAlias = (entry: Record<string, unknown>) => {
+  const alias = toModelAlias(entry);
+  return modelNameProblem(alias.name) === undefined && modelNameProblem(alias.alias) === undefined;
+};
+
+/** Whether an exclusion pattern as found in a file is read (readableRules). */
+export const isReadablePattern = (pattern: unknown) => modelNameProblem(String(pattern)) === undefined;
 
 /** A channel key as CLIProxyAPI compares it: trimmed, lower-case. */
 export const channelKey = (key: string) => key.trim().toLowerCase();

@@ -7,12 +7,13 @@
 // fields (`display-name`, `force-mapping`).
 import {isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node} from 'yaml';
 import {findAccount} from '../core/accounts.js';
+import {quoted} from '../core/sanitize.js';
 import {resolveModels, type ModelResolution, type ModelRules, type VisibleModel} from '../core/model-rules.js';
 import type {Account, ErrorAdvice, ModelAlias, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {findProvider, PROVIDERS, requireProvider, staticModels, type ProviderRow} from '../providers/table.js';
 import {AccountStore} from './accounts.js';
-import {assertUnsharedPath, channelKey, loadCliproxyConfig, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
+import {assertUnsharedPath, channelKey, isReadableAlias, isReadablePattern, loadCliproxyConfig, readableRules, toModelAlias, updateCliproxyConfig, type CliproxyConfig} from './cliproxy-config.js';
 import type {CcsPaths} from './paths.js';
 
 export const EXCLUDED_KEY = 'oauth-excluded-models';
@@ -40,7 +41,7 @@ export function misnamedChannels(config: Pick<CliproxyConfig, 'excludedModels' |
       if (channels.has(name)) continue;
       const meant = PROVIDERS.find((row) => [row.id, row.tokenType, row.displayName].some((n) => n !== undefined && channelKey(n) === name));
       if (meant) {
-        problems.push(`config.yaml ${key}: key "${name}" is not a CLIProxyAPI channel and does nothing; ${meant.displayName}'s rules go under "${rulesChannel(meant.id)}"`);
+        problems.push(`config.yaml ${key}: key ${quoted(name)} is not a CLIProxyAPI channel and does nothing; ${meant.displayName}'s rules go under "${rulesChannel(meant.id)}"`);
       }
     }
   }
@@ -54,9 +55,11 @@ function channelEntry<T>(map: Record<string, T>, channel: string): T | undefined
 
 export function globalRules(config: CliproxyConfig, provider: string): ModelRules {
   const channel = rulesChannel(provider);
+  const refused = channelEntry(config.refusedRules ?? {}, channel);
   return {
     excluded: channelEntry(config.excludedModels, channel) ?? [],
     aliases: channelEntry(config.modelAliases, channel) ?? [],
+    ...(refused ? {refused} : {}),
   };
 }
 
@@ -64,23 +67,28 @@ export function globalRules(config: CliproxyConfig, provider: string): ModelRule
 // hyphenated spellings of older files, so we read them too and replace them on write.
 const ACCOUNT_KEYS = {excluded: ['excluded_models', 'excluded-models'], aliases: ['model_aliases', 'model-aliases']} as const;
 
-export function accountRules(token: TokenFile | undefined): ModelRules {
+/**
+ * An account's own rules from its token file (`file`: how messages name it, e.g. its path). Entries
+ * whose names are no model names are not read; `refused` says which (readableRules).
+ */
+export function accountRules(token: TokenFile | undefined, file = 'the token file'): ModelRules {
   if (!token) return {excluded: [], aliases: []};
-  const pick = (keys: readonly string[]) => keys.map((k) => token[k]).find((v) => v !== undefined);
-  const excluded = pick(ACCOUNT_KEYS.excluded);
-  const aliases = pick(ACCOUNT_KEYS.aliases);
-  return {
-    excluded: Array.isArray(excluded) ? excluded.filter((p): p is string => typeof p === 'string') : [],
-    aliases: Array.isArray(aliases) ? aliases.filter(isRecord).map(toAlias) : [],
-  };
+  const pickKey = (keys: readonly string[]) => keys.find((k) => token[k] !== undefined) ?? keys[0]!;
+  const [excludedKey, aliasesKey] = [pickKey(ACCOUNT_KEYS.excluded), pickKey(ACCOUNT_KEYS.aliases)];
+  const excluded = token[excludedKey];
+  const aliases = token[aliasesKey];
+  // Entries that are no objects (aliases) or strings (patterns) are skipped, their positions counted.
+  const read = readableRules(
+    file,
+    {aliases: aliasesKey, excluded: excludedKey},
+    Array.isArray(aliases) ? aliases.map((entry: unknown) => (isRecord(entry) ? toModelAlias(entry) : undefined)) : [],
+    Array.isArray(excluded) ? excluded.map((pattern: unknown) => (typeof pattern === 'string' ? pattern : undefined)) : [],
+  );
+  return {excluded: read.excluded, aliases: read.aliases, ...(read.refused.length > 0 ? {refused: read.refused} : {})};
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toAlias(entry: Record<string, unknown>): ModelAlias {
-  return {name: String(entry.name ?? ''), alias: String(entry.alias ?? ''), ...(entry.fork === true ? {fork: true} : {})};
 }
 
 /**
@@ -100,14 +108,21 @@ export async function updateAccountRules(
     const next: TokenFile = {...token};
     for (const key of [...ACCOUNT_KEYS.excluded, ...ACCOUNT_KEYS.aliases]) delete next[key];
     const oldAliases = (token.model_aliases ?? token['model-aliases']) as unknown;
+    const oldPatterns = (token.excluded_models ?? token['excluded-models']) as unknown;
     const previous = Array.isArray(oldAliases) ? oldAliases.filter(isRecord) : [];
-    if (result.excluded.length > 0) next.excluded_models = [...result.excluded];
-    if (result.aliases.length > 0) {
-      next.model_aliases = result.aliases.map((a) => {
-        const old = previous.find((p) => p.name === a.name && p.alias === a.alias) ?? {};
-        const {fork: _fork, ...extra} = old;
-        return {...extra, name: a.name, alias: a.alias, ...(a.fork ? {fork: true} : {})};
-      });
+    // Entries accountRules did not read (a name that is none, another type) stay as they are, after the rest.
+    const unreadAliases = Array.isArray(oldAliases) ? oldAliases.filter((entry: unknown) => !isRecord(entry) || !isReadableAlias(entry)) : [];
+    const unreadPatterns = Array.isArray(oldPatterns) ? oldPatterns.filter((entry: unknown) => typeof entry !== 'string' || !isReadablePattern(entry)) : [];
+    if (result.excluded.length + unreadPatterns.length > 0) next.excluded_models = [...result.excluded, ...unreadPatterns];
+    if (result.aliases.length + unreadAliases.length > 0) {
+      next.model_aliases = [
+        ...result.aliases.map((a) => {
+          const old = previous.find((p) => p.name === a.name && p.alias === a.alias) ?? {};
+          const {fork: _fork, ...extra} = old;
+          return {...extra, name: a.name, alias: a.alias, ...(a.fork ? {fork: true} : {})};
+        }),
+        ...unreadAliases,
+      ];
     }
     return next;
   });
@@ -210,7 +225,7 @@ export async function loadRulesContext(
     ...(liveAdvice === undefined ? {} : {liveAdvice}),
     ...(livePartial === undefined || liveError !== undefined ? {} : {livePartial}),
     global: globalRules(config, row.id),
-    accountRules: account && accountRules(token),
+    accountRules: account && accountRules(token, store.tokenPath(account)),
     configWarnings: misnamedChannels(config),
   };
 }
@@ -258,7 +273,7 @@ export function accountResolution(row: ProviderRow, config: CliproxyConfig, acco
     provider: row.id,
     base: servedBase(staticModels(row, accountPlan(account, token)), live),
     global: globalRules(config, row.id),
-    account: accountRules(token),
+    account: accountRules(token, account ? `token file ${account.tokenFile}` : undefined),
     normalize: modelNormalizer(row.id),
   });
 }
@@ -290,11 +305,17 @@ export async function updateGlobalRules(
   await updateCliproxyConfig(paths, (document, config) => {
     next = change(globalRules(config, provider));
     setChannelList(document, EXCLUDED_KEY, channel, next.excluded, {
+      unread: (node) => isScalar(node) && !isReadablePattern(node.value),
       matches: (node, pattern) => isScalar(node) && node.value === pattern,
       create: (pattern, like) => scalarLike(pattern, like),
       update: (node, pattern) => (isScalar(node) ? ((node.value = pattern), node) : scalarLike(pattern, node)),
     });
-    setChannelList(document, ALIAS_KEY, channel, next.aliases, {matches: sameAliasNode, create: aliasNode, update: updateAliasNode});
+    setChannelList(document, ALIAS_KEY, channel, next.aliases, {
+      unread: (node) => isMap(node) && !isReadableAlias(node.toJSON() as Record<string, unknown>),
+      matches: sameAliasNode,
+      create: aliasNode,
+      update: updateAliasNode,
+    });
   });
   return next!;
 }
@@ -356,7 +377,13 @@ function setChannelList<T>(
   key: string,
   channel: string,
   values: readonly T[],
-  nodes: {matches: (node: unknown, value: T) => boolean; create: (value: T, like: unknown) => Node; update: (node: unknown, value: T) => Node},
+  nodes: {
+    /** An entry the reader left out (cliproxy-config readableRules): kept as it is, after the values. */
+    unread: (node: unknown) => boolean;
+    matches: (node: unknown, value: T) => boolean;
+    create: (value: T, like: unknown) => Node;
+    update: (node: unknown, value: T) => Node;
+  },
 ): void {
   const ownKey = isMap(document.get(key, true))
     ? (document.get(key, true) as YAMLMap).items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)).find((name) => channelKey(name) === channelKey(channel))
@@ -373,12 +400,14 @@ function setChannelList<T>(
   const existingKey = sameChannel[0]?.key;
   for (const extra of sameChannel.slice(1)) (map as YAMLMap).delete(extra.key);
   const existing = existingKey === undefined ? undefined : (map as YAMLMap).get(existingKey, true);
-  if (values.length === 0) {
+  const all = sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []));
+  const unread = all.filter((node) => nodes.unread(node));
+  if (values.length === 0 && unread.length === 0) {
     if (existingKey !== undefined) (map as YAMLMap).delete(existingKey);
     if ((map as YAMLMap).items.length === 0) document.delete(key);
     return;
   }
-  const old = [...sameChannel.flatMap((pair) => (isSeq(pair.value) ? pair.value.items : []))];
+  const old = all.filter((node) => !nodes.unread(node));
   const taken = new Set<number>();
   // Unchanged entries first (wherever they moved to).
   const kept = values.map((value) => {
@@ -401,6 +430,6 @@ function setChannelList<T>(
     return nodes.update(old[index], value);
   });
   const seq = isSeq(existing) ? existing : new YAMLSeq();
-  seq.items = chosen;
+  seq.items = [...chosen, ...unread];
   if (!isSeq(existing)) (map as YAMLMap).set(existingKey ?? channel, seq);
 }

@@ -11,7 +11,7 @@ import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
 import {expandHome, type CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
-import {sanitizeLine} from '../core/sanitize.js';
+import {maskedUrl, sanitizeLine} from '../core/sanitize.js';
 
 export const LOCAL_TARGET = 'local';
 
@@ -75,17 +75,22 @@ export function requireTargetName(paths: CcsPaths, settings: TuiSettings, name: 
  * without `allowInsecureHttp`.
  */
 export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: string, env: NodeJS.ProcessEnv): RemoteTarget {
-  const where = `${paths.settings}: targets.${name}`;
+  const where = `${paths.settings}: targets.${sanitizeLine(name)}`;
   const entry = requireTargetName(paths, settings, name);
   if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
   let url: URL;
   try {
     url = new URL(entry.url.trim());
   } catch {
-    throw new UserError(`${where}.url is not a URL: "${entry.url}"`);
+    throw new UserError(`${where}.url is not a URL: "${sanitizeLine(maskedUrl(entry.url))}"`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`${where}.url must start with https:// (got ${url.protocol})`);
   if (url.username || url.password) throw new UserError(`${where}.url must not contain credentials; use managementKeyFile or managementKeyEnv`);
+  // The management path is appended to the URL: after a query it would be the query's (a token in
+  // it, `?access_token=…`, would go to the server in every request and be shown in every error).
+  if (/[?#]/.test(entry.url)) {
+    throw new UserError(`${where}.url must not have a query or fragment (${sanitizeLine(maskedUrl(entry.url.trim()))}): give the server's address, e.g. "https://proxy.example.com:8317", and the key in managementKeyFile or managementKeyEnv`);
+  }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && entry.allowInsecureHttp !== true) {
     throw new UserError(
       `${where}.url uses plain http:// to ${url.hostname}: the management key would cross the network unencrypted. ` +

@@ -2,7 +2,7 @@
 import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
@@ -209,10 +209,10 @@ export const accountCommands: CommandSpec[] = [
   rotate,
   registryEdit('rename', 'set the nickname', ['nickname'], async (store, p, a, [nickname]) => {
     const same = await already(store, p, a, (account) => account.nickname === nickname);
-    if (same) return `${p}: ${same} is already called "${nickname}"`;
+    if (same) return `${p}: ${same} is already called ${quoted(nickname)}`;
     const account = await store.rename(p, a, nickname!);
     // Named by its id (what `use`, `pause`, … accept): the new nickname may read as another account's email.
-    return `${p}: ${sanitizeLine(account.id)} is now "${account.nickname}"`;
+    return `${p}: ${sanitizeLine(account.id)} is now ${quoted(account.nickname)}`;
   }),
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => account.paused);

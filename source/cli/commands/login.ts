@@ -5,7 +5,7 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
-import {sanitizeLine} from '../../core/sanitize.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
@@ -73,7 +73,7 @@ const login: CommandSpec = {
     let port: number | undefined;
     if (values.port !== undefined) {
       port = Number(values.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got ${quoted(values.port)}`, 2);
     }
     const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
@@ -197,7 +197,7 @@ const login: CommandSpec = {
       }
       const {accounts} = await deps.store.load();
       // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
-      if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
+      if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname ${quoted(nickname)} was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (values.json) {
         const {nicknameChanged} = account;
         printJson(ctx, {

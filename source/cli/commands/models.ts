@@ -1,8 +1,9 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, modelCountText, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
+import {describeWarning, modelCountText, modelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
+import {shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
 import {findProvider} from '../../providers/table.js';
@@ -98,7 +99,7 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
   // The proxy serves the live list when it has one (a complete one drops static ids it no longer
   // names, README "Models"): this static list may not be what /v1/models answers.
   if (resolution.source === 'static' && !live && hasModelsList(findProvider(provider)!)) {
-    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? sanitizeLine(account) : 'A'} --live`;
+    const command = `ccs-tui models ${provider} --account ${context.account && account !== undefined ? shellWord(sanitizeLine(account)) : 'A'} --live`;
     notes.push({
       label: 'note: ',
       text: resolution.counts.all === 0
@@ -125,7 +126,8 @@ async function editRules(ctx: CliContext, provider: string, account: string | un
 function checkText(what: string, value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new UserError(`<${what}> is empty`, 2);
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw new UserError(`<${what}> contains a control character`, 2);
+  const problem = modelNameProblem(trimmed);
+  if (problem) throw new UserError(`<${what}> ${problem}`, 2);
   return trimmed;
 }
 

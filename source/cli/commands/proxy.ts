@@ -2,7 +2,7 @@
 // (the same proxy in the background, found again through tui/proxy.json), and `env` (the exports
 // for Claude Code). The server itself is imported only when it runs.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {ProxyPidFile} from '../../services/proxy/pid-file.js';
 import {FailureWithData, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -12,7 +12,7 @@ export function portValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
   // 0 asks the system for any free port (the proxy reports the one it got).
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got "${value}"`, 2);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (1-65535, or 0 for any free port), got ${quoted(value)}`, 2);
   return port;
 }
 
@@ -146,7 +146,7 @@ const env: CommandSpec = {
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
     if (values.json) {
-      const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes};
+      const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: [...result.warnings.map((w) => `warning: ${w}`), ...result.notes]};
       // A refusal is answered as every --json failure is (cli/run.ts), with the exports and notes.
       if (error) throw new FailureWithData(error, 1, answer);
       printJson(ctx, answer);
@@ -154,7 +154,9 @@ const env: CommandSpec = {
     }
     // A refusal comes first: the unservable reason is itself the first note; no account says it here.
     if (result.noAccount && !result.unservable) ctx.stderr.write(`ccs-tui: ${result.noAccount}\n`);
-    for (const note of result.notes) ctx.stderr.write(`# ${note}\n`);
+    // Notes name accounts and models from files: one line each, no escapes.
+    for (const warning of result.warnings) ctx.stderr.write(`# warning: ${sanitizeLine(warning)}\n`);
+    for (const note of result.notes) ctx.stderr.write(`# ${sanitizeLine(note)}\n`);
     if (error) return 1;
     ctx.stdout.write(`${exportLines(result).join('\n')}\n`);
     return 0;

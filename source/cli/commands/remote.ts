@@ -95,7 +95,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   const flags = {nickname: {type: 'string'}, 'no-browser': {type: 'boolean'}, paste: {type: 'boolean'}, device: {type: 'boolean'}, port: {type: 'string'}, 'base-url': {type: 'string'}, json: {type: 'boolean'}} as const;
   const {values, positionals} = parseCommandArgs(this, args, flags, {required: ['provider']});
   for (const flag of ['port', 'base-url', 'device'] as const) {
-    if (values[flag] !== undefined) throw new UserError(`--${flag} is not available on a remote target: the server chooses how it runs the ${positionals[0]} login`, 2);
+    if (values[flag] !== undefined) throw new UserError(`--${flag} is not available on a remote target: the server chooses how it runs the ${sanitizeLine(positionals[0])} login`, 2);
   }
   const provider = knownProvider(positionals[0]!);
   const [remoteLogins, {accountLabel}, {sessionKind}, {systemBrowser}] = await Promise.all([

@@ -1,6 +1,7 @@
 // `ccs-tui run [provider|account] [account] [--agent ID] [-- agent args…]`: the one-liner CCS's
 // `ccs <profile> "prompt"` is. Starts (or reuses and switches) the proxy, points the agent at it and
 // runs the agent in the foreground; the agent's exit code is ours.
+import {sanitizeLine} from '../../core/sanitize.js';
 import {parseCommandArgs, type CommandSpec} from '../context.js';
 import {portValue} from './proxy.js';
 
@@ -37,8 +38,8 @@ const run: CommandSpec = {
       // Launch on an account that is cooling down or whose refresh failed, or with no model to name.
       force: Boolean(values.force),
     });
-    for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${note}\n`);
-    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning}\n`);
+    for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${sanitizeLine(note)}\n`);
+    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(warning)}\n`);
     return launch.runAgentForeground(plan, ctx.paths);
   },
 };

@@ -2,7 +2,7 @@
 // the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
 //
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
-import {sanitizeLine} from '../../core/sanitize.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import {describeUserError} from '../../store/errors.js';
@@ -162,7 +162,7 @@ const fields: CommandSpec = {
     const changes: Record<string, string | number> = {};
     if (values.priority !== undefined) {
       const priority = Number(values.priority);
-      if (!Number.isInteger(priority)) throw new UserError(`--priority must be an integer, got "${values.priority}"`, 2);
+      if (!Number.isInteger(priority)) throw new UserError(`--priority must be an integer, got ${quoted(values.priority)}`, 2);
       changes.priority = priority;
     }
     for (const [flag, field] of [['note', 'note'], ['prefix', 'prefix'], ['proxy-url', 'proxy_url']] as const) {

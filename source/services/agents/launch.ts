@@ -10,17 +10,18 @@ import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthW
 import {actionKey} from '../../core/keymap.js';
 import {servedNext} from '../../core/pool.js';
 import {formatCooldown} from '../../core/relative-time.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {shellWord} from '../../core/quote.js';
+import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {findProvider, PROVIDERS, rootProvider, servableAccounts, unknownProviderError, type ProviderRow} from '../../providers/table.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
-import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy} from '../proxy/control.js';
+import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
-import {findOnPath} from '../proxy/launch.js';
+import {findOnPath, runnableProblem} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {readQuotaCache} from '../quota/cache.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
@@ -67,27 +68,55 @@ export const agentCommandVariable = (agent: AgentRow) => `CCS_TUI_AGENT_${agent.
  * agents.<id>.command, else the binary on PATH. Throws naming the three ways to provide it.
  */
 export function agentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  return chosenCommand(agent, settings, env).command;
+}
+
+/**
+ * agentCommand, checked before anything is started: when its executable cannot be run (a
+ * directory, not executable, missing; a bare name is looked up on PATH, as spawn does), a UserError
+ * names the path, what is wrong, the setting that chose it and the way out.
+ */
+export function runnableAgentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
+  const {command, origin} = chosenCommand(agent, settings, env);
+  const executable = command[0]!;
+  const problem = executable.includes('/') ? runnableProblem(executable) : findOnPath([executable], env) ? undefined : 'is not on PATH';
+  if (!problem || !origin) return command;
+  throw new UserError(
+    `cannot run ${agent.displayName}: ${sanitizeLine(executable)} ${problem} (set by ${origin.setting}); ` +
+      `point ${origin.setting} at the ${agent.binaries[0]} executable (a path, or a JSON array such as ["node", "/path/to/cli.js"]), or ${origin.clear} to use ${agent.binaries.join(' or ')} from PATH`,
+  );
+}
+
+/** agentCommand's choice, and the setting it came from (none: found on PATH). */
+function chosenCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): {command: string[]; origin?: CommandOrigin} {
   // The executable as typed: `~/bin/claude` in tui.json or a quoted variable is the home dir's.
-  const typed = ([executable, ...args]: string[]) => [expandHome(executable!, env), ...args];
+  const typed = ([executable, ...args]: string[], origin: CommandOrigin) => ({command: [expandHome(executable!, env), ...args], origin});
   const variable = env[agentCommandVariable(agent)];
   if (variable) {
-    if (!variable.trim().startsWith('[')) return typed([variable]);
+    const origin = {setting: agentCommandVariable(agent), clear: `unset ${agentCommandVariable(agent)}`};
+    if (!variable.trim().startsWith('[')) return typed([variable], origin);
     try {
       const parsed = JSON.parse(variable) as unknown;
-      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[]);
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string')) return typed(parsed as string[], origin);
     } catch {
       // reported below
     }
     throw new UserError(`${agentCommandVariable(agent)} must be a path or a JSON array of strings`, 2);
   }
   const configured = settings.commands[agent.id];
-  if (configured) return typed(configured);
+  if (configured) return typed(configured, {setting: `agents.${agent.id}.command in tui.json`, clear: 'remove it'});
   const found = findOnPath(agent.binaries, env);
-  if (found) return [found];
+  if (found) return {command: [found]};
   throw new UserError(
     `${agent.displayName} not found: no ${agent.binaries.join(' or ')} on PATH ` +
       `(install it, or set agents.${agent.id}.command in tui.json or ${agentCommandVariable(agent)})`,
   );
+}
+
+/** The setting an agent's command came from, and how a person takes it away (`unset VAR`). */
+interface CommandOrigin {
+  setting: string;
+  clear: string;
 }
 
 export interface RunTarget {
@@ -110,9 +139,9 @@ export async function resolveRunTarget(store: AccountStore, ref: string | undefi
   const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), ref!), ref!);
   if (matches.length === 1) return {provider: findProvider(matches[0]!.provider)!, account: matches[0]};
   if (matches.length > 1) {
-    throw new UserError(`"${ref}" matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${ref}`, 2);
+    throw new UserError(`${quoted(ref)} matches accounts of several providers (${matches.map((a) => a.provider).join(', ')}); name the provider: ccs-tui run <provider> ${shellWord(sanitizeLine(ref))}`, 2);
   }
-  throw new UserError(`"${ref}" is neither an account (ccs-tui accounts lists them) nor a provider (${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
+  throw new UserError(`${quoted(ref)} is neither an account (ccs-tui accounts lists them) nor a provider (${PROVIDERS.map((p) => p.id).join(', ')})`, 2);
 }
 
 export interface AgentPlan {
@@ -126,6 +155,8 @@ export interface AgentPlan {
   port: number;
   /** True when this call started the background proxy. */
   startedProxy: boolean;
+  /** The pid of the proxy this call started (startedProxy). */
+  startedProxyPid?: number;
   notes: string[];
   /** What a person must not miss (running agents this run moved to another account). */
   warnings: string[];
@@ -198,7 +229,7 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   const pool = surface === 'tui' ? `${actionKey('account.launch', 'home')} on the ${target.provider.id} provider row` : `ccs-tui run ${target.provider.id}`;
   const alternative =
     healthy.length === 0
-      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${label}`})` : 'try again later'}`
+      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
       : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
@@ -226,7 +257,7 @@ function servingText(target: RunTarget, label: string | undefined, labelOf: (acc
 function nativeHint(agent: AgentRow, target: RunTarget, first: Account | undefined, labelOf: (account: Account) => string, surface: ErrorSurface = 'cli'): string {
   if (target.provider.adapter.nativeCredentials?.agent !== agent.id) return '';
   const account = target.account ?? first;
-  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? labelOf(account) : '<account>'}`;
+  const how = surface === 'tui' ? `${actionKey('account.native', 'home')} on the account` : `ccs-tui use --native ${target.provider.id} ${account ? shellWord(labelOf(account)) : '<account>'}`;
   return `; to run ${agent.displayName} on ${account ? labelOf(account) : `a ${target.provider.id} account`} without the proxy, use native mode: ${how}`;
 }
 
@@ -260,7 +291,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const settings = agentSettings(options.settings);
   const agentId = options.agent ?? settings.default ?? DEFAULT_AGENT;
   const agent = findAgent(agentId);
-  if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
+  if (!agent) throw new UserError(`unknown agent ${quoted(agentId)} (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
   // The account that would serve first: the one asked for, else the one the pool serves first (the
   // proxy's own answer, poolFirstPick): its model list and base URL are what the agent is given.
   const accounts = (await options.store.load()).accounts;
@@ -283,7 +314,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   if (caution && target.account && !isUsable(target.account)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
-  const command = agentCommand(agent, settings, options.env);
+  const command = runnableAgentCommand(agent, settings, options.env);
 
   // A stale record (its proxy gone, its pid maybe another process's) is removed, and said so.
   let running = readRunningProxy(paths, (line) => notes.push(line));
@@ -294,6 +325,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
+  warnings.push(...exports.warnings);
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   // No model to name (a provider without a static list whose live list was not had, every model
@@ -308,6 +340,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
 
   let port = 0;
   let startedProxy = false;
+  let startedProxyPid: number | undefined;
   if (!running) {
     try {
       const entry = await startBackgroundProxy(
@@ -317,6 +350,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
       );
       port = entry.port;
       startedProxy = true;
+      startedProxyPid = entry.pid;
       // It outlives the run (and the TUI): how to stop it, in the words of where this is read.
       const stop = options.surface === 'tui' ? `${actionKey('proxy.stop', 'proxy')} on the proxy screen (${actionKey('screen.proxy')}) stops it` : 'stop it: ccs-tui proxy stop';
       // Who serves first is the pool's own answer (its strategy over the quota, not the default), as
@@ -366,6 +400,7 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     changes: launch.env,
     port,
     startedProxy,
+    ...(startedProxyPid === undefined ? {} : {startedProxyPid}),
     notes,
     warnings,
     ...(target.account ? {accountLabel: labelOf(target.account)} : {}),
@@ -458,7 +493,15 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
     try {
       await spawned;
     } catch (error) {
-      throw new UserError(`could not start ${plan.agent.displayName} (${file}): ${(error as Error).message}`);
+      // Checked before anything started (agentCommand), so it changed since: the proxy this run
+      // started for the agent is stopped again; one that was running already is left alone.
+      const ours = plan.startedProxyPid !== undefined && readRunningProxy(paths)?.pid === plan.startedProxyPid;
+      const stopped = ours ? await stopRunningProxy(paths).catch(() => undefined) : undefined;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new UserError(
+        `could not start ${plan.agent.displayName}: ${sanitizeLine(file!)}: ${sanitizeLine(code)} (the command is set by ${agentCommandVariable(plan.agent)}, agents.${plan.agent.id}.command in tui.json, or found on PATH)` +
+          (stopped ? `; stopped the proxy this run started (pid ${stopped.pid})` : ''),
+      );
     }
     await addRunningAgent(paths, runningEntry(plan, child.pid!, 'foreground')).catch(() => undefined);
     return await exited;

@@ -11,6 +11,7 @@ import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
+import {shellQuoted} from '../../core/quote.js';
 import {cutText} from '../../core/redact.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
@@ -25,14 +26,11 @@ const LAUNCHER_SCRIPT = '. "$1" && rm -f -- "$1" && shift && exec "$@"';
 /** How long an env file the launcher never read may stay (tmux failed to start the pane). */
 const ENV_FILE_TTL_MS = 60_000;
 
-/** A value in single quotes for sh: `'` becomes `'\''`. */
-const shQuote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
-
 /** The env file's text: `export NAME='value'` for what ccs-tui sets, `unset NAME` for what it removes. */
 export function launchEnvFile(changes: AgentPlan['changes']): string {
   return Object.entries(changes)
     .filter(([key]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-    .map(([key, value]) => (value === undefined ? `unset ${key}\n` : `export ${key}=${shQuote(value)}\n`))
+    .map(([key, value]) => (value === undefined ? `unset ${key}\n` : `export ${key}=${shellQuoted(value)}\n`))
     .join('');
 }
 

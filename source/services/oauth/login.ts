@@ -4,7 +4,7 @@ import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
@@ -231,7 +231,7 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
   try {
     parsed = new URL(baseUrl);
   } catch {
-    return `${name} "${baseUrl}" is not a URL`;
+    return `${name} ${quoted(maskedUrl(baseUrl))} is not a URL`;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${name} must be http(s), got ${parsed.protocol}`;
   return undefined;

@@ -4,9 +4,10 @@
 // the proxy will serve.
 import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js';
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
-import type {ModelResolution, VisibleModel} from '../../core/model-rules.js';
+import {describeWarning, type ModelResolution, type VisibleModel} from '../../core/model-rules.js';
 import {actionKey} from '../../core/keymap.js';
-import type {Account, ErrorSurface, TokenFile} from '../../core/types.js';
+import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
+import {shellQuoted, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
@@ -20,6 +21,8 @@ export interface ClaudeCodeEnv {
   vars: {name: string; value: string}[];
   /** Things a person should know (printed as comments / on stderr). */
   notes: string[];
+  /** What a person must not miss: model rule entries of the files that were not read (ModelRules.refused). */
+  warnings: string[];
   /** Set when the proxy cannot serve Claude Code on this provider: what is missing. */
   unservable?: string;
   /**
@@ -137,7 +140,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const snapshot = await store.load();
   const reason = noUsableAccount(row, snapshot.accounts, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
-  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, ...(noAccount ? {noAccount} : {})};
+  if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
   const account = options.account ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, token);
@@ -169,7 +172,8 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
       notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface));
     }
   }
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
+  const warnings = slots.resolution.warnings.filter((w) => w.kind === 'name-refused').map(describeWarning);
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
 }
 
 /** How a person fills Claude Code's model slots by hand: every variable the exports would set (claudeModelVariables). */
@@ -211,15 +215,22 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
   ];
 }
 
-/** `'value'` as a POSIX shell reads it back (a quote inside closed, escaped and reopened). */
-const singleQuoted = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-
-/** A word for a command line shown to a person: as is when it holds only safe characters, else single-quoted. */
-const shellWord = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : singleQuoted(word));
-
-/** `KEY='value'` quoted for POSIX shells. */
-export function exportLines(env: ClaudeCodeEnv): string[] {
-  return env.vars.map(({name, value}) => `export ${name}=${singleQuoted(value)}`);
+/**
+ * `export KEY='value'` quoted for POSIX shells. A value holding a control character (an api-key of
+ * config.yaml; model names cannot: modelNameProblem) is refused: printed, it would reach the
+ * terminal as escape sequences or break the line.
+ */
+export function exportLines(env: Pick<ClaudeCodeEnv, 'vars'>): string[] {
+  return env.vars.map(({name, value}) => {
+    const control = CONTROL_CHARACTER.exec(value)?.[0];
+    if (control !== undefined) {
+      throw new UserError(`${name}: its value holds a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}); no export printed (fix config.yaml api-keys)`);
+    }
+    return `export ${name}=${shellQuoted(value)}`;
+  });
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 export {claudeModelVariables, type ClaudeModels};

@@ -1,6 +1,6 @@
 // How a proxy process is started: the built-in one (`ccs-tui proxy serve`, this same program) or the
 // CLIProxyAPI binary on the same config.yaml when the person asked for it and it is on PATH.
-import {accessSync, constants} from 'node:fs';
+import {accessSync, constants, statSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {CcsPaths} from '../../store/paths.js';
@@ -42,13 +42,30 @@ export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = pr
     if (!dir) continue;
     for (const name of names) {
       const candidate = path.join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
+      if (runnableProblem(candidate) === undefined) return candidate;
     }
+  }
+  return undefined;
+}
+
+/**
+ * Why `file` cannot be executed (`does not exist`, `is a directory`, `is not executable`), or
+ * undefined when it can: what spawn() would fail on (ENOENT, EACCES), asked before anything starts.
+ */
+export function runnableProblem(file: string): string | undefined {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
+  }
+  if (stat.isDirectory()) return 'is a directory';
+  if (!stat.isFile()) return 'is not a regular file';
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    return 'is not executable';
   }
   return undefined;
 }

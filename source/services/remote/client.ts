@@ -7,7 +7,7 @@
 // older CLIProxyAPI). Messages name the target and route, never the key.
 import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import type {RemoteTarget} from '../../store/targets.js';
 import {bodyExcerpt, flatHeaders, readCapped, transportFailure} from '../http.js';
@@ -168,7 +168,7 @@ export class ManagementClient {
   }
 
   private describe(req: ManagementRequest): string {
-    return `${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}`;
+    return `${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}`;
   }
 
   /** Sends a request; any non-2xx answer becomes a ManagementError. */
@@ -198,13 +198,13 @@ export class ManagementClient {
       response = await this.transport(url.toString(), {method: req.method, headers, body, signal: req.signal, timeoutMs: req.timeoutMs ?? 30_000});
     } catch (error) {
       if (req.signal?.aborted) throw error;
-      if (error instanceof ManagementError) throw new ManagementError(error.kind, `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message}`);
+      if (error instanceof ManagementError) throw new ManagementError(error.kind, `target ${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}: ${error.message}`);
       if (error instanceof ManagementDeadlineError) {
-        throw new ManagementError('network', `target ${this.target.name} (${this.target.url}) ${req.method} /v0/management${req.route}: ${error.message} (the server sends too slowly)`);
+        throw new ManagementError('network', `target ${this.target.name} (${maskedUrl(this.target.url)}) ${req.method} /v0/management${req.route}: ${error.message} (the server sends too slowly)`);
       }
       let reason = transportFailure(error, req.timeoutMs ?? 30_000);
       if (reason.startsWith('the TLS certificate')) reason += `; set targets.${this.target.name}.caFile`;
-      throw new ManagementError('network', `cannot reach target ${this.target.name} (${this.target.url}): ${reason}`);
+      throw new ManagementError('network', `cannot reach target ${this.target.name} (${maskedUrl(this.target.url)}): ${reason}`);
     }
     if (response.headers['x-cpa-version']) this.version = sanitizeLine(response.headers['x-cpa-version']);
     if (response.status >= 200 && response.status < 300) return response;
@@ -242,7 +242,7 @@ export class ManagementClient {
     if (response.status === 403 && /banned/i.test(message)) {
       // The ban is the server's, per client address, after failed keys from anyone here (any target
       // naming this server): this target's own key may be right, so it is not blamed.
-      this.banned = new ManagementError('banned', `target ${this.target.name} (${this.target.url}): this address is banned by the server ` +
+      this.banned = new ManagementError('banned', `target ${this.target.name} (${maskedUrl(this.target.url)}): this address is banned by the server ` +
         `${banMinutes(message)} after failed keys (from any target); wait or ask the server's admin. The server said: ${message}; ccs-tui will not retry`, 403);
       return this.banned;
     }

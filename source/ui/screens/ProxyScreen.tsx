@@ -6,6 +6,7 @@ import {Text} from '../components/Text.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {maskSecret, sanitizeLine} from '../../core/sanitize.js';
+import {shellQuoted} from '../../core/quote.js';
 import {packItems, padCells, truncateCells, wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote, type FitRow} from '../../core/fit-rows.js';
 import type {ReactNode} from 'react';
@@ -91,7 +92,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   // The key is masked; the "<no api-keys … yet>" placeholder is no secret and is shown whole.
   const envLines = env?.unservable
     ? []
-    : (env?.vars ?? []).map(({name, value}) => `export ${name}='${name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value}'`);
+    : (env?.vars ?? []).map(({name, value}) => sanitizeLine(`export ${name}=${shellQuoted(name === 'ANTHROPIC_AUTH_TOKEN' && !value.startsWith('<') ? maskSecret(value) : value)}`));
   const inner = Math.max(10, width - 4);
   // What `ccs-tui env` says on stderr (services/proxy/env.ts notes), whole, wrapped to the width; a
   // refusal (cannot serve, no usable account) in red instead of exports that would end in an error.
