@@ -105,7 +105,13 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
   const runs = redactor.size > 0 && sse ? new SseRunMasker(redactor) : undefined;
   const mask = runs ? (chunk: Buffer) => runs.push(masker.push(chunk)) : (chunk: Buffer) => masker.push(chunk);
   /** What the maskers still hold, masked: the body ended or broke off. */
-  const rest = () => (runs ? Buffer.concat([runs.push(masker.end()), runs.end()]) : masker.end());
+  const rest = () => {
+    if (!runs) return masker.end();
+    const tail = runs.push(masker.end());
+    const last = runs.end();
+    // Most streams end with nothing held by either: nothing joined.
+    return tail.length === 0 ? last : last.length === 0 ? tail : Buffer.concat([tail, last]);
+  };
   // A JSON document (not SSE): a credential cut across its blocks is masked in the whole body
   // (joined-text-mask.ts). One that arrives in several reads is held to its end (up to
   // WHOLE_JSON_HOLD_MAX): its client reads it only once it is complete anyway. A longer one streams

@@ -261,6 +261,11 @@ export class SseRunMasker {
 
   /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
   end(): Buffer {
+    // Nothing held (most streams): no empty strings and buffers built to say so (issue 14).
+    if (this.held.length === 0 && this.partial === '' && this.passingData === undefined && this.logprobsHeld.length === 0) {
+      this.passingJson = undefined;
+      return EMPTY;
+    }
     const out: string[] = [];
     this.flush(out);
     out.push(this.partial);
@@ -929,16 +934,29 @@ function isDataLine(text: string, at: number): boolean {
 /**
  * Whether some event of `text[0, end)` has more than one data line: the client joins them with `\n`
  * (the SSE spec), and JSON broken between them (`"content":` on one line, its string on the next)
- * hides a field from a search line by line. Rare: found with native searches, each `\ndata` only
- * looked back at over its event's lines before it (an `event:` line).
+ * hides a field from a search line by line. Rare: found with forward native searches only (each
+ * data line, and the first blank line after the data line before it: none between them, one
+ * event), never a backward one (issue 14: `lastIndexOf` is no fast builtin in V8, and one per
+ * event was a tenth of a streamed answer's masking).
  */
 function hasSplitData(text: string, end: number): boolean {
   if (text.includes('\r')) return SPLIT_DATA.test(text.slice(0, end));
+  /** The start of the last data line seen (-1: none yet); every other one follows a `\n`. */
+  let previous = isDataLine(text, 0) ? 0 : -1;
+  /** The first blank line (`\n\n`) at or after `previous` (the text's length: none). */
+  let blank = -1;
   for (let at = text.indexOf('\ndata'); at !== -1 && at < end; at = text.indexOf('\ndata', at + 5)) {
     const line = at + 1;
-    if (!isDataLine(text, line) || at === 0 || text.charCodeAt(at - 1) === 0x0a) continue;
-    const blank = text.lastIndexOf('\n\n', at - 1);
-    for (let other = blank === -1 ? 0 : blank + 2; other < line; other = text.indexOf('\n', other) + 1) if (isDataLine(text, other)) return true;
+    if (!isDataLine(text, line)) continue;
+    if (previous !== -1) {
+      if (blank < previous) {
+        blank = text.indexOf('\n\n', previous);
+        if (blank === -1) blank = text.length;
+      }
+      // No blank line ends the event between the two data lines (`\n\n` at `at - 1` is one).
+      if (blank >= at) return true;
+    }
+    previous = line;
   }
   return false;
 }
