@@ -25,8 +25,9 @@ export function useProxy(): ProxyView {
   useEffect(() => {
     if (!proxy) return undefined;
     const unsubscribe = proxy.subscribe(setState);
-    // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed.
-    if (proxy.current.phase === 'stopped') void proxy.adopt();
+    // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed, after
+    // a failed start too (its port busy, then freed and taken by that proxy while this screen was closed).
+    if (proxy.current.phase === 'stopped' || proxy.current.phase === 'failed') void proxy.adopt();
     // …and followed again when tui/proxy.json changes (stopped, or replaced from another shell).
     const unwatch = watchCcsDir(() => void proxy.adopt(), 'proxy');
     return () => {
