@@ -320,8 +320,9 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   const expiry = formatRelative(account.expiresAt, now, short);
   // Narrow: nickname and email share one column.
   const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
-  // Two logins of one email: the EMAIL column shows the id that tells them apart.
-  const email = !account.nickname && account.email ? accountLabel(account, siblings) : account.email ?? '';
+  // No nickname: the EMAIL column shows the label (the id that tells two logins of one email apart;
+  // an API key's `key-<hex>`, which has no email), never a blank row.
+  const email = account.nickname ? (account.email ?? '') : accountLabel(account, siblings);
   return {name, email, status, expiry};
 }
 
