@@ -26,7 +26,7 @@ import {useTheme, type Theme} from '../theme.js';
 import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
-import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
+import {accountHints, accountStatus, nativeLine, providerStatus, shownProviders} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
 
@@ -38,16 +38,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // Quota summaries need no seconds: the home screen redraws for them twice a minute.
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
-  const providers = useMemo(
-    // The providers filter also finds providers by their accounts' names (search every provider).
-    () =>
-      (snapshot?.providers ?? []).filter(
-        (p) =>
-          !(state.hideEmpty && p.accounts.length === 0) &&
-          matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
-      ),
-    [snapshot, state.filters.providers, state.hideEmpty],
-  );
+  const providers = useMemo(() => shownProviders(snapshot?.providers ?? [], state), [snapshot, state.filters.providers, state.hideEmpty]);
   const providerIds = useMemo(() => providers.map((p) => p.provider.id), [providers]);
   const providerIndex = useCursorOnId('providers', providerIds, cursorIn(state, 'providers', providers.length), dispatch);
   const selected = providers[providerIndex];

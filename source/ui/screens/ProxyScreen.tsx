@@ -19,6 +19,8 @@ import {useAccounts} from '../hooks/useAccounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
+import {useShell} from '../shell.js';
+import {selectedProvider} from './account-format.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 
 const NO_TRAFFIC: ProxyTraffic = {requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0};
@@ -52,10 +54,11 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, now, env, envError, agents} = useProxy();
   const {snapshot} = useAccounts();
+  const {state: app} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
-  useScreenKeys(useProxyActions({state, requested, env}));
+  useScreenKeys(useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)}));
   useScreenHints(proxyHints(state));
 
   const phase = phaseLine(state, now);

@@ -4,6 +4,26 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
+import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-state.js';
+import type {ProviderAccounts} from '../../store/accounts.js';
+
+/**
+ * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
+ * filter (which also finds a provider by its accounts' names).
+ */
+export function shownProviders(providers: readonly ProviderAccounts[], state: AppState): ProviderAccounts[] {
+  return providers.filter(
+    (p) =>
+      !(state.hideEmpty && p.accounts.length === 0) &&
+      matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
+  );
+}
+
+/** The provider selected on the accounts screen (its providers list's cursor), undefined before the accounts load. */
+export function selectedProvider(providers: readonly ProviderAccounts[] | undefined, state: AppState): string | undefined {
+  const shown = shownProviders(providers ?? [], state);
+  return shown[cursorIn(state, 'providers', shown.length)]?.provider.id;
+}
 
 /**
  * `short`: the narrow table's words (`re-login`, `due`). An otherwise healthy account that the local
