@@ -322,17 +322,28 @@ export class ProxySupervisor {
         })
         .catch(() => undefined);
     }
+    // Its last stderr line as logged (masked): why it failed, when it said so only there (a bad
+    // `--provider` is refused before it can report anything over IPC).
+    let lastStderr: string | undefined;
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
+      const take = (lines: string[]) => {
+        // Built-in proxy events arrive over IPC; stdout would repeat them. stderr (crashes) always counts.
+        if (builtin && stream === child.stdout) return;
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          this.log(line);
+          if (stream === child.stderr) lastStderr = this.state.logTail.at(-1);
+        }
+      };
       stream?.setEncoding('utf8');
       stream?.on('data', (data: string) => {
         buffered += data;
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
-        // Built-in proxy events arrive over IPC; stdout would repeat them. stderr (crashes) always counts.
-        if (builtin && stream === child.stdout) return;
-        for (const line of lines) if (line.trim()) this.log(line);
+        take(lines);
       });
+      stream?.on('end', () => take([buffered]));
     }
     // Its last report when it stopped (its `stopped` line): who stopped it, if it was not this TUI.
     let stoppedEvent: Extract<ProxyEvent, {type: 'stopped'}> | undefined;
@@ -384,9 +395,22 @@ export class ProxySupervisor {
         void this.adopt();
         return;
       }
-      // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.
+      // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way. Its
+      // reason is its fatal report, else its last stderr line, read to its end first (the exit can
+      // come before its output).
       if (this.noRestart || code === 2) {
-        this.update({phase: 'failed', pid: undefined});
+        const failed = () => this.update({phase: 'failed', pid: undefined, ...(this.state.lastError || !lastStderr ? {} : {lastError: lastStderr.replace(/^ccs-tui: /, '')})});
+        if (!child.stderr || child.stderr.readableEnded) return failed();
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          // Not when a new start came meanwhile.
+          if (this.child === undefined && !this.stopping) failed();
+        };
+        const cancel = this.clock.setTimeout(settle, 1000);
+        child.stderr.once('end', settle);
         return;
       }
       const stable = this.options.stableAfterMs ?? 30_000;

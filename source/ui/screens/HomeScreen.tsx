@@ -73,7 +73,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
   // No account selected: the providers pane opens a provider's accounts; an empty provider offers `a`.
   const empty = selected !== undefined && selected.accounts.length === 0;
-  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined));
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined, provider));
   const native = useNativeHolders();
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
