@@ -52,7 +52,7 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env, envError, agents} = useProxy();
+  const {state, now, env, envError, askingLive, agents} = useProxy(params.provider);
   const {snapshot} = useAccounts();
   const {state: app} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
@@ -125,6 +125,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     })),
     blank,
     {value: <Text wrap="truncate" dimColor>{`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}</Text>, drop: 5, label: 'exports heading'},
+    // The live model list is being asked (AI Studio: no static list): the exports follow.
+    ...(askingLive ? [{value: <Text dimColor wrap="truncate">{`asking ${sanitizeLine(target.provider ?? 'the provider')}’s live model list for the model variables…`}</Text>, drop: 0}] : []),
     ...noteLines.map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 6, label: 'notes (ccs-tui env prints them)'})),
     ...refusalLines.map((line) => ({value: <Text color="red" wrap="truncate">{line}</Text>, drop: 0})),
     ...envLines.map((line) => ({value: <Text wrap="truncate">{line}</Text>, drop: 0})),
