@@ -4,10 +4,10 @@
 //   the focused field (elsewhere it runs nothing) → an open confirm prompt takes y/N →
 //   several keys from one read in a text field are pressed one by one → the rename field → the
 //   filter field → a focused text field (raw keys) → elsewhere, a held navigation key read at once
-//   is pressed once per repeat, a key that changes the screen is pressed and the rest of its read
-//   goes to the new screen, a key that opens a text field is pressed and the rest of its read is
-//   typed into that field, and any other run of characters is a paste that runs nothing → the help
-//   overlay (close or quit) → the screen's handler for the keymap action → the shell's own meaning
+//   is pressed once per repeat, a key that opens a text field is pressed and the rest of its read
+//   is typed into that field, a short burst (burstKeys: `lj⏎`, `2j`) is pressed key by key (each
+//   key on the screen the one before it left), and any longer run of characters is a paste that
+//   runs nothing → the help overlay (close or quit) → the screen's handler for the keymap action → the shell's own meaning
 //   of that action (shellActionFor).
 // The dispatcher routes by the route state as of the last action (not the last render) and holds a
 // key until the route's screen has mounted, so a key read mid-navigation is the new screen's.
@@ -35,6 +35,8 @@ export interface KeyContext {
   escaped?: boolean;
   /** The key is what was read behind a key that opens a text field (`/work`'s `work`): it is text, never a command. */
   typedIntoField?: boolean;
+  /** The key was read together with keys before it (the rest of a split read): it answers no prompt those keys opened. */
+  burst?: boolean;
   /**
    * The "key" is the text of a bracketed paste (xterm's ESC[200~ … ESC[201~, as pastedText() left
    * it): text for a field, never a command or an answer, and never split at its line breaks.
@@ -79,6 +81,8 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   if (context.tooSmall) return {to: 'none'};
   if (context.pasted) return pasteRoute(context);
   if (context.modal === 'confirm') {
+    // The prompt showed after this key was read (`dy` in one read): only a key typed after seeing it answers.
+    if (context.burst) return {to: 'none'};
     const choice = context.confirmChoices?.find((c) => c.key === name);
     if (choice) return {to: 'confirm', yes: false, choice: choice.action};
     const action = actionForKey(name, ['confirm']);
@@ -97,22 +101,22 @@ export function routeKey(name: string, input: string, context: KeyContext): KeyR
   // typed fast, which is also what Alt+H sends) is both keys.
   if (context.escaped && [...input].length === 1) return {to: 'split', first: '\u001b', rest: input};
   if (name === 'paste') {
-    // A held j/k/arrow/PgUp/PgDn over a laggy link: each repeat is a press (up to a cap). Anything
-    // else (`workq`) is a paste: running its letters as commands would reorder, rotate and quit.
+    // A held j/k/arrow/PgUp/PgDn over a laggy link: each repeat is a press (up to a cap).
     const repeat = navigationRepeat(input);
-    if (!repeat) {
-      // A key that changes the screen, with the next screen's keys typed right behind it (`2j` over a
-      // laggy link): the screen key now, the rest on the new screen (where a run is again a paste).
-      // A key that opens a text field (`/work`, `:claude`, `nwork`): the key now, the rest typed into
-      // the field. Any other run (`workq`) is a paste.
-      const first = [...input][0]!;
-      const binding = bindingForKey(keyName(first, {}), context.scopes);
-      const rest = input.slice(first.length);
-      if (binding?.opensField) return {to: 'split', first, rest, intoField: true};
-      return binding && SCREEN_CHANGES.has(binding.action) ? {to: 'split', first, rest} : {to: 'pasteIgnored'};
+    if (repeat) {
+      const presses = Math.min(repeat.count, MAX_REPEATED_KEYS);
+      return {to: 'split', first: repeat.key, rest: repeat.key.repeat(presses - 1)};
     }
-    const presses = Math.min(repeat.count, MAX_REPEATED_KEYS);
-    return {to: 'split', first: repeat.key, rest: repeat.key.repeat(presses - 1)};
+    // A key that opens a text field (`/work`, `:claude`, `nwork`): the key now, the rest typed into
+    // the field.
+    const first = [...input][0]!;
+    const binding = bindingForKey(keyName(first, {}), context.scopes);
+    if (binding?.opensField) return {to: 'split', first, rest: input.slice(first.length), intoField: true};
+    // A few keys typed together (`lj⏎` over SSH, `tmux send-keys j Enter`, `2j`): the first now, the
+    // rest after its frame (on the screen it opened). A longer run (`workq`, a URL) is a paste:
+    // running its letters as commands would reorder, rotate and quit.
+    const keys = burstKeys(input);
+    return keys ? {to: 'split', first: keys[0]!, rest: keys.slice(1).join('')} : {to: 'pasteIgnored'};
   }
   const action = actionForKey(name, context.scopes);
   if (!action) return {to: 'none'};
@@ -143,12 +147,6 @@ function pasteRoute(context: KeyContext): KeyRoute {
   return fieldRoute(context, false) ?? {to: 'pasteIgnored'};
 }
 
-/** Actions that change the route or the focused pane: keys read behind them are for what they open. */
-const SCREEN_CHANGES = new Set<KeyAction>([
-  'screen.accounts', 'screen.quota', 'screen.models', 'screen.proxy', 'target.switch', 'account.open', 'account.login', 'back',
-  'pane.left', 'pane.right', 'pane.next',
-]);
-
 /** The keys whose repeats in one read each count: the list's movement keys. */
 const NAVIGATION = new Set(['j', 'k', 'up', 'down', 'pageup', 'pagedown']);
 
@@ -163,6 +161,31 @@ export function navigationRepeat(input: string): {key: string; count: number} | 
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The most keys an unbracketed read outside a text field may hold and still count as keys (burstKeys). */
+export const MAX_BURST_KEYS = 3;
+
+/**
+ * The keys of an unbracketed read outside a text field when it is keys typed together (fast typing
+ * over SSH, `tmux send-keys l j Enter`) rather than pasted text: at most MAX_BURST_KEYS keys, each
+ * a printable character, a line break (CR, LF or CR LF: Enter) or a movement key's escape sequence
+ * (KEY_SEQUENCES). Undefined for anything else: a longer run (`workq`, a URL, a token, several
+ * pasted lines) or other control bytes, which is a paste that runs nothing. A paste the terminal
+ * marks (bracketed) never comes here; this rule is for terminals that send pasted text as keys.
+ */
+export function burstKeys(input: string): string[] | undefined {
+  const keys: string[] = [];
+  const sequences = ['\r\n', ...Object.keys(KEY_SEQUENCES)];
+  for (let at = 0; at < input.length && keys.length <= MAX_BURST_KEYS; ) {
+    const sequence = sequences.find((s) => input.startsWith(s, at));
+    const key = sequence ?? String.fromCodePoint(input.codePointAt(at)!);
+    // eslint-disable-next-line no-control-regex
+    if (!sequence && /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(key)) return undefined;
+    keys.push(key);
+    at += key.length;
+  }
+  return keys.length <= MAX_BURST_KEYS ? keys : undefined;
+}
 
 /**
  * Splits what a text field got in one read into presses: each control byte (Backspace, Ctrl-U,

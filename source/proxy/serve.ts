@@ -19,7 +19,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {onExposedSecret} from '../store/secret-files.js';
 import {poolSize} from '../services/proxy/wording.js';
-import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch} from '../services/proxy/ipc.js';
+import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch, type RotateAnswer} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {LineMemo, RequestBatch} from './request-batch.js';
 import {ProxyServer} from './server.js';
@@ -417,8 +417,9 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const onDisconnect = () => void stop(0, 'the TUI that started it is gone');
     const onMessage = (message: ProxyCommand) => {
       if (message?.type === 'rotate') {
-        void server!.rotate(message.provider).then((account) => {
-          if (!account) emit({type: 'error', message: 'no other healthy account to rotate to'});
+        void server!.rotateResult(message.provider).then((result) => {
+          if ('error' in result) emit({type: 'error', message: result.error});
+          if (typeof message.id === 'number') send?.({type: 'rotateAnswer', id: message.id, ...result} satisfies RotateAnswer);
         });
       } else if (message?.type === 'status') {
         sendStatus();

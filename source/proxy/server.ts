@@ -20,7 +20,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
-import type {ProxyEvent, ProxyStatus} from '../services/proxy/ipc.js';
+import type {ProxyEvent, ProxyStatus, RotateResult} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
@@ -392,6 +392,21 @@ export class ProxyServer {
   }
 
   /**
+   * rotate() as the TUI's `r` asks it (over IPC, or `POST /_ccs-tui/rotate[?provider=ID]`): the
+   * account now first, or the reason none is, in words shown to the person as they are.
+   */
+  async rotateResult(providerId?: string): Promise<RotateResult> {
+    const provider = providerId || this.options.provider;
+    if (!provider) return {error: 'this proxy serves every provider: name the one to rotate'};
+    try {
+      const account = await this.rotate(provider);
+      return account ? {provider, account} : {error: `${sanitizeLine(provider)}: no other healthy account to rotate to`};
+    } catch (error) {
+      return {error: sanitizeLine((error as Error).message)};
+    }
+  }
+
+  /**
    * Makes `providerId` the served provider (root routes) with its pool, or only `accountRef` when
    * given (`ccs-tui run` reusing a running proxy). Running streams keep their account.
    */
@@ -433,9 +448,11 @@ export class ProxyServer {
       }
       this.checkKey(req);
       if (req.url === '/_ccs-tui/status' && req.method === 'GET') return sendJson(res, 200, await this.currentStatus());
-      if (req.url === '/_ccs-tui/rotate' && req.method === 'POST') {
-        const account = await this.rotate();
-        return sendJson(res, account ? 200 : 409, account ? {account} : {error: {message: 'no other healthy account to rotate to'}});
+      if ((req.url === '/_ccs-tui/rotate' || req.url?.startsWith('/_ccs-tui/rotate?')) && req.method === 'POST') {
+        const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+        const provider = new URLSearchParams(query).get('provider') ?? undefined;
+        const result = await this.rotateResult(provider);
+        return sendJson(res, 'error' in result ? 409 : 200, 'error' in result ? {error: {message: result.error}} : result);
       }
       if (req.url?.startsWith('/_ccs-tui/serve?') && req.method === 'POST') {
         const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1));

@@ -5,7 +5,7 @@
 // managed over its loopback API instead.
 import {cutText} from '../core/redact.js';
 import {spawn, type ChildProcess} from 'node:child_process';
-import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic} from './proxy/ipc.js';
+import type {ProxyCommand, ProxyEvent, ProxyRequestBatch, ProxyStatus, ProxyTraffic, RotateAnswer, RotateResult} from './proxy/ipc.js';
 import {describeEvent} from './proxy/ipc.js';
 import {withAdvice} from '../store/errors.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -322,21 +322,34 @@ export class ProxySupervisor {
         })
         .catch(() => undefined);
     }
+    // Its last stderr line as logged (masked): why it failed, when it said so only there (a bad
+    // `--provider` is refused before it can report anything over IPC).
+    let lastStderr: string | undefined;
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
+      const take = (lines: string[]) => {
+        // Built-in proxy events arrive over IPC; stdout would repeat them. stderr (crashes) always counts.
+        if (builtin && stream === child.stdout) return;
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          this.log(line);
+          if (stream === child.stderr) lastStderr = this.state.logTail.at(-1);
+        }
+      };
       stream?.setEncoding('utf8');
       stream?.on('data', (data: string) => {
         buffered += data;
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
-        // Built-in proxy events arrive over IPC; stdout would repeat them. stderr (crashes) always counts.
-        if (builtin && stream === child.stdout) return;
-        for (const line of lines) if (line.trim()) this.log(line);
+        take(lines);
       });
+      stream?.on('end', () => take([buffered]));
     }
     // Its last report when it stopped (its `stopped` line): who stopped it, if it was not this TUI.
     let stoppedEvent: Extract<ProxyEvent, {type: 'stopped'}> | undefined;
-    child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus}) => {
+    child.on('message', (message: ProxyEvent | ProxyRequestBatch | {type: 'status'; status: ProxyStatus} | RotateAnswer) => {
+      // Awaited by the rotate() that asked (its own listener).
+      if (message.type === 'rotateAnswer') return;
       if (message.type === 'stopped') {
         stoppedEvent = message;
         // The exit may have been seen first: the note then gets its stopper now.
@@ -382,9 +395,22 @@ export class ProxySupervisor {
         void this.adopt();
         return;
       }
-      // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way.
+      // Bad usage (exit 2) or a fatal report (busy port): restarting would fail the same way. Its
+      // reason is its fatal report, else its last stderr line, read to its end first (the exit can
+      // come before its output).
       if (this.noRestart || code === 2) {
-        this.update({phase: 'failed', pid: undefined});
+        const failed = () => this.update({phase: 'failed', pid: undefined, ...(this.state.lastError || !lastStderr ? {} : {lastError: lastStderr.replace(/^ccs-tui: /, '')})});
+        if (!child.stderr || child.stderr.readableEnded) return failed();
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          // Not when a new start came meanwhile.
+          if (this.child === undefined && !this.stopping) failed();
+        };
+        const cancel = this.clock.setTimeout(settle, 1000);
+        child.stderr.once('end', settle);
         return;
       }
       const stable = this.options.stableAfterMs ?? 30_000;
@@ -470,24 +496,42 @@ export class ProxySupervisor {
     });
   }
 
-  /** `r` on the proxy screen: the running proxy moves to the next healthy account, no restart. */
-  async rotate(): Promise<void> {
-    if (this.child && this.state.kind === 'builtin' && this.child.connected) {
-      this.child.send({type: 'rotate'} satisfies ProxyCommand);
-      return;
+  /**
+   * `r` on the proxy screen: the running proxy moves `provider` (default: the one it serves; a
+   * proxy serving every provider needs one named) to its next healthy account, no restart.
+   * Resolves with the label of the account now first; throws a UserError with the proxy's own
+   * answer when it moved nothing.
+   */
+  async rotate(provider?: string): Promise<string> {
+    const child = this.child;
+    if (child && this.state.kind === 'builtin' && child.connected) {
+      const id = ++this.rotateCount;
+      const result = await new Promise<RotateResult>((resolve) => {
+        const onMessage = (message: Partial<RotateAnswer>) => message?.type === 'rotateAnswer' && message.id === id && settle(message as RotateAnswer);
+        const onExit = () => settle({error: 'the proxy stopped before it answered'});
+        const cancel = this.clock.setTimeout(() => settle({error: 'the proxy did not answer within 5 s'}), 5000);
+        const settle = (answer: RotateResult) => {
+          cancel();
+          child.off('message', onMessage).off('exit', onExit);
+          resolve(answer);
+        };
+        child.on('message', onMessage).once('exit', onExit);
+        child.send({type: 'rotate', provider, id} satisfies ProxyCommand);
+      });
+      if ('error' in result) throw new UserError(result.error);
+      return result.account;
     }
     if (this.state.managed === 'adopted' && this.state.port && this.state.kind === 'builtin') {
-      try {
-        const account = await rotateRunningProxy(this.options.paths, this.state.port);
-        this.update({account});
-        this.log(`rotated to ${account}`);
-      } catch (error) {
-        this.showError(`rotate failed: ${(error as Error).message}`);
-      }
-      return;
+      const account = await rotateRunningProxy(this.options.paths, this.state.port, provider);
+      if (!provider || !this.state.target.provider || provider === this.state.target.provider) this.update({account});
+      this.log(`${provider ? `${provider}: ` : ''}rotated to ${account}`);
+      return account;
     }
-    this.showError('no running built-in proxy to rotate');
+    throw new UserError('no running built-in proxy to rotate');
   }
+
+  /** Numbers the rotate commands sent to the child, to match each answer (RotateAnswer.id). */
+  private rotateCount = 0;
 
   /** Stops the proxy this supervisor manages (its child, or an adopted one); a start under way is called off. */
   async stop(): Promise<void> {

@@ -52,7 +52,8 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // short timer drains then (a loading screen is waited for longer).
   // `intoField`: typed behind a key that opens a text field, in the same read (key-routing).
   // `pasted`: the text of a bracketed paste (KeyContext.pasted).
-  const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean; pasted?: boolean}>>([]);
+  // `burst`: read together with the keys before it (KeyContext.burst).
+  const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean; pasted?: boolean; burst?: boolean}>>([]);
   /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
   const pending = useRef(false);
   const waitedSince = useRef<number | undefined>(undefined);
@@ -61,7 +62,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     cancelFallback.current?.();
     cancelFallback.current = undefined;
     const next = queued.current.shift();
-    if (next) handleKey(next.input, next.key, force, next.intoField, next.pasted);
+    if (next) handleKey(next.input, next.key, force, next.intoField, next.pasted, next.burst);
     if (queued.current.length > 0 && !cancelFallback.current) schedule();
   };
   const schedule = () => {
@@ -97,8 +98,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
    * `force`: the fallback timer gave up waiting for the route's screen; route the key anyway.
    * `intoField`: the text read behind a field-opening key (KeyContext.typedIntoField).
    * `pasted`: `input` is the text of a bracketed paste (KeyContext.pasted), already pastedText().
+   * `burst`: the rest of a read split into keys (KeyContext.burst).
    */
-  const handleKey = (input: string, key: RawKey, force = false, intoField = false, pasted = false): void => {
+  const handleKey = (input: string, key: RawKey, force = false, intoField = false, pasted = false, burst = false): void => {
     const {shell: {dispatch, run, setStatus}, answerConfirm: answer, tooSmall: small} = latest.current;
     const current = live.current;
     const name = keyName(input, key);
@@ -111,7 +113,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
       (submitting(current) && name !== 'escape');
     if (!force && name !== 'ctrl+c' && waiting) {
-      queued.current.unshift({input, key, intoField, pasted});
+      queued.current.unshift({input, key, intoField, pasted, burst});
       waitedSince.current ??= services.clock.now();
       if (!cancelFallback.current) schedule();
       return;
@@ -127,6 +129,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       escaped: key.meta === true && !key.escape && input !== '',
       typedIntoField: intoField,
       pasted,
+      burst,
     });
     switch (route.to) {
       case 'quit': {
@@ -153,9 +156,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         if (name === 'enter' || name === 'escape') pending.current = true;
         return topTextHandler(registry, owner)!(input, name);
       case 'split':
-        handleKey(route.first, {});
+        handleKey(route.first, {}, false, false, false, burst);
         if (route.rest) {
-          queued.current.unshift({input: route.rest, key: {}, intoField: route.intoField});
+          queued.current.unshift({input: route.rest, key: {}, intoField: route.intoField, burst: true});
           if (!cancelFallback.current) schedule();
         }
         return;

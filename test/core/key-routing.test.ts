@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {MAX_REPEATED_KEYS, pastedText, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
+import {burstKeys, MAX_BURST_KEYS, MAX_REPEATED_KEYS, pastedText, routeKey, shellActionFor, splitTextBurst, type KeyContext} from '../../source/core/key-routing.js';
 import {actionKey, confirmHint, KEY_BINDINGS, keysOf, type KeyScope} from '../../source/core/keymap.js';
 import {keyName} from '../../source/core/key-names.js';
 import {editText, draftOf} from '../../source/core/text-edit.js';
@@ -68,9 +68,26 @@ test('a held navigation key read at once is pressed once per repeat (capped); an
   assert.deepEqual(routeKey('paste', 'k'.repeat(80), home), {to: 'split', first: 'k', rest: 'k'.repeat(MAX_REPEATED_KEYS - 1)});
   assert.deepEqual(routeKey('paste', '\u001b[B\u001b[B', home), {to: 'split', first: '\u001b[B', rest: '\u001b[B'});
   assert.deepEqual(routeKey('paste', '\u001b[6~\u001b[6~\u001b[6~', home), {to: 'split', first: '\u001b[6~', rest: '\u001b[6~\u001b[6~'});
-  for (const paste of ['workq', 'qq', 'jk', 'k\r', 'oooo']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, paste);
+  for (const paste of ['workq', 'oooo', 'j\rkk', 'jk\r\r', 'https://example.com/x', 'k\t']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, JSON.stringify(paste));
   // A split-out sequence is its key again.
   assert.deepEqual(routeKey('down', '\u001b[B', home), {to: 'action', action: 'cursor.down'});
+});
+
+test('a short burst (up to MAX_BURST_KEYS keys: printable, Enter, a movement sequence) is pressed key by key, in order', () => {
+  assert.equal(MAX_BURST_KEYS, 3);
+  assert.deepEqual(routeKey('paste', 'j\r', home), {to: 'split', first: 'j', rest: '\r'}, 'tmux send-keys j Enter');
+  assert.deepEqual(routeKey('paste', 'jk', home), {to: 'split', first: 'j', rest: 'k'});
+  assert.deepEqual(routeKey('paste', 'qq', home), {to: 'split', first: 'q', rest: 'q'});
+  assert.deepEqual(routeKey('paste', 'dj\r\n', home), {to: 'split', first: 'd', rest: 'j\r\n'}, 'CR LF is one Enter');
+  assert.deepEqual(routeKey('paste', '\u001b[Bj', home), {to: 'split', first: '\u001b[B', rest: 'j'});
+  // The rest of the read is routed again, a burst itself: each suffix of a burst is one.
+  for (const [read, keys] of [['j\r', ['j', '\r']], ['l\u001b[B\r\n', ['l', '\u001b[B', '\r\n']], ['\rn', ['\r', 'n']], ['é\n', ['é', '\n']]] as const) {
+    assert.deepEqual(burstKeys(read), keys, JSON.stringify(read));
+  }
+  for (const paste of ['oooo', 'abc\r', 'j\rkl', 'j\u001b', 'j\t', 'sk-ant-api03-abcdef', 'a\u0085']) assert.equal(burstKeys(paste), undefined, JSON.stringify(paste));
+  // A prompt opened by a key of the burst is not answered by the keys read with it (`dy`): the user never saw it.
+  assert.deepEqual(routeKey('y', 'y', at({modal: 'confirm', burst: true})), {to: 'none'});
+  assert.deepEqual(routeKey('y', 'y', at({modal: 'confirm'})), {to: 'confirm', yes: true});
 });
 
 test('the help overlay closes on ? or Esc, quits on q, and swallows the rest', () => {
@@ -172,11 +189,12 @@ test('a screen key read together with the next keys is pressed first; the rest g
   assert.deepEqual(routeKey('paste', '2j', home), {to: 'split', first: '2', rest: 'j'});
   assert.deepEqual(routeKey('paste', '\rn', home), {to: 'split', first: '\r', rest: 'n'}, 'Enter opens the account');
   assert.deepEqual(routeKey('paste', 'a\r', home), {to: 'split', first: 'a', rest: '\r'}, 'a opens the login');
-  assert.deepEqual(routeKey('paste', 'mxyz', home), {to: 'split', first: 'm', rest: 'xyz'}, 'the rest is routed (and ignored as a paste) there');
+  assert.deepEqual(routeKey('paste', 'm\rk', home), {to: 'split', first: 'm', rest: '\rk'}, 'the rest is routed there');
   assert.deepEqual(routeKey('paste', 'lj', home), {to: 'split', first: 'l', rest: 'j'}, 'a pane switch, then a move in that pane');
-  // Anything else is still a paste that runs nothing, whatever its later letters are.
+  // A longer run is a paste that runs nothing, whatever its letters are, a screen key first too.
   assert.deepEqual(routeKey('paste', 'workq', home), {to: 'pasteIgnored'});
-  assert.deepEqual(routeKey('paste', 'uq', home), {to: 'pasteIgnored'});
+  assert.deepEqual(routeKey('paste', '2workq', home), {to: 'pasteIgnored'});
+  assert.deepEqual(routeKey('paste', 'https://example.com', home), {to: 'pasteIgnored'}, 'h (the providers pane) does not act');
   // In a text field the run is text.
   assert.notDeepEqual(routeKey('paste', '2j', at({textFocused: true})), {to: 'split', first: '2', rest: 'j'});
 });
@@ -201,8 +219,8 @@ test('a key that opens a text field, read together with what follows: the key ac
   assert.deepEqual(routeKey('paste', 'work', at({filterEditing: true, typedIntoField: true})), {to: 'filter'});
   assert.deepEqual(routeKey('q', 'q', at({typedIntoField: true})), {to: 'pasteIgnored'});
   assert.deepEqual(routeKey('enter', '\r', at({typedIntoField: true})), {to: 'pasteIgnored'});
-  // A paste with no field-opening key first still runs nothing; `d` only asks (a prompt is no text field).
-  for (const paste of ['workq', 'dq', 'dy', 'uq', 'xq']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, paste);
+  // A paste with no field-opening key first still runs nothing.
+  for (const paste of ['workq', 'dquit', 'xqyz\r\n', 'uq\ry']) assert.deepEqual(routeKey('paste', paste, home), {to: 'pasteIgnored'}, JSON.stringify(paste));
 });
 
 test('Esc read together with a key (also what Alt+key sends) is both keys outside a text field, the key alone in one', () => {

@@ -54,7 +54,7 @@ for (const [width, height] of [[60, 20], [80, 24], [160, 45]] as const) {
     await tui.press('2');
     const frame = await tui.waitFor('serves next');
     const legend = frame.split('\n').slice(1, 3).join(' · ');
-    for (const mark of ['serves next', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
+    for (const mark of ['pool serves next', '* default', 'binding window', 'over pace', 'used up', '│ even pace', '? unknown']) assert.ok(legend.includes(mark), `${mark}: ${legend}`);
     assert.doesNotMatch(legend, /…/);
   });
 }

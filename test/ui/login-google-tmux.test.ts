@@ -43,7 +43,8 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     term.keys(['l']);
     await new Promise((r) => setTimeout(r, 200));
     term.keys(['Enter']);
-    const detail = await term.waitFor(/alice-proj-1/);
+    // The detail screen's row (the status line names the project too, since the login said it).
+    const detail = await term.waitFor(/Project\s+alice-proj-1/);
     assert.match(detail, /Project\s+alice-proj-1/);
     // What Google saw: offline access with consent, and the paste page as the exact redirect.
     const authorize = google.on('/o/oauth2/v2/auth')[0]!.query;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
 import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
+import type {Route} from '../../source/core/app-state.js';
 
 const API_KEY = 'pool-rotate-key-0123456789abcdef';
 const tokenOf = (email: string) => `Bearer at-claude-${email}-0123456789abcdef`;
@@ -23,9 +24,15 @@ async function ask(port: number): Promise<string | undefined> {
   return upstream.requests.slice(before).at(-1)?.headers.authorization as string | undefined;
 }
 
-test('`r` on a pool: the screen, the log tail and every later request agree on the new account; a run on one account shows it pinned', async () => {
+/** The UI fixture's accounts reaching a fake upstream, the real proxy child under the real supervisor, the TUI on `route`. */
+async function proxyTui(route?: Route) {
   const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
-  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route, services: {proxy: supervisor}}));
+  return {ccs, supervisor, tui};
+}
+
+test('`r` on a pool: the screen, the log tail and every later request agree on the new account; a run on one account shows it pinned', async () => {
+  const {ccs, supervisor, tui} = await proxyTui({screen: 'proxy', params: {provider: 'claude'}});
   await tui.press('s');
   await tui.waitFor('● running', 15_000);
   await tui.waitFor(/Serving\s+claude \/ pool of 2 · now work/, 5000);
@@ -47,4 +54,29 @@ test('`r` on a pool: the screen, the log tail and every later request agree on t
   const pinned = await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
   assert.doesNotMatch(pinned, /Serving .*pool/);
   assert.equal(await ask(port), tokenOf('alice@example.com'));
+});
+
+// `r` on a proxy serving every provider rotates the provider selected on the accounts screen, and
+// the status line says the proxy's own answer: the account now first, or why none (one account only).
+test('every provider served: `r` rotates the selected provider and says so; a provider of one account gets the proxy\'s refusal', async () => {
+  const {supervisor, tui} = await proxyTui();
+  await tui.waitFor('alice@example.com');
+  await tui.press('4');
+  await tui.waitFor('○ stopped');
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  assert.equal(supervisor.current.target.provider, undefined, 'serving every provider');
+  // Claude is selected on the accounts screen (the first provider): its pool moves on.
+  await tui.press('r');
+  let frame = await tui.waitFor('rotated: claude now serves bob@example.com first', 5000);
+  assert.doesNotMatch(frame, /error:/);
+  assert.match(frame, /claude now serves bob@example\.com/, 'the log tail says the same');
+  // Codex (one account) selected: the proxy's answer, not a success.
+  await tui.press('1', 'j');
+  await tui.waitFor(/› Codex/);
+  await tui.press('4', 'r');
+  // On the status line (the log tail has the proxy's line too).
+  const statusLine = (f: string) => f.split('\n').at(-2) ?? '';
+  frame = await tui.waitFor((f) => statusLine(f).includes('codex: no other healthy account to rotate to'), 5000);
+  assert.doesNotMatch(statusLine(frame), /rotated:/);
 });

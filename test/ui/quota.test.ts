@@ -63,7 +63,7 @@ test('dashboard at 160 columns: wider bars, all of an account\'s windows on one 
   assert.match(work, /5h.*week.*week opus/, 'three windows side by side');
   const bar = /5h\s+([█░│·]+)/.exec(work)![1]!;
   assert.ok(bar.length >= 20, `bar of ${bar.length} cells at 160 columns`);
-  assert.match(frame, /★ serves next · ◆ binding window · ▲ over pace/);
+  assert.match(frame, /★ pool serves next · \* default · ◆ binding window · ▲ over pace/);
   assert.match(work, /81%▲◆/);
   assert.match(lineWith(frame, 'claude · work'), /headroom 19% ◆week · week runs out in 19h/);
   // No colour escapes with NO_COLOR (inverse marks the selection).
@@ -206,7 +206,7 @@ test('★ is on the account the pool serves next: the default with the most room
   assert.doesNotMatch(lineWith(frame, 'claude · bob'), /★/, frame);
   // One account serves alone: no mark to tell it apart from others.
   assert.doesNotMatch(lineWith(frame, 'codex · carol'), /★/, frame);
-  assert.match(frame, /★ serves next/);
+  assert.match(frame, /★ pool serves next · \* default/);
 });
 
 test('★ is never an account whose quota is unknown while one with known room can serve', async () => {

@@ -130,18 +130,14 @@ const env: CommandSpec = {
   summary: 'shell exports that point Claude Code at the proxy',
   async run(ctx: CliContext, args) {
     const {values, positionals} = parseCommandArgs(this, args, JSON_FLAG, {required: [], optional: ['provider']});
-    const [{claudeCodeEnv, exportLines}, {readRunningProxy}, {loadSettings}, {claudeCodeServability}, live] = await Promise.all([
+    const [{exportLines}, {readRunningProxy}, {claudeCodeExports}] = await Promise.all([
       import('../../services/proxy/env.js'),
       import('../../services/proxy/pid-file.js'),
-      import('../../store/settings.js'),
-      import('../../proxy/servability.js'),
-      import('../../proxy/live-models.js'),
+      import('../../proxy/claude-code-exports.js'),
     ]);
-    const {settings} = await loadSettings(ctx.paths);
     // A provider without a static list (AI Studio) gets its model variables from its live list,
-    // asked within the proxy's routing limits.
-    const liveModels = await live.liveModelListForCommands(ctx.paths);
-    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings), liveModels});
+    // asked within the proxy's routing limits (the proxy screen shows the same exports).
+    const result = await claudeCodeExports(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;

@@ -235,11 +235,14 @@ export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<P
   }
 }
 
-/** Rotates a running built-in proxy to its next healthy account; returns the account's label. */
-export async function rotateRunningProxy(paths: CcsPaths, port: number): Promise<string> {
-  const {status, body} = await controlRequest(paths, port, 'POST', '/_ccs-tui/rotate');
+/**
+ * Rotates a running built-in proxy's `provider` (default: the one it serves) to its next healthy
+ * account; returns the account's label. Throws a UserError with the proxy's own answer when none.
+ */
+export async function rotateRunningProxy(paths: CcsPaths, port: number, provider?: string): Promise<string> {
+  const {status, body} = await controlRequest(paths, port, 'POST', `/_ccs-tui/rotate${provider ? `?${new URLSearchParams({provider})}` : ''}`);
   const result = body as {account?: string; error?: {message?: string}};
-  if (status !== 200 || !result.account) throw new Error(result.error?.message ?? `proxy answered ${status}`);
+  if (status !== 200 || !result.account) throw new UserError(sanitizeLine(result.error?.message ?? `the proxy answered ${status}`));
   return result.account;
 }
 

@@ -53,6 +53,8 @@ export interface ClaudeCodeEnvOptions {
   liveModels?: LiveModelList;
   /** The account whose list names the models (`run` on a named account); else the provider's default. */
   account?: Account;
+  /** Called just before the live list is asked (a screen says it is asking meanwhile). */
+  onAskingLive?: () => void;
 }
 
 /** The Claude tier words a person's alias may carry to claim a slot (`opus`, `team-sonnet`). */
@@ -113,8 +115,9 @@ export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, acc
  * The slots from the live list when the provider has no static one and a live list can be asked
  * (options.liveModels): undefined when it was not asked; `why` when it could not be had.
  */
-async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account: Account, token: TokenFile | undefined, liveModels: LiveModelList): Promise<{slots?: ReturnType<typeof providerModelSlots>; why?: string}> {
+async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account: Account, token: TokenFile | undefined, liveModels: LiveModelList, onAsking?: () => void): Promise<{slots?: ReturnType<typeof providerModelSlots>; why?: string}> {
   try {
+    onAsking?.();
     const live = await liveModels(row.id, account, token);
     if (!live) return {};
     if (live.models.length === 0) return {why: 'the live list is empty'};
@@ -146,7 +149,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const unservable = options.whyCannotServe?.(row, token);
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
   const fromStatic = providerModelSlots(row, config, account, token);
-  const live = fromStatic.resolution.base.length === 0 && account && !unservable && options.liveModels ? await liveModelSlots(row, config, account, token, options.liveModels) : {};
+  const live = fromStatic.resolution.base.length === 0 && account && !unservable && options.liveModels ? await liveModelSlots(row, config, account, token, options.liveModels, options.onAskingLive) : {};
   const slots = live.slots ?? fromStatic;
   // Live models, every one excluded: that is the advice; live models the slots do not name: the static advice.
   const livePicksNone = live.slots !== undefined && live.slots.resolution.models.length > 0;

@@ -72,8 +72,17 @@ export interface ProxyRequestBatch {
   recent: string[];
 }
 
-/** Messages the supervisor sends to its child. */
-export type ProxyCommand = {type: 'rotate'; provider?: string} | {type: 'status'} | {type: 'shutdown'};
+/**
+ * Messages the supervisor sends to its child. `rotate`: `provider` defaults to the one served (a
+ * proxy serving every provider needs one named); `id`, when given, gets a RotateAnswer back.
+ */
+export type ProxyCommand = {type: 'rotate'; provider?: string; id?: number} | {type: 'status'} | {type: 'shutdown'};
+
+/** The proxy's answer to a rotate: the account that now serves `provider` first, or why none does. */
+export type RotateResult = {provider: string; account: string} | {error: string};
+
+/** The child's answer to a `rotate` command that had an `id`. */
+export type RotateAnswer = {type: 'rotateAnswer'; id: number} & RotateResult;
 
 /** An error the proxy met, `at` ISO UTC; `advice`: its way out, worded per reader (withAdvice). */
 export interface LastError {

@@ -2,6 +2,7 @@
 // exports. The screen renders the supervisor's state; only these functions command it.
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError} from '../../core/types.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import type {ClaudeCodeEnv} from '../../services/proxy/env.js';
 import {adoptedText, originText, type ProxyState} from '../../services/proxy-supervisor.js';
@@ -15,6 +16,8 @@ export interface ProxyActionContext {
   state?: ProxyState;
   /** What the route asked to serve (`s` / `S` on the accounts screen), if anything. */
   requested?: ServeTarget;
+  /** The provider selected on the accounts screen: what `r` rotates on a proxy serving every provider. */
+  selectedProvider?: string;
   /** The exports for the running (or configured) proxy, once computed. */
   env?: ClaudeCodeEnv;
   /** Shows what is under way at once (a stop can take seconds). */
@@ -107,14 +110,22 @@ export async function restartProxy({services, progress}: ProxyActionContext): Pr
   return startAndSettle(services.proxy, services.proxy.current.target, progress, undefined, true);
 }
 
-/** `r`: ask the running proxy to move to the next healthy account. */
-export async function rotateProxy({services, state}: ProxyActionContext): Promise<ActionResult> {
+/**
+ * `r`: the running proxy moves the provider it serves to its next healthy account; a proxy serving
+ * every provider moves the one this route asked for, else the one selected on the accounts screen.
+ * The status line says the proxy's own answer (the account now first, or why none).
+ */
+export async function rotateProxy({services, state, requested, selectedProvider}: ProxyActionContext): Promise<ActionResult> {
   if (state?.phase === 'starting' || state?.phase === 'stopping' || state?.phase === 'restarting') {
     return {text: `the proxy is ${state.phase === 'restarting' ? 'waiting to restart' : state.phase}; rotation works once it is running`, kind: 'info'};
   }
-  if (!services.proxy || state?.phase !== 'running') return {text: `start the proxy first (${actionKey('proxy.start', 'proxy')})`, kind: 'info'};
-  await services.proxy.rotate();
-  return {text: 'asked the proxy to move to the next healthy account', kind: 'info'};
+  // Not running here: one started elsewhere since (and not followed yet) is the one to rotate.
+  const running = state?.phase === 'running' ? state : await services.proxy?.runningElsewhere();
+  if (!services.proxy || !running) return {text: `start the proxy first (${actionKey('proxy.start', 'proxy')})`, kind: 'info'};
+  const provider = running.target.provider ?? requested?.provider ?? selectedProvider;
+  if (!provider) return {text: `this proxy serves every provider: select one on the accounts screen (${actionKey('screen.accounts')}), then ${actionKey('account.rotate', 'proxy')} here`, kind: 'info'};
+  const account = await services.proxy.rotate(provider);
+  return {text: `rotated: ${provider} now serves ${sanitizeLine(account)} first`, kind: 'ok'};
 }
 
 /**

@@ -85,7 +85,14 @@ export function StatusLine(props: {width: number; counts: string; dir: string; m
     : `${truncateCells(full, width - 4)} (${actionKey('messages')})`;
   const room = width - cellWidth(text) - (text ? 3 : 0);
   const right = [counts, dir].join(' · ');
-  const shownRight = room < 8 ? '' : cellWidth(right) <= room ? right : `…${lastCells(right, room - 1)}`;
+  // Short of room, the dir is cut from its start (its end names it), then left out; the counts stay whole while they fit.
+  const dirRoom = room - cellWidth(`${counts} · …`);
+  const shownRight =
+    room < 8 ? ''
+    : cellWidth(right) <= room ? right
+    : dirRoom >= 8 ? `${counts} · …${lastCells(dir, dirRoom)}`
+    : cellWidth(counts) <= room ? counts
+    : truncateCells(counts, room);
   return (
     <Box width={width} justifyContent="space-between">
       <Box flexShrink={1}>

@@ -1,6 +1,7 @@
-// The problems the banner and the M list show: tui.json's, the accounts' read, and each file's
-// (StoreProblem), each with its severity (core/problems.ts), errors first, then the newest first.
-import {useRef} from 'react';
+// The problems the banner and the M list show: tui.json's, config.yaml's, the accounts' read, and
+// each file's (StoreProblem), each with its severity (core/problems.ts), errors first, then the newest first.
+import {useEffect, useRef, useState} from 'react';
+import {describeError} from '../errors.js';
 import {orderProblems, problemText, type ProblemSeverity} from '../../core/problems.js';
 import {useAccounts} from './useAccounts.js';
 import {useSettingsProblem} from './useSettings.js';
@@ -11,11 +12,14 @@ export function useProblems(): string[] {
   const {paths} = useServices();
   const accounts = useAccounts();
   const settingsProblem = useSettingsProblem();
+  const configProblem = useConfigProblem();
   // When each problem was first met in this session (a count, not a time: only the order matters).
   const seen = useRef({next: 0, at: new Map<string, number>()});
   const list: Array<{severity: ProblemSeverity; message: string}> = [
     // While it holds, no token goes to any provider (store/settings.ts endpointOverrides).
     ...(settingsProblem ? [{severity: 'error' as const, message: settingsProblem}] : []),
+    // While it holds, the proxy does not start and no rule or export can be read from it.
+    ...(configProblem ? [{severity: 'error' as const, message: configProblem}] : []),
     ...(accounts.error ? [{severity: 'error' as const, message: `cannot read the accounts: ${accounts.error}`}] : []),
     ...(accounts.snapshot?.problems ?? []).map((p) => ({
       severity: p.severity,
@@ -28,4 +32,27 @@ export function useProblems(): string[] {
   // Forget the ones that went away: one that comes back is new again.
   for (const line of [...at.keys()]) if (!lines.includes(line)) at.delete(line);
   return orderProblems(list.map((p, i) => ({...p, line: lines[i]!, seenAt: at.get(lines[i]!)!}))).map((p) => p.line);
+}
+
+/** Why config.yaml cannot be read (it names the file and the place), read again on each change; undefined while it reads fine. */
+function useConfigProblem(): string | undefined {
+  const {paths, watchCcsDir} = useServices();
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let alive = true;
+    const read = () =>
+      void import('../../store/cliproxy-config.js')
+        .then(({loadCliproxyConfig}) => loadCliproxyConfig(paths))
+        .then(
+          () => alive && setProblem(undefined),
+          (error: unknown) => alive && setProblem(describeError(error)),
+        );
+    read();
+    const unwatch = watchCcsDir(read, 'accounts');
+    return () => {
+      alive = false;
+      unwatch();
+    };
+  }, [paths, watchCcsDir]);
+  return problem;
 }

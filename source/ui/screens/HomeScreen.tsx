@@ -30,7 +30,7 @@ import {useSettings} from '../hooks/useSettings.js';
 import {keyOf, proxyServedKeys} from '../../core/quota-dashboard.js';
 import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
-import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus} from './account-format.js';
+import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus, shownProviders} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
 
@@ -42,16 +42,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // Quota summaries need no seconds: the home screen redraws for them twice a minute.
   const quota = useQuota(snapshot?.accounts, {tickMs: 30_000});
 
-  const providers = useMemo(
-    // The providers filter also finds providers by their accounts' names (search every provider).
-    () =>
-      (snapshot?.providers ?? []).filter(
-        (p) =>
-          !(state.hideEmpty && p.accounts.length === 0) &&
-          matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
-      ),
-    [snapshot, state.filters.providers, state.hideEmpty],
-  );
+  const providers = useMemo(() => shownProviders(snapshot?.providers ?? [], state), [snapshot, state.filters.providers, state.hideEmpty]);
   const providerIds = useMemo(() => providers.map((p) => p.provider.id), [providers]);
   const providerIndex = useCursorOnId('providers', providerIds, cursorIn(state, 'providers', providers.length), dispatch);
   const selected = providers[providerIndex];
@@ -86,7 +77,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
   // No account selected: the providers pane opens a provider's accounts; an empty provider offers `a`.
   const empty = selected !== undefined && selected.accounts.length === 0;
-  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined));
+  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined, provider));
   const native = useNativeHolders();
   // ★ (in the default's place, as on the quota screen) on the accounts the running proxy serves.
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
@@ -334,8 +325,9 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   const expiry = formatRelative(account.expiresAt, now, short);
   // Narrow: nickname and email share one column.
   const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
-  // Two logins of one email: the EMAIL column shows the id that tells them apart.
-  const email = !account.nickname && account.email ? accountLabel(account, siblings) : account.email ?? '';
+  // No nickname: the EMAIL column shows the label (the id that tells two logins of one email apart;
+  // an API key's `key-<hex>`, which has no email), never a blank row.
+  const email = account.nickname ? (account.email ?? '') : accountLabel(account, siblings);
   return {name, email, status, expiry};
 }
 

@@ -3,7 +3,7 @@
 // itself runs in services/oauth/login-session.ts; this screen renders its view and maps keys.
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {accountLabel, loginOutcomeText} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
@@ -49,6 +49,16 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
+  // What the login did, as the screen says it; the status line says it too, so M keeps it.
+  const doneText =
+    view?.kind !== 'done' || otherIdentity
+      ? undefined
+      : view.account
+        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.default ? ' (default)' : ''}`
+        : `✓ ${sanitizeLine(view.renewed)}`;
+  useEffect(() => {
+    if (doneText) setStatus(doneText, 'ok');
+  }, [doneText]);
   const [choice, setChoice] = useState<number | undefined>();
   // The picker's cursor starts where the session prefers (the device code over SSH).
   const cursor = view?.kind === 'choose' ? (choice ?? view.preferred) : 0;
@@ -284,18 +294,14 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         if (!view.account) {
           return (
             <Box flexDirection="column">
-              <Text color={theme.ok} wrap="wrap">✓ {sanitizeLine(view.renewed)}</Text>
+              <Text color={theme.ok} wrap="wrap">{doneText}</Text>
               <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
             </Box>
           );
         }
         return (
           <Box flexDirection="column">
-            <Text color={theme.ok}>
-              ✓ {loginOutcomeText(view.account.outcome, `${row.displayName} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}
-              {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
-              {view.account.default ? ' (default)' : ''}
-            </Text>
+            <Text color={theme.ok} wrap="wrap">{doneText}</Text>
             {/* The name typed is another account's (the store kept the login, not the name): as `login` warns. */}
             {view.account.nicknameNotGiven ? <Text color={theme.warn} wrap="wrap">{`! The name typed was not given: ${sanitizeLine(view.account.nicknameNotGiven)}`}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>

@@ -20,6 +20,8 @@ import {useAccounts} from '../hooks/useAccounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
+import {useShell} from '../shell.js';
+import {selectedProvider} from './account-format.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 
 const NO_TRAFFIC: ProxyTraffic = {requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0};
@@ -51,12 +53,13 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env, envError, agents} = useProxy();
+  const {state, now, env, envError, askingLive, agents} = useProxy(params.provider);
   const {snapshot} = useAccounts();
+  const {state: app} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
-  useScreenKeys(useProxyActions({state, requested, env}));
+  useScreenKeys(useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)}));
   useScreenHints(proxyHints(state));
 
   const phase = phaseLine(state, now);
@@ -109,7 +112,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const blank = {value: <Text> </Text>, drop: 9};
   // Every row but the log tail, each with how soon a short terminal leaves it out (fitRows; 0: never):
   // the state, where it listens, what it serves, its error, the exports and how to start stay.
-  const layout: FitRow<ReactNode>[] = [
+  const layoutWith = (notes: readonly string[]): FitRow<ReactNode>[] => [
     {value: <Text wrap="truncate"><Text color={toneColor}>{phase.marker}</Text> <Text bold>{phase.text}</Text></Text>, drop: 0},
     ...rows.map(([label, value]) => ({
       value: (
@@ -123,15 +126,24 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     })),
     blank,
     {value: <Text wrap="truncate" dimColor>{`Claude Code exports (${actionKey('proxy.copyEnv', 'proxy')} copies them)`}</Text>, drop: 5, label: 'exports heading'},
-    ...noteLines.map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 6, label: 'notes (ccs-tui env prints them)'})),
+    // The live model list is being asked (AI Studio: no static list): the exports follow.
+    ...(askingLive ? [{value: <Text dimColor wrap="truncate">{`asking ${sanitizeLine(target.provider ?? 'the provider')}’s live model list for the model variables…`}</Text>, drop: 0}] : []),
+    ...notes.map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 6, label: NOTES_LABEL})),
     ...refusalLines.map((line) => ({value: <Text color="red" wrap="truncate">{line}</Text>, drop: 0})),
     ...envLines.map((line) => ({value: <Text wrap="truncate">{line}</Text>, drop: 0})),
     blank,
     ...(startLines ?? ['Log']).map((line) => ({value: <Text dimColor wrap="truncate">{line}</Text>, drop: 0})),
   ];
-  // Inside the border (2); the log tail takes the rows left over.
+  // Inside the border (2); the log tail takes the rows left over, its last few kept first.
   const room = Math.max(1, height - 2);
-  const fitted = fitRows(layout, room);
+  const logKept = startLines ? 0 : Math.min(LOG_KEPT, state?.logTail.length ?? 0);
+  let fitted = fitRows(layoutWith(noteLines), room - logKept);
+  // Notes whole or not at all: one cut after its first lines could end mid-command. In their place,
+  // one line saying where they are.
+  if (fitted.hidden.includes(NOTES_LABEL) && noteLines.length > 1) {
+    const count = env?.notes.length ?? 0;
+    fitted = fitRows(layoutWith([`${count} note${count === 1 ? '' : 's'} on these exports: a taller terminal shows them (ccs-tui env prints them)`]), room - logKept);
+  }
   const note = hiddenNote(fitted);
   const logRoom = Math.max(0, room - fitted.shown.length - (note ? 1 : 0));
   const tail = logRoom > 0 ? (state?.logTail ?? []).slice(-logRoom) : [];
@@ -158,6 +170,12 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
 }
 
 const WAITING_SHOWN = 3;
+
+/** How the hidden-rows note names the exports' notes. */
+const NOTES_LABEL = 'notes (ccs-tui env prints them)';
+
+/** The log tail's last lines a short terminal keeps before the rows it may leave out. */
+const LOG_KEPT = 3;
 
 /** The status's cooling / tried-last lines, at most WAITING_SHOWN of them and how many more. */
 function waitingRows(cooling: ProxyState['cooling'], now: number): Array<[string, string]> {

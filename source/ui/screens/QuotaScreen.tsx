@@ -37,6 +37,8 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {quotaErrorText} from '../../services/quota/errors.js';
 
 const LIST = 'quota';
+/** The provider's default account (as on the accounts screen), where ★ does not take its place. */
+const DEFAULT_MARK = '*';
 
 export function QuotaScreen({width, height, params}: ScreenProps) {
   const {state, dispatch} = useShell();
@@ -63,8 +65,9 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   }, [snapshot, accounts, quota.cache, quota.now, quota.staleAfterMs, strategy, servedNow]);
   const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
-  // The legend takes a second row rather than lose its last marks on a narrow terminal.
-  const legend = packItems([`${BEST_MARK} serves next`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
+  // The legend takes a second row rather than lose its last marks on a narrow terminal. Every mark a
+  // row can show is in it: ★ (a pool of 2+ serves it next) takes the place of * (the default).
+  const legend = packItems([`${BEST_MARK} pool serves next`, `${DEFAULT_MARK} default`, `${BINDING_MARK} binding window`, '▲ over pace', '! used up', '│ even pace', '? unknown'], width);
   // Rows with fewer windows are shorter; counting every row as the tallest never overflows.
   const listHeight = Math.max(1, Math.floor((height - legend.length - 1 - (filterShown ? 1 : 0)) / layout.rowHeight));
   const cursor = cursorIn(state, LIST, rows.length);
@@ -164,7 +167,7 @@ function QuotaAccountRow(props: {row: QuotaRow; cause?: string; siblings: readon
   const {row, cause, siblings, selected, width, layout, now, theme} = props;
   const {account} = row;
   const note = accountNote(row, now);
-  const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? '*' : ' '}`;
+  const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? DEFAULT_MARK : ' '}`;
   const compact = width < 100;
   const fullName = `${account.provider} · ${accountLabel(account, siblings)}`;
   const name = compact ? truncateCells(fullName, 26) : fullName;

@@ -4,6 +4,27 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
+import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-state.js';
+import type {ProviderAccounts} from '../../store/accounts.js';
+import {findProvider} from '../../providers/table.js';
+
+/**
+ * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
+ * filter (which also finds a provider by its accounts' names).
+ */
+export function shownProviders(providers: readonly ProviderAccounts[], state: AppState): ProviderAccounts[] {
+  return providers.filter(
+    (p) =>
+      !(state.hideEmpty && p.accounts.length === 0) &&
+      matchesFilter(filterOf(state, 'providers'), [p.provider.id, p.provider.displayName, ...p.accounts.flatMap((a) => [a.nickname, a.email, a.id])]),
+  );
+}
+
+/** The provider selected on the accounts screen (its providers list's cursor), undefined before the accounts load. */
+export function selectedProvider(providers: readonly ProviderAccounts[] | undefined, state: AppState): string | undefined {
+  const shown = shownProviders(providers ?? [], state);
+  return shown[cursorIn(state, 'providers', shown.length)]?.provider.id;
+}
 
 /**
  * `short`: the narrow table's words (`re-login`, `due`). An otherwise healthy account that the local
@@ -58,9 +79,9 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
  * resume for a paused one, remove for one whose token file is missing or corrupt. With no account
  * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
  */
-export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number): ScreenHints {
-  const pool = providerAccounts === undefined ? [] : poolHides(providerAccounts);
-  if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none};
+export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number, provider = account?.provider): ScreenHints {
+  const pool = [...(providerAccounts === undefined ? [] : poolHides(providerAccounts)), ...(provider !== undefined && !findProvider(provider) ? UNKNOWN_TYPE_HIDES : [])];
+  if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none.filter((action) => !pool.includes(action))};
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
@@ -72,6 +93,12 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
     first,
   };
 }
+
+/**
+ * Keys that cannot work for a token type ccs-tui does not know (a file of a newer tool): nothing can
+ * serve, run, test, log in or read the quota of it. Its files can still be renamed, paused, removed.
+ */
+const UNKNOWN_TYPE_HIDES: readonly KeyAction[] = ['account.serve', 'provider.serve', 'account.launch', 'account.test', 'account.native', 'quota.refresh', 'account.login', 'account.relogin'];
 
 /**
  * Keys about a provider's accounts as a whole, left out of the hints where they would do nothing:

@@ -12,21 +12,25 @@ export interface ProxyView {
   env?: ClaudeCodeEnv;
   /** Why there are no exports (config.yaml cannot be read): shown in their place. */
   envError?: string;
+  /** The provider's live model list is being asked for the exports (they follow). */
+  askingLive: boolean;
   /** Agents started through the proxy (`ccs-tui run`, the launch key) that are still running. */
   agents: RunningAgent[];
 }
 
-export function useProxy(): ProxyView {
+/** `requested`: the provider this screen was opened for: the exports are its own until a proxy runs. */
+export function useProxy(requested?: string): ProxyView {
   const {proxy, clock, paths, watchCcsDir} = useServices();
   const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
   const [now, setNow] = useState(() => clock.now());
-  const [env, setEnv] = useState<{env?: ClaudeCodeEnv; error?: string}>({});
+  const [env, setEnv] = useState<{env?: ClaudeCodeEnv; error?: string; asking?: boolean}>({});
 
   useEffect(() => {
     if (!proxy) return undefined;
     const unsubscribe = proxy.subscribe(setState);
-    // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed.
-    if (proxy.current.phase === 'stopped') void proxy.adopt();
+    // A proxy started elsewhere (`ccs-tui proxy start`, another TUI) is found and followed, after
+    // a failed start too (its port busy, then freed and taken by that proxy while this screen was closed).
+    if (proxy.current.phase === 'stopped' || proxy.current.phase === 'failed') void proxy.adopt();
     // …and followed again when tui/proxy.json changes (stopped, or replaced from another shell).
     const unwatch = watchCcsDir(() => void proxy.adopt(), 'proxy');
     return () => {
@@ -52,14 +56,17 @@ export function useProxy(): ProxyView {
   const [filesChanged, setFilesChanged] = useState(0);
   useEffect(() => watchCcsDir(() => setFilesChanged((n) => n + 1), 'accounts'), [watchCcsDir]);
 
-  const provider = state?.target.provider;
+  const running = state?.phase === 'running' || state?.phase === 'starting';
+  const provider = running ? state?.target.provider : (requested ?? state?.target.provider);
   const port = state?.port;
   const phase = state?.phase;
   useEffect(() => {
     let cancelled = false;
-    void Promise.all([import('../../../services/proxy/env.js'), import('../../../proxy/servability.js'), import('../../../store/settings.js')])
-      .then(async ([{claudeCodeEnv}, {claudeCodeServability}, {loadSettings}]) =>
-        claudeCodeEnv(paths, provider, port, {generateKey: false, surface: 'tui', whyCannotServe: claudeCodeServability((await loadSettings(paths)).settings)}),
+    // What `ccs-tui env` prints (one source), the live model list included: asked off the frame,
+    // the screen saying so meanwhile (`asking`).
+    void import('../../../proxy/claude-code-exports.js')
+      .then(({claudeCodeExports}) =>
+        claudeCodeExports(paths, provider, port, {generateKey: false, surface: 'tui', onAskingLive: () => !cancelled && setEnv((before) => ({...before, asking: true}))}),
       )
       .then((result) => !cancelled && setEnv({env: result}))
       .catch((error: Error) => !cancelled && setEnv({error: error.message}));
@@ -68,5 +75,5 @@ export function useProxy(): ProxyView {
     };
   }, [paths, provider, port, phase, filesChanged]);
 
-  return {state, now, env: env.env, envError: env.error, agents};
+  return {state, now, env: env.asking ? undefined : env.env, envError: env.error, askingLive: env.asking === true, agents};
 }

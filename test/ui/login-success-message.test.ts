@@ -1,0 +1,38 @@
+// The login's result line (✓ Added … account …) is a status message too: `M` keeps it after the
+// screen is left.
+import {renderTui} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {test} from 'node:test';
+import {makeTempCcs} from '../helpers/ccs.js';
+
+test('an API-key login: ✓ Added … is on the screen and in M after going back', async () => {
+  const {fakeKeyedApi} = await import('../helpers/fake-providers/providers.js');
+  const key = 'AIzaSyFirstKeyFirstKeyFirstKey00000001';
+  const studio = await fakeKeyedApi([key], '/v1beta/openai');
+  const ccs = makeTempCcs();
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30});
+  try {
+    await tui.waitFor('IBM Bob');
+    tui.write(':aistudio\r');
+    await tui.waitFor(/› Google AI Studio/);
+    await tui.press('a');
+    await tui.waitFor('Enter skips');
+    await tui.type('work');
+    await tui.press('enter');
+    await tui.waitFor('Paste the Google AI Studio API key');
+    await tui.type(key);
+    await tui.press('enter');
+    await tui.waitFor('✓ Added Google AI Studio account work');
+    await tui.press('escape');
+    await tui.waitFor((f) => !f.includes('Paste the Google') && f.includes('· Accounts ·'));
+    await tui.press('M');
+    const frame = await tui.waitFor('Messages, newest first');
+    assert.match(frame, /✓ Added Google AI Studio account work \(default\)/);
+  } finally {
+    tui.unmount();
+    await studio.close();
+    ccs.cleanup();
+  }
+});
