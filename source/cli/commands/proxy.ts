@@ -97,7 +97,7 @@ const status: CommandSpec = {
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
     const {coolingLines, noProxyText, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
-    const {result, live, pool, size} = running ? await runningStatus(ctx, running) : {result: {running: false}, live: undefined, pool: false, size: undefined};
+    const {result, live, pool, size, account, problem} = running ? await runningStatus(ctx, running) : {result: {running: false}, live: undefined, pool: false, size: undefined, account: undefined, problem: undefined};
     // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing. It is an
     // answer, not a failure: `{running: false}` is the data, as README "Command line" says.
     if (values.json) {
@@ -113,8 +113,9 @@ const status: CommandSpec = {
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
-      `serving: ${servingText({provider: running.provider, account: live?.account ?? running.account, pinned: !pool, poolSize: size})}`,
+      `serving: ${servingText({provider: running.provider, account, pinned: !pool, poolSize: size})}`,
       ...(live ? [`requests: ${trafficText(live)}`] : []),
+      ...(problem ? [`requests, last error and cooldowns not shown: ${problem}`] : []),
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
       ...coolingLines(live?.cooling, now),
     ];
@@ -167,18 +168,33 @@ const env: CommandSpec = {
  * the CLIProxyAPI binary). `pool`: a provider without an account, `size` accounts it rotates over.
  */
 async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
-  const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+  const {readProxyStatus} = await import('../../services/proxy/control.js');
   const {withAdvice} = await import('../../store/errors.js');
   const {poolSize} = await import('../../services/proxy/wording.js');
-  const live = running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
+  const asked = running.kind === 'builtin' ? await readProxyStatus(ctx.paths, running.port) : undefined;
+  const live = asked?.status;
   // A provider without an account is its pool: how many accounts it rotates over. The running
   // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
   const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running.provider && !running.account);
   let size: number | undefined = live?.poolSize;
-  if (pool && size === undefined) {
-    const {AccountStore} = await import('../../store/accounts.js');
+  // Without the proxy's answer, the record's account (the id `run` and the TUI record) is named as
+  // the proxy names it (core accountLabel among every account), else as recorded.
+  let account = live?.account ?? running.account;
+  if ((pool && size === undefined) || (!live && running.provider && running.account)) {
+    const [{AccountStore}, {accountLabeller, findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
     const {accounts} = await new AccountStore(ctx.paths).load();
-    size = poolSize(accounts, running.provider!);
+    if (pool && size === undefined) size = poolSize(accounts, running.provider!);
+    if (!live && running.provider && running.account) {
+      try {
+        account = accountLabeller(accounts)(findAccount(accounts, running.provider, {id: running.account}));
+      } catch {
+        try {
+          account = accountLabeller(accounts)(findAccount(accounts, running.provider, running.account));
+        } catch {
+          // Removed or renamed since it started: the record's name is all there is.
+        }
+      }
+    }
   }
   const result = {
     running: true,
@@ -188,7 +204,7 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     owner: running.owner,
     kind: running.kind,
     provider: running.provider ?? null,
-    account: live?.account ?? running.account ?? null,
+    account: account ?? null,
     pool,
     poolSize: size ?? null,
     requestsPerMinute: live?.requestsPerMinute ?? null,
@@ -198,8 +214,10 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
     lastErrorAt: live?.lastError?.at ?? null,
     cooling: live?.cooling ?? [],
+    // Why the live fields (requests, lastError, cooling) are null: the proxy could not be asked.
+    liveProblem: asked?.problem ?? null,
   };
-  return {result, live, pool, size};
+  return {result, live, pool, size, account, problem: asked?.problem};
 }
 
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */
