@@ -167,6 +167,12 @@ export function accountLabeller(siblings: readonly Labelled[]): (account: Labell
 export type LoginOutcome = 'added' | 'logged-in-again' | 'key-replaced' | 'same-key' | 'same-key-new-base-url';
 
 /**
+ * What a key login did to the unreadable token file of the account it replaced the key of (store
+ * saveLogin `corrupt`): `error` names the file and where it was broken; `copy`, where its bytes are.
+ */
+export const corruptKeyFileText = ({error, copy}: {error: string; copy: string}) => `the account's token file could not be read (${error}); the new key replaced it, and the broken file is kept at ${copy}`;
+
+/**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
  * account work"); the caller adds the project and "(default)".
  */

@@ -152,7 +152,12 @@ export interface LoginResult {
  * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
  * (another account has it).
  */
-export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string};
+/**
+ * A stored login. `corruptCopy`: the key replaced was an account's whose token file could not be read
+ * (`corrupt.error`); its bytes were copied to `corrupt.copy` (store/files.ts backupCorruptFile) before
+ * the new key was written over it.
+ */
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; corrupt?: {file: string; error: string; copy: string}};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -770,13 +775,21 @@ export class AccountStore implements AccountService {
       const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
       let outcome: LoginOutcome = 'added';
+      let corrupt: StoredLogin['corrupt'];
       if (target) {
-        const current = ctx.files.tokens.get(target.tokenFile)?.token ?? {type: login.token.type};
+        const found = ctx.files.tokens.get(target.tokenFile);
+        const current = found?.token ?? {type: login.token.type};
         const next: TokenFile = {...current, ...login.token};
         // An API-key account has no email: older versions stored its nickname there.
         if (keyed && login.token.email === undefined) delete next.email;
+        // A key replacing an unreadable file's (keyAccountNamed): its bytes are kept aside first.
+        if (found?.error !== undefined && found.token === undefined) {
+          const copy = await backupCorruptFile(this.tokenPath(target));
+          if (copy === undefined) throw new UserError(`${this.tokenPath(target)}: ${found.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
+          corrupt = {file: this.tokenPath(target), error: found.error, copy};
+        }
         await writeTokenFile(this.tokenPath(target), next);
-        account = target;
+        account = {...target, health: 'ok'};
         outcome = keyOwner ? 'key-replaced' : login.keyGiven ? keyGivenAgain(current, login.token) : 'logged-in-again';
       } else {
         const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
@@ -830,7 +843,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(corrupt ? {corrupt} : {})};
     });
   }
 
@@ -1023,8 +1036,23 @@ function keyGivenAgain(before: TokenFile, given: TokenFile): LoginOutcome {
  * versions stored an API-key account's nickname as its email), if exactly one does.
  */
 function keyAccountNamed(ctx: MutationContext, provider: string, nickname: string | undefined): Account | undefined {
-  const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && namesKeyAccount(a, ctx.files.tokens.get(a.tokenFile)?.token, nickname));
-  return named.length === 1 ? named[0] : undefined;
+  const own = ctx.snapshot.accounts.filter((a) => a.provider === provider);
+  const named = own.filter((a) => namesKeyAccount(a, ctx.files.tokens.get(a.tokenFile)?.token, nickname));
+  if (named.length > 0) return named.length === 1 ? named[0] : undefined;
+  // None readable: the one account the nickname names whose token file cannot be read (its key is
+  // what the person replaces; saveLogin keeps the broken file's copy).
+  const broken = own.filter((a) => namesUnreadableAccount(a, nickname));
+  return broken.length === 1 ? broken[0] : undefined;
+}
+
+/**
+ * Whether `nickname` names `account` (by nickname, email or id) and its token file cannot be read:
+ * a key login with that nickname replaces its key (README "login"), the broken file kept aside.
+ */
+export function namesUnreadableAccount(account: Account, nickname: string | undefined): boolean {
+  if (!nickname?.trim() || account.health !== 'unreadable') return false;
+  const as = matchedAs(account, nickname.trim());
+  return as === 'nickname' || as === 'email' || as === 'id';
 }
 
 /**

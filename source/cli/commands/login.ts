@@ -75,7 +75,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got "${values.port}"`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, loginOutcomeText}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, corruptKeyFileText, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -198,8 +198,13 @@ const login: CommandSpec = {
       const {accounts} = await deps.store.load();
       // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
       if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
+      if (account.corrupt) say(`ccs-tui: warning: ${corruptKeyFileText(account.corrupt)}`);
       if (values.json) {
-        printJson(ctx, {...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account), ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {})});
+        printJson(ctx, {
+          ...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account),
+          ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {}),
+          ...(account.corrupt ? {corruptCopy: account.corrupt.copy} : {}),
+        });
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;

@@ -7,7 +7,7 @@ import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
-import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
+import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -297,7 +297,11 @@ async function keyLoginTarget(store: AccountStore, provider: string, token: Toke
   const same = read.find((r) => r.token !== undefined && identityOf(r.token) === identity);
   if (same) return same.account.id;
   const named = read.filter((r) => namesKeyAccount(r.account, r.token, nickname));
-  return named.length === 1 ? named[0]!.account.id : undefined;
+  if (named.length > 0) return named.length === 1 ? named[0]!.account.id : undefined;
+  // The account the nickname names has a token file that cannot be read: the key replaces it (the
+  // store keeps the broken file's copy: saveLogin).
+  const broken = (await store.load()).accounts.filter((a) => a.provider === provider && namesUnreadableAccount(a, nickname));
+  return broken.length === 1 ? broken[0]!.id : undefined;
 }
 
 /** How long the key check may take (ms): a models list answers in well under a second. */

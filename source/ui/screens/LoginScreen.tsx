@@ -4,7 +4,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useRef, useState} from 'react';
-import {accountLabel, loginOutcomeText} from '../../core/accounts.js';
+import {accountLabel, corruptKeyFileText, loginOutcomeText} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -287,6 +287,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
               {view.account.default ? ' (default)' : ''}
             </Text>
+            {view.account.corrupt ? <Text color={theme.warn} wrap="wrap">{`! ${corruptKeyFileText(view.account.corrupt)}`}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
           </Box>
         );
