@@ -142,10 +142,18 @@ const env: CommandSpec = {
     // A provider without a static list (AI Studio) gets its model variables from its live list,
     // asked within the proxy's routing limits.
     const liveModels = await live.liveModelListForCommands(ctx.paths);
-    const result = await claudeCodeEnv(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port, {whyCannotServe: claudeCodeServability(settings), liveModels});
+    const running = readRunningProxy(ctx.paths);
+    const result = await claudeCodeEnv(ctx.paths, positionals[0], running?.port, {whyCannotServe: claudeCodeServability(settings), liveModels});
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
+    // The exports are right all the same (the port is config.yaml's, where a proxy started now
+    // listens), but nothing answers there yet: a note, not a failure.
+    if (!running && !error) {
+      const {noProxyText} = await import('../../services/proxy/wording.js');
+      const base = result.vars.find((v) => v.name === 'ANTHROPIC_BASE_URL')?.value;
+      result.notes.push(`${noProxyText(`ccs-tui proxy start, or ccs-tui run${positionals[0] ? ` ${sanitizeLine(positionals[0])}` : ''} to start it and the agent`)}: nothing answers at ${base ? new URL(base).origin : 'the proxy port'} yet`);
+    }
     if (values.json) {
       const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: result.notes};
       // A refusal is answered as every --json failure is (cli/run.ts), with the exports and notes.
