@@ -649,6 +649,17 @@ export class AccountStore implements AccountService {
     });
   }
 
+  async clearNickname(provider: string, ref: AccountRef): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      ctx.register(account);
+      // No field at all, as CCS writes an account it was given no nickname for.
+      delete ctx.entry(account).nickname;
+      ctx.registryChanged = true;
+      return {...account, nickname: undefined};
+    });
+  }
+
   async rename(provider: string, ref: AccountRef, nickname: string): Promise<Account> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
