@@ -263,12 +263,15 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
         `"${ref}" matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
           'name one by its token file, or by an id, nickname or email only it has' +
           (named.length ? ` (or give ${named.map((a) => a.tokenFile).join(', ')} another nickname: ccs-tui rename ${provider} <token file> <nickname>)` : ''),
+        2,
       );
     }
   }
   const known = inProvider.map((a) => accountLabel(a, inProvider));
+  // A name that names no account is bad usage (exit 2), as an unknown provider is, on every command.
   throw new UserError(
     `no ${provider} account "${refText(ref)}"` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`),
+    2,
   );
 }
 

@@ -37,6 +37,10 @@ export async function startBackgroundProxy(
   target: ServeTarget,
   options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number; onStale?: (line: string) => void} = {},
 ): Promise<ProxyPidFile> {
+  // The arguments first: a provider or account that does not exist is bad usage (exit 2) whether or
+  // not a proxy runs, as `proxy serve` says it.
+  const [{checkServeTarget}, {AccountStore}] = await Promise.all([import('./serve-target.js'), import('../../store/accounts.js')]);
+  await checkServeTarget(new AccountStore(paths), target);
   // A stale record (pid-file.ts readRunningProxy) is no refusal: the new proxy replaces it.
   const running = readRunningProxy(paths, options.onStale);
   if (running) {
