@@ -50,7 +50,7 @@ export function loginProvidersHelp(): string {
 
 const login: CommandSpec = {
   name: ['login'],
-  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH] [--json]',
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL [--allow-insecure-http]] [--key-file PATH] [--json]',
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account (--json: the prompts on stderr, the account on stdout)',
   help: loginProvidersHelp,
   async run(ctx, args) {
@@ -64,6 +64,7 @@ const login: CommandSpec = {
         device: {type: 'boolean'},
         port: {type: 'string'},
         'base-url': {type: 'string'},
+        'allow-insecure-http': {type: 'boolean'},
         'key-file': {type: 'string'},
         ...JSON_FLAG,
       },
@@ -105,6 +106,9 @@ const login: CommandSpec = {
         if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
+        // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
+        const urlProblem = login.baseUrlProblem(row, values['base-url']?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
+        if (urlProblem) throw new UserError(urlProblem, 2);
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is not shown; it is read from stdin, never from the command line):`);
         const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal});
         if (controller.signal.aborted) throw controller.signal.reason;
@@ -113,7 +117,7 @@ const login: CommandSpec = {
           const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
-        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
