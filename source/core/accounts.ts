@@ -166,6 +166,12 @@ export function accountLabeller(siblings: readonly Labelled[]): (account: Labell
  */
 export type LoginOutcome = 'added' | 'logged-in-again' | 'key-replaced' | 'same-key' | 'same-key-new-base-url';
 
+/** A login's nickname given to an account that was there already: its nickname before (none: absent) and now. */
+export interface NicknameChange {
+  from?: string;
+  to: string;
+}
+
 /**
  * What a key login did to the unreadable token file of the account it replaced the key of (store
  * saveLogin `corrupt`): `error` names the file and where it was broken; `copy`, where its bytes are.
@@ -174,30 +180,38 @@ export const corruptKeyFileText = ({error, copy}: {error: string; copy: string})
 
 /**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
- * account work"); the caller adds the project and "(default)".
+ * account work"); the caller adds the project and "(default)". `renamed`: the login gave the
+ * account it turned out to be (one there already) another nickname, said with the outcome.
  */
-export function loginOutcomeText(outcome: LoginOutcome, named: string): string {
+export function loginOutcomeText(outcome: LoginOutcome, named: string, renamed?: NicknameChange): string {
+  const rename = renamed
+    ? renamed.from === undefined
+      ? `; its nickname set to "${sanitizeLine(renamed.to)}" (it had none)`
+      : `; its nickname changed from "${sanitizeLine(renamed.from)}" to "${sanitizeLine(renamed.to)}"`
+    : '';
   switch (outcome) {
     case 'added':
-      return `Added ${named}`;
+      return `Added ${named}${rename}`;
     case 'logged-in-again':
-      return `Logged in again as ${named}`;
+      return `Logged in again as ${named}${rename}`;
     case 'key-replaced':
-      return `Key of ${named} replaced`;
+      return `Key of ${named} replaced${rename}`;
     case 'same-key':
-      return `Same key again for ${named}: already stored`;
+      return `Same key again for ${named}: already stored${rename}`;
     case 'same-key-new-base-url':
-      return `Same key again for ${named}: its base URL replaced`;
+      return `Same key again for ${named}: its base URL replaced${rename}`;
   }
 }
 
 /**
  * The Google Cloud project of an account (Gemini, Antigravity, Vertex): its token file's top-level
  * `project_id`, as CLIProxyAPI writes it (also in its nested layout), else the `project_id` of the
- * service-account key a Vertex file holds. The one reading for what is shown and what the proxy
- * sends upstream (`"project"` in a Cloud Code request, the project in a Vertex URL). `recorded`
- * (the registry's `projectId`, which CCS writes at login) is shown only when the token file names
- * none (or could not be read).
+ * service-account key a Vertex file holds, else `recorded` (the registry's `projectId`, which CCS
+ * writes at login; the token file names none, or could not be read). The one reading for what is
+ * shown, what the proxy sends upstream (`"project"` in a Cloud Code request, the project in a
+ * Vertex URL) and what the quota request names: a project recorded only in the registry is sent
+ * too, since Cloud Code needs one (CLIProxyAPI refuses an Antigravity request without one) and the
+ * registry's is the account's own, from its login.
  */
 export function accountProject(token: TokenFile | undefined, recorded?: string): string | undefined {
   const key = token?.service_account;
@@ -217,13 +231,22 @@ export interface AccountIdRef {
   id: string;
 }
 
-/** What a person types (id, nickname, email or token file name) or a program's exact id. */
-export type AccountRef = string | AccountIdRef;
+/**
+ * How a program names an account by its token file (the name, in auth/ or auth-paused/): what a
+ * grant's writers agree on while an unregistered file's derived id may change (a second file of its
+ * email appears or goes).
+ */
+export interface AccountFileRef {
+  tokenFile: string;
+}
+
+/** What a person types (id, nickname, email or token file name), a program's exact id or token file. */
+export type AccountRef = string | AccountIdRef | AccountFileRef;
 
 /** The refusal when a person's `<account>` matches several accounts; it names every candidate. */
 export class AmbiguousAccountError extends UserError {}
 
-const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : ref.id);
+const refText = (ref: AccountRef) => (typeof ref === 'string' ? ref : 'id' in ref ? ref.id : ref.tokenFile);
 
 /**
  * How a person's text names `account`: its `id`, `token file` (with or without `.json`), `nickname` or
@@ -252,8 +275,8 @@ export function matchedAs(account: Pick<Account, 'id' | 'tokenFile' | 'nickname'
 export function findAccount(accounts: readonly Account[], provider: string, ref: AccountRef): Account {
   const inProvider = accounts.filter((a) => a.provider === provider);
   if (typeof ref !== 'string') {
-    const byId = inProvider.find((a) => a.id === ref.id);
-    if (byId) return byId;
+    const exact = inProvider.find((a) => ('id' in ref ? a.id === ref.id : a.tokenFile === ref.tokenFile));
+    if (exact) return exact;
   } else {
     const matches = inProvider.filter((a) => matchedAs(a, ref) !== undefined);
     if (matches.length === 1) return matches[0]!;

@@ -7,3 +7,11 @@ import {nodeCrypto} from './crypto.js';
 export function tokenFingerprint(secret: string): string {
   return nodeCrypto().createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
+
+/**
+ * The fingerprint of one grant's refresh token: a hash of the provider and the token, so "this exact
+ * token was sent" is recorded once whatever the account holding it is called now.
+ */
+export function grantFingerprint(provider: string, refreshToken: string): string {
+  return tokenFingerprint(`${provider}\n${refreshToken}`);
+}

@@ -4,9 +4,10 @@
 // (`chosenCandidates[].token`, `topCandidates[].candidates[]`). A client reads them joined (the
 // OpenAI SDK appends each chunk's lists) or entry by entry, and decodes the bytes. Byte and text
 // maskers see numbers and single tokens there, so the entries that spell a credential are dropped
-// here (a stream's list that completes one is emptied, `[]`, which every client takes, with the
-// held lists that began it): the masked form is no text the model made, and tokens or
-// probabilities for it would be invented. Every other entry reaches the client. Pure.
+// here (in a stream, from the list that completes one and the held lists that began it; a list
+// left with none is `[]`, which every client takes), chosen tokens and alternatives of one rank
+// alike: the masked form is no text the model made, and tokens or probabilities for it would be
+// invented. Every other entry reaches the client. Pure.
 import type {RedactOptions, Redactor} from './redact.js';
 
 /** Keys whose value holds log probabilities: OpenAI's (an object of lists, or a list) and Gemini's. */
@@ -37,20 +38,41 @@ const tokenOf = (entry: Entry) => (typeof entry.token === 'string' ? entry.token
 /** An entry's `bytes` as a client reads them (a Uint8Array takes each number modulo 256). */
 const bytesOf = (entry: Entry) => (Array.isArray(entry.bytes) ? Buffer.from(entry.bytes.filter((b): b is number => typeof b === 'number')) : undefined);
 
+/** Text a client joins from a list's entries: their tokens, and their bytes (as Buffer). */
+interface Spelled {
+  tokens: string;
+  bytes: Buffer;
+}
+
+/** What the client has joined at one place (a stream's list): the entries' text, and each rank of their alternatives' (`ranks[r]`). */
+interface Joined extends Spelled {
+  ranks: Spelled[];
+}
+
+/** A list that completed a credential (LogprobsMasker.completed): the list (emptied), the entries it had, its lane. */
+interface Completion {
+  list: unknown[];
+  entries: unknown[];
+  lane: string | undefined;
+}
+
 /**
  * Drops the log probabilities that spell a credential. One masker per answer: in a stream it
  * keeps, per list (the place PLACE_FIELDS name), the tail of what the client has joined so far
- * (tokens, and bytes), so a credential spelled across events is found in the event that completes it;
- * the lists before it spell only a part. Alone, each entry's alternatives, and the alternatives of
- * one rank across a list's entries, are looked at too.
+ * (tokens, and bytes, and the alternatives of each rank), so a credential spelled across events is
+ * found in the event that completes it; the lists before it spell only a part. Alone, each entry's
+ * alternatives, and the alternatives of one rank across a list's entries, are looked at too.
  */
 export class LogprobsMasker {
-  /** Per list: the last `maxEchoLength` characters of the tokens, and bytes, the client has joined. */
-  private readonly joined = new Map<string, {tokens: string; bytes: Buffer}>();
+  /** Per list: the last `maxEchoLength` characters of the tokens, bytes and alternatives of each rank the client has joined. */
+  private readonly joined = new Map<string, Joined>();
   /** Places whose joined tail may begin a credential a later list completes (stream: see `holding`). */
   private readonly open = new Set<string>();
-  /** Stream: the places where the last `mask` call's lists completed a credential (their earlier held lists spell its start). */
-  readonly completed = new Set<string>();
+  /**
+   * Stream: the places where the last `mask` call's lists completed a credential (their earlier
+   * held lists spell its start), each with its list (emptied) and the entries it had: see dropAcross.
+   */
+  readonly completed = new Map<string, Completion>();
   /** Stream: the lane of each place joined (eachList), undefined for none. */
   private readonly lanes = new Map<string, string | undefined>();
 
@@ -141,8 +163,83 @@ export class LogprobsMasker {
   private isCut(place: string): boolean {
     const joined = this.joined.get(place);
     if (!this.open.has(place) || !joined) return false;
-    const latin1 = joined.bytes.toString('latin1');
-    return this.redactor.redact(joined.tokens, CUT) !== joined.tokens || this.redactor.redactLatin1(latin1, CUT) !== latin1;
+    return [joined, ...joined.ranks].some(({tokens, bytes}) => {
+      const latin1 = bytes.toString('latin1');
+      return this.redactor.redact(tokens, CUT) !== tokens || this.redactor.redactLatin1(latin1, CUT) !== latin1;
+    });
+  }
+
+  /**
+   * Stream: a list at `place` completed a credential (`completed`, its list emptied); `held` are the
+   * lists of that place the caller holds, oldest first (what the client has not been sent since the
+   * place opened). Only the entries that spell the credential are dropped, from those lists and
+   * the completing one (refilled with the rest): an entry before the credential's start, or after
+   * its end, reaches the client. When the entries alone do not spell it (it began in what went out
+   * before), every one of those lists is emptied. What the client joins at the place goes on from
+   * the entries kept. The lists changed (in place).
+   */
+  dropAcross(place: string, held: readonly unknown[][]): Set<unknown[]> {
+    const completion = this.completed.get(place);
+    const changed = new Set<unknown[]>();
+    if (!completion) return changed;
+    this.completed.delete(place);
+    completion.list.push(...completion.entries);
+    const lists = [...held, completion.list];
+    const kept = lists.flat();
+    const total = kept.length;
+    if (!this.dropSpelling(kept) || kept.length === total) {
+      for (const list of lists) {
+        if (list.length === 0) continue;
+        list.length = 0;
+        changed.add(list);
+      }
+      return changed;
+    }
+    const keep = new Set(kept);
+    for (const list of lists) {
+      const rest = list.filter((entry) => keep.has(entry));
+      if (rest.length === list.length) continue;
+      list.length = 0;
+      list.push(...rest);
+      changed.add(list);
+    }
+    // The kept entries spell nothing (dropSpelling): the client's joined text there is theirs.
+    this.spells(kept, place, completion.lane);
+    return changed;
+  }
+
+  /**
+   * Stream: the lists of a place the caller held while it was open (oldest first), rid of the
+   * entries from where what they spell (tokens, bytes, or the alternatives of one rank) may begin
+   * a credential on (Redactor.holdTextFrom): the place ended on a secret's cut start, or held too
+   * long. The entries before it spell no part of one and reach the client. The lists changed.
+   */
+  dropOpen(held: readonly unknown[][]): Set<unknown[]> {
+    const entries = held.flatMap((list) => objects(list));
+    let from = entries.length;
+    const spelled = (texts: readonly string[]) => {
+      const joined = texts.join('');
+      const start = this.redactor.holdTextFrom(joined, 0, joined.length, undefined, joined.includes('\n') || joined.includes('\r'));
+      for (let i = 0, end = 0; i < texts.length && i < from; i++) if ((end += texts[i]!.length) > start) from = i;
+    };
+    spelled(entries.map((entry) => tokenOf(entry) ?? ''));
+    spelled(entries.map((entry) => (bytesOf(entry) ?? EMPTY).toString('latin1')));
+    const ranked = entries.map((entry) => alternativesByRank([entry]));
+    for (let rank = 0; ranked.some((ranks) => ranks[rank]); rank++) {
+      const alternatives = ranked.map((ranks) => ranks[rank]?.[0]);
+      spelled(alternatives.map((alternative) => (alternative && tokenOf(alternative)) ?? ''));
+      spelled(alternatives.map((alternative) => (alternative ? (bytesOf(alternative) ?? EMPTY) : EMPTY).toString('latin1')));
+    }
+    const drop = new Set<unknown>(entries.slice(from));
+    const changed = new Set<unknown[]>();
+    for (const list of held) {
+      const rest = list.filter((entry) => !drop.has(entry));
+      if (rest.length === list.length) continue;
+      list.length = 0;
+      list.push(...rest);
+      changed.add(list);
+    }
+    return changed;
   }
 
   /**
@@ -155,23 +252,39 @@ export class LogprobsMasker {
     const entries = objects(list);
     if (entries.length === 0) return false;
     const before = this.joined.get(place);
-    const tokens = (before?.tokens ?? '') + entries.map((entry) => tokenOf(entry) ?? '').join('');
-    const bytes = Buffer.concat([...(before ? [before.bytes] : []), ...entries.map((entry) => bytesOf(entry) ?? EMPTY)]);
-    if (this.holds(tokens) || this.holds(bytes.toString('utf8')) || this.alternativesSpell(entries)) {
-      // What the client joined at this place is what went out before the held lists (the caller empties those).
+    const text = joinedAfter(before, entries);
+    const ranks = alternativesByRank(entries).map((rank, r) => joinedAfter(before?.ranks[r], rank));
+    for (let r = ranks.length; r < (before?.ranks.length ?? 0); r++) ranks.push(before!.ranks[r]!);
+    if (this.spelled(text) || ranks.some((rank) => this.spelled(rank)) || this.alternativesSpell(entries)) {
+      // What the client joined at this place is what went out before the held lists (the caller
+      // drops the entries that spell it from those and this one: dropAcross, else empties them).
       this.forget(place);
-      this.completed.add(place);
+      this.completed.set(place, {list, entries: [...list], lane});
       list.length = 0;
       return true;
     }
-    const keep = this.redactor.maxEchoLength;
-    const tail = {tokens: tokens.slice(-keep), bytes: Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)))};
-    this.joined.set(place, tail);
+    const tail = this.tailOf(text);
+    this.joined.set(place, {...tail, ranks: ranks.map((rank) => this.tailOf(rank))});
     this.lanes.set(place, lane);
-    const latin1 = tail.bytes.toString('latin1');
-    if (this.mayBegin(tail.tokens) || this.mayBegin(latin1)) this.open.add(place);
+    if (this.mayBeginIn(tail) || ranks.some((rank) => this.mayBeginIn(rank))) this.open.add(place);
     else this.open.delete(place);
     return false;
+  }
+
+  /** Its last `maxEchoLength` characters, and bytes: all a later list can complete a credential with. */
+  private tailOf({tokens, bytes}: Spelled): Spelled {
+    const keep = this.redactor.maxEchoLength;
+    return {tokens: tokens.slice(-keep), bytes: bytes.length > keep ? Buffer.from(bytes.subarray(bytes.length - keep)) : bytes};
+  }
+
+  /** Whether its tokens or its bytes spell a credential. */
+  private spelled({tokens, bytes}: Spelled): boolean {
+    return this.holds(tokens) || this.holds(bytes.toString('utf8'));
+  }
+
+  /** Whether the end of its tokens or bytes may begin a credential. */
+  private mayBeginIn({tokens, bytes}: Spelled): boolean {
+    return this.mayBegin(tokens) || this.mayBegin(bytes.toString('latin1'));
   }
 
   /**
@@ -214,17 +327,7 @@ export class LogprobsMasker {
 
   /** Whether some alternative holds a credential alone, or the alternatives of one rank spell one across the entries. */
   private alternativesSpell(entries: readonly Entry[]): boolean {
-    const ranks: Entry[][] = [];
-    for (const entry of entries) {
-      for (const field of ALTERNATIVES) {
-        const alternatives = entry[field];
-        if (!Array.isArray(alternatives)) continue;
-        alternatives.forEach((alternative, rank) => {
-          if (typeof alternative === 'object' && alternative !== null) (ranks[rank] ??= []).push(alternative as Entry);
-        });
-      }
-    }
-    for (const rank of ranks) {
+    for (const rank of alternativesByRank(entries)) {
       for (const alternative of rank) if (this.holds(tokenOf(alternative)) || this.holds(bytesOf(alternative)?.toString('utf8'))) return true;
       if (rank.length > 1 && (this.holds(rank.map((a) => tokenOf(a) ?? '').join('')) || this.holds(Buffer.concat(rank.map((a) => bytesOf(a) ?? EMPTY)).toString('utf8')))) return true;
     }
@@ -242,6 +345,29 @@ export class LogprobsMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The entries' alternatives (ALTERNATIVES) by rank: `[r]` the `r`th alternative of each entry that has one, in order. */
+function alternativesByRank(entries: readonly Entry[]): Entry[][] {
+  const ranks: Entry[][] = [];
+  for (const entry of entries) {
+    for (const field of ALTERNATIVES) {
+      const alternatives = entry[field];
+      if (!Array.isArray(alternatives)) continue;
+      alternatives.forEach((alternative, rank) => {
+        if (typeof alternative === 'object' && alternative !== null) (ranks[rank] ??= []).push(alternative as Entry);
+      });
+    }
+  }
+  return ranks;
+}
+
+/** What a client joins from `entries` after `before`: their tokens and bytes appended. */
+function joinedAfter(before: Spelled | undefined, entries: readonly Entry[]): Spelled {
+  return {
+    tokens: (before?.tokens ?? '') + entries.map((entry) => tokenOf(entry) ?? '').join(''),
+    bytes: Buffer.concat([...(before ? [before.bytes] : []), ...entries.map((entry) => bytesOf(entry) ?? EMPTY)]),
+  };
+}
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 /** Runs of entries a whole answer's list is rid of (LogprobsMasker.dropSpelling) before it is emptied instead. */
 const MAX_DROPS = 16;
@@ -331,15 +457,6 @@ export function eventLanes(json: unknown): {lanes: Set<string>; finished: Set<st
   return lanes.size > 0 ? {lanes, finished} : undefined;
 }
 
-/** An eachList visitor that empties the lists at `places`. */
-export const emptiedAt =
-  (places: ReadonlySet<string>) =>
-  (list: unknown[], place: string): boolean => {
-    if (list.length === 0 || !places.has(place)) return false;
-    list.length = 0;
-    return true;
-  };
-
 /** `holder[key]`: a list (Responses) or an object of lists (Chat, Gemini), each visited; whether `visit` changed one. */
 function holderLists(holder: Record<string, unknown>, key: string, place: string, visit: (list: unknown[], place: string) => boolean): boolean {
   const value = holder[key];
@@ -349,7 +466,9 @@ function holderLists(holder: Record<string, unknown>, key: string, place: string
   return changed;
 }
 
-/** Held entries of one list, at most (LogprobsEntryRun): past it they are dropped, never sent unsettled. */
+/** The place of the list LogprobsEntryRun masks entry by entry (`{logprobs: [entry]}`, see eachList). */
+const ENTRY_RUN_PLACE = '.logprobs';
+/** Held entries of one list, at most (LogprobsEntryRun): past it those that may begin a credential are dropped, never sent unsettled. */
 const MAX_HELD_BYTES = 1024 * 1024;
 
 /**
@@ -357,12 +476,12 @@ const MAX_HELD_BYTES = 1024 * 1024;
  * proxy/json-run-mask.ts), each entry with the caller's `item` (its raw text). An entry goes out at
  * once unless the tokens or bytes joined so far end in what may begin a credential
  * (LogprobsMasker.holding); then it waits, with the entries after it, until a later entry rules
- * that out (all go out, in order) or completes the credential (all are dropped, so the client joins
- * no part of it). Held entries are bounded by MAX_HELD_BYTES of `size`; past it they are dropped.
+ * that out (all go out, in order) or completes the credential (the entries that spell it are
+ * dropped, so the client joins no part of it; the others go out, or wait while they may begin one). Held entries are bounded by MAX_HELD_BYTES of `size`; past it they are dropped.
  */
 export class LogprobsEntryRun<Item> {
   private readonly masker: LogprobsMasker;
-  private held: Item[] = [];
+  private held: Array<{entry: unknown; item: Item; size: number}> = [];
   private heldBytes = 0;
 
   constructor(redactor: Redactor) {
@@ -371,29 +490,47 @@ export class LogprobsEntryRun<Item> {
 
   /** The next entry (parsed) and its item; the items to send now, in order. */
   push(entry: unknown, item: Item, size: number): Item[] {
-    if (this.masker.mask({logprobs: [entry]})) {
+    const list = [entry];
+    if (this.masker.mask({logprobs: list})) {
+      // Only the entries that spell it are dropped (LogprobsMasker.dropAcross): the held ones before it go on.
+      const held = this.held.map((h) => h.entry);
+      for (const place of [...this.masker.completed.keys()]) this.masker.dropAcross(place, [held]);
+      const keep = new Set([...held, ...list]);
+      const kept = [...this.held, {entry, item, size}].filter((h) => keep.has(h.entry));
       this.drop();
+      if (!this.masker.holding) return kept.map((h) => h.item);
+      this.held = kept;
+      this.heldBytes = kept.reduce((bytes, h) => bytes + h.size, 0);
       return [];
     }
-    this.held.push(item);
+    this.held.push({entry, item, size});
     this.heldBytes += size;
-    if (this.masker.holding) {
-      if (this.heldBytes > MAX_HELD_BYTES) this.drop();
-      return [];
-    }
-    const out = this.held;
+    if (this.masker.holding) return this.heldBytes > MAX_HELD_BYTES ? this.beforeOpen() : [];
+    const out = this.held.map((h) => h.item);
     this.drop();
     return out;
   }
 
   /**
-   * The list ended: the items still held, unless they end in a secret's start of CUT_ECHO_MIN
-   * characters or more (then none); none when `followed` (later lists the client joins to it may
-   * complete the start they hold: an SSE event's).
+   * The list ended: the items still held, but those from where they may begin a credential when
+   * that is a secret's start of CUT_ECHO_MIN characters or more, or when `followed` (later lists
+   * the client joins to it may complete the start they hold: an SSE event's).
    */
   end(followed = false): Item[] {
-    const out = followed || this.masker.cutOff ? [] : this.held;
+    if (followed || this.masker.cutOff) return this.beforeOpen();
+    const out = this.held.map((h) => h.item);
     this.drop();
+    return out;
+  }
+
+  /** The held items before where the held entries may begin a credential (LogprobsMasker.dropOpen); the rest dropped, the list read afresh from here. */
+  private beforeOpen(): Item[] {
+    const entries = this.held.map((h) => h.entry);
+    this.masker.dropOpen([entries]);
+    const keep = new Set(entries);
+    const out = this.held.filter((h) => keep.has(h.entry)).map((h) => h.item);
+    this.drop();
+    this.masker.forget(ENTRY_RUN_PLACE);
     return out;
   }
 

@@ -587,6 +587,25 @@ export function newPool<A extends PoolSourceAccount>(usable: readonly A[], label
   return pool;
 }
 
+/** The account a running proxy serves next for the provider it serves (its status), by id. */
+export interface ServedNow {
+  provider: string;
+  accountId: string;
+}
+
+/**
+ * The account one provider's pool serves next, the pool's own answer: what the running proxy that
+ * serves the provider says (`servedNow`: its status), else firstServed (a proxy starting now).
+ * `accounts`: the provider's, registry order. What the quota screen marks ★ and what `ccs-tui run`
+ * builds the agent's model list and exports from. Undefined when none can serve (or the running
+ * proxy names an account not among them).
+ */
+export function servedNext<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number, servedNow?: ServedNow): A | undefined {
+  const provider = accounts[0]?.provider;
+  if (provider !== undefined && servedNow?.provider === provider) return accounts.find((a) => a.id === servedNow.accountId);
+  return firstServed(accounts, strategy, windows, now);
+}
+
 /**
  * The account a proxy that starts now on the pool of `accounts` (one provider's, registry order;
  * unusable ones are left out) serves first: newPool's `next`, ranked for most-headroom by

@@ -3,7 +3,7 @@
 // rows into any width. Pure: the screen only draws what this returns.
 import {isUsable} from './accounts.js';
 import {cellWidth} from './cells.js';
-import {firstServed} from './pool.js';
+import {servedNext, type ServedNow} from './pool.js';
 import type {RotationStrategy} from './rotation.js';
 import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
 import {windowLabel} from './quota-format.js';
@@ -31,20 +31,15 @@ export interface QuotaRow {
   stale: boolean;
 }
 
-/** `provider NUL id`: an account's key among every provider's. */
-const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
+/** `provider NUL id`: an account's key among every provider's (the keys servedNextKeys returns). */
+export const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.provider}\u0000${account.id}`;
 
-/** The account a running proxy serves next for the provider it serves (its status), by id. */
-export interface ServedNow {
-  provider: string;
-  accountId: string;
-}
+export type {ServedNow};
 
 /**
- * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts `next`,
- * never a second ranking): what the running proxy serving the provider says (`servedNow`), else
- * firstServed (a proxy starting now) over all the provider's `accounts` (every account, not only the
- * rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
+ * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts
+ * servedNext, never a second ranking) over all the provider's `accounts` (every account, not only
+ * the rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
  * two usable accounts (no pool). Keys: provider, NUL, account id.
  */
 export function servedNextKeys(
@@ -64,15 +59,27 @@ export function servedNextKeys(
   for (const [provider, mine] of byProvider) {
     // One account serves alone: nothing to tell apart.
     if (mine.filter(isUsable).length < 2) continue;
-    if (servedNow?.provider === provider) {
-      keys.add(keyOf({provider, id: servedNow.accountId}));
-      continue;
-    }
     const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
-    const next = firstServed(mine, strategy, windows, now);
+    const next = servedNext(mine, strategy, windows, now, servedNow);
     if (next) keys.add(keyOf(next));
   }
   return keys;
+}
+
+/**
+ * The accounts a running proxy serves (★ on the accounts list), keys as servedNextKeys: for a proxy
+ * serving one provider, the account its status names (`serving.next`), in a pool or alone; for one
+ * serving every provider (each request's model picks one), each pool's next account (servedNextKeys).
+ */
+export function proxyServedKeys(
+  accounts: readonly Account[],
+  entryOf: (account: Account) => QuotaEntryLike | undefined,
+  strategy: RotationStrategy,
+  now: number,
+  serving: {provider?: string; next?: ServedNow},
+): Set<string> {
+  if (serving.provider === undefined) return servedNextKeys(accounts, entryOf, strategy, now);
+  return new Set(serving.next ? [keyOf({provider: serving.next.provider, id: serving.next.accountId})] : []);
 }
 
 /**

@@ -20,6 +20,14 @@ export interface TailBefore {
 }
 
 /**
+ * A run whose pieces are JSON text: a tool call's input (Anthropic `partial_json`, OpenAI `arguments`).
+ * `escaped`: as it stands inside a JSON string (an SSE event's raw field): its characters escaped once.
+ */
+export interface JsonText {
+  escaped: boolean;
+}
+
+/**
  * One run of concatenated pieces, masked. Each piece pushed gets exactly one output, in order; the
  * outputs joined are the pieces joined with every echo masked (the same masked form as redact's).
  * While nothing is masked, each output is its piece unchanged, so a caller can send that piece's
@@ -40,6 +48,10 @@ export class TextRunMasker {
   private before: TailBefore | undefined;
   /** What the last end() let out of a tail that may begin an echo (undefined: it held none). */
   private endedTail: TailBefore | undefined;
+  /** The pieces going on from `before` are a tool's JSON input (continueAfter). */
+  private json: JsonText | undefined;
+  /** In that input: its first strings that closed without going on with `before` (they need no look again). */
+  private stringsRuledOut = 0;
 
   /** `latin1`: pieces are the latin1 text of UTF-8 bytes (an event's bytes), masked as such. */
   constructor(
@@ -71,10 +83,17 @@ export class TextRunMasker {
    * arguments). An echo that begins in `tail` and ends in these pieces is masked here: its part in
    * them becomes the masked form's end, `…(redacted)` (nothing when `tail` went out masked), so the
    * client sees at most the start that was sent, as a cut echo shorter than CUT_ECHO_MIN. The pieces
-   * wait only while an echo begun in `tail` may still go on (Redactor.holdTextFrom).
+   * wait only while an echo begun in `tail` may still go on (Redactor.holdTextFrom). When `json`
+   * says the pieces are a tool's JSON input, the echo goes on at the start of any of its strings, keys and
+   * values (the client shows the text, then the input's keys and values): the pieces wait until the
+   * input is complete, at most its first Redactor.maxEchoLength characters (strings after those do
+   * not go on with the tail).
    */
-  continueAfter(tail: TailBefore): void {
-    if (this.pieces.length === 0) this.before = tail;
+  continueAfter(tail: TailBefore, json?: JsonText): void {
+    if (this.pieces.length > 0) return;
+    this.before = tail;
+    this.json = json;
+    this.stringsRuledOut = 0;
   }
 
   /** The next piece of the run; the outputs of the pieces it settles, oldest first (maybe none). */
@@ -123,7 +142,7 @@ export class TextRunMasker {
     const masked = this.continued((text) => this.mask(text));
     if (masked === undefined) {
       // No echo across: still undecided while one begun in the tail may go on, else a run of its own.
-      if (this.redactor.holdTextFrom(this.before!.text + this.raw) < this.before!.text.length) return [];
+      if (this.tailMayGoOn()) return [];
       return this.withoutTail();
     }
     const hold = this.redactor.holdTextFrom(masked);
@@ -141,15 +160,34 @@ export class TextRunMasker {
    */
   private continued(mask: (text: string) => string): string | undefined {
     const before = this.before!;
-    const joined = mask(before.text + this.raw);
-    if (joined === mask(before.text) + mask(this.raw)) return undefined;
-    this.before = undefined;
-    // The first masked form ends the echo that went across: the tail holds no whole one (it
-    // would have been masked in its run), and every masked form differs from the text it hides
-    // before its end (`(redacted)`).
-    const end = joined.indexOf(MASKED_FORM_END, commonPrefixLength(joined, before.text));
-    const rest = end === -1 ? '' : joined.slice(end + MASKED_FORM_END.length);
-    return (before.masked ? '' : this.latin1 ? CONTINUED_LATIN1 : CONTINUED) + rest;
+    // A JSON run's text may go on with the tail as it is too (arguments that are no JSON).
+    const strings = this.json ? jsonStrings(this.raw, this.json.escaped) : undefined;
+    for (const start of strings ? [0, ...strings.starts.slice(this.stringsRuledOut)] : [0]) {
+      const text = this.raw.slice(start);
+      const joined = mask(before.text + text);
+      if (joined === mask(before.text) + mask(text)) continue;
+      this.before = undefined;
+      // The first masked form ends the echo that went across: the tail holds no whole one (it
+      // would have been masked in its run), and every masked form differs from the text it hides
+      // before its end (`(redacted)`).
+      const end = joined.indexOf(MASKED_FORM_END, commonPrefixLength(joined, before.text));
+      const rest = end === -1 ? '' : joined.slice(end + MASKED_FORM_END.length);
+      return (start > 0 ? mask(this.raw.slice(0, start)) : '') + (before.masked ? '' : this.latin1 ? CONTINUED_LATIN1 : CONTINUED) + rest;
+    }
+    // An echo across a closed string would have ended in it (no secret has a quote).
+    if (strings) this.stringsRuledOut = strings.closed;
+    return undefined;
+  }
+
+  /**
+   * Whether an echo begun in the earlier run's tail may still go on in the pieces held: in plain
+   * text, while the tail and the pieces may begin one; in a JSON run, also until the input is
+   * complete, within its first Redactor.maxEchoLength characters.
+   */
+  private tailMayGoOn(): boolean {
+    const before = this.before!;
+    if (this.redactor.holdTextFrom(before.text + this.raw) < before.text.length) return true;
+    return this.json !== undefined && this.raw.length <= this.redactor.maxEchoLength && !jsonStrings(this.raw, this.json.escaped).done;
   }
 
   /** The tail is ruled out: the held pieces pushed again as a run of their own. */
@@ -207,7 +245,7 @@ export class TextRunMasker {
     const rest = this.maskCut(this.raw);
     // Pieces still undecided after an earlier run's tail (too short to tell): the client reads that
     // tail and these as one start, which the next run may finish (a token in three runs).
-    const sentBefore = before && !before.masked && rest === this.raw ? before.text : '';
+    const sentBefore = before && !before.masked && !this.json && rest === this.raw ? before.text : '';
     this.endedTail = {text: sentBefore + this.raw, masked: rest !== this.raw};
     if (this.aligned && rest === this.raw) return this.settleAll(undefined);
     return this.settleAll(this.out + rest);
@@ -319,6 +357,51 @@ function distribute(total: string, pieces: readonly string[]): string[] {
   else if (middle && first > 0) outputs[first - 1] += middle;
   else if (middle) outputs[0] = middle + outputs[0]!;
   return outputs;
+}
+
+/** JSON's one-letter escapes, decoded. */
+const JSON_ESCAPES: Readonly<Record<string, string>> = {'"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t'};
+
+/**
+ * The strings of JSON text (a tool's input, maybe cut) a client shows, keys and values: where each
+ * one's text starts (after its opening quote), how many of them are closed, and whether the input
+ * is `done` (its object or array closed, or it is no object or array). `escaped`: the text is
+ * escaped once (inside a JSON string), its characters read decoded.
+ */
+function jsonStrings(text: string, escaped: boolean): {starts: number[]; closed: number; done: boolean} {
+  const starts: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let inEscape = false;
+  for (let at = 0; at < text.length; ) {
+    let char = text[at]!;
+    let length = 1;
+    if (escaped && char === '\\') {
+      const next = text[at + 1];
+      if (next === undefined) break;
+      if (next === 'u') {
+        if (at + 6 > text.length) break;
+        char = String.fromCharCode(Number.parseInt(text.slice(at + 2, at + 6), 16));
+        length = 6;
+      } else {
+        char = JSON_ESCAPES[next] ?? next;
+        length = 2;
+      }
+    }
+    at += length;
+    if (inString) {
+      if (inEscape) inEscape = false;
+      else if (char === '\\') inEscape = true;
+      else if (char === '"') inString = false;
+    } else if (char === '"') {
+      inString = true;
+      starts.push(at);
+    } else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      if (--depth <= 0) return {starts, closed: starts.length, done: true};
+    } else if (depth === 0 && !/\s/.test(char)) return {starts, closed: starts.length, done: true};
+  }
+  return {starts, closed: inString ? starts.length - 1 : starts.length, done: false};
 }
 
 /** The end of a masked form's fixed part (redactedForm: `sk-a…(redacted)`; its `…` differs in latin1 text). */

@@ -35,6 +35,12 @@ export const WHOLE_JSON_HOLD_MAX = 4 * 1024 * 1024;
 export const COALESCE_CHUNK_MAX = 16 * 1024;
 /** An upstream broke off: how long what the maskers held may take to reach the client before its connection is cut anyway (ms). */
 const CUT_FLUSH_MS = 5_000;
+/**
+ * A pass-through SSE stream's events that wait behind a hold not their own (SseRunMasker.blocked: a
+ * choice's tool-call chunks behind a text tail or log probabilities that may begin a credential)
+ * wait at most this long: the hold then ends as a block's end would (SseRunMasker.expire).
+ */
+const HOLD_RELEASE_MS = 1_000;
 
 /**
  * Buffers that batches of at least Buffer.poolSize / 2 bytes are copied into, reused once the
@@ -125,6 +131,22 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     let holding = json;
     /** A JSON body that outgrew it: its joined strings masked as it streams (json-run-mask.ts). */
     let streamed: JsonRunMasker | undefined;
+    /** Runs while events wait behind a hold (see HOLD_RELEASE_MS). */
+    let holdTimer: NodeJS.Timeout | undefined;
+    const stopHoldTimer = () => {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+    };
+    const watchHold = () => {
+      if (!runs!.blocked) {
+        if (holdTimer) stopHoldTimer();
+        return;
+      }
+      holdTimer ??= setTimeout(() => {
+        holdTimer = undefined;
+        if (!settled && !ended) deliver(runs!.expire());
+      }, HOLD_RELEASE_MS);
+    };
     /** What the maskers still hold, masked (rest), through `streamed` when it is one. */
     const restOut = () => (streamed ? Buffer.concat([streamed.push(rest()), streamed.end()]) : rest());
     /** Some body bytes were written (the body can no longer be masked whole). */
@@ -153,6 +175,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const settle = (error?: Error) => {
       if (settled) return;
       settled = true;
+      if (holdTimer) stopHoldTimer();
       const unread = pending;
       pending = [];
       held = [];
@@ -228,19 +251,23 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       const size = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      if (chunks.length === 1) return deliver(mask(chunks[0]!));
+      if (chunks.length === 1) deliver(mask(chunks[0]!));
       // A batch held for the end (a complete body) outlives its turn: not from the reused buffers.
-      if (size < POOLED_BATCH_MIN || (!headed && upstream.complete) || holding) return deliver(mask(Buffer.concat(chunks, size)));
-      const batch = batchBuffers.take();
-      let at = 0;
-      for (const chunk of chunks) at += chunk.copy(batch, at);
-      deliver(mask(batch.subarray(0, at)), batch);
+      else if (size < POOLED_BATCH_MIN || (!headed && upstream.complete) || holding) deliver(mask(Buffer.concat(chunks, size)));
+      else {
+        const batch = batchBuffers.take();
+        let at = 0;
+        for (const chunk of chunks) at += chunk.copy(batch, at);
+        deliver(mask(batch.subarray(0, at)), batch);
+      }
+      if (runs) watchHold();
     };
     const onData = (chunk: Buffer) => {
       if (chunk.length >= COALESCE_CHUNK_MAX) {
         // In order: the batch so far first (the masker carries a cut echo from it into this chunk).
         if (pendingBytes > 0) flush();
         deliver(mask(chunk));
+        if (runs) watchHold();
         return;
       }
       pending.push(chunk);
@@ -256,6 +283,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
     const onEnd = () => {
       flush();
       ended = true;
+      if (holdTimer) stopHoldTimer();
       let last = restOut();
       if (!written) {
         // No body byte sent yet: the whole document is here, masked whole.

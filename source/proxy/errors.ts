@@ -1,4 +1,7 @@
 // Errors the proxy answers itself, in the shape of the client's protocol.
+import {actionKey, type KeyAction} from '../core/keymap.js';
+import type {ErrorAdvice} from '../core/types.js';
+import {withAdvice} from '../store/errors.js';
 
 export class HttpError extends Error {
   constructor(
@@ -11,6 +14,45 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An HttpError whose way out each reader words itself: the client reads it in the command line's
+ * words (the message); `text` and `advice` stay apart for the proxy's 'error' event and last error,
+ * which the TUI words with its keys (services/proxy/ipc.ts, withAdvice).
+ */
+export class AdvisedHttpError extends HttpError {
+  constructor(
+    status: number,
+    readonly text: string,
+    readonly advice: ErrorAdvice,
+    type?: string,
+    headers?: Record<string, string>,
+    reason?: string,
+  ) {
+    super(status, withAdvice(text, advice, 'cli'), type, headers, reason);
+  }
+}
+
+/** What helps an account that cannot serve: resume it (paused), log in again (re-login), add it again (gone). */
+export type PinnedFix = 'resume' | 'relogin' | 'login';
+
+/**
+ * The way out when the one account a proxy serves `provider` with (pinned) cannot serve: how it was
+ * pinned, `fix` for the account (`label`: its name among its siblings), else the provider's pool.
+ * One wording for both surfaces: the command line's flags and commands (`--account`, `ccs-tui run`),
+ * the TUI's keys (`s` or `e` on an account, `p`, `L`, `a`, `S` on the accounts screen, core/keymap.ts).
+ */
+export function pinnedAdvice(provider: string, label: string, fix?: PinnedFix): ErrorAdvice {
+  const commands = {resume: `resume it: ccs-tui resume ${provider} ${label}`, relogin: `log in again: ccs-tui login ${provider}`, login: `log in again: ccs-tui login ${provider}`};
+  const key = (action: KeyAction) => actionKey(action, 'home');
+  const keys = {resume: `${key('account.pause')} on the accounts screen: resume it`, relogin: `${key('account.relogin')} on the accounts screen: log in again`, login: `${key('account.login')} on the accounts screen: log in again`};
+  const pool = `serve the ${provider} pool`;
+  return {
+    command: [`pinned by --account or ccs-tui run`, fix && commands[fix], `${fix ? 'or ' : ''}${pool} instead: ccs-tui run ${provider}${fix ? ', or restart the proxy without --account' : ''}`].filter(Boolean).join('; '),
+    // The keys work on the accounts screen, said once: the proxy screen's line has little room.
+    tui: [`pinned by ${key('account.serve')} or ${key('account.launch')}`, fix && keys[fix], fix ? `or ${key('provider.serve')} there: ${pool}` : `${key('provider.serve')} on the accounts screen: ${pool}`].filter(Boolean).join('; '),
+  };
 }
 
 /**

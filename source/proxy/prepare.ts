@@ -108,6 +108,11 @@ export interface PrepareInput {
   /** tui.json endpoint overrides of the provider. */
   overrides: Endpoints | undefined;
   token: TokenFile;
+  /**
+   * The project the account's registry entry records (Account.projectId as loaded): sent as the
+   * Cloud Code project when the token file names none (core accountProject), the one shown.
+   */
+  recordedProject?: string;
   /** The account's model list (aliases, exclusions). */
   resolution: ModelResolution;
   client: ClientRequest;
@@ -184,7 +189,7 @@ function prepareChecked(input: PrepareInput): PreparedRequest | LocalAnswer {
     upstreamModel: suffix.model,
     clientStream: client.stream,
     estimatedInputTokens: estimateRequestInputTokens(body),
-    ...(accountProject(input.token) ? {project: accountProject(input.token)} : {}),
+    ...(accountProject(input.token, input.recordedProject) ? {project: accountProject(input.token, input.recordedProject)} : {}),
   };
   const countTokens = input.endpoint === 'count-tokens';
   const plan = translate(() => (countTokens ? translator.countTokens?.(body, context) : translator.request(body, context)));

@@ -33,7 +33,7 @@ import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
 import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough, sendJson, type ClientGone} from './deliver.js';
-import {errorJson, HttpError, type ErrorShape} from './errors.js';
+import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
 import {undiciHttpClient, type HttpClient} from '../services/http.js';
@@ -330,7 +330,7 @@ export class ProxyServer {
     for (const [provider, pool] of this.pools) {
       for (const account of pool.list()) {
         const cooldown = pool.cooldownOf(account.id, now);
-        if (cooldown) cooling.push({provider, account: account.label, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
+        if (cooldown) cooling.push({provider, account: account.label, accountId: account.id, until: isoOrUndefined(cooldown.until) ?? 'unknown', reason: cooldown.message, ...(cooldown.triedLast ? {triedLast: true} : {})});
       }
     }
     const provider = this.options.provider;
@@ -346,6 +346,7 @@ export class ProxyServer {
       startedAt: new Date(this.startedAt).toISOString(),
       provider: this.options.provider,
       account: next?.label ?? this.pinnedLabel() ?? this.options.account,
+      ...((next?.id ?? this.pinnedAccountId) !== undefined ? {accountId: next?.id ?? this.pinnedAccountId} : {}),
       ...(provider ? {pinned, ...(pinned || !primary ? {} : {poolSize: primary.size})} : {}),
       ...(this.options.account ? {pinnedAccount: this.options.account} : {}),
       requestsPerMinute: this.recent.total(now),
@@ -461,7 +462,7 @@ export class ProxyServer {
       const left = error instanceof ClientLeft ? (this.clientErrors.get(req.socket) ?? new HttpError(0, error.message, undefined, {}, error.message)) : undefined;
       if (left) return this.refused(active, left);
       const err = error instanceof HttpError ? error : new HttpError(502, `proxy error: ${sanitizeLine((error as Error).message)}`, 'api_error');
-      if (err.status >= 500 || err.status === 429) this.recordError(err.message);
+      if (err.status >= 500 || err.status === 429) this.recordError(err instanceof AdvisedHttpError ? err.text : err.message, err instanceof AdvisedHttpError ? err.advice : undefined);
       if (res.headersSent) res.destroy();
       else {
         this.refused(active, err);
@@ -839,6 +840,7 @@ export class ProxyServer {
         row,
         overrides: endpointOverrides(this.options.settings, row.id),
         token,
+        recordedProject: account.projectId,
         resolution,
         client,
         endpoint: route.endpoint,
@@ -1013,7 +1015,7 @@ export class ProxyServer {
     const pinned = pool.single ? pool.current : undefined;
     if (pinned) {
       const why = pool.cooldownOf(pinned.id, this.now(), undefined)?.message ?? 'cooling down';
-      throw new HttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone (pinned by --account or ccs-tui run), is cooling down (${why}); retry in ${seconds} s, or serve the ${row.id} pool instead (ccs-tui run ${row.id})`, 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
+      throw new AdvisedHttpError(429, `${row.displayName}: ${pinned.label}, which this proxy serves alone, is cooling down (${why}); retry in ${seconds} s`, pinnedAdvice(row.id, pinned.label), 'rate_limit_error', {'retry-after': String(seconds)}, `pinned account cooling; retry in ${seconds} s`);
     }
     throw new HttpError(429, `${row.displayName}: ${pick.reason}; retry in ${seconds} s`, 'rate_limit_error', {'retry-after': String(seconds)}, `every account cooling; retry in ${seconds} s`);
   }
@@ -1064,7 +1066,7 @@ export class ProxyServer {
   private async noAccountError(row: ProviderRow, unlistedModel?: string): Promise<HttpError> {
     const all = await this.accounts.all();
     const pinned = this.pinnedGone(row, all);
-    if (pinned) return new HttpError(503, pinned, 'api_error', {}, `pinned account cannot serve: ${pinned}`);
+    if (pinned) return new AdvisedHttpError(503, pinned.text, pinned.advice, 'api_error', {}, `pinned account cannot serve: ${pinned.text}`);
     const reason = noUsableAccount(row, all) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
     return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
@@ -1076,15 +1078,14 @@ export class ProxyServer {
    * pinned for `row` or the account is usable. Never another account in its place: the person
    * named this one.
    */
-  private pinnedGone(row: ProviderRow, accounts: readonly Account[]): string | undefined {
+  private pinnedGone(row: ProviderRow, accounts: readonly Account[]): {text: string; advice: ErrorAdvice} | undefined {
     const id = row.id === this.options.provider ? this.pinnedAccountId : undefined;
     if (id === undefined) return undefined;
     const account = accounts.find((a) => a.provider === row.id && a.id === id);
     if (account && isUsable(account)) return undefined;
     const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
-    const fix = !account ? `log in again (ccs-tui login ${row.id})` : account.paused ? `resume it (ccs-tui resume ${row.id} ${label})` : `log in again (ccs-tui login ${row.id})`;
-    return `${row.displayName} account ${label}, which this proxy serves alone (pinned by --account or ccs-tui run), ${state}: ${fix}, or serve the ${row.id} pool instead (ccs-tui run ${row.id}, or restart the proxy without --account)`;
+    return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? 'login' : account.paused ? 'resume' : 'relogin')};
   }
 
   /** "Fail over": the account cools down, the event says why, and the pool is asked again. */

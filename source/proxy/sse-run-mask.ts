@@ -14,10 +14,10 @@
 //   and answer text apart.
 import type {Redactor} from '../core/redact.js';
 import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
-import {eachList, emptiedAt, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
+import {eachList, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
-import {RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
  * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
@@ -129,6 +129,8 @@ interface LogprobsWait {
   lanes: ReadonlySet<string> | undefined;
   /** The places open once its lists were read (LogprobsMasker.openPlaces): its lists there may spell a credential's start. */
   open: Set<string> | undefined;
+  /** Its data parsed, when it has log probabilities (what `text` is re-encoded from when they change). */
+  json: unknown;
 }
 
 /** A complete event held back: its latin1 text and its run fields. */
@@ -233,6 +235,30 @@ export class SseRunMasker {
     return this.sent(out);
   }
 
+  /**
+   * Whether an event waits behind a hold without being part of it: a settled delta of another run,
+   * or an event of no run (a tool call's chunk, a keep-alive), behind a run's held tail; an event
+   * of a lane whose log probabilities wait, with no list of its own held. See expire.
+   */
+  get blocked(): boolean {
+    if (this.held.length === 0 && this.logprobsHeld.length === 0) return false;
+    return this.held.some((held) => held.slots.every((slot) => slot.output !== undefined)) || this.logprobsHeld.some((wait) => wait.open === undefined || wait.open.size === 0);
+  }
+
+  /**
+   * The hold lasted too long while events wait behind it (`blocked`, deliver.ts HOLD_RELEASE_MS):
+   * every run ends, as at a block's end (a held tail that is a secret's start of CUT_ECHO_MIN
+   * characters or more masked as cut, a shorter one let out and carried to the run that goes on,
+   * whose part of the echo is masked: TextRunMasker.continueAfter), and the log probability lists
+   * that may begin a credential are emptied (never sent unsettled, as when too many bytes wait);
+   * the bytes of every event that waited.
+   */
+  expire(): Buffer {
+    const out: string[] = [];
+    this.flush(out);
+    return this.sent(out, 'expired');
+  }
+
   /** The stream ended (or broke off): everything held, then an unfinished event as it came. */
   end(): Buffer {
     const out: string[] = [];
@@ -254,14 +280,15 @@ export class SseRunMasker {
    * list completes it, the waiting lists of that place are emptied, so no part of it goes out.
    * `ending`: the stream ended, everything goes, the lists of a place that ends in a secret's cut
    * start of CUT_ECHO_MIN characters or more emptied; `'long event'`: an event too long to hold comes
-   * next, whose lists go on from no held tail (giveUp), so every open place's waiting lists go emptied.
+   * next, whose lists go on from no held tail (giveUp), so every open place's waiting lists go
+   * emptied; `'expired'`: the same, the hold lasted too long (expire).
    */
-  private sent(out: string[], ending: boolean | 'long event' = false): Buffer {
+  private sent(out: string[], ending: boolean | 'long event' | 'expired' = false): Buffer {
     if (this.logprobsHeld.length > 0 || out.some((event) => mayHoldLogprobs(event))) out = this.logprobsSettled(out, ending);
     return Buffer.from(out.join(''), 'latin1');
   }
 
-  private logprobsSettled(out: readonly string[], ending: boolean | 'long event'): string[] {
+  private logprobsSettled(out: readonly string[], ending: boolean | 'long event' | 'expired'): string[] {
     const send: string[] = [];
     const masker = this.logprobs;
     for (let event of out) {
@@ -269,33 +296,37 @@ export class SseRunMasker {
       if (event === '') continue;
       const wasOpen = masker.holding ? new Set(masker.openPlaces) : undefined;
       const lists = mayHoldLogprobs(event);
-      if (lists) event = logprobsMasked(event, masker);
+      const data = lists || this.logprobsHeld.length > 0 || masker.holding ? dataOf(event) : undefined;
+      const json = data === undefined ? undefined : parsedData(data)?.json;
+      if (lists && json !== undefined) {
+        let changed = masker.mask(json);
+        if (masker.completed.size > 0) changed = this.dropCompleted(json) || changed;
+        if (changed) event = withJson(event, json);
+      }
       if (!masker.holding && this.logprobsHeld.length === 0) {
         send.push(event);
         continue;
       }
-      if (lists && masker.completed.size > 0) this.emptyHeld(masker.completed);
-      const data = dataOf(event);
-      const lanes = eventLanes(data === undefined ? undefined : parsedData(data)?.json);
-      this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined});
+      const lanes = eventLanes(json);
+      this.logprobsHeld.push({text: event, lanes: lanes?.lanes, open: lists && masker.holding ? new Set(masker.openPlaces) : undefined, json: lists ? json : undefined});
       this.logprobsHeldBytes += event.length;
-      // A finished choice's lists end here: its held start is released, or emptied when cut off.
-      if (lanes && lanes.finished.size > 0) this.emptyHeld(masker.settle(masker.placesOf(lanes.finished)));
+      // A finished choice's lists end here: its held start is released, or dropped when cut off.
+      if (lanes && lanes.finished.size > 0) this.dropHeld(masker.settle(masker.placesOf(lanes.finished)));
       if (this.logprobsHeldBytes > MAX_EVENT_BYTES) {
-        // Held too long: the lists that may begin a credential are dropped (never sent unsettled), the rest goes.
+        // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
         const open = new Set(masker.openPlaces);
-        this.emptyHeld(open);
+        this.dropHeld(open);
         for (const place of open) masker.forget(place);
       }
       // A place that settled no longer holds its lists in the events still waiting (for another place).
       for (const place of wasOpen ?? []) if (!masker.openPlaces.has(place)) for (const held of this.logprobsHeld) held.open?.delete(place);
       send.push(...this.releaseLogprobs());
     }
-    if (ending === 'long event') {
+    if (ending === 'long event' || ending === 'expired') {
       const open = new Set(this.logprobs.openPlaces);
-      this.emptyHeld(open);
+      this.dropHeld(open);
       for (const place of open) this.logprobs.forget(place);
-    } else if (ending) this.emptyHeld(this.logprobs.settle(this.logprobs.openPlaces));
+    } else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
     if (ending) {
       send.push(...this.logprobsHeld.map((held) => held.text));
       this.logprobsHeld = [];
@@ -304,15 +335,64 @@ export class SseRunMasker {
     return send;
   }
 
-  /** In the events waiting, the lists of `places` emptied where they were held for them (LogprobsWait.open). */
-  private emptyHeld(places: ReadonlySet<string>): void {
-    if (places.size === 0) return;
-    for (const held of this.logprobsHeld) {
-      if (!held.open || ![...places].some((place) => held.open!.has(place))) continue;
-      const before = held.text.length;
-      held.text = withDataChanged(held.text, (json) => eachList(json, emptiedAt(places)));
-      this.logprobsHeldBytes += held.text.length - before;
+  /**
+   * In the events waiting, the lists of `places` held for them (LogprobsWait.open) rid of the
+   * entries from where they may begin a credential on (LogprobsMasker.dropOpen): the entries
+   * before it reach the client.
+   */
+  private dropHeld(places: ReadonlySet<string>): void {
+    for (const place of places) {
+      const held = this.heldListsAt(place);
+      this.reencodeChanged(held, this.logprobs.dropOpen(held.map((h) => h.list)));
     }
+  }
+
+  /** The lists at `place` in the events waiting for it, oldest first, each with its event. */
+  private heldListsAt(place: string): Array<{list: unknown[]; wait: LogprobsWait}> {
+    const held: Array<{list: unknown[]; wait: LogprobsWait}> = [];
+    for (const wait of this.logprobsHeld) {
+      if (wait.json === undefined || !wait.open?.has(place)) continue;
+      eachList(wait.json, (list, at) => {
+        if (at === place) held.push({list, wait});
+        return false;
+      });
+    }
+    return held;
+  }
+
+  /** The waiting events of `held` whose list is in `changed`, re-encoded. */
+  private reencodeChanged(held: ReadonlyArray<{list: unknown[]; wait: LogprobsWait}>, changed: ReadonlySet<unknown[]>): void {
+    for (const wait of new Set(held.filter((h) => changed.has(h.list)).map((h) => h.wait))) this.reencode(wait);
+  }
+
+  /**
+   * The lists of an event's data (`json`, masked: LogprobsMasker.completed) that completed a
+   * credential after lists held in waiting events: the entries that spell it dropped from both
+   * (LogprobsMasker.dropAcross), the waiting events changed re-encoded; whether `json` changed.
+   */
+  private dropCompleted(json: unknown): boolean {
+    const masker = this.logprobs;
+    let changed = false;
+    for (const place of [...masker.completed.keys()]) {
+      const held = this.heldListsAt(place);
+      const dropped = masker.dropAcross(
+        place,
+        held.map((h) => h.list),
+      );
+      this.reencodeChanged(held, dropped);
+      eachList(json, (list, at) => {
+        if (at === place && dropped.has(list)) changed = true;
+        return false;
+      });
+    }
+    return changed;
+  }
+
+  /** A waiting event's text from its data (`json`), changed. */
+  private reencode(held: LogprobsWait): void {
+    const before = held.text.length;
+    held.text = withJson(held.text, held.json);
+    this.logprobsHeldBytes += held.text.length - before;
   }
 
   /**
@@ -435,7 +515,7 @@ export class SseRunMasker {
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
         if (tail) {
-          run.continueAfter(tail);
+          run.continueAfter(tail, jsonTextOf(slot.run));
           if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
             if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
             this.runStarts.set(slot.run, tail);
@@ -500,7 +580,7 @@ export class SseRunMasker {
         continue;
       }
       const run = new TextRunMasker(this.redactor, true);
-      run.continueAfter(start);
+      run.continueAfter(start, jsonTextOf(slot.run));
       slot.output = [...run.push(text), ...run.end()].join('');
     }
     return rewritten({text: event, slots});
@@ -594,7 +674,8 @@ export class SseRunMasker {
     const at = data.index + data[0].length;
     const rest = Buffer.from(event.slice(at), 'latin1');
     const continued = this.continuedIn(DataLines.joined(rest));
-    this.passingRun = continued && {kind: continued.kind, field: continued.field};
+    // A `.done` event's text repeats its run: what it ends in is no new run's tail.
+    this.passingRun = continued && !continued.done ? {kind: continued.kind, field: continued.field} : undefined;
     this.passingJson = new JsonRunMasker(this.redactor, continued, true);
     this.passingData = new DataLines(this.passingJson);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
@@ -603,10 +684,12 @@ export class SseRunMasker {
   /**
    * The first run field of an event too long to hold (its data in its first MAX_EVENT_BYTES, as DataLines joins it):
    * its quote, run kind and key, and the tail it goes on from: what the runs the flush before it
-   * ended let out (a token cut between a held delta and this one); undefined when it has none. Its
-   * run is read from the JSON before the field, closed (runOf needs the keys around it, not its text).
+   * ended let out (a token cut between a held delta and this one); undefined when it has none. A
+   * `.done` event's text (`done`) goes on from the tail its run went on from (runStarts), as
+   * doneRewritten masks a shorter one. Its run is read from the JSON before the field, closed
+   * (runOf needs the keys around it, not its text).
    */
-  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string} | undefined {
+  private continuedIn(data: string): {quote: number; tail?: TailBefore; kind: string; field: string; done?: boolean} | undefined {
     const field = fieldPattern(data);
     const match = field.exec(data);
     if (!match) return undefined;
@@ -620,7 +703,11 @@ export class SseRunMasker {
       return undefined;
     }
     const last = runFields(json).at(-1);
-    if (last?.run === undefined || last.run.startsWith(DONE)) return undefined;
+    if (last?.run === undefined) return undefined;
+    if (last.run.startsWith(DONE)) {
+      const runStart = this.runStarts.get(last.run.slice(DONE.length));
+      return runStart && {quote: start - 1, tail: runStart, kind: kindOf(last.run), field: last.key, done: true};
+    }
     const kind = kindOf(last.run);
     return {quote: start - 1, tail: this.carries.size > 0 ? this.carries.take(kind) : undefined, kind, field: last.key};
   }
@@ -651,6 +738,18 @@ export class SseRunMasker {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Runs whose text is a tool's JSON input (runOf's keys, a `.done` one's too): Anthropic `partial_json`,
+ * a Chat tool call's or `function_call`'s arguments, Responses' `*_arguments.delta` (function and MCP calls).
+ */
+const JSON_TEXT_RUN = /:partial_json$|:tool:[^:]*$|:function_call$|_arguments\.delta:/;
+/** Escaped once: a run's pieces are its fields' raw text, inside a JSON string. */
+const ESCAPED_JSON: JsonText = Object.freeze({escaped: true});
+
+/** What the run `key`'s pieces are (TextRunMasker.continueAfter): a tool's JSON input, escaped once, or plain text (undefined). */
+const jsonTextOf = (key: string) => (JSON_TEXT_RUN.test(key) ? ESCAPED_JSON : undefined);
+
 /**
  * JSON text cut right after a string's opening quote, completed: that string (empty) and every
  * container open there closed; undefined when the text is cut elsewhere.
@@ -743,11 +842,6 @@ function emptyChangedLogprobs(json: LogprobsHolder, changed: ReadonlySet<string>
     }
   }
   return emptied;
-}
-
-/** The event with the log probability lists of its data that spell a credential emptied (LogprobsMasker), re-encoded only when some did. */
-function logprobsMasked(event: string, masker: LogprobsMasker): string {
-  return withDataChanged(event, (json) => masker.mask(json));
 }
 
 /** The event with its data (parsed JSON) changed in place by `change`, re-encoded only when it says it changed something; as it is when its data is no JSON. */

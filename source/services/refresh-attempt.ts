@@ -3,22 +3,27 @@
 // A rotating refresh token is spent the moment the authorization server processes the request; if
 // the answer is lost (timeout, dropped connection, crash, a suspended holder), presenting the same
 // token again makes servers such as oidc-provider or OpenAI's revoke the whole grant. So, under the
-// account's refresh lock and BEFORE the request is sent, the attempt is recorded in a per-account
-// file, `tui/refresh/<provider>-<account hash>.json`:
-//   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?}
-// A process that finds the token it holds already `sent` or `unknown` never sends it again: it reports
+// grant's refresh lock and BEFORE the request is sent, the attempt is recorded in a file of that
+// refresh token, `tui/refresh/rt-<grant fingerprint: sha256 of provider and token, 16 hex>.json`:
+//   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?, rotated?}
+// Keyed by the token, not by the account: an unregistered token file's account id changes when a
+// second file of its email appears, and a record under the old id would be forgotten. Records of
+// earlier versions (`tui/refresh/<provider>-<account id hash>.json`) are still read, never written.
+// A process that finds the token it holds already `sent` or `unknown`, or refreshed and rotated
+// (`ok` with `rotated`: a copy of the file still holds the spent one), never sends it again: it reports
 // "refresh outcome unknown", and only a new login (a new refresh token) or another tool's refresh
 // (the file's token changes) moves on. An unreadable record is copied aside and blocks only the
 // token held when it was found. Outcomes that prove the token was not spent allow a retry:
 // the request never left (connection refused, host not found), or the server answered with an OAuth
 // error (it refused the request, so it did not rotate).
 import {formatLocalTime} from '../core/relative-time.js';
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
-import {tokenFingerprint} from '../core/fingerprint.js';
+import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import {UserError, type ErrorAdvice} from '../core/types.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
@@ -31,6 +36,8 @@ export interface AttemptRecord {
   pid: number;
   host: string;
   detail?: string;
+  /** On `ok`: the answer brought another refresh token (this one is spent; Google's do not rotate). */
+  rotated?: boolean;
 }
 
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
@@ -55,19 +62,14 @@ export class RefreshOutcomeUnknownError extends UserError {
 
 export {tokenFingerprint} from '../core/fingerprint.js';
 
-/** The state file of one account's refresh attempts. */
-export function attemptFile(stateDir: string, provider: string, accountId: string): string {
-  return path.join(stateDir, 'refresh', `${provider}-${tokenFingerprint(accountId)}.json`);
+/** The record of the refresh attempt of one refresh token of `provider`. */
+export function attemptFile(stateDir: string, provider: string, refreshToken: string): string {
+  return path.join(stateDir, 'refresh', `rt-${grantFingerprint(provider, refreshToken)}.json`);
 }
 
-/**
- * Whether the account's last recorded refresh attempt spent a refresh token other than `refreshToken`:
- * the token file moved on since that attempt (another process's refresh, a new login). False when
- * nothing is recorded (a provider's own refresh spends no refresh token) or the record is unreadable.
- */
-export async function attemptSpentAnother(stateDir: string, provider: string, accountId: string, refreshToken: string): Promise<boolean> {
-  const record = await readRecord(attemptFile(stateDir, provider, accountId));
-  return record !== undefined && 'fingerprint' in record && record.fingerprint !== tokenFingerprint(refreshToken);
+/** Where earlier versions recorded an account's last refresh attempt, by account id (which can change): read, never written. */
+export function legacyAttemptFile(stateDir: string, provider: string, accountId: string): string {
+  return path.join(stateDir, 'refresh', `${provider}-${tokenFingerprint(accountId)}.json`);
 }
 
 /** The record, or `{unreadable}` saying what is wrong with the file (it is not trusted either way). */
@@ -87,13 +89,15 @@ async function readRecord(file: string): Promise<AttemptRecord | {unreadable: st
  * as sent (never resent). The file is copied aside and replaced by a record naming that token only,
  * so a new login (a new refresh token) refreshes normally, as the message promises.
  */
-async function replaceUnreadable(target: AttemptTarget, fingerprint: string, unreadable: string): Promise<never> {
-  const backup = await backupCorruptFile(target.file).catch(() => undefined);
+async function replaceUnreadable(target: AttemptTarget, unreadableFile: string, fingerprint: string, unreadable: string): Promise<never> {
+  const backup = await backupCorruptFile(unreadableFile).catch(() => undefined);
   const detail = `the attempt record was unreadable (${unreadable})${backup ? `; copied to ${backup}` : ''}`;
   try {
     await writeJsonAtomic(target.file, {fingerprint, outcome: 'unknown', at: new Date().toISOString(), pid: process.pid, host: os.hostname(), detail} satisfies AttemptRecord);
+    // An earlier version's record (an account's) is now this token's record: a new login is not blocked by it.
+    if (unreadableFile !== target.file) await fs.rm(unreadableFile);
   } catch (error) {
-    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `${detail}; it cannot be replaced (${(error as Error).message}): remove ${target.file}`);
+    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `${detail}; it cannot be replaced (${(error as Error).message}): remove ${unreadableFile}`);
   }
   throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token may have been sent: ${detail}`);
 }
@@ -111,7 +115,10 @@ export function classifyFailure(error: unknown): AttemptOutcome {
 }
 
 export interface AttemptTarget {
+  /** The token's record (attemptFile). */
   file: string;
+  /** Earlier versions' records that may name this token (legacyAttemptFile of each id the account had). */
+  legacyFiles?: readonly string[];
   provider: string;
   accountId: string;
   /** The refresh token this attempt spends; undefined when the grant is not single-use (nothing recorded). */
@@ -120,20 +127,27 @@ export interface AttemptTarget {
 
 /**
  * Sends `send()` at most once for `target.spends`, recording the attempt before sending. Must be
- * called under the account's refresh lock. On success, the caller persists the result and then calls
- * the returned `settled()`; an unknown outcome throws RefreshOutcomeUnknownError.
+ * called under the grant's refresh lock. On success, the caller persists the result and then calls
+ * the returned `settled(rotated)` (`rotated`: the answer brought a new refresh token); an unknown
+ * outcome throws RefreshOutcomeUnknownError.
  */
-export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: () => Promise<void>}> {
+export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean) => Promise<void>}> {
   if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
   const fingerprint = tokenFingerprint(target.spends);
-  const previous = await readRecord(target.file);
-  if (previous && 'unreadable' in previous) return replaceUnreadable(target, fingerprint, previous.unreadable);
-  if (previous && previous.fingerprint === fingerprint && (previous.outcome === 'sent' || previous.outcome === 'unknown')) {
+  for (const file of [target.file, ...(target.legacyFiles ?? [])]) {
+    const previous = await readRecord(file);
+    if (previous && 'unreadable' in previous) return replaceUnreadable(target, file, fingerprint, previous.unreadable);
+    if (previous?.fingerprint !== fingerprint) continue;
     const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${formatLocalTime(previous.at)}` : '';
-    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
+    if (previous.outcome === 'sent' || previous.outcome === 'unknown') {
+      throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
+    }
+    if (previous.outcome === 'ok' && previous.rotated) {
+      throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`);
+    }
   }
-  const write = (outcome: AttemptOutcome, detail?: string) =>
-    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail} : {})} satisfies AttemptRecord);
+  const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) =>
+    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail} : {}), ...(rotated ? {rotated} : {})} satisfies AttemptRecord);
   await write('sent');
   let result: T;
   try {
@@ -144,5 +158,5 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, (error as Error).message);
     throw error;
   }
-  return {result, settled: () => write('ok')};
+  return {result, settled: (rotated) => write('ok', undefined, rotated)};
 }

@@ -1,12 +1,16 @@
 // Keeps access tokens fresh without ever burning a refresh token.
 //
 // Refresh tokens rotate, and presenting an old one can revoke the whole grant. So:
-// - one refresh at a time per account, across every process (an owned lock under tui/locks/, stale
-//   only when its holder is gone: store/owned-lock.ts), and inside the lock the token file is read
-//   again: when another process refreshed meanwhile, its result is used and no request is made;
+// - one refresh at a time per grant, across every process (an owned lock under tui/locks/ named by the
+//   refresh token the token file holds, stale only when its holder is gone: store/grant-lock.ts), and
+//   inside the lock the token file is read again: when another process refreshed meanwhile, its
+//   result is used and no request is made. The token file is followed by its name, never by the
+//   account's id (an unregistered file's id changes when a second file of its email appears);
 // - a refresh token is sent at most once, whatever happens to the answer (services/refresh-attempt.ts):
 //   a lost answer is reported as "refresh outcome unknown", never retried;
-// - the rotated refresh token is written to disk before the new access token is returned;
+// - the rotated refresh token is written to disk before the new access token is returned, and only
+//   over the grant it was refreshed from: a file that holds another grant by then (a login stored
+//   without the lock, by another tool) is left as it is and the result kept beside (keepRefreshed);
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
 import {NEEDS_LOGIN} from '../core/accounts.js';
@@ -23,9 +27,14 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, attemptSpentAnother, RefreshOutcomeUnknownError, reloginAdvice, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, reloginAdvice, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
-import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withRefreshLock} from './refresh-lock.js';
+import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
+import {ccsAccountId} from '../core/accounts.js';
+import {createHash} from 'node:crypto';
+import path from 'node:path';
+import {writeFileAtomic} from '../store/files.js';
+import {tokenFilePrefixesOf} from '../providers/table.js';
 
 export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
 export {refreshLockBounds} from './refresh-lock.js';
@@ -62,13 +71,17 @@ export class NeedsLoginError extends UserError {
 export async function markRefreshRefused(store: AccountStore, provider: string, account: Pick<Account, 'id' | 'tokenFile' | 'paused'>, error: unknown): Promise<boolean> {
   if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError)) return false;
   if (error instanceof OAuthError && error.status === 429) return false;
-  const spent = (await store.readToken(account).catch(() => undefined))?.refresh_token;
-  if (typeof spent !== 'string' || spent === '') return false;
+  const held = (await store.readToken(account).catch(() => undefined))?.refresh_token;
+  if (typeof held !== 'string' || held === '') return false;
   // Read after the refusal: another process's granted refresh (or a login) may have replaced it since.
-  if (await attemptSpentAnother(store.paths.state, provider, account.id, spent)) return false;
-  await store.setRefreshFailed(provider, {id: account.id}, (error as Error).message, spent);
+  const refused = refusedRefreshToken.get(error);
+  if (refused !== undefined && refused !== held) return false;
+  await store.setRefreshFailed(provider, {tokenFile: account.tokenFile}, (error as Error).message, held);
   return true;
 }
+
+/** The refresh token a refusal (an error of a refresh) was the answer to, when the refresh spent one. */
+const refusedRefreshToken = new WeakMap<object, string>();
 
 /** OAuth errors after which retrying the same refresh token can only make things worse. */
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
@@ -97,9 +110,27 @@ export async function ensureFreshToken(
 
 async function currentAccount(store: AccountStore, provider: string, accountId: string): Promise<{account: Account; token: TokenFile}> {
   const account = await store.loadAccount(provider, {id: accountId});
-  const token = await store.readToken(account);
+  return {account, token: present(store, account, await store.readToken(account))};
+}
+
+function present(store: AccountStore, account: Account, token: TokenFile | undefined): TokenFile {
   if (!token) throw new Error(`${store.tokenPath(account)}: token file not found`);
-  return {account, token};
+  return token;
+}
+
+/** Same grant: the same access and refresh token (what a refresh started from is still there). */
+const sameGrant = (a: TokenFile, b: TokenFile) => a.access_token === b.access_token && a.refresh_token === b.refresh_token;
+
+/**
+ * Where earlier versions may have recorded this token file's refresh attempts: under each id the
+ * account has had or may have had (the ids CCS derives from its email and file name, and the ones
+ * this process knew it by).
+ */
+function legacyAttemptFiles(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, ...ids: string[]): string[] {
+  const email = typeof account.email === 'string' ? account.email : undefined;
+  const prefixes = tokenFilePrefixesOf(resolved.row);
+  const derived = [false, true].map((shared) => ccsAccountId(account.tokenFile, email, prefixes, shared));
+  return [...new Set([...ids, ...derived])].map((id) => legacyAttemptFile(deps.store.paths.state, resolved.row.id, id));
 }
 
 async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean): Promise<TokenFile> {
@@ -113,75 +144,107 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
   if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
 
   const bounds = refreshLockBounds(deps.settings);
-  return withRefreshLock(deps.store.paths, provider, before.account.id, async (lock) => {
-    const inside = await currentAccount(deps.store, provider, before.account.id);
+  // Followed by its token file, under the lock of the grant the file holds (not by id: it can change).
+  return withAccountGrantLock(deps.store, provider, {tokenFile: before.account.tokenFile}, async (lock, found) => {
+    const inside = {account: found.account, token: present(deps.store, found.account, found.token)};
     if (inside.account.health === 'needs-login') {
-      throw new NeedsLoginError(provider, inside.account.id, inside.account.healthDetail ?? 'refresh token no longer valid');
+      throw new NeedsLoginError(provider, accountId, inside.account.healthDetail ?? 'refresh token no longer valid');
     }
     // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
-    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account.id);
+    const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account, inside.token);
     if (native) return native;
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
-    const changed = inside.token.access_token !== before.token.access_token || inside.token.refresh_token !== before.token.refresh_token;
-    if (changed) return inside.token;
+    if (!sameGrant(inside.token, before.token)) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    const spends = spentRefreshToken(resolved, inside.token);
     const target = {
-      file: attemptFile(deps.store.paths.state, provider, inside.account.id),
+      file: attemptFile(deps.store.paths.state, provider, spends ?? ''),
+      legacyFiles: legacyAttemptFiles(deps, resolved, inside.account, accountId, inside.account.id),
       provider,
-      accountId: inside.account.id,
-      spends: spentRefreshToken(resolved, inside.token),
+      accountId,
+      spends,
     };
+    const fileRef = {tokenFile: inside.account.tokenFile};
     const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs)).catch(
       async (error: unknown) => {
+        if (spends !== undefined && typeof error === 'object' && error !== null) refusedRefreshToken.set(error, spends);
         // The account says so wherever it is listed (TUI row, `accounts`): this token is never sent again.
-        if (error instanceof RefreshOutcomeUnknownError && target.spends !== undefined) {
-          await deps.store.setRefreshUnknown(provider, {id: inside.account.id}, error.detail, target.spends).catch(() => undefined);
+        if (error instanceof RefreshOutcomeUnknownError && spends !== undefined) {
+          await deps.store.setRefreshUnknown(provider, fileRef, error.detail, spends).catch(() => undefined);
         }
         throw error;
       },
     );
-    // A holder suspended past the lock's bound lost it: another process may be writing now.
-    let saved: TokenFile;
-    if (!(await lock.stillHeld())) saved = await saveAfterTakeover(deps, inside, updates, settled, target.spends !== undefined, bounds);
-    else {
-      // Persist first: the rotated refresh token must be on disk before anyone uses the new access token.
-      saved = await deps.store.updateToken(provider, {id: inside.account.id}, (current) => ({...current, ...updates}));
-      await settled();
-    }
+    const rotated = spends !== undefined && typeof updates.refresh_token === 'string' && updates.refresh_token !== spends;
+    // A holder suspended past the lock's bound lost it: the grant's lock is taken again to write.
+    const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated));
+    const saved = (await lock.stillHeld()) ? await save() : await withAccountGrantLock(deps.store, provider, fileRef, save, bounds);
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
-    if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, {id: inside.account.id});
+    if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
     return saved;
   }, bounds);
 }
 
 /**
- * A refresh that succeeded after its holder lost the lock (suspended past the lock's bound). The
- * grant is spent and the rotated token exists only here: the process that took the lock over found
- * the "sent" record and never resends, so dropping this result would lose the grant. It is saved
- * under a fresh acquisition of the lock, if the file still holds the token this refresh started from
- * (otherwise something newer, a new login, is there and wins).
+ * Writes a granted refresh into the token file, only if the file still holds the grant the refresh
+ * started from (persisted first: the rotated refresh token must be on disk before anyone uses the new
+ * access token). A file renamed or removed meanwhile (by CCS, by `remove`) is looked for by the grant
+ * it holds. A file that holds another grant by now (a login stored by another tool, a process that
+ * took the lock over from a suspended holder), or none holding it, is left as it is: the new grant is
+ * kept beside (keepRefreshed) and the error says where, since it is the only copy of a live grant.
  */
-async function saveAfterTakeover(
+async function saveRefreshed(
   deps: RefreshDeps,
+  provider: string,
+  accountId: string,
   inside: {account: Account; token: TokenFile},
   updates: Partial<TokenFile>,
   settled: () => Promise<void>,
-  spendsRefreshToken: boolean,
-  bounds: ReturnType<typeof refreshLockBounds>,
 ): Promise<TokenFile> {
-  const {provider, id} = inside.account;
-  return withRefreshLock(deps.store.paths, provider, id, async () => {
-    const now = await currentAccount(deps.store, provider, id);
-    const unchanged = now.token.access_token === inside.token.access_token && now.token.refresh_token === inside.token.refresh_token;
-    if (!unchanged) {
-      if (!spendsRefreshToken) return now.token;
-      throw new RefreshOutcomeUnknownError(provider, id, 'the refresh lock was taken over while this refresh was in flight and the token file changed since; its result was not saved');
+  const started = inside.account.tokenFile;
+  const tokenFile = (await deps.store.loadAccount(provider, {tokenFile: started}).then(() => started, () => undefined)) ?? (await fileHoldingGrant(deps.store, provider, inside.token));
+  let movedOn = tokenFile === undefined;
+  let saved: TokenFile | undefined;
+  let failed: Error | undefined;
+  try {
+    if (tokenFile !== undefined) {
+      saved = await deps.store.updateToken(provider, {tokenFile}, (current) => {
+        movedOn = !sameGrant(current, inside.token);
+        return movedOn ? current : {...current, ...updates};
+      });
     }
-    const saved = await deps.store.updateToken(provider, id, (current) => ({...current, ...updates}));
-    await settled();
-    return saved;
-  }, bounds);
+  } catch (error) {
+    failed = error as Error;
+  }
+  // Granted, whether or not a file took it: this refresh token is spent.
+  await settled();
+  if (!movedOn && !failed) return saved!;
+  const kept = await keepRefreshed(deps, started, {...inside.token, ...updates});
+  const what =
+    failed !== undefined
+      ? `could not be written (${failed.message})`
+      : tokenFile === undefined
+        ? 'is gone (removed?)'
+        : 'changed while its refresh was in flight (a new login, or another tool wrote it); it was left as it is';
+  throw new UserError(`${provider} account ${accountId}: ${started} ${what}, and the refreshed grant was kept in ${kept}`);
+}
+
+/** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any. */
+async function fileHoldingGrant(store: AccountStore, provider: string, token: TokenFile): Promise<string | undefined> {
+  for (const account of (await store.load()).accounts.filter((a) => a.provider === provider)) {
+    const held = await store.readToken(account).catch(() => undefined);
+    if (held && sameGrant(held, token)) return account.tokenFile;
+  }
+  return undefined;
+}
+
+/** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */
+async function keepRefreshed(deps: RefreshDeps, tokenFile: string, token: TokenFile): Promise<string> {
+  const text = `${JSON.stringify(token, null, 2)}\n`;
+  const file = path.join(deps.store.paths.state, 'refresh-kept', `${path.basename(tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`);
+  await writeFileAtomic(file, text);
+  return file;
 }
 
 /**
@@ -240,7 +303,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
       }
       if (error instanceof OAuthError && isFatal(error)) {
         const reason = error.reason;
-        await deps.store.setNeedsLogin(resolved.row.id, {id: account.id}, reason);
+        await deps.store.setNeedsLogin(resolved.row.id, {tokenFile: account.tokenFile}, reason, token.refresh_token);
         throw new NeedsLoginError(resolved.row.id, account.id, reason);
       }
       throw error;

@@ -14,7 +14,7 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
-import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
 import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -26,6 +26,7 @@ import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenT
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
+import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
 import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
@@ -35,7 +36,8 @@ export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-s
 
 /** Per-account state that belongs to ccs-tui, not to CCS: `tui/account-state.json`. */
 interface AccountState {
-  needsLogin?: {reason: string; at: string};
+  /** `fingerprint`: of the refresh token refused (absent in older versions' marks, which hold under their id only). */
+  needsLogin?: {reason: string; at: string; fingerprint?: string};
   /**
    * A refresh of the refresh token with this fingerprint (core/fingerprint.ts) was sent and its
    * answer lost: it is never sent again. Shown while the token file still holds that token (a new
@@ -150,16 +152,39 @@ export interface LoginResult {
 /**
  * The account a login stored, and what storing it did (a remote server's login: what it shows of
  * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
- * (another account has it).
+ * (another account has it); `nicknameChanged`: the account was there already and the login's
+ * nickname replaced its own (`from`, absent when it had none); `corrupt`: the key replaced was an
+ * account's whose token file could not be read (`error`), its bytes copied to `copy`
+ * (store/files.ts backupCorruptFile) before the new key was written over it.
  */
-/**
- * A stored login. `corruptCopy`: the key replaced was an account's whose token file could not be read
- * (`corrupt.error`); its bytes were copied to `corrupt.copy` (store/files.ts backupCorruptFile) before
- * the new key was written over it.
- */
-export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; corrupt?: {file: string; error: string; copy: string}};
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; nicknameChanged?: NicknameChange; corrupt?: {file: string; error: string; copy: string}};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
+
+/** The marks that name a refresh token, which must survive a change of the account's id. */
+type GrantMarks = Pick<AccountState, 'needsLogin' | 'refreshUnknown' | 'refreshFailed'>;
+const GRANT_MARKS = ['needsLogin', 'refreshUnknown', 'refreshFailed'] as const;
+const grantMarkKey = (provider: string, fingerprint: string) => `${provider}\u0000${fingerprint}`;
+
+/**
+ * Every mark that names a refresh token (by its fingerprint), by provider and fingerprint, whatever
+ * account id it was written under: an unregistered token file's id is derived and changes when a
+ * second file of its email appears or goes, and a mark lost with the old id would let a refresh
+ * token known to be spent (or revoked) be sent again.
+ */
+function marksByGrant(state: Record<string, AccountState>): Map<string, GrantMarks> {
+  const found = new Map<string, GrantMarks>();
+  for (const [key, entry] of Object.entries(state)) {
+    const provider = key.slice(0, key.indexOf('/'));
+    for (const mark of GRANT_MARKS) {
+      const fingerprint = (entry?.[mark] as {fingerprint?: unknown} | undefined)?.fingerprint;
+      if (typeof fingerprint !== 'string') continue;
+      const at = grantMarkKey(provider, fingerprint);
+      found.set(at, {...found.get(at), [mark]: entry[mark]});
+    }
+  }
+  return found;
+}
 
 /** A provider row for a token `type` the table does not know (shown as is, no logins or quota). */
 export function syntheticProvider(type: string): ProviderRow {
@@ -251,8 +276,9 @@ export class AccountStore implements AccountService {
   async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
     // Only a program's exact id may skip reading the others: a person's text may match several.
     if (typeof ref !== 'string') {
-      const {registry, entry} = await this.registeredEntry(provider, ref.id);
+      const {registry, entry} = await this.registeredEntry(provider, ref);
       if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry), provider).accounts, provider, ref);
+      if (!('id' in ref)) return findAccount((await this.load()).accounts, provider, ref);
       const seen = this.tokenFileById.get(`${provider}\u0000${ref.id}`);
       if (seen !== undefined) {
         const found = this.toSnapshot(await this.readFiles(seen, registry)).accounts.find((a) => a.provider === provider && a.id === ref.id);
@@ -262,10 +288,14 @@ export class AccountStore implements AccountService {
     return findAccount((await this.load()).accounts, provider, ref);
   }
 
-  /** The account's registry entry by exact id (and the registry it is in), from the registry as now on disk. */
-  private async registeredEntry(provider: string, id: string) {
+  /** The account's registry entry by exact id or token file (and the registry it is in), from the registry as now on disk. */
+  private async registeredEntry(provider: string, ref: Exclude<AccountRef, string>) {
     const registry = await this.registryForReading().catch(() => undefined);
-    const entry = registry && registryEntriesOf(registry, provider).find((p) => Object.hasOwn(p.accounts, id))?.accounts[id];
+    const entries = registry ? registryEntriesOf(registry, provider) : [];
+    const entry =
+      'id' in ref
+        ? entries.find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id]
+        : entries.flatMap((p) => Object.values(p.accounts)).find((e) => e.tokenFile === ref.tokenFile);
     return {registry, entry};
   }
 
@@ -431,11 +461,17 @@ export class AccountStore implements AccountService {
       pushed.add(`${account.provider}\u0000${account.id}`);
     };
 
+    const grantMarks = marksByGrant(files.state);
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
-      const needsLogin = files.state[stateKey(provider, id)]?.needsLogin;
-      const unknown = files.state[stateKey(provider, id)]?.refreshUnknown;
-      const failed = files.state[stateKey(provider, id)]?.refreshFailed;
-      const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && typeof entry?.token?.refresh_token === 'string' && tokenFingerprint(entry.token.refresh_token) === mark.fingerprint;
+      const own = files.state[stateKey(provider, id)];
+      const refreshToken = entry?.token?.refresh_token;
+      const held = typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
+      // Marks of the refresh token the file holds, under whatever id they were written.
+      const ofGrant = held === undefined ? undefined : grantMarks.get(grantMarkKey(provider, held));
+      const needsLogin = own?.needsLogin ?? ofGrant?.needsLogin;
+      const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && mark.fingerprint === held;
+      const unknown = holds(own?.refreshUnknown) ? own!.refreshUnknown : ofGrant?.refreshUnknown;
+      const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
       if (!entry) [value, detail] = ['missing-token', 'token file not found in auth/ or auth-paused/'];
@@ -594,7 +630,7 @@ export class AccountStore implements AccountService {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const {account} = options;
-      const only = account && !options.writesRegistry && typeof account.ref !== 'string' ? (await this.registeredEntry(account.provider, account.ref.id)).entry?.tokenFile : undefined;
+      const only = account && !options.writesRegistry && typeof account.ref !== 'string' ? (await this.registeredEntry(account.provider, account.ref)).entry?.tokenFile : undefined;
       const files = await this.readFiles(only);
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
@@ -657,6 +693,19 @@ export class AccountStore implements AccountService {
       delete ctx.entry(account).nickname;
       ctx.registryChanged = true;
       return {...account, nickname: undefined};
+    });
+  }
+
+  /**
+   * Writes an account found only as a token file into the registry (with every account shown, as
+   * shown: adoptShownState), so its id is kept from now on instead of derived from its email (which
+   * changes when a second file of that email appears). Writes nothing when it is registered already.
+   */
+  async keepId(provider: string, ref: AccountRef): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      if (!account.registered && account.health !== 'missing-token') ctx.registryChanged = true;
+      return {...account, registered: true};
     });
   }
 
@@ -763,44 +812,44 @@ export class AccountStore implements AccountService {
    * name and a registry entry, and becomes the default only when the provider has no other account
    * (a default shown but not yet in the registry is written down and kept).
    */
-  async saveLogin(login: LoginResult): Promise<StoredLogin> {
+  async saveLogin(login: LoginResult, bounds?: RefreshLockBounds): Promise<StoredLogin> {
+    // A login stored over a token file takes the refresh lock of the grant that file holds, as a
+    // refresh does: stored while a refresh of that grant is in flight, it would be overwritten by the
+    // refresh's result (or overwrite it). The file is found before the lock and checked again under it.
+    for (let chase = 0; chase < 20; chase++) {
+      const files = await this.readFiles();
+      const expected = loginTarget(new MutationContext(this, files, this.toSnapshot(files)), login, this.now())?.tokenFile;
+      const save = () => this.storeLogin(login, expected);
+      const stored = expected === undefined ? await save() : await withAccountGrantLock(this, login.provider, {tokenFile: expected}, save, bounds);
+      if (stored !== 'moved') return stored;
+    }
+    throw new UserError(`the ${login.provider} token files keep changing while this login is stored (another process is rewriting them); try again`);
+  }
+
+  /** saveLogin under the grant lock of `expected` (the token file it updates; undefined: a new file); 'moved' when another file turned out to be the one. */
+  private async storeLogin(login: LoginResult, expected: string | undefined): Promise<StoredLogin | 'moved'> {
     return this.mutate(async (ctx) => {
-      const identity = identityOf(login.token);
-      const same = ctx.snapshot.accounts.filter(
-        (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
-      );
-      // Several files of this one identity (CCS and CLIProxyAPI each wrote one): the file CLIProxyAPI
-      // would write is the one to update; without it, none is picked silently.
-      const canonical = upstreamTokenFileName(login.provider, login.token, this.now());
-      const existing = same.length > 1 ? same.find((a) => a.tokenFile === canonical) : same[0];
-      if (same.length > 1 && !existing) {
-        throw new AmbiguousAccountError(
-          `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
-            `nothing was saved: remove the copies you do not want and log in again`,
-          1,
-          {command: `ccs-tui remove ${login.provider} <token file>`, action: 'account.remove', scope: 'home'},
-        );
-      }
-      const keyOwner = existing === undefined && login.replacesKeyOfNickname ? keyAccountNamed(ctx, login.provider, login.nickname) : undefined;
-      const target = existing ?? keyOwner;
+      const found = loginTarget(ctx, login, this.now());
+      if (found?.tokenFile !== expected) return 'moved' as const;
+      const {keyOwner, ...target} = found ?? {};
       const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
       let outcome: LoginOutcome = 'added';
       let corrupt: StoredLogin['corrupt'];
-      if (target) {
-        const found = ctx.files.tokens.get(target.tokenFile);
-        const current = found?.token ?? {type: login.token.type};
+      if (found) {
+        const file = ctx.files.tokens.get(found.tokenFile);
+        const current = file?.token ?? {type: login.token.type};
         const next: TokenFile = {...current, ...login.token};
         // An API-key account has no email: older versions stored its nickname there.
         if (keyed && login.token.email === undefined) delete next.email;
         // A key replacing an unreadable file's (keyAccountNamed): its bytes are kept aside first.
-        if (found?.error !== undefined && found.token === undefined) {
-          const copy = await backupCorruptFile(this.tokenPath(target));
-          if (copy === undefined) throw new UserError(`${this.tokenPath(target)}: ${found.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
-          corrupt = {file: this.tokenPath(target), error: found.error, copy};
+        if (file?.error !== undefined && file.token === undefined) {
+          const copy = await backupCorruptFile(this.tokenPath(found));
+          if (copy === undefined) throw new UserError(`${this.tokenPath(found)}: ${file.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
+          corrupt = {file: this.tokenPath(found), error: file.error, copy};
         }
-        await writeTokenFile(this.tokenPath(target), next);
-        account = {...target, health: 'ok'};
+        await writeTokenFile(this.tokenPath(found), next);
+        account = corrupt ? {...(target as Account), health: 'ok'} : (target as Account);
         outcome = keyOwner ? 'key-replaced' : login.keyGiven ? keyGivenAgain(current, login.token) : 'logged-in-again';
       } else {
         const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
@@ -833,7 +882,11 @@ export class AccountStore implements AccountService {
       // login's grant is kept all the same (the login services refuse such a nickname before starting).
       const others = ctx.snapshot.accounts.filter((a) => a.provider === login.provider && a.id !== account.id);
       const nicknameNotGiven = login.nickname && (login.relogin === undefined || login.relogin === account.id) ? nicknameProblem(login.nickname, others) : undefined;
+      // An account that was there already and gets another nickname: said with the outcome (a login
+      // that renames silently leaves the person looking for the old name).
+      const nicknameBefore = entry.nickname;
       if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
+      const nicknameChanged = found && entry.nickname !== nicknameBefore && entry.nickname !== undefined ? {...(nicknameBefore !== undefined ? {from: nicknameBefore} : {}), to: entry.nickname} : undefined;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;
       if (stringField(login.token.email)) entry.email = stringField(login.token.email);
@@ -854,14 +907,15 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(corrupt ? {corrupt} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {})};
     });
   }
 
   /**
    * Rewrites one account's token file under the registry lock, wherever it lives now. `change` gets
    * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
-   * spreading the old token. Refuses to touch an unreadable file.
+   * spreading the old token; returning the very object it got writes nothing. Refuses to touch an
+   * unreadable file.
    */
   async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
     return this.mutate(async (ctx) => {
@@ -871,7 +925,7 @@ export class AccountStore implements AccountService {
         throw new UserError(`${this.tokenPath(account)}: ${found?.error ?? 'token file not found'}; not rewriting it`);
       }
       const next = change(found.token);
-      await writeTokenFile(this.tokenPath(account), next);
+      if (next !== found.token) await writeTokenFile(this.tokenPath(account), next);
       return next;
     }, {writesRegistry: false, account: {provider, ref}});
   }
@@ -896,11 +950,16 @@ export class AccountStore implements AccountService {
   /** Ends a `refresh-failed` mark (a refresh of the account succeeded since); writes nothing when there is none. */
   async clearRefreshFailed(provider: string, ref: AccountRef): Promise<void> {
     await this.mutate(async (ctx) => {
-      const key = stateKey(provider, ctx.find(provider, ref).id);
-      const entry = ctx.files.state[key];
-      if (!entry?.refreshFailed) return;
-      dropMark(ctx.files.state, key, 'refreshFailed');
-      ctx.stateChanged = true;
+      const account = ctx.find(provider, ref);
+      const held = ctx.files.tokens.get(account.tokenFile)?.token?.refresh_token;
+      const print = typeof held === 'string' && held !== '' ? tokenFingerprint(held) : undefined;
+      // Its own mark, and the grant's under an id the account had before (marksByGrant).
+      for (const [key, entry] of Object.entries(ctx.files.state)) {
+        const mark = entry?.refreshFailed;
+        if (!mark || !(key === stateKey(provider, account.id) || (key.startsWith(`${provider}/`) && print !== undefined && mark.fingerprint === print))) continue;
+        dropMark(ctx.files.state, key, 'refreshFailed');
+        ctx.stateChanged = true;
+      }
     }, {writesRegistry: false, account: {provider, ref}});
   }
 
@@ -944,12 +1003,16 @@ export class AccountStore implements AccountService {
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }
 
-  /** Marks an account as needing a new login (revoked or reused refresh token), or clears the mark. */
-  async setNeedsLogin(provider: string, ref: AccountRef, reason: string | undefined): Promise<void> {
+  /**
+   * Marks an account as needing a new login (its refresh token `refreshToken`, kept as its fingerprint,
+   * was revoked or reused), or clears the mark.
+   */
+  async setNeedsLogin(provider: string, ref: AccountRef, reason: string | undefined, refreshToken?: string): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const key = stateKey(provider, account.id);
-      if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString()}};
+      const fingerprint = refreshToken ? {fingerprint: tokenFingerprint(refreshToken)} : {};
+      if (reason) ctx.files.state[key] = {...ctx.files.state[key], needsLogin: {reason, at: this.now().toISOString(), ...fingerprint}};
       else if (ctx.files.state[key]) delete ctx.files.state[key]!.needsLogin;
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref}});
@@ -1020,6 +1083,33 @@ class MutationContext {
     const token = this.files.tokens.get(account.tokenFile)?.token;
     return token ? identityOf(token) : '';
   }
+}
+
+/**
+ * The account a login updates: the one of its identity (several files of it: the one CLIProxyAPI
+ * would write, else refused), else, for an API key, the key account its nickname names; undefined
+ * when the login is a new account. `keyOwner`: found by the nickname.
+ */
+function loginTarget(ctx: MutationContext, login: LoginResult, now: Date): (Account & {keyOwner?: boolean}) | undefined {
+  const identity = identityOf(login.token);
+  const same = ctx.snapshot.accounts.filter(
+    (a) => a.provider === login.provider && a.health !== 'unreadable' && ctx.identityOfAccount(a) === identity && identity !== '',
+  );
+  // Several files of this one identity (CCS and CLIProxyAPI each wrote one): the file CLIProxyAPI
+  // would write is the one to update; without it, none is picked silently.
+  const canonical = upstreamTokenFileName(login.provider, login.token, now);
+  const existing = same.length > 1 ? same.find((a) => a.tokenFile === canonical) : same[0];
+  if (same.length > 1 && !existing) {
+    throw new AmbiguousAccountError(
+      `this ${login.provider} login matches ${same.length} accounts: ${same.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
+        `nothing was saved: remove the copies you do not want and log in again`,
+      1,
+      {command: `ccs-tui remove ${login.provider} <token file>`, action: 'account.remove', scope: 'home'},
+    );
+  }
+  if (existing) return existing;
+  const keyOwner = login.replacesKeyOfNickname ? keyAccountNamed(ctx, login.provider, login.nickname) : undefined;
+  return keyOwner && {...keyOwner, keyOwner: true};
 }
 
 /**

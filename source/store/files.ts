@@ -49,25 +49,55 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
 }
 
 /**
- * Writes a file so that readers only ever see the old or the new content: temp file in the same
- * dir, fsync, rename. The file is 0600 from its first byte. Its dir is made private (ensurePrivateDir)
- * unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * Writes `content` into a new temp file beside `file` (`.<name>.<pid>.<random>.tmp`), synced, and
+ * returns its path: the first half of an atomic replace, for a caller that checks something before
+ * its own rename. O_EXCL with a random name: a file or symlink planted at the name is never written
+ * through (O_EXCL fails on an existing path, symlink or not). Errors name `file`, not the temp file.
  */
-export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
-  if (!keepDir) await ensurePrivateDir(path.dirname(file));
+export async function writeTempBeside(file: string, content: string, mode: number = FILE_MODE): Promise<string> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, mode);
+  const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW, mode).catch((error: unknown) => {
+    throw namingFile(error, temp, file);
+  });
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
+  } catch (error) {
+    await fs.rm(temp, {force: true});
+    throw namingFile(error, temp, file);
   } finally {
     await handle.close();
   }
+  return temp;
+}
+
+/**
+ * A failed write of `temp` told as one of `file`, the file the person knows (the temp file's random
+ * name means nothing to them and is gone by the time they read it): `path` and the message name it.
+ */
+function namingFile(error: unknown, temp: string, file: string): unknown {
+  const err = error as NodeJS.ErrnoException;
+  if (typeof err?.message !== 'string') return error;
+  if (err.path === temp) err.path = file;
+  if ((err as {dest?: string}).dest === file) delete (err as {dest?: string}).dest;
+  err.message = err.message.replace(` -> '${file}'`, '').split(temp).join(file);
+  return err;
+}
+
+/**
+ * Writes a file so that readers only ever see the old or the new content: temp file in the same
+ * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
+ * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * Errors name `file` (a directory in its place: EISDIR with `path` = file).
+ */
+export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
+  if (!keepDir) await ensurePrivateDir(path.dirname(file));
+  const temp = await writeTempBeside(file, content, mode);
   try {
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, {force: true});
-    throw error;
+    throw namingFile(error, temp, file);
   }
 }
 
@@ -183,13 +213,21 @@ export async function readJsonFile(file: string): Promise<unknown | undefined> {
 }
 
 /**
- * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
- * nothing is lost to a bad file. Named by content, so reading the same broken file twice makes one copy.
- * `keep`: at most this many copies of the file stay, the newest by when their version was last read
- * broken (the one just read always among them), so a file saved broken again and again (an editor
- * saving every few seconds) leaves no pile of copies.
+ * How many `<name>.corrupt-<hash>` copies of one file stay (backupCorruptFile): the newest broken
+ * versions read. A file saved broken again and again (a person editing tui.json or accounts.json by
+ * hand, an editor saving every few seconds) leaves no pile of copies.
  */
-export async function backupCorruptFile(file: string, {keep}: {keep?: number} = {}): Promise<string | undefined> {
+export const CORRUPT_COPIES = 5;
+
+/**
+ * Copies a broken file aside (`<name>.corrupt-<content hash>`) before anything could replace it, so
+ * nothing is lost to a bad file; the one way every reader keeps a broken file (tui.json, accounts.json,
+ * account-state.json, the quota cache, refresh-attempt records, an agent's credential file). Named by
+ * content, so reading the same broken file twice makes one copy. At most CORRUPT_COPIES copies of the
+ * file stay, the newest by when their version was last read broken (the one just read always among
+ * them). Returns the copy's path; undefined when `file` is no regular file.
+ */
+export async function backupCorruptFile(file: string): Promise<string | undefined> {
   // Only a regular file has content to keep (a directory or FIFO in its place is reported as such).
   const found = await readRegularFile(file).catch(() => undefined);
   if (!found) return undefined;
@@ -203,11 +241,9 @@ export async function backupCorruptFile(file: string, {keep}: {keep?: number} = 
       return false;
     },
   );
-  if (keep !== undefined) {
-    // A version read broken again is as new as a new one: its copy's time says when.
-    if (!made) await fs.utimes(backup, new Date(), new Date()).catch(() => undefined);
-    await pruneCorruptCopies(file, backup, keep);
-  }
+  // A version read broken again is as new as a new one: its copy's time says when.
+  if (!made) await fs.utimes(backup, new Date(), new Date()).catch(() => undefined);
+  await pruneCorruptCopies(file, backup, CORRUPT_COPIES);
   return backup;
 }
 

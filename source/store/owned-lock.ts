@@ -114,7 +114,8 @@ export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs
 /** Links a fully written owner file into place: the lock appears atomically, with its content. */
 async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
   const temp = `${lockFile}.${owner.nonce}.tmp`;
-  await fs.writeFile(temp, JSON.stringify(owner), {mode: FILE_MODE});
+  // 'wx' (O_EXCL): never written through a file or symlink already at the name.
+  await fs.writeFile(temp, JSON.stringify(owner), {mode: FILE_MODE, flag: 'wx'});
   try {
     await fs.link(temp, lockFile);
     return true;

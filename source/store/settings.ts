@@ -109,13 +109,6 @@ function merge<T>(defaults: T, value: unknown): T {
 }
 
 /**
- * How many `tui.json.corrupt-<hash>` copies stay (store/files.ts backupCorruptFile `keep`): the newest
- * broken versions read. A person editing the file by hand may save it broken many times; each
- * distinct version read is copied, and older copies beyond these go.
- */
-export const CORRUPT_SETTINGS_COPIES = 5;
-
-/**
  * Reads tui.json without loading `conf` (the read path of every command must stay fast). A broken
  * file is reported (store/settings-report.ts) unless `report` is false: a caller that stops on it
  * says the cause with its own consequence instead.
@@ -133,7 +126,7 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
     return {settings: {...merge(DEFAULT_SETTINGS, data), [SOURCE]: paths.settings} as TuiSettings};
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
-    const backup = await backupCorruptFile(paths.settings, {keep: CORRUPT_SETTINGS_COPIES}).catch(() => undefined);
+    const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
     const message = `${error.message}; ${UNREADABLE_SETTINGS_CONSEQUENCE}, other settings are the defaults`;
     if (report) reportSettingsProblem(message);
     return {settings: {...DEFAULT_SETTINGS, [UNREADABLE]: error.message} as TuiSettings, problem: {file: paths.settings, cause: error.message, message, backup}};

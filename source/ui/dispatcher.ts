@@ -20,6 +20,13 @@ import type {Shell} from './shell.js';
 /** A rename or jump field whose Enter was pressed and whose work (saving, resolving) has not finished. */
 const submitting = (state: AppState): boolean => (state.modal?.kind === 'rename' || state.modal?.kind === 'jump') && state.modal.submitted === true;
 
+/**
+ * How long input must pause after a bracketed paste's end before what came behind it counts as keys
+ * (ms): a second end marker before then means the first was pasted text (a terminal that does not
+ * filter ESC out of pastes). A long paste comes in reads a few ms apart, over SSH maybe a round trip.
+ */
+const AFTER_PASTE_MS = 250;
+
 /** How long keys for a screen still loading its data wait before they are routed anyway. */
 const MAX_LOADING_WAIT_MS = 5000;
 
@@ -180,25 +187,37 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // that never ends would swallow every key after it, Ctrl-C too.
   // A pasted text may itself hold an end marker (a terminal that does not filter ESC out of pastes,
   // as tmux 3.3 does not): `abc ESC[201~ d y ESC[201~` would end the paste early and run `d`, `y` as
-  // keys. What comes after an end marker in the same read (Ink hands one read's keys in one go) is
-  // held until that read is over: a second end marker in it means the first was pasted text, and
-  // what it held is pasted too; else the held keys are keys, a moment later.
+  // keys. What comes after an end marker is held until no input came for AFTER_PASTE_MS (a long
+  // paste arrives in several reads, its real end maybe in a later one): a second end marker meanwhile
+  // means the first was pasted text, and what it held is pasted too; else the held keys are keys,
+  // a moment later.
   const {internal_eventEmitter: inputEvents} = useStdin();
   /** What the dispatcher makes of the raw read useInput reports next (undefined: an ordinary key). */
-  const marker = useRef<{swallow: true} | {hold: true} | {pasted: string; rest: string} | undefined>(undefined);
+  const marker = useRef<{swallow: true} | {hold: true} | {pasted: string} | undefined>(undefined);
   /** The raw text pasted so far while inside a bracketed paste, else undefined. */
   const paste = useRef<string | undefined>(undefined);
-  /** After an end marker, until its read is over: the raw text and the keys read since. */
-  const afterPaste = useRef<{raw: string; keys: Array<{input: string; key: RawKey}>} | undefined>(undefined);
-  const releaseHeld = () => {
+  /** After an end marker, until input pauses: the raw text and the keys read since, and the pause's timer. */
+  const afterPaste = useRef<{raw: string; keys: Array<{input: string; key: RawKey}>; timer?: ReturnType<typeof setTimeout>} | undefined>(undefined);
+  /** Ends the hold after a paste; `run`: its keys are keys (else they are dropped: pasted, or before a Ctrl-C). */
+  const endHold = (run: boolean) => {
     const held = afterPaste.current;
     afterPaste.current = undefined;
-    for (const {input, key} of held?.keys ?? []) receive(input, key);
+    if (held?.timer !== undefined) clearTimeout(held.timer);
+    if (run) for (const {input, key} of held?.keys ?? []) receive(input, key);
   };
-  /** A paste ended (`text`: its raw text): what follows in the same read is held (afterPaste); returns the text for the field. */
-  const ended = (text: string): string => {
-    afterPaste.current = {raw: '', keys: []};
-    setImmediate(releaseHeld);
+  /** Input came while holding: the hold lasts until AFTER_PASTE_MS without any. */
+  const holdOn = () => {
+    const held = afterPaste.current!;
+    if (held.timer !== undefined) clearTimeout(held.timer);
+    held.timer = setTimeout(() => endHold(true), AFTER_PASTE_MS);
+  };
+  /**
+   * A paste ended (`text`: its raw text; `rest`: raw text read with its end marker's last part, as
+   * Ink hands a split marker's `1~j`): what follows is held (afterPaste); returns the field's text.
+   */
+  const ended = (text: string, rest = ''): string => {
+    afterPaste.current = {raw: rest, keys: rest === '' ? [] : [{input: rest, key: {}}]};
+    holdOn();
     // Escape sequences go whole (sanitizeText; it would drop a bare CR, so line ends are LF first).
     return pastedText(sanitizeText(text.replace(/\r\n?/g, '\n')));
   };
@@ -207,18 +226,32 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       marker.current = undefined;
       if (paste.current === undefined) {
         const held = afterPaste.current;
-        if (held && raw === PASTE_END) {
-          // The end marker before was pasted text: what followed it is pasted too.
-          afterPaste.current = undefined;
-          marker.current = {pasted: ended(`${PASTE_END}${held.raw}`), rest: ''};
-          return;
-        }
-        if (held && raw !== PASTE_START && raw !== '\u0003') {
-          held.raw += raw;
+        // Ctrl-C is the person's (a terminal writes a paste in one go): it goes through, and the
+        // held keys go with the app (they were pasted text, or typed just before quitting).
+        if (held && raw === '\u0003') return endHold(false);
+        if (held) {
+          const gathered = held.raw + raw;
+          const end = gathered.indexOf(PASTE_END);
+          if (end !== -1) {
+            // The end marker before was pasted text: what followed it is pasted too, up to this one.
+            endHold(false);
+            marker.current = {pasted: ended(`${PASTE_END}${gathered.slice(0, end)}`, gathered.slice(end + PASTE_END.length))};
+            return;
+          }
+          // A start marker right behind a paste's end: nothing typed between them, a new paste; with
+          // text between, one paste that holds both markers (nobody types and pastes again that fast).
+          if (raw === PASTE_START) {
+            const between = held.raw;
+            endHold(between === '');
+            paste.current = between;
+            marker.current = {swallow: true};
+            return;
+          }
+          held.raw = gathered;
+          holdOn();
           marker.current = {hold: true};
           return;
         }
-        if (held) releaseHeld();
         if (raw === PASTE_START) paste.current = '';
         // A stray end marker (its start was lost or typed) is no key either.
         if (raw === PASTE_START || raw === PASTE_END) marker.current = {swallow: true};
@@ -235,13 +268,13 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         return;
       }
       paste.current = undefined;
-      const rest = gathered.slice(end + PASTE_END.length);
-      marker.current = {pasted: ended(gathered.slice(0, end)), rest};
-      // Keys read together with a split end marker's last part (`1~j`) are keys: not held.
-      if (rest !== '') afterPaste.current = undefined;
+      marker.current = {pasted: ended(gathered.slice(0, end), gathered.slice(end + PASTE_END.length))};
     };
     inputEvents.prependListener('input', onRead);
-    return () => void inputEvents.off('input', onRead);
+    return () => {
+      inputEvents.off('input', onRead);
+      if (afterPaste.current?.timer !== undefined) clearTimeout(afterPaste.current.timer);
+    };
   }, [inputEvents]);
   const receive = (input: string, key: RawKey, pasted?: boolean) => {
     if (queued.current.length > 0 && keyName(input, key) !== 'ctrl+c') queued.current.push({input, key, pasted});
@@ -255,7 +288,5 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     if ('swallow' in read) return;
     if ('hold' in read) return void afterPaste.current?.keys.push({input, key});
     receive(read.pasted, {}, true);
-    // Keys read together with a split end marker's last part (`1~j`) are keys.
-    if (read.rest !== '') receive(read.rest, {});
   });
 }

@@ -127,6 +127,69 @@ function withoutUnnamedCtrlKeys(text: string): string {
   });
 }
 
+/**
+ * An escape sequence cut off at the end of a read: ESC alone (or twice), `ESC [` or `ESC O` with the
+ * parameter and intermediate bytes so far (0x20–0x3f, and the `[` of rxvt's `ESC [ [`), no final byte.
+ */
+const INCOMPLETE_ESCAPE = /\u001b\u001b?(?:(?:\[\[?|O)[\u0020-\u003f]*)?$/;
+/**
+ * How long the rest of a cut-off sequence is waited for (ms). A lone ESC is the Esc key unless more
+ * follows at once (as tmux's escape-time and vim's ttimeout): short, the key must feel immediate.
+ * `ESC [` or `ESC O` begun is a key's sequence (no one types Alt+[ and digits that fast): over SSH
+ * its rest can come a round trip later, so it is waited for longer before passing as it is.
+ */
+export const ESC_TIMEOUT_MS = 50;
+export const SEQUENCE_TIMEOUT_MS = 500;
+
+/**
+ * Wraps `stdin.read` (Ink's only way in): an escape sequence cut off at the end of a read is held
+ * until the next read completes it, then filtered whole (withoutUnnamedCtrlKeys): `ESC[1;5` in one
+ * read and `I` in the next would reach Ink together, which joins them and throws, or apart, as Esc
+ * and text. With no rest within the timeout the held part goes on as it is (a lone ESC: the Esc
+ * key), and `readable` is emitted for it. Returns `drop()`, which forgets what is held (when the
+ * terminal is handed to a program in the foreground).
+ */
+export function holdCutEscapes(stdin: TtyIn): {drop(): void} {
+  const readTty = stdin.read.bind(stdin);
+  let held = '';
+  let due = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drop = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    held = '';
+    due = false;
+  };
+  stdin.read = ((size?: number) => {
+    for (;;) {
+      const chunk = readTty(size) as string | Buffer | null;
+      if (chunk === null) {
+        if (!due) return null;
+        const rest = held;
+        drop();
+        return rest;
+      }
+      if (typeof chunk !== 'string') return chunk;
+      const text = held + chunk;
+      drop();
+      const cut = INCOMPLETE_ESCAPE.exec(text)?.index ?? text.length;
+      held = text.slice(cut);
+      if (held !== '') {
+        const lone = /^\u001b+$/.test(held);
+        timer = setTimeout(() => {
+          timer = undefined;
+          due = true;
+          stdin.emit('readable');
+        }, lone ? ESC_TIMEOUT_MS : SEQUENCE_TIMEOUT_MS);
+        timer.unref();
+      }
+      const whole = withoutUnnamedCtrlKeys(text.slice(0, cut));
+      if (whole !== '') return whole;
+    }
+  }) as typeof stdin.read;
+  return {drop};
+}
+
 const SIGNAL_EXIT_CODES = {SIGTERM: 143, SIGHUP: 129, SIGINT: 130} as const;
 
 /**
@@ -165,6 +228,8 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
     size,
     async suspend(task) {
       suspended++;
+      // A cut-off sequence held now was typed for the TUI: it goes nowhere else.
+      held.drop();
       // Frames Ink renders meanwhile (a clock, a status) would land in the foreground program's
       // screen: they are dropped, and the resize below redraws everything.
       stdout.write = (() => true) as typeof stdout.write;
@@ -232,6 +297,7 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
         // during an agent must not quit it). They are read into nothing, raw, so a half-typed line
         // (no Enter) is readable too.
         await readDetached(() => discardPendingInput(stdin));
+        held.drop();
         stdin.resume();
         // Frames show again only now: what the screen says (the agent's exit code) is heard by keys.
         stdout.write = stdoutWrite;
@@ -244,12 +310,9 @@ export async function runFullScreen(app: (controls: FullScreenControls) => React
 
   // Ink 6.8's useInput throws on an escape sequence it takes for a Ctrl key it has no name for
   // (withoutUnnamedCtrlKeys: Ctrl+Tab as some terminals send it, pasted colours), and the TUI ended
-  // with "unexpected error": those sequences are dropped from what Ink reads.
-  const readTty = stdin.read.bind(stdin);
-  stdin.read = ((size?: number) => {
-    const chunk = readTty(size) as string | Buffer | null;
-    return typeof chunk === 'string' ? withoutUnnamedCtrlKeys(chunk) : chunk;
-  }) as typeof stdin.read;
+  // with "unexpected error": those sequences are dropped from what Ink reads, also when one comes
+  // split over two reads (holdCutEscapes).
+  const held = holdCutEscapes(stdin);
 
   const instance = render(app(controls), {
     stdout,

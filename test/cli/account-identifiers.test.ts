@@ -160,7 +160,7 @@ test('token files of a provider ccs-tui does not know: listed, and paused, resum
   assert.match(unknown.stderr, /unknown provider "venusian"/);
   const remove = await runBin(['remove', 'martian', 'x'], ccs.env);
   assert.equal(remove.code, 0, remove.stderr);
-  assert.equal(remove.stdout, 'martian: removed x\n');
+  assert.equal(remove.stdout, 'martian: removed x; no usable account is left to be the default\n');
   assert.deepEqual(files(ccs, 'auth'), []);
 });
 

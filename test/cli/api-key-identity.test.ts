@@ -43,7 +43,8 @@ test('the same key added again, then with a nickname, is one account; a new key 
     assert.equal(first.code, 0, first.stderr);
     const again = await runBin(['login', 'aistudio', '--nickname', 'work'], ccs.env, `${KEY_1}\n`);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout, 'Same key again for aistudio account work: already stored (default)\n');
+    // The account had no nickname: the login gave it one, and says so.
+    assert.equal(again.stdout, 'Same key again for aistudio account work: already stored; its nickname set to "work" (it had none) (default)\n');
     let rows = await studioRows(ccs);
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.match(rows[0]!.id, /^key-[0-9a-f]{12}$/);

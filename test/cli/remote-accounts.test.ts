@@ -2,7 +2,7 @@
 // on local files: same JSON shapes, pause/resume as disabled, remove, rename as note; the key never in
 // any output; wrong keys, the IP ban and remote-disabled reported by name.
 import assert from 'node:assert/strict';
-import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -205,14 +205,16 @@ describe('remote target errors by name', () => {
 describe('moving accounts between local files and a remote target', () => {
   const fx = withRemote();
 
-  test('push uploads the token file under its name (refusing to replace without --force); pull stores it locally', async () => {
+  test('push moves the token file under its name (refusing to replace without --force); pull moves it into the local files', async () => {
     fx.ccs.writeToken('codex-a.json', A);
     const pushed = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pushed.code, 0, pushed.stderr);
-    assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team\n');
+    assert.equal(pushed.stdout, 'codex: pushed a@example.com (codex-a.json) to target team; removed here, so only the server refreshes it\n');
     assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
     const upload = fx.stand.requests.find((r) => r.method === 'POST')!;
     assert.equal(upload.query.get('name'), 'codex-a.json');
+    assert.equal(existsSync(path.join(fx.ccs.paths.authDir, 'codex-a.json')), false, 'the local copy is gone: one holder, one refresher');
+    fx.ccs.writeToken('codex-a.json', A);
     const again = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /target team already has codex-a\.json; pass --force to replace it/);
@@ -221,13 +223,14 @@ describe('moving accounts between local files and a remote target', () => {
     fx.stand.addFile('claude-c.json', {...C, note: 'shared'});
     const pulled = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(pulled.code, 0, pulled.stderr);
-    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared; it is the local claude default \(there was none\)\n$/);
+    assert.match(pulled.stdout, /^claude: pulled shared from target team into .* as shared; it is the local claude default \(there was none\); removed from the server, so only this machine refreshes it\n$/);
+    assert.equal(fx.stand.files.has('claude-c.json'), false, "the server's copy is gone");
 
     // With a local account already (the default only by being the first: no registry entry), a pull keeps it.
     fx.stand.addFile('codex-b.json', B);
     const second = await runBin(['pull', 'codex', 'b@example.com', '--target', 'team'], fx.ccs.env);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /^codex: pulled b@example\.com from target team into .* as b@example\.com\n$/);
+    assert.match(second.stdout, /^codex: pulled b@example\.com from target team into .* as b@example\.com; removed from the server, so only this machine refreshes it\n$/);
     const codex = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; id: string; default: boolean}[];
     assert.deepEqual(codex.filter((a) => a.provider === 'codex' && a.default).map((a) => a.id), ['a@example.com']);
     const local = JSON.parse((await runBin(['accounts', '--json'], fx.ccs.env)).stdout) as {provider: string; email: string; tokenFile: string}[];
@@ -236,6 +239,51 @@ describe('moving accounts between local files and a remote target', () => {
     const file = JSON.parse(readFileSync(path.join(fx.ccs.paths.authDir, claude.tokenFile), 'utf8'));
     assert.equal(file.refresh_token, C.refresh_token);
     assert.equal(statSync(path.join(fx.ccs.paths.authDir, claude.tokenFile)).mode & 0o777, 0o600);
+  });
+
+  test('pull: when the server cannot remove its copy, the error says both hold the grant and how to fix it', async () => {
+    fx.stand.addFile('claude-c.json', C);
+    fx.stand.refuse.add('DELETE /auth-files');
+    const run = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /^ccs-tui: claude: pulled c@example\.com from target team into .* as c@example\.com, but removing it from target team failed: .*500.*\. Both now hold the grant and both will refresh it, which breaks one of them: remove one copy now \(ccs-tui remove claude c@example\.com --target team to keep the local one\)\n$/);
+    assert.equal(JSON.parse(readFileSync(path.join(fx.ccs.paths.authDir, 'claude-c@example.com.json'), 'utf8')).refresh_token, C.refresh_token, 'stored here first');
+    assert.ok(fx.stand.files.has('claude-c.json'));
+  });
+
+  test('push: when the local copy cannot be removed, the error says both hold the grant; nothing is removed before the server holds it', async () => {
+    fx.ccs.writeToken('codex-a.json', A);
+    fx.stand.refuse.add('POST /auth-files');
+    const refused = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
+    assert.equal(refused.code, 1);
+    assert.ok(existsSync(path.join(fx.ccs.paths.authDir, 'codex-a.json')), 'the upload failed: the local account stays');
+    fx.stand.refuse.clear();
+    // root ignores directory permissions: the removal cannot be made to fail that way.
+    if (process.getuid?.() === 0) return;
+    chmodSync(fx.ccs.paths.authDir, 0o500);
+    try {
+      const run = await runBin(['push', 'codex', 'a@example.com', '--target', 'team'], fx.ccs.env);
+      assert.equal(run.code, 1, run.stdout);
+      assert.match(run.stderr, /codex: pushed a@example\.com \(codex-a\.json\) to target team, but removing it here \(.*codex-a\.json\) failed: .*permission denied.*Both now hold the grant and both will refresh it/);
+    } finally {
+      chmodSync(fx.ccs.paths.authDir, 0o700);
+    }
+    assert.deepEqual(fx.stand.files.get('codex-a.json')!.json, A);
+  });
+
+  test('--copy keeps both sides only for an account without a refresh token; a grant is refused before anything is sent', async () => {
+    fx.stand.addFile('claude-c.json', C);
+    const refused = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team', '--copy'], fx.ccs.env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--copy would leave c@example\.com's refresh token on both sides, and both would refresh it/);
+    assert.ok(fx.stand.files.has('claude-c.json'));
+    assert.equal(existsSync(path.join(fx.ccs.paths.authDir, 'claude-c@example.com.json')), false);
+    const key = {type: 'codex', email: 'k@example.com', access_token: 'sk-key-only-0123456789abcdef'};
+    fx.ccs.writeToken('codex-k.json', key);
+    const copied = await runBin(['push', 'codex', 'k@example.com', '--target', 'team', '--copy'], fx.ccs.env);
+    assert.equal(copied.code, 0, copied.stderr);
+    assert.match(copied.stdout, /; kept here too \(--copy\)\n$/);
+    assert.ok(existsSync(path.join(fx.ccs.paths.authDir, 'codex-k.json')) && fx.stand.files.has('codex-k.json'));
   });
 
   test('fields sets priority, note, prefix and proxy_url; the proxy URL is not echoed', async () => {

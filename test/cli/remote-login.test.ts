@@ -108,3 +108,21 @@ test('a provider the server has no login for is refused by name', async () => {
   assert.equal(old.code, 1);
   assert.match(old.stderr, /target team: CLIProxyAPI v6\.9\.1 does not offer qwen logins \(GET \/v0\/management\/qwen-auth-url is unknown there; it may be too old\)/);
 });
+
+test('a login of an identity the server already has: "renewed" (the TUI says the same), a --nickname not given says why', async () => {
+  const loginAs = (user: string, ...flags: string[]) =>
+    runInteractive(['login', 'claude', '--no-browser', '--target', 'team', ...flags], ccs.env, async (stdout, stdin) => {
+      const url = /Open: +(\S+)/.exec(stdout)?.[1];
+      if (!url || !stdout.includes('paste')) return false;
+      oidc.signOut();
+      stdin.end(`${await oidc.authorize(url, user)}\n`);
+      return true;
+    });
+  assert.equal((await loginAs('bob')).code, 0);
+  const again = await loginAs('bob', '--nickname', 'bobby');
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /\nClaude login done on target team \(an existing account was renewed\)\n$/);
+  assert.match(again.stderr, /^ccs-tui: warning: --nickname "bobby" was not given: the server does not say which account it renewed/m);
+  const listed = JSON.parse((await runBin(['accounts', '--json', '--target', 'team'], ccs.env)).stdout) as Array<{provider: string; nickname: string | null}>;
+  assert.deepEqual(listed.filter((a) => a.provider === 'claude').map((a) => a.nickname), [null]);
+});

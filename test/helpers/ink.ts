@@ -9,7 +9,7 @@ import type {CcsPaths} from '../../source/store/paths.js';
 import {App} from '../../source/ui/App.js';
 import type {AppServices} from '../../source/ui/services.js';
 import {buildServices, withTargets} from '../../source/ui/app-services.js';
-import {fixedSize} from '../../source/ui/terminal.js';
+import {fixedSize, holdCutEscapes} from '../../source/ui/terminal.js';
 import {render} from 'ink';
 import {FakeStdin, FakeStdout, keyBytes, stripAnsi} from './fake-terminal.js';
 
@@ -27,6 +27,8 @@ export interface RenderTuiOptions {
   route?: Route;
   /** Start on this target (tui.json "targets"), as `ccs-tui --target NAME` does. */
   target?: string;
+  /** Reads go through terminal.ts as the real terminal's do (holdCutEscapes: cut-off escape sequences held, unnamed Ctrl keys dropped). */
+  terminalReads?: boolean;
 }
 
 export interface TuiHandle {
@@ -77,6 +79,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
   // The target switch is built on the services as replaced, so `local` uses the test's poller and clock.
   const services: AppServices = options.services?.targets ? (merged as AppServices) : withTargets(merged);
   if (options.target) await services.targets.switchTo(options.target);
+  if (options.terminalReads) holdCutEscapes(stdin as unknown as NodeJS.ReadStream);
   const instance = render(createElement(App, {services, size, initialRoute: options.route}), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: new FakeStdout(width, height) as unknown as NodeJS.WriteStream,

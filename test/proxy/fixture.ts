@@ -30,6 +30,8 @@ export interface ProxyFixture {
 export interface FixtureOptions {
   provider: string;
   tokens: {file: string; token: Record<string, unknown>}[];
+  /** accounts.json as written before the proxy starts (none: the accounts are the token files alone). */
+  registry?: unknown;
   /** `provider: null`: none served, the model picks the provider on the root routes. */
   serve?: {provider?: string | null; account?: string};
   /** Extra config.yaml text after `api-keys`. */
@@ -56,6 +58,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   const upstream = options.upstream ?? (await startFakeUpstream());
   const tokenServer = await startFakeTokenServer();
   for (const {file, token} of options.tokens) ccs.writeToken(file, token);
+  if (options.registry !== undefined) ccs.writeRegistry(options.registry);
   ccs.writeRaw('cliproxy/config.yaml', `# shared with CLIProxyAPI\nport: 8317\napi-keys:\n  - "${API_KEY}"\n${options.configYaml ?? ''}`);
   writeFileSync(
     ccs.paths.settings,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {API_KEY, oauthToken, oneAccountFixture, type ProxyFixture} from './fixture.js';
-import {askRaw, qwen, serve, sse, tokenOf, type Mode} from './rv-harness.js';
+import {askRaw, qwen, serve, sse, streamUntilSeen, tokenOf, type Mode} from './rv-harness.js';
 
 const token = tokenOf(qwen);
 
@@ -94,30 +94,9 @@ describe('Chat pass-through: events held for their log probabilities all reach t
   it('n = 2: while choice 0 holds a start at its end, choice 1 goes on streaming to the client (no stall)', async () => {
     // The upstream sends choice 0's held start and its finish, then choice 1's text, and waits (up to
     // 5 s) for the client to have read choice 1's last word before it sends the rest.
-    let seen!: () => void;
-    const clientSaw = new Promise<void>((resolve) => (seen = resolve));
     const first = [chunk(0, ['Hi']), chunk(1, ['Yo']), chunk(0, [' qwAcc']), chunk(0, null, 'stop'), ...[0, 1, 2, 3].map((k) => chunk(1, [` more${k}`]))];
     const rest = [chunk(1, null, 'stop'), DONE];
-    let waited = 0;
-    f.upstream.handler = async (_req, res) => {
-      res.writeHead(200, {'content-type': 'text/event-stream'});
-      for (const event of first) {
-        res.write(event);
-        await sleep(5);
-      }
-      const started = Date.now();
-      await Promise.race([clientSaw, sleep(5000)]);
-      waited = Date.now() - started;
-      for (const event of rest) res.write(event);
-      res.end();
-    };
-    const response = await fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(chatRequest(true, 2))});
-    let text = '';
-    const decoder = new TextDecoder();
-    for await (const part of response.body!) {
-      text += decoder.decode(part, {stream: true});
-      if (text.includes(' more3')) seen();
-    }
+    const {text, waited} = await streamUntilSeen(f, chatRequest(true, 2), first, rest, ' more3', 5000);
     assert.ok(waited < 4000, `the client saw choice 1's text only after the upstream went on (${waited} ms)`);
     assert.equal(text, [...first, ...rest].join(''), 'every event as it came');
   });

@@ -52,10 +52,12 @@ describe('a codex token file without last_refresh, refreshed before its first re
   it('keeps masking them after more refreshes (still valid elsewhere: another client may hold them)', async () => {
     let text = '';
     f.upstream.handler = (_req, res) => sendJson(res, 200, {id: 'resp_1', object: 'response', status: 'completed', output: [{type: 'message', role: 'assistant', content: [{type: 'output_text', text}]}]});
-    // Two more refreshes through the proxy's own path: each replaces the file.
+    // Two more refreshes through the proxy's own path: each replaces the file. Each file holds a refresh
+    // token of its own, as another process's refresh would leave it (one refreshed and rotated already
+    // is spent: it is never sent again).
     for (let i = 0; i < 2; i++) {
       const file = path.join(f.ccs.paths.authDir, 'codex-x@example.com.json');
-      const token = oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: `cdx-between-${i}-0123456789abcdef`, expired: new Date(Date.now() + DAY_MS).toISOString()});
+      const token = oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: `cdx-between-${i}-0123456789abcdef`, refresh_token: `cdx-between-refresh-${i}-0123456789abcdef`, expired: new Date(Date.now() + DAY_MS).toISOString()});
       delete token.last_refresh;
       const due = f.ccs.writeToken('due.tmp', token);
       renameSync(due, file);

@@ -172,3 +172,47 @@ export function inPieces(body: string): string[] {
   for (let i = 0; i < body.length; i += 65536) parts.push(body.slice(i, i + 65536));
   return parts;
 }
+
+/** The data of each SSE event of a body a client received, parsed (`[DONE]` as the string). */
+export const sseData = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((event) => event.includes('data: '))
+    .map((event) => event.split('\n').find((line) => line.startsWith('data: '))!.slice(6))
+    .map((data) => (data === '[DONE]' ? data : (JSON.parse(data) as Record<string, any>)));
+
+/** A Codex account (the OpenAI Responses protocol) whose access token is `secret`. */
+export const codexAccount = (secret: string) => ({provider: 'codex', apiPath: '/backend-api/codex', token: oauthToken('codex', 'x@example.com', {account_id: 'acct-1', access_token: secret})});
+/** A Responses SSE event of `type`, its data `{type, ...data}`. */
+export const responsesEvent = (type: string, data: Record<string, unknown>) => sse(type, {type, ...data});
+
+/**
+ * A Chat stream the upstream sends in two parts: `first` (an event each 5 ms), then, once the client
+ * has read `marker` (at most `patience` ms), `rest`. What the client read, and how long the
+ * upstream waited for it to see `marker` (`patience` when it never did before the rest).
+ */
+export async function streamUntilSeen(f: ProxyFixture, request: Record<string, unknown>, first: string[], rest: string[], marker: string, patience: number): Promise<{text: string; waited: number}> {
+  let seen!: () => void;
+  const clientSaw = new Promise<void>((resolve) => (seen = resolve));
+  let waited = 0;
+  f.upstream.handler = async (_req, res) => {
+    res.writeHead(200, {'content-type': 'text/event-stream'});
+    for (const event of first) {
+      res.write(event);
+      await sleep(5);
+    }
+    const started = Date.now();
+    await Promise.race([clientSaw, sleep(patience)]);
+    waited = Date.now() - started;
+    for (const event of rest) res.write(event);
+    res.end();
+  };
+  const response = await fetch(`${f.url}/v1/chat/completions`, {method: 'POST', headers: {authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json'}, body: JSON.stringify(request)});
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const part of response.body!) {
+    text += decoder.decode(part, {stream: true});
+    if (text.includes(marker)) seen();
+  }
+  return {text, waited};
+}

@@ -2,48 +2,59 @@
 // process's refresh (or a login) replaced the token file's refresh token between the refusal and the
 // mark, the mark would otherwise say "refresh failed, log in again" of a token nobody tried.
 import assert from 'node:assert/strict';
-import {mkdirSync, writeFileSync} from 'node:fs';
-import path from 'node:path';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {describe, it} from 'node:test';
-import {OAuthError} from '../../source/services/oauth/token-endpoint.js';
-import {markRefreshRefused} from '../../source/services/refresh.js';
-import {attemptFile, tokenFingerprint} from '../../source/services/refresh-attempt.js';
+import {ensureFreshToken, markRefreshRefused} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
+import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {oauthToken} from '../proxy/fixture.js';
 
 describe('markRefreshRefused', () => {
-  /** One claude account whose token file holds `held`, and the last attempt recorded for `recorded` with `outcome`. */
-  const setUp = (held: string, recorded: string, outcome: string) => {
+  /**
+   * One claude account whose token file holds `held` (due for refresh), a token endpoint on 127.0.0.1
+   * that refuses every refresh with an OAuth error that does not end the grant, and the refusal got
+   * by refreshing the account once.
+   */
+  const refusedOnce = async (held: string) => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(400, {'content-type': 'application/json'});
+        res.end(JSON.stringify({error: 'invalid_request', error_description: 'refresh temporarily refused'}));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const ccs = makeTempCcs();
-    ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: held}));
-    const file = attemptFile(ccs.paths.state, 'claude', 'me@example.com');
-    mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
-    writeFileSync(file, JSON.stringify({fingerprint: tokenFingerprint(recorded), outcome, at: new Date().toISOString(), pid: 1, host: 'here'}), {mode: 0o600});
-    return ccs;
+    ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`}}}));
+    ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: held, expired: new Date(Date.now() - 60_000).toISOString()}));
+    const store = new AccountStore(ccs.paths);
+    const {settings} = await loadSettings(ccs.paths);
+    const refusal = await ensureFreshToken({store, settings}, 'claude', 'me@example.com').then(() => undefined, (e: unknown) => e);
+    assert.ok(refusal, 'the refresh was refused');
+    return {ccs, store, refusal, cleanup: () => (ccs.cleanup(), server.close())};
   };
-  const refusal = new OAuthError('http://127.0.0.1:9/oauth/token', 400, 'invalid_request', 'refresh temporarily refused');
 
   it('marks the account when its file still holds the refused refresh token', async () => {
-    const ccs = setUp('rt-refused-0123456789abcdef', 'rt-refused-0123456789abcdef', 'refused');
+    const {store, refusal, cleanup} = await refusedOnce('rt-refused-0123456789abcdef');
     try {
-      const store = new AccountStore(ccs.paths);
       assert.equal(await markRefreshRefused(store, 'claude', (await store.load()).accounts[0]!, refusal), true);
       assert.equal((await store.load()).accounts[0]!.health, 'refresh-failed');
     } finally {
-      ccs.cleanup();
+      cleanup();
     }
   });
 
-  it("marks nothing when another refresh replaced the refresh token since (the record names the one it spent, the file holds a newer one)", async () => {
-    // The refused token was refreshed again elsewhere and granted ('ok'): the file holds the rotated token.
-    const ccs = setUp('rt-rotated-0123456789abcdef', 'rt-refused-0123456789abcdef', 'ok');
+  it('marks nothing when another refresh replaced the refresh token since (the file holds a newer one than the refusal was about)', async () => {
+    const {ccs, store, refusal, cleanup} = await refusedOnce('rt-refused-0123456789abcdef');
     try {
-      const store = new AccountStore(ccs.paths);
+      // Another process's refresh was granted meanwhile: the file holds the rotated token.
+      ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: 'rt-rotated-0123456789abcdef'}));
       assert.equal(await markRefreshRefused(store, 'claude', (await store.load()).accounts[0]!, refusal), false);
       assert.notEqual((await store.load()).accounts[0]!.health, 'refresh-failed');
     } finally {
-      ccs.cleanup();
+      cleanup();
     }
   });
 });

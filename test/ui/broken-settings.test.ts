@@ -43,7 +43,7 @@ test('a broken tui.json: banner and M say it, no quota read goes out until it is
   await tui.press('M');
   const messages = flat(await tui.waitFor('Messages, newest first'));
   assert.match(messages, /error: tui\.json:1:16: invalid JSON \(Expected property name or '\}'\); no token is sent to any provider until it is fixed \(its endpoint overrides are unknown\): quota reads, token refreshes, live model lists, logins and the proxy wait/);
-  // Where the broken version is kept, and that copies do not pile up (store/settings.ts CORRUPT_SETTINGS_COPIES).
+  // Where the broken version is kept, and that copies do not pile up (store/files.ts CORRUPT_COPIES).
   assert.match(messages, /\(copy: \S*tui\.json\.corrupt-[0-9a-f]{8}; only the newest 5 broken versions are kept\)/);
   await tui.press('escape');
   // The account says why its numbers do not move, briefly (the banner and M say where): no path, no `unexpected:`.

@@ -590,7 +590,8 @@ test('API-key logins say what happened to the account, as `login` does: added, t
   writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {aistudio: {api: studio.url}}}));
   /** One login on a fresh screen: the name (Enter skips), the key; the result's line. */
   const login = async (name: string, key: string, accountId?: string) => {
-    const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'aistudio', ...(accountId ? {accountId} : {})}}});
+    // Wide enough for the longest result line (a rename) on one row.
+    const tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'login', params: {provider: 'aistudio', ...(accountId ? {accountId} : {})}}});
     try {
       if (!accountId) {
         await tui.waitFor('Enter skips');
@@ -615,6 +616,8 @@ test('API-key logins say what happened to the account, as `login` does: added, t
     const after = await new AccountStore(ccs.paths).load();
     assert.equal(after.accounts.length, 1);
     assert.equal(String((await new AccountStore(ccs.paths).readToken(after.accounts[0]!))?.api_key), keys[2]);
+    // Its key again under another name: the account is renamed, and the line says from what to what (as `login` says it).
+    assert.equal(await login('home', keys[2]!), '✓ Same key again for Google AI Studio account home: already stored; its nickname changed from "work" to "home" (default)');
   } finally {
     await studio.close();
     ccs.cleanup();

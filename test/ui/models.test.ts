@@ -116,6 +116,25 @@ describe('model rules screen', () => {
     assert.doesNotMatch(frame, /unsaved rule changes: s saves them/);
   });
 
+  test('on the first screen (nothing to go back to), Esc then y discards the edits on screen too', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible (static list)');
+    await tui.press('a');
+    await tui.type('*-thinking');
+    await tui.press('enter');
+    await tui.waitFor(/Models 5\/8 visible[\s\S]*✕ kimi-k2-thinking +excluded by "\*-thinking"/);
+    await tui.press('escape');
+    await tui.waitFor('Discard unsaved rule changes?');
+    await tui.press('y');
+    const frame = await tui.waitFor('unsaved rule changes discarded');
+    assert.match(frame, /Models 6\/8 visible/);
+    assert.doesNotMatch(frame, /\* unsaved|\*-thinking/);
+    // Nothing is left to save or to ask about: Esc again asks nothing.
+    await tui.press('escape');
+    assert.doesNotMatch(tui.frame(), /Discard unsaved rule changes\?/);
+    assert.doesNotMatch(readFileSync(ccs.paths.config, 'utf8'), /thinking/);
+  });
+
   test('inline warnings: alias of an excluded model, duplicate alias', async () => {
     tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
     await tui.waitFor('Models 6/8 visible');

@@ -2,54 +2,29 @@
 // the requests agree on the account serving, and keep agreeing after the proxy's next status. A run
 // on one account (`e`, `ccs-tui run claude work`) switches the running proxy to it: the screen says
 // it is served alone, never "pool". The real proxy child under the real supervisor, a fake upstream.
-import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
-import {builtinServeArgs} from '../../source/services/proxy/launch.js';
-import {ProxySupervisor} from '../../source/services/proxy-supervisor.js';
-import {loadSettings} from '../../source/store/settings.js';
-import type {TempCcs} from '../helpers/ccs.js';
-import {binPath} from '../helpers/cli.js';
-import {anthropicMessage, sendJson, startFakeUpstream, type FakeUpstream} from '../helpers/fake-upstreams.js';
-import {makeUiCcs} from './fixtures.js';
+import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
 
 const API_KEY = 'pool-rotate-key-0123456789abcdef';
 const tokenOf = (email: string) => `Bearer at-claude-${email}-0123456789abcdef`;
 
 /** What the test started, stopped in its `finally` whatever happened. */
-const started: {tui?: TuiHandle; ccs?: TempCcs; supervisor?: ProxySupervisor; upstream?: FakeUpstream} = {};
-afterEach(async () => {
-  started.tui?.unmount();
-  await started.supervisor?.dispose();
-  await started.upstream?.close();
-  cleanUp(undefined, started.ccs);
-});
+const started: Partial<SupervisedProxy> & {tui?: TuiHandle} = {};
+afterEach(() => stopSupervised(started));
 
 async function ask(port: number): Promise<string | undefined> {
   const upstream = started.upstream!;
   const before = upstream.requests.length;
-  const res = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
-    method: 'POST',
-    headers: {'content-type': 'application/json', 'x-api-key': API_KEY, 'anthropic-version': '2023-06-01'},
-    body: JSON.stringify({model: 'claude-opus-5', max_tokens: 8, messages: [{role: 'user', content: 'hi'}]}),
-  });
+  const res = await askClaude(port, API_KEY);
   assert.equal(res.status, 200, await res.text());
   return upstream.requests.slice(before).at(-1)?.headers.authorization as string | undefined;
 }
 
 test('`r` on a pool: the screen, the log tail and every later request agree on the new account; a run on one account shows it pinned', async () => {
-  started.upstream = await startFakeUpstream((req, res) => sendJson(res, 200, anthropicMessage(String(req.body?.model), 'pong')));
-  const ccs = (started.ccs = makeUiCcs());
-  ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
-  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {api: started.upstream.url}}}));
-  const {settings} = await loadSettings(ccs.paths);
-  const supervisor = (started.supervisor = new ProxySupervisor({
-    paths: ccs.paths,
-    settings,
-    env: ccs.env,
-    command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'}),
-  }));
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
   const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
   await tui.press('s');
   await tui.waitFor('● running', 15_000);

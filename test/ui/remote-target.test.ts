@@ -370,6 +370,28 @@ describe('quota, model rules and logins on a remote target', () => {
       await tui.press('escape');
       await waitUntil(() => stand.requests.some((r) => r.method === 'DELETE' && r.path === '/v0/management/oauth-session'));
     });
+
+    test('a login of an identity the server already has: done, "renewed", in the words `login --target` prints (not an error)', async () => {
+      const loginAs = async (user: string) => {
+        opened.length = 0;
+        tui?.unmount();
+        tui = await renderTui({paths: ccs.paths, width: 120, height: 40, target: 'team', route: {screen: 'login', params: {provider: 'claude'}}, services: {browser: {open: async (u: string) => void opened.push(u)}}});
+        await tui.waitFor('Then paste the address it ends on', 10_000);
+        await tui.press('o');
+        await tui.waitFor(() => opened.length > 0);
+        oidc.signOut();
+        const redirect = await oidc.authorize(opened[0]!, user);
+        await tui.press('v');
+        await tui.type(redirect);
+        await tui.press('enter');
+      };
+      await loginAs('bob');
+      await tui!.waitFor('Added Claude account bob@example.test', 15_000);
+      await loginAs('bob');
+      const frame = await tui!.waitFor('✓ Claude login done on target team (an existing account was renewed)', 15_000);
+      assert.doesNotMatch(frame, /✗|no new claude account/);
+      assert.equal([...stand.files.values()].filter((f) => f.json.type === 'claude').length, 1);
+    });
   });
 });
 

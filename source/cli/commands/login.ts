@@ -204,15 +204,17 @@ const login: CommandSpec = {
       if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname "${nickname}" was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
       if (account.corrupt) say(`ccs-tui: warning: ${corruptKeyFileText(account.corrupt)}`);
       if (values.json) {
+        const {nicknameChanged} = account;
         printJson(ctx, {
           ...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account),
           ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {}),
+          ...(nicknameChanged ? {nicknameChanged: {from: nicknameChanged.from ?? null, to: nicknameChanged.to}} : {}),
           ...(account.corrupt ? {corruptCopy: account.corrupt.copy} : {}),
         });
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${loginOutcomeText(account.outcome, named)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${loginOutcomeText(account.outcome, named, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');

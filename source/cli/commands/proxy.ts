@@ -173,7 +173,8 @@ const env: CommandSpec = {
 /**
  * A running proxy as `proxy status --json` (and `proxy start --json`) answer it: its record's public
  * fields, with what its loopback API says live (`live`; null fields when it does not answer, or for
- * the CLIProxyAPI binary). `pool`: a provider without an account, `size` accounts it rotates over.
+ * the CLIProxyAPI binary). `account` is the serving account's label (kept for scripts that read
+ * it), `accountId` its id; each `cooling` entry has `provider`, `account` (label) and `accountId`. `pool`: a provider without an account, `size` accounts it rotates over.
  */
 async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
   const {readProxyStatus} = await import('../../services/proxy/control.js');
@@ -185,22 +186,29 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
   // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
   const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running.provider && !running.account);
   let size: number | undefined = live?.poolSize;
-  // Without the proxy's answer, the record's account (the id `run` and the TUI record) is named as
-  // the proxy names it (core accountLabel among every account), else as recorded.
+  let accountId = live?.accountId;
   let account = live?.account ?? running.account;
-  if ((pool && size === undefined) || (!live && running.provider && running.account)) {
+  // Without the proxy's own answer (the CLIProxyAPI binary, a proxy that does not answer, a broken
+  // config.yaml): the account it was started for, as recorded (`run` and the TUI record its id),
+  // found here: its id, and its label as the proxy names it (core accountLabel among every account);
+  // the record's name as it is when it names none now.
+  const named = live?.account === undefined ? running.account : undefined;
+  if ((pool && size === undefined) || (named !== undefined && running.provider)) {
     const [{AccountStore}, {accountLabeller, findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
     const {accounts} = await new AccountStore(ctx.paths).load();
     if (pool && size === undefined) size = poolSize(accounts, running.provider!);
-    if (!live && running.provider && running.account) {
-      try {
-        account = accountLabeller(accounts)(findAccount(accounts, running.provider, {id: running.account}));
-      } catch {
+    if (named !== undefined && running.provider) {
+      const find = (ref: string | {id: string}) => {
         try {
-          account = accountLabeller(accounts)(findAccount(accounts, running.provider, running.account));
+          return findAccount(accounts, running.provider!, ref);
         } catch {
-          // Removed or renamed since it started: the record's name is all there is.
+          return undefined;
         }
+      };
+      const found = find({id: named}) ?? find(named);
+      if (found) {
+        accountId ??= found.id;
+        account = accountLabeller(accounts)(found);
       }
     }
   }
@@ -213,6 +221,8 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     kind: running.kind,
     provider: running.provider ?? null,
     account: account ?? null,
+    // The same account by id, as every other --json output names accounts (`accounts --json` `id`).
+    accountId: accountId ?? null,
     pool,
     poolSize: size ?? null,
     requestsPerMinute: live?.requestsPerMinute ?? null,

@@ -3,6 +3,7 @@
 // here, talking to the server's Management API instead of this machine's files.
 import {ownValue} from '../../core/id-map.js';
 import type {ModelResolution} from '../../core/model-rules.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError} from '../../core/types.js';
 import {findProvider} from '../../providers/table.js';
 import type {CliContext, CommandSpec} from '../context.js';
@@ -104,7 +105,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
     import('../../services/browser.js'),
   ]);
   const store = await openRemoteStore(ctx);
-  const before = new Set((await store.load()).accounts.map((a) => a.tokenFile));
+  const before = remoteLogins.stampedAccounts(store, provider, (await store.load()).accounts);
   const login = await remoteLogins.startRemoteLogin(store.client, provider);
   const name = findProvider(provider)?.displayName ?? provider;
   const out = loginOutput(ctx, values.json);
@@ -149,14 +150,17 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   } finally {
     process.off('SIGINT', onSignal);
   }
-  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
-  let added = accounts.find((a) => !before.has(a.tokenFile));
+  // What the login stored, read as the TUI's remote login reads it (one outcome, one wording).
+  const outcome = remoteLogins.remoteLoginOutcome(ctx.target, provider, before, remoteLogins.stampedAccounts(store, provider, (await store.load()).accounts));
+  let added = outcome.kind === 'added' ? outcome.account : undefined;
   if (added && values.nickname?.trim()) added = await store.rename(provider, added.id, values.nickname);
+  else if (values.nickname?.trim()) ctx.stderr.write(`ccs-tui: warning: --nickname "${sanitizeLine(values.nickname.trim())}" was not given: the server does not say which account it renewed (ccs-tui rename ${provider} <account> <nickname> --target ${ctx.target})\n`);
   if (values.json) {
     printJson(ctx, loginJson(provider, added));
     return 0;
   }
-  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${name} login done on target ${ctx.target} (an existing account was renewed)\n`);
+  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+  ctx.stdout.write(added ? `Added ${provider} account ${accountLabel(added, accounts)} on target ${ctx.target}\n` : `${remoteLogins.renewedLoginText(provider, ctx.target)}\n`);
   return 0;
 };
 

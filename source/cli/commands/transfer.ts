@@ -4,7 +4,8 @@
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
 import {sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
-import {UserError, type TokenFile} from '../../core/types.js';
+import {UserError, type Account, type TokenFile} from '../../core/types.js';
+import {describeUserError} from '../../store/errors.js';
 import {parseCommandArgs, type CliContext, type CommandOptions, type CommandSpec} from '../context.js';
 import {isRemote, openRemoteStore} from '../target.js';
 import {knownProvider, labeller} from './accounts.js';
@@ -26,59 +27,130 @@ async function findRemoteAccount(ctx: CliContext, positionals: string[]) {
   return {provider, remote, account: await remote.find(provider, positionals[1]!)};
 }
 
+/**
+ * `--copy`: keep the grant on both sides. Only for a file without a refresh token (an API key, a
+ * service account): refresh tokens rotate (PROVIDERS.md, "Refresh"), so two holders that both refresh
+ * one grant leave one of them with a spent token, and reusing a spent one can revoke the grant for both.
+ */
+const COPY_FLAG = {copy: {type: 'boolean'}} as const;
+
+function refuseCopyOfGrant(token: Record<string, unknown>, what: string): void {
+  if (typeof token.refresh_token !== 'string' || token.refresh_token === '') return;
+  throw new UserError(
+    `--copy would leave ${what}'s refresh token on both sides, and both would refresh it: refresh tokens rotate, so one side would be left ` +
+      'with a spent one (and reusing it can revoke the grant). Move it (without --copy), or log in on each side separately',
+    2,
+  );
+}
+
+/** The same tokens (the other side may add or reorder fields; the grant is what must match). */
+const sameGrant = (a: Record<string, unknown> | undefined, b: Record<string, unknown>) => a?.refresh_token === b.refresh_token && a?.access_token === b.access_token;
+
+/** The line a move ends with when the source's copy could not be removed: both now refresh it. */
+function bothHoldIt(provider: string, done: string, failed: string, error: unknown, fixes: string): UserError {
+  const why = describeUserError(error)?.text ?? (error as Error).message;
+  return new UserError(`${provider}: ${done}, but ${failed} failed: ${sanitizeLine(why)}. Both now hold the grant and both will refresh it, which breaks one of them: remove one copy now (${fixes})`);
+}
+
 const push: CommandSpec = {
   name: ['push'],
-  usage: '<provider> <account> --target T [--force]',
-  summary: "upload a local account's token file to a remote server (--force replaces one of the same name)",
+  usage: '<provider> <account> --target T [--force] [--copy]',
+  summary:
+    "move a local account to a remote server: uploaded, checked there, then removed here (--force replaces a file of the same name; --copy keeps the local one too, only for accounts without a refresh token: both sides would refresh it)",
   async run(ctx, args) {
-    const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, {force: {type: 'boolean'}});
+    const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, {force: {type: 'boolean'}, ...COPY_FLAG});
     const provider = knownProvider(positionals[0]!);
-    const {AccountStore} = await import('../../store/accounts.js');
+    const [{AccountStore}, {findAccount}, {withAccountGrantLock}] = await Promise.all([
+      import('../../store/accounts.js'),
+      import('../../core/accounts.js'),
+      import('../../services/refresh-lock.js'),
+    ]);
     const local = new AccountStore(ctx.paths);
-    const {findAccount} = await import('../../core/accounts.js');
     const account = findAccount((await local.load()).accounts, provider, positionals[1]!);
-    const token = await local.readToken(account);
-    if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
+    const label = (await labeller(local))(account);
     const remote = await openRemoteStore(ctx);
-    const existing = (await remote.entries()).find((e) => e.name === account.tokenFile);
-    if (existing && !values.force) {
-      throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
-    }
-    await remote.upload(account.tokenFile, token as Record<string, unknown>);
-    ctx.stdout.write(`${provider}: pushed ${(await labeller(local))(account)} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}\n`);
-    return 0;
+    // Under the account's refresh lock: no local refresh spends the token between its upload and its removal here.
+    return withAccountGrantLock(local, provider, {tokenFile: account.tokenFile}, async () => {
+      const token = (await local.readToken(account)) as Record<string, unknown> | undefined;
+      if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
+      if (values.copy) refuseCopyOfGrant(token, label);
+      const existing = (await remote.entries()).find((e) => e.name === account.tokenFile);
+      if (existing && !values.force) {
+        throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
+      }
+      await remote.upload(account.tokenFile, token);
+      // Listed again first: the store names files to the server as its list does.
+      const stored = await remote.load().then(() => remote.download(account)).catch(() => undefined);
+      if (!sameGrant(stored, token)) {
+        throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
+      }
+      const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
+      if (!values.copy) {
+        await local.remove(provider, {id: account.id}).catch((error: unknown) => {
+          throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
+        });
+      }
+      ctx.stdout.write(`${provider}: ${pushed}${values.copy ? '; kept here too (--copy)' : '; removed here, so only the server refreshes it'}\n`);
+      return 0;
+    });
   },
 };
 
 const pull: CommandSpec = {
   name: ['pull'],
-  usage: '<provider> <account> --target T',
-  summary: "download a remote account's token file and store it as a local account",
+  usage: '<provider> <account> --target T [--copy]',
+  summary:
+    "move a remote account to the local files: stored and checked here, then removed from the server (--copy keeps the server's too, only for accounts without a refresh token: both sides would refresh it)",
   async run(ctx, args) {
-    const {positionals} = parseRemoteCommandArgs(this, ctx, args, {});
+    const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, COPY_FLAG);
     const {provider, remote, account} = await findRemoteAccount(ctx, positionals);
-    const token = await remote.download(account);
-    if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
-    // The file decides the provider wherever it is read later: one whose type differs from the list would be stored under the wrong one.
-    const downloadedAs = providerForTokenType(token.type)?.id;
-    if (downloadedAs !== account.provider) {
-      throw new UserError(
-        `target ${ctx.target}: ${account.tokenFile} is listed as ${account.provider} but the downloaded file's "type" is ` +
-          `${JSON.stringify(sanitizeLine(token.type))}${downloadedAs && downloadedAs !== token.type ? ` (${downloadedAs})` : ''}; not storing it`,
-      );
-    }
+    const remoteLabel = (await labeller(remote))(account);
+    if (values.copy) refuseCopyOfGrant(await remote.download(account), remoteLabel);
     const {AccountStore} = await import('../../store/accounts.js');
-    const {disabled: _disabled, ...kept} = token;
     const local = new AccountStore(ctx.paths);
     const defaultBefore = (await local.load()).accounts.find((a) => a.provider === provider && a.default);
-    const saved = await local.saveLogin({provider, token: kept as TokenFile, nickname: account.nickname});
+    // The server may refresh the grant while it is copied: stored again until a second download matches.
+    let token = await downloadChecked(ctx, remote, account);
+    let saved;
+    for (let attempt = 0; ; attempt++) {
+      const {disabled: _disabled, ...kept} = token;
+      saved = await local.saveLogin({provider, token: kept as TokenFile, nickname: account.nickname});
+      if (!sameGrant((await local.readToken(saved)) as Record<string, unknown> | undefined, token)) {
+        throw new UserError(`${local.tokenPath(saved)} does not hold the tokens pulled from target ${ctx.target}; the server's copy is kept`);
+      }
+      const again = values.copy ? token : await downloadChecked(ctx, remote, account);
+      if (sameGrant(again, token)) break;
+      if (attempt >= 5) throw new UserError(`target ${ctx.target}: ${account.tokenFile} keeps changing (the server refreshes it); the server's copy is kept, try again`);
+      token = again;
+    }
     // A pull keeps the local default; it sets one only where there was none, and says so.
     const becameDefault = saved.default && defaultBefore?.id !== saved.id ? `; it is the local ${provider} default (there was none)` : '';
     const label = await labeller(local);
-    ctx.stdout.write(`${provider}: pulled ${(await labeller(remote))(account)} from target ${ctx.target} into ${ctx.paths.root} as ${label(saved)}${becameDefault}\n`);
+    const pulled = `pulled ${remoteLabel} from target ${ctx.target} into ${ctx.paths.root} as ${label(saved)}`;
+    if (!values.copy) {
+      await remote.remove(provider, {id: account.id}).catch((error: unknown) => {
+        throw bothHoldIt(provider, pulled, `removing it from target ${ctx.target}`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target} to keep the local one`);
+      });
+    }
+    ctx.stdout.write(`${provider}: ${pulled}${becameDefault}${values.copy ? '; the server keeps it too (--copy)' : '; removed from the server, so only this machine refreshes it'}\n`);
     return 0;
   },
 };
+
+/** The remote account's token file, refused when its `type` is not the provider it is listed as. */
+async function downloadChecked(ctx: CliContext, remote: Awaited<ReturnType<typeof openRemoteStore>>, account: Account): Promise<Record<string, unknown>> {
+  const token = await remote.download(account);
+  if (typeof token.type !== 'string') throw new UserError(`target ${ctx.target}: ${account.tokenFile} has no "type"; not storing it`);
+  // The file decides the provider wherever it is read later: one whose type differs from the list would be stored under the wrong one.
+  const downloadedAs = providerForTokenType(token.type)?.id;
+  if (downloadedAs !== account.provider) {
+    throw new UserError(
+      `target ${ctx.target}: ${account.tokenFile} is listed as ${account.provider} but the downloaded file's "type" is ` +
+        `${JSON.stringify(sanitizeLine(token.type))}${downloadedAs && downloadedAs !== token.type ? ` (${downloadedAs})` : ''}; not storing it`,
+    );
+  }
+  return token;
+}
 
 const fields: CommandSpec = {
   name: ['fields'],

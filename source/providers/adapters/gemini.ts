@@ -16,7 +16,7 @@ import {geminiNativeCredentials} from './native-credentials.js';
 // ---- quota (Cloud Code's retrieveUserQuota) ----
 
 function googleProject(ctx: QuotaContext): string | undefined {
-  return accountProject(ctx.token) ?? ctx.account.projectId;
+  return accountProject(ctx.token, ctx.account.projectId);
 }
 
 /** Antigravity and Gemini read quota the same way: a POST naming the account's Google project, if any. */

@@ -2,7 +2,7 @@
 // pair's reader and writer: the client joins a text, thinking or tool-argument run into one string,
 // so a token cut between two deltas is whole only there (core/text-run-mask.ts).
 import type {Redactor} from '../../core/redact.js';
-import {RunCarries, TextRunMasker} from '../../core/text-run-mask.js';
+import {type JsonText, RunCarries, TextRunMasker} from '../../core/text-run-mask.js';
 import type {TurnEvent} from './events.js';
 
 type RunEvent = Extract<TurnEvent, {type: 'text' | 'thinking' | 'tool-call-args'}>;
@@ -56,7 +56,8 @@ export class TurnEventMasker {
       if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
       if (key !== this.runKey && this.carries.size > 0) {
         const tail = this.carries.take(kindOf(key));
-        if (tail) this.run.continueAfter(tail);
+        // A tool call's arguments are JSON text: the tail goes on in its strings (TextRunMasker.continueAfter).
+        if (tail) this.run.continueAfter(tail, key.startsWith('tool:') ? TOOL_INPUT : undefined);
       }
       this.runKey = key;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
@@ -111,6 +112,9 @@ export class TurnEventMasker {
     return out;
   }
 }
+
+/** A tool call's arguments as readers give them: JSON text, decoded. */
+const TOOL_INPUT: JsonText = Object.freeze({escaped: false});
 
 /** A run key's kind: every tool call's arguments are one. */
 const kindOf = (key: string) => (key.startsWith('tool:') ? 'tool' : key);

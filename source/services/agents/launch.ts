@@ -8,6 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
+import {servedNext} from '../../core/pool.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
@@ -21,6 +22,7 @@ import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js'
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
+import {readQuotaCache} from '../quota/cache.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from '../../providers/agents.js';
 
@@ -252,6 +254,22 @@ function noModelText(agent: AgentRow, provider: ProviderRow, gap: ModelGap | und
 }
 
 /**
+ * The account `provider`'s pool serves first for a run (core servedNext), the answer the proxy acts
+ * on (the quota screen's ★ too): a running built-in proxy that serves that pool now says it (its
+ * status, by id); else what a proxy starting on it now picks, tui.json's rotation strategy over the
+ * quota cache as the proxy ranks. Undefined when none can serve. `accounts`: every account.
+ */
+async function poolFirstPick(paths: CcsPaths, settings: TuiSettings, provider: string, accounts: readonly Account[], now: number): Promise<Account | undefined> {
+  // No stale record is removed here: planAgentRun reads it again and says so.
+  const running = readRunningProxy(paths);
+  const status = running?.kind === 'builtin' ? await fetchProxyStatus(paths, running.port) : undefined;
+  const servedNow = status?.provider === provider && status.pinned === false && status.accountId ? {provider, accountId: status.accountId} : undefined;
+  const cache = await readQuotaCache(paths);
+  const windows = new Map(Object.entries(cache.accounts[provider] ?? {}).map(([id, entry]) => [id, entry.windows] as const));
+  return servedNext(accounts.filter((a) => a.provider === provider), settings.rotation.strategy, windows, now, servedNow);
+}
+
+/**
  * Everything short of starting the agent. Refuses, before any proxy is started, an agent the proxy
  * cannot serve for the provider and an agent that cannot be found.
  */
@@ -261,12 +279,17 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   const agentId = options.agent ?? settings.default ?? DEFAULT_AGENT;
   const agent = findAgent(agentId);
   if (!agent) throw new UserError(`unknown agent "${agentId}" (--agent: ${AGENTS.map((a) => a.id).join(', ')})`, 2);
-  // The account that would serve first: the one asked for, else the pool's default (else any usable).
+  // The account that would serve first: the one asked for, else the one the pool serves first (the
+  // proxy's own answer, poolFirstPick): its model list and base URL are what the agent is given.
   const accounts = (await options.store.load()).accounts;
   // Named among every account, as the proxy's status names them: a nickname that is another's email is no name.
   const labelOf = accountLabeller(accounts);
   const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
-  const first = target.account ?? accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ?? accounts.find((a) => a.provider === target.provider.id && isUsable(a));
+  const first =
+    target.account ??
+    (await poolFirstPick(paths, options.settings, target.provider.id, accounts, options.now ?? Date.now())) ??
+    accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ??
+    accounts.find((a) => a.provider === target.provider.id && isUsable(a));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, labelOf, options.surface)}`);

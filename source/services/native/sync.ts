@@ -10,9 +10,13 @@
 //   written nowhere. While an account is native, the agents' changes are picked up the same way (the
 //   TUI and the proxy watch the files, `use --native` and `native` sync on each call);
 // - locks, always taken in this order: `native-<provider>` (one switch or sync at a time), then the
-//   account's refresh lock (the one services/refresh.ts holds while it refreshes), so a refresh of the
-//   account and a sync of its file never interleave. The mark moves away from an account only while
-//   its refresh lock is held, so the refresher, inside that lock, can trust it.
+//   refresh lock of the grant the account's token file holds (the one services/refresh.ts holds while
+//   it refreshes), so a refresh of the account and a sync of its file never interleave. The mark
+//   moves away from an account only while that lock is held, so the refresher, inside it, can trust it.
+// - the mark names the account's token file as well as its id (and the tokens it holds: `known`): an
+//   unregistered file's id changes when a second file of its email appears, and a mark found by id
+//   alone would then be lost and the agent's refresh token spent by the refresher. A switch registers
+//   the account (its id is then kept in accounts.json and no longer derived).
 // - the file is replaced only if the agent did not write it since it was read (checked just before
 //   the rename), and its previous content stays beside it until the switch is complete.
 import {createHash} from 'node:crypto';
@@ -23,10 +27,11 @@ import {accountLabel, healthWords} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic, writeTempBeside} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
+import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
-import {withRefreshLock} from '../refresh-lock.js';
+import {withAccountGrantLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
 /** One agent file ccs-tui wrote an account into. */
@@ -35,12 +40,19 @@ export interface NativeFileEntry {
   file: string;
   /** Account id whose tokens the file holds, as last written or attributed. */
   account: string;
+  /** That account's token file name (absent in entries of earlier versions): what stays when its id changes. */
+  tokenFile?: string;
   /** Hash of the tokens in the file at the last sync (never the tokens themselves). */
   synced: string;
   /** Access-token expiry (ms since epoch) at the last sync: from then on the agent is due to refresh. */
   expiresAt?: number;
   /** True while the file holds a login that is no account's (`synced` is its hash). */
   foreign?: boolean;
+  /**
+   * Set while a switch is writing this account into the file (the mark is written first): `before` is
+   * what the file held before (textPrint). The file's previous entry stays until the switch is confirmed.
+   */
+  pending?: {before: string};
   since: string;
 }
 
@@ -84,7 +96,9 @@ function holderFrom(value: unknown): NativeHolder | undefined {
   if (!isRecord(value) || typeof value.account !== 'string' || typeof value.file !== 'string') return undefined;
   const since = typeof value.since === 'string' ? value.since : '';
   const files = Array.isArray(value.files)
-    ? value.files.filter((e): e is NativeFileEntry => isRecord(e) && typeof e.file === 'string' && typeof e.account === 'string' && typeof e.synced === 'string')
+    ? value.files
+        .filter((e): e is NativeFileEntry => isRecord(e) && typeof e.file === 'string' && typeof e.account === 'string' && typeof e.synced === 'string')
+        .map((e) => (e.tokenFile === undefined || typeof e.tokenFile === 'string' ? e : {...e, tokenFile: undefined}))
     : [{file: value.file, account: value.account, synced: typeof value.synced === 'string' ? value.synced : '', since}];
   const known = Array.isArray(value.known)
     ? value.known.filter((k): k is NativeHolder['known'][number] => isRecord(k) && typeof k.account === 'string' && Array.isArray(k.tokens) && k.tokens.every((t) => typeof t === 'string'))
@@ -204,7 +218,21 @@ async function candidates(store: AccountStore, provider: string): Promise<Candid
 }
 
 /** Whose tokens these are: an account (`weak` when only continuity says so), or a foreign login. */
-type Owner = {kind: 'account'; id: string; weak: boolean} | {kind: 'foreign'};
+type Owner = {kind: 'account'; id: string; tokenFile: string; weak: boolean} | {kind: 'foreign'};
+
+/** The account an entry names now: by its token file (ids change), else by the id it recorded. */
+function entryAccount(all: readonly Candidate[], entry: Pick<NativeFileEntry, 'account' | 'tokenFile'>): Account | undefined {
+  return (all.find((c) => entry.tokenFile !== undefined && c.account.tokenFile === entry.tokenFile) ?? all.find((c) => c.account.id === entry.account))?.account;
+}
+
+/**
+ * Runs `work` holding the refresh lock of the grant the account's token file holds (found by token
+ * file, else by id); without a lock when no such account exists any more (there is no grant of it).
+ */
+async function withAccountLock<T>(store: AccountStore, provider: string, entry: Pick<NativeFileEntry, 'account' | 'tokenFile'>, work: () => Promise<T>): Promise<T> {
+  const account = entryAccount(await candidates(store, provider), entry);
+  return account ? withAccountGrantLock(store, provider, {tokenFile: account.tokenFile}, () => work()) : work();
+}
 
 /**
  * Attributes the tokens in an agent's file to an account (the rule per format is in formats.ts):
@@ -214,12 +242,13 @@ type Owner = {kind: 'account'; id: string; weak: boolean} | {kind: 'foreign'};
 async function ownerOf(store: AccountStore, holder: NativeHolder | undefined, provider: string, read: FileRead & {kind: 'ok'}, entry: NativeFileEntry | undefined): Promise<Owner> {
   const tokens = read.tokens!;
   const all = await candidates(store, provider);
-  const exists = (id: string) => all.some((c) => c.account.id === id);
+  const owner = (account: Account, weak = false): Owner => ({kind: 'account', id: account.id, tokenFile: account.tokenFile, weak});
   const prints = printsOf(tokens);
-  const knownBy = holder?.known.find((k) => exists(k.account) && prints.some((p) => k.tokens.includes(p)));
-  if (knownBy) return {kind: 'account', id: knownBy.account, weak: false};
+  // The token file holding these very tokens first: ids in `known` may be ones an account had before.
   const holding = all.find((c) => (tokens.refreshToken && refreshTokenOf(c.token) === tokens.refreshToken) || sameTokens(c.token, tokens));
-  if (holding) return {kind: 'account', id: holding.account.id, weak: false};
+  if (holding) return owner(holding.account);
+  const knownBy = holder?.known.find((k) => all.some((c) => c.account.id === k.account) && prints.some((p) => k.tokens.includes(p)));
+  if (knownBy) return owner(all.find((c) => c.account.id === knownBy.account)!.account);
   if (tokens.accountKey || tokens.email) {
     let matches = tokens.accountKey ? all.filter((c) => c.token.account_id === tokens.accountKey) : all;
     if (tokens.email) {
@@ -227,11 +256,12 @@ async function ownerOf(store: AccountStore, holder: NativeHolder | undefined, pr
       const byEmail = matches.filter((c) => (c.account.email ?? (typeof c.token.email === 'string' ? c.token.email : ''))?.toLowerCase() === email);
       if (byEmail.length > 0 || !tokens.accountKey) matches = byEmail;
     }
-    if (matches.length === 1) return {kind: 'account', id: matches[0]!.account.id, weak: false};
+    if (matches.length === 1) return owner(matches[0]!.account);
     if (matches.length === 0) return {kind: 'foreign'};
   }
-  if (entry && !entry.foreign && exists(entry.account) && entry.expiresAt !== undefined && read.mtimeMs >= entry.expiresAt - REFRESH_DUE_MS) {
-    return {kind: 'account', id: entry.account, weak: true};
+  const entryOwner = entry && entryAccount(all, entry);
+  if (entry && entryOwner && !entry.foreign && entry.expiresAt !== undefined && read.mtimeMs >= entry.expiresAt - REFRESH_DUE_MS) {
+    return owner(entryOwner, true);
   }
   return {kind: 'foreign'};
 }
@@ -241,36 +271,49 @@ async function ownerOf(store: AccountStore, holder: NativeHolder | undefined, pr
  * attributed by continuity alone (`weak`), the token file's previous content is kept in
  * `tui/native-kept/` first. Returns whether anything changed.
  */
-async function saveInto(store: AccountStore, provider: string, accountId: string, tokens: NativeTokens, weak: boolean): Promise<boolean> {
-  const account = await store.loadAccount(provider, {id: accountId});
+async function saveInto(store: AccountStore, provider: string, tokenFile: string, tokens: NativeTokens, weak: boolean): Promise<boolean> {
+  const account = await store.loadAccount(provider, {tokenFile});
   const current = await store.readToken(account);
   if (!current || sameTokens(current, tokens)) return false;
   if (weak) {
     const text = `${JSON.stringify(current, null, 2)}\n`;
     await writeFileAtomic(path.join(keptTokensDir(store.paths), `${path.basename(account.tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`), text);
   }
-  await store.updateToken(provider, {id: accountId}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
+  await store.updateToken(provider, {tokenFile}, (latest) => (sameTokens(latest, tokens) ? latest : tokenFileUpdate(latest, tokens)));
   return true;
 }
 
 /**
- * For the refresher, inside the account's refresh lock: when the account is native (in any agent
- * file), the agents' latest tokens that are its own (saved into the token file first) instead of a
- * refresh. Undefined when it is not native.
+ * Whether `entry` marks the account whose token file is `tokenFile` and holds `token`: by token file,
+ * or (an earlier version's entry, by id) by the id or by the tokens ccs-tui knows of that entry's
+ * account, whichever id it has now.
  */
-export async function nativeTokensInsteadOfRefresh(store: AccountStore, provider: string, accountId: string): Promise<TokenFile | undefined> {
+function marksAccount(holder: NativeHolder, entry: NativeFileEntry, account: Pick<Account, 'id' | 'tokenFile'>, token: TokenFile | undefined): boolean {
+  if (entry.tokenFile !== undefined) return entry.tokenFile === account.tokenFile;
+  if (entry.account === account.id) return true;
+  const refreshToken = token?.refresh_token;
+  if (typeof refreshToken !== 'string' || refreshToken === '') return false;
+  return holder.known.some((k) => k.account === entry.account && k.tokens.includes(tokenFingerprint(refreshToken)));
+}
+
+/**
+ * For the refresher, inside the refresh lock of the grant `token` (the account's token file's) holds:
+ * when the account is native (in any agent file), the agents' latest tokens that are its own (saved
+ * into the token file first) instead of a refresh. Undefined when it is not native.
+ */
+export async function nativeTokensInsteadOfRefresh(store: AccountStore, provider: string, account: Account, token: TokenFile | undefined): Promise<TokenFile | undefined> {
   const holder = readNativeState(store.paths)[provider];
-  const entries = holder?.files.filter((e) => e.account === accountId) ?? [];
+  const entries = holder?.files.filter((e) => marksAccount(holder, e, account, token)) ?? [];
   if (entries.length === 0) return undefined;
   const format = nativeFormat(provider)!;
   for (const entry of entries) {
     const read = await readSettled(format, entry.file).catch(() => undefined);
     if (read?.kind !== 'ok' || !read.tokens?.refreshToken || fingerprint(read.tokens) === entry.synced) continue;
-    const owner = await ownerOf(store, holder, provider, read, entry);
+    const owner = await ownerOf(store, holder!, provider, read, entry);
     // Only this account's lock is held here: tokens of another account wait for the next sync.
-    if (owner.kind === 'account' && owner.id === accountId) await saveInto(store, provider, accountId, read.tokens, owner.weak);
+    if (owner.kind === 'account' && owner.tokenFile === account.tokenFile) await saveInto(store, provider, account.tokenFile, read.tokens, owner.weak);
   }
-  return store.readToken(await store.loadAccount(provider, {id: accountId}));
+  return store.readToken(await store.loadAccount(provider, {tokenFile: account.tokenFile}));
 }
 
 export interface SyncResult {
@@ -291,7 +334,7 @@ const foreignProblem = (format: NativeFormat, file: string) =>
  */
 async function syncEntry(store: AccountStore, provider: string, format: NativeFormat, holder: NativeHolder, entry: NativeFileEntry): Promise<{saved: boolean; problem?: string}> {
   const paths = store.paths;
-  return withRefreshLock(paths, provider, entry.account, async () => {
+  return withAccountLock(store, provider, entry, async () => {
     const read = await readSettled(format, entry.file);
     if (read.kind === 'missing') {
       // The agent's file is gone (logout, dir removed): nobody holds the account there any more.
@@ -312,9 +355,9 @@ async function syncEntry(store: AccountStore, provider: string, format: NativeFo
       return {saved: false, problem: foreignProblem(format, entry.file)};
     }
     const tokens = read.tokens;
-    const save = () => saveInto(store, provider, owner.id, tokens, owner.weak);
-    const saved = owner.id === entry.account ? await save() : await withRefreshLock(paths, provider, owner.id, save);
-    Object.assign(entry, {account: owner.id, synced: print, expiresAt: tokens.expiresAt, foreign: undefined});
+    // The owner's grant lock (the same one, re-entered, when the owner is the entry's account).
+    const saved = await withAccountLock(store, provider, {account: owner.id, tokenFile: owner.tokenFile}, () => saveInto(store, provider, owner.tokenFile, tokens, owner.weak));
+    Object.assign(entry, {account: owner.id, tokenFile: owner.tokenFile, synced: print, expiresAt: tokens.expiresAt, foreign: undefined});
     if (holder.file === entry.file) Object.assign(holder, {account: owner.id, accountKey: tokens.accountKey});
     remember(holder, owner.id, tokens);
     await writeHolder(paths, provider, holder);
@@ -329,13 +372,70 @@ function promoteLatest(holder: NativeHolder): NativeHolder {
   return holder;
 }
 
+/** What the agent's file held before a switch replaced it: its text's fingerprint, or 'missing'. */
+const textPrint = (read: FileRead) => (read.kind === 'missing' ? 'missing' : tokenFingerprint(read.text));
+
+/**
+ * Records a switch's intent before the agent's file is replaced: `entry` (with `pending`) is added
+ * beside the file's current entry, so both the outgoing and the incoming account are left to the
+ * agent until the switch is confirmed (or settlePending finds it was not). Returns how to take the
+ * intent back when the file was not replaced after all.
+ */
+async function markPending(paths: CcsPaths, provider: string, holder: NativeHolder, entry: NativeFileEntry): Promise<{withdraw(): Promise<void>}> {
+  holder.files = [...holder.files.filter((e) => !(e.file === entry.file && e.pending)), entry];
+  await writeHolder(paths, provider, holder);
+  return {
+    withdraw: async () => {
+      holder.files = holder.files.filter((e) => e !== entry);
+      await writeHolder(paths, provider, holder);
+    },
+  };
+}
+
+/**
+ * Settles the intents of switches that never confirmed (killed between the file's replace and the
+ * state write, or that write failed): a file holding the tokens the switch wrote was replaced (the
+ * intent becomes the file's entry); a file still as it was before was not (the intent goes).
+ * Anything else (the agent wrote the file since) cannot be told apart: both accounts stay left to the
+ * agent and the problem says how to end it. Call holding the provider's native lock. Returns the problems.
+ */
+async function settlePending(store: AccountStore, provider: string, format: NativeFormat, holder: NativeHolder): Promise<string[]> {
+  const problems: string[] = [];
+  for (const entry of holder.files.filter((e) => e.pending)) {
+    const read = await readSettled(format, entry.file).catch(() => undefined);
+    if (read?.kind === 'ok' && read.tokens && fingerprint(read.tokens) === entry.synced) {
+      // Each mark moves away from its account only while that account's refresh lock is held.
+      for (const old of holder.files.filter((e) => e.file === entry.file && e !== entry)) {
+        await withAccountLock(store, provider, old, async () => {
+          holder.files = holder.files.filter((e) => e !== old);
+          await writeHolder(store.paths, provider, holder);
+        });
+      }
+      delete entry.pending;
+      Object.assign(holder, {account: entry.account, file: entry.file, accountKey: read.tokens.accountKey, since: entry.since});
+      await writeHolder(store.paths, provider, holder);
+      rmSync(backupPath(entry.file), {force: true});
+    } else if (read && textPrint(read) === entry.pending?.before) {
+      await withAccountLock(store, provider, entry, async () => {
+        holder.files = holder.files.filter((e) => e !== entry);
+        await writeHolder(store.paths, provider, promoteLatest(holder));
+      });
+    } else {
+      problems.push(`a switch of ${entry.file} to ${provider} account ${entry.account} was interrupted and the file changed since: its accounts stay left to ${format.displayName} until \`ccs-tui use --native ${provider} <account>\` names the one it should hold`);
+    }
+  }
+  return problems;
+}
+
 /** Syncs every file the state records for `provider` (call holding its native lock). */
 async function syncAll(store: AccountStore, provider: string, format: NativeFormat): Promise<SyncResult> {
   const holder = readNativeState(store.paths)[provider];
   if (!holder) return {provider, saved: false};
   let saved = false;
-  const problems: string[] = [];
+  const problems = await settlePending(store, provider, format, holder);
   for (const entry of [...holder.files]) {
+    // A switch's intent the settling above could not confirm: the file's other entry is synced.
+    if (entry.pending) continue;
     // One unreadable file (it became a FIFO or a directory) must not stop the others' sync.
     const result = await syncEntry(store, provider, format, holder, entry).catch((error: unknown) => {
       if (error instanceof UserError) return {saved: false, problem: error.message};
@@ -382,7 +482,9 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   const format = nativeFormat(provider);
   if (!format) throw new UserError(`native mode knows no credential file for ${provider}'s agent (it does: claude, codex, gemini, qwen)`, 2);
   const paths = store.paths;
-  const target = await store.loadAccount(provider, accountRef);
+  // Its id is kept from now on (registered): the TUI and `native` name the agent's account by it.
+  // (A registry that cannot be written, a corrupt one, leaves the id derived: the switch goes on.)
+  const target = await store.keepId(provider, accountRef).catch(() => store.loadAccount(provider, accountRef));
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
     throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} cannot be used: ${healthWords(target)}`);
   }
@@ -393,14 +495,16 @@ export async function switchNative(store: AccountStore, provider: string, accoun
     const synced = await syncAll(store, provider, format);
     const warnings = synced.problem ? [synced.problem] : [];
     const holder = readNativeState(paths)[provider] ?? {account: target.id, file, since: '', files: [], known: []};
-    const entry = holder.files.find((e) => e.file === file);
+    const entry = holder.files.find((e) => e.file === file && !e.pending);
     const all = await candidates(store, provider);
-    const outgoing = entry && all.some((c) => c.account.id === entry.account) ? entry.account : undefined;
-    const lockIn = (id: string | undefined, work: () => Promise<SwitchResult>) => (id ? withRefreshLock(paths, provider, id, work) : work());
+    const outgoingAccount = entry && entryAccount(all, entry);
+    const outgoing = outgoingAccount?.id;
+    const lockIn = (account: Account | undefined, work: () => Promise<SwitchResult>) =>
+      account ? withAccountGrantLock(store, provider, {tokenFile: account.tokenFile}, () => work()) : work();
     // Both refresh locks: the outgoing account's while the file is replaced, the incoming one's while
-    // its tokens are copied into the file.
-    return lockIn(outgoing, () =>
-      lockIn(outgoing === target.id ? undefined : target.id, async () => {
+    // its tokens are copied into the file (one lock, re-entered, when both hold one grant).
+    return lockIn(outgoingAccount, () =>
+      lockIn(target, async () => {
         let savedOutgoing = synced.saved;
         let corruptBackup: string | undefined;
         let foreignBackup: string | undefined;
@@ -414,33 +518,40 @@ export async function switchNative(store: AccountStore, provider: string, accoun
             const owner = await ownerOf(store, holder, provider, read, entry);
             if (owner.kind === 'account') {
               const tokens = read.tokens;
-              const save = () => saveInto(store, provider, owner.id, tokens, owner.weak);
-              const locked = owner.id === outgoing || owner.id === target.id;
-              if (await (locked ? save() : withRefreshLock(paths, provider, owner.id, save))) savedOutgoing = true;
+              if (await withAccountLock(store, provider, {account: owner.id, tokenFile: owner.tokenFile}, () => saveInto(store, provider, owner.tokenFile, tokens, owner.weak))) savedOutgoing = true;
               remember(holder, owner.id, tokens);
             } else {
               foreignBackup = (await keepForeignLogin(file, read.text)) ?? foreignBackup;
             }
           }
-          const token = await store.readToken(await store.loadAccount(provider, {id: target.id}));
+          const token = await store.readToken(await store.loadAccount(provider, {tokenFile: target.tokenFile}));
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
           const previous = read.kind === 'ok' ? read.json : undefined;
           const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;
           if (read.kind !== 'missing') await writeFileAtomic(backupPath(file), read.text, FILE_MODE, {keepDir: true});
-          const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content);
+          const written = format.read(JSON.parse(content) as Record<string, unknown>);
+          const since = new Date().toISOString();
+          const fresh: NativeFileEntry = {file, account: target.id, tokenFile: target.tokenFile, synced: fingerprint(written), ...(written?.expiresAt !== undefined ? {expiresAt: written.expiresAt} : {}), since};
+          // The mark before the file: once the file holds the grant, ccs-tui must already leave it alone.
+          // The tokens are remembered as the target's in the same write (what a later sync attributes by).
+          remember(holder, target.id, written);
+          const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
+          const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content).catch(async (error: unknown) => {
+            await intent.withdraw().catch(() => undefined);
+            throw error;
+          });
           if (!replaced) {
             // The agent wrote its file between our read and now: save that too, then try again.
+            await intent.withdraw();
             if (attempt < 20) continue;
             throw new UserError(`${file} keeps changing (is ${format.displayName} refreshing in a loop?); try again`);
           }
-          const written = format.read(JSON.parse(content) as Record<string, unknown>);
-          const since = new Date().toISOString();
-          const fresh: NativeFileEntry = {file, account: target.id, synced: fingerprint(written), ...(written?.expiresAt !== undefined ? {expiresAt: written.expiresAt} : {}), since};
           holder.files = [...holder.files.filter((e) => e.file !== file), fresh];
           Object.assign(holder, {account: target.id, file, accountKey: written?.accountKey, since});
-          remember(holder, target.id, written);
-          await writeHolder(paths, provider, holder);
+          await writeHolder(paths, provider, holder).catch((error: unknown) => {
+            throw new UserError(`${file} now holds ${provider} account ${accountLabel(target, [target])}, but the switch could not be recorded: ${describeUserError(error)?.text ?? (error as Error).message}. The account stays left to ${format.displayName} (its mark was written first); once the file is fixed, \`ccs-tui native\` completes the switch`);
+          });
           rmSync(backupPath(file), {force: true});
           return {provider, file, from: outgoing, to: target, savedOutgoing, corruptBackup, foreignBackup, warnings};
         }
@@ -462,17 +573,11 @@ async function keepForeignLogin(file: string, text: string): Promise<string> {
 
 /**
  * Renames `content` over `file` only if the file still holds `expected` (undefined: still absent).
- * The temp file is written and synced first, so the check and the rename are a few µs apart.
+ * The temp file (writeTempBeside) is written and synced first, so the check and the rename are a few µs apart.
  */
 async function replaceIfUnchanged(file: string, expected: string | undefined, content: string): Promise<boolean> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.ccs-tui-${process.pid}.tmp`);
-  const handle = await fs.open(temp, 'w', FILE_MODE);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Random name, O_EXCL: a symlink planted in the agent's dir is never written through.
+  const temp = await writeTempBeside(file, content);
   let now: string | undefined;
   try {
     now = readRegularFileSync(file)?.text;
@@ -497,7 +602,7 @@ export async function releaseNative(store: AccountStore, provider: string): Prom
     const holder = readNativeState(store.paths)[provider];
     // Each mark moves away from its account only while that account's refresh lock is held.
     for (const entry of [...(holder?.files ?? [])]) {
-      await withRefreshLock(store.paths, provider, entry.account, async () => {
+      await withAccountLock(store, provider, entry, async () => {
         holder!.files = holder!.files.filter((e) => e !== entry);
         await writeHolder(store.paths, provider, promoteLatest(holder!));
       });

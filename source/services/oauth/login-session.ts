@@ -36,7 +36,12 @@ export type LoginView =
    * `notRelogin`: logging in again as that account id, the browser or device logged in as another
    * identity, stored as its own account (no grant is lost); that account still needs a login.
    */
-  | {kind: 'done'; account: StoredLogin; notRelogin?: string}
+  | {kind: 'done'; account: StoredLogin; notRelogin?: string; renewed?: undefined}
+  /**
+   * A remote server's login of an account it already had, which one it does not say (services/remote
+   * login.ts remoteLoginOutcome `renewed`): `renewed` is the sentence that says so.
+   */
+  | {kind: 'done'; renewed: string; account?: undefined; notRelogin?: undefined}
   /**
    * `message` is the whole sentence with its cause ("Login failed: cannot reach …"). `field`: the
    * API-key login failed at its base URL (nothing there took the key, or nothing answered), not at

@@ -58,7 +58,8 @@ export async function startBackgroundProxy(
     }
     return entry;
   };
-  const fd = openSync(stderrFile, 'w', FILE_MODE);
+  // 'wx' (O_EXCL): never written through a file or symlink already at the name.
+  const fd = openSync(stderrFile, 'wx', FILE_MODE);
   const command = launchCommand(paths, target, options.useCliproxyBinary ?? false, options.env);
   const child = spawn(command.file, command.args, {
     detached: true,

@@ -90,6 +90,8 @@ export interface ProxyStatus {
   provider?: string;
   /** Label of the account that serves the next request of the primary provider (its pool's next pick). */
   account?: string;
+  /** That account's id (`accounts --json` `id`), as every --json output names accounts; absent with `account` absent or only as named. */
+  accountId?: string;
   /**
    * With a primary provider: whether one account serves it alone (`--account`, `ccs-tui run` on an
    * account), else the size of its pool (usable accounts). The proxy's own answer: the pid file
@@ -117,10 +119,11 @@ export interface ProxyStatus {
    */
   lastError?: LastError;
   /**
-   * Whole-account cooldowns (a model's own cooldown is not listed); `until`: ISO UTC. `triedLast`:
+   * Whole-account cooldowns (a model's own cooldown is not listed); `account` the label, `accountId`
+   * the id (a proxy of an older version sends none); `until`: ISO UTC. `triedLast`:
    * a server-error backoff, the account still serves when no other can (see the failover event).
    */
-  cooling: {provider: string; account: string; until: string; reason: string; triedLast?: boolean}[];
+  cooling: {provider: string; account: string; accountId?: string; until: string; reason: string; triedLast?: boolean}[];
 }
 
 /** The request counts of a proxy's status. */

@@ -13,7 +13,7 @@ import {sessionKind} from '../environment.js';
 import type {AccountLogin, LoginView} from '../oauth/login-session.js';
 import type {RemoteAccountStore} from './accounts.js';
 import {ManagementError} from './client.js';
-import {cancelRemoteLogin, startRemoteLogin, submitRemoteCallback, waitForRemoteLogin, type RemoteLogin} from './login.js';
+import {cancelRemoteLogin, remoteLoginOutcome, renewedLoginText, stampedAccounts, startRemoteLogin, submitRemoteCallback, waitForRemoteLogin, type RemoteLogin, type StampedAccount} from './login.js';
 
 export interface RemoteLoginSessionOptions {
   store: RemoteAccountStore;
@@ -32,7 +32,7 @@ export class RemoteLoginSession implements AccountLogin {
   private controller = new AbortController();
   private login?: RemoteLogin;
   /** The provider's accounts before the login, and when the server last wrote each one's file. */
-  private before: {account: Account; modtime?: string}[] = [];
+  private before: StampedAccount[] = [];
   private closed = false;
   private readonly clock: Clock;
 
@@ -104,15 +104,15 @@ export class RemoteLoginSession implements AccountLogin {
     }
   }
 
-  private stamped(accounts: Account[]): {account: Account; modtime?: string}[] {
-    return accounts.filter((a) => a.provider === this.options.provider).map((account) => ({account, modtime: this.options.store.detail(account)?.entry.modtime}));
+  private stamped(accounts: Account[]): StampedAccount[] {
+    return stampedAccounts(this.options.store, this.options.provider, accounts);
   }
 
   /**
-   * Waits for the server's "ok", then shows the account it stored: a file that was not there before,
-   * else one the server wrote again (same identity: the server updates that account's file). When
-   * logging in again as an account (`relogin`), a login that stored another identity says so
-   * (`notRelogin`), as a local login does: the asked account still needs a login.
+   * Waits for the server's "ok", then shows what it stored (remoteLoginOutcome, as `login --target`
+   * says it): a new account, the account asked for (`relogin`) logged in again, another identity
+   * than the one asked for (`notRelogin`: the asked account still needs a login), or an account the
+   * server already had, renewed (which one, it does not say).
    */
   private async finish(): Promise<void> {
     const {store, provider, relogin} = this.options;
@@ -124,32 +124,10 @@ export class RemoteLoginSession implements AccountLogin {
       },
     });
     this.set({kind: 'storing'});
-    const before = new Map(this.before.map((b) => [b.account.tokenFile, b]));
-    const after = this.stamped((await store.load()).accounts);
-    const added = after.find((a) => !before.has(a.account.tokenFile))?.account;
-    const asked = relogin === undefined ? undefined : this.before.find((b) => b.account.id === relogin)?.account;
-    if (asked) {
-      if (added) return this.set(sameIdentity(added, asked) ? {kind: 'done', account: {...added, outcome: 'added'}} : {kind: 'done', account: {...added, outcome: 'added'}, notRelogin: relogin});
-      // Same identity: the server wrote that account's file again (its time moved). Other files'
-      // times say nothing: the server rewrites a file whenever it refreshes its token.
-      const again = after.find((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined && a.modtime !== before.get(asked.tokenFile)?.modtime);
-      if (again) return this.set({kind: 'done', account: {...again.account, outcome: 'logged-in-again'}});
-      const name = sanitizeLine(asked.email ?? asked.id);
-      // A server that reports no file times (older CLIProxyAPI) cannot tell: the message below says so.
-      if (after.some((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined)) throw new UserError(
-        `the server of target ${this.target} reported the login done, but it did not write ${name} again: ` +
-          `the browser logged in as another ${provider} account the server already has. ${name} still needs a login ` +
-          `(log out in the browser first, then log in again as it)`,
-      );
-    }
-    // Never another account shown as the new one: a login that added none says so.
-    if (!added) {
-      throw new UserError(
-        `the server of target ${this.target} reported the login done, but no new ${provider} account appeared ` +
-          `(a login of an account it already has updates that one; reload the list to see it)`,
-      );
-    }
-    this.set({kind: 'done', account: {...added, outcome: 'added'}});
+    const outcome = remoteLoginOutcome(this.target, provider, this.before, this.stamped((await store.load()).accounts), relogin);
+    if (outcome.kind === 'renewed') return this.set({kind: 'done', renewed: renewedLoginText(provider, this.target)});
+    const account = {...outcome.account, outcome: outcome.kind};
+    this.set(outcome.kind === 'added' && outcome.notRelogin !== undefined ? {kind: 'done', account, notRelogin: outcome.notRelogin} : {kind: 'done', account});
   }
 
   /**
@@ -217,9 +195,4 @@ export class RemoteLoginSession implements AccountLogin {
     this.controller.abort(new UserError('login cancelled'));
     if (this.login && this.view.kind !== 'done') void cancelRemoteLogin(this.options.store.client, this.login).catch(() => undefined);
   }
-}
-
-/** Two accounts of one provider are one identity when the server names the same email for both. */
-function sameIdentity(a: Account, b: Account): boolean {
-  return a.email !== undefined && b.email !== undefined && a.email.toLowerCase() === b.email.toLowerCase();
 }

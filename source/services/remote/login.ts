@@ -11,9 +11,10 @@
 // paste flow, which is what a terminal on another machine needs.
 import {cutText} from '../../core/redact.js';
 import {sanitizeLine} from '../../core/sanitize.js';
-import {UserError} from '../../core/types.js';
+import {UserError, type Account} from '../../core/types.js';
 import {findProvider, PROVIDERS} from '../../providers/table.js';
 import {systemClock, type Clock} from '../clock.js';
+import type {RemoteAccountStore} from './accounts.js';
 import {ManagementError, type ManagementClient} from './client.js';
 import {countOf} from '../../core/wording.js';
 
@@ -125,4 +126,59 @@ export async function waitForRemoteLogin(
 export async function cancelRemoteLogin(client: ManagementClient, login: RemoteLogin): Promise<boolean> {
   const body = await client.json<{cancelled?: boolean}>({method: 'DELETE', route: '/oauth-session', query: {state: login.state}, feature: 'cancelling logins'});
   return body.cancelled === true;
+}
+
+/** An account of the server with when the server last wrote its file (RemoteAccountStore.detail `modtime`). */
+export interface StampedAccount {
+  account: Account;
+  modtime?: string;
+}
+
+/** The provider's accounts of a remote store, each with its file's time: what remoteLoginOutcome compares. */
+export function stampedAccounts(store: RemoteAccountStore, provider: string, accounts: readonly Account[]): StampedAccount[] {
+  return accounts.filter((a) => a.provider === provider).map((account) => ({account, modtime: store.detail(account)?.entry.modtime}));
+}
+
+/**
+ * What a remote login the server reported done stored, from the provider's accounts before and after
+ * it (stampedAccounts): `added` a file that was not there before (`notRelogin`: logging in again as
+ * that account id, the browser logged in as another identity); `logged-in-again` the account asked
+ * for (`relogin`), its file written again (same identity: the server updates that account's file);
+ * `renewed` an account the server already had, which one it does not say (other files' times say
+ * nothing: the server rewrites a file whenever it refreshes its token). The one reading for
+ * `login --target` and the TUI's remote login. Throws a UserError when the account asked for was
+ * not written again while the server reports file times (the browser logged in as another account
+ * the server has): that account still needs a login.
+ */
+export type RemoteLoginOutcome = {kind: 'added'; account: Account; notRelogin?: string} | {kind: 'logged-in-again'; account: Account} | {kind: 'renewed'};
+
+export function remoteLoginOutcome(target: string, provider: string, before: readonly StampedAccount[], after: readonly StampedAccount[], relogin?: string): RemoteLoginOutcome {
+  const earlier = new Map(before.map((b) => [b.account.tokenFile, b]));
+  const added = after.find((a) => !earlier.has(a.account.tokenFile))?.account;
+  const asked = relogin === undefined ? undefined : before.find((b) => b.account.id === relogin)?.account;
+  if (added) return asked && !sameIdentity(added, asked) ? {kind: 'added', account: added, notRelogin: relogin} : {kind: 'added', account: added};
+  if (asked) {
+    const again = after.find((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined && a.modtime !== earlier.get(asked.tokenFile)?.modtime);
+    if (again) return {kind: 'logged-in-again', account: again.account};
+    const name = sanitizeLine(asked.email ?? asked.id);
+    // A server that reports no file times (older CLIProxyAPI) cannot tell: renewed, as for any login.
+    if (after.some((a) => a.account.tokenFile === asked.tokenFile && a.modtime !== undefined)) {
+      throw new UserError(
+        `the server of target ${target} reported the login done, but it did not write ${name} again: ` +
+          `the browser logged in as another ${provider} account the server already has. ${name} still needs a login ` +
+          `(log out in the browser first, then log in again as it)`,
+      );
+    }
+  }
+  return {kind: 'renewed'};
+}
+
+/** How a `renewed` remote login ends (remoteLoginOutcome), on the command line and in the TUI alike. */
+export function renewedLoginText(provider: string, target: string): string {
+  return `${findProvider(provider)?.displayName ?? provider} login done on target ${target} (an existing account was renewed)`;
+}
+
+/** Two accounts of one provider are one identity when the server names the same email for both. */
+function sameIdentity(a: Account, b: Account): boolean {
+  return a.email !== undefined && b.email !== undefined && a.email.toLowerCase() === b.email.toLowerCase();
 }

@@ -1,7 +1,8 @@
 // tui.json as the TUI watches it (services/ccs-watch.ts WatchedSettings): re-renders the caller on
 // each change of the file. Undefined until the first read.
 import {useEffect, useState} from 'react';
-import {CORRUPT_SETTINGS_COPIES, type LoadedSettings} from '../../store/settings.js';
+import {CORRUPT_COPIES} from '../../store/files.js';
+import type {LoadedSettings} from '../../store/settings.js';
 import {useServices} from '../services.js';
 
 export function useSettings(): LoadedSettings | undefined {
@@ -23,5 +24,5 @@ export function useSettings(): LoadedSettings | undefined {
 /** tui.json's problem as the banner says it (file, line:col, what waits meanwhile), or undefined while it reads fine. */
 export function useSettingsProblem(): string | undefined {
   const problem = useSettings()?.problem;
-  return problem && `${problem.message}${problem.backup ? ` (copy: ${problem.backup}; only the newest ${CORRUPT_SETTINGS_COPIES} broken versions are kept)` : ''}`;
+  return problem && `${problem.message}${problem.backup ? ` (copy: ${problem.backup}; only the newest ${CORRUPT_COPIES} broken versions are kept)` : ''}`;
 }

@@ -25,8 +25,12 @@ import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
+import {useProxyServing} from '../hooks/useProxyServing.js';
+import {useSettings} from '../hooks/useSettings.js';
+import {keyOf, proxyServedKeys} from '../../core/quota-dashboard.js';
+import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
-import {accountHints, accountStatus, nativeLine, providerStatus} from './account-format.js';
+import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
 
@@ -84,6 +88,15 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const empty = selected !== undefined && selected.accounts.length === 0;
   useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined));
   const native = useNativeHolders();
+  // ★ (in the default's place, as on the quota screen) on the accounts the running proxy serves.
+  const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
+  const serving = useProxyServing(snapshot?.accounts);
+  const everyPool = serving !== undefined && serving.provider === undefined;
+  const served = useMemo(
+    () => serving && proxyServedKeys(snapshot?.accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], strategy, quota.now, serving),
+    // The quota only matters when every pool's next account is worked out here.
+    [serving, snapshot, strategy, everyPool ? quota.cache : undefined, everyPool ? quota.now : undefined],
+  );
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
   const now = Math.floor(clock.now() / 1000) * 1000;
@@ -167,6 +180,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               siblings={selected?.accounts ?? []}
               selected={isSelected}
               focused={state.pane === 'accounts'}
+              served={served?.has(keyOf(a)) ?? false}
               columns={columns}
               now={now}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
@@ -383,14 +397,15 @@ function headerRow(c: AccountColumns): string {
   return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
-const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
-  const {account, siblings, selected, focused, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
+const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {
+  const {account, siblings, selected, focused, served, columns: c, now, theme, renameDraft, quota, quotaNow} = props;
   // From the `now` given, not the clock: a memoised row shows what its props say.
   const status = accountStatus(account, c.short, now);
   const cells = accountCells(account, now, c.email > 0, siblings, c.short);
   const {email, expiry} = cells;
   const name = c.email > 0 ? cells.name : narrowName(account, siblings, cells.name, c.name);
-  const marks = `${selected ? '›' : ' '}${account.default ? '*' : ' '}`;
+  // The default stays bold when ★ takes its `*`'s place.
+  const marks = `${selected ? '›' : ' '}${served ? BEST_MARK : account.default ? '*' : ' '}`;
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
   if (renameDraft) {

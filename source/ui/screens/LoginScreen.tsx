@@ -280,13 +280,24 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             </Box>
           );
         }
+        // A remote server's login of an account it had: which one, it does not say (as `login --target` says it).
+        if (!view.account) {
+          return (
+            <Box flexDirection="column">
+              <Text color={theme.ok} wrap="wrap">✓ {sanitizeLine(view.renewed)}</Text>
+              <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
+            </Box>
+          );
+        }
         return (
           <Box flexDirection="column">
             <Text color={theme.ok}>
-              ✓ {loginOutcomeText(view.account.outcome, `${row.displayName} account ${sanitizeLine(accountLabel(view.account))}`)}
+              ✓ {loginOutcomeText(view.account.outcome, `${row.displayName} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}
               {view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}
               {view.account.default ? ' (default)' : ''}
             </Text>
+            {/* The name typed is another account's (the store kept the login, not the name): as `login` warns. */}
+            {view.account.nicknameNotGiven ? <Text color={theme.warn} wrap="wrap">{`! The name typed was not given: ${sanitizeLine(view.account.nicknameNotGiven)}`}</Text> : null}
             {view.account.corrupt ? <Text color={theme.warn} wrap="wrap">{`! ${corruptKeyFileText(view.account.corrupt)}`}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
           </Box>

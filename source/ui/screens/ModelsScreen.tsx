@@ -84,8 +84,13 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
     if (dirty) {
       const answer = await ask('Discard unsaved rule changes?', saveFirst('go on'));
       if (answer === 'rules.save' ? !(await save()) : answer !== 'yes') return;
-      // The "unsaved rule changes" warning on the status line is no longer true.
-      if (answer === 'yes') setStatus('unsaved rule changes discarded', 'info');
+      if (answer === 'yes') {
+        // The rules as they are in the files, as when the screen opens: Esc on the first screen
+        // leaves nothing, and the edits said discarded must not stay on it.
+        dispatch({type: 'load', global: context.global, account: context.accountRules, source: context});
+        // The "unsaved rule changes" warning on the status line is no longer true.
+        setStatus('unsaved rule changes discarded', 'info');
+      }
     }
     go();
   };

@@ -6,24 +6,23 @@
 import {packItems, truncateCells} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
-import {useEffect, useMemo, useState} from 'react';
-import {accountLabel, accountLabeller, HEALTH_TEXT} from '../../core/accounts.js';
+import {useMemo} from 'react';
+import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
-import {quotaLayout, quotaRows, servedNextKeys, type QuotaRow, type ServedNow} from '../../core/quota-dashboard.js';
+import {quotaLayout, quotaRows, servedNextKeys, type QuotaRow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
-import type {ProxyState} from '../../services/proxy-supervisor.js';
 import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {FilterLine, useFilterShown} from '../components/FilterLine.js';
 import {useAccounts} from '../hooks/useAccounts.js';
+import {useProxyServing} from '../hooks/useProxyServing.js';
 import {useSettings} from '../hooks/useSettings.js';
-import {useServices} from '../services.js';
 import {cursorKeyHandlers, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useShell} from '../shell.js';
@@ -33,11 +32,11 @@ import {useScreenHints} from '../hints.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
+import {BEST_MARK} from './account-format.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {quotaErrorText} from '../../services/quota/errors.js';
 
 const LIST = 'quota';
-export const BEST_MARK = '★';
 
 export function QuotaScreen({width, height, params}: ScreenProps) {
   const {state, dispatch} = useShell();
@@ -55,7 +54,7 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const filterShown = useFilterShown(LIST);
   const quota = useQuota(accounts);
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
-  const servedNow = useServedNow(snapshot?.accounts);
+  const servedNow = useProxyServing(snapshot?.accounts)?.next;
   const rows = useMemo(() => {
     const entryOf = (a: Account) => quota.cache?.accounts[a.provider]?.[a.id];
     // Over every account (a filter hides some rows, not accounts of the pool).
@@ -158,24 +157,6 @@ function summaryText(row: QuotaRow, now: number, compact: boolean): string {
   const out = weekly && formatRunOut(runOut(weekly, now));
   if (out && !row.exhausted) parts.push(`${windowLabel(weekly.kind)} ${out}`);
   return parts.join(' · ');
-}
-
-/**
- * The account the running proxy serves next for the provider it serves (its status, as its Serving
- * row says), by id; undefined when no proxy runs or it serves no provider.
- */
-function useServedNow(all: readonly Account[] | undefined): ServedNow | undefined {
-  const {proxy} = useServices();
-  const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
-  useEffect(() => proxy?.subscribe(setState), [proxy]);
-  const provider = state?.phase === 'running' ? state.target.provider : undefined;
-  const label = state?.account;
-  return useMemo(() => {
-    if (!provider || !label || !all) return undefined;
-    const labelOf = accountLabeller(all);
-    const account = all.find((a) => a.provider === provider && labelOf(a) === label);
-    return account && {provider, accountId: account.id};
-  }, [provider, label, all]);
 }
 
 /** `cause`: why the row has no windows to show (quota-cause.ts), when it has none. */

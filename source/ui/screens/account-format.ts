@@ -89,3 +89,6 @@ export function nativeLine(accounts: readonly Account[], nativeId: string | unde
   const account = accounts.find((a) => a.id === nativeId);
   return ` · native CLI: ${account ? accountLabel(account, accounts) : sanitizeLine(nativeId)}`;
 }
+
+/** The mark (in the default `*`'s place) of the account a pool serves next: what the running proxy serves on the accounts list, what a pool would serve on the quota screen. */
+export const BEST_MARK = '★';

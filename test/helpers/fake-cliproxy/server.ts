@@ -78,6 +78,8 @@ export interface FakeCliproxy {
   };
   /** What each `/api-call` sent upstream after `$TOKEN$` substitution (tests check the token stayed here). */
   apiCalls: {url: string; method: string; headers: Record<string, string>}[];
+  /** Routes (`DELETE /auth-files`) that answer 500 instead, for tests of a step that fails. */
+  refuse: Set<string>;
   addFile(name: string, json: Record<string, unknown>, state?: Partial<Omit<FakeAuthFile, 'name' | 'json'>>): FakeAuthFile;
   close(): Promise<void>;
 }
@@ -123,6 +125,7 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
     files,
     config: {oauthModelAlias: {}, oauthExcludedModels: {}, routing: {strategy: 'round-robin'}},
     apiCalls: [],
+    refuse: new Set(),
     addFile(name, json, state = {}) {
       const file: FakeAuthFile = {
         name,
@@ -436,6 +439,7 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
       }
     }
     const key = `${method} ${path.replace(/^\/v0\/management/, '')}`;
+    if (stand.refuse.has(key)) return json(res, 500, {error: 'internal server error'});
     const fileByName = (name: string) => [...files.values()].find((f) => f.name === name);
     switch (key) {
       case 'GET /config':

@@ -159,7 +159,7 @@ test('TUI over SSH (codex browser login): the view names a port something listen
     redirect.hostname = '127.0.0.1';
     assert.equal((await fetch(redirect)).status, 200);
     const done = await until('done');
-    assert.equal(done.kind === 'done' && done.account.email, 'ivy@example.test');
+    assert.equal(done.kind === 'done' && done.account?.email, 'ivy@example.test');
   } finally {
     session.cancel();
     ccs.cleanup();

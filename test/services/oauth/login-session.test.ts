@@ -340,7 +340,7 @@ test('API key with a name: the key is tried against the provider, then stored un
     await h.until('api-key');
     await h.session.submitApiKey('AIzaSyExampleKey0123456789');
     const done = await h.until('done');
-    assert.equal(done.kind === 'done' && done.account.nickname, 'studio-work');
+    assert.equal(done.kind === 'done' && done.account?.nickname, 'studio-work');
     assert.equal(studio.on('/v1beta/openai/models')[0]?.headers.authorization, 'Bearer AIzaSyExampleKey0123456789');
   } finally {
     h.cleanup();

@@ -1,0 +1,32 @@
+// An error about the one account the proxy serves alone (pinned), on the TUI's proxy screen: its way
+// out names the TUI's keys (s or e pinned it, p resumes it, S serves the pool), never the command
+// line's `--account` or `ccs-tui run`. The real proxy child under the real supervisor, a fake upstream.
+import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
+import {runBin} from '../helpers/cli.js';
+import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
+
+const API_KEY = 'pinned-keys-key-0123456789abcdef';
+
+const started: Partial<SupervisedProxy> & {tui?: TuiHandle} = {};
+afterEach(() => stopSupervised(started));
+
+test('the pinned account paused: the proxy screen says which keys help (p resumes it, S serves the pool), never --account', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 200, height: 40, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}}));
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  const port = supervisor.current.port!;
+  await serveOnRunningProxy(ccs.paths, port, 'claude', 'alice@example.com');
+  await tui.waitFor(/Serving\s+claude \/ work\s/, 5000);
+  assert.equal((await runBin(['pause', 'claude', 'alice@example.com'], ccs.env)).code, 0);
+  const res = await askClaude(port, API_KEY);
+  // The client reads the command line's words (it may be any program, started anywhere).
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /is paused \(pinned by --account or ccs-tui run; resume it: ccs-tui resume claude work/);
+  const frame = await tui.waitFor(/which this proxy serves alone, is paused/, 5000);
+  assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(pinned by s or e; p on the accounts screen: resume it; or S there: serve the claude pool\)/);
+  assert.doesNotMatch(frame, /--account|ccs-tui (run|resume)/);
+});
