@@ -6,7 +6,7 @@ import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
 import {describeUserError} from '../store/errors.js';
 import {SettingsUnreadableError} from '../store/settings.js';
-import {onSettingsProblem, settingsProblemSaid} from '../store/settings-report.js';
+import {onSettingsProblem, onSettingsWarning, settingsProblemSaid} from '../store/settings-report.js';
 import {onExposedSecret} from '../store/secret-files.js';
 import {failureJson, FailureWithData, makeContext, printJson, type CliContext, type CliIo, type CommandSpec} from './context.js';
 import {isRemote, takeTargetFlag} from './target.js';
@@ -169,6 +169,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     // Every command that reads tui.json says so the same way when it is broken (store/settings-report.ts):
     // an error (no token is sent until it is fixed), as the TUI's banner says it (core/problems.ts).
     onSettingsProblem((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'error', message})}\n`));
+    // A setting that works but is risky (an endpoint override in plain http:// to another machine): a warning, once.
+    onSettingsWarning((message) => run.stderr.write(`ccs-tui: ${problemText({severity: 'warning', message})}\n`));
     // Every command that reads a secret file others may read (a token file, config.yaml with
     // api-keys) warns of it once, in store/secret-files.ts's words.
     const exposed = exposedSecretPrinter(run.stderr, ctx.paths.root);

@@ -173,6 +173,12 @@ export interface NicknameChange {
 }
 
 /**
+ * What a key login did to the unreadable token file of the account it replaced the key of (store
+ * saveLogin `corrupt`): `error` names the file and where it was broken; `copy`, where its bytes are.
+ */
+export const corruptKeyFileText = ({error, copy}: {error: string; copy: string}) => `the account's token file could not be read (${error}); the new key replaced it, and the broken file is kept at ${copy}`;
+
+/**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
  * account work"); the caller adds the project and "(default)". `renamed`: the login gave the
  * account it turned out to be (one there already) another nickname, said with the outcome.
@@ -285,6 +291,7 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
         `${quoted(ref)} matches ${matches.length} ${provider} accounts: ${matches.map((a) => `${a.id} (${a.tokenFile})`).join(', ')}; ` +
           'name one by its token file, or by an id, nickname or email only it has' +
           (named.length ? ` (or give ${named.map((a) => a.tokenFile).join(', ')} another nickname: ccs-tui rename ${provider} <token file> <nickname>)` : ''),
+        2,
       );
     }
   }
@@ -294,8 +301,10 @@ export function findAccount(accounts: readonly Account[], provider: string, ref:
   const shown = typeof ref === 'string' && !typeable(ref) && known.length > 0
     ? `; account names are matched as listed, without control characters, or name one by its id or email: ${inProvider.map((a) => sanitizeLine(a.email ?? a.id)).join(', ')}`
     : '';
+  // A name that names no account is bad usage (exit 2), as an unknown provider is, on every command.
   throw new UserError(
     `no ${provider} account ${quoted(refText(ref))}` + (known.length ? ` (accounts: ${known.join(', ')})` : ` (${provider} has no accounts)`) + shown,
+    2,
   );
 }
 

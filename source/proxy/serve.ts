@@ -6,7 +6,6 @@ import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {findProvider, requireProvider, servableAccounts} from '../providers/table.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
@@ -19,6 +18,7 @@ import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {onExposedSecret} from '../store/secret-files.js';
 import {poolSize} from '../services/proxy/wording.js';
+import {checkServeTarget} from '../services/proxy/serve-target.js';
 import {describeEvent, parentSender, type ProxyCommand, type ProxyEvent, type ProxyRequestBatch, type RotateAnswer} from '../services/proxy/ipc.js';
 import {quotaHooks} from './quota-hooks.js';
 import {LineMemo, RequestBatch} from './request-batch.js';
@@ -181,27 +181,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   const {settings} = loadedSettings;
   const store = new AccountStore(paths);
 
-  let provider = options.provider;
-  if (provider !== undefined) requireProvider(provider, '--provider');
-  provider = provider && findProvider(provider)!.id;
-  if (options.account !== undefined && provider === undefined) {
-    // An account without --provider: the one account anywhere that matches.
-    const snapshot = await store.load();
-    const matches = servableAccounts(findAccountAnywhere(snapshot.accounts, snapshot.providers.map((p) => p.provider.id), options.account), options.account);
-    if (matches.length !== 1) throw new UserError(matches.length === 0 ? `no account ${quoted(options.account)} (--account)` : `${quoted(options.account)} matches accounts of several providers; add --provider`, 2);
-    provider = matches[0]!.provider;
-  } else if (options.account !== undefined && provider !== undefined) {
-    // Checked here, not first when listening: a name that is no account of the provider is bad
-    // usage (exit 2), as it is without --provider, and the flag is named.
-    const {accounts} = await store.load();
-    try {
-      findAccount(accounts, provider, options.account);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      const elsewhere = [...new Set(accounts.filter((a) => a.provider !== provider && accountMatches(accounts, a.provider, options.account!)).map((a) => a.provider))];
-      throw new UserError(`--account: ${error.message}${elsewhere.length ? `; "${sanitizeLine(options.account)}" is ${elsewhere.join(' and ')}'s (--provider ${elsewhere[0]})` : ''}`, 2);
-    }
-  }
+  const provider = await checkServeTarget(store, options);
 
   // A second proxy would take over tui/proxy.json: the first would serve on unseen by `proxy status`
   // and `proxy stop`. Refused before anything is written (the pid file, the running proxy's log).
@@ -480,16 +460,6 @@ async function endProcess(io: ServeIo, code: number): Promise<never> {
   const flushed = (stream: NodeJS.WritableStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
   await Promise.all([flushed(io.stdout), flushed(io.stderr)]);
   process.exit(code);
-}
-
-/** Whether `ref` names an account of `provider` (findAccount finds one or several). */
-function accountMatches(accounts: Parameters<typeof findAccount>[0], provider: string, ref: string): boolean {
-  try {
-    findAccount(accounts, provider, ref);
-    return true;
-  } catch (error) {
-    return error instanceof AmbiguousAccountError;
-  }
 }
 
 function redact(text: string, secrets: Set<string>): string {

@@ -49,6 +49,11 @@ export interface AccountService {
   setDefault(provider: string, ref: AccountRef): Promise<Account>;
   /** Sets the nickname (on a server: the auth file's `note`). */
   rename(provider: string, ref: AccountRef, nickname: string): Promise<Account>;
+  /**
+   * Removes the nickname, so the account is called by its email or id again (CCS's registry: no
+   * `nickname` field; on a server: an empty `note`).
+   */
+  clearNickname(provider: string, ref: AccountRef): Promise<Account>;
   /** Pauses or resumes (on a server: `disabled`). */
   setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account>;
   /**

@@ -153,9 +153,11 @@ export interface LoginResult {
  * The account a login stored, and what storing it did (a remote server's login: what it shows of
  * that); `nicknameNotGiven`: why the login's nickname was not given to the account it turned out to be
  * (another account has it); `nicknameChanged`: the account was there already and the login's
- * nickname replaced its own (`from`, absent when it had none).
+ * nickname replaced its own (`from`, absent when it had none); `corrupt`: the key replaced was an
+ * account's whose token file could not be read (`error`), its bytes copied to `copy`
+ * (store/files.ts backupCorruptFile) before the new key was written over it.
  */
-export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; nicknameChanged?: NicknameChange};
+export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; nicknameChanged?: NicknameChange; corrupt?: {file: string; error: string; copy: string}};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -683,6 +685,17 @@ export class AccountStore implements AccountService {
     });
   }
 
+  async clearNickname(provider: string, ref: AccountRef): Promise<Account> {
+    return this.mutate(async (ctx) => {
+      const account = ctx.find(provider, ref);
+      ctx.register(account);
+      // No field at all, as CCS writes an account it was given no nickname for.
+      delete ctx.entry(account).nickname;
+      ctx.registryChanged = true;
+      return {...account, nickname: undefined};
+    });
+  }
+
   /**
    * Writes an account found only as a token file into the registry (with every account shown, as
    * shown: adoptShownState), so its id is kept from now on instead of derived from its email (which
@@ -822,13 +835,21 @@ export class AccountStore implements AccountService {
       const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
       let outcome: LoginOutcome = 'added';
+      let corrupt: StoredLogin['corrupt'];
       if (found) {
-        const current = ctx.files.tokens.get(found.tokenFile)?.token ?? {type: login.token.type};
+        const file = ctx.files.tokens.get(found.tokenFile);
+        const current = file?.token ?? {type: login.token.type};
         const next: TokenFile = {...current, ...login.token};
         // An API-key account has no email: older versions stored its nickname there.
         if (keyed && login.token.email === undefined) delete next.email;
+        // A key replacing an unreadable file's (keyAccountNamed): its bytes are kept aside first.
+        if (file?.error !== undefined && file.token === undefined) {
+          const copy = await backupCorruptFile(this.tokenPath(found));
+          if (copy === undefined) throw new UserError(`${this.tokenPath(found)}: ${file.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
+          corrupt = {file: this.tokenPath(found), error: file.error, copy};
+        }
         await writeTokenFile(this.tokenPath(found), next);
-        account = target as Account;
+        account = corrupt ? {...(target as Account), health: 'ok'} : (target as Account);
         outcome = keyOwner ? 'key-replaced' : login.keyGiven ? keyGivenAgain(current, login.token) : 'logged-in-again';
       } else {
         const preferred = upstreamTokenFileName(login.provider, login.token, this.now());
@@ -886,7 +907,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {})};
     });
   }
 
@@ -1116,8 +1137,23 @@ function keyGivenAgain(before: TokenFile, given: TokenFile): LoginOutcome {
  * versions stored an API-key account's nickname as its email), if exactly one does.
  */
 function keyAccountNamed(ctx: MutationContext, provider: string, nickname: string | undefined): Account | undefined {
-  const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && namesKeyAccount(a, ctx.files.tokens.get(a.tokenFile)?.token, nickname));
-  return named.length === 1 ? named[0] : undefined;
+  const own = ctx.snapshot.accounts.filter((a) => a.provider === provider);
+  const named = own.filter((a) => namesKeyAccount(a, ctx.files.tokens.get(a.tokenFile)?.token, nickname));
+  if (named.length > 0) return named.length === 1 ? named[0] : undefined;
+  // None readable: the one account the nickname names whose token file cannot be read (its key is
+  // what the person replaces; saveLogin keeps the broken file's copy).
+  const broken = own.filter((a) => namesUnreadableAccount(a, nickname));
+  return broken.length === 1 ? broken[0] : undefined;
+}
+
+/**
+ * Whether `nickname` names `account` (by nickname, email or id) and its token file cannot be read:
+ * a key login with that nickname replaces its key (README "login"), the broken file kept aside.
+ */
+export function namesUnreadableAccount(account: Account, nickname: string | undefined): boolean {
+  if (!nickname?.trim() || account.health !== 'unreadable') return false;
+  const as = matchedAs(account, nickname.trim());
+  return as === 'nickname' || as === 'email' || as === 'id';
 }
 
 /**

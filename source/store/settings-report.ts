@@ -12,5 +12,13 @@ export const onSettingsProblem = (report: (message: string) => void): void => vo
 /** Called for each read of a broken tui.json; the same message is said once. */
 export const reportSettingsProblem = (message: string): void => channel.say(message);
 
+const warnings = sayOnce();
+
+/** The command line's printer of tui.json warnings (a setting that works but is risky: an endpoint override in plain http://). */
+export const onSettingsWarning = (report: (message: string) => void): void => void warnings.listen(report);
+
+/** Called each time a risky setting is used; the same message is said once. */
+export const reportSettingsWarning = (message: string): void => warnings.say(message);
+
 /** Whether a broken tui.json was already said in this process (a command that stops on it need not say it again). */
 export const settingsProblemSaid = (): boolean => channel.saidAny();

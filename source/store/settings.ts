@@ -2,12 +2,14 @@
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
 // except where a credential would leave the machine (the rule below, `endpointOverrides`).
 import {setOwn} from '../core/id-map.js';
+import {plainHttpHost} from '../core/plain-http.js';
+import {sanitizeLine} from '../core/sanitize.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
 import type {CcsPaths} from './paths.js';
-import {reportSettingsProblem} from './settings-report.js';
+import {reportSettingsProblem, reportSettingsWarning} from './settings-report.js';
 
 export interface TuiSettings {
   /** Per-provider endpoint overrides: `endpoints.<provider>.<authorize|token|device|...>`. */
@@ -66,6 +68,9 @@ export const DEFAULT_SETTINGS: TuiSettings = {
  */
 const UNREADABLE = Symbol('tui.json unreadable');
 
+/** The file settings were read from (for warnings that name it), kept as UNREADABLE is. */
+const SOURCE = Symbol('tui.json path');
+
 /**
  * What waits while tui.json cannot be read, said once for every surface. The rule: tui.json may
  * override any provider's endpoints (a company gateway instead of the public host), so while it
@@ -118,7 +123,7 @@ async function settingsFromText(paths: CcsPaths, text: string, report: boolean):
   try {
     const data = parseJsonFile(paths.settings, text);
     if (!isObject(data)) throw new CorruptFileError(paths.settings, 'expected a JSON object at the top level');
-    return {settings: merge(DEFAULT_SETTINGS, data)};
+    return {settings: {...merge(DEFAULT_SETTINGS, data), [SOURCE]: paths.settings} as TuiSettings};
   } catch (error) {
     if (!(error instanceof CorruptFileError)) throw error;
     const backup = await backupCorruptFile(paths.settings).catch(() => undefined);
@@ -182,5 +187,25 @@ export function settingsUnreadable(settings: TuiSettings): string | undefined {
 export function endpointOverrides(settings: TuiSettings, provider: string): Endpoints | undefined {
   const unreadable = settingsUnreadable(settings);
   if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
-  return Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
+  const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
+  if (overrides !== undefined) warnPlainHttp(settings, provider, overrides);
+  return overrides;
+}
+
+/**
+ * Warns (once per message, store/settings-report.ts) of each override that is plain http:// to
+ * another machine: the tokens and keys sent there cross the network unencrypted. Used as given all
+ * the same (DESIGN "Endpoint overrides"); `"allowInsecureHttp": true` beside them says it is meant.
+ */
+function warnPlainHttp(settings: TuiSettings, provider: string, overrides: Endpoints): void {
+  if (!isObject(overrides) || (overrides as Record<string, unknown>).allowInsecureHttp === true) return;
+  const file = (settings as TuiSettings & {[SOURCE]?: string})[SOURCE] ?? 'tui.json';
+  for (const [name, url] of Object.entries(overrides)) {
+    const host = typeof url === 'string' ? plainHttpHost(url) : undefined;
+    if (host === undefined) continue;
+    reportSettingsWarning(
+      `${file}: endpoints.${provider}.${name} is plain http:// to ${sanitizeLine(host)}: the credentials sent there cross the network unencrypted; ` +
+        `use https://, or set "allowInsecureHttp": true in endpoints.${provider} if you accept that`,
+    );
+  }
 }

@@ -7,6 +7,7 @@
 //
 // `local` (the default) is the files. The key is read here and handed only to the management
 // client: it never appears in a message, a --json answer or a log line.
+import {isLoopbackHost} from '../core/plain-http.js';
 import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
 import {expandHome, type CcsPaths} from './paths.js';
@@ -30,11 +31,6 @@ export interface RemoteTarget {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Loopback hosts: the only ones plain http:// is allowed for without `allowInsecureHttp`. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 /** How a JSON value is named in an error: `a string`, `an array`, `null`. */
 const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);

@@ -153,7 +153,7 @@ test('token files of a provider ccs-tui does not know: listed, and paused, resum
   assert.deepEqual(files(ccs, 'auth-paused'), ['martian-x.json']);
   assert.equal((await runBin(['resume', 'martian', 'x'], ccs.env)).code, 0);
   const missing = await runBin(['remove', 'martian', 'y'], ccs.env);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2, 'no such account is bad usage');
   assert.match(missing.stderr, /no martian account "y" \(accounts: x\)/);
   const unknown = await runBin(['remove', 'venusian', 'x'], ccs.env);
   assert.equal(unknown.code, 2);
@@ -175,7 +175,7 @@ test('on a remote target too: text naming two accounts is refused and nothing is
   stand.addFile('codex-b.json', {...tokenFixture('codex', 'b@example.com'), note: 'a@example.com'});
   const sentBefore = stand.requests.filter((r) => r.method !== 'GET').length;
   const pause = await runBin(['pause', 'codex', 'a@example.com', '--target', 'team'], ccs.env);
-  assert.equal(pause.code, 1, pause.stdout);
+  assert.equal(pause.code, 2, `text naming two accounts is bad usage: ${pause.stdout}`);
   assert.match(pause.stderr, /"a@example\.com" matches 2 codex accounts: .*codex-a\.json.*codex-b\.json/);
   const rename = await runBin(['rename', 'codex', 'codex-b.json', 'b@example.com', '--target', 'team'], ccs.env);
   assert.equal(rename.code, 0, rename.stderr);

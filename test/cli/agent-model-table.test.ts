@@ -67,13 +67,20 @@ describe('agents table', () => {
       const refused = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen'], agent);
       assert.equal(refused.code, 1, refused.stderr);
       assert.equal(refused.stdout, '', 'the agent did not run');
-      assert.match(refused.stderr, /Qwen Code would name no Google AI Studio model the proxy serves, so its first request would be refused: .*403/);
-      assert.match(refused.stderr, /ccs-tui models aistudio --account work --live/);
-      assert.match(refused.stderr, /Qwen Code takes its model from OPENAI_MODEL: set OPENAI_MODEL=<model id> before ccs-tui run; or launch it anyway: add --force$/m);
+      // A short first line with the cause, then the way out, line by line, in Qwen Code's terms only.
+      const lines = refused.stderr.trimEnd().split('\n');
+      assert.equal(lines[0], 'ccs-tui: Qwen Code would name no Google AI Studio model the proxy serves, so its first request would be refused', refused.stderr);
+      assert.match(lines[1]!, /^ {2}why: ccs-tui has no static Google AI Studio model list; Google AI Studio's live model list could not be had: .*403/, refused.stderr);
+      assert.equal(lines[2], '  list the provider\'s models: ccs-tui models aistudio --account work --live', refused.stderr);
+      assert.equal(lines[3], '  then name one for Qwen Code (it takes its model from OPENAI_MODEL): set OPENAI_MODEL=<model id> before ccs-tui run', refused.stderr);
+      assert.equal(lines[4], '  or launch it anyway: add --force', refused.stderr);
+      assert.equal(lines.length, 5, refused.stderr);
+      assert.doesNotMatch(refused.stderr, /Claude Code|ANTHROPIC_/, 'no word of another agent');
       const forced = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen', '--force'], agent);
       assert.equal(forced.code, 0, forced.stderr);
       assert.doesNotMatch(forced.stdout, /OPENAI_MODEL/);
-      assert.match(forced.stderr, /^ccs-tui: warning: Qwen Code would name no Google AI Studio model the proxy serves, .*Qwen Code takes its model from OPENAI_MODEL/m);
+      assert.match(forced.stderr, /^ccs-tui: warning: Qwen Code would name no Google AI Studio model the proxy serves, .*\n(?: {2}.*\n)* {2}then name one for Qwen Code \(it takes its model from OPENAI_MODEL\)/m);
+      assert.doesNotMatch(forced.stderr, /add --force/, 'forced: no offer of --force');
       assert.ok(asked.at(-1)!.includes('AIzaSyTestKeyWork000123'), `the list is asked with the run's account: ${asked.join(', ')}`);
       // Named by hand: passed on, no warning.
       const byHand = await runBin(['run', 'aistudio', 'work', '--agent', 'qwen'], {...agent, OPENAI_MODEL: 'gemini-2.5-pro'});

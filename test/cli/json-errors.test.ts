@@ -14,7 +14,7 @@ test('a --json command that fails prints {error, exitCode} on stdout, whatever t
       [['models', 'nosuch', '--json'], 2, /^unknown provider "nosuch"/],
       [['quota', '--provider', 'nosuch', '--json'], 2, /unknown provider "nosuch"/],
       [['accounts', '--json', '--bogus'], 2, /--bogus/],
-      [['models', 'claude', '--account', 'nobody@example.com', '--json'], 1, /no claude account "nobody@example\.com"/],
+      [['models', 'claude', '--account', 'nobody@example.com', '--json'], 2, /no claude account "nobody@example\.com"/],
     ] as const) {
       const result = await runBin([...args], ccs.env);
       assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);

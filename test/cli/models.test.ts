@@ -155,7 +155,7 @@ describe('ccs-tui models / alias / exclude (built binary)', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /alias "fast" already exists for gpt-5\.4/);
     run = await runBin(['models', 'codex', '--account', 'nobody'], ccs.env);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'no such account is bad usage');
     assert.match(run.stderr, /nobody/);
 
     const broken = 'port: 8317\noauth-excluded-models:\n  kimi: [a, b\n';

@@ -182,7 +182,8 @@ describe('`ccs-tui run` says when the agent cannot be served as launched', () =>
       const run = await runBin(['run', 'aistudio'], {...ccs.env, CCS_TUI_AGENT_CLAUDE: JSON.stringify([process.execPath, agent])});
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stdout, '', 'the agent did not run');
-      assert.match(run.stderr, /Claude Code would name no Google AI Studio model the proxy serves, so its first request would be refused: .*these exports set no model variables/);
+      assert.match(run.stderr, /^ccs-tui: Claude Code would name no Google AI Studio model the proxy serves, so its first request would be refused\n {2}why: ccs-tui has no static Google AI Studio model list; Google AI Studio's live model list could not be had/m);
+      assert.match(run.stderr, /^ {2}then name one for Claude Code \(it takes its model from ANTHROPIC_MODEL\): set ANTHROPIC_MODEL=<model id> before ccs-tui run$/m);
       assert.match(run.stderr, /ccs-tui models aistudio --account me@example\.com --live/);
       assert.match(run.stderr, /add --force/);
       assert.equal((await runBin(['proxy', 'status'], ccs.env)).code, 3, 'no proxy was started');

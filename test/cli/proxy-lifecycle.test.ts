@@ -76,7 +76,8 @@ describe('proxy lifecycle from a shell', async () => {
     assert.equal(bogus.code, 2, bogus.stdout);
     const answer = JSON.parse(bogus.stdout) as {error: string; exitCode: number};
     assert.equal(answer.exitCode, 2);
-    assert.match(answer.error, /^the proxy did not start: unknown provider "bogus" \(--provider\)/);
+    // Checked before anything starts (whether or not a proxy runs), in `proxy serve`'s words.
+    assert.match(answer.error, /^unknown provider "bogus" \(--provider\)/);
     assert.doesNotMatch(answer.error, /ccs-tui:/);
     assert.equal(bogus.stderr.match(/ccs-tui:/g)?.length, 1, bogus.stderr);
 

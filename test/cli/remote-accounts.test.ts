@@ -129,7 +129,7 @@ describe('account commands on a remote target', () => {
 
   test('an unknown account names the candidates, as on local files', async () => {
     const run = await runBin(['pause', 'codex', 'nobody', '--target', 'team'], ccs.env);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'no such account is bad usage');
     assert.match(run.stderr, /no codex account "nobody" \(accounts: a@example\.com, b@example\.com\)/);
   });
 });

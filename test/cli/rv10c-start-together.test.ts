@@ -12,7 +12,8 @@ import {freePort} from '../helpers/fake-upstreams.js';
 const OWN_LINES = [
   // One line of its child's, or its header and then each of them (control.ts startBackgroundProxy).
   /^ccs-tui: the proxy did not start:$/,
-  /^(ccs-tui: the proxy did not start: )?a proxy is already running \(pid \d+, port \d+\); stop it first: ccs-tui proxy stop$/,
+  // Or the start's own check (it found the other's record before starting a child), as any refusal is said.
+  /^(ccs-tui: (the proxy did not start: )?)?a proxy is already running \(pid \d+, port \d+\); stop it first: ccs-tui proxy stop$/,
   /^(ccs-tui: the proxy did not start: )?port \d+ .*is in use by (another process|the running proxy).*$/,
   /^(ccs-tui: )?config\.yaml had no api-keys; generated one and saved it in \/\S+ \(see: ccs-tui env\)$/,
 ];

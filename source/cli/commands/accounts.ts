@@ -3,7 +3,8 @@ import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount,
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
-import type {Account} from '../../core/types.js';
+import {shellWord} from '../../core/quote.js';
+import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
@@ -191,6 +192,41 @@ async function already(store: AccountService, provider: string, ref: string, sta
   return state(account) ? accountLabel(account, accounts) : undefined;
 }
 
+/**
+ * `rename <provider> <account> <nickname>` sets the nickname; `rename <provider> <account> --clear`
+ * removes it (the account is called by its email or id again). An empty nickname is refused, pointing at --clear.
+ */
+const rename: CommandSpec = {
+  name: ['rename'],
+  usage: '<provider> <account> <nickname> [--force] · <provider> <account> --clear [--force]',
+  summary: 'set the nickname, or remove it (--clear)',
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}, clear: {type: 'boolean'}}, {required: ['provider', 'account'], optional: ['nickname']});
+    const [provider, ref, nickname] = positionals as [string, string, string | undefined];
+    const usage = `usage: ccs-tui rename ${this.usage}`;
+    if (values.clear && nickname !== undefined) throw new UserError(`--clear removes the nickname: give no <nickname> with it\n${usage}`, 2);
+    if (!values.clear && nickname === undefined) throw new UserError(`missing <nickname> (or --clear to remove the nickname)\n${usage}`, 2);
+    if (!values.clear && nickname!.trim() === '') throw new UserError(`a nickname cannot be empty; to remove the nickname: ccs-tui rename ${sanitizeLine(provider)} ${shellWord(sanitizeLine(ref))} --clear`, 2);
+    const store = await serviceForEdit(ctx, Boolean(values.force));
+    const p = await providerOnFile(store, provider);
+    let message: string;
+    if (values.clear) {
+      const none = await already(store, p, ref, (account) => !account.nickname);
+      if (none) message = `${p}: ${none} has no nickname`;
+      else {
+        const account = await store.clearNickname(p, ref);
+        message = `${p}: ${sanitizeLine(account.id)} has no nickname now (shown as ${(await labeller(store))(account)})`;
+      }
+    } else {
+      const same = await already(store, p, ref, (account) => account.nickname === nickname);
+      // Named by its id (what `use`, `pause`, … accept): the new nickname may read as another account's email.
+      message = same ? `${p}: ${same} is already called ${quoted(nickname)}` : `${p}: ${sanitizeLine((await store.rename(p, ref, nickname!)).id)} is now ${quoted(nickname!.trim())}`;
+    }
+    ctx.stdout.write(`${sanitizeLine(message)}\n`);
+    return 0;
+  },
+};
+
 export const accountCommands: CommandSpec[] = [
   accounts,
   registryEdit('use', "make the account the provider's default", [], async (store, p, a, _rest, paths) => {
@@ -207,13 +243,7 @@ export const accountCommands: CommandSpec[] = [
     return `${p}: default is now ${(await labeller(store))(account)}`;
   }),
   rotate,
-  registryEdit('rename', 'set the nickname', ['nickname'], async (store, p, a, [nickname]) => {
-    const same = await already(store, p, a, (account) => account.nickname === nickname);
-    if (same) return `${p}: ${same} is already called ${quoted(nickname)}`;
-    const account = await store.rename(p, a, nickname!);
-    // Named by its id (what `use`, `pause`, … accept): the new nickname may read as another account's email.
-    return `${p}: ${sanitizeLine(account.id)} is now ${quoted(account.nickname)}`;
-  }),
+  rename,
   registryEdit('pause', 'pause (moves the token file to auth-paused/)', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => account.paused);
     if (same) return `${p}: ${same} was already paused`;

@@ -50,7 +50,7 @@ export function loginProvidersHelp(): string {
 
 const login: CommandSpec = {
   name: ['login'],
-  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL] [--key-file PATH] [--json]',
+  usage: '<provider> [--nickname N] [--no-browser] [--paste] [--device] [--port N] [--base-url URL [--allow-insecure-http]] [--key-file PATH] [--json]',
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account (--json: the prompts on stderr, the account on stdout)',
   help: loginProvidersHelp,
   async run(ctx, args) {
@@ -64,6 +64,7 @@ const login: CommandSpec = {
         device: {type: 'boolean'},
         port: {type: 'string'},
         'base-url': {type: 'string'},
+        'allow-insecure-http': {type: 'boolean'},
         'key-file': {type: 'string'},
         ...JSON_FLAG,
       },
@@ -75,7 +76,7 @@ const login: CommandSpec = {
       port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port must be a port number (1-65535), got ${quoted(values.port)}`, 2);
     }
-    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, loginOutcomeText}] = await Promise.all([
+    const [{worldDeps}, {loadSettings}, login, {sessionKind, callbackForwardHint}, {accountLabel, corruptKeyFileText, loginOutcomeText}] = await Promise.all([
       import('../../services/deps.js'),
       import('../../store/settings.js'),
       import('../../services/oauth/login.js'),
@@ -105,6 +106,9 @@ const login: CommandSpec = {
         if (flow?.kind === 'api-key' && flow.needsBaseUrl && !values['base-url']) {
           throw new UserError(`${row.displayName} needs a base URL (--base-url URL): ccs-tui login ${row.id} --base-url ${flow.baseUrlExample ?? 'URL'}, the key on stdin`, 2);
         }
+        // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
+        const urlProblem = login.baseUrlProblem(row, values['base-url']?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
+        if (urlProblem) throw new UserError(urlProblem, 2);
         if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is not shown; it is read from stdin, never from the command line):`);
         const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal});
         if (controller.signal.aborted) throw controller.signal.reason;
@@ -113,7 +117,7 @@ const login: CommandSpec = {
           const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
-        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal});
+        account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
       } else if (method === 'service-account') {
         const keyFile = values['key-file'];
         if (keyFile) {
@@ -198,12 +202,14 @@ const login: CommandSpec = {
       const {accounts} = await deps.store.load();
       // The login is kept; the name it was meant to have is another account's (an OAuth login is known only once it is done).
       if (account.nicknameNotGiven) say(`ccs-tui: warning: --nickname ${quoted(nickname)} was not given to ${accountLabel(account, accounts)}: ${account.nicknameNotGiven}`);
+      if (account.corrupt) say(`ccs-tui: warning: ${corruptKeyFileText(account.corrupt)}`);
       if (values.json) {
         const {nicknameChanged} = account;
         printJson(ctx, {
           ...loginJson(row.id, accounts.find((a) => a.provider === account.provider && a.id === account.id) ?? account),
           ...(account.outcome === 'key-replaced' ? {keyReplaced: true} : {}),
           ...(nicknameChanged ? {nicknameChanged: {from: nicknameChanged.from ?? null, to: nicknameChanged.to}} : {}),
+          ...(account.corrupt ? {corruptCopy: account.corrupt.copy} : {}),
         });
         return 0;
       }

@@ -97,7 +97,7 @@ const status: CommandSpec = {
     const {lastErrorText, trafficText} = await import('../../services/proxy/ipc.js');
     const {coolingLines, noProxyText, servingText} = await import('../../services/proxy/wording.js');
     const running = readRunningProxy(ctx.paths, sayStale(ctx));
-    const {result, live, pool, size} = running ? await runningStatus(ctx, running) : {result: {running: false}, live: undefined, pool: false, size: undefined};
+    const {result, live, pool, size, account, problem} = running ? await runningStatus(ctx, running) : {result: {running: false}, live: undefined, pool: false, size: undefined, account: undefined, problem: undefined};
     // Exit 3 when none runs, like `systemctl status`: scripts can ask without parsing. It is an
     // answer, not a failure: `{running: false}` is the data, as README "Command line" says.
     if (values.json) {
@@ -113,8 +113,9 @@ const status: CommandSpec = {
       `proxy running: pid ${running.pid}, http://127.0.0.1:${running.port} (${running.owner}${running.kind === 'cliproxy-binary' ? ', CLIProxyAPI binary' : ''})`,
       `since ${formatLocalTime(running.startedAt)}`,
       // What is served, in every case: a provider (and its account now), or every one by model.
-      `serving: ${servingText({provider: running.provider, account: live?.account ?? running.account, pinned: !pool, poolSize: size})}`,
+      `serving: ${servingText({provider: running.provider, account, pinned: !pool, poolSize: size})}`,
       ...(live ? [`requests: ${trafficText(live)}`] : []),
+      ...(problem ? [`requests, last error and cooldowns not shown: ${problem}`] : []),
       ...(live?.lastError ? [lastErrorText(live.lastError, now)] : []),
       ...coolingLines(live?.cooling, now),
     ];
@@ -137,10 +138,18 @@ const env: CommandSpec = {
     ]);
     // A provider without a static list (AI Studio) gets its model variables from its live list,
     // asked within the proxy's routing limits (the proxy screen shows the same exports).
-    const result = await claudeCodeExports(ctx.paths, positionals[0], readRunningProxy(ctx.paths)?.port);
+    const running = readRunningProxy(ctx.paths);
+    const result = await claudeCodeExports(ctx.paths, positionals[0], running?.port);
     // Exit 1 when the proxy cannot serve Claude Code on the provider, or no account can (as `run`
     // refuses): the exports would end in an error.
     const error = result.unservable ?? result.noAccount;
+    // The exports are right all the same (the port is config.yaml's, where a proxy started now
+    // listens), but nothing answers there yet: a note, not a failure.
+    if (!running && !error) {
+      const {noProxyText} = await import('../../services/proxy/wording.js');
+      const base = result.vars.find((v) => v.name === 'ANTHROPIC_BASE_URL')?.value;
+      result.notes.push(`${noProxyText(`ccs-tui proxy start, or ccs-tui run${positionals[0] ? ` ${sanitizeLine(positionals[0])}` : ''} to start it and the agent`)}: nothing answers at ${base ? new URL(base).origin : 'the proxy port'} yet`);
+    }
     if (values.json) {
       const answer = {env: Object.fromEntries(result.vars.map((v) => [v.name, v.value])), notes: [...result.warnings.map((w) => `warning: ${w}`), ...result.notes]};
       // A refusal is answered as every --json failure is (cli/run.ts), with the exports and notes.
@@ -166,27 +175,38 @@ const env: CommandSpec = {
  * it), `accountId` its id; each `cooling` entry has `provider`, `account` (label) and `accountId`. `pool`: a provider without an account, `size` accounts it rotates over.
  */
 async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
-  const {fetchProxyStatus} = await import('../../services/proxy/control.js');
+  const {readProxyStatus} = await import('../../services/proxy/control.js');
   const {withAdvice} = await import('../../store/errors.js');
   const {poolSize} = await import('../../services/proxy/wording.js');
-  const live = running.kind === 'builtin' ? await fetchProxyStatus(ctx.paths, running.port) : undefined;
+  const asked = running.kind === 'builtin' ? await readProxyStatus(ctx.paths, running.port) : undefined;
+  const live = asked?.status;
   // A provider without an account is its pool: how many accounts it rotates over. The running
   // proxy's own answer first: `ccs-tui run` on an account pins a proxy started for a pool.
   const pool = live?.pinned !== undefined ? !live.pinned : Boolean(running.provider && !running.account);
   let size: number | undefined = live?.poolSize;
   let accountId = live?.accountId;
-  // Without the proxy's own answer (the CLIProxyAPI binary, a proxy that does not answer): the
-  // account it was started for, as named, read as an id here (undefined when it names none now).
+  let account = live?.account ?? running.account;
+  // Without the proxy's own answer (the CLIProxyAPI binary, a proxy that does not answer, a broken
+  // config.yaml): the account it was started for, as recorded (`run` and the TUI record its id),
+  // found here: its id, and its label as the proxy names it (core accountLabel among every account);
+  // the record's name as it is when it names none now.
   const named = live?.account === undefined ? running.account : undefined;
-  if ((pool && size === undefined) || (accountId === undefined && named !== undefined && running.provider)) {
-    const [{AccountStore}, {findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
+  if ((pool && size === undefined) || (named !== undefined && running.provider)) {
+    const [{AccountStore}, {accountLabeller, findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
     const {accounts} = await new AccountStore(ctx.paths).load();
     if (pool && size === undefined) size = poolSize(accounts, running.provider!);
-    if (accountId === undefined && named !== undefined && running.provider) {
-      try {
-        accountId = findAccount(accounts, running.provider, named).id;
-      } catch {
-        accountId = undefined;
+    if (named !== undefined && running.provider) {
+      const find = (ref: string | {id: string}) => {
+        try {
+          return findAccount(accounts, running.provider!, ref);
+        } catch {
+          return undefined;
+        }
+      };
+      const found = find({id: named}) ?? find(named);
+      if (found) {
+        accountId ??= found.id;
+        account = accountLabeller(accounts)(found);
       }
     }
   }
@@ -198,7 +218,7 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     owner: running.owner,
     kind: running.kind,
     provider: running.provider ?? null,
-    account: live?.account ?? running.account ?? null,
+    account: account ?? null,
     // The same account by id, as every other --json output names accounts (`accounts --json` `id`).
     accountId: accountId ?? null,
     pool,
@@ -210,8 +230,10 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
     lastErrorAt: live?.lastError?.at ?? null,
     cooling: live?.cooling ?? [],
+    // Why the live fields (requests, lastError, cooling) are null: the proxy could not be asked.
+    liveProblem: asked?.problem ?? null,
   };
-  return {result, live, pool, size};
+  return {result, live, pool, size, account, problem: asked?.problem};
 }
 
 /** Says that a stale tui/proxy.json was removed (pid-file.ts readRunningProxy onStale), on stderr. */

@@ -39,7 +39,8 @@ const run: CommandSpec = {
       force: Boolean(values.force),
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${sanitizeLine(note)}\n`);
-    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${sanitizeLine(warning)}\n`);
+    // A warning's own line breaks (a cause, then the ways out) are kept; each line is cleaned.
+    for (const warning of plan.warnings) ctx.stderr.write(`ccs-tui: warning: ${warning.split('\n').map(sanitizeLine).join('\n')}\n`);
     return launch.runAgentForeground(plan, ctx.paths);
   },
 };

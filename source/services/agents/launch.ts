@@ -19,7 +19,7 @@ import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
-import {claudeCodeEnv, providerModelSlots} from '../proxy/env.js';
+import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath, runnableProblem} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
@@ -267,6 +267,26 @@ function modelNamedByHand(agent: AgentRow, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * Why `agent` would name no model of `provider` the proxy serves, and the way out, in the agent's own
+ * terms: on the command line a short first line (the cause), then one line each for why, how to see
+ * the models, how to name one for this agent, and (`offerForce`) --force; in the TUI one line, its
+ * parts joined by "; " (a confirm prompt asks about it, and --force is its yes).
+ */
+function noModelText(agent: AgentRow, provider: ProviderRow, gap: ModelGap | undefined, surface: ErrorSurface = 'cli', offerForce = true): string {
+  const tui = surface === 'tui';
+  const parts = [
+    `${agent.displayName} would name no ${provider.displayName} model the proxy serves, so its first request would be refused`,
+    `why: ${gap?.causes.join('; ') ?? 'no model to name'}`,
+    ...(gap?.ways ?? []),
+    `then name one for ${agent.displayName} (it takes its model from ${agent.model.setting}): ${agent.model.byHand}`,
+    ...(offerForce && !tui ? ['or launch it anyway: add --force'] : []),
+  ];
+  // Each part one line (causes quote what a server answered), so only the joins break lines.
+  const lines = parts.map(sanitizeLine);
+  return tui ? lines.join('; ') : lines.join('\n  ');
+}
+
+/**
  * The account `provider`'s pool serves first for a run (core servedNext), the answer the proxy acts
  * on (the quota screen's ★ too): a running built-in proxy that serves that pool now says it (its
  * status, by id); else what a proxy starting on it now picks, tui.json's rotation strategy over the
@@ -332,9 +352,8 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // excluded): the agent would ask for its own vendor's default, which the proxy refuses. The exports'
   // notes say why and list the models; the agent's own setting is how a person names one.
   if (defaultModel === undefined && !modelNamedByHand(agent, options.env)) {
-    const why = exports.notes.filter((note) => !note.startsWith('config.yaml had no api-keys'));
-    const text = `${agent.displayName} would name no ${target.provider.displayName} model the proxy serves, so its first request would be refused: ${why.join('; ') || 'no model to name'}; ${agent.displayName} takes its model from ${agent.model.setting}: ${agent.model.byHand}`;
-    if (!options.force) throw new LaunchNeedsForce(`${text}${options.surface === 'tui' ? '' : '; or launch it anyway: add --force'}`);
+    const text = noModelText(agent, target.provider, exports.modelGap, options.surface, !options.force);
+    if (!options.force) throw new LaunchNeedsForce(text);
     warnings.push(text);
   }
 

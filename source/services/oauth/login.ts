@@ -1,5 +1,6 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
+import {plainHttpHost} from '../../core/plain-http.js';
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem
 import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
-import {identityOf, namesKeyAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
+import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
 import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
@@ -220,9 +221,11 @@ export async function beginAuthCodeLogin(
 
 /**
  * Why `baseUrl` cannot be the API-key login's base URL (missing where the provider needs one, not an
- * http(s) URL), or undefined. Named per reader: the command line's `--base-url`, the TUI's field.
+ * http(s) URL, plain http:// to another machine: the key would cross the network unencrypted, unless
+ * `allowInsecureHttp`, the command line's --allow-insecure-http), or undefined. Named per reader: the
+ * command line's `--base-url`, the TUI's field.
  */
-export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, surface: ErrorSurface = 'cli'): string | undefined {
+export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, surface: ErrorSurface = 'cli', allowInsecureHttp = false): string | undefined {
   const flag = surface === 'cli';
   const flow = row.logins.find((f) => f.kind === 'api-key');
   if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
@@ -234,6 +237,11 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
     return `${name} ${quoted(maskedUrl(baseUrl))} is not a URL`;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${name} must be http(s), got ${parsed.protocol}`;
+  const host = plainHttpHost(baseUrl);
+  if (host !== undefined && !allowInsecureHttp) {
+    return `${name} "${sanitizeLine(baseUrl)}" is plain http:// to ${sanitizeLine(host)}: the API key would cross the network unencrypted; use https://, or ` +
+      (flag ? 'add --allow-insecure-http if you accept that' : `log in from a shell with ccs-tui login ${row.id} --base-url URL --allow-insecure-http if you accept that`);
+  }
   return undefined;
 }
 
@@ -259,14 +267,14 @@ export class ApiKeyCheckError extends UserError {
 export async function addApiKeyAccount(
   deps: LoginDeps,
   provider: string,
-  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal; surface?: ErrorSurface},
+  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal; surface?: ErrorSurface; allowInsecureHttp?: boolean},
 ): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
   if (!apiKey) throw new UserError('the API key is empty', 2);
   if (/\s/.test(apiKey)) throw new UserError('the API key contains spaces or line breaks; paste only the key', 2);
   const baseUrl = input.baseUrl?.trim() || undefined;
-  const problem = baseUrlProblem(resolved.row, baseUrl, input.surface);
+  const problem = baseUrlProblem(resolved.row, baseUrl, input.surface, input.allowInsecureHttp);
   if (problem) throw new UserError(problem, 2);
   const {createHash} = await import('node:crypto');
   const nickname = input.nickname?.trim() || undefined;
@@ -297,7 +305,11 @@ async function keyLoginTarget(store: AccountStore, provider: string, token: Toke
   const same = read.find((r) => r.token !== undefined && identityOf(r.token) === identity);
   if (same) return same.account.id;
   const named = read.filter((r) => namesKeyAccount(r.account, r.token, nickname));
-  return named.length === 1 ? named[0]!.account.id : undefined;
+  if (named.length > 0) return named.length === 1 ? named[0]!.account.id : undefined;
+  // The account the nickname names has a token file that cannot be read: the key replaces it (the
+  // store keeps the broken file's copy: saveLogin).
+  const broken = (await store.load()).accounts.filter((a) => a.provider === provider && namesUnreadableAccount(a, nickname));
+  return broken.length === 1 ? broken[0]!.id : undefined;
 }
 
 /** How long the key check may take (ms): a models list answers in well under a second. */

@@ -6,6 +6,7 @@ import {connect, type Socket} from 'node:net';
 import path from 'node:path';
 import type {ProxyStatus} from './ipc.js';
 import {loadCliproxyConfig} from '../../store/cliproxy-config.js';
+import {describeUserError} from '../../store/errors.js';
 import {ensurePrivateDir, FILE_MODE} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -36,6 +37,10 @@ export async function startBackgroundProxy(
   target: ServeTarget,
   options: {env?: NodeJS.ProcessEnv; useCliproxyBinary?: boolean; timeoutMs?: number; onStale?: (line: string) => void} = {},
 ): Promise<ProxyPidFile> {
+  // The arguments first: a provider or account that does not exist is bad usage (exit 2) whether or
+  // not a proxy runs, as `proxy serve` says it.
+  const [{checkServeTarget}, {AccountStore}] = await Promise.all([import('./serve-target.js'), import('../../store/accounts.js')]);
+  await checkServeTarget(new AccountStore(paths), target);
   // A stale record (pid-file.ts readRunningProxy) is no refusal: the new proxy replaces it.
   const running = readRunningProxy(paths, options.onStale);
   if (running) {
@@ -225,14 +230,23 @@ async function readAtMost(body: AsyncIterable<Buffer>, limit: number): Promise<s
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Live status of a running built-in proxy, or undefined when it does not answer. */
-export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<ProxyStatus | undefined> {
+/**
+ * Live status of a running built-in proxy: `{status}`, or `{problem}`, why it could not be asked or
+ * did not answer, in words that name the file or port at fault (a broken config.yaml leaves no API
+ * key to ask with; a proxy that is stopping does not answer).
+ */
+export async function readProxyStatus(paths: CcsPaths, port: number): Promise<{status: ProxyStatus; problem?: undefined} | {status?: undefined; problem: string}> {
   try {
     const {status, body} = await controlRequest(paths, port, 'GET', '/_ccs-tui/status');
-    return status === 200 ? (body as ProxyStatus) : undefined;
-  } catch {
-    return undefined;
+    return status === 200 ? {status: body as ProxyStatus} : {problem: `the proxy on port ${port} answered its status request with ${status}`};
+  } catch (error) {
+    return {problem: sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)};
   }
+}
+
+/** Live status of a running built-in proxy, or undefined when it does not answer (readProxyStatus says why). */
+export async function fetchProxyStatus(paths: CcsPaths, port: number): Promise<ProxyStatus | undefined> {
+  return (await readProxyStatus(paths, port)).status;
 }
 
 /**

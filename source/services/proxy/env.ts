@@ -30,6 +30,18 @@ export interface ClaudeCodeEnv {
    * noUsableAccount's reason); the exports would end in an error.
    */
   noAccount?: string;
+  /**
+   * Set when no model variable could be filled for an account (no static list and no usable live
+   * one, or every model excluded), in words for any agent (`run` names its own agent's setting):
+   * `causes`, why; `ways`, the commands that show the models or the rules that hide them.
+   */
+  modelGap?: ModelGap;
+}
+
+/** Why no model could be named for an agent, and how to see the models (ClaudeCodeEnv.modelGap). */
+export interface ModelGap {
+  causes: string[];
+  ways: string[];
 }
 
 /**
@@ -154,6 +166,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // Live models, every one excluded: that is the advice; live models the slots do not name: the static advice.
   const livePicksNone = live.slots !== undefined && live.slots.resolution.models.length > 0;
   const models = claudeModelVariables(slots.models);
+  let modelGap: ModelGap | undefined;
   // A refusal (cannot serve, no usable account) is the whole story: no notes on models that would not be served.
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
@@ -163,20 +176,28 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
       notes.push(`the list names no small ${row.displayName} model (${row.models.tiers?.small.join(', ')}): the Haiku slot gets ${haiku}, ${smallFrom === 'mid' ? 'the mid-tier model' : 'the same model as the main one'}`);
     }
     else if (models.length === 0 && account) {
-      if (live.why) notes.push(`${row.displayName}'s live model list could not be had: ${live.why}`);
-      else if (livePicksNone) {
-        const tierModels = [...new Set(Object.values(row.models.tiers ?? {}).flat())];
-        notes.push(
-          tierModels.length > 0
-            ? `${row.displayName}'s live list names none of the models ccs-tui fills Claude Code's slots with (${tierModels.join(', ')})`
-            : `ccs-tui knows no ${row.displayName} model tiers, so it cannot pick Claude Code's models from the live list`,
-        );
-      }
-      notes.push(...noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface));
+      const liveCause = (claude: boolean) => (live.why ? `${row.displayName}'s live model list could not be had: ${live.why}` : livePicksNone ? liveListPicksNone(row, claude) : undefined);
+      const claudeLive = liveCause(true);
+      if (claudeLive) notes.push(claudeLive);
+      const advice = noModelsAdvice(row, livePicksNone ? fromStatic.resolution : slots.resolution, account, snapshot.accounts, token, options.surface);
+      notes.push(...advice.claudeNotes);
+      const neutralLive = liveCause(false);
+      modelGap = {causes: [advice.cause, ...(neutralLive ? [neutralLive] : [])], ways: advice.ways};
     }
   }
   const warnings = slots.resolution.warnings.filter((w) => w.kind === 'name-refused').map(describeWarning);
-  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {})};
+  return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {}), ...(modelGap ? {modelGap} : {})};
+}
+
+/**
+ * Why a live list gave no model for the slots: it names none of the provider's tier models, or the
+ * provider has no tiers to pick by. `claude`: in the words of Claude Code's slots, else of any agent's model.
+ */
+function liveListPicksNone(row: ProviderRow, claude: boolean): string {
+  const tierModels = [...new Set(Object.values(row.models.tiers ?? {}).flat())];
+  return tierModels.length > 0
+    ? `${row.displayName}'s live list names none of the models ccs-tui ${claude ? "fills Claude Code's slots with" : 'picks from'} (${tierModels.join(', ')})`
+    : `ccs-tui knows no ${row.displayName} model tiers, so it cannot pick ${claude ? "Claude Code's models" : 'a model'} from the live list`;
 }
 
 /** How a person fills Claude Code's model slots by hand: every variable the exports would set (claudeModelVariables). */
@@ -192,18 +213,19 @@ const handModelExports = () =>
  * the proxy does not list goes upstream as is (core/model-rules resolveRequestedModel), so naming
  * one of the provider's own ids in the model variables works without a list.
  */
-function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, siblings: readonly Account[], token: TokenFile | undefined, surface: ErrorSurface = 'cli'): string[] {
+function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: Account, siblings: readonly Account[], token: TokenFile | undefined, surface: ErrorSurface = 'cli'): {cause: string; ways: string[]; claudeNotes: string[]} {
   // The label among its siblings: one that names only this account, as `--account` must.
   const accountFlag = ` --account ${shellWord(sanitizeLine(accountLabel(account, siblings)))}`;
   const tui = surface === 'tui';
   const rulesScreen = `the model rules screen (${actionKey('screen.models')})`;
   if (resolution.base.length > 0) {
-    return [
-      `every ${row.displayName} model is excluded; no model variables`,
+    const cause = `every ${row.displayName} model is excluded`;
+    const ways = [
       tui
         ? `see the patterns that hide them on ${rulesScreen}; ${actionKey('rules.delete', 'models')} removes one (${actionKey('rules.account', 'models')} shows an account's own patterns)`
         : `see the patterns that hide them: ccs-tui models ${row.id}${accountFlag}; remove one: ccs-tui exclude rm ${row.id} <pattern> (with --account for an account's own pattern)`,
     ];
+    return {cause, ways, claudeNotes: [`${cause}; no model variables`, ...ways]};
   }
   let live = false;
   try {
@@ -211,11 +233,17 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
   } catch {
     // No URL to ask (a base URL missing): the list cannot be had live either.
   }
-  return [
-    `ccs-tui has no static ${row.displayName} model list, so these exports set no model variables and Claude Code would ask for Claude's own model names`,
-    ...(live ? [`list the provider's models: ${tui ? `${actionKey('rules.live', 'models')} on ${rulesScreen}` : `ccs-tui models ${row.id}${accountFlag} --live`}`] : []),
-    `then name them for Claude Code after the eval (one id for all, or a small one for haiku): export ${handModelExports()} (the proxy passes a model it does not list on as is)`,
-  ];
+  const cause = `ccs-tui has no static ${row.displayName} model list`;
+  const ways = live ? [`list the provider's models: ${tui ? `${actionKey('rules.live', 'models')} on ${rulesScreen}` : `ccs-tui models ${row.id}${accountFlag} --live`}`] : [];
+  return {
+    cause,
+    ways,
+    claudeNotes: [
+      `${cause}, so these exports set no model variables and Claude Code would ask for Claude's own model names`,
+      ...ways,
+      `then name them for Claude Code after the eval (one id for all, or a small one for haiku): export ${handModelExports()} (the proxy passes a model it does not list on as is)`,
+    ],
+  };
 }
 
 /**

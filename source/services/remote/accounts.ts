@@ -222,6 +222,13 @@ export class RemoteAccountStore implements AccountService {
     return {...account, nickname: trimmed};
   }
 
+  /** An empty `note` (read back as no nickname). */
+  async clearNickname(provider: string, ref: AccountRef): Promise<Account> {
+    const account = await this.find(provider, ref);
+    await this.setFields(account, {note: ''});
+    return {...account, nickname: undefined};
+  }
+
   async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account> {
     const account = await this.find(provider, ref);
     await this.client.send({method: 'PATCH', route: '/auth-files/status', json: {name: this.serverName(account), disabled: paused}, feature: 'enabling and disabling accounts'});

@@ -116,7 +116,9 @@ async function undiciTransport(target: RemoteTarget): Promise<ManagementTranspor
 function serverMessage(text: string): string {
   try {
     const body = JSON.parse(text) as {error?: unknown; message?: unknown};
-    const message = body.error ?? body.message;
+    // CLIProxyAPI's `{"error": "…"}`, or the `{"error": {"message": "…"}}` of OpenAI-style servers.
+    const nested = typeof body.error === 'object' && body.error !== null ? (body.error as {message?: unknown}).message : undefined;
+    const message = nested ?? body.error ?? body.message;
     if (typeof message === 'string' && message.trim()) return excerpt(message, 300, processRedactor());
   } catch {
     // not JSON: fall through
@@ -253,8 +255,11 @@ export class ManagementClient {
     if (response.status === 403 && /key not set/i.test(message)) {
       return new ManagementError('key-not-set', `target ${this.target.name}: the server has no management key (remote-management.secret-key is empty)`, 403);
     }
-    if (response.status === 404 && (message === 'not found' || message.startsWith('404') || message === '(empty body)')) {
-      return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? req.route} (${req.method} /v0/management${req.route} is unknown there; it may be too old)`, 404);
+    // A 404 that names no thing (a router's "not found", "404 page not found", an empty body) is
+    // the route itself unknown: a server too old for it, or (no X-CPA-Version) not CLIProxyAPI.
+    if (response.status === 404 && /^(?:not found\.?|404\b.*|\(empty body\))$/i.test(message.trim())) {
+      const route = `${req.method} /v0/management${sanitizeLine(req.route)}`;
+      return new ManagementError('unsupported', `target ${this.target.name}: ${version} does not offer ${req.feature ?? route} (${route} is unknown there; it may be too old${this.version ? '' : ', or not a CLIProxyAPI server'})`, 404);
     }
     if (response.status === 404) return new ManagementError('not-found', `${where}: ${message}`, 404);
     if (response.status >= 500) return new ManagementError('server', `${where}: server error ${response.status}: ${message}`, response.status);

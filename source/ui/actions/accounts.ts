@@ -62,9 +62,14 @@ export async function makeDefault({services, account, confirm, siblings}: Accoun
   return `${accountLabel(target, siblings)} is now the default ${target.provider} account`;
 }
 
-/** `n` opens the rename field (shell state); Enter there saves the nickname with this. */
+/**
+ * `n` opens the rename field (shell state); Enter there saves the nickname with this. An empty field
+ * removes the nickname (the account is called by its email or id again), as `rename --clear` does.
+ */
 export async function renameAccount(services: AppServices, provider: string, accountId: string, nickname: string): Promise<string> {
-  const renamed = await services.targets.current.accounts.rename(provider, {id: accountId}, nickname);
+  const accounts = services.targets.current.accounts;
+  if (nickname.trim() === '') return `nickname removed: shown as ${accountLabel(await accounts.clearNickname(provider, {id: accountId}))} now`;
+  const renamed = await accounts.rename(provider, {id: accountId}, nickname);
   return `renamed to ${accountLabel(renamed)}`;
 }
 

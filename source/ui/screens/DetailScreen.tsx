@@ -98,7 +98,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   // The notes under the rows, as many rows as they wrap to; the rows give way to them (fitRows).
   const inner = Math.max(10, width - 4);
   const notes: Array<{text: string; color?: string}> = [
-    ...(rename ? [{text: 'Enter saves the nickname, Esc cancels'}] : []),
+    ...(rename ? [{text: 'Enter saves the nickname (empty: removes it), Esc cancels'}] : []),
     ...(account.health === 'needs-login' && !rename ? [{text: `${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`, color: theme.warn}] : []),
     ...(account.health === 'refresh-unknown' && !rename
       ? [{text: `? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`, color: theme.warn}]

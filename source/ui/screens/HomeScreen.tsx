@@ -406,7 +406,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
         {marks}
         <Text bold>rename: </Text>
         <DraftText draft={renameDraft} focus />
-        <Text dimColor>{'  Enter saves, Esc cancels'}</Text>
+        <Text dimColor>{'  Enter saves (empty: no nickname)'}</Text>
       </Text>
     );
   }

@@ -4,7 +4,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useEffect, useRef, useState} from 'react';
-import {accountLabel, loginOutcomeText} from '../../core/accounts.js';
+import {accountLabel, corruptKeyFileText, loginOutcomeText} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
@@ -304,6 +304,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             <Text color={theme.ok} wrap="wrap">{doneText}</Text>
             {/* The name typed is another account's (the store kept the login, not the name): as `login` warns. */}
             {view.account.nicknameNotGiven ? <Text color={theme.warn} wrap="wrap">{`! The name typed was not given: ${sanitizeLine(view.account.nicknameNotGiven)}`}</Text> : null}
+            {view.account.corrupt ? <Text color={theme.warn} wrap="wrap">{`! ${corruptKeyFileText(view.account.corrupt)}`}</Text> : null}
             <Text color={theme.muted}>{`${actionKey('login.retry', 'login')} or ${actionKey('back')}: back to the accounts`}</Text>
           </Box>
         );

@@ -1,0 +1,22 @@
+// Where a credential would cross the network unencrypted: a plain http:// URL to a host that is not
+// this machine. One rule for remote targets' URLs, API-key base URLs and tui.json's endpoint overrides.
+
+/** Loopback hosts: the only ones plain http:// is allowed for without an explicit opt-in. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The host `url` would send a credential to unencrypted: its hostname when it is plain http:// to a
+ * non-loopback host, else undefined (https, loopback, or not a URL at all: that is said elsewhere).
+ */
+export function plainHttpHost(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  return parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) ? parsed.hostname : undefined;
+}

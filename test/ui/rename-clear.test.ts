@@ -1,0 +1,29 @@
+// The Ink helper comes first: it forces colour before chalk loads (see test/helpers/force-color.ts).
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, test} from 'node:test';
+import type {TempCcs} from '../helpers/ccs.js';
+import {makeUiCcs} from './fixtures.js';
+
+// A nickname can be removed in the TUI: the rename field emptied + Enter removes it (the registry
+// entry keeps no nickname field, as `rename --clear` leaves it), and the row shows the email again.
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+test('an emptied rename field + Enter removes the nickname', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'n');
+  let frame = await tui.waitFor('rename:');
+  assert.match(frame, /Enter saves \(empty: no nickname\)/);
+  await tui.press('backspace', 'backspace', 'backspace', 'backspace');
+  await tui.press('enter');
+  frame = await tui.waitFor('nickname removed: shown as alice@example.com now');
+  assert.doesNotMatch(frame, /rename:/, 'the field is closed');
+  assert.doesNotMatch(frame, /cannot be empty/);
+  const entry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.claude.accounts['alice@example.com'];
+  assert.equal(Object.hasOwn(entry, 'nickname'), false, JSON.stringify(entry));
+});
