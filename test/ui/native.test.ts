@@ -59,10 +59,16 @@ test('native names the holder as use --native does, and prints the state file\'s
   const statePath = path.join(ccs.paths.state, 'native.json');
   const state = JSON.parse(readFileSync(statePath, 'utf8'));
   state.claude.files[0].account = 'ghost\u001b]0;PWNED\u0007\u001b[31m';
-  state.claude.files[0].file += '\u001b[2J';
   writeFileSync(statePath, JSON.stringify(state));
   const hostile = await runBin(['native'], env);
   assert.equal(hostile.code, 0, hostile.stderr);
   assert.doesNotMatch(hostile.stdout, /\u001b/, JSON.stringify(hostile.stdout));
   assert.match(hostile.stdout, /^claude: ghost.* in /);
+  // A file name no agent file has is ignored, and named without escapes.
+  state.claude.files[0].file += '\u001b[2J';
+  writeFileSync(statePath, JSON.stringify(state));
+  const badFile = await runBin(['native'], env);
+  assert.equal(badFile.code, 1, badFile.stderr);
+  assert.doesNotMatch(badFile.stdout + badFile.stderr, /\u001b/, JSON.stringify(badFile.stderr));
+  assert.match(badFile.stderr, /tui\/native\.json has a claude entry whose file is not/);
 });

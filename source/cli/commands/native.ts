@@ -43,7 +43,10 @@ const nativeStatus: CommandSpec = {
       import('../../core/sanitize.js'),
     ]);
     const store = new AccountStore(ctx.paths);
-    const state = native.readNativeState(ctx.paths);
+    // Entries whose file is no agent file are never acted on; they are named once, and the command fails.
+    const {state, problems: stateProblems} = native.readNativeStateChecked(ctx.paths);
+    for (const problem of stateProblems) ctx.stderr.write(`ccs-tui: ${problem}\n`);
+    const exitCode = stateProblems.length > 0 ? 1 : 0;
     const rows = [];
     for (const [provider, holder] of Object.entries(state)) {
       const result = await native.syncNative(store, provider);
@@ -54,7 +57,7 @@ const nativeStatus: CommandSpec = {
     }
     if (values.json) {
       printJson(ctx, rows);
-      return 0;
+      return exitCode;
     }
     if (rows.length === 0) ctx.stdout.write('no account is in native mode (ccs-tui use --native <provider> <account>)\n');
     // Named as `use --native` names them (the label); the state file's text is data: sanitised.
@@ -67,7 +70,7 @@ const nativeStatus: CommandSpec = {
       const problem = row.problem ? ` — ${sanitizeLine(row.problem)}` : '';
       ctx.stdout.write(`${row.provider}: ${label(row.provider, row.account)} in ${sanitizeLine(row.file)}${row.saved ? ' (picked up refreshed tokens)' : ''}${problem}\n`);
     }
-    return 0;
+    return exitCode;
   },
 };
 

@@ -20,11 +20,12 @@
 // - the file is replaced only if the agent did not write it since it was read (checked just before
 //   the rename), and its previous content stays beside it until the switch is complete.
 import {createHash} from 'node:crypto';
-import {existsSync, readFileSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
+import {existsSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, healthWords} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
+import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
 import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic, writeTempBeside} from '../../store/files.js';
@@ -91,35 +92,93 @@ const keptTokensDir = (paths: CcsPaths) => path.join(paths.state, 'native-kept')
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A state entry as written by this or the earlier layout (one file per provider, no `files`). */
-function holderFrom(value: unknown): NativeHolder | undefined {
-  if (!isRecord(value) || typeof value.account !== 'string' || typeof value.file !== 'string') return undefined;
+/** System trees that hold no agent's credential file (reading there may block or leak the process's memory). */
+const SYSTEM_ROOTS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Whether `file` (from `tui/native.json`) is a path the agent's credential file can be: absolute,
+ * normalised, outside /proc, /sys and /dev, and named as `format.file(env)` names it (formats.ts) —
+ * or the target of such a name that is a symbolic link in one of its parent dirs (agentFilePath
+ * records a link's target). Anything else is never read, written or removed.
+ */
+function isAgentFilePath(format: NativeFormat, file: string): boolean {
+  if (file === '' || file.includes('\0') || !path.isAbsolute(file) || path.normalize(file) !== file || file.endsWith(path.sep)) return false;
+  if (SYSTEM_ROOTS.some((root) => file === root || file.startsWith(`${root}${path.sep}`))) return false;
+  const name = path.basename(format.file({}));
+  if (path.basename(file) === name) return true;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const link = path.join(dir, name);
+    try {
+      if (lstatSync(link).isSymbolicLink() && realpathSync(link) === file) return true;
+    } catch {
+      // no such link here
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** A file entry of `tui/native.json` that is not an agent file (isAgentFilePath), as the problem names it. */
+const badEntryProblem = (provider: string, value: unknown) =>
+  `${nativeStateName} has a ${provider} entry whose file is not ${provider}'s agent credential file (${sanitizeLine(JSON.stringify(value)).slice(0, 200)}): ignored, nothing read, written or removed for it`;
+const nativeStateName = 'tui/native.json';
+
+/**
+ * A state entry as written by this or the earlier layout (one file per provider, no `files`). File
+ * entries whose path is not the agent's (isAgentFilePath) are left out and described in `problems`.
+ */
+function holderFrom(format: NativeFormat, provider: string, value: unknown, problems: string[]): NativeHolder | undefined {
+  if (!isRecord(value) || typeof value.account !== 'string' || typeof value.file !== 'string') {
+    if (value !== undefined) problems.push(`${nativeStateName} has a ${provider} entry that is not a native-mode record: ignored`);
+    return undefined;
+  }
   const since = typeof value.since === 'string' ? value.since : '';
-  const files = Array.isArray(value.files)
-    ? value.files
-        .filter((e): e is NativeFileEntry => isRecord(e) && typeof e.file === 'string' && typeof e.account === 'string' && typeof e.synced === 'string')
-        .map((e) => (e.tokenFile === undefined || typeof e.tokenFile === 'string' ? e : {...e, tokenFile: undefined}))
-    : [{file: value.file, account: value.account, synced: typeof value.synced === 'string' ? value.synced : '', since}];
+  const listed: unknown[] = Array.isArray(value.files) ? value.files : [{file: value.file, account: value.account, synced: typeof value.synced === 'string' ? value.synced : '', since}];
+  const files: NativeFileEntry[] = [];
+  for (const e of listed) {
+    if (!(isRecord(e) && typeof e.file === 'string' && typeof e.account === 'string' && typeof e.synced === 'string')) continue;
+    if (!isAgentFilePath(format, e.file)) {
+      problems.push(badEntryProblem(provider, {file: e.file, account: e.account}));
+      continue;
+    }
+    const entry = e as unknown as NativeFileEntry;
+    files.push(entry.tokenFile === undefined || typeof entry.tokenFile === 'string' ? entry : {...entry, tokenFile: undefined});
+  }
+  if (files.length === 0) return undefined;
   const known = Array.isArray(value.known)
     ? value.known.filter((k): k is NativeHolder['known'][number] => isRecord(k) && typeof k.account === 'string' && Array.isArray(k.tokens) && k.tokens.every((t) => typeof t === 'string'))
     : [];
-  return {account: value.account, file: value.file, ...(typeof value.accountKey === 'string' ? {accountKey: value.accountKey} : {}), since, files, known};
+  // The holder's own file is only what the TUI shows: one that is no agent file gives way to the latest entry's.
+  const main = files.some((e) => e.file === value.file) ? {account: value.account, file: value.file} : {account: files.at(-1)!.account, file: files.at(-1)!.file};
+  return {...main, ...(typeof value.accountKey === 'string' ? {accountKey: value.accountKey} : {}), since, files, known};
 }
 
-/** `tui/native.json` (empty when missing or unreadable: no account is native then). */
-export function readNativeState(paths: CcsPaths): NativeState {
+export interface CheckedNativeState {
+  state: NativeState;
+  /** What in `tui/native.json` was ignored (entries whose file is no agent file), one line each. */
+  problems: string[];
+}
+
+/** `tui/native.json` and what in it was ignored (empty when missing or unreadable: no account is native then). */
+export function readNativeStateChecked(paths: CcsPaths): CheckedNativeState {
+  const problems: string[] = [];
   try {
     const data = JSON.parse(readFileSync(nativeStatePath(paths), 'utf8')) as unknown;
-    if (!isRecord(data)) return {};
+    if (!isRecord(data)) return {state: {}, problems};
     const state: NativeState = {};
     for (const [provider, value] of Object.entries(data)) {
-      const holder = nativeFormat(provider) && holderFrom(value);
+      const format = nativeFormat(provider);
+      const holder = format && holderFrom(format, provider, value, problems);
       if (holder) state[provider] = holder;
     }
-    return state;
+    return {state, problems};
   } catch {
-    return {};
+    return {state: {}, problems};
   }
+}
+
+/** `tui/native.json` without the entries readNativeStateChecked ignores. */
+export function readNativeState(paths: CcsPaths): NativeState {
+  return readNativeStateChecked(paths).state;
 }
 
 /** Writes `provider`'s entry (undefined: removes it). Call holding the provider's native lock. */
