@@ -75,6 +75,15 @@ export function healthWords(account: Pick<Account, 'health' | 'healthDetail'>): 
   return account.healthDetail ? `${word}: ${account.healthDetail}` : word;
 }
 
+/**
+ * Why an account whose last refresh got no answer (health `refresh-unknown`, services/refresh-attempt.ts)
+ * needs a new login, after the table's word for it: the refresh token is never sent again, since the
+ * server may have spent it. `detail`: what happened to the refresh (the account's healthDetail).
+ */
+export function refreshUnknownWords(detail: string | undefined): string {
+  return `${stateWord('refresh-unknown')}${detail ? ` (${detail})` : ''}: the refresh token may have been spent, so it is never sent again; a new login is needed`;
+}
+
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {
   // `refresh-unknown`, `refresh-failed`: its access token may still be good until it expires (then requests fail clearly).

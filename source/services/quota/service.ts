@@ -12,7 +12,8 @@ import {endpointOverrides, loadSettings, settingsUnreadable, type TuiSettings} f
 import {systemClock, type Clock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
 import {undiciHttpClient} from '../http.js';
-import {NeedsLoginError, ensureFreshToken} from '../refresh.js';
+import {NeedsLoginError, RefreshOutcomeUnknownError, ensureFreshToken} from '../refresh.js';
+import {refreshUnknownWords} from '../../core/accounts.js';
 import {cacheEntry, directQuotaSink, keepUnchangedEntries, readQuotaCacheIfChanged, QuotaCacheWriter, readQuotaCache, type QuotaCache, type QuotaCacheEntry, type QuotaEntryChange, type QuotaEntrySink} from './cache.js';
 import {asQuotaError, QuotaFetchError, settingsUnreadableQuotaError} from './errors.js';
 import {credentialRedactor} from '../credential-redactor.js';
@@ -41,6 +42,8 @@ async function tokenFor(deps: QuotaDeps, account: Account) {
       return await ensureFreshToken({store: deps.store, settings: deps.settings, http: deps.http, clock: deps.clock}, account.provider, account.id);
     } catch (error) {
       if (error instanceof NeedsLoginError) throw new QuotaFetchError('needs-login', error.reason);
+      // The refresh token may have been spent and the access token is due: the row says a login is needed, as `accounts` does.
+      if (error instanceof RefreshOutcomeUnknownError) throw new QuotaFetchError('needs-login', refreshUnknownWords(error.detail));
       // A failed refresh is not fatal here: the token on disk may still be accepted.
     }
   }
