@@ -5,6 +5,7 @@
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
 import type {ModelAlias} from './types.js';
+import {codePointName, firstInvisible, invisibleKind} from './invisible.js';
 import {sanitizeLine} from './sanitize.js';
 import {countOf} from './wording.js';
 
@@ -22,22 +23,17 @@ export interface ModelRules {
   refused?: readonly string[];
 }
 
-// No model id or alias holds these (CLIProxyAPI's and the providers' ids are printable): C0 and C1
-// controls and DEL (\p{Cc}: escape sequences, line breaks), format characters (\p{Cf}: bidi
-// controls, zero-width characters, BOM, tag characters) and the line and paragraph separators. A
-// name holding one would reach a terminal, a shell export or a TOML string as something else.
-const NOT_IN_A_NAME = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
 /**
  * Why `name` (a model id, alias or exclusion pattern read from a file or typed) cannot be a model
- * name: `holds U+001B (a control character)`; undefined when it can. The one rule for every reader.
+ * name: `holds U+001B (a control character), which no model name has`; undefined when it can. No
+ * model id of CLIProxyAPI or a provider holds a character of core/invisible.ts's set (the one display
+ * escapes): one would reach a terminal, a shell export or a TOML string as something else, or make
+ * two names look the same. The one rule for every reader.
  */
 export function modelNameProblem(name: string): string | undefined {
-  const found = NOT_IN_A_NAME.exec(name)?.[0];
+  const found = firstInvisible(name);
   if (found === undefined) return undefined;
-  const code = found.codePointAt(0)!;
-  const what = /\p{Cc}/u.test(found) ? 'a control character' : 'an invisible formatting character';
-  return `holds U+${code.toString(16).toUpperCase().padStart(4, '0')} (${what}), which no model name has`;
+  return `holds ${codePointName(found)} (${invisibleKind(found)}), which no model name has`;
 }
 
 export interface ModelResolutionInput {

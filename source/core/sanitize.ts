@@ -1,6 +1,7 @@
 // Text that came from files or the network is shown in a terminal: it must not be able to move the
 // cursor, change the title, write the clipboard or ring the bell. Secrets must never appear whole.
 import {headOf, tailOf} from './code-units.js';
+import {hasInvisible, replaceInvisible} from './invisible.js';
 
 // CSI, OSC (BEL or ST terminated), DCS/SOS/PM/APC strings, and two-byte ESC sequences.
 const ESCAPE_SEQUENCES =
@@ -14,15 +15,6 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // terminal shows, so a name can look like another ("Trojan Source", CVE-2021-42574).
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-// Characters that show nothing (Unicode Default_Ignorable_Code_Point and fillers): zero-width space,
-// joiners and non-joiner, word joiner and the invisible operators (U+2060–2064), BOM, soft hyphen,
-// Mongolian vowel separator, variation selectors, tag characters, Hangul fillers, interlinear
-// annotation, musical format controls. In a name they make two accounts look the same
-// (`a\u200bbc@x` and `abc@x`), and terminals disagree on their width (a table's border moves).
-const INVISIBLE =
-  /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2065\u206a-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
-/** INVISIBLE without the global flag (a global expression's test() moves on from its last match). */
-const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 const PICTOGRAPH = /^[\p{Extended_Pictographic}\u{1f3fb}-\u{1f3ff}\ufe0f]$/u;
 const TAG_RUN = /^[\u{1f3f4}\u{e0020}-\u{e007e}]$/u;
 
@@ -82,9 +74,16 @@ function baseBefore(text: string, offset: number): string {
   return '';
 }
 
-/** Each invisible character shown as its `\uXXXX` form, except inside the sequences it belongs to (partOfSequence). */
+/**
+ * Each character of core/invisible.ts's set (the one model names are refused for) shown as its
+ * `\uXXXX` form, except inside the sequences it belongs to (partOfSequence): in a name such a
+ * character makes two accounts look the same (`a\u200bbc@x` and `abc@x`), and terminals disagree on
+ * its width (a table's border moves).
+ */
 function showInvisible(text: string): string {
-  return text.replace(INVISIBLE, (char, offset: number, whole: string) => {
+  return replaceInvisible(text, (char, offset, whole) => {
+    // Tab and newline are the layout sanitizeText keeps (the other controls are removed before).
+    if (char === '\t' || char === '\n') return char;
     const next = whole.codePointAt(offset + char.length);
     const before = charBefore(whole, offset);
     const letterBefore = char === '\u200c' ? baseBefore(whole, offset) : before;
@@ -101,7 +100,7 @@ export function sanitizeText(text: unknown): string {
   // Printable ASCII holds none of what is removed or shown (the proxy's log line per request).
   if (typeof text === 'string' && PRINTABLE_PLAIN.test(text)) return text;
   const clean = String(text).replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, '').replace(BIDI_CONTROLS, '');
-  return HAS_INVISIBLE.test(clean) ? showInvisible(clean) : clean;
+  return hasInvisible(clean) ? showInvisible(clean) : clean;
 }
 
 /** Like sanitizeText, but also folds newlines and tabs into spaces, for one-line cells. */

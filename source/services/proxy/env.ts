@@ -9,6 +9,7 @@ import {actionKey} from '../../core/keymap.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {shellQuoted, shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
+import {codePointName, firstInvisible, invisibleKind} from '../../core/invisible.js';
 import {modelsListTarget} from '../../providers/models-list.js';
 import {accountResolution, type LiveBase, type LiveModelList} from '../../store/model-rules.js';
 import {ensureApiKey, generatedKeyNote} from './api-key.js';
@@ -247,21 +248,19 @@ function noModelsAdvice(row: ProviderRow, resolution: ModelResolution, account: 
 }
 
 /**
- * `export KEY='value'` quoted for POSIX shells. A value holding a control character (an api-key of
- * config.yaml; model names cannot: modelNameProblem) is refused: printed, it would reach the
- * terminal as escape sequences or break the line.
+ * `export KEY='value'` quoted for POSIX shells. A value holding a control or invisible character
+ * (core/invisible.ts; an api-key of config.yaml: model names cannot, modelNameProblem) is refused:
+ * printed, it would reach the terminal as escape sequences, break the line, or export a name that
+ * looks like another.
  */
 export function exportLines(env: Pick<ClaudeCodeEnv, 'vars'>): string[] {
   return env.vars.map(({name, value}) => {
-    const control = CONTROL_CHARACTER.exec(value)?.[0];
-    if (control !== undefined) {
-      throw new UserError(`${name}: its value holds a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}); no export printed (fix config.yaml api-keys)`);
+    const found = firstInvisible(value);
+    if (found !== undefined) {
+      throw new UserError(`${name}: its value holds ${invisibleKind(found)} (${codePointName(found)}); no export printed (fix config.yaml api-keys)`);
     }
     return `export ${name}=${shellQuoted(value)}`;
   });
 }
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 export {claudeModelVariables, type ClaudeModels};
