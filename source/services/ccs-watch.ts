@@ -12,12 +12,18 @@ import {proxyPidFilePath} from './proxy/pid-file.js';
 
 /**
  * Which changes a watcher cares about: the account files, the quota cache (written by the proxy
- * too), tui.json, or which proxy runs (tui/proxy.json, written by whoever starts one).
+ * too), tui.json, which proxy runs (tui/proxy.json, written by whoever starts one), or config.yaml.
  */
-export type WatchTopic = 'accounts' | 'quota' | 'settings' | 'proxy';
+export type WatchTopic = 'accounts' | 'quota' | 'settings' | 'proxy' | 'config';
 
-export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock, topic: WatchTopic = 'accounts', debounceMs = 150): () => void {
-  const dirs = topic === 'settings' ? [paths.root] : topic === 'proxy' ? [paths.root, paths.state] : [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
+/**
+ * What changed since the last call: the absolute paths heard, or undefined when an event named no
+ * file (then anything may have changed).
+ */
+export type ChangedPaths = ReadonlySet<string> | undefined;
+
+export function watchCcsDir(paths: CcsPaths, onChange: (changed: ChangedPaths) => void, clock: Clock, topic: WatchTopic = 'accounts', debounceMs = 150): () => void {
+  const dirs = topic === 'settings' ? [paths.root] : topic === 'proxy' ? [paths.root, paths.state] : topic === 'config' ? [paths.root, paths.cliproxy] : [paths.root, paths.cliproxy, paths.authDir, paths.pausedDir, paths.state];
   const watchers = new Map<string, fs.FSWatcher>();
   let cancelPending: (() => void) | undefined;
   let stopped = false;
@@ -29,20 +35,43 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
     if (name.endsWith('.lock') || name.endsWith('.tmp')) return false;
     if (topic === 'quota') return path.join(dir, name) === quotaCacheFile(paths);
     if (topic === 'settings') return path.join(dir, name) === paths.settings;
+    // The cliproxy dir itself appearing (root) lets the watcher attach to it.
+    if (topic === 'config') return path.join(dir, name) === paths.config || path.join(dir, name) === paths.cliproxy;
     // The state dir itself appearing (root) lets the watcher attach to it.
     if (topic === 'proxy') return path.join(dir, name) === proxyPidFilePath(paths) || path.join(dir, name) === paths.state;
     if (dir === paths.state) return path.join(dir, name) === paths.accountState || path.join(dir, name) === nativeStatePath(paths);
     return true;
   };
 
-  const fire = () => {
+  // The paths heard since the last onChange (undefined once an event named no file).
+  let heard: Set<string> | undefined = new Set();
+  const fire = (changed: string | null) => {
+    if (changed === null) heard = undefined;
+    else heard?.add(changed);
     cancelPending?.();
     cancelPending = clock.setTimeout(() => {
       cancelPending = undefined;
       if (stopped) return;
+      const told = heard;
+      heard = new Set();
       attach();
-      onChange();
+      onChange(told);
     }, debounceMs);
+  };
+
+  // A watched dir's own mode or times changing (a chmod, heard in it and in its parent, as Linux
+  // tells a dir's attributes) changes none of the files read, and what changes inside it is heard
+  // by its own watch. Still there as the same dir: nothing to tell. Gone or replaced: a change.
+  const inodes = new Map<string, number>();
+  const sameWatchedDir = (candidate: string) => {
+    const ino = inodes.get(candidate);
+    if (ino === undefined) return false;
+    try {
+      const stat = fs.statSync(candidate);
+      return stat.isDirectory() && stat.ino === ino;
+    } catch {
+      return false;
+    }
   };
 
   const attach = () => {
@@ -50,13 +79,17 @@ export function watchCcsDir(paths: CcsPaths, onChange: () => void, clock: Clock,
       if (watchers.has(dir)) continue;
       try {
         const watcher = fs.watch(dir, {persistent: false}, (_event, name) => {
-          if (matters(dir, name === null ? null : String(name))) fire();
+          const changed = name === null ? null : String(name);
+          if (changed !== null && sameWatchedDir(changed === path.basename(dir) ? dir : path.join(dir, changed))) return;
+          if (matters(dir, changed)) fire(changed === null ? null : path.join(dir, changed));
         });
         watcher.on('error', () => {
           watcher.close();
           watchers.delete(dir);
+          inodes.delete(dir);
         });
         watchers.set(dir, watcher);
+        inodes.set(dir, fs.statSync(dir).ino);
       } catch {
         // Not there (yet): attached on a later change of its parent.
       }

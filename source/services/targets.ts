@@ -14,6 +14,7 @@ import type {CcsPaths} from '../store/paths.js';
 import type {LoadedSettings, TuiSettings} from '../store/settings.js';
 import {LOCAL_TARGET, resolveTarget, targetNames, unreadableTargetsError} from '../store/targets.js';
 import type {Browser} from './browser.js';
+import type {ChangedPaths} from './ccs-watch.js';
 import type {Clock} from './clock.js';
 import type {HttpClient} from './http.js';
 import {LoginSession, type AccountLogin, type LoginView} from './oauth/login-session.js';
@@ -48,9 +49,10 @@ export interface Target {
   readonly rules: RulesService;
   /**
    * Calls `onChange` when the accounts may have changed outside this TUI: the CCS dir changing on
-   * disk, or (a server tells no one) every REMOTE_RELOAD_MS. Returns the stop.
+   * disk (with the paths heard), or (a server tells no one) every REMOTE_RELOAD_MS (no paths:
+   * anything may have changed). Returns the stop.
    */
-  watch(onChange: () => void): () => void;
+  watch(onChange: (changed?: ChangedPaths) => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
   /** `options.nickname` / `relogin`: logging in again as a known account (its name and id; no name is asked for). */
   login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string}): AccountLogin;
@@ -70,7 +72,7 @@ export interface TargetDeps {
   /** The local accounts' poller (absent: no polling). */
   quota?: QuotaPoller;
   /** Hears changes in the CCS dir (services/ccs-watch.ts); absent: none heard. */
-  watchCcsDir?(onChange: () => void): () => void;
+  watchCcsDir?(onChange: (changed: ChangedPaths) => void): () => void;
 }
 
 /** How often a remote target's accounts are re-read (cooldowns end, others change the server). */
@@ -135,7 +137,7 @@ export async function openRemoteTarget(name: string, deps: TargetDeps): Promise<
     where: maskedUrl(target.url),
     accounts: store,
     quota,
-    watch: (onChange) => deps.clock.setInterval(onChange, REMOTE_RELOAD_MS),
+    watch: (onChange) => deps.clock.setInterval(() => onChange(), REMOTE_RELOAD_MS),
     rules: {
       /**
        * The server's global rules over the static catalogue, with the server's own resolved list for

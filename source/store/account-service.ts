@@ -45,6 +45,11 @@ export interface AccountService {
   /** Where the accounts live, for messages: the CCS dir, or `target team (https://…)`. */
   readonly location: string;
   load(): Promise<AccountsSnapshot>;
+  /**
+   * The accounts after the files in `changed` (absolute paths heard changing) changed, reading only
+   * what it must, on `previous` as read before (absent: callers load()).
+   */
+  loadChanged?(previous: AccountsSnapshot, changed: ReadonlySet<string>): Promise<AccountsSnapshot>;
   /** Makes the account its provider's default (local only: a CLIProxyAPI server has no default). */
   setDefault(provider: string, ref: AccountRef): Promise<Account>;
   /** Sets the nickname (on a server: the auth file's `note`). */

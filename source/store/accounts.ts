@@ -288,6 +288,53 @@ export class AccountStore implements AccountService {
     return findAccount((await this.load()).accounts, provider, ref);
   }
 
+  /**
+   * The accounts after the files in `changed` (absolute paths a watch heard since `previous` was
+   * read) changed. When each is the token file of one account `previous` lists, still in the same
+   * dir, still readable and still the same account, only those files are read again and their
+   * accounts replaced in `previous` (every other object kept): a refresh during a 1,000-account poll
+   * rewrites one file at a time, and a full load stats every file and rebuilds every account.
+   * Anything else (the registry, the account state, a new, moved, removed or broken file, a changed
+   * email) is a full load().
+   */
+  async loadChanged(previous: AccountsSnapshot, changed: ReadonlySet<string>): Promise<AccountsSnapshot> {
+    const replaced = new Map<Account, Account>();
+    for (const file of changed) {
+      const account = await this.reloadOne(previous, file);
+      if (!account) return this.load();
+      replaced.set(account.before, account.after);
+    }
+    if (replaced.size === 0) return previous;
+    const swap = (a: Account) => replaced.get(a) ?? a;
+    return {
+      ...previous,
+      accounts: previous.accounts.map(swap),
+      providers: previous.providers.map((entry) => (entry.accounts.some((a) => replaced.has(a)) ? {...entry, accounts: entry.accounts.map(swap)} : entry)),
+    };
+  }
+
+  /** loadChanged's one file: its account before and as now read, or undefined when a full load must tell. */
+  private async reloadOne(previous: AccountsSnapshot, file: string): Promise<{before: Account; after: Account} | undefined> {
+    const name = path.basename(file);
+    const dir = path.dirname(file);
+    if ((dir !== this.paths.authDir && dir !== this.paths.pausedDir) || !isPlainTokenFileName(name)) return undefined;
+    const holders = previous.accounts.filter((a) => a.tokenFile === name);
+    const before = holders[0];
+    // One account per file, in the dir it was in, with no problem said of the file.
+    if (holders.length !== 1 || before!.paused !== (dir === this.paths.pausedDir) || previous.problems.some((p) => p.file === file)) return undefined;
+    const registry = await this.registryForReading().catch(() => undefined);
+    if (!registry) return undefined;
+    const read = this.toSnapshot(await this.readFiles(name, registry), before!.provider);
+    const now = read.accounts.filter((a) => a.tokenFile === name);
+    const after = now[0];
+    // An unregistered file's id depends on every file's email (read alone, a shared email's is not
+    // the full read's): the same id and email, or a full load.
+    const same = now.length === 1 && after!.provider === before!.provider && after!.id === before!.id && after!.email === before!.email && after!.paused === before!.paused && after!.registered === before!.registered;
+    if (!same || after!.health === 'unreadable' || after!.health === 'missing-token' || read.problems.some((p) => p.file === file)) return undefined;
+    // The default is the provider's, told by the full read (this one built only this provider's registered accounts).
+    return {before: before!, after: {...after!, default: before!.default}};
+  }
+
   /** The account's registry entry by exact id or token file (and the registry it is in), from the registry as now on disk. */
   private async registeredEntry(provider: string, ref: Exclude<AccountRef, string>) {
     const registry = await this.registryForReading().catch(() => undefined);

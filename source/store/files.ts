@@ -24,9 +24,11 @@ export class CorruptFileError extends Error {
 }
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, {recursive: true, mode: DIR_MODE});
-  // mkdir's mode is masked by umask and ignored for existing dirs; our dirs hold secrets.
-  await fs.chmod(dir, DIR_MODE).catch(() => undefined);
+  const created = await fs.mkdir(dir, {recursive: true, mode: DIR_MODE});
+  // mkdir's mode is masked by umask and ignored for existing dirs; our dirs hold secrets. Changed
+  // only when wrong: a chmod is heard by every watcher of the dir (the TUI, CCS) as a change.
+  const mode = created === undefined ? await fs.stat(dir).then((stat) => stat.mode & 0o777, () => undefined) : undefined;
+  if (mode !== DIR_MODE) await fs.chmod(dir, DIR_MODE).catch(() => undefined);
 }
 
 /**

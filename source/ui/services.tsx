@@ -2,7 +2,7 @@
 // useServices(); tests build it with fakes (test/helpers/ink.ts). No component touches fs or timers.
 import type {SuspendedTerminal} from './terminal.js';
 import {createContext, useContext} from 'react';
-import type {WatchedSettings, WatchTopic} from '../services/ccs-watch.js';
+import type {ChangedPaths, WatchedSettings, WatchTopic} from '../services/ccs-watch.js';
 import type {ServiceDeps} from '../services/deps.js';
 import type {ProxySupervisor} from '../services/proxy-supervisor.js';
 import type {QuotaPoller} from '../services/quota/service.js';
@@ -13,7 +13,7 @@ export interface AppServices extends Omit<ServiceDeps, 'settings'> {
   /** tui.json, read once and re-read when it changes (the TUI runs for hours). */
   settings: WatchedSettings;
   /** Calls `onChange` (debounced) when the topic's files in the CCS dir change; returns the unsubscribe. */
-  watchCcsDir(onChange: () => void, topic?: WatchTopic): () => void;
+  watchCcsDir(onChange: (changed: ChangedPaths) => void, topic?: WatchTopic): () => void;
   /**
    * Leaves the full screen to run `task` in the foreground (a child process, an editor, a browser
    * that prints to the terminal, a URL alone on a page to select), then comes back and redraws.

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 import {watchCcsDir, WatchedSettings} from '../../source/services/ccs-watch.js';
 import {systemClock} from '../../source/services/clock.js';
 import {quotaCacheFile} from '../../source/services/quota/cache.js';
+import {ensurePrivateDir} from '../../source/store/files.js';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
@@ -65,6 +66,63 @@ test('tui.json is read once for every caller, and again only after the file chan
   } finally {
     unsubscribe();
     settings.dispose();
+    ccs.cleanup();
+  }
+});
+
+test('an account watcher tells the files it heard, and a dir whose mode or times change is no change', async () => {
+  const ccs = makeTempCcs();
+  mkdirSync(ccs.paths.state, {recursive: true});
+  const told: Array<string[] | undefined> = [];
+  const config: number[] = [];
+  const stops = [
+    watchCcsDir(ccs.paths, (changed) => told.push(changed && [...changed].sort()), systemClock, 'accounts', 50),
+    watchCcsDir(ccs.paths, () => config.push(1), systemClock, 'config', 50),
+  ];
+  try {
+    // The dirs' own mode (another tool's chmod, a mkdir -p of an existing dir): nothing to re-read.
+    for (const dir of [ccs.paths.root, ccs.paths.cliproxy, ccs.paths.authDir, ccs.paths.state]) chmodSync(dir, 0o700);
+    await ensurePrivateDir(ccs.paths.authDir);
+    await settle();
+    assert.deepEqual(told, []);
+
+    const a = ccs.writeToken('claude-a.json', tokenFixture('claude', 'a@example.com'));
+    const b = ccs.writeToken('codex-b.json', tokenFixture('codex', 'b@example.com'));
+    await settle();
+    assert.deepEqual(told, [[a, b].sort()], 'both files, in one call');
+    assert.deepEqual(config, [], 'a token file is not config.yaml');
+
+    writeFileSync(ccs.paths.config, 'port: 8317\n');
+    await settle();
+    assert.deepEqual(config, [1]);
+    assert.deepEqual(told.at(-1), [ccs.paths.config], 'config.yaml is read with the accounts (its exposure is an account problem)');
+
+    // A watched dir removed is a change, told by name.
+    rmSync(ccs.paths.authDir, {recursive: true});
+    await settle();
+    const last = told[told.length - 1] as string[] | undefined;
+    assert.ok(last?.includes(ccs.paths.authDir), `the removed auth dir is told: ${last}`);
+  } finally {
+    for (const stop of stops) stop();
+    ccs.cleanup();
+  }
+});
+
+test('a private dir that is already 0700 is not changed (watchers hear every chmod); one that is not is fixed', async () => {
+  const ccs = makeTempCcs();
+  try {
+    chmodSync(ccs.paths.authDir, 0o700);
+    const before = statSync(ccs.paths.authDir).ctimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ensurePrivateDir(ccs.paths.authDir);
+    assert.equal(statSync(ccs.paths.authDir).ctimeMs, before, 'not touched');
+    chmodSync(ccs.paths.authDir, 0o755);
+    await ensurePrivateDir(ccs.paths.authDir);
+    assert.equal(statSync(ccs.paths.authDir).mode & 0o777, 0o700);
+    const fresh = path.join(ccs.paths.root, 'new', 'deeper');
+    await ensurePrivateDir(fresh);
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+  } finally {
     ccs.cleanup();
   }
 });

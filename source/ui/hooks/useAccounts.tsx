@@ -29,6 +29,8 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
   const target = useTarget();
   const store = target.accounts;
   const [state, setState] = useState<Loaded>({snapshot: initial});
+  /** What was last handed to setState: a re-read of a few changed files starts from its snapshot. */
+  const latest = useRef<Loaded>(state);
   const generation = useRef(0);
   /** The generation of the newest load shown so far. */
   const shown = useRef(0);
@@ -36,7 +38,8 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
   const liveStore = useRef(store);
   liveStore.current = store;
 
-  const reload = useCallback(async () => {
+  /** `changed`: only these files changed since the snapshot shown (from the watch); absent: read everything. */
+  const reload = useCallback(async (changed?: ReadonlySet<string>): Promise<void> => {
     const mine = ++generation.current;
     // A slower, older load never overwrites a newer one, and a switched-away target's is dropped. A
     // load is shown even when a newer one has started but not finished: whoever awaited it (an
@@ -44,9 +47,18 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     const show = (update: (s: Loaded) => Loaded) => {
       if (!mounted.current || mine < shown.current || liveStore.current !== store) return;
       shown.current = mine;
-      setState(update);
+      latest.current = update(latest.current);
+      setState(latest.current);
     };
     try {
+      const base = latest.current.snapshot;
+      if (changed && base && store.loadChanged) {
+        const patched = await store.loadChanged(base, changed);
+        // Patched onto what was shown when it started: if another read was shown since, read everything.
+        if (latest.current.snapshot !== base) return reload();
+        show((s) => ({snapshot: keepUnchanged(s.snapshot!, patched)}));
+        return;
+      }
       const loaded = await store.load();
       show((s) => ({snapshot: s.snapshot ? keepUnchanged(s.snapshot, loaded) : loaded}));
     } catch (error) {
@@ -63,13 +75,26 @@ export function AccountsProvider({children, initial}: {children: ReactNode; init
     let lastAt = -Infinity;
     let pending: NodeJS.Timeout | undefined;
     let cancelWait: (() => void) | undefined;
+    let waiting = false;
+    // The files heard changing since the last re-read (undefined: something unnamed changed, read everything).
+    let heard: Set<string> | undefined = new Set();
     const reloadNow = () => {
       pending = undefined;
       lastAt = performance.now();
-      // Not while keys come in (input-priority.ts): a held key is not queued behind the re-read.
-      cancelWait = whenInputQuiet(() => void reload());
+      // Not while keys come in (input-priority.ts): a held key is not queued behind the re-read. One
+      // re-read waiting is enough: it takes every file heard until it runs.
+      if (waiting) return;
+      waiting = true;
+      cancelWait = whenInputQuiet(() => {
+        waiting = false;
+        const changed = heard;
+        heard = new Set();
+        void reload(changed);
+      });
     };
-    const stop = target.watch(() => {
+    const stop = target.watch((changed) => {
+      if (!changed) heard = undefined;
+      else if (heard) for (const file of changed) heard.add(file);
       if (pending) return;
       const wait = lastAt + WATCH_RELOAD_EVERY_MS - performance.now();
       if (wait <= 0) reloadNow();

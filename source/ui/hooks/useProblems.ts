@@ -48,7 +48,7 @@ function useConfigProblem(): string | undefined {
           (error: unknown) => alive && setProblem(describeError(error)),
         );
     read();
-    const unwatch = watchCcsDir(read, 'accounts');
+    const unwatch = watchCcsDir(read, 'config');
     return () => {
       alive = false;
       unwatch();
