@@ -273,17 +273,49 @@ describe('the account changes while its refresh is in flight', () => {
     });
   }
 
-  it('removed: the refreshed grant is kept beside and the error says where', async () => {
+  it('`ccs-tui remove` (another process) waits for the refresh: the refresh succeeds, nothing is kept aside, then the file is gone', async () => {
     await withServer({delayMs: 800}, async (server, ccs) => {
-      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
       const refreshing = refreshIn(ccs, 'a@x.com');
       await waitFor(() => server.presented.length === 1, 'the refresh was sent');
-      await new AccountStore(ccs.paths).remove('claude', 'a@x.com');
+      const removed = await runBin(['remove', 'claude', 'a@x.com'], ccs.env);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /claude: removed a@x\.com/);
+      assert.equal(server.answered, 1, 'the remove waited for the refresh to have its answer');
+      const fresh = await refreshing;
+      assert.equal(fresh.refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the refresh was not told its file is gone');
+      assert.ok(!existsSync(file), 'the token file is removed, as asked');
+      assert.ok(!existsSync(path.join(ccs.paths.state, 'refresh-kept')), 'no grant of a removed account left aside');
+      assert.equal((await new AccountStore(ccs.paths).load()).accounts.length, 0, 'the account does not come back');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
+    });
+  });
+
+  it('removed by another tool (no lock of ours): the refreshed grant is kept beside and the error says where', async () => {
+    await withServer({delayMs: 800}, async (server, ccs) => {
+      const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const refreshing = refreshIn(ccs, 'a@x.com');
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      rmSync(file);
       const error = await refreshing.then(() => undefined, (e: Error) => e);
       assert.match(error?.message ?? '', /claude-a@x\.com\.json is gone \(removed\?\), and the refreshed grant was kept in /);
       const keptDir = path.join(ccs.paths.state, 'refresh-kept');
       const [kept] = readdirSync(keptDir);
       assert.equal(JSON.parse(readFileSync(path.join(keptDir, kept!), 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      assert.ok(!existsSync(file), 'the removed account is not brought back');
+    });
+  });
+
+  it('paused while a file of its name is in auth-paused/ already (another grant): refused, both files as they were', async () => {
+    await withServer({}, async (_server, ccs) => {
+      const active = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-ACTIVE', {expired: LATER()}));
+      const other = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-COPY', {expired: LATER()}), 'auth-paused');
+      const paused = await runBin(['pause', 'claude', 'a@x.com'], ccs.env);
+      assert.equal(paused.code, 1, paused.stdout);
+      assert.ok(paused.stderr.includes(`${other} exists already and is not a copy of ${active}`), paused.stderr);
+      assert.match(paused.stderr, /nothing was moved/);
+      assert.equal(JSON.parse(readFileSync(active, 'utf8')).refresh_token, 'sk-ant-ort01-ACTIVE');
+      assert.equal(JSON.parse(readFileSync(other, 'utf8')).refresh_token, 'sk-ant-ort01-OTHER-COPY', 'the other grant is not written over');
     });
   });
 });
