@@ -8,12 +8,15 @@
 import assert from 'node:assert/strict';
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {ensureFreshToken, RefreshOutcomeUnknownError} from '../../source/services/refresh.js';
 import {legacyAttemptFile, tokenFingerprint} from '../../source/services/refresh-attempt.js';
 import {AccountStore} from '../../source/store/accounts.js';
+import {grantKey, refreshLockPath} from '../../source/store/grant-lock.js';
+import {pidNamespace, procStartToken} from '../../source/store/process-identity.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -316,6 +319,25 @@ describe('the account changes while its refresh is in flight', () => {
       assert.match(paused.stderr, /nothing was moved/);
       assert.equal(JSON.parse(readFileSync(active, 'utf8')).refresh_token, 'sk-ant-ort01-ACTIVE');
       assert.equal(JSON.parse(readFileSync(other, 'utf8')).refresh_token, 'sk-ant-ort01-OTHER-COPY', 'the other grant is not written over');
+    });
+  });
+});
+
+describe('a refresh lock left by a process that died', () => {
+  it('its pid now another process (Linux: a later start): `quota --refresh` refreshes at once, one request', {skip: process.platform !== 'linux'}, async () => {
+    await withServer({}, async (server, ccs) => {
+      const token = claudeToken('a@x.com', 'sk-ant-ort01-RT1');
+      const file = ccs.writeToken('claude-a@x.com.json', token);
+      // The dead holder's pid is this test's now (alive), which started after the holder recorded itself.
+      const [boot, ticks] = procStartToken(process.pid)!.split(' ');
+      const lock = `${refreshLockPath(ccs.paths, grantKey('claude', 'claude-a@x.com.json', token))}.lock`;
+      mkdirSync(path.dirname(lock), {recursive: true, mode: 0o700});
+      writeFileSync(lock, JSON.stringify({pid: process.pid, host: os.hostname(), nonce: 'dead', at: Date.now() - 1000, start: `${boot} ${Number(ticks) - 100}`, pidns: pidNamespace()}), {mode: 0o600});
+      const run = await runBin(['quota', '--provider', 'claude', '--refresh'], ccs.env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout + run.stderr, /in progress/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
+      assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
     });
   });
 });
