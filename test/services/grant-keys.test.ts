@@ -34,9 +34,10 @@ interface TokenServer {
 /**
  * A fake Claude token and usage endpoint. `cutFirst`: the first refresh's answer is lost (the socket
  * is destroyed after the request was read: the token may be spent). `delayMs`: each answer's delay.
+ * `refuse`: every refresh is answered 400 invalid_request.
  * Each granted refresh rotates: `at-new-<n>…`, `rt-new-<n>…`.
  */
-async function tokenServer(options: {cutFirst?: boolean; delayMs?: number} = {}): Promise<TokenServer> {
+async function tokenServer(options: {cutFirst?: boolean; delayMs?: number; refuse?: boolean} = {}): Promise<TokenServer> {
   const state = {presented: [] as string[], answered: 0};
   const server = http.createServer((req, res) => {
     let body = '';
@@ -54,6 +55,8 @@ async function tokenServer(options: {cutFirst?: boolean; delayMs?: number} = {})
         if (options.cutFirst && n === 1) return void req.socket.destroy();
         setTimeout(() => {
           state.answered++;
+          // A refusal that does not end the grant (the token is not spent: a retry later may pass).
+          if (options.refuse) return void res.writeHead(400, {'content-type': 'application/json'}).end(JSON.stringify({error: 'invalid_request', error_description: 'try again later'}));
           res.writeHead(200, {'content-type': 'application/json'});
           res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
         }, options.delayMs ?? 0);
@@ -339,5 +342,49 @@ describe('a refresh lock left by a process that died', () => {
       assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
       assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
     });
+  });
+});
+
+describe('refreshes of one grant requested together in one process: one token request', () => {
+  const settingsOf = async (ccs: TempCcs) => (await loadSettings(ccs.paths)).settings;
+
+  it('two ids of one token file (a long-running process still knows the id it had before a second file of its email came)', async () => {
+    await withServer({delayMs: 800, refuse: true}, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const store = new AccountStore(ccs.paths);
+      const settings = await settingsOf(ccs);
+      await store.load();
+      addSecondFileOfEmail(ccs);
+      const byOldId = ensureFreshToken({store, settings}, 'claude', 'a@x.com');
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      const byNewId = ensureFreshToken({store, settings}, 'claude', 'a@x.com#a@x.com');
+      const [one, two] = await Promise.allSettled([byOldId, byNewId]);
+      assert.equal(one.status, 'rejected');
+      assert.equal(two.status, 'rejected');
+      assert.match(String((two as PromiseRejectedResult).reason), /try again later/, 'the second caller gets the refusal the one request got');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1'], 'one token request');
+    });
+  });
+
+  it('a forced refresh (a 401 upstream, `t`) while a due one is in flight: one token request, refused or granted', async () => {
+    for (const refuse of [true, false]) {
+      await withServer({delayMs: 800, refuse}, async (server, ccs) => {
+        const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+        const store = new AccountStore(ccs.paths);
+        const settings = await settingsOf(ccs);
+        const due = ensureFreshToken({store, settings}, 'claude', 'a@x.com');
+        await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+        const forced = ensureFreshToken({store, settings}, 'claude', 'a@x.com', {force: true});
+        const results = await Promise.allSettled([due, forced]);
+        assert.deepEqual(server.presented, ['sk-ant-ort01-RT1'], `one token request (${refuse ? 'refused' : 'granted'})`);
+        if (refuse) {
+          assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+        } else {
+          const tokens = results.map((r) => (r as PromiseFulfilledResult<{refresh_token?: string}>).value.refresh_token);
+          assert.deepEqual(tokens, ['sk-ant-ort01-new-1-0123456789abcdef', 'sk-ant-ort01-new-1-0123456789abcdef']);
+          assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+        }
+      });
+    }
   });
 });
