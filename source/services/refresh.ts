@@ -13,7 +13,7 @@
 //   without the lock, by another tool) is left as it is and the result kept beside (keepRefreshed);
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {NEEDS_LOGIN} from '../core/accounts.js';
+import {NEEDS_LOGIN, reloginAdvice} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
@@ -27,7 +27,7 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, reloginAdvice, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
@@ -169,6 +169,11 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     if (!sameGrant(inside.token, before.token)) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
+    // lost or cleaned away; the mark holds only while the file holds that refresh token.
+    if (inside.account.health === 'refresh-unknown') {
+      throw new RefreshOutcomeUnknownError(provider, accountId, inside.account.healthDetail ?? 'an earlier refresh of this refresh token got no answer');
+    }
     const spends = spentRefreshToken(resolved, inside.token);
     const target = {
       file: attemptFile(deps.store.paths.state, provider, spends ?? ''),

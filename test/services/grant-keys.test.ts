@@ -388,3 +388,35 @@ describe('refreshes of one grant requested together in one process: one token re
     }
   });
 });
+
+describe('an account marked "refresh unknown" whose attempt record is gone (cleaned away, another copy of tui/)', () => {
+  /** The mark a lost answer leaves in account-state.json, without the record in tui/refresh/. */
+  const markOnly = async (ccs: TempCcs, expired: string) => {
+    const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT-SENT', {expired}));
+    await new AccountStore(ccs.paths).setRefreshUnknown('claude', {tokenFile: 'claude-a@x.com.json'}, 'the token request timed out', 'sk-ant-ort01-RT-SENT');
+    assert.ok(!existsSync(path.join(ccs.paths.state, 'refresh')), 'no attempt record');
+    return file;
+  };
+
+  it('a forced refresh of a token not yet due (a 401 upstream, `t`) sends nothing and says refresh outcome unknown', async () => {
+    await withServer({}, async (server, ccs) => {
+      await markOnly(ccs, LATER());
+      const {settings} = await loadSettings(ccs.paths);
+      await assert.rejects(ensureFreshToken({store: new AccountStore(ccs.paths), settings}, 'claude', 'a@x.com', {force: true}), (e: Error) => e instanceof RefreshOutcomeUnknownError && /the token request timed out/.test(e.message));
+      assert.deepEqual(server.presented, []);
+    });
+  });
+
+  it('`quota --refresh` of a due token sends nothing; the row and `accounts` say to log in again', async () => {
+    await withServer({}, async (server, ccs) => {
+      const file = await markOnly(ccs, PAST());
+      const quota = await runBin(['quota', '--provider', 'claude', '--refresh'], ccs.env);
+      assert.match(quota.stdout, /a@x\.com .*re-login: refresh unknown \(the token request timed out\): the refresh token may have been spent/);
+      assert.deepEqual(server.presented, [], 'the refresh token is never sent again');
+      assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-RT-SENT');
+      const accounts = await runBin(['accounts'], ccs.env);
+      assert.match(accounts.stdout, /a@x\.com .*\? refresh unknown/);
+      assert.match(accounts.stderr, /^ccs-tui: claude a@x\.com: refresh unknown \(the token request timed out\): the refresh token may have been spent, so it is never sent again; a new login is needed \(ccs-tui login claude\)$/m);
+    });
+  });
+});
