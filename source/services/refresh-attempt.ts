@@ -41,7 +41,6 @@ export interface AttemptRecord {
   rotated?: boolean;
 }
 
-
 /**
  * The refresh was sent and its answer was lost: the refresh token may be spent. Never retried. The way
  * out is advice (a new login, if the next request fails), so each surface says it its own way.

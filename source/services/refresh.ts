@@ -208,9 +208,10 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
  * Writes a granted refresh into the token file, only if the file still holds the grant the refresh
  * started from (persisted first: the rotated refresh token must be on disk before anyone uses the new
  * access token). A file renamed or removed meanwhile (by CCS, by another tool; `remove` waits for the
- * lock) is looked for by the grant it holds. A file that holds another grant by now (a login stored by another tool, a process that
- * took the lock over from a suspended holder), or none holding it, is left as it is: the new grant is
- * kept beside (keepRefreshed) and the error says where, since it is the only copy of a live grant.
+ * lock) is looked for by the grant it holds. A file that holds another grant by now (a login stored by
+ * another tool, a process that took the lock over from a suspended holder), or none holding it, is
+ * left as it is: the new grant is kept beside (keepRefreshed) and the error says where, since it is
+ * the only copy of a live grant.
  */
 async function saveRefreshed(
   deps: RefreshDeps,
