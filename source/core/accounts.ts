@@ -1,7 +1,7 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
 import {quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
-import type {Account, ErrorSurface, TokenFile} from './types.js';
+import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
 
 /**
@@ -83,6 +83,9 @@ export function healthWords(account: Pick<Account, 'health' | 'healthDetail'>): 
 export function refreshUnknownWords(detail: string | undefined): string {
   return `${stateWord('refresh-unknown')}${detail ? ` (${detail})` : ''}: the refresh token may have been spent, so it is never sent again; a new login is needed`;
 }
+
+/** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
+export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 
 /** An account that can serve requests right now (an expired access token can still be refreshed). */
 export function isUsable(account: Account): boolean {

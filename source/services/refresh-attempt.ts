@@ -24,7 +24,8 @@ import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.j
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
-import {UserError, type ErrorAdvice} from '../core/types.js';
+import {UserError} from '../core/types.js';
+import {reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -39,9 +40,6 @@ export interface AttemptRecord {
   /** On `ok`: the answer brought another refresh token (this one is spent; Google's do not rotate). */
   rotated?: boolean;
 }
-
-/** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
-export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 
 /**
  * The refresh was sent and its answer was lost: the refresh token may be spent. Never retried. The way

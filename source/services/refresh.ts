@@ -13,7 +13,7 @@
 //   without the lock, by another tool) is left as it is and the result kept beside (keepRefreshed);
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
 //   "needs login", after which no refresh is attempted until a new login clears the mark.
-import {NEEDS_LOGIN} from '../core/accounts.js';
+import {NEEDS_LOGIN, reloginAdvice} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
@@ -27,9 +27,9 @@ import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
 import {OAuthError, postToken} from './oauth/token-endpoint.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, reloginAdvice, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
-import {MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
+import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
 import path from 'node:path';
@@ -87,8 +87,12 @@ const refusedRefreshToken = new WeakMap<object, string>();
 const FATAL_REFRESH_ERRORS = new Set(['invalid_grant', 'refresh_token_reused', 'refresh_token_expired', 'refresh_token_invalidated', 'invalid_client', 'unauthorized_client']);
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-/** Refreshes in flight in this process, so concurrent callers share one (the lock covers other processes). */
-const inFlight = new Map<string, Promise<TokenFile>>();
+/**
+ * Refreshes in flight in this process, by the grant they refresh (store/grant-lock.ts grantKey, as
+ * the lock is named), so concurrent callers share one whatever they call the account (two ids of one
+ * token file, a forced and a due refresh); the lock covers other processes. `force`: the one in flight is forced.
+ */
+const inFlight = new Map<string, {work: Promise<TokenFile>; force: boolean}>();
 
 /**
  * The account's token file with an access token that is good for at least the provider's lead time.
@@ -100,11 +104,20 @@ export async function ensureFreshToken(
   accountId: string,
   options: {force?: boolean} = {},
 ): Promise<TokenFile> {
-  const key = `${provider}/${accountId}/${options.force ? 'force' : ''}`;
+  const force = Boolean(options.force);
+  const before = await currentAccount(deps.store, provider, accountId);
+  const key = grantKey(provider, before.account.tokenFile, before.token);
   const running = inFlight.get(key);
-  if (running) return running;
-  const work = refreshOnce(deps, provider, accountId, Boolean(options.force)).finally(() => inFlight.delete(key));
-  inFlight.set(key, work);
+  if (running && (running.force || !force)) return running.work;
+  // A forced refresh meeting a not-forced one in flight shares its failure, and its result when it
+  // refreshed (the token saved differs from `before`: refreshOnce); only one that found nothing due
+  // to do is followed by the forced refresh.
+  const work: Promise<TokenFile> = (running ? running.work : Promise.resolve())
+    .then(() => refreshOnce(deps, provider, accountId, force, before))
+    .finally(() => {
+      if (inFlight.get(key)?.work === work) inFlight.delete(key);
+    });
+  inFlight.set(key, {work, force});
   return work;
 }
 
@@ -133,10 +146,10 @@ function legacyAttemptFiles(deps: RefreshDeps, resolved: ResolvedProvider, accou
   return [...new Set([...ids, ...derived])].map((id) => legacyAttemptFile(deps.store.paths.state, resolved.row.id, id));
 }
 
-async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean): Promise<TokenFile> {
+/** `before`: the account and its token as the caller read them (what a refresh by someone else meanwhile is told from). */
+async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean, before: {account: Account; token: TokenFile}): Promise<TokenFile> {
   const clock = deps.clock ?? systemClock;
   const resolved = resolveProvider(deps.settings, provider);
-  const before = await currentAccount(deps.store, provider, accountId);
   if (before.account.health === 'needs-login') {
     throw new NeedsLoginError(provider, before.account.id, before.account.healthDetail ?? 'refresh token no longer valid');
   }
@@ -156,6 +169,11 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
     if (!sameGrant(inside.token, before.token)) return inside.token;
     if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
+    // lost or cleaned away; the mark holds only while the file holds that refresh token.
+    if (inside.account.health === 'refresh-unknown') {
+      throw new RefreshOutcomeUnknownError(provider, accountId, inside.account.healthDetail ?? 'an earlier refresh of this refresh token got no answer');
+    }
     const spends = spentRefreshToken(resolved, inside.token);
     const target = {
       file: attemptFile(deps.store.paths.state, provider, spends ?? ''),
@@ -189,10 +207,11 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
 /**
  * Writes a granted refresh into the token file, only if the file still holds the grant the refresh
  * started from (persisted first: the rotated refresh token must be on disk before anyone uses the new
- * access token). A file renamed or removed meanwhile (by CCS, by `remove`) is looked for by the grant
- * it holds. A file that holds another grant by now (a login stored by another tool, a process that
- * took the lock over from a suspended holder), or none holding it, is left as it is: the new grant is
- * kept beside (keepRefreshed) and the error says where, since it is the only copy of a live grant.
+ * access token). A file renamed or removed meanwhile (by CCS, by another tool; `remove` waits for the
+ * lock) is looked for by the grant it holds. A file that holds another grant by now (a login stored by
+ * another tool, a process that took the lock over from a suspended holder), or none holding it, is
+ * left as it is: the new grant is kept beside (keepRefreshed) and the error says where, since it is
+ * the only copy of a live grant.
  */
 async function saveRefreshed(
   deps: RefreshDeps,

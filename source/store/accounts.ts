@@ -793,6 +793,12 @@ export class AccountStore implements AccountService {
       const from = this.tokenPath(account);
       const to = this.tokenPath({...account, paused});
       await ensurePrivateDir(path.dirname(to));
+      // A file of that name in the other dir too (copied there by hand or by another tool) would be
+      // replaced by the rename: unless it is the same bytes, it may be the only copy of another grant.
+      const there = await fs.lstat(to).catch(() => undefined);
+      if (there && !(there.isFile() && (await fs.readFile(to)).equals(await fs.readFile(from)))) {
+        throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
+      }
       await fs.rename(from, to);
     }
     const entry = ctx.entry(account);
@@ -804,9 +810,22 @@ export class AccountStore implements AccountService {
     return {...account, paused};
   }
 
-  async remove(provider: string, ref: AccountRef): Promise<Account & {defaultMovedTo?: Account | null}> {
+  /**
+   * Removes the account and its token file, holding the refresh lock of the grant the file holds: a
+   * refresh of it in flight (another process) is waited for, so its rotated grant goes into the file
+   * and is removed with it, rather than finding the file gone and being kept aside (services/refresh.ts).
+   */
+  async remove(provider: string, ref: AccountRef, bounds?: RefreshLockBounds): Promise<Account & {defaultMovedTo?: Account | null}> {
+    // Followed by its token file while the lock is waited for (an id may change meanwhile).
+    return withAccountGrantLock(this, provider, ref, (_lock, inside) => this.removeHeld(provider, ref, inside.account.tokenFile), bounds);
+  }
+
+  /** remove, under the grant lock of `tokenFile`: the account with that file (the one `ref` names when two entries name it). */
+  private async removeHeld(provider: string, ref: AccountRef, tokenFile: string): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
-      const account = ctx.find(provider, ref);
+      const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.tokenFile === tokenFile);
+      // Two registry entries naming one file (a hand edit): the one the person named.
+      const account = named.length > 1 ? ctx.find(provider, ref) : ctx.find(provider, {tokenFile});
       let defaultMovedTo: Account | null | undefined;
       for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {
         if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;

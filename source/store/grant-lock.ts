@@ -1,6 +1,6 @@
 // The refresh lock of one OAuth grant: whoever holds it is the only process that may spend or replace
 // the grant's refresh token (a refresh, a login storing a new grant over it, native mode syncing an
-// agent's file into it). It is an owned lock (owned-lock.ts): stale only when its holder is gone or
+// agent's file into it, `remove` deleting its file). It is an owned lock (owned-lock.ts): stale only when its holder is gone or
 // after a bound longer than the longest possible refresh, so a suspended holder keeps it.
 //
 // The lock is named by what every writer of the grant agrees on whatever the account is called: the

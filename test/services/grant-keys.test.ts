@@ -8,12 +8,15 @@
 import assert from 'node:assert/strict';
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {ensureFreshToken, RefreshOutcomeUnknownError} from '../../source/services/refresh.js';
 import {legacyAttemptFile, tokenFingerprint} from '../../source/services/refresh-attempt.js';
 import {AccountStore} from '../../source/store/accounts.js';
+import {grantKey, refreshLockPath} from '../../source/store/grant-lock.js';
+import {pidNamespace, procStartToken} from '../../source/store/process-identity.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
@@ -31,9 +34,10 @@ interface TokenServer {
 /**
  * A fake Claude token and usage endpoint. `cutFirst`: the first refresh's answer is lost (the socket
  * is destroyed after the request was read: the token may be spent). `delayMs`: each answer's delay.
+ * `refuse`: every refresh is answered 400 invalid_request.
  * Each granted refresh rotates: `at-new-<n>…`, `rt-new-<n>…`.
  */
-async function tokenServer(options: {cutFirst?: boolean; delayMs?: number} = {}): Promise<TokenServer> {
+async function tokenServer(options: {cutFirst?: boolean; delayMs?: number; refuse?: boolean} = {}): Promise<TokenServer> {
   const state = {presented: [] as string[], answered: 0};
   const server = http.createServer((req, res) => {
     let body = '';
@@ -51,6 +55,8 @@ async function tokenServer(options: {cutFirst?: boolean; delayMs?: number} = {})
         if (options.cutFirst && n === 1) return void req.socket.destroy();
         setTimeout(() => {
           state.answered++;
+          // A refusal that does not end the grant (the token is not spent: a retry later may pass).
+          if (options.refuse) return void res.writeHead(400, {'content-type': 'application/json'}).end(JSON.stringify({error: 'invalid_request', error_description: 'try again later'}));
           res.writeHead(200, {'content-type': 'application/json'});
           res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
         }, options.delayMs ?? 0);
@@ -273,17 +279,144 @@ describe('the account changes while its refresh is in flight', () => {
     });
   }
 
-  it('removed: the refreshed grant is kept beside and the error says where', async () => {
+  it('`ccs-tui remove` (another process) waits for the refresh: the refresh succeeds, nothing is kept aside, then the file is gone', async () => {
     await withServer({delayMs: 800}, async (server, ccs) => {
-      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
       const refreshing = refreshIn(ccs, 'a@x.com');
       await waitFor(() => server.presented.length === 1, 'the refresh was sent');
-      await new AccountStore(ccs.paths).remove('claude', 'a@x.com');
+      const removed = await runBin(['remove', 'claude', 'a@x.com'], ccs.env);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /claude: removed a@x\.com/);
+      assert.equal(server.answered, 1, 'the remove waited for the refresh to have its answer');
+      const fresh = await refreshing;
+      assert.equal(fresh.refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the refresh was not told its file is gone');
+      assert.ok(!existsSync(file), 'the token file is removed, as asked');
+      assert.ok(!existsSync(path.join(ccs.paths.state, 'refresh-kept')), 'no grant of a removed account left aside');
+      assert.equal((await new AccountStore(ccs.paths).load()).accounts.length, 0, 'the account does not come back');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
+    });
+  });
+
+  it('removed by another tool (no lock of ours): the refreshed grant is kept beside and the error says where', async () => {
+    await withServer({delayMs: 800}, async (server, ccs) => {
+      const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const refreshing = refreshIn(ccs, 'a@x.com');
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      rmSync(file);
       const error = await refreshing.then(() => undefined, (e: Error) => e);
       assert.match(error?.message ?? '', /claude-a@x\.com\.json is gone \(removed\?\), and the refreshed grant was kept in /);
       const keptDir = path.join(ccs.paths.state, 'refresh-kept');
       const [kept] = readdirSync(keptDir);
       assert.equal(JSON.parse(readFileSync(path.join(keptDir, kept!), 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      assert.ok(!existsSync(file), 'the removed account is not brought back');
+    });
+  });
+
+  it('paused while a file of its name is in auth-paused/ already (another grant): refused, both files as they were', async () => {
+    await withServer({}, async (_server, ccs) => {
+      const active = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-ACTIVE', {expired: LATER()}));
+      const other = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-COPY', {expired: LATER()}), 'auth-paused');
+      const paused = await runBin(['pause', 'claude', 'a@x.com'], ccs.env);
+      assert.equal(paused.code, 1, paused.stdout);
+      assert.ok(paused.stderr.includes(`${other} exists already and is not a copy of ${active}`), paused.stderr);
+      assert.match(paused.stderr, /nothing was moved/);
+      assert.equal(JSON.parse(readFileSync(active, 'utf8')).refresh_token, 'sk-ant-ort01-ACTIVE');
+      assert.equal(JSON.parse(readFileSync(other, 'utf8')).refresh_token, 'sk-ant-ort01-OTHER-COPY', 'the other grant is not written over');
+    });
+  });
+});
+
+describe('a refresh lock left by a process that died', () => {
+  it('its pid now another process (Linux: a later start): `quota --refresh` refreshes at once, one request', {skip: process.platform !== 'linux'}, async () => {
+    await withServer({}, async (server, ccs) => {
+      const token = claudeToken('a@x.com', 'sk-ant-ort01-RT1');
+      const file = ccs.writeToken('claude-a@x.com.json', token);
+      // The dead holder's pid is this test's now (alive), which started after the holder recorded itself.
+      const [boot, ticks] = procStartToken(process.pid)!.split(' ');
+      const lock = `${refreshLockPath(ccs.paths, grantKey('claude', 'claude-a@x.com.json', token))}.lock`;
+      mkdirSync(path.dirname(lock), {recursive: true, mode: 0o700});
+      writeFileSync(lock, JSON.stringify({pid: process.pid, host: os.hostname(), nonce: 'dead', at: Date.now() - 1000, start: `${boot} ${Number(ticks) - 100}`, pidns: pidNamespace()}), {mode: 0o600});
+      const run = await runBin(['quota', '--provider', 'claude', '--refresh'], ccs.env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout + run.stderr, /in progress/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1']);
+      assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+    });
+  });
+});
+
+describe('refreshes of one grant requested together in one process: one token request', () => {
+  const settingsOf = async (ccs: TempCcs) => (await loadSettings(ccs.paths)).settings;
+
+  it('two ids of one token file (a long-running process still knows the id it had before a second file of its email came)', async () => {
+    await withServer({delayMs: 800, refuse: true}, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+      const store = new AccountStore(ccs.paths);
+      const settings = await settingsOf(ccs);
+      await store.load();
+      addSecondFileOfEmail(ccs);
+      const byOldId = ensureFreshToken({store, settings}, 'claude', 'a@x.com');
+      await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+      const byNewId = ensureFreshToken({store, settings}, 'claude', 'a@x.com#a@x.com');
+      const [one, two] = await Promise.allSettled([byOldId, byNewId]);
+      assert.equal(one.status, 'rejected');
+      assert.equal(two.status, 'rejected');
+      assert.match(String((two as PromiseRejectedResult).reason), /try again later/, 'the second caller gets the refusal the one request got');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1'], 'one token request');
+    });
+  });
+
+  it('a forced refresh (a 401 upstream, `t`) while a due one is in flight: one token request, refused or granted', async () => {
+    for (const refuse of [true, false]) {
+      await withServer({delayMs: 800, refuse}, async (server, ccs) => {
+        const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
+        const store = new AccountStore(ccs.paths);
+        const settings = await settingsOf(ccs);
+        const due = ensureFreshToken({store, settings}, 'claude', 'a@x.com');
+        await waitFor(() => server.presented.length === 1, 'the refresh was sent');
+        const forced = ensureFreshToken({store, settings}, 'claude', 'a@x.com', {force: true});
+        const results = await Promise.allSettled([due, forced]);
+        assert.deepEqual(server.presented, ['sk-ant-ort01-RT1'], `one token request (${refuse ? 'refused' : 'granted'})`);
+        if (refuse) {
+          assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+        } else {
+          const tokens = results.map((r) => (r as PromiseFulfilledResult<{refresh_token?: string}>).value.refresh_token);
+          assert.deepEqual(tokens, ['sk-ant-ort01-new-1-0123456789abcdef', 'sk-ant-ort01-new-1-0123456789abcdef']);
+          assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+        }
+      });
+    }
+  });
+});
+
+describe('an account marked "refresh unknown" whose attempt record is gone (cleaned away, another copy of tui/)', () => {
+  /** The mark a lost answer leaves in account-state.json, without the record in tui/refresh/. */
+  const markOnly = async (ccs: TempCcs, expired: string) => {
+    const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT-SENT', {expired}));
+    await new AccountStore(ccs.paths).setRefreshUnknown('claude', {tokenFile: 'claude-a@x.com.json'}, 'the token request timed out', 'sk-ant-ort01-RT-SENT');
+    assert.ok(!existsSync(path.join(ccs.paths.state, 'refresh')), 'no attempt record');
+    return file;
+  };
+
+  it('a forced refresh of a token not yet due (a 401 upstream, `t`) sends nothing and says refresh outcome unknown', async () => {
+    await withServer({}, async (server, ccs) => {
+      await markOnly(ccs, LATER());
+      const {settings} = await loadSettings(ccs.paths);
+      await assert.rejects(ensureFreshToken({store: new AccountStore(ccs.paths), settings}, 'claude', 'a@x.com', {force: true}), (e: Error) => e instanceof RefreshOutcomeUnknownError && /the token request timed out/.test(e.message));
+      assert.deepEqual(server.presented, []);
+    });
+  });
+
+  it('`quota --refresh` of a due token sends nothing; the row and `accounts` say to log in again', async () => {
+    await withServer({}, async (server, ccs) => {
+      const file = await markOnly(ccs, PAST());
+      const quota = await runBin(['quota', '--provider', 'claude', '--refresh'], ccs.env);
+      assert.match(quota.stdout, /a@x\.com .*re-login: refresh unknown \(the token request timed out\): the refresh token may have been spent/);
+      assert.deepEqual(server.presented, [], 'the refresh token is never sent again');
+      assert.equal(JSON.parse(readFileSync(file, 'utf8')).refresh_token, 'sk-ant-ort01-RT-SENT');
+      const accounts = await runBin(['accounts'], ccs.env);
+      assert.match(accounts.stdout, /a@x\.com .*\? refresh unknown/);
+      assert.match(accounts.stderr, /^ccs-tui: claude a@x\.com: refresh unknown \(the token request timed out\): the refresh token may have been spent, so it is never sent again; a new login is needed \(ccs-tui login claude\)$/m);
     });
   });
 });

@@ -2,11 +2,12 @@
 // was slow or suspended; a holder whose lock was taken over sees it before writing.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {LockBusyError, withOwnedLock} from '../../source/store/owned-lock.js';
+import {pidNamespace, procStartToken} from '../../source/store/process-identity.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 
 const owner = (pid: number, at = Date.now(), host = os.hostname()) => JSON.stringify({pid, host, nonce: 'n', at});
@@ -57,6 +58,62 @@ test('a holder whose lock was taken over sees it', async () => {
       return [before, await lock.stillHeld()];
     }, {waitMs: 100, staleMs: 60_000});
     assert.deepEqual(seen, [true, false]);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+// A holder that died and whose pid was given to another process (a container's restarted program
+// often gets the very same pid): the process with the pid started at another time, so the lock is
+// taken over at once, not after the stale bound (20 minutes for a refresh) while every waiter gives up.
+const linux = {skip: process.platform !== 'linux'};
+const withOwner = (pid: number, identity: {start?: string; pidns?: string}, at = Date.now()) => JSON.stringify({pid, host: os.hostname(), nonce: 'n', at, ...identity});
+
+test('a holder whose pid is now another process (it started later) is gone: taken over at once', linux, async () => {
+  const ccs = makeTempCcs();
+  try {
+    const target = path.join(ccs.paths.locks, 'reused');
+    await withOwnedLock(target, async () => undefined, {waitMs: 100, staleMs: 60_000});
+    const [boot, ticks] = procStartToken(process.ppid)!.split(' ');
+    const earlier = `${boot} ${Number(ticks) - 1}`;
+    // Our parent (alive) has the pid now; the holder recorded an earlier start. Then: this very process's pid, an earlier start (a previous run).
+    for (const pid of [process.ppid, process.pid]) {
+      writeFileSync(`${target}.lock`, withOwner(pid, {start: pid === process.pid ? `${procStartToken(process.pid)!.split(' ')[0]} 1` : earlier, pidns: pidNamespace()}));
+      const started = Date.now();
+      assert.equal(await withOwnedLock(target, async () => 'ran', {waitMs: 3_000, staleMs: 60_000}), 'ran', `pid ${pid}`);
+      assert.ok(Date.now() - started < 1_500, `pid ${pid}: taken over at once`);
+    }
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('a live holder that recorded its start keeps its lock; one in another pid namespace is judged by the bound alone', linux, async () => {
+  const ccs = makeTempCcs();
+  try {
+    const target = path.join(ccs.paths.locks, 'alive');
+    await withOwnedLock(target, async () => undefined, {waitMs: 100, staleMs: 60_000});
+    writeFileSync(`${target}.lock`, withOwner(process.ppid, {start: procStartToken(process.ppid), pidns: pidNamespace()}));
+    await assert.rejects(withOwnedLock(target, async () => 'ran', {waitMs: 300, staleMs: 60_000}), LockBusyError);
+    // A boot id the reader cannot see ('-') does not make the live holder another process.
+    writeFileSync(`${target}.lock`, withOwner(process.ppid, {start: `- ${procStartToken(process.ppid)!.split(' ')[1]}`, pidns: pidNamespace()}));
+    await assert.rejects(withOwnedLock(target, async () => 'ran', {waitMs: 300, staleMs: 60_000}), LockBusyError);
+    // Its pid names no process here (a container sharing the dir under the same host name): not "gone".
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    writeFileSync(`${target}.lock`, withOwner(gone, {start: '- 1', pidns: 'pid:[1]'}));
+    await assert.rejects(withOwnedLock(target, async () => 'ran', {waitMs: 300, staleMs: 60_000}), LockBusyError);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('the lock file records the holder\'s start and pid namespace (Linux)', linux, async () => {
+  const ccs = makeTempCcs();
+  try {
+    const target = path.join(ccs.paths.locks, 'recorded');
+    const owner = await withOwnedLock(target, async () => JSON.parse(readFileSync(`${target}.lock`, 'utf8')), {waitMs: 100, staleMs: 60_000});
+    assert.equal(owner.start, procStartToken(process.pid));
+    assert.equal(owner.pidns, pidNamespace());
   } finally {
     ccs.cleanup();
   }

@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -8,6 +8,7 @@ import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
+import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
 import {openAccountService} from '../target.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
@@ -93,6 +94,11 @@ const accounts: CommandSpec = {
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));
+    // "? refresh unknown" alone does not say what to do: its refresh token is never sent again.
+    const unknown = snapshot.accounts.filter((account) => account.health === 'refresh-unknown');
+    for (const a of unknown) {
+      ctx.stderr.write(`ccs-tui: ${sanitizeLine(withAdvice(`${a.provider} ${label(a)}: ${refreshUnknownWords(a.healthDetail)}`, reloginAdvice(a.provider), 'cli'))}\n`);
+    }
     return 0;
   },
 };

@@ -35,7 +35,7 @@ const run: CommandSpec = {
       agentArgs,
       port: portValue(values.port),
       liveModels: await liveModelListForCommands(ctx.paths),
-      // Launch on an account that is cooling down or whose refresh failed, or with no model to name.
+      // Launch on an account that is cooling down or whose refresh failed or got no answer, or with no model to name.
       force: Boolean(values.force),
     });
     for (const note of plan.notes) ctx.stderr.write(`ccs-tui: ${sanitizeLine(note)}\n`);

@@ -2,6 +2,7 @@
 // the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
 //
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
+import {refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -73,6 +74,11 @@ const push: CommandSpec = {
     return withAccountGrantLock(local, provider, {tokenFile: account.tokenFile}, async () => {
       const token = (await local.readToken(account)) as Record<string, unknown> | undefined;
       if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
+      // The server refreshes what it holds: it would send the refresh token ccs-tui never sends again.
+      const held = await local.loadAccount(provider, {tokenFile: account.tokenFile});
+      if (held.health === 'refresh-unknown') {
+        throw new UserError(`${provider} ${label}: not pushed to target ${ctx.target}: ${refreshUnknownWords(held.healthDetail)}`, 1, reloginAdvice(provider));
+      }
       if (values.copy) refuseCopyOfGrant(token, label);
       const existing = (await remote.entries()).find((e) => e.name === account.tokenFile);
       if (existing && !values.force) {

@@ -215,7 +215,7 @@ export interface LaunchCaution {
 /**
  * Why an agent launched on `target`'s account would be refused or stall: the account is paused,
  * cooling down after a limit (the proxy answers 429 until it ends: it serves a pinned account
- * alone), or its last refresh failed (its token may die any minute). Undefined for a pool or a
+ * alone), or its last refresh failed or got no answer (its token may die any minute). Undefined for a pool or a
  * healthy account. `accounts`: every account (the alternative names a healthy one of the provider).
  */
 export function launchCaution(target: RunTarget, accounts: readonly Account[], now: number, surface: ErrorSurface = 'cli'): LaunchCaution | undefined {
@@ -227,9 +227,12 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   if (!trouble) return undefined;
   const healthy = own.filter((a) => a.id !== account.id && accountTrouble(a, now) === undefined && isUsable(a));
   const pool = surface === 'tui' ? `${actionKey('account.launch', 'home')} on the ${target.provider.id} provider row` : `ccs-tui run ${target.provider.id}`;
+  const relogin = `log in again (${surface === 'tui' ? actionKey('account.relogin', 'home') : `ccs-tui login ${target.provider.id}`})`;
   const alternative =
     healthy.length === 0
-      ? `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
+      ? account.health === 'refresh-unknown' && !account.paused
+        ? `no other ${target.provider.id} account is healthy now; ${relogin}`
+        : `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
       : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
@@ -241,6 +244,8 @@ function accountTrouble(account: Account, now: number): string | undefined {
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
   if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
   if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
+  // Its refresh token may have been spent: never sent again, so only a new login keeps it serving.
+  if (account.health === 'refresh-unknown') return `cannot refresh its token (${healthWords(account)}; the refresh token may have been spent, so it is never sent again): it stops serving when its access token expires`;
   return undefined;
 }
 

@@ -23,7 +23,7 @@ import {createHash} from 'node:crypto';
 import {existsSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, healthWords} from '../../core/accounts.js';
+import {accountLabel, healthWords, refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -546,6 +546,10 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   const target = await store.keepId(provider, accountRef).catch(() => store.loadAccount(provider, accountRef));
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
     throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} cannot be used: ${healthWords(target)}`);
+  }
+  if (target.health === 'refresh-unknown') {
+    // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends again.
+    throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refreshUnknownWords(target.healthDetail)}`, 1, reloginAdvice(provider));
   }
   const file = await agentFilePath(format, env);
   // Refuse a FIFO or a directory before any lock is taken.

@@ -8,6 +8,7 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {PROXY_RECORD_SECRETS, reportExposedSecret} from '../../store/secret-files.js';
+import {isProcessAlive, procStartToken} from '../../store/process-identity.js';
 
 export interface ProxyPidFile {
   pid: number;
@@ -55,68 +56,20 @@ export const stopperText = (request: StopRequest) => `${request.by === 'cli' ? '
 export const proxyPidFilePath = (paths: CcsPaths) => paths.proxyRecord;
 export const proxyLogPath = (paths: CcsPaths) => path.join(paths.logs, 'proxy.log');
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/**
- * An exited process its parent has not reaped yet still answers signal 0; where the parent never
- * reaps (an orphan under a container init that does not), it would count as running for ever.
- * Linux's /proc/<pid>/stat says `Z` after the command name; elsewhere (no /proc) assume not.
- */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold any character: the state follows the last `)`.
-    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
-  } catch {
-    return false;
-  }
-}
+export {isProcessAlive};
 
 /**
  * When process `pid` started, as a string that stays the same for that process and differs for a
- * later one given the same pid. Linux: the boot's id and the start in clock ticks since boot
- * (/proc/sys/kernel/random/boot_id, /proc/<pid>/stat field 22), exact and immune to clock changes.
- * Elsewhere (macOS, the BSDs: no /proc): `ps -o lstart=`, the start to the second, in C locale and
- * UTC so that every reader words it alike. Undefined when the process is gone or nothing can tell.
+ * later one given the same pid. Linux: store/process-identity.ts procStartToken (boot id and start
+ * ticks from /proc), exact and immune to clock changes. Elsewhere (macOS, the BSDs: no /proc):
+ * `ps -o lstart=`, the start to the second, in C locale and UTC so that every reader words it alike.
+ * Undefined when the process is gone or nothing can tell.
  */
 export function processStartToken(pid: number, method: 'proc' | 'ps' = process.platform === 'linux' ? 'proc' : 'ps'): string | undefined {
-  if (method === 'proc') {
-    const ticks = procStartTicks(pid);
-    return ticks === undefined ? undefined : `${bootId()} ${ticks}`;
-  }
+  if (method === 'proc') return procStartToken(pid);
   const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C', TZ: 'UTC0'}, timeout: 2000});
   const text = ps.status === 0 ? ps.stdout.trim() : '';
   return text === '' ? undefined : text;
-}
-
-/** Field 22 of /proc/<pid>/stat (start time, clock ticks after boot), or undefined. */
-function procStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (in parentheses, any character): state is field 3, start time 22.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3]);
-    return Number.isInteger(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let bootIdCache: string | undefined;
-/** This boot's id (a sandbox may hide it: then the start ticks alone tell processes apart). */
-function bootId(): string {
-  try {
-    bootIdCache ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    bootIdCache = '-';
-  }
-  return bootIdCache;
 }
 
 /**
