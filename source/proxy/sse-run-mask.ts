@@ -317,21 +317,14 @@ export class SseRunMasker {
       this.logprobsHeldBytes += event.length;
       // A finished choice's lists end here: its held start is released, or dropped when cut off.
       if (lanes && lanes.finished.size > 0) this.dropHeld(masker.settle(masker.placesOf(lanes.finished)));
-      if (this.logprobsHeldBytes > MAX_EVENT_BYTES) {
-        // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
-        const open = new Set(masker.openPlaces);
-        this.dropHeld(open);
-        for (const place of open) masker.forget(place);
-      }
+      // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
+      if (this.logprobsHeldBytes > MAX_EVENT_BYTES) this.dropHeld(new Set(masker.openPlaces));
       // A place that settled no longer holds its lists in the events still waiting (for another place).
       for (const place of wasOpen ?? []) if (!masker.openPlaces.has(place)) for (const held of this.logprobsHeld) held.open?.delete(place);
       send.push(...this.releaseLogprobs());
     }
-    if (ending === 'long event' || ending === 'expired') {
-      const open = new Set(this.logprobs.openPlaces);
-      this.dropHeld(open);
-      for (const place of open) this.logprobs.forget(place);
-    } else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
+    if (ending === 'long event' || ending === 'expired') this.dropHeld(new Set(this.logprobs.openPlaces));
+    else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
     if (ending) {
       send.push(...this.logprobsHeld.map((held) => held.text));
       this.logprobsHeld = [];
@@ -343,12 +336,12 @@ export class SseRunMasker {
   /**
    * In the events waiting, the lists of `places` held for them (LogprobsWait.open) rid of the
    * entries from where they may begin a credential on (LogprobsMasker.dropOpen): the entries
-   * before it reach the client.
+   * before it reach the client, the entries of later lists that go on with it do not.
    */
   private dropHeld(places: ReadonlySet<string>): void {
     for (const place of places) {
       const held = this.heldListsAt(place);
-      this.reencodeChanged(held, this.logprobs.dropOpen(held.map((h) => h.list)));
+      this.reencodeChanged(held, this.logprobs.dropOpen(place, held.map((h) => h.list)));
     }
   }
 
@@ -681,7 +674,7 @@ export class SseRunMasker {
     const continued = this.continuedIn(DataLines.joined(rest));
     // A `.done` event's text repeats its run: what it ends in is no new run's tail.
     this.passingRun = continued && !continued.done ? {kind: continued.kind, field: continued.field} : undefined;
-    this.passingJson = new JsonRunMasker(this.redactor, continued, true);
+    this.passingJson = new JsonRunMasker(this.redactor, continued, true, this.logprobs.handOver());
     this.passingData = new DataLines(this.passingJson);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
   }
@@ -734,7 +727,9 @@ export class SseRunMasker {
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
     const rest = data ? Buffer.concat([data.push(chunk.subarray(0, cut)), data.end()]) : chunk.subarray(0, cut);
-    // Its run field's text may end in a credential's start the next events go on with.
+    // Its run field's text may end in a credential's start the next events go on with; so may its log probabilities.
+    const dropped = json?.logprobsHandOver;
+    if (dropped) this.logprobs.takeOver(dropped);
     const tail = json?.continuedTail;
     if (tail && this.passingRun) this.carries.ended(this.passingRun.kind, {...tail, field: this.passingRun.field});
     this.passingRun = undefined;
