@@ -17,7 +17,7 @@ import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
 import {eachList, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
-import {type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {closedStringHold, type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
  * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
@@ -448,11 +448,24 @@ export class SseRunMasker {
     return this.firstHoldingMatch(text, limit, field, facts);
   }
 
-  /** Redactor.holdTextFrom for a field's string `[start, end)`, with what `facts` says of the text (brought up to `start`). */
+  /**
+   * Redactor.holdTextFrom for a field's string `[start, end)`, with what `facts` says of the text
+   * (brought up to `start`); for any field that may be a tool's input, also the end of the string
+   * its JSON closes with (closedStringHold: its run keeps it as its tail).
+   */
   private fieldHoldsFrom(text: string, start: number, end: number, facts: TextFacts): number {
     if (facts.backslash !== -1 && facts.backslash < start) facts.backslash = text.indexOf('\\', start);
     if (facts.lf !== -1 && facts.lf < start) facts.lf = text.indexOf('\n', start);
-    return this.redactor.holdTextFrom(text, start, end, facts.backslash, facts.cr || (facts.lf !== -1 && facts.lf < end));
+    const hold = this.redactor.holdTextFrom(text, start, end, facts.backslash, facts.cr || (facts.lf !== -1 && facts.lf < end));
+    return hold === end ? closedStringHold(this.redactor, text, start, end, true) : hold;
+  }
+
+  /** Whether a slot's string may begin a credential at its end (its run's TextRunMasker would hold it). */
+  private slotHolds(event: string, slot: Slot): boolean {
+    const hold = this.redactor.holdTextFrom(event, slot.start, slot.end);
+    if (hold < slot.end) return true;
+    const json = jsonTextOf(slot.run);
+    return json !== undefined && closedStringHold(this.redactor, event, slot.start, slot.end, json.escaped) < slot.end;
   }
 
   /** firstHoldingField from the pattern's lastIndex on, match by match (carries need the key matched). */
@@ -500,7 +513,7 @@ export class SseRunMasker {
     // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
     // the answer's text must not wait for a thinking run that will not go on.
     if (this.held.length > 0 && hasMatch(event, BLOCK_START, BLOCK_START_ESCAPED)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
-    if (this.held.length === 0 && !this.carryFor(slots) && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
+    if (this.held.length === 0 && !this.carryFor(slots) && !slots.some((slot) => this.slotHolds(event, slot))) {
       out.push(event);
       return;
     }
@@ -509,11 +522,11 @@ export class SseRunMasker {
     for (const slot of slots) {
       let run = this.runs.get(slot.run);
       if (!run) {
-        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true, jsonTextOf(slot.run))));
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
         if (tail) {
-          run.continueAfter(tail, jsonTextOf(slot.run));
+          run.continueAfter(tail);
           if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
             if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
             this.runStarts.set(slot.run, tail);
@@ -577,8 +590,8 @@ export class SseRunMasker {
         slot.output = text;
         continue;
       }
-      const run = new TextRunMasker(this.redactor, true);
-      run.continueAfter(start, jsonTextOf(slot.run));
+      const run = new TextRunMasker(this.redactor, true, jsonTextOf(slot.run));
+      run.continueAfter(start);
       slot.output = [...run.push(text), ...run.end()].join('');
     }
     return rewritten({text: event, slots});
@@ -636,7 +649,12 @@ export class SseRunMasker {
       count++;
     }
     this.held.splice(0, count);
-    for (const [key, run] of this.runs) if (!run.holding) this.runs.delete(key);
+    for (const [key, run] of this.runs) {
+      if (run.holding) continue;
+      // A tool input that did not go on with the tail it took passes it on (TextRunMasker.passesOn).
+      if (run.passesOn) this.ended(key, run);
+      this.runs.delete(key);
+    }
   }
 
   /** Every run but those in `keep` ends: what each holds, masked, and the held events settled by it out. */
