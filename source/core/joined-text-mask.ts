@@ -5,18 +5,23 @@
 // Every byte masker sees each string alone; a client joins them. Masked here as the stream run
 // masker masks the same pieces streamed (core/text-run-mask.ts): the joined text of each kind of
 // field is one run, a masked echo's text goes to the piece where it starts, the pieces it spans come
-// out empty. The log probabilities a client joins and decodes are looked at here too
-// (core/logprobs-mask.ts). Pure.
+// out empty. What a client reads across kinds (a text, then a tool call's input; one tool call's
+// input, then the next) is masked as the stream masker masks those runs too (maskAcrossKinds). The
+// log probabilities a client joins and decodes are looked at here too (core/logprobs-mask.ts). Pure.
 import {LogprobsMasker, mayHoldLogprobs} from './logprobs-mask.js';
 import type {RedactOptions, Redactor} from './redact.js';
-import {TextRunMasker} from './text-run-mask.js';
+import {closedStringHold, type JsonText, RunCarries, TextRunMasker} from './text-run-mask.js';
 
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
 
 /** The keys of the text fields a client joins across blocks, items or parts (at a string value). */
 export const JOINED_KEYS: ReadonlySet<string> = new Set(['text', 'thinking', 'content', 'refusal', 'reasoning_content', 'reasoning']);
-/** Those keys in a document's raw text, at a string value (a key inside a string has its quotes escaped). */
-const JOINED_FIELD = /"(?:text|thinking|content|refusal|reasoning_content|reasoning)"\s*:\s*"/g;
+/**
+ * Those keys in a document's raw text, at a string value (a key inside a string has its quotes
+ * escaped); and a tool call's input (`arguments`, Anthropic's `input`, Gemini's `args`), which a
+ * client shows after the text before it (maskAcrossKinds).
+ */
+const JOINED_FIELD = /"(?:text|thinking|content|refusal|reasoning_content|reasoning|arguments)"\s*:\s*"|"(?:input|args)"\s*:\s*\{/g;
 
 /**
  * Whether a JSON document's text may hold two joined fields (false: certainly not, and so no echo cut
@@ -95,6 +100,107 @@ export function maskJoinedTexts(value: unknown, redactor: Redactor): boolean {
       if (output === pieces[i]) continue;
       leaves[i]!.holder[leaves[i]!.key] = output;
       changed = true;
+    }
+  }
+  // Then what a client reads across kinds (a text, then a tool call's input), the groups already masked.
+  changed = maskAcrossKinds(value, redactor) || changed;
+  return changed;
+}
+
+/** A string a client shows of an answer, in the order it shows them: a text, a thinking, or a tool call's JSON input. */
+interface Segment {
+  kind: 'text' | 'thinking' | 'tool';
+  text: string;
+  set(text: string): void;
+}
+
+const TOOL_INPUT: JsonText = Object.freeze({escaped: false});
+
+/**
+ * Each answer of a document (an Anthropic message, a Responses `output`, a Chat choice's message,
+ * a Gemini candidate; at the root, in a Responses final event's `response`, Cloud Code's `response`,
+ * an Anthropic `message_start`'s `message`), as the segments a client shows one after the other.
+ */
+function answersOf(value: object): Segment[][] {
+  const answers: Segment[][] = [];
+  const record = (item: unknown) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : undefined);
+  const list = (item: unknown) => (Array.isArray(item) ? item.map(record).filter((entry) => entry !== undefined) : []);
+  const string = (holder: Record<string, unknown>, key: string, kind: Segment['kind'], into: Segment[]) => {
+    const text = holder[key];
+    if (typeof text === 'string' && text !== '') into.push({kind, text, set: (masked) => (holder[key] = masked)});
+  };
+  /** A tool input that is an object (Anthropic `input`, Gemini `args`): shown as its JSON, masked back into it. */
+  const object = (holder: Record<string, unknown>, key: string, into: Segment[]) => {
+    if (!record(holder[key])) return;
+    into.push({kind: 'tool', text: JSON.stringify(holder[key]), set: (masked) => (holder[key] = JSON.parse(masked) as unknown)});
+  };
+  const root = record(value)!;
+  for (const at of [root, record(root.response), record(root.message)]) {
+    if (!at) continue;
+    const content: Segment[] = [];
+    for (const block of list(at.content)) {
+      if (block.type === 'text') string(block, 'text', 'text', content);
+      else if (block.type === 'thinking') string(block, 'thinking', 'thinking', content);
+      else if (block.type === 'tool_use' || block.type === 'server_tool_use') object(block, 'input', content);
+    }
+    const output: Segment[] = [];
+    for (const item of list(at.output)) {
+      if (item.type === 'message') for (const part of list(item.content)) string(part, part.type === 'refusal' ? 'refusal' : 'text', 'text', output);
+      else if (item.type === 'reasoning') for (const part of [...list(item.summary), ...list(item.content)]) string(part, 'text', 'thinking', output);
+      else if (item.type === 'function_call') string(item, 'arguments', 'tool', output);
+    }
+    answers.push(content, output);
+    for (const choice of list(at.choices)) {
+      const message = record(choice.message);
+      if (!message) continue;
+      const segments: Segment[] = [];
+      string(message, 'reasoning_content', 'thinking', segments);
+      string(message, 'reasoning', 'thinking', segments);
+      string(message, 'content', 'text', segments);
+      for (const fn of [...list(message.tool_calls).map((call) => record(call.function)), record(message.function_call)]) if (fn) string(fn, 'arguments', 'tool', segments);
+      answers.push(segments);
+    }
+    for (const candidate of list(at.candidates)) {
+      const segments: Segment[] = [];
+      for (const part of list(record(candidate.content)?.parts)) {
+        if (typeof part.text === 'string') string(part, 'text', part.thought === true ? 'thinking' : 'text', segments);
+        else if (record(part.functionCall)) object(record(part.functionCall)!, 'args', segments);
+      }
+      answers.push(segments);
+    }
+  }
+  return answers.filter((segments) => segments.length > 1);
+}
+
+/**
+ * Masks, in place, an echo a client reads across the segments of an answer of different kinds, as
+ * the stream masker masks their runs (core/text-run-mask.ts continueAfter, RunCarries): a token
+ * whose start ends a text, or a tool input's last string, and whose rest begins a later tool input
+ * (or the text after it) shows `…(redacted)` there; a start of CUT_ECHO_MIN characters or more
+ * ending one is masked as cut. Each segment is a run of its own; same-kind joins are the groups'
+ * (maskJoinedTexts). Whether anything changed. Answers whose segments end in nothing that may
+ * begin a credential are not looked at further.
+ */
+function maskAcrossKinds(value: unknown, redactor: Redactor): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  let changed = false;
+  for (const segments of answersOf(value)) {
+    const mayCarry = segments.slice(0, -1).some(({kind, text}) => redactor.holdTextFrom(text) < text.length || (kind === 'tool' && closedStringHold(redactor, text, 0, text.length, false) < text.length));
+    if (!mayCarry) continue;
+    const carries = new RunCarries();
+    for (const segment of segments) {
+      const run = new TextRunMasker(redactor, false, segment.kind === 'tool' ? TOOL_INPUT : undefined);
+      const tail = carries.size > 0 ? carries.take(segment.kind) : undefined;
+      if (tail) run.continueAfter(tail);
+      const masked = [...run.push(segment.text), ...run.end()].join('');
+      if (run.tail) carries.ended(segment.kind, run.tail);
+      if (masked === segment.text) continue;
+      try {
+        segment.set(masked);
+        changed = true;
+      } catch {
+        // A tool input whose masked JSON is no JSON (none is: masked forms have no quote): left as it was.
+      }
     }
   }
   return changed;

@@ -75,6 +75,20 @@ export class LogprobsMasker {
   readonly completed = new Map<string, Completion>();
   /** Stream: the lane of each place joined (eachList), undefined for none. */
   private readonly lanes = new Map<string, string | undefined>();
+  /**
+   * Stream: per place, what forced releases (dropOpen) dropped from where a credential may begin,
+   * each by sequence (sequencesOf; '' where none): the client was sent no part of it, so the
+   * entries of later lists that go on with it are dropped too (goingOn), else the rest of a
+   * credential whose start was held too long would reach the client.
+   */
+  private dropped: Map<string, string[][]> | undefined;
+  /**
+   * Dropped starts handed over from lists read elsewhere, of no known place (an SSE event too long
+   * to hold, see handOver and takeOver): the first list of each place read after goes on with them
+   * too (`handedTo`: the places that had them). Made on first use, as `dropped`: most streams have none.
+   */
+  private handed: readonly string[][] = NONE;
+  private handedTo: Set<string> | undefined;
 
   /** `stream`: the lists of one place join across calls (events); else each list stands alone (a whole answer). */
   constructor(
@@ -113,16 +127,14 @@ export class LogprobsMasker {
    * Stream: the lists of these places end here (their choice finished, the stream ended): the open
    * ones among them whose joined tail ends in the start of a secret, CUT_ECHO_MIN characters or
    * more (a credential cut off there, see RedactOptions.cutEchoes), whose held lists the caller
-   * must empty (they are forgotten); the others hold nothing any more (what the client joined
+   * must rid of that start (dropOpen); the others hold nothing any more (what the client joined
    * stays known, should a list come after all).
    */
   settle(places: Iterable<string>): Set<string> {
     const cut = new Set<string>();
     for (const place of [...places]) {
-      if (this.isCut(place)) {
-        cut.add(place);
-        this.forget(place);
-      } else this.open.delete(place);
+      if (this.isCut(place)) cut.add(place);
+      else this.open.delete(place);
     }
     return cut;
   }
@@ -209,27 +221,48 @@ export class LogprobsMasker {
   }
 
   /**
-   * Stream: the lists of a place the caller held while it was open (oldest first), rid of the
-   * entries from where what they spell (tokens, bytes, or the alternatives of one rank) may begin
-   * a credential on (Redactor.holdTextFrom): the place ended on a secret's cut start, or held too
-   * long. The entries before it spell no part of one and reach the client. The lists changed.
+   * Stream: the lists of `place` the caller held while it was open (oldest first), rid of the
+   * entries from where what the client joins there (tokens, bytes, or the alternatives of one
+   * rank: what it was sent before them, then them) may begin a credential on
+   * (Redactor.holdTextFrom): the place ended on a secret's cut start, or held too long. The
+   * entries before it spell no part of one and reach the client (what the client joined there is
+   * what it had, then them). What was dropped is remembered (`dropped`): the entries of later lists
+   * that go on with it are dropped as they come (goingOn), never sent. The place holds nothing any
+   * more. The lists changed.
    */
-  dropOpen(held: readonly unknown[][]): Set<unknown[]> {
+  dropOpen(place: string, held: readonly unknown[][]): Set<unknown[]> {
     const entries = held.flatMap((list) => objects(list));
-    let from = entries.length;
-    const spelled = (texts: readonly string[]) => {
-      const joined = texts.join('');
-      const start = this.redactor.holdTextFrom(joined, 0, joined.length, undefined, joined.includes('\n') || joined.includes('\r'));
-      for (let i = 0, end = 0; i < texts.length && i < from; i++) if ((end += texts[i]!.length) > start) from = i;
+    const texts = sequencesOf(entries);
+    const joined = textsOfJoined(this.joined.get(place));
+    const count = Math.max(texts.length, joined.length);
+    /** Per sequence: what the client was sent before the held lists, the full text, where a credential may begin in it. */
+    const before: string[] = [];
+    const full: string[] = [];
+    const starts: number[] = [];
+    /** The first entry dropped for `start` in sequence `s` (0 when it lies in what was sent before). */
+    const entryAt = (s: number, start: number) => {
+      let end = before[s]!.length;
+      if (start < end) return 0;
+      const seq = texts[s] ?? [];
+      for (let i = 0; i < seq.length; i++) if ((end += seq[i]!.length) > start) return i;
+      return entries.length;
     };
-    spelled(entries.map((entry) => tokenOf(entry) ?? ''));
-    spelled(entries.map((entry) => (bytesOf(entry) ?? EMPTY).toString('latin1')));
-    const ranked = entries.map((entry) => alternativesByRank([entry]));
-    for (let rank = 0; ranked.some((ranks) => ranks[rank]); rank++) {
-      const alternatives = ranked.map((ranks) => ranks[rank]?.[0]);
-      spelled(alternatives.map((alternative) => (alternative && tokenOf(alternative)) ?? ''));
-      spelled(alternatives.map((alternative) => (alternative ? (bytesOf(alternative) ?? EMPTY) : EMPTY).toString('latin1')));
+    let from = entries.length;
+    for (let s = 0; s < count; s++) {
+      const heldText = (texts[s] ?? []).join('');
+      const client = joined[s] ?? '';
+      before[s] = client.endsWith(heldText) ? client.slice(0, client.length - heldText.length) : '';
+      full[s] = before[s] + heldText;
+      starts[s] = this.beginsAt(full[s]!);
+      if (starts[s]! < full[s]!.length) from = Math.min(from, entryAt(s, starts[s]!));
     }
+    const keep = (s: number) => before[s]! + (texts[s] ?? []).slice(0, from).join('');
+    const maxEcho = this.redactor.maxEchoLength;
+    // Per sequence, from where a credential may begin (what was sent of it too) to the end: what later lists may go on with.
+    const dropped = full.map((text, s) => (starts[s]! < text.length ? text.slice(Math.min(starts[s]!, keep(s).length)).slice(-maxEcho) : ''));
+    this.joined.set(place, joinedOfTexts(Array.from({length: count}, (_, s) => keep(s).slice(-maxEcho))));
+    this.open.delete(place);
+    if (dropped.some((text) => text !== '')) (this.dropped ??= new Map()).set(place, [...(this.dropped.get(place) ?? []).slice(1 - MAX_DROPPED_STARTS), dropped]);
     const drop = new Set<unknown>(entries.slice(from));
     const changed = new Set<unknown[]>();
     for (const list of held) {
@@ -242,6 +275,88 @@ export class LogprobsMasker {
     return changed;
   }
 
+  /** Where in `text` a credential may begin that more text completes (Redactor.holdTextFrom); its length when nowhere. */
+  private beginsAt(text: string): number {
+    return this.redactor.holdTextFrom(text, 0, text.length, undefined, text.includes('\n') || text.includes('\r'));
+  }
+
+  /**
+   * Stream: the dropped starts of every place and those handed over (see `dropped`): what lists
+   * read elsewhere, of no known place, may go on with (an SSE event too long to hold,
+   * LogprobsEntryRun), each by sequence.
+   */
+  handOver(): string[][] {
+    return [...[...(this.dropped?.values() ?? [])].flat(), ...this.handed];
+  }
+
+  /** Stream: dropped starts of lists read elsewhere (handOver): the first list read at each place goes on with them too. */
+  takeOver(starts: readonly string[][]): void {
+    this.handed = starts.slice(-MAX_DROPPED_STARTS);
+    this.handedTo = undefined;
+  }
+
+  /**
+   * Stream: the dropped starts a list at `place` may go on with (`dropped`, and those handed over
+   * that it did not have yet); undefined for none (most lists).
+   */
+  private startsAt(place: string): string[][] | undefined {
+    const own = this.dropped?.get(place);
+    if (this.handed.length === 0 || this.handedTo?.has(place)) return own;
+    (this.handedTo ??= new Set()).add(place);
+    return [...(own ?? []), ...this.handed];
+  }
+
+  /**
+   * Stream: a list at a place whose held start a forced release dropped (`dropped`): its first
+   * entries that go on with one of those starts, in any sequence, removed (in place); what is
+   * dropped then stays remembered while it may still go on. Whether any entry was removed.
+   */
+  private dropGoingOn(list: unknown[], place: string, starts: readonly string[][]): boolean {
+    const entries = objects(list);
+    if (entries.length === 0) return false;
+    const texts = sequencesOf(entries);
+    let count = 0;
+    const still: string[][] = [];
+    for (const set of starts) {
+      const open: string[] = [];
+      for (let s = 0; s < set.length; s++) {
+        if (!set[s]) continue;
+        const going = this.goingOn(set[s]!, texts[s] ?? []);
+        count = Math.max(count, going.count);
+        if (going.open !== undefined) open[s] = going.open;
+      }
+      if (open.length > 0) still.push(Array.from(open, (text) => text ?? ''));
+    }
+    if (still.length > 0) (this.dropped ??= new Map()).set(place, still.slice(-MAX_DROPPED_STARTS));
+    else this.dropped?.delete(place);
+    if (count === 0) return false;
+    const drop = new Set<unknown>(entries.slice(0, count));
+    const rest = list.filter((entry) => !drop.has(entry));
+    list.length = 0;
+    list.push(...rest);
+    return true;
+  }
+
+  /**
+   * How many of `texts` (one sequence's entries) go on with `start`, text a client was never sent
+   * that may begin a credential: up to the one that completes it, or while it may still go on
+   * (Redactor.holdTextFrom, within Redactor.maxEchoLength); `open`, the start gone on with, when
+   * it still may after them all.
+   */
+  private goingOn(start: string, texts: readonly string[]): {count: number; open?: string} {
+    let text = start;
+    let count = 0;
+    for (let i = 0; i < texts.length; i++) {
+      if (!texts[i]) continue;
+      text += texts[i];
+      if (this.holds(text)) return {count: i + 1};
+      // Ruled out: the entries before this one went on with a start that spelled no credential, but may be its middle.
+      if (this.beginsAt(text) >= start.length) return {count};
+      count = i + 1;
+    }
+    return {count, open: text.slice(-this.redactor.maxEchoLength)};
+  }
+
   /**
    * Whether a list's entries spell a credential, joined after what the client joined before
    * (stream), or alone; it is then emptied (stream: its place's held lists spell the credential's
@@ -249,8 +364,10 @@ export class LogprobsMasker {
    */
   private spells(list: unknown[], place: string, lane: string | undefined): boolean {
     if (!this.stream) return this.dropSpelling(list);
+    const starts = this.startsAt(place);
+    const goingOn = starts !== undefined && this.dropGoingOn(list, place, starts);
     const entries = objects(list);
-    if (entries.length === 0) return false;
+    if (entries.length === 0) return goingOn;
     const before = this.joined.get(place);
     const text = joinedAfter(before, entries);
     const ranks = alternativesByRank(entries).map((rank, r) => joinedAfter(before?.ranks[r], rank));
@@ -268,7 +385,7 @@ export class LogprobsMasker {
     this.lanes.set(place, lane);
     if (this.mayBeginIn(tail) || ranks.some((rank) => this.mayBeginIn(rank))) this.open.add(place);
     else this.open.delete(place);
-    return false;
+    return goingOn;
   }
 
   /** Its last `maxEchoLength` characters, and bytes: all a later list can complete a credential with. */
@@ -368,7 +485,40 @@ function joinedAfter(before: Spelled | undefined, entries: readonly Entry[]): Sp
     bytes: Buffer.concat([...(before ? [before.bytes] : []), ...entries.map((entry) => bytesOf(entry) ?? EMPTY)]),
   };
 }
+
+/**
+ * The sequences a client joins from entries, each entry's text in each: their tokens, their bytes
+ * (as latin1), then each rank's alternatives' tokens and bytes (an entry without one: '').
+ */
+function sequencesOf(entries: readonly Entry[]): string[][] {
+  const out = [entries.map((entry) => tokenOf(entry) ?? ''), entries.map((entry) => (bytesOf(entry) ?? EMPTY).toString('latin1'))];
+  const ranked = entries.map((entry) => alternativesByRank([entry]));
+  for (let rank = 0; ranked.some((ranks) => ranks[rank]); rank++) {
+    const alternatives = ranked.map((ranks) => ranks[rank]?.[0]);
+    out.push(alternatives.map((alternative) => (alternative && tokenOf(alternative)) ?? ''));
+    out.push(alternatives.map((alternative) => (alternative ? (bytesOf(alternative) ?? EMPTY) : EMPTY).toString('latin1')));
+  }
+  return out;
+}
+
+/** What a place joined, as sequencesOf orders its sequences (bytes as latin1); none when undefined. */
+function textsOfJoined(joined: Joined | undefined): string[] {
+  if (!joined) return [];
+  return [joined.tokens, joined.bytes.toString('latin1'), ...joined.ranks.flatMap((rank) => [rank.tokens, rank.bytes.toString('latin1')])];
+}
+
+/** textsOfJoined's inverse. */
+function joinedOfTexts(texts: readonly string[]): Joined {
+  const spelled = (at: number): Spelled => ({tokens: texts[at] ?? '', bytes: Buffer.from(texts[at + 1] ?? '', 'latin1')});
+  const ranks: Spelled[] = [];
+  for (let at = 2; at < texts.length; at += 2) ranks.push(spelled(at));
+  return {...spelled(0), ranks};
+}
+
 const CUT: RedactOptions = Object.freeze({cutEchoes: true});
+const NONE: readonly string[][] = Object.freeze([]);
+/** Dropped starts remembered per place (LogprobsMasker.dropped), at most: each at most Redactor.maxEchoLength characters per sequence. */
+const MAX_DROPPED_STARTS = 8;
 /** Runs of entries a whole answer's list is rid of (LogprobsMasker.dropSpelling) before it is emptied instead. */
 const MAX_DROPS = 16;
 /** A list's entries (objects; anything else spells nothing). */
@@ -484,8 +634,15 @@ export class LogprobsEntryRun<Item> {
   private held: Array<{entry: unknown; item: Item; size: number}> = [];
   private heldBytes = 0;
 
-  constructor(redactor: Redactor) {
+  /** `after`: dropped starts of the lists before this one (LogprobsMasker.handOver), which its entries may go on with. */
+  constructor(redactor: Redactor, after?: readonly string[][]) {
     this.masker = new LogprobsMasker(redactor, true);
+    if (after && after.length > 0) this.masker.takeOver(after);
+  }
+
+  /** What the list dropped from where a credential may begin, or went on dropping, that later lists may go on with (LogprobsMasker.handOver). */
+  handOver(): string[][] {
+    return this.masker.handOver();
   }
 
   /** The next entry (parsed) and its item; the items to send now, in order. */
@@ -523,14 +680,16 @@ export class LogprobsEntryRun<Item> {
     return out;
   }
 
-  /** The held items before where the held entries may begin a credential (LogprobsMasker.dropOpen); the rest dropped, the list read afresh from here. */
+  /**
+   * The held items before where the held entries may begin a credential (LogprobsMasker.dropOpen);
+   * the rest dropped, and the entries after that go on with what they began.
+   */
   private beforeOpen(): Item[] {
     const entries = this.held.map((h) => h.entry);
-    this.masker.dropOpen([entries]);
+    this.masker.dropOpen(ENTRY_RUN_PLACE, [entries]);
     const keep = new Set(entries);
     const out = this.held.filter((h) => keep.has(h.entry)).map((h) => h.item);
     this.drop();
-    this.masker.forget(ENTRY_RUN_PLACE);
     return out;
   }
 

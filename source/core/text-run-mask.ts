@@ -17,6 +17,11 @@ export interface TailBefore {
   text: string;
   /** It went out masked (a cut echo, see TextRunMasker.end): the client was shown no part of the echo to finish. */
   masked: boolean;
+  /**
+   * Characters of tool inputs after it that did not go on with it (TextRunMasker.continueAfter):
+   * the tool inputs after those go on with it within what is left of Redactor.maxEchoLength.
+   */
+  spent?: number;
 }
 
 /**
@@ -52,11 +57,20 @@ export class TextRunMasker {
   private json: JsonText | undefined;
   /** In that input: its first strings that closed without going on with `before` (they need no look again). */
   private stringsRuledOut = 0;
+  /** How many characters of it may still go on with `before` (what its tail's `spent` left of Redactor.maxEchoLength). */
+  private budget = 0;
+  /** A tool input that did not go on with `before`: that tail, passed on to the next run (end), with the input's length spent. */
+  private passOn: TailBefore | undefined;
 
-  /** `latin1`: pieces are the latin1 text of UTF-8 bytes (an event's bytes), masked as such. */
+  /**
+   * `latin1`: pieces are the latin1 text of UTF-8 bytes (an event's bytes), masked as such.
+   * `input`: the run is a tool's JSON input (what continueAfter goes on in by default): its last
+   * string, closed, is what the client reads last of it (see heldTail).
+   */
   constructor(
     private readonly redactor: Redactor,
     private readonly latin1 = false,
+    private readonly input?: JsonText,
   ) {}
 
   /** Whether some piece waits for a later one. */
@@ -64,9 +78,17 @@ export class TextRunMasker {
     return this.pieces.length > 0;
   }
 
-  /** The tail this run holds, not yet decided (it may begin an echo); undefined when it holds none. */
+  /**
+   * The tail this run holds, not yet decided (it may begin an echo); undefined when it holds none.
+   * A tool input's text up to its last string's closing quote: the brackets after it show nothing.
+   */
   get heldTail(): TailBefore | undefined {
-    return this.pieces.length > 0 ? {text: this.raw, masked: false} : undefined;
+    return this.pieces.length > 0 ? {text: this.shown(this.raw), masked: false} : undefined;
+  }
+
+  /** Whether end() may leave a tail though nothing is held: a tool input passes on the tail it went on from (see continueAfter). */
+  get passesOn(): boolean {
+    return this.passOn !== undefined;
   }
 
   /**
@@ -87,25 +109,30 @@ export class TextRunMasker {
    * says the pieces are a tool's JSON input, the echo goes on at the start of any of its strings, keys and
    * values (the client shows the text, then the input's keys and values): the pieces wait until the
    * input is complete, at most its first Redactor.maxEchoLength characters (strings after those do
-   * not go on with the tail).
+   * not go on with the tail). An input that does not go on with it (`{}`, keys and values of
+   * their own) passes it on (end, TailBefore.spent): the next input may, within what is left of
+   * those characters (the client shows one input after the other).
    */
-  continueAfter(tail: TailBefore, json?: JsonText): void {
+  continueAfter(tail: TailBefore, json: JsonText | undefined = this.input): void {
     if (this.pieces.length > 0) return;
     this.before = tail;
     this.json = json;
     this.stringsRuledOut = 0;
+    this.budget = this.redactor.maxEchoLength - (tail.spent ?? 0);
+    this.passOn = undefined;
   }
 
   /** The next piece of the run; the outputs of the pieces it settles, oldest first (maybe none). */
   push(piece: string): string[] {
     if (this.before) return this.pushAfterTail(piece);
+    if (this.passOn) this.spend(piece.length);
     // The common case: nothing held, and the piece's tail cannot begin an echo.
-    if (this.pieces.length === 0 && this.redactor.holdTextFrom(piece) === piece.length) return [this.mask(piece)];
+    if (this.pieces.length === 0 && this.holdFrom(piece) === piece.length) return [this.mask(piece)];
     this.pieces.push(piece);
     this.raw += piece;
     const masked = this.mask(this.raw);
     if (masked === this.raw) {
-      const hold = this.redactor.holdTextFrom(this.raw);
+      const hold = this.holdFrom(this.raw);
       if (this.aligned) return this.settleBefore(hold);
       this.out += this.raw.slice(0, hold);
       this.raw = this.raw.slice(hold);
@@ -115,7 +142,7 @@ export class TextRunMasker {
       // (Redactor.redact), so raw and masked may differ up to the end: then from the masked form's end.
       this.aligned = false;
       const after = masked.slice(Math.min(masked.length - commonSuffixLength(this.raw, masked), afterLastMaskedForm(masked)));
-      const hold = this.redactor.holdTextFrom(after);
+      const hold = this.holdFrom(after);
       this.out += masked.slice(0, masked.length - after.length + hold);
       this.raw = after.slice(hold);
     }
@@ -145,7 +172,7 @@ export class TextRunMasker {
       if (this.tailMayGoOn()) return [];
       return this.withoutTail();
     }
-    const hold = this.redactor.holdTextFrom(masked);
+    const hold = this.holdFrom(masked);
     this.aligned = false;
     this.out = masked.slice(0, hold);
     this.raw = masked.slice(hold);
@@ -187,16 +214,20 @@ export class TextRunMasker {
   private tailMayGoOn(): boolean {
     const before = this.before!;
     if (this.redactor.holdTextFrom(before.text + this.raw) < before.text.length) return true;
-    return this.json !== undefined && this.raw.length <= this.redactor.maxEchoLength && !jsonStrings(this.raw, this.json.escaped).done;
+    return this.json !== undefined && this.raw.length <= this.budget && !jsonStrings(this.raw, this.json.escaped).done;
   }
 
-  /** The tail is ruled out: the held pieces pushed again as a run of their own. */
+  /** The tail is ruled out: the held pieces pushed again as a run of their own; a tool input passes it on (continueAfter). */
   private withoutTail(): string[] {
+    const before = this.before!;
     this.before = undefined;
     const pieces = this.pieces;
+    const spent = (before.spent ?? 0) + this.raw.length;
     this.pieces = [];
     this.raw = '';
-    return this.pushEach(pieces);
+    const outputs = this.pushEach(pieces);
+    if (this.json && spent < this.redactor.maxEchoLength) this.passOn = {...before, spent};
+    return outputs;
   }
 
   /**
@@ -211,7 +242,8 @@ export class TextRunMasker {
     if (this.pieces.length > 0 || this.before) return this.pushEach(pieces);
     const joined = pieces.join('');
     if (this.mask(joined) !== joined) return this.pushEach(pieces);
-    const hold = this.redactor.holdTextFrom(joined);
+    if (this.passOn) this.spend(joined.length);
+    const hold = this.holdFrom(joined);
     if (hold === joined.length) return pieces;
     this.pieces = [...pieces];
     this.raw = joined;
@@ -232,6 +264,8 @@ export class TextRunMasker {
   end(): string[] {
     this.endedTail = undefined;
     const before = this.before;
+    const passOn = this.passOn;
+    this.passOn = undefined;
     if (before) {
       const masked = this.pieces.length === 0 ? undefined : this.continued((text) => this.maskCut(text));
       this.before = undefined;
@@ -241,14 +275,43 @@ export class TextRunMasker {
         return this.settleAll(masked);
       }
     }
-    if (this.pieces.length === 0) return [];
+    // A tool input that did not go on with the tail before it passes that on, unless it ends in a start of its own.
+    const spent = before ? (before.spent ?? 0) + this.raw.length : 0;
+    const passed = passOn ?? (before && this.json && spent < this.redactor.maxEchoLength ? {...before, spent} : undefined);
+    if (this.pieces.length === 0) {
+      this.endedTail = passed;
+      return [];
+    }
     const rest = this.maskCut(this.raw);
     // Pieces still undecided after an earlier run's tail (too short to tell): the client reads that
     // tail and these as one start, which the next run may finish (a token in three runs).
     const sentBefore = before && !before.masked && !this.json && rest === this.raw ? before.text : '';
-    this.endedTail = {text: sentBefore + this.raw, masked: rest !== this.raw};
+    const shown = this.shown(sentBefore + this.raw);
+    this.endedTail = passed && this.redactor.holdTextFrom(shown) === shown.length ? passed : {text: shown, masked: rest !== this.raw};
     if (this.aligned && rest === this.raw) return this.settleAll(undefined);
     return this.settleAll(this.out + rest);
+  }
+
+  /** More of the input that passes a tail on: past Redactor.maxEchoLength characters, it no longer does. */
+  private spend(length: number): void {
+    const spent = this.passOn!.spent! + length;
+    this.passOn = spent < this.redactor.maxEchoLength ? {...this.passOn!, spent} : undefined;
+  }
+
+  /**
+   * Where `text`'s tail may begin an echo that later pieces complete (Redactor.holdTextFrom); in a
+   * tool's JSON input (`input`), also the end of a string that closes at its end (only brackets
+   * after its quote): the input's last value, which a next run may go on with.
+   */
+  private holdFrom(text: string): number {
+    const hold = this.redactor.holdTextFrom(text);
+    return this.input && hold === text.length ? closedStringHold(this.redactor, text, 0, text.length, this.input.escaped) : hold;
+  }
+
+  /** What the client reads of a run's text, at its end: a tool input's up to its last string's closing quote. */
+  private shown(text: string): string {
+    const quote = this.input ? closedStringEnd(text, 0, text.length, this.input.escaped) : -1;
+    return quote === -1 ? text : text.slice(0, quote);
   }
 
   private mask(text: string): string {
@@ -357,6 +420,45 @@ function distribute(total: string, pieces: readonly string[]): string[] {
   else if (middle && first > 0) outputs[first - 1] += middle;
   else if (middle) outputs[0] = middle + outputs[0]!;
   return outputs;
+}
+
+/**
+ * In a tool's JSON input `text[from, to)` (escaped once when `escaped`: an event's raw field), the
+ * index of the quote of a string that closes at its end (only brackets and white space after it);
+ * -1 when it does not end so. A quote there may open a string, or be one the string holds: then
+ * the text before it is looked at for nothing.
+ */
+export function closedStringEnd(text: string, from: number, to: number, escaped: boolean): number {
+  let at = to;
+  for (; at > from; at--) {
+    const code = text.charCodeAt(at - 1);
+    if (code === 0x7d || code === 0x5d || code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) continue;
+    // White space escaped once (`\n`).
+    if (escaped && at - 2 >= from && text.charCodeAt(at - 2) === 0x5c && (code === 0x6e || code === 0x72 || code === 0x74)) {
+      at--;
+      continue;
+    }
+    break;
+  }
+  if (at === from || text.charCodeAt(at - 1) !== 0x22) return -1;
+  // A quote the string holds is escaped: an odd number of backslashes before it (escaped once
+  // more in an event's field: a closing quote is `\"` after pairs of `\\` pairs).
+  let backslashes = 0;
+  while (at - 2 - backslashes >= from && text.charCodeAt(at - 2 - backslashes) === 0x5c) backslashes++;
+  if (!escaped) return backslashes % 2 === 0 ? at - 1 : -1;
+  return backslashes % 4 === 1 ? at - 2 : -1;
+}
+
+/**
+ * Redactor.holdTextFrom for a tool input's text `[from, to)` that holds nothing at its end: where
+ * the string that closes there (closedStringEnd) may end in an echo's start, which the next run
+ * may go on with; `to` when it does not.
+ */
+export function closedStringHold(redactor: Redactor, text: string, from: number, to: number, escaped: boolean): number {
+  const quote = closedStringEnd(text, from, to, escaped);
+  if (quote === -1) return to;
+  const hold = redactor.holdTextFrom(text, from, quote);
+  return hold < quote ? hold : to;
 }
 
 /** JSON's one-letter escapes, decoded. */

@@ -138,15 +138,28 @@ export class JsonRunMasker {
    * the earlier events left one, and what it lets out at its end that may begin an echo is
    * continuedTail, for the events after it. `followed`: later documents go on with its runs (an SSE
    * event's data): a log probability list's held entries are dropped as it closes
-   * (LogprobsEntryRun.end), the next events' lists may complete what they begin.
+   * (LogprobsEntryRun.end), the next events' lists may complete what they begin. `logprobsAfter`:
+   * what the events before it dropped from a credential's possible start in their log
+   * probabilities (LogprobsMasker.handOver), which its lists' entries may go on with.
    */
   constructor(
     private readonly redactor: Redactor,
     private readonly continued?: {quote: number; tail?: TailBefore},
     private readonly followed = false,
+    private readonly logprobsAfter: readonly string[][] = [],
   ) {
     if (continued?.tail) this.carries.set(CONTINUED_GROUP, {tail: continued.tail, segments: [CONTINUED_GROUP]});
   }
+
+  /**
+   * What its log probability lists dropped from a credential's possible start, or went on dropping,
+   * for the lists after it (LogprobsEntryRun.handOver); undefined when it had none.
+   */
+  get logprobsHandOver(): string[][] | undefined {
+    return this.handedOver;
+  }
+
+  private handedOver: string[][] | undefined;
 
   /** The tail the `continued` string leaves its run with (the tail it went on from while it has not begun); undefined for none. */
   get continuedTail(): TailBefore | undefined {
@@ -248,7 +261,7 @@ export class JsonRunMasker {
           out.push(text.slice(emitted, at + 1));
           emitted = at + 1;
           changed = true;
-          this.logprobs = {depth: this.stack.length, run: new LogprobsEntryRun(this.redactor), sent: false};
+          this.logprobs = {depth: this.stack.length, run: new LogprobsEntryRun(this.redactor, this.logprobsAfter), sent: false};
         }
       } else if (code === 0x7d || code === 0x5d) {
         this.endScalar();
@@ -264,6 +277,7 @@ export class JsonRunMasker {
           changed = true;
         } else if (logprobs && this.stack.length < logprobs.depth) {
           for (const sent of logprobs.run.end(this.followed)) out.push(this.logprobsItem(sent));
+          if (this.followed) (this.handedOver ??= []).push(...logprobs.run.handOver());
           out.push(text[at]!);
           emitted = at + 1;
           changed = true;

@@ -17,7 +17,7 @@ import {maskJoinedJson, mayJoinTexts} from '../core/joined-text-mask.js';
 import {eachList, eventLanes, LogprobsMasker, mayHoldLogprobs} from '../core/logprobs-mask.js';
 import {JsonRunMasker} from './json-run-mask.js';
 import {DataLines} from './sse-data-lines.js';
-import {type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
+import {closedStringHold, type JsonText, RunCarries, type TailBefore, TextRunMasker} from '../core/text-run-mask.js';
 
 /**
  * OpenAI Chat Completions: every field of a chunk's `choices[i].delta` a client concatenates across
@@ -317,21 +317,14 @@ export class SseRunMasker {
       this.logprobsHeldBytes += event.length;
       // A finished choice's lists end here: its held start is released, or dropped when cut off.
       if (lanes && lanes.finished.size > 0) this.dropHeld(masker.settle(masker.placesOf(lanes.finished)));
-      if (this.logprobsHeldBytes > MAX_EVENT_BYTES) {
-        // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
-        const open = new Set(masker.openPlaces);
-        this.dropHeld(open);
-        for (const place of open) masker.forget(place);
-      }
+      // Held too long: the entries that may begin a credential are dropped (never sent unsettled), the rest goes.
+      if (this.logprobsHeldBytes > MAX_EVENT_BYTES) this.dropHeld(new Set(masker.openPlaces));
       // A place that settled no longer holds its lists in the events still waiting (for another place).
       for (const place of wasOpen ?? []) if (!masker.openPlaces.has(place)) for (const held of this.logprobsHeld) held.open?.delete(place);
       send.push(...this.releaseLogprobs());
     }
-    if (ending === 'long event' || ending === 'expired') {
-      const open = new Set(this.logprobs.openPlaces);
-      this.dropHeld(open);
-      for (const place of open) this.logprobs.forget(place);
-    } else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
+    if (ending === 'long event' || ending === 'expired') this.dropHeld(new Set(this.logprobs.openPlaces));
+    else if (ending) this.dropHeld(this.logprobs.settle(this.logprobs.openPlaces));
     if (ending) {
       send.push(...this.logprobsHeld.map((held) => held.text));
       this.logprobsHeld = [];
@@ -343,12 +336,12 @@ export class SseRunMasker {
   /**
    * In the events waiting, the lists of `places` held for them (LogprobsWait.open) rid of the
    * entries from where they may begin a credential on (LogprobsMasker.dropOpen): the entries
-   * before it reach the client.
+   * before it reach the client, the entries of later lists that go on with it do not.
    */
   private dropHeld(places: ReadonlySet<string>): void {
     for (const place of places) {
       const held = this.heldListsAt(place);
-      this.reencodeChanged(held, this.logprobs.dropOpen(held.map((h) => h.list)));
+      this.reencodeChanged(held, this.logprobs.dropOpen(place, held.map((h) => h.list)));
     }
   }
 
@@ -455,11 +448,24 @@ export class SseRunMasker {
     return this.firstHoldingMatch(text, limit, field, facts);
   }
 
-  /** Redactor.holdTextFrom for a field's string `[start, end)`, with what `facts` says of the text (brought up to `start`). */
+  /**
+   * Redactor.holdTextFrom for a field's string `[start, end)`, with what `facts` says of the text
+   * (brought up to `start`); for any field that may be a tool's input, also the end of the string
+   * its JSON closes with (closedStringHold: its run keeps it as its tail).
+   */
   private fieldHoldsFrom(text: string, start: number, end: number, facts: TextFacts): number {
     if (facts.backslash !== -1 && facts.backslash < start) facts.backslash = text.indexOf('\\', start);
     if (facts.lf !== -1 && facts.lf < start) facts.lf = text.indexOf('\n', start);
-    return this.redactor.holdTextFrom(text, start, end, facts.backslash, facts.cr || (facts.lf !== -1 && facts.lf < end));
+    const hold = this.redactor.holdTextFrom(text, start, end, facts.backslash, facts.cr || (facts.lf !== -1 && facts.lf < end));
+    return hold === end ? closedStringHold(this.redactor, text, start, end, true) : hold;
+  }
+
+  /** Whether a slot's string may begin a credential at its end (its run's TextRunMasker would hold it). */
+  private slotHolds(event: string, slot: Slot): boolean {
+    const hold = this.redactor.holdTextFrom(event, slot.start, slot.end);
+    if (hold < slot.end) return true;
+    const json = jsonTextOf(slot.run);
+    return json !== undefined && closedStringHold(this.redactor, event, slot.start, slot.end, json.escaped) < slot.end;
   }
 
   /** firstHoldingField from the pattern's lastIndex on, match by match (carries need the key matched). */
@@ -507,7 +513,7 @@ export class SseRunMasker {
     // A new Anthropic block ends the runs before it but its own (consecutive text blocks are one run):
     // the answer's text must not wait for a thinking run that will not go on.
     if (this.held.length > 0 && hasMatch(event, BLOCK_START, BLOCK_START_ESCAPED)) this.endRunsBut(new Set(slots.map((slot) => slot.run)), out);
-    if (this.held.length === 0 && !this.carryFor(slots) && slots.every((slot) => this.redactor.holdTextFrom(event, slot.start, slot.end) === slot.end)) {
+    if (this.held.length === 0 && !this.carryFor(slots) && !slots.some((slot) => this.slotHolds(event, slot))) {
       out.push(event);
       return;
     }
@@ -516,11 +522,11 @@ export class SseRunMasker {
     for (const slot of slots) {
       let run = this.runs.get(slot.run);
       if (!run) {
-        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true)));
+        this.runs.set(slot.run, (run = new TextRunMasker(this.redactor, true, jsonTextOf(slot.run))));
         this.runFields.set(slot.run, slot.field);
         const tail = this.tailBefore(slot.run);
         if (tail) {
-          run.continueAfter(tail, jsonTextOf(slot.run));
+          run.continueAfter(tail);
           if (slot.run.startsWith('responses:') && !this.runStarts.has(slot.run)) {
             if (this.runStarts.size >= MAX_RUN_STARTS) this.runStarts.delete(this.runStarts.keys().next().value!);
             this.runStarts.set(slot.run, tail);
@@ -584,8 +590,8 @@ export class SseRunMasker {
         slot.output = text;
         continue;
       }
-      const run = new TextRunMasker(this.redactor, true);
-      run.continueAfter(start, jsonTextOf(slot.run));
+      const run = new TextRunMasker(this.redactor, true, jsonTextOf(slot.run));
+      run.continueAfter(start);
       slot.output = [...run.push(text), ...run.end()].join('');
     }
     return rewritten({text: event, slots});
@@ -643,7 +649,12 @@ export class SseRunMasker {
       count++;
     }
     this.held.splice(0, count);
-    for (const [key, run] of this.runs) if (!run.holding) this.runs.delete(key);
+    for (const [key, run] of this.runs) {
+      if (run.holding) continue;
+      // A tool input that did not go on with the tail it took passes it on (TextRunMasker.passesOn).
+      if (run.passesOn) this.ended(key, run);
+      this.runs.delete(key);
+    }
   }
 
   /** Every run but those in `keep` ends: what each holds, masked, and the held events settled by it out. */
@@ -681,7 +692,7 @@ export class SseRunMasker {
     const continued = this.continuedIn(DataLines.joined(rest));
     // A `.done` event's text repeats its run: what it ends in is no new run's tail.
     this.passingRun = continued && !continued.done ? {kind: continued.kind, field: continued.field} : undefined;
-    this.passingJson = new JsonRunMasker(this.redactor, continued, true);
+    this.passingJson = new JsonRunMasker(this.redactor, continued, true, this.logprobs.handOver());
     this.passingData = new DataLines(this.passingJson);
     return Buffer.concat([out, Buffer.from(event.slice(0, at), 'latin1'), this.passingData.push(rest)]);
   }
@@ -734,7 +745,9 @@ export class SseRunMasker {
     // A blank line needs a character of the chunk (one wholly in `before` was found with it).
     const cut = Math.max(0, end - before.length);
     const rest = data ? Buffer.concat([data.push(chunk.subarray(0, cut)), data.end()]) : chunk.subarray(0, cut);
-    // Its run field's text may end in a credential's start the next events go on with.
+    // Its run field's text may end in a credential's start the next events go on with; so may its log probabilities.
+    const dropped = json?.logprobsHandOver;
+    if (dropped) this.logprobs.takeOver(dropped);
     const tail = json?.continuedTail;
     if (tail && this.passingRun) this.carries.ended(this.passingRun.kind, {...tail, field: this.passingRun.field});
     this.passingRun = undefined;

@@ -195,3 +195,43 @@ describe('TextRunMasker.continueAfter: a token cut between two runs (a block cha
     assert.deepEqual(seen, {a: 'key sk-an', b: '…(redacted)'});
   });
 });
+
+describe('TextRunMasker: a tool input\'s last string, closed, is what a next run goes on from', () => {
+  const PLAIN = Object.freeze({escaped: false});
+  const ESCAPED = Object.freeze({escaped: true});
+
+  it('its end that may begin a secret waits for the input\'s end, then is the tail (its quote and brackets left out); a 12+ start is masked as cut', () => {
+    for (const cut of [4, CUT_ECHO_MIN - 1, CUT_ECHO_MIN, 20]) {
+      const masker = new TextRunMasker(redactor, false, PLAIN);
+      const first = masker.push(`{"p":"${ANTHROPIC.slice(0, cut)}"}`);
+      assert.deepEqual(first, [], `cut ${cut}: held while the input may go on`);
+      const outputs = masker.end();
+      assert.deepEqual(outputs, [`{"p":"${cut < CUT_ECHO_MIN ? ANTHROPIC.slice(0, cut) : redactor.redact(ANTHROPIC)}"}`], `cut ${cut}`);
+      // The held piece's text up to the quote (what the client read last), whatever came before it in the piece.
+      assert.ok(masker.tail!.text.endsWith(`"${ANTHROPIC.slice(0, cut)}`), masker.tail!.text);
+      assert.equal(masker.tail!.masked, cut >= CUT_ECHO_MIN);
+    }
+  });
+
+  it('more keys after the string: it goes out with them, no tail', () => {
+    const masker = new TextRunMasker(redactor, false, PLAIN);
+    assert.deepEqual(masker.push('{"p":"sk-ant"'), []);
+    assert.deepEqual(masker.push(',"n":1}'), ['{"p":"sk-ant"', ',"n":1}']);
+    assert.deepEqual(masker.end(), []);
+    assert.equal(masker.tail, undefined);
+  });
+
+  it('a quote the string holds (escaped), plain and escaped once more (an event\'s field): no closed string, nothing held', () => {
+    for (const [json, piece] of [
+      [PLAIN, '{"cmd":"echo \\"sk\\""}'],
+      [ESCAPED, '{\\"cmd\\":\\"echo \\\\\\"sk\\\\\\"\\"}'],
+      [PLAIN, '{"cmd":"a\\\\\\"'],
+    ] as const) {
+      const masker = new TextRunMasker(redactor, json === ESCAPED, json);
+      assert.deepEqual(masker.push(piece), [piece], piece);
+    }
+    // Escaped once more, the string's own closing quote after an escaped backslash (`\\\\\"`: `\` then the quote) does close it.
+    const masker = new TextRunMasker(redactor, true, ESCAPED);
+    assert.deepEqual(masker.push('{\\"cmd\\":\\"a\\\\\\\\sk\\"}'), []);
+  });
+});

@@ -21,7 +21,8 @@ interface Held {
  * is masked, events come out as they went in (the same objects).
  */
 export class TurnEventMasker {
-  private readonly run: TextRunMasker;
+  /** The open run's masker (a tool call's is a JSON input's, TextRunMasker's `input`). */
+  private run: TextRunMasker | undefined;
   /** The open run: `text`, `thinking` or `tool:<key>`. */
   private runKey: string | undefined;
   private held: Held[] = [];
@@ -33,9 +34,7 @@ export class TurnEventMasker {
    */
   private readonly carries = new RunCarries();
 
-  constructor(redactor: Redactor) {
-    this.run = new TextRunMasker(redactor);
-  }
+  constructor(private readonly redactor: Redactor) {}
 
   push(events: TurnEvent[]): TurnEvent[] {
     if (events.length === 0) return events;
@@ -49,23 +48,25 @@ export class TurnEventMasker {
           (out ??= events.slice(0, i));
           continue;
         }
-        if (this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
+        if (this.ending()) (out ??= events.slice(0, i)).push(...this.flush());
         out?.push(event);
         continue;
       }
-      if (key !== this.runKey && this.held.length > 0) (out ??= events.slice(0, i)).push(...this.flush());
-      if (key !== this.runKey && this.carries.size > 0) {
-        const tail = this.carries.take(kindOf(key));
-        // A tool call's arguments are JSON text: the tail goes on in its strings (TextRunMasker.continueAfter).
-        if (tail) this.run.continueAfter(tail, key.startsWith('tool:') ? TOOL_INPUT : undefined);
+      if (key !== this.runKey) {
+        if (this.ending()) (out ??= events.slice(0, i)).push(...this.flush());
+        // A tool call's arguments are JSON text: a tail goes on in its strings (TextRunMasker.continueAfter).
+        this.run = new TextRunMasker(this.redactor, false, key.startsWith('tool:') ? TOOL_INPUT : undefined);
+        const tail = this.carries.size > 0 ? this.carries.take(kindOf(key)) : undefined;
+        if (tail) this.run.continueAfter(tail);
       }
       this.runKey = key;
+      const run = this.run!;
       // This event and the ones of the same run right after it, masked as one (TextRunMasker.pushAll).
       let end = i + 1;
       while (end < events.length && runKeyOf(events[end]!) === key) end++;
       const texts: string[] = [];
       for (let k = i; k < end; k++) texts.push(textOf(events[k] as RunEvent));
-      const settled = this.run.pushAll(texts);
+      const settled = run.pushAll(texts);
       if (this.held.length === 0 && settled === texts) {
         if (out) for (let k = i; k < end; k++) out.push(events[k]!);
         i = end - 1;
@@ -81,12 +82,18 @@ export class TurnEventMasker {
 
   /** Everything held, masked as the run stands (the stream ended, failed or was broken off). */
   end(): TurnEvent[] {
-    return this.held.length > 0 ? this.flush() : [];
+    return this.ending() ? this.flush() : [];
+  }
+
+  /** Whether ending the open run does something: lets out what it holds, or leaves a tail (TextRunMasker.passesOn). */
+  private ending(): boolean {
+    return this.held.length > 0 || (this.run?.passesOn ?? false);
   }
 
   private flush(): TurnEvent[] {
-    const out = this.release(this.run.end());
-    const tail = this.run.tail;
+    const run = this.run!;
+    const out = this.release(run.end());
+    const tail = run.tail;
     if (tail && this.runKey !== undefined) this.carries.ended(kindOf(this.runKey), tail);
     this.runKey = undefined;
     return out;
