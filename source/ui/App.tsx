@@ -10,7 +10,7 @@ import {HintsProvider} from './hints.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
 import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
-import {createKeyRegistry, KeyRegistryContext} from './keys.js';
+import {createKeyRegistry, KeyCommitMark, KeyRegistryContext} from './keys.js';
 import {ServicesContext, useServices, type AppServices} from './services.js';
 import {ShellContext, useShellValue} from './shell.js';
 import type {SizeSource} from './terminal.js';
@@ -82,6 +82,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   return (
     <ShellContext.Provider value={shell}>
       <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
+      <KeyCommitMark />
       {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
     </ShellContext.Provider>
   );
