@@ -180,6 +180,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       case 'scrollOverlay':
         return dispatch({type: 'scrollOverlay', by: route.by});
       case 'action': {
+        // The message on the status line said what the last key did: this one clears it (app-state.ts
+        // leaveScreen); `?` and `M` only show things. Nothing to clear, nothing dispatched.
+        if (current.status && route.action !== 'help' && route.action !== 'messages') dispatch({type: 'keyActed'});
         const handler = topScreenHandlers(registry, owner)?.[route.action];
         if (handler) {
           const result = handler();
