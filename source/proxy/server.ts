@@ -206,7 +206,8 @@ export class ProxyServer {
    * start of a first message Node refuses before handle() sees it (clientError).
    */
   private readonly connectedAt = new WeakMap<object, number>();
-  private lastError: {message: string; at: number; advice?: ErrorAdvice} | undefined;
+  /** `servedSince`: when a forwarded request first succeeded after it (ms): the error is past. */
+  private lastError: {message: string; at: number; advice?: ErrorAdvice; servedSince?: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
   /** The key each connection last proved it holds, with the api-keys list it was checked against. */
@@ -353,7 +354,12 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
       refusedRequests: this.refusedRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown', ...(this.lastError.advice ? {advice: this.lastError.advice} : {})},
+      lastError: this.lastError && {
+        message: this.lastError.message,
+        at: isoOrUndefined(this.lastError.at) ?? 'unknown',
+        ...(this.lastError.advice ? {advice: this.lastError.advice} : {}),
+        ...(this.lastError.servedSince === undefined ? {} : {servedSince: isoOrUndefined(this.lastError.servedSince)}),
+      },
       cooling,
     } satisfies ProxyStatus);
   }
@@ -1264,6 +1270,8 @@ export class ProxyServer {
     if (active.unlisted) event.unlisted = true;
     if (cut) event.cut = 'stop';
     else if (active.broke) event.broke = active.broke;
+    // A success after the last error makes it history (status `servedSince`), not the state now.
+    else if (status < 400 && this.lastError && this.lastError.servedSince === undefined) this.lastError.servedSince = now;
     this.emit(event);
   }
 
