@@ -1,7 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {useCallback, useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
+import {useCallback, useLayoutEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
@@ -49,7 +49,9 @@ export const STATUS_SECONDS = {info: 10, ok: 10, error: 30} as const;
 
 function useStatusExpiry(status: AppState['status'], dispatch: Dispatch<AppAction>): void {
   const {clock} = useServices();
-  useEffect(() => {
+  // A layout effect: the time starts with the commit that shows the message, not whenever React
+  // gets to its passive effects (a later commit, or a scheduler task).
+  useLayoutEffect(() => {
     if (!status) return;
     const id = status.id;
     return clock.setTimeout(() => dispatch({type: 'clearStatus', id}), STATUS_SECONDS[status.kind] * 1000);
