@@ -159,6 +159,9 @@ interface Attempts {
   transient?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
+/** How often at most an account's last use is written (noteServed): the TUI shows it to the minute. */
+const SERVED_NOTE_MS = 60_000;
+
 /** The provider's default account and when a person made it the default (its registry `lastUsedAt`, ISO). */
 interface DefaultChoice {
   id: string;
@@ -929,6 +932,7 @@ export class ProxyServer {
       if (outcome.kind !== 'error') {
         if (!counting) {
           pool.recordSuccess(account.id);
+          this.noteServed(row, account, now);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
@@ -1134,6 +1138,25 @@ export class ProxyServer {
       .then(() => ('until' in cooldown ? store.setCooldown(row.id, account.id, cooldown) : store.endCooldown(row.id, account.id, cooldown.endedBy)))
       .catch((error: unknown) => this.recordError(`${row.id}/${account.label}: cooldown not saved for a restart: ${sanitizeLine((error as Error).message)}`));
   }
+
+  /**
+   * Records that `account` had a request answered (account state `served`: the TUI's "Last used"),
+   * off the request's path and at most once a minute per account (a busy pool writes no file per
+   * request). Not saved: a line in the log, never the proxy's last error.
+   */
+  private noteServed(row: ProviderRow, account: Account, now: number): void {
+    const key = `${row.id}\u0000${account.id}`;
+    const last = this.servedNoted.get(key);
+    if (last !== undefined && now - last < SERVED_NOTE_MS) return;
+    this.servedNoted.set(key, now);
+    const store = this.options.store;
+    this.persisting = this.persisting
+      .then(() => store.noteServed(row.id, account.id, now))
+      .catch((error: unknown) => this.emit({type: 'problem', severity: 'warning', message: `${row.id}/${this.accounts.labelOf(account)}: its last use not saved: ${sanitizeLine((error as Error).message)}`}));
+  }
+
+  /** When each account's last use was written (ms; noteServed). */
+  private readonly servedNoted = new Map<string, number>();
 
   /**
    * A success on an account ends its stored wait (account-state.json, from this process or another
