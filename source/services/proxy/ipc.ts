@@ -154,7 +154,7 @@ export function trafficText(traffic: ProxyTraffic): string {
  */
 export function lastErrorText(lastError: LastError, now: number, surface: ErrorSurface = 'cli'): string {
   // The message is the proxy's answer (network text): no raw escapes.
-  return `last error ${errorWhen(lastError.at, now)}${lastError.servedSince ? ` (${SERVED_SINCE})` : ''}: ${sanitizeLine(withAdvice(lastError.message, lastError.advice, surface))}`;
+  return `last error ${errorWhen(lastError.at, now)}${lastError.servedSince ? `, ${SERVED_SINCE}` : ''}: ${sanitizeLine(withAdvice(lastError.message, lastError.advice, surface))}`;
 }
 
 /** When an error happened, for humans: `3m ago (at 05:01:02)`, `just now (at …)`, `(time unknown)`. */
