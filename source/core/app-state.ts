@@ -54,8 +54,14 @@ export interface AppState {
   /** The filter field of this key has focus (typing edits it). */
   filterEditing?: {list: string; draft: TextDraft};
   modal?: Modal;
-  /** `id` counts messages, so a timer clears only the message it was started for. */
-  status?: {text: string; kind: StatusKind; id: number};
+  /**
+   * `id` counts messages, so a timer clears only the message it was started for; `key`: the value of
+   * `keysActed` when it was set (a message set before the key that changed the screen is that
+   * screen's, and goes with it).
+   */
+  status?: {text: string; kind: StatusKind; id: number; key: number};
+  /** Keys that did something so far (`keyActed`): status messages are flash messages (leaveScreen). */
+  keysActed: number;
   /** Home: providers without accounts left out (`e`). */
   hideEmpty: boolean;
   /** Home: how the accounts list is ordered (`o` cycles). */
@@ -104,10 +110,12 @@ export type AppAction =
   | {type: 'busy'; id: number; text: string}
   | {type: 'busyEnd'; id: number}
   /** Clears the status line (only message `id` when given: a newer one stays). */
-  | {type: 'clearStatus'; id?: number};
+  | {type: 'clearStatus'; id?: number}
+  /** A key that does something (not `?`/`M`, not typing into a field) was pressed: see leaveScreen. */
+  | {type: 'keyActed'};
 
 export function initialAppState(route: Route = {screen: 'home', params: {}}): AppState {
-  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', busy: [], messages: [], nextModalId: 1};
+  return {stack: [route], pane: 'providers', cursors: {}, filters: {}, hideEmpty: false, order: 'registered', busy: [], messages: [], nextModalId: 1, keysActed: 0};
 }
 
 /**
@@ -164,11 +172,11 @@ export function matchesFilter(filter: string, fields: readonly (string | undefin
 export function appReducer(state: AppState, action: AppAction): AppState {
   switch (action.type) {
     case 'navigate':
-      return {...state, modal: undefined, filterEditing: undefined, stack: [...state.stack, {screen: action.screen, params: action.params ?? {}}]};
+      return leaveScreen({...state, modal: undefined, filterEditing: undefined, stack: [...state.stack, {screen: action.screen, params: action.params ?? {}}]});
     case 'pop':
-      return state.stack.length > 1 ? {...state, modal: undefined, stack: state.stack.slice(0, -1)} : state;
+      return state.stack.length > 1 ? leaveScreen({...state, modal: undefined, stack: state.stack.slice(0, -1)}) : state;
     case 'reset':
-      return {...state, modal: undefined, filterEditing: undefined, stack: action.route ? [state.stack[0]!, action.route] : [state.stack[0]!]};
+      return leaveScreen({...state, modal: undefined, filterEditing: undefined, stack: action.route ? [state.stack[0]!, action.route] : [state.stack[0]!]});
     case 'escape': {
       if (state.modal) return {...state, modal: undefined};
       if (state.filterEditing) return applyFilterKey(state, '', 'escape');
@@ -234,7 +242,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'status': {
       const kind = action.kind ?? 'info';
       const messages = [...state.messages, {text: action.text, kind}].slice(-MESSAGE_LOG_SIZE);
-      return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1}, messages};
+      return {...state, status: {text: action.text, kind, id: (state.status?.id ?? 0) + 1, key: state.keysActed}, messages};
     }
     case 'busy':
       return {...state, busy: [...state.busy.filter((b) => b.id !== action.id), {id: action.id, text: action.text}]};
@@ -243,7 +251,20 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'clearStatus':
       if (!state.status || (action.id !== undefined && action.id !== state.status.id)) return state;
       return {...state, status: undefined};
+    case 'keyActed':
+      return {...state, keysActed: state.keysActed + 1, status: state.status?.kind === 'error' ? state.status : undefined};
   }
+}
+
+/**
+ * Status messages are flash messages (lazygit, k9s): one says what the last thing done did, so the
+ * next key that does something clears it (`keyActed`), and so does a screen change that key makes.
+ * An error stays through keys on its screen (its timer, 30 s, or a newer message ends it), but not
+ * past a change of screen. A message set after the key (the outcome of the action that navigated:
+ * "logged in as …", then home) stays. The `M` log keeps every one. Expiry: App.tsx STATUS_SECONDS.
+ */
+function leaveScreen(state: AppState): AppState {
+  return state.status && state.status.key < state.keysActed ? {...state, status: undefined} : state;
 }
 
 function setCursor(state: AppState, list: string, index: number): AppState {

@@ -27,7 +27,12 @@ export interface Account {
   paused: boolean;
   pausedAt?: string;
   createdAt?: string;
+  /** The registry's `lastUsedAt`: when it was made the default (ccs-tui `use`/`rotate`), or CCS used it. */
   lastUsedAt?: string;
+  /** When the local proxy last had a request on it answered (account state `served`, RFC 3339). */
+  servedAt?: string;
+  /** Its token file's `last_refresh`: when its access token was last refreshed (or it logged in). */
+  refreshedAt?: string;
   tier?: string;
   projectId?: string;
   /** Access-token expiry (RFC 3339) from the token file's `expired`. */

@@ -398,7 +398,9 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const onMessage = (message: ProxyCommand) => {
       if (message?.type === 'rotate') {
         void server!.rotateResult(message.provider).then((result) => {
-          if ('error' in result) emit({type: 'error', message: result.error});
+          // A refused rotate is the person's answer (the TUI's status line says it), not a fault of
+          // the proxy: a log line, never the Error row (`problem` is never the last error).
+          if ('error' in result) emit({type: 'problem', severity: 'warning', message: `rotate refused: ${result.error}`});
           if (typeof message.id === 'number') send?.({type: 'rotateAnswer', id: message.id, ...result} satisfies RotateAnswer);
         });
       } else if (message?.type === 'status') {

@@ -159,6 +159,9 @@ interface Attempts {
   transient?: {outcome: ErrorOutcome; translation: Translation | undefined};
 }
 
+/** How often at most an account's last use is written (noteServed): the TUI shows it to the minute. */
+const SERVED_NOTE_MS = 60_000;
+
 /** The provider's default account and when a person made it the default (its registry `lastUsedAt`, ISO). */
 interface DefaultChoice {
   id: string;
@@ -206,7 +209,8 @@ export class ProxyServer {
    * start of a first message Node refuses before handle() sees it (clientError).
    */
   private readonly connectedAt = new WeakMap<object, number>();
-  private lastError: {message: string; at: number; advice?: ErrorAdvice} | undefined;
+  /** `servedSince`: when a forwarded request first succeeded after it (ms): the error is past. */
+  private lastError: {message: string; at: number; advice?: ErrorAdvice; servedSince?: number} | undefined;
   private readonly emit: (event: ProxyEvent) => void;
   private readonly credentials: CredentialRedactor;
   /** The key each connection last proved it holds, with the api-keys list it was checked against. */
@@ -353,7 +357,12 @@ export class ProxyServer {
       totalRequests: this.totalRequests,
       refusedPerMinute: this.recentRefused.total(now),
       refusedRequests: this.refusedRequests,
-      lastError: this.lastError && {message: this.lastError.message, at: isoOrUndefined(this.lastError.at) ?? 'unknown', ...(this.lastError.advice ? {advice: this.lastError.advice} : {})},
+      lastError: this.lastError && {
+        message: this.lastError.message,
+        at: isoOrUndefined(this.lastError.at) ?? 'unknown',
+        ...(this.lastError.advice ? {advice: this.lastError.advice} : {}),
+        ...(this.lastError.servedSince === undefined ? {} : {servedSince: isoOrUndefined(this.lastError.servedSince)}),
+      },
       cooling,
     } satisfies ProxyStatus);
   }
@@ -923,6 +932,7 @@ export class ProxyServer {
       if (outcome.kind !== 'error') {
         if (!counting) {
           pool.recordSuccess(account.id);
+          this.noteServed(row, account, now);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
@@ -1130,6 +1140,25 @@ export class ProxyServer {
   }
 
   /**
+   * Records that `account` had a request answered (account state `served`: the TUI's "Last used"),
+   * off the request's path and at most once a minute per account (a busy pool writes no file per
+   * request). Not saved: a line in the log, never the proxy's last error.
+   */
+  private noteServed(row: ProviderRow, account: Account, now: number): void {
+    const key = `${row.id}\u0000${account.id}`;
+    const last = this.servedNoted.get(key);
+    if (last !== undefined && now - last < SERVED_NOTE_MS) return;
+    this.servedNoted.set(key, now);
+    const store = this.options.store;
+    this.persisting = this.persisting
+      .then(() => store.noteServed(row.id, account.id, now))
+      .catch((error: unknown) => this.emit({type: 'problem', severity: 'warning', message: `${row.id}/${this.accounts.labelOf(account)}: its last use not saved: ${sanitizeLine((error as Error).message)}`}));
+  }
+
+  /** When each account's last use was written (ms; noteServed). */
+  private readonly servedNoted = new Map<string, number>();
+
+  /**
    * A success on an account ends its stored wait (account-state.json, from this process or another
    * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
    * holds a wait met since this request was sent at `now` (that answer is newer than this success),
@@ -1264,6 +1293,8 @@ export class ProxyServer {
     if (active.unlisted) event.unlisted = true;
     if (cut) event.cut = 'stop';
     else if (active.broke) event.broke = active.broke;
+    // A success after the last error makes it history (status `servedSince`), not the state now.
+    else if (status < 400 && this.lastError && this.lastError.servedSince === undefined) this.lastError.servedSince = now;
     this.emit(event);
   }
 

@@ -45,6 +45,8 @@ export interface ProxyState extends ProxyTraffic {
   lastError?: string;
   /** When the running proxy met `lastError` (RFC 3339), when its status said so. */
   lastErrorAt?: string;
+  /** Requests succeeded after `lastError` (its status `servedSince`): it is history, not the state now. */
+  lastErrorPast?: boolean;
   /** Accounts waiting (cooling, tried last) as the proxy's last status listed them. */
   cooling?: ProxyStatus['cooling'];
   /** Last log lines (sanitised, secrets redacted), newest last. */
@@ -139,6 +141,8 @@ export class ProxySupervisor {
   }
 
   private update(change: Partial<ProxyState>): void {
+    // A new last error is the state now until the proxy's status says requests succeeded after it.
+    if ('lastError' in change && !('lastErrorPast' in change)) change = {...change, lastErrorPast: false};
     this.state = {...this.state, ...change};
     for (const listener of this.listeners) listener(this.state);
   }
@@ -493,6 +497,7 @@ export class ProxySupervisor {
       // The running proxy's own last error (none: a restarted proxy has met none yet).
       lastError: status.lastError && withAdvice(status.lastError.message, status.lastError.advice, 'tui', 'proxy'),
       lastErrorAt: status.lastError?.at,
+      lastErrorPast: status.lastError?.servedSince !== undefined,
     });
   }
 

@@ -54,6 +54,12 @@ interface AccountState {
    * here so that a restarted proxy still waits it out. `until`: RFC 3339.
    */
   cooldown?: AccountCooldown;
+  /**
+   * When the local proxy last had a request on this account answered (RFC 3339; written at most once
+   * a minute per account, proxy/server.ts noteServed): the "last used" the TUI shows beside the
+   * registry's `lastUsedAt` (made the default) and the token's `last_refresh`.
+   */
+  served?: string;
 }
 
 /** A provider's wait on an account, as the local proxy met it (AccountState `cooldown`). */
@@ -530,7 +536,16 @@ export class AccountStore implements AccountService {
       // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
       const cooldown = cooldownAhead(files.state[stateKey(provider, id)]?.cooldown, now);
       const cooling = cooldown ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason, coolingKind: cooldown.kind} : {};
-      return {health: value, healthDetail: detail, ...cooling};
+      return {health: value, healthDetail: detail, ...cooling, ...usedAt(provider, id, entry)};
+    };
+    /** When the account was last used besides being made the default: the proxy's last answered request, its token's last refresh. */
+    const usedAt = (provider: string, id: string, entry: {token?: Record<string, unknown>} | undefined): Pick<Account, 'servedAt' | 'refreshedAt'> => {
+      const served = files.state[stateKey(provider, id)]?.served;
+      const refreshed = stringField(entry?.token?.last_refresh);
+      return {
+        ...(typeof served === 'string' && !Number.isNaN(Date.parse(served)) ? {servedAt: served} : {}),
+        ...(refreshed !== undefined && !Number.isNaN(Date.parse(refreshed)) ? {refreshedAt: refreshed} : {}),
+      };
     };
 
     for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
@@ -1049,6 +1064,17 @@ export class AccountStore implements AccountService {
       const known = cooldownAhead(ctx.files.state[key]?.cooldown, this.now().getTime());
       if (known && Date.parse(known.until) >= Date.parse(cooldown.until)) return;
       ctx.files.state[key] = {...ctx.files.state[key], cooldown};
+      ctx.stateChanged = true;
+    }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
+  }
+
+  /** Records that the local proxy had a request on the account answered at `at` (ms): AccountState `served`, never moved back. */
+  async noteServed(provider: string, accountId: string, at: number): Promise<void> {
+    await this.mutate(async (ctx) => {
+      const key = stateKey(provider, ctx.find(provider, {id: accountId}).id);
+      const known = ctx.files.state[key]?.served;
+      if (typeof known === 'string' && Date.parse(known) >= at) return;
+      ctx.files.state[key] = {...ctx.files.state[key], served: new Date(at).toISOString()};
       ctx.stateChanged = true;
     }, {writesRegistry: false, account: {provider, ref: {id: accountId}}});
   }

@@ -188,24 +188,32 @@ export function endpointOverrides(settings: TuiSettings, provider: string): Endp
   const unreadable = settingsUnreadable(settings);
   if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
   const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
-  if (overrides !== undefined) warnPlainHttp(settings, provider, overrides);
+  if (overrides !== undefined) for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);
   return overrides;
 }
 
 /**
- * Warns (once per message, store/settings-report.ts) of each override that is plain http:// to
- * another machine: the tokens and keys sent there cross the network unencrypted. Used as given all
- * the same (DESIGN "Endpoint overrides"); `"allowInsecureHttp": true` beside them says it is meant.
+ * The warning for each override that is plain http:// to another machine: the tokens and keys sent
+ * there cross the network unencrypted. Used as given all the same (DESIGN "Endpoint overrides");
+ * `"allowInsecureHttp": true` beside them says it is meant. The command line says each once when an
+ * override is used (endpointOverrides, store/settings-report.ts); the TUI lists them in its banner
+ * (every provider's when `provider` is not given). One wording for both.
  */
-function warnPlainHttp(settings: TuiSettings, provider: string, overrides: Endpoints): void {
-  if (!isObject(overrides) || (overrides as Record<string, unknown>).allowInsecureHttp === true) return;
+export function plainHttpWarnings(settings: TuiSettings, provider?: string): string[] {
+  if (settingsUnreadable(settings) !== undefined || !isObject(settings.endpoints)) return [];
   const file = (settings as TuiSettings & {[SOURCE]?: string})[SOURCE] ?? 'tui.json';
-  for (const [name, url] of Object.entries(overrides)) {
-    const host = typeof url === 'string' ? plainHttpHost(url) : undefined;
-    if (host === undefined) continue;
-    reportSettingsWarning(
-      `${file}: endpoints.${provider}.${name} is plain http:// to ${sanitizeLine(host)}: the credentials sent there cross the network unencrypted; ` +
-        `use https://, or set "allowInsecureHttp": true in endpoints.${provider} if you accept that`,
-    );
-  }
+  const providers = provider === undefined ? Object.keys(settings.endpoints) : Object.hasOwn(settings.endpoints, provider) ? [provider] : [];
+  return providers.flatMap((id) => {
+    const overrides: unknown = settings.endpoints[id];
+    if (!isObject(overrides) || overrides.allowInsecureHttp === true) return [];
+    return Object.entries(overrides).flatMap(([name, url]) => {
+      const host = typeof url === 'string' ? plainHttpHost(url) : undefined;
+      return host === undefined
+        ? []
+        : [
+            `${file}: endpoints.${sanitizeLine(id)}.${sanitizeLine(name)} is plain http:// to ${sanitizeLine(host)}: the credentials sent there cross the network unencrypted; ` +
+              `use https://, or set "allowInsecureHttp": true in endpoints.${sanitizeLine(id)} if you accept that`,
+          ];
+    });
+  });
 }

@@ -7,7 +7,7 @@
 //
 // `local` (the default) is the files. The key is read here and handed only to the management
 // client: it never appears in a message, a --json answer or a log line.
-import {isLoopbackHost} from '../core/plain-http.js';
+import {isLoopbackHost, plainHttpHost} from '../core/plain-http.js';
 import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
 import {expandHome, type CcsPaths} from './paths.js';
@@ -34,6 +34,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** How a JSON value is named in an error: `a string`, `an array`, `null`. */
 const jsonKind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
+/** How a target's plain http:// is worded, refused or allowed: `targets.lab.url uses plain http:// to HOST: the management key …`. */
+const plainHttpUse = (name: string, host: string, mood: 'would cross' | 'crosses') =>
+  `targets.${sanitizeLine(name)}.url uses plain http:// to ${sanitizeLine(host)}: the management key ${mood} the network unencrypted`;
+
+/**
+ * What the TUI says where it shows a target whose `url` is plain http:// to another machine, which
+ * tui.json allowed ("allowInsecureHttp": true; without it the target is refused, resolveTarget).
+ */
+export function plainHttpTargetNote(name: string, url: string): string | undefined {
+  const host = plainHttpHost(url.trim());
+  return host === undefined ? undefined : `${plainHttpUse(name, host, 'crosses')} ("allowInsecureHttp": true)`;
+}
+
+/** plainHttpTargetNote for target `name` as tui.json has it (the target picker lists targets not opened). */
+export function targetPlainHttpNote(settings: TuiSettings, name: string): string | undefined {
+  const raw = (settings as unknown as {targets?: unknown}).targets;
+  const entry = isObject(raw) && Object.hasOwn(raw, name) ? raw[name] : undefined;
+  return isObject(entry) && typeof entry.url === 'string' ? plainHttpTargetNote(name, entry.url) : undefined;
+}
 
 /** The names a person can pass to --target: `local`, then tui.json's targets. */
 export function targetNames(settings: TuiSettings): string[] {
@@ -89,8 +109,8 @@ export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: stri
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && entry.allowInsecureHttp !== true) {
     throw new UserError(
-      `${where}.url uses plain http:// to ${url.hostname}: the management key would cross the network unencrypted. ` +
-        `Use https://, or set "allowInsecureHttp": true in targets.${name} if you accept that`,
+      `${paths.settings}: ${plainHttpUse(name, url.hostname, 'would cross')}. ` +
+        `Use https://, or set "allowInsecureHttp": true in targets.${sanitizeLine(name)} if you accept that`,
     );
   }
   const keyFile = typeof entry.managementKeyFile === 'string' ? expandHome(entry.managementKeyFile, env) : undefined;

@@ -1,7 +1,7 @@
 // The root of the TUI: providers for services, size, theme and keys; the reducer; the shell (status
 // line, confirm prompt, action runner); the one key dispatcher; the frame around the routed screen.
 // Which layer gets a key: core/key-routing.ts. What an action does: actions/. Drawing: frame.tsx.
-import {useCallback, useEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
+import {useCallback, useLayoutEffect, useMemo, useReducer, useRef, type Dispatch} from 'react';
 import {appReducer, initialAppState, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {MIN_COLUMNS, MIN_ROWS, TooSmall} from './components/Chrome.js';
 import {useKeyDispatcher} from './dispatcher.js';
@@ -10,7 +10,7 @@ import {HintsProvider} from './hints.js';
 import {AccountsProvider, useAccounts} from './hooks/useAccounts.js';
 import type {AccountsSnapshot} from '../store/accounts.js';
 import {SizeContext, useTerminalSize} from './hooks/useTerminalSize.js';
-import {createKeyRegistry, KeyRegistryContext} from './keys.js';
+import {createKeyRegistry, KeyCommitMark, KeyRegistryContext} from './keys.js';
 import {ServicesContext, useServices, type AppServices} from './services.js';
 import {ShellContext, useShellValue} from './shell.js';
 import type {SizeSource} from './terminal.js';
@@ -49,7 +49,9 @@ export const STATUS_SECONDS = {info: 10, ok: 10, error: 30} as const;
 
 function useStatusExpiry(status: AppState['status'], dispatch: Dispatch<AppAction>): void {
   const {clock} = useServices();
-  useEffect(() => {
+  // A layout effect: the time starts with the commit that shows the message, not whenever React
+  // gets to its passive effects (a later commit, or a scheduler task).
+  useLayoutEffect(() => {
     if (!status) return;
     const id = status.id;
     return clock.setTimeout(() => dispatch({type: 'clearStatus', id}), STATUS_SECONDS[status.kind] * 1000);
@@ -82,6 +84,7 @@ function Root({initialRoute}: {initialRoute?: Route}) {
   return (
     <ShellContext.Provider value={shell}>
       <Frame state={state} shell={shell} columns={fit.columns} rows={fit.rows} hidden={tooSmall} />
+      <KeyCommitMark />
       {tooSmall ? <TooSmall columns={columns} rows={rows} /> : null}
     </ShellContext.Provider>
   );

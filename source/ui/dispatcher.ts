@@ -54,8 +54,17 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
   // `pasted`: the text of a bracketed paste (KeyContext.pasted).
   // `burst`: read together with the keys before it (KeyContext.burst).
   const queued = useRef<Array<{input: string; key: RawKey; intoField?: boolean; pasted?: boolean; burst?: boolean}>>([]);
-  /** A key went to a screen's handler (or closed a field) and its render has not committed yet. */
-  const pending = useRef(false);
+  /**
+   * A key went to a screen's handler (or closed a field) and its render has not committed yet: the
+   * number of that key (KeyCommitMark says when the commit holding its changes is done).
+   */
+  const pending = useRef<number | undefined>(undefined);
+  const handledKeys = useRef(0);
+  /** Call right after a handler ran: the keys behind it wait for the render of what it changed. */
+  const awaitRender = () => {
+    pending.current = ++handledKeys.current;
+    registry.markKey?.(pending.current);
+  };
   const waitedSince = useRef<number | undefined>(undefined);
   const cancelFallback = useRef<(() => void) | undefined>(undefined);
   const drain = (force = false) => {
@@ -78,10 +87,13 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     }, 250);
   };
   const committed = () => {
-    pending.current = false;
     if (queued.current.length > 0 && cancelFallback.current) queueMicrotask(() => queued.current.length > 0 && drain());
   };
   registry.committed = committed;
+  registry.keyCommitted = (seq) => {
+    if (pending.current !== undefined && seq >= pending.current) pending.current = undefined;
+    committed();
+  };
   useEffect(committed);
 
   // A submitted rename is saved once, with the draft as the reducer holds it.
@@ -110,7 +122,7 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
     // whose screen has not mounted yet: this key waits for the render, then goes where it leads.
     // A submitted rename or jump is still being carried out: the keys typed behind its Enter are for
     // what comes after it (`ali⏎j`: j moves the cursor once the rename is saved), Esc still cancels.
-    const waiting = pending.current || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
+    const waiting = pending.current !== undefined || current !== latest.current.state || !registry.mounted.has(owner) || registry.loading.has(owner) ||
       (submitting(current) && name !== 'escape');
     if (!force && name !== 'ctrl+c' && waiting) {
       queued.current.unshift({input, key, intoField, pasted, burst});
@@ -153,8 +165,9 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
         return dispatch({type: 'jumpKey', input, key: name});
       case 'text':
         // Enter and Esc may close the field: the next key waits to see whether it is still there.
-        if (name === 'enter' || name === 'escape') pending.current = true;
-        return topTextHandler(registry, owner)!(input, name);
+        topTextHandler(registry, owner)!(input, name);
+        if (name === 'enter' || name === 'escape') awaitRender();
+        return;
       case 'split':
         handleKey(route.first, {}, false, false, false, burst);
         if (route.rest) {
@@ -167,10 +180,13 @@ export function useKeyDispatcher({state, live, shell, answerConfirm, tooSmall}: 
       case 'scrollOverlay':
         return dispatch({type: 'scrollOverlay', by: route.by});
       case 'action': {
+        // The message on the status line said what the last key did: this one clears it (app-state.ts
+        // leaveScreen); `?` and `M` only show things. Nothing to clear, nothing dispatched.
+        if (current.status && route.action !== 'help' && route.action !== 'messages') dispatch({type: 'keyActed'});
         const handler = topScreenHandlers(registry, owner)?.[route.action];
         if (handler) {
-          pending.current = true;
           const result = handler();
+          awaitRender();
           if (result instanceof Promise) result.catch((error) => setStatus(describeError(error), 'error'));
           if (result !== false) return;
         }

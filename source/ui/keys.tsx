@@ -2,7 +2,7 @@
 // they register handlers for keymap actions with useScreenKeys, and a focused text field takes raw
 // keys with useTextCapture. The most recently mounted registration of the current route's screen
 // wins (a modal over a screen). The dispatcher that calls these handlers is dispatcher.ts.
-import {createContext, useContext, useLayoutEffect, useRef, type Dispatch, type ReactNode} from 'react';
+import {createContext, useContext, useLayoutEffect, useRef, useState, type Dispatch, type ReactNode} from 'react';
 import {currentRoute, type AppAction, type AppState, type CursorMove} from '../core/app-state.js';
 import type {KeyHandlers, TextKeyHandler} from './screen-types.js';
 import {useScreenHints} from './hints.js';
@@ -25,6 +25,12 @@ export interface KeyRegistry {
   loading: Set<string>;
   /** Called after every commit of a component that registers keys (the dispatcher drains its queue). */
   committed?: () => void;
+  /**
+   * Handled key `seq` (the dispatcher counts them): KeyCommitMark renders it in the same React commit
+   * as what the key's handler changed, and calls `keyCommitted(seq)` once that commit is done.
+   */
+  markKey?: (seq: number) => void;
+  keyCommitted?: (seq: number) => void;
 }
 
 export const createKeyRegistry = (): KeyRegistry => ({screens: [], text: [], mounted: new Set(), loading: new Set()});
@@ -49,6 +55,20 @@ export function KeyOwner({id, children}: {id: string; children: ReactNode}) {
     return () => void registry.mounted.delete(id);
   }, [registry, id]);
   return <OwnerContext.Provider value={id}>{children}</OwnerContext.Provider>;
+}
+
+/**
+ * Tells the dispatcher when what a key's handler changed has rendered. A handler's state updates are
+ * rendered later, batched, and another commit (a reload, a loading screen settling) may come first:
+ * the key's own number, set as state right after the handler ran, lands in the same commit as the
+ * handler's updates, so a paste behind `a` waits for the field `a` opens instead of meeting none.
+ */
+export function KeyCommitMark() {
+  const registry = useKeyRegistry();
+  const [seq, setSeq] = useState(0);
+  registry.markKey = setSeq;
+  useLayoutEffect(() => registry.keyCommitted?.(seq), [registry, seq]);
+  return null;
 }
 
 export const KeyRegistryContext = createContext<KeyRegistry | undefined>(undefined);

@@ -223,7 +223,10 @@ describe("a wait another process stores while this proxy's request to the same a
       assert.equal(served.status, 200, served.text);
       assert.equal(bearers.length, 2);
       await f.proxy.close();
-      assert.deepEqual(JSON.parse(readFileSync(f.ccs.paths.accountState, 'utf8')), {'claude/a@example.com': {cooldown: stored}});
+      // The newer wait stays; the success is recorded as the account's last use (`served`), nothing else.
+      const {cooldown, served: usedAt, ...rest} = JSON.parse(readFileSync(f.ccs.paths.accountState, 'utf8'))['claude/a@example.com'];
+      assert.deepEqual({cooldown, rest}, {cooldown: stored, rest: {}});
+      assert.ok(!Number.isNaN(Date.parse(usedAt)), String(usedAt));
     } finally {
       await f.close();
     }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {serveOnRunningProxy} from '../../source/services/proxy/control.js';
 import {askClaude, stopSupervised, supervisedProxy, type SupervisedProxy} from './supervised-proxy.js';
+import {runBin} from '../helpers/cli.js';
 import type {Route} from '../../source/core/app-state.js';
 
 const API_KEY = 'pool-rotate-key-0123456789abcdef';
@@ -79,4 +80,34 @@ test('every provider served: `r` rotates the selected provider and says so; a pr
   const statusLine = (f: string) => f.split('\n').at(-2) ?? '';
   frame = await tui.waitFor((f) => statusLine(f).includes('codex: no other healthy account to rotate to'), 5000);
   assert.doesNotMatch(statusLine(frame), /rotated:/);
+  // A refused rotate is the person's answer, no error of the proxy: the Error row stays a dash (in
+  // the frame that says it, and after the proxy's next status), the log says it was refused.
+  const errorRow = (f: string) => f.split('\n').find((l) => /^\W*Error\s/.test(l)) ?? '';
+  assert.match(errorRow(frame), /Error\s+—\s*\W*$/, errorRow(frame));
+  frame = await tui.waitFor(/warning: rotate refused: codex: no other healthy account to rotate to/, 5000);
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.match(errorRow(tui.frame()), /Error\s+—\s*\W*$/, errorRow(tui.frame()));
+});
+
+test('the Error row: an upstream error shows until a request succeeds after it, then a dash first and the error as history', async () => {
+  const {supervisor, tui} = await proxyTui({screen: 'proxy', params: {provider: 'claude'}});
+  await tui.press('s');
+  await tui.waitFor('● running', 15_000);
+  const port = supervisor.current.port!;
+  const upstream = started.upstream!;
+  const answer = upstream.handler;
+  upstream.handler = (_req, res) => void res.writeHead(400, {'content-type': 'application/json'}).end(JSON.stringify({type: 'error', error: {type: 'invalid_request_error', message: 'bad thing'}}));
+  await askClaude(port, API_KEY).then((res) => res.text());
+  const errorRow = (f: string) => f.split('\n').find((l) => /^\W*Error\s/.test(l)) ?? '';
+  let frame = await tui.waitFor((f) => /Error\s+(just now|\d+s ago)/.test(errorRow(f)), 5000);
+  assert.doesNotMatch(errorRow(frame), /succeeded/);
+  upstream.handler = answer;
+  assert.equal((await askClaude(port, API_KEY)).status, 200);
+  frame = await tui.waitFor((f) => errorRow(f).includes('— requests have succeeded since the last error, '), 5000);
+  assert.match(errorRow(frame), /the last error, (just now|\d+s ago) \(at \d\d:\d\d:\d\d\): claude\//);
+  // `proxy status` says the same, in its words and in --json.
+  const text = await runBin(['proxy', 'status'], started.ccs!.env);
+  assert.match(text.stdout, /last error (just now|\d+s ago) \(at \d\d:\d\d:\d\d\), requests have succeeded since: claude\//, text.stdout + text.stderr);
+  const json = JSON.parse((await runBin(['proxy', 'status', '--json'], started.ccs!.env)).stdout) as {lastErrorAt: string; lastErrorServedSince: string};
+  assert.ok(Date.parse(json.lastErrorServedSince) >= Date.parse(json.lastErrorAt), JSON.stringify(json));
 });

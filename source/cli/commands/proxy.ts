@@ -229,6 +229,8 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
     refusedRequests: live?.refusedRequests ?? null,
     lastError: live?.lastError ? withAdvice(live.lastError.message, live.lastError.advice, 'cli') : null,
     lastErrorAt: live?.lastError?.at ?? null,
+    // When a forwarded request first succeeded after it: the error is history, not the state now.
+    lastErrorServedSince: live?.lastError?.servedSince ?? null,
     cooling: live?.cooling ?? [],
     // Why the live fields (requests, lastError, cooling) are null: the proxy could not be asked.
     liveProblem: asked?.problem ?? null,

@@ -89,7 +89,12 @@ export interface LastError {
   message: string;
   at: string;
   advice?: ErrorAdvice;
+  /** When a forwarded request first succeeded after it (ISO UTC): the error is history, not the state now. */
+  servedSince?: string;
 }
+
+/** What the proxy screen and `proxy status` add to a last error that requests succeeded after. */
+export const SERVED_SINCE = 'requests have succeeded since';
 
 /** The child's answer to `status` (also served at `GET /_ccs-tui/status` for background proxies). */
 export interface ProxyStatus {
@@ -149,7 +154,7 @@ export function trafficText(traffic: ProxyTraffic): string {
  */
 export function lastErrorText(lastError: LastError, now: number, surface: ErrorSurface = 'cli'): string {
   // The message is the proxy's answer (network text): no raw escapes.
-  return `last error ${errorWhen(lastError.at, now)}: ${sanitizeLine(withAdvice(lastError.message, lastError.advice, surface))}`;
+  return `last error ${errorWhen(lastError.at, now)}${lastError.servedSince ? `, ${SERVED_SINCE}` : ''}: ${sanitizeLine(withAdvice(lastError.message, lastError.advice, surface))}`;
 }
 
 /** When an error happened, for humans: `3m ago (at 05:01:02)`, `just now (at …)`, `(time unknown)`. */

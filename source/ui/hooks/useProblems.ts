@@ -4,7 +4,10 @@ import {useEffect, useRef, useState} from 'react';
 import {describeError} from '../errors.js';
 import {orderProblems, problemText, type ProblemSeverity} from '../../core/problems.js';
 import {useAccounts} from './useAccounts.js';
-import {useSettingsProblem} from './useSettings.js';
+import {useSettings, useSettingsProblem} from './useSettings.js';
+import {plainHttpWarnings} from '../../store/settings.js';
+import {LOCAL_TARGET, plainHttpTargetNote} from '../../store/targets.js';
+import {useTarget} from './useTarget.js';
 import {useServices} from '../services.js';
 
 /** Each problem as one line, `error: …` or `warning: …`, paths relative to the CCS dir, most pressing first. */
@@ -12,6 +15,10 @@ export function useProblems(): string[] {
   const {paths} = useServices();
   const accounts = useAccounts();
   const settingsProblem = useSettingsProblem();
+  const settings = useSettings()?.settings;
+  const target = useTarget();
+  // The live remote target's own URL (`where`), as it was opened.
+  const remotePlainHttp = target.name !== LOCAL_TARGET ? plainHttpTargetNote(target.name, target.where) : undefined;
   const configProblem = useConfigProblem();
   // When each problem was first met in this session (a count, not a time: only the order matters).
   const seen = useRef({next: 0, at: new Map<string, number>()});
@@ -21,6 +28,10 @@ export function useProblems(): string[] {
     // While it holds, the proxy does not start and no rule or export can be read from it.
     ...(configProblem ? [{severity: 'error' as const, message: configProblem}] : []),
     ...(accounts.error ? [{severity: 'error' as const, message: `cannot read the accounts: ${accounts.error}`}] : []),
+    // What the command line warns of when it uses them (an endpoint override in plain http://), in its words.
+    ...(settings ? plainHttpWarnings(settings) : []).map((message) => ({severity: 'warning' as const, message})),
+    // The live remote target in plain http:// (allowed in tui.json): said on every screen, as its name is in the title.
+    ...(remotePlainHttp ? [{severity: 'warning' as const, message: `${paths.settings}: ${remotePlainHttp}`}] : []),
     ...(accounts.snapshot?.problems ?? []).map((p) => ({
       severity: p.severity,
       message: `${p.message.includes(p.file) ? '' : `${p.file}: `}${p.message}${p.backup ? ` (backup: ${p.backup})` : ''}`,

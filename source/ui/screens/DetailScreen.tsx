@@ -18,7 +18,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
-import {accountHints, accountStatus, statusDetail} from './account-format.js';
+import {accountHints, accountStatus, lastUse, NO_USE_RECORDED, statusDetail} from './account-format.js';
 import {useScreenHints} from '../hints.js';
 import {QuotaSummary} from '../components/QuotaSummary.js';
 import {useQuota} from './quota/useQuota.js';
@@ -66,21 +66,23 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   // Old numbers stay beside a failed or running fetch (they say how things stood, with the cause).
   const quotaShown = hasQuotaSource(account.provider) && summaryWindows(currentWindows(windows?.windows ?? [], quota.now)).length > 0;
   const quotaNote = windows?.error ? `  (last fetch: ${shortQuotaError(windows.error, quota.now)})` : quota.fetching(account) ? '  fetching…' : '';
-  const when = (iso?: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : '—');
+  const used = lastUse(account);
+  // A value that is not there says why in words, never a bare dash.
+  const when = (iso: string | undefined, missing: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : missing);
   const rows: Array<[string, ReactNode, number?]> = [
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
-    ['Email', account.email ?? '—'],
-    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? '—', rename ? 0 : 2],
+    ['Email', account.email ?? 'none in the token file'],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
     ['Default', account.default ? '* yes' : 'no', 3],
     ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
-    ['Token expires', when(account.expiresAt)],
+    ['Token expires', when(account.expiresAt, 'not said in the token file')],
     ['Token file', store.tokenLocation(account), 4],
     ...(account.coolingUntil ? [['Cooldown', formatCooldown(account.coolingUntil, now)] as [string, string]] : []),
     ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)', 5],
-    ['Created', when(account.createdAt), 6],
-    ['Last used', when(account.lastUsedAt), 7],
-    ['Paused since', account.paused ? when(account.pausedAt) : '—', account.paused ? 0 : 8],
+    ['Created', when(account.createdAt, 'not recorded'), 6],
+    ['Last used', used ? `${when(used.at, '')}, ${used.what}` : NO_USE_RECORDED, 7],
+    ['Paused since', account.paused ? when(account.pausedAt, 'paused, time not recorded') : 'not paused', account.paused ? 0 : 8],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
     [

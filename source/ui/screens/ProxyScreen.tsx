@@ -12,7 +12,7 @@ import {fitRows, hiddenNote, type FitRow} from '../../core/fit-rows.js';
 import type {ReactNode} from 'react';
 import type {ServeTarget} from '../../services/proxy/launch.js';
 import {originText, type ProxyState} from '../../services/proxy-supervisor.js';
-import {errorWhen, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
+import {errorWhen, SERVED_SINCE, trafficText, type ProxyTraffic} from '../../services/proxy/ipc.js';
 import {coolingLines, poolSize, servingText as describeServing} from '../../services/proxy/wording.js';
 import {useProxyActions} from '../actions/useActions.js';
 import {useScreenKeys} from '../keys.js';
@@ -51,6 +51,15 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
   }
 }
 
+/**
+ * The Error row: the running proxy's last error with when it met it; once requests succeeded after
+ * it, a dash first (no error now) and the last one as history.
+ */
+function errorRow(error: string, at: string | undefined, past: boolean | undefined, now: number): string {
+  const text = sanitizeLine(at ? `${errorWhen(at, now)}: ${error}` : error);
+  return past ? `— ${SERVED_SINCE} the last error, ${text}` : text;
+}
+
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, now, env, envError, askingLive, agents} = useProxy(params.provider);
@@ -87,7 +96,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
     ['Serving', servingText],
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
-    ['Error', state?.lastError ? sanitizeLine(state.lastErrorAt ? `${errorWhen(state.lastErrorAt, now)}: ${state.lastError}` : state.lastError) : dash],
+    ['Error', state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash],
     // Accounts waiting, worded as `proxy status` words them; the first few (the log has every one).
     ...waitingRows(running ? state?.cooling : undefined, now),
     ['Agents', agents.length ? agents.map((a) => `${a.agent} pid ${a.pid} (${a.provider}${a.account ? ` / ${sanitizeLine(a.account)}` : ''}${a.where === 'tmux' ? ', tmux' : ''})`).join(' · ') : dash],
@@ -103,7 +112,8 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const refusal = env?.unservable ? `cannot serve Claude Code: ${env.unservable}` : (env?.noAccount ?? (envError && `no exports: ${envError}`));
   const noteLines = env?.unservable ? [] : (env?.notes ?? []).flatMap((note) => wrapWords(sanitizeLine(note), inner));
   const refusalLines = refusal ? wrapWords(sanitizeLine(refusal), inner) : [];
-  const errorColor = state?.lastError && theme.color ? theme.error : undefined;
+  // Red while it is the state now; a past one (requests succeeded after it) is history, dim.
+  const errorColor = state?.lastError && !state.lastErrorPast && theme.color ? theme.error : undefined;
   // Stopped with no log: how to start, on as many rows as it needs (nothing follows it).
   const startLines =
     state?.phase === 'stopped' && state.logTail.length === 0
@@ -118,7 +128,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
       value: (
         <Text wrap="truncate">
           <Text dimColor>{padCells(label, 9)}</Text>
-          <Text color={label === 'Error' ? errorColor : undefined}>{value}</Text>
+          <Text color={label === 'Error' ? errorColor : undefined} dimColor={label === 'Error' && state?.lastErrorPast === true}>{value}</Text>
         </Text>
       ),
       drop: label === 'Traffic' ? 3 : label === 'Agents' ? (value === dash ? 4 : 1) : label === 'Waiting' || label === '' ? 2 : 0,

@@ -9,6 +9,9 @@ import {sanitizeLine} from '../../core/sanitize.js';
 import {switchTarget} from '../actions/targets.js';
 import {List} from '../components/List.js';
 import {useTarget} from '../hooks/useTarget.js';
+import {useSettings} from '../hooks/useSettings.js';
+import {targetPlainHttpNote} from '../../store/targets.js';
+import {wrapWords} from '../../core/cells.js';
 import {useKeysWait, useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
@@ -37,7 +40,16 @@ export function TargetPicker({width, height, back}: ScreenProps) {
     };
   }, [services.targets]);
 
-  const items = useMemo(() => (names ?? []).map((name) => ({name, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}`})), [names, live.name]);
+  const settings = useSettings()?.settings;
+  // A target in plain http:// (allowed in tui.json) is marked; the selected one's note says what that means.
+  const items = useMemo(
+    () =>
+      (names ?? []).map((name) => {
+        const plainHttp = settings ? targetPlainHttpNote(settings, name) : undefined;
+        return {name, plainHttp, label: `${sanitizeLine(name)}${name === live.name ? '  (live)' : ''}${plainHttp ? '  ! plain http' : ''}`};
+      }),
+    [names, live.name, settings],
+  );
   const [cursor, setCursor] = useState<number | undefined>();
   const at = Math.min(items.length - 1, cursor ?? Math.max(0, items.findIndex((item) => item.name === live.name)));
 
@@ -79,6 +91,13 @@ export function TargetPicker({width, height, back}: ScreenProps) {
           )}
         />
       ) : null}
+      {items[at]?.plainHttp
+        ? wrapWords(`! ${items[at]!.plainHttp}`, Math.max(10, width - 4)).map((line, i) => (
+            <Text key={`plain:${i}`} color={theme.warn}>
+              {line}
+            </Text>
+          ))
+        : null}
       {switching ? <Text>{`connecting to ${sanitizeLine(switching)}…`}</Text> : null}
       <Text> </Text>
       <Text dimColor wrap="wrap">
