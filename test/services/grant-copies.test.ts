@@ -96,4 +96,25 @@ describe('a copy of a token file whose refresh token was refreshed through the o
       assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
     });
   });
+
+  it('whose refresh got no answer through the other copy, which was then removed: use --native still refuses it', async () => {
+    const cut: Answer = (_n, res) => void res.socket?.destroy();
+    await withServer(cut, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      await assert.rejects(ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com#a@x.com'), /refresh outcome unknown/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const removed = await runBin(['remove', 'claude', 'a@x.com#a@x.com'], ccs.env);
+      assert.equal(removed.code, 0, removed.stderr);
+
+      const env = {...ccs.env, CLAUDE_CONFIG_DIR: path.join(ccs.env.HOME!, '.claude')};
+      const used = await runBin(['use', '--native', 'claude', 'a@x.com'], env);
+      assert.equal(used.code, 1, used.stdout);
+      assert.match(used.stderr, /is not put in Claude Code's credential file: refresh unknown \(this refresh token was already sent by process \d+/);
+      assert.ok(!existsSync(path.join(env.CLAUDE_CONFIG_DIR, '.credentials.json')), 'the agent was not given the spent refresh token');
+      assert.doesNotMatch(used.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
 });
+
