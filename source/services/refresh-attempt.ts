@@ -24,8 +24,8 @@ import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.j
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
-import {UserError} from '../core/types.js';
-import {reloginAdvice} from '../core/accounts.js';
+import {UserError, type Account} from '../core/types.js';
+import {refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -112,6 +112,38 @@ export function classifyFailure(error: unknown): AttemptOutcome {
   return 'unknown';
 }
 
+/** Why the record's refresh token may be spent (sent without an answer, or refreshed and rotated), or undefined. */
+function spentWords(record: AttemptRecord): string | undefined {
+  const when = record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '';
+  if (record.outcome === 'sent' || record.outcome === 'unknown') return `this refresh token was already sent${when}${record.detail ? `: ${record.detail}` : ''}`;
+  if (record.outcome === 'ok' && record.rotated) return `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`;
+  return undefined;
+}
+
+/**
+ * Why `refreshToken` must not be handed to something that refreshes on its own (an agent's
+ * credential file, a server), from its attempt record, or undefined. The account's refresh-unknown
+ * mark is not enough: it goes with the account it was written under (a copy of the file removed),
+ * the record stays with the token. An unreadable record may have named it: spent.
+ */
+export async function spentBefore(stateDir: string, provider: string, refreshToken: string): Promise<string | undefined> {
+  const record = await readRecord(attemptFile(stateDir, provider, refreshToken));
+  if (record === undefined) return undefined;
+  if ('unreadable' in record) return `this refresh token may have been sent: its attempt record is unreadable (${record.unreadable})`;
+  return record.fingerprint === tokenFingerprint(refreshToken) ? spentWords(record) : undefined;
+}
+
+/**
+ * Why an account's tokens are not handed to something that refreshes on its own (an agent's
+ * credential file, a server), worded for a person: its refresh-unknown mark, else its attempt record.
+ */
+export async function handOffRefusal(stateDir: string, provider: string, account: Pick<Account, 'health' | 'healthDetail'>, token: {refresh_token?: unknown} | undefined): Promise<string | undefined> {
+  if (account.health === 'refresh-unknown') return refreshUnknownWords(account.healthDetail);
+  const refreshToken = token?.refresh_token;
+  const spent = typeof refreshToken === 'string' && refreshToken !== '' ? await spentBefore(stateDir, provider, refreshToken) : undefined;
+  return spent === undefined ? undefined : refreshUnknownWords(spent);
+}
+
 export interface AttemptTarget {
   /** The token's record (attemptFile). */
   file: string;
@@ -136,13 +168,8 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     const previous = await readRecord(file);
     if (previous && 'unreadable' in previous) return replaceUnreadable(target, file, fingerprint, previous.unreadable);
     if (previous?.fingerprint !== fingerprint) continue;
-    const when = previous.pid ? ` by process ${previous.pid} on ${previous.host} at ${formatLocalTime(previous.at)}` : '';
-    if (previous.outcome === 'sent' || previous.outcome === 'unknown') {
-      throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already sent${when}${previous.detail ? `: ${previous.detail}` : ''}`);
-    }
-    if (previous.outcome === 'ok' && previous.rotated) {
-      throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`);
-    }
+    const spent = spentWords(previous);
+    if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
   }
   const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) =>
     writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail} : {}), ...(rotated ? {rotated} : {})} satisfies AttemptRecord);

@@ -197,6 +197,8 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // A holder suspended past the lock's bound lost it: the grant's lock is taken again to write.
     const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated));
     const saved = (await lock.stillHeld()) ? await save() : await withAccountGrantLock(deps.store, provider, fileRef, save, bounds);
+    // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server.
+    if (rotated) await markSpentCopies(deps.store, provider, spends, updates.refresh_token as string).catch(() => undefined);
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
     if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
@@ -256,6 +258,20 @@ async function fileHoldingGrant(store: AccountStore, provider: string, token: To
     if (held && sameGrant(held, token)) return account.tokenFile;
   }
   return undefined;
+}
+
+/**
+ * Marks `refresh-unknown` every token file of `provider` still holding `spent`, a refresh token just
+ * rotated through another file (a copy under another name, in auth/ and auth-paused/): an agent
+ * (`use --native`) or a server (`push`) given it would present it again, and the provider may revoke
+ * the whole grant, the new token in the other file too.
+ */
+async function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
+  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+  const held = await Promise.all(accounts.map(async (account) => ({account, token: (await store.readToken(account).catch(() => undefined))?.refresh_token})));
+  const now = held.find((h) => h.token === fresh)?.account.tokenFile;
+  const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
+  for (const copy of held.filter((h) => h.token === spent)) await store.setRefreshUnknown(provider, {tokenFile: copy.account.tokenFile}, reason, spent);
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */

@@ -2,7 +2,7 @@
 // the server (`push`, `pull`) and the per-account fields the server keeps (`fields`).
 //
 // push/pull are the one place a token crosses the network, because the person asked for exactly that.
-import {refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
+import {reloginAdvice} from '../../core/accounts.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {providerForTokenType} from '../../providers/table.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -61,10 +61,11 @@ const push: CommandSpec = {
   async run(ctx, args) {
     const {values, positionals} = parseRemoteCommandArgs(this, ctx, args, {force: {type: 'boolean'}, ...COPY_FLAG});
     const provider = knownProvider(positionals[0]!);
-    const [{AccountStore}, {findAccount}, {withAccountGrantLock}] = await Promise.all([
+    const [{AccountStore}, {findAccount}, {withAccountGrantLock}, {handOffRefusal}] = await Promise.all([
       import('../../store/accounts.js'),
       import('../../core/accounts.js'),
       import('../../services/refresh-lock.js'),
+      import('../../services/refresh-attempt.js'),
     ]);
     const local = new AccountStore(ctx.paths);
     const account = findAccount((await local.load()).accounts, provider, positionals[1]!);
@@ -76,9 +77,8 @@ const push: CommandSpec = {
       if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
       // The server refreshes what it holds: it would send the refresh token ccs-tui never sends again.
       const held = await local.loadAccount(provider, {tokenFile: account.tokenFile});
-      if (held.health === 'refresh-unknown') {
-        throw new UserError(`${provider} ${label}: not pushed to target ${ctx.target}: ${refreshUnknownWords(held.healthDetail)}`, 1, reloginAdvice(provider));
-      }
+      const refused = await handOffRefusal(ctx.paths.state, provider, held, token);
+      if (refused) throw new UserError(`${provider} ${label}: not pushed to target ${ctx.target}: ${refused}`, 1, reloginAdvice(provider));
       if (values.copy) refuseCopyOfGrant(token, label);
       const existing = (await remote.entries()).find((e) => e.name === account.tokenFile);
       if (existing && !values.force) {

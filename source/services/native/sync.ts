@@ -23,7 +23,7 @@ import {createHash} from 'node:crypto';
 import {existsSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, healthWords, refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
+import {accountLabel, healthWords, reloginAdvice} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -32,6 +32,7 @@ import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRe
 import type {CcsPaths} from '../../store/paths.js';
 import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
+import {handOffRefusal} from '../refresh-attempt.js';
 import {withAccountGrantLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
@@ -547,10 +548,9 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
     throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} cannot be used: ${healthWords(target)}`);
   }
-  if (target.health === 'refresh-unknown') {
-    // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends again.
-    throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refreshUnknownWords(target.healthDetail)}`, 1, reloginAdvice(provider));
-  }
+  // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends again.
+  const refused = await handOffRefusal(paths.state, provider, target, await store.readToken(target).catch(() => undefined));
+  if (refused) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refused}`, 1, reloginAdvice(provider));
   const file = await agentFilePath(format, env);
   // Refuse a FIFO or a directory before any lock is taken.
   await readAgentFile(format, file);

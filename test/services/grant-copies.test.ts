@@ -1,0 +1,120 @@
+// Attacks on the grant's safety with real processes and files (session 11 attack).
+import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import {describe, it} from 'node:test';
+import {ensureFreshToken} from '../../source/services/refresh.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {loadSettings} from '../../source/store/settings.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+interface TokenServer {
+  url: string;
+  presented: string[];
+  close(): Promise<void>;
+}
+
+type Answer = (n: number, res: http.ServerResponse, req: http.IncomingMessage) => void;
+const granted: Answer = (n, res) => {
+  res.writeHead(200, {'content-type': 'application/json'});
+  res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
+};
+
+async function tokenServer(answer: Answer = granted): Promise<TokenServer> {
+  const presented: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url?.startsWith('/token')) {
+        let rt: string | null;
+        try {
+          rt = (JSON.parse(body) as {refresh_token?: string}).refresh_token ?? null;
+        } catch {
+          rt = new URLSearchParams(body).get('refresh_token');
+        }
+        presented.push(rt ?? '');
+        return answer(presented.length, res, req);
+      }
+      res.writeHead(200, {'content-type': 'application/json'});
+      res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: new Date(Date.now() + 3600_000).toISOString()}}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    presented,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+const PAST = () => new Date(Date.now() - 3600_000).toISOString();
+const claudeToken = (email: string, refreshToken: string, extra: Record<string, unknown> = {}) => ({type: 'claude', email, access_token: `sk-ant-oat01-${refreshToken}-at`, refresh_token: refreshToken, expired: PAST(), ...extra});
+
+async function withServer(answer: Answer | undefined, body: (server: TokenServer, ccs: TempCcs) => Promise<void>, tui: Record<string, unknown> = {}): Promise<void> {
+  const server = await tokenServer(answer);
+  const ccs = makeTempCcs();
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}, ...tui}));
+  try {
+    await body(server, ccs);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+}
+
+describe('a copy of a token file whose refresh token was refreshed through the other copy', () => {
+  it('is marked: `accounts` says so, use --native does not hand its spent refresh token to the agent', async () => {
+    await withServer(undefined, async (server, ccs) => {
+      const holder = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const copy = ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const [holderId, copyId] = ['a@x.com#a@x.com', 'a@x.com#copy'];
+      // One of them refreshed (the proxy serving it, the TUI's `t`): the other still holds the spent token.
+      const store = new AccountStore(ccs.paths);
+      await ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', holderId);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      assert.equal(JSON.parse(readFileSync(holder, 'utf8')).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      assert.equal(JSON.parse(readFileSync(copy, 'utf8')).refresh_token, 'sk-ant-ort01-RT1-0123456789');
+
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, new RegExp(`${copyId} .*\\? refresh unknown`));
+      assert.doesNotMatch(listed.stdout, new RegExp(`${holderId} .*\\? refresh unknown`));
+      assert.ok(listed.stderr.includes(`claude ${copyId}: refresh unknown (its refresh token was spent refreshing claude-a@x.com.json, a copy of it that holds the grant now: remove this one)`), listed.stderr);
+
+      const env = {...ccs.env, CLAUDE_CONFIG_DIR: path.join(ccs.env.HOME!, '.claude')};
+      const used = await runBin(['use', '--native', 'claude', copyId], env);
+      assert.equal(used.code, 1, used.stdout);
+      assert.match(used.stderr, /is not put in Claude Code's credential file: refresh unknown/);
+      assert.ok(!existsSync(path.join(env.CLAUDE_CONFIG_DIR, '.credentials.json')), 'the agent was not given the spent refresh token');
+      assert.doesNotMatch(listed.stdout + listed.stderr + used.stderr, /sk-ant-ort01/, 'no token shown');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+    });
+  });
+
+  it('whose refresh got no answer through the other copy, which was then removed: use --native still refuses it', async () => {
+    const cut: Answer = (_n, res) => void res.socket?.destroy();
+    await withServer(cut, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      await assert.rejects(ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com#a@x.com'), /refresh outcome unknown/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const removed = await runBin(['remove', 'claude', 'a@x.com#a@x.com'], ccs.env);
+      assert.equal(removed.code, 0, removed.stderr);
+
+      const env = {...ccs.env, CLAUDE_CONFIG_DIR: path.join(ccs.env.HOME!, '.claude')};
+      const used = await runBin(['use', '--native', 'claude', 'a@x.com'], env);
+      assert.equal(used.code, 1, used.stdout);
+      assert.match(used.stderr, /is not put in Claude Code's credential file: refresh unknown \(this refresh token was already sent by process \d+/);
+      assert.ok(!existsSync(path.join(env.CLAUDE_CONFIG_DIR, '.credentials.json')), 'the agent was not given the spent refresh token');
+      assert.doesNotMatch(used.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+});
+
