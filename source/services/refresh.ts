@@ -253,11 +253,13 @@ async function saveRefreshed(
 
 /** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any. */
 async function fileHoldingGrant(store: AccountStore, provider: string, token: TokenFile): Promise<string | undefined> {
-  for (const account of (await store.load()).accounts.filter((a) => a.provider === provider)) {
-    const held = await store.readToken(account).catch(() => undefined);
-    if (held && sameGrant(held, token)) return account.tokenFile;
-  }
-  return undefined;
+  return (await providerTokens(store, provider)).find((h) => h.token && sameGrant(h.token, token))?.account.tokenFile;
+}
+
+/** Every account of `provider` with its token file as now on disk (undefined where it cannot be read): a full read, for rare paths. */
+async function providerTokens(store: AccountStore, provider: string): Promise<{account: Account; token?: TokenFile}[]> {
+  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
+  return Promise.all(accounts.map(async (account) => ({account, token: await store.readToken(account).catch(() => undefined)})));
 }
 
 /**
@@ -267,8 +269,7 @@ async function fileHoldingGrant(store: AccountStore, provider: string, token: To
  * the whole grant, the new token in the other file too.
  */
 async function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
-  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
-  const held = await Promise.all(accounts.map(async (account) => ({account, token: (await store.readToken(account).catch(() => undefined))?.refresh_token})));
+  const held = (await providerTokens(store, provider)).map(({account, token}) => ({account, token: token?.refresh_token}));
   const now = held.find((h) => h.token === fresh)?.account.tokenFile;
   const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
   for (const copy of held.filter((h) => h.token === spent)) await store.setRefreshUnknown(provider, {tokenFile: copy.account.tokenFile}, reason, spent);
