@@ -2,6 +2,7 @@
 // They answer in each protocol's real wire format (JSON and SSE, as the official SDKs parse them) and
 // record every request (method, path, headers, body) so tests assert on what the proxy sent.
 import {createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {readFileSync} from 'node:fs';
 import {createServer as createNetServer, type AddressInfo} from 'node:net';
 
 export interface RecordedRequest {
@@ -212,18 +213,53 @@ export async function startFakeTokenServer(prefix = 'refreshed'): Promise<FakeTo
   return Object.defineProperty(server, 'refreshes', {get: () => count}) as FakeTokenServer;
 }
 
-/** A loopback port that was free a moment ago (for a proxy that must listen on a known port). */
 /**
  * A loopback port nothing listens on, for "upstream unreachable" (ECONNREFUSED): below the ephemeral
- * range, so no test server (they all listen on port 0) is ever given it. A port freed by freePort
- * is not: another process's test may take it before the request goes out.
+ * range, so no test server (they all listen on port 0) is ever given it.
  */
 export const REFUSED_PORT = 9;
 
+/** Ports this process has handed out, so one test file never gets the same port twice. */
+const handedOut = new Set<number>();
+
+/**
+ * The kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range; 32768–60999 elsewhere).
+ * Outgoing connections and listen(0) take their local port from it.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux: the IANA range
+  }
+  return [32_768, 60_999];
+}
+
+/**
+ * A loopback port that was free a moment ago, for a proxy that must listen on a known port. Chosen
+ * outside the ephemeral range: a port from listen(0) is soon the local port of some other test's
+ * outgoing connection (seen in CI: "port … is in use by another process"). Random, so parallel test
+ * processes rarely pick the same one, and checked by binding it.
+ */
 export async function freePort(): Promise<number> {
+  const [low, high] = ephemeralRange();
+  const [from, to] = low - 10_000 >= 10_000 ? [low - 10_000, low - 1] : [high + 1, 65_535];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`freePort: no free loopback port in ${from}-${to}`);
+}
+
+function bindable(port: number): Promise<boolean> {
   const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }

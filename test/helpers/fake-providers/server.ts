@@ -84,11 +84,4 @@ export async function pkceMatches(verifier: string | undefined, challenge: strin
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (for callback-port overrides). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export {freePort} from '../fake-upstreams.js';
