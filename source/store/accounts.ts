@@ -370,12 +370,10 @@ export class AccountStore implements AccountService {
   private readonly lastTokenReads = new Map<string, TokenRead>();
 
   /**
-   * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
-   * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
-   * `reuse`: token files read before (replaced by this read's), taken again while their size,
-   * mtime, inode and mode are unchanged; for read-only look-ups too.
+   * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with
+   * readFiles' `reuse`: what each file holds, or why it cannot be read, and the problems met.
    */
-  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile, reuse?: Map<string, TokenRead>): Promise<LoadedFiles> {
+  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems'> {
     const kept = new Map<string, TokenRead>();
     const readToken = (file: string) => {
       if (!reuse) return readTokenFileSync(file);
@@ -426,7 +424,17 @@ export class AccountStore implements AccountService {
       reuse.clear();
       for (const [file, read] of kept) reuse.set(file, read);
     }
+    return {tokens, problems};
+  }
 
+  /**
+   * Reads the registry, account state and token files (all of them, or only `onlyTokenFile`).
+   * `parsedRegistry`: one already read (never changed by the caller), for read-only look-ups.
+   * `reuse`: token files read before (replaced by this read's), taken again while their size,
+   * mtime, inode and mode are unchanged; for read-only look-ups too.
+   */
+  private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile, reuse?: Map<string, TokenRead>): Promise<LoadedFiles> {
+    const {tokens, problems} = this.readTokenDirs(onlyTokenFile, reuse);
     let registry: RegistryFile;
     let registryRebuilt = false;
     try {
