@@ -251,28 +251,28 @@ async function saveRefreshed(
   throw new UserError(`${provider} account ${accountId}: ${started} ${what}, and the refreshed grant was kept in ${kept}`);
 }
 
-/** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any. */
+/** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any: a full read, for rare paths. */
 async function fileHoldingGrant(store: AccountStore, provider: string, token: TokenFile): Promise<string | undefined> {
-  return (await providerTokens(store, provider)).find((h) => h.token && sameGrant(h.token, token))?.account.tokenFile;
-}
-
-/** Every account of `provider` with its token file as now on disk (undefined where it cannot be read): a full read, for rare paths. */
-async function providerTokens(store: AccountStore, provider: string): Promise<{account: Account; token?: TokenFile}[]> {
   const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
-  return Promise.all(accounts.map(async (account) => ({account, token: await store.readToken(account).catch(() => undefined)})));
+  for (const account of accounts) {
+    const held = await store.readToken(account).catch(() => undefined);
+    if (held && sameGrant(held, token)) return account.tokenFile;
+  }
+  return undefined;
 }
 
 /**
- * Marks `refresh-unknown` every token file of `provider` still holding `spent`, a refresh token just
- * rotated through another file (a copy under another name, in auth/ and auth-paused/): an agent
+ * Marks `refresh-unknown` every token file still holding `spent`, a refresh token just rotated
+ * through another file (a copy under another name, in auth/ and auth-paused/): an agent
  * (`use --native`) or a server (`push`) given it would present it again, and the provider may revoke
- * the whole grant, the new token in the other file too.
+ * the whole grant, the new token in the other file too. A file that is not an account of `provider`
+ * is left alone.
  */
 async function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
-  const held = (await providerTokens(store, provider)).map(({account, token}) => ({account, token: token?.refresh_token}));
-  const now = held.find((h) => h.token === fresh)?.account.tokenFile;
+  const holding = await store.tokenFilesHolding([spent, fresh]);
+  const now = holding.get(fresh)?.[0];
   const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
-  for (const copy of held.filter((h) => h.token === spent)) await store.setRefreshUnknown(provider, {tokenFile: copy.account.tokenFile}, reason, spent);
+  for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */

@@ -366,8 +366,23 @@ export class AccountStore implements AccountService {
     return this.parsedRegistry.registry;
   }
 
-  /** Token files as the last load() read them, by path, with their stat stamp (load() only: its tokens are never changed). */
+  /** Token files as the last full read (load(), tokenFilesHolding) found them, by path, with their stat stamp; never changed by a caller. */
   private readonly lastTokenReads = new Map<string, TokenRead>();
+
+  /**
+   * The token files (names in auth/ or auth-paused/) holding each of `refreshTokens` as now on disk:
+   * the copies of a grant (services/refresh.ts markSpentCopies). A file unchanged since the last full
+   * read is not read again, so after each refresh of a 1,000-account poll this is a stat per file,
+   * not a read and parse of each. Unreadable files hold nothing.
+   */
+  async tokenFilesHolding(refreshTokens: readonly string[]): Promise<Map<string, string[]>> {
+    const holding = new Map(refreshTokens.map((token) => [token, [] as string[]]));
+    for (const [name, {token}] of this.readTokenDirs(undefined, this.lastTokenReads).tokens) {
+      const refreshToken = token?.refresh_token;
+      if (typeof refreshToken === 'string') holding.get(refreshToken)?.push(name);
+    }
+    return holding;
+  }
 
   /**
    * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with

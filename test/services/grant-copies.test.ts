@@ -1,6 +1,6 @@
 // Attacks on the grant's safety with real processes and files (session 11 attack).
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
@@ -94,6 +94,33 @@ describe('a copy of a token file whose refresh token was refreshed through the o
       assert.ok(!existsSync(path.join(env.CLAUDE_CONFIG_DIR, '.credentials.json')), 'the agent was not given the spent refresh token');
       assert.doesNotMatch(listed.stdout + listed.stderr + used.stderr, /sk-ant-ort01/, 'no token shown');
       assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+    });
+  });
+
+  it('made after the store read every file (new, overwritten in place, paused) is marked too; other grants are not', async () => {
+    await withServer(undefined, async (server, ccs) => {
+      const old = new Date(Date.now() - 3600_000);
+      const aged = (file: string) => (utimesSync(file, old, old), file);
+      aged(ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789')));
+      const overwritten = aged(ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-RT2-0123456789')));
+      aged(ccs.writeToken('claude-c@x.com.json', claudeToken('c@x.com', 'sk-ant-ort01-RT3-0123456789')));
+      // A long-lived store (the TUI's) has read them all and keeps what it read.
+      const store = new AccountStore(ccs.paths);
+      assert.equal((await store.load()).accounts.length, 3);
+      // Then another tool copies the grant: over b in place (an older time, so only the stamp tells), and as a new paused file.
+      writeFileSync(overwritten, JSON.stringify(claudeToken('b@x.com', 'sk-ant-ort01-RT1-0123456789')));
+      utimesSync(overwritten, new Date(old.getTime() + 5000), new Date(old.getTime() + 5000));
+      ccs.writeToken('claude-paused.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'), 'auth-paused');
+
+      await ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /b@x\.com .*\? refresh unknown/);
+      // Paused, it lists as paused; the mark is said below the table.
+      assert.ok(listed.stderr.includes('claude a@x.com#paused: refresh unknown (its refresh token was spent refreshing claude-a@x.com.json'), listed.stderr);
+      assert.doesNotMatch(listed.stdout, /c@x\.com .*refresh unknown/);
+      assert.doesNotMatch(listed.stdout, /a@x\.com  .*refresh unknown/);
+      assert.doesNotMatch(listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
     });
   });
 
