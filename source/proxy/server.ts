@@ -1238,7 +1238,7 @@ export class ProxyServer {
 
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
     try {
-      const token = await this.options.refresh(row.id, account.id, force);
+      const token = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
       this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
