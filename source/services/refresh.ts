@@ -198,7 +198,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated));
     const saved = (await lock.stillHeld()) ? await save() : await withAccountGrantLock(deps.store, provider, fileRef, save, bounds);
     // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server.
-    if (rotated) await markSpentCopies(deps.store, provider, spends, updates.refresh_token as string).catch(() => undefined);
+    if (rotated) await markSpentCopies(deps.store, provider, spends, updates.refresh_token as string);
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
     if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
@@ -267,12 +267,42 @@ async function fileHoldingGrant(store: AccountStore, provider: string, token: To
  * (`use --native`) or a server (`push`) given it would present it again, and the provider may revoke
  * the whole grant, the new token in the other file too. A file that is not an account of `provider`
  * is left alone.
+ *
+ * The scan stats every token file (1,000 in a big poll): the first after a quiet second runs at once
+ * and is waited for; refreshes within the next second are marked together in one scan at its end.
+ * Meanwhile no copy can present a spent token: its attempt record says it was spent (sendOnce, and
+ * handOffRefusal for `use --native` and `push`).
  */
-async function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
-  const holding = await store.tokenFilesHolding([spent, fresh]);
-  const now = holding.get(fresh)?.[0];
-  const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
-  for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
+function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
+  let scan = copyScans.get(store);
+  if (!scan) copyScans.set(store, (scan = {lastAt: Number.NEGATIVE_INFINITY, pending: []}));
+  scan.pending.push({provider, spent, fresh});
+  if (scan.timer) return Promise.resolve();
+  const wait = scan.lastAt + COPY_SCAN_EVERY_MS - Date.now();
+  if (wait <= 0) return scanForSpentCopies(store, scan);
+  const later = scan;
+  later.timer = setTimeout(() => {
+    later.timer = undefined;
+    void scanForSpentCopies(store, later);
+  }, wait);
+  return Promise.resolve();
+}
+
+const COPY_SCAN_EVERY_MS = 1000;
+
+/** markSpentCopies' rotated tokens not yet looked for, per store, and when it last looked. */
+const copyScans = new WeakMap<AccountStore, {lastAt: number; pending: {provider: string; spent: string; fresh: string}[]; timer?: NodeJS.Timeout}>();
+
+async function scanForSpentCopies(store: AccountStore, scan: NonNullable<ReturnType<typeof copyScans.get>>): Promise<void> {
+  const rotations = scan.pending.splice(0);
+  scan.lastAt = Date.now();
+  const holding = await store.tokenFilesHolding(rotations.flatMap(({spent, fresh}) => [spent, fresh])).catch(() => undefined);
+  if (!holding) return;
+  for (const {provider, spent, fresh} of rotations) {
+    const now = holding.get(fresh)?.[0];
+    const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
+    for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
+  }
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */

@@ -124,6 +124,28 @@ describe('a copy of a token file whose refresh token was refreshed through the o
     });
   });
 
+  it('two refreshed within a second: the first copy is marked at once, the second soon after (one scan for a burst)', async () => {
+    await withServer(undefined, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+      ccs.writeToken('claude-a-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+      ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-RTB-0123456789'));
+      ccs.writeToken('claude-b-copy.json', claudeToken('b@x.com', 'sk-ant-ort01-RTB-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      const settings = (await loadSettings(ccs.paths)).settings;
+      await ensureFreshToken({store, settings}, 'claude', 'a@x.com#a@x.com');
+      await ensureFreshToken({store, settings}, 'claude', 'b@x.com#b@x.com');
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RTA-0123456789', 'sk-ant-ort01-RTB-0123456789']);
+      const marked = async () => (await runBin(['accounts'], ccs.env)).stdout;
+      assert.match(await marked(), /a@x\.com#a-copy .*\? refresh unknown/);
+      let listed = await marked();
+      for (const deadline = Date.now() + 10_000; !/b@x\.com#b-copy .*\? refresh unknown/.test(listed) && Date.now() < deadline; listed = await marked()) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(listed, /b@x\.com#b-copy .*\? refresh unknown/);
+      assert.doesNotMatch(listed, /(a@x\.com#a@x\.com|b@x\.com#b@x\.com) .*refresh unknown/);
+    });
+  });
+
   it('whose refresh got no answer through the other copy, which was then removed: use --native still refuses it', async () => {
     const cut: Answer = (_n, res) => void res.socket?.destroy();
     await withServer(cut, async (server, ccs) => {
