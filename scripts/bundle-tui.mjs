@@ -40,7 +40,7 @@ const yogaEmbeddedWasm = {
  * so they are thrown away every frame and the whole screen is tokenised and measured again: at
  * 120×40 with colour that was ~20 % of a keypress's CPU, plus the garbage it makes. This keeps ONE
  * set of caches across frames (keyed by the line's text, so a line that did not change costs a map
- * look-up), emptied when it grows past a bound. Done at bundle time on the pinned Ink version; the
+ * look-up), emptied when it grows past a bound, and keeps the slices of clipped lines the same way. Done at bundle time on the pinned Ink version; the
  * build fails if Ink's code no longer has the line to change.
  */
 const inkFrameCaches = {
@@ -62,8 +62,21 @@ function framesCaches() {
   if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size > MAX_CACHED_LINES) sharedCaches = new OutputCaches();
   return sharedCaches;
 }
+let slicedLines = new Map();
+function slicedLine(line, from, to) {
+  const key = from + ':' + to + ':' + line;
+  let sliced = slicedLines.get(key);
+  if (sliced === undefined) {
+    if (slicedLines.size >= MAX_CACHED_LINES) slicedLines = new Map();
+    sliced = sliceAnsi(line, from, to);
+    slicedLines.set(key, sliced);
+  }
+  return sliced;
+}
 `;
-      const patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();');
+      let patched = patchSource(args.path, source, 'caches = new OutputCaches();', 'caches = framesCaches();');
+      // A line clipped by an overflow-hidden box is sliced again every frame (~11 % of a frame during a quota poll): kept too.
+      patched = patchSource(args.path, patched, 'return sliceAnsi(line, from, to);', 'return slicedLine(line, from, to);');
       return {contents: patchSource(args.path, patched, 'export default class Output', `${shared}export default class Output`), loader: 'js'};
     });
   },

@@ -282,8 +282,8 @@ export class AccountStore implements AccountService {
   async loadAccount(provider: string, ref: AccountRef): Promise<Account> {
     // Only a program's exact id may skip reading the others: a person's text may match several.
     if (typeof ref !== 'string') {
-      const {registry, entry} = await this.registeredEntry(provider, ref);
-      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry), provider).accounts, provider, ref);
+      const {registry, entry, id} = await this.registeredEntry(provider, ref);
+      if (entry) return findAccount(this.toSnapshot(await this.readFiles(entry.tokenFile, registry), provider, id).accounts, provider, ref);
       if (!('id' in ref)) return findAccount((await this.load()).accounts, provider, ref);
       const seen = this.tokenFileById.get(`${provider}\u0000${ref.id}`);
       if (seen !== undefined) {
@@ -345,11 +345,12 @@ export class AccountStore implements AccountService {
   private async registeredEntry(provider: string, ref: Exclude<AccountRef, string>) {
     const registry = await this.registryForReading().catch(() => undefined);
     const entries = registry ? registryEntriesOf(registry, provider) : [];
-    const entry =
+    const found =
       'id' in ref
-        ? entries.find((p) => Object.hasOwn(p.accounts, ref.id))?.accounts[ref.id]
-        : entries.flatMap((p) => Object.values(p.accounts)).find((e) => e.tokenFile === ref.tokenFile);
-    return {registry, entry};
+        ? entries.find((p) => Object.hasOwn(p.accounts, ref.id)) && ref.id
+        : entries.flatMap((p) => Object.entries(p.accounts)).find(([, e]) => e.tokenFile === ref.tokenFile)?.[0];
+    const entry = found === undefined ? undefined : entries.find((p) => Object.hasOwn(p.accounts, found))?.accounts[found];
+    return {registry, entry, id: entry ? found : undefined};
   }
 
   /**
@@ -523,7 +524,12 @@ export class AccountStore implements AccountService {
    * `onlyProvider`: build only that provider's registered accounts (a one-account look-up: its
    * account comes out the same, and 1,000 registry entries of other providers are not built).
    */
-  private toSnapshot(files: LoadedFiles, onlyProvider?: string): AccountsSnapshot {
+  /**
+   * `onlyProvider`: only that provider's accounts. `onlyId` (with it): only the account of that id
+   * and those whose token file was read (a one-file read: the others would all be "missing"); the
+   * default is still told among every entry (by the registry's pause flags, as a one-file read always did).
+   */
+  private toSnapshot(files: LoadedFiles, onlyProvider?: string, onlyId?: string): AccountsSnapshot {
     const now = this.now().getTime();
     const problems = [...files.problems];
     const byProvider = new Map<string, Account[]>();
@@ -531,10 +537,17 @@ export class AccountStore implements AccountService {
     const claimed = new Set<string>();
     /** provider + id of every account pushed (a Set: a scan of the provider's list per entry was quadratic). */
     const pushed = new Set<string>();
+    /** Each provider's accounts in order, as id and paused, with those onlyId leaves out: which is the default. */
+    const listed = new Map<string, {id: string; paused: boolean}[]>();
+    const list = (provider: string, id: string, paused: boolean) => {
+      if (!listed.has(provider)) listed.set(provider, []);
+      listed.get(provider)!.push({id, paused});
+      pushed.add(`${provider}\u0000${id}`);
+    };
     const push = (account: Account) => {
       if (!byProvider.has(account.provider)) byProvider.set(account.provider, []);
       byProvider.get(account.provider)!.push(account);
-      pushed.add(`${account.provider}\u0000${account.id}`);
+      list(account.provider, account.id, account.paused);
     };
 
     const grantMarks = marksByGrant(files.state);
@@ -587,6 +600,10 @@ export class AccountStore implements AccountService {
           continue;
         }
         const found = files.tokens.get(entry.tokenFile);
+        if (onlyId !== undefined && id !== onlyId && !found) {
+          list(providerId, id, Boolean(entry.paused));
+          continue;
+        }
         if (found?.error) problems.push({file: path.join(found.dir === 'auth' ? this.paths.authDir : this.paths.pausedDir, entry.tokenFile), message: `${found.error}; ${sanitizeLine(providerId)} account ${sanitizeLine(id)} cannot serve until it is fixed`, severity: 'error', provider: providerId});
         claimed.add(entry.tokenFile);
         push({
@@ -632,7 +649,7 @@ export class AccountStore implements AccountService {
       if (email) emailCount.set(emailKey(providerId, email), (emailCount.get(emailKey(providerId, email)) ?? 0) + 1);
     }
     for (const {name, found, providerId, prefixes, email} of unregistered) {
-      const taken = new Set((byProvider.get(providerId) ?? []).map((a) => a.id));
+      const taken = new Set((listed.get(providerId) ?? []).map((a) => a.id));
       const shared = email !== undefined && (emailCount.get(emailKey(providerId, email)) ?? 0) > 1;
       const id = deriveAccountId(name, email, taken, prefixes, shared);
       push({
@@ -654,9 +671,10 @@ export class AccountStore implements AccountService {
     const providers: ProviderAccounts[] = [];
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
+      const order = listed.get(providerId) ?? [];
       const wanted = registryEntriesOf(files.registry, providerId).find((entry) => entry.default)?.default;
-      const effective = accounts.find((a) => a.id === wanted) ?? accounts.find((a) => !a.paused) ?? accounts[0];
-      if (effective) effective.default = true;
+      const effective = (order.find((a) => a.id === wanted) ?? order.find((a) => !a.paused) ?? order[0])?.id;
+      for (const account of accounts) if (account.id === effective) account.default = true;
       providers.push({provider: row, accounts});
     }
     for (const account of providers.flatMap((p) => p.accounts)) {
@@ -715,7 +733,8 @@ export class AccountStore implements AccountService {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async () => {
       const {account} = options;
-      const only = account && !options.writesRegistry && typeof account.ref !== 'string' ? (await this.registeredEntry(account.provider, account.ref)).entry?.tokenFile : undefined;
+      const registered = account && !options.writesRegistry && typeof account.ref !== 'string' ? await this.registeredEntry(account.provider, account.ref) : undefined;
+      const only = registered?.entry?.tokenFile;
       const files = await this.readFiles(only);
       if (files.registryRebuilt && options.writesRegistry && !this.rebuildCorruptRegistry) {
         const problem = files.problems.find((p) => p.file === this.paths.registry)!;
@@ -731,7 +750,7 @@ export class AccountStore implements AccountService {
           },
         );
       }
-      const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider);
+      const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider, only === undefined ? undefined : registered!.id);
       const context = new MutationContext(this, files, snapshot);
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);

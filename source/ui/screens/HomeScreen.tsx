@@ -163,7 +163,12 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
           window={accountsWindow}
           keyOf={(a) => a.id}
           emptyText={
-            selected && selected.accounts.length === 0 ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.` : noMatchText(selected, providers, shownAccounts)
+            // Worked out only when shown: it filters every other provider's accounts.
+            accounts.length > 0
+              ? ''
+              : selected && selected.accounts.length === 0
+                ? `No ${selected.provider.displayName} account yet. Press ${actionKey('account.login', 'home')} to add one.`
+                : noMatchText(selected, providers, shownAccounts)
           }
           renderRow={(a, _i, isSelected) => (
             <AccountRow
