@@ -25,7 +25,7 @@ import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import {UserError, type Account} from '../core/types.js';
-import {refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
+import {needsLoginWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -135,9 +135,11 @@ export async function spentBefore(stateDir: string, provider: string, refreshTok
 
 /**
  * Why an account's tokens are not handed to something that refreshes on its own (an agent's
- * credential file, a server), worded for a person: its refresh-unknown mark, else its attempt record.
+ * credential file, a server), worded for a person: its needs-login mark (a dead grant: the receiver
+ * could only fail), its refresh-unknown mark, else its attempt record.
  */
 export async function handOffRefusal(stateDir: string, provider: string, account: Pick<Account, 'health' | 'healthDetail'>, token: {refresh_token?: unknown} | undefined): Promise<string | undefined> {
+  if (account.health === 'needs-login') return needsLoginWords(account.healthDetail);
   if (account.health === 'refresh-unknown') return refreshUnknownWords(account.healthDetail);
   const refreshToken = token?.refresh_token;
   const spent = typeof refreshToken === 'string' && refreshToken !== '' ? await spentBefore(stateDir, provider, refreshToken) : undefined;
