@@ -84,6 +84,15 @@ export function refreshUnknownWords(detail: string | undefined): string {
   return `${stateWord('refresh-unknown')}${detail ? ` (${detail})` : ''}: the refresh token may have been spent, so it is never sent again; a new login is needed`;
 }
 
+/**
+ * Why an account marked needs-login (its refresh token refused, revoked or missing) is handed to
+ * nothing that refreshes on its own (an agent's credential file, a server), after the table's word
+ * for it. `detail`: why (the account's healthDetail).
+ */
+export function needsLoginWords(detail: string | undefined): string {
+  return `${stateWord('needs-login')}${detail ? ` (${detail})` : ''}: its refresh token no longer works, so whatever is given it cannot refresh it; a new login is needed`;
+}
+
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
 export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 

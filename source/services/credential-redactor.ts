@@ -300,3 +300,33 @@ export function credentialRedactor(paths: CcsPaths): CredentialRedactor {
   }
   return redactor;
 }
+
+/**
+ * A masker for text from a server that is about to be stored or shown (an error's message, an
+ * account's state reason, a refresh attempt's record): every credential of the CCS dir's token files
+ * (credentialRedactor) and of `extra` (token objects: credentialsOf; strings: as they are), cut echoes too.
+ */
+export function credentialMasker(paths: CcsPaths, ...extra: unknown[]): (text: string) => string {
+  const own = new Redactor(extra.flatMap((value) => (typeof value === 'string' ? [value] : credentialsOf(value))));
+  return (text) => own.redact(credentialRedactor(paths).redact(text, {cutEchoes: true}), {cutEchoes: true});
+}
+
+/**
+ * `error` with its text masked in place (message, stack and every string field, such as an
+ * OAuthError's description or a NeedsLoginError's reason), so that whoever catches it (the same
+ * object: marks keyed by it still find it) stores or shows no credential. Anything else as it is.
+ */
+export function maskError<E>(error: E, mask: (text: string) => string): E {
+  if (!(error instanceof Error)) return error;
+  const fields = error as unknown as Record<string, unknown>;
+  for (const key of [...Object.keys(fields), 'message', 'stack']) {
+    const value = fields[key];
+    if (typeof value !== 'string') continue;
+    try {
+      fields[key] = mask(value);
+    } catch {
+      // A field that cannot be written (frozen): the message, which every surface shows, can.
+    }
+  }
+  return error;
+}

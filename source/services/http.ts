@@ -229,10 +229,11 @@ export function requestSecrets(req: HttpRequest): string[] {
 /**
  * A short, safe excerpt of a response body for error messages (core/redact.ts excerpt): masked
  * before the cut, with this process's secrets, the credentials the request carried
- * (`response.sent`) and `secrets` (those a caller knows it sent, e.g. through a test client).
+ * (`response.sent`), those the answer carries itself (a token answer that is unusable otherwise
+ * still holds a new refresh token) and `secrets` (those a caller knows it sent, e.g. through a test client).
  */
 export function bodyExcerpt(response: Pick<HttpResponse, 'text' | 'sent'>, max = 200, ...secrets: (string | undefined)[]): string {
-  return excerpt(response.text, max, processRedactor(...(response.sent ?? []), ...secrets));
+  return excerpt(response.text, max, processRedactor(...(response.sent ?? []), ...credentialsOf(parseJsonObject(response.text)), ...secrets));
 }
 
 /** Parses a JSON object body, or throws UnexpectedResponseError saying what came instead. */

@@ -25,7 +25,7 @@ import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import {UserError, type Account} from '../core/types.js';
-import {refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
+import {needsLoginWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -135,9 +135,11 @@ export async function spentBefore(stateDir: string, provider: string, refreshTok
 
 /**
  * Why an account's tokens are not handed to something that refreshes on its own (an agent's
- * credential file, a server), worded for a person: its refresh-unknown mark, else its attempt record.
+ * credential file, a server), worded for a person: its needs-login mark (a dead grant: the receiver
+ * could only fail), its refresh-unknown mark, else its attempt record.
  */
 export async function handOffRefusal(stateDir: string, provider: string, account: Pick<Account, 'health' | 'healthDetail'>, token: {refresh_token?: unknown} | undefined): Promise<string | undefined> {
+  if (account.health === 'needs-login') return needsLoginWords(account.healthDetail);
   if (account.health === 'refresh-unknown') return refreshUnknownWords(account.healthDetail);
   const refreshToken = token?.refresh_token;
   const spent = typeof refreshToken === 'string' && refreshToken !== '' ? await spentBefore(stateDir, provider, refreshToken) : undefined;
@@ -153,15 +155,18 @@ export interface AttemptTarget {
   accountId: string;
   /** The refresh token this attempt spends; undefined when the grant is not single-use (nothing recorded). */
   spends: string | undefined;
+  /** Masks credentials in the text recorded (a server's error may quote any account's token). */
+  mask?: (text: string) => string;
 }
 
 /**
  * Sends `send()` at most once for `target.spends`, recording the attempt before sending. Must be
  * called under the grant's refresh lock. On success, the caller persists the result and then calls
- * the returned `settled(rotated)` (`rotated`: the answer brought a new refresh token); an unknown
+ * the returned `settled(rotated, detail?)` (`rotated`: the answer brought a new refresh token;
+ * `detail`: what else to record, such as an answer that brought nothing more); an unknown
  * outcome throws RefreshOutcomeUnknownError.
  */
-export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean) => Promise<void>}> {
+export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean, detail?: string) => Promise<void>}> {
   if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
   const fingerprint = tokenFingerprint(target.spends);
   for (const file of [target.file, ...(target.legacyFiles ?? [])]) {
@@ -171,17 +176,19 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     const spent = spentWords(previous);
     if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
   }
+  const mask = target.mask ?? ((text: string) => text);
   const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) =>
-    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail} : {}), ...(rotated ? {rotated} : {})} satisfies AttemptRecord);
+    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {})} satisfies AttemptRecord);
   await write('sent');
   let result: T;
   try {
     result = await send();
   } catch (error) {
     const outcome = classifyFailure(error);
-    await write(outcome, (error as Error).message);
-    if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, (error as Error).message);
+    const detail = mask((error as Error).message);
+    await write(outcome, detail);
+    if (outcome === 'unknown') throw new RefreshOutcomeUnknownError(target.provider, target.accountId, detail);
     throw error;
   }
-  return {result, settled: (rotated) => write('ok', undefined, rotated)};
+  return {result, settled: (rotated, detail) => write('ok', detail, rotated)};
 }

@@ -11,8 +11,12 @@
 // - the rotated refresh token is written to disk before the new access token is returned, and only
 //   over the grant it was refreshed from: a file that holds another grant by then (a login stored
 //   without the lock, by another tool) is left as it is and the result kept beside (keepRefreshed);
+// - an answer without an access token but with a new refresh token (the one sent is spent) is saved
+//   as a refresh is, its refresh token alone, and then reported: the new one is all there is of the grant;
 // - a 429 waits for Retry-After; `invalid_grant` / `refresh_token_reused` marks the account
-//   "needs login", after which no refresh is attempted until a new login clears the mark.
+//   "needs login", after which no refresh is attempted until a new login clears the mark;
+// - a server's error text may quote any account's credentials: masked before it is recorded
+//   (attempt record, account-state.json) or thrown.
 import {NEEDS_LOGIN, reloginAdvice} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
@@ -25,7 +29,8 @@ import type {ServiceNeeds} from './deps.js';
 import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from './http.js';
 import {authEndpoints} from './oauth/endpoints.js';
 import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './oauth/provider-config.js';
-import {OAuthError, postToken} from './oauth/token-endpoint.js';
+import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
+import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
@@ -71,12 +76,13 @@ export class NeedsLoginError extends UserError {
 export async function markRefreshRefused(store: AccountStore, provider: string, account: Pick<Account, 'id' | 'tokenFile' | 'paused'>, error: unknown): Promise<boolean> {
   if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError)) return false;
   if (error instanceof OAuthError && error.status === 429) return false;
-  const held = (await store.readToken(account).catch(() => undefined))?.refresh_token;
+  const token = await store.readToken(account).catch(() => undefined);
+  const held = token?.refresh_token;
   if (typeof held !== 'string' || held === '') return false;
   // Read after the refusal: another process's granted refresh (or a login) may have replaced it since.
   const refused = refusedRefreshToken.get(error);
   if (refused !== undefined && refused !== held) return false;
-  await store.setRefreshFailed(provider, {tokenFile: account.tokenFile}, (error as Error).message, held);
+  await store.setRefreshFailed(provider, {tokenFile: account.tokenFile}, credentialMasker(store.paths, token, refused)((error as Error).message), held);
   return true;
 }
 
@@ -114,6 +120,10 @@ export async function ensureFreshToken(
   // to do is followed by the forced refresh.
   const work: Promise<TokenFile> = (running ? running.work : Promise.resolve())
     .then(() => refreshOnce(deps, provider, accountId, force, before))
+    // Whatever it quotes (a server's words, a reason recorded earlier), no credential leaves in full.
+    .catch((error: unknown) => {
+      throw maskError(error, credentialMasker(deps.store.paths, before.token));
+    })
     .finally(() => {
       if (inFlight.get(key)?.work === work) inFlight.delete(key);
     });
@@ -175,16 +185,30 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
       throw new RefreshOutcomeUnknownError(provider, accountId, inside.account.healthDetail ?? 'an earlier refresh of this refresh token got no answer');
     }
     const spends = spentRefreshToken(resolved, inside.token);
+    const mask = credentialMasker(deps.store.paths, inside.token, resolved.clientSecret);
     const target = {
       file: attemptFile(deps.store.paths.state, provider, spends ?? ''),
       legacyFiles: legacyAttemptFiles(deps, resolved, inside.account, accountId, inside.account.id),
       provider,
       accountId,
       spends,
+      mask,
     };
     const fileRef = {tokenFile: inside.account.tokenFile};
-    const {result: updates, settled} = await sendOnce(target, () => requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs)).catch(
+    const send = async (): Promise<{updates: Partial<TokenFile>; unusable?: NotTokenResponseError}> => {
+      try {
+        return {updates: await requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs, mask)};
+      } catch (error) {
+        // Answered without an access token, but with a new refresh token: the one sent is spent, and
+        // the new one is all there is of the grant. Saved as a granted refresh is, then reported.
+        const fresh = error instanceof NotTokenResponseError ? error.refreshToken : undefined;
+        if (spends !== undefined && fresh !== undefined && fresh !== spends) return {updates: {refresh_token: fresh}, unusable: error as NotTokenResponseError};
+        throw error;
+      }
+    };
+    const {result, settled} = await sendOnce(target, send).catch(
       async (error: unknown) => {
+        maskError(error, mask);
         if (spends !== undefined && typeof error === 'object' && error !== null) refusedRefreshToken.set(error, spends);
         // The account says so wherever it is listed (TUI row, `accounts`): this token is never sent again.
         if (error instanceof RefreshOutcomeUnknownError && spends !== undefined) {
@@ -193,12 +217,18 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
         throw error;
       },
     );
+    const {updates, unusable} = result;
     const rotated = spends !== undefined && typeof updates.refresh_token === 'string' && updates.refresh_token !== spends;
+    // The record says why a refresh that spent its token brought no access token.
+    const noAccess = unusable && `no access token from the refresh (${unusable.message})`;
     // A holder suspended past the lock's bound lost it: the grant's lock is taken again to write.
-    const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated));
+    const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated, noAccess), noAccess);
     const saved = (await lock.stillHeld()) ? await save() : await withAccountGrantLock(deps.store, provider, fileRef, save, bounds);
     // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server.
     if (rotated) await markSpentCopies(deps.store, provider, spends, updates.refresh_token as string);
+    if (noAccess) {
+      throw new UserError(`${provider} account ${accountId}: ${noAccess}; the new refresh token it brought was saved in ${inside.account.tokenFile} (the one sent is spent), so the next refresh sends it`);
+    }
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
     if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
@@ -222,6 +252,8 @@ async function saveRefreshed(
   inside: {account: Account; token: TokenFile},
   updates: Partial<TokenFile>,
   settled: () => Promise<void>,
+  /** Set when the answer brought a new refresh token alone (no access token): what the error says first. */
+  noAccess?: string,
 ): Promise<TokenFile> {
   const started = inside.account.tokenFile;
   const tokenFile = (await deps.store.loadAccount(provider, {tokenFile: started}).then(() => started, () => undefined)) ?? (await fileHoldingGrant(deps.store, provider, inside.token));
@@ -248,7 +280,8 @@ async function saveRefreshed(
       : tokenFile === undefined
         ? 'is gone (removed?)'
         : 'changed while its refresh was in flight (a new login, or another tool wrote it); it was left as it is';
-  throw new UserError(`${provider} account ${accountId}: ${started} ${what}, and the refreshed grant was kept in ${kept}`);
+  const cause = noAccess ? `${noAccess}, only a new refresh token (the one sent is spent); ` : '';
+  throw new UserError(`${provider} account ${accountId}: ${cause}${started} ${what}, and ${noAccess ? 'the new refresh token' : 'the refreshed grant'} was kept in ${kept}`);
 }
 
 /** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any: a full read, for rare paths. */
@@ -352,7 +385,8 @@ function expiryOf(text: string): number {
   return lastExpiry.at;
 }
 
-async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number): Promise<Partial<TokenFile>> {
+/** `mask`: masks credentials in a failure's text, before it marks the account or is thrown. */
+async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, account: Account, token: TokenFile, clock: Clock, timeoutMs: number, mask: (text: string) => string): Promise<Partial<TokenFile>> {
   const http = deps.http ?? undiciHttpClient;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -360,6 +394,7 @@ async function requestRefresh(deps: RefreshDeps, resolved: ResolvedProvider, acc
       if (adapter.refresh) return await adapter.refresh(refreshContext(http, resolved, token, clock.now()));
       return await refreshGrant(http, resolved, token, clock.now(), timeoutMs);
     } catch (error) {
+      maskError(error, mask);
       if (error instanceof OAuthError && error.status === 429 && attempt < MAX_RATE_LIMIT_WAITS && (error.retryAfter ?? 0) <= MAX_RETRY_AFTER_SECONDS) {
         await clock.sleep((error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS) * 1000);
         continue;

@@ -75,7 +75,8 @@ const push: CommandSpec = {
     return withAccountGrantLock(local, provider, {tokenFile: account.tokenFile}, async () => {
       const token = (await local.readToken(account)) as Record<string, unknown> | undefined;
       if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
-      // The server refreshes what it holds: it would send the refresh token ccs-tui never sends again.
+      // The server refreshes what it holds: it would send the refresh token ccs-tui never sends again,
+      // or one the provider refused (needs-login: a dead grant, as `use --native` refuses it).
       const held = await local.loadAccount(provider, {tokenFile: account.tokenFile});
       const refused = await handOffRefusal(ctx.paths.state, provider, held, token);
       if (refused) throw new UserError(`${provider} ${label}: not pushed to target ${ctx.target}: ${refused}`, 1, reloginAdvice(provider));

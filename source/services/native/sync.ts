@@ -545,10 +545,11 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   // Its id is kept from now on (registered): the TUI and `native` name the agent's account by it.
   // (A registry that cannot be written, a corrupt one, leaves the id derived: the switch goes on.)
   const target = await store.keepId(provider, accountRef).catch(() => store.loadAccount(provider, accountRef));
-  if (target.health === 'missing-token' || target.health === 'unreadable' || target.health === 'needs-login') {
+  if (target.health === 'missing-token' || target.health === 'unreadable') {
     throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} cannot be used: ${healthWords(target)}`);
   }
-  // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends again.
+  // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends
+  // again, or one the provider refused (needs-login).
   const refused = await handOffRefusal(paths.state, provider, target, await store.readToken(target).catch(() => undefined));
   if (refused) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refused}`, 1, reloginAdvice(provider));
   const file = await agentFilePath(format, env);

@@ -11,7 +11,7 @@ import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, NetworkError, undiciHttpClient, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import {authEndpoints, type AuthEndpoints} from './endpoints.js';
 import {deviceFlowOf, endpoint, type DeviceFlowSpec, type ResolvedProvider} from './provider-config.js';
-import {authHeaders, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
+import {authHeaders, notTokenResponse, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
 import {parseJsonObject} from '../../core/json-object.js';
 
 export interface DeviceAuthorization {
@@ -80,11 +80,14 @@ function outcomeOfError(code: string, description: string | undefined, body: Rec
 
 function classifyRfc(response: HttpResponse, url: string): PollOutcome {
   const body = parseJsonObject(response.text) ?? {};
-  if (response.status === 200 && typeof body.access_token === 'string' && !body.error) return {kind: 'approved'};
+  const ok = response.status >= 200 && response.status < 300;
+  if (ok && str(body.access_token) && !body.error) return {kind: 'approved'};
   // Qwen says slow_down with HTTP 429 (and no body worth reading).
   if (response.status === 429) return {kind: 'slow-down'};
   if (response.status >= 500) return {kind: 'network-error', message: `server answered ${response.status}`};
   const code = str(body.error);
+  // An approval without an access token (a new refresh token alone, an HTML page) was not a refusal: said as what it is.
+  if (!code && ok) return {kind: 'failed', message: notTokenResponse(response, url, []).message};
   if (!code) return {kind: 'failed', message: `${new URL(url).host} answered ${response.status}: ${bodyExcerpt(response, 100)}`};
   return outcomeOfError(code, str(body.error_description), body);
 }

@@ -1,7 +1,7 @@
 // Requests to a provider's token endpoint, with its body encoding (form or JSON) and client
 // authentication (none, secret in the body, HTTP Basic), and the OAuth error they can answer.
 import {redactSecrets} from '../../core/sanitize.js';
-import {bodyExcerpt, hostOf, jsonBody, retryAfterSeconds, type HttpClient, type HttpResponse} from '../http.js';
+import {bodyExcerpt, hostOf, jsonBody, requestSecrets, retryAfterSeconds, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
 
@@ -60,7 +60,9 @@ export function authHeaders(resolved: ResolvedProvider, deviceId?: string): Reco
 
 export async function postToken(http: HttpClient, resolved: ResolvedProvider, options: TokenRequestOptions): Promise<TokenResponse> {
   const response = await sendTokenRequest(http, resolved, options);
-  return parseTokenResponse(response, options.url, Object.values(options.params));
+  // The credentials among the params, not every value: `grant_type=refresh_token` masked would turn
+  // the error code `refresh_token_reused` into `refr…oken_reused`, which no longer ends the grant.
+  return parseTokenResponse(response, options.url, requestSecrets({url: options.url, body: options.params}));
 }
 
 /** Sends the request without interpreting the answer (device polls classify it themselves). */
@@ -86,12 +88,49 @@ export async function sendTokenRequest(http: HttpClient, resolved: ResolvedProvi
   });
 }
 
+/**
+ * A 2xx answer that is not a token response (no access token, an error code beside it, not JSON): the
+ * server answered, it did not refuse. `refreshToken`: a new refresh token it carried all the same.
+ * A refresh that gets one has spent the refresh token it sent (rotated): the new one is the only live
+ * grant, and must be kept (services/refresh.ts).
+ */
+export class NotTokenResponseError extends UnexpectedResponseError {
+  /** Private, not a field: an error's fields are text that is masked and shown (credential-redactor.ts maskError). */
+  readonly #refreshToken: string | undefined;
+
+  constructor(url: string, status: number, detail: string, refreshToken?: string) {
+    super(url, status, `not a token response: ${detail}`);
+    this.name = 'NotTokenResponseError';
+    this.#refreshToken = refreshToken;
+  }
+
+  get refreshToken(): string | undefined {
+    return this.#refreshToken;
+  }
+}
+
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
 export function parseTokenResponse(response: HttpResponse, url: string, secrets: string[] = []): TokenResponse {
   const body = parseJsonObject(response.text);
-  if (response.status >= 200 && response.status < 300 && body && typeof body.access_token === 'string' && !body.error) {
-    return body as TokenResponse;
-  }
+  const ok = response.status >= 200 && response.status < 300;
+  if (ok && body && nonEmpty(body.access_token) && !body.error) return body as TokenResponse;
+  // A refresh token in an answer that cannot be used otherwise is never dropped: it may be the only live grant.
+  if (ok && body && nonEmpty(body.refresh_token)) throw notTokenResponse(response, url, secrets, body);
+  // GitHub answers its refusals with HTTP 200 and an `error` code: those are refusals.
+  if (ok && !body?.error) throw notTokenResponse(response, url, secrets, body);
   throw oauthErrorOf(response, url, secrets);
+}
+
+/** What is wrong with a 2xx answer that is not a token response, in its error (the body quoted only when it is not JSON: JSON carries tokens). */
+export function notTokenResponse(response: HttpResponse, url: string, secrets: string[], body = parseJsonObject(response.text)): NotTokenResponseError {
+  const carried = body?.refresh_token;
+  const detail =
+    !body ? bodyExcerpt(response, 120, ...secrets)
+    : body.error ? `it carries an error: ${oauthErrorOf(response, url, secrets).reason}`
+    : body.access_token === undefined || body.access_token === '' ? 'it has no access_token'
+    : 'its access_token is not a string';
+  return new NotTokenResponseError(url, response.status, detail, nonEmpty(carried) ? carried : undefined);
 }
 
 export function oauthErrorOf(response: HttpResponse, url: string, secrets: string[] = []): OAuthError {

@@ -75,7 +75,7 @@ export async function askAccountQuota(deps: QuotaDeps, account: Account, cached:
       windows: entry.windows,
       fetchedAt: new Date(clock.now()).toISOString(),
       // A usage endpoint may echo the token it was sent: the cache and every screen get it masked.
-      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo()),
+      error: credentialRedactor(deps.paths).current().redactDeep(failure.toInfo(), {cutEchoes: true}),
       ...(failure.retryAt === undefined ? {} : {backoffUntil: failure.retryAt}),
     });
   }
@@ -429,7 +429,7 @@ export class QuotaPoller {
       } catch (error) {
         if (signal.aborted) return;
         // The cache itself could not be written (disk full, lock held too long): show it, retry later.
-        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo())};
+        entry = {windows: cacheEntry(this.cache, account.provider, account.id)?.windows ?? [], error: credentialRedactor(this.deps!.paths).current().redactDeep(asQuotaError(error).toInfo(), {cutEchoes: true})};
       }
       if (this.stopped) return;
       ((this.cache.accounts[account.provider] ??= idMap())[account.id] = entry);

@@ -81,6 +81,18 @@ async function pasteLogin(endpoints: Record<string, Record<string, string>>, htt
   return {...h, ended: await h.until('ended')};
 }
 
+test('claude paste: a 200 with a refresh token and no access token ends saying so (no refusal), quoting no token; nothing stored', async () => {
+  const {server, endpoints} = await claudeTokenServer(() => ({json: {refresh_token: 'sk-ant-ort01-PASTE-NEW-0123456789', id_token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig0123456789'}}));
+  const h = await pasteLogin(endpoints);
+  try {
+    assert.match(endedMessage(h.ended), /^Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token answered 200: not a token response: it has no access_token$/);
+    assert.equal((await h.store.load()).accounts.length, 0, 'nothing stored');
+  } finally {
+    h.cleanup();
+    await server.close();
+  }
+});
+
 test('claude paste: a code the token endpoint refuses (invalid_grant) ends with the cause, not a frozen "storing"', async () => {
   const {server, endpoints} = await claudeTokenServer(() => ({status: 400, json: {error: 'invalid_grant', error_description: 'Invalid authorization code'}}));
   const h = await pasteLogin(endpoints);
@@ -117,11 +129,11 @@ test('claude paste: a token endpoint that never answers ends with the timeout', 
   }
 });
 
-test('claude paste: an answer that is not JSON ends with what came instead', async () => {
+test('claude paste: an answer that is not JSON ends with what came instead (a 200 is no refusal)', async () => {
   const {server, endpoints} = await claudeTokenServer(() => ({status: 200, text: '<html>maintenance</html>'}));
   const h = await pasteLogin(endpoints);
   try {
-    assert.match(endedMessage(h.ended), /refused: <html>maintenance<\/html> \(invalid_response\)/);
+    assert.match(endedMessage(h.ended), /^Login failed: 127\.0\.0\.1:\d+\/v1\/oauth\/token answered 200: not a token response: <html>maintenance<\/html>$/);
   } finally {
     h.cleanup();
     await server.close();
@@ -211,6 +223,8 @@ for (const [name, poll, expected] of [
   ['expired_token', () => ({status: 400, json: {error: 'expired_token'}}), /^The code expired before it was approved$/],
   ['an unknown error', () => ({status: 400, json: {error: 'invalid_client'}}), /^Login failed: invalid_client$/],
   ['a code that runs out while pending', () => ({status: 400, json: {error: 'authorization_pending'}}), /^The code expired before it was approved$/],
+  // A 200 is no refusal; the tokens it carries are not quoted.
+  ['an approval with a refresh token and no access token', () => ({json: {refresh_token: 'rt-DEVICE-NEW-0123456789abcdef', id_token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.sig0123456789'}}), /^Login failed: 127\.0\.0\.1:\d+\/token answered 200: not a token response: it has no access_token$/],
 ] as Array<[string, Route, RegExp]>) {
   test(`device (xai): ${name} ends with the cause`, async () => {
     const {server, endpoints} = await deviceServer(poll);

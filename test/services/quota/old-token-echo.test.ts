@@ -26,3 +26,17 @@ test('a usage error quoting the token read before the file was replaced: masked 
     assert.ok(!shown.includes('tui-read-first'), `an old credential was kept in full: ${shown}`);
   }
 });
+
+test("a usage error quoting another account's token cut short (its first characters, then …): masked on screen and in the cache", async () => {
+  const deps = await fx.deps();
+  const account = await fx.account('claude');
+  // The codex account's access token (tokenFixture), quoted by claude's usage endpoint as far as it fits.
+  const other = 'at-codex-user@example.com-0123456789abcdef';
+  fx.serve('claude', {error: {message: `token ${other.slice(0, 30)}… belongs to another organization`}}, 403);
+  const entry = await fetchAccountQuota(deps, account, {force: true});
+  assert.ok(entry.error, 'the failure is shown');
+  const cache = readFileSync(quotaCacheFile(fx.ccs.paths), 'utf8');
+  for (const shown of [JSON.stringify(entry), cache]) {
+    assert.ok(!shown.includes(other.slice(0, 24)), `another account's credential was kept, cut but long: ${shown}`);
+  }
+});
