@@ -30,3 +30,17 @@ test('the pinned account paused: the proxy screen says which keys help (p resume
   assert.match(frame, /error: Claude account work, which this proxy serves alone, is paused \(pinned by s or e; p on the accounts screen: resume it; or S there: serve the claude pool\)/);
   assert.doesNotMatch(frame, /--account|ccs-tui (run|resume)/);
 });
+
+test('s on a paused account says it is paused and how to resume it; no proxy starts', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  assert.equal((await runBin(['pause', 'claude', 'bob@example.com'], ccs.env)).code, 0);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, services: {proxy: supervisor}}));
+  await tui.waitFor(/bob@example\.com/, 5000);
+  await tui.press('l');
+  await tui.press('j');
+  await tui.waitFor(/›.*bob@example\.com/, 5000);
+  await tui.press('s');
+  const frame = await tui.waitFor(/is paused: p resumes it, then s serves it/, 5000);
+  assert.match(frame, /claude bob@example\.com is paused: p resumes it, then s serves it/);
+  assert.equal(supervisor.current.phase, 'stopped', 'no proxy was started for it');
+});

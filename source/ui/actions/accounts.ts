@@ -150,6 +150,8 @@ export async function testAccount({services, provider, account, progress, siblin
 export async function serveAccount({services, provider, account, siblings, progress}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
+  // A proxy pinned to a paused account would answer every request 503 "is paused": said here instead.
+  if (target.paused) throw new UserError(`${provider} ${accountLabel(target, siblings)} is paused: ${actionKey('account.pause', 'home')} resumes it, then ${actionKey('account.serve', 'home')} serves it`);
   const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, accountLabel(target, siblings));
   return {...result, navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
 }
