@@ -91,7 +91,9 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
   const now = Math.floor(clock.now() / 1000) * 1000;
-  const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now), [rightWidth, accounts, now]);
+  // The names' widths once per list; STATUS and TOKEN follow the clock.
+  const names = useMemo(() => nameWidths(accounts), [accounts]);
+  const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]);
   // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
   useRedrawAt(useMemo(() => nextCoolingEnd(providers.flatMap((p) => p.accounts), now), [providers, now]));
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter.
@@ -353,14 +355,22 @@ function narrowName(account: Account, siblings: readonly Account[], full: string
  * the quota summary only where there is room to spare. Names are cut with … only when they do not
  * fit even then.
  */
-function accountColumns(width: number, accounts: readonly Account[], now: number): AccountColumns {
-  const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
-  const wideCells = accounts.map((a) => accountCells(a, now, true, accounts));
-  const nick = widest('NICKNAME', wideCells.map((c) => c.name), 2);
-  const email = widest('EMAIL', wideCells.map((c) => c.email), 2);
+const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
+
+/** The widths the names need (NICKNAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
+function nameWidths(accounts: readonly Account[]): {nick: number; email: number; combined: number} {
+  const wideCells = accounts.map((a) => accountCells(a, 0, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
-  const combined = widest('ACCOUNT', accounts.map((a, i) => accountCells(a, now, false, accounts).name || labels[i]!), 1);
+  return {
+    nick: widest('NICKNAME', wideCells.map((c) => c.name), 2),
+    email: widest('EMAIL', wideCells.map((c) => c.email), 2),
+    combined: widest('ACCOUNT', accounts.map((a, i) => accountCells(a, 0, false, accounts).name || labels[i]!), 1),
+  };
+}
+
+function accountColumns(width: number, accounts: readonly Account[], now: number, names: ReturnType<typeof nameWidths>): AccountColumns {
+  const {nick, email, combined} = names;
   const steps = [
     {pad: 2, short: false},
     {pad: 1, short: false},
