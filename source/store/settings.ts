@@ -188,9 +188,15 @@ export function endpointOverrides(settings: TuiSettings, provider: string): Endp
   const unreadable = settingsUnreadable(settings);
   if (unreadable !== undefined) throw new SettingsUnreadableError(unreadable);
   const overrides = Object.hasOwn(settings.endpoints, provider) ? settings.endpoints[provider] : undefined;
-  if (overrides !== undefined) for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);
+  if (overrides !== undefined && isObject(overrides) && !warnedOverrides.has(overrides)) {
+    warnedOverrides.add(overrides);
+    for (const warning of plainHttpWarnings(settings, provider)) reportSettingsWarning(warning);
+  }
   return overrides;
 }
+
+/** Overrides already looked at for plain http:// (the proxy asks on every request: a URL parse each was ~5 % of its CPU). */
+const warnedOverrides = new WeakSet<object>();
 
 /**
  * The warning for each override that is plain http:// to another machine: the tokens and keys sent
