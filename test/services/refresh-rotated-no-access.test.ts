@@ -121,6 +121,28 @@ describe('a refresh answered with a new refresh token and no access token', () =
     }
   });
 
+  it('an error beside the new refresh token, quoting it, with the token file moved on: the error and the attempt record hold it in no form', async () => {
+    let ccs: TempCcs | undefined;
+    const server = await tokenServer(() => {
+      ccs!.writeToken(FILE, tokenFixture('claude', 'me@example.com', {access_token: 'at-claude-other-login-0123456789', refresh_token: 'rt-claude-other-login-0123456789'}));
+      return {status: 200, body: JSON.stringify({refresh_token: NEW_RT, error: 'server_error', error_description: `issued ${NEW_RT} (${encodeURIComponent(`${NEW_RT}/`)})`})};
+    });
+    const due = await dueAccount(server.url);
+    ccs = due.ccs;
+    try {
+      const error = (await due.refresh()) as Error;
+      assert.match(error.message, /it carries an error: issued rt-c…\(redacted\) .*\(server_error\)\), only a new refresh token/);
+      const record = readFileSync(attemptFile(ccs.paths.state, 'claude', OLD_RT), 'utf8');
+      assert.match(record, /"rotated": true/);
+      for (const text of [`${error.message}\n${error.stack}`, record]) assert.ok(!text.includes(NEW_RT) && !text.includes(NEW_RT.slice(0, 20)), text);
+      const keptDir = path.join(ccs.paths.state, 'refresh-kept');
+      assert.equal(readJson(path.join(keptDir, readdirSync(keptDir)[0]!)).refresh_token, NEW_RT, 'the grant is kept');
+    } finally {
+      ccs.cleanup();
+      server.close();
+    }
+  });
+
   it('a 200 with an HTML body is not called a refusal: the server answered something that is not a token response', async () => {
     const server = await tokenServer(() => ({status: 200, type: 'text/html', body: '<html>maintenance</html>'}));
     const {ccs, store, refresh} = await dueAccount(server.url);
