@@ -21,13 +21,40 @@ function hasPool(accounts: readonly Account[]): boolean {
 
 /**
  * Stats taken in this turn of the event loop, by path (null: missing or unreadable). The requests a
- * turn serves had arrived when the turn began, so one look at a file in the turn is as new as a look
- * per request: a pause, a login or a refreshed token on disk before a request was sent is still seen
- * by it. At 16 connections a turn serves several requests, and a stat each was ~9 % of the proxy's
- * CPU on small JSON answers. Cleared when the turn ends (setImmediate).
+ * turn serves had arrived when the turn read its sockets, so one look at a file after that is as new
+ * as a look per request: a pause, a login or a refreshed token on disk before a request was sent is
+ * still seen by it. At 16 connections a turn serves several requests, and a stat each was ~9 % of the
+ * proxy's CPU on small JSON answers. Cleared when the turn ends (setImmediate), and when a request
+ * arrives that may have been sent after them (requestArrived).
  */
 const statsThisTurn = new Map<string, Stats | null>();
-let clearingStats = false;
+/** The connections a request arrived on this turn (requestArrived); undefined until the turn's first. */
+let requestSocketsThisTurn: Set<object> | undefined;
+let endingTurn = false;
+
+/** Forgets this turn's stats and requests once the turn ends. */
+function endTurnSoon(): void {
+  if (endingTurn) return;
+  endingTurn = true;
+  setImmediate(() => {
+    statsThisTurn.clear();
+    requestSocketsThisTurn = undefined;
+    endingTurn = false;
+  });
+}
+
+/**
+ * A request arrived on `socket` (its head read). Stats taken before the turn's first request may be
+ * older than it: a timer's look (the status report's, every second) runs before the turn reads its
+ * sockets, and a `rotate` or pause finished in between was missed by the request sent after it. So
+ * are those taken before a second request of one connection in a turn: read by the same read loop, it
+ * may have been sent after them. Such stats are dropped.
+ */
+export function requestArrived(socket: object): void {
+  if (requestSocketsThisTurn === undefined || requestSocketsThisTurn.has(socket)) statsThisTurn.clear();
+  (requestSocketsThisTurn ??= new Set()).add(socket);
+  endTurnSoon();
+}
 
 function statThisTurn(file: string): Stats | null {
   let stat = statsThisTurn.get(file);
@@ -39,13 +66,7 @@ function statThisTurn(file: string): Stats | null {
     stat = null;
   }
   statsThisTurn.set(file, stat);
-  if (!clearingStats) {
-    clearingStats = true;
-    setImmediate(() => {
-      statsThisTurn.clear();
-      clearingStats = false;
-    });
-  }
+  endTurnSoon();
   return stat;
 }
 

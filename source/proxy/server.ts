@@ -28,7 +28,7 @@ import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
 import {DEFAULT_SETTINGS, endpointOverrides, SettingsUnreadableError, settingsUnreadable, type TuiSettings} from '../store/settings.js';
-import {AccountSource} from './accounts.js';
+import {AccountSource, requestArrived} from './accounts.js';
 import {bodySpent, ClientLeft, sendBody, type OutgoingBody} from './body.js';
 import type {Duplex} from 'node:stream';
 import {readClientRequest, readWhole, type ClientRequest} from './client-request.js';
@@ -447,6 +447,8 @@ export class ProxyServer {
     const started = this.now();
     const active: ActiveRequest = {provider: '-', req, res, started};
     this.connectedAt.delete(req.socket);
+    // The files' looks of this turn taken before it arrived are not its (accounts.ts statThisTurn).
+    requestArrived(req.socket);
     try {
       this.checkHost(req);
       if (this.options.nonce && req.method === 'GET' && req.url?.startsWith('/_ccs-tui/hello?')) {

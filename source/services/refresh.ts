@@ -176,9 +176,10 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
     const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account, inside.token);
     if (native) return native;
-    // Someone else refreshed while we waited for the lock: theirs is fresh, use it.
-    if (!sameGrant(inside.token, before.token)) return inside.token;
-    if (!force && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    // Someone else refreshed while we waited for the lock: theirs is used, unless it is still due (their
+    // answer brought a new refresh token and no access token): then it is refreshed, under its own lock.
+    const theirs = !sameGrant(inside.token, before.token);
+    if ((theirs || !force) && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
     // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
     // lost or cleaned away; the mark holds only while the file holds that refresh token.
     if (inside.account.health === 'refresh-unknown') {

@@ -213,6 +213,44 @@ export function syntheticProvider(type: string): ProviderRow {
 /** The provider a registry key stands for (`agy` → antigravity); an unknown key is its own provider. */
 const providerOfRegistryKey = (key: string) => providerForRegistryKey(key)?.id ?? key;
 
+/** The keys of the registry standing for `provider` (`agy` and `antigravity`), in the file's order. */
+const registryKeysIn = (registry: RegistryFile, provider: string) => Object.keys(registry.providers).filter((key) => providerOfRegistryKey(key) === provider);
+
+/**
+ * The entry an account list takes for `id` of `provider` (toSnapshot: registeredAccountsOf): under
+ * the keys standing for it in the file's order, the first that names a plain token file name. A
+ * look-up of one account (registeredEntry) goes by it too, or it reads another file than the list's.
+ */
+function listedEntry(registry: RegistryFile, provider: string, id: string): RegistryAccount | undefined {
+  for (const key of registryKeysIn(registry, provider)) {
+    const accounts = registry.providers[key]!.accounts;
+    if (Object.hasOwn(accounts, id) && isPlainTokenFileName(accounts[id]!.tokenFile)) return accounts[id];
+  }
+  return undefined;
+}
+
+/**
+ * The registry's account entries of `provider` as an account list takes them: each id's listedEntry,
+ * in the file's order. `ignored`: entries naming no plain token file name (they claim no id).
+ */
+function registeredAccountsOf(registry: RegistryFile, provider: string): {accounts: [string, RegistryAccount][]; ignored: [string, RegistryAccount][]} {
+  const accounts: [string, RegistryAccount][] = [];
+  const ignored: [string, RegistryAccount][] = [];
+  const taken = new Set<string>();
+  for (const key of registryKeysIn(registry, provider)) {
+    for (const [id, entry] of Object.entries(registry.providers[key]!.accounts)) {
+      if (taken.has(id)) continue;
+      if (!isPlainTokenFileName(entry.tokenFile)) {
+        ignored.push([id, entry]);
+        continue;
+      }
+      taken.add(id);
+      accounts.push([id, entry]);
+    }
+  }
+  return {accounts, ignored};
+}
+
 /** The registry entries of one provider under every key CCS may use for it (`antigravity` and `agy`). */
 function registryEntriesOf(registry: RegistryFile, provider: string): RegistryProvider[] {
   return registryKeysOf(provider).flatMap((key) => (Object.hasOwn(registry.providers, key) ? [registry.providers[key]!] : []));
@@ -342,16 +380,21 @@ export class AccountStore implements AccountService {
   }
 
   /** The account's registry entry by exact id or token file (and the registry it is in), from the registry as now on disk. */
-  private async registeredEntry(provider: string, ref: Exclude<AccountRef, string>) {
+  private async registeredEntry(provider: string, ref: Exclude<AccountRef, string>): Promise<{registry?: RegistryFile; entry?: RegistryAccount; id?: string}> {
     const registry = await this.registryForReading().catch(() => undefined);
-    const entries = registry ? registryEntriesOf(registry, provider) : [];
-    const found =
-      'id' in ref
-        ? entries.find((p) => Object.hasOwn(p.accounts, ref.id)) && ref.id
-        : entries.flatMap((p) => Object.entries(p.accounts)).find(([, e]) => e.tokenFile === ref.tokenFile)?.[0];
-    const entry = found === undefined ? undefined : entries.find((p) => Object.hasOwn(p.accounts, found))?.accounts[found];
-    return {registry, entry, id: entry ? found : undefined};
+    if (!registry) return {};
+    if ('id' in ref) {
+      const entry = listedEntry(registry, provider, ref.id);
+      return {registry, entry, id: entry && ref.id};
+    }
+    for (const key of registryKeysIn(registry, provider)) {
+      for (const [id, entry] of Object.entries(registry.providers[key]!.accounts)) {
+        if (entry.tokenFile === ref.tokenFile && listedEntry(registry, provider, id) === entry) return {registry, entry, id};
+      }
+    }
+    return {registry};
   }
+
 
   /**
    * The registry as last parsed while the file is unchanged (size, mtime, inode), for reading only:
@@ -535,14 +578,11 @@ export class AccountStore implements AccountService {
     const byProvider = new Map<string, Account[]>();
     const rows = new Map<string, ProviderRow>(PROVIDERS.map((row) => [row.id, row]));
     const claimed = new Set<string>();
-    /** provider + id of every account pushed (a Set: a scan of the provider's list per entry was quadratic). */
-    const pushed = new Set<string>();
     /** Each provider's accounts in order, as id and paused, with those onlyId leaves out: which is the default. */
     const listed = new Map<string, {id: string; paused: boolean}[]>();
     const list = (provider: string, id: string, paused: boolean) => {
       if (!listed.has(provider)) listed.set(provider, []);
       listed.get(provider)!.push({id, paused});
-      pushed.add(`${provider}\u0000${id}`);
     };
     const push = (account: Account) => {
       if (!byProvider.has(account.provider)) byProvider.set(account.provider, []);
@@ -584,21 +624,19 @@ export class AccountStore implements AccountService {
       };
     };
 
-    for (const [registryKey, provider] of Object.entries(files.registry.providers)) {
-      const providerId = providerOfRegistryKey(registryKey);
+    for (const providerId of new Set(Object.keys(files.registry.providers).map(providerOfRegistryKey))) {
       if (onlyProvider !== undefined && providerId !== onlyProvider) continue;
-      for (const [id, entry] of Object.entries(provider.accounts)) {
-        // The same account under both spellings (`antigravity` and `agy`) is one account.
-        if (pushed.has(`${providerId}\u0000${id}`)) continue;
-        if (!isPlainTokenFileName(entry.tokenFile)) {
-          problems.push({
-            file: this.paths.registry,
-            message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
-            severity: 'error',
-            provider: providerId,
-          });
-          continue;
-        }
+      // The same account under both spellings (`antigravity` and `agy`) is one account.
+      const {accounts: entries, ignored} = registeredAccountsOf(files.registry, providerId);
+      for (const [id, entry] of ignored) {
+        problems.push({
+          file: this.paths.registry,
+          message: `${this.paths.registry}: account "${sanitizeLine(id)}" of ${sanitizeLine(providerId)} names the token file "${sanitizeLine(entry.tokenFile)}", which is not a plain file name in auth/; ignored`,
+          severity: 'error',
+          provider: providerId,
+        });
+      }
+      for (const [id, entry] of entries) {
         const found = files.tokens.get(entry.tokenFile);
         if (onlyId !== undefined && id !== onlyId && !found) {
           list(providerId, id, Boolean(entry.paused));

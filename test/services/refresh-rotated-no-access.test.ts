@@ -5,11 +5,13 @@
 // answer had no access token. A 2xx is no refusal: its wording says the server answered something
 // that is not a token response.
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import {ensureFreshToken} from '../../source/services/refresh.js';
 import {attemptFile} from '../../source/services/refresh-attempt.js';
 import {AccountStore} from '../../source/store/accounts.js';
@@ -54,6 +56,18 @@ async function dueAccount(url: string): Promise<{ccs: TempCcs; store: AccountSto
   const {settings} = await loadSettings(ccs.paths);
   return {ccs, store, refresh: () => ensureFreshToken({store, settings}, 'claude', 'me@example.com').then(() => undefined, (e: unknown) => e)};
 }
+
+const here = fileURLToPath(import.meta.url);
+const worker = path.join(path.dirname(here), 'oauth', `refresh-worker${path.extname(here)}`);
+
+/** Another process refreshing the account (test/services/oauth/refresh-worker.ts): what it printed. */
+const otherProcess = (root: string) =>
+  new Promise<{access_token?: string; refresh_token?: string; error?: string}>((resolve) => {
+    const child = spawn(process.execPath, [worker, root, 'claude', 'me@example.com']);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', () => resolve(JSON.parse(out || '{}')));
+  });
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 const granted = (n: number): Answer => ({status: 200, body: JSON.stringify({access_token: `at-claude-granted-${n}-0123456789`, refresh_token: `rt-claude-granted-${n}-0123456789`, expires_in: 3600})});
@@ -115,6 +129,56 @@ describe('a refresh answered with a new refresh token and no access token', () =
       assert.equal(readJson(path.join(ccs.paths.authDir, FILE)).refresh_token, 'rt-claude-other-login-0123456789', 'the other login is left as it is');
       assert.equal(readJson(attemptFile(ccs.paths.state, 'claude', OLD_RT)).rotated, true);
       assert.ok(!error.message.includes(NEW_RT));
+    } finally {
+      ccs.cleanup();
+      server.close();
+    }
+  });
+
+  it('an error beside the new refresh token, quoting it, with the token file moved on: the error and the attempt record hold it in no form', async () => {
+    let ccs: TempCcs | undefined;
+    const server = await tokenServer(() => {
+      ccs!.writeToken(FILE, tokenFixture('claude', 'me@example.com', {access_token: 'at-claude-other-login-0123456789', refresh_token: 'rt-claude-other-login-0123456789'}));
+      return {status: 200, body: JSON.stringify({refresh_token: NEW_RT, error: 'server_error', error_description: `issued ${NEW_RT} (${encodeURIComponent(`${NEW_RT}/`)})`})};
+    });
+    const due = await dueAccount(server.url);
+    ccs = due.ccs;
+    try {
+      const error = (await due.refresh()) as Error;
+      assert.match(error.message, /it carries an error: issued rt-c…\(redacted\) .*\(server_error\)\), only a new refresh token/);
+      const record = readFileSync(attemptFile(ccs.paths.state, 'claude', OLD_RT), 'utf8');
+      assert.match(record, /"rotated": true/);
+      for (const text of [`${error.message}\n${error.stack}`, record]) assert.ok(!text.includes(NEW_RT) && !text.includes(NEW_RT.slice(0, 20)), text);
+      const keptDir = path.join(ccs.paths.state, 'refresh-kept');
+      assert.equal(readJson(path.join(keptDir, readdirSync(keptDir)[0]!)).refresh_token, NEW_RT, 'the grant is kept');
+    } finally {
+      ccs.cleanup();
+      server.close();
+    }
+  });
+
+  it('a second process waiting for the grant lock meanwhile refreshes the new refresh token (once), not the expired access token left', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const server = await tokenServer(async (n) => {
+      if (n > 1) return granted(n);
+      await held;
+      return {status: 200, body: JSON.stringify({refresh_token: NEW_RT})};
+    });
+    const {ccs, refresh} = await dueAccount(server.url);
+    try {
+      const first = refresh();
+      for (let i = 0; i < 500 && server.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const second = otherProcess(ccs.paths.root);
+      // The other process is waiting for the lock (the first refresh holds it) when the answer comes.
+      await new Promise((r) => setTimeout(r, 1000));
+      release();
+      assert.match(String(((await first) as Error).message), /no access token from the refresh/);
+      const other = await second;
+      assert.equal(other.error, undefined, other.error);
+      assert.equal(other.access_token, 'at-claude-granted-2-0123456789', 'a usable access token, never the expired one');
+      assert.deepEqual(server.received, [OLD_RT, NEW_RT], 'each refresh token sent once');
+      assert.equal(readJson(path.join(ccs.paths.authDir, FILE)).refresh_token, 'rt-claude-granted-2-0123456789');
     } finally {
       ccs.cleanup();
       server.close();

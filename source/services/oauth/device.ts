@@ -11,7 +11,7 @@ import {systemClock, type Clock} from '../clock.js';
 import {bodyExcerpt, jsonBody, NetworkError, undiciHttpClient, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import {authEndpoints, type AuthEndpoints} from './endpoints.js';
 import {deviceFlowOf, endpoint, type DeviceFlowSpec, type ResolvedProvider} from './provider-config.js';
-import {authHeaders, notTokenResponse, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
+import {answerWords, authHeaders, notTokenResponse, OAuthError, parseTokenResponse, postToken, sendTokenRequest, type TokenResponse} from './token-endpoint.js';
 import {parseJsonObject} from '../../core/json-object.js';
 
 export interface DeviceAuthorization {
@@ -89,7 +89,8 @@ function classifyRfc(response: HttpResponse, url: string): PollOutcome {
   // An approval without an access token (a new refresh token alone, an HTML page) was not a refusal: said as what it is.
   if (!code && ok) return {kind: 'failed', message: notTokenResponse(response, url, []).message};
   if (!code) return {kind: 'failed', message: `${new URL(url).host} answered ${response.status}: ${bodyExcerpt(response, 100)}`};
-  return outcomeOfError(code, str(body.error_description), body);
+  const description = str(body.error_description);
+  return outcomeOfError(code, description && answerWords(body, [])(description), body);
 }
 
 async function startRfcOrGithub(http: HttpClient, resolved: ResolvedProvider, flow: DeviceFlowSpec, endpoints: AuthEndpoints, deps: DeviceFlowDeps, clock: Clock, signal?: AbortSignal): Promise<Started> {

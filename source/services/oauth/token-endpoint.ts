@@ -4,6 +4,7 @@ import {redactSecrets} from '../../core/sanitize.js';
 import {bodyExcerpt, hostOf, jsonBody, requestSecrets, retryAfterSeconds, UnexpectedResponseError, type HttpClient, type HttpResponse} from '../http.js';
 import type {ResolvedProvider} from './provider-config.js';
 import {parseJsonObject} from '../../core/json-object.js';
+import {credentialsOf, Redactor} from '../../core/redact.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -145,7 +146,20 @@ export function oauthErrorOf(response: HttpResponse, url: string, secrets: strin
     (typeof body?.error_description === 'string' && body.error_description) ||
     (typeof nested?.message === 'string' && nested.message) ||
     (body ? undefined : bodyExcerpt(response, 120));
-  return new OAuthError(url, response.status, redactSecrets(code, secrets), description && redactSecrets(description, secrets), retryAfterSeconds(response.headers));
+  const words = answerWords(body, secrets);
+  return new OAuthError(url, response.status, words(code), description && words(description), retryAfterSeconds(response.headers));
+}
+
+/**
+ * Masks a token endpoint's words (its error code and description): the credentials the request sent
+ * (`secrets`) and those its answer carries itself. A 2xx answer with an error beside a new refresh
+ * token may quote it, and that token is in no token file yet (kept beside when its file moved on), so
+ * nothing later would know to mask it.
+ */
+export function answerWords(body: Record<string, unknown> | undefined, secrets: string[]): (text: string) => string {
+  const carried = credentialsOf(body);
+  const own = carried.length ? new Redactor(carried) : undefined;
+  return (text) => redactSecrets(own ? own.redact(text, {cutEchoes: true}) : text, secrets);
 }
 
 export {jsonBody};
