@@ -58,3 +58,22 @@ test('r and R on a provider without accounts: nothing to do, and the key that ad
   assert.match(statusLine(frame), /nothing to refresh: gemini has no accounts yet \(a adds one\)/);
   assert.doesNotMatch(statusLine(frame), /quota of 0/);
 });
+
+test('t answered with a new refresh token and no access token: the status line names the account once and says the new token was kept', async () => {
+  server = createServer((_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({refresh_token: 'sk-ant-ort01-rotated-0123456789abcdef', token_type: 'Bearer'}));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  ccs = makeUiCcs();
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`}}}));
+  tui = await renderTui({paths: ccs.paths, width: 240, height: 24});
+  await tui.waitFor('Claude accounts');
+  await tui.press('l', 'j');
+  await tui.waitFor(/› +bob@example\.com/);
+  await tui.press('t');
+  const frame = await tui.waitFor((f) => /no access token/.test(statusLine(f)));
+  assert.match(statusLine(frame), /claude bob@example\.com: no access token from the refresh/);
+  assert.doesNotMatch(frame, /account bob@example\.com/, 'the account is named once');
+  assert.doesNotMatch(frame, /sk-ant-ort01-rotated/, 'the new refresh token is not shown');
+});

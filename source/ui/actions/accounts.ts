@@ -137,7 +137,10 @@ export async function testAccount({services, provider, account, progress, siblin
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
     if (error instanceof RefreshOutcomeUnknownError) throw new RefreshOutcomeUnknownError(provider, target.id, error.detail, label);
-    const message = (error as Error).message;
+    // Others (a refresh that brought no access token) name it `<provider> account <id>: `: said once too.
+    const raw = (error as Error).message;
+    const own = `${provider} account ${target.id}: `;
+    const message = raw.startsWith(own) ? raw.slice(own.length) : raw;
     if (await markRefreshRefused(services.store, provider, target, error)) {
       // The key first: the reason quotes an upstream answer and may not fit the status line.
       throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
