@@ -287,8 +287,7 @@ async function saveRefreshed(
 
 /** The token file of `provider` that holds `token`'s grant (same access and refresh token), if any: a full read, for rare paths. */
 async function fileHoldingGrant(store: AccountStore, provider: string, token: TokenFile): Promise<string | undefined> {
-  const accounts = (await store.load()).accounts.filter((a) => a.provider === provider);
-  for (const account of accounts) {
+  for (const account of (await store.load()).accounts.filter((a) => a.provider === provider)) {
     const held = await store.readToken(account).catch(() => undefined);
     if (held && sameGrant(held, token)) return account.tokenFile;
   }

@@ -395,7 +395,6 @@ export class AccountStore implements AccountService {
     return {registry};
   }
 
-
   /**
    * The registry as last parsed while the file is unchanged (size, mtime, inode), for reading only:
    * at 1,000 accounts it is ~0.3 MB, and quota and refresh look up one account at a time.
