@@ -7,7 +7,8 @@ import {readdirSync, statSync, type Stats} from 'node:fs';
 import {accountLabeller, isUsable} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore, StoreProblem} from '../store/accounts.js';
-import {readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
+import {changedRecently, fileStamp, sameStamp, type StampedStat} from '../store/file-stamp.js';
+import {readTokenFileSync} from '../store/tokens.js';
 
 /** Whether some provider has two accounts or more. */
 function hasPool(accounts: readonly Account[]): boolean {
@@ -79,8 +80,8 @@ function mtimeOf(file: string): number {
 const FULL_READ_EVERY_MS = 60_000;
 
 interface CachedToken {
-  mtimeMs: number;
-  size: number;
+  /** The stat the token was read after. */
+  stat: StampedStat;
   token: TokenFile | undefined;
 }
 
@@ -236,7 +237,7 @@ export class AccountSource {
       try {
         const stat = statSync(file);
         // Dir mtimes are coarse (a few ms): the entry count catches a file added or moved within one tick.
-        return `${stat.mtimeMs}:${stat.isDirectory() ? readdirSync(file).length : stat.size}`;
+        return stat.isDirectory() ? `${fileStamp(stat)}:${readdirSync(file).length}` : fileStamp(stat);
       } catch {
         return '-';
       }
@@ -274,17 +275,18 @@ export class AccountSource {
       return 'missing';
     }
     const cached = this.tokens.get(file);
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.token;
+    if (cached && sameStamp(cached.stat, stat)) return cached.token;
     let token: TokenFile | undefined;
     try {
       token = readTokenFileSync(file)?.token;
     } catch {
       token = undefined;
     }
-    // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again.
-    if (token) this.tokens.set(file, {mtimeMs: stat.mtimeMs, size: stat.size, token});
+    // A failed read (a file caught mid-rewrite) is not cached: the next request reads it again; nor
+    // is one just changed, whose stamp a second write within the same tick may keep (file-stamp.ts).
+    if (token && !changedRecently(stat)) this.tokens.set(file, {stat, token});
     else this.tokens.delete(file);
-    this.onTokenRead?.(file, tokenFileStamp(stat), token);
+    this.onTokenRead?.(file, fileStamp(stat), token);
     return token;
   }
 }

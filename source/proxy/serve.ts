@@ -14,6 +14,7 @@ import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
 import {CorruptFileError, ensurePrivateDir, readTextIfExists, withFileLock, FILE_MODE} from '../store/files.js';
+import {fileStamp} from '../store/file-stamp.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
 import {onExposedSecret} from '../store/secret-files.js';
@@ -107,7 +108,7 @@ function liveConfig(paths: CcsPaths, initial: CliproxyConfig, report: (message: 
     let next = '';
     try {
       const stat = statSync(paths.config);
-      next = `${stat.mtimeMs}:${stat.size}`;
+      next = fileStamp(stat);
     } catch {
       return current;
     }

@@ -6,7 +6,8 @@ import {statSync} from 'node:fs';
 import path from 'node:path';
 import {credentialsOf, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
-import {listJsonFiles, onTokenFileRead, readTokenFileSync, tokenFileStamp} from '../store/tokens.js';
+import {fileStamp} from '../store/file-stamp.js';
+import {listJsonFiles, onTokenFileRead, readTokenFileSync} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
@@ -39,8 +40,7 @@ const SENDER_DIR_CHECK_EVERY_MS = 100;
 
 function stampOf(dir: string): string {
   try {
-    const stat = statSync(dir);
-    return `${stat.mtimeMs}:${stat.size}`;
+    return fileStamp(statSync(dir));
   } catch {
     return '-';
   }
@@ -73,13 +73,13 @@ export class CredentialRedactor {
   }
 
   /**
-   * A token file just read by someone else (the proxy's token cache, which follows each file's mtime
-   * and size): its secrets are masked from now on, even when the file was rewritten in place and the
-   * dir scan would notice only later. `stamp` is `mtimeMs:size`, as the scan computes it.
+   * A token file just read by someone else (the proxy's token cache, which follows each file's
+   * stamp): its secrets are masked from now on, even when the file was rewritten in place and the
+   * dir scan would notice only later. `stamp` is store/file-stamp.ts fileStamp, as the scan computes it.
    */
   noteToken(file: string, stamp: string, token: unknown): void {
     // The secrets decide, not the stamp: a file rewritten in place between the reader's fstat and
-    // its read, or rewritten at the same size and mtime, carries an old stamp with a new token.
+    // its read, or rewritten twice within one tick of the file clock, carries an old stamp with a new token.
     this.remember(file, stamp, credentialsOf(token));
   }
 
@@ -156,7 +156,7 @@ export class CredentialRedactor {
         present.add(file);
         let stamp: string;
         try {
-          stamp = tokenFileStamp(statSync(file));
+          stamp = fileStamp(statSync(file));
         } catch {
           continue;
         }
@@ -177,7 +177,7 @@ export class CredentialRedactor {
         this.keepPast(file, seen.secrets);
         this.files.delete(file);
         // noteSent's "already noted" stood for the sent entry forgotten here: the proxy may send
-        // that same token object again once the file is back (a pause and resume keep its stamp).
+        // that same token object again once the file is back (with the same token object).
         this.sentTokens.delete(base);
         this.version++;
       }

@@ -23,6 +23,7 @@ import {clampProviderWait} from '../core/provider-wait.js';
 import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
+import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import type {CcsPaths} from './paths.js';
@@ -109,17 +110,11 @@ function dropMark(state: Record<string, AccountState>, key: string, mark: keyof 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
 const oneLineName = (name: string) => sanitizeLine(joinWrappedBase64(sanitizeText(name)));
 
-/**
- * File times tick coarsely (a few ms on Linux): two same-size writes in one tick look alike. A file
- * changed in the last second is read again whatever its stamp says (git's "racily clean" rule).
- */
-const recentlyModified = (mtimeMs: number) => Date.now() - mtimeMs < 1000;
-
-/** A token file as read, with the stat stamp (size, mtime, inode, mode) it had. */
+/** A token file as read, with the stat stamp (file-stamp.ts, and its mode) it had. */
 type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
 
 /** The stamp of a TokenRead, from a stat of the path or the read's own fstat (`mode`: permission bits, or the whole mode of a regular file). */
-const readStamp = (stat: {size: number; mtimeMs: number; ino: number; mode: number}) => `${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.mode & 0o777}`;
+const readStamp = (stat: StampedStat & {mode: number}) => `${fileStamp(stat)}:${stat.mode & 0o777}`;
 
 interface LoadedFiles {
   registry: RegistryFile;
@@ -402,7 +397,7 @@ export class AccountStore implements AccountService {
   private parsedRegistry: {stamp: string; registry: Promise<RegistryFile>} | undefined;
   private async registryForReading(): Promise<RegistryFile> {
     const stamp = await fs.stat(this.paths.registry).then(
-      (stat) => (recentlyModified(stat.mtimeMs) ? undefined : `${stat.size}:${stat.mtimeMs}:${stat.ino}`),
+      (stat) => (changedRecently(stat) ? undefined : fileStamp(stat)),
       () => 'missing',
     );
     if (stamp === undefined || this.parsedRegistry?.stamp !== stamp) this.parsedRegistry = {stamp: stamp ?? '', registry: readRegistry(this.paths.registry)};
@@ -441,7 +436,7 @@ export class AccountStore implements AccountService {
       if (before !== undefined) {
         try {
           const stat = statSync(file);
-          if (stat.isFile() && !recentlyModified(stat.mtimeMs) && before.stamp === readStamp(stat)) {
+          if (stat.isFile() && !changedRecently(stat) && before.stamp === readStamp(stat)) {
             kept.set(file, before);
             return before.found;
           }
@@ -450,7 +445,7 @@ export class AccountStore implements AccountService {
         }
       }
       const found = readTokenFileSync(file);
-      if (found && !recentlyModified(found.mtimeMs)) kept.set(file, {stamp: readStamp(found), found});
+      if (found && !changedRecently(found)) kept.set(file, {stamp: readStamp(found), found});
       return found;
     };
     const problems: StoreProblem[] = [];

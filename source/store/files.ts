@@ -130,6 +130,8 @@ export interface RegularFile {
   mode: number;
   /** Last modification, ms since the epoch. */
   mtimeMs: number;
+  /** Last change (content, name or mode), ms since the epoch: see file-stamp.ts. */
+  ctimeMs: number;
   /** Bytes. */
   size: number;
   /** Inode number. */
@@ -151,7 +153,7 @@ export async function readRegularFile(file: string): Promise<RegularFile | undef
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino};
+    return {text: await handle.readFile('utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
   } finally {
     await handle.close();
   }
@@ -168,7 +170,7 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino};
+    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
   } finally {
     closeSync(fd);
   }

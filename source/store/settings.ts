@@ -8,6 +8,7 @@ import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
+import {fileStamp} from './file-stamp.js';
 import type {CcsPaths} from './paths.js';
 import {reportSettingsProblem, reportSettingsWarning} from './settings-report.js';
 
@@ -147,7 +148,7 @@ export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | 
   return async () => {
     const {stat} = await import('node:fs/promises');
     const next = await stat(paths.settings).then(
-      (s) => `${s.size}:${s.mtimeMs}:${s.ino}`,
+      (s) => fileStamp(s),
       () => undefined,
     );
     if (next === undefined || next === stamp) return undefined;

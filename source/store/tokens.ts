@@ -5,6 +5,7 @@ import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
+import {fileStamp} from './file-stamp.js';
 import {reportExposedSecret} from './secret-files.js';
 import {CorruptFileError, parseJsonFile, readRegularFile, readRegularFileSync, writeJsonAtomic, type RegularFile} from './files.js';
 
@@ -36,13 +37,7 @@ export async function writeTokenFile(file: string, token: TokenFile): Promise<vo
   await writeJsonAtomic(file, layoutOf(token)?.toFile(token) ?? token);
 }
 
-/**
- * `mtimeMs:size` of a token file (from stat or fstat): how readers that keep what they parsed tell
- * whether the file changed since (every write is a rename of a new file, which changes both or one).
- */
-export const tokenFileStamp = (stat: {mtimeMs: number; size: number}) => `${stat.mtimeMs}:${stat.size}`;
-
-/** Told of each token file readTokenFileSync parsed: its path, stamp (tokenFileStamp) and flat token. */
+/** Told of each token file readTokenFileSync parsed: its path, stamp (file-stamp.ts fileStamp of its read's fstat) and flat token. */
 export type TokenReadListener = (file: string, stamp: string, token: TokenFile) => void;
 const tokenReadListeners = new Set<TokenReadListener>();
 
@@ -63,7 +58,7 @@ function parsedToken(file: string, found: RegularFile): TokenFile {
   // Any command that read a token file others may read warns of it (store/secret-files.ts).
   reportExposedSecret(file, found.mode);
   if (tokenReadListeners.size) {
-    const stamp = tokenFileStamp(found);
+    const stamp = fileStamp(found);
     for (const listener of tokenReadListeners) listener(file, stamp, token);
   }
   return token;
@@ -78,7 +73,7 @@ export function readTokenFileSync(file: string): ({token: TokenFile} & Omit<Regu
   if (!found) return undefined;
   const token = parsedToken(file, found);
   // The fstat of the read: what a reader that keeps tokens stamps them with (AccountStore).
-  return {token, mode: found.mode, mtimeMs: found.mtimeMs, size: found.size, ino: found.ino};
+  return {token, mode: found.mode, mtimeMs: found.mtimeMs, ctimeMs: found.ctimeMs, size: found.size, ino: found.ino};
 }
 
 /**

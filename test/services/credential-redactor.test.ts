@@ -6,7 +6,7 @@ import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {credentialRedactor, PAST_SECRETS_PER_FILE} from '../../source/services/credential-redactor.js';
 import {AccountStore} from '../../source/store/accounts.js';
-import {tokenFileStamp} from '../../source/store/tokens.js';
+import {fileStamp} from '../../source/store/file-stamp.js';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 
 let ccs: TempCcs;
@@ -29,7 +29,7 @@ test('a token noted with a stamp already seen but other secrets (rewritten in pl
   const file = ccs.writeToken('kimi-c@example.com.json', tokenFixture('kimi', 'c@example.com', {access_token: 'kimi-old-access-0123456789'}));
   const redactor = credentialRedactor(ccs.paths);
   redactor.current();
-  const stamp = tokenFileStamp(statSync(file));
+  const stamp = fileStamp(statSync(file));
   redactor.noteToken(file, stamp, tokenFixture('kimi', 'c@example.com', {access_token: 'kimi-old-access-0123456789'}));
   // The store fstat'ed before a rewrite and read after it: the same stamp, a new token.
   redactor.noteToken(file, stamp, tokenFixture('kimi', 'c@example.com', {access_token: 'kimi-NEW-access-0123456789'}));

@@ -8,6 +8,7 @@ import {mergeWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
 import {idMap} from '../../core/id-map.js';
 import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeFileAtomic} from '../../store/files.js';
+import {fileStamp} from '../../store/file-stamp.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {QuotaErrorInfo} from './errors.js';
 
@@ -62,10 +63,10 @@ export function cacheEntry(cache: QuotaCache, provider: string, accountId: strin
   return cache.accounts[provider]?.[accountId];
 }
 
-/** Size and mtime of a file, to tell our own last write from another process's. */
-const fileStamp = (file: string) =>
+/** The stamp (store/file-stamp.ts) of a file, to tell our own last write from another process's. */
+const stampOf = (file: string) =>
   fs.stat(file).then(
-    (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+    (stat) => fileStamp(stat),
     () => undefined,
   );
 /** file → stamp right after this process last wrote it. */
@@ -78,7 +79,7 @@ const lastOwnWrite = new Map<string, string | undefined>();
 export async function readQuotaCacheIfChanged(paths: CcsPaths): Promise<QuotaCache | undefined> {
   const file = quotaCacheFile(paths);
   const own = lastOwnWrite.get(file);
-  if (own !== undefined && own === (await fileStamp(file))) return undefined;
+  if (own !== undefined && own === (await stampOf(file))) return undefined;
   return readQuotaCache(paths);
 }
 
@@ -118,7 +119,7 @@ export async function updateQuotaEntries(
       return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
     });
     await writeFileAtomic(file, JSON.stringify(cache));
-    lastOwnWrite.set(file, await fileStamp(file));
+    lastOwnWrite.set(file, await stampOf(file));
     return results;
   });
 }
