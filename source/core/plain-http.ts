@@ -20,3 +20,6 @@ export function plainHttpHost(url: string): string | undefined {
   }
   return parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) ? parsed.hostname : undefined;
 }
+
+/** How an API-key account's plain http:// base URL is worded, refused at login or shown after (`--allow-insecure-http`). */
+export const apiKeyPlainHttp = (host: string, mood: 'would cross' | 'crosses'): string => `plain http:// to ${host}: the API key ${mood} the network unencrypted`;

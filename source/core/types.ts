@@ -35,6 +35,8 @@ export interface Account {
   refreshedAt?: string;
   tier?: string;
   projectId?: string;
+  /** The token file's `base_url` as shown (no user info, query or fragment): where an API-key account's requests go instead of the provider's host. */
+  baseUrl?: string;
   /** Access-token expiry (RFC 3339) from the token file's `expired`. */
   expiresAt?: string;
   /** False for a token file found in `auth/` that the registry does not list yet. */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
 import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {joinWrappedBase64} from '../core/redact.js';
-import {sanitizeLine, sanitizeText} from '../core/sanitize.js';
+import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
 import {clampProviderWait} from '../core/provider-wait.js';
@@ -109,6 +109,12 @@ function dropMark(state: Record<string, AccountState>, key: string, mark: keyof 
 
 /** A name from the registry or a token file as one line: escapes removed, a wrapped base64 block joined (joinWrappedBase64), other line breaks spaces. */
 const oneLineName = (name: string) => sanitizeLine(joinWrappedBase64(sanitizeText(name)));
+
+/** An account's `baseUrl` from its token file's `base_url`, when it names one, as shown (core/sanitize.ts maskedUrl: no user info, query or fragment). */
+const baseUrlOf = (token: TokenFile | undefined): Pick<Account, 'baseUrl'> => {
+  const url = stringField(token?.base_url);
+  return url ? {baseUrl: maskedUrl(url)} : {};
+};
 
 /** A token file as read, with the stat stamp (file-stamp.ts, and its mode) it had. */
 type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
@@ -651,6 +657,7 @@ export class AccountStore implements AccountService {
           lastUsedAt: entry.lastUsedAt,
           tier: entry.tier,
           projectId: accountProject(found?.token, entry.projectId),
+          ...baseUrlOf(found?.token),
           expiresAt: stringField(found?.token?.expired),
           registered: true,
           ...health(providerId, id, found),
@@ -692,6 +699,7 @@ export class AccountStore implements AccountService {
         default: false,
         paused: found.dir === 'auth-paused',
         projectId: accountProject(found.token),
+        ...baseUrlOf(found.token),
         expiresAt: stringField(found.token.expired),
         registered: false,
         ...health(providerId, id, found),
@@ -715,6 +723,7 @@ export class AccountStore implements AccountService {
       account.email = account.email === undefined ? undefined : oneLineName(account.email);
       account.nickname = account.nickname === undefined ? undefined : oneLineName(account.nickname);
       if (account.projectId !== undefined) account.projectId = oneLineName(account.projectId);
+      if (account.baseUrl !== undefined) account.baseUrl = oneLineName(account.baseUrl);
     }
     return {
       providers,

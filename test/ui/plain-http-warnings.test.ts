@@ -52,3 +52,24 @@ test('the live target\'s note (the banner\'s) comes from its own URL: plain http
   assert.equal(plainHttpTargetNote('here', 'http://127.0.0.1:8317'), undefined);
   assert.equal(plainHttpTargetNote('team', 'https://proxy.example.com'), undefined);
 });
+
+test('an API-key account whose base URL is plain http:// to another machine (--allow-insecure-http): its detail says so', async () => {
+  ccs = makeUiCcs();
+  const key = (baseUrl: string) => ({type: 'bob', api_key: 'bob-key-0123456789abcdef', account_id: 'key-0123456789ab', base_url: baseUrl});
+  ccs.writeToken('bob-lab.json', key('http://ops:hunter2@bob.lab.example:8080/v1?tenant=7'));
+  ccs.writeToken('bob-cloud.json', key('https://bob.example.com/v1'));
+  ccs.writeRegistry({
+    version: 1,
+    providers: {bob: {default: 'lab', accounts: {lab: {tokenFile: 'bob-lab.json'}, cloud: {tokenFile: 'bob-cloud.json'}}}},
+  });
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: 'lab'}}});
+  const frame = await tui.waitFor('Base URL');
+  // The password and query are not shown; the host and what plain http means are.
+  assert.match(frame, /Base URL\s+http:\/\/…@bob\.lab\.example:8080\/v1\?…  ! plain http:\/\/ to bob\.lab\.example: the API key crosses the network unencrypted/);
+  assert.ok(!frame.includes('hunter2') && !frame.includes('tenant'), frame);
+  tui.unmount();
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: 'cloud'}}});
+  const cloud = await tui.waitFor('Base URL');
+  assert.match(cloud, /Base URL\s+https:\/\/bob\.example\.com\/v1\s*│/);
+  assert.ok(!cloud.includes('plain http'), cloud);
+});

@@ -1,6 +1,6 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
-import {plainHttpHost} from '../../core/plain-http.js';
+import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -239,7 +239,7 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${name} must be http(s), got ${parsed.protocol}`;
   const host = plainHttpHost(baseUrl);
   if (host !== undefined && !allowInsecureHttp) {
-    return `${name} "${sanitizeLine(baseUrl)}" is plain http:// to ${sanitizeLine(host)}: the API key would cross the network unencrypted; use https://, or ` +
+    return `${name} "${sanitizeLine(baseUrl)}" is ${apiKeyPlainHttp(sanitizeLine(host), 'would cross')}; use https://, or ` +
       (flag ? 'add --allow-insecure-http if you accept that' : `log in from a shell with ccs-tui login ${row.id} --base-url URL --allow-insecure-http if you accept that`);
   }
   return undefined;

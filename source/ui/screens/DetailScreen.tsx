@@ -5,6 +5,7 @@ import {useMemo, type ReactNode} from 'react';
 import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
+import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote} from '../../core/fit-rows.js';
@@ -26,6 +27,12 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {summaryWindows} from '../../core/quota-dashboard.js';
 import {currentWindows} from '../../core/quota.js';
 import {quotaCause, shortQuotaError} from './quota/quota-cause.js';
+
+/** The Base URL row: the URL, and what plain http:// to another machine means (allowed at login with --allow-insecure-http). */
+function baseUrlText(url: string): string {
+  const host = plainHttpHost(url);
+  return `${sanitizeLine(url)}${host === undefined ? '' : `  ! ${apiKeyPlainHttp(sanitizeLine(host), 'crosses')}`}`;
+}
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
@@ -85,6 +92,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Paused since', account.paused ? when(account.pausedAt, 'paused, time not recorded') : 'not paused', account.paused ? 0 : 8],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),
+    ...(account.baseUrl ? [['Base URL', baseUrlText(account.baseUrl)] as [string, string]] : []),
     [
       'Quota',
       quotaShown ? (
