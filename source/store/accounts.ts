@@ -15,7 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
 import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
-import {joinWrappedBase64} from '../core/redact.js';
+import {credentialsOf, joinWrappedBase64, Redactor} from '../core/redact.js';
 import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
 import {UserError} from '../core/types.js';
@@ -115,6 +115,15 @@ const baseUrlOf = (token: TokenFile | undefined): Pick<Account, 'baseUrl'> => {
   const url = stringField(token?.base_url);
   return url ? {baseUrl: maskedUrl(url)} : {};
 };
+
+/**
+ * A reason kept in the account state (a server's words) with the account's own credentials masked:
+ * reasons are masked before they are stored, but one stored by an older version may hold them.
+ */
+function ownCredentialsMasked(text: string, token: TokenFile | undefined): string {
+  const secrets = credentialsOf(token);
+  return secrets.length === 0 ? text : new Redactor(secrets).redact(text, {cutEchoes: true});
+}
 
 /** A token file as read, with the stat stamp (file-stamp.ts, and its mode) it had. */
 type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenFileSync>>};
@@ -611,7 +620,8 @@ export class AccountStore implements AccountService {
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
       // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
       const cooldown = cooldownAhead(files.state[stateKey(provider, id)]?.cooldown, now);
-      const cooling = cooldown ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason, coolingKind: cooldown.kind} : {};
+      const cooling = cooldown ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason === undefined ? undefined : ownCredentialsMasked(cooldown.reason, entry?.token), coolingKind: cooldown.kind} : {};
+      if (detail !== undefined && value !== 'missing-token' && value !== 'unreadable') detail = ownCredentialsMasked(detail, entry?.token);
       return {health: value, healthDetail: detail, ...cooling, ...usedAt(provider, id, entry)};
     };
     /** When the account was last used besides being made the default: the proxy's last answered request, its token's last refresh. */
