@@ -208,3 +208,25 @@ describe('a hand-off racing a refresh of another copy of its grant (session 13 a
     });
   });
 });
+
+describe('a refresh whose token file moved on while it was in flight (session 13 attack)', () => {
+  it("still marks the copies holding the refresh token it spent: `accounts` says so", async () => {
+    let ccsOf!: TempCcs;
+    // Another tool writes a new login over the file while the refresh is in flight: the granted refresh is kept beside.
+    const overwritten: Answer = (n, res, req) => {
+      ccsOf.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-0123456789'));
+      granted(n, res, req);
+    };
+    await withServer(overwritten, async (server, ccs) => {
+      ccsOf = ccs;
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      await assert.rejects(ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com#a@x.com'), /changed while its refresh was in flight.*kept in/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com#copy .*\? refresh unknown/);
+      assert.doesNotMatch(listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+});
