@@ -224,9 +224,11 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     const noAccess = unusable && `no access token from the refresh (${unusable.message})`;
     // A holder suspended past the lock's bound lost it: the grant's lock is taken again to write.
     const save = () => saveRefreshed(deps, provider, accountId, inside, updates, () => settled(rotated, noAccess), noAccess);
-    const saved = (await lock.stillHeld()) ? await save() : await withAccountGrantLock(deps.store, provider, fileRef, save, bounds);
-    // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server.
-    if (rotated) await markSpentCopies(deps.store, provider, spends, updates.refresh_token as string);
+    // Copies of the file still hold the spent token: marked, so nothing hands it to an agent or a server;
+    // also when no file took the new grant (kept beside): the token sent is spent all the same.
+    const saved = await ((await lock.stillHeld()) ? save() : withAccountGrantLock(deps.store, provider, fileRef, save, bounds)).finally(
+      () => rotated && markSpentCopies(deps.store, provider, spends, updates.refresh_token as string),
+    );
     if (noAccess) {
       throw new UserError(`${provider} account ${accountId}: ${noAccess}; the new refresh token it brought was saved in ${inside.account.tokenFile} (the one sent is spent), so the next refresh sends it`);
     }

@@ -5,7 +5,9 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
+import {switchNative} from '../../source/services/native/sync.js';
 import {ensureFreshToken} from '../../source/services/refresh.js';
+import {grantKey, withGrantLock} from '../../source/store/grant-lock.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
@@ -167,3 +169,64 @@ describe('a copy of a token file whose refresh token was refreshed through the o
   });
 });
 
+
+describe('a hand-off racing a refresh of another copy of its grant (session 13 attack)', () => {
+  it('use --native that waited for the grant lock while the other copy was refreshed does not hand the spent refresh token to the agent', async () => {
+    await withServer(undefined, async (server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      const settings = (await loadSettings(ccs.paths)).settings;
+      const env = {...ccs.env, CLAUDE_CONFIG_DIR: path.join(ccs.env.HOME!, '.claude')};
+      const agentFile = path.join(env.CLAUDE_CONFIG_DIR, '.credentials.json');
+      const key = grantKey('claude', 'claude-a@x.com.json', await store.readToken({tokenFile: 'claude-a@x.com.json', paused: false}));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      // Another holder of the grant's lock (the proxy refreshing the other copy) ...
+      const holder = withGrantLock(ccs.paths, key, async () => {
+        locked();
+        await released;
+        await ensureFreshToken({store, settings}, 'claude', 'a@x.com#a@x.com');
+      });
+      await lockTaken;
+      // ... while use --native of the copy has passed its checks and waits for that lock.
+      const switching = switchNative(new AccountStore(ccs.paths), 'claude', 'a@x.com#copy', env).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      release();
+      await holder;
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const error = await switching;
+      const handed = existsSync(agentFile) ? readFileSync(agentFile, 'utf8') : '';
+      assert.doesNotMatch(handed, /sk-ant-ort01-RT1/, 'the agent was not given the spent refresh token');
+      assert.match(String(error?.message), /is not put in Claude Code's credential file: refresh unknown/);
+      assert.doesNotMatch(String(error?.message), /sk-ant-ort01/, 'no token shown');
+    });
+  });
+});
+
+describe('a refresh whose token file moved on while it was in flight (session 13 attack)', () => {
+  it("still marks the copies holding the refresh token it spent: `accounts` says so", async () => {
+    let ccsOf!: TempCcs;
+    // Another tool writes a new login over the file while the refresh is in flight: the granted refresh is kept beside.
+    const overwritten: Answer = (n, res, req) => {
+      ccsOf.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-0123456789'));
+      granted(n, res, req);
+    };
+    await withServer(overwritten, async (server, ccs) => {
+      ccsOf = ccs;
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      await assert.rejects(ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com#a@x.com'), /changed while its refresh was in flight.*kept in/);
+      assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com#copy .*\? refresh unknown/);
+      assert.doesNotMatch(listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+});

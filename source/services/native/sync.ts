@@ -550,8 +550,11 @@ export async function switchNative(store: AccountStore, provider: string, accoun
   }
   // The agent refreshes the tokens it is given: it would send the refresh token ccs-tui never sends
   // again, or one the provider refused (needs-login).
-  const refused = await handOffRefusal(paths.state, provider, target, await store.readToken(target).catch(() => undefined));
-  if (refused) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refused}`, 1, reloginAdvice(provider));
+  const refuseHandOff = async (account: Account, token: TokenFile | undefined) => {
+    const refused = await handOffRefusal(paths.state, provider, account, token);
+    if (refused) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refused}`, 1, reloginAdvice(provider));
+  };
+  await refuseHandOff(target, await store.readToken(target).catch(() => undefined));
   const file = await agentFilePath(format, env);
   // Refuse a FIFO or a directory before any lock is taken.
   await readAgentFile(format, file);
@@ -588,8 +591,12 @@ export async function switchNative(store: AccountStore, provider: string, accoun
               foreignBackup = (await keepForeignLogin(file, read.text)) ?? foreignBackup;
             }
           }
-          const token = await store.readToken(await store.loadAccount(provider, {tokenFile: target.tokenFile}));
+          const now = await store.loadAccount(provider, {tokenFile: target.tokenFile});
+          const token = await store.readToken(now);
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
+          // Asked again under the grant's lock, of what is handed now: a copy of the grant refreshed while
+          // this waited for the lock spent the refresh token the check above let through.
+          await refuseHandOff(now, token);
           const previous = read.kind === 'ok' ? read.json : undefined;
           const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;
