@@ -93,6 +93,15 @@ export function needsLoginWords(detail: string | undefined): string {
   return `${stateWord('needs-login')}${detail ? ` (${detail})` : ''}: its refresh token no longer works, so whatever is given it cannot refresh it; a new login is needed`;
 }
 
+/**
+ * Why an account whose refresh the provider refused (health `refresh-failed`) is handed to nothing
+ * that refreshes on its own, after the table's word for it: that refresh token is never sent again.
+ * `detail`: the refusal (the account's healthDetail).
+ */
+export function refreshFailedWords(detail: string | undefined): string {
+  return `${stateWord('refresh-failed')}${detail ? ` (${detail})` : ''}: the provider refused its refresh token, so it is never sent again; a new login is needed`;
+}
+
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
 export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 

@@ -11,7 +11,7 @@ export type AccountHealth =
   | 'missing-token' // registry names a token file that is not there
   | 'unreadable' // token file exists but is not valid JSON
   | 'refresh-unknown' // a refresh of the held refresh token was sent and its answer lost: it is never sent again, so a new login is needed once the access token expires
-  | 'refresh-failed' // a test (`t`) or the proxy's own refresh found the provider refusing to refresh the held refresh token (not invalid_grant, not a 429): the access token serves until it expires; a new login, or a later refresh granted, is the way out
+  | 'refresh-failed' // a refresh (`t`, the proxy's, the quota poll's) was refused by the provider (not invalid_grant, not a 429): that refresh token is never sent again (services/refresh-attempt.ts), the access token serves until it expires, and a new login (or another tool's refresh of the file) is the way out
   | 'cooling'; // a CLIProxyAPI server rests the account until `coolingUntil` (its next_retry_after)
 
 /** One account as every layer above the store sees it: registry entry merged with its token file. */

@@ -12,10 +12,11 @@
 // A process that finds the token it holds already `sent` or `unknown`, or refreshed and rotated
 // (`ok` with `rotated`: a copy of the file still holds the spent one), never sends it again: it reports
 // "refresh outcome unknown", and only a new login (a new refresh token) or another tool's refresh
-// (the file's token changes) moves on. An unreadable record is copied aside and blocks only the
-// token held when it was found. Outcomes that prove the token was not spent allow a retry:
-// the request never left (connection refused, host not found), or the server answered with an OAuth
-// error (it refused the request, so it did not rotate).
+// (the file's token changes) moves on. One the server refused (`refused`: it answered no) is not
+// sent again either: the refusal was the one refresh, and the account needs a new login. An
+// unreadable record is copied aside and blocks only the token held when it was found. Only outcomes
+// that prove the request was never taken up allow another: it never left (connection refused, host
+// not found), or the server put it off unread (429 rate limited, 408 request timeout).
 import {formatLocalTime} from '../core/relative-time.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -25,7 +26,7 @@ import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
 import {UserError, type Account} from '../core/types.js';
-import {needsLoginWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
+import {NEEDS_LOGIN, needsLoginWords, refreshFailedWords, refreshUnknownWords, reloginAdvice} from '../core/accounts.js';
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
@@ -55,6 +56,41 @@ export class RefreshOutcomeUnknownError extends UserError {
   ) {
     super(`${provider} ${label}: refresh outcome unknown (${detail}); log in again only if the next request fails`, 1, reloginAdvice(provider));
     this.name = 'RefreshOutcomeUnknownError';
+  }
+}
+
+/**
+ * Only a new login helps: the refresh token was revoked, reused, refused or is missing. The message
+ * names the account once; the way out is advice, so the TUI says its key and the command line the command.
+ */
+export class NeedsLoginError extends UserError {
+  constructor(
+    readonly provider: string,
+    readonly accountId: string,
+    readonly reason: string,
+    /** What a person calls the account (accountLabel); the id when the caller has no better name. */
+    label: string = accountId,
+  ) {
+    super(`${provider} ${label}: ${NEEDS_LOGIN}: ${reason}`, 1, reloginAdvice(provider));
+    this.name = 'NeedsLoginError';
+  }
+}
+
+/**
+ * Not sent: the provider refused this refresh token when it was sent before (the attempt record says
+ * `refused`), and a refusal is the one refresh. The access token serves until it expires; a new login
+ * is the way out.
+ */
+export class RefreshRefusedError extends UserError {
+  constructor(
+    readonly provider: string,
+    readonly accountId: string,
+    readonly detail: string,
+    /** What a person calls the account (accountLabel); `account <id>` when the caller has no better name. */
+    label = `account ${accountId}`,
+  ) {
+    super(`${provider} ${label}: not refreshed: ${detail}; log in again (the access token serves until it expires)`, 1, reloginAdvice(provider));
+    this.name = 'RefreshRefusedError';
   }
 }
 
@@ -101,20 +137,27 @@ async function replaceUnreadable(target: AttemptTarget, unreadableFile: string, 
 }
 
 /**
- * What the failure says about the refresh token: `not-sent` (never left this machine or was rate
- * limited: safe to send again later), `refused` (the server answered no: not rotated), or `unknown`.
+ * What the failure says about the refresh token: `not-sent` (never left this machine, or put off
+ * unread: 429, 408; safe to send again later), `refused` (the server answered no: final), or `unknown`.
  */
 export function classifyFailure(error: unknown): AttemptOutcome {
   if (error instanceof NetworkError && error.beforeSending) return 'not-sent';
-  if (error instanceof OAuthError && error.status === 429) return 'not-sent';
+  if (error instanceof OAuthError && (error.status === 429 || error.status === 408)) return 'not-sent';
   if (error instanceof OAuthError && error.status >= 400 && error.status < 500) return 'refused';
-  if ((error as Error | undefined)?.name === 'NeedsLoginError') return 'refused';
+  if ((error as Error | undefined)?.name === 'NeedsLoginError' || error instanceof RefreshRefusedError) return 'refused';
   return 'unknown';
+}
+
+const recordedBy = (record: AttemptRecord) => (record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '');
+
+/** Why the record's refresh token is not sent again because the server refused it, or undefined. */
+function refusedWords(record: AttemptRecord): string | undefined {
+  return record.outcome === 'refused' ? `the server refused this refresh token when it was sent${recordedBy(record)}${record.detail ? ` (${record.detail})` : ''}, so it is not sent again` : undefined;
 }
 
 /** Why the record's refresh token may be spent (sent without an answer, or refreshed and rotated), or undefined. */
 function spentWords(record: AttemptRecord): string | undefined {
-  const when = record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '';
+  const when = recordedBy(record);
   if (record.outcome === 'sent' || record.outcome === 'unknown') return `this refresh token was already sent${when}${record.detail ? `: ${record.detail}` : ''}`;
   if (record.outcome === 'ok' && record.rotated) return `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`;
   return undefined;
@@ -122,28 +165,35 @@ function spentWords(record: AttemptRecord): string | undefined {
 
 /**
  * Why `refreshToken` must not be handed to something that refreshes on its own (an agent's
- * credential file, a server), from its attempt record, or undefined. The account's refresh-unknown
+ * credential file, a server), from its attempt record: `refused` (the server answered no), `spent`
+ * (it may have been spent), or undefined. The account's refresh-unknown
  * mark is not enough: it goes with the account it was written under (a copy of the file removed),
  * the record stays with the token. An unreadable record may have named it: spent.
  */
-export async function spentBefore(stateDir: string, provider: string, refreshToken: string): Promise<string | undefined> {
+export async function spentBefore(stateDir: string, provider: string, refreshToken: string): Promise<{spent?: string; refused?: string} | undefined> {
   const record = await readRecord(attemptFile(stateDir, provider, refreshToken));
   if (record === undefined) return undefined;
-  if ('unreadable' in record) return `this refresh token may have been sent: its attempt record is unreadable (${record.unreadable})`;
-  return record.fingerprint === tokenFingerprint(refreshToken) ? spentWords(record) : undefined;
+  if ('unreadable' in record) return {spent: `this refresh token may have been sent: its attempt record is unreadable (${record.unreadable})`};
+  if (record.fingerprint !== tokenFingerprint(refreshToken)) return undefined;
+  const refused = refusedWords(record);
+  if (refused) return {refused};
+  const spent = spentWords(record);
+  return spent === undefined ? undefined : {spent};
 }
 
 /**
  * Why an account's tokens are not handed to something that refreshes on its own (an agent's
  * credential file, a server), worded for a person: its needs-login mark (a dead grant: the receiver
- * could only fail), its refresh-unknown mark, else its attempt record.
+ * could only fail), its refresh-unknown or refresh-failed mark, else its attempt record.
  */
 export async function handOffRefusal(stateDir: string, provider: string, account: Pick<Account, 'health' | 'healthDetail'>, token: {refresh_token?: unknown} | undefined): Promise<string | undefined> {
   if (account.health === 'needs-login') return needsLoginWords(account.healthDetail);
   if (account.health === 'refresh-unknown') return refreshUnknownWords(account.healthDetail);
+  if (account.health === 'refresh-failed') return refreshFailedWords(account.healthDetail);
   const refreshToken = token?.refresh_token;
-  const spent = typeof refreshToken === 'string' && refreshToken !== '' ? await spentBefore(stateDir, provider, refreshToken) : undefined;
-  return spent === undefined ? undefined : refreshUnknownWords(spent);
+  const found = typeof refreshToken === 'string' && refreshToken !== '' ? await spentBefore(stateDir, provider, refreshToken) : undefined;
+  if (found?.refused) return refreshFailedWords(found.refused);
+  return found?.spent === undefined ? undefined : refreshUnknownWords(found.spent);
 }
 
 export interface AttemptTarget {
@@ -173,6 +223,8 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     const previous = await readRecord(file);
     if (previous && 'unreadable' in previous) return replaceUnreadable(target, file, fingerprint, previous.unreadable);
     if (previous?.fingerprint !== fingerprint) continue;
+    const refused = refusedWords(previous);
+    if (refused) throw new RefreshRefusedError(target.provider, target.accountId, refused);
     const spent = spentWords(previous);
     if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
   }

@@ -32,7 +32,7 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, RefreshOutcomeUnknownError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
@@ -41,40 +41,25 @@ import path from 'node:path';
 import {writeFileAtomic} from '../store/files.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
 
-export {RefreshOutcomeUnknownError} from './refresh-attempt.js';
+export {NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError} from './refresh-attempt.js';
 export {refreshLockBounds} from './refresh-lock.js';
 
 /** The dependency bag's part a refresh uses (services/deps.ts). */
 export type RefreshDeps = ServiceNeeds;
 
-/**
- * Only a new login helps: the refresh token was revoked, reused or is missing. The message names the
- * account once; the way out is advice, so the TUI says its key and the command line the command.
- */
-export class NeedsLoginError extends UserError {
-  constructor(
-    readonly provider: string,
-    readonly accountId: string,
-    readonly reason: string,
-    /** What a person calls the account (accountLabel); the id when the caller has no better name. */
-    label: string = accountId,
-  ) {
-    super(`${provider} ${label}: ${NEEDS_LOGIN}: ${reason}`, 1, reloginAdvice(provider));
-    this.name = 'NeedsLoginError';
-  }
-}
 
 /**
  * Marks the account `refresh-failed` when the provider refused its refresh with an answer
  * (OAuthError, UnexpectedResponseError) that did not end the grant (those mark needs-login in the
- * refresh itself), so its row says so while the token file holds that refresh token (a later
+ * refresh itself), or a refresh was not sent because it had refused that refresh token before
+ * (RefreshRefusedError: the mark may have been lost), so its row says so while the token file holds that refresh token (a later
  * successful refresh ends it: refreshOnce). An unreachable endpoint marks nothing (the network, not
  * the account), nor does a rate limit (429: the token was not refused, refresh-attempt.ts
  * classifyFailure says not-sent; the next refresh may well pass). Resolves whether it marked; throws the
  * store's error when the mark cannot be written. The TUI's `t` and the proxy's own refreshes.
  */
 export async function markRefreshRefused(store: AccountStore, provider: string, account: Pick<Account, 'id' | 'tokenFile' | 'paused'>, error: unknown): Promise<boolean> {
-  if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError)) return false;
+  if (!(error instanceof OAuthError || error instanceof UnexpectedResponseError || error instanceof RefreshRefusedError)) return false;
   if (error instanceof OAuthError && error.status === 429) return false;
   const token = await store.readToken(account).catch(() => undefined);
   const held = token?.refresh_token;

@@ -606,7 +606,10 @@ export class AccountStore implements AccountService {
       const held = typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
       // Marks of the refresh token the file holds, under whatever id they were written.
       const ofGrant = held === undefined ? undefined : grantMarks.get(grantMarkKey(provider, held));
-      const needsLogin = own?.needsLogin ?? ofGrant?.needsLogin;
+      // A mark that names a refresh token holds while the file holds that token: a login by another
+      // tool (CCS, CLIProxyAPI) or its refresh replaced it, and the new one was never refused.
+      const ownNeedsLogin = own?.needsLogin?.fingerprint === undefined || own.needsLogin.fingerprint === held ? own?.needsLogin : undefined;
+      const needsLogin = ownNeedsLogin ?? ofGrant?.needsLogin;
       const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && mark.fingerprint === held;
       const unknown = holds(own?.refreshUnknown) ? own!.refreshUnknown : ofGrant?.refreshUnknown;
       const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;

@@ -1,6 +1,7 @@
 // The proxy's own refresh of a token that the provider refuses (an answer, not a dead grant) marks
 // the account refresh-failed, as the TUI's `t` does: the accounts table and the TUI then say so,
-// and the request is still served with the access token it has.
+// and the request is still served with the access token it has. The refused refresh token is never
+// sent again (the refusal was the one refresh).
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {AccountStore} from '../../source/store/accounts.js';
@@ -36,24 +37,39 @@ async function healthOnceSettled(f: ProxyFixture, expected: string): Promise<str
   return (await store.load()).accounts[0]?.health;
 }
 
-describe('a refresh refused for a while, then granted', async () => {
+describe('a refresh refused, then the token endpoint would grant it', async () => {
   const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
   const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
   after(() => f.close());
 
-  it("a refresh token that does not rotate (Google's): the granted refresh ends refresh-failed", async () => {
+  it('the refused refresh token is never sent again: the account stays refresh-failed until a new login', async () => {
     f.tokenServer.handler = (_req, res) => sendJson(res, 400, {error: 'invalid_request', error_description: 'refresh temporarily refused'});
     assert.equal((await askMessages(f)).status, 200);
     assert.equal(await healthOnceSettled(f, 'refresh-failed'), 'refresh-failed');
-    // Granted, without a new refresh token (the file keeps the one the mark was made for).
     f.tokenServer.handler = (_req, res) => sendJson(res, 200, {access_token: 'granted-access-0123456789abcdef', token_type: 'Bearer', expires_in: 3600});
     const answer = await askMessages(f);
     assert.equal(answer.status, 200, answer.text);
-    assert.equal(f.tokenServer.requests.length, 2, 'refreshed again, and granted');
-    assert.equal(f.upstream.requests.at(-1)?.headers.authorization, 'Bearer granted-access-0123456789abcdef');
-    assert.equal(await healthOnceSettled(f, 'ok'), 'ok', 'the refusal is over');
+    assert.equal(f.tokenServer.requests.length, 1, 'the refused refresh token was sent again');
+    assert.notEqual(f.upstream.requests.at(-1)?.headers.authorization, 'Bearer granted-access-0123456789abcdef');
+    assert.equal(await healthOnceSettled(f, 'refresh-failed'), 'refresh-failed');
     const shown = await runBin(['accounts'], f.ccs.env);
-    assert.doesNotMatch(shown.stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '', /refresh failed/, shown.stdout);
+    assert.match(shown.stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '', /refresh failed/, shown.stdout);
+  });
+});
+
+describe('a token endpoint and an upstream that answer 401 to everything', async () => {
+  const token = oauthToken('claude', 'me@example.com', {expired: new Date(Date.now() - 60_000).toISOString()});
+  const f = await proxyFixture({provider: 'claude', tokens: [{file: 'claude-me@example.com.json', token}]});
+  after(() => f.close());
+
+  it('one refresh in all: not again after the upstream\'s 401, nor on the next request', async () => {
+    f.tokenServer.handler = (_req, res) => sendJson(res, 401, {error: {type: 'authentication_error', message: 'unauthorized'}});
+    f.upstream.handler = (_req, res) => sendJson(res, 401, {type: 'error', error: {type: 'authentication_error', message: 'invalid bearer token'}});
+    const first = await askMessages(f);
+    assert.equal(first.status, 401, first.text);
+    const second = await askMessages(f);
+    assert.ok(second.status >= 400, second.text);
+    assert.equal(f.tokenServer.requests.length, 1, 'the refresh token was sent more than once');
   });
 });
 

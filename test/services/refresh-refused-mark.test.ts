@@ -1,6 +1,8 @@
-// markRefreshRefused marks the refresh token that was refused, never a newer one: when another
-// process's refresh (or a login) replaced the token file's refresh token between the refusal and the
-// mark, the mark would otherwise say "refresh failed, log in again" of a token nobody tried.
+// A refused refresh is the one refresh: a refresh token the token endpoint refused (any answer no:
+// 400, 401, 403, 404) is never sent again, by this process or another, and the account says
+// "refresh failed" (its access token serves until it expires; a new login is the way out). Only a
+// request the server put off unread (429, 408) is sent again. A mark names the refresh token it was
+// about: a newer one another tool wrote since is refreshed as usual.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -9,20 +11,25 @@ import {ensureFreshToken, markRefreshRefused} from '../../source/services/refres
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
 import {oauthToken} from '../proxy/fixture.js';
 
-describe('markRefreshRefused', () => {
+describe('a refused refresh', () => {
   /**
    * One claude account whose token file holds `held` (due for refresh), a token endpoint on 127.0.0.1
-   * that refuses every refresh with an OAuth error that does not end the grant, and the refusal got
-   * by refreshing the account once.
+   * that answers every refresh `status` with `body` (recording each refresh token presented), and the
+   * error of refreshing the account once.
    */
-  const refusedOnce = async (held: string) => {
+  const refusedOnce = async (held: string, status = 400, body = JSON.stringify({error: 'invalid_request', error_description: 'refresh temporarily refused'})) => {
+    const presented: string[] = [];
     const server = http.createServer((req, res) => {
-      req.resume();
+      let text = '';
+      req.on('data', (d) => (text += d));
       req.on('end', () => {
-        res.writeHead(400, {'content-type': 'application/json'});
-        res.end(JSON.stringify({error: 'invalid_request', error_description: 'refresh temporarily refused'}));
+        presented.push(String((JSON.parse(text || '{}') as {refresh_token?: string}).refresh_token ?? new URLSearchParams(text).get('refresh_token')));
+        // A wait longer than any refresh waits out (so the test does not sit through it).
+        res.writeHead(status, {'content-type': 'application/json', ...(status === 429 ? {'retry-after': '3600'} : {})});
+        res.end(body);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -31,28 +38,83 @@ describe('markRefreshRefused', () => {
     ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: held, expired: new Date(Date.now() - 60_000).toISOString()}));
     const store = new AccountStore(ccs.paths);
     const {settings} = await loadSettings(ccs.paths);
-    const refusal = await ensureFreshToken({store, settings}, 'claude', 'me@example.com').then(() => undefined, (e: unknown) => e);
+    const refresh = (force = false) => ensureFreshToken({store, settings}, 'claude', 'me@example.com', {force}).then(() => undefined, (e: unknown) => e as Error);
+    const refusal = await refresh();
     assert.ok(refusal, 'the refresh was refused');
-    return {ccs, store, refusal, cleanup: () => (ccs.cleanup(), server.close())};
+    return {ccs, store, refusal, presented, refresh, cleanup: () => (ccs.cleanup(), server.close())};
   };
 
-  it('marks the account when its file still holds the refused refresh token', async () => {
-    const {store, refusal, cleanup} = await refusedOnce('rt-refused-0123456789abcdef');
+  for (const [status, body] of [
+    [400, JSON.stringify({error: 'invalid_request', error_description: 'refresh temporarily refused'})],
+    [401, 'Unauthorized'],
+    [403, '<html>blocked</html>'],
+    [404, 'Not Found'],
+  ] as const) {
+    it(`answered ${status}: never sent again (a forced refresh, another process), and the account says refresh failed`, async () => {
+      const {ccs, store, refusal, presented, refresh, cleanup} = await refusedOnce('rt-refused-0123456789abcdef', status, body);
+      try {
+        assert.deepEqual(presented, ['rt-refused-0123456789abcdef']);
+        const [me] = (await store.load()).accounts;
+        assert.equal(await markRefreshRefused(store, 'claude', me!, refusal), true);
+        assert.equal((await store.load()).accounts[0]!.health, 'refresh-failed');
+        // Again, forced (a 401 upstream, `t`): nothing is sent.
+        const again = await refresh(true);
+        assert.equal(again!.name, 'RefreshRefusedError');
+        assert.match(again!.message, new RegExp(`claude account me@example.com: not refreshed: the server refused this refresh token when it was sent by process \\d+ .*\\(.*${status === 400 ? 'invalid_request' : `http_${status}`}.*\\), so it is not sent again; log in again`));
+        // Another process, the account's mark removed by hand: the attempt record still refuses it,
+        // and the mark is written again.
+        ccs.writeRaw('tui/account-state.json', '{}');
+        const run = await runBin(['quota', '--provider', 'claude', '--json'], ccs.env);
+        assert.deepEqual(presented, ['rt-refused-0123456789abcdef'], `sent again: ${run.stdout}${run.stderr}`);
+        const shown = await runBin(['accounts'], ccs.env);
+        assert.deepEqual(presented, ['rt-refused-0123456789abcdef']);
+        assert.match(shown.stdout.split('\n').find((line) => line.includes('me@example.com')) ?? '', /refresh failed/, shown.stdout);
+        // Nothing that refreshes on its own is given it.
+        const native = await runBin(['use', '--native', 'claude', 'me@example.com'], {...ccs.env, CLAUDE_CONFIG_DIR: ccs.paths.root});
+        assert.notEqual(native.code, 0, native.stdout);
+        assert.match(native.stderr, /refused its refresh token, so it is never sent again; a new login is needed/);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  for (const status of [429, 408]) {
+    it(`answered ${status} (put off unread): sent again later`, async () => {
+      const {presented, refresh, store, cleanup} = await refusedOnce('rt-put-off-0123456789abcdef', status, JSON.stringify({error: status === 429 ? 'rate_limited' : 'timeout'}));
+      try {
+        assert.notEqual((await store.load()).accounts[0]!.health, 'needs-login');
+        const before = presented.length;
+        await refresh(true);
+        assert.ok(presented.length > before, 'the refresh token was sent again');
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('another tool replaced the refresh token since: the account is not marked, and the new token is refreshed', async () => {
+    const {ccs, store, refusal, presented, refresh, cleanup} = await refusedOnce('rt-refused-0123456789abcdef');
     try {
-      assert.equal(await markRefreshRefused(store, 'claude', (await store.load()).accounts[0]!, refusal), true);
-      assert.equal((await store.load()).accounts[0]!.health, 'refresh-failed');
+      // Another tool's login or refresh: the file holds a new refresh token nobody refused.
+      ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: 'rt-rotated-0123456789abcdef', expired: new Date(Date.now() - 60_000).toISOString()}));
+      assert.equal(await markRefreshRefused(store, 'claude', (await store.load()).accounts[0]!, refusal), false);
+      assert.notEqual((await store.load()).accounts[0]!.health, 'refresh-failed');
+      await refresh();
+      assert.deepEqual(presented, ['rt-refused-0123456789abcdef', 'rt-rotated-0123456789abcdef']);
     } finally {
       cleanup();
     }
   });
 
-  it('marks nothing when another refresh replaced the refresh token since (the file holds a newer one than the refusal was about)', async () => {
-    const {ccs, store, refusal, cleanup} = await refusedOnce('rt-refused-0123456789abcdef');
+  it('a refresh token revoked (invalid_grant), then another tool logged in again into the same file: not "re-login", and the new one is refreshed', async () => {
+    const {ccs, store, presented, refresh, cleanup} = await refusedOnce('rt-revoked-0123456789abcdef', 400, JSON.stringify({error: 'invalid_grant'}));
     try {
-      // Another process's refresh was granted meanwhile: the file holds the rotated token.
-      ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: 'rt-rotated-0123456789abcdef'}));
-      assert.equal(await markRefreshRefused(store, 'claude', (await store.load()).accounts[0]!, refusal), false);
-      assert.notEqual((await store.load()).accounts[0]!.health, 'refresh-failed');
+      assert.equal((await store.load()).accounts[0]!.health, 'needs-login');
+      ccs.writeToken('claude-me@example.com.json', oauthToken('claude', 'me@example.com', {refresh_token: 'rt-new-login-0123456789abcdef', expired: new Date(Date.now() - 60_000).toISOString()}));
+      assert.notEqual((await store.load()).accounts[0]!.health, 'needs-login');
+      await refresh();
+      assert.deepEqual(presented, ['rt-revoked-0123456789abcdef', 'rt-new-login-0123456789abcdef']);
     } finally {
       cleanup();
     }
