@@ -63,6 +63,14 @@ export class RefreshOutcomeUnknownError extends UserError {
   }
 }
 
+/** A send given up before anything left this machine (its claim was made): the token may be sent later. */
+export class NotSentError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotSentError';
+  }
+}
+
 export {tokenFingerprint} from '../core/fingerprint.js';
 
 /** The record of the refresh attempt of one refresh token of `provider`. */
@@ -119,6 +127,7 @@ async function replaceUnreadable(target: AttemptTarget, unreadableFile: string, 
  * limited: safe to send again later), `refused` (the server answered no: not rotated), or `unknown`.
  */
 export function classifyFailure(error: unknown): AttemptOutcome {
+  if (error instanceof NotSentError) return 'not-sent';
   if (error instanceof NetworkError && error.beforeSending) return 'not-sent';
   if (error instanceof OAuthError && error.status === 429) return 'not-sent';
   if (error instanceof OAuthError && error.status >= 400 && error.status < 500) return 'refused';

@@ -64,16 +64,20 @@ async function withAccount(body: (server: TokenServer, ccs: TempCcs) => Promise<
   }
 }
 
-/** A process refreshing the account that stops itself (SIGSTOP) or dies (SIGKILL) at the step `env` names. */
-function refresher(ccs: TempCcs, env: {STOP_AT?: string; KILL_AT?: string}) {
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, ccs.paths.root, 'claude', 'a@x.com'], {
+/**
+ * A process refreshing the account (or running `cli`, ccs-tui's arguments) that stops itself (SIGSTOP)
+ * or dies (SIGKILL) at the step `env` names.
+ */
+function refresher(ccs: TempCcs, env: NodeJS.ProcessEnv & {STOP_AT?: string; KILL_AT?: string}, cli?: string[]) {
+  const args = cli ? ['--cli', ...cli] : [ccs.paths.root, 'claude', 'a@x.com'];
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, ...args], {
     env: {...ccs.env, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   const done = new Promise<{code: number | null; signal: NodeJS.Signals | null; out: Record<string, string>}>((resolve) =>
-    child.on('close', (code, signal) => resolve({code, signal, out: JSON.parse(stdout || '{}') as Record<string, string>})),
+    child.on('close', (code, signal) => resolve({code, signal, out: cli ? {stdout} : (JSON.parse(stdout || '{}') as Record<string, string>)})),
   );
   return {child, done};
 }
@@ -120,6 +124,29 @@ describe('a refresher suspended past the lock bound, then resumed', { skip: proc
       const listed = await runBin(['accounts'], ccs.env);
       assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/, 'the account holding the newer grant is not marked');
       assert.doesNotMatch(JSON.stringify(resumed.out) + listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+
+  it('`use --native` between reading the token and writing the agent file: another process refreshes meanwhile; the agent gets the new grant, not the spent one', async () => {
+    await withAccount(async (server, ccs) => {
+      const agentDir = path.join(ccs.env.HOME!, '.claude');
+      // Stopped at its first write of tui/native.json: the mark, written before the agent's file.
+      const a = refresher(ccs, {CLAUDE_CONFIG_DIR: agentDir, STOP_AT: String.raw`^open:.*/tui/\.native\.json\..*\.tmp$`}, ['use', '--native', 'claude', 'a@x.com']);
+      try {
+        await until('the switch stops at its mark', () => procState(a.child.pid!) === 'T');
+        await new Promise((r) => setTimeout(r, 2500));
+        const quota = await runBin(['quota'], ccs.env);
+        assert.equal(quota.code, 0, quota.stderr);
+        assert.deepEqual(server.presented, [RT1]);
+      } finally {
+        process.kill(a.child.pid!, 'SIGCONT');
+      }
+      const switched = await a.done;
+      assert.equal(switched.code, 0, switched.out.stdout);
+      const agent = JSON.parse(readFileSync(path.join(agentDir, '.credentials.json'), 'utf8')) as {claudeAiOauth: {refreshToken: string}};
+      assert.equal(agent.claudeAiOauth.refreshToken, 'sk-ant-ort01-new-1-0123456789abcdef', 'the agent holds the live grant, not the refresh token quota spent');
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      assert.deepEqual(server.presented, [RT1]);
     });
   });
 });

@@ -23,7 +23,7 @@ import {createHash} from 'node:crypto';
 import {existsSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, watch, type FSWatcher} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import {accountLabel, healthWords, reloginAdvice} from '../../core/accounts.js';
+import {accountLabel, healthWords, refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
 import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
@@ -32,7 +32,7 @@ import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRe
 import type {CcsPaths} from '../../store/paths.js';
 import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
-import {handOffRefusal} from '../refresh-attempt.js';
+import {handOffRefusal, spentBefore} from '../refresh-attempt.js';
 import {withAccountGrantLock} from '../refresh-lock.js';
 import {nativeFormat, refreshTokenOf, sameTokens, tokenFileUpdate, type NativeFormat, type NativeTokens} from './formats.js';
 
@@ -601,6 +601,21 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           // The tokens are remembered as the target's in the same write (what a later sync attributes by).
           remember(holder, target.id, written);
           const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
+          // Marked, and only now is the token's attempt record read again: a refresh that took this
+          // lock over while this switch was held up (suspended past its bound) claims the token before
+          // it reads the mark (services/refresh.ts), so either it leaves the account to the agent or
+          // this sees its claim. A token file refreshed meanwhile is read again; a token in flight stays here.
+          const now = await store.readToken(await store.loadAccount(provider, {tokenFile: target.tokenFile})).catch(() => undefined);
+          if (now?.refresh_token !== token.refresh_token) {
+            await intent.withdraw();
+            if (attempt < 20) continue;
+            throw new UserError(`${store.tokenPath(target)} keeps changing (another process is refreshing it); try again`);
+          }
+          const spent = typeof token.refresh_token === 'string' && token.refresh_token !== '' ? await spentBefore(paths.state, provider, token.refresh_token) : undefined;
+          if (spent !== undefined) {
+            await intent.withdraw();
+            throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)} is not put in ${format.displayName}'s credential file: ${refreshUnknownWords(spent)}`, 1, reloginAdvice(provider));
+          }
           const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content).catch(async (error: unknown) => {
             await intent.withdraw().catch(() => undefined);
             throw error;

@@ -1,7 +1,8 @@
-// refresh-worker.ts, suspending itself (SIGSTOP) or dying (SIGKILL) at one exact step of its refresh:
+// refresh-worker.ts (or, with `--cli` first, the built ccs-tui binary), suspending itself (SIGSTOP) or dying (SIGKILL) at one exact step of its refresh:
 // the first file operation (fs.promises open/rename/link) whose "<op>:<path>" matches STOP_AT or
 // KILL_AT. The code under test is not changed: only this process's file system calls are watched.
 import fs from 'node:fs/promises';
+import {binPath} from '../../helpers/cli.js';
 
 const pattern = process.env.STOP_AT ?? process.env.KILL_AT;
 if (pattern) {
@@ -21,4 +22,9 @@ if (pattern) {
     };
   }
 }
-await import('./refresh-worker.js');
+if (process.argv[2] === '--cli') {
+  process.argv.splice(2, 1);
+  await import(binPath);
+} else {
+  await import('./refresh-worker.js');
+}
