@@ -5,7 +5,10 @@
 // token again makes servers such as oidc-provider or OpenAI's revoke the whole grant. So, under the
 // grant's refresh lock and BEFORE the request is sent, the attempt is recorded in a file of that
 // refresh token, `tui/refresh/rt-<grant fingerprint: sha256 of provider and token, 16 hex>.json`:
-//   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?, rotated?}
+//   {fingerprint: sha256 of the refresh token (16 hex), outcome, at, pid, host, detail?, rotated?, sends}
+// The lock alone cannot make a send the only one (a holder suspended past its bound loses it and wakes
+// up to send), so each send is claimed by creating a file exclusively: the record itself for the
+// first, `rt-<…>.send-<n>` for a retry after a send that did not spend the token. One process wins.
 // Keyed by the token, not by the account: an unregistered token file's account id changes when a
 // second file of its email appears, and a record under the old id would be forgotten. Records of
 // earlier versions (`tui/refresh/<provider>-<account id hash>.json`) are still read, never written.
@@ -21,7 +24,7 @@ import {formatLocalTime} from '../core/relative-time.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {backupCorruptFile, readJsonFile, writeJsonAtomic} from '../store/files.js';
+import {backupCorruptFile, createFileExclusive, readJsonFile, writeJsonAtomic} from '../store/files.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
@@ -40,6 +43,8 @@ export interface AttemptRecord {
   detail?: string;
   /** On `ok`: the answer brought another refresh token (this one is spent; Google's do not rotate). */
   rotated?: boolean;
+  /** How many sends of this refresh token were claimed (sendClaimFile); absent in earlier versions' records: 1. */
+  sends?: number;
 }
 
 /**
@@ -94,11 +99,28 @@ export class RefreshRefusedError extends UserError {
   }
 }
 
+/** A send given up before anything left this machine (its claim was made): the token may be sent later. */
+export class NotSentError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotSentError';
+  }
+}
+
 export {tokenFingerprint} from '../core/fingerprint.js';
 
 /** The record of the refresh attempt of one refresh token of `provider`. */
 export function attemptFile(stateDir: string, provider: string, refreshToken: string): string {
   return path.join(stateDir, 'refresh', `rt-${grantFingerprint(provider, refreshToken)}.json`);
+}
+
+/**
+ * The claim of send number `n` (0: the first) of the refresh token whose record is `recordFile`, a
+ * file created exclusively (createFileExclusive) just before the send and never removed: for the first
+ * send, the record itself; for a later one (the earlier ones were refused or never left), one beside it.
+ */
+function sendClaimFile(recordFile: string, n: number): string {
+  return n === 0 ? recordFile : recordFile.replace(/\.json$/, `.send-${n}`);
 }
 
 /** Where earlier versions recorded an account's last refresh attempt, by account id (which can change): read, never written. */
@@ -141,6 +163,7 @@ async function replaceUnreadable(target: AttemptTarget, unreadableFile: string, 
  * unread: 429, 408; safe to send again later), `refused` (the server answered no: final), or `unknown`.
  */
 export function classifyFailure(error: unknown): AttemptOutcome {
+  if (error instanceof NotSentError) return 'not-sent';
   if (error instanceof NetworkError && error.beforeSending) return 'not-sent';
   if (error instanceof OAuthError && (error.status === 429 || error.status === 408)) return 'not-sent';
   if (error instanceof OAuthError && error.status >= 400 && error.status < 500) return 'refused';
@@ -148,16 +171,17 @@ export function classifyFailure(error: unknown): AttemptOutcome {
   return 'unknown';
 }
 
-const recordedBy = (record: AttemptRecord) => (record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '');
+/** ` by process <pid> on <host> at <time>`: who sent the record's refresh token, when the record says. */
+const sentBy = (record: AttemptRecord) => (record.pid ? ` by process ${record.pid} on ${record.host} at ${formatLocalTime(record.at)}` : '');
 
 /** Why the record's refresh token is not sent again because the server refused it, or undefined. */
 function refusedWords(record: AttemptRecord): string | undefined {
-  return record.outcome === 'refused' ? `the server refused this refresh token when it was sent${recordedBy(record)}${record.detail ? ` (${record.detail})` : ''}, so it is not sent again` : undefined;
+  return record.outcome === 'refused' ? `the server refused this refresh token when it was sent${sentBy(record)}${record.detail ? ` (${record.detail})` : ''}, so it is not sent again` : undefined;
 }
 
 /** Why the record's refresh token may be spent (sent without an answer, or refreshed and rotated), or undefined. */
 function spentWords(record: AttemptRecord): string | undefined {
-  const when = recordedBy(record);
+  const when = sentBy(record);
   if (record.outcome === 'sent' || record.outcome === 'unknown') return `this refresh token was already sent${when}${record.detail ? `: ${record.detail}` : ''}`;
   if (record.outcome === 'ok' && record.rotated) return `this refresh token was already refreshed${when} and the new one was saved in the token file that refresh was for (a copy of this token file?)`;
   return undefined;
@@ -219,6 +243,7 @@ export interface AttemptTarget {
 export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>): Promise<{result: T; settled: (rotated: boolean, detail?: string) => Promise<void>}> {
   if (target.spends === undefined) return {result: await send(), settled: async () => undefined};
   const fingerprint = tokenFingerprint(target.spends);
+  let sends = 0;
   for (const file of [target.file, ...(target.legacyFiles ?? [])]) {
     const previous = await readRecord(file);
     if (previous && 'unreadable' in previous) return replaceUnreadable(target, file, fingerprint, previous.unreadable);
@@ -227,11 +252,23 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
     if (refused) throw new RefreshRefusedError(target.provider, target.accountId, refused);
     const spent = spentWords(previous);
     if (spent) throw new RefreshOutcomeUnknownError(target.provider, target.accountId, spent);
+    // Never sent, or sent and not rotated: this send is the next one.
+    if (file === target.file) sends = previous.sends ?? 1;
   }
   const mask = target.mask ?? ((text: string) => text);
-  const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) =>
-    writeJsonAtomic(target.file, {fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {})} satisfies AttemptRecord);
-  await write('sent');
+  const record = (outcome: AttemptOutcome, detail?: string, rotated?: boolean): AttemptRecord =>
+    ({fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {}), sends: sends + 1});
+  const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) => writeJsonAtomic(target.file, record(outcome, detail, rotated));
+  // The lock alone does not make this the one send: a holder suspended after the record was read, past
+  // the lock's bound, lost the lock to a process that may have sent the token since, and would send it
+  // again on waking. Of every process that read the record as it was, the one that claims this send sends.
+  const claim = sendClaimFile(target.file, sends);
+  if (!(await createFileExclusive(claim, `${JSON.stringify(record('sent'), null, 2)}\n`))) {
+    const other = await readRecord(claim);
+    const by = other && !('unreadable' in other) ? sentBy(other) : '';
+    throw new RefreshOutcomeUnknownError(target.provider, target.accountId, `another process took this refresh over while this one was held up (suspended?) and sent this refresh token${by}; it is never sent twice`);
+  }
+  if (claim !== target.file) await write('sent');
   let result: T;
   try {
     result = await send();

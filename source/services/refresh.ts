@@ -32,7 +32,7 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
@@ -182,6 +182,12 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     };
     const fileRef = {tokenFile: inside.account.tokenFile};
     const send = async (): Promise<{updates: Partial<TokenFile>; unusable?: NotTokenResponseError}> => {
+      // Claimed (sendOnce), and only now is the native mark read again: a `use --native` that lost this
+      // lock while held up marks the account before it reads the attempt record (switchNative), so
+      // either it sees this claim or this sees its mark, and the agent is never given a token sent here.
+      if (await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account, inside.token)) {
+        throw new NotSentError(`${provider} account ${accountId}: not refreshed: it was just put in an agent's credential file (native mode), which refreshes it from now on`);
+      }
       try {
         return {updates: await requestRefresh(deps, resolved, inside.account, inside.token, clock, bounds.timeoutMs, mask)};
       } catch (error) {

@@ -103,6 +103,25 @@ export async function writeFileAtomic(file: string, content: string, mode: numbe
   }
 }
 
+/**
+ * Creates `file` with `content` only if nothing is at its name (a complete file appears, atomically:
+ * written beside, then hard-linked into place); false when something already is. A claim that two
+ * processes may race for: exactly one creates it.
+ */
+export async function createFileExclusive(file: string, content: string): Promise<boolean> {
+  await ensurePrivateDir(path.dirname(file));
+  const temp = await writeTempBeside(file, content);
+  try {
+    await fs.link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw namingFile(error, temp, file);
+  } finally {
+    await fs.rm(temp, {force: true});
+  }
+}
+
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }

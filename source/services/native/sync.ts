@@ -591,12 +591,12 @@ export async function switchNative(store: AccountStore, provider: string, accoun
               foreignBackup = (await keepForeignLogin(file, read.text)) ?? foreignBackup;
             }
           }
-          const now = await store.loadAccount(provider, {tokenFile: target.tokenFile});
-          const token = await store.readToken(now);
+          const current = await store.loadAccount(provider, {tokenFile: target.tokenFile});
+          const token = await store.readToken(current);
           if (!token) throw new UserError(`${provider} account ${accountLabel(target, (await store.load()).accounts)}: token file not found`);
           // Asked again under the grant's lock, of what is handed now: a copy of the grant refreshed while
           // this waited for the lock spent the refresh token the check above let through.
-          await refuseHandOff(now, token);
+          await refuseHandOff(current, token);
           const previous = read.kind === 'ok' ? read.json : undefined;
           const same = outgoing === target.id;
           const content = `${JSON.stringify(format.write(previous, token, same), null, 2)}\n`;
@@ -608,6 +608,20 @@ export async function switchNative(store: AccountStore, provider: string, accoun
           // The tokens are remembered as the target's in the same write (what a later sync attributes by).
           remember(holder, target.id, written);
           const intent = await markPending(paths, provider, holder, {...fresh, pending: {before: textPrint(read)}});
+          // Marked, and only now is the token's attempt record read again: a refresh that took this
+          // lock over while this switch was held up (suspended past its bound) claims the token before
+          // it reads the mark (services/refresh.ts), so either it leaves the account to the agent or
+          // this sees its claim. A token file refreshed meanwhile is read again; a token in flight stays here.
+          const now = await store.readToken(await store.loadAccount(provider, {tokenFile: target.tokenFile})).catch(() => undefined);
+          if (now?.refresh_token !== token.refresh_token) {
+            await intent.withdraw();
+            if (attempt < 20) continue;
+            throw new UserError(`${store.tokenPath(target)} keeps changing (another process is refreshing it); try again`);
+          }
+          await refuseHandOff(current, token).catch(async (error: unknown) => {
+            await intent.withdraw();
+            throw error;
+          });
           const replaced = await replaceIfUnchanged(file, read.kind === 'missing' ? undefined : read.text, content).catch(async (error: unknown) => {
             await intent.withdraw().catch(() => undefined);
             throw error;

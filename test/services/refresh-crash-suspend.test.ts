@@ -1,0 +1,152 @@
+// A refreshing process suspended (SIGSTOP) or killed (SIGKILL) at one exact step of its refresh, then
+// another process refreshing the same account (session 13 attack): the refresh token is presented
+// once, whatever the timing.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {describe, it} from 'node:test';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const here = fileURLToPath(import.meta.url);
+const worker = path.join(path.dirname(here), 'oauth', `refresh-stopping-worker${path.extname(here)}`);
+
+interface TokenServer {
+  url: string;
+  /** Every refresh token presented, in order. */
+  presented: string[];
+  close(): Promise<void>;
+}
+
+/** A token endpoint that rotates: the nth refresh answers new-n. */
+async function tokenServer(): Promise<TokenServer> {
+  const presented: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      res.writeHead(200, {'content-type': 'application/json'});
+      if (!req.url?.startsWith('/token')) return res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: new Date(Date.now() + 3600_000).toISOString()}}));
+      presented.push((JSON.parse(body) as {refresh_token: string}).refresh_token);
+      const n = presented.length;
+      res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    presented,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+const RT1 = 'sk-ant-ort01-RT1-0123456789';
+const FILE = 'claude-a@x.com.json';
+
+/** A temp CCS dir with one expired claude account, its endpoints on `server`, the lock stale after 2 s. */
+async function withAccount(body: (server: TokenServer, ccs: TempCcs) => Promise<void>): Promise<void> {
+  const server = await tokenServer();
+  const ccs = makeTempCcs();
+  ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}, refresh: {timeoutSeconds: 5, lockStaleSeconds: 2}}));
+  ccs.writeToken(FILE, {type: 'claude', email: 'a@x.com', access_token: 'sk-ant-oat01-AT1-0123456789', refresh_token: RT1, expired: new Date(Date.now() - 3600_000).toISOString()});
+  try {
+    await body(server, ccs);
+  } finally {
+    ccs.cleanup();
+    await server.close();
+  }
+}
+
+/**
+ * A process refreshing the account (or running `cli`, ccs-tui's arguments) that stops itself (SIGSTOP)
+ * or dies (SIGKILL) at the step `env` names.
+ */
+function refresher(ccs: TempCcs, env: NodeJS.ProcessEnv & {STOP_AT?: string; KILL_AT?: string}, cli?: string[]) {
+  const args = cli ? ['--cli', ...cli] : [ccs.paths.root, 'claude', 'a@x.com'];
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, ...args], {
+    env: {...ccs.env, ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const done = new Promise<{code: number | null; signal: NodeJS.Signals | null; out: Record<string, string>}>((resolve) =>
+    child.on('close', (code, signal) => resolve({code, signal, out: cli ? {stdout} : (JSON.parse(stdout || '{}') as Record<string, string>)})),
+  );
+  return {child, done};
+}
+
+/** The process's state letter in /proc (T: stopped), or undefined once it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+  }
+}
+
+const onDisk = (ccs: TempCcs) => JSON.parse(readFileSync(path.join(ccs.paths.authDir, FILE), 'utf8')) as Record<string, string>;
+/** The first file written under tui/refresh/ (a temp file, store/files.ts writeTempBeside): the attempt record was read, nothing sent. */
+const ATTEMPT_RECORD_WRITE = String.raw`^open:.*/tui/refresh/\.rt-.*\.tmp$`;
+
+describe('a refresher suspended past the lock bound, then resumed', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
+  it('between reading the attempt record and writing "sent": another process refreshes meanwhile; the resumed one never presents the spent token', async () => {
+    await withAccount(async (server, ccs) => {
+      const a = refresher(ccs, {STOP_AT: ATTEMPT_RECORD_WRITE});
+      try {
+        await until('the refresher stops at its attempt record', () => procState(a.child.pid!) === 'T');
+        // Past the 2 s bound the lock is taken over: `quota` refreshes the account (and spends RT1).
+        await new Promise((r) => setTimeout(r, 2500));
+        const quota = await runBin(['quota'], ccs.env);
+        assert.equal(quota.code, 0, quota.stderr);
+        assert.deepEqual(server.presented, [RT1]);
+        assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      } finally {
+        process.kill(a.child.pid!, 'SIGCONT');
+      }
+      const resumed = await a.done;
+      assert.deepEqual(server.presented, [RT1], 'the resumed process did not present the refresh token another process spent');
+      assert.equal(resumed.code, 1, JSON.stringify(resumed.out));
+      assert.match(resumed.out.error!, /claude account a@x\.com: refresh outcome unknown \(another process took this refresh over while this one was held up \(suspended\?\) and sent this refresh token by process \d+ on .*; it is never sent twice\)/);
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the newer grant stays in the token file');
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/, 'the account holding the newer grant is not marked');
+      assert.doesNotMatch(JSON.stringify(resumed.out) + listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+
+  it('`use --native` between reading the token and writing the agent file: another process refreshes meanwhile; the agent gets the new grant, not the spent one', async () => {
+    await withAccount(async (server, ccs) => {
+      const agentDir = path.join(ccs.env.HOME!, '.claude');
+      // Stopped at its first write of tui/native.json: the mark, written before the agent's file.
+      const a = refresher(ccs, {CLAUDE_CONFIG_DIR: agentDir, STOP_AT: String.raw`^open:.*/tui/\.native\.json\..*\.tmp$`}, ['use', '--native', 'claude', 'a@x.com']);
+      try {
+        await until('the switch stops at its mark', () => procState(a.child.pid!) === 'T');
+        await new Promise((r) => setTimeout(r, 2500));
+        const quota = await runBin(['quota'], ccs.env);
+        assert.equal(quota.code, 0, quota.stderr);
+        assert.deepEqual(server.presented, [RT1]);
+      } finally {
+        process.kill(a.child.pid!, 'SIGCONT');
+      }
+      const switched = await a.done;
+      assert.equal(switched.code, 0, switched.out.stdout);
+      const agent = JSON.parse(readFileSync(path.join(agentDir, '.credentials.json'), 'utf8')) as {claudeAiOauth: {refreshToken: string}};
+      assert.equal(agent.claudeAiOauth.refreshToken, 'sk-ant-ort01-new-1-0123456789abcdef', 'the agent holds the live grant, not the refresh token quota spent');
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
+      assert.deepEqual(server.presented, [RT1]);
+    });
+  });
+});
