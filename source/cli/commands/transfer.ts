@@ -72,7 +72,7 @@ const push: CommandSpec = {
     const label = (await labeller(local))(account);
     const remote = await openRemoteStore(ctx);
     // Under the account's refresh lock: no local refresh spends the token between its upload and its removal here.
-    return withAccountGrantLock(local, provider, {tokenFile: account.tokenFile}, async () => {
+    return withAccountGrantLock(local, provider, {tokenFile: account.tokenFile}, async (lock) => {
       const token = (await local.readToken(account)) as Record<string, unknown> | undefined;
       if (!token) throw new UserError(`${local.tokenPath(account)}: token file not found; nothing to push`);
       // The server refreshes what it holds: it would send the refresh token ccs-tui never sends again,
@@ -85,6 +85,10 @@ const push: CommandSpec = {
       if (existing && !values.force) {
         throw new UserError(`target ${ctx.target} already has ${account.tokenFile}; pass --force to replace it`);
       }
+      // A push held up (suspended) past the lock's bound lost the lock to a refresh that may have spent
+      // this token since: checked again right before the upload, and again before the local copy goes.
+      const heldUp = async () => !(await lock.stillHeld()) || !sameGrant((await local.readToken(held).catch(() => undefined)) as Record<string, unknown> | undefined, token);
+      if (await heldUp()) throw new UserError(`${provider} ${label}: not pushed: another process refreshed it while this push was held up; nothing was uploaded, run push again`);
       await remote.upload(account.tokenFile, token);
       // Listed again first: the store names files to the server as its list does.
       const stored = await remote.load().then(() => remote.download(account)).catch(() => undefined);
@@ -92,6 +96,13 @@ const push: CommandSpec = {
         throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
       }
       const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
+      if (await heldUp()) {
+        // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
+        // grant the local file holds now, so it goes, and the local account stays.
+        const gone = await removeServerCopy(remote, provider, account.tokenFile).then(() => 'the server\'s copy was removed', (error: unknown) =>
+          `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target}`);
+        throw new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
+      }
       if (!values.copy) {
         await local.remove(provider, {id: account.id}).catch((error: unknown) => {
           throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
@@ -102,6 +113,13 @@ const push: CommandSpec = {
     });
   },
 };
+
+/** Removes the server's file `tokenFile` of `provider` (listed again first: the store names files as its list does). */
+async function removeServerCopy(remote: Awaited<ReturnType<typeof openRemoteStore>>, provider: string, tokenFile: string): Promise<void> {
+  const listed = (await remote.load()).accounts.find((a) => a.provider === provider && a.tokenFile === tokenFile);
+  if (!listed) return;
+  await remote.remove(provider, {id: listed.id});
+}
 
 const pull: CommandSpec = {
   name: ['pull'],

@@ -65,6 +65,8 @@ export interface FakeCliproxyOptions {
   apiCallOrigins?: string[];
   /** Serve HTTPS with this key and certificate (PEM), as a server behind TLS does. */
   tls?: {key: string; cert: string};
+  /** Awaited before a request is handled (after it is recorded): a test holds a step of a command here. */
+  gate?: (request: MgmtRequest) => Promise<void> | void;
 }
 
 export interface FakeCliproxy {
@@ -615,7 +617,7 @@ export async function startFakeCliproxy(options: FakeCliproxyOptions): Promise<F
         const denied = authenticate(req);
         if (denied) return json(res, denied.status, {error: denied.error});
       }
-      route(req, res, recorded).catch((error) => {
+      Promise.resolve(options.gate?.(recorded)).then(() => route(req, res, recorded)).catch((error) => {
         if (!res.headersSent) json(res, 500, {error: String(error)});
       });
     });
