@@ -126,6 +126,11 @@ export class CredentialRedactor {
     if (seen) this.keepPast(file, seen.secrets, secrets);
   }
 
+  /** Where token files are looked for: auth/, auth-paused/, and the refreshed grants no token file could take (refresh-kept/). */
+  private scannedDirNames(): string[] {
+    return [this.paths.authDir, this.paths.pausedDir, this.paths.refreshKept];
+  }
+
   /**
    * The current Redactor (rebuilt only when a token file or the extra secrets changed). The dirs are
    * scanned only when their mtime changed (every token write is a rename into the dir) or every few
@@ -134,7 +139,7 @@ export class CredentialRedactor {
   current(): Redactor {
     const now = Date.now();
     this.checkedAt = now;
-    const dirStamp = [this.paths.authDir, this.paths.pausedDir].map(stampOf).join('|');
+    const dirStamp = this.scannedDirNames().map(stampOf).join('|');
     const processChanged = this.mergedProcessVersion !== processVersion;
     if (processChanged) for (const secret of processSecrets) this.extra.add(secret);
     this.mergedProcessVersion = processVersion;
@@ -144,7 +149,7 @@ export class CredentialRedactor {
     this.scannedDirs = dirStamp;
     this.scannedAt = Date.now();
     const present = new Set<string>();
-    for (const dir of [this.paths.authDir, this.paths.pausedDir]) {
+    for (const dir of this.scannedDirNames()) {
       let names: string[];
       try {
         names = listJsonFiles(dir).names;

@@ -334,7 +334,7 @@ async function scanForSpentCopies(store: AccountStore, scan: NonNullable<ReturnT
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */
 async function keepRefreshed(deps: RefreshDeps, tokenFile: string, token: TokenFile): Promise<string> {
   const text = `${JSON.stringify(token, null, 2)}\n`;
-  const file = path.join(deps.store.paths.state, 'refresh-kept', `${path.basename(tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`);
+  const file = path.join(deps.store.paths.refreshKept, `${path.basename(tokenFile, '.json')}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`);
   await writeFileAtomic(file, text);
   return file;
 }

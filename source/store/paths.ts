@@ -27,6 +27,8 @@ export interface CcsPaths {
   logs: string;
   /** `tui/proxy.json`, the running proxy's record (services/proxy/pid-file.ts). */
   proxyRecord: string;
+  /** `tui/refresh-kept/`, refreshed grants no token file could take (services/refresh.ts keepRefreshed). */
+  refreshKept: string;
 }
 
 /**
@@ -62,5 +64,6 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
     locks: path.join(state, 'locks'),
     logs: path.join(state, 'logs'),
     proxyRecord: path.join(state, 'proxy.json'),
+    refreshKept: path.join(state, 'refresh-kept'),
   };
 }

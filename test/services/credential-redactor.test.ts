@@ -79,3 +79,9 @@ test('a file refreshed many times: the recent credentials stay masked, and what 
   for (let n = 193; n < 200; n++) assert.equal(redactor.currentForSender().redact(`qwen-access-v${n}-0123456789`), 'qwen…(redacted)', `version ${n}`);
   assert.ok(redactor.current().size <= before + PAST_SECRETS_PER_FILE, `kept ${redactor.current().size - before} past values of one file`);
 });
+
+test('a refreshed grant kept beside (tui/refresh-kept/, no token file could take it) is masked too', () => {
+  ccs.writeRaw('tui/refresh-kept/claude-k@example.com-0a1b2c3d.json', JSON.stringify(tokenFixture('claude', 'k@example.com', {access_token: 'sk-ant-oat01-KEPT-access-0123456789', refresh_token: 'sk-ant-ort01-KEPT-refresh-0123456789'})));
+  const redactor = credentialRedactor(ccs.paths);
+  assert.equal(redactor.redact('a sk-ant-oat01-KEPT-access-0123456789 b sk-ant-ort01-KEPT-refresh-0123456789'), 'a sk-a…(redacted) b sk-a…(redacted)');
+});
