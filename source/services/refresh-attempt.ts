@@ -141,6 +141,21 @@ async function readRecord(file: string): Promise<AttemptRecord | {unreadable: st
 }
 
 /**
+ * The process that sent `refreshToken` and recorded nothing after (outcome `sent`), as the record
+ * `file` names it: a refresh cut off before it recorded its answer (killed, or still waiting for it).
+ */
+export async function unansweredSend(file: string, refreshToken: string): Promise<{pid: number; host: string} | undefined> {
+  const record = await readRecord(file);
+  if (!record || 'unreadable' in record || record.fingerprint !== tokenFingerprint(refreshToken) || record.outcome !== 'sent') return undefined;
+  return {pid: record.pid, host: record.host};
+}
+
+/** Settles an unanswered send whose answer was found after all (refresh.ts adoptInterruptedSave): refreshed, the token rotated. */
+export async function settleFoundAnswer(file: string, refreshToken: string, detail: string): Promise<void> {
+  await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), pid: process.pid, host: os.hostname(), detail, rotated: true} satisfies AttemptRecord);
+}
+
+/**
  * A record that cannot be read may have been about the refresh token held now: that token is treated
  * as sent (never resent). The file is copied aside and replaced by a record naming that token only,
  * so a new login (a new refresh token) refreshes normally, as the message promises.

@@ -17,7 +17,6 @@
 //   "needs login", after which no refresh is attempted until a new login clears the mark;
 // - a server's error text may quote any account's credentials: masked before it is recorded
 //   (attempt record, account-state.json) or thrown.
-import {NEEDS_LOGIN, reloginAdvice} from '../core/accounts.js';
 import {UserError, type Account, type TokenFile} from '../core/types.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, type RefreshContext} from '../providers/table.js';
@@ -32,13 +31,17 @@ import {endpoint, knownClients, resolveProvider, type ResolvedProvider} from './
 import {NotTokenResponseError, OAuthError, postToken} from './oauth/token-endpoint.js';
 import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
-import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce} from './refresh-attempt.js';
+import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {writeFileAtomic} from '../store/files.js';
+import {isProcessAlive} from '../store/process-identity.js';
+import {readTokenFile} from '../store/tokens.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
 
 export {NeedsLoginError, RefreshOutcomeUnknownError, RefreshRefusedError} from './refresh-attempt.js';
@@ -165,6 +168,10 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // answer brought a new refresh token and no access token): then it is refreshed, under its own lock.
     const theirs = !sameGrant(inside.token, before.token);
     if ((theirs || !force) && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    // A refresh killed while it saved its answer left the new grant beside the file: taken, not refreshed again.
+    const recordFile = attemptFile(deps.store.paths.state, provider, spentRefreshToken(resolved, inside.token) ?? '');
+    const adopted = await adoptInterruptedSave(deps, provider, inside.account, inside.token, recordFile);
+    if (adopted) return adopted;
     // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
     // lost or cleaned away; the mark holds only while the file holds that refresh token.
     if (inside.account.health === 'refresh-unknown') {
@@ -329,6 +336,36 @@ async function scanForSpentCopies(store: AccountStore, scan: NonNullable<ReturnT
     const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
     for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
   }
+}
+
+/**
+ * A refresh killed between writing its answer beside the token file and renaming it into place
+ * (store/files.ts writeTempBeside: `.<file>.<pid>.<random>.tmp`) left the only copy of the new grant
+ * there. When the held refresh token's attempt record says a process on this machine sent it and
+ * recorded nothing after, and that process is gone, such a temp file of that process that parses as
+ * a token of the same type with another refresh token is its answer: renamed into place, as the killed
+ * process would have, the record settled and copies of the spent token marked. Returns the token
+ * now held, or undefined (nothing found: the send stays unanswered, never repeated).
+ */
+async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account: Account, token: TokenFile, recordFile: string): Promise<TokenFile | undefined> {
+  const spent = token.refresh_token;
+  if (typeof spent !== 'string' || spent === '') return undefined;
+  const sender = await unansweredSend(recordFile, spent);
+  if (!sender || sender.host !== os.hostname() || isProcessAlive(sender.pid)) return undefined;
+  const file = deps.store.tokenPath(account);
+  const prefix = `.${path.basename(file)}.${sender.pid}.`;
+  const names = (await fs.readdir(path.dirname(file)).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+  for (const name of names) {
+    const temp = path.join(path.dirname(file), name);
+    const found = await readTokenFile(temp).catch(() => undefined);
+    const fresh = found?.refresh_token;
+    if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token) continue;
+    await fs.rename(temp, file);
+    await settleFoundAnswer(recordFile, spent, `answered; saved from ${name}, left by process ${sender.pid} (it ended before renaming it into place)`);
+    await markSpentCopies(deps.store, provider, spent, fresh);
+    return (await deps.store.readToken(account)) ?? found;
+  }
+  return undefined;
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */

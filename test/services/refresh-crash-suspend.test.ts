@@ -3,7 +3,7 @@
 // once, whatever the timing.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
@@ -147,6 +147,26 @@ describe('a refresher suspended past the lock bound, then resumed', { skip: proc
       assert.equal(agent.claudeAiOauth.refreshToken, 'sk-ant-ort01-new-1-0123456789abcdef', 'the agent holds the live grant, not the refresh token quota spent');
       assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef');
       assert.deepEqual(server.presented, [RT1]);
+    });
+  });
+});
+
+describe('a refresher killed while it saves its answer', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
+  it('between writing the new token beside the file and renaming it into place: the next process takes that grant, sends nothing', async () => {
+    await withAccount(async (server, ccs) => {
+      const a = refresher(ccs, {KILL_AT: String.raw`^rename:.*/cliproxy/auth/\.claude-a@x\.com\.json\.\d+\.[0-9a-f]+\.tmp$`});
+      const killed = await a.done;
+      assert.equal(killed.signal, 'SIGKILL');
+      assert.deepEqual(server.presented, [RT1]);
+      assert.equal(onDisk(ccs).refresh_token, RT1, 'killed before the rename');
+      const quota = await runBin(['quota'], ccs.env);
+      assert.equal(quota.code, 0, quota.stderr);
+      assert.deepEqual(server.presented, [RT1], 'the spent refresh token was not sent again');
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the answer the killed process got is the grant now');
+      assert.deepEqual(readdirSync(ccs.paths.authDir).filter((name) => name.endsWith('.tmp')), []);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/);
+      assert.doesNotMatch(quota.stdout + quota.stderr + listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
     });
   });
 });
