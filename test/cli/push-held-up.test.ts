@@ -2,37 +2,23 @@
 // server) past the lock's bound loses it to a refresh that spends the token being pushed. Then the
 // server must not keep that spent token, and the local file, which holds the new grant, must stay.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin, type CliRun} from '../helpers/cli.js';
+import {startTokenServer} from '../helpers/token-server.js';
 import type {MgmtRequest} from '../helpers/fake-cliproxy/server.js';
 import {remoteTarget} from '../helpers/fake-cliproxy/target.js';
 
 const RT1 = 'sk-ant-ort01-RT1-pushed-0123456789';
 const RT2 = 'sk-ant-ort01-RT2-refreshed-0123456789';
 
-async function tokenServer(): Promise<{url: string; presented: string[]; close(): Promise<void>}> {
-  const presented: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      res.writeHead(200, {'content-type': 'application/json'});
-      if (!req.url?.startsWith('/token')) return res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: new Date(Date.now() + 3600_000).toISOString()}}));
-      presented.push(String((JSON.parse(body) as {refresh_token?: string}).refresh_token));
-      res.end(JSON.stringify({access_token: 'sk-ant-oat01-AT2-0123456789abcdef', refresh_token: RT2, expires_in: 3600, token_type: 'Bearer'}));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, presented, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve())))};
-}
-
 /** A local claude account due for refresh, a server whose `step` is held until released, a token endpoint; the refresh lock stale after 1 s. */
 async function heldPush(step: (request: MgmtRequest) => boolean, body: (ctx: {ccs: TempCcs; push: Promise<CliRun>; refreshed: () => Promise<void>; files: Map<string, {json: Record<string, unknown>}>}) => Promise<void>) {
-  const tokens = await tokenServer();
+  const tokens = await startTokenServer((_n, res) => {
+    res.writeHead(200, {'content-type': 'application/json'});
+    res.end(JSON.stringify({access_token: 'sk-ant-oat01-AT2-0123456789abcdef', refresh_token: RT2, expires_in: 3600, token_type: 'Bearer'}));
+  });
   const ccs = makeTempCcs();
   const file = ccs.writeToken('claude-a@x.com.json', {type: 'claude', email: 'a@x.com', access_token: 'sk-ant-oat01-AT1-0123456789abcdef', refresh_token: RT1, expired: new Date(Date.now() - 60_000).toISOString()});
   let release!: () => void;

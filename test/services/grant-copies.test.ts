@@ -1,8 +1,6 @@
 // Attacks on the grant's safety with real processes and files (session 11 attack).
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {switchNative} from '../../source/services/native/sync.js';
@@ -12,55 +10,15 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {rotatingGrant, startTokenServer, type TokenAnswer, type TokenServer} from '../helpers/token-server.js';
 
-interface TokenServer {
-  url: string;
-  presented: string[];
-  close(): Promise<void>;
-}
-
-type Answer = (n: number, res: http.ServerResponse, req: http.IncomingMessage) => void;
-const granted: Answer = (n, res) => {
-  res.writeHead(200, {'content-type': 'application/json'});
-  res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
-};
-
-async function tokenServer(answer: Answer = granted): Promise<TokenServer> {
-  const presented: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      if (req.url?.startsWith('/token')) {
-        let rt: string | null;
-        try {
-          rt = (JSON.parse(body) as {refresh_token?: string}).refresh_token ?? null;
-        } catch {
-          rt = new URLSearchParams(body).get('refresh_token');
-        }
-        presented.push(rt ?? '');
-        return answer(presented.length, res, req);
-      }
-      res.writeHead(200, {'content-type': 'application/json'});
-      res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: new Date(Date.now() + 3600_000).toISOString()}}));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    presented,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
+const granted = rotatingGrant;
 
 const PAST = () => new Date(Date.now() - 3600_000).toISOString();
 const claudeToken = (email: string, refreshToken: string, extra: Record<string, unknown> = {}) => ({type: 'claude', email, access_token: `sk-ant-oat01-${refreshToken}-at`, refresh_token: refreshToken, expired: PAST(), ...extra});
 
-async function withServer(answer: Answer | undefined, body: (server: TokenServer, ccs: TempCcs) => Promise<void>, tui: Record<string, unknown> = {}): Promise<void> {
-  const server = await tokenServer(answer);
+async function withServer(answer: TokenAnswer | undefined, body: (server: TokenServer, ccs: TempCcs) => Promise<void>, tui: Record<string, unknown> = {}): Promise<void> {
+  const server = await startTokenServer(answer);
   const ccs = makeTempCcs();
   ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}, ...tui}));
   try {
@@ -149,7 +107,7 @@ describe('a copy of a token file whose refresh token was refreshed through the o
   });
 
   it('whose refresh got no answer through the other copy, which was then removed: use --native still refuses it', async () => {
-    const cut: Answer = (_n, res) => void res.socket?.destroy();
+    const cut: TokenAnswer = (_n, res) => void res.socket?.destroy();
     await withServer(cut, async (server, ccs) => {
       ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
       ccs.writeToken('claude-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1-0123456789'));
@@ -213,7 +171,7 @@ describe('a refresh whose token file moved on while it was in flight (session 13
   it("still marks the copies holding the refresh token it spent: `accounts` says so", async () => {
     let ccsOf!: TempCcs;
     // Another tool writes a new login over the file while the refresh is in flight: the granted refresh is kept beside.
-    const overwritten: Answer = (n, res, req) => {
+    const overwritten: TokenAnswer = (n, res, req) => {
       ccsOf.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-OTHER-0123456789'));
       granted(n, res, req);
     };

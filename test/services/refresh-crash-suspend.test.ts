@@ -4,55 +4,22 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
+import {startTokenServer, type TokenServer} from '../helpers/token-server.js';
 
 const here = fileURLToPath(import.meta.url);
 const worker = path.join(path.dirname(here), 'oauth', `refresh-stopping-worker${path.extname(here)}`);
-
-interface TokenServer {
-  url: string;
-  /** Every refresh token presented, in order. */
-  presented: string[];
-  close(): Promise<void>;
-}
-
-/** A token endpoint that rotates: the nth refresh answers new-n. */
-async function tokenServer(): Promise<TokenServer> {
-  const presented: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      res.writeHead(200, {'content-type': 'application/json'});
-      if (!req.url?.startsWith('/token')) return res.end(JSON.stringify({five_hour: {utilization: 10, resets_at: new Date(Date.now() + 3600_000).toISOString()}}));
-      presented.push((JSON.parse(body) as {refresh_token: string}).refresh_token);
-      const n = presented.length;
-      res.end(JSON.stringify({access_token: `sk-ant-oat01-new-${n}-0123456789abcdef`, refresh_token: `sk-ant-ort01-new-${n}-0123456789abcdef`, expires_in: 3600, token_type: 'Bearer'}));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    presented,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 const RT1 = 'sk-ant-ort01-RT1-0123456789';
 const FILE = 'claude-a@x.com.json';
 
 /** A temp CCS dir with one expired claude account, its endpoints on `server`, the lock stale after 2 s. */
 async function withAccount(body: (server: TokenServer, ccs: TempCcs) => Promise<void>): Promise<void> {
-  const server = await tokenServer();
+  const server = await startTokenServer();
   const ccs = makeTempCcs();
   ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}, refresh: {timeoutSeconds: 5, lockStaleSeconds: 2}}));
   ccs.writeToken(FILE, {type: 'claude', email: 'a@x.com', access_token: 'sk-ant-oat01-AT1-0123456789', refresh_token: RT1, expired: new Date(Date.now() - 3600_000).toISOString()});
