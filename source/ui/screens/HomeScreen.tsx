@@ -109,7 +109,6 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       if (account) navigate('detail', {provider: account.provider, accountId: account.id});
     },
     ...actions.keys,
-    'account.login': () => provider && navigate('login', {provider}),
     'providers.hideEmpty': () => {
       dispatch({type: 'toggleHideEmpty'});
       setStatus(state.hideEmpty ? 'showing every provider' : `hiding providers without accounts (${actionKey('providers.hideEmpty', 'home')} shows them)`);

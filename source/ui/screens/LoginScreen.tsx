@@ -26,6 +26,7 @@ import {qrTooBig} from '../../services/qr.js';
 import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
 import {useAccountActions} from '../actions/useActions.js';
+import {unknownTypeRefusal} from '../actions/unknown-type.js';
 import type {Account} from '../../core/types.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -146,7 +147,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     },
   });
 
-  if (!row) return <Text color={theme.error}>Unknown provider "{sanitizeLine(provider)}".</Text>;
+  // Reached only by a route naming it (the keys that open this screen refuse such a provider first).
+  if (!row) return <Text color={theme.error} wrap="wrap">{`${unknownTypeRefusal(provider, 'account.login')}. ${actionKey('back')}: back`}</Text>;
   if (error) return <Text color={theme.error}>{error}</Text>;
   const title = <Text bold>{again ? `${row.displayName} — log in again as ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}</Text>;
   if (!view) return title;
