@@ -6,7 +6,7 @@
 // `home`, `end`, `backspace`, `delete`, `space`, `ctrl+<letter>`.
 
 /** Where a binding applies. `global` bindings work on every screen unless a text field has focus. */
-export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets' | 'confirm';
+export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets' | 'confirm' | 'field';
 
 export type KeyAction =
   // global
@@ -71,6 +71,9 @@ export type KeyAction =
   | 'rules.provider'
   | 'rules.providerPrev'
   | 'rules.live'
+  // inside a text field of several (a rule's alias entry)
+  | 'field.next'
+  | 'field.prev'
   // proxy
   | 'proxy.start'
   | 'proxy.stop'
@@ -162,6 +165,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'rules.providerPrev', keys: ['P', '['], scopes: ['models'], description: 'Previous provider'},
   {action: 'rules.save', keys: ['s'], scopes: ['models'], description: 'Save to config.yaml / token file', hint: 'save'},
   {action: 'rules.live', keys: ['L'], scopes: ['models'], description: "Live model list from the provider (with the chosen account), or back to the static one"},
+  // Read by the field itself (core/rules-editor.ts), never by a screen: while a field is open it has every key.
+  {action: 'field.next', keys: ['tab'], scopes: ['field'], description: "Typing an alias entry: to its other field (model name ↔ alias)", hint: 'next field'},
+  {action: 'field.prev', keys: ['shift+tab'], scopes: ['field'], description: 'Typing an alias entry: back to its other field', hint: 'prev field'},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
   {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy', hint: 'stop'},
