@@ -137,7 +137,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
   {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login)', hint: 're-login'},
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
-  {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy (★ marks what it serves)'},
+  {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: "Serve this account with the proxy (★ marks the account each provider's pool serves next)"},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
   {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
   {action: 'account.native', keys: ['N'], scopes: ['home', 'detail'], description: "Write the account into the agent's own credential file (native mode)"},

@@ -111,7 +111,7 @@ export function nativeLine(accounts: readonly Account[], nativeId: string | unde
   return ` · native CLI: ${account ? accountLabel(account, accounts) : sanitizeLine(nativeId)}`;
 }
 
-/** The mark (in the default `*`'s place) of the account a pool serves next: what the running proxy serves on the accounts list, what a pool would serve on the quota screen. */
+/** The mark (in the default `*`'s place) of the account its provider's pool serves next, on the accounts list and the quota screen alike (core/quota-dashboard.ts servedNextKeys). */
 export const BEST_MARK = '★';
 
 /** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded. */
