@@ -8,7 +8,7 @@ import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
-import {cellWidth, fitCell} from '../../core/cells.js';
+import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -424,7 +424,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
+      {`${marks} ${cell(name, c.name, false, truncateName)}${c.email ? cell(email, c.email, false, truncateName) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );
