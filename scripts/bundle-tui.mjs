@@ -46,6 +46,12 @@ const yogaEmbeddedWasm = {
 const inkFrameCaches = {
   name: 'ink-frame-caches',
   setup(esbuild) {
+    // Ink keys its wrap cache by text, width and mode run together: "ab1" cut at 23 cells and "ab12"
+    // cut at 3 shared a key, so a text ending in digits could be drawn as cut for another width.
+    esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/}, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return {contents: patchSource(args.path, source, 'const cacheKey = text + String(maxWidth) + String(wrapType);', "const cacheKey = String(maxWidth) + ':' + String(wrapType) + ':' + text;"), loader: 'js'};
+    });
     // Each text node's width is measured again every frame; measure-text.js already caches it by text.
     esbuild.onLoad({filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/}, async (args) => {
       let source = await readFile(args.path, 'utf8');
@@ -75,9 +81,19 @@ function slicedLine(line, from, to) {
 }
 const BLANK_CELL = Object.freeze({type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([])});
 let lastRows = [];
+// Cell by cell, holes included: a frame laid out wider than the terminal (the first one after a
+// resize, drawn before React has the new size) writes past the row's end and leaves holes between
+// its writes, which the row's text drops (Ink's filter below). every() skips holes, so such a row
+// matched the full row of the next frame with the same text at the same places, and the footer
+// kept its glued, narrower text after the window grew again.
+function sameCells(last, cells) {
+  if (last.length !== cells.length) return false;
+  for (let x = 0; x < cells.length; x++) if (last[x] !== cells[x]) return false;
+  return true;
+}
 function rowText(y, cells) {
   const last = lastRows[y];
-  if (last && last.cells.length === cells.length && last.cells.every((cell, x) => cell === cells[x])) return last.text;
+  if (last && sameCells(last.cells, cells)) return last.text;
   // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
   const text = styledCharsToString(cells.filter(item => item !== undefined)).trimEnd();
   lastRows[y] = {cells, text};

@@ -43,13 +43,44 @@ export function padCells(text: string, width: number, options: {align?: 'left' |
   return options.align === 'right' ? gap + fitted : fitted + gap;
 }
 
-/** `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap unless `last`) or padded. */
-export function fitCell(text: string, width: number, last = false): string {
+/**
+ * `text` in a column of exactly `width` cells: cut with `…` (keeping one cell of gap unless `last`) or
+ * padded. `cut`: how a text too long is cut (truncateName for an account's name).
+ */
+export function fitCell(text: string, width: number, last = false, cut: (text: string, width: number) => string = truncateCells): string {
   if (width <= 0) return '';
   // A row's last cell has nothing after it to keep apart from: it may fill its width.
   const room = last ? width : width - 1;
-  const cut = cellWidth(text) > room ? truncateCells(text, Math.max(1, room)) : text;
-  return cut + ' '.repeat(Math.max(0, width - cellWidth(cut)));
+  const fitted = cellWidth(text) > room ? cut(text, Math.max(1, room)) : text;
+  return fitted + ' '.repeat(Math.max(0, width - cellWidth(fitted)));
+}
+
+/**
+ * An account's name (an email, `nickname · email`, a label `carol@example.com#team` or
+ * `id (token file)`) cut to at most `width` cells so that what tells it from the others stays: the
+ * email's domain is cut first (`carol@exam…#team`), and when that is not enough the name is cut in
+ * the middle, keeping its end (a token file's `…-team.json)`, which tells two logins of one email
+ * apart). A name without an email or a token file is cut at its end.
+ */
+export function truncateName(text: string, width: number): string {
+  if (cellWidth(text) <= width) return text;
+  const email = /^([^@]*@)([^\s#()@]+)(.*)$/s.exec(text);
+  if (email) {
+    const [, before, domain, after] = email as unknown as [string, string, string, string];
+    const room = width - cellWidth(before) - cellWidth(after);
+    if (room >= 2) return `${before}${truncateCells(domain, room)}${after}`;
+    if (after === '') return truncateCells(text, width);
+    return truncateMiddle(`${before}…${after}`, width);
+  }
+  return / \(.+\)$/s.test(text) ? truncateMiddle(text, width) : truncateCells(text, width);
+}
+
+/** `text` cut in the middle to `width` cells: a third of it before the `…`, the rest (its end) after. */
+function truncateMiddle(text: string, width: number): string {
+  if (cellWidth(text) <= width) return text;
+  if (width < 5) return truncateCells(text, width);
+  const head = Math.floor((width - 1) / 3);
+  return `${truncateCells(text, head, '')}…${lastCells(text, width - 1 - head)}`;
 }
 
 /** The end of `text` that fits in `width` cells, whole characters only (a path cut from its start). */

@@ -6,7 +6,7 @@
 // `home`, `end`, `backspace`, `delete`, `space`, `ctrl+<letter>`.
 
 /** Where a binding applies. `global` bindings work on every screen unless a text field has focus. */
-export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets' | 'confirm';
+export type KeyScope = 'global' | 'list' | 'home' | 'detail' | 'login' | 'models' | 'quota' | 'proxy' | 'targets' | 'confirm' | 'field';
 
 export type KeyAction =
   // global
@@ -71,6 +71,9 @@ export type KeyAction =
   | 'rules.provider'
   | 'rules.providerPrev'
   | 'rules.live'
+  // inside a text field of several (a rule's alias entry)
+  | 'field.next'
+  | 'field.prev'
   // proxy
   | 'proxy.start'
   | 'proxy.stop'
@@ -134,7 +137,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
   {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login)', hint: 're-login'},
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
-  {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: 'Serve this account with the proxy (★ marks what it serves)'},
+  {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: "Serve this account with the proxy (★ marks the account each provider's pool serves next)"},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
   {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
   {action: 'account.native', keys: ['N'], scopes: ['home', 'detail'], description: "Write the account into the agent's own credential file (native mode)"},
@@ -162,6 +165,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'rules.providerPrev', keys: ['P', '['], scopes: ['models'], description: 'Previous provider'},
   {action: 'rules.save', keys: ['s'], scopes: ['models'], description: 'Save to config.yaml / token file', hint: 'save'},
   {action: 'rules.live', keys: ['L'], scopes: ['models'], description: "Live model list from the provider (with the chosen account), or back to the static one"},
+  // Read by the field itself (core/rules-editor.ts), never by a screen: while a field is open it has every key.
+  {action: 'field.next', keys: ['tab'], scopes: ['field'], description: "Typing an alias entry: to its other field (model name ↔ alias)", hint: 'next field'},
+  {action: 'field.prev', keys: ['shift+tab'], scopes: ['field'], description: 'Typing an alias entry: back to its other field', hint: 'prev field'},
 
   {action: 'proxy.start', keys: ['s'], scopes: ['proxy'], description: 'Start the proxy', hint: 'start'},
   {action: 'proxy.stop', keys: ['x'], scopes: ['proxy'], description: 'Stop the proxy', hint: 'stop'},

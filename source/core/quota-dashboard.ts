@@ -37,10 +37,13 @@ export const keyOf = (account: Pick<Account, 'provider' | 'id'>) => `${account.p
 export type {ServedNow};
 
 /**
- * ★ for each provider: the account its pool serves next, the pool's own answer (core/pool.ts
- * servedNext, never a second ranking) over all the provider's `accounts` (every account, not only
- * the rows shown) and their cached windows as the proxy reads them. None for a provider with fewer than
- * two usable accounts (no pool). Keys: provider, NUL, account id.
+ * ★, on the accounts list and the quota dashboard alike: for each provider, the account its pool
+ * serves next, the pool's own answer (core/pool.ts servedNext, never a second ranking) over all the
+ * provider's `accounts` (every account, not only the rows shown) and their cached windows as the proxy
+ * reads them. `servedNow`: what a running proxy serving one provider says it serves next (its status),
+ * that provider's answer, also when it serves one account alone; any other provider's is where a proxy
+ * started now would begin, for a provider with two usable accounts or more (one alone is no pool to
+ * choose in). Keys: provider, NUL, account id.
  */
 export function servedNextKeys(
   accounts: readonly Account[],
@@ -57,29 +60,12 @@ export function servedNextKeys(
   }
   const keys = new Set<string>();
   for (const [provider, mine] of byProvider) {
-    // One account serves alone: nothing to tell apart.
-    if (mine.filter(isUsable).length < 2) continue;
+    if (servedNow?.provider !== provider && mine.filter(isUsable).length < 2) continue;
     const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
     const next = servedNext(mine, strategy, windows, now, servedNow);
     if (next) keys.add(keyOf(next));
   }
   return keys;
-}
-
-/**
- * The accounts a running proxy serves (★ on the accounts list), keys as servedNextKeys: for a proxy
- * serving one provider, the account its status names (`serving.next`), in a pool or alone; for one
- * serving every provider (each request's model picks one), each pool's next account (servedNextKeys).
- */
-export function proxyServedKeys(
-  accounts: readonly Account[],
-  entryOf: (account: Account) => QuotaEntryLike | undefined,
-  strategy: RotationStrategy,
-  now: number,
-  serving: {provider?: string; next?: ServedNow},
-): Set<string> {
-  if (serving.provider === undefined) return servedNextKeys(accounts, entryOf, strategy, now);
-  return new Set(serving.next ? [keyOf({provider: serving.next.provider, id: serving.next.accountId})] : []);
 }
 
 /**

@@ -3,6 +3,7 @@
 // updates the rules themselves, so the preview (resolveModels) follows each character.
 import type {ModelRules, RuleScope} from './model-rules.js';
 import {loadedOrigins, type RuleEdits, type RuleOrigins} from './rules-merge.js';
+import {actionForKey} from './keymap.js';
 import {draftOf, editText, type TextDraft} from './text-edit.js';
 import type {ModelAlias} from './types.js';
 
@@ -63,8 +64,25 @@ export function ruleRows(rules: ModelRules): RuleRow[] {
 
 export function isDirty(state: RulesEditorState, scope?: RuleScope): boolean {
   const scopes: RuleScope[] = scope ? [scope] : ['global', 'account'];
-  return scopes.some((s) => JSON.stringify(state.rules[s]) !== JSON.stringify(state.saved[s]));
+  return scopes.some((s) => JSON.stringify(countedRules(state, s)) !== JSON.stringify(state.saved[s]));
 }
+
+/** Whether `row` is a rule just added (`a`, `A`) with nothing typed into it yet. */
+function untouchedNew(state: RulesEditorState, scope: RuleScope): RuleRow | undefined {
+  const editing = state.editing;
+  if (!editing?.isNew || state.scope !== scope) return undefined;
+  const rules = state.rules[scope];
+  const alias = rules.aliases[editing.row.index];
+  const empty = editing.row.list === 'excluded' ? rules.excluded[editing.row.index] === '' : alias !== undefined && alias.name === '' && alias.alias === '';
+  return empty ? editing.row : undefined;
+}
+
+/** The rules as "unsaved" counts them: a rule just added changes nothing until something is typed into it. */
+function countedRules(state: RulesEditorState, scope: RuleScope): ModelRules {
+  const row = untouchedNew(state, scope);
+  return row ? removeRow(state.rules[scope], row) : state.rules[scope];
+}
+
 
 export function selectedRow(state: RulesEditorState): RuleRow | undefined {
   return ruleRows(state.rules[state.scope])[state.cursor];
@@ -148,6 +166,12 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
     case 'text': {
       const editing = state.editing;
       if (!editing) return state;
+      // An alias entry's two fields: Tab and Shift-Tab go to the other one (what was typed stays).
+      const toField = editing.row.list === 'aliases' ? actionForKey(action.key, ['field']) : undefined;
+      if (toField === 'field.next' || toField === 'field.prev') {
+        const other = editing.field === 'name' ? 'alias' : 'name';
+        return startEditing(withScopeRules(state, setField(rules, editing.row, editing.field, editing.draft.text.trim())), editing.row, other, editing.isNew);
+      }
       const result = editText(editing.draft, action.input, action.key);
       if (result.done === 'cancel') {
         if (editing.isNew) return clampCursor({...withoutRow(state, editing.row), editing: undefined});
@@ -157,7 +181,9 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
         const trimmed = editing.draft.text.trim();
         // An alias entry is two fields: the model name, then the alias.
         if (editing.field === 'name') return startEditing(withScopeRules(state, setField(rules, editing.row, 'name', trimmed)), editing.row, 'alias', editing.isNew);
-        if (editing.row.list === 'excluded' && trimmed === '') {
+        // Left empty: an exclusion without a pattern, or an alias entry without either field, is no rule.
+        const emptyAlias = editing.row.list === 'aliases' && trimmed === '' && (rules.aliases[editing.row.index]?.name ?? '') === '';
+        if ((editing.row.list === 'excluded' && trimmed === '') || emptyAlias) {
           return clampCursor({...withoutRow(state, editing.row), editing: undefined});
         }
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, trimmed)), editing: undefined};

@@ -144,3 +144,28 @@ export function redactSecrets(text: string, secrets: Iterable<string | undefined
 export function maskedUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@').replace(/\?[^#]*/, '?…').replace(/#.*/s, '#…');
 }
+
+/**
+ * Why `value`, given where an http(s) URL belongs, is not one, worded so that a value that is no URL
+ * is never shown whole: an API key pasted into the URL's field (or a token into a config's `url`) is
+ * the usual cause, and an error quoting it would print the secret. Such a value shows only as
+ * maskSecret does (`sk-s…cdef`); one with a scheme (`https://exa mple.com`) is a URL mistyped and
+ * shows as maskedUrl does. Undefined for an http(s) URL. Read after the field's name:
+ * `the base URL does not start with https:// (got "sk-s…cdef")`.
+ */
+export function notHttpUrl(value: string): string | undefined {
+  const text = value.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
+  if (!scheme) return `does not start with https://${text.length > 12 ? ` (got ${quoted(maskSecret(text))})` : ''}`;
+  if (!parsed) return `is not a valid URL: ${quoted(maskedUrl(text))}`;
+  // A scheme (ftp, ws, file) is short; a longer "scheme" is more likely a key before a `://`.
+  const name = scheme[1]!.length <= 10 ? scheme[1]! : maskSecret(scheme[1]!);
+  return `must be http(s), got ${name}://`;
+}

@@ -33,6 +33,7 @@ import {credentialMasker, maskError} from './credential-redactor.js';
 import {tokenFieldsFrom} from './oauth/token-file.js';
 import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOutcomeUnknownError, RefreshRefusedError, sendOnce, settleFoundAnswer, unansweredSend} from './refresh-attempt.js';
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
+import {nativeFormat} from './native/formats.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
 import {ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
@@ -86,19 +87,40 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
  * the lock is named), so concurrent callers share one whatever they call the account (two ids of one
  * token file, a forced and a due refresh); the lock covers other processes. `force`: the one in flight is forced.
  */
-const inFlight = new Map<string, {work: Promise<TokenFile>; force: boolean}>();
+const inFlight = new Map<string, {work: Promise<Fresh>; force: boolean}>();
+
+/**
+ * How the token came to be what a refresh returned, for a person asked to refresh (`t`): only
+ * `refreshed` means a refresh was sent from here and granted.
+ * - `another`: the token file held a newer grant once the lock was had (another process refreshed,
+ *   or a login was stored meanwhile); nothing was sent.
+ * - `agent`: the account is in an agent's credential file (native mode, `use --native`): the agent
+ *   refreshes it, and ccs-tui never sends its refresh token; `took` says whether the agent's newer
+ *   tokens were taken into the token file.
+ * - `not-due` (not forced, the token still good), `cannot` (nothing to refresh with: an API key, no refresh token).
+ */
+export type RefreshOutcome = {kind: 'refreshed' | 'another' | 'not-due' | 'cannot'} | {kind: 'agent'; agent: string; took: boolean};
+
+/** A token file as a refresh left it, and how (RefreshOutcome). */
+export interface Fresh {
+  token: TokenFile;
+  outcome: RefreshOutcome;
+}
 
 /**
  * The account's token file with an access token that is good for at least the provider's lead time.
  * `force` refreshes even when the token is not near expiry (a 401 upstream, or `t` in the TUI).
  */
-export async function ensureFreshToken(
-  deps: RefreshDeps,
-  provider: string,
-  accountId: string,
-  options: {force?: boolean} = {},
-): Promise<TokenFile> {
-  const force = Boolean(options.force);
+export async function ensureFreshToken(deps: RefreshDeps, provider: string, accountId: string, options: {force?: boolean} = {}): Promise<TokenFile> {
+  return (await freshToken(deps, provider, accountId, Boolean(options.force))).token;
+}
+
+/** `t`: a forced refresh, saying how its token came (a refresh sent, the agent's, another process's). */
+export function refreshNow(deps: RefreshDeps, provider: string, accountId: string): Promise<Fresh> {
+  return freshToken(deps, provider, accountId, true);
+}
+
+async function freshToken(deps: RefreshDeps, provider: string, accountId: string, force: boolean): Promise<Fresh> {
   const before = await currentAccount(deps.store, provider, accountId);
   const key = grantKey(provider, before.account.tokenFile, before.token);
   const running = inFlight.get(key);
@@ -106,7 +128,7 @@ export async function ensureFreshToken(
   // A forced refresh meeting a not-forced one in flight shares its failure, and its result when it
   // refreshed (the token saved differs from `before`: refreshOnce); only one that found nothing due
   // to do is followed by the forced refresh.
-  const work: Promise<TokenFile> = (running ? running.work : Promise.resolve())
+  const work: Promise<Fresh> = (running ? running.work : Promise.resolve())
     .then(() => refreshOnce(deps, provider, accountId, force, before))
     // Whatever it quotes (a server's words, a reason recorded earlier), no credential leaves in full.
     .catch((error: unknown) => {
@@ -145,14 +167,14 @@ function legacyAttemptFiles(deps: RefreshDeps, resolved: ResolvedProvider, accou
 }
 
 /** `before`: the account and its token as the caller read them (what a refresh by someone else meanwhile is told from). */
-async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean, before: {account: Account; token: TokenFile}): Promise<TokenFile> {
+async function refreshOnce(deps: RefreshDeps, provider: string, accountId: string, force: boolean, before: {account: Account; token: TokenFile}): Promise<Fresh> {
   const clock = deps.clock ?? systemClock;
   const resolved = resolveProvider(deps.settings, provider);
   if (before.account.health === 'needs-login') {
     throw new NeedsLoginError(provider, before.account.id, before.account.healthDetail ?? 'refresh token no longer valid');
   }
-  if (!canRefresh(resolved, before.token)) return before.token;
-  if (!force && !refreshDue(resolved, before.token, clock.now())) return before.token;
+  if (!canRefresh(resolved, before.token)) return {token: before.token, outcome: {kind: 'cannot'}};
+  if (!force && !refreshDue(resolved, before.token, clock.now())) return {token: before.token, outcome: {kind: 'not-due'}};
 
   const bounds = refreshLockBounds(deps.settings);
   // Followed by its token file, under the lock of the grant the file holds (not by id: it can change).
@@ -163,15 +185,18 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     }
     // Native mode (services/native/): the agent refreshes this account itself; take its latest tokens.
     const native = await nativeTokensInsteadOfRefresh(deps.store, provider, inside.account, inside.token);
-    if (native) return native;
+    if (native) {
+      const agent = nativeFormat(provider)?.displayName ?? 'its agent';
+      return {token: native, outcome: {kind: 'agent', agent, took: !sameGrant(native, inside.token)}};
+    }
     // Someone else refreshed while we waited for the lock: theirs is used, unless it is still due (their
     // answer brought a new refresh token and no access token): then it is refreshed, under its own lock.
     const theirs = !sameGrant(inside.token, before.token);
-    if ((theirs || !force) && !refreshDue(resolved, inside.token, clock.now())) return inside.token;
+    if ((theirs || !force) && !refreshDue(resolved, inside.token, clock.now())) return {token: inside.token, outcome: {kind: theirs ? 'another' : 'not-due'}};
     // A refresh killed while it saved its answer left the new grant beside the file: taken, not refreshed again.
     const recordFile = attemptFile(deps.store.paths.state, provider, spentRefreshToken(resolved, inside.token) ?? '');
     const adopted = await adoptInterruptedSave(deps, provider, inside.account, inside.token, recordFile);
-    if (adopted) return adopted;
+    if (adopted) return {token: adopted, outcome: {kind: 'another'}};
     // Marked sent without an answer: never sent again, even where its attempt record (sendOnce) was
     // lost or cleaned away; the mark holds only while the file holds that refresh token.
     if (inside.account.health === 'refresh-unknown') {
@@ -233,7 +258,7 @@ async function refreshOnce(deps: RefreshDeps, provider: string, accountId: strin
     // A refusal met earlier (markRefreshRefused) is over: a refresh token that does not rotate (Google's)
     // would otherwise keep the account "refresh failed" until the next login.
     if (inside.account.health === 'refresh-failed') await deps.store.clearRefreshFailed(provider, fileRef);
-    return saved;
+    return {token: saved, outcome: {kind: 'refreshed'}};
   }, bounds);
 }
 

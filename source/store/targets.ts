@@ -12,7 +12,7 @@ import {UserError} from '../core/types.js';
 import {CorruptFileError, readRegularFile} from './files.js';
 import {expandHome, type CcsPaths} from './paths.js';
 import type {TuiSettings} from './settings.js';
-import {maskedUrl, sanitizeLine} from '../core/sanitize.js';
+import {maskedUrl, notHttpUrl, sanitizeLine} from '../core/sanitize.js';
 
 export const LOCAL_TARGET = 'local';
 
@@ -94,13 +94,10 @@ export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: stri
   const where = `${paths.settings}: targets.${sanitizeLine(name)}`;
   const entry = requireTargetName(paths, settings, name);
   if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
-  let url: URL;
-  try {
-    url = new URL(entry.url.trim());
-  } catch {
-    throw new UserError(`${where}.url is not a URL: "${sanitizeLine(maskedUrl(entry.url))}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`${where}.url must start with https:// (got ${url.protocol})`);
+  // A management key put in `url` is never shown whole (notHttpUrl).
+  const notUrl = notHttpUrl(entry.url);
+  if (notUrl) throw new UserError(`${where}.url ${notUrl}`);
+  const url = new URL(entry.url.trim());
   if (url.username || url.password) throw new UserError(`${where}.url must not contain credentials; use managementKeyFile or managementKeyEnv`);
   // The management path is appended to the URL: after a query it would be the query's (a token in
   // it, `?access_token=…`, would go to the server in every request and be shown in every error).

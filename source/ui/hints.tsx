@@ -9,8 +9,10 @@ export interface ScreenHints {
   hide?: readonly KeyAction[];
   /** Hint labels for now, e.g. `{'account.pause': 'resume'}`; also shows actions without a hint label. */
   labels?: Partial<Record<KeyAction, string>>;
-  /** A text field has the keys: the bar shows Enter / Esc only. */
+  /** A text field has the keys: the bar shows Enter / Esc only (and `fieldKeys`). */
   typing?: boolean;
+  /** While typing: the field's own keys beside Enter and Esc (keymap scope `field`: Tab to an alias entry's other field). */
+  fieldKeys?: readonly KeyAction[];
   /**
    * The way out of the state shown now (re-login on an account marked so, resume on a paused one,
    * save on unsaved rules): shown first, and the last to be left out when the bar is cut.
@@ -34,9 +36,10 @@ export function HintsProvider({children}: {children: ReactNode}) {
       else next.delete(id);
       return next;
     });
-  const merged: ScreenHints = {hide: [], labels: {}, typing: false, first: []};
+  const merged: ScreenHints = {hide: [], labels: {}, typing: false, first: [], fieldKeys: []};
   for (const h of registrations.values()) {
     merged.hide = [...merged.hide!, ...(h.hide ?? [])];
+    merged.fieldKeys = [...merged.fieldKeys!, ...(h.fieldKeys ?? [])];
     merged.first = [...merged.first!, ...(h.first ?? [])];
     merged.labels = {...merged.labels, ...h.labels};
     merged.typing ||= Boolean(h.typing);

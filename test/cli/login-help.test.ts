@@ -42,3 +42,23 @@ test('the README names every provider id, and says IBM Bob is `bob` with --base-
   assert.match(readme, /IBM Bob\*\* is an API-key account with no fixed host: its provider id is `bob`, and `--base-url` is\s+required/);
   assert.match(readme, /`ccs-tui login --help` lists them/);
 });
+
+test('login bob --base-url given a key (the arguments swapped) never prints the key: the error says what is wrong with it', async () => {
+  const ccs = makeTempCcs();
+  const KEY = 'sk-secretkey-1234567890abcdef';
+  try {
+    const swapped = await runBin(['login', 'bob', '--base-url', KEY], ccs.env, 'https://bob.example.com/v1\n');
+    assert.equal(swapped.code, 2, swapped.stderr);
+    assert.equal(swapped.stderr, 'ccs-tui: --base-url does not start with https:// (got "sk-s…cdef")\n');
+    // Credentials riding in a URL that is refused for plain http:// are masked too.
+    const query = await runBin(['login', 'bob', '--base-url', `http://gateway.example/v1?key=${KEY}`], ccs.env, 'k\n');
+    assert.equal(query.code, 2);
+    assert.match(query.stderr, /--base-url "http:\/\/gateway\.example\/v1\?…" is plain http:\/\//);
+    const other = await runBin(['login', 'bob', '--base-url', `${KEY}://x`], ccs.env, 'k\n');
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /--base-url must be http\(s\), got sk-s…cdef:\/\//);
+    for (const run of [swapped, query, other]) assert.ok(!run.stderr.includes(KEY) && !run.stderr.includes('1234567890'), run.stderr);
+  } finally {
+    ccs.cleanup();
+  }
+});

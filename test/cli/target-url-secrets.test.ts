@@ -44,11 +44,20 @@ describe('a target URL with a query or fragment', () => {
     });
   }
 
+  test('a management key put in url (no URL at all) is never printed: the error says what the value lacks', async () => {
+    pointAt(GATEWAY_TOKEN);
+    const run = await runBin(['accounts', '--target', 'team'], ccs.env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /targets\.team\.url does not start with https:\/\/ \(got "Gate…6789"\)/);
+    assert.ok(!run.stderr.includes(GATEWAY_TOKEN), run.stderr);
+    assert.equal(stand.requests.length, 0);
+  });
+
   test('a URL that does not parse is named without its credentials', async () => {
     pointAt(`http://admin:${GATEWAY_TOKEN}@[bad/?token=${GATEWAY_TOKEN}`);
     const run = await runBin(['accounts', '--target', 'team'], ccs.env);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /targets\.team\.url is not a URL: "http:\/\/…@\[bad\/\?…"/);
+    assert.match(run.stderr, /targets\.team\.url is not a valid URL: "http:\/\/…@\[bad\/\?…"/);
     assert.ok(!run.stderr.includes(GATEWAY_TOKEN));
   });
 });

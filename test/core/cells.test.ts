@@ -1,7 +1,7 @@
 // Terminal cells, not string length (issue 10): wide CJK, combining marks and emoji sequences.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cellWidth, padCells, truncateCells} from '../../source/core/cells.js';
+import {cellWidth, padCells, truncateCells, truncateName} from '../../source/core/cells.js';
 
 test('widths in cells: CJK two, combining marks none, emoji sequences two', () => {
   assert.equal(cellWidth('abc'), 3);
@@ -30,4 +30,18 @@ test('truncateCells never cuts a character in half', () => {
   for (const text of ['研究者です', 'a研b究c', '🇯🇵🇯🇵x']) {
     for (let width = 1; width <= 8; width++) assert.ok(cellWidth(truncateCells(text, width)) <= width, `${text} in ${width}`);
   }
+});
+
+test('truncateName keeps what tells an account apart: the domain goes first, then the middle, never a token file\'s end', () => {
+  assert.equal(truncateName('carol@example.com', 30), 'carol@example.com');
+  assert.equal(truncateName('carol.longname@example.com', 20), 'carol.longname@exam…');
+  assert.equal(truncateName('carol@example.com#team', 18), 'carol@exampl…#team');
+  assert.equal(truncateName('work · alice@example.com', 18), 'work · alice@exam…');
+  const label = 'carol@example.com (codex-carol@example.com-team.json)';
+  assert.equal(truncateName(label, 48), 'carol@examp… (codex-carol@example.com-team.json)');
+  const cut = truncateName(label, 30);
+  assert.equal(cellWidth(cut), 30);
+  assert.match(cut, /^carol@…*.*….*-team\.json\)$/);
+  assert.equal(truncateName('key-0123abcd (aistudio-key.json)', 20), 'key-01…dio-key.json)');
+  assert.equal(truncateName('a nickname that is long', 10), 'a nicknam…');
 });

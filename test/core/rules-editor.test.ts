@@ -72,3 +72,21 @@ test('rebase (live ↔ static base list) keeps unsaved edits and the cursor; loa
   assert.deepEqual(state.rules.global.excluded, ['a']);
   assert.equal(isDirty(state), false);
 });
+
+test('a rule just added is nothing unsaved until typed into; Tab/Shift-Tab switch an alias entry\'s fields; an entry left empty is no rule', () => {
+  const base = initialRulesEditor({excluded: [], aliases: [{name: 'm1', alias: 'one'}]});
+  assert.equal(isDirty(run(base, {type: 'addExclusion'})), false);
+  assert.equal(isDirty(run(base, {type: 'addAlias'})), false);
+  assert.equal(isDirty(run(base, {type: 'addAlias'}, ...type('x'))), true);
+  let state = run(base, {type: 'addAlias'}, ...type(' m2 '), key('tab'));
+  assert.equal(state.editing?.field, 'alias');
+  state = run(state, ...type('two'), key('shift+tab'));
+  assert.equal(state.editing?.field, 'name');
+  assert.equal(state.editing?.draft.text, 'm2');
+  state = run(state, ...type('b'), key('tab'), key('enter'));
+  assert.deepEqual(state.rules.global.aliases, [{name: 'm1', alias: 'one'}, {name: 'm2b', alias: 'two'}]);
+  // Enter through both fields typing nothing: no entry is kept.
+  assert.deepEqual(run(base, {type: 'addAlias'}, key('enter'), key('enter')).rules.global.aliases, [{name: 'm1', alias: 'one'}]);
+  // Tab in a pattern (one field) does nothing.
+  assert.deepEqual(run(base, {type: 'addExclusion'}, ...type('a'), key('tab'), ...type('b')).editing?.draft.text, 'ab');
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {maskSecret, redactSecrets, sanitizeLine, sanitizeText} from '../../source/core/sanitize.js';
+import {maskSecret, notHttpUrl, redactSecrets, sanitizeLine, sanitizeText} from '../../source/core/sanitize.js';
 
 test('escape sequences from the network cannot reach the terminal', () => {
   const hostile = 'alice\u001b[2J\u001b]0;pwned\u0007@example.com\u001b]52;c;ZXZpbA==\u001b\\\u0007\u009b31m';
@@ -74,4 +74,15 @@ test('ZWNJ and ZWJ stay where a script writes them (RFC 5892 CONTEXTJ): Persian 
   ]) {
     assert.equal(sanitizeLine(hidden), shown, JSON.stringify(hidden));
   }
+});
+
+test('notHttpUrl: says why a value is no http(s) URL without ever showing a value that is no URL whole', () => {
+  assert.equal(notHttpUrl('https://bob.example.com/v1'), undefined);
+  assert.equal(notHttpUrl(' http://127.0.0.1:8080 '), undefined);
+  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef'), 'does not start with https:// (got "sk-s…cdef")');
+  assert.equal(notHttpUrl('example.com'), 'does not start with https://');
+  assert.equal(notHttpUrl('ftp://files.example.com'), 'must be http(s), got ftp://');
+  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef://x'), 'must be http(s), got sk-s…cdef://');
+  assert.equal(notHttpUrl('https://user:pw@[bad/?token=abc'), 'is not a valid URL: "https://…@[bad/?…"');
+  assert.equal(notHttpUrl('key:1234567890abcdefghij'), 'does not start with https:// (got "key:…ghij")');
 });

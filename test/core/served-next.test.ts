@@ -1,4 +1,4 @@
-// The quota screen's ★ is the pool's own answer (core/pool.ts next), never a ranking of its own.
+// ★ (the quota screen's and the accounts list's) is the pool's own answer (core/pool.ts next), never a ranking of its own.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {firstServed} from '../../source/core/pool.js';
@@ -28,9 +28,11 @@ test('firstServed is what a new pool serves first under each strategy', () => {
   assert.equal(firstServed([alice, {...work, paused: true}], 'most-headroom', windows, NOW), alice);
 });
 
-test('★ marks the pool\'s pick, or what the running proxy says it serves next; never a lone account', () => {
+test('★ marks the pool\'s pick, or what the running proxy says it serves next; a lone account only when a proxy serves it', () => {
   const carol = account('carol@example.com', {provider: 'codex', default: true});
   assert.deepEqual([...servedNextKeys([alice, work, carol], entryOf, 'most-headroom', NOW)], ['claude\u0000bob@example.com']);
   // The running proxy held alice (a person's rotate): its answer, not a second guess.
   assert.deepEqual([...servedNextKeys([alice, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com'})], ['claude\u0000alice@example.com']);
+  // A proxy serving codex, whose one account it serves alone: that is what codex serves next.
+  assert.deepEqual([...servedNextKeys([alice, work, carol], entryOf, 'most-headroom', NOW, {provider: 'codex', accountId: 'carol@example.com'})], ['claude\u0000bob@example.com', 'codex\u0000carol@example.com']);
 });

@@ -58,11 +58,11 @@ test('H, filters and o keep the cursor on the same provider and account (by id),
   await t.waitFor('Claude accounts');
   await t.press('l');
   frame = await t.waitFor('▶ Claude accounts');
-  assert.match(frame, /›\*?\s+work\s+alice@/);
+  assert.match(frame, /›[*★]?\s+work\s+alice@/);
   await t.press('o'); // by name: bob first; the cursor stays on work (alice)
   frame = await t.waitFor('accounts ordered by name');
   assert.ok(frame.indexOf('bob@example.com') < frame.indexOf('alice@example.com'));
-  assert.match(frame, /›\*?\s+work\s+alice@/);
+  assert.match(frame, /›[*★]?\s+work\s+alice@/);
 });
 
 test('o orders the accounts: by name puts bob before work', async () => {
@@ -86,7 +86,7 @@ test(': jumps to an account in any provider, or to a provider by name', async ()
   assert.match(frame.split('\n').at(-1)!, /Enter done/);
   await t.press('enter');
   frame = await t.waitFor('▶ Codex accounts (1)');
-  assert.match(frame, /›\*\s+carol@example.com/);
+  assert.match(frame, /›[*★]\s+carol@example.com/);
   await t.press(':');
   await t.type('gem');
   await t.press('enter');
@@ -108,13 +108,13 @@ test(': jumps to an account in any provider, or to a provider by name', async ()
   await t.press('enter');
   frame = await t.waitFor('1 of 3 matching "example"');
   assert.match(frame, /jumped to Claude \/ work — 1 of 3 matching "example"; : then Enter for the next/);
-  assert.match(frame, /›\*?\s+work\s+alice@/);
+  assert.match(frame, /›[*★]?\s+work\s+alice@/);
   await t.press(':', 'enter');
   frame = await t.waitFor('2 of 3 matching "example"');
   assert.match(frame, /›\s+bob@example\.com/);
   await t.press(':', 'enter');
   frame = await t.waitFor('3 of 3 matching "example"');
-  assert.match(frame, /›\*\s+carol@example\.com/);
+  assert.match(frame, /›[*★]\s+carol@example\.com/);
 });
 
 test('the accounts filter says which other providers have accounts it matches', async () => {

@@ -32,7 +32,7 @@ test('home lists every provider (also those without accounts) beside the selecte
   assert.match(lineWith(frame, '› Claude'), /Claude\s+2 [┃│]/);
   assert.match(lineWith(frame, 'Codex'), /Codex\s+1 [┃│]/);
   assert.match(lineWith(frame, 'Gemini'), /Gemini\s+0 [┃│]/);
-  assert.match(lineWith(frame, 'alice'), /›\*\s+work\s+alice@example.com\s+ok\s+in (1h|59m)/);
+  assert.match(lineWith(frame, 'alice'), /›[*★]\s+work\s+alice@example.com\s+ok\s+in (1h|59m)/);
   assert.match(frame, /3 accounts · 2\/\d+ providers/);
   assert.ok(frame.includes(ccs!.paths.root.slice(-20)), 'status line shows the CCS dir');
 });
@@ -47,7 +47,7 @@ test('j/k move between providers, Enter/l focuses the accounts, Enter on an acco
   await tui.press('j');
   assert.match(lineWith(tui.frame(), 'bob@'), /›\s+bob@example.com/);
   await tui.press('G', 'g');
-  assert.match(lineWith(tui.frame(), 'alice'), /›\*/);
+  assert.match(lineWith(tui.frame(), 'alice'), /›[*★]/);
   await tui.press('down', 'enter');
   frame = await tui.waitFor('Account id');
   assert.match(frame, /Email\s+bob@example.com/);
@@ -61,7 +61,7 @@ test('u makes the selected account the default, on disk and on screen', async ()
   await tui.press('l', 'j', 'u');
   await tui.waitFor('bob@example.com is now the default claude account');
   // The list reloads right after the status line: the row shows the new default then.
-  await tui.waitFor((f) => /›\*/.test(lineWith(f, 'bob@')));
+  await tui.waitFor((f) => /›[*★]/.test(lineWith(f, 'bob@')));
   assert.equal(registry(ccs).providers.claude.default, 'bob@example.com');
 });
 
@@ -289,7 +289,7 @@ test('1,000 accounts: only the visible window is drawn; G, g and PgDn keep the c
     // Rows drawn = the pane's height, not the list's length.
     assert.ok(frame.split('\n').filter((line) => /user\d+@example.com/.test(line)).length <= 30);
     await tui.press('g');
-    frame = await tui.waitFor(/›\*\s+user0\s+user0000@example.com/);
+    frame = await tui.waitFor(/›[*★]\s+user0\s+user0000@example.com/);
     await tui.press('pagedown');
     frame = await tui.waitFor(/›\s+user\d+\s+user0\d+@example.com/);
     assert.ok(!frame.includes('user0000@'));
@@ -346,7 +346,7 @@ test('60×20 (half of a 160-column terminal, compact): the accounts list and the
   await tui.press('l');
   const frame = await tui.waitFor('▶ Claude accounts (2)');
   assert.match(frame, /\[1 Accounts\]/);
-  assert.match(lineWith(frame, 'alice'), /›\*\s+work · alice@e\S*…?\s+ok\s+in (1h|59m)/);
+  assert.match(lineWith(frame, 'alice'), /›[*★]\s+work · alice@e\S*…?\s+ok\s+in (1h|59m)/);
   assert.match(frame, /Antigravity\s+0/, 'provider names fit the compact pane');
   await tui.press('j', 'enter');
   await tui.waitFor(/Email\s+bob@example.com/);

@@ -47,11 +47,11 @@ test('a longer unbracketed run (a pasted URL with its line end) still runs nothi
   await t.waitFor('paste ignored — press / to filter');
   await sleep(300);
   assert.match(t.frame(), /▶ Claude accounts/, 'no account opened, nothing quit');
-  assert.match(t.frame(), /›\*? +work +alice@example\.com/, 'the cursor did not move');
+  assert.match(t.frame(), /›[*★]? +work +alice@example\.com/, 'the cursor did not move');
   // Two pasted lines, short as they are, are no keys either.
   t.write('j\rjk');
   await sleep(300);
-  assert.match(t.frame(), /›\*? +work +alice@example\.com/);
+  assert.match(t.frame(), /›[*★]? +work +alice@example\.com/);
   assert.equal(readFileSync(ccs!.paths.registry, 'utf8'), before, 'nothing ran');
 });
 

@@ -516,6 +516,40 @@ test('IBM Bob API-key login: each step has its own heading with an example of th
   }
 });
 
+test('IBM Bob: the key typed into the base URL step is never repeated; editing clears the error; Esc to the key empties the URL step', async () => {
+  const KEY = 'sk-secretkey-1234567890abcdef';
+  const ccs = makeTempCcs();
+  const tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'login', params: {provider: 'bob'}}});
+  try {
+    await tui.waitFor('Enter skips');
+    await tui.press('enter');
+    await tui.waitFor('Step 1 of 2');
+    // Swapped: the URL into the key's step (masked), the key into the URL's (shown).
+    await tui.type('https://bob.example.com/v1');
+    await tui.press('enter');
+    await tui.waitFor('Step 2 of 2');
+    await tui.type(KEY);
+    await tui.press('enter');
+    let frame = await tui.waitFor('the base URL does not start with https://');
+    assert.match(frame, /the base URL does not start with https:\/\/ \(got "sk-s…cdef"\)/);
+    assert.equal(frame.split(KEY).length, 2, 'the key shows once: in the field it was typed into, not again in the error');
+    // Editing the field takes the old error away.
+    await tui.press('backspace');
+    frame = await tui.waitFor((f) => !f.includes('does not start with'));
+    assert.match(frame, /Step 2 of 2/);
+    // Back to the key step and on again: the URL step starts empty (what was typed there went with it).
+    await tui.press('escape');
+    await tui.waitFor('Step 1 of 2');
+    await tui.type('bob-key-0123456789');
+    await tui.press('enter');
+    frame = await tui.waitFor('Step 2 of 2');
+    assert.ok(!frame.includes('sk-secretkey'), frame);
+  } finally {
+    tui.unmount();
+    ccs.cleanup();
+  }
+});
+
 test('IBM Bob: a wrong base URL is said in the TUI\'s words (no --base-url); only the URL is asked again, the key is kept', async () => {
   const {startFakeServer} = await import('../helpers/fake-providers/server.js');
   const KEY = 'bob-key-0123456789abcdefSECRET';

@@ -135,6 +135,45 @@ describe('model rules screen', () => {
     assert.doesNotMatch(readFileSync(ccs.paths.config, 'utf8'), /thinking/);
   });
 
+  test('a or A alone is nothing unsaved and no error; Tab and Shift-Tab move between an alias entry\'s fields, and the hint bar says so', async () => {
+    tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+    await tui.waitFor('Models 6/8 visible');
+    const hintBar = (f: string) => f.split('\n').at(-1) ?? '';
+    for (const key of ['a', 'A']) {
+      await tui.press(key);
+      const frame = await tui.waitFor(/typing the (pattern|model name)/);
+      assert.doesNotMatch(frame, /\* unsaved/, `${key}: nothing typed, nothing unsaved`);
+      assert.doesNotMatch(frame, /needs both a name and an alias|incomplete/, `${key}: no error before anything is typed`);
+      await tui.press('escape');
+      await tui.waitFor((f) => !/typing the/.test(f));
+    }
+    await tui.press('A');
+    let frame = await tui.waitFor('typing the model name; Tab: the alias');
+    assert.match(hintBar(frame), /^Enter done {2}Tab next field {2}S-Tab prev field +Esc cancel {2}\^C quit$/);
+    await tui.type('kimi-k2');
+    frame = await tui.waitFor(/^\* unsaved/m);
+    assert.doesNotMatch(frame, /is not in the model list|needs both/, 'half typed: no error yet');
+    await tui.press('tab');
+    await tui.waitFor('typing the alias; Tab: the model name');
+    await tui.type('k2');
+    await tui.press('shift+tab');
+    await tui.waitFor('typing the model name');
+    await tui.type('.5');
+    await tui.press('tab');
+    await tui.waitFor('typing the alias');
+    await tui.press('enter');
+    frame = await tui.waitFor('k2 ← kimi-k2.5');
+    assert.doesNotMatch(hintBar(frame), /next field/, 'no field open: the bar is the screen\'s again');
+    // An entry left with its alias missing is said to be incomplete, once its field is left.
+    await tui.press('A');
+    await tui.type('kimi-k3');
+    await tui.press('enter');
+    await tui.waitFor('typing the alias');
+    assert.doesNotMatch(tui.frame(), /needs both a name and an alias/);
+    await tui.press('enter');
+    await tui.waitFor('an alias entry needs both a name and an alias');
+  });
+
   test('inline warnings: alias of an excluded model, duplicate alias', async () => {
     tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
     await tui.waitFor('Models 6/8 visible');

@@ -72,3 +72,24 @@ test('native names the holder as use --native does, and prints the state file\'s
   assert.doesNotMatch(badFile.stdout + badFile.stderr, /\u001b/, JSON.stringify(badFile.stderr));
   assert.match(badFile.stderr, /tui\/native\.json has a claude entry whose file is not/);
 });
+
+test('t on an account the agent holds (native mode) says the agent refreshes it, never "token refreshed"; nothing is sent', async () => {
+  ccs = makeUiCcs();
+  const env = {...ccs.env};
+  // The token endpoint is a closed port: a refresh sent from here could only fail.
+  writeFileSync(ccs.paths.settings, JSON.stringify({endpoints: {codex: {token: 'http://127.0.0.1:9/oauth/token'}}}));
+  const used = await runBin(['use', '--native', 'codex', 'carol@example.com'], env);
+  assert.equal(used.code, 0, used.stderr);
+  const tokenFile = path.join(ccs.paths.authDir, 'codex-carol@example.com.json');
+  const before = JSON.parse(readFileSync(tokenFile, 'utf8')) as {expired: string; refresh_token: string};
+  tui = await renderTui({paths: ccs.paths, env: {HOME: env.HOME!}, width: 140});
+  await tui.waitFor('alice@example.com');
+  await tui.press('j', 'l');
+  await tui.waitFor(/›\*?\s+carol@example\.com/);
+  await tui.press('t');
+  const frame = await tui.waitFor(/codex carol@example\.com: not refreshed/);
+  assert.match(frame, /not refreshed: the agent \(Codex CLI\) refreshes it \(native mode\); valid until \d{4}-\d\d-\d\d \d\d:\d\d/);
+  assert.doesNotMatch(frame, /token refreshed/);
+  const after = JSON.parse(readFileSync(tokenFile, 'utf8')) as {expired: string; refresh_token: string};
+  assert.deepEqual([after.expired, after.refresh_token], [before.expired, before.refresh_token], 'the token file is as it was');
+});

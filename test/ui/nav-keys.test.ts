@@ -102,11 +102,11 @@ test('a burst that opens a field types the rest into it: / filters, : jumps, n r
   await t.waitFor((f) => !f.includes('/bo') && f.includes('alice@example.com'));
   t.write(':carol\r');
   frame = await t.waitFor('▶ Codex accounts (1)');
-  assert.match(frame, /›\*\s+carol@example.com/);
+  assert.match(frame, /›[*★]\s+carol@example.com/);
   await t.press(':');
   await t.type('alice');
   await t.press('enter');
-  await t.waitFor((f) => f.includes('▶ Claude accounts') && /›\*?\s+work\s+alice@/.test(f));
+  await t.waitFor((f) => f.includes('▶ Claude accounts') && /›[*★]?\s+work\s+alice@/.test(f));
   const at = ccs;
   // The Enter renames; it must not also make an account the default.
   t.write('nnewbieX\r');

@@ -54,18 +54,18 @@ test('Ctrl keys Ink has no name for, cut at every byte, in the same tick or a fe
 test('arrow keys cut at every byte still move the cursor', async () => {
   const t = await home();
   await t.press('l');
-  await t.waitFor(/›\*? +work +alice@example\.com/);
+  await t.waitFor(/›[*★]? +work +alice@example\.com/);
   for (const [down, up] of [['\u001b[B', '\u001b[A'], ['\u001bOB', '\u001bOA']]) {
     for (const [first, second] of splits(down!)) {
       t.write(first);
       await sleep(10);
       t.write(second);
-      await t.waitFor(/›\*? +bob@example\.com/);
+      await t.waitFor(/›[*★]? +bob@example\.com/);
       const [upFirst, upSecond] = splits(up!).find(([a]) => a === first.replace('B', 'A'))!;
       t.write(upFirst);
       await sleep(10);
       t.write(upSecond);
-      await t.waitFor(/›\*? +work +alice@example\.com/);
+      await t.waitFor(/›[*★]? +work +alice@example\.com/);
     }
   }
 });
@@ -80,7 +80,7 @@ test('a plain Esc alone acts at once (within the Esc timeout): it closes the ren
   const took = performance.now() - start;
   assert.ok(took < ESC_TIMEOUT_MS + 150, `Esc took ${Math.round(took)} ms`);
   // Still the accounts list, cursor where it was: Esc closed the field and nothing else.
-  assert.match(t.frame(), /›\*? +work +alice@example\.com/);
+  assert.match(t.frame(), /›[*★]? +work +alice@example\.com/);
 });
 
 test('bracketed paste markers cut at every byte: the paste is pasted (a line break does not submit), its end ends it', async () => {
@@ -130,6 +130,6 @@ for (const terminalReads of [true, false]) {
     assert.deepEqual(accounts(ccs!), ['alice@example.com', 'bob@example.com']);
     // Keys after the real end are keys again.
     t.write('j');
-    await t.waitFor(/›\*? +bob@example\.com/);
+    await t.waitFor(/›[*★]? +bob@example\.com/);
   });
 }

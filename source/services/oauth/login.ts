@@ -5,7 +5,7 @@ import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
-import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, notHttpUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
@@ -230,16 +230,11 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
   const flow = row.logins.find((f) => f.kind === 'api-key');
   if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
   const name = flag ? '--base-url' : 'the base URL';
-  let parsed: URL;
-  try {
-    parsed = new URL(baseUrl);
-  } catch {
-    return `${name} ${quoted(maskedUrl(baseUrl))} is not a URL`;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${name} must be http(s), got ${parsed.protocol}`;
+  const notUrl = notHttpUrl(baseUrl);
+  if (notUrl) return `${name} ${notUrl}`;
   const host = plainHttpHost(baseUrl);
   if (host !== undefined && !allowInsecureHttp) {
-    return `${name} "${sanitizeLine(baseUrl)}" is ${apiKeyPlainHttp(sanitizeLine(host), 'would cross')}; use https://, or ` +
+    return `${name} ${quoted(maskedUrl(baseUrl))} is ${apiKeyPlainHttp(sanitizeLine(host), 'would cross')}; use https://, or ` +
       (flag ? 'add --allow-insecure-http if you accept that' : `log in from a shell with ccs-tui login ${row.id} --base-url URL --allow-insecure-http if you accept that`);
   }
   return undefined;

@@ -7,7 +7,7 @@ import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
-import {ensureFreshToken, markRefreshRefused, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
+import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
 import type {AppServices} from '../services.js';
@@ -125,14 +125,23 @@ export async function testAccount({services, provider, account, progress, siblin
   progress(`testing ${provider} ${label}…`);
   const {settings} = await services.settings.load();
   try {
-    const token = await ensureFreshToken(
-      {store: services.store, settings, clock: services.clock, http: services.http},
-      provider,
-      target.id,
-      {force: true},
-    );
-    if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
-    return `${provider} ${label}: token refreshed${token.expired ? `, valid until ${formatLocalTime(token.expired)}` : ''}`;
+    const {token, outcome} = await refreshNow({store: services.store, settings, clock: services.clock, http: services.http}, provider, target.id);
+    // Said as it happened: "refreshed" only for a refresh sent and granted (services/refresh.ts RefreshOutcome).
+    const expiry = validity(token.expired, services.clock.now());
+    switch (outcome.kind) {
+      case 'refreshed':
+        return `${provider} ${label}: token refreshed${expiry ? `, ${expiry}` : ''}`;
+      case 'another':
+        return `${provider} ${label}: refreshed meanwhile by another process (or a login), nothing sent${expiry ? `; ${expiry}` : ''}`;
+      case 'agent':
+        return outcome.took
+          ? `${provider} ${label}: the agent (${outcome.agent}) refreshes it (native mode): took its token${expiry ? `, ${expiry}` : ''}`
+          : `${provider} ${label}: not refreshed: the agent (${outcome.agent}) refreshes it (native mode)${expiry ? `; ${expiry}` : ''}`;
+      case 'cannot':
+      case 'not-due':
+        if (!token.refresh_token && token.api_key) return `${provider} ${label}: API-key account, nothing to refresh`;
+        return `${provider} ${label}: not refreshed: no refresh token (${actionKey('account.relogin', 'home')} logs in again)${expiry ? `; ${expiry}` : ''}`;
+    }
   } catch (error) {
     // The refresh's own error names the account by id: say it once, by the name the list shows.
     if (error instanceof NeedsLoginError) throw new NeedsLoginError(provider, target.id, error.reason, label);
@@ -147,6 +156,13 @@ export async function testAccount({services, provider, account, progress, siblin
     }
     throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
   }
+}
+
+/** `valid until 2026-11-29 21:55`, or `expired at …` once past: a token file's `expired`. */
+function validity(expired: string | undefined, now: number): string | undefined {
+  if (!expired) return undefined;
+  const at = Date.parse(expired);
+  return Number.isFinite(at) && at <= now ? `expired at ${formatLocalTime(expired)}` : `valid until ${formatLocalTime(expired)}`;
 }
 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */

@@ -9,12 +9,13 @@ import {useShell, type Shell} from '../shell.js';
 import {ACCOUNT_ACTIONS, type AccountActionName} from './accounts.js';
 import {PROXY_ACTIONS, type ProxyActionContext} from './proxy.js';
 import {unavailableReason} from './targets.js';
+import {unknownTypeRefusal} from './unknown-type.js';
 
 /** Actions about the provider as a whole: without a provider selected their keys do nothing. */
 const PROVIDER_ACTIONS: readonly AccountActionName[] = ['account.rotate', 'account.test', 'account.serve', 'provider.serve', 'quota.refresh', 'account.launch', 'account.native'];
 
 export interface AccountActions {
-  /** A handler for every account action key, plus `account.rename` (opens the rename field). */
+  /** A handler for every account action key, plus `account.rename` (opens the rename field) and the logins (open the login screen). */
   keys: KeyHandlers;
   /** Runs one account action; resolves true when it did what was asked (false: declined or failed). */
   perform(name: AccountActionName): Promise<boolean>;
@@ -31,8 +32,9 @@ export function useAccountActions(provider: string | undefined, account: Account
   const perform = (name: AccountActionName) =>
     exclusive(shell, `${name} ${provider ?? ''}/${account?.id ?? ''}`, (progress) =>
       run(() => {
-        // A key the live target does not offer says why (the action itself is not run).
-        const reason = unavailableReason(services.targets.current.accounts, name);
+        // A key that cannot work for this provider (a token type ccs-tui does not know), or that the
+        // live target does not offer, says why (the action itself is not run).
+        const reason = unknownTypeRefusal(provider, name) ?? unavailableReason(services.targets.current.accounts, name);
         if (reason) throw new UserError(reason);
         return ACCOUNT_ACTIONS[name]({services, provider: provider ?? '', account, siblings, confirm, progress});
       }),
@@ -41,12 +43,20 @@ export function useAccountActions(provider: string | undefined, account: Account
     run(async () => {
       throw new UserError('no account selected');
     });
+  /** Opens the login screen, unless ccs-tui cannot log in to the provider (it says why, and stays). */
+  const login = (action: 'account.login' | 'account.relogin', forProvider: string, accountId?: string) => {
+    const refusal = unknownTypeRefusal(forProvider, action);
+    if (refusal) return run(async () => {
+      throw new UserError(refusal);
+    });
+    dispatch({type: 'navigate', screen: 'login', params: {provider: forProvider, ...(accountId ? {accountId} : {})}});
+  };
   const keys: KeyHandlers = {
     'account.rename': () =>
       account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
+    'account.login': () => (provider === undefined ? undefined : login('account.login', provider)),
     // Like `gh auth refresh`: the login screen for this account; the new tokens replace its token file.
-    'account.relogin': () =>
-      account ? dispatch({type: 'navigate', screen: 'login', params: {provider: account.provider, accountId: account.id}}) : noAccount(),
+    'account.relogin': () => (account ? login('account.relogin', account.provider, account.id) : noAccount()),
   };
   for (const name of Object.keys(ACCOUNT_ACTIONS) as AccountActionName[]) {
     keys[name] = () => (provider === undefined && PROVIDER_ACTIONS.includes(name) ? undefined : perform(name));

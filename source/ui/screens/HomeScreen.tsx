@@ -8,7 +8,7 @@ import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
-import {cellWidth, fitCell} from '../../core/cells.js';
+import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -27,7 +27,7 @@ import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {useProxyServing} from '../hooks/useProxyServing.js';
 import {useSettings} from '../hooks/useSettings.js';
-import {keyOf, proxyServedKeys} from '../../core/quota-dashboard.js';
+import {keyOf, servedNextKeys} from '../../core/quota-dashboard.js';
 import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
 import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus, shownProviders} from './account-format.js';
@@ -79,14 +79,12 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const empty = selected !== undefined && selected.accounts.length === 0;
   useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined, provider));
   const native = useNativeHolders();
-  // ★ (in the default's place, as on the quota screen) on the accounts the running proxy serves.
+  // ★ (in the default's place) as on the quota screen: each provider's account its pool serves next.
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
-  const serving = useProxyServing(snapshot?.accounts);
-  const everyPool = serving !== undefined && serving.provider === undefined;
+  const servedNow = useProxyServing(snapshot?.accounts)?.next;
   const served = useMemo(
-    () => serving && proxyServedKeys(snapshot?.accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], strategy, quota.now, serving),
-    // The quota only matters when every pool's next account is worked out here.
-    [serving, snapshot, strategy, everyPool ? quota.cache : undefined, everyPool ? quota.now : undefined],
+    () => servedNextKeys(snapshot?.accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], strategy, quota.now, servedNow),
+    [servedNow, snapshot, strategy, quota.cache, quota.now],
   );
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
@@ -109,7 +107,6 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       if (account) navigate('detail', {provider: account.provider, accountId: account.id});
     },
     ...actions.keys,
-    'account.login': () => provider && navigate('login', {provider}),
     'providers.hideEmpty': () => {
       dispatch({type: 'toggleHideEmpty'});
       setStatus(state.hideEmpty ? 'showing every provider' : `hiding providers without accounts (${actionKey('providers.hideEmpty', 'home')} shows them)`);
@@ -178,7 +175,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
               siblings={selected?.accounts ?? []}
               selected={isSelected}
               focused={state.pane === 'accounts'}
-              served={served?.has(keyOf(a)) ?? false}
+              served={served.has(keyOf(a))}
               columns={columns}
               now={now}
               quota={columns.quota ? quota.cache?.accounts[a.provider]?.[a.id]?.windows : undefined}
@@ -427,7 +424,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   }
   return (
     <Text wrap="truncate" bold={account.default} inverse={highlight && !theme.color} backgroundColor={highlight ? theme.selectionBg : undefined} color={color}>
-      {`${marks} ${cell(name, c.name)}${c.email ? cell(email, c.email) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
+      {`${marks} ${cell(name, c.name, false, truncateName)}${c.email ? cell(email, c.email, false, truncateName) : ''}${cell(status.text, c.status)}${cell(expiry, c.expiry, !c.quota)}`}
       {quota ? <QuotaSummary windows={quota} now={quotaNow} barWidth={0} cause={props.quotaCause} /> : null}
     </Text>
   );

@@ -26,6 +26,7 @@ import {qrTooBig} from '../../services/qr.js';
 import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
 import {useAccountActions} from '../actions/useActions.js';
+import {unknownTypeRefusal} from '../actions/unknown-type.js';
 import type {Account} from '../../core/types.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -146,11 +147,14 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     },
   });
 
-  if (!row) return <Text color={theme.error}>Unknown provider "{sanitizeLine(provider)}".</Text>;
+  // Reached only by a route naming it (the keys that open this screen refuse such a provider first).
+  if (!row) return <Text color={theme.error} wrap="wrap">{`${unknownTypeRefusal(provider, 'account.login')}. ${actionKey('back')}: back`}</Text>;
   if (error) return <Text color={theme.error}>{error}</Text>;
   const title = <Text bold>{again ? `${row.displayName} — log in again as ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}</Text>;
   if (!view) return title;
 
+  // An error is about what was submitted: editing the field (or leaving it) takes it away.
+  const clearFieldError = () => setFieldError(undefined);
   const submitPaste = async (text: string) => {
     const problem = await session?.paste(text);
     setFieldError(problem);
@@ -221,7 +225,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             {pasteFocused ? (
               <Box>
                 <Text>› </Text>
-                <TextField focus onSubmit={(t) => void submitPaste(t)} onCancel={() => setPasting(false)} placeholder="redirect URL, code#state or code" />
+                <TextField focus onChange={clearFieldError} onSubmit={(t) => void submitPaste(t)} onCancel={() => (setPasting(false), clearFieldError())} placeholder="redirect URL, code#state or code" />
               </Box>
             ) : (
               <Text color={theme.muted}>{`${actionKey('login.paste', 'login')}: paste it here`}</Text>
@@ -243,6 +247,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                 <TextField
                   focus
                   mask
+                  onChange={clearFieldError}
                   onSubmit={(key) => {
                     if (view.login.needsBaseUrl) return setApiKey(key);
                     void session?.submitApiKey(key).then(setFieldError);
@@ -257,8 +262,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
                 <TextField
                   focus
                   initialValue={baseUrl}
+                  onChange={clearFieldError}
                   onSubmit={(url) => (setBaseUrl(url), void session?.submitApiKey(apiKey, url).then(setFieldError))}
-                  onCancel={() => (setApiKey(undefined), setFieldError(undefined))}
+                  // Back to the key: what was typed here goes with it (it may be the key, typed into the wrong step).
+                  onCancel={() => (setApiKey(undefined), setBaseUrl(undefined), clearFieldError())}
                   placeholder="https://…"
                 />
               </Box>
@@ -270,7 +277,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return (
           <Box flexDirection="column">
             <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
-            <TextField focus onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
+            <TextField focus onChange={clearFieldError} onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );

@@ -152,7 +152,9 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   // an edit, the next account's rules on a provider without accounts.
   const noRules = ruleRows(editor.rules[editor.scope]).length === 0;
   const idle: KeyAction[] = [...(noRules ? (['rules.edit', 'rules.delete', 'rules.moveUp', 'rules.moveDown', 'rules.fork'] as const) : []), ...(dirty ? [] : (['rules.save'] as const)), ...(accounts.length === 0 ? (['rules.account'] as const) : [])];
-  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save'], hide: idle} : {hide: idle});
+  // Typing an alias entry: Tab goes to its other field, and the bar says so.
+  const fieldKeys: KeyAction[] = editor.editing?.row.list === 'aliases' ? ['field.next', 'field.prev'] : [];
+  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save'], hide: idle, fieldKeys} : {hide: idle, fieldKeys});
   /** An editing key before the rules are loaded (past the wait above) says so, never silently nothing. */
   const whenReady = (go: () => void) => () => {
     if (ready) return go();
@@ -197,8 +199,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   const rightWidth = width - leftWidth - 1;
   // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.
   const warnings = useMemo(
-    () => [...(context?.configWarnings ?? []).map(sanitizeLine), ...(resolution?.warnings ?? []).map(describeWarning)],
-    [context, resolution],
+    () => [...(context?.configWarnings ?? []).map(sanitizeLine), ...ruleWarnings(editor, resolution).map(describeWarning)],
+    [context, resolution, editor.editing?.row],
   );
   const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, warnings.length));
   const bodyHeight = height - 1 - warningLines;
@@ -248,7 +250,7 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   const rowLine = (row: RuleRow, position: number) => {
     const selected = position === editor.cursor;
     const editing = editor.editing && editor.editing.row.list === row.list && editor.editing.row.index === row.index ? editor.editing : undefined;
-    const warning = resolution.warnings.find((w) => warningFor(w, scope, row.list, row.index));
+    const warning = ruleWarnings(editor, resolution).find((w) => warningFor(w, scope, row.list, row.index));
     const marker = selected ? '›' : ' ';
     const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
     if (row.list === 'excluded') {
@@ -279,8 +281,10 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   rows.forEach((row, position) => row.list === 'aliases' && rowLine(row, position));
   if (rules.aliases.length === 0) lines.push(<Text key="a:none" dimColor>  none</Text>);
   if (editor.editing) {
-    const what = editor.editing.field === 'pattern' ? 'pattern, * = any run' : editor.editing.field === 'name' ? 'model name' : 'alias';
-    lines.push(<Text key="hint" dimColor wrap="truncate">  typing the {what}; Enter/Esc</Text>);
+    const field = editor.editing.field;
+    const what = field === 'pattern' ? 'pattern, * = any run' : field === 'name' ? 'model name' : 'alias';
+    const other = field === 'pattern' ? '' : `; ${actionKey('field.next', 'field')}: the ${field === 'name' ? 'alias' : 'model name'}`;
+    lines.push(<Text key="hint" dimColor wrap="truncate">  typing the {what}{other}; Enter/Esc</Text>);
   }
   if (scope === 'account') {
     const global = editor.rules.global;
@@ -291,6 +295,20 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     }
   }
   return <>{lines.slice(0, height)}</>;
+}
+
+/** Warnings that a rule still being typed has by being unfinished: said once its field is left. */
+const UNFINISHED: ReadonlySet<string> = new Set(['alias-incomplete', 'alias-unknown-model']);
+
+/**
+ * The rules' warnings as shown. The rule whose field is open is not yet said to be incomplete (`A`
+ * alone opens an entry with neither field, a model name half typed is no model yet); what it does
+ * as typed (a pattern that hides every model, an alias used twice) is said at once.
+ */
+function ruleWarnings(editor: RulesEditorState, resolution: ModelResolution | undefined): ModelResolution['warnings'] {
+  const open = editor.editing?.row;
+  const all = resolution?.warnings ?? [];
+  return open ? all.filter((w) => !(UNFINISHED.has(w.kind) && warningFor(w, editor.scope, open.list, open.index))) : all;
 }
 
 /** `/` filters the model list on the right (the rules on the left are few and edited in place). */

@@ -3,7 +3,7 @@
 // a reset countdown that ticks locally; rows sorted by headroom within each provider, ★ on the account
 // the provider's pool serves next (the proxy's own answer), ◆ on each account's binding window. `R`
 // refreshes the selected account now.
-import {packItems, truncateCells} from '../../core/cells.js';
+import {cellWidth, packItems, truncateCells, truncateName} from '../../core/cells.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
@@ -169,8 +169,9 @@ function QuotaAccountRow(props: {row: QuotaRow; cause?: string; siblings: readon
   const note = accountNote(row, now);
   const marks = `${selected ? '›' : ' '}${row.best ? BEST_MARK : account.default ? DEFAULT_MARK : ' '}`;
   const compact = width < 100;
-  const fullName = `${account.provider} · ${accountLabel(account, siblings)}`;
-  const name = compact ? truncateCells(fullName, 26) : fullName;
+  // Compact: 26 cells, the label cut so that what tells it apart stays (truncateName).
+  const label = accountLabel(account, siblings);
+  const name = compact ? truncateCells(`${account.provider} · ${truncateName(label, Math.max(1, 26 - cellWidth(`${account.provider} · `)))}`, 26) : `${account.provider} · ${label}`;
   const summary = summaryText(row, now, compact);
   const lines: (typeof row.windows)[] = [];
   for (let i = 0; i < row.windows.length; i += layout.perLine) lines.push(row.windows.slice(i, i + layout.perLine));

@@ -6,7 +6,7 @@ import type {ScreenHints} from '../hints.js';
 import type {KeyAction} from '../../core/keymap.js';
 import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-state.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
-import {findProvider} from '../../providers/table.js';
+import {knownType, UNKNOWN_TYPE_ACTIONS} from '../actions/unknown-type.js';
 
 /**
  * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
@@ -80,7 +80,7 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
  * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
  */
 export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number, provider = account?.provider): ScreenHints {
-  const pool = [...(providerAccounts === undefined ? [] : poolHides(providerAccounts)), ...(provider !== undefined && !findProvider(provider) ? UNKNOWN_TYPE_HIDES : [])];
+  const pool = [...(providerAccounts === undefined ? [] : poolHides(providerAccounts)), ...(provider !== undefined && !knownType(provider) ? UNKNOWN_TYPE_ACTIONS : [])];
   if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none.filter((action) => !pool.includes(action))};
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
@@ -93,12 +93,6 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
     first,
   };
 }
-
-/**
- * Keys that cannot work for a token type ccs-tui does not know (a file of a newer tool): nothing can
- * serve, run, test, log in or read the quota of it. Its files can still be renamed, paused, removed.
- */
-const UNKNOWN_TYPE_HIDES: readonly KeyAction[] = ['account.serve', 'provider.serve', 'account.launch', 'account.test', 'account.native', 'quota.refresh', 'account.login', 'account.relogin'];
 
 /**
  * Keys about a provider's accounts as a whole, left out of the hints where they would do nothing:
@@ -117,7 +111,7 @@ export function nativeLine(accounts: readonly Account[], nativeId: string | unde
   return ` · native CLI: ${account ? accountLabel(account, accounts) : sanitizeLine(nativeId)}`;
 }
 
-/** The mark (in the default `*`'s place) of the account a pool serves next: what the running proxy serves on the accounts list, what a pool would serve on the quota screen. */
+/** The mark (in the default `*`'s place) of the account its provider's pool serves next, on the accounts list and the quota screen alike (core/quota-dashboard.ts servedNextKeys). */
 export const BEST_MARK = '★';
 
 /** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded. */
