@@ -260,8 +260,9 @@ export const accountCommands: CommandSpec[] = [
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => !account.paused);
     if (same) return `${p}: ${same} is not paused`;
-    const account = await store.setPaused(p, a, false);
-    return `${p}: resumed ${(await labeller(store))(account)}`;
+    // The local store says when the resumed account became the default (every other one is paused).
+    const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, false);
+    return `${p}: resumed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
   registryEdit('remove', 'remove the account and its token file', [], async (store, p, a) => {
     const account = await store.remove(p, a);
