@@ -54,3 +54,33 @@ test('the README endpoint table is the provider table (regenerate: node dist/scr
   assert.equal(keys[1], endpointKeysMarkdown());
   assert.match(keys[1], /\| `xai` \| .*`device`, `token`, `userinfo` come from `discovery` unless set \|/);
 });
+
+test('the README\'s accounts.json example is read as it says: every field an entry has, the default, a paused account', async () => {
+  const {AccountStore} = await import('../source/store/accounts.js');
+  const {makeTempCcs, tokenFixture} = await import('./helpers/ccs.js');
+  const block = /The registry, `cliproxy\/accounts\.json`[\s\S]*?```json\n([\s\S]*?)\n```/.exec(readme);
+  assert.ok(block, 'README shows the registry');
+  const example = JSON.parse(block[1]!) as {providers: Record<string, {accounts: Record<string, Record<string, unknown>>}>};
+  // Every field an account entry is read for (store/registry.ts RegistryAccount) is shown.
+  const shown = new Set(Object.values(example.providers).flatMap((p) => Object.values(p.accounts).flatMap((a) => Object.keys(a))));
+  for (const field of ['email', 'nickname', 'tokenFile', 'createdAt', 'lastUsedAt', 'paused', 'pausedAt', 'tier', 'projectId']) assert.ok(shown.has(field), `the example misses ${field}`);
+  const ccs = makeTempCcs();
+  try {
+    ccs.writeRegistry(example);
+    ccs.writeToken('claude-alice@example.com.json', tokenFixture('claude', 'alice@example.com'));
+    ccs.writeToken('claude-bob@example.com.json', tokenFixture('claude', 'bob@example.com'), 'auth-paused');
+    ccs.writeToken('gemini-carol@example.com-my-project.json', tokenFixture('gemini', 'carol@example.com', {project_id: 'my-project'}));
+    const {accounts, problems} = await new AccountStore(ccs.paths).load();
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      accounts.map((a) => [a.provider, a.id, a.nickname ?? null, a.default, a.paused, a.registered, a.projectId ?? null]),
+      [
+        ['claude', 'alice@example.com', 'work', true, false, true, null],
+        ['claude', 'bob@example.com', null, false, true, true, null],
+        ['gemini', 'carol@example.com', null, true, false, true, 'my-project'],
+      ],
+    );
+  } finally {
+    ccs.cleanup();
+  }
+});

@@ -104,7 +104,7 @@ function flagProblem(spec: Pick<CommandSpec, 'name'>, options: CommandOptions, e
 export class FailureWithData extends UserError {
   constructor(
     message: string,
-    exitCode: 1 | 2 | 3,
+    exitCode: 1 | 2 | 3 | 130,
     readonly data: Readonly<Record<string, unknown>>,
   ) {
     super(message, exitCode);

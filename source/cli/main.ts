@@ -1,14 +1,26 @@
 #!/usr/bin/env node
-// Entry point of the `ccs-tui` binary. Kept tiny: the command line never loads Ink.
+// Entry point of the `ccs-tui` binary. Kept tiny: the command line never loads Ink, and the rest
+// of it loads only after a login that reads a secret has turned the terminal's echo off.
+import {isatty} from 'node:tty';
 import {exitQuietlyOnClosedPipe} from './closed-pipe.js';
-import {runCli} from './run.js';
 
 // Every command: a reader that closes early (`| head`) ends us quietly (exit 141), never a stack trace.
 exitQuietlyOnClosedPipe([process.stdout, process.stderr]);
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-});
+const args = process.argv.slice(2);
+// A key pasted right after Enter is drawn by the terminal until a program turns the echo off:
+// before the command line's modules load (cli/login-early.ts).
+if (args[0] === 'login' && isatty(0)) (await import('./login-early.js')).holdForSecretLogin(args.slice(1), process.stdin, process.stderr);
+
+const {runCli} = await import('./run.js');
+try {
+  process.exitCode = await runCli(args, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  });
+} finally {
+  // A login that ended before its prompt (bad usage, an error): the terminal's echo is back.
+  if (args[0] === 'login') (await import('./stdin.js')).releaseTerminalInput();
+}

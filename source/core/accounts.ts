@@ -408,10 +408,25 @@ export function defaultProblem(account: Account): string | undefined {
   return undefined;
 }
 
-/** What a pause or a removal did to the default, for a status line: `; default is now home`, or ''. */
+/**
+ * A provider's default as every surface shows it (the `*` of `accounts`, `default` of --json, the
+ * TUI's mark): the account the registry names, unless it is paused; else the first account not
+ * paused; none when every account is paused. A paused account serves nothing, so it is never the
+ * default, whatever the registry says (CCS may name one). `accounts`: the provider's, in order.
+ */
+export function effectiveDefault<A extends Pick<Account, 'id' | 'paused'>>(accounts: readonly A[], named: string | undefined): A | undefined {
+  return accounts.find((a) => a.id === named && !a.paused) ?? accounts.find((a) => !a.paused);
+}
+
+/**
+ * What a pause, a resume or a removal did to the default (effectiveDefault), for a status line:
+ * `; default is now home`, `; no usable account is left to be the default` (every other account is
+ * paused or gone), or '' when it did not move. One that cannot serve says why.
+ */
 export function defaultMoveNote(movedTo: Account | null | undefined): string {
   if (movedTo === undefined) return '';
-  return movedTo ? `; default is now ${accountLabel(movedTo)}` : '; no usable account is left to be the default';
+  if (!movedTo) return '; no usable account is left to be the default';
+  return `; default is now ${accountLabel(movedTo)}${isUsable(movedTo) ? '' : ` (${healthWords(movedTo)})`}`;
 }
 
 /** Why no account may have `nickname` (empty, over 50 characters, a control character), whatever the others are called; else undefined. */

@@ -118,8 +118,8 @@ export interface ErrorAdvice {
 export class UserError extends Error {
   constructor(
     message: string,
-    /** Exit code for the command line: 1 failure, 2 bad usage. */
-    readonly exitCode: 1 | 2 | 3 = 1,
+    /** Exit code for the command line: 1 failure, 2 bad usage, 3 (quota) all used up, 130 cancelled by Ctrl-C (128 + SIGINT). */
+    readonly exitCode: 1 | 2 | 3 | 130 = 1,
     /** What to do about it, kept out of `message` so each surface can say it its own way. */
     readonly advice?: ErrorAdvice,
   ) {

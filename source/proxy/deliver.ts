@@ -13,6 +13,7 @@ import {JsonRunMasker} from './json-run-mask.js';
 import {TranslateError, type AnswerWatch} from './translate/types.js';
 import {SseRunMasker} from './sse-run-mask.js';
 import {forwardedResponseHeaders, isBodilessStatus} from './upstream.js';
+import {transportFailure} from '../services/http.js';
 
 /** Whether the client went away (its answer can no longer be delivered); see server.ts ClientWatch. */
 export interface ClientGone {
@@ -188,7 +189,7 @@ export function pipeThrough(upstream: IncomingMessage, res: ServerResponse, clie
       if (error) {
         upstream.destroy();
         if (!client.aborted) {
-          onBroken(`upstream stream broke: ${sanitizeLine(error.message)}`);
+          onBroken(`upstream stream broke: ${transportFailure(error)}`);
           // What was held back goes out (masked) before the connection is cut: the chunks of this
           // turn not masked yet, then what the maskers hold (events waiting for their log
           // probabilities, a run's tail); not the tail of a JSON body held whole (its start was
@@ -388,7 +389,7 @@ export async function deliverTranslated(
       res.end(masker.end());
     } catch (error) {
       if (signal.aborted) return 200;
-      const message = `upstream stream broke: ${sanitizeLine((error as Error).message)}`;
+      const message = `upstream stream broke: ${transportFailure(error)}`;
       onBroken(message);
       await write(res, masked(stream.fail(message)));
       res.end(masker.end());
@@ -438,7 +439,7 @@ export async function deliverCollected(collector: StreamCollector, upstream: Inc
       }
     } catch (error) {
       if (signal.aborted) return 0;
-      broke = sanitizeLine((error as Error).message);
+      broke = transportFailure(error);
     }
   }
   if (signal.aborted) return 0;

@@ -11,7 +11,7 @@ import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ProviderRow} from '../providers/table.js';
 import type {ProxyError} from './errors.js';
-import {ERROR_BODY_WAIT_MS, readWithin} from '../services/http.js';
+import {ERROR_BODY_WAIT_MS, readWithin, transportFailure} from '../services/http.js';
 import {forwardedResponseHeaders} from './upstream.js';
 
 /** Error bodies read to decide about failover are small; a giant one is cut here. */
@@ -49,7 +49,7 @@ export type ErrorOutcome = Extract<Outcome, {kind: 'error'}>;
  * the account's: no cooldown (`failure` unset), and the client gets 502 naming the cause, in its
  * protocol's shape, once no other account could be tried. `upstreamText` is the message (for logs).
  */
-export function unreachable(url: string, error: unknown, message = `cannot reach ${hostOf(url)}: ${sanitizeLine((error as {code?: string}).code ?? (error as Error).message)}`): ErrorOutcome & {message: string} {
+export function unreachable(url: string, error: unknown, message = `cannot reach ${hostOf(url)}: ${transportFailure(error)}`): ErrorOutcome & {message: string} {
   return {kind: 'error', status: 502, headers: {'content-type': 'application/json'}, own: {message, type: 'api_error'}, upstreamStatus: 502, upstreamText: message, message};
 }
 

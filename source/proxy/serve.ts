@@ -168,15 +168,36 @@ class SecretFileWarnings {
 
 export async function serveProxy(io: ServeIo, options: ServeOptions): Promise<number> {
   const secretWarnings = new SecretFileWarnings();
+  const parent = watchParent();
   try {
     // Once listening, this never returns (the process ends in its stop).
-    return await serve(io, options, secretWarnings);
+    return await serve(io, options, secretWarnings, parent);
   } finally {
     secretWarnings.giveBack();
+    parent.stopWatching();
   }
 }
 
-async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretFileWarnings): Promise<number> {
+/**
+ * Whether the parent that started this proxy with an IPC channel (the TUI's supervisor, a test) is
+ * gone: watched from the start, since a parent that dies while the proxy is still starting (Ctrl-C on
+ * `npm test`) closes the channel before the listening proxy's own 'disconnect' listener is there, and
+ * the proxy then served on under PPID 1. No channel (`proxy start`'s background proxy, a shell's
+ * `proxy serve`): never gone; a background proxy outlives its starter on purpose.
+ */
+function watchParent(): {gone: () => boolean; stopWatching: () => void} {
+  if (typeof process.send !== 'function') return {gone: () => false, stopWatching: () => undefined};
+  let left = !process.connected;
+  const onDisconnect = () => (left = true);
+  process.once('disconnect', onDisconnect);
+  return {
+    gone: () => left || !process.connected,
+    // The listener holds the channel's handle (and so the process) open: let go on every way out of a start.
+    stopWatching: () => process.off('disconnect', onDisconnect),
+  };
+}
+
+async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretFileWarnings, parent: ReturnType<typeof watchParent>): Promise<number> {
   const {paths} = io;
   const loadedSettings = await loadSettings(paths);
   const {settings} = loadedSettings;
@@ -419,6 +440,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
       });
     process.on('message', onMessage);
     // The TUI went away (even SIGKILL closes the channel): a TUI's child never outlives it.
+    parent.stopWatching();
     process.once('disconnect', onDisconnect);
     // `on`, not `once`: a stop signal can come twice (a Ctrl-C from the terminal and the same one passed
     // on by a `proxy serve` that ran this one with its Node flags, services/proxy/rerun.ts), and a
@@ -449,6 +471,8 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
       const timer = setInterval(() => process.connected && sendStatus(), 1000);
       timer.unref();
     }
+    // Nor one whose parent went while it was starting (its 'disconnect' came before the listener above).
+    if (parent.gone()) void stop(0, 'the TUI that started it is gone');
   });
 }
 

@@ -939,7 +939,7 @@ export class ProxyServer {
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
-        return finish(prepared.sentModel, status);
+        return this.finish(active, prepared.sentModel, status, false, true);
       }
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
@@ -1274,7 +1274,12 @@ export class ProxyServer {
     });
   }
 
-  private finish(active: ActiveRequest, model: string | undefined, status: number, cut = false): void {
+  /**
+   * A request's end, counted and logged. `upstreamAnswered`: an upstream's success was delivered
+   * (never a local answer: /v1/models, a count estimate, a refusal), the only success that makes the
+   * last error history (`servedSince`: "requests have succeeded since").
+   */
+  private finish(active: ActiveRequest, model: string | undefined, status: number, cut = false, upstreamAnswered = false): void {
     this.inFlight.delete(active);
     if (active.cut) return;
     active.cut = cut;
@@ -1295,8 +1300,8 @@ export class ProxyServer {
     if (active.unlisted) event.unlisted = true;
     if (cut) event.cut = 'stop';
     else if (active.broke) event.broke = active.broke;
-    // A success after the last error makes it history (status `servedSince`), not the state now.
-    else if (status < 400 && this.lastError && this.lastError.servedSince === undefined) this.lastError.servedSince = now;
+    // An upstream's success after the last error makes it history (status `servedSince`), not the state now.
+    else if (upstreamAnswered && status < 400 && this.lastError && this.lastError.servedSince === undefined) this.lastError.servedSince = now;
     this.emit(event);
   }
 

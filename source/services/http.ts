@@ -176,14 +176,23 @@ export async function readCapped(body: AsyncIterable<Uint8Array> & {destroy(): u
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** Why a request got no answer, in words (refused, not found, timed out, reset), from undici's error. */
-export function transportFailure(error: unknown, timeoutMs: number): string {
+/**
+ * Why a request got no answer, or its answer broke off, in words (refused, not found, timed out,
+ * reset), from undici's or node:http's error: the one wording of a network failure, for logins,
+ * refreshes, the proxy and remote targets alike (never `ECONNREFUSED` in one place and "connection
+ * refused" in another). `timeoutMs`: the request's own limit, when it had one. Anything else: the
+ * error's message.
+ */
+export function transportFailure(error: unknown, timeoutMs?: number): string {
   const err = error as Error & {code?: string; cause?: {code?: string}};
   const code = err.code ?? err.cause?.code;
   return code === 'ECONNREFUSED' ? 'connection refused'
     : code === 'ENOTFOUND' ? 'host not found'
-    : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'connection reset'
+    : code === 'EAI_AGAIN' ? 'host name lookup failed (DNS)'
+    : code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? (timeoutMs === undefined ? 'no answer in time' : `no answer within ${Math.round(timeoutMs / 1000)} s`)
+    : code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connection timed out'
+    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' ? 'connection reset'
+    : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'host unreachable'
     : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code ?? '') ? `the TLS certificate is not trusted (${code})`
     : sanitizeLine(err.message);
 }

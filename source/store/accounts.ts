@@ -14,7 +14,7 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
-import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, effectiveDefault, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {credentialsOf, joinWrappedBase64, Redactor} from '../core/redact.js';
 import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -725,8 +725,7 @@ export class AccountStore implements AccountService {
     for (const [providerId, row] of rows) {
       const accounts = byProvider.get(providerId) ?? [];
       const order = listed.get(providerId) ?? [];
-      const wanted = registryEntriesOf(files.registry, providerId).find((entry) => entry.default)?.default;
-      const effective = (order.find((a) => a.id === wanted) ?? order.find((a) => !a.paused) ?? order[0])?.id;
+      const effective = effectiveDefault(order, namedDefault(files.registry, providerId))?.id;
       for (const account of accounts) if (account.id === effective) account.default = true;
       providers.push({provider: row, accounts});
     }
@@ -881,18 +880,22 @@ export class AccountStore implements AccountService {
   }
 
   /**
-   * Pauses or resumes. Pausing the default moves the default to the next usable account
-   * (core defaultAfterLeaving, as `remove` does): `defaultMovedTo` says where, null when none is left.
+   * Pauses or resumes. Pausing the default moves the registry's default to the next usable account
+   * (core defaultAfterLeaving, as `remove` does). `defaultMovedTo`: the default as it is shown now
+   * (core effectiveDefault), when the edit moved it (a resume may make the resumed account the
+   * default); null when no account is left to be it.
    */
   async setPaused(provider: string, ref: AccountRef, paused: boolean): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
+      const siblings = ctx.snapshot.accounts.filter((a) => a.provider === provider);
       const account = await this.movePaused(ctx, ctx.find(provider, ref), paused);
       const providerEntry = ctx.providerEntry(provider, account.id);
-      if (!paused || providerEntry.default !== account.id) return account;
-      const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
-      if (next) providerEntry.default = next.id;
-      else delete providerEntry.default;
-      return {...account, default: false, defaultMovedTo: next ?? null};
+      if (paused && siblings.find((a) => a.default)?.id === account.id) {
+        const next = defaultAfterLeaving(siblings, account.id);
+        if (next) providerEntry.default = next.id;
+        else delete providerEntry.default;
+      }
+      return withDefaultMove(account, siblings, siblings.map((a) => (a.id === account.id ? account : a)), namedDefault(ctx.files.registry, provider));
     });
   }
 
@@ -937,22 +940,26 @@ export class AccountStore implements AccountService {
       const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.tokenFile === tokenFile);
       // Two registry entries naming one file (a hand edit): the one the person named.
       const account = named.length > 1 ? ctx.find(provider, ref) : ctx.find(provider, {tokenFile});
-      let defaultMovedTo: Account | null | undefined;
+      const siblings = ctx.snapshot.accounts.filter((a) => a.provider === provider);
+      const wasDefault = siblings.find((a) => a.default)?.id === account.id;
       for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {
         if (!providerEntry.accounts[account.id] && providerEntry.default !== account.id) continue;
         delete providerEntry.accounts[account.id];
-        if (providerEntry.default === account.id) {
-          const next = defaultAfterLeaving(ctx.snapshot.accounts.filter((a) => a.provider === provider), account.id);
-          if (next) providerEntry.default = next.id;
-          else delete providerEntry.default;
-          defaultMovedTo = next ?? null;
-        }
+        if (providerEntry.default === account.id) delete providerEntry.default;
         ctx.registryChanged = true;
+      }
+      // The default leaves with it: to the next usable account in turn, else none is named.
+      if (wasDefault) {
+        const next = defaultAfterLeaving(siblings, account.id);
+        if (next) {
+          ctx.providerEntry(provider, next.id).default = next.id;
+          ctx.registryChanged = true;
+        }
       }
       await fs.rm(this.tokenPath(account), {force: true});
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
-      return defaultMovedTo === undefined ? account : {...account, default: false, defaultMovedTo};
+      return withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));
     });
   }
 
@@ -1370,6 +1377,24 @@ export function identityOf(token: TokenFile): string {
 
 function stringField(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The default a provider's registry entries name (the first that names one), as load reads it. */
+function namedDefault(registry: Parameters<typeof registryEntriesOf>[0], provider: string): string | undefined {
+  return registryEntriesOf(registry, provider).find((entry) => entry.default)?.default;
+}
+
+/**
+ * `account` after an edit, with `defaultMovedTo` when the default shown (core effectiveDefault)
+ * moved: from the one among `before` to the one among `after` (the provider's accounts, edited), or
+ * null when none is left. `default`: whether `account` is the default now.
+ */
+function withDefaultMove(account: Account, before: readonly Account[], after: readonly Account[], named: string | undefined): Account & {defaultMovedTo?: Account | null} {
+  const was = before.find((a) => a.default);
+  const now = effectiveDefault(after, named);
+  const edited = {...account, default: now?.id === account.id};
+  if (now?.id === was?.id) return edited;
+  return {...edited, defaultMovedTo: now ? {...now, default: true} : null};
 }
 
 export {isUsable};

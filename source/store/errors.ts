@@ -7,8 +7,8 @@ import {CorruptFileError} from './files.js';
 export interface ErrorReport {
   /** One message that names the file, field or flag (may span lines: usage text follows a bad flag). */
   text: string;
-  /** The command line's exit code: 1 failure, 2 bad usage, 3 (quota) all used up. */
-  exitCode: 1 | 2 | 3;
+  /** The command line's exit code: 1 failure, 2 bad usage, 3 (quota) all used up, 130 cancelled (Ctrl-C). */
+  exitCode: 1 | 2 | 3 | 130;
 }
 
 export type {ErrorSurface} from '../core/types.js';

@@ -158,7 +158,7 @@ test('token files of a provider ccs-tui does not know: listed, and paused, resum
   const unknown = await runBin(['remove', 'venusian', 'x'], ccs.env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown provider "venusian"/);
-  const remove = await runBin(['remove', 'martian', 'x'], ccs.env);
+  const remove = await runBin(['remove', 'martian', 'x', '--yes'], ccs.env);
   assert.equal(remove.code, 0, remove.stderr);
   assert.equal(remove.stdout, 'martian: removed x; no usable account is left to be the default\n');
   assert.deepEqual(files(ccs, 'auth'), []);

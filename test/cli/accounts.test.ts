@@ -95,13 +95,13 @@ describe('ccs-tui account commands (built binary)', () => {
     run = await runBin(['resume', 'codex', 'bravo'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
 
-    run = await runBin(['remove', 'codex', 'alpha'], ccs.env);
+    run = await runBin(['remove', 'codex', 'alpha', '--yes'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     // Removing the default says where the default went, as pause does.
     assert.equal(run.stdout, 'codex: removed alpha; default is now bravo\n');
     assert.deepEqual(Object.keys(registry().providers.codex.accounts), ['b@example.com']);
     assert.equal(registry().providers.codex.default, 'b@example.com');
-    run = await runBin(['remove', 'codex', 'bravo'], ccs.env);
+    run = await runBin(['remove', 'codex', 'bravo', '--yes'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'codex: removed bravo; no usable account is left to be the default\n');
   });

@@ -38,7 +38,7 @@ describe('hostile files', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stderr, /"evil".*"\.\.\/\.\.\/elsewhere\/file\.json", which is not a plain file name in auth\/; ignored/);
     assert.deepEqual((JSON.parse(list.stdout) as {id: string}[]).map((a) => a.id), ['good']);
-    const removed = await runBin(['remove', 'codex', 'evil'], ccs.env);
+    const removed = await runBin(['remove', 'codex', 'evil', '--yes'], ccs.env);
     assert.notEqual(removed.code, 0);
     assert.ok(existsSync(victim), 'the file outside the token dirs is still there');
   });

@@ -371,7 +371,7 @@ describe('proxy.useCliproxyBinary', () => {
       assert.equal(env.ANTHROPIC_DEFAULT_OPUS_MODEL, 'gemini-2.5-pro');
       assert.equal(env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'gemini-2.5-flash');
       assert.equal(env.ANTHROPIC_DEFAULT_HAIKU_MODEL, 'gemini-2.5-flash-lite');
-      assert.ok(notes.includes("models from me@example.com's resolved list (Google AI Studio's live list, asked now)"), notes.join('; '));
+      assert.ok(notes.includes("models from the resolved list of me@example.com (Google AI Studio's live list, asked now)"), notes.join('; '));
       assert.equal(upstream.requests.at(-1)?.headers.authorization, 'Bearer AIzaSyTestKey0123456789');
 
       // A live list that names none of the slots' models: no variables (never an embedding model), and why.

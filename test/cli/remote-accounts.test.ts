@@ -95,7 +95,7 @@ describe('account commands on a remote target', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(stand.files.get('codex-a.json')!.disabled, false);
 
-    const removed = await runBin(['remove', 'codex', 'b@example.com', '--target', 'team'], ccs.env);
+    const removed = await runBin(['remove', 'codex', 'b@example.com', '--target', 'team', '--yes'], ccs.env);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(removed.stdout, 'codex: removed b@example.com\n');
     assert.equal(stand.files.has('codex-b.json'), false);

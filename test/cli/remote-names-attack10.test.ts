@@ -24,7 +24,7 @@ describe('attack review: remote file names with invisible characters', () => {
   });
 
   test('remove b removes b, never a', async () => {
-    const run = await runBin(['remove', 'codex', 'b@example.com', '--target', 'team'], ccs.env);
+    const run = await runBin(['remove', 'codex', 'b@example.com', '--target', 'team', '--yes'], ccs.env);
     assert.equal(run.code, 0, run.stderr);
     assert.ok(stand.files.has('codex-a.json'), `a's file was deleted instead of b's (exit ${run.code}: ${run.stdout}${run.stderr})`);
   });

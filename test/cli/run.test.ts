@@ -14,6 +14,7 @@ import {PROVIDERS} from '../../source/providers/table.js';
 import {installedAgents} from '../helpers/agents.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath, runBin} from '../helpers/cli.js';
+import {stopProxyOnInterrupt} from '../helpers/interrupt.js';
 import {anthropicMessage, freePort, sendJson, startFakeUpstream, writeSse} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -130,6 +131,7 @@ describe('ccs-tui run', async () => {
       env: env(['/bin/sh', '-c', `echo up > ${ready}; exec sleep 60`]),
       stdio: 'ignore',
     });
+    stopProxyOnInterrupt(ccs.paths.root);
     try {
       const deadline = Date.now() + 20_000;
       while (!readFileSync(ready, 'utf8') || readRunningAgents(ccs.paths).length === 0) {

@@ -9,6 +9,7 @@ import {CLOSE_GRACE_MS} from '../../source/proxy/server.js';
 import {isProcessAlive} from '../../source/services/proxy/pid-file.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import {binPath} from '../helpers/cli.js';
+import {killOnInterrupt, stopProxyOnInterrupt} from '../helpers/interrupt.js';
 import {startFakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, oauthToken} from '../proxy/fixture.js';
 
@@ -39,6 +40,9 @@ describe('proxy serve by hand, stopped with a stalled stream in flight', {skip: 
     it(`${twice ? 'two Ctrl-Cs' : 'one Ctrl-C'}: the command ends within the grace, exit 0, the client's stream ends`, {timeout: 20_000}, async () => {
       const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {env: ccs.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
       pids.push(shell.pid!);
+      // Its own process group: a Ctrl-C on the test run never reaches it.
+      killOnInterrupt(shell.pid);
+      stopProxyOnInterrupt(ccs.paths.root);
       let stdout = '';
       let stderr = '';
       shell.stderr!.on('data', (d) => (stderr += d));
@@ -111,6 +115,8 @@ describe('proxy serve by hand, stopped while a token refresh is in flight to a t
   it('a second Ctrl-C, pressed 2 s after the first, ends the command (a person can always stop it)', {timeout: 30_000}, async () => {
     const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', '--port', '0', '--provider', 'claude'], {env: ccs.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
     pids.push(-shell.pid!);
+    killOnInterrupt(shell.pid);
+    stopProxyOnInterrupt(ccs.paths.root);
     let stdout = '';
     const exited = new Promise<{code: number | null; signal: string | null}>((resolve) => shell.once('exit', (code, signal) => resolve({code, signal})));
     const line = await new Promise<RegExpExecArray>((resolve) => {

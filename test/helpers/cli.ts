@@ -1,8 +1,9 @@
 // Runs the built `ccs-tui` binary (dist/) as a user would, capturing what it prints.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {killOnInterrupt, stopProxyOnInterrupt} from './interrupt.js';
 
 /** The repository root, found from this file whether it runs compiled (dist/test) or from source. */
 export const repoRoot = (() => {
@@ -18,9 +19,22 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * Spawns the binary. It, and any proxy it starts in its CCS dir (`proxy start`, `run`), are stopped
+ * if this test process is interrupted (helpers/interrupt.ts).
+ */
+function spawnBin(args: string[], env: NodeJS.ProcessEnv, options: {detached?: boolean; stdin?: 'ignore'} = {}): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, [binPath, ...args], {env, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'], detached: options.detached});
+  const forget = killOnInterrupt(child.pid);
+  child.once('exit', forget);
+  stopProxyOnInterrupt(env.CCS_DIR);
+  // Its stdout and stderr are pipes; its stdin too unless `stdin: 'ignore'` (then it is not used).
+  return child as ChildProcessWithoutNullStreams;
+}
+
 export function runBin(args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 20_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawnBin(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -48,7 +62,7 @@ export function runInteractive(
   {watch = 'stdout'}: {watch?: 'stdout' | 'stderr'} = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawnBin(args, env);
     let stdout = '';
     let stderr = '';
     let handled = false;
@@ -88,7 +102,7 @@ export interface ServedByHand {
  * pids (the command's and the serving one's) are pushed to `started` for the test's cleanup.
  */
 export async function serveByHand(args: string[], env: NodeJS.ProcessEnv, started: number[]): Promise<ServedByHand> {
-  const shell = spawn(process.execPath, [binPath, 'proxy', 'serve', ...args], {env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
+  const shell = spawnBin(['proxy', 'serve', ...args], env, {stdin: 'ignore', detached: true});
   started.push(shell.pid!);
   const output = {stdout: '', stderr: ''};
   shell.stderr!.on('data', (d) => (output.stderr += d));
@@ -102,6 +116,7 @@ export async function serveByHand(args: string[], env: NodeJS.ProcessEnv, starte
     void exited.then(({code}) => reject(new Error(`exited ${code} before listening: ${output.stderr}`)));
   });
   started.push(Number(listening[2]));
+  killOnInterrupt(Number(listening[2]));
   return {shell, port: Number(listening[1]), pid: Number(listening[2]), output, exited};
 }
 

@@ -3,9 +3,12 @@ import {builtinServeArgs} from '../../source/services/proxy/launch.js';
 import {ProxySupervisor, type ProxyState} from '../../source/services/proxy-supervisor.js';
 import type {TempCcs} from './ccs.js';
 import {binPath} from './cli.js';
+import {stopProxyOnInterrupt} from './interrupt.js';
 
 /** A supervisor whose child is the built `ccs-tui proxy serve`, as the TUI runs it, on any free port. */
 export function builtProxySupervisor(ccs: TempCcs): ProxySupervisor {
+  // Its child stops when this process dies (its IPC channel closes); stopped first on an interrupt all the same.
+  stopProxyOnInterrupt(ccs.paths.root);
   return new ProxySupervisor({
     paths: ccs.paths,
     env: ccs.env,

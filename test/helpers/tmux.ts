@@ -19,8 +19,11 @@ export interface TmuxSession {
   name: string;
   /** Sends tmux key names (`j`, `Enter`, `Escape`, `C-c`, `Up`) or literal text with {literal: true}. */
   keys(keys: string[], options?: {literal?: boolean}): void;
-  /** The visible screen as text (`-e` keeps colours; `joined`: `-J`, soft-wrapped lines joined back into one). */
-  screen(options?: {colors?: boolean; joined?: boolean}): string;
+  /**
+   * The visible screen as text (`-e` keeps colours; `joined`: `-J`, soft-wrapped lines joined back
+   * into one; `history`: the scrollback above it too).
+   */
+  screen(options?: {colors?: boolean; joined?: boolean; history?: boolean}): string;
   /** Pastes `text` as a terminal does: in bracketed paste markers when the program turned that mode on. */
   paste(text: string): void;
   /** The newest tmux paste buffer: what the program copied with OSC 52 (the server accepts it). */
@@ -92,7 +95,7 @@ export function startTmux(command: string[], options: TmuxOptions = {}): TmuxSes
       tmux(['send-keys', '-t', name, ...(opts.literal ? ['-l'] : []), ...keys]);
     },
     screen(opts = {}) {
-      return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), ...(opts.joined ? ['-J'] : []), '-t', name]);
+      return tmux(['capture-pane', '-p', ...(opts.colors ? ['-e'] : []), ...(opts.joined ? ['-J'] : []), ...(opts.history ? ['-S', '-'] : []), '-t', name]);
     },
     paste(text) {
       tmux(['set-buffer', '-b', 'typed-paste', '--', text]);

@@ -62,7 +62,7 @@ function assertAnthropicShape(json: Record<string, unknown>, message: RegExp): v
 
 const CHAT = {model: 'gemini-2.5-flash', messages: [{role: 'user', content: 'hi'}]};
 const AISTUDIO_KEY = 'AIzaSyTestKey0123456789';
-const REFUSED = /^cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED$/;
+const REFUSED = /^cannot reach 127\.0\.0\.1:\d+: connection refused$/;
 
 describe('an unreachable upstream on a pass-through provider (aistudio speaks Chat Completions)', async () => {
   const dead = REFUSED_PORT;

@@ -1,6 +1,7 @@
 // The built proxy started as a child (`proxy start`) in a temp CCS dir, with Claude's API pointed at
 // a fake upstream: what a real client of the proxy talks to. Stopped (with the upstream and the dir)
-// after the test file.
+// after the test file, or at once if the test process is interrupted (runBin registers the CCS dir:
+// helpers/interrupt.ts), since a background proxy outlives its starter on purpose.
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {after} from 'node:test';

@@ -114,7 +114,7 @@ describe('a copy of a token file whose refresh token was refreshed through the o
       const store = new AccountStore(ccs.paths);
       await assert.rejects(ensureFreshToken({store, settings: (await loadSettings(ccs.paths)).settings}, 'claude', 'a@x.com#a@x.com'), /refresh outcome unknown/);
       assert.deepEqual(server.presented, ['sk-ant-ort01-RT1-0123456789']);
-      const removed = await runBin(['remove', 'claude', 'a@x.com#a@x.com'], ccs.env);
+      const removed = await runBin(['remove', 'claude', 'a@x.com#a@x.com', '--yes'], ccs.env);
       assert.equal(removed.code, 0, removed.stderr);
 
       const env = {...ccs.env, CLAUDE_CONFIG_DIR: path.join(ccs.env.HOME!, '.claude')};

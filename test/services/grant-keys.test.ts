@@ -284,7 +284,7 @@ describe('the account changes while its refresh is in flight', () => {
       const file = ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RT1'));
       const refreshing = refreshIn(ccs, 'a@x.com');
       await waitFor(() => server.presented.length === 1, 'the refresh was sent');
-      const removed = await runBin(['remove', 'claude', 'a@x.com'], ccs.env);
+      const removed = await runBin(['remove', 'claude', 'a@x.com', '--yes'], ccs.env);
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stdout, /claude: removed a@x\.com/);
       assert.equal(server.answered, 1, 'the remove waited for the refresh to have its answer');

@@ -210,4 +210,43 @@ describe('a TUI that dies without cleaning up', () => {
       ccs.cleanup();
     }
   });
+
+  it('takes a child that is still starting with it: the channel closed before the proxy listened, and it stops once it does', async () => {
+    const ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', `api-keys:\n  - "${API_KEY}"\n`);
+    // A parent that starts `proxy serve` with an IPC channel, as the supervisor does, and is gone at
+    // once (a Ctrl-C on `npm test`): the channel closes before the child has even loaded.
+    const script = `
+      const {spawn} = await import('node:child_process');
+      const child = spawn(process.execPath, [${JSON.stringify(binPath)}, 'proxy', 'serve', '--port', '0'], {stdio: ['ignore', 'ignore', 'ignore', 'ipc'], detached: true, env: {...process.env, CCS_TUI_PROXY_OWNER: 'tui'}});
+      console.log('CHILD ' + child.pid);
+      process.exit(0);
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {env: ccs.env, stdio: ['ignore', 'pipe', 'inherit']});
+    let childPid = 0;
+    try {
+      childPid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout.on('data', (d) => (out += String(d)));
+        parent.once('close', () => (/CHILD (\d+)/.test(out) ? resolve(Number(/CHILD (\d+)/.exec(out)![1])) : reject(new Error(`parent said: ${out}`))));
+      });
+      const logFile = path.join(ccs.paths.root, 'tui', 'logs', 'proxy.log');
+      const log = () => {
+        try {
+          return readFileSync(logFile, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      // It may listen first (its start was under way), but stops: not left serving under PPID 1.
+      const deadline = Date.now() + 20_000;
+      while (isProcessAlive(childPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(isProcessAlive(childPid), false, `the proxy child is still running; its log:\n${log()}`);
+      assert.match(log(), /stopped \(pid \d+\): the TUI that started it is gone/);
+      assert.throws(() => readFileSync(path.join(ccs.paths.root, 'tui', 'proxy.json')), /ENOENT/, 'its record is removed');
+    } finally {
+      if (childPid && isProcessAlive(childPid)) process.kill(childPid, 'SIGKILL');
+      ccs.cleanup();
+    }
+  });
 });

@@ -39,7 +39,9 @@ for (const [name, defaultId, pausedIds] of [
           assert.equal(reads.length, 1, `one token file read for ${JSON.stringify(ref)}`);
         }
       }
-      assert.equal(full.filter((a) => a.default).length, 1);
+      // A paused account is never the default: with every one paused there is none.
+      assert.equal(full.filter((a) => a.default).length, pausedIds.length === emails.length ? 0 : 1);
+      assert.ok(!full.some((a) => a.default && a.paused), 'no paused default');
     } finally {
       ccs.cleanup();
     }

@@ -10,7 +10,8 @@ import {AccountStore} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
-import {openAccountService} from '../target.js';
+import {isRemote, openAccountService} from '../target.js';
+import {readStdin} from '../stdin.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
@@ -233,6 +234,61 @@ const rename: CommandSpec = {
   },
 };
 
+/**
+ * What removing `account` deletes, for the question: its token file and what it holds (a refresh
+ * token is a grant that nothing but a new login gets back).
+ */
+async function removalLoss(service: AccountService, account: Account): Promise<string> {
+  const local = service instanceof AccountStore;
+  const token = local ? await service.readToken(account).catch(() => undefined) : undefined;
+  const holds = token && typeof token.refresh_token !== 'string' ? 'the key it holds' : 'the grant it holds (only a new login gets it back)';
+  return `${local ? 'its token file' : 'its auth file on the server'} and ${holds}`;
+}
+
+/**
+ * `remove <provider> <account>`: asks first, as the TUI's `d` does and as `gh` asks before it
+ * deletes (y/N on a terminal; `--yes` answers for a script; without a terminal and without `--yes`,
+ * refused, naming --yes: a script must say it means to delete a grant).
+ */
+const remove: CommandSpec = {
+  name: ['remove'],
+  usage: '<provider> <account> [--yes] [--force]',
+  summary: 'remove the account and its token file (asks first; --yes: without asking, as a script must)',
+  async run(ctx, args) {
+    const {values, positionals} = parseCommandArgs(this, args, {force: {type: 'boolean'}, yes: {type: 'boolean'}}, {required: ['provider', 'account']});
+    const [provider, ref] = positionals as [string, string];
+    const service = await serviceForEdit(ctx, Boolean(values.force));
+    const p = await providerOnFile(service, provider);
+    if (!values.yes) {
+      const {accounts} = await service.load();
+      // An account that does not exist is said as every edit says it, before any question.
+      const account = findAccount(accounts, p, ref);
+      const what = `${p} account ${accountLabel(account, accounts)}${isRemote(ctx) ? ` on target ${ctx.target}` : ''}`;
+      const again = `ccs-tui remove ${sanitizeLine(p)} ${shellWord(sanitizeLine(ref))} --yes${isRemote(ctx) ? ` --target ${ctx.target}` : ''}`;
+      const loss = await removalLoss(service, account);
+      if (!ctx.stdin.isTTY) throw new UserError(`remove deletes ${what}, ${loss}, so it asks first, and stdin is not a terminal to answer: pass --yes to remove it (${again})`, 2);
+      ctx.stderr.write(`Remove ${what}? This deletes ${loss}. [y/N] `);
+      const controller = new AbortController();
+      const onSignal = () => {
+        ctx.stderr.write('\n');
+        controller.abort();
+      };
+      process.once('SIGINT', onSignal);
+      let answer: string;
+      try {
+        answer = await readStdin(ctx, false, controller.signal);
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+      if (controller.signal.aborted) throw new UserError('remove cancelled; nothing was removed', 130);
+      if (!/^y(es)?$/i.test(answer.trim())) throw new UserError(`kept ${accountLabel(account, accounts)}: not removed (answer y to remove it, or pass --yes)`);
+    }
+    const account = await service.remove(p, ref);
+    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo)}`)}\n`);
+    return 0;
+  },
+};
+
 export const accountCommands: CommandSpec[] = [
   accounts,
   registryEdit('use', "make the account the provider's default", [], async (store, p, a, _rest, paths) => {
@@ -260,11 +316,9 @@ export const accountCommands: CommandSpec[] = [
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => !account.paused);
     if (same) return `${p}: ${same} is not paused`;
-    const account = await store.setPaused(p, a, false);
-    return `${p}: resumed ${(await labeller(store))(account)}`;
+    // The local store says when the resumed account became the default (every other one is paused).
+    const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, false);
+    return `${p}: resumed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
   }),
-  registryEdit('remove', 'remove the account and its token file', [], async (store, p, a) => {
-    const account = await store.remove(p, a);
-    return `${p}: removed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
-  }),
+  remove,
 ];

@@ -9,8 +9,9 @@ import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
-import {JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
+import {parseCommandArgs, printJson, type CliContext, type CommandSpec, type OutputStream} from '../context.js';
 import {accountJson} from './accounts.js';
+import {LOGIN_OPTIONS, loginCancelled, loginMethod} from '../login-early.js';
 import {readSecret, readStdin} from '../stdin.js';
 
 /**
@@ -54,22 +55,7 @@ const login: CommandSpec = {
   summary: 'log in (device code, browser/paste, API key or key file on stdin) and store the account (--json: the prompts on stderr, the account on stdout)',
   help: loginProvidersHelp,
   async run(ctx, args) {
-    const {values, positionals} = parseCommandArgs(
-      this,
-      args,
-      {
-        nickname: {type: 'string'},
-        'no-browser': {type: 'boolean'},
-        paste: {type: 'boolean'},
-        device: {type: 'boolean'},
-        port: {type: 'string'},
-        'base-url': {type: 'string'},
-        'allow-insecure-http': {type: 'boolean'},
-        'key-file': {type: 'string'},
-        ...JSON_FLAG,
-      },
-      {required: ['provider']},
-    );
+    const {values, positionals} = parseCommandArgs(this, args, LOGIN_OPTIONS, {required: ['provider']});
     const row = requireProvider(positionals[0]!);
     let port: number | undefined;
     if (values.port !== undefined) {
@@ -92,12 +78,20 @@ const login: CommandSpec = {
     const tty = Boolean(out.isTTY);
     const session = sessionKind(ctx.env);
     const methods = row.logins.map((f) => f.kind);
-    const method = values.device ? 'device' : methods[0];
+    const method = loginMethod(row, Boolean(values.device));
     if (values.device && !methods.includes('device')) throw new UserError(`${row.id} has no device-code login (it uses: ${methods.join(', ')})`, 2);
 
+    // Ctrl-C ends every wait of a login at once (a prompt, the browser's callback, a device code's
+    // polling): one press, said, nothing stored, exit 130.
     const controller = new AbortController();
-    const onSignal = () => controller.abort(new UserError('login cancelled'));
+    const onSignal = () => {
+      // The message starts on a line of its own, after the terminal's `^C`.
+      if (ctx.stderr.isTTY) ctx.stderr.write('\n');
+      controller.abort(loginCancelled());
+    };
     process.once('SIGINT', onSignal);
+    const cancelled = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true}));
+    cancelled.catch(() => undefined);
     try {
       let account;
       if (method === 'api-key') {
@@ -109,8 +103,7 @@ const login: CommandSpec = {
         // A base URL that cannot be used (plain http:// to another machine) is refused before the key is read.
         const urlProblem = login.baseUrlProblem(row, values['base-url']?.trim() || undefined, 'cli', Boolean(values['allow-insecure-http']));
         if (urlProblem) throw new UserError(urlProblem, 2);
-        if (ctx.stdin.isTTY) say(`Paste the ${row.displayName} API key and press Enter (it is not shown; it is read from stdin, never from the command line):`);
-        const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal});
+        const apiKey = await readSecret(ctx, {whole: false, signal: controller.signal, prompt: `Paste the ${row.displayName} API key, then press Enter (it is not shown):`, what: 'the key'});
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
@@ -127,14 +120,14 @@ const login: CommandSpec = {
           });
           account = await login.importServiceAccount(deps, row.id, key.file, key.text, {nickname});
         } else {
-          if (ctx.stdin.isTTY) say(`Paste the service-account key JSON, then Ctrl-D; it is not shown (or: ccs-tui login ${row.id} --key-file key.json):`);
-          const text = await readSecret(ctx, {whole: true, signal: controller.signal});
+          if (ctx.stdin.isTTY) say(`(or give the file instead: ccs-tui login ${row.id} --key-file key.json)`);
+          const text = await readSecret(ctx, {whole: true, signal: controller.signal, prompt: 'Paste the service-account key JSON, then press Ctrl-D (it is not shown):', what: 'the key JSON'});
           if (controller.signal.aborted) throw controller.signal.reason;
           account = await login.importServiceAccount(deps, row.id, 'stdin', text, {nickname});
         }
       } else if (method === 'device') {
         const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
-        account = await login.deviceLogin(deps, row.id, {
+        const approved = login.deviceLogin(deps, row.id, {
           nickname,
           signal: controller.signal,
           onAuthorization: (a) => {
@@ -155,6 +148,7 @@ const login: CommandSpec = {
             if (s.pollState === 'retrying' && s.phase === 'polling') say(`(network error, retrying: ${s.message ?? ''})`);
           },
         });
+        account = await Promise.race([approved, cancelled]);
       } else if (method === 'auth-code') {
         const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
         const paste = Boolean(values.paste) || !session.local;
@@ -183,16 +177,14 @@ const login: CommandSpec = {
           // login ends (Ctrl-C included: a listening server would keep the process alive).
           const reading = new AbortController();
           try {
-            account = await Promise.race([
-              flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal),
-              new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
-            ]);
+            account = await Promise.race([flow.viaFirst(readStdin(ctx, false, reading.signal), controller.signal), cancelled]);
           } finally {
             reading.abort();
             flow.cancel();
           }
         } else {
-          const pasted = await readStdin(ctx, false);
+          const pasted = await readStdin(ctx, false, controller.signal);
+          if (controller.signal.aborted) throw controller.signal.reason;
           if (!pasted.trim()) throw new UserError('nothing was pasted; no account stored');
           account = await flow.viaPaste(pasted, controller.signal);
         }
@@ -217,6 +209,8 @@ const login: CommandSpec = {
       ctx.stdout.write(`${loginOutcomeText(account.outcome, named, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
+      // Whatever the wait was: the cancellation is what is said.
+      if (controller.signal.aborted) throw controller.signal.reason;
       const {DeviceFlowEnded} = await import('../../services/oauth/device.js');
       const {OAuthError} = await import('../../services/oauth/token-endpoint.js');
       const {NetworkError, UnexpectedResponseError} = await import('../../services/http.js');

@@ -24,7 +24,7 @@ const useNative: CommandSpec = {
     for (const warning of result.warnings) ctx.stderr.write(`ccs-tui: ${warning}\n`);
     if (result.corruptBackup) ctx.stderr.write(`ccs-tui: ${result.file} was not valid JSON; kept a copy at ${result.corruptBackup}\n`);
     if (result.foreignBackup) ctx.stderr.write(`ccs-tui: ${result.file} held a login that no ccs-tui account has; kept it at ${result.foreignBackup}\n`);
-    const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
+    const saved = result.savedOutgoing && result.from ? ` (saved the refreshed tokens of ${result.from} first)` : '';
     ctx.stdout.write(`${provider}: ${result.file} now holds ${accountLabel(result.to, (await store.load()).accounts)}${saved}\n`);
     return 0;
   },

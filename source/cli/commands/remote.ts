@@ -12,6 +12,7 @@ import {loadTargetSettings, openRemoteStore} from '../target.js';
 import {knownProvider} from './accounts.js';
 import {printQuota} from './quota.js';
 import {loginJson, loginOutput} from './login.js';
+import {loginCancelled} from '../login-early.js';
 import {readStdin} from '../stdin.js';
 import {modelsJson, printWarnings} from './models.js';
 import {modelCountText} from '../../core/model-rules.js';
@@ -121,7 +122,11 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new UserError('login cancelled'));
+  const onSignal = () => {
+    // The message starts on a line of its own, after the terminal's `^C`.
+    if (ctx.stderr.isTTY) ctx.stderr.write('\n');
+    controller.abort(loginCancelled());
+  };
   process.once('SIGINT', onSignal);
   try {
     if (login.device) {
@@ -129,10 +134,9 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
       out.write(`Waiting for approval${minutes}…\n`);
     } else {
       out.write(`After approving, paste the address the browser ends on (or the code it shows) here and press Enter; the server finishes the login.\n`);
-      const pasted = await Promise.race([
-        readStdin(ctx, false),
-        new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {once: true})),
-      ]);
+      // Stdin is let go on Ctrl-C too: read on, it would keep the process waiting after the cancel.
+      const pasted = await readStdin(ctx, false, controller.signal);
+      if (controller.signal.aborted) throw controller.signal.reason;
       await remoteLogins.submitRemoteCallback(store.client, login, pasted);
     }
     await remoteLogins.waitForRemoteLogin(store.client, login, {
@@ -144,7 +148,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   } catch (error) {
     if (controller.signal.aborted) {
       const cancelled = await remoteLogins.cancelRemoteLogin(store.client, login).catch(() => false);
-      throw new UserError(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
+      throw loginCancelled(`login cancelled${cancelled ? '; the server dropped the pending login' : ''}`);
     }
     throw error;
   } finally {

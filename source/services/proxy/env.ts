@@ -171,7 +171,7 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   // A refusal (cannot serve, no usable account) is the whole story: no notes on models that would not be served.
   if (!unservable && !noAccount) {
     if (!row.api.includes('anthropic')) notes.push(`Claude Code's requests are translated to ${row.displayName}'s ${row.api[0]} API by the proxy`);
-    if (models.length > 0 && account) notes.push(`models from ${accountLabel(account, snapshot.accounts)}'s resolved list${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
+    if (models.length > 0 && account) notes.push(`models from the resolved list of ${accountLabel(account, snapshot.accounts)}${live.slots ? ` (${row.displayName}'s live list, asked now)` : ''}`);
     const {haiku, smallFrom} = slots.models;
     if (models.length > 0 && smallFrom) {
       notes.push(`the list names no small ${row.displayName} model (${row.models.tiers?.small.join(', ')}): the Haiku slot gets ${haiku}, ${smallFrom === 'mid' ? 'the mid-tier model' : 'the same model as the main one'}`);

@@ -69,7 +69,7 @@ const withNotes = (text: string, plan: Pick<AgentPlan, 'notes' | 'warnings'>) =>
 export async function useNatively({services, provider, account}: AgentActionContext): Promise<string> {
   if (!account) throw new UserError(`select a ${provider} account to write into its agent's credential file`);
   const result = await switchNative(services.store, provider, account.id, services.env);
-  const saved = result.savedOutgoing && result.from ? ` (saved ${result.from}'s refreshed tokens first)` : '';
+  const saved = result.savedOutgoing && result.from ? ` (saved the refreshed tokens of ${result.from} first)` : '';
   const kept = result.foreignBackup ? `; the login it held before is kept in ${result.foreignBackup}` : '';
   return `${result.file} now holds ${accountLabel(account)}${saved}${kept}`;
 }
