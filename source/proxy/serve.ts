@@ -1,7 +1,7 @@
 // `ccs-tui proxy serve`: runs the proxy in this process until it is told to stop. The TUI starts it
 // as a child with an IPC channel (events up, commands down); `proxy start` starts it detached. It
 // keeps `tui/proxy.json` while it listens and logs to `tui/logs/proxy.log` with secrets redacted.
-import {appendFileSync, createWriteStream, renameSync, statSync, type WriteStream} from 'node:fs';
+import {appendFileSync, createWriteStream, existsSync, renameSync, statSync, type WriteStream} from 'node:fs';
 import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
@@ -58,6 +58,8 @@ const REPEATED_STOP_MS = 1000;
 
 /** How often a re-run proxy checks that its starter still runs (ms): a coarse check, not a busy one. */
 const PARENT_CHECK_MS = 1000;
+/** How often a proxy looks whether its CCS dir is still there (ms). */
+const CCS_DIR_CHECK_MS = 5000;
 
 export interface ServeIo {
   paths: CcsPaths;
@@ -397,6 +399,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
       if (stopping) return;
       stopping = true;
       clearInterval(parentCheck);
+      clearInterval(dirCheck);
       stopNativeWatch();
       removeProxyPidFile(paths, process.pid);
       // Closing logs the requests it cuts; then the batch, those lines included, goes out before exit.
@@ -466,6 +469,10 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     const starter = options.starterPid;
     const parentCheck = starter ? setInterval(() => process.ppid !== starter && void stop(0, `the ccs-tui proxy serve that started it (pid ${starter}) is gone`), PARENT_CHECK_MS) : undefined;
     parentCheck?.unref();
+    // Its CCS dir removed (an uninstall, a temp dir cleaned away): nothing is left to serve, and no
+    // pid file names it for `proxy stop`, so it stops rather than run on unseen.
+    const dirCheck = setInterval(() => !existsSync(paths.root) && void stop(0, `its CCS dir ${paths.root} is gone`), CCS_DIR_CHECK_MS);
+    dirCheck.unref();
     // Status for the supervisor's screen, without it asking.
     if (send) {
       const timer = setInterval(() => process.connected && sendStatus(), 1000);
