@@ -275,7 +275,7 @@ describe('moving accounts between local files and a remote target', () => {
     fx.stand.addFile('claude-c.json', C);
     const refused = await runBin(['pull', 'claude', 'c@example.com', '--target', 'team', '--copy'], fx.ccs.env);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /--copy would leave c@example\.com's refresh token on both sides, and both would refresh it/);
+    assert.match(refused.stderr, /--copy would leave the refresh token of c@example\.com on both sides, and both would refresh it/);
     assert.ok(fx.stand.files.has('claude-c.json'));
     assert.equal(existsSync(path.join(fx.ccs.paths.authDir, 'claude-c@example.com.json')), false);
     const key = {type: 'codex', email: 'k@example.com', access_token: 'sk-key-only-0123456789abcdef'};

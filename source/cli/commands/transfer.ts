@@ -38,7 +38,7 @@ const COPY_FLAG = {copy: {type: 'boolean'}} as const;
 function refuseCopyOfGrant(token: Record<string, unknown>, what: string): void {
   if (typeof token.refresh_token !== 'string' || token.refresh_token === '') return;
   throw new UserError(
-    `--copy would leave ${what}'s refresh token on both sides, and both would refresh it: refresh tokens rotate, so one side would be left ` +
+    `--copy would leave the refresh token of ${what} on both sides, and both would refresh it: refresh tokens rotate, so one side would be left ` +
       'with a spent one (and reusing it can revoke the grant). Move it (without --copy), or log in on each side separately',
     2,
   );
