@@ -383,10 +383,11 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
   const names = (await fs.readdir(path.dirname(file)).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
   for (const name of names) {
     const temp = path.join(path.dirname(file), name);
-    // Its answer is a regular file (a link would make the token file one) written after the send: an
-    // older one is a dead process's of the same pid (pids are reused), never this send's answer.
+    // Its answer is a private regular file (writeTempBeside makes it 0600; a link would make the token
+    // file one) written after the send: an older one is a dead process's of the same pid (pids are
+    // reused), never this send's answer.
     const stat = await fs.lstat(temp).catch(() => undefined);
-    if (!stat?.isFile() || stat.mtimeMs < sender.atMs - CLOCK_SLACK_MS) continue;
+    if (!stat?.isFile() || (stat.mode & 0o077) !== 0 || stat.mtimeMs < sender.atMs - CLOCK_SLACK_MS) continue;
     const found = await readTokenFile(temp).catch(() => undefined);
     const fresh = found?.refresh_token;
     if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token) continue;

@@ -1,7 +1,7 @@
 // ATTACK (s13atk2): a refresh killed between writing its answer beside the token file and renaming it
 // (refresh.ts adoptInterruptedSave) leaves the grant in a temp file the next refresher renames into
 // place. A temp file that cannot be that answer is never taken: one written before the send (a dead
-// process whose pid the sender reused), one of another account, a symlink. The token file keeps the
+// process whose pid the sender reused), one of another account, one others can read, a symlink. The token file keeps the
 // refresh token it held, nothing is sent, the temp file is left where it was.
 import assert from 'node:assert/strict';
 import {lstatSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
@@ -76,6 +76,13 @@ describe('a temp file beside the token file that is not the killed refresh\'s an
     await withSentRefresh(async (server, ccs, temp) => {
       writeFileSync(temp, tokenText('b@y.com', OTHER_RT), {mode: 0o600});
       await assertNotAdopted(server, ccs, 'another account\'s grant never replaces this one');
+    });
+  });
+
+  it('readable by others (no temp file ccs-tui writes is): not taken (the token file stays 0600)', async () => {
+    await withSentRefresh(async (server, ccs, temp) => {
+      writeFileSync(temp, tokenText('a@x.com', OTHER_RT), {mode: 0o644});
+      await assertNotAdopted(server, ccs, 'a file others can read is no answer a refresh wrote');
     });
   });
 
