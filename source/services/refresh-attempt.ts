@@ -142,12 +142,14 @@ async function readRecord(file: string): Promise<AttemptRecord | {unreadable: st
 
 /**
  * The process that sent `refreshToken` and recorded nothing after (outcome `sent`), as the record
- * `file` names it: a refresh cut off before it recorded its answer (killed, or still waiting for it).
+ * `file` names it, and when it sent it (`atMs`): a refresh cut off before it recorded its answer
+ * (killed, or still waiting for it).
  */
-export async function unansweredSend(file: string, refreshToken: string): Promise<{pid: number; host: string} | undefined> {
+export async function unansweredSend(file: string, refreshToken: string): Promise<{pid: number; host: string; atMs: number} | undefined> {
   const record = await readRecord(file);
   if (!record || 'unreadable' in record || record.fingerprint !== tokenFingerprint(refreshToken) || record.outcome !== 'sent') return undefined;
-  return {pid: record.pid, host: record.host};
+  const atMs = Date.parse(record.at);
+  return Number.isFinite(atMs) ? {pid: record.pid, host: record.host, atMs} : undefined;
 }
 
 /** Settles an unanswered send whose answer was found after all (refresh.ts adoptInterruptedSave): refreshed, the token rotated. */

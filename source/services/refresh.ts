@@ -35,7 +35,7 @@ import {attemptFile, legacyAttemptFile, NeedsLoginError, NotSentError, RefreshOu
 import {nativeTokensInsteadOfRefresh} from './native/sync.js';
 import {nativeFormat} from './native/formats.js';
 import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBounds, withAccountGrantLock} from './refresh-lock.js';
-import {ccsAccountId} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -367,8 +367,9 @@ async function scanForSpentCopies(store: AccountStore, scan: NonNullable<ReturnT
  * A refresh killed between writing its answer beside the token file and renaming it into place
  * (store/files.ts writeTempBeside: `.<file>.<pid>.<random>.tmp`) left the only copy of the new grant
  * there. When the held refresh token's attempt record says a process on this machine sent it and
- * recorded nothing after, and that process is gone, such a temp file of that process that parses as
- * a token of the same type with another refresh token is its answer: renamed into place, as the killed
+ * recorded nothing after, and that process is gone, such a temp file of that process (a regular file
+ * written after the send) that parses as a token of the same type and account with another refresh
+ * token is its answer: renamed into place, as the killed
  * process would have, the record settled and copies of the spent token marked. Returns the token
  * now held, or undefined (nothing found: the send stays unanswered, never repeated).
  */
@@ -382,15 +383,33 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
   const names = (await fs.readdir(path.dirname(file)).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
   for (const name of names) {
     const temp = path.join(path.dirname(file), name);
+    // Its answer is a private regular file (writeTempBeside makes it 0600; a link would make the token
+    // file one) written after the send: an older one is a dead process's of the same pid (pids are
+    // reused), never this send's answer.
+    const stat = await fs.lstat(temp).catch(() => undefined);
+    if (!stat?.isFile() || (stat.mode & 0o077) !== 0 || stat.mtimeMs < sender.atMs - CLOCK_SLACK_MS) continue;
     const found = await readTokenFile(temp).catch(() => undefined);
     const fresh = found?.refresh_token;
     if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token) continue;
+    if (otherAccount(found, token)) continue;
     await fs.rename(temp, file);
     await settleFoundAnswer(recordFile, spent, `answered; saved from ${name}, left by process ${sender.pid} (it ended before renaming it into place)`);
     await markSpentCopies(deps.store, provider, spent, fresh);
     return (await deps.store.readToken(account)) ?? found;
   }
   return undefined;
+}
+
+/** How far a file's time may lag the clock the attempt record's time was read from (coarse kernel clocks). */
+const CLOCK_SLACK_MS = 1000;
+
+/** Whether two tokens name different accounts: an email or account id both have, differing. */
+function otherAccount(a: TokenFile, b: TokenFile): boolean {
+  return (['email', ...ACCOUNT_ID_FIELDS] as const).some((field) => {
+    const x = a[field];
+    const y = b[field];
+    return typeof x === 'string' && typeof y === 'string' && x !== '' && y !== '' && x.toLowerCase() !== y.toLowerCase();
+  });
 }
 
 /** Keeps a refreshed grant no token file could take in `tui/refresh-kept/<file>-<hash>.json` (0600); returns where. */
