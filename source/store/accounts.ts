@@ -929,17 +929,27 @@ export class AccountStore implements AccountService {
    * refresh of it in flight (another process) is waited for, so its rotated grant goes into the file
    * and is removed with it, rather than finding the file gone and being kept aside (services/refresh.ts).
    */
-  async remove(provider: string, ref: AccountRef, bounds?: RefreshLockBounds): Promise<Account & {defaultMovedTo?: Account | null}> {
+  /**
+   * `holding`: remove only while the token file still holds these access and refresh tokens (`push`:
+   * a file refreshed meanwhile holds a grant that must stay); else a UserError, nothing removed.
+   */
+  async remove(provider: string, ref: AccountRef, bounds?: RefreshLockBounds, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null}> {
     // Followed by its token file while the lock is waited for (an id may change meanwhile).
-    return withAccountGrantLock(this, provider, ref, (_lock, inside) => this.removeHeld(provider, ref, inside.account.tokenFile), bounds);
+    return withAccountGrantLock(this, provider, ref, (_lock, inside) => this.removeHeld(provider, ref, inside.account.tokenFile, holding), bounds);
   }
 
   /** remove, under the grant lock of `tokenFile`: the account with that file (the one `ref` names when two entries name it). */
-  private async removeHeld(provider: string, ref: AccountRef, tokenFile: string): Promise<Account & {defaultMovedTo?: Account | null}> {
+  private async removeHeld(provider: string, ref: AccountRef, tokenFile: string, holding?: Pick<TokenFile, 'access_token' | 'refresh_token'>): Promise<Account & {defaultMovedTo?: Account | null}> {
     return this.mutate(async (ctx) => {
       const named = ctx.snapshot.accounts.filter((a) => a.provider === provider && a.tokenFile === tokenFile);
       // Two registry entries naming one file (a hand edit): the one the person named.
       const account = named.length > 1 ? ctx.find(provider, ref) : ctx.find(provider, {tokenFile});
+      if (holding) {
+        const now = await readTokenFile(this.tokenPath(account)).catch(() => undefined);
+        if (now?.access_token !== holding.access_token || now?.refresh_token !== holding.refresh_token) {
+          throw new UserError(`${this.tokenPath(account)} holds another grant now (refreshed meanwhile); not removed`);
+        }
+      }
       const siblings = ctx.snapshot.accounts.filter((a) => a.provider === provider);
       const wasDefault = siblings.find((a) => a.default)?.id === account.id;
       for (const providerEntry of registryEntriesOf(ctx.files.registry, provider)) {

@@ -96,15 +96,18 @@ const push: CommandSpec = {
         throw new UserError(`target ${ctx.target}: ${account.tokenFile} read back from the server does not hold the tokens pushed; the local account is kept (remove the server's copy: ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target})`);
       }
       const pushed = `pushed ${label} (${sanitizeLine(account.tokenFile)}) to target ${ctx.target}`;
-      if (await heldUp()) {
-        // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
-        // grant the local file holds now, so it goes, and the local account stays.
+      // The server's copy holds a refresh token spent meanwhile: refreshing it there could revoke the
+      // grant the local file holds now, so it goes, and the local account stays.
+      const spentOnServer = async () => {
         const gone = await removeServerCopy(remote, provider, account.tokenFile).then(() => 'the server\'s copy was removed', (error: unknown) =>
           `removing the server's copy failed (${sanitizeLine(describeUserError(error)?.text ?? (error as Error).message)}): remove it now, ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} --target ${ctx.target}`);
-        throw new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
-      }
+        return new UserError(`${provider} ${label}: another process refreshed it while this push was held up, so the copy uploaded holds a spent refresh token; ${gone}, and the local account is kept: run push again`);
+      };
+      if (await heldUp()) throw await spentOnServer();
       if (!values.copy) {
-        await local.remove(provider, {id: account.id}).catch((error: unknown) => {
+        // Removed only while the file still holds the grant pushed (checked under the store's lock).
+        await local.remove(provider, {id: account.id}, undefined, token).catch(async (error: unknown) => {
+          if (await heldUp()) throw await spentOnServer();
           throw bothHoldIt(provider, pushed, `removing it here (${local.tokenPath(account)})`, error, `ccs-tui remove ${provider} ${sanitizeLine(positionals[1]!)} to keep the server's`);
         });
       }
