@@ -65,8 +65,13 @@ test('an API-key account whose base URL is plain http:// to another machine (--a
   tui = await renderTui({paths: ccs.paths, width: 140, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: 'lab'}}});
   const frame = await tui.waitFor('Base URL');
   // The password and query are not shown; the host and what plain http means are.
-  assert.match(frame, /Base URL\s+http:\/\/…@bob\.lab\.example:8080\/v1\?…  ! plain http:\/\/ to bob\.lab\.example: the API key crosses the network unencrypted/);
+  assert.match(frame, /Base URL\s+http:\/\/…@bob\.lab\.example:8080\/v1\?…  ! plain http\s/);
+  // The whole sentence in the notes, wrapped: read in full at any width.
+  assert.match(flat(frame), /! Base URL: plain http:\/\/ to bob\.lab\.example: the API key crosses the network unencrypted/);
   assert.ok(!frame.includes('hunter2') && !frame.includes('tenant'), frame);
+  tui.unmount();
+  tui = await renderTui({paths: ccs.paths, width: 60, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: 'lab'}}});
+  assert.match(flat(await tui.waitFor('Base URL')), /! Base URL: plain http:\/\/ to bob\.lab\.example: the API key crosses the network unencrypted/);
   tui.unmount();
   tui = await renderTui({paths: ccs.paths, width: 140, height: 30, route: {screen: 'detail', params: {provider: 'bob', accountId: 'cloud'}}});
   const cloud = await tui.waitFor('Base URL');

@@ -28,10 +28,15 @@ import {summaryWindows} from '../../core/quota-dashboard.js';
 import {currentWindows} from '../../core/quota.js';
 import {quotaCause, shortQuotaError} from './quota/quota-cause.js';
 
-/** The Base URL row: the URL, and what plain http:// to another machine means (allowed at login with --allow-insecure-http). */
+/** The Base URL row: the URL, marked when it is plain http:// to another machine (the note under the rows says what that means). */
 function baseUrlText(url: string): string {
-  const host = plainHttpHost(url);
-  return `${sanitizeLine(url)}${host === undefined ? '' : `  ! ${apiKeyPlainHttp(sanitizeLine(host), 'crosses')}`}`;
+  return `${sanitizeLine(url)}${plainHttpHost(url) === undefined ? '' : '  ! plain http'}`;
+}
+
+/** The note under the rows for a plain http:// base URL (allowed at login with --allow-insecure-http): wrapped, so it is read whole at any width. */
+function baseUrlNote(url: string | undefined): string | undefined {
+  const host = url === undefined ? undefined : plainHttpHost(url);
+  return host === undefined ? undefined : `! Base URL: ${apiKeyPlainHttp(sanitizeLine(host), 'crosses')}`;
 }
 
 export function DetailScreen({width, height, params, back}: ScreenProps) {
@@ -109,6 +114,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const inner = Math.max(10, width - 4);
   const notes: Array<{text: string; color?: string}> = [
     ...(rename ? [{text: 'Enter saves the nickname (empty: removes it), Esc cancels'}] : []),
+    ...(baseUrlNote(account.baseUrl) && !rename ? [{text: baseUrlNote(account.baseUrl)!, color: theme.warn}] : []),
     ...(account.health === 'needs-login' && !rename ? [{text: `${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`, color: theme.warn}] : []),
     ...(account.health === 'refresh-unknown' && !rename
       ? [{text: `? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`, color: theme.warn}]
