@@ -175,7 +175,14 @@ export class ProxySupervisor {
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     if (!running) {
-      if (following) this.showError('the proxy stopped', {...INITIAL_STATE, logTail: this.state.logTail});
+      if (following) {
+        // Its last lines, the one saying why it stopped among them: a stop asked for (`proxy stop`, a
+        // signal) is said there, not as an error; one that ended without a word (killed) is an error.
+        const tail = this.state.startedAt === undefined ? this.state.logTail : ownLogLines(this.options.paths, new Date(this.state.startedAt).toISOString());
+        const said = tail.some((line) => STOPPED_LINE.test(line));
+        if (said) this.update({...INITIAL_STATE, logTail: tail});
+        else this.showError('the proxy stopped without saying why (killed?); its log is in tui/logs/proxy.log', {...INITIAL_STATE, logTail: tail});
+      }
       return false;
     }
     this.adopted = running;
@@ -603,6 +610,9 @@ const stoppedByText = (event: Extract<ProxyEvent, {type: 'stopped'}>) => (event.
  * file's) wrote: a line starts with its ISO UTC time, which compares as text, so the lines of earlier
  * proxies and of starts that failed before it are not shown as its own.
  */
+/** The log line a proxy ends with (ipc.ts describeEvent of `stopped`). */
+const STOPPED_LINE = /\bstopped \(pid \d+\): /;
+
 function ownLogLines(paths: CcsPaths, startedAt: string): string[] {
   // Read more than is shown: the older lines cut off may be many.
   return tailFile(proxyLogPath(paths), 500)

@@ -3,7 +3,7 @@
 import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {appendFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, test} from 'node:test';
 import {proxyPidFilePath} from '../../source/services/proxy/pid-file.js';
@@ -78,4 +78,29 @@ test('a followed proxy’s log tail shows its own lines: not the fatal lines of 
   const frame = await tui.waitFor(`listening on http://127.0.0.1:18104 (pid ${pid})`, 5000);
   assert.doesNotMatch(frame, /fatal:/);
   await proxy.dispose();
+});
+
+test('a followed proxy stopped on request (proxy stop) shows its stop line in the log tail, not an error; one gone without a word is an error', async () => {
+  ccs = makeUiCcs();
+  const pid = otherProxy();
+  writePidFile(ccs, pid, 18103, 'claude');
+  const proxy = new ProxySupervisor({paths: ccs.paths, env: ccs.env});
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30, route: {screen: 'proxy', params: {}}, services: {proxy}});
+  await tui.waitFor(`PID ${pid}`);
+  // What `proxy stop` leaves: the proxy's last log line says why, then its pid file goes.
+  mkdirSync(ccs.paths.logs, {recursive: true});
+  appendFileSync(path.join(ccs.paths.logs, 'proxy.log'), `${new Date().toISOString()} stopped (pid ${pid}): SIGTERM from ccs-tui proxy stop (pid 4242)\n`);
+  children[0]!.kill('SIGKILL');
+  rmSync(proxyPidFilePath(ccs.paths));
+  const frame = await tui.waitFor(/○ stopped/, 5000);
+  await tui.waitFor('SIGTERM from ccs-tui proxy stop (pid 4242)', 5000);
+  assert.doesNotMatch(tui.frame(), /Error\s+the proxy stopped/, frame);
+
+  // Gone without a word (killed): said as an error, naming the log.
+  const other = otherProxy();
+  writePidFile(ccs, other, 18104, 'claude');
+  await tui.waitFor(`PID ${other}`, 5000);
+  children[1]!.kill('SIGKILL');
+  rmSync(proxyPidFilePath(ccs.paths));
+  await tui.waitFor(/the proxy stopped without saying why \(killed\?\)/, 5000);
 });
