@@ -125,7 +125,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'pane.left', keys: ['h', 'left'], scopes: ['home'], description: 'Providers pane'},
   {action: 'pane.right', keys: ['l', 'right'], scopes: ['home'], description: 'Accounts pane'},
   {action: 'account.open', keys: ['enter'], scopes: ['home'], description: 'Open the account (on a provider: its accounts)', hint: 'open'},
-  {action: 'account.default', keys: ['u'], scopes: ['home', 'detail'], description: 'Make the account the default', hint: 'use'},
+  {action: 'account.default', keys: ['u'], scopes: ['home', 'detail'], description: 'Make the account the default (marked * in the list; ★ in its place when its pool serves it next)', hint: 'use'},
   {action: 'account.default', keys: ['enter'], scopes: ['detail'], description: 'Make the account the default'},
   {action: 'account.rename', keys: ['n'], scopes: ['home', 'detail'], description: 'Rename (nickname)', hint: 'rename', opensField: true},
   {action: 'account.pause', keys: ['p'], scopes: ['home', 'detail'], description: 'Pause or resume', hint: 'pause'},
