@@ -1409,3 +1409,15 @@ function withDefaultMove(account: Account, before: readonly Account[], after: re
 
 export {isUsable};
 
+
+/**
+ * What removing `account` deletes, for the question the command line and the TUI ask first: its
+ * token file (on a server: its auth file) and what it holds (a refresh token is a grant that nothing
+ * but a new login gets back).
+ */
+export async function removalLoss(service: AccountService, account: Account): Promise<string> {
+  const local = service instanceof AccountStore;
+  const token = local ? await service.readToken(account).catch(() => undefined) : undefined;
+  const holds = token && typeof token.refresh_token !== 'string' ? 'the key it holds' : 'the grant it holds (only a new login gets it back)';
+  return `${local ? 'its token file' : 'its auth file on the server'} and ${holds}`;
+}

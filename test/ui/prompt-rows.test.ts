@@ -53,7 +53,7 @@ describe('confirm prompts at 80 and 120 columns', () => {
       await screen.waitFor(email.slice(0, 20));
       await screen.press('l', 'd');
       const frame = await screen.waitFor('[y/N]');
-      assertWhole(frame, `Remove claude account ${email} (deletes its token file)?`, '[y/N]', width);
+      assertWhole(frame, `Remove claude account ${email}? This deletes its token file and the grant it holds (only a new login gets it back).`, '[y/N]', width);
     });
   }
 

@@ -6,7 +6,7 @@ import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
-import {AccountStore} from '../../store/accounts.js';
+import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
@@ -233,17 +233,6 @@ const rename: CommandSpec = {
     return 0;
   },
 };
-
-/**
- * What removing `account` deletes, for the question: its token file and what it holds (a refresh
- * token is a grant that nothing but a new login gets back).
- */
-async function removalLoss(service: AccountService, account: Account): Promise<string> {
-  const local = service instanceof AccountStore;
-  const token = local ? await service.readToken(account).catch(() => undefined) : undefined;
-  const holds = token && typeof token.refresh_token !== 'string' ? 'the key it holds' : 'the grant it holds (only a new login gets it back)';
-  return `${local ? 'its token file' : 'its auth file on the server'} and ${holds}`;
-}
 
 /**
  * `remove <provider> <account>`: asks first, as the TUI's `d` does and as `gh` asks before it

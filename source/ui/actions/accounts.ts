@@ -5,7 +5,7 @@ import {formatLocalTime} from '../../core/relative-time.js';
 import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
-import {AccountStore} from '../../store/accounts.js';
+import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
@@ -84,7 +84,8 @@ export async function togglePause({services, account, siblings}: AccountActionCo
 export async function removeAccount({services, account, confirm, siblings}: AccountActionContext): Promise<ActionResult | string> {
   const target = selected(account);
   const where = services.targets.current.name === 'local' ? '' : ` on target ${services.targets.current.name}`;
-  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where} (deletes its token file)?`))) {
+  const loss = await removalLoss(services.targets.current.accounts, target);
+  if (!(await confirm(`Remove ${target.provider} account ${accountLabel(target, siblings)}${where}? This deletes ${loss}.`))) {
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   const removed = await services.targets.current.accounts.remove(target.provider, {id: target.id});
