@@ -128,7 +128,7 @@ describe('accounts screen on a remote target', () => {
     assert.equal(stand.files.get('codex-a.json')!.json.note, 'shared-a');
 
     await t.press('d');
-    seen.push(await t.waitFor(/Remove codex account shared-a on target team .*\[y\/N\]/));
+    seen.push(await t.waitFor(/Remove codex account shared-a on target team\? This deletes its auth file on the server[^]*\[y\/N\]/));
     await t.press('y');
     seen.push(await t.waitFor('removed codex account shared-a'));
     assert.equal(stand.files.has('codex-a.json'), false);
