@@ -49,7 +49,7 @@ export async function benchShippedTui(ccsDir: string, mode: 'fresh' | 'stale', k
   };
   const ctx = {stdout, stdin, stderr: new FakeStdout(120, 40), env: {}, paths: ccsPaths(ccsDir)};
   const exited = launchTui(ctx);
-  const withAccounts = () => frames.find((f) => /›\*/.test(stripAnsi(f.text)));
+  const withAccounts = () => frames.find((f) => /›[*★]/.test(stripAnsi(f.text)));
   await waitUntil(() => withAccounts() !== undefined);
   const firstFrameMs = withAccounts()!.at; // performance.now() counts from process start
 

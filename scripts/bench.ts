@@ -87,7 +87,7 @@ async function firstFrameOnPty(ccsDir: string): Promise<number> {
       const timer = setTimeout(() => reject(new Error(`no first frame within 10 s: ${stripAnsi(seen).slice(-300)}`)), 10_000);
       child.stdout.on('data', (data: Buffer) => {
         seen += data.toString('utf8');
-        if (/›\*/.test(stripAnsi(seen))) {
+        if (/›[*★]/.test(stripAnsi(seen))) {
           clearTimeout(timer);
           resolve(performance.now() - started);
         }
