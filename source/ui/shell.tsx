@@ -1,7 +1,7 @@
 // What the shell's own screens (home, detail, quota) share with the root: the reducer state, the
 // confirm prompt and the runner of actions (actions/). Feature screens use ScreenProps instead.
 import {createContext, useCallback, useContext, useMemo, useRef, type Dispatch} from 'react';
-import type {AppAction, AppState, ConfirmChoice, StatusKind} from '../core/app-state.js';
+import {currentRoute, type AppAction, type AppState, type ConfirmChoice, type StatusKind} from '../core/app-state.js';
 import {keysOf, type KeyAction, type KeyScope} from '../core/keymap.js';
 import {sanitizeText} from '../core/sanitize.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
@@ -49,6 +49,10 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   const busy = useRef(new Map<string, {id: number; text?: string}>());
   const nextBusyId = useRef(1);
   const {paths} = useServices();
+  // Where the person is now, read when an action ends: one that opens a screen (S, s, t's advice) does
+  // not pull them back if they went elsewhere while it ran (k9s, lazygit: the last key wins).
+  const whereNow = useRef('');
+  whereNow.current = routeKey(state);
   // Status lines quote errors from servers and files: credentials masked, escapes stripped (issue 11).
   const setStatus = useCallback(
     (text: string, kind?: StatusKind) => dispatch({type: 'status', text: sanitizeText(credentialRedactor(paths).redact(text, {cutEchoes: true})), kind}),
@@ -86,7 +90,10 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
         };
       },
       busyText: (key) => busy.current.get(key)?.text,
-      run: (task) => runAction(task, {setStatus, reload, navigate: ({screen, params}) => dispatch({type: 'navigate', screen, params})}),
+      run: (task) => {
+        const startedAt = whereNow.current;
+        return runAction(task, {setStatus, reload, navigate: ({screen, params}) => whereNow.current === startedAt && dispatch({type: 'navigate', screen, params})});
+      },
     }),
     [state, dispatch, setStatus, reload, paths],
   );
@@ -98,3 +105,6 @@ export function useShellValue(state: AppState, dispatch: Dispatch<AppAction>, re
   };
   return {shell, answerConfirm};
 }
+
+/** The screen shown and how deep in the stack, as text (a new navigation changes it; a status line does not). */
+const routeKey = (state: AppState) => `${state.stack.length}:${JSON.stringify(currentRoute(state))}`;

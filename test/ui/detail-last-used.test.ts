@@ -55,3 +55,17 @@ test('a request through the proxy is recorded (account state `served`) and is th
   const state = JSON.parse(readFileSync(ccs.paths.accountState, 'utf8')) as Record<string, {served?: string}>;
   assert.ok(Object.values(state).some((entry) => typeof entry.served === 'string'), JSON.stringify(state));
 });
+
+test('a screen key pressed while S starts the proxy wins: the proxy screen does not take over when the start ends', async () => {
+  const {ccs, supervisor} = await supervisedProxy(API_KEY, started);
+  const tui = (started.tui = await renderTui({paths: ccs.paths, width: 160, height: 40, services: {proxy: supervisor}}));
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'S');
+  // Before the child listens (it takes a process start): another screen.
+  await tui.press('2');
+  await tui.waitFor(/\[2 Quota\]/);
+  for (const deadline = Date.now() + 15_000; supervisor.current.phase !== 'running' && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(supervisor.current.phase, 'running');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.match(tui.frame(), /\[2 Quota\]/, 'the proxy screen took over after another screen was chosen');
+});
