@@ -5,7 +5,7 @@ import {isUsable} from './accounts.js';
 import {cellWidth} from './cells.js';
 import {servedNext, type ServedNow} from './pool.js';
 import type {RotationStrategy} from './rotation.js';
-import {bindingWindow, currentWindows, headroom, isExhausted, sortWindows} from './quota.js';
+import {bindingWindow, currentWindows, headroom, isExhausted, nextReset, sortWindows} from './quota.js';
 import {windowLabel} from './quota-format.js';
 import type {Account, QuotaWindow, QuotaWindowKind} from './types.js';
 
@@ -66,6 +66,24 @@ export function servedNextKeys(
     if (next) keys.add(keyOf(next));
   }
   return keys;
+}
+
+/**
+ * When servedNextKeys over the same accounts and cache may answer otherwise with time alone (ms since
+ * the epoch; Infinity: not before they change): the earliest reset ahead of a usable account's
+ * window (its room goes back to 100 %) or end of a stored cooldown (it serves again). Nothing else in
+ * the ranking moves with the clock, so the ★ need not be worked out again on every tick.
+ */
+export function servedNextChangesAt(accounts: readonly Account[], entryOf: (account: Account) => QuotaEntryLike | undefined, now: number): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const account of accounts) {
+    if (!isUsable(account)) continue;
+    const reset = nextReset(entryOf(account)?.windows ?? [], now);
+    if (reset !== undefined && reset < at) at = reset;
+    const coolingEnd = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
+    if (coolingEnd > now && coolingEnd < at) at = coolingEnd;
+  }
+  return at;
 }
 
 /**

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {firstServed} from '../../source/core/pool.js';
-import {servedNextKeys} from '../../source/core/quota-dashboard.js';
+import {servedNextChangesAt, servedNextKeys} from '../../source/core/quota-dashboard.js';
 import type {QuotaWindow} from '../../source/core/types.js';
 import {accountFixture as account} from '../helpers/accounts.js';
 
@@ -35,4 +35,17 @@ test('★ marks the pool\'s pick, or what the running proxy says it serves next;
   assert.deepEqual([...servedNextKeys([alice, work], entryOf, 'most-headroom', NOW, {provider: 'claude', accountId: 'alice@example.com'})], ['claude\u0000alice@example.com']);
   // A proxy serving codex, whose one account it serves alone: that is what codex serves next.
   assert.deepEqual([...servedNextKeys([alice, work, carol], entryOf, 'most-headroom', NOW, {provider: 'codex', accountId: 'carol@example.com'})], ['claude\u0000bob@example.com', 'codex\u0000carol@example.com']);
+});
+
+test('servedNextChangesAt: the earliest reset ahead of a usable account or end of a stored cooldown; Infinity when none', () => {
+  const later = (ms: number) => new Date(NOW + ms).toISOString();
+  // Both windows reset in an hour (used()): that is when the answer may change.
+  assert.equal(servedNextChangesAt([alice, work], entryOf, NOW), NOW + 3600_000);
+  // A cooldown ending sooner comes first; a paused account's reset counts for nothing.
+  const cooling = {...alice, coolingKind: 'rate-limit' as const, coolingUntil: later(60_000)};
+  assert.equal(servedNextChangesAt([cooling, work], entryOf, NOW), NOW + 60_000);
+  assert.equal(servedNextChangesAt([{...alice, paused: true}], entryOf, NOW), Number.POSITIVE_INFINITY);
+  // Resets already behind and windows without one: nothing ahead.
+  assert.equal(servedNextChangesAt([alice], entryOf, NOW + 2 * 3600_000), Number.POSITIVE_INFINITY);
+  assert.equal(servedNextChangesAt([alice], () => ({windows: [{...used(50)[0]!, resetsAt: null}]}), NOW), Number.POSITIVE_INFINITY);
 });

@@ -27,9 +27,10 @@ import {useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {useProxyServing} from '../hooks/useProxyServing.js';
 import {useSettings} from '../hooks/useSettings.js';
-import {keyOf, servedNextKeys} from '../../core/quota-dashboard.js';
+import {keyOf} from '../../core/quota-dashboard.js';
 import {DEFAULT_SETTINGS} from '../../store/settings.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
+import {useServedNext} from '../hooks/useServedNext.js';
 import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus, shownProviders} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
@@ -82,10 +83,7 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // ★ (in the default's place) as on the quota screen: each provider's account its pool serves next.
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
   const servedNow = useProxyServing(snapshot?.accounts)?.next;
-  const served = useMemo(
-    () => servedNextKeys(snapshot?.accounts ?? [], (a) => quota.cache?.accounts[a.provider]?.[a.id], strategy, quota.now, servedNow),
-    [servedNow, snapshot, strategy, quota.cache, quota.now],
-  );
+  const served = useServedNext(snapshot?.accounts, quota.cache, strategy, servedNow);
   // Whole seconds (the finest the TOKEN column shows) and memoised columns: memoised rows keep their
   // props between keypresses, so a frame re-renders only the rows that changed.
   const now = Math.floor(clock.now() / 1000) * 1000;

@@ -11,7 +11,7 @@ import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
-import {quotaLayout, quotaRows, servedNextKeys, type QuotaRow} from '../../core/quota-dashboard.js';
+import {quotaLayout, quotaRows, type QuotaRow} from '../../core/quota-dashboard.js';
 import {formatRunOut, windowLabel} from '../../core/quota-format.js';
 import {runOut} from '../../core/quota.js';
 import {formatDuration} from '../../core/relative-time.js';
@@ -33,6 +33,7 @@ import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
 import {BEST_MARK} from './account-format.js';
+import {useServedNext} from '../hooks/useServedNext.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {quotaErrorText} from '../../services/quota/errors.js';
 
@@ -57,12 +58,12 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const quota = useQuota(accounts);
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
   const servedNow = useProxyServing(snapshot?.accounts)?.next;
-  const rows = useMemo(() => {
-    const entryOf = (a: Account) => quota.cache?.accounts[a.provider]?.[a.id];
-    // Over every account (a filter hides some rows, not accounts of the pool).
-    const servedNext = servedNextKeys(snapshot?.accounts ?? [], entryOf, strategy, quota.now, servedNow);
-    return quotaRows(accounts ?? [], entryOf, quota.now, quota.staleAfterMs, servedNext);
-  }, [snapshot, accounts, quota.cache, quota.now, quota.staleAfterMs, strategy, servedNow]);
+  // Over every account (a filter hides some rows, not accounts of the pool).
+  const servedNext = useServedNext(snapshot?.accounts, quota.cache, strategy, servedNow);
+  const rows = useMemo(
+    () => quotaRows(accounts ?? [], (a: Account) => quota.cache?.accounts[a.provider]?.[a.id], quota.now, quota.staleAfterMs, servedNext),
+    [accounts, quota.cache, quota.now, quota.staleAfterMs, servedNext],
+  );
   const siblings = accounts ?? [];
   const layout = quotaLayout(width, rows);
   // The legend takes a second row rather than lose its last marks on a narrow terminal. Every mark a
