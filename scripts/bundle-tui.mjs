@@ -4,7 +4,7 @@
 // has no compile cache; one bundle loads in ~100 ms, which is what makes the first frame fast.
 // The command line has its own bundle, split so that its commands load only what they need (bundle-cli.mjs).
 import {build} from 'esbuild';
-import {readFile} from 'node:fs/promises';
+import {readFile, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -144,6 +144,9 @@ const inkSkipSameFrame = {
     });
   },
 };
+
+// Chunks of an earlier build (their names carry a hash of their content): else they pile up in dist/tui.
+await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
 await build({
   plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame],
