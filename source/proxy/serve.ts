@@ -9,7 +9,7 @@ import {UserError} from '../core/types.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
-import {ensureFreshToken} from '../services/refresh.js';
+import {ensureFreshToken, settleSpentCopyScans} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
@@ -406,6 +406,8 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
       await server!.close().catch(() => undefined);
       // A quota-cache write under way ends before exit (its lock and temp file are not left behind).
       await hooks.settled();
+      // Copies of tokens it rotated in its last second are marked (services/refresh.ts markSpentCopies).
+      await settleSpentCopyScans(store).catch(() => undefined);
       // One line in the terminal and the log (and the TUI's log tail) that it is over.
       emit({type: 'stopped', pid: process.pid, reason, ...(by ? {by} : {})});
       stoppedLine = true;

@@ -334,32 +334,75 @@ async function fileHoldingGrant(store: AccountStore, provider: string, token: To
 function markSpentCopies(store: AccountStore, provider: string, spent: string, fresh: string): Promise<void> {
   let scan = copyScans.get(store);
   if (!scan) copyScans.set(store, (scan = {lastAt: Number.NEGATIVE_INFINITY, pending: []}));
-  scan.pending.push({provider, spent, fresh});
+  scan.pending.push({provider, spent, fresh, tries: 0});
   if (scan.timer) return Promise.resolve();
   const wait = scan.lastAt + COPY_SCAN_EVERY_MS - Date.now();
   if (wait <= 0) return scanForSpentCopies(store, scan);
-  const later = scan;
-  later.timer = setTimeout(() => {
-    later.timer = undefined;
-    void scanForSpentCopies(store, later);
-  }, wait);
+  scanLater(store, scan, wait);
   return Promise.resolve();
 }
 
 const COPY_SCAN_EVERY_MS = 1000;
+/** Scans a batch of rotations may fail (a token dir unreadable a moment) before its marks are given up. */
+const COPY_SCAN_TRIES = 3;
 
-/** markSpentCopies' rotated tokens not yet looked for, per store, and when it last looked. */
-const copyScans = new WeakMap<AccountStore, {lastAt: number; pending: {provider: string; spent: string; fresh: string}[]; timer?: NodeJS.Timeout}>();
+type Rotation = {provider: string; spent: string; fresh: string; tries: number};
+/** markSpentCopies' rotated tokens not yet looked for, per store, when it last looked, and the scan under way. */
+const copyScans = new WeakMap<AccountStore, {lastAt: number; pending: Rotation[]; timer?: NodeJS.Timeout; running?: Promise<void>}>();
+type CopyScan = NonNullable<ReturnType<typeof copyScans.get>>;
 
-async function scanForSpentCopies(store: AccountStore, scan: NonNullable<ReturnType<typeof copyScans.get>>): Promise<void> {
+/** Runs the scan at the end of the quiet second (markSpentCopies), unless one is due already. */
+function scanLater(store: AccountStore, scan: CopyScan, wait: number): void {
+  scan.timer ??= setTimeout(() => {
+    scan.timer = undefined;
+    void scanForSpentCopies(store, scan);
+  }, wait);
+}
+
+function scanForSpentCopies(store: AccountStore, scan: CopyScan): Promise<void> {
   const rotations = scan.pending.splice(0);
   scan.lastAt = Date.now();
-  const holding = await store.tokenFilesHolding(rotations.flatMap(({spent, fresh}) => [spent, fresh])).catch(() => undefined);
-  if (!holding) return;
-  for (const {provider, spent, fresh} of rotations) {
-    const now = holding.get(fresh)?.[0];
-    const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
-    for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
+  const run = (async () => {
+    const holding = await store.tokenFilesHolding(rotations.flatMap(({spent, fresh}) => [spent, fresh])).catch(() => undefined);
+    if (!holding) {
+      // Not looked at: tried again a second later (the attempt record refuses the spent token meanwhile).
+      const again = rotations.filter((r) => ++r.tries < COPY_SCAN_TRIES);
+      if (again.length > 0) {
+        scan.pending.unshift(...again);
+        scanLater(store, scan, COPY_SCAN_EVERY_MS);
+      }
+      return;
+    }
+    for (const {provider, spent, fresh} of rotations) {
+      const now = holding.get(fresh)?.[0];
+      const reason = `its refresh token was spent refreshing ${now ?? 'another token file'}, a copy of it that holds the grant now: remove this one`;
+      for (const copy of holding.get(spent) ?? []) await store.setRefreshUnknown(provider, {tokenFile: copy}, reason, spent).catch(() => undefined);
+    }
+  })();
+  const tracked: Promise<void> = run.catch(() => undefined).finally(() => {
+    if (scan.running === tracked) scan.running = undefined;
+  });
+  scan.running = tracked;
+  return run;
+}
+
+/**
+ * Runs now the copy scan markSpentCopies put off to the end of its second (and waits for one under
+ * way): a process that stops (the proxy) would otherwise leave its last rotations' copies unmarked.
+ */
+export async function settleSpentCopyScans(store: AccountStore): Promise<void> {
+  const scan = copyScans.get(store);
+  if (!scan) return;
+  await scan.running;
+  if (scan.timer) {
+    clearTimeout(scan.timer);
+    scan.timer = undefined;
+  }
+  if (scan.pending.length > 0) await scanForSpentCopies(store, scan);
+  // One that failed now is not waited for again: the attempt record refuses the spent token anyway.
+  if (scan.timer) {
+    clearTimeout(scan.timer);
+    scan.timer = undefined;
   }
 }
 

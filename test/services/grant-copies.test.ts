@@ -4,7 +4,7 @@ import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {switchNative} from '../../source/services/native/sync.js';
-import {ensureFreshToken} from '../../source/services/refresh.js';
+import {ensureFreshToken, settleSpentCopyScans} from '../../source/services/refresh.js';
 import {grantKey, withGrantLock} from '../../source/store/grant-lock.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadSettings} from '../../source/store/settings.js';
@@ -103,6 +103,37 @@ describe('a copy of a token file whose refresh token was refreshed through the o
       }
       assert.match(listed, /b@x\.com#b-copy .*\? refresh unknown/);
       assert.doesNotMatch(listed, /(a@x\.com#a@x\.com|b@x\.com#b@x\.com) .*refresh unknown/);
+    });
+  });
+
+  it('the second of a burst is marked at once when its process stops (settleSpentCopyScans, the proxy at its stop)', async () => {
+    await withServer(undefined, async (_server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+      ccs.writeToken('claude-b@x.com.json', claudeToken('b@x.com', 'sk-ant-ort01-RTB-0123456789'));
+      ccs.writeToken('claude-b-copy.json', claudeToken('b@x.com', 'sk-ant-ort01-RTB-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      const settings = (await loadSettings(ccs.paths)).settings;
+      await ensureFreshToken({store, settings}, 'claude', 'a@x.com');
+      await ensureFreshToken({store, settings}, 'claude', 'b@x.com#b@x.com');
+      // b's scan waits for the end of the second; the process stopping now must not lose it.
+      await settleSpentCopyScans(store);
+      assert.match((await runBin(['accounts'], ccs.env)).stdout, /b@x\.com#b-copy .*\? refresh unknown/);
+    });
+  });
+
+  it('a scan that failed (a token dir unreadable for a moment) is tried again: the copy is marked', async () => {
+    await withServer(undefined, async (_server, ccs) => {
+      ccs.writeToken('claude-a@x.com.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+      ccs.writeToken('claude-a-copy.json', claudeToken('a@x.com', 'sk-ant-ort01-RTA-0123456789'));
+      const store = new AccountStore(ccs.paths);
+      const settings = (await loadSettings(ccs.paths)).settings;
+      const holding = store.tokenFilesHolding.bind(store);
+      let failures = 1;
+      store.tokenFilesHolding = (tokens) => (failures-- > 0 ? Promise.reject(new Error('EACCES: permission denied, scandir')) : holding(tokens));
+      await ensureFreshToken({store, settings}, 'claude', 'a@x.com#a@x.com');
+      assert.equal(failures, 0, 'the first scan ran and failed');
+      await settleSpentCopyScans(store);
+      assert.match((await runBin(['accounts'], ccs.env)).stdout, /a@x\.com#a-copy .*\? refresh unknown/);
     });
   });
 
