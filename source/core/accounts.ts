@@ -1,5 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
-import {quoted, sanitizeLine} from './sanitize.js';
+import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
@@ -436,6 +436,8 @@ export function nicknameFormProblem(nickname: string): string | undefined {
   if (trimmed.length > 50) return 'a nickname is at most 50 characters';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
+  // A name is shown in every list and stored in clear: a key pasted where the name was asked stays a secret.
+  if (looksLikeCredential(trimmed)) return `a nickname cannot be a key or token (${quoted(maskSecret(trimmed))} looks like one, and a nickname is shown everywhere)`;
   return undefined;
 }
 

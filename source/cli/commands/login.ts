@@ -5,7 +5,8 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
-import {quoted, sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
+import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
@@ -107,7 +108,9 @@ const login: CommandSpec = {
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
-          const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
+          // The URL as errors show it: a query or user info may carry a key (maskedUrl).
+          const baseUrl = values['base-url'] ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(values['base-url'].trim())))}` : '';
+          const command = `ccs-tui login ${row.id}${baseUrl}${values['allow-insecure-http'] ? ' --allow-insecure-http' : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
