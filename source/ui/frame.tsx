@@ -79,7 +79,8 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
       <HintBar
         width={columns}
         scopes={scopes}
-        overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
+        // Esc in the filter field clears the filter (core/app-state.ts applyFilterKey); elsewhere the field says.
+        overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump', ...(state.filterEditing ? {escape: 'clear'} : {})}}
         unavailable={unavailableActions(target.accounts)}
         extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
       />

@@ -6,7 +6,7 @@ import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js'
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {looksLikeCredential, sanitizeLine} from '../../core/sanitize.js';
 import {wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote} from '../../core/fit-rows.js';
 import {useAccountActions} from '../actions/useActions.js';
@@ -85,7 +85,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? 'none in the token file'],
-    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus mask={looksLikeCredential(rename.draft.text)} /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
     ['Default', account.default ? '* yes' : 'no', 3],
     ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
     ['Token expires', when(account.expiresAt, 'not said in the token file')],

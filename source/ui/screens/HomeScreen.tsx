@@ -9,6 +9,7 @@ import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-ord
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
+import {looksLikeCredential} from '../../core/sanitize.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -417,7 +418,8 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
       <Text wrap="truncate">
         {marks}
         <Text bold>rename: </Text>
-        <DraftText draft={renameDraft} focus />
+        {/* A key pasted as the name is hidden (and refused: core nicknameFormProblem). */}
+        <DraftText draft={renameDraft} focus mask={looksLikeCredential(renameDraft.text)} />
         <Text dimColor>{'  Enter saves (empty: no nickname)'}</Text>
       </Text>
     );
