@@ -50,6 +50,15 @@ export function HintsProvider({children}: {children: ReactNode}) {
   return <HintsContext.Provider value={{hints: merged, set}}>{children}</HintsContext.Provider>;
 }
 
+/**
+ * A list's keys left out of the hint bar where they would do nothing: moving in a list of fewer than
+ * two rows; opening (`open`) a row of an empty one; filtering an empty list (a filter that hides every
+ * row can still be edited, so `/` stays while one is set).
+ */
+export function listHides(rows: number, filtered: boolean, open?: KeyAction): KeyAction[] {
+  return [...(rows < 2 ? (['cursor.down', 'cursor.up'] as const) : []), ...(rows === 0 && open ? [open] : []), ...(rows === 0 && !filtered ? (['filter'] as const) : [])];
+}
+
 /** The hints in force (the hint bar reads them). */
 export const useHints = (): ScreenHints => useContext(HintsContext)?.hints ?? {};
 

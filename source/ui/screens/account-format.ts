@@ -7,6 +7,7 @@ import type {KeyAction} from '../../core/keymap.js';
 import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-state.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
 import {knownType, UNKNOWN_TYPE_ACTIONS} from '../actions/unknown-type.js';
+import {hasQuotaSource} from '../../services/quota/service.js';
 
 /**
  * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
@@ -80,7 +81,12 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
  * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
  */
 export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number, provider = account?.provider): ScreenHints {
-  const pool = [...(providerAccounts === undefined ? [] : poolHides(providerAccounts)), ...(provider !== undefined && !knownType(provider) ? UNKNOWN_TYPE_ACTIONS : [])];
+  const pool = [
+    ...(providerAccounts === undefined ? [] : poolHides(providerAccounts)),
+    ...(provider !== undefined && !knownType(provider) ? UNKNOWN_TYPE_ACTIONS : []),
+    // A provider that reports no quota (AI Studio, Vertex, IBM Bob): R could only say so.
+    ...(provider !== undefined && knownType(provider) && !hasQuotaSource(provider) ? (['quota.refresh'] as const) : []),
+  ];
   if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none.filter((action) => !pool.includes(action))};
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
