@@ -120,18 +120,20 @@ export function nativeLine(accounts: readonly Account[], nativeId: string | unde
 /** The mark (in the default `*`'s place) of the account its provider's pool serves next, on the accounts list and the quota screen alike (core/quota-dashboard.ts servedNextKeys). */
 export const BEST_MARK = '★';
 
-/** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded. */
-export const NO_USE_RECORDED = 'none recorded (ccs-tui records a request through its proxy, a token refresh, being made the default)';
+/** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded (an API key is stored, never refreshed). */
+export const noUseRecorded = (account: Pick<Account, 'apiKey'>): string =>
+  `none recorded (ccs-tui records a request through its proxy, ${account.apiKey ? 'the key being stored' : 'a token refresh'}, being made the default)`;
 
 /**
  * The latest use of an account that ccs-tui knows of, and what it was: a request the local proxy had
- * answered (`servedAt`), its token refreshed or issued (`refreshedAt`, the token file's `last_refresh`), or
- * made the default (`lastUsedAt`, the registry's, which CCS also sets when it uses the account).
+ * answered (`servedAt`), its token refreshed or issued (`refreshedAt`, the token file's `last_refresh`;
+ * for an API key, when the key was stored: it has no token to refresh), or made the default
+ * (`lastUsedAt`, the registry's, which CCS also sets when it uses the account).
  */
-export function lastUse(account: Pick<Account, 'servedAt' | 'refreshedAt' | 'lastUsedAt'>): {at: string; what: string} | undefined {
+export function lastUse(account: Pick<Account, 'servedAt' | 'refreshedAt' | 'lastUsedAt' | 'apiKey'>): {at: string; what: string} | undefined {
   const uses = [
     {at: account.servedAt, what: 'a request through the proxy'},
-    {at: account.refreshedAt, what: 'its token refreshed or issued'},
+    {at: account.refreshedAt, what: account.apiKey ? 'its key stored' : 'its token refreshed or issued'},
     {at: account.lastUsedAt, what: 'made the default'},
   ].filter((use): use is {at: string; what: string} => use.at !== undefined && !Number.isNaN(Date.parse(use.at)));
   return uses.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
