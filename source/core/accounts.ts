@@ -41,6 +41,16 @@ export const HEALTH_SHORT: Record<Account['health'], string> = {
   cooling: '⏳ cool',
 };
 
+/**
+ * The status of an account of a token type ccs-tui does not know (`"type": "kiro"`): whatever its file
+ * says, it is never served, refreshed or checked, so it is not "ok" (its health stays as read, for
+ * `accounts --json`). The short form for the narrowest tables.
+ */
+export const UNSUPPORTED_TYPE = {text: '✕ unsupported type', short: '✕ unsupported'} as const;
+
+/** Why an account of an unknown token type shows UNSUPPORTED_TYPE, after its status. */
+export const unsupportedTypeDetail = (provider: string): string => `type "${sanitizeLine(provider)}" is unknown to ccs-tui: listed only, never served, refreshed or checked`;
+
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */
 export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
 

@@ -1,5 +1,5 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
@@ -8,6 +8,7 @@ import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-s
 import type {ProviderAccounts} from '../../store/accounts.js';
 import {knownType, UNKNOWN_TYPE_ACTIONS} from '../actions/unknown-type.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
+import {unsupportedType} from '../../providers/table.js';
 
 /**
  * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
@@ -35,6 +36,11 @@ export function selectedProvider(providers: readonly ProviderAccounts[] | undefi
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
+  // A type ccs-tui does not know is never served or checked: not "ok" (a broken or missing file still says so).
+  if (unsupportedType(account)) {
+    const unsupported = short ? UNSUPPORTED_TYPE.short : UNSUPPORTED_TYPE.text;
+    return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention: false};
+  }
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
   if (coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
@@ -47,6 +53,7 @@ function restEnded(account: Account, now: number): boolean {
 
 /** The recorded cause shown after the status word; none for a server's rest that is over (it said until when). */
 export function statusDetail(account: Account, now = Date.now()): string | undefined {
+  if (unsupportedType(account)) return unsupportedTypeDetail(account.provider);
   return restEnded(account, now) ? undefined : account.healthDetail;
 }
 
@@ -56,6 +63,8 @@ export function providerStatus(accounts: readonly Account[], now = Date.now()): 
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
+  // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
+  if (accounts.some(unsupportedType)) return {text: UNSUPPORTED_TYPE.text, marker: '✕', attention: false};
   // Accounts resting (a server's next_retry_after, or the local proxy's cooldown): not broken, but not "ok" either.
   const cooling = accounts.filter((a) => !a.paused && coolingNow(a, now)).length;
   if (cooling > 0) return {text: `${cooling} cooling down`, marker: ' ', attention: false};
