@@ -141,7 +141,7 @@ const login: CommandSpec = {
               (a.verificationUriComplete ? `  or open directly: ${a.verificationUriComplete}\n` : '') +
               `Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`;
             out.write(`${row.displayName} login\n`);
-            if (tty) out.write(qrForTerminal(url, out, 1 + wrappedRows(tail, out.columns ?? 80)));
+            if (tty) out.write(qrForTerminal(url, out, (columns) => 1 + wrappedRows(tail, columns)));
             out.write(tail);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
@@ -169,7 +169,7 @@ const login: CommandSpec = {
               (new URL(s.redirectUri).hostname === 'localhost' ? `  Nothing of ccs-tui listens on ${s.redirectUri}: copy that address from the browser even if the page shows an error.\n` : '');
         const open = `  Open: ${s.authorizeUrl}\n`;
         out.write(`${row.displayName} login\n`);
-        if (tty) out.write(qrForTerminal(s.authorizeUrl, out, 1 + wrappedRows(open + prompt, out.columns ?? 80)));
+        if (tty) out.write(qrForTerminal(s.authorizeUrl, out, (columns) => 1 + wrappedRows(open + prompt, columns)));
         out.write(open);
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
         else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);

@@ -90,14 +90,15 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     address === undefined ? 0 : Math.ceil(cellWidth(heading) / columns) + urlRows(address, columns).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
   const urlLines = urlLinesAt(width);
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
-  // What the terminal must grow to for the QR: wide enough for it beside the text, tall enough for
-  // it below the address as that wraps at the new width, plus the shell's own rows.
+  // What the terminal must grow to for the QR, the same whatever size it has now: the least width
+  // that holds the QR beside the narrowest text column, and at that width the rows for the address
+  // (as it wraps there) above the QR, plus the shell's own rows and columns. Any larger terminal fits.
   const terminal = useTerminalSize();
   const qrNote = (() => {
     if (qrFits || qr.length === 0) return undefined;
-    const columns = Math.max(width, qr[0]!.length + TEXT_MIN_WIDTH + 2);
-    const rows = qr.length + 1 + urlLinesAt(columns) + (terminal.rows - height);
-    return qrTooBig(columns + (terminal.columns - width), Math.max(rows, terminal.rows), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
+    const columns = qr[0]!.length + TEXT_MIN_WIDTH + 2;
+    const rows = qr.length + 1 + urlLinesAt(columns);
+    return qrTooBig(columns + (terminal.columns - width), rows + (terminal.rows - height), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
   })();
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
