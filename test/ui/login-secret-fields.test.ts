@@ -102,3 +102,19 @@ test('Esc in the hint bar says what Esc does in each login step, as the step say
   // Step 1: Esc leaves the login.
   assert.match(hintBar(frame), /Esc cancel/);
 });
+
+test('a device login under way: the hint bar\'s Esc says cancel, as the step\'s own line does', async () => {
+  const {fakeCopilot} = await import('../helpers/fake-providers/providers.js');
+  const {writeFileSync} = await import('node:fs');
+  const fake = await fakeCopilot();
+  try {
+    ccs = makeTempCcs();
+    writeFileSync(ccs.paths.settings, JSON.stringify(fake.settings));
+    tui = await renderTui({paths: ccs.paths, width: 120, height: 40, route: {screen: 'login', params: {provider: 'copilot'}}});
+    const frame = await tui.waitFor('code expires in');
+    assert.match(frame, /Esc cancel/);
+    assert.match(hintBar(frame), /Esc cancel$/);
+  } finally {
+    await fake.server.close();
+  }
+});
