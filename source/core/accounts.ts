@@ -1,5 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
-import {quoted, sanitizeLine} from './sanitize.js';
+import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
@@ -40,6 +40,16 @@ export const HEALTH_SHORT: Record<Account['health'], string> = {
   'refresh-failed': '! refresh',
   cooling: '⏳ cool',
 };
+
+/**
+ * The status of an account of a token type ccs-tui does not know (`"type": "kiro"`): whatever its file
+ * says, it is never served, refreshed or checked, so it is not "ok" (its health stays as read, for
+ * `accounts --json`). The short form for the narrowest tables.
+ */
+export const UNSUPPORTED_TYPE = {text: '✕ unsupported type', short: '✕ unsupported'} as const;
+
+/** Why an account of an unknown token type shows UNSUPPORTED_TYPE, after its status. */
+export const unsupportedTypeDetail = (provider: string): string => `type "${sanitizeLine(provider)}" is unknown to ccs-tui: listed only, never served, refreshed or checked`;
 
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */
 export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
@@ -436,6 +446,8 @@ export function nicknameFormProblem(nickname: string): string | undefined {
   if (trimmed.length > 50) return 'a nickname is at most 50 characters';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
+  // A name is shown in every list and stored in clear: a key pasted where the name was asked stays a secret.
+  if (looksLikeCredential(trimmed)) return `a nickname cannot be a key or token (${quoted(maskSecret(trimmed))} looks like one, and a nickname is shown everywhere)`;
   return undefined;
 }
 

@@ -169,6 +169,11 @@ export function matchesFilter(filter: string, fields: readonly (string | undefin
   return words.every((word) => haystack.includes(word));
 }
 
+/** Whether Esc changes anything as the shell reads it (`escape` below): a modal or filter to close or clear, a screen to go back from. */
+export function escapeActs(state: AppState): boolean {
+  return state.modal !== undefined || state.filterEditing !== undefined || filterOf(state, filterKeyOf(state)) !== '' || state.stack.length > 1;
+}
+
 export function appReducer(state: AppState, action: AppAction): AppState {
   switch (action.type) {
     case 'navigate':

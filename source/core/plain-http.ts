@@ -21,5 +21,11 @@ export function plainHttpHost(url: string): string | undefined {
   return parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) ? parsed.hostname : undefined;
 }
 
+/**
+ * The rule for a URL a credential is sent to, in words: `optIn` is how plain http:// to another
+ * host is allowed where the reader is (`--allow-insecure-http`, a tui.json setting).
+ */
+export const plainHttpRule = (optIn: string): string => `https://, or http:// to 127.0.0.1, localhost or ::1 (http:// to another host needs ${optIn})`;
+
 /** How an API-key account's plain http:// base URL is worded, refused at login or shown after (`--allow-insecure-http`). */
 export const apiKeyPlainHttp = (host: string, mood: 'would cross' | 'crosses'): string => `plain http:// to ${host}: the API key ${mood} the network unencrypted`;

@@ -2,6 +2,7 @@
 // cursor, change the title, write the clipboard or ring the bell. Secrets must never appear whole.
 import {headOf, tailOf} from './code-units.js';
 import {hasInvisible, replaceInvisible} from './invisible.js';
+import {plainHttpRule} from './plain-http.js';
 
 // CSI, OSC (BEL or ST terminated), DCS/SOS/PM/APC strings, and two-byte ESC sequences.
 const ESCAPE_SEQUENCES =
@@ -145,15 +146,55 @@ export function maskedUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@').replace(/\?[^#]*/, '?…').replace(/#.*/s, '#…');
 }
 
+/** A URL's scheme at the start of a value: `https://`, `ftp://`. */
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+/**
+ * A whole value shaped like a well-known credential: OpenAI/Anthropic `sk-…`, Google `AIza…` API keys
+ * and `ya29.…` tokens, GitHub `gh?_…`, JWTs. None of them can be the start of a URL.
+ */
+const CREDENTIAL_VALUE = /^(?:sk-[A-Za-z0-9_-]{4,}|AIza[A-Za-z0-9_-]{8,}|ya29\.[A-Za-z0-9._-]{8,}|gh[opsur]_[A-Za-z0-9]{8,}|eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)$/;
+/** An address typed without its scheme: `bob.example.com/v1`, `localhost:8317`, `[::1]:8317`, `gateway:8080`. */
+const HOST_LIKE = /^(?:localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)+|[a-z0-9-]+(?=:\d))(?::\d*)?(?:[/?#].*)?$/i;
+/** Shorter than this, a value that is no address is no key either (no provider issues one so short). */
+const MIN_KEY_LENGTH = 8;
+
+/** Whether `value` is, whole, shaped like a well-known credential (`sk-…`, `AIza…`, a JWT): a field that is no secret field hides it. */
+export const looksLikeCredential = (value: string): boolean => CREDENTIAL_VALUE.test(value.trim());
+
+/**
+ * Whether `value`, typed where a file's path belongs (a service-account key file), is a secret
+ * instead: the key file's JSON pasted whole, a PEM private key, a credential's shape. No path starts
+ * with `{` or holds a PEM marker.
+ */
+export function secretInPathField(value: string): boolean {
+  return /^\s*[{[]/.test(value) || /-----BEGIN|PRIVATE KEY|"private_key"/.test(value) || looksLikeCredential(value);
+}
+
+/**
+ * Whether `value`, typed where a URL belongs (an API-key login's base URL), is a secret rather than
+ * an address: a well-known credential shape at once (`sk-…`, `AIza…`), else anything with no scheme
+ * that is no address missing its scheme and that an API-key field would take (one word, 8 characters
+ * or more). A field that is no secret field hides such a value, and an error never quotes it whole.
+ */
+export function secretInUrlField(value: string): boolean {
+  const text = value.trim();
+  if (text === '' || SCHEME.test(text)) return false;
+  if (CREDENTIAL_VALUE.test(text)) return true;
+  return text.length >= MIN_KEY_LENGTH && !/\s/.test(text) && !HOST_LIKE.test(text);
+}
+
 /**
  * Why `value`, given where an http(s) URL belongs, is not one, worded so that a value that is no URL
  * is never shown whole: an API key pasted into the URL's field (or a token into a config's `url`) is
- * the usual cause, and an error quoting it would print the secret. Such a value shows only as
- * maskSecret does (`sk-s…cdef`); one with a scheme (`https://exa mple.com`) is a URL mistyped and
- * shows as maskedUrl does. Undefined for an http(s) URL. Read after the field's name:
- * `the base URL does not start with https:// (got "sk-s…cdef")`.
+ * the usual cause, and an error quoting it would print the secret. It states the rule (plainHttpRule:
+ * https://, or http:// to this machine; `optIn` is how the reader allows plain http:// to another
+ * host) and what was given: a secret (secretInUrlField) only as maskSecret shows it (`sk-s…cdef`),
+ * said to look like a key; an address missing its scheme as maskedUrl shows it; one with a scheme
+ * (`https://exa mple.com`) is a URL mistyped and shows as maskedUrl does. Undefined for an http(s)
+ * URL. Read after the field's name: `the base URL must start with https://, … ; got "sk-s…cdef",
+ * which looks like a key, not an address`.
  */
-export function notHttpUrl(value: string): string | undefined {
+export function notHttpUrl(value: string, optIn: string): string | undefined {
   const text = value.trim();
   let parsed: URL | undefined;
   try {
@@ -162,10 +203,15 @@ export function notHttpUrl(value: string): string | undefined {
     parsed = undefined;
   }
   if (parsed && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) return undefined;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
-  if (!scheme) return `does not start with https://${text.length > 12 ? ` (got ${quoted(maskSecret(text))})` : ''}`;
+  const rule = `must start with ${plainHttpRule(optIn)}`;
+  const scheme = SCHEME.exec(text);
+  if (!scheme) {
+    if (secretInUrlField(text)) return `${rule}; got ${quoted(maskSecret(text))}, which looks like a key, not an address`;
+    if (HOST_LIKE.test(text)) return `${rule}; got ${quoted(maskedUrl(text))}, with no https:// in front`;
+    return `${rule}${text.length > 12 ? `; got ${quoted(maskSecret(text))}` : ''}`;
+  }
   if (!parsed) return `is not a valid URL: ${quoted(maskedUrl(text))}`;
   // A scheme (ftp, ws, file) is short; a longer "scheme" is more likely a key before a `://`.
   const name = scheme[1]!.length <= 10 ? scheme[1]! : maskSecret(scheme[1]!);
-  return `must be http(s), got ${name}://`;
+  return `${rule}; got ${name}://`;
 }

@@ -39,6 +39,8 @@ export interface Account {
   baseUrl?: string;
   /** Access-token expiry (RFC 3339) from the token file's `expired`. */
   expiresAt?: string;
+  /** The token file holds an API key, no OAuth grant: nothing expires or is refreshed; `refreshedAt` is when the key was stored. */
+  apiKey?: true;
   /** False for a token file found in `auth/` that the registry does not list yet. */
   registered: boolean;
   health: AccountHealth;

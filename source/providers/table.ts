@@ -3,7 +3,7 @@
 // A row's `adapter` (adapters/<id>.ts) holds the provider's quirks as functions. Adding a provider
 // means adding a row and its adapter, nothing else: no other layer branches on a provider id.
 import {sanitizeLine} from '../core/sanitize.js';
-import {UserError, type QuotaWindow} from '../core/types.js';
+import {UserError, type Account, type QuotaWindow} from '../core/types.js';
 import {aistudioAdapter} from './adapters/aistudio.js';
 import {antigravityAdapter} from './adapters/antigravity.js';
 import {bobAdapter} from './adapters/bob.js';
@@ -535,6 +535,15 @@ export function requireProvider(id: string, where?: string): ProviderRow {
 /** A provider by its id, or by the name CCS uses for it (`agy`, `ghcp`), any case. */
 export function findProvider(id: string): ProviderRow | undefined {
   return BY_ID.get(id.toLowerCase()) ?? BY_REGISTRY_KEY.get(id.trim().toLowerCase());
+}
+
+/**
+ * An account of a token type this table does not know (`"type": "kiro"`) whose file is there and
+ * readable: listed from its file, but never served, refreshed or checked, so its status is
+ * UNSUPPORTED_TYPE (core/accounts.ts), not its health's "ok". A missing or corrupt file says that instead.
+ */
+export function unsupportedType(account: Pick<Account, 'provider' | 'health'>): boolean {
+  return findProvider(account.provider) === undefined && account.health !== 'unreadable' && account.health !== 'missing-token';
 }
 
 /**

@@ -69,19 +69,22 @@ export function qrAnsi(text: string): string {
  * 120×40 terminal has room for beside the address and the prompt.
  */
 export function qrTooBig(columns: number, rows: number, otherwise: string): string {
-  return `(a QR code needs a ${columns}×${rows} terminal; ${otherwise})`;
+  return `(a QR code needs a terminal of at least ${columns}×${rows}; ${otherwise})`;
 }
 
 /**
  * What a command line prints for a login's QR on a terminal of `columns` × `rows`: the QR when it
- * fits in width and leaves `reservedRows` rows below it (the address and the prompt, which must stay
- * on screen), else qrTooBig's line. Unknown size (not a terminal): nothing.
+ * fits in width and leaves `reservedRows(columns)` rows below it (the address and the prompt, which
+ * must stay on screen, as they wrap at that width), else qrTooBig's line with the least size that
+ * fits, the same whatever size the terminal has now: the QR's width, and the rows at that width.
+ * Unknown size (not a terminal): nothing.
  */
-export function qrForTerminal(text: string, size: {columns?: number; rows?: number}, reservedRows: number): string {
+export function qrForTerminal(text: string, size: {columns?: number; rows?: number}, reservedRows: (columns: number) => number): string {
   if (!size.columns || !size.rows) return '';
   const lines = qrLines(text);
-  const fits = lines[0]!.length <= size.columns && lines.length + reservedRows <= size.rows;
-  return fits ? qrAnsi(text) : `${qrTooBig(Math.max(size.columns, lines[0]!.length), lines.length + reservedRows, 'enlarge it, or open the address below')}\n`;
+  const fits = lines[0]!.length <= size.columns && lines.length + reservedRows(size.columns) <= size.rows;
+  const columns = lines[0]!.length;
+  return fits ? qrAnsi(text) : `${qrTooBig(columns, lines.length + reservedRows(columns), 'enlarge it, or open the address below')}\n`;
 }
 
 /** Rows `text` takes on a terminal `columns` wide (each line wraps). */

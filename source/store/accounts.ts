@@ -116,6 +116,9 @@ const baseUrlOf = (token: TokenFile | undefined): Pick<Account, 'baseUrl'> => {
   return url ? {baseUrl: maskedUrl(url)} : {};
 };
 
+/** `apiKey` for a token file that holds an API key and no OAuth grant (AI Studio, IBM Bob): nothing of it expires or is refreshed. */
+const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (stringField(token?.api_key) && !stringField(token?.refresh_token) ? {apiKey: true} : {});
+
 /**
  * A reason kept in the account state (a server's words) with the account's own credentials masked:
  * reasons are masked before they are stored, but one stored by an older version may hold them.
@@ -671,6 +674,7 @@ export class AccountStore implements AccountService {
           tier: entry.tier,
           projectId: accountProject(found?.token, entry.projectId),
           ...baseUrlOf(found?.token),
+          ...apiKeyOf(found?.token),
           expiresAt: stringField(found?.token?.expired),
           registered: true,
           ...health(providerId, id, found),
@@ -713,6 +717,7 @@ export class AccountStore implements AccountService {
         paused: found.dir === 'auth-paused',
         projectId: accountProject(found.token),
         ...baseUrlOf(found.token),
+        ...apiKeyOf(found.token),
         expiresAt: stringField(found.token.expired),
         registered: false,
         ...health(providerId, id, found),

@@ -95,7 +95,7 @@ export function resolveTarget(paths: CcsPaths, settings: TuiSettings, name: stri
   const entry = requireTargetName(paths, settings, name);
   if (typeof entry.url !== 'string' || entry.url.trim() === '') throw new UserError(`${where}.url is missing (e.g. "https://proxy.example.com:8317")`);
   // A management key put in `url` is never shown whole (notHttpUrl).
-  const notUrl = notHttpUrl(entry.url);
+  const notUrl = notHttpUrl(entry.url, `"allowInsecureHttp": true in targets.${sanitizeLine(name)}`);
   if (notUrl) throw new UserError(`${where}.url ${notUrl}`);
   const url = new URL(entry.url.trim());
   if (url.username || url.password) throw new UserError(`${where}.url must not contain credentials; use managementKeyFile or managementKeyEnv`);

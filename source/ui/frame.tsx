@@ -1,7 +1,7 @@
 // The chrome around the routed screen: title bar, problems banner, the screen (or the `?` overlay),
 // status line (or the open confirm prompt) and hint bar. Renders only; App.tsx wires it.
 import {Box} from 'ink';
-import {currentRoute, type AppAction, type AppState, type Route} from '../core/app-state.js';
+import {currentRoute, escapeActs, type AppAction, type AppState, type Route} from '../core/app-state.js';
 import {confirmHint, type KeyScope} from '../core/keymap.js';
 import {Banner, bannerLines, bannerRows, HelpOverlay, HintBar, MessagesOverlay, promptRows, StatusLine, TitleBar} from './components/Chrome.js';
 import {unavailableActions} from './actions/targets.js';
@@ -79,7 +79,14 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
       <HintBar
         width={columns}
         scopes={scopes}
-        overrides={{...hints, typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump'}}
+        // Esc in the filter field clears the filter (core/app-state.ts applyFilterKey); elsewhere the field says.
+        overrides={{
+          ...hints,
+          typing: hints.typing || state.filterEditing !== undefined || state.modal?.kind === 'rename' || state.modal?.kind === 'jump',
+          ...(state.filterEditing ? {escape: 'clear'} : {}),
+          // The accounts screen at the root, nothing open or filtered: Esc has nothing to go back from.
+          hide: [...(hints.hide ?? []), ...(route.screen === 'home' && !escapeActs(state) ? (['back'] as const) : [])],
+        }}
         unavailable={unavailableActions(target.accounts)}
         extra={confirmChoices.map((c) => ({action: c.action, keys: [c.key], scopes: ['confirm'], description: c.label}))}
       />

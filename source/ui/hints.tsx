@@ -13,6 +13,8 @@ export interface ScreenHints {
   typing?: boolean;
   /** While typing: the field's own keys beside Enter and Esc (keymap scope `field`: Tab to an alias entry's other field). */
   fieldKeys?: readonly KeyAction[];
+  /** While typing: what Esc does in the field, as its prompt says it (`back to the key`); default `cancel`. */
+  escape?: string;
   /**
    * The way out of the state shown now (re-login on an account marked so, resume on a paused one,
    * save on unsaved rules): shown first, and the last to be left out when the bar is cut.
@@ -43,8 +45,18 @@ export function HintsProvider({children}: {children: ReactNode}) {
     merged.first = [...merged.first!, ...(h.first ?? [])];
     merged.labels = {...merged.labels, ...h.labels};
     merged.typing ||= Boolean(h.typing);
+    merged.escape = h.escape ?? merged.escape;
   }
   return <HintsContext.Provider value={{hints: merged, set}}>{children}</HintsContext.Provider>;
+}
+
+/**
+ * A list's keys left out of the hint bar where they would do nothing: moving in a list of fewer than
+ * two rows; opening (`open`) a row of an empty one; filtering an empty list (a filter that hides every
+ * row can still be edited, so `/` stays while one is set).
+ */
+export function listHides(rows: number, filtered: boolean, open?: KeyAction): KeyAction[] {
+  return [...(rows < 2 ? (['cursor.down', 'cursor.up'] as const) : []), ...(rows === 0 && open ? [open] : []), ...(rows === 0 && !filtered ? (['filter'] as const) : [])];
 }
 
 /** The hints in force (the hint bar reads them). */

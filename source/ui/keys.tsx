@@ -131,11 +131,12 @@ export function useScreenKeys(handlers: KeyHandlers | undefined): void {
 
 /**
  * While `handler` is defined, every key goes to it raw (the keymap is bypassed), except Ctrl-C,
- * which still quits. The handler decides what Enter and Esc do. See components/TextField.tsx.
+ * which still quits. The handler decides what Enter and Esc do; `escape` is how the hint bar names
+ * what Esc does (default `cancel`): as the field's prompt says it. See components/TextField.tsx.
  */
-export function useTextCapture(handler: TextKeyHandler | undefined): void {
+export function useTextCapture(handler: TextKeyHandler | undefined, escape?: string): void {
   useRegistration((r) => r.text, handler);
-  useScreenHints(handler ? {typing: true} : undefined);
+  useScreenHints(handler ? {typing: true, ...(escape ? {escape} : {})} : undefined);
 }
 
 /** The latest registration of the screen `owner` (routeOwner), or of a component outside any screen. */

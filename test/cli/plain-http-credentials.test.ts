@@ -22,7 +22,7 @@ test('login --base-url http:// to another machine is refused unless --allow-inse
     assert.equal(refused.code, 2, refused.stderr);
     assert.equal(
       refused.stderr,
-      'ccs-tui: --base-url "http://gateway.example/v1" is plain http:// to gateway.example: the API key would cross the network unencrypted; use https://, or add --allow-insecure-http if you accept that\n',
+      'ccs-tui: --base-url "http://gateway.example/v1" is plain http:// to gateway.example: the API key would cross the network unencrypted; use https:// (plain http:// only to 127.0.0.1, localhost or ::1), or add --allow-insecure-http if you accept that\n',
     );
     assert.deepEqual(readdirSync(ccs.paths.authDir), [], 'nothing stored');
     // Opted in: the key check goes to the gateway (here stopped by the guard, so nothing is stored).

@@ -48,7 +48,10 @@ describe('a target URL with a query or fragment', () => {
     pointAt(GATEWAY_TOKEN);
     const run = await runBin(['accounts', '--target', 'team'], ccs.env);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /targets\.team\.url does not start with https:\/\/ \(got "Gate…6789"\)/);
+    assert.match(
+      run.stderr,
+      /targets\.team\.url must start with https:\/\/, or http:\/\/ to 127\.0\.0\.1, localhost or ::1 \(http:\/\/ to another host needs "allowInsecureHttp": true in targets\.team\); got "Gate…6789", which looks like a key, not an address/,
+    );
     assert.ok(!run.stderr.includes(GATEWAY_TOKEN), run.stderr);
     assert.equal(stand.requests.length, 0);
   });

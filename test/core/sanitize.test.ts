@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {maskSecret, notHttpUrl, redactSecrets, sanitizeLine, sanitizeText} from '../../source/core/sanitize.js';
+import {looksLikeCredential, maskSecret, notHttpUrl, redactSecrets, sanitizeLine, sanitizeText, secretInPathField, secretInUrlField} from '../../source/core/sanitize.js';
 
 test('escape sequences from the network cannot reach the terminal', () => {
   const hostile = 'alice\u001b[2J\u001b]0;pwned\u0007@example.com\u001b]52;c;ZXZpbA==\u001b\\\u0007\u009b31m';
@@ -76,13 +76,26 @@ test('ZWNJ and ZWJ stay where a script writes them (RFC 5892 CONTEXTJ): Persian 
   }
 });
 
-test('notHttpUrl: says why a value is no http(s) URL without ever showing a value that is no URL whole', () => {
-  assert.equal(notHttpUrl('https://bob.example.com/v1'), undefined);
-  assert.equal(notHttpUrl(' http://127.0.0.1:8080 '), undefined);
-  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef'), 'does not start with https:// (got "sk-s…cdef")');
-  assert.equal(notHttpUrl('example.com'), 'does not start with https://');
-  assert.equal(notHttpUrl('ftp://files.example.com'), 'must be http(s), got ftp://');
-  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef://x'), 'must be http(s), got sk-s…cdef://');
-  assert.equal(notHttpUrl('https://user:pw@[bad/?token=abc'), 'is not a valid URL: "https://…@[bad/?…"');
-  assert.equal(notHttpUrl('key:1234567890abcdefghij'), 'does not start with https:// (got "key:…ghij")');
+test('notHttpUrl: states the rule (https://, or http:// to this machine) and never shows a value that is no URL whole', () => {
+  const opt = '--allow-insecure-http';
+  const rule = 'must start with https://, or http:// to 127.0.0.1, localhost or ::1 (http:// to another host needs --allow-insecure-http)';
+  assert.equal(notHttpUrl('https://bob.example.com/v1', opt), undefined);
+  assert.equal(notHttpUrl(' http://127.0.0.1:8080 ', opt), undefined);
+  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef', opt), `${rule}; got "sk-s…cdef", which looks like a key, not an address`);
+  assert.equal(notHttpUrl('example.com', opt), `${rule}; got "example.com", with no https:// in front`);
+  assert.equal(notHttpUrl('bob.example.com/v1?key=secret123456789', opt), `${rule}; got "bob.example.com/v1?…", with no https:// in front`);
+  assert.equal(notHttpUrl('ftp://files.example.com', opt), `${rule}; got ftp://`);
+  assert.equal(notHttpUrl('sk-secretkey-1234567890abcdef://x', opt), `${rule}; got sk-s…cdef://`);
+  assert.equal(notHttpUrl('https://user:pw@[bad/?token=abc', opt), 'is not a valid URL: "https://…@[bad/?…"');
+  assert.equal(notHttpUrl('key:1234567890abcdefghij', opt), `${rule}; got "key:…ghij", which looks like a key, not an address`);
+  assert.equal(notHttpUrl('a b', opt), rule);
+});
+
+test('secretInUrlField: a key where a URL belongs, not an address missing its scheme nor a URL half typed', () => {
+  for (const key of ['sk-secretkey-1234567890abcdef', 'AIzaSyTestKeyTestKeyTestKeyTestKey0001', 'bob-key-0123456789', 'key:1234567890abcdefghij', 'sk-abcd']) assert.equal(secretInUrlField(key), true, key);
+  for (const text of ['', 'h', 'https:/', 'https://sk-host.example', 'bob.example.com/v1', 'localhost:8317', '127.0.0.1:8317/v1', '[::1]:8317', 'gateway:8080', 'not a key at all', 'short']) assert.equal(secretInUrlField(text), false, text);
+  assert.equal(looksLikeCredential('sk-abcd'), true);
+  assert.equal(looksLikeCredential('work'), false);
+  assert.equal(secretInPathField('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----"}'), true);
+  assert.equal(secretInPathField('~/Downloads/project-1234.json'), false);
 });

@@ -1,6 +1,7 @@
 // The login's QR at 120×40: a device login's short address fits; an auth-code login's long one
-// (Claude ~400 characters, Google ~550) cannot, and the note says the terminal size it needs and that
-// U shows the address alone. Grown to that size, the QR shows.
+// (Claude ~400 characters, Google ~550) cannot, and the note says the least terminal size it needs
+// (the same whatever size the window has meanwhile) and that U shows the address alone. Grown to that
+// size, the QR shows.
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {test} from 'node:test';
@@ -27,17 +28,26 @@ for (const provider of ['claude', 'gemini', 'antigravity']) {
         await tui.press('enter');
         frame = await tui.waitFor(/a QR code needs/, 10_000);
       }
-      const note = /\(a QR code needs a (\d+)×(\d+) terminal; U shows the address alone, to copy\)/.exec(frame.replace(/\n\s*/g, ' '));
+      const note = /\(a QR code needs a terminal of at least (\d+)×(\d+); U shows the address alone, to copy\)/.exec(frame.replace(/\n\s*/g, ' '));
       assert.ok(note, frame);
       assert.ok(!hasQr(frame), frame);
       const [columns, rows] = [Number(note[1]), Number(note[2])];
-      assert.ok(columns >= 120 && rows > 40, `${columns}×${rows}`);
+      assert.ok(rows > 40, `${columns}×${rows}`);
+      // The size said does not follow the window: wider (still too short) or taller (still too narrow), the same words.
+      for (const [w, h] of [
+        [columns + 40, 40],
+        [columns - 1, rows + 10],
+      ] as const) {
+        await tui.resize(w, h);
+        const again = await tui.waitFor((f) => /a QR code needs a terminal of at least \d+×\d+/.test(f.replace(/\n\s*/g, ' ')) && !hasQr(f));
+        assert.match(again.replace(/\n\s*/g, ' '), new RegExp(`a QR code needs a terminal of at least ${columns}×${rows}`), `at ${w}×${h}`);
+      }
       await tui.resize(columns, rows);
       frame = await tui.waitFor(hasQr);
       assert.doesNotMatch(frame, /a QR code needs/);
       // One row fewer and the note is back: the size said is the least that fits.
       await tui.resize(columns, rows - 1);
-      await tui.waitFor(`a QR code needs a ${columns}×${rows} terminal`);
+      await tui.waitFor(`a QR code needs a terminal of at least ${columns}×${rows}`);
     } finally {
       tui.unmount();
       ccs.cleanup();

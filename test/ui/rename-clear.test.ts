@@ -27,3 +27,19 @@ test('an emptied rename field + Enter removes the nickname', async () => {
   const entry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.claude.accounts['alice@example.com'];
   assert.equal(Object.hasOwn(entry, 'nickname'), false, JSON.stringify(entry));
 });
+
+test('a key pasted into the rename field is hidden there, and refused as a nickname without being quoted', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l', 'n');
+  await tui.waitFor('rename:');
+  await tui.press('ctrl+u');
+  await tui.type('sk-proj-abcdefghijklmnop');
+  let frame = await tui.waitFor((f) => /rename: •{24}/.test(f));
+  assert.ok(!frame.includes('abcdefghijklmnop'), frame);
+  await tui.press('enter');
+  frame = await tui.waitFor((f) => f.includes('a nickname cannot be a key or token'));
+  assert.ok(!frame.includes('abcdefghijklmnop'), frame);
+  assert.doesNotMatch(readFileSync(ccs.paths.registry, 'utf8'), /abcdefghijklmnop/);
+});

@@ -81,3 +81,21 @@ test('unknown token type (kiro): every key that cannot work says so on the statu
   assert.match(hintBar(frame), /rename/);
   assert.equal(proxy!.current.phase, 'stopped');
 });
+
+test('unknown token type: its status says it is unsupported (not "ok") in the list, the provider\'s title and the detail; paused, it says both', async () => {
+  ccs = makeTempCcs();
+  ccs.writeToken('kiro-x.json', tokenFixture('kiro', 'x@example.com'));
+  tui = await renderTui({paths: ccs.paths, width: 140, height: 30});
+  await tui.waitFor('kiro');
+  await tui.press('H');
+  await tui.waitFor(/› kiro/);
+  let frame = await tui.waitFor(/kiro accounts \(1\) · ✕ unsupported type/);
+  const row = (f: string) => f.split('\n').find((line) => line.includes('x@example.com')) ?? '';
+  assert.match(row(frame), /✕ unsupported type/);
+  assert.doesNotMatch(row(frame), /\bok\b/);
+  await tui.press('l', 'enter');
+  frame = await tui.waitFor('Account id');
+  assert.match(frame.replace(/\s+/g, ' '), /Status ✕ unsupported type — type "kiro" is unknown to ccs-tui: listed only, never served, refreshed or checked/);
+  await tui.press('p');
+  frame = await tui.waitFor(/Status +⏸ ✕ unsupported type/);
+});

@@ -1,11 +1,11 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, refreshUnknownWords, reloginAdvice} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
-import {requireProvider} from '../../providers/table.js';
+import {requireProvider, unsupportedType} from '../../providers/table.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
 import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
@@ -29,6 +29,8 @@ export function accountJson(account: Account) {
     registered: account.registered,
     // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
     ...(account.projectId ? {projectId: account.projectId} : {}),
+    // A type ccs-tui does not know: listed, never served or checked (its health is what the file says). Added, not a changed health.
+    ...(unsupportedType(account) ? {supported: false} : {}),
     // Remote targets: the server's cooldown end (RFC 3339) and its own status word and message.
     ...(account.coolingUntil ? {cooldownUntil: account.coolingUntil} : {}),
     ...(account.serverStatus ? {status: account.serverStatus, statusMessage: account.healthDetail ?? null} : {}),
@@ -91,7 +93,7 @@ const accounts: CommandSpec = {
       label(a),
       a.email ?? '',
       ...(withProject ? [a.projectId ?? ''] : []),
-      a.paused ? 'paused' : coolingNow(a, now) ? `cooling ${formatCooldown(a.coolingUntil!, now)}` : HEALTH_TEXT[a.health],
+      a.paused ? 'paused' : unsupportedType(a) ? UNSUPPORTED_TYPE.text : coolingNow(a, now) ? `cooling ${formatCooldown(a.coolingUntil!, now)}` : HEALTH_TEXT[a.health],
       a.expiresAt ? formatLocalTime(a.expiresAt) : '',
     ]);
     ctx.stdout.write(await formatTable(ctx, [['PROVIDER', 'DEF', 'ACCOUNT', 'EMAIL', ...(withProject ? ['PROJECT'] : []), 'STATE', 'EXPIRES'], ...rows]));

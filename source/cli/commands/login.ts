@@ -5,7 +5,8 @@
 // Vertex key files are read from stdin, never from argv (argv shows up in `ps` and shell history),
 // and with echo off on a terminal (cli/stdin.ts readSecret: never on screen or in the scrollback).
 // Exits 0 only once the account is stored. Heavy modules load only when the command runs.
-import {quoted, sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
+import {shellWord} from '../../core/quote.js';
 import {UserError, type Account} from '../../core/types.js';
 import {PROVIDERS, requireProvider} from '../../providers/table.js';
 import type {LoginFlow} from '../../providers/types.js';
@@ -107,7 +108,9 @@ const login: CommandSpec = {
         if (controller.signal.aborted) throw controller.signal.reason;
         // Said here, where stdin is the source: the service's own wording does not know where the key came from.
         if (apiKey.trim() === '' && !controller.signal.aborted) {
-          const command = `ccs-tui login ${row.id}${values['base-url'] ? ` --base-url ${values['base-url']}` : ''}`;
+          // The URL as errors show it: a query or user info may carry a key (maskedUrl).
+          const baseUrl = values['base-url'] ? ` --base-url ${shellWord(sanitizeLine(maskedUrl(values['base-url'].trim())))}` : '';
+          const command = `ccs-tui login ${row.id}${baseUrl}${values['allow-insecure-http'] ? ' --allow-insecure-http' : ''}`;
           throw new UserError(`no ${row.displayName} API key: stdin was empty (the key is read from stdin, never from the command line); pipe it in, e.g. ${command} < key.txt, or run ${command} in a terminal and paste it`, 2);
         }
         account = await login.addApiKeyAccount(deps, row.id, {apiKey, baseUrl: values['base-url'], nickname, signal: controller.signal, allowInsecureHttp: Boolean(values['allow-insecure-http'])});
@@ -138,7 +141,7 @@ const login: CommandSpec = {
               (a.verificationUriComplete ? `  or open directly: ${a.verificationUriComplete}\n` : '') +
               `Waiting for approval (the code expires in ${Math.round((a.expiresAt - Date.now()) / 60000)} min)…\n`;
             out.write(`${row.displayName} login\n`);
-            if (tty) out.write(qrForTerminal(url, out, 1 + wrappedRows(tail, out.columns ?? 80)));
+            if (tty) out.write(qrForTerminal(url, out, (columns) => 1 + wrappedRows(tail, columns)));
             out.write(tail);
             if (values['no-browser']) say('--no-browser: no browser is opened; open the address on any device yourself.');
             else if (session.local) void deps.browser.open(url).catch(() => undefined);
@@ -166,7 +169,7 @@ const login: CommandSpec = {
               (new URL(s.redirectUri).hostname === 'localhost' ? `  Nothing of ccs-tui listens on ${s.redirectUri}: copy that address from the browser even if the page shows an error.\n` : '');
         const open = `  Open: ${s.authorizeUrl}\n`;
         out.write(`${row.displayName} login\n`);
-        if (tty) out.write(qrForTerminal(s.authorizeUrl, out, 1 + wrappedRows(open + prompt, out.columns ?? 80)));
+        if (tty) out.write(qrForTerminal(s.authorizeUrl, out, (columns) => 1 + wrappedRows(open + prompt, columns)));
         out.write(open);
         if (values['no-browser']) say(`--no-browser: no browser is opened; open the address in a browser yourself${s.mode === 'loopback' ? ` (it comes back to ${s.redirectUri}, where ccs-tui listens on this machine)` : ''}, then ${s.mode === 'loopback' ? 'wait here or ' : ''}paste what it ends on here.`);
         else if (session.local) void deps.browser.open(s.authorizeUrl).catch(() => undefined);

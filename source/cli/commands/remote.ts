@@ -116,7 +116,7 @@ const remoteLogin: RemoteRun = async function (ctx, args) {
   out.write(`${name} login on target ${ctx.target}\n`);
   if (tty) {
     const {qrForTerminal, wrappedRows} = await import('../../services/qr.js');
-    out.write(qrForTerminal(login.url, out, 3 + wrappedRows(open, out.columns ?? 80)));
+    out.write(qrForTerminal(login.url, out, (columns) => 3 + wrappedRows(open, columns)));
   }
   out.write(open);
   if (sessionKind(ctx.env).local && !values['no-browser']) void systemBrowser.open(login.url).catch(() => undefined);

@@ -21,7 +21,7 @@ import {endpointOverrides, type TuiSettings} from '../../store/settings.js';
 import {fetchProxyStatus, serveOnRunningProxy, startBackgroundProxy, stopRunningProxy} from '../proxy/control.js';
 import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js';
 import type {LiveModelList} from '../../store/model-rules.js';
-import {findOnPath, runnableProblem} from '../proxy/launch.js';
+import {findOnPath, interpreterProblem, runnableProblem} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
 import {readQuotaCache} from '../quota/cache.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
@@ -79,11 +79,26 @@ export function agentCommand(agent: AgentRow, settings: AgentSettings, env: Node
 export function runnableAgentCommand(agent: AgentRow, settings: AgentSettings, env: NodeJS.ProcessEnv): string[] {
   const {command, origin} = chosenCommand(agent, settings, env);
   const executable = command[0]!;
-  const problem = executable.includes('/') ? runnableProblem(executable) : findOnPath([executable], env) ? undefined : 'is not on PATH';
-  if (!problem || !origin) return command;
-  throw new UserError(
-    `cannot run ${agent.displayName}: ${sanitizeLine(executable)} ${problem} (set by ${origin.setting}); ` +
-      `point ${origin.setting} at the ${agent.binaries[0]} executable (a path, or a JSON array such as ["node", "/path/to/cli.js"]), or ${origin.clear} to use ${agent.binaries.join(' or ')} from PATH`,
+  const found = executable.includes('/') ? executable : findOnPath([executable], env);
+  const problem = executable.includes('/') ? runnableProblem(executable) : found ? undefined : 'is not on PATH';
+  if (problem && origin) {
+    throw new UserError(
+      `cannot run ${agent.displayName}: ${sanitizeLine(executable)} ${problem} (set by ${origin.setting}); ` +
+        `point ${origin.setting} at the ${agent.binaries[0]} executable (a path, or a JSON array such as ["node", "/path/to/cli.js"]), or ${origin.clear} to use ${agent.binaries.join(' or ')} from PATH`,
+    );
+  }
+  // A script whose #! interpreter is missing (an npm install whose node is gone): spawn would say only ENOENT.
+  const script = found ? interpreterProblem(found) : undefined;
+  if (script) throw new UserError(`cannot run ${agent.displayName}: ${interpreterWords(found!, script, agent, origin)}`);
+  return command;
+}
+
+/** `/usr/local/bin/claude (found on PATH) starts with #!/opt/node/bin/node, which does not exist; …`: the script, its interpreter and the ways out. */
+function interpreterWords(file: string, script: {interpreter: string; problem: string}, agent: AgentRow, origin: CommandOrigin | undefined): string {
+  const elsewhere = origin ? `point ${origin.setting} at another executable` : `set agents.${agent.id}.command in tui.json or ${agentCommandVariable(agent)}`;
+  return (
+    `${sanitizeLine(file)} (${origin ? `set by ${origin.setting}` : 'found on PATH'}) starts with #!${sanitizeLine(script.interpreter)}, which ${script.problem}; ` +
+    `install that interpreter or reinstall ${agent.displayName}, or ${elsewhere}`
   );
 }
 
@@ -521,9 +536,14 @@ export async function runAgentForeground(plan: AgentPlan, paths: CcsPaths): Prom
       // started for the agent is stopped again; one that was running already is left alone.
       const ours = plan.startedProxyPid !== undefined && readRunningProxy(paths)?.pid === plan.startedProxyPid;
       const stopped = ours ? await stopRunningProxy(paths).catch(() => undefined) : undefined;
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      // Said in words, never a bare errno: what is wrong with the file as it is now.
+      const script = interpreterProblem(file!);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = script
+        ? `starts with #!${sanitizeLine(script.interpreter)}, which ${script.problem}; install that interpreter or reinstall ${plan.agent.displayName}`
+        : (runnableProblem(file!) ?? (code === 'ENOENT' ? 'was not found' : code === 'EACCES' ? 'is not executable' : `cannot be started (${sanitizeLine(code ?? (error as Error).message)})`));
       throw new UserError(
-        `could not start ${plan.agent.displayName}: ${sanitizeLine(file!)}: ${sanitizeLine(code)} (the command is set by ${agentCommandVariable(plan.agent)}, agents.${plan.agent.id}.command in tui.json, or found on PATH)` +
+        `could not start ${plan.agent.displayName}: ${sanitizeLine(file!)} ${why} (the command is set by ${agentCommandVariable(plan.agent)}, agents.${plan.agent.id}.command in tui.json, or found on PATH)` +
           (stopped ? `; stopped the proxy this run started (pid ${stopped.pid})` : ''),
       );
     }

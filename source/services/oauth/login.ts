@@ -1,11 +1,12 @@
 // Logins from start to stored account: device code, auth code (loopback or paste), API keys and
 // Vertex service-account imports. The TUI and `ccs-tui login` both drive these.
+import {actionKey} from '../../core/keymap.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
 import {createPrivateKey, randomUUID} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {accountLabel, nicknameFormProblem, nicknameNamesAnother, nicknameProblem} from '../../core/accounts.js';
-import {maskedUrl, notHttpUrl, quoted, sanitizeLine} from '../../core/sanitize.js';
+import {maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
@@ -230,11 +231,14 @@ export function baseUrlProblem(row: ProviderRow, baseUrl: string | undefined, su
   const flow = row.logins.find((f) => f.kind === 'api-key');
   if (!baseUrl) return flow?.kind === 'api-key' && flow.needsBaseUrl ? `${row.displayName} needs a base URL${flag ? ' (--base-url URL)' : ''}` : undefined;
   const name = flag ? '--base-url' : 'the base URL';
-  const notUrl = notHttpUrl(baseUrl);
-  if (notUrl) return `${name} ${notUrl}`;
+  // Plain http:// to another machine is allowed only on the command line, by a flag.
+  const optIn = flag ? '--allow-insecure-http' : 'a login from a shell with --allow-insecure-http';
+  const notUrl = notHttpUrl(baseUrl, optIn);
+  // A key given as the URL: where the key goes instead (the TUI's field hides it: LoginScreen).
+  if (notUrl) return `${name} ${notUrl}${secretInUrlField(baseUrl) ? (flag ? ' (the key is read from stdin)' : ` (hidden in the field; ${actionKey('back')} goes back to the key's step)`) : ''}`;
   const host = plainHttpHost(baseUrl);
   if (host !== undefined && !allowInsecureHttp) {
-    return `${name} ${quoted(maskedUrl(baseUrl))} is ${apiKeyPlainHttp(sanitizeLine(host), 'would cross')}; use https://, or ` +
+    return `${name} ${quoted(maskedUrl(baseUrl))} is ${apiKeyPlainHttp(sanitizeLine(host), 'would cross')}; use https:// (plain http:// only to 127.0.0.1, localhost or ::1), or ` +
       (flag ? 'add --allow-insecure-http if you accept that' : `log in from a shell with ccs-tui login ${row.id} --base-url URL --allow-insecure-http if you accept that`);
   }
   return undefined;
@@ -385,6 +389,8 @@ export function validateServiceAccount(file: string, text: string): Record<strin
  * typed, and where `~` led when it was expanded.
  */
 export async function readKeyFile(typed: string, env: NodeJS.ProcessEnv): Promise<{file: string; text: string}> {
+  // The key's contents where its path belongs: said without quoting them (they hold a private key).
+  if (secretInPathField(typed)) throw new UserError('that is a key, not the path of a key file: give the path of the JSON file (e.g. ~/Downloads/project-1234.json)');
   const file = expandHome(typed.trim(), env);
   const named = file === typed.trim() ? file : `${typed.trim()} (${file})`;
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {

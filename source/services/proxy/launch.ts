@@ -1,6 +1,6 @@
 // How a proxy process is started: the built-in one (`ccs-tui proxy serve`, this same program) or the
 // CLIProxyAPI binary on the same config.yaml when the person asked for it and it is on PATH.
-import {accessSync, constants, statSync} from 'node:fs';
+import {accessSync, closeSync, constants, openSync, readSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {CcsPaths} from '../../store/paths.js';
@@ -68,6 +68,31 @@ export function runnableProblem(file: string): string | undefined {
     return 'is not executable';
   }
   return undefined;
+}
+
+/**
+ * Why an executable script cannot start although it is there and executable: its `#!` line names an
+ * interpreter that does not exist or cannot run, and spawn() then fails with ENOENT as if the script
+ * itself were missing. `#!/usr/bin/env node` is not looked into: env runs and says what it lacks.
+ * Undefined when there is no such line, or its interpreter can run.
+ */
+export function interpreterProblem(file: string): {interpreter: string; problem: string} | undefined {
+  let head = '';
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
+  if (!interpreter?.startsWith('/') || path.basename(interpreter) === 'env') return undefined;
+  const problem = runnableProblem(interpreter);
+  return problem ? {interpreter, problem} : undefined;
 }
 
 export function builtinServeArgs(target: ServeTarget): string[] {

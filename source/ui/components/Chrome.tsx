@@ -170,7 +170,7 @@ export function HintBar(props: {width: number; scopes: readonly KeyScope[]; over
     ? [
         {action: 'login.retry' as const, keys: ['enter'], scopes: [], description: '', hint: 'done'},
         ...bindingsFor(['field']).filter((b) => overrides.fieldKeys?.includes(b.action)),
-        {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: 'cancel'},
+        {action: 'back' as const, keys: ['escape'], scopes: [], description: '', hint: overrides.escape ?? 'cancel'},
         {action: 'quit' as const, keys: ['ctrl+c'], scopes: [], description: '', hint: 'quit'},
       ]
     : [...bindingsFor(scopes), ...extra]

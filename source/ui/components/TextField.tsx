@@ -14,9 +14,13 @@ export interface TextFieldProps {
   placeholder?: string;
   /** Show bullets instead of the text (pasted secrets). */
   mask?: boolean;
+  /** Show bullets while the text is one this field does not want shown (a key pasted into a field that is no secret field). */
+  maskIf?(text: string): boolean;
+  /** What Esc does here, for the hint bar (default `cancel`): as the field's prompt says it. */
+  escLabel?: string;
 }
 
-export function TextField({initialValue = '', focus, onChange, onSubmit, onCancel, placeholder, mask}: TextFieldProps) {
+export function TextField({initialValue = '', focus, onChange, onSubmit, onCancel, placeholder, mask, maskIf, escLabel}: TextFieldProps) {
   const [draft, setDraft] = useState(() => draftOf(initialValue));
   // Keys can arrive faster than renders (a paste, fast typing): edit the latest draft, not the rendered one.
   const latest = useRef(draft);
@@ -32,8 +36,9 @@ export function TextField({initialValue = '', focus, onChange, onSubmit, onCance
           setDraft(result.draft);
         }
       : undefined,
+    escLabel,
   );
-  return <DraftText draft={draft} focus={focus} placeholder={placeholder} mask={mask} />;
+  return <DraftText draft={draft} focus={focus} placeholder={placeholder} mask={mask || maskIf?.(draft.text)} />;
 }
 
 /** Draws a draft with its cursor (inverse video, which is not colour, so NO_COLOR keeps it). */

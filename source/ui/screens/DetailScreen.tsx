@@ -6,7 +6,7 @@ import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js'
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {looksLikeCredential, sanitizeLine} from '../../core/sanitize.js';
 import {wrapWords} from '../../core/cells.js';
 import {fitRows, hiddenNote} from '../../core/fit-rows.js';
 import {useAccountActions} from '../actions/useActions.js';
@@ -14,12 +14,13 @@ import {DraftText} from '../components/TextField.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useRedrawAt} from '../hooks/useRedrawAt.js';
 import {useTarget} from '../hooks/useTarget.js';
+import {LOCAL_TARGET} from '../../store/targets.js';
 import {useScreenKeys} from '../keys.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
-import {accountHints, accountStatus, lastUse, NO_USE_RECORDED, statusDetail} from './account-format.js';
+import {accountHints, accountStatus, lastUse, noUseRecorded, statusDetail} from './account-format.js';
 import {useScreenHints} from '../hints.js';
 import {QuotaSummary} from '../components/QuotaSummary.js';
 import {useQuota} from './quota/useQuota.js';
@@ -42,7 +43,8 @@ function baseUrlNote(url: string | undefined): string | undefined {
 export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {snapshot} = useAccounts();
   const {clock} = useServices();
-  const store = useTarget().accounts;
+  const target = useTarget();
+  const store = target.accounts;
   const {state} = useShell();
   const theme = useTheme();
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
@@ -81,19 +83,22 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const used = lastUse(account);
   // A value that is not there says why in words, never a bare dash.
   const when = (iso: string | undefined, missing: string) => (iso ? `${formatLocalTime(iso)}  (${formatRelative(iso, now)})` : missing);
+  // Where a missing value would have been: a remote server lists its accounts, it shows no token file.
+  const source = target.name === LOCAL_TARGET ? 'the token file' : "the server's list";
   const rows: Array<[string, ReactNode, number?]> = [
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
-    ['Email', account.email ?? 'none in the token file'],
-    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
+    ['Email', account.email ?? (account.apiKey ? 'none (an API key names no one)' : `none in ${source}`)],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus mask={looksLikeCredential(rename.draft.text)} /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
     ['Default', account.default ? '* yes' : 'no', 3],
     ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
-    ['Token expires', when(account.expiresAt, 'not said in the token file')],
-    ['Token file', store.tokenLocation(account), 4],
+    // An API key has no expiry and no token: its row says so, in its own words.
+    account.apiKey && !account.expiresAt ? ['API key', 'does not expire'] : ['Token expires', when(account.expiresAt, `not said in ${source}`)],
+    [account.apiKey ? 'Key file' : 'Token file', store.tokenLocation(account), 4],
     ...(account.coolingUntil ? [['Cooldown', formatCooldown(account.coolingUntil, now)] as [string, string]] : []),
     ['Registered', account.registered ? 'yes' : 'no (found in auth/, registered on first change)', 5],
     ['Created', when(account.createdAt, 'not recorded'), 6],
-    ['Last used', used ? `${when(used.at, '')}, ${used.what}` : NO_USE_RECORDED, 7],
+    ['Last used', used ? `${when(used.at, '')}, ${used.what}` : noUseRecorded(account), 7],
     ['Paused since', account.paused ? when(account.pausedAt, 'paused, time not recorded') : 'not paused', account.paused ? 0 : 8],
     ...(account.tier ? [['Tier', sanitizeLine(account.tier)] as [string, string]] : []),
     ...(account.projectId ? [['Project', sanitizeLine(account.projectId)] as [string, string]] : []),

@@ -9,6 +9,7 @@ import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-ord
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
+import {looksLikeCredential} from '../../core/sanitize.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -23,7 +24,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
-import {useScreenHints} from '../hints.js';
+import {listHides, useScreenHints} from '../hints.js';
 import {useNativeHolders} from '../hooks/useNativeHolders.js';
 import {useProxyServing} from '../hooks/useProxyServing.js';
 import {useSettings} from '../hooks/useSettings.js';
@@ -78,7 +79,10 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const actions = useAccountActions(provider, state.pane === 'accounts' ? account : undefined);
   // No account selected: the providers pane opens a provider's accounts; an empty provider offers `a`.
   const empty = selected !== undefined && selected.accounts.length === 0;
-  useScreenHints(accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined, provider));
+  const hints = accountHints(state.pane === 'accounts' ? account : undefined, empty ? ['account.login'] : state.pane === 'providers' ? ['account.open', 'account.login'] : [], snapshot ? (selected?.accounts.length ?? 0) : undefined, provider);
+  // The focused pane's list: no move in a list of one, no open or filter in an empty one.
+  const listKeys = snapshot ? listHides(focusedList.total, filterOf(state, state.pane === 'providers' ? 'providers' : 'accounts') !== '', 'account.open') : [];
+  useScreenHints({...hints, hide: [...(hints.hide ?? []), ...listKeys]});
   const native = useNativeHolders();
   // ★ (in the default's place) as on the quota screen: each provider's account its pool serves next.
   const strategy = (useSettings()?.settings ?? DEFAULT_SETTINGS).rotation.strategy;
@@ -415,7 +419,8 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
       <Text wrap="truncate">
         {marks}
         <Text bold>rename: </Text>
-        <DraftText draft={renameDraft} focus />
+        {/* A key pasted as the name is hidden (and refused: core nicknameFormProblem). */}
+        <DraftText draft={renameDraft} focus mask={looksLikeCredential(renameDraft.text)} />
         <Text dimColor>{'  Enter saves (empty: no nickname)'}</Text>
       </Text>
     );

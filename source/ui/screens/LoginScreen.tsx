@@ -4,11 +4,11 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useEffect, useRef, useState} from 'react';
-import {accountLabel, corruptKeyFileText, loginOutcomeText} from '../../core/accounts.js';
+import {accountLabel, corruptKeyFileText, loginOutcomeText, nicknameFormProblem} from '../../core/accounts.js';
 import {cellWidth} from '../../core/cells.js';
 import {describePollState, formatCountdown, secondsLeft} from '../../core/device-flow.js';
 import {actionKey} from '../../core/keymap.js';
-import {sanitizeLine} from '../../core/sanitize.js';
+import {looksLikeCredential, sanitizeLine, secretInPathField, secretInUrlField} from '../../core/sanitize.js';
 import {findProvider} from '../../providers/table.js';
 import {METHOD_LABELS, type LoginView} from '../../services/oauth/login-session.js';
 import {TextField} from '../components/TextField.js';
@@ -71,6 +71,10 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   // asks only for the URL again (prefilled), with the key kept.
   const [apiKey, setApiKey] = useState<string | undefined>();
   const [baseUrl, setBaseUrl] = useState<string | undefined>();
+  // A key given as the base URL is hidden in that field: at once when it is the key typed at step 1
+  // or has a key's shape (`sk-…`), else once Enter finds it is one (secretInUrlField), until emptied.
+  const [urlHoldsKey, setUrlHoldsKey] = useState(false);
+  const urlMasked = (text: string) => text === apiKey || looksLikeCredential(text) || (urlHoldsKey && secretInUrlField(text));
 
   const qrText = view?.kind === 'device' ? (view.authorization.verificationUriComplete ?? view.authorization.verificationUri) : view?.kind === 'auth-code' ? view.url : undefined;
   const qr = useQrLines(qrText);
@@ -86,14 +90,15 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
     address === undefined ? 0 : Math.ceil(cellWidth(heading) / columns) + urlRows(address, columns).length + (view?.kind === 'auth-code' && view.notice ? 1 : 0);
   const urlLines = urlLinesAt(width);
   const qrFits = qr.length > 0 && qr[0]!.length + TEXT_MIN_WIDTH + 2 <= width && qr.length <= height - 1 - urlLines;
-  // What the terminal must grow to for the QR: wide enough for it beside the text, tall enough for
-  // it below the address as that wraps at the new width, plus the shell's own rows.
+  // What the terminal must grow to for the QR, the same whatever size it has now: the least width
+  // that holds the QR beside the narrowest text column, and at that width the rows for the address
+  // (as it wraps there) above the QR, plus the shell's own rows and columns. Any larger terminal fits.
   const terminal = useTerminalSize();
   const qrNote = (() => {
     if (qrFits || qr.length === 0) return undefined;
-    const columns = Math.max(width, qr[0]!.length + TEXT_MIN_WIDTH + 2);
-    const rows = qr.length + 1 + urlLinesAt(columns) + (terminal.rows - height);
-    return qrTooBig(columns + (terminal.columns - width), Math.max(rows, terminal.rows), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
+    const columns = qr[0]!.length + TEXT_MIN_WIDTH + 2;
+    const rows = qr.length + 1 + urlLinesAt(columns);
+    return qrTooBig(columns + (terminal.columns - width), rows + (terminal.rows - height), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
   })();
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;
@@ -190,8 +195,21 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             <Text>{view.optional ? `Name this ${row.displayName} account (optional: Enter skips):` : `${row.displayName} does not say who logs in. Name this account:`}</Text>
             <Box>
               <Text>Name: </Text>
-              <TextField focus onSubmit={(t) => session?.setLabel(t)} onCancel={back} placeholder="e.g. work" />
+              <TextField
+                focus
+                onChange={clearFieldError}
+                // A name is shown everywhere: a key pasted here (the step before an API key's) is hidden and refused.
+                maskIf={looksLikeCredential}
+                onSubmit={(t) => {
+                  const problem = t.trim() ? nicknameFormProblem(t) : undefined;
+                  if (problem) return setFieldError(problem);
+                  session?.setLabel(t);
+                }}
+                onCancel={back}
+                placeholder="e.g. work"
+              />
             </Box>
+            {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
       case 'starting':
@@ -225,7 +243,15 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             {pasteFocused ? (
               <Box>
                 <Text>› </Text>
-                <TextField focus onChange={clearFieldError} onSubmit={(t) => void submitPaste(t)} onCancel={() => (setPasting(false), clearFieldError())} placeholder="redirect URL, code#state or code" />
+                <TextField
+                  focus
+                  onChange={clearFieldError}
+                  maskIf={looksLikeCredential}
+                  onSubmit={(t) => void submitPaste(t)}
+                  onCancel={() => (setPasting(false), clearFieldError())}
+                  escLabel="close"
+                  placeholder="redirect URL, code#state or code"
+                />
               </Box>
             ) : (
               <Text color={theme.muted}>{`${actionKey('login.paste', 'login')}: paste it here`}</Text>
@@ -257,15 +283,17 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
               </Box>
             ) : (
               <Box key="base-url" flexDirection="column">
-                <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (Esc: back to the key)`}</Text>
+                <Text wrap="wrap">{`Step 2 of 2: the ${row.displayName} base URL (${actionKey('back')}: back to the key)`}</Text>
                 {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
                 <TextField
                   focus
                   initialValue={baseUrl}
-                  onChange={clearFieldError}
-                  onSubmit={(url) => (setBaseUrl(url), void session?.submitApiKey(apiKey, url).then(setFieldError))}
+                  onChange={(text) => (clearFieldError(), text.trim() === '' && setUrlHoldsKey(false))}
+                  maskIf={urlMasked}
+                  onSubmit={(url) => (setBaseUrl(url), setUrlHoldsKey(secretInUrlField(url)), void session?.submitApiKey(apiKey, url).then(setFieldError))}
                   // Back to the key: what was typed here goes with it (it may be the key, typed into the wrong step).
-                  onCancel={() => (setApiKey(undefined), setBaseUrl(undefined), clearFieldError())}
+                  onCancel={() => (setApiKey(undefined), setBaseUrl(undefined), setUrlHoldsKey(false), clearFieldError())}
+                  escLabel="back to the key"
                   placeholder="https://…"
                 />
               </Box>
@@ -277,7 +305,8 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
         return (
           <Box flexDirection="column">
             <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
-            <TextField focus onChange={clearFieldError} onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
+            {/* The key file's JSON pasted here instead of its path is hidden (and refused without being quoted: readKeyFile). */}
+            <TextField focus onChange={clearFieldError} maskIf={secretInPathField} onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
@@ -369,24 +398,29 @@ const STEP_WORDS: Record<LoginView['kind'], string> = {
   done: 'the account is stored',
 };
 
-/** The hint bar per login state: only keys that do something now, Enter named for what it does. */
+/**
+ * The hint bar per login state: only keys that do something now, Enter named for what it does, and
+ * Esc as the step says it: while a login waits, Esc cancels it (the `back` handler above); once it
+ * ended or is stored, Esc only goes back.
+ */
 function loginHints(view: LoginView | undefined, removed: boolean): ScreenHints {
   const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl', 'account.remove'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
+  const cancel = {back: 'cancel'} as const;
   switch (view?.kind) {
     case 'choose':
-      return {hide: [...codeKeys], labels: {'login.retry': 'choose'}};
+      return {hide: [...codeKeys], labels: {'login.retry': 'choose', ...cancel}};
     case 'device':
-      return {hide: ['login.paste', 'account.remove', ...moves]};
+      return {hide: ['login.paste', 'account.remove', ...moves], labels: cancel};
     case 'auth-code':
-      return {hide: ['account.remove', ...moves]};
+      return {hide: ['account.remove', ...moves], labels: cancel};
     case 'ended':
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': view.reason === 'expired' ? 'new code' : 'try again'}};
     case 'done':
       if (view.notRelogin !== undefined && !removed) return {hide: ['login.copy', 'login.open', 'login.paste', 'login.showUrl', ...moves], labels: {'login.retry': 'log in again'}};
       return {hide: [...codeKeys, ...moves], labels: {'login.retry': 'back'}};
     default:
-      return {hide: [...codeKeys, ...moves]};
+      return {hide: [...codeKeys, ...moves], labels: cancel};
   }
 }
 

@@ -150,8 +150,15 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   // The way out first: unsaved edits are saved with s; a broken file is read again with p.
   // Keys that would do nothing now are left out: edit, delete and move without a rule, save without
   // an edit, the next account's rules on a provider without accounts.
-  const noRules = ruleRows(editor.rules[editor.scope]).length === 0;
-  const idle: KeyAction[] = [...(noRules ? (['rules.edit', 'rules.delete', 'rules.moveUp', 'rules.moveDown', 'rules.fork'] as const) : []), ...(dirty ? [] : (['rules.save'] as const)), ...(accounts.length === 0 ? (['rules.account'] as const) : [])];
+  const ruleCount = ruleRows(editor.rules[editor.scope]).length;
+  const noRules = ruleCount === 0;
+  // j/k move over the rules: nowhere to go with fewer than two.
+  const idle: KeyAction[] = [
+    ...(noRules ? (['rules.edit', 'rules.delete', 'rules.moveUp', 'rules.moveDown', 'rules.fork'] as const) : []),
+    ...(dirty ? [] : (['rules.save'] as const)),
+    ...(accounts.length === 0 ? (['rules.account'] as const) : []),
+    ...(ruleCount < 2 ? (['cursor.down', 'cursor.up'] as const) : []),
+  ];
   // Typing an alias entry: Tab goes to its other field, and the bar says so.
   const fieldKeys: KeyAction[] = editor.editing?.row.list === 'aliases' ? ['field.next', 'field.prev'] : [];
   useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save'], hide: idle, fieldKeys} : {hide: idle, fieldKeys});

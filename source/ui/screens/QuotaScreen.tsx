@@ -28,7 +28,7 @@ import type {ScreenProps} from '../screen-types.js';
 import {useShell} from '../shell.js';
 import {useTheme, type Theme} from '../theme.js';
 import {useQuota} from './quota/useQuota.js';
-import {useScreenHints} from '../hints.js';
+import {listHides, useScreenHints} from '../hints.js';
 import {BINDING_MARK, WindowCell} from './quota/WindowCell.js';
 import {NO_QUOTA_SOURCE} from '../../services/quota/no-source.js';
 import {quotaCause} from './quota/quota-cause.js';
@@ -78,10 +78,12 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
   const visible = rows.slice(window.start, window.end);
   const actions = useAccountActions(selected?.account.provider ?? provider, selected?.account);
 
-  // Refresh needs a selected account; rotate a provider with another account to move to.
+  // Refresh needs a selected account of a provider that reports quota; rotate a provider with another
+  // account to move to; moving and filtering need rows (listHides).
   const rotating = selected?.account.provider ?? provider;
   const choices = rotating ? (snapshot?.accounts.filter((a) => a.provider === rotating).length ?? 0) : 0;
-  useScreenHints({hide: [...(selected ? [] : ['quota.refresh' as const]), ...(choices < 2 ? ['account.rotate' as const] : [])]});
+  const refreshes = selected !== undefined && hasQuotaSource(selected.account.provider);
+  useScreenHints({hide: [...(refreshes ? [] : ['quota.refresh' as const]), ...(choices < 2 ? ['account.rotate' as const] : []), ...(snapshot ? listHides(rows.length, filter !== '') : [])]});
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
     'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
@@ -114,7 +116,12 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
         </Text>
       ))}
       <Text dimColor wrap="truncate">
-        {width >= 100 ? `sorted by headroom (the least room left in any window) · ${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `sorted by headroom · ${actionKey('quota.refresh', 'quota')} refresh · ${actionKey('account.rotate', 'quota')} rotate`}
+        {/* Only the keys that act on the selected row, as in the hint bar. */}
+        {[
+          width >= 100 ? 'sorted by headroom (the least room left in any window)' : 'sorted by headroom',
+          ...(refreshes ? [width >= 100 ? `${actionKey('quota.refresh', 'quota')} refreshes the selected account` : `${actionKey('quota.refresh', 'quota')} refresh`] : []),
+          ...(width < 100 && choices >= 2 ? [`${actionKey('account.rotate', 'quota')} rotate`] : []),
+        ].join(' · ')}
       </Text>
       <FilterLine list={LIST} />
       <Box flexDirection="column" height={listHeight * layout.rowHeight} flexShrink={0}>

@@ -13,6 +13,7 @@ import {useSettings} from '../hooks/useSettings.js';
 import {targetPlainHttpNote} from '../../store/targets.js';
 import {wrapWords} from '../../core/cells.js';
 import {useKeysWait, useScreenKeys} from '../keys.js';
+import {listHides, useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
 import {useShell} from '../shell.js';
@@ -60,6 +61,8 @@ export function TargetPicker({width, height, back}: ScreenProps) {
     else setSwitching(undefined);
   };
   const idle = switching === undefined;
+  // With `local` alone there is nothing to move to or switch to.
+  useScreenHints(names ? {hide: [...listHides(items.length, false), ...(items.length < 2 ? (['target.choose'] as const) : [])]} : undefined);
   const consume = () => undefined;
   useScreenKeys({
     'cursor.up': () => idle && setCursor(Math.max(0, at - 1)),
@@ -77,7 +80,11 @@ export function TargetPicker({width, height, back}: ScreenProps) {
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.accent} paddingX={1}>
       <Text bold wrap="truncate">{`Live target: ${sanitizeLine(live.name)} · ${sanitizeLine(live.where)}`}</Text>
-      <Text dimColor wrap="truncate">{`↑/↓ choose · Enter switches · ${actionKey('back')} back · targets are the "targets" of tui.json`}</Text>
+      <Text dimColor wrap="truncate">
+        {names?.length === 1
+          ? `no other target: remote servers are the "targets" of tui.json · ${actionKey('back')} back`
+          : `↑/↓ choose · Enter switches · ${actionKey('back')} back · targets are the "targets" of tui.json`}
+      </Text>
       {error ? <Text color={theme.error}>{`! ${sanitizeLine(error)}`}</Text> : null}
       {names === undefined && !error ? <Text>reading tui.json…</Text> : null}
       {items.length > 0 ? (

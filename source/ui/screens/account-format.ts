@@ -1,5 +1,5 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
@@ -7,6 +7,8 @@ import type {KeyAction} from '../../core/keymap.js';
 import {cursorIn, filterOf, matchesFilter, type AppState} from '../../core/app-state.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
 import {knownType, UNKNOWN_TYPE_ACTIONS} from '../actions/unknown-type.js';
+import {hasQuotaSource} from '../../services/quota/service.js';
+import {unsupportedType} from '../../providers/table.js';
 
 /**
  * The accounts screen's providers list as it shows them: empty ones left out after `H`, then its
@@ -34,6 +36,11 @@ export function selectedProvider(providers: readonly ProviderAccounts[] | undefi
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
   const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
+  // A type ccs-tui does not know is never served or checked: not "ok" (a broken or missing file still says so).
+  if (unsupportedType(account)) {
+    const unsupported = short ? UNSUPPORTED_TYPE.short : UNSUPPORTED_TYPE.text;
+    return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention: false};
+  }
   if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
   if (coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
@@ -46,6 +53,7 @@ function restEnded(account: Account, now: number): boolean {
 
 /** The recorded cause shown after the status word; none for a server's rest that is over (it said until when). */
 export function statusDetail(account: Account, now = Date.now()): string | undefined {
+  if (unsupportedType(account)) return unsupportedTypeDetail(account.provider);
   return restEnded(account, now) ? undefined : account.healthDetail;
 }
 
@@ -55,6 +63,8 @@ export function providerStatus(accounts: readonly Account[], now = Date.now()): 
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
   if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
+  // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
+  if (accounts.some(unsupportedType)) return {text: UNSUPPORTED_TYPE.text, marker: '✕', attention: false};
   // Accounts resting (a server's next_retry_after, or the local proxy's cooldown): not broken, but not "ok" either.
   const cooling = accounts.filter((a) => !a.paused && coolingNow(a, now)).length;
   if (cooling > 0) return {text: `${cooling} cooling down`, marker: ' ', attention: false};
@@ -80,7 +90,12 @@ const ONE_ACCOUNT_ACTIONS: readonly KeyAction[] = [
  * selected (`none`: what the pane offers instead, e.g. open or add), the one-account keys are left out.
  */
 export function accountHints(account: Account | undefined, none: readonly KeyAction[] = [], providerAccounts?: number, provider = account?.provider): ScreenHints {
-  const pool = [...(providerAccounts === undefined ? [] : poolHides(providerAccounts)), ...(provider !== undefined && !knownType(provider) ? UNKNOWN_TYPE_ACTIONS : [])];
+  const pool = [
+    ...(providerAccounts === undefined ? [] : poolHides(providerAccounts)),
+    ...(provider !== undefined && !knownType(provider) ? UNKNOWN_TYPE_ACTIONS : []),
+    // A provider that reports no quota (AI Studio, Vertex, IBM Bob): R could only say so.
+    ...(provider !== undefined && knownType(provider) && !hasQuotaSource(provider) ? (['quota.refresh'] as const) : []),
+  ];
   if (!account) return {hide: [...ONE_ACCOUNT_ACTIONS, ...pool], first: none.filter((action) => !pool.includes(action))};
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
@@ -114,18 +129,20 @@ export function nativeLine(accounts: readonly Account[], nativeId: string | unde
 /** The mark (in the default `*`'s place) of the account its provider's pool serves next, on the accounts list and the quota screen alike (core/quota-dashboard.ts servedNextKeys). */
 export const BEST_MARK = '★';
 
-/** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded. */
-export const NO_USE_RECORDED = 'none recorded (ccs-tui records a request through its proxy, a token refresh, being made the default)';
+/** The detail's "Last used" when ccs-tui recorded no use of the account: what it would have recorded (an API key is stored, never refreshed). */
+export const noUseRecorded = (account: Pick<Account, 'apiKey'>): string =>
+  `none recorded (ccs-tui records a request through its proxy, ${account.apiKey ? 'the key being stored' : 'a token refresh'}, being made the default)`;
 
 /**
  * The latest use of an account that ccs-tui knows of, and what it was: a request the local proxy had
- * answered (`servedAt`), its token refreshed or issued (`refreshedAt`, the token file's `last_refresh`), or
- * made the default (`lastUsedAt`, the registry's, which CCS also sets when it uses the account).
+ * answered (`servedAt`), its token refreshed or issued (`refreshedAt`, the token file's `last_refresh`;
+ * for an API key, when the key was stored: it has no token to refresh), or made the default
+ * (`lastUsedAt`, the registry's, which CCS also sets when it uses the account).
  */
-export function lastUse(account: Pick<Account, 'servedAt' | 'refreshedAt' | 'lastUsedAt'>): {at: string; what: string} | undefined {
+export function lastUse(account: Pick<Account, 'servedAt' | 'refreshedAt' | 'lastUsedAt' | 'apiKey'>): {at: string; what: string} | undefined {
   const uses = [
     {at: account.servedAt, what: 'a request through the proxy'},
-    {at: account.refreshedAt, what: 'its token refreshed or issued'},
+    {at: account.refreshedAt, what: account.apiKey ? 'its key stored' : 'its token refreshed or issued'},
     {at: account.lastUsedAt, what: 'made the default'},
   ].filter((use): use is {at: string; what: string} => use.at !== undefined && !Number.isNaN(Date.parse(use.at)));
   return uses.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];

@@ -1,0 +1,53 @@
+// `login --base-url`: its errors state the rule as it is (https://, or http:// to this machine; other
+// plain http:// needs --allow-insecure-http), and never repeat what may carry a key: the URL's query
+// when stdin was empty, a key given as --base-url, a key file's contents given as --key-file.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {makeTempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const SECRET = 'QuerySecret0123456789';
+
+test('login --base-url with empty stdin names the command again without the URL\'s query', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const run = await runBin(['login', 'bob', '--base-url', `https://gw.example/v1?key=${SECRET}`], ccs.env, '');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /stdin was empty .* e\.g\. ccs-tui login bob --base-url 'https:\/\/gw\.example\/v1\?…' < key\.txt/);
+    assert.ok(!run.stderr.includes(SECRET) && !run.stderr.includes('QuerySecret'), run.stderr);
+    // The flag that allowed plain http:// stays in the command shown, or it would not run.
+    const insecure = await runBin(['login', 'bob', '--base-url', 'http://gw.example/v1', '--allow-insecure-http'], ccs.env, '');
+    assert.match(insecure.stderr, /e\.g\. ccs-tui login bob --base-url http:\/\/gw\.example\/v1 --allow-insecure-http < key\.txt/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('login --base-url errors state the rule: https://, or http:// to 127.0.0.1, localhost or ::1; an address with no scheme is said so', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const bare = await runBin(['login', 'bob', '--base-url', 'bob.example.com/v1'], ccs.env, 'k\n');
+    assert.equal(bare.code, 2);
+    assert.equal(
+      bare.stderr,
+      'ccs-tui: --base-url must start with https://, or http:// to 127.0.0.1, localhost or ::1 (http:// to another host needs --allow-insecure-http); got "bob.example.com/v1", with no https:// in front\n',
+    );
+    const plain = await runBin(['login', 'bob', '--base-url', 'http://gw.example/v1'], ccs.env, 'k\n');
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /use https:\/\/ \(plain http:\/\/ only to 127\.0\.0\.1, localhost or ::1\), or add --allow-insecure-http/);
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('login vertex --key-file given the key\'s contents instead of a path says so without printing them', async () => {
+  const ccs = makeTempCcs();
+  try {
+    const run = await runBin(['login', 'vertex', '--key-file', `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----${SECRET}"}`], ccs.env, '');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--key-file that is a key, not the path of a key file/);
+    assert.ok(!run.stderr.includes(SECRET) && !run.stderr.includes('private_key'), run.stderr);
+  } finally {
+    ccs.cleanup();
+  }
+});
