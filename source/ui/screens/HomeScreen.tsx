@@ -9,7 +9,6 @@ import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-ord
 import {actionKey} from '../../core/keymap.js';
 import {formatRelative} from '../../core/relative-time.js';
 import {cellWidth, fitCell, truncateName} from '../../core/cells.js';
-import {looksLikeCredential} from '../../core/sanitize.js';
 import type {TextDraft} from '../../core/text-edit.js';
 import type {Account, QuotaWindow} from '../../core/types.js';
 import type {ProviderAccounts} from '../../store/accounts.js';
@@ -420,7 +419,7 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
         {marks}
         <Text bold>rename: </Text>
         {/* A key pasted as the name is hidden (and refused: core nicknameFormProblem). */}
-        <DraftText draft={renameDraft} focus mask={looksLikeCredential(renameDraft.text)} />
+        <DraftText draft={renameDraft} focus />
         <Text dimColor>{'  Enter saves (empty: no nickname)'}</Text>
       </Text>
     );
