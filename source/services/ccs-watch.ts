@@ -1,6 +1,6 @@
 // Watches the CCS dir so edits by CCS, CLIProxyAPI or another ccs-tui show up in the TUI. Events are
 // debounced (an atomic write is a create plus a rename). Directories that do not exist yet are
-// picked up when their parent changes.
+// picked up when their parent changes, the CCS dir itself when the nearest dir above it that exists does.
 import fs from 'node:fs';
 import path from 'node:path';
 import type {CcsPaths} from '../store/paths.js';
@@ -54,7 +54,7 @@ export function watchCcsDir(paths: CcsPaths, onChange: (changed: ChangedPaths) =
       if (stopped) return;
       const told = heard;
       heard = new Set();
-      attach();
+      attachAll();
       onChange(told);
     }, debounceMs);
   };
@@ -96,12 +96,47 @@ export function watchCcsDir(paths: CcsPaths, onChange: (changed: ChangedPaths) =
     }
   };
 
-  attach();
+  // A CCS dir that does not exist yet (a first run: the first login creates it) has no parent among
+  // the watched dirs: its nearest existing ancestor is watched for the next dir on the way to it.
+  let lookout: {dir: string; watcher: fs.FSWatcher} | undefined;
+  const watchForRoot = () => {
+    if (fs.existsSync(paths.root)) {
+      lookout?.watcher.close();
+      lookout = undefined;
+      return;
+    }
+    let dir = path.dirname(paths.root);
+    while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    if (lookout?.dir === dir) return;
+    lookout?.watcher.close();
+    lookout = undefined;
+    const toward = path.relative(dir, paths.root).split(path.sep)[0];
+    try {
+      const watcher = fs.watch(dir, {persistent: false}, (_event, name) => {
+        if (name === null || String(name) === toward) fire(name === null ? null : path.join(dir, String(name)));
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        if (lookout?.watcher === watcher) lookout = undefined;
+      });
+      lookout = {dir, watcher};
+    } catch {
+      // Not watchable (no permission): the dir is seen at the next start.
+    }
+  };
+  const attachAll = () => {
+    attach();
+    watchForRoot();
+  };
+
+  attachAll();
   return () => {
     stopped = true;
     cancelPending?.();
     for (const watcher of watchers.values()) watcher.close();
     watchers.clear();
+    lookout?.watcher.close();
+    lookout = undefined;
   };
 }
 

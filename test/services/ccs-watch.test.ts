@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import {chmodSync, mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {test} from 'node:test';
 import {watchCcsDir, WatchedSettings} from '../../source/services/ccs-watch.js';
 import {systemClock} from '../../source/services/clock.js';
 import {quotaCacheFile} from '../../source/services/quota/cache.js';
 import {ensurePrivateDir} from '../../source/store/files.js';
+import {ccsPaths} from '../../source/store/paths.js';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
@@ -124,5 +126,29 @@ test('a private dir that is already 0700 is not changed (watchers hear every chm
     assert.equal(statSync(fresh).mode & 0o777, 0o700);
   } finally {
     ccs.cleanup();
+  }
+});
+
+test('a CCS dir that does not exist yet (nor the dir above it) is watched from the nearest dir that does: its first account is heard', async () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'ccs-tui-test-'));
+  const paths = ccsPaths(path.join(base, 'later', '.ccs'));
+  let heard = 0;
+  const stop = watchCcsDir(paths, () => heard++, systemClock, 'accounts', 50);
+  try {
+    await settle();
+    assert.equal(heard, 0);
+    // A first login: the dirs made one by one (as ensurePrivateDir does), then the token file.
+    mkdirSync(paths.authDir, {recursive: true, mode: 0o700});
+    writeFileSync(path.join(paths.authDir, 'claude-x.json'), JSON.stringify(tokenFixture('claude', 'x@example.com')));
+    for (const deadline = Date.now() + 5000; heard === 0 && Date.now() < deadline; ) await settle();
+    assert.ok(heard > 0, 'the new CCS dir was heard');
+    // Attached to it now: a later change inside is heard as before.
+    const before = heard;
+    writeFileSync(path.join(paths.authDir, 'claude-y.json'), JSON.stringify(tokenFixture('claude', 'y@example.com')));
+    for (const deadline = Date.now() + 5000; heard === before && Date.now() < deadline; ) await settle();
+    assert.ok(heard > before, 'a token file written after is heard');
+  } finally {
+    stop();
+    rmSync(base, {recursive: true, force: true});
   }
 });
