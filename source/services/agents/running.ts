@@ -3,7 +3,8 @@
 // that died without cleaning up are dropped on read, so the proxy screen shows only live ones.
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {withFileLock, writeJsonAtomic} from '../../store/files.js';
+import {writeJsonAtomic} from '../../store/files.js';
+import {withFileLock} from '../../store/file-lock.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {isProcessAlive} from '../proxy/pid-file.js';
 
