@@ -90,12 +90,21 @@ function namingFile(error: unknown, temp: string, file: string): unknown {
  * Writes a file so that readers only ever see the old or the new content: temp file in the same
  * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
  * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * `beforeRename`: a check made once the temp file is written, right before the rename (synchronous:
+ * nothing else in this process runs between them); when it throws, nothing is written (file-lock.ts:
+ * the lock is still ours, the file as read).
  * Errors name `file` (a directory in its place: EISDIR with `path` = file).
  */
-export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  mode: number = FILE_MODE,
+  {keepDir = false, beforeRename}: {keepDir?: boolean; beforeRename?: () => void} = {},
+): Promise<void> {
   if (!keepDir) await ensurePrivateDir(path.dirname(file));
   const temp = await writeTempBeside(file, content, mode);
   try {
+    beforeRename?.();
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, {force: true});
@@ -122,8 +131,11 @@ export async function createFileExclusive(file: string, content: string): Promis
   }
 }
 
+/** A value as the store writes JSON files: indented, a newline at the end. */
+export const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFileAtomic(file, jsonText(value));
 }
 
 /** What a path that should be a file is instead, for the "file: reason" line. */

@@ -1,9 +1,9 @@
 // A cross-process lock whose staleness is decided by its holder's liveness, not by a heartbeat.
 //
-// proper-lockfile (used for the registry) calls a lock stale when its mtime stops moving for a few
-// seconds, so a holder that is merely suspended (Ctrl-Z, a debugger, a sleeping laptop) loses its lock
-// while it still works. For a refresh that is fatal: a second process would present the same refresh
-// token. This lock is a file `<name>.lock` holding {pid, host, nonce, at, start?, pidns?}; it is stale only when
+// The store's lock (file-lock.ts, on the registry and ccs-tui's files) is stale when its mtime stops
+// moving for a few seconds, so a holder that is merely suspended (Ctrl-Z, a debugger, a sleeping
+// laptop) loses it while it still works (its writes are then refused). For a refresh that is fatal:
+// a second process would present the same refresh token. This lock is a file `<name>.lock` holding {pid, host, nonce, at, start?, pidns?}; it is stale only when
 //   - its holder is on this host and its pid no longer exists, or is now another process (its
 //     recorded start, process-identity.ts, differs: Linux; elsewhere the pid alone decides), or
 //   - it is older than `staleMs`, a bound longer than the longest possible piece of work.
