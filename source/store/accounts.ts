@@ -24,10 +24,10 @@ import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, readTextIfExists, type RegularFile} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
 import {fileVersion, withFileLock, type FileLock, type FileVersion} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
-import type {CcsPaths} from './paths.js';
+import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
@@ -131,6 +131,9 @@ type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenF
 
 /** The stamp of a TokenRead, from a stat of the path or the read's own fstat (`mode`: permission bits, or the whole mode of a regular file). */
 const readStamp = (stat: StampedStat & {mode: number}) => `${fileStamp(stat)}:${stat.mode & 0o777}`;
+
+/** CCS dirs whose abandoned temp files this process has removed (AccountStore.mutate). */
+const sweptCcsDirs = new Set<string>();
 
 /** The fields of a read's fstat that make its version (file-lock.ts): the read keeps no more than these. */
 const versionOf = ({size, mtimeMs, ctimeMs, ino}: StampedStat): StampedStat => ({size, mtimeMs, ctimeMs, ino});
@@ -821,6 +824,11 @@ export class AccountStore implements AccountService {
   ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     return withFileLock(this.paths.registry, async (lock) => {
+      // Once per process, under the lock its own files are written under: temp files killed writers left.
+      if (!sweptCcsDirs.has(this.paths.root)) {
+        sweptCcsDirs.add(this.paths.root);
+        for (const dir of abandonedTempDirs(this.paths)) await removeAbandonedTemps(dir);
+      }
       const {account} = options;
       const registered = account && !options.writesRegistry && typeof account.ref !== 'string' ? await this.registeredEntry(account.provider, account.ref) : undefined;
       const only = registered?.entry?.tokenFile;

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
+import {isProcessAlive} from './process-identity.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -51,13 +52,49 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
 }
 
 /**
- * Writes `content` into a new temp file beside `file` (`.<name>.<pid>.<random>.tmp`), synced, and
- * returns its path: the first half of an atomic replace, for a caller that checks something before
- * its own rename. O_EXCL with a random name: a file or symlink planted at the name is never written
- * through (O_EXCL fails on an existing path, symlink or not). Errors name `file`, not the temp file.
+ * A new name for a temp file beside `file`: `.<name>.<pid>.<random>.tmp`. Every temp file ccs-tui
+ * writes is named so: the pid says whose it is (removeAbandonedTemps; refresh.ts adoptInterruptedSave).
+ */
+export const tempBeside = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
+
+/** A name tempBeside gives: the file it was for, and the pid of its writer. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * How old a temp file is before it counts as abandoned: a write renames its temp file within
+ * milliseconds of making it; one held up longer than this (suspended) finds its rename fail, and says so.
+ */
+export const ABANDONED_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes the temp files (tempBeside) in `dir` whose writer is gone: its pid has no process on this
+ * host (a killed write: SIGKILL between the temp file and its rename), and the file is older than
+ * ABANDONED_TEMP_MS (a writer in another pid namespace sharing the dir is never racing then). Returns
+ * the names removed. Never for a dir whose temp files may hold a grant: the token dirs, where a
+ * killed refresh's answer waits to be adopted (services/refresh.ts adoptInterruptedSave) and a killed
+ * login's is the only copy of its grant, or the dirs of kept grants.
+ */
+export async function removeAbandonedTemps(dir: string, now: number = Date.now()): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[2]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
+    const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (!stat?.isFile() || now - stat.mtimeMs < ABANDONED_TEMP_MS) continue;
+    if (await fs.unlink(path.join(dir, name)).then(() => true, () => false)) removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Writes `content` into a new temp file beside `file` (tempBeside), synced, and returns its path:
+ * the first half of an atomic replace, for a caller that checks something before its own rename.
+ * O_EXCL with a random name: a file or symlink planted at the name is never written through (O_EXCL
+ * fails on an existing path, symlink or not). Errors name `file`, not the temp file.
  */
 export async function writeTempBeside(file: string, content: string, mode: number = FILE_MODE): Promise<string> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempBeside(file);
   const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW, mode).catch((error: unknown) => {
     throw namingFile(error, temp, file);
   });

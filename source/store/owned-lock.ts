@@ -15,7 +15,7 @@ import {randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile} from './files.js';
+import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile, tempBeside} from './files.js';
 import {processGone, recordedIdentity, thisProcess, type ProcessIdentity} from './process-identity.js';
 
 /** The holder (process-identity.ts ProcessIdentity) and its lock's nonce and time. */
@@ -110,7 +110,7 @@ export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs
 
 /** Links a fully written owner file into place: the lock appears atomically, with its content. */
 async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
-  const temp = `${lockFile}.${owner.nonce}.tmp`;
+  const temp = tempBeside(lockFile);
   // 'wx' (O_EXCL): never written through a file or symlink already at the name.
   await fs.writeFile(temp, JSON.stringify(owner), {mode: FILE_MODE, flag: 'wx'});
   try {
