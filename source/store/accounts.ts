@@ -991,8 +991,9 @@ export class AccountStore implements AccountService {
       // Two registry entries naming one file (a hand edit): the one the person named.
       const account = named.length > 1 ? ctx.find(provider, ref) : ctx.find(provider, {tokenFile});
       if (holding) {
-        const now = await readTokenFile(this.tokenPath(account)).catch(() => undefined);
-        if (now?.access_token !== holding.access_token || now?.refresh_token !== holding.refresh_token) {
+        // No file at all holds nothing to keep (this removal, done again after its lock was taken over, removed it already).
+        const now = await readTokenFile(this.tokenPath(account)).catch(() => null);
+        if (now !== undefined && (now?.access_token !== holding.access_token || now?.refresh_token !== holding.refresh_token)) {
           throw new UserError(`${this.tokenPath(account)} holds another grant now (refreshed meanwhile); not removed`);
         }
       }
