@@ -6,14 +6,15 @@ import {constants as osConstants} from 'node:os';
 import {AmbiguousAccountError, findAccount, findAccountAnywhere} from '../core/accounts.js';
 import {quoted, redactSecrets, sanitizeLine} from '../core/sanitize.js';
 import {UserError} from '../core/types.js';
-import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, writeProxyPidFile, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
+import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
 import {ensureFreshToken, settleSpentCopyScans} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
-import {CorruptFileError, ensurePrivateDir, readTextIfExists, withFileLock, FILE_MODE} from '../store/files.js';
+import {CorruptFileError, ensurePrivateDir, jsonText, readTextIfExists, FILE_MODE} from '../store/files.js';
+import {fileVersion, withFileLock} from '../store/file-lock.js';
 import {fileStamp} from '../store/file-stamp.js';
 import type {CcsPaths} from '../store/paths.js';
 import {loadSettings, settingsOnceFixed} from '../store/settings.js';
@@ -330,12 +331,16 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     // Checked again and claimed under a lock on the record: two proxies started at once (on other
     // ports: --port 0, a TUI's and a `proxy start --port N`) both passed the check above, and the
     // later record hid the earlier proxy from `proxy status` and `proxy stop`.
-    listening = await withFileLock(proxyPidFilePath(paths), async () => {
+    // A claim by a proxy that took the lock over while this one was held up is never written over:
+    // the check runs again (the port, once listened on, is kept).
+    let bound: number | undefined;
+    listening = await withFileLock(proxyPidFilePath(paths), async (lock) => {
+      const version = await fileVersion(proxyPidFilePath(paths));
       const meanwhile = readRunningProxy(paths);
       if (meanwhile && meanwhile.pid !== process.pid) throw new UserError(alreadyRunningText(meanwhile));
-      const port = await server!.listen();
-      await writeProxyPidFile(paths, entryOn(port));
-      return port;
+      bound ??= await server!.listen();
+      await lock.write(proxyPidFilePath(paths), jsonText(entryOn(bound)), version);
+      return bound;
     });
   } catch (error) {
     // Listening already (the record could not be written, or another proxy claimed it): let the port go.

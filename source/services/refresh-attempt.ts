@@ -22,9 +22,9 @@
 // not found), or the server put it off unread (429 rate limited, 408 request timeout).
 import {formatLocalTime} from '../core/relative-time.js';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {backupCorruptFile, createFileExclusive, readJsonFile, writeJsonAtomic} from '../store/files.js';
+import {recordedIdentity, thisProcess, type ProcessIdentity} from '../store/process-identity.js';
 import {NetworkError} from './http.js';
 import {OAuthError} from './oauth/token-endpoint.js';
 import {grantFingerprint, tokenFingerprint} from '../core/fingerprint.js';
@@ -33,13 +33,12 @@ import {NEEDS_LOGIN, needsLoginWords, refreshFailedWords, refreshUnknownWords, r
 
 export type AttemptOutcome = 'sent' | 'ok' | 'refused' | 'not-sent' | 'unknown';
 
-export interface AttemptRecord {
+/** The process that made the last change is `pid` on `host` (with its start and pid namespace, where known: process-identity.ts). */
+export interface AttemptRecord extends ProcessIdentity {
   fingerprint: string;
   outcome: AttemptOutcome;
   /** ISO time of the last change. */
   at: string;
-  pid: number;
-  host: string;
   detail?: string;
   /** On `ok`: the answer brought another refresh token (this one is spent; Google's do not rotate). */
   rotated?: boolean;
@@ -145,16 +144,17 @@ async function readRecord(file: string): Promise<AttemptRecord | {unreadable: st
  * `file` names it, and when it sent it (`atMs`): a refresh cut off before it recorded its answer
  * (killed, or still waiting for it).
  */
-export async function unansweredSend(file: string, refreshToken: string): Promise<{pid: number; host: string; atMs: number} | undefined> {
+export async function unansweredSend(file: string, refreshToken: string): Promise<(ProcessIdentity & {atMs: number}) | undefined> {
   const record = await readRecord(file);
   if (!record || 'unreadable' in record || record.fingerprint !== tokenFingerprint(refreshToken) || record.outcome !== 'sent') return undefined;
   const atMs = Date.parse(record.at);
-  return Number.isFinite(atMs) ? {pid: record.pid, host: record.host, atMs} : undefined;
+  if (!Number.isFinite(atMs) || !Number.isInteger(record.pid) || record.pid <= 0 || typeof record.host !== 'string') return undefined;
+  return {pid: record.pid, host: record.host, ...recordedIdentity(record), atMs};
 }
 
 /** Settles an unanswered send whose answer was found after all (refresh.ts adoptInterruptedSave): refreshed, the token rotated. */
 export async function settleFoundAnswer(file: string, refreshToken: string, detail: string): Promise<void> {
-  await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), pid: process.pid, host: os.hostname(), detail, rotated: true} satisfies AttemptRecord);
+  await writeJsonAtomic(file, {fingerprint: tokenFingerprint(refreshToken), outcome: 'ok', at: new Date().toISOString(), ...thisProcess(), detail, rotated: true} satisfies AttemptRecord);
 }
 
 /**
@@ -166,7 +166,7 @@ async function replaceUnreadable(target: AttemptTarget, unreadableFile: string, 
   const backup = await backupCorruptFile(unreadableFile).catch(() => undefined);
   const detail = `the attempt record was unreadable (${unreadable})${backup ? `; copied to ${backup}` : ''}`;
   try {
-    await writeJsonAtomic(target.file, {fingerprint, outcome: 'unknown', at: new Date().toISOString(), pid: process.pid, host: os.hostname(), detail} satisfies AttemptRecord);
+    await writeJsonAtomic(target.file, {fingerprint, outcome: 'unknown', at: new Date().toISOString(), ...thisProcess(), detail} satisfies AttemptRecord);
     // An earlier version's record (an account's) is now this token's record: a new login is not blocked by it.
     if (unreadableFile !== target.file) await fs.rm(unreadableFile);
   } catch (error) {
@@ -274,7 +274,7 @@ export async function sendOnce<T>(target: AttemptTarget, send: () => Promise<T>)
   }
   const mask = target.mask ?? ((text: string) => text);
   const record = (outcome: AttemptOutcome, detail?: string, rotated?: boolean): AttemptRecord =>
-    ({fingerprint, outcome, at: new Date().toISOString(), pid: process.pid, host: os.hostname(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {}), sends: sends + 1});
+    ({fingerprint, outcome, at: new Date().toISOString(), ...thisProcess(), ...(detail ? {detail: mask(detail)} : {}), ...(rotated ? {rotated} : {}), sends: sends + 1});
   const write = (outcome: AttemptOutcome, detail?: string, rotated?: boolean) => writeJsonAtomic(target.file, record(outcome, detail, rotated));
   // The lock alone does not make this the one send: a holder suspended after the record was read, past
   // the lock's bound, lost the lock to a process that may have sent the token since, and would send it

@@ -38,10 +38,9 @@ import {grantKey, MAX_RATE_LIMIT_WAITS, MAX_RETRY_AFTER_SECONDS, refreshLockBoun
 import {ACCOUNT_ID_FIELDS, ccsAccountId} from '../core/accounts.js';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import {writeFileAtomic} from '../store/files.js';
-import {isProcessAlive} from '../store/process-identity.js';
+import {processGone} from '../store/process-identity.js';
 import {readTokenFile} from '../store/tokens.js';
 import {tokenFilePrefixesOf} from '../providers/table.js';
 
@@ -410,7 +409,9 @@ export async function settleSpentCopyScans(store: AccountStore): Promise<void> {
  * A refresh killed between writing its answer beside the token file and renaming it into place
  * (store/files.ts writeTempBeside: `.<file>.<pid>.<random>.tmp`) left the only copy of the new grant
  * there. When the held refresh token's attempt record says a process on this machine sent it and
- * recorded nothing after, and that process is gone, such a temp file of that process (a regular file
+ * recorded nothing after, and that process is gone for certain (process-identity.ts processGone: its
+ * pid has no process, or one that started at another time; a process of another pid namespace is
+ * never judged), such a temp file of that process (a regular file
  * written after the send) that parses as a token of the same type and account with another refresh
  * token is its answer: renamed into place, as the killed
  * process would have, the record settled and copies of the spent token marked. Returns the token
@@ -420,7 +421,9 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
   const spent = token.refresh_token;
   if (typeof spent !== 'string' || spent === '') return undefined;
   const sender = await unansweredSend(recordFile, spent);
-  if (!sender || sender.host !== os.hostname() || isProcessAlive(sender.pid)) return undefined;
+  // Gone for certain: on this host and in this pid namespace, its pid has no process or another one
+  // (a container restarted under the same host name gives pids again; another's pids name none here).
+  if (!sender || processGone(sender) === undefined) return undefined;
   const file = deps.store.tokenPath(account);
   const prefix = `.${path.basename(file)}.${sender.pid}.`;
   const names = (await fs.readdir(path.dirname(file)).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));

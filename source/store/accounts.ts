@@ -24,13 +24,14 @@ import {setOwn} from '../core/id-map.js';
 import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
-import {backupCorruptFile, CorruptFileError, ensurePrivateDir, readJsonFile, readTextIfExists, withFileLock, writeJsonAtomic} from './files.js';
+import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
+import {fileVersion, withFileLock, type FileLock, type FileVersion} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
-import type {CcsPaths} from './paths.js';
+import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
-import {emptyRegistry, idMap, readRegistry, salvageRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
-import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, uniqueFileName, upstreamTokenFileName, writeTokenFile} from './tokens.js';
+import {emptyRegistry, idMap, readRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, tokenFileText, uniqueFileName, upstreamTokenFileName} from './tokens.js';
 import {countOf} from '../core/wording.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
@@ -134,6 +135,33 @@ type TokenRead = {stamp: string; found: NonNullable<ReturnType<typeof readTokenF
 /** The stamp of a TokenRead, from a stat of the path or the read's own fstat (`mode`: permission bits, or the whole mode of a regular file). */
 const readStamp = (stat: StampedStat & {mode: number}) => `${fileStamp(stat)}:${stat.mode & 0o777}`;
 
+/** CCS dirs whose abandoned temp files this process has removed (AccountStore.mutate). */
+const sweptCcsDirs = new Set<string>();
+
+/** The fields of a read's fstat that make its version (file-lock.ts): the read keeps no more than these. */
+const versionOf = ({size, mtimeMs, ctimeMs, ino}: StampedStat): StampedStat => ({size, mtimeMs, ctimeMs, ino});
+
+/** The version of a file that was read but not understood: its stat now (under the lock, the one read). */
+function statVersion(file: string): FileVersion {
+  try {
+    return versionOf(statSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** readRegularFile, its version put in `versions` (a file that is no regular file: its stat). */
+async function readVersioned(file: string, versions: Map<string, FileVersion>): Promise<RegularFile | undefined> {
+  try {
+    const read = await readRegularFile(file);
+    versions.set(file, read && versionOf(read));
+    return read;
+  } catch (error) {
+    versions.set(file, await fileVersion(file).catch(() => undefined));
+    throw error;
+  }
+}
+
 interface LoadedFiles {
   registry: RegistryFile;
   registryRebuilt: boolean;
@@ -141,6 +169,8 @@ interface LoadedFiles {
   tokens: Map<string, {dir: 'auth' | 'auth-paused'; token?: TokenFile; error?: string}>;
   state: Record<string, AccountState>;
   problems: StoreProblem[];
+  /** Each file read (registry, account state, token files) by path: the version a write under the lock checks against (file-lock.ts). */
+  versions: Map<string, FileVersion>;
 }
 
 export interface LoginResult {
@@ -444,8 +474,9 @@ export class AccountStore implements AccountService {
    * Reads the token files of auth/ and auth-paused/ (all of them, or only `onlyTokenFile`), with
    * readFiles' `reuse`: what each file holds, or why it cannot be read, and the problems met.
    */
-  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems'> {
+  private readTokenDirs(onlyTokenFile?: string, reuse?: Map<string, TokenRead>): Pick<LoadedFiles, 'tokens' | 'problems' | 'versions'> {
     const kept = new Map<string, TokenRead>();
+    const versions = new Map<string, FileVersion>();
     const readToken = (file: string) => {
       if (!reuse) return readTokenFileSync(file);
       // Only a file read before is looked at first: a file read now is stamped by its read's own
@@ -477,14 +508,17 @@ export class AccountStore implements AccountService {
         names = listed.names;
       }
       for (const name of names) {
+        const file = path.join(dir, name);
         try {
-          const found = readToken(path.join(dir, name));
+          const found = readToken(file);
+          versions.set(file, found && versionOf(found));
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
           const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
           if (exposed) problems.push({file: path.join(dir, name), message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
           tokens.set(name, {dir: dirName, error: (error as Error).message});
+          versions.set(file, statVersion(file));
         }
       }
     };
@@ -495,7 +529,7 @@ export class AccountStore implements AccountService {
       reuse.clear();
       for (const [file, read] of kept) reuse.set(file, read);
     }
-    return {tokens, problems};
+    return {tokens, problems, versions};
   }
 
   /**
@@ -505,11 +539,15 @@ export class AccountStore implements AccountService {
    * mtime, inode and mode are unchanged; for read-only look-ups too.
    */
   private async readFiles(onlyTokenFile?: string, parsedRegistry?: RegistryFile, reuse?: Map<string, TokenRead>): Promise<LoadedFiles> {
-    const {tokens, problems} = this.readTokenDirs(onlyTokenFile, reuse);
+    const {tokens, problems, versions} = this.readTokenDirs(onlyTokenFile, reuse);
     let registry: RegistryFile;
     let registryRebuilt = false;
     try {
-      registry = parsedRegistry ?? (await readRegistry(this.paths.registry));
+      if (parsedRegistry) registry = parsedRegistry;
+      else {
+        const read = await readVersioned(this.paths.registry, versions);
+        registry = read === undefined ? emptyRegistry() : validateRegistry(this.paths.registry, parseJsonFile(this.paths.registry, read.text));
+      }
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       const backup = await backupCorruptFile(this.paths.registry);
@@ -526,7 +564,8 @@ export class AccountStore implements AccountService {
 
     let state: Record<string, AccountState> = idMap();
     try {
-      state = idMap((await readJsonFile(this.stateFile)) as Record<string, AccountState> | undefined);
+      const read = await readVersioned(this.stateFile, versions);
+      state = idMap((read && parseJsonFile(this.stateFile, read.text)) as Record<string, AccountState> | undefined);
     } catch (error) {
       problems.push({file: this.stateFile, message: (error as Error).message, severity: 'error'});
     }
@@ -536,7 +575,7 @@ export class AccountStore implements AccountService {
     // So is the running proxy's nonce in tui/proxy.json (it proves the proxy before the API key is sent to it).
     const recordExposed = onlyTokenFile === undefined ? await exposedProxyRecordWarning(this.paths.proxyRecord) : undefined;
     if (recordExposed) problems.push({file: this.paths.proxyRecord, message: recordExposed, severity: 'warning'});
-    return {registry, registryRebuilt, tokens, state, problems};
+    return {registry, registryRebuilt, tokens, state, problems, versions};
   }
 
   /**
@@ -789,7 +828,12 @@ export class AccountStore implements AccountService {
     options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
   ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
-    return withFileLock(this.paths.registry, async () => {
+    return withFileLock(this.paths.registry, async (lock) => {
+      // Once per process, under the lock its own files are written under: temp files killed writers left.
+      if (!sweptCcsDirs.has(this.paths.root)) {
+        sweptCcsDirs.add(this.paths.root);
+        for (const dir of abandonedTempDirs(this.paths)) await removeAbandonedTemps(dir);
+      }
       const {account} = options;
       const registered = account && !options.writesRegistry && typeof account.ref !== 'string' ? await this.registeredEntry(account.provider, account.ref) : undefined;
       const only = registered?.entry?.tokenFile;
@@ -809,16 +853,16 @@ export class AccountStore implements AccountService {
         );
       }
       const snapshot = this.toSnapshot(files, only === undefined ? undefined : account!.provider, only === undefined ? undefined : registered!.id);
-      const context = new MutationContext(this, files, snapshot);
+      const context = new MutationContext(this, files, snapshot, lock);
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
-      if (context.registryChanged) await writeJsonAtomic(this.paths.registry, files.registry);
+      if (context.registryChanged) await context.writeJson(this.paths.registry, files.registry);
       if (context.stateChanged) {
         // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are
         // kept beside it (account-state.json.corrupt-<hash>) before the new state replaces it.
         if (files.problems.some((p) => p.file === this.stateFile)) await backupCorruptFile(this.stateFile);
         dropPastCooldowns(files.state, this.now().getTime());
-        await writeJsonAtomic(this.stateFile, files.state);
+        await context.writeJson(this.stateFile, files.state);
       }
       return result;
     });
@@ -918,6 +962,8 @@ export class AccountStore implements AccountService {
       if (there && !(there.isFile() && (await fs.readFile(to)).equals(await fs.readFile(from)))) {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
+      ctx.verify(from);
+      ctx.verify(to);
       await fs.rename(from, to);
     }
     const entry = ctx.entry(account);
@@ -950,8 +996,9 @@ export class AccountStore implements AccountService {
       // Two registry entries naming one file (a hand edit): the one the person named.
       const account = named.length > 1 ? ctx.find(provider, ref) : ctx.find(provider, {tokenFile});
       if (holding) {
-        const now = await readTokenFile(this.tokenPath(account)).catch(() => undefined);
-        if (now?.access_token !== holding.access_token || now?.refresh_token !== holding.refresh_token) {
+        // No file at all holds nothing to keep (this removal, done again after its lock was taken over, removed it already).
+        const now = await readTokenFile(this.tokenPath(account)).catch(() => null);
+        if (now !== undefined && (now?.access_token !== holding.access_token || now?.refresh_token !== holding.refresh_token)) {
           throw new UserError(`${this.tokenPath(account)} holds another grant now (refreshed meanwhile); not removed`);
         }
       }
@@ -971,6 +1018,7 @@ export class AccountStore implements AccountService {
           ctx.registryChanged = true;
         }
       }
+      ctx.verify(this.tokenPath(account));
       await fs.rm(this.tokenPath(account), {force: true});
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
@@ -1047,7 +1095,7 @@ export class AccountStore implements AccountService {
           if (copy === undefined) throw new UserError(`${this.tokenPath(found)}: ${file.error}; it could not be copied aside, so it was not replaced; nothing was saved`);
           corrupt = {file: this.tokenPath(found), error: file.error, copy};
         }
-        await writeTokenFile(this.tokenPath(found), next);
+        await ctx.writeToken(this.tokenPath(found), next);
         account = corrupt ? {...(target as Account), health: 'ok'} : (target as Account);
         outcome = keyOwner ? 'key-replaced' : login.keyGiven ? keyGivenAgain(current, login.token) : 'logged-in-again';
       } else {
@@ -1057,7 +1105,7 @@ export class AccountStore implements AccountService {
         const email = stringField(login.token.email);
         const row = PROVIDERS.find((r) => r.id === login.provider);
         const id = deriveAccountId(fileName, email, taken, tokenFilePrefixesOf(row ?? {id: login.provider, tokenType: login.token.type}));
-        await writeTokenFile(path.join(this.paths.authDir, fileName), login.token);
+        await ctx.writeToken(path.join(this.paths.authDir, fileName), login.token);
         account = {
           provider: login.provider,
           id,
@@ -1124,7 +1172,7 @@ export class AccountStore implements AccountService {
         throw new UserError(`${this.tokenPath(account)}: ${found?.error ?? 'token file not found'}; not rewriting it`);
       }
       const next = change(found.token);
-      if (next !== found.token) await writeTokenFile(this.tokenPath(account), next);
+      if (next !== found.token) await ctx.writeToken(this.tokenPath(account), next);
       return next;
     }, {writesRegistry: false, account: {provider, ref}});
   }
@@ -1238,7 +1286,32 @@ class MutationContext {
     private readonly store: AccountStore,
     readonly files: LoadedFiles,
     readonly snapshot: AccountsSnapshot,
+    /** The registry lock a mutation holds; none for a look-up (saveLogin's target, found before the lock). */
+    private readonly held?: FileLock,
   ) {}
+
+  private get lock(): FileLock {
+    if (!this.held) throw new Error('a store file is changed only under the registry lock (AccountStore.mutate)');
+    return this.held;
+  }
+
+  /**
+   * Every change a mutation makes to a file goes through these: made only while the registry lock
+   * is still ours and the file is as this mutation read it (file-lock.ts); else the mutation runs again.
+   */
+  writeJson(file: string, value: unknown): Promise<void> {
+    return this.lock.write(file, jsonText(value), this.files.versions.get(file));
+  }
+
+  /** Writes a (flat) token in the layout the file has (tokens.ts tokenFileText). */
+  writeToken(file: string, token: TokenFile): Promise<void> {
+    return this.lock.write(file, tokenFileText(token), this.files.versions.get(file));
+  }
+
+  /** Right before a token file is moved or removed. */
+  verify(file: string): void {
+    return this.lock.verify(file, this.files.versions.get(file));
+  }
 
   find(provider: string, ref: AccountRef): Account {
     return findAccount(this.snapshot.accounts, provider, ref);

@@ -7,7 +7,8 @@ import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ModelAlias} from '../core/types.js';
 import {UserError} from '../core/types.js';
-import {CorruptFileError, readRegularFile, readTextIfExists, withFileLock, writeFileAtomic} from './files.js';
+import {CorruptFileError, readRegularFile} from './files.js';
+import {withFileLock} from './file-lock.js';
 import {CONFIG_SECRETS, reportExposedSecret} from './secret-files.js';
 import type {CcsPaths} from './paths.js';
 import {spliceChangedKeys} from './yaml-splice.js';
@@ -187,8 +188,9 @@ export async function updateCliproxyConfig(
   paths: CcsPaths,
   edit: (document: Document, current: CliproxyConfig) => void,
 ): Promise<CliproxyConfig> {
-  return withFileLock(paths.config, async () => {
-    const text = (await readTextIfExists(paths.config)) ?? '';
+  return withFileLock(paths.config, async (lock) => {
+    const read = await lock.read(paths.config);
+    const text = read?.text ?? '';
     const {document, config: current} = parseOrStop(paths.config, text);
     try {
       edit(document, current);
@@ -198,7 +200,7 @@ export async function updateCliproxyConfig(
     }
     const next = spliceChangedKeys(text, document);
     const {config} = parseCliproxyConfig(paths.config, next);
-    await writeFileAtomic(paths.config, next);
+    await lock.write(paths.config, next, read);
     return config;
   });
 }

@@ -1,10 +1,11 @@
-// Safe file primitives: private dirs, atomic writes, cross-process locks, and parse errors that say
-// where a file is broken. Every writer in the store goes through these.
+// Safe file primitives: private dirs, atomic writes, and parse errors that say where a file is
+// broken. Every writer in the store goes through these (under the store's lock: file-lock.ts).
 import {nodeCrypto} from '../core/crypto.js';
 import fs from 'node:fs/promises';
 import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
+import {isProcessAlive} from './process-identity.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -51,13 +52,49 @@ export async function ensureForeignDir(dir: string): Promise<string | undefined>
 }
 
 /**
- * Writes `content` into a new temp file beside `file` (`.<name>.<pid>.<random>.tmp`), synced, and
- * returns its path: the first half of an atomic replace, for a caller that checks something before
- * its own rename. O_EXCL with a random name: a file or symlink planted at the name is never written
- * through (O_EXCL fails on an existing path, symlink or not). Errors name `file`, not the temp file.
+ * A new name for a temp file beside `file`: `.<name>.<pid>.<random>.tmp`. Every temp file ccs-tui
+ * writes is named so: the pid says whose it is (removeAbandonedTemps; refresh.ts adoptInterruptedSave).
+ */
+export const tempBeside = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
+
+/** A name tempBeside gives: the file it was for, and the pid of its writer. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * How old a temp file is before it counts as abandoned: a write renames its temp file within
+ * milliseconds of making it; one held up longer than this (suspended) finds its rename fail, and says so.
+ */
+export const ABANDONED_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes the temp files (tempBeside) in `dir` whose writer is gone: its pid has no process on this
+ * host (a killed write: SIGKILL between the temp file and its rename), and the file is older than
+ * ABANDONED_TEMP_MS (a writer in another pid namespace sharing the dir is never racing then). Returns
+ * the names removed. Never for a dir whose temp files may hold a grant: the token dirs, where a
+ * killed refresh's answer waits to be adopted (services/refresh.ts adoptInterruptedSave) and a killed
+ * login's is the only copy of its grant, or the dirs of kept grants.
+ */
+export async function removeAbandonedTemps(dir: string, now: number = Date.now()): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[2]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
+    const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (!stat?.isFile() || now - stat.mtimeMs < ABANDONED_TEMP_MS) continue;
+    if (await fs.unlink(path.join(dir, name)).then(() => true, () => false)) removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Writes `content` into a new temp file beside `file` (tempBeside), synced, and returns its path:
+ * the first half of an atomic replace, for a caller that checks something before its own rename.
+ * O_EXCL with a random name: a file or symlink planted at the name is never written through (O_EXCL
+ * fails on an existing path, symlink or not). Errors name `file`, not the temp file.
  */
 export async function writeTempBeside(file: string, content: string, mode: number = FILE_MODE): Promise<string> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempBeside(file);
   const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW, mode).catch((error: unknown) => {
     throw namingFile(error, temp, file);
   });
@@ -90,12 +127,21 @@ function namingFile(error: unknown, temp: string, file: string): unknown {
  * Writes a file so that readers only ever see the old or the new content: temp file in the same
  * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
  * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
+ * `beforeRename`: a check made once the temp file is written, right before the rename (synchronous:
+ * nothing else in this process runs between them); when it throws, nothing is written (file-lock.ts:
+ * the lock is still ours, the file as read).
  * Errors name `file` (a directory in its place: EISDIR with `path` = file).
  */
-export async function writeFileAtomic(file: string, content: string, mode: number = FILE_MODE, {keepDir = false}: {keepDir?: boolean} = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  mode: number = FILE_MODE,
+  {keepDir = false, beforeRename}: {keepDir?: boolean; beforeRename?: () => void} = {},
+): Promise<void> {
   if (!keepDir) await ensurePrivateDir(path.dirname(file));
   const temp = await writeTempBeside(file, content, mode);
   try {
+    beforeRename?.();
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, {force: true});
@@ -122,8 +168,11 @@ export async function createFileExclusive(file: string, content: string): Promis
   }
 }
 
+/** A value as the store writes JSON files: indented, a newline at the end. */
+export const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFileAtomic(file, jsonText(value));
 }
 
 /** What a path that should be a file is instead, for the "file: reason" line. */
@@ -286,50 +335,4 @@ async function pruneCorruptCopies(file: string, kept: string, keep: number): Pro
   const older = dated.filter((d) => d.mtimeMs !== undefined).sort((a, b) => b.mtimeMs! - a.mtimeMs! || a.name.localeCompare(b.name));
   // Another process pruning at once may have removed one already: ENOENT is no failure.
   await Promise.all(older.slice(keep - 1).map((d) => fs.unlink(path.join(dir, d.name)).catch(() => undefined)));
-}
-
-export interface LockOptions {
-  /** How long to keep trying before giving up, in ms. */
-  waitMs?: number;
-  /** A lock older than this is taken over (its holder died). */
-  staleMs?: number;
-}
-
-/**
- * Runs `work` while holding a cross-process lock on `target` (which need not exist). The lock is a
- * `<target>.lock` directory (proper-lockfile), so it also excludes CCS processes that use the same scheme.
- */
-export async function withFileLock<T>(target: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  await ensurePrivateDir(path.dirname(target));
-  const waitMs = options.waitMs ?? 30_000;
-  const started = Date.now();
-  // Loaded on first use: read-only commands never pay for it.
-  const {default: lockfile} = await import('proper-lockfile');
-  let release: (() => Promise<void>) | undefined;
-  for (let attempt = 0; !release; attempt++) {
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        // A holder refreshes the lock's mtime every second; one killed mid-write leaves a lock that
-        // others take over after 5 s, so a SIGKILLed process blocks nobody for long.
-        stale: options.staleMs ?? 5_000,
-        update: 1_000,
-        onCompromised: () => undefined,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() - started > waitMs) {
-        if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-          throw new Error(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`);
-        }
-        throw error;
-      }
-      const backoff = Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, backoff));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await release().catch(() => undefined);
-  }
 }

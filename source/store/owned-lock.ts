@@ -1,9 +1,9 @@
 // A cross-process lock whose staleness is decided by its holder's liveness, not by a heartbeat.
 //
-// proper-lockfile (used for the registry) calls a lock stale when its mtime stops moving for a few
-// seconds, so a holder that is merely suspended (Ctrl-Z, a debugger, a sleeping laptop) loses its lock
-// while it still works. For a refresh that is fatal: a second process would present the same refresh
-// token. This lock is a file `<name>.lock` holding {pid, host, nonce, at, start?, pidns?}; it is stale only when
+// The store's lock (file-lock.ts, on the registry and ccs-tui's files) is stale when its mtime stops
+// moving for a few seconds, so a holder that is merely suspended (Ctrl-Z, a debugger, a sleeping
+// laptop) loses it while it still works (its writes are then refused). For a refresh that is fatal:
+// a second process would present the same refresh token. This lock is a file `<name>.lock` holding {pid, host, nonce, at, start?, pidns?}; it is stale only when
 //   - its holder is on this host and its pid no longer exists, or is now another process (its
 //     recorded start, process-identity.ts, differs: Linux; elsewhere the pid alone decides), or
 //   - it is older than `staleMs`, a bound longer than the longest possible piece of work.
@@ -15,19 +15,14 @@ import {randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile} from './files.js';
-import {isProcessAlive, pidNamespace, procStartToken, sameProcessStart} from './process-identity.js';
+import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile, tempBeside} from './files.js';
+import {processGone, recordedIdentity, thisProcess, type ProcessIdentity} from './process-identity.js';
 
-export interface LockOwner {
-  pid: number;
-  host: string;
+/** The holder (process-identity.ts ProcessIdentity) and its lock's nonce and time. */
+export interface LockOwner extends ProcessIdentity {
   nonce: string;
   /** When the lock was taken, ms since the epoch. */
   at: number;
-  /** When the holder process started (process-identity.ts procStartToken), where this host can tell. */
-  start?: string;
-  /** The holder's pid namespace (process-identity.ts pidNamespace), where this host can tell. */
-  pidns?: string;
 }
 
 export interface OwnedLock {
@@ -86,8 +81,8 @@ async function readOwner(lockFile: string): Promise<{owner?: LockOwner; mtimeMs:
     const valid = Number.isInteger(data.pid) && data.pid! > 0 && typeof data.host === 'string' && typeof data.nonce === 'string' && typeof data.at === 'number';
     if (!valid) return {mtimeMs: file.mtimeMs};
     // The process identity is optional (older versions, other platforms): one that is no string is none.
-    const {start, pidns, ...owner} = data as LockOwner;
-    return {owner: {...owner, ...(typeof start === 'string' ? {start} : {}), ...(typeof pidns === 'string' ? {pidns} : {})}, mtimeMs: file.mtimeMs};
+    const {start: _start, pidns: _pidns, ...owner} = data as LockOwner;
+    return {owner: {...owner, ...recordedIdentity(data)}, mtimeMs: file.mtimeMs};
   } catch {
     return {mtimeMs: file.mtimeMs};
   }
@@ -103,37 +98,11 @@ export function heldFor(owner: LockOwner, mtimeMs: number, now: number = Date.no
   return {ms: Math.max(0, now - mtimeMs), skewed: true};
 }
 
-let ownStart: string | undefined | null = null;
-/** This process as a lock's holder is recorded: pid, host, and where this host can tell, its start and pid namespace. */
-function ownIdentity(): Pick<LockOwner, 'pid' | 'host' | 'start' | 'pidns'> {
-  if (ownStart === null) ownStart = procStartToken(process.pid);
-  const pidns = pidNamespace();
-  return {pid: process.pid, host: os.hostname(), ...(ownStart !== undefined ? {start: ownStart} : {}), ...(pidns !== undefined ? {pidns} : {})};
-}
-
-/**
- * Why the holder's process is certainly gone, or undefined while it may be alive: its pid has no
- * live process, or the process with its pid started at another time (the pid was given to another
- * process after the holder died: common in containers, where a restarted program gets the same pid).
- * Only for a holder on this host in this pid namespace; a holder that recorded no start (an older
- * version, no /proc) is judged by its pid alone.
- */
-function holderGone(owner: LockOwner): string | undefined {
-  if (owner.host !== os.hostname()) return undefined;
-  const here = pidNamespace();
-  if (owner.pidns !== undefined && here !== undefined && owner.pidns !== here) return undefined;
-  if (owner.pid !== process.pid && !isProcessAlive(owner.pid)) return `process ${owner.pid} is gone`;
-  if (owner.start === undefined) return undefined;
-  const now = procStartToken(owner.pid);
-  if (now !== undefined && !sameProcessStart(now, owner.start)) return `process ${owner.pid} is gone (its pid is now another process's)`;
-  return undefined;
-}
-
 /** Why a lock may be taken over, or undefined while its holder may still be working. */
 export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs: number, now: number = Date.now()): string | undefined {
   const {owner} = found;
   if (!owner) return now - found.mtimeMs > UNREADABLE_LOCK_STALE_MS ? 'unreadable lock file' : undefined;
-  const gone = holderGone(owner);
+  const gone = processGone(owner);
   if (gone) return gone;
   if (heldFor(owner, found.mtimeMs, now).ms > staleMs) return `held for more than ${Math.round(staleMs / 1000)} s`;
   return undefined;
@@ -141,7 +110,7 @@ export function staleReason(found: {owner?: LockOwner; mtimeMs: number}, staleMs
 
 /** Links a fully written owner file into place: the lock appears atomically, with its content. */
 async function tryCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
-  const temp = `${lockFile}.${owner.nonce}.tmp`;
+  const temp = tempBeside(lockFile);
   // 'wx' (O_EXCL): never written through a file or symlink already at the name.
   await fs.writeFile(temp, JSON.stringify(owner), {mode: FILE_MODE, flag: 'wx'});
   try {
@@ -185,7 +154,7 @@ async function removeIfStill(lockFile: string, nonce: string | undefined, mtimeM
 export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) => Promise<T>, options: OwnedLockOptions): Promise<T> {
   const lockFile = `${target}.lock`;
   await ensurePrivateDir(path.dirname(lockFile));
-  const owner: LockOwner = {...ownIdentity(), nonce: randomBytes(8).toString('hex'), at: Date.now()};
+  const owner: LockOwner = {...thisProcess(), nonce: randomBytes(8).toString('hex'), at: Date.now()};
   const started = Date.now();
   let last: {owner?: LockOwner; mtimeMs: number} | undefined;
   for (let attempt = 0; ; attempt++) {

@@ -67,3 +67,14 @@ export function ccsPaths(root: string = resolveCcsDir()): CcsPaths {
     refreshKept: path.join(state, 'refresh-kept'),
   };
 }
+
+/**
+ * The dirs whose temp files (a write killed before its rename) may be removed once their writer is
+ * gone (files.ts removeAbandonedTemps): the CCS dir (tui.json), cliproxy/ (the registry,
+ * config.yaml), tui/, its refresh attempt records and its locks. Not the token dirs, whose temp files
+ * may hold a grant (a killed refresh's answer, adopted by the next refresh; a killed login's), nor
+ * tui/refresh-kept/ and tui/native-kept/, which keep grants.
+ */
+export function abandonedTempDirs(paths: CcsPaths): string[] {
+  return [paths.root, paths.cliproxy, paths.state, path.join(paths.state, 'refresh'), paths.locks];
+}

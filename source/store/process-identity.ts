@@ -6,6 +6,7 @@
 // (/proc/sys/kernel/random/boot_id): together they tell a pid's later process from the recorded one.
 // Elsewhere nothing here can tell (services/proxy/pid-file.ts asks `ps`; this layer runs no programs).
 import {readFileSync, readlinkSync} from 'node:fs';
+import os from 'node:os';
 
 /** Whether `pid` exists and has not exited (EPERM: it exists but is not ours; a zombie has exited). */
 export function isProcessAlive(pid: number): boolean {
@@ -89,4 +90,46 @@ export function pidNamespace(): string | undefined {
     }
   }
   return ownPidNamespace;
+}
+
+/** A process as a record names it (a lock's holder, a refresh's sender): pid and host, and where this host can tell, its start and pid namespace. */
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** When it started (procStartToken). */
+  start?: string;
+  /** Its pid namespace (pidNamespace). */
+  pidns?: string;
+}
+
+let ownStart: string | undefined | null = null;
+/** This process, as a record names it. */
+export function thisProcess(): ProcessIdentity {
+  if (ownStart === null) ownStart = procStartToken(process.pid);
+  const pidns = pidNamespace();
+  return {pid: process.pid, host: os.hostname(), ...(ownStart !== undefined ? {start: ownStart} : {}), ...(pidns !== undefined ? {pidns} : {})};
+}
+
+/**
+ * Why the recorded process is certainly gone, or undefined while it may be alive: its pid has no
+ * live process, or the process with its pid started at another time (the pid was given to another
+ * process after it died: common in containers, where a restarted program gets the same pid). Only
+ * for a process on this host in this pid namespace (a container sharing the dir under the same host
+ * name has pids that name no process here); one that recorded no start (an older version, no /proc)
+ * is judged by its pid alone.
+ */
+export function processGone(recorded: ProcessIdentity): string | undefined {
+  if (recorded.host !== os.hostname()) return undefined;
+  const here = pidNamespace();
+  if (recorded.pidns !== undefined && here !== undefined && recorded.pidns !== here) return undefined;
+  if (recorded.pid !== process.pid && !isProcessAlive(recorded.pid)) return `process ${recorded.pid} is gone`;
+  if (recorded.start === undefined) return undefined;
+  const now = procStartToken(recorded.pid);
+  if (now !== undefined && !sameProcessStart(now, recorded.start)) return `process ${recorded.pid} is gone (its pid is now another process's)`;
+  return undefined;
+}
+
+/** The identity fields of a parsed record, those that are well formed (older versions and other platforms record fewer). */
+export function recordedIdentity(data: {start?: unknown; pidns?: unknown}): Pick<ProcessIdentity, 'start' | 'pidns'> {
+  return {...(typeof data.start === 'string' ? {start: data.start} : {}), ...(typeof data.pidns === 'string' ? {pidns: data.pidns} : {})};
 }

@@ -1,4 +1,4 @@
-// ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes, defaults).
+// ccs-tui's own settings, `tui.json` in the CCS dir, kept with `conf` (atomic writes) under its lock.
 // A broken tui.json is reported with its position and left as it is; ccs-tui then runs on defaults,
 // except where a credential would leave the machine (the rule below, `endpointOverrides`).
 import {setOwn} from '../core/id-map.js';
@@ -8,6 +8,7 @@ import type {RotationStrategy} from '../core/rotation.js';
 import {UserError} from '../core/types.js';
 import type {Endpoints} from '../providers/table.js';
 import {backupCorruptFile, CorruptFileError, FILE_MODE, parseJsonFile, readTextIfExists} from './files.js';
+import {withFileLock} from './file-lock.js';
 import {fileStamp} from './file-stamp.js';
 import type {CcsPaths} from './paths.js';
 import {reportSettingsProblem, reportSettingsWarning} from './settings-report.js';
@@ -160,19 +161,34 @@ export function settingsOnceFixed(paths: CcsPaths): () => Promise<TuiSettings | 
   };
 }
 
-/** Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer. */
+/**
+ * Changes one setting (dot path, e.g. `rotation.strategy`) through conf's atomic writer, under
+ * tui.json's lock (file-lock.ts): conf reads the file, sets the key and writes it back, its write
+ * made only while the lock is still ours and the file the one read under it; else nothing is
+ * written and the change is made again on what is there now (a setting another process saved
+ * meanwhile is kept). Other keys stay as they are.
+ */
 export async function saveSetting(paths: CcsPaths, key: string, value: unknown): Promise<void> {
-  const current = await loadSettings(paths, {report: false});
-  if (current.problem) throw new UserError(`${current.problem.cause}; fix it before changing settings (nothing was changed)`);
   const {default: Conf} = await import('conf');
   const path = await import('node:path');
-  const conf = new Conf<Record<string, unknown>>({
-    cwd: path.dirname(paths.settings),
-    configName: path.basename(paths.settings, '.json'),
-    projectName: 'ccs-tui',
-    configFileMode: FILE_MODE,
+  await withFileLock(paths.settings, async (lock) => {
+    const read = await lock.read(paths.settings);
+    const current = read === undefined ? undefined : await settingsFromText(paths, read.text, false);
+    if (current?.problem) throw new UserError(`${current.problem.cause}; fix it before changing settings (nothing was changed)`);
+    const conf = new Conf<Record<string, unknown>>({
+      cwd: path.dirname(paths.settings),
+      configName: path.basename(paths.settings, '.json'),
+      projectName: 'ccs-tui',
+      configFileMode: FILE_MODE,
+      // conf's last step before its write (after its own read): the lock's check, which throws out of
+      // conf.set when the write must not be made. The text is conf's own format.
+      serialize: (store) => {
+        lock.verify(paths.settings, read);
+        return JSON.stringify(store, undefined, '\t');
+      },
+    });
+    conf.set(key, value);
   });
-  conf.set(key, value);
 }
 
 /** Why these settings may not be used to reach a provider (tui.json broken), or undefined. */

@@ -7,7 +7,7 @@ import {baseAdapter} from '../providers/adapters/base.js';
 import {findProvider, normalizeTokenType, providerForTokenType} from '../providers/table.js';
 import {fileStamp} from './file-stamp.js';
 import {reportExposedSecret} from './secret-files.js';
-import {CorruptFileError, parseJsonFile, readRegularFile, readRegularFileSync, writeJsonAtomic, type RegularFile} from './files.js';
+import {CorruptFileError, jsonText, parseJsonFile, readRegularFile, readRegularFileSync, type RegularFile} from './files.js';
 
 export function validateTokenFile(file: string, data: unknown): TokenFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -32,10 +32,9 @@ export async function readTokenFile(file: string): Promise<TokenFile | undefined
   return found && parsedToken(file, found);
 }
 
-/** Writes a (flat) token back in the layout the file has. */
-export async function writeTokenFile(file: string, token: TokenFile): Promise<void> {
-  await writeJsonAtomic(file, layoutOf(token)?.toFile(token) ?? token);
-}
+/** A (flat) token as its file's text, in the layout the file has. */
+export const tokenFileText = (token: TokenFile): string => jsonText(layoutOf(token)?.toFile(token) ?? token);
+
 
 /** Told of each token file readTokenFileSync parsed: its path, stamp (file-stamp.ts fileStamp of its read's fstat) and flat token. */
 export type TokenReadListener = (file: string, stamp: string, token: TokenFile) => void;

@@ -11,6 +11,7 @@ import {describe, it} from 'node:test';
 import {tokenFingerprint} from '../../source/core/fingerprint.js';
 import {attemptFile} from '../../source/services/refresh-attempt.js';
 import {writeJsonAtomic} from '../../source/store/files.js';
+import {pidNamespace, procStartToken} from '../../source/store/process-identity.js';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {startTokenServer, type TokenServer} from '../helpers/token-server.js';
@@ -21,15 +22,16 @@ const FILE = 'claude-a@x.com.json';
 /** A pid no process has (above the default pid_max of 32-bit systems, below 64-bit's). */
 const DEAD_PID = 3_999_999;
 
-async function withSentRefresh(body: (server: TokenServer, ccs: TempCcs, temp: string) => Promise<void>): Promise<void> {
+/** RT1 sent by `sender` (by default a process now gone) that recorded nothing after; `temp`: where that process's answer would be. */
+async function withSentRefresh(body: (server: TokenServer, ccs: TempCcs, temp: string) => Promise<void>, sender: {pid: number; start?: string; pidns?: string} = {pid: DEAD_PID}): Promise<void> {
   const server = await startTokenServer();
   const ccs = makeTempCcs();
   ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
   ccs.writeToken(FILE, {type: 'claude', email: 'a@x.com', access_token: 'sk-ant-oat01-AT1-0123456789', refresh_token: RT1, expired: new Date(Date.now() - 3600_000).toISOString()});
   // RT1 was sent by a process now gone that recorded nothing after.
-  await writeJsonAtomic(attemptFile(ccs.paths.state, 'claude', RT1), {fingerprint: tokenFingerprint(RT1), outcome: 'sent', at: new Date().toISOString(), pid: DEAD_PID, host: os.hostname()});
+  await writeJsonAtomic(attemptFile(ccs.paths.state, 'claude', RT1), {fingerprint: tokenFingerprint(RT1), outcome: 'sent', at: new Date().toISOString(), host: os.hostname(), ...sender});
   try {
-    await body(server, ccs, path.join(ccs.paths.authDir, `.${FILE}.${DEAD_PID}.0123abcd.tmp`));
+    await body(server, ccs, path.join(ccs.paths.authDir, `.${FILE}.${sender.pid}.0123abcd.tmp`));
   } finally {
     ccs.cleanup();
     await server.close();
@@ -93,5 +95,31 @@ describe('a temp file beside the token file that is not the killed refresh\'s an
       symlinkSync(outside, temp);
       await assertNotAdopted(server, ccs, 'a link is no answer a refresh wrote');
     });
+  });
+
+  it('its sender\'s pid is another process\'s now (the same pid, a later start: a restarted container): taken', {skip: procStartToken(process.pid) === undefined && 'needs /proc'}, async () => {
+    // The pid is this test's own, alive; the record says its sender started at another time.
+    const [boot, ticks] = procStartToken(process.pid)!.split(' ');
+    await withSentRefresh(
+      async (server, ccs, temp) => {
+        writeFileSync(temp, tokenText('a@x.com', OTHER_RT), {mode: 0o600});
+        const quota = await runBin(['quota'], ccs.env);
+        assert.equal(quota.code, 0, quota.stderr);
+        assert.equal(onDisk(ccs).refresh_token, OTHER_RT, 'the answer the gone sender got is the grant now');
+        assert.deepEqual(server.presented, [], 'nothing sent');
+        assert.deepEqual(temps(ccs), []);
+      },
+      {pid: process.pid, start: `${boot} ${Number(ticks) - 100}`, pidns: pidNamespace()},
+    );
+  });
+
+  it('its sender is in another pid namespace (a container sharing the dir under the same host name): its pid says nothing here, not taken', {skip: pidNamespace() === undefined && 'needs /proc'}, async () => {
+    await withSentRefresh(
+      async (server, ccs, temp) => {
+        writeFileSync(temp, tokenText('a@x.com', OTHER_RT), {mode: 0o600});
+        await assertNotAdopted(server, ccs, 'a sender that may be alive in its own namespace keeps its answer');
+      },
+      {pid: DEAD_PID, pidns: 'pid:[1]'},
+    );
   });
 });

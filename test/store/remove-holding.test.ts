@@ -18,3 +18,13 @@ test('remove(holding) removes only while the file holds the grant given', async 
   await store.remove('claude', {id: 'a@x.com'}, undefined, pushed);
   assert.ok(!existsSync(file));
 });
+
+test('remove(holding) of an account whose token file is gone (removed already: a removal done again after its lock was taken over) removes its entry', async (t) => {
+  const ccs = makeTempCcs();
+  t.after(() => ccs.cleanup());
+  const pushed = {access_token: 'sk-ant-oat01-AT1-0123456789', refresh_token: 'sk-ant-ort01-RT1-0123456789'};
+  ccs.writeRegistry({version: 1, providers: {claude: {default: 'a@x.com', accounts: {'a@x.com': {email: 'a@x.com', tokenFile: 'claude-a@x.com.json'}}}}});
+  const store = new AccountStore(ccs.paths);
+  await store.remove('claude', {id: 'a@x.com'}, undefined, pushed);
+  assert.deepEqual((await store.load()).accounts, []);
+});

@@ -3,7 +3,8 @@
 // that died without cleaning up are dropped on read, so the proxy screen shows only live ones.
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {withFileLock, writeJsonAtomic} from '../../store/files.js';
+import {fileVersion, withFileLock} from '../../store/file-lock.js';
+import {jsonText} from '../../store/files.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {isProcessAlive} from '../proxy/pid-file.js';
 
@@ -39,7 +40,11 @@ export function readRunningAgents(paths: CcsPaths): RunningAgent[] {
 
 async function edit(paths: CcsPaths, change: (entries: RunningAgent[]) => RunningAgent[]): Promise<void> {
   const file = runningAgentsPath(paths);
-  await withFileLock(file, async () => writeJsonAtomic(file, change(readRunningAgents(paths))));
+  await withFileLock(file, async (lock) => {
+    // Taken before the read: a change after it, by a process that took the lock over, is never written over.
+    const version = await fileVersion(file);
+    await lock.write(file, jsonText(change(readRunningAgents(paths))), version);
+  });
 }
 
 export async function addRunningAgent(paths: CcsPaths, entry: RunningAgent): Promise<void> {

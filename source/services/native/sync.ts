@@ -28,7 +28,8 @@ import {tokenFingerprint} from '../../core/fingerprint.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type TokenFile} from '../../core/types.js';
 import type {AccountStore} from '../../store/accounts.js';
-import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, readRegularFile, readRegularFileSync, withFileLock, writeFileAtomic, writeJsonAtomic, writeTempBeside} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, ensureForeignDir, FILE_MODE, jsonText, readRegularFile, readRegularFileSync, writeFileAtomic, writeTempBeside} from '../../store/files.js';
+import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import type {CcsPaths} from '../../store/paths.js';
 import {describeUserError} from '../../store/errors.js';
 import {rememberFileSecrets} from '../credential-redactor.js';
@@ -182,12 +183,20 @@ export function readNativeState(paths: CcsPaths): NativeState {
   return readNativeStateChecked(paths).state;
 }
 
-/** Writes `provider`'s entry (undefined: removes it). Call holding the provider's native lock. */
+/**
+ * Writes `provider`'s entry (undefined: removes it). Call holding the provider's native lock. The
+ * file holds every provider's entry, each changed under its own provider's lock: the file's own lock
+ * keeps another provider's entry, written meanwhile, from being written over.
+ */
 async function writeHolder(paths: CcsPaths, provider: string, holder: NativeHolder | undefined): Promise<void> {
-  const state = readNativeState(paths);
-  if (holder && holder.files.length > 0) state[provider] = holder;
-  else delete state[provider];
-  await writeJsonAtomic(nativeStatePath(paths), state);
+  const file = nativeStatePath(paths);
+  await withFileLock(file, async (lock) => {
+    const version = await fileVersion(file);
+    const state = readNativeState(paths);
+    if (holder && holder.files.length > 0) state[provider] = holder;
+    else delete state[provider];
+    await lock.write(file, jsonText(state), version);
+  });
 }
 
 /** The account id the agent's file holds for `provider` (the one last switched in), if any is native. */

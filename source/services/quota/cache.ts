@@ -7,7 +7,8 @@ import path from 'node:path';
 import {mergeWindows} from '../../core/quota.js';
 import type {QuotaWindow} from '../../core/types.js';
 import {idMap} from '../../core/id-map.js';
-import {backupCorruptFile, CorruptFileError, readJsonFile, withFileLock, writeFileAtomic} from '../../store/files.js';
+import {backupCorruptFile, CorruptFileError, readJsonFile} from '../../store/files.js';
+import {fileVersion, withFileLock} from '../../store/file-lock.js';
 import {fileStamp} from '../../store/file-stamp.js';
 import type {CcsPaths} from '../../store/paths.js';
 import type {QuotaErrorInfo} from './errors.js';
@@ -112,13 +113,15 @@ export async function updateQuotaEntries(
   changes: readonly {provider: string; accountId: string; change: QuotaEntryChange}[],
 ): Promise<QuotaCacheEntry[]> {
   const file = quotaCacheFile(paths);
-  return withFileLock(file, async () => {
+  return withFileLock(file, async (lock) => {
+    // Taken before the read: a change after it, by a process that took the lock over, is never written over.
+    const version = await fileVersion(file);
     const cache = await readQuotaCache(paths);
     const results = changes.map(({provider, accountId, change}) => {
       const byAccount = (cache.accounts[provider] ??= idMap());
       return (byAccount[accountId] = change(byAccount[accountId] ?? {windows: []}));
     });
-    await writeFileAtomic(file, JSON.stringify(cache));
+    await lock.write(file, JSON.stringify(cache), version);
     lastOwnWrite.set(file, await stampOf(file));
     return results;
   });

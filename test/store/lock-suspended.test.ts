@@ -1,0 +1,127 @@
+// A process holding the store's lock (cliproxy/accounts.json.lock, config.yaml.lock) suspended
+// (SIGSTOP: Ctrl-Z, a debugger, a sleeping laptop) past the lock's stale bound, after it read and
+// before it wrote: another process takes the lock over as stale and writes. The first one, resumed,
+// must not write its result over that (a nickname, a rule, a refreshed grant lost): it finds the lock
+// is no longer its own, or the file another version, and does its change again on what is there now.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {describe, it} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+import {startTokenServer} from '../helpers/token-server.js';
+
+const here = fileURLToPath(import.meta.url);
+// Runs the built binary and stops it (SIGSTOP) at the first file operation matching STOP_AT.
+const worker = path.join(path.dirname(here), '..', 'services', 'oauth', `refresh-stopping-worker${path.extname(here)}`);
+
+function stoppingCli(ccs: TempCcs, stopAt: string, args: string[]) {
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, '--cli', ...args], {
+    env: {...ccs.env, STOP_AT: stopAt},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.on('close', (code) => resolve({code, stdout, stderr})));
+  return {child, done};
+}
+
+/** The process's state letter in /proc (T: stopped), or undefined once it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+  }
+}
+
+/**
+ * Runs `first` (a ccs-tui command) until it stops at `stopAt`, then `second` (it takes the lock over
+ * once stale, about 5 s on), then resumes the first and waits for it.
+ */
+async function suspendedPast(ccs: TempCcs, stopAt: string, first: string[], second: () => Promise<void>) {
+  const a = stoppingCli(ccs, stopAt, first);
+  try {
+    await until(`${first.join(' ')} stops at ${stopAt}`, () => procState(a.child.pid!) === 'T');
+    await second();
+  } finally {
+    process.kill(a.child.pid!, 'SIGCONT');
+  }
+  return a.done;
+}
+
+const withCcs = async (body: (ccs: TempCcs) => Promise<void>) => {
+  const ccs = makeTempCcs();
+  try {
+    await body(ccs);
+  } finally {
+    ccs.cleanup();
+  }
+};
+
+describe('a store writer suspended past the lock bound, then resumed', {skip: process.platform !== 'linux' && 'needs /proc', timeout: 60_000}, () => {
+  it('rename: a nickname another process set meanwhile is kept', async () => {
+    await withCcs(async (ccs) => {
+      ccs.writeToken('claude-a@x.com.json', tokenFixture('claude', 'a@x.com'));
+      ccs.writeToken('claude-b@x.com.json', tokenFixture('claude', 'b@x.com'));
+      const first = await suspendedPast(ccs, String.raw`^open:.*/cliproxy/\.accounts\.json\.\d+\.[0-9a-f]+\.tmp$`, ['rename', 'claude', 'a@x.com', 'nick-a'], async () => {
+        const b = await runBin(['rename', 'claude', 'b@x.com', 'nick-b'], ccs.env);
+        assert.equal(b.code, 0, b.stderr);
+      });
+      assert.equal(first.code, 0, first.stderr);
+      const registry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')) as {providers: {claude: {accounts: Record<string, {nickname?: string}>}}};
+      assert.equal(registry.providers.claude.accounts['b@x.com']?.nickname, 'nick-b', 'the nickname set while the first was suspended is kept');
+      assert.equal(registry.providers.claude.accounts['a@x.com']?.nickname, 'nick-a');
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /nick-a/);
+      assert.match(listed.stdout, /nick-b/);
+    });
+  });
+
+  it('an account rule edit: the grant a refresh saved meanwhile stays in the token file', async () => {
+    await withCcs(async (ccs) => {
+      const server = await startTokenServer();
+      try {
+        const RT1 = 'sk-ant-ort01-RT1-0123456789';
+        ccs.writeRaw('tui.json', JSON.stringify({endpoints: {claude: {token: `${server.url}/token`, usage: `${server.url}/usage`}}}));
+        ccs.writeToken('claude-a@x.com.json', {type: 'claude', email: 'a@x.com', access_token: 'sk-ant-oat01-AT1-0123456789', refresh_token: RT1, expired: new Date(Date.now() - 3600_000).toISOString()});
+        const first = await suspendedPast(ccs, String.raw`^open:.*/cliproxy/auth/\.claude-a@x\.com\.json\.\d+\.[0-9a-f]+\.tmp$`, ['exclude', 'add', 'claude', 'claude-3-*', '--account', 'a@x.com'], async () => {
+          // The token is expired: quota refreshes it (RT1 is spent) and saves the new grant.
+          const quota = await runBin(['quota'], ccs.env);
+          assert.equal(quota.code, 0, quota.stderr);
+          assert.deepEqual(server.presented, [RT1]);
+        });
+        assert.equal(first.code, 0, first.stderr);
+        const token = JSON.parse(readFileSync(path.join(ccs.paths.authDir, 'claude-a@x.com.json'), 'utf8')) as {refresh_token: string; excluded_models?: string[]};
+        assert.equal(token.refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the refreshed grant is not replaced by the spent one');
+        assert.deepEqual(token.excluded_models, ['claude-3-*'], 'and the rule is there');
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  it('a global rule edit (config.yaml): a rule another process added meanwhile is kept', async () => {
+    await withCcs(async (ccs) => {
+      ccs.writeRaw('cliproxy/config.yaml', 'port: 8317\n');
+      const first = await suspendedPast(ccs, String.raw`^open:.*/cliproxy/\.config\.yaml\.\d+\.[0-9a-f]+\.tmp$`, ['exclude', 'add', 'claude', 'claude-3-*'], async () => {
+        const b = await runBin(['exclude', 'add', 'claude', 'claude-2-*'], ccs.env);
+        assert.equal(b.code, 0, b.stderr);
+      });
+      assert.equal(first.code, 0, first.stderr);
+      const config = readFileSync(ccs.paths.config, 'utf8');
+      assert.match(config, /claude-2-\*/, 'the rule added while the first was suspended is kept');
+      assert.match(config, /claude-3-\*/);
+    });
+  });
+});
