@@ -8,7 +8,7 @@ import {useEffect, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
-import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
+import {describeWarning, shortWarning, shownModelName, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
@@ -261,7 +261,7 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const marker = selected ? '›' : ' ';
     const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
     if (row.list === 'excluded') {
-      const body = editing ? <DraftText draft={editing.draft} focus /> : <Text>{rules.excluded[row.index]}</Text>;
+      const body = editing ? <DraftText draft={editing.draft} focus /> : <Text>{shownModelName(rules.excluded[row.index]!)}</Text>;
       lines.push(
         <Text key={`e:${row.index}`} wrap="truncate" inverse={selected && !editing}>
           {marker} ✕ {body}
@@ -271,11 +271,10 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
       return;
     }
     const alias = rules.aliases[row.index]!;
-    const name = editing?.field === 'name' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.name || '…'}</Text>;
-    const aliasText = editing?.field === 'alias' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.alias || '…'}</Text>;
+    const field = (which: 'alias' | 'name') => (editing?.field === which ? <DraftText draft={editing.draft} focus /> : <Text>{alias[which] ? shownModelName(alias[which]) : '…'}</Text>);
     lines.push(
       <Text key={`a:${row.index}`} wrap="truncate" inverse={selected && !editing}>
-        {marker} {aliasText} ← {name}
+        {marker} {field('alias')} ← {field('name')}
         {alias.fork ? ' [fork]' : ''}
         {warn}
       </Text>,
@@ -291,14 +290,22 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const field = editor.editing.field;
     const what = field === 'pattern' ? 'pattern, * = any run' : field === 'name' ? 'model name' : 'alias';
     const other = field === 'pattern' ? '' : `; ${actionKey('field.next', 'field')}: the ${field === 'name' ? 'alias' : 'model name'}`;
+    // A value the field refused (a key typed as a model name): why, until the next key.
+    if (editor.editing.error) {
+      lines.push(
+        <Box key="error" paddingLeft={2}>
+          <Text color={theme.error} wrap="wrap">! {editor.editing.error}</Text>
+        </Box>,
+      );
+    }
     lines.push(<Text key="hint" dimColor wrap="truncate">  typing the {what}{other}; Enter/Esc</Text>);
   }
   if (scope === 'account') {
     const global = editor.rules.global;
     section('Global (config.yaml), also applied');
-    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {p}</Text>);
+    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {shownModelName(p)}</Text>);
     for (const [i, a] of global.aliases.entries()) {
-      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {a.alias} ← {a.name}{a.fork ? ' [fork]' : ''}</Text>);
+      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {shownModelName(a.alias)} ← {shownModelName(a.name)}{a.fork ? ' [fork]' : ''}</Text>);
     }
   }
   return <>{lines.slice(0, height)}</>;
