@@ -271,10 +271,13 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
       return;
     }
     const alias = rules.aliases[row.index]!;
-    const field = (which: 'alias' | 'name') => (editing?.field === which ? <DraftText draft={editing.draft} focus /> : <Text>{alias[which] ? shownModelName(alias[which]) : '…'}</Text>);
+    // While an entry is typed each field is named (as the line under it says which one is typed):
+    // `alias: … ← model name: gran▏`, not a bare `… ← gran`.
+    const field = (which: 'alias' | 'name') =>
+      editing?.field === which ? <DraftText draft={editing.draft} focus /> : <Text dimColor={editing !== undefined && !alias[which]}>{alias[which] ? shownModelName(alias[which]) : '…'}</Text>;
     lines.push(
       <Text key={`a:${row.index}`} wrap="truncate" inverse={selected && !editing}>
-        {marker} {field('alias')} ← {field('name')}
+        {marker} {editing ? 'alias: ' : ''}{field('alias')} ← {editing ? 'model name: ' : ''}{field('name')}
         {alias.fork ? ' [fork]' : ''}
         {warn}
       </Text>,
