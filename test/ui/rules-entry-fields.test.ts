@@ -9,6 +9,17 @@ let ccs: TempCcs | undefined;
 let tui: TuiHandle | undefined;
 afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
+test('an exclusion being typed names its field too', async () => {
+  ccs = makeTempCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 30, route: {screen: 'models', params: {provider: 'kimi'}}});
+  await tui.waitFor('Models 8/8 visible');
+  await tui.press('a');
+  await tui.type('kimi-k3*');
+  await tui.waitFor(/^› ✕ pattern: kimi-k3\* /m);
+  await tui.press('enter');
+  await tui.waitFor(/^› ✕ kimi-k3\* /m);
+});
+
 test('an alias entry being typed shows which field is which and what each holds', async () => {
   ccs = makeTempCcs();
   ccs.writeToken('kimi-1.json', tokenFixture('kimi', 'k@example.com'));

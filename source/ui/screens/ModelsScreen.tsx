@@ -266,7 +266,8 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const marker = selected ? '›' : ' ';
     const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
     if (row.list === 'excluded') {
-      const body = editing ? <DraftText draft={editing.draft} focus /> : <Text>{shownModelName(rules.excluded[row.index]!)}</Text>;
+      // Named while typed, as an alias entry's fields are.
+      const body = editing ? <Text>pattern: <DraftText draft={editing.draft} focus /></Text> : <Text>{shownModelName(rules.excluded[row.index]!)}</Text>;
       lines.push(
         <Text key={`e:${row.index}`} wrap="truncate" inverse={selected && !editing}>
           {marker} ✕ {body}
