@@ -147,9 +147,10 @@ interface LiveTry {
  * (options.liveModels), asked with `candidates` in serving order until one gives it (at most
  * LIVE_LIST_TRIES): every try, the last the one whose slots count (none when it was not asked).
  */
-async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, candidates: readonly {account: Account; token?: TokenFile}[], liveModels: LiveModelList, onAsking?: () => void): Promise<LiveTry[]> {
+async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, candidates: readonly Account[], tokenOf: (account: Account) => Promise<TokenFile | undefined>, liveModels: LiveModelList, onAsking?: () => void): Promise<LiveTry[]> {
   const tries: LiveTry[] = [];
-  for (const {account, token} of candidates.slice(0, LIVE_LIST_TRIES)) {
+  for (const account of candidates.slice(0, LIVE_LIST_TRIES)) {
+    const token = await tokenOf(account);
     try {
       if (tries.length === 0) onAsking?.();
       const live = await liveModels(row.id, account, token);
@@ -193,8 +194,8 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
   const fromStatic = providerModelSlots(row, config, first, firstToken);
   const asks = fromStatic.resolution.base.length === 0 && first && !unservable && options.liveModels;
-  const candidates = asks ? [{account: first, token: firstToken}, ...(await Promise.all(order.filter((a) => a !== first).slice(0, LIVE_LIST_TRIES - 1).map(async (a) => ({account: a, token: await store.readToken(a).catch(() => undefined)}))))] : [];
-  const tries = asks ? await liveModelSlots(row, config, candidates, options.liveModels!, options.onAskingLive) : [];
+  const tokenOf = async (a: Account) => (a === first ? firstToken : await store.readToken(a).catch(() => undefined));
+  const tries = asks ? await liveModelSlots(row, config, [first, ...order.filter((a) => a !== first)], tokenOf, options.liveModels!, options.onAskingLive) : [];
   const had = tries.find((t) => t.slots);
   const failed = tries.filter((t) => t.why !== undefined);
   // Whose list names the models: the account that gave the live list, else the first served.
