@@ -105,7 +105,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'back', keys: ['escape'], scopes: ['global'], description: 'Back / close / clear filter', hint: 'back'},
   {action: 'screen.accounts', keys: ['1'], scopes: ['global'], description: 'Accounts screen'},
   {action: 'screen.quota', keys: ['2'], scopes: ['global'], description: 'Quota dashboard'},
-  {action: 'screen.models', keys: ['3', 'm'], scopes: ['global'], description: 'Model rules editor'},
+  {action: 'screen.models', keys: ['3', 'm'], scopes: ['global'], description: 'Model rules editor, on the provider or account selected'},
   {action: 'screen.proxy', keys: ['4'], scopes: ['global'], description: 'Proxy screen'},
   {action: 'target.switch', keys: ['T'], scopes: ['global'], description: 'Switch target: local files or a remote CLIProxyAPI server'},
 

@@ -5,8 +5,8 @@
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
 import type {ModelAlias} from './types.js';
-import {codePointName, firstInvisible, invisibleKind} from './invisible.js';
-import {sanitizeLine} from './sanitize.js';
+import {codePointName, firstInvisible, hasInvisible, invisibleKind, replaceInvisible} from './invisible.js';
+import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
 import {countOf} from './wording.js';
 
 /** Where a rule comes from: the account's token file or config.yaml. */
@@ -34,6 +34,38 @@ export function modelNameProblem(name: string): string | undefined {
   const found = firstInvisible(name);
   if (found === undefined) return undefined;
   return `holds ${codePointName(found)} (${invisibleKind(found)}), which no model name has`;
+}
+
+/**
+ * Why a model name typed into a rule (`alias add`, `exclude add`, the rules editor) is refused:
+ * modelNameProblem's, or a value shaped like a key or token (core/sanitize.ts looksLikeCredential):
+ * a key pasted where the model name was asked would be saved in clear (config.yaml, a token file's
+ * `model_aliases`) and shown on every list, as a nickname would (core/accounts.ts). Read after the
+ * field's name: `<name> cannot be a key or token ("sk-f…3333" looks like one, …)`. Files are still
+ * read as they are (CLIProxyAPI reads them too); what they hold is shown masked (shownModelName).
+ */
+export function typedModelNameProblem(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (looksLikeCredential(trimmed)) return `cannot be a key or token (${quoted(maskSecret(trimmed))} looks like one, and model rules are saved in clear and shown everywhere)`;
+  return modelNameProblem(trimmed);
+}
+
+/**
+ * A rule's name (model id, alias, pattern) as data leaves ccs-tui (`--json`): a value shaped like a
+ * key or token masked as maskSecret shows a key (`sk-f…3333`), anything else as it is.
+ */
+export function maskedModelName(name: string): string {
+  // A key with an invisible character in it (a name the files' reader refuses, quoted in its message) is one too.
+  const bare = hasInvisible(name) ? replaceInvisible(name, () => '') : name;
+  return looksLikeCredential(bare) ? maskSecret(name.trim()) : name;
+}
+
+/**
+ * A rule's name as a screen or a message shows it: maskedModelName on one line without escapes. The
+ * one way every list of rules and models, warning and rule message shows a name.
+ */
+export function shownModelName(name: string): string {
+  return sanitizeLine(maskedModelName(name));
 }
 
 export interface ModelResolutionInput {
@@ -357,7 +389,8 @@ export function resolveRequestedModel(
 
 /**
  * One line for a warning, as the screen and the command line show it: the names in it come from
- * files and are shown on one line without escapes (a name read before modelNameProblem, a pattern).
+ * files and are shown on one line without escapes (a name read before modelNameProblem, a pattern),
+ * a key found as a name masked (shownModelName).
  */
 export function describeWarning(warning: RuleWarning): string {
   return sanitizeLine(warningWords(warning));
@@ -366,21 +399,21 @@ export function describeWarning(warning: RuleWarning): string {
 function warningWords(warning: RuleWarning): string {
   switch (warning.kind) {
     case 'alias-of-excluded':
-      return `alias "${warning.alias}" will not appear: ${warning.name} is excluded by "${warning.pattern}"`;
+      return `alias "${shownModelName(warning.alias)}" will not appear: ${shownModelName(warning.name)} is excluded by "${shownModelName(warning.pattern)}"`;
     case 'duplicate-alias':
-      return `alias "${warning.alias}" is already used for ${warning.winner}; the first entry wins, this one (${warning.name}) is ignored`;
+      return `alias "${shownModelName(warning.alias)}" is already used for ${shownModelName(warning.winner)}; the first entry wins, this one (${shownModelName(warning.name)}) is ignored`;
     case 'alias-equals-name':
-      return `alias "${warning.alias}" equals its name; the entry is ignored`;
+      return `alias "${shownModelName(warning.alias)}" equals its name; the entry is ignored`;
     case 'alias-incomplete':
       return 'an alias entry needs both a name and an alias; it is ignored';
     case 'alias-unknown-model':
-      return `alias "${warning.alias}": ${warning.name} is not in the model list`;
+      return `alias "${shownModelName(warning.alias)}": ${shownModelName(warning.name)} is not in the model list`;
     case 'alias-collides':
-      return `alias "${warning.alias}" hides the model with the same id; requests for it go to ${warning.name}`;
+      return `alias "${shownModelName(warning.alias)}" hides the model with the same id; requests for it go to ${shownModelName(warning.name)}`;
     case 'pattern-matches-nothing':
-      return `pattern "${warning.pattern}" matches no model`;
+      return `pattern "${shownModelName(warning.pattern)}" matches no model`;
     case 'pattern-removes-everything':
-      return `pattern "${warning.pattern}" removes every model`;
+      return `pattern "${shownModelName(warning.pattern)}" removes every model`;
     case 'everything-excluded':
       return 'the exclusions remove every model';
     case 'name-refused':

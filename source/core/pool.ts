@@ -619,3 +619,26 @@ export function firstServed<A extends Account>(accounts: readonly A[], strategy:
   const id = pool.next({now, ranked})?.id;
   return usable.find((a) => a.id === id);
 }
+
+/**
+ * The usable accounts of one provider's pool in the order it would try them (`accounts`: the
+ * provider's, registry order): the one it serves next (servedNext: a running proxy's answer, else
+ * firstServed), then each one the pool fails over to as the ones before it fail (its `next` with
+ * them excluded), then the ones cooling down. What a live model list is asked with when the first
+ * cannot give it: the proxy itself would go on to the next.
+ */
+export function servingOrder<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number, servedNow?: ServedNow): A[] {
+  const usable = accounts.filter(isUsable);
+  const first = servedNext(accounts, strategy, windows, now, servedNow);
+  const order: A[] = first && isUsable(first) ? [first] : [];
+  // The pool as the proxy holds it now: the one it serves (a running proxy's answer) is its current.
+  const pool = new AccountPool(usable.map((a) => ({id: a.id, label: a.id})), strategy, {current: first?.id ?? usable.find((a) => a.default)?.id});
+  applyStoredCooldowns(pool, usable, now);
+  const ranked = strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
+  const tried = new Set(order.map((a) => a.id));
+  for (let next = pool.next({now, ranked, exclude: tried}); next; next = pool.next({now, ranked, exclude: tried})) {
+    tried.add(next.id);
+    order.push(usable.find((a) => a.id === next!.id)!);
+  }
+  return [...order, ...usable.filter((a) => !tried.has(a.id))];
+}

@@ -1,7 +1,7 @@
 // The model rules editor as a pure reducer: the rules being edited (global and, optionally, one
 // account's), the cursor, and the text field open on a pattern or alias. Every keystroke in a field
 // updates the rules themselves, so the preview (resolveModels) follows each character.
-import type {ModelRules, RuleScope} from './model-rules.js';
+import {typedModelNameProblem, type ModelRules, type RuleScope} from './model-rules.js';
 import {loadedOrigins, type RuleEdits, type RuleOrigins} from './rules-merge.js';
 import {actionForKey} from './keymap.js';
 import {draftOf, editText, type TextDraft} from './text-edit.js';
@@ -18,7 +18,8 @@ export interface RulesEditorState {
   /** `account` when an account is chosen: its token file's rules are edited, the global ones shown. */
   scope: RuleScope;
   cursor: number;
-  editing?: {row: RuleRow; field: RuleField; draft: TextDraft; isNew: boolean; before: string};
+  /** `error`: why the field could not be left as typed (a key pasted as a model name): said under it until the next key. */
+  editing?: {row: RuleRow; field: RuleField; draft: TextDraft; isNew: boolean; before: string; error?: string};
   source?: unknown;
 }
 
@@ -127,6 +128,41 @@ function clampCursor(state: RulesEditorState): RulesEditorState {
   return {...state, cursor: Math.max(0, Math.min(state.cursor, count - 1))};
 }
 
+/** A field as its error names it. */
+const FIELD_WORDS: Record<RuleField, string> = {pattern: 'the pattern', name: 'the model name', alias: 'the alias'};
+
+/**
+ * Why `value` cannot be left in `field` (typedModelNameProblem, named by the field:
+ * `the model name cannot be a key or token (…)`); undefined when it can, or is empty (the entry's
+ * own rules say what an empty field does). A value as it was loaded stays (a file's rules are read
+ * as they are): only text typed here is refused.
+ */
+function fieldProblem(field: RuleField, value: string, before: string): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === before.trim()) return undefined;
+  const problem = typedModelNameProblem(trimmed);
+  return problem && `${FIELD_WORDS[field]} ${problem}`;
+}
+
+/**
+ * Why the edited rules cannot be saved: a value typed into a rule (new or changed since the rules
+ * were loaded) that typedModelNameProblem refuses, as a field left would be (a save asked while a
+ * field is still open, from the quit prompt). Undefined when they can.
+ */
+export function rulesEditProblem(state: RulesEditorState): string | undefined {
+  for (const scope of ['global', 'account'] as const) {
+    const rules = countedRules(state, scope);
+    const saved = state.saved[scope];
+    const was = new Set([...saved.excluded, ...saved.aliases.flatMap((a) => [a.name, a.alias])].map((v) => v.trim()));
+    const typed: Array<[RuleField, string]> = [...rules.excluded.map((p): [RuleField, string] => ['pattern', p]), ...rules.aliases.flatMap((a): Array<[RuleField, string]> => [['name', a.name], ['alias', a.alias]])];
+    for (const [field, value] of typed) {
+      const problem = was.has(value.trim()) ? undefined : fieldProblem(field, value, '');
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
 function startEditing(state: RulesEditorState, row: RuleRow, field: RuleField, isNew: boolean): RulesEditorState {
   const value = fieldValue(state.rules[state.scope], row, field);
   return {
@@ -168,11 +204,15 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
       if (!editing) return state;
       // An alias entry's two fields: Tab and Shift-Tab go to the other one (what was typed stays).
       const toField = editing.row.list === 'aliases' ? actionForKey(action.key, ['field']) : undefined;
+      // Leaving a field (Tab, Enter) with a key typed into it is refused: it stays open, saying why.
+      const result = editText(editing.draft, action.input, action.key);
+      const leaving = toField === 'field.next' || toField === 'field.prev' || result.done === 'submit';
+      const problem = leaving ? fieldProblem(editing.field, editing.draft.text, editing.before) : undefined;
+      if (problem) return {...state, editing: {...editing, error: problem}};
       if (toField === 'field.next' || toField === 'field.prev') {
         const other = editing.field === 'name' ? 'alias' : 'name';
         return startEditing(withScopeRules(state, setField(rules, editing.row, editing.field, editing.draft.text.trim())), editing.row, other, editing.isNew);
       }
-      const result = editText(editing.draft, action.input, action.key);
       if (result.done === 'cancel') {
         if (editing.isNew) return clampCursor({...withoutRow(state, editing.row), editing: undefined});
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, editing.before)), editing: undefined};
@@ -189,7 +229,8 @@ export function rulesEditorReducer(state: RulesEditorState, action: RulesEditorA
         return {...withScopeRules(state, setField(rules, editing.row, editing.field, trimmed)), editing: undefined};
       }
       const next = withScopeRules(state, setField(rules, editing.row, editing.field, result.draft.text));
-      return {...next, editing: {...editing, draft: result.draft}};
+      const {error: _said, ...still} = editing;
+      return {...next, editing: {...still, draft: result.draft}};
     }
     case 'delete': {
       const row = selectedRow(state);

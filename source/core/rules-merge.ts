@@ -4,7 +4,7 @@
 // rules as they are now, so changes made elsewhere survive. An edit that meets a change made
 // elsewhere to the same rule is a conflict: nothing is written unless the person chose to keep
 // theirs (`keepMine`), and each conflict is said in a sentence.
-import type {ModelRules} from './model-rules.js';
+import {shownModelName, type ModelRules} from './model-rules.js';
 import {UserError, type ModelAlias} from './types.js';
 
 /**
@@ -76,12 +76,13 @@ interface RowKind<T> {
 }
 
 // A pattern is its own identity: the same pattern elsewhere is the same rule.
-const EXCLUSION: RowKind<string> = {key: (p) => p.trim().toLowerCase(), name: (p) => `exclusion "${p}"`, show: (p) => `"${p}"`};
+// Names are shown as every rule is (shownModelName: a key found as a name masked).
+const EXCLUSION: RowKind<string> = {key: (p) => p.trim().toLowerCase(), name: (p) => `exclusion "${shownModelName(p)}"`, show: (p) => `"${shownModelName(p)}"`};
 // An alias entry is its alias: one channel has one entry per alias (`ccs-tui alias add` refuses a second).
 const ALIAS: RowKind<ModelAlias> = {
   key: (a) => a.alias.trim().toLowerCase(),
-  name: (a) => `alias "${a.alias}"`,
-  show: (a) => `${a.alias} ← ${a.name}${a.fork ? ' [fork]' : ''}`,
+  name: (a) => `alias "${shownModelName(a.alias)}"`,
+  show: (a) => `${shownModelName(a.alias)} ← ${shownModelName(a.name)}${a.fork ? ' [fork]' : ''}`,
 };
 
 /** The rows of one rule (one key) in each version; more than one only where a list repeats a rule. */

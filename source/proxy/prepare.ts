@@ -2,9 +2,8 @@
 // requested id into the upstream id (or refuse an excluded one); when the client's protocol is not
 // one the provider speaks, the pair's translator plans the upstream body, stream and method;
 // the provider's adapter rewrites the body (iFlow's glm params) and names the URL and headers.
-import {resolveRequestedModel, type ModelResolution} from '../core/model-rules.js';
+import {resolveRequestedModel, shownModelName, type ModelResolution} from '../core/model-rules.js';
 import {accountProject} from '../core/accounts.js';
-import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
 import type {ApiProtocol, Endpoints, ProviderRow} from '../providers/table.js';
 import {streamedBody, type OutgoingBody} from './body.js';
@@ -232,7 +231,7 @@ function applyModelRules(
   if (requested === undefined) return undefined;
   const resolved = resolveRequestedModel(resolution, requested, row.adapter.normalizeModel);
   if (resolved.kind === 'excluded') {
-    throw new HttpError(404, `model "${sanitizeLine(requested)}" is excluded for ${row.displayName} by the pattern "${sanitizeLine(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
+    throw new HttpError(404, `model "${shownModelName(requested)}" is excluded for ${row.displayName} by the pattern "${shownModelName(resolved.pattern)}" (oauth-excluded-models)`, 'not_found_error');
   }
   const changed = resolved.sentAs !== requested;
   return {

@@ -17,6 +17,7 @@ import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
 import {sanitizeLine} from '../core/sanitize.js';
+import {shellWord} from '../core/quote.js';
 import type {Account, ErrorAdvice, TokenFile} from '../core/types.js';
 import {findProvider, rootProvider, type ProviderRow} from '../providers/table.js';
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
@@ -649,22 +650,39 @@ export class ProxyServer {
       if (entry && 'error' in entry && row.models.default.length === 0) unknown.push({row, why: entry.error});
     }
     if (unknown.length > 0) {
-      const each = unknown.map(({row, why}) => `${row.displayName}'s list could not be had (${why}); see ccs-tui models ${row.id} --live, or send it to /api/provider/${row.id}/v1/…`);
+      // The command names the account the list is asked with (`--live` needs one).
+      const seeWith = async (row: ProviderRow) => {
+        const account = await this.liveListAccount(row);
+        return `ccs-tui models ${row.id}${account ? ` --account ${shellWord(this.accounts.labelOf(account))}` : ''} --live`;
+      };
+      const each = await Promise.all(unknown.map(async ({row, why}) => `${row.displayName}'s list could not be had (${why}); see ${await seeWith(row)}, or send it to /api/provider/${row.id}/v1/…`));
       throw new HttpError(404, `model "${sanitizeLine(model)}" is listed by no provider whose list is known: ${each.join('; ')}`, 'not_found_error');
     }
     return {row: root(), unlisted: true};
   }
 
-  /** The account a provider's model list is asked and shown with: its pool's current one, else the default, else the first usable. */
+  /** The account a provider's model list is shown with (its own aliases listed): its pool's current one, else the default, else the first usable. */
   private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
     const current = this.pools.get(row.id)?.current?.id;
     return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
   }
 
-  /** A provider's live list for routing (LiveListCache), asked with its listing account; undefined: none to ask. */
+  /**
+   * The account a provider's live list is asked with: the one its pool serves next (what status and
+   * the quota screen's ★ name; a pool may serve another than its default first, and the default's key
+   * may be the one refused), else, every account waiting, the one that served last, else the default.
+   */
+  private async liveListAccount(row: ProviderRow): Promise<Account | undefined> {
+    const usable = await this.accounts.usable(row.id);
+    const pool = this.poolOf(row, usable);
+    const serving = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.id;
+    return usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with liveListAccount; undefined: none to ask. */
   private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
-    const account = await this.listingAccount(row);
+    const account = await this.liveListAccount(row);
     const token = account ? this.accounts.read(account) : undefined;
     if (!account || !token || token === 'missing') return undefined;
     try {

@@ -2,7 +2,7 @@
 // (the `yaml` package), so comments, key order and keys we do not own survive every save.
 import {isAlias, isMap, isPair, isScalar, parseDocument, visit, type Document, type Node} from 'yaml';
 import {idMap} from '../core/id-map.js';
-import {modelNameProblem} from '../core/model-rules.js';
+import {modelNameProblem, shownModelName} from '../core/model-rules.js';
 import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {ModelAlias} from '../core/types.js';
@@ -122,7 +122,7 @@ export function readableRules(
   // Whether the name is none, said once per entry (an alias entry's name is checked before its alias).
   const refuses = (field: string, value: string) => {
     const problem = modelNameProblem(value);
-    if (problem) refused.push(`${file}: ${sanitizeLine(field)} "${cutText(sanitizeLine(value), 60)}" ${problem}; the entry is not read (fix or remove it in the file)`);
+    if (problem) refused.push(`${file}: ${sanitizeLine(field)} "${cutText(shownModelName(value), 60)}" ${problem}; the entry is not read (fix or remove it in the file)`);
     return problem !== undefined;
   };
   // `undefined`: an entry of another type, skipped (kept in the file), its position counted.

@@ -1,7 +1,7 @@
 // ★ (the quota screen's and the accounts list's) is the pool's own answer (core/pool.ts next), never a ranking of its own.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {firstServed} from '../../source/core/pool.js';
+import {firstServed, servingOrder} from '../../source/core/pool.js';
 import {servedNextChangesAt, servedNextKeys} from '../../source/core/quota-dashboard.js';
 import type {QuotaWindow} from '../../source/core/types.js';
 import {accountFixture as account} from '../helpers/accounts.js';
@@ -48,4 +48,17 @@ test('servedNextChangesAt: the earliest reset ahead of a usable account or end o
   // Resets already behind and windows without one: nothing ahead.
   assert.equal(servedNextChangesAt([alice], entryOf, NOW + 2 * 3600_000), Number.POSITIVE_INFINITY);
   assert.equal(servedNextChangesAt([alice], () => ({windows: [{...used(50)[0]!, resetsAt: null}]}), NOW), Number.POSITIVE_INFINITY);
+});
+
+test('servingOrder: the first served, then each account the pool fails over to, cooling ones last, paused ones never', () => {
+  const carol = account('carol@example.com');
+  const ids = (list: readonly {id: string}[]) => list.map((a) => a.id);
+  // most-headroom: work (30 %), then alice (92 %), then carol (unranked).
+  assert.deepEqual(ids(servingOrder([alice, work, carol], 'most-headroom', windows, NOW)), ['bob@example.com', 'alice@example.com', 'carol@example.com']);
+  // fill-first from the default (work), then the ones after it, wrapping round.
+  assert.deepEqual(ids(servingOrder([alice, work, carol], 'fill-first', windows, NOW)), ['bob@example.com', 'carol@example.com', 'alice@example.com']);
+  // A running proxy's answer comes first; a stored wait puts its account last; a paused one is left out.
+  assert.deepEqual(ids(servingOrder([alice, work, carol], 'fill-first', windows, NOW, {provider: 'claude', accountId: 'carol@example.com'})), ['carol@example.com', 'alice@example.com', 'bob@example.com']);
+  const cooling = {...work, coolingKind: 'quota' as const, coolingUntil: new Date(NOW + 60_000).toISOString()};
+  assert.deepEqual(ids(servingOrder([alice, cooling, {...carol, paused: true}], 'fill-first', windows, NOW)), ['alice@example.com', 'bob@example.com']);
 });

@@ -120,7 +120,7 @@ describe("when AI Studio's live list cannot be had", async () => {
   it('an unknown model is refused with a 404 naming the command that lists its models, and sent nowhere', async () => {
     const answer = await chat(f.url, 'learnlm-2.0-flash');
     assert.equal(answer.status, 404, answer.text);
-    assert.match(answer.text, /model \\"learnlm-2\.0-flash\\" is listed by no provider whose list is known: Google AI Studio's list could not be had \(.*500.*\); see ccs-tui models aistudio --live, or send it to \/api\/provider\/aistudio\/v1\//);
+    assert.match(answer.text, /model \\"learnlm-2\.0-flash\\" is listed by no provider whose list is known: Google AI Studio's list could not be had \(.*500.*\); see ccs-tui models aistudio --account studio1 --live, or send it to \/api\/provider\/aistudio\/v1\//);
     assert.deepEqual(upstream.requests.filter((r) => r.method !== 'GET'), []);
   });
 });

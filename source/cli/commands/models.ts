@@ -1,7 +1,7 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, modelCountText, modelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
+import {describeWarning, maskedModelName, modelCountText, modelNameProblem, shownModelName as shown, typedModelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
 import {shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -16,14 +16,18 @@ import type {RulesContext} from '../../store/model-rules.js';
 
 const loadStore = () => import('../../store/model-rules.js');
 
-/** The stable `models --json` shape (DESIGN.md), plus where the list came from and the warnings. */
+/**
+ * The stable `models --json` shape (DESIGN.md), plus where the list came from and the warnings. Names
+ * are data, as found; one shaped like a key (a key saved as a rule) is masked (maskedModelName), as
+ * no output gives a token whole.
+ */
 export function modelsJson(resolution: ModelResolution, account?: string) {
   return {
     provider: resolution.provider,
     ...(account === undefined ? {} : {account}),
     source: resolution.source,
-    models: resolution.models.map((m) => ({id: m.id, upstream: m.upstream})),
-    excluded: resolution.excluded.map((e) => ({id: e.id, pattern: e.pattern})),
+    models: resolution.models.map((m) => ({id: maskedModelName(m.id), upstream: maskedModelName(m.upstream)})),
+    excluded: resolution.excluded.map((e) => ({id: maskedModelName(e.id), pattern: maskedModelName(e.pattern)})),
     counts: resolution.counts,
     warnings: resolution.warnings.map(describeWarning),
   };
@@ -76,8 +80,8 @@ const models: CommandSpec = {
       printJson(ctx, {...json, warnings: [...json.warnings, ...notes.map((note) => note.text)], ...(context.livePartial ? {partial: context.livePartial} : {})});
       return 0;
     }
-    const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`, m.sentAs === m.upstream ? '' : `sent as ${m.sentAs}`]);
-    const excludedRows = resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`, '']);
+    const rows = resolution.models.map((m) => [shown(m.id), m.id === m.upstream ? '' : `← ${shown(m.upstream)}`, m.sentAs === m.upstream ? '' : `sent as ${shown(m.sentAs)}`]);
+    const excludedRows = resolution.excluded.map((e) => [shown(e.id), `excluded by "${shown(e.pattern)}"`, '']);
     ctx.stdout.write(`${provider}: ${modelCountText(resolution)} (${resolution.source} list${context.livePartial ? ', partial' : ''})\n`);
     ctx.stdout.write((await formatTable(ctx, [...rows, ...excludedRows])).replace(/ +$/gm, ''));
     printWarnings(ctx, resolution);
@@ -123,11 +127,15 @@ async function editRules(ctx: CliContext, provider: string, account: string | un
   return store.resolveContext(await store.loadRulesContext(ctx.paths, provider, {account}));
 }
 
-function checkText(what: string, value: string): string {
+/**
+ * A rule's name as given. `adding`: it goes into a file, so a key given as the name is refused too
+ * (typedModelNameProblem); a removal takes one (a key saved by mistake is removed by its name).
+ */
+function checkText(what: string, value: string, adding: boolean): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new UserError(`<${what}> is empty`, 2);
-  const problem = modelNameProblem(trimmed);
-  if (problem) throw new UserError(`<${what}> ${problem}`, 2);
+  const problem = adding ? typedModelNameProblem(trimmed) : modelNameProblem(trimmed);
+  if (problem) throw new UserError(`<${what}> ${problem}; nothing was changed`, 2);
   return trimmed;
 }
 
@@ -152,7 +160,7 @@ function ruleCommand(
       const options = {account: {type: 'string' as const}, ...(extraFlags.fork ? {fork: {type: 'boolean' as const}} : {})};
       const {values, positionals} = parseCommandArgs(this, args, options, {required: ['provider', ...positional]});
       const provider = knownProvider(positionals[0]!);
-      const rest = positional.map((what, i) => checkText(what, positionals[i + 1]!));
+      const rest = positional.map((what, i) => checkText(what, positionals[i + 1]!, name[1] === 'add'));
       const fork = (values as {fork?: boolean}).fork === true;
       const resolution = await editRules(ctx, provider, values.account, (rules, where) => apply(rules, where, rest, fork));
       ctx.stdout.write(`${message(provider, rest, resolution)}\n`);
@@ -175,7 +183,7 @@ export const modelCommands: CommandSpec[] = [
       if (same(name!, alias!)) throw new UserError(`<alias> "${alias}" equals <name>; an alias must differ from the model id`, 2);
       const existing = rules.aliases.find((a) => same(a.alias.trim(), alias!));
       if (existing && !same(existing.name.trim(), name!)) {
-        throw new UserError(`alias "${alias}" already exists for ${existing.name} in ${where}; remove it first (ccs-tui alias rm)`);
+        throw new UserError(`alias "${alias}" already exists for ${shown(existing.name)} in ${where}; remove it first (ccs-tui alias rm)`);
       }
       if (existing) {
         const updated = {name: existing.name, alias: existing.alias, ...(fork ? {fork: true} : {})};
@@ -185,8 +193,8 @@ export const modelCommands: CommandSpec[] = [
     },
     (provider, [name, alias], resolution) => {
       const relation = resolution.aliases.find((a) => same(a.alias, alias!));
-      const state = relation?.status === 'forked' ? 'both ids visible' : relation?.status === 'renamed' ? `${name} now appears as ${alias}` : 'not visible, see the warning';
-      return `${provider}: alias ${alias} ← ${name} (${state})`;
+      const state = relation?.status === 'forked' ? 'both ids visible' : relation?.status === 'renamed' ? `${shown(name!)} now appears as ${shown(alias!)}` : 'not visible, see the warning';
+      return `${provider}: alias ${shown(alias!)} ← ${shown(name!)} (${state})`;
     },
     (warning, [, alias]) => 'alias' in warning && same(warning.alias, alias!),
   ),
@@ -198,10 +206,10 @@ export const modelCommands: CommandSpec[] = [
     ['alias'],
     (rules, where, [alias]) => {
       const kept = rules.aliases.filter((a) => !same(a.alias.trim(), alias!));
-      if (kept.length === rules.aliases.length) throw new UserError(`no alias "${alias}" in ${where}`);
+      if (kept.length === rules.aliases.length) throw new UserError(`no alias "${shown(alias!)}" in ${where}`);
       return {...rules, aliases: kept};
     },
-    (provider, [alias], resolution) => `${provider}: removed alias ${alias} (${modelCountText(resolution)} visible)`,
+    (provider, [alias], resolution) => `${provider}: removed alias ${shown(alias!)} (${modelCountText(resolution)} visible)`,
   ),
   ruleCommand(
     ['exclude', 'add'],
@@ -212,7 +220,7 @@ export const modelCommands: CommandSpec[] = [
     (rules, _where, [pattern]) => (rules.excluded.some((p) => same(p.trim(), pattern!)) ? rules : {...rules, excluded: [...rules.excluded, pattern!]}),
     (provider, [pattern], resolution) => {
       const removed = resolution.excluded.filter((e) => same(e.pattern, pattern!)).map((e) => e.id);
-      return `${provider}: excluded "${pattern}" (${removed.length ? `hides ${removed.join(', ')}` : 'matches no model'}; ${modelCountText(resolution)} visible)`;
+      return `${provider}: excluded "${shown(pattern!)}" (${removed.length ? `hides ${removed.map(shown).join(', ')}` : 'matches no model'}; ${modelCountText(resolution)} visible)`;
     },
     // Its own pattern, an alias it hides, or the whole list gone.
     (warning, [pattern]) => warning.kind === 'everything-excluded' || ('pattern' in warning && same(warning.pattern, pattern!)),
@@ -225,10 +233,10 @@ export const modelCommands: CommandSpec[] = [
     ['pattern'],
     (rules, where, [pattern]) => {
       const kept = rules.excluded.filter((p) => !same(p.trim(), pattern!));
-      if (kept.length === rules.excluded.length) throw new UserError(`no exclusion "${pattern}" in ${where}`);
+      if (kept.length === rules.excluded.length) throw new UserError(`no exclusion "${shown(pattern!)}" in ${where}`);
       return {...rules, excluded: kept};
     },
-    (provider, [pattern], resolution) => `${provider}: removed exclusion "${pattern}" (${modelCountText(resolution)} visible)`,
+    (provider, [pattern], resolution) => `${provider}: removed exclusion "${shown(pattern!)}" (${modelCountText(resolution)} visible)`,
   ),
 ];
 

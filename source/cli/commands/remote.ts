@@ -15,7 +15,7 @@ import {loginJson, loginOutput} from './login.js';
 import {loginCancelled} from '../login-early.js';
 import {readStdin} from '../stdin.js';
 import {modelsJson, printWarnings} from './models.js';
-import {modelCountText} from '../../core/model-rules.js';
+import {maskedModelName, modelCountText, shownModelName} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
 
 type RemoteRun = (this: CommandSpec, ctx: CliContext, args: string[]) => Promise<number>;
@@ -45,22 +45,22 @@ const remoteModels: RemoteRun = async function (ctx, args) {
     printJson(ctx, {
       ...modelsJson(resolution, account?.id),
       target: ctx.target,
-      server: server ? {account: account!.id, models: server} : null,
-      differences: differences ?? null,
+      server: server ? {account: account!.id, models: server.map(maskedModelName)} : null,
+      differences: differences ? {onlyServer: differences.onlyServer.map(maskedModelName), onlyLocal: differences.onlyLocal.map(maskedModelName)} : null,
     });
     return 0;
   }
   ctx.stdout.write(`${provider} on target ${ctx.target}: ${modelCountText(resolution)} by our resolver (${resolution.source} list, the server's rules)\n`);
-  const rows = resolution.models.map((m) => [m.id, m.id === m.upstream ? '' : `← ${m.upstream}`]);
-  ctx.stdout.write((await formatTable(ctx, [...rows, ...resolution.excluded.map((e) => [e.id, `excluded by "${e.pattern}"`])])).replace(/ +$/gm, ''));
+  const rows = resolution.models.map((m) => [shownModelName(m.id), m.id === m.upstream ? '' : `← ${shownModelName(m.upstream)}`]);
+  ctx.stdout.write((await formatTable(ctx, [...rows, ...resolution.excluded.map((e) => [shownModelName(e.id), `excluded by "${shownModelName(e.pattern)}"`])])).replace(/ +$/gm, ''));
   if (!server) {
     ctx.stdout.write(`The server's own list needs an account; ${provider} has none on target ${ctx.target}.\n`);
   } else {
     const same = differences!.onlyServer.length + differences!.onlyLocal.length === 0;
     ctx.stdout.write(`Server's list for ${account!.id}: ${countOf(server.length, 'model')}${same ? ', the same' : ''}${server.length ? ':' : ''}\n`);
-    if (server.length) ctx.stdout.write((await formatTable(ctx, server.map((id) => [`  ${id}`]))).replace(/ +$/gm, ''));
-    if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.join(', ')}\n`);
-    if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.join(', ')}\n`);
+    if (server.length) ctx.stdout.write((await formatTable(ctx, server.map((id) => [`  ${shownModelName(id)}`]))).replace(/ +$/gm, ''));
+    if (differences!.onlyServer.length) ctx.stderr.write(`ccs-tui: differs: only the server lists ${differences!.onlyServer.map(shownModelName).join(', ')}\n`);
+    if (differences!.onlyLocal.length) ctx.stderr.write(`ccs-tui: differs: only our resolver lists ${differences!.onlyLocal.map(shownModelName).join(', ')}\n`);
   }
   printWarnings(ctx, resolution);
   return 0;

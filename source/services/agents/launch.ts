@@ -8,7 +8,6 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {servedNext} from '../../core/pool.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -23,7 +22,7 @@ import {claudeCodeEnv, providerModelSlots, type ModelGap} from '../proxy/env.js'
 import type {LiveModelList} from '../../store/model-rules.js';
 import {findOnPath, interpreterProblem, runnableProblem} from '../proxy/launch.js';
 import {readRunningProxy} from '../proxy/pid-file.js';
-import {readQuotaCache} from '../quota/cache.js';
+import {poolServingOrder} from '../proxy/serving-order.js';
 import {addRunningAgent, readRunningAgents, removeRunningAgent, type RunningAgent} from './running.js';
 import {AGENTS, DEFAULT_AGENT, findAgent, type AgentRow} from '../../providers/agents.js';
 
@@ -307,22 +306,6 @@ function noModelText(agent: AgentRow, provider: ProviderRow, gap: ModelGap | und
 }
 
 /**
- * The account `provider`'s pool serves first for a run (core servedNext), the answer the proxy acts
- * on (the quota screen's ★ too): a running built-in proxy that serves that pool now says it (its
- * status, by id); else what a proxy starting on it now picks, tui.json's rotation strategy over the
- * quota cache as the proxy ranks. Undefined when none can serve. `accounts`: every account.
- */
-async function poolFirstPick(paths: CcsPaths, settings: TuiSettings, provider: string, accounts: readonly Account[], now: number): Promise<Account | undefined> {
-  // No stale record is removed here: planAgentRun reads it again and says so.
-  const running = readRunningProxy(paths);
-  const status = running?.kind === 'builtin' ? await fetchProxyStatus(paths, running.port) : undefined;
-  const servedNow = status?.provider === provider && status.pinned === false && status.accountId ? {provider, accountId: status.accountId} : undefined;
-  const cache = await readQuotaCache(paths);
-  const windows = new Map(Object.entries(cache.accounts[provider] ?? {}).map(([id, entry]) => [id, entry.windows] as const));
-  return servedNext(accounts.filter((a) => a.provider === provider), settings.rotation.strategy, windows, now, servedNow);
-}
-
-/**
  * Everything short of starting the agent. Refuses, before any proxy is started, an agent the proxy
  * cannot serve for the provider and an agent that cannot be found.
  */
@@ -338,9 +321,11 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // Named among every account, as the proxy's status names them: a nickname that is another's email is no name.
   const labelOf = accountLabeller(accounts);
   const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
+  // The pool's own order (a running proxy's answer for who serves now, else tui.json's strategy over
+  // the quota cache): the run moves a running proxy onto the pool, so one pinned there does not count.
+  const order = target.account ? [target.account] : await poolServingOrder(paths, options.settings.rotation.strategy, target.provider.id, accounts, options.now ?? Date.now(), 'ignored');
   const first =
-    target.account ??
-    (await poolFirstPick(paths, options.settings, target.provider.id, accounts, options.now ?? Date.now())) ??
+    order[0] ??
     accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ??
     accounts.find((a) => a.provider === target.provider.id && isUsable(a));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
@@ -360,8 +345,9 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   let running = readRunningProxy(paths, (line) => notes.push(line));
   // The exports (their key and model slots) before any proxy starts: the port only goes into their
   // base URL, which the agent gets from the port below.
-  // The list is asked with the account the run serves first (a named account's key, not the default's).
-  const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface, ...(first ? {account: first} : {})});
+  // The list is asked with the account the run serves first (a named account's key, not the
+  // default's), then the pool's next ones when it cannot give it, as the proxy would go on to them.
+  const exports = await claudeCodeEnv(paths, target.provider.id, running?.port, {liveModels: options.liveModels, surface: options.surface, servingOrder: order.length > 0 ? order : first ? [first] : []});
   // The key note matters to every agent; the model and translation notes are about Claude Code's
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));

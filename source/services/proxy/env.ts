@@ -16,6 +16,8 @@ import {ensureApiKey, generatedKeyNote} from './api-key.js';
 import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '../../providers/table.js';
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
+import {loadSettings} from '../../store/settings.js';
+import {poolServingOrder} from './serving-order.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
@@ -64,8 +66,13 @@ export interface ClaudeCodeEnvOptions {
    * (proxy/live-models.ts liveModelList); callers that may wait on the network hand it in.
    */
   liveModels?: LiveModelList;
-  /** The account whose list names the models (`run` on a named account); else the provider's default. */
-  account?: Account;
+  /**
+   * The accounts whose lists name the models, in the order the proxy serves them (`run`: a named
+   * account alone, or the pool's order): the first's list names them; when its live list cannot be
+   * had, the next ones are asked (at most LIVE_LIST_TRIES), as the proxy would go on to them. Without
+   * it: the pool's order now (poolServingOrder, a running proxy's answer), else the provider's default.
+   */
+  servingOrder?: readonly Account[];
   /** Called just before the live list is asked (a screen says it is asking meanwhile). */
   onAskingLive?: () => void;
 }
@@ -124,20 +131,41 @@ export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, acc
   return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
 }
 
+/** Accounts a live list is asked with at most, in serving order, before the exports say it could not be had. */
+export const LIVE_LIST_TRIES = 3;
+
+/** One account's try at the live list: the slots from it, or why it could not be had. */
+interface LiveTry {
+  account: Account;
+  token?: TokenFile;
+  slots?: ReturnType<typeof providerModelSlots>;
+  why?: string;
+}
+
 /**
  * The slots from the live list when the provider has no static one and a live list can be asked
- * (options.liveModels): undefined when it was not asked; `why` when it could not be had.
+ * (options.liveModels), asked with `candidates` in serving order until one gives it (at most
+ * LIVE_LIST_TRIES): every try, the last the one whose slots count (none when it was not asked).
  */
-async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, account: Account, token: TokenFile | undefined, liveModels: LiveModelList, onAsking?: () => void): Promise<{slots?: ReturnType<typeof providerModelSlots>; why?: string}> {
-  try {
-    onAsking?.();
-    const live = await liveModels(row.id, account, token);
-    if (!live) return {};
-    if (live.models.length === 0) return {why: 'the live list is empty'};
-    return {slots: providerModelSlots(row, config, account, token, live)};
-  } catch (error) {
-    return {why: sanitizeLine((error as Error).message)};
+async function liveModelSlots(row: ProviderRow, config: CliproxyConfig, candidates: readonly Account[], tokenOf: (account: Account) => Promise<TokenFile | undefined>, liveModels: LiveModelList, onAsking?: () => void): Promise<LiveTry[]> {
+  const tries: LiveTry[] = [];
+  for (const account of candidates.slice(0, LIVE_LIST_TRIES)) {
+    const token = await tokenOf(account);
+    try {
+      if (tries.length === 0) onAsking?.();
+      const live = await liveModels(row.id, account, token);
+      // No list to ask with this account (no models endpoint, no credentials): not asked.
+      if (!live) {
+        if (tries.length === 0) return [];
+        continue;
+      }
+      if (live.models.length === 0) tries.push({account, token, why: 'the live list is empty'});
+      else return [...tries, {account, token, slots: providerModelSlots(row, config, account, token, live)}];
+    } catch (error) {
+      tries.push({account, token, why: sanitizeLine((error as Error).message)});
+    }
   }
+  return tries;
 }
 
 /**
@@ -157,12 +185,24 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const reason = noUsableAccount(row, snapshot.accounts, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
   if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
-  const account = options.account ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
-  const token = account ? await store.readToken(account).catch(() => undefined) : undefined;
-  const unservable = options.whyCannotServe?.(row, token);
+  // The account the proxy serves first names the models (its list, its own rules), not the default:
+  // the pool may serve another first (a strategy, a cooldown, a running proxy that rotated).
+  const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, Date.now(), 'counts'));
+  const first = order[0] ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
+  const firstToken = first ? await store.readToken(first).catch(() => undefined) : undefined;
+  const unservable = options.whyCannotServe?.(row, firstToken);
   if (unservable) notes.push(`the proxy cannot serve Claude Code on ${row.displayName}: ${unservable}`);
-  const fromStatic = providerModelSlots(row, config, account, token);
-  const live = fromStatic.resolution.base.length === 0 && account && !unservable && options.liveModels ? await liveModelSlots(row, config, account, token, options.liveModels, options.onAskingLive) : {};
+  const fromStatic = providerModelSlots(row, config, first, firstToken);
+  const asks = fromStatic.resolution.base.length === 0 && first && !unservable && options.liveModels;
+  const tokenOf = async (a: Account) => (a === first ? firstToken : await store.readToken(a).catch(() => undefined));
+  const tries = asks ? await liveModelSlots(row, config, [first, ...order.filter((a) => a !== first)], tokenOf, options.liveModels!, options.onAskingLive) : [];
+  const had = tries.find((t) => t.slots);
+  const failed = tries.filter((t) => t.why !== undefined);
+  // Whose list names the models: the account that gave the live list, else the first served.
+  const account = had?.account ?? first;
+  const token = had ? had.token : firstToken;
+  const live = {slots: had?.slots, why: had ? undefined : failedWhy(failed, snapshot.accounts)};
+  if (had && failed.length > 0) notes.push(`${row.displayName}'s live model list could not be had ${failedWhy(failed, snapshot.accounts, true)}; asked with ${accountLabel(had.account, snapshot.accounts)}, the account the proxy fails over to`);
   const slots = live.slots ?? fromStatic;
   // Live models, every one excluded: that is the advice; live models the slots do not name: the static advice.
   const livePicksNone = live.slots !== undefined && live.slots.resolution.models.length > 0;
@@ -188,6 +228,17 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   }
   const warnings = slots.resolution.warnings.filter((w) => w.kind === 'name-refused').map(describeWarning);
   return {vars: [{name: 'ANTHROPIC_BASE_URL', value: `${root}/api/provider/${row.id}`}, ...vars, ...models], notes, warnings, ...(unservable ? {unservable} : {}), ...(noAccount ? {noAccount} : {}), ...(modelGap ? {modelGap} : {})};
+}
+
+/**
+ * Why the live list could not be had, from each account tried (serving order): `401 …` when one was
+ * asked, `with work: 401 …; with spare: unreachable` when several were. `withFirst`: name the
+ * account even when it is the only one (a note saying which account then gave the list).
+ */
+function failedWhy(failed: readonly LiveTry[], siblings: readonly Account[], withFirst = false): string | undefined {
+  if (failed.length === 0) return undefined;
+  if (failed.length === 1 && !withFirst) return failed[0]!.why;
+  return failed.map((t) => `with ${accountLabel(t.account, siblings)}: ${t.why}`).join('; ');
 }
 
 /**

@@ -3,7 +3,7 @@
 // state (core/rules-editor.ts); this writes only its edits onto the rules as they are now
 // (core/rules-merge.ts), so changes made elsewhere meanwhile survive.
 import type {ModelRules} from '../../core/model-rules.js';
-import {isDirty, scopeEdits, type RulesEditorState} from '../../core/rules-editor.js';
+import {isDirty, rulesEditProblem, scopeEdits, type RulesEditorState} from '../../core/rules-editor.js';
 import {mergedOrThrow, RulesConflict} from '../../core/rules-merge.js';
 import {UserError} from '../../core/types.js';
 import type {RulesContext} from '../../store/model-rules.js';
@@ -20,6 +20,9 @@ export type RulesSave = ActionResult & {written?: {global?: ModelRules; account?
  */
 export async function saveRules(services: AppServices, context: RulesContext | undefined, editor: RulesEditorState, keepMine = false): Promise<RulesSave> {
   if (!context || !isDirty(editor)) return {text: 'nothing to save', kind: 'info', done: false};
+  // A key typed as a model name (a save asked with its field still open): nothing is written.
+  const problem = rulesEditProblem(editor);
+  if (problem) throw new UserError(`not saved: ${problem}`);
   const accountDirty = context.account !== undefined && isDirty(editor, 'account');
   const accountWhere = context.tokenFile ?? 'the token file';
   let written: RulesSave['written'];

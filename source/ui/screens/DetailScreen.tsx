@@ -28,6 +28,7 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {summaryWindows} from '../../core/quota-dashboard.js';
 import {currentWindows} from '../../core/quota.js';
 import {quotaCause, shortQuotaError} from './quota/quota-cause.js';
+import {rulesScreenFor} from './models/open.js';
 
 /** The Base URL row: the URL, marked when it is plain http:// to another machine (the note under the rows says what that means). */
 function baseUrlText(url: string): string {
@@ -45,7 +46,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
   const {clock} = useServices();
   const target = useTarget();
   const store = target.accounts;
-  const {state} = useShell();
+  const {state, dispatch} = useShell();
   const theme = useTheme();
   const account = snapshot?.accounts.find((a) => a.provider === params.provider && a.id === params.accountId);
   const provider = params.provider ?? '';
@@ -60,6 +61,8 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
 
   useScreenKeys({
     ...actions.keys,
+    // The rules of this account (its token file's, with the global ones).
+    'screen.models': () => dispatch(rulesScreenFor(params.provider, params.accountId)),
     'account.remove': async () => {
       if (await actions.perform('account.remove')) back();
     },

@@ -34,6 +34,7 @@ import {useServedNext} from '../hooks/useServedNext.js';
 import {accountHints, accountStatus, BEST_MARK, nativeLine, providerStatus, shownProviders} from './account-format.js';
 import {useQuota} from './quota/useQuota.js';
 import {quotaCause} from './quota/quota-cause.js';
+import {rulesScreenFor} from './models/open.js';
 
 export function HomeScreen({width, height, navigate}: ScreenProps) {
   const {state, dispatch, setStatus} = useShell();
@@ -108,6 +109,8 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
       if (account) navigate('detail', {provider: account.provider, accountId: account.id});
     },
     ...actions.keys,
+    // The rules of what is selected: the provider, or the account when the accounts pane has the keys.
+    'screen.models': () => dispatch(rulesScreenFor(provider, state.pane === 'accounts' ? account?.id : undefined)),
     'providers.hideEmpty': () => {
       dispatch({type: 'toggleHideEmpty'});
       setStatus(state.hideEmpty ? 'showing every provider' : `hiding providers without accounts (${actionKey('providers.hideEmpty', 'home')} shows them)`);

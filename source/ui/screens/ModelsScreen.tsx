@@ -8,7 +8,7 @@ import {useEffect, useMemo, useReducer, useRef, type ReactNode} from 'react';
 import {accountLabel} from '../../core/accounts.js';
 import {filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
-import {describeWarning, shortWarning, warningFor, type ModelResolution} from '../../core/model-rules.js';
+import {describeWarning, shortWarning, shownModelName, warningFor, type ModelResolution} from '../../core/model-rules.js';
 import {initialRulesEditor, isDirty, ruleRows, rulesEditorReducer, type RuleRow, type RulesEditorState} from '../../core/rules-editor.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {hasModelsList} from '../../providers/models-list.js';
@@ -65,6 +65,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   }, [loaded]);
   // Until the editor holds the rules of what was loaded, show it as loading (keys would edit stale rules).
   const context = loaded && editor.source === loaded ? loaded : undefined;
+  // The live list asked for (L) but not shown: the header, the list and the warnings say why alike.
+  const missing = liveMissing(live, context);
 
   const resolution = useMemo(
     () => context && resolveContext(context, {global: editor.rules.global, account: context.account ? editor.rules.account : undefined}),
@@ -161,7 +163,9 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   ];
   // Typing an alias entry: Tab goes to its other field, and the bar says so.
   const fieldKeys: KeyAction[] = editor.editing?.row.list === 'aliases' ? ['field.next', 'field.prev'] : [];
-  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : dirty ? {first: ['rules.save'], hide: idle, fieldKeys} : {hide: idle, fieldKeys});
+  // Asked for the live list with no account: picking one (Tab) is what asks it.
+  const firstKeys: KeyAction[] = dirty ? ['rules.save'] : missing === 'needs-account' && accounts.length > 0 ? ['rules.account'] : [];
+  useScreenHints(error ? {first: ['rules.provider'], labels: {'rules.provider': 'reload'}} : {first: firstKeys, hide: idle, fieldKeys});
   /** An editing key before the rules are loaded (past the wait above) says so, never silently nothing. */
   const whenReady = (go: () => void) => () => {
     if (ready) return go();
@@ -201,13 +205,14 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
 
   const account = context?.account;
   const scopeLabel = account ? `${sanitizeLine(accountLabel(account))} (token file)` : `global (${context?.globalLabel ?? 'config.yaml'})`;
-  const header = `${dirty ? (changedElsewhere ? '* unsaved, changed elsewhere too (save merges) · ' : '* unsaved · ') : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${live ? 'live' : 'static'} list [${actionKey('rules.live', 'models')}]`;
+  const listLabel = !live ? 'static list' : missing === 'needs-account' ? 'live list: needs an account' : missing ? 'live list: not had, static shown' : 'live list';
+  const header = `${dirty ? (changedElsewhere ? '* unsaved, changed elsewhere too (save merges) · ' : '* unsaved · ') : ''}Provider ${choice.provider} [${actionKey('rules.provider', 'models')}] · Rules: ${scopeLabel} [${actionKey('rules.account', 'models')}] · ${listLabel} [${actionKey('rules.live', 'models')}]`;
   const leftWidth = Math.max(30, Math.floor(width * 0.45));
   const rightWidth = width - leftWidth - 1;
   // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.
   const warnings = useMemo(
-    () => [...(context?.configWarnings ?? []).map(sanitizeLine), ...ruleWarnings(editor, resolution).map(describeWarning)],
-    [context, resolution, editor.editing?.row],
+    () => [...(missing ? [liveMissingWarning(missing, choice.provider, accounts.length)] : []), ...(context?.configWarnings ?? []).map(sanitizeLine), ...ruleWarnings(editor, resolution).map(describeWarning)],
+    [context, resolution, editor.editing?.row, missing, accounts.length],
   );
   const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, warnings.length));
   const bodyHeight = height - 1 - warningLines;
@@ -238,7 +243,7 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
         </Box>
         <Box width={1} />
         <Box flexDirection="column" width={rightWidth} height={bodyHeight} overflow="hidden">
-          <PreviewPane resolution={resolution} liveError={context.liveError && withAdvice(context.liveError, context.liveAdvice, 'tui', 'models')} livePartial={context.livePartial} width={rightWidth} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
+          <PreviewPane resolution={resolution} live={live} liveError={context.liveError && withAdvice(context.liveError, accounts.length > 0 ? context.liveAdvice : undefined, 'tui', 'models')} livePartial={context.livePartial} width={rightWidth} height={bodyHeight - (context.server ? SERVER_LIST_LINES : 0)} filter={filter} />
           {context.server ? <ServerList server={context.server} resolution={resolution} /> : null}
         </Box>
       </Box>
@@ -261,7 +266,8 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const marker = selected ? '›' : ' ';
     const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
     if (row.list === 'excluded') {
-      const body = editing ? <DraftText draft={editing.draft} focus /> : <Text>{rules.excluded[row.index]}</Text>;
+      // Named while typed, as an alias entry's fields are.
+      const body = editing ? <Text>pattern: <DraftText draft={editing.draft} focus /></Text> : <Text>{shownModelName(rules.excluded[row.index]!)}</Text>;
       lines.push(
         <Text key={`e:${row.index}`} wrap="truncate" inverse={selected && !editing}>
           {marker} ✕ {body}
@@ -271,11 +277,13 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
       return;
     }
     const alias = rules.aliases[row.index]!;
-    const name = editing?.field === 'name' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.name || '…'}</Text>;
-    const aliasText = editing?.field === 'alias' ? <DraftText draft={editing.draft} focus /> : <Text>{alias.alias || '…'}</Text>;
+    // While an entry is typed each field is named (as the line under it says which one is typed):
+    // `alias: … ← model name: gran▏`, not a bare `… ← gran`.
+    const field = (which: 'alias' | 'name') =>
+      editing?.field === which ? <DraftText draft={editing.draft} focus /> : <Text dimColor={editing !== undefined && !alias[which]}>{alias[which] ? shownModelName(alias[which]) : '…'}</Text>;
     lines.push(
       <Text key={`a:${row.index}`} wrap="truncate" inverse={selected && !editing}>
-        {marker} {aliasText} ← {name}
+        {marker} {editing ? 'alias: ' : ''}{field('alias')} ← {editing ? 'model name: ' : ''}{field('name')}
         {alias.fork ? ' [fork]' : ''}
         {warn}
       </Text>,
@@ -291,14 +299,22 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const field = editor.editing.field;
     const what = field === 'pattern' ? 'pattern, * = any run' : field === 'name' ? 'model name' : 'alias';
     const other = field === 'pattern' ? '' : `; ${actionKey('field.next', 'field')}: the ${field === 'name' ? 'alias' : 'model name'}`;
+    // A value the field refused (a key typed as a model name): why, until the next key.
+    if (editor.editing.error) {
+      lines.push(
+        <Box key="error" paddingLeft={2}>
+          <Text color={theme.error} wrap="wrap">! {editor.editing.error}</Text>
+        </Box>,
+      );
+    }
     lines.push(<Text key="hint" dimColor wrap="truncate">  typing the {what}{other}; Enter/Esc</Text>);
   }
   if (scope === 'account') {
     const global = editor.rules.global;
     section('Global (config.yaml), also applied');
-    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {p}</Text>);
+    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {shownModelName(p)}</Text>);
     for (const [i, a] of global.aliases.entries()) {
-      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {a.alias} ← {a.name}{a.fork ? ' [fork]' : ''}</Text>);
+      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {shownModelName(a.alias)} ← {shownModelName(a.name)}{a.fork ? ' [fork]' : ''}</Text>);
     }
   }
   return <>{lines.slice(0, height)}</>;
@@ -320,7 +336,7 @@ function ruleWarnings(editor: RulesEditorState, resolution: ModelResolution | un
 
 /** `/` filters the model list on the right (the rules on the left are few and edited in place). */
 /** `livePartial`: why the live list is incomplete (its pages could not all be read); said beside the counts. */
-function PreviewPane({resolution, liveError, livePartial, width, height, filter}: {resolution: ModelResolution; liveError?: string; livePartial?: string; width: number; height: number; filter: string}) {
+function PreviewPane({resolution, live, liveError, livePartial, width, height, filter}: {resolution: ModelResolution; live: boolean; liveError?: string; livePartial?: string; width: number; height: number; filter: string}) {
   const theme = useTheme();
   const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
@@ -331,8 +347,9 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   const liveText = liveError ? `! no live list: ${sanitizeLine(liveError)}` : '';
   const partialText = livePartial ? `! the live list is partial: ${sanitizeLine(livePartial)}` : '';
   // A provider with no static list (AI Studio: the key's project decides): only its live list has models.
+  // With the live list asked for already, L would put it away: the line above says what to do.
   const onlyLive = resolution.source === 'static' && all === 0
-    ? `No static list: ${resolution.provider}'s models are its live list. ${actionKey('rules.live', 'models')} asks the provider for it with an account (${actionKey('rules.account', 'models')} picks one).`
+    ? `No static list: ${resolution.provider}'s models are its live list.${live ? '' : ` ${actionKey('rules.live', 'models')} asks the provider for it with an account (${actionKey('rules.account', 'models')} picks one).`}`
     : '';
   const room = height - 1 - rowsOf(liveText) - rowsOf(partialText) - rowsOf(onlyLive) - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
@@ -360,7 +377,24 @@ function PreviewPane({resolution, liveError, livePartial, width, height, filter}
   );
 }
 
-/** `warnings`: config.yaml's, then the rules', as sentences. */
+/**
+ * Why the live list asked for (`L`) is not shown: no account to ask it with (`needs-account`), or
+ * asking failed (`failed`: the reason is above the list); undefined when it is shown or not asked.
+ */
+function liveMissing(live: boolean, context: RulesContext | undefined): 'needs-account' | 'failed' | undefined {
+  if (!live || context?.liveError === undefined) return undefined;
+  return context.account ? 'failed' : 'needs-account';
+}
+
+/** The warnings line's words for liveMissing: what the header and the list say, and what to do. */
+function liveMissingWarning(missing: 'needs-account' | 'failed', provider: string, accounts: number): string {
+  if (missing === 'failed') return `no live list: ${provider} did not give it (why: above the list); the static list is shown`;
+  return accounts > 0
+    ? `no live list yet: it is asked with an account's credentials; ${actionKey('rules.account', 'models')} picks an account to ask ${provider} with`
+    : `no live list yet: ${provider} has no account to ask it with; log one in: ${actionKey('screen.accounts')}, then ${actionKey('account.login', 'home')}`;
+}
+
+/** `warnings`: why the live list is missing, config.yaml's, then the rules', as sentences. */
 function WarningsLine({warnings}: {warnings: readonly string[]}) {
   const theme = useTheme();
   if (warnings.length === 0) return <Text dimColor>no warnings</Text>;

@@ -22,6 +22,8 @@ import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
 import {useShell} from '../shell.js';
 import {selectedProvider} from './account-format.js';
+import {rulesScreenFor} from './models/open.js';
+import {findAccount} from '../../core/accounts.js';
 import {useScreenHints, type ScreenHints} from '../hints.js';
 
 const NO_TRAFFIC: ProxyTraffic = {requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0};
@@ -64,11 +66,23 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
   const {state, now, env, envError, askingLive, agents} = useProxy(params.provider);
   const {snapshot} = useAccounts();
-  const {state: app} = useShell();
+  const {state: app, dispatch} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
-  useScreenKeys(useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)}));
+  const proxyKeys = useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)});
+  // The rules of what is served (or would be): the provider, and the account when one is named
+  // (pinned); else the provider selected on the accounts screen.
+  const shown = running ? state?.target : requested;
+  const pinnedId = () => {
+    if (!shown?.provider || !shown.account) return undefined;
+    try {
+      return findAccount(snapshot?.accounts ?? [], shown.provider, shown.account).id;
+    } catch {
+      return undefined;
+    }
+  };
+  useScreenKeys({...proxyKeys, 'screen.models': () => dispatch(rulesScreenFor(shown?.provider ?? selectedProvider(snapshot?.providers, app), pinnedId()))});
   useScreenHints(proxyHints(state));
 
   const phase = phaseLine(state, now);

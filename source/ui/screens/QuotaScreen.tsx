@@ -36,6 +36,7 @@ import {BEST_MARK} from './account-format.js';
 import {useServedNext} from '../hooks/useServedNext.js';
 import {hasQuotaSource} from '../../services/quota/service.js';
 import {quotaErrorText} from '../../services/quota/errors.js';
+import {rulesScreenFor} from './models/open.js';
 
 const LIST = 'quota';
 /** The provider's default account (as on the accounts screen), where ★ does not take its place. */
@@ -88,6 +89,8 @@ export function QuotaScreen({width, height, params}: ScreenProps) {
     ...cursorKeyHandlers(dispatch, LIST, rows.length, listHeight),
     'quota.refresh': () => (selected ? actions.perform('quota.refresh') : actions.noAccount()),
     'account.rotate': () => (selected || provider ? actions.perform('account.rotate') : actions.noAccount()),
+    // The rules of the selected row's account.
+    'screen.models': () => dispatch(rulesScreenFor(selected?.account.provider ?? provider, selected?.account.id)),
   });
 
   if (!snapshot) return <Text>Loading accounts…</Text>;

@@ -2,7 +2,7 @@
 // /auth-files/models`) set against ours, recomputed as the rules are edited. Ids on one side only
 // are flagged with `!` and named (words carry it, colour repeats it).
 import {Text} from '../../components/Text.js';
-import type {ModelResolution} from '../../../core/model-rules.js';
+import {shownModelName, type ModelResolution} from '../../../core/model-rules.js';
 import {sanitizeLine} from '../../../core/sanitize.js';
 import {modelDifferences} from '../../../services/remote/model-rules.js';
 import type {RulesContext} from '../../../store/model-rules.js';
@@ -32,8 +32,8 @@ export function ServerList({server, resolution}: {server: NonNullable<RulesConte
       <Text bold wrap="truncate" color={same ? theme.ok : theme.warn}>
         {`${head}: ${countOf(server.models.length, 'model')}${same ? ', the same as ours' : ' · ! differs'}`}
       </Text>
-      {onlyServer.length ? <Text color={theme.warn} wrap="truncate">{`! only the server: ${onlyServer.join(', ')}`}</Text> : null}
-      {onlyLocal.length ? <Text color={theme.warn} wrap="truncate">{`! only ours: ${onlyLocal.join(', ')}`}</Text> : null}
+      {onlyServer.length ? <Text color={theme.warn} wrap="truncate">{`! only the server: ${onlyServer.map(shownModelName).join(', ')}`}</Text> : null}
+      {onlyLocal.length ? <Text color={theme.warn} wrap="truncate">{`! only ours: ${onlyLocal.map(shownModelName).join(', ')}`}</Text> : null}
     </>
   );
 }

@@ -1,0 +1,71 @@
+// `alias add` and `exclude add` refuse a key given as a model name, alias or pattern (it would be
+// saved in clear and listed everywhere), as `rename` refuses one as a nickname; nothing is written.
+// A key already saved as a rule is shown masked by `models` (text and --json), `alias rm` and the warnings.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {afterEach, beforeEach, describe, test} from 'node:test';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const KEY = 'sk-fakebob-AAAA1111BBBB2222CCCC3333';
+const SECRET_PART = 'AAAA1111';
+const MASKED = 'sk-f…3333';
+const CONFIG = 'port: 8317\n';
+
+describe('a key given as a model rule name (built binary)', () => {
+  let ccs: TempCcs;
+  beforeEach(() => {
+    ccs = makeTempCcs();
+    ccs.writeRaw('cliproxy/config.yaml', CONFIG);
+    ccs.writeToken('kimi-1.json', tokenFixture('kimi', 'k@example.com'));
+  });
+  afterEach(() => ccs.cleanup());
+
+  test('alias add and exclude add refuse it, naming the argument, without printing it; nothing is written', async () => {
+    const token = readFileSync(`${ccs.paths.authDir}/kimi-1.json`, 'utf8');
+    for (const [args, what] of [
+      [['alias', 'add', 'kimi', KEY, 'big'], 'name'],
+      [['alias', 'add', 'kimi', 'kimi-k2', KEY], 'alias'],
+      [['alias', 'add', 'kimi', KEY, 'big', '--account', 'k@example.com'], 'name'],
+      [['exclude', 'add', 'kimi', KEY], 'pattern'],
+      [['alias', 'add', 'bob', KEY, 'big'], 'name'],
+    ] as const) {
+      const run = await runBin([...args], ccs.env);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stdout, '');
+      assert.equal(run.stderr, `ccs-tui: <${what}> cannot be a key or token ("${MASKED}" looks like one, and model rules are saved in clear and shown everywhere); nothing was changed\n`);
+    }
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    assert.equal(readFileSync(`${ccs.paths.authDir}/kimi-1.json`, 'utf8'), token);
+  });
+
+  test('rules already holding it: models (text, --json), the warnings and alias rm show it masked', async () => {
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-model-alias:\n  kimi:\n    - name: "${KEY}"\n      alias: big\n    - name: kimi-k2\n      alias: "${KEY}"\n`);
+    ccs.writeToken('kimi-1.json', tokenFixture('kimi', 'k@example.com', {excluded_models: [KEY, 'kimi-k2.5']}));
+    const text = await runBin(['models', 'kimi', '--account', 'k@example.com'], ccs.env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${MASKED} +← kimi-k2$`, 'm'));
+    assert.match(text.stderr, new RegExp(`warning: alias "big": ${MASKED} is not in the model list`));
+    assert.match(text.stderr, new RegExp(`warning: pattern "${MASKED}" matches no model`));
+    assert.ok(!`${text.stdout}${text.stderr}`.includes(SECRET_PART), `${text.stdout}${text.stderr}`);
+
+    const json = await runBin(['models', 'kimi', '--account', 'k@example.com', '--json'], ccs.env);
+    assert.equal(json.code, 0, json.stderr);
+    assert.ok(!json.stdout.includes(SECRET_PART), json.stdout);
+    const out = JSON.parse(json.stdout) as {models: {id: string; upstream: string}[]; warnings: string[]};
+    assert.ok(out.models.some((m) => m.id === MASKED && m.upstream === 'kimi-k2'), json.stdout);
+
+    // Removed by its name, as it is in the file; the output says which, masked.
+    const rm = await runBin(['alias', 'rm', 'kimi', KEY], ccs.env);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.match(rm.stdout, new RegExp(`^kimi: removed alias ${MASKED} \\(`));
+    assert.ok(!`${rm.stdout}${rm.stderr}`.includes(SECRET_PART), `${rm.stdout}${rm.stderr}`);
+    const again = await runBin(['alias', 'rm', 'kimi', KEY], ccs.env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`no alias "${MASKED}" in `));
+    assert.ok(!again.stderr.includes(SECRET_PART), again.stderr);
+    const ex = await runBin(['exclude', 'rm', 'kimi', KEY, '--account', 'k@example.com'], ccs.env);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.match(ex.stdout, new RegExp(`^kimi: removed exclusion "${MASKED}"`));
+  });
+});
