@@ -22,7 +22,7 @@ import {findProvider, rootProvider, type ProviderRow} from '../providers/table.j
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus, RotateResult} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
-import {markRefreshRefused, refreshDue} from '../services/refresh.js';
+import {markRefreshRefused, refreshDue, type Fresh} from '../services/refresh.js';
 import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
@@ -65,8 +65,8 @@ export interface ProxyServerOptions {
   rereadSettings?: () => Promise<TuiSettings | undefined>;
   /** The current config.yaml (the caller reloads it when the file changes). */
   config: () => CliproxyConfig;
-  /** The single-flight refresher shared with the TUI. */
-  refresh: (provider: string, accountId: string, force: boolean) => Promise<TokenFile>;
+  /** The single-flight refresher shared with the TUI (services/refresh.ts ensureFresh): the token, and how it came. */
+  refresh: (provider: string, accountId: string, force: boolean) => Promise<Fresh>;
   onQuotaHeaders?: (provider: string, accountId: string, headers: Record<string, string>) => void;
   /** most-headroom: account ids best first, from the cached quota. */
   rank?: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
@@ -1240,10 +1240,13 @@ export class ProxyServer {
 
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
     try {
-      const token = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      const {token, outcome} = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      // Nothing to refresh with (an API key, a file without a refresh token): nothing happened to
+      // log, and sending the same credential again would only meet the same answer.
+      if (outcome.kind === 'cannot') return undefined;
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
-      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
+      if (outcome.kind !== 'not-due') this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);
