@@ -12,7 +12,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
-import {AccountPool, applyStoredCooldowns, newPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, applyStoredCooldowns, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -36,7 +36,8 @@ import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough
 import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
-import {undiciHttpClient, type HttpClient} from '../services/http.js';
+import {hostOf, undiciHttpClient, type HttpClient} from '../services/http.js';
+import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
@@ -935,12 +936,14 @@ export class ProxyServer {
         if (!counting) {
           pool.recordSuccess(account.id);
           this.noteServed(row, account, now);
+          if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return this.finish(active, prepared.sentModel, status, false, true);
       }
+      if (refusesKey(outcome.upstreamStatus, outcome.upstreamText)) this.noteKeyAnswer(row, account, token, keyRefusalReason(outcome.upstreamStatus, hostOf(prepared.url), this.excerpt(outcome.upstreamText)));
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
         (attempts.refreshed ??= new Set()).add(account.id);
@@ -1159,6 +1162,31 @@ export class ProxyServer {
 
   /** When each account's last use was written (ms; noteServed). */
   private readonly servedNoted = new Map<string, number>();
+
+  /**
+   * An API-key account's answer, recorded off the request's path (services/key-check.ts): a refusal
+   * of its key marks it `key-rejected` wherever accounts are listed; a success ends that mark, once
+   * (the account list may show it a few seconds more: AccountSource's TTL). An account that has
+   * something to refresh is no API-key account: its refusals are the refresh's business.
+   */
+  private noteKeyAnswer(row: ProviderRow, account: Account, token: TokenFile, refusal: string | undefined): void {
+    const key = token.api_key;
+    if (typeof key !== 'string' || key === '' || row.adapter.canRefresh(token)) return;
+    const id = `${row.id}\u0000${account.id}`;
+    if (refusal === undefined) {
+      if (!this.keysRejected.has(id) && (account.health !== 'key-rejected' || this.keyMarksEnded.has(account))) return;
+      this.keysRejected.delete(id);
+      this.keyMarksEnded.add(account);
+    } else this.keysRejected.add(id);
+    const store = this.options.store;
+    this.persisting = this.persisting
+      .then(() => noteKeyAnswer(store, row.id, account, key, refusal))
+      .catch((error: unknown) => this.recordError(`${row.id}/${this.accounts.labelOf(account)}: key ${refusal === undefined ? 'accepted' : 'rejected'} not recorded: ${sanitizeLine((error as Error).message)}`));
+  }
+
+  /** Accounts whose key this process marked rejected (provider and id), and those whose mark a success ended (noteKeyAnswer). */
+  private readonly keysRejected = new Set<string>();
+  private readonly keyMarksEnded = new WeakSet<Account>();
 
   /**
    * A success on an account ends its stored wait (account-state.json, from this process or another

@@ -1,5 +1,5 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
+import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, needsAttention, PAUSED_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
@@ -34,14 +34,14 @@ export function selectedProvider(providers: readonly ProviderAccounts[] | undefi
  * a server's rest (health `cooling`) whose end has passed reads as ok until the server's next list.
  */
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
-  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
+  const attention = needsAttention(account.health);
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   // A type ccs-tui does not know is never served or checked: not "ok" (a broken or missing file still says so).
   if (unsupportedType(account)) {
     const unsupported = short ? UNSUPPORTED_TYPE.short : UNSUPPORTED_TYPE.text;
     return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention: false};
   }
-  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
+  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : PAUSED_TEXT, attention};
   if (coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
 }
@@ -100,6 +100,8 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
+  // A refused key: t asks the provider again, a adds a new key.
+  if (account.health === 'key-rejected') first.push('account.test', 'account.login');
   if (account.paused) first.push('account.pause');
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {
