@@ -61,7 +61,7 @@ export function statusDetail(account: Account, now = Date.now()): string | undef
 export function providerStatus(accounts: readonly Account[], now = Date.now()): {text: string; marker: string; attention: boolean} {
   if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
-  if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
+  if (broken > 0) return {text: `${broken} ${broken === 1 ? 'needs' : 'need'} attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
   if (accounts.some(unsupportedType)) return {text: UNSUPPORTED_TYPE.text, marker: '✕', attention: false};
