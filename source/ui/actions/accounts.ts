@@ -10,6 +10,7 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
+import {keyRefusalReason, testKey} from '../../services/key-check.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
@@ -115,7 +116,7 @@ async function noAccountsYet(services: AppServices, provider: string, verb: stri
 }
 
 /**
- * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
+ * `t`: refresh the account's token now (a forced refresh); an API-key account's key is tested instead (testApiKey). An account whose refresh token is dead is
  * marked needs-login by the refresh itself; one whose refresh the provider refused otherwise (an
  * answer: OAuthError, UnexpectedResponseError) is marked refresh-failed here (markRefreshRefused), so its row says what
  * the test found; an unreachable endpoint marks nothing (the network, not the account).
@@ -125,6 +126,7 @@ export async function testAccount({services, provider, account, progress, siblin
   const label = accountLabel(target, siblings);
   progress(`testing ${provider} ${label}…`);
   const {settings} = await services.settings.load();
+  if (target.apiKey) return testApiKey({store: services.store, settings, clock: services.clock, http: services.http}, provider, target, label);
   try {
     const {token, outcome} = await refreshNow({store: services.store, settings, clock: services.clock, http: services.http}, provider, target.id);
     // Said as it happened: "refreshed" only for a refresh sent and granted (services/refresh.ts RefreshOutcome).
@@ -156,6 +158,29 @@ export async function testAccount({services, provider, account, progress, siblin
       throw new UserError(`${provider} ${label}: ${stateWord('refresh-failed')} (${actionKey('account.relogin', 'home')} logs in again; the access token serves until it expires): ${message}`);
     }
     throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
+  }
+}
+
+/**
+ * `t` on an API-key account (nothing to refresh): asks the provider's models list with its key
+ * (services/key-check.ts testKey, which records the answer: a refused key is marked key-rejected, an
+ * accepted one ends that mark) and says what the upstream answered, the key never shown.
+ */
+async function testApiKey(deps: Parameters<typeof testKey>[0], provider: string, target: Account, label: string): Promise<string> {
+  const answer = await testKey(deps, provider, target);
+  const who = `${provider} ${label}`;
+  switch (answer.kind) {
+    case 'accepted':
+      return answer.models === undefined ? `${who}: key accepted (${answer.host} answered ${answer.status}: rate limited, the key recognised)` : `${who}: key accepted: ${answer.host} lists ${countOf(answer.models, 'model')} for it`;
+    case 'refused':
+      // The way out first: the reason quotes an upstream answer and may not fit the status line.
+      throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.login', 'home')} adds a new key; ${actionKey('account.test', 'home')} asks again): ${keyRefusalReason(answer.status, answer.host, answer.said)}`);
+    case 'other':
+      throw new UserError(`${who}: key not judged: ${answer.host} answered HTTP ${answer.status} to a models list${answer.modelsList === false ? ', but not with a models list' : ''} (is the base URL right?): ${answer.said}`);
+    case 'unreachable':
+      throw new UserError(`${who}: key not checked: ${answer.message}`);
+    case 'unchecked':
+      return `${who}: API-key account, nothing to refresh (${provider} has no models list to test the key with)`;
   }
 }
 
