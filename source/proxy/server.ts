@@ -241,7 +241,12 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
+    // What a list's request found of an API-key account's key is recorded as a request's is (noteKeyAnswer).
+    const onKeyAnswer = (provider: string, account: Account, token: TokenFile, refusal: string | undefined) => {
+      const row = findProvider(provider);
+      if (row) this.noteKeyAnswer(row, account, token, refusal);
+    };
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS, onKeyAnswer}), this.now, (provider, why) =>
       // A warning, not the proxy's last error: what it serves goes on, from the static list.
       this.emit({type: 'problem', severity: 'warning', message: `${provider}: live model list not had, its static list is served: ${why}`}),
     );

@@ -1,14 +1,15 @@
 // An API key as the upstream judged it. One cheap authenticated call (the provider's models list,
 // built by providers/models-list.ts as the proxy's live list and `models --live` build it) tells a
-// key the upstream accepts from one it refuses: the API-key login asks it before storing a key,
-// and `t` asks it for a stored one. What a request with a stored key found (that call, or the
-// proxy's own requests) is recorded on the account (store `key-rejected`), so every list says it.
+// key the upstream accepts from one it refuses: the API-key login asks it before storing a key
+// (askWithKey). What a request with a stored key found (the proxy's requests, a live list read: `t`,
+// `models --live`, the rules screen) is recorded on the account (noteKeyAnswer: store
+// `key-rejected`), so every list says it.
 import {refusesKey} from '../core/pool.js';
 import {excerpt, Redactor} from '../core/redact.js';
 import {parseJsonObject} from '../core/json-object.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
-import {findProvider, type ProviderRow} from '../providers/table.js';
+import type {ProviderRow} from '../providers/table.js';
 import type {AccountStore} from '../store/accounts.js';
 import {endpointOverrides} from '../store/settings.js';
 import {systemClock} from './clock.js';
@@ -70,20 +71,4 @@ export async function noteKeyAnswer(store: AccountStore, provider: string, accou
   const ref = {tokenFile: account.tokenFile};
   if (refusal === undefined) await store.clearKeyRejected(provider, ref);
   else await store.setKeyRejected(provider, ref, credentialMasker(store.paths, token)(refusal), key);
-}
-
-/**
- * `t` on an API-key account: asks the provider with its key (askWithKey) and records the answer
- * (noteKeyAnswer: refused marks it, accepted ends a mark; an unreachable host or another answer
- * records nothing: the key was not judged).
- */
-export async function testKey(deps: ServiceNeeds, provider: string, account: Account): Promise<KeyAnswer> {
-  const row = findProvider(provider);
-  const token = await deps.store.readToken(account);
-  const key = typeof token?.api_key === 'string' ? token.api_key : undefined;
-  if (!row || !token || key === undefined) return {kind: 'unchecked'};
-  const answer = await askWithKey(deps, row, token);
-  if (answer.kind === 'refused') await noteKeyAnswer(deps.store, provider, account, key, keyRefusalReason(answer.status, answer.host, answer.said));
-  if (answer.kind === 'accepted') await noteKeyAnswer(deps.store, provider, account, key, undefined);
-  return answer;
 }

@@ -10,7 +10,7 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
-import {keyRefusalReason, testKey} from '../../services/key-check.js';
+import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
@@ -125,8 +125,8 @@ export async function testAccount({services, provider, account, progress, siblin
   const target = selected(account, 'select an account to test');
   const label = accountLabel(target, siblings);
   progress(`testing ${provider} ${label}…`);
+  if (target.apiKey) return testApiKey(services, provider, target, label);
   const {settings} = await services.settings.load();
-  if (target.apiKey) return testApiKey({store: services.store, settings, clock: services.clock, http: services.http}, provider, target, label);
   try {
     const {token, outcome} = await refreshNow({store: services.store, settings, clock: services.clock, http: services.http}, provider, target.id);
     // Said as it happened: "refreshed" only for a refresh sent and granted (services/refresh.ts RefreshOutcome).
@@ -162,26 +162,29 @@ export async function testAccount({services, provider, account, progress, siblin
 }
 
 /**
- * `t` on an API-key account (nothing to refresh): asks the provider's models list with its key
- * (services/key-check.ts testKey, which records the answer: a refused key is marked key-rejected, an
- * accepted one ends that mark) and says what the upstream answered, the key never shown.
+ * `t` on an API-key account (nothing to refresh): reads the provider's live models list with its key,
+ * as `models --live` and the proxy do (proxy/live-models.ts, which records the answer: a refused key
+ * marks the account key-rejected, a list read ends that mark), and says what the upstream answered,
+ * the key never shown.
  */
-async function testApiKey(deps: Parameters<typeof testKey>[0], provider: string, target: Account, label: string): Promise<string> {
-  const answer = await testKey(deps, provider, target);
+async function testApiKey(services: AppServices, provider: string, target: Account, label: string): Promise<string> {
   const who = `${provider} ${label}`;
-  switch (answer.kind) {
-    case 'accepted':
-      return answer.models === undefined ? `${who}: key accepted (${answer.host} answered ${answer.status}: rate limited, the key recognised)` : `${who}: key accepted: ${answer.host} lists ${countOf(answer.models, 'model')} for it`;
-    case 'refused':
-      // The way out first: the reason quotes an upstream answer and may not fit the status line.
-      throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.login', 'home')} adds a new key; ${actionKey('account.test', 'home')} asks again): ${keyRefusalReason(answer.status, answer.host, answer.said)}`);
-    case 'other':
-      throw new UserError(`${who}: key not judged: ${answer.host} answered HTTP ${answer.status} to a models list${answer.modelsList === false ? ', but not with a models list' : ''} (is the base URL right?): ${answer.said}`);
-    case 'unreachable':
-      throw new UserError(`${who}: key not checked: ${answer.message}`);
-    case 'unchecked':
-      return `${who}: API-key account, nothing to refresh (${provider} has no models list to test the key with)`;
+  const token = await services.store.readToken(target);
+  let heard: {refusal?: string} | undefined;
+  const {liveModelList} = await import('../../proxy/live-models.js');
+  const list = await liveModelList(services.paths, services.http, {heard: (refusal) => (heard = {refusal})});
+  let answer: Awaited<ReturnType<typeof list>>;
+  try {
+    answer = await list(provider, target, token);
+  } catch (error) {
+    const message = (error as Error).message;
+    // The way out first: the reason quotes an upstream answer and may not fit the status line.
+    if (heard?.refusal !== undefined) throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.login', 'home')} adds a new key; ${actionKey('account.test', 'home')} asks again): ${heard.refusal}`);
+    if (error instanceof UnexpectedResponseError && error.status === 429) return `${who}: key recognised, the provider rate-limits it now: ${message}`;
+    throw new UserError(`${who}: key not judged: ${error instanceof UnexpectedResponseError ? `${message} (is the base URL right?)` : message}`);
   }
+  if (!answer) return `${who}: API-key account, nothing to refresh (${provider} has no models list to test the key with)`;
+  return `${who}: key accepted: the provider lists ${countOf(answer.models.length, 'model')} for it${answer.partial ? ` (partial: ${answer.partial})` : ''}`;
 }
 
 /** `valid until 2026-11-29 21:55`, or `expired at …` once past: a token file's `expired`. */
