@@ -199,6 +199,21 @@ export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyActio
  * Bindings to show for these scopes (most specific first), one per action, with every key that
  * action has there (the detail screen's `u` and Enter both make the account the default).
  */
+/** Keys that go together, as the help lists them (up then down): never split across its columns. */
+export const KEY_PAIRS: ReadonlyArray<readonly [KeyAction, KeyAction]> = [
+  ['cursor.up', 'cursor.down'],
+  ['cursor.top', 'cursor.bottom'],
+  ['cursor.pageUp', 'cursor.pageDown'],
+  ['pane.left', 'pane.right'],
+  ['rules.moveUp', 'rules.moveDown'],
+  ['rules.provider', 'rules.providerPrev'],
+  ['field.next', 'field.prev'],
+  ['confirm.yes', 'confirm.no'],
+];
+
+/** Whether `second` is the other half of a pair that `first` starts (KEY_PAIRS). */
+export const pairedWith = (first: KeyAction, second: KeyAction): boolean => KEY_PAIRS.some(([a, b]) => a === first && b === second);
+
 export function bindingsFor(scopes: readonly KeyScope[]): KeyBinding[] {
   const byAction = new Map<KeyAction, KeyBinding>();
   for (const scope of scopes) {
