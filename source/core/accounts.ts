@@ -147,10 +147,15 @@ export function keyRejectedWords(account: Pick<Account, 'provider' | 'nickname' 
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
 export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 
-/** An account that can serve requests right now (an expired access token can still be refreshed). */
-export function isUsable(account: Account): boolean {
+/**
+ * An account that can serve requests right now (an expired access token can still be refreshed).
+ * Given `now` (ms), one whose refresh is never sent again (`refresh-failed`, `refresh-unknown`) counts
+ * only while its access token has not expired: past that it can serve nothing until a new login.
+ */
+export function isUsable(account: Account, now?: number): boolean {
   // `refresh-unknown`, `refresh-failed`: its access token may still be good until it expires (then requests fail clearly).
   // `key-rejected`: still tried (a key the upstream refused once may be let in again); the proxy's cooldown rests it meanwhile.
+  if (now !== undefined && (account.health === 'refresh-failed' || account.health === 'refresh-unknown') && account.expiresAt !== undefined && Date.parse(account.expiresAt) <= now) return false;
   return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'key-rejected');
 }
 

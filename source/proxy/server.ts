@@ -759,7 +759,7 @@ export class ProxyServer {
 
   /**
    * `/v1/models`: what the proxy would serve on this route. A provider route or a served provider:
-   * its list; else every provider with a usable account (root routing picks among them; Claude's
+   * its list; else every provider with an account that can serve now (root routing picks among them; Claude's
    * list when there is none). Each list is its pool's current account's (rules applied) on the
    * static list and the live one (LiveListCache, asked when not held, waited for at most
    * ROUTING_LIST_DEADLINE_MS: a list not had by then is served as its static list, and a failure is
@@ -768,7 +768,9 @@ export class ProxyServer {
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const served = this.servedProvider(route);
     const accounts = served ? [] : await this.accounts.all();
-    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    // An account that can serve now: not one whose refresh failed once its access token has expired.
+    const now = this.now();
+    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
     const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
