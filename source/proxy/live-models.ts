@@ -16,9 +16,8 @@ import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
 import {bodyExcerpt, hostOf, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
-import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
-import {refusesKey} from '../core/pool.js';
-import {AccountStore} from '../store/accounts.js';
+import {keyRefusalReason, listRefusesKey, noteKeyAnswer} from '../services/key-check.js';
+import {AccountStore, heldApiKey} from '../store/accounts.js';
 import {countOf} from '../core/wording.js';
 
 const MAX_MODELS = 1000;
@@ -108,7 +107,7 @@ export function providerModelList(options: {
       const response = await send(url);
       if (response.status !== 200) {
         // A refused key is the account's news, wherever accounts are listed (as after a proxy request).
-        if (page === 1 && (response.status === 403 || refusesKey(response.status, response.text))) await options.onKeyAnswer?.(provider, account, token, keyRefusalReason(response.status, hostOf(url), bodyExcerpt(response, 160)));
+        if (page === 1 && listRefusesKey(response.status, response.text)) await options.onKeyAnswer?.(provider, account, token, keyRefusalReason(response.status, hostOf(url), bodyExcerpt(response, 160)));
         throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
       }
       if (page === 1) await options.onKeyAnswer?.(provider, account, token, undefined);
@@ -156,8 +155,8 @@ export async function liveModelList(
  */
 export function keyAnswerNoter(store: AccountStore) {
   return async (provider: string, account: Account, token: TokenFile, refusal: string | undefined): Promise<void> => {
-    const key = token.api_key;
-    if (typeof key !== 'string' || key === '' || token.refresh_token || (refusal === undefined && account.health !== 'key-rejected')) return;
+    const key = heldApiKey(token);
+    if (key === undefined || (refusal === undefined && account.health !== 'key-rejected')) return;
     await noteKeyAnswer(store, provider, account, key, refusal).catch(() => undefined);
   };
 }

@@ -23,7 +23,7 @@ import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider
 import type {ProxyEvent, ProxyStatus, RotateResult} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
 import {markRefreshRefused, refreshDue, type Fresh} from '../services/refresh.js';
-import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
+import {heldApiKey, type AccountCooldown, type AccountStore, type StoreProblem} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
@@ -1173,12 +1173,12 @@ export class ProxyServer {
   /**
    * An API-key account's answer, recorded off the request's path (services/key-check.ts): a refusal
    * of its key marks it `key-rejected` wherever accounts are listed; a success ends that mark, once
-   * (the account list may show it a few seconds more: AccountSource's TTL). An account that has
-   * something to refresh is no API-key account: its refusals are the refresh's business.
+   * (the account list may show it a few seconds more: AccountSource's TTL). An account with an OAuth
+   * grant (heldApiKey: none) is no API-key account: its refusals are the refresh's business.
    */
   private noteKeyAnswer(row: ProviderRow, account: Account, token: TokenFile, refusal: string | undefined): void {
-    const key = token.api_key;
-    if (typeof key !== 'string' || key === '' || row.adapter.canRefresh(token)) return;
+    const key = heldApiKey(token);
+    if (key === undefined) return;
     const id = `${row.id}\u0000${account.id}`;
     if (refusal === undefined) {
       if (!this.keysRejected.has(id) && (account.health !== 'key-rejected' || this.keyMarksEnded.has(account))) return;

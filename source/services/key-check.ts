@@ -10,7 +10,7 @@ import {parseJsonObject} from '../core/json-object.js';
 import type {Account, TokenFile} from '../core/types.js';
 import {modelIdsOf, modelsListTarget} from '../providers/models-list.js';
 import type {ProviderRow} from '../providers/table.js';
-import type {AccountStore} from '../store/accounts.js';
+import {heldApiKey, type AccountStore} from '../store/accounts.js';
 import {endpointOverrides} from '../store/settings.js';
 import {systemClock} from './clock.js';
 import {credentialMasker} from './credential-redactor.js';
@@ -22,9 +22,10 @@ const KEY_CHECK_TIMEOUT_MS = 15_000;
 
 /**
  * What the upstream answered to the key: `accepted` (a models list, `models` its length; or a 429,
- * the key recognised and only rate-limited), `refused` (401, 403, or Google's API_KEY_INVALID: refusesKey), `other` (any other status, or a 2xx that is no models list: a wrong base
- * URL), `unreachable` (no answer), `unchecked` (the provider's API has no models list). `host` is
- * where it was asked; `said` an excerpt of the answer and `message` the failure, every credential masked.
+ * the key recognised and only rate-limited), `refused` (listRefusesKey), `other` (any other status,
+ * or a 2xx that is no models list: a wrong base URL), `unreachable` (no answer), `unchecked` (the
+ * provider's API has no models list). `host` is where it was asked; `said` an excerpt of the answer
+ * and `message` the failure, every credential masked.
  */
 export type KeyAnswer =
   | {kind: 'accepted'; host: string; status: number; models?: number}
@@ -32,7 +33,13 @@ export type KeyAnswer =
   | {kind: 'unreachable'; host: string; message: string}
   | {kind: 'unchecked'};
 
-/** Asks the provider's models list with `token`'s key (and base URL): the key check of a login and of `t`. */
+/**
+ * Whether a models list's answer refuses the key: refusesKey, and any 403 (the list asks for nothing
+ * a key may be denied but the list itself). The login's check and every live list read (proxy/live-models.ts).
+ */
+export const listRefusesKey = (status: number, text: string): boolean => status === 403 || refusesKey(status, text);
+
+/** Asks the provider's models list with `token`'s key (and base URL): the key check of an API-key login, before the key is stored. */
 export async function askWithKey(deps: Pick<ServiceNeeds, 'settings'> & Partial<Pick<ServiceNeeds, 'http' | 'clock'>>, row: ProviderRow, token: TokenFile, signal?: AbortSignal): Promise<KeyAnswer> {
   const now = (deps.clock ?? systemClock).now();
   const target = modelsListTarget(row, endpointOverrides(deps.settings, row.id)?.api, token, now);
@@ -46,8 +53,7 @@ export async function askWithKey(deps: Pick<ServiceNeeds, 'settings'> & Partial<
     return {kind: 'unreachable', host, message: excerpt((error as Error).message, 300, new Redactor([apiKey]))};
   }
   const said = bodyExcerpt(response, 160, apiKey);
-  // The list asks for nothing a key may be denied but the list itself: any 403 refuses the key here.
-  if (response.status === 403 || refusesKey(response.status, response.text)) return {kind: 'refused', host, status: response.status, said};
+  if (listRefusesKey(response.status, response.text)) return {kind: 'refused', host, status: response.status, said};
   if (response.status === 429) return {kind: 'accepted', host, status: 429};
   if (response.status >= 200 && response.status < 300) {
     const models = modelIdsOf(parseJsonObject(response.text));
@@ -67,7 +73,7 @@ export const keyRefusalReason = (status: number, host: string, said: string) => 
  */
 export async function noteKeyAnswer(store: AccountStore, provider: string, account: Pick<Account, 'tokenFile' | 'paused'>, key: string, refusal: string | undefined): Promise<void> {
   const token = await store.readToken(account).catch(() => undefined);
-  if (token?.api_key !== key || token.refresh_token) return;
+  if (heldApiKey(token) !== key) return;
   const ref = {tokenFile: account.tokenFile};
   if (refusal === undefined) await store.clearKeyRejected(provider, ref);
   else await store.setKeyRejected(provider, ref, credentialMasker(store.paths, token)(refusal), key);

@@ -121,8 +121,11 @@ const baseUrlOf = (token: TokenFile | undefined): Pick<Account, 'baseUrl'> => {
   return url ? {baseUrl: maskedUrl(url)} : {};
 };
 
-/** `apiKey` for a token file that holds an API key and no OAuth grant (AI Studio, IBM Bob): nothing of it expires or is refreshed. */
-const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (stringField(token?.api_key) && !stringField(token?.refresh_token) ? {apiKey: true} : {});
+/** The API key a token file holds when it holds no OAuth grant beside it (AI Studio, IBM Bob): nothing of it expires or is refreshed. */
+export const heldApiKey = (token: TokenFile | undefined): string | undefined => (stringField(token?.refresh_token) ? undefined : stringField(token?.api_key));
+
+/** `apiKey` for a token file that holds an API key and no OAuth grant (heldApiKey). */
+const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (heldApiKey(token) ? {apiKey: true} : {});
 
 /**
  * A reason kept in the account state (a server's words) with the account's own credentials masked:
@@ -622,7 +625,8 @@ export class AccountStore implements AccountService {
       const unknown = holds(own?.refreshUnknown) ? own!.refreshUnknown : ofGrant?.refreshUnknown;
       const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
       // An API-key account's mark names its key the same way (apiKeyOf: a key and no refresh token).
-      const key = apiKeyOf(entry?.token).apiKey ? tokenFingerprint(String(entry!.token!.api_key)) : undefined;
+      const apiKey = heldApiKey(entry?.token);
+      const key = apiKey === undefined ? undefined : tokenFingerprint(apiKey);
       const keyMark = key === undefined ? undefined : own?.keyRejected?.fingerprint === key ? own.keyRejected : grantMarks.get(grantMarkKey(provider, key))?.keyRejected;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
