@@ -1,6 +1,8 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
 import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
+import {shellWord} from './quote.js';
+import {formatLocalTime} from './relative-time.js';
 import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
 
@@ -23,6 +25,7 @@ export const HEALTH_TEXT: Record<Account['health'], string> = {
   unreadable: '! corrupt',
   'refresh-unknown': '? refresh unknown',
   'refresh-failed': '! refresh failed',
+  'key-rejected': '! key rejected',
   cooling: '⏳ cooldown',
 };
 
@@ -38,6 +41,7 @@ export const HEALTH_SHORT: Record<Account['health'], string> = {
   unreadable: '! corrupt',
   'refresh-unknown': '? unknown',
   'refresh-failed': '! refresh',
+  'key-rejected': '! key',
   cooling: '⏳ cool',
 };
 
@@ -50,6 +54,23 @@ export const UNSUPPORTED_TYPE = {text: '✕ unsupported type', short: '✕ unsup
 
 /** Why an account of an unknown token type shows UNSUPPORTED_TYPE, after its status. */
 export const unsupportedTypeDetail = (provider: string): string => `type "${sanitizeLine(provider)}" is unknown to ccs-tui: listed only, never served, refreshed or checked`;
+
+/** A health that needs the person (a new login or key, a broken file): marked `!` or `?`, in the attention colour, counted as "needs attention". */
+export const needsAttention = (health: Account['health']): boolean =>
+  health === 'needs-login' || health === 'refresh-unknown' || health === 'refresh-failed' || health === 'key-rejected' || health === 'missing-token' || health === 'unreadable';
+
+/** A paused account's status, in the TUI's lists and in both quota views. */
+export const PAUSED_TEXT = '⏸ paused';
+
+/**
+ * What a quota row says of the account itself, before (or instead of) its numbers: paused, or a
+ * health that needs the person (`! key rejected`); undefined when neither. The quota screen and
+ * `ccs-tui quota` say it in these words.
+ */
+export function quotaAccountState(account: Pick<Account, 'paused' | 'health'>): string | undefined {
+  if (account.paused) return PAUSED_TEXT;
+  return needsAttention(account.health) ? HEALTH_TEXT[account.health] : undefined;
+}
 
 /** The table's word for a health without its marker: `re-login`, `refresh due`. */
 export const stateWord = (health: Account['health']) => HEALTH_TEXT[health].replace(/^[!?⏳]\s*/u, '');
@@ -112,13 +133,30 @@ export function refreshFailedWords(detail: string | undefined): string {
   return `${stateWord('refresh-failed')}${detail ? ` (${detail})` : ''}: the provider refused its refresh token, so it is never sent again; a new login is needed`;
 }
 
+/**
+ * Why an API-key account shows `key-rejected`, for the command line: when, what the upstream said
+ * (the account's healthDetail), and the ways out.
+ */
+export function keyRejectedWords(account: Pick<Account, 'provider' | 'nickname' | 'healthDetail' | 'healthSince'>): string {
+  const when = account.healthSince ? ` at ${formatLocalTime(account.healthSince)}` : '';
+  // A key login given the account's nickname replaces its key (store saveLogin replacesKeyOfNickname).
+  const login = `ccs-tui login ${account.provider}${account.nickname ? ` --nickname ${shellWord(sanitizeLine(account.nickname))}` : ''}`;
+  return `${stateWord('key-rejected')}${when}${account.healthDetail ? ` (${account.healthDetail})` : ''}: requests still try it, and one that succeeds ends this; a new key: ${login}`;
+}
+
 /** Only a new login helps: the command line names `ccs-tui login <provider>`, the TUI its re-login key (store/errors.ts withAdvice). */
 export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 
-/** An account that can serve requests right now (an expired access token can still be refreshed). */
-export function isUsable(account: Account): boolean {
+/**
+ * An account that can serve requests right now (an expired access token can still be refreshed).
+ * Given `now` (ms), one whose refresh is never sent again (`refresh-failed`, `refresh-unknown`) counts
+ * only while its access token has not expired: past that it can serve nothing until a new login.
+ */
+export function isUsable(account: Account, now?: number): boolean {
   // `refresh-unknown`, `refresh-failed`: its access token may still be good until it expires (then requests fail clearly).
-  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown' || account.health === 'refresh-failed');
+  // `key-rejected`: still tried (a key the upstream refused once may be let in again); the proxy's cooldown rests it meanwhile.
+  if (now !== undefined && (account.health === 'refresh-failed' || account.health === 'refresh-unknown') && account.expiresAt !== undefined && Date.parse(account.expiresAt) <= now) return false;
+  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'key-rejected');
 }
 
 /**

@@ -136,7 +136,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.rotate', keys: ['r'], scopes: ['proxy'], description: 'Move the running proxy to the next healthy account of the pool it serves (live, no restart; serving every provider: the one selected on the accounts screen)', hint: 'rotate'},
   {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account (log in)', hint: 'add'},
   {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login)', hint: 're-login'},
-  {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: 'Test the account now (refresh its token)'},
+  {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: "Test the account now (refresh its token; an API key: ask the provider's model list with it)"},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: "Serve this account with the proxy (★ marks the account each provider's pool serves next)"},
   {action: 'provider.serve', keys: ['S'], scopes: ['home', 'detail'], description: "Serve the provider's pool with the proxy"},
   {action: 'account.launch', keys: ['e'], scopes: ['home', 'detail'], description: 'Run the agent on the account (on a provider: its pool) through the proxy; in tmux in a new window', hint: 'run agent'},
@@ -199,6 +199,21 @@ export function actionForKey(key: string, scopes: readonly KeyScope[]): KeyActio
  * Bindings to show for these scopes (most specific first), one per action, with every key that
  * action has there (the detail screen's `u` and Enter both make the account the default).
  */
+/** Keys that go together, as the help lists them (up then down): never split across its columns. */
+export const KEY_PAIRS: ReadonlyArray<readonly [KeyAction, KeyAction]> = [
+  ['cursor.up', 'cursor.down'],
+  ['cursor.top', 'cursor.bottom'],
+  ['cursor.pageUp', 'cursor.pageDown'],
+  ['pane.left', 'pane.right'],
+  ['rules.moveUp', 'rules.moveDown'],
+  ['rules.provider', 'rules.providerPrev'],
+  ['field.next', 'field.prev'],
+  ['confirm.yes', 'confirm.no'],
+];
+
+/** Whether `second` is the other half of a pair that `first` starts (KEY_PAIRS). */
+export const pairedWith = (first: KeyAction, second: KeyAction): boolean => KEY_PAIRS.some(([a, b]) => a === first && b === second);
+
 export function bindingsFor(scopes: readonly KeyScope[]): KeyBinding[] {
   const byAction = new Map<KeyAction, KeyBinding>();
   for (const scope of scopes) {

@@ -203,6 +203,26 @@ export function classifyUpstreamFailure(
   return undefined;
 }
 
+/** An error's words that say the key itself is refused, not what it asked for: invalid, expired, revoked, leaked, unknown. */
+const KEY_REFUSED_WORDS = /\b(invalid|incorrect|unknown|expired|revoked|disabled|leaked)\b[^.]{0,20}\b(api[ _-]?key|key|token|credentials?)\b|\b(api[ _-]?key|token|credentials?)\b[^.]{0,20}\b(invalid|not valid|expired|revoked|disabled|leaked)\b|\bunauthenticated\b|\bauthentication\b/i;
+
+/**
+ * Whether an upstream's error answer refuses the credential itself (an API key), not the request:
+ * any 401; a 403 whose error says so (`authentication_error`, `invalid_api_key`, `UNAUTHENTICATED`,
+ * words such as "invalid API key"), since a 403 also answers a model, a region or a feature the
+ * key may not use; and Google's 400 `API_KEY_INVALID` (how the Gemini API answers a bad or expired key).
+ */
+export function refusesKey(status: number, bodyText: string): boolean {
+  if (status === 401) return true;
+  if (status !== 403 && status !== 400) return false;
+  if (/API_KEY_INVALID/.test(bodyText)) return true;
+  if (status === 400) return false;
+  const error = errorOf(bodyText);
+  const field = (name: string) => (typeof error?.[name] === 'string' ? (error[name] as string) : '');
+  if (/^(authentication_error|invalid_api_key|unauthenticated|invalid_token)$/i.test(field('type')) || /^(invalid_api_key|unauthenticated|invalid_token)$/i.test(field('code')) || /^unauthenticated$/i.test(field('status'))) return true;
+  return KEY_REFUSED_WORDS.test(field('message') || bodyText.slice(0, 2000));
+}
+
 /**
  * A rate or quota limit in an answer, with the reset the provider names (PROVIDERS.md "Quota
  * exhaustion signals"): Claude's unified `-status: rejected` headers with `-reset`, Codex's

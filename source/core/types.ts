@@ -12,6 +12,7 @@ export type AccountHealth =
   | 'unreadable' // token file exists but is not valid JSON
   | 'refresh-unknown' // a refresh of the held refresh token was sent and its answer lost: it is never sent again, so a new login is needed once the access token expires
   | 'refresh-failed' // a refresh (`t`, the proxy's, the quota poll's) was refused by the provider (not invalid_grant, not a 429): that refresh token is never sent again (services/refresh-attempt.ts), the access token serves until it expires, and a new login (or another tool's refresh of the file) is the way out
+  | 'key-rejected' // the upstream refused the account's API key (401, or 403 with an auth error; the proxy's request, `t`): shown until the key file holds another key or a request with this key succeeds; still tried (the proxy's cooldown rests it)
   | 'cooling'; // a CLIProxyAPI server rests the account until `coolingUntil` (its next_retry_after)
 
 /** One account as every layer above the store sees it: registry entry merged with its token file. */
@@ -46,6 +47,8 @@ export interface Account {
   health: AccountHealth;
   /** Human explanation for a health other than ok (e.g. the JSON parse error). */
   healthDetail?: string;
+  /** When the mark behind the health was made (RFC 3339): needs-login, refresh-unknown, refresh-failed, key-rejected. */
+  healthSince?: string;
   /**
    * Until when (RFC 3339) a CLIProxyAPI server rests the account after a quota or rate error (its
    * auth file's `next_retry_after`), or the local proxy does (tui/account-state.json `cooldown`:

@@ -15,7 +15,9 @@ import type {LiveModelList} from '../store/model-rules.js';
 import type {CcsPaths} from '../store/paths.js';
 import {endpointOverrides, loadSettings} from '../store/settings.js';
 import {credentialRedactor, type CredentialRedactor} from '../services/credential-redactor.js';
-import {bodyExcerpt, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
+import {bodyExcerpt, hostOf, jsonBody, undiciHttpClient, UnexpectedResponseError, type HttpClient} from '../services/http.js';
+import {keyRefusalReason, listRefusesKey, noteKeyAnswer} from '../services/key-check.js';
+import {AccountStore, heldApiKey} from '../store/accounts.js';
 import {countOf} from '../core/wording.js';
 
 const MAX_MODELS = 1000;
@@ -77,6 +79,11 @@ export function providerModelList(options: {
   timeoutMs?: number;
   /** For the whole list, every page (ms): an answer that trickles in never idles past timeoutMs. */
   deadlineMs?: number;
+  /**
+   * Told what the list found of an API-key account's key (services/key-check.ts noteKeyAnswer):
+   * `refusal` (keyRefusalReason) when the upstream refused it, undefined when a page came. Awaited.
+   */
+  onKeyAnswer?: (provider: string, account: Account, token: TokenFile, refusal: string | undefined) => Promise<void> | void;
 }): LiveModelList {
   return async (provider: string, account: Account | undefined, token: TokenFile | undefined) => {
     const row = findProvider(provider);
@@ -98,7 +105,12 @@ export function providerModelList(options: {
     };
     for (let page = 1; ; page++) {
       const response = await send(url);
-      if (response.status !== 200) throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
+      if (response.status !== 200) {
+        // A refused key is the account's news, wherever accounts are listed (as after a proxy request).
+        if (page === 1 && listRefusesKey(response.status, response.text)) await options.onKeyAnswer?.(provider, account, token, keyRefusalReason(response.status, hostOf(url), bodyExcerpt(response, 160)));
+        throw new UnexpectedResponseError(url, response.status, bodyExcerpt(response, 120));
+      }
+      if (page === 1) await options.onKeyAnswer?.(provider, account, token, undefined);
       const body = jsonBody(response, url);
       const listed = parseModelList(body, url, response.status);
       // The one place a listed id becomes a model id (ProviderAdapter.listedModelId); the cursor stays as listed.
@@ -121,9 +133,32 @@ export function providerModelList(options: {
  * The live list with the user's tui.json endpoint overrides, over undici unless told otherwise.
  * `limits`: providerModelList's timeoutMs and deadlineMs (default: TIMEOUT_MS per request, no deadline).
  */
-export async function liveModelList(paths: CcsPaths, http: HttpClient = undiciHttpClient, limits: {timeoutMs?: number; deadlineMs?: number} = {}): Promise<LiveModelList> {
+export async function liveModelList(
+  paths: CcsPaths,
+  http: HttpClient = undiciHttpClient,
+  {heard, ...limits}: {timeoutMs?: number; deadlineMs?: number; heard?: (refusal: string | undefined) => void} = {},
+): Promise<LiveModelList> {
   const {settings} = await loadSettings(paths);
-  return maskedList(providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), ...limits}), credentialRedactor(paths));
+  const noted = keyAnswerNoter(new AccountStore(paths));
+  // `heard`: told too (`t` says whether the key itself was refused, or the list failed otherwise).
+  const redactor = credentialRedactor(paths);
+  const onKeyAnswer = (provider: string, account: Account, token: TokenFile, refusal: string | undefined) => (
+    heard?.(refusal === undefined ? undefined : redactor.redact(refusal, {patterns: true})), noted(provider, account, token, refusal)
+  );
+  return maskedList(providerModelList({http, endpoints: (provider) => endpointOverrides(settings, provider), onKeyAnswer, ...limits}), redactor);
+}
+
+/**
+ * providerModelList's onKeyAnswer over the files: an API-key account's refused key is marked, an
+ * accepted one ends its mark (only when it has one: a list read writes nothing otherwise). A mark that
+ * cannot be written loses the list nothing.
+ */
+export function keyAnswerNoter(store: AccountStore) {
+  return async (provider: string, account: Account, token: TokenFile, refusal: string | undefined): Promise<void> => {
+    const key = heldApiKey(token);
+    if (key === undefined || (refusal === undefined && account.health !== 'key-rejected')) return;
+    await noteKeyAnswer(store, provider, account, key, refusal).catch(() => undefined);
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import {UserError} from '../core/types.js';
 import {alreadyRunningText, newNonce, processStartToken, proxyLogPath, proxyPidFilePath, readRunningProxy, removeProxyPidFile, runningProxyText, stopperText, type ProxyPidFile, type StopRequest} from '../services/proxy/pid-file.js';
 import {credentialRedactor} from '../services/credential-redactor.js';
 import {watchNativeFiles} from '../services/native/sync.js';
-import {ensureFreshToken, settleSpentCopyScans} from '../services/refresh.js';
+import {ensureFresh, settleSpentCopyScans} from '../services/refresh.js';
 import {AccountStore} from '../store/accounts.js';
 import {ensureApiKey, generatedKeyNote} from '../services/proxy/api-key.js';
 import {parseCliproxyConfig, type CliproxyConfig} from '../store/cliproxy-config.js';
@@ -304,7 +304,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
     },
     // A refreshed token is masked by the credential redactor (the server notes it, and keeps the
     // file's earlier ones, bounded): not added to `secrets`, which would grow with every refresh.
-    refresh: (p, accountId, force) => ensureFreshToken({store, settings: server!.settings}, p, accountId, {force}),
+    refresh: (p, accountId, force) => ensureFresh({store, settings: server!.settings}, p, accountId, {force}),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,
     // A secret file's warning from the store's problems is the line secretWarnings said already.

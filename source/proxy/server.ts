@@ -12,7 +12,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
-import {AccountPool, applyStoredCooldowns, newPool, type PickResult, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, applyStoredCooldowns, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -23,8 +23,8 @@ import {findProvider, rootProvider, type ProviderRow} from '../providers/table.j
 import {resolveProvider, type ResolvedProvider} from '../services/oauth/provider-config.js';
 import type {ProxyEvent, ProxyStatus, RotateResult} from '../services/proxy/ipc.js';
 import {credentialRedactor, sentEntryKey, type CredentialRedactor} from '../services/credential-redactor.js';
-import {markRefreshRefused, refreshDue} from '../services/refresh.js';
-import type {AccountCooldown, AccountStore, StoreProblem} from '../store/accounts.js';
+import {markRefreshRefused, refreshDue, type Fresh} from '../services/refresh.js';
+import {heldApiKey, type AccountCooldown, type AccountStore, type StoreProblem} from '../store/accounts.js';
 import {errorAdvice} from '../store/errors.js';
 import type {CliproxyConfig} from '../store/cliproxy-config.js';
 import {accountResolution, fromStaticList, type LiveBase} from '../store/model-rules.js';
@@ -37,7 +37,8 @@ import {deliverCollected, deliverTranslated, deliverTranslatedError, pipeThrough
 import {AdvisedHttpError, errorJson, HttpError, pinnedAdvice, type ErrorShape} from './errors.js';
 import {modelsPayload, type ListedModels} from './models.js';
 import {LiveListCache, providerModelList, ROUTING_LIST_DEADLINE_MS, ROUTING_LIST_TIMEOUT_MS, waitAtMost, type CachedList} from './live-models.js';
-import {undiciHttpClient, type HttpClient} from '../services/http.js';
+import {hostOf, undiciHttpClient, type HttpClient} from '../services/http.js';
+import {keyRefusalReason, noteKeyAnswer} from '../services/key-check.js';
 import {classifyOutcome, plainSuccess, unreachable, type ErrorOutcome, type Outcome} from './outcome.js';
 import {prepareRequest, protocolPlan, type ForwardEndpoint, type PreparedRequest, type TranslatorLookup, type Translation} from './prepare.js';
 import {closeAfterAnswer, CLIENT_TIMEOUTS, declaresBody, lingerOnClose, type ClientTimeouts} from './refusal.js';
@@ -66,8 +67,8 @@ export interface ProxyServerOptions {
   rereadSettings?: () => Promise<TuiSettings | undefined>;
   /** The current config.yaml (the caller reloads it when the file changes). */
   config: () => CliproxyConfig;
-  /** The single-flight refresher shared with the TUI. */
-  refresh: (provider: string, accountId: string, force: boolean) => Promise<TokenFile>;
+  /** The single-flight refresher shared with the TUI (services/refresh.ts ensureFresh): the token, and how it came. */
+  refresh: (provider: string, accountId: string, force: boolean) => Promise<Fresh>;
   onQuotaHeaders?: (provider: string, accountId: string, headers: Record<string, string>) => void;
   /** most-headroom: account ids best first, from the cached quota. */
   rank?: (provider: string, accounts: readonly Account[]) => readonly string[] | undefined;
@@ -241,7 +242,12 @@ export class ProxyServer {
     this.port = options.port;
     this.accounts = new AccountSource(options.store, this.now, undefined, (file, stamp, token) => this.credentials.noteToken(file, stamp, token), (problem) => this.fileProblem(problem));
     const listHttp = options.modelListHttp ?? undiciHttpClient;
-    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS}), this.now, (provider, why) =>
+    // What a list's request found of an API-key account's key is recorded as a request's is (noteKeyAnswer).
+    const onKeyAnswer = (provider: string, account: Account, token: TokenFile, refusal: string | undefined) => {
+      const row = findProvider(provider);
+      if (row) this.noteKeyAnswer(row, account, token, refusal);
+    };
+    this.liveLists = new LiveListCache(providerModelList({http: listHttp, endpoints: (provider) => endpointOverrides(options.settings, provider), now: this.now, timeoutMs: ROUTING_LIST_TIMEOUT_MS, deadlineMs: ROUTING_LIST_DEADLINE_MS, onKeyAnswer}), this.now, (provider, why) =>
       // A warning, not the proxy's last error: what it serves goes on, from the static list.
       this.emit({type: 'problem', severity: 'warning', message: `${provider}: live model list not had, its static list is served: ${why}`}),
     );
@@ -771,7 +777,7 @@ export class ProxyServer {
 
   /**
    * `/v1/models`: what the proxy would serve on this route. A provider route or a served provider:
-   * its list; else every provider with a usable account (root routing picks among them; Claude's
+   * its list; else every provider with an account that can serve now (root routing picks among them; Claude's
    * list when there is none). Each list is its pool's current account's (rules applied) on the
    * static list and the live one (LiveListCache, asked when not held, waited for at most
    * ROUTING_LIST_DEADLINE_MS: a list not had by then is served as its static list, and a failure is
@@ -780,7 +786,9 @@ export class ProxyServer {
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const served = this.servedProvider(route);
     const accounts = served ? [] : await this.accounts.all();
-    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    // An account that can serve now: not one whose refresh failed once its access token has expired.
+    const now = this.now();
+    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
     const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
@@ -953,12 +961,14 @@ export class ProxyServer {
         if (!counting) {
           pool.recordSuccess(account.id);
           this.noteServed(row, account, now);
+          if (account.health === 'key-rejected' || this.keysRejected.size > 0) this.noteKeyAnswer(row, account, token, undefined);
           if (account.coolingUntil !== undefined || this.storedCooldowns.size > 0) this.endStoredCooldown(row, pool, account, poolAccount, now);
         }
         const status = await this.deliver(prepared, upstream, res, watch, outcome, client.stream, active);
         if (watch.aborted) active.broke ??= CLIENT_LEFT;
         return this.finish(active, prepared.sentModel, status, false, true);
       }
+      if (refusesKey(outcome.upstreamStatus, outcome.upstreamText)) this.noteKeyAnswer(row, account, token, keyRefusalReason(outcome.upstreamStatus, hostOf(prepared.url), this.excerpt(outcome.upstreamText)));
       if (outcome.failure?.kind === 'auth' && !attempts.refreshed?.has(account.id)) {
         // One refresh per account and request, then the same account once more.
         (attempts.refreshed ??= new Set()).add(account.id);
@@ -1179,6 +1189,31 @@ export class ProxyServer {
   private readonly servedNoted = new Map<string, number>();
 
   /**
+   * An API-key account's answer, recorded off the request's path (services/key-check.ts): a refusal
+   * of its key marks it `key-rejected` wherever accounts are listed; a success ends that mark, once
+   * (the account list may show it a few seconds more: AccountSource's TTL). An account with an OAuth
+   * grant (heldApiKey: none) is no API-key account: its refusals are the refresh's business.
+   */
+  private noteKeyAnswer(row: ProviderRow, account: Account, token: TokenFile, refusal: string | undefined): void {
+    const key = heldApiKey(token);
+    if (key === undefined) return;
+    const id = `${row.id}\u0000${account.id}`;
+    if (refusal === undefined) {
+      if (!this.keysRejected.has(id) && (account.health !== 'key-rejected' || this.keyMarksEnded.has(account))) return;
+      this.keysRejected.delete(id);
+      this.keyMarksEnded.add(account);
+    } else this.keysRejected.add(id);
+    const store = this.options.store;
+    this.persisting = this.persisting
+      .then(() => noteKeyAnswer(store, row.id, account, key, refusal))
+      .catch((error: unknown) => this.recordError(`${row.id}/${this.accounts.labelOf(account)}: key ${refusal === undefined ? 'accepted' : 'rejected'} not recorded: ${sanitizeLine((error as Error).message)}`));
+  }
+
+  /** Accounts whose key this process marked rejected (provider and id), and those whose mark a success ended (noteKeyAnswer). */
+  private readonly keysRejected = new Set<string>();
+  private readonly keyMarksEnded = new WeakSet<Account>();
+
+  /**
    * A success on an account ends its stored wait (account-state.json, from this process or another
    * one), so `accounts`, the TUI and a restarted proxy stop treating it as cooling; unless its pool
    * holds a wait met since this request was sent at `now` (that answer is newer than this success),
@@ -1258,10 +1293,13 @@ export class ProxyServer {
 
   private async tryRefresh(row: ProviderRow, account: Account, force: boolean): Promise<TokenFile | undefined> {
     try {
-      const token = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      const {token, outcome} = await this.options.refresh(row.id, account.id, force).finally(() => this.accounts.forgetStats());
+      // Nothing to refresh with (an API key, a file without a refresh token): nothing happened to
+      // log, and sending the same credential again would only meet the same answer.
+      if (outcome.kind === 'cannot') return undefined;
       // Masked from the first answer on, before the credential redactor's next look at the dirs.
       this.credentials.noteToken(sentEntryKey(this.accounts.pathOf(account), 'refreshed'), `refresh ${++this.refreshes}`, token);
-      this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
+      if (outcome.kind !== 'not-due') this.emit({type: 'refresh', provider: row.id, account: this.accounts.labelOf(account), ok: true});
       return token;
     } catch (error) {
       const message = sanitizeLine((error as Error).message);

@@ -68,8 +68,20 @@ export function qrAnsi(text: string): string {
  * Google's ~550) makes a code of 73-93 modules a side, 37-47 rows of half blocks: more than a
  * 120×40 terminal has room for beside the address and the prompt.
  */
-export function qrTooBig(columns: number, rows: number, otherwise: string): string {
-  return `(a QR code needs a terminal of at least ${columns}×${rows}; ${otherwise})`;
+export function qrTooBig(columns: number, rows: number, otherwise: string, why?: string): string {
+  return `(a QR code needs a terminal of at least ${columns}×${rows}${why ? ` ${why}` : ''}; ${otherwise})`;
+}
+
+/**
+ * The least terminal a QR of `lines` needs, the same whatever size the terminal has now (one
+ * computation for `ccs-tui login` and the TUI's login screen): the QR's width plus `beside` columns of
+ * text next to it (the TUI's text column; none for a command, which prints the QR alone), and at that
+ * width the QR's rows plus `reservedRows(columns)` (what must stay on screen with it, as it wraps
+ * there); `chrome`: the columns and rows around the space the QR is laid out in (the TUI's frame).
+ */
+export function qrTerminalNeeds(lines: readonly string[], reservedRows: (columns: number) => number, beside = 0, chrome = {columns: 0, rows: 0}): {columns: number; rows: number} {
+  const columns = lines[0]!.length + beside;
+  return {columns: columns + chrome.columns, rows: lines.length + reservedRows(columns) + chrome.rows};
 }
 
 /**
@@ -83,8 +95,9 @@ export function qrForTerminal(text: string, size: {columns?: number; rows?: numb
   if (!size.columns || !size.rows) return '';
   const lines = qrLines(text);
   const fits = lines[0]!.length <= size.columns && lines.length + reservedRows(size.columns) <= size.rows;
-  const columns = lines[0]!.length;
-  return fits ? qrAnsi(text) : `${qrTooBig(columns, lines.length + reservedRows(columns), 'enlarge it, or open the address below')}\n`;
+  const needs = qrTerminalNeeds(lines, reservedRows);
+  // The TUI's login screen names a larger size, for the QR beside its text: this one is for the QR alone.
+  return fits ? qrAnsi(text) : `${qrTooBig(needs.columns, needs.rows, 'enlarge it, or open the address below', 'for the QR alone')}\n`;
 }
 
 /** Rows `text` takes on a terminal `columns` wide (each line wraps). */

@@ -111,7 +111,12 @@ export interface Fresh {
  * `force` refreshes even when the token is not near expiry (a 401 upstream, or `t` in the TUI).
  */
 export async function ensureFreshToken(deps: RefreshDeps, provider: string, accountId: string, options: {force?: boolean} = {}): Promise<TokenFile> {
-  return (await freshToken(deps, provider, accountId, Boolean(options.force))).token;
+  return (await ensureFresh(deps, provider, accountId, options)).token;
+}
+
+/** ensureFreshToken, saying how the token came (RefreshOutcome): the proxy logs a refresh only when one happened. */
+export function ensureFresh(deps: RefreshDeps, provider: string, accountId: string, options: {force?: boolean} = {}): Promise<Fresh> {
+  return freshToken(deps, provider, accountId, Boolean(options.force));
 }
 
 /** `t`: a forced refresh, saying how its token came (a refresh sent, the agent's, another process's). */

@@ -52,6 +52,11 @@ interface AccountState {
    */
   refreshFailed?: {reason: string; at: string; fingerprint: string};
   /**
+   * The upstream refused the API key with this fingerprint (the proxy's request, `t`'s models list:
+   * services/key-check.ts): shown while the token file holds that key, until a request with it succeeds.
+   */
+  keyRejected?: {reason: string; at: string; fingerprint: string};
+  /**
    * The local proxy's quota or rate-limit cooldown of the account (the provider's own wait): kept
    * here so that a restarted proxy still waits it out. `until`: RFC 3339.
    */
@@ -117,8 +122,11 @@ const baseUrlOf = (token: TokenFile | undefined): Pick<Account, 'baseUrl'> => {
   return url ? {baseUrl: maskedUrl(url)} : {};
 };
 
-/** `apiKey` for a token file that holds an API key and no OAuth grant (AI Studio, IBM Bob): nothing of it expires or is refreshed. */
-const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (stringField(token?.api_key) && !stringField(token?.refresh_token) ? {apiKey: true} : {});
+/** The API key a token file holds when it holds no OAuth grant beside it (AI Studio, IBM Bob): nothing of it expires or is refreshed. */
+export const heldApiKey = (token: TokenFile | undefined): string | undefined => (stringField(token?.refresh_token) ? undefined : stringField(token?.api_key));
+
+/** `apiKey` for a token file that holds an API key and no OAuth grant (heldApiKey). */
+const apiKeyOf = (token: TokenFile | undefined): Pick<Account, 'apiKey'> => (heldApiKey(token) ? {apiKey: true} : {});
 
 /**
  * A reason kept in the account state (a server's words) with the account's own credentials masked:
@@ -210,9 +218,9 @@ export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: s
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
-/** The marks that name a refresh token, which must survive a change of the account's id. */
-type GrantMarks = Pick<AccountState, 'needsLogin' | 'refreshUnknown' | 'refreshFailed'>;
-const GRANT_MARKS = ['needsLogin', 'refreshUnknown', 'refreshFailed'] as const;
+/** The marks that name a credential (a refresh token, an API key), which must survive a change of the account's id. */
+type GrantMarks = Pick<AccountState, 'needsLogin' | 'refreshUnknown' | 'refreshFailed' | 'keyRejected'>;
+const GRANT_MARKS = ['needsLogin', 'refreshUnknown', 'refreshFailed', 'keyRejected'] as const;
 const grantMarkKey = (provider: string, fingerprint: string) => `${provider}\u0000${fingerprint}`;
 
 /**
@@ -655,19 +663,26 @@ export class AccountStore implements AccountService {
       const holds = (mark: {fingerprint: string} | undefined) => mark !== undefined && mark.fingerprint === held;
       const unknown = holds(own?.refreshUnknown) ? own!.refreshUnknown : ofGrant?.refreshUnknown;
       const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
+      // An API-key account's mark names its key the same way (apiKeyOf: a key and no refresh token).
+      const apiKey = heldApiKey(entry?.token);
+      const key = apiKey === undefined ? undefined : tokenFingerprint(apiKey);
+      const keyMark = key === undefined ? undefined : own?.keyRejected?.fingerprint === key ? own.keyRejected : grantMarks.get(grantMarkKey(provider, key))?.keyRejected;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
+      let since: string | undefined;
       if (!entry) [value, detail] = ['missing-token', 'token file not found in auth/ or auth-paused/'];
       else if (entry.error) [value, detail] = ['unreadable', entry.error];
-      else if (needsLogin) [value, detail] = ['needs-login', needsLogin.reason];
-      else if (holds(unknown)) [value, detail] = ['refresh-unknown', unknown!.reason];
-      else if (holds(failed)) [value, detail] = ['refresh-failed', failed!.reason];
+      else if (needsLogin) [value, detail, since] = ['needs-login', needsLogin.reason, needsLogin.at];
+      else if (holds(unknown)) [value, detail, since] = ['refresh-unknown', unknown!.reason, unknown!.at];
+      else if (holds(failed)) [value, detail, since] = ['refresh-failed', failed!.reason, failed!.at];
+      else if (keyMark) [value, detail, since] = ['key-rejected', keyMark.reason, keyMark.at];
       else if (entry.token?.expired && Date.parse(entry.token.expired) < now) value = 'expired';
       // The local proxy's cooldown (still ahead) is shown, not a health: the account stays in the pool.
       const cooldown = cooldownAhead(files.state[stateKey(provider, id)]?.cooldown, now);
       const cooling = cooldown ? {coolingUntil: cooldown.until, coolingReason: cooldown.reason === undefined ? undefined : ownCredentialsMasked(cooldown.reason, entry?.token), coolingKind: cooldown.kind} : {};
       if (detail !== undefined && value !== 'missing-token' && value !== 'unreadable') detail = ownCredentialsMasked(detail, entry?.token);
-      return {health: value, healthDetail: detail, ...cooling, ...usedAt(provider, id, entry)};
+      const marked = typeof since === 'string' && !Number.isNaN(Date.parse(since)) ? {healthSince: since} : {};
+      return {health: value, healthDetail: detail, ...marked, ...cooling, ...usedAt(provider, id, entry)};
     };
     /** When the account was last used besides being made the default: the proxy's last answered request, its token's last refresh. */
     const usedAt = (provider: string, id: string, entry: {token?: Record<string, unknown>} | undefined): Pick<Account, 'servedAt' | 'refreshedAt'> => {
@@ -1182,7 +1197,7 @@ export class AccountStore implements AccountService {
    * without a known outcome: it shows as `refresh-unknown` while its token file holds that token.
    */
   async setRefreshUnknown(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
-    await this.markRefreshToken(provider, ref, 'refreshUnknown', reason, refreshToken);
+    await this.markCredential(provider, ref, 'refreshUnknown', reason, refreshToken);
   }
 
   /**
@@ -1191,30 +1206,49 @@ export class AccountStore implements AccountService {
    * (or until a refresh is granted: clearRefreshFailed).
    */
   async setRefreshFailed(provider: string, ref: AccountRef, reason: string, refreshToken: string): Promise<void> {
-    await this.markRefreshToken(provider, ref, 'refreshFailed', reason, refreshToken);
+    await this.markCredential(provider, ref, 'refreshFailed', reason, refreshToken);
   }
 
   /** Ends a `refresh-failed` mark (a refresh of the account succeeded since); writes nothing when there is none. */
   async clearRefreshFailed(provider: string, ref: AccountRef): Promise<void> {
+    await this.clearCredentialMark(provider, ref, 'refreshFailed', (token) => token?.refresh_token);
+  }
+
+  /**
+   * Marks an API-key account whose key (`apiKey`, kept only as its fingerprint) the upstream refused
+   * (services/key-check.ts): it shows as `key-rejected` while its token file holds that key (or until
+   * a request with it succeeds: clearKeyRejected).
+   */
+  async setKeyRejected(provider: string, ref: AccountRef, reason: string, apiKey: string): Promise<void> {
+    await this.markCredential(provider, ref, 'keyRejected', reason, apiKey);
+  }
+
+  /** Ends a `key-rejected` mark (a request with the key succeeded since); writes nothing when there is none. */
+  async clearKeyRejected(provider: string, ref: AccountRef): Promise<void> {
+    await this.clearCredentialMark(provider, ref, 'keyRejected', (token) => token?.api_key);
+  }
+
+  /** Drops a mark that names the credential `held` reads from the account's token file: its own, and the one under an id the account had before (marksByGrant). */
+  private async clearCredentialMark(provider: string, ref: AccountRef, mark: 'refreshFailed' | 'keyRejected', held: (token: TokenFile | undefined) => unknown): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
-      const held = ctx.files.tokens.get(account.tokenFile)?.token?.refresh_token;
-      const print = typeof held === 'string' && held !== '' ? tokenFingerprint(held) : undefined;
-      // Its own mark, and the grant's under an id the account had before (marksByGrant).
+      const credential = held(ctx.files.tokens.get(account.tokenFile)?.token);
+      const print = typeof credential === 'string' && credential !== '' ? tokenFingerprint(credential) : undefined;
       for (const [key, entry] of Object.entries(ctx.files.state)) {
-        const mark = entry?.refreshFailed;
-        if (!mark || !(key === stateKey(provider, account.id) || (key.startsWith(`${provider}/`) && print !== undefined && mark.fingerprint === print))) continue;
-        dropMark(ctx.files.state, key, 'refreshFailed');
+        const found = entry?.[mark];
+        if (!found || !(key === stateKey(provider, account.id) || (key.startsWith(`${provider}/`) && print !== undefined && found.fingerprint === print))) continue;
+        dropMark(ctx.files.state, key, mark);
         ctx.stateChanged = true;
       }
     }, {writesRegistry: false, account: {provider, ref}});
   }
 
-  private async markRefreshToken(provider: string, ref: AccountRef, mark: 'refreshUnknown' | 'refreshFailed', reason: string, refreshToken: string): Promise<void> {
+  /** A mark that names a credential (`credential`: a refresh token or an API key, kept as its fingerprint). */
+  private async markCredential(provider: string, ref: AccountRef, mark: 'refreshUnknown' | 'refreshFailed' | 'keyRejected', reason: string, credential: string): Promise<void> {
     await this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const key = stateKey(provider, account.id);
-      ctx.files.state[key] = {...ctx.files.state[key], [mark]: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(refreshToken)}};
+      ctx.files.state[key] = {...ctx.files.state[key], [mark]: {reason, at: this.now().toISOString(), fingerprint: tokenFingerprint(credential)}};
       ctx.stateChanged = true;
     }, {writesRegistry: false});
   }

@@ -11,7 +11,7 @@ import {apiBase, baseAdapter, bearerHeader, safePart, upstreamPath} from '../../
 import {registerProvider, type ProviderAdapter, type ProviderRow} from '../../source/providers/table.js';
 import {ProxyServer} from '../../source/proxy/server.js';
 import {deviceLogin} from '../../source/services/oauth/login.js';
-import {ensureFreshToken} from '../../source/services/refresh.js';
+import {ensureFresh, ensureFreshToken} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {DEFAULT_SETTINGS} from '../../source/store/settings.js';
@@ -109,7 +109,7 @@ test('login, accounts listing, refresh and proxy pass-through for a provider add
     store,
     settings,
     config: () => config,
-    refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
+    refresh: (provider, accountId, force) => ensureFresh({store, settings}, provider, accountId, {force}),
   });
   const port = await proxy.listen();
   try {

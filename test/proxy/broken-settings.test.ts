@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {ProxyServer} from '../../source/proxy/server.js';
-import {ensureFreshToken} from '../../source/services/refresh.js';
+import {ensureFresh, ensureFreshToken} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {loadSettings, SettingsUnreadableError} from '../../source/store/settings.js';
@@ -37,7 +37,7 @@ test('a proxy started on a broken tui.json refuses with 503 and sends nothing; a
       store,
       settings,
       config: () => config,
-      refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
+      refresh: (provider, accountId, force) => ensureFresh({store, settings}, provider, accountId, {force}),
     });
     const port = await proxy.listen();
     const answer = await askMessages({url: `http://127.0.0.1:${port}`});

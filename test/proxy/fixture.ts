@@ -8,7 +8,7 @@ import type {ClientTimeouts} from '../../source/proxy/refusal.js';
 import type {UpstreamIdle} from '../../source/proxy/server.js';
 import type {ProxyEvent} from '../../source/services/proxy/ipc.js';
 import {quotaHooks} from '../../source/proxy/quota-hooks.js';
-import {ensureFreshToken} from '../../source/services/refresh.js';
+import {ensureFresh} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {loadSettings} from '../../source/store/settings.js';
@@ -79,7 +79,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
     store,
     settings,
     config: () => config,
-    refresh: (provider, accountId, force) => ensureFreshToken({store, settings}, provider, accountId, {force}),
+    refresh: (provider, accountId, force) => ensureFresh({store, settings}, provider, accountId, {force}),
     emit: (event) => events.push(event),
     onQuotaHeaders: hooks.onQuotaHeaders,
     rank: hooks.rank,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {rmSync, writeFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {ProxyServer} from '../../source/proxy/server.js';
-import {ensureFreshToken} from '../../source/services/refresh.js';
+import {ensureFresh} from '../../source/services/refresh.js';
 import {AccountStore} from '../../source/store/accounts.js';
 import {loadCliproxyConfig} from '../../source/store/cliproxy-config.js';
 import {loadSettings, settingsOnceFixed} from '../../source/store/settings.js';
@@ -39,7 +39,7 @@ test('rv9p: a broken tui.json saved through a moment without the file: the saved
       settings: loaded.settings,
       rereadSettings: settingsOnceFixed(ccs.paths),
       config: () => config,
-      refresh: (provider, accountId, force) => ensureFreshToken({store, settings: proxy!.settings}, provider, accountId, {force}),
+      refresh: (provider, accountId, force) => ensureFresh({store, settings: proxy!.settings}, provider, accountId, {force}),
     });
     const url = `http://127.0.0.1:${await proxy.listen()}`;
     assert.equal((await askMessages({url})).status, 503);

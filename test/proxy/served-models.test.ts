@@ -179,3 +179,17 @@ describe("an alias of a model only AI Studio's live list names, on AI Studio's o
     assert.equal(upstream.requests.findLast((r) => r.method === 'POST')?.body?.model, 'learnlm-2.0-flash');
   });
 });
+
+describe('/v1/models on the root routes: a Gemini account whose refresh failed and whose token expired in 2020', async () => {
+  const gemini = {type: 'gemini', email: 'old@example.com', access_token: 'ya29.old-0123456789abcdef', refresh_token: '1//old-0123456789abcdef', expired: '2020-01-01T00:00:00Z', project_id: 'p1'};
+  const f = await proxyFixture({provider: 'claude', serve: {provider: null}, tokens: [...accountTokens('claude', ['a@example.com']), {file: 'gemini-old@example.com-p1.json', token: gemini}]});
+  after(() => f.close());
+
+  it('lists no Gemini model (that account cannot serve now), Claude\'s as before', async () => {
+    const {AccountStore} = await import('../../source/store/accounts.js');
+    await new AccountStore(f.ccs.paths).setRefreshFailed('gemini', {id: 'old@example.com'}, 'refused (400)', gemini.refresh_token);
+    const ids = (await openAiModels(f.url)).data.map((m) => m.id);
+    assert.ok(ids.includes(CLAUDE[0]!), ids.join(', '));
+    assert.ok(!ids.some((id) => id.startsWith('gemini-')), `Gemini models listed: ${ids.join(', ')}`);
+  });
+});

@@ -15,7 +15,7 @@ test('the QR note says the same size on a narrow, a wide and a taller terminal; 
     {columns: 80, rows: 40},
   ].map((size) => qrForTerminal(URL_TEXT, size, reserved));
   const [first] = notes;
-  assert.match(first!, /^\(a QR code needs a terminal of at least (\d+)×(\d+); enlarge it, or open the address below\)\n$/);
+  assert.match(first!, /^\(a QR code needs a terminal of at least (\d+)×(\d+) for the QR alone; enlarge it, or open the address below\)\n$/);
   for (const note of notes) assert.equal(note, first);
   const [, columns, rows] = /at least (\d+)×(\d+)/.exec(first!)!.map(Number);
   assert.equal(columns, qrLines(URL_TEXT)[0]!.length);

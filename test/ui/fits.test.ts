@@ -78,7 +78,7 @@ test('80×24: the models title keeps its match count whole (the list source, als
   await tui.press('3');
   await tui.waitFor('Models ');
   await tui.press('/', 'z', 'z', 'z');
-  const frame = await tui.waitFor('0 match');
-  assert.match(frame, /Models \d+\/\d+ visible · 0 match/);
+  const frame = await tui.waitFor('0 matches');
+  assert.match(frame, /Models \d+\/\d+ visible · 0 matches/);
   assert.match(frame, /static list/, 'the source is still on the header line');
 });

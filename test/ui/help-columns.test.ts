@@ -5,7 +5,7 @@ import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import type {Route} from '../../source/core/app-state.js';
-import {bindingsFor, keyLabel} from '../../source/core/keymap.js';
+import {bindingsFor, KEY_PAIRS, keyLabel} from '../../source/core/keymap.js';
 import {routeScopes} from '../../source/ui/router.js';
 import type {TempCcs} from '../helpers/ccs.js';
 import {makeUiCcs} from './fixtures.js';
@@ -69,3 +69,33 @@ for (const route of [{screen: 'home', params: {}}, {screen: 'models', params: {p
     }
   });
 }
+
+test('help keeps pairs together: k ↑ / j ↓ (and every other pair) in one column, one under the other, at every size', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 40, route: {screen: 'home', params: {}}});
+  await tui.waitFor('Claude accounts');
+  await tui.press('?');
+  await tui.waitFor('Keys (');
+  const bindings = bindingsFor(routeScopes({screen: 'home', params: {}}));
+  const where = (frame: string, action: string): {r: number; x: number} | undefined => {
+    const binding = bindings.find((b) => b.action === action);
+    if (!binding) return undefined;
+    const slot = binding.keys.map(keyLabel).join(' ').padEnd(KEY_COLUMN);
+    for (const [r, row] of frame.split('\n').entries()) {
+      const x = row.indexOf(` ${slot}`);
+      if (x >= 0 && row[x + 1 + KEY_COLUMN] !== ' ') return {r, x};
+    }
+    return undefined;
+  };
+  const sizes = [100, 120, 160].flatMap((w) => Array.from({length: 27}, (_, i) => [w, 24 + i] as const));
+  for (const [w, h] of sizes) {
+    await tui.resize(w, h);
+    const frame: string = await tui.waitFor('Keys (');
+    for (const [first, second] of KEY_PAIRS) {
+      const [a, b] = [where(frame, first), where(frame, second)];
+      if (!a || !b) continue;
+      assert.equal(b.x, a.x, `${first} and ${second} in different columns at ${w}×${h}:\n${frame}`);
+      assert.ok(b.r > a.r, `${second} not under ${first} at ${w}×${h}:\n${frame}`);
+    }
+  }
+});

@@ -28,7 +28,7 @@ for (const provider of ['claude', 'gemini', 'antigravity']) {
         await tui.press('enter');
         frame = await tui.waitFor(/a QR code needs/, 10_000);
       }
-      const note = /\(a QR code needs a terminal of at least (\d+)×(\d+); U shows the address alone, to copy\)/.exec(frame.replace(/\n\s*/g, ' '));
+      const note = new RegExp(`\\(a QR code needs a terminal of at least (\\d+)×(\\d+) beside this text; U shows the address alone, to copy\\)`).exec(frame.replace(/\n\s*/g, ' '));
       assert.ok(note, frame);
       assert.ok(!hasQr(frame), frame);
       const [columns, rows] = [Number(note[1]), Number(note[2])];

@@ -76,3 +76,15 @@ test('u on the account that is already the default says so, and changes nothing'
   const frame = await tui.waitFor('already the default');
   assert.match(frame, /work is already the default claude account/);
 });
+
+test('a count agrees with its verb: "1 needs attention", "2 need attention"', async () => {
+  ccs = makeUiCcs();
+  const store = new AccountStore(ccs.paths);
+  await store.setNeedsLogin('claude', 'bob@example.com', 'refresh token revoked (invalid_grant)');
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 24});
+  await tui.waitFor('Claude accounts (2) · 1 needs attention');
+  tui.unmount();
+  await store.setNeedsLogin('claude', 'alice@example.com', 'refresh token revoked (invalid_grant)');
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 24});
+  await tui.waitFor('Claude accounts (2) · 2 need attention');
+});

@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -27,6 +27,10 @@ export function accountJson(account: Account) {
     expiresAt: account.expiresAt ?? null,
     health: account.health,
     registered: account.registered,
+    // Why the health is not ok and since when (a mark's reason and time: a refused key, refresh or
+    // grant), added beside it; a remote server's own words are `statusMessage` below.
+    ...(account.healthDetail !== undefined && !account.serverStatus ? {healthDetail: account.healthDetail} : {}),
+    ...(account.healthSince !== undefined ? {healthSince: account.healthSince} : {}),
     // Google accounts (gemini, antigravity, vertex) work in a Cloud project; other rows stay as they were.
     ...(account.projectId ? {projectId: account.projectId} : {}),
     // A type ccs-tui does not know: listed, never served or checked (its health is what the file says). Added, not a changed health.
@@ -101,6 +105,10 @@ const accounts: CommandSpec = {
     const unknown = snapshot.accounts.filter((account) => account.health === 'refresh-unknown');
     for (const a of unknown) {
       ctx.stderr.write(`ccs-tui: ${sanitizeLine(withAdvice(`${a.provider} ${label(a)}: ${refreshUnknownWords(a.healthDetail)}`, reloginAdvice(a.provider), 'cli'))}\n`);
+    }
+    // "! key rejected" alone does not say by whom, when or what to do.
+    for (const a of snapshot.accounts.filter((account) => account.health === 'key-rejected')) {
+      ctx.stderr.write(`ccs-tui: ${sanitizeLine(`${a.provider} ${label(a)}: ${keyRejectedWords(a)}`)}\n`);
     }
     return 0;
   },

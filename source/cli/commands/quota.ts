@@ -3,7 +3,7 @@
 // Without --refresh the cached numbers are shown (what the TUI and the proxy last saw); accounts
 // with nothing cached are fetched once, so a first run is not empty. --refresh fetches every account
 // now, bypassing any 429 backoff. Exit 3 when every listed account is used up, so scripts can guard.
-import {accountLabeller} from '../../core/accounts.js';
+import {accountLabeller, quotaAccountState} from '../../core/accounts.js';
 import {describeWindow} from '../../core/quota-format.js';
 import {formatDuration} from '../../core/relative-time.js';
 import {currentWindows, isExhausted} from '../../core/quota.js';
@@ -112,12 +112,17 @@ export async function printQuota(
     ctx.stdout.write(provider ? `No ${provider} accounts. Add one with: ccs-tui login ${provider}\n` : 'No accounts. Add one with: ccs-tui login <provider>\n');
   } else {
     const label = accountLabeller(accounts);
+    // The account's own state (paused, a refused key, …) before its numbers, in the quota screen's words.
+    const stated = (account: Account, text: string) => [quotaAccountState(account), text].filter(Boolean).join(' · ');
     const table = rows.map((r) => [
       r.account.provider,
       label(r.account),
-      r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
-      : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
-      : 'no numbers yet',
+      stated(
+        r.account,
+        r.windows.length ? r.windows.map((w) => describeWindow(w, now) + (w.stale ? ' (stale)' : '')).join('; ')
+        : r.noSource ? `unknown (${NO_QUOTA_SOURCE})`
+        : 'no numbers yet',
+      ),
       r.error ? `${r.error.kind === 'settings-unreadable' ? `${cachedAge(r.windows, now)}; ` : ''}${quotaErrorText(r.error)}` : '',
     ]);
     ctx.stdout.write((await formatTable(ctx, [['PROVIDER', 'ACCOUNT', 'WINDOWS', 'ERROR'], ...table])).replace(/ +$/gm, ''));

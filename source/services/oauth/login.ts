@@ -16,12 +16,10 @@ import type {TuiSettings} from '../../store/settings.js';
 import {credentialMasker} from '../credential-redactor.js';
 import {systemClock} from '../clock.js';
 import type {ServiceNeeds} from '../deps.js';
-import {bodyExcerpt, hostOf, undiciHttpClient} from '../http.js';
-import {excerpt, Redactor, redactedForm} from '../../core/redact.js';
-import {parseJsonObject} from '../../core/json-object.js';
-import {modelIdsOf, modelsListTarget} from '../../providers/models-list.js';
+import {undiciHttpClient} from '../http.js';
+import {redactedForm} from '../../core/redact.js';
+import {askWithKey} from '../key-check.js';
 import type {ProviderRow} from '../../providers/table.js';
-import {endpointOverrides} from '../../store/settings.js';
 import {startAuthCode, type AuthCodeOptions, type AuthCodeSession} from './auth-code.js';
 import {DeviceFlowEnded, runDeviceFlow, type DeviceFlowCallbacks} from './device.js';
 import {identify} from './identity.js';
@@ -311,45 +309,33 @@ async function keyLoginTarget(store: AccountStore, provider: string, token: Toke
   return broken.length === 1 ? broken[0]!.id : undefined;
 }
 
-/** How long the key check may take (ms): a models list answers in well under a second. */
-const KEY_CHECK_TIMEOUT_MS = 15_000;
-
 /**
- * One cheap real call with the new key before it is stored: the provider's models list, built by its
- * adapter with the base URL the proxy will use. A refused key (401/403), an unreachable base URL, any
- * other status (a wrong base URL's 404, a 5xx) or a 2xx that is not a models list (`{data: [{id}]}`,
- * as providers/models-list.ts modelIdsOf reads it: a web server's welcome page, a gateway's other
+ * One cheap real call with the new key before it is stored (services/key-check.ts askWithKey: the
+ * provider's models list, built by its adapter with the base URL the proxy will use). A refused key
+ * (401, a 403 naming an auth error), an unreachable base URL, any other status (a wrong base URL's
+ * 404, a 5xx) or a 2xx that is not a models list (a web server's welcome page, a gateway's other
  * JSON) throws a UserError naming the cause, with the key masked (the server's text is masked whole
  * before it is cut: core/redact.ts excerpt); 429 counts as accepted (the key was recognised, only
  * rate-limited). A provider whose API has no models list is stored unchecked.
  */
 async function checkApiKey(deps: LoginDeps, resolved: ResolvedProvider, token: TokenFile, signal?: AbortSignal): Promise<void> {
   const {row} = resolved;
-  const now = (deps.clock ?? systemClock).now();
-  const target = modelsListTarget(row, endpointOverrides(deps.settings, row.id)?.api, token, now);
-  if (!target) return;
-  const http = deps.http ?? undiciHttpClient;
-  const apiKey = String(token.api_key);
-  const key = redactedForm(apiKey);
-  let response;
-  try {
-    response = await http.send({url: target.url, method: 'GET', headers: {accept: 'application/json', ...target.headers}, timeoutMs: KEY_CHECK_TIMEOUT_MS, signal});
-  } catch (error) {
-    throw new ApiKeyCheckError(`${excerpt((error as Error).message, 300, new Redactor([apiKey]))}; the key ${key} was not checked and nothing was stored`, false);
+  const answer = await askWithKey(deps, row, token, signal);
+  const key = redactedForm(String(token.api_key));
+  switch (answer.kind) {
+    case 'unchecked':
+    case 'accepted':
+      return;
+    case 'unreachable':
+      throw new ApiKeyCheckError(`${answer.message}; the key ${key} was not checked and nothing was stored`, false);
+    case 'refused':
+      throw new ApiKeyCheckError(`${row.displayName} refused the key ${key} (HTTP ${answer.status} from ${answer.host}: ${answer.said}); nothing was stored`, true);
+    case 'other':
+      if (answer.modelsList === false) {
+        throw new ApiKeyCheckError(`${answer.host} answered ${answer.status} but not a models list (is the base URL right? e.g. …/v1): ${answer.said}; the key ${key} was not stored`, false);
+      }
+      throw new ApiKeyCheckError(`${answer.host} answered HTTP ${answer.status} to a models list: ${answer.said}: check the base URL; the key ${key} was not stored`, false);
   }
-  const said = () => `: ${bodyExcerpt(response, 160, apiKey)}`;
-  if (response.status === 401 || response.status === 403) {
-    throw new ApiKeyCheckError(`${row.displayName} refused the key ${key} (HTTP ${response.status} from ${hostOf(target.url)}${said()}); nothing was stored`, true);
-  }
-  if (response.status === 429) return;
-  if (response.status >= 200 && response.status < 300) {
-    if (modelIdsOf(parseJsonObject(response.text))) return;
-    throw new ApiKeyCheckError(
-      `${hostOf(target.url)} answered ${response.status} but not a models list (is the base URL right? e.g. …/v1)${said()}; the key ${key} was not stored`,
-      false,
-    );
-  }
-  throw new ApiKeyCheckError(`${hostOf(target.url)} answered HTTP ${response.status} to a models list${said()}: check the base URL; the key ${key} was not stored`, false);
 }
 
 const SERVICE_ACCOUNT_FIELDS = ['client_email', 'private_key', 'project_id'] as const;

@@ -10,6 +10,7 @@ import {hasQuotaSource} from '../../services/quota/service.js';
 import {markRefreshRefused, refreshNow, NeedsLoginError, RefreshOutcomeUnknownError} from '../../services/refresh.js';
 import {followRotationNatively} from '../../services/native/sync.js';
 import {chooseRotationTarget} from '../../services/rotation.js';
+import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
 import {startAndSettle} from './proxy.js';
@@ -115,7 +116,7 @@ async function noAccountsYet(services: AppServices, provider: string, verb: stri
 }
 
 /**
- * `t`: refresh the account's token now (a forced refresh). An account whose refresh token is dead is
+ * `t`: refresh the account's token now (a forced refresh); an API-key account's key is tested instead (testApiKey). An account whose refresh token is dead is
  * marked needs-login by the refresh itself; one whose refresh the provider refused otherwise (an
  * answer: OAuthError, UnexpectedResponseError) is marked refresh-failed here (markRefreshRefused), so its row says what
  * the test found; an unreachable endpoint marks nothing (the network, not the account).
@@ -124,6 +125,7 @@ export async function testAccount({services, provider, account, progress, siblin
   const target = selected(account, 'select an account to test');
   const label = accountLabel(target, siblings);
   progress(`testing ${provider} ${label}…`);
+  if (target.apiKey) return testApiKey(services, provider, target, label);
   const {settings} = await services.settings.load();
   try {
     const {token, outcome} = await refreshNow({store: services.store, settings, clock: services.clock, http: services.http}, provider, target.id);
@@ -157,6 +159,32 @@ export async function testAccount({services, provider, account, progress, siblin
     }
     throw new UserError(`${provider} ${label}: ${message} (not refreshed)`);
   }
+}
+
+/**
+ * `t` on an API-key account (nothing to refresh): reads the provider's live models list with its key,
+ * as `models --live` and the proxy do (proxy/live-models.ts, which records the answer: a refused key
+ * marks the account key-rejected, a list read ends that mark), and says what the upstream answered,
+ * the key never shown.
+ */
+async function testApiKey(services: AppServices, provider: string, target: Account, label: string): Promise<string> {
+  const who = `${provider} ${label}`;
+  const token = await services.store.readToken(target);
+  let heard: {refusal?: string} | undefined;
+  const {liveModelList} = await import('../../proxy/live-models.js');
+  const list = await liveModelList(services.paths, services.http, {heard: (refusal) => (heard = {refusal})});
+  let answer: Awaited<ReturnType<typeof list>>;
+  try {
+    answer = await list(provider, target, token);
+  } catch (error) {
+    const message = (error as Error).message;
+    // The way out first: the reason quotes an upstream answer and may not fit the status line.
+    if (heard?.refusal !== undefined) throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.login', 'home')} adds a new key; ${actionKey('account.test', 'home')} asks again): ${heard.refusal}`);
+    if (error instanceof UnexpectedResponseError && error.status === 429) return `${who}: key recognised, the provider rate-limits it now: ${message}`;
+    throw new UserError(`${who}: key not judged: ${error instanceof UnexpectedResponseError ? `${message} (is the base URL right?)` : message}`);
+  }
+  if (!answer) return `${who}: API-key account, nothing to refresh (${provider} has no models list to test the key with)`;
+  return `${who}: key accepted: the provider lists ${countOf(answer.models.length, 'model')} for it${answer.partial ? ` (partial: ${answer.partial})` : ''}`;
 }
 
 /** `valid until 2026-11-29 21:55`, or `expired at …` once past: a token file's `expired`. */

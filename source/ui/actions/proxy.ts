@@ -1,5 +1,6 @@
 // The proxy screen's actions: start, stop, restart, live rotation and copying the Claude Code
 // exports. The screen renders the supervisor's state; only these functions command it.
+import {countOf} from '../../core/wording.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError} from '../../core/types.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -138,7 +139,7 @@ export async function copyProxyEnv({services, env}: ProxyActionContext): Promise
   const {config, generated} = await ensureApiKey(services.paths);
   const vars = env.vars.map((v) => (v.name === 'ANTHROPIC_AUTH_TOKEN' ? {...v, value: config.apiKeys[0]!} : v));
   services.clipboard.copy(`${exportLines({...env, vars}).join('\n')}\n`);
-  const copied = `copied ${vars.length} export lines (OSC 52)`;
+  const copied = `copied ${countOf(vars.length, 'export line')} (OSC 52)`;
   return {text: generated ? `${generatedKeyNote(services.paths)}; ${copied}` : copied, kind: 'ok'};
 }
 

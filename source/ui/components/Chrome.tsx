@@ -3,7 +3,7 @@
 import {Box} from 'ink';
 import {Text} from './Text.js';
 import type {ReactNode} from 'react';
-import {actionKey, bindingsFor, keyLabel, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
+import {actionKey, bindingsFor, keyLabel, pairedWith, type KeyAction, type KeyBinding, type KeyScope} from '../../core/keymap.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {cellWidth, lastCells, truncateCells, wrapWords} from '../../core/cells.js';
 import type {StatusKind} from '../../core/app-state.js';
@@ -276,13 +276,20 @@ export function HelpOverlay({width, height, scopes, offset = 0}: {width: number;
     const textWidth = Math.max(10, columnWidth - KEY_COLUMN);
     const chunks: (typeof bindings)[] = [[]];
     let used = 0;
+    // A pair (k ↑ / j ↓) is placed as one: a column never ends between its two halves.
+    const units: (typeof bindings)[] = [];
     for (const b of bindings) {
-      const lines = wrappedLines(b.description, textWidth);
+      const last = units.at(-1);
+      if (last?.length === 1 && pairedWith(last[0]!.action, b.action)) last.push(b);
+      else units.push([b]);
+    }
+    for (const unit of units) {
+      const lines = unit.reduce((sum, b) => sum + wrappedLines(b.description, textWidth), 0);
       if (used + lines > room && chunks.at(-1)!.length > 0) {
         chunks.push([]);
         used = 0;
       }
-      chunks.at(-1)!.push(b);
+      chunks.at(-1)!.push(...unit);
       used += lines;
     }
     return {columnWidth, textWidth, chunks};

@@ -3,7 +3,7 @@ import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, useRef, type ReactNode} from 'react';
-import {accountLabel, nextCoolingEnd} from '../../core/accounts.js';
+import {accountLabel, nextCoolingEnd, PAUSED_TEXT} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
@@ -331,11 +331,14 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   const status = accountStatus(account, short, now).text;
   // Past expiry reads "5m ago"; the STATUS column says what it means (refresh due).
   const expiry = formatRelative(account.expiresAt, now, short);
+  // Neither nickname nor email (an API key added without a name, a hand-copied token file): the id
+  // names it, in the NAME column (as the command line's ACCOUNT column), never under EMAIL.
+  const idOnly = !account.nickname && !account.email;
   // Narrow: nickname and email share one column.
-  const name = wide ? account.nickname ?? '' : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
-  // No nickname: the EMAIL column shows the label (the id that tells two logins of one email apart;
-  // an API key's `key-<hex>`, which has no email), never a blank row.
-  const email = account.nickname ? (account.email ?? '') : accountLabel(account, siblings);
+  const name = wide ? (account.nickname ?? (idOnly ? accountLabel(account, siblings) : '')) : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
+  // No nickname: the EMAIL column shows the label (the email, or the id that tells two logins of one
+  // email apart), never a blank row.
+  const email = account.nickname || idOnly ? (account.email ?? '') : accountLabel(account, siblings);
   return {name, email, status, expiry};
 }
 
@@ -358,17 +361,23 @@ function narrowName(account: Account, siblings: readonly Account[], full: string
  */
 const widest = (header: string, cells: string[], pad: number) => Math.max(cellWidth(header), ...cells.map(cellWidth)) + pad;
 
-/** The widths the names need (NICKNAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
+/** The widths the names need (NAME, EMAIL, or both in one ACCOUNT column): of the accounts alone, not of the clock. */
 function nameWidths(accounts: readonly Account[]): {nick: number; email: number; combined: number} {
   const wideCells = accounts.map((a) => accountCells(a, 0, true, accounts));
   // One column: the longest name a row would show whole (nickname · email, else its label).
   const labels = accounts.map((a) => accountLabel(a, accounts));
   return {
-    nick: widest('NICKNAME', wideCells.map((c) => c.name), 2),
+    nick: widest('NAME', wideCells.map((c) => c.name), 2),
     email: widest('EMAIL', wideCells.map((c) => c.email), 2),
     combined: widest('ACCOUNT', accounts.map((a, i) => accountCells(a, 0, false, accounts).name || labels[i]!), 1),
   };
 }
+
+/**
+ * The STATUS column is always as wide as a paused account's status: pausing one (`p`) or resuming
+ * it does not move the columns beside it. (Longer states, which come by themselves, widen it.)
+ */
+const STEADY_STATUS = [PAUSED_TEXT];
 
 function accountColumns(width: number, accounts: readonly Account[], now: number, names: ReturnType<typeof nameWidths>): AccountColumns {
   const {nick, email, combined} = names;
@@ -379,7 +388,7 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
   ];
   const layout = (step: (typeof steps)[number]) => {
     const cells = accounts.map((a) => accountCells(a, now, false, accounts, step.short));
-    const status = widest('STATUS', cells.map((c) => c.status), step.pad);
+    const status = widest('STATUS', [...cells.map((c) => c.status), ...STEADY_STATUS], step.pad);
     // The short step's TOKEN is the row's last cell (no quota follows): no padding after it.
     const expiry = widest('TOKEN', cells.map((c) => c.expiry), step.short ? 0 : step.pad);
     const fixed = 3 + status + expiry;
@@ -402,7 +411,7 @@ function accountColumns(width: number, accounts: readonly Account[], now: number
 const cell = fitCell;
 
 function headerRow(c: AccountColumns): string {
-  return `   ${cell(c.email ? 'NICKNAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
+  return `   ${cell(c.email ? 'NAME' : 'ACCOUNT', c.name)}${c.email ? cell('EMAIL', c.email) : ''}${cell('STATUS', c.status)}${cell('TOKEN', c.expiry, !c.quota)}${c.quota ? 'QUOTA' : ''}`;
 }
 
 const AccountRow = memo(function AccountRow(props: {account: Account; siblings: readonly Account[]; selected: boolean; focused: boolean; served: boolean; columns: AccountColumns; now: number; theme: Theme; renameDraft?: TextDraft; quota?: readonly QuotaWindow[]; quotaCause?: string; quotaNow: number}) {

@@ -22,7 +22,7 @@ import {useServices} from '../services.js';
 import {useAccounts} from '../hooks/useAccounts.js';
 import {useTheme} from '../theme.js';
 import {QrCode, useQrLines} from './login/QrCode.js';
-import {qrTooBig} from '../../services/qr.js';
+import {qrTerminalNeeds, qrTooBig} from '../../services/qr.js';
 import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
 import {useAccountActions} from '../actions/useActions.js';
@@ -96,9 +96,9 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   const terminal = useTerminalSize();
   const qrNote = (() => {
     if (qrFits || qr.length === 0) return undefined;
-    const columns = qr[0]!.length + TEXT_MIN_WIDTH + 2;
-    const rows = qr.length + 1 + urlLinesAt(columns);
-    return qrTooBig(columns + (terminal.columns - width), rows + (terminal.rows - height), `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`);
+    const needs = qrTerminalNeeds(qr, (columns) => 1 + urlLinesAt(columns), TEXT_MIN_WIDTH + 2, {columns: terminal.columns - width, rows: terminal.rows - height});
+    // Not the size `ccs-tui login` names (it prints the QR alone, its address wrapped below): said which.
+    return qrTooBig(needs.columns, needs.rows, `${actionKey('login.showUrl', 'login')} shows the address alone, to copy`, 'beside this text');
   })();
   const textWidth = qrFits ? width - qr[0]!.length - 2 : width;
   const pasteFocused = view?.kind === 'auth-code' && pasting;

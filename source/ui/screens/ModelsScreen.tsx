@@ -1,6 +1,7 @@
 // Model rules: exclusion patterns and aliases on the left, the model list they produce on the right,
 // recomputed on every keystroke. Editing state lives in core/rules-editor.ts; this component only
 // renders it and turns keys into reducer actions.
+import {countOf} from '../../core/wording.js';
 import {cellWidth} from '../../core/cells.js';
 import {Box, useApp} from 'ink';
 import {Text} from '../components/Text.js';
@@ -354,7 +355,7 @@ function PreviewPane({resolution, live, liveError, livePartial, width, height, f
   const room = height - 1 - rowsOf(liveText) - rowsOf(partialText) - rowsOf(onlyLive) - (filterShown ? 1 : 0);
   const shown = rows.length > room ? rows.slice(0, room - 1) : rows;
   // The list's source is also on the screen's header line: it gives way first when the column is narrow.
-  const matches = filter ? ` · ${rows.length} match` : '';
+  const matches = filter ? ` · ${countOf(rows.length, 'match', 'matches')}` : '';
   const source = ` (${resolution.source} list${livePartial ? ', partial' : ''})`;
   const title = `Models ${visible}/${all} visible${cellWidth(`Models ${visible}/${all} visible${source}${matches}`) <= width ? source : ''}${matches}`;
   return (

@@ -20,6 +20,7 @@ import {useAccounts} from '../hooks/useAccounts.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useTheme} from '../theme.js';
 import {useProxy} from './proxy/useProxy.js';
+import {useTimeText} from '../hooks/useTimeText.js';
 import {useShell} from '../shell.js';
 import {selectedProvider} from './account-format.js';
 import {rulesScreenFor} from './models/open.js';
@@ -53,6 +54,11 @@ function phaseLine(state: ProxyState | undefined, now: number): {marker: string;
   }
 }
 
+/** How long the running proxy has run (`13m`), or a dash. */
+function uptimeText(state: ProxyState | undefined, running: boolean, now: number): string {
+  return state?.startedAt && running ? formatDuration(now - state.startedAt) : '—';
+}
+
 /**
  * The Error row: the running proxy's last error with when it met it; once requests succeeded after
  * it, a dash first (no error now) and the last one as history.
@@ -64,10 +70,13 @@ function errorRow(error: string, at: string | undefined, past: boolean | undefin
 
 export function ProxyScreen({width, height, params}: ScreenProps) {
   const theme = useTheme();
-  const {state, now, env, envError, askingLive, agents} = useProxy(params.provider);
+  const {state, env, envError, askingLive, agents} = useProxy(params.provider);
   const {snapshot} = useAccounts();
   const {state: app, dispatch} = useShell();
   const running = state?.phase === 'running' || state?.phase === 'starting';
+  // Every text drawn from the time (the restart countdown, the uptime, the error's age, the waits):
+  // it ticks once a second, and a tick that changes none of it draws nothing.
+  const now = useTimeText((at) => [phaseLine(state, at).text, uptimeText(state, running, at), state?.lastErrorAt ? errorWhen(state.lastErrorAt, at) : '', ...coolingLines(running ? state?.cooling : undefined, at)].join('\n'));
   const requested = params.provider ? {provider: params.provider, account: params.accountId} : undefined;
 
   const proxyKeys = useProxyActions({state, requested, env, selectedProvider: selectedProvider(snapshot?.providers, app)});
@@ -107,7 +116,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     : requested ? `nothing (${actionKey('proxy.start', 'proxy')} serves ${requested.provider}${requested.account ? ` / ${sanitizeLine(requested.account)}` : ''})`
     : 'nothing';
   const rows: Array<[string, string]> = [
-    ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${state?.startedAt && running ? formatDuration(now - state.startedAt) : dash}`],
+    ['Port', padCells(`${running ? (state?.port ?? target.port ?? dash) : dash}`, 8) + padCells(`PID ${running ? (state?.pid ?? dash) : dash}`, 14) + `Uptime ${uptimeText(state, running, now)}`],
     ['Serving', servingText],
     ['Traffic', trafficText(state ?? NO_TRAFFIC)],
     ['Error', state?.lastError ? errorRow(state.lastError, state.lastErrorAt, state.lastErrorPast, now) : dash],

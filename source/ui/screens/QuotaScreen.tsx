@@ -7,7 +7,7 @@ import {cellWidth, packItems, truncateCells, truncateName} from '../../core/cell
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
-import {accountLabel, HEALTH_TEXT} from '../../core/accounts.js';
+import {accountLabel, quotaAccountState} from '../../core/accounts.js';
 import {cursorIn, filterOf, matchesFilter} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
 import {useListWindow} from '../components/List.js';
@@ -153,9 +153,11 @@ function accountNote(row: QuotaRow, now: number): {text: string; tone: 'error' |
     const waits = row.error.kind === 'rate-limited' || row.error.kind === 'network' || row.error.kind === 'settings-unreadable';
     return {text: `! ${sanitizeLine(quotaErrorText(row.error, 'tui'))}${retry}`, tone: waits ? 'warn' : 'error'};
   }
-  if (row.account.paused) return {text: '⏸ paused', tone: 'muted'};
-  if (row.account.health === 'needs-login') return {text: HEALTH_TEXT['needs-login'], tone: 'error'};
-  if (!hasQuotaSource(row.account.provider)) return {text: `unknown (${NO_QUOTA_SOURCE})`, tone: 'muted'};
+  // The account's own state first, in `ccs-tui quota`'s words (quotaAccountState), then why there are no numbers.
+  const state = quotaAccountState(row.account);
+  const tone = row.account.paused || !state ? 'muted' : 'error';
+  if (!hasQuotaSource(row.account.provider)) return {text: `${state ? `${state} · ` : ''}unknown (${NO_QUOTA_SOURCE})`, tone};
+  if (state) return {text: state, tone};
   // Nothing read yet: the window line below says why (never fetched, fetching…).
   if (row.ageMs === undefined) return {text: '', tone: 'muted'};
   return {text: `${formatDuration(row.ageMs)} ago${row.stale ? ' (stale)' : ''}`, tone: 'muted'};

@@ -1,5 +1,5 @@
 // Words and markers for account and provider state. Never colour alone: these texts carry the meaning.
-import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
+import {accountLabel, coolingNow, HEALTH_SHORT, HEALTH_TEXT, needsAttention, PAUSED_TEXT, UNSUPPORTED_TYPE, unsupportedTypeDetail} from '../../core/accounts.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
 import type {ScreenHints} from '../hints.js';
@@ -34,14 +34,14 @@ export function selectedProvider(providers: readonly ProviderAccounts[] | undefi
  * a server's rest (health `cooling`) whose end has passed reads as ok until the server's next list.
  */
 export function accountStatus(account: Account, short = false, now = Date.now()): {text: string; attention: boolean} {
-  const attention = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'missing-token' || account.health === 'unreadable';
+  const attention = needsAttention(account.health);
   const words = short ? HEALTH_SHORT : HEALTH_TEXT;
   // A type ccs-tui does not know is never served or checked: not "ok" (a broken or missing file still says so).
   if (unsupportedType(account)) {
     const unsupported = short ? UNSUPPORTED_TYPE.short : UNSUPPORTED_TYPE.text;
     return {text: account.paused ? `⏸ ${unsupported}` : unsupported, attention: false};
   }
-  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : '⏸ paused', attention};
+  if (account.paused) return {text: attention ? `⏸ ${words[account.health]}` : PAUSED_TEXT, attention};
   if (coolingNow(account, now)) return {text: words.cooling, attention};
   return {text: words[restEnded(account, now) ? 'ok' : account.health], attention};
 }
@@ -61,7 +61,7 @@ export function statusDetail(account: Account, now = Date.now()): string | undef
 export function providerStatus(accounts: readonly Account[], now = Date.now()): {text: string; marker: string; attention: boolean} {
   if (accounts.length === 0) return {text: 'no accounts', marker: ' ', attention: false};
   const broken = accounts.filter((a) => accountStatus(a).attention).length;
-  if (broken > 0) return {text: `${broken} need attention`, marker: '!', attention: true};
+  if (broken > 0) return {text: `${broken} ${broken === 1 ? 'needs' : 'need'} attention`, marker: '!', attention: true};
   if (accounts.every((a) => a.paused)) return {text: 'all paused', marker: '⏸', attention: false};
   // One provider, one type: all its accounts or none are of a type ccs-tui does not know.
   if (accounts.some(unsupportedType)) return {text: UNSUPPORTED_TYPE.text, marker: '✕', attention: false};
@@ -100,6 +100,8 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
+  // A refused key: t asks the provider again, a adds a new key.
+  if (account.health === 'key-rejected') first.push('account.test', 'account.login');
   if (account.paused) first.push('account.pause');
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {

@@ -1,5 +1,5 @@
-// The proxy screen's view of the supervisor: its state (re-rendered on every change and once a
-// second for the uptime), and the Claude Code exports for the running proxy.
+// The proxy screen's view of the supervisor: its state (re-rendered on every change; the screen
+// ticks its times itself: useTimeText), the running agents, and the Claude Code exports.
 import {useEffect, useState} from 'react';
 import {readRunningAgents, type RunningAgent} from '../../../services/agents/running.js';
 import type {ClaudeCodeEnv} from '../../../services/proxy/env.js';
@@ -8,7 +8,6 @@ import {useServices} from '../../services.js';
 
 export interface ProxyView {
   state?: ProxyState;
-  now: number;
   env?: ClaudeCodeEnv;
   /** Why there are no exports (config.yaml cannot be read): shown in their place. */
   envError?: string;
@@ -22,7 +21,6 @@ export interface ProxyView {
 export function useProxy(requested?: string): ProxyView {
   const {proxy, clock, paths, watchCcsDir} = useServices();
   const [state, setState] = useState<ProxyState | undefined>(proxy?.current);
-  const [now, setNow] = useState(() => clock.now());
   const [env, setEnv] = useState<{env?: ClaudeCodeEnv; error?: string; asking?: boolean}>({});
 
   useEffect(() => {
@@ -40,10 +38,10 @@ export function useProxy(requested?: string): ProxyView {
   }, [proxy, watchCcsDir]);
 
   const [agents, setAgents] = useState<RunningAgent[]>(() => readRunningAgents(paths));
+  // The list changes the screen only when it changes (the same list keeps its object: no redraw).
   useEffect(
     () =>
       clock.setInterval(() => {
-        setNow(clock.now());
         setAgents((before) => {
           const next = readRunningAgents(paths);
           return JSON.stringify(next) === JSON.stringify(before) ? before : next;
@@ -75,5 +73,5 @@ export function useProxy(requested?: string): ProxyView {
     };
   }, [paths, provider, port, phase, filesChanged]);
 
-  return {state, now, env: env.asking ? undefined : env.env, envError: env.error, askingLive: env.asking === true, agents};
+  return {state, env: env.asking ? undefined : env.env, envError: env.error, askingLive: env.asking === true, agents};
 }

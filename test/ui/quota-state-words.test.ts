@@ -1,0 +1,25 @@
+// The quota screen and `ccs-tui quota` say an account's own state in the same words: a paused
+// account of a provider with no quota source is "⏸ paused · unknown (no quota source)" in both,
+// never "unknown (no quota source)" in one and "⏸ paused" in the other.
+import assert from 'node:assert/strict';
+import {afterEach, test} from 'node:test';
+import {runBin} from '../helpers/cli.js';
+import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {cleanUp, renderTui, type TuiHandle} from '../helpers/ink.js';
+
+let ccs: TempCcs | undefined;
+let tui: TuiHandle | undefined;
+afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
+
+test('a paused IBM Bob account: the same words on the quota screen and in ccs-tui quota', async () => {
+  ccs = makeTempCcs();
+  ccs.writeToken('bob-spare.json', {type: 'bob', api_key: 'bob-key-0123456789abcdef', base_url: 'http://127.0.0.1:9/v1'});
+  const paused = await runBin(['pause', 'bob', 'spare'], ccs.env);
+  assert.equal(paused.code, 0, paused.stderr);
+  const cli = await runBin(['quota'], ccs.env);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /^bob +spare +⏸ paused · unknown \(no quota source\)$/m, cli.stdout);
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 24, route: {screen: 'quota', params: {}}});
+  const frame = await tui.waitFor('bob · spare');
+  assert.match(frame, /bob · spare +⏸ paused · unknown \(no quota source\)/);
+});
