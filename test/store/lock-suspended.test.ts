@@ -5,10 +5,11 @@
 // is no longer its own, or the file another version, and does its change again on what is there now.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
+import lockfile from 'proper-lockfile';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
 import {runBin} from '../helpers/cli.js';
 import {startTokenServer} from '../helpers/token-server.js';
@@ -17,9 +18,9 @@ const here = fileURLToPath(import.meta.url);
 // Runs the built binary and stops it (SIGSTOP) at the first file operation matching STOP_AT.
 const worker = path.join(path.dirname(here), '..', 'services', 'oauth', `refresh-stopping-worker${path.extname(here)}`);
 
-function stoppingCli(ccs: TempCcs, stopAt: string, args: string[]) {
+function stoppingCli(ccs: TempCcs, stopAt: string, args: string[], env: NodeJS.ProcessEnv = {STOP_AT: stopAt}) {
   const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), worker, '--cli', ...args], {
-    env: {...ccs.env, STOP_AT: stopAt},
+    env: {...ccs.env, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -122,6 +123,54 @@ describe('a store writer suspended past the lock bound, then resumed', {skip: pr
       const config = readFileSync(ccs.paths.config, 'utf8');
       assert.match(config, /claude-2-\*/, 'the rule added while the first was suspended is kept');
       assert.match(config, /claude-3-\*/);
+    });
+  });
+
+  it("held up between making its lock dir and reading its mtime back: it never takes the lock of the holder (CCS's) that took the dir over meanwhile", async () => {
+    await withCcs(async (ccs) => {
+      ccs.writeToken('claude-a@x.com.json', tokenFixture('claude', 'a@x.com'));
+      ccs.writeToken('claude-b@x.com.json', tokenFixture('claude', 'b@x.com'));
+      ccs.writeRegistry({version: 1, providers: {claude: {default: 'a@x.com', accounts: {'a@x.com': {email: 'a@x.com', tokenFile: 'claude-a@x.com.json'}, 'b@x.com': {email: 'b@x.com', tokenFile: 'claude-b@x.com.json'}}}}});
+      // Stopped once its lock dir is made, before proper-lockfile's probe sets its mtime and reads it back as its own.
+      const a = stoppingCli(ccs, String.raw`^made:.*/cliproxy/accounts\.json\.lock$`, ['rename', 'claude', 'a@x.com', 'nick-a']);
+      let compromised: Error | undefined;
+      try {
+        await until('rename stops in its lock probe', () => procState(a.child.pid!) === 'T');
+        // Its dir goes stale; CCS (proper-lockfile, no check of its own) takes it over and reads.
+        await new Promise((resolve) => setTimeout(resolve, 5_500));
+        // (CCS's default onCompromised throws from a timer: CCS would crash.)
+        const release = await lockfile.lock(ccs.paths.registry, {realpath: false, stale: 5000, update: 1000, onCompromised: (error) => (compromised = error)});
+        const registry = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')) as {providers: {claude: {accounts: Record<string, {nickname?: string}>}}};
+        process.kill(a.child.pid!, 'SIGCONT');
+        // The resumed rename waits for CCS's lock: it neither writes nor removes it meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        registry.providers.claude.accounts['b@x.com']!.nickname = 'nick-b';
+        writeFileSync(ccs.paths.registry, JSON.stringify(registry, null, 2));
+        assert.equal(compromised, undefined, "CCS's lock stayed its own");
+        await release();
+      } finally {
+        if (a.child.exitCode === null) process.kill(a.child.pid!, 'SIGCONT');
+      }
+      const first = await a.done;
+      assert.equal(first.code, 0, first.stderr);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /nick-b/, "CCS's change is kept");
+      assert.match(listed.stdout, /nick-a/, 'and the rename is made on it');
+    });
+  });
+
+  it('held up between making its lock dir and its probe, while another took the dir over and let it go: the change is made, no raw ENOENT', async () => {
+    await withCcs(async (ccs) => {
+      ccs.writeToken('claude-a@x.com.json', tokenFixture('claude', 'a@x.com'));
+      ccs.writeToken('claude-b@x.com.json', tokenFixture('claude', 'b@x.com'));
+      const first = await suspendedPast(ccs, String.raw`^made:.*/cliproxy/accounts\.json\.lock$`, ['rename', 'claude', 'a@x.com', 'nick-a'], async () => {
+        const b = await runBin(['rename', 'claude', 'b@x.com', 'nick-b'], ccs.env);
+        assert.equal(b.code, 0, b.stderr);
+      });
+      assert.equal(first.code, 0, first.stderr);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /nick-a/);
+      assert.match(listed.stdout, /nick-b/);
     });
   });
 });
