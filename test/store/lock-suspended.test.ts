@@ -4,8 +4,8 @@
 // must not write its result over that (a nickname, a rule, a refreshed grant lost): it finds the lock
 // is no longer its own, or the file another version, and does its change again on what is there now.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {execFileSync, spawn} from 'node:child_process';
+import {closeSync, openSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
@@ -28,7 +28,7 @@ function stoppingCli(ccs: TempCcs, stopAt: string, args: string[], env: NodeJS.P
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.on('close', (code) => resolve({code, stdout, stderr})));
-  return {child, done};
+  return {child, done, stderr: () => stderr};
 }
 
 /** The process's state letter in /proc (T: stopped), or undefined once it is gone. */
@@ -156,6 +156,34 @@ describe('a store writer suspended past the lock bound, then resumed', {skip: pr
       const listed = await runBin(['accounts'], ccs.env);
       assert.match(listed.stdout, /nick-b/, "CCS's change is kept");
       assert.match(listed.stdout, /nick-a/, 'and the rename is made on it');
+    });
+  });
+
+  it('a write whose rename would wait in a busy thread pool (lookups of a dead DNS server) past the lock bound: a change made meanwhile is kept', async () => {
+    await withCcs(async (ccs) => {
+      ccs.writeToken('claude-a@x.com.json', tokenFixture('claude', 'a@x.com'));
+      ccs.writeToken('claude-b@x.com.json', tokenFixture('claude', 'b@x.com'));
+      const fifo = path.join(ccs.paths.root, 'busy.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const a = stoppingCli(ccs, '', ['rename', 'claude', 'a@x.com', 'nick-a'], {
+        BUSY_POOL_AT: String.raw`/cliproxy/\.accounts\.json\.\d+\.[0-9a-f]+\.tmp$`,
+        BUSY_FIFO: fifo,
+        UV_THREADPOOL_SIZE: '1',
+      });
+      try {
+        await until('rename writes its temp file', () => a.stderr().includes('pool busy'));
+        // The second takes the lock (over, once stale: the first's heartbeat waits in the pool too).
+        const b = await runBin(['rename', 'claude', 'b@x.com', 'nick-b'], ccs.env);
+        assert.equal(b.code, 0, b.stderr);
+      } finally {
+        // The pool's thread is let go.
+        closeSync(openSync(fifo, 'w'));
+      }
+      const first = await a.done;
+      assert.equal(first.code, 0, first.stderr);
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /nick-b/, 'the nickname set while the first waited is kept');
+      assert.match(listed.stdout, /nick-a/);
     });
   });
 
