@@ -160,6 +160,11 @@ class Observed {
           if (!error) [this.phase, this.ino, this.mtime] = ['held', stat.ino, stat.mtime.getTime()];
         } else if (this.phase === 'acquiring' && !error) {
           this.seen = stat;
+          // An mtime further ahead than any holder on this host sets (its clock at most a second on):
+          // a killed holder's, the clock set back since (a VM restored, an RTC on local time). Never
+          // stale by its age, it would block every write until the clock caught up: stale now. A live
+          // holder sets its mtime again within a second, and finds its lock taken over (stillOurs).
+          if (stat.mtimeMs - Date.now() > this.staleMs) return callback(null, {...stat, mtime: new Date(0)});
         }
         callback(error, stat);
       }),
