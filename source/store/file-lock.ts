@@ -14,6 +14,9 @@
 // file is still the version read under the lock (file-stamp.ts). When either changed, nothing is
 // written, and withFileLock runs the whole read-modify-write again under a fresh lock, on what is
 // there now. What proper-lockfile made and set is seen through the `fs` it is given (`Observed`).
+// Every check and the step it allows (the rename; setting or removing the lock dir) are one
+// synchronous step, and a process held up while it takes the lock never claims a dir it cannot be
+// sure is its own: whatever held it up, it never acts on the lock or file of whoever came after it.
 import fs, {lstatSync, rmdirSync, statSync, utimesSync, type Stats} from 'node:fs';
 import path from 'node:path';
 import {sameStamp, type StampedStat} from './file-stamp.js';
