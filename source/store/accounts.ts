@@ -9,7 +9,7 @@
 //   rewrite of a registered account: the registry, the state and that one file), then writes atomically;
 // - a corrupt registry is backed up and rebuilt from the token files; a corrupt token file is never
 //   written over.
-import {statSync} from 'node:fs';
+import {renameSync, rmSync, statSync} from 'node:fs';
 import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -977,9 +977,10 @@ export class AccountStore implements AccountService {
       if (there && !(there.isFile() && (await fs.readFile(to)).equals(await fs.readFile(from)))) {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
+      // Checked and moved in one synchronous step (files.ts writeFileAtomic says why).
       ctx.verify(from);
       ctx.verify(to);
-      await fs.rename(from, to);
+      renameSync(from, to);
     }
     const entry = ctx.entry(account);
     entry.paused = paused;
@@ -1033,8 +1034,9 @@ export class AccountStore implements AccountService {
           ctx.registryChanged = true;
         }
       }
+      // Checked and removed in one synchronous step (files.ts writeFileAtomic says why).
       ctx.verify(this.tokenPath(account));
-      await fs.rm(this.tokenPath(account), {force: true});
+      rmSync(this.tokenPath(account), {force: true});
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
       return withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));

@@ -14,7 +14,10 @@
 // file is still the version read under the lock (file-stamp.ts). When either changed, nothing is
 // written, and withFileLock runs the whole read-modify-write again under a fresh lock, on what is
 // there now. What proper-lockfile made and set is seen through the `fs` it is given (`Observed`).
-import fs, {lstatSync, statSync, type Stats} from 'node:fs';
+// Every check and the step it allows (the rename; setting or removing the lock dir) are one
+// synchronous step, and a process held up while it takes the lock never claims a dir it cannot be
+// sure is its own: whatever held it up, it never acts on the lock or file of whoever came after it.
+import fs, {lstatSync, rmdirSync, statSync, utimesSync, type Stats} from 'node:fs';
 import path from 'node:path';
 import {sameStamp, type StampedStat} from './file-stamp.js';
 import {ensurePrivateDir, FILE_MODE, readRegularFile, writeFileAtomic, type RegularFile} from './files.js';
@@ -76,7 +79,26 @@ export async function fileVersion(file: string): Promise<FileVersion> {
 
 type Callback = (error: NodeJS.ErrnoException | null, ...results: unknown[]) => void;
 const gone = (lockDir: string) => Object.assign(new Error(`${lockDir}: no longer this process's lock`), {code: 'ENOENT'});
+/** A lock dir this process made but was held up before it knew the dir as its own: maybe another's by now; waited for as a held lock is. */
+const heldUp = (lockDir: string) => Object.assign(new Error(`${lockDir}: held up while taking it; taken again`), {code: 'ELOCKED'});
 const sameDir = (a: Pick<Stats, 'ino' | 'mtimeMs'> | undefined, b: Pick<Stats, 'ino' | 'mtimeMs'> | undefined) => a !== undefined && b !== undefined && a.ino === b.ino && a.mtimeMs === b.mtimeMs;
+
+/**
+ * Runs `act` (a synchronous step on the lock dir) and tells `callback` its outcome on the next tick,
+ * as the asynchronous call proper-lockfile made would. Each check of the dir and the step it allows
+ * are one synchronous step: an asynchronous one waits its turn in libuv's thread pool, which other
+ * work (DNS lookups of an unreachable server, slow fsyncs) may hold up past the stale bound, and would
+ * then be made on the dir of whoever took the lock over meanwhile.
+ */
+function syncStep(callback: Callback, act: () => void): void {
+  let failed: NodeJS.ErrnoException | null = null;
+  try {
+    act();
+  } catch (error) {
+    failed = error as NodeJS.ErrnoException;
+  }
+  process.nextTick(callback, failed);
+}
 
 /**
  * One attempt at the lock, as proper-lockfile takes and keeps it, seen through the `fs` it is given:
@@ -89,71 +111,96 @@ class Observed {
   private phase: 'acquiring' | 'probing' | 'held' = 'acquiring';
   /** The lock dir as last seen while acquiring: a stale one proper-lockfile removes only while it is still that one. */
   private seen?: Stats;
-  /** Our lock dir's inode, and the mtimes proper-lockfile last set (and is setting: its utimes in flight). */
+  /** When our mkdir was asked for (Date.now()). */
+  private madeAt = 0;
+  /** Our lock dir's inode, and the mtime proper-lockfile last set. */
   private ino?: number;
   private mtime?: number;
-  private setting?: number;
   /** Set when proper-lockfile finds the lock compromised (onCompromised), or we do (stillOurs): for good. */
   lost = false;
 
-  constructor(private readonly lockDir: string) {}
+  constructor(
+    private readonly lockDir: string,
+    private readonly staleMs: number,
+  ) {}
 
   /** Whether the lock dir is still ours: proper-lockfile's own test (the mtime it set) and its inode. */
   stillOurs(): boolean {
     if (this.phase !== 'held' || this.lost) return false;
     const now = lstatSync(this.lockDir, {throwIfNoEntry: false});
-    const mtime = now?.mtime.getTime();
     // A lock lost is lost for good: proper-lockfile's next update is refused too (utimes below), so
     // it never keeps another's lock fresh.
-    this.lost = !now?.isDirectory() || now.ino !== this.ino || (mtime !== this.mtime && mtime !== this.setting);
+    this.lost = !now?.isDirectory() || now.ino !== this.ino || now.mtime.getTime() !== this.mtime;
     return !this.lost;
+  }
+
+  /**
+   * Whether the dir we made may be another's by now: nobody takes a lock over before its mtime (at
+   * least the time of our mkdir) is staleMs old, so until half that has passed since, it is ours. A
+   * process held up longer (suspended, its probe waiting in a busy thread pool) cannot tell whose it
+   * is: it neither sets its mtime nor removes it, and takes the lock again (a dir of its own that it
+   * leaves goes stale like a killed holder's).
+   */
+  private madeLongAgo(): boolean {
+    return Date.now() - this.madeAt >= this.staleMs / 2;
   }
 
   readonly fs = {
     ...fs,
-    mkdir: (dir: string, callback: Callback) =>
+    mkdir: (dir: string, callback: Callback) => {
+      const asked = Date.now();
       fs.mkdir(dir, (error) => {
-        if (!error && dir === this.lockDir) this.phase = 'probing';
+        if (!error && dir === this.lockDir) [this.phase, this.madeAt] = ['probing', asked];
         callback(error);
-      }),
+      });
+    },
     stat: (file: string, callback: Callback) =>
       fs.stat(file, (error, stat) => {
-        if (!error && file === this.lockDir) {
-          if (this.phase === 'acquiring') this.seen = stat;
+        if (file !== this.lockDir) return callback(error, stat);
+        if (this.phase === 'probing') {
           // The probe's read-back after our mkdir: the mtime proper-lockfile keeps as its own.
-          else if (this.phase === 'probing') [this.phase, this.ino, this.mtime] = ['held', stat.ino, stat.mtime.getTime()];
+          if (this.madeLongAgo()) return callback(heldUp(file));
+          if (!error) [this.phase, this.ino, this.mtime] = ['held', stat.ino, stat.mtime.getTime()];
+        } else if (this.phase === 'acquiring' && !error) {
+          this.seen = stat;
+          // An mtime further ahead than any holder on this host sets (its clock at most a second on):
+          // a killed holder's, the clock set back since (a VM restored, an RTC on local time). Never
+          // stale by its age, it would block every write until the clock caught up: stale now. A live
+          // holder sets its mtime again within a second, and finds its lock taken over (stillOurs).
+          if (stat.mtimeMs - Date.now() > this.staleMs) return callback(null, {...stat, mtime: new Date(0)});
         }
         callback(error, stat);
       }),
     utimes: (file: string, atime: Date, mtime: Date, callback: Callback) => {
-      if (this.phase !== 'held' || file !== this.lockDir) return fs.utimes(file, atime, mtime, callback);
+      if (file !== this.lockDir || this.phase === 'acquiring') return fs.utimes(file, atime, mtime, callback);
+      if (this.phase === 'probing') {
+        if (this.madeLongAgo()) return process.nextTick(callback, heldUp(file));
+        return syncStep(callback, () => utimesSync(file, atime, mtime));
+      }
       // proper-lockfile looked at the mtime just before; a dir put in its place since is not ours to
       // keep fresh. Refused with ENOENT, the lock is compromised for proper-lockfile too: it stops.
-      if (this.lost) return callback(gone(file));
-      fs.lstat(file, (error, stat) => {
-        if (error || !stat.isDirectory() || stat.ino !== this.ino) {
-          this.lost = true;
-          return callback(error ?? gone(file));
-        }
-        this.setting = mtime.getTime();
-        fs.utimes(file, atime, mtime, (error) => {
-          if (!error) this.mtime = this.setting;
-          this.setting = undefined;
-          callback(error);
-        });
+      syncStep(callback, () => {
+        if (!this.stillOurs()) throw gone(file);
+        utimesSync(file, atime, mtime);
+        this.mtime = mtime.getTime();
       });
     },
     rmdir: (dir: string, callback: Callback) => {
-      if (dir !== this.lockDir || this.phase === 'probing') return fs.rmdir(dir, callback);
-      if (this.phase === 'held') return this.stillOurs() ? fs.rmdir(dir, callback) : callback(null);
+      if (dir !== this.lockDir) return fs.rmdir(dir, callback);
+      // A failed probe's dir, removed only while it is surely ours.
+      if (this.phase === 'probing') return syncStep(callback, () => !this.madeLongAgo() && rmdirSync(dir));
+      if (this.phase === 'held') return syncStep(callback, () => this.stillOurs() && rmdirSync(dir));
       // A stale lock is removed only while it is the one judged stale: another waiter may have taken it
       // over meanwhile, and its lock stays (proper-lockfile then finds the dir there and waits).
-      fs.stat(dir, (error, now) => {
-        if (!sameDir(now, this.seen)) return callback(error?.code === 'ENOENT' ? null : error);
-        fs.rmdir(dir, (error) => {
-          if (!error || error.code === 'ENOENT') return callback(null);
-          callback(Object.assign(new Error(`${dir}: a stale lock that cannot be removed (${error.code ?? error.message}); remove it`), {code: error.code}));
-        });
+      syncStep(callback, () => {
+        if (!sameDir(statSync(dir, {throwIfNoEntry: false}), this.seen)) return;
+        try {
+          rmdirSync(dir);
+        } catch (error) {
+          const {code, message} = error as NodeJS.ErrnoException;
+          if (code === 'ENOENT') return;
+          throw Object.assign(new Error(`${dir}: a stale lock that cannot be removed (${code ?? message}); remove it`), {code});
+        }
       });
     },
     /** proper-lockfile's exit handler: a lock no longer ours is another process's now, and stays. */
@@ -170,7 +217,7 @@ async function acquire(target: string, staleMs: number, waitMs: number): Promise
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     // The dir proper-lockfile locks (realpath: false resolves the path, nothing more).
-    const observed = new Observed(`${path.resolve(target)}.lock`);
+    const observed = new Observed(`${path.resolve(target)}.lock`, staleMs);
     try {
       const release = await lockfile.lock(target, {
         realpath: false,

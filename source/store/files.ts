@@ -2,7 +2,7 @@
 // broken. Every writer in the store goes through these (under the store's lock: file-lock.ts).
 import {nodeCrypto} from '../core/crypto.js';
 import fs from 'node:fs/promises';
-import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, renameSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
 import {isProcessAlive} from './process-identity.js';
@@ -127,9 +127,9 @@ function namingFile(error: unknown, temp: string, file: string): unknown {
  * Writes a file so that readers only ever see the old or the new content: temp file in the same
  * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
  * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
- * `beforeRename`: a check made once the temp file is written, right before the rename (synchronous:
- * nothing else in this process runs between them); when it throws, nothing is written (file-lock.ts:
- * the lock is still ours, the file as read).
+ * `beforeRename`: a check made once the temp file is written, right before the rename (both
+ * synchronous: nothing else in this process runs, nor waits, between them); when it throws, nothing
+ * is written (file-lock.ts: the lock is still ours, the file as read).
  * Errors name `file` (a directory in its place: EISDIR with `path` = file).
  */
 export async function writeFileAtomic(
@@ -141,8 +141,13 @@ export async function writeFileAtomic(
   if (!keepDir) await ensurePrivateDir(path.dirname(file));
   const temp = await writeTempBeside(file, content, mode);
   try {
-    beforeRename?.();
-    await fs.rename(temp, file);
+    if (beforeRename) {
+      // The check and the rename in one synchronous step: an asynchronous rename waits its turn in
+      // libuv's thread pool, which other work (lookups of an unreachable DNS server) may hold up past
+      // the lock's bound, and would then land over what the lock's next holder wrote meanwhile.
+      beforeRename();
+      renameSync(temp, file);
+    } else await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, {force: true});
     throw namingFile(error, temp, file);

@@ -3,7 +3,7 @@
 // was read, and the read-modify-write is done again; never is another's change written over, nor
 // another holder's lock removed. (Two real processes, one suspended: lock-suspended.test.ts.)
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, test} from 'node:test';
@@ -131,4 +131,34 @@ test("the lock is proper-lockfile's <file>.lock (CCS's scheme): each side waits 
   await withFileLock(file, async () => {
     await assert.rejects(lockfile.lock(file, {realpath: false, stale: 5000}), (error: NodeJS.ErrnoException) => error.code === 'ELOCKED');
   });
+});
+
+test('a lock dir left with an mtime an hour ahead (its holder killed, the clock set back since) is taken over, not waited for until the clock catches up', async () => {
+  const lockDir = `${file}.lock`;
+  mkdirSync(lockDir);
+  const ahead = new Date(Date.now() + 3600_000);
+  utimesSync(lockDir, ahead, ahead);
+  const started = Date.now();
+  await withFileLock(
+    file,
+    async (lock) => {
+      const read = await lock.read(file);
+      await lock.write(file, String(Number(read!.text) + 1), read);
+    },
+    {waitMs: 3000},
+  );
+  assert.equal(readFileSync(file, 'utf8'), '1');
+  assert.ok(Date.now() - started < 2000, `taken at once (${Date.now() - started} ms)`);
+  assert.throws(() => statSync(lockDir), /ENOENT/, 'and released');
+});
+
+test('a lock dir a second ahead (a live holder: proper-lockfile sets its first mtime up to a second on) is waited for', async () => {
+  mkdirSync(`${file}.lock`);
+  const ahead = new Date(Date.now() + 1000);
+  utimesSync(`${file}.lock`, ahead, ahead);
+  await assert.rejects(
+    withFileLock(file, async () => assert.fail('the holder is alive'), {waitMs: 500}),
+    /is locked by another process/,
+  );
+  assert.ok(statSync(`${file}.lock`).isDirectory(), "the holder's lock stays");
 });
