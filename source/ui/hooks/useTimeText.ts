@@ -1,4 +1,4 @@
-import {useEffect, useReducer, useRef} from 'react';
+import {useEffect, useLayoutEffect, useReducer, useRef} from 'react';
 import {useServices} from '../services.js';
 
 /**
@@ -10,10 +10,16 @@ export function useTimeText(shown: (now: number) => string): number {
   const {clock} = useServices();
   const [, redraw] = useReducer((n: number) => n + 1, 0);
   const now = clock.now();
+  const text = shown(now);
+  // What is on the screen: set when a render is committed, never during one. React may call the
+  // component and throw the result away (a state update that came to nothing); had that render's
+  // text been kept as drawn, the next tick would find it unchanged and the screen would stay behind.
   const drawn = useRef('');
-  drawn.current = shown(now);
   const latest = useRef(shown);
-  latest.current = shown;
+  useLayoutEffect(() => {
+    drawn.current = text;
+    latest.current = shown;
+  });
   useEffect(() => clock.setInterval(() => latest.current(clock.now()) !== drawn.current && redraw(), 1000), [clock]);
   return now;
 }
