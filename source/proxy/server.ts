@@ -1365,8 +1365,7 @@ export class ProxyServer {
    * A request the proxy answered with its own error: counted apart from forwarded ones, and one log
    * line (through the same batch as theirs, serve.ts) saying why, without the query or any key.
    */
-  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError, startUnknown = false): void {
-    const now = this.now();
+  private refused(active: Pick<ActiveRequest, 'provider' | 'started'> & {req?: IncomingMessage}, error: HttpError, startUnknown = false, now = this.now()): void {
     const req = active.req;
     // Status 0: the client left before any answer (logged, but not an answer the proxy gave).
     if (error.status !== 0) {
@@ -1425,9 +1424,10 @@ export class ProxyServer {
   private refusedUnread(socket: Duplex, refusal: HttpError, timeouts: ClientTimeouts): void {
     const now = this.now();
     const began = this.connectedAt.get(socket);
-    if (began !== undefined) return this.refused({provider: '-', started: began}, refusal);
+    if (began !== undefined) return this.refused({provider: '-', started: began}, refusal, false, now);
     const timedOut = refusal.status === 408;
-    this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut);
+    // The same clock reading as the start worked out from it: a second reading a millisecond on would log "over 401 ms".
+    this.refused({provider: '-', started: timedOut ? now - Math.min(timeouts.headersMs, timeouts.requestMs) : now}, refusal, timedOut, now);
   }
 
   /**

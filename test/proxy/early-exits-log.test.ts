@@ -165,6 +165,31 @@ describe('requests that end before the proxy could answer them', async () => {
   });
 });
 
+describe('the kept-alive 408 line, on a clock that moves between any two readings', async () => {
+  // A busy machine can read the clock a millisecond apart within one refusal; a clock that moves on
+  // every reading makes that certain: the line still says the limit it took, not a millisecond over.
+  let readings = 0;
+  const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a'), clientTimeouts: {headersMs: 400, requestMs: 600, checkEveryMs: 100}, now: () => Date.now() + readings++});
+  after(() => f.close());
+  const port = Number(new URL(f.url).port);
+
+  it('says "over 400 ms", the headers limit', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if (/\r\n\r\n[\s\S]*\}$/.test(text) && !text.includes('408')) socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /HTTP\/1\.1 408 Request Timeout\r\n/);
+    for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(f.events.filter((e) => e.type === 'refused').map((e) => describeEvent(e)), ['- - → refused by the proxy 408 over 400 ms: request not complete in time (headers within 0.4 s, body within 0.6 s)']);
+  });
+});
+
 describe('garbage pipelined after a whole request on one connection', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a')});
   after(() => f.close());
