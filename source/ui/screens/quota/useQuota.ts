@@ -6,7 +6,7 @@
 // renders (`drawing`): then a batch of results for accounts it does not show changes no state, so
 // React commits nothing and Ink draws no frame. With 1,000 accounts polled and ~35 rows on screen
 // that is most batches.
-import {useEffect, useRef, useState} from 'react';
+import {useEffect, useLayoutEffect, useRef, useState} from 'react';
 import type {Account} from '../../../core/types.js';
 import {cacheEntry, readQuotaCache, type QuotaCache, type QuotaCacheEntry} from '../../../services/quota/cache.js';
 import type {QuotaPoller} from '../../../services/quota/service.js';
@@ -49,13 +49,21 @@ export function useQuota(accounts: readonly Account[] | undefined, options: {tic
   const [now, setNow] = useState(() => clock.now());
   const staleAfterMs = (useSettings()?.settings ?? DEFAULT_SETTINGS).quota.staleAfterSeconds * 1000;
   const ready = useRef<Promise<void> | undefined>(undefined);
-  // What this render draws, for the subscription to compare a batch against (read there, not captured).
-  // `from`: the poller's cache object the state copies.
+  // What is on the screen, for the subscription to compare a batch against (read there, not captured).
+  // `from`: the poller's cache object the state copies. A render names its rows in `rendering`; they
+  // become `drawn` when that render is committed, never during it: React may call the component and
+  // throw the result away (a state update that came to nothing), and that render read entries the
+  // poller had changed in place; kept as drawn, the batch that brings them would be skipped and the
+  // rows would stay behind until the next tick (30 s on the home screen).
   const drawn = useRef<{shown?: readonly Account[]; entries: (QuotaCacheEntry | boolean | undefined)[]; from?: QuotaCache}>({entries: [], from: cache && poller?.snapshot});
-  drawn.current = {...drawn.current, shown: undefined, entries: []};
+  const rendering = useRef<Pick<typeof drawn.current, 'shown' | 'entries'>>({entries: []});
+  rendering.current = {shown: undefined, entries: []};
   const drawing = (shown: readonly Account[]) => {
-    drawn.current = {...drawn.current, shown, entries: shownEntries(cache, shown, poller)};
+    rendering.current = {shown, entries: shownEntries(cache, shown, poller)};
   };
+  useLayoutEffect(() => {
+    drawn.current = {...drawn.current, ...rendering.current};
+  });
 
   useEffect(() => clock.setInterval(() => setNow(clock.now()), tickMs), [clock, tickMs]);
 
