@@ -253,6 +253,18 @@ export async function withFileLock<T>(target: string, work: (lock: FileLock) => 
   await ensurePrivateDir(path.dirname(target));
   const staleMs = options.staleMs ?? 5_000;
   const waitMs = options.waitMs ?? 30_000;
+  // A refused write's temp file stays until the work ends: while this process waits to take the lock
+  // again it may be the only copy on disk of what it wrote (a refreshed grant: a process killed
+  // meanwhile leaves it for the next to adopt, services/refresh.ts adoptInterruptedSave).
+  const refusedTemps: string[] = [];
+  try {
+    return await workUnderLock(target, work, staleMs, waitMs, (temp) => refusedTemps.push(temp));
+  } finally {
+    await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
+  }
+}
+
+async function workUnderLock<T>(target: string, work: (lock: FileLock) => Promise<T>, staleMs: number, waitMs: number, keepRefused: (temp: string) => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const {observed, release} = await acquire(target, staleMs, waitMs);
     const lock: FileLock = {
@@ -265,7 +277,7 @@ export async function withFileLock<T>(target: string, work: (lock: FileLock) => 
         }
       },
       write: (file, content, read, {mode = FILE_MODE, keepDir = false} = {}) =>
-        writeFileAtomic(file, content, mode, {keepDir, beforeRename: () => lock.verify(file, read)}),
+        writeFileAtomic(file, content, mode, {keepDir, beforeRename: () => lock.verify(file, read), keepRefused}),
     };
     try {
       return await work(lock);

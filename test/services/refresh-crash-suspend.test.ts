@@ -8,6 +8,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, it} from 'node:test';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
+import {withFileLock} from '../../source/store/file-lock.js';
 import {runBin} from '../helpers/cli.js';
 import {startTokenServer, type TokenServer} from '../helpers/token-server.js';
 
@@ -134,6 +135,33 @@ describe('a refresher killed while it saves its answer', { skip: process.platfor
       const listed = await runBin(['accounts'], ccs.env);
       assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/);
       assert.doesNotMatch(quota.stdout + quota.stderr + listed.stdout + listed.stderr, /sk-ant-ort01/, 'no token shown');
+    });
+  });
+
+  it('after its write was refused (the store lock taken over while it was held up), while it waits for the lock again: the next process takes that grant, sends nothing', async () => {
+    await withAccount(async (server, ccs) => {
+      // Stopped as it starts writing the answer beside the token file, holding the store's lock.
+      const a = refresher(ccs, {STOP_AT: String.raw`^open:.*/cliproxy/auth/\.claude-a@x\.com\.json\.\d+\.[0-9a-f]+\.tmp$`});
+      const answers = () => readdirSync(ccs.paths.authDir).filter((name) => name.startsWith(`.${FILE}.${a.child.pid}.`) && name.endsWith('.tmp'));
+      await until('the refresher stops as it saves its answer', () => procState(a.child.pid!) === 'T');
+      assert.deepEqual(server.presented, [RT1]);
+      // Another process takes the store's lock over (past its 5 s bound) and holds it: the resumed
+      // refresher's write is refused, and it waits to take the lock again; it is killed meanwhile.
+      await withFileLock(ccs.paths.registry, async () => {
+        process.kill(a.child.pid!, 'SIGCONT');
+        await until('the refresher writes its answer (refused)', () => answers().length > 0, 10_000).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.notEqual(procState(a.child.pid!), undefined, 'still waiting for the lock');
+        process.kill(a.child.pid!, 'SIGKILL');
+      });
+      assert.equal((await a.done).signal, 'SIGKILL');
+      assert.equal(onDisk(ccs).refresh_token, RT1, 'its write was refused');
+      const quota = await runBin(['quota'], ccs.env);
+      assert.equal(quota.code, 0, quota.stderr);
+      assert.deepEqual(server.presented, [RT1], 'the spent refresh token was not sent again');
+      assert.equal(onDisk(ccs).refresh_token, 'sk-ant-ort01-new-1-0123456789abcdef', 'the answer the killed process got is the grant now');
+      const listed = await runBin(['accounts'], ccs.env);
+      assert.match(listed.stdout, /a@x\.com +a@x\.com +ok/);
     });
   });
 });
