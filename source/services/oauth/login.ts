@@ -10,7 +10,7 @@ import {maskedUrl, notHttpUrl, quoted, sanitizeLine, secretInPathField, secretIn
 import type {Account, TokenFile} from '../../core/types.js';
 import {UserError, type ErrorSurface} from '../../core/types.js';
 import {identityOf, namesKeyAccount, namesUnreadableAccount, type AccountStore, type StoredLogin} from '../../store/accounts.js';
-import {CorruptFileError, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
+import {CorruptFileError, createFileExclusive, parseJsonFile, readTextIfExists, writeFileAtomic} from '../../store/files.js';
 import {expandHome, type CcsPaths} from '../../store/paths.js';
 import type {TuiSettings} from '../../store/settings.js';
 import {credentialMasker} from '../credential-redactor.js';
@@ -53,7 +53,13 @@ async function deviceId(store: AccountStore, fileName: string): Promise<string> 
   const file = path.join(store.paths.state, fileName);
   const existing = (await readTextIfExists(file))?.trim();
   if (existing) return existing;
+  // Claimed, not written over: two first logins at once must not leave two ids (the second login's
+  // tokens would carry an id the file no longer holds). The one that loses reads the winner's.
   const id = randomUUID();
+  if (await createFileExclusive(file, `${id}\n`)) return id;
+  const claimed = (await readTextIfExists(file))?.trim();
+  if (claimed) return claimed;
+  // An empty file left in its place (by hand): replaced, as a missing one is made.
   await writeFileAtomic(file, `${id}\n`);
   return id;
 }

@@ -2,7 +2,7 @@
 // TUI after a restart find it. Written by the proxy itself once it listens, removed when it exits.
 import {spawnSync} from 'node:child_process';
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
-import {readFileSync, rmSync, statSync} from 'node:fs';
+import {linkSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {sanitizeLine} from '../../core/sanitize.js';
 import {ensurePrivateDir, writeJsonAtomic} from '../../store/files.js';
@@ -213,13 +213,31 @@ export async function writeProxyPidFile(paths: CcsPaths, entry: ProxyPidFile): P
   await writeJsonAtomic(proxyPidFilePath(paths), entry);
 }
 
-/** Removes the pid file if it still names `pid` (another proxy may have replaced it). */
+/**
+ * Removes the pid file if it still names `pid` (another proxy may have replaced it). Synchronous: it
+ * runs in exit handlers. The file is moved aside before it is judged, so a record another proxy wrote
+ * between the look and the removal is never deleted: it is put back (unless a newer one is there).
+ */
 export function removeProxyPidFile(paths: CcsPaths, pid: number): void {
+  const file = proxyPidFilePath(paths);
+  const pidIn = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(name, 'utf8')) as Partial<ProxyPidFile> | null)?.pid;
+    } catch {
+      return undefined;
+    }
+  };
+  if (pidIn(file) !== pid) return;
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.removing`;
   try {
-    const data = JSON.parse(readFileSync(proxyPidFilePath(paths), 'utf8')) as ProxyPidFile;
-    if (data.pid !== pid) return;
+    renameSync(file, aside);
   } catch {
     return;
   }
-  rmSync(proxyPidFilePath(paths), {force: true});
+  try {
+    if (pidIn(aside) !== pid) linkSync(aside, file);
+  } catch {
+    // EEXIST: a record newer still is in place; the one moved aside goes.
+  }
+  rmSync(aside, {force: true});
 }

@@ -1,7 +1,8 @@
 // Provider quirks against faithful local servers: what ccs-tui sends, and what it stores.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import {statSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
 import {test} from 'node:test';
 import {AccountStore} from '../../../source/store/accounts.js';
 import {DEFAULT_SETTINGS, type TuiSettings} from '../../../source/store/settings.js';
@@ -267,6 +268,31 @@ test('kimi: X-Msh-* headers with one persisted device id on every call, kept in 
     await ensureFreshToken({store, settings}, 'kimi', account.id, {force: true});
     assert.equal(server.requests.at(-1)!.headers['x-msh-device-id'], deviceId);
     assert.equal((await store.readToken(account))!.refresh_token, 'kimi-rt-2');
+  } finally {
+    await server.close();
+    ccs.cleanup();
+  }
+});
+
+test('kimi: two first logins at once send one device id between them, and the file keeps it', async () => {
+  const {startFakeServer} = await import('../../helpers/fake-providers/server.js');
+  let grants = 0;
+  const server = await startFakeServer({
+    'POST /api/oauth/device_authorization': () => ({json: {device_code: 'k-dev', user_code: 'KIMI-0001', verification_uri: 'https://www.kimi.com/code', expires_in: 600, interval: 5}}),
+    'POST /api/oauth/token': () => ({json: {access_token: `kimi-at-${++grants}`, refresh_token: `kimi-rt-${grants}`, expires_in: 3600}}),
+  });
+  const ccs = makeTempCcs();
+  try {
+    const clock = new FakeClock();
+    const settings = {...DEFAULT_SETTINGS, endpoints: {kimi: {device: `${server.url}/api/oauth/device_authorization`, token: `${server.url}/api/oauth/token`}}};
+    // Two processes' stores, as two terminals logging in at the same moment.
+    const logins = [new AccountStore(ccs.paths), new AccountStore(ccs.paths)].map((store) => deviceLogin({store, settings, clock}, 'kimi'));
+    const both = Promise.all(logins);
+    await pump(clock, both);
+    await both;
+    const ids = new Set(server.requests.map((r) => r.headers['x-msh-device-id']));
+    assert.equal(ids.size, 1, [...ids].join(', '));
+    assert.equal(readFileSync(path.join(ccs.paths.state, 'kimi-device-id'), 'utf8').trim(), [...ids][0]);
   } finally {
     await server.close();
     ccs.cleanup();
