@@ -11,6 +11,23 @@ import {describeEvent} from '../../source/services/proxy/ipc.js';
 import {anthropicStreamEvents, type FakeUpstream} from '../helpers/fake-upstreams.js';
 import {API_KEY, claudeAccounts, proxyFixture} from './fixture.js';
 
+/**
+ * On one connection, a whole request (the model list), then, once its answer is whole (its JSON ends
+ * the body), a next message that never ends its headers; resolves with all the proxy sent.
+ */
+function keptAliveThenUnended(port: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (/\r\n\r\n[\s\S]*\}$/.test(text) && !text.includes('408')) socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+  });
+}
+
 describe('requests that end before the proxy could answer them', async () => {
   const f = await proxyFixture({provider: 'claude', tokens: claudeAccounts('a'), clientTimeouts: {headersMs: 400, requestMs: 600, checkEveryMs: 100}});
   after(() => f.close());
@@ -100,17 +117,7 @@ describe('requests that end before the proxy could answer them', async () => {
 
   it('headers not complete in time on a kept-alive connection: the line says what is known (over the limit), not "0 ms"', async () => {
     const before = f.events.length;
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`));
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString('latin1');
-        // The first answer is whole (its JSON ends the body): the next message starts and never ends its headers.
-        if (/\r\n\r\n[\s\S]*\}$/.test(text) && !text.includes('408')) socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-      });
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(text));
-    });
+    const answer = await keptAliveThenUnended(port);
     assert.match(answer, /^HTTP\/1\.1 200 OK\r\n[\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
     for (let i = 0; i < 40 && !f.events.slice(before).some((e) => e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const lines = f.events.slice(before).filter((e) => e.type === 'refused').map((e) => describeEvent(e));
@@ -174,16 +181,7 @@ describe('the kept-alive 408 line, on a clock that moves between any two reading
   const port = Number(new URL(f.url).port);
 
   it('says "over 400 ms", the headers limit', async () => {
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${API_KEY}\r\n\r\n`));
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString('latin1');
-        if (/\r\n\r\n[\s\S]*\}$/.test(text) && !text.includes('408')) socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-      });
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(text));
-    });
+    const answer = await keptAliveThenUnended(port);
     assert.match(answer, /HTTP\/1\.1 408 Request Timeout\r\n/);
     for (let i = 0; i < 40 && !f.events.some((e) => e.type === 'refused'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(f.events.filter((e) => e.type === 'refused').map((e) => describeEvent(e)), ['- - → refused by the proxy 408 over 400 ms: request not complete in time (headers within 0.4 s, body within 0.6 s)']);
