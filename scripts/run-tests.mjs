@@ -3,7 +3,7 @@
 // Why a script: Node 20's `--test` takes no globs, and each run needs a throwaway HOME so that
 // no test can ever read or write the real ~/.ccs, plus CI=false so Ink renders every frame.
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 
@@ -51,11 +51,38 @@ delete env.SSH_CONNECTION;
 delete env.SSH_TTY;
 delete env.TMUX;
 
-const result = spawnSync(
-  process.execPath,
-  // spec, with a failing todo shown as a known gap instead of in the failures (test-reporter.mjs).
-  ['--test', '--test-concurrency=2', `--test-reporter=${path.join(root, 'scripts', 'test-reporter.mjs')}`, ...files],
-  {stdio: 'inherit', env, cwd: root},
-);
+const failedFilesOut = path.join(home, 'failed-files');
+/** Runs `testFiles` with node's test runner; its exit status and the files that had a failure. */
+function runTests(testFiles, concurrency) {
+  rmSync(failedFilesOut, {force: true});
+  const result = spawnSync(
+    process.execPath,
+    // spec, with a failing todo shown as a known gap instead of in the failures (test-reporter.mjs).
+    ['--test', `--test-concurrency=${concurrency}`, `--test-reporter=${path.join(root, 'scripts', 'test-reporter.mjs')}`, ...testFiles],
+    {stdio: 'inherit', env: {...env, FAILED_FILES_OUT: failedFilesOut}, cwd: root},
+  );
+  let failed = [];
+  try {
+    failed = [...new Set(readFileSync(failedFilesOut, 'utf8').split('\n').filter(Boolean))];
+  } catch {}
+  return {status: result.status ?? 1, failed};
+}
+
+// A file with a failure is run once more, alone: one that passes then is reported as flaky (a fault
+// to fix, in the test or the product: its first failure is printed above) but does not fail the run;
+// one that fails again does. Only a few files: many failing at once is no flake. A run that failed
+// without naming a file (the runner itself) fails.
+const MAX_FILES_RUN_AGAIN = 3;
+let {status, failed} = runTests(files, 2);
+if (status !== 0 && failed.length > 0 && failed.length <= MAX_FILES_RUN_AGAIN && failed.every((f) => files.includes(f))) {
+  console.log(`\n=== ${failed.length} test file(s) had a failure; running ${failed.length === 1 ? 'it' : 'them'} again, alone ===`);
+  const again = runTests(failed, 1);
+  if (again.status === 0) {
+    console.log(`\n=== FLAKY: failed once, then passed when run again alone (the first failure is above, under "failing tests"):`);
+    for (const f of failed) console.log(`===   ${path.relative(root, f)}`);
+    console.log('=== A flaky test is a fault to find: a test that reads the screen or the clock too early, or a race in the product.');
+    status = 0;
+  } else status = again.status;
+}
 rmSync(home, {recursive: true, force: true});
-process.exit(result.status ?? 1);
+process.exit(status);
