@@ -42,7 +42,7 @@ export interface TuiHandle {
   press(...keys: string[]): Promise<void>;
   /** Types text as one chunk (like a paste) into whatever has focus. */
   type(text: string): Promise<void>;
-  /** Resolves with the frame once `match` is in it (or the predicate holds); rejects after `timeoutMs` showing the frame. */
+  /** Resolves with the frame once `match` is in it (or the predicate holds), as settled after that commit's effects; rejects after `timeoutMs` showing the frame. */
   waitFor(match: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
   resize(width: number, height: number): Promise<void>;
   /** Resolves with performance.now() when the next frame is written (benchmarks). */
@@ -127,7 +127,13 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
           if (!test(frame)) return false;
           clearTimeout(timer);
           stdout.off('frame', onFrame);
-          setImmediate(() => resolve(frame));
+          // A commit's layout effects (the hint bar following a field or step just mounted) write a
+          // second frame in the same tick: the frame settled after them is what a person sees. The
+          // matching frame is kept if the settled one no longer matches (a state meant to pass by).
+          setImmediate(() => {
+            const settled = tidy(last());
+            resolve(test(settled) ? settled : frame);
+          });
           return true;
         };
         const onFrame = () => void check();
