@@ -172,3 +172,16 @@ export function cleanUp(tui?: TuiHandle, ccs?: {cleanup(): void}): [undefined, u
   ccs?.cleanup();
   return [undefined, undefined];
 }
+
+/**
+ * Resolves once no frame was drawn for `quietMs` (or after `timeoutMs`, for the assertion that
+ * follows to say what kept drawing): whatever came before is done, so frames counted after it are
+ * the ones the next event draws. A fixed wait is not that on a loaded machine (CI's two cores), where
+ * a start's or a key's last frames come late and land in the window counted.
+ */
+export async function untilQuiet(tui: Pick<TuiHandle, 'frameCount'>, quietMs = 500, timeoutMs = 5000): Promise<void> {
+  for (let waited = 0, last = -1; waited < timeoutMs && tui.frameCount() !== last; waited += quietMs) {
+    last = tui.frameCount();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
+}
