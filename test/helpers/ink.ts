@@ -42,7 +42,7 @@ export interface TuiHandle {
   press(...keys: string[]): Promise<void>;
   /** Types text as one chunk (like a paste) into whatever has focus. */
   type(text: string): Promise<void>;
-  /** Resolves with the frame once `match` is in it (or the predicate holds); rejects after `timeoutMs` showing the frame. */
+  /** Resolves with the frame once `match` is in it (or the predicate holds), as settled after that commit's effects; rejects after `timeoutMs` showing the frame. */
   waitFor(match: string | RegExp | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
   resize(width: number, height: number): Promise<void>;
   /** Resolves with performance.now() when the next frame is written (benchmarks). */
@@ -127,7 +127,13 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiHandle> {
           if (!test(frame)) return false;
           clearTimeout(timer);
           stdout.off('frame', onFrame);
-          setImmediate(() => resolve(frame));
+          // A commit's layout effects (the hint bar following a field or step just mounted) write a
+          // second frame in the same tick: the frame settled after them is what a person sees. The
+          // matching frame is kept if the settled one no longer matches (a state meant to pass by).
+          setImmediate(() => {
+            const settled = tidy(last());
+            resolve(test(settled) ? settled : frame);
+          });
           return true;
         };
         const onFrame = () => void check();
@@ -165,4 +171,17 @@ export function cleanUp(tui?: TuiHandle, ccs?: {cleanup(): void}): [undefined, u
   tui?.unmount();
   ccs?.cleanup();
   return [undefined, undefined];
+}
+
+/**
+ * Resolves once no frame was drawn for `quietMs` (or after `timeoutMs`, for the assertion that
+ * follows to say what kept drawing): whatever came before is done, so frames counted after it are
+ * the ones the next event draws. A fixed wait is not that on a loaded machine (CI's two cores), where
+ * a start's or a key's last frames come late and land in the window counted.
+ */
+export async function untilQuiet(tui: Pick<TuiHandle, 'frameCount'>, quietMs = 500, timeoutMs = 5000): Promise<void> {
+  for (let waited = 0, last = -1; waited < timeoutMs && tui.frameCount() !== last; waited += quietMs) {
+    last = tui.frameCount();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
 }

@@ -22,8 +22,10 @@ describe('408 lines', async () => {
   };
 
   it('a first message whose headers trickle in: 408, and its line says how long (at least the limit, from the connection start)', {timeout: 10_000}, async () => {
-    const c = await open();
+    // Read before the connection opens: the proxy (in this process, on the same clock) times it from
+    // its accept, which can come before the client hears `connect` (a busy machine: many ms before).
     const t0 = Date.now();
+    const c = await open();
     c.socket.write('POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     for (let i = 0; i < 20 && !c.socket.destroyed; i++) {
       c.socket.write(`X-Slow-${i}: y\r\n`);
@@ -35,7 +37,7 @@ describe('408 lines', async () => {
     assert.ok(line, 'a refused line');
     const text = describeEvent(line);
     const ms = (line as {ms: number}).ms;
-    assert.ok(ms >= 600 && ms <= Date.now() - t0 + 50, `${text} (took ${Date.now() - t0} ms)`);
+    assert.ok(ms >= 600 && ms <= Date.now() - t0, `${text} (took ${Date.now() - t0} ms)`);
   });
 
   it('a kept-alive connection whose second message is slow: 408, logged "over" the limit', {timeout: 10_000}, async () => {

@@ -50,7 +50,7 @@ for (const dirName of ['My Tools', 'x;touch pwned']) {
       writeFileSync(agent, `#!/bin/sh\nprintf '%s|%s|%s' "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}" "$1" > '${marker}'\nsleep 5\n`);
       chmodSync(agent, 0o755);
       await launchInTmux(planFor([agent, 'arg with space']), ccs.paths, 'window', {...process.env, TMUX: `${socket},1,0`});
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 15_000; // a tmux window and a shell started on a busy machine
       while (!existsSync(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert.ok(existsSync(marker), `"${agent}" did not start`);
       assert.equal(readFileSync(marker, 'utf8'), `${SECRET}|unset|arg with space`);

@@ -1,7 +1,7 @@
 // A proxy cooldown that ends changes an account's status with no file changing: the home screen's
 // memoised row shows it then (one timer at the cooldown's end), and a steady screen draws nothing,
 // also while a server's cooldown runs for longer than one Node timer can wait.
-import {renderTui} from '../helpers/ink.js';
+import {renderTui, untilQuiet} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -9,14 +9,6 @@ import {AccountStore} from '../../source/store/accounts.js';
 import {makeTempCcs, tokenFixture} from '../helpers/ccs.js';
 import {remoteTarget} from '../helpers/fake-cliproxy/target.js';
 import {makeUiCcs} from './fixtures.js';
-
-/** Whatever the start drew is done: no frame for half a second (a loaded machine draws the start's last frames late). */
-async function settled(tui: {frameCount(): number}): Promise<void> {
-  for (let waited = 0, last = -1; waited < 5000 && tui.frameCount() !== last; waited += 500) {
-    last = tui.frameCount();
-    await sleep(500);
-  }
-}
 
 test("a cooldown that ends shows `ok` in the account's row when it ends, in one frame, and nothing is drawn meanwhile", async () => {
   const ccs = makeUiCcs();
@@ -26,7 +18,7 @@ test("a cooldown that ends shows `ok` in the account's row when it ends, in one 
   try {
     // The pane title counts the local cooldown as the row does (it said "ok" beside a cooling row).
     await tui.waitFor((f) => /bob@example\.com +⏳ cooldown/.test(f) && /Claude accounts \(2\) · 1 cooling down/.test(f));
-    await settled(tui);
+    await untilQuiet(tui);
     assert.ok(Date.now() < until - 200, 'the start settled before the cooldown ended (else the frame counted below is not the end\'s)');
     const before = tui.frameCount();
     const frame = await tui.waitFor((f) => /bob@example\.com +ok/.test(f), 10000);
@@ -55,7 +47,7 @@ test('a server cooldown decades ahead (past a Node timer\'s 24.8-day limit) draw
   const tui = await renderTui({paths: ccs.paths, width: 120, height: 24, target: 'team'});
   try {
     await tui.waitFor((f) => /c@example\.com +⏳ cooldown/.test(f));
-    await settled(tui);
+    await untilQuiet(tui);
     const before = tui.frameCount();
     await sleep(1500);
     assert.equal(tui.frameCount(), before, 'a steady screen draws nothing while the cooldown runs');

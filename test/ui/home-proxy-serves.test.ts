@@ -3,7 +3,7 @@
 // following it as it rotates; for a provider no proxy serves, where a proxy started now would begin.
 // The help and the quota legend say so. 80×24, a frame only when the marked account changes. The real
 // proxy child under the real supervisor.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {renderTui, untilQuiet, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
@@ -35,7 +35,7 @@ test('★ marks the account the pool serves next on the accounts list, follows t
 
   // The proxy's own news (its status every second, with its traffic) draws nothing here, once the
   // start has settled (the files it writes are read again).
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await untilQuiet(tui);
   const before = tui.frameCount();
   await new Promise((resolve) => setTimeout(resolve, 2500));
   assert.equal(tui.frameCount(), before, 'the running proxy\'s status drew frames on the accounts list with nothing changed');

@@ -45,9 +45,9 @@ test('j/k move between providers, Enter/l focuses the accounts, Enter on an acco
   await tui.press('k', 'enter');
   frame = await tui.waitFor('▶ Claude accounts (2)');
   await tui.press('j');
-  assert.match(lineWith(tui.frame(), 'bob@'), /›\s+bob@example.com/);
+  await tui.waitFor((f) => /›\s+bob@example.com/.test(lineWith(f, 'bob@')));
   await tui.press('G', 'g');
-  assert.match(lineWith(tui.frame(), 'alice'), /›[*★]/);
+  await tui.waitFor((f) => /›[*★]/.test(lineWith(f, 'alice')));
   await tui.press('down', 'enter');
   frame = await tui.waitFor('Account id');
   assert.match(frame, /Email\s+bob@example.com/);

@@ -1,12 +1,30 @@
 // Keys first: background redraws wait while keys come in, and never longer than a second.
+// On mocked time (performance.now and setTimeout move together, a millisecond at a time): with real
+// time a busy machine's stall between two repeats of a "held" key was a pause, and the work ran early.
 import assert from 'node:assert/strict';
-import {test} from 'node:test';
+import {afterEach, beforeEach, mock, test} from 'node:test';
 import {noteKey, whenInputQuiet} from '../../source/ui/input-priority.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Far past any real performance.now() reading: no key from an earlier test counts.
+let now = 1e9;
+beforeEach(() => {
+  mock.method(performance, 'now', () => now);
+  mock.timers.enable({apis: ['setTimeout']});
+});
+afterEach(() => {
+  mock.timers.reset();
+  mock.restoreAll();
+});
 
-test('whenInputQuiet: runs at once with no key lately; after a key, only once keys pause', async () => {
-  await sleep(200); // no key from an earlier test counts
+/** Moves both clocks on by `ms`, firing timers as they come due. */
+function advance(ms: number): void {
+  for (let i = 0; i < ms; i++) {
+    now++;
+    mock.timers.tick(1);
+  }
+}
+
+test('whenInputQuiet: runs at once with no key lately; after a key, only once keys pause', () => {
   let ran = 0;
   whenInputQuiet(() => ran++);
   assert.equal(ran, 1, 'no recent key: at once');
@@ -14,28 +32,29 @@ test('whenInputQuiet: runs at once with no key lately; after a key, only once ke
   noteKey();
   whenInputQuiet(() => ran++);
   assert.equal(ran, 1, 'a key just now: not yet');
-  await sleep(400);
+  advance(149);
+  assert.equal(ran, 1, 'not before 150 ms without a key');
+  advance(1);
   assert.equal(ran, 2, 'ran once the keys paused');
 });
 
-test('whenInputQuiet: a held key delays the work at most about a second; cancel drops it', async () => {
+test('whenInputQuiet: a held key delays the work at most about a second; cancel drops it', () => {
   let ran = 0;
   noteKey();
   whenInputQuiet(() => ran++);
   // A key held for 2 s (auto-repeat every 30 ms).
-  const started = performance.now();
   let ranAt: number | undefined;
-  while (performance.now() - started < 2000) {
+  for (let held = 0; held < 2000; held += 30) {
     noteKey();
-    if (ran && ranAt === undefined) ranAt = performance.now() - started;
-    await sleep(30);
+    advance(30);
+    if (ran && ranAt === undefined) ranAt = held + 30;
   }
   assert.equal(ran, 1, 'ran while the key was still held');
-  assert.ok(ranAt !== undefined && ranAt >= 900, `not before the bound (${ranAt} ms)`);
+  assert.ok(ranAt !== undefined && ranAt >= 900 && ranAt <= 1020, `at the bound (${ranAt} ms)`);
 
   noteKey();
   const cancel = whenInputQuiet(() => ran++);
   cancel();
-  await sleep(400);
+  advance(400);
   assert.equal(ran, 1, 'cancelled work never runs');
 });

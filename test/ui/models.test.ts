@@ -46,9 +46,13 @@ describe('model rules screen', () => {
     await tui.press('a');
     await tui.waitFor('typing the pattern');
     const counts: string[] = [];
+    let typed = '';
     for (const ch of '*-thinking') {
       await tui.press(ch);
-      const frame = tui.frame();
+      typed += ch;
+      // The frame with this key in the field (a busy machine can draw it after press stops waiting).
+      const shown = new RegExp(`pattern: ${typed.replace(/\*/g, '\\*')}\\s`);
+      const frame = await tui.waitFor(shown);
       counts.push(/Models (\d+\/\d+) visible/.exec(frame)![1]!);
       if (ch === '*') assert.match(frame, /pattern "\*" removes every model/);
     }

@@ -83,18 +83,21 @@ process.on('message', (m) => { if (m.type === 'shutdown') process.exit(0); });
 test('the Error row says when the running proxy met its last error, and a restarted proxy (no error yet) clears it', async () => {
   ccs = makeUiCcs();
   const at = new Date(Date.now() - 180_000).toISOString();
-  // Reports an error in its status for a second, then a status without one (as a restarted proxy would).
+  // Reports an error in its status until the test has seen it drawn (the cleared file), then a status
+  // without one (as a restarted proxy would). A first second of errors was missed on a busy machine.
+  const cleared = `${ccs.paths.root}/error-seen`;
   const child = `
+const {existsSync} = require('node:fs');
 const base = {pid: process.pid, port: 18997, startedAt: new Date().toISOString(), provider: 'claude', account: 'bob@example.com',
   requestsPerMinute: 0, totalRequests: 0, refusedPerMinute: 0, refusedRequests: 0, cooling: []};
 process.send({type: 'listening', port: 18997, pid: process.pid, provider: 'claude', account: 'bob@example.com'});
-const started = Date.now();
-setInterval(() => process.send({type: 'status', status: Date.now() - started < 1000 ? {...base, lastError: {message: 'claude/bob@example.com: upstream 500', at: ${JSON.stringify(at)}}} : base}), 100);
+setInterval(() => process.send({type: 'status', status: !existsSync(${JSON.stringify(cleared)}) ? {...base, lastError: {message: 'claude/bob@example.com: upstream 500', at: ${JSON.stringify(at)}}} : base}), 100);
 process.on('message', (m) => { if (m.type === 'shutdown') process.exit(0); });
 `;
   supervisor = new ProxySupervisor({paths: ccs.paths, env: ccs.env, command: () => ({file: process.execPath, args: ['-e', child], kind: 'builtin'})});
   tui = await renderTui({paths: ccs.paths, width: 160, height: 30, route: {screen: 'proxy', params: {provider: 'claude'}}, services: {proxy: supervisor}});
   await tui.press('s');
   await tui.waitFor(/Error\s+3m ago \(at \d\d:\d\d:\d\d\): claude\/bob@example\.com: upstream 500/, 10_000);
+  writeFileSync(cleared, '');
   await tui.waitFor(/Error\s+—/, 10_000);
 });

@@ -1,6 +1,6 @@
 // The proxy screen's times tick while you watch: the uptime and the last error's age move on each
 // second; a second that changes nothing shown (a stopped proxy) draws no frame.
-import {renderTui} from '../helpers/ink.js';
+import {renderTui, untilQuiet} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type {ProxyState, ProxySupervisor} from '../../source/services/proxy-supervisor.js';
@@ -40,10 +40,10 @@ test('a stopped proxy: the seconds passing draw no frame', async () => {
     await tui.waitFor('○ stopped');
     await tui.waitFor('export ANTHROPIC_BASE_URL');
     // Let the screen settle (the exports, the accounts), then watch five seconds pass.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilQuiet(tui);
     const before = tui.frameCount();
     await clock.advance(5000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilQuiet(tui);
     assert.equal(tui.frameCount(), before, 'frames were drawn with nothing changed');
   } finally {
     tui.unmount();

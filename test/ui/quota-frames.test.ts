@@ -1,7 +1,7 @@
 // Quota results for accounts the screen does not draw cause no frame (issue 14: with 1,000 accounts
 // polled and ~25 rows on screen, most batches are off screen). Counted, not timed: the test renders
 // with Ink's debug mode, where every React commit writes one frame.
-import {renderTui, type TuiHandle} from '../helpers/ink.js';
+import {renderTui, untilQuiet, type TuiHandle} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
 import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
@@ -69,7 +69,7 @@ test('home screen: quota results for rows off screen draw no frame; visible ones
   tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services: {clock, quota}});
   await tui.waitFor((f) => f.includes(email(0)) && /5h\s+10%/.test(f));
   await tui.press('l');
-  await settle();
+  await untilQuiet(tui);
   const accounts = (await store.load()).accounts;
   const byEmail = (i: number) => accounts.find((a: Account) => a.id === email(i))!;
   assert.ok(!tui.frame().includes(email(ACCOUNTS - 1)), 'the last accounts are off screen');
@@ -80,6 +80,7 @@ test('home screen: quota results for rows off screen draw no frame; visible ones
   const framesBefore = tui.frameCount();
   await quota.refresh(offScreen);
   await settle();
+  await untilQuiet(tui);
   const entry = (i: number): QuotaCacheEntry | undefined => quota.snapshot.accounts.claude?.[email(i)];
   assert.equal(entry(ACCOUNTS - 1)?.windows[0]?.usedPct, 77, 'the poller has the new numbers');
   assert.equal(tui.frameCount() - framesBefore, 0, 'no frame for results nobody sees');
@@ -89,7 +90,8 @@ test('home screen: quota results for rows off screen draw no frame; visible ones
   used.set(email(2), 66);
   const framesBeforeVisible = tui.frameCount();
   await quota.refresh([byEmail(1), byEmail(2)]);
-  await settle();
+  await tui.waitFor((f) => new RegExp(`${email(1)}.*5h\\s+55%`).test(f) && new RegExp(`${email(2)}.*5h\\s+66%`).test(f));
+  await untilQuiet(tui);
   const drawn = tui.frameCount() - framesBeforeVisible;
   assert.ok(drawn >= 1 && drawn <= 2, `results for drawn rows are drawn (${drawn} frames)`);
   assert.match(tui.frame(), new RegExp(`${email(1)}.*5h\\s+55%`));

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {afterEach, test} from 'node:test';
 import type {TempCcs} from '../helpers/ccs.js';
-import {ESC_TIMEOUT_MS} from '../../source/ui/terminal.js';
 import {makeUiCcs} from './fixtures.js';
 
 let ccs: TempCcs | undefined;
@@ -70,15 +69,13 @@ test('arrow keys cut at every byte still move the cursor', async () => {
   }
 });
 
-test('a plain Esc alone acts at once (within the Esc timeout): it closes the rename field', async () => {
+test('a plain Esc alone acts by itself (after the Esc timeout): it closes the rename field', async () => {
   const t = await home();
   await t.press('l', 'n');
   await t.waitFor('rename: work');
-  const start = performance.now();
+  // How soon is exact in escape-hold.test.ts (mocked timers): a frame's time on a busy machine is no measure.
   t.write('\u001b');
-  await t.waitFor((frame) => !frame.includes('rename:'), 1000);
-  const took = performance.now() - start;
-  assert.ok(took < ESC_TIMEOUT_MS + 150, `Esc took ${Math.round(took)} ms`);
+  await t.waitFor((frame) => !frame.includes('rename:'));
   // Still the accounts list, cursor where it was: Esc closed the field and nothing else.
   assert.match(t.frame(), /›[*★]? +work +alice@example\.com/);
 });

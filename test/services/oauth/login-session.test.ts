@@ -196,9 +196,9 @@ test('claude loopback: the callback arrives but the code is refused → ended (n
   }
 });
 
-/** Pumps a fake clock while real sockets answer in between. */
+/** Pumps a fake clock while real sockets answer in between (for up to 10 s of real time: a loaded machine's sockets are slow). */
 async function pumpUntil(clock: FakeClock, h: Harness, kind: LoginView['kind']): Promise<LoginView> {
-  for (let i = 0; i < 400 && !h.views.some((v) => v.kind === kind); i++) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !h.views.some((v) => v.kind === kind); ) {
     await new Promise((r) => setTimeout(r, 5));
     await clock.advance(1000);
   }
