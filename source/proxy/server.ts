@@ -9,7 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
+import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, applyStoredCooldowns, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
@@ -786,9 +786,8 @@ export class ProxyServer {
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const served = this.servedProvider(route);
     const accounts = served ? [] : await this.accounts.all();
-    // An account that can serve now: not one whose refresh failed once its access token has expired.
     const now = this.now();
-    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    const withAccounts = [...new Set(accounts.filter((a) => canServeNow(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
     const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
@@ -1124,7 +1123,7 @@ export class ProxyServer {
     const all = await this.accounts.all();
     const pinned = this.pinnedGone(row, all);
     if (pinned) return new AdvisedHttpError(503, pinned.text, pinned.advice, 'api_error', {}, `pinned account cannot serve: ${pinned.text}`);
-    const reason = noUsableAccount(row, all) ?? `no usable ${row.displayName} account`;
+    const reason = noUsableAccount(row, all, this.now()) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
     return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
   }
@@ -1139,7 +1138,7 @@ export class ProxyServer {
     const id = row.id === this.options.provider ? this.pinnedAccountId : undefined;
     if (id === undefined) return undefined;
     const account = accounts.find((a) => a.provider === row.id && a.id === id);
-    if (account && isUsable(account)) return undefined;
+    if (account && canServeNow(account, this.now())) return undefined;
     const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
     return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? 'login' : account.paused ? 'resume' : 'relogin')};

@@ -182,12 +182,13 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const row = providerId ? requireProvider(providerId) : rootProvider();
   const store = new AccountStore(paths);
   const snapshot = await store.load();
-  const reason = noUsableAccount(row, snapshot.accounts, options.surface);
+  const now = Date.now();
+  const reason = noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
   if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
   // The account the proxy serves first names the models (its list, its own rules), not the default:
   // the pool may serve another first (a strategy, a cooldown, a running proxy that rotated).
-  const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, Date.now(), 'counts'));
+  const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, now, 'counts'));
   const first = order[0] ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const firstToken = first ? await store.readToken(first).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, firstToken);
