@@ -48,6 +48,7 @@ import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {controlProof} from '../services/proxy/pid-file.js';
+import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
 
 export {HttpError};
 
@@ -680,19 +681,40 @@ export class ProxyServer {
    * may be the one refused), else, every account waiting, the one that served last, else the default.
    */
   private async liveListAccount(row: ProviderRow): Promise<Account | undefined> {
-    const usable = await this.accounts.usable(row.id);
-    const pool = this.poolOf(row, usable);
-    const serving = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.id;
-    return usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
+    return (await this.liveListAccounts(row))[0];
   }
 
-  /** A provider's live list for routing (LiveListCache), asked with liveListAccount; undefined: none to ask. */
+  /**
+   * The accounts a provider's live list is asked with, in turn while each fails (at most
+   * LIVE_LIST_TRIES): liveListAccount, then the ones the pool would go on to, then the waiting ones.
+   */
+  private async liveListAccounts(row: ProviderRow): Promise<Account[]> {
+    const usable = await this.accounts.usable(row.id);
+    const pool = this.poolOf(row, usable);
+    const now = this.now();
+    const ranked = this.rankingOf(row.id, pool);
+    const serving = (pool.next({now, ranked}) ?? pool.current)?.id;
+    const first = usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
+    if (!first) return [];
+    const order = [first];
+    const tried = new Set([first.id]);
+    for (let next = pool.next({now, ranked, exclude: tried}); next && order.length < LIVE_LIST_TRIES; next = pool.next({now, ranked, exclude: tried})) {
+      tried.add(next.id);
+      const account = usable.find((a) => a.id === next!.id);
+      if (account) order.push(account);
+    }
+    return [...order, ...usable.filter((a) => !tried.has(a.id))].slice(0, LIVE_LIST_TRIES);
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with liveListAccounts; undefined: none to ask. */
   private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
-    const account = await this.liveListAccount(row);
-    const token = account ? this.accounts.read(account) : undefined;
-    if (!account || !token || token === 'missing') return undefined;
+    const tries = (await this.liveListAccounts(row)).flatMap((account) => {
+      const token = this.accounts.read(account);
+      return token && token !== 'missing' ? [{account, token, label: this.accounts.labelOf(account)}] : [];
+    });
+    if (tries.length === 0) return undefined;
     try {
-      return await this.liveLists.get(row.id, account, token);
+      return await this.liveLists.get(row.id, tries);
     } catch {
       // No URL to ask (an API-key account without its base URL): nothing to know.
       return undefined;

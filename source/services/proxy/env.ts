@@ -17,7 +17,7 @@ import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
 import {loadSettings} from '../../store/settings.js';
-import {poolServingOrder} from './serving-order.js';
+import {LIVE_LIST_TRIES, poolServingOrder} from './serving-order.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
@@ -131,8 +131,6 @@ export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, acc
   return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
 }
 
-/** Accounts a live list is asked with at most, in serving order, before the exports say it could not be had. */
-export const LIVE_LIST_TRIES = 3;
 
 /** One account's try at the live list: the slots from it, or why it could not be had. */
 interface LiveTry {
