@@ -148,15 +148,20 @@ export function keyRejectedWords(account: Pick<Account, 'provider' | 'nickname' 
 export const reloginAdvice = (provider: string): ErrorAdvice => ({command: `ccs-tui login ${provider}`, action: 'account.relogin', scope: 'home'});
 
 /**
- * An account that can serve requests right now (an expired access token can still be refreshed).
- * Given `now` (ms), one whose refresh is never sent again (`refresh-failed`, `refresh-unknown`) counts
- * only while its access token has not expired: past that it can serve nothing until a new login.
+ * Whether the account can serve a request at `now` (ms): the one answer for the proxy's pools, its
+ * 503s and `/v1/models`, `ccs-tui run`/`env`, rotation and where a default moves. An access token
+ * past its expiry still serves (the next use refreshes it); an account whose refresh failed or got
+ * no answer (`refresh-failed`, `refresh-unknown`) serves only until its access token expires. An
+ * API key (no expiry) never expires.
  */
-export function isUsable(account: Account, now?: number): boolean {
-  // `refresh-unknown`, `refresh-failed`: its access token may still be good until it expires (then requests fail clearly).
+export function canServeNow(account: Pick<Account, 'paused' | 'health' | 'expiresAt'>, now: number): boolean {
+  if (account.paused) return false;
   // `key-rejected`: still tried (a key the upstream refused once may be let in again); the proxy's cooldown rests it meanwhile.
-  if (now !== undefined && (account.health === 'refresh-failed' || account.health === 'refresh-unknown') && account.expiresAt !== undefined && Date.parse(account.expiresAt) <= now) return false;
-  return !account.paused && (account.health === 'ok' || account.health === 'expired' || account.health === 'refresh-unknown' || account.health === 'refresh-failed' || account.health === 'key-rejected');
+  if (account.health === 'ok' || account.health === 'expired' || account.health === 'key-rejected') return true;
+  // A refresh that failed or got no answer: its access token serves until it expires, and then
+  // nothing can make it serve again (the refresh token is not sent, or was refused) but a login.
+  if (account.health === 'refresh-failed' || account.health === 'refresh-unknown') return account.expiresAt === undefined || !(Date.parse(account.expiresAt) <= now);
+  return false;
 }
 
 /**
@@ -165,9 +170,9 @@ export function isUsable(account: Account, now?: number): boolean {
  * `accounts`: every account of every provider (only the provider's are looked at). `surface`: where
  * it is shown; the way out names the command (`cli`) or the accounts screen's key (`tui`).
  */
-export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[], surface: ErrorSurface = 'cli'): string | undefined {
+export function noUsableAccount(provider: {id: string; displayName: string}, accounts: readonly Account[], now: number, surface: ErrorSurface = 'cli'): string | undefined {
   const own = accounts.filter((a) => a.provider === provider.id);
-  if (own.some(isUsable)) return undefined;
+  if (own.some((a) => canServeNow(a, now))) return undefined;
   const tui = surface === 'tui';
   const onAccounts = (action: KeyAction) => `${actionKey(action, 'home')} on the accounts screen`;
   if (own.length === 0) return `no ${provider.displayName} account (${tui ? `${onAccounts('account.login')} adds one` : `ccs-tui login ${provider.id}`})`;
@@ -432,12 +437,12 @@ export function ccsAccountId(fileName: string, email: string | undefined, prefix
  * Round-robin: the first usable account after the current default, wrapping around. Undefined when
  * no other usable account exists.
  */
-export function nextInTurn(accounts: readonly Account[], currentId: string | undefined): Account | undefined {
+export function nextInTurn(accounts: readonly Account[], currentId: string | undefined, now: number): Account | undefined {
   if (accounts.length === 0) return undefined;
   const start = accounts.findIndex((a) => a.id === currentId);
   for (let step = 1; step <= accounts.length; step++) {
     const candidate = accounts[(start + step + accounts.length) % accounts.length]!;
-    if (candidate.id !== currentId && isUsable(candidate)) return candidate;
+    if (candidate.id !== currentId && canServeNow(candidate, now)) return candidate;
   }
   return undefined;
 }
@@ -446,8 +451,8 @@ export function nextInTurn(accounts: readonly Account[], currentId: string | und
  * Where a provider's default goes when its current default leaves (removed or paused): the next
  * usable account in turn, or none. One rule for `remove`, `pause`, the CLI and the TUI.
  */
-export function defaultAfterLeaving(accounts: readonly Account[], leavingId: string): Account | undefined {
-  return nextInTurn(accounts, leavingId);
+export function defaultAfterLeaving(accounts: readonly Account[], leavingId: string, now: number): Account | undefined {
+  return nextInTurn(accounts, leavingId, now);
 }
 
 /** Why `account` cannot be made the default as it is, or undefined. A paused account serves nothing. */
@@ -471,10 +476,10 @@ export function effectiveDefault<A extends Pick<Account, 'id' | 'paused'>>(accou
  * `; default is now home`, `; no usable account is left to be the default` (every other account is
  * paused or gone), or '' when it did not move. One that cannot serve says why.
  */
-export function defaultMoveNote(movedTo: Account | null | undefined): string {
+export function defaultMoveNote(movedTo: Account | null | undefined, now: number): string {
   if (movedTo === undefined) return '';
   if (!movedTo) return '; no usable account is left to be the default';
-  return `; default is now ${accountLabel(movedTo)}${isUsable(movedTo) ? '' : ` (${healthWords(movedTo)})`}`;
+  return `; default is now ${accountLabel(movedTo)}${canServeNow(movedTo, now) ? '' : ` (${healthWords(movedTo)})`}`;
 }
 
 /** Why no account may have `nickname` (empty, over 50 characters, a control character), whatever the others are called; else undefined. */

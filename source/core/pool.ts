@@ -8,7 +8,7 @@
 // An overloaded provider (529, 503, Anthropic's `overloaded_error`) is not the account's fault
 // (issue 11): it cools nothing. The proxy may try another account once (see isOverloadAnswer); when
 // none is left the upstream's answer, Retry-After included, is the client's.
-import {isUsable} from './accounts.js';
+import {canServeNow} from './accounts.js';
 import {parseJsonObject} from './json-object.js';
 import {clampProviderWait} from './provider-wait.js';
 import {rankByHeadroom, type RotationStrategy, type WindowsByAccount} from './rotation.js';
@@ -633,7 +633,7 @@ export function servedNext<A extends Account>(accounts: readonly A[], strategy: 
  * no running proxy serves; undefined when none can serve.
  */
 export function firstServed<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number): A | undefined {
-  const usable = accounts.filter(isUsable);
+  const usable = accounts.filter((a) => canServeNow(a, now));
   const pool = newPool(usable, (a) => a.id, strategy, now);
   const ranked = strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
   const id = pool.next({now, ranked})?.id;
@@ -648,9 +648,9 @@ export function firstServed<A extends Account>(accounts: readonly A[], strategy:
  * cannot give it: the proxy itself would go on to the next.
  */
 export function servingOrder<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number, servedNow?: ServedNow): A[] {
-  const usable = accounts.filter(isUsable);
+  const usable = accounts.filter((a) => canServeNow(a, now));
   const first = servedNext(accounts, strategy, windows, now, servedNow);
-  const order: A[] = first && isUsable(first) ? [first] : [];
+  const order: A[] = first && canServeNow(first, now) ? [first] : [];
   // The pool as the proxy holds it now: the one it serves (a running proxy's answer) is its current.
   const pool = new AccountPool(usable.map((a) => ({id: a.id, label: a.id})), strategy, {current: first?.id ?? usable.find((a) => a.default)?.id});
   applyStoredCooldowns(pool, usable, now);

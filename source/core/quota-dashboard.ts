@@ -1,7 +1,7 @@
 // The quota dashboard as data: one row per account with its windows as they stand now, headroom,
 // the binding window, and ★ on the account each provider's pool serves next; plus the column maths that fits the
 // rows into any width. Pure: the screen only draws what this returns.
-import {isUsable} from './accounts.js';
+import {canServeNow} from './accounts.js';
 import {cellWidth} from './cells.js';
 import {servedNext, type ServedNow} from './pool.js';
 import type {RotationStrategy} from './rotation.js';
@@ -60,7 +60,7 @@ export function servedNextKeys(
   }
   const keys = new Set<string>();
   for (const [provider, mine] of byProvider) {
-    if (servedNow?.provider !== provider && mine.filter(isUsable).length < 2) continue;
+    if (servedNow?.provider !== provider && mine.filter((a) => canServeNow(a, now)).length < 2) continue;
     const windows = new Map(mine.map((a) => [a.id, entryOf(a)?.windows ?? []] as const));
     const next = servedNext(mine, strategy, windows, now, servedNow);
     if (next) keys.add(keyOf(next));
@@ -77,7 +77,7 @@ export function servedNextKeys(
 export function servedNextChangesAt(accounts: readonly Account[], entryOf: (account: Account) => QuotaEntryLike | undefined, now: number): number {
   let at = Number.POSITIVE_INFINITY;
   for (const account of accounts) {
-    if (!isUsable(account)) continue;
+    if (!canServeNow(account, now)) continue;
     const reset = nextReset(entryOf(account)?.windows ?? [], now);
     if (reset !== undefined && reset < at) at = reset;
     const coolingEnd = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;

@@ -1,7 +1,7 @@
 // Which account comes next: most-headroom (default), fill-first, round-robin. Pure functions of the
 // accounts, their quota windows by account id, and now; the rotate command, the TUI `r` and the
 // proxy's pools all rank with these.
-import {isUsable, nextInTurn} from './accounts.js';
+import {canServeNow, nextInTurn} from './accounts.js';
 import {headroom, isExhausted} from './quota.js';
 import type {Account, QuotaWindow} from './types.js';
 
@@ -15,7 +15,7 @@ function windowsOf(windows: WindowsByAccount, id: string): readonly QuotaWindow[
 
 /** Usable (not paused, not needing login) and not out of quota in any window. */
 export function canServe(account: Account, windows: WindowsByAccount, now: number): boolean {
-  return isUsable(account) && !isExhausted(windowsOf(windows, account.id), now);
+  return canServeNow(account, now) && !isExhausted(windowsOf(windows, account.id), now);
 }
 
 /**
@@ -54,7 +54,7 @@ export function chooseNext(
       return others.find((a) => canServe(a, windows, now));
     case 'round-robin': {
       const serving = accounts.filter((a) => a.id === currentId || canServe(a, windows, now));
-      return nextInTurn(serving, currentId);
+      return nextInTurn(serving, currentId, now);
     }
   }
 }

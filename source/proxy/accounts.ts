@@ -4,7 +4,7 @@
 // reading every token file would stall requests) and each account's token, cached until its file
 // changes (refreshes by the TUI, CCS or this proxy land on disk first).
 import {readdirSync, statSync, type Stats} from 'node:fs';
-import {accountLabeller, isUsable} from '../core/accounts.js';
+import {accountLabeller, canServeNow} from '../core/accounts.js';
 import type {Account, TokenFile} from '../core/types.js';
 import type {AccountStore, StoreProblem} from '../store/accounts.js';
 import {changedRecently, fileStamp, sameStamp, type StampedStat} from '../store/file-stamp.js';
@@ -101,7 +101,7 @@ export class AccountSource {
   private tokens = new Map<string, CachedToken>();
   /** Token file paths by account object (a reload brings new objects). */
   private readonly paths = new WeakMap<Account, string>();
-  private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]}>();
+  private readonly usableByProvider = new Map<string, {of: Account[]; usable: Account[]; until: number}>();
 
   constructor(
     readonly store: AccountStore,
@@ -220,9 +220,12 @@ export class AccountSource {
 
   private usableOf(provider: string, all: Account[]): Account[] {
     const cached = this.usableByProvider.get(provider);
-    if (cached?.of === all) return cached.usable;
-    const usable = all.filter((a) => a.provider === provider && isUsable(a));
-    this.usableByProvider.set(provider, {of: all, usable});
+    const now = this.now();
+    if (cached?.of === all && now < cached.until) return cached.usable;
+    const usable = all.filter((a) => a.provider === provider && canServeNow(a, now));
+    // Kept until one of them stops serving with time alone (a refresh that failed: its access token expires).
+    const until = Math.min(...usable.map((a) => (canServeNow(a, Number.MAX_SAFE_INTEGER) ? Infinity : Date.parse(a.expiresAt!))));
+    this.usableByProvider.set(provider, {of: all, usable, until});
     return usable;
   }
 

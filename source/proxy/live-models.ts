@@ -19,6 +19,7 @@ import {bodyExcerpt, hostOf, jsonBody, undiciHttpClient, UnexpectedResponseError
 import {keyRefusalReason, listRefusesKey, noteKeyAnswer} from '../services/key-check.js';
 import {AccountStore, heldApiKey} from '../store/accounts.js';
 import {countOf} from '../core/wording.js';
+import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
 
 const MAX_MODELS = 1000;
 const TIMEOUT_MS = 8000;
@@ -253,22 +254,18 @@ export class LiveListCache {
   }
 
   /**
-   * The fresh entry, else one fetch with the account's credentials (shared by concurrent callers).
-   * Undefined when the provider has no models endpoint (nothing to cache: the static list is all).
+   * The fresh entry, else one fetch (shared by concurrent callers) with the first of `tries` (accounts
+   * in serving order, with their credentials), then the next when it fails, as the proxy itself goes
+   * on to the next account: at most LIVE_LIST_TRIES, each within the list's own timeout. A failure is
+   * cached only when every one tried failed. Undefined when the provider has no models endpoint
+   * (nothing to cache: the static list is all).
    */
-  async get(provider: string, account: Account, token: TokenFile): Promise<CachedList | undefined> {
+  async get(provider: string, tries: readonly {account: Account; token: TokenFile; label: string}[]): Promise<CachedList | undefined> {
     const fresh = this.cached(provider);
     if (fresh) return fresh;
     let fetching = this.pending.get(provider);
     if (!fetching) {
-      fetching = this.list(provider, account, token).then(
-        (answer) => (answer ? {models: answer.models, ...(answer.partial === undefined ? {} : {partial: answer.partial}), at: this.now()} : {models: [], at: this.now(), none: true}),
-        (error: unknown) => {
-          const why = sanitizeLine((error as Error).message);
-          this.onFailure(provider, why);
-          return {error: why, at: this.now()};
-        },
-      );
+      fetching = this.fetch(provider, tries.slice(0, LIVE_LIST_TRIES));
       this.pending.set(provider, fetching);
       void fetching.finally(() => this.pending.delete(provider));
     }
@@ -276,5 +273,23 @@ export class LiveListCache {
     if ('none' in entry) return undefined;
     this.entries.set(provider, entry);
     return entry;
+  }
+
+  private async fetch(provider: string, tries: readonly {account: Account; token: TokenFile; label: string}[]): Promise<CachedList | {models: []; at: number; none: true}> {
+    const failures: {label: string; why: string}[] = [];
+    for (const {account, token, label} of tries) {
+      try {
+        const answer = await this.list(provider, account, token);
+        if (answer) return {models: answer.models, ...(answer.partial === undefined ? {} : {partial: answer.partial}), at: this.now()};
+        // Undefined: no list to ask with this account (no models endpoint, no base URL); the next may have one.
+      } catch (error) {
+        failures.push({label: sanitizeLine(label), why: sanitizeLine((error as Error).message)});
+      }
+    }
+    if (failures.length === 0) return {models: [], at: this.now(), none: true};
+    // One account tried: its reason, as before; more: each one's, in the order tried.
+    const why = failures.length === 1 ? failures[0]!.why : failures.map((f) => `${f.label}: ${f.why}`).join('; ');
+    this.onFailure(provider, why);
+    return {error: why, at: this.now()};
   }
 }

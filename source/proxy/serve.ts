@@ -386,7 +386,7 @@ async function serve(io: ServeIo, options: ServeOptions, secretWarnings: SecretF
   process.on('exit', onExit);
   // Worded as `proxy status` and the proxy screen word it (ipc.ts servingText): a pool says its size.
   const pinned = options.account !== undefined;
-  const size = provider && !pinned ? poolSize((await store.load()).accounts, provider) : undefined;
+  const size = provider && !pinned ? poolSize((await store.load()).accounts, provider, Date.now()) : undefined;
   emit({type: 'listening', port: listening, pid: process.pid, provider, account: server.status().account, pinned, ...(size === undefined ? {} : {poolSize: size}), apiKeyGenerated: generated});
   if (generated) io.stderr.write(`ccs-tui: ${generatedKeyNote(paths)} (see: ccs-tui env)\n`);
   secretWarnings.sayWith((line) => emit({type: 'problem', severity: 'warning', message: line}));

@@ -9,7 +9,7 @@ import {maskJoinedJson} from '../core/joined-text-mask.js';
 import {createHash, timingSafeEqual} from 'node:crypto';
 import {Agent as HttpAgent, createServer, request as httpRequest, STATUS_CODES, type ClientRequest as UpstreamRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
-import {accountLabel, healthWords, isUsable, noUsableAccount} from '../core/accounts.js';
+import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
 import {AccountPool, applyStoredCooldowns, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
@@ -48,6 +48,7 @@ import {estimatedCountTokensResponse} from './translate/estimate-tokens.js';
 import {translatorFor} from './translate/index.js';
 import {decodedAnswer, forwardedResponseHeaders, UncheckableEncoding, upstreamAddress, addHostFields} from './upstream.js';
 import {controlProof} from '../services/proxy/pid-file.js';
+import {LIVE_LIST_TRIES} from '../services/proxy/serving-order.js';
 
 export {HttpError};
 
@@ -680,19 +681,40 @@ export class ProxyServer {
    * may be the one refused), else, every account waiting, the one that served last, else the default.
    */
   private async liveListAccount(row: ProviderRow): Promise<Account | undefined> {
-    const usable = await this.accounts.usable(row.id);
-    const pool = this.poolOf(row, usable);
-    const serving = (pool.next({now: this.now(), ranked: this.rankingOf(row.id, pool)}) ?? pool.current)?.id;
-    return usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
+    return (await this.liveListAccounts(row))[0];
   }
 
-  /** A provider's live list for routing (LiveListCache), asked with liveListAccount; undefined: none to ask. */
+  /**
+   * The accounts a provider's live list is asked with, in turn while each fails (at most
+   * LIVE_LIST_TRIES): liveListAccount, then the ones the pool would go on to, then the waiting ones.
+   */
+  private async liveListAccounts(row: ProviderRow): Promise<Account[]> {
+    const usable = await this.accounts.usable(row.id);
+    const pool = this.poolOf(row, usable);
+    const now = this.now();
+    const ranked = this.rankingOf(row.id, pool);
+    const serving = (pool.next({now, ranked}) ?? pool.current)?.id;
+    const first = usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
+    if (!first) return [];
+    const order = [first];
+    const tried = new Set([first.id]);
+    for (let next = pool.next({now, ranked, exclude: tried}); next && order.length < LIVE_LIST_TRIES; next = pool.next({now, ranked, exclude: tried})) {
+      tried.add(next.id);
+      const account = usable.find((a) => a.id === next!.id);
+      if (account) order.push(account);
+    }
+    return [...order, ...usable.filter((a) => !tried.has(a.id))].slice(0, LIVE_LIST_TRIES);
+  }
+
+  /** A provider's live list for routing (LiveListCache), asked with liveListAccounts; undefined: none to ask. */
   private async askLiveList(row: ProviderRow): Promise<CachedList | undefined> {
-    const account = await this.liveListAccount(row);
-    const token = account ? this.accounts.read(account) : undefined;
-    if (!account || !token || token === 'missing') return undefined;
+    const tries = (await this.liveListAccounts(row)).flatMap((account) => {
+      const token = this.accounts.read(account);
+      return token && token !== 'missing' ? [{account, token, label: this.accounts.labelOf(account)}] : [];
+    });
+    if (tries.length === 0) return undefined;
     try {
-      return await this.liveLists.get(row.id, account, token);
+      return await this.liveLists.get(row.id, tries);
     } catch {
       // No URL to ask (an API-key account without its base URL): nothing to know.
       return undefined;
@@ -786,9 +808,8 @@ export class ProxyServer {
   private async serveModels(req: IncomingMessage, res: ServerResponse, route: Route, active: ActiveRequest): Promise<void> {
     const served = this.servedProvider(route);
     const accounts = served ? [] : await this.accounts.all();
-    // An account that can serve now: not one whose refresh failed once its access token has expired.
     const now = this.now();
-    const withAccounts = [...new Set(accounts.filter((a) => isUsable(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
+    const withAccounts = [...new Set(accounts.filter((a) => canServeNow(a, now)).map((a) => a.provider))].filter((id) => findProvider(id) !== undefined);
     const rows = served ? [served] : (withAccounts.length > 0 ? withAccounts : [rootProvider().id]).map((id) => this.requireProvider(id));
     await waitAtMost(Promise.all(rows.map((row) => (this.liveLists.cached(row.id) ? undefined : this.askLiveList(row)))), ROUTING_LIST_DEADLINE_MS);
     const lists = await Promise.all(rows.map((row) => this.listedModels(row)));
@@ -1124,7 +1145,7 @@ export class ProxyServer {
     const all = await this.accounts.all();
     const pinned = this.pinnedGone(row, all);
     if (pinned) return new AdvisedHttpError(503, pinned.text, pinned.advice, 'api_error', {}, `pinned account cannot serve: ${pinned.text}`);
-    const reason = noUsableAccount(row, all) ?? `no usable ${row.displayName} account`;
+    const reason = noUsableAccount(row, all, this.now()) ?? `no usable ${row.displayName} account`;
     const why = unlistedModel === undefined ? '' : ` (model "${sanitizeLine(unlistedModel)}" is listed by no provider, so it went to ${row.displayName}, the root provider)`;
     return new HttpError(503, `${reason}${why}`, 'api_error', {}, `no usable account: ${reason}`);
   }
@@ -1139,7 +1160,7 @@ export class ProxyServer {
     const id = row.id === this.options.provider ? this.pinnedAccountId : undefined;
     if (id === undefined) return undefined;
     const account = accounts.find((a) => a.provider === row.id && a.id === id);
-    if (account && isUsable(account)) return undefined;
+    if (account && canServeNow(account, this.now())) return undefined;
     const label = account ? accountLabel(account, accounts) : sanitizeLine(this.options.account ?? id);
     const state = !account ? 'is gone (removed, or its token file moved)' : account.paused ? 'is paused' : `cannot serve (${healthWords(account)})`;
     return {text: `${row.displayName} account ${label}, which this proxy serves alone, ${state}`, advice: pinnedAdvice(row.id, label, !account ? 'login' : account.paused ? 'resume' : 'relogin')};

@@ -14,7 +14,7 @@ import {tokenFingerprint} from '../core/fingerprint.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {isDeepStrictEqual} from 'node:util';
-import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, effectiveDefault, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, isUsable, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
+import {ACCOUNT_ID_FIELDS, accountLabel, accountProject, effectiveDefault, type LoginOutcome, type NicknameChange, AmbiguousAccountError, ccsAccountId, matchedAs, defaultAfterLeaving, defaultProblem, findAccount, healthWords, canServeNow, nextInTurn, nicknameProblem, type AccountRef} from '../core/accounts.js';
 import {credentialsOf, joinWrappedBase64, Redactor} from '../core/redact.js';
 import {maskedUrl, sanitizeLine, sanitizeText} from '../core/sanitize.js';
 import type {Account, AccountHealth, TokenFile} from '../core/types.js';
@@ -955,7 +955,7 @@ export class AccountStore implements AccountService {
       const account = await this.movePaused(ctx, ctx.find(provider, ref), paused);
       const providerEntry = ctx.providerEntry(provider, account.id);
       if (paused && siblings.find((a) => a.default)?.id === account.id) {
-        const next = defaultAfterLeaving(siblings, account.id);
+        const next = defaultAfterLeaving(siblings, account.id, this.now().getTime());
         if (next) providerEntry.default = next.id;
         else delete providerEntry.default;
       }
@@ -1028,7 +1028,7 @@ export class AccountStore implements AccountService {
       }
       // The default leaves with it: to the next usable account in turn, else none is named.
       if (wasDefault) {
-        const next = defaultAfterLeaving(siblings, account.id);
+        const next = defaultAfterLeaving(siblings, account.id, this.now().getTime());
         if (next) {
           ctx.providerEntry(provider, next.id).default = next.id;
           ctx.registryChanged = true;
@@ -1050,7 +1050,7 @@ export class AccountStore implements AccountService {
   async rotate(
     provider: string,
     choose: (accounts: Account[], current: Account | undefined) => Account | undefined = (accounts, current) =>
-      nextInTurn(accounts, current?.id),
+      nextInTurn(accounts, current?.id, this.now().getTime()),
   ): Promise<{from?: Account; to: Account}> {
     return this.mutate(async (ctx) => {
       const accounts = ctx.snapshot.accounts.filter((a) => a.provider === provider);
@@ -1521,7 +1521,7 @@ function withDefaultMove(account: Account, before: readonly Account[], after: re
   return {...edited, defaultMovedTo: now ? {...now, default: true} : null};
 }
 
-export {isUsable};
+export {canServeNow};
 
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {accountLabel, accountProject, findAccount, isUsable, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
+import {accountLabel, accountProject, canServeNow, findAccount, nextInTurn, nicknameProblem} from '../../source/core/accounts.js';
 import type {Account, TokenFile} from '../../source/core/types.js';
 import {accountFixture} from '../helpers/accounts.js';
 
@@ -8,11 +8,11 @@ const account = (id: string, extra: Partial<Account> = {}): Account => accountFi
 
 test('next in turn wraps around and skips accounts that cannot serve', () => {
   const list = [account('a'), account('b', {paused: true}), account('c', {health: 'needs-login'}), account('d', {health: 'expired'})];
-  assert.equal(nextInTurn(list, 'a')?.id, 'd');
-  assert.equal(nextInTurn(list, 'd')?.id, 'a');
-  assert.equal(nextInTurn([account('a')], 'a'), undefined);
-  assert.equal(nextInTurn(list, undefined)?.id, 'a');
-  assert.equal(isUsable(account('x', {health: 'missing-token'})), false);
+  assert.equal(nextInTurn(list, 'a', 0)?.id, 'd');
+  assert.equal(nextInTurn(list, 'd', 0)?.id, 'a');
+  assert.equal(nextInTurn([account('a')], 'a', 0), undefined);
+  assert.equal(nextInTurn(list, undefined, 0)?.id, 'a');
+  assert.equal(canServeNow(account('x', {health: 'missing-token'}), 0), false);
 });
 
 test('an account is found by id, nickname or email', () => {

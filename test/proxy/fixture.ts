@@ -51,6 +51,8 @@ export interface FixtureOptions {
   upstream?: FakeUpstream;
   /** tui.json `endpoints` instead of the provider's at the fake upstream and token server (e.g. the Google stand-in's). */
   endpoints?: Record<string, Record<string, string>>;
+  /** Run on the files before the proxy starts (e.g. an account's health mark, which a running proxy reads only after its TTL). */
+  prepare?: (store: AccountStore) => Promise<void>;
 }
 
 export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixture> {
@@ -69,6 +71,7 @@ export async function proxyFixture(options: FixtureOptions): Promise<ProxyFixtur
   );
   const {settings} = await loadSettings(ccs.paths);
   const store = new AccountStore(ccs.paths);
+  await options.prepare?.(store);
   const {config} = await loadCliproxyConfig(ccs.paths);
   const events: ProxyEvent[] = [];
   const hooks = quotaHooks(ccs.paths);

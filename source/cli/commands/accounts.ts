@@ -283,7 +283,7 @@ const remove: CommandSpec = {
       if (!/^y(es)?$/i.test(answer.trim())) throw new UserError(`kept ${accountLabel(account, accounts)}: not removed (answer y to remove it, or pass --yes)`);
     }
     const account = await service.remove(p, ref);
-    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo)}`)}\n`);
+    ctx.stdout.write(`${sanitizeLine(`${p}: removed ${(await labeller(service))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}`)}\n`);
     return 0;
   },
 };
@@ -310,14 +310,14 @@ export const accountCommands: CommandSpec[] = [
     if (same) return `${p}: ${same} was already paused`;
     // The local store says where the default went (a remote server decides that itself).
     const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, true);
-    return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
+    return `${p}: paused ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}`;
   }),
   registryEdit('resume', 'resume a paused account', [], async (store, p, a) => {
     const same = await already(store, p, a, (account) => !account.paused);
     if (same) return `${p}: ${same} is not paused`;
     // The local store says when the resumed account became the default (every other one is paused).
     const account: Account & {defaultMovedTo?: Account | null} = await store.setPaused(p, a, false);
-    return `${p}: resumed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo)}`;
+    return `${p}: resumed ${(await labeller(store))(account)}${defaultMoveNote(account.defaultMovedTo, Date.now())}`;
   }),
   remove,
 ];

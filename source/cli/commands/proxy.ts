@@ -194,7 +194,7 @@ async function runningStatus(ctx: CliContext, running: ProxyPidFile) {
   if ((pool && size === undefined) || (named !== undefined && running.provider)) {
     const [{AccountStore}, {accountLabeller, findAccount}] = await Promise.all([import('../../store/accounts.js'), import('../../core/accounts.js')]);
     const {accounts} = await new AccountStore(ctx.paths).load();
-    if (pool && size === undefined) size = poolSize(accounts, running.provider!);
+    if (pool && size === undefined) size = poolSize(accounts, running.provider!, Date.now());
     if (named !== undefined && running.provider) {
       const find = (ref: string | {id: string}) => {
         try {

@@ -6,7 +6,7 @@
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, isUsable, noUsableAccount} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, canServeNow, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {shellWord} from '../../core/quote.js';
@@ -239,7 +239,7 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   const label = accountLabel(account, own);
   const trouble = accountTrouble(account, now);
   if (!trouble) return undefined;
-  const healthy = own.filter((a) => a.id !== account.id && accountTrouble(a, now) === undefined && isUsable(a));
+  const healthy = own.filter((a) => a.id !== account.id && accountTrouble(a, now) === undefined);
   const pool = surface === 'tui' ? `${actionKey('account.launch', 'home')} on the ${target.provider.id} provider row` : `ccs-tui run ${target.provider.id}`;
   const relogin = `log in again (${surface === 'tui' ? actionKey('account.relogin', 'home') : `ccs-tui login ${target.provider.id}`})`;
   const alternative =
@@ -254,7 +254,7 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
 /** What keeps an account from serving an agent well now (launchCaution), or undefined. */
 function accountTrouble(account: Account, now: number): string | undefined {
   if (account.paused) return 'is paused';
-  if (!isUsable(account)) return `cannot serve (${healthWords(account)})`;
+  if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
   if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
   if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
@@ -318,25 +318,26 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // The account that would serve first: the one asked for, else the one the pool serves first (the
   // proxy's own answer, poolFirstPick): its model list and base URL are what the agent is given.
   const accounts = (await options.store.load()).accounts;
+  const now = options.now ?? Date.now();
   // Named among every account, as the proxy's status names them: a nickname that is another's email is no name.
   const labelOf = accountLabeller(accounts);
-  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, options.surface);
+  const poolProblem = target.account ? undefined : noUsableAccount(target.provider, accounts, now, options.surface);
   // The pool's own order (a running proxy's answer for who serves now, else tui.json's strategy over
   // the quota cache): the run moves a running proxy onto the pool, so one pinned there does not count.
-  const order = target.account ? [target.account] : await poolServingOrder(paths, options.settings.rotation.strategy, target.provider.id, accounts, options.now ?? Date.now(), 'ignored');
+  const order = target.account ? [target.account] : await poolServingOrder(paths, options.settings.rotation.strategy, target.provider.id, accounts, now, 'ignored');
   const first =
     order[0] ??
-    accounts.find((a) => a.provider === target.provider.id && a.default && isUsable(a)) ??
-    accounts.find((a) => a.provider === target.provider.id && isUsable(a));
+    accounts.find((a) => a.provider === target.provider.id && a.default && canServeNow(a, now)) ??
+    accounts.find((a) => a.provider === target.provider.id && canServeNow(a, now));
   const token = first ? await options.store.readToken(first).catch(() => undefined) : undefined;
   const problem = options.protocolProblem(target.provider, agent.protocol, token, endpointOverrides(options.settings, target.provider.id)?.api);
   if (problem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName} through the proxy: ${problem}${nativeHint(agent, target, first, labelOf, options.surface)}`);
   if (poolProblem) throw new UserError(`${agent.displayName} cannot use ${target.provider.displayName}: ${poolProblem}`);
   const notes: string[] = [];
   const warnings: string[] = [];
-  const caution = launchCaution(target, accounts, options.now ?? Date.now(), options.surface);
+  const caution = launchCaution(target, accounts, now, options.surface);
   // Paused or needing a login: nothing to force (the proxy would only refuse every request).
-  if (caution && target.account && !isUsable(target.account)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
+  if (caution && target.account && !canServeNow(target.account, now)) throw new UserError(`${caution.reason}; ${caution.alternative}`);
   if (caution && !options.force) throw new LaunchNeedsForce(`${caution.reason}; ${caution.alternative}${options.surface === 'tui' ? '' : ', or launch on it anyway: add --force'}`);
   if (caution) warnings.push(caution.reason);
   const command = runnableAgentCommand(agent, settings, options.env);

@@ -17,7 +17,7 @@ import {requireProvider, rootProvider, type ModelTiers, type ProviderRow} from '
 import {AccountStore} from '../../store/accounts.js';
 import {loadCliproxyConfig, type CliproxyConfig} from '../../store/cliproxy-config.js';
 import {loadSettings} from '../../store/settings.js';
-import {poolServingOrder} from './serving-order.js';
+import {LIVE_LIST_TRIES, poolServingOrder} from './serving-order.js';
 import type {CcsPaths} from '../../store/paths.js';
 
 export interface ClaudeCodeEnv {
@@ -131,8 +131,6 @@ export function providerModelSlots(row: ProviderRow, config: CliproxyConfig, acc
   return {models: modelSlots(resolution.models, row.models.tiers, {listOrder: live === undefined}), resolution};
 }
 
-/** Accounts a live list is asked with at most, in serving order, before the exports say it could not be had. */
-export const LIVE_LIST_TRIES = 3;
 
 /** One account's try at the live list: the slots from it, or why it could not be had. */
 interface LiveTry {
@@ -182,12 +180,13 @@ export async function claudeCodeEnv(paths: CcsPaths, providerId?: string, port?:
   const row = providerId ? requireProvider(providerId) : rootProvider();
   const store = new AccountStore(paths);
   const snapshot = await store.load();
-  const reason = noUsableAccount(row, snapshot.accounts, options.surface);
+  const now = Date.now();
+  const reason = noUsableAccount(row, snapshot.accounts, now, options.surface);
   const noAccount = reason && `Claude Code cannot use ${row.displayName}: ${reason}`;
   if (row.servesRootRoutes) return {vars: [{name: 'ANTHROPIC_BASE_URL', value: root}, ...vars], notes, warnings: [], ...(noAccount ? {noAccount} : {})};
   // The account the proxy serves first names the models (its list, its own rules), not the default:
   // the pool may serve another first (a strategy, a cooldown, a running proxy that rotated).
-  const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, Date.now(), 'counts'));
+  const order = options.servingOrder ?? (await poolServingOrder(paths, (await loadSettings(paths, {report: false})).settings.rotation.strategy, row.id, snapshot.accounts, now, 'counts'));
   const first = order[0] ?? snapshot.accounts.find((a) => a.provider === row.id && a.default) ?? snapshot.accounts.find((a) => a.provider === row.id);
   const firstToken = first ? await store.readToken(first).catch(() => undefined) : undefined;
   const unservable = options.whyCannotServe?.(row, firstToken);

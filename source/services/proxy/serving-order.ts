@@ -11,6 +11,13 @@ import {fetchProxyStatus} from './control.js';
 import {readRunningProxy} from './pid-file.js';
 
 /**
+ * Accounts a live model list is asked with at most, in serving order, before it is said not to be
+ * had (`ccs-tui env`/`run`, and the proxy's own list, which caches a failure for a minute): each
+ * with the list's own timeout, so a provider that is down costs a few timeouts, not one per account.
+ */
+export const LIVE_LIST_TRIES = 3;
+
+/**
  * `provider`'s usable accounts as its pool would try them (core servingOrder): first what a running
  * built-in proxy that serves that pool says it serves now (its status); else what a proxy starting
  * on it now picks, `strategy` over the quota cache as the proxy ranks. Empty when none can serve.

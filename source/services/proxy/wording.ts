@@ -1,6 +1,6 @@
 // How a running proxy is described to a person, one wording for `ccs-tui proxy status` and the TUI's
 // proxy screen: what it serves, which accounts wait (cooling, tried last), and that none runs.
-import {isUsable} from '../../core/accounts.js';
+import {canServeNow} from '../../core/accounts.js';
 import {formatCooldown} from '../../core/relative-time.js';
 import {sanitizeLine} from '../../core/sanitize.js';
 import type {Account} from '../../core/types.js';
@@ -10,8 +10,8 @@ import {TRIED_LAST_NOTE, type ProxyStatus} from './ipc.js';
 export {servingText, type ServingFacts} from './ipc.js';
 
 /** Usable accounts of `provider` (what its pool rotates over). */
-export function poolSize(accounts: readonly Account[], provider: string): number {
-  return accounts.filter((a) => a.provider === provider && isUsable(a)).length;
+export function poolSize(accounts: readonly Account[], provider: string, now: number): number {
+  return accounts.filter((a) => a.provider === provider && canServeNow(a, now)).length;
 }
 
 /**

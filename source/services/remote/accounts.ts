@@ -3,7 +3,8 @@
 // Mapping (from CLIProxyAPI's auth_files.go list entry):
 //   type → provider (through the provider table) · name → tokenFile · email → email · note → nickname
 //   disabled → paused · status → serverStatus · next_retry_after ahead → health "cooling", coolingUntil
-//   · status "error" / unavailable → healthDetail (needs-login when the message says the grant is dead)
+//   · status "error" / unavailable → healthDetail (needs-login when the message says the grant is dead,
+//     not for a bare 401: see healthOf)
 // What a server does not have: a default account (it picks by its routing strategy), so `use` and
 // `rotate` are refused with that reason; `registered` is true (the server knows every file it lists);
 // `expiresAt` is not in the list and stays unset.
@@ -51,6 +52,9 @@ export interface RemoteAccountDetail {
 
 const str = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? sanitizeLine(value.trim()) : undefined);
 
+/** Words a server's status message uses for a grant only a new login revives (OAuth's invalid_grant, a revoked or expired refresh token). */
+const DEAD_GRANT = /invalid_grant|revoked|re-?login|refresh[ _-]?token[^.;]*(expired|invalid|reused)/i;
+
 function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; healthDetail?: string; coolingUntil?: number} {
   const retryAt = entry.next_retry_after ? Date.parse(entry.next_retry_after) : NaN;
   const message = str(entry.status_message);
@@ -58,8 +62,11 @@ function healthOf(entry: AuthFileEntry, now: number): {health: AccountHealth; he
     return {health: 'cooling', healthDetail: `cooling down until ${formatLocalClock(new Date(retryAt).toISOString(), now)}${message ? `: ${message}` : ''}`, coolingUntil: retryAt};
   }
   if (entry.status === 'error' || entry.unavailable) {
-    // CLIProxyAPI marks a credential whose refresh was refused as status "error" with the reason.
-    const needsLogin = message !== undefined && /invalid_grant|unauthorized|401|revoked|re-?login|expired/i.test(message);
+    // CLIProxyAPI marks a credential whose refresh was refused as status "error" with the reason. Only
+    // words of a dead grant make it needs-login: a bare 401 ("unauthorized") is an access token the
+    // upstream refused once, which the server refreshes itself (and a 401 of the Management API is
+    // our key refused: ManagementClient's wrong-key, never an account's state).
+    const needsLogin = message !== undefined && DEAD_GRANT.test(message);
     return {health: needsLogin ? 'needs-login' : 'ok', healthDetail: message ?? (entry.unavailable ? 'unavailable' : 'error')};
   }
   return {health: 'ok'};

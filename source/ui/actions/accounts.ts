@@ -78,7 +78,7 @@ export async function renameAccount(services: AppServices, provider: string, acc
 export async function togglePause({services, account, siblings}: AccountActionContext): Promise<string> {
   const target = selected(account);
   const result: Account & {defaultMovedTo?: Account | null} = await services.targets.current.accounts.setPaused(target.provider, {id: target.id}, !target.paused);
-  return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo)}`;
+  return `${accountLabel(target, siblings)} ${target.paused ? 'resumed' : 'paused'}${defaultMoveNote(result.defaultMovedTo, Date.now())}`;
 }
 
 /** `d`: remove the account and its token file, after a yes. */
@@ -90,7 +90,7 @@ export async function removeAccount({services, account, confirm, siblings}: Acco
     return {text: `kept ${accountLabel(target, siblings)}`, kind: 'info', done: false};
   }
   const removed = await services.targets.current.accounts.remove(target.provider, {id: target.id});
-  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo)}`;
+  return `removed ${target.provider} account ${accountLabel(target, siblings)}${defaultMoveNote(removed.defaultMovedTo, Date.now())}`;
 }
 
 /** `r`: move the provider's default to the next usable account (the rotation strategy picks it). */

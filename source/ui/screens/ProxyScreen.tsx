@@ -106,7 +106,7 @@ export function ProxyScreen({width, height, params}: ScreenProps) {
     account: (running ? state?.account : undefined) ?? (pinned ? target.account : undefined),
     pinned,
     // Unknown until the account list has loaded (never "pool of 0" meanwhile).
-    poolSize: (running ? state?.poolSize : undefined) ?? (target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider) : undefined),
+    poolSize: (running ? state?.poolSize : undefined) ?? (target.provider && !pinned && snapshot ? poolSize(snapshot.accounts, target.provider, Date.now()) : undefined),
   });
   // Stopped: nothing is served; what the start key would serve is said only when this screen was
   // opened for an account or provider (the last run's target is history, not the present).
