@@ -25,6 +25,7 @@ import {QrCode, useQrLines} from './login/QrCode.js';
 import {qrTerminalNeeds, qrTooBig} from '../../services/qr.js';
 import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
+import {ProviderPicker} from './login/ProviderPicker.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {unknownTypeRefusal} from '../actions/unknown-type.js';
 import type {Account} from '../../core/types.js';
@@ -33,7 +34,19 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** Narrowest text column beside a QR. */
 const TEXT_MIN_WIDTH = 30;
 
-export function LoginScreen({width, height, params, back, setStatus}: ScreenProps) {
+/**
+ * `pick` (the `a` key): the provider is asked first (ProviderPicker, starting on `provider`); once
+ * chosen, that provider's login runs as when it is named.
+ */
+export function LoginScreen(props: ScreenProps) {
+  const [chosen, setChosen] = useState<string | undefined>();
+  if (props.params.pick !== undefined && chosen === undefined) {
+    return <ProviderPicker width={props.width} height={props.height} preselected={props.params.provider} onChoose={setChosen} />;
+  }
+  return <ProviderLogin {...props} params={chosen === undefined ? props.params : {provider: chosen}} />;
+}
+
+function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
   const services = useServices();
