@@ -137,10 +137,11 @@ export function refreshFailedWords(detail: string | undefined): string {
  * Why an API-key account shows `key-rejected`, for the command line: when, what the upstream said
  * (the account's healthDetail), and the ways out.
  */
-export function keyRejectedWords(account: Pick<Account, 'provider' | 'nickname' | 'healthDetail' | 'healthSince'>): string {
+export function keyRejectedWords(account: Pick<Account, 'provider' | 'id' | 'nickname' | 'healthDetail' | 'healthSince'>): string {
   const when = account.healthSince ? ` at ${formatLocalTime(account.healthSince)}` : '';
-  // A key login given the account's nickname replaces its key (store saveLogin replacesKeyOfNickname).
-  const login = `ccs-tui login ${account.provider}${account.nickname ? ` --nickname ${shellWord(sanitizeLine(account.nickname))}` : ''}`;
+  // A key login given the account's nickname (or, without one, its id) replaces its key (store
+  // saveLogin replacesKeyOfNickname); without either it would add another account.
+  const login = `ccs-tui login ${account.provider} --nickname ${shellWord(sanitizeLine(account.nickname ?? account.id))}`;
   return `${stateWord('key-rejected')}${when}${account.healthDetail ? ` (${account.healthDetail})` : ''}: requests still try it, and one that succeeds ends this; a new key: ${login}`;
 }
 

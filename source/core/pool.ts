@@ -184,6 +184,16 @@ export function withProviderWait(failure: UpstreamFailure, headers: Headers, now
   return resetAt === undefined ? failure : {...failure, resetAt};
 }
 
+/** What an account signs its requests with: an API key it was given, or an OAuth access token. */
+export type Credential = 'key' | 'token';
+
+/**
+ * The upstream refused the account's credential, in words for its kind: an API key is "key
+ * rejected" (a new key is the way out), an OAuth token "token rejected" (a refresh or a login is).
+ * Every surface that says so (the proxy's log, failover events, the proxy screen's Waiting rows) takes it from here.
+ */
+export const rejectedText = (credential: Credential, status: number): string => `${credential} rejected (${status})`;
+
 /**
  * Decides whether an upstream answer means "this account cannot serve now". Undefined for answers
  * that belong to the client (400, a 200, an overload, …). `retryAfterMs` is the parsed Retry-After header.
@@ -193,11 +203,12 @@ export function classifyUpstreamFailure(
   headers: Headers,
   bodyText: string,
   now: number,
+  credential: Credential = 'token',
 ): UpstreamFailure | undefined {
   const failure = quotaFailure(status, headers, bodyText, now);
   if (failure) return withProviderWait(failure, headers, now);
   if (isOverload(status, errorOf(bodyText))) return undefined;
-  if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? 'token rejected (401)' : 'forbidden (403)'};
+  if (status === 401 || status === 403) return {kind: 'auth', status, message: status === 401 ? rejectedText(credential, 401) : 'forbidden (403)'};
   if (status === 404) return {kind: 'not-found', status, message: 'model not found upstream (404)'};
   if (status >= 500 && status <= 599) return {kind: 'server', status, message: `upstream error ${status}`};
   return undefined;

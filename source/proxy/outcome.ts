@@ -5,7 +5,7 @@
 // request moves on too, but no account is parked (issue 11; core/pool.ts SERVER_BACKOFF_MS).
 // The provider's adapter names errors in its own terms first (iFlow's codes, also inside a 200).
 import type {IncomingMessage} from 'node:http';
-import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type UpstreamFailure} from '../core/pool.js';
+import {classifyUpstreamFailure, isOverloadAnswer, withProviderWait, type Credential, type UpstreamFailure} from '../core/pool.js';
 import {headOf} from '../core/code-units.js';
 import {cutText} from '../core/redact.js';
 import {sanitizeLine} from '../core/sanitize.js';
@@ -75,7 +75,7 @@ export function plainSuccess(row: ProviderRow, upstream: IncomingMessage, header
  * The outcome of an answer plainSuccess left undefined (an error status, or a success the adapter
  * suspects of hiding an error), from its body read within MAX_ERROR_BODY.
  */
-export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number): Promise<Outcome> {
+export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessage, headers: Record<string, string>, now: number, credential: Credential = 'token'): Promise<Outcome> {
   const status = upstream.statusCode!;
   const isError = status >= 400;
   const mayHideError = !isError;
@@ -83,7 +83,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
   // A success the adapter suspects (iFlow's error in a 200) is the answer itself: its body may take
   // as long as generating it does, and only the idle limit applies to it.
   const {text, stalled} = await readLimited(upstream, MAX_ERROR_BODY, isError ? ERROR_BODY_WAIT_MS : undefined);
-  if (stalled) return stalledError(status, headers, text, now);
+  if (stalled) return stalledError(status, headers, text, now, credential);
   const named = row.adapter.namedError?.(status, text);
   if (mayHideError && !named) return {kind: 'success-read', status, text};
   if (named) {
@@ -98,7 +98,7 @@ export async function classifyOutcome(row: ProviderRow, upstream: IncomingMessag
       failure: named.failure && withProviderWait(named.failure, headers, now),
     };
   }
-  const failure = classifyUpstreamFailure(status, headers, text, now);
+  const failure = classifyUpstreamFailure(status, headers, text, now, credential);
   return {
     kind: 'error',
     status,
@@ -120,9 +120,9 @@ export function retryAfterOf(headers: Record<string, string>): Record<string, st
  * what was read: a 5xx moves on to the pool's next account), and answered with the proxy's own
  * error naming the stall (the upstream's body is not whole), the provider's Retry-After kept.
  */
-function stalledError(status: number, headers: Record<string, string>, text: string, now: number): ErrorOutcome {
+function stalledError(status: number, headers: Record<string, string>, text: string, now: number, credential: Credential): ErrorOutcome {
   const message = `upstream answered ${status} but its body did not end within ${ERROR_BODY_WAIT_MS / 1000} s${text ? ` (read: ${cutText(sanitizeLine(text), 200)})` : ''}`;
-  const failure = classifyUpstreamFailure(status, headers, text, now);
+  const failure = classifyUpstreamFailure(status, headers, text, now, credential);
   return {
     kind: 'error',
     status,

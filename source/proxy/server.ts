@@ -976,7 +976,7 @@ export class ProxyServer {
       }
       const headers = flatHeaders(upstream.headers);
       this.options.onQuotaHeaders?.(row.id, account.id, headers);
-      const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now));
+      const outcome = plainSuccess(row, upstream, headers) ?? (await classifyOutcome(row, upstream, headers, now, account.apiKey ? 'key' : 'token'));
       if (counting && outcome.kind === 'error') return countEstimate(prepared.sentModel, `upstream ${outcome.upstreamStatus}: ${this.excerpt(outcome.upstreamText)}`);
       if (outcome.kind !== 'error') {
         if (!counting) {

@@ -55,7 +55,7 @@ export interface Target {
   watch(onChange: (changed?: ChangedPaths) => void): () => void;
   /** A login for `provider` here; `onChange` hears every view. */
   /** `options.nickname` / `relogin`: logging in again as a known account (its name and id; no name is asked for). */
-  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string}): AccountLogin;
+  login(provider: string, settings: TuiSettings, onChange: (view: LoginView) => void, options?: {nickname?: string; relogin?: string; replaceKey?: boolean}): AccountLogin;
   dispose(): void;
 }
 
@@ -104,6 +104,7 @@ export function localTarget(deps: TargetDeps): Target {
         onChange,
         nickname: options?.nickname,
         relogin: options?.relogin,
+        replaceKey: options?.replaceKey,
       }),
     dispose: () => undefined,
   };

@@ -200,6 +200,12 @@ export interface LoginResult {
    */
   replacesKeyOfNickname?: boolean;
   /**
+   * An API key given for this account id (`L` on an API-key account): its key is replaced in place
+   * (same token file, nickname, default and paused state). A key another account holds already is
+   * refused (two accounts would hold one key); the key it holds already is stored as the same key.
+   */
+  replacesKeyOf?: string;
+  /**
    * `token` holds a key the person gave (an API key, a service-account key file), not a grant a login
    * got: stored again, it is the same key or a replaced one (LoginOutcome), never a login.
    */
@@ -1425,6 +1431,15 @@ function loginTarget(ctx: MutationContext, login: LoginResult, now: Date): (Acco
       1,
       {command: `ccs-tui remove ${login.provider} <token file>`, action: 'account.remove', scope: 'home'},
     );
+  }
+  if (login.replacesKeyOf !== undefined) {
+    const owner = ctx.snapshot.accounts.find((a) => a.provider === login.provider && a.id === login.replacesKeyOf);
+    if (!owner) throw new UserError(`${login.provider} account ${sanitizeLine(login.replacesKeyOf)} is gone (removed meanwhile); its key was not replaced and nothing was saved`);
+    // Never over a grant: an OAuth account's refresh token would be lost with no way to get it back.
+    const held = ctx.files.tokens.get(owner.tokenFile)?.token;
+    if (held !== undefined && heldApiKey(held) === undefined) throw new UserError(`${login.provider} account ${sanitizeLine(owner.nickname ?? owner.id)} holds no API key (an OAuth login); a key does not replace it; nothing was saved`);
+    if (existing && existing.id !== owner.id) throw new UserError(`this key is ${login.provider} account ${sanitizeLine(existing.nickname ?? existing.id)}'s already; ${sanitizeLine(owner.nickname ?? owner.id)}'s key was not replaced and nothing was saved`);
+    return existing ?? {...owner, keyOwner: true};
   }
   if (existing) return existing;
   const keyOwner = login.replacesKeyOfNickname ? keyAccountNamed(ctx, login.provider, login.nickname) : undefined;

@@ -37,7 +37,8 @@ describe('an IBM Bob key the upstream refuses with 401', async () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout.split('\n').find((l) => l.startsWith('bob')) ?? '', /! key rejected/, text.stdout);
     assert.match(text.stderr, /bob spare: key rejected at \d{4}-\d\d-\d\d \d\d:\d\d \(HTTP 401 from 127\.0\.0\.1:\d+\/v1\/chat\/completions: .*Invalid API key bob-…\(redacted\)/, text.stderr);
-    assert.match(text.stderr, /a new key: ccs-tui login bob/);
+    // Named: `login bob` alone would add another account instead of replacing this one's key.
+    assert.match(text.stderr, /a new key: ccs-tui login bob --nickname spare\b/);
 
     const json = await runBin(['accounts', '--json'], f.ccs.env);
     const [row] = JSON.parse(json.stdout) as Record<string, unknown>[];

@@ -18,7 +18,9 @@ describe('an API-key account (IBM Bob) whose key the upstream refuses', async ()
     assert.equal(f.upstream.requests.length, 1, 'the same key was sent again');
     const log = f.events.map((e) => describeEvent(e)).join('\n');
     assert.doesNotMatch(log, /token refresh/, log);
-    assert.match(log, /bob\/spare: token rejected \(401\)/);
+    // A key account: its key was refused, not a token (a new key is the way out, no login).
+    assert.match(log, /bob\/spare: key rejected \(401\)/);
+    assert.doesNotMatch(log, /token rejected/);
   });
 });
 

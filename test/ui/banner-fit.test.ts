@@ -74,7 +74,8 @@ const STOPS: Stop[] = [
   {name: 'quota', keys: ['escape', 'h', '2'], ready: 'serves next', rows: ['serves next', /^ *›[*★]? ?claude · /m]},
   {name: 'rules', keys: ['3'], ready: 'Provider claude', rows: ['Provider claude']},
   {name: 'proxy', keys: ['4'], ready: 'ANTHROPIC_AUTH_TOKEN=', rows: ['○ stopped', 'Serving ', 'Error ', /^│ export ANTHROPIC_BASE_URL=/m, /^│ export ANTHROPIC_AUTH_TOKEN='(ccs-…5noX|<no api-keys)/m, 'starts the proxy', 'a provider’s pool']},
-  {name: 'login', keys: ['1', 'a'], ready: 'paste it here', rows: ['Claude — add an account', 'paste it here']},
+  {name: 'provider picker', keys: ['1', 'a'], ready: 'Which provider?', rows: ['Which provider?', '› Claude']},
+  {name: 'login', keys: ['enter'], ready: 'paste it here', rows: ['Claude — add an account', 'paste it here']},
   {name: 'messages', keys: ['escape', 'M'], ready: 'Messages, newest first', rows: ['Messages, newest first']},
   {name: 'help', keys: ['M', '?'], ready: 'Keys (', rows: ['Keys (']},
 ];

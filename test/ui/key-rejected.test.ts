@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {afterEach, test} from 'node:test';
+import {readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {makeTempCcs, type TempCcs} from '../helpers/ccs.js';
 
 const KEY = 'bob-secret-key-0123456789abcdef';
@@ -44,9 +46,11 @@ test('t on an IBM Bob key: refused → "! key rejected" in the list, detail and 
   await tui.press('t');
   let frame = await tui.waitFor(/key rejected \(/);
   assert.deepEqual(asked, ['GET /v1/models with the key']);
-  assert.match(statusLine(frame), /^error: bob spare: key rejected \(a adds a new key; t asks again\): HTTP 401 from 127\.0\.0\.1:\d+\/v1\/models/);
+  assert.match(statusLine(frame), /^error: bob spare: key rejected \(L replaces the key; t asks again\): HTTP 401 from 127\.0\.0\.1:\d+\/v1\/models/);
   frame = await tui.waitFor((f) => /! key rejected/.test(row(f)));
   assert.match(frame, /IBM Bob accounts \(1\) · 1 needs attention/);
+  // The way out is a new key for this account (L), not a new account (a).
+  assert.match(frame.split('\n').at(-1) ?? '', /^L new key /);
   assert.doesNotMatch(frame, new RegExp(KEY));
 
   await tui.press('enter');
@@ -68,4 +72,42 @@ test('t on an IBM Bob key: refused → "! key rejected" in the list, detail and 
   assert.match(statusLine(frame), /bob spare: key accepted: the provider lists 2 models for it/);
   frame = await tui.waitFor((f) => / ok /.test(row(f)));
   assert.doesNotMatch(frame, /key rejected|nothing to refresh/);
+});
+
+test('L on an API-key account replaces its key in place: masked field, same token file and default, no account added', async () => {
+  const NEW = 'bob-new-key-fedcba9876543210';
+  server = createServer((req, res) => {
+    const ok = req.headers.authorization === `Bearer ${NEW}`;
+    res.writeHead(ok ? 200 : 401, {'content-type': 'application/json'}).end(JSON.stringify(ok ? {data: [{id: 'bob-large'}]} : {error: {message: 'invalid key'}}));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  ccs = makeTempCcs();
+  ccs.writeToken('bob-spare.json', {type: 'bob', api_key: KEY, account_id: 'key-0123456789ab', base_url: base});
+  tui = await renderTui({paths: ccs.paths, width: 120, height: 30});
+  await tui.waitFor('Claude accounts');
+  await tui.press('H');
+  await tui.waitFor('IBM Bob accounts');
+  await tui.press('l');
+  await tui.waitFor(/›.*spare/);
+  await tui.press('L');
+  // No method, no name asked: the key of this account, at once.
+  let frame = await tui.waitFor('(shown masked)');
+  assert.match(frame, /IBM Bob — replace the key of spare/);
+  assert.match(frame, /paste the new IBM Bob API key for .*spare.* \(shown masked\)/);
+  await tui.type(NEW);
+  frame = await tui.waitFor('•'.repeat(NEW.length));
+  assert.doesNotMatch(frame, new RegExp(NEW));
+  await tui.press('enter');
+  await tui.waitFor('Step 2 of 2');
+  await tui.type(base);
+  await tui.press('enter');
+  frame = await tui.waitFor(/Key of IBM Bob account .*spare.* replaced/);
+  assert.doesNotMatch(frame, /Added/);
+  const files = readdirSync(ccs.paths.authDir).filter((f) => f.endsWith('.json'));
+  assert.deepEqual(files, ['bob-spare.json']);
+  const token = JSON.parse(readFileSync(join(ccs.paths.authDir, 'bob-spare.json'), 'utf8'));
+  assert.equal(token.api_key, NEW);
+  const accounts = JSON.parse(readFileSync(ccs.paths.registry, 'utf8')).providers.bob.accounts;
+  assert.equal(Object.keys(accounts).length, 1, JSON.stringify(accounts));
 });

@@ -33,6 +33,8 @@ test('tmux: Codex browser login over SSH: the ssh -L port really listens and com
     await moveCursorTo(term, /› Codex/);
     await term.waitFor(/Codex accounts/);
     term.keys(['a']);
+    await term.waitFor('Which provider?');
+    term.keys(['Enter']);
     let screen = await term.waitFor(/How do you want to log in\?/);
     assert.match(screen, /works over SSH as is/);
     assert.ok(flat(screen).includes(flat(`over SSH: forward port ${port} (ssh -L)`)), screen);

@@ -21,6 +21,8 @@ test('tmux: Gemini over SSH, paste the code, the account is listed with its proj
     await moveCursorTo(term, /› Gemini/);
     await term.waitFor(/Gemini accounts/);
     term.keys(['a']);
+    await term.waitFor('Which provider?');
+    term.keys(['Enter']);
     const screen = await term.waitFor(/v: paste it here/);
     assert.match(screen, /Gemini — add an account/);
     assert.match(screen, /Open this address in a browser and log in/);

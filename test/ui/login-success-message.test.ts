@@ -18,6 +18,9 @@ test('an API-key login: ✓ Added … is on the screen and in M after going back
     tui.write(':aistudio\r');
     await tui.waitFor(/› Google AI Studio/);
     await tui.press('a');
+    // The picker starts on the provider highlighted.
+    await tui.waitFor(/Which provider\?[^]*› Google AI Studio/);
+    await tui.press('enter');
     await tui.waitFor('Enter skips');
     await tui.type('work');
     await tui.press('enter');

@@ -20,6 +20,8 @@ test('tmux: a on Grok, device code with QR at 80x24, approval, the account is li
     await moveCursorTo(term, /› Grok \(xAI\)/);
     await term.waitFor(/Grok \(xAI\) accounts/);
     term.keys(['a']);
+    await term.waitFor('Which provider?');
+    term.keys(['Enter']);
     const screen = await term.waitFor(/code expires in/);
     assert.match(screen, /Grok \(xAI\) — add an account/);
     assert.ok(screen.includes('█'), 'QR shown beside the code');

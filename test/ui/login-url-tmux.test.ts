@@ -20,6 +20,8 @@ test('tmux: U shows the auth URL as one soft-wrapped line (byte-exact, longer th
     const t = startBin(ccs, {width: 80, height: 24});
     await t.waitFor('Providers (');
     t.keys(['a']);
+    await t.waitFor('Which provider?');
+    t.keys(['Enter']);
     await t.waitFor('v: paste it here');
     // The URL as `c` copies it (OSC 52, which this tmux turns into a paste buffer).
     t.keys(['c']);

@@ -633,7 +633,8 @@ test('API-key logins say what happened to the account, as `login` does: added, t
         await tui.type(name);
         await tui.press('enter');
       }
-      await tui.waitFor('Paste the Google AI Studio API key');
+      // L on the account (accountId): the new key for it, named.
+      await tui.waitFor(accountId ? 'Paste the new Google AI Studio API key for work' : 'Paste the Google AI Studio API key');
       await tui.type(key);
       await tui.press('enter');
       const frame = await tui.waitFor('✓');

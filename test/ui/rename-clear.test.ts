@@ -14,7 +14,8 @@ afterEach(() => ([tui, ccs] = cleanUp(tui, ccs)));
 
 test('an emptied rename field + Enter removes the nickname', async () => {
   ccs = makeUiCcs();
-  tui = await renderTui({paths: ccs.paths});
+  // Wide enough for the row's name, the field and its note.
+  tui = await renderTui({paths: ccs.paths, width: 100});
   await tui.waitFor('alice@example.com');
   await tui.press('l', 'n');
   let frame = await tui.waitFor('rename:');
@@ -30,7 +31,8 @@ test('an emptied rename field + Enter removes the nickname', async () => {
 
 test('a key pasted into the rename field is hidden there, and refused as a nickname without being quoted', async () => {
   ccs = makeUiCcs();
-  tui = await renderTui({paths: ccs.paths});
+  // Wide enough for the row's name, the field and its note.
+  tui = await renderTui({paths: ccs.paths, width: 100});
   await tui.waitFor('alice@example.com');
   await tui.press('l', 'n');
   await tui.waitFor('rename:');
@@ -42,4 +44,15 @@ test('a key pasted into the rename field is hidden there, and refused as a nickn
   frame = await tui.waitFor((f) => f.includes('a nickname cannot be a key or token'));
   assert.ok(!frame.includes('abcdefghijklmnop'), frame);
   assert.doesNotMatch(readFileSync(ccs.paths.registry, 'utf8'), /abcdefghijklmnop/);
+});
+
+test('the rename field keeps the account it renames in sight: its row still names it', async () => {
+  ccs = makeUiCcs();
+  tui = await renderTui({paths: ccs.paths, width: 100, height: 24});
+  await tui.waitFor('bob@example.com');
+  // bob has no nickname: the field opens empty, so only the row can say whose name is typed.
+  await tui.press('l', 'j', 'n');
+  const frame = await tui.waitFor('rename:');
+  const row = frame.split('\n').find((line) => line.includes('rename:')) ?? '';
+  assert.match(row, /bob@example\.com.*rename:/, frame);
 });

@@ -20,6 +20,8 @@ test('tmux: claude paste login with a refused code ends on the error screen with
     const t = startBin(ccs);
     await t.waitFor(/work\s+alice@example\.com/);
     t.keys(['a']);
+    await t.waitFor('Which provider?');
+    t.keys(['Enter']);
     await t.waitFor('v: paste it here');
     t.keys(['v']);
     await t.waitFor(/^›\s*$/m);
@@ -199,6 +201,8 @@ test('tmux: at 60×20 the compact layout keeps the accounts list and a login usa
   const t = startBin(makeUiCcs(), {width: 60, height: 20});
   await t.waitFor('work · alice@');
   t.keys(['a']);
+  await t.waitFor('Which provider?');
+  t.keys(['Enter']);
   const login = await t.waitFor('v: paste it here');
   assert.match(login, /Claude — add an account/);
   t.keys(['Escape']);

@@ -21,6 +21,8 @@ test('tmux: too small and back while the code is being exchanged: the account is
     const t = startBin(ccs, {width: 100, height: 30});
     await t.waitFor('Providers (');
     t.keys(['a']);
+    await t.waitFor('Which provider?');
+    t.keys(['Enter']);
     await t.waitFor('v: paste it here');
     t.keys(['v']);
     await t.waitFor(/Then paste[\s\S]*›/);

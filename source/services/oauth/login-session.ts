@@ -80,6 +80,11 @@ export interface LoginSessionOptions {
   nickname?: string;
   /** Logging in again as a known account: its id (the nickname goes to no other identity). */
   relogin?: string;
+  /**
+   * `relogin` is an API-key account: the login asks for a key at once (no method, no name) and the
+   * key replaces that account's own, in place; it never adds an account.
+   */
+  replaceKey?: boolean;
   onChange(view: LoginView): void;
 }
 
@@ -108,7 +113,12 @@ export class LoginSession {
     this.asksForLabel = row.logins.some((f) => f.kind === 'device' && f.asksForLabel);
     this.local = sessionKind(options.env).local;
     this.nickname = options.nickname;
-    this.view = this.methods.length > 1 ? this.chooseView() : {kind: 'starting', method: this.methods[0]!};
+    this.view = this.replacesKey ? {kind: 'starting', method: 'api-key'} : this.methods.length > 1 ? this.chooseView() : {kind: 'starting', method: this.methods[0]!};
+  }
+
+  /** Replacing an API-key account's key (options.replaceKey), where the provider takes keys. */
+  private get replacesKey(): boolean {
+    return this.options.replaceKey === true && this.options.relogin !== undefined && this.methods.includes('api-key');
   }
 
   /**
@@ -148,7 +158,7 @@ export class LoginSession {
     this.attempt++;
     if (method === 'device' && this.asksForLabel && !this.nickname) return this.set({kind: 'label', method, optional: false});
     // An API key says nothing about whose it is: offer a name (Enter skips), once.
-    if (method === 'api-key' && this.nickname === undefined && !this.labelOffered) {
+    if (method === 'api-key' && this.nickname === undefined && !this.labelOffered && !this.replacesKey) {
       this.labelOffered = true;
       return this.set({kind: 'label', method, optional: true});
     }
@@ -295,7 +305,7 @@ export class LoginSession {
     const attempt = this.attempt;
     try {
       this.set({kind: 'storing', method: 'api-key'});
-      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal, surface: 'tui'});
+      const account = await addApiKeyAccount(this.deps, this.options.provider, {apiKey, baseUrl, nickname: this.nickname, signal: this.controller.signal, surface: 'tui', ...(this.replacesKey ? {replacesKeyOf: this.options.relogin} : {})});
       this.done(account, attempt);
     } catch (error) {
       const atBaseUrl = baseUrl !== undefined && error instanceof ApiKeyCheckError && !error.keyRefused;

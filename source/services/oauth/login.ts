@@ -270,7 +270,7 @@ export class ApiKeyCheckError extends UserError {
 export async function addApiKeyAccount(
   deps: LoginDeps,
   provider: string,
-  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal; surface?: ErrorSurface; allowInsecureHttp?: boolean},
+  input: {apiKey: string; baseUrl?: string; nickname?: string; signal?: AbortSignal; surface?: ErrorSurface; allowInsecureHttp?: boolean; replacesKeyOf?: string},
 ): Promise<StoredLogin> {
   const resolved = resolveProvider(deps.settings, provider);
   const apiKey = input.apiKey.trim();
@@ -292,9 +292,10 @@ export async function addApiKeyAccount(
   };
   // The nickname may be the account's own: the one holding this key, else the key account it names
   // (whose key this login replaces); it may not name any other.
-  await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, await keyLoginTarget(deps.store, resolved.row.id, token, nickname), true);
+  // `replacesKeyOf`: the key of that account is replaced (logging in again as it), whatever its nickname.
+  await refuseNicknameOfAnother(deps.store, resolved.row.id, nickname, input.replacesKeyOf ?? (await keyLoginTarget(deps.store, resolved.row.id, token, nickname)), true);
   await checkApiKey(deps, resolved, token, input.signal);
-  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true, keyGiven: true});
+  return deps.store.saveLogin({provider: resolved.row.id, token, nickname, replacesKeyOfNickname: true, keyGiven: true, ...(input.replacesKeyOf !== undefined ? {replacesKeyOf: input.replacesKeyOf} : {})});
 }
 
 /**

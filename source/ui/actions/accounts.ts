@@ -179,7 +179,7 @@ async function testApiKey(services: AppServices, provider: string, target: Accou
   } catch (error) {
     const message = (error as Error).message;
     // The way out first: the reason quotes an upstream answer and may not fit the status line.
-    if (heard?.refusal !== undefined) throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.login', 'home')} adds a new key; ${actionKey('account.test', 'home')} asks again): ${heard.refusal}`);
+    if (heard?.refusal !== undefined) throw new UserError(`${who}: ${stateWord('key-rejected')} (${actionKey('account.relogin', 'home')} replaces the key; ${actionKey('account.test', 'home')} asks again): ${heard.refusal}`);
     if (error instanceof UnexpectedResponseError && error.status === 429) return `${who}: key recognised, the provider rate-limits it now: ${message}`;
     throw new UserError(`${who}: key not judged: ${error instanceof UnexpectedResponseError ? `${message} (is the base URL right?)` : message}`);
   }

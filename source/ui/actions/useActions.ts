@@ -44,17 +44,19 @@ export function useAccountActions(provider: string | undefined, account: Account
       throw new UserError('no account selected');
     });
   /** Opens the login screen, unless ccs-tui cannot log in to the provider (it says why, and stays). */
-  const login = (action: 'account.login' | 'account.relogin', forProvider: string, accountId?: string) => {
+  const login = (action: 'account.login' | 'account.relogin', forProvider: string | undefined, accountId?: string) => {
     const refusal = unknownTypeRefusal(forProvider, action);
     if (refusal) return run(async () => {
       throw new UserError(refusal);
     });
-    dispatch({type: 'navigate', screen: 'login', params: {provider: forProvider, ...(accountId ? {accountId} : {})}});
+    // Adding an account asks which provider first (the highlighted one preselected); a login again is its account's.
+    dispatch({type: 'navigate', screen: 'login', params: {...(forProvider !== undefined ? {provider: forProvider} : {}), ...(accountId ? {accountId} : {}), ...(action === 'account.login' ? {pick: 'provider'} : {})}});
   };
   const keys: KeyHandlers = {
     'account.rename': () =>
       account ? dispatch({type: 'renameStart', provider: account.provider, accountId: account.id, current: account.nickname ?? ''}) : noAccount(),
-    'account.login': () => (provider === undefined ? undefined : login('account.login', provider)),
+    // With no provider highlighted too: the picker asks which.
+    'account.login': () => login('account.login', provider),
     // Like `gh auth refresh`: the login screen for this account; the new tokens replace its token file.
     'account.relogin': () => (account ? login('account.relogin', account.provider, account.id) : noAccount()),
   };

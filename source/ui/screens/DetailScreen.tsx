@@ -125,7 +125,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ...(baseUrlNote(account.baseUrl) && !rename ? [{text: baseUrlNote(account.baseUrl)!, color: theme.warn}] : []),
     ...(account.health === 'needs-login' && !rename ? [{text: `${HEALTH_TEXT['needs-login']}: ${actionKey('account.relogin', 'detail')} logs in as it again`, color: theme.warn}] : []),
     ...(account.health === 'key-rejected' && !rename
-      ? [{text: `! the provider refused this API key${account.healthSince ? ` at ${formatLocalTime(account.healthSince)} (${formatRelative(account.healthSince, now)})` : ''}; requests still try it (a success ends this). ${actionKey('account.test', 'detail')} asks the provider again; a new key: ${actionKey('account.login', 'home')} on the accounts screen`, color: theme.warn}]
+      ? [{text: `! the provider refused this API key${account.healthSince ? ` at ${formatLocalTime(account.healthSince)} (${formatRelative(account.healthSince, now)})` : ''}; requests still try it (a success ends this). ${actionKey('account.test', 'detail')} asks the provider again; ${actionKey('account.relogin', 'detail')} replaces the key`, color: theme.warn}]
       : []),
     ...(account.health === 'refresh-unknown' && !rename
       ? [{text: `? the last refresh got no answer, so its refresh token is never sent again: requests work until the access token expires; ${actionKey('account.relogin', 'detail')} logs in again as it`, color: theme.warn}]

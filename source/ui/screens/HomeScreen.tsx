@@ -426,9 +426,11 @@ const AccountRow = memo(function AccountRow(props: {account: Account; siblings: 
   const highlight = selected && focused;
   const color = highlight ? theme.selectionFg : status.attention ? theme.warn : account.paused ? theme.muted : undefined;
   if (renameDraft) {
+    // The row still names the account (its email, else its name): the field alone would hide which
+    // account is being renamed, and a name being retyped cannot say it.
     return (
       <Text wrap="truncate">
-        {marks}
+        {`${marks} ${truncateName(email || name, Math.min(Math.max(c.name + c.email, 12) - 1, 24))} `}
         <Text bold>rename: </Text>
         {/* A key pasted as the name is hidden (and refused: core nicknameFormProblem). */}
         <DraftText draft={renameDraft} focus />

@@ -25,6 +25,7 @@ import {QrCode, useQrLines} from './login/QrCode.js';
 import {qrTerminalNeeds, qrTooBig} from '../../services/qr.js';
 import {useTerminalSize} from '../hooks/useTerminalSize.js';
 import {useLoginSession} from './login/useLoginSession.js';
+import {ProviderPicker} from './login/ProviderPicker.js';
 import {useAccountActions} from '../actions/useActions.js';
 import {unknownTypeRefusal} from '../actions/unknown-type.js';
 import type {Account} from '../../core/types.js';
@@ -33,7 +34,19 @@ const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', 
 /** Narrowest text column beside a QR. */
 const TEXT_MIN_WIDTH = 30;
 
-export function LoginScreen({width, height, params, back, setStatus}: ScreenProps) {
+/**
+ * `pick` (the `a` key): the provider is asked first (ProviderPicker, starting on `provider`); once
+ * chosen, that provider's login runs as when it is named.
+ */
+export function LoginScreen(props: ScreenProps) {
+  const [chosen, setChosen] = useState<string | undefined>();
+  if (props.params.pick !== undefined && chosen === undefined) {
+    return <ProviderPicker width={props.width} height={props.height} preselected={props.params.provider} onChoose={setChosen} />;
+  }
+  return <ProviderLogin {...props} params={chosen === undefined ? props.params : {provider: chosen}} />;
+}
+
+function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
   const services = useServices();
@@ -47,7 +60,9 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   seen.current = (params.accountId ? snapshot?.accounts.find((a) => a.provider === provider && a.id === params.accountId) : undefined) ?? seen.current;
   const again = seen.current;
   const removed = Boolean(again && snapshot && !snapshot.accounts.some((a) => a.provider === provider && a.id === again.id));
-  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id);
+  // An API-key account's login again is a new key for it: asked at once, stored over its own.
+  const replacingKey = again?.apiKey === true;
+  const {view, error, now, session} = useLoginSession(provider, again?.nickname, again?.id, replacingKey);
   const actions = useAccountActions(provider, again);
   const otherIdentity = view?.kind === 'done' && view.notRelogin !== undefined;
   // What the login did, as the screen says it; the status line says it too, so M keeps it.
@@ -155,7 +170,11 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
   // Reached only by a route naming it (the keys that open this screen refuse such a provider first).
   if (!row) return <Text color={theme.error} wrap="wrap">{`${unknownTypeRefusal(provider, 'account.login')}. ${actionKey('back')}: back`}</Text>;
   if (error) return <Text color={theme.error}>{error}</Text>;
-  const title = <Text bold>{again ? `${row.displayName} — log in again as ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}</Text>;
+  const title = (
+    <Text bold>
+      {again ? `${row.displayName} — ${replacingKey ? 'replace the key of' : 'log in again as'} ${sanitizeLine(accountLabel(again))}` : `${row.displayName} — add an account`}
+    </Text>
+  );
   if (!view) return title;
 
   // An error is about what was submitted: editing the field (or leaving it) takes it away.
@@ -268,7 +287,7 @@ export function LoginScreen({width, height, params, back, setStatus}: ScreenProp
             {/* Keyed: the same shape of tree for both steps would hand the key's draft to the URL field, unmasked. */}
             {apiKey === undefined ? (
               <Box key="api-key" flexDirection="column">
-                <Text wrap="wrap">{`${view.login.needsBaseUrl ? 'Step 1 of 2: paste' : 'Paste'} the ${row.displayName} API key (shown masked)`}</Text>
+                <Text wrap="wrap">{`${view.login.needsBaseUrl ? 'Step 1 of 2: paste' : 'Paste'} the ${replacingKey ? `new ${row.displayName} API key for ${sanitizeLine(accountLabel(again!))}` : `${row.displayName} API key`} (shown masked)`}</Text>
                 {view.login.keyExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.keyExample}`}</Text> : null}
                 <TextField
                   focus

@@ -100,13 +100,14 @@ export function accountHints(account: Account | undefined, none: readonly KeyAct
   const first: KeyAction[] = [];
   const relogin = account.health === 'needs-login' || account.health === 'refresh-unknown' || account.health === 'refresh-failed';
   if (relogin) first.push('account.relogin');
-  // A refused key: t asks the provider again, a adds a new key.
-  if (account.health === 'key-rejected') first.push('account.test', 'account.login');
+  // A refused key: t asks the provider again, L replaces the key (in place; `a` would add an account).
+  const keyRejected = account.health === 'key-rejected';
+  if (keyRejected) first.push('account.test', 'account.relogin');
   if (account.paused) first.push('account.pause');
   if (account.health === 'missing-token' || account.health === 'unreadable') first.push('account.remove');
   return {
-    labels: account.paused ? {'account.pause': 'resume'} : {},
-    hide: [...(relogin ? [] : ['account.relogin' as const]), ...pool],
+    labels: {...(account.paused ? {'account.pause': 'resume'} : {}), ...(account.apiKey ? {'account.relogin': 'new key'} : {})},
+    hide: [...(relogin || keyRejected ? [] : ['account.relogin' as const]), ...pool],
     first,
   };
 }

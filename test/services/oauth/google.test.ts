@@ -331,3 +331,26 @@ test('the stand-in refuses what Google refuses: wrong secret, wrong redirect, mi
   const again = await post({...base, code: await code(), client_secret: GEMINI_CLIENT.secret});
   assert.equal(again[1].refresh_token, undefined);
 });
+
+test('aistudio: a key given for an account (L) replaces only that account\'s key; one another account holds is refused, nothing stored', () =>
+  withStore(async (store, ccs) => {
+    const {fakeKeyedApi} = await import('../../helpers/fake-providers/providers.js');
+    const keys = ['AIzaSyFirstKeyFirstKeyFirstKey00000001', 'AIzaSySecondKeySecondKeySecondKey0002', 'AIzaSyThirdKeyThirdKeyThirdKey00000003'];
+    const studio = await fakeKeyedApi(keys, '/v1beta/openai');
+    try {
+      const deps = {store, settings: {...settings(), endpoints: {...settings().endpoints, aistudio: {api: studio.url}}}};
+      const first = await addApiKeyAccount(deps, 'aistudio', {apiKey: keys[0]!});
+      const second = await addApiKeyAccount(deps, 'aistudio', {apiKey: keys[1]!});
+      await assert.rejects(addApiKeyAccount(deps, 'aistudio', {apiKey: keys[1]!, replacesKeyOf: first.id}), /this key is aistudio account .*'s already; .*'s key was not replaced and nothing was saved/);
+      const replaced = await addApiKeyAccount(deps, 'aistudio', {apiKey: keys[2]!, replacesKeyOf: first.id});
+      assert.equal(replaced.id, first.id);
+      assert.equal(replaced.outcome, 'key-replaced');
+      const accounts = (await store.load()).accounts;
+      assert.deepEqual(accounts.map((a) => a.id).sort(), [first.id, second.id].sort());
+      assert.equal((await store.readToken(accounts.find((a) => a.id === first.id)!))?.api_key, keys[2]);
+      assert.equal((await store.readToken(accounts.find((a) => a.id === second.id)!))?.api_key, keys[1]);
+      void ccs;
+    } finally {
+      await studio.close();
+    }
+  }));

@@ -6,8 +6,11 @@ import type {AccountLogin, LoginView} from '../../../services/oauth/login-sessio
 import {useTarget} from '../../hooks/useTarget.js';
 import {useServices} from '../../services.js';
 
-/** `nickname` / `relogin`: logging in again as a known account (its name and id; the name is not asked for). */
-export function useLoginSession(provider: string, nickname?: string, relogin?: string) {
+/**
+ * `nickname` / `relogin`: logging in again as a known account (its name and id; the name is not asked
+ * for); `replaceKey`: it is an API-key account, whose key the login replaces.
+ */
+export function useLoginSession(provider: string, nickname?: string, relogin?: string, replaceKey = false) {
   const services = useServices();
   const [view, setView] = useState<LoginView | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -29,7 +32,7 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
               setNow(services.clock.now());
               setView(next);
             },
-            {nickname, relogin},
+            {nickname, relogin, replaceKey},
           );
           sessionRef.current = session;
           setView(session.view);
@@ -45,7 +48,7 @@ export function useLoginSession(provider: string, nickname?: string, relogin?: s
       sessionRef.current?.cancel();
       sessionRef.current = undefined;
     };
-  }, [provider, nickname, relogin, services, target]);
+  }, [provider, nickname, relogin, replaceKey, services, target]);
 
   // The countdown and every spinner move once a second while something is under way.
   const ticking = view?.kind === 'device' || view?.kind === 'starting' || view?.kind === 'storing' || (view?.kind === 'auth-code' && view.mode === 'loopback');
