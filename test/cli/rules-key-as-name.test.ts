@@ -68,4 +68,44 @@ describe('a key given as a model rule name (built binary)', () => {
     assert.equal(ex.code, 0, ex.stderr);
     assert.match(ex.stdout, new RegExp(`^kimi: removed exclusion "${MASKED}"`));
   });
+
+  test('a key in another shape is refused too: quoted, after Bearer or NAME=, inside a longer name, xAI/Groq/GitHub/Google refresh formats', async () => {
+    const secret = 'AAAA1111BBBB2222CCCC3333DDDD';
+    for (const [given, shown] of [
+      [`"sk-ant-api03-${secret}"`, '"sk-a…DDDD"'],
+      [`'sk-proj-${secret}'`, "'sk-p…DDDD'"],
+      [`Bearer sk-proj-${secret}`, 'Bearer sk-p…DDDD'],
+      [`OPENAI_API_KEY=sk-proj-${secret}`, 'OPENAI_API_KEY=sk-p…DDDD'],
+      [`gpt-4o-sk-proj-${secret}`, 'gpt-4o-sk-p…DDDD'],
+      [`xai-${secret}`, 'xai-…DDDD'],
+      [`gsk_${secret}`, 'gsk_…DDDD'],
+      [`github_pat_11${secret}`, 'gith…DDDD'],
+      [`ghp_${secret}:x`, 'ghp_…DDDD:x'],
+      [`1//0g${secret}`, '1//0…DDDD'],
+    ] as const) {
+      for (const args of [['exclude', 'add', 'kimi', given], ['alias', 'add', 'kimi', 'kimi-k2', given]]) {
+        const run = await runBin(args, ccs.env);
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.ok(run.stderr.includes(`cannot be a key or token ("${shown}" looks like one`), run.stderr);
+        assert.ok(!run.stderr.includes(secret.slice(0, 12)), run.stderr);
+      }
+    }
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    // Model ids are still taken.
+    for (const id of ['gpt-4o', 'claude-sonnet-4-5-20250929', 'gemini-2.5-pro(8192)', 'kimi-k2-thinking-turbo']) {
+      const run = await runBin(['exclude', 'add', 'kimi', id], ccs.env);
+      assert.equal(run.code, 0, `${id}: ${run.stderr}`);
+    }
+  });
+
+  test('a key inside a rule read from config.yaml is masked where the rule is shown', async () => {
+    const secret = 'AAAA1111BBBB2222CCCC3333DDDD';
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-excluded-models:\n  kimi:\n    - "Bearer sk-proj-${secret}"\n    - "kimi-sk-proj-${secret}"\n`);
+    const text = await runBin(['models', 'kimi'], ccs.env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /pattern "Bearer sk-p…DDDD" matches no model/);
+    assert.ok(!`${text.stdout}${text.stderr}`.includes(secret.slice(0, 12)), `${text.stdout}${text.stderr}`);
+    const json = await runBin(['models', 'kimi', '--json'], ccs.env);
+    assert.ok(!json.stdout.includes(secret.slice(0, 12)), json.stdout);
+  });
 });
