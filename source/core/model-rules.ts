@@ -4,7 +4,7 @@
 //
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
-import type {ModelAlias} from './types.js';
+import {UserError, type ModelAlias} from './types.js';
 import {codePointName, firstInvisible, hasInvisible, invisibleKind, replaceInvisible} from './invisible.js';
 import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {countOf} from './wording.js';
@@ -49,6 +49,30 @@ export function typedModelNameProblem(name: string): string | undefined {
   const trimmed = name.trim();
   if (holdsCredential(trimmed)) return `cannot be a key or token (${quoted(maskCredentialsIn(trimmed))} looks like one, and model rules are saved in clear and shown everywhere)`;
   return modelNameProblem(trimmed);
+}
+
+/**
+ * A change to a scope's rules that refuses (UserError, nothing written) a name it adds (one the rules
+ * did not hold before) holding a credential `mask` knows: `mask` is the CCS dir's credential masker, so
+ * a key of any shape (an IBM Bob key has none typedModelNameProblem knows) or a cut of one, pasted
+ * where a model name was asked, is not saved in clear. Names already in the file stay (a key saved by
+ * mistake is removed by its name).
+ */
+export function refusingOwnCredentials<R extends ModelRules, A extends unknown[]>(change: (rules: R, ...rest: A) => R, mask: (text: string) => string): (rules: R, ...rest: A) => R {
+  return (rules, ...rest) => {
+    const next = change(rules, ...rest);
+    const before = new Set([...rules.excluded, ...rules.aliases.flatMap((a) => [a.name, a.alias])].map((name) => name.trim()));
+    const added: Array<[string, string]> = [
+      ...next.excluded.map((p): [string, string] => ['the pattern', p]),
+      ...next.aliases.flatMap((a): Array<[string, string]> => [['the model name', a.name], ['the alias', a.alias]]),
+    ];
+    for (const [field, name] of added) {
+      if (before.has(name.trim())) continue;
+      const masked = mask(name);
+      if (masked !== name) throw new UserError(`${field} cannot be a key or token (${quoted(masked)} holds a credential of an account here, and model rules are saved in clear and shown everywhere)`, 2);
+    }
+    return next;
+  };
 }
 
 /**

@@ -108,4 +108,27 @@ describe('a key given as a model rule name (built binary)', () => {
     const json = await runBin(['models', 'kimi', '--json'], ccs.env);
     assert.ok(!json.stdout.includes(secret.slice(0, 12)), json.stdout);
   });
+
+  test('a key stored in this CCS dir, of no known shape (an IBM Bob key) or cut short, is refused as a name too; rules already there stay removable', async () => {
+    const own = 'bob-own-key-9876543210zyxwvu';
+    ccs.writeToken('bob-spare.json', {type: 'bob', api_key: own, base_url: 'http://127.0.0.1:9/v1'});
+    for (const args of [
+      ['alias', 'add', 'bob', 'bob-large', own],
+      ['alias', 'add', 'bob', own, 'big', '--account', 'spare'],
+      ['exclude', 'add', 'kimi', `Bearer ${own}`],
+      ['exclude', 'add', 'kimi', own.slice(0, 20)],
+    ]) {
+      const run = await runBin(args, ccs.env);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^ccs-tui: the (alias|model name|pattern) cannot be a key or token \(".*bob-…\(redacted\)" holds a credential of an account here/);
+      assert.ok(!run.stderr.includes('9876543210'), run.stderr);
+    }
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    assert.ok(!readFileSync(`${ccs.paths.authDir}/bob-spare.json`, 'utf8').includes('model_aliases'));
+    // One already in the file is removed by its name.
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-excluded-models:\n  kimi:\n    - "${own}"\n`);
+    const rm = await runBin(['exclude', 'rm', 'kimi', own], ccs.env);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.ok(!readFileSync(ccs.paths.config, 'utf8').includes(own));
+  });
 });

@@ -2,7 +2,8 @@
 // config.yaml or the server's maps, an account's to its token file). The screen keeps the editing
 // state (core/rules-editor.ts); this writes only its edits onto the rules as they are now
 // (core/rules-merge.ts), so changes made elsewhere meanwhile survive.
-import type {ModelRules} from '../../core/model-rules.js';
+import {refusingOwnCredentials, type ModelRules} from '../../core/model-rules.js';
+import {credentialMasker} from '../../services/credential-redactor.js';
 import {isDirty, rulesEditProblem, scopeEdits, type RulesEditorState} from '../../core/rules-editor.js';
 import {mergedOrThrow, RulesConflict} from '../../core/rules-merge.js';
 import {UserError} from '../../core/types.js';
@@ -26,10 +27,12 @@ export async function saveRules(services: AppServices, context: RulesContext | u
   const accountDirty = context.account !== undefined && isDirty(editor, 'account');
   const accountWhere = context.tokenFile ?? 'the token file';
   let written: RulesSave['written'];
+  // A key of this CCS dir typed as a name, whatever its shape, is refused on every target.
+  const mask = credentialMasker(services.paths);
   try {
     written = await services.targets.current.rules.save(context, {
-      ...(isDirty(editor, 'global') ? {global: (now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'global'), now, context.configFile, keepMine)} : {}),
-      ...(accountDirty ? {account: (now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'account'), now, accountWhere, keepMine)} : {}),
+      ...(isDirty(editor, 'global') ? {global: refusingOwnCredentials((now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'global'), now, context.configFile, keepMine), mask)} : {}),
+      ...(accountDirty ? {account: refusingOwnCredentials((now: ModelRules) => mergedOrThrow(scopeEdits(editor, 'account'), now, accountWhere, keepMine), mask)} : {}),
     });
   } catch (error) {
     if (error instanceof RulesConflict) throw error;
