@@ -7,6 +7,7 @@ import {credentialMasker} from '../../services/credential-redactor.js';
 import {isDirty, rulesEditProblem, scopeEdits, type RulesEditorState} from '../../core/rules-editor.js';
 import {mergedOrThrow, RulesConflict} from '../../core/rules-merge.js';
 import {UserError} from '../../core/types.js';
+import {actionKey} from '../../core/keymap.js';
 import type {RulesContext} from '../../store/model-rules.js';
 import type {AppServices} from '../services.js';
 import type {ActionResult} from './result.js';
@@ -20,7 +21,9 @@ export type RulesSave = ActionResult & {written?: {global?: ModelRules; account?
  * write fails.
  */
 export async function saveRules(services: AppServices, context: RulesContext | undefined, editor: RulesEditorState, keepMine = false): Promise<RulesSave> {
-  if (!context || !isDirty(editor)) return {text: 'nothing to save', kind: 'info', done: false};
+  if (!isDirty(editor)) return {text: 'nothing to save', kind: 'info', done: false};
+  // The rules' file could not be read (config.yaml broken meanwhile): the edits wait, unwritten.
+  if (!context) throw new UserError(`not saved: the rules' file cannot be read now; your edits are kept: fix the file, then ${actionKey('rules.provider', 'models')} reloads and ${actionKey('rules.save', 'models')} saves`);
   // A key typed as a model name (a save asked with its field still open): nothing is written.
   const problem = rulesEditProblem(editor);
   if (problem) throw new UserError(`not saved: ${problem}`);
