@@ -181,7 +181,13 @@ export function noUsableAccount(provider: {id: string; displayName: string}, acc
 
 type Labelled = Pick<Account, 'nickname' | 'email' | 'id'> & Partial<Pick<Account, 'provider' | 'tokenFile'>>;
 
-const baseLabel = (account: Labelled) => account.nickname || account.email || account.id;
+/**
+ * A nickname as data leaves ccs-tui (a list, `--json`): every key or token in it masked
+ * (maskCredentialsIn). `rename` refuses one, but a registry written by hand or by another tool may hold one.
+ */
+export const maskedNickname = (nickname: string): string => maskCredentialsIn(nickname);
+
+const baseLabel = (account: Labelled) => (account.nickname && maskedNickname(account.nickname)) || account.email || account.id;
 
 /**
  * What a person calls this account: nickname, else email, else id (stripped of escapes: ids come
