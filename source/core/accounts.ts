@@ -1,5 +1,5 @@
 // Pure account rules: identity, lookup by what a person types, and which account comes next.
-import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
+import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import {shellWord} from './quote.js';
 import {formatLocalTime} from './relative-time.js';
@@ -187,7 +187,13 @@ export function noUsableAccount(provider: {id: string; displayName: string}, acc
 
 type Labelled = Pick<Account, 'nickname' | 'email' | 'id'> & Partial<Pick<Account, 'provider' | 'tokenFile'>>;
 
-const baseLabel = (account: Labelled) => account.nickname || account.email || account.id;
+/**
+ * A nickname as data leaves ccs-tui (a list, `--json`): every key or token in it masked
+ * (maskCredentialsIn). `rename` refuses one, but a registry written by hand or by another tool may hold one.
+ */
+export const maskedNickname = (nickname: string): string => maskCredentialsIn(nickname);
+
+const baseLabel = (account: Labelled) => (account.nickname && maskedNickname(account.nickname)) || account.email || account.id;
 
 /**
  * What a person calls this account: nickname, else email, else id (stripped of escapes: ids come
@@ -491,7 +497,7 @@ export function nicknameFormProblem(nickname: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return 'a nickname cannot contain control characters';
   // A name is shown in every list and stored in clear: a key pasted where the name was asked stays a secret.
-  if (looksLikeCredential(trimmed)) return `a nickname cannot be a key or token (${quoted(maskSecret(trimmed))} looks like one, and a nickname is shown everywhere)`;
+  if (holdsCredential(trimmed)) return `a nickname cannot be a key or token (${quoted(maskCredentialsIn(trimmed))} looks like one, and a nickname is shown everywhere)`;
   return undefined;
 }
 

@@ -4,9 +4,9 @@
 //
 // Order: base list → exclusions (account ∪ global, on upstream ids, before aliasing) → aliases
 // (account first, then global; the first entry for an alias wins; `fork` keeps the original id).
-import type {ModelAlias} from './types.js';
+import {UserError, type ModelAlias} from './types.js';
 import {codePointName, firstInvisible, hasInvisible, invisibleKind, replaceInvisible} from './invisible.js';
-import {looksLikeCredential, maskSecret, quoted, sanitizeLine} from './sanitize.js';
+import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {countOf} from './wording.js';
 
 /** Where a rule comes from: the account's token file or config.yaml. */
@@ -38,26 +38,52 @@ export function modelNameProblem(name: string): string | undefined {
 
 /**
  * Why a model name typed into a rule (`alias add`, `exclude add`, the rules editor) is refused:
- * modelNameProblem's, or a value shaped like a key or token (core/sanitize.ts looksLikeCredential):
- * a key pasted where the model name was asked would be saved in clear (config.yaml, a token file's
- * `model_aliases`) and shown on every list, as a nickname would (core/accounts.ts). Read after the
- * field's name: `<name> cannot be a key or token ("sk-f…3333" looks like one, …)`. Files are still
- * read as they are (CLIProxyAPI reads them too); what they hold is shown masked (shownModelName).
+ * modelNameProblem's, or a key or token in it (core/sanitize.ts holdsCredential: the whole value, a
+ * word of it, `"sk-…"`, `Bearer sk-…`, `gpt-4o-sk-…`): a key pasted where the model name was asked
+ * would be saved in clear (config.yaml, a token file's `model_aliases`) and shown on every list, as a
+ * nickname would (core/accounts.ts). Read after the field's name: `<name> cannot be a key or token
+ * ("sk-f…3333" looks like one, …)`. Files are still read as they are (CLIProxyAPI reads them too);
+ * what they hold is shown masked (shownModelName).
  */
 export function typedModelNameProblem(name: string): string | undefined {
   const trimmed = name.trim();
-  if (looksLikeCredential(trimmed)) return `cannot be a key or token (${quoted(maskSecret(trimmed))} looks like one, and model rules are saved in clear and shown everywhere)`;
+  if (holdsCredential(trimmed)) return `cannot be a key or token (${quoted(maskCredentialsIn(trimmed))} looks like one, and model rules are saved in clear and shown everywhere)`;
   return modelNameProblem(trimmed);
 }
 
 /**
- * A rule's name (model id, alias, pattern) as data leaves ccs-tui (`--json`): a value shaped like a
- * key or token masked as maskSecret shows a key (`sk-f…3333`), anything else as it is.
+ * A change to a scope's rules that refuses (UserError, nothing written) a name it adds (one the rules
+ * did not hold before) holding a credential `mask` knows: `mask` is the CCS dir's credential masker, so
+ * a key of any shape (an IBM Bob key has none typedModelNameProblem knows) or a cut of one, pasted
+ * where a model name was asked, is not saved in clear. Names already in the file stay (a key saved by
+ * mistake is removed by its name).
+ */
+export function refusingOwnCredentials<R extends ModelRules, A extends unknown[]>(change: (rules: R, ...rest: A) => R, mask: (text: string) => string): (rules: R, ...rest: A) => R {
+  return (rules, ...rest) => {
+    const next = change(rules, ...rest);
+    const before = new Set([...rules.excluded, ...rules.aliases.flatMap((a) => [a.name, a.alias])].map((name) => name.trim()));
+    const added: Array<[string, string]> = [
+      ...next.excluded.map((p): [string, string] => ['the pattern', p]),
+      ...next.aliases.flatMap((a): Array<[string, string]> => [['the model name', a.name], ['the alias', a.alias]]),
+    ];
+    for (const [field, name] of added) {
+      if (before.has(name.trim())) continue;
+      const masked = mask(name);
+      if (masked !== name) throw new UserError(`${field} cannot be a key or token (${quoted(masked)} holds a credential of an account here, and model rules are saved in clear and shown everywhere)`, 2);
+    }
+    return next;
+  };
+}
+
+/**
+ * A rule's name (model id, alias, pattern) as data leaves ccs-tui (`--json`): every key or token in
+ * it masked as maskSecret shows a key (`sk-f…3333`, `Bearer sk-f…3333`), anything else as it is.
  */
 export function maskedModelName(name: string): string {
+  if (holdsCredential(name)) return maskCredentialsIn(name);
   // A key with an invisible character in it (a name the files' reader refuses, quoted in its message) is one too.
   const bare = hasInvisible(name) ? replaceInvisible(name, () => '') : name;
-  return looksLikeCredential(bare) ? maskSecret(name.trim()) : name;
+  return holdsCredential(bare) ? maskCredentialsIn(bare) : name;
 }
 
 /**

@@ -149,10 +149,16 @@ export function maskedUrl(url: string): string {
 /** A URL's scheme at the start of a value: `https://`, `ftp://`. */
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 /**
- * A whole value shaped like a well-known credential: OpenAI/Anthropic `sk-…`, Google `AIza…` API keys
- * and `ya29.…` tokens, GitHub `gh?_…`, JWTs. None of them can be the start of a URL.
+ * A whole value shaped like a well-known credential: OpenAI/Anthropic/OpenRouter `sk-…`, Google
+ * `AIza…` API keys, `ya29.…` and `1//…` tokens, GitHub `gh?_…` and `github_pat_…`, xAI `xai-…`, Groq
+ * `gsk_…`, JWTs. None of them can be the start of a URL.
  */
-const CREDENTIAL_VALUE = /^(?:sk-[A-Za-z0-9_-]{4,}|AIza[A-Za-z0-9_-]{8,}|ya29\.[A-Za-z0-9._-]{8,}|gh[opsur]_[A-Za-z0-9]{8,}|eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)$/;
+const CREDENTIAL_VALUE =
+  /^(?:sk-[A-Za-z0-9_-]{4,}|AIza[A-Za-z0-9_-]{8,}|ya29\.[A-Za-z0-9._-]{8,}|1\/\/[A-Za-z0-9_-]{16,}|gh[opsur]_[A-Za-z0-9]{8,}|github_pat_[A-Za-z0-9_]{16,}|xai-[A-Za-z0-9]{16,}|gsk_[A-Za-z0-9]{16,}|eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*)$/;
+/** The words of a text a credential may be one of: what is between spaces, quotes, brackets, `=`, `:`, `,`, `;`, `|` (`Bearer sk-…`, `"sk-…"`, `KEY=sk-…`). */
+const TEXT_WORD = /[^\s"'`=:,;|()<>[\]{}]+/g;
+/** A well-known key prefix after a word's start or a `-`/`_`/`.` (`gpt-4o-sk-proj-…`), with more after it than any model id's part has. */
+const EMBEDDED_CREDENTIAL = /(?<![A-Za-z0-9])(?:sk-|AIza|ya29\.|gh[opsur]_|github_pat_|xai-|gsk_|eyJ)[A-Za-z0-9._-]{16,}/g;
 /** An address typed without its scheme: `bob.example.com/v1`, `localhost:8317`, `[::1]:8317`, `gateway:8080`. */
 const HOST_LIKE = /^(?:localhost|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)+|[a-z0-9-]+(?=:\d))(?::\d*)?(?:[/?#].*)?$/i;
 /** Shorter than this, a value that is no address is no key either (no provider issues one so short). */
@@ -160,6 +166,20 @@ const MIN_KEY_LENGTH = 8;
 
 /** Whether `value` is, whole, shaped like a well-known credential (`sk-…`, `AIza…`, a JWT): a field that is no secret field hides it. */
 export const looksLikeCredential = (value: string): boolean => CREDENTIAL_VALUE.test(value.trim());
+
+/**
+ * Whether `text` (a name typed or read: a model rule, a nickname) holds a credential anywhere: a word
+ * of it that looksLikeCredential (`"sk-…"`, `Bearer sk-…`, `OPENAI_API_KEY=sk-…`), or a key's
+ * well-known prefix inside a word (`gpt-4o-sk-proj-…`). A key pasted with what surrounded it is a key.
+ */
+export function holdsCredential(text: string): boolean {
+  return maskCredentialsIn(text) !== text;
+}
+
+/** `text` with every credential holdsCredential finds in it masked as maskSecret masks a key (`Bearer sk-p…AAAA`). */
+export function maskCredentialsIn(text: string): string {
+  return text.replace(TEXT_WORD, (word) => (CREDENTIAL_VALUE.test(word) ? maskSecret(word) : word.replace(EMBEDDED_CREDENTIAL, (found) => maskSecret(found))));
+}
 
 /**
  * Whether `value`, typed where a file's path belongs (a service-account key file), is a secret

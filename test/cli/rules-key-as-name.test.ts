@@ -68,4 +68,67 @@ describe('a key given as a model rule name (built binary)', () => {
     assert.equal(ex.code, 0, ex.stderr);
     assert.match(ex.stdout, new RegExp(`^kimi: removed exclusion "${MASKED}"`));
   });
+
+  test('a key in another shape is refused too: quoted, after Bearer or NAME=, inside a longer name, xAI/Groq/GitHub/Google refresh formats', async () => {
+    const secret = 'AAAA1111BBBB2222CCCC3333DDDD';
+    for (const [given, shown] of [
+      [`"sk-ant-api03-${secret}"`, '"sk-a…DDDD"'],
+      [`'sk-proj-${secret}'`, "'sk-p…DDDD'"],
+      [`Bearer sk-proj-${secret}`, 'Bearer sk-p…DDDD'],
+      [`OPENAI_API_KEY=sk-proj-${secret}`, 'OPENAI_API_KEY=sk-p…DDDD'],
+      [`gpt-4o-sk-proj-${secret}`, 'gpt-4o-sk-p…DDDD'],
+      [`xai-${secret}`, 'xai-…DDDD'],
+      [`gsk_${secret}`, 'gsk_…DDDD'],
+      [`github_pat_11${secret}`, 'gith…DDDD'],
+      [`ghp_${secret}:x`, 'ghp_…DDDD:x'],
+      [`1//0g${secret}`, '1//0…DDDD'],
+    ] as const) {
+      for (const args of [['exclude', 'add', 'kimi', given], ['alias', 'add', 'kimi', 'kimi-k2', given]]) {
+        const run = await runBin(args, ccs.env);
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.ok(run.stderr.includes(`cannot be a key or token ("${shown}" looks like one`), run.stderr);
+        assert.ok(!run.stderr.includes(secret.slice(0, 12)), run.stderr);
+      }
+    }
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    // Model ids are still taken.
+    for (const id of ['gpt-4o', 'claude-sonnet-4-5-20250929', 'gemini-2.5-pro(8192)', 'kimi-k2-thinking-turbo']) {
+      const run = await runBin(['exclude', 'add', 'kimi', id], ccs.env);
+      assert.equal(run.code, 0, `${id}: ${run.stderr}`);
+    }
+  });
+
+  test('a key inside a rule read from config.yaml is masked where the rule is shown', async () => {
+    const secret = 'AAAA1111BBBB2222CCCC3333DDDD';
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-excluded-models:\n  kimi:\n    - "Bearer sk-proj-${secret}"\n    - "kimi-sk-proj-${secret}"\n`);
+    const text = await runBin(['models', 'kimi'], ccs.env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /pattern "Bearer sk-p…DDDD" matches no model/);
+    assert.ok(!`${text.stdout}${text.stderr}`.includes(secret.slice(0, 12)), `${text.stdout}${text.stderr}`);
+    const json = await runBin(['models', 'kimi', '--json'], ccs.env);
+    assert.ok(!json.stdout.includes(secret.slice(0, 12)), json.stdout);
+  });
+
+  test('a key stored in this CCS dir, of no known shape (an IBM Bob key) or cut short, is refused as a name too; rules already there stay removable', async () => {
+    const own = 'bob-own-key-9876543210zyxwvu';
+    ccs.writeToken('bob-spare.json', {type: 'bob', api_key: own, base_url: 'http://127.0.0.1:9/v1'});
+    for (const args of [
+      ['alias', 'add', 'bob', 'bob-large', own],
+      ['alias', 'add', 'bob', own, 'big', '--account', 'spare'],
+      ['exclude', 'add', 'kimi', `Bearer ${own}`],
+      ['exclude', 'add', 'kimi', own.slice(0, 20)],
+    ]) {
+      const run = await runBin(args, ccs.env);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^ccs-tui: the (alias|model name|pattern) cannot be a key or token \(".*bob-…\(redacted\)" holds a credential of an account here/);
+      assert.ok(!run.stderr.includes('9876543210'), run.stderr);
+    }
+    assert.equal(readFileSync(ccs.paths.config, 'utf8'), CONFIG);
+    assert.ok(!readFileSync(`${ccs.paths.authDir}/bob-spare.json`, 'utf8').includes('model_aliases'));
+    // One already in the file is removed by its name.
+    ccs.writeRaw('cliproxy/config.yaml', `${CONFIG}oauth-excluded-models:\n  kimi:\n    - "${own}"\n`);
+    const rm = await runBin(['exclude', 'rm', 'kimi', own], ccs.env);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.ok(!readFileSync(ccs.paths.config, 'utf8').includes(own));
+  });
 });

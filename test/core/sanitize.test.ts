@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {looksLikeCredential, maskSecret, notHttpUrl, redactSecrets, sanitizeLine, sanitizeText, secretInPathField, secretInUrlField} from '../../source/core/sanitize.js';
+import {holdsCredential, looksLikeCredential, maskCredentialsIn, maskSecret, notHttpUrl, redactSecrets, sanitizeLine, sanitizeText, secretInPathField, secretInUrlField} from '../../source/core/sanitize.js';
+import {nicknameFormProblem} from '../../source/core/accounts.js';
 
 test('escape sequences from the network cannot reach the terminal', () => {
   const hostile = 'alice\u001b[2J\u001b]0;pwned\u0007@example.com\u001b]52;c;ZXZpbA==\u001b\\\u0007\u009b31m';
@@ -98,4 +99,22 @@ test('secretInUrlField: a key where a URL belongs, not an address missing its sc
   assert.equal(looksLikeCredential('work'), false);
   assert.equal(secretInPathField('{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----"}'), true);
   assert.equal(secretInPathField('~/Downloads/project-1234.json'), false);
+});
+
+test('holdsCredential / maskCredentialsIn: a key anywhere in a name (quoted, after Bearer or NAME=, inside a longer id), model ids left alone', () => {
+  const secret = 'AAAA1111BBBB2222CCCC3333DDDD';
+  for (const [text, masked] of [
+    [`"sk-ant-${secret}"`, '"sk-a…DDDD"'],
+    [`Bearer sk-${secret}`, 'Bearer sk-A…DDDD'],
+    [`KEY=xai-${secret}`, 'KEY=xai-…DDDD'],
+    [`gpt-4o-sk-proj-${secret}`, 'gpt-4o-sk-p…DDDD'],
+    [`my gsk_${secret} key`, 'my gsk_…DDDD key'],
+  ] as const) {
+    assert.equal(holdsCredential(text), true, text);
+    assert.equal(maskCredentialsIn(text), masked);
+  }
+  for (const id of ['gpt-4o', 'deepseek-chat', 'claude-sonnet-4-5-20250929', 'gemini-2.5-pro(8192)', 'qwen3-coder-plus', 'work laptop', 'task-sk-1']) {
+    assert.equal(holdsCredential(id), false, id);
+  }
+  assert.equal(nicknameFormProblem(`home Bearer sk-${secret}`), `a nickname cannot be a key or token ("home Bearer sk-A…DDDD" looks like one, and a nickname is shown everywhere)`);
 });

@@ -104,3 +104,23 @@ test('a save asked while the key is still in its field (the quit prompt\'s s) wr
   const token = JSON.parse(readFileSync(`${ccs!.paths.authDir}/bob-main.json`, 'utf8')) as Record<string, unknown>;
   assert.equal(token.model_aliases, undefined);
 });
+
+test('an account\'s own key of no known shape (an IBM Bob key), typed as an alias, is drawn masked and refused at save; nothing is written', async () => {
+  const t = await bobRules();
+  const own = 'bob-key-0123456789';
+  await t.press('A');
+  await t.type('granite-code');
+  await t.press('enter');
+  await t.waitFor('typing the alias');
+  await t.type(`x ${own}`);
+  // Drawn hidden while typed, and masked in the list once the field is left.
+  assert.ok(!t.frame().includes('0123456789'), t.frame());
+  await t.press('enter');
+  const listed = await t.waitFor((f) => !f.includes('typing the'));
+  assert.match(listed, /x bob-…\(redacted\) ← granite-code/);
+  await t.press('s');
+  const frame = await t.waitFor('not saved: the alias cannot be a key or token');
+  assert.ok(!frame.includes('0123456789'), frame);
+  const token = JSON.parse(readFileSync(`${ccs!.paths.authDir}/bob-main.json`, 'utf8')) as Record<string, unknown>;
+  assert.equal(token.model_aliases, undefined);
+});

@@ -1,5 +1,5 @@
 // Registry commands: accounts, use, rotate, rename, pause, resume, remove.
-import {accountLabel, accountLabeller, coolingNow, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, coolingNow, maskedNickname, defaultMoveNote, findAccount, HEALTH_TEXT, keyRejectedWords, refreshUnknownWords, reloginAdvice, UNSUPPORTED_TYPE} from '../../core/accounts.js';
 import {formatCooldown, formatLocalTime} from '../../core/relative-time.js';
 import {problemText} from '../../core/problems.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -20,7 +20,7 @@ export function accountJson(account: Account) {
     provider: account.provider,
     id: account.id,
     email: account.email ?? null,
-    nickname: account.nickname ?? null,
+    nickname: account.nickname === undefined ? null : maskedNickname(account.nickname),
     default: account.default,
     paused: account.paused,
     tokenFile: account.tokenFile,

@@ -1,7 +1,7 @@
 // Model rules on the command line: `models` shows the resolved list, `alias add/rm` and
 // `exclude add/rm` edit config.yaml (or, with --account, the account's token file).
 // The store module pulls in `yaml`, so it is imported only when one of these commands runs.
-import {describeWarning, maskedModelName, modelCountText, modelNameProblem, shownModelName as shown, typedModelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
+import {describeWarning, maskedModelName, modelCountText, modelNameProblem, refusingOwnCredentials, shownModelName as shown, typedModelNameProblem, type ModelResolution, type ModelRules, type RuleWarning} from '../../core/model-rules.js';
 import {countOf} from '../../core/wording.js';
 import {shellWord} from '../../core/quote.js';
 import {sanitizeLine} from '../../core/sanitize.js';
@@ -115,7 +115,10 @@ function listNotes(provider: string, context: RulesContext, resolution: ModelRes
 }
 
 /** Applies a change to the global rules (config.yaml) or, with an account, to its token file. */
-async function editRules(ctx: CliContext, provider: string, account: string | undefined, change: RulesChange): Promise<ModelResolution> {
+async function editRules(ctx: CliContext, provider: string, account: string | undefined, given: RulesChange): Promise<ModelResolution> {
+  // A key of this CCS dir given as a name, whatever its shape, is refused on every target.
+  const {credentialMasker} = await import('../../services/credential-redactor.js');
+  const change = refusingOwnCredentials(given, credentialMasker(ctx.paths));
   if (isRemote(ctx)) return (await import('./remote-rules.js')).editRemoteRules(ctx, provider, account, change);
   const store = await loadStore();
   if (account === undefined) {

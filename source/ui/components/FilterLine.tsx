@@ -4,7 +4,7 @@ import {Box} from 'ink';
 import {Text} from './Text.js';
 import {filterOf} from '../../core/app-state.js';
 import {actionKey} from '../../core/keymap.js';
-import {looksLikeCredential} from '../../core/sanitize.js';
+import {holdsCredential} from '../../core/sanitize.js';
 import {useShell} from '../shell.js';
 import {DraftText} from './TextField.js';
 
@@ -22,7 +22,7 @@ export function FilterLine({list}: {list: string}) {
   return (
     <Box>
       <Text>/</Text>
-      {editing ? <DraftText draft={editing.draft} focus /> : <Text wrap="truncate">{`${looksLikeCredential(text) ? '•'.repeat(text.length) : text}  (${actionKey('back')} clears)`}</Text>}
+      {editing ? <DraftText draft={editing.draft} focus /> : <Text wrap="truncate">{`${holdsCredential(text) ? '•'.repeat(text.length) : text}  (${actionKey('back')} clears)`}</Text>}
     </Box>
   );
 }

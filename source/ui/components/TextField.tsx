@@ -1,6 +1,6 @@
 // A one-line text field. While `focus` is true it receives every key raw (see keys.tsx); Enter calls
 // onSubmit, Esc onCancel. Editing rules live in core/text-edit.ts.
-import {looksLikeCredential} from '../../core/sanitize.js';
+import {holdsCredential} from '../../core/sanitize.js';
 import {Text} from './Text.js';
 import {useRef, useState} from 'react';
 import {draftOf, editText, type TextDraft} from '../../core/text-edit.js';
@@ -44,11 +44,11 @@ export function TextField({initialValue = '', focus, onChange, onSubmit, onCance
 
 /**
  * Draws a draft with its cursor (inverse video, which is not colour, so NO_COLOR keeps it). `mask`: a
- * secret field's bullets. Any field hides a value shaped like a credential (core looksLikeCredential):
+ * secret field's bullets. Any field hides a value holding a credential (core holdsCredential):
  * a key pasted into a filter, a name or a rule by mistake is not left on the screen.
  */
 export function DraftText({draft, focus, placeholder, mask}: {draft: TextDraft; focus: boolean; placeholder?: string; mask?: boolean}) {
-  const text = mask || looksLikeCredential(draft.text) ? '•'.repeat(draft.text.length) : draft.text;
+  const text = mask || holdsCredential(draft.text) ? '•'.repeat(draft.text.length) : draft.text;
   if (!focus) return <Text wrap="truncate">{text || (placeholder ? <Text dimColor>{placeholder}</Text> : '')}</Text>;
   const before = text.slice(0, draft.cursor);
   const at = text[draft.cursor] ?? ' ';

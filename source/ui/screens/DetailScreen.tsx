@@ -2,7 +2,7 @@
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {useMemo, type ReactNode} from 'react';
-import {accountLabel, HEALTH_TEXT, nextCoolingEnd} from '../../core/accounts.js';
+import {accountLabel, HEALTH_TEXT, maskedNickname, nextCoolingEnd} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {formatCooldown, formatLocalTime, formatRelative} from '../../core/relative-time.js';
 import {apiKeyPlainHttp, plainHttpHost} from '../../core/plain-http.js';
@@ -92,7 +92,7 @@ export function DetailScreen({width, height, params, back}: ScreenProps) {
     ['Provider', account.provider],
     ['Account id', sanitizeLine(account.id)],
     ['Email', account.email ?? (account.apiKey ? 'none (an API key names no one)' : `none in ${source}`)],
-    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : account.nickname ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
+    ['Nickname', rename ? <DraftText draft={rename.draft} focus /> : (account.nickname === undefined ? undefined : maskedNickname(account.nickname)) ?? `none (${actionKey('account.rename', 'detail')} gives one)`, rename ? 0 : 2],
     ['Default', account.default ? '* yes' : 'no', 3],
     ['Status', status.text + (statusDetail(account, now) ? ` — ${sanitizeLine(statusDetail(account, now)!)}` : '')],
     // An API key has no expiry and no token: its row says so, in its own words.

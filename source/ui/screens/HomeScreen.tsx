@@ -3,7 +3,7 @@ import {useCursorOnId} from '../hooks/useCursorOnId.js';
 import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {memo, useEffect, useMemo, useRef, type ReactNode} from 'react';
-import {accountLabel, nextCoolingEnd, PAUSED_TEXT} from '../../core/accounts.js';
+import {accountLabel, maskedNickname, nextCoolingEnd, PAUSED_TEXT} from '../../core/accounts.js';
 import {accountsListKey, cursorIn, filterOf, matchesFilter, type AppAction, type StatusKind} from '../../core/app-state.js';
 import {nextOrder, sortAccounts, type AccountOrder} from '../../core/account-order.js';
 import {actionKey} from '../../core/keymap.js';
@@ -334,8 +334,9 @@ function accountCells(account: Account, now: number, wide: boolean, siblings: re
   // Neither nickname nor email (an API key added without a name, a hand-copied token file): the id
   // names it, in the NAME column (as the command line's ACCOUNT column), never under EMAIL.
   const idOnly = !account.nickname && !account.email;
+  const nickname = account.nickname === undefined ? undefined : maskedNickname(account.nickname);
   // Narrow: nickname and email share one column.
-  const name = wide ? (account.nickname ?? (idOnly ? accountLabel(account, siblings) : '')) : account.nickname && account.email ? `${account.nickname} · ${account.email}` : accountLabel(account, siblings);
+  const name = wide ? (nickname ?? (idOnly ? accountLabel(account, siblings) : '')) : nickname && account.email ? `${nickname} · ${account.email}` : accountLabel(account, siblings);
   // No nickname: the EMAIL column shows the label (the email, or the id that tells two logins of one
   // email apart), never a blank row.
   const email = account.nickname || idOnly ? (account.email ?? '') : accountLabel(account, siblings);

@@ -25,6 +25,7 @@ import {useKeysWait, useScreenKeys, useTextCapture} from '../keys.js';
 import {useScreenHints} from '../hints.js';
 import type {ScreenProps} from '../screen-types.js';
 import {useServices} from '../services.js';
+import {credentialRedactor} from '../../services/credential-redactor.js';
 import {useShell} from '../shell.js';
 import {useTheme} from '../theme.js';
 import {previewRows} from './models/preview.js';
@@ -40,6 +41,7 @@ const RULE_PROVIDERS = PROVIDERS.filter((row) => row.models.default.length > 0 |
 
 export function ModelsScreen({width, height, params, navigate, back, setStatus}: ScreenProps) {
   const services = useServices();
+  const mask = useOwnCredentialMask();
   const {run, state, dispatch: shellDispatch, ask} = useShell();
   const {exit} = useApp();
   const filter = filterOf(state, FILTER);
@@ -212,8 +214,8 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
   const rightWidth = width - leftWidth - 1;
   // config.yaml's own problems (a misnamed channel key) come first: they silently disable rules.
   const warnings = useMemo(
-    () => [...(missing ? [liveMissingWarning(missing, choice.provider, accounts.length)] : []), ...(context?.configWarnings ?? []).map(sanitizeLine), ...ruleWarnings(editor, resolution).map(describeWarning)],
-    [context, resolution, editor.editing?.row, missing, accounts.length],
+    () => [...(missing ? [liveMissingWarning(missing, choice.provider, accounts.length)] : []), ...(context?.configWarnings ?? []).map(sanitizeLine), ...ruleWarnings(editor, resolution).map((w) => mask(describeWarning(w)))],
+    [context, resolution, editor.editing?.row, missing, accounts.length, mask],
   );
   const warningLines = Math.max(1, Math.min(MAX_WARNING_LINES, warnings.length));
   const bodyHeight = height - 1 - warningLines;
@@ -254,6 +256,9 @@ export function ModelsScreen({width, height, params, navigate, back, setStatus}:
 }
 
 function RulesPane({editor, resolution, height}: {editor: RulesEditorState; resolution: ModelResolution; height: number}) {
+  const mask = useOwnCredentialMask();
+  const shown = (name: string) => mask(shownModelName(name));
+  const draft = (editing: NonNullable<RulesEditorState['editing']>) => <DraftText draft={editing.draft} focus mask={mask(editing.draft.text) !== editing.draft.text} />;
   const theme = useTheme();
   const scope = editor.scope;
   const rules = editor.rules[scope];
@@ -265,10 +270,10 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     const editing = editor.editing && editor.editing.row.list === row.list && editor.editing.row.index === row.index ? editor.editing : undefined;
     const warning = ruleWarnings(editor, resolution).find((w) => warningFor(w, scope, row.list, row.index));
     const marker = selected ? '›' : ' ';
-    const warn = warning ? <Text color={theme.warn}>  ! {shortWarning(warning)}</Text> : null;
+    const warn = warning ? <Text color={theme.warn}>  ! {mask(shortWarning(warning))}</Text> : null;
     if (row.list === 'excluded') {
       // Named while typed, as an alias entry's fields are.
-      const body = editing ? <Text>pattern: <DraftText draft={editing.draft} focus /></Text> : <Text>{shownModelName(rules.excluded[row.index]!)}</Text>;
+      const body = editing ? <Text>pattern: {draft(editing)}</Text> : <Text>{shown(rules.excluded[row.index]!)}</Text>;
       lines.push(
         <Text key={`e:${row.index}`} wrap="truncate" inverse={selected && !editing}>
           {marker} ✕ {body}
@@ -281,7 +286,7 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
     // While an entry is typed each field is named (as the line under it says which one is typed):
     // `alias: … ← model name: gran▏`, not a bare `… ← gran`.
     const field = (which: 'alias' | 'name') =>
-      editing?.field === which ? <DraftText draft={editing.draft} focus /> : <Text dimColor={editing !== undefined && !alias[which]}>{alias[which] ? shownModelName(alias[which]) : '…'}</Text>;
+      editing?.field === which ? draft(editing) : <Text dimColor={editing !== undefined && !alias[which]}>{alias[which] ? shown(alias[which]) : '…'}</Text>;
     lines.push(
       <Text key={`a:${row.index}`} wrap="truncate" inverse={selected && !editing}>
         {marker} {editing ? 'alias: ' : ''}{field('alias')} ← {editing ? 'model name: ' : ''}{field('name')}
@@ -313,9 +318,9 @@ function RulesPane({editor, resolution, height}: {editor: RulesEditorState; reso
   if (scope === 'account') {
     const global = editor.rules.global;
     section('Global (config.yaml), also applied');
-    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {shownModelName(p)}</Text>);
+    for (const [i, p] of global.excluded.entries()) lines.push(<Text key={`ge:${i}`} dimColor wrap="truncate">  ✕ {shown(p)}</Text>);
     for (const [i, a] of global.aliases.entries()) {
-      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {shownModelName(a.alias)} ← {shownModelName(a.name)}{a.fork ? ' [fork]' : ''}</Text>);
+      lines.push(<Text key={`ga:${i}`} dimColor wrap="truncate">  {shown(a.alias)} ← {shown(a.name)}{a.fork ? ' [fork]' : ''}</Text>);
     }
   }
   return <>{lines.slice(0, height)}</>;
@@ -339,7 +344,10 @@ function ruleWarnings(editor: RulesEditorState, resolution: ModelResolution | un
 /** `livePartial`: why the live list is incomplete (its pages could not all be read); said beside the counts. */
 function PreviewPane({resolution, live, liveError, livePartial, width, height, filter}: {resolution: ModelResolution; live: boolean; liveError?: string; livePartial?: string; width: number; height: number; filter: string}) {
   const theme = useTheme();
-  const rows = previewRows(resolution).filter((row) => matchesFilter(filter, [row.text, row.note]));
+  const mask = useOwnCredentialMask();
+  const rows = previewRows(resolution)
+    .map((row) => ({...row, text: mask(row.text), ...(row.note === undefined ? {} : {note: mask(row.note)})}))
+    .filter((row) => matchesFilter(filter, [row.text, row.note]));
   const {visible, all} = resolution.counts;
   const filterShown = useFilterShown(FILTER);
   // Why there is no live list, and why it is partial, are read whole (wrapped): they say what is
@@ -410,4 +418,17 @@ function WarningsLine({warnings}: {warnings: readonly string[]}) {
       {shown.length < warnings.length ? <Text color={theme.warn}>! … {warnings.length - shown.length} more warnings</Text> : null}
     </>
   );
+}
+
+/**
+ * Every credential of the CCS dir masked in a rule's text as drawn (a cut one too): shownModelName
+ * knows only the well-known key shapes, and a key of another (an IBM Bob key) saved or typed as a
+ * name is the account's key all the same.
+ */
+function useOwnCredentialMask(): (text: string) => string {
+  const {paths} = useServices();
+  return useMemo(() => {
+    const redactor = credentialRedactor(paths);
+    return (text: string) => redactor.redact(text, {cutEchoes: true});
+  }, [paths]);
 }
