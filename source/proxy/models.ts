@@ -1,7 +1,7 @@
 // `/v1/models` as the proxy answers it. Which models an account serves is store/model-rules.ts's
 // accountResolution, the one resolver the TUI preview, `ccs-tui models` and the proxy share; which
 // providers and lists make up the answer is proxy/server.ts serveModels'.
-import type {VisibleModel} from '../core/model-rules.js';
+import {maskedModelName, type VisibleModel} from '../core/model-rules.js';
 
 /** Models one provider serves (the account's rules applied), in the order the answer lists them. */
 export interface ListedModels {
@@ -15,14 +15,16 @@ export interface ListedModels {
  * lists first, then live ones): an id is listed once, owned by the first provider that lists it
  * (compared ignoring case, as routing compares them). The answer lists each provider's ids together,
  * providers in the order they first appear: a live-only id follows its own provider's ids, not
- * another provider's.
+ * another provider's. An id holding a key or token (maskedModelName) is left out.
  */
 export function modelsPayload(lists: readonly ListedModels[], anthropic: boolean): unknown {
   const seen = new Set<string>();
   const entries: {id: string; provider: string}[] = [];
   for (const {provider, models} of lists) {
     for (const {id} of models) {
-      if (seen.has(id.toLowerCase())) continue;
+      // A rule whose name holds a key (config.yaml written by hand, before such names were refused) is
+      // not listed: listed, the key would be shown to every client (masked, the id would be no use).
+      if (seen.has(id.toLowerCase()) || maskedModelName(id) !== id) continue;
       seen.add(id.toLowerCase());
       entries.push({id, provider});
     }

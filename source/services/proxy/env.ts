@@ -4,7 +4,7 @@
 // the proxy will serve.
 import {claudeModelVariables, type ClaudeModels} from '../../providers/agents.js';
 import {accountLabel, noUsableAccount} from '../../core/accounts.js';
-import {describeWarning, type ModelResolution, type VisibleModel} from '../../core/model-rules.js';
+import {describeWarning, maskedModelName, type ModelResolution, type VisibleModel} from '../../core/model-rules.js';
 import {actionKey} from '../../core/keymap.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
 import {shellQuoted, shellWord} from '../../core/quote.js';
@@ -97,7 +97,10 @@ export interface ModelSlots extends ClaudeModels {
  * smaller one that is there, else the main model: the small slot's background calls never go to
  * the big model while a smaller one is listed (ModelSlots.smallFrom says so).
  */
-export function modelSlots(models: readonly VisibleModel[], tiers: ModelTiers | undefined, options: {listOrder?: boolean} = {}): ModelSlots {
+export function modelSlots(listed: readonly VisibleModel[], tiers: ModelTiers | undefined, options: {listOrder?: boolean} = {}): ModelSlots {
+  // A name holding a key (a rule written by hand before such names were refused) is no slot's model:
+  // exported, the key would be printed with the variables.
+  const models = listed.filter((model) => maskedModelName(model.id) === model.id);
   const byAlias: Partial<Record<keyof ModelTiers, string>> = {};
   for (const model of models) {
     if (model.kind === 'original') continue;
