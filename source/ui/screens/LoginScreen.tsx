@@ -306,7 +306,8 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
                 {view.login.baseUrlExample ? <Text color={theme.muted} wrap="wrap">{`e.g. ${view.login.baseUrlExample}`}</Text> : null}
                 <TextField
                   focus
-                  initialValue={baseUrl}
+                  // A new key for an account keeps its base URL: offered as stored, Enter keeps it.
+                  initialValue={baseUrl ?? (replacingKey && again?.baseUrl ? sanitizeLine(again.baseUrl) : undefined)}
                   onChange={(text) => (clearFieldError(), text.trim() === '' && setUrlHoldsKey(false))}
                   maskIf={urlMasked}
                   onSubmit={(url) => (setBaseUrl(url), setUrlHoldsKey(secretInUrlField(url)), void session?.submitApiKey(apiKey, url).then(setFieldError))}
