@@ -8,7 +8,7 @@ import {unavailableActions} from './actions/targets.js';
 import {useAccounts} from './hooks/useAccounts.js';
 import {useProblems} from './hooks/useProblems.js';
 import {useTarget} from './hooks/useTarget.js';
-import {routeScopes, ScreenView, screenSpec, tabOf} from './router.js';
+import {routeScopes, routeTitle, ScreenView, tabOf} from './router.js';
 import {useServices} from './services.js';
 import {useHints} from './hints.js';
 import {KeyOwner, screenOwner} from './keys.js';
@@ -40,7 +40,7 @@ export function Frame({state, shell, columns, rows, hidden = false}: {state: App
 
   return (
     <Box flexDirection="column" width={columns} height={rows} display={hidden ? 'none' : 'flex'}>
-      <TitleBar title={screenSpec(route.screen).title} width={columns} activeTab={tabOf(route)} target={target.name} />
+      <TitleBar title={routeTitle(route)} width={columns} activeTab={tabOf(route)} target={target.name} />
       {banner.length > 0 ? <Banner width={columns} lines={banner} /> : null}
       {/* Clipped: a screen taller than its room is cut at its foot, never drawn over the status line. */}
       <Box height={bodyHeight} width={columns} flexDirection="column" overflow="hidden" flexShrink={0}>

@@ -32,6 +32,12 @@ export function screenSpec(screen: ScreenId): ScreenSpec {
   return placeholders.get(screen)!;
 }
 
+/** The title bar's words for a route: its screen's, except a login of an account already there (L: a new login, or a new key). */
+export function routeTitle(route: Route): string {
+  if (route.screen === 'login' && route.params.accountId) return 'Log in again';
+  return screenSpec(route.screen).title;
+}
+
 /** Scopes for key resolution and hints, most specific first; `global` last. */
 export function routeScopes(route: Route): KeyScope[] {
   return [...screenSpec(route.screen).scopes, 'global'];

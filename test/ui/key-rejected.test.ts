@@ -94,6 +94,8 @@ test('L on an API-key account replaces its key in place: masked field, its base 
   // No method, no name asked: the key of this account, at once.
   let frame = await tui.waitFor('(shown masked)');
   assert.match(frame, /IBM Bob — replace the key of spare/);
+  assert.match(frame.split('\n')[0]!, /Log in again/, 'the title bar says what this is, not "Add account"');
+  assert.doesNotMatch(frame, /Add account/);
   assert.match(frame, /paste the new IBM Bob API key for .*spare.* \(shown masked\)/);
   await tui.type(NEW);
   frame = await tui.waitFor('•'.repeat(NEW.length));
