@@ -612,11 +612,15 @@ export function applyStoredCooldowns(pool: AccountPool, accounts: readonly PoolS
  * the default current (or `pinned`, served alone), the stored waits applied. `label`: each
  * account's name in status and logs.
  */
-export function newPool<A extends PoolSourceAccount>(usable: readonly A[], label: (account: A) => string, strategy: RotationStrategy, now: number, pinned?: string): AccountPool {
-  const pool = new AccountPool(usable.map((a) => ({id: a.id, label: label(a)})), strategy, {current: pinned ?? usable.find((a) => a.default)?.id, single: pinned !== undefined});
+export function newPool<A extends PoolSourceAccount>(usable: readonly A[], label: (account: A) => string, strategy: RotationStrategy, now: number, pinned?: string, current?: string): AccountPool {
+  const pool = new AccountPool(usable.map((a) => ({id: a.id, label: label(a)})), strategy, {current: pinned ?? current ?? usable.find((a) => a.default)?.id, single: pinned !== undefined});
   applyStoredCooldowns(pool, usable, now);
   return pool;
 }
+
+/** most-headroom's order of `usable` by their cached windows (ids, most headroom first), what its pool.next is given; other strategies: undefined. */
+const headroomRanking = (usable: readonly Account[], strategy: RotationStrategy, windows: WindowsByAccount, now: number): string[] | undefined =>
+  strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
 
 /** The account a running proxy serves next for the provider it serves (its status), by id. */
 export interface ServedNow {
@@ -646,8 +650,7 @@ export function servedNext<A extends Account>(accounts: readonly A[], strategy: 
 export function firstServed<A extends Account>(accounts: readonly A[], strategy: RotationStrategy, windows: WindowsByAccount, now: number): A | undefined {
   const usable = accounts.filter((a) => canServeNow(a, now));
   const pool = newPool(usable, (a) => a.id, strategy, now);
-  const ranked = strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
-  const id = pool.next({now, ranked})?.id;
+  const id = pool.next({now, ranked: headroomRanking(usable, strategy, windows, now)})?.id;
   return usable.find((a) => a.id === id);
 }
 
@@ -663,13 +666,23 @@ export function servingOrder<A extends Account>(accounts: readonly A[], strategy
   const first = servedNext(accounts, strategy, windows, now, servedNow);
   const order: A[] = first && canServeNow(first, now) ? [first] : [];
   // The pool as the proxy holds it now: the one it serves (a running proxy's answer) is its current.
-  const pool = new AccountPool(usable.map((a) => ({id: a.id, label: a.id})), strategy, {current: first?.id ?? usable.find((a) => a.default)?.id});
-  applyStoredCooldowns(pool, usable, now);
-  const ranked = strategy === 'most-headroom' ? rankByHeadroom(usable, windows, now).map((a) => a.id) : undefined;
+  const pool = newPool(usable, (a) => a.id, strategy, now, undefined, first?.id);
+  return failoverOrder(pool, usable, order, now, headroomRanking(usable, strategy, windows, now));
+}
+
+/**
+ * `first` (the accounts already chosen, in order), then each account `pool` fails over to as the ones
+ * before it fail (its `next` with them excluded), then the rest of `usable` (cooling down), at most
+ * `limit` in all. `ranked`: most-headroom's order, as pool.next takes it. The proxy's live pool and a
+ * pool built from the files (servingOrder) give their order the same way.
+ */
+export function failoverOrder<A extends {id: string}>(pool: AccountPool, usable: readonly A[], first: readonly A[], now: number, ranked?: readonly string[], limit = Number.POSITIVE_INFINITY): A[] {
+  const order = [...first];
   const tried = new Set(order.map((a) => a.id));
-  for (let next = pool.next({now, ranked, exclude: tried}); next; next = pool.next({now, ranked, exclude: tried})) {
+  for (let next = pool.next({now, ranked, exclude: tried}); next && order.length < limit; next = pool.next({now, ranked, exclude: tried})) {
     tried.add(next.id);
-    order.push(usable.find((a) => a.id === next!.id)!);
+    const account = usable.find((a) => a.id === next!.id);
+    if (account) order.push(account);
   }
-  return [...order, ...usable.filter((a) => !tried.has(a.id))];
+  return [...order, ...usable.filter((a) => !tried.has(a.id))].slice(0, limit);
 }

@@ -12,7 +12,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {accountLabel, canServeNow, healthWords, noUsableAccount} from '../core/accounts.js';
 import {nullRecord} from '../core/id-map.js';
 import {matchesPattern, resolveRequestedModel, splitModelSuffix, type ModelResolution, type VisibleModel} from '../core/model-rules.js';
-import {AccountPool, applyStoredCooldowns, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
+import {AccountPool, applyStoredCooldowns, failoverOrder, newPool, refusesKey, type PickResult, type UpstreamFailure} from '../core/pool.js';
 import {isoOrUndefined} from '../core/provider-wait.js';
 import type {RedactOptions} from '../core/redact.js';
 import type {RotationStrategy} from '../core/rotation.js';
@@ -695,15 +695,7 @@ export class ProxyServer {
     const ranked = this.rankingOf(row.id, pool);
     const serving = (pool.next({now, ranked}) ?? pool.current)?.id;
     const first = usable.find((a) => a.id === serving) ?? usable.find((a) => a.default) ?? usable[0];
-    if (!first) return [];
-    const order = [first];
-    const tried = new Set([first.id]);
-    for (let next = pool.next({now, ranked, exclude: tried}); next && order.length < LIVE_LIST_TRIES; next = pool.next({now, ranked, exclude: tried})) {
-      tried.add(next.id);
-      const account = usable.find((a) => a.id === next!.id);
-      if (account) order.push(account);
-    }
-    return [...order, ...usable.filter((a) => !tried.has(a.id))].slice(0, LIVE_LIST_TRIES);
+    return first ? failoverOrder(pool, usable, [first], now, ranked, LIVE_LIST_TRIES) : [];
   }
 
   /** A provider's live list for routing (LiveListCache), asked with liveListAccounts; undefined: none to ask. */
