@@ -103,3 +103,26 @@ test('home screen: quota results for rows off screen draw no frame; visible ones
   assert.match(bottom, new RegExp(`${email(ACCOUNTS - 1)}.*5h\\s+77%`));
   assert.match(bottom, new RegExp(`${email(ACCOUNTS - 20)}.*5h\\s+77%`));
 });
+
+test('home screen, most-headroom pool: the ★ on an account off screen moves when that account runs out, though no row on screen changed', async () => {
+  ccs = manyAccounts();
+  ccs.writeRaw('tui.json', JSON.stringify({rotation: {strategy: 'most-headroom'}}));
+  // The last account, off screen, has the most headroom: the ★ is its.
+  writeQuotaCache(ccs, new Date(NOW - 60_000), {claude: Object.fromEntries(Array.from({length: ACCOUNTS}, (_, i) => [email(i), [w(NOW, '5h', i === ACCOUNTS - 1 ? 1 : 10, 2 * HOUR, 18_000)]]))});
+  const clock = new FakeClock(NOW);
+  const store = new AccountStore(ccs.paths);
+  const used = new Map<string, number>();
+  const quota = new QuotaPoller({paths: ccs.paths, store, clock, source: answeringSource(ccs.paths, used)});
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services: {clock, quota}});
+  await tui.waitFor((f) => f.includes(email(0)) && /5h\s+10%/.test(f));
+  await tui.press('l');
+  await settle();
+  assert.ok(!tui.frame().includes(email(ACCOUNTS - 1)), 'the last account is off screen');
+  assert.ok(!tui.frame().includes('★'), 'the ★ is off screen with it');
+
+  // It runs out: the pool would go on to one of the others, all on screen at 10 %.
+  used.set(email(ACCOUNTS - 1), 100);
+  const accounts = (await store.load()).accounts;
+  await quota.refresh([accounts.find((a: Account) => a.id === email(ACCOUNTS - 1))!]);
+  await tui.waitFor((f) => f.includes('★'), 5000);
+});

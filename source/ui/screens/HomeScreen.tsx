@@ -96,8 +96,13 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   const columns = useMemo(() => accountColumns(rightWidth - 4, accounts, now, names), [rightWidth, accounts, now, names]);
   // A cooldown that ends turns its row's status back (`ok`) with no file changing: draw again then.
   useRedrawAt(useMemo(() => nextCoolingEnd(providers.flatMap((p) => p.accounts), now), [providers, now]));
-  // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter.
-  if (state.order !== 'headroom') quota.drawing(columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : []);
+  // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter, and
+  // the ★'s own account's (on screen or not): its window running out moves the ★ (most-headroom). An
+  // account off screen that gains headroom does so at its reset, which useServedNext redraws for.
+  if (state.order !== 'headroom') {
+    const rows = columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : [];
+    quota.drawing([...rows, ...(selected?.accounts.filter((a) => served.has(keyOf(a))) ?? [])]);
+  }
 
   useScreenKeys({
     ...cursorKeyHandlers(dispatch, focusedList.key, focusedList.total, focusedList.page),
