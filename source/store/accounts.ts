@@ -1155,7 +1155,10 @@ export class AccountStore implements AccountService {
       // An account that was there already and gets another nickname: said with the outcome (a login
       // that renames silently leaves the person looking for the old name).
       const nicknameBefore = entry.nickname;
-      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven) entry.nickname = login.nickname;
+      // A key replaced by naming its account's id (the advice for an account with no nickname, core
+      // keyRejectedWords) names the account; it does not make the id its nickname.
+      const namesItsId = keyOwner === true && nicknameBefore === undefined && login.nickname !== undefined && matchedAs(account, login.nickname.trim()) === 'id';
+      if (login.nickname && (login.relogin === undefined || login.relogin === account.id) && !nicknameNotGiven && !namesItsId) entry.nickname = login.nickname;
       const nicknameChanged = found && entry.nickname !== nicknameBefore && entry.nickname !== undefined ? {...(nicknameBefore !== undefined ? {from: nicknameBefore} : {}), to: entry.nickname} : undefined;
       if (login.tier) entry.tier = login.tier;
       if (login.projectId) entry.projectId = login.projectId;

@@ -72,6 +72,22 @@ test('the same key added again, then with a nickname, is one account; a new key 
     assert.equal((await studioRows(ccs)).length, 1);
   }));
 
+test('a new key under the id of an account with no nickname (the advice for a rejected key) replaces its key and gives it no nickname', () =>
+  withStudio(async (ccs) => {
+    const first = await runBin(['login', 'aistudio'], ccs.env, `${KEY_1}\n`);
+    assert.equal(first.code, 0, first.stderr);
+    const [{id}] = (await studioRows(ccs)) as [Row];
+    const replaced = await runBin(['login', 'aistudio', '--nickname', id], ccs.env, `${KEY_2}\n`);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, new RegExp(`^Key of aistudio account ${id} replaced`));
+    assert.doesNotMatch(replaced.stdout, /nickname/);
+    const rows = await studioRows(ccs);
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.equal(rows[0]!.id, id);
+    assert.equal(rows[0]!.nickname, null, 'the id is not made its nickname');
+    assert.equal(JSON.parse(readFileSync(path.join(ccs.paths.authDir, rows[0]!.tokenFile), 'utf8')).api_key, KEY_2);
+  }));
+
 test('an older key account whose email is its nickname still loads, and its key again is that account (the nickname kept)', () =>
   withStudio(async (ccs) => {
     const {createHash} = await import('node:crypto');
