@@ -64,6 +64,15 @@ export class RemoteLoginSession implements AccountLogin {
 
   setLabel(): void {}
 
+  /** One flow, no steps asking for anything before it: Esc leaves the login. */
+  previousStep(): undefined {
+    return undefined;
+  }
+
+  stepBack(): boolean {
+    return false;
+  }
+
   retry(): void {
     if (this.view.kind !== 'ended' && !(this.view.kind === 'done' && this.view.notRelogin !== undefined)) return;
     this.controller.abort(new UserError('login restarted'));
