@@ -251,10 +251,15 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
 
-/** What keeps an account from serving an agent well now (launchCaution), or undefined. */
-function accountTrouble(account: Account, now: number): string | undefined {
+/**
+ * What keeps an account from serving well now, or undefined: why an agent launched on it
+ * (launchCaution) or a proxy serving it alone (`s`, ui/actions/accounts.ts) is asked about first.
+ */
+export function accountTrouble(account: Account, now: number): string | undefined {
   if (account.paused) return 'is paused';
   if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
+  // Still tried (canServeNow), but the upstream refused this key last time: requests will likely fail.
+  if (account.health === 'key-rejected') return `has its key refused (${healthWords(account)}): requests to it will likely be refused until it gets a new key`;
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
   if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
   if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
