@@ -73,7 +73,7 @@ function ProviderLogin({width, height, params, back, setStatus, toPicker}: Scree
     view?.kind !== 'done' || otherIdentity
       ? undefined
       : view.account
-        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.default ? ' (default)' : ''}`
+        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.madeDefault ? ' (default)' : ''}`
         : `✓ ${sanitizeLine(view.renewed)}`;
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
