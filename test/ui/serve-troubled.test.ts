@@ -51,3 +51,18 @@ test('s on an IBM Bob account whose key was refused asks first, naming why and L
   assert.equal(supervisor.current.phase, 'stopped', 'nothing started');
   assert.doesNotMatch(frame, /Proxy — /);
 });
+
+test('s on an account that cannot serve (its token file gone) is refused, naming L; nothing starts', async () => {
+  ccs = makeTempCcs();
+  ccs.writeRegistry({version: 1, providers: {claude: {default: 'alice@example.com', accounts: {'alice@example.com': {email: 'alice@example.com', tokenFile: 'claude-alice@example.com.json'}}}}});
+  const {settings} = await loadSettings(ccs.paths);
+  supervisor = new ProxySupervisor({paths: ccs.paths, settings, env: ccs.env, command: (target) => ({file: process.execPath, args: [binPath, ...builtinServeArgs({...target, port: 0})], kind: 'builtin'})});
+  tui = await renderTui({paths: ccs.paths, width: 170, height: 30, services: {proxy: supervisor}});
+  await tui.waitFor('alice@example.com');
+  await tui.press('l');
+  await tui.waitFor(/›.*alice/);
+  await tui.press('s');
+  const frame = (await tui.waitFor('not served')).replace(/\s+/g, ' ');
+  assert.match(frame, /not served \(L logs in again, then s serves it\): claude alice@example\.com cannot serve \(/, frame);
+  assert.equal(supervisor.current.phase, 'stopped', 'nothing started');
+});
