@@ -258,8 +258,6 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
 export function accountTrouble(account: Account, now: number): string | undefined {
   if (account.paused) return 'is paused';
   if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
-  // Still tried (canServeNow), but the upstream refused this key last time: requests will likely fail.
-  if (account.health === 'key-rejected') return `has its key refused (${healthWords(account)}): requests to it will likely be refused until it gets a new key`;
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
   if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
   if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
