@@ -17,7 +17,7 @@ export function endpointTableMarkdown(): string {
  * discovery providers the ones discovery fills in unless set.
  */
 export function endpointKeysMarkdown(): string {
-  const rows = PROVIDERS.filter((row) => Object.keys(row.endpoints).length > 0).map((row) => {
+  const rows = PROVIDERS.filter((row) => Object.keys(row.endpoints).length > 0 || row.endpointNotes !== undefined).map((row) => {
     const discovered = row.logins.some((flow) => flow.kind === 'device' && flow.discovery);
     const keys = [...new Set([...Object.keys(row.endpoints), ...Object.keys(row.endpointNotes ?? {})])].map((name) => `\`${name}\``);
     const extra = discovered ? ['`device`', '`token`', '`userinfo`'].filter((k) => !keys.includes(k)) : [];

@@ -270,7 +270,7 @@ export const corruptKeyFileText = ({error, copy}: {error: string; copy: string})
 
 /**
  * The sentence that ends a login, in the TUI and on the command line alike (`named`: "aistudio
- * account work"); the caller adds the project and "(default)". `renamed`: the login gave the
+ * account work"); the caller adds the project and "(default)" when the login made it the default (StoredLogin `madeDefault`). `renamed`: the login gave the
  * account it turned out to be (one there already) another nickname, said with the outcome.
  */
 export function loginOutcomeText(outcome: LoginOutcome, named: string, renamed?: NicknameChange): string {

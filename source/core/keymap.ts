@@ -134,7 +134,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   {action: 'account.rotate', keys: ['r'], scopes: ['home', 'detail', 'quota'], description: "Rotate the provider's default to the next usable account", hint: 'rotate'},
   // The same key on the proxy screen asks the running proxy, not the registry (ui/actions/proxy.ts rotateProxy).
   {action: 'account.rotate', keys: ['r'], scopes: ['proxy'], description: 'Move the running proxy to the next healthy account of the pool it serves (live, no restart; serving every provider: the one selected on the accounts screen)', hint: 'rotate'},
-  {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account: choose the provider (the highlighted one first), then log in', hint: 'add'},
+  {action: 'account.login', keys: ['a'], scopes: ['home'], description: 'Add an account: choose the provider (the cursor starts on the highlighted one), then log in', hint: 'add'},
   {action: 'account.relogin', keys: ['L'], scopes: ['home', 'detail'], description: 'Log in again as this account (when it is marked re-login); on an API-key account: replace its key in place', hint: 're-login'},
   {action: 'account.test', keys: ['t'], scopes: ['home', 'detail'], description: "Test the account now (refresh its token; an API key: ask the provider's model list with it)"},
   {action: 'account.serve', keys: ['s'], scopes: ['home', 'detail'], description: "Serve this account with the proxy (★ marks the account each provider's pool serves next)"},

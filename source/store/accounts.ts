@@ -220,7 +220,8 @@ export interface LoginResult {
  * account's whose token file could not be read (`error`), its bytes copied to `copy`
  * (store/files.ts backupCorruptFile) before the new key was written over it.
  */
-export type StoredLogin = Account & {outcome: LoginOutcome; nicknameNotGiven?: string; nicknameChanged?: NicknameChange; corrupt?: {file: string; error: string; copy: string}};
+/** `madeDefault`: the login made it its provider's default (it was not before): "(default)" is said only then, as every message says a change of the default. */
+export type StoredLogin = Account & {outcome: LoginOutcome; madeDefault: boolean; nicknameNotGiven?: string; nicknameChanged?: NicknameChange; corrupt?: {file: string; error: string; copy: string}};
 
 const stateKey = (provider: string, id: string) => `${provider}/${id}`;
 
@@ -1102,6 +1103,7 @@ export class AccountStore implements AccountService {
       const found = loginTarget(ctx, login, this.now());
       if (found?.tokenFile !== expected) return 'moved' as const;
       const {keyOwner, ...target} = found ?? {};
+      const wasDefault = found?.default === true;
       const keyed = apiKeyAccountId(login.token) !== undefined;
       let account: Account;
       let outcome: LoginOutcome = 'added';
@@ -1180,7 +1182,7 @@ export class AccountStore implements AccountService {
       delete ctx.files.state[stateKey(login.provider, account.id)];
       ctx.stateChanged = true;
       ctx.registryChanged = true;
-      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {})};
+      return {...account, nickname: entry.nickname, tier: entry.tier, projectId: entry.projectId, default: providerEntry.default === account.id, madeDefault: providerEntry.default === account.id && !wasDefault, outcome, ...(nicknameNotGiven ? {nicknameNotGiven} : {}), ...(nicknameChanged ? {nicknameChanged} : {}), ...(corrupt ? {corrupt} : {})};
     });
   }
 

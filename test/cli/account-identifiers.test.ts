@@ -131,14 +131,14 @@ test('an API-key account without a nickname gets a stable readable id; adding th
   assert.deepEqual(files(ccs, 'auth'), [`bob-${added[1]}.json`]);
   const again = await runBin(['login', 'bob', '--base-url', `${bob.url}/v1`], ccs.env, `${key}\n`);
   assert.equal(again.code, 0, again.stderr);
-  assert.equal(again.stdout, `Same key again for bob account ${added[1]}: already stored (default)\n`);
+  assert.equal(again.stdout, `Same key again for bob account ${added[1]}: already stored\n`);
   assert.deepEqual(files(ccs, 'auth'), [`bob-${added[1]}.json`]);
   // The same key at another base URL: the account's base URL is what changed, and the line says so.
   const moved = await fakeKeyedApi(key, '/v1');
   after(() => moved.close());
   const elsewhere = await runBin(['login', 'bob', '--base-url', `${moved.url}/v1`], ccs.env, `${key}\n`);
   assert.equal(elsewhere.code, 0, elsewhere.stderr);
-  assert.equal(elsewhere.stdout, `Same key again for bob account ${added[1]}: its base URL replaced (default)\n`);
+  assert.equal(elsewhere.stdout, `Same key again for bob account ${added[1]}: its base URL replaced\n`);
   assert.equal(JSON.parse(readFileSync(path.join(ccs.paths.authDir, `bob-${added[1]}.json`), 'utf8')).base_url, `${moved.url}/v1`);
 });
 

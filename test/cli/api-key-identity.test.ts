@@ -44,7 +44,7 @@ test('the same key added again, then with a nickname, is one account; a new key 
     const again = await runBin(['login', 'aistudio', '--nickname', 'work'], ccs.env, `${KEY_1}\n`);
     assert.equal(again.code, 0, again.stderr);
     // The account had no nickname: the login gave it one, and says so.
-    assert.equal(again.stdout, 'Same key again for aistudio account work: already stored; its nickname set to "work" (it had none) (default)\n');
+    assert.equal(again.stdout, 'Same key again for aistudio account work: already stored; its nickname set to "work" (it had none)\n');
     let rows = await studioRows(ccs);
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.match(rows[0]!.id, /^key-[0-9a-f]{12}$/);
@@ -68,7 +68,7 @@ test('the same key added again, then with a nickname, is one account; a new key 
     assert.equal(same.code, 0, same.stderr);
     assert.equal(JSON.parse(same.stdout).keyReplaced, undefined, 'the same key again replaced nothing');
     const sameText = await runBin(['login', 'aistudio'], ccs.env, `${KEY_2}\n`);
-    assert.equal(sameText.stdout, 'Same key again for aistudio account work: already stored (default)\n');
+    assert.equal(sameText.stdout, 'Same key again for aistudio account work: already stored\n');
     assert.equal((await studioRows(ccs)).length, 1);
   }));
 

@@ -48,17 +48,17 @@ test('login --nickname landing on an existing account: "Logged in again" and the
   // It had none: said as set.
   const named = await loginAs('frank', '--nickname', 'old');
   assert.equal(named.code, 0, named.stderr);
-  assert.match(named.stdout, /^Logged in again as xai account old; its nickname set to "old" \(it had none\) \(default\)$/m, named.stdout);
+  assert.match(named.stdout, /^Logged in again as xai account old; its nickname set to "old" \(it had none\)$/m, named.stdout);
 
   // It had one: said as changed from the old to the new.
   const renamed = await loginAs('frank', '--nickname', 'new');
   assert.equal(renamed.code, 0, renamed.stderr);
-  assert.match(renamed.stdout, /^Logged in again as xai account new; its nickname changed from "old" to "new" \(default\)$/m, renamed.stdout);
+  assert.match(renamed.stdout, /^Logged in again as xai account new; its nickname changed from "old" to "new"$/m, renamed.stdout);
   assert.deepEqual(await nicknames(), [['frank@example.test', 'new']]);
 
   // The same nickname again changes nothing, and says nothing of it.
   const same = await loginAs('frank', '--nickname', 'new');
-  assert.match(same.stdout, /^Logged in again as xai account new \(default\)$/m, same.stdout);
+  assert.match(same.stdout, /^Logged in again as xai account new$/m, same.stdout);
 
   // --json: the change as data, beside the account.
   const json = await loginAs('frank', '--nickname', 'newer', '--json');
@@ -73,7 +73,7 @@ test("login --nickname of another account's nickname landing on an existing acco
   assert.equal(erin.code, 0, erin.stderr);
   const run = await loginAs('frank', '--nickname', 'work');
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^Logged in again as xai account newer \(default\)$/m, run.stdout);
+  assert.match(run.stdout, /^Logged in again as xai account newer$/m, run.stdout);
   assert.match(run.stderr, /^ccs-tui: warning: --nickname "work" was not given to newer: nickname "work" is already used by erin@example\.test/m, run.stderr);
   assert.deepEqual(await nicknames(), [['erin@example.test', 'work'], ['frank@example.test', 'newer']]);
 });

@@ -98,9 +98,12 @@ test('Esc in the hint bar says what Esc does in each login step, as the step say
   assert.match(frame, /Step 2 of 2: the IBM Bob base URL \(Esc: back to the key\)/);
   assert.doesNotMatch(hintBar(frame), /Esc cancel/);
   await t.press('escape');
-  // Step 1: Esc leaves the login.
-  frame = await t.waitFor((f) => f.includes('Step 1 of 2') && /Esc cancel/.test(hintBar(f)));
+  // Step 1: Esc goes back one step, to the name asked before the key.
+  frame = await t.waitFor((f) => f.includes('Step 1 of 2') && /Esc back /.test(hintBar(f)));
   assert.doesNotMatch(hintBar(frame), /back to the key/);
+  await t.press('escape');
+  // The name, the login's first step (opened without the picker): Esc leaves the login.
+  frame = await t.waitFor((f) => f.includes('Name this IBM Bob account') && /Esc cancel/.test(hintBar(f)));
 });
 
 test('a device login under way: the hint bar\'s Esc says cancel, as the step\'s own line does', async () => {

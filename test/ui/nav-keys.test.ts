@@ -49,8 +49,9 @@ const CASES: Case[] = [
   {name: 'models → accounts (1, H)', before: ['3'], ready: 'claude-opus-5', first: '1', second: 'H', done: hidesEmpty},
   {name: 'proxy → quota (2, j)', before: ['4'], ready: 'stopped', first: '2', second: 'j',
     done: (f) => f.includes('· Quota ·') && /^›.*bob@example\.com/m.test(f)},
-  {name: 'login → accounts (Esc, H)', before: ['a', 'enter'], ready: 'Open this address', first: '\u001b', second: 'H', splitOnly: true,
-    done: hidesEmpty},
+  // Esc from a login chosen in the provider picker goes back to the picker (on Claude); j moves there.
+  {name: 'login → provider picker (Esc, j)', before: ['a', 'enter'], ready: 'Open this address', first: '\u001b', second: 'j', splitOnly: true,
+    done: (f) => f.includes('Which provider?') && /^› Codex/m.test(f)},
   {name: 'proxy → models (3, a)', before: ['4'], ready: 'stopped', first: '3', second: 'a',
     done: (f) => f.includes('· Model rules ·') && /Enter saves|Esc cancels|pattern/i.test(f)},
 ];

@@ -31,6 +31,9 @@ test('tmux: claude paste login with a refused code ends on the error screen with
     // The server's words, then its code (the row may wrap before it).
     assert.match(screen, /Login failed: [\s\S]*\(invalid_grant\)/);
     assert.doesNotMatch(screen, /storing the account/);
+    // Esc goes back one step: to the provider picker the login was chosen in, then to the accounts.
+    t.keys(['Escape']);
+    await t.waitFor(/Which provider\?[\s\S]*› Claude/);
     t.keys(['Escape']);
     await t.waitFor(/work\s+alice@example\.com/);
     t.keys(['q']);
@@ -205,6 +208,8 @@ test('tmux: at 60×20 the compact layout keeps the accounts list and a login usa
   t.keys(['Enter']);
   const login = await t.waitFor('v: paste it here');
   assert.match(login, /Claude — add an account/);
+  t.keys(['Escape']);
+  await t.waitFor('Which provider?');
   t.keys(['Escape']);
   await t.waitFor('work · alice@');
   t.resize(59, 20);

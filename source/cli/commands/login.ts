@@ -209,7 +209,7 @@ const login: CommandSpec = {
         return 0;
       }
       const named = `${row.id} account ${accountLabel(account, accounts)}`;
-      ctx.stdout.write(`${loginOutcomeText(account.outcome, named, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.default ? ' (default)' : ''}\n`);
+      ctx.stdout.write(`${loginOutcomeText(account.outcome, named, account.nicknameChanged)}${account.projectId ? ` (project ${sanitizeLine(account.projectId)})` : ''}${account.madeDefault ? ' (default)' : ''}\n`);
       return 0;
     } catch (error) {
       // Whatever the wait was: the cancellation is what is said.

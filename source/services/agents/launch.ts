@@ -251,8 +251,11 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
 }
 
-/** What keeps an account from serving an agent well now (launchCaution), or undefined. */
-function accountTrouble(account: Account, now: number): string | undefined {
+/**
+ * What keeps an account from serving well now, or undefined: why an agent launched on it
+ * (launchCaution) or a proxy serving it alone (`s`, ui/actions/accounts.ts) is asked about first.
+ */
+export function accountTrouble(account: Account, now: number): string | undefined {
   if (account.paused) return 'is paused';
   if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
   const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;

@@ -62,7 +62,7 @@ export const METHOD_LABELS: Record<LoginMethod, string> = {
  */
 export type AccountLogin = Pick<
   LoginSession,
-  'view' | 'local' | 'start' | 'choose' | 'setLabel' | 'retry' | 'paste' | 'submitApiKey' | 'submitKeyFile' | 'copyText' | 'urlToOpen' | 'openBrowser' | 'cancel'
+  'view' | 'local' | 'start' | 'choose' | 'setLabel' | 'stepBack' | 'previousStep' | 'retry' | 'paste' | 'submitApiKey' | 'submitKeyFile' | 'copyText' | 'urlToOpen' | 'openBrowser' | 'cancel'
 >;
 
 export interface LoginSessionOptions {
@@ -169,6 +169,31 @@ export class LoginSession {
     if (method === 'service-account') return this.set({kind: 'service-account'});
     if (method === 'device') void this.runDevice();
     else void this.runAuthCode();
+  }
+
+  /**
+   * The step before the one asking now (Esc goes back one step, as in k9s or gh): the name before the
+   * key, the method picker before either; undefined at the login's first step (the screen goes back)
+   * and once something was sent.
+   */
+  previousStep(): LoginView | undefined {
+    const {kind} = this.view;
+    if (kind === 'api-key' && this.labelOffered) return {kind: 'label', method: 'api-key', optional: true};
+    if ((kind === 'label' || kind === 'api-key' || kind === 'service-account') && this.methods.length > 1 && !this.replacesKey) return this.chooseView();
+    return undefined;
+  }
+
+  /** Goes back to `previousStep()`; false when there is none. What was typed there is asked again. */
+  stepBack(): boolean {
+    const previous = this.previousStep();
+    if (!previous) return false;
+    if (previous.kind === 'choose') {
+      this.labelOffered = false;
+      this.method = undefined;
+    }
+    this.nickname = this.options.nickname;
+    this.set(previous);
+    return true;
   }
 
   setLabel(label: string): void {

@@ -64,6 +64,15 @@ export class RemoteLoginSession implements AccountLogin {
 
   setLabel(): void {}
 
+  /** One flow, no steps asking for anything before it: Esc leaves the login. */
+  previousStep(): undefined {
+    return undefined;
+  }
+
+  stepBack(): boolean {
+    return false;
+  }
+
   retry(): void {
     if (this.view.kind !== 'ended' && !(this.view.kind === 'done' && this.view.notRelogin !== undefined)) return;
     this.controller.abort(new UserError('login restarted'));
@@ -126,7 +135,8 @@ export class RemoteLoginSession implements AccountLogin {
     this.set({kind: 'storing'});
     const outcome = remoteLoginOutcome(this.target, provider, this.before, this.stamped((await store.load()).accounts), relogin);
     if (outcome.kind === 'renewed') return this.set({kind: 'done', renewed: renewedLoginText(provider, this.target)});
-    const account = {...outcome.account, outcome: outcome.kind};
+    // A new account may be the default at once; an account logged in again was what it was.
+    const account = {...outcome.account, outcome: outcome.kind, madeDefault: outcome.kind === 'added' && outcome.account.default};
     this.set(outcome.kind === 'added' && outcome.notRelogin !== undefined ? {kind: 'done', account, notRelogin: outcome.notRelogin} : {kind: 'done', account});
   }
 

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, defaultMoveNote, stateWord} from '../../core/accounts.js';
+import {accountLabel, canServeNow, defaultMoveNote, healthWords, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -13,6 +13,7 @@ import {chooseRotationTarget} from '../../services/rotation.js';
 import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
+import {accountTrouble} from '../../services/agents/launch.js';
 import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
 import {countOf} from '../../core/wording.js';
@@ -195,12 +196,30 @@ function validity(expired: string | undefined, now: number): string | undefined 
 }
 
 /** `s`: serve the account with the TUI's proxy child, then show the proxy screen. */
-export async function serveAccount({services, provider, account, siblings, progress}: AccountActionContext): Promise<ActionResult> {
+export async function serveAccount({services, provider, account, siblings, progress, confirm}: AccountActionContext): Promise<ActionResult> {
   if (!services.proxy) throw new UserError('no proxy supervisor in this session');
   const target = selected(account, `select a ${provider} account to serve (S serves the whole pool)`);
+  const label = accountLabel(target, siblings);
+  const serve = actionKey('account.serve', 'home');
   // A proxy pinned to a paused account would answer every request 503 "is paused": said here instead.
-  if (target.paused) throw new UserError(`${provider} ${accountLabel(target, siblings)} is paused: ${actionKey('account.pause', 'home')} resumes it, then ${actionKey('account.serve', 'home')} serves it`);
-  const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, accountLabel(target, siblings));
+  if (target.paused) throw new UserError(`${provider} ${label} is paused: ${actionKey('account.pause', 'home')} resumes it, then ${serve} serves it`);
+  // An account in trouble (the one answer launchCaution gives too): one that cannot serve at all is
+  // refused, as a launch on it is; one that will likely fail (a refused key, a token that cannot be
+  // refreshed, a cooldown) is asked about, as a launch is, with the way out.
+  // A refused key is still tried (canServeNow: the upstream may let it in again), but served alone
+  // its requests will likely all be refused: asked about too. (A launch does not ask: a run's own
+  // live list read may end the mark, test/cli/agent-model-table.test.ts.)
+  const trouble =
+    accountTrouble(target, services.clock.now()) ??
+    (target.health === 'key-rejected' ? `has its key refused (${healthWords(target)}): requests to it will likely be refused until it gets a new key` : undefined);
+  if (trouble) {
+    const wayOut = `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
+    // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
+    if (!canServeNow(target, services.clock.now())) throw new UserError(`not served (${wayOut}, then ${serve} serves it): ${provider} ${label} ${trouble}`);
+    // The question first (the prompt wraps over the rows it needs).
+    if (!(await confirm(`Serve anyway? ${provider} ${label} ${trouble}; ${wayOut}`))) return {text: `not served (${wayOut}): ${provider} ${label} ${trouble}`, kind: 'info', done: false};
+  }
+  const result = await startAndSettle(services.proxy, {provider, account: target.id}, progress, label);
   return {...result, navigate: {screen: 'proxy', params: {provider, accountId: target.id}}};
 }
 

@@ -36,17 +36,20 @@ const TEXT_MIN_WIDTH = 30;
 
 /**
  * `pick` (the `a` key): the provider is asked first (ProviderPicker, starting on `provider`); once
- * chosen, that provider's login runs as when it is named.
+ * chosen, that provider's login runs as when it is named, and Esc leaving it (before it is done)
+ * goes back to the picker, its cursor on the provider chosen: back one step, as everywhere.
  */
 export function LoginScreen(props: ScreenProps) {
   const [chosen, setChosen] = useState<string | undefined>();
+  const [lastChosen, setLastChosen] = useState(props.params.provider);
   if (props.params.pick !== undefined && chosen === undefined) {
-    return <ProviderPicker width={props.width} height={props.height} preselected={props.params.provider} onChoose={setChosen} />;
+    return <ProviderPicker width={props.width} height={props.height} preselected={lastChosen} onChoose={(p) => (setLastChosen(p), setChosen(p))} />;
   }
-  return <ProviderLogin {...props} params={chosen === undefined ? props.params : {provider: chosen}} />;
+  const toPicker = props.params.pick !== undefined ? () => setChosen(undefined) : undefined;
+  return <ProviderLogin {...props} params={chosen === undefined ? props.params : {provider: chosen}} toPicker={toPicker} />;
 }
 
-function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
+function ProviderLogin({width, height, params, back, setStatus, toPicker}: ScreenProps & {toPicker?: () => void}) {
   const provider = params.provider ?? '';
   const row = findProvider(provider);
   const services = useServices();
@@ -70,7 +73,7 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
     view?.kind !== 'done' || otherIdentity
       ? undefined
       : view.account
-        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.default ? ' (default)' : ''}`
+        ? `✓ ${loginOutcomeText(view.account.outcome, `${row?.displayName ?? provider} account ${sanitizeLine(accountLabel(view.account))}`, view.account.nicknameChanged)}${view.account.projectId ? ` (project ${sanitizeLine(view.account.projectId)})` : ''}${view.account.madeDefault ? ' (default)' : ''}`
         : `✓ ${sanitizeLine(view.renewed)}`;
   useEffect(() => {
     if (doneText) setStatus(doneText, 'ok');
@@ -119,7 +122,13 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
   const pasteFocused = view?.kind === 'auth-code' && pasting;
   const spinner = SPINNER[Math.floor(now / 1000) % SPINNER.length];
 
-  useScreenHints(loginHints(view, removed));
+  // Esc in a step asking for something goes back one step: the step before it in this login, else the
+  // provider picker when the login came from it, else the screen it was opened from.
+  const stepsBack = Boolean(session?.previousStep() || toPicker);
+  const leave = () => (toPicker ? (session?.cancel(), toPicker()) : back());
+  const stepBack = () => session?.stepBack() || leave();
+  const escLabel = stepsBack ? 'back' : 'cancel';
+  useScreenHints(loginHints(view, removed, stepsBack));
   /** A login key pressed in a step where it means nothing says so, and what the step waits for. */
   const notNow = (key: string) => setStatus(`${key} does nothing now: ${STEP_WORDS[view?.kind ?? 'starting']}`, 'info');
   useScreenKeys({
@@ -162,6 +171,8 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
     // Logged in as another identity: the account asked for can be removed from here (asks first).
     'account.remove': () => (otherIdentity && !removed ? actions.keys['account.remove']?.() : false),
     back: () => {
+      // A finished login goes back to the accounts; any other leaves to the picker it came from.
+      if (toPicker && view?.kind !== 'done') return leave();
       session?.cancel();
       return false;
     },
@@ -224,7 +235,8 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
                   if (problem) return setFieldError(problem);
                   session?.setLabel(t);
                 }}
-                onCancel={back}
+                onCancel={stepBack}
+                escLabel={escLabel}
                 placeholder="e.g. work"
               />
             </Box>
@@ -297,7 +309,8 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
                     if (view.login.needsBaseUrl) return setApiKey(key);
                     void session?.submitApiKey(key).then(setFieldError);
                   }}
-                  onCancel={back}
+                  onCancel={stepBack}
+                  escLabel={escLabel}
                 />
               </Box>
             ) : (
@@ -326,7 +339,7 @@ function ProviderLogin({width, height, params, back, setStatus}: ScreenProps) {
           <Box flexDirection="column">
             <Text>Path of the service-account key file (JSON from IAM → Service accounts → Keys):</Text>
             {/* The key file's JSON pasted here instead of its path is hidden (and refused without being quoted: readKeyFile). */}
-            <TextField focus onChange={clearFieldError} maskIf={secretInPathField} onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={back} placeholder="/path/to/key.json" />
+            <TextField focus onChange={clearFieldError} maskIf={secretInPathField} onSubmit={(file) => void session?.submitKeyFile(file).then(setFieldError)} onCancel={stepBack} escLabel={escLabel} placeholder="/path/to/key.json" />
             {fieldError ? <Text color={theme.error}>{fieldError}</Text> : null}
           </Box>
         );
@@ -421,15 +434,16 @@ const STEP_WORDS: Record<LoginView['kind'], string> = {
 /**
  * The hint bar per login state: only keys that do something now, Enter named for what it does, and
  * Esc as the step says it: while a login waits, Esc cancels it (the `back` handler above); once it
- * ended or is stored, Esc only goes back.
+ * ended or is stored, Esc only goes back; in a step asking for something it says "back" where it
+ * goes back one step (`stepsBack`: an earlier step, or the provider picker).
  */
-function loginHints(view: LoginView | undefined, removed: boolean): ScreenHints {
+function loginHints(view: LoginView | undefined, removed: boolean, stepsBack: boolean): ScreenHints {
   const codeKeys = ['login.copy', 'login.open', 'login.paste', 'login.showUrl', 'account.remove'] as const;
   const moves = ['cursor.down', 'cursor.up'] as const;
   const cancel = {back: 'cancel'} as const;
   switch (view?.kind) {
     case 'choose':
-      return {hide: [...codeKeys], labels: {'login.retry': 'choose', ...cancel}};
+      return {hide: [...codeKeys], labels: {'login.retry': 'choose', back: stepsBack ? 'back' : 'cancel'}};
     case 'device':
       return {hide: ['login.paste', 'account.remove', ...moves], labels: cancel};
     case 'auth-code':

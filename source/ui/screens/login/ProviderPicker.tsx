@@ -1,6 +1,6 @@
 // `a`: which provider to add an account to, asked first (as `gh auth login` asks which host), the
 // cursor on the provider highlighted on the accounts screen. Enter goes on to that provider's login
-// (the login screen as before); Esc goes back to the accounts. Its keys are the login screen's: j/k
+// (the login screen as before), whose Esc comes back here, on that provider; Esc goes back to the accounts. Its keys are the login screen's: j/k
 // move, Enter (login.retry, labelled "choose") chooses, as in the login method picker.
 import {Box} from 'ink';
 import {useState} from 'react';
