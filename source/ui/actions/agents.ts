@@ -4,6 +4,7 @@
 import {accountLabel} from '../../core/accounts.js';
 import {UserError, type Account} from '../../core/types.js';
 import {requireProvider} from '../../providers/table.js';
+import {clientProtocolProblem} from '../../proxy/client-support.js';
 import {agentSettings, LaunchNeedsForce, planAgentRun, runAgentForeground, type AgentPlan, type PlanOptions} from '../../services/agents/launch.js';
 import {insideTmux, launchInTmux} from '../../services/agents/tmux.js';
 import {switchNative} from '../../services/native/sync.js';
@@ -32,8 +33,7 @@ export async function launchAgent({services, provider, account, confirm, progres
     settings,
     env: services.env,
     target: {provider: row, account},
-    // Loaded here too: it brings every translator (~80 KB to compile), which the first frame does without.
-    protocolProblem: (await import('../../proxy/client-support.js')).clientProtocolProblem,
+    protocolProblem: clientProtocolProblem,
     surface: 'tui',
     // Loaded here, not at start: it brings the HTTP client, which the first frame does without.
     liveModels: await (await import('../../proxy/live-models.js')).liveModelListForCommands(services.paths),
