@@ -145,11 +145,31 @@ const inkSkipSameFrame = {
   },
 };
 
+/**
+ * string-width (Ink measures every line with it) tests text past ASCII character by character
+ * against emoji tables; the first text with a symbol such as ›, ★ or ⏸ compiles those tables, 10-15 ms
+ * before the first frame, and each later one costs ~60 µs. Text made only of characters that are one
+ * cell each (cells.ts ONE_CELL_TEXT, checked there against string-width) is as wide as it is long,
+ * as cellWidth already counts it. Only string-width 8 (wrap-ansi's own 7 is left as it is).
+ */
+const stringWidthOneCell = {
+  name: 'string-width-one-cell',
+  setup(esbuild) {
+    esbuild.onLoad({filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/}, async (args) => {
+      if (/[\\/]wrap-ansi[\\/]/.test(args.path)) return undefined;
+      const {ONE_CELL_TEXT} = await import(path.join(root, 'dist/source/core/cells.js'));
+      let source = await readFile(args.path, 'utf8');
+      source = patchSource(args.path, source, 'if (/^[\\u0020-\\u007E]*$/.test(string)) {', 'if (/^[\\u0020-\\u007E]*$/.test(string) || (ambiguousIsNarrow && ONE_CELL_TEXT.test(string))) {', 'string-width-one-cell');
+      return {contents: `const ONE_CELL_TEXT = ${ONE_CELL_TEXT};\n${source}`, loader: 'js'};
+    });
+  },
+};
+
 // Chunks of an earlier build (their names carry a hash of their content): else they pile up in dist/tui.
 await rm(path.join(root, 'dist/tui'), {recursive: true, force: true});
 
 await build({
-  plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame],
+  plugins: [inkFrameCaches, yogaEmbeddedWasm, inkSkipSameFrame, stringWidthOneCell],
   entryPoints: [path.join(root, 'dist/source/ui/launch.js')],
   outdir: path.join(root, 'dist/tui'),
   bundle: true,

@@ -5,9 +5,20 @@
 // ambiguous characters narrow, as most terminals draw them).
 import stringWidth from 'string-width';
 
+/**
+ * Characters that are each one cell and a grapheme of their own, whatever is beside them: printable
+ * ASCII, Latin, Greek, Cyrillic, punctuation (· … ›), arrows, ⏸, box drawing, blocks, ★, ✓, braille.
+ * Text made only of these is as many cells as characters. string-width finds the same, but past
+ * ASCII it segments and tests each character against emoji tables (~60 µs for `nick · email`), and
+ * the accounts list measures every account's name for its first frame (Ink's string-width gets the
+ * same shortcut at bundle time: scripts/bundle-tui.mjs). test/core/cells.test.ts
+ * checks every character here against string-width.
+ */
+export const ONE_CELL_TEXT = /^[\u0020-\u007E\u00A0-\u00AC\u00AE-\u02FF\u0370-\u0482\u2010-\u2027\u202F-\u205E\u2190-\u2319\u23F4-\u23FF\u2500-\u25FC\u2600-\u2613\u270C-\u2727\u2800-\u28FF]*$/;
+
 /** The number of terminal cells `text` takes (ANSI escapes count as none). */
 export function cellWidth(text: string): number {
-  return stringWidth(text);
+  return ONE_CELL_TEXT.test(text) ? text.length : stringWidth(text);
 }
 
 const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});

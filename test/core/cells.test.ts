@@ -1,7 +1,8 @@
 // Terminal cells, not string length (issue 10): wide CJK, combining marks and emoji sequences.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {cellWidth, padCells, truncateCells, truncateName} from '../../source/core/cells.js';
+import stringWidth from 'string-width';
+import {cellWidth, ONE_CELL_TEXT, padCells, truncateCells, truncateName} from '../../source/core/cells.js';
 
 test('widths in cells: CJK two, combining marks none, emoji sequences two', () => {
   assert.equal(cellWidth('abc'), 3);
@@ -9,6 +10,26 @@ test('widths in cells: CJK two, combining marks none, emoji sequences two', () =
   assert.equal(cellWidth('e\u0301'), 1, 'e + combining acute');
   assert.equal(cellWidth('👩‍💻'), 2, 'a ZWJ sequence');
   assert.equal(cellWidth('\u001b[1m古\u001b[22m'), 2, 'escapes take no cell');
+});
+
+test('text of one-cell characters is measured as string-width measures it, beside any neighbour', () => {
+  const segmenter = new Intl.Segmenter();
+  const neighbours = ['a', '\u0301', '\u200d', '\ufe0f', '研', '👩', '\u1100'];
+  let checked = 0;
+  for (let code = 0; code <= 0xffff; code++) {
+    const char = String.fromCharCode(code);
+    if (!ONE_CELL_TEXT.test(char)) continue;
+    checked++;
+    assert.equal(stringWidth(char), 1, `U+${code.toString(16)}`);
+    assert.equal(cellWidth(`${char}${char}x`), 3, `U+${code.toString(16)} twice`);
+    assert.equal([...segmenter.segment(`a${char}${char}b`)].length, 4, `U+${code.toString(16)} is a grapheme of its own`);
+    // Beside what is not one cell (a combining mark, a joiner, a wide character): string-width decides.
+    for (const other of neighbours) assert.equal(cellWidth(`${char}${other}${char}`), stringWidth(`${char}${other}${char}`), `U+${code.toString(16)} beside U+${other.codePointAt(0)!.toString(16)}`);
+  }
+  assert.ok(checked > 1900, `${checked} characters checked`);
+  assert.equal(cellWidth('user6 · user0006@example.com'), 28);
+  assert.equal(cellWidth('›★ ░█▏ → …'), 10);
+  assert.equal(cellWidth('\u0007'), stringWidth('\u0007'), 'a control character');
 });
 
 test('padCells pads to the cell width, left or right', () => {
