@@ -52,6 +52,8 @@ delete env.SSH_TTY;
 delete env.TMUX;
 
 const failedFilesOut = path.join(home, 'failed-files');
+/** What test-reporter.mjs writes for a failure it knows no file of (the runner itself). */
+const UNKNOWN_FILE = '(unknown file)';
 /** Runs `testFiles` with node's test runner; its exit status and the files that had a failure. */
 function runTests(testFiles, concurrency) {
   rmSync(failedFilesOut, {force: true});
@@ -65,6 +67,9 @@ function runTests(testFiles, concurrency) {
   try {
     failed = [...new Set(readFileSync(failedFilesOut, 'utf8').split('\n').filter(Boolean))];
   } catch {}
+  // Paths as the runner reports them (relative to the cwd on some Nodes); a file not run here is a
+  // test's own nested run (its failure fails that test, which is listed by its file).
+  failed = failed.map((f) => (f === UNKNOWN_FILE ? f : path.resolve(root, f))).filter((f) => f === UNKNOWN_FILE || testFiles.includes(f));
   return {status: result.status ?? 1, failed};
 }
 
@@ -74,7 +79,7 @@ function runTests(testFiles, concurrency) {
 // without naming a file (the runner itself) fails.
 const MAX_FILES_RUN_AGAIN = 3;
 let {status, failed} = runTests(files, 2);
-if (status !== 0 && failed.length > 0 && failed.length <= MAX_FILES_RUN_AGAIN && failed.every((f) => files.includes(f))) {
+if (status !== 0 && failed.length > 0 && failed.length <= MAX_FILES_RUN_AGAIN && !failed.includes(UNKNOWN_FILE)) {
   console.log(`\n=== ${failed.length} test file(s) had a failure; running ${failed.length === 1 ? 'it' : 'them'} again, alone ===`);
   const again = runTests(failed, 1);
   if (again.status === 0) {
