@@ -59,14 +59,20 @@ function answeringSource(paths: TempCcs['paths'], used: Map<string, number>): Qu
 /** Real time past the poller's emit pacing (250 ms), so every batch has been heard. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
 
+/** A clock, a store and a poller over `dir` whose usage answers are what `used` gives, for renderTui's services. */
+function pollerOver(dir: TempCcs): {store: AccountStore; used: Map<string, number>; quota: QuotaPoller; services: {clock: FakeClock; quota: QuotaPoller}} {
+  const clock = new FakeClock(NOW);
+  const store = new AccountStore(dir.paths);
+  const used = new Map<string, number>();
+  const quota = new QuotaPoller({paths: dir.paths, store, clock, source: answeringSource(dir.paths, used)});
+  return {store, used, quota, services: {clock, quota}};
+}
+
 test('home screen: quota results for rows off screen draw no frame; visible ones draw one, and scrolled-to rows show theirs', async () => {
   ccs = manyAccounts();
-  const clock = new FakeClock(NOW);
-  const store = new AccountStore(ccs.paths);
-  const used = new Map<string, number>();
-  const quota = new QuotaPoller({paths: ccs.paths, store, clock, source: answeringSource(ccs.paths, used)});
+  const {store, used, quota, services} = pollerOver(ccs);
   // 160 columns: the home screen draws the QUOTA column. 30 rows: about 25 account rows.
-  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services: {clock, quota}});
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services});
   await tui.waitFor((f) => f.includes(email(0)) && /5h\s+10%/.test(f));
   await tui.press('l');
   await untilQuiet(tui);
@@ -109,11 +115,9 @@ test('home screen, most-headroom pool: the ★ on an account off screen moves wh
   ccs.writeRaw('tui.json', JSON.stringify({rotation: {strategy: 'most-headroom'}}));
   // The last account, off screen, has the most headroom: the ★ is its.
   writeQuotaCache(ccs, new Date(NOW - 60_000), {claude: Object.fromEntries(Array.from({length: ACCOUNTS}, (_, i) => [email(i), [w(NOW, '5h', i === ACCOUNTS - 1 ? 1 : 10, 2 * HOUR, 18_000)]]))});
-  const clock = new FakeClock(NOW);
-  const store = new AccountStore(ccs.paths);
-  const used = new Map<string, number>();
-  const quota = new QuotaPoller({paths: ccs.paths, store, clock, source: answeringSource(ccs.paths, used)});
-  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services: {clock, quota}});
+  const {store, used, quota, services} = pollerOver(ccs);
+  // 160 columns: the home screen draws the QUOTA column. 30 rows: about 25 account rows.
+  tui = await renderTui({paths: ccs.paths, width: 160, height: 30, services});
   await tui.waitFor((f) => f.includes(email(0)) && /5h\s+10%/.test(f));
   await tui.press('l');
   await settle();
