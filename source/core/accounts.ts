@@ -2,7 +2,7 @@
 import {holdsCredential, maskCredentialsIn, quoted, sanitizeLine} from './sanitize.js';
 import {actionKey, type KeyAction} from './keymap.js';
 import {shellWord} from './quote.js';
-import {formatLocalTime} from './relative-time.js';
+import {formatCooldown, formatLocalTime} from './relative-time.js';
 import type {Account, ErrorAdvice, ErrorSurface, TokenFile} from './types.js';
 import {UserError} from './types.js';
 
@@ -163,6 +163,21 @@ export function canServeNow(account: Pick<Account, 'paused' | 'health' | 'expire
   // nothing can make it serve again (the refresh token is not sent, or was refused) but a login.
   if (account.health === 'refresh-failed' || account.health === 'refresh-unknown') return account.expiresAt === undefined || !(Date.parse(account.expiresAt) <= now);
   return false;
+}
+
+/**
+ * What keeps an account from serving well now, or undefined: why an agent launched on it
+ * (launchCaution, services/agents/launch.ts) or a proxy serving it alone (`s`, ui/actions/accounts.ts) is asked about first.
+ */
+export function accountTrouble(account: Account, now: number): string | undefined {
+  if (account.paused) return 'is paused';
+  if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
+  const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
+  if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
+  if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
+  // Its refresh token may have been spent: never sent again, so only a new login keeps it serving.
+  if (account.health === 'refresh-unknown') return `cannot refresh its token (${healthWords(account)}; the refresh token may have been spent, so it is never sent again): it stops serving when its access token expires`;
+  return undefined;
 }
 
 /**

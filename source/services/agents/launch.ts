@@ -6,9 +6,8 @@
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {accountLabel, accountLabeller, findAccount, findAccountAnywhere, healthWords, canServeNow, noUsableAccount} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
-import {formatCooldown} from '../../core/relative-time.js';
 import {shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
 import {UserError, type Account, type ErrorSurface, type TokenFile} from '../../core/types.js';
@@ -249,21 +248,6 @@ export function launchCaution(target: RunTarget, accounts: readonly Account[], n
         : `no other ${target.provider.id} account is healthy now; wait, or ${account.paused ? `resume it (${surface === 'tui' ? actionKey('account.pause', 'home') : `ccs-tui resume ${target.provider.id} ${shellWord(label)}`})` : 'try again later'}`
       : `run the ${target.provider.id} pool instead (${healthy.map((a) => accountLabel(a, own)).join(', ')} ${healthy.length === 1 ? 'is' : 'are'} healthy): ${pool}`;
   return {reason: `${target.provider.id} account ${label} ${trouble}`, alternative};
-}
-
-/**
- * What keeps an account from serving well now, or undefined: why an agent launched on it
- * (launchCaution) or a proxy serving it alone (`s`, ui/actions/accounts.ts) is asked about first.
- */
-export function accountTrouble(account: Account, now: number): string | undefined {
-  if (account.paused) return 'is paused';
-  if (!canServeNow(account, now)) return `cannot serve (${healthWords(account)})`;
-  const until = account.coolingUntil ? Date.parse(account.coolingUntil) : Number.NaN;
-  if (until > now) return `is cooling down ${formatCooldown(account.coolingUntil!, now)}${account.coolingReason ? ` (${sanitizeLine(account.coolingReason)})` : ''}: served alone, its requests would be refused until then`;
-  if (account.health === 'refresh-failed') return `cannot refresh its token (${healthWords(account)}): it stops serving when its access token expires`;
-  // Its refresh token may have been spent: never sent again, so only a new login keeps it serving.
-  if (account.health === 'refresh-unknown') return `cannot refresh its token (${healthWords(account)}; the refresh token may have been spent, so it is never sent again): it stops serving when its access token expires`;
-  return undefined;
 }
 
 /** Who serves a target: `claude / work`, or `the claude pool (work first)`. */

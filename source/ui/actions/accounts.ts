@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, canServeNow, defaultMoveNote, healthWords, stateWord} from '../../core/accounts.js';
+import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, healthWords, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -13,7 +13,6 @@ import {chooseRotationTarget} from '../../services/rotation.js';
 import {UnexpectedResponseError} from '../../services/http.js';
 import type {AppServices} from '../services.js';
 import {launchAgent, useNatively} from './agents.js';
-import {accountTrouble} from '../../services/agents/launch.js';
 import {startAndSettle} from './proxy.js';
 import type {ActionResult} from './result.js';
 import {countOf} from '../../core/wording.js';
