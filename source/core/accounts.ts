@@ -181,6 +181,15 @@ export function accountTrouble(account: Account, now: number): string | undefine
 }
 
 /**
+ * Why an account whose key the upstream refused (`key-rejected`) will likely fail when it serves
+ * alone, or undefined for any other health. Not part of accountTrouble: such a key is still tried
+ * (canServeNow), so `s` asks and a launch warns, and neither refuses.
+ */
+export function keyRefusedTrouble(account: Pick<Account, 'health' | 'provider' | 'id' | 'nickname' | 'healthDetail' | 'healthSince'>): string | undefined {
+  return account.health === 'key-rejected' ? `has its key refused (${healthWords(account)}): requests to it will likely be refused until it gets a new key` : undefined;
+}
+
+/**
  * Why a provider's pool cannot serve a request, or undefined when it has a usable account: the one
  * answer the proxy gives (its 503) and `ccs-tui run` / the launch key refuse with before starting.
  * `accounts`: every account of every provider (only the provider's are looked at). `surface`: where

@@ -6,7 +6,7 @@
 // table's binary names on PATH. The environment wins over the file, as usual: it is set for one run.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
-import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, noUsableAccount} from '../../core/accounts.js';
+import {accountLabel, accountLabeller, accountTrouble, findAccount, findAccountAnywhere, canServeNow, keyRefusedTrouble, noUsableAccount} from '../../core/accounts.js';
 import {actionKey} from '../../core/keymap.js';
 import {shellWord} from '../../core/quote.js';
 import {quoted, sanitizeLine} from '../../core/sanitize.js';
@@ -340,6 +340,14 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
   // exports, and whether this agent can be served was decided above.
   notes.push(...exports.notes.filter((note) => note.startsWith('config.yaml had no api-keys')));
   warnings.push(...exports.warnings);
+  // A refused key is still tried (canServeNow), so the launch goes on with a warning. Judged after the
+  // exports: their live list read with the key ends the mark when the upstream takes it now.
+  if (target.account?.health === 'key-rejected') {
+    const pinned = target.account;
+    const current = await options.store.loadAccount(target.provider.id, {id: pinned.id}).catch(() => pinned);
+    const refused = keyRefusedTrouble(current);
+    if (refused) warnings.push(`${target.provider.id} account ${labelOf(current)} ${refused}`);
+  }
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
   // No model to name (a provider without a static list whose live list was not had, every model

@@ -2,7 +2,7 @@
 // keymap action in ACCOUNT_ACTIONS (so "what does `s` do?" is: core/keymap.ts `s` → 'account.serve'
 // → serveAccount below). Each returns the status line or throws a UserError.
 import {formatLocalTime} from '../../core/relative-time.js';
-import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, healthWords, stateWord} from '../../core/accounts.js';
+import {accountLabel, accountTrouble, canServeNow, defaultMoveNote, keyRefusedTrouble, stateWord} from '../../core/accounts.js';
 import {actionKey, type KeyAction} from '../../core/keymap.js';
 import {UserError, type Account} from '../../core/types.js';
 import {AccountStore, removalLoss} from '../../store/accounts.js';
@@ -206,11 +206,9 @@ export async function serveAccount({services, provider, account, siblings, progr
   // refused, as a launch on it is; one that will likely fail (a refused key, a token that cannot be
   // refreshed, a cooldown) is asked about, as a launch is, with the way out.
   // A refused key is still tried (canServeNow: the upstream may let it in again), but served alone
-  // its requests will likely all be refused: asked about too. (A launch does not ask: a run's own
-  // live list read may end the mark, test/cli/agent-model-table.test.ts.)
-  const trouble =
-    accountTrouble(target, services.clock.now()) ??
-    (target.health === 'key-rejected' ? `has its key refused (${healthWords(target)}): requests to it will likely be refused until it gets a new key` : undefined);
+  // its requests will likely all be refused: asked about too. (A launch warns instead, after its own
+  // live list read, which may end the mark.)
+  const trouble = accountTrouble(target, services.clock.now()) ?? keyRefusedTrouble(target);
   if (trouble) {
     const wayOut = `${actionKey('account.relogin', 'home')} ${target.apiKey ? 'replaces the key' : 'logs in again'}`;
     // The way out before the reason: the reason quotes an upstream answer and may not fit the status line.
