@@ -99,9 +99,10 @@ export function HomeScreen({width, height, navigate}: ScreenProps) {
   // Ordered by headroom, any result may move rows; otherwise only the drawn rows' numbers matter, and
   // the ★'s own account's (on screen or not): its window running out moves the ★ (most-headroom). An
   // account off screen that gains headroom does so at its reset, which useServedNext redraws for.
+  const starred = useMemo(() => selected?.accounts.filter((a) => served.has(keyOf(a))) ?? [], [selected, served]);
   if (state.order !== 'headroom') {
     const rows = columns.quota ? accounts.slice(accountsWindow.start, accountsWindow.end) : [];
-    quota.drawing([...rows, ...(selected?.accounts.filter((a) => served.has(keyOf(a))) ?? [])]);
+    quota.drawing([...rows, ...starred]);
   }
 
   useScreenKeys({
