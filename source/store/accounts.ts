@@ -850,6 +850,8 @@ export class AccountStore implements AccountService {
     options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
   ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
+    // peerLock: CCS changes accounts.json and moves token files under its own lock (on its cliproxy
+    // dir), not ours; each of our steps holds that one too.
     return withFileLock(this.paths.registry, async (lock) => {
       // Once per process, under the lock its own files are written under: temp files killed writers left.
       if (!sweptCcsDirs.has(this.paths.root)) {
@@ -887,7 +889,7 @@ export class AccountStore implements AccountService {
         await context.writeJson(this.stateFile, files.state);
       }
       return result;
-    });
+    }, {peerLock: this.paths.cliproxy});
   }
 
   /**
@@ -985,9 +987,7 @@ export class AccountStore implements AccountService {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
       // Checked and moved in one synchronous step (files.ts writeFileAtomic says why).
-      ctx.verify(from);
-      ctx.verify(to);
-      renameSync(from, to);
+      await ctx.step([from, to], () => renameSync(from, to));
     }
     const entry = ctx.entry(account);
     entry.paused = paused;
@@ -1042,8 +1042,7 @@ export class AccountStore implements AccountService {
         }
       }
       // Checked and removed in one synchronous step (files.ts writeFileAtomic says why).
-      ctx.verify(this.tokenPath(account));
-      rmSync(this.tokenPath(account), {force: true});
+      await ctx.step([this.tokenPath(account)], () => rmSync(this.tokenPath(account), {force: true}));
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
       return withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));
@@ -1355,9 +1354,9 @@ class MutationContext {
     return this.lock.write(file, tokenFileText(token), this.files.versions.get(file));
   }
 
-  /** Right before a token file is moved or removed. */
-  verify(file: string): void {
-    return this.lock.verify(file, this.files.versions.get(file));
+  /** A token file moved or removed by `act`, checked as writeJson's files are (`files`: each it touches). */
+  step(files: readonly string[], act: () => void): Promise<void> {
+    return this.lock.step(files.map((file) => [file, this.files.versions.get(file)] as const), act);
   }
 
   find(provider: string, ref: AccountRef): Account {

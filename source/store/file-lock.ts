@@ -27,6 +27,16 @@ export interface LockOptions {
   waitMs?: number;
   /** A lock whose mtime is older than this is taken over (its holder died); proper-lockfile's floor is 2 s. */
   staleMs?: number;
+  /**
+   * A path another program locks with proper-lockfile's synchronous API around each of its own
+   * read-modify-writes of the same files: CCS takes `lockSync(<CCS dir>/cliproxy, {stale: 10000})`
+   * (the lock dir `cliproxy.lock`) around every read and write of accounts.json and its token-file
+   * moves. Each checked step here (a write's rename, a move, a removal) is made holding it too, so a
+   * change of the other program's lands wholly before the step (whose version check then sees it, and
+   * the work runs again) or wholly after it. Held for that one synchronous step only: the other
+   * program's lockSync does not wait, and would fail while it is held.
+   */
+  peerLock?: string;
 }
 
 /** A file's version as read under the lock: its stat, or undefined when there was no file. */
@@ -47,9 +57,20 @@ export interface FileLock {
    * caller's next step. Throws when the write must not be made (withFileLock then runs `work` again).
    */
   verify(file: string, read: FileVersion): void;
+  /**
+   * `act` (a move or removal of files; a write's rename) in one synchronous step with the checks
+   * `verify` makes of each of `checks` (a file and the version read), holding the peer lock if there
+   * is one (LockOptions.peerLock; waited for while another program holds it). Rejects when the step
+   * must not be made (withFileLock then runs `work` again).
+   */
+  step(checks: ReadonlyArray<readonly [file: string, read: FileVersion]>, act: () => void): Promise<void>;
 }
 
-/** How many times a read-modify-write is done again after its lock was taken over. */
+/**
+ * How many times a read-modify-write is done again after its lock was taken over; after a file was
+ * changed by another process (a busy CCS, CLIProxyAPI refreshing a token) it is done again for as
+ * long as the lock is waited for (`waitMs`), and at least this many times.
+ */
 const MAX_ATTEMPTS = 5;
 /** How often proper-lockfile sets its lock's mtime (`update`). */
 const UPDATE_EVERY_MS = 1000;
@@ -210,6 +231,37 @@ class Observed {
   };
 }
 
+/** How long a peer's lock (LockOptions.peerLock) stays fresh without a heartbeat: CCS's bound. */
+const PEER_STALE_MS = 10_000;
+
+/**
+ * Runs `act` holding the peer's lock (LockOptions.peerLock), taken as the peer takes it
+ * (proper-lockfile's lockSync, the same staleness) and let go in the same synchronous step. While the
+ * peer holds it, waits (backing off) up to `waitMs`, then fails naming the lock.
+ */
+async function withPeerLock(peerLock: string, waitMs: number, act: () => void): Promise<void> {
+  const {default: lockfile} = await import('proper-lockfile');
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    let release: () => void;
+    try {
+      release = lockfile.lockSync(peerLock, {stale: PEER_STALE_MS});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (Date.now() - started > waitMs) throw new Error(`${peerLock}.lock is held by another program (CCS?): waited ${Math.round(waitMs / 1000)} s; nothing was written`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
+      continue;
+    }
+    try {
+      act();
+    } finally {
+      // Taken a moment ago and never left to its timer: nobody else can have taken it over.
+      release();
+    }
+    return;
+  }
+}
+
 /** Takes `<target>.lock` (proper-lockfile): waits while a fresh one is held, takes over a stale one, gives up after `waitMs`. */
 async function acquire(target: string, staleMs: number, waitMs: number): Promise<{observed: Observed; release: () => Promise<void>}> {
   // Loaded on first use: read-only commands never pay for it.
@@ -246,7 +298,8 @@ async function acquire(target: string, staleMs: number, waitMs: number): Promise
  * Runs `work` while holding a cross-process lock on `target` (which need not exist). Every write
  * `work` makes goes through the FileLock it is given; when one is refused (the lock was taken over
  * while this process was held up, or the file changed), `work` runs again under a fresh lock, and
- * after MAX_ATTEMPTS an error names the file: nothing is ever written over a change made meanwhile.
+ * after MAX_ATTEMPTS (or `waitMs` of changes) an error names the file: nothing is ever written over a
+ * change made meanwhile.
  * `work` may therefore run more than once: it reads what it changes inside, under the lock.
  */
 export async function withFileLock<T>(target: string, work: (lock: FileLock) => Promise<T>, options: LockOptions = {}): Promise<T> {
@@ -258,13 +311,20 @@ export async function withFileLock<T>(target: string, work: (lock: FileLock) => 
   // meanwhile leaves it for the next to adopt, services/refresh.ts adoptInterruptedSave).
   const refusedTemps: string[] = [];
   try {
-    return await workUnderLock(target, work, staleMs, waitMs, (temp) => refusedTemps.push(temp));
+    return await workUnderLock(target, work, {staleMs, waitMs, peerLock: options.peerLock}, (temp) => refusedTemps.push(temp));
   } finally {
     await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
   }
 }
 
-async function workUnderLock<T>(target: string, work: (lock: FileLock) => Promise<T>, staleMs: number, waitMs: number, keepRefused: (temp: string) => void): Promise<T> {
+async function workUnderLock<T>(
+  target: string,
+  work: (lock: FileLock) => Promise<T>,
+  {staleMs, waitMs, peerLock}: Required<Pick<LockOptions, 'staleMs' | 'waitMs'>> & Pick<LockOptions, 'peerLock'>,
+  keepRefused: (temp: string) => void,
+): Promise<T> {
+  const started = Date.now();
+  let takenOver = 0;
   for (let attempt = 1; ; attempt++) {
     const {observed, release} = await acquire(target, staleMs, waitMs);
     const lock: FileLock = {
@@ -276,15 +336,23 @@ async function workUnderLock<T>(target: string, work: (lock: FileLock) => Promis
           throw new LockLostError(lock, file, `it was ${now === undefined ? 'removed' : read === undefined ? 'created' : 'changed'} by another process meanwhile`);
         }
       },
-      write: (file, content, read, {mode = FILE_MODE, keepDir = false} = {}) =>
-        writeFileAtomic(file, content, mode, {keepDir, beforeRename: () => lock.verify(file, read), keepRefused}),
+      async step(checks, act) {
+        const checkedAct = () => {
+          for (const [file, read] of checks) lock.verify(file, read);
+          act();
+        };
+        if (peerLock) await withPeerLock(peerLock, waitMs, checkedAct);
+        else checkedAct();
+      },
+      write: (file, content, read, {mode = FILE_MODE, keepDir = false} = {}) => writeFileAtomic(file, content, mode, {keepDir, commit: (rename) => lock.step([[file, read]], rename), keepRefused}),
     };
     try {
       return await work(lock);
     } catch (error) {
       if (!(error instanceof LockLostError) || error.lock !== lock) throw error;
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new Error(`${error.file}: not saved: ${error.why}, ${MAX_ATTEMPTS} times in a row (nothing was written over the other process's change); try again`);
+      if (error.why === TAKEN_OVER) takenOver++;
+      if (takenOver >= MAX_ATTEMPTS || (attempt >= MAX_ATTEMPTS && Date.now() - started >= waitMs)) {
+        throw new Error(`${error.file}: not saved: ${error.why}, ${attempt} times in a row (nothing was written over the other process's change); try again`);
       }
     } finally {
       // A lock no longer ours is another process's now: not removed (proper-lockfile stops keeping

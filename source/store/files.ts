@@ -127,33 +127,39 @@ function namingFile(error: unknown, temp: string, file: string): unknown {
  * Writes a file so that readers only ever see the old or the new content: temp file in the same
  * dir (writeTempBeside), fsync, rename. The file is 0600 from its first byte. Its dir is made private
  * (ensurePrivateDir) unless `keepDir` (a dir that is not ccs-tui's, which must exist already).
- * `beforeRename`: a check made once the temp file is written, right before the rename (both
- * synchronous: nothing else in this process runs, nor waits, between them); when it throws, nothing
- * is written (file-lock.ts: the lock is still ours, the file as read), and the temp file is removed,
- * unless `keepRefused` takes it (its path): the caller removes it once the write is made again.
+ * `commit`: given the rename once the temp file is written, it makes its checks and the rename in
+ * one synchronous step (nothing else in this process runs, nor waits, between them; file-lock.ts: the
+ * lock is still ours, the file as read). When it throws before renaming, nothing is written and the
+ * temp file is removed, unless `keepRefused` takes it (its path): the caller removes it once the
+ * write is made again.
  * Errors name `file` (a directory in its place: EISDIR with `path` = file).
  */
 export async function writeFileAtomic(
   file: string,
   content: string,
   mode: number = FILE_MODE,
-  {keepDir = false, beforeRename, keepRefused}: {keepDir?: boolean; beforeRename?: () => void; keepRefused?: (temp: string) => void} = {},
+  {keepDir = false, commit, keepRefused}: {keepDir?: boolean; commit?: (rename: () => void) => Promise<void>; keepRefused?: (temp: string) => void} = {},
 ): Promise<void> {
   if (!keepDir) await ensurePrivateDir(path.dirname(file));
   const temp = await writeTempBeside(file, content, mode);
-  let refused = false;
-  try {
-    if (beforeRename) {
-      // The check and the rename in one synchronous step: an asynchronous rename waits its turn in
-      // libuv's thread pool, which other work (lookups of an unreachable DNS server) may hold up past
-      // the lock's bound, and would then land over what the lock's next holder wrote meanwhile.
-      refused = true;
-      beforeRename();
-      refused = false;
+  let renameFailed = false;
+  // Synchronous: `commit` makes its checks and the rename one step. An asynchronous rename waits its
+  // turn in libuv's thread pool, which other work (lookups of an unreachable DNS server) may hold up
+  // past the lock's bound, and would then land over what the lock's next holder wrote meanwhile.
+  const rename = () => {
+    try {
       renameSync(temp, file);
-    } else await fs.rename(temp, file);
+    } catch (error) {
+      renameFailed = true;
+      throw error;
+    }
+  };
+  try {
+    if (commit) await commit(rename);
+    else await fs.rename(temp, file);
   } catch (error) {
-    if (refused && keepRefused) keepRefused(temp);
+    // Refused by `commit` (not renamed): the temp file may be the only copy on disk of what it holds.
+    if (commit && !renameFailed && keepRefused) keepRefused(temp);
     else await fs.rm(temp, {force: true});
     throw namingFile(error, temp, file);
   }

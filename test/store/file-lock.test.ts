@@ -33,15 +33,19 @@ test('a file changed by another writer after the read: nothing is written over i
   assert.equal(readFileSync(file, 'utf8'), '11', "the other writer's 10 is kept and counted on");
 });
 
-test('a file that keeps changing under it: an error naming the file after 5 turns, the other change kept', async () => {
+test('a file that keeps changing under it past the wait: an error naming the file after 5 turns, the other change kept', async () => {
   let runs = 0;
   await assert.rejects(
-    withFileLock(file, async (lock) => {
-      const read = await lock.read(file);
-      // Written in place, each time longer: a rewrite of the same size within one clock tick would keep its stamp.
-      writeFileSync(file, `other-${'x'.repeat(++runs)}`);
-      await lock.write(file, 'mine', read);
-    }),
+    withFileLock(
+      file,
+      async (lock) => {
+        const read = await lock.read(file);
+        // Written in place, each time longer: a rewrite of the same size within one clock tick would keep its stamp.
+        writeFileSync(file, `other-${'x'.repeat(++runs)}`);
+        await lock.write(file, 'mine', read);
+      },
+      {waitMs: 0},
+    ),
     (error: Error) => {
       assert.equal(error.message, `${file}: not saved: it was changed by another process meanwhile, 5 times in a row (nothing was written over the other process's change); try again`);
       return true;
@@ -50,6 +54,18 @@ test('a file that keeps changing under it: an error naming the file after 5 turn
   assert.equal(runs, 5);
   assert.equal(readFileSync(file, 'utf8'), 'other-xxxxx');
   assert.throws(() => statSync(`${file}.lock`), /ENOENT/, 'the lock is released');
+});
+
+test('a file changed under it more than 5 times, within the wait: tried again until it stays put, then written', async () => {
+  let runs = 0;
+  await withFileLock(file, async (lock) => {
+    const read = await lock.read(file);
+    // A busy other writer (CCS registering accounts, CLIProxyAPI refreshing): 8 changes, then quiet.
+    if (runs++ < 8) writeFileSync(file, `other-${'x'.repeat(runs)}`);
+    await lock.write(file, `mine after ${read!.text}`, read);
+  });
+  assert.equal(runs, 9);
+  assert.equal(readFileSync(file, 'utf8'), 'mine after other-xxxxxxxx');
 });
 
 test('a lock taken over by another holder: the write is refused, and the other holder\'s lock is not removed', async () => {

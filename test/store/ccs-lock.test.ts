@@ -1,0 +1,99 @@
+// CCS changes accounts.json (and moves token files) under its own lock: proper-lockfile's lockSync on
+// its cliproxy dir, the lock dir `cliproxy.lock`, stale after 10 s. ccs-tui's store lock is another
+// (`accounts.json.lock`), so each change of ccs-tui's must also be made holding CCS's: otherwise a CCS
+// command that read the registry just before ccs-tui's write writes its older read over it (a
+// nickname lost), or ccs-tui writes over CCS's change.
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {afterEach, beforeEach, test} from 'node:test';
+import lockfile from 'proper-lockfile';
+import {withFileLock} from '../../source/store/file-lock.js';
+import {makeTempCcs, tokenFixture, type TempCcs} from '../helpers/ccs.js';
+import {runBin} from '../helpers/cli.js';
+
+const here = fileURLToPath(import.meta.url);
+const peer = path.join(path.dirname(here), `ccs-peer${path.extname(here)}`);
+
+interface Registry {
+  providers: {claude: {accounts: Record<string, {nickname?: string; tier?: string}>}};
+}
+const registryOf = (ccs: TempCcs) => JSON.parse(readFileSync(ccs.paths.registry, 'utf8')) as Registry;
+
+let ccs: TempCcs;
+beforeEach(() => {
+  ccs = makeTempCcs();
+  ccs.writeRegistry({version: 1, providers: {claude: {default: 'erin@example.com', accounts: {'erin@example.com': {email: 'erin@example.com', tokenFile: 'claude-erin@example.com.json'}}}}});
+  ccs.writeToken('claude-erin@example.com.json', tokenFixture('claude', 'erin@example.com'));
+});
+afterEach(() => ccs.cleanup());
+
+test('a rename waits while CCS holds its lock, and keeps the change CCS made meanwhile', async () => {
+  // CCS, mid-change: its lock taken, the registry read.
+  const release = await lockfile.lock(ccs.paths.cliproxy, {stale: 10_000});
+  const ccsRead = registryOf(ccs);
+  let finished = false;
+  const rename = runBin(['rename', 'claude', 'erin@example.com', 'work'], ccs.env).finally(() => (finished = true));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(finished, false, 'the rename was made while CCS held its lock');
+  // CCS writes its change (from its read) and lets the lock go.
+  ccsRead.providers.claude.accounts['erin@example.com']!.tier = 'max';
+  writeFileSync(`${ccs.paths.registry}.tmp.1`, JSON.stringify(ccsRead, null, 2), {mode: 0o600});
+  renameSync(`${ccs.paths.registry}.tmp.1`, ccs.paths.registry);
+  await release();
+  const run = await rename;
+  assert.equal(run.code, 0, run.stderr);
+  const erin = registryOf(ccs).providers.claude.accounts['erin@example.com']!;
+  assert.equal(erin.nickname, 'work', 'the nickname was lost');
+  assert.equal(erin.tier, 'max', "CCS's change was lost");
+});
+
+test('CCS registering accounts while ccs-tui renames and pauses: nothing is lost on either side', {timeout: 120_000}, async () => {
+  const count = 150;
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), peer, ccs.paths.cliproxy, String(count)], {stdio: ['ignore', 'pipe', 'pipe']});
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const peerDone = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const nicknames = ['one', 'two', 'three', 'four', 'five', 'six'];
+  for (const [i, nickname] of nicknames.entries()) {
+    const run = await runBin(['rename', 'claude', 'erin@example.com', nickname], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+    const pause = await runBin([i % 2 === 0 ? 'pause' : 'resume', 'claude', nickname], ccs.env);
+    assert.equal(pause.code, 0, pause.stderr);
+  }
+  assert.equal(await peerDone, 0, err);
+  assert.match(out, /^done/);
+  const accounts = registryOf(ccs).providers.claude.accounts;
+  for (let i = 0; i < count; i++) assert.ok(accounts[`ccs-${i}@example.com`], `CCS's account ${i} was lost`);
+  assert.equal(accounts['erin@example.com']!.nickname, 'six', 'a nickname was lost');
+  // The last was a resume: the token file is back in auth/ and the registry says so.
+  assert.ok(existsSync(path.join(ccs.paths.authDir, 'claude-erin@example.com.json')));
+  assert.ok(!(accounts['erin@example.com'] as {paused?: boolean}).paused);
+});
+
+test("a CCS lock left behind (its mtime 10 s old) is taken over; a fresh one held too long fails naming it, and writes nothing", async () => {
+  const lockDir = `${ccs.paths.cliproxy}.lock`;
+  mkdirSync(lockDir);
+  const old = new Date(Date.now() - 11_000);
+  utimesSync(lockDir, old, old);
+  const run = await runBin(['rename', 'claude', 'erin@example.com', 'work'], ccs.env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(registryOf(ccs).providers.claude.accounts['erin@example.com']!.nickname, 'work');
+  assert.ok(!existsSync(lockDir), 'the lock was let go');
+
+  const release = await lockfile.lock(ccs.paths.cliproxy, {stale: 10_000});
+  try {
+    const file = path.join(ccs.paths.cliproxy, 'peer-test.json');
+    await assert.rejects(
+      withFileLock(file, (lock) => lock.write(file, '{}\n', undefined), {peerLock: ccs.paths.cliproxy, waitMs: 300}),
+      (error: Error) => error.message.includes(`${lockDir} is held by another program`) && error.message.includes('nothing was written'),
+    );
+    assert.ok(!existsSync(file), 'written while the lock was held');
+  } finally {
+    await release();
+  }
+});
