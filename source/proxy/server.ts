@@ -668,11 +668,18 @@ export class ProxyServer {
     return {row: root(), unlisted: true};
   }
 
-  /** The account a provider's model list is shown with (its own aliases listed): its pool's current one, else the default, else the first usable. */
+  /**
+   * The account a provider's model list is shown with (its own aliases listed): its pool's current
+   * one, else the default, else the first usable, so the list holds still while a pool rotates; but
+   * one that is cooling down serves no request, so then the one the pool serves next
+   * (liveListAccount), whose aliases are the ones a request reaches.
+   */
   private async listingAccount(row: ProviderRow): Promise<Account | undefined> {
     const usable = await this.accounts.usable(row.id);
     const current = this.pools.get(row.id)?.current?.id;
-    return usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+    const held = usable.find((a) => a.id === current) ?? usable.find((a) => a.default) ?? usable[0];
+    if (!held || this.poolOf(row, usable).isHealthy(held.id, this.now())) return held;
+    return this.liveListAccount(row);
   }
 
   /**
@@ -816,7 +823,7 @@ export class ProxyServer {
     this.finish(active, undefined, 200);
   }
 
-  /** A provider's models as its pool's current account serves them now (servedList), and those standing for static ids. */
+  /** A provider's models as the account its pool serves next serves them (servedList), and those standing for static ids. */
   private async listedModels(row: ProviderRow): Promise<ListedModels & {staticModels: ListedModels['models']; account?: string}> {
     await this.poolFor(row);
     const account = await this.listingAccount(row);
