@@ -346,7 +346,9 @@ export async function planAgentRun(options: PlanOptions): Promise<AgentPlan> {
     const pinned = target.account;
     const current = await options.store.loadAccount(target.provider.id, {id: pinned.id}).catch(() => pinned);
     const refused = keyRefusedTrouble(current);
-    if (refused) warnings.push(`${target.provider.id} account ${labelOf(current)} ${refused}`);
+    const label = labelOf(current);
+    const newKey = options.surface === 'tui' ? `${actionKey('account.relogin', 'home')} on the account` : `ccs-tui login ${target.provider.id} --nickname ${shellWord(sanitizeLine(current.nickname ?? current.id))}`;
+    if (refused) warnings.push(`${target.provider.id} account ${label} ${refused}; a new key: ${newKey}`);
   }
   const value = (name: string) => exports.vars.find((v) => v.name === name)?.value;
   const defaultModel = providerModelSlots(target.provider, (await loadCliproxyConfig(paths)).config, first, token).models.main ?? value('ANTHROPIC_MODEL');
