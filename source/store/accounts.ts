@@ -669,8 +669,11 @@ export class AccountStore implements AccountService {
     const grantMarks = marksByGrant(files.state);
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
       const own = files.state[stateKey(provider, id)];
+      // Every mark is the account's own (state) or its grant's: without either, no fingerprint (a
+      // sha256 each) can match one, and a listing of 1,000 accounts without marks computes none.
+      const anyMark = own !== undefined || grantMarks.size > 0;
       const refreshToken = entry?.token?.refresh_token;
-      const held = typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
+      const held = anyMark && typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
       // Marks of the refresh token the file holds, under whatever id they were written.
       const ofGrant = held === undefined ? undefined : grantMarks.get(grantMarkKey(provider, held));
       // A mark that names a refresh token holds while the file holds that token: a login by another
@@ -682,7 +685,7 @@ export class AccountStore implements AccountService {
       const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
       // An API-key account's mark names its key the same way (apiKeyOf: a key and no refresh token).
       const apiKey = heldApiKey(entry?.token);
-      const key = apiKey === undefined ? undefined : tokenFingerprint(apiKey);
+      const key = apiKey === undefined || !anyMark ? undefined : tokenFingerprint(apiKey);
       const keyMark = key === undefined ? undefined : own?.keyRejected?.fingerprint === key ? own.keyRejected : grantMarks.get(grantMarkKey(provider, key))?.keyRejected;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;
