@@ -48,8 +48,39 @@ export class CoreHeads {
     }
   }
 
-  /** Whether some core may lie in text (false: certainly none does). One pass, a rolling 48-bit window. */
-  mayHoldCore(text: string): boolean {
+  /**
+   * Whether some core may lie in text (false: certainly none does). One pass, a rolling 48-bit
+   * window. Also on the text's UTF-8 bytes, with the same answer (a character past ASCII, as each
+   * of its bytes, ends a run of base64), and several times faster on a long text (issue 14: the
+   * 0.3 MB of `accounts --json`).
+   */
+  mayHoldCore(text: string | Uint8Array): boolean {
+    return typeof text === 'string' ? this.mayHoldCoreInText(text) : this.mayHoldCoreInBytes(text);
+  }
+
+  private mayHoldCoreInBytes(bytes: Uint8Array): boolean {
+    const {table, mask} = this;
+    let high = 0;
+    let low = 0;
+    let run = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const code = bytes[i]!;
+      const value = code < 128 ? BASE64_VALUES[code]! : -1;
+      if (value < 0) {
+        run = 0;
+        continue;
+      }
+      high = ((high << 6) | (low >>> 18)) & 0xffffff;
+      low = ((low << 6) | value) & 0xffffff;
+      if (++run < 8) continue;
+      for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+        if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+      }
+    }
+    return false;
+  }
+
+  private mayHoldCoreInText(text: string): boolean {
     const {table, mask} = this;
     let high = 0;
     let low = 0;
