@@ -255,10 +255,15 @@ export class LiteralFinder {
   /** 2^18 bits, one per value of the hash's top 18 bits: whether some literal's head hashes there. */
   private readonly filter = new Int32Array(1 << 13);
 
+  /** Whether every literal's head is ASCII, so that its UTF-8 bytes are its characters (mayOccurIn). */
+  private readonly asciiHeads: boolean;
+
   /** `literals`: longest first (ties keep their order). */
   constructor(literals: readonly string[]) {
+    let asciiHeads = true;
     for (const literal of literals) {
       const head = literal.slice(0, HEAD_LENGTH);
+      if (asciiHeads && !ASCII.test(head)) asciiHeads = false;
       const list = this.byHead.get(head);
       if (list) list.push(literal);
       else {
@@ -267,6 +272,25 @@ export class LiteralFinder {
         this.filter[bit >>> 5]! |= 1 << (bit & 31);
       }
     }
+    this.asciiHeads = asciiHeads;
+  }
+
+  /**
+   * Whether some literal may occur in a text, read as its UTF-8 bytes (false: none does): the
+   * rolling hash of replace over bytes, several times faster than over the string's characters
+   * (issue 14: the 0.3 MB of `accounts --json`, which holds none). Only when every head is ASCII:
+   * then a literal's head is the same bytes wherever it occurs; true otherwise.
+   */
+  mayOccurIn(bytes: Uint8Array): boolean {
+    if (!this.asciiHeads) return true;
+    let hash = 0;
+    for (let i = 0; i < HEAD_LENGTH; i++) hash = (Math.imul(hash, HASH_BASE) + (bytes[i] ?? 0)) | 0;
+    for (let i = 0; i + HEAD_LENGTH <= bytes.length; i++) {
+      const bit = hash >>> 14;
+      if (this.filter[bit >>> 5]! & (1 << (bit & 31)) && this.byHead.has(Buffer.from(bytes.buffer, bytes.byteOffset + i, HEAD_LENGTH).toString('latin1'))) return true;
+      hash = (Math.imul(hash - Math.imul(bytes[i]!, HASH_BASE_TO_HEAD), HASH_BASE) + (bytes[i + HEAD_LENGTH] ?? 0)) | 0;
+    }
+    return false;
   }
 
   /** The text with every literal found replaced by `mask(literal, where)`; the same string when none is found. */

@@ -177,7 +177,7 @@ export class Redactor {
       this.plainPattern = new RegExp(this.allForms().literals.map(escapeRegExp).join('|'), 'g');
     }
     if (this.plainPattern) return text.replace(this.plainPattern, mask);
-    if (!this.all && !this.coreHeads().mayHoldCore(bytes ?? text)) return this.ownFinder.replace(text, mask);
+    if (!this.all && !this.coreHeads().mayHoldCore(bytes ?? text)) return bytes && !this.ownFinder.mayOccurIn(bytes) ? text : this.ownFinder.replace(text, mask);
     const all = this.allForms();
     return (all.finder ??= new LiteralFinder(all.literals)).replace(text, mask);
   }
