@@ -8,14 +8,18 @@
 // reads it is told of) stays one per process. From the TypeScript source, as bundle-masker.mjs does
 // (tsc builds incrementally and would not write main.js again). The TUI is not in it: ui/start.js
 // stays a module of its own and loads the TUI's bundle (bundle-tui.mjs). Source maps are linked:
-// `node --enable-source-maps` shows the source files in a stack trace.
+// `node --enable-source-maps` shows the source files in a stack trace. Then chunks always loaded
+// with an entry are merged into its file (merge-chunks.mjs): fewer files, nothing more loaded.
 import {build} from 'esbuild';
 import {readdirSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {mergeChunks} from './merge-chunks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist/source/cli');
+/** The split build, before its chunks are merged: beside outdir, so that `../ui/start.js` means the same there. */
+const stageDir = path.join(root, 'dist/source/.cli-split');
 const tuiStart = path.join(root, 'source/ui/start.ts');
 
 /** The TUI's entry stays an import of dist/source/ui/start.js (relative to outdir, where every chunk is). */
@@ -25,20 +29,21 @@ const tuiStaysOutside = {
     esbuild.onResolve({filter: /[\\/]ui[\\/]start\.js$/}, (args) => {
       const resolved = path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
       if (resolved !== tuiStart) return undefined;
-      return {path: path.relative(outdir, path.join(root, 'dist/source/ui/start.js')).split(path.sep).join('/'), external: true};
+      return {path: path.relative(stageDir, path.join(root, 'dist/source/ui/start.js')).split(path.sep).join('/'), external: true};
     });
   },
 };
 
 // Chunks of an earlier build (their names carry a hash of their content).
 for (const name of readdirSync(outdir)) if (name.startsWith('bundle-')) rmSync(path.join(outdir, name));
+rmSync(stageDir, {recursive: true, force: true});
 
-await build({
+const {metafile} = await build({
   plugins: [tuiStaysOutside],
   entryPoints: [path.join(root, 'source/cli/main.ts')],
-  outdir,
+  outdir: stageDir,
+  absWorkingDir: root,
   chunkNames: 'bundle-[name]-[hash]',
-  allowOverwrite: true,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -46,5 +51,23 @@ await build({
   target: 'node20',
   packages: 'external',
   sourcemap: 'linked',
+  metafile: true,
   logLevel: 'warning',
 });
+await mergeChunks({
+  stageDir,
+  outdir,
+  metafile,
+  workingDir: root,
+  root: 'source/cli/main.ts',
+  // The root's first lazy import, made by every run of the binary.
+  alsoRoot: 'source/cli/run.ts',
+  // Loaded by nearly every command, all together, each in a dozen chunks (the set of lazy imports
+  // that reach each module differs): one file each. The providers table and what it imports are
+  // apart from the store, so a secret login's early echo-off (cli/login-early.ts) loads no store.
+  shared: [
+    {name: 'providers', modules: ['source/providers/table.ts', 'source/core/accounts.ts', 'source/core/redact.ts']},
+    {name: 'store', modules: ['source/store/accounts.ts', 'source/services/credential-redactor.ts']},
+  ],
+});
+rmSync(stageDir, {recursive: true, force: true});

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `ccs-tui` binary. Kept tiny: the command line never loads Ink, and the rest
 // of it loads only after a login that reads a secret has turned the terminal's echo off.
-import {isatty} from 'node:tty';
 import {exitQuietlyOnClosedPipe} from './closed-pipe.js';
 
 // Every command: a reader that closes early (`| head`) ends us quietly (exit 141), never a stack trace.
@@ -10,7 +9,8 @@ exitQuietlyOnClosedPipe([process.stdout, process.stderr]);
 const args = process.argv.slice(2);
 // A key pasted right after Enter is drawn by the terminal until a program turns the echo off:
 // before the command line's modules load (cli/login-early.ts).
-if (args[0] === 'login' && isatty(0)) (await import('./login-early.js')).holdForSecretLogin(args.slice(1), process.stdin, process.stderr);
+// node:tty only then: loading it costs every other command a millisecond or two.
+if (args[0] === 'login' && (await import('node:tty')).isatty(0)) (await import('./login-early.js')).holdForSecretLogin(args.slice(1), process.stdin, process.stderr);
 
 const {runCli} = await import('./run.js');
 try {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {credentialsOf, MIN_SECRET_LENGTH, Redactor, type RedactOptions} from '../core/redact.js';
 import type {CcsPaths} from '../store/paths.js';
 import {fileStamp} from '../store/file-stamp.js';
-import {listJsonFiles, onTokenFileRead, readTokenFileSync} from '../store/tokens.js';
+import {listJsonFiles, onTokenDirRead, onTokenFileRead, readTokenFileSync} from '../store/tokens.js';
 
 /** A full scan at least this often, whatever the dir mtimes say. */
 const FULL_SCAN_EVERY_MS = 5_000;
@@ -64,6 +64,8 @@ export class CredentialRedactor {
   private checkedAt = 0;
   /** processVersion when this redactor last took the process's secrets in. */
   private mergedProcessVersion = -1;
+  /** By dir: the last whole read of it another reader told of (noteDirRead), which a scan may take as its own. */
+  private readonly dirReads = new Map<string, {stamp: string; at: number; files: readonly string[]}>();
 
   constructor(private readonly paths: CcsPaths) {}
 
@@ -81,6 +83,15 @@ export class CredentialRedactor {
     // The secrets decide, not the stamp: a file rewritten in place between the reader's fstat and
     // its read, or rewritten twice within one tick of the file clock, carries an old stamp with a new token.
     this.remember(file, stamp, credentialsOf(token));
+  }
+
+  /**
+   * `dir` was listed (its stamp then `stamp`, at `at`) and each of `files` read and told to noteToken
+   * just now (store/tokens.ts tokenDirRead): the next scan takes that as its look at the dir while
+   * the dir's stamp is the same and FULL_SCAN_EVERY_MS has not passed since, as it takes its own.
+   */
+  noteDirRead(dir: string, stamp: string, at: number, files: readonly string[]): void {
+    this.dirReads.set(dir, {stamp, at, files});
   }
 
   /**
@@ -139,7 +150,9 @@ export class CredentialRedactor {
   current(): Redactor {
     const now = Date.now();
     this.checkedAt = now;
-    const dirStamp = this.scannedDirNames().map(stampOf).join('|');
+    const dirs = this.scannedDirNames();
+    const stamps = dirs.map(stampOf);
+    const dirStamp = stamps.join('|');
     const processChanged = this.mergedProcessVersion !== processVersion;
     if (processChanged) for (const secret of processSecrets) this.extra.add(secret);
     this.mergedProcessVersion = processVersion;
@@ -147,9 +160,18 @@ export class CredentialRedactor {
       return this.built.redactor;
     }
     this.scannedDirs = dirStamp;
-    this.scannedAt = Date.now();
+    // A dir another reader read whole (noteDirRead) counts as scanned when it was read: the next
+    // full scan is due FULL_SCAN_EVERY_MS after the oldest such read.
+    let scannedAt = Date.now();
     const present = new Set<string>();
-    for (const dir of this.scannedDirNames()) {
+    for (const [index, dir] of dirs.entries()) {
+      const read = this.dirReads.get(dir);
+      this.dirReads.delete(dir);
+      if (read && read.stamp === stamps[index] && now - read.at < FULL_SCAN_EVERY_MS) {
+        for (const file of read.files) present.add(file);
+        scannedAt = Math.min(scannedAt, read.at);
+        continue;
+      }
       let names: string[];
       try {
         names = listJsonFiles(dir).names;
@@ -187,6 +209,7 @@ export class CredentialRedactor {
         this.version++;
       }
     }
+    this.scannedAt = scannedAt;
     const key = `${this.version}#${this.extra.size}#${processVersion}`;
     if (this.built?.key !== key) {
       const secrets = [...[...this.files.values()].flatMap((s) => s.secrets), ...[...this.past.values()].flat(), ...this.extra, ...[...processFiles.values()].flat()];
@@ -291,6 +314,9 @@ onTokenFileRead((file, stamp, token) => {
   if (!files) readEarlier.set(dir, (files = new Map()));
   files.set(file, withRecent(files.get(file), credentialsOf(token))!);
 });
+
+// A whole token dir the store read (every file of it told above): the dir's redactor need not stat them all again.
+onTokenDirRead((dir, stamp, at, files) => byTokenDir.get(dir)?.noteDirRead(dir, stamp, at, files));
 
 /** The shared redactor of a CCS dir (one per process and dir). */
 export function credentialRedactor(paths: CcsPaths): CredentialRedactor {

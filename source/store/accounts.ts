@@ -31,7 +31,7 @@ import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
 import {exposedConfigWarning, exposedProxyRecordWarning, exposedSecretWarning} from './secret-files.js';
 import {emptyRegistry, idMap, readRegistry, salvageRegistry, validateRegistry, type RegistryAccount, type RegistryFile, type RegistryProvider} from './registry.js';
-import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, tokenFileText, uniqueFileName, upstreamTokenFileName} from './tokens.js';
+import {isPlainTokenFileName, listJsonFiles, readTokenFile, readTokenFileSync, tokenDirRead, tokenDirReadStart, tokenFileText, uniqueFileName, upstreamTokenFileName} from './tokens.js';
 import {countOf} from '../core/wording.js';
 
 export type {AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
@@ -516,26 +516,36 @@ export class AccountStore implements AccountService {
     const tokens: LoadedFiles['tokens'] = new Map();
     const readDir = (dirName: 'auth' | 'auth-paused', dir: string) => {
       let names: string[];
+      // A whole dir whose every file is read now is told so (tokenDirRead): the credential masker
+      // takes it for its own scan of the dir (`accounts` prints right after, through the masker).
+      const whole = onlyTokenFile === undefined ? tokenDirReadStart(dir) : undefined;
       if (onlyTokenFile !== undefined) names = isPlainTokenFileName(onlyTokenFile) ? [onlyTokenFile] : [];
       else {
         const listed = listJsonFiles(dir);
         problems.push(...listed.skipped.map((skipped) => ({...skipped, severity: 'error' as const})));
         names = listed.names;
       }
+      const files: string[] = [];
+      let everyFileReadNow = true;
       for (const name of names) {
         const file = path.join(dir, name);
+        files.push(file);
         try {
           const found = readToken(file);
           versions.set(file, found && versionOf(found));
+          // Taken again from an earlier read (not told to the masker now), or gone.
+          if (!found || found === reuse?.get(file)?.found) everyFileReadNow = false;
           if (!found) continue;
           tokens.set(name, {dir: dirName, token: found.token});
-          const exposed = exposedSecretWarning(path.join(dir, name), found.mode);
-          if (exposed) problems.push({file: path.join(dir, name), message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
+          const exposed = exposedSecretWarning(file, found.mode);
+          if (exposed) problems.push({file, message: exposed, severity: 'warning', provider: providerForTokenType(found.token.type)?.id});
         } catch (error) {
+          everyFileReadNow = false;
           tokens.set(name, {dir: dirName, error: (error as Error).message});
           versions.set(file, statVersion(file));
         }
       }
+      if (whole && everyFileReadNow) tokenDirRead(dir, whole, files);
     };
     // auth-paused first, so a file present in both (a crash mid-move) resolves to auth/.
     readDir('auth-paused', this.paths.pausedDir);
@@ -659,8 +669,11 @@ export class AccountStore implements AccountService {
     const grantMarks = marksByGrant(files.state);
     const health = (provider: string, id: string, entry: {token?: TokenFile; error?: string} | undefined) => {
       const own = files.state[stateKey(provider, id)];
+      // Every mark is the account's own (state) or its grant's: without either, no fingerprint (a
+      // sha256 each) can match one, and a listing of 1,000 accounts without marks computes none.
+      const anyMark = own !== undefined || grantMarks.size > 0;
       const refreshToken = entry?.token?.refresh_token;
-      const held = typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
+      const held = anyMark && typeof refreshToken === 'string' && refreshToken !== '' ? tokenFingerprint(refreshToken) : undefined;
       // Marks of the refresh token the file holds, under whatever id they were written.
       const ofGrant = held === undefined ? undefined : grantMarks.get(grantMarkKey(provider, held));
       // A mark that names a refresh token holds while the file holds that token: a login by another
@@ -672,7 +685,7 @@ export class AccountStore implements AccountService {
       const failed = holds(own?.refreshFailed) ? own!.refreshFailed : ofGrant?.refreshFailed;
       // An API-key account's mark names its key the same way (apiKeyOf: a key and no refresh token).
       const apiKey = heldApiKey(entry?.token);
-      const key = apiKey === undefined ? undefined : tokenFingerprint(apiKey);
+      const key = apiKey === undefined || !anyMark ? undefined : tokenFingerprint(apiKey);
       const keyMark = key === undefined ? undefined : own?.keyRejected?.fingerprint === key ? own.keyRejected : grantMarks.get(grantMarkKey(provider, key))?.keyRejected;
       let value: AccountHealth = 'ok';
       let detail: string | undefined;

@@ -2,7 +2,7 @@
 // broken. Every writer in the store goes through these (under the store's lock: file-lock.ts).
 import {nodeCrypto} from '../core/crypto.js';
 import fs from 'node:fs/promises';
-import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, renameSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync, renameSync} from 'node:fs';
 import path from 'node:path';
 import {jsonErrorOffset} from '../core/json-error-position.js';
 import {isProcessAlive} from './process-identity.js';
@@ -254,10 +254,25 @@ export function readRegularFileSync(file: string): RegularFile | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CorruptFileError(file, notAFile(stat));
-    return {text: readFileSync(fd, 'utf8'), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
+    return {text: readOpenFileSync(fd, stat.size), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size, ino: stat.ino};
   } finally {
     closeSync(fd);
   }
+}
+
+/** readOpenFileSync's buffer, reused: a listing reads 1,000 token files of a few hundred bytes each. */
+const smallFileBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The text of an open file its fstat says is `size` bytes long: one read of a byte more than that,
+ * which comes back short at the end of the file (readFileSync reads again to see the end: a second
+ * system call per token file). A file that grew since its fstat is read on to its end.
+ */
+function readOpenFileSync(fd: number, size: number): string {
+  if (size >= smallFileBuffer.length) return readFileSync(fd, 'utf8');
+  const read = readSync(fd, smallFileBuffer, 0, size + 1, null);
+  if (read <= size) return smallFileBuffer.toString('utf8', 0, read);
+  return Buffer.concat([smallFileBuffer.subarray(0, read), readFileSync(fd)]).toString('utf8');
 }
 
 /** Reads a file, or undefined when it does not exist (CorruptFileError when it is not a regular file). */

@@ -11,10 +11,10 @@
 // by the bound alone: its pid names no process here.
 // A holder checks `stillHeld()` before it writes anything the lock protects: a lock taken over while
 // its holder was suspended must not be followed by a write from that holder.
-import {randomBytes} from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {nodeCrypto} from '../core/crypto.js';
 import {CorruptFileError, ensurePrivateDir, FILE_MODE, parseJsonFile, readRegularFile, tempBeside} from './files.js';
 import {processGone, recordedIdentity, thisProcess, type ProcessIdentity} from './process-identity.js';
 
@@ -154,7 +154,7 @@ async function removeIfStill(lockFile: string, nonce: string | undefined, mtimeM
 export async function withOwnedLock<T>(target: string, work: (lock: OwnedLock) => Promise<T>, options: OwnedLockOptions): Promise<T> {
   const lockFile = `${target}.lock`;
   await ensurePrivateDir(path.dirname(lockFile));
-  const owner: LockOwner = {...thisProcess(), nonce: randomBytes(8).toString('hex'), at: Date.now()};
+  const owner: LockOwner = {...thisProcess(), nonce: nodeCrypto().randomBytes(8).toString('hex'), at: Date.now()};
   const started = Date.now();
   let last: {owner?: LockOwner; mtimeMs: number} | undefined;
   for (let attempt = 0; ; attempt++) {

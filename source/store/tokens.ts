@@ -1,5 +1,5 @@
 // CLIProxyAPI token files (`cliproxy/auth/*.json`). Keys we do not know are kept on every rewrite.
-import {readdirSync} from 'node:fs';
+import {readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {sanitizeLine} from '../core/sanitize.js';
 import type {TokenFile} from '../core/types.js';
@@ -49,6 +49,40 @@ const tokenReadListeners = new Set<TokenReadListener>();
 export function onTokenFileRead(listener: TokenReadListener): () => void {
   tokenReadListeners.add(listener);
   return () => tokenReadListeners.delete(listener);
+}
+
+/**
+ * Told when a reader listed a token dir and read every token file it listed, each just now (so each
+ * was told to the TokenReadListeners): the dir, its stamp (fileStamp; '-' when it did not exist) and
+ * the time, both taken before it was listed, and the files listed (absolute paths).
+ */
+export type TokenDirReadListener = (dir: string, stamp: string, at: number, files: readonly string[]) => void;
+const tokenDirReadListeners = new Set<TokenDirReadListener>();
+
+/**
+ * Tells `listener` of every whole token dir this process reads from now on (AccountStore's full
+ * load): the credential masker then takes that read for its own scan of the dir, instead of a stat
+ * of each of its 1,000 files right after (`accounts` lists them, then prints through the masker).
+ */
+export function onTokenDirRead(listener: TokenDirReadListener): () => void {
+  tokenDirReadListeners.add(listener);
+  return () => tokenDirReadListeners.delete(listener);
+}
+
+/** The stamp and time a whole read of `dir` starts with (tokenDirRead), taken before it is listed. */
+export function tokenDirReadStart(dir: string): {stamp: string; at: number} | undefined {
+  if (!tokenDirReadListeners.size) return undefined;
+  const at = Date.now();
+  try {
+    return {stamp: fileStamp(statSync(dir)), at};
+  } catch {
+    return {stamp: '-', at};
+  }
+}
+
+/** Tells the TokenDirReadListeners that every one of `files`, listed in `dir` after `start`, was just read. */
+export function tokenDirRead(dir: string, start: {stamp: string; at: number}, files: readonly string[]): void {
+  for (const listener of tokenDirReadListeners) listener(dir, start.stamp, start.at, files);
 }
 
 /** A token file's text parsed and made flat, its listeners told. */

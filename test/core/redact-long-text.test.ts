@@ -1,7 +1,7 @@
 // A long text (a translated stream's joined deltas) is prefiltered as its UTF-8 bytes, not read
 // character by character (Redactor.redactWith): every form of an echo must be found there as in a
 // short text, with non-ASCII text right around it, whether the Redactor has built its stream filter
-// (EchoFilter, as a proxy's has) or not.
+// (EchoFilter, as a proxy's has) or not, and whether every secret's head is ASCII or not.
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {redactedForm, Redactor} from '../../source/core/redact.js';
@@ -57,3 +57,21 @@ for (const built of [false, true]) {
     });
   });
 }
+
+// Every secret's head ASCII (as tokens are): the secrets' own forms are first looked for in the
+// text's bytes (LiteralFinder.mayOccurIn), and must be found there wherever the characters before
+// them take more bytes than characters.
+describe('a long text, only ASCII secrets', () => {
+  for (const [name, form] of Object.entries(FORMS)) {
+    it(`masks the token ${name}, with non-ASCII text right before and after it`, () => {
+      // Punctuation alone (no line break or space: no wrapped echo is looked for), or prose.
+      const dots = 'ü.'.repeat(600);
+      for (const [before, after] of [[PROSE, PROSE], [`${PROSE}ĥ`, `ĥ${PROSE}`], ['', PROSE], [PROSE, ''], [dots, dots], [`${dots}ĥ`, '.'.repeat(1200)]]) {
+        const out = new Redactor([token]).redact(before + form + after);
+        assert.ok(out.includes(redactedForm(token)), out.slice(PROSE.length - 10, -PROSE.length + 10));
+        assert.ok(!out.includes(token.slice(0, 12)) && !out.includes(token.slice(-12)));
+        assert.ok(out.startsWith(before) && out.endsWith(after), 'the prose around it is unchanged');
+      }
+    });
+  }
+});

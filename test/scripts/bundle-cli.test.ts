@@ -1,5 +1,6 @@
 // The binary as the build leaves it (scripts/bundle-cli.mjs): dist/source/cli/main.js is a bundle
-// split at each lazy import, so a command loads its own chunks and no module of dist/source one by one.
+// split at each lazy import, so a command loads its own chunks and no module of dist/source one by one,
+// and the chunks always loaded with an entry are in its file.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import path from 'node:path';
@@ -28,6 +29,20 @@ test('accounts --json runs from the bundle: its chunks only, none of the other c
     assert.deepEqual(run.loaded.filter((file) => !bundled.test(file)), [], 'every module loaded is the bundle');
     assert.ok(run.loaded.some((file) => /bundle-accounts-/.test(file)), 'the accounts command is a chunk of its own');
     assert.deepEqual(run.loaded.filter((file) => /bundle-(login|models|proxy|quota|transfer|native)-/.test(file)), [], 'no other command is loaded');
+  } finally {
+    ccs.cleanup();
+  }
+});
+
+test('what every run of the binary loads is one file beside main.js: the chunks of cli/run.ts are merged into it', () => {
+  const ccs = makeTempCcs();
+  try {
+    const run = runListingModules(['--version'], ccs.env);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout, '0.1.0\n');
+    assert.equal(run.loaded.length, 2, run.loaded.join('\n'));
+    assert.match(run.loaded[0]!, /^dist\/source\/cli\/main\.js$/);
+    assert.match(run.loaded[1]!, /^dist\/source\/cli\/bundle-run-\w+\.js$/);
   } finally {
     ccs.cleanup();
   }

@@ -11,7 +11,6 @@ import {exposedSecretSaid} from '../../store/secret-files.js';
 import {withAdvice} from '../../store/errors.js';
 import type {AccountService, StoreProblem} from '../../store/account-service.js';
 import {isRemote, openAccountService} from '../target.js';
-import {readStdin} from '../stdin.js';
 import {FailureWithData, formatTable, JSON_FLAG, parseCommandArgs, printJson, type CliContext, type CommandSpec} from '../context.js';
 
 /** The stable `accounts --json` row (DESIGN.md), plus health and whether the registry lists it. */
@@ -275,7 +274,8 @@ const remove: CommandSpec = {
       process.once('SIGINT', onSignal);
       let answer: string;
       try {
-        answer = await readStdin(ctx, false, controller.signal);
+        // Loaded here: only remove's question reads stdin (the listing is the read path kept fast).
+        answer = await (await import('../stdin.js')).readStdin(ctx, false, controller.signal);
       } finally {
         process.off('SIGINT', onSignal);
       }

@@ -48,8 +48,39 @@ export class CoreHeads {
     }
   }
 
-  /** Whether some core may lie in text (false: certainly none does). One pass, a rolling 48-bit window. */
-  mayHoldCore(text: string): boolean {
+  /**
+   * Whether some core may lie in text (false: certainly none does). One pass, a rolling 48-bit
+   * window. Also on the text's UTF-8 bytes, with the same answer (a character past ASCII, as each
+   * of its bytes, ends a run of base64), and several times faster on a long text (issue 14: the
+   * 0.3 MB of `accounts --json`).
+   */
+  mayHoldCore(text: string | Uint8Array): boolean {
+    return typeof text === 'string' ? this.mayHoldCoreInText(text) : this.mayHoldCoreInBytes(text);
+  }
+
+  private mayHoldCoreInBytes(bytes: Uint8Array): boolean {
+    const {table, mask} = this;
+    let high = 0;
+    let low = 0;
+    let run = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const code = bytes[i]!;
+      const value = code < 128 ? BASE64_VALUES[code]! : -1;
+      if (value < 0) {
+        run = 0;
+        continue;
+      }
+      high = ((high << 6) | (low >>> 18)) & 0xffffff;
+      low = ((low << 6) | value) & 0xffffff;
+      if (++run < 8) continue;
+      for (let slot = coreHeadSlot(high, low) & mask; table[2 * slot] !== 0; slot = (slot + 1) & mask) {
+        if (table[2 * slot] === (high | OCCUPIED) && table[2 * slot + 1] === low) return true;
+      }
+    }
+    return false;
+  }
+
+  private mayHoldCoreInText(text: string): boolean {
     const {table, mask} = this;
     let high = 0;
     let low = 0;
@@ -224,10 +255,15 @@ export class LiteralFinder {
   /** 2^18 bits, one per value of the hash's top 18 bits: whether some literal's head hashes there. */
   private readonly filter = new Int32Array(1 << 13);
 
+  /** Whether every literal's head is ASCII, so that its UTF-8 bytes are its characters (mayOccurIn). */
+  private readonly asciiHeads: boolean;
+
   /** `literals`: longest first (ties keep their order). */
   constructor(literals: readonly string[]) {
+    let asciiHeads = true;
     for (const literal of literals) {
       const head = literal.slice(0, HEAD_LENGTH);
+      if (asciiHeads && !ASCII.test(head)) asciiHeads = false;
       const list = this.byHead.get(head);
       if (list) list.push(literal);
       else {
@@ -236,6 +272,25 @@ export class LiteralFinder {
         this.filter[bit >>> 5]! |= 1 << (bit & 31);
       }
     }
+    this.asciiHeads = asciiHeads;
+  }
+
+  /**
+   * Whether some literal may occur in a text, read as its UTF-8 bytes (false: none does): the
+   * rolling hash of replace over bytes, several times faster than over the string's characters
+   * (issue 14: the 0.3 MB of `accounts --json`, which holds none). Only when every head is ASCII:
+   * then a literal's head is the same bytes wherever it occurs; true otherwise.
+   */
+  mayOccurIn(bytes: Uint8Array): boolean {
+    if (!this.asciiHeads) return true;
+    let hash = 0;
+    for (let i = 0; i < HEAD_LENGTH; i++) hash = (Math.imul(hash, HASH_BASE) + (bytes[i] ?? 0)) | 0;
+    for (let i = 0; i + HEAD_LENGTH <= bytes.length; i++) {
+      const bit = hash >>> 14;
+      if (this.filter[bit >>> 5]! & (1 << (bit & 31)) && this.byHead.has(Buffer.from(bytes.buffer, bytes.byteOffset + i, HEAD_LENGTH).toString('latin1'))) return true;
+      hash = (Math.imul(hash - Math.imul(bytes[i]!, HASH_BASE_TO_HEAD), HASH_BASE) + (bytes[i + HEAD_LENGTH] ?? 0)) | 0;
+    }
+    return false;
   }
 
   /** The text with every literal found replaced by `mask(literal, where)`; the same string when none is found. */

@@ -54,8 +54,8 @@ function idTokenEmail(idToken: string | undefined): string | undefined {
   return str(claims?.email) ?? str(obj(claims?.['https://api.openai.com/profile'])?.email);
 }
 
-/** Flat token files, or CLIProxyAPI's Gemini files with the credentials nested under `token`. */
-export function credentialsOf(token: TokenFile): {access?: string; refresh?: string; expiresAt?: number; idToken?: string} {
+/** The grant a token file holds (flat files, or CLIProxyAPI's Gemini files with the credentials nested under `token`). */
+export function grantCredentials(token: TokenFile): {access?: string; refresh?: string; expiresAt?: number; idToken?: string} {
   const nested = obj(token.token);
   return {
     access: str(token.access_token) ?? str(nested?.access_token),
@@ -83,7 +83,7 @@ export const claudeNativeCredentials: NativeCredentials = {
     return {accessToken: str(oauth.accessToken), refreshToken: str(oauth.refreshToken), expiresAt: num(oauth.expiresAt)};
   },
   write(previous, token, sameAccount, scopes) {
-    const c = credentialsOf(token);
+    const c = grantCredentials(token);
     const before = sameAccount ? obj(previous?.claudeAiOauth) ?? {} : {};
     const subscription = str(token.subscription_type) ?? str(token.subscriptionType);
     return {
@@ -114,7 +114,7 @@ export const codexNativeCredentials: NativeCredentials = {
     return {accessToken: access, refreshToken: str(tokens.refresh_token), idToken, accountKey, email: idTokenEmail(idToken), expiresAt: jwtExpiry(access)};
   },
   write(previous, token, sameAccount) {
-    const c = credentialsOf(token);
+    const c = grantCredentials(token);
     const before = sameAccount ? obj(previous?.tokens) ?? {} : {};
     return {
       ...previous,
@@ -132,7 +132,7 @@ export const geminiNativeCredentials: NativeCredentials = {
   file: (env, home) => path.join(env.GEMINI_CLI_HOME || home, '.gemini', 'oauth_creds.json'),
   read: (file) => ({...readOauthCreds(file), idToken: str(file.id_token), email: idTokenEmail(str(file.id_token))}),
   write(previous, token, sameAccount, scopes) {
-    const c = credentialsOf(token);
+    const c = grantCredentials(token);
     const kept = sameAccount ? previous : {...previous, id_token: undefined};
     return {
       ...kept,
@@ -152,7 +152,7 @@ export const qwenNativeCredentials: NativeCredentials = {
   file: (_env, home) => path.join(home, '.qwen', 'oauth_creds.json'),
   read: readOauthCreds,
   write(previous, token) {
-    const c = credentialsOf(token);
+    const c = grantCredentials(token);
     return {
       ...previous,
       access_token: c.access,

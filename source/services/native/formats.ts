@@ -17,7 +17,7 @@
 //   tokens are taken on that ground alone. Anything else is a foreign login.
 import {homedir} from 'node:os';
 import type {TokenFile} from '../../core/types.js';
-import {credentialsOf} from '../../providers/adapters/native-credentials.js';
+import {grantCredentials} from '../../providers/adapters/native-credentials.js';
 import {findProvider} from '../../providers/table.js';
 import type {NativeTokens} from '../../providers/types.js';
 
@@ -84,11 +84,11 @@ export function tokenFileUpdate(current: TokenFile, tokens: NativeTokens): Token
 
 /** Whether the agent's tokens are already what the token file holds. */
 export function sameTokens(token: TokenFile, tokens: NativeTokens): boolean {
-  const c = credentialsOf(token);
+  const c = grantCredentials(token);
   return c.access === tokens.accessToken && c.refresh === tokens.refreshToken;
 }
 
 /** The refresh token a token file holds (flat, or nested in CLIProxyAPI's Gemini layout). */
 export function refreshTokenOf(token: TokenFile): string | undefined {
-  return credentialsOf(token).refresh;
+  return grantCredentials(token).refresh;
 }
