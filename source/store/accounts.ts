@@ -25,7 +25,7 @@ import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
-import {fileVersion, withFileLock, type FileLock, type FileVersion} from './file-lock.js';
+import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
@@ -847,7 +847,7 @@ export class AccountStore implements AccountService {
      * needs-login mark): when it is registered under that exact id, only its token file is read
      * (a refresh during a 1,000-account poll read all 1,000 files under the lock for one).
      */
-    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
+    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} & Pick<LockOptions, 'refusedTemps'> = {writesRegistry: true},
   ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     // peerLock: CCS changes accounts.json and moves token files under its own lock (on its cliproxy
@@ -889,7 +889,7 @@ export class AccountStore implements AccountService {
         await context.writeJson(this.stateFile, files.state);
       }
       return result;
-    }, {peerLock: this.paths.cliproxy});
+    }, {peerLock: this.paths.cliproxy, refusedTemps: options.refusedTemps});
   }
 
   /**
@@ -1189,9 +1189,9 @@ export class AccountStore implements AccountService {
    * Rewrites one account's token file under the registry lock, wherever it lives now. `change` gets
    * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
    * spreading the old token; returning the very object it got writes nothing. Refuses to touch an
-   * unreadable file.
+   * unreadable file. `refusedTemps`: LockOptions' (a write refused leaves its temp file to the caller).
    */
-  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
+  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile, {refusedTemps}: Pick<LockOptions, 'refusedTemps'> = {}): Promise<TokenFile> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const found = ctx.files.tokens.get(account.tokenFile);
@@ -1201,7 +1201,7 @@ export class AccountStore implements AccountService {
       const next = change(found.token);
       if (next !== found.token) await ctx.writeToken(this.tokenPath(account), next);
       return next;
-    }, {writesRegistry: false, account: {provider, ref}});
+    }, {writesRegistry: false, account: {provider, ref}, refusedTemps});
   }
 
   /**

@@ -38,6 +38,13 @@ export interface LockOptions {
    * only: the other program's lockSync does not wait, and would fail while it is held.
    */
   peerLock?: string;
+  /**
+   * Given, once the work ends (done or failed), the temp files of its writes that were refused
+   * (written, never renamed into place), instead of their being removed: for a caller whose content
+   * must stay on disk until it has kept it elsewhere (a refreshed grant that no token file took:
+   * services/refresh.ts saveRefreshed). The caller removes them.
+   */
+  refusedTemps?: (temps: string[]) => void;
 }
 
 /** A file's version as read under the lock: its stat, or undefined when there was no file. */
@@ -372,7 +379,8 @@ export async function withFileLock<T>(target: string, work: (lock: FileLock) => 
   try {
     return await workUnderLock(target, work, {staleMs, waitMs, peerLock: options.peerLock}, (temp) => refusedTemps.push(temp));
   } finally {
-    await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
+    if (options.refusedTemps) options.refusedTemps(refusedTemps);
+    else await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
   }
 }
 
