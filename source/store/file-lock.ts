@@ -50,6 +50,16 @@ export interface LockOptions {
 /** A file's version as read under the lock: its stat, or undefined when there was no file. */
 export type FileVersion = StampedStat | undefined;
 
+/**
+ * A change of other files (`act`: a token file moved or removed) made in the step of a write's
+ * rename (`along`), right before it: checked with it (`checks`: each file it touches and the version
+ * read), so another program sees both changes or neither.
+ */
+export interface Step {
+  checks: ReadonlyArray<readonly [file: string, read: FileVersion]>;
+  act: () => void;
+}
+
 export interface FileLock {
   /** Reads `file` (readRegularFile: undefined when there is none); what it returns is the version `write` checks against. */
   read(file: string): Promise<RegularFile | undefined>;
@@ -58,7 +68,7 @@ export interface FileLock {
    * and `file` is still the version `read` (undefined: still absent). Else nothing is written and
    * the read-modify-write is done again under a fresh lock (withFileLock).
    */
-  write(file: string, content: string, read: FileVersion, options?: {mode?: number; keepDir?: boolean}): Promise<void>;
+  write(file: string, content: string, read: FileVersion, options?: {mode?: number; keepDir?: boolean; along?: Step}): Promise<void>;
   /**
    * The check `write` makes before its rename, for a change written otherwise (a file moved or
    * removed; tui.json, written by conf). Synchronous: nothing of this process runs between it and the
@@ -414,7 +424,16 @@ async function workUnderLock<T>(
         if (peers.length > 0) await withPeerLock(peerLock!, peers[0]![0], waitMs, checkedAct);
         else checkedAct();
       },
-      write: (file, content, read, {mode = FILE_MODE, keepDir = false} = {}) => writeFileAtomic(file, content, mode, {keepDir, commit: (rename) => lock.step([[file, read]], rename), keepRefused}),
+      write: (file, content, read, {mode = FILE_MODE, keepDir = false, along} = {}) =>
+        writeFileAtomic(file, content, mode, {
+          keepDir,
+          commit: (rename) =>
+            lock.step([[file, read], ...(along?.checks ?? [])], () => {
+              along?.act();
+              rename();
+            }),
+          keepRefused,
+        }),
     };
     try {
       return await work(lock);

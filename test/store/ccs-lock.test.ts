@@ -162,3 +162,20 @@ test('a CCS dir ccs-tui cannot make the lock in (read-only to it, and so to CCS)
     chmodSync(ccs.paths.root, 0o700);
   }
 });
+
+test('a pause or resume moves the token file in the step that writes the registry: CCS never reads one without the other', {timeout: 120_000}, async () => {
+  const stop = path.join(path.dirname(ccs.paths.root), 'stop');
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), peer, ccs.paths.cliproxy, 'watch', stop], {stdio: ['ignore', 'pipe', 'pipe']});
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const peerDone = new Promise<number | null>((resolve) => child.on('close', resolve));
+  for (let i = 0; i < 8; i++) {
+    const run = await runBin([i % 2 === 0 ? 'pause' : 'resume', 'claude', 'erin@example.com'], ccs.env);
+    assert.equal(run.code, 0, run.stderr);
+  }
+  writeFileSync(stop, '');
+  assert.equal(await peerDone, 0, err);
+  assert.equal(out, 'seen 0\n', 'CCS read a token file moved that the registry did not say was');
+});
