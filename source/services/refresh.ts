@@ -323,6 +323,10 @@ async function saveRefreshed(
     // Not kept: the temp files are all there is of the grant; the record stays unanswered, so once this
     // process is gone the next refresh adopts one. Without any, the refresh token is spent all the same.
     if (unsaved.length === 0) await settled();
+    else {
+      const why = failed ? `could not be written (${failed.message})` : 'changed while its refresh was in flight';
+      throw new UserError(`${provider} account ${accountId}: ${started} ${why}, and the refreshed grant could not be kept in ${deps.store.paths.refreshKept} either (${(error as Error).message}); it stays in ${unsaved[unsaved.length - 1]}, which the next refresh of the account takes once this process has ended`);
+    }
     throw error;
   }
   // Granted, and kept: this refresh token is spent.

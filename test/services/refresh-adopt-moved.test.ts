@@ -12,6 +12,9 @@ import {attemptFile} from '../../source/services/refresh-attempt.js';
 import {writeJsonAtomic} from '../../source/store/files.js';
 import {makeTempCcs} from '../helpers/ccs.js';
 import lockfile from 'proper-lockfile';
+import {ensureFreshToken} from '../../source/services/refresh.js';
+import {AccountStore} from '../../source/store/accounts.js';
+import {loadSettings} from '../../source/store/settings.js';
 import {runBin} from '../helpers/cli.js';
 import {startTokenServer} from '../helpers/token-server.js';
 
@@ -123,4 +126,21 @@ test("a killed refresh's answer is taken under CCS's lock: not while CCS holds i
     ccs.cleanup();
     await server.close();
   }
+});
+
+test('a refreshed grant neither its token file nor refresh-kept/ could take: the error says where it stays', async () => {
+  await withRefusedWrite(async (ccs, server) => {
+    ccs.writeRaw('tui/refresh-kept', '');
+    const store = new AccountStore(ccs.paths);
+    const {settings} = await loadSettings(ccs.paths);
+    await assert.rejects(ensureFreshToken({store, settings}, 'claude', 'a@x.com'), (error: Error) => {
+      const temp = tempsIn(ccs.paths.authDir)[0];
+      assert.ok(temp, 'the only copy of the grant on disk was removed');
+      const [said, where] = error.message.split(' either ');
+      assert.equal(said, `claude account a@x.com: ${FILE} could not be written (${ccs.paths.authDir}/${FILE}: not saved: ${ccs.paths.cliproxy}.lock is a file, where CCS keeps its registry lock (a directory) while it changes its accounts; remove it and try again), and the refreshed grant could not be kept in ${ccs.paths.refreshKept}`);
+      assert.ok(where!.endsWith(`; it stays in ${ccs.paths.authDir}/${temp}, which the next refresh of the account takes once this process has ended`), where);
+      return true;
+    });
+    assert.equal(server.presented.length, 1);
+  });
 });
