@@ -261,6 +261,8 @@ function inside(dir: string, file: string): boolean {
 /** Failures to make or clear the peer's lock dir for want of permission (its parent not writable). */
 const DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
 const PEER_DENIED = 'EPEERDENIED';
+/** A file where the peer's lock dir goes. */
+const PEER_NOT_DIR = 'EPEERNOTDIR';
 
 /**
  * The `fs` the peer's lock is taken through (proper-lockfile's lockSync calls the *Sync methods of
@@ -271,7 +273,7 @@ const peerFs = {
   statSync: (file: string) => {
     const stat = statSync(file);
     // A file in its place never goes away by itself (proper-lockfile's rmdir fails on it once stale).
-    if (!stat.isDirectory()) throw Object.assign(new Error(`${file}: not a directory`), {code: 'ENOTDIR', path: file});
+    if (!stat.isDirectory()) throw Object.assign(new Error(`${file}: not a directory`), {code: PEER_NOT_DIR, path: file});
     // Dated further ahead than any holder on this host sets it (a killed holder's, the clock set back
     // since): stale now, as the store's own lock judges it (Observed), not after the clock catches up.
     if (stat.mtimeMs - Date.now() > PEER_STALE_MS) return {...stat, mtime: new Date(0)};
@@ -303,7 +305,7 @@ async function withPeerLock(peerLock: string, file: string, waitMs: number, act:
   const {default: lockfile} = await import('proper-lockfile');
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    let release: (() => void) | undefined;
+    let release: () => void;
     try {
       release = lockfile.lockSync(peerLock, {stale: PEER_STALE_MS, fs: peerFs});
     } catch (error) {
@@ -314,7 +316,7 @@ async function withPeerLock(peerLock: string, file: string, waitMs: number, act:
         act();
         return;
       }
-      if (err.code === 'ENOTDIR') {
+      if (err.code === PEER_NOT_DIR) {
         throw new UserError(`${file}: not saved: ${err.path ?? lockDir} is a file, where CCS keeps its registry lock (a directory) while it changes its accounts; remove it and try again`);
       }
       if (err.code !== 'ELOCKED') throw error;
