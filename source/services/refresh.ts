@@ -290,20 +290,48 @@ async function saveRefreshed(
   let movedOn = tokenFile === undefined;
   let saved: TokenFile | undefined;
   let failed: Error | undefined;
+  // Writes of the grant that were refused (a file changed meanwhile, CCS's lock held too long): their
+  // temp files stay until the grant is on disk elsewhere, the only copies a process killed meanwhile leaves
+  // (adoptInterruptedSave takes one while the record says the send had no answer).
+  let unsaved: string[] = [];
   try {
     if (tokenFile !== undefined) {
-      saved = await deps.store.updateToken(provider, {tokenFile}, (current) => {
-        movedOn = !sameGrant(current, inside.token);
-        return movedOn ? current : {...current, ...updates};
-      });
+      saved = await deps.store.updateToken(
+        provider,
+        {tokenFile},
+        (current) => {
+          movedOn = !sameGrant(current, inside.token);
+          return movedOn ? current : {...current, ...updates};
+        },
+        {refusedTemps: (temps) => (unsaved = temps)},
+      );
     }
   } catch (error) {
     failed = error as Error;
   }
-  // Granted, whether or not a file took it: this refresh token is spent.
+  const dropUnsaved = () => Promise.all(unsaved.map((temp) => fs.rm(temp, {force: true})));
+  if (!movedOn && !failed) {
+    // Granted: this refresh token is spent.
+    await settled();
+    await dropUnsaved();
+    return saved!;
+  }
+  let kept: string;
+  try {
+    kept = await keepRefreshed(deps, started, {...inside.token, ...updates});
+  } catch (error) {
+    // Not kept: the temp files are all there is of the grant; the record stays unanswered, so once this
+    // process is gone the next refresh adopts one. Without any, the refresh token is spent all the same.
+    if (unsaved.length === 0) await settled();
+    else {
+      const why = failed ? `could not be written (${failed.message})` : 'changed while its refresh was in flight';
+      throw new UserError(`${provider} account ${accountId}: ${started} ${why}, and the refreshed grant could not be kept in ${deps.store.paths.refreshKept} either (${(error as Error).message}); it stays in ${unsaved[unsaved.length - 1]}, which the next refresh of the account takes once this process has ended`);
+    }
+    throw error;
+  }
+  // Granted, and kept: this refresh token is spent.
   await settled();
-  if (!movedOn && !failed) return saved!;
-  const kept = await keepRefreshed(deps, started, {...inside.token, ...updates});
+  await dropUnsaved();
   const what =
     failed !== undefined
       ? `could not be written (${failed.message})`
@@ -418,8 +446,8 @@ export async function settleSpentCopyScans(store: AccountStore): Promise<void> {
  * pid has no process, or one that started at another time; a process of another pid namespace is
  * never judged), such a temp file of that process (a regular file
  * written after the send) that parses as a token of the same type and account with another refresh
- * token is its answer: renamed into place, as the killed
- * process would have, the record settled and copies of the spent token marked. Returns the token
+ * token is its answer: written into the token file (while it still holds the grant sent), as the killed
+ * process would have, the temp file removed, the record settled and copies of the spent token marked. Returns the token
  * now held, or undefined (nothing found: the send stays unanswered, never repeated).
  */
 async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account: Account, token: TokenFile, recordFile: string): Promise<TokenFile | undefined> {
@@ -431,9 +459,12 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
   if (!sender || processGone(sender) === undefined) return undefined;
   const file = deps.store.tokenPath(account);
   const prefix = `.${path.basename(file)}.${sender.pid}.`;
-  const names = (await fs.readdir(path.dirname(file)).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
-  for (const name of names) {
-    const temp = path.join(path.dirname(file), name);
+  // Looked for in both token dirs: the file may have been paused or resumed (by CCS, whose lock its
+  // write waited for) after the killed process wrote its answer beside it.
+  const dirs = [false, true].map((paused) => path.dirname(deps.store.tokenPath({...account, paused})));
+  const temps = await Promise.all(dirs.map(async (dir) => (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => path.join(dir, name))));
+  for (const temp of temps.flat()) {
+    const name = path.basename(temp);
     // Its answer is a private regular file (writeTempBeside makes it 0600; a link would make the token
     // file one) written after the send: an older one is a dead process's of the same pid (pids are
     // reused), never this send's answer.
@@ -443,10 +474,18 @@ async function adoptInterruptedSave(deps: RefreshDeps, provider: string, account
     const fresh = found?.refresh_token;
     if (!found || found.type !== token.type || typeof fresh !== 'string' || fresh === '' || fresh === spent || !found.access_token) continue;
     if (otherAccount(found, token)) continue;
-    await fs.rename(temp, file);
+    // Written as the killed process would have: under the store's lock and CCS's, and only over the
+    // grant it was refreshed from (a file holding another by now keeps it, and this one stays).
+    let taken = false;
+    const saved = await deps.store.updateToken(provider, {tokenFile: account.tokenFile}, (current) => {
+      taken = sameGrant(current, token);
+      return taken ? found : current;
+    });
+    if (!taken) return undefined;
+    await fs.rm(temp, {force: true});
     await settleFoundAnswer(recordFile, spent, `answered; saved from ${name}, left by process ${sender.pid} (it ended before renaming it into place)`);
     await markSpentCopies(deps.store, provider, spent, fresh);
-    return (await deps.store.readToken(account)) ?? found;
+    return saved;
   }
   return undefined;
 }

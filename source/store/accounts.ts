@@ -25,7 +25,7 @@ import {baseAdapter} from '../providers/adapters/base.js';
 import {normalizeTokenType, PROVIDERS, providerForRegistryKey, providerForTokenType, registryKeysOf, tokenFilePrefixesOf, type ProviderRow} from '../providers/table.js';
 import {changedRecently, fileStamp, type StampedStat} from './file-stamp.js';
 import {backupCorruptFile, CorruptFileError, ensurePrivateDir, jsonText, parseJsonFile, readRegularFile, removeAbandonedTemps, readTextIfExists, type RegularFile} from './files.js';
-import {fileVersion, withFileLock, type FileLock, type FileVersion} from './file-lock.js';
+import {fileVersion, withFileLock, type FileLock, type FileVersion, type LockOptions, type Step} from './file-lock.js';
 import type {AccountOperation, AccountService, AccountsSnapshot, ProviderAccounts, StoreProblem} from './account-service.js';
 import {abandonedTempDirs, type CcsPaths} from './paths.js';
 import {withAccountGrantLock, type RefreshLockBounds} from './grant-lock.js';
@@ -860,7 +860,7 @@ export class AccountStore implements AccountService {
      * needs-login mark): when it is registered under that exact id, only its token file is read
      * (a refresh during a 1,000-account poll read all 1,000 files under the lock for one).
      */
-    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} = {writesRegistry: true},
+    options: {writesRegistry: boolean; account?: {provider: string; ref: AccountRef}} & Pick<LockOptions, 'refusedTemps'> = {writesRegistry: true},
   ): Promise<T> {
     await ensurePrivateDir(this.paths.cliproxy);
     // peerLock: CCS changes accounts.json and moves token files under its own lock (on its cliproxy
@@ -893,7 +893,10 @@ export class AccountStore implements AccountService {
       const context = new MutationContext(this, files, snapshot, lock);
       if (options.writesRegistry) context.adoptShownState();
       const result = await change(context);
-      if (context.registryChanged) await context.writeJson(this.paths.registry, files.registry);
+      // The token files' moves and removals are made in the registry's rename step: CCS (under its
+      // lock) never sees a file moved or gone that the registry does not say so of, nor the reverse.
+      if (context.registryChanged) await context.writeJson(this.paths.registry, files.registry, context.takeSteps());
+      else if (context.hasSteps()) await context.lockStep(context.takeSteps());
       if (context.stateChanged) {
         // A state file that did not parse held marks (refresh-unknown) nobody may lose: its bytes are
         // kept beside it (account-state.json.corrupt-<hash>) before the new state replaces it.
@@ -902,7 +905,7 @@ export class AccountStore implements AccountService {
         await context.writeJson(this.stateFile, files.state);
       }
       return result;
-    }, {peerLock: this.paths.cliproxy});
+    }, {peerLock: this.paths.cliproxy, refusedTemps: options.refusedTemps});
   }
 
   /**
@@ -999,8 +1002,8 @@ export class AccountStore implements AccountService {
       if (there && !(there.isFile() && (await fs.readFile(to)).equals(await fs.readFile(from)))) {
         throw new UserError(`${to} exists already and is not a copy of ${from} (it may hold another grant); nothing was moved: move whichever of the two you do not want out of the token dirs, then ${paused ? 'pause' : 'resume'} again`);
       }
-      // Checked and moved in one synchronous step (files.ts writeFileAtomic says why).
-      await ctx.step([from, to], () => renameSync(from, to));
+      // Checked and moved in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
+      ctx.step([from, to], () => renameSync(from, to));
     }
     const entry = ctx.entry(account);
     entry.paused = paused;
@@ -1054,8 +1057,8 @@ export class AccountStore implements AccountService {
           ctx.registryChanged = true;
         }
       }
-      // Checked and removed in one synchronous step (files.ts writeFileAtomic says why).
-      await ctx.step([this.tokenPath(account)], () => rmSync(this.tokenPath(account), {force: true}));
+      // Checked and removed in one synchronous step (files.ts writeFileAtomic says why), the registry's write.
+      ctx.step([this.tokenPath(account)], () => rmSync(this.tokenPath(account), {force: true}));
       delete ctx.files.state[stateKey(provider, account.id)];
       ctx.stateChanged = true;
       return withDefaultMove(account, siblings, siblings.filter((a) => a.id !== account.id), namedDefault(ctx.files.registry, provider));
@@ -1202,9 +1205,9 @@ export class AccountStore implements AccountService {
    * Rewrites one account's token file under the registry lock, wherever it lives now. `change` gets
    * the current content (fresh from disk) and returns the new one; unknown keys are kept by the caller
    * spreading the old token; returning the very object it got writes nothing. Refuses to touch an
-   * unreadable file.
+   * unreadable file. `refusedTemps`: LockOptions' (a write refused leaves its temp file to the caller).
    */
-  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile): Promise<TokenFile> {
+  async updateToken(provider: string, ref: AccountRef, change: (token: TokenFile) => TokenFile, {refusedTemps}: Pick<LockOptions, 'refusedTemps'> = {}): Promise<TokenFile> {
     return this.mutate(async (ctx) => {
       const account = ctx.find(provider, ref);
       const found = ctx.files.tokens.get(account.tokenFile);
@@ -1214,7 +1217,7 @@ export class AccountStore implements AccountService {
       const next = change(found.token);
       if (next !== found.token) await ctx.writeToken(this.tokenPath(account), next);
       return next;
-    }, {writesRegistry: false, account: {provider, ref}});
+    }, {writesRegistry: false, account: {provider, ref}, refusedTemps});
   }
 
   /**
@@ -1358,8 +1361,8 @@ class MutationContext {
    * Every change a mutation makes to a file goes through these: made only while the registry lock
    * is still ours and the file is as this mutation read it (file-lock.ts); else the mutation runs again.
    */
-  writeJson(file: string, value: unknown): Promise<void> {
-    return this.lock.write(file, jsonText(value), this.files.versions.get(file));
+  writeJson(file: string, value: unknown, along?: Step): Promise<void> {
+    return this.lock.write(file, jsonText(value), this.files.versions.get(file), {along});
   }
 
   /** Writes a (flat) token in the layout the file has (tokens.ts tokenFileText). */
@@ -1367,9 +1370,31 @@ class MutationContext {
     return this.lock.write(file, tokenFileText(token), this.files.versions.get(file));
   }
 
-  /** A token file moved or removed by `act`, checked as writeJson's files are (`files`: each it touches). */
-  step(files: readonly string[], act: () => void): Promise<void> {
-    return this.lock.step(files.map((file) => [file, this.files.versions.get(file)] as const), act);
+  /** Token files moved or removed, not yet: made with the registry's write (AccountStore.mutate), in order. */
+  private readonly steps: Step[] = [];
+
+  /**
+   * A token file moved or removed by `act`, checked as writeJson's files are (`files`: each it
+   * touches), made once the mutation's edits are done, in the step that writes the registry.
+   */
+  step(files: readonly string[], act: () => void): void {
+    this.steps.push({checks: files.map((file) => [file, this.files.versions.get(file)] as const), act});
+  }
+
+  hasSteps(): boolean {
+    return this.steps.length > 0;
+  }
+
+  /** The steps recorded (`step`) as one, and forgotten. */
+  takeSteps(): Step | undefined {
+    const steps = this.steps.splice(0);
+    if (steps.length === 0) return undefined;
+    return {checks: steps.flatMap((s) => s.checks), act: () => steps.forEach((s) => s.act())};
+  }
+
+  /** A step made on its own (no registry write to make it with). */
+  lockStep(step: Step | undefined): Promise<void> {
+    return step ? this.lock.step(step.checks, step.act) : Promise.resolve();
   }
 
   find(provider: string, ref: AccountRef): Account {

@@ -19,6 +19,7 @@
 // sure is its own: whatever held it up, it never acts on the lock or file of whoever came after it.
 import fs, {lstatSync, rmdirSync, statSync, utimesSync, type Stats} from 'node:fs';
 import path from 'node:path';
+import {UserError} from '../core/types.js';
 import {sameStamp, type StampedStat} from './file-stamp.js';
 import {ensurePrivateDir, FILE_MODE, readRegularFile, writeFileAtomic, type RegularFile} from './files.js';
 
@@ -31,16 +32,33 @@ export interface LockOptions {
    * A path another program locks with proper-lockfile's synchronous API around each of its own
    * read-modify-writes of the same files: CCS takes `lockSync(<CCS dir>/cliproxy, {stale: 10000})`
    * (the lock dir `cliproxy.lock`) around every read and write of accounts.json and its token-file
-   * moves. Each checked step here (a write's rename, a move, a removal) is made holding it too, so a
-   * change of the other program's lands wholly before the step (whose version check then sees it, and
-   * the work runs again) or wholly after it. Held for that one synchronous step only: the other
-   * program's lockSync does not wait, and would fail while it is held.
+   * moves. Each checked step here on a file inside that path (a write's rename, a move, a removal) is
+   * made holding it too, so a change of the other program's lands wholly before the step (whose version
+   * check then sees it, and the work runs again) or wholly after it. Held for that one synchronous step
+   * only: the other program's lockSync does not wait, and would fail while it is held.
    */
   peerLock?: string;
+  /**
+   * Given, once the work ends (done or failed), the temp files of its writes that were refused
+   * (written, never renamed into place), instead of their being removed: for a caller whose content
+   * must stay on disk until it has kept it elsewhere (a refreshed grant that no token file took:
+   * services/refresh.ts saveRefreshed). The caller removes them.
+   */
+  refusedTemps?: (temps: string[]) => void;
 }
 
 /** A file's version as read under the lock: its stat, or undefined when there was no file. */
 export type FileVersion = StampedStat | undefined;
+
+/**
+ * A change of other files (`act`: a token file moved or removed) made in the step of a write's
+ * rename (`along`), right before it: checked with it (`checks`: each file it touches and the version
+ * read), so another program sees both changes or neither.
+ */
+export interface Step {
+  checks: ReadonlyArray<readonly [file: string, read: FileVersion]>;
+  act: () => void;
+}
 
 export interface FileLock {
   /** Reads `file` (readRegularFile: undefined when there is none); what it returns is the version `write` checks against. */
@@ -50,7 +68,7 @@ export interface FileLock {
    * and `file` is still the version `read` (undefined: still absent). Else nothing is written and
    * the read-modify-write is done again under a fresh lock (withFileLock).
    */
-  write(file: string, content: string, read: FileVersion, options?: {mode?: number; keepDir?: boolean}): Promise<void>;
+  write(file: string, content: string, read: FileVersion, options?: {mode?: number; keepDir?: boolean; along?: Step}): Promise<void>;
   /**
    * The check `write` makes before its rename, for a change written otherwise (a file moved or
    * removed; tui.json, written by conf). Synchronous: nothing of this process runs between it and the
@@ -59,9 +77,9 @@ export interface FileLock {
   verify(file: string, read: FileVersion): void;
   /**
    * `act` (a move or removal of files; a write's rename) in one synchronous step with the checks
-   * `verify` makes of each of `checks` (a file and the version read), holding the peer lock if there
-   * is one (LockOptions.peerLock; waited for while another program holds it). Rejects when the step
-   * must not be made (withFileLock then runs `work` again).
+   * `verify` makes of each of `checks` (a file and the version read), holding the peer lock when one
+   * of them is inside its path (LockOptions.peerLock; waited for while another program holds it).
+   * Rejects when the step must not be made (withFileLock then runs `work` again).
    */
   step(checks: ReadonlyArray<readonly [file: string, read: FileVersion]>, act: () => void): Promise<void>;
 }
@@ -234,29 +252,89 @@ class Observed {
 /** How long a peer's lock (LockOptions.peerLock) stays fresh without a heartbeat: CCS's bound. */
 const PEER_STALE_MS = 10_000;
 
+/** Whether `file` lies inside `dir`: a step on it is one the peer makes under its lock too. */
+function inside(dir: string, file: string): boolean {
+  const relative = path.relative(path.resolve(dir), path.resolve(file));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** Failures to make or clear the peer's lock dir for want of permission (its parent not writable). */
+const DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
+const PEER_DENIED = 'EPEERDENIED';
+/** A file where the peer's lock dir goes. */
+const PEER_NOT_DIR = 'EPEERNOTDIR';
+
+/**
+ * The `fs` the peer's lock is taken through (proper-lockfile's lockSync calls the *Sync methods of
+ * what it is given; it stats, makes and removes nothing but the lock dir).
+ */
+const peerFs = {
+  ...fs,
+  statSync: (file: string) => {
+    const stat = statSync(file);
+    // A file in its place never goes away by itself (proper-lockfile's rmdir fails on it once stale).
+    if (!stat.isDirectory()) throw Object.assign(new Error(`${file}: not a directory`), {code: PEER_NOT_DIR, path: file});
+    // Dated further ahead than any holder on this host sets it (a killed holder's, the clock set back
+    // since): stale now, as the store's own lock judges it (Observed), not after the clock catches up.
+    if (stat.mtimeMs - Date.now() > PEER_STALE_MS) return {...stat, mtime: new Date(0)};
+    return stat;
+  },
+  mkdirSync: (dir: string) => denied(() => fs.mkdirSync(dir)),
+  rmdirSync: (dir: string) => denied(() => fs.rmdirSync(dir)),
+};
+
+/** Runs `act` on the lock dir; a permission refusal is told apart (PEER_DENIED) from any other failure. */
+function denied(act: () => void): void {
+  try {
+    act();
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code && DENIED.has(err.code)) err.code = PEER_DENIED;
+    throw err;
+  }
+}
+
 /**
  * Runs `act` holding the peer's lock (LockOptions.peerLock), taken as the peer takes it
  * (proper-lockfile's lockSync, the same staleness) and let go in the same synchronous step. While the
- * peer holds it, waits (backing off) up to `waitMs`, then fails naming the lock.
+ * peer holds it, waits (backing off) up to `waitMs`, then fails naming the lock (`file`: the file
+ * the step was for). A lock dir that cannot be made or removed for want of permission (its parent is
+ * read-only to us, so to CCS running as us too: no change of CCS's can be under way) is done without.
  */
-async function withPeerLock(peerLock: string, waitMs: number, act: () => void): Promise<void> {
+async function withPeerLock(peerLock: string, file: string, waitMs: number, act: () => void): Promise<void> {
   const {default: lockfile} = await import('proper-lockfile');
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     let release: () => void;
     try {
-      release = lockfile.lockSync(peerLock, {stale: PEER_STALE_MS});
+      release = lockfile.lockSync(peerLock, {stale: PEER_STALE_MS, fs: peerFs});
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      if (Date.now() - started > waitMs) throw new Error(`${peerLock}.lock is held by another program (CCS?): waited ${Math.round(waitMs / 1000)} s; nothing was written`);
+      const err = error as NodeJS.ErrnoException & {file?: string};
+      // proper-lockfile resolves the path (realpath) as CCS does: the lock dir named is the one both take.
+      const lockDir = `${err.file ?? peerLock}.lock`;
+      if (err.code === PEER_DENIED) {
+        act();
+        return;
+      }
+      if (err.code === PEER_NOT_DIR) {
+        throw new UserError(`${file}: not saved: ${err.path ?? lockDir} is a file, where CCS keeps its registry lock (a directory) while it changes its accounts; remove it and try again`);
+      }
+      if (err.code !== 'ELOCKED') throw error;
+      if (Date.now() - started > waitMs) {
+        throw new UserError(`${file}: not saved: ${lockDir} is held by another program (CCS?): waited ${Math.round(waitMs / 1000)} s; if no CCS command is running, remove ${lockDir} and try again`);
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
       continue;
     }
     try {
       act();
     } finally {
-      // Taken a moment ago and never left to its timer: nobody else can have taken it over.
-      release();
+      // Taken a moment ago and never left to its timer: nobody else can have taken it over. A lock dir
+      // that cannot be removed goes stale as a killed holder's does; the step it guarded stands (made,
+      // or refused for its own reason), so its outcome is what is told.
+      try {
+        release();
+      } catch {}
     }
     return;
   }
@@ -287,7 +365,7 @@ async function acquire(target: string, staleMs: number, waitMs: number): Promise
       return {observed, release};
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      if (Date.now() - started > waitMs) throw new Error(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`);
+      if (Date.now() - started > waitMs) throw new UserError(`${target} is locked by another process (waited ${Math.round(waitMs / 1000)} s)`);
       const backoff = Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, backoff));
     }
@@ -313,7 +391,8 @@ export async function withFileLock<T>(target: string, work: (lock: FileLock) => 
   try {
     return await workUnderLock(target, work, {staleMs, waitMs, peerLock: options.peerLock}, (temp) => refusedTemps.push(temp));
   } finally {
-    await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
+    if (options.refusedTemps) options.refusedTemps(refusedTemps);
+    else await Promise.all(refusedTemps.map((temp) => fs.promises.rm(temp, {force: true})));
   }
 }
 
@@ -341,10 +420,22 @@ async function workUnderLock<T>(
           for (const [file, read] of checks) lock.verify(file, read);
           act();
         };
-        if (peerLock) await withPeerLock(peerLock, waitMs, checkedAct);
+        // Only a step on the peer's files: a file of ccs-tui's own (account-state.json) written holding
+        // it would only make a CCS command fail the more often, and wait whenever CCS holds it.
+        const peers = peerLock === undefined ? [] : checks.filter(([file]) => inside(peerLock, file));
+        if (peers.length > 0) await withPeerLock(peerLock!, peers[0]![0], waitMs, checkedAct);
         else checkedAct();
       },
-      write: (file, content, read, {mode = FILE_MODE, keepDir = false} = {}) => writeFileAtomic(file, content, mode, {keepDir, commit: (rename) => lock.step([[file, read]], rename), keepRefused}),
+      write: (file, content, read, {mode = FILE_MODE, keepDir = false, along} = {}) =>
+        writeFileAtomic(file, content, mode, {
+          keepDir,
+          commit: (rename) =>
+            lock.step([[file, read], ...(along?.checks ?? [])], () => {
+              along?.act();
+              rename();
+            }),
+          keepRefused,
+        }),
     };
     try {
       return await work(lock);
